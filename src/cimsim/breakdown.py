@@ -1,0 +1,91 @@
+"""The result type of every cost model: energy, time and area of one side, per component.
+
+Both the CIM cost model (:mod:`cimsim.cost`) and the von Neumann baseline (:mod:`cimsim.baseline`)
+return a :class:`Breakdown`, so reports compare like with like. One internal unit per quantity:
+picojoules, nanoseconds, square micrometres; converted only at the edges (``area_mm2``, ``tops_per_w``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Breakdown"]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Cost of running one workload on one architecture.
+
+    ``latency_ns`` is the wall time of the whole workload; ``compute_ns`` the time the compute units
+    alone need and ``memory_ns`` the time the data movement alone needs. With overlap (roofline),
+    latency = max(compute, memory), and ``stall_ns`` = latency - compute is the time spent waiting on data.
+    """
+
+    name: str
+    energy_pj: dict[str, float]
+    """energy per component, picojoules"""
+    area_um2: dict[str, float]
+    """area per component, square micrometres"""
+    latency_ns: float
+    compute_ns: float
+    memory_ns: float
+    mvms: int
+    """input vectors processed"""
+    macs: int
+    """multiply-accumulates of the workload"""
+    assumptions: tuple[str, ...] = field(default=())
+    """the modelling assumptions a reader needs to interpret the numbers"""
+
+    @property
+    def total_energy_pj(self) -> float:
+        return float(sum(self.energy_pj.values()))
+
+    @property
+    def area_mm2(self) -> float:
+        return float(sum(self.area_um2.values())) * 1e-6
+
+    @property
+    def stall_ns(self) -> float:
+        """time spent waiting on data movement beyond the compute time, nanoseconds"""
+        return max(0.0, self.latency_ns - self.compute_ns)
+
+    @property
+    def throughput_mvm_per_s(self) -> float:
+        return self.mvms / (self.latency_ns * 1e-9) if self.latency_ns > 0 else float("inf")
+
+    @property
+    def tops_per_w(self) -> float:
+        """2 operations per MAC; ops per pJ equals TOPS/W"""
+        return 2.0 * self.macs / self.total_energy_pj if self.total_energy_pj > 0 else float("inf")
+
+    @property
+    def tops_per_mm2(self) -> float:
+        """2 operations per MAC over the latency, per square millimetre"""
+        if self.latency_ns <= 0 or self.area_mm2 <= 0:
+            return float("inf")
+        return 2.0 * self.macs / (self.latency_ns * 1e-9) / 1e12 / self.area_mm2
+
+    @property
+    def edp_pj_ns(self) -> float:
+        """energy-delay product, pJ x ns"""
+        return self.total_energy_pj * self.latency_ns
+
+    def as_dict(self) -> dict:
+        """Plain dict for JSON: totals, derived figures and breakdowns."""
+        return {
+            "name": self.name,
+            "energy_pj": {"total": self.total_energy_pj, "breakdown": dict(self.energy_pj)},
+            "latency_ns": self.latency_ns,
+            "compute_ns": self.compute_ns,
+            "memory_ns": self.memory_ns,
+            "stall_ns": self.stall_ns,
+            "throughput_mvm_per_s": self.throughput_mvm_per_s,
+            "area_mm2": self.area_mm2,
+            "area_um2": dict(self.area_um2),
+            "tops_per_w": self.tops_per_w,
+            "tops_per_mm2": self.tops_per_mm2,
+            "edp_pj_ns": self.edp_pj_ns,
+            "mvms": self.mvms,
+            "macs": self.macs,
+            "assumptions": list(self.assumptions),
+        }

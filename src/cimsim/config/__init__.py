@@ -1,0 +1,1 @@
+"""Configuration: frozen dataclasses (schema), constraint rules, TOML loading with presets."""

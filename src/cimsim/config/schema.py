@@ -1,0 +1,182 @@
+"""The configuration of one cimsim run, as frozen dataclasses.
+
+Every field carries a rule (what values it accepts) and a one-line doc with its unit; the loader
+(:mod:`cimsim.config.load`) validates TOML against these rules and the cross-field checks in
+:func:`cimsim.config.load.check_consistency`. Units are in the field names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .rules import Choice, Float, Int, OptionalFloat, Text, rule
+
+__all__ = [
+    "ArrayConfig", "DeviceConfig", "MappingConfig", "DacConfig", "AdcConfig", "TechnologyConfig",
+    "WorkloadConfig", "BaselineConfig", "SimulationConfig", "Config", "SECTIONS",
+]
+
+
+@dataclass(frozen=True)
+class ArrayConfig:
+    """Geometry of one crossbar array."""
+
+    rows: int = field(default=256, metadata=rule(Int(1, 4096), "word lines (inputs) per array"))
+    cols: int = field(default=256, metadata=rule(Int(1, 4096), "bit lines (physical columns) per array"))
+    rows_per_read: int = field(default=256, metadata=rule(
+        Int(1, 4096), "rows driven at once (partial activation); each row group is read and converted separately"))
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    """The memory cell: conductance levels and read conditions."""
+
+    name: str = field(default="rram", metadata=rule(Text(), "label of the device technology"))
+    g_min_us: float = field(default=10.0 / 17.0, metadata=rule(
+        Float(0.0, None), "conductance of the lowest level, microsiemens (> 0 means a finite on/off ratio)"))
+    g_max_us: float = field(default=10.0, metadata=rule(
+        Float(0.0, None, low_open=True), "conductance of the highest level, microsiemens"))
+    bits_per_cell: int = field(default=2, metadata=rule(Int(1, 8), "bits stored per cell (2**bits levels)"))
+    read_voltage_v: float = field(default=0.2, metadata=rule(
+        Float(0.0, 2.0, low_open=True), "row voltage of the full-scale DAC code, volts"))
+    read_pulse_ns: float = field(default=10.0, metadata=rule(
+        Float(0.0, None, low_open=True), "duration of one read pulse (array settling), nanoseconds"))
+
+
+@dataclass(frozen=True)
+class MappingConfig:
+    """How real weights become cell levels."""
+
+    weight_bits: int = field(default=8, metadata=rule(Int(2, 16), "signed weight precision, bits (incl. sign)"))
+    weight_scale: str = field(default="per_tensor", metadata=rule(
+        Choice(("per_tensor", "per_output")), "one quantisation scale for W, or one per output"))
+    signed_encoding: str = field(default="differential", metadata=rule(
+        Choice(("differential", "offset")),
+        "differential: G+/G- column pair; offset: weight + 2**(bits-1) stored, reference column subtracted"))
+    subtraction: str = field(default="analog", metadata=rule(
+        Choice(("analog", "digital")),
+        "analog: the ADC converts the difference current (one signed sum); digital: each column converted"))
+
+
+@dataclass(frozen=True)
+class DacConfig:
+    """How inputs are applied to the rows."""
+
+    mode: str = field(default="parallel", metadata=rule(
+        Choice(("parallel", "bit_serial")), "parallel: multi-bit DAC, one read; bit_serial: 1-bit DAC, a read per bit"))
+    input_bits: int = field(default=8, metadata=rule(Int(2, 16), "signed input precision, bits (incl. sign)"))
+    signed_inputs: str = field(default="two_phase", metadata=rule(
+        Choice(("two_phase", "bipolar", "twos_complement")),
+        "two_phase: positive and negative parts in separate reads; bipolar: +/- row voltages (parallel only); "
+        "twos_complement: sign bit read with negative weight (bit_serial only)"))
+    input_range: str = field(default="per_vector", metadata=rule(
+        Choice(("per_vector", "fixed")), "input scale: max |x| of each vector, or the fixed input_max"))
+    input_max: float | None = field(default=None, metadata=rule(
+        OptionalFloat(0.0, None, low_open=True), "input value mapped to full scale (needed for input_range = fixed)"))
+
+
+@dataclass(frozen=True)
+class AdcConfig:
+    """The column analog-to-digital converters."""
+
+    bits: int = field(default=8, metadata=rule(Int(1, 16), "ADC resolution, bits"))
+    range: str = field(default="max", metadata=rule(
+        Choice(("max", "calibrated", "fixed")),
+        "max: largest possible column sum (never clips); calibrated: a percentile of observed sums; "
+        "fixed: full_scale_fraction of the largest possible sum"))
+    percentile: float = field(default=99.99, metadata=rule(
+        Float(50.0, 100.0, low_open=True), "percentile of |column sum| used by range = calibrated, %"))
+    calibration_vectors: int = field(default=256, metadata=rule(
+        Int(1, None), "input vectors used to calibrate the range (range = calibrated)"))
+    full_scale_fraction: float = field(default=1.0, metadata=rule(
+        Float(0.0, 1.0, low_open=True), "full scale as a fraction of the largest possible sum (range = fixed)"))
+    cols_per_adc: int = field(default=8, metadata=rule(
+        Int(1, 4096), "columns multiplexed onto one ADC (costs time, not accuracy)"))
+
+
+@dataclass(frozen=True)
+class TechnologyConfig:
+    """CMOS technology of the periphery (and of the baseline processor)."""
+
+    node_nm: float = field(default=32.0, metadata=rule(Float(7.0, 180.0), "technology node, nanometres"))
+    vdd_v: float = field(default=0.9, metadata=rule(Float(0.4, 1.8), "supply voltage, volts"))
+    clock_ghz: float = field(default=1.0, metadata=rule(
+        Float(0.0, 10.0, low_open=True), "clock of the digital periphery, GHz"))
+
+
+@dataclass(frozen=True)
+class WorkloadConfig:
+    """One dense layer y = W x over a set of input vectors."""
+
+    in_features: int = field(default=256, metadata=rule(Int(1, 1 << 20), "inputs per vector (columns of W)"))
+    out_features: int = field(default=256, metadata=rule(Int(1, 1 << 20), "outputs per vector (rows of W)"))
+    vectors: int = field(default=1000, metadata=rule(Int(1, 1 << 40), "input vectors to process"))
+    weights: str = field(default="normal", metadata=rule(
+        Choice(("normal", "uniform", "file")),
+        "normal: clip(N(0,1),-3,3)/3; uniform: U(-1,1); file: weights_file (.npy, shape out x in)"))
+    weights_file: str | None = field(default=None, metadata=rule(
+        Text(optional=True), "path of the .npy weight matrix, relative to the config file"))
+    inputs: str = field(default="uniform", metadata=rule(
+        Choice(("uniform", "normal", "file")),
+        "uniform: U(-1,1); normal: N(0,1); file: inputs_file (.npy, shape vectors x in)"))
+    inputs_file: str | None = field(default=None, metadata=rule(
+        Text(optional=True), "path of the .npy input matrix, relative to the config file"))
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    """The von Neumann processor that runs the same workload digitally."""
+
+    name: str = field(default="digital-accelerator", metadata=rule(Text(), "label of the baseline processor"))
+    macs_per_cycle: int = field(default=256, metadata=rule(Int(1, 1 << 24), "parallel MAC units"))
+    clock_ghz: float = field(default=1.0, metadata=rule(Float(0.0, 10.0, low_open=True), "MAC clock, GHz"))
+    sram_kib: float = field(default=512.0, metadata=rule(
+        Float(0.0, None, low_open=True), "on-chip SRAM capacity, KiB"))
+    sram_bandwidth_gbps: float = field(default=512.0, metadata=rule(
+        Float(0.0, None, low_open=True), "on-chip SRAM bandwidth, GB/s"))
+    dram: str = field(default="lpddr4", metadata=rule(
+        Choice(("ddr4", "lpddr4", "hbm2")), "off-chip memory technology (energy per bit and bandwidth)"))
+    dram_bandwidth_gbps: float | None = field(default=None, metadata=rule(
+        OptionalFloat(0.0, None, low_open=True), "DRAM bandwidth, GB/s (left out: the technology's default)"))
+    batch: int = field(default=16, metadata=rule(
+        Int(1, 1 << 20), "input vectors that share one fetch of the weights (reuse)"))
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """How the functional simulation is run."""
+
+    seed: int = field(default=0, metadata=rule(Int(0, 2**63 - 1), "seed of every random draw of the run"))
+    batch_size: int = field(default=2048, metadata=rule(
+        Int(1, 1 << 24), "input vectors simulated per chunk (bounds memory)"))
+
+
+SECTIONS: dict[str, type] = {
+    "array": ArrayConfig,
+    "device": DeviceConfig,
+    "mapping": MappingConfig,
+    "dac": DacConfig,
+    "adc": AdcConfig,
+    "technology": TechnologyConfig,
+    "workload": WorkloadConfig,
+    "baseline": BaselineConfig,
+    "simulation": SimulationConfig,
+}
+"""TOML table name -> dataclass of that section."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole run: one section per concern. ``source`` is the file it came from (for messages)."""
+
+    name: str = "default"
+    array: ArrayConfig = field(default_factory=ArrayConfig)
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+    mapping: MappingConfig = field(default_factory=MappingConfig)
+    dac: DacConfig = field(default_factory=DacConfig)
+    adc: AdcConfig = field(default_factory=AdcConfig)
+    technology: TechnologyConfig = field(default_factory=TechnologyConfig)
+    workload: WorkloadConfig = field(default_factory=WorkloadConfig)
+    baseline: BaselineConfig = field(default_factory=BaselineConfig)
+    simulation: SimulationConfig = field(default_factory=SimulationConfig)
+    source: str = "<defaults>"

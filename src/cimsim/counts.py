@@ -1,0 +1,70 @@
+"""What the hardware did: one additive record of action counts per component.
+
+Numerics (functional path) and shape arithmetic (analytic path) produce :class:`Counts`; the cost
+models consume them (energy = sum of counts x energy per action). Counts never hold energies of the
+periphery, only events; the one physical sum is ``array_gv2t_fj`` (sum of G * V**2 * t over every cell
+read, in femtojoules: microsiemens x volts**2 x nanoseconds = 1e-15 J), which the data decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+__all__ = ["Counts"]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Action counts of a CIM run (all totals over the vectors processed)."""
+
+    mvms: int = 0
+    """input vectors processed (one matrix-vector product each)"""
+    macs: int = 0
+    """multiply-accumulates of the workload (out x in per vector)"""
+    array_reads: int = 0
+    """row-group reads of one array (one input plane applied to one row group)"""
+    dac_conversions: int = 0
+    """row-driver / DAC conversions (one per row of a row group per read)"""
+    dac_bits: int = 1
+    """resolution of each DAC conversion, bits"""
+    row_activations: int = 0
+    """rows driven with a non-zero voltage (data-dependent)"""
+    cells_read: int = 0
+    """cells on a driven row group of a used column, summed over reads"""
+    array_gv2t_fj: float = 0.0
+    """sum over cells read of G * V**2 * t_read, femtojoules (data-dependent)"""
+    adc_conversions: int = 0
+    """column conversions"""
+    adc_bits: int = 8
+    """resolution of each ADC conversion, bits"""
+    shift_adds: int = 0
+    """shift-and-add operations recombining ADC codes (one per conversion)"""
+    accumulator_adds: int = 0
+    """digital additions of partial sums across row tiles"""
+    buffer_read_bits: int = 0
+    """bits read from the input buffers"""
+    buffer_write_bits: int = 0
+    """bits written to the output buffers"""
+    interconnect_bit_hops: int = 0
+    """bits moved one hop between arrays / tiles (input broadcast, partial sums)"""
+    dram_read_bits: int = 0
+    """bits read from DRAM (inputs; weights when programming)"""
+    dram_write_bits: int = 0
+    """bits written to DRAM (outputs)"""
+    cell_writes: int = 0
+    """cells programmed"""
+
+    def __add__(self, other: "Counts") -> "Counts":
+        if not isinstance(other, Counts):
+            return NotImplemented
+        if (self.dac_bits, self.adc_bits) != (other.dac_bits, other.adc_bits):
+            raise ValueError("cannot add counts of converters with different resolutions")
+        values = {}
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            values[f.name] = a if f.name in ("dac_bits", "adc_bits") else a + b
+        return Counts(**values)
+
+    def as_dict(self) -> dict:
+        """Plain dict (for JSON)."""
+        return asdict(self)

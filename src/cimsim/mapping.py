@@ -1,0 +1,254 @@
+"""Layer -> arrays: the static plan of how a weight matrix and its inputs are laid onto crossbars.
+
+Shapes only, no numerics. The functional core (:mod:`cimsim.numerics`) executes a :class:`Plan`;
+the analytic path (:func:`analytic_counts`) prices it without running anything; the cost model reads
+its geometry (arrays, converters, reads per vector).
+
+Layout (DESIGN.md section 2): W (out x in) is quantised to ``weight_bits`` signed integers; the
+magnitude (differential) or the offset code q + 2**(bits-1) (offset) is cut into ``n_slices`` slices
+of ``bits_per_cell`` bits, one physical column per slice (two per slice for a differential pair).
+The input dimension is cut into row tiles of ``rows`` and each tile into row groups of
+``rows_per_read``; outputs are packed into column tiles of ``outputs_per_array``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config.schema import Config
+from .counts import Counts
+
+__all__ = ["Plan", "plan_layer", "analytic_counts"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything about a mapping that follows from the config and the layer shape."""
+
+    in_features: int
+    out_features: int
+    rows: int
+    cols: int
+    rows_per_read: int
+    weight_bits: int
+    bits_per_cell: int
+    signed_encoding: str
+    analog_subtraction: bool
+    input_bits: int
+    dac_mode: str
+    signed_inputs: str
+    adc_bits: int
+    cols_per_adc: int
+    g_min_us: float
+    g_max_us: float
+    read_voltage_v: float
+    read_pulse_ns: float
+
+    # ---- weights -> cells -------------------------------------------------------------------
+    @property
+    def max_weight_code(self) -> int:
+        """largest |q_w|; weights are symmetric in [-max, max]"""
+        return 2 ** (self.weight_bits - 1) - 1
+
+    @property
+    def weight_offset(self) -> int:
+        """offset added to q_w by the offset encoding (stored code q_w + offset is in [1, 2**bits - 1])"""
+        return 2 ** (self.weight_bits - 1)
+
+    @property
+    def stored_bits(self) -> int:
+        """bits of the unsigned code stored in the cells of one column group"""
+        return self.weight_bits - 1 if self.signed_encoding == "differential" else self.weight_bits
+
+    @property
+    def n_slices(self) -> int:
+        return math.ceil(self.stored_bits / self.bits_per_cell)
+
+    @property
+    def max_level(self) -> int:
+        """highest conductance level of a cell"""
+        return 2 ** self.bits_per_cell - 1
+
+    @property
+    def polarities(self) -> int:
+        """physical columns per slice of one output: 2 for a differential pair, 1 for offset"""
+        return 2 if self.signed_encoding == "differential" else 1
+
+    @property
+    def reference_cols(self) -> int:
+        """reference columns per array (offset encoding: one per slice)"""
+        return self.n_slices if self.signed_encoding == "offset" else 0
+
+    @property
+    def outputs_per_array(self) -> int:
+        return (self.cols - self.reference_cols) // (self.n_slices * self.polarities)
+
+    @property
+    def row_tiles(self) -> int:
+        return math.ceil(self.in_features / self.rows)
+
+    @property
+    def col_tiles(self) -> int:
+        return math.ceil(self.out_features / self.outputs_per_array)
+
+    @property
+    def n_arrays(self) -> int:
+        return self.row_tiles * self.col_tiles
+
+    def row_groups(self) -> list[tuple[int, int]]:
+        """(start, stop) input indices of every row group, tile by tile"""
+        groups = []
+        for tile_start in range(0, self.in_features, self.rows):
+            tile_stop = min(self.in_features, tile_start + self.rows)
+            for start in range(tile_start, tile_stop, self.rows_per_read):
+                groups.append((start, min(tile_stop, start + self.rows_per_read)))
+        return groups
+
+    def outputs_of_col_tile(self, tile: int) -> int:
+        return min(self.outputs_per_array, self.out_features - tile * self.outputs_per_array)
+
+    # ---- inputs -> row voltages -------------------------------------------------------------
+    @property
+    def max_input_code(self) -> int:
+        """largest |q_x|; inputs are symmetric in [-max, max]"""
+        return 2 ** (self.input_bits - 1) - 1
+
+    @property
+    def dac_bits(self) -> int:
+        """resolution of one DAC conversion: 1 when bit-serial; magnitude bits (+ sign if bipolar) when parallel"""
+        if self.dac_mode == "bit_serial":
+            return 1
+        return self.input_bits if self.signed_inputs == "bipolar" else self.input_bits - 1
+
+    @property
+    def max_plane_code(self) -> int:
+        """largest |code| one read applies to a row (1 when bit-serial)"""
+        return 1 if self.dac_mode == "bit_serial" else self.max_input_code
+
+    @property
+    def plane_weights(self) -> np.ndarray:
+        """weight of each input plane in the recombination (float64, exact powers of two)"""
+        mag = self.input_bits - 1
+        if self.dac_mode == "parallel":
+            return np.array([1.0] if self.signed_inputs == "bipolar" else [1.0, -1.0])
+        if self.signed_inputs == "twos_complement":
+            w = [2.0 ** b for b in range(self.input_bits)]
+            w[-1] = -w[-1]
+            return np.array(w)
+        return np.array([2.0 ** b for b in range(mag)] + [-(2.0 ** b) for b in range(mag)])
+
+    @property
+    def n_planes(self) -> int:
+        return len(self.plane_weights)
+
+    # ---- the analog sum and its conversion ----------------------------------------------------
+    @property
+    def signed_sum(self) -> bool:
+        """whether the converted analog sum can be negative (ADC is bipolar)"""
+        return self.analog_subtraction or self.signed_inputs == "bipolar"
+
+    @property
+    def reads_per_vector(self) -> int:
+        """sequential reads of one array per input vector: input planes x row groups of its tile"""
+        return self.n_planes * math.ceil(min(self.rows, self.in_features) / self.rows_per_read)
+
+    @property
+    def converted_cols_per_output(self) -> int:
+        """ADC conversions per output per read (slices, x2 for a digitally subtracted pair)"""
+        return self.n_slices * (1 if self.analog_subtraction else self.polarities)
+
+    def converted_cols(self, outputs: int) -> int:
+        """columns converted per read of an array holding ``outputs`` outputs"""
+        refs = 0 if self.analog_subtraction else self.reference_cols
+        return outputs * self.converted_cols_per_output + refs
+
+    def used_cols(self, outputs: int) -> int:
+        """physical columns in use in an array holding ``outputs`` outputs"""
+        return outputs * self.n_slices * self.polarities + self.reference_cols
+
+    @property
+    def accumulator_bits(self) -> int:
+        """width of an exact integer output: product bits plus carry bits of the sum over inputs"""
+        return self.weight_bits + self.input_bits + math.ceil(math.log2(max(2, self.in_features)))
+
+    @property
+    def adcs_per_array(self) -> int:
+        return math.ceil(self.converted_cols(self.outputs_per_array) / self.cols_per_adc)
+
+
+def plan_layer(config: Config, in_features: int | None = None, out_features: int | None = None) -> Plan:
+    """The plan of a dense layer (default: the config's workload shape) on the config's arrays."""
+    m, d = config.mapping, config.dac
+    plan = Plan(
+        in_features=in_features or config.workload.in_features,
+        out_features=out_features or config.workload.out_features,
+        rows=config.array.rows,
+        cols=config.array.cols,
+        rows_per_read=min(config.array.rows_per_read, config.array.rows),
+        weight_bits=m.weight_bits,
+        bits_per_cell=config.device.bits_per_cell,
+        signed_encoding=m.signed_encoding,
+        analog_subtraction=m.subtraction == "analog",
+        input_bits=d.input_bits,
+        dac_mode=d.mode,
+        signed_inputs=d.signed_inputs,
+        adc_bits=config.adc.bits,
+        cols_per_adc=config.adc.cols_per_adc,
+        g_min_us=config.device.g_min_us,
+        g_max_us=config.device.g_max_us,
+        read_voltage_v=config.device.read_voltage_v,
+        read_pulse_ns=config.device.read_pulse_ns,
+    )
+    if plan.outputs_per_array < 1:
+        raise ValueError(
+            f"an array of {plan.cols} columns cannot hold one output: it needs "
+            f"{plan.n_slices * plan.polarities + plan.reference_cols} columns")
+    return plan
+
+
+def analytic_counts(plan: Plan, vectors: int) -> Counts:
+    """Counts of ``vectors`` MVMs from shapes alone (no weights, no data, no programming).
+
+    Data-independent fields equal the functional path's exactly. The two data-dependent fields are
+    estimated: ``row_activations`` at its upper bound (every driven row non-zero), and
+    ``array_gv2t_fj`` for cells at mid conductance and each plane's input code uniform over its range.
+    """
+    reads = dac = cells = adc = 0
+    groups = plan.row_groups()
+    for tile in range(plan.col_tiles):
+        outputs = plan.outputs_of_col_tile(tile)
+        for start, stop in groups:
+            reads += plan.n_planes
+            dac += plan.n_planes * (stop - start)
+            cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
+            adc += plan.n_planes * plan.converted_cols(outputs)
+    c = plan.max_plane_code
+    mean_v2_fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c
+    if plan.signed_inputs == "two_phase":
+        mean_v2_fraction /= 2  # a row is driven in one of its two phases only
+    gv2t_per_cell_fj = (0.5 * (plan.g_min_us + plan.g_max_us) * plan.read_voltage_v ** 2
+                        * mean_v2_fraction * plan.read_pulse_ns)
+    in_bits = plan.in_features * plan.input_bits
+    partial_bits = plan.out_features * plan.accumulator_bits * (plan.row_tiles - 1)
+    return Counts(
+        mvms=vectors,
+        macs=vectors * plan.in_features * plan.out_features,
+        array_reads=vectors * reads,
+        dac_conversions=vectors * dac,
+        dac_bits=plan.dac_bits,
+        row_activations=vectors * dac,
+        cells_read=vectors * cells,
+        array_gv2t_fj=vectors * cells * gv2t_per_cell_fj,
+        adc_conversions=vectors * adc,
+        adc_bits=plan.adc_bits,
+        shift_adds=vectors * adc,
+        accumulator_adds=vectors * plan.out_features * (plan.row_tiles - 1),
+        buffer_read_bits=vectors * in_bits * plan.col_tiles,
+        buffer_write_bits=vectors * plan.out_features * plan.accumulator_bits,
+        interconnect_bit_hops=vectors * (in_bits * plan.col_tiles + partial_bits),
+        dram_read_bits=vectors * in_bits,
+        dram_write_bits=vectors * plan.out_features * plan.accumulator_bits,
+    )
