@@ -1,0 +1,301 @@
+"""Reading configurations: TOML files, plain dicts, shipped presets and dotted-path overrides.
+
+Validation runs in two stages and reports every problem of a stage at once (one
+:class:`~cimsim.errors.ConfigError` naming the file and each dotted field):
+
+1. schema: unknown tables or keys (with a "did you mean" suggestion), wrong types, values outside
+   each field's rule (``field.metadata["rule"]`` in :mod:`cimsim.config.schema`);
+2. consistency: rules between fields (:func:`check_consistency`), run once every field is valid.
+
+A config may name a ``preset``; it then takes the preset's values and overrides them field by field.
+Paths of weight and input files are resolved against the config file's directory and stored absolute.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .. import mapping
+from ..errors import ConfigError
+from .rules import Choice, Text
+from .schema import SECTIONS, Config
+
+__all__ = [
+    "load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency",
+    "list_presets", "load_preset",
+]
+
+_TOP_LEVEL = ("name", "preset", "description")
+_SECTION_FIELDS = {section: {f.name: f for f in dataclasses.fields(cls)} for section, cls in SECTIONS.items()}
+_DOTTED_FIELDS = [f"{section}.{name}" for section, fields in _SECTION_FIELDS.items() for name in fields]
+_FILE_FIELDS = ("weights_file", "inputs_file")
+_TOP_LEVEL_KEYS = (
+    [*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
+_OVERRIDE_KEYS = (["name"], f"name and 'table.field' for the tables {', '.join(SECTIONS)}")
+_FLOAT32_EXACT_LIMIT = 2 ** 24
+
+
+def load_config(path: str | os.PathLike) -> Config:
+    """Read and validate a TOML config file; ``name`` defaults to the file's stem.
+
+    Raises :class:`ConfigError` naming the file when it cannot be read, is not valid TOML
+    (with the line and column), or fails validation.
+    """
+    source = str(path)
+    try:
+        with open(path, "rb") as file:
+            data = tomllib.load(file)
+    except OSError as exc:
+        raise ConfigError(source, [("", f"cannot read the config file: {exc.strerror or exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, [("", f"invalid TOML: {exc}")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(source, [("", "invalid TOML: the file is not UTF-8 text")]) from None
+    if "name" not in data:
+        data["name"] = Path(path).stem
+    return config_from_dict(data, source, base_dir=Path(path).parent)
+
+
+def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
+                     base_dir: str | os.PathLike | None = None) -> Config:
+    """Validate a parsed config (the tables of a TOML file) and build its :class:`Config`.
+
+    ``source`` names the origin in messages and is stored in ``Config.source``; relative file paths
+    are resolved against ``base_dir`` (default: the working directory). ``name`` defaults to the
+    preset's name, or ``"default"``.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError(source, [("", f"a config must be a table of settings; got {_show(data)}")])
+    errors: list[tuple[str, str]] = []
+    for key in data:
+        if key not in _TOP_LEVEL and key not in SECTIONS:
+            errors.append((str(key), _unknown_key(str(key), _TOP_LEVEL_KEYS)))
+    base = _preset_values(data["preset"], errors) if "preset" in data else {}
+    name = base.get("name", Config.name)
+    if "name" in data:
+        name = _checked("name", Text(), data["name"], errors)
+    if "description" in data:
+        _checked("description", Text(), data["description"], errors)
+
+    sections: dict[str, dict[str, Any]] = {}
+    for section in SECTIONS:
+        values = dict(base.get(section, {}))
+        table = data.get(section, {})
+        if isinstance(table, Mapping):
+            values.update(_checked_table(section, table, errors))
+        else:
+            errors.append((section, f"'{section}' must be a table ([{section}] in TOML); got {_show(table)}"))
+        sections[section] = values
+    _resolve_paths(sections["workload"], Path(base_dir) if base_dir is not None else Path.cwd())
+    if errors:
+        raise ConfigError(source, errors)
+
+    config = Config(name=name, source=source,
+                    **{section: cls(**sections[section]) for section, cls in SECTIONS.items()})
+    errors = check_consistency(config)
+    if errors:
+        raise ConfigError(source, errors)
+    return config
+
+
+def config_to_dict(config: Config) -> dict[str, Any]:
+    """The config as plain TOML/JSON-ready tables (``name`` and one table per section).
+
+    Fields left out (None) are omitted and ``source`` is not included, so
+    ``config_from_dict(config_to_dict(c), c.source)`` rebuilds ``c``.
+    """
+    data: dict[str, Any] = {"name": config.name}
+    for section in SECTIONS:
+        values = dataclasses.asdict(getattr(config, section))
+        data[section] = {key: value for key, value in values.items() if value is not None}
+    return data
+
+
+def with_overrides(config: Config, overrides: Mapping[str, Any],
+                   base_dir: str | os.PathLike | None = None) -> Config:
+    """A copy of ``config`` with dotted-path updates (``{"adc.bits": 6}``), validated again.
+
+    Keys are ``"name"`` or ``"section.field"``; a value of None leaves an optional field out.
+    Relative file paths are resolved against ``base_dir`` (default: the directory of
+    ``config.source`` when it is a file, else the working directory). Raises :class:`ConfigError`
+    (source ``config.source``) naming each dotted field that is unknown or invalid.
+    """
+    data = config_to_dict(config)
+    errors: list[tuple[str, str]] = []
+    for key, value in overrides.items():
+        section, _, name = str(key).partition(".")
+        if key == "name":
+            data["name"] = value
+        elif section in SECTIONS and name in _SECTION_FIELDS[section]:
+            data[section][name] = value
+        else:
+            errors.append((str(key), _unknown_key(str(key), _OVERRIDE_KEYS)))
+    if errors:
+        raise ConfigError(config.source, errors)
+    if base_dir is None:
+        source = Path(config.source)
+        base_dir = source.parent if source.is_file() else Path.cwd()
+    return config_from_dict(data, config.source, base_dir=base_dir)
+
+
+def check_consistency(config: Config) -> list[tuple[str, str]]:
+    """Rules between fields that the per-field rules cannot express, as ``(dotted_field, message)``."""
+    array, device, weights, dac, adc = config.array, config.device, config.mapping, config.dac, config.adc
+    errors: list[tuple[str, str]] = []
+    if device.g_min_us >= device.g_max_us:
+        errors.append(("device.g_min_us", f"'device.g_min_us' ({device.g_min_us}) must be below "
+                                          f"'device.g_max_us' ({device.g_max_us})"))
+    if array.rows_per_read > array.rows:
+        errors.append(("array.rows_per_read", f"'array.rows_per_read' ({array.rows_per_read}) must not exceed "
+                                              f"'array.rows' ({array.rows})"))
+    if adc.cols_per_adc > array.cols:
+        errors.append(("adc.cols_per_adc", f"'adc.cols_per_adc' ({adc.cols_per_adc}) must not exceed "
+                                           f"'array.cols' ({array.cols})"))
+    # the unsigned code stored in the cells: magnitude bits (differential) or the offset code (offset)
+    stored_bits = weights.weight_bits - 1 if weights.signed_encoding == "differential" else weights.weight_bits
+    if device.bits_per_cell > stored_bits:
+        errors.append(("device.bits_per_cell", (
+            f"'device.bits_per_cell' ({device.bits_per_cell}) must not exceed the {stored_bits} stored weight bits "
+            f"('mapping.weight_bits' = {weights.weight_bits} with \"{weights.signed_encoding}\" encoding)")))
+    needed_mode = {"bipolar": "parallel", "twos_complement": "bit_serial"}.get(dac.signed_inputs)
+    if needed_mode is not None and dac.mode != needed_mode:
+        errors.append(("dac.signed_inputs", f"'dac.signed_inputs' = \"{dac.signed_inputs}\" needs 'dac.mode' = "
+                                            f"\"{needed_mode}\"; got \"{dac.mode}\""))
+    if dac.input_range == "fixed" and dac.input_max is None:
+        errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
+    for kind in ("weights", "inputs"):
+        errors.extend(_check_data_file(config, kind))
+    try:
+        plan = mapping.plan_layer(config)
+    except ValueError as exc:
+        errors.append(("array.cols", f"'array.cols' is too small: {exc}"))
+    else:
+        peak = plan.rows_per_read * plan.max_plane_code * plan.max_level
+        if peak >= _FLOAT32_EXACT_LIMIT:
+            errors.append(("array.rows_per_read", (
+                f"'array.rows_per_read' x largest input code x largest cell level = {plan.rows_per_read} x "
+                f"{plan.max_plane_code} x {plan.max_level} = {peak} must stay below 2**24 = {_FLOAT32_EXACT_LIMIT} "
+                "(the largest integer float32 holds exactly); read fewer rows at once or use fewer bits")))
+    return errors
+
+
+def list_presets() -> dict[str, str]:
+    """Shipped presets: name -> one-line description."""
+    return dict(_preset_descriptions())
+
+
+@functools.cache
+def load_preset(name: str) -> Config:
+    """The config of a shipped preset; an unknown name raises :class:`ConfigError` listing the valid ones."""
+    if name not in list_presets():
+        raise ConfigError("<presets>", [("preset", f"unknown preset {_show(name)}; valid presets: "
+                                                   + ", ".join(list_presets()))])
+    path = _preset_dir() / f"{name}.toml"
+    with path.open("rb") as file:
+        data = tomllib.load(file)
+    if "preset" in data:
+        raise ConfigError(str(path), [("preset", "a preset is stated in full; it cannot start from another preset")])
+    return config_from_dict(data, str(path))
+
+
+def _preset_dir() -> Path:
+    return Path(str(resources.files("cimsim.config") / "presets"))
+
+
+@functools.cache
+def _preset_descriptions() -> dict[str, str]:
+    presets = {}
+    for path in sorted(_preset_dir().glob("*.toml")):
+        with path.open("rb") as file:
+            presets[path.stem] = str(tomllib.load(file).get("description", ""))
+    return presets
+
+
+def _preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]:
+    """The tables of the named preset (empty after recording an error when it is not a valid name)."""
+    choice = Choice(tuple(list_presets()))
+    if not choice.accepts(preset):
+        errors.append(("preset", f"'preset' must be {choice.expected}; got {_show(preset)}"))
+        return {}
+    return config_to_dict(load_preset(preset))
+
+
+def _checked(dotted: str, rule: Any, value: Any, errors: list[tuple[str, str]]) -> Any:
+    """``value`` as stored, or None after recording why the rule rejects it."""
+    if rule.accepts(value):
+        return rule.convert(value)
+    errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {_show(value)}"))
+    return None
+
+
+def _checked_table(section: str, table: Mapping[str, Any], errors: list[tuple[str, str]]) -> dict[str, Any]:
+    """The valid values of one section's table; every unknown key or invalid value is recorded."""
+    fields = _SECTION_FIELDS[section]
+    values = {}
+    for key, value in table.items():
+        dotted = f"{section}.{key}"
+        if key not in fields:
+            errors.append((dotted, _unknown_key(dotted, _TOP_LEVEL_KEYS)))
+            continue
+        rule = fields[key].metadata["rule"]
+        if rule.accepts(value):
+            values[key] = rule.convert(value)
+        else:
+            errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {_show(value)}"))
+    return values
+
+
+def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:
+    """Make the weight and input file paths absolute, relative to ``base_dir``."""
+    for key in _FILE_FIELDS:
+        if isinstance(workload.get(key), str):
+            workload[key] = os.path.abspath(base_dir / workload[key])
+
+
+def _check_data_file(config: Config, kind: str) -> list[tuple[str, str]]:
+    """``workload.<kind>_file`` must name an existing file when ``workload.<kind>`` is "file"."""
+    workload = config.workload
+    if getattr(workload, kind) != "file":
+        return []
+    dotted = f"workload.{kind}_file"
+    path = getattr(workload, f"{kind}_file")
+    if path is None:
+        return [(dotted, f"'{dotted}' is required when 'workload.{kind}' is \"file\"")]
+    if not Path(path).is_file():
+        return [(dotted, f"'{dotted}' names no existing file: {path}")]
+    return []
+
+
+def _unknown_key(key: str, top_level: tuple[list[str], str]) -> str:
+    """Message for an unknown key: the closest valid key (of any table), else the valid keys.
+
+    ``top_level`` holds the keys valid outside the tables and a sentence listing the valid keys.
+    """
+    keys, listing = top_level
+    close = difflib.get_close_matches(key, [*keys, *_DOTTED_FIELDS], n=1)
+    if close:
+        return f"unknown key '{key}'; did you mean '{close[0]}'?"
+    section = key.partition(".")[0]
+    if "." in key and section in SECTIONS:
+        return f"unknown key '{key}'; valid keys of [{section}]: " + ", ".join(_SECTION_FIELDS[section])
+    return f"unknown key '{key}'; valid keys: {listing}"
+
+
+def _show(value: Any) -> str:
+    """A value as a user wrote it in TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, Mapping):
+        return "a table"
+    return str(value)

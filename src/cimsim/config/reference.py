@@ -1,0 +1,69 @@
+"""The configuration reference as Markdown, generated from the schema's field rules and docs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from .load import list_presets
+from .rules import Choice, Float, Int, OptionalFloat, Rule, Text
+from .schema import SECTIONS
+
+__all__ = ["reference_markdown"]
+
+_TYPE_NAMES: dict[type, str] = {
+    Int: "integer", Float: "number", OptionalFloat: "number", Choice: "string", Text: "string",
+}
+
+
+def reference_markdown() -> str:
+    """Every table and field of a config file (type, default, allowed values, doc) as Markdown."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "A config file is TOML. Top-level keys:",
+        "",
+        "| key | type | meaning |",
+        "|---|---|---|",
+        "| `name` | string | label of the run (default: the file's name without extension) |",
+        "| `preset` | string | start from a shipped preset and override its fields table by table |",
+        "| `description` | string | free text, ignored by the simulator |",
+        "",
+        "Presets:",
+        "",
+        "| preset | description |",
+        "|---|---|",
+        *(f"| `{name}` | {_cell(text)} |" for name, text in list_presets().items()),
+    ]
+    for section, cls in SECTIONS.items():
+        lines += [
+            "",
+            f"## `[{section}]`",
+            "",
+            _cell(cls.__doc__ or ""),
+            "",
+            "| field | type | default | allowed | description |",
+            "|---|---|---|---|---|",
+        ]
+        for field in dataclasses.fields(cls):
+            rule: Rule = field.metadata["rule"]
+            lines.append(f"| `{field.name}` | {_type_name(rule)} | {_default(field)} | "
+                         f"{_cell(rule.expected)} | {_cell(field.metadata['doc'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def _type_name(rule: Rule) -> str:
+    optional = isinstance(rule, OptionalFloat) or (isinstance(rule, Text) and rule.optional)
+    return _TYPE_NAMES[type(rule)] + (" (optional)" if optional else "")
+
+
+def _default(field: dataclasses.Field) -> str:
+    value = field.default
+    if value is None:
+        return "left out"
+    return f"`{json.dumps(value)}`"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")

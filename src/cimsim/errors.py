@@ -1,0 +1,33 @@
+"""Errors a user can act on: what was wrong, where, and what was expected."""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError"]
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used, with every problem found in it.
+
+    ``source`` is the file (or other origin) of the configuration; ``errors`` lists
+    ``(dotted_field, message)`` pairs, the field being ``""`` for problems of the file as a whole
+    (unreadable, TOML syntax). ``str()`` gives one line per error: ``"FILE: message"``.
+    """
+
+    def __init__(self, source: str, errors: list[tuple[str, str]]):
+        if not errors:
+            raise ValueError("ConfigError needs at least one (field, message) pair")
+        self.source = source
+        self.errors = list(errors)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(f"{self.source}: {message}" for _, message in self.errors)
+
+    def __reduce__(self):
+        """pickle by source and errors (the error crosses process boundaries, e.g. in sweeps)"""
+        return (type(self), (self.source, self.errors))
+
+    @property
+    def fields(self) -> list[str]:
+        """the dotted fields named by the errors, in order"""
+        return [name for name, _ in self.errors]
