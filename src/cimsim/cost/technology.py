@@ -1,0 +1,130 @@
+"""CMOS technology scaling between nodes and supply voltages (Stillmaker & Baas 2017).
+
+Source: A. Stillmaker, B. Baas, "Scaling equations for the accurate prediction of CMOS device
+performance from 180 nm to 7 nm", Integration, the VLSI Journal 58 (2017) 74-81,
+doi:10.1016/j.vlsi.2017.02.002. The paper fits, per node, a cubic in the supply voltage to the
+delay and a quadratic to the energy per operation of its benchmark circuits (HSPICE on PTM / ITRS
+models), and tabulates area scaling factors between nodes. The coefficients below are the paper's
+coefficient tables as transcribed in the UCLA NanoCAD ``nodeScale`` tool (github.com/wromaszkan/
+nodeScale); the energy rows of 32 nm and 65 nm were checked against the authors' published
+corrigendum (energy factor 0.4571 at 32 nm, 0.9 V). Below 65 nm the high-performance (HP) models are
+used. Units of the fitted factors are arbitrary: only their ratios are used.
+
+Nodes between tabulated ones are interpolated log-linearly in log(node) (each neighbour's factor is
+evaluated at the same supply first). The fits cover each node's supply range up to its nominal
+supply; outside it they extrapolate, and a supply at which a fitted factor is not positive is
+rejected with ValueError.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["NODES_NM", "energy_scale", "delay_scale", "area_scale"]
+
+# node_nm: (d3, d2, d1, d0) -- delay factor = d3*V^3 + d2*V^2 + d1*V + d0 (Stillmaker & Baas 2017, delay table)
+_DELAY_COEFFS: dict[float, tuple[float, float, float, float]] = {
+    180.0: (0.0, 97.09, -356.7, 406.5),
+    130.0: (-76.65, 334.9, -493.4, 275.8),
+    90.0: (-60.34, 262.5, -384.2, 210.9),
+    65.0: (-53.3, 230.4, -333.9, 178.6),
+    45.0: (-501.6, 1567.0, -1619.0, 566.1),
+    32.0: (-1047.0, 2982.0, -2797.0, 873.5),
+    20.0: (0.0, 34.63, -66.37, 41.15),
+    16.0: (0.0, 24.8, -47.52, 28.87),
+    14.0: (-40.66, 109.2, -100.6, 35.92),
+    10.0: (-34.95, 93.65, -85.99, 30.4),
+    7.0: (-28.58, 76.6, -70.26, 24.69),
+}
+
+# node_nm: (e2, e1, e0) -- energy factor = e2*V^2 + e1*V + e0 (Stillmaker & Baas 2017, energy table;
+# 32 nm and 65 nm rows as in the corrigendum)
+_ENERGY_COEFFS: dict[float, tuple[float, float, float]] = {
+    180.0: (0.0, 24.64, -17.98),
+    130.0: (7.171, -6.709, 2.904),
+    90.0: (4.762, -4.781, 2.092),
+    65.0: (3.755, -4.398, 1.975),
+    45.0: (1.018, -0.3107, 0.1539),
+    32.0: (0.8367, -0.4341, 0.1701),
+    20.0: (0.373, -0.1582, 0.04104),
+    16.0: (0.2958, -0.1241, 0.03024),
+    14.0: (0.2363, -0.09675, 0.02239),
+    10.0: (0.2068, -0.09311, 0.02375),
+    7.0: (0.1776, -0.09097, 0.02447),
+}
+
+# node_nm: area relative to 45 nm (Stillmaker & Baas 2017, area scaling table, the 45 nm row)
+_AREA_REL_45NM: dict[float, float] = {
+    180.0: 19.0, 130.0: 6.4, 90.0: 2.8, 65.0: 1.5, 45.0: 1.0, 32.0: 0.46,
+    20.0: 0.21, 16.0: 0.19, 14.0: 0.17, 10.0: 0.1, 7.0: 0.059,
+}
+
+NODES_NM: tuple[float, ...] = tuple(sorted(_ENERGY_COEFFS, reverse=True))
+"""tabulated technology nodes, nanometres (largest first)"""
+
+
+def _check_node(node_nm: float) -> None:
+    if not (NODES_NM[-1] <= node_nm <= NODES_NM[0]):
+        raise ValueError(f"technology node must be in [{NODES_NM[-1]:g}, {NODES_NM[0]:g}] nm; got {node_nm!r}")
+
+
+def _neighbours(node_nm: float) -> tuple[float, float, float]:
+    """(larger tabulated node, smaller tabulated node, weight of the smaller one in log(node))"""
+    _check_node(node_nm)
+    big, small = next((b, s) for b, s in zip(NODES_NM, NODES_NM[1:]) if node_nm >= s)
+    return big, small, math.log(big / node_nm) / math.log(big / small)
+
+
+def _loglog(node_nm: float, factor_at) -> float:
+    big, small, t = _neighbours(node_nm)
+    if t == 0.0:
+        return factor_at(big)
+    if t == 1.0:
+        return factor_at(small)
+    return math.exp((1.0 - t) * math.log(factor_at(big)) + t * math.log(factor_at(small)))
+
+
+def _positive(value: float, what: str, node_nm: float, vdd_v: float) -> float:
+    if not value > 0.0:
+        raise ValueError(
+            f"supply {vdd_v:g} V is outside the range of the Stillmaker & Baas {what} fit of the "
+            f"{node_nm:g} nm node (fitted factor {value:.3g} is not positive); use a supply near the node's nominal")
+    return value
+
+
+def _energy_factor(node_nm: float, vdd_v: float) -> float:
+    def at(node: float) -> float:
+        e2, e1, e0 = _ENERGY_COEFFS[node]
+        return _positive(e2 * vdd_v**2 + e1 * vdd_v + e0, "energy", node, vdd_v)
+    return _loglog(node_nm, at)
+
+
+def _delay_factor(node_nm: float, vdd_v: float) -> float:
+    def at(node: float) -> float:
+        d3, d2, d1, d0 = _DELAY_COEFFS[node]
+        return _positive(((d3 * vdd_v + d2) * vdd_v + d1) * vdd_v + d0, "delay", node, vdd_v)
+    return _loglog(node_nm, at)
+
+
+def _check_vdd(vdd_v: float) -> None:
+    if not vdd_v > 0.0:
+        raise ValueError(f"supply voltage must be > 0 V; got {vdd_v!r}")
+
+
+def energy_scale(from_node_nm: float, from_vdd_v: float, to_node_nm: float, to_vdd_v: float) -> float:
+    """Factor to multiply an energy at (from_node_nm, from_vdd_v) by to get it at (to_node_nm, to_vdd_v)."""
+    _check_vdd(from_vdd_v)
+    _check_vdd(to_vdd_v)
+    return _energy_factor(to_node_nm, to_vdd_v) / _energy_factor(from_node_nm, from_vdd_v)
+
+
+def delay_scale(from_node_nm: float, from_vdd_v: float, to_node_nm: float, to_vdd_v: float) -> float:
+    """Factor to multiply a delay at (from_node_nm, from_vdd_v) by to get it at (to_node_nm, to_vdd_v)."""
+    _check_vdd(from_vdd_v)
+    _check_vdd(to_vdd_v)
+    return _delay_factor(to_node_nm, to_vdd_v) / _delay_factor(from_node_nm, from_vdd_v)
+
+
+def area_scale(from_node_nm: float, to_node_nm: float) -> float:
+    """Factor to multiply an area at from_node_nm by to get it at to_node_nm (supply-independent)."""
+    return _loglog(to_node_nm, _AREA_REL_45NM.__getitem__) / _loglog(from_node_nm, _AREA_REL_45NM.__getitem__)
