@@ -1,0 +1,6 @@
+"""Functional core: quantisation, encoding onto cells, analog products, ADC and shift-add (numba + BLAS)."""
+
+from .crossbar import AdcSetting, Crossbar
+from .encoding import input_planes, quantize_inputs, quantize_weights, weight_levels
+
+__all__ = ["AdcSetting", "Crossbar", "input_planes", "quantize_inputs", "quantize_weights", "weight_levels"]

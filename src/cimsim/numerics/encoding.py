@@ -1,0 +1,79 @@
+"""Weights and inputs as the array sees them: quantised codes, cell levels per slice, DAC input planes.
+
+Quantisation is symmetric: a real value v with scale s becomes clip(round_half_away(v / s), -m, m) with
+m = 2**(bits-1) - 1, so the code range is [-m, m] and v is approximately code * s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..mapping import Plan
+from . import _kernels
+
+__all__ = ["quantize_weights", "quantize_inputs", "weight_levels", "input_planes", "DAC_MODES"]
+
+DAC_MODES = {("parallel", "two_phase"): 0, ("parallel", "bipolar"): 1,
+             ("bit_serial", "two_phase"): 2, ("bit_serial", "twos_complement"): 3}
+"""(dac mode, signed inputs) -> plane layout understood by the input-plane kernel"""
+
+
+def _round_half_away(v: np.ndarray) -> np.ndarray:
+    return np.sign(v) * np.floor(np.abs(v) + 0.5)
+
+
+def quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Signed weight codes (int64, out x in) and their scale per output (float64, out).
+
+    The scale is max|W| / m over the whole tensor or over each output row; an all-zero tensor or row gets
+    scale 1 so its codes are 0.
+    """
+    m = 2 ** (bits - 1) - 1
+    peak = np.abs(w).max(axis=1) if per_output else np.full(w.shape[0], np.abs(w).max())
+    scale = np.where(peak > 0, peak / m, 1.0)
+    codes = np.clip(_round_half_away(w / scale[:, None]), -m, m).astype(np.int64)
+    return codes, scale
+
+
+def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Signed input codes (int32, batch x in) and their scale per vector (float64, batch).
+
+    ``input_max = None``: each vector's own max |x| maps to full scale. Otherwise input_max does, and
+    larger values clip.
+    """
+    m = 2 ** (bits - 1) - 1
+    if input_max is None:
+        peak = np.abs(x).max(axis=1)
+        scale = np.where(peak > 0, peak / m, 1.0)
+    else:
+        scale = np.full(x.shape[0], input_max / m)
+    codes = np.empty(x.shape, dtype=np.int32)
+    _kernels.quantize_rows(x, scale, m, codes)
+    return codes, scale
+
+
+def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Cell levels of every slice: (polarities x slices x in x out) int64, and the reference levels (slices,).
+
+    differential: polarity 0 holds max(q, 0), polarity 1 holds max(-q, 0); no reference columns.
+    offset: one polarity holding q + 2**(bits-1); each array has one reference column per slice holding
+    the slices of the offset. Slice k holds bits [k*b, (k+1)*b) of the stored code (b = bits_per_cell).
+    """
+    if plan.signed_encoding == "differential":
+        stored = np.stack([np.maximum(codes, 0), np.maximum(-codes, 0)])
+        offset = 0
+    else:
+        offset = plan.weight_offset
+        stored = (codes + offset)[None]
+    mask = plan.max_level
+    shifts = plan.bits_per_cell * np.arange(plan.n_slices)
+    levels = (stored[:, None, :, :] >> shifts[None, :, None, None]) & mask
+    ref = (offset >> shifts) & mask if plan.signed_encoding == "offset" else np.zeros(0, dtype=np.int64)
+    return np.ascontiguousarray(levels.transpose(0, 1, 3, 2)), ref
+
+
+def input_planes(codes: np.ndarray, plan: Plan) -> np.ndarray:
+    """DAC codes applied per read: float32 (n_planes x batch x in); see ``Plan.plane_weights`` for their weights."""
+    planes = np.empty((plan.n_planes,) + codes.shape, dtype=np.float32)
+    _kernels.input_planes(codes, DAC_MODES[(plan.dac_mode, plan.signed_inputs)], plan.input_bits, planes)
+    return planes

@@ -1,0 +1,143 @@
+"""Slow, obvious numpy twins of the functional core, written from DESIGN.md section 2 without its speed tricks.
+
+Integer arithmetic throughout (int64 products of codes and levels), one slice / polarity / plane / row group
+at a time, explicit conductance matrices for the energy sum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def round_half_away(v):
+    return np.sign(v) * np.floor(np.abs(v) + 0.5)
+
+
+def quantize(v, bits, scale):
+    m = 2 ** (bits - 1) - 1
+    return np.clip(round_half_away(v / scale), -m, m).astype(np.int64)
+
+
+def weight_codes(w, bits, per_output):
+    m = 2 ** (bits - 1) - 1
+    peak = np.abs(w).max(axis=1) if per_output else np.full(w.shape[0], np.abs(w).max())
+    scale = np.where(peak > 0, peak / m, 1.0)
+    return quantize(w, bits, scale[:, None]), scale
+
+
+def input_codes(x, bits, input_max):
+    m = 2 ** (bits - 1) - 1
+    if input_max is None:
+        peak = np.abs(x).max(axis=1)
+        scale = np.where(peak > 0, peak / m, 1.0)
+    else:
+        scale = np.full(x.shape[0], input_max / m)
+    return quantize(x, bits, scale[:, None]), scale
+
+
+def planes(q, bits, mode, signed_inputs):
+    """[(weight, plane of non-negative / signed int64 codes)] in the order the hardware applies them."""
+    pos, neg = np.maximum(q, 0), np.maximum(-q, 0)
+    if mode == "parallel":
+        return [(1, q)] if signed_inputs == "bipolar" else [(1, pos), (-1, neg)]
+    if signed_inputs == "twos_complement":
+        u = np.mod(q, 2 ** bits)
+        return [(-(2 ** k) if k == bits - 1 else 2 ** k, (u >> k) & 1) for k in range(bits)]
+    return ([(2 ** k, (pos >> k) & 1) for k in range(bits - 1)]
+            + [(-(2 ** k), (neg >> k) & 1) for k in range(bits - 1)])
+
+
+def slices(stored, bits_per_cell, n_slices):
+    mask = 2 ** bits_per_cell - 1
+    return [(2 ** (k * bits_per_cell), (stored >> (k * bits_per_cell)) & mask) for k in range(n_slices)]
+
+
+def groups(n_in, rows, rows_per_read):
+    out = []
+    for tile in range(0, n_in, rows):
+        for s in range(tile, min(n_in, tile + rows), rows_per_read):
+            out.append((s, min(n_in, tile + rows, s + rows_per_read)))
+    return out
+
+
+def adc(a, lsb, code_min, code_max):
+    return np.clip(np.floor(a / lsb + 0.5), code_min, code_max)
+
+
+def mvm(w, x, cfg, full_scale=None):
+    """Reference analog MVM for a config; returns (y, integer-domain accumulator, lsb)."""
+    m, d, dev, arr, ad = cfg.mapping, cfg.dac, cfg.device, cfg.array, cfg.adc
+    qw, sw = weight_codes(w, m.weight_bits, m.weight_scale == "per_output")
+    qx, sx = input_codes(x, d.input_bits, d.input_max)
+    bpc = dev.bits_per_cell
+    max_level = 2 ** bpc - 1
+    stored_bits = m.weight_bits - 1 if m.signed_encoding == "differential" else m.weight_bits
+    n_slices = -(-stored_bits // bpc)
+    step = (dev.g_max_us - dev.g_min_us) / max_level
+    r = dev.g_min_us / step
+    analog = m.subtraction == "analog"
+    cmax = 1 if d.mode == "bit_serial" else 2 ** (d.input_bits - 1) - 1
+    signed = analog or d.signed_inputs == "bipolar"
+    rpr = min(arr.rows_per_read, arr.rows)
+    if full_scale is None:
+        full_scale = rpr * cmax * (max_level + (0 if analog else r))
+        if ad.range == "fixed":
+            full_scale *= ad.full_scale_fraction
+    codes = 2 ** (ad.bits - 1) - 1 if signed else 2 ** ad.bits - 1
+    lsb = max(1.0, full_scale / codes)
+    lo, hi = (-codes if signed else 0), codes
+
+    def conv(a):
+        return adc(a, lsb, lo, hi)
+
+    acc = np.zeros((x.shape[0], w.shape[0]))
+    for pw, plane in planes(qx, d.input_bits, d.mode, d.signed_inputs):
+        for s, e in groups(w.shape[1], arr.rows, rpr):
+            xg = plane[:, s:e]
+            rowsum = xg.sum(axis=1, keepdims=True).astype(np.float64)
+            if m.signed_encoding == "differential":
+                pairs = zip(slices(np.maximum(qw, 0), bpc, n_slices), slices(np.maximum(-qw, 0), bpc, n_slices))
+                for (sk, lp), (_, ln) in pairs:
+                    if analog:
+                        acc += pw * sk * conv((xg @ (lp - ln)[:, s:e].T).astype(np.float64))
+                    else:
+                        acc += pw * sk * (conv((xg @ lp[:, s:e].T).astype(np.float64) + r * rowsum)
+                                          - conv((xg @ ln[:, s:e].T).astype(np.float64) + r * rowsum))
+            else:
+                off = 2 ** (m.weight_bits - 1)
+                for (sk, lv), (_, ref) in zip(slices(qw + off, bpc, n_slices), slices(np.int64(off), bpc, n_slices)):
+                    if analog:
+                        acc += pw * sk * conv((xg @ (lv - ref)[:, s:e].T).astype(np.float64))
+                    else:
+                        acc += pw * sk * (conv((xg @ lv[:, s:e].T).astype(np.float64) + r * rowsum)
+                                          - conv(float(ref) * rowsum + r * rowsum))
+    return acc * lsb * sx[:, None] * sw[None, :], acc, lsb
+
+
+def gv2t_fj(w, x, cfg, col_tiles):
+    """sum over reads and every used cell of G * V**2 * t, from an explicit conductance matrix (fJ)."""
+    m, d, dev = cfg.mapping, cfg.dac, cfg.device
+    qw, _ = weight_codes(w, m.weight_bits, m.weight_scale == "per_output")
+    qx, _ = input_codes(x, d.input_bits, d.input_max)
+    bpc = dev.bits_per_cell
+    max_level = 2 ** bpc - 1
+    stored_bits = m.weight_bits - 1 if m.signed_encoding == "differential" else m.weight_bits
+    n_slices = -(-stored_bits // bpc)
+    step = (dev.g_max_us - dev.g_min_us) / max_level
+    if m.signed_encoding == "differential":
+        stored = [np.maximum(qw, 0), np.maximum(-qw, 0)]
+        ref_cols = []
+    else:
+        off = 2 ** (m.weight_bits - 1)
+        stored = [qw + off]
+        ref_cols = [lv for _, lv in slices(np.full(w.shape[1], off), bpc, n_slices)] * col_tiles
+    # one physical column per (polarity, slice, output): row j of a slice's level matrix (out x in)
+    cols = [lv[j] for st in stored for _, lv in slices(st, bpc, n_slices) for j in range(w.shape[0])] + ref_cols
+    g = dev.g_min_us + step * np.array(cols, dtype=np.float64).T  # in x physical columns
+    cmax = 1 if d.mode == "bit_serial" else 2 ** (d.input_bits - 1) - 1
+    v_unit = dev.read_voltage_v / cmax
+    total = 0.0
+    for _, plane in planes(qx, d.input_bits, d.mode, d.signed_inputs):
+        v = plane.astype(np.float64) * v_unit
+        total += float(((v ** 2) @ g).sum()) * dev.read_pulse_ns
+    return total

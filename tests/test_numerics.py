@@ -1,0 +1,326 @@
+"""Functional core against its numpy twins (tests/naive.py), exactness, counts and input validation."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import naive
+from cimsim.config.schema import AdcConfig, ArrayConfig, Config, DacConfig, DeviceConfig, MappingConfig
+from cimsim.mapping import analytic_counts, plan_layer
+from cimsim.numerics import Crossbar, input_planes, quantize_inputs, quantize_weights, weight_levels
+from cimsim.numerics import _kernels
+
+DAC_CHOICES = [("parallel", "two_phase"), ("parallel", "bipolar"),
+               ("bit_serial", "two_phase"), ("bit_serial", "twos_complement")]
+
+
+def make_config(rows=8, cols=16, rows_per_read=4, weight_bits=6, bits_per_cell=2, encoding="differential",
+                subtraction="analog", dac=("parallel", "two_phase"), input_bits=5, adc_bits=16, adc_range="max",
+                fraction=1.0, g_min_us=0.0, in_features=10, out_features=5, batch_size=2048, per_output=False):
+    return Config(
+        array=ArrayConfig(rows=rows, cols=cols, rows_per_read=rows_per_read),
+        device=DeviceConfig(g_min_us=g_min_us, g_max_us=10.0, bits_per_cell=bits_per_cell),
+        mapping=MappingConfig(weight_bits=weight_bits, signed_encoding=encoding, subtraction=subtraction,
+                              weight_scale="per_output" if per_output else "per_tensor"),
+        dac=DacConfig(mode=dac[0], signed_inputs=dac[1], input_bits=input_bits),
+        adc=AdcConfig(bits=adc_bits, range=adc_range, full_scale_fraction=fraction, cols_per_adc=1),
+        workload=dataclasses.replace(Config().workload, in_features=in_features, out_features=out_features),
+        simulation=dataclasses.replace(Config().simulation, batch_size=batch_size),
+    )
+
+
+def data(cfg, batch=7, seed=0):
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(-1, 1, (cfg.workload.out_features, cfg.workload.in_features))
+    x = rng.uniform(-1, 1, (batch, cfg.workload.in_features))
+    return w, x
+
+
+def programmed(cfg, w):
+    xbar = Crossbar(cfg)
+    xbar.program(w)
+    return xbar
+
+
+# ---- kernels against numpy ------------------------------------------------------------------------
+def test_quantize_rows_matches_numpy():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(50, 33)) * 3
+    x[0, :4] = [0.5, -0.5, 1.5, -2.5]  # exact halves round away from zero
+    scale = np.abs(x).max(axis=1) / 7
+    scale[0] = 1.0
+    codes = np.empty(x.shape, dtype=np.int32)
+    _kernels.quantize_rows(x, scale, 7, codes)
+    np.testing.assert_array_equal(codes, naive.quantize(x, 4, scale[:, None]))
+    assert list(codes[0, :4]) == [1, -1, 2, -3]
+
+
+@pytest.mark.parametrize("dac", DAC_CHOICES)
+def test_input_planes_match_numpy(dac):
+    cfg = make_config(dac=dac, input_bits=6)
+    q = np.random.default_rng(1).integers(-31, 32, size=(9, 10))
+    got = input_planes(q.astype(np.int32), plan_layer(cfg))
+    want = naive.planes(q, 6, *dac)
+    assert got.shape[0] == len(want)
+    for k, (weight, plane) in enumerate(want):
+        np.testing.assert_array_equal(got[k], plane)
+        assert plan_layer(cfg).plane_weights[k] == weight
+    # the planes recombine to the codes
+    np.testing.assert_array_equal(np.tensordot(plan_layer(cfg).plane_weights, got, axes=1), q)
+
+
+def test_adc_accumulate_matches_numpy():
+    rng = np.random.default_rng(2)
+    batch, n_out, planes_w = 6, 4, np.array([1.0, -1.0])
+    col_w = np.array([1.0, 4.0, 1.0, 4.0, -1.0, -4.0, 1.0, 4.0])
+    col_t = np.array([0, 0, 1, 1, 2, 2, 3, -1])
+    col_r = np.full(8, 0.3)
+    sums = rng.integers(0, 200, size=(2 * batch, 9)).astype(np.float32)
+    out = np.zeros((batch, n_out))
+    clipped = _kernels.adc_accumulate(sums, batch, planes_w, col_w, col_r, col_t, 8, 1.5, 0.0, 100.0, out)
+    want = np.zeros((batch, n_out))
+    want_clipped = 0
+    for p, pw in enumerate(planes_w):
+        s = sums[p * batch:(p + 1) * batch].astype(np.float64)
+        a = s[:, :8] + col_r * s[:, 8:9]
+        raw = np.floor(a / 1.5 + 0.5)
+        want_clipped += int(((raw > 100) | (raw < 0)).sum())
+        code = np.clip(raw, 0, 100)
+        for c in range(8):
+            if col_t[c] >= 0:
+                want[:, col_t[c]] += pw * col_w[c] * code[:, c]
+            else:
+                want += (pw * col_w[c] * code[:, c])[:, None]
+    np.testing.assert_array_equal(out, want)
+    assert clipped == want_clipped > 0
+
+
+def test_weight_levels_recombine_to_codes():
+    for encoding in ("differential", "offset"):
+        cfg = make_config(encoding=encoding, weight_bits=7, bits_per_cell=3)
+        plan = plan_layer(cfg)
+        q = np.random.default_rng(4).integers(-63, 64, size=(5, 10))
+        levels, ref = weight_levels(q, plan)
+        weights = 2 ** (plan.bits_per_cell * np.arange(plan.n_slices))
+        stored = np.tensordot(weights, levels, axes=([0], [1]))  # polarities x in x out
+        assert levels.max() <= plan.max_level and levels.min() >= 0
+        if encoding == "differential":
+            np.testing.assert_array_equal(stored[0] - stored[1], q.T)
+        else:
+            np.testing.assert_array_equal(stored[0] - weights @ ref, q.T)
+
+
+def test_quantize_weights_per_output_scale():
+    w = np.array([[0.5, -1.0], [0.1, 0.05]])
+    codes, scale = quantize_weights(w, 4, per_output=True)
+    np.testing.assert_allclose(scale, [1.0 / 7, 0.1 / 7])
+    np.testing.assert_array_equal(codes, [[4, -7], [7, 4]])  # 3.5 and 3.5 round away from zero
+    codes, scale = quantize_weights(w, 4, per_output=False)
+    np.testing.assert_array_equal(codes, [[4, -7], [1, 0]])
+
+
+def test_quantize_inputs_fixed_range_clips():
+    codes, scale = quantize_inputs(np.array([[0.5, 2.0, -3.0]]), 3, 1.0)
+    np.testing.assert_array_equal(codes, [[2, 3, -3]])  # 1.5 -> 2, 6 -> clipped to 3
+    np.testing.assert_allclose(scale, [1.0 / 3])
+
+
+# ---- the whole crossbar -------------------------------------------------------------------------
+configs = st.builds(
+    lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, adc_bits, rng_mode, frac, gmin, per_out: make_config(
+        rows=rows, cols=64, rows_per_read=min(rpr, rows), weight_bits=wb,
+        bits_per_cell=min(bpc, wb - 1 if enc == "differential" else wb), encoding=enc, subtraction=sub, dac=dac,
+        input_bits=ib, adc_bits=adc_bits, adc_range=rng_mode, fraction=frac, g_min_us=gmin, in_features=fin,
+        out_features=fout, per_output=per_out),
+    st.integers(2, 8), st.integers(1, 4), st.sampled_from(["differential", "offset"]),
+    st.sampled_from(["analog", "digital"]), st.sampled_from(DAC_CHOICES), st.integers(2, 8),
+    st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12), st.integers(2, 12),
+    st.sampled_from(["max", "fixed"]), st.floats(0.05, 1.0), st.sampled_from([0.0, 0.7]), st.booleans())
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cfg=configs, seed=st.integers(0, 1000))
+def test_crossbar_equals_naive_reference_bit_for_bit(cfg, seed):
+    w, x = data(cfg, batch=6, seed=seed)
+    xbar = programmed(cfg, w)
+    y = xbar.mvm(x)
+    y_ref, _, lsb = naive.mvm(w, x, cfg)
+    assert xbar.adc.lsb == lsb
+    np.testing.assert_array_equal(y, y_ref)
+
+
+lossless = st.builds(
+    lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout: make_config(
+        rows=rows, cols=64, rows_per_read=min(rpr, rows), weight_bits=wb,
+        bits_per_cell=min(bpc, wb - 1 if enc == "differential" else wb), encoding=enc, subtraction=sub, dac=dac,
+        input_bits=ib, adc_bits=16, in_features=fin, out_features=fout),
+    st.integers(2, 8), st.integers(1, 4), st.sampled_from(["differential", "offset"]),
+    st.sampled_from(["analog", "digital"]), st.sampled_from(DAC_CHOICES), st.integers(2, 8),
+    st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12))
+
+
+@settings(max_examples=80, deadline=None)
+@given(cfg=lossless, seed=st.integers(0, 1000))
+def test_lossless_adc_gives_exact_integer_product(cfg, seed):
+    """16-bit ADC, range max, ideal devices (g_min = 0): the result is the product of the quantised operands."""
+    w, x = data(cfg, batch=5, seed=seed)
+    xbar = programmed(cfg, w)
+    assert xbar.adc.lsb == 1.0
+    np.testing.assert_array_equal(xbar.mvm(x), xbar.digital_reference(x))
+    assert xbar.adc_clipped == 0
+
+
+def test_finite_on_off_ratio_with_analog_subtraction_is_exact():
+    cfg = make_config(g_min_us=1.0, subtraction="analog")
+    w, x = data(cfg)
+    xbar = programmed(cfg, w)
+    np.testing.assert_array_equal(xbar.mvm(x), xbar.digital_reference(x))
+
+
+def test_finite_on_off_ratio_with_digital_subtraction():
+    """g_min adds the same offset to both converted columns: exact with a unit-LSB ADC, but it uses up ADC range."""
+    exact = make_config(g_min_us=1.0, subtraction="digital", rows_per_read=8)
+    w, x = data(exact, batch=50)
+    xbar = programmed(exact, w)
+    np.testing.assert_array_equal(xbar.mvm(x), xbar.digital_reference(x))
+    errors = []
+    for g_min in (0.0, 3.0):
+        cfg = make_config(g_min_us=g_min, subtraction="digital", rows_per_read=8, adc_bits=6)
+        xbar = programmed(cfg, w)
+        y = xbar.mvm(x)
+        np.testing.assert_array_equal(y, naive.mvm(w, x, cfg)[0])
+        errors.append(np.linalg.norm(y - xbar.digital_reference(x)))
+    assert errors[1] > errors[0] > 0
+
+
+def test_coarse_adc_loses_accuracy_monotonically():
+    errors = []
+    for bits in (12, 8, 6, 4):
+        cfg = make_config(adc_bits=bits, in_features=64, out_features=16, rows=64, cols=128, rows_per_read=64,
+                          input_bits=8, weight_bits=8)
+        w, x = data(cfg, batch=200)
+        xbar = programmed(cfg, w)
+        errors.append(np.linalg.norm(xbar.mvm(x) - xbar.digital_reference(x)))
+    assert errors[0] < errors[1] < errors[2] < errors[3]
+
+
+def test_fixed_range_clips_and_counts_it():
+    cfg = make_config(adc_range="fixed", fraction=0.05, adc_bits=6)
+    w, x = data(cfg, batch=40)
+    xbar = programmed(cfg, w)
+    y = xbar.mvm(x)
+    assert xbar.adc_clipped > 0
+    np.testing.assert_array_equal(y, naive.mvm(w, x, cfg)[0])
+
+
+def test_calibrated_range_uses_percentile_of_observed_sums():
+    cfg = dataclasses.replace(make_config(adc_bits=6, in_features=32, out_features=8, rows=32, rows_per_read=32,
+                                          cols=64), adc=AdcConfig(bits=6, range="calibrated", percentile=100.0))
+    w, x = data(cfg, batch=64)
+    xbar = programmed(cfg, w)
+    with pytest.raises(RuntimeError, match="calibrate"):
+        xbar.mvm(x)
+    setting = xbar.calibrate(x)
+    assert setting.full_scale <= xbar.max_sum
+    xbar.mvm(x)
+    assert xbar.adc_clipped == 0  # the 100th percentile covers every observed sum
+    np.testing.assert_array_equal(xbar.mvm(x), naive.mvm(w, x, cfg, full_scale=setting.full_scale)[0])
+    assert xbar.calibrate(x, percentile=90.0).full_scale < setting.full_scale
+
+
+def test_chunking_does_not_change_results_or_counts():
+    cfg = make_config(batch_size=3)
+    w, x = data(cfg, batch=10)
+    small = programmed(cfg, w)
+    big = programmed(dataclasses.replace(cfg, simulation=dataclasses.replace(cfg.simulation, batch_size=100)), w)
+    np.testing.assert_array_equal(small.mvm(x), big.mvm(x))
+    assert small.counts == big.counts
+
+
+def test_single_vector_input():
+    cfg = make_config()
+    w, x = data(cfg, batch=3)
+    xbar = programmed(cfg, w)
+    np.testing.assert_array_equal(xbar.mvm(x[1]), xbar.mvm(x)[1])
+
+
+# ---- counts ----------------------------------------------------------------------------------
+def test_counts_hand_computed():
+    """in=6, out=3 on 4x8 arrays, 2 rows per read, 4-bit weights in 2-bit cells, differential, parallel two-phase.
+
+    stored bits 3 -> 2 slices x 2 columns = 4 columns per output -> 2 outputs per array: 2 column tiles
+    (2 and 1 outputs); row tiles of 4 and 2 rows -> row groups (0,2), (2,4), (4,6); 2 input planes.
+    """
+    cfg = make_config(rows=4, cols=8, rows_per_read=2, weight_bits=4, bits_per_cell=2, in_features=6, out_features=3)
+    w, x = data(cfg, batch=5)
+    xbar = programmed(cfg, w)
+    xbar.mvm(x)
+    c = xbar.counts
+    assert xbar.plan.n_arrays == 4
+    assert c.mvms == 5 and c.macs == 5 * 18
+    assert c.array_reads == 5 * 2 * 3 * 2  # vectors x planes x groups x column tiles
+    assert c.dac_conversions == 5 * 2 * 6 * 2
+    assert c.adc_conversions == 5 * 2 * 3 * (2 * 2 + 1 * 2)  # analog subtraction: one per slice and output
+    assert c.shift_adds == c.adc_conversions
+    assert c.cells_read == 5 * 2 * 6 * (2 * 4 + 1 * 4)
+    assert c.accumulator_adds == 5 * 3 * 1
+    assert xbar.programming_counts.cell_writes == 6 * 3 * 4
+
+
+@pytest.mark.parametrize("encoding,subtraction", [("differential", "analog"), ("differential", "digital"),
+                                                  ("offset", "analog"), ("offset", "digital")])
+@pytest.mark.parametrize("dac", DAC_CHOICES)
+def test_functional_counts_equal_analytic_where_data_independent(encoding, subtraction, dac):
+    cfg = make_config(encoding=encoding, subtraction=subtraction, dac=dac, rows=4, cols=12, rows_per_read=3,
+                      in_features=11, out_features=7)
+    w, x = data(cfg, batch=4)
+    xbar = programmed(cfg, w)
+    xbar.mvm(x)
+    functional = xbar.counts.as_dict()
+    analytic = analytic_counts(xbar.plan, 4).as_dict()
+    for name in ("row_activations", "array_gv2t_fj"):
+        functional.pop(name), analytic.pop(name)
+    assert functional == analytic
+
+
+@pytest.mark.parametrize("encoding", ["differential", "offset"])
+@pytest.mark.parametrize("dac", DAC_CHOICES)
+def test_gv2t_and_row_activations_against_explicit_cells(encoding, dac):
+    cfg = make_config(encoding=encoding, dac=dac, g_min_us=0.5, rows=4, cols=12, in_features=9, out_features=4)
+    w, x = data(cfg, batch=3)
+    x[0, :3] = 0.0
+    xbar = programmed(cfg, w)
+    xbar.mvm(x)
+    np.testing.assert_allclose(xbar.counts.array_gv2t_fj, naive.gv2t_fj(w, x, cfg, xbar.plan.col_tiles), rtol=1e-12)
+    qx, _ = naive.input_codes(x, cfg.dac.input_bits, None)
+    nonzero = sum(int(np.count_nonzero(p)) for _, p in naive.planes(qx, cfg.dac.input_bits, *dac))
+    assert xbar.counts.row_activations == nonzero * xbar.plan.col_tiles
+
+
+# ---- validation at the boundary ------------------------------------------------------------------
+def test_bad_inputs_are_rejected_clearly():
+    cfg = make_config()
+    w, x = data(cfg)
+    xbar = Crossbar(cfg)
+    with pytest.raises(RuntimeError, match="program"):
+        xbar.mvm(x)
+    with pytest.raises(ValueError, match=r"weights must have shape \(5 x 10\); got \(10, 5\)"):
+        xbar.program(w.T)
+    bad = w.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        xbar.program(bad)
+    xbar.program(w)
+    with pytest.raises(ValueError, match=r"inputs must have shape \(any x 10\)"):
+        xbar.mvm(x[:, :4])
+    x_inf = x.copy()
+    x_inf[1, 1] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        xbar.mvm(x_inf)
+    with pytest.raises(ValueError, match="real numbers"):
+        xbar.mvm(np.full((2, 10), "a"))
