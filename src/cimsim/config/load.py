@@ -125,9 +125,9 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     """A copy of ``config`` with dotted-path updates (``{"adc.bits": 6}``), validated again.
 
     Keys are ``"name"`` or ``"section.field"``; a value of None leaves an optional field out.
-    Relative file paths are resolved against ``base_dir`` (default: the directory of
-    ``config.source`` when it is a file, else the working directory). Raises :class:`ConfigError`
-    (source ``config.source``) naming each dotted field that is unknown or invalid.
+    Relative file paths given here are resolved against ``base_dir`` (default: the working
+    directory, as for a command-line option). Raises :class:`ConfigError` (source ``config.source``)
+    naming each dotted field that is unknown or invalid.
     """
     data = config_to_dict(config)
     errors: list[tuple[str, str]] = []
@@ -141,9 +141,6 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
             errors.append((str(key), _unknown_key(str(key), _OVERRIDE_KEYS)))
     if errors:
         raise ConfigError(config.source, errors)
-    if base_dir is None:
-        source = Path(config.source)
-        base_dir = source.parent if source.is_file() else Path.cwd()
     return config_from_dict(data, config.source, base_dir=base_dir)
 
 

@@ -1,0 +1,426 @@
+"""Config loading: every field validated, presets merged, errors naming file and dotted field."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cimsim.config import (
+    SECTIONS, Config, ConfigError, check_consistency, config_from_dict, config_to_dict, list_presets, load_config,
+    load_preset, reference_markdown, with_overrides,
+)
+from cimsim.config.rules import Choice, Float, Int, OptionalFloat, Text
+from cimsim.mapping import plan_layer
+
+CONFIGS = sorted((Path(__file__).parents[1] / "configs").glob("*.toml"))
+FIELDS = [(section, f) for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
+CONSISTENCY_FIELDS = {
+    "device.g_min_us", "array.rows_per_read", "adc.cols_per_adc", "device.bits_per_cell", "dac.signed_inputs",
+    "dac.input_max", "workload.weights_file", "workload.inputs_file", "array.cols",
+}
+
+
+def error_of(data: dict, **kwargs) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        config_from_dict(data, "test.toml", **kwargs)
+    return info.value
+
+
+def invalid_values(rule) -> list:
+    """Values the rule must reject: each bound crossed, wrong types."""
+    if isinstance(rule, Int):
+        bad = ["8", 2.0, True]
+        bad += [rule.low - 1] if rule.low is not None else []
+        bad += [rule.high + 1] if rule.high is not None else []
+        return bad
+    if isinstance(rule, Float):
+        bad = ["1.0", True, float("nan"), float("inf")]
+        if rule.low is not None:
+            bad.append(rule.low if rule.low_open else rule.low - 1.0)
+        if rule.high is not None:
+            bad.append(rule.high if rule.high_open else rule.high + 1.0)
+        return bad
+    if isinstance(rule, Choice):
+        return ["no-such-option", 1, rule.options[0].upper()]
+    if isinstance(rule, Text):
+        return ["", "   ", 3, False]
+    raise TypeError(f"no invalid values for {rule!r}")
+
+
+# ---- shipped files ------------------------------------------------------------------------------
+
+def test_configs_are_shipped():
+    assert {p.name for p in CONFIGS} >= {"default.toml", "isaac-like.toml", "sram-cim.toml"}
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_shipped_config_loads(path):
+    config = load_config(path)
+    assert config.source == str(path)
+    assert check_consistency(config) == []
+
+
+def test_presets_listed_with_descriptions():
+    presets = list_presets()
+    assert set(presets) >= {"rram-default", "rram-isaac-like", "sram-cim", "ideal"}
+    assert all(text.strip() for text in presets.values())
+
+
+@pytest.mark.parametrize("name", sorted(list_presets()))
+def test_preset_loads_and_round_trips(name):
+    config = load_preset(name)
+    assert config.name == name
+    assert config_from_dict(config_to_dict(config), config.source) == config
+
+
+def test_default_config_states_the_rram_default_preset():
+    default, preset = load_config(CONFIGS[0].parent / "default.toml"), load_preset("rram-default")
+    for section in ("array", "device", "mapping", "dac", "adc", "technology"):
+        assert getattr(default, section) == getattr(preset, section)
+    assert (default.workload.in_features, default.workload.out_features, default.workload.vectors) == (256, 256, 1000)
+
+
+def test_preset_values_follow_their_sources():
+    rram = load_preset("rram-default")
+    assert rram.device.g_max_us == 10.0 and rram.device.g_max_us / rram.device.g_min_us == pytest.approx(17.0)
+    assert rram.device.read_pulse_ns == 10.0 and (rram.array.rows, rram.array.cols) == (256, 256)
+    isaac = load_preset("rram-isaac-like")
+    assert (isaac.array.rows, isaac.array.cols, isaac.device.bits_per_cell) == (128, 128, 2)
+    assert (isaac.dac.mode, isaac.adc.bits, isaac.adc.cols_per_adc) == ("bit_serial", 8, 128)
+    assert (isaac.technology.node_nm, isaac.technology.clock_ghz) == (32.0, 1.2)
+    sram = load_preset("sram-cim")
+    assert (sram.device.bits_per_cell, sram.device.g_min_us, sram.dac.mode) == (1, 0.0, "bit_serial")
+    assert sram.array.rows_per_read < sram.array.rows
+
+
+def test_ideal_preset_adc_resolves_every_column_sum():
+    plan = plan_layer(load_preset("ideal"))
+    largest = plan.rows_per_read * plan.max_plane_code * plan.max_level
+    values = 2 * largest + 1 if plan.signed_sum else largest + 1
+    assert values <= 2 ** plan.adc_bits
+    assert plan.g_min_us == 0.0
+
+
+# ---- defaults, round trip, merge ----------------------------------------------------------------------
+
+def test_empty_dict_gives_the_defaults():
+    assert config_from_dict({}, "x") == Config(source="x")
+
+
+def test_defaults_round_trip():
+    config = Config()
+    assert config_from_dict(config_to_dict(config), config.source) == config
+
+
+def test_config_to_dict_leaves_out_unset_optionals():
+    data = config_to_dict(Config())
+    assert "input_max" not in data["dac"] and "weights_file" not in data["workload"]
+    assert "source" not in data
+
+
+def test_int_accepted_for_float_and_stored_as_float():
+    config = config_from_dict({"device": {"g_max_us": 20}}, "x")
+    assert config.device.g_max_us == 20.0 and isinstance(config.device.g_max_us, float)
+
+
+def test_preset_merges_field_by_field():
+    config = config_from_dict({"preset": "rram-isaac-like", "adc": {"bits": 6}}, "x")
+    assert config.adc.bits == 6
+    assert config.adc.cols_per_adc == 128 and config.array.rows == 128
+    assert config.name == "rram-isaac-like"
+
+
+def test_file_name_is_the_default_name(tmp_path):
+    path = tmp_path / "my-run.toml"
+    path.write_text('preset = "sram-cim"\n')
+    config = load_config(path)
+    assert config.name == "my-run" and config.device.bits_per_cell == 1
+
+
+def test_unknown_preset_lists_valid_names():
+    err = error_of({"preset": "rram-defualt"})
+    assert err.fields == ["preset"]
+    for name in list_presets():
+        assert f'"{name}"' in str(err)
+    with pytest.raises(ConfigError, match="valid presets: .*rram-default"):
+        load_preset("nope")
+
+
+# ---- every field rejects bad values ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("section", "field"), FIELDS, ids=[f"{s}.{f.name}" for s, f in FIELDS])
+def test_every_field_rejects_invalid_values(section, field):
+    rule = field.metadata["rule"]
+    dotted = f"{section}.{field.name}"
+    for value in invalid_values(rule):
+        assert not rule.accepts(value), (dotted, value)
+        err = error_of({section: {field.name: value}})
+        assert err.source == "test.toml"
+        assert err.fields == [dotted], value
+        assert str(err).startswith(f"test.toml: '{dotted}' must be {rule.expected}; got "), str(err)
+
+
+def test_message_format_is_exact():
+    err = error_of({"adc": {"bits": 0}})
+    assert str(err) == "test.toml: 'adc.bits' must be an integer in [1, 16]; got 0"
+    assert str(error_of({"adc": {"bits": True}})).endswith("; got true")
+    assert str(error_of({"adc": {"range": "big"}})).endswith('; got "big"')
+
+
+def test_top_level_values_are_checked():
+    err = error_of({"name": "", "description": 3, "preset": 1, "adc": 5})
+    assert sorted(err.fields) == ["adc", "description", "name", "preset"]
+    assert "'adc' must be a table" in str(err)
+
+
+def test_not_a_table_at_all():
+    assert error_of([1, 2]).fields == [""]  # type: ignore[arg-type]
+
+
+# ---- unknown keys ---------------------------------------------------------------------------------
+
+def test_unknown_key_suggests_closest():
+    err = error_of({"adc": {"bitz": 6}})
+    assert err.errors == [("adc.bitz", "unknown key 'adc.bitz'; did you mean 'adc.bits'?")]
+
+
+def test_key_in_wrong_table_suggests_the_right_one():
+    assert "did you mean 'device.bits_per_cell'?" in str(error_of({"array": {"bits_per_cell": 2}}))
+
+
+def test_unknown_table_suggests_closest():
+    assert "unknown key 'devices'; did you mean 'device'?" in str(error_of({"devices": {}}))
+
+
+def test_unknown_key_without_match_lists_valid_keys():
+    assert "valid keys of [adc]: bits, range" in str(error_of({"adc": {"qqqqqqqq": 1}}))
+    assert "valid keys: name, preset, description and the tables array" in str(error_of({"zzzzzz": 1}))
+
+
+# ---- cross-field checks -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"device": {"g_min_us": 10.0, "g_max_us": 10.0}}, "device.g_min_us"),
+    ({"array": {"rows": 128, "rows_per_read": 129}}, "array.rows_per_read"),
+    ({"array": {"cols": 64}, "adc": {"cols_per_adc": 65}}, "adc.cols_per_adc"),
+    ({"mapping": {"weight_bits": 3}, "device": {"bits_per_cell": 3}}, "device.bits_per_cell"),
+    ({"dac": {"mode": "bit_serial", "signed_inputs": "bipolar"}}, "dac.signed_inputs"),
+    ({"dac": {"mode": "parallel", "signed_inputs": "twos_complement"}}, "dac.signed_inputs"),
+    ({"dac": {"input_range": "fixed"}}, "dac.input_max"),
+    ({"workload": {"weights": "file"}}, "workload.weights_file"),
+    ({"workload": {"inputs": "file"}}, "workload.inputs_file"),
+    ({"workload": {"weights": "file", "weights_file": "missing.npy"}}, "workload.weights_file"),
+    ({"array": {"cols": 7}, "adc": {"cols_per_adc": 1}}, "array.cols"),
+    ({"dac": {"input_bits": 16}, "device": {"bits_per_cell": 8}, "mapping": {"weight_bits": 16}},
+     "array.rows_per_read"),
+])
+def test_consistency_check_fires(data, field, tmp_path):
+    err = error_of(data, base_dir=tmp_path)
+    assert err.fields == [field]
+    assert f"'{field}'" in str(err)
+
+
+def test_consistency_edges_are_accepted():
+    config_from_dict({"array": {"rows": 128, "rows_per_read": 128}, "adc": {"cols_per_adc": 256}}, "x")
+    config_from_dict({"mapping": {"weight_bits": 3}, "device": {"bits_per_cell": 2}}, "x")
+    config_from_dict({"mapping": {"weight_bits": 3, "signed_encoding": "offset"}, "device": {"bits_per_cell": 3}},
+                     "x")
+    config_from_dict({"array": {"cols": 8}, "adc": {"cols_per_adc": 8}}, "x")  # 4 slices x 2 polarities
+    config_from_dict({"dac": {"input_range": "fixed", "input_max": 2.5}}, "x")
+
+
+def test_float32_limit_names_the_limit():
+    err = error_of({"dac": {"input_bits": 16}, "device": {"bits_per_cell": 8}, "mapping": {"weight_bits": 16}})
+    assert "2**24 = 16777216" in str(err) and "256 x 32767 x 255" in str(err)
+    config_from_dict({"dac": {"input_bits": 16}, "device": {"bits_per_cell": 8}, "mapping": {"weight_bits": 16},
+                      "array": {"rows_per_read": 2}}, "x")  # 2 x 32767 x 255 < 2**24
+
+
+def test_data_files_resolve_against_the_config_directory(tmp_path):
+    (tmp_path / "data").mkdir()
+    np.save(tmp_path / "data" / "w.npy", np.zeros((4, 4)))
+    path = tmp_path / "run.toml"
+    path.write_text('[workload]\nweights = "file"\nweights_file = "data/w.npy"\n')
+    config = load_config(path)
+    assert config.workload.weights_file == str(tmp_path / "data" / "w.npy")
+    assert Path(config.workload.weights_file).is_absolute()
+
+
+def test_several_consistency_errors_reported_together():
+    err = error_of({"device": {"g_min_us": 20.0}, "array": {"rows": 64, "rows_per_read": 128},
+                    "dac": {"input_range": "fixed"}})
+    assert sorted(err.fields) == ["array.rows_per_read", "dac.input_max", "device.g_min_us"]
+
+
+# ---- files ----------------------------------------------------------------------------------------
+
+def test_all_errors_of_a_file_are_reported(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "bad"\n[adc]\nbits = 0\nbitz = 3\n[array]\nrows = "many"\n[device]\ng_max_us = -1\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    err = info.value
+    assert err.source == str(path)
+    assert sorted(err.fields) == ["adc.bits", "adc.bitz", "array.rows", "device.g_max_us"]
+    lines = str(err).splitlines()
+    assert len(lines) == 4 and all(line.startswith(f"{path}: ") for line in lines)
+
+
+def test_toml_syntax_error_names_file_and_line(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text('name = "x"\n[adc]\nbits = = 3\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: invalid TOML")
+    assert "line 3" in str(info.value)
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read the config file"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_config_error_pickles():
+    err = error_of({"adc": {"bits": 0}})
+    copy = pickle.loads(pickle.dumps(err))
+    assert (copy.source, copy.errors, str(copy)) == (err.source, err.errors, str(err))
+
+
+# ---- overrides ----------------------------------------------------------------------------------
+
+def test_with_overrides_updates_and_keeps_the_rest():
+    base = load_preset("rram-default")
+    config = with_overrides(base, {"adc.bits": 6, "array.rows_per_read": 64, "name": "sweep-1"})
+    assert (config.adc.bits, config.array.rows_per_read, config.name) == (6, 64, "sweep-1")
+    assert config.device == base.device and config.source == base.source
+
+
+def test_with_overrides_validates_values():
+    with pytest.raises(ConfigError) as info:
+        with_overrides(Config(), {"adc.bits": 0, "dac.mode": "serial"})
+    assert sorted(info.value.fields) == ["adc.bits", "dac.mode"]
+
+
+def test_with_overrides_rejects_unknown_keys():
+    with pytest.raises(ConfigError, match="did you mean 'adc.bits'"):
+        with_overrides(Config(), {"adc.bitz": 6})
+    with pytest.raises(ConfigError, match="valid keys: name and 'table.field'"):
+        with_overrides(Config(), {"qqqqqq": 6})
+
+
+def test_with_overrides_checks_consistency():
+    with pytest.raises(ConfigError) as info:
+        with_overrides(Config(), {"device.g_min_us": 50.0})
+    assert info.value.fields == ["device.g_min_us"]
+
+
+def test_with_overrides_resolves_paths_against_base_dir(tmp_path):
+    np.save(tmp_path / "x.npy", np.zeros((3, 256)))
+    config = with_overrides(Config(), {"workload.inputs": "file", "workload.inputs_file": "x.npy"}, base_dir=tmp_path)
+    assert config.workload.inputs_file == str(tmp_path / "x.npy")
+    with pytest.raises(ConfigError) as info:
+        with_overrides(Config(), {"workload.inputs": "file", "workload.inputs_file": "x.npy"},
+                       base_dir=tmp_path / "elsewhere")
+    assert info.value.fields == ["workload.inputs_file"]
+
+
+def test_with_overrides_can_unset_an_optional_field():
+    fixed = config_from_dict({"dac": {"input_range": "fixed", "input_max": 2.0}}, "x")
+    assert with_overrides(fixed, {"dac.input_range": "per_vector", "dac.input_max": None}).dac.input_max is None
+
+
+# ---- reference, imports -------------------------------------------------------------------------
+
+def test_reference_lists_every_field():
+    text = reference_markdown()
+    for section, field in FIELDS:
+        assert f"## `[{section}]`" in text
+        row = next(line for line in text.splitlines()
+                   if line.startswith(f"| `{field.name}` |") and field.metadata["doc"].replace("|", "\\|") in line)
+        assert field.metadata["rule"].expected in row
+    for name in list_presets():
+        assert f"| `{name}` |" in text
+
+
+def test_mapping_imports_first_without_a_cycle():
+    subprocess.run([sys.executable, "-c", "import cimsim.mapping, cimsim.config"], check=True)
+
+
+# ---- property: every in-range value is accepted, or rejected by a named consistency check ----------
+
+def valid_values(rule) -> st.SearchStrategy:
+    if isinstance(rule, Int):
+        return st.integers(rule.low, rule.high if rule.high is not None else 1 << 30)
+    if isinstance(rule, Float):
+        values = st.floats(rule.low, rule.high if rule.high is not None else 1e6, exclude_min=rule.low_open,
+                           exclude_max=rule.high_open, allow_nan=False, allow_infinity=False)
+        return st.one_of(st.none(), values) if isinstance(rule, OptionalFloat) else values
+    if isinstance(rule, Choice):
+        return st.sampled_from(rule.options)
+    if isinstance(rule, Text):
+        text = st.text(min_size=1, max_size=12).filter(lambda s: s.strip() and "\x00" not in s)
+        return st.one_of(st.none(), text) if rule.optional else text
+    raise TypeError(f"no strategy for {rule!r}")
+
+
+CONFIG_DICTS = st.fixed_dictionaries({
+    section: st.fixed_dictionaries({f.name: valid_values(f.metadata["rule"]) for f in dataclasses.fields(cls)})
+    for section, cls in SECTIONS.items()
+})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(CONFIG_DICTS)
+def test_in_range_values_are_accepted_or_fail_a_named_check(data):
+    try:
+        config = config_from_dict(data, "prop.toml")
+    except ConfigError as err:
+        assert set(err.fields) <= CONSISTENCY_FIELDS, str(err)
+    else:
+        for section in SECTIONS:
+            for key, value in data[section].items():
+                assert getattr(getattr(config, section), key) == value or key.endswith("_file")
+
+
+@st.composite
+def consistent_dicts(draw) -> dict:
+    """In-range values for every field, with the dependent fields drawn inside what the others allow."""
+    data = draw(CONFIG_DICTS)
+    array, device, weights, dac, adc, workload = (
+        data[s] for s in ("array", "device", "mapping", "dac", "adc", "workload"))
+    device["g_max_us"] = device["g_min_us"] + draw(st.floats(1e-3, 1e3))
+    stored_bits = weights["weight_bits"] - (weights["signed_encoding"] == "differential")
+    device["bits_per_cell"] = draw(st.integers(1, min(8, stored_bits)))
+    slices = -(-stored_bits // device["bits_per_cell"])
+    offset = weights["signed_encoding"] == "offset"
+    array["cols"] = draw(st.integers(slices * (1 if offset else 2) + (slices if offset else 0), 4096))
+    adc["cols_per_adc"] = draw(st.integers(1, array["cols"]))
+    parallel = dac["mode"] == "parallel"
+    dac["signed_inputs"] = draw(st.sampled_from(["two_phase", "bipolar" if parallel else "twos_complement"]))
+    if dac["input_range"] == "fixed" and dac["input_max"] is None:
+        dac["input_max"] = 1.0
+    plane_code = 2 ** (dac["input_bits"] - 1) - 1 if parallel else 1
+    float32_rows = (2 ** 24 - 1) // (plane_code * (2 ** device["bits_per_cell"] - 1))
+    array["rows_per_read"] = draw(st.integers(1, min(array["rows"], float32_rows)))
+    workload["weights"] = draw(st.sampled_from(["normal", "uniform"]))
+    workload["inputs"] = draw(st.sampled_from(["normal", "uniform"]))
+    return data
+
+
+@settings(max_examples=150, deadline=None)
+@given(consistent_dicts())
+def test_consistent_in_range_values_are_accepted(data):
+    config = config_from_dict(data, "prop.toml", base_dir="/")
+    for section in SECTIONS:
+        for key, value in data[section].items():
+            expected = os.path.abspath(Path("/") / value) if key.endswith("_file") and value else value
+            assert getattr(getattr(config, section), key) == expected, f"{section}.{key}"
