@@ -1,0 +1,96 @@
+"""Memory cells: geometry (area, line lengths) and programming cost per device family.
+
+The family is chosen from ``DeviceConfig.name`` (case-insensitive): a name that starts with a family
+key or one of its aliases selects it (``"rram-hfo2"`` -> rram). Any other name is priced as 1T1R RRAM,
+and :func:`cell_family` says so, so the assumption reaches the report.
+
+Geometry (NeuroSim, ``Param.cpp`` / ``Param.py``: heightInFeatureSize1T1R = 4, widthInFeatureSize1T1R = 12,
+heightInFeatureSizeSRAM = 10, widthInFeatureSizeSRAM = 28): the cell is ``width_f`` feature sizes
+along the word line (row) and ``height_f`` along the bit line (column); the feature size F is the
+technology node. Non-volatile cells (RRAM, PCM, STT-MRAM) use NeuroSim's 1T1R cell; SRAM-CIM uses
+NeuroSim's SRAM cell.
+
+Programming (Yang, Strukov & Stewart, "Memristive devices for computing", Nature Nanotechnology 8,
+13-24 (2013), Table 1, from ITRS 2011): energy per bit written and write time, given there as ranges;
+we take the geometric mean of each range (a single value is quoted as is). One ``Counts.cell_writes``
+is one programming pulse; device physics sets these figures, so they are not scaled with the CMOS node.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["CellFamily", "CELL_FAMILIES", "cell_family", "cell_area_um2", "cell_pitch_um"]
+
+
+@dataclass(frozen=True)
+class CellFamily:
+    """Cost figures of one memory-cell family."""
+
+    name: str
+    width_f: float
+    """cell width along the row (word line), feature sizes"""
+    height_f: float
+    """cell height along the column (bit line), feature sizes"""
+    write_energy_pj: float
+    """energy of one programming pulse, pJ"""
+    write_ns: float
+    """duration of one programming pulse, ns"""
+    source: str
+    """where the figures come from"""
+
+
+def _geo_mean(low: float, high: float) -> float:
+    return math.sqrt(low * high)
+
+
+_NEUROSIM_1T1R = "NeuroSim Param: 1T1R cell 4F x 12F"
+_YANG_2013 = "Yang et al., Nat. Nanotechnol. 2013, Table 1 (ITRS 2011)"
+
+CELL_FAMILIES: dict[str, CellFamily] = {
+    "rram": CellFamily("rram", 12.0, 4.0, _geo_mean(0.1, 3.0), 10.0,
+                       f"{_NEUROSIM_1T1R}; memristor write 0.1-3 pJ/bit, 10 ns, {_YANG_2013}"),
+    "pcm": CellFamily("pcm", 12.0, 4.0, _geo_mean(2.0, 25.0), _geo_mean(50.0, 500.0),
+                      f"{_NEUROSIM_1T1R}; PCM write 2-25 pJ/bit, 50-500 ns, {_YANG_2013}"),
+    "mram": CellFamily("mram", 12.0, 4.0, _geo_mean(0.1, 2.5), _geo_mean(10.0, 90.0),
+                       f"{_NEUROSIM_1T1R}; STT-RAM write 0.1-2.5 pJ/bit, 10-90 ns, {_YANG_2013}"),
+    "sram": CellFamily("sram", 28.0, 10.0, 0.0005, _geo_mean(0.1, 0.3),
+                       f"NeuroSim Param: SRAM cell 10F x 28F; SRAM 0.0005 pJ/bit, 0.1-0.3 ns, {_YANG_2013}"),
+}
+"""family key -> cost figures (energies in pJ per pulse, times in ns)"""
+
+_ALIASES: dict[str, str] = {
+    "rram": "rram", "reram": "rram", "memristor": "rram", "oxram": "rram",
+    "pcm": "pcm", "pcram": "pcm", "phase": "pcm",
+    "mram": "mram", "stt": "mram", "sot": "mram",
+    "sram": "sram",
+}
+
+
+def cell_family(device_name: str) -> tuple[CellFamily, bool]:
+    """(family, recognised) for a ``DeviceConfig.name``; unrecognised names get RRAM and ``False``."""
+    if not isinstance(device_name, str):
+        raise ValueError(f"device name must be a string; got {device_name!r}")
+    key = device_name.strip().lower()
+    for alias in sorted(_ALIASES, key=len, reverse=True):
+        if key.startswith(alias):
+            return CELL_FAMILIES[_ALIASES[alias]], True
+    return CELL_FAMILIES["rram"], False
+
+
+def _feature_um(node_nm: float) -> float:
+    if not node_nm > 0.0:
+        raise ValueError(f"technology node must be > 0 nm; got {node_nm!r}")
+    return node_nm * 1e-3
+
+
+def cell_area_um2(family: CellFamily, node_nm: float) -> float:
+    """Area of one cell, um2: width_f * height_f * F**2 with F = node."""
+    return family.width_f * family.height_f * _feature_um(node_nm) ** 2
+
+
+def cell_pitch_um(family: CellFamily, node_nm: float) -> tuple[float, float]:
+    """(pitch along a row, pitch along a column), um: the wire length one cell adds to a word / bit line."""
+    f_um = _feature_um(node_nm)
+    return family.width_f * f_um, family.height_f * f_um

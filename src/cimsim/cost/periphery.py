@@ -1,0 +1,162 @@
+"""Periphery of a crossbar: line charging, DACs, sample-and-hold, shift-and-add, accumulators, bus.
+
+Every figure is given at its source's node and supply and scaled to the configured technology with
+:mod:`cimsim.cost.technology` (energy: node and supply; area: node). Sources:
+
+- wires: NeuroSim (``Bus.cpp`` / ``HTree.cpp``: unitLengthWireCap = 0.2e-15 / 1e-6 F/m = 0.2 fF/um);
+  a line's energy per charge is C * V**2 (C = 0.2 fF/um * length);
+- multi-bit DAC: ZigZag-IMC (``AimcArray.get_dac_cost``, 28 nm, 0.9 V): E = k0 * B * VDD**2 with
+  k0 = 50 fF; a 1-bit DAC is the row driver itself (ZigZag: 0 beyond the line), priced by its line charge;
+- ISAAC (Shafiee et al., ISCA 2016, component table, 32 nm): DAC, sample-and-hold, shift-and-add and
+  eDRAM-to-IMA bus powers and areas, turned into energy per action as derived next to each constant;
+- adders and registers: ZigZag-IMC (``ImcUnit.TECH_PARAM_28NM``, 28 nm, 0.9 V): NAND2 0.7 fF / 0.614 um2,
+  XOR2 1.5 x NAND2 (cap) and 2.4 x NAND2 (area), DFF 3 x NAND2 (cap) and 6 x NAND2 (area); a full
+  adder is 3 NAND2 + 2 XOR2 (``get_1b_adder_energy``).
+"""
+
+from __future__ import annotations
+
+from ..config.schema import TechnologyConfig
+from . import technology
+from .adc import ISAAC_ADC_RATE_GSPS, ISAAC_NODE_NM, ISAAC_VDD_V
+
+__all__ = [
+    "WIRE_CAP_FF_PER_UM", "ZIGZAG_NODE_NM", "ZIGZAG_VDD_V", "ZIGZAG_DAC_CAP_FF_PER_BIT",
+    "ISAAC_READ_NS", "ISAAC_DAC_AREA_UM2", "ISAAC_SAMPLE_HOLD_ENERGY_PJ", "ISAAC_SAMPLE_HOLD_AREA_UM2",
+    "ISAAC_SHIFT_ADD_ENERGY_PJ", "ISAAC_SHIFT_ADD_AREA_UM2", "ISAAC_ADCS_PER_SHIFT_ADD",
+    "ISAAC_BUS_ENERGY_PJ_PER_BIT", "ISAAC_BUS_AREA_UM2", "ISAAC_ARRAYS_PER_TILE",
+    "ZIGZAG_ADDER_CAP_FF_PER_BIT", "ZIGZAG_DFF_CAP_FF_PER_BIT", "ZIGZAG_ACCUMULATOR_AREA_UM2_PER_BIT",
+    "line_capacitance_ff", "line_charge_energy_pj", "dac_energy_pj", "dac_area_um2",
+    "sample_hold_energy_pj", "sample_hold_area_um2", "shift_add_energy_pj", "shift_add_area_um2",
+    "accumulator_add_energy_pj", "accumulator_area_um2", "interconnect_energy_pj_per_bit_hop", "bus_area_um2",
+]
+
+WIRE_CAP_FF_PER_UM = 0.2
+"""on-chip wire capacitance, fF/um (NeuroSim Bus.cpp / HTree.cpp: unitLengthWireCap = 0.2e-15/1e-6 F/m)"""
+
+ZIGZAG_NODE_NM = 28.0
+"""node of the ZigZag-IMC analytical forms, nm (ImcUnit.TECH_PARAM_28NM)"""
+ZIGZAG_VDD_V = 0.9
+"""supply of the ZigZag-IMC analytical forms, V (ImcUnit.TECH_PARAM_28NM)"""
+ZIGZAG_DAC_CAP_FF_PER_BIT = 50.0
+"""k0 of the multi-bit DAC energy k0 * B * VDD**2, fF (ZigZag-IMC AimcArray.get_dac_cost: 50e-3 pF)"""
+
+ISAAC_READ_NS = 100.0
+"""ISAAC crossbar read cycle, ns: one 1.28 GS/s ADC converts the 128 columns of a read, 128 / 1.28 GHz"""
+ISAAC_DAC_AREA_UM2 = 0.00017e6 / (8 * 128)
+"""area of one 1-bit DAC, um2: 0.00017 mm2 for 8 x 128 DACs (ISAAC component table) = 0.166 um2"""
+ISAAC_SAMPLE_HOLD_ENERGY_PJ = 10.0 * ISAAC_READ_NS / (8 * 128) * 1e-3
+"""energy of one sample, pJ: 10 uW for 8 x 128 S&H (ISAAC), one sample each per 100 ns read:
+10 uW * 100 ns / 1024 = 0.977 fJ (uW x ns = fJ)"""
+ISAAC_SAMPLE_HOLD_AREA_UM2 = 0.00004e6 / (8 * 128)
+"""area of one sample-and-hold, um2: 0.00004 mm2 for 8 x 128 (ISAAC component table) = 0.039 um2"""
+ISAAC_SHIFT_ADD_ENERGY_PJ = 0.2 / (8 * ISAAC_ADC_RATE_GSPS)
+"""energy of one 16-bit shift-and-add, pJ: 0.2 mW for 4 units that take the codes of 8 ADCs at
+1.28 GS/s (ISAAC): 0.2 mW / 10.24 G/s = 0.0195 pJ (REFERENCES.md: ~0.02 pJ per operation)"""
+ISAAC_SHIFT_ADD_AREA_UM2 = 0.00024e6 / 4
+"""area of one shift-and-add unit, um2: 0.00024 mm2 for 4 units (ISAAC component table) = 60 um2"""
+ISAAC_ADCS_PER_SHIFT_ADD = 2
+"""ADCs served by one shift-and-add unit: ISAAC has 4 units per 8 ADCs"""
+ISAAC_BUS_ENERGY_PJ_PER_BIT = 7.0 / (384 * 1.2)
+"""energy to move one bit over the eDRAM-to-IMA bus, pJ: 7 mW for 384 wires at ISAAC's 1.2 GHz,
+one bit per wire per cycle: 7 mW / 460.8 Gbit/s = 0.0152 pJ"""
+ISAAC_BUS_AREA_UM2 = 0.090e6
+"""area of one tile's eDRAM-to-IMA bus, um2: 0.090 mm2 (ISAAC component table)"""
+ISAAC_ARRAYS_PER_TILE = 96
+"""crossbars sharing one tile's buffer and bus: 12 IMAs x 8 crossbars (ISAAC)"""
+
+ZIGZAG_ADDER_CAP_FF_PER_BIT = 3 * 0.7 + 2 * 0.7 * 1.5
+"""switched capacitance of a 1-bit full adder, fF: 3 NAND2 + 2 XOR2 = 4.2 fF (ZigZag-IMC, 28 nm)"""
+ZIGZAG_DFF_CAP_FF_PER_BIT = 0.7 * 3
+"""switched capacitance of a 1-bit register, fF: 3 x NAND2 = 2.1 fF (ZigZag-IMC, 28 nm)"""
+ZIGZAG_ACCUMULATOR_AREA_UM2_PER_BIT = 3 * 0.614 + 2 * 0.614 * 2.4 + 0.614 * 6
+"""area of one accumulator bit (full adder + register), um2: 1.842 + 2.947 + 3.684 = 8.47 (ZigZag-IMC, 28 nm)"""
+
+
+def _check_positive_int(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1; got {value!r}")
+    return value
+
+
+def _isaac_energy(tech: TechnologyConfig) -> float:
+    return technology.energy_scale(ISAAC_NODE_NM, ISAAC_VDD_V, tech.node_nm, tech.vdd_v)
+
+
+def _zigzag_energy(tech: TechnologyConfig) -> float:
+    return technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
+
+
+def line_capacitance_ff(n_cells: int, pitch_um: float) -> float:
+    """Capacitance of a word or bit line across ``n_cells`` cells of ``pitch_um``, fF: 0.2 fF/um * length."""
+    _check_positive_int("n_cells", n_cells)
+    if not pitch_um > 0.0:
+        raise ValueError(f"cell pitch must be > 0 um; got {pitch_um!r}")
+    return WIRE_CAP_FF_PER_UM * n_cells * pitch_um
+
+
+def line_charge_energy_pj(capacitance_ff: float, voltage_v: float) -> float:
+    """Energy to charge a line to ``voltage_v`` and let it discharge, pJ: C * V**2 (fF x V**2 = fJ)."""
+    if capacitance_ff < 0.0 or voltage_v < 0.0:
+        raise ValueError(f"capacitance and voltage must be >= 0; got {capacitance_ff!r} fF, {voltage_v!r} V")
+    return capacitance_ff * voltage_v ** 2 * 1e-3
+
+
+def dac_energy_pj(bits: int, tech: TechnologyConfig) -> float:
+    """Energy of one conversion of a ``bits``-bit DAC beyond its line charge, pJ: 50 fF * B * VDD**2 (28 nm,
+    0.9 V) scaled to ``tech``; 0 for a 1-bit driver (ZigZag-IMC)."""
+    _check_positive_int("DAC resolution", bits)
+    if bits == 1:
+        return 0.0
+    return ZIGZAG_DAC_CAP_FF_PER_BIT * bits * ZIGZAG_VDD_V ** 2 * 1e-3 * _zigzag_energy(tech)
+
+
+def dac_area_um2(bits: int, tech: TechnologyConfig) -> float:
+    """Area of one DAC, um2: ISAAC's 0.166 um2 1-bit DAC x 2**(B - 1) (unit elements double per bit; the
+    CiMLoop library scales ISAAC's DAC by 2**B), scaled from 32 nm."""
+    _check_positive_int("DAC resolution", bits)
+    return ISAAC_DAC_AREA_UM2 * 2.0 ** (bits - 1) * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)
+
+
+def sample_hold_energy_pj(tech: TechnologyConfig) -> float:
+    """Energy of one sample, pJ: 0.977 fJ at 32 nm (ISAAC), scaled to ``tech``."""
+    return ISAAC_SAMPLE_HOLD_ENERGY_PJ * _isaac_energy(tech)
+
+
+def sample_hold_area_um2(tech: TechnologyConfig) -> float:
+    """Area of one sample-and-hold circuit, um2: 0.039 um2 at 32 nm (ISAAC), scaled."""
+    return ISAAC_SAMPLE_HOLD_AREA_UM2 * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)
+
+
+def shift_add_energy_pj(tech: TechnologyConfig) -> float:
+    """Energy of one shift-and-add, pJ: 0.0195 pJ at 32 nm (ISAAC), scaled to ``tech``."""
+    return ISAAC_SHIFT_ADD_ENERGY_PJ * _isaac_energy(tech)
+
+
+def shift_add_area_um2(tech: TechnologyConfig) -> float:
+    """Area of one shift-and-add unit, um2: 60 um2 at 32 nm (ISAAC), scaled."""
+    return ISAAC_SHIFT_ADD_AREA_UM2 * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)
+
+
+def accumulator_add_energy_pj(bits: int, tech: TechnologyConfig) -> float:
+    """Energy of one ``bits``-wide add into a register, pJ: bits * (4.2 + 2.1) fF * (0.9 V)**2 at 28 nm,
+    i.e. 5.1 fJ per bit (REFERENCES.md: full adder 3.4 fJ, flip-flop 1.7 fJ), scaled to ``tech``."""
+    _check_positive_int("accumulator width", bits)
+    cap_ff = bits * (ZIGZAG_ADDER_CAP_FF_PER_BIT + ZIGZAG_DFF_CAP_FF_PER_BIT)
+    return cap_ff * ZIGZAG_VDD_V ** 2 * 1e-3 * _zigzag_energy(tech)
+
+
+def accumulator_area_um2(bits: int, tech: TechnologyConfig) -> float:
+    """Area of one ``bits``-wide accumulator (adder + register), um2: 8.47 um2 per bit at 28 nm, scaled."""
+    _check_positive_int("accumulator width", bits)
+    return bits * ZIGZAG_ACCUMULATOR_AREA_UM2_PER_BIT * technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
+
+
+def interconnect_energy_pj_per_bit_hop(tech: TechnologyConfig) -> float:
+    """Energy to move one bit one hop, pJ: ISAAC's bus, 0.0152 pJ per bit at 32 nm, scaled to ``tech``."""
+    return ISAAC_BUS_ENERGY_PJ_PER_BIT * _isaac_energy(tech)
+
+
+def bus_area_um2(tech: TechnologyConfig) -> float:
+    """Area of one tile bus, um2: 0.090 mm2 at 32 nm (ISAAC), scaled."""
+    return ISAAC_BUS_AREA_UM2 * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)
