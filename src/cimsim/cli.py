@@ -1,0 +1,159 @@
+"""The ``cimsim`` command line: run, compare, validate, presets.
+
+Exit codes: 0 success, 1 the run failed, 2 bad usage or a bad config (one clear line per problem on
+stderr, never a traceback). The science lives in the library; this module only parses and prints.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+
+import click
+
+from .errors import ConfigError
+
+__all__ = ["main"]
+
+
+def _parse_value(text: str):
+    """A --set value as TOML would read it (numbers, booleans, quoted strings); bare words stay strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _load(path: str, seed: int | None, settings: tuple[str, ...]):
+    from .config import load_config, with_overrides
+
+    config = load_config(path)
+    overrides = {}
+    for item in settings:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise click.UsageError(f"--set expects FIELD=VALUE (e.g. adc.bits=6); got {item!r}")
+        overrides[field.strip()] = _parse_value(value.strip())
+    if seed is not None:
+        overrides["simulation.seed"] = seed
+    return with_overrides(config, overrides) if overrides else config
+
+
+class _Progress:
+    """Vectors done, on stderr, only on a terminal (quiet in CI and when piped)."""
+
+    def __init__(self, total: int):
+        self.total, self.done = total, 0
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.enabled:
+            click.echo(f"\r{self.done}/{self.total} vectors", err=True, nl=self.done >= self.total)
+
+
+def _fail(exc: Exception, code: int) -> None:
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        click.echo(f"error: {line}", err=True)
+    sys.exit(code)
+
+
+def _guarded(fn):
+    """Turn the errors a user can cause into one clear message and an exit code."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            _fail(exc, 2)
+        except (ValueError, OSError, MemoryError) as exc:
+            _fail(exc, 1)
+
+    return wrapper
+
+
+config_argument = click.argument("config", type=click.Path(dir_okay=False))
+seed_option = click.option("--seed", type=click.IntRange(0), default=None,
+                           help="Override simulation.seed (same config + seed = same numbers).")
+set_option = click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
+                          help="Override a config field, e.g. --set adc.bits=6 (repeatable).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cimsim-emulator")
+def main():
+    """cimsim: simulate compute-in-memory crossbars, price them, and compare with a von Neumann baseline.
+
+    CONFIG is a TOML file (see configs/ and `cimsim presets`).
+    """
+
+
+@main.command()
+@config_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the full result as JSON here.")
+@seed_option
+@set_option
+@_guarded
+def run(config, output, seed, settings):
+    """Simulate CONFIG's workload: accuracy versus float and the CIM cost breakdown."""
+    from .cost import cim_breakdown
+    from .report import run_dict, run_text, to_json, write_atomic
+    from .run import simulate
+
+    cfg = _load(config, seed, settings)
+    result = simulate(cfg, _Progress(cfg.workload.vectors))
+    cim = cim_breakdown(cfg, result.plan, result.counts, name=cfg.name)
+    click.echo(run_text(result, cim))
+    if output:
+        write_atomic(output, to_json(run_dict(result, cim)))
+        click.echo(f"\nwrote {output}")
+
+
+@main.command()
+@config_argument
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
+              help="Directory for report.md and report.json (default: only print the summary).")
+@seed_option
+@set_option
+@_guarded
+def compare(config, outdir, seed, settings):
+    """CIM versus the von Neumann baseline on CONFIG's workload: summary, report.md and report.json."""
+    from .compare import compare as run_compare
+    from .report import comparison_dict, comparison_markdown, to_json, write_atomic
+
+    cfg = _load(config, seed, settings)
+    comp = run_compare(cfg, _Progress(cfg.workload.vectors))
+    markdown = comparison_markdown(comp)
+    click.echo(markdown)
+    if outdir:
+        write_atomic(Path(outdir) / "report.json", to_json(comparison_dict(comp)))
+        write_atomic(Path(outdir) / "report.md", markdown)
+        click.echo(f"wrote {Path(outdir) / 'report.md'} and {Path(outdir) / 'report.json'}")
+
+
+@main.command()
+@config_argument
+@set_option
+@_guarded
+def validate(config, settings):
+    """Check CONFIG: every field, type, range and cross-field rule. Exit 0 if valid, 2 if not."""
+    from .mapping import plan_layer
+
+    cfg = _load(config, None, settings)
+    p = plan_layer(cfg)
+    click.echo(f"{config}: valid ({cfg.name}: {p.n_arrays} arrays of {p.rows} x {p.cols}, "
+               f"{cfg.workload.out_features} x {cfg.workload.in_features} layer)")
+
+
+@main.command()
+def presets():
+    """List the built-in presets (use one with `preset = "NAME"` in a config)."""
+    from .config import list_presets
+
+    items = list_presets()
+    width = max(map(len, items))
+    for name, description in sorted(items.items()):
+        click.echo(f"{name:<{width}}  {description}")

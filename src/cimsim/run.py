@@ -1,0 +1,67 @@
+"""One simulation of a config's workload, end to end: weights programmed, inputs streamed, accuracy and counts.
+
+This is what ``cimsim run`` does, as a function a research script can call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .accuracy import ErrorStats
+from .config.schema import Config
+from .counts import Counts
+from .mapping import Plan
+from .numerics import AdcSetting, Crossbar
+from .workload import input_blocks, load_weights
+
+__all__ = ["RunResult", "simulate"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one functional simulation measured."""
+
+    config: Config
+    plan: Plan
+    counts: Counts
+    """events of the matrix-vector products (weights resident)"""
+    programming_counts: Counts
+    """events of loading the weights into the arrays"""
+    adc: AdcSetting
+    adc_clipped: int
+    """conversions that hit the ADC's code range"""
+    vs_float: ErrorStats
+    """analog result against the float product X @ W.T"""
+    vs_digital: ErrorStats
+    """analog result against the exact product of the quantised operands (the analog error alone)"""
+    digital_vs_float: ErrorStats
+    """the quantised digital product against float (the quantisation error alone)"""
+    wall_s: float
+
+    @property
+    def clipped_fraction(self) -> float:
+        return self.adc_clipped / self.counts.adc_conversions if self.counts.adc_conversions else 0.0
+
+
+def simulate(config: Config, progress: Callable[[int], None] | None = None) -> RunResult:
+    """Run the config's workload through the crossbars; ``progress(n)`` is called after every n vectors."""
+    start = time.perf_counter()
+    weights = load_weights(config)
+    xbar = Crossbar(config)
+    xbar.program(weights)
+    vs_float = vs_digital = digital_vs_float = ErrorStats()
+    for block in input_blocks(config):
+        if xbar.adc is None:  # adc.range = "calibrated": the first vectors of the workload set the range
+            xbar.calibrate(block[: config.adc.calibration_vectors])
+        y = xbar.mvm(block)
+        exact = block @ weights.T
+        digital = xbar.digital_reference(block)
+        vs_float = vs_float.add(y, exact)
+        vs_digital = vs_digital.add(y, digital)
+        digital_vs_float = digital_vs_float.add(digital, exact)
+        if progress is not None:
+            progress(block.shape[0])
+    return RunResult(config, xbar.plan, xbar.counts, xbar.programming_counts, xbar.adc, xbar.adc_clipped,
+                     vs_float, vs_digital, digital_vs_float, time.perf_counter() - start)

@@ -1,0 +1,81 @@
+"""The workload's data: the weight matrix and the stream of input vectors, from generators or .npy files.
+
+Generated data are reproducible from the config's seed and independent of the simulation's chunk size:
+weights come from ``default_rng([seed, 0])`` and input block k (of ``INPUT_BLOCK`` vectors) from
+``default_rng([seed, 1, k])``. Files are memory-mapped and read block by block, so a long input file
+never has to fit in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .config.schema import Config
+from .errors import ConfigError
+
+__all__ = ["INPUT_BLOCK", "load_weights", "input_blocks"]
+
+INPUT_BLOCK = 4096
+"""input vectors generated or read at a time"""
+
+
+def _generate(kind: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    if kind == "normal":
+        return rng.standard_normal(shape)
+    return rng.uniform(-1.0, 1.0, shape)
+
+
+def _error(config: Config, field: str, message: str) -> ConfigError:
+    return ConfigError(config.source, [(field, f"'{field}': {message}")])
+
+
+def _open_npy(config: Config, field: str, path: str, shape: tuple[int | None, int]) -> np.ndarray:
+    """A memory-mapped .npy of the expected shape and a real dtype, or a ConfigError naming the field."""
+    try:
+        arr = np.load(Path(path), mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise _error(config, field, f"cannot read {path!r} as a .npy array ({exc})") from None
+    want = " x ".join("vectors" if s is None else str(s) for s in shape)
+    if arr.ndim != 2 or any(s is not None and s != got for s, got in zip(shape, arr.shape)):
+        raise _error(config, field, f"{path!r} must have shape ({want}); got {arr.shape}")
+    if arr.dtype.kind not in "biuf":
+        raise _error(config, field, f"{path!r} must hold real numbers; got dtype {arr.dtype}")
+    return arr
+
+
+def load_weights(config: Config) -> np.ndarray:
+    """The weight matrix W (out_features x in_features, float64)."""
+    wl = config.workload
+    shape = (wl.out_features, wl.in_features)
+    if wl.weights == "file":
+        w = np.array(_open_npy(config, "workload.weights_file", wl.weights_file, shape), dtype=np.float64)
+    elif wl.weights == "normal":
+        w = np.clip(np.random.default_rng([config.simulation.seed, 0]).standard_normal(shape), -3.0, 3.0) / 3.0
+    else:
+        w = np.random.default_rng([config.simulation.seed, 0]).uniform(-1.0, 1.0, shape)
+    if not np.isfinite(w).all():
+        raise _error(config, "workload.weights_file", "the weight matrix holds NaN or infinite values")
+    return w
+
+
+def input_blocks(config: Config) -> Iterator[np.ndarray]:
+    """The workload's input vectors, ``INPUT_BLOCK`` at a time (float64, block x in_features)."""
+    wl = config.workload
+    if wl.inputs == "file":
+        arr = _open_npy(config, "workload.inputs_file", wl.inputs_file, (None, wl.in_features))
+        if arr.shape[0] < wl.vectors:
+            raise _error(config, "workload.vectors",
+                         f"{wl.vectors} vectors requested but {wl.inputs_file!r} holds {arr.shape[0]}")
+    for k, start in enumerate(range(0, wl.vectors, INPUT_BLOCK)):
+        n = min(INPUT_BLOCK, wl.vectors - start)
+        if wl.inputs == "file":
+            block = np.array(arr[start:start + n], dtype=np.float64)
+            if not np.isfinite(block).all():
+                raise _error(config, "workload.inputs_file",
+                             f"vectors {start}..{start + n - 1} hold NaN or infinite values")
+        else:
+            block = _generate(wl.inputs, np.random.default_rng([config.simulation.seed, 1, k]), (n, wl.in_features))
+        yield block
