@@ -22,6 +22,7 @@ latency_ns = max(compute_ns, memory_ns). Leakage is not modelled.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 from .breakdown import Breakdown
@@ -65,13 +66,14 @@ class BaselineTraffic:
 
 
 def _check_vectors(vectors: int) -> None:
-    if isinstance(vectors, bool) or not isinstance(vectors, int) or vectors < 1:
+    if isinstance(vectors, bool) or not isinstance(vectors, numbers.Integral) or vectors < 1:
         raise ValueError(f"vectors must be a positive integer; got {vectors!r}")
 
 
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool) -> BaselineTraffic:
     """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer."""
     _check_vectors(vectors)
+    vectors = int(vectors)
     plan = plan_layer(config)
     b = config.baseline
     n_in, n_out = plan.in_features, plan.out_features
@@ -162,7 +164,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         latency_ns=max(compute_ns, memory_ns),
         compute_ns=compute_ns,
         memory_ns=memory_ns,
-        mvms=vectors,
+        mvms=int(vectors),
         macs=t.macs,
         assumptions=assumptions,
     )

@@ -18,6 +18,8 @@ Everything is scaled from its anchor node to ``tech`` with :mod:`cimsim.cost.tec
 
 from __future__ import annotations
 
+import numbers
+
 from ..config.schema import TechnologyConfig
 from .technology import area_scale, energy_scale
 
@@ -46,7 +48,7 @@ _AND_GATE_AREA_UM2_28NM = _NAND2_AREA_UM2_28NM  # a 1-bit product gate priced as
 
 
 def _check_bits(name: str, bits: int) -> None:
-    if isinstance(bits, bool) or not isinstance(bits, int) or bits < 1:
+    if isinstance(bits, bool) or not isinstance(bits, numbers.Integral) or bits < 1:
         raise ValueError(f"{name} must be a positive integer number of bits; got {bits!r}")
 
 

@@ -14,6 +14,7 @@ off-chip and are therefore not scaled with the logic node.
 from __future__ import annotations
 
 import math
+import numbers
 
 from ..config.schema import TechnologyConfig
 from .technology import area_scale, energy_scale
@@ -46,7 +47,7 @@ logic technology with high-k+metal gate transistors, strained silicon, 9 Cu inte
 
 
 def _check_capacity(capacity_bytes: float) -> None:
-    if not (isinstance(capacity_bytes, (int, float)) and capacity_bytes > 0):
+    if isinstance(capacity_bytes, bool) or not (isinstance(capacity_bytes, numbers.Real) and capacity_bytes > 0):
         raise ValueError(f"SRAM capacity must be a positive number of bytes; got {capacity_bytes!r}")
 
 
