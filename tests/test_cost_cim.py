@@ -1,0 +1,188 @@
+"""CIM breakdown: hand-computed energies, the cycle model, area, roofline, bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from cimsim.config.schema import (
+    AdcConfig, ArrayConfig, Config, DacConfig, DeviceConfig, MappingConfig, TechnologyConfig,
+)
+from cimsim.counts import Counts
+from cimsim.cost import cim_breakdown, cim_cost_parameters, cim_parameters, cim_timing, memory
+from cimsim.mapping import analytic_counts, plan_layer
+
+
+def _isaac_like() -> Config:
+    """128 x 128 arrays, 2-bit cells, 16-bit offset weights, bit-serial 16-bit inputs, one 8-bit ADC per array."""
+    return Config(
+        array=ArrayConfig(rows=128, cols=128, rows_per_read=128),
+        device=DeviceConfig(bits_per_cell=2, read_voltage_v=0.3, read_pulse_ns=100.0),
+        mapping=MappingConfig(weight_bits=16, signed_encoding="offset", subtraction="digital"),
+        dac=DacConfig(mode="bit_serial", input_bits=16, signed_inputs="twos_complement"),
+        adc=AdcConfig(bits=8, cols_per_adc=128),
+        technology=TechnologyConfig(node_nm=32.0, vdd_v=0.9, clock_ghz=1.2),
+    )
+
+
+def test_hand_computed_breakdown_of_a_tiny_count():
+    config = Config()  # 32 nm, 0.9 V, 256 x 256 RRAM, 0.2 V read, lpddr4
+    plan = plan_layer(config, in_features=256, out_features=8)  # one array, 8 outputs x 4 slices x 2 = 64 columns
+    counts = Counts(mvms=1, macs=2048, array_reads=2, dac_conversions=0, dac_bits=plan.dac_bits,
+                    row_activations=5, array_gv2t_fj=1000.0, adc_conversions=3, adc_bits=8, shift_adds=3,
+                    accumulator_adds=0, buffer_read_bits=0, buffer_write_bits=0, interconnect_bit_hops=10,
+                    dram_read_bits=64, dram_write_bits=32, cell_writes=6)
+    b = cim_breakdown(config, plan, counts)
+    row_charge_pj = 0.2 * 256 * 12 * 0.032 * 0.2 ** 2 * 1e-3  # 0.2 fF/um x 256 cells x 12F x V**2
+    bitline_charge_pj = 0.2 * 256 * 4 * 0.032 * 0.2 ** 2 * 1e-3  # 0.2 fF/um x 256 cells x 4F x V**2
+    expected = {
+        "dac": 5 * row_charge_pj,
+        "array": 2 * 64 * bitline_charge_pj + 1.0,
+        "sample_hold": 3 * 10.0 * 100.0 / 1024 * 1e-3,
+        "adc": 3 * 2.0 / 1.28,
+        "shift_add": 3 * 0.2 / (8 * 1.28),
+        "accumulate": 0.0,
+        "buffers": 0.0,
+        "interconnect": 10 * 7.0 / (384 * 1.2),
+        "dram": 96 * memory.dram_energy_pj_per_bit("lpddr4"),
+        "programming": 6 * math.sqrt(0.1 * 3.0),
+    }
+    assert b.energy_pj.keys() == expected.keys()
+    for key, value in expected.items():
+        assert b.energy_pj[key] == pytest.approx(value), key
+    assert b.total_energy_pj == pytest.approx(sum(expected.values()))
+    assert (b.mvms, b.macs, b.name) == (1, 2048, "CIM")
+
+
+def test_zero_counts_cost_no_dynamic_energy_and_no_time():
+    config = Config()
+    b = cim_breakdown(config, plan_layer(config), Counts())
+    assert all(v == 0.0 for v in b.energy_pj.values())
+    assert b.latency_ns == 0.0 and b.compute_ns == 0.0 and b.memory_ns == 0.0
+    assert b.area_mm2 > 0.0  # the hardware is there even when idle
+
+
+def test_energy_is_linear_in_vectors():
+    config = Config()
+    plan = plan_layer(config)
+    one, two = (cim_breakdown(config, plan, analytic_counts(plan, n)) for n in (100, 200))
+    for key in one.energy_pj:
+        assert two.energy_pj[key] == pytest.approx(2 * one.energy_pj[key]), key
+    assert one.energy_pj["adc"] == pytest.approx(analytic_counts(plan, 100).adc_conversions * 1.5625)
+
+
+def test_isaac_like_latency_is_reads_times_read_cycle():
+    config = _isaac_like()
+    plan = plan_layer(config)
+    assert (plan.reads_per_vector, plan.adcs_per_array, plan.converted_cols(plan.outputs_per_array)) == (16, 1, 128)
+    timing = cim_timing(plan, cim_parameters(config, plan.dac_bits, plan.adc_bits, plan.accumulator_bits))
+    t_conv_ns = 1 / 1.28
+    assert timing.conversions_per_adc == 128
+    assert timing.vector_ns == pytest.approx(16 * max(100.0, 128 * t_conv_ns))  # 1600 ns
+    # 256 inputs -> 2 row tiles: shift-add + one adder-tree level at 1.2 GHz, paid once with the first pulse
+    assert timing.fill_ns == pytest.approx(100.0 + 2 / 1.2)
+    b = cim_breakdown(config, plan, analytic_counts(plan, 50))
+    assert b.compute_ns == pytest.approx(50 * 1600.0 + 100.0 + 2 / 1.2)
+
+
+def test_conversion_bound_read_cycle():
+    config = dataclasses.replace(_isaac_like(), device=DeviceConfig(bits_per_cell=2, read_pulse_ns=10.0))
+    plan = plan_layer(config)
+    timing = cim_timing(plan, cim_parameters(config, plan.dac_bits, plan.adc_bits, plan.accumulator_bits))
+    assert timing.read_cycle_ns == pytest.approx(100.0)  # 128 conversions x 0.78125 ns > 10 ns pulse
+    assert timing.fill_ns == pytest.approx(10.0 + 2 / 1.2)
+
+
+@pytest.mark.parametrize("narrow, wide", [(8, 32), (32, 128)])
+def test_more_columns_per_adc_is_slower_and_smaller(narrow, wide):
+    def run(cols_per_adc):
+        config = dataclasses.replace(Config(), adc=AdcConfig(bits=8, cols_per_adc=cols_per_adc),
+                                     device=DeviceConfig(read_pulse_ns=1.0))
+        plan = plan_layer(config)
+        return cim_breakdown(config, plan, analytic_counts(plan, 10))
+    few_cols, many_cols = run(narrow), run(wide)
+    assert many_cols.compute_ns > few_cols.compute_ns
+    assert many_cols.area_um2["adc"] < few_cols.area_um2["adc"]
+    assert many_cols.energy_pj["adc"] == pytest.approx(few_cols.energy_pj["adc"])  # same conversions
+
+
+def test_area_from_geometry_by_hand():
+    config = _isaac_like()
+    plan = plan_layer(config)  # 256 x 256 layer: 2 row tiles x 18 column tiles
+    b = cim_breakdown(config, plan, Counts())
+    assert plan.n_arrays == 36
+    assert b.area_um2["array"] == pytest.approx(36 * 128 * 128 * 48 * 0.032 ** 2)
+    assert b.area_um2["adc"] == pytest.approx(36 * 1200.0)
+    assert b.area_um2["dac"] == pytest.approx(36 * 128 * 170.0 / 1024)
+    assert b.area_um2["sample_hold"] == pytest.approx(36 * 128 * 40.0 / 1024)
+    assert b.area_um2["shift_add"] == pytest.approx(36 * 60.0)
+    assert b.area_um2["interconnect"] == pytest.approx(0.090e6)  # one tile of <= 96 arrays
+    assert b.area_um2["accumulate"] > 0.0  # two row tiles need partial-sum accumulators
+
+
+def test_energy_scales_with_node():
+    def adc_energy(node_nm, vdd_v):
+        config = dataclasses.replace(Config(), technology=TechnologyConfig(node_nm=node_nm, vdd_v=vdd_v))
+        plan = plan_layer(config)
+        return cim_breakdown(config, plan, analytic_counts(plan, 10))
+    small, large = adc_energy(22.0, 0.8), adc_energy(45.0, 1.0)
+    for key in ("adc", "shift_add", "sample_hold", "buffers", "interconnect", "dac"):
+        assert small.energy_pj[key] < large.energy_pj[key], key
+    assert small.energy_pj["dram"] == pytest.approx(large.energy_pj["dram"])  # off-chip: not node-scaled
+    assert small.area_mm2 < large.area_mm2
+
+
+def test_roofline_memory_bound_default():
+    config = Config()
+    plan = plan_layer(config)
+    counts = analytic_counts(plan, 1000)
+    b = cim_breakdown(config, plan, counts)
+    dram_ns = (counts.dram_read_bits + counts.dram_write_bits) / (8 * memory.dram_bandwidth_gbps("lpddr4"))
+    assert b.memory_ns == pytest.approx(dram_ns)
+    assert b.latency_ns == pytest.approx(max(b.compute_ns, b.memory_ns))
+
+
+def test_programming_adds_time_and_energy():
+    config = Config()
+    plan = plan_layer(config)
+    cells = plan.n_arrays * plan.rows * plan.cols
+    base = cim_breakdown(config, plan, analytic_counts(plan, 10))
+    programmed = cim_breakdown(config, plan, dataclasses.replace(analytic_counts(plan, 10), cell_writes=cells))
+    assert programmed.compute_ns - base.compute_ns == pytest.approx(plan.rows * 10.0)  # a row per 10 ns pulse
+    assert programmed.energy_pj["programming"] == pytest.approx(cells * math.sqrt(0.3))
+    assert any("Programming" in a for a in programmed.assumptions)
+
+
+def test_assumptions_state_node_adc_buffer_dram_overlap_and_unknown_device():
+    config = dataclasses.replace(Config(), device=DeviceConfig(name="fefet"))
+    b = cim_breakdown(config, plan_layer(config), Counts())
+    text = " ".join(b.assumptions)
+    for phrase in ("32 nm", "Walden", "64 KiB", "lpddr4", "Sample-and-hold", "not a known cell family"):
+        assert phrase in text
+
+
+def test_cost_parameters_list_every_figure_used():
+    params = cim_cost_parameters(Config())
+    assert params["adc_energy_pj"] == pytest.approx(1.5625)
+    assert params["adc_conversion_ns"] == pytest.approx(0.78125)
+    assert params["dram_kind"] == "lpddr4"
+    assert params["buffer_capacity_bytes"] == 65536
+    assert params["dac_bits"] == 7 and params["accumulator_bits"] == 24
+    assert all(isinstance(v, (int, float, str, bool)) for v in params.values())
+
+
+def test_bad_input_raises_value_error():
+    config = Config()
+    plan = plan_layer(config)
+    with pytest.raises(ValueError, match="plan"):
+        cim_breakdown(config, "plan", Counts())
+    with pytest.raises(ValueError, match="counts"):
+        cim_breakdown(config, plan, {"mvms": 1})
+    with pytest.raises(ValueError, match="6-bit ADCs"):
+        cim_breakdown(config, plan, Counts(adc_conversions=1, adc_bits=6))
+    with pytest.raises(ValueError, match="DACs"):
+        cim_breakdown(config, plan, Counts(dac_conversions=1, dac_bits=1))
+    with pytest.raises(ValueError, match="Config"):
+        cim_parameters("config", 1, 8, 24)
