@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from cimsim.config.schema import TechnologyConfig
@@ -61,6 +62,11 @@ def test_adc_scales_with_node_as_technology_says():
         technology.energy_scale(32, 0.9, 22, 0.8))
     assert adc.adc_area_um2(8, t22) == pytest.approx(1200.0 * technology.area_scale(32, 22))
     assert adc.adc_conversion_ns(8, t65) > adc.adc_conversion_ns(8, T32)
+
+
+def test_numpy_integers_are_accepted():
+    assert adc.adc_energy_pj(np.int64(8), T32) == pytest.approx(1.5625)
+    assert periphery.dac_energy_pj(np.int32(4), T28) == pytest.approx(periphery.dac_energy_pj(4, T28))
 
 
 @pytest.mark.parametrize("bits", [0, 17, 8.0, True, "8"])

@@ -22,6 +22,8 @@ Node and supply: energy, time and area are scaled from 32 nm with :mod:`cimsim.c
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from ..config.schema import TechnologyConfig
 from . import technology
 
@@ -55,28 +57,28 @@ ZIGZAG_ADC_AREA_LOG10_PER_BIT = -0.0369
 
 
 def _check_bits(bits: int) -> int:
-    if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= 16:
+    if isinstance(bits, bool) or not isinstance(bits, Integral) or not 1 <= bits <= 16:
         raise ValueError(f"ADC resolution must be an int in [1, 16] bits; got {bits!r}")
-    return bits
+    return int(bits)
 
 
 def adc_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     """Energy of one conversion, pJ: FOM_W * 2**bits at 32 nm, scaled to ``tech`` (node, supply)."""
-    _check_bits(bits)
+    bits = _check_bits(bits)
     energy_32nm_pj = WALDEN_FOM_FJ_PER_STEP * 2.0 ** bits * 1e-3
     return energy_32nm_pj * technology.energy_scale(ISAAC_NODE_NM, ISAAC_VDD_V, tech.node_nm, tech.vdd_v)
 
 
 def adc_conversion_ns(bits: int, tech: TechnologyConfig) -> float:
     """Time of one conversion, ns: 0.78125 ns * bits / 8 at 32 nm (SAR: a cycle per bit), scaled to ``tech``."""
-    _check_bits(bits)
+    bits = _check_bits(bits)
     time_32nm_ns = ISAAC_ADC_CONVERSION_NS * bits / ISAAC_ADC_BITS
     return time_32nm_ns * technology.delay_scale(ISAAC_NODE_NM, ISAAC_VDD_V, tech.node_nm, tech.vdd_v)
 
 
 def adc_area_um2(bits: int, tech: TechnologyConfig) -> float:
     """Area of one ADC, um2: 1200 um2 * (10**k1 * 2)**(bits - 8) at 32 nm (ZigZag-IMC shape), scaled to ``tech``."""
-    _check_bits(bits)
+    bits = _check_bits(bits)
     steps = bits - ISAAC_ADC_BITS
     area_32nm_um2 = ISAAC_ADC_AREA_UM2 * 10.0 ** (ZIGZAG_ADC_AREA_LOG10_PER_BIT * steps) * 2.0 ** steps
     return area_32nm_um2 * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)
