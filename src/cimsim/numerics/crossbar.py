@@ -66,11 +66,10 @@ class Crossbar:
     def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None):
         self.config = config
         self.plan = plan_layer(config, in_features, out_features)
-        self.counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self.adc: AdcSetting | None = None
-        self.adc_clipped = 0
         self._weights = None
+        self.reset_counts()
 
     # ---- programming --------------------------------------------------------------------------
     def program(self, weights) -> None:
@@ -189,19 +188,27 @@ class Crossbar:
         refs = n_cols - p.out_features * p.converted_cols_per_output  # converted once here, once per array in hardware
         reads = batch * p.n_planes * n_groups
         used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
-        v_unit = p.read_voltage_v / p.max_plane_code
-        sq = np.einsum("pbi,pbi->i", planes, planes, dtype=np.float64)
+        # sum of squared DAC codes per row: exact integers, so the total does not depend on the chunking
+        self._code_sq += np.einsum("pbi,pbi->i", planes, planes, dtype=np.float64)
         measured = replace(
             analytic_counts(p, batch),
             array_reads=reads * p.col_tiles,
             dac_conversions=batch * p.n_planes * p.in_features * p.col_tiles,
             row_activations=int(np.count_nonzero(planes)) * p.col_tiles,
+            array_gv2t_fj=0.0,  # priced from the exact code sums in `counts`
             cells_read=batch * p.n_planes * p.in_features * used_cols,
-            array_gv2t_fj=float(sq @ self._row_g_us) * v_unit ** 2 * p.read_pulse_ns,
             adc_conversions=reads * (n_cols - refs + refs * p.col_tiles),
             shift_adds=reads * (n_cols - refs + refs * p.col_tiles),
         )
-        self.counts = self.counts + measured
+        self._events = self._events + measured
+
+    @property
+    def counts(self) -> Counts:
+        """Events of every MVM since programming (or ``reset_counts``), with the array energy sum of G V**2 t."""
+        p = self.plan
+        v_unit = p.read_voltage_v / p.max_plane_code
+        gv2t = float(self._code_sq @ self._row_g_us) * v_unit ** 2 * p.read_pulse_ns if self._events.mvms else 0.0
+        return replace(self._events, array_gv2t_fj=gv2t)
 
     # ---- references -------------------------------------------------------------------------
     def digital_reference(self, inputs) -> np.ndarray:
@@ -214,5 +221,7 @@ class Crossbar:
         return exact * x_scale[:, None] * self._weight_scale[None, :]
 
     def reset_counts(self) -> None:
-        self.counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
+        """Forget the events of earlier MVMs (programming counts are kept)."""
+        self._events = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
+        self._code_sq = np.zeros(self.plan.in_features)
         self.adc_clipped = 0

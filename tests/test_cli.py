@@ -1,0 +1,141 @@
+"""The command line end to end: outputs, files, exit codes and error messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cimsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = str(ROOT / "configs" / "default.toml")
+SMALL = ["--set", "workload.vectors=300"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def write(tmp_path, text, name="c.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_help_documents_every_command():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("run", "compare", "validate", "presets"):
+        assert command in result.output
+        sub = invoke(command, "--help")
+        assert sub.exit_code == 0 and "Usage" in sub.output
+
+
+def test_presets_lists_each_with_a_description():
+    result = invoke("presets")
+    assert result.exit_code == 0
+    names = [line.split()[0] for line in result.output.strip().splitlines()]
+    assert {"rram-default", "rram-isaac-like", "sram-cim", "ideal"} <= set(names)
+
+
+@pytest.mark.parametrize("name", ["default.toml", "isaac-like.toml", "sram-cim.toml"])
+def test_validate_shipped_configs(name):
+    result = invoke("validate", ROOT / "configs" / name)
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+
+
+def test_run_prints_accuracy_and_cost_and_writes_json(tmp_path):
+    out = tmp_path / "run.json"
+    result = invoke("run", DEFAULT, "-o", out, *SMALL)
+    assert result.exit_code == 0, result.output
+    assert "relative error" in result.output and "TOPS/W" in result.output
+    data = json.loads(out.read_text())
+    assert data["counts"]["mvms"] == 300
+    assert 0 < data["accuracy"]["relative_error"] < 0.1
+    assert data["cim"]["energy_pj"]["total"] == pytest.approx(sum(data["cim"]["energy_pj"]["breakdown"].values()))
+
+
+def test_compare_writes_report_with_required_fields(tmp_path):
+    result = invoke("compare", DEFAULT, "-o", tmp_path / "rep", *SMALL)
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "rep" / "report.json").read_text())
+    for side in ("cim", "baseline"):
+        for key in ("latency_ns", "throughput_mvm_per_s", "area_mm2", "tops_per_w"):
+            assert data[side][key] > 0
+        assert data[side]["energy_pj"]["total"] > 0 and data[side]["energy_pj"]["breakdown"]
+    cim, base = data["cim"], data["baseline"]
+    assert data["gain"]["energy"] == pytest.approx(base["energy_pj"]["total"] / cim["energy_pj"]["total"])
+    assert data["gain"]["latency"] == pytest.approx(base["latency_ns"] / cim["latency_ns"])
+    assert data["gain"]["throughput"] == pytest.approx(cim["throughput_mvm_per_s"] / base["throughput_mvm_per_s"])
+    assert data["gain"]["edp"] == pytest.approx(
+        base["energy_pj"]["total"] * base["latency_ns"] / (cim["energy_pj"]["total"] * cim["latency_ns"]))
+    assert set(data["accuracy"]) >= {"relative_error", "snr_db"}
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "Assumptions" in md and "waiting on data movement" in md and "computing" in md
+
+
+def test_seed_makes_runs_reproducible(tmp_path):
+    outs = []
+    for seed, name in ((3, "a"), (3, "b"), (4, "c")):
+        path = tmp_path / f"{name}.json"
+        assert invoke("run", DEFAULT, "-o", path, "--seed", seed, *SMALL).exit_code == 0
+        data = json.loads(path.read_text())
+        outs.append((data["accuracy"]["relative_error"], data["counts"]["array_gv2t_fj"]))
+    assert outs[0] == outs[1] and outs[0] != outs[2]
+
+
+def test_ideal_preset_is_exact(tmp_path):
+    cfg = write(tmp_path, 'preset = "ideal"\n[workload]\nin_features = 40\nout_features = 9\nvectors = 50\n')
+    out = tmp_path / "r.json"
+    assert invoke("run", cfg, "-o", out).exit_code == 0
+    acc = json.loads(out.read_text())["accuracy"]
+    assert acc["vs_quantized_digital"]["relative_error"] == 0.0
+    assert acc["vs_quantized_digital"]["snr_db"] is None  # infinite SNR is written as null
+
+
+def test_weights_and_inputs_from_npy_files(tmp_path):
+    rng = np.random.default_rng(5)
+    np.save(tmp_path / "w.npy", rng.uniform(-1, 1, (6, 12)))
+    np.save(tmp_path / "x.npy", rng.uniform(-1, 1, (30, 12)))
+    cfg = write(tmp_path, 'preset = "ideal"\n[workload]\nin_features = 12\nout_features = 6\nvectors = 30\n'
+                          'weights = "file"\nweights_file = "w.npy"\ninputs = "file"\ninputs_file = "x.npy"\n')
+    out = tmp_path / "r.json"
+    result = invoke("run", cfg, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["counts"]["mvms"] == 30
+
+
+def test_npy_of_wrong_shape_is_a_config_error(tmp_path):
+    np.save(tmp_path / "w.npy", np.zeros((5, 12)))
+    cfg = write(tmp_path, '[workload]\nin_features = 12\nout_features = 6\nweights = "file"\nweights_file = "w.npy"\n')
+    result = invoke("run", cfg)
+    assert result.exit_code == 2
+    assert "'workload.weights_file'" in result.output and "(6 x 12)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_config_is_one_line_per_problem_and_exit_2(tmp_path):
+    cfg = write(tmp_path, "[adc]\nbits = 0\n[array]\nrowz = 3\n")
+    for command in ("validate", "run", "compare"):
+        result = invoke(command, cfg)
+        assert result.exit_code == 2, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 2 and all(line.startswith("error: ") and str(cfg) in line for line in lines)
+        assert "'adc.bits'" in result.output and "rowz" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_bad_set_option_is_a_usage_error():
+    assert invoke("run", DEFAULT, "--set", "adc.bits").exit_code == 2
+    result = invoke("validate", DEFAULT, "--set", "adc.bits=99")
+    assert result.exit_code == 2 and "'adc.bits'" in result.output
+
+
+def test_missing_config_file_exit_2(tmp_path):
+    result = invoke("validate", tmp_path / "nope.toml")
+    assert result.exit_code == 2 and "nope.toml" in result.output and "Traceback" not in result.output
