@@ -41,7 +41,8 @@ def test_adc_area_follows_zigzag_shape():
 
 
 def _accelergy_adc_energy_pj(bits: int, rate_hz: float) -> float:
-    """Accelergy ADC plug-in (adc_data/model.yaml, model.py): Schreier FOM bounded by rate, E = 1/(2*10**((FOMS-SNDR)/10))"""
+    """Accelergy ADC plug-in (adc_data/model.yaml, model.py): rate-bounded Schreier FOM,
+    E = 1 / (2 * 10**((FOMS - SNDR) / 10))"""
     foms_db = min(302.7387019052544 - 6.460790934271676 * math.log(rate_hz), 180.14159078904734)
     sndr_db = bits * 20 * math.log10(2) + 10 * math.log10(1.5)
     return 1e12 / (2 * 10 ** ((foms_db - sndr_db) / 10))

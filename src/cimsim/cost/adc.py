@@ -36,8 +36,8 @@ __all__ = [
 ISAAC_NODE_NM = 32.0
 """technology node of every ISAAC component figure, nm (ISAAC, ISCA 2016: 32 nm, 1.2 GHz)"""
 ISAAC_VDD_V = 0.9
-"""supply assumed for the ISAAC figures, V: ISAAC states none; 0.9 V is the 32 nm nominal supply
-of Stillmaker & Baas 2017 (Integration 58), the node's PTM/ITRS operating point"""
+"""supply assumed for the ISAAC figures, V: ISAAC states none; 0.9 V is the supply of the 32 nm example
+in the corrigendum of Stillmaker & Baas 2017 (Integration 58) and of cimsim's default technology"""
 ISAAC_ADC_BITS = 8
 """resolution of ISAAC's ADC, bits (ISAAC component table)"""
 ISAAC_ADC_POWER_MW = 2.0
