@@ -1,5 +1,7 @@
 """The configuration of one cimsim run, as frozen dataclasses.
 
+The defaults are the "rram-default" preset (NeuroSim-like RRAM, sources in its preset file).
+
 Every field carries a rule (what values it accepts) and a one-line doc with its unit; the loader
 (:mod:`cimsim.config.load`) validates TOML against these rules and the cross-field checks in
 :func:`cimsim.config.load.check_consistency`. Units are in the field names.
@@ -80,7 +82,7 @@ class AdcConfig:
     """The column analog-to-digital converters."""
 
     bits: int = field(default=8, metadata=rule(Int(1, 16), "ADC resolution, bits"))
-    range: str = field(default="max", metadata=rule(
+    range: str = field(default="calibrated", metadata=rule(
         Choice(("max", "calibrated", "fixed")),
         "max: largest possible column sum (never clips); calibrated: a percentile of observed sums; "
         "fixed: full_scale_fraction of the largest possible sum"))
