@@ -28,7 +28,7 @@ def _isaac_like() -> Config:
 
 
 def test_hand_computed_breakdown_of_a_tiny_count():
-    config = Config()  # 32 nm, 0.9 V, 256 x 256 RRAM, 0.2 V read, lpddr4
+    config = Config(device=DeviceConfig(read_voltage_v=0.2))  # 32 nm, 0.9 V, 256 x 256 RRAM, lpddr4
     plan = plan_layer(config, in_features=256, out_features=8)  # one array, 8 outputs x 4 slices x 2 = 64 columns
     counts = Counts(mvms=1, macs=2048, array_reads=2, dac_conversions=0, dac_bits=plan.dac_bits,
                     row_activations=5, array_gv2t_fj=1000.0, adc_conversions=3, adc_bits=8, shift_adds=3,

@@ -39,7 +39,7 @@ class DeviceConfig:
     g_max_us: float = field(default=10.0, metadata=rule(
         Float(0.0, None, low_open=True), "conductance of the highest level, microsiemens"))
     bits_per_cell: int = field(default=2, metadata=rule(Int(1, 8), "bits stored per cell (2**bits levels)"))
-    read_voltage_v: float = field(default=0.2, metadata=rule(
+    read_voltage_v: float = field(default=0.51, metadata=rule(
         Float(0.0, 2.0, low_open=True), "row voltage of the full-scale DAC code, volts"))
     read_pulse_ns: float = field(default=10.0, metadata=rule(
         Float(0.0, None, low_open=True), "duration of one read pulse (array settling), nanoseconds"))
