@@ -139,3 +139,22 @@ def test_bad_set_option_is_a_usage_error():
 def test_missing_config_file_exit_2(tmp_path):
     result = invoke("validate", tmp_path / "nope.toml")
     assert result.exit_code == 2 and "nope.toml" in result.output and "Traceback" not in result.output
+
+
+def test_results_identical_whatever_the_thread_counts(tmp_path):
+    """Kernels are serial and float32 products of codes are exact, so thread counts cannot change a number."""
+    import os
+    import subprocess
+    import sys
+
+    results = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "NUMBA_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads,
+               "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        out = tmp_path / f"t{threads}.json"
+        proc = subprocess.run([sys.executable, "-m", "cimsim.cli", "run", DEFAULT, "-o", str(out), *SMALL],
+                              env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        data = json.loads(out.read_text())
+        results.append((data["accuracy"], data["counts"], data["cim"]["energy_pj"]))
+    assert results[0] == results[1]

@@ -157,3 +157,7 @@ def presets():
     width = max(map(len, items))
     for name, description in sorted(items.items()):
         click.echo(f"{name:<{width}}  {description}")
+
+
+if __name__ == "__main__":
+    main()

@@ -113,19 +113,12 @@ def _fmt(x: float, unit: str) -> str:
     return f"{x / 1e-12:.3g} p{unit}"
 
 
-def _breakdown_table(b: Breakdown) -> list[str]:
-    total = b.total_energy_pj
-    rows = ["| component | energy (pJ) | share |", "|---|---:|---:|"]
-    for name, e in sorted(b.energy_pj.items(), key=lambda kv: -kv[1]):
-        rows.append(f"| {name} | {e:.4g} | {100 * e / total if total else 0:.1f} % |")
-    return rows
-
-
-def _area_table(b: Breakdown) -> list[str]:
-    total = sum(b.area_um2.values())
-    rows = ["| component | area (mm²) | share |", "|---|---:|---:|"]
-    for name, a in sorted(b.area_um2.items(), key=lambda kv: -kv[1]):
-        rows.append(f"| {name} | {a * 1e-6:.4g} | {100 * a / total if total else 0:.1f} % |")
+def _share_table(values: dict[str, float], header: str, scale: float = 1.0) -> list[str]:
+    """Markdown rows of each component's value (times ``scale``) and share of the total, largest first."""
+    total = sum(values.values())
+    rows = [f"| component | {header} | share |", "|---|---:|---:|"]
+    for name, v in sorted(values.items(), key=lambda kv: -kv[1]):
+        rows.append(f"| {name} | {v * scale:.4g} | {100 * v / total if total else 0:.1f} % |")
     return rows
 
 
@@ -205,21 +198,21 @@ def comparison_markdown(comp: Comparison) -> str:
         "",
         f"CIM ({comp.cim.name}):",
         "",
-        *_breakdown_table(comp.cim),
+        *_share_table(comp.cim.energy_pj, "energy (pJ)"),
         "",
         f"Baseline ({comp.baseline.name}):",
         "",
-        *_breakdown_table(comp.baseline),
+        *_share_table(comp.baseline.energy_pj, "energy (pJ)"),
         "",
         "### Area",
         "",
         "CIM:",
         "",
-        *_area_table(comp.cim),
+        *_share_table(comp.cim.area_um2, "area (mm²)", 1e-6),
         "",
         "Baseline:",
         "",
-        *_area_table(comp.baseline),
+        *_share_table(comp.baseline.area_um2, "area (mm²)", 1e-6),
         "",
         "## Including loading the weights once",
         "",
@@ -252,6 +245,6 @@ def run_text(result: RunResult, cim: Breakdown) -> str:
         f"{cim.tops_per_w:.4g} TOPS/W), latency {_fmt(cim.latency_ns * 1e-9, 's')}, "
         f"throughput {_fmt(cim.throughput_mvm_per_s, 'MVM/s')}, area {cim.area_mm2:.4g} mm²",
         "",
-        *_breakdown_table(cim),
+        *_share_table(cim.energy_pj, "energy (pJ)"),
     ]
     return "\n".join(lines)
