@@ -122,15 +122,14 @@ def run(config, output, seed, settings):
 def compare(config, outdir, seed, settings):
     """CIM versus the von Neumann baseline on CONFIG's workload: summary, report.md and report.json."""
     from .compare import compare as run_compare
-    from .report import comparison_dict, comparison_markdown, to_json, write_atomic
+    from .report import comparison_dict, comparison_markdown, comparison_summary, to_json, write_atomic
 
     cfg = _load(config, seed, settings)
     comp = run_compare(cfg, _Progress(cfg.workload.vectors))
-    markdown = comparison_markdown(comp)
-    click.echo(markdown)
+    click.echo(comparison_summary(comp))
     if outdir:
         write_atomic(Path(outdir) / "report.json", to_json(comparison_dict(comp)))
-        write_atomic(Path(outdir) / "report.md", markdown)
+        write_atomic(Path(outdir) / "report.md", comparison_markdown(comp))
         click.echo(f"wrote {Path(outdir) / 'report.md'} and {Path(outdir) / 'report.json'}")
 
 

@@ -16,7 +16,7 @@ from .compare import MACRO_COMPONENTS, Comparison
 from .config.load import config_to_dict
 from .run import RunResult
 
-__all__ = ["run_dict", "comparison_dict", "comparison_markdown", "run_text", "write_atomic", "to_json"]
+__all__ = ["run_dict", "comparison_dict", "comparison_markdown", "comparison_summary", "run_text", "write_atomic", "to_json"]
 
 
 def _finite(value):
@@ -106,6 +106,8 @@ def _fmt(x: float, unit: str) -> str:
     """x (in the base unit) with an SI prefix, 3 significant digits"""
     if not math.isfinite(x):
         return "inf"
+    if x == 0:
+        return f"0 {unit}"
     for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"),
                           (1e-9, "n")):
         if abs(x) >= scale:
@@ -148,12 +150,22 @@ def _time_split(b: Breakdown) -> str:
 
 
 def comparison_markdown(comp: Comparison) -> str:
-    """report.md: the result with the assumptions of both sides beside it."""
+    """report.md: the result with the breakdowns and the assumptions of both sides beside it."""
+    head, tail = _comparison_parts(comp)
+    return "\n".join(head + tail)
+
+
+def comparison_summary(comp: Comparison) -> str:
+    """What ``cimsim compare`` prints: the report up to the dominant components (no tables of parts)."""
+    return "\n".join(_comparison_parts(comp)[0])
+
+
+def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
     r, cfg = comp.run, comp.run.config
     p = r.plan
     top = max(comp.cim.energy_pj.items(), key=lambda kv: kv[1])
     base_top = max(comp.baseline.energy_pj.items(), key=lambda kv: kv[1])
-    lines = [
+    head = [
         f"# cimsim report: {cfg.name}",
         "",
         f"Config `{cfg.source}`, seed {cfg.simulation.seed}. Workload: a {cfg.workload.out_features} x "
@@ -196,6 +208,8 @@ def comparison_markdown(comp: Comparison) -> str:
         f"CIM is dominated by **{top[0]}** ({100 * top[1] / comp.cim.total_energy_pj:.1f} %); the baseline by "
         f"**{base_top[0]}** ({100 * base_top[1] / comp.baseline.total_energy_pj:.1f} %).",
         "",
+    ]
+    tail = [
         f"CIM ({comp.cim.name}):",
         "",
         *_share_table(comp.cim.energy_pj, "energy (pJ)"),
@@ -229,7 +243,7 @@ def comparison_markdown(comp: Comparison) -> str:
         *[f"- {a}" for a in comp.baseline.assumptions],
         "",
     ]
-    return "\n".join(lines)
+    return head, tail
 
 
 def run_text(result: RunResult, cim: Breakdown) -> str:
