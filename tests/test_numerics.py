@@ -324,3 +324,9 @@ def test_bad_inputs_are_rejected_clearly():
         xbar.mvm(x_inf)
     with pytest.raises(ValueError, match="real numbers"):
         xbar.mvm(np.full((2, 10), "a"))
+    with pytest.raises(ValueError, match="at least one"):
+        xbar.calibrate(np.zeros((0, 10)))
+    assert xbar.mvm(np.zeros((0, 10))).shape == (0, 5)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="in_features must be a positive integer"):
+            Crossbar(cfg, in_features=bad)

@@ -182,9 +182,14 @@ class Plan:
 def plan_layer(config: Config, in_features: int | None = None, out_features: int | None = None) -> Plan:
     """The plan of a dense layer (default: the config's workload shape) on the config's arrays."""
     m, d = config.mapping, config.dac
+    in_features = config.workload.in_features if in_features is None else in_features
+    out_features = config.workload.out_features if out_features is None else out_features
+    for name, value in (("in_features", in_features), ("out_features", out_features)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}")
     plan = Plan(
-        in_features=in_features or config.workload.in_features,
-        out_features=out_features or config.workload.out_features,
+        in_features=int(in_features),
+        out_features=int(out_features),
         rows=config.array.rows,
         cols=config.array.cols,
         rows_per_read=min(config.array.rows_per_read, config.array.rows),

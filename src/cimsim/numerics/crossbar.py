@@ -139,6 +139,8 @@ class Crossbar:
         self._require_programmed()
         p = self.plan
         x = _finite_matrix("inputs", inputs, (None, p.in_features))
+        if x.shape[0] == 0:
+            raise ValueError("calibrate needs at least one input vector")
         codes, _ = quantize_inputs(x, p.input_bits, self.config.dac.input_max)
         planes = input_planes(codes, p).reshape(-1, p.in_features)
         n_cols = self._col_w.size
