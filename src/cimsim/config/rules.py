@@ -8,19 +8,21 @@ A rule checks a value and, when it fails, says what was expected in words a user
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Rule", "Int", "Float", "Choice", "Text", "OptionalFloat", "rule"]
 
 
-class Rule:
+class Rule(ABC):
     """A check on one config value; ``expected`` describes the values it accepts."""
 
     expected: str
 
+    @abstractmethod
     def accepts(self, value: Any) -> bool:
-        raise NotImplementedError
+        """Whether ``value`` (as read from TOML) is allowed."""
 
     def convert(self, value: Any) -> Any:
         """The value as stored in the dataclass (e.g. an int given for a float field becomes a float)."""
