@@ -38,8 +38,9 @@ def test_help_documents_every_command():
 def test_presets_lists_each_with_a_description():
     result = invoke("presets")
     assert result.exit_code == 0
-    names = [line.split()[0] for line in result.output.strip().splitlines()]
+    names = [line.split()[0] for line in result.output.strip().splitlines() if line.startswith("  ")]
     assert {"rram-default", "rram-isaac-like", "sram-cim", "ideal"} <= set(names)
+    assert "device presets:" in result.output
 
 
 @pytest.mark.parametrize("name", ["default.toml", "isaac-like.toml", "sram-cim.toml"])

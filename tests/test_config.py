@@ -25,7 +25,8 @@ CONFIGS = sorted((Path(__file__).parents[1] / "configs").glob("*.toml"))
 FIELDS = [(section, f) for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
 CONSISTENCY_FIELDS = {
     "device.g_min_us", "array.rows_per_read", "adc.cols_per_adc", "device.bits_per_cell", "dac.signed_inputs",
-    "dac.input_max", "workload.weights_file", "workload.inputs_file", "array.cols",
+    "dac.input_max", "workload.weights_file", "workload.inputs_file", "array.cols", "device.drift_time_s",
+    "device.stuck_at_gmax_rate", "workload.network_file", "workload.dataset_file", "device.preset",
 }
 
 
@@ -413,6 +414,10 @@ def consistent_dicts(draw) -> dict:
     array["rows_per_read"] = draw(st.integers(1, min(array["rows"], float32_rows)))
     workload["weights"] = draw(st.sampled_from(["normal", "uniform"]))
     workload["inputs"] = draw(st.sampled_from(["normal", "uniform"]))
+    workload["kind"] = "dense"
+    device["drift_time_s"] = device["drift_t0_s"] * draw(st.floats(1.0, 1e6))
+    device["stuck_at_gmax_rate"] = draw(st.floats(0.0, 1.0 - device["stuck_at_gmin_rate"]))
+    device.pop("preset")
     return data
 
 

@@ -149,14 +149,14 @@ def validate(config, settings):
 
 @main.command()
 def presets():
-    """List the built-in presets (use one with `preset = "NAME"` in a config)."""
-    from .config import list_presets
+    """List the built-in presets: whole designs (`preset = "NAME"`) and devices ([device] preset = "NAME")."""
+    from .config import list_device_presets, list_presets
 
-    items = list_presets()
-    width = max(map(len, items))
-    for name, description in sorted(items.items()):
-        click.echo(f"{name:<{width}}  {description}")
-
+    for title, items in (("presets", list_presets()), ("device presets", list_device_presets())):
+        click.echo(f"{title}:")
+        width = max(map(len, items))
+        for name, description in sorted(items.items()):
+            click.echo(f"  {name:<{width}}  {description}")
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,8 @@
 
 from ..errors import ConfigError
 from .load import (
-    check_consistency, config_from_dict, config_to_dict, list_presets, load_config, load_preset, with_overrides,
+    check_consistency, config_from_dict, config_to_dict, device_preset, list_device_presets, list_presets, load_config,
+    load_preset, with_overrides,
 )
 from .reference import reference_markdown
 from .schema import (
@@ -14,5 +15,5 @@ __all__ = [
     "Config", "ArrayConfig", "DeviceConfig", "MappingConfig", "DacConfig", "AdcConfig", "TechnologyConfig",
     "WorkloadConfig", "BaselineConfig", "SimulationConfig", "SECTIONS", "ConfigError",
     "load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency",
-    "list_presets", "load_preset", "reference_markdown",
+    "list_presets", "load_preset", "list_device_presets", "device_preset", "reference_markdown",
 ]

@@ -31,13 +31,13 @@ from .schema import SECTIONS, Config
 
 __all__ = [
     "load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency",
-    "list_presets", "load_preset",
+    "list_presets", "load_preset", "list_device_presets", "device_preset",
 ]
 
 _TOP_LEVEL = ("name", "preset", "description")
 _SECTION_FIELDS = {section: {f.name: f for f in dataclasses.fields(cls)} for section, cls in SECTIONS.items()}
 _DOTTED_FIELDS = [f"{section}.{name}" for section, fields in _SECTION_FIELDS.items() for name in fields]
-_FILE_FIELDS = ("weights_file", "inputs_file")
+_FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
 _TOP_LEVEL_KEYS = (
     [*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
 _OVERRIDE_KEYS = (["name"], f"name and 'table.field' for the tables {', '.join(SECTIONS)}")
@@ -91,6 +91,8 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         values = dict(base.get(section, {}))
         table = data.get(section, {})
         if isinstance(table, Mapping):
+            if section == "device" and Text().accepts(table.get("preset")):  # replaces the inherited device
+                values = _device_preset_values(table["preset"], errors)
             values.update(_checked_table(section, table, errors))
         else:
             errors.append((section, f"'{section}' must be a table ([{section}] in TOML); got {_show(table)}"))
@@ -135,6 +137,9 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
         section, _, name = str(key).partition(".")
         if key == "name":
             data["name"] = value
+        elif key == "device.preset":  # a new device preset replaces the whole device table
+            data["device"] = {"preset": value, **{k.partition(".")[2]: v for k, v in overrides.items()
+                                                  if k.startswith("device.")}}
         elif section in SECTIONS and name in _SECTION_FIELDS[section]:
             data[section][name] = value
         else:
@@ -169,8 +174,23 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
                                             f"\"{needed_mode}\"; got \"{dac.mode}\""))
     if dac.input_range == "fixed" and dac.input_max is None:
         errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
-    for kind in ("weights", "inputs"):
-        errors.extend(_check_data_file(config, kind))
+    if device.drift_time_s < device.drift_t0_s:
+        errors.append(("device.drift_time_s", f"'device.drift_time_s' ({device.drift_time_s}) must not be before "
+                                              f"'device.drift_t0_s' ({device.drift_t0_s})"))
+    if device.stuck_at_gmin_rate + device.stuck_at_gmax_rate > 1:
+        errors.append(("device.stuck_at_gmax_rate", "'device.stuck_at_gmin_rate' + 'device.stuck_at_gmax_rate' "
+                                                    "must not exceed 1"))
+    if config.workload.kind == "network":
+        errors.extend(_check_file(config.workload.network_file, "workload.network_file",
+                                  "'workload.kind' is \"network\""))
+        if config.workload.dataset == "file":
+            errors.extend(_check_file(config.workload.dataset_file, "workload.dataset_file",
+                                      "'workload.dataset' is \"file\""))
+    else:
+        for kind in ("weights", "inputs"):
+            if getattr(config.workload, kind) == "file":
+                errors.extend(_check_file(getattr(config.workload, f"{kind}_file"), f"workload.{kind}_file",
+                                          f"'workload.{kind}' is \"file\""))
     try:
         plan = mapping.plan_layer(config)
     except ValueError as exc:
@@ -204,8 +224,43 @@ def load_preset(name: str) -> Config:
     return config_from_dict(data, str(path))
 
 
+def list_device_presets() -> dict[str, str]:
+    """Shipped device presets (``[device] preset = "NAME"``): name -> one-line description."""
+    return {name: str(table.get("description", "")) for name, table in _device_tables().items()}
+
+
+def device_preset(name: str) -> dict[str, Any]:
+    """The [device] fields of a shipped device preset; an unknown name raises :class:`ConfigError`."""
+    errors: list[tuple[str, str]] = []
+    values = _device_preset_values(name, errors)
+    if errors:
+        raise ConfigError("<device presets>", errors)
+    return values
+
+
 def _preset_dir() -> Path:
     return Path(str(resources.files("cimsim.config") / "presets"))
+
+
+@functools.cache
+def _device_tables() -> dict[str, dict[str, Any]]:
+    tables = {}
+    for path in sorted(Path(str(resources.files("cimsim.config") / "devices")).glob("*.toml")):
+        with path.open("rb") as file:
+            tables[path.stem] = tomllib.load(file)
+    return tables
+
+
+def _device_preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]:
+    """The [device] fields of the named device preset (empty after recording an error for a bad name)."""
+    choice = Choice(tuple(_device_tables()))
+    if not choice.accepts(preset):
+        errors.append(("device.preset", f"'device.preset' must be {choice.expected}; got {_show(preset)}"))
+        return {}
+    table = {k: v for k, v in _device_tables()[preset].items() if k != "description"}
+    values = _checked_table("device", table, errors)
+    values["preset"] = preset
+    return values
 
 
 @functools.cache
@@ -258,15 +313,10 @@ def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:
             workload[key] = os.path.abspath(base_dir / workload[key])
 
 
-def _check_data_file(config: Config, kind: str) -> list[tuple[str, str]]:
-    """``workload.<kind>_file`` must name an existing file when ``workload.<kind>`` is "file"."""
-    workload = config.workload
-    if getattr(workload, kind) != "file":
-        return []
-    dotted = f"workload.{kind}_file"
-    path = getattr(workload, f"{kind}_file")
+def _check_file(path: str | None, dotted: str, condition: str) -> list[tuple[str, str]]:
+    """``dotted`` must name an existing file (it is required when ``condition``)."""
     if path is None:
-        return [(dotted, f"'{dotted}' is required when 'workload.{kind}' is \"file\"")]
+        return [(dotted, f"'{dotted}' is required when {condition}")]
     if not Path(path).is_file():
         return [(dotted, f"'{dotted}' names no existing file: {path}")]
     return []

@@ -27,6 +27,11 @@ class ArrayConfig:
     cols: int = field(default=256, metadata=rule(Int(1, 4096), "bit lines (physical columns) per array"))
     rows_per_read: int = field(default=256, metadata=rule(
         Int(1, 4096), "rows driven at once (partial activation); each row group is read and converted separately"))
+    wire_resistance_ohm: float = field(default=0.0, metadata=rule(
+        Float(0.0, 1e6), "resistance of one row or column wire segment between adjacent cells, ohms (0: no IR drop)"))
+    ir_drop: str = field(default="exact", metadata=rule(
+        Choice(("exact", "approximate")), "IR-drop model when wire_resistance_ohm > 0: nodal solve, or the "
+                                          "validated first-order approximation"))
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,37 @@ class DeviceConfig:
         Float(0.0, 2.0, low_open=True), "row voltage of the full-scale DAC code, volts"))
     read_pulse_ns: float = field(default=10.0, metadata=rule(
         Float(0.0, None, low_open=True), "duration of one read pulse (array settling), nanoseconds"))
+    preset: str | None = field(default=None, metadata=rule(
+        Text(optional=True), "device preset this table starts from (`cimsim presets` lists them)"))
+    program_sigma: float = field(default=0.0, metadata=rule(
+        Float(0.0, 1.0), "programming error std, fixed per cell: fraction of g_max - g_min (absolute) or of "
+                         "the target conductance (proportional)"))
+    program_error: str = field(default="absolute", metadata=rule(
+        Choice(("absolute", "proportional")), "programming error independent of, or proportional to, the target"))
+    program_verify_tolerance: float | None = field(default=None, metadata=rule(
+        OptionalFloat(0.0, 1.0, low_open=True),
+        "program-and-verify: rewrite a cell until |error| <= this fraction of g_max - g_min (left out: one write)"))
+    program_verify_max_writes: int = field(default=20, metadata=rule(
+        Int(1, 1000), "writes per cell at most in program-and-verify"))
+    read_noise_sigma: float = field(default=0.0, metadata=rule(
+        Float(0.0, 1.0), "read noise std, drawn afresh on every read of every cell: fraction of g_max - g_min"))
+    read_noise_path: str = field(default="output", metadata=rule(
+        Choice(("output", "cell")), "output: column noise with the exact per-cell distribution (fast); "
+                                    "cell: perturb every cell on every read (slow, for checks)"))
+    drift_nu: float = field(default=0.0, metadata=rule(
+        Float(0.0, 1.0), "mean drift exponent nu of G(t) = G0 (t / t0)**-nu"))
+    drift_nu_sigma: float = field(default=0.0, metadata=rule(
+        Float(0.0, 1.0), "std of nu across devices"))
+    drift_t0_s: float = field(default=20.0, metadata=rule(
+        Float(0.0, None, low_open=True), "drift reference time after programming, seconds"))
+    drift_time_s: float = field(default=20.0, metadata=rule(
+        Float(0.0, None, low_open=True), "time of the reads after programming, seconds (>= drift_t0_s)"))
+    drift_compensation: str = field(default="none", metadata=rule(
+        Choice(("none", "global")), "global: outputs rescaled by the mean drift of each array (measured)"))
+    stuck_at_gmin_rate: float = field(default=0.0, metadata=rule(
+        Float(0.0, 1.0), "fraction of cells stuck at g_min"))
+    stuck_at_gmax_rate: float = field(default=0.0, metadata=rule(
+        Float(0.0, 1.0), "fraction of cells stuck at g_max"))
 
 
 @dataclass(frozen=True)
@@ -94,6 +130,14 @@ class AdcConfig:
         Float(0.0, 1.0, low_open=True), "full scale as a fraction of the largest possible sum (range = fixed)"))
     cols_per_adc: int = field(default=8, metadata=rule(
         Int(1, 4096), "columns multiplexed onto one ADC (costs time, not accuracy)"))
+    calibration_scope: str = field(default="layer", metadata=rule(
+        Choice(("layer", "array", "column")), "range = calibrated: one full scale per layer, per array or per column"))
+    offset_lsb: float = field(default=0.0, metadata=rule(
+        Float(-1e6, 1e6), "input-referred offset of every ADC, LSB"))
+    gain_error: float = field(default=0.0, metadata=rule(
+        Float(-0.5, 0.5), "relative gain error of every ADC (0.01 = 1 % too large)"))
+    inl_lsb: float = field(default=0.0, metadata=rule(
+        Float(0.0, 1e6), "peak integral non-linearity, LSB (a parabolic bow, zero at zero and full scale)"))
 
 
 @dataclass(frozen=True)
@@ -108,11 +152,21 @@ class TechnologyConfig:
 
 @dataclass(frozen=True)
 class WorkloadConfig:
-    """One dense layer y = W x over a set of input vectors."""
+    """One dense layer y = W x over a set of input vectors, or a trained network on a dataset."""
 
+    kind: str = field(default="dense", metadata=rule(
+        Choice(("dense", "network")), "dense: one layer (fields below); network: network_file on dataset"))
+    network_file: str | None = field(default=None, metadata=rule(
+        Text(optional=True), "trained network (.npz; .onnx with the onnx extra), relative to the config file"))
+    dataset: str = field(default="digits", metadata=rule(
+        Choice(("digits", "file")), "network inputs and labels: the test split of scikit-learn's digits, or "
+                                    "dataset_file"))
+    dataset_file: str | None = field(default=None, metadata=rule(
+        Text(optional=True), ".npz with arrays x (samples x input shape) and y (integer labels)"))
     in_features: int = field(default=256, metadata=rule(Int(1, 1 << 20), "inputs per vector (columns of W)"))
     out_features: int = field(default=256, metadata=rule(Int(1, 1 << 20), "outputs per vector (rows of W)"))
-    vectors: int = field(default=1000, metadata=rule(Int(1, 1 << 40), "input vectors to process"))
+    vectors: int = field(default=1000, metadata=rule(
+        Int(1, 1 << 40), "input vectors to process (network: test samples used, at most the dataset's)"))
     weights: str = field(default="normal", metadata=rule(
         Choice(("normal", "uniform", "file")),
         "normal: clip(N(0,1),-3,3)/3; uniform: U(-1,1); file: weights_file (.npy, shape out x in)"))
@@ -151,6 +205,8 @@ class SimulationConfig:
     seed: int = field(default=0, metadata=rule(Int(0, 2**63 - 1), "seed of every random draw of the run"))
     batch_size: int = field(default=2048, metadata=rule(
         Int(1, 1 << 24), "input vectors simulated per chunk (bounds memory)"))
+    trials: int = field(default=1, metadata=rule(
+        Int(1, 100_000), "Monte Carlo trials, each with its own device draws (seeds spawned from seed)"))
 
 
 SECTIONS: dict[str, type] = {
