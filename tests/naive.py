@@ -60,12 +60,19 @@ def groups(n_in, rows, rows_per_read):
     return out
 
 
-def adc(a, lsb, code_min, code_max):
+def adc(a, lsb, code_min, code_max, gain=0.0, offset_lsb=0.0, inl_lsb=0.0):
+    if gain or offset_lsb or inl_lsb:
+        u = np.minimum(np.abs(a) / (lsb * code_max), 1.0)
+        a = a * (1.0 + gain) + offset_lsb * lsb + np.sign(a) * 4.0 * inl_lsb * lsb * u * (1.0 - u)
     return np.clip(np.floor(a / lsb + 0.5), code_min, code_max)
 
 
 def mvm(w, x, cfg, full_scale=None):
-    """Reference analog MVM for a config; returns (y, integer-domain accumulator, lsb)."""
+    """Reference analog MVM for a config (ideal devices); returns (y, lsb).
+
+    Accumulates in the order the hardware's digital logic does: row group, then input plane, then the
+    converted columns of one output (slices; the second polarity; then its tile's reference columns).
+    """
     m, d, dev, arr, ad = cfg.mapping, cfg.dac, cfg.device, cfg.array, cfg.adc
     qw, sw = weight_codes(w, m.weight_bits, m.weight_scale == "per_output")
     qx, sx = input_codes(x, d.input_bits, d.input_max)
@@ -86,32 +93,46 @@ def mvm(w, x, cfg, full_scale=None):
     codes = 2 ** (ad.bits - 1) - 1 if signed else 2 ** ad.bits - 1
     lsb = max(1.0, full_scale / codes)
     lo, hi = (-codes if signed else 0), codes
+    n_out = w.shape[0]
+    per_array = (arr.cols - (n_slices if m.signed_encoding == "offset" else 0)) // (
+        n_slices * (2 if m.signed_encoding == "differential" else 1))
 
     def conv(a):
-        return adc(a, lsb, lo, hi)
+        return adc(a, lsb, lo, hi, ad.gain_error, ad.offset_lsb, ad.inl_lsb)
 
-    acc = np.zeros((x.shape[0], w.shape[0]))
-    for pw, plane in planes(qx, d.input_bits, d.mode, d.signed_inputs):
-        for s, e in groups(w.shape[1], arr.rows, rpr):
+    acc = np.zeros((x.shape[0], n_out))
+    for s, e in groups(w.shape[1], arr.rows, rpr):
+        for pw, plane in planes(qx, d.input_bits, d.mode, d.signed_inputs):
             xg = plane[:, s:e]
             rowsum = xg.sum(axis=1, keepdims=True).astype(np.float64)
+
+            def column(levels):  # analog value of unsubtracted columns holding levels (out x in)
+                return (xg @ levels[:, s:e].T).astype(np.float64) + r * rowsum
+
             if m.signed_encoding == "differential":
-                pairs = zip(slices(np.maximum(qw, 0), bpc, n_slices), slices(np.maximum(-qw, 0), bpc, n_slices))
-                for (sk, lp), (_, ln) in pairs:
-                    if analog:
-                        acc += pw * sk * conv((xg @ (lp - ln)[:, s:e].T).astype(np.float64))
-                    else:
-                        acc += pw * sk * (conv((xg @ lp[:, s:e].T).astype(np.float64) + r * rowsum)
-                                          - conv((xg @ ln[:, s:e].T).astype(np.float64) + r * rowsum))
+                pos = slices(np.maximum(qw, 0), bpc, n_slices)
+                neg = slices(np.maximum(-qw, 0), bpc, n_slices)
+                if analog:
+                    for (sk, lp), (_, ln) in zip(pos, neg):
+                        acc += pw * sk * conv((xg @ (lp - ln)[:, s:e].T).astype(np.float64)) * lsb
+                else:
+                    for sign, sl in ((1, pos), (-1, neg)):
+                        for sk, lv in sl:
+                            acc += pw * (sign * sk) * conv(column(lv)) * lsb
             else:
                 off = 2 ** (m.weight_bits - 1)
-                for (sk, lv), (_, ref) in zip(slices(qw + off, bpc, n_slices), slices(np.int64(off), bpc, n_slices)):
-                    if analog:
-                        acc += pw * sk * conv((xg @ (lv - ref)[:, s:e].T).astype(np.float64))
-                    else:
-                        acc += pw * sk * (conv((xg @ lv[:, s:e].T).astype(np.float64) + r * rowsum)
-                                          - conv(float(ref) * rowsum + r * rowsum))
-    return acc * lsb * sx[:, None] * sw[None, :], acc, lsb
+                data = slices(qw + off, bpc, n_slices)
+                refs = slices(np.int64(off), bpc, n_slices)
+                if analog:
+                    for (sk, lv), (_, ref) in zip(data, refs):
+                        acc += pw * sk * conv((xg @ (lv - ref)[:, s:e].T).astype(np.float64)) * lsb
+                else:
+                    for sk, lv in data:
+                        acc += pw * sk * conv(column(lv)) * lsb
+                    for first in range(0, n_out, per_array):
+                        for sk, ref in refs:
+                            acc[:, first:first + per_array] += pw * (-sk) * conv(float(ref) * rowsum + r * rowsum) * lsb
+    return acc * sx[:, None] * sw[None, :], lsb
 
 
 def gv2t_fj(w, x, cfg, col_tiles):

@@ -19,7 +19,7 @@ def test_results_do_not_depend_on_chunk_size():
     a = simulate(small(**{"simulation.batch_size": 7}))
     b = simulate(small(**{"simulation.batch_size": 4096}))
     assert a.vs_float == b.vs_float and a.vs_digital == b.vs_digital
-    assert a.counts == b.counts and a.adc == b.adc
+    assert a.counts == b.counts and (a.adc.lsb == b.adc.lsb).all()
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
@@ -52,4 +52,4 @@ def test_calibrated_range_comes_from_the_first_vectors():
     cfg = small(**{"adc.range": "calibrated", "adc.percentile": 100.0, "adc.calibration_vectors": 120})
     r = simulate(cfg)
     assert r.adc_clipped == 0
-    assert r.adc.full_scale < simulate(small(**{"adc.range": "max"})).adc.full_scale
+    assert (r.adc.full_scale < simulate(small(**{"adc.range": "max"})).adc.full_scale).all()

@@ -56,8 +56,8 @@ def _accuracy(result: RunResult) -> dict:
         "vs_quantized_digital": result.vs_digital.as_dict(),
         "quantized_digital_vs_float": result.digital_vs_float.as_dict(),
         "adc_clipped_fraction": result.clipped_fraction,
-        "adc_full_scale": result.adc.full_scale,
-        "adc_lsb": result.adc.lsb,
+        "adc_full_scale": {"min": float(result.adc.full_scale.min()), "max": float(result.adc.full_scale.max())},
+        "adc_lsb": {"min": float(result.adc.lsb.min()), "max": float(result.adc.lsb.max())},
     }
 
 
@@ -113,6 +113,12 @@ def _fmt(x: float, unit: str) -> str:
         if abs(x) >= scale:
             return f"{x / scale:.3g} {prefix}{unit}"
     return f"{x / 1e-12:.3g} p{unit}"
+
+
+def _span(values) -> str:
+    """'a' when every value is a, else 'min to max'"""
+    low, high = float(values.min()), float(values.max())
+    return f"{low:.6g}" if low == high else f"{low:.6g} to {high:.6g}"
 
 
 def _share_table(values: dict[str, float], header: str, scale: float = 1.0) -> list[str]:
@@ -188,7 +194,7 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         f"| quantised digital vs float (quantisation alone) | {r.digital_vs_float.relative_error:.4g} | "
         f"{r.digital_vs_float.snr_db:.2f} |",
         "",
-        f"ADC: full scale {r.adc.full_scale:.6g} units, LSB {r.adc.lsb:.6g} units (one unit = one input code x one "
+        f"ADC: full scale {_span(r.adc.full_scale)} units, LSB {_span(r.adc.lsb)} units (one unit = one input code x one "
         f"conductance level); {100 * r.clipped_fraction:.3f} % of conversions clipped.",
         "",
         "## Cost, steady state (weights resident)",

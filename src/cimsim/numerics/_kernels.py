@@ -59,15 +59,18 @@ def input_planes(codes, mode, n_bits, planes):
 
 
 @njit(cache=True)
-def adc_accumulate(sums, batch, plane_w, col_w, col_r, col_t, ones_col, lsb, code_min, code_max, out):
+def adc_accumulate(sums, batch, plane_w, col_w, col_r, col_t, ones_col, lsb, code_min, code_max,
+                   gain, offset_lsb, inl_lsb, outputs_per_array, out):
     """Convert every column sum with the ADC and shift-add the codes into out (batch x outputs), float64.
 
     sums[p * batch + b, c] is the analog sum of column c for input plane p of vector b (float32, in units of
-    one input code times one conductance level); column ``ones_col`` holds the plane's row sum sum_i x_i.
-    The converted value is a = sums[., c] + col_r[c] * rowsum (col_r: g_min / level step of an unsubtracted
-    column), code = clip(floor(a / lsb + 0.5), code_min, code_max), and
-    out[b, col_t[c]] += plane_w[p] * col_w[c] * code (col_t[c] = -1 adds to every output: a reference column).
-    The weights are powers of two, so out holds exact integers (in ADC codes); the caller multiplies by lsb.
+    one input code times one conductance level); column ``ones_col`` holds the plane's row sum s = sum_i x_i.
+    The column's analog value is a = sums[., c] + col_r[c] * s (col_r: g_min / level step of an unsubtracted
+    column). The ADC of column c (step lsb[c], full scale F = lsb[c] * code_max) sees
+    a' = a (1 + gain) + offset_lsb lsb[c] + sign(a) 4 inl_lsb lsb[c] u (1 - u),  u = min(|a| / F, 1),
+    and returns code = clip(floor(a' / lsb[c] + 0.5), code_min, code_max). Then
+    out[b, col_t[c]] += plane_w[p] * col_w[c] * code * lsb[c]; a negative col_t[c] = -(k + 1) marks a reference
+    column of column tile k, added to the outputs k * outputs_per_array ... (k + 1) * outputs_per_array - 1.
     Returns the number of conversions that clipped.
     """
     n_cols = col_w.shape[0]
@@ -79,19 +82,24 @@ def adc_accumulate(sums, batch, plane_w, col_w, col_r, col_t, ones_col, lsb, cod
             row = p * batch + b
             rowsum = np.float64(sums[row, ones_col])
             for c in range(n_cols):
+                step = lsb[c]
                 a = np.float64(sums[row, c]) + col_r[c] * rowsum
-                code = np.floor(a / lsb + 0.5)
+                if gain != 0.0 or offset_lsb != 0.0 or inl_lsb != 0.0:
+                    u = min(abs(a) / (step * code_max), 1.0)
+                    a = a * (1.0 + gain) + offset_lsb * step + np.sign(a) * 4.0 * inl_lsb * step * u * (1.0 - u)
+                code = np.floor(a / step + 0.5)
                 if code > code_max:
                     code = code_max
                     clipped += 1
                 elif code < code_min:
                     code = code_min
                     clipped += 1
-                v = pw * col_w[c] * code
+                v = pw * col_w[c] * code * step
                 t = col_t[c]
                 if t >= 0:
                     out[b, t] += v
                 else:
-                    for j in range(n_out):
+                    first = (-t - 1) * outputs_per_array
+                    for j in range(first, min(n_out, first + outputs_per_array)):
                         out[b, j] += v
     return clipped

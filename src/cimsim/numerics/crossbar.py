@@ -1,9 +1,13 @@
 """A layer's weights programmed onto crossbar arrays, and the analog matrix-vector products they compute.
 
-Semantics: DESIGN.md section 2. For each row group and each input plane the analog column sums are one
-float32 matrix product of the whole batch (exact: integer operands, sums below 2**24); a numba kernel
-then converts every sum with the ADC and shift-adds the codes. Sums are in units of one input code times
-one conductance level; with g_min > 0 an unsubtracted column also carries g_min/step times the row sum.
+Semantics: DESIGN.md section 2. For each row group the analog column sums of every input plane of the whole
+batch are one float32 matrix product (exact for ideal devices: integer operands, sums below 2**24); read
+noise is added to those sums, then a numba kernel converts every sum with the ADC and shift-adds the codes.
+Sums are in units of one input code times one conductance level (see :mod:`.devices`); an unsubtracted
+column also carries g_min / step times the row sum.
+
+Randomness: device draws (programming) come from ``default_rng([seed, 2, *key])`` and read noise from
+``default_rng([seed, 3, *key])``, drawn in a fixed order: the same config, seed and key give the same numbers.
 """
 
 from __future__ import annotations
@@ -16,28 +20,34 @@ from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan, analytic_counts, plan_layer
 from . import _kernels
+from .devices import program_cells
 from .encoding import input_planes, quantize_inputs, quantize_weights, weight_levels
+from .layout import layout
 
 __all__ = ["Crossbar", "AdcSetting"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AdcSetting:
-    """The converter's transfer function: code = clip(floor(a / lsb + 0.5), code_min, code_max)."""
+    """The converters' transfer: code = clip(floor(a / lsb + 0.5), code_min, code_max), lsb per array column.
 
-    full_scale: float
-    """largest |analog sum| converted without clipping, in units of one input code x one level"""
-    lsb: float
-    """analog sum per code; never below 1 (one unit), so a converter with codes to spare is lossless"""
+    ``lsb[r, c]`` is the step of converted column c in row tile r, in units of one input code x one level;
+    it is never below 1, so a converter with codes to spare is lossless.
+    """
+
+    lsb: np.ndarray
     code_min: int
     code_max: int
 
+    @property
+    def full_scale(self) -> np.ndarray:
+        """largest |analog sum| converted without clipping, per row tile and converted column"""
+        return self.lsb * self.code_max
 
-def adc_setting(plan: Plan, full_scale: float) -> AdcSetting:
-    """Converter for a full scale: a bipolar ADC when the sum is signed, codes spread evenly up to full scale."""
-    codes = 2 ** (plan.adc_bits - 1) - 1 if plan.signed_sum else 2 ** plan.adc_bits - 1
-    lsb = max(1.0, full_scale / codes)
-    return AdcSetting(full_scale, lsb, -codes if plan.signed_sum else 0, codes)
+
+def _adc_codes(plan: Plan) -> int:
+    """codes on each side of zero: a bipolar ADC when the converted sum can be negative"""
+    return 2 ** (plan.adc_bits - 1) - 1 if plan.signed_sum else 2 ** plan.adc_bits - 1
 
 
 def _finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
@@ -61,11 +71,17 @@ class Crossbar:
     >>> xbar.program(W)                    # W: (out, in) real
     >>> Y = xbar.mvm(X)                    # X: (batch, in) real -> Y: (batch, out)
     >>> xbar.counts                        # what the arrays did, for the cost model
+
+    ``key`` (a tuple of non-negative ints) selects independent random streams, e.g. (trial, layer).
     """
 
-    def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None):
+    def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None,
+                 *, key: tuple[int, ...] = (0,)):
         self.config = config
         self.plan = plan_layer(config, in_features, out_features)
+        seed = config.simulation.seed
+        self._program_rng = np.random.default_rng([seed, 2, *key])
+        self._read_rng = np.random.default_rng([seed, 3, *key])
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self.adc: AdcSetting | None = None
         self._weights = None
@@ -73,83 +89,119 @@ class Crossbar:
 
     # ---- programming --------------------------------------------------------------------------
     def program(self, weights) -> None:
-        """Quantise ``weights`` (out x in, real) and program the cell levels of every array."""
-        p = self.plan
+        """Quantise ``weights`` (out x in, real) and program the cells of every array."""
+        p, device = self.plan, self.config.device
         w = _finite_matrix("weights", weights, (p.out_features, p.in_features))
         codes, scale = quantize_weights(w, p.weight_bits, self.config.mapping.weight_scale == "per_output")
-        levels, ref = weight_levels(codes, p)
+        lay = layout(*weight_levels(codes, p), p)
         step = (p.g_max_us - p.g_min_us) / p.max_level
         r = p.g_min_us / step
-        pow2 = (2.0 ** (p.bits_per_cell * np.arange(p.n_slices)))
-        outputs = np.arange(p.out_features)
-        if p.analog_subtraction:
-            signed = levels[0] - levels[1] if p.signed_encoding == "differential" else levels[0] - ref[:, None, None]
-            blocks = [signed[k] for k in range(p.n_slices)]
-            col_w = np.repeat(pow2, p.out_features)
-            col_t = np.tile(outputs, p.n_slices)
-            col_r = np.zeros(col_w.size)
-        else:
-            sign = np.array([1.0, -1.0])[: p.polarities]
-            blocks = [levels[q, k] for q in range(p.polarities) for k in range(p.n_slices)]
-            col_w = np.repeat(np.outer(sign, pow2).ravel(), p.out_features)
-            col_t = np.tile(outputs, p.polarities * p.n_slices)
-            if p.signed_encoding == "offset":
-                blocks.append(np.broadcast_to(ref, (p.in_features, p.n_slices)))
-                col_w = np.concatenate([col_w, -pow2])
-                col_t = np.concatenate([col_t, np.full(p.n_slices, -1)])
-            col_r = np.full(col_w.size, r)
-        blocks.append(np.ones((p.in_features, 1)))
-        self._matrix = np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
-        self._col_w, self._col_r, self._col_t = col_w, col_r, col_t.astype(np.int64)
+        cells = program_cells(lay.targets, r, p.max_level, device, self._program_rng)
+        phys = lay.targets + cells.deviation  # actual conductance minus g_min, level units
+        converted = phys[:, lay.pos] - phys[:, lay.neg] if lay.neg is not None else phys
+        self._matrix = np.ascontiguousarray(np.hstack([converted, np.ones((p.in_features, 1))]), dtype=np.float32)
+        self._col_w, self._col_t, self._col_tile = lay.col_w, lay.col_t, lay.col_tile
+        self._col_r = np.full(lay.col_w.size, 0.0 if lay.neg is not None else r)
+        self._noise_cells = lay.cells_per_conversion
         self._weight_codes, self._weight_scale = codes, scale
-        # sum of the conductances of every used cell on each row, over all column tiles (microsiemens)
-        data_g = levels.sum(axis=(0, 1, 3)) * step + p.g_min_us * p.polarities * p.n_slices * p.out_features
-        ref_g = p.col_tiles * (ref.sum() * step + p.g_min_us * p.reference_cols)
-        self._row_g_us = data_g + ref_g
-        cells = p.in_features * (p.out_features * p.n_slices * p.polarities + p.col_tiles * p.reference_cols)
-        self.programming_counts = replace(
-            self.programming_counts, cell_writes=self.programming_counts.cell_writes + cells,
-            dram_read_bits=self.programming_counts.dram_read_bits + w.size * p.weight_bits)
+        self._conductances_us = (phys + r) * step
+        self._row_g_us = self._conductances_us.sum(axis=1)  # conductance of the used cells on each row, all tiles
+        self._compensation = self._drift_compensation(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile)
+        self.programming_counts = self.programming_counts + Counts(
+            dac_bits=p.dac_bits, adc_bits=p.adc_bits, cell_writes=cells.writes, dram_read_bits=w.size * p.weight_bits)
         adc = self.config.adc
-        if adc.range == "max":
-            self.adc = adc_setting(p, self.max_sum)
-        elif adc.range == "fixed":
-            self.adc = adc_setting(p, adc.full_scale_fraction * self.max_sum)
-        else:
-            self.adc = None
+        fraction = {"max": 1.0, "fixed": adc.full_scale_fraction}.get(adc.range)
+        self.adc = None if fraction is None else self._adc_setting(np.full(
+            (p.row_tiles, lay.col_w.size), fraction * self.max_sum))
         self._weights = w
+
+    def _drift_compensation(self, now: np.ndarray, programmed: np.ndarray, phys_tile: np.ndarray) -> np.ndarray:
+        """Digital gain per row tile and converted column: 1, or (global) 1 / the measured drift of its array.
+
+        The drift of array (row tile, column tile) is measured as the ratio of its total conductance now to
+        that just after programming (what an all-ones calibration read returns; Joshi et al., Nat. Commun. 2020).
+        """
+        p = self.plan
+        if self.config.device.drift_compensation == "none":
+            return np.ones((p.row_tiles, self._col_w.size))
+        starts = np.arange(0, p.in_features, p.rows)
+
+        def per_array(g: np.ndarray) -> np.ndarray:  # total conductance of each (row tile, column tile)
+            rows = np.add.reduceat(g, starts, axis=0)
+            return np.array([np.bincount(phys_tile, weights=row, minlength=p.col_tiles) for row in rows])
+
+        now_sum, then_sum = per_array(now), per_array(programmed)
+        ratio = np.divide(then_sum, now_sum, out=np.ones_like(now_sum), where=now_sum > 0)
+        return ratio[:, self._col_tile]
 
     @property
     def max_sum(self) -> float:
-        """largest |analog sum| a read can produce, in units of one input code x one level"""
+        """largest |analog sum| an ideal read can produce, in units of one input code x one level"""
         p = self.plan
         r = 0.0 if p.analog_subtraction else p.g_min_us * p.max_level / (p.g_max_us - p.g_min_us)
         return p.rows_per_read * p.max_plane_code * (p.max_level + r)
+
+    def _adc_setting(self, full_scale: np.ndarray) -> AdcSetting:
+        codes = _adc_codes(self.plan)
+        return AdcSetting(np.maximum(1.0, full_scale / codes), -codes if self.plan.signed_sum else 0, codes)
 
     def _require_programmed(self) -> None:
         if self._weights is None:
             raise RuntimeError("program(weights) must be called before using the crossbar")
 
     # ---- reading ------------------------------------------------------------------------------
-    def _column_sums(self, planes2d: np.ndarray, start: int, stop: int) -> np.ndarray:
-        return planes2d[:, start:stop] @ self._matrix[start:stop]
+    def _planes(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        codes, scale = quantize_inputs(x, self.plan.input_bits, self.config.dac.input_max)
+        return input_planes(codes, self.plan), scale
+
+    def _analog_sums(self, planes2d: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Column sums of one row group for every plane row (float32, last column: the row sums), with read noise."""
+        x = planes2d[:, start:stop]
+        sums = x @ self._matrix[start:stop]
+        device = self.config.device
+        if device.read_noise_sigma > 0:
+            sigma = device.read_noise_sigma * self.plan.max_level  # level units, per cell and read
+            n_cols = self._col_w.size
+            if device.read_noise_path == "output":
+                # sum_i x_i n_i of independent N(0, sigma^2) cells is N(0, sigma^2 sum_i x_i^2), per cell of the column
+                std = sigma * np.sqrt(self._noise_cells * np.einsum("ij,ij->i", x, x, dtype=np.float64))
+                sums[:, :n_cols] += (self._read_rng.standard_normal((x.shape[0], n_cols)) * std[:, None])
+            else:
+                for row in range(x.shape[0]):
+                    cells = self._read_rng.standard_normal((self._noise_cells, stop - start, n_cols))
+                    noise = cells[0] - cells[1] if self._noise_cells == 2 else cells[0]
+                    sums[row, :n_cols] += sigma * (x[row].astype(np.float64) @ noise)
+        return sums
 
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
-        """Set the ADC full scale to a percentile of |analog sum| observed for ``inputs`` (batch x in)."""
+        """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in).
+
+        One full scale per layer, per array or per column (``adc.calibration_scope``).
+        """
         self._require_programmed()
-        p = self.plan
+        p, adc = self.plan, self.config.adc
         x = _finite_matrix("inputs", inputs, (None, p.in_features))
         if x.shape[0] == 0:
             raise ValueError("calibrate needs at least one input vector")
-        codes, _ = quantize_inputs(x, p.input_bits, self.config.dac.input_max)
-        planes = input_planes(codes, p).reshape(-1, p.in_features)
+        planes2d = self._planes(x)[0].reshape(-1, p.in_features)
         n_cols = self._col_w.size
-        observed = []
+        observed = [[] for _ in range(p.row_tiles)]  # per row tile: arrays of |a| (reads x columns)
         for start, stop in p.row_groups():
-            sums = self._column_sums(planes, start, stop).astype(np.float64)
-            observed.append(np.abs(sums[:, :n_cols] + self._col_r * sums[:, n_cols:]).ravel())
-        pct = self.config.adc.percentile if percentile is None else percentile
-        self.adc = adc_setting(p, float(np.percentile(np.concatenate(observed), pct)))
+            sums = self._analog_sums(planes2d, start, stop).astype(np.float64)
+            observed[start // p.rows].append(np.abs(sums[:, :n_cols] + self._col_r * sums[:, n_cols:]))
+        pct = adc.percentile if percentile is None else percentile
+        per_tile = [np.vstack(o) for o in observed]
+        if adc.calibration_scope == "layer":
+            full = np.full((p.row_tiles, n_cols), np.percentile(np.concatenate([o.ravel() for o in per_tile]), pct))
+        elif adc.calibration_scope == "column":
+            full = np.array([np.percentile(o, pct, axis=0) for o in per_tile])
+        else:
+            full = np.empty((p.row_tiles, n_cols))
+            for r, o in enumerate(per_tile):
+                for t in range(p.col_tiles):
+                    cols = self._col_tile == t
+                    full[r, cols] = np.percentile(o[:, cols], pct)
+        self.adc = self._adc_setting(full)
         return self.adc
 
     def mvm(self, inputs) -> np.ndarray:
@@ -167,27 +219,26 @@ class Crossbar:
         return out[0] if one else out
 
     def _mvm_chunk(self, x: np.ndarray) -> np.ndarray:
-        p, adc = self.plan, self.adc
+        p, adc, cfg = self.plan, self.adc, self.config.adc
         batch = x.shape[0]
-        codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max)
-        planes = input_planes(codes, p)
+        planes, x_scale = self._planes(x)
         planes2d = planes.reshape(-1, p.in_features)
         acc = np.zeros((batch, p.out_features))
         n_cols = self._col_w.size
-        plane_w = p.plane_weights
         groups = p.row_groups()
         for start, stop in groups:
-            sums = self._column_sums(planes2d, start, stop)
+            tile = start // p.rows
+            sums = self._analog_sums(planes2d, start, stop)
             self.adc_clipped += _kernels.adc_accumulate(
-                sums, batch, plane_w, self._col_w, self._col_r, self._col_t, n_cols,
-                adc.lsb, float(adc.code_min), float(adc.code_max), acc)
+                sums, batch, p.plane_weights, self._col_w * self._compensation[tile], self._col_r, self._col_t,
+                n_cols, adc.lsb[tile], float(adc.code_min), float(adc.code_max), cfg.gain_error, cfg.offset_lsb,
+                cfg.inl_lsb, p.outputs_per_array, acc)
         self._count(planes, batch, len(groups), n_cols)
-        return acc * adc.lsb * x_scale[:, None] * self._weight_scale[None, :]
+        return acc * x_scale[:, None] * self._weight_scale[None, :]
 
     def _count(self, planes: np.ndarray, batch: int, n_groups: int, n_cols: int) -> None:
         """Add the events of one chunk: what the loop executed, and the data-dependent sums."""
         p = self.plan
-        refs = n_cols - p.out_features * p.converted_cols_per_output  # converted once here, once per array in hardware
         reads = batch * p.n_planes * n_groups
         used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
         # sum of squared DAC codes per row: exact integers, so the total does not depend on the chunking
@@ -197,10 +248,10 @@ class Crossbar:
             array_reads=reads * p.col_tiles,
             dac_conversions=batch * p.n_planes * p.in_features * p.col_tiles,
             row_activations=int(np.count_nonzero(planes)) * p.col_tiles,
-            array_gv2t_fj=0.0,  # priced from the exact code sums in `counts`
             cells_read=batch * p.n_planes * p.in_features * used_cols,
-            adc_conversions=reads * (n_cols - refs + refs * p.col_tiles),
-            shift_adds=reads * (n_cols - refs + refs * p.col_tiles),
+            array_gv2t_fj=0.0,  # priced from the exact code sums in `counts`
+            adc_conversions=reads * n_cols,
+            shift_adds=reads * n_cols,
         )
         self._events = self._events + measured
 
@@ -221,6 +272,12 @@ class Crossbar:
         codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max)
         exact = codes.astype(np.float64) @ self._weight_codes.T.astype(np.float64)
         return exact * x_scale[:, None] * self._weight_scale[None, :]
+
+    @property
+    def conductances_us(self) -> np.ndarray:
+        """Every used cell's conductance at read time (in x physical columns, microsiemens)."""
+        self._require_programmed()
+        return self._conductances_us
 
     def reset_counts(self) -> None:
         """Forget the events of earlier MVMs (programming counts are kept)."""

@@ -1,0 +1,75 @@
+"""What the cells really hold: programming error, program-and-verify, stuck cells and conductance drift.
+
+Conductances are handled in *level units*, G / step with step = (g_max - g_min) / max_level, so a cell
+programmed to level L ideally holds L + r with r = g_min / step. The functions here return the deviation
+of every cell from that ideal (level units, float64): zero for an ideal device, so ideal results stay exact.
+
+Models (each drawn once per programming, in a fixed order from the generator given):
+
+- programming error: Gaussian, sigma = program_sigma x (g_max - g_min) ("absolute") or x the target
+  conductance ("proportional"); with program-and-verify a cell is rewritten (a fresh draw) while
+  |error| > tolerance x (g_max - g_min), at most program_verify_max_writes writes;
+- stuck cells: a fraction stuck at g_min, another at g_max, whatever was programmed;
+- drift: G(t) = G_programmed x (t / t0) ** -nu, nu ~ N(drift_nu, drift_nu_sigma) per cell, clipped at 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config.schema import DeviceConfig
+
+__all__ = ["ProgrammedCells", "program_cells"]
+
+
+@dataclass(frozen=True)
+class ProgrammedCells:
+    """The outcome of programming a block of cells (level units)."""
+
+    deviation: np.ndarray
+    """actual minus ideal conductance at the time of the reads, level units (same shape as the targets)"""
+    drift_factor: np.ndarray
+    """(t / t0) ** -nu of each cell (1 without drift)"""
+    writes: int
+    """write pulses spent (one per cell, more with program-and-verify)"""
+
+
+def _programming_error(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
+                       rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """Error of each programmed cell (level units) and the writes spent."""
+    if device.program_sigma == 0:
+        return np.zeros(target.shape), target.size
+    sigma = device.program_sigma * (max_level if device.program_error == "absolute" else target + r)
+    error = sigma * rng.standard_normal(target.shape)
+    writes = target.size
+    if device.program_verify_tolerance is not None:
+        tolerance = device.program_verify_tolerance * max_level
+        for _ in range(device.program_verify_max_writes - 1):
+            retry = np.abs(error) > tolerance
+            n = int(retry.sum())
+            if n == 0:
+                break
+            writes += n
+            sig = sigma if np.isscalar(sigma) else sigma[retry]
+            error[retry] = sig * rng.standard_normal(n)
+    return error, writes
+
+
+def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
+                  rng: np.random.Generator) -> ProgrammedCells:
+    """Program cells to integer ``target`` levels; returns their deviation from the ideal at read time."""
+    error, writes = _programming_error(target, r, max_level, device, rng)
+    programmed = target + r + error
+    if device.stuck_at_gmin_rate or device.stuck_at_gmax_rate:
+        u = rng.random(target.shape)
+        programmed = np.where(u < device.stuck_at_gmin_rate, r, programmed)
+        high = (u >= device.stuck_at_gmin_rate) & (u < device.stuck_at_gmin_rate + device.stuck_at_gmax_rate)
+        programmed = np.where(high, max_level + r, programmed)
+    factor = np.ones(target.shape)
+    if device.drift_nu or device.drift_nu_sigma:
+        nu = np.maximum(0.0, device.drift_nu + device.drift_nu_sigma * rng.standard_normal(target.shape))
+        factor = (device.drift_time_s / device.drift_t0_s) ** -nu
+    programmed = np.maximum(programmed, 0.0) * factor  # a conductance cannot go negative
+    return ProgrammedCells(programmed - (target + r), factor, writes)

@@ -1,0 +1,81 @@
+"""Physical columns and converted columns of a layer: which cells hold what, and what each ADC converts.
+
+Physical columns (every column of cells, all column tiles side by side, each spanning all inputs):
+- differential: (polarity, slice, output), polarity 0 holding max(q, 0) and 1 holding max(-q, 0);
+- offset: (slice, output) holding q + 2**(bits-1), then one reference column per (column tile, slice)
+  holding the slices of the offset.
+Converted columns (what one ADC conversion sees): with analog subtraction the difference of two physical
+columns (the pair, or the data column and its tile's reference column); with digital subtraction each
+physical column. Each converted column has a recombination weight (sign x 2**(slice x bits_per_cell)) and
+a target: an output index, or -(tile + 1) for a reference column subtracted from every output of its tile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..mapping import Plan
+
+__all__ = ["Layout", "layout"]
+
+
+@dataclass(frozen=True)
+class Layout:
+    targets: np.ndarray
+    """target level of every cell, int64 (in x physical columns)"""
+    phys_tile: np.ndarray
+    """column tile of each physical column"""
+    pos: np.ndarray
+    """physical column added into each converted column"""
+    neg: np.ndarray | None
+    """physical column subtracted from each converted column (analog subtraction), else None"""
+    col_w: np.ndarray
+    """recombination weight of each converted column (float64, +-2**k)"""
+    col_t: np.ndarray
+    """output of each converted column, or -(tile + 1) for a reference column (int64)"""
+    col_tile: np.ndarray
+    """column tile of each converted column"""
+
+    @property
+    def cells_per_conversion(self) -> int:
+        """physical cells per row in one converted column (2 when a pair is subtracted before the ADC)"""
+        return 1 if self.neg is None else 2
+
+
+def layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout:
+    """The layout of cell levels (polarities x slices x in x out) and reference levels (slices,)."""
+    p = plan
+    n_in, n_out, n_s = p.in_features, p.out_features, p.n_slices
+    pow2 = 2.0 ** (p.bits_per_cell * np.arange(n_s))
+    outputs = np.arange(n_out)
+    out_tile = outputs // p.outputs_per_array
+    data = levels.transpose(2, 0, 1, 3).reshape(n_in, -1)  # (in, polarity x slice x out)
+    n_data = data.shape[1]
+    data_w = np.repeat(np.outer([1.0, -1.0][: p.polarities], pow2).ravel(), n_out)
+    data_t = np.tile(outputs, p.polarities * n_s)
+    data_tile = np.tile(out_tile, p.polarities * n_s)
+    if p.signed_encoding == "offset":
+        tiles = np.arange(p.col_tiles)
+        refs = np.broadcast_to(np.tile(ref, p.col_tiles), (n_in, p.col_tiles * n_s))
+        targets = np.hstack([data, refs])
+        phys_tile = np.concatenate([data_tile, np.repeat(tiles, n_s)])
+        ref_index = n_data + out_tile[None, :] * n_s + np.arange(n_s)[:, None]  # (slice, out)
+        ref_w, ref_t, ref_tile = np.tile(-pow2, p.col_tiles), np.repeat(-(tiles + 1), n_s), np.repeat(tiles, n_s)
+    else:
+        targets, phys_tile = data, data_tile
+    if p.analog_subtraction:
+        half = n_s * n_out
+        pos = np.arange(half)
+        neg = ref_index.ravel() if p.signed_encoding == "offset" else half + pos
+        return Layout(np.ascontiguousarray(targets, dtype=np.int64), phys_tile, pos, neg,
+                      np.repeat(pow2, n_out), np.tile(outputs, n_s), np.tile(out_tile, n_s))
+    pos = np.arange(targets.shape[1])
+    col_w, col_t, col_tile = data_w, data_t, data_tile
+    if p.signed_encoding == "offset":
+        col_w = np.concatenate([data_w, ref_w])
+        col_t = np.concatenate([data_t, ref_t])
+        col_tile = np.concatenate([data_tile, ref_tile])
+    return Layout(np.ascontiguousarray(targets, dtype=np.int64), phys_tile, pos, None, col_w,
+                  col_t.astype(np.int64), col_tile)
