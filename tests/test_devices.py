@@ -1,0 +1,207 @@
+"""Device and converter non-idealities against their closed-form statistics."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from cimsim.config import Config, with_overrides
+from cimsim.config.schema import DeviceConfig
+from cimsim.numerics import Crossbar
+from cimsim.numerics.devices import program_cells
+
+N = 200_000  # cells per statistical test: the sample std of a variance estimate is about 0.3 %
+
+
+def device(**kw) -> DeviceConfig:
+    return dataclasses.replace(DeviceConfig(), **kw)
+
+
+def targets(max_level=3, seed=0):
+    return np.random.default_rng(seed).integers(0, max_level + 1, N)
+
+
+def within(sample_mean, expected, sample_std, n, z=5.0):
+    return abs(sample_mean - expected) <= z * sample_std / np.sqrt(n)
+
+
+def test_ideal_device_has_no_deviation_and_one_write_per_cell():
+    cells = program_cells(targets(), 0.06, 3, device(), np.random.default_rng(0))
+    assert not cells.deviation.any() and (cells.drift_factor == 1).all() and cells.writes == N
+
+
+def test_absolute_programming_error_is_gaussian_with_the_stated_sigma():
+    sigma = 0.02
+    t = targets()
+    e = program_cells(t, 0.0, 3, device(program_sigma=sigma), np.random.default_rng(1)).deviation
+    expected_std = sigma * 3  # fraction of the range, in level units (range = 3 levels)
+    on = e[t > 0]  # 16 sigma above zero: never clipped
+    assert within(on.mean(), 0.0, expected_std, on.size)
+    assert on.var() == pytest.approx(expected_std ** 2, rel=0.02)
+    assert stats.normaltest(on).pvalue > 1e-4
+    # with g_min = 0 a cell cannot go below zero: level-0 cells hold max(e, 0), a rectified Gaussian
+    off = e[t == 0]
+    assert (off >= 0).all()
+    assert within(off.mean(), expected_std / np.sqrt(2 * np.pi), expected_std, off.size)
+
+
+def test_proportional_programming_error_scales_with_the_target():
+    sigma, r = 0.05, 0.5
+    t = targets()
+    e = program_cells(t, r, 3, device(program_sigma=sigma, program_error="proportional"),
+                      np.random.default_rng(2)).deviation
+    for level in range(4):
+        sel = e[t == level]
+        assert sel.std() == pytest.approx(sigma * (level + r), rel=0.03)
+
+
+def test_program_and_verify_truncates_the_error_and_counts_the_writes():
+    sigma, tol = 0.02, 0.01  # tolerance at half a sigma: P(retry) = P(|Z| > 0.5) = q; g_min far from 0: no clipping
+    cells = program_cells(targets(), 1.0, 3, device(program_sigma=sigma, program_verify_tolerance=tol,
+                                                    program_verify_max_writes=50), np.random.default_rng(3))
+    e = cells.deviation
+    assert np.abs(e).max() <= tol * 3
+    q = 2 * stats.norm.sf(0.5)
+    assert cells.writes / N == pytest.approx(1 / (1 - q), rel=0.02)  # geometric number of writes
+    truncated = stats.truncnorm(-0.5, 0.5, scale=sigma * 3)
+    assert e.var() == pytest.approx(truncated.var(), rel=0.02)
+
+
+def test_stuck_cells_have_the_stated_rates_and_values():
+    r, max_level = 0.2, 3
+    t = targets()
+    cells = program_cells(t, r, max_level, device(stuck_at_gmin_rate=0.02, stuck_at_gmax_rate=0.05),
+                          np.random.default_rng(4))
+    actual = t + r + cells.deviation
+    low = np.isclose(actual, r) & (t != 0)
+    high = np.isclose(actual, max_level + r) & (t != max_level)
+    # stuck cells whose target already equals the stuck level cannot be seen: 1/4 of each kind here
+    assert low.mean() == pytest.approx(0.02 * 0.75, rel=0.06)
+    assert high.mean() == pytest.approx(0.05 * 0.75, rel=0.04)
+    changed = actual[~np.isclose(actual, t + r)]
+    assert (np.isclose(changed, r) | np.isclose(changed, max_level + r)).all()
+
+
+def test_drift_follows_the_power_law():
+    dev = device(drift_nu=0.05, drift_t0_s=20.0, drift_time_s=3600.0)
+    t = targets()
+    cells = program_cells(t, 0.1, 3, dev, np.random.default_rng(5))
+    np.testing.assert_allclose(cells.drift_factor, (3600 / 20) ** -0.05)
+    np.testing.assert_allclose(t + 0.1 + cells.deviation, (t + 0.1) * (3600 / 20) ** -0.05)
+    spread = program_cells(t, 0.1, 3, dataclasses.replace(dev, drift_nu_sigma=0.01), np.random.default_rng(6))
+    log_f = np.log(spread.drift_factor)
+    assert -log_f.mean() / np.log(180) == pytest.approx(0.05, rel=0.01)  # E[nu]
+    assert log_f.std() / np.log(180) == pytest.approx(0.01, rel=0.02)  # std of nu
+
+
+# ---- in the crossbar ------------------------------------------------------------------------------
+def small_config(**overrides):
+    base = {"workload.in_features": 64, "workload.out_features": 8, "array.rows": 64, "array.cols": 64,
+            "array.rows_per_read": 64, "adc.range": "max", "adc.bits": 16, "device.g_min_us": 0.0}
+    return with_overrides(Config(), {**base, **overrides})
+
+
+def programmed(cfg, seed=0):
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(-1, 1, (cfg.workload.out_features, cfg.workload.in_features))
+    xbar = Crossbar(cfg)
+    xbar.program(w)
+    return xbar, w
+
+
+@pytest.mark.parametrize("subtraction,cells", [("analog", 2), ("digital", 1)])
+def test_read_noise_paths_match_the_closed_form_and_each_other(subtraction, cells):
+    """Independent N(0, s^2) per cell and read: a column sum has variance cells x s^2 x sum_i x_i^2."""
+    sigma = 0.02
+    samples = {}
+    for path in ("output", "cell"):
+        cfg = small_config(**{"device.read_noise_sigma": sigma, "device.read_noise_path": path,
+                              "mapping.subtraction": subtraction})
+        xbar, _ = programmed(cfg)
+        x = np.random.default_rng(9).uniform(-1, 1, (1, 64))
+        planes = xbar._planes(np.repeat(x, 400, axis=0))[0].reshape(-1, 64)
+        noisy = xbar._analog_sums(planes, 0, 64).astype(np.float64)
+        clean = planes @ xbar._matrix.astype(np.float64)
+        noise = (noisy - clean)[:, :-1]
+        var_expected = cells * (sigma * 3) ** 2 * np.einsum("ij,ij->i", planes, planes)
+        z = noise / np.sqrt(var_expected)[:, None]
+        assert within(z.mean(), 0.0, 1.0, z.size)
+        assert z.var() == pytest.approx(1.0, rel=0.03), path
+        samples[path] = z.ravel()
+    assert stats.ks_2samp(samples["output"], samples["cell"]).pvalue > 1e-3
+
+
+def test_accuracy_degrades_as_read_noise_grows():
+    errors = []
+    x = np.random.default_rng(1).uniform(-1, 1, (300, 64))
+    for sigma in (0.0, 0.005, 0.02, 0.08):
+        xbar, _ = programmed(small_config(**{"device.read_noise_sigma": sigma}))
+        ref = xbar.digital_reference(x)
+        errors.append(np.linalg.norm(xbar.mvm(x) - ref) / np.linalg.norm(ref))
+    assert errors[0] == 0.0
+    assert errors[0] < errors[1] < errors[2] < errors[3]
+    # error ~ sigma: quadrupling sigma quadruples the error (within the sampling scatter)
+    assert errors[3] / errors[2] == pytest.approx(4.0, rel=0.15)
+
+
+def test_programming_error_is_fixed_per_device_and_reproducible():
+    cfg = small_config(**{"device.program_sigma": 0.03})
+    x = np.random.default_rng(2).uniform(-1, 1, (20, 64))
+    a, _ = programmed(cfg)
+    b, _ = programmed(cfg)
+    np.testing.assert_array_equal(a.mvm(x), a.mvm(x))  # no read noise: every read gives the same result
+    np.testing.assert_array_equal(a.mvm(x), b.mvm(x))  # same seed, same devices
+    c = Crossbar(cfg, key=(1,))
+    c.program(programmed(cfg)[1])
+    assert not np.array_equal(a.mvm(x), c.mvm(x))  # another trial key draws other devices
+
+
+def test_drift_compensation_recovers_the_scale():
+    x = np.random.default_rng(3).uniform(-1, 1, (200, 64))
+    errors = {}
+    for comp in ("none", "global"):
+        cfg = small_config(**{"device.drift_nu": 0.06, "device.drift_nu_sigma": 0.01, "device.drift_time_s": 86400.0,
+                              "device.drift_compensation": comp})
+        xbar, _ = programmed(cfg)
+        ref = xbar.digital_reference(x)
+        errors[comp] = np.linalg.norm(xbar.mvm(x) - ref) / np.linalg.norm(ref)
+    shrink = 1 - (86400 / 20) ** -0.06  # the uncompensated outputs shrink by about this much
+    assert errors["none"] == pytest.approx(shrink, rel=0.1)
+    assert errors["global"] < errors["none"] / 4
+
+
+def test_adc_offset_and_gain_shift_and_scale_the_codes():
+    x = np.random.default_rng(4).uniform(-1, 1, (50, 64))
+    xbar, _ = programmed(small_config())
+    ideal = xbar.mvm(x)
+    offset, _ = programmed(small_config(**{"adc.offset_lsb": 2.0, "adc.bits": 16}))
+    # every conversion reads 2 codes high; outputs add 2 x (sum over planes and slices of the weights)
+    p = offset.plan
+    per_output = 2.0 * p.plane_weights.sum() * (2.0 ** (p.bits_per_cell * np.arange(p.n_slices))).sum()
+    scale = offset.digital_reference(x) / np.where(offset._weight_codes.T.any(), 1, 1)
+    del scale
+    diff = offset.mvm(x) - ideal
+    x_scale = np.abs(x).max(axis=1) / 127
+    np.testing.assert_allclose(diff, per_output * x_scale[:, None] * offset._weight_scale[None, :])
+    gain, _ = programmed(small_config(**{"adc.gain_error": 0.25, "adc.bits": 16}))
+    ratio = np.linalg.norm(gain.mvm(x)) / np.linalg.norm(ideal)
+    assert ratio == pytest.approx(1.25, rel=1e-3)
+
+
+def test_calibration_scopes():
+    cfg = small_config(**{"workload.out_features": 40, "array.cols": 64, "adc.range": "calibrated", "adc.bits": 8,
+                          "adc.percentile": 100.0, "workload.in_features": 100})
+    x = np.random.default_rng(5).uniform(-1, 1, (64, 100))
+    settings = {}
+    for scope in ("layer", "array", "column"):
+        xbar, _ = programmed(with_overrides(cfg, {"adc.calibration_scope": scope}))
+        settings[scope] = xbar.calibrate(x).full_scale
+        xbar.mvm(x)
+        assert xbar.adc_clipped == 0  # the 100th percentile of the same inputs never clips
+    layer, array, column = settings["layer"], settings["array"], settings["column"]
+    assert np.unique(layer).size == 1
+    assert (column <= array + 1e-9).all() and (array <= layer + 1e-9).all()
+    assert np.unique(column).size > np.unique(array).size > 1
