@@ -17,7 +17,6 @@ from cimsim.errors import ConfigError
 DEVICES = Path(__file__).resolve().parents[1] / "src" / "cimsim" / "config" / "devices"
 SOURCED = ("rram", "pcm", "sram")
 # ideal.toml is the reference device with no published parameters; its numbers are explained by its header
-EXEMPT = {"ideal"}
 
 _ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 _NUMBER = re.compile(r"^[+-]?(\d[\d_]*(\.\d[\d_]*)?([eE][+-]?\d+)?|inf|nan)\b")
@@ -75,8 +74,6 @@ def test_preset_loads_with_the_file_values(name):
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in DEVICES.glob("*.toml")))
 def test_every_number_is_sourced(name):
-    if name in EXEMPT:
-        pytest.skip(f"{name} is the unsourced reference device")
     bad = _unsourced_numbers((DEVICES / f"{name}.toml").read_text(encoding="utf-8"))
     assert not bad, f"{name}.toml numbers without a [source] comment: {bad}"
 
