@@ -1,0 +1,79 @@
+"""Inputs and labels for a network workload: the shipped digits test split, or a user's .npz.
+
+``dataset = "digits"``: the held-out 30 % of scikit-learn's 8x8 digits (540 samples, split by
+``examples/train_digits.py`` with a fixed seed), shipped as ``cimsim/data/digits_test.npz`` (arrays
+``pixels`` (540, 64) uint8 in 0..16 and ``labels`` (540,)), so scikit-learn is not needed at run time.
+Inputs are scaled as in training: x = pixels / 16, in [0, 1].
+
+``dataset = "file"``: an .npz with ``x`` (samples, ...) real and ``y`` (samples,) integer labels, used as given.
+
+Either way x is reshaped to (samples, *input_shape) of the network (same number of values per sample).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+
+from ..config.schema import Config
+from ..errors import ConfigError
+
+__all__ = ["DIGITS_SCALE", "digits_test_path", "load_dataset"]
+
+DIGITS_SCALE = 16.0
+"""largest digits pixel value; inputs are pixels / DIGITS_SCALE"""
+
+
+def digits_test_path() -> Path:
+    """Path of the shipped digits test split."""
+    return Path(str(files("cimsim") / "data" / "digits_test.npz"))
+
+
+def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``config.workload.vectors`` samples (all of them if there are fewer) of the workload's dataset.
+
+    Returns x (n, *input_shape) float64 and y (n,) int64. A dataset file that cannot be used raises a
+    ConfigError naming ``workload.dataset_file``.
+    """
+    wl = config.workload
+    if wl.dataset == "digits":
+        with np.load(digits_test_path(), allow_pickle=False) as data:
+            x, y = data["pixels"] / DIGITS_SCALE, data["labels"]
+        field = "workload.dataset"
+    else:
+        field = "workload.dataset_file"
+        x, y = _read_file(config, field, wl.dataset_file)
+    n = min(wl.vectors, x.shape[0])
+    per_sample = int(np.prod(input_shape))
+    if int(np.prod(x.shape[1:])) != per_sample:
+        raise _error(config, field, f"samples of shape {x.shape[1:]} do not fit the network's input shape "
+                                    f"{tuple(input_shape)}")
+    return np.asarray(x[:n], dtype=np.float64).reshape((n, *input_shape)), np.asarray(y[:n], dtype=np.int64)
+
+
+def _error(config: Config, field: str, message: str) -> ConfigError:
+    return ConfigError(config.source, [(field, f"'{field}': {message}")])
+
+
+def _read_file(config: Config, field: str, path: str | None) -> tuple[np.ndarray, np.ndarray]:
+    if path is None:
+        raise _error(config, field, "is required when 'workload.dataset' is \"file\"")
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            arrays = {name: data[name] for name in ("x", "y") if name in data.files}
+    except (OSError, ValueError) as exc:
+        raise _error(config, field, f"cannot read {path!r} as an .npz archive ({exc})") from None
+    if set(arrays) != {"x", "y"}:
+        raise _error(config, field, f"{path!r} must hold arrays 'x' and 'y'; found {sorted(arrays)}")
+    x, y = arrays["x"], arrays["y"]
+    if x.dtype.kind not in "biuf" or x.ndim < 2 or x.shape[0] == 0:
+        raise _error(config, field, f"'x' in {path!r} must be real numbers of shape (samples, ...); got "
+                                    f"{x.dtype} {x.shape}")
+    if y.dtype.kind not in "biu" or y.shape != (x.shape[0],):
+        raise _error(config, field, f"'y' in {path!r} must be integer labels of shape ({x.shape[0]},); got "
+                                    f"{y.dtype} {y.shape}")
+    if not np.isfinite(x).all():
+        raise _error(config, field, f"'x' in {path!r} holds NaN or infinite values")
+    return x, y

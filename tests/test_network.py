@@ -1,0 +1,342 @@
+"""cimsim.network: layers against loop references, the model and its matmul hook, .npz / ONNX loading,
+datasets, and the shipped digits networks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.signal import correlate
+
+from cimsim.config.schema import Config, WorkloadConfig
+from cimsim.errors import ConfigError
+from cimsim.network import (
+    AvgPool2d, Conv2d, Dense, Flatten, MatrixShape, MaxPool2d, Network, ReLU, digits_test_path, load_dataset,
+    load_network, save_network,
+)
+
+DATA = Path(digits_test_path()).parent
+RNG = np.random.default_rng(1234)
+
+
+# ---- loop references ---------------------------------------------------------------------------------------
+def conv_loop(x, w, b, stride, pad):
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])))
+    oh, ow = (h + 2 * pad[0] - kh) // stride[0] + 1, (wd + 2 * pad[1] - kw) // stride[1] + 1
+    y = np.zeros((n, o, oh, ow))
+    for i in range(n):
+        for f in range(o):
+            for r in range(oh):
+                for s in range(ow):
+                    patch = xp[i, :, r * stride[0]:r * stride[0] + kh, s * stride[1]:s * stride[1] + kw]
+                    y[i, f, r, s] = np.sum(patch * w[f]) + (0.0 if b is None else b[f])
+    return y
+
+
+def pool_loop(x, kernel, stride, reduce):
+    n, c, h, w = x.shape
+    oh, ow = (h - kernel[0]) // stride[0] + 1, (w - kernel[1]) // stride[1] + 1
+    y = np.zeros((n, c, oh, ow))
+    for r in range(oh):
+        for s in range(ow):
+            y[:, :, r, s] = reduce(x[:, :, r * stride[0]:r * stride[0] + kernel[0],
+                                     s * stride[1]:s * stride[1] + kernel[1]], axis=(2, 3))
+    return y
+
+
+def small_cnn(rng=RNG) -> Network:
+    """Every layer kind: (2, 9, 9) -> conv(pad 1, stride 2) -> relu -> maxpool -> avgpool -> flatten -> dense."""
+    return Network((Conv2d(rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4), 2, 1), ReLU(),
+                    MaxPool2d(2, 1), AvgPool2d((2, 1)), Flatten(), Dense(rng.standard_normal((3, 32)), None)),
+                   (2, 9, 9))
+
+
+# ---- layers ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(6))
+def test_conv2d_im2col_equals_loop_reference(seed):
+    rng = np.random.default_rng(seed)
+    c, o, kh, kw = rng.integers(1, 4, 4)
+    stride, pad = tuple(rng.integers(1, 4, 2)), tuple(rng.integers(0, 3, 2))
+    h, w = rng.integers(kh, kh + 7), rng.integers(kw, kw + 7)
+    x, wt = rng.standard_normal((2, c, h, w)), rng.standard_normal((o, c, kh, kw))
+    b = rng.standard_normal(o) if seed % 2 else None
+    conv = Conv2d(wt, b, stride, pad)
+    rows = conv.to_rows(x)
+    assert rows.shape == (2 * conv.rows_per_sample((c, h, w)), c * kh * kw)
+    y = conv.from_rows(rows @ conv.matrix.T, x)
+    np.testing.assert_allclose(y, conv_loop(x, wt, b, stride, pad), rtol=1e-12, atol=1e-12)
+    assert y.shape[1:] == conv.output_shape((c, h, w))
+
+
+def test_conv2d_stride1_equals_scipy_correlate():
+    x, w = RNG.standard_normal((1, 3, 7, 6)), RNG.standard_normal((1, 3, 3, 2))
+    conv = Conv2d(w)
+    want = correlate(x[0], w[0], mode="valid")[0]
+    np.testing.assert_allclose(conv.from_rows(conv.to_rows(x) @ conv.matrix.T, x)[0, 0], want, rtol=1e-12)
+
+
+def test_conv2d_patch_order_matches_weight_reshape():
+    x = np.arange(2 * 2 * 4 * 5, dtype=float).reshape(2, 2, 4, 5)
+    conv = Conv2d(np.ones((3, 2, 2, 3)), stride=(2, 1), padding=(1, 0))
+    rows = conv.to_rows(x)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (0, 0)))
+    _, oh, ow = conv.output_shape((2, 4, 5))
+    n, r, s = 1, 2, 1  # row index is batch-major, then output row, then output column
+    np.testing.assert_array_equal(rows[(n * oh + r) * ow + s], xp[n, :, 2 * r:2 * r + 2, s:s + 3].ravel())
+    assert conv.matrix.shape == (3, 12)
+
+
+@pytest.mark.parametrize("cls, reduce", [(MaxPool2d, np.max), (AvgPool2d, np.mean)])
+@pytest.mark.parametrize("kernel, stride", [(2, None), ((3, 2), (1, 2)), (2, 3)])
+def test_pooling_equals_loop_reference(cls, reduce, kernel, stride):
+    x = RNG.standard_normal((2, 3, 7, 8))
+    pool = cls(kernel, stride)
+    k = pool.kernel
+    s = k if stride is None else pool.stride
+    np.testing.assert_allclose(pool(x), pool_loop(x, k, s, reduce), rtol=1e-12)
+
+
+def test_dense_equals_affine_map():
+    w, b, x = RNG.standard_normal((5, 7)), RNG.standard_normal(5), RNG.standard_normal((4, 7))
+    dense = Dense(w, b)
+    np.testing.assert_allclose(dense.from_rows(dense.to_rows(x) @ dense.matrix.T, x), x @ w.T + b, rtol=1e-12)
+    np.testing.assert_array_equal(Flatten()(RNG.standard_normal((2, 3, 4)).reshape(2, 3, 4)).shape, (2, 12))
+    np.testing.assert_array_equal(ReLU()(np.array([[-1.0, 2.0]])), [[0.0, 2.0]])
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: Dense(np.ones((2, 3)), np.ones(3)), r"bias must have shape \(2,\)"),
+    (lambda: Dense(np.array([[1.0, np.nan]])), "NaN"),
+    (lambda: Dense(np.ones(3)), "2-d array"),
+    (lambda: Conv2d(np.ones((1, 1, 2, 2)), stride=0), "stride must be an int >= 1"),
+    (lambda: MaxPool2d((2, 2, 2)), "kernel must be"),
+    (lambda: Network((Dense(np.ones((2, 3))),), (4,)), r"layer 0 \(dense\).*\(3,\).*got \(4,\)"),
+    (lambda: Network((Conv2d(np.ones((1, 1, 5, 5))),), (1, 3, 3)), "does not fit"),
+    (lambda: Network((), (4,)), "at least one layer"),
+])
+def test_bad_layers_and_networks_raise(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+# ---- network -------------------------------------------------------------------------------------------------
+def test_forward_equals_composition_and_shapes():
+    net = small_cnn()
+    x = RNG.standard_normal((3, 2, 9, 9))
+    conv, _, mp, ap, _, dense = net.layers
+    want = dense.weight @ ap(mp(np.maximum(conv_loop(x, conv.weight, conv.bias, (2, 2), (1, 1)), 0))).reshape(3, -1).T
+    np.testing.assert_allclose(net.forward(x), want.T, rtol=1e-10)
+    assert net.shapes() == [(2, 9, 9), (4, 5, 5), (4, 5, 5), (4, 4, 4), (4, 2, 4), (32,), (3,)]
+    assert net.output_shape == (3,)
+    assert net.matrix_shapes() == [MatrixShape(0, 18, 4, 25), MatrixShape(1, 32, 3, 1)]
+
+
+def test_matmul_hook_called_once_per_matrix_layer_with_right_shapes():
+    net = small_cnn()
+    x = RNG.standard_normal((3, 2, 9, 9))
+    calls = []
+
+    def matmul(index, layer, rows):
+        calls.append((index, layer, rows.shape))
+        return 2.0 * (rows @ layer.matrix.T)
+
+    y = net.forward(x, matmul)
+    assert [(i, s) for i, _, s in calls] == [(0, (75, 18)), (1, (3, 32))]
+    assert [layer for _, layer, _ in calls] == net.matrix_layers()
+    # the hook's products are what the network uses: doubling them = doubling the weights (biases stay digital)
+    doubled = tuple(replace(la, weight=2 * la.weight) if la in net.matrix_layers() else la for la in net.layers)
+    np.testing.assert_allclose(y, replace(net, layers=doubled).forward(x), rtol=1e-12)
+    assert not np.allclose(y, net.forward(x))
+
+
+def test_matmul_hook_wrong_shape_raises():
+    with pytest.raises(ValueError, match=r"matmul for matrix layer 0 returned shape \(75, 3\); expected \(75, 4\)"):
+        small_cnn().forward(RNG.standard_normal((3, 2, 9, 9)), lambda i, layer, rows: np.zeros((rows.shape[0], 3)))
+
+
+@pytest.mark.parametrize("x, match", [
+    (np.zeros((2, 9, 9)), r"must have shape \(batch, 2, 9, 9\); got \(2, 9, 9\)"),
+    (np.zeros((1, 2, 9, 8)), r"got \(1, 2, 9, 8\)"),
+    (np.full((1, 2, 9, 9), np.inf), "NaN or infinite"),
+    (np.full((1, 2, 9, 9), "a"), "real numbers"),
+])
+def test_bad_network_input_raises(x, match):
+    with pytest.raises(ValueError, match=match):
+        small_cnn().forward(x)
+
+
+def test_predict_is_argmax():
+    net, x = small_cnn(), RNG.standard_normal((5, 2, 9, 9))
+    np.testing.assert_array_equal(net.predict(x), net.forward(x).argmax(axis=1))
+    with pytest.raises(ValueError, match="predict needs"):
+        Network((ReLU(),), (1, 2, 2)).predict(np.zeros((1, 1, 2, 2)))
+
+
+# ---- .npz ----------------------------------------------------------------------------------------------------
+def test_npz_round_trip(tmp_path):
+    net = small_cnn()
+    path = tmp_path / "net.npz"
+    save_network(net, path, extras={"note": np.array(7)})
+    back = load_network(path)
+    assert [type(la) for la in back.layers] == [type(la) for la in net.layers]
+    assert back.input_shape == net.input_shape
+    assert (back.layers[0].stride, back.layers[0].padding, back.layers[2].stride) == ((2, 2), (1, 1), (1, 1))
+    x = RNG.standard_normal((2, 2, 9, 9))
+    np.testing.assert_array_equal(back.forward(x), net.forward(x))
+    with np.load(path) as data:
+        assert int(data["note"]) == 7 and "layer5.bias" not in data.files
+        assert [p["kind"] for p in json.loads(str(data["architecture"]))] == [
+            "conv2d", "relu", "maxpool2d", "avgpool2d", "flatten", "dense"]
+
+
+def _rewrite(src, dst, **changes):
+    with np.load(src) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays.update(changes)
+    for k in [k for k, v in changes.items() if v is None]:
+        del arrays[k]
+    np.savez(dst, **arrays)
+
+
+@pytest.mark.parametrize("changes, match", [
+    ({"architecture": np.array(json.dumps([{"kind": "gelu"}]))}, "layer 0 has unknown kind 'gelu'"),
+    ({"layer0.weight": None}, "no 'layer0.weight' array"),
+    ({"layer0.weight": np.ones((4, 2, 30, 30))}, r"layer 0 \(conv2d\).*does not fit"),
+    ({"format": np.array("other")}, "format 'other' is not supported"),
+    ({"input_shape": None}, "no 'input_shape' entry"),
+])
+def test_bad_npz_raises(tmp_path, changes, match):
+    save_network(small_cnn(), tmp_path / "ok.npz")
+    _rewrite(tmp_path / "ok.npz", tmp_path / "bad.npz", **changes)
+    with pytest.raises(ValueError, match=match):
+        load_network(tmp_path / "bad.npz")
+
+
+def test_unknown_suffix_raises(tmp_path):
+    with pytest.raises(ValueError, match="expected .npz or .onnx"):
+        load_network(tmp_path / "net.pt")
+
+
+# ---- shipped digits networks and datasets ----------------------------------------------------------------------
+def _config(**workload) -> Config:
+    return Config(workload=WorkloadConfig(kind="network", **workload), source="test.toml")
+
+
+@pytest.mark.parametrize("name, input_shape", [("digits_mlp", (64,)), ("digits_cnn", (1, 8, 8))])
+def test_shipped_network_reproduces_training_accuracy(name, input_shape):
+    net = load_network(DATA / f"{name}.npz")
+    with np.load(DATA / f"{name}.npz") as data:
+        trained = float(data["float_accuracy"])
+    assert net.input_shape == input_shape
+    x, y = load_dataset(_config(vectors=10_000), net.input_shape)
+    assert x.shape == (540, *input_shape) and y.shape == (540,)
+    assert 0.0 <= x.min() and x.max() <= 1.0
+    accuracy = float(np.mean(net.predict(x) == y))
+    assert accuracy == trained
+    assert accuracy > 0.95
+
+
+def test_dataset_vectors_cap_and_file(tmp_path):
+    x, y = load_dataset(_config(vectors=10), (1, 8, 8))
+    x_flat, y_flat = load_dataset(_config(vectors=10), (64,))
+    np.testing.assert_array_equal(x.reshape(10, 64), x_flat)
+    np.testing.assert_array_equal(y, y_flat)
+    np.savez(tmp_path / "d.npz", x=np.arange(12.0).reshape(3, 4), y=np.array([0, 1, 2]))
+    x, y = load_dataset(_config(dataset="file", dataset_file=str(tmp_path / "d.npz"), vectors=100), (1, 2, 2))
+    np.testing.assert_array_equal(x, np.arange(12.0).reshape(3, 1, 2, 2))
+    np.testing.assert_array_equal(y, [0, 1, 2])
+
+
+@pytest.mark.parametrize("arrays, match", [
+    ({"x": np.zeros((3, 4))}, r"must hold arrays 'x' and 'y'; found \['x'\]"),
+    ({"x": np.zeros((3, 5)), "y": np.zeros(3, int)}, r"do not fit the network's input shape \(4,\)"),
+    ({"x": np.zeros((3, 4)), "y": np.zeros(3)}, "integer labels"),
+    ({"x": np.full((3, 4), np.nan), "y": np.zeros(3, int)}, "NaN"),
+])
+def test_bad_dataset_file_raises(tmp_path, arrays, match):
+    np.savez(tmp_path / "d.npz", **arrays)
+    with pytest.raises(ConfigError, match=match) as info:
+        load_dataset(_config(dataset="file", dataset_file=str(tmp_path / "d.npz")), (4,))
+    assert info.value.fields == ["workload.dataset_file"]
+
+
+# ---- ONNX ----------------------------------------------------------------------------------------------------
+def _onnx_model(nodes, initializers, input_shape, output="y"):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", *input_shape])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.asarray(v, dtype=np.float32), k) for k, v in initializers.items()])
+    return onnx, helper.make_model(graph)
+
+
+def _save_onnx(tmp_path, nodes, initializers, input_shape, output="y"):
+    onnx, model = _onnx_model(nodes, initializers, input_shape, output)
+    path = tmp_path / "net.onnx"
+    onnx.save(model, str(path))
+    return path
+
+
+def test_onnx_cnn_matches_numpy_reference(tmp_path):
+    helper = pytest.importorskip("onnx").helper
+    rng = np.random.default_rng(5)
+    init = {"cw": rng.standard_normal((3, 1, 3, 3)), "cb": rng.standard_normal(3),
+            "gw": rng.standard_normal((4, 27)), "gb": rng.standard_normal(4),
+            "mw": rng.standard_normal((4, 2)), "mb": rng.standard_normal(2)}
+    init = {k: v.astype(np.float32).astype(np.float64) for k, v in init.items()}
+    nodes = [helper.make_node("Conv", ["x", "cw", "cb"], ["c"], name="conv", pads=[1, 1, 1, 1], strides=[1, 1]),
+             helper.make_node("Relu", ["c"], ["r"], name="relu"),
+             helper.make_node("MaxPool", ["r"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Flatten", ["p"], ["f"], name="flat"),
+             helper.make_node("Gemm", ["f", "gw", "gb"], ["g"], name="fc", transB=1, alpha=0.5),
+             helper.make_node("MatMul", ["g", "mw"], ["m"], name="mm"),
+             helper.make_node("Add", ["m", "mb"], ["y"], name="bias")]
+    net = load_network(_save_onnx(tmp_path, nodes, init, (1, 6, 6)))
+    assert [type(la) for la in net.layers] == [Conv2d, ReLU, MaxPool2d, Flatten, Dense, Dense]
+    x = rng.standard_normal((2, 1, 6, 6))
+    h = pool_loop(np.maximum(conv_loop(x, init["cw"], init["cb"], (1, 1), (1, 1)), 0), (2, 2), (2, 2), np.max)
+    g = 0.5 * h.reshape(2, -1) @ init["gw"].T + init["gb"]
+    np.testing.assert_allclose(net.forward(x), g @ init["mw"] + init["mb"], rtol=1e-10)
+
+
+def test_onnx_avgpool_reshape_gemm(tmp_path):
+    helper = pytest.importorskip("onnx").helper
+    rng = np.random.default_rng(6)
+    init = {"shape": np.array([-1, 8]), "w": rng.standard_normal((8, 3)).astype(np.float32).astype(np.float64)}
+    nodes = [helper.make_node("AveragePool", ["x"], ["a"], name="avg", kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Reshape", ["a", "shape"], ["f"], name="reshape"),
+             helper.make_node("Gemm", ["f", "w"], ["y"], name="fc")]
+    net = load_network(_save_onnx(tmp_path, nodes, init, (2, 4, 4)))
+    x = rng.standard_normal((3, 2, 4, 4))
+    want = pool_loop(x, (2, 2), (2, 2), np.mean).reshape(3, -1) @ init["w"]
+    np.testing.assert_allclose(net.forward(x), want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("node_args, match", [
+    (("Softmax", ["x"], ["y"], "soft"), "node 'soft' \\(Softmax\\).*unsupported ONNX operator 'Softmax'"),
+    (("Conv", ["x", "w4"], ["y"], "dil", {"dilations": [2, 2]}), "node 'dil' \\(Conv\\).*dilations"),
+    (("MaxPool", ["x"], ["y"], "padpool", {"kernel_shape": [2, 2], "pads": [1, 1, 1, 1]}), "padded pooling"),
+    (("Add", ["x", "b"], ["y"], "add"), "Add is supported only as the bias"),
+])
+def test_onnx_unsupported_raises_naming_op_and_node(tmp_path, node_args, match):
+    helper = pytest.importorskip("onnx").helper
+    op, inputs, outputs, name, *attrs = node_args
+    node = helper.make_node(op, inputs, outputs, name=name, **(attrs[0] if attrs else {}))
+    init = {"w4": np.ones((1, 1, 2, 2)), "b": np.ones(1)}
+    path = _save_onnx(tmp_path, [node], {k: v for k, v in init.items() if k in inputs}, (1, 4, 4))
+    with pytest.raises(ValueError, match=match):
+        load_network(path)
+
+
+def test_onnx_missing_package_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(ImportError, match=r"pip install '\.\[onnx\]'"):
+        load_network(tmp_path / "net.onnx")
