@@ -27,6 +27,11 @@ class ErrorStats:
         return ErrorStats(self.signal_sq + float(np.sum(ref * ref)), self.error_sq + float(np.sum(err * err)),
                           max(self.max_abs_error, float(np.abs(err).max(initial=0.0))), self.outputs + y.size)
 
+    def __add__(self, other: "ErrorStats") -> "ErrorStats":
+        """the statistics of both sets of outputs together"""
+        return ErrorStats(self.signal_sq + other.signal_sq, self.error_sq + other.error_sq,
+                          max(self.max_abs_error, other.max_abs_error), self.outputs + other.outputs)
+
     @property
     def relative_error(self) -> float:
         if self.signal_sq == 0:

@@ -70,8 +70,14 @@ def _check_vectors(vectors: int) -> None:
         raise ValueError(f"vectors must be a positive integer; got {vectors!r}")
 
 
-def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool) -> BaselineTraffic:
-    """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer."""
+def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
+                     dram_activation_bits: int | None = None) -> BaselineTraffic:
+    """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer.
+
+    ``dram_activation_bits``: input and output bits that cross the DRAM interface; None: every input vector
+    read and every output written once (a network passes what its layer really moves: activations between
+    layers stay in SRAM).
+    """
     _check_vectors(vectors)
     vectors = int(vectors)
     plan = plan_layer(config)
@@ -100,15 +106,19 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool)
         sram_activation_read_bits=vectors * (in_bits_per_vector * output_groups + out_bits_per_vector),
         sram_activation_write_bits=vectors * (in_bits_per_vector + out_bits_per_vector),
         dram_weight_bits=fetches * weight_bits,
-        dram_activation_bits=vectors * (in_bits_per_vector + out_bits_per_vector),
+        dram_activation_bits=(vectors * (in_bits_per_vector + out_bits_per_vector) if dram_activation_bits is None
+                              else dram_activation_bits),
         weights_fit=weights_fit,
         weight_fetches=fetches,
     )
 
 
-def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool) -> Breakdown:
-    """Energy, latency and area of the baseline processor running ``vectors`` vectors of the layer."""
-    t = baseline_traffic(config, vectors, include_weight_load=include_weight_load)
+def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool,
+                       dram_activation_bits: int | None = None) -> Breakdown:
+    """Energy, latency and area of the baseline processor running ``vectors`` vectors of the layer
+    (``dram_activation_bits`` as in :func:`baseline_traffic`)."""
+    t = baseline_traffic(config, vectors, include_weight_load=include_weight_load,
+                         dram_activation_bits=dram_activation_bits)
     plan = plan_layer(config)
     b, tech = config.baseline, config.technology
     w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
@@ -153,8 +163,9 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         "Output-stationary: each MAC clocks its weight, input and accumulator registers once; "
         "every weight is read from SRAM once per vector.",
         where,
-        f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; inputs read and "
-        "outputs written once.",
+        f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
+        + ("inputs read and outputs written once." if dram_activation_bits is None else
+           "the workload's inputs read and outputs written once; activations between layers stay in SRAM."),
         "Latency is a roofline: max(compute at full utilisation, DRAM time, SRAM time).",
     )
     return Breakdown(

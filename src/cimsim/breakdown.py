@@ -7,9 +7,10 @@ picojoules, nanoseconds, square micrometres; converted only at the edges (``area
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Breakdown"]
+__all__ = ["Breakdown", "in_sequence"]
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,25 @@ class Breakdown:
             "macs": self.macs,
             "assumptions": list(self.assumptions),
         }
+
+
+def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hardware: bool) -> Breakdown:
+    """Stages run one after the other (e.g. the layers of a network, no pipelining): energies and times add.
+
+    Areas add when every stage has hardware of its own (CIM: each layer on its own arrays); with
+    ``shared_hardware`` (a processor running every layer) the area is the largest stage's, per component.
+    ``mvms`` counts the workload items (e.g. inferences) of the whole.
+    """
+    energy: dict[str, float] = {}
+    area: dict[str, float] = {}
+    for part in parts:
+        for key, value in part.energy_pj.items():
+            energy[key] = energy.get(key, 0.0) + value
+        for key, value in part.area_um2.items():
+            area[key] = max(area.get(key, 0.0), value) if shared_hardware else area.get(key, 0.0) + value
+    return Breakdown(
+        name=name, energy_pj=energy, area_um2=area,
+        latency_ns=sum(p.latency_ns for p in parts), compute_ns=sum(p.compute_ns for p in parts),
+        memory_ns=sum(p.memory_ns for p in parts), mvms=mvms, macs=sum(p.macs for p in parts),
+        assumptions=tuple(dict.fromkeys(a for p in parts for a in p.assumptions)),
+    )

@@ -25,7 +25,7 @@ def _parse_value(text: str):
         return text
 
 
-def _load(path: str, seed: int | None, settings: tuple[str, ...]):
+def _load(path: str, seed: int | None, settings: tuple[str, ...], trials: int | None):
     from .config import load_config, with_overrides
 
     config = load_config(path)
@@ -37,6 +37,8 @@ def _load(path: str, seed: int | None, settings: tuple[str, ...]):
         overrides[field.strip()] = _parse_value(value.strip())
     if seed is not None:
         overrides["simulation.seed"] = seed
+    if trials is not None:
+        overrides["simulation.trials"] = trials
     return with_overrides(config, overrides) if overrides else config
 
 
@@ -78,6 +80,8 @@ def _guarded(fn):
 config_argument = click.argument("config", type=click.Path(dir_okay=False))
 seed_option = click.option("--seed", type=click.IntRange(0), default=None,
                            help="Override simulation.seed (same config + seed = same numbers).")
+trials_option = click.option("--trials", type=click.IntRange(1), default=None,
+                             help="Override simulation.trials: Monte Carlo trials over device draws.")
 set_option = click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
                           help="Override a config field, e.g. --set adc.bits=6 (repeatable).")
 
@@ -96,19 +100,20 @@ def main():
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the full result as JSON here.")
 @seed_option
 @set_option
+@trials_option
 @_guarded
-def run(config, output, seed, settings):
-    """Simulate CONFIG's workload: accuracy versus float and the CIM cost breakdown."""
-    from .cost import cim_breakdown
+def run(config, output, seed, settings, trials):
+    """Simulate CONFIG's workload: accuracy (versus float; for a network, classification accuracy) and CIM cost."""
+    from .compare import price
     from .report import run_dict, run_text, to_json, write_atomic
-    from .run import simulate
+    from .trials import run_trials
 
-    cfg = _load(config, seed, settings)
-    result = simulate(cfg, _Progress(cfg.workload.vectors))
-    cim = cim_breakdown(cfg, result.plan, result.counts, name=cfg.name)
-    click.echo(run_text(result, cim))
+    cfg = _load(config, seed, settings, trials)
+    results = run_trials(cfg, _Progress(cfg.workload.vectors * cfg.simulation.trials))
+    cim, _ = price(cfg, results[0], include_weight_load=False)
+    click.echo(run_text(results, cim))
     if output:
-        write_atomic(output, to_json(run_dict(result, cim)))
+        write_atomic(output, to_json(run_dict(results, cim)))
         click.echo(f"\nwrote {output}")
 
 
@@ -118,14 +123,15 @@ def run(config, output, seed, settings):
               help="Directory for report.md and report.json (default: only print the summary).")
 @seed_option
 @set_option
+@trials_option
 @_guarded
-def compare(config, outdir, seed, settings):
+def compare(config, outdir, seed, settings, trials):
     """CIM versus the von Neumann baseline on CONFIG's workload: summary, report.md and report.json."""
     from .compare import compare as run_compare
     from .report import comparison_dict, comparison_markdown, comparison_summary, to_json, write_atomic
 
-    cfg = _load(config, seed, settings)
-    comp = run_compare(cfg, _Progress(cfg.workload.vectors))
+    cfg = _load(config, seed, settings, trials)
+    comp = run_compare(cfg, _Progress(cfg.workload.vectors * cfg.simulation.trials))
     click.echo(comparison_summary(comp))
     if outdir:
         write_atomic(Path(outdir) / "report.json", to_json(comparison_dict(comp)))
@@ -141,7 +147,7 @@ def validate(config, settings):
     """Check CONFIG: every field, type, range and cross-field rule. Exit 0 if valid, 2 if not."""
     from .mapping import plan_layer
 
-    cfg = _load(config, None, settings)
+    cfg = _load(config, None, settings, None)
     p = plan_layer(cfg)
     click.echo(f"{config}: valid ({cfg.name}: {p.n_arrays} arrays of {p.rows} x {p.cols}, "
                f"{cfg.workload.out_features} x {cfg.workload.in_features} layer)")

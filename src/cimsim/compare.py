@@ -9,15 +9,17 @@ fetching them from DRAM). The macro alone (converters and arrays, no buffers or 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .baseline import baseline_breakdown
-from .breakdown import Breakdown
+from .breakdown import Breakdown, in_sequence
 from .config.schema import Config
 from .cost.cim import cim_breakdown
-from .run import RunResult, simulate
+from .inference import NetworkResult
+from .run import RunResult
+from .trials import run_trials
 
-__all__ = ["Comparison", "compare", "gains", "MACRO_COMPONENTS"]
+__all__ = ["Comparison", "compare", "gains", "price", "MACRO_COMPONENTS"]
 
 MACRO_COMPONENTS = ("dac", "array", "sample_hold", "adc", "shift_add")
 """energy components of the CIM macro itself (arrays and their converters)"""
@@ -35,7 +37,8 @@ def gains(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Comparison:
-    run: RunResult
+    runs: tuple[RunResult | NetworkResult, ...]
+    """one simulation per Monte Carlo trial; costs are priced from the first"""
     cim: Breakdown
     """steady state, weights resident"""
     baseline: Breakdown
@@ -43,6 +46,11 @@ class Comparison:
     """including programming the weights once"""
     baseline_with_load: Breakdown
     """including fetching the weights from DRAM once"""
+
+    @property
+    def run(self) -> RunResult | NetworkResult:
+        """the first trial"""
+        return self.runs[0]
 
     @property
     def gain(self) -> dict[str, float]:
@@ -58,15 +66,40 @@ class Comparison:
         return sum(v for k, v in self.cim.energy_pj.items() if k in MACRO_COMPONENTS)
 
 
+def _layer_config(config: Config, in_features: int, out_features: int) -> Config:
+    """The config of one matrix layer priced as a dense workload (shapes only; already validated)."""
+    workload = replace(config.workload, kind="dense", in_features=in_features, out_features=out_features)
+    return replace(config, workload=workload)
+
+
+def price(config: Config, result: RunResult | NetworkResult, *, include_weight_load: bool) -> tuple[Breakdown,
+                                                                                                   Breakdown]:
+    """(CIM, baseline) breakdowns of a simulated workload; a network's layers run one after the other."""
+    if isinstance(result, RunResult):
+        counts = result.counts + result.programming_counts if include_weight_load else result.counts
+        return (cim_breakdown(config, result.plan, counts, name=config.name),
+                baseline_breakdown(config, config.workload.vectors, include_weight_load=include_weight_load))
+    cims, bases = [], []
+    last = len(result.layers) - 1
+    for layer in result.layers:
+        # only the network's inputs and outputs cross the DRAM interface; activations between layers stay on chip
+        p = layer.plan
+        in_bits = result.samples * result.input_elements * p.input_bits if layer.index == 0 else 0
+        out_bits = result.samples * result.output_elements * p.accumulator_bits if layer.index == last else 0
+        counts = replace(layer.counts, dram_read_bits=in_bits, dram_write_bits=out_bits)
+        if include_weight_load:
+            counts = counts + layer.programming_counts
+        cims.append(cim_breakdown(config, p, counts, name=config.name))
+        bases.append(baseline_breakdown(_layer_config(config, p.in_features, p.out_features), layer.counts.mvms,
+                                        include_weight_load=include_weight_load,
+                                        dram_activation_bits=in_bits + out_bits))
+    return (in_sequence(cims, config.name, result.samples, shared_hardware=False),
+            in_sequence(bases, config.baseline.name, result.samples, shared_hardware=True))
+
+
 def compare(config: Config, progress: Callable[[int], None] | None = None) -> Comparison:
     """Simulate the config's workload on CIM and price it next to the baseline."""
-    result = simulate(config, progress)
-    vectors = config.workload.vectors
-    cim = cim_breakdown(config, result.plan, result.counts, name=config.name)
-    return Comparison(
-        run=result,
-        cim=cim,
-        baseline=baseline_breakdown(config, vectors, include_weight_load=False),
-        cim_with_load=cim_breakdown(config, result.plan, result.counts + result.programming_counts, name=config.name),
-        baseline_with_load=baseline_breakdown(config, vectors, include_weight_load=True),
-    )
+    runs = run_trials(config, progress)
+    cim, baseline = price(config, runs[0], include_weight_load=False)
+    cim_load, baseline_load = price(config, runs[0], include_weight_load=True)
+    return Comparison(runs, cim, baseline, cim_load, baseline_load)

@@ -11,10 +11,15 @@ import os
 import tempfile
 from pathlib import Path
 
+from .accuracy import ErrorStats
 from .breakdown import Breakdown
 from .compare import MACRO_COMPONENTS, Comparison
 from .config.load import config_to_dict
+from .counts import Counts
+from .inference import NetworkResult
+from .mapping import Plan
 from .run import RunResult
+from .trials import Result, spreads
 
 __all__ = ["run_dict", "comparison_dict", "comparison_markdown", "comparison_summary", "run_text", "write_atomic", "to_json"]
 
@@ -50,46 +55,85 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
         raise
 
 
-def _accuracy(result: RunResult) -> dict:
-    return {
-        **result.vs_float.as_dict(),
-        "vs_quantized_digital": result.vs_digital.as_dict(),
-        "quantized_digital_vs_float": result.digital_vs_float.as_dict(),
-        "adc_clipped_fraction": result.clipped_fraction,
-        "adc_full_scale": {"min": float(result.adc.full_scale.min()), "max": float(result.adc.full_scale.max())},
-        "adc_lsb": {"min": float(result.adc.lsb.min()), "max": float(result.adc.lsb.max())},
-    }
+def _layer_stats(result: NetworkResult) -> ErrorStats:
+    return sum((layer.vs_digital for layer in result.layers), ErrorStats())
 
 
-def _plan(result: RunResult) -> dict:
-    p = result.plan
-    return {"arrays": p.n_arrays, "row_tiles": p.row_tiles, "col_tiles": p.col_tiles, "slices": p.n_slices,
+def _adc(adc, clipped_fraction: float) -> dict:
+    return {"adc_clipped_fraction": clipped_fraction,
+            "adc_full_scale": {"min": float(adc.full_scale.min()), "max": float(adc.full_scale.max())},
+            "adc_lsb": {"min": float(adc.lsb.min()), "max": float(adc.lsb.max())}}
+
+
+def _clipped(layer) -> float:
+    return layer.adc_clipped / layer.counts.adc_conversions if layer.counts.adc_conversions else 0.0
+
+
+def _accuracy(results: tuple[Result, ...]) -> dict:
+    """Accuracy of the first trial, and the spread over all trials."""
+    result = results[0]
+    if isinstance(result, RunResult):
+        out = {**result.vs_float.as_dict(),
+               "vs_quantized_digital": result.vs_digital.as_dict(),
+               "quantized_digital_vs_float": result.digital_vs_float.as_dict(),
+               **_adc(result.adc, result.clipped_fraction)}
+    else:
+        both = _layer_stats(result)
+        out = {"float_accuracy": result.float_accuracy, "digital_accuracy": result.digital_accuracy,
+               "analog_accuracy": result.analog_accuracy, "samples": result.samples,
+               "relative_error": both.relative_error, "snr_db": both.snr_db,
+               "error_of": "every matrix layer's analog products against its exact quantised products",
+               "layers": [{"index": layer.index, **layer.vs_digital.as_dict(), **_adc(layer.adc, _clipped(layer))}
+                          for layer in result.layers]}
+    out["monte_carlo"] = {name: spread.as_dict() for name, spread in spreads(results).items()}
+    return out
+
+
+def _plan_dict(p: Plan) -> dict:
+    return {"in_features": p.in_features, "out_features": p.out_features, "arrays": p.n_arrays,
+            "row_tiles": p.row_tiles, "col_tiles": p.col_tiles, "slices": p.n_slices,
             "outputs_per_array": p.outputs_per_array, "input_planes": p.n_planes,
             "reads_per_vector_per_array": p.reads_per_vector, "adcs_per_array": p.adcs_per_array}
 
 
-def run_dict(result: RunResult, cim: Breakdown) -> dict:
+def _mapping(result: Result) -> dict:
+    if isinstance(result, RunResult):
+        return _plan_dict(result.plan)
+    return {"layers": [{"index": layer.index, **_plan_dict(layer.plan)} for layer in result.layers]}
+
+
+def _counts(result: Result) -> tuple[Counts, Counts]:
+    """(MVM counts, programming counts), summed over a network's layers"""
+    if isinstance(result, RunResult):
+        return result.counts, result.programming_counts
+    return (sum((layer.counts for layer in result.layers[1:]), result.layers[0].counts),
+            sum((layer.programming_counts for layer in result.layers[1:]), result.layers[0].programming_counts))
+
+
+def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
     """What ``cimsim run -o`` writes."""
+    counts, programming = _counts(results[0])
     return {
-        "config": config_to_dict(result.config),
-        "source": result.config.source,
-        "mapping": _plan(result),
-        "accuracy": _accuracy(result),
-        "counts": result.counts.as_dict(),
-        "programming_counts": result.programming_counts.as_dict(),
+        "config": config_to_dict(results[0].config),
+        "source": results[0].config.source,
+        "mapping": _mapping(results[0]),
+        "accuracy": _accuracy(results),
+        "counts": counts.as_dict(),
+        "programming_counts": programming.as_dict(),
         "cim": cim.as_dict(),
-        "wall_s": result.wall_s,
+        "wall_s": sum(r.wall_s for r in results),
     }
 
 
 def comparison_dict(comp: Comparison) -> dict:
     """What ``cimsim compare`` writes to report.json."""
+    counts, programming = _counts(comp.run)
     return {
         "name": comp.run.config.name,
         "source": comp.run.config.source,
         "config": config_to_dict(comp.run.config),
-        "mapping": _plan(comp.run),
-        "accuracy": _accuracy(comp.run),
+        "mapping": _mapping(comp.run),
+        "accuracy": _accuracy(comp.runs),
         "cim": comp.cim.as_dict(),
         "baseline": comp.baseline.as_dict(),
         "gain": comp.gain,
@@ -97,8 +141,8 @@ def comparison_dict(comp: Comparison) -> dict:
                   "tops_per_w": 2.0 * comp.cim.macs / comp.macro_energy_pj if comp.macro_energy_pj else None},
         "including_weight_load": {"cim": comp.cim_with_load.as_dict(), "baseline": comp.baseline_with_load.as_dict(),
                                   "gain": comp.gain_with_load},
-        "counts": comp.run.counts.as_dict(),
-        "programming_counts": comp.run.programming_counts.as_dict(),
+        "counts": counts.as_dict(),
+        "programming_counts": programming.as_dict(),
     }
 
 
@@ -110,7 +154,7 @@ def _fmt(x: float, unit: str) -> str:
         return f"0 {unit}"
     for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"),
                           (1e-9, "n")):
-        if abs(x) >= scale:
+        if abs(x) >= scale * (1 - 5e-4):  # values that round up to the next prefix take it
             return f"{x / scale:.3g} {prefix}{unit}"
     return f"{x / 1e-12:.3g} p{unit}"
 
@@ -130,16 +174,17 @@ def _share_table(values: dict[str, float], header: str, scale: float = 1.0) -> l
     return rows
 
 
-def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float]) -> list[str]:
+def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float], item: str) -> list[str]:
+    """the two sides' figures; ``item`` names one workload item (MVM, inference)"""
     per_mvm = lambda b: b.total_energy_pj / b.mvms  # noqa: E731
     return [
         f"| figure | CIM ({cim.name}) | baseline ({base.name}) | gain (> 1: CIM wins) |",
         "|---|---:|---:|---:|",
         f"| energy | {_fmt(cim.total_energy_pj * 1e-12, 'J')} | {_fmt(base.total_energy_pj * 1e-12, 'J')} "
         f"| {gain['energy']:.3g}x |",
-        f"| energy per MVM | {per_mvm(cim):.4g} pJ | {per_mvm(base):.4g} pJ | |",
+        f"| energy per {item} | {per_mvm(cim):.4g} pJ | {per_mvm(base):.4g} pJ | |",
         f"| latency | {_fmt(cim.latency_ns * 1e-9, 's')} | {_fmt(base.latency_ns * 1e-9, 's')} | {gain['latency']:.3g}x |",
-        f"| throughput | {_fmt(cim.throughput_mvm_per_s, 'MVM/s')} | {_fmt(base.throughput_mvm_per_s, 'MVM/s')} "
+        f"| throughput | {_fmt(cim.throughput_mvm_per_s, item + '/s')} | {_fmt(base.throughput_mvm_per_s, item + '/s')} "
         f"| {gain['throughput']:.3g}x |",
         f"| EDP | {cim.edp_pj_ns:.4g} pJ·ns | {base.edp_pj_ns:.4g} pJ·ns | {gain['edp']:.3g}x |",
         f"| TOPS/W | {cim.tops_per_w:.4g} | {base.tops_per_w:.4g} | |",
@@ -166,40 +211,91 @@ def comparison_summary(comp: Comparison) -> str:
     return "\n".join(_comparison_parts(comp)[0])
 
 
+def _item(result: Result) -> str:
+    """what one workload item is: an MVM of a dense layer, or an inference of a network"""
+    return "MVM" if isinstance(result, RunResult) else "inference"
+
+
+def _design(cfg) -> str:
+    return (f"{cfg.mapping.weight_bits}-bit weights in {cfg.device.bits_per_cell}-bit cells "
+            f"({cfg.mapping.signed_encoding} encoding, {cfg.mapping.subtraction} subtraction), {cfg.dac.input_bits}-bit "
+            f"inputs ({cfg.dac.mode} DAC, {cfg.dac.signed_inputs}), {cfg.array.rows} x {cfg.array.cols} arrays read "
+            f"{min(cfg.array.rows_per_read, cfg.array.rows)} rows at a time, {cfg.adc.bits}-bit ADCs (range "
+            f"{cfg.adc.range}, {cfg.adc.cols_per_adc} columns each), device \"{cfg.device.preset or cfg.device.name}\".")
+
+
+def _workload_lines(result: Result) -> list[str]:
+    cfg = result.config
+    lines = [f"Config `{cfg.source}`, seed {cfg.simulation.seed}, {cfg.simulation.trials} trial(s). "
+             f"Design: {_design(cfg)}", ""]
+    if isinstance(result, RunResult):
+        p = result.plan
+        return lines + [
+            f"Workload: a {p.out_features} x {p.in_features} dense layer, {cfg.workload.vectors} input vectors, on "
+            f"{p.n_arrays} arrays ({p.row_tiles} row x {p.col_tiles} column tiles, {p.n_slices} slices per weight, "
+            f"{p.n_planes} input planes).", ""]
+    return lines + [
+        f"Workload: `{cfg.workload.network_file}` ({len(result.layers)} matrix layers), {result.samples} samples of "
+        f"the {cfg.workload.dataset} dataset.", "",
+        "| layer | matrix (out x in) | products per sample | arrays | row x column tiles |",
+        "|---:|---|---:|---:|---|",
+        *(f"| {layer.index} | {layer.plan.out_features} x {layer.plan.in_features} | "
+          f"{layer.counts.mvms // result.samples} | {layer.plan.n_arrays} | {layer.plan.row_tiles} x "
+          f"{layer.plan.col_tiles} |" for layer in result.layers), ""]
+
+
+def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
+    r = results[0]
+    if isinstance(r, RunResult):
+        lines = [
+            "| compared | relative error | SNR (dB) |",
+            "|---|---:|---:|",
+            f"| analog vs float | {r.vs_float.relative_error:.4g} | {r.vs_float.snr_db:.2f} |",
+            f"| analog vs quantised digital (analog error alone) | {r.vs_digital.relative_error:.4g} | "
+            f"{r.vs_digital.snr_db:.2f} |",
+            f"| quantised digital vs float (quantisation alone) | {r.digital_vs_float.relative_error:.4g} | "
+            f"{r.digital_vs_float.snr_db:.2f} |",
+            "",
+            f"ADC: full scale {_span(r.adc.full_scale)} units, LSB {_span(r.adc.lsb)} units (one unit = one input "
+            f"code x one conductance level); {100 * r.clipped_fraction:.3f} % of conversions clipped.",
+        ]
+    else:
+        lines = [
+            "| network | accuracy |",
+            "|---|---:|",
+            f"| float (as trained) | {100 * r.float_accuracy:.2f} % |",
+            f"| quantised digital ({r.config.mapping.weight_bits}-bit weights, {r.config.dac.input_bits}-bit inputs) "
+            f"| {100 * r.digital_accuracy:.2f} % |",
+            f"| analog (these crossbars) | {100 * r.analog_accuracy:.2f} % |",
+            "",
+            "| layer | relative error of its analog products | SNR (dB) | ADC clipped |",
+            "|---:|---:|---:|---:|",
+            *(f"| {layer.index} | {layer.vs_digital.relative_error:.4g} | {layer.vs_digital.snr_db:.2f} | "
+              f"{100 * _clipped(layer):.3f} % |" for layer in r.layers),
+        ]
+    if len(results) > 1:
+        lines.append("")
+        for name, spread in spreads(results).items():
+            lines.append(f"Monte Carlo over {len(results)} trials, {name}: mean {spread.mean:.4g}, std "
+                         f"{spread.std:.3g}, worst {spread.worst:.4g}.")
+    return lines
+
+
 def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
-    r, cfg = comp.run, comp.run.config
-    p = r.plan
+    cfg = comp.run.config
     top = max(comp.cim.energy_pj.items(), key=lambda kv: kv[1])
     base_top = max(comp.baseline.energy_pj.items(), key=lambda kv: kv[1])
     head = [
         f"# cimsim report: {cfg.name}",
         "",
-        f"Config `{cfg.source}`, seed {cfg.simulation.seed}. Workload: a {cfg.workload.out_features} x "
-        f"{cfg.workload.in_features} dense layer, {cfg.workload.vectors} input vectors, "
-        f"{cfg.mapping.weight_bits}-bit weights, {cfg.dac.input_bits}-bit inputs.",
-        "",
-        f"Mapping: {p.n_arrays} arrays of {p.rows} x {p.cols} ({p.row_tiles} row x {p.col_tiles} column tiles), "
-        f"{p.n_slices} slices of {p.bits_per_cell} bits per weight, {cfg.mapping.signed_encoding} encoding with "
-        f"{cfg.mapping.subtraction} subtraction, {p.n_planes} input planes ({cfg.dac.mode}, {cfg.dac.signed_inputs}), "
-        f"{p.rows_per_read} rows per read, {p.adc_bits}-bit ADC (range {cfg.adc.range}, {p.cols_per_adc} columns "
-        f"per ADC).",
-        "",
+        *_workload_lines(comp.run),
         "## Accuracy",
         "",
-        "| compared | relative error | SNR (dB) |",
-        "|---|---:|---:|",
-        f"| analog vs float | {r.vs_float.relative_error:.4g} | {r.vs_float.snr_db:.2f} |",
-        f"| analog vs quantised digital (analog error alone) | {r.vs_digital.relative_error:.4g} | "
-        f"{r.vs_digital.snr_db:.2f} |",
-        f"| quantised digital vs float (quantisation alone) | {r.digital_vs_float.relative_error:.4g} | "
-        f"{r.digital_vs_float.snr_db:.2f} |",
-        "",
-        f"ADC: full scale {_span(r.adc.full_scale)} units, LSB {_span(r.adc.lsb)} units (one unit = one input code x one "
-        f"conductance level); {100 * r.clipped_fraction:.3f} % of conversions clipped.",
+        *_accuracy_lines(comp.runs),
         "",
         "## Cost, steady state (weights resident)",
         "",
-        *_side_by_side(comp.cim, comp.baseline, comp.gain),
+        *_side_by_side(comp.cim, comp.baseline, comp.gain, _item(comp.run)),
         "",
         f"The CIM macro alone (arrays and converters: {', '.join(MACRO_COMPONENTS)}) spends "
         f"{comp.macro_energy_pj:.4g} pJ ({2.0 * comp.cim.macs / comp.macro_energy_pj:.4g} TOPS/W).",
@@ -236,7 +332,7 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         "",
         "## Including loading the weights once",
         "",
-        *_side_by_side(comp.cim_with_load, comp.baseline_with_load, comp.gain_with_load),
+        *_side_by_side(comp.cim_with_load, comp.baseline_with_load, comp.gain_with_load, _item(comp.run)),
         "",
         "## Assumptions",
         "",
@@ -252,18 +348,20 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
     return head, tail
 
 
-def run_text(result: RunResult, cim: Breakdown) -> str:
+def run_text(results: tuple[Result, ...], cim: Breakdown) -> str:
     """The human summary ``cimsim run`` prints."""
-    a = result.vs_float
+    r = results[0]
     lines = [
-        f"{result.config.name}: {result.config.workload.vectors} MVMs of {result.config.workload.out_features} x "
-        f"{result.config.workload.in_features} on {result.plan.n_arrays} arrays ({result.wall_s:.2f} s)",
-        f"accuracy vs float: relative error {a.relative_error:.4g}, SNR {a.snr_db:.2f} dB "
-        f"(analog alone: {result.vs_digital.relative_error:.4g}; quantisation alone: "
-        f"{result.digital_vs_float.relative_error:.4g}); ADC clipped {100 * result.clipped_fraction:.3f} %",
-        f"energy {_fmt(cim.total_energy_pj * 1e-12, 'J')} ({cim.total_energy_pj / cim.mvms:.4g} pJ/MVM, "
+        f"{r.config.name} ({sum(x.wall_s for x in results):.2f} s)",
+        "",
+        *_workload_lines(r),
+        *_accuracy_lines(results),
+        "",
+        f"CIM cost (first trial): energy {_fmt(cim.total_energy_pj * 1e-12, 'J')} "
+        f"({cim.total_energy_pj / cim.mvms:.4g} pJ per {_item(r)}, "
         f"{cim.tops_per_w:.4g} TOPS/W), latency {_fmt(cim.latency_ns * 1e-9, 's')}, "
-        f"throughput {_fmt(cim.throughput_mvm_per_s, 'MVM/s')}, area {cim.area_mm2:.4g} mm²",
+        f"throughput {_fmt(cim.throughput_mvm_per_s, _item(r) + '/s')}, "
+        f"area {cim.area_mm2:.4g} mm²",
         "",
         *_share_table(cim.energy_pj, "energy (pJ)"),
     ]

@@ -45,11 +45,14 @@ class RunResult:
         return self.adc_clipped / self.counts.adc_conversions if self.counts.adc_conversions else 0.0
 
 
-def simulate(config: Config, progress: Callable[[int], None] | None = None) -> RunResult:
-    """Run the config's workload through the crossbars; ``progress(n)`` is called after every n vectors."""
+def simulate(config: Config, progress: Callable[[int], None] | None = None, trial: int = 0) -> RunResult:
+    """Run the config's workload through the crossbars; ``progress(n)`` is called after every n vectors.
+
+    ``trial`` selects the device and read-noise draws (Monte Carlo trial); the data are the same in every trial.
+    """
     start = time.perf_counter()
     weights = load_weights(config)
-    xbar = Crossbar(config)
+    xbar = Crossbar(config, key=(trial,))
     xbar.program(weights)
     vs_float = vs_digital = digital_vs_float = ErrorStats()
     for block in input_blocks(config):

@@ -1,0 +1,60 @@
+"""Monte Carlo over device draws: the same workload simulated in several trials, and the spread of results.
+
+Trial k draws its devices and read noise from its own streams (``Crossbar`` key (k, ...)); the data are
+the same in every trial. The spread reports the mean, the sample standard deviation and the worst trial.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config.schema import Config
+from .inference import NetworkResult, simulate_network
+from .run import RunResult, simulate
+
+__all__ = ["Result", "Spread", "run_trials", "spreads"]
+
+Result = RunResult | NetworkResult
+
+
+@dataclass(frozen=True)
+class Spread:
+    """One metric over the trials."""
+
+    values: tuple[float, ...]
+    higher_is_better: bool
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values))
+
+    @property
+    def std(self) -> float:
+        """sample standard deviation (0 for one trial)"""
+        return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else 0.0
+
+    @property
+    def worst(self) -> float:
+        return min(self.values) if self.higher_is_better else max(self.values)
+
+    def as_dict(self) -> dict:
+        return {"mean": self.mean, "std": self.std, "worst": self.worst, "trials": list(self.values)}
+
+
+def run_trials(config: Config, progress: Callable[[int], None] | None = None) -> tuple[Result, ...]:
+    """``config.simulation.trials`` simulations of the config's workload (dense layer or network)."""
+    simulate_one = simulate_network if config.workload.kind == "network" else simulate
+    return tuple(simulate_one(config, progress, trial) for trial in range(config.simulation.trials))
+
+
+def spreads(results: tuple[Result, ...]) -> dict[str, Spread]:
+    """The accuracy metrics that vary between trials."""
+    if isinstance(results[0], NetworkResult):
+        return {"analog_accuracy": Spread(tuple(r.analog_accuracy for r in results), True)}
+    snr = tuple(r.vs_float.snr_db for r in results)
+    return {"relative_error": Spread(tuple(r.vs_float.relative_error for r in results), False),
+            **({"snr_db": Spread(snr, True)} if all(map(math.isfinite, snr)) else {})}
