@@ -148,9 +148,18 @@ def validate(config, settings):
     from .mapping import plan_layer
 
     cfg = _load(config, None, settings, None)
-    p = plan_layer(cfg)
-    click.echo(f"{config}: valid ({cfg.name}: {p.n_arrays} arrays of {p.rows} x {p.cols}, "
-               f"{cfg.workload.out_features} x {cfg.workload.in_features} layer)")
+    if cfg.workload.kind == "network":
+        from .inference import load_workload_network
+
+        network, x, _ = load_workload_network(cfg)
+        plans = [plan_layer(cfg, s.in_features, s.out_features) for s in network.matrix_shapes()]
+        click.echo(f"{config}: valid ({cfg.name}: a network of {len(plans)} matrix layers on "
+                   f"{sum(p.n_arrays for p in plans)} arrays of {cfg.array.rows} x {cfg.array.cols}, "
+                   f"{len(x)} samples)")
+    else:
+        p = plan_layer(cfg)
+        click.echo(f"{config}: valid ({cfg.name}: {p.n_arrays} arrays of {p.rows} x {p.cols}, "
+                   f"{cfg.workload.out_features} x {cfg.workload.in_features} layer)")
 
 
 @main.command()

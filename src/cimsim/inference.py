@@ -18,6 +18,7 @@ import numpy as np
 from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
+from .errors import ConfigError
 from .mapping import Plan
 from .network import Network, load_dataset, load_network
 from .numerics import AdcSetting, Crossbar
@@ -57,7 +58,12 @@ class NetworkResult:
 
 def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray]:
     """The config's network and its dataset (inputs shaped for the network, integer labels)."""
-    network = load_network(config.workload.network_file)
+    path = config.workload.network_file
+    try:
+        network = load_network(path)
+    except (ValueError, OSError, ImportError) as exc:
+        raise ConfigError(config.source, [("workload.network_file",
+                                           f"'workload.network_file': cannot load {path}: {exc}")]) from None
     x, y = load_dataset(config, network.input_shape)
     return network, x, y
 

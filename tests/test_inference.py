@@ -1,0 +1,108 @@
+"""Trained networks on crossbars: exactness with ideal devices, degradation with noise, Monte Carlo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cimsim.cli import main
+from cimsim.compare import compare
+from cimsim.config import load_config, with_overrides
+from cimsim.inference import simulate_network
+from cimsim.network import load_network
+from cimsim.trials import run_trials, spreads
+
+ROOT = Path(__file__).resolve().parents[1]
+MLP = ROOT / "configs" / "digits-mlp.toml"
+CNN = ROOT / "configs" / "digits-cnn.toml"
+
+
+def config(path=MLP, **overrides):
+    return with_overrides(load_config(path), overrides)
+
+
+@pytest.mark.parametrize("path", [MLP, CNN])
+def test_ideal_devices_and_lossless_adc_equal_the_quantised_network_exactly(path):
+    cfg = config(path, **{"device.preset": "ideal", "adc.range": "max", "adc.bits": 16, "array.rows_per_read": 32,
+                          "workload.vectors": 200})
+    result = simulate_network(cfg)
+    assert all(layer.vs_digital.error_sq == 0.0 for layer in result.layers)
+    assert result.analog_accuracy == result.digital_accuracy
+    stored = float(np.load(cfg.workload.network_file)["float_accuracy"])
+    assert config(path).workload.vectors == 540
+    full = simulate_network(config(path, **{"device.preset": "ideal"}))
+    assert full.float_accuracy == stored
+
+
+def test_accuracy_degrades_as_read_noise_grows():
+    accuracies = []
+    for sigma in (0.0, 0.05, 0.2, 0.5):
+        cfg = config(**{"device.preset": "ideal", "device.read_noise_sigma": sigma, "simulation.trials": 3})
+        accuracies.append(np.mean([r.analog_accuracy for r in run_trials(cfg)]))
+    assert accuracies[0] >= accuracies[1] > accuracies[2] > accuracies[3]
+    assert accuracies[3] < 0.8
+
+
+def test_monte_carlo_trials_differ_and_are_reproducible():
+    cfg = config(**{"device.preset": "pcm", "simulation.trials": 4, "workload.vectors": 300})
+    first, again = run_trials(cfg), run_trials(cfg)
+    acc = [r.analog_accuracy for r in first]
+    assert acc == [r.analog_accuracy for r in again]
+    assert len(set(acc)) > 1
+    spread = spreads(first)["analog_accuracy"]
+    assert spread.worst == min(acc) and spread.std > 0
+    assert spread.mean == pytest.approx(np.mean(acc))
+
+
+def test_layers_use_their_own_random_streams():
+    cfg = config(**{"device.preset": "pcm", "workload.vectors": 50})
+    result = simulate_network(cfg)
+    assert result.layers[0].vs_digital.relative_error != result.layers[1].vs_digital.relative_error
+
+
+def test_network_counts_and_cost_cover_every_layer():
+    cfg = config(CNN, **{"workload.vectors": 20})
+    comp = compare(cfg)
+    network = load_network(cfg.workload.network_file)
+    shapes = network.matrix_shapes()
+    for layer, shape in zip(comp.run.layers, shapes):
+        assert layer.counts.mvms == 20 * shape.rows_per_sample
+        assert layer.counts.macs == 20 * shape.rows_per_sample * shape.in_features * shape.out_features
+    assert comp.cim.mvms == comp.baseline.mvms == 20
+    assert comp.cim.macs == comp.baseline.macs == sum(l.counts.macs for l in comp.run.layers)
+    # only the network input (8x8 pixels, 8 bits) is read from DRAM, not the im2col rows of the first conv
+    assert comp.baseline.energy_pj["dram_activations"] > 0
+    first = comp.run.layers[0]
+    assert first.counts.dram_read_bits == 20 * shapes[0].rows_per_sample * shapes[0].in_features * 8
+
+
+def test_run_command_on_a_network_with_trials(tmp_path):
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["run", str(MLP), "--trials", "2", "--set", "device.preset=rram",
+                                       "--set", "workload.vectors=100", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "float (as trained)" in result.output and "Monte Carlo over 2 trials" in result.output
+    data = json.loads(out.read_text())
+    acc = data["accuracy"]
+    assert acc["float_accuracy"] > 0.9 and len(acc["layers"]) == 2
+    assert len(acc["monte_carlo"]["analog_accuracy"]["trials"]) == 2
+
+
+def test_validate_describes_a_network():
+    result = CliRunner().invoke(main, ["validate", str(CNN)])
+    assert result.exit_code == 0, result.output
+    assert "3 matrix layers" in result.output
+
+
+def test_unreadable_network_file_is_a_config_error(tmp_path):
+    bad = tmp_path / "net.npz"
+    bad.write_bytes(b"not a zip file")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[workload]\nkind = "network"\nnetwork_file = "net.npz"\n')
+    result = CliRunner().invoke(main, ["run", str(cfg)])
+    assert result.exit_code == 2 and "'workload.network_file'" in result.output
+    assert "Traceback" not in result.output
