@@ -15,7 +15,7 @@ README = (ROOT / "README.md").read_text()
 def test_config_reference_is_in_sync():
     section = re.search(r"<!-- config-reference:start -->\n(.*)<!-- config-reference:end -->", README, re.S)
     assert section, "README lacks the config-reference markers"
-    assert section.group(1).strip() == reference_markdown().strip(), \
+    assert section.group(1).strip() == reference_markdown(level=2).strip(), \
         "README config reference is stale: run `python tests/test_readme.py` to regenerate it"
 
 
@@ -39,5 +39,5 @@ def test_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one():
 
 if __name__ == "__main__":  # regenerate the reference section in place
     text = re.sub(r"(<!-- config-reference:start -->\n).*(<!-- config-reference:end -->)",
-                  lambda m: m.group(1) + reference_markdown().strip() + "\n" + m.group(2), README, flags=re.S)
+                  lambda m: m.group(1) + reference_markdown(level=2).strip() + "\n" + m.group(2), README, flags=re.S)
     (ROOT / "README.md").write_text(text)

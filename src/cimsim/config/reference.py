@@ -16,10 +16,15 @@ _TYPE_NAMES: dict[type, str] = {
 }
 
 
-def reference_markdown() -> str:
-    """Every table and field of a config file (type, default, allowed values, doc) as Markdown."""
+def reference_markdown(level: int = 1) -> str:
+    """Every table and field of a config file (type, default, allowed values, doc) as Markdown.
+
+    ``level`` is the heading level of the title; each table gets a heading one level below.
+    """
     lines = [
-        "# Configuration reference",
+        f"{'#' * level} Configuration reference",
+        "",
+        "Generated from the schema by `cimsim.config.reference_markdown()`.",
         "",
         "A config file is TOML. Top-level keys:",
         "",
@@ -45,7 +50,7 @@ def reference_markdown() -> str:
     for section, cls in SECTIONS.items():
         lines += [
             "",
-            f"## `[{section}]`",
+            f"{'#' * (level + 1)} `[{section}]`",
             "",
             _cell(cls.__doc__ or ""),
             "",
