@@ -30,8 +30,8 @@ class ArrayConfig:
     wire_resistance_ohm: float = field(default=0.0, metadata=rule(
         Float(0.0, 1e6), "resistance of one row or column wire segment between adjacent cells, ohms (0: no IR drop)"))
     ir_drop: str = field(default="exact", metadata=rule(
-        Choice(("exact", "approximate")), "IR-drop model when wire_resistance_ohm > 0: nodal solve, or the "
-                                          "validated first-order approximation"))
+        Choice(("exact", "approximate")), "IR-drop model when wire_resistance_ohm > 0: nodal solve (sparse LU), "
+                                          "or decoupled row/column ladders (fast; errors in docs/irdrop.md)"))
 
 
 @dataclass(frozen=True)

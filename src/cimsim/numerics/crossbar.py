@@ -22,6 +22,7 @@ from ..mapping import Plan, analytic_counts, plan_layer
 from . import _kernels
 from .devices import program_cells
 from .encoding import input_planes, quantize_inputs, quantize_weights, weight_levels
+from .irdrop import effective_conductance, effective_conductance_approx
 from .layout import layout
 
 __all__ = ["Crossbar", "AdcSetting"]
@@ -98,13 +99,17 @@ class Crossbar:
         r = p.g_min_us / step
         cells = program_cells(lay.targets, r, p.max_level, device, self._program_rng)
         phys = lay.targets + cells.deviation  # actual conductance minus g_min, level units
-        converted = phys[:, lay.pos] - phys[:, lay.neg] if lay.neg is not None else phys
+        self._conductances_us = (phys + r) * step
+        # what the sense amplifiers see: with wire resistance, each array's effective conductances
+        seen = phys if self.config.array.wire_resistance_ohm == 0 else (
+            self._with_ir_drop(self._conductances_us, lay.phys_tile) / step - r)
+        converted = seen[:, lay.pos] - seen[:, lay.neg] if lay.neg is not None else seen
         self._matrix = np.ascontiguousarray(np.hstack([converted, np.ones((p.in_features, 1))]), dtype=np.float32)
         self._col_w, self._col_t, self._col_tile = lay.col_w, lay.col_t, lay.col_tile
+        self._layout_tiles = lay.phys_tile
         self._col_r = np.full(lay.col_w.size, 0.0 if lay.neg is not None else r)
         self._noise_cells = lay.cells_per_conversion
         self._weight_codes, self._weight_scale = codes, scale
-        self._conductances_us = (phys + r) * step
         self._row_g_us = self._conductances_us.sum(axis=1)  # conductance of the used cells on each row, all tiles
         self._compensation = self._drift_compensation(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile)
         self.programming_counts = self.programming_counts + Counts(
@@ -114,6 +119,23 @@ class Crossbar:
         self.adc = None if fraction is None else self._adc_setting(np.full(
             (p.row_tiles, lay.col_w.size), fraction * self.max_sum))
         self._weights = w
+
+    def _with_ir_drop(self, g_us: np.ndarray, phys_tile: np.ndarray) -> np.ndarray:
+        """Effective conductances of every array with wire resistance (:mod:`.irdrop`), microsiemens.
+
+        Array (row tile, column tile) holds that tile's rows and its physical columns in layout order, the
+        first column nearest the row drivers; rows not driven in a read are held at 0 V.
+        """
+        wire_ohm = self.config.array.wire_resistance_ohm
+        solve = effective_conductance if self.config.array.ir_drop == "exact" else effective_conductance_approx
+        p = self.plan
+        seen = np.empty_like(g_us)
+        for tile in range(p.col_tiles):
+            cols = np.flatnonzero(phys_tile == tile)
+            for start in range(0, p.in_features, p.rows):
+                rows = slice(start, min(p.in_features, start + p.rows))
+                seen[rows, cols] = solve(g_us[rows, cols], wire_ohm)
+        return seen
 
     def _drift_compensation(self, now: np.ndarray, programmed: np.ndarray, phys_tile: np.ndarray) -> np.ndarray:
         """Digital gain per row tile and converted column: 1, or (global) 1 / the measured drift of its array.
