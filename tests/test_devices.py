@@ -205,3 +205,15 @@ def test_calibration_scopes():
     assert np.unique(layer).size == 1
     assert (column <= array + 1e-9).all() and (array <= layer + 1e-9).all()
     assert np.unique(column).size > np.unique(array).size > 1
+
+
+def test_inl_is_a_bow_with_its_peak_at_half_scale():
+    """inl_lsb = 2: the transfer is bent up by 2 LSB at half of full scale, not at all at zero and full scale."""
+    from cimsim.numerics import _kernels
+
+    code_max, lsb = 100.0, 1.0
+    sums = np.array([[0.0, 25.0, 50.0, 100.0, 0.0]], dtype=np.float32)  # last column: the row sum (unused)
+    out = np.zeros((1, 4))
+    _kernels.adc_accumulate(sums, 1, np.array([1.0]), np.ones(4), np.zeros(4), np.arange(4), 4, np.full(4, lsb),
+                            0.0, code_max, 0.0, 0.0, 2.0, 4, out)
+    np.testing.assert_array_equal(out[0], [0.0, 27.0, 52.0, 100.0])  # 25 + 4 x 2 x 0.25 x 0.75 = 26.5 rounds up
