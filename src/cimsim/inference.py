@@ -2,7 +2,7 @@
 
 Three passes over the same samples: float (the trained network), quantised digital (each layer's
 operands quantised as the arrays see them, products exact) and analog (the crossbars). Each matrix layer
-gets a :class:`~cimsim.numerics.Crossbar` with its own random streams ``key = (trial, layer)``; with
+gets its crossbars (:func:`~cimsim.numerics.build_crossbar`) with random streams ``key = (trial, layer)``; with
 ``adc.range = "calibrated"`` each layer calibrates on the first ``adc.calibration_vectors`` input vectors it
 sees in the analog pass. Samples go through in chunks of ``simulation.batch_size``.
 """
@@ -21,7 +21,7 @@ from .counts import Counts
 from .errors import ConfigError
 from .mapping import Plan
 from .network import Network, load_dataset, load_network
-from .numerics import AdcSetting, Crossbar
+from .numerics import AdcSetting, build_crossbar
 
 __all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network"]
 
@@ -75,7 +75,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     network, x, labels = load_workload_network(config)
     xbars = []
     for shape, layer in zip(network.matrix_shapes(), network.matrix_layers()):
-        xbar = Crossbar(config, shape.in_features, shape.out_features, key=(trial, shape.index))
+        xbar = build_crossbar(config, shape.in_features, shape.out_features, key=(trial, shape.index))
         xbar.program(layer.matrix)
         xbars.append(xbar)
     stats = [ErrorStats() for _ in xbars]

@@ -42,6 +42,7 @@ class Plan:
     signed_inputs: str
     adc_bits: int
     cols_per_adc: int
+    replication: int
     g_min_us: float
     g_max_us: float
     read_voltage_v: float
@@ -96,7 +97,8 @@ class Plan:
 
     @property
     def n_arrays(self) -> int:
-        return self.row_tiles * self.col_tiles
+        """arrays of all copies of the weights"""
+        return self.row_tiles * self.col_tiles * self.replication
 
     def row_groups(self) -> list[tuple[int, int]]:
         """(start, stop) input indices of every row group, tile by tile"""
@@ -202,6 +204,7 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         signed_inputs=d.signed_inputs,
         adc_bits=config.adc.bits,
         cols_per_adc=config.adc.cols_per_adc,
+        replication=config.mapping.replication,
         g_min_us=config.device.g_min_us,
         g_max_us=config.device.g_max_us,
         read_voltage_v=config.device.read_voltage_v,

@@ -13,7 +13,7 @@ from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan
-from .numerics import AdcSetting, Crossbar
+from .numerics import AdcSetting, build_crossbar
 from .workload import input_blocks, load_weights
 
 __all__ = ["RunResult", "simulate"]
@@ -52,7 +52,7 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
     """
     start = time.perf_counter()
     weights = load_weights(config)
-    xbar = Crossbar(config, key=(trial,))
+    xbar = build_crossbar(config, key=(trial,))
     xbar.program(weights)
     vs_float = vs_digital = digital_vs_float = ErrorStats()
     for block in input_blocks(config):

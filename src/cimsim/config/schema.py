@@ -94,6 +94,9 @@ class MappingConfig:
     subtraction: str = field(default="analog", metadata=rule(
         Choice(("analog", "digital")),
         "analog: the ADC converts the difference current (one signed sum); digital: each column converted"))
+    replication: int = field(default=1, metadata=rule(
+        Int(1, 1024), "copies of the weights on separate arrays, input vectors dealt to them in turn "
+                      "(throughput and area x copies; each copy has its own device draws)"))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ A read cycle is therefore max(read pulse, conversions per ADC x conversion time)
 The first pulse (or the last conversions) and the digital tail (one shift-add cycle plus one cycle per
 level of the adder tree over row tiles, at ``technology.clock_ghz``) are paid once. Programming, when
 counted, writes one row of every array at a time and adds its write time to the compute time.
-compute_ns = programming + vectors x vector time + fill; memory_ns = DRAM bits / DRAM bandwidth;
+With ``mapping.replication`` copies of the weights, the copies take vectors in turn:
+compute_ns = programming + ceil(vectors / copies) x vector time + fill; memory_ns = DRAM bits / DRAM bandwidth;
 latency = max(compute, memory) (roofline, as the baseline).
 
 Area. Cells (arrays x rows x cols), ADCs (arrays x ADCs per array), one DAC per row, one
@@ -54,10 +55,12 @@ class CimTiming:
     digital_tail_ns: float
     """shift-add cycle + adder-tree levels over row tiles, at the digital clock"""
     programming_ns: float
+    replicas: int
+    """copies of the weights working on different vectors at once"""
 
     def compute_ns(self, vectors: int) -> float:
         """Time the arrays and their periphery need for ``vectors`` vectors (and the programming)."""
-        work = vectors * self.vector_ns + self.fill_ns if vectors > 0 else 0.0
+        work = math.ceil(vectors / self.replicas) * self.vector_ns + self.fill_ns if vectors > 0 else 0.0
         return self.programming_ns + work
 
 
@@ -83,6 +86,7 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
         fill_ns=min(params.read_pulse_ns, convert_ns) + digital_tail_ns,
         digital_tail_ns=digital_tail_ns,
         programming_ns=rows_written * params.cell_write_ns,
+        replicas=plan.replication,
     )
 
 
@@ -110,7 +114,7 @@ def _energy_pj(counts: Counts, plan: Plan, p: CimParameters) -> dict[str, float]
 
 def _area_um2(plan: Plan, p: CimParameters) -> dict[str, float]:
     n, adcs = plan.n_arrays, plan.n_arrays * plan.adcs_per_array
-    accumulators = plan.out_features if plan.row_tiles > 1 else 0
+    accumulators = plan.out_features * plan.replication if plan.row_tiles > 1 else 0
     return {
         "array": n * plan.rows * plan.cols * p.cell_area_um2,
         "dac": n * plan.rows * p.dac_area_um2,

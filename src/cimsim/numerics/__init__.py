@@ -2,5 +2,7 @@
 
 from .crossbar import AdcSetting, Crossbar
 from .encoding import input_planes, quantize_inputs, quantize_weights, weight_levels
+from .replicated import ReplicatedCrossbar, build_crossbar
 
-__all__ = ["AdcSetting", "Crossbar", "input_planes", "quantize_inputs", "quantize_weights", "weight_levels"]
+__all__ = ["AdcSetting", "Crossbar", "ReplicatedCrossbar", "build_crossbar", "input_planes", "quantize_inputs",
+           "quantize_weights", "weight_levels"]

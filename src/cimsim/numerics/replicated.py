@@ -1,0 +1,72 @@
+"""Several copies of a layer's weights on separate arrays, taking the input vectors in turn.
+
+Vector b goes to copy b mod copies. Each copy is a :class:`~cimsim.numerics.Crossbar` with its own device
+and read-noise draws (key (*key, copy)); with one copy the layer is that Crossbar itself, unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config.schema import Config
+from ..counts import Counts
+from .crossbar import AdcSetting, Crossbar
+
+__all__ = ["ReplicatedCrossbar", "build_crossbar"]
+
+
+def build_crossbar(config: Config, in_features: int | None = None, out_features: int | None = None,
+                   *, key: tuple[int, ...] = (0,)) -> "Crossbar | ReplicatedCrossbar":
+    """The layer's crossbars: one Crossbar, or ``mapping.replication`` copies of it."""
+    if config.mapping.replication == 1:
+        return Crossbar(config, in_features, out_features, key=key)
+    return ReplicatedCrossbar(config, in_features, out_features, key=key)
+
+
+class ReplicatedCrossbar:
+    """The :class:`Crossbar` interface over ``config.mapping.replication`` copies."""
+
+    def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None,
+                 *, key: tuple[int, ...] = (0,)):
+        self.copies = [Crossbar(config, in_features, out_features, key=(*key, c))
+                       for c in range(config.mapping.replication)]
+        self.config, self.plan = config, self.copies[0].plan
+
+    def program(self, weights) -> None:
+        for copy in self.copies:
+            copy.program(weights)
+
+    def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
+        """Calibrate every copy on the same inputs; returns the first copy's setting."""
+        return [copy.calibrate(inputs, percentile) for copy in self.copies][0]
+
+    @property
+    def adc(self) -> AdcSetting | None:
+        return self.copies[0].adc
+
+    def mvm(self, inputs) -> np.ndarray:
+        one = np.ndim(inputs) == 1
+        x = np.atleast_2d(np.asarray(inputs))
+        n = len(self.copies)
+        first = self.copies[0].mvm(x[0::n])  # validates the inputs
+        out = np.empty((x.shape[0], first.shape[1]))
+        out[0::n] = first
+        for c in range(1, n):
+            if c < x.shape[0]:
+                out[c::n] = self.copies[c].mvm(x[c::n])
+        return out[0] if one else out
+
+    def digital_reference(self, inputs) -> np.ndarray:
+        return self.copies[0].digital_reference(inputs)
+
+    @property
+    def counts(self) -> Counts:
+        return sum((c.counts for c in self.copies[1:]), self.copies[0].counts)
+
+    @property
+    def programming_counts(self) -> Counts:
+        return sum((c.programming_counts for c in self.copies[1:]), self.copies[0].programming_counts)
+
+    @property
+    def adc_clipped(self) -> int:
+        return sum(c.adc_clipped for c in self.copies)

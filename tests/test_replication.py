@@ -1,0 +1,57 @@
+"""Weight replication: copies take vectors in turn, own device draws, more area, more throughput."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cimsim.config import Config, with_overrides
+from cimsim.cost import cim_breakdown
+from cimsim.mapping import analytic_counts
+from cimsim.numerics import Crossbar, build_crossbar
+
+BASE = {"workload.in_features": 40, "workload.out_features": 6, "array.rows": 32, "array.cols": 32,
+        "array.rows_per_read": 32, "adc.range": "max", "adc.bits": 8}
+
+
+def config(copies, **extra):
+    return with_overrides(Config(), {**BASE, "mapping.replication": copies, **extra})
+
+
+def test_copies_deal_vectors_in_turn_with_their_own_devices():
+    w = np.random.default_rng(0).uniform(-1, 1, (6, 40))
+    x = np.random.default_rng(1).uniform(-1, 1, (7, 40))
+    cfg = config(3, **{"device.program_sigma": 0.05})
+    xbars = build_crossbar(cfg)
+    xbars.program(w)
+    y = xbars.mvm(x)
+    for c in range(3):
+        alone = Crossbar(cfg, key=(0, c))
+        alone.program(w)
+        np.testing.assert_array_equal(y[c::3], alone.mvm(x[c::3]))
+    assert xbars.counts.mvms == 7 and xbars.programming_counts.cell_writes == 3 * Crossbar(cfg).plan.in_features * (
+        6 * xbars.plan.n_slices * 2)
+    assert not np.array_equal(xbars.copies[0].mvm(x), xbars.copies[1].mvm(x))
+
+
+def test_ideal_copies_give_the_single_copy_result():
+    w = np.random.default_rng(0).uniform(-1, 1, (6, 40))
+    x = np.random.default_rng(1).uniform(-1, 1, (10, 40))
+    one, three = build_crossbar(config(1)), build_crossbar(config(3))
+    one.program(w)
+    three.program(w)
+    assert isinstance(one, Crossbar)
+    np.testing.assert_array_equal(one.mvm(x), three.mvm(x))
+    a, b = one.counts.as_dict(), three.counts.as_dict()  # the same work, shared out
+    assert a.pop("array_gv2t_fj") == pytest.approx(b.pop("array_gv2t_fj"), rel=1e-12)
+    assert a == b
+
+
+def test_replication_trades_area_for_throughput():
+    one, four = config(1), config(4)
+    b1 = cim_breakdown(one, Crossbar(one).plan, analytic_counts(Crossbar(one).plan, 1000))
+    b4 = cim_breakdown(four, Crossbar(four).plan, analytic_counts(Crossbar(four).plan, 1000))
+    assert Crossbar(four).plan.n_arrays == 4 * Crossbar(one).plan.n_arrays
+    assert b4.area_um2["adc"] == pytest.approx(4 * b1.area_um2["adc"])
+    assert b4.compute_ns < b1.compute_ns / 3.5
+    assert b4.total_energy_pj == pytest.approx(b1.total_energy_pj)
