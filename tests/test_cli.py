@@ -40,7 +40,7 @@ def test_presets_lists_each_with_a_description():
     assert result.exit_code == 0
     names = [line.split()[0] for line in result.output.strip().splitlines() if line.startswith("  ")]
     assert {"rram-default", "rram-isaac-like", "sram-cim", "ideal"} <= set(names)
-    assert "device presets:" in result.output
+    assert "[device] presets:" in result.output and "[baseline] presets:" in result.output
 
 
 @pytest.mark.parametrize("name", ["default.toml", "isaac-like.toml", "sram-cim.toml"])

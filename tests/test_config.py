@@ -27,6 +27,7 @@ CONSISTENCY_FIELDS = {
     "device.g_min_us", "array.rows_per_read", "adc.cols_per_adc", "device.bits_per_cell", "dac.signed_inputs",
     "dac.input_max", "workload.weights_file", "workload.inputs_file", "array.cols", "device.drift_time_s",
     "device.stuck_at_gmax_rate", "workload.network_file", "workload.dataset_file", "device.preset",
+    "baseline.preset",
 }
 
 
@@ -418,6 +419,7 @@ def consistent_dicts(draw) -> dict:
     device["drift_time_s"] = device["drift_t0_s"] * draw(st.floats(1.0, 1e6))
     device["stuck_at_gmax_rate"] = draw(st.floats(0.0, 1.0 - device["stuck_at_gmin_rate"]))
     device.pop("preset")
+    data["baseline"].pop("preset")
     return data
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cimsim.config import config_from_dict, device_preset, list_device_presets, with_overrides
+from cimsim.config import config_from_dict, list_section_presets, section_preset, with_overrides
 from cimsim.errors import ConfigError
 
 DEVICES = Path(__file__).resolve().parents[1] / "src" / "cimsim" / "config" / "devices"
@@ -48,7 +48,7 @@ def _unsourced_numbers(text: str) -> list[str]:
 
 
 def test_every_device_file_is_listed_with_a_description():
-    presets = list_device_presets()
+    presets = list_section_presets("device")
     files = sorted(p.stem for p in DEVICES.glob("*.toml"))
     assert sorted(presets) == files
     for name in SOURCED:
@@ -69,7 +69,7 @@ def test_preset_loads_with_the_file_values(name):
             continue
         got = getattr(config.device, key)
         assert got == value and type(got) is type(value) or (isinstance(value, int) and got == float(value)), key
-    assert device_preset(name)["preset"] == name
+    assert section_preset("device", name)["preset"] == name
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in DEVICES.glob("*.toml")))

@@ -164,10 +164,11 @@ def validate(config, settings):
 
 @main.command()
 def presets():
-    """List the built-in presets: whole designs (`preset = "NAME"`) and devices ([device] preset = "NAME")."""
-    from .config import list_device_presets, list_presets
+    """List the built-in presets: whole designs (`preset = "NAME"`) and tables ([device] preset = "NAME")."""
+    from .config import SECTION_PRESETS, list_presets, list_section_presets
 
-    for title, items in (("presets", list_presets()), ("device presets", list_device_presets())):
+    groups = [("presets", list_presets())] + [(f"[{s}] presets", list_section_presets(s)) for s in SECTION_PRESETS]
+    for title, items in groups:
         click.echo(f"{title}:")
         width = max(map(len, items))
         for name, description in sorted(items.items()):

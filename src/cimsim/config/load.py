@@ -31,7 +31,7 @@ from .schema import SECTIONS, Config
 
 __all__ = [
     "load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency",
-    "list_presets", "load_preset", "list_device_presets", "device_preset",
+    "list_presets", "load_preset", "list_section_presets", "section_preset", "SECTION_PRESETS",
 ]
 
 _TOP_LEVEL = ("name", "preset", "description")
@@ -42,6 +42,8 @@ _TOP_LEVEL_KEYS = (
     [*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
 _OVERRIDE_KEYS = (["name"], f"name and 'table.field' for the tables {', '.join(SECTIONS)}")
 _FLOAT32_EXACT_LIMIT = 2 ** 24
+SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
+"""tables that can start from a shipped preset of their own -> folder of those presets"""
 
 
 def load_config(path: str | os.PathLike) -> Config:
@@ -91,8 +93,8 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         values = dict(base.get(section, {}))
         table = data.get(section, {})
         if isinstance(table, Mapping):
-            if section == "device" and Text().accepts(table.get("preset")):  # replaces the inherited device
-                values = _device_preset_values(table["preset"], errors)
+            if section in SECTION_PRESETS and Text().accepts(table.get("preset")):  # replaces the inherited table
+                values = _section_preset_values(section, table["preset"], errors)
             values.update(_checked_table(section, table, errors))
         else:
             errors.append((section, f"'{section}' must be a table ([{section}] in TOML); got {_show(table)}"))
@@ -137,9 +139,9 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
         section, _, name = str(key).partition(".")
         if key == "name":
             data["name"] = value
-        elif key == "device.preset":  # a new device preset replaces the whole device table
-            data["device"] = {"preset": value, **{k.partition(".")[2]: v for k, v in overrides.items()
-                                                  if k.startswith("device.")}}
+        elif name == "preset" and section in SECTION_PRESETS:  # a new section preset replaces the whole table
+            data[section] = {"preset": value, **{k.partition(".")[2]: v for k, v in overrides.items()
+                                                 if k.startswith(f"{section}.")}}
         elif section in SECTIONS and name in _SECTION_FIELDS[section]:
             data[section][name] = value
         else:
@@ -224,17 +226,17 @@ def load_preset(name: str) -> Config:
     return config_from_dict(data, str(path))
 
 
-def list_device_presets() -> dict[str, str]:
-    """Shipped device presets (``[device] preset = "NAME"``): name -> one-line description."""
-    return {name: str(table.get("description", "")) for name, table in _device_tables().items()}
+def list_section_presets(section: str) -> dict[str, str]:
+    """Shipped presets of one table (``[device] preset = "NAME"``): name -> one-line description."""
+    return {name: str(table.get("description", "")) for name, table in _section_tables(section).items()}
 
 
-def device_preset(name: str) -> dict[str, Any]:
-    """The [device] fields of a shipped device preset; an unknown name raises :class:`ConfigError`."""
+def section_preset(section: str, name: str) -> dict[str, Any]:
+    """The fields of a shipped preset of one table; an unknown name raises :class:`ConfigError`."""
     errors: list[tuple[str, str]] = []
-    values = _device_preset_values(name, errors)
+    values = _section_preset_values(section, name, errors)
     if errors:
-        raise ConfigError("<device presets>", errors)
+        raise ConfigError(f"<{section} presets>", errors)
     return values
 
 
@@ -243,22 +245,23 @@ def _preset_dir() -> Path:
 
 
 @functools.cache
-def _device_tables() -> dict[str, dict[str, Any]]:
+def _section_tables(section: str) -> dict[str, dict[str, Any]]:
     tables = {}
-    for path in sorted(Path(str(resources.files("cimsim.config") / "devices")).glob("*.toml")):
+    folder = Path(str(resources.files("cimsim.config") / SECTION_PRESETS[section]))
+    for path in sorted(folder.glob("*.toml")):
         with path.open("rb") as file:
             tables[path.stem] = tomllib.load(file)
     return tables
 
 
-def _device_preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]:
-    """The [device] fields of the named device preset (empty after recording an error for a bad name)."""
-    choice = Choice(tuple(_device_tables()))
+def _section_preset_values(section: str, preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]:
+    """The fields of the named preset of ``section`` (empty after recording an error for a bad name)."""
+    choice = Choice(tuple(_section_tables(section)))
     if not choice.accepts(preset):
-        errors.append(("device.preset", f"'device.preset' must be {choice.expected}; got {_show(preset)}"))
+        errors.append((f"{section}.preset", f"'{section}.preset' must be {choice.expected}; got {_show(preset)}"))
         return {}
-    table = {k: v for k, v in _device_tables()[preset].items() if k != "description"}
-    values = _checked_table("device", table, errors)
+    table = {k: v for k, v in _section_tables(section)[preset].items() if k != "description"}
+    values = _checked_table(section, table, errors)
     values["preset"] = preset
     return values
 

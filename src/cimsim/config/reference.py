@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from .load import list_device_presets, list_presets
+from .load import SECTION_PRESETS, list_presets, list_section_presets
 from .rules import Choice, Float, Int, OptionalFloat, Rule, Text
 from .schema import SECTIONS
 
@@ -39,14 +39,17 @@ def reference_markdown(level: int = 1) -> str:
         "| preset | description |",
         "|---|---|",
         *(f"| `{name}` | {_cell(text)} |" for name, text in list_presets().items()),
-        "",
-        "Device presets (`[device] preset = \"NAME\"` replaces the inherited device table; fields given beside "
-        "it override the preset):",
-        "",
-        "| device preset | description |",
-        "|---|---|",
-        *(f"| `{name}` | {_cell(text)} |" for name, text in list_device_presets().items()),
     ]
+    for section in SECTION_PRESETS:
+        lines += [
+            "",
+            f"`[{section}]` presets (`[{section}] preset = \"NAME\"` replaces the inherited table; fields given beside "
+            "it override the preset):",
+            "",
+            "| preset | description |",
+            "|---|---|",
+            *(f"| `{name}` | {_cell(text)} |" for name, text in list_section_presets(section).items()),
+        ]
     for section, cls in SECTIONS.items():
         lines += [
             "",

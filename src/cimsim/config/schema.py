@@ -15,7 +15,7 @@ from .rules import Choice, Float, Int, OptionalFloat, Text, rule
 
 __all__ = [
     "ArrayConfig", "DeviceConfig", "MappingConfig", "DacConfig", "AdcConfig", "TechnologyConfig",
-    "WorkloadConfig", "BaselineConfig", "SimulationConfig", "Config", "SECTIONS",
+    "WorkloadConfig", "BaselineConfig", "ChipConfig", "SimulationConfig", "Config", "SECTIONS",
 ]
 
 
@@ -187,6 +187,12 @@ class BaselineConfig:
     """The von Neumann processor that runs the same workload digitally."""
 
     name: str = field(default="digital-accelerator", metadata=rule(Text(), "label of the baseline processor"))
+    preset: str | None = field(default=None, metadata=rule(
+        Text(optional=True), "baseline preset this table starts from (`cimsim presets` lists them)"))
+    dataflow: str = field(default="output_stationary", metadata=rule(
+        Choice(("output_stationary", "weight_stationary")),
+        "output_stationary: partial sums stay in the MAC units; weight_stationary: weights stay, one batch of "
+        "vectors streams past each loaded weight"))
     macs_per_cycle: int = field(default=256, metadata=rule(Int(1, 1 << 24), "parallel MAC units"))
     clock_ghz: float = field(default=1.0, metadata=rule(Float(0.0, 10.0, low_open=True), "MAC clock, GHz"))
     sram_kib: float = field(default=512.0, metadata=rule(
@@ -199,6 +205,28 @@ class BaselineConfig:
         OptionalFloat(0.0, None, low_open=True), "DRAM bandwidth, GB/s (left out: the technology's default)"))
     batch: int = field(default=16, metadata=rule(
         Int(1, 1 << 20), "input vectors that share one fetch of the weights (reuse)"))
+
+
+@dataclass(frozen=True)
+class ChipConfig:
+    """How arrays are organised into tiles and a chip, and how a network's layers share it."""
+
+    arrays_per_tile: int = field(default=96, metadata=rule(
+        Int(1, 4096), "arrays sharing one tile's buffer, bus and router (ISAAC: 12 IMAs x 8 crossbars)"))
+    tiles: int = field(default=168, metadata=rule(
+        Int(1, 1 << 20), "tiles on the chip (ISAAC: 168); a workload needing more arrays does not fit"))
+    tile_buffer_kib: float = field(default=64.0, metadata=rule(
+        Float(0.0, None, low_open=True), "input/output buffer of each tile, KiB (ISAAC: 64 KB eDRAM)"))
+    buffer_memory: str = field(default="sram", metadata=rule(
+        Choice(("sram", "edram")), "technology of the tile and global buffers"))
+    global_buffer_kib: float = field(default=256.0, metadata=rule(
+        Float(0.0, None, low_open=True), "chip buffer holding activations between layers, KiB"))
+    pipeline: str = field(default="layer", metadata=rule(
+        Choice(("layer", "none")), "layer: the layers of a network work on successive inferences at once "
+                                   "(throughput set by the slowest layer); none: one inference at a time"))
+    balance: str = field(default="none", metadata=rule(
+        Choice(("none", "replicate")), "replicate: copy the slowest layers' weights onto free arrays to balance "
+                                       "the layer pipeline"))
 
 
 @dataclass(frozen=True)
@@ -221,6 +249,7 @@ SECTIONS: dict[str, type] = {
     "technology": TechnologyConfig,
     "workload": WorkloadConfig,
     "baseline": BaselineConfig,
+    "chip": ChipConfig,
     "simulation": SimulationConfig,
 }
 """TOML table name -> dataclass of that section."""
@@ -239,5 +268,6 @@ class Config:
     technology: TechnologyConfig = field(default_factory=TechnologyConfig)
     workload: WorkloadConfig = field(default_factory=WorkloadConfig)
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
+    chip: ChipConfig = field(default_factory=ChipConfig)
     simulation: SimulationConfig = field(default_factory=SimulationConfig)
     source: str = "<defaults>"
