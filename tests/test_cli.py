@@ -159,3 +159,44 @@ def test_results_identical_whatever_the_thread_counts(tmp_path):
         data = json.loads(out.read_text())
         results.append((data["accuracy"], data["counts"], data["cim"]["energy_pj"]))
     assert results[0] == results[1]
+
+
+def test_compare_several_architectures_side_by_side_with_plots(tmp_path):
+    out = tmp_path / "multi"
+    configs = [ROOT / "configs" / n for n in ("default.toml", "sram-cim.toml", "isaac-like.toml")]
+    result = invoke("compare", *configs, "-o", out, "--set", "workload.vectors=100")
+    assert result.exit_code == 0, result.output
+    md = (out / "report.md").read_text()
+    for name in ("default", "sram-cim", "isaac-like"):
+        assert f"| {name} (" in md and (out / name / "report.md").is_file()
+        assert f"**{name}**: dominated by" in md
+    data = json.loads((out / "report.json").read_text())
+    assert [a["name"] for a in data["architectures"]] == ["default", "sram-cim", "isaac-like"]
+    for path in (out / "energy_breakdown.png", out / "area_breakdown.png"):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_compare_without_matplotlib_skips_plots_only(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    out = tmp_path / "rep"
+    result = invoke("compare", DEFAULT, "-o", out, *SMALL)
+    assert result.exit_code == 0, result.output
+    assert "plots skipped" in result.output and (out / "report.md").is_file()
+    assert not (out / "energy_breakdown.png").exists()
+
+
+def test_dominant_component_explains_itself():
+    from cimsim.breakdown import Breakdown
+    from cimsim.counts import Counts
+    from cimsim.report import dominant_component
+
+    b = Breakdown("x", {"adc": 300.0, "dac": 100.0}, {}, 1.0, 1.0, 0.0, mvms=10, macs=100)
+    text = dominant_component(b, Counts(mvms=10, adc_conversions=200), "MVM")
+    assert text == "adc (75.0 % of the energy): 20 ADC conversions per MVM at 1.5 pJ each"
+
+
+def test_compare_configs_need_distinct_names(tmp_path):
+    result = invoke("compare", DEFAULT, DEFAULT)
+    assert result.exit_code == 2 and "distinct names" in result.output

@@ -118,25 +118,59 @@ def run(config, output, seed, settings, trials):
 
 
 @main.command()
-@config_argument
+@click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
-              help="Directory for report.md and report.json (default: only print the summary).")
+              help="Directory for report.md, report.json and (with matplotlib) breakdown plots.")
 @seed_option
 @set_option
 @trials_option
 @_guarded
-def compare(config, outdir, seed, settings, trials):
-    """CIM versus the von Neumann baseline on CONFIG's workload: summary, report.md and report.json."""
-    from .compare import compare as run_compare
-    from .report import comparison_dict, comparison_markdown, comparison_summary, to_json, write_atomic
+def compare(configs, outdir, seed, settings, trials):
+    """CIM versus the von Neumann baseline on each CONFIG's workload.
 
-    cfg = _load(config, seed, settings, trials)
-    comp = run_compare(cfg, _Progress(cfg.workload.vectors * cfg.simulation.trials))
-    click.echo(comparison_summary(comp))
-    if outdir:
-        write_atomic(Path(outdir) / "report.json", to_json(comparison_dict(comp)))
-        write_atomic(Path(outdir) / "report.md", comparison_markdown(comp))
-        click.echo(f"wrote {Path(outdir) / 'report.md'} and {Path(outdir) / 'report.json'}")
+    One CONFIG: its report. Several: a side-by-side table of all of them (each against its baseline) in
+    DIR/report.md and DIR/report.json, each architecture's own report in DIR/<name>/, and PNG plots of the
+    energy and area breakdowns (needs the `plot` extra; without it the plots are skipped and the rest is written).
+    """
+    from .compare import compare as run_compare
+    from .report import (comparison_dict, comparison_markdown, comparison_summary, multi_dict, multi_markdown,
+                         to_json, write_atomic)
+
+    cfgs = [_load(path, seed, settings, trials) for path in configs]
+    names = [c.name for c in cfgs]
+    if len(set(names)) < len(names):
+        raise click.UsageError(f"configs must have distinct names (their report folders); got {names}")
+    comps = [run_compare(c, _Progress(c.workload.vectors * c.simulation.trials)) for c in cfgs]
+    click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps))
+    if not outdir:
+        return
+    out = Path(outdir)
+    if len(comps) == 1:
+        write_atomic(out / "report.json", to_json(comparison_dict(comps[0])))
+        write_atomic(out / "report.md", comparison_markdown(comps[0]))
+    else:
+        for comp in comps:
+            write_atomic(out / comp.run.config.name / "report.json", to_json(comparison_dict(comp)))
+            write_atomic(out / comp.run.config.name / "report.md", comparison_markdown(comp))
+        write_atomic(out / "report.json", to_json(multi_dict(comps)))
+        write_atomic(out / "report.md", multi_markdown(comps))
+    click.echo(f"wrote {out / 'report.md'} and {out / 'report.json'}")
+    _plots(comps, out)
+
+
+def _plots(comps, out: Path) -> None:
+    from .plots import PLOTS_MISSING, write_breakdown_plots
+    from .report import item_name
+
+    sides = [(label, b) for comp in comps for label, b in (
+        (comp.run.config.name, comp.cim), (f"{comp.baseline.name}\n({comp.run.config.name})", comp.baseline))]
+    items = {item_name(comp.run) for comp in comps}
+    try:
+        paths = write_breakdown_plots(sides, out, " or ".join(sorted(items)))
+    except ImportError:
+        click.echo(PLOTS_MISSING)
+        return
+    click.echo("wrote " + " and ".join(str(p) for p in paths))
 
 
 @main.command()

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from .accuracy import ErrorStats
@@ -21,7 +22,7 @@ from .mapping import Plan
 from .run import RunResult
 from .trials import Result, spreads
 
-__all__ = ["run_dict", "comparison_dict", "comparison_markdown", "comparison_summary", "run_text", "write_atomic", "to_json"]
+__all__ = ["run_dict", "comparison_dict", "comparison_markdown", "comparison_summary", "multi_dict", "multi_markdown", "item_name", "dominant_component", "run_text", "write_atomic", "to_json"]
 
 
 def _finite(value):
@@ -211,7 +212,7 @@ def comparison_summary(comp: Comparison) -> str:
     return "\n".join(_comparison_parts(comp)[0])
 
 
-def _item(result: Result) -> str:
+def item_name(result: Result) -> str:
     """what one workload item is: an MVM of a dense layer, or an inference of a network"""
     return "MVM" if isinstance(result, RunResult) else "inference"
 
@@ -295,7 +296,7 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         "",
         "## Cost, steady state (weights resident)",
         "",
-        *_side_by_side(comp.cim, comp.baseline, comp.gain, _item(comp.run)),
+        *_side_by_side(comp.cim, comp.baseline, comp.gain, item_name(comp.run)),
         "",
         f"The CIM macro alone (arrays and converters: {', '.join(MACRO_COMPONENTS)}) spends "
         f"{comp.macro_energy_pj:.4g} pJ ({2.0 * comp.cim.macs / comp.macro_energy_pj:.4g} TOPS/W).",
@@ -332,7 +333,7 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         "",
         "## Including loading the weights once",
         "",
-        *_side_by_side(comp.cim_with_load, comp.baseline_with_load, comp.gain_with_load, _item(comp.run)),
+        *_side_by_side(comp.cim_with_load, comp.baseline_with_load, comp.gain_with_load, item_name(comp.run)),
         "",
         "## Assumptions",
         "",
@@ -358,11 +359,87 @@ def run_text(results: tuple[Result, ...], cim: Breakdown) -> str:
         *_accuracy_lines(results),
         "",
         f"CIM cost (first trial): energy {_fmt(cim.total_energy_pj * 1e-12, 'J')} "
-        f"({cim.total_energy_pj / cim.mvms:.4g} pJ per {_item(r)}, "
+        f"({cim.total_energy_pj / cim.mvms:.4g} pJ per {item_name(r)}, "
         f"{cim.tops_per_w:.4g} TOPS/W), latency {_fmt(cim.latency_ns * 1e-9, 's')}, "
-        f"throughput {_fmt(cim.throughput_mvm_per_s, _item(r) + '/s')}, "
+        f"throughput {_fmt(cim.throughput_mvm_per_s, item_name(r) + '/s')}, "
         f"area {cim.area_mm2:.4g} mm²",
         "",
         *_share_table(cim.energy_pj, "energy (pJ)"),
     ]
     return "\n".join(lines)
+
+
+_ACTIONS = {
+    "dac": ("dac_conversions", "DAC conversions"), "array": ("cells_read", "cell reads"),
+    "sample_hold": ("adc_conversions", "samples"), "adc": ("adc_conversions", "ADC conversions"),
+    "shift_add": ("shift_adds", "shift-adds"), "accumulate": ("accumulator_adds", "partial-sum adds"),
+    "buffers": (("buffer_read_bits", "buffer_write_bits"), "buffer bits"),
+    "interconnect": ("interconnect_bit_hops", "bit-hops"),
+    "dram": (("dram_read_bits", "dram_write_bits"), "DRAM bits"), "programming": ("cell_writes", "cell writes"),
+}
+"""CIM energy component -> the counted action(s) that drive it"""
+
+
+def dominant_component(b: Breakdown, counts: Counts, item: str) -> str:
+    """Which component of ``b`` spends most, and why: its actions per ``item`` times the energy of one."""
+    name, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
+    share = 100 * energy / b.total_energy_pj if b.total_energy_pj else 0.0
+    text = f"{name} ({share:.1f} % of the energy)"
+    if name in _ACTIONS and b.mvms:
+        fields, label = _ACTIONS[name]
+        n = sum(getattr(counts, f) for f in ((fields,) if isinstance(fields, str) else fields))
+        if n:
+            text += f": {n / b.mvms:.4g} {label} per {item} at {energy / n:.3g} pJ each"
+    return text
+
+
+def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant: str) -> str:
+    return (f"| {label} | {accuracy} | {b.total_energy_pj / b.mvms:.4g} pJ/{item} | {_fmt(b.latency_ns * 1e-9, 's')} | "
+            f"{_fmt(b.throughput_mvm_per_s, item + '/s')} | {b.area_mm2:.4g} | {b.tops_per_w:.4g} | "
+            f"{b.tops_per_mm2:.4g} | {gain} | {dominant} |")
+
+
+def _headline_accuracy(result: Result) -> str:
+    if isinstance(result, RunResult):
+        return f"rel. error {result.vs_float.relative_error:.3g}"
+    return f"{100 * result.analog_accuracy:.2f} % (digital {100 * result.digital_accuracy:.2f} %)"
+
+
+def multi_markdown(comps: Sequence[Comparison]) -> str:
+    """Several architectures side by side (each against its baseline), with what dominates each."""
+    lines = [
+        f"# cimsim comparison of {len(comps)} architectures",
+        "",
+        "Each architecture runs its own config's workload; gains are against that config's baseline, priced for "
+        "the same workload. Steady state (weights resident).",
+        "",
+        "| architecture | accuracy | energy | latency | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
+        "| dominant component |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    baselines: dict[str, tuple[Breakdown, str, str]] = {}  # distinct baselines (same processor and workload once)
+    for comp in comps:
+        item = item_name(comp.run)
+        counts, _ = _counts(comp.run)
+        lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item,
+                          _headline_accuracy(comp.run), f"{comp.gain['energy']:.3g}x",
+                          dominant_component(comp.cim, counts, item)))
+        baselines.setdefault(to_json(comp.baseline.as_dict()), (comp.baseline, item, comp.run.config.name))
+    for base, item, workload in baselines.values():
+        top, energy = max(base.energy_pj.items(), key=lambda kv: kv[1])
+        lines.append(_row(f"baseline {base.name} on {workload}'s workload", base, item, "exact", "1x",
+                          f"{top} ({100 * energy / base.total_energy_pj:.1f} %)"))
+    lines += ["", "## Why each architecture spends what it spends", ""]
+    for comp in comps:
+        counts, _ = _counts(comp.run)
+        lines += [f"- **{comp.cim.name}**: dominated by {dominant_component(comp.cim, counts, item_name(comp.run))}; compute "
+                  f"{_fmt(comp.cim.compute_ns * 1e-9, 's')}, waiting on data {_fmt(comp.cim.stall_ns * 1e-9, 's')}. "
+                  f"ADCs take {100 * comp.cim.area_um2.get('adc', 0.0) / sum(comp.cim.area_um2.values()):.1f} % of "
+                  f"the area."]
+    lines += ["", "Each architecture's full report (breakdowns, assumptions) is in `<name>/report.md`.", ""]
+    return "\n".join(lines)
+
+
+def multi_dict(comps: Sequence[Comparison]) -> dict:
+    """report.json of a multi-architecture comparison: every architecture's own report."""
+    return {"architectures": [comparison_dict(c) for c in comps]}
