@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from cimsim.baseline import baseline_breakdown, baseline_traffic
+from cimsim.baseline import baseline_breakdown, baseline_traffic, peak_tops
 from cimsim.config.schema import BaselineConfig, Config, TechnologyConfig, WorkloadConfig
 from cimsim.cost.digital import mac_energy_pj, register_file_energy_pj_per_bit
 from cimsim.cost.memory import sram_read_energy_pj_per_bit, sram_write_energy_pj_per_bit
@@ -104,3 +104,50 @@ def test_area_components_positive_and_grow_with_units():
 def test_bad_vectors_raise(vectors):
     with pytest.raises(ValueError, match="vectors"):
         baseline_breakdown(tiny(), vectors, include_weight_load=True)
+
+
+def test_weight_stationary_tiny_layer_hand_computed():
+    # 2 units hold a tile of k = 2 inputs x m = 1 output: T = 2 input tiles, 4 output tiles; one batch of 2 vectors
+    config = tiny(dataflow="weight_stationary")
+    t = baseline_traffic(config, 2, include_weight_load=True)
+    assert t.register_bits == 32 * (8 + 18) + 128  # input + accumulator per MAC; each weight register written once
+    assert t.sram_weight_read_bits == 128 and t.sram_weight_write_bits == 128
+    assert t.sram_activation_read_bits == 2 * (32 * 4 + 72)  # each input read once per output tile
+    assert t.sram_activation_write_bits == 2 * (32 + 72)
+    # each of the 4 outputs leaves the array after the first input tile: written and read back once per vector
+    assert t.sram_partial_sum_read_bits == t.sram_partial_sum_write_bits == 2 * 4 * 1 * 18
+    assert t.dram_weight_bits == 128 and t.dram_activation_bits == 2 * (32 + 72)
+    bd = baseline_breakdown(config, 2, include_weight_load=True)
+    sram_read = sram_read_energy_pj_per_bit(1024, TECH)
+    sram_write = sram_write_energy_pj_per_bit(1024, TECH)
+    assert bd.energy_pj["sram_partial_sums"] == pytest.approx(144 * (sram_read + sram_write))
+    assert bd.energy_pj["register_file"] == pytest.approx(960 * register_file_energy_pj_per_bit(TECH))
+    assert any(a.startswith("Weight-stationary") and "batch of 2 vectors" in a for a in bd.assumptions)
+
+
+def test_output_stationary_moves_no_partial_sums():
+    t = baseline_traffic(tiny(), 2, include_weight_load=True)
+    assert t.sram_partial_sum_read_bits == t.sram_partial_sum_write_bits == 0
+    assert baseline_breakdown(tiny(), 2, include_weight_load=True).energy_pj["sram_partial_sums"] == 0.0
+
+
+@pytest.mark.parametrize("batch", [1, 2, 4, 8])
+def test_weight_stationary_reads_weights_batch_times_less_and_partial_sums_more(batch):
+    vectors = 8
+    os_ = baseline_traffic(tiny(batch=batch), vectors, include_weight_load=False)
+    ws = baseline_traffic(tiny(batch=batch, dataflow="weight_stationary"), vectors, include_weight_load=False)
+    assert os_.sram_weight_read_bits == vectors * 128
+    assert os_.sram_weight_read_bits == batch * ws.sram_weight_read_bits
+    assert ws.sram_partial_sum_read_bits > os_.sram_partial_sum_read_bits == 0
+    assert ws.macs == os_.macs and ws.dram_bits == os_.dram_bits
+
+
+def test_weight_stationary_single_input_tile_spills_nothing():
+    # 4 units hold all 4 inputs of one output: the partial sum never leaves the array
+    t = baseline_traffic(tiny(macs_per_cycle=4, dataflow="weight_stationary"), 2, include_weight_load=False)
+    assert t.sram_partial_sum_read_bits == 0
+    assert t.sram_activation_read_bits == 2 * (32 * 4 + 72)
+
+
+def test_peak_tops_is_two_operations_per_mac_per_cycle():
+    assert peak_tops(BaselineConfig(macs_per_cycle=256, clock_ghz=1.0)) == pytest.approx(0.512)
