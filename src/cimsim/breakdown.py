@@ -8,9 +8,27 @@ picojoules, nanoseconds, square micrometres; converted only at the edges (``area
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-__all__ = ["Breakdown", "in_sequence"]
+__all__ = ["Breakdown", "StageTime", "in_sequence"]
+
+
+@dataclass(frozen=True)
+class StageTime:
+    """One stage of a layer pipeline: a layer on its tiles (times per workload item, nanoseconds)."""
+
+    index: int
+    """position of the layer in the workload"""
+    arrays: int
+    """arrays holding the layer, every copy included"""
+    tiles: int
+    """whole tiles the layer occupies"""
+    copies: int
+    """copies of the layer's weights: mapping.replication x the copies added by chip.balance"""
+    interval_ns: float
+    """steady-state time between two items leaving the stage (compute or transfer, the slower)"""
+    latency_ns: float
+    """one item through the stage: transfer in, compute, transfer out"""
 
 
 @dataclass(frozen=True)
@@ -19,7 +37,10 @@ class Breakdown:
 
     ``latency_ns`` is the wall time of the whole workload; ``compute_ns`` the time the compute units
     alone need and ``memory_ns`` the time the data movement alone needs. With overlap (roofline),
-    latency = max(compute, memory), and ``stall_ns`` = latency - compute is the time spent waiting on data.
+    latency >= max(compute, memory), and ``stall_ns`` = latency - compute is the time spent waiting on data.
+    ``item_latency_ns`` is the time of one workload item (one vector, one inference) from start to end;
+    ``interval_ns`` the steady-state time between successive items (pipelined), which sets the throughput.
+    Left out, both are latency_ns / mvms (items one after another).
     """
 
     name: str
@@ -36,6 +57,21 @@ class Breakdown:
     """multiply-accumulates of the workload"""
     assumptions: tuple[str, ...] = field(default=())
     """the modelling assumptions a reader needs to interpret the numbers"""
+    item_latency_ns: float | None = None
+    """time of one workload item through the whole architecture, nanoseconds"""
+    interval_ns: float | None = None
+    """steady-state time between successive workload items, nanoseconds"""
+    stages: tuple[StageTime, ...] = field(default=())
+    """the pipeline stages (CIM: one per layer)"""
+
+    def __post_init__(self) -> None:
+        per_item = self.latency_ns / self.mvms if self.mvms > 0 else 0.0
+        for name in ("item_latency_ns", "interval_ns"):
+            value = getattr(self, name)
+            if value is None:
+                object.__setattr__(self, name, per_item)
+            elif not value >= 0.0:
+                raise ValueError(f"{name} must be >= 0 ns; got {value!r}")
 
     @property
     def total_energy_pj(self) -> float:
@@ -52,7 +88,8 @@ class Breakdown:
 
     @property
     def throughput_mvm_per_s(self) -> float:
-        return self.mvms / (self.latency_ns * 1e-9) if self.latency_ns > 0 else float("inf")
+        """workload items per second in the steady state: 1 / interval_ns"""
+        return 1e9 / self.interval_ns if self.interval_ns > 0 else float("inf")
 
     @property
     def tops_per_w(self) -> float:
@@ -80,6 +117,8 @@ class Breakdown:
             "compute_ns": self.compute_ns,
             "memory_ns": self.memory_ns,
             "stall_ns": self.stall_ns,
+            "item_latency_ns": self.item_latency_ns,
+            "interval_ns": self.interval_ns,
             "throughput_mvm_per_s": self.throughput_mvm_per_s,
             "area_mm2": self.area_mm2,
             "area_um2": dict(self.area_um2),
@@ -88,6 +127,7 @@ class Breakdown:
             "edp_pj_ns": self.edp_pj_ns,
             "mvms": self.mvms,
             "macs": self.macs,
+            "stages": [asdict(s) for s in self.stages],
             "assumptions": list(self.assumptions),
         }
 

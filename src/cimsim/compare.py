@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from .baseline import baseline_breakdown
 from .breakdown import Breakdown, in_sequence
 from .config.schema import Config
-from .cost.cim import cim_breakdown
+from .cost.chip import Stage, chip_breakdown, cim_breakdown
 from .inference import NetworkResult
 from .run import RunResult
 from .trials import run_trials
@@ -74,12 +74,18 @@ def _layer_config(config: Config, in_features: int, out_features: int) -> Config
 
 def price(config: Config, result: RunResult | NetworkResult, *, include_weight_load: bool) -> tuple[Breakdown,
                                                                                                    Breakdown]:
-    """(CIM, baseline) breakdowns of a simulated workload; a network's layers run one after the other."""
+    """(CIM, baseline) breakdowns of a simulated workload.
+
+    CIM: the network's layers as stages of the chip model (:func:`cimsim.cost.chip_breakdown`: tiles,
+    global buffer, layer pipeline per ``config.chip``); a layer reads v x in_features inputs at input_bits per
+    sample and writes v x out_features outputs at input_bits (the last layer at accumulator_bits).
+    Baseline: the layers run one after the other on one processor.
+    """
     if isinstance(result, RunResult):
         counts = result.counts + result.programming_counts if include_weight_load else result.counts
         return (cim_breakdown(config, result.plan, counts, name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=include_weight_load))
-    cims, bases = [], []
+    stages, bases = [], []
     last = len(result.layers) - 1
     for layer in result.layers:
         # only the network's inputs and outputs cross the DRAM interface; activations between layers stay on chip
@@ -89,11 +95,14 @@ def price(config: Config, result: RunResult | NetworkResult, *, include_weight_l
         counts = replace(layer.counts, dram_read_bits=in_bits, dram_write_bits=out_bits)
         if include_weight_load:
             counts = counts + layer.programming_counts
-        cims.append(cim_breakdown(config, p, counts, name=config.name))
+        vectors = max(1, round(layer.counts.mvms / result.samples)) if result.samples else 1
+        out_width = p.accumulator_bits if layer.index == last else p.input_bits
+        stages.append(Stage(p, counts, vectors, vectors * p.in_features * p.input_bits,
+                            vectors * p.out_features * out_width))
         bases.append(baseline_breakdown(_layer_config(config, p.in_features, p.out_features), layer.counts.mvms,
                                         include_weight_load=include_weight_load,
                                         dram_activation_bits=in_bits + out_bits))
-    return (in_sequence(cims, config.name, result.samples, shared_hardware=False),
+    return (chip_breakdown(config, stages, result.samples, name=config.name),
             in_sequence(bases, config.baseline.name, result.samples, shared_hardware=True))
 
 

@@ -1,12 +1,18 @@
 """Cost models: energy per action, latency and area of the CIM side, technology-scaled.
 
-``cim_breakdown(config, plan, counts)`` prices :class:`~cimsim.counts.Counts` into a
-:class:`~cimsim.breakdown.Breakdown`; ``cim_cost_parameters(config)`` lists every per-action figure it
-uses. Component models live in one module each: :mod:`.adc`, :mod:`.periphery`, :mod:`.cells`,
-:mod:`.memory`, :mod:`.digital`, and node scaling in :mod:`.technology`.
+``cim_breakdown(config, plan, counts)`` prices one dense layer's :class:`~cimsim.counts.Counts`, and
+``chip_breakdown(config, stages, items)`` a network's layers, into a :class:`~cimsim.breakdown.Breakdown`
+on the chip of ``config.chip`` (:mod:`.chip`); ``cim_cost_parameters(config)`` lists every per-action
+figure used. Component models live in one module each: :mod:`.adc`, :mod:`.periphery`, :mod:`.cells`,
+:mod:`.memory`, :mod:`.edram`, :mod:`.noc`, :mod:`.leakage`, :mod:`.digital`; node scaling in
+:mod:`.technology`; one layer's cycle model, energy and area in :mod:`.cim`.
 """
 
-from .cim import CimTiming, cim_breakdown, cim_timing
-from .parameters import CimParameters, cim_cost_parameters, cim_parameters
+from .chip import ChipMapping, Stage, chip_breakdown, cim_breakdown, dense_stage, map_stages, tiles_for_arrays
+from .cim import CimTiming, cim_timing
+from .parameters import CimParameters, adc_sampling_rate_gsps, cim_cost_parameters, cim_parameters
 
-__all__ = ["cim_breakdown", "cim_timing", "CimTiming", "cim_cost_parameters", "cim_parameters", "CimParameters"]
+__all__ = [
+    "cim_breakdown", "chip_breakdown", "Stage", "ChipMapping", "dense_stage", "map_stages", "tiles_for_arrays",
+    "cim_timing", "CimTiming", "cim_cost_parameters", "cim_parameters", "CimParameters", "adc_sampling_rate_gsps",
+]

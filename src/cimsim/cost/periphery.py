@@ -26,7 +26,7 @@ __all__ = [
     "WIRE_CAP_FF_PER_UM", "ZIGZAG_NODE_NM", "ZIGZAG_VDD_V", "ZIGZAG_DAC_CAP_FF_PER_BIT",
     "ISAAC_READ_NS", "ISAAC_DAC_AREA_UM2", "ISAAC_SAMPLE_HOLD_ENERGY_PJ", "ISAAC_SAMPLE_HOLD_AREA_UM2",
     "ISAAC_SHIFT_ADD_ENERGY_PJ", "ISAAC_SHIFT_ADD_AREA_UM2", "ISAAC_ADCS_PER_SHIFT_ADD",
-    "ISAAC_BUS_ENERGY_PJ_PER_BIT", "ISAAC_BUS_AREA_UM2", "ISAAC_ARRAYS_PER_TILE",
+    "ISAAC_BUS_ENERGY_PJ_PER_BIT", "ISAAC_BUS_AREA_UM2",
     "ZIGZAG_ADDER_CAP_FF_PER_BIT", "ZIGZAG_DFF_CAP_FF_PER_BIT", "ZIGZAG_ACCUMULATOR_AREA_UM2_PER_BIT",
     "line_capacitance_ff", "line_charge_energy_pj", "dac_energy_pj", "dac_area_um2",
     "sample_hold_energy_pj", "sample_hold_area_um2", "shift_add_energy_pj", "shift_add_area_um2",
@@ -64,8 +64,6 @@ ISAAC_BUS_ENERGY_PJ_PER_BIT = 7.0 / (384 * 1.2)
 one bit per wire per cycle: 7 mW / 460.8 Gbit/s = 0.0152 pJ"""
 ISAAC_BUS_AREA_UM2 = 0.090e6
 """area of one tile's eDRAM-to-IMA bus, um2: 0.090 mm2 (ISAAC component table)"""
-ISAAC_ARRAYS_PER_TILE = 96
-"""crossbars sharing one tile's buffer and bus: 12 IMAs x 8 crossbars (ISAAC)"""
 
 ZIGZAG_ADDER_CAP_FF_PER_BIT = 3 * 0.7 + 2 * 0.7 * 1.5
 """switched capacitance of a 1-bit full adder, fF: 3 NAND2 + 2 XOR2 = 4.2 fF (ZigZag-IMC, 28 nm)"""

@@ -1,0 +1,302 @@
+"""The chip: layers mapped onto tiles, a mesh network, a global buffer, a layer pipeline, leakage.
+
+Hierarchy. An array (crossbar with its DACs, sample-and-holds, ADCs and shift-add units,
+:mod:`cimsim.cost.cim`) sits in a tile of ``chip.arrays_per_tile`` arrays that share one input/output
+buffer of ``chip.tile_buffer_kib`` (SRAM or eDRAM, ``chip.buffer_memory``), one bus (ISAAC's) and one
+router. Tiles form a 2-D mesh (:mod:`cimsim.cost.noc`); a global buffer of ``chip.global_buffer_kib``
+holds the activations between layers and meets the DRAM interface at the mesh corner.
+
+Mapping rule. A layer needs ``plan.n_arrays`` arrays per copy of its weights and occupies whole tiles:
+ceil(arrays x copies / arrays_per_tile); layers never share a tile (each tile buffer serves one layer).
+More tiles than ``chip.tiles`` raise ValueError.
+
+Data movement. Every activation passes through the global buffer: a layer reads its input
+(``Stage.in_bits_per_item``) from it and writes its output (``out_bits_per_item``) back, each bit
+crossing the mesh once over the mean hop count from the global buffer to the layer's tiles; the
+workload's input is written into it from DRAM and its output read out to DRAM. A transfer of b bits
+over h hops takes (ceil(b / 256) + h) digital clock cycles; a layer's input and output use different
+router ports and overlap its compute in the steady state (double-buffered tile buffers).
+
+Pipeline. A layer with v vectors per item on c copies computes for an item in
+ceil(v / c) x vector time + fill, and in the steady state takes v x vector time / c per item (copies
+interleave); its stage interval is the larger of that and its transfer times. One item's latency is
+the sum over layers of transfer in + compute + transfer out. ``chip.pipeline = "layer"``: layers work
+on successive items at once, interval = the slowest stage; ``"none"``: one item at a time,
+interval = item latency. DRAM bounds the interval by its transfer time per item.
+``chip.balance = "replicate"`` adds copies of the slowest layer's weights on free tiles, one at a time,
+while that shortens the slowest stage and the chip has room (with ``pipeline = "none"`` it shortens the
+slowest layer's own time, which copies only do for layers with several vectors per item).
+
+Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time,
+item transfers + (items - 1) x transfer interval); latency = max(compute, memory, programming + item
+latency + (items - 1) x interval). Leakage energy = static power of the tile buffers, global buffer and
+logic (:mod:`cimsim.cost.leakage`) x latency.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..breakdown import Breakdown, StageTime
+from ..config.schema import Config
+from ..counts import Counts
+from ..mapping import Plan
+from . import noc
+from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj
+from .parameters import CimParameters, adc_sampling_rate_gsps, cim_parameters
+
+__all__ = ["Stage", "ChipMapping", "dense_stage", "tiles_for_arrays", "map_stages", "chip_breakdown", "cim_breakdown"]
+
+_LOGIC_AREA_KEYS = ("shift_add", "accumulate", "noc")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One layer of a workload on the chip: its mapping, what it did, and what it moves per item."""
+
+    plan: Plan
+    counts: Counts
+    """events of the layer over all items"""
+    vectors_per_item: int
+    """matrix-vector products the layer does per workload item (1 for a dense layer; positions of a conv)"""
+    in_bits_per_item: int
+    """activation bits the layer reads from the global buffer per item"""
+    out_bits_per_item: int
+    """activation bits the layer writes to the global buffer per item"""
+
+    def __post_init__(self) -> None:
+        check_counts(self.plan, self.counts)
+        for name in ("vectors_per_item", "in_bits_per_item", "out_bits_per_item"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "vectors_per_item" else 0):
+                raise ValueError(f"Stage.{name} must be an int >= {1 if name == 'vectors_per_item' else 0}; "
+                                 f"got {value!r}")
+
+
+@dataclass(frozen=True)
+class ChipMapping:
+    """Where the stages sit: copies added by balancing, tiles and mean hops from the global buffer per stage."""
+
+    copies: tuple[int, ...]
+    """copies of each stage's weights added by chip.balance (1: none added), on top of mapping.replication"""
+    tiles: tuple[int, ...]
+    hops: tuple[float, ...]
+    """mean routers crossed between the global buffer and each stage's tiles"""
+
+    @property
+    def total_tiles(self) -> int:
+        return sum(self.tiles)
+
+
+def dense_stage(plan: Plan, counts: Counts) -> Stage:
+    """A single dense layer as its own workload: one vector per item, inputs at input_bits, outputs at
+    accumulator_bits (as the DRAM counts of :func:`cimsim.mapping.analytic_counts`)."""
+    return Stage(plan, counts, 1, plan.in_features * plan.input_bits, plan.out_features * plan.accumulator_bits)
+
+
+def tiles_for_arrays(arrays: int, arrays_per_tile: int) -> int:
+    """Whole tiles holding ``arrays`` arrays: ceil(arrays / arrays_per_tile)."""
+    if arrays < 1 or arrays_per_tile < 1:
+        raise ValueError(f"arrays and arrays_per_tile must be >= 1; got {arrays!r}, {arrays_per_tile!r}")
+    return -(-arrays // arrays_per_tile)
+
+
+def _transfer_ns(bits: int, hops: float, flit_bits: int, cycle_ns: float) -> float:
+    return (math.ceil(bits / flit_bits) + hops) * cycle_ns if bits > 0 else 0.0
+
+
+def _serialisation_ns(stage: Stage, p: CimParameters) -> float:
+    """the stage's larger transfer without hops: a floor on its interval that copies cannot lower"""
+    return max(_transfer_ns(stage.in_bits_per_item, 0.0, p.noc_flit_bits, p.digital_cycle_ns),
+               _transfer_ns(stage.out_bits_per_item, 0.0, p.noc_flit_bits, p.digital_cycle_ns))
+
+
+def _compute_time(stage: Stage, t: CimTiming, copies: int, pipelined: bool) -> float:
+    """per-item compute time the balancing evens out: steady-state interval (pipelined) or one item's time"""
+    c = t.replicas * copies
+    v = stage.vectors_per_item
+    return v * t.vector_ns / c if pipelined else math.ceil(v / c) * t.vector_ns
+
+
+def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming] | None = None,
+               params: Sequence[CimParameters] | None = None) -> ChipMapping:
+    """Tiles of every stage (with chip.balance copies); ValueError when the workload does not fit the chip."""
+    if not stages:
+        raise ValueError("a workload needs at least one stage")
+    if timings is None or params is None:
+        params, timings = _stage_costs(config, stages)
+    chip = config.chip
+    arrays = [s.plan.n_arrays for s in stages]
+    copies = [1] * len(stages)
+    tiles = [tiles_for_arrays(a, chip.arrays_per_tile) for a in arrays]
+    if sum(tiles) > chip.tiles:
+        per_layer = ", ".join(f"layer {i}: {a} arrays -> {t}" for i, (a, t) in enumerate(zip(arrays, tiles)))
+        raise ValueError(f"the workload needs {sum(tiles)} tiles of {chip.arrays_per_tile} arrays ({per_layer}) "
+                         f"but the chip has {chip.tiles} (chip.tiles)")
+    if chip.balance == "replicate":
+        pipelined = chip.pipeline == "layer"
+        floor = max(_serialisation_ns(s, p) for s, p in zip(stages, params)) if pipelined else 0.0
+        while True:
+            times = [_compute_time(s, t, k, pipelined) for s, t, k in zip(stages, timings, copies)]
+            i = max(range(len(stages)), key=times.__getitem__)
+            if times[i] <= floor or _compute_time(stages[i], timings[i], copies[i] + 1, pipelined) >= times[i]:
+                break
+            more = tiles_for_arrays(arrays[i] * (copies[i] + 1), chip.arrays_per_tile)
+            if sum(tiles) - tiles[i] + more > chip.tiles:
+                break
+            copies[i] += 1
+            tiles[i] = more
+    return ChipMapping(tuple(copies), tuple(tiles), noc.mean_hops(tiles))
+
+
+def _stage_costs(config: Config, stages: Sequence[Stage]) -> tuple[list[CimParameters], list[CimTiming]]:
+    params, timings = [], []
+    for s in stages:
+        p = s.plan
+        rate = adc_sampling_rate_gsps(p, config.technology)
+        params.append(cim_parameters(config, p.dac_bits, p.adc_bits, p.accumulator_bits, rate))
+        timings.append(cim_timing(p, params[-1], s.counts.cell_writes))
+    return params, timings
+
+
+def _add(total: dict[str, float], part: dict[str, float]) -> None:
+    for key, value in part.items():
+        total[key] = total.get(key, 0.0) + value
+
+
+def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params: Sequence[CimParameters],
+                 timings: Sequence[CimTiming], leakage_uw: float, items: int) -> tuple[str, ...]:
+    tech, chip, p0, t0 = config.technology, config.chip, params[0], timings[0]
+    out = [
+        f"Technology {tech.node_nm:g} nm, {tech.vdd_v:g} V: ISAAC figures (32 nm, 0.9 V assumed) and ZigZag-IMC "
+        f"forms (28 nm, 0.9 V) scaled with Stillmaker & Baas 2017.",
+        f"ADC: {p0.adc_bits}-bit, Walden law at full speed (ISAAC 8-bit 1.5625 pJ at 1.28 GS/s, 32 nm), cheaper "
+        f"below full speed by the survey's Schreier-FOM regression (Accelergy ADC plug-in); layer 0 samples at "
+        f"{p0.adc_rate_gsps:.3g} GS/s = {t0.conversions_per_adc} conversions per {t0.read_cycle_ns:.3g} ns read "
+        f"cycle: {p0.adc_energy_pj:.3g} pJ per conversion.",
+        f"Sample-and-hold lets the ADCs convert one read while the next is applied: a read cycle is "
+        f"max({p0.read_pulse_ns:g} ns pulse, conversions x {p0.adc_conversion_ns:.3g} ns); the arrays of a layer "
+        f"work in parallel; digital periphery at {tech.clock_ghz:g} GHz.",
+        f"Chip: {m.total_tiles} of {chip.tiles} tiles used ({chip.arrays_per_tile} arrays per tile, a layer on "
+        f"whole tiles of its own), each with a {p0.buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} buffer, "
+        f"an ISAAC bus and a router; {p0.global_buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} global "
+        f"buffer; every activation crosses the mesh to and from the global buffer (ISAAC router via CiMLoop, "
+        f"{p0.router_energy_pj_per_bit_hop:.3g} pJ/bit-hop, {p0.noc_flit_bits}-bit links).",
+        f"Pipeline '{chip.pipeline}', balance '{chip.balance}': copies of each layer's weights "
+        f"{[t.replicas * k for t, k in zip(timings, m.copies)]}; throughput from the steady-state interval, "
+        f"latency of one item = sum over layers of transfer in + compute + transfer out.",
+        f"DRAM: {p0.dram_kind} ({p0.dram_energy_pj_per_bit:g} pJ/bit, {p0.dram_bandwidth_gbps:g} GB/s), the same "
+        f"technology as the baseline; it bounds the interval and the total time (roofline).",
+        f"Leakage: {leakage_uw:.4g} uW static power of buffers and logic over the run time (eDRAM: Giterman 2020; "
+        f"logic: Aladdin adder density; SRAM: cimsim's assumption, bitcells leak like logic of the same area); "
+        f"converters and arrays have none beyond their ISAAC active power.",
+        f"Cells: {p0.cell_family} family, {p0.cell_area_um2:.3g} um2 per cell (NeuroSim geometry); word and bit "
+        f"lines at 0.2 fF/um swing the full read voltage {config.device.read_voltage_v:g} V (upper bound).",
+    ]
+    if not p0.cell_family_recognised:
+        out.append(f"Device '{config.device.name}' is not a known cell family; priced as 1T1R RRAM.")
+    writes = sum(s.counts.cell_writes for s in stages)
+    if writes:
+        out.append(f"Programming: {writes} cell writes at {p0.cell_write_energy_pj:.3g} pJ and {p0.cell_write_ns:.3g} "
+                   f"ns per pulse (every copy written), one row of every array at a time, all layers at once: "
+                   f"{max(t.programming_ns for t in timings):.4g} ns.")
+    if items == 0:
+        out.append("No workload items: no dynamic energy, no time.")
+    return tuple(out)
+
+
+def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParameters) -> None:
+    boundaries = [s.out_bits_per_item for s in stages[:-1]]
+    if not boundaries:
+        return
+    need_bits = 2 * sum(boundaries) if config.chip.pipeline == "layer" else max(boundaries)
+    if need_bits > 8 * p.global_buffer_capacity_bytes:
+        raise ValueError(
+            f"activations between layers need {need_bits / 8192:.4g} KiB of global buffer "
+            f"({'double-buffered, every layer boundary' if config.chip.pipeline == 'layer' else 'largest boundary'})"
+            f" but chip.global_buffer_kib is {config.chip.global_buffer_kib:g}")
+
+
+def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: str = "CIM") -> Breakdown:
+    """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip."""
+    if not isinstance(config, Config):
+        raise ValueError(f"config must be a cimsim Config; got {type(config).__name__}")
+    if isinstance(items, bool) or not isinstance(items, int) or items < 0:
+        raise ValueError(f"items must be an int >= 0; got {items!r}")
+    stages = tuple(stages)
+    for s in stages:
+        if not isinstance(s, Stage):
+            raise ValueError(f"stages must be cimsim Stage objects; got {type(s).__name__}")
+    params, timings = _stage_costs(config, stages)
+    m = map_stages(config, stages, timings, params)
+    p0 = params[0]
+    _check_global_buffer(config, stages, p0)
+    pipelined = config.chip.pipeline == "layer"
+
+    energy: dict[str, float] = {}
+    area: dict[str, float] = {}
+    rows, gb_read_bits, gb_write_bits, noc_bit_hops = [], 0, 0, 0.0
+    for i, (s, p, t, k, tiles, hops) in enumerate(zip(stages, params, timings, m.copies, m.tiles, m.hops)):
+        _add(energy, layer_energy_pj(s.counts, s.plan, p, k))
+        _add(area, layer_area_um2(s.plan, p, k))
+        c = t.replicas * k
+        compute_item = math.ceil(s.vectors_per_item / c) * t.vector_ns + t.fill_ns
+        compute_interval = s.vectors_per_item * t.vector_ns / c
+        t_in = _transfer_ns(s.in_bits_per_item, hops, p.noc_flit_bits, p.digital_cycle_ns)
+        t_out = _transfer_ns(s.out_bits_per_item, hops, p.noc_flit_bits, p.digital_cycle_ns)
+        rows.append((compute_item, compute_interval, t_in + t_out, max(t_in, t_out)))
+        gb_read_bits += s.in_bits_per_item
+        gb_write_bits += s.out_bits_per_item
+        noc_bit_hops += (s.in_bits_per_item + s.out_bits_per_item) * hops
+    gb_write_bits += stages[0].in_bits_per_item   # the workload's input, from DRAM
+    gb_read_bits += stages[-1].out_bits_per_item  # the workload's output, to DRAM
+    energy["global_buffer"] = items * (gb_read_bits * p0.global_buffer_read_energy_pj_per_bit
+                                       + gb_write_bits * p0.global_buffer_write_energy_pj_per_bit)
+    energy["noc"] = items * noc_bit_hops * p0.router_energy_pj_per_bit_hop
+    area["buffers"] = m.total_tiles * p0.buffer_area_um2
+    area["interconnect"] = m.total_tiles * p0.bus_area_um2
+    area["noc"] = m.total_tiles * p0.router_area_um2
+    area["global_buffer"] = p0.global_buffer_area_um2
+
+    compute_item = sum(r[0] for r in rows)
+    move_item = sum(r[2] for r in rows)
+    item_latency = compute_item + move_item
+    compute_interval = max(r[1] for r in rows) if pipelined else compute_item
+    move_interval = max(r[3] for r in rows) if pipelined else move_item
+    stage_intervals = [max(r[1], r[3]) for r in rows]
+    dram_bits = sum(s.counts.dram_read_bits + s.counts.dram_write_bits for s in stages)
+    dram_ns = dram_bits / (8.0 * p0.dram_bandwidth_gbps)
+    programming_ns = max(t.programming_ns for t in timings)
+    interval = max(stage_intervals) if pipelined else item_latency
+    if items > 0:
+        interval = max(interval, dram_ns / items)
+        compute_ns = programming_ns + compute_item + (items - 1) * compute_interval
+        memory_ns = max(dram_ns, move_item + (items - 1) * move_interval)
+        latency_ns = max(compute_ns, memory_ns, programming_ns + item_latency + (items - 1) * interval)
+    else:
+        compute_ns = latency_ns = programming_ns
+        memory_ns = 0.0
+
+    logic_um2 = sum(area.get(key, 0.0) for key in _LOGIC_AREA_KEYS)
+    leakage_uw = (m.total_tiles * p0.buffer_leakage_uw + p0.global_buffer_leakage_uw
+                  + logic_um2 * p0.logic_leakage_uw_per_um2)
+    energy["leakage"] = leakage_uw * latency_ns * 1e-3  # uW x ns = fJ
+    stage_times = tuple(
+        StageTime(index=i, arrays=s.plan.n_arrays * k, tiles=tiles, copies=t.replicas * k,
+                  interval_ns=stage_intervals[i], latency_ns=r[0] + r[2])
+        for i, (s, t, k, tiles, r) in enumerate(zip(stages, timings, m.copies, m.tiles, rows)))
+    return Breakdown(
+        name=name, energy_pj=energy, area_um2=area,
+        latency_ns=latency_ns, compute_ns=compute_ns, memory_ns=memory_ns,
+        mvms=items, macs=sum(s.counts.macs for s in stages),
+        assumptions=_assumptions(config, stages, m, params, timings, leakage_uw, items),
+        item_latency_ns=item_latency, interval_ns=interval, stages=stage_times,
+    )
+
+
+def cim_breakdown(config: Config, plan: Plan, counts: Counts, name: str = "CIM") -> Breakdown:
+    """One dense layer as the workload (one vector per item, ``counts.mvms`` items) on ``config``'s chip."""
+    check_counts(plan, counts)
+    return chip_breakdown(config, [dense_stage(plan, counts)], counts.mvms, name=name)
