@@ -1,0 +1,209 @@
+"""Chip model: tiles and capacity, mesh hops and NoC energy, layer pipeline and balancing, ADC rate law,
+eDRAM and router anchors, leakage = power x time."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from cimsim.breakdown import Breakdown
+from cimsim.config.schema import (
+    AdcConfig, ArrayConfig, ChipConfig, Config, DacConfig, DeviceConfig, MappingConfig, TechnologyConfig,
+)
+from cimsim.cost import Stage, adc, chip_breakdown, cim_breakdown, edram, leakage, map_stages, noc, tiles_for_arrays
+from cimsim.mapping import analytic_counts, plan_layer
+
+T32 = TechnologyConfig(node_nm=32.0, vdd_v=0.9)
+ROUTER_PJ_PER_BIT = 20.74 / 256
+
+
+def _isaac_like(**chip) -> Config:
+    """128 x 128 arrays, one 8-bit ADC per array converting 128 columns: a 1600 ns vector, reads >> transfers"""
+    return Config(
+        array=ArrayConfig(rows=128, cols=128, rows_per_read=128),
+        device=DeviceConfig(bits_per_cell=2, read_voltage_v=0.3, read_pulse_ns=100.0),
+        mapping=MappingConfig(weight_bits=16, signed_encoding="offset", subtraction="digital"),
+        dac=DacConfig(mode="bit_serial", input_bits=16, signed_inputs="twos_complement"),
+        adc=AdcConfig(bits=8, cols_per_adc=128),
+        technology=TechnologyConfig(node_nm=32.0, vdd_v=0.9, clock_ghz=1.2),
+        chip=ChipConfig(**chip),
+    )
+
+
+def _stages(config: Config, items: int, vectors=(1, 2, 4), shape=(128, 15)) -> list[Stage]:
+    """three identical 128 -> 15 layers (one array of 15 outputs x 8 slices + 8 reference columns each) with 1, 2
+    and 4 vectors per item"""
+    plan = plan_layer(config, *shape)
+    return [Stage(plan, analytic_counts(plan, items * v), v, v * 128 * 16, v * 15 * 16) for v in vectors]
+
+
+# ---- mesh ------------------------------------------------------------------------------------------
+def test_mesh_hops_by_hand():
+    assert [noc.mesh_width(t) for t in (1, 2, 4, 5, 9, 10)] == [1, 2, 2, 3, 3, 4]
+    # 4 tiles on a 2 x 2 mesh, global buffer at tile 0: hops (0,0)->1, (1,0)->2, (0,1)->2, (1,1)->3
+    assert [noc.tile_hops(i, 2) for i in range(4)] == [1, 2, 2, 3]
+    assert noc.mean_hops([1, 2, 1]) == pytest.approx((1.0, 2.0, 3.0))
+    # 5 tiles on a 3-wide mesh: hops 1, 2, 3 | 2, 3
+    assert noc.mean_hops([3, 2]) == pytest.approx((2.0, 2.5))
+    with pytest.raises(ValueError):
+        noc.mean_hops([1, 0])
+
+
+def test_noc_energy_and_tiles_of_a_three_layer_chip_by_hand():
+    config = _isaac_like(arrays_per_tile=1)  # one array per tile -> layers on tiles 0, 1, 2 of a 2 x 2 mesh
+    stages = _stages(config, items=10)
+    b = chip_breakdown(config, stages, 10)
+    assert [s.tiles for s in b.stages] == [1, 1, 1]
+    hops = (1.0, 2.0, 2.0)
+    bits = [(v * 128 + v * 15) * 16 for v in (1, 2, 4)]
+    assert b.energy_pj["noc"] == pytest.approx(10 * sum(n * h for n, h in zip(bits, hops)) * ROUTER_PJ_PER_BIT)
+    assert b.area_um2["noc"] == pytest.approx(3 * 0.151e6 / 4)  # a quarter of ISAAC's router per tile
+
+
+def test_tiles_needed_beyond_capacity_raise():
+    assert tiles_for_arrays(96, 96) == 1 and tiles_for_arrays(97, 96) == 2
+    config = _isaac_like(arrays_per_tile=2, tiles=2)
+    plan = plan_layer(config, 512, 15)  # 4 row tiles -> 4 arrays -> 2 tiles
+    fits = Stage(plan, analytic_counts(plan, 1), 1, 0, 0)
+    assert map_stages(config, [fits]).tiles == (2,)
+    with pytest.raises(ValueError, match=r"needs 3 tiles .* chip has 2"):
+        map_stages(config, [fits, _stages(config, 1)[0]])
+
+
+# ---- pipeline ----------------------------------------------------------------------------------------
+def test_pipelined_throughput_is_the_slowest_stage_and_latency_the_sum():
+    items = 20
+    config = _isaac_like(pipeline="layer")
+    b = chip_breakdown(config, _stages(config, items), items)
+    vector_ns, fill_ns = 1600.0, 100.0 + 1 / 1.2  # one row tile: shift-add cycle only
+    assert [s.interval_ns for s in b.stages] == pytest.approx([vector_ns, 2 * vector_ns, 4 * vector_ns])
+    # stage latency: transfer in + compute + transfer out; one tile each, mesh 2 wide: hops 1, 2, 2
+    for s, v, hops in zip(b.stages, (1, 2, 4), (1, 2, 2)):
+        t_in = (math.ceil(v * 128 * 16 / 256) + hops) / 1.2
+        t_out = (math.ceil(v * 15 * 16 / 256) + hops) / 1.2
+        assert s.latency_ns == pytest.approx(t_in + v * vector_ns + fill_ns + t_out)
+    assert b.item_latency_ns == pytest.approx(sum(s.latency_ns for s in b.stages))
+    assert b.interval_ns == pytest.approx(4 * vector_ns)
+    assert b.throughput_mvm_per_s == pytest.approx(1e9 / (4 * vector_ns))
+    assert b.latency_ns == pytest.approx(b.item_latency_ns + (items - 1) * b.interval_ns)
+
+    serial = chip_breakdown(dataclasses.replace(config, chip=ChipConfig(pipeline="none")),
+                            _stages(config, items), items)
+    assert serial.interval_ns == pytest.approx(b.item_latency_ns)
+    assert serial.throughput_mvm_per_s == pytest.approx(1e9 / b.item_latency_ns)
+    assert serial.latency_ns == pytest.approx(items * b.item_latency_ns)
+    assert serial.total_energy_pj - serial.energy_pj["leakage"] == pytest.approx(
+        b.total_energy_pj - b.energy_pj["leakage"])  # same work, only the time (and so leakage) differs
+
+
+@pytest.mark.parametrize("tiles", [3, 4, 6, 9])
+def test_balancing_evens_stages_within_the_chip(tiles):
+    plain = _isaac_like(arrays_per_tile=1, tiles=tiles)
+    balanced = _isaac_like(arrays_per_tile=1, tiles=tiles, balance="replicate")
+    b0 = chip_breakdown(plain, _stages(plain, 8), 8)
+    b1 = chip_breakdown(balanced, _stages(balanced, 8), 8)
+    used = sum(s.tiles for s in b1.stages)
+    assert used <= tiles
+    assert b1.interval_ns <= b0.interval_ns
+    if tiles > 3:
+        assert b1.interval_ns < b0.interval_ns and b1.stages[2].copies > 1  # the slowest layer got copies
+    assert [s.arrays for s in b1.stages] == [s.copies for s in b1.stages]  # one array per copy here
+    assert b1.area_um2["adc"] == pytest.approx(used * b0.area_um2["adc"] / 3)
+
+
+def test_balancing_greedy_by_hand():
+    config = _isaac_like(arrays_per_tile=1, tiles=6, balance="replicate")
+    # intervals 1, 2, 4 vectors: copy layer 2 (-> 2), then layer 1 (tie, first), then layer 2 (-> 4/3): 6 tiles
+    assert map_stages(config, _stages(config, 1)).copies == (1, 2, 3)
+
+
+def test_dense_layer_is_one_stage_and_replication_shortens_its_interval():
+    config = _isaac_like()
+    plan = plan_layer(config)
+    b = cim_breakdown(config, plan, analytic_counts(plan, 50))
+    assert len(b.stages) == 1 and b.stages[0].copies == 1
+    assert b.interval_ns == pytest.approx(1600.0)
+    four = dataclasses.replace(config, mapping=dataclasses.replace(config.mapping, replication=4))
+    plan4 = plan_layer(four)
+    b4 = cim_breakdown(four, plan4, analytic_counts(plan4, 50))
+    assert b4.stages[0].copies == 4 and b4.interval_ns == pytest.approx(400.0)
+
+
+def test_global_buffer_must_hold_the_activations_between_layers():
+    config = _isaac_like(global_buffer_kib=0.25)  # 2048 bits >= boundaries of 240 + 480 bits, double-buffered
+    assert chip_breakdown(config, _stages(config, 1), 1).mvms == 1
+    small = _isaac_like(global_buffer_kib=0.125)  # 1024 bits < 1440
+    with pytest.raises(ValueError, match="global buffer"):
+        chip_breakdown(small, _stages(small, 1), 1)
+
+
+def test_breakdown_defaults_and_dict_keys():
+    b = Breakdown("x", {"a": 1.0}, {"a": 1.0}, latency_ns=100.0, compute_ns=100.0, memory_ns=0.0, mvms=4, macs=8)
+    assert b.interval_ns == pytest.approx(25.0) and b.item_latency_ns == pytest.approx(25.0)
+    assert b.throughput_mvm_per_s == pytest.approx(4e7)
+    config = _isaac_like()
+    d = chip_breakdown(config, _stages(config, 2), 2).as_dict()
+    for key in ("item_latency_ns", "interval_ns", "throughput_mvm_per_s", "latency_ns", "stages"):
+        assert key in d
+    assert {"index", "arrays", "tiles", "copies", "interval_ns", "latency_ns"} == set(d["stages"][0])
+
+
+def test_bad_chip_input_raises():
+    config = _isaac_like()
+    plan = plan_layer(config)
+    with pytest.raises(ValueError, match="vectors_per_item"):
+        Stage(plan, analytic_counts(plan, 1), 0, 0, 0)
+    with pytest.raises(ValueError, match="items"):
+        chip_breakdown(config, _stages(config, 1), -1)
+    with pytest.raises(ValueError, match="at least one stage"):
+        map_stages(config, [])
+
+
+# ---- components ----------------------------------------------------------------------------------------
+def test_adc_energy_flat_below_corner_and_rising_above():
+    assert adc.SURVEY_CORNER_RATE_GSPS == pytest.approx(0.1742, rel=1e-3)
+    low = [adc.adc_energy_pj(8, T32, f) for f in (0.001, 0.01, 0.1, 0.17)]
+    assert low == pytest.approx([low[0]] * 4)
+    high = [adc.adc_energy_pj(8, T32, f) for f in (0.2, 0.4, 0.8, 1.28)]
+    assert all(a < b for a, b in zip(high, high[1:]))
+    assert high[-1] == pytest.approx(1.5625)  # ISAAC anchor at its own rate
+    exponent = 6.460790934271676 * math.log(10) / 10  # E ~ f**1.488 above the corner
+    assert high[2] / high[1] == pytest.approx(2 ** exponent)
+    assert low[0] == pytest.approx(1.5625 * (0.1742 / 1.28) ** exponent, rel=2e-3)
+    assert adc.adc_area_um2(8, T32, 0.1) < adc.adc_area_um2(8, T32, 1.28) == pytest.approx(1200.0)
+    with pytest.raises(ValueError, match="ADC rate"):
+        adc.adc_energy_pj(8, T32, 1.3)
+
+
+def test_adc_rate_follows_the_cycle_model():
+    config = dataclasses.replace(_isaac_like(), device=DeviceConfig(bits_per_cell=2, read_pulse_ns=200.0))
+    plan = plan_layer(config)
+    b = cim_breakdown(config, plan, analytic_counts(plan, 1))
+    assert any("0.64 GS/s = 128 conversions per 200 ns" in a for a in b.assumptions)  # 128 / 200 ns
+    conversions = analytic_counts(plan, 1).adc_conversions
+    assert b.energy_pj["adc"] == pytest.approx(conversions * 1.5625 * 0.5 ** (6.460790934271676 * math.log(10) / 10))
+
+
+def test_isaac_edram_and_router_anchors():
+    assert edram.edram_energy_pj_per_bit(64 * 1024, T32) * 256 == pytest.approx(20.45)
+    assert edram.edram_area_um2(64 * 1024, T32) == pytest.approx(0.083e6)
+    assert edram.edram_energy_pj_per_bit(256 * 1024, T32) / edram.edram_energy_pj_per_bit(64 * 1024, T32) == \
+        pytest.approx(4 ** 0.78)
+    assert noc.router_energy_pj_per_bit_hop(T32) * 256 == pytest.approx(20.74)
+    assert 4 * noc.router_area_um2_per_tile(T32) == pytest.approx(0.151e6)
+
+
+def test_leakage_is_power_times_time():
+    config = _isaac_like(buffer_memory="edram")
+    stages_a, stages_b = _stages(config, 5), _stages(config, 50)
+    a, b = chip_breakdown(config, stages_a, 5), chip_breakdown(config, stages_b, 50)
+    assert a.energy_pj["leakage"] / a.latency_ns == pytest.approx(b.energy_pj["leakage"] / b.latency_ns)
+    tiles = sum(s.tiles for s in a.stages)
+    logic_um2 = a.area_um2["shift_add"] + a.area_um2["accumulate"] + a.area_um2["noc"]
+    power_uw = (tiles * 64 * 1024 * 8 + 256 * 1024 * 8) * 381 / 2 ** 20 + logic_um2 * 2.4 / 278
+    assert a.energy_pj["leakage"] == pytest.approx(power_uw * a.latency_ns * 1e-3)
+    assert leakage.buffer_leakage_uw("edram", 1024, T32) < leakage.buffer_leakage_uw("sram", 1024, T32)
+    with pytest.raises(ValueError):
+        leakage.buffer_leakage_uw("flash", 1024, T32)
