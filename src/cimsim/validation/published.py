@@ -74,10 +74,10 @@ PUBLISHED: tuple[Published, ...] = (
        "array that is 8 units per IMA where ISAAC has 4 (one per 2 ADCs), x2", expected="gap"),
     # ---- ISAAC, per tile (96 arrays) -----------------------------------------------------------------------
     _p("isaac.buffer_power_per_tile", 20.7, "mW", _ISAAC_T1, 0.5,
-       "independent: the 64 KB buffer is charged per bit moved, priced as SRAM (Horowitz-anchored), not as "
-       "ISAAC's eDRAM sized for peak traffic", expected="gap"),
-    _p("isaac.buffer_area_per_tile", 0.083, "mm2", _ISAAC_T1, 0.1,
-       "independent: 64 KiB of SRAM bitcells (Mistry IEDM 2007, 45 nm, scaled) happens to land on CACTI's eDRAM"),
+       "independent: the 64 KB eDRAM buffer (ISAAC's figure as CiMLoop's library scales it) is charged per bit the "
+       "layer moves, ISAAC's power is for the buffer busy every cycle: -39 %"),
+    _p("isaac.buffer_area_per_tile", 0.083, "mm2", _ISAAC_T1, 0.02,
+       "anchor: the eDRAM area model (cimsim.cost.edram) is built on this figure"),
     _p("isaac.bus_power_per_tile", 7.0, "mW", _ISAAC_T1, 0.5,
        "independent of the power: cimsim charges the bus per bit moved (7 mW / 460.8 Gbit/s); ISAAC's bus is "
        "sized for 384 wires every cycle, the layer moves far fewer bits", expected="gap"),
