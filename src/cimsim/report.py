@@ -184,7 +184,12 @@ def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float], item:
         f"| energy | {_fmt(cim.total_energy_pj * 1e-12, 'J')} | {_fmt(base.total_energy_pj * 1e-12, 'J')} "
         f"| {gain['energy']:.3g}x |",
         f"| energy per {item} | {per_mvm(cim):.4g} pJ | {per_mvm(base):.4g} pJ | |",
-        f"| latency | {_fmt(cim.latency_ns * 1e-9, 's')} | {_fmt(base.latency_ns * 1e-9, 's')} | {gain['latency']:.3g}x |",
+        f"| latency (whole workload) | {_fmt(cim.latency_ns * 1e-9, 's')} | {_fmt(base.latency_ns * 1e-9, 's')} "
+        f"| {gain['latency']:.3g}x |",
+        f"| latency of one {item} | {_fmt(cim.item_latency_ns * 1e-9, 's')} | {_fmt(base.item_latency_ns * 1e-9, 's')} "
+        "| |",
+        f"| interval between {item}s (pipelined) | {_fmt(cim.interval_ns * 1e-9, 's')} | "
+        f"{_fmt(base.interval_ns * 1e-9, 's')} | |",
         f"| throughput | {_fmt(cim.throughput_mvm_per_s, item + '/s')} | {_fmt(base.throughput_mvm_per_s, item + '/s')} "
         f"| {gain['throughput']:.3g}x |",
         f"| EDP | {cim.edp_pj_ns:.4g} pJ·ns | {base.edp_pj_ns:.4g} pJ·ns | {gain['edp']:.3g}x |",
@@ -192,6 +197,17 @@ def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float], item:
         f"| area | {cim.area_mm2:.4g} mm² | {base.area_mm2:.4g} mm² | |",
         f"| TOPS/mm² | {cim.tops_per_mm2:.4g} | {base.tops_per_mm2:.4g} | |",
     ]
+
+
+def _stage_table(b: Breakdown) -> list[str]:
+    """the CIM pipeline: one row per stage (layer)"""
+    if not b.stages:
+        return []
+    return ["### Pipeline stages", "",
+            "| stage | arrays | tiles | copies of the weights | interval | latency of one item |",
+            "|---:|---:|---:|---:|---:|---:|",
+            *(f"| {s.index} | {s.arrays} | {s.tiles} | {s.copies} | {_fmt(s.interval_ns * 1e-9, 's')} | "
+              f"{_fmt(s.latency_ns * 1e-9, 's')} |" for s in b.stages), ""]
 
 
 def _time_split(b: Breakdown) -> str:
@@ -313,6 +329,7 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         "",
     ]
     tail = [
+        *_stage_table(comp.cim),
         f"CIM ({comp.cim.name}):",
         "",
         *_share_table(comp.cim.energy_pj, "energy (pJ)"),
@@ -380,12 +397,15 @@ _ACTIONS = {
 """CIM energy component -> the counted action(s) that drive it"""
 
 
-def dominant_component(b: Breakdown, counts: Counts, item: str) -> str:
-    """Which component of ``b`` spends most, and why: its actions per ``item`` times the energy of one."""
+def dominant_component(b: Breakdown, counts: Counts | None, item: str) -> str:
+    """Which component of ``b`` spends most, and why: its actions per ``item`` times the energy of one.
+
+    ``counts`` None: the share alone (e.g. a network, whose data movement is priced per stage).
+    """
     name, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
     share = 100 * energy / b.total_energy_pj if b.total_energy_pj else 0.0
     text = f"{name} ({share:.1f} % of the energy)"
-    if name in _ACTIONS and b.mvms:
+    if counts is not None and name in _ACTIONS and b.mvms:
         fields, label = _ACTIONS[name]
         n = sum(getattr(counts, f) for f in ((fields,) if isinstance(fields, str) else fields))
         if n:
@@ -420,7 +440,7 @@ def multi_markdown(comps: Sequence[Comparison]) -> str:
     baselines: dict[str, tuple[Breakdown, str, str]] = {}  # distinct baselines (same processor and workload once)
     for comp in comps:
         item = item_name(comp.run)
-        counts, _ = _counts(comp.run)
+        counts = _counts(comp.run)[0] if isinstance(comp.run, RunResult) else None
         lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item,
                           _headline_accuracy(comp.run), f"{comp.gain['energy']:.3g}x",
                           dominant_component(comp.cim, counts, item)))
@@ -431,7 +451,7 @@ def multi_markdown(comps: Sequence[Comparison]) -> str:
                           f"{top} ({100 * energy / base.total_energy_pj:.1f} %)"))
     lines += ["", "## Why each architecture spends what it spends", ""]
     for comp in comps:
-        counts, _ = _counts(comp.run)
+        counts = _counts(comp.run)[0] if isinstance(comp.run, RunResult) else None
         lines += [f"- **{comp.cim.name}**: dominated by {dominant_component(comp.cim, counts, item_name(comp.run))}; compute "
                   f"{_fmt(comp.cim.compute_ns * 1e-9, 's')}, waiting on data {_fmt(comp.cim.stall_ns * 1e-9, 's')}. "
                   f"ADCs take {100 * comp.cim.area_um2.get('adc', 0.0) / sum(comp.cim.area_um2.values()):.1f} % of "
