@@ -112,6 +112,10 @@ def programmed(cfg, seed=0):
     return xbar, w
 
 
+def n_cols(xbar):
+    return xbar._col_w.size
+
+
 @pytest.mark.parametrize("subtraction,cells", [("analog", 2), ("digital", 1)])
 def test_read_noise_paths_match_the_closed_form_and_each_other(subtraction, cells):
     """Independent N(0, s^2) per cell and read: a column sum has variance cells x s^2 x sum_i x_i^2."""
@@ -122,10 +126,11 @@ def test_read_noise_paths_match_the_closed_form_and_each_other(subtraction, cell
                               "mapping.subtraction": subtraction})
         xbar, _ = programmed(cfg)
         x = np.random.default_rng(9).uniform(-1, 1, (1, 64))
-        planes = xbar._planes(np.repeat(x, 400, axis=0))[0].reshape(-1, 64)
-        noisy = xbar._analog_sums(planes, 0, 64).astype(np.float64)
+        planes, _, row_sq, _, _ = xbar._prepare(np.repeat(x, 400, axis=0))
+        planes = planes.reshape(-1, 64)
+        noisy = xbar._noisy_sums(planes, row_sq, 0, purpose=0)
         clean = planes @ xbar._matrix.astype(np.float64)
-        noise = (noisy - clean)[:, :-1]
+        noise = (noisy - clean)[:, :n_cols(xbar)]
         var_expected = cells * (sigma * 3) ** 2 * np.einsum("ij,ij->i", planes, planes)
         z = noise / np.sqrt(var_expected)[:, None]
         assert within(z.mean(), 0.0, 1.0, z.size)
@@ -211,9 +216,40 @@ def test_inl_is_a_bow_with_its_peak_at_half_scale():
     """inl_lsb = 2: the transfer is bent up by 2 LSB at half of full scale, not at all at zero and full scale."""
     from cimsim.numerics import _kernels
 
-    code_max, lsb = 100.0, 1.0
-    sums = np.array([[0.0, 25.0, 50.0, 100.0, 0.0]], dtype=np.float32)  # last column: the row sum (unused)
+    code_max = 100.0
+    sums = np.array([[0.0, 25.0, 50.0, 100.0]], dtype=np.float32)
     out = np.zeros((1, 4))
-    _kernels.adc_accumulate(sums, 1, np.array([1.0]), np.ones(4), np.zeros(4), np.arange(4), 4, np.full(4, lsb),
-                            0.0, code_max, 0.0, 0.0, 2.0, 4, out)
+    _kernels.adc_accumulate(sums, 1, np.array([1.0]), 1, 4, np.ones(4), np.zeros(4), np.zeros(0, np.int64), -1,
+                            np.ones(4), 0.0, code_max, 0.0, 0.0, 2.0, 4, np.empty(0), np.uint64(0), 0, True,
+                            np.empty(0), np.empty(0), _kernels.ZIG_X, _kernels.ZIG_RATIO, out)
     np.testing.assert_array_equal(out[0], [0.0, 27.0, 52.0, 100.0])  # 25 + 4 x 2 x 0.25 x 0.75 = 26.5 rounds up
+
+
+def test_the_adc_kernel_draws_the_same_noise_as_calibration_would():
+    """The noise the ADC kernel adds equals add_read_noise's for the same key (one stream per vector and plane)."""
+    from cimsim.numerics import _kernels
+
+    rng = np.random.default_rng(0)
+    batch, n_out = 40, 7
+    sums = rng.integers(0, 50, (2 * batch, n_out)).astype(np.float32)
+    std = rng.uniform(0.5, 2.0, 2 * batch)
+    key = np.uint64(987654321)
+    out = np.zeros((batch, n_out))
+    step = np.full(n_out, 2.0 ** -20)  # a fine ADC: the codes keep the noise
+    _kernels.adc_accumulate(sums, batch, np.array([1.0, 1.0]), 1, n_out, np.ones(n_out), np.zeros(n_out),
+                            np.zeros(0, np.int64), -1, step, -1e12, 1e12, 0.0, 0.0, 0.0, n_out, std, key, 5, True,
+                            np.empty(0), np.empty(0), _kernels.ZIG_X, _kernels.ZIG_RATIO, out)
+    noisy = sums.astype(np.float64)
+    _kernels.add_read_noise(noisy, batch, 2, n_out, std, key, 5, _kernels.ZIG_X, _kernels.ZIG_RATIO)
+    np.testing.assert_allclose(out, noisy[:batch] + noisy[batch:], atol=2.0 ** -19)
+    assert np.abs(out - (sums[:batch] + sums[batch:])).max() > 0.1
+
+
+def test_read_noise_does_not_depend_on_the_chunk_size():
+    cfg = small_config(**{"device.read_noise_sigma": 0.02})
+    x = np.random.default_rng(7).uniform(-1, 1, (50, 64))
+    a, _ = programmed(cfg)
+    b, _ = programmed(with_overrides(cfg, {"simulation.batch_size": 7}))
+    first = a.mvm(x)
+    np.testing.assert_array_equal(first, b.mvm(x))
+    assert not np.array_equal(a.mvm(x[:10]), first[:10])  # a second read of the same vectors draws fresh noise

@@ -14,6 +14,7 @@ from cimsim.config.schema import AdcConfig, ArrayConfig, Config, DacConfig, Devi
 from cimsim.mapping import analytic_counts, plan_layer
 from cimsim.numerics import Crossbar, input_planes, quantize_inputs, quantize_weights, weight_levels
 from cimsim.numerics import _kernels
+from numba import njit
 
 DAC_CHOICES = [("parallel", "two_phase"), ("parallel", "bipolar"),
                ("bit_serial", "two_phase"), ("bit_serial", "twos_complement")]
@@ -74,37 +75,69 @@ def test_input_planes_match_numpy(dac):
     np.testing.assert_array_equal(np.tensordot(plan_layer(cfg).plane_weights, got, axes=1), q)
 
 
-@pytest.mark.parametrize("gain,offset,inl", [(0.0, 0.0, 0.0), (0.03, -0.7, 1.5)])
-def test_adc_accumulate_matches_numpy(gain, offset, inl):
-    rng = np.random.default_rng(2)
-    batch, n_out, per_array, planes_w = 6, 5, 3, np.array([1.0, -1.0])
-    col_w = np.array([1.0, 4.0, 1.0, 4.0, -1.0, -4.0, 1.0, -4.0])
-    col_t = np.array([0, 0, 1, 1, 2, 2, 3, -2])  # the last: a reference column of tile 1 (outputs 3, 4)
-    col_r = np.full(8, 0.3)
-    lsb = np.array([1.5, 1.5, 2.0, 2.0, 1.0, 1.0, 3.0, 3.0])
-    sums = rng.integers(0, 200, size=(2 * batch, 9)).astype(np.float32)
+def adc_reference(sums, batch, planes_w, n_blocks, n_out, col_w, col_r, ref_tile, lsb, code_max, gain, offset, inl,
+                  per_array, x_scale, w_scale):
+    """numpy twin of the ADC + shift-add kernel (one row group, the ones column last)"""
     out = np.zeros((batch, n_out))
-    clipped = _kernels.adc_accumulate(sums, batch, planes_w, col_w, col_r, col_t, 8, lsb, 0.0, 100.0,
-                                      gain, offset, inl, per_array, out)
-    want = np.zeros((batch, n_out))
-    want_clipped = 0
+    clipped = 0
+    n_data = n_blocks * n_out
     for p, pw in enumerate(planes_w):
         s = sums[p * batch:(p + 1) * batch].astype(np.float64)
-        a = s[:, :8] + col_r * s[:, 8:9]
+        a = s[:, :-1] + col_r * s[:, -1:]
         if gain or offset or inl:
-            u = np.minimum(np.abs(a) / (lsb * 100.0), 1.0)
+            u = np.minimum(np.abs(a) / (lsb * code_max), 1.0)
             a = a * (1.0 + gain) + offset * lsb + np.sign(a) * 4.0 * inl * lsb * u * (1.0 - u)
         raw = np.floor(a / lsb + 0.5)
-        want_clipped += int(((raw > 100) | (raw < 0)).sum())
-        code = np.clip(raw, 0, 100)
-        for c in range(8):
+        clipped += int(((raw > code_max) | (raw < 0)).sum())
+        code = np.clip(raw, 0, code_max)
+        for c in range(len(col_w)):
             v = pw * col_w[c] * code[:, c] * lsb[c]
-            if col_t[c] >= 0:
-                want[:, col_t[c]] += v
+            if c < n_data:
+                out[:, c % n_out] += v
             else:
-                want[:, 3:5] += v[:, None]
+                first = ref_tile[c - n_data] * per_array
+                out[:, first:first + per_array] += v[:, None]
+    return out * x_scale[:, None] * w_scale[None, :], clipped
+
+
+@pytest.mark.parametrize("gain,offset,inl", [(0.0, 0.0, 0.0), (0.03, -0.7, 1.5)])
+def test_adc_accumulate_matches_numpy(gain, offset, inl):
+    """2 blocks of 3 data columns (outputs 0..2), then reference columns of tile 0 (outputs 0, 1) and tile 1 (2)."""
+    rng = np.random.default_rng(2)
+    batch, n_out, n_blocks, per_array, planes_w = 150, 3, 2, 2, np.array([1.0, -1.0])
+    col_w = np.array([1.0, 1.0, 1.0, 4.0, 4.0, 4.0, -1.0, -4.0])
+    ref_tile = np.array([0, 1])
+    col_r = np.full(8, 0.3)
+    lsb = np.array([1.5, 1.5, 2.0, 2.0, 1.0, 1.0, 3.0, 3.0])
+    x_scale, w_scale = rng.uniform(0.5, 2, batch), rng.uniform(0.5, 2, n_out)
+    sums = rng.integers(0, 200, size=(2 * batch, 9)).astype(np.float32)
+    out = np.full((batch, n_out), np.nan)  # `first` must overwrite whatever is there
+    clipped = _kernels.adc_accumulate(sums, batch, planes_w, n_blocks, n_out, col_w, col_r, ref_tile, 8, lsb, 0.0,
+                                      100.0, gain, offset, inl, per_array, np.empty(0), np.uint64(0), 0, True,
+                                      x_scale, w_scale, _kernels.ZIG_X, _kernels.ZIG_RATIO, out)
+    want, want_clipped = adc_reference(sums, batch, planes_w, n_blocks, n_out, col_w, col_r, ref_tile, lsb, 100.0,
+                                       gain, offset, inl, per_array, x_scale, w_scale)
     np.testing.assert_array_equal(out, want)
     assert clipped == want_clipped > 0
+
+
+def test_ziggurat_draws_are_standard_normal():
+    """Doornik's ziggurat on splitmix64: mean 0, variance 1, Gaussian tails and shape (KS test)."""
+    from scipy import stats
+
+    @njit
+    def draws(n, key):
+        out = np.empty(n)
+        state = key
+        for i in range(n):
+            state, out[i] = _kernels.normal(state, _kernels.ZIG_X, _kernels.ZIG_RATIO)
+        return out
+
+    z = draws(1_000_000, np.uint64(12345))
+    assert abs(z.mean()) < 5 / 1000 and z.var() == pytest.approx(1.0, abs=5 * np.sqrt(2 / 1e6))
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    assert (np.abs(z) > 3.442619855899).mean() == pytest.approx(2 * stats.norm.sf(3.442619855899), rel=0.1)
+    assert (z > 4).mean() == pytest.approx(stats.norm.sf(4), rel=0.35)
 
 
 def test_weight_levels_recombine_to_codes():

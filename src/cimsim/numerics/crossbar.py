@@ -12,20 +12,33 @@ Randomness: device draws (programming) come from ``default_rng([seed, 2, *key])`
 
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan, analytic_counts, plan_layer
 from . import _kernels
 from .devices import program_cells
-from .encoding import input_planes, quantize_inputs, quantize_weights, weight_levels
+from .encoding import DAC_MODES, quantize_inputs, quantize_weights, weight_levels
 from .irdrop import effective_conductance, effective_conductance_approx
 from .layout import layout
 
 __all__ = ["Crossbar", "AdcSetting"]
+
+_WORKERS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+"""worker threads of the products: one per usable core"""
+_BLAS = ThreadpoolController()
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="cimsim")
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +78,16 @@ def _finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
     return arr
 
 
+def _checked_inputs(a, n_in: int) -> np.ndarray:
+    """inputs as a float64 C-contiguous (batch x n_in) matrix; finiteness is checked by the kernel that reads them"""
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"inputs must hold real numbers; got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[1] != n_in:
+        raise ValueError(f"inputs must have shape (any x {n_in}); got {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
 class Crossbar:
     """One dense layer (out x in) mapped onto as many arrays as it needs.
 
@@ -81,6 +104,7 @@ class Crossbar:
         self.config = config
         self.plan = plan_layer(config, in_features, out_features)
         seed = config.simulation.seed
+        self._key = tuple(key)
         self._program_rng = np.random.default_rng([seed, 2, *key])
         self._read_rng = np.random.default_rng([seed, 3, *key])
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
@@ -104,10 +128,15 @@ class Crossbar:
         seen = phys if self.config.array.wire_resistance_ohm == 0 else (
             self._with_ir_drop(self._conductances_us, lay.phys_tile) / step - r)
         converted = seen[:, lay.pos] - seen[:, lay.neg] if lay.neg is not None else seen
-        self._matrix = np.ascontiguousarray(np.hstack([converted, np.ones((p.in_features, 1))]), dtype=np.float32)
-        self._col_w, self._col_t, self._col_tile = lay.col_w, lay.col_t, lay.col_tile
-        self._layout_tiles = lay.phys_tile
         self._col_r = np.full(lay.col_w.size, 0.0 if lay.neg is not None else r)
+        # an unsubtracted column with g_min > 0 needs the row sum: one more product column of ones
+        self._ones_col = lay.col_w.size if self._col_r.any() else -1
+        blocks = [converted, np.ones((p.in_features, 1))] if self._ones_col >= 0 else [converted]
+        self._matrix = np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+        self._col_w, self._col_tile = lay.col_w, lay.col_tile
+        self._n_blocks = int((lay.col_t >= 0).sum()) // p.out_features
+        self._ref_tile = lay.col_tile[self._n_blocks * p.out_features:].astype(np.int64)
+        self._layout_tiles = lay.phys_tile
         self._noise_cells = lay.cells_per_conversion
         self._weight_codes, self._weight_scale = codes, scale
         self._row_g_us = self._conductances_us.sum(axis=1)  # conductance of the used cells on each row, all tiles
@@ -172,45 +201,81 @@ class Crossbar:
             raise RuntimeError("program(weights) must be called before using the crossbar")
 
     # ---- reading ------------------------------------------------------------------------------
-    def _planes(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        codes, scale = quantize_inputs(x, self.plan.input_bits, self.config.dac.input_max)
-        return input_planes(codes, self.plan), scale
+    def _prepare(self, x: np.ndarray):
+        """Quantised planes of ``x`` (n_planes x batch x in) and per-row input scales, per-group squared sums of
+        every plane row, per-input squared codes and the count of non-zero codes; rejects non-finite inputs."""
+        p, batch = self.plan, x.shape[0]
+        starts = np.array([g[0] for g in p.row_groups()] + [p.in_features], dtype=np.int64)
+        planes = np.empty((p.n_planes, batch, p.in_features), dtype=np.float32)
+        scale = np.empty(batch)
+        row_sq = np.empty((len(starts) - 1, p.n_planes * batch))
+        code_sq = np.zeros(((batch + _kernels.ROW_BLOCK - 1) // _kernels.ROW_BLOCK, p.in_features))
+        input_max = self.config.dac.input_max
+        bad, nonzero = _kernels.prepare_inputs(
+            x, float(p.max_input_code), -1.0 if input_max is None else float(input_max),
+            DAC_MODES[(p.dac_mode, p.signed_inputs)], p.input_bits, starts, planes, scale, row_sq, code_sq)
+        if bad:
+            raise ValueError("inputs hold NaN or infinite values")
+        return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
 
-    def _analog_sums(self, planes2d: np.ndarray, start: int, stop: int) -> np.ndarray:
-        """Column sums of one row group for every plane row (float32, last column: the row sums), with read noise."""
-        x = planes2d[:, start:stop]
-        sums = x @ self._matrix[start:stop]
-        device = self.config.device
-        if device.read_noise_sigma > 0:
-            sigma = device.read_noise_sigma * self.plan.max_level  # level units, per cell and read
-            n_cols = self._col_w.size
-            if device.read_noise_path == "output":
-                # sum_i x_i n_i of independent N(0, sigma^2) cells is N(0, sigma^2 sum_i x_i^2), per cell of the column
-                std = sigma * np.sqrt(self._noise_cells * np.einsum("ij,ij->i", x, x, dtype=np.float64))
-                sums[:, :n_cols] += (self._read_rng.standard_normal((x.shape[0], n_cols)) * std[:, None])
-            else:
-                for row in range(x.shape[0]):
-                    cells = self._read_rng.standard_normal((self._noise_cells, stop - start, n_cols))
-                    noise = cells[0] - cells[1] if self._noise_cells == 2 else cells[0]
-                    sums[row, :n_cols] += sigma * (x[row].astype(np.float64) @ noise)
+    def _noise_key(self, group: int, purpose: int) -> np.uint64:
+        """key of the read-noise streams of one row group (purpose 0: products, 1: calibration)"""
+        seq = np.random.SeedSequence([self.config.simulation.seed, 3, *self._key, group, purpose])
+        return seq.generate_state(1, np.uint64)[0]
+
+    def _noise_std(self, row_sq: np.ndarray) -> np.ndarray:
+        """output-referred read-noise std of each plane row: sigma sqrt(cells x sum_i x_i**2), level units
+
+        (sum_i x_i n_i of independent N(0, sigma**2) cells is N(0, sigma**2 sum_i x_i**2), per cell of the column)
+        """
+        sigma = self.config.device.read_noise_sigma * self.plan.max_level
+        return sigma * np.sqrt(self._noise_cells * row_sq)
+
+    def _cell_noise(self, sums: np.ndarray, x: np.ndarray) -> None:
+        """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks)."""
+        sigma = self.config.device.read_noise_sigma * self.plan.max_level
+        n_cols = self._col_w.size
+        for row in range(x.shape[0]):
+            cells = self._read_rng.standard_normal((self._noise_cells, x.shape[1], n_cols))
+            noise = cells[0] - cells[1] if self._noise_cells == 2 else cells[0]
+            sums[row, :n_cols] += sigma * (x[row].astype(np.float64) @ noise)
+
+    def _noisy_sums(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, purpose: int) -> np.ndarray:
+        """Column sums of one row group for every plane row with their read noise (float64), as the ADCs see them."""
+        start, stop = self.plan.row_groups()[group]
+        sums = (planes2d[:, start:stop] @ self._matrix[start:stop]).astype(np.float64)
+        if self._output_noise:
+            batch = planes2d.shape[0] // self.plan.n_planes
+            _kernels.add_read_noise(sums, batch, self.plan.n_planes, self._col_w.size, self._noise_std(row_sq[group]),
+                                    self._noise_key(group, purpose), 0, _kernels.ZIG_X, _kernels.ZIG_RATIO)
+        elif self.config.device.read_noise_sigma > 0:
+            self._cell_noise(sums, planes2d[:, start:stop])
         return sums
+
+    @property
+    def _output_noise(self) -> bool:
+        device = self.config.device
+        return device.read_noise_sigma > 0 and device.read_noise_path == "output"
 
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
         """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in).
 
-        One full scale per layer, per array or per column (``adc.calibration_scope``).
+        One full scale per layer, per array or per column (``adc.calibration_scope``); the observed sums
+        include the read noise (drawn from streams of their own).
         """
         self._require_programmed()
         p, adc = self.plan, self.config.adc
         x = _finite_matrix("inputs", inputs, (None, p.in_features))
         if x.shape[0] == 0:
             raise ValueError("calibrate needs at least one input vector")
-        planes2d = self._planes(x)[0].reshape(-1, p.in_features)
+        planes, _, row_sq, _, _ = self._prepare(x)
+        planes2d = planes.reshape(-1, p.in_features)
         n_cols = self._col_w.size
         observed = [[] for _ in range(p.row_tiles)]  # per row tile: arrays of |a| (reads x columns)
-        for start, stop in p.row_groups():
-            sums = self._analog_sums(planes2d, start, stop).astype(np.float64)
-            observed[start // p.rows].append(np.abs(sums[:, :n_cols] + self._col_r * sums[:, n_cols:]))
+        for g, (start, stop) in enumerate(p.row_groups()):
+            sums = self._noisy_sums(planes2d, row_sq, g, purpose=1)
+            rowsum = sums[:, self._ones_col:self._ones_col + 1] if self._ones_col >= 0 else 0.0
+            observed[start // p.rows].append(np.abs(sums[:, :n_cols] + self._col_r * rowsum))
         pct = adc.percentile if percentile is None else percentile
         per_tile = [np.vstack(o) for o in observed]
         if adc.calibration_scope == "layer":
@@ -227,55 +292,92 @@ class Crossbar:
         return self.adc
 
     def mvm(self, inputs) -> np.ndarray:
-        """Analog products of ``inputs`` (batch x in, or one vector of length in) -> (batch x out) float64."""
+        """Analog products of ``inputs`` (batch x in, or one vector of length in) -> (batch x out) float64.
+
+        The events are added to ``counts`` only once every chunk has run (bad input changes nothing).
+        """
         self._require_programmed()
         if self.adc is None:
             raise RuntimeError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
         p = self.plan
         one = np.ndim(inputs) == 1
-        x = _finite_matrix("inputs", np.atleast_2d(inputs) if one else inputs, (None, p.in_features))
+        x = _checked_inputs(np.atleast_2d(inputs) if one else inputs, p.in_features)
         out = np.empty((x.shape[0], p.out_features))
         chunk = self.config.simulation.batch_size
+        events, code_sq, clipped = [], np.zeros(p.in_features), 0
         for start in range(0, x.shape[0], chunk):
-            out[start:start + chunk] = self._mvm_chunk(x[start:start + chunk])
+            stop = min(x.shape[0], start + chunk)
+            chunk_clipped, chunk_sq, chunk_events = self._mvm_chunk(x[start:stop], out[start:stop],
+                                                                   self._vectors_seen + start)
+            clipped, code_sq, events = clipped + chunk_clipped, code_sq + chunk_sq, events + [chunk_events]
+        for e in events:
+            self._events = self._events + e
+        self._code_sq += code_sq
+        self.adc_clipped += clipped
+        self._vectors_seen += x.shape[0]
         return out[0] if one else out
 
-    def _mvm_chunk(self, x: np.ndarray) -> np.ndarray:
+    def _mvm_chunk(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, Counts]:
+        """Products of one chunk into ``out``; returns (clipped conversions, squared codes per input, events).
+
+        The rows are shared out to one worker thread per core (fixed row ranges), each running its kernels and
+        single-threaded BLAS products (:mod:`._kernels`, "Threads"); the cell-by-cell noise path runs in one.
+        """
+        batch = x.shape[0]
+        workers = 1 if (self.config.device.read_noise_sigma > 0 and not self._output_noise) else _WORKERS
+        blocks = -(-batch // _kernels.ROW_BLOCK)
+        edges = [min(batch, _kernels.ROW_BLOCK * (blocks * k // workers)) for k in range(workers + 1)]
+        parts = [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+        if len(parts) == 1:
+            results = [self._rows(x, out, first_vector)]
+        else:
+            with _BLAS.limit(limits=1, user_api="blas"):
+                results = list(_pool().map(lambda r: self._rows(x[r[0]:r[1]], out[r[0]:r[1]], first_vector + r[0]),
+                                           parts))
+        clipped = sum(r[0] for r in results)
+        code_sq = sum(r[1] for r in results[1:]) + results[0][1] if len(results) > 1 else results[0][1]
+        nonzero = sum(r[2] for r in results)
+        return clipped, code_sq, self._chunk_events(batch, len(self.plan.row_groups()), nonzero)
+
+    def _rows(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int]:
+        """Quantise, multiply, convert and recombine some rows of a chunk into ``out``."""
         p, adc, cfg = self.plan, self.adc, self.config.adc
         batch = x.shape[0]
-        planes, x_scale = self._planes(x)
+        planes, x_scale, row_sq, code_sq, nonzero = self._prepare(x)
         planes2d = planes.reshape(-1, p.in_features)
-        acc = np.zeros((batch, p.out_features))
-        n_cols = self._col_w.size
         groups = p.row_groups()
-        for start, stop in groups:
+        clipped, no_scale, empty = 0, np.empty(0), np.empty(0)
+        for g, (start, stop) in enumerate(groups):
             tile = start // p.rows
-            sums = self._analog_sums(planes2d, start, stop)
-            self.adc_clipped += _kernels.adc_accumulate(
-                sums, batch, p.plane_weights, self._col_w * self._compensation[tile], self._col_r, self._col_t,
-                n_cols, adc.lsb[tile], float(adc.code_min), float(adc.code_max), cfg.gain_error, cfg.offset_lsb,
-                cfg.inl_lsb, p.outputs_per_array, acc)
-        self._count(planes, batch, len(groups), n_cols)
-        return acc * x_scale[:, None] * self._weight_scale[None, :]
+            sums = planes2d[:, start:stop] @ self._matrix[start:stop]
+            if self.config.device.read_noise_sigma > 0 and not self._output_noise:
+                self._cell_noise(sums, planes2d[:, start:stop])
+            last = g == len(groups) - 1
+            clipped += _kernels.adc_accumulate(
+                sums, batch, p.plane_weights, self._n_blocks, p.out_features, self._col_w * self._compensation[tile],
+                self._col_r, self._ref_tile, self._ones_col, adc.lsb[tile], float(adc.code_min),
+                float(adc.code_max), cfg.gain_error, cfg.offset_lsb, cfg.inl_lsb, p.outputs_per_array,
+                self._noise_std(row_sq[g]) if self._output_noise else empty, self._noise_key(g, 0), first_vector,
+                g == 0, x_scale if last else no_scale, self._weight_scale if last else no_scale,
+                _kernels.ZIG_X, _kernels.ZIG_RATIO, out)
+        return clipped, code_sq, nonzero
 
-    def _count(self, planes: np.ndarray, batch: int, n_groups: int, n_cols: int) -> None:
-        """Add the events of one chunk: what the loop executed, and the data-dependent sums."""
+    def _chunk_events(self, batch: int, n_groups: int, nonzero: int) -> Counts:
+        """The events of one chunk: what the loop executed (the energy sum is priced in ``counts``)."""
         p = self.plan
         reads = batch * p.n_planes * n_groups
+        n_cols = self._col_w.size
         used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
-        # sum of squared DAC codes per row: exact integers, so the total does not depend on the chunking
-        self._code_sq += np.einsum("pbi,pbi->i", planes, planes, dtype=np.float64)
-        measured = replace(
+        return replace(
             analytic_counts(p, batch),
             array_reads=reads * p.col_tiles,
             dac_conversions=batch * p.n_planes * p.in_features * p.col_tiles,
-            row_activations=int(np.count_nonzero(planes)) * p.col_tiles,
+            row_activations=nonzero * p.col_tiles,
             cells_read=batch * p.n_planes * p.in_features * used_cols,
             array_gv2t_fj=0.0,  # priced from the exact code sums in `counts`
             adc_conversions=reads * n_cols,
             shift_adds=reads * n_cols,
         )
-        self._events = self._events + measured
 
     @property
     def counts(self) -> Counts:
@@ -306,3 +408,4 @@ class Crossbar:
         self._events = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self._code_sq = np.zeros(self.plan.in_features)
         self.adc_clipped = 0
+        self._vectors_seen = 0  # numbers the read-noise streams: results do not depend on the chunking
