@@ -1,4 +1,4 @@
-"""The ``cimsim`` command line: run, compare, validate, presets.
+"""The ``cimsim`` command line: run, compare, validate, presets, sweep, pareto.
 
 Exit codes: 0 success, 1 the run failed, 2 bad usage or a bad config (one clear line per problem on
 stderr, never a traceback). The science lives in the library; this module only parses and prints.
@@ -207,6 +207,89 @@ def presets():
         width = max(map(len, items))
         for name, description in sorted(items.items()):
             click.echo(f"  {name:<{width}}  {description}")
+
+
+class _SweepProgress:
+    """Points done / failed and the time left, on stderr, only on a terminal (quiet in CI and when piped)."""
+
+    def __init__(self):
+        import time
+
+        self.enabled = sys.stderr.isatty()
+        self.clock, self.start, self.first = time.monotonic, time.monotonic(), None
+
+    def __call__(self, done: int, failed: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.first is None:  # the first call gives the points already in the file: not in the rate
+            self.first = done
+        ran, left = done - self.first, total - done
+        eta = f", about {(self.clock() - self.start) / ran * left:.0f} s left" if ran and left else ""
+        click.echo(f"\r{done}/{total} points done, {failed} failed{eta}\033[K", err=True, nl=done >= total)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Results CSV: one row per finished point, appended as points finish; re-run to resume.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Local worker processes (default: the core count).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead; needs the dask extra.")
+@_guarded
+def sweep(spec, output, workers, scheduler):
+    """Run every point of the sweep SPEC (TOML; see docs/sweeps.md) and stream one CSV row per point.
+
+    Points already in OUTPUT (same point id) are skipped, so re-running after an interruption runs only the
+    rest. Exit 1 if any point failed (its row holds the error), 2 for a bad spec.
+    """
+    from .sweep import DASK_MISSING, load_spec, run_sweep
+
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
+    plan = load_spec(spec)
+    try:
+        summary = run_sweep(plan, output, workers=workers, scheduler=scheduler, progress=_SweepProgress())
+    except ImportError as exc:
+        if str(exc) != DASK_MISSING:
+            raise
+        _fail(exc, 2)
+    click.echo(f"{spec}: {summary.total} points, {summary.ok} ok, {summary.failed} failed "
+               f"({summary.skipped} from an earlier run); results in {output}")
+    if summary.stopped:
+        click.echo(f"stopped: {summary.stopped}; {summary.total - summary.ok - summary.failed} points not run. "
+                   "Run the same command again to resume.", err=True)
+        sys.exit(130 if summary.stopped == "interrupted" else 1)
+    if summary.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("results", type=click.Path(dir_okay=False))
+@click.option("--x", "x", required=True, metavar="COLUMN", help="Column to minimise (e.g. energy_pj).")
+@click.option("--y", "y", required=True, metavar="COLUMN", help="Column to minimise (e.g. relative_error).")
+@click.option("--maximize-y", is_flag=True, help="Maximise the y column instead (e.g. accuracy).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the points and the front to this PNG (needs the plot extra).")
+@_guarded
+def pareto(results, x, y, maximize_y, output):
+    """The Pareto-optimal rows of a sweep's RESULTS CSV, as a Markdown table (failed rows left out)."""
+    from .plots import PLOTS_MISSING
+    from .sweep import front_markdown, pareto_front, read_table
+
+    table = read_table(results)
+    points, front = pareto_front(table, x, y, maximize_y)
+    if not points:
+        raise ValueError(f"{results}: no finished point has numbers in both '{x}' and '{y}'")
+    click.echo(front_markdown(table, front, len(points), x, y, maximize_y), nl=False)
+    if output:
+        from .sweep.plot import write_pareto_plot
+
+        try:
+            click.echo(f"\nwrote {write_pareto_plot(points, front, x, y, output)}")
+        except ImportError:
+            click.echo(f"\n{PLOTS_MISSING}")
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,171 @@
+"""Running a sweep: the points not yet in the results file, on local worker processes or a Dask cluster.
+
+Work goes to a :class:`concurrent.futures.Executor`: a ``ProcessPoolExecutor`` (spawned workers) by default,
+or the executor of a ``dask.distributed.Client`` connected to a scheduler address. Each finished point is
+appended to the results file at once (:mod:`.results`); a point that raises is recorded as failed and the
+sweep goes on. Re-running the same sweep skips every point whose id is in the file, so an interrupted sweep
+(Ctrl-C, a killed process, a crashed worker) resumes where it stopped. Ctrl-C stops taking new points and
+writes the points in progress as they finish. When every point is in the file, it is rewritten in the
+sweep's point order, so the file does not depend on the worker count or the scheduler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from .metrics import Outcome, Task, evaluate
+from .points import Point, expand
+from .results import append_rows, columns, format_row, read_results, rewrite_in_order
+from .spec import SweepSpec
+
+__all__ = ["Summary", "run_sweep", "DASK_MISSING"]
+
+DASK_MISSING = "--scheduler needs Dask: install the dask extra: pip install '.[dask]'"
+_ANALYTIC_CHUNK = 64
+"""analytic points per task at most (each takes about a millisecond; one task per point would be all overhead)"""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a sweep run did."""
+
+    total: int
+    """points of the sweep"""
+    ok: int
+    """points in the file that finished"""
+    failed: int
+    """points in the file that failed"""
+    skipped: int
+    """points that were already in the file when this run started"""
+    stopped: str | None = None
+    """why the run stopped before every point was done (interrupted, a worker lost), or None"""
+
+    @property
+    def complete(self) -> bool:
+        return self.ok + self.failed == self.total
+
+
+Progress = Callable[[int, int, int], None]
+"""called at the start and after each batch of rows with (points done, of which failed, total points)"""
+
+
+def run_sweep(spec: SweepSpec, output: str | os.PathLike, *, workers: int | None = None,
+              scheduler: str | None = None, progress: Progress | None = None) -> Summary:
+    """Run the points of ``spec`` not yet in ``output`` and append their rows; see the module doc.
+
+    ``workers`` local processes (default: the core count), or the Dask cluster at ``scheduler``.
+    Raises ImportError (:data:`DASK_MISSING`) when a scheduler is given and Dask is not installed.
+    """
+    points = expand(spec)
+    header = columns(spec)
+    existing = read_results(output, header)
+    wanted = {p.id for p in points}
+    status = {pid: row["status"] for pid, row in existing.items() if pid in wanted}
+    todo = [p for p in points if p.id not in status]
+    skipped = len(status)
+    if progress is not None:
+        progress(skipped, sum(s != "ok" for s in status.values()), len(points))
+
+    def record(rows: list[tuple[Point, Outcome | None]]) -> None:
+        append_rows(output, header, [format_row(p, spec.objectives, o.metrics if o else {},
+                                                o.error if o else p.error) for p, o in rows])
+        for p, o in rows:
+            status[p.id] = "ok" if o is not None and o.error is None else "failed"
+        if progress is not None:
+            progress(len(status), sum(s != "ok" for s in status.values()), len(points))
+
+    invalid = [p for p in todo if p.config is None]
+    if invalid or not Path(output).exists():
+        record([(p, None) for p in invalid])  # also creates the file with its header
+    runnable = [p for p in todo if p.config is not None]
+    stopped = None
+    if runnable:
+        with _executor(workers, scheduler) as executor:
+            stopped = _collect(executor, _tasks(spec, runnable, workers), {p.id: p for p in runnable}, record)
+    summary = Summary(len(points), sum(s == "ok" for s in status.values()),
+                      sum(s != "ok" for s in status.values()), skipped, stopped)
+    if summary.complete:
+        rewrite_in_order(output, header, [p.id for p in points])
+    return summary
+
+
+def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[list[Task]]:
+    """Tasks of one point (functional), or of up to 64 analytic points with a few tasks per worker."""
+    size = 1
+    if spec.kind == "analytic":
+        size = min(_ANALYTIC_CHUNK, max(1, math.ceil(len(points) / (4 * (workers or os.cpu_count() or 1)))))
+    tasks = [Task(p.id, p.config, spec.kind, spec.objectives) for p in points]
+    return [tasks[k:k + size] for k in range(0, len(tasks), size)]
+
+
+def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point],
+             record: Callable[[list[tuple[Point, Outcome | None]]], None]) -> str | None:
+    """Submit every task and record each as it finishes; the reason the run stopped early, or None."""
+    futures = [executor.submit(evaluate, task) for task in tasks]
+    pending = set(futures)
+
+    def drain(finished: Iterator[Future]) -> None:
+        for future in finished:
+            pending.discard(future)
+            if future.cancelled():
+                continue
+            outcomes = future.result()  # an error here is the machinery's (a lost worker), not a point's
+            record([(by_id[o.point_id], o) for o in outcomes])
+
+    try:
+        drain(as_completed(futures))
+    except KeyboardInterrupt:
+        for future in pending:
+            future.cancel()
+        with contextlib.suppress(Exception):
+            drain(as_completed(list(pending)))  # the points in progress still finish and are written
+        return "interrupted"
+    except Exception as exc:  # noqa: BLE001 -- a worker or the cluster was lost: stop, keep what finished
+        for future in pending:
+            future.cancel()
+        return f"a worker was lost ({type(exc).__name__}{f': {exc}' if str(exc) else ''})"
+    return None
+
+
+@contextlib.contextmanager
+def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
+    if scheduler is None:
+        pool = ProcessPoolExecutor(workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init, initargs=(os.getpid(),))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ImportError(DASK_MISSING) from None
+    with Client(scheduler, timeout="10s") as client:
+        executor = client.get_executor(pure=False)
+        try:
+            yield executor
+        finally:
+            executor.shutdown(wait=False)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Workers leave Ctrl-C to the sweep process, and exit when it is gone (killed)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()

@@ -1,0 +1,113 @@
+"""What one sweep point measures, and the function the workers run.
+
+Each point's numbers depend only on its config (the seed included), so a sweep gives the same rows
+whatever the worker count or scheduler. Costs are per workload item (one vector, or one inference) in the
+steady state (weights resident); gains are baseline / CIM (throughput: CIM / baseline), > 1 means CIM wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..breakdown import Breakdown
+from ..config.schema import Config
+from ..errors import ConfigError
+
+__all__ = ["COST_METRICS", "available_metrics", "Task", "Outcome", "evaluate", "error_text"]
+
+COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
+                "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
+"""energy per item (pJ), latency of one item (ns), items per second, CIM area, efficiencies, gains"""
+_ACCURACY = {
+    "dense": ("relative_error", "snr_db"),          # analog result against float (mean over trials)
+    "network": ("accuracy", "digital_accuracy"),    # analog classification accuracy (mean over trials); digital
+}
+
+
+def available_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
+    """The metrics a sweep of ``kind`` ("analytic" or "functional") can record for a workload of that kind."""
+    return COST_METRICS if kind == "analytic" else (*_ACCURACY[workload_kind], *COST_METRICS)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One point for a worker: its id, its validated config and what to record."""
+
+    point_id: str
+    config: Config
+    kind: str
+    metrics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker returns for one point: the metrics, or the error that stopped it."""
+
+    point_id: str
+    metrics: dict[str, float]
+    error: str | None = None
+
+
+def error_text(exc: Exception) -> str:
+    """An exception as one line: a config error's messages (without the file), else type and message."""
+    if isinstance(exc, ConfigError):
+        text = "; ".join(message for _, message in exc.errors)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())
+
+
+def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
+    """Run each task; a point that raises is returned with its error and the others go on."""
+    outcomes = []
+    for task in tasks:
+        try:
+            values = _analytic(task.config) if task.kind == "analytic" else _functional(task.config)
+            outcomes.append(Outcome(task.point_id, {m: values[m] for m in task.metrics}))
+        except Exception as exc:  # noqa: BLE001 -- any error of one point is that point's result
+            outcomes.append(Outcome(task.point_id, {}, error_text(exc)))
+    return outcomes
+
+
+def _costs(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
+    from ..compare import gains
+
+    gain = gains(cim, baseline)
+    return {
+        "energy_pj": cim.total_energy_pj / cim.mvms,
+        "latency_ns": cim.item_latency_ns,
+        "throughput_per_s": cim.throughput_mvm_per_s,
+        "area_mm2": cim.area_mm2,
+        "tops_per_w": cim.tops_per_w,
+        "tops_per_mm2": cim.tops_per_mm2,
+        **{f"{name}_gain": value for name, value in gain.items()},
+    }
+
+
+def _analytic(config: Config) -> dict[str, float]:
+    """Cost from shapes alone: the layer's plan, its analytic counts, the CIM and baseline cost models."""
+    from ..baseline import baseline_breakdown
+    from ..cost import cim_breakdown
+    from ..mapping import analytic_counts, plan_layer
+
+    plan = plan_layer(config)
+    vectors = config.workload.vectors
+    return _costs(cim_breakdown(config, plan, analytic_counts(plan, vectors), name=config.name),
+                  baseline_breakdown(config, vectors, include_weight_load=False))
+
+
+def _functional(config: Config) -> dict[str, float]:
+    """Simulate (every Monte Carlo trial) and price what ran, as ``cimsim compare`` does."""
+    from ..compare import compare
+    from ..inference import NetworkResult
+    from ..trials import spreads
+
+    comp = compare(config)
+    spread = spreads(comp.runs)
+    if isinstance(comp.run, NetworkResult):
+        accuracy = {"accuracy": spread["analog_accuracy"].mean, "digital_accuracy": comp.run.digital_accuracy}
+    else:
+        snr = spread["snr_db"].mean if "snr_db" in spread else float("inf")
+        accuracy = {"relative_error": spread["relative_error"].mean, "snr_db": snr}
+    return {**accuracy, **_costs(comp.cim, comp.baseline)}

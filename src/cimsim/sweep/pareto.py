@@ -1,0 +1,89 @@
+"""Pareto fronts of a results table: the points no other point beats on both objectives.
+
+A point is on the front when no other point is at least as good on x and on y and better on one of them
+(x is minimised; y is minimised, or maximised when asked). Points with the same x and y are all kept.
+Rows that failed (``status`` other than ok) or lack a number in either column are left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass
+
+from ..errors import ConfigError
+
+__all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
+
+Row = dict[str, str]
+"""one record of a results table: column -> text"""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A results CSV: its columns and rows (as text)."""
+
+    source: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
+def read_table(path: str | os.PathLike) -> Table:
+    """Read a results CSV; raises :class:`ConfigError` naming the file if it cannot be read."""
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            reader = csv.DictReader(file)
+            rows = tuple(reader)
+            header = tuple(reader.fieldnames or ())
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigError(str(path), [("", f"cannot read the results table: {exc}")]) from None
+    if not header:
+        raise ConfigError(str(path), [("", "the results table is empty (no header)")])
+    return Table(str(path), header, rows)
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) else value
+
+
+def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False) -> tuple[list[Row], list[Row]]:
+    """(the rows with numbers in x and y, the Pareto-optimal ones sorted by x).
+
+    Raises :class:`ConfigError` naming an unknown column and listing the columns.
+    """
+    unknown = [(opt, c) for opt, c in (("x", x), ("y", y)) if c not in table.columns]
+    if unknown:
+        raise ConfigError(table.source, [(opt, f"no column '{c}' for --{opt}; columns: {', '.join(table.columns)}")
+                                         for opt, c in unknown])
+    sign = -1.0 if maximize_y else 1.0
+    points = [(vx, sign * vy, row) for row in table.rows
+              if row.get("status", "ok") == "ok"
+              and (vx := _number(row[x])) is not None and (vy := _number(row[y])) is not None]
+    points.sort(key=lambda p: (p[0], p[1]))
+    front, best, k = [], math.inf, 0
+    while k < len(points):  # one group of equal x at a time; its smallest y must beat every smaller x
+        group_x, group_y = points[k][0], points[k][1]
+        while k < len(points) and points[k][0] == group_x:
+            if points[k][1] == group_y and group_y < best:
+                front.append(points[k][2])
+            k += 1
+        best = min(best, group_y)
+    return [p[2] for p in points], front
+
+
+def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: str,
+                   maximize_y: bool) -> str:
+    """The front as a Markdown table: point id, the axis columns (dotted config fields), x and y."""
+    shown = [c for c in table.columns if c == "point_id" or "." in c]
+    shown += [c for c in (x, y) if c not in shown]
+    lines = [f"Pareto front of {table.source}: minimise {x}, {'maximise' if maximize_y else 'minimise'} {y} "
+             f"({len(front)} of {candidates} points)", "",
+             "| " + " | ".join(shown) + " |", "|" + "|".join("---:" if c in (x, y) else "---" for c in shown) + "|"]
+    for row in front:
+        lines.append("| " + " | ".join(f"{float(row[c]):.6g}" if c in (x, y) else row[c] for c in shown) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,43 @@
+"""PNG plot of a Pareto front (the optional ``plot`` extra: matplotlib): every point, the front highlighted."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .pareto import Row
+
+__all__ = ["write_pareto_plot"]
+
+
+def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path: str | os.PathLike) -> Path:
+    """Scatter of ``points`` in (x, y) with ``front`` drawn as a step line; written atomically.
+
+    An axis whose values are all positive and span more than two decades is drawn on a log scale.
+    Raises ImportError when matplotlib is missing (the caller reports ``cimsim.plots.PLOTS_MISSING``).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs, ys = [float(p[x]) for p in points], [float(p[y]) for p in points]
+    fx, fy = [float(p[x]) for p in front], [float(p[y]) for p in front]
+    fig, ax = plt.subplots(figsize=(6.0, 4.5), layout="constrained")
+    ax.scatter(xs, ys, s=14, color="0.6", label=f"all points ({len(points)})")
+    ax.step(fx, fy, where="post", color="tab:red", linewidth=1.2)
+    ax.scatter(fx, fy, s=24, color="tab:red", label=f"Pareto front ({len(front)})", zorder=3)
+    for values, set_scale in ((xs, ax.set_xscale), (ys, ax.set_yscale)):
+        finite = [v for v in values if 0 < v < float("inf")]
+        if finite and len(finite) == len(values) and max(finite) > 100 * min(finite):
+            set_scale("log")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.legend(fontsize=8)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+    tmp.replace(path)
+    return path

@@ -1,0 +1,87 @@
+"""The points of a sweep: every combination of the axes (grid) or a seeded sample, each with a stable id.
+
+A point's id is the first 16 hex digits of the sha256 of its full config as canonical JSON
+(``config_to_dict``, sorted keys, no spaces): the same design gets the same id in every run, which is
+what lets an interrupted sweep resume. A combination that breaks a rule between fields gets no config;
+its id hashes the base config and the point's values, and it is recorded as failed with the message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..config import Config, config_to_dict, with_overrides
+from ..errors import ConfigError
+from .metrics import error_text
+from .spec import Axis, SweepSpec
+
+__all__ = ["Point", "expand", "point_id"]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One design of a sweep."""
+
+    id: str
+    values: tuple[Any, ...]
+    """one value per axis, in the spec's order"""
+    config: Config | None
+    """the validated config (None when the combination is invalid)"""
+    error: str | None = None
+    """why the combination is invalid"""
+
+
+def point_id(data: Mapping[str, Any]) -> str:
+    """sha256 of canonical JSON (sorted keys, compact), first 16 hex digits."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def expand(spec: SweepSpec) -> list[Point]:
+    """The sweep's points in run order; two combinations giving the same config count once."""
+    points: dict[str, Point] = {}
+    for values in _combinations(spec):
+        point = _point(spec, values)
+        points.setdefault(point.id, point)
+    return list(points.values())
+
+
+def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
+    overrides = {axis.field: value for axis, value in zip(spec.axes, values)}
+    try:
+        config = with_overrides(spec.base, overrides, base_dir=spec.base_dir)
+    except ConfigError as exc:
+        return Point(point_id({"base": config_to_dict(spec.base), "overrides": overrides}), values, None,
+                     error_text(exc))
+    return Point(point_id(config_to_dict(config)), values, config)
+
+
+def _combinations(spec: SweepSpec) -> Iterator[tuple[Any, ...]]:
+    if spec.mode == "grid":
+        yield from itertools.product(*(axis.values for axis in spec.axes))
+        return
+    rng = np.random.default_rng(spec.seed)
+    if not any(axis.continuous for axis in spec.axes):  # distinct points of the grid, in grid order
+        sizes = [len(axis.values) for axis in spec.axes]
+        for flat in sorted(rng.choice(math.prod(sizes), size=spec.samples, replace=False).tolist()):
+            yield tuple(axis.values[i] for axis, i in zip(spec.axes, np.unravel_index(flat, sizes)))
+        return
+    for _ in range(spec.samples):
+        yield tuple(_draw(axis, rng) for axis in spec.axes)
+
+
+def _draw(axis: Axis, rng: np.random.Generator) -> Any:
+    """One value of an axis: uniform over its values, or over its continuous range."""
+    if not axis.continuous:
+        return axis.values[int(rng.integers(len(axis.values)))]
+    if axis.integer:
+        return int(rng.integers(int(axis.low), int(axis.high), endpoint=True))
+    return float(rng.uniform(axis.low, axis.high))

@@ -1,0 +1,287 @@
+"""Sweep specs: a TOML file naming a base config, the config fields to vary, how to sample them, what to record.
+
+Every problem of a spec is reported at once, as one :class:`~cimsim.errors.ConfigError` naming the spec file
+and each key (``axes.'adc.bits'``, ``samples``). Axis values are checked against their field's rule here;
+rules between fields (e.g. ``device.bits_per_cell`` against ``mapping.weight_bits``) are checked per point,
+so one invalid combination fails alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, load_config, load_preset, with_overrides
+from ..errors import ConfigError
+from .metrics import available_metrics
+
+__all__ = ["Axis", "SweepSpec", "load_spec", "spec_from_dict", "KINDS", "MODES"]
+
+KINDS = ("analytic", "functional")
+"""analytic: cost from shapes alone (fast); functional: simulate, accuracy too"""
+MODES = ("grid", "random")
+"""grid: the cartesian product of the axes; random: a seeded sample"""
+
+_KEYS = ("base", "preset", "description", "kind", "mode", "samples", "seed", "objectives", "axes", "set")
+_RANGE_KEYS = ("start", "stop", "step")
+_FIELDS = {f"{section}.{f.name}": f.metadata["rule"] for section, cls in SECTIONS.items()
+           for f in dataclasses.fields(cls)}
+_NOT_AXES = {"workload.kind": "the recorded metrics depend on it; sweep each kind with its own spec"}
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One config field varied by a sweep: discrete ``values``, or (random mode) a continuous ``[low, high]``."""
+
+    field: str
+    """dotted config field, e.g. ``"adc.bits"``"""
+    values: tuple[Any, ...] = ()
+    """the values of a list or a stepped range (empty for a continuous range)"""
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    """continuous draws are integers (an integer field)"""
+
+    @property
+    def continuous(self) -> bool:
+        return not self.values
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep: every point is ``base`` with one value of each axis."""
+
+    source: str
+    """the spec file (for messages)"""
+    base: Config
+    """the base config with the spec's ``[set]`` overrides applied"""
+    kind: str
+    mode: str
+    axes: tuple[Axis, ...]
+    objectives: tuple[str, ...]
+    """metrics recorded per point, in column order"""
+    samples: int | None = None
+    """random mode: points drawn"""
+    seed: int = 0
+    """random mode: seed of the draw"""
+    base_dir: str = "."
+    """directory of the spec (relative file paths in axes resolve against it)"""
+
+
+def load_spec(path: str | os.PathLike) -> SweepSpec:
+    """Read and validate a sweep spec (TOML); raises :class:`ConfigError` naming the file and each bad key."""
+    source = str(path)
+    try:
+        with open(path, "rb") as file:
+            data = tomllib.load(file)
+    except OSError as exc:
+        raise ConfigError(source, [("", f"cannot read the sweep spec: {exc.strerror or exc}")]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, [("", f"invalid TOML: {exc}")]) from None
+    return spec_from_dict(data, source, Path(path).parent)
+
+
+def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>",
+                   base_dir: str | os.PathLike = ".") -> SweepSpec:
+    """Validate a parsed spec; ``base`` and file-valued axes resolve against ``base_dir``."""
+    errors: list[tuple[str, str]] = []
+    for key in data:
+        if key not in _KEYS:
+            errors.append((key, f"unknown key '{key}'; valid keys: {', '.join(_KEYS)}"))
+    base = _base(data, Path(base_dir), errors)
+    kind = _choice(data, "kind", KINDS, "analytic", errors)
+    mode = _choice(data, "mode", MODES, "grid", errors)
+    axes = _axes(data.get("axes"), mode, errors)
+    samples, seed = _sampling(data, mode, axes, errors)
+    if base is not None and "set" in data:
+        base = _with_set(base, data["set"], axes, Path(base_dir), errors)
+    objectives: tuple[str, ...] = ()
+    if base is not None and kind is not None:
+        if kind == "analytic" and base.workload.kind != "dense":
+            errors.append(("kind", "kind = \"analytic\" prices one dense layer from its shapes; a network "
+                                   "workload needs kind = \"functional\""))
+        objectives = _objectives(data.get("objectives"), available_metrics(kind, base.workload.kind), errors)
+    if errors:
+        raise ConfigError(source, errors)
+    return SweepSpec(source, base, kind, mode, axes, objectives, samples, seed, str(base_dir))
+
+
+def _base(data: Mapping[str, Any], base_dir: Path, errors: list[tuple[str, str]]) -> Config | None:
+    """The base config: a file (``base``, relative to the spec) or a shipped preset (``preset``)."""
+    if ("base" in data) == ("preset" in data):
+        errors.append(("base", "give exactly one of 'base' (a config file, relative to the spec) and 'preset'"))
+        return None
+    key = "base" if "base" in data else "preset"
+    value = data[key]
+    if not isinstance(value, str) or not value.strip():
+        errors.append((key, f"'{key}' must be a non-empty string; got {value!r}"))
+        return None
+    if key == "preset":
+        try:
+            return load_preset(value)
+        except ConfigError as exc:
+            errors.extend(("preset", message) for _, message in exc.errors)
+            return None
+    path = base_dir / value
+    if not path.is_file():
+        errors.append(("base", f"'base' names no existing file: {path}"))
+        return None
+    return load_config(path)  # a bad base config is reported against its own file and fields
+
+
+def _choice(data: Mapping[str, Any], key: str, options: tuple[str, ...], default: str,
+            errors: list[tuple[str, str]]) -> str | None:
+    value = data.get(key, default)
+    if value not in options:
+        errors.append((key, f"'{key}' must be one of {', '.join(options)}; got {value!r}"))
+        return None
+    return value
+
+
+def _flatten(table: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"adc": {"bits": [...]}}`` (unquoted dotted keys in TOML) as ``{"adc.bits": [...]}``."""
+    flat = {}
+    for key, value in table.items():
+        if key in SECTIONS and isinstance(value, Mapping):
+            flat.update({f"{key}.{name}": v for name, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[Axis, ...]:
+    if not isinstance(table, Mapping) or not table:
+        errors.append(("axes", "[axes] must be a table of at least one dotted config field, e.g. "
+                               "\"adc.bits\" = [4, 6, 8]"))
+        return ()
+    axes = []
+    for field, value in _flatten(table).items():
+        key = f"axes.'{field}'"
+        if field not in _FIELDS:
+            errors.append((key, f"{key}: no config field '{field}' (fields are 'table.field', e.g. 'adc.bits')"))
+        elif field in _NOT_AXES:
+            errors.append((key, f"{key}: '{field}' cannot be an axis: {_NOT_AXES[field]}"))
+        elif isinstance(value, list):
+            axes.append(_list_axis(field, key, value, errors))
+        elif isinstance(value, Mapping):
+            axes.append(_range_axis(field, key, value, mode, errors))
+        else:
+            errors.append((key, f"{key} must be a list of values or a range {{start, stop, step}}; got {value!r}"))
+    return tuple(a for a in axes if a is not None)
+
+
+def _field_error(field: str, value: Any) -> str | None:
+    """Why ``value`` is not valid for ``field`` on its own (None if it is)."""
+    section, _, name = field.partition(".")
+    if name == "preset" and section in SECTION_PRESETS:
+        valid = list_section_presets(section)
+        return None if value in valid else f"must be one of {', '.join(valid)}"
+    rule = _FIELDS[field]
+    return None if rule.accepts(value) else f"must be {rule.expected}"
+
+
+def _list_axis(field: str, key: str, values: list, errors: list[tuple[str, str]]) -> Axis | None:
+    if not values:
+        errors.append((key, f"{key} must list at least one value"))
+        return None
+    bad = [(v, why) for v in values if (why := _field_error(field, v)) is not None]
+    if bad:
+        errors.extend((key, f"{key}: '{field}' {why}; got {v!r}") for v, why in bad)
+        return None
+    if len(set(map(repr, values))) < len(values):
+        errors.append((key, f"{key} lists a value twice: {values!r}"))
+        return None
+    return Axis(field, tuple(values))
+
+
+def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None,
+                errors: list[tuple[str, str]]) -> Axis | None:
+    unknown = [k for k in table if k not in _RANGE_KEYS]
+    numbers = {k: v for k, v in table.items()
+               if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+    problems = [f"unknown key '{k}' (a range has start, stop, step)" for k in unknown]
+    problems += [f"'{k}' must be a finite number" for k in _RANGE_KEYS if k in table and k not in numbers]
+    problems += [f"'{k}' is required" for k in ("start", "stop") if k not in table]
+    if "step" not in table and mode != "random":
+        problems.append("'step' is required (only mode = \"random\" draws from a continuous range)")
+    if not problems:
+        start, stop, step = numbers["start"], numbers["stop"], numbers.get("step")
+        if stop < start:
+            problems.append(f"'stop' ({stop}) must not be below 'start' ({start})")
+        if step is not None and step <= 0:
+            problems.append(f"'step' must be > 0; got {step}")
+    if problems:
+        errors.extend((key, f"{key}: {p}") for p in problems)
+        return None
+    integer = all(isinstance(numbers[k], int) for k in numbers)
+    if step is None:
+        axis = Axis(field, low=start, high=stop, integer=integer)
+        ends = (int(start), int(stop)) if integer else (float(start), float(stop))
+    else:
+        count = math.floor((stop - start) / step + 1e-9) + 1
+        values = tuple(start + k * step if integer else round(start + k * step, 12) for k in range(count))
+        axis, ends = Axis(field, values), (values[0], values[-1])
+    bad = [(v, why) for v in ends if (why := _field_error(field, v)) is not None]
+    if bad:
+        errors.extend((key, f"{key}: '{field}' {why}; the range reaches {v!r}") for v, why in bad)
+        return None
+    return axis
+
+
+def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
+              errors: list[tuple[str, str]]) -> tuple[int | None, int]:
+    if mode != "random":
+        for key in ("samples", "seed"):
+            if key in data:
+                errors.append((key, f"'{key}' applies to mode = \"random\" only"))
+        return None, 0
+    samples, seed = data.get("samples"), data.get("seed", 0)
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        errors.append(("samples", f"'samples' must be an integer >= 1 with mode = \"random\"; got {samples!r}"))
+        samples = None
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        errors.append(("seed", f"'seed' must be an integer >= 0; got {seed!r}"))
+    if samples is not None and axes and not any(a.continuous for a in axes):
+        size = math.prod(len(a.values) for a in axes)
+        if samples > size:
+            errors.append(("samples", f"'samples' ({samples}) exceeds the {size} points of the grid; "
+                                      "use mode = \"grid\" to run them all"))
+    return samples, seed
+
+
+def _with_set(base: Config, table: Any, axes: tuple[Axis, ...], base_dir: Path,
+              errors: list[tuple[str, str]]) -> Config | None:
+    """The base with the fixed overrides of ``[set]``, validated (each error named ``set.<field>``)."""
+    if not isinstance(table, Mapping):
+        errors.append(("set", f"[set] must be a table of dotted config fields; got {table!r}"))
+        return None
+    overrides = _flatten(table)
+    clash = [f for f in overrides if f in {a.field for a in axes}]
+    errors.extend((f"set.'{f}'", f"[set] '{f}' is both an axis and in [set]") for f in clash)
+    try:
+        return with_overrides(base, overrides, base_dir=base_dir)
+    except ConfigError as exc:
+        errors.extend((f"set.'{field}'", f"[set] {message}") for field, message in exc.errors)
+        return None
+
+
+def _objectives(value: Any, available: tuple[str, ...], errors: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The recorded metrics (default: all ``available``), in the order given."""
+    if value is None:
+        return available
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        errors.append(("objectives", f"'objectives' must be a non-empty list of metric names; got {value!r}"))
+        return ()
+    unknown = [v for v in value if v not in available]
+    if unknown:
+        errors.append(("objectives", f"'objectives': unknown metric(s) {', '.join(unknown)}; this sweep can record: "
+                                     + ", ".join(available)))
+    if len(set(value)) < len(value):
+        errors.append(("objectives", f"'objectives' names a metric twice: {value!r}"))
+    return tuple(value)

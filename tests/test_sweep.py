@@ -1,0 +1,314 @@
+"""Design-space sweeps: spec validation, points and ids, local and Dask execution, resume after a kill, Pareto."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cimsim.baseline import baseline_breakdown
+from cimsim.cli import main
+from cimsim.config import config_to_dict, load_config, with_overrides
+from cimsim.cost import cim_breakdown
+from cimsim.mapping import analytic_counts, plan_layer
+from cimsim.sweep import COST_METRICS, expand, load_spec, pareto_front, read_table, spec_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = (ROOT / "configs" / "default.toml").as_posix()
+
+FUNCTIONAL = f"""
+base = "{DEFAULT}"
+kind = "functional"
+objectives = ["relative_error", "energy_pj", "area_mm2"]
+[axes]
+"adc.bits" = [4, 6, 8]
+"array.rows_per_read" = [128, 256]
+[set]
+"workload.vectors" = 200
+"""
+
+ANALYTIC = f"""
+base = "{DEFAULT}"
+[axes]
+"adc.bits" = [4, 8]
+"device.bits_per_cell" = {{ start = 1, stop = 3, step = 1 }}
+"""
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def write(tmp_path, text, name="spec.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def read_rows(path):
+    text = Path(path).read_text()
+    assert text.endswith("\n")
+    rows = list(csv.DictReader(text.splitlines()))
+    assert len({r["point_id"] for r in rows}) == len(rows), "duplicate point ids"
+    return rows
+
+
+def test_local_sweep_gives_one_row_per_point_with_the_direct_numbers(tmp_path):
+    spec = write(tmp_path, ANALYTIC)
+    out = tmp_path / "r.csv"
+    result = invoke("sweep", spec, "-o", out, "--workers", 2)
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out)
+    points = expand(load_spec(spec))
+    assert [r["point_id"] for r in rows] == [p.id for p in points]  # finished file in point order
+    assert [(r["adc.bits"], r["device.bits_per_cell"]) for r in rows] == [
+        (a, b) for a in ("4", "8") for b in ("1", "2", "3")]
+    assert {r["status"] for r in rows} == {"ok"} and {r["error"] for r in rows} == {""}
+    # the id is the sha256 of the point's full config as canonical JSON; the numbers are the cost models'
+    cfg = with_overrides(load_config(DEFAULT), {"adc.bits": 8, "device.bits_per_cell": 3})
+    canonical = json.dumps(config_to_dict(cfg), sort_keys=True, separators=(",", ":"))
+    row = rows[-1]
+    assert row["point_id"] == hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    plan = plan_layer(cfg)
+    cim = cim_breakdown(cfg, plan, analytic_counts(plan, cfg.workload.vectors), name=cfg.name)
+    base = baseline_breakdown(cfg, cfg.workload.vectors, include_weight_load=False)
+    assert float(row["energy_pj"]) == cim.total_energy_pj / cim.mvms
+    assert float(row["area_mm2"]) == cim.area_mm2
+    assert float(row["energy_gain"]) == base.total_energy_pj / cim.total_energy_pj
+    # ADC bits change the energy; a re-run finds every point done and runs nothing
+    assert float(rows[0]["energy_pj"]) != float(rows[3]["energy_pj"])
+    again = invoke("sweep", spec, "-o", out)
+    assert again.exit_code == 0 and "(6 from an earlier run)" in again.output
+    assert read_rows(out) == rows
+
+
+def test_dask_cluster_gives_the_same_file_as_local_processes(tmp_path):
+    from dask import distributed  # the test extra installs it
+    spec = write(tmp_path, FUNCTIONAL)
+    local, remote = tmp_path / "local.csv", tmp_path / "dask.csv"
+    assert invoke("sweep", spec, "-o", local, "--workers", 2).exit_code == 0
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        result = invoke("sweep", spec, "-o", remote, "--scheduler", cluster.scheduler_address)
+    assert result.exit_code == 0, result.output
+    assert remote.read_bytes() == local.read_bytes()
+    rows = read_rows(local)
+    assert len(rows) == 6 and all(0 < float(r["relative_error"]) < 1 for r in rows)
+    errors = {r["adc.bits"]: float(r["relative_error"]) for r in rows if r["array.rows_per_read"] == "256"}
+    assert errors["4"] > errors["6"] > errors["8"]
+
+
+def test_scheduler_without_dask_says_which_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    result = invoke("sweep", write(tmp_path, ANALYTIC), "-o", tmp_path / "r.csv", "--scheduler", "tcp://127.0.0.1:1")
+    assert result.exit_code == 2
+    assert "install the dask extra: pip install '.[dask]'" in result.output
+
+
+def test_killed_sweep_resumes_to_exactly_the_full_result(tmp_path):
+    spec = write(tmp_path, FUNCTIONAL.replace('"workload.vectors" = 200', '"workload.vectors" = 6000')
+                 .replace("[4, 6, 8]", "[4, 5, 6, 7, 8]"))
+    out = tmp_path / "r.csv"
+    command = [sys.executable, "-m", "cimsim.cli", "sweep", str(spec), "-o", str(out), "--workers", "2"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if out.exists() and out.read_text().count("\n") >= 2:  # header and at least one row
+            os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, mid-sweep
+            break
+        time.sleep(0.01)
+    assert proc.wait(timeout=30) == -signal.SIGKILL, "the sweep finished before it could be killed"
+    before = read_rows(out)
+    assert 1 <= len(before) < 10
+    result = invoke("sweep", spec, "-o", out, "--workers", 2)
+    assert result.exit_code == 0, result.output
+    assert f"({len(before)} from an earlier run)" in result.output
+    rows = read_rows(out)
+    assert [r["point_id"] for r in rows] == [p.id for p in expand(load_spec(spec))]
+    assert all(r["status"] == "ok" for r in rows)
+    for row in before:  # finished work was kept, not recomputed differently
+        assert row in rows
+    clean = tmp_path / "clean.csv"
+    assert invoke("sweep", spec, "-o", clean, "--workers", 2).exit_code == 0
+    assert out.read_bytes() == clean.read_bytes()
+
+
+def test_truncated_last_line_is_repaired_and_its_point_run_again(tmp_path):
+    spec = write(tmp_path, ANALYTIC)
+    out = tmp_path / "r.csv"
+    assert invoke("sweep", spec, "-o", out, "--workers", 2).exit_code == 0
+    full = out.read_bytes()
+    out.write_bytes(full[:-25])  # a write cut short inside the last row
+    result = invoke("sweep", spec, "-o", out, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    assert "(5 from an earlier run)" in result.output
+    assert out.read_bytes() == full
+
+
+def test_file_of_another_sweep_is_refused(tmp_path):
+    out = write(tmp_path, "point_id,x,status,error\n", "r.csv")
+    result = invoke("sweep", write(tmp_path, ANALYTIC), "-o", out)
+    assert result.exit_code == 2 and "r.csv" in result.output and "write to another file" in result.output
+    assert out.read_text() == "point_id,x,status,error\n"
+
+
+def test_invalid_points_fail_alone_with_their_message_and_exit_1(tmp_path):
+    spec = write(tmp_path, f"""
+base = "{DEFAULT}"
+objectives = ["energy_pj"]
+[axes]
+"mapping.weight_bits" = [4, 8]
+"device.bits_per_cell" = [2, 4]
+"chip.tiles" = [1, 168]
+[set]
+"chip.arrays_per_tile" = 1
+""")
+    out = tmp_path / "r.csv"
+    result = invoke("sweep", spec, "-o", out, "--workers", 2)
+    assert result.exit_code == 1, result.output
+    assert "8 points, 3 ok, 5 failed" in result.output
+    rows = {(r["mapping.weight_bits"], r["device.bits_per_cell"], r["chip.tiles"]): r for r in read_rows(out)}
+    for tiles in ("1", "168"):  # an invalid combination: a config error, found before running
+        row = rows["4", "4", tiles]
+        assert row["status"] == "failed" and row["energy_pj"] == ""
+        assert "'device.bits_per_cell' (4) must not exceed the 3 stored weight bits" in row["error"]
+    for bits in (("4", "2"), ("8", "2"), ("8", "4")):  # a ValueError in the run: the layer needs more tiles
+        assert rows[(*bits, "1")]["status"] == "failed"
+        assert rows[(*bits, "1")]["error"].startswith("ValueError: the workload needs")
+        assert rows[(*bits, "168")]["status"] == "ok" and float(rows[(*bits, "168")]["energy_pj"]) > 0
+
+
+def test_random_mode_is_a_seeded_sample(tmp_path):
+    text = f"""
+base = "{DEFAULT}"
+mode = "random"
+samples = 5
+seed = 3
+[axes]
+"adc.bits" = [4, 5, 6, 7, 8]
+"array.rows_per_read" = {{ start = 32, stop = 256, step = 32 }}
+"""
+    points = expand(load_spec(write(tmp_path, text)))
+    again = expand(load_spec(write(tmp_path, text, "again.toml")))
+    assert [p.id for p in points] == [p.id for p in again] and len({p.id for p in points}) == 5
+    assert all(p.values[0] in range(4, 9) and p.values[1] in range(32, 257, 32) for p in points)
+    other = expand(load_spec(write(tmp_path, text.replace("seed = 3", "seed = 4"), "other.toml")))
+    assert [p.id for p in other] != [p.id for p in points]
+    continuous = expand(load_spec(write(tmp_path, text.replace(", step = 32", "").replace(
+        '"adc.bits" = [4, 5, 6, 7, 8]', '"device.read_voltage_v" = { start = 0.2, stop = 0.5 }'), "c.toml")))
+    assert len(continuous) == 5
+    assert all(0.2 <= v <= 0.5 and isinstance(v, float) and 32 <= r <= 256 and isinstance(r, int)
+               for v, r in (p.values for p in continuous))
+
+
+def test_axes_as_sub_tables_and_stepped_float_ranges():
+    spec = spec_from_dict({"base": DEFAULT, "axes": {
+        "adc": {"bits": [4, 6]}, "device.read_voltage_v": {"start": 0.1, "stop": 0.3, "step": 0.1}}})
+    assert [(a.field, a.values) for a in spec.axes] == [("adc.bits", (4, 6)),
+                                                         ("device.read_voltage_v", (0.1, 0.2, 0.3))]
+    assert spec.objectives == COST_METRICS and len(expand(spec)) == 6
+
+
+def test_progress_only_on_a_terminal(monkeypatch, capsys):
+    from cimsim.cli import _SweepProgress
+
+    quiet = _SweepProgress()
+    quiet(0, 0, 4)
+    quiet(4, 0, 4)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    progress = _SweepProgress()
+    progress(1, 0, 4)  # one point already in the file
+    progress(2, 1, 4)
+    progress(4, 1, 4)
+    err = capsys.readouterr().err
+    assert "2/4 points done, 1 failed, about" in err and "s left" in err
+    assert err.endswith("4/4 points done, 1 failed\033[K\n")
+
+
+@pytest.mark.parametrize("text, key, message", [
+    ('colour = "red"', "colour", "unknown key 'colour'"),
+    ('[axes]\n"adc.bitz" = [4]', "adc.bitz", "no config field 'adc.bitz'"),
+    ('[axes]\n"adc.bits" = [0, 4]', "adc.bits", "'adc.bits' must be an integer in [1, 16]; got 0"),
+    ('[axes]\n"adc.bits" = { start = 4, stop = 8 }', "adc.bits", "'step' is required"),
+    ('[axes]\n"adc.bits" = { start = 8, stop = 4, step = 1 }', "adc.bits", "must not be below 'start'"),
+    ('[axes]\n"adc.bits" = { start = 4, stop = 20, step = 4 }', "adc.bits", "the range reaches 20"),
+    ('[axes]\n"adc.bits" = 4', "adc.bits", "must be a list of values or a range"),
+    ('[axes]\n"device.preset" = ["rram", "flash"]', "device.preset", "must be one of ideal, pcm, rram, sram"),
+    ('[axes]\n"workload.kind" = ["dense"]', "workload.kind", "cannot be an axis"),
+    ('samples = 3', "samples", "applies to mode = \"random\" only"),
+    ('mode = "random"\nsamples = 7', "samples", "exceeds the 3 points of the grid"),
+    ('kind = "fast"', "kind", "'kind' must be one of analytic, functional"),
+    ('objectives = ["accuracy"]', "objectives", "this sweep can record: energy_pj"),
+    ('[set]\n"adc.bitz" = 4', "[set]", "did you mean 'adc.bits'"),
+    ('[set]\n"adc.bits" = 4', "adc.bits", "is both an axis and in [set]"),
+    ('preset = "isaac"', "base", "exactly one of 'base'"),
+])
+def test_spec_errors_name_the_file_and_key_exit_2(tmp_path, text, key, message):
+    axes = "" if "[axes]" in text else '[axes]\n"adc.bits" = [4, 6, 8]\n'
+    top, tables = ("", text) if text.startswith("[") else (text, "")
+    spec = write(tmp_path, f'base = "{DEFAULT}"\n{top}\n{axes}{tables}\n', "bad.toml")
+    result = invoke("sweep", spec, "-o", tmp_path / "r.csv")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    line = next(line for line in result.output.splitlines() if message in line)
+    assert "bad.toml" in line and key in line
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_shipped_sweeps_are_valid():
+    adc = load_spec(ROOT / "configs" / "sweep-adc.toml")
+    assert adc.kind == "analytic" and len(expand(adc)) == 60
+    devices = load_spec(ROOT / "configs" / "sweep-digits-devices.toml")
+    assert devices.kind == "functional" and devices.base.workload.vectors <= 200
+    assert {p.values[0] for p in expand(devices)} == {"ideal", "rram", "pcm", "sram"}
+
+
+PARETO = """point_id,adc.bits,energy_pj,relative_error,accuracy,status,error
+a,4,1.0,0.30,0.70,ok,
+b,5,2.0,0.10,0.90,ok,
+c,6,2.0,0.20,0.95,ok,
+d,7,3.0,0.10,0.99,ok,
+e,8,4.0,0.05,0.99,ok,
+f,8,4.0,0.05,0.80,ok,
+g,9,0.5,0.01,0.99,failed,boom
+h,9,5.0,,,failed,boom
+i,6,1.5,0.30,0.60,ok,
+"""
+
+
+def test_pareto_front_of_a_hand_made_table(tmp_path):
+    table = read_table(write(tmp_path, PARETO, "t.csv"))
+    points, front = pareto_front(table, "energy_pj", "relative_error")
+    assert len(points) == 7  # failed rows left out
+    assert [r["point_id"] for r in front] == ["a", "b", "e", "f"]  # c, d, i dominated; ties e, f both kept
+    _, front = pareto_front(table, "energy_pj", "accuracy", maximize_y=True)
+    assert [r["point_id"] for r in front] == ["a", "c", "d"]  # b: c has the same energy, higher accuracy
+
+
+def test_pareto_command_prints_the_front_and_draws_it(tmp_path, monkeypatch):
+    path = write(tmp_path, PARETO, "t.csv")
+    result = invoke("pareto", path, "--x", "energy_pj", "--y", "accuracy", "--maximize-y", "-o", tmp_path / "f.png")
+    assert result.exit_code == 0, result.output
+    assert "maximise accuracy (3 of 7 points)" in result.output
+    assert "| point_id | adc.bits | energy_pj | accuracy |" in result.output
+    assert "| d | 7 | 3 | 0.99 |" in result.output and "| e |" not in result.output
+    assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = invoke("pareto", path, "--x", "energy_pj", "--y", "accuracy", "-o", tmp_path / "g.png")
+    assert result.exit_code == 0 and "plots skipped" in result.output and not (tmp_path / "g.png").exists()
+
+
+def test_pareto_unknown_column_lists_the_columns(tmp_path):
+    result = invoke("pareto", write(tmp_path, PARETO, "t.csv"), "--x", "energy", "--y", "relative_error")
+    assert result.exit_code == 2
+    assert "no column 'energy' for --x; columns: point_id, adc.bits, energy_pj" in result.output
