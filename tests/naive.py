@@ -26,13 +26,14 @@ def weight_codes(w, bits, per_output):
 
 
 def input_codes(x, bits, input_max):
+    """inputs are quantised by multiplying with the reciprocal of their scale (as the kernels do)"""
     m = 2 ** (bits - 1) - 1
     if input_max is None:
         peak = np.abs(x).max(axis=1)
         scale = np.where(peak > 0, peak / m, 1.0)
     else:
         scale = np.full(x.shape[0], input_max / m)
-    return quantize(x, bits, scale[:, None]), scale
+    return np.clip(round_half_away(x * (1.0 / scale)[:, None]), -m, m).astype(np.int64), scale
 
 
 def planes(q, bits, mode, signed_inputs):
@@ -64,7 +65,7 @@ def adc(a, lsb, code_min, code_max, gain=0.0, offset_lsb=0.0, inl_lsb=0.0):
     if gain or offset_lsb or inl_lsb:
         u = np.minimum(np.abs(a) / (lsb * code_max), 1.0)
         a = a * (1.0 + gain) + offset_lsb * lsb + np.sign(a) * 4.0 * inl_lsb * lsb * u * (1.0 - u)
-    return np.clip(np.floor(a / lsb + 0.5), code_min, code_max)
+    return np.clip(np.floor(a * (1.0 / lsb) + 0.5), code_min, code_max)
 
 
 def mvm(w, x, cfg, full_scale=None):

@@ -21,7 +21,8 @@ from cimsim.config import (
 from cimsim.config.rules import Choice, Float, Int, OptionalFloat, Text
 from cimsim.mapping import plan_layer
 
-CONFIGS = sorted((Path(__file__).parents[1] / "configs").glob("*.toml"))
+CONFIGS = sorted(p for p in (Path(__file__).parents[1] / "configs").glob("*.toml")
+                 if not p.name.startswith("sweep-"))  # sweep specs are not run configs (tests/test_sweep.py)
 FIELDS = [(section, f) for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
 CONSISTENCY_FIELDS = {
     "device.g_min_us", "array.rows_per_read", "adc.cols_per_adc", "device.bits_per_cell", "dac.signed_inputs",

@@ -1,8 +1,8 @@
 """Functional core: quantisation, encoding onto cells, analog products, ADC and shift-add (numba + BLAS)."""
 
-from .crossbar import AdcSetting, Crossbar
+from .crossbar import USABLE_CORES, AdcSetting, Crossbar, set_worker_threads
 from .encoding import input_planes, quantize_inputs, quantize_weights, weight_levels
 from .replicated import ReplicatedCrossbar, build_crossbar
 
-__all__ = ["AdcSetting", "Crossbar", "ReplicatedCrossbar", "build_crossbar", "input_planes", "quantize_inputs",
+__all__ = ["AdcSetting", "Crossbar", "USABLE_CORES", "set_worker_threads", "ReplicatedCrossbar", "build_crossbar", "input_planes", "quantize_inputs",
            "quantize_weights", "weight_levels"]

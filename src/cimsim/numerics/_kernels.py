@@ -34,11 +34,12 @@ def _quantize(v, max_code):
 
 @njit(cache=True)
 def quantize_rows(x, scale, max_code, codes):
-    """codes[b, i] = clip(round_half_away(x[b, i] / scale[b]), -max_code, max_code), int32."""
+    """codes[b, i] = clip(round_half_away(x[b, i] * (1 / scale[b])), -max_code, max_code), int32."""
     batch, n = x.shape
     for b in range(batch):
+        inv = 1.0 / scale[b]
         for i in range(n):
-            codes[b, i] = np.int32(_quantize(x[b, i] / scale[b], max_code))
+            codes[b, i] = np.int32(_quantize(x[b, i] * inv, max_code))
 
 
 @njit(cache=True)
@@ -90,7 +91,8 @@ def input_planes(codes, mode, n_bits, planes):
 def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, scale, row_sq, code_sq_blocks):
     """Quantise inputs x (batch x n, float64) and write their DAC planes, in one pass.
 
-    scale[b]: input_max / max_code, or (input_max <= 0) the row's max |x| / max_code (1 for an all-zero row).
+    scale[b] = input_max / max_code, or (input_max <= 0) the row's max |x| / max_code (1 for an all-zero row);
+    code = clip(round_half_away(x * (1 / scale[b]))).
     planes (n_planes x batch x n, float32) as :func:`input_planes`; row_sq[g, p * batch + b] = sum of the plane's
     squared codes over the rows of group g (for the output-referred read noise); code_sq_blocks[k, i] = sum over
     the rows of block k of the squared codes of input i in every plane (for the energy sum of G V**2 t).
@@ -120,10 +122,10 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, s
                 if mode <= 1:  # parallel DAC: one or two planes holding the code or its two signed parts
                     lo, hi = group_starts[g], group_starts[g + 1]
                     if mode == 1:
-                        sq0, nz = _bipolar_plane(x[b, lo:hi], s, max_code, planes[0, b, lo:hi],
+                        sq0, nz = _bipolar_plane(x[b, lo:hi], 1.0 / s, max_code, planes[0, b, lo:hi],
                                                  code_sq_blocks[blk, lo:hi])
                     else:
-                        sq0, sq1, nz = _two_phase_planes(x[b, lo:hi], s, max_code, planes[0, b, lo:hi],
+                        sq0, sq1, nz = _two_phase_planes(x[b, lo:hi], 1.0 / s, max_code, planes[0, b, lo:hi],
                                                          planes[1, b, lo:hi], code_sq_blocks[blk, lo:hi])
                         row_sq[g, batch + b] = sq1
                     row_sq[g, b] = sq0
@@ -132,7 +134,7 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, s
                     for p in range(n_planes):
                         row_sq[g, p * batch + b] = 0.0
                     for i in range(group_starts[g], group_starts[g + 1]):
-                        q = np.int64(_quantize(x[b, i] / s, max_code))
+                        q = np.int64(_quantize(x[b, i] * (1.0 / s), max_code))
                         bits = _write_bits(q, mode, n_bits, planes, b, i, row_sq, g, batch)
                         code_sq_blocks[blk, i] += bits
                         nonzero[blk] += bits
@@ -140,13 +142,13 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, s
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc"})  # sums of integers: exact in any order
-def _bipolar_plane(xr, s, max_code, plane0, code_sq):
+def _bipolar_plane(xr, inv_s, max_code, plane0, code_sq):
     """One row's codes for a bipolar parallel DAC (1-D views of equal length, looped from 0: the compiler
     vectorises it): plane0 = q; adds q**2 to code_sq; returns (sum of q**2, count of non-zero codes)."""
     sq = 0.0
     nz = 0.0
     for i in range(xr.shape[0]):
-        q = _quantize(xr[i] / s, max_code)
+        q = _quantize(xr[i] * inv_s, max_code)
         plane0[i] = q
         code_sq[i] += q * q
         sq += q * q
@@ -155,14 +157,14 @@ def _bipolar_plane(xr, s, max_code, plane0, code_sq):
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc"})  # sums of integers: exact in any order
-def _two_phase_planes(xr, s, max_code, plane0, plane1, code_sq):
+def _two_phase_planes(xr, inv_s, max_code, plane0, plane1, code_sq):
     """As :func:`_bipolar_plane` for a two-phase parallel DAC: plane0 = max(q, 0), plane1 = max(-q, 0);
     returns (sum of plane0**2, sum of plane1**2, count of non-zero codes)."""
     sq0 = 0.0
     sq1 = 0.0
     nz = 0.0
     for i in range(xr.shape[0]):
-        q = _quantize(xr[i] / s, max_code)
+        q = _quantize(xr[i] * inv_s, max_code)
         pos = max(q, 0.0)
         neg = max(-q, 0.0)
         plane0[i] = pos
@@ -218,9 +220,10 @@ def _uniform(state):
     return state, _mix(state)
 
 
-def _ziggurat_tables(blocks=128, r=3.442619855899, v=9.91256303526217e-3):
-    """Layer edges x[0..blocks] and ratios x[i+1] / x[i] of the normal ziggurat (Doornik, "An improved ziggurat
-    method to generate normal random samples", 2005: 128 blocks, R and V from that paper)."""
+def _ziggurat_tables(blocks=256, r=3.6541528853610088, v=4.92867323399e-3):
+    """Layer edges x[0..blocks] and ratios x[i+1] / x[i] of the normal ziggurat (Marsaglia and Tsang, "The
+    ziggurat method for generating random variables", J. Stat. Softw. 2000: 256 blocks, R and V from that
+    paper; the construction and the rejection steps as in Doornik, "An improved ziggurat method", 2005)."""
     x = np.empty(blocks + 1)
     f = np.exp(-0.5 * r * r)
     x[0], x[1], x[blocks] = v / f, r, 0.0
@@ -231,69 +234,120 @@ def _ziggurat_tables(blocks=128, r=3.442619855899, v=9.91256303526217e-3):
 
 
 ZIG_X, ZIG_RATIO = _ziggurat_tables()
-_ZIG_R = 3.442619855899
+_ZIG_R = 3.6541528853610088
+_ZIG_MASK = np.uint64(0xFF)  # 256 blocks
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_TO_SIGNED = 1.0 / 4503599627370496.0  # 2**-52: 53 random bits -> [-1, 1)
 
 
-@njit(cache=True)
-def normal(state, zig_x, zig_ratio):
-    """(state, one standard normal draw): Doornik's ziggurat on a splitmix64 stream (exact N(0, 1))."""
+@njit(cache=True, inline="always", error_model="numpy")
+def _signed(bits):
+    """uniform in [-1, 1) from the top 53 bits"""
+    return np.int64(bits >> np.uint64(11)) * _TO_SIGNED - 1.0
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _open_unit(bits):
+    """uniform in (0, 1] from the top 53 bits"""
+    return (np.int64(bits >> np.uint64(11)) + 1) * _TO_UNIT
+
+
+@njit(cache=True, error_model="numpy")
+def _finish(u, i, state, zig_x, zig_ratio):
+    """Doornik's ziggurat after a first candidate (u, block i) missed its rectangle: the wedge test or the
+    tail, then (if rejected) fresh candidates from ``state`` until one is accepted (exact N(0, 1))."""
     while True:
-        state, bits = _uniform(state)
-        u = 2.0 * ((bits >> np.uint64(11)) * _TO_UNIT) - 1.0
-        i = np.int64(bits & np.uint64(0x7F))
-        if abs(u) < zig_ratio[i]:
-            return state, u * zig_x[i]
         if i == 0:  # the tail beyond R (Marsaglia 1964)
             while True:
                 state, b1 = _uniform(state)
                 state, b2 = _uniform(state)
-                xt = np.log(((b1 >> np.uint64(11)) + 1) * _TO_UNIT) / _ZIG_R
-                yt = np.log(((b2 >> np.uint64(11)) + 1) * _TO_UNIT)
+                xt = np.log(_open_unit(b1)) / _ZIG_R
+                yt = np.log(_open_unit(b2))
                 if -2.0 * yt >= xt * xt:
-                    return state, (xt - _ZIG_R) if u < 0 else (_ZIG_R - xt)
+                    return (xt - _ZIG_R) if u < 0 else (_ZIG_R - xt)
         xw = u * zig_x[i]
         f0 = np.exp(-0.5 * (zig_x[i] * zig_x[i] - xw * xw))
         f1 = np.exp(-0.5 * (zig_x[i + 1] * zig_x[i + 1] - xw * xw))
         state, b3 = _uniform(state)
-        if f1 + ((b3 >> np.uint64(11)) * _TO_UNIT) * (f0 - f1) < 1.0:
-            return state, xw
+        if f1 + (np.int64(b3 >> np.uint64(11)) * _TO_UNIT) * (f0 - f1) < 1.0:
+            return xw
+        state, bits = _uniform(state)  # rejected: a fresh candidate
+        u = _signed(bits)
+        i = np.int64(bits & _ZIG_MASK)
+        if abs(u) < zig_ratio[i]:
+            return u * zig_x[i]
+
+
+@njit(cache=True, error_model="numpy")
+def fill_normals(key, z, miss, zig_x, zig_ratio):
+    """z[j] = standard normal number j of the stream ``key`` (exact N(0, 1), a 256-block ziggurat).
+
+    Draw j's first candidate comes from the hash of (key, j) — a loop the compiler vectorises; the ~1 % that
+    miss their rectangle finish on a stream of their own. ``miss`` is scratch space of z's length.
+    """
+    n = z.shape[0]
+    for j in range(n):
+        bits = _mix(key + np.uint64(j + 1) * _GOLDEN)
+        u = _signed(bits)
+        i = bits & _ZIG_MASK  # unsigned: no negative-index handling in the hot loop
+        z[j] = u * zig_x[i]
+        miss[j] = abs(u) >= zig_ratio[i]
+    for j in range(n):
+        if miss[j]:
+            bits = _mix(key + np.uint64(j + 1) * _GOLDEN)
+            z[j] = _finish(_signed(bits), np.int64(bits & _ZIG_MASK), _mix(bits ^ key), zig_x, zig_ratio)
+
+
+@njit(cache=True)
+def normal(state, zig_x, zig_ratio):
+    """(state, one standard normal draw) from a sequential splitmix64 stream (same ziggurat)."""
+    state, bits = _uniform(state)
+    u = _signed(bits)
+    i = np.int64(bits & _ZIG_MASK)
+    if abs(u) < zig_ratio[i]:
+        return state, u * zig_x[i]
+    return state, _finish(u, i, _mix(bits ^ state), zig_x, zig_ratio)
 
 
 @njit(cache=True, inline="always")
 def _stream(noise_key, vector, plane):
-    """start of the random stream of one (vector, plane) read"""
+    """key of the random stream of one (vector, plane) read"""
     return _mix(noise_key ^ _mix(np.uint64(vector) * np.uint64(0x100000001B3) + np.uint64(plane)))
 
 
 @njit(cache=True, nogil=True)
 def add_read_noise(sums, batch, n_planes, n_cols, noise_std, noise_key, first_vector, zig_x, zig_ratio):
     """sums[p * batch + b, c] += noise_std[p * batch + b] * z, z the draws :func:`adc_accumulate` would make."""
+    z = np.empty(n_cols)
+    miss = np.empty(n_cols, dtype=np.bool_)
     for b in range(batch):
         for p in range(n_planes):
             row = p * batch + b
-            state = _stream(noise_key, first_vector + b, p)
+            fill_normals(_stream(noise_key, first_vector + b, p), z, miss, zig_x, zig_ratio)
             for c in range(n_cols):
-                state, z = normal(state, zig_x, zig_ratio)
-                sums[row, c] += noise_std[row] * z
+                sums[row, c] += noise_std[row] * z[c]
 
 
 @njit(cache=True, inline="always")
-def _transfer(a, step, code_max, ideal, gain, offset_lsb, inl_lsb):
-    """the unrounded ADC reading a' / lsb of analog value a (see :func:`adc_accumulate`)"""
-    if not ideal:
-        u = min(abs(a) / (step * code_max), 1.0)
-        a = a * (1.0 + gain) + offset_lsb * step + np.sign(a) * 4.0 * inl_lsb * step * u * (1.0 - u)
-    return np.floor(a / step + 0.5)
+def _transfer(a, step, inv_step, code_max, gain, offset_lsb, inl_lsb):
+    """the unrounded reading of a non-ideal ADC (offset, gain, INL) of analog value a, in codes"""
+    u = min(abs(a) / (step * code_max), 1.0)
+    a = a * (1.0 + gain) + offset_lsb * step + np.sign(a) * 4.0 * inl_lsb * step * u * (1.0 - u)
+    return np.floor(a * inv_step + 0.5)
 
 
 @njit(cache=True, error_model="numpy")
-def _convert_block(srow, col_r, rowsum, lsb, code_min, code_max, w, orow):
-    """ideal ADC over one block of columns (1-D views: a loop the compiler vectorises); returns the clipped count"""
+def _convert_block(srow, col_r, rowsum, noise, std, inv_lsb, lsb, code_min, code_max, w, orow):
+    """Ideal ADC over one block of columns (1-D views: a loop the compiler vectorises): a = s + r * rowsum
+    (+ std * noise when noise is not empty), code = clip(floor(a / lsb + 0.5)), orow += w * code * lsb.
+    Returns the clipped count."""
     hits = np.int64(0)
+    noisy = noise.shape[0] > 0
     for j in range(srow.shape[0]):
         a = np.float64(srow[j]) + col_r[j] * rowsum
-        raw = np.floor(a / lsb[j] + 0.5)
+        if noisy:
+            a += std * noise[j]
+        raw = np.floor(a * inv_lsb[j] + 0.5)
         code = min(max(raw, code_min), code_max)
         hits += raw != code
         orow[j] += w[j] * code * lsb[j]
@@ -311,70 +365,61 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
     columns (column k * n_out + j adds to output j); the ones after them are reference columns, column
     n_blocks * n_out + r subtracting from every output of column tile ref_tile[r]; column ``ones_col`` (if >= 0)
     holds the plane's row sum s. The column's analog value is a = sums[., c] + col_r[c] * s (+ read noise:
-    noise_std[p * batch + b] times a standard normal drawn from the stream of (noise_key, vector
-    first_vector + b, plane p, column c)). The ADC of column c (step lsb[c], full scale F = lsb[c] * code_max)
-    sees a' = a (1 + gain) + offset_lsb lsb[c] + sign(a) 4 inl_lsb lsb[c] u (1 - u), u = min(|a| / F, 1),
-    and returns code = clip(floor(a' / lsb[c] + 0.5), code_min, code_max); out[b, j] += plane_w[p] * col_w[c]
-    * code * lsb[c]. ``first``: out starts from zero; ``x_scale``/``w_scale`` (when not empty): finally
+    noise_std[p * batch + b] times normal number c of the stream of (noise_key, vector first_vector + b,
+    plane p)). The ADC of column c (step lsb[c], full scale F = lsb[c] * code_max) sees
+    a' = a (1 + gain) + offset_lsb lsb[c] + sign(a) 4 inl_lsb lsb[c] u (1 - u), u = min(|a| / F, 1), and returns
+    code = clip(floor(a' * (1 / lsb[c]) + 0.5), code_min, code_max); out[b, j] += plane_w[p] * col_w[c] * code *
+    lsb[c]. ``first``: out starts from zero; ``x_scale``/``w_scale`` (when not empty): finally
     out[b, j] = out[b, j] * x_scale[b] * w_scale[j]. Returns the number of conversions that clipped.
     """
     n_cols = col_w.shape[0]
     n_data = n_blocks * n_out
     ideal = gain == 0.0 and offset_lsb == 0.0 and inl_lsb == 0.0
     noisy = noise_std.shape[0] > 0
-    n_rowblocks = (batch + ROW_BLOCK - 1) // ROW_BLOCK
-    clipped = np.zeros(n_rowblocks, dtype=np.int64)
+    inv_lsb = 1.0 / lsb
     plane_col_w = np.empty((plane_w.shape[0], n_cols))
     for p in range(plane_w.shape[0]):
         for c in range(n_cols):
             plane_col_w[p, c] = plane_w[p] * col_w[c]
-    for blk in range(n_rowblocks):
-        hits = 0
-        for b in range(blk * ROW_BLOCK, min(batch, (blk + 1) * ROW_BLOCK)):
-            if first:
+    z = np.empty(n_cols if noisy else 0)
+    miss = np.empty(n_cols if noisy else 0, dtype=np.bool_)
+    hits = 0
+    for b in range(batch):
+        if first:
+            out[b, :] = 0.0
+        for p in range(plane_w.shape[0]):
+            row = p * batch + b
+            rowsum = np.float64(sums[row, ones_col]) if ones_col >= 0 else 0.0
+            std = noise_std[row] if noisy else 0.0
+            if noisy:
+                fill_normals(_stream(noise_key, first_vector + b, p), z, miss, zig_x, zig_ratio)
+            for k in range(n_blocks):
+                lo, hi = k * n_out, (k + 1) * n_out
+                if ideal:
+                    hits += _convert_block(sums[row, lo:hi], col_r[lo:hi], rowsum, z[lo:hi] if noisy else z, std,
+                                           inv_lsb[lo:hi], lsb[lo:hi], code_min, code_max, plane_col_w[p, lo:hi],
+                                           out[b])
+                    continue
                 for j in range(n_out):
-                    out[b, j] = 0.0
-            for p in range(plane_w.shape[0]):
-                pw = plane_w[p]
-                row = p * batch + b
-                rowsum = np.float64(sums[row, ones_col]) if ones_col >= 0 else 0.0
-                std = noise_std[row] if noisy else 0.0
-                state = _stream(noise_key, first_vector + b, p) if noisy else np.uint64(0)
-                for k in range(n_blocks):
-                    base = k * n_out
-                    w = plane_col_w[p, base:base + n_out]
-                    if noisy:
-                        for j in range(n_out):
-                            state, z = normal(state, zig_x, zig_ratio)
-                            a = np.float64(sums[row, base + j]) + col_r[base + j] * rowsum + std * z
-                            raw = _transfer(a, lsb[base + j], code_max, ideal, gain, offset_lsb, inl_lsb)
-                            code = min(max(raw, code_min), code_max)
-                            hits += raw != code
-                            out[b, j] += w[j] * code * lsb[base + j]
-                    elif ideal:
-                        hits += _convert_block(sums[row, base:base + n_out], col_r[base:base + n_out], rowsum,
-                                               lsb[base:base + n_out], code_min, code_max, w, out[b])
-                    else:
-                        for j in range(n_out):
-                            a = np.float64(sums[row, base + j]) + col_r[base + j] * rowsum
-                            raw = _transfer(a, lsb[base + j], code_max, ideal, gain, offset_lsb, inl_lsb)
-                            code = min(max(raw, code_min), code_max)
-                            hits += raw != code
-                            out[b, j] += w[j] * code * lsb[base + j]
-                for c in range(n_data, n_cols):
-                    a = np.float64(sums[row, c]) + col_r[c] * rowsum
-                    if noisy:
-                        state, z = normal(state, zig_x, zig_ratio)
-                        a += std * z
-                    raw = _transfer(a, lsb[c], code_max, ideal, gain, offset_lsb, inl_lsb)
+                    c = lo + j
+                    a = np.float64(sums[row, c]) + col_r[c] * rowsum + (std * z[c] if noisy else 0.0)
+                    raw = _transfer(a, lsb[c], inv_lsb[c], code_max, gain, offset_lsb, inl_lsb)
                     code = min(max(raw, code_min), code_max)
                     hits += raw != code
-                    v = pw * col_w[c] * code * lsb[c]
-                    first_out = ref_tile[c - n_data] * outputs_per_array
-                    for j in range(first_out, min(n_out, first_out + outputs_per_array)):
-                        out[b, j] += v
-            if x_scale.shape[0] > 0:
-                for j in range(n_out):
-                    out[b, j] = out[b, j] * x_scale[b] * w_scale[j]
-        clipped[blk] = hits
-    return clipped.sum()
+                    out[b, j] += plane_col_w[p, c] * code * lsb[c]
+            for c in range(n_data, n_cols):
+                a = np.float64(sums[row, c]) + col_r[c] * rowsum + (std * z[c] if noisy else 0.0)
+                if ideal:
+                    raw = np.floor(a * inv_lsb[c] + 0.5)
+                else:
+                    raw = _transfer(a, lsb[c], inv_lsb[c], code_max, gain, offset_lsb, inl_lsb)
+                code = min(max(raw, code_min), code_max)
+                hits += raw != code
+                v = plane_col_w[p, c] * code * lsb[c]
+                first_out = ref_tile[c - n_data] * outputs_per_array
+                for j in range(first_out, min(n_out, first_out + outputs_per_array)):
+                    out[b, j] += v
+        if x_scale.shape[0] > 0:
+            for j in range(n_out):
+                out[b, j] = out[b, j] * x_scale[b] * w_scale[j]
+    return hits

@@ -29,10 +29,19 @@ from .encoding import DAC_MODES, quantize_inputs, quantize_weights, weight_level
 from .irdrop import effective_conductance, effective_conductance_approx
 from .layout import layout
 
-__all__ = ["Crossbar", "AdcSetting"]
+__all__ = ["Crossbar", "AdcSetting", "USABLE_CORES", "set_worker_threads"]
 
-_WORKERS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-"""worker threads of the products: one per usable core"""
+USABLE_CORES = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+_WORKERS = USABLE_CORES
+"""worker threads of the products: one per usable core (results do not depend on it)"""
+
+
+def set_worker_threads(n: int) -> None:
+    """Use ``n`` worker threads for the products (e.g. 1 in each process of a parallel sweep)."""
+    global _WORKERS
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"worker threads must be a positive integer; got {n!r}")
+    _WORKERS = n
 _BLAS = ThreadpoolController()
 
 

@@ -140,8 +140,9 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
 @contextlib.contextmanager
 def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
     if scheduler is None:
-        pool = ProcessPoolExecutor(workers or os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(os.getpid(),))
+        n = workers or os.cpu_count() or 1
+        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init, initargs=(os.getpid(), n))
         try:
             yield pool
         finally:
@@ -159,8 +160,12 @@ def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
             executor.shutdown(wait=False)
 
 
-def _worker_init(parent_pid: int) -> None:
-    """Workers leave Ctrl-C to the sweep process, and exit when it is gone (killed)."""
+def _worker_init(parent_pid: int, workers: int) -> None:
+    """Workers share the cores (numerics threads per process), leave Ctrl-C to the sweep process, and exit
+    when it is gone (killed)."""
+    from ..numerics import USABLE_CORES, set_worker_threads
+
+    set_worker_threads(max(1, USABLE_CORES // workers))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
