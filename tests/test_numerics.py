@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import naive
 from cimsim.config.schema import AdcConfig, ArrayConfig, Config, DacConfig, DeviceConfig, MappingConfig
 from cimsim.mapping import analytic_counts, plan_layer
-from cimsim.numerics import Crossbar, input_planes, quantize_inputs, quantize_weights, weight_levels
+from cimsim.numerics import Crossbar, quantize_inputs, quantize_weights, weight_levels
 from cimsim.numerics import _kernels
 from numba import njit
 
@@ -62,17 +62,36 @@ def test_quantize_rows_matches_numpy():
 
 
 @pytest.mark.parametrize("dac", DAC_CHOICES)
-def test_input_planes_match_numpy(dac):
-    cfg = make_config(dac=dac, input_bits=6)
-    q = np.random.default_rng(1).integers(-31, 32, size=(9, 10))
-    got = input_planes(q.astype(np.int32), plan_layer(cfg))
+def test_prepared_inputs_match_numpy(dac):
+    """planes, scales, per-group squared sums, per-input squared codes and the non-zero count of the fused kernel"""
+    cfg = make_config(dac=dac, input_bits=6, rows=8, rows_per_read=3, in_features=10)
+    plan = plan_layer(cfg)
+    x = np.random.default_rng(1).uniform(-1, 1, (70, 10))
+    x[3] = 0.0
+    xbar = Crossbar(cfg)
+    planes, scale, row_sq, code_sq, nonzero = xbar._prepare(x)
+    q, want_scale = naive.input_codes(x, 6, None)
+    np.testing.assert_array_equal(scale, want_scale)
     want = naive.planes(q, 6, *dac)
-    assert got.shape[0] == len(want)
+    assert planes.shape[0] == len(want)
     for k, (weight, plane) in enumerate(want):
-        np.testing.assert_array_equal(got[k], plane)
-        assert plan_layer(cfg).plane_weights[k] == weight
-    # the planes recombine to the codes
-    np.testing.assert_array_equal(np.tensordot(plan_layer(cfg).plane_weights, got, axes=1), q)
+        np.testing.assert_array_equal(planes[k], plane)
+        assert plan.plane_weights[k] == weight
+        for g, (start, stop) in enumerate(plan.row_groups()):
+            np.testing.assert_array_equal(row_sq[g, k * 70:(k + 1) * 70], (plane[:, start:stop] ** 2).sum(axis=1))
+    np.testing.assert_array_equal(np.tensordot(plan.plane_weights, planes, axes=1), q)  # the planes recombine
+    np.testing.assert_array_equal(code_sq, sum((p.astype(float) ** 2).sum(axis=0) for _, p in want))
+    assert nonzero == sum(int(np.count_nonzero(p)) for _, p in want)
+
+
+def test_non_finite_inputs_change_nothing():
+    cfg = make_config(batch_size=3)  # the bad vector is in the third chunk: the first two must not count
+    w, x = data(cfg, batch=10)
+    xbar = programmed(cfg, w)
+    x[7, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        xbar.mvm(x)
+    assert xbar.counts.mvms == 0 and xbar.adc_clipped == 0
 
 
 def adc_reference(sums, batch, planes_w, n_blocks, n_out, col_w, col_r, ref_tile, lsb, code_max, gain, offset, inl,

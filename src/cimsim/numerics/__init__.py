@@ -1,8 +1,9 @@
 """Functional core: quantisation, encoding onto cells, analog products, ADC and shift-add (numba + BLAS)."""
 
 from .crossbar import USABLE_CORES, AdcSetting, Crossbar, set_worker_threads
-from .encoding import input_planes, quantize_inputs, quantize_weights, weight_levels
+from .encoding import quantize_inputs, quantize_weights, weight_levels
 from .replicated import ReplicatedCrossbar, build_crossbar
 
-__all__ = ["AdcSetting", "Crossbar", "USABLE_CORES", "set_worker_threads", "ReplicatedCrossbar", "build_crossbar", "input_planes", "quantize_inputs",
+__all__ = ["AdcSetting", "Crossbar", "USABLE_CORES", "set_worker_threads", "ReplicatedCrossbar", "build_crossbar",
+           "quantize_inputs",
            "quantize_weights", "weight_levels"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["ROW_BLOCK", "ZIG_X", "ZIG_RATIO", "quantize_rows", "input_planes", "prepare_inputs",
+__all__ = ["ROW_BLOCK", "ZIG_X", "ZIG_RATIO", "quantize_rows", "prepare_inputs",
            "adc_accumulate", "add_read_noise", "normal"]
 
 ROW_BLOCK = 64
@@ -42,58 +42,15 @@ def quantize_rows(x, scale, max_code, codes):
             codes[b, i] = np.int32(_quantize(x[b, i] * inv, max_code))
 
 
-@njit(cache=True)
-def _write_planes(q, mode, n_bits, planes, b, i):
-    """the DAC codes of one input code q in every plane; returns their sum of squares"""
-    mag = n_bits - 1
-    if mode == 0:
-        planes[0, b, i] = q if q > 0 else 0
-        planes[1, b, i] = -q if q < 0 else 0
-        return q * q
-    if mode == 1:
-        planes[0, b, i] = q
-        return q * q
-    sq = 0
-    if mode == 2:
-        pos = q if q > 0 else 0
-        neg = -q if q < 0 else 0
-        for k in range(mag):
-            bp = (pos >> k) & 1
-            bn = (neg >> k) & 1
-            planes[k, b, i] = bp
-            planes[mag + k, b, i] = bn
-            sq += bp + bn
-        return sq
-    u = q & ((1 << n_bits) - 1)
-    for k in range(n_bits):
-        bit = (u >> k) & 1
-        planes[k, b, i] = bit
-        sq += bit
-    return sq
-
-
-@njit(cache=True)
-def input_planes(codes, mode, n_bits, planes):
-    """Write the DAC input planes of signed codes (batch x n) into planes (n_planes x batch x n), float32.
-
-    mode 0: parallel two-phase    -> [max(q, 0), max(-q, 0)]
-    mode 1: parallel bipolar      -> [q]
-    mode 2: bit-serial two-phase  -> bits 0..n_bits-2 of max(q, 0), then of max(-q, 0)
-    mode 3: bit-serial two's complement -> bits 0..n_bits-1 of q mod 2**n_bits
-    """
-    batch, n = codes.shape
-    for b in range(batch):
-        for i in range(n):
-            _write_planes(np.int64(codes[b, i]), mode, n_bits, planes, b, i)
-
-
 @njit(cache=True, nogil=True)
 def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, scale, row_sq, code_sq_blocks):
     """Quantise inputs x (batch x n, float64) and write their DAC planes, in one pass.
 
     scale[b] = input_max / max_code, or (input_max <= 0) the row's max |x| / max_code (1 for an all-zero row);
     code = clip(round_half_away(x * (1 / scale[b]))).
-    planes (n_planes x batch x n, float32) as :func:`input_planes`; row_sq[g, p * batch + b] = sum of the plane's
+    planes (n_planes x batch x n, float32) hold the DAC code of each read (mode 0: parallel two-phase
+    [max(q, 0), max(-q, 0)]; 1: parallel bipolar [q]; 2: bit-serial two-phase, bits 0..n_bits-2 of max(q, 0) then
+    of max(-q, 0); 3: bit-serial two's complement, bits 0..n_bits-1 of q mod 2**n_bits); row_sq[g, p * batch + b] = sum of the plane's
     squared codes over the rows of group g (for the output-referred read noise); code_sq_blocks[k, i] = sum over
     the rows of block k of the squared codes of input i in every plane (for the energy sum of G V**2 t).
     Returns (non-finite inputs found, non-zero plane codes).

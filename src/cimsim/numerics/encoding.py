@@ -11,7 +11,7 @@ import numpy as np
 from ..mapping import Plan
 from . import _kernels
 
-__all__ = ["quantize_weights", "quantize_inputs", "weight_levels", "input_planes", "DAC_MODES"]
+__all__ = ["quantize_weights", "quantize_inputs", "weight_levels", "DAC_MODES"]
 
 DAC_MODES = {("parallel", "two_phase"): 0, ("parallel", "bipolar"): 1,
              ("bit_serial", "two_phase"): 2, ("bit_serial", "twos_complement"): 3}
@@ -70,10 +70,3 @@ def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray
     levels = (stored[:, None, :, :] >> shifts[None, :, None, None]) & mask
     ref = (offset >> shifts) & mask if plan.signed_encoding == "offset" else np.zeros(0, dtype=np.int64)
     return np.ascontiguousarray(levels.transpose(0, 1, 3, 2)), ref
-
-
-def input_planes(codes: np.ndarray, plan: Plan) -> np.ndarray:
-    """DAC codes applied per read: float32 (n_planes x batch x in); see ``Plan.plane_weights`` for their weights."""
-    planes = np.empty((plan.n_planes,) + codes.shape, dtype=np.float32)
-    _kernels.input_planes(codes, DAC_MODES[(plan.dac_mode, plan.signed_inputs)], plan.input_bits, planes)
-    return planes
