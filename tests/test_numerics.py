@@ -153,7 +153,7 @@ def test_ziggurat_draws_are_standard_normal():
         return out
 
     counter = np.empty(1_000_000)
-    _kernels.fill_normals(np.uint64(12345), counter, np.empty(counter.size, dtype=np.bool_), _kernels.ZIG_X,
+    _kernels.fill_normals(np.uint64(12345), counter, np.empty(counter.size, dtype=np.int64), _kernels.ZIG_X,
                           _kernels.ZIG_RATIO)
     tail = 3.6541528853610088
     for z in (draws(1_000_000, np.uint64(12345)), counter):

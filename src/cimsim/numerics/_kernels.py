@@ -236,23 +236,25 @@ def _finish(u, i, state, zig_x, zig_ratio):
 
 
 @njit(cache=True, error_model="numpy")
-def fill_normals(key, z, miss, zig_x, zig_ratio):
+def fill_normals(key, z, block, zig_x, zig_ratio):
     """z[j] = standard normal number j of the stream ``key`` (exact N(0, 1), a 256-block ziggurat).
 
-    Draw j's first candidate comes from the hash of (key, j) — a loop the compiler vectorises; the ~1 % that
-    miss their rectangle finish on a stream of their own. ``miss`` is scratch space of z's length.
+    Draw j's candidate comes from the hash of (key, j): a first loop (vectorised) hashes every j into z[j] = u
+    and block[j] = its block; a second looks up the tables, and the few that miss their rectangle finish on a
+    stream of their own. ``block`` is int64 scratch space of z's length.
     """
     n = z.shape[0]
     for j in range(n):
         bits = _mix(key + np.uint64(j + 1) * _GOLDEN)
-        u = _signed(bits)
-        i = bits & _ZIG_MASK  # unsigned: no negative-index handling in the hot loop
-        z[j] = u * zig_x[i]
-        miss[j] = abs(u) >= zig_ratio[i]
+        z[j] = _signed(bits)
+        block[j] = np.int64(bits & _ZIG_MASK)
     for j in range(n):
-        if miss[j]:
-            bits = _mix(key + np.uint64(j + 1) * _GOLDEN)
-            z[j] = _finish(_signed(bits), np.int64(bits & _ZIG_MASK), _mix(bits ^ key), zig_x, zig_ratio)
+        u = z[j]
+        i = block[j]
+        if abs(u) < zig_ratio[i]:
+            z[j] = u * zig_x[i]
+        else:
+            z[j] = _finish(u, i, _mix(key ^ np.uint64(j + 1) * np.uint64(0xD1B54A32D192ED03)), zig_x, zig_ratio)
 
 
 @njit(cache=True)
@@ -276,11 +278,11 @@ def _stream(noise_key, vector, plane):
 def add_read_noise(sums, batch, n_planes, n_cols, noise_std, noise_key, first_vector, zig_x, zig_ratio):
     """sums[p * batch + b, c] += noise_std[p * batch + b] * z, z the draws :func:`adc_accumulate` would make."""
     z = np.empty(n_cols)
-    miss = np.empty(n_cols, dtype=np.bool_)
+    block = np.empty(n_cols, dtype=np.int64)
     for b in range(batch):
         for p in range(n_planes):
             row = p * batch + b
-            fill_normals(_stream(noise_key, first_vector + b, p), z, miss, zig_x, zig_ratio)
+            fill_normals(_stream(noise_key, first_vector + b, p), z, block, zig_x, zig_ratio)
             for c in range(n_cols):
                 sums[row, c] += noise_std[row] * z[c]
 
@@ -339,7 +341,7 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
         for c in range(n_cols):
             plane_col_w[p, c] = plane_w[p] * col_w[c]
     z = np.empty(n_cols if noisy else 0)
-    miss = np.empty(n_cols if noisy else 0, dtype=np.bool_)
+    block = np.empty(n_cols if noisy else 0, dtype=np.int64)
     hits = 0
     for b in range(batch):
         if first:
@@ -349,7 +351,7 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
             rowsum = np.float64(sums[row, ones_col]) if ones_col >= 0 else 0.0
             std = noise_std[row] if noisy else 0.0
             if noisy:
-                fill_normals(_stream(noise_key, first_vector + b, p), z, miss, zig_x, zig_ratio)
+                fill_normals(_stream(noise_key, first_vector + b, p), z, block, zig_x, zig_ratio)
             for k in range(n_blocks):
                 lo, hi = k * n_out, (k + 1) * n_out
                 if ideal:
