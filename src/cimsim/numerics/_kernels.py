@@ -295,7 +295,7 @@ def _transfer(a, step, inv_step, code_max, gain, offset_lsb, inl_lsb):
     return np.floor(a * inv_step + 0.5)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _convert_block(srow, col_r, rowsum, noise, std, inv_lsb, lsb, code_min, code_max, w, orow):
     """Ideal ADC over one block of columns (1-D views: a loop the compiler vectorises): a = s + r * rowsum
     (+ std * noise when noise is not empty), code = clip(floor(a / lsb + 0.5)), orow += w * code * lsb.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -43,6 +44,7 @@ def set_worker_threads(n: int) -> None:
         raise ValueError(f"worker threads must be a positive integer; got {n!r}")
     _WORKERS = n
 _BLAS = ThreadpoolController()
+_SCRATCH = threading.local()
 
 
 @functools.cache
@@ -215,7 +217,7 @@ class Crossbar:
         every plane row, per-input squared codes and the count of non-zero codes; rejects non-finite inputs."""
         p, batch = self.plan, x.shape[0]
         starts = np.array([g[0] for g in p.row_groups()] + [p.in_features], dtype=np.int64)
-        planes = np.empty((p.n_planes, batch, p.in_features), dtype=np.float32)
+        planes = self._scratch("planes", (p.n_planes, batch, p.in_features), np.float32)
         scale = np.empty(batch)
         row_sq = np.empty((len(starts) - 1, p.n_planes * batch))
         code_sq = np.zeros(((batch + _kernels.ROW_BLOCK - 1) // _kernels.ROW_BLOCK, p.in_features))
@@ -226,6 +228,16 @@ class Crossbar:
         if bad:
             raise ValueError("inputs hold NaN or infinite values")
         return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
+
+    @staticmethod
+    def _scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+        """A work array of this thread, kept between calls (fresh pages cost more than the kernels on small
+        layers); shared by every crossbar, since a thread runs one crossbar's step at a time."""
+        arrays = _SCRATCH.__dict__
+        arr = arrays.get(name)
+        if arr is None or arr.shape != shape or arr.dtype != dtype:
+            arr = arrays[name] = np.empty(shape, dtype=dtype)
+        return arr
 
     def _noise_key(self, group: int, purpose: int) -> np.uint64:
         """key of the read-noise streams of one row group (purpose 0: products, 1: calibration)"""
@@ -358,7 +370,8 @@ class Crossbar:
         clipped, no_scale, empty = 0, np.empty(0), np.empty(0)
         for g, (start, stop) in enumerate(groups):
             tile = start // p.rows
-            sums = planes2d[:, start:stop] @ self._matrix[start:stop]
+            sums = np.matmul(planes2d[:, start:stop], self._matrix[start:stop],
+                             out=self._scratch("sums", (planes2d.shape[0], self._matrix.shape[1]), np.float32))
             if self.config.device.read_noise_sigma > 0 and not self._output_noise:
                 self._cell_noise(sums, planes2d[:, start:stop])
             last = g == len(groups) - 1
