@@ -199,6 +199,12 @@ def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float], item:
     ]
 
 
+def _per_side(comp: Comparison, lines) -> list[str]:
+    """``lines(breakdown)`` for the CIM side, then the baseline, each under its name"""
+    return [out for side, b in (("CIM", comp.cim), ("Baseline", comp.baseline))
+            for out in (f"{side} ({b.name}):", "", *lines(b), "")]
+
+
 def _stage_table(b: Breakdown) -> list[str]:
     """the CIM pipeline: one row per stage (layer)"""
     if not b.stages:
@@ -330,38 +336,17 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
     ]
     tail = [
         *_stage_table(comp.cim),
-        f"CIM ({comp.cim.name}):",
-        "",
-        *_share_table(comp.cim.energy_pj, "energy (pJ)"),
-        "",
-        f"Baseline ({comp.baseline.name}):",
-        "",
-        *_share_table(comp.baseline.energy_pj, "energy (pJ)"),
-        "",
+        *_per_side(comp, lambda b: _share_table(b.energy_pj, "energy (pJ)")),
         "### Area",
         "",
-        "CIM:",
-        "",
-        *_share_table(comp.cim.area_um2, "area (mm²)", 1e-6),
-        "",
-        "Baseline:",
-        "",
-        *_share_table(comp.baseline.area_um2, "area (mm²)", 1e-6),
-        "",
+        *_per_side(comp, lambda b: _share_table(b.area_um2, "area (mm²)", 1e-6)),
         "## Including loading the weights once",
         "",
         *_side_by_side(comp.cim_with_load, comp.baseline_with_load, comp.gain_with_load, item_name(comp.run)),
         "",
         "## Assumptions",
         "",
-        "CIM:",
-        "",
-        *[f"- {a}" for a in comp.cim.assumptions],
-        "",
-        "Baseline:",
-        "",
-        *[f"- {a}" for a in comp.baseline.assumptions],
-        "",
+        *_per_side(comp, lambda b: [f"- {a}" for a in b.assumptions]),
     ]
     return head, tail
 

@@ -53,18 +53,24 @@ def load_config(path: str | os.PathLike) -> Config:
     (with the line and column), or fails validation.
     """
     source = str(path)
-    try:
-        with open(path, "rb") as file:
-            data = tomllib.load(file)
-    except OSError as exc:
-        raise ConfigError(source, [("", f"cannot read the config file: {exc.strerror or exc}")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, [("", f"invalid TOML: {exc}")]) from None
-    except UnicodeDecodeError:
-        raise ConfigError(source, [("", "invalid TOML: the file is not UTF-8 text")]) from None
+    data = read_toml(path, "config file")
     if "name" not in data:
         data["name"] = Path(path).stem
     return config_from_dict(data, source, base_dir=Path(path).parent)
+
+
+def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
+    """The tables of a TOML file, or a :class:`ConfigError` naming the file (unreadable, not UTF-8, bad TOML
+    with its line and column); ``what`` names the kind of file in the message."""
+    try:
+        with open(path, "rb") as file:
+            return tomllib.load(file)
+    except OSError as exc:
+        raise ConfigError(str(path), [("", f"cannot read the {what}: {exc.strerror or exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), [("", "invalid TOML: the file is not UTF-8 text")]) from None
 
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",

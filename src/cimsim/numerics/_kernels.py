@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["ROW_BLOCK", "ZIG_X", "ZIG_RATIO", "quantize_rows", "prepare_inputs",
-           "adc_accumulate", "add_read_noise", "normal"]
+           "adc_accumulate", "add_read_noise", "fill_normals"]
 
 ROW_BLOCK = 64
 """rows per parallel work item (fixed, so partial sums never depend on the thread count)"""
@@ -255,17 +255,6 @@ def fill_normals(key, z, block, zig_x, zig_ratio):
             z[j] = u * zig_x[i]
         else:
             z[j] = _finish(u, i, _mix(key ^ np.uint64(j + 1) * np.uint64(0xD1B54A32D192ED03)), zig_x, zig_ratio)
-
-
-@njit(cache=True)
-def normal(state, zig_x, zig_ratio):
-    """(state, one standard normal draw) from a sequential splitmix64 stream (same ziggurat)."""
-    state, bits = _uniform(state)
-    u = _signed(bits)
-    i = np.int64(bits & _ZIG_MASK)
-    if abs(u) < zig_ratio[i]:
-        return state, u * zig_x[i]
-    return state, _finish(u, i, _mix(bits ^ state), zig_x, zig_ratio)
 
 
 @njit(cache=True, inline="always")

@@ -379,7 +379,8 @@ class Crossbar:
                 sums, batch, p.plane_weights, self._n_blocks, p.out_features, self._col_w * self._compensation[tile],
                 self._col_r, self._ref_tile, self._ones_col, adc.lsb[tile], float(adc.code_min),
                 float(adc.code_max), cfg.gain_error, cfg.offset_lsb, cfg.inl_lsb, p.outputs_per_array,
-                self._noise_std(row_sq[g]) if self._output_noise else empty, self._noise_key(g, 0), first_vector,
+                self._noise_std(row_sq[g]) if self._output_noise else empty,
+                self._noise_key(g, 0) if self._output_noise else np.uint64(0), first_vector,
                 g == 0, x_scale if last else no_scale, self._weight_scale if last else no_scale,
                 _kernels.ZIG_X, _kernels.ZIG_RATIO, out)
         return clipped, code_sq, nonzero

@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, load_config, load_preset, with_overrides
+from ..config.load import read_toml
 from ..errors import ConfigError
 from .metrics import available_metrics
 
@@ -76,15 +76,7 @@ class SweepSpec:
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a sweep spec (TOML); raises :class:`ConfigError` naming the file and each bad key."""
-    source = str(path)
-    try:
-        with open(path, "rb") as file:
-            data = tomllib.load(file)
-    except OSError as exc:
-        raise ConfigError(source, [("", f"cannot read the sweep spec: {exc.strerror or exc}")]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, [("", f"invalid TOML: {exc}")]) from None
-    return spec_from_dict(data, source, Path(path).parent)
+    return spec_from_dict(read_toml(path, "sweep spec"), str(path), Path(path).parent)
 
 
 def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>",
