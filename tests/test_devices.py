@@ -253,3 +253,13 @@ def test_read_noise_does_not_depend_on_the_chunk_size():
     first = a.mvm(x)
     np.testing.assert_array_equal(first, b.mvm(x))
     assert not np.array_equal(a.mvm(x[:10]), first[:10])  # a second read of the same vectors draws fresh noise
+
+
+def test_reads_after_reset_counts_draw_fresh_noise():
+    xbar, _ = programmed(small_config(**{"device.read_noise_sigma": 0.02}))
+    x = np.random.default_rng(8).uniform(-1, 1, (5, 64))
+    first = xbar.mvm(x)
+    xbar.reset_counts()
+    assert xbar.counts.mvms == 0
+    assert not np.array_equal(xbar.mvm(x), first)
+    assert xbar.counts.mvms == 5

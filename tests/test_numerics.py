@@ -325,6 +325,12 @@ def test_counts_hand_computed():
     assert xbar.programming_counts.cell_writes == 6 * 3 * 4
 
 
+def test_scaled_counts_equal_repeated_sums():
+    one = analytic_counts(programmed(make_config(), data(make_config(), batch=1)[0]).plan, 1)
+    assert one.scaled(3) == one + one + one
+    assert one.scaled(0).mvms == 0 and one.scaled(3).adc_bits == one.adc_bits
+
+
 @pytest.mark.parametrize("encoding,subtraction", [("differential", "analog"), ("differential", "digital"),
                                                   ("offset", "analog"), ("offset", "digital")])
 @pytest.mark.parametrize("dac", DAC_CHOICES)

@@ -65,6 +65,11 @@ class Counts:
             values[f.name] = a if f.name in ("dac_bits", "adc_bits") else a + b
         return Counts(**values)
 
+    def scaled(self, k: int) -> "Counts":
+        """The counts of ``k`` repetitions of this record (resolutions kept)."""
+        return Counts(**{f.name: getattr(self, f.name) if f.name in ("dac_bits", "adc_bits") else
+                         getattr(self, f.name) * k for f in fields(self)})
+
     def as_dict(self) -> dict:
         """Plain dict (for JSON)."""
         return asdict(self)

@@ -58,11 +58,14 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, s
     batch, n = x.shape
     n_planes = planes.shape[0]
     n_groups = group_starts.shape[0] - 1
-    n_blocks = (batch + ROW_BLOCK - 1) // ROW_BLOCK
-    bad = np.zeros(n_blocks, dtype=np.int64)
-    nonzero = np.zeros(n_blocks, dtype=np.int64)
-    for blk in range(n_blocks):
-        for b in range(blk * ROW_BLOCK, min(batch, (blk + 1) * ROW_BLOCK)):
+    nonzero = 0
+    inv_scale = np.empty(ROW_BLOCK)
+    peak_cell = np.empty(1, dtype=np.int64)  # reads the peak's bits back as a float (no allocation per row)
+    peak_float = peak_cell.view(np.float64)
+    for blk in range((batch + ROW_BLOCK - 1) // ROW_BLOCK):
+        first, stop = blk * ROW_BLOCK, min(batch, (blk + 1) * ROW_BLOCK)
+        # the block's scales first: a row's codes then need no wait for its own peak and divide
+        for b in range(first, stop):
             # max |x| as the integer order of the magnitude bits (the same order for non-negative floats);
             # at or above the bits of inf the row holds inf or NaN
             peak_bits = np.int64(0)
@@ -70,67 +73,79 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, s
             for i in range(n):
                 peak_bits = max(peak_bits, bits[i] & _MAGNITUDE)
             if peak_bits >= _INF_BITS:
-                bad[blk] += 1
-                continue
-            peak = np.array([peak_bits]).view(np.float64)[0]
+                return True, 0
+            peak_cell[0] = peak_bits
+            peak = peak_float[0]
             s = input_max / max_code if input_max > 0 else (peak / max_code if peak > 0 else 1.0)
             scale[b] = s
-            for g in range(n_groups):
-                if mode <= 1:  # parallel DAC: one or two planes holding the code or its two signed parts
-                    lo, hi = group_starts[g], group_starts[g + 1]
-                    if mode == 1:
-                        sq0, nz = _bipolar_plane(x[b, lo:hi], 1.0 / s, max_code, planes[0, b, lo:hi],
-                                                 code_sq_blocks[blk, lo:hi])
-                    else:
-                        sq0, sq1, nz = _two_phase_planes(x[b, lo:hi], 1.0 / s, max_code, planes[0, b, lo:hi],
-                                                         planes[1, b, lo:hi], code_sq_blocks[blk, lo:hi])
-                        row_sq[g, batch + b] = sq1
-                    row_sq[g, b] = sq0
-                    nonzero[blk] += np.int64(nz)
-                else:  # bit-serial: one plane per input bit; a bit's square is the bit
-                    for p in range(n_planes):
-                        row_sq[g, p * batch + b] = 0.0
-                    for i in range(group_starts[g], group_starts[g + 1]):
-                        q = np.int64(_quantize(x[b, i] * (1.0 / s), max_code))
-                        bits = _write_bits(q, mode, n_bits, planes, b, i, row_sq, g, batch)
-                        code_sq_blocks[blk, i] += bits
-                        nonzero[blk] += bits
-    return bad.sum() > 0, nonzero.sum()
+            inv_scale[b - first] = 1.0 / s
+        if mode <= 1:
+            nonzero += _parallel_codes(x, first, stop, inv_scale, max_code, mode, group_starts, planes, row_sq,
+                                       code_sq_blocks[blk])
+        else:
+            nonzero += _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_starts, planes,
+                                     row_sq, code_sq_blocks[blk])
+    return False, nonzero
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc"})  # sums of integers: exact in any order
-def _bipolar_plane(xr, inv_s, max_code, plane0, code_sq):
-    """One row's codes for a bipolar parallel DAC (1-D views of equal length, looped from 0: the compiler
-    vectorises it): plane0 = q; adds q**2 to code_sq; returns (sum of q**2, count of non-zero codes)."""
-    sq = 0.0
-    nz = 0.0
-    for i in range(xr.shape[0]):
-        q = _quantize(xr[i] * inv_s, max_code)
-        plane0[i] = q
-        code_sq[i] += q * q
-        sq += q * q
-        nz += q != 0
-    return sq, nz
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})  # sums of integers: exact in any order
+def _parallel_codes(x, first, stop, inv_scale, max_code, mode, group_starts, planes, row_sq, code_sq):
+    """Codes of rows first..stop-1 for a parallel DAC (mode 1: plane 0 holds q; mode 0: planes 0 and 1 hold
+    max(q, 0) and max(-q, 0)), their squares per group into row_sq and per input into code_sq; returns the
+    count of non-zero codes. Inner loops run over 1-D views from 0, so the compiler vectorises them."""
+    batch = planes.shape[1]
+    nonzero = 0
+    for b in range(first, stop):
+        inv = inv_scale[b - first]
+        for g in range(group_starts.shape[0] - 1):
+            lo, hi = group_starts[g], group_starts[g + 1]
+            xr, code_sq_g, plane0 = x[b, lo:hi], code_sq[lo:hi], planes[0, b, lo:hi]
+            sq0 = 0.0
+            nz = 0
+            if mode == 1:
+                for i in range(xr.shape[0]):
+                    q = _quantize(xr[i] * inv, max_code)
+                    plane0[i] = q
+                    code_sq_g[i] += q * q
+                    sq0 += q * q
+                    nz += q != 0
+            else:
+                plane1 = planes[1, b, lo:hi]
+                sq1 = 0.0
+                for i in range(xr.shape[0]):
+                    q = _quantize(xr[i] * inv, max_code)
+                    pos = max(q, 0.0)
+                    neg = max(-q, 0.0)
+                    plane0[i] = pos
+                    plane1[i] = neg
+                    code_sq_g[i] += q * q
+                    sq0 += pos * pos
+                    sq1 += neg * neg
+                    nz += q != 0
+                row_sq[g, batch + b] = sq1
+            row_sq[g, b] = sq0
+            nonzero += nz
+    return nonzero
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc"})  # sums of integers: exact in any order
-def _two_phase_planes(xr, inv_s, max_code, plane0, plane1, code_sq):
-    """As :func:`_bipolar_plane` for a two-phase parallel DAC: plane0 = max(q, 0), plane1 = max(-q, 0);
-    returns (sum of plane0**2, sum of plane1**2, count of non-zero codes)."""
-    sq0 = 0.0
-    sq1 = 0.0
-    nz = 0.0
-    for i in range(xr.shape[0]):
-        q = _quantize(xr[i] * inv_s, max_code)
-        pos = max(q, 0.0)
-        neg = max(-q, 0.0)
-        plane0[i] = pos
-        plane1[i] = neg
-        code_sq[i] += q * q
-        sq0 += pos * pos
-        sq1 += neg * neg
-        nz += q != 0
-    return sq0, sq1, nz
+@njit(cache=True, nogil=True)
+def _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_starts, planes, row_sq, code_sq):
+    """As :func:`_parallel_codes` for a bit-serial DAC: one plane per input bit (mode 2: two-phase, mode 3:
+    two's complement); a bit's square is the bit. Returns the count of set bits."""
+    batch = planes.shape[1]
+    n_planes = planes.shape[0]
+    set_bits = 0
+    for b in range(first, stop):
+        inv = inv_scale[b - first]
+        for g in range(group_starts.shape[0] - 1):
+            for p in range(n_planes):
+                row_sq[g, p * batch + b] = 0.0
+            for i in range(group_starts[g], group_starts[g + 1]):
+                q = np.int64(_quantize(x[b, i] * inv, max_code))
+                bits = _write_bits(q, mode, n_bits, planes, b, i, row_sq, g, batch)
+                code_sq[i] += bits
+                set_bits += bits
+    return set_bits
 
 
 @njit(cache=True, inline="always")
@@ -284,24 +299,6 @@ def _transfer(a, step, inv_step, code_max, gain, offset_lsb, inl_lsb):
     return np.floor(a * inv_step + 0.5)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _convert_block(srow, col_r, rowsum, noise, std, inv_lsb, lsb, code_min, code_max, w, orow):
-    """Ideal ADC over one block of columns (1-D views: a loop the compiler vectorises): a = s + r * rowsum
-    (+ std * noise when noise is not empty), code = clip(floor(a / lsb + 0.5)), orow += w * code * lsb.
-    Returns the clipped count."""
-    hits = np.int64(0)
-    noisy = noise.shape[0] > 0
-    for j in range(srow.shape[0]):
-        a = np.float64(srow[j]) + col_r[j] * rowsum
-        if noisy:
-            a += std * noise[j]
-        raw = np.floor(a * inv_lsb[j] + 0.5)
-        code = min(max(raw, code_min), code_max)
-        hits += raw != code
-        orow[j] += w[j] * code * lsb[j]
-    return hits
-
-
 @njit(cache=True, nogil=True)
 def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile, ones_col, lsb, code_min, code_max,
                    gain, offset_lsb, inl_lsb, outputs_per_array, noise_std, noise_key, first_vector, first, x_scale,
@@ -332,9 +329,9 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
     z = np.empty(n_cols if noisy else 0)
     block = np.empty(n_cols if noisy else 0, dtype=np.int64)
     hits = 0
+    # The data columns' loop indexes the 2-D arrays directly (a view per row costs more than a 64-wide row's
+    # conversions); its branches are loop-invariant, so the compiler makes one vectorised loop per case.
     for b in range(batch):
-        if first:
-            out[b, :] = 0.0
         for p in range(plane_w.shape[0]):
             row = p * batch + b
             rowsum = np.float64(sums[row, ones_col]) if ones_col >= 0 else 0.0
@@ -342,19 +339,32 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
             if noisy:
                 fill_normals(_stream(noise_key, first_vector + b, p), z, block, zig_x, zig_ratio)
             for k in range(n_blocks):
-                lo, hi = k * n_out, (k + 1) * n_out
+                base = k * n_out
+                fresh = first and p == 0 and k == 0  # out starts from zero
+                # the rescale folds into the row's last conversions when no reference column follows
+                last = n_data == n_cols and x_scale.shape[0] > 0 and p == plane_w.shape[0] - 1 and k == n_blocks - 1
                 if ideal:
-                    hits += _convert_block(sums[row, lo:hi], col_r[lo:hi], rowsum, z[lo:hi] if noisy else z, std,
-                                           inv_lsb[lo:hi], lsb[lo:hi], code_min, code_max, plane_col_w[p, lo:hi],
-                                           out[b])
+                    for j in range(n_out):
+                        c = base + j
+                        a = np.float64(sums[row, c])
+                        if ones_col >= 0:
+                            a += col_r[c] * rowsum
+                        if noisy:
+                            a += std * z[c]
+                        raw = np.floor(a * inv_lsb[c] + 0.5)
+                        code = min(max(raw, code_min), code_max)
+                        hits += raw != code
+                        y = (0.0 if fresh else out[b, j]) + plane_col_w[p, c] * code * lsb[c]
+                        out[b, j] = y * x_scale[b] * w_scale[j] if last else y
                     continue
                 for j in range(n_out):
-                    c = lo + j
+                    c = base + j
                     a = np.float64(sums[row, c]) + col_r[c] * rowsum + (std * z[c] if noisy else 0.0)
                     raw = _transfer(a, lsb[c], inv_lsb[c], code_max, gain, offset_lsb, inl_lsb)
                     code = min(max(raw, code_min), code_max)
                     hits += raw != code
-                    out[b, j] += plane_col_w[p, c] * code * lsb[c]
+                    y = (0.0 if fresh else out[b, j]) + plane_col_w[p, c] * code * lsb[c]
+                    out[b, j] = y * x_scale[b] * w_scale[j] if last else y
             for c in range(n_data, n_cols):
                 a = np.float64(sums[row, c]) + col_r[c] * rowsum + (std * z[c] if noisy else 0.0)
                 if ideal:
@@ -367,7 +377,7 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
                 first_out = ref_tile[c - n_data] * outputs_per_array
                 for j in range(first_out, min(n_out, first_out + outputs_per_array)):
                     out[b, j] += v
-        if x_scale.shape[0] > 0:
+        if x_scale.shape[0] > 0 and n_data < n_cols:
             for j in range(n_out):
                 out[b, j] = out[b, j] * x_scale[b] * w_scale[j]
     return hits

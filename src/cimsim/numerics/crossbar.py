@@ -48,8 +48,9 @@ _SCRATCH = threading.local()
 
 
 @functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="cimsim")
+def _pool(helpers: int) -> ThreadPoolExecutor:
+    """threads that help the calling thread (which runs the first row range itself)"""
+    return ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="cimsim")
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,6 +122,7 @@ class Crossbar:
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self.adc: AdcSetting | None = None
         self._weights = None
+        self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
         self.reset_counts()
 
     # ---- programming --------------------------------------------------------------------------
@@ -158,6 +160,7 @@ class Crossbar:
         fraction = {"max": 1.0, "fixed": adc.full_scale_fraction}.get(adc.range)
         self.adc = None if fraction is None else self._adc_setting(np.full(
             (p.row_tiles, lay.col_w.size), fraction * self.max_sum))
+        self._vector_events = self._events_per_vector()
         self._weights = w
 
     def _with_ir_drop(self, g_us: np.ndarray, phys_tile: np.ndarray) -> np.ndarray:
@@ -325,21 +328,22 @@ class Crossbar:
         x = _checked_inputs(np.atleast_2d(inputs) if one else inputs, p.in_features)
         out = np.empty((x.shape[0], p.out_features))
         chunk = self.config.simulation.batch_size
-        events, code_sq, clipped = [], np.zeros(p.in_features), 0
+        code_sq, clipped, nonzero = np.zeros(p.in_features), 0, 0
         for start in range(0, x.shape[0], chunk):
             stop = min(x.shape[0], start + chunk)
-            chunk_clipped, chunk_sq, chunk_events = self._mvm_chunk(x[start:stop], out[start:stop],
-                                                                   self._vectors_seen + start)
-            clipped, code_sq, events = clipped + chunk_clipped, code_sq + chunk_sq, events + [chunk_events]
-        for e in events:
-            self._events = self._events + e
+            chunk_clipped, chunk_sq, chunk_nonzero = self._mvm_chunk(x[start:stop], out[start:stop],
+                                                                    self._vectors_read + start)
+            clipped, code_sq, nonzero = clipped + chunk_clipped, code_sq + chunk_sq, nonzero + chunk_nonzero
+        self._mvms += x.shape[0]
+        self._nonzero += nonzero
         self._code_sq += code_sq
         self.adc_clipped += clipped
-        self._vectors_seen += x.shape[0]
+        self._vectors_read += x.shape[0]
         return out[0] if one else out
 
-    def _mvm_chunk(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, Counts]:
-        """Products of one chunk into ``out``; returns (clipped conversions, squared codes per input, events).
+    def _mvm_chunk(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int]:
+        """Products of one chunk into ``out``; returns (clipped conversions, squared codes per input, non-zero
+        input codes).
 
         The rows are shared out to one worker thread per core (fixed row ranges), each running its kernels and
         single-threaded BLAS products (:mod:`._kernels`, "Threads"); the cell-by-cell noise path runs in one.
@@ -351,14 +355,14 @@ class Crossbar:
         parts = [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
         if len(parts) == 1:
             results = [self._rows(x, out, first_vector)]
-        else:
+        else:  # the calling thread runs the first range itself: one thread fewer to wake and wait for
             with _BLAS.limit(limits=1, user_api="blas"):
-                results = list(_pool().map(lambda r: self._rows(x[r[0]:r[1]], out[r[0]:r[1]], first_vector + r[0]),
-                                           parts))
-        clipped = sum(r[0] for r in results)
-        code_sq = sum(r[1] for r in results[1:]) + results[0][1] if len(results) > 1 else results[0][1]
-        nonzero = sum(r[2] for r in results)
-        return clipped, code_sq, self._chunk_events(batch, len(self.plan.row_groups()), nonzero)
+                pool = _pool(len(parts) - 1)
+                others = [pool.submit(self._rows, x[a:b], out[a:b], first_vector + a) for a, b in parts[1:]]
+                results = [self._rows(x[:parts[0][1]], out[:parts[0][1]], first_vector)]
+                results += [f.result() for f in others]
+        code_sq = sum((r[1] for r in results[1:]), results[0][1])
+        return sum(r[0] for r in results), code_sq, sum(r[2] for r in results)
 
     def _rows(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int]:
         """Quantise, multiply, convert and recombine some rows of a chunk into ``out``."""
@@ -385,19 +389,20 @@ class Crossbar:
                 _kernels.ZIG_X, _kernels.ZIG_RATIO, out)
         return clipped, code_sq, nonzero
 
-    def _chunk_events(self, batch: int, n_groups: int, nonzero: int) -> Counts:
-        """The events of one chunk: what the loop executed (the energy sum is priced in ``counts``)."""
+    def _events_per_vector(self) -> Counts:
+        """The events of one input vector as the loop executes them, less the data-dependent row activations
+        and energy sum (from ``_nonzero`` and ``_code_sq``)."""
         p = self.plan
-        reads = batch * p.n_planes * n_groups
+        reads = p.n_planes * len(p.row_groups())
         n_cols = self._col_w.size
         used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
         return replace(
-            analytic_counts(p, batch),
+            analytic_counts(p, 1),
             array_reads=reads * p.col_tiles,
-            dac_conversions=batch * p.n_planes * p.in_features * p.col_tiles,
-            row_activations=nonzero * p.col_tiles,
-            cells_read=batch * p.n_planes * p.in_features * used_cols,
-            array_gv2t_fj=0.0,  # priced from the exact code sums in `counts`
+            dac_conversions=p.n_planes * p.in_features * p.col_tiles,
+            row_activations=0,
+            cells_read=p.n_planes * p.in_features * used_cols,
+            array_gv2t_fj=0.0,
             adc_conversions=reads * n_cols,
             shift_adds=reads * n_cols,
         )
@@ -406,9 +411,11 @@ class Crossbar:
     def counts(self) -> Counts:
         """Events of every MVM since programming (or ``reset_counts``), with the array energy sum of G V**2 t."""
         p = self.plan
+        if not self._mvms:
+            return Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits)
         v_unit = p.read_voltage_v / p.max_plane_code
-        gv2t = float(self._code_sq @ self._row_g_us) * v_unit ** 2 * p.read_pulse_ns if self._events.mvms else 0.0
-        return replace(self._events, array_gv2t_fj=gv2t)
+        return replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * p.col_tiles,
+                       array_gv2t_fj=float(self._code_sq @ self._row_g_us) * v_unit ** 2 * p.read_pulse_ns)
 
     # ---- references -------------------------------------------------------------------------
     def digital_reference(self, inputs) -> np.ndarray:
@@ -427,8 +434,8 @@ class Crossbar:
         return self._conductances_us
 
     def reset_counts(self) -> None:
-        """Forget the events of earlier MVMs (programming counts are kept)."""
-        self._events = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
+        """Forget the events of earlier MVMs (programming counts are kept; later reads draw fresh noise)."""
+        self._mvms = 0
+        self._nonzero = 0
         self._code_sq = np.zeros(self.plan.in_features)
         self.adc_clipped = 0
-        self._vectors_seen = 0  # numbers the read-noise streams: results do not depend on the chunking
