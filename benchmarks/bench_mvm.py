@@ -30,6 +30,8 @@ import platform
 import sys
 import time
 
+import cimsim  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it; see its __init__)
+
 try:
     import threadpoolctl
 except ImportError:  # pragma: no cover - depends on the environment
@@ -179,7 +181,8 @@ def machine_lines() -> list[str]:
             f"num_threads={info.get('num_threads')}, architecture={info.get('architecture', 'n/a')}, "
             f"threading_layer={info.get('threading_layer', 'n/a')} ({os.path.basename(info.get('filepath', ''))})")
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-                                      "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS") if k in os.environ}
+                                      "OPENBLAS_THREAD_TIMEOUT", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                      "NUMBA_NUM_THREADS") if k in os.environ}
     lines.append("- environment: " + (", ".join(f"{k}={v}" for k, v in env.items()) or "no BLAS/thread variables set"))
     busy = cpu_busy_fraction()
     if busy is not None:

@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import cimsim  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it; see its __init__)
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -36,6 +37,8 @@ def machine() -> list[str]:
                      for i in threadpool_info() if i["user_api"] == "blas")
     lines = [f"- machine: {cpu}, {len(os.sched_getaffinity(0))} usable cores, load average {os.getloadavg()[0]:.2f}",
              f"- python {platform.python_version()}, numpy {np.__version__}, BLAS: {blas}"]
+    lines.append(f"- OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT')} (idle BLAS threads spin "
+                 "2**that cycles; numpy and cimsim alike)")
     if os.environ.get("OPENBLAS_CORETYPE"):
         lines.append(f"- WARNING: OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} is set and slows numpy")
     return lines

@@ -49,15 +49,14 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, s
     scale[b] = input_max / max_code, or (input_max <= 0) the row's max |x| / max_code (1 for an all-zero row);
     code = clip(round_half_away(x * (1 / scale[b]))).
     planes (n_planes x batch x n, float32) hold the DAC code of each read (mode 0: parallel two-phase
-    [max(q, 0), max(-q, 0)]; 1: parallel bipolar [q]; 2: bit-serial two-phase, bits 0..n_bits-2 of max(q, 0) then
-    of max(-q, 0); 3: bit-serial two's complement, bits 0..n_bits-1 of q mod 2**n_bits); row_sq[g, p * batch + b] = sum of the plane's
-    squared codes over the rows of group g (for the output-referred read noise); code_sq_blocks[k, i] = sum over
-    the rows of block k of the squared codes of input i in every plane (for the energy sum of G V**2 t).
-    Returns (non-finite inputs found, non-zero plane codes).
+    [max(q, 0), max(-q, 0)]; 1: parallel bipolar [q]; 2: bit-serial two-phase, bits 0..n_bits-2 of max(q, 0)
+    then of max(-q, 0); 3: bit-serial two's complement, bits 0..n_bits-1 of q mod 2**n_bits);
+    row_sq[g, p * batch + b] = sum of the plane's squared codes over the rows of group g (for the output-referred
+    read noise); code_sq_blocks[k, i] = sum over the rows of block k of the squared codes of input i in every
+    plane (for the energy sum of G V**2 t). Returns (non-finite inputs found, non-zero plane codes); it stops
+    at the first block holding a non-finite input.
     """
     batch, n = x.shape
-    n_planes = planes.shape[0]
-    n_groups = group_starts.shape[0] - 1
     nonzero = 0
     inv_scale = np.empty(ROW_BLOCK)
     peak_cell = np.empty(1, dtype=np.int64)  # reads the peak's bits back as a float (no allocation per row)
