@@ -78,9 +78,12 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, s
             s = input_max / max_code if input_max > 0 else (peak / max_code if peak > 0 else 1.0)
             scale[b] = s
             inv_scale[b - first] = 1.0 / s
-        if mode <= 1:
-            nonzero += _parallel_codes(x, first, stop, inv_scale, max_code, mode, group_starts, planes, row_sq,
-                                       code_sq_blocks[blk])
+        if mode == 1:
+            nonzero += _bipolar_codes(x, first, stop, inv_scale, max_code, group_starts, planes, row_sq,
+                                      code_sq_blocks[blk])
+        elif mode == 0:
+            nonzero += _two_phase_codes(x, first, stop, inv_scale, max_code, group_starts, planes, row_sq,
+                                        code_sq_blocks[blk])
         else:
             nonzero += _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_starts, planes,
                                      row_sq, code_sq_blocks[blk])
@@ -88,48 +91,61 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, s
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})  # sums of integers: exact in any order
-def _parallel_codes(x, first, stop, inv_scale, max_code, mode, group_starts, planes, row_sq, code_sq):
-    """Codes of rows first..stop-1 for a parallel DAC (mode 1: plane 0 holds q; mode 0: planes 0 and 1 hold
-    max(q, 0) and max(-q, 0)), their squares per group into row_sq and per input into code_sq; returns the
-    count of non-zero codes. Inner loops run over 1-D views from 0, so the compiler vectorises them."""
-    batch = planes.shape[1]
+def _bipolar_codes(x, first, stop, inv_scale, max_code, group_starts, planes, row_sq, code_sq):
+    """Codes of rows first..stop-1 for a bipolar parallel DAC (plane 0 holds q), their squares per group into
+    row_sq and per input into code_sq; returns the count of non-zero codes. Inner loops run over 1-D views
+    from 0, so the compiler vectorises them."""
     nonzero = 0
     for b in range(first, stop):
         inv = inv_scale[b - first]
         for g in range(group_starts.shape[0] - 1):
             lo, hi = group_starts[g], group_starts[g + 1]
             xr, code_sq_g, plane0 = x[b, lo:hi], code_sq[lo:hi], planes[0, b, lo:hi]
-            sq0 = 0.0
+            sq = 0.0
             nz = 0
-            if mode == 1:
-                for i in range(xr.shape[0]):
-                    q = _quantize(xr[i] * inv, max_code)
-                    plane0[i] = q
-                    code_sq_g[i] += q * q
-                    sq0 += q * q
-                    nz += q != 0
-            else:
-                plane1 = planes[1, b, lo:hi]
-                sq1 = 0.0
-                for i in range(xr.shape[0]):
-                    q = _quantize(xr[i] * inv, max_code)
-                    pos = max(q, 0.0)
-                    neg = max(-q, 0.0)
-                    plane0[i] = pos
-                    plane1[i] = neg
-                    code_sq_g[i] += q * q
-                    sq0 += pos * pos
-                    sq1 += neg * neg
-                    nz += q != 0
-                row_sq[g, batch + b] = sq1
+            for i in range(xr.shape[0]):
+                q = _quantize(xr[i] * inv, max_code)
+                plane0[i] = q
+                code_sq_g[i] += q * q
+                sq += q * q
+                nz += q != 0
+            row_sq[g, b] = sq
+            nonzero += nz
+    return nonzero
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})  # sums of integers: exact in any order
+def _two_phase_codes(x, first, stop, inv_scale, max_code, group_starts, planes, row_sq, code_sq):
+    """As :func:`_bipolar_codes` for a two-phase parallel DAC: planes 0 and 1 hold max(q, 0) and max(-q, 0)."""
+    batch = planes.shape[1]
+    nonzero = 0
+    for b in range(first, stop):
+        inv = inv_scale[b - first]
+        for g in range(group_starts.shape[0] - 1):
+            lo, hi = group_starts[g], group_starts[g + 1]
+            xr, code_sq_g, plane0, plane1 = x[b, lo:hi], code_sq[lo:hi], planes[0, b, lo:hi], planes[1, b, lo:hi]
+            sq0 = 0.0
+            sq1 = 0.0
+            nz = 0
+            for i in range(xr.shape[0]):
+                q = _quantize(xr[i] * inv, max_code)
+                pos = max(q, 0.0)
+                neg = max(-q, 0.0)
+                plane0[i] = pos
+                plane1[i] = neg
+                code_sq_g[i] += q * q
+                sq0 += pos * pos
+                sq1 += neg * neg
+                nz += q != 0
             row_sq[g, b] = sq0
+            row_sq[g, batch + b] = sq1
             nonzero += nz
     return nonzero
 
 
 @njit(cache=True, nogil=True)
 def _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_starts, planes, row_sq, code_sq):
-    """As :func:`_parallel_codes` for a bit-serial DAC: one plane per input bit (mode 2: two-phase, mode 3:
+    """As :func:`_bipolar_codes` for a bit-serial DAC: one plane per input bit (mode 2: two-phase, mode 3:
     two's complement); a bit's square is the bit. Returns the count of set bits."""
     batch = planes.shape[1]
     n_planes = planes.shape[0]
@@ -255,20 +271,20 @@ def fill_normals(key, z, block, zig_x, zig_ratio):
 
     Draw j's candidate comes from the hash of (key, j): a first loop (vectorised) hashes every j into z[j] = u
     and block[j] = its block; a second looks up the tables, and the few that miss their rectangle finish on a
-    stream of their own. ``block`` is int64 scratch space of z's length.
+    stream of their own. ``block`` is uint64 scratch space of z's length (unsigned: no negative-index wrap).
     """
     n = z.shape[0]
     for j in range(n):
         bits = _mix(key + np.uint64(j + 1) * _GOLDEN)
         z[j] = _signed(bits)
-        block[j] = np.int64(bits & _ZIG_MASK)
+        block[j] = bits & _ZIG_MASK
     for j in range(n):
         u = z[j]
         i = block[j]
         if abs(u) < zig_ratio[i]:
             z[j] = u * zig_x[i]
         else:
-            z[j] = _finish(u, i, _mix(key ^ np.uint64(j + 1) * np.uint64(0xD1B54A32D192ED03)), zig_x, zig_ratio)
+            z[j] = _finish(u, np.int64(i), _mix(key ^ np.uint64(j + 1) * np.uint64(0xD1B54A32D192ED03)), zig_x, zig_ratio)
 
 
 @njit(cache=True, inline="always")
@@ -281,7 +297,7 @@ def _stream(noise_key, vector, plane):
 def add_read_noise(sums, batch, n_planes, n_cols, noise_std, noise_key, first_vector, zig_x, zig_ratio):
     """sums[p * batch + b, c] += noise_std[p * batch + b] * z, z the draws :func:`adc_accumulate` would make."""
     z = np.empty(n_cols)
-    block = np.empty(n_cols, dtype=np.int64)
+    block = np.empty(n_cols, dtype=np.uint64)
     for b in range(batch):
         for p in range(n_planes):
             row = p * batch + b
@@ -326,7 +342,7 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
         for c in range(n_cols):
             plane_col_w[p, c] = plane_w[p] * col_w[c]
     z = np.empty(n_cols if noisy else 0)
-    block = np.empty(n_cols if noisy else 0, dtype=np.int64)
+    block = np.empty(n_cols if noisy else 0, dtype=np.uint64)
     hits = 0
     # The data columns' loop indexes the 2-D arrays directly (a view per row costs more than a 64-wide row's
     # conversions); its branches are loop-invariant, so the compiler makes one vectorised loop per case.
