@@ -221,7 +221,7 @@ def test_inl_is_a_bow_with_its_peak_at_half_scale():
     out = np.zeros((1, 4))
     _kernels.adc_accumulate(sums, 1, np.array([1.0]), 1, 4, np.ones(4), np.zeros(4), np.zeros(0, np.int64), -1,
                             np.ones(4), 0.0, code_max, 0.0, 0.0, 2.0, 4, np.empty(0), np.uint64(0), 0, True,
-                            np.empty(0), np.empty(0), _kernels.ZIG_X, _kernels.ZIG_RATIO, out)
+                            np.empty(0), np.empty(0), out)
     np.testing.assert_array_equal(out[0], [0.0, 27.0, 52.0, 100.0])  # 25 + 4 x 2 x 0.25 x 0.75 = 26.5 rounds up
 
 
@@ -238,9 +238,9 @@ def test_the_adc_kernel_draws_the_same_noise_as_calibration_would():
     step = np.full(n_out, 2.0 ** -20)  # a fine ADC: the codes keep the noise
     _kernels.adc_accumulate(sums, batch, np.array([1.0, 1.0]), 1, n_out, np.ones(n_out), np.zeros(n_out),
                             np.zeros(0, np.int64), -1, step, -1e12, 1e12, 0.0, 0.0, 0.0, n_out, std, key, 5, True,
-                            np.empty(0), np.empty(0), _kernels.ZIG_X, _kernels.ZIG_RATIO, out)
+                            np.empty(0), np.empty(0), out)
     noisy = sums.astype(np.float64)
-    _kernels.add_read_noise(noisy, batch, 2, n_out, std, key, 5, _kernels.ZIG_X, _kernels.ZIG_RATIO)
+    _kernels.add_read_noise(noisy, batch, 2, n_out, std, key, 5)
     np.testing.assert_allclose(out, noisy[:batch] + noisy[batch:], atol=2.0 ** -19)
     assert np.abs(out - (sums[:batch] + sums[batch:])).max() > 0.1
 

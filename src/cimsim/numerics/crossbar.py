@@ -271,7 +271,7 @@ class Crossbar:
         if self._output_noise:
             batch = planes2d.shape[0] // self.plan.n_planes
             _kernels.add_read_noise(sums, batch, self.plan.n_planes, self._col_w.size, self._noise_std(row_sq[group]),
-                                    self._noise_key(group, purpose), 0, _kernels.ZIG_X, _kernels.ZIG_RATIO)
+                                    self._noise_key(group, purpose), 0)
         elif self.config.device.read_noise_sigma > 0:
             self._cell_noise(sums, planes2d[:, start:stop])
         return sums
@@ -385,8 +385,7 @@ class Crossbar:
                 float(adc.code_max), cfg.gain_error, cfg.offset_lsb, cfg.inl_lsb, p.outputs_per_array,
                 self._noise_std(row_sq[g]) if self._output_noise else empty,
                 self._noise_key(g, 0) if self._output_noise else np.uint64(0), first_vector,
-                g == 0, x_scale if last else no_scale, self._weight_scale if last else no_scale,
-                _kernels.ZIG_X, _kernels.ZIG_RATIO, out)
+                g == 0, x_scale if last else no_scale, self._weight_scale if last else no_scale, out)
         return clipped, code_sq, nonzero
 
     def _events_per_vector(self) -> Counts:
