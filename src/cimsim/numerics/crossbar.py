@@ -6,8 +6,11 @@ noise is added to those sums, then a numba kernel converts every sum with the AD
 Sums are in units of one input code times one conductance level (see :mod:`.devices`); an unsubtracted
 column also carries g_min / step times the row sum.
 
-Randomness: device draws (programming) come from ``default_rng([seed, 2, *key])`` and read noise from
-``default_rng([seed, 3, *key])``, drawn in a fixed order: the same config, seed and key give the same numbers.
+Randomness: device draws (programming) come from ``default_rng([seed, 2, *key])``. Output-referred read noise
+comes from counter-based streams, one per (row group, vector number since construction, plane), keyed by
+``SeedSequence([seed, 3, *key, group, purpose])``: the same config, seed and key give the same numbers whatever
+the chunk size or thread count, and every read (including after ``reset_counts``) draws fresh noise. The
+cell-by-cell path draws from ``default_rng([seed, 3, *key])`` in a fixed order.
 """
 
 from __future__ import annotations
