@@ -46,6 +46,8 @@ def set_worker_threads(n: int) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"worker threads must be a positive integer; got {n!r}")
     _WORKERS = n
+
+
 _BLAS = ThreadpoolController()
 _SCRATCH = threading.local()
 
@@ -348,8 +350,9 @@ class Crossbar:
         """Products of one chunk into ``out``; returns (clipped conversions, squared codes per input, non-zero
         input codes).
 
-        The rows are shared out to one worker thread per core (fixed row ranges), each running its kernels and
-        single-threaded BLAS products (:mod:`._kernels`, "Threads"); the cell-by-cell noise path runs in one.
+        The rows are shared out to one worker thread per core (fixed row ranges: the calling thread runs the
+        first, pool threads the others), each running its kernels and single-threaded BLAS products
+        (:mod:`._kernels`, "Threads"); the cell-by-cell noise path runs in one.
         """
         batch = x.shape[0]
         workers = 1 if (self.config.device.read_noise_sigma > 0 and not self._output_noise) else _WORKERS
