@@ -312,9 +312,10 @@ def add_read_noise(sums, batch, n_planes, n_cols, noise_std, noise_key, first_ve
     for b in range(batch):
         for p in range(n_planes):
             row = p * batch + b
-            fill_normals(_stream(noise_key, first_vector + b, p), z, block)
-            for c in range(n_cols):
-                sums[row, c] += noise_std[row] * z[c]
+            if noise_std[row] > 0.0:
+                fill_normals(_stream(noise_key, first_vector + b, p), z, block)
+                for c in range(n_cols):
+                    sums[row, c] += noise_std[row] * z[c]
 
 
 @njit(cache=True, inline="always")
@@ -363,14 +364,15 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
             row = p * batch + b
             rowsum = np.float64(sums[row, ones_col]) if ones_col >= 0 else 0.0
             std = noise_std[row] if noisy else 0.0
-            if noisy:
+            drawn = std > 0.0  # a read with no driven row has no noise: its stream is skipped, the others unchanged
+            if drawn:
                 fill_normals(_stream(noise_key, first_vector + b, p), z, block)
             for k in range(n_blocks):
                 base = k * n_out
                 fresh = first and p == 0 and k == 0  # out starts from zero
                 # the rescale folds into the row's last conversions when no reference column follows
                 last = n_data == n_cols and x_scale.shape[0] > 0 and p == plane_w.shape[0] - 1 and k == n_blocks - 1
-                if ideal and noisy:
+                if ideal and drawn:
                     for j in range(n_out):
                         c = base + j
                         a = np.float64(sums[row, c]) + col_r[c] * rowsum + std * z[c]
@@ -394,14 +396,14 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
                     continue
                 for j in range(n_out):
                     c = base + j
-                    a = np.float64(sums[row, c]) + col_r[c] * rowsum + (std * z[c] if noisy else 0.0)
+                    a = np.float64(sums[row, c]) + col_r[c] * rowsum + (std * z[c] if drawn else 0.0)
                     raw = _transfer(a, lsb[c], inv_lsb[c], code_max, gain, offset_lsb, inl_lsb)
                     code = min(max(raw, code_min), code_max)
                     hits += raw != code
                     y = (0.0 if fresh else out[b, j]) + plane_col_w[p, c] * code * lsb[c]
                     out[b, j] = y * x_scale[b] * w_scale[j] if last else y
             for c in range(n_data, n_cols):
-                a = np.float64(sums[row, c]) + col_r[c] * rowsum + (std * z[c] if noisy else 0.0)
+                a = np.float64(sums[row, c]) + col_r[c] * rowsum + (std * z[c] if drawn else 0.0)
                 if ideal:
                     raw = np.floor(a * inv_lsb[c] + 0.5)
                 else:
