@@ -370,6 +370,22 @@ class Crossbar:
         code_sq = sum((r[1] for r in results[1:]), results[0][1])
         return sum(r[0] for r in results), code_sq, sum(r[2] for r in results)
 
+    def _products(self, planes2d: np.ndarray, row_sq: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Column sums of row group start..stop for every plane row: one float32 product, less the planes whose
+        codes are all zero in these rows (e.g. the negative phase of ReLU outputs), whose sums are exactly 0."""
+        sums = self._scratch("sums", (planes2d.shape[0], self._matrix.shape[1]), np.float32)
+        batch = planes2d.shape[0] // self.plan.n_planes
+        live = [bool(row_sq[k * batch:(k + 1) * batch].any()) for k in range(self.plan.n_planes)]
+        if all(live):
+            return np.matmul(planes2d[:, start:stop], self._matrix[start:stop], out=sums)
+        for k, plane_live in enumerate(live):
+            rows = slice(k * batch, (k + 1) * batch)
+            if plane_live:
+                np.matmul(planes2d[rows, start:stop], self._matrix[start:stop], out=sums[rows])
+            else:
+                sums[rows] = 0.0
+        return sums
+
     def _rows(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int]:
         """Quantise, multiply, convert and recombine some rows of a chunk into ``out``."""
         p, adc, cfg = self.plan, self.adc, self.config.adc
@@ -380,8 +396,7 @@ class Crossbar:
         clipped, no_scale, empty = 0, np.empty(0), np.empty(0)
         for g, (start, stop) in enumerate(groups):
             tile = start // p.rows
-            sums = np.matmul(planes2d[:, start:stop], self._matrix[start:stop],
-                             out=self._scratch("sums", (planes2d.shape[0], self._matrix.shape[1]), np.float32))
+            sums = self._products(planes2d, row_sq[g], start, stop)
             if self.config.device.read_noise_sigma > 0 and not self._output_noise:
                 self._cell_noise(sums, planes2d[:, start:stop])
             last = g == len(groups) - 1
