@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from cimsim.baseline import baseline_breakdown
 from cimsim.cli import main
+from cimsim.compare import compare, price_from_shapes
 from cimsim.config import config_to_dict, load_config, with_overrides
 from cimsim.cost import cim_breakdown
 from cimsim.mapping import analytic_counts, plan_layer
@@ -89,6 +90,42 @@ def test_local_sweep_gives_one_row_per_point_with_the_direct_numbers(tmp_path):
     again = invoke("sweep", spec, "-o", out)
     assert again.exit_code == 0 and "(6 from an earlier run)" in again.output
     assert read_rows(out) == rows
+
+
+@pytest.mark.parametrize("name", ["digits-mlp.toml", "digits-cnn.toml", "default.toml"])
+def test_costs_from_shapes_equal_the_simulated_ones_where_the_data_do_not_matter(name):
+    """Analytic pricing of a network (or a layer) against pricing what was simulated: latency, throughput, area
+    and the baseline agree exactly; the CIM energy only by the estimated row activations and array energy."""
+    cfg = with_overrides(load_config(ROOT / "configs" / name), {"workload.vectors": 60})
+    simulated = compare(cfg)
+    cim, base = price_from_shapes(cfg)
+    assert cim.mvms == simulated.cim.mvms
+    assert (cim.latency_ns, cim.interval_ns, cim.area_mm2) == (
+        simulated.cim.latency_ns, simulated.cim.interval_ns, simulated.cim.area_mm2)
+    assert (base.total_energy_pj, base.latency_ns) == (simulated.baseline.total_energy_pj,
+                                                       simulated.baseline.latency_ns)
+    assert cim.total_energy_pj == pytest.approx(simulated.cim.total_energy_pj, rel=0.05)
+    assert cim.energy_pj["adc"] == simulated.cim.energy_pj["adc"]  # conversions do not depend on the data
+
+
+def test_analytic_sweep_of_a_network_prices_every_point_from_shapes(tmp_path):
+    spec = write(tmp_path, f"""
+base = "{(ROOT / 'configs' / 'digits-cnn.toml').as_posix()}"
+kind = "analytic"
+[axes]
+"adc.bits" = [4, 8]
+[set]
+"workload.vectors" = 100
+""")
+    out = tmp_path / "r.csv"
+    result = invoke("sweep", spec, "-o", out)
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out)
+    assert [r["status"] for r in rows] == ["ok", "ok"] and "accuracy" not in rows[0]
+    cfg = with_overrides(load_config(ROOT / "configs" / "digits-cnn.toml"), {"workload.vectors": 100, "adc.bits": 8})
+    cim, _ = price_from_shapes(cfg)
+    assert float(rows[1]["energy_pj"]) == cim.total_energy_pj / cim.mvms
+    assert float(rows[0]["energy_pj"]) < float(rows[1]["energy_pj"])  # a 4-bit ADC costs less than an 8-bit one
 
 
 def test_dask_cluster_gives_the_same_file_as_local_processes(tmp_path):
@@ -271,6 +308,8 @@ def test_shipped_sweeps_are_valid():
     devices = load_spec(ROOT / "configs" / "sweep-digits-devices.toml")
     assert devices.kind == "functional" and devices.base.workload.vectors <= 200
     assert {p.values[0] for p in expand(devices)} == {"ideal", "rram", "pcm", "sram"}
+    cnn = load_spec(ROOT / "configs" / "sweep-cnn-arrays.toml")
+    assert cnn.kind == "analytic" and cnn.base.workload.kind == "network" and len(expand(cnn)) == 24
 
 
 PARETO = """point_id,adc.bits,energy_pj,relative_error,accuracy,status,error

@@ -8,18 +8,21 @@ fetching them from DRAM). The macro alone (converters and arrays, no buffers or 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .baseline import baseline_breakdown
 from .breakdown import Breakdown, in_sequence
 from .config.schema import Config
 from .cost.chip import Stage, chip_breakdown, cim_breakdown
-from .inference import NetworkResult
+from .counts import Counts
+from .inference import NetworkResult, load_workload_network
+from .mapping import Plan, analytic_counts, plan_layer
 from .run import RunResult
 from .trials import run_trials
 
-__all__ = ["Comparison", "compare", "gains", "price", "MACRO_COMPONENTS"]
+__all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_from_shapes", "MACRO_COMPONENTS"]
 
 MACRO_COMPONENTS = ("dac", "array", "sample_hold", "adc", "shift_add")
 """energy components of the CIM macro itself (arrays and their converters)"""
@@ -74,36 +77,58 @@ def _layer_config(config: Config, in_features: int, out_features: int) -> Config
 
 def price(config: Config, result: RunResult | NetworkResult, *, include_weight_load: bool) -> tuple[Breakdown,
                                                                                                    Breakdown]:
-    """(CIM, baseline) breakdowns of a simulated workload.
-
-    CIM: the network's layers as stages of the chip model (:func:`cimsim.cost.chip_breakdown`: tiles,
-    global buffer, layer pipeline per ``config.chip``); a layer reads v x in_features inputs at input_bits per
-    sample and writes v x out_features outputs at input_bits (the last layer at accumulator_bits).
-    Baseline: the layers run one after the other on one processor.
-    """
+    """(CIM, baseline) breakdowns of a simulated workload (a network's as in :func:`price_network`)."""
     if isinstance(result, RunResult):
         counts = result.counts + result.programming_counts if include_weight_load else result.counts
         return (cim_breakdown(config, result.plan, counts, name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=include_weight_load))
+    layers = [(layer.plan, layer.counts + layer.programming_counts if include_weight_load else layer.counts)
+              for layer in result.layers]
+    return price_network(config, layers, result.samples, result.input_elements, result.output_elements,
+                         include_weight_load=include_weight_load)
+
+
+def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples: int, input_elements: int,
+                  output_elements: int, *, include_weight_load: bool) -> tuple[Breakdown, Breakdown]:
+    """(CIM, baseline) breakdowns of a network's matrix layers, each given as (plan, counts of all samples).
+
+    CIM: the layers as stages of the chip model (:func:`cimsim.cost.chip_breakdown`: tiles, global buffer,
+    layer pipeline per ``config.chip``); only the network's inputs (input_elements per sample, at input_bits)
+    and outputs (output_elements, at accumulator_bits) cross the DRAM interface, activations between layers stay
+    on chip. Baseline: the layers run one after the other on one processor.
+    """
     stages, bases = [], []
-    last = len(result.layers) - 1
-    for layer in result.layers:
-        # only the network's inputs and outputs cross the DRAM interface; activations between layers stay on chip
-        p = layer.plan
-        in_bits = result.samples * result.input_elements * p.input_bits if layer.index == 0 else 0
-        out_bits = result.samples * result.output_elements * p.accumulator_bits if layer.index == last else 0
-        counts = replace(layer.counts, dram_read_bits=in_bits, dram_write_bits=out_bits)
-        if include_weight_load:
-            counts = counts + layer.programming_counts
-        vectors = max(1, round(layer.counts.mvms / result.samples)) if result.samples else 1
-        out_width = p.accumulator_bits if layer.index == last else p.input_bits
-        stages.append(Stage(p, counts, vectors, vectors * p.in_features * p.input_bits,
-                            vectors * p.out_features * out_width))
-        bases.append(baseline_breakdown(_layer_config(config, p.in_features, p.out_features), layer.counts.mvms,
+    last = len(layers) - 1
+    for index, (p, counts) in enumerate(layers):
+        in_bits = samples * input_elements * p.input_bits if index == 0 else 0
+        out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
+        vectors = max(1, round(counts.mvms / samples)) if samples else 1
+        out_width = p.accumulator_bits if index == last else p.input_bits
+        stages.append(Stage(p, replace(counts, dram_read_bits=in_bits, dram_write_bits=out_bits), vectors,
+                            vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
+        bases.append(baseline_breakdown(_layer_config(config, p.in_features, p.out_features), counts.mvms,
                                         include_weight_load=include_weight_load,
                                         dram_activation_bits=in_bits + out_bits))
-    return (chip_breakdown(config, stages, result.samples, name=config.name),
-            in_sequence(bases, config.baseline.name, result.samples, shared_hardware=True))
+    return (chip_breakdown(config, stages, samples, name=config.name),
+            in_sequence(bases, config.baseline.name, samples, shared_hardware=True))
+
+
+def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
+    """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
+    dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
+    counts are :func:`cimsim.mapping.analytic_counts` (the data-dependent ones estimated)."""
+    if config.workload.kind != "network":
+        plan = plan_layer(config)
+        return (cim_breakdown(config, plan, analytic_counts(plan, config.workload.vectors), name=config.name),
+                baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
+    network, _, labels = load_workload_network(config)
+    samples = len(labels)
+    layers = []
+    for shape in network.matrix_shapes():
+        plan = plan_layer(config, shape.in_features, shape.out_features)
+        layers.append((plan, analytic_counts(plan, samples * shape.rows_per_sample)))
+    return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),
+                         include_weight_load=False)
 
 
 def compare(config: Config, progress: Callable[[int], None] | None = None) -> Comparison:

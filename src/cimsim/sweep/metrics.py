@@ -86,15 +86,10 @@ def _costs(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
 
 
 def _analytic(config: Config) -> dict[str, float]:
-    """Cost from shapes alone: the layer's plan, its analytic counts, the CIM and baseline cost models."""
-    from ..baseline import baseline_breakdown
-    from ..cost import cim_breakdown
-    from ..mapping import analytic_counts, plan_layer
+    """Cost from shapes alone (:func:`cimsim.compare.price_from_shapes`: a dense layer or a network's layers)."""
+    from ..compare import price_from_shapes
 
-    plan = plan_layer(config)
-    vectors = config.workload.vectors
-    return _costs(cim_breakdown(config, plan, analytic_counts(plan, vectors), name=config.name),
-                  baseline_breakdown(config, vectors, include_weight_load=False))
+    return _costs(*price_from_shapes(config))
 
 
 def _functional(config: Config) -> dict[str, float]:

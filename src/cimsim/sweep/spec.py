@@ -95,9 +95,6 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         base = _with_set(base, data["set"], axes, Path(base_dir), errors)
     objectives: tuple[str, ...] = ()
     if base is not None and kind is not None:
-        if kind == "analytic" and base.workload.kind != "dense":
-            errors.append(("kind", "kind = \"analytic\" prices one dense layer from its shapes; a network "
-                                   "workload needs kind = \"functional\""))
         objectives = _objectives(data.get("objectives"), available_metrics(kind, base.workload.kind), errors)
     if errors:
         raise ConfigError(source, errors)
