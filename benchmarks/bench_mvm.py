@@ -8,9 +8,9 @@ rows_per_read = n (the whole layer's inputs in one row group). Every case is run
 (signed inputs: two_phase) and a bit-serial DAC (signed inputs: twos_complement by default, 8 reads).
 
 What is timed is the whole user call ``xbar.mvm(X)`` (quantisation, input planes, the float32 products,
-the numba ADC/shift-add kernel, rescaling), after one warm-up call, best of ``--repeat`` runs with
-time.perf_counter; numpy's ``X @ W.T`` is timed the same way in the same process, so both share the
-BLAS library and its thread count. Next to each time the accuracy of the timed runs is printed
+the numba ADC/shift-add kernel, rescaling), best of ``--repeat`` rounds with time.perf_counter, each timed call
+after a 2 ms pause and an untimed call of itself; numpy's ``X @ W.T`` takes turns with it in the same process,
+so both share the BLAS library and its thread count. Next to each time the accuracy of the timed runs is printed
 (relative Frobenius error vs the float product and vs ``xbar.digital_reference(X)``), so speed is never
 bought with a changed answer.
 
@@ -77,17 +77,19 @@ def make_config(n: int, dac: str, serial_signed: str) -> Config:
 
 # ---- timing -------------------------------------------------------------------------------------
 def best_times(fns, repeat: int) -> tuple[list[float], list[list]]:
-    """Best time of each function over ``repeat`` runs, after one warm-up call of each.
+    """Best time of each function over ``repeat`` rounds; returns the best seconds and the timed runs' results.
 
-    The functions are timed in turn within each repeat (numpy, cimsim, numpy, cimsim, ...), so that a burst of
-    load from other processes hits both rather than one. Returns the best seconds and the timed runs' results.
+    The functions take turns within each round (numpy, cimsim, numpy, cimsim, ...), so that a burst of load from
+    other processes hits both rather than one. A turn is a 2 ms pause (BLAS threads the previous call left
+    spinning go idle: OPENBLAS_THREAD_TIMEOUT), one untimed call (the call's own threads wake up) and the timed
+    call, as in bench_targets.py.
     """
-    for fn in fns:
-        fn()
     best = [float("inf")] * len(fns)
     results: list[list] = [[] for _ in fns]
     for _ in range(repeat):
         for k, fn in enumerate(fns):
+            time.sleep(0.002)
+            fn()
             t0 = time.perf_counter()
             out = fn()
             best[k] = min(best[k], time.perf_counter() - t0)
@@ -211,7 +213,7 @@ def table_row(r: dict) -> str:
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller batches (a smoke run)")
-    ap.add_argument("--repeat", type=int, default=5, help="timed runs per case, best kept (default 5)")
+    ap.add_argument("--repeat", type=int, default=7, help="timed rounds per case, best kept (default 7)")
     ap.add_argument("--sizes", type=int, nargs="+", default=[64, 256, 1024], metavar="N",
                     help="layer sizes n (n x n weights, n x n arrays; default 64 256 1024)")
     ap.add_argument("--batch", type=int, default=None,
@@ -249,7 +251,7 @@ def main(argv=None) -> int:
     lines += [
         f"- settings: 8-bit weights (per_tensor, differential, 2 bits/cell), 8-bit inputs (per_vector), 8-bit ADC, "
         f"adc.range = max, g_min_us = 0, arrays n x n with rows_per_read = n, simulation.batch_size = "
-        f"{Config().simulation.batch_size}; best of {args.repeat} after one warm-up"
+        f"{Config().simulation.batch_size}; best of {args.repeat} rounds, each timed call after a 2 ms pause and an untimed call"
         + (f"; BLAS limited to {args.blas_threads} thread(s)" if args.blas_threads else "")
         + ("; --quick" if args.quick else ""),
         "- ratio = cimsim time / numpy time (numpy: float64 `X @ W.T` of the same shape, same process, same BLAS); "
