@@ -144,49 +144,50 @@ def _two_phase_codes(x, first, stop, inv_scale, max_code, group_starts, planes, 
     return nonzero
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_starts, planes, row_sq, code_sq):
-    """As :func:`_bipolar_codes` for a bit-serial DAC: one plane per input bit (mode 2: two-phase, mode 3:
-    two's complement); a bit's square is the bit. Returns the count of set bits."""
+    """As :func:`_bipolar_codes` for a bit-serial DAC: one plane per input bit (mode 2: two-phase, bits
+    0..n_bits-2 of max(q, 0) then of max(-q, 0); mode 3: two's complement, bits 0..n_bits-1 of q mod 2**n_bits);
+    a bit's square is the bit. Returns the count of set bits. One loop per plane over 1-D views (vectorised)."""
     batch = planes.shape[1]
-    n_planes = planes.shape[0]
+    mag = n_bits - 1
+    mask = (1 << n_bits) - 1
+    codes = np.empty(x.shape[1], dtype=np.int64)
     set_bits = 0
     for b in range(first, stop):
         inv = inv_scale[b - first]
         for g in range(group_starts.shape[0] - 1):
-            for p in range(n_planes):
-                row_sq[g, p * batch + b] = 0.0
-            for i in range(group_starts[g], group_starts[g + 1]):
-                q = np.int64(_quantize(x[b, i] * inv, max_code))
-                bits = _write_bits(q, mode, n_bits, planes, b, i, row_sq, g, batch)
-                code_sq[i] += bits
-                set_bits += bits
-    return set_bits
-
-
-@njit(cache=True, inline="always")
-def _write_bits(q, mode, n_bits, planes, b, i, row_sq, g, batch):
-    """the bit planes of one code (two-phase magnitude bits, or two's complement); returns the bits set"""
-    mag = n_bits - 1
-    set_bits = 0
-    if mode == 2:
-        pos = q if q > 0 else 0
-        neg = -q if q < 0 else 0
-        for k in range(mag):
-            bp = (pos >> k) & 1
-            bn = (neg >> k) & 1
-            planes[k, b, i] = bp
-            planes[mag + k, b, i] = bn
-            row_sq[g, k * batch + b] += bp
-            row_sq[g, (mag + k) * batch + b] += bn
-            set_bits += bp + bn
-    else:
-        u = q & ((1 << n_bits) - 1)
-        for k in range(n_bits):
-            bit = (u >> k) & 1
-            planes[k, b, i] = bit
-            row_sq[g, k * batch + b] += bit
-            set_bits += bit
+            lo, hi = group_starts[g], group_starts[g + 1]
+            xr, q, code_sq_g = x[b, lo:hi], codes[:hi - lo], code_sq[lo:hi]
+            for i in range(q.shape[0]):
+                q[i] = np.int64(_quantize(xr[i] * inv, max_code))
+            if mode == 2:
+                for k in range(mag):
+                    pos, neg = planes[k, b, lo:hi], planes[mag + k, b, lo:hi]
+                    n_pos = 0
+                    n_neg = 0
+                    for i in range(q.shape[0]):
+                        bp = (max(q[i], 0) >> k) & 1
+                        bn = (max(-q[i], 0) >> k) & 1
+                        pos[i] = bp
+                        neg[i] = bn
+                        code_sq_g[i] += bp + bn
+                        n_pos += bp
+                        n_neg += bn
+                    row_sq[g, k * batch + b] = n_pos
+                    row_sq[g, (mag + k) * batch + b] = n_neg
+                    set_bits += n_pos + n_neg
+            else:
+                for k in range(n_bits):
+                    plane = planes[k, b, lo:hi]
+                    n_set = 0
+                    for i in range(q.shape[0]):
+                        bit = ((q[i] & mask) >> k) & 1
+                        plane[i] = bit
+                        code_sq_g[i] += bit
+                        n_set += bit
+                    row_sq[g, k * batch + b] = n_set
+                    set_bits += n_set
     return set_bits
 
 
