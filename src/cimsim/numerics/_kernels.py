@@ -223,7 +223,7 @@ def _ziggurat_tables(blocks=ZIG_BLOCKS, r=ZIG_R, v=_ZIG_V):
     """Layer edges x[0..blocks], ratios x[i+1] / x[i] and heights f(x[i]) = exp(-x[i]**2 / 2) of the normal
     ziggurat (Marsaglia and Tsang, "The ziggurat method for generating random variables", J. Stat. Softw. 5(8),
     2000; the rejection steps as in Doornik, "An improved ziggurat method", 2005). r and v close the layers
-    (the top one reaches f = 1 at x = 0); tests/test_numerics.py solves for them again and checks."""
+    (the top one reaches f = 1 at x = 0; tests/test_numerics.py checks both)."""
     x = np.empty(blocks + 1)
     f = np.exp(-0.5 * r * r)
     x[0], x[1], x[blocks] = v / f, r, 0.0
