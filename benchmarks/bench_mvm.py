@@ -45,6 +45,8 @@ import numpy as np
 from cimsim.config import Config, with_overrides
 from cimsim.numerics.crossbar import Crossbar
 
+from bench_targets import race  # the same turn-taking timing as the targets (this script's folder is on the path)
+
 FULL_BATCH = {64: 10_000, 256: 10_000, 1024: 2_000}
 """vectors per case in a full run (1024 x 1024 uses 2 000 to keep the run quick)"""
 QUICK_BATCH = {64: 1_000, 256: 1_000, 1024: 200}
@@ -76,27 +78,6 @@ def make_config(n: int, dac: str, serial_signed: str) -> Config:
 
 
 # ---- timing -------------------------------------------------------------------------------------
-def best_times(fns, repeat: int) -> tuple[list[float], list[list]]:
-    """Best time of each function over ``repeat`` rounds; returns the best seconds and the timed runs' results.
-
-    The functions take turns within each round (numpy, cimsim, numpy, cimsim, ...), so that a burst of load from
-    other processes hits both rather than one. A turn is a 2 ms pause (BLAS threads the previous call left
-    spinning go idle: OPENBLAS_THREAD_TIMEOUT), one untimed call (the call's own threads wake up) and the timed
-    call, as in bench_targets.py.
-    """
-    best = [float("inf")] * len(fns)
-    results: list[list] = [[] for _ in fns]
-    for _ in range(repeat):
-        for k, fn in enumerate(fns):
-            time.sleep(0.002)
-            fn()
-            t0 = time.perf_counter()
-            out = fn()
-            best[k] = min(best[k], time.perf_counter() - t0)
-            results[k].append(out)
-    return best, results
-
-
 def rel_err(y: np.ndarray, ref: np.ndarray) -> float:
     norm = np.linalg.norm(ref)
     return float(np.linalg.norm(y - ref) / norm) if norm > 0 else float(np.linalg.norm(y))
@@ -108,12 +89,11 @@ def run_case(n: int, dac: str, batch: int, repeat: int, serial_signed: str) -> d
     xbar = Crossbar(make_config(n, dac, serial_signed))
     xbar.program(w)
 
-    (t_np, t_cim), (np_results, cim_results) = best_times([lambda: x @ w.T, lambda: xbar.mvm(x)], repeat)
-    y_float = np_results[-1]
-    y_digital = xbar.digital_reference(x)
-    # the worst error over the timed runs (they are deterministic, so all equal)
-    err_float = max(rel_err(y, y_float) for y in cim_results)
-    err_digital = max(rel_err(y, y_digital) for y in cim_results)
+    best, last = race({"numpy": lambda: x @ w.T, "cimsim": lambda: xbar.mvm(x)}, repeat)
+    t_np, t_cim = best["numpy"], best["cimsim"]
+    # the error of the last timed run (the runs are deterministic: every one gives the same answer)
+    err_float = rel_err(last["cimsim"], last["numpy"])
+    err_digital = rel_err(last["cimsim"], xbar.digital_reference(x))
     label = "parallel (two_phase)" if dac == "parallel" else f"bit_serial ({serial_signed})"
     return {
         "shape": f"{n}x{n}", "dac": label, "batch": batch, "cim_s": t_cim, "mvm_per_s": batch / t_cim,

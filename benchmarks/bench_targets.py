@@ -65,19 +65,20 @@ PAUSE_S = 0.002
 (2**OPENBLAS_THREAD_TIMEOUT cycles, about 0.4 ms at 20)"""
 
 
-def race(calls: dict, repeat: int) -> dict:
-    """Best time of each call over ``repeat`` rounds. The calls take turns within a round, so a slow spell of a
-    shared machine hits all of them alike; a turn is a pause of PAUSE_S, one untimed call (the core and the
-    call's own threads wake up) and the timed call: each is timed back to back with itself, as in a loop."""
-    best = dict.fromkeys(calls, float("inf"))
+def race(calls: dict, repeat: int) -> tuple[dict, dict]:
+    """(best time, last timed output) of each call over ``repeat`` rounds. The calls take turns within a round,
+    so a slow spell of a shared machine hits all of them alike; a turn is a pause of PAUSE_S, one untimed call
+    (the core and the call's own threads wake up) and the timed call: each is timed back to back with itself,
+    as in a loop."""
+    best, last = dict.fromkeys(calls, float("inf")), {}
     for _ in range(repeat):
         for name, fn in calls.items():
             time.sleep(PAUSE_S)
             fn()
             start = time.perf_counter()
-            fn()
+            last[name] = fn()
             best[name] = min(best[name], time.perf_counter() - start)
-    return best
+    return best, last
 
 
 def programmed(cfg: Config, w: np.ndarray, x: np.ndarray) -> tuple[Crossbar, float]:
@@ -192,7 +193,7 @@ def main() -> None:
         if n == 256:
             noisy = with_overrides(cfg, {"device.program_sigma": 0.02, "device.read_noise_sigma": 0.01})
             xbars["noisy"] = programmed(noisy, w, x)
-        t = race({"numpy": lambda: x @ w.T, **{k: (lambda xb=xb: xb.mvm(x)) for k, (xb, _) in xbars.items()}},
+        t, _ = race({"numpy": lambda: x @ w.T, **{k: (lambda xb=xb: xb.mvm(x)) for k, (xb, _) in xbars.items()}},
                  repeat)
         rows.append(ratio_row(target, f"{n}x{n}, batch {batch // scale}, parallel", t["one"], t["numpy"],
                               "numpy f64 X @ W.T", limit, xbars["one"][1]))
@@ -208,7 +209,7 @@ def main() -> None:
         "array.rows_per_read": 128, "dac.mode": "bit_serial", "dac.signed_inputs": "twos_complement",
         "device.bits_per_cell": 2}), w, x)
     reads = serial.plan.n_planes * len(serial.plan.row_groups())
-    t = race({"serial": lambda: serial.mvm(x), "one": one_product(
+    t, _ = race({"serial": lambda: serial.mvm(x), "one": one_product(
         x.shape[0], 128, serial.plan.out_features * serial.plan.converted_cols_per_output)}, repeat)
     rows.append(ratio_row("3", f"bit-serial, {reads} reads of 128 rows, 2-bit cells", t["serial"], reads * t["one"],
                           f"{reads} x one read's f32 product", 1.5, err))

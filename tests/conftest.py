@@ -1,4 +1,4 @@
-"""Make tests/naive.py importable as ``naive``."""
+"""Make the helper modules of tests/ (naive.py, designs.py) importable by name."""
 
 import sys
 from pathlib import Path

@@ -68,6 +68,14 @@ def adc(a, lsb, code_min, code_max, gain=0.0, offset_lsb=0.0, inl_lsb=0.0):
     return np.clip(np.floor(a * (1.0 / lsb) + 0.5), code_min, code_max)
 
 
+def cell_levels(cfg):
+    """(highest level of a cell, slices per weight, conductance step in uS) of a config"""
+    m, dev = cfg.mapping, cfg.device
+    max_level = 2 ** dev.bits_per_cell - 1
+    stored_bits = m.weight_bits - 1 if m.signed_encoding == "differential" else m.weight_bits
+    return max_level, -(-stored_bits // dev.bits_per_cell), (dev.g_max_us - dev.g_min_us) / max_level
+
+
 def mvm(w, x, cfg, full_scale=None):
     """Reference analog MVM for a config (ideal devices); returns (y, lsb).
 
@@ -78,10 +86,7 @@ def mvm(w, x, cfg, full_scale=None):
     qw, sw = weight_codes(w, m.weight_bits, m.weight_scale == "per_output")
     qx, sx = input_codes(x, d.input_bits, d.input_max)
     bpc = dev.bits_per_cell
-    max_level = 2 ** bpc - 1
-    stored_bits = m.weight_bits - 1 if m.signed_encoding == "differential" else m.weight_bits
-    n_slices = -(-stored_bits // bpc)
-    step = (dev.g_max_us - dev.g_min_us) / max_level
+    max_level, n_slices, step = cell_levels(cfg)
     r = dev.g_min_us / step
     analog = m.subtraction == "analog"
     cmax = 1 if d.mode == "bit_serial" else 2 ** (d.input_bits - 1) - 1
@@ -142,10 +147,7 @@ def gv2t_fj(w, x, cfg, col_tiles):
     qw, _ = weight_codes(w, m.weight_bits, m.weight_scale == "per_output")
     qx, _ = input_codes(x, d.input_bits, d.input_max)
     bpc = dev.bits_per_cell
-    max_level = 2 ** bpc - 1
-    stored_bits = m.weight_bits - 1 if m.signed_encoding == "differential" else m.weight_bits
-    n_slices = -(-stored_bits // bpc)
-    step = (dev.g_max_us - dev.g_min_us) / max_level
+    max_level, n_slices, step = cell_levels(cfg)
     if m.signed_encoding == "differential":
         stored = [np.maximum(qw, 0), np.maximum(-qw, 0)]
         ref_cols = []

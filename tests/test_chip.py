@@ -9,27 +9,13 @@ import math
 import pytest
 
 from cimsim.breakdown import Breakdown
-from cimsim.config.schema import (
-    AdcConfig, ArrayConfig, ChipConfig, Config, DacConfig, DeviceConfig, MappingConfig, TechnologyConfig,
-)
+from cimsim.config.schema import ChipConfig, Config, DeviceConfig, TechnologyConfig
 from cimsim.cost import Stage, adc, chip_breakdown, cim_breakdown, edram, leakage, map_stages, noc, tiles_for_arrays
 from cimsim.mapping import analytic_counts, plan_layer
+from designs import isaac_like
 
 T32 = TechnologyConfig(node_nm=32.0, vdd_v=0.9)
 ROUTER_PJ_PER_BIT = 20.74 / 256
-
-
-def _isaac_like(**chip) -> Config:
-    """128 x 128 arrays, one 8-bit ADC per array converting 128 columns: a 1600 ns vector, reads >> transfers"""
-    return Config(
-        array=ArrayConfig(rows=128, cols=128, rows_per_read=128),
-        device=DeviceConfig(bits_per_cell=2, read_voltage_v=0.3, read_pulse_ns=100.0),
-        mapping=MappingConfig(weight_bits=16, signed_encoding="offset", subtraction="digital"),
-        dac=DacConfig(mode="bit_serial", input_bits=16, signed_inputs="twos_complement"),
-        adc=AdcConfig(bits=8, cols_per_adc=128),
-        technology=TechnologyConfig(node_nm=32.0, vdd_v=0.9, clock_ghz=1.2),
-        chip=ChipConfig(**chip),
-    )
 
 
 def _stages(config: Config, items: int, vectors=(1, 2, 4), shape=(128, 15)) -> list[Stage]:
@@ -52,7 +38,7 @@ def test_mesh_hops_by_hand():
 
 
 def test_noc_energy_and_tiles_of_a_three_layer_chip_by_hand():
-    config = _isaac_like(arrays_per_tile=1)  # one array per tile -> layers on tiles 0, 1, 2 of a 2 x 2 mesh
+    config = isaac_like(arrays_per_tile=1)  # one array per tile -> layers on tiles 0, 1, 2 of a 2 x 2 mesh
     stages = _stages(config, items=10)
     b = chip_breakdown(config, stages, 10)
     assert [s.tiles for s in b.stages] == [1, 1, 1]
@@ -64,7 +50,7 @@ def test_noc_energy_and_tiles_of_a_three_layer_chip_by_hand():
 
 def test_tiles_needed_beyond_capacity_raise():
     assert tiles_for_arrays(96, 96) == 1 and tiles_for_arrays(97, 96) == 2
-    config = _isaac_like(arrays_per_tile=2, tiles=2)
+    config = isaac_like(arrays_per_tile=2, tiles=2)
     plan = plan_layer(config, 512, 15)  # 4 row tiles -> 4 arrays -> 2 tiles
     fits = Stage(plan, analytic_counts(plan, 1), 1, 0, 0)
     assert map_stages(config, [fits]).tiles == (2,)
@@ -75,7 +61,7 @@ def test_tiles_needed_beyond_capacity_raise():
 # ---- pipeline ----------------------------------------------------------------------------------------
 def test_pipelined_throughput_is_the_slowest_stage_and_latency_the_sum():
     items = 20
-    config = _isaac_like(pipeline="layer")
+    config = isaac_like(pipeline="layer")
     b = chip_breakdown(config, _stages(config, items), items)
     vector_ns, fill_ns = 1600.0, 100.0 + 1 / 1.2  # one row tile: shift-add cycle only
     assert [s.interval_ns for s in b.stages] == pytest.approx([vector_ns, 2 * vector_ns, 4 * vector_ns])
@@ -100,8 +86,8 @@ def test_pipelined_throughput_is_the_slowest_stage_and_latency_the_sum():
 
 @pytest.mark.parametrize("tiles", [3, 4, 6, 9])
 def test_balancing_evens_stages_within_the_chip(tiles):
-    plain = _isaac_like(arrays_per_tile=1, tiles=tiles)
-    balanced = _isaac_like(arrays_per_tile=1, tiles=tiles, balance="replicate")
+    plain = isaac_like(arrays_per_tile=1, tiles=tiles)
+    balanced = isaac_like(arrays_per_tile=1, tiles=tiles, balance="replicate")
     b0 = chip_breakdown(plain, _stages(plain, 8), 8)
     b1 = chip_breakdown(balanced, _stages(balanced, 8), 8)
     used = sum(s.tiles for s in b1.stages)
@@ -114,13 +100,13 @@ def test_balancing_evens_stages_within_the_chip(tiles):
 
 
 def test_balancing_greedy_by_hand():
-    config = _isaac_like(arrays_per_tile=1, tiles=6, balance="replicate")
+    config = isaac_like(arrays_per_tile=1, tiles=6, balance="replicate")
     # intervals 1, 2, 4 vectors: copy layer 2 (-> 2), then layer 1 (tie, first), then layer 2 (-> 4/3): 6 tiles
     assert map_stages(config, _stages(config, 1)).copies == (1, 2, 3)
 
 
 def test_dense_layer_is_one_stage_and_replication_shortens_its_interval():
-    config = _isaac_like()
+    config = isaac_like()
     plan = plan_layer(config)
     b = cim_breakdown(config, plan, analytic_counts(plan, 50))
     assert len(b.stages) == 1 and b.stages[0].copies == 1
@@ -132,9 +118,9 @@ def test_dense_layer_is_one_stage_and_replication_shortens_its_interval():
 
 
 def test_global_buffer_must_hold_the_activations_between_layers():
-    config = _isaac_like(global_buffer_kib=0.25)  # 2048 bits >= boundaries of 240 + 480 bits, double-buffered
+    config = isaac_like(global_buffer_kib=0.25)  # 2048 bits >= boundaries of 240 + 480 bits, double-buffered
     assert chip_breakdown(config, _stages(config, 1), 1).mvms == 1
-    small = _isaac_like(global_buffer_kib=0.125)  # 1024 bits < 1440
+    small = isaac_like(global_buffer_kib=0.125)  # 1024 bits < 1440
     with pytest.raises(ValueError, match="global buffer"):
         chip_breakdown(small, _stages(small, 1), 1)
 
@@ -143,7 +129,7 @@ def test_breakdown_defaults_and_dict_keys():
     b = Breakdown("x", {"a": 1.0}, {"a": 1.0}, latency_ns=100.0, compute_ns=100.0, memory_ns=0.0, mvms=4, macs=8)
     assert b.interval_ns == pytest.approx(25.0) and b.item_latency_ns == pytest.approx(25.0)
     assert b.throughput_mvm_per_s == pytest.approx(4e7)
-    config = _isaac_like()
+    config = isaac_like()
     d = chip_breakdown(config, _stages(config, 2), 2).as_dict()
     for key in ("item_latency_ns", "interval_ns", "throughput_mvm_per_s", "latency_ns", "stages"):
         assert key in d
@@ -151,7 +137,7 @@ def test_breakdown_defaults_and_dict_keys():
 
 
 def test_bad_chip_input_raises():
-    config = _isaac_like()
+    config = isaac_like()
     plan = plan_layer(config)
     with pytest.raises(ValueError, match="vectors_per_item"):
         Stage(plan, analytic_counts(plan, 1), 0, 0, 0)
@@ -178,7 +164,7 @@ def test_adc_energy_flat_below_corner_and_rising_above():
 
 
 def test_adc_rate_follows_the_cycle_model():
-    config = dataclasses.replace(_isaac_like(), device=DeviceConfig(bits_per_cell=2, read_pulse_ns=200.0))
+    config = dataclasses.replace(isaac_like(), device=DeviceConfig(bits_per_cell=2, read_pulse_ns=200.0))
     plan = plan_layer(config)
     b = cim_breakdown(config, plan, analytic_counts(plan, 1))
     assert any("0.64 GS/s = 128 conversions per 200 ns" in a for a in b.assumptions)  # 128 / 200 ns
@@ -196,7 +182,7 @@ def test_isaac_edram_and_router_anchors():
 
 
 def test_leakage_is_power_times_time():
-    config = _isaac_like(buffer_memory="edram")
+    config = isaac_like(buffer_memory="edram")
     stages_a, stages_b = _stages(config, 5), _stages(config, 50)
     a, b = chip_breakdown(config, stages_a, 5), chip_breakdown(config, stages_b, 50)
     assert a.energy_pj["leakage"] / a.latency_ns == pytest.approx(b.energy_pj["leakage"] / b.latency_ns)

@@ -7,12 +7,11 @@ import math
 
 import pytest
 
-from cimsim.config.schema import (
-    AdcConfig, ArrayConfig, Config, DacConfig, DeviceConfig, MappingConfig, TechnologyConfig,
-)
+from cimsim.config.schema import AdcConfig, Config, DeviceConfig, TechnologyConfig
 from cimsim.counts import Counts
 from cimsim.cost import cim_breakdown, cim_cost_parameters, cim_parameters, cim_timing, memory
 from cimsim.mapping import analytic_counts, plan_layer
+from designs import isaac_like
 
 SURVEY_EXPONENT = 6.460790934271676 * math.log(10) / 10  # E ~ f**1.488 above the survey corner
 
@@ -20,18 +19,6 @@ SURVEY_EXPONENT = 6.460790934271676 * math.log(10) / 10  # E ~ f**1.488 above th
 def _default_adc_pj() -> float:
     """8-bit ADC of the default config: 8 conversions per 10 ns read -> 0.8 GS/s, below ISAAC's 1.28 GS/s"""
     return 1.5625 * (0.8 / 1.28) ** SURVEY_EXPONENT
-
-
-def _isaac_like() -> Config:
-    """128 x 128 arrays, 2-bit cells, 16-bit offset weights, bit-serial 16-bit inputs, one 8-bit ADC per array."""
-    return Config(
-        array=ArrayConfig(rows=128, cols=128, rows_per_read=128),
-        device=DeviceConfig(bits_per_cell=2, read_voltage_v=0.3, read_pulse_ns=100.0),
-        mapping=MappingConfig(weight_bits=16, signed_encoding="offset", subtraction="digital"),
-        dac=DacConfig(mode="bit_serial", input_bits=16, signed_inputs="twos_complement"),
-        adc=AdcConfig(bits=8, cols_per_adc=128),
-        technology=TechnologyConfig(node_nm=32.0, vdd_v=0.9, clock_ghz=1.2),
-    )
 
 
 def test_hand_computed_breakdown_of_a_tiny_count():
@@ -89,7 +76,7 @@ def test_energy_is_linear_in_vectors():
 
 
 def test_isaac_like_latency_is_reads_times_read_cycle():
-    config = _isaac_like()
+    config = isaac_like()
     plan = plan_layer(config)
     assert (plan.reads_per_vector, plan.adcs_per_array, plan.converted_cols(plan.outputs_per_array)) == (16, 1, 128)
     timing = cim_timing(plan, cim_parameters(config, plan.dac_bits, plan.adc_bits, plan.accumulator_bits))
@@ -103,7 +90,7 @@ def test_isaac_like_latency_is_reads_times_read_cycle():
 
 
 def test_conversion_bound_read_cycle():
-    config = dataclasses.replace(_isaac_like(), device=DeviceConfig(bits_per_cell=2, read_pulse_ns=10.0))
+    config = dataclasses.replace(isaac_like(), device=DeviceConfig(bits_per_cell=2, read_pulse_ns=10.0))
     plan = plan_layer(config)
     timing = cim_timing(plan, cim_parameters(config, plan.dac_bits, plan.adc_bits, plan.accumulator_bits))
     assert timing.read_cycle_ns == pytest.approx(100.0)  # 128 conversions x 0.78125 ns > 10 ns pulse
@@ -124,7 +111,7 @@ def test_more_columns_per_adc_is_slower_and_smaller(narrow, wide):
 
 
 def test_area_from_geometry_by_hand():
-    config = _isaac_like()
+    config = isaac_like()
     plan = plan_layer(config)  # 256 x 256 layer: 2 row tiles x 18 column tiles
     b = cim_breakdown(config, plan, Counts())
     assert plan.n_arrays == 36

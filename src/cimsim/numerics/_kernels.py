@@ -95,7 +95,8 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, s
 def _bipolar_codes(x, first, stop, inv_scale, max_code, group_starts, planes, row_sq, code_sq):
     """Codes of rows first..stop-1 for a bipolar parallel DAC (plane 0 holds q), their squares per group into
     row_sq and per input into code_sq; returns the count of non-zero codes. Inner loops run over 1-D views
-    from 0, so the compiler vectorises them."""
+    from 0, so the compiler vectorises them. One function per DAC mode: one function with the mode as a branch
+    measured 0.26 ms per 5000 x 64 rows against 0.20."""
     nonzero = 0
     for b in range(first, stop):
         inv = inv_scale[b - first]
