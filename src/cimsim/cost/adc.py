@@ -1,48 +1,102 @@
-"""Column ADC: energy per conversion, conversion time and area, at the configured technology.
+"""Column ADC by type: energy per conversion, conversion time, fastest rate and area.
 
-Anchor (ISAAC, Shafiee et al., ISCA 2016, component table; see REFERENCES.md): an in-situ
-multiply-accumulate unit has 8 ADCs of 8 bits at 1.28 GS/s that draw 16 mW (2 mW each) on
-0.0096 mm2 at 32 nm. Hence one 8-bit conversion costs 2 mW / 1.28 GS/s = 1.5625 pJ, takes
-1 / 1.28 GS/s = 0.78125 ns, and one ADC covers 9600 um2 / 8 = 1200 um2.
+Four types (:data:`ADC_TYPES`); each is a law in resolution (nominal bits ``B``, effective bits ``ENOB``),
+sampling rate ``f``, node and supply. Full derivation, sources and a table of figures: ``docs/adc.md``.
 
-Resolution (nominal bits B stand in for ENOB; the anchor absorbs the offset):
+Common ground, the Murmann ADC survey regression (``sar``)
+    The Accelergy/CiMLoop ADC plug-in (github.com/Accelergy-Project/accelergy-adc-plug-in, commit 6851cb8,
+    ``adc_data/model.yaml`` evaluated as in ``model.py: get_energy / get_area``) regresses the energy of the
+    most efficient converters of B. Murmann's ADC Performance Survey (github.com/bmurmann/ADC-survey) on
+    ENOB, rate and node. Used whole here:
 
-- energy, Walden figure of merit: E = FOM_W * 2**B (Walden, IEEE JSAC 17(4), 1999; the form used by
-  Murmann's ADC Performance Survey). The anchor gives FOM_W = 1.5625 pJ / 2**8 = 6.10 fJ per
-  conversion step, inside the 1-10 fJ/step of good SAR converters in that survey;
-- time, successive approximation: one bit per comparator cycle, t proportional to B (ZigZag-IMC,
-  ``AimcArray.get_adc_cost``: delay = B * (k3 * rows + k4));
-- area, ZigZag-IMC fit over three 28 nm analog-CIM macros: A = 10**(k1 * B + k2) * 2**B um2 with
-  k1 = -0.0369 (``AimcArray.get_adc_cost``), used here relative to the 8-bit anchor.
+    - Schreier figure of merit FOM_S = min(I + S ln f[Hz], M0 + M1 * ENOB) dB: a rate-bound line and an
+      ENOB-bound line (the plug-in tabulates the latter as ``max_by_enob`` at integer ENOB, exactly linear;
+      cimsim evaluates the line at the ENOB itself, identical at integer ENOB);
+    - E = 1 / (2 * 10**((FOM_S - SNDR) / 10)) with SNDR = 6.02 ENOB + 1.76 dB (``headers.py: bits2sndr``),
+      times exp(TI + TS ln(node) + ES ln(ENOB) + R) (``tech intercept``, ``tech slope``, ``enob slope``,
+      ``energy (pJ/op) res``), in pJ.
 
-Sampling rate f (GS/s): a SAR ADC of B bits runs at most at f_max = 1 / t_conv (1.28 GS/s at 8 bits,
-32 nm). Run slower, it is designed for the slower rate and costs less, following the ADC survey's
-Schreier figure of merit as regressed by the Accelergy/CiMLoop ADC plug-in (Accelergy-Project/
-accelergy-adc-plug-in, ``adc_data/model.yaml``): FOM_S = min(302.739 - 6.4608 ln f[Hz], 180.142) dB, so
-E = 1 / (2 * 10**((FOM_S - SNDR)/10)) is flat below the corner f_c = 174 MHz and grows as f**1.488
-above it. The ratio E(f) / E(f_max) multiplies the Walden energy at full speed, so ISAAC's 8-bit
-1.28 GS/s converter is reproduced exactly and an 8-bit ADC below the corner costs 1/19.5 of it
-(FOM_W 0.31 fJ/step, the survey's low-rate frontier). Area follows the same plug-in's regression,
-ln A = 0.0667 ln f + 0.4237 ln E + ..., again as a ratio to full speed.
-Node and supply: energy, time and area are scaled from 32 nm with :mod:`cimsim.cost.technology`.
+    Below the rate corner the ENOB-bound line gives E ~ 10**(0.28 ENOB) * ENOB**-2.83; its minimum,
+    ENOB* = 2.83 / (0.1 ln 10 (6.02 - 3.22)) = 4.39, is the low-resolution FLOOR: an ENOB below it costs
+    E(ENOB*) (a converter of more resolution also serves fewer bits; the regression itself rises again
+    below ENOB*, where the survey has almost no designs, and the plug-in refuses < 4 bits). Above the
+    corner, or at high ENOB where the ENOB line passes the rate line, E grows as 4**ENOB * ENOB**-2.83
+    (thermal noise: 6.02 dB of SNDR per bit at fixed FOM_S). Rates are limited to the plug-in's
+    ``frequency (Hz): max value`` = ln(1e10), 10 GS/s, so the floor is always at ENOB* (the corner ENOB
+    there is 6.0 > 4.39). The regression is evaluated at 32 nm and scaled to the node and supply with
+    :mod:`cimsim.cost.technology` (Stillmaker & Baas) -- the regression's own node law, node**1.88, gives
+    0.263 from 65 to 32 nm where Stillmaker & Baas give 0.272 (1.1 V -> 0.9 V).
+
+ENOB
+    When not given, ENOB = B - loss(B), the median of (nominal bits - ENOB) over the survey's Nyquist
+    converters whose title states the resolution (ADCsurvey_latest.xlsx, rev. 2025-06-09, sheets ISSCC
+    and VLSI, ENOB = (SNDR_plot - 1.76) / 6.02): 0.565 bit for B <= 5 (10 designs), 0.990 for 6-7 (54),
+    1.284 for 8-9 (56), 1.272 for 10-11 (76), 2.196 for 12-16 (90). A given ``enob`` replaces it (energy
+    and, for SAR, area); it must lie in (0, B].
+
+Architecture on top of the survey (the survey regression covers all architectures, mostly SAR at the
+frontier; the other types are built from comparisons and clock cycles per conversion):
+
+- ``sar``: the survey law; B comparator decisions (CrossSim ``SarADC``: "the number of CDAC queries is
+  the # ADC bits"), one bit-cycle each;
+- ``flash``: 2**B - 1 comparators decide at once: E = (2**B - 1) * E_cmp times the survey's rate penalty
+  E_survey(ENOB, f) / E_survey(ENOB, f -> 0); one bit-cycle per conversion; area (2**B - 1) * A_cmp;
+- ``ramp`` (single slope): a ramp shared by all columns (CrossSim ``RampADC``: one capacitive DAC for the
+  whole array, a comparator per column; its energy is not charged per conversion), and per column a
+  comparator clocked each count plus a counter: 2**B cycles, E = 2**B * (E_cmp + E_count);
+- ``vco`` (current/voltage-controlled oscillator as in IBM's 14 nm PCM cores, HERMES, Khaddam-Aljameh et
+  al., IEEE JSSC 2022, "300-ps/LSB linearized CCO-based ADCs", and Le Gallo et al., Nature Electronics
+  2023): the oscillator runs for a window of 2**B LSB periods and a counter counts its periods;
+  E = 2**B * (E_ring + E_count) at full scale (a code c costs c periods; full scale is charged).
+
+E_cmp = 100 fF * VDD**2 at 28 nm, the per-bit term k5 of ZigZag-IMC's ADC energy (KULeuven-MICAS/
+zigzag-imc, ``AimcArray.get_adc_cost``: E = (k5 B + k6 4**B) VDD**2, k5 = 100 fF: comparator and logic of
+one SAR cycle). E_count: a ripple counter toggles 2 flip-flops per count on average (sum of 2**-i), each
+C_dff VDD**2 with C_dff = 2.1 fF (ZigZag-IMC ``TECH_PARAM_28NM``: 3 x 0.7 fF). E_ring: a ring of 5 stages,
+each charging one gate input of 0.7 fF (same table) per period; 5 stages is a modelling choice.
+
+Time: bit-cycle t_bit = 0.1042 ns at 32 nm, 0.9 V: the median, over the five fastest single-channel
+converters of architecture ``SAR`` in the survey (resolution from the title), of 1 / (f_s * B) normalised
+to 32 nm, 0.9 V with Stillmaker & Baas delay scaling. SAR: B * t_bit; flash: t_bit; ramp: 2**B * t_bit;
+vco: 2**B * 0.300 ns at 14 nm (HERMES, supply taken as the 0.8 V nominal of Stillmaker & Baas at 14 nm).
+Fastest rate: min(1 / t_conv, 10 GS/s). Energy of ramp and vco does not depend on rate (counting);
+SAR area follows the survey's area regression (``area (um^2)``: ln A = a0 + a1 ln node + a2 ln f +
+a3 ln E) at 32 nm, scaled with Stillmaker & Baas. A_cmp = 361 um2 at 32 nm: the median area per
+comparator, area / (2**B - 1), of the survey's 13 ``Flash`` designs with area and stated resolution,
+normalised to 32 nm with Stillmaker & Baas. Ramp area: A_cmp + B flip-flops; vco area: 5 ring gates + B
+flip-flops (ZigZag-IMC 28 nm: NAND2 0.614 um2, flip-flop 6 NAND2) -- a lower bound, without the CCO's
+current input stage and calibration, which HERMES does not itemise.
+
+ISAAC's converter (8 bits, 1.28 GS/s, 2 mW, 1200 um2 at 32 nm; Shafiee et al., ISCA 2016) is an
+independent check, not an anchor: nothing here is fitted to it (see ``docs/adc.md`` for the comparison).
 """
 
 from __future__ import annotations
 
 import math
-from numbers import Integral
+from numbers import Integral, Real
 
 from ..config.schema import TechnologyConfig
 from . import technology
 
 __all__ = [
-    "ISAAC_NODE_NM", "ISAAC_VDD_V", "ISAAC_ADC_BITS", "ISAAC_ADC_POWER_MW", "ISAAC_ADC_RATE_GSPS",
-    "ISAAC_ADC_ENERGY_PJ", "ISAAC_ADC_CONVERSION_NS", "ISAAC_ADC_AREA_UM2", "WALDEN_FOM_FJ_PER_STEP",
-    "ZIGZAG_ADC_AREA_LOG10_PER_BIT", "SURVEY_FOMS_INTERCEPT_DB", "SURVEY_FOMS_DB_PER_LN_HZ", "SURVEY_FOMS_MAX_DB",
-    "SURVEY_CORNER_RATE_GSPS", "SURVEY_AREA_LN_PER_LN_HZ", "SURVEY_AREA_LN_PER_LN_ENERGY",
+    "ADC_TYPES", "ISAAC_NODE_NM", "ISAAC_VDD_V", "ISAAC_ADC_BITS", "ISAAC_ADC_POWER_MW", "ISAAC_ADC_RATE_GSPS",
+    "ISAAC_ADC_ENERGY_PJ", "ISAAC_ADC_CONVERSION_NS", "ISAAC_ADC_AREA_UM2",
+    "SURVEY_FOMS_INTERCEPT_DB", "SURVEY_FOMS_DB_PER_LN_HZ", "SURVEY_FOMS_ENOB_INTERCEPT_DB",
+    "SURVEY_FOMS_ENOB_DB_PER_BIT", "SURVEY_ENERGY_LN_INTERCEPT", "SURVEY_ENERGY_LN_PER_LN_NM",
+    "SURVEY_ENERGY_LN_PER_LN_ENOB", "SURVEY_ENERGY_LN_RESIDUAL", "SURVEY_MAX_RATE_GSPS", "SURVEY_AREA_LN_INTERCEPT",
+    "SURVEY_AREA_LN_PER_LN_NM", "SURVEY_AREA_LN_PER_LN_HZ", "SURVEY_AREA_LN_PER_LN_PJ", "SURVEY_ENOB_FLOOR",
+    "REFERENCE_NODE_NM", "REFERENCE_VDD_V", "ENOB_LOSS_BITS", "SAR_BIT_CYCLE_NS_32NM", "VCO_LSB_NS_14NM",
+    "COMPARATOR_ENERGY_PJ_28NM", "COUNTER_ENERGY_PJ_PER_COUNT_28NM", "RING_ENERGY_PJ_PER_PERIOD_28NM",
+    "FLASH_COMPARATOR_AREA_UM2_32NM",
+    "adc_default_enob", "adc_comparisons_per_conversion", "adc_cycles_per_conversion", "adc_corner_rate_gsps",
     "adc_energy_pj", "adc_conversion_ns", "adc_max_rate_gsps", "adc_rate_energy_factor", "adc_area_um2",
 ]
 
+ADC_TYPES: tuple[str, ...] = ("sar", "flash", "ramp", "vco")
+"""ADC architectures modelled; "sar" is the default"""
+
+# ---- ISAAC's converter: an independent check (tests, docs), not an anchor --------------------------------------
 ISAAC_NODE_NM = 32.0
 """technology node of every ISAAC component figure, nm (ISAAC, ISCA 2016: 32 nm, 1.2 GHz)"""
 ISAAC_VDD_V = 0.9
@@ -55,28 +109,98 @@ ISAAC_ADC_POWER_MW = 2.0
 ISAAC_ADC_RATE_GSPS = 1.28
 """sampling rate of one ISAAC ADC, GS/s (ISAAC component table)"""
 ISAAC_ADC_ENERGY_PJ = ISAAC_ADC_POWER_MW / ISAAC_ADC_RATE_GSPS
-"""energy of one 8-bit conversion at 32 nm, pJ: 2 mW / 1.28 GS/s = 1.5625 pJ (mW / GHz = pJ)"""
+"""energy of one ISAAC conversion at 32 nm, pJ: 2 mW / 1.28 GS/s = 1.5625 pJ (mW / GHz = pJ)"""
 ISAAC_ADC_CONVERSION_NS = 1.0 / ISAAC_ADC_RATE_GSPS
-"""time of one 8-bit conversion at 32 nm, ns: 1 / 1.28 GS/s = 0.78125 ns"""
+"""time of one ISAAC conversion at 32 nm, ns: 1 / 1.28 GS/s = 0.78125 ns"""
 ISAAC_ADC_AREA_UM2 = 0.0096e6 / 8
-"""area of one 8-bit ADC at 32 nm, um2: 0.0096 mm2 / 8 ADCs = 1200 um2 (ISAAC component table)"""
-WALDEN_FOM_FJ_PER_STEP = ISAAC_ADC_ENERGY_PJ * 1e3 / 2 ** ISAAC_ADC_BITS
-"""Walden figure of merit implied by the anchor, fJ per conversion step: 1562.5 fJ / 256 = 6.10"""
-ZIGZAG_ADC_AREA_LOG10_PER_BIT = -0.0369
-"""k1 of the ZigZag-IMC ADC area fit A = 10**(k1*B + k2) * 2**B (zigzag AimcArray.get_adc_cost)"""
-SURVEY_FOMS_INTERCEPT_DB = 302.7387019052544
-"""intercept of the high-rate Schreier FOM regression over the Murmann survey, dB (Accelergy ADC plug-in,
-adc_data/model.yaml: FOMS_hf intercept)"""
-SURVEY_FOMS_DB_PER_LN_HZ = -6.460790934271676
-"""slope of FOM_S against ln(f / 1 Hz), dB (Accelergy ADC plug-in, adc_data/model.yaml: FOMS_hf frequency)"""
-SURVEY_FOMS_MAX_DB = 180.14159078904734
-"""ceiling of FOM_S (the low-rate frontier), dB (Accelergy ADC plug-in, adc_data/model.yaml: FOMS_hf max value)"""
-SURVEY_CORNER_RATE_GSPS = math.exp((SURVEY_FOMS_MAX_DB - SURVEY_FOMS_INTERCEPT_DB) / SURVEY_FOMS_DB_PER_LN_HZ) * 1e-9
-"""rate where the regression meets its ceiling, GS/s: exp((180.142 - 302.739) / -6.4608) Hz = 0.174 GS/s"""
-SURVEY_AREA_LN_PER_LN_HZ = 0.06665851895885958
-"""d ln(area) / d ln(f) of the survey area regression (Accelergy ADC plug-in, adc_data/model.yaml)"""
-SURVEY_AREA_LN_PER_LN_ENERGY = 0.4236571760437834
-"""d ln(area) / d ln(energy per conversion) of the same regression (adc_data/model.yaml)"""
+"""area of one ISAAC ADC at 32 nm, um2: 0.0096 mm2 / 8 ADCs = 1200 um2 (ISAAC component table)"""
+
+# ---- survey regression: Accelergy ADC plug-in, commit 6851cb8, adc_data/model.yaml ----------------------------
+SURVEY_FOMS_INTERCEPT_DB = 213.7806687348118
+"""rate-bound FOM_S intercept, dB (model.yaml: FOMS_hf [dB] / intercept)"""
+SURVEY_FOMS_DB_PER_LN_HZ = -2.8719030399529957
+"""rate-bound FOM_S slope per ln(f / 1 Hz), dB (model.yaml: FOMS_hf [dB] / frequency (Hz))"""
+SURVEY_FOMS_ENOB_INTERCEPT_DB = 128.3068287398817
+"""ENOB-bound FOM_S at ENOB 0, dB (model.yaml: FOMS_hf [dB] / max_by_enob[0])"""
+SURVEY_FOMS_ENOB_DB_PER_BIT = 131.52734025085925 - 128.3068287398817
+"""ENOB-bound FOM_S slope, dB per bit: max_by_enob[1] - max_by_enob[0] = 3.2205 (the list is exactly linear)"""
+SURVEY_ENERGY_LN_INTERCEPT = 26.0496215686518
+"""ln-energy correction intercept (model.yaml: FOMS_hf [dB] / tech intercept)"""
+SURVEY_ENERGY_LN_PER_LN_NM = 1.8800369206815004
+"""ln-energy per ln(node / 1 nm) (model.yaml: FOMS_hf [dB] / tech slope)"""
+SURVEY_ENERGY_LN_PER_LN_ENOB = -2.8291256050594527
+"""ln-energy per ln(ENOB) (model.yaml: FOMS_hf [dB] / enob slope)"""
+SURVEY_ENERGY_LN_RESIDUAL = -1.4702022133784405
+"""ln-energy quantile offset, the 20 % most efficient designs (model.yaml: FOMS_hf [dB] / energy (pJ/op) res)"""
+SURVEY_MAX_RATE_GSPS = math.exp(23.025850929940457) * 1e-9
+"""highest rate of the regression, GS/s: exp(model.yaml: frequency (Hz) / max value) Hz = 10 GS/s"""
+SURVEY_AREA_LN_INTERCEPT = 1.3461916439910742
+"""ln-area intercept, ln um2 (model.yaml: area (um^2) / intercept)"""
+SURVEY_AREA_LN_PER_LN_NM = 0.9932794744745022
+"""ln-area per ln(node / 1 nm) (model.yaml: area (um^2) / tech node (nm))"""
+SURVEY_AREA_LN_PER_LN_HZ = 0.18071538424508238
+"""ln-area per ln(f / 1 Hz) (model.yaml: area (um^2) / frequency (Hz))"""
+SURVEY_AREA_LN_PER_LN_PJ = 0.29912426192653485
+"""ln-area per ln(energy / 1 pJ) (model.yaml: area (um^2) / energy (pJ/op))"""
+_SNDR_DB_PER_BIT = 20.0 * math.log10(2.0)
+"""6.0206 dB (plug-in headers.py: bits2sndr)"""
+_SNDR_DB_OFFSET = 10.0 * math.log10(1.5)
+"""1.7609 dB (plug-in headers.py: bits2sndr)"""
+SURVEY_ENOB_FLOOR = -SURVEY_ENERGY_LN_PER_LN_ENOB / (
+    math.log(10.0) / 10.0 * (_SNDR_DB_PER_BIT - SURVEY_FOMS_ENOB_DB_PER_BIT))
+"""ENOB at which the ENOB-bound branch of the regression is cheapest, 4.388 bits: below it energy is flat"""
+REFERENCE_NODE_NM = 32.0
+"""node at which the survey regression is evaluated before Stillmaker & Baas scaling, nm (modelling choice)"""
+REFERENCE_VDD_V = 0.9
+"""supply taken for survey designs at the reference node, V: the 32 nm supply of Stillmaker & Baas's example"""
+
+# ---- ENOB default: survey medians of nominal bits - ENOB (derivation in docs/adc.md) ----------------------------
+ENOB_LOSS_BITS: tuple[tuple[int, float], ...] = (
+    (5, 0.5647840531561461), (7, 0.9900332225913617), (9, 1.2840531561461788),
+    (11, 1.2724252491694354), (16, 2.1960132890365447))
+"""(largest nominal bits of the band, median nominal - ENOB in bits) over the survey's Nyquist designs with the
+resolution in their title (ADCsurvey_latest.xlsx rev. 2025-06-09): <=5: n=10, 6-7: 54, 8-9: 56, 10-11: 76, 12-16: 90"""
+
+# ---- architecture constants ----------------------------------------------------------------------------------
+SAR_BIT_CYCLE_NS_32NM = 1.0 / (1.2e9 * 8) * 1e9
+"""one SAR bit-cycle at 32 nm, 0.9 V, ns: median of 1/(f_s B), delay-normalised to 32 nm, over the 5 fastest
+single-channel 'SAR' designs of the survey (0.057, 0.096, 0.104, 0.115, 0.123 ns); the median is the 8 b
+1.2 GS/s 32 nm converter (Kull et al., ISSCC 2013): 1 / (1.2 GS/s * 8) = 0.1042 ns"""
+VCO_LSB_NS_14NM = 0.300
+"""one LSB (one oscillator period at full scale) of the CCO ADC, ns (HERMES, Khaddam-Aljameh et al., JSSC 2022
+title: "300-ps/LSB linearized CCO-based ADCs"; maximum CCO frequency "beyond 3 GHz")"""
+VCO_NODE_NM = 14.0
+"""node of the HERMES core, nm"""
+VCO_VDD_V = 0.8
+"""supply assumed for HERMES, V: the 14 nm nominal of Stillmaker & Baas (the paper's supply is not used here)"""
+ZIGZAG_NODE_NM = 28.0
+"""node of ZigZag-IMC's TECH_PARAM_28NM and ADC fit, nm"""
+ZIGZAG_VDD_V = 0.9
+"""supply of ZigZag-IMC's TECH_PARAM_28NM, V"""
+COMPARATOR_ENERGY_PJ_28NM = 100e-3 * ZIGZAG_VDD_V ** 2
+"""one comparator decision with its logic, pJ at 28 nm, 0.9 V: k5 * VDD**2 = 100 fF * 0.81 V2 = 0.081 pJ
+(ZigZag-IMC AimcArray.get_adc_cost: k5 = 100 fF per bit)"""
+COUNTER_ENERGY_PJ_PER_COUNT_28NM = 2.0 * 2.1e-3 * ZIGZAG_VDD_V ** 2
+"""one count of a ripple counter, pJ at 28 nm, 0.9 V: 2 flip-flop toggles * C_dff 2.1 fF * 0.81 V2 = 3.40 fJ
+(C_dff = 3 x 0.7 fF, ZigZag-IMC TECH_PARAM_28NM)"""
+RING_STAGES = 5
+"""stages of the oscillator ring (modelling choice: the shortest practical odd ring)"""
+RING_ENERGY_PJ_PER_PERIOD_28NM = RING_STAGES * 0.7e-3 * ZIGZAG_VDD_V ** 2
+"""one oscillator period, pJ at 28 nm, 0.9 V: 5 stages * 0.7 fF gate input (ZigZag-IMC NAND2 input cap) * 0.81 V2"""
+FLASH_COMPARATOR_AREA_UM2_32NM = 361.4285714285715
+"""area per comparator of a flash ADC at 32 nm, um2: median of area / (2**B - 1) over the survey's 13 'Flash'
+designs with area and stated resolution, normalised to 32 nm with Stillmaker & Baas area scaling"""
+_NAND2_AREA_UM2_28NM = 0.614
+"""ZigZag-IMC TECH_PARAM_28NM: NAND2 area, um2"""
+_DFF_AREA_UM2_28NM = 6.0 * _NAND2_AREA_UM2_28NM
+"""ZigZag-IMC: flip-flop = 6 NAND2, um2"""
+
+
+# ---- argument checks -----------------------------------------------------------------------------------------
+def _check_type(adc_type: str) -> str:
+    if adc_type not in ADC_TYPES:
+        raise ValueError(f"unknown ADC type {adc_type!r}; valid types are {', '.join(ADC_TYPES)}")
+    return adc_type
 
 
 def _check_bits(bits: int) -> int:
@@ -85,57 +209,152 @@ def _check_bits(bits: int) -> int:
     return int(bits)
 
 
-def adc_max_rate_gsps(bits: int, tech: TechnologyConfig) -> float:
-    """Fastest sampling rate of a ``bits``-bit SAR ADC at ``tech``, GS/s: 1 / :func:`adc_conversion_ns`."""
-    return 1.0 / adc_conversion_ns(bits, tech)
+def _enob(bits: int, enob: float | None) -> float:
+    if enob is None:
+        return adc_default_enob(bits)
+    if isinstance(enob, bool) or not isinstance(enob, Real) or not 0.0 < enob <= bits:
+        raise ValueError(f"ADC ENOB must be a number in (0, {bits}] for a {bits}-bit ADC; got {enob!r}")
+    return float(enob)
 
 
-def _survey_energy_rel(rate_gsps: float) -> float:
-    """E(f) / E(f below the corner) of the survey regression: 10**((FOM_max - FOM_S(f)) / 10) >= 1"""
-    foms_db = min(SURVEY_FOMS_INTERCEPT_DB + SURVEY_FOMS_DB_PER_LN_HZ * math.log(rate_gsps * 1e9),
-                  SURVEY_FOMS_MAX_DB)
-    return 10.0 ** ((SURVEY_FOMS_MAX_DB - foms_db) / 10.0)
-
-
-def _rate(bits: int, tech: TechnologyConfig, rate_gsps: float | None) -> float:
-    fastest = adc_max_rate_gsps(bits, tech)
+def _rate(bits: int, tech: TechnologyConfig, rate_gsps: float | None, adc_type: str) -> float:
+    fastest = adc_max_rate_gsps(bits, tech, adc_type=adc_type)
     if rate_gsps is None:
         return fastest
-    if not (isinstance(rate_gsps, (int, float)) and 0.0 < rate_gsps <= fastest * (1.0 + 1e-9)):
-        raise ValueError(f"ADC rate must be in (0, {fastest:.4g}] GS/s for {bits} bits at {tech.node_nm:g} nm "
-                         f"(one bit per cycle); got {rate_gsps!r}")
+    if isinstance(rate_gsps, bool) or not isinstance(rate_gsps, Real) or not 0.0 < rate_gsps <= fastest * (1 + 1e-9):
+        raise ValueError(f"ADC rate must be in (0, {fastest:.4g}] GS/s for a {bits}-bit {adc_type} ADC at "
+                         f"{tech.node_nm:g} nm, {tech.vdd_v:g} V; got {rate_gsps!r}")
     return float(rate_gsps)
 
 
-def adc_rate_energy_factor(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None) -> float:
-    """E(rate) / E(fastest rate) for a ``bits``-bit ADC (survey regression): < 1 when run slower, 1 at full speed."""
+# ---- architecture counts -------------------------------------------------------------------------------------
+def adc_default_enob(bits: int) -> float:
+    """ENOB of a ``bits``-bit converter when none is given: bits - the survey's median loss of its band."""
     bits = _check_bits(bits)
-    return _survey_energy_rel(_rate(bits, tech, rate_gsps)) / _survey_energy_rel(adc_max_rate_gsps(bits, tech))
+    loss = next(loss for top, loss in ENOB_LOSS_BITS if bits <= top)
+    return bits - loss
 
 
-def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None) -> float:
-    """Energy of one conversion, pJ: FOM_W * 2**bits at 32 nm and full speed, scaled to ``tech`` (node, supply),
-    times :func:`adc_rate_energy_factor` for an ADC sampling at ``rate_gsps`` (default: its fastest rate)."""
-    bits = _check_bits(bits)
-    energy_32nm_pj = WALDEN_FOM_FJ_PER_STEP * 2.0 ** bits * 1e-3
-    scale = technology.energy_scale(ISAAC_NODE_NM, ISAAC_VDD_V, tech.node_nm, tech.vdd_v)
-    return energy_32nm_pj * scale * adc_rate_energy_factor(bits, tech, rate_gsps)
+def adc_comparisons_per_conversion(bits: int, *, adc_type: str = "sar") -> int:
+    """Comparator decisions per conversion: SAR B, flash 2**B - 1, ramp 2**B (one per count), vco 0."""
+    bits, adc_type = _check_bits(bits), _check_type(adc_type)
+    return {"sar": bits, "flash": 2 ** bits - 1, "ramp": 2 ** bits, "vco": 0}[adc_type]
 
 
-def adc_conversion_ns(bits: int, tech: TechnologyConfig) -> float:
-    """Time of one conversion, ns: 0.78125 ns * bits / 8 at 32 nm (SAR: a cycle per bit), scaled to ``tech``."""
-    bits = _check_bits(bits)
-    time_32nm_ns = ISAAC_ADC_CONVERSION_NS * bits / ISAAC_ADC_BITS
-    return time_32nm_ns * technology.delay_scale(ISAAC_NODE_NM, ISAAC_VDD_V, tech.node_nm, tech.vdd_v)
+def adc_cycles_per_conversion(bits: int, *, adc_type: str = "sar") -> int:
+    """Clock cycles per conversion: SAR B bit-cycles, flash 1, ramp 2**B counts, vco 2**B LSB periods."""
+    bits, adc_type = _check_bits(bits), _check_type(adc_type)
+    return {"sar": bits, "flash": 1, "ramp": 2 ** bits, "vco": 2 ** bits}[adc_type]
 
 
-def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None) -> float:
-    """Area of one ADC, um2: 1200 um2 * (10**k1 * 2)**(bits - 8) at 32 nm and full speed (ZigZag-IMC shape),
-    scaled to ``tech``, times (f / f_max)**0.0667 * (E(f) / E(f_max))**0.4237 at ``rate_gsps`` (survey regression)."""
-    bits = _check_bits(bits)
-    steps = bits - ISAAC_ADC_BITS
-    area_32nm_um2 = ISAAC_ADC_AREA_UM2 * 10.0 ** (ZIGZAG_ADC_AREA_LOG10_PER_BIT * steps) * 2.0 ** steps
-    rate = _rate(bits, tech, rate_gsps)
-    rate_rel = ((rate / adc_max_rate_gsps(bits, tech)) ** SURVEY_AREA_LN_PER_LN_HZ
-                * adc_rate_energy_factor(bits, tech, rate) ** SURVEY_AREA_LN_PER_LN_ENERGY)
-    return area_32nm_um2 * technology.area_scale(ISAAC_NODE_NM, tech.node_nm) * rate_rel
+# ---- survey law at the reference node --------------------------------------------------------------------------
+def _survey_foms_db(enob: float, rate_hz: float) -> float:
+    return min(SURVEY_FOMS_INTERCEPT_DB + SURVEY_FOMS_DB_PER_LN_HZ * math.log(rate_hz),
+               SURVEY_FOMS_ENOB_INTERCEPT_DB + SURVEY_FOMS_ENOB_DB_PER_BIT * enob)
+
+
+def _survey_energy_pj(enob: float, rate_gsps: float) -> float:
+    """Survey regression at REFERENCE_NODE_NM, pJ, with the low-resolution floor at SURVEY_ENOB_FLOOR."""
+    e = max(enob, SURVEY_ENOB_FLOOR)
+    sndr_db = _SNDR_DB_PER_BIT * e + _SNDR_DB_OFFSET
+    schreier = 1.0 / (2.0 * 10.0 ** ((_survey_foms_db(e, rate_gsps * 1e9) - sndr_db) / 10.0))
+    return schreier * math.exp(SURVEY_ENERGY_LN_INTERCEPT + SURVEY_ENERGY_LN_PER_LN_NM * math.log(REFERENCE_NODE_NM)
+                               + SURVEY_ENERGY_LN_PER_LN_ENOB * math.log(e) + SURVEY_ENERGY_LN_RESIDUAL)
+
+
+def _survey_rate_penalty(enob: float, rate_gsps: float) -> float:
+    """E_survey(ENOB, f) / E_survey(ENOB, f below the corner) >= 1"""
+    e = max(enob, SURVEY_ENOB_FLOOR)
+    excess_db = (SURVEY_FOMS_ENOB_INTERCEPT_DB + SURVEY_FOMS_ENOB_DB_PER_BIT * e) - _survey_foms_db(e, rate_gsps * 1e9)
+    return 10.0 ** (excess_db / 10.0)
+
+
+def adc_corner_rate_gsps(bits: int, *, enob: float | None = None) -> float:
+    """Rate above which the survey energy rises (rate line = ENOB line), GS/s, at ENOB (default from bits)."""
+    e = max(_enob(_check_bits(bits), enob), SURVEY_ENOB_FLOOR)
+    foms_db = SURVEY_FOMS_ENOB_INTERCEPT_DB + SURVEY_FOMS_ENOB_DB_PER_BIT * e
+    return math.exp((foms_db - SURVEY_FOMS_INTERCEPT_DB) / SURVEY_FOMS_DB_PER_LN_HZ) * 1e-9
+
+
+# ---- public laws ---------------------------------------------------------------------------------------------
+def adc_conversion_ns(bits: int, tech: TechnologyConfig, *, adc_type: str = "sar") -> float:
+    """Time of one conversion, ns: cycles per conversion * cycle time, scaled to ``tech`` (Stillmaker & Baas delay).
+
+    SAR B * t_bit, flash t_bit, ramp 2**B * t_bit with t_bit = 0.1042 ns at 32 nm, 0.9 V (survey SAR frontier);
+    vco 2**B * 0.300 ns at 14 nm, 0.8 V (HERMES).
+    """
+    bits, adc_type = _check_bits(bits), _check_type(adc_type)
+    cycles = adc_cycles_per_conversion(bits, adc_type=adc_type)
+    if adc_type == "vco":
+        return cycles * VCO_LSB_NS_14NM * technology.delay_scale(VCO_NODE_NM, VCO_VDD_V, tech.node_nm, tech.vdd_v)
+    return cycles * SAR_BIT_CYCLE_NS_32NM * technology.delay_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V,
+                                                                    tech.node_nm, tech.vdd_v)
+
+
+def adc_max_rate_gsps(bits: int, tech: TechnologyConfig, *, adc_type: str = "sar") -> float:
+    """Fastest sampling rate, GS/s: min(1 / :func:`adc_conversion_ns`, 10 GS/s, the survey regression's limit)."""
+    return min(1.0 / adc_conversion_ns(bits, tech, adc_type=adc_type), SURVEY_MAX_RATE_GSPS)
+
+
+def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
+                  adc_type: str = "sar", enob: float | None = None) -> float:
+    """Energy of one conversion, pJ, by type, at ``rate_gsps`` (default: the type's fastest rate).
+
+    - sar: the survey regression E_survey(ENOB, f) at 32 nm, 0.9 V (floor below ENOB 4.39, ~4x per bit at high
+      ENOB, rising above the rate corner);
+    - flash: (2**B - 1) * 0.081 pJ (28 nm, 0.9 V) * E_survey(ENOB, f) / E_survey(ENOB, f -> 0);
+    - ramp: 2**B * (0.081 + 0.0034) pJ (28 nm, 0.9 V), independent of rate and ENOB;
+    - vco: 2**B * (0.00284 + 0.0034) pJ (28 nm, 0.9 V), full scale, independent of rate and ENOB.
+
+    Each is scaled from its source node and supply to ``tech`` with ``technology.energy_scale``.
+    """
+    bits, adc_type = _check_bits(bits), _check_type(adc_type)
+    e = _enob(bits, enob)
+    rate = _rate(bits, tech, rate_gsps, adc_type)
+    if adc_type == "sar":
+        return _survey_energy_pj(e, rate) * technology.energy_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V,
+                                                                    tech.node_nm, tech.vdd_v)
+    scale = technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
+    counts = adc_cycles_per_conversion(bits, adc_type=adc_type)
+    if adc_type == "flash":
+        comparisons = adc_comparisons_per_conversion(bits, adc_type="flash")
+        return comparisons * COMPARATOR_ENERGY_PJ_28NM * scale * _survey_rate_penalty(e, rate)
+    if adc_type == "ramp":
+        return counts * (COMPARATOR_ENERGY_PJ_28NM + COUNTER_ENERGY_PJ_PER_COUNT_28NM) * scale
+    return counts * (RING_ENERGY_PJ_PER_PERIOD_28NM + COUNTER_ENERGY_PJ_PER_COUNT_28NM) * scale
+
+
+def adc_rate_energy_factor(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
+                           adc_type: str = "sar", enob: float | None = None) -> float:
+    """E(rate) / E(fastest rate) for one type: <= 1 when run slower, 1 at full speed (always 1 for ramp and vco)."""
+    fastest = adc_max_rate_gsps(_check_bits(bits), tech, adc_type=_check_type(adc_type))
+    return (adc_energy_pj(bits, tech, rate_gsps, adc_type=adc_type, enob=enob)
+            / adc_energy_pj(bits, tech, fastest, adc_type=adc_type, enob=enob))
+
+
+def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
+                 adc_type: str = "sar", enob: float | None = None) -> float:
+    """Area of one ADC, um2, by type, at ``rate_gsps`` (default: the type's fastest rate).
+
+    - sar: survey area regression at 32 nm, exp(1.346 + 0.993 ln 32 + 0.181 ln f[Hz] + 0.299 ln E_survey[pJ]);
+    - flash: (2**B - 1) * 361 um2 at 32 nm (survey flash median per comparator);
+    - ramp: 361 um2 at 32 nm (one comparator) + B flip-flops of 3.68 um2 at 28 nm (the ramp is shared);
+    - vco: 5 gates of 0.614 um2 + B flip-flops of 3.68 um2 at 28 nm (a lower bound).
+
+    Scaled to ``tech.node_nm`` with ``technology.area_scale``; only SAR depends on rate and ENOB.
+    """
+    bits, adc_type = _check_bits(bits), _check_type(adc_type)
+    e = _enob(bits, enob)
+    rate = _rate(bits, tech, rate_gsps, adc_type)
+    to32, to28 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm), technology.area_scale(ZIGZAG_NODE_NM,
+                                                                                               tech.node_nm)
+    if adc_type == "sar":
+        ln_area = (SURVEY_AREA_LN_INTERCEPT + SURVEY_AREA_LN_PER_LN_NM * math.log(REFERENCE_NODE_NM)
+                   + SURVEY_AREA_LN_PER_LN_HZ * math.log(rate * 1e9)
+                   + SURVEY_AREA_LN_PER_LN_PJ * math.log(_survey_energy_pj(e, rate)))
+        return math.exp(ln_area) * to32
+    if adc_type == "flash":
+        return adc_comparisons_per_conversion(bits, adc_type="flash") * FLASH_COMPARATOR_AREA_UM2_32NM * to32
+    if adc_type == "ramp":
+        return FLASH_COMPARATOR_AREA_UM2_32NM * to32 + bits * _DFF_AREA_UM2_28NM * to28
+    return (RING_STAGES * _NAND2_AREA_UM2_28NM + bits * _DFF_AREA_UM2_28NM) * to28
