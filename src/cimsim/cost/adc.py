@@ -49,9 +49,9 @@ frontier; the other types are built from comparisons and clock cycles per conver
   2023): the oscillator runs for a window of 2**B LSB periods and a counter counts its periods;
   E = 2**B * (E_ring + E_count) at full scale (a code c costs c periods; full scale is charged).
 
-E_cmp = 100 fF * VDD**2 at 28 nm, the per-bit term k5 of ZigZag-IMC's ADC energy (KULeuven-MICAS/
-zigzag-imc, ``AimcArray.get_adc_cost``: E = (k5 B + k6 4**B) VDD**2, k5 = 100 fF: comparator and logic of
-one SAR cycle). E_count: a ripple counter toggles 2 flip-flops per count on average (sum of 2**-i), each
+E_cmp = 28.2 fJ at 28 nm, 0.9 V: the survey's flash converters per comparator (median of 13 designs,
+energy / (2**B - 1), normalised with Stillmaker & Baas); ZigZag-IMC's per-bit term k5 VDD**2 = 81 fJ
+(KULeuven-MICAS/zigzag-imc, ``AimcArray.get_adc_cost``, comparator and logic of one SAR cycle) is within 3x. E_count: a ripple counter toggles 2 flip-flops per count on average (sum of 2**-i), each
 C_dff VDD**2 with C_dff = 2.1 fF (ZigZag-IMC ``TECH_PARAM_28NM``: 3 x 0.7 fF). E_ring: a ring of 5 stages,
 each charging one gate input of 0.7 fF (same table) per period; 5 stages is a modelling choice.
 
@@ -177,9 +177,12 @@ ZIGZAG_NODE_NM = 28.0
 """node of ZigZag-IMC's TECH_PARAM_28NM and ADC fit, nm"""
 ZIGZAG_VDD_V = 0.9
 """supply of ZigZag-IMC's TECH_PARAM_28NM, V"""
-COMPARATOR_ENERGY_PJ_28NM = 100e-3 * ZIGZAG_VDD_V ** 2
-"""one comparator decision with its logic, pJ at 28 nm, 0.9 V: k5 * VDD**2 = 100 fF * 0.81 V2 = 0.081 pJ
-(ZigZag-IMC AimcArray.get_adc_cost: k5 = 100 fF per bit)"""
+COMPARATOR_ENERGY_PJ_28NM = 0.02815603107721942
+"""one comparator decision with its share of the converter, pJ at 28 nm, 0.9 V: median of
+P/f_snyq / (2**B - 1) / (survey rate penalty) over the survey's 13 Nyquist 'Flash' designs with stated
+resolution, node 7-180 nm and f_s <= 10 GS/s, normalised to 28 nm, 0.9 V with Stillmaker & Baas energy scaling
+(each design at its node's nominal supply). Cross-check: ZigZag-IMC's per-SAR-cycle k5 = 100 fF * 0.81 V2 = 0.081 pJ
+(AimcArray.get_adc_cost), which also holds the SAR logic"""
 COUNTER_ENERGY_PJ_PER_COUNT_28NM = 2.0 * 2.1e-3 * ZIGZAG_VDD_V ** 2
 """one count of a ripple counter, pJ at 28 nm, 0.9 V: 2 flip-flop toggles * C_dff 2.1 fF * 0.81 V2 = 3.40 fJ
 (C_dff = 3 x 0.7 fF, ZigZag-IMC TECH_PARAM_28NM)"""
@@ -302,8 +305,8 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
 
     - sar: the survey regression E_survey(ENOB, f) at 32 nm, 0.9 V (floor below ENOB 4.39, ~4x per bit at high
       ENOB, rising above the rate corner);
-    - flash: (2**B - 1) * 0.081 pJ (28 nm, 0.9 V) * E_survey(ENOB, f) / E_survey(ENOB, f -> 0);
-    - ramp: 2**B * (0.081 + 0.0034) pJ (28 nm, 0.9 V), independent of rate and ENOB;
+    - flash: (2**B - 1) * 0.0282 pJ (28 nm, 0.9 V) * E_survey(ENOB, f) / E_survey(ENOB, f -> 0);
+    - ramp: 2**B * (0.0282 + 0.0034) pJ (28 nm, 0.9 V), independent of rate and ENOB;
     - vco: 2**B * (0.00284 + 0.0034) pJ (28 nm, 0.9 V), full scale, independent of rate and ENOB.
 
     Each is scaled from its source node and supply to ``tech`` with ``technology.energy_scale``.
