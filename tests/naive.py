@@ -25,27 +25,45 @@ def weight_codes(w, bits, per_output):
     return quantize(w, bits, scale[:, None]), scale
 
 
-def input_codes(x, bits, input_max):
+def input_codes(x, bits, input_max, unsigned=False):
     """inputs are quantised by multiplying with the reciprocal of their scale (as the kernels do)"""
-    m = 2 ** (bits - 1) - 1
+    m = 2 ** bits - 1 if unsigned else 2 ** (bits - 1) - 1
     if input_max is None:
         peak = np.abs(x).max(axis=1)
         scale = np.where(peak > 0, peak / m, 1.0)
     else:
         scale = np.full(x.shape[0], input_max / m)
-    return np.clip(round_half_away(x * (1.0 / scale)[:, None]), -m, m).astype(np.int64), scale
+    lo = 0 if unsigned else -m
+    return np.clip(round_half_away(x * (1.0 / scale)[:, None]), lo, m).astype(np.int64), scale
 
 
-def planes(q, bits, mode, signed_inputs):
-    """[(weight, plane of non-negative / signed int64 codes)] in the order the hardware applies them."""
-    pos, neg = np.maximum(q, 0), np.maximum(-q, 0)
-    if mode == "parallel":
-        return [(1, q)] if signed_inputs == "bipolar" else [(1, pos), (-1, neg)]
+def bits_per_read(dac):
+    """input magnitude bits one read applies, from the DAC config"""
+    magnitude = dac.input_bits if dac.signed_inputs == "unsigned" else dac.input_bits - 1
+    return {"parallel": magnitude, "bit_serial": 1}.get(dac.mode, dac.bits_per_read)
+
+
+def planes(q, bits, mode, signed_inputs, k=None):
+    """[(weight, plane of non-negative / signed int64 codes)] in the order the hardware applies them: the magnitude
+    cut into digits of k bits (k = every magnitude bit when parallel, 1 when bit-serial), least significant first."""
+    magnitude = bits if signed_inputs == "unsigned" else bits - 1
+    k = {"parallel": magnitude, "bit_serial": 1}.get(mode, k)
+    digits = range(-(-magnitude // k))
+    mask = 2 ** k - 1
+
+    def digit(v, j):
+        return (v // 2 ** (j * k)) % 2 ** k & mask
+
+    if signed_inputs == "unsigned":
+        return [(2 ** (j * k), digit(q, j)) for j in digits]
+    if signed_inputs == "bipolar":
+        return [(2 ** (j * k), np.sign(q) * digit(np.abs(q), j)) for j in digits]
     if signed_inputs == "twos_complement":
-        u = np.mod(q, 2 ** bits)
-        return [(-(2 ** k) if k == bits - 1 else 2 ** k, (u >> k) & 1) for k in range(bits)]
-    return ([(2 ** k, (pos >> k) & 1) for k in range(bits - 1)]
-            + [(-(2 ** k), (neg >> k) & 1) for k in range(bits - 1)])
+        u = np.mod(q, 2 ** bits)  # the two's complement word: low magnitude bits, then the sign bit
+        low = np.mod(u, 2 ** magnitude)
+        return [(2 ** (j * k), digit(low, j)) for j in digits] + [(-(2 ** magnitude), u // 2 ** magnitude)]
+    pos, neg = np.maximum(q, 0), np.maximum(-q, 0)
+    return [(2 ** (j * k), digit(pos, j)) for j in digits] + [(-(2 ** (j * k)), digit(neg, j)) for j in digits]
 
 
 def slices(stored, bits_per_cell, n_slices):
@@ -84,13 +102,19 @@ def mvm(w, x, cfg, full_scale=None):
     """
     m, d, dev, arr, ad = cfg.mapping, cfg.dac, cfg.device, cfg.array, cfg.adc
     qw, sw = weight_codes(w, m.weight_bits, m.weight_scale == "per_output")
-    qx, sx = input_codes(x, d.input_bits, d.input_max)
+    unsigned = d.signed_inputs == "unsigned"
+    qx, sx = input_codes(x, d.input_bits, d.input_max, unsigned)
     bpc = dev.bits_per_cell
     max_level, n_slices, step = cell_levels(cfg)
     r = dev.g_min_us / step
     analog = m.subtraction == "analog"
-    cmax = 1 if d.mode == "bit_serial" else 2 ** (d.input_bits - 1) - 1
-    signed = analog or d.signed_inputs == "bipolar"
+    k = bits_per_read(d)
+    input_planes = planes(qx, d.input_bits, d.mode, d.signed_inputs, k)
+    accumulate = ad.accumulation == "planes"
+    magnitude = d.input_bits if unsigned else d.input_bits - 1
+    # largest code a read applies; with accumulation, the largest |weighted sum of an input's planes|
+    cmax = (2 ** magnitude if d.signed_inputs == "twos_complement" else 2 ** magnitude - 1) if accumulate else 2 ** k - 1
+    signed = analog or d.signed_inputs == "bipolar" or (accumulate and any(pw < 0 for pw, _ in input_planes))
     rpr = min(arr.rows_per_read, arr.rows)
     if full_scale is None:
         full_scale = rpr * cmax * (max_level + (0 if analog else r))
@@ -99,6 +123,8 @@ def mvm(w, x, cfg, full_scale=None):
     codes = 2 ** (ad.bits - 1) - 1 if signed else 2 ** ad.bits - 1
     lsb = max(1.0, full_scale / codes)
     lo, hi = (-codes if signed else 0), codes
+    if arr.family == "digital":  # an adder tree: exact sums
+        lsb, lo, hi = 1.0, -np.inf, np.inf
     n_out = w.shape[0]
     per_array = (arr.cols - (n_slices if m.signed_encoding == "offset" else 0)) // (
         n_slices * (2 if m.signed_encoding == "differential" else 1))
@@ -107,8 +133,11 @@ def mvm(w, x, cfg, full_scale=None):
         return adc(a, lsb, lo, hi, ad.gain_error, ad.offset_lsb, ad.inl_lsb)
 
     acc = np.zeros((x.shape[0], n_out))
+    # analog accumulation: the weighted planes are summed before the one conversion; by linearity that is one read
+    # of the summed codes
+    reads = [(1, sum(pw * plane for pw, plane in input_planes))] if accumulate else input_planes
     for s, e in groups(w.shape[1], arr.rows, rpr):
-        for pw, plane in planes(qx, d.input_bits, d.mode, d.signed_inputs):
+        for pw, plane in reads:
             xg = plane[:, s:e]
             rowsum = xg.sum(axis=1, keepdims=True).astype(np.float64)
 
@@ -145,7 +174,7 @@ def gv2t_fj(w, x, cfg, col_tiles):
     """sum over reads and every used cell of G * V**2 * t, from an explicit conductance matrix (fJ)."""
     m, d, dev = cfg.mapping, cfg.dac, cfg.device
     qw, _ = weight_codes(w, m.weight_bits, m.weight_scale == "per_output")
-    qx, _ = input_codes(x, d.input_bits, d.input_max)
+    qx, _ = input_codes(x, d.input_bits, d.input_max, d.signed_inputs == "unsigned")
     bpc = dev.bits_per_cell
     max_level, n_slices, step = cell_levels(cfg)
     if m.signed_encoding == "differential":
@@ -158,10 +187,12 @@ def gv2t_fj(w, x, cfg, col_tiles):
     # one physical column per (polarity, slice, output): row j of a slice's level matrix (out x in)
     cols = [lv[j] for st in stored for _, lv in slices(st, bpc, n_slices) for j in range(w.shape[0])] + ref_cols
     g = dev.g_min_us + step * np.array(cols, dtype=np.float64).T  # in x physical columns
-    cmax = 1 if d.mode == "bit_serial" else 2 ** (d.input_bits - 1) - 1
-    v_unit = dev.read_voltage_v / cmax
+    k = bits_per_read(d)
     total = 0.0
-    for _, plane in planes(qx, d.input_bits, d.mode, d.signed_inputs):
-        v = plane.astype(np.float64) * v_unit
-        total += float(((v ** 2) @ g).sum()) * dev.read_pulse_ns
+    for _, plane in planes(qx, d.input_bits, d.mode, d.signed_inputs, k):
+        if d.encoding == "voltage":  # V = V_read code / c_max for the pulse
+            energy = (plane.astype(np.float64) * dev.read_voltage_v / (2 ** k - 1)) ** 2
+        else:  # |code| unit pulses at V_read
+            energy = np.abs(plane).astype(np.float64) * dev.read_voltage_v ** 2
+        total += float((energy @ g).sum()) * dev.read_pulse_ns
     return total

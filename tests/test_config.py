@@ -18,7 +18,7 @@ from cimsim.config import (
     SECTIONS, Config, ConfigError, check_consistency, config_from_dict, config_to_dict, list_presets, load_config,
     load_preset, reference_markdown, with_overrides,
 )
-from cimsim.config.rules import Choice, Float, Int, OptionalFloat, Text
+from cimsim.config.rules import Choice, Float, Int, OptionalFloat, OptionalInt, Text
 from cimsim.mapping import plan_layer
 
 CONFIGS = sorted(p for p in (Path(__file__).parents[1] / "configs").glob("*.toml")
@@ -28,7 +28,8 @@ CONSISTENCY_FIELDS = {
     "device.g_min_us", "array.rows_per_read", "adc.cols_per_adc", "device.bits_per_cell", "dac.signed_inputs",
     "dac.input_max", "workload.weights_file", "workload.inputs_file", "array.cols", "device.drift_time_s",
     "device.stuck_at_gmax_rate", "workload.network_file", "workload.dataset_file", "device.preset",
-    "baseline.preset",
+    "baseline.preset", "dac.input_bits", "dac.bits_per_read", "dac.encoding", "adc.accumulation", "array.family",
+    "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks",
 }
 
 
@@ -205,7 +206,7 @@ def test_unknown_table_suggests_closest():
 
 
 def test_unknown_key_without_match_lists_valid_keys():
-    assert "valid keys of [adc]: bits, range" in str(error_of({"adc": {"qqqqqqqq": 1}}))
+    assert "valid keys of [adc]: bits, type, enob, accumulation, range" in str(error_of({"adc": {"qqqqqqqq": 1}}))
     assert "valid keys: name, preset, description and the tables array" in str(error_of({"zzzzzz": 1}))
 
 
@@ -216,7 +217,15 @@ def test_unknown_key_without_match_lists_valid_keys():
     ({"array": {"rows": 128, "rows_per_read": 129}}, "array.rows_per_read"),
     ({"array": {"cols": 64}, "adc": {"cols_per_adc": 65}}, "adc.cols_per_adc"),
     ({"mapping": {"weight_bits": 3}, "device": {"bits_per_cell": 3}}, "device.bits_per_cell"),
-    ({"dac": {"mode": "bit_serial", "signed_inputs": "bipolar"}}, "dac.signed_inputs"),
+    ({"dac": {"mode": "sliced"}}, "dac.bits_per_read"),
+    ({"dac": {"mode": "parallel", "bits_per_read": 2}}, "dac.bits_per_read"),
+    ({"dac": {"mode": "bit_serial", "bits_per_read": 2}}, "dac.bits_per_read"),
+    ({"dac": {"mode": "sliced", "bits_per_read": 8, "input_bits": 8}}, "dac.bits_per_read"),
+    ({"dac": {"input_bits": 1}}, "dac.input_bits"),
+    ({"array": {"family": "digital"}, "adc": {"accumulation": "planes"}}, "adc.accumulation"),
+    ({"array": {"family": "digital"}, "dac": {"encoding": "pulse_width"}}, "dac.encoding"),
+    ({"array": {"family": "digital"}, "dac": {"signed_inputs": "bipolar"}}, "dac.signed_inputs"),
+    ({"array": {"family": "digital"}, "device": {"read_noise_sigma": 0.01}}, "array.family"),
     ({"dac": {"mode": "parallel", "signed_inputs": "twos_complement"}}, "dac.signed_inputs"),
     ({"dac": {"input_range": "fixed"}}, "dac.input_max"),
     ({"workload": {"weights": "file"}}, "workload.weights_file"),
@@ -362,7 +371,8 @@ def test_mapping_imports_first_without_a_cycle():
 
 def valid_values(rule) -> st.SearchStrategy:
     if isinstance(rule, Int):
-        return st.integers(rule.low, rule.high if rule.high is not None else 1 << 30)
+        values = st.integers(rule.low, rule.high if rule.high is not None else 1 << 30)
+        return st.one_of(st.none(), values) if isinstance(rule, OptionalInt) else values
     if isinstance(rule, Float):
         values = st.floats(rule.low, rule.high if rule.high is not None else 1e6, exclude_min=rule.low_open,
                            exclude_max=rule.high_open, allow_nan=False, allow_infinity=False)
@@ -408,10 +418,18 @@ def consistent_dicts(draw) -> dict:
     array["cols"] = draw(st.integers(slices * (1 if offset else 2) + (slices if offset else 0), 4096))
     adc["cols_per_adc"] = draw(st.integers(1, array["cols"]))
     parallel = dac["mode"] == "parallel"
-    dac["signed_inputs"] = draw(st.sampled_from(["two_phase", "bipolar" if parallel else "twos_complement"]))
+    dac["signed_inputs"] = draw(st.sampled_from(["two_phase", "bipolar", "unsigned"]
+                                                + ([] if parallel else ["twos_complement"])))
+    unsigned = dac["signed_inputs"] == "unsigned"
+    dac["input_bits"] = max(dac["input_bits"], 1 if unsigned else 2)
+    magnitude = dac["input_bits"] - (0 if unsigned else 1)
+    dac["bits_per_read"] = {"parallel": magnitude, "bit_serial": 1}.get(dac["mode"]) or draw(
+        st.integers(1, magnitude))
+    if array["family"] == "digital":
+        array["family"] = "resistive"  # digital arrays refuse analog settings (tested by the cross-field checks)
     if dac["input_range"] == "fixed" and dac["input_max"] is None:
         dac["input_max"] = 1.0
-    plane_code = 2 ** (dac["input_bits"] - 1) - 1 if parallel else 1
+    plane_code = 2 ** dac["bits_per_read"] - 1
     float32_rows = (2 ** 24 - 1) // (plane_code * (2 ** device["bits_per_cell"] - 1))
     array["rows_per_read"] = draw(st.integers(1, min(array["rows"], float32_rows)))
     workload["weights"] = draw(st.sampled_from(["normal", "uniform"]))
@@ -419,8 +437,13 @@ def consistent_dicts(draw) -> dict:
     workload["kind"] = "dense"
     device["drift_time_s"] = device["drift_t0_s"] * draw(st.floats(1.0, 1e6))
     device["stuck_at_gmax_rate"] = draw(st.floats(0.0, 1.0 - device["stuck_at_gmin_rate"]))
+    baseline = data["baseline"]
+    baseline["wide_macs_per_cycle"] = draw(st.integers(0, baseline["macs_per_cycle"]))
+    baseline["onchip_banks"] = draw(st.integers(1, max(1, int(baseline["sram_kib"]))))  # banks of >= 1 KiB
+    if baseline["energy_model"] == "board_power" and baseline["board_power_w"] is None:
+        baseline["board_power_w"] = 300.0
     device.pop("preset")
-    data["baseline"].pop("preset")
+    baseline.pop("preset")
     return data
 
 

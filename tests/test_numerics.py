@@ -15,20 +15,28 @@ from cimsim.mapping import analytic_counts, plan_layer
 from cimsim.numerics import Crossbar, quantize_inputs, quantize_weights, weight_levels
 from cimsim.numerics import _kernels
 
-DAC_CHOICES = [("parallel", "two_phase"), ("parallel", "bipolar"),
-               ("bit_serial", "two_phase"), ("bit_serial", "twos_complement")]
+CLASSIC_DAC_CHOICES = [("parallel", "two_phase"), ("parallel", "bipolar"),
+                       ("bit_serial", "two_phase"), ("bit_serial", "twos_complement")]
+DAC_CHOICES = CLASSIC_DAC_CHOICES + [
+    ("sliced", "two_phase", 2), ("sliced", "bipolar", 2), ("sliced", "twos_complement", 3), ("bit_serial", "bipolar"),
+    ("parallel", "unsigned"), ("bit_serial", "unsigned"), ("sliced", "unsigned", 2)]
+"""(mode, signed_inputs[, bits_per_read]): the four classic layouts (specialised kernels) and the general ones"""
 
 
 def make_config(rows=8, cols=16, rows_per_read=4, weight_bits=6, bits_per_cell=2, encoding="differential",
                 subtraction="analog", dac=("parallel", "two_phase"), input_bits=5, adc_bits=16, adc_range="max",
-                fraction=1.0, g_min_us=0.0, in_features=10, out_features=5, batch_size=2048, per_output=False):
+                fraction=1.0, g_min_us=0.0, in_features=10, out_features=5, batch_size=2048, per_output=False,
+                accumulation="none", family="resistive", dac_encoding="voltage"):
+    magnitude = input_bits if dac[1] == "unsigned" else input_bits - 1
     return Config(
-        array=ArrayConfig(rows=rows, cols=cols, rows_per_read=rows_per_read),
+        array=ArrayConfig(rows=rows, cols=cols, rows_per_read=rows_per_read, family=family),
         device=DeviceConfig(g_min_us=g_min_us, g_max_us=10.0, bits_per_cell=bits_per_cell),
         mapping=MappingConfig(weight_bits=weight_bits, signed_encoding=encoding, subtraction=subtraction,
                               weight_scale="per_output" if per_output else "per_tensor"),
-        dac=DacConfig(mode=dac[0], signed_inputs=dac[1], input_bits=input_bits),
-        adc=AdcConfig(bits=adc_bits, range=adc_range, full_scale_fraction=fraction, cols_per_adc=1),
+        dac=DacConfig(mode=dac[0], signed_inputs=dac[1], input_bits=input_bits, encoding=dac_encoding,
+                      bits_per_read=min(dac[2], magnitude) if len(dac) > 2 else None),
+        adc=AdcConfig(bits=adc_bits, range=adc_range, full_scale_fraction=fraction, cols_per_adc=1,
+                      accumulation=accumulation),
         workload=dataclasses.replace(Config().workload, in_features=in_features, out_features=out_features),
         simulation=dataclasses.replace(Config().simulation, batch_size=batch_size),
     )
@@ -38,7 +46,7 @@ def data(cfg, batch=7, seed=0):
     rng = np.random.default_rng(seed)
     w = rng.uniform(-1, 1, (cfg.workload.out_features, cfg.workload.in_features))
     x = rng.uniform(-1, 1, (batch, cfg.workload.in_features))
-    return w, x
+    return w, (np.abs(x) if cfg.dac.signed_inputs == "unsigned" else x)
 
 
 def programmed(cfg, w):
@@ -66,10 +74,11 @@ def test_prepared_inputs_match_numpy(dac):
     cfg = make_config(dac=dac, input_bits=6, rows=8, rows_per_read=3, in_features=10)
     plan = plan_layer(cfg)
     x = np.random.default_rng(1).uniform(-1, 1, (70, 10))
+    x = np.abs(x) if dac[1] == "unsigned" else x
     x[3] = 0.0
     xbar = Crossbar(cfg)
     planes, scale, row_sq, code_sq, nonzero = xbar._prepare(x)
-    q, want_scale = naive.input_codes(x, 6, None)
+    q, want_scale = naive.input_codes(x, 6, None, dac[1] == "unsigned")
     np.testing.assert_array_equal(scale, want_scale)
     want = naive.planes(q, 6, *dac)
     assert planes.shape[0] == len(want)
@@ -202,15 +211,17 @@ def test_quantize_inputs_fixed_range_clips():
 
 # ---- the whole crossbar -------------------------------------------------------------------------
 configs = st.builds(
-    lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, adc_bits, rng_mode, frac, gmin, per_out: make_config(
+    lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, adc_bits, rng_mode, frac, gmin, per_out, acc, fam:
+    make_config(
         rows=rows, cols=64, rows_per_read=min(rpr, rows), weight_bits=wb,
         bits_per_cell=min(bpc, wb - 1 if enc == "differential" else wb), encoding=enc, subtraction=sub, dac=dac,
         input_bits=ib, adc_bits=adc_bits, adc_range=rng_mode, fraction=frac, g_min_us=gmin, in_features=fin,
-        out_features=fout, per_output=per_out),
+        out_features=fout, per_output=per_out, accumulation=acc, family=fam),
     st.integers(2, 8), st.integers(1, 4), st.sampled_from(["differential", "offset"]),
     st.sampled_from(["analog", "digital"]), st.sampled_from(DAC_CHOICES), st.integers(2, 8),
     st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12), st.integers(2, 12),
-    st.sampled_from(["max", "fixed"]), st.floats(0.05, 1.0), st.sampled_from([0.0, 0.7]), st.booleans())
+    st.sampled_from(["max", "fixed"]), st.floats(0.05, 1.0), st.sampled_from([0.0, 0.7]), st.booleans(),
+    st.sampled_from(["none", "planes"]), st.sampled_from(["resistive", "resistive", "digital"]))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -219,7 +230,7 @@ def test_crossbar_equals_naive_reference_bit_for_bit(cfg, seed, sign):
     """sign 1 / -1: inputs of one sign only (e.g. ReLU outputs), so whole planes are zero and their products
     are skipped"""
     w, x = data(cfg, batch=6, seed=seed)
-    x = sign * np.abs(x) if sign else x
+    x = sign * np.abs(x) if sign and cfg.dac.signed_inputs != "unsigned" else x
     xbar = programmed(cfg, w)
     y = xbar.mvm(x)
     y_ref, lsb = naive.mvm(w, x, cfg)
@@ -228,19 +239,21 @@ def test_crossbar_equals_naive_reference_bit_for_bit(cfg, seed, sign):
 
 
 lossless = st.builds(
-    lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout: make_config(
+    lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, acc, fam: make_config(
         rows=rows, cols=64, rows_per_read=min(rpr, rows), weight_bits=wb,
         bits_per_cell=min(bpc, wb - 1 if enc == "differential" else wb), encoding=enc, subtraction=sub, dac=dac,
-        input_bits=ib, adc_bits=16, in_features=fin, out_features=fout),
+        input_bits=ib, adc_bits=16, in_features=fin, out_features=fout, accumulation=acc, family=fam),
     st.integers(2, 8), st.integers(1, 4), st.sampled_from(["differential", "offset"]),
     st.sampled_from(["analog", "digital"]), st.sampled_from(DAC_CHOICES), st.integers(2, 8),
-    st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12))
+    st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12),
+    st.sampled_from(["none", "planes"]), st.sampled_from(["resistive", "digital"]))
 
 
 @settings(max_examples=80, deadline=None)
 @given(cfg=lossless, seed=st.integers(0, 1000))
 def test_lossless_adc_gives_exact_integer_product(cfg, seed):
-    """16-bit ADC, range max, ideal devices (g_min = 0): the result is the product of the quantised operands."""
+    """16-bit ADC, range max, ideal devices (g_min = 0): the result is the product of the quantised operands (so
+    is a digital adder tree's, and an analog plane accumulation's, whose sums stay below the 16-bit ADC's codes)."""
     w, x = data(cfg, batch=5, seed=seed)
     xbar = programmed(cfg, w)
     assert (xbar.adc.lsb == 1.0).all()
@@ -354,9 +367,10 @@ def test_scaled_counts_equal_repeated_sums():
 @pytest.mark.parametrize("encoding,subtraction", [("differential", "analog"), ("differential", "digital"),
                                                   ("offset", "analog"), ("offset", "digital")])
 @pytest.mark.parametrize("dac", DAC_CHOICES)
-def test_functional_counts_equal_analytic_where_data_independent(encoding, subtraction, dac):
+@pytest.mark.parametrize("accumulation,family", [("none", "resistive"), ("planes", "resistive"), ("none", "digital")])
+def test_functional_counts_equal_analytic_where_data_independent(encoding, subtraction, dac, accumulation, family):
     cfg = make_config(encoding=encoding, subtraction=subtraction, dac=dac, rows=4, cols=12, rows_per_read=3,
-                      in_features=11, out_features=7)
+                      in_features=11, out_features=7, accumulation=accumulation, family=family)
     w, x = data(cfg, batch=4)
     xbar = programmed(cfg, w)
     xbar.mvm(x)
@@ -369,16 +383,21 @@ def test_functional_counts_equal_analytic_where_data_independent(encoding, subtr
 
 @pytest.mark.parametrize("encoding", ["differential", "offset"])
 @pytest.mark.parametrize("dac", DAC_CHOICES)
-def test_gv2t_and_row_activations_against_explicit_cells(encoding, dac):
-    cfg = make_config(encoding=encoding, dac=dac, g_min_us=0.5, rows=4, cols=12, in_features=9, out_features=4)
+@pytest.mark.parametrize("dac_encoding", ["voltage", "pulse_width", "pulse_count"])
+def test_gv2t_and_row_activations_against_explicit_cells(encoding, dac, dac_encoding):
+    """voltage inputs: energy ~ code**2 per read; time-domain inputs: ~ |code| unit pulses at the read voltage; a
+    pulse-count input charges its row once per pulse"""
+    cfg = make_config(encoding=encoding, dac=dac, g_min_us=0.5, rows=4, cols=12, in_features=9, out_features=4,
+                      dac_encoding=dac_encoding)
     w, x = data(cfg, batch=3)
     x[0, :3] = 0.0
     xbar = programmed(cfg, w)
     xbar.mvm(x)
     np.testing.assert_allclose(xbar.counts.array_gv2t_fj, naive.gv2t_fj(w, x, cfg, xbar.plan.col_tiles), rtol=1e-12)
-    qx, _ = naive.input_codes(x, cfg.dac.input_bits, None)
-    nonzero = sum(int(np.count_nonzero(p)) for _, p in naive.planes(qx, cfg.dac.input_bits, *dac))
-    assert xbar.counts.row_activations == nonzero * xbar.plan.col_tiles
+    qx, _ = naive.input_codes(x, cfg.dac.input_bits, None, dac[1] == "unsigned")
+    planes = naive.planes(qx, cfg.dac.input_bits, *dac[:2], xbar.plan.bits_per_read)
+    drives = sum(int(np.abs(p).sum() if dac_encoding == "pulse_count" else np.count_nonzero(p)) for _, p in planes)
+    assert xbar.counts.row_activations == drives * xbar.plan.col_tiles
 
 
 # ---- validation at the boundary ------------------------------------------------------------------
@@ -409,3 +428,61 @@ def test_bad_inputs_are_rejected_clearly():
     for bad in (0, -3, 2.5, True):
         with pytest.raises(ValueError, match="in_features must be a positive integer"):
             Crossbar(cfg, in_features=bad)
+
+
+# ---- charge-domain noise and unsigned inputs --------------------------------------------------------
+def test_charge_family_ktc_noise_matches_closed_form():
+    """kT/C noise of a charge-sharing column: sigma_S = sqrt(kT / (N C)) N c_max l_max / V_read per column, the
+    analog difference of a pair sqrt(2) times that; the drawn sums have that variance and zero mean"""
+    cfg = dataclasses.replace(make_config(rows=8, rows_per_read=8, in_features=8, out_features=2),
+                              array=ArrayConfig(rows=8, cols=16, rows_per_read=8, family="charge",
+                                                cell_capacitance_ff=0.01))
+    xbar = programmed(cfg, np.random.default_rng(0).uniform(-1, 1, (2, 8)))
+    p = xbar.plan
+    kt = 1.380649e-23 * 300.0
+    want = np.sqrt(kt / (8 * 0.01e-15)) * 8 * p.max_plane_code * p.max_level / p.read_voltage_v
+    assert xbar._ktc_std[0] == pytest.approx(want, rel=1e-12)
+    x = np.zeros((20000, 8))
+    planes, _, row_sq, _, _ = xbar._prepare(x)
+    noise = xbar._noisy_sums(planes.reshape(-1, 8), row_sq, 0, purpose=1)[:, :2]  # the exact sums are 0
+    var = 2 * want ** 2
+    assert abs(noise.mean()) < 5 * np.sqrt(var / noise.size)
+    assert noise.var() == pytest.approx(var, rel=0.03)  # 40000 draws: std of the variance estimate 0.7 %
+
+
+def test_resistive_family_has_no_ktc_noise():
+    xbar = programmed(make_config(), np.ones((5, 10)))
+    assert not xbar._ktc_std.any() and not xbar._output_noise
+
+
+def test_unsigned_inputs_reject_negative_values():
+    cfg = make_config(dac=("parallel", "unsigned"), input_bits=4)
+    w, x = data(cfg)
+    xbar = programmed(cfg, w)
+    assert xbar.plan.max_input_code == 15 and xbar.plan.n_planes == 1
+    x[2, 3] = -0.5
+    with pytest.raises(ValueError, match="must be >= 0 with dac.signed_inputs = 'unsigned'"):
+        xbar.mvm(x)
+    assert xbar.counts.mvms == 0
+
+
+def test_one_bit_unsigned_inputs_are_binary():
+    cfg = make_config(dac=("parallel", "unsigned"), input_bits=1)
+    w, x = data(cfg)
+    xbar = programmed(cfg, w)
+    np.testing.assert_array_equal(xbar.mvm(x), xbar.digital_reference(x))
+    codes, _ = quantize_inputs(x, 1, None, unsigned=True)
+    assert set(np.unique(codes)) <= {0, 1}
+
+
+def test_plane_accumulation_converts_once_per_row_group():
+    """bit-serial 8-bit inputs summed in the analog domain: one conversion per row group instead of 14"""
+    kw = dict(dac=("bit_serial", "two_phase"), input_bits=8, rows=8, rows_per_read=4, in_features=8)
+    per_plane = programmed(make_config(**kw), np.ones((5, 8)))
+    summed = programmed(make_config(accumulation="planes", **kw), np.ones((5, 8)))
+    x = data(make_config(**kw), batch=3)[1]
+    per_plane.mvm(x), summed.mvm(x)
+    assert per_plane.plan.n_planes == 14
+    assert per_plane.counts.adc_conversions == 14 * summed.counts.adc_conversions
+    assert per_plane.counts.array_reads == summed.counts.array_reads
+    assert summed.max_sum == 4 * 127 * 3  # rows x largest |sum of an input's weighted planes| x highest level

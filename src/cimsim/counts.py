@@ -28,7 +28,7 @@ class Counts:
     dac_bits: int = 1
     """resolution of each DAC conversion, bits"""
     row_activations: int = 0
-    """rows driven with a non-zero voltage (data-dependent)"""
+    """rows driven with a non-zero voltage (data-dependent); with pulse-count inputs, every unit pulse"""
     cells_read: int = 0
     """cells on a driven row group of a used column, summed over reads"""
     array_gv2t_fj: float = 0.0
@@ -37,8 +37,10 @@ class Counts:
     """column conversions"""
     adc_bits: int = 8
     """resolution of each ADC conversion, bits"""
+    adder_tree_sums: int = 0
+    """column sums added exactly by a digital adder tree (digital CIM, no ADC), each over one row group"""
     shift_adds: int = 0
-    """shift-and-add operations recombining ADC codes (one per conversion)"""
+    """shift-and-add operations recombining column sums (one per conversion or adder-tree sum)"""
     accumulator_adds: int = 0
     """digital additions of partial sums across row tiles"""
     buffer_read_bits: int = 0

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config.schema import Config
+from .config.schema import Config, DacConfig
 from .counts import Counts
 
-__all__ = ["Plan", "plan_layer", "analytic_counts"]
+__all__ = ["Plan", "plan_layer", "resolved_bits_per_read", "analytic_counts"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,14 @@ class Plan:
     input_bits: int
     dac_mode: str
     signed_inputs: str
+    bits_per_read: int
+    """input magnitude bits applied per read (all of them when parallel, 1 when bit-serial)"""
+    dac_encoding: str
+    """voltage, pulse_width or pulse_count"""
+    family: str
+    """resistive, charge, current or digital (config.array.family)"""
+    plane_accumulation: bool
+    """the planes of a row group are summed in the analog domain and converted once"""
     adc_bits: int
     cols_per_adc: int
     replication: int
@@ -114,48 +122,85 @@ class Plan:
 
     # ---- inputs -> row voltages -------------------------------------------------------------
     @property
+    def magnitude_bits(self) -> int:
+        """input bits that carry magnitude: all of them when unsigned, all but the sign otherwise"""
+        return self.input_bits if self.signed_inputs == "unsigned" else self.input_bits - 1
+
+    @property
     def max_input_code(self) -> int:
-        """largest |q_x|; inputs are symmetric in [-max, max]"""
-        return 2 ** (self.input_bits - 1) - 1
+        """largest |q_x|: inputs are in [0, max] when unsigned, symmetric in [-max, max] otherwise"""
+        return 2 ** self.magnitude_bits - 1
+
+    @property
+    def input_slices(self) -> int:
+        """reads per phase that apply the magnitude bits, bits_per_read at a time"""
+        return math.ceil(self.magnitude_bits / self.bits_per_read)
 
     @property
     def dac_bits(self) -> int:
-        """resolution of one DAC conversion: 1 when bit-serial; magnitude bits (+ sign if bipolar) when parallel"""
-        if self.dac_mode == "bit_serial":
-            return 1
-        return self.input_bits if self.signed_inputs == "bipolar" else self.input_bits - 1
+        """resolution of one DAC conversion: bits_per_read, plus the sign of a bipolar DAC"""
+        return self.bits_per_read + (1 if self.signed_inputs == "bipolar" else 0)
 
     @property
     def max_plane_code(self) -> int:
-        """largest |code| one read applies to a row (1 when bit-serial)"""
-        return 1 if self.dac_mode == "bit_serial" else self.max_input_code
+        """largest |code| one read applies to a row: 2**bits_per_read - 1"""
+        return 2 ** self.bits_per_read - 1
 
     @property
     def plane_weights(self) -> np.ndarray:
-        """weight of each input plane in the recombination (float64, exact powers of two)"""
-        mag = self.input_bits - 1
-        if self.dac_mode == "parallel":
-            return np.array([1.0] if self.signed_inputs == "bipolar" else [1.0, -1.0])
+        """weight of each input plane in the recombination (float64, exact powers of two).
+
+        Plane j of a phase holds bits [j*k, (j+1)*k) of the magnitude (k = bits_per_read), weight 2**(j*k);
+        two_phase repeats them with negative weights for the negative part; twos_complement reads the low
+        magnitude_bits of q mod 2**input_bits in slices, then the sign bit with weight -2**magnitude_bits.
+        """
+        w = [2.0 ** (j * self.bits_per_read) for j in range(self.input_slices)]
+        if self.signed_inputs == "two_phase":
+            return np.array(w + [-v for v in w])
         if self.signed_inputs == "twos_complement":
-            w = [2.0 ** b for b in range(self.input_bits)]
-            w[-1] = -w[-1]
-            return np.array(w)
-        return np.array([2.0 ** b for b in range(mag)] + [-(2.0 ** b) for b in range(mag)])
+            return np.array(w + [-(2.0 ** self.magnitude_bits)])
+        return np.array(w)
 
     @property
     def n_planes(self) -> int:
         return len(self.plane_weights)
 
+    @property
+    def accumulated_max_code(self) -> int:
+        """largest |sum_k w_k c_k| over the planes of one input: what an analog plane accumulation must hold"""
+        return 2 ** self.magnitude_bits if self.signed_inputs == "twos_complement" else self.max_input_code
+
+    @property
+    def pulses_per_read(self) -> int:
+        """unit pulses one read lasts: 1 for voltage inputs, 2**bits_per_read - 1 for time-domain inputs"""
+        return 1 if self.dac_encoding == "voltage" else self.max_plane_code
+
+    @property
+    def planes_per_conversion(self) -> int:
+        """reads summed before one conversion: every plane with analog accumulation, else 1"""
+        return self.n_planes if self.plane_accumulation else 1
+
+    @property
+    def has_adc(self) -> bool:
+        """whether columns are converted by ADCs (every family but digital, which sums exactly in an adder tree)"""
+        return self.family != "digital"
+
     # ---- the analog sum and its conversion ----------------------------------------------------
     @property
     def signed_sum(self) -> bool:
         """whether the converted analog sum can be negative (ADC is bipolar)"""
-        return self.analog_subtraction or self.signed_inputs == "bipolar"
+        negative_planes = self.plane_accumulation and bool((self.plane_weights < 0).any())
+        return self.analog_subtraction or self.signed_inputs == "bipolar" or negative_planes
 
     @property
     def reads_per_vector(self) -> int:
         """sequential reads of one array per input vector: input planes x row groups of its tile"""
         return self.n_planes * math.ceil(min(self.rows, self.in_features) / self.rows_per_read)
+
+    @property
+    def conversions_per_vector_per_array(self) -> int:
+        """conversion rounds of one array per input vector: reads / planes_per_conversion"""
+        return self.reads_per_vector // self.planes_per_conversion
 
     @property
     def converted_cols_per_output(self) -> int:
@@ -181,6 +226,19 @@ class Plan:
         return math.ceil(self.converted_cols(self.outputs_per_array) / self.cols_per_adc)
 
 
+def resolved_bits_per_read(dac: DacConfig) -> int:
+    """Input magnitude bits per read that ``dac`` asks for: all of them (parallel), 1 (bit_serial) or
+    ``bits_per_read`` (sliced; validated against the others by the config loader)."""
+    magnitude = dac.input_bits if dac.signed_inputs == "unsigned" else dac.input_bits - 1
+    if dac.mode == "parallel":
+        return max(1, magnitude)
+    if dac.mode == "bit_serial":
+        return 1
+    if dac.bits_per_read is None:
+        raise ValueError("dac.mode = 'sliced' needs dac.bits_per_read")
+    return dac.bits_per_read
+
+
 def plan_layer(config: Config, in_features: int | None = None, out_features: int | None = None) -> Plan:
     """The plan of a dense layer (default: the config's workload shape) on the config's arrays."""
     m, d = config.mapping, config.dac
@@ -202,6 +260,10 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         input_bits=d.input_bits,
         dac_mode=d.mode,
         signed_inputs=d.signed_inputs,
+        bits_per_read=resolved_bits_per_read(d),
+        dac_encoding=d.encoding,
+        family=config.array.family,
+        plane_accumulation=config.adc.accumulation == "planes",
         adc_bits=config.adc.bits,
         cols_per_adc=config.adc.cols_per_adc,
         replication=config.mapping.replication,
@@ -221,10 +283,11 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
     """Counts of ``vectors`` MVMs from shapes alone (no weights, no data, no programming).
 
     Data-independent fields equal the functional path's exactly. The two data-dependent fields are
-    estimated: ``row_activations`` at its upper bound (every driven row non-zero), and
-    ``array_gv2t_fj`` for cells at mid conductance and each plane's input code uniform over its range.
+    estimated: ``row_activations`` at its upper bound (every driven row non-zero; every unit pulse of a
+    pulse-count input), and ``array_gv2t_fj`` for cells at mid conductance and each plane's input code uniform
+    over its range (voltage inputs: energy ~ code**2; time-domain inputs: ~ code unit pulses).
     """
-    reads = dac = cells = adc = 0
+    reads = dac = cells = sums = 0
     groups = plan.row_groups()
     for tile in range(plan.col_tiles):
         outputs = plan.outputs_of_col_tile(tile)
@@ -232,13 +295,16 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
             reads += plan.n_planes
             dac += plan.n_planes * (stop - start)
             cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
-            adc += plan.n_planes * plan.converted_cols(outputs)
+            sums += plan.n_planes // plan.planes_per_conversion * plan.converted_cols(outputs)
     c = plan.max_plane_code
-    mean_v2_fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c
+    if plan.dac_encoding == "voltage":
+        mean_energy_fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c: V = V_read k / c
+    else:
+        mean_energy_fraction = c / 2  # E[k] for k uniform on 0..c: k unit pulses at V_read
     if plan.signed_inputs == "two_phase":
-        mean_v2_fraction /= 2  # a row is driven in one of its two phases only
+        mean_energy_fraction /= 2  # a row is driven in one of its two phases only
     gv2t_per_cell_fj = (0.5 * (plan.g_min_us + plan.g_max_us) * plan.read_voltage_v ** 2
-                        * mean_v2_fraction * plan.read_pulse_ns)
+                        * mean_energy_fraction * plan.read_pulse_ns)
     in_bits = plan.in_features * plan.input_bits
     partial_bits = plan.out_features * plan.accumulator_bits * (plan.row_tiles - 1)
     return Counts(
@@ -247,12 +313,13 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
         array_reads=vectors * reads,
         dac_conversions=vectors * dac,
         dac_bits=plan.dac_bits,
-        row_activations=vectors * dac,
+        row_activations=vectors * dac * (c if plan.dac_encoding == "pulse_count" else 1),
         cells_read=vectors * cells,
         array_gv2t_fj=vectors * cells * gv2t_per_cell_fj,
-        adc_conversions=vectors * adc,
+        adc_conversions=vectors * sums if plan.has_adc else 0,
         adc_bits=plan.adc_bits,
-        shift_adds=vectors * adc,
+        adder_tree_sums=0 if plan.has_adc else vectors * sums,
+        shift_adds=vectors * sums,
         accumulator_adds=vectors * plan.out_features * (plan.row_tiles - 1),
         buffer_read_bits=vectors * in_bits * plan.col_tiles,
         buffer_write_bits=vectors * plan.out_features * plan.accumulator_bits,

@@ -176,10 +176,9 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
         errors.append(("device.bits_per_cell", (
             f"'device.bits_per_cell' ({device.bits_per_cell}) must not exceed the {stored_bits} stored weight bits "
             f"('mapping.weight_bits' = {weights.weight_bits} with \"{weights.signed_encoding}\" encoding)")))
-    needed_mode = {"bipolar": "parallel", "twos_complement": "bit_serial"}.get(dac.signed_inputs)
-    if needed_mode is not None and dac.mode != needed_mode:
-        errors.append(("dac.signed_inputs", f"'dac.signed_inputs' = \"{dac.signed_inputs}\" needs 'dac.mode' = "
-                                            f"\"{needed_mode}\"; got \"{dac.mode}\""))
+    input_errors = _check_inputs(dac)
+    errors.extend(input_errors)
+    errors.extend(_check_family(config))
     if dac.input_range == "fixed" and dac.input_max is None:
         errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
     if device.drift_time_s < device.drift_t0_s:
@@ -188,6 +187,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     if device.stuck_at_gmin_rate + device.stuck_at_gmax_rate > 1:
         errors.append(("device.stuck_at_gmax_rate", "'device.stuck_at_gmin_rate' + 'device.stuck_at_gmax_rate' "
                                                     "must not exceed 1"))
+    errors.extend(config.baseline.consistency_errors())
     if config.workload.kind == "network":
         errors.extend(_check_file(config.workload.network_file, "workload.network_file",
                                   "'workload.kind' is \"network\""))
@@ -199,6 +199,8 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
             if getattr(config.workload, kind) == "file":
                 errors.extend(_check_file(getattr(config.workload, f"{kind}_file"), f"workload.{kind}_file",
                                           f"'workload.{kind}' is \"file\""))
+    if input_errors:
+        return errors  # the plan needs a valid input layout
     try:
         plan = mapping.plan_layer(config)
     except ValueError as exc:
@@ -210,6 +212,59 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
                 f"'array.rows_per_read' x largest input code x largest cell level = {plan.rows_per_read} x "
                 f"{plan.max_plane_code} x {plan.max_level} = {peak} must stay below 2**24 = {_FLOAT32_EXACT_LIMIT} "
                 "(the largest integer float32 holds exactly); read fewer rows at once or use fewer bits")))
+    return errors
+
+
+def _check_inputs(dac) -> list[tuple[str, str]]:
+    """DAC mode, bits per read, input precision and sign handling that can be combined."""
+    signed = dac.signed_inputs != "unsigned"
+    if signed and dac.input_bits < 2:
+        return [("dac.input_bits", f"'dac.input_bits' ({dac.input_bits}) must be at least 2 with 'dac.signed_inputs' "
+                                   f"= \"{dac.signed_inputs}\" (a sign and a magnitude bit); 1-bit inputs need "
+                                   "\"unsigned\"")]
+    magnitude = dac.input_bits - 1 if signed else dac.input_bits
+    if dac.mode == "parallel" and dac.signed_inputs == "twos_complement":
+        return [("dac.signed_inputs", "'dac.signed_inputs' = \"twos_complement\" reads the sign bit on its own, so it "
+                                      "needs 'dac.mode' = \"bit_serial\" or \"sliced\"; got \"parallel\"")]
+    implied = {"parallel": magnitude, "bit_serial": 1}.get(dac.mode)
+    if dac.mode == "sliced" and dac.bits_per_read is None:
+        return [("dac.bits_per_read", "'dac.bits_per_read' is required when 'dac.mode' is \"sliced\"")]
+    if dac.bits_per_read is not None:
+        if dac.bits_per_read > magnitude:
+            return [("dac.bits_per_read", f"'dac.bits_per_read' ({dac.bits_per_read}) must not exceed the {magnitude} "
+                                          f"magnitude bits of the inputs ('dac.input_bits' = {dac.input_bits}, "
+                                          f"\"{dac.signed_inputs}\")")]
+        if implied is not None and dac.bits_per_read != implied:
+            return [("dac.bits_per_read", f"'dac.bits_per_read' ({dac.bits_per_read}) contradicts 'dac.mode' = "
+                                          f"\"{dac.mode}\", which reads {implied} bit(s) at a time; use mode = "
+                                          "\"sliced\" or leave bits_per_read out")]
+    return []
+
+
+def _check_family(config: Config) -> list[tuple[str, str]]:
+    """Combinations the compute family cannot do: a digital array has no analog inputs or ADC."""
+    array, dac, adc = config.array, config.dac, config.adc
+    if array.family != "digital":
+        return []
+    errors = []
+    if dac.encoding != "voltage":
+        errors.append(("dac.encoding", f"'dac.encoding' = \"{dac.encoding}\" is a time-domain analog input; "
+                                       "'array.family' = \"digital\" takes digital input bits (\"voltage\")"))
+    if adc.accumulation != "none":
+        errors.append(("adc.accumulation", "'adc.accumulation' = \"planes\" sums planes in the analog domain; "
+                                           "'array.family' = \"digital\" has no analog sum (use \"none\")"))
+    if dac.signed_inputs == "bipolar":
+        errors.append(("dac.signed_inputs", "'dac.signed_inputs' = \"bipolar\" drives +/- row voltages; "
+                                            "'array.family' = \"digital\" takes \"two_phase\", "
+                                            "\"twos_complement\" or \"unsigned\" inputs"))
+    noisy = [name for name in ("program_sigma", "read_noise_sigma", "drift_nu", "stuck_at_gmin_rate",
+                               "stuck_at_gmax_rate") if getattr(config.device, name) > 0]
+    if noisy or array.wire_resistance_ohm > 0:
+        errors.append(("array.family", "'array.family' = \"digital\" computes exactly; it cannot take analog "
+                                       "non-idealities (" + ", ".join(
+                                           [f"device.{n}" for n in noisy]
+                                           + (["array.wire_resistance_ohm"] if array.wire_resistance_ohm > 0 else []))
+                                       + " > 0)"))
     return errors
 
 

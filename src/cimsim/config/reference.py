@@ -6,13 +6,13 @@ import dataclasses
 import json
 
 from .load import SECTION_PRESETS, list_presets, list_section_presets
-from .rules import Choice, Float, Int, OptionalFloat, Rule, Text
+from .rules import Choice, Float, Int, OptionalFloat, OptionalInt, Rule, Text
 from .schema import SECTIONS
 
 __all__ = ["reference_markdown"]
 
 _TYPE_NAMES: dict[type, str] = {
-    Int: "integer", Float: "number", OptionalFloat: "number", Choice: "string", Text: "string",
+    Int: "integer", OptionalInt: "integer", Float: "number", OptionalFloat: "number", Choice: "string", Text: "string",
 }
 
 
@@ -68,7 +68,7 @@ def reference_markdown(level: int = 1) -> str:
 
 
 def _type_name(rule: Rule) -> str:
-    optional = isinstance(rule, OptionalFloat) or (isinstance(rule, Text) and rule.optional)
+    optional = isinstance(rule, (OptionalFloat, OptionalInt)) or (isinstance(rule, Text) and rule.optional)
     return _TYPE_NAMES[type(rule)] + (" (optional)" if optional else "")
 
 

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Rule", "Int", "Float", "Choice", "Text", "OptionalFloat", "rule"]
+__all__ = ["Rule", "Int", "Float", "Choice", "Text", "OptionalInt", "OptionalFloat", "rule"]
 
 
 class Rule(ABC):
@@ -61,6 +61,18 @@ class Int(Rule):
     def accepts(self, value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and _in_interval(
             value, self.low, self.high, False, False)
+
+
+@dataclass(frozen=True)
+class OptionalInt(Int):
+    """Like :class:`Int`, but the field may be left out (stored as None)."""
+
+    @property
+    def expected(self) -> str:
+        return super().expected + " (or left out)"
+
+    def accepts(self, value: Any) -> bool:
+        return value is None or super().accepts(value)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .rules import Choice, Float, Int, OptionalFloat, Text, rule
+from .rules import Choice, Float, Int, OptionalFloat, OptionalInt, Text, rule
 
 __all__ = [
     "ArrayConfig", "DeviceConfig", "MappingConfig", "DacConfig", "AdcConfig", "TechnologyConfig",
@@ -29,6 +29,14 @@ class ArrayConfig:
         Int(1, 4096), "rows driven at once (partial activation); each row group is read and converted separately"))
     wire_resistance_ohm: float = field(default=0.0, metadata=rule(
         Float(0.0, 1e6), "resistance of one row or column wire segment between adjacent cells, ohms (0: no IR drop)"))
+    family: str = field(default="resistive", metadata=rule(
+        Choice(("resistive", "charge", "current", "digital")),
+        "how a cell computes: resistive (G x V current, RRAM/PCM/MRAM); charge (capacitive SRAM cells, charge "
+        "sharing on the bit line); current (SRAM cells discharging a precharged bit line); digital (bitwise AND and "
+        "an adder tree per column: exact, no ADC)"))
+    cell_capacitance_ff: float = field(default=1.2, metadata=rule(
+        Float(0.0, 1e3, low_open=True), "compute capacitor of one cell, femtofarads (family = charge; default: "
+                                        "Valavi et al., JSSC 2019, 1.2 fF metal-fringe capacitor)"))
     ir_drop: str = field(default="exact", metadata=rule(
         Choice(("exact", "approximate")), "IR-drop model when wire_resistance_ohm > 0: nodal solve (sparse LU), "
                                           "or decoupled row/column ladders (fast; errors in docs/irdrop.md)"))
@@ -104,12 +112,24 @@ class DacConfig:
     """How inputs are applied to the rows."""
 
     mode: str = field(default="parallel", metadata=rule(
-        Choice(("parallel", "bit_serial")), "parallel: multi-bit DAC, one read; bit_serial: 1-bit DAC, a read per bit"))
-    input_bits: int = field(default=8, metadata=rule(Int(2, 16), "signed input precision, bits (incl. sign)"))
+        Choice(("parallel", "bit_serial", "sliced")),
+        "parallel: every magnitude bit in one read (multi-bit DAC); bit_serial: one bit per read (1-bit DAC); "
+        "sliced: bits_per_read bits per read (k-bit DAC)"))
+    bits_per_read: int | None = field(default=None, metadata=rule(
+        OptionalInt(1, 16), "input magnitude bits applied per read (needed for mode = sliced; with the other modes "
+                            "left out or equal to what they imply: all magnitude bits, or 1)"))
+    input_bits: int = field(default=8, metadata=rule(
+        Int(1, 16), "input precision, bits (incl. the sign unless signed_inputs = unsigned; at least 2 when signed)"))
     signed_inputs: str = field(default="two_phase", metadata=rule(
-        Choice(("two_phase", "bipolar", "twos_complement")),
-        "two_phase: positive and negative parts in separate reads; bipolar: +/- row voltages (parallel only); "
-        "twos_complement: sign bit read with negative weight (bit_serial only)"))
+        Choice(("two_phase", "bipolar", "twos_complement", "unsigned")),
+        "two_phase: positive and negative parts in separate reads; bipolar: +/- row voltages (sign and magnitude "
+        "per read); twos_complement: sign bit read last with negative weight (not with mode = parallel); "
+        "unsigned: inputs >= 0 (e.g. after ReLU), every bit a magnitude bit"))
+    encoding: str = field(default="voltage", metadata=rule(
+        Choice(("voltage", "pulse_width", "pulse_count")),
+        "how a read's code reaches a row: voltage: a DAC sets the row voltage; pulse_width: one pulse of code unit "
+        "times at the full read voltage; pulse_count: code unit pulses (time-domain inputs: a read lasts "
+        "2**bits_per_read - 1 unit pulses)"))
     input_range: str = field(default="per_vector", metadata=rule(
         Choice(("per_vector", "fixed")), "input scale: max |x| of each vector, or the fixed input_max"))
     input_max: float | None = field(default=None, metadata=rule(
@@ -121,6 +141,17 @@ class AdcConfig:
     """The column analog-to-digital converters."""
 
     bits: int = field(default=8, metadata=rule(Int(1, 16), "ADC resolution, bits"))
+    type: str = field(default="sar", metadata=rule(
+        Choice(("sar", "flash", "ramp", "vco")),
+        "converter architecture (its energy, time and area law, docs/adc.md): successive approximation, flash, "
+        "ramp / integrating (single slope), or voltage/current-controlled oscillator"))
+    enob: float | None = field(default=None, metadata=rule(
+        OptionalFloat(0.5, 16.0), "effective number of bits where a paper states it (left out: the model's "
+                                  "default for the nominal bits); prices the converter, the numerics use bits"))
+    accumulation: str = field(default="none", metadata=rule(
+        Choice(("none", "planes")),
+        "none: every input plane's sum is converted; planes: the planes of a row group are summed in the analog "
+        "domain (binary-weighted charge on a capacitor) and converted once; the ADC range covers that sum"))
     range: str = field(default="calibrated", metadata=rule(
         Choice(("max", "calibrated", "fixed")),
         "max: largest possible column sum (never clips); calibrated: a percentile of observed sums; "
@@ -190,21 +221,62 @@ class BaselineConfig:
     preset: str | None = field(default=None, metadata=rule(
         Text(optional=True), "baseline preset this table starts from (`cimsim presets` lists them)"))
     dataflow: str = field(default="output_stationary", metadata=rule(
-        Choice(("output_stationary", "weight_stationary")),
+        Choice(("output_stationary", "weight_stationary", "weight_streaming")),
         "output_stationary: partial sums stay in the MAC units; weight_stationary: weights stay, one batch of "
-        "vectors streams past each loaded weight"))
-    macs_per_cycle: int = field(default=256, metadata=rule(Int(1, 1 << 24), "parallel MAC units"))
+        "vectors streams past each loaded weight; weight_streaming: weights are never kept on chip, each batch "
+        "fetches them from DRAM straight into the MAC units (no on-chip weight traffic)"))
+    macs_per_cycle: int = field(default=256, metadata=rule(
+        Int(1, 1 << 24), "parallel MAC units (at operands of up to 8 bits)"))
+    wide_macs_per_cycle: int = field(default=0, metadata=rule(
+        Int(0, 1 << 24), "parallel MAC units when weights or inputs have more than 8 bits, e.g. a GPU's FP16/BF16 "
+                         "tensor rate (0: macs_per_cycle at every precision)"))
     clock_ghz: float = field(default=1.0, metadata=rule(Float(0.0, 10.0, low_open=True), "MAC clock, GHz"))
     sram_kib: float = field(default=512.0, metadata=rule(
-        Float(0.0, None, low_open=True), "on-chip SRAM capacity, KiB"))
+        Float(0.0, None, low_open=True), "on-chip memory capacity, KiB (SRAM or eDRAM, see onchip_memory)"))
     sram_bandwidth_gbps: float = field(default=512.0, metadata=rule(
-        Float(0.0, None, low_open=True), "on-chip SRAM bandwidth, GB/s"))
+        Float(0.0, None, low_open=True), "on-chip memory bandwidth, GB/s"))
+    onchip_memory: str = field(default="sram", metadata=rule(
+        Choice(("sram", "edram")), "technology of the on-chip memory: sram (Horowitz ISSCC 2014) or edram "
+                                   "(ISAAC's eDRAM, cimsim.cost.edram)"))
+    onchip_banks: int = field(default=1, metadata=rule(
+        Int(1, 1 << 20), "banks the on-chip memory is split into; every access reads or writes one bank of "
+                         "sram_kib / onchip_banks (DaDianNao: 64 eDRAM banks beside the multipliers)"))
     dram: str = field(default="lpddr4", metadata=rule(
         Choice(("ddr4", "lpddr4", "hbm2")), "off-chip memory technology (energy per bit and bandwidth)"))
     dram_bandwidth_gbps: float | None = field(default=None, metadata=rule(
         OptionalFloat(0.0, None, low_open=True), "DRAM bandwidth, GB/s (left out: the technology's default)"))
+    dram_gb: float | None = field(default=None, metadata=rule(
+        OptionalFloat(0.0, None, low_open=True), "DRAM capacity, GB (1e9 bytes; left out: not checked); a layer "
+                                                 "whose weights exceed it cannot run"))
     batch: int = field(default=16, metadata=rule(
         Int(1, 1 << 20), "input vectors that share one fetch of the weights (reuse)"))
+    energy_model: str = field(default="components", metadata=rule(
+        Choice(("components", "board_power")), "components: MACs, registers, on-chip memory and DRAM priced per "
+                                               "event (dynamic energy); board_power: board_power_w x roofline time "
+                                               "(a datasheet-level model for GPUs)"))
+    board_power_w: float | None = field(default=None, metadata=rule(
+        OptionalFloat(0.0, None, low_open=True), "board power, watts (the datasheet's TDP; needed for "
+                                                 "energy_model = board_power)"))
+    die_area_mm2: float | None = field(default=None, metadata=rule(
+        OptionalFloat(0.0, None, low_open=True), "published die area, mm2, reported as the baseline's area "
+                                                 "(left out: MAC units + registers + on-chip memory cells)"))
+
+    def consistency_errors(self) -> list[tuple[str, str]]:
+        """Rules between the fields of this table, as ``(dotted_field, message)`` (see check_consistency)."""
+        errors: list[tuple[str, str]] = []
+        if self.energy_model == "board_power" and self.board_power_w is None:
+            errors.append(("baseline.board_power_w", "'baseline.board_power_w' is required when "
+                                                     "'baseline.energy_model' is \"board_power\""))
+        if self.wide_macs_per_cycle > self.macs_per_cycle:
+            errors.append(("baseline.wide_macs_per_cycle", (
+                f"'baseline.wide_macs_per_cycle' ({self.wide_macs_per_cycle}) must not exceed "
+                f"'baseline.macs_per_cycle' ({self.macs_per_cycle}): wider operands do not run faster")))
+        if self.onchip_banks > 1 and self.sram_kib / self.onchip_banks < 1.0:
+            errors.append(("baseline.onchip_banks", (
+                f"'baseline.onchip_banks' ({self.onchip_banks}) leaves banks of {self.sram_kib / self.onchip_banks:g} "
+                f"KiB of the {self.sram_kib:g} KiB ('baseline.sram_kib'); a bank must hold at least 1 KiB (the "
+                "memory laws are anchored at 8 KB and 64 KB)")))
+        return errors
 
 
 @dataclass(frozen=True)

@@ -44,14 +44,16 @@ def quantize_rows(x, scale, max_code, codes):
 
 
 @njit(cache=True, nogil=True)
-def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, scale, row_sq, code_sq_blocks):
+def prepare_inputs(x, max_code, input_max, mode, n_bits, bits_per_read, sign_mode, group_starts, planes, scale, row_sq,
+                   code_sq_blocks):
     """Quantise inputs x (batch x n, float64) and write their DAC planes, in one pass.
 
     scale[b] = input_max / max_code, or (input_max <= 0) the row's max |x| / max_code (1 for an all-zero row);
     code = clip(round_half_away(x * (1 / scale[b]))).
     planes (n_planes x batch x n, float32) hold the DAC code of each read (mode 0: parallel two-phase
     [max(q, 0), max(-q, 0)]; 1: parallel bipolar [q]; 2: bit-serial two-phase, bits 0..n_bits-2 of max(q, 0)
-    then of max(-q, 0); 3: bit-serial two's complement, bits 0..n_bits-1 of q mod 2**n_bits);
+    then of max(-q, 0); 3: bit-serial two's complement, bits 0..n_bits-1 of q mod 2**n_bits; 4: any other
+    bits_per_read and sign handling, :func:`_sliced_codes`);
     row_sq[g, p * batch + b] = sum of the plane's squared codes over the rows of group g (for the output-referred
     read noise); code_sq_blocks[k, i] = sum over the rows of block k of the squared codes of input i in every
     plane (for the energy sum of G V**2 t). Returns (non-finite inputs found, non-zero plane codes); it stops
@@ -85,6 +87,9 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, group_starts, planes, s
         elif mode == 0:
             nonzero += _two_phase_codes(x, first, stop, inv_scale, max_code, group_starts, planes, row_sq,
                                         code_sq_blocks[blk])
+        elif mode == 4:
+            nonzero += _sliced_codes(x, first, stop, inv_scale, max_code, sign_mode, n_bits, bits_per_read,
+                                     group_starts, planes, row_sq, code_sq_blocks[blk])
         else:
             nonzero += _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_starts, planes,
                                      row_sq, code_sq_blocks[blk])
@@ -190,6 +195,76 @@ def _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_start
                     row_sq[g, k * batch + b] = n_set
                     set_bits += n_set
     return set_bits
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _sliced_codes(x, first, stop, inv_scale, max_code, sign_mode, n_bits, k, group_starts, planes, row_sq, code_sq):
+    """As :func:`_bipolar_codes` for k = bits_per_read magnitude bits per read; n_bits = input bits.
+
+    With J = ceil(m / k) slices of the m magnitude bits, plane j holds bits [j*k, (j+1)*k) of: max(q, 0) and
+    then (planes J + j) of max(-q, 0) (sign_mode 0, two-phase); |q| with the sign of q (1, bipolar); q (3,
+    unsigned, q >= 0); the low m bits of q mod 2**n_bits, then plane J its sign bit (2, two's complement).
+    Returns the count of non-zero plane codes."""
+    batch = planes.shape[1]
+    mag = n_bits if sign_mode == 3 else n_bits - 1
+    slices = (mag + k - 1) // k
+    mask = (1 << k) - 1
+    low_mask = (1 << mag) - 1
+    word_mask = (1 << n_bits) - 1
+    codes = np.empty(x.shape[1], dtype=np.int64)
+    nonzero = 0
+    for b in range(first, stop):
+        inv = inv_scale[b - first]
+        for g in range(group_starts.shape[0] - 1):
+            lo, hi = group_starts[g], group_starts[g + 1]
+            xr, q, code_sq_g = x[b, lo:hi], codes[:hi - lo], code_sq[lo:hi]
+            for i in range(q.shape[0]):
+                q[i] = np.int64(_quantize(xr[i] * inv, max_code))
+            for j in range(slices):
+                shift = j * k
+                if sign_mode == 0:
+                    pos, neg = planes[j, b, lo:hi], planes[slices + j, b, lo:hi]
+                    sq_pos = 0
+                    sq_neg = 0
+                    for i in range(q.shape[0]):
+                        cp = (max(q[i], 0) >> shift) & mask
+                        cn = (max(-q[i], 0) >> shift) & mask
+                        pos[i] = cp
+                        neg[i] = cn
+                        code_sq_g[i] += cp * cp + cn * cn
+                        sq_pos += cp * cp
+                        sq_neg += cn * cn
+                        nonzero += (cp != 0) + (cn != 0)
+                    row_sq[g, j * batch + b] = sq_pos
+                    row_sq[g, (slices + j) * batch + b] = sq_neg
+                else:
+                    plane = planes[j, b, lo:hi]
+                    sq = 0
+                    for i in range(q.shape[0]):
+                        if sign_mode == 1:
+                            c = (abs(q[i]) >> shift) & mask
+                            if q[i] < 0:
+                                c = -c
+                        elif sign_mode == 2:
+                            c = ((q[i] & word_mask & low_mask) >> shift) & mask
+                        else:
+                            c = (q[i] >> shift) & mask
+                        plane[i] = c
+                        code_sq_g[i] += c * c
+                        sq += c * c
+                        nonzero += c != 0
+                    row_sq[g, j * batch + b] = sq
+            if sign_mode == 2:
+                plane = planes[slices, b, lo:hi]
+                n_set = 0
+                for i in range(q.shape[0]):
+                    bit = ((q[i] & word_mask) >> mag) & 1
+                    plane[i] = bit
+                    code_sq_g[i] += bit
+                    n_set += bit
+                row_sq[g, slices * batch + b] = n_set
+                nonzero += n_set
+    return nonzero
 
 
 @njit(cache=True)

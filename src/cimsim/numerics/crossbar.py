@@ -29,7 +29,7 @@ from ..counts import Counts
 from ..mapping import Plan, analytic_counts, plan_layer
 from . import _kernels
 from .devices import program_cells
-from .encoding import DAC_MODES, quantize_inputs, quantize_weights, weight_levels
+from .encoding import SIGN_MODES, dac_layout, quantize_inputs, quantize_weights, weight_levels
 from .irdrop import effective_conductance, effective_conductance_approx
 from .layout import layout
 
@@ -49,6 +49,7 @@ def set_worker_threads(n: int) -> None:
 
 
 _BLAS = ThreadpoolController()
+_ONE_PLANE = np.ones(1)
 _SCRATCH = threading.local()
 
 
@@ -95,6 +96,18 @@ def _finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
     return arr
 
 
+BOLTZMANN_J_PER_K = 1.380649e-23
+"""Boltzmann constant, J/K (SI, exact since 2019)"""
+KTC_TEMPERATURE_K = 300.0
+"""temperature of the kT/C sampling noise of charge-domain arrays, K (room temperature)"""
+
+
+def _check_unsigned(x: np.ndarray) -> None:
+    if (x < 0).any():
+        raise ValueError(f"inputs must be >= 0 with dac.signed_inputs = 'unsigned' (e.g. ReLU outputs); the smallest "
+                         f"is {x.min():.6g}")
+
+
 def _checked_inputs(a, n_in: int) -> np.ndarray:
     """inputs as a float64 C-contiguous (batch x n_in) matrix; finiteness is checked by the kernel that reads them"""
     arr = np.asarray(a)
@@ -128,7 +141,24 @@ class Crossbar:
         self.adc: AdcSetting | None = None
         self._weights = None
         self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
+        self._ktc_std = self._ktc_noise_std()
         self.reset_counts()
+
+    def _ktc_noise_std(self) -> np.ndarray:
+        """kT/C noise of each row group's column sum (charge family; zeros otherwise), level units.
+
+        A column of N cells of capacitance C shares its charge: V_col = V_read S / (N c_max l_max) for the sum S
+        (input code x level), and the sampled voltage has variance kT / (N C). Hence sigma_S = sqrt(kT / (N C))
+        x N c_max l_max / V_read, per converted column (x sqrt(2) for an analog difference of two columns is
+        applied with the cells per conversion).
+        """
+        p = self.plan
+        rows = np.array([stop - start for start, stop in p.row_groups()], dtype=np.float64)
+        if p.family != "charge":
+            return np.zeros(rows.size)
+        cap_f = rows * self.config.array.cell_capacitance_ff * 1e-15
+        sigma_v = np.sqrt(BOLTZMANN_J_PER_K * KTC_TEMPERATURE_K / cap_f)
+        return sigma_v * rows * p.max_plane_code * p.max_level / p.read_voltage_v
 
     # ---- programming --------------------------------------------------------------------------
     def program(self, weights) -> None:
@@ -163,6 +193,8 @@ class Crossbar:
             dac_bits=p.dac_bits, adc_bits=p.adc_bits, cell_writes=cells.writes, dram_read_bits=w.size * p.weight_bits)
         adc = self.config.adc
         fraction = {"max": 1.0, "fixed": adc.full_scale_fraction}.get(adc.range)
+        if not p.has_adc:  # a digital adder tree: every sum exact, never clipped
+            fraction = 1.0
         self.adc = None if fraction is None else self._adc_setting(np.full(
             (p.row_tiles, lay.col_w.size), fraction * self.max_sum))
         self._vector_events = self._events_per_vector()
@@ -209,9 +241,13 @@ class Crossbar:
         """largest |analog sum| an ideal read can produce, in units of one input code x one level"""
         p = self.plan
         r = 0.0 if p.analog_subtraction else p.g_min_us * p.max_level / (p.g_max_us - p.g_min_us)
-        return p.rows_per_read * p.max_plane_code * (p.max_level + r)
+        code = p.accumulated_max_code if p.plane_accumulation else p.max_plane_code
+        return p.rows_per_read * code * (p.max_level + r)
 
     def _adc_setting(self, full_scale: np.ndarray) -> AdcSetting:
+        if not self.plan.has_adc:  # lsb 1 over the whole range: integer sums come out exactly
+            codes = int(np.ceil(full_scale.max()))
+            return AdcSetting(np.ones_like(full_scale), -codes, codes)
         codes = _adc_codes(self.plan)
         return AdcSetting(np.maximum(1.0, full_scale / codes), -codes if self.plan.signed_sum else 0, codes)
 
@@ -232,7 +268,8 @@ class Crossbar:
         input_max = self.config.dac.input_max
         bad, nonzero = _kernels.prepare_inputs(
             x, float(p.max_input_code), -1.0 if input_max is None else float(input_max),
-            DAC_MODES[(p.dac_mode, p.signed_inputs)], p.input_bits, starts, planes, scale, row_sq, code_sq)
+            dac_layout(p), p.input_bits, p.bits_per_read, SIGN_MODES[p.signed_inputs], starts, planes, scale, row_sq,
+            code_sq)
         if bad:
             raise ValueError("inputs hold NaN or infinite values")
         return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
@@ -252,13 +289,18 @@ class Crossbar:
         seq = np.random.SeedSequence([self.config.simulation.seed, 3, *self._key, group, purpose])
         return seq.generate_state(1, np.uint64)[0]
 
-    def _noise_std(self, row_sq: np.ndarray) -> np.ndarray:
-        """output-referred read-noise std of each plane row: sigma sqrt(cells x sum_i x_i**2), level units
+    def _noise_std(self, row_sq: np.ndarray, group: int) -> np.ndarray:
+        """output-referred noise std of each plane row of row group ``group``, level units: read noise
+        sigma sqrt(cells x sum_i x_i**2) (output path only) and kT/C noise (charge family), in quadrature
 
         (sum_i x_i n_i of independent N(0, sigma**2) cells is N(0, sigma**2 sum_i x_i**2), per cell of the column)
         """
-        sigma = self.config.device.read_noise_sigma * self.plan.max_level
-        return sigma * np.sqrt(self._noise_cells * row_sq)
+        device = self.config.device
+        sigma = device.read_noise_sigma * self.plan.max_level if device.read_noise_path == "output" else 0.0
+        ktc = self._ktc_std[group]
+        if ktc == 0.0:
+            return sigma * np.sqrt(self._noise_cells * row_sq)
+        return np.sqrt(self._noise_cells * (sigma ** 2 * row_sq + ktc ** 2))
 
     def _cell_noise(self, sums: np.ndarray, x: np.ndarray) -> None:
         """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks)."""
@@ -275,16 +317,29 @@ class Crossbar:
         sums = (planes2d[:, start:stop] @ self._matrix[start:stop]).astype(np.float64)
         if self._output_noise:
             batch = planes2d.shape[0] // self.plan.n_planes
-            _kernels.add_read_noise(sums, batch, self.plan.n_planes, self._col_w.size, self._noise_std(row_sq[group]),
-                                    self._noise_key(group, purpose), 0)
+            _kernels.add_read_noise(sums, batch, self.plan.n_planes, self._col_w.size,
+                                    self._noise_std(row_sq[group], group), self._noise_key(group, purpose), 0)
         elif self.config.device.read_noise_sigma > 0:
             self._cell_noise(sums, planes2d[:, start:stop])
         return sums
 
     @property
     def _output_noise(self) -> bool:
+        """noise drawn at the column outputs: output-path read noise or kT/C noise"""
         device = self.config.device
-        return device.read_noise_sigma > 0 and device.read_noise_path == "output"
+        return (device.read_noise_sigma > 0 and device.read_noise_path == "output") or bool(self._ktc_std.any())
+
+    @property
+    def _cell_noise_path(self) -> bool:
+        device = self.config.device
+        return device.read_noise_sigma > 0 and device.read_noise_path == "cell"
+
+    def _accumulate_planes(self, sums: np.ndarray) -> np.ndarray:
+        """The analog sum of every plane of a row group weighted by its plane weight (float64, batch x columns):
+        what a binary-weighted charge accumulation holds before its one conversion (exact for integer sums)."""
+        p = self.plan
+        stacked = sums.reshape(p.n_planes, -1, sums.shape[1])
+        return np.tensordot(p.plane_weights, stacked, axes=1)
 
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
         """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in).
@@ -297,12 +352,18 @@ class Crossbar:
         x = _finite_matrix("inputs", inputs, (None, p.in_features))
         if x.shape[0] == 0:
             raise ValueError("calibrate needs at least one input vector")
+        if not p.has_adc:
+            return self.adc  # a digital adder tree has no converter to calibrate
+        if p.signed_inputs == "unsigned":
+            _check_unsigned(x)
         planes, _, row_sq, _, _ = self._prepare(x)
         planes2d = planes.reshape(-1, p.in_features)
         n_cols = self._col_w.size
         observed = [[] for _ in range(p.row_tiles)]  # per row tile: arrays of |a| (reads x columns)
         for g, (start, stop) in enumerate(p.row_groups()):
             sums = self._noisy_sums(planes2d, row_sq, g, purpose=1)
+            if p.plane_accumulation:
+                sums = self._accumulate_planes(sums)
             rowsum = sums[:, self._ones_col:self._ones_col + 1] if self._ones_col >= 0 else 0.0
             observed[start // p.rows].append(np.abs(sums[:, :n_cols] + self._col_r * rowsum))
         pct = adc.percentile if percentile is None else percentile
@@ -331,6 +392,8 @@ class Crossbar:
         p = self.plan
         one = np.ndim(inputs) == 1
         x = _checked_inputs(np.atleast_2d(inputs) if one else inputs, p.in_features)
+        if p.signed_inputs == "unsigned":
+            _check_unsigned(x)
         out = np.empty((x.shape[0], p.out_features))
         chunk = self.config.simulation.batch_size
         code_sq, clipped, nonzero = np.zeros(p.in_features), 0, 0
@@ -355,7 +418,7 @@ class Crossbar:
         (:mod:`._kernels`, "Threads"); the cell-by-cell noise path runs in one.
         """
         batch = x.shape[0]
-        workers = 1 if (self.config.device.read_noise_sigma > 0 and not self._output_noise) else _WORKERS
+        workers = 1 if self._cell_noise_path else _WORKERS
         blocks = -(-batch // _kernels.ROW_BLOCK)
         edges = [min(batch, _kernels.ROW_BLOCK * (blocks * k // workers)) for k in range(workers + 1)]
         parts = [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
@@ -391,20 +454,31 @@ class Crossbar:
         p, adc, cfg = self.plan, self.adc, self.config.adc
         batch = x.shape[0]
         planes, x_scale, row_sq, code_sq, nonzero = self._prepare(x)
+        if p.dac_encoding != "voltage":  # time-domain inputs: a cell's energy grows with the code, not its square
+            code_sq = np.abs(planes).sum(axis=(0, 1), dtype=np.float64)
+            if p.dac_encoding == "pulse_count":
+                nonzero = int(code_sq.sum())  # every unit pulse charges its row
         planes2d = planes.reshape(-1, p.in_features)
         groups = p.row_groups()
         clipped, no_scale, empty = 0, np.empty(0), np.empty(0)
+        gain, offset, inl = (cfg.gain_error, cfg.offset_lsb, cfg.inl_lsb) if p.has_adc else (0.0, 0.0, 0.0)
         for g, (start, stop) in enumerate(groups):
             tile = start // p.rows
             sums = self._products(planes2d, row_sq[g], start, stop)
-            if self.config.device.read_noise_sigma > 0 and not self._output_noise:
+            if self._cell_noise_path:
                 self._cell_noise(sums, planes2d[:, start:stop])
+            noise_std, plane_w = (self._noise_std(row_sq[g], g) if self._output_noise else empty), p.plane_weights
+            if p.plane_accumulation:  # noise on every read, then one conversion of the weighted sum
+                sums = sums.astype(np.float64)
+                if self._output_noise:
+                    _kernels.add_read_noise(sums, batch, p.n_planes, self._col_w.size, noise_std, self._noise_key(g, 0),
+                                            first_vector)
+                sums, noise_std, plane_w = self._accumulate_planes(sums), empty, _ONE_PLANE
             last = g == len(groups) - 1
             clipped += _kernels.adc_accumulate(
-                sums, batch, p.plane_weights, self._n_blocks, p.out_features, self._col_w * self._compensation[tile],
+                sums, batch, plane_w, self._n_blocks, p.out_features, self._col_w * self._compensation[tile],
                 self._col_r, self._ref_tile, self._ones_col, adc.lsb[tile], float(adc.code_min),
-                float(adc.code_max), cfg.gain_error, cfg.offset_lsb, cfg.inl_lsb, p.outputs_per_array,
-                self._noise_std(row_sq[g]) if self._output_noise else empty,
+                float(adc.code_max), gain, offset, inl, p.outputs_per_array, noise_std,
                 self._noise_key(g, 0) if self._output_noise else np.uint64(0), first_vector,
                 g == 0, x_scale if last else no_scale, self._weight_scale if last else no_scale, out)
         return clipped, code_sq, nonzero
@@ -414,7 +488,7 @@ class Crossbar:
         and energy sum (from ``_nonzero`` and ``_code_sq``)."""
         p = self.plan
         reads = p.n_planes * len(p.row_groups())
-        n_cols = self._col_w.size
+        sums = reads // p.planes_per_conversion * self._col_w.size
         used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
         return replace(
             analytic_counts(p, 1),
@@ -423,8 +497,9 @@ class Crossbar:
             row_activations=0,
             cells_read=p.n_planes * p.in_features * used_cols,
             array_gv2t_fj=0.0,
-            adc_conversions=reads * n_cols,
-            shift_adds=reads * n_cols,
+            adc_conversions=sums if p.has_adc else 0,
+            adder_tree_sums=0 if p.has_adc else sums,
+            shift_adds=sums,
         )
 
     @property
@@ -433,7 +508,7 @@ class Crossbar:
         p = self.plan
         if not self._mvms:
             return Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits)
-        v_unit = p.read_voltage_v / p.max_plane_code
+        v_unit = p.read_voltage_v / (p.max_plane_code if p.dac_encoding == "voltage" else 1)
         return replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * p.col_tiles,
                        array_gv2t_fj=float(self._code_sq @ self._row_g_us) * v_unit ** 2 * p.read_pulse_ns)
 
@@ -443,7 +518,7 @@ class Crossbar:
         self._require_programmed()
         p = self.plan
         x = _finite_matrix("inputs", inputs, (None, p.in_features))
-        codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max)
+        codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max, p.signed_inputs == "unsigned")
         exact = codes.astype(np.float64) @ self._weight_codes.T.astype(np.float64)
         return exact * x_scale[:, None] * self._weight_scale[None, :]
 

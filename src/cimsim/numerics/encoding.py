@@ -11,11 +11,26 @@ import numpy as np
 from ..mapping import Plan
 from . import _kernels
 
-__all__ = ["quantize_weights", "quantize_inputs", "weight_levels", "DAC_MODES"]
+__all__ = ["quantize_weights", "quantize_inputs", "weight_levels", "SIGN_MODES", "dac_layout"]
 
-DAC_MODES = {("parallel", "two_phase"): 0, ("parallel", "bipolar"): 1,
-             ("bit_serial", "two_phase"): 2, ("bit_serial", "twos_complement"): 3}
-"""(dac mode, signed inputs) -> plane layout understood by the input-plane kernel"""
+SIGN_MODES = {"two_phase": 0, "bipolar": 1, "twos_complement": 2, "unsigned": 3}
+"""signed_inputs -> sign handling code of the input-plane kernel's general (sliced) layout"""
+
+
+def dac_layout(plan: Plan) -> int:
+    """Plane layout code of the input-plane kernel for ``plan``: a specialised kernel for the four classic cases
+    (0: one read, two phases; 1: one read of q; 2: bit-serial two-phase; 3: bit-serial two's complement), the
+    general sliced kernel (4) otherwise."""
+    whole = plan.bits_per_read == plan.magnitude_bits
+    if whole and plan.signed_inputs == "two_phase":
+        return 0
+    if whole and plan.signed_inputs in ("bipolar", "unsigned"):
+        return 1
+    if plan.bits_per_read == 1 and plan.signed_inputs == "two_phase":
+        return 2
+    if plan.bits_per_read == 1 and plan.signed_inputs == "twos_complement":
+        return 3
+    return 4
 
 
 def _round_half_away(v: np.ndarray) -> np.ndarray:
@@ -35,13 +50,15 @@ def quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.nda
     return codes, scale
 
 
-def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None) -> tuple[np.ndarray, np.ndarray]:
-    """Signed input codes (int32, batch x in) and their scale per vector (float64, batch).
+def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
+                    unsigned: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Input codes (int32, batch x in) and their scale per vector (float64, batch).
 
     ``input_max = None``: each vector's own max |x| maps to full scale. Otherwise input_max does, and
-    larger values clip.
+    larger values clip. Signed codes are in [-m, m] with m = 2**(bits-1) - 1; ``unsigned`` codes (inputs
+    >= 0) in [0, 2**bits - 1].
     """
-    m = 2 ** (bits - 1) - 1
+    m = 2 ** bits - 1 if unsigned else 2 ** (bits - 1) - 1
     if input_max is None:
         peak = np.abs(x).max(axis=1)
         scale = np.where(peak > 0, peak / m, 1.0)
