@@ -19,7 +19,8 @@ SLOW_GSPS = 0.001  # below every type's fastest rate up to 8 bits at 28-65 nm
 def _survey_pj(enob: float, rate_gsps: float) -> float:
     """The survey regression written out (Accelergy ADC plug-in model.yaml, at 32 nm), floor included"""
     e = max(enob, 4.387981600432247)
-    foms = min(213.7806687348118 - 2.8719030399529957 * math.log(rate_gsps * 1e9), 128.3068287398817 + 3.22051151097755 * e)
+    foms = min(213.7806687348118 - 2.8719030399529957 * math.log(rate_gsps * 1e9),
+               128.3068287398817 + 3.22051151097755 * e)
     sndr = 6.020599913279624 * e + 1.7609125905568124
     return (1 / (2 * 10 ** ((foms - sndr) / 10))
             * math.exp(26.0496215686518 + 1.8800369206815004 * math.log(32) - 2.8291256050594527 * math.log(e)

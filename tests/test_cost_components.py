@@ -17,7 +17,8 @@ T28 = TechnologyConfig(node_nm=28.0, vdd_v=0.9)
 # ---- ADC (laws by type: tests/test_adc_models.py) ---------------------------------------------------
 def _plugin_energy_pj(enob: int, rate_hz: float, node_nm: float) -> float:
     """Accelergy ADC plug-in (commit 6851cb8, model.py get_energy, adc_data/model.yaml) at an integer ENOB"""
-    foms_db = min(213.7806687348118 - 2.8719030399529957 * math.log(rate_hz), 128.3068287398817 + 3.2205115109775 * enob)
+    foms_db = min(213.7806687348118 - 2.8719030399529957 * math.log(rate_hz),
+                  128.3068287398817 + 3.2205115109775 * enob)
     sndr_db = enob * 20 * math.log10(2) + 10 * math.log10(1.5)
     return (1 / (2 * 10 ** ((foms_db - sndr_db) / 10))
             * math.exp(26.0496215686518 + 1.8800369206815004 * math.log(node_nm)

@@ -51,9 +51,10 @@ frontier; the other types are built from comparisons and clock cycles per conver
 
 E_cmp = 28.2 fJ at 28 nm, 0.9 V: the survey's flash converters per comparator (median of 13 designs,
 energy / (2**B - 1), normalised with Stillmaker & Baas); ZigZag-IMC's per-bit term k5 VDD**2 = 81 fJ
-(KULeuven-MICAS/zigzag-imc, ``AimcArray.get_adc_cost``, comparator and logic of one SAR cycle) is within 3x. E_count: a ripple counter toggles 2 flip-flops per count on average (sum of 2**-i), each
-C_dff VDD**2 with C_dff = 2.1 fF (ZigZag-IMC ``TECH_PARAM_28NM``: 3 x 0.7 fF). E_ring: a ring of 5 stages,
-each charging one gate input of 0.7 fF (same table) per period; 5 stages is a modelling choice.
+(KULeuven-MICAS/zigzag-imc, ``AimcArray.get_adc_cost``, comparator and logic of one SAR cycle) is within
+3x. E_count: a ripple counter toggles 2 flip-flops per count on average (sum of 2**-i), each C_dff VDD**2
+with C_dff = 2.1 fF (ZigZag-IMC ``TECH_PARAM_28NM``: 3 x 0.7 fF). E_ring: a ring of 5 stages, each charging
+one gate input of 0.7 fF (same table) per period; 5 stages is a modelling choice.
 
 Time: bit-cycle t_bit = 0.1042 ns at 32 nm, 0.9 V: the median, over the five fastest single-channel
 converters of architecture ``SAR`` in the survey (resolution from the title), of 1 / (f_s * B) normalised
