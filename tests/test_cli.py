@@ -188,13 +188,24 @@ def test_compare_without_matplotlib_skips_plots_only(tmp_path, monkeypatch):
 
 
 def test_dominant_component_explains_itself():
-    from cimsim.breakdown import Breakdown
-    from cimsim.counts import Counts
-    from cimsim.report import dominant_component
+    import dataclasses
 
-    b = Breakdown("x", {"adc": 300.0, "dac": 100.0}, {}, 1.0, 1.0, 0.0, mvms=10, macs=100)
-    text = dominant_component(b, Counts(mvms=10, adc_conversions=200), "MVM")
-    assert text == "adc (75.0 % of the energy): 20 ADC conversions per MVM at 1.5 pJ each"
+    from cimsim.config.schema import Config
+    from cimsim.cost import cim_breakdown, cim_parameters, pricing_table
+    from cimsim.report import dominant_component
+    from cimsim.run import simulate
+
+    config = Config(workload=dataclasses.replace(Config().workload, in_features=32, out_features=8, vectors=10))
+    r = simulate(config)
+    b = cim_breakdown(config, r.plan, r.counts)
+    text = dominant_component(b, r, "MVM")
+    name = max(b.energy_pj, key=b.energy_pj.get)
+    component = {c.name: c for c in pricing_table(r.plan, cim_parameters(config, r.plan))}[name]
+    action = max(component.actions, key=lambda a: a.count(r.counts) * a.energy_pj)
+    share = 100 * b.energy_pj[name] / b.total_energy_pj
+    assert text == (f"{name} ({share:.1f} % of the energy): {action.count(r.counts) / 10:.4g} {action.label} per MVM "
+                    f"at {action.energy_pj:.3g} pJ each")
+    assert dominant_component(b, None, "MVM") == f"{name} ({share:.1f} % of the energy)"
 
 
 def test_compare_configs_need_distinct_names(tmp_path):

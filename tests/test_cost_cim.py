@@ -9,16 +9,18 @@ import pytest
 
 from cimsim.config.schema import AdcConfig, Config, DeviceConfig, TechnologyConfig
 from cimsim.counts import Counts
-from cimsim.cost import cim_breakdown, cim_cost_parameters, cim_parameters, cim_timing, memory
+from cimsim.cost import adc, cim_breakdown, cim_cost_parameters, cim_parameters, cim_timing, memory
 from cimsim.mapping import analytic_counts, plan_layer
 from designs import isaac_like
 
-SURVEY_EXPONENT = 6.460790934271676 * math.log(10) / 10  # E ~ f**1.488 above the survey corner
+T32 = TechnologyConfig()  # 32 nm, 0.9 V
+T_CONV_NS = adc.adc_conversion_ns(8, T32)  # one 8-bit SAR conversion at 32 nm (docs/adc.md)
 
 
 def _default_adc_pj() -> float:
-    """8-bit ADC of the default config: 8 conversions per 10 ns read -> 0.8 GS/s, below ISAAC's 1.28 GS/s"""
-    return 1.5625 * (0.8 / 1.28) ** SURVEY_EXPONENT
+    """8-bit SAR of the default config: 8 conversions per 10 ns read (slower than 8 conversions) -> 0.8 GS/s"""
+    assert 8 * T_CONV_NS < 10.0
+    return adc.adc_energy_pj(8, T32, 0.8)
 
 
 def test_hand_computed_breakdown_of_a_tiny_count():
@@ -79,21 +81,21 @@ def test_isaac_like_latency_is_reads_times_read_cycle():
     config = isaac_like()
     plan = plan_layer(config)
     assert (plan.reads_per_vector, plan.adcs_per_array, plan.converted_cols(plan.outputs_per_array)) == (16, 1, 128)
-    timing = cim_timing(plan, cim_parameters(config, plan.dac_bits, plan.adc_bits, plan.accumulator_bits))
-    t_conv_ns = 1 / 1.28
+    timing = cim_timing(plan, cim_parameters(config, plan))
+    cycle_ns = max(100.0, 128 * T_CONV_NS)  # 106.7 ns: 128 conversions of 0.833 ns outlast the 100 ns pulse
     assert timing.conversions_per_adc == 128
-    assert timing.vector_ns == pytest.approx(16 * max(100.0, 128 * t_conv_ns))  # 1600 ns
+    assert timing.vector_ns == pytest.approx(16 * cycle_ns)
     # 256 inputs -> 2 row tiles: shift-add + one adder-tree level at 1.2 GHz, paid once with the first pulse
     assert timing.fill_ns == pytest.approx(100.0 + 2 / 1.2)
     b = cim_breakdown(config, plan, analytic_counts(plan, 50))
-    assert b.compute_ns == pytest.approx(50 * 1600.0 + 100.0 + 2 / 1.2)
+    assert b.compute_ns == pytest.approx(50 * 16 * cycle_ns + 100.0 + 2 / 1.2)
 
 
 def test_conversion_bound_read_cycle():
     config = dataclasses.replace(isaac_like(), device=DeviceConfig(bits_per_cell=2, read_pulse_ns=10.0))
     plan = plan_layer(config)
-    timing = cim_timing(plan, cim_parameters(config, plan.dac_bits, plan.adc_bits, plan.accumulator_bits))
-    assert timing.read_cycle_ns == pytest.approx(100.0)  # 128 conversions x 0.78125 ns > 10 ns pulse
+    timing = cim_timing(plan, cim_parameters(config, plan))
+    assert timing.read_cycle_ns == pytest.approx(128 * T_CONV_NS)  # 128 conversions x 0.833 ns > 10 ns pulse
     assert timing.fill_ns == pytest.approx(10.0 + 2 / 1.2)
 
 
@@ -116,7 +118,8 @@ def test_area_from_geometry_by_hand():
     b = cim_breakdown(config, plan, Counts())
     assert plan.n_arrays == 36
     assert b.area_um2["array"] == pytest.approx(36 * 128 * 128 * 48 * 0.032 ** 2)
-    assert b.area_um2["adc"] == pytest.approx(36 * 1200.0)
+    rate = 128 / max(100.0, 128 * T_CONV_NS)  # conversions per round: the fastest rate
+    assert b.area_um2["adc"] == pytest.approx(36 * adc.adc_area_um2(8, T32, rate))
     assert b.area_um2["dac"] == pytest.approx(36 * 128 * 170.0 / 1024)
     assert b.area_um2["sample_hold"] == pytest.approx(36 * 128 * 40.0 / 1024)
     assert b.area_um2["shift_add"] == pytest.approx(36 * 60.0)
@@ -163,7 +166,7 @@ def test_assumptions_state_node_adc_buffer_dram_overlap_and_unknown_device():
     config = dataclasses.replace(Config(), device=DeviceConfig(name="fefet"))
     b = cim_breakdown(config, plan_layer(config), Counts())
     text = " ".join(b.assumptions)
-    for phrase in ("32 nm", "Walden", "64 KiB", "lpddr4", "Sample-and-hold", "not a known cell family"):
+    for phrase in ("32 nm", "8-bit sar", "survey", "64 KiB", "lpddr4", "sample-and-hold", "not a known cell family"):
         assert phrase in text
 
 
@@ -171,7 +174,7 @@ def test_cost_parameters_list_every_figure_used():
     params = cim_cost_parameters(Config())
     assert params["adc_rate_gsps"] == pytest.approx(0.8)
     assert params["adc_energy_pj"] == pytest.approx(_default_adc_pj())
-    assert params["adc_conversion_ns"] == pytest.approx(0.78125)
+    assert params["adc_conversion_ns"] == pytest.approx(T_CONV_NS)
     assert params["dram_kind"] == "lpddr4"
     assert params["buffer_capacity_bytes"] == 65536
     assert params["dac_bits"] == 7 and params["accumulator_bits"] == 24
@@ -190,4 +193,6 @@ def test_bad_input_raises_value_error():
     with pytest.raises(ValueError, match="DACs"):
         cim_breakdown(config, plan, Counts(dac_conversions=1, dac_bits=1))
     with pytest.raises(ValueError, match="Config"):
-        cim_parameters("config", 1, 8, 24)
+        cim_parameters("config", plan)
+    with pytest.raises(ValueError, match="Plan"):
+        cim_parameters(config, "plan")

@@ -12,10 +12,11 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from .baseline import baseline_breakdown
+from .cost.baseline import baseline_breakdown
 from .breakdown import Breakdown, in_sequence
 from .config.schema import Config
 from .cost.chip import Stage, chip_breakdown, cim_breakdown
+from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .inference import NetworkResult, load_workload_network
 from .mapping import Plan, analytic_counts, plan_layer
@@ -24,8 +25,6 @@ from .trials import run_trials
 
 __all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_from_shapes", "MACRO_COMPONENTS"]
 
-MACRO_COMPONENTS = ("dac", "array", "sample_hold", "adc", "shift_add")
-"""energy components of the CIM macro itself (arrays and their converters)"""
 
 
 def gains(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:

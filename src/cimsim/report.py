@@ -16,6 +16,7 @@ from .accuracy import ErrorStats
 from .breakdown import Breakdown
 from .compare import MACRO_COMPONENTS, Comparison
 from .config.load import config_to_dict
+from .cost import cim_parameters, pricing_table
 from .counts import Counts
 from .inference import NetworkResult
 from .mapping import Plan
@@ -371,30 +372,23 @@ def run_text(results: tuple[Result, ...], cim: Breakdown) -> str:
     return "\n".join(lines)
 
 
-_ACTIONS = {
-    "dac": ("dac_conversions", "DAC conversions"), "array": ("cells_read", "cell reads"),
-    "sample_hold": ("adc_conversions", "samples"), "adc": ("adc_conversions", "ADC conversions"),
-    "shift_add": ("shift_adds", "shift-adds"), "accumulate": ("accumulator_adds", "partial-sum adds"),
-    "buffers": (("buffer_read_bits", "buffer_write_bits"), "buffer bits"),
-    "interconnect": ("interconnect_bit_hops", "bit-hops"),
-    "dram": (("dram_read_bits", "dram_write_bits"), "DRAM bits"), "programming": ("cell_writes", "cell writes"),
-}
-"""CIM energy component -> the counted action(s) that drive it"""
+def dominant_component(b: Breakdown, result: Result | None, item: str) -> str:
+    """Which component of ``b`` spends most, and why: its actions per ``item`` times the energy of one, read from
+    the pricing table of ``result``'s layer (:func:`cimsim.cost.pricing_table`).
 
-
-def dominant_component(b: Breakdown, counts: Counts | None, item: str) -> str:
-    """Which component of ``b`` spends most, and why: its actions per ``item`` times the energy of one.
-
-    ``counts`` None: the share alone (e.g. a network, whose data movement is priced per stage).
+    ``result`` None or a network: the share alone (a network's data movement is priced per stage).
     """
     name, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
     share = 100 * energy / b.total_energy_pj if b.total_energy_pj else 0.0
     text = f"{name} ({share:.1f} % of the energy)"
-    if counts is not None and name in _ACTIONS and b.mvms:
-        fields, label = _ACTIONS[name]
-        n = sum(getattr(counts, f) for f in ((fields,) if isinstance(fields, str) else fields))
+    if not isinstance(result, RunResult) or not b.mvms:
+        return text
+    table = {c.name: c for c in pricing_table(result.plan, cim_parameters(result.config, result.plan))}
+    if name in table:
+        action = max(table[name].actions, key=lambda a: a.count(result.counts) * a.energy_pj)
+        n = action.count(result.counts)
         if n:
-            text += f": {n / b.mvms:.4g} {label} per {item} at {energy / n:.3g} pJ each"
+            text += f": {n / b.mvms:.4g} {action.label} per {item} at {action.energy_pj:.3g} pJ each"
     return text
 
 
@@ -425,10 +419,9 @@ def multi_markdown(comps: Sequence[Comparison]) -> str:
     baselines: dict[str, tuple[Breakdown, str, str]] = {}  # distinct baselines (same processor and workload once)
     for comp in comps:
         item = item_name(comp.run)
-        counts = _counts(comp.run)[0] if isinstance(comp.run, RunResult) else None
         lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item,
                           _headline_accuracy(comp.run), f"{comp.gain['energy']:.3g}x",
-                          dominant_component(comp.cim, counts, item)))
+                          dominant_component(comp.cim, comp.run, item)))
         baselines.setdefault(to_json(comp.baseline.as_dict()), (comp.baseline, item, comp.run.config.name))
     for base, item, workload in baselines.values():
         top, energy = max(base.energy_pj.items(), key=lambda kv: kv[1])
@@ -436,8 +429,7 @@ def multi_markdown(comps: Sequence[Comparison]) -> str:
                           f"{top} ({100 * energy / base.total_energy_pj:.1f} %)"))
     lines += ["", "## Why each architecture spends what it spends", ""]
     for comp in comps:
-        counts = _counts(comp.run)[0] if isinstance(comp.run, RunResult) else None
-        lines += [f"- **{comp.cim.name}**: dominated by {dominant_component(comp.cim, counts, item_name(comp.run))}; compute "
+        lines += [f"- **{comp.cim.name}**: dominated by {dominant_component(comp.cim, comp.run, item_name(comp.run))}; compute "
                   f"{_fmt(comp.cim.compute_ns * 1e-9, 's')}, waiting on data {_fmt(comp.cim.stall_ns * 1e-9, 's')}. "
                   f"ADCs take {100 * comp.cim.area_um2.get('adc', 0.0) / sum(comp.cim.area_um2.values()):.1f} % of "
                   f"the area."]

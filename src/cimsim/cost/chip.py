@@ -45,7 +45,7 @@ from ..counts import Counts
 from ..mapping import Plan
 from . import noc
 from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj
-from .parameters import CimParameters, adc_sampling_rate_gsps, cim_parameters
+from .parameters import CimParameters, cim_parameters
 
 __all__ = ["Stage", "ChipMapping", "dense_stage", "tiles_for_arrays", "map_stages", "chip_breakdown", "cim_breakdown"]
 
@@ -154,10 +154,8 @@ def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTim
 def _stage_costs(config: Config, stages: Sequence[Stage]) -> tuple[list[CimParameters], list[CimTiming]]:
     params, timings = [], []
     for s in stages:
-        p = s.plan
-        rate = adc_sampling_rate_gsps(p, config.technology)
-        params.append(cim_parameters(config, p.dac_bits, p.adc_bits, p.accumulator_bits, rate))
-        timings.append(cim_timing(p, params[-1], s.counts.cell_writes))
+        params.append(cim_parameters(config, s.plan))
+        timings.append(cim_timing(s.plan, params[-1], s.counts.cell_writes))
     return params, timings
 
 
@@ -170,15 +168,14 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
                  timings: Sequence[CimTiming], leakage_uw: float, items: int) -> tuple[str, ...]:
     tech, chip, p0, t0 = config.technology, config.chip, params[0], timings[0]
     out = [
-        f"Technology {tech.node_nm:g} nm, {tech.vdd_v:g} V: ISAAC figures (32 nm, 0.9 V assumed) and ZigZag-IMC "
-        f"forms (28 nm, 0.9 V) scaled with Stillmaker & Baas 2017.",
-        f"ADC: {p0.adc_bits}-bit, Walden law at full speed (ISAAC 8-bit 1.5625 pJ at 1.28 GS/s, 32 nm), cheaper "
-        f"below full speed by the survey's Schreier-FOM regression (Accelergy ADC plug-in); layer 0 samples at "
-        f"{p0.adc_rate_gsps:.3g} GS/s = {t0.conversions_per_adc} conversions per {t0.read_cycle_ns:.3g} ns read "
-        f"cycle: {p0.adc_energy_pj:.3g} pJ per conversion.",
-        f"Sample-and-hold lets the ADCs convert one read while the next is applied: a read cycle is "
-        f"max({p0.read_pulse_ns:g} ns pulse, conversions x {p0.adc_conversion_ns:.3g} ns); the arrays of a layer "
-        f"work in parallel; digital periphery at {tech.clock_ghz:g} GHz.",
+        f"Technology {tech.node_nm:g} nm, {tech.vdd_v:g} V: ISAAC figures (32 nm, 0.9 V assumed), ZigZag-IMC gates "
+        f"(28 nm, 0.9 V) and survey ADC regressions scaled with Stillmaker & Baas 2017; lines switch C V**2.",
+        _converter_line(config, p0, t0),
+        f"Array family '{p0.family}': word and bit lines swing {p0.line_voltage_v:g} V "
+        f"({p0.row_line_capacitance_ff:.3g} fF and {p0.bitline_capacitance_ff:.3g} fF); sample-and-hold lets the "
+        f"ADCs convert one round while the next is read: a round is max({config.dac.encoding} reads summed x "
+        f"{p0.read_ns:g} ns, conversions x {p0.adc_conversion_ns:.3g} ns); the arrays of a layer work in parallel; "
+        f"digital periphery at {tech.clock_ghz:g} GHz.",
         f"Chip: {m.total_tiles} of {chip.tiles} tiles used ({chip.arrays_per_tile} arrays per tile, a layer on "
         f"whole tiles of its own), each with a {p0.buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} buffer, "
         f"an ISAAC bus and a router; {p0.global_buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} global "
@@ -205,6 +202,16 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
     if items == 0:
         out.append("No workload items: no dynamic energy, no time.")
     return tuple(out)
+
+
+def _converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
+    if p.family == "digital":
+        return (f"No ADC: each column sums its 1-bit products exactly in a ripple adder tree "
+                f"({p.adder_tree_energy_pj:.3g} pJ per column sum, ZigZag-IMC DIMC model).")
+    enob = "" if config.adc.enob is None else f", ENOB {config.adc.enob:g}"
+    return (f"ADC: {p.adc_bits}-bit {p.adc_type}{enob} (docs/adc.md: survey regression by type); layer 0 samples at "
+            f"{p.adc_rate_gsps:.3g} GS/s = {t.conversions_per_adc} conversions per {t.read_cycle_ns:.3g} ns round: "
+            f"{p.adc_energy_pj:.3g} pJ per conversion.")
 
 
 def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParameters) -> None:

@@ -1,32 +1,41 @@
-"""One layer on its arrays: the cycle model, the dynamic energy of its counts, the area of its arrays.
+"""One layer on its arrays: the cycle model, and the pricing table that turns its counts into energy and area.
 
 The chip around the arrays (tiles, buffers, network, pipeline, leakage) is :mod:`cimsim.cost.chip`.
 
-Energy. Each key is a sum of counts times the energy of that action
-(:class:`~cimsim.cost.parameters.CimParameters`):
+Pricing table (:func:`pricing_table`). Every component of a layer is one :class:`Component`: the actions that
+drive its energy (a count read from :class:`~cimsim.counts.Counts` times the energy of one action, from
+:class:`~cimsim.cost.parameters.CimParameters`) and the units that make its area. Energy, area, the report's
+dominant-component line and the breakdown plots all read this one table, so a new component or family is one
+entry. Components (the family decides which actions apply, :mod:`.families`):
 
-- ``dac``: DAC conversions x DAC energy + non-zero rows x word-line charge C_row * V_read**2;
-- ``array``: bit-line charges (reads x used columns) x C_bl * V_read**2 + sum of G * V**2 * t of the cells;
-- ``sample_hold``, ``adc``: one sample and one conversion per converted column (ADC at its sampling rate);
-- ``shift_add``, ``accumulate``; ``buffers`` (tile buffer bits); ``interconnect`` (bit-hops on the tile
-  bus); ``dram``; ``programming``.
+- ``dac``: DAC conversions x DAC energy + word-line charges (rows driven, each unit pulse of a pulse-count input)
+  x C_row V_line**2;
+- ``array``: bit-line charges (reads x used columns) x C_bl V_line**2, plus the cells: sum of G V**2 t
+  (resistive), cell reads x a charge cell's capacitor energy (charge) or x its 1-bit products (digital);
+- ``sample_hold`` (analog families): one sample per converted column per read summed;
+- ``adc``: conversions at the ADC's sampling rate; ``adder_tree`` (digital): column sums;
+- ``shift_add``, ``accumulate``; ``buffers`` (tile buffer bits); ``interconnect`` (bit-hops on the tile bus);
+  ``dram``; ``programming`` (every copy written).
 
-Cycle model. A read applies one input plane to one row group for ``read_pulse_ns``; its columns are
-held by sample-and-hold circuits, so the ADCs convert them while the next read is applied. A read
-cycle is max(read pulse, conversions per ADC x fastest conversion time); the ADCs sample at
-conversions / read cycle. A vector takes ``reads_per_vector`` cycles; all arrays of the layer work in
-parallel. Paid once per item: the first pulse (or the last conversions) and the digital tail (one
-shift-add cycle plus one cycle per level of the adder tree over row tiles, at ``technology.clock_ghz``).
-Programming writes one row of every array at a time.
+Cycle model. A read applies one input plane to one row group for ``pulses_per_read`` unit pulses of
+``read_pulse_ns``; ``planes_per_conversion`` reads (all planes with analog accumulation, else one) are summed
+before their columns are converted; sample-and-hold circuits let the ADCs convert one round while the next is
+read, so a conversion round lasts max(reads x read time, conversions per ADC x fastest conversion time) and the
+ADCs sample at conversions / round. A vector takes reads_per_vector / planes_per_conversion rounds; all arrays
+of the layer work in parallel. A digital array sums each read in its adder tree within the read. Paid once
+per item: the first round's reads (or its last conversions) and the digital tail (one shift-add cycle plus one
+cycle per level of the adder tree over row tiles, at ``technology.clock_ghz``). Programming writes one row of
+every array at a time.
 
-Area. Cells (arrays x rows x cols), ADCs (arrays x ADCs per array), one DAC per row, one
-sample-and-hold per column, one shift-and-add unit per two ADCs (ISAAC), accumulators for every output
-when the input spans several row tiles; all times the copies of the weights.
+Area. Cells (arrays x rows x cols), ADCs (arrays x ADCs per array), one DAC per row, one sample-and-hold per
+column (analog families), one adder tree per column (digital), one shift-and-add unit per two ADCs or adder
+trees (ISAAC), accumulators for every output when the input spans several row tiles; all times the copies.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..counts import Counts
@@ -34,7 +43,8 @@ from ..mapping import Plan
 from .parameters import CimParameters, conversions_per_adc
 from .periphery import ISAAC_ADCS_PER_SHIFT_ADD
 
-__all__ = ["CimTiming", "cim_timing", "layer_energy_pj", "layer_area_um2", "check_counts"]
+__all__ = ["CimTiming", "cim_timing", "Action", "Component", "pricing_table", "layer_energy_pj", "layer_area_um2",
+           "check_counts", "MACRO_COMPONENTS"]
 
 
 @dataclass(frozen=True)
@@ -42,16 +52,16 @@ class CimTiming:
     """The cycle model of one layer (times in ns)."""
 
     conversions_per_adc: int
-    """columns one ADC converts per read"""
+    """columns one ADC converts per round (0 without ADCs)"""
     adc_rate_gsps: float
     """conversions_per_adc / read_cycle_ns: the rate the ADCs sample at"""
     read_cycle_ns: float
-    """max(read pulse, conversions_per_adc x fastest conversion time)"""
+    """one conversion round: max(reads summed x read time, conversions_per_adc x fastest conversion time)"""
     reads_per_vector: int
     vector_ns: float
-    """reads_per_vector x read_cycle_ns: the steady-state time of one vector on one copy"""
+    """rounds per vector x read_cycle_ns: the steady-state time of one vector on one copy"""
     fill_ns: float
-    """paid once per item: min(read pulse, conversions x conversion time) + digital tail"""
+    """paid once per item: min(round's reads, its conversions) + digital tail"""
     digital_tail_ns: float
     """shift-add cycle + adder-tree levels over row tiles, at the digital clock"""
     programming_ns: float
@@ -66,7 +76,8 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
         raise ValueError(f"cell_writes must be >= 0; got {cell_writes!r}")
     conversions = conversions_per_adc(plan)
     convert_ns = conversions * params.adc_conversion_ns
-    read_cycle_ns = max(params.read_pulse_ns, convert_ns)
+    reads_ns = plan.planes_per_conversion * params.read_ns
+    read_cycle_ns = max(reads_ns, convert_ns)
     tree_levels = math.ceil(math.log2(plan.row_tiles)) if plan.row_tiles > 1 else 0
     digital_tail_ns = (1 + tree_levels) * params.digital_cycle_ns
     rows_written = math.ceil(cell_writes / (plan.n_arrays * plan.cols))
@@ -75,8 +86,8 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
         adc_rate_gsps=conversions / read_cycle_ns,
         read_cycle_ns=read_cycle_ns,
         reads_per_vector=plan.reads_per_vector,
-        vector_ns=plan.reads_per_vector * read_cycle_ns,
-        fill_ns=min(params.read_pulse_ns, convert_ns) + digital_tail_ns,
+        vector_ns=plan.conversions_per_vector_per_array * read_cycle_ns,
+        fill_ns=min(reads_ns, convert_ns) + digital_tail_ns,
         digital_tail_ns=digital_tail_ns,
         programming_ns=rows_written * params.cell_write_ns,
         replicas=plan.replication,
@@ -100,34 +111,95 @@ def _mean_used_cols(plan: Plan) -> float:
     return sum(plan.used_cols(plan.outputs_of_col_tile(t)) for t in range(plan.col_tiles)) / plan.col_tiles
 
 
+@dataclass(frozen=True)
+class Action:
+    """One kind of event and its price: ``count(counts)`` events of ``energy_pj`` each."""
+
+    label: str
+    """what one event is, plural (e.g. "ADC conversions")"""
+    count: Callable[[Counts], float]
+    energy_pj: float
+
+
+@dataclass(frozen=True)
+class Component:
+    """One row of the pricing table: the actions that spend a component's energy and the units of its area."""
+
+    name: str
+    """key of the component in a Breakdown"""
+    actions: tuple[Action, ...]
+    units: float
+    """instances in one copy of the layer's arrays"""
+    unit_area_um2: float
+
+    def energy_pj(self, counts: Counts) -> float:
+        return sum(a.count(counts) * a.energy_pj for a in self.actions)
+
+
+def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Component, ...]:
+    """Every component of ``plan``'s layer with its actions and units (module docstring); ``copies`` copies of
+    the weights share the work (same dynamic energy) but are all programmed and all take area."""
+    n = plan.n_arrays
+    analog = plan.has_adc
+    bitline_charges = Action("bit-line charges", lambda c: c.array_reads * _mean_used_cols(plan),
+                             p.bitline_charge_energy_pj)
+    cells = {
+        "resistive": Action("fJ of sum G V**2 t", lambda c: c.array_gv2t_fj, 1e-3),
+        "charge": Action("cell capacitor reads", lambda c: c.cells_read, p.cell_compute_energy_pj),
+        "digital": Action("cell reads (1-bit products)", lambda c: c.cells_read, p.cell_compute_energy_pj),
+    }.get(plan.family)
+    trees = plan.converted_cols(plan.outputs_per_array)
+    shift_add_units = math.ceil((plan.adcs_per_array if analog else trees) / ISAAC_ADCS_PER_SHIFT_ADD)
+    accumulators = plan.out_features * plan.replication if plan.row_tiles > 1 else 0
+    table = [
+        Component("dac", (Action("DAC conversions", lambda c: c.dac_conversions, p.dac_energy_pj),
+                          Action("word-line charges", lambda c: c.row_activations, p.row_charge_energy_pj)),
+                  n * plan.rows, p.dac_area_um2),
+        Component("array", (bitline_charges,) + ((cells,) if cells else ()), n * plan.rows * plan.cols,
+                  p.cell_area_um2),
+    ]
+    if analog:
+        table += [
+            Component("sample_hold", (Action("samples", lambda c: c.adc_conversions * plan.planes_per_conversion,
+                                             p.sample_hold_energy_pj),), n * plan.cols, p.sample_hold_area_um2),
+            Component("adc", (Action("ADC conversions", lambda c: c.adc_conversions, p.adc_energy_pj),),
+                      n * plan.adcs_per_array, p.adc_area_um2),
+        ]
+    else:
+        table.append(Component("adder_tree", (Action("adder-tree column sums", lambda c: c.adder_tree_sums,
+                                                     p.adder_tree_energy_pj),), n * trees, p.adder_tree_area_um2))
+    table += [
+        Component("shift_add", (Action("shift-adds", lambda c: c.shift_adds, p.shift_add_energy_pj),),
+                  n * shift_add_units, p.shift_add_area_um2),
+        Component("accumulate", (Action("partial-sum adds", lambda c: c.accumulator_adds,
+                                        p.accumulator_add_energy_pj),), accumulators, p.accumulator_area_um2),
+        Component("buffers", (Action("buffer bits read", lambda c: c.buffer_read_bits,
+                                     p.buffer_read_energy_pj_per_bit),
+                              Action("buffer bits written", lambda c: c.buffer_write_bits,
+                                     p.buffer_write_energy_pj_per_bit)), 0, 0.0),
+        Component("interconnect", (Action("bit-hops", lambda c: c.interconnect_bit_hops,
+                                          p.interconnect_energy_pj_per_bit_hop),), 0, 0.0),
+        Component("dram", (Action("DRAM bits", lambda c: c.dram_read_bits + c.dram_write_bits,
+                                  p.dram_energy_pj_per_bit),), 0, 0.0),
+        Component("programming", (Action("cell writes", lambda c: copies * c.cell_writes, p.cell_write_energy_pj),),
+                  0, 0.0),
+    ]
+    return tuple(table)
+
+
 def layer_energy_pj(counts: Counts, plan: Plan, p: CimParameters, copies: int = 1) -> dict[str, float]:
-    """Dynamic energy of ``counts`` on ``plan``'s arrays, pJ per component; ``copies`` extra copies of the
-    weights share the work (same energy) but are all programmed."""
-    bitline_charges = counts.array_reads * _mean_used_cols(plan)
-    return {
-        "dac": counts.dac_conversions * p.dac_energy_pj + counts.row_activations * p.row_charge_energy_pj,
-        "array": bitline_charges * p.bitline_charge_energy_pj + counts.array_gv2t_fj * 1e-3,
-        "sample_hold": counts.adc_conversions * p.sample_hold_energy_pj,
-        "adc": counts.adc_conversions * p.adc_energy_pj,
-        "shift_add": counts.shift_adds * p.shift_add_energy_pj,
-        "accumulate": counts.accumulator_adds * p.accumulator_add_energy_pj,
-        "buffers": (counts.buffer_read_bits * p.buffer_read_energy_pj_per_bit
-                    + counts.buffer_write_bits * p.buffer_write_energy_pj_per_bit),
-        "interconnect": counts.interconnect_bit_hops * p.interconnect_energy_pj_per_bit_hop,
-        "dram": (counts.dram_read_bits + counts.dram_write_bits) * p.dram_energy_pj_per_bit,
-        "programming": copies * counts.cell_writes * p.cell_write_energy_pj,
-    }
+    """Dynamic energy of ``counts`` on ``plan``'s arrays, pJ per component of :func:`pricing_table`."""
+    return {c.name: c.energy_pj(counts) for c in pricing_table(plan, p, copies)}
 
 
 def layer_area_um2(plan: Plan, p: CimParameters, copies: int = 1) -> dict[str, float]:
-    """Area of ``copies`` copies of ``plan``'s arrays with their converters and digital periphery, um2."""
-    n = plan.n_arrays * copies
-    accumulators = plan.out_features * plan.replication * copies if plan.row_tiles > 1 else 0
-    return {
-        "array": n * plan.rows * plan.cols * p.cell_area_um2,
-        "dac": n * plan.rows * p.dac_area_um2,
-        "sample_hold": n * plan.cols * p.sample_hold_area_um2,
-        "adc": n * plan.adcs_per_array * p.adc_area_um2,
-        "shift_add": n * math.ceil(plan.adcs_per_array / ISAAC_ADCS_PER_SHIFT_ADD) * p.shift_add_area_um2,
-        "accumulate": accumulators * p.accumulator_area_um2,
-    }
+    """Area of ``copies`` copies of ``plan``'s arrays with their converters and digital periphery, um2 (the
+    components of :func:`pricing_table` that take area)."""
+    return {c.name: copies * c.units * c.unit_area_um2 for c in pricing_table(plan, p, copies)
+            if c.name not in _CHIP_AREA_KEYS}
+
+
+MACRO_COMPONENTS = ("dac", "array", "sample_hold", "adc", "adder_tree", "shift_add")
+"""components of the CIM macro itself (arrays, their drivers and converters): what a macro paper measures"""
+_CHIP_AREA_KEYS = ("buffers", "interconnect", "dram", "programming")
+"""components whose area the chip model prices (per tile or none)"""

@@ -1,13 +1,14 @@
 """Every per-action energy, time, per-unit area and static power the CIM cost model uses, for one configuration.
 
 :func:`cim_parameters` gathers them from the component models (:mod:`.adc`, :mod:`.periphery`,
-:mod:`.cells`, :mod:`.memory`, :mod:`.edram`, :mod:`.noc`, :mod:`.leakage`) at the configured technology and
-chip, so a report can print exactly the numbers that priced the counts (:func:`cim_cost_parameters`).
+:mod:`.families`, :mod:`.gates`, :mod:`.cells`, :mod:`.memory`, :mod:`.edram`, :mod:`.noc`, :mod:`.leakage`) at
+the configured technology, array family and chip, so a report can print exactly the numbers that priced the
+counts (:func:`cim_cost_parameters`).
 
 ADC sampling rate (:func:`adc_sampling_rate_gsps`): each ADC converts ``conversions_per_adc`` columns per
-read cycle, and a read cycle lasts max(read pulse, conversions x fastest conversion time), so the ADC
-samples at conversions / read cycle: its fastest rate when the conversions set the cycle, slower (and
-cheaper, :mod:`.adc`) when the read pulse does.
+conversion round; a round lasts max(reads summed before a conversion x read time, conversions x fastest
+conversion time) (:func:`conversion_round_ns`), so the ADC samples at conversions / round: its fastest rate
+when the conversions set the round, slower (and cheaper, :mod:`.adc`) when the reads do.
 """
 
 from __future__ import annotations
@@ -17,36 +18,49 @@ from dataclasses import asdict, dataclass
 
 from ..config.schema import Config, TechnologyConfig
 from ..mapping import Plan, plan_layer
-from . import adc, cells, edram, leakage, memory, noc, periphery
+from . import adc, cells, edram, families, gates, leakage, memory, noc, periphery
 
-__all__ = ["CimParameters", "cim_parameters", "cim_cost_parameters", "conversions_per_adc", "adc_sampling_rate_gsps"]
+__all__ = ["CimParameters", "cim_parameters", "cim_cost_parameters", "conversions_per_adc", "conversion_round_ns",
+           "adc_sampling_rate_gsps"]
 
 
 @dataclass(frozen=True)
 class CimParameters:
     """Cost of one action (energies in pJ, times in ns) or one unit (areas in um2) at one technology."""
 
+    family: str
+    """compute family of the arrays (array.family): resistive, charge, current or digital"""
     adc_bits: int
     dac_bits: int
     accumulator_bits: int
+    adc_type: str
     adc_rate_gsps: float
     """sampling rate the ADC is designed for, GS/s"""
     adc_energy_pj: float
-    """one conversion at adc_rate_gsps"""
+    """one conversion at adc_rate_gsps (0 without ADCs)"""
     adc_conversion_ns: float
     """fastest conversion (1 / the ADC's top rate)"""
     adc_area_um2: float
-    """one ADC designed for adc_rate_gsps"""
+    """one ADC designed for adc_rate_gsps (0 without ADCs)"""
     dac_energy_pj: float
-    """one DAC conversion, beyond the word-line charge"""
+    """one DAC conversion, beyond the word-line charge (0 for a 1-bit driver or a time-domain pulse)"""
     dac_area_um2: float
     """one row's DAC / driver"""
+    line_voltage_v: float
+    """swing of the word and bit lines: the device's read voltage (resistive), the supply (SRAM families)"""
     row_line_capacitance_ff: float
     row_charge_energy_pj: float
-    """one word line charged to the read voltage"""
+    """one word line charged to the line voltage"""
     bitline_capacitance_ff: float
     bitline_charge_energy_pj: float
-    """one bit line charged to the read voltage"""
+    """one bit line charged to the line voltage"""
+    cell_compute_energy_pj: float
+    """one cell read beyond its lines: a charge cell's capacitor at its mean activity, a digital cell's 1-bit
+    products (resistive cells: sum of G V**2 t, counted from the data instead)"""
+    adder_tree_energy_pj: float
+    """one column sum of a digital adder tree over a full row group (0 for analog families)"""
+    adder_tree_area_um2: float
+    """one column's adder tree and product gates (0 for analog families)"""
     sample_hold_energy_pj: float
     sample_hold_area_um2: float
     shift_add_energy_pj: float
@@ -81,7 +95,7 @@ class CimParameters:
     noc_flit_bits: int
     """bits a mesh link moves per digital clock cycle"""
     logic_leakage_uw_per_um2: float
-    """static power density of logic (shift-add, accumulators, routers)"""
+    """static power density of logic (shift-add, accumulators, adder trees, routers)"""
     dram_kind: str
     dram_energy_pj_per_bit: float
     dram_bandwidth_gbps: float
@@ -92,20 +106,39 @@ class CimParameters:
     """one programming pulse"""
     cell_write_ns: float
     read_pulse_ns: float
+    """one unit read pulse (array settling; a time-domain input lasts several)"""
+    read_ns: float
+    """one read: unit pulses per read x read_pulse_ns"""
     digital_cycle_ns: float
     """one cycle of the digital periphery (shift-add, accumulation)"""
 
 
 def conversions_per_adc(plan: Plan) -> int:
-    """Columns one ADC converts per read: converted columns of a full array / its ADCs."""
+    """Columns one ADC converts per conversion round: converted columns of a full array / its ADCs (0 without
+    ADCs: a digital adder tree per column sums within the read)."""
+    if not plan.has_adc:
+        return 0
     return math.ceil(plan.converted_cols(plan.outputs_per_array) / plan.adcs_per_array)
 
 
-def adc_sampling_rate_gsps(plan: Plan, tech: TechnologyConfig) -> float:
-    """Rate the ADCs of ``plan`` must sample at, GS/s: conversions per ADC / max(read pulse, conversions x t_conv)."""
+def conversion_round_ns(plan: Plan, conversion_ns: float) -> float:
+    """One conversion round, ns: the reads summed before a conversion (planes_per_conversion, each of
+    pulses_per_read unit pulses) overlap the previous round's conversions (sample-and-hold):
+    max(reads x read time, conversions per ADC x conversion time)."""
+    reads_ns = plan.planes_per_conversion * plan.pulses_per_read * plan.read_pulse_ns
+    return max(reads_ns, conversions_per_adc(plan) * conversion_ns)
+
+
+def adc_sampling_rate_gsps(plan: Plan, config: Config) -> float:
+    """Rate the ADCs of ``plan`` sample at, GS/s: conversions per ADC / conversion round (capped at the fastest
+    rate); for a plan without ADCs, the fastest rate of the configured converter (unused)."""
+    adc_type, tech = config.adc.type, config.technology
+    fastest = adc.adc_max_rate_gsps(plan.adc_bits, tech, adc_type=adc_type)
     conversions = conversions_per_adc(plan)
-    read_cycle_ns = max(plan.read_pulse_ns, conversions * adc.adc_conversion_ns(plan.adc_bits, tech))
-    return min(conversions / read_cycle_ns, adc.adc_max_rate_gsps(plan.adc_bits, tech))
+    if conversions == 0:
+        return fastest
+    round_ns = conversion_round_ns(plan, adc.adc_conversion_ns(plan.adc_bits, tech, adc_type=adc_type))
+    return min(conversions / round_ns, fastest)
 
 
 def _buffer(kind: str, capacity_bytes: int, tech: TechnologyConfig) -> tuple[float, float, float, float]:
@@ -118,43 +151,50 @@ def _buffer(kind: str, capacity_bytes: int, tech: TechnologyConfig) -> tuple[flo
             memory.sram_area_um2(capacity_bytes, tech), leakage.buffer_leakage_uw(kind, capacity_bytes, tech))
 
 
-def cim_parameters(config: Config, dac_bits: int, adc_bits: int, accumulator_bits: int,
-                   adc_rate_gsps: float | None = None) -> CimParameters:
-    """The cost of every action at ``config``'s technology, array, device, chip and DRAM; ADCs sample at
-    ``adc_rate_gsps`` (default: their fastest rate, :func:`adc_sampling_rate_gsps` gives a plan's)."""
+def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = None) -> CimParameters:
+    """The cost of every action of ``plan`` at ``config``'s technology, array family, device, chip and DRAM; ADCs
+    sample at ``adc_rate_gsps`` (default: :func:`adc_sampling_rate_gsps` of the plan)."""
     if not isinstance(config, Config):
         raise ValueError(f"config must be a cimsim Config; got {type(config).__name__}")
-    tech, array, device, chip = config.technology, config.array, config.device, config.chip
-    family, recognised = cells.cell_family(device.name)
-    row_pitch_um, col_pitch_um = cells.cell_pitch_um(family, tech.node_nm)
-    row_cap_ff = periphery.line_capacitance_ff(array.cols, row_pitch_um)
-    bitline_cap_ff = periphery.line_capacitance_ff(array.rows, col_pitch_um)
+    if not isinstance(plan, Plan):
+        raise ValueError(f"plan must be a cimsim Plan; got {type(plan).__name__}")
+    tech, array, device, chip, adc_cfg = config.technology, config.array, config.device, config.chip, config.adc
+    cell, recognised = cells.cell_family(device.name)
+    lines = families.line_model(plan, config, cell)
     dram_kind = config.baseline.dram
     dram_bw = config.baseline.dram_bandwidth_gbps or memory.dram_bandwidth_gbps(dram_kind)
-    rate = adc.adc_max_rate_gsps(adc_bits, tech) if adc_rate_gsps is None else adc_rate_gsps
+    rate = adc_sampling_rate_gsps(plan, config) if adc_rate_gsps is None else adc_rate_gsps
     tile_bytes, global_bytes = round(chip.tile_buffer_kib * 1024), round(chip.global_buffer_kib * 1024)
     tile_read, tile_write, tile_area, tile_leak = _buffer(chip.buffer_memory, tile_bytes, tech)
     glob_read, glob_write, glob_area, glob_leak = _buffer(chip.buffer_memory, global_bytes, tech)
+    adc_kw = dict(adc_type=adc_cfg.type, enob=adc_cfg.enob)
+    time_domain = plan.dac_encoding != "voltage"
     return CimParameters(
-        adc_bits=adc_bits,
-        dac_bits=dac_bits,
-        accumulator_bits=accumulator_bits,
+        family=plan.family,
+        adc_bits=plan.adc_bits,
+        dac_bits=plan.dac_bits,
+        accumulator_bits=plan.accumulator_bits,
+        adc_type=adc_cfg.type,
         adc_rate_gsps=rate,
-        adc_energy_pj=adc.adc_energy_pj(adc_bits, tech, rate),
-        adc_conversion_ns=adc.adc_conversion_ns(adc_bits, tech),
-        adc_area_um2=adc.adc_area_um2(adc_bits, tech, rate),
-        dac_energy_pj=periphery.dac_energy_pj(dac_bits, tech),
-        dac_area_um2=periphery.dac_area_um2(dac_bits, tech),
-        row_line_capacitance_ff=row_cap_ff,
-        row_charge_energy_pj=periphery.line_charge_energy_pj(row_cap_ff, device.read_voltage_v),
-        bitline_capacitance_ff=bitline_cap_ff,
-        bitline_charge_energy_pj=periphery.line_charge_energy_pj(bitline_cap_ff, device.read_voltage_v),
+        adc_energy_pj=adc.adc_energy_pj(plan.adc_bits, tech, rate, **adc_kw) if plan.has_adc else 0.0,
+        adc_conversion_ns=adc.adc_conversion_ns(plan.adc_bits, tech, adc_type=adc_cfg.type),
+        adc_area_um2=adc.adc_area_um2(plan.adc_bits, tech, rate, **adc_kw) if plan.has_adc else 0.0,
+        dac_energy_pj=0.0 if time_domain else periphery.dac_energy_pj(plan.dac_bits, tech),
+        dac_area_um2=periphery.dac_area_um2(1 if time_domain else plan.dac_bits, tech),
+        line_voltage_v=lines.voltage_v,
+        row_line_capacitance_ff=lines.row_cap_ff,
+        row_charge_energy_pj=gates.switch_energy_pj(lines.row_cap_ff, lines.voltage_v),
+        bitline_capacitance_ff=lines.bitline_cap_ff,
+        bitline_charge_energy_pj=gates.switch_energy_pj(lines.bitline_cap_ff, lines.voltage_v),
+        cell_compute_energy_pj=families.cell_compute_energy_pj(plan, config),
+        adder_tree_energy_pj=families.adder_tree_energy_pj(plan, tech),
+        adder_tree_area_um2=families.adder_tree_area_um2(plan, tech),
         sample_hold_energy_pj=periphery.sample_hold_energy_pj(tech),
         sample_hold_area_um2=periphery.sample_hold_area_um2(tech),
         shift_add_energy_pj=periphery.shift_add_energy_pj(tech),
         shift_add_area_um2=periphery.shift_add_area_um2(tech),
-        accumulator_add_energy_pj=periphery.accumulator_add_energy_pj(accumulator_bits, tech),
-        accumulator_area_um2=periphery.accumulator_area_um2(accumulator_bits, tech),
+        accumulator_add_energy_pj=periphery.accumulator_add_energy_pj(plan.accumulator_bits, tech),
+        accumulator_area_um2=periphery.accumulator_area_um2(plan.accumulator_bits, tech),
         buffer_memory=chip.buffer_memory,
         buffer_capacity_bytes=tile_bytes,
         buffer_read_energy_pj_per_bit=tile_read,
@@ -175,18 +215,17 @@ def cim_parameters(config: Config, dac_bits: int, adc_bits: int, accumulator_bit
         dram_kind=dram_kind,
         dram_energy_pj_per_bit=memory.dram_energy_pj_per_bit(dram_kind),
         dram_bandwidth_gbps=dram_bw,
-        cell_family=family.name,
+        cell_family=cell.name,
         cell_family_recognised=recognised,
-        cell_area_um2=cells.cell_area_um2(family, tech.node_nm),
-        cell_write_energy_pj=family.write_energy_pj,
-        cell_write_ns=family.write_ns,
+        cell_area_um2=cells.cell_area_um2(cell, tech.node_nm),
+        cell_write_energy_pj=cell.write_energy_pj,
+        cell_write_ns=cell.write_ns,
         read_pulse_ns=device.read_pulse_ns,
+        read_ns=plan.pulses_per_read * device.read_pulse_ns,
         digital_cycle_ns=1.0 / tech.clock_ghz,
     )
 
 
 def cim_cost_parameters(config: Config) -> dict:
     """Every per-action energy / time, per-unit area and static power used to price ``config``'s own layer."""
-    plan = plan_layer(config)
-    rate = adc_sampling_rate_gsps(plan, config.technology)
-    return asdict(cim_parameters(config, plan.dac_bits, plan.adc_bits, plan.accumulator_bits, rate))
+    return asdict(cim_parameters(config, plan_layer(config)))

@@ -1,0 +1,109 @@
+"""What one read of an array costs, by compute family (``array.family``).
+
+- ``resistive`` (RRAM, PCM, MRAM crossbars): a row's word line is a wire of 0.2 fF/um across the array
+  (NeuroSim, :mod:`.periphery`) charged to the device's read voltage; a column's bit line likewise; the
+  cells dissipate sum G V**2 t, counted from the data (``Counts.array_gv2t_fj``).
+- ``charge`` (capacitive SRAM cells: a compute capacitor per cell, charge shared on the column; Valavi et al.,
+  JSSC 2019; Jia et al., JSSC 2020; C-2C ladders): lines as SRAM lines (below) swinging the supply; each
+  cell read switches its capacitor C (``array.cell_capacitance_ff``) to V_DD (x / c_max) when its stored bit
+  is set: E = C V_DD**2 (x / c_max)**2 (l / l_max), priced at its mean over uniform codes and levels.
+- ``current`` (SRAM cells discharging a precharged bit line): lines as SRAM lines swinging the supply; the
+  bit line's swing is the cells' work, priced as a full-swing charge (an upper bound, as for resistive lines).
+- ``digital`` (bitwise products and an adder tree per column; ZigZag-IMC ``DimcArrayUnit``): SRAM lines; each
+  cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each column sum is a ripple
+  adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products
+  (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC.
+
+SRAM lines (every family but resistive): each cell a line crosses loads it with C_NAND2 / 2 = 0.35 fF at
+28 nm (ZigZag-IMC ``wl_cap`` / ``bl_cap``, :mod:`.gates`), scaled with the node; the lines swing V_DD
+(the SRAM's read voltage is its supply: ``device.read_voltage_v`` does not apply).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..config.schema import Config, TechnologyConfig
+from ..mapping import Plan
+from . import gates, periphery
+from .cells import CellFamily, cell_pitch_um
+
+__all__ = ["FAMILIES", "Lines", "line_model", "charge_cell_activity", "cell_compute_energy_pj",
+           "adder_tree_full_adders", "adder_tree_energy_pj", "adder_tree_area_um2"]
+
+FAMILIES: tuple[str, ...] = ("resistive", "charge", "current", "digital")
+"""compute families of an array (config ``array.family``)"""
+
+
+@dataclass(frozen=True)
+class Lines:
+    """The word and bit lines of one array."""
+
+    voltage_v: float
+    """swing of both lines"""
+    row_cap_ff: float
+    """one word line across the array's columns"""
+    bitline_cap_ff: float
+    """one bit line across the array's rows"""
+
+
+def line_model(plan: Plan, config: Config, cell: CellFamily) -> Lines:
+    """Word- and bit-line capacitance and swing of ``plan``'s arrays for its family (module docstring)."""
+    tech, array = config.technology, config.array
+    if plan.family == "resistive":
+        row_pitch_um, col_pitch_um = cell_pitch_um(cell, tech.node_nm)
+        return Lines(config.device.read_voltage_v, periphery.line_capacitance_ff(array.cols, row_pitch_um),
+                     periphery.line_capacitance_ff(array.rows, col_pitch_um))
+    per_cell_ff = gates.capacitance_ff(gates.SRAM_LINE_CAP_FF_PER_CELL, tech)
+    return Lines(tech.vdd_v, array.cols * per_cell_ff, array.rows * per_cell_ff)
+
+
+def charge_cell_activity(plan: Plan) -> float:
+    """Mean of (x / c_max)**2 (l / l_max) over a cell read: x uniform on 0..c_max (E = (2c + 1) / (6c)), l uniform
+    on 0..l_max (E = 1/2), halved for two-phase inputs (a row is driven in one of its two phases)."""
+    c = plan.max_plane_code
+    activity = (2 * c + 1) / (6 * c) * 0.5
+    return activity / 2 if plan.signed_inputs == "two_phase" else activity
+
+
+def cell_compute_energy_pj(plan: Plan, config: Config) -> float:
+    """Energy of one cell read beyond its lines, pJ: a charge cell's capacitor at its mean activity, a digital
+    cell's k x b 1-bit products; 0 for resistive (counted from the data) and current cells (the bit line)."""
+    tech = config.technology
+    if plan.family == "charge":
+        return gates.switch_energy_pj(config.array.cell_capacitance_ff, tech.vdd_v) * charge_cell_activity(plan)
+    if plan.family == "digital":
+        return plan.bits_per_read * plan.bits_per_cell * gates.product_bit_energy_pj(tech)
+    return 0.0
+
+
+def _product_bits(plan: Plan) -> int:
+    """bits of the largest product of one read's input code and one cell level"""
+    return (plan.max_plane_code * plan.max_level).bit_length()
+
+
+def adder_tree_full_adders(plan: Plan) -> int:
+    """Full adders of one column's ripple adder tree over a row group: N (p + 1) - (p + ceil(log2 N) + 1) for N
+    rows of p-bit products (ZigZag-IMC DimcArrayUnit), at least N - 1 one-bit adds."""
+    n, p = plan.rows_per_read, _product_bits(plan)
+    if n == 1:
+        return 0
+    depth = math.ceil(math.log2(n))
+    return max(n - 1, n * (p + 1) - (p + depth + 1))
+
+
+def adder_tree_energy_pj(plan: Plan, tech: TechnologyConfig) -> float:
+    """One column sum of a digital adder tree, pJ: its full adders x 4.2 fF x V_DD**2 (28 nm, scaled); 0 when the
+    family has ADCs."""
+    if plan.has_adc:
+        return 0.0
+    return adder_tree_full_adders(plan) * gates.full_adder_energy_pj(tech)
+
+
+def adder_tree_area_um2(plan: Plan, tech: TechnologyConfig) -> float:
+    """One column's adder tree plus the product gates of its rows (rows x k x b NAND2), um2; 0 with ADCs."""
+    if plan.has_adc:
+        return 0.0
+    products = plan.rows * plan.bits_per_read * plan.bits_per_cell
+    return adder_tree_full_adders(plan) * gates.full_adder_area_um2(tech) + products * gates.product_bit_area_um2(tech)
