@@ -5,10 +5,13 @@ from dataclasses import replace
 
 import pytest
 
-from cimsim.baseline import baseline_breakdown, baseline_traffic, peak_tops
-from cimsim.config.schema import BaselineConfig, Config, TechnologyConfig, WorkloadConfig
+from cimsim.config.load import config_from_dict
+from cimsim.config.schema import BaselineConfig, Config, DacConfig, MappingConfig, TechnologyConfig, WorkloadConfig
+from cimsim.cost.baseline import baseline_breakdown, baseline_traffic, onchip_memory, peak_tops
 from cimsim.cost.digital import mac_energy_pj, register_file_energy_pj_per_bit
-from cimsim.cost.memory import sram_read_energy_pj_per_bit, sram_write_energy_pj_per_bit
+from cimsim.cost.edram import edram_area_um2, edram_energy_pj_per_bit
+from cimsim.cost.memory import sram_area_um2, sram_read_energy_pj_per_bit, sram_write_energy_pj_per_bit
+from cimsim.errors import ConfigError
 
 TECH = TechnologyConfig(node_nm=45.0, vdd_v=0.9)
 
@@ -47,11 +50,47 @@ def test_tiny_layer_not_fitting_streams_weights_per_batch():
     config = tiny(sram_kib=0.02, batch=1)
     t = baseline_traffic(config, 2, include_weight_load=False)
     assert not t.weights_fit and t.weight_fetches == 2
-    assert t.dram_weight_bits == 2 * 128 and t.sram_weight_write_bits == 2 * 128
-    assert t.sram_weight_read_bits == 2 * 128
+    # batch 1: nothing reuses a fetch, so it goes from DRAM straight to the MAC units, not through the SRAM
+    assert t.weights_direct and t.dram_weight_bits == 2 * 128
+    assert t.sram_weight_write_bits == t.sram_weight_read_bits == 0
     bd = baseline_breakdown(config, 2, include_weight_load=False)
     assert bd.energy_pj["dram_weights"] == pytest.approx(256 * 1300 / 64)
-    assert any("do not fit" in a for a in bd.assumptions)
+    assert bd.energy_pj["sram_weights"] == 0.0
+    assert any("do not fit" in a and "straight into the MAC registers" in a for a in bd.assumptions)
+
+
+def test_output_stationary_batch_stages_each_fetch_in_sram():
+    # batch 2 of an output-stationary layer that does not fit: each fetch is written once and read once per vector
+    config = tiny(sram_kib=0.02, batch=2)
+    t = baseline_traffic(config, 4, include_weight_load=False)
+    assert not t.weights_fit and not t.weights_direct and t.weight_fetches == 2
+    assert t.sram_weight_write_bits == 2 * 128 and t.sram_weight_read_bits == 4 * 128
+    assert any("which keeps each fetch" in a for a in baseline_breakdown(config, 4, include_weight_load=False).assumptions)
+
+
+def test_weight_stationary_not_fitting_loads_registers_straight_from_dram():
+    t = baseline_traffic(tiny(sram_kib=0.02, batch=2, dataflow="weight_stationary"), 4, include_weight_load=False)
+    assert t.weights_direct and t.weight_fetches == 2 and t.dram_weight_bits == 2 * 128
+    assert t.sram_weight_write_bits == t.sram_weight_read_bits == 0
+    assert t.register_bits == 4 * 16 * (8 + 18) + 2 * 128  # each weight register written once per fetch
+
+
+@pytest.mark.parametrize("include_weight_load", [False, True])
+def test_weight_streaming_moves_no_weight_through_sram(include_weight_load):
+    # the 4 x 4 layer fits in 1 KiB, but weight_streaming never keeps weights on chip: one fetch per batch of 2
+    config = tiny(dataflow="weight_streaming")
+    t = baseline_traffic(config, 4, include_weight_load=include_weight_load)
+    ws = baseline_traffic(tiny(dataflow="weight_stationary", sram_kib=0.02), 4, include_weight_load=False)
+    assert not t.weights_fit and t.weights_direct and t.weight_fetches == 2
+    assert t.sram_weight_read_bits == t.sram_weight_write_bits == 0 and t.dram_weight_bits == 2 * 128
+    # the same tiling, registers and activation traffic as weight_stationary streaming from DRAM
+    assert (t.register_bits, t.sram_activation_read_bits, t.sram_partial_sum_read_bits) == \
+        (ws.register_bits, ws.sram_activation_read_bits, ws.sram_partial_sum_read_bits)
+    bd = baseline_breakdown(config, 4, include_weight_load=include_weight_load)
+    assert bd.energy_pj["sram_weights"] == 0.0
+    assert bd.energy_pj["dram_weights"] == pytest.approx(256 * 1300 / 64)
+    assert any(a.startswith("Weight-streaming") for a in bd.assumptions)
+    assert any("never kept on chip" in a for a in bd.assumptions)
 
 
 def test_resident_weights_cost_no_dram_and_scale_linearly():
@@ -151,3 +190,125 @@ def test_weight_stationary_single_input_tile_spills_nothing():
 
 def test_peak_tops_is_two_operations_per_mac_per_cycle():
     assert peak_tops(BaselineConfig(macs_per_cycle=256, clock_ghz=1.0)) == pytest.approx(0.512)
+
+
+def test_peak_tops_uses_the_wide_rate_above_eight_bits():
+    b = BaselineConfig(macs_per_cycle=256, wide_macs_per_cycle=128, clock_ghz=1.0)
+    assert peak_tops(b) == peak_tops(b, 8) == pytest.approx(0.512)
+    assert peak_tops(b, 16) == pytest.approx(0.256)
+    assert peak_tops(BaselineConfig(macs_per_cycle=256), 16) == pytest.approx(0.512)  # 0: one rate
+
+
+def test_wide_operands_compute_at_the_wide_rate():
+    config = Config(technology=TECH, workload=WorkloadConfig(in_features=4, out_features=4),
+                    mapping=MappingConfig(weight_bits=16), dac=DacConfig(input_bits=16),
+                    baseline=BaselineConfig(macs_per_cycle=4, wide_macs_per_cycle=2, clock_ghz=1.0, sram_kib=1.0))
+    assert baseline_breakdown(config, 1, include_weight_load=False).compute_ns == pytest.approx(16 / 2)
+
+
+# ---- on-chip memory technology and banks ---------------------------------------------------------------------
+
+DADIANNAO_BYTES = 36 * 1024 * 1024
+
+
+def big_memory(**baseline) -> Config:
+    return Config(technology=TechnologyConfig(node_nm=28.0, vdd_v=0.9),
+                  workload=WorkloadConfig(in_features=256, out_features=256),
+                  baseline=BaselineConfig(sram_kib=36864.0, batch=1, **baseline))
+
+
+def test_edram_bank_costs_one_bank_and_far_less_than_one_36_mb_sram():
+    tech = TechnologyConfig(node_nm=28.0, vdd_v=0.9)
+    banked = onchip_memory(big_memory(onchip_memory="edram", onchip_banks=64))
+    assert banked.bank_bytes == DADIANNAO_BYTES / 64 == 576 * 1024
+    assert banked.read_pj_per_bit == banked.write_pj_per_bit == pytest.approx(edram_energy_pj_per_bit(576 * 1024, tech))
+    assert banked.area_um2 == pytest.approx(64 * edram_area_um2(576 * 1024, tech))
+    single = onchip_memory(big_memory())
+    assert single.read_pj_per_bit == pytest.approx(sram_read_energy_pj_per_bit(DADIANNAO_BYTES, tech))
+    # expected ratio from the anchors alone, both scaled to 28 nm by the same energy_scale family:
+    # SRAM 36 MB at 45 nm = 100/64 pJ x 36**(ln 5 / ln 32) (Horowitz, extrapolated beyond 1 MB), scaled 45 -> 28 nm;
+    # eDRAM 576 KiB at 32 nm = 20.45/256 pJ x 9**0.78 (ISAAC / CiMLoop, CACTI depth law), scaled 32 -> 28 nm
+    from cimsim.cost.technology import energy_scale
+    sram = 100 / 64 * 36 ** (math.log(5) / math.log(32)) * energy_scale(45, 0.9, 28, 0.9)
+    edram = 20.45 / 256 * 9 ** 0.78 * energy_scale(32, 0.9, 28, 0.9)
+    assert single.read_pj_per_bit / banked.read_pj_per_bit == pytest.approx(sram / edram, rel=1e-9)
+    assert single.read_pj_per_bit / banked.read_pj_per_bit == pytest.approx(12.17, abs=0.01)
+    # per 16-bit weight read: 68.4 pJ from one 36 MB SRAM array, 5.62 pJ from one eDRAM bank
+    assert 16 * single.read_pj_per_bit == pytest.approx(68.36, abs=0.01)
+    assert 16 * banked.read_pj_per_bit == pytest.approx(5.615, abs=0.001)
+
+
+def test_sram_banks_price_one_bank_and_keep_the_bitcell_area():
+    tech = TechnologyConfig(node_nm=28.0, vdd_v=0.9)
+    banked = onchip_memory(big_memory(onchip_banks=64))
+    assert banked.read_pj_per_bit == pytest.approx(sram_read_energy_pj_per_bit(576 * 1024, tech))
+    assert banked.write_pj_per_bit == pytest.approx(sram_write_energy_pj_per_bit(576 * 1024, tech))
+    assert banked.area_um2 == pytest.approx(sram_area_um2(DADIANNAO_BYTES, tech))
+    # 64 x smaller banks: energy per bit falls by 64**0.464 (Horowitz's 32 KB - 1 MB segment)
+    ratio = onchip_memory(big_memory()).read_pj_per_bit / banked.read_pj_per_bit
+    assert ratio == pytest.approx(64 ** (math.log(5) / math.log(32)))
+
+
+def test_every_onchip_access_is_priced_per_bank():
+    config = big_memory(onchip_memory="edram", onchip_banks=64)
+    t = baseline_traffic(config, 1, include_weight_load=False)
+    bd = baseline_breakdown(config, 1, include_weight_load=False)
+    pj = onchip_memory(config).read_pj_per_bit
+    assert bd.energy_pj["sram_weights"] == pytest.approx(t.sram_weight_read_bits * pj)
+    assert bd.energy_pj["sram_activations"] == pytest.approx(
+        (t.sram_activation_read_bits + t.sram_activation_write_bits) * pj)
+    assert any("eDRAM" in a and "one of 64 banks of 576 KiB" in a for a in bd.assumptions)
+
+
+# ---- energy models and die area --------------------------------------------------------------------------------
+
+def test_board_power_energy_is_power_times_roofline_time():
+    config = tiny(energy_model="board_power", board_power_w=2.0, die_area_mm2=3.0)
+    bd = baseline_breakdown(config, 2, include_weight_load=True)
+    assert set(bd.energy_pj) == {"board_power"}
+    assert bd.total_energy_pj == pytest.approx(2.0 * bd.latency_ns * 1e3)  # W x ns = nJ
+    assert bd.area_um2 == {"die": 3.0e6}
+    dynamic = baseline_breakdown(config, 2, include_weight_load=True, energy_model="components")
+    assert dynamic.latency_ns == bd.latency_ns
+    assert dynamic.total_energy_pj == pytest.approx(baseline_breakdown(tiny(), 2, include_weight_load=True).total_energy_pj)
+    assert any("datasheet-level" in a and f"{dynamic.total_energy_pj:.4g} pJ" in a for a in bd.assumptions)
+
+
+# ---- bad combinations ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("table, field", [
+    ({"energy_model": "board_power"}, "baseline.board_power_w"),
+    ({"macs_per_cycle": 64, "wide_macs_per_cycle": 128}, "baseline.wide_macs_per_cycle"),
+    ({"sram_kib": 64.0, "onchip_banks": 128}, "baseline.onchip_banks"),
+])
+def test_bad_combinations_name_the_field(table, field):
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"baseline": table}, "t.toml")
+    assert err.value.fields == [field] and f"'{field}'" in str(err.value)
+    # a config built in code reaches the same check when it is priced
+    config = Config(baseline=BaselineConfig(**table))
+    with pytest.raises(ConfigError) as err:
+        baseline_breakdown(config, 1, include_weight_load=False)
+    assert err.value.fields == [field]
+
+
+@pytest.mark.parametrize("field, value", [("onchip_memory", "dram"), ("dataflow", "streaming"),
+                                          ("energy_model", "tdp"), ("onchip_banks", 0), ("board_power_w", 0.0)])
+def test_bad_values_name_the_field(field, value):
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"baseline": {field: value}}, "t.toml")
+    assert err.value.fields == [f"baseline.{field}"]
+
+
+def test_weights_larger_than_dram_raise_naming_the_field():
+    config = tiny(dram_gb=1e-7)  # 100 B hold the 16 B of weights
+    baseline_traffic(config, 1, include_weight_load=True)
+    with pytest.raises(ConfigError) as err:
+        baseline_traffic(tiny(dram_gb=1e-8), 1, include_weight_load=True)  # 10 B < 16 B of weights
+    assert err.value.fields == ["baseline.dram_gb"]
+
+
+def test_old_import_path_is_an_alias():
+    import cimsim.baseline
+    import cimsim.cost.baseline
+    assert cimsim.baseline.baseline_breakdown is cimsim.cost.baseline.baseline_breakdown

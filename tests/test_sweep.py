@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cimsim.baseline import baseline_breakdown
+from cimsim.cost.baseline import baseline_breakdown
 from cimsim.cli import main
 from cimsim.compare import compare, price_from_shapes
 from cimsim.config import config_to_dict, load_config, with_overrides

@@ -77,8 +77,10 @@ def test_isaac_vs_dadiannao_gains():
     assert gains.density == pytest.approx(PAPER_GAINS["density"], rel=0.15)
     # throughput: ISAAC wins, within a factor of 2 of the paper's 14.8x (one layer vs a benchmark average)
     assert PAPER_GAINS["throughput"] / 2 < gains.throughput < PAPER_GAINS["throughput"] * 2
-    # energy: known gap, the baseline prices DaDianNao's 36 MB eDRAM as one SRAM (docs/validation.md)
-    assert gains.energy > 2 * PAPER_GAINS["energy"]
+    # energy: ISAAC wins, below the paper's 5.5x (3.0-3.5x): the baseline now reads each weight from one of
+    # DaDianNao's 64 eDRAM banks (5.6 pJ per 16-bit weight at 28 nm) instead of one 36 MB SRAM array (68 pJ), which
+    # had put the gain at 34-39x (docs/cost_baseline.md, docs/validation.md)
+    assert PAPER_GAINS["energy"] / 2 < gains.energy < PAPER_GAINS["energy"]
 
 
 def test_markdown_table_and_benchmark_script():

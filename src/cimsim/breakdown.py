@@ -1,6 +1,6 @@
 """The result type of every cost model: energy, time and area of one side, per component.
 
-Both the CIM cost model (:mod:`cimsim.cost`) and the von Neumann baseline (:mod:`cimsim.baseline`)
+Both the CIM cost model (:mod:`cimsim.cost`) and the von Neumann baseline (:mod:`cimsim.cost.baseline`)
 return a :class:`Breakdown`, so reports compare like with like. One internal unit per quantity:
 picojoules, nanoseconds, square micrometres; converted only at the edges (``area_mm2``, ``tops_per_w``).
 """

@@ -1,30 +1,50 @@
 """The von Neumann baseline: the same dense workload on a digital processor (DESIGN.md section 4).
 
-Shapes only, no numerics. The processor has P = ``macs_per_cycle`` MAC units at ``clock_ghz``, each with
-its own registers, one on-chip SRAM of ``sram_kib`` and a DRAM of kind ``dram``, all at the config's
-technology node and supply. Per vector of the layer (n_in inputs, n_out outputs), with B = ``batch``:
+Shapes only, no numerics. The processor has P = ``macs_per_cycle`` MAC units at ``clock_ghz`` (P =
+``wide_macs_per_cycle`` when weights or inputs have more than 8 bits and that field is set), each with its own
+registers, one on-chip memory of ``sram_kib`` (SRAM or eDRAM, ``onchip_memory``, split into ``onchip_banks``
+banks) and a DRAM of kind ``dram``, all at the config's technology node and supply. Per vector of the layer
+(n_in inputs, n_out outputs), with B = ``batch``:
 
 - ``output_stationary``: each unit owns one output and accumulates it in a register over all inputs;
   per MAC it clocks its weight, input and accumulator registers once. P outputs of one vector are computed
-  at once, so each input is read from the SRAM once per group of P outputs (ceil(n_out / P) groups) and
-  broadcast; each weight is read from the SRAM once per vector (batching saves DRAM traffic, not SRAM reads).
+  at once, so each input is read from the on-chip memory once per group of P outputs (ceil(n_out / P) groups)
+  and broadcast; each weight is read from the on-chip memory once per vector (batching saves DRAM traffic,
+  not on-chip reads).
 - ``weight_stationary``: the units hold a tile of k = min(n_in, P) inputs x m = min(n_out, P // k) outputs
-  of weights; each weight is read from the SRAM into its register once per batch of B vectors and used
-  for all of them. Inputs of the tile are read once per vector and broadcast along its m outputs
-  (ceil(n_out / m) output tiles); the k products of an output are summed inside the array, and its
-  partial sum leaves the array once per input tile: with T = ceil(n_in / k) input tiles it is written to
-  and read back from the SRAM T - 1 times per vector before its final write. Per MAC the input and
-  accumulator registers are clocked; each weight register is written once per batch.
+  of weights; each weight is read into its register once per batch of B vectors and used for all of them.
+  Inputs of the tile are read once per vector and broadcast along its m outputs (ceil(n_out / m) output
+  tiles); the k products of an output are summed inside the array, and its partial sum leaves the array once
+  per input tile: with T = ceil(n_in / k) input tiles it is written to and read back from the on-chip memory
+  T - 1 times per vector before its final write. Per MAC the input and accumulator registers are clocked;
+  each weight register is written once per batch.
+- ``weight_streaming``: the weight-stationary tiling, but the weights are never kept on chip: every batch
+  fetches all of them from DRAM straight into the units' registers (a GPU serving a model far larger than its
+  caches, or a TPU's weight FIFO). ``include_weight_load`` does not apply: the weights are always fetched.
 
-Weights fit on chip when their bytes plus the inputs and outputs of one batch fit in the SRAM. Then
-they are fetched from DRAM once (only with ``include_weight_load``); otherwise they stream from DRAM
-once per ``batch`` vectors, each fetch written into the SRAM and read from it. Inputs are read from
-DRAM once and written to the SRAM; outputs (``accumulator_bits`` wide) are written to the SRAM,
-read back and written to DRAM once.
+Where the weights live:
 
-Latency is a roofline: compute_ns = MACs / (macs_per_cycle x clock_ghz) at full utilisation;
-memory_ns = max(DRAM bytes / DRAM bandwidth, SRAM bytes / SRAM bandwidth) (the two levels overlap);
+- they fit on chip when their bytes plus the inputs and outputs of one batch fit in the on-chip memory
+  (never with ``weight_streaming``). Then they are fetched from DRAM once (only with ``include_weight_load``),
+  written into the on-chip memory, and read from it as the dataflow says;
+- they do not fit (or ``weight_streaming``): they stream from DRAM once per batch of B vectors. A fetch that
+  nothing reuses goes straight from DRAM into the MAC registers without being written into and read back from
+  the on-chip memory: always with ``weight_stationary`` and ``weight_streaming`` (the register holds the weight
+  for the whole batch), and with ``output_stationary`` when a batch holds one vector. ``output_stationary``
+  with more than one vector per batch stages each fetch in the on-chip memory (written once, read once per
+  vector), which is how it reuses it.
+
+Inputs are read from DRAM once and written on chip; outputs (``accumulator_bits`` wide) are written on chip,
+read back and written to DRAM once. Every on-chip access reads or writes one bank of ``sram_kib /
+onchip_banks`` (SRAM: :mod:`.memory`, eDRAM: :mod:`.edram`).
+
+Latency is a roofline: compute_ns = MACs / (P x clock_ghz) at full utilisation;
+memory_ns = max(DRAM bytes / DRAM bandwidth, on-chip bytes / on-chip bandwidth) (the two levels overlap);
 latency_ns = max(compute_ns, memory_ns). Leakage is not modelled.
+
+Energy (``energy_model``): ``components`` prices every event above (dynamic energy); ``board_power`` is the
+datasheet-level model of a GPU: ``board_power_w`` x latency, one component ``board_power``, with the
+components' figure kept in the assumptions as the dynamic view.
 """
 
 from __future__ import annotations
@@ -33,14 +53,21 @@ import math
 import numbers
 from dataclasses import dataclass
 
-from .breakdown import Breakdown
-from .config.schema import BaselineConfig, Config
-from .cost.digital import mac_area_um2, mac_energy_pj, register_area_um2_per_bit, register_file_energy_pj_per_bit
-from .cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
-                          sram_write_energy_pj_per_bit)
-from .mapping import plan_layer
+from ..breakdown import Breakdown
+from ..config.schema import BaselineConfig, Config
+from ..errors import ConfigError
+from ..mapping import plan_layer
+from .digital import mac_area_um2, mac_energy_pj, register_area_um2_per_bit, register_file_energy_pj_per_bit
+from .edram import edram_area_um2, edram_energy_pj_per_bit
+from .memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
+                     sram_write_energy_pj_per_bit)
 
-__all__ = ["BaselineTraffic", "baseline_traffic", "baseline_breakdown", "peak_tops"]
+__all__ = [
+    "BaselineTraffic", "OnChipMemory", "baseline_traffic", "baseline_breakdown", "onchip_memory", "peak_tops",
+    "macs_per_cycle",
+]
+
+ENERGY_MODELS = ("components", "board_power")
 
 
 @dataclass(frozen=True)
@@ -51,21 +78,26 @@ class BaselineTraffic:
     register_bits: int
     """register bits clocked (weight, input and accumulator registers; see the module's dataflows)"""
     sram_weight_read_bits: int
+    """weight bits read from the on-chip memory (SRAM or eDRAM)"""
     sram_weight_write_bits: int
+    """weight bits written into the on-chip memory (fetches that are kept or staged there)"""
     sram_activation_read_bits: int
     """inputs read by the MAC units plus outputs read back for DRAM"""
     sram_activation_write_bits: int
     """inputs arriving from DRAM plus outputs from the MAC units"""
     sram_partial_sum_read_bits: int
-    """partial sums read back into the array (weight-stationary with more inputs than one tile holds)"""
+    """partial sums read back into the array (weight-stationary tiling with more inputs than one tile holds)"""
     sram_partial_sum_write_bits: int
     """partial sums written out of the array before the final output write"""
     dram_weight_bits: int
     dram_activation_bits: int
     """inputs read plus outputs written"""
     weights_fit: bool
+    """the weights are kept on chip (never with weight_streaming)"""
     weight_fetches: int
     """times the whole weight matrix comes from DRAM"""
+    weights_direct: bool = False
+    """fetched weights go from DRAM straight into the MAC registers (no on-chip weight traffic)"""
 
     @property
     def sram_bits(self) -> int:
@@ -78,14 +110,58 @@ class BaselineTraffic:
         return self.dram_weight_bits + self.dram_activation_bits
 
 
+@dataclass(frozen=True)
+class OnChipMemory:
+    """Per-bit energies and area of the baseline's on-chip memory at a technology."""
+
+    technology: str
+    """sram or edram"""
+    banks: int
+    bank_bytes: float
+    read_pj_per_bit: float
+    """one bit read from one bank"""
+    write_pj_per_bit: float
+    area_um2: float
+    """all banks"""
+
+
 def _check_vectors(vectors: int) -> None:
     if isinstance(vectors, bool) or not isinstance(vectors, numbers.Integral) or vectors < 1:
         raise ValueError(f"vectors must be a positive integer; got {vectors!r}")
 
 
-def peak_tops(baseline: BaselineConfig) -> float:
-    """Peak throughput, tera-operations per second: 2 operations (multiply, add) per MAC unit per cycle."""
-    return 2 * baseline.macs_per_cycle * baseline.clock_ghz / 1e3
+def _check_baseline(config: Config) -> None:
+    """The [baseline] table's cross-field rules (the loader checks them too; configs built in code reach here)."""
+    errors = config.baseline.consistency_errors()
+    if errors:
+        raise ConfigError(config.source, errors)
+
+
+def macs_per_cycle(baseline: BaselineConfig, operand_bits: int = 8) -> int:
+    """MAC units working per cycle at operands of ``operand_bits`` (the wider of weights and inputs)."""
+    if operand_bits > 8 and baseline.wide_macs_per_cycle > 0:
+        return baseline.wide_macs_per_cycle
+    return baseline.macs_per_cycle
+
+
+def peak_tops(baseline: BaselineConfig, operand_bits: int = 8) -> float:
+    """Peak throughput, tera-operations per second: 2 operations (multiply, add) per MAC unit per cycle, at
+    operands of ``operand_bits`` (above 8 bits: ``wide_macs_per_cycle`` when set)."""
+    return 2 * macs_per_cycle(baseline, operand_bits) * baseline.clock_ghz / 1e3
+
+
+def onchip_memory(config: Config) -> OnChipMemory:
+    """The on-chip memory of the config's baseline: one bank's energy per bit, the area of all banks."""
+    b, tech = config.baseline, config.technology
+    bank_bytes = b.sram_kib * 1024 / b.onchip_banks
+    if b.onchip_memory == "edram":
+        read = write = edram_energy_pj_per_bit(bank_bytes, tech)
+        area = b.onchip_banks * edram_area_um2(bank_bytes, tech)
+    else:
+        read = sram_read_energy_pj_per_bit(bank_bytes, tech)
+        write = sram_write_energy_pj_per_bit(bank_bytes, tech)
+        area = sram_area_um2(b.sram_kib * 1024, tech)  # bitcells: linear in capacity, banked or not
+    return OnChipMemory(b.onchip_memory, b.onchip_banks, bank_bytes, read, write, area)
 
 
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
@@ -94,7 +170,7 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
 
     ``dram_activation_bits``: input and output bits that cross the DRAM interface; None: every input vector
     read and every output written once (a network passes what its layer really moves: activations between
-    layers stay in SRAM).
+    layers stay on chip).
     """
     _check_vectors(vectors)
     vectors = int(vectors)
@@ -102,27 +178,36 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     b = config.baseline
     n_in, n_out = plan.in_features, plan.out_features
     w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
+    p = macs_per_cycle(b, max(w_bits, x_bits))
     macs = vectors * n_in * n_out
 
     weight_bits = n_in * n_out * w_bits
+    if b.dram_gb is not None and weight_bits / 8 > b.dram_gb * 1e9:
+        raise ConfigError(config.source, [("baseline.dram_gb", (
+            f"the layer's weights ({weight_bits / 8 / 1e9:.4g} GB) do not fit in 'baseline.dram_gb' "
+            f"({b.dram_gb:g} GB)"))])
     in_bits_per_vector = n_in * x_bits
     out_bits_per_vector = n_out * acc_bits
-    batch_io_bits = min(b.batch, vectors) * (in_bits_per_vector + out_bits_per_vector)
-    weights_fit = weight_bits + batch_io_bits <= b.sram_kib * 1024 * 8
+    per_batch = min(b.batch, vectors)
+    batch_io_bits = per_batch * (in_bits_per_vector + out_bits_per_vector)
+    streaming = b.dataflow == "weight_streaming"
+    weights_fit = not streaming and weight_bits + batch_io_bits <= b.sram_kib * 1024 * 8
     batches = math.ceil(vectors / b.batch)
     fetches = (1 if include_weight_load else 0) if weights_fit else batches
+    stationary_tiles = b.dataflow in ("weight_stationary", "weight_streaming")
+    direct = not weights_fit and (stationary_tiles or per_batch == 1)
 
-    if b.dataflow == "weight_stationary":
-        tile_in = min(n_in, b.macs_per_cycle)
-        tile_out = min(n_out, b.macs_per_cycle // tile_in)
+    if stationary_tiles:
+        tile_in = min(n_in, p)
+        tile_out = min(n_out, p // tile_in)
         input_reads = math.ceil(n_out / tile_out)  # each input tile is read once per output tile
         spills = math.ceil(n_in / tile_in) - 1  # partial sums written out and read back per output and vector
-        weight_reads = batches * weight_bits
+        weight_reads = 0 if direct else batches * weight_bits
         register_bits = macs * (x_bits + acc_bits) + batches * weight_bits
     else:
-        input_reads = math.ceil(n_out / b.macs_per_cycle)  # each input is read once per group of P outputs
+        input_reads = math.ceil(n_out / p)  # each input is read once per group of P outputs
         spills = 0
-        weight_reads = vectors * weight_bits
+        weight_reads = 0 if direct else vectors * weight_bits
         register_bits = macs * (w_bits + x_bits + acc_bits)
     partial_sum_bits = vectors * n_out * spills * acc_bits
 
@@ -130,7 +215,7 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
         macs=macs,
         register_bits=register_bits,
         sram_weight_read_bits=weight_reads,
-        sram_weight_write_bits=fetches * weight_bits,
+        sram_weight_write_bits=0 if direct else fetches * weight_bits,
         sram_activation_read_bits=vectors * (in_bits_per_vector * input_reads + out_bits_per_vector),
         sram_activation_write_bits=vectors * (in_bits_per_vector + out_bits_per_vector),
         sram_partial_sum_read_bits=partial_sum_bits,
@@ -140,80 +225,122 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
                               else dram_activation_bits),
         weights_fit=weights_fit,
         weight_fetches=fetches,
+        weights_direct=direct,
     )
 
 
 _DATAFLOW_SENTENCES = {
     "output_stationary": "Output-stationary: each MAC clocks its weight, input and accumulator registers once; "
-                         "every weight is read from SRAM once per vector.",
-    "weight_stationary": "Weight-stationary: each weight is read from SRAM into a MAC's register once per batch of "
-                         "{batch} vectors; inputs are broadcast and partial sums leave the array once per input tile.",
+                         "every weight is read from on-chip memory once per vector.",
+    "weight_stationary": "Weight-stationary: each weight is read into a MAC's register once per batch of {batch} "
+                         "vectors; inputs are broadcast and partial sums leave the array once per input tile.",
+    "weight_streaming": "Weight-streaming: no weight is kept on chip; each batch of {batch} vectors fetches every "
+                        "weight from DRAM straight into a MAC's register; inputs are broadcast and partial sums leave "
+                        "the array once per input tile.",
 }
 
 
 def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool,
-                       dram_activation_bits: int | None = None) -> Breakdown:
+                       dram_activation_bits: int | None = None, energy_model: str | None = None) -> Breakdown:
     """Energy, latency and area of the baseline processor running ``vectors`` vectors of the layer
-    (``dram_activation_bits`` as in :func:`baseline_traffic`)."""
+    (``dram_activation_bits`` as in :func:`baseline_traffic`).
+
+    ``energy_model`` overrides ``config.baseline.energy_model`` (e.g. ``"components"`` for the dynamic view of a
+    GPU preset priced by board power).
+    """
+    _check_baseline(config)
+    b, tech = config.baseline, config.technology
+    model = b.energy_model if energy_model is None else energy_model
+    if model not in ENERGY_MODELS:
+        raise ValueError(f"energy_model must be one of {', '.join(ENERGY_MODELS)}; got {model!r}")
+    if model == "board_power" and b.board_power_w is None:
+        raise ConfigError(config.source, [("baseline.board_power_w", "'baseline.board_power_w' is required for the "
+                                                                     "\"board_power\" energy model")])
     t = baseline_traffic(config, vectors, include_weight_load=include_weight_load,
                          dram_activation_bits=dram_activation_bits)
     plan = plan_layer(config)
-    b, tech = config.baseline, config.technology
     w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    sram_bytes = b.sram_kib * 1024
-    sram_read_pj = sram_read_energy_pj_per_bit(sram_bytes, tech)
-    sram_write_pj = sram_write_energy_pj_per_bit(sram_bytes, tech)
+    units = macs_per_cycle(b, max(w_bits, x_bits))
+    mem = onchip_memory(config)
     dram_pj = dram_energy_pj_per_bit(b.dram)
     dram_gbps = b.dram_bandwidth_gbps if b.dram_bandwidth_gbps is not None else dram_bandwidth_gbps(b.dram)
 
-    energy_pj = {
+    components = {
         "mac": t.macs * mac_energy_pj(w_bits, x_bits, tech, acc_bits),
         "register_file": t.register_bits * register_file_energy_pj_per_bit(tech),
-        "sram_weights": t.sram_weight_read_bits * sram_read_pj + t.sram_weight_write_bits * sram_write_pj,
-        "sram_activations": t.sram_activation_read_bits * sram_read_pj + t.sram_activation_write_bits * sram_write_pj,
-        "sram_partial_sums": t.sram_partial_sum_read_bits * sram_read_pj + t.sram_partial_sum_write_bits * sram_write_pj,
+        "sram_weights": t.sram_weight_read_bits * mem.read_pj_per_bit + t.sram_weight_write_bits * mem.write_pj_per_bit,
+        "sram_activations": (t.sram_activation_read_bits * mem.read_pj_per_bit
+                             + t.sram_activation_write_bits * mem.write_pj_per_bit),
+        "sram_partial_sums": (t.sram_partial_sum_read_bits * mem.read_pj_per_bit
+                              + t.sram_partial_sum_write_bits * mem.write_pj_per_bit),
         "dram_weights": t.dram_weight_bits * dram_pj,
         "dram_activations": t.dram_activation_bits * dram_pj,
     }
-    area_um2 = {
-        "mac_units": b.macs_per_cycle * mac_area_um2(w_bits, x_bits, tech, acc_bits),
-        "register_file": b.macs_per_cycle * (w_bits + x_bits + acc_bits) * register_area_um2_per_bit(tech),
-        "sram": sram_area_um2(sram_bytes, tech),
-    }
+    if b.die_area_mm2 is not None:
+        area_um2 = {"die": b.die_area_mm2 * 1e6}
+    else:
+        area_um2 = {
+            "mac_units": b.macs_per_cycle * mac_area_um2(w_bits, x_bits, tech, acc_bits),
+            "register_file": b.macs_per_cycle * (w_bits + x_bits + acc_bits) * register_area_um2_per_bit(tech),
+            "sram": mem.area_um2,
+        }
 
-    compute_ns = t.macs / (b.macs_per_cycle * b.clock_ghz)
+    compute_ns = t.macs / (units * b.clock_ghz)
     dram_ns = t.dram_bits / 8 / dram_gbps  # bytes / (GB/s) = ns
     sram_ns = t.sram_bits / 8 / b.sram_bandwidth_gbps
     memory_ns = max(dram_ns, sram_ns)
+    latency_ns = max(compute_ns, memory_ns)
 
+    kind = "eDRAM" if mem.technology == "edram" else "SRAM"
+    shape = f"The weights ({plan.in_features}x{plan.out_features} x {w_bits} bit)"
     if t.weights_fit:
-        where = (f"The weights ({plan.in_features}x{plan.out_features} x {w_bits} bit) fit in the "
-                 f"{b.sram_kib:g} KiB SRAM; "
+        where = (f"{shape} fit in the {b.sram_kib:g} KiB {kind}; "
                  + ("they are loaded from DRAM once." if include_weight_load
                     else "they are resident (loading them is not counted)."))
     else:
-        where = (f"The weights ({plan.in_features}x{plan.out_features} x {w_bits} bit) do not fit in the "
-                 f"{b.sram_kib:g} KiB SRAM; they stream from DRAM once per batch of {b.batch} vectors "
-                 f"({t.weight_fetches} fetches).")
-    assumptions = (
-        f"Digital baseline at {tech.node_nm:g} nm, {tech.vdd_v:g} V: {b.macs_per_cycle} MAC units at "
+        reason = ("are never kept on chip (weight_streaming)" if b.dataflow == "weight_streaming"
+                  else f"do not fit in the {b.sram_kib:g} KiB {kind}")
+        route = ("straight into the MAC registers (no on-chip weight traffic)" if t.weights_direct
+                 else f"through the {kind}, which keeps each fetch for the batch")
+        where = (f"{shape} {reason}; they stream from DRAM once per batch of {b.batch} vectors "
+                 f"({t.weight_fetches} fetches), {route}.")
+    banks = (f"one of {mem.banks} banks of {mem.bank_bytes / 1024:g} KiB" if mem.banks > 1
+             else f"one array of {mem.bank_bytes / 1024:g} KiB")
+    memory_source = ("ISAAC's 64 KB eDRAM (CiMLoop library) scaled by the CACTI depth law" if kind == "eDRAM"
+                     else "Horowitz's SRAM points")
+    assumptions = [
+        f"Digital baseline at {tech.node_nm:g} nm, {tech.vdd_v:g} V: {units} MAC units at "
         f"{b.clock_ghz:g} GHz, {w_bits}-bit weights x {x_bits}-bit inputs, {acc_bits}-bit accumulators.",
         "Energies from Horowitz (ISSCC 2014, 45 nm) scaled with Stillmaker & Baas (2017); leakage not modelled.",
+        f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
+        f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
         _DATAFLOW_SENTENCES[b.dataflow].format(batch=b.batch),
         where,
         f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
         + ("inputs read and outputs written once." if dram_activation_bits is None else
-           "the workload's inputs read and outputs written once; activations between layers stay in SRAM."),
-        "Latency is a roofline: max(compute at full utilisation, DRAM time, SRAM time).",
-    )
+           "the workload's inputs read and outputs written once; activations between layers stay on chip."),
+        "Latency is a roofline: max(compute at full utilisation, DRAM time, on-chip memory time).",
+    ]
+    if model == "board_power":
+        energy_pj = {"board_power": b.board_power_w * latency_ns * 1e3}  # W x ns = nJ = 1e3 pJ
+        assumptions.append(
+            f"Energy is the datasheet-level model: board power {b.board_power_w:g} W x roofline time "
+            f"{latency_ns:.4g} ns (the whole board at its rated power, idle units included; kernel launches and "
+            f"utilisation below peak not modelled). The dynamic (component) view of the same run is "
+            f"{sum(components.values()):.4g} pJ (MACs, registers, on-chip memory and DRAM priced per event at "
+            f"{tech.node_nm:g} nm).")
+    else:
+        energy_pj = components
+    if b.die_area_mm2 is not None:
+        assumptions.append(f"Area is the published die area, {b.die_area_mm2:g} mm2.")
     return Breakdown(
         name=b.name,
         energy_pj=energy_pj,
         area_um2=area_um2,
-        latency_ns=max(compute_ns, memory_ns),
+        latency_ns=latency_ns,
         compute_ns=compute_ns,
         memory_ns=memory_ns,
         mvms=int(vectors),
         macs=t.macs,
-        assumptions=assumptions,
+        assumptions=tuple(assumptions),
     )
