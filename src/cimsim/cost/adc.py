@@ -78,7 +78,8 @@ import math
 from numbers import Integral, Real
 
 from ..config.schema import TechnologyConfig
-from . import technology
+from . import gates, technology
+from .gates import ZIGZAG_NODE_NM, ZIGZAG_VDD_V
 
 __all__ = [
     "ADC_TYPES", "ISAAC_NODE_NM", "ISAAC_VDD_V", "ISAAC_ADC_BITS", "ISAAC_ADC_POWER_MW", "ISAAC_ADC_RATE_GSPS",
@@ -174,31 +175,22 @@ VCO_NODE_NM = 14.0
 """node of the HERMES core, nm"""
 VCO_VDD_V = 0.8
 """supply assumed for HERMES, V: the 14 nm nominal of Stillmaker & Baas (the paper's supply is not used here)"""
-ZIGZAG_NODE_NM = 28.0
-"""node of ZigZag-IMC's TECH_PARAM_28NM and ADC fit, nm"""
-ZIGZAG_VDD_V = 0.9
-"""supply of ZigZag-IMC's TECH_PARAM_28NM, V"""
 COMPARATOR_ENERGY_PJ_28NM = 0.02815603107721942
 """one comparator decision with its share of the converter, pJ at 28 nm, 0.9 V: median of
 P/f_snyq / (2**B - 1) / (survey rate penalty) over the survey's 13 Nyquist 'Flash' designs with stated
 resolution, node 7-180 nm and f_s <= 10 GS/s, normalised to 28 nm, 0.9 V with Stillmaker & Baas energy scaling
 (each design at its node's nominal supply). Cross-check: ZigZag-IMC's per-SAR-cycle k5 = 100 fF * 0.81 V2 = 0.081 pJ
 (AimcArray.get_adc_cost), which also holds the SAR logic"""
-COUNTER_ENERGY_PJ_PER_COUNT_28NM = 2.0 * 2.1e-3 * ZIGZAG_VDD_V ** 2
+COUNTER_ENERGY_PJ_PER_COUNT_28NM = 2.0 * gates.DFF_CAP_FF * 1e-3 * ZIGZAG_VDD_V ** 2
 """one count of a ripple counter, pJ at 28 nm, 0.9 V: 2 flip-flop toggles * C_dff 2.1 fF * 0.81 V2 = 3.40 fJ
 (C_dff = 3 x 0.7 fF, ZigZag-IMC TECH_PARAM_28NM)"""
 RING_STAGES = 5
 """stages of the oscillator ring (modelling choice: the shortest practical odd ring)"""
-RING_ENERGY_PJ_PER_PERIOD_28NM = RING_STAGES * 0.7e-3 * ZIGZAG_VDD_V ** 2
+RING_ENERGY_PJ_PER_PERIOD_28NM = RING_STAGES * gates.NAND2_CAP_FF * 1e-3 * ZIGZAG_VDD_V ** 2
 """one oscillator period, pJ at 28 nm, 0.9 V: 5 stages * 0.7 fF gate input (ZigZag-IMC NAND2 input cap) * 0.81 V2"""
 FLASH_COMPARATOR_AREA_UM2_32NM = 361.4285714285715
 """area per comparator of a flash ADC at 32 nm, um2: median of area / (2**B - 1) over the survey's 13 'Flash'
 designs with area and stated resolution, normalised to 32 nm with Stillmaker & Baas area scaling"""
-_NAND2_AREA_UM2_28NM = 0.614
-"""ZigZag-IMC TECH_PARAM_28NM: NAND2 area, um2"""
-_DFF_AREA_UM2_28NM = 6.0 * _NAND2_AREA_UM2_28NM
-"""ZigZag-IMC: flip-flop = 6 NAND2, um2"""
-
 
 # ---- argument checks -----------------------------------------------------------------------------------------
 def _check_type(adc_type: str) -> str:
@@ -360,5 +352,5 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     if adc_type == "flash":
         return adc_comparisons_per_conversion(bits, adc_type="flash") * FLASH_COMPARATOR_AREA_UM2_32NM * to32
     if adc_type == "ramp":
-        return FLASH_COMPARATOR_AREA_UM2_32NM * to32 + bits * _DFF_AREA_UM2_28NM * to28
-    return (RING_STAGES * _NAND2_AREA_UM2_28NM + bits * _DFF_AREA_UM2_28NM) * to28
+        return FLASH_COMPARATOR_AREA_UM2_32NM * to32 + bits * gates.DFF_AREA_UM2 * to28
+    return (RING_STAGES * gates.NAND2_AREA_UM2 + bits * gates.DFF_AREA_UM2) * to28

@@ -8,8 +8,9 @@ capacitance, 6 x NAND2 area. A full adder is 3 NAND2 + 2 XOR2, a 1-bit product (
 whose weight input does not toggle (``get_1b_multiplier_energy``: 0.5 x C_NAND2 x VDD**2). A word line or
 bit line of an SRAM array loads each cell it crosses with C_NAND2 / 2 (``wl_cap`` and ``bl_cap``).
 
-Energies are C x VDD**2 at the configured supply, with capacitances scaled linearly with the node from
-28 nm (a gate's capacitance scales with its feature size); areas with ``technology.area_scale``.
+A gate's energy is C x (0.9 V)**2 at 28 nm, scaled to the configured node and supply with Stillmaker & Baas
+(``technology.energy_scale``, as every other logic figure); a line's capacitance scales linearly with the node
+(:func:`capacitance_ff`) and switches C x V**2 at its own swing; areas scale with ``technology.area_scale``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from . import technology
 __all__ = [
     "ZIGZAG_NODE_NM", "ZIGZAG_VDD_V", "NAND2_CAP_FF", "NAND2_AREA_UM2", "XOR2_CAP_FF", "XOR2_AREA_UM2",
     "DFF_CAP_FF", "DFF_AREA_UM2", "FULL_ADDER_CAP_FF", "FULL_ADDER_AREA_UM2", "SRAM_LINE_CAP_FF_PER_CELL",
-    "capacitance_ff", "switch_energy_pj", "full_adder_energy_pj", "product_bit_energy_pj", "register_bit_energy_pj",
+    "capacitance_ff", "switch_energy_pj", "energy_scale", "full_adder_energy_pj", "product_bit_energy_pj", "register_bit_energy_pj",
     "full_adder_area_um2", "product_bit_area_um2", "register_bit_area_um2",
 ]
 
@@ -58,20 +59,29 @@ def switch_energy_pj(cap_ff: float, voltage_v: float) -> float:
     return cap_ff * voltage_v ** 2 * 1e-3
 
 
+def energy_scale(tech: TechnologyConfig) -> float:
+    """Factor from 28 nm, 0.9 V to ``tech`` for logic energies (Stillmaker & Baas)."""
+    return technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
+
+
+def _gate_energy_pj(cap_ff: float, tech: TechnologyConfig) -> float:
+    return switch_energy_pj(cap_ff, ZIGZAG_VDD_V) * energy_scale(tech)
+
+
 def full_adder_energy_pj(tech: TechnologyConfig) -> float:
-    """One 1-bit full-adder evaluation, pJ: 4.2 fF (28 nm, scaled to the node) x VDD**2."""
-    return switch_energy_pj(capacitance_ff(FULL_ADDER_CAP_FF, tech), tech.vdd_v)
+    """One 1-bit full-adder evaluation, pJ: 4.2 fF x (0.9 V)**2 at 28 nm, scaled to ``tech``."""
+    return _gate_energy_pj(FULL_ADDER_CAP_FF, tech)
 
 
 def product_bit_energy_pj(tech: TechnologyConfig) -> float:
-    """One 1-bit product (AND / NOR of an input and a stored bit), pJ: 0.5 x C_NAND2 x VDD**2 (the stored input
-    does not toggle; ZigZag-IMC get_1b_multiplier_energy)."""
-    return 0.5 * switch_energy_pj(capacitance_ff(NAND2_CAP_FF, tech), tech.vdd_v)
+    """One 1-bit product (AND / NOR of an input and a stored bit), pJ: 0.5 x C_NAND2 x (0.9 V)**2 at 28 nm (the
+    stored input does not toggle; ZigZag-IMC get_1b_multiplier_energy), scaled to ``tech``."""
+    return 0.5 * _gate_energy_pj(NAND2_CAP_FF, tech)
 
 
 def register_bit_energy_pj(tech: TechnologyConfig) -> float:
-    """One flip-flop clocked, pJ: 2.1 fF (28 nm, scaled) x VDD**2."""
-    return switch_energy_pj(capacitance_ff(DFF_CAP_FF, tech), tech.vdd_v)
+    """One flip-flop clocked, pJ: 2.1 fF x (0.9 V)**2 at 28 nm, scaled to ``tech``."""
+    return _gate_energy_pj(DFF_CAP_FF, tech)
 
 
 def full_adder_area_um2(tech: TechnologyConfig) -> float:

@@ -9,9 +9,8 @@ Every figure is given at its source's node and supply and scaled to the configur
   k0 = 50 fF; a 1-bit DAC is the row driver itself (ZigZag: 0 beyond the line), priced by its line charge;
 - ISAAC (Shafiee et al., ISCA 2016, component table, 32 nm): DAC, sample-and-hold, shift-and-add and
   eDRAM-to-IMA bus powers and areas, turned into energy per action as derived next to each constant;
-- adders and registers: ZigZag-IMC (``ImcUnit.TECH_PARAM_28NM``, 28 nm, 0.9 V): NAND2 0.7 fF / 0.614 um2,
-  XOR2 1.5 x NAND2 (cap) and 2.4 x NAND2 (area), DFF 3 x NAND2 (cap) and 6 x NAND2 (area); a full
-  adder is 3 NAND2 + 2 XOR2 (``get_1b_adder_energy``).
+- adders and registers: ZigZag-IMC's 28 nm, 0.9 V gates (:mod:`.gates`): a full adder (4.2 fF, 4.79 um2) and
+  a flip-flop (2.1 fF, 3.68 um2) per accumulator bit.
 """
 
 from __future__ import annotations
@@ -19,15 +18,14 @@ from __future__ import annotations
 from numbers import Integral
 
 from ..config.schema import TechnologyConfig
-from . import technology
+from . import gates, technology
 from .adc import ISAAC_ADC_RATE_GSPS, ISAAC_NODE_NM, ISAAC_VDD_V
 
 __all__ = [
-    "WIRE_CAP_FF_PER_UM", "ZIGZAG_NODE_NM", "ZIGZAG_VDD_V", "ZIGZAG_DAC_CAP_FF_PER_BIT",
+    "WIRE_CAP_FF_PER_UM", "ZIGZAG_DAC_CAP_FF_PER_BIT",
     "ISAAC_READ_NS", "ISAAC_DAC_AREA_UM2", "ISAAC_SAMPLE_HOLD_ENERGY_PJ", "ISAAC_SAMPLE_HOLD_AREA_UM2",
     "ISAAC_SHIFT_ADD_ENERGY_PJ", "ISAAC_SHIFT_ADD_AREA_UM2", "ISAAC_ADCS_PER_SHIFT_ADD",
     "ISAAC_BUS_ENERGY_PJ_PER_BIT", "ISAAC_BUS_AREA_UM2",
-    "ZIGZAG_ADDER_CAP_FF_PER_BIT", "ZIGZAG_DFF_CAP_FF_PER_BIT", "ZIGZAG_ACCUMULATOR_AREA_UM2_PER_BIT",
     "line_capacitance_ff", "line_charge_energy_pj", "dac_energy_pj", "dac_area_um2",
     "sample_hold_energy_pj", "sample_hold_area_um2", "shift_add_energy_pj", "shift_add_area_um2",
     "accumulator_add_energy_pj", "accumulator_area_um2", "interconnect_energy_pj_per_bit_hop", "bus_area_um2",
@@ -36,10 +34,6 @@ __all__ = [
 WIRE_CAP_FF_PER_UM = 0.2
 """on-chip wire capacitance, fF/um (NeuroSim Bus.cpp / HTree.cpp: unitLengthWireCap = 0.2e-15/1e-6 F/m)"""
 
-ZIGZAG_NODE_NM = 28.0
-"""node of the ZigZag-IMC analytical forms, nm (ImcUnit.TECH_PARAM_28NM)"""
-ZIGZAG_VDD_V = 0.9
-"""supply of the ZigZag-IMC analytical forms, V (ImcUnit.TECH_PARAM_28NM)"""
 ZIGZAG_DAC_CAP_FF_PER_BIT = 50.0
 """k0 of the multi-bit DAC energy k0 * B * VDD**2, fF (ZigZag-IMC AimcArray.get_dac_cost: 50e-3 pF)"""
 
@@ -65,13 +59,6 @@ one bit per wire per cycle: 7 mW / 460.8 Gbit/s = 0.0152 pJ"""
 ISAAC_BUS_AREA_UM2 = 0.090e6
 """area of one tile's eDRAM-to-IMA bus, um2: 0.090 mm2 (ISAAC component table)"""
 
-ZIGZAG_ADDER_CAP_FF_PER_BIT = 3 * 0.7 + 2 * 0.7 * 1.5
-"""switched capacitance of a 1-bit full adder, fF: 3 NAND2 + 2 XOR2 = 4.2 fF (ZigZag-IMC, 28 nm)"""
-ZIGZAG_DFF_CAP_FF_PER_BIT = 0.7 * 3
-"""switched capacitance of a 1-bit register, fF: 3 x NAND2 = 2.1 fF (ZigZag-IMC, 28 nm)"""
-ZIGZAG_ACCUMULATOR_AREA_UM2_PER_BIT = 3 * 0.614 + 2 * 0.614 * 2.4 + 0.614 * 6
-"""area of one accumulator bit (full adder + register), um2: 1.842 + 2.947 + 3.684 = 8.47 (ZigZag-IMC, 28 nm)"""
-
 
 def _check_positive_int(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
@@ -81,10 +68,6 @@ def _check_positive_int(name: str, value: int) -> int:
 
 def _isaac_energy(tech: TechnologyConfig) -> float:
     return technology.energy_scale(ISAAC_NODE_NM, ISAAC_VDD_V, tech.node_nm, tech.vdd_v)
-
-
-def _zigzag_energy(tech: TechnologyConfig) -> float:
-    return technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
 
 
 def line_capacitance_ff(n_cells: int, pitch_um: float) -> float:
@@ -108,7 +91,7 @@ def dac_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     bits = _check_positive_int("DAC resolution", bits)
     if bits == 1:
         return 0.0
-    return ZIGZAG_DAC_CAP_FF_PER_BIT * bits * ZIGZAG_VDD_V ** 2 * 1e-3 * _zigzag_energy(tech)
+    return gates.switch_energy_pj(ZIGZAG_DAC_CAP_FF_PER_BIT * bits, gates.ZIGZAG_VDD_V) * gates.energy_scale(tech)
 
 
 def dac_area_um2(bits: int, tech: TechnologyConfig) -> float:
@@ -139,17 +122,16 @@ def shift_add_area_um2(tech: TechnologyConfig) -> float:
 
 
 def accumulator_add_energy_pj(bits: int, tech: TechnologyConfig) -> float:
-    """Energy of one ``bits``-wide add into a register, pJ: bits * (4.2 + 2.1) fF * (0.9 V)**2 at 28 nm,
-    i.e. 5.1 fJ per bit (REFERENCES.md: full adder 3.4 fJ, flip-flop 1.7 fJ), scaled to ``tech``."""
+    """Energy of one ``bits``-wide add into a register, pJ: bits x (full adder + flip-flop) of :mod:`.gates`, i.e.
+    5.1 fJ per bit at 28 nm, 0.9 V (REFERENCES.md: full adder 3.4 fJ, flip-flop 1.7 fJ), scaled to ``tech``."""
     bits = _check_positive_int("accumulator width", bits)
-    cap_ff = bits * (ZIGZAG_ADDER_CAP_FF_PER_BIT + ZIGZAG_DFF_CAP_FF_PER_BIT)
-    return cap_ff * ZIGZAG_VDD_V ** 2 * 1e-3 * _zigzag_energy(tech)
+    return bits * (gates.full_adder_energy_pj(tech) + gates.register_bit_energy_pj(tech))
 
 
 def accumulator_area_um2(bits: int, tech: TechnologyConfig) -> float:
     """Area of one ``bits``-wide accumulator (adder + register), um2: 8.47 um2 per bit at 28 nm, scaled."""
     bits = _check_positive_int("accumulator width", bits)
-    return bits * ZIGZAG_ACCUMULATOR_AREA_UM2_PER_BIT * technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
+    return bits * (gates.full_adder_area_um2(tech) + gates.register_bit_area_um2(tech))
 
 
 def interconnect_energy_pj_per_bit_hop(tech: TechnologyConfig) -> float:
