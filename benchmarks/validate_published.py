@@ -1,19 +1,43 @@
-"""Print cimsim's values of the published figures of its design presets as a Markdown table.
+"""Print cimsim's values of the published figures: the design presets' cases (ISAAC, PUMA, NeuRRAM, CICC 2021),
+the ISAAC / DaDianNao gains, and every usable operating point of the published macros and chips
+(src/cimsim/validation/published_macros.toml): absolute cases, trend cases, the summary and what was left out.
 
-Usage: python benchmarks/validate_published.py   (docs/validation.md holds a copy of the output)
+Usage:
+  python benchmarks/validate_published.py                    print the tables (Markdown)
+  python benchmarks/validate_published.py --write            also rewrite the generated section of docs/validation.md
+  python benchmarks/validate_published.py --print-expected   print cimsim/validation/macro_expected.py's text
+  python benchmarks/validate_published.py --write-expected   rewrite macro_expected.py from this run (after a
+                                                             cost-model change; then --write)
 """
 
-from cimsim.validation import PAPER_GAINS, isaac_vs_dadiannao, markdown_table, validate
+import argparse
+from pathlib import Path
+
+from cimsim.validation import macros
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "validation.md"
+EXPECTED = ROOT / "src" / "cimsim" / "validation" / "macro_expected.py"
 
 
-def main() -> None:
-    results = validate()
-    print(markdown_table(results))
-    print(f"\n{sum(r.passed for r in results)} of {len(results)} cases within their tolerance.\n")
-    gains = isaac_vs_dadiannao()
-    print("| ISAAC / DaDianNao | cimsim | ISAAC paper |\n|---|---:|---:|")
-    for name, paper in PAPER_GAINS.items():
-        print(f"| {name} | {getattr(gains, name):.2f}x | {paper:.1f}x |")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="rewrite the generated section of docs/validation.md")
+    parser.add_argument("--print-expected", action="store_true", help="print the pinned outcomes module")
+    parser.add_argument("--write-expected", action="store_true", help="rewrite the pinned outcomes module")
+    args = parser.parse_args(argv)
+    if args.print_expected:
+        print(macros.expected_outcomes_source(), end="")
+        return
+    if args.write_expected:
+        EXPECTED.write_text(macros.expected_outcomes_source())
+        print(f"wrote {EXPECTED.relative_to(ROOT)}")
+        return
+    section = macros.validation_section()
+    print(section)
+    if args.write:
+        DOC.write_text(macros.with_generated_block(DOC.read_text(), section))
+        print(f"\nwrote the generated section of {DOC.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,113 @@
+"""Published CIM macros and chips (published_macros.toml) against cimsim: the harness, the pinned outcomes and the
+generated section of docs/validation.md."""
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cimsim.config import config_from_dict, config_to_dict
+from cimsim.validation import macros as M
+from cimsim.validation.macro_expected import EXPECTED
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = {c.key: c for c in M.macro_cases()}
+USABLE = sorted({(c.macro, c.point) for c in M.macro_cases() if c.kind == "absolute"})
+
+
+def test_every_macro_loads_with_its_source():
+    macros = M.load_macros()
+    assert len(macros) >= 20 and sum(len(m.points) for m in macros) >= 100
+    for m in macros:
+        assert m.title and m.source and m.read_via and m.family, m.key
+        assert m.points, m.key
+        assert len({p.label for p in m.points}) == len(m.points), m.key  # repeated labels are numbered
+        for p in m.points:
+            assert p.source, p.key
+
+
+def test_the_data_file_is_package_data():
+    assert 'validation/*.toml' in (ROOT / "pyproject.toml").read_text()
+
+
+@pytest.mark.parametrize("macro,label", USABLE)
+def test_every_usable_point_builds_a_valid_config(macro, label):
+    config = M.macro_config(macro, label)
+    again = config_from_dict(config_to_dict(config), config.source)  # the loader's validation, once more
+    assert again == config
+    m = M.find_macro(macro)
+    p = m.point(label)
+    assert config.array.rows == p.fields["rows"] and config.array.cols == p.fields["cols"]
+    assert config.technology.node_nm == p.fields["node_nm"] and config.technology.vdd_v == p.fields["vdd_v"]
+    assert config.workload.in_features == config.array.rows and config.adc.range == "max"
+    figures = M.model_point(macro, label)
+    for name in ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac", "area_mm2"):
+        assert math.isfinite(figures[name]) and figures[name] > 0, name
+
+
+def test_configs_state_only_the_entry_and_the_global_defaults():
+    # the same entry fields give the same config, whatever the macro: no per-chip choice
+    for m in M.load_macros():
+        for p in m.points:
+            try:
+                data, _ = M.config_data(m, p)
+            except M.Unusable:
+                continue
+            assert data["mapping"]["signed_encoding"] == "offset"
+            assert data["adc"]["range"] == "max"
+            assert data["array"]["rows_per_read"] == p.fields.get("rows_per_read", p.fields["rows"])
+            if m.family.startswith("sram") or m.family == "digital":
+                assert data["device"]["read_voltage_v"] == p.fields["vdd_v"]
+
+
+def test_every_exclusion_has_a_reason():
+    for e in M.excluded_points():
+        assert len(e.reason) > 15, e
+
+
+def test_every_case_is_sourced_and_pinned():
+    assert CASES, "no cases"
+    for c in CASES.values():
+        assert c.source and len(c.why) > 5, c.key
+        assert c.tolerance == (M.ABSOLUTE_TOLERANCE if c.kind == "absolute" else M.TREND_TOLERANCE), c.key
+        assert c.published > 0 and math.isfinite(c.model), c.key
+    missing = sorted(set(CASES) - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - set(CASES))
+    assert not missing and not stale, ("regenerate macro_expected.py (benchmarks/validate_published.py "
+                                       f"--write-expected): new {missing[:5]}, gone {stale[:5]}")
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in EXPECTED.items() if v == "pass"))
+def test_case_within_its_tolerance(key):
+    c = CASES[key]
+    assert c.passed, (key, c.model, c.published, c.error)
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in EXPECTED.items() if v == "gap"))
+def test_known_gap_is_still_outside_its_tolerance(key):
+    # a gap that closes: regenerate macro_expected.py and docs/validation.md (--write-expected, then --write)
+    c = CASES[key]
+    assert not c.passed, (key, c.model, c.published, c.error)
+
+
+def test_summary_counts():
+    s = M.summarize()
+    assert s.macros == len(M.load_macros()) and s.usable_points <= s.points
+    assert s.absolute + s.trends == len(CASES)
+    assert 0 <= s.within_absolute <= 1 and 0 <= s.within_trend <= 1
+
+
+def test_docs_hold_the_generated_section():
+    doc = (ROOT / "docs" / "validation.md").read_text()
+    assert M.generated_block(doc) == M.validation_section(), (
+        "docs/validation.md is stale: run benchmarks/validate_published.py --write")
+
+
+def test_benchmark_script_prints_both_tables():
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "validate_published.py")], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "| preset | quantity |" in proc.stdout and "ISAAC / DaDianNao" in proc.stdout
+    assert "| macro | point | quantity |" in proc.stdout and "| summary | value |" in proc.stdout
