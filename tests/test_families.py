@@ -1,0 +1,121 @@
+"""Array families, input encodings and analog accumulation in the cost model: closed forms and the pricing table."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from cimsim.config.load import with_overrides
+from cimsim.config.schema import Config
+from cimsim.cost import cim_breakdown, cim_parameters, cim_timing, gates, pricing_table
+from cimsim.cost.cim import layer_area_um2, layer_energy_pj
+from cimsim.cost.families import adder_tree_full_adders, charge_cell_activity
+from cimsim.mapping import analytic_counts, plan_layer
+
+BASE = with_overrides(Config(), {"workload.in_features": 256, "workload.out_features": 64, "device.name": "sram",
+                                 "technology.node_nm": 28.0, "technology.vdd_v": 0.9})
+
+
+def _priced(overrides: dict, vectors: int = 10):
+    config = with_overrides(BASE, overrides)
+    plan = plan_layer(config)
+    return config, plan, cim_parameters(config, plan), analytic_counts(plan, vectors)
+
+
+def test_sram_lines_swing_the_supply_with_zigzag_cell_loads():
+    config, plan, p, _ = _priced({"array.family": "current", "device.read_voltage_v": 0.2})
+    per_cell_ff = gates.SRAM_LINE_CAP_FF_PER_CELL  # 28 nm: no scaling
+    assert p.line_voltage_v == 0.9  # the supply, not the device's read voltage
+    assert p.row_line_capacitance_ff == pytest.approx(256 * per_cell_ff)
+    assert p.bitline_charge_energy_pj == pytest.approx(256 * per_cell_ff * 0.9 ** 2 * 1e-3)
+    resistive = _priced({"device.read_voltage_v": 0.2})[2]
+    assert resistive.line_voltage_v == 0.2
+
+
+def test_line_energy_follows_vdd_squared():
+    low, high = (_priced({"array.family": "current", "technology.vdd_v": v})[2] for v in (0.6, 0.9))
+    assert high.bitline_charge_energy_pj / low.bitline_charge_energy_pj == pytest.approx((0.9 / 0.6) ** 2)
+    assert high.row_charge_energy_pj / low.row_charge_energy_pj == pytest.approx((0.9 / 0.6) ** 2)
+
+
+def test_charge_cell_energy_is_its_capacitor_at_mean_activity():
+    config, plan, p, counts = _priced({"array.family": "charge", "array.cell_capacitance_ff": 2.0,
+                                       "dac.mode": "bit_serial"})
+    assert charge_cell_activity(plan) == pytest.approx(0.5 * 0.5 / 2)  # bits half set, levels half set, two phases
+    assert p.cell_compute_energy_pj == pytest.approx(2.0 * 0.9 ** 2 * 1e-3 * 0.125)
+    energy = layer_energy_pj(counts, plan, p)
+    bitlines = counts.array_reads * plan.used_cols(plan.outputs_per_array) * p.bitline_charge_energy_pj
+    assert energy["array"] == pytest.approx(bitlines + counts.cells_read * p.cell_compute_energy_pj)
+
+
+def test_digital_family_has_adder_trees_and_no_converters():
+    config, plan, p, counts = _priced({"array.family": "digital", "dac.mode": "bit_serial",
+                                       "array.rows_per_read": 256})
+    b = cim_breakdown(config, plan, counts)
+    assert "adc" not in b.energy_pj and "sample_hold" not in b.energy_pj and "adc" not in b.area_um2
+    assert counts.adc_conversions == 0 and counts.adder_tree_sums > 0
+    # 256 rows of 2-bit products (1 input bit x 2-bit cells: largest 3): 256 x 3 - (2 + 8 + 1) full adders
+    assert adder_tree_full_adders(plan) == 256 * 3 - 11 == 757
+    assert p.adder_tree_energy_pj == pytest.approx(757 * gates.FULL_ADDER_CAP_FF * 0.81e-3)
+    assert p.cell_compute_energy_pj == pytest.approx(1 * 2 * 0.5 * gates.NAND2_CAP_FF * 0.81e-3)
+    assert b.energy_pj["adder_tree"] == pytest.approx(counts.adder_tree_sums * p.adder_tree_energy_pj)
+    assert b.area_um2["adder_tree"] > 0
+    assert any(a.startswith("No ADC") for a in b.assumptions) and not any(a.startswith("ADC:") for a in b.assumptions)
+
+
+def test_adder_tree_of_one_row_and_the_smallest_tree():
+    plan = _priced({"array.family": "digital", "dac.mode": "bit_serial", "array.rows_per_read": 1})[1]
+    assert adder_tree_full_adders(plan) == 0
+    plan = _priced({"array.family": "digital", "dac.mode": "bit_serial", "array.rows_per_read": 2,
+                    "mapping.weight_bits": 2, "device.bits_per_cell": 1})[1]
+    assert adder_tree_full_adders(plan) == 2 * 2 - (1 + 1 + 1)  # two 1-bit products: one half-adder's worth
+
+
+def test_time_domain_inputs_take_their_pulses_and_no_dac():
+    _, plan, p, _ = _priced({"dac.mode": "sliced", "dac.bits_per_read": 3, "dac.encoding": "pulse_width",
+                             "device.read_pulse_ns": 2.0})
+    assert plan.pulses_per_read == 7 and p.read_ns == 14.0 and p.dac_energy_pj == 0.0
+    voltage = _priced({"dac.mode": "sliced", "dac.bits_per_read": 3, "device.read_pulse_ns": 2.0})[2]
+    assert voltage.read_ns == 2.0 and voltage.dac_energy_pj > 0.0
+
+
+def test_analog_accumulation_converts_once_per_round_of_planes():
+    over = {"dac.mode": "bit_serial", "device.read_pulse_ns": 5.0, "adc.cols_per_adc": 8}
+    _, plan, p, counts = _priced(over)
+    _, plan_acc, p_acc, counts_acc = _priced({**over, "adc.accumulation": "planes"})
+    assert plan_acc.planes_per_conversion == plan.n_planes == 14
+    assert counts.adc_conversions == 14 * counts_acc.adc_conversions
+    assert counts.array_reads == counts_acc.array_reads
+    t, t_acc = cim_timing(plan, p), cim_timing(plan_acc, p_acc)
+    assert t.read_cycle_ns == pytest.approx(max(5.0, 8 * p.adc_conversion_ns))
+    assert t_acc.read_cycle_ns == pytest.approx(max(14 * 5.0, 8 * p_acc.adc_conversion_ns))
+    assert t_acc.vector_ns == pytest.approx(plan_acc.row_tiles and 1 * t_acc.read_cycle_ns)  # one round per vector
+    e, e_acc = layer_energy_pj(counts, plan, p), layer_energy_pj(counts_acc, plan_acc, p_acc)
+    assert e_acc["adc"] < e["adc"] / 10
+    assert e_acc["sample_hold"] == pytest.approx(e["sample_hold"])  # every plane still sampled
+
+
+def test_pricing_table_is_the_one_source_of_energy_and_area():
+    for family in ("resistive", "charge", "current", "digital"):
+        config, plan, p, counts = _priced({"array.family": family, "dac.mode": "bit_serial"})
+        table = pricing_table(plan, p)
+        names = [c.name for c in table]
+        assert len(names) == len(set(names))
+        energy = layer_energy_pj(counts, plan, p)
+        assert energy == {c.name: sum(a.count(counts) * a.energy_pj for a in c.actions) for c in table}
+        area = layer_area_um2(plan, p)
+        assert set(area) <= set(names) and all(v >= 0 for v in area.values())
+        assert ("adc" in names) == (family != "digital") and ("adder_tree" in names) == (family == "digital")
+
+
+def test_unsigned_one_bit_inputs_price_one_read():
+    _, plan, p, counts = _priced({"dac.signed_inputs": "unsigned", "dac.input_bits": 1, "dac.mode": "parallel"})
+    assert plan.n_planes == 1 and plan.dac_bits == 1 and p.dac_energy_pj == 0.0
+    assert counts.array_reads == 10 * plan.n_arrays
+
+
+def test_cost_parameters_of_each_family_are_plain_values():
+    for family in ("resistive", "charge", "current", "digital"):
+        _, _, p, _ = _priced({"array.family": family})
+        assert all(isinstance(v, (int, float, str, bool)) for v in dataclasses.asdict(p).values())
