@@ -5,6 +5,7 @@ the ISAAC / DaDianNao gains, and every usable operating point of the published m
 Usage:
   python benchmarks/validate_published.py                    print the tables (Markdown)
   python benchmarks/validate_published.py --write            also rewrite the generated section of docs/validation.md
+                                                             (and README's summary between its markers, if any)
   python benchmarks/validate_published.py --print-expected   print cimsim/validation/macro_expected.py's text
   python benchmarks/validate_published.py --write-expected   rewrite macro_expected.py from this run (after a
                                                              cost-model change; then --write)
@@ -17,6 +18,7 @@ from cimsim.validation import macros
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "validation.md"
+README = ROOT / "README.md"
 EXPECTED = ROOT / "src" / "cimsim" / "validation" / "macro_expected.py"
 
 
@@ -38,6 +40,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.write:
         DOC.write_text(macros.with_generated_block(DOC.read_text(), section))
         print(f"\nwrote the generated section of {DOC.relative_to(ROOT)}")
+        readme = README.read_text()
+        if macros.README_BEGIN in readme:  # README's summary, where README has the markers
+            README.write_text(macros.with_generated_block(readme, macros.readme_summary(), macros.README_BEGIN,
+                                                          macros.README_END))
+            print(f"wrote the validation summary of {README.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -105,6 +105,14 @@ def test_docs_hold_the_generated_section():
         "docs/validation.md is stale: run benchmarks/validate_published.py --write")
 
 
+def test_readme_summary_where_readme_has_the_markers():
+    readme = (ROOT / "README.md").read_text()
+    if M.README_BEGIN not in readme:
+        pytest.skip("README has no generated validation summary")
+    assert M.generated_block(readme, M.README_BEGIN, M.README_END) == M.readme_summary(), (
+        "README's validation summary is stale: run benchmarks/validate_published.py --write")
+
+
 def test_benchmark_script_prints_both_tables():
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "validate_published.py")], capture_output=True,
                           text=True, timeout=120, cwd=ROOT)

@@ -39,8 +39,8 @@ __all__ = [
     "Macro", "MacroPoint", "Figure", "MacroCase", "Exclusion", "Summary", "Unusable",
     "load_macros", "find_macro", "config_data", "macro_config", "model_point", "published_figures",
     "excluded_points", "macro_cases", "summarize", "macro_tables_markdown", "expected_outcomes_source",
-    "GENERATED_BEGIN", "GENERATED_END", "presets_markdown", "defaults_markdown", "validation_section",
-    "readme_summary", "generated_block", "with_generated_block",
+    "config_summary", "GENERATED_BEGIN", "GENERATED_END", "presets_markdown", "defaults_markdown", "validation_section",
+    "readme_summary", "generated_block", "with_generated_block", "README_BEGIN", "README_END",
 ]
 
 MACRO_FILE = "published_macros.toml"
@@ -294,6 +294,9 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
         if pulses > 1:
             notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle:.3g} ns cycle")
         technology["clock_ghz"] = _clock_ghz(macro, point, cycle)
+        own = _own(macro, point)
+        if "cycle_ns" not in own and "clock_mhz" not in own and "vdd_v" in own:
+            notes.append(f"cycle of the macro's {macro.values.get('vdd_v')} V figure (none stated at {vdd:g} V)")
     else:
         notes.append("no clock stated: the device preset's read pulse and a 1 GHz clock")
     adc: dict[str, Any] = {"range": "max"}
@@ -373,8 +376,11 @@ def _model(macro_key: str, index: int) -> dict[str, Any]:
         "adc_energy_pj": b.energy_pj.get("adc", 0.0) / counts.adc_conversions if counts.adc_conversions else math.nan,
         "area_mm2": area_mm2,
         "energy_share": {k: v / energy_pj for k, v in energy.items()} if energy_pj > 0 else {},
+        "area_share": {k: v * 1e-6 / area_mm2 for k, v in area.items()} if area_mm2 > 0 else {},
         "macs_per_vector": b.macs // b.mvms,
         "outputs": plan.out_features,
+        "reads_per_vector": plan.reads_per_vector,
+        "ns_per_vector": b.compute_ns / b.mvms,
     }
 
 
@@ -398,6 +404,8 @@ class Figure:
     value: float
     derived: str = ""
     """how the value was derived from the entry ('' = as published)"""
+    macs: int | None = None
+    """MACs of the published MVM (energy per MVM): the model's energy per MAC is priced at this count"""
 
 
 @dataclass(frozen=True)
@@ -432,8 +440,8 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
         out.append(Exclusion(macro.key, point.label, what, reason))
 
     for quantity, (unit, raw, norm) in _QUANTITIES.items():
-        if quantity == "tops" and (raw in v or norm in v) and (_n_core(macro) or 1) > 1:
-            skip(quantity, f"throughput of a design of N_core = {_n_core(macro)} cores (entry notes): whether the "
+        if quantity in ("tops", "area_mm2") and (raw in v or (norm and norm in v)) and (_n_core(macro) or 1) > 1:
+            skip(quantity, f"{quantity} of a design of {_n_core(macro)} cores or banks (entry notes): whether the "
                            "figure is one core's is not stated")
         elif raw and raw in v:
             figures.append(Figure(quantity, unit, float(v[raw])))
@@ -455,7 +463,9 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
         if per.startswith("one ADC conversion"):
             figures.append(Figure("adc_energy_pj", "pJ/conv", float(v["energy_pj"])))
         elif per.startswith("one full-array"):
-            figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"])))
+            macs = re.search(r"\((\d+) MACs\)", per)
+            figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]),
+                                  macs=int(macs.group(1)) if macs else None))
         else:
             skip("energy_pj", f"energy per '{per}': the MVM the UIUC database prices (rows, columns, precision, "
                               "cores) is not stated")
@@ -468,8 +478,9 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
 
 
 def _n_core(macro: Macro) -> int | None:
-    match = re.search(r"N_core (\d+)", macro.notes)
-    return int(match.group(1)) if match else None
+    """cores (UIUC 'N_core') or banks the entry's notes give the design, None when they give neither"""
+    match = re.search(r"N_core (\d+)|(\d+) banks", macro.notes)
+    return int(match.group(1) or match.group(2)) if match else None
 
 
 def _point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
@@ -560,15 +571,27 @@ class MacroCase:
         return math.isfinite(self.error) and abs(self.error) <= self.tolerance
 
 
-def _shares(model: Mapping[str, Any]) -> str:
-    top = sorted(model["energy_share"].items(), key=lambda kv: -kv[1])[:3]
-    return "model energy " + ", ".join(f"{k} {100 * s:.0f} %" for k, s in top)
+def _top(shares: Mapping[str, float]) -> str:
+    top = sorted(shares.items(), key=lambda kv: -kv[1])[:3]
+    return ", ".join(f"{k} {100 * v:.0f} %" for k, v in top)
+
+
+def _diagnosis(quantity: str, model: Mapping[str, Any]) -> str:
+    """what the model's figure is made of, for a case outside its tolerance"""
+    energy = f"model energy {_top(model['energy_share'])}"
+    time = (f"model {model['reads_per_vector']} reads x {model['ns_per_vector'] / model['reads_per_vector']:.3g} ns "
+            f"per vector of {model['macs_per_vector']} MACs")
+    area = f"model area {model['area_mm2']:.3g} mm2 ({_top(model['area_share'])})"
+    return {"tops": time, "tops_per_mm2": f"{time}; {area}", "area_mm2": area,
+            "adc_energy_pj": "model ADC energy per conversion at the macro's sampling rate"}.get(quantity, energy)
 
 
 def _why(u: _Usable, fig: Figure, model: Mapping[str, Any], error: float) -> str:
     parts = []
     if fig.derived:
         parts.append(fig.derived)
+    if fig.macs is not None:
+        parts.append(f"model energy per MAC x the stated {fig.macs} MACs")
     if _digitized(u.point):
         parts.append("digitized from a plot")
     if "ops_per_mac" not in u.point.values and fig.quantity in ("tops_per_w", "tops", "tops_per_mm2"):
@@ -578,8 +601,7 @@ def _why(u: _Usable, fig: Figure, model: Mapping[str, Any], error: float) -> str
                      "uniform random data")
     parts.extend(u.notes)
     if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
-        direction = "high" if error > 0 else "low"
-        parts.append(f"model {direction}; {_shares(model)}")
+        parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model)}")
     return "; ".join(parts) if parts else "independent prediction"
 
 
@@ -601,6 +623,8 @@ def _cases() -> tuple[MacroCase, ...]:
         model = _model(u.macro.key, u.point.index)
         for fig in u.figures:
             value = float(model[fig.quantity])
+            if fig.macs is not None:
+                value = model["energy_fj_per_mac"] * fig.macs * 1e-3
             key = f"{u.point.key} / {fig.quantity}"
             error = value / fig.value - 1.0
             cases.append(MacroCase(key, u.macro.key, u.point.label, fig.quantity, fig.unit, fig.value, value,
@@ -714,16 +738,31 @@ def _verdict(c: MacroCase) -> str:
     return v
 
 
+def config_summary(config: Config) -> str:
+    """One line of what a point's cimsim configuration says."""
+    a, d, m, c, t, dv = config.array, config.dac, config.mapping, config.adc, config.technology, config.device
+    plan = plan_layer(config)
+    read = {"parallel": "all bits per read", "bit_serial": "bit-serial"}.get(d.mode, f"{d.bits_per_read}b per read")
+    adc = "no ADC" if a.family == "digital" else (
+        f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
+        + (", planes summed" if c.accumulation == "planes" else ""))
+    return (f"{a.family} ({dv.name}), {a.rows}x{a.cols}, {plan.rows_per_read} rows/read; in {d.input_bits}b "
+            f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding}, "
+            f"{dv.bits_per_cell}b/cell, {plan.outputs_per_array} outputs; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; "
+            f"read {dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
+
+
 def macro_tables_markdown(cases: Iterable[MacroCase] | None = None) -> str:
     """The macro tables: absolute cases, trend cases, the summary and the exclusions, as Markdown."""
     cases = tuple(macro_cases() if cases is None else cases)
     s = summarize(cases)
-    out = ["| macro | point | quantity | model | published | unit | error | tol. | result | why |",
-           "|---|---|---|---:|---:|---|---:|---:|---|---|"]
+    out = ["| macro | point | quantity | model | published | unit | error | tol. | result | why | source |",
+           "|---|---|---|---:|---:|---|---:|---:|---|---|---|"]
     for c in cases:
         if c.kind == "absolute":
             out.append(f"| {c.macro} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} | {c.unit} "
-                       f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} |")
+                       f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} "
+                       f"| {_cell(c.source)} |")
     out += ["", "| macro | point vs reference | quantity | model ratio | published ratio | error | tol. | result "
                 "| why |", "|---|---|---|---:|---:|---:|---:|---|---|"]
     for c in cases:
@@ -744,6 +783,13 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None) -> str:
     out += ["", "| macro | point | left out | reason |", "|---|---|---|---|"]
     for e in excluded_points():
         out.append(f"| {e.macro} | {_cell(e.label)} | {e.what} | {_cell(e.reason)} |")
+    out += ["", "| macro | point | cimsim configuration (from the entry and the global defaults) |", "|---|---|---|"]
+    for u in _survey()[0]:
+        out.append(f"| {u.macro.key} | {_cell(u.point.label)} | {_cell(config_summary(_config(u.macro.key, u.point.index)[0]))} |")
+    out += ["", "| macro | family | node | paper | read via |", "|---|---|---:|---|---|"]
+    for m in load_macros():
+        out.append(f"| {m.key} | {m.family} | {m.values.get('node_nm', '')} nm | {_cell(m.title)}; {_cell(m.source)} "
+                   f"| {_cell(m.read_via)} |")
     return "\n".join(out)
 
 
@@ -766,6 +812,9 @@ def expected_outcomes_source(cases: Iterable[MacroCase] | None = None) -> str:
 # ---- the generated section of docs/validation.md -------------------------------------------------------------
 GENERATED_BEGIN = "<!-- generated: validate_published -->"
 GENERATED_END = "<!-- end generated -->"
+README_BEGIN = "<!-- generated: validation-summary -->"
+README_END = "<!-- end generated: validation-summary -->"
+"""markers of README's validation summary (:func:`readme_summary`), where README has them"""
 
 
 def presets_markdown() -> str:
@@ -825,20 +874,21 @@ def readme_summary() -> str:
             f"{100 * TREND_TOLERANCE:.0f} % (docs/validation.md).")
 
 
-def generated_block(text: str) -> str:
+def generated_block(text: str, begin: str = GENERATED_BEGIN, end: str = GENERATED_END) -> str:
     """The generated section of a document's ``text`` (between the markers), or a ValueError."""
     try:
-        start = text.index(GENERATED_BEGIN) + len(GENERATED_BEGIN)
-        end = text.index(GENERATED_END, start)
+        start = text.index(begin) + len(begin)
+        stop = text.index(end, start)
     except ValueError:
-        raise ValueError(f"the document has no '{GENERATED_BEGIN}' ... '{GENERATED_END}' section") from None
-    return text[start:end].strip("\n")
+        raise ValueError(f"the document has no '{begin}' ... '{end}' section") from None
+    return text[start:stop].strip("\n")
 
 
-def with_generated_block(text: str, section: str | None = None) -> str:
+def with_generated_block(text: str, section: str | None = None, begin: str = GENERATED_BEGIN,
+                         end: str = GENERATED_END) -> str:
     """``text`` with its generated section replaced by ``section`` (default: :func:`validation_section`)."""
-    generated_block(text)  # both markers present
+    generated_block(text, begin, end)  # both markers present
     section = validation_section() if section is None else section
-    start = text.index(GENERATED_BEGIN) + len(GENERATED_BEGIN)
-    end = text.index(GENERATED_END, start)
-    return text[:start] + "\n" + section + "\n" + text[end:]
+    start = text.index(begin) + len(begin)
+    stop = text.index(end, start)
+    return text[:start] + "\n" + section + "\n" + text[stop:]
