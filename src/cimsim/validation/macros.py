@@ -498,6 +498,16 @@ def _point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
     return None
 
 
+def _explained(point: MacroPoint, reason: str) -> str:
+    """the reason a point's config cannot be built, said in the entry's terms where they explain it"""
+    raw = [f for f in ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac") if f in point.values]
+    if reason.startswith("not stated:") and "input_bits" in reason and not raw and any(
+            k.endswith("_1b_norm") for k in point.values):
+        return ("only 1b-normalised UIUC figures and no input or weight precision to undo the normalisation (UIUC's "
+                "B_x and B_w are bits per invocation and per cell group, not the operand precisions); " + reason)
+    return reason
+
+
 @dataclass(frozen=True)
 class _Usable:
     macro: Macro
@@ -517,7 +527,7 @@ def _survey() -> tuple[tuple[_Usable, ...], tuple[Exclusion, ...]]:
                 try:
                     _, notes = _config(m.key, p.index)
                 except Unusable as exc:
-                    reason = str(exc)
+                    reason = _explained(p, str(exc))
             if reason is not None:
                 excluded.append(Exclusion(m.key, p.label, "point", reason))
                 continue
