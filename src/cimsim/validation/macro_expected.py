@@ -361,7 +361,6 @@ EXPECTED: dict[str, str] = {
     'kim-jssc2021-colonnade / 16b-in 16b-w 0.6 V vs 1b-in 1b-w 0.6 V / energy_fj_per_mac': 'gap',
     'kim-jssc2021-colonnade / 16b-in 16b-w 0.7 V vs 1b-in 1b-w 0.6 V / energy_fj_per_mac': 'pass',
     'kim-jssc2021-colonnade / 16b-in 16b-w 0.8 V vs 1b-in 1b-w 0.6 V / energy_fj_per_mac': 'gap',
-    'su-isscc2021 / UIUC row 2: 0.7 V, B_x 4, B_w 1, ADC 10, R_C 16, alpha 1 vs UIUC row 1: 0.7 V, B_x 4, B_w 1, ADC 10, R_C 16, alpha 2 / tops_per_w': 'pass',
     'yu-cicc2020 / UIUC row 2: 0.45 V, B_x 1, B_w 1, ADC 5, R_C 64, alpha 1 vs UIUC row 1: 0.45 V, B_x 1, B_w 1, ADC 1, R_C 64, alpha 1 / tops_per_w': 'gap',
     'yu-cicc2020 / UIUC row 2: 0.45 V, B_x 1, B_w 1, ADC 5, R_C 64, alpha 1 vs UIUC row 1: 0.45 V, B_x 1, B_w 1, ADC 1, R_C 64, alpha 1 / tops': 'pass',
     'yu-cicc2020 / UIUC row 2: 0.45 V, B_x 1, B_w 1, ADC 5, R_C 64, alpha 1 vs UIUC row 1: 0.45 V, B_x 1, B_w 1, ADC 1, R_C 64, alpha 1 / tops_per_mm2': 'gap',
@@ -374,10 +373,8 @@ EXPECTED: dict[str, str] = {
     'choi-cicc2022 / UIUC row 2: 0.85 V, B_x 4, B_w 4, ADC 5, R_C 64, alpha 1 vs UIUC row 1: 1.2 V, B_x 4, B_w 4, ADC 5, R_C 64, alpha 1 / tops_per_w': 'gap',
     'choi-cicc2022 / UIUC row 2: 0.85 V, B_x 4, B_w 4, ADC 5, R_C 64, alpha 1 vs UIUC row 1: 1.2 V, B_x 4, B_w 4, ADC 5, R_C 64, alpha 1 / tops': 'pass',
     'choi-cicc2022 / UIUC row 2: 0.85 V, B_x 4, B_w 4, ADC 5, R_C 64, alpha 1 vs UIUC row 1: 1.2 V, B_x 4, B_w 4, ADC 5, R_C 64, alpha 1 / tops_per_mm2': 'pass',
-    'choi-cicc2022 / title 4b/4b (0.85 V per UIUC) vs UIUC row 1: 1.2 V, B_x 4, B_w 4, ADC 5, R_C 64, alpha 1 / tops_per_w': 'gap',
     'wang-isscc2022-dimc / UIUC row 2: 0.9 V, B_x 1, B_w 1, ADC -, R_C 256, alpha 1 vs UIUC row 1: 0.9 V, B_x 1, B_w 1, ADC -, R_C 256, alpha 1 / tops_per_w': 'gap',
     'wang-isscc2022-dimc / UIUC row 2: 0.9 V, B_x 1, B_w 1, ADC -, R_C 256, alpha 1 vs UIUC row 1: 0.9 V, B_x 1, B_w 1, ADC -, R_C 256, alpha 1 / tops': 'pass',
     'wang-isscc2022-dimc / UIUC row 2: 0.9 V, B_x 1, B_w 1, ADC -, R_C 256, alpha 1 vs UIUC row 1: 0.9 V, B_x 1, B_w 1, ADC -, R_C 256, alpha 1 / tops_per_mm2': 'gap',
-    'tu-isscc2022 / ZigZag INT8 0.9 V vs UIUC row 1: 1 V, B_x 2, B_w 8, ADC -, R_C -, alpha 1 / tops_per_w': 'gap',
     'xue-isscc2020-rram / title low end (4b-in/4b-w per UIUC) vs title high end (1b-in/2b-w per UIUC) / tops_per_w': 'gap',
 }

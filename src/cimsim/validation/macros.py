@@ -95,7 +95,7 @@ _CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bi
                   "input_encoding", "analog_accumulation", "weight_bits", "weight_levels", "bits_per_cell", "adc_bits",
                   "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz")
 """entry fields that set the configuration (a point's value overrides the macro's)"""
-_UNMODELLED = ("avg_output_value", "one_phase", "read_phases")
+_UNMODELLED = ("avg_output_value", "one_phase", "read_phases", "uiuc_alpha", "uiuc_b_x", "uiuc_b_w")
 """point conditions cimsim's analytic counts do not see: trends are only formed between points that agree on them"""
 
 # quantity -> (unit, raw field, 1b-normalised field)
@@ -109,6 +109,29 @@ _QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
     "area_mm2": ("mm2", "area_mm2", None),
 }
 _THROUGHPUT = ("tops", "tops_per_mm2")
+
+
+_ENTRY_LIMITS: dict[str, str] = {
+    "jia-jssc2020": "the entry's 1b figures are measured over the CIMU alone with one XNOR cell per 1-bit weight",
+    "sinangil-jssc2021": "the entry merges the 4 weight-bit columns with binary-weighted capacitors before one flash "
+                         "conversion; cimsim converts every weight-bit column",
+    "wang-vlsi2022-c2c": "the entry's C-2C ladder combines the 8 weight bits in the charge domain (one conversion per "
+                         "8b weight); cimsim converts every weight-bit column",
+    "choi-cicc2022": "the entry computes 4b x 4b in one step (weight bits combined before the ADC); cimsim converts "
+                     "every weight-bit column",
+    "kim-jssc2021-colonnade": "the entry's bit cells each carry a full adder (a B-bit weight spans B + 7 columns, "
+                              "bit-pipelined); cimsim prices an adder tree per column",
+    "wan-nature2022-neurram": "the entry's neurons integrate and convert by charge decrement (steps = output bits), "
+                              "priced here as a SAR ADC",
+    "wu-isscc2022-tdcim": "the entry computes and converts in the time domain (TDC), priced here as a SAR ADC",
+    "zigzag-isscc2023-7p8": "the entry's figure assumes 37.5 % input toggle and 50 % weight sparsity (ZigZag); "
+                            "cimsim prices uniform data",
+    "iscas2022-7t-65nm": "the entry's 2 GHz clock may be the input-pulse clock; cimsim takes it as one read",
+    "spetalnick-isscc2022-rram": "the UIUC area figure (0.004 1b-TOPS/mm2 at 0.009 1b-TOPS) implies ~2 mm2 for a "
+                                 "64 kb macro whose title states 2.37 Mb/mm2",
+}
+"""what each of these entries' notes say the macro does that its cimsim configuration cannot express (appended to
+the why of a case outside its tolerance)"""
 
 
 class Unusable(ValueError):
@@ -281,6 +304,8 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
         weight_bits = 2
         notes.append("1-bit weights mapped as 2-bit signed (two columns per weight)")
     bits_per_cell = min(int(f.get("bits_per_cell", 1)), weight_bits)
+    if family == "resistive" and "bits_per_cell" not in f:
+        notes.append("bits per cell not stated: 1")
     mapping = {"weight_bits": weight_bits, "signed_encoding": "offset", "subtraction": "analog"}
     cycle = _timing(macro, point)
     device: dict[str, Any] = {"preset": cell} if cell in _DEVICE_PRESETS else {"name": cell}
@@ -612,6 +637,8 @@ def _why(u: _Usable, fig: Figure, model: Mapping[str, Any], error: float) -> str
     parts.extend(u.notes)
     if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
         parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model)}")
+        if u.macro.key in _ENTRY_LIMITS:
+            parts.append(_ENTRY_LIMITS[u.macro.key])
     return "; ".join(parts) if parts else "independent prediction"
 
 
@@ -663,6 +690,8 @@ def _cases() -> tuple[MacroCase, ...]:
                 why += "; from UIUC 1b-normalised figures"
             if not abs(model_ratio / published - 1.0) <= TREND_TOLERANCE:
                 why += f"; model ratio {model_ratio:.3g} vs published {published:.3g}"
+                if macro_key in _ENTRY_LIMITS:
+                    why += f"; {_ENTRY_LIMITS[macro_key]}"
             cases.append(MacroCase(key, macro_key, f"{u.point.label} vs {ref_u.point.label}", fig.quantity,
                                    "ratio", published, model_ratio, TREND_TOLERANCE, "trend", u.point.source, why,
                                    expected.get(key, "")))
@@ -852,7 +881,7 @@ def validation_section() -> str:
     s = summarize()
     return "\n".join([
         presets_markdown(), "",
-        "### Published macros and chips",
+        "## Published macros and chips",
         "",
         f"`cimsim.validation.macros` runs every usable operating point of `{MACRO_FILE}` through the cost model "
         f"(one full macro, {VECTORS} vectors, analytic counts, `cim_breakdown`; macro components only: everything "
