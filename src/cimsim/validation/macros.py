@@ -819,6 +819,15 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None) -> str:
             f"| median over macros of each macro's median \\|error\\| | {100 * s.median_of_macro_medians:.1f} % |",
             f"| absolute cases within ±{100 * ABSOLUTE_TOLERANCE:.0f} % | {100 * s.within_absolute:.0f} % |",
             f"| trend cases within ±{100 * TREND_TOLERANCE:.0f} % | {100 * s.within_trend:.0f} % |"]
+    out += ["", "| family | macros | absolute cases | median \\|error\\| | absolute within ±15 % | trends | trends within ±10 % |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    family = {m.key: m.family for m in load_macros()}
+    for fam in s.families:
+        a = [c for c in cases if c.kind == "absolute" and family[c.macro] == fam]
+        t = [c for c in cases if c.kind == "trend" and family[c.macro] == fam]
+        med = f"{100 * statistics.median(abs(c.error) for c in a):.1f} %" if a else "-"
+        out.append(f"| {fam} | {len({c.macro for c in a})} | {len(a)} | {med} | "
+                   f"{sum(c.passed for c in a)} | {len(t)} | {sum(c.passed for c in t)} |")
     out += ["", "| macro | point | left out | reason |", "|---|---|---|---|"]
     for e in excluded_points():
         out.append(f"| {e.macro} | {_cell(e.label)} | {e.what} | {_cell(e.reason)} |")
