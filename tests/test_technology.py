@@ -16,10 +16,16 @@ def test_identity_at_same_node_and_supply(node):
     assert area_scale(node, node) == 1.0
 
 
-def test_corrigendum_example_reproduced():
-    # Stillmaker & Baas corrigendum: 1 pJ/op at 65 nm, 1.3 V -> 0.4571 / 2.604 x 1 pJ = 0.1755 pJ at 32 nm, 0.9 V
-    assert energy_scale(65, 1.3, 32, 0.9) == pytest.approx(0.4571 / 2.604, rel=5e-4)  # published to 4 digits
-    assert energy_scale(65, 1.3, 32, 0.9) == pytest.approx(0.1755, abs=1e-4)
+def test_node_law_is_the_published_fits_at_0p9_volt():
+    # Stillmaker & Baas corrigendum: energy factor 0.4571 at 32 nm, 0.9 V; 65 nm fit 3.755 V**2 - 4.398 V + 1.975
+    e65 = 3.755 * 0.81 - 4.398 * 0.9 + 1.975
+    assert energy_scale(65, 0.9, 32, 0.9) == pytest.approx(0.4571 / e65, rel=5e-4)  # published to 4 digits
+
+
+def test_supply_law_is_dynamic_cv2():
+    assert energy_scale(65, 1.3, 32, 0.9) == pytest.approx(energy_scale(65, 0.9, 32, 0.9) * (0.9 / 1.3) ** 2)
+    for node in (180, 65, 22, 7):
+        assert energy_scale(node, 0.6, node, 0.8) == pytest.approx((0.8 / 0.6) ** 2)
 
 
 def test_tabulated_area_factors():
@@ -84,6 +90,8 @@ def test_node_out_of_range_raises(node):
 def test_bad_supply_raises():
     with pytest.raises(ValueError, match="supply voltage"):
         delay_scale(45, 0.0, 32, 0.9)
-    # 180 nm energy fit is linear, 24.64 V - 17.98: not positive below 0.73 V
+    with pytest.raises(ValueError, match="supply voltage"):
+        energy_scale(45, 0.9, 32, -0.1)
+    # 32 nm delay fit, -1047 V**3 + 2982 V**2 - 2797 V + 873.5: not positive at 1.8 V (beyond its range)
     with pytest.raises(ValueError, match="outside the range"):
-        energy_scale(45, 0.9, 180, 0.5)
+        delay_scale(45, 0.9, 32, 1.8)

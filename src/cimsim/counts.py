@@ -38,7 +38,7 @@ class Counts:
     adc_bits: int = 8
     """resolution of each ADC conversion, bits"""
     adder_tree_sums: int = 0
-    """column sums added exactly by a digital adder tree (digital CIM, no ADC), each over one row group"""
+    """output sums added exactly by a digital adder tree (digital CIM, no ADC), each over one row group"""
     shift_adds: int = 0
     """shift-and-add operations recombining column sums (one per conversion or adder-tree sum)"""
     accumulator_adds: int = 0

@@ -216,6 +216,12 @@ class Plan:
         """physical columns in use in an array holding ``outputs`` outputs"""
         return outputs * self.n_slices * self.polarities + self.reference_cols
 
+    def column_sums(self, outputs: int) -> int:
+        """column results per conversion round of an array holding ``outputs`` outputs: its converted columns
+        (ADC families), or one adder-tree sum per output over all its weight bits (digital: the tree adds whole
+        weight products, as ZigZag-IMC's DIMC model)"""
+        return self.converted_cols(outputs) if self.has_adc else outputs
+
     @property
     def accumulator_bits(self) -> int:
         """width of an exact integer output: product bits plus carry bits of the sum over inputs"""
@@ -295,7 +301,7 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
             reads += plan.n_planes
             dac += plan.n_planes * (stop - start)
             cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
-            sums += plan.n_planes // plan.planes_per_conversion * plan.converted_cols(outputs)
+            sums += plan.n_planes // plan.planes_per_conversion * plan.column_sums(outputs)
     c = plan.max_plane_code
     if plan.dac_encoding == "voltage":
         mean_energy_fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c: V = V_read k / c

@@ -28,7 +28,7 @@ cycle per level of the adder tree over row tiles, at ``technology.clock_ghz``). 
 every array at a time.
 
 Area. Cells (arrays x rows x cols), ADCs (arrays x ADCs per array), one DAC per row, one sample-and-hold per
-column (analog families), one adder tree per column (digital), one shift-and-add unit per two ADCs or adder
+column (analog families), one adder tree per output (digital), one shift-and-add unit per two ADCs or adder
 trees (ISAAC), accumulators for every output when the input spans several row tiles; all times the copies.
 """
 
@@ -148,7 +148,7 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
         "charge": Action("cell capacitor reads", lambda c: c.cells_read, p.cell_compute_energy_pj),
         "digital": Action("cell reads (1-bit products)", lambda c: c.cells_read, p.cell_compute_energy_pj),
     }.get(plan.family)
-    trees = plan.converted_cols(plan.outputs_per_array)
+    trees = plan.column_sums(plan.outputs_per_array)
     shift_add_units = math.ceil((plan.adcs_per_array if analog else trees) / ISAAC_ADCS_PER_SHIFT_ADD)
     accumulators = plan.out_features * plan.replication if plan.row_tiles > 1 else 0
     table = [
@@ -166,7 +166,7 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
                       n * plan.adcs_per_array, p.adc_area_um2),
         ]
     else:
-        table.append(Component("adder_tree", (Action("adder-tree column sums", lambda c: c.adder_tree_sums,
+        table.append(Component("adder_tree", (Action("adder-tree output sums", lambda c: c.adder_tree_sums,
                                                      p.adder_tree_energy_pj),), n * trees, p.adder_tree_area_um2))
     table += [
         Component("shift_add", (Action("shift-adds", lambda c: c.shift_adds, p.shift_add_energy_pj),),

@@ -9,10 +9,10 @@
   is set: E = C V_DD**2 (x / c_max)**2 (l / l_max), priced at its mean over uniform codes and levels.
 - ``current`` (SRAM cells discharging a precharged bit line): lines as SRAM lines swinging the supply; the
   bit line's swing is the cells' work, priced as a full-swing charge (an upper bound, as for resistive lines).
-- ``digital`` (bitwise products and an adder tree per column; ZigZag-IMC ``DimcArrayUnit``): SRAM lines; each
-  cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each column sum is a ripple
-  adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products
-  (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC.
+- ``digital`` (bitwise products and an adder tree per output; ZigZag-IMC ``DimcArrayUnit``): SRAM lines; each
+  cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each output's sum is a ripple
+  adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of the input code
+  and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC.
 
 SRAM lines (every family but resistive): each cell a line crosses loads it with C_NAND2 / 2 = 0.35 fF at
 28 nm (ZigZag-IMC ``wl_cap`` / ``bl_cap``, :mod:`.gates`), scaled with the node; the lines swing V_DD
@@ -79,13 +79,14 @@ def cell_compute_energy_pj(plan: Plan, config: Config) -> float:
 
 
 def _product_bits(plan: Plan) -> int:
-    """bits of the largest product of one read's input code and one cell level"""
-    return (plan.max_plane_code * plan.max_level).bit_length()
+    """bits of the largest product of one read's input code and one stored weight code (all its slices)"""
+    return (plan.max_plane_code * (2 ** plan.stored_bits - 1)).bit_length()
 
 
 def adder_tree_full_adders(plan: Plan) -> int:
-    """Full adders of one column's ripple adder tree over a row group: N (p + 1) - (p + ceil(log2 N) + 1) for N
-    rows of p-bit products (ZigZag-IMC DimcArrayUnit), at least N - 1 one-bit adds."""
+    """Full adders of one output's ripple adder tree over a row group: N (p + 1) - (p + ceil(log2 N) + 1) for N
+    rows of p-bit products of a read's input code and the whole stored weight (ZigZag-IMC DimcArrayUnit: the
+    tree adds weight_precision-bit products), at least N - 1 one-bit adds."""
     n, p = plan.rows_per_read, _product_bits(plan)
     if n == 1:
         return 0
@@ -94,7 +95,7 @@ def adder_tree_full_adders(plan: Plan) -> int:
 
 
 def adder_tree_energy_pj(plan: Plan, tech: TechnologyConfig) -> float:
-    """One column sum of a digital adder tree, pJ: its full adders x 4.2 fF x V_DD**2 (28 nm, scaled); 0 when the
+    """One output sum of a digital adder tree, pJ: its full adders x 4.2 fF x V_DD**2 (28 nm, scaled); 0 when the
     family has ADCs."""
     if plan.has_adc:
         return 0.0
@@ -102,8 +103,9 @@ def adder_tree_energy_pj(plan: Plan, tech: TechnologyConfig) -> float:
 
 
 def adder_tree_area_um2(plan: Plan, tech: TechnologyConfig) -> float:
-    """One column's adder tree plus the product gates of its rows (rows x k x b NAND2), um2; 0 with ADCs."""
+    """One output's adder tree plus the product gates of its cells (rows x its columns x k x b NAND2), um2; 0 with
+    ADCs."""
     if plan.has_adc:
         return 0.0
-    products = plan.rows * plan.bits_per_read * plan.bits_per_cell
+    products = plan.rows * plan.n_slices * plan.polarities * plan.bits_per_read * plan.bits_per_cell
     return adder_tree_full_adders(plan) * gates.full_adder_area_um2(tech) + products * gates.product_bit_area_um2(tech)

@@ -488,7 +488,7 @@ class Crossbar:
         and energy sum (from ``_nonzero`` and ``_code_sq``)."""
         p = self.plan
         reads = p.n_planes * len(p.row_groups())
-        sums = reads // p.planes_per_conversion * self._col_w.size
+        sums = reads // p.planes_per_conversion * (self._col_w.size if p.has_adc else p.out_features)
         used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
         return replace(
             analytic_counts(p, 1),
