@@ -45,7 +45,9 @@ def test_isaac_adc_is_an_independent_check_not_an_anchor():
 def test_adc_energy_grows_with_bits_by_the_survey_law():
     energies = [adc.adc_energy_pj(b, T32, 0.01) for b in range(1, 17)]
     assert all(a <= b for a, b in zip(energies, energies[1:]))
-    assert energies[0] == energies[3]  # 1 to 4 bits (ENOB <= 4.39): the low-resolution floor
+    # 1 to 4 bits (ENOB <= 4.39, below the survey's data): the flash bound, 2**B - 1 comparator decisions
+    flash = [adc.adc_energy_pj(b, T32, 0.01, adc_type="flash") for b in range(1, 5)]
+    assert energies[:4] == pytest.approx(flash) and energies[4] < adc.adc_energy_pj(5, T32, 0.01, adc_type="flash")
     assert adc.adc_energy_pj(8, T32, 0.01) / adc.adc_energy_pj(6, T32, 0.01) < 1.5  # not 2**(8-6) = 4
     assert adc.adc_conversion_ns(4, T32) == pytest.approx(adc.adc_conversion_ns(8, T32) / 2)
 

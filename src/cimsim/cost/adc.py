@@ -38,7 +38,10 @@ Architecture on top of the survey (the survey regression covers all architecture
 frontier; the other types are built from comparisons and clock cycles per conversion):
 
 - ``sar``: the survey law; B comparator decisions (CrossSim ``SarADC``: "the number of CDAC queries is
-  the # ADC bits"), one bit-cycle each;
+  the # ADC bits"), one bit-cycle each. Bounded by the flash law of the same resolution: where the survey has
+  almost no designs (ENOB below 4.39) its floor is an extrapolation, and a converter of B <= 4 bits built
+  from the survey's own flash comparators (2**B - 1 of them) costs less (1 bit: one comparator decision);
+  from 5 bits on the survey law is the lower one;
 - ``flash``: 2**B - 1 comparators decide at once: E = (2**B - 1) * E_cmp times the survey's rate penalty
   E_survey(ENOB, f) / E_survey(ENOB, f -> 0); one bit-cycle per conversion; area (2**B - 1) * A_cmp;
 - ``ramp`` (single slope): a ramp shared by all columns (CrossSim ``RampADC``: one capacitive DAC for the
@@ -297,7 +300,7 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     """Energy of one conversion, pJ, by type, at ``rate_gsps`` (default: the type's fastest rate).
 
     - sar: the survey regression E_survey(ENOB, f) at 32 nm, 0.9 V (floor below ENOB 4.39, ~4x per bit at high
-      ENOB, rising above the rate corner);
+      ENOB, rising above the rate corner), bounded by the flash converter of the same resolution (below);
     - flash: (2**B - 1) * 0.0282 pJ (28 nm, 0.9 V) * E_survey(ENOB, f) / E_survey(ENOB, f -> 0);
     - ramp: 2**B * (0.0282 + 0.0034) pJ (28 nm, 0.9 V), independent of rate and ENOB;
     - vco: 2**B * (0.00284 + 0.0034) pJ (28 nm, 0.9 V), full scale, independent of rate and ENOB.
@@ -307,14 +310,15 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
     e = _enob(bits, enob)
     rate = _rate(bits, tech, rate_gsps, adc_type)
-    if adc_type == "sar":
-        return _survey_energy_pj(e, rate) * technology.energy_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V,
-                                                                    tech.node_nm, tech.vdd_v)
     scale = technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
+    flash_pj = (adc_comparisons_per_conversion(bits, adc_type="flash") * COMPARATOR_ENERGY_PJ_28NM * scale
+                * _survey_rate_penalty(e, rate))
+    if adc_type == "sar":  # no costlier than a flash of the same resolution (below the survey's data, B <= 4)
+        return min(flash_pj, _survey_energy_pj(e, rate) * technology.energy_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V,
+                                                                                 tech.node_nm, tech.vdd_v))
     counts = adc_cycles_per_conversion(bits, adc_type=adc_type)
     if adc_type == "flash":
-        comparisons = adc_comparisons_per_conversion(bits, adc_type="flash")
-        return comparisons * COMPARATOR_ENERGY_PJ_28NM * scale * _survey_rate_penalty(e, rate)
+        return flash_pj
     if adc_type == "ramp":
         return counts * (COMPARATOR_ENERGY_PJ_28NM + COUNTER_ENERGY_PJ_PER_COUNT_28NM) * scale
     return counts * (RING_ENERGY_PJ_PER_PERIOD_28NM + COUNTER_ENERGY_PJ_PER_COUNT_28NM) * scale
