@@ -53,3 +53,24 @@ def test_calibrated_range_comes_from_the_first_vectors():
     r = simulate(cfg)
     assert r.adc_clipped == 0
     assert (r.adc.full_scale < simulate(small(**{"adc.range": "max"})).adc.full_scale).all()
+
+
+def test_unsigned_inputs_are_generated_non_negative_and_files_checked(tmp_path):
+    import pytest
+
+    from cimsim.errors import ConfigError
+
+    for kind in ("uniform", "normal"):
+        cfg = small(**{"dac.signed_inputs": "unsigned", "workload.inputs": kind})
+        x = np.concatenate(list(input_blocks(cfg)))
+        assert x.min() >= 0.0 and x.max() > 0.5
+        if kind == "normal":  # the magnitudes of the signed draws
+            signed = np.concatenate(list(input_blocks(small(**{"workload.inputs": kind}))))
+            np.testing.assert_array_equal(np.abs(signed), x)
+    r = simulate(small(**{"dac.signed_inputs": "unsigned", "dac.input_bits": 4}))
+    assert r.vs_digital.relative_error < 0.5
+    path = tmp_path / "x.npy"
+    np.save(path, np.full((120, 48), -0.5))
+    cfg = small(**{"dac.signed_inputs": "unsigned", "workload.inputs": "file", "workload.inputs_file": str(path)})
+    with pytest.raises(ConfigError, match="negative values.*unsigned"):
+        list(input_blocks(cfg))

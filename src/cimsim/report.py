@@ -241,11 +241,19 @@ def item_name(result: Result) -> str:
 
 
 def _design(cfg) -> str:
-    return (f"{cfg.mapping.weight_bits}-bit weights in {cfg.device.bits_per_cell}-bit cells "
-            f"({cfg.mapping.signed_encoding} encoding, {cfg.mapping.subtraction} subtraction), {cfg.dac.input_bits}-bit "
-            f"inputs ({cfg.dac.mode} DAC, {cfg.dac.signed_inputs}), {cfg.array.rows} x {cfg.array.cols} arrays read "
-            f"{min(cfg.array.rows_per_read, cfg.array.rows)} rows at a time, {cfg.adc.bits}-bit ADCs (range "
-            f"{cfg.adc.range}, {cfg.adc.cols_per_adc} columns each), device \"{cfg.device.preset or cfg.device.name}\".")
+    d, a = cfg.dac, cfg.adc
+    per_read = f", {d.bits_per_read} bits per read" if d.mode == "sliced" else ""
+    timing = "" if d.encoding == "voltage" else f", {d.encoding.replace('_', ' ')} inputs"
+    if cfg.array.family == "digital":
+        converters = "a digital adder tree per output (no ADC)"
+    else:
+        summed = ", input planes summed before one conversion" if a.accumulation == "planes" else ""
+        converters = (f"{a.bits}-bit {a.type} ADCs (range {a.range}, {a.cols_per_adc} columns each{summed})")
+    return (f"{cfg.array.family} arrays, {cfg.mapping.weight_bits}-bit weights in {cfg.device.bits_per_cell}-bit "
+            f"cells ({cfg.mapping.signed_encoding} encoding, {cfg.mapping.subtraction} subtraction), {d.input_bits}-bit "
+            f"inputs ({d.mode} DAC{per_read}, {d.signed_inputs}{timing}), {cfg.array.rows} x {cfg.array.cols} arrays "
+            f"read {min(cfg.array.rows_per_read, cfg.array.rows)} rows at a time, {converters}, device "
+            f"\"{cfg.device.preset or cfg.device.name}\".")
 
 
 def _workload_lines(result: Result) -> list[str]:

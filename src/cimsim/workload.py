@@ -22,10 +22,12 @@ INPUT_BLOCK = 4096
 """input vectors generated or read at a time"""
 
 
-def _generate(kind: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+def _generate(kind: str, rng: np.random.Generator, shape: tuple[int, int], unsigned: bool) -> np.ndarray:
+    """N(0, 1) or U(-1, 1) inputs; their magnitudes (|N(0, 1)|, U(0, 1)) for unsigned inputs"""
     if kind == "normal":
-        return rng.standard_normal(shape)
-    return rng.uniform(-1.0, 1.0, shape)
+        x = rng.standard_normal(shape)
+        return np.abs(x) if unsigned else x
+    return rng.uniform(0.0 if unsigned else -1.0, 1.0, shape)
 
 
 def _error(config: Config, field: str, message: str) -> ConfigError:
@@ -64,6 +66,7 @@ def load_weights(config: Config) -> np.ndarray:
 def input_blocks(config: Config) -> Iterator[np.ndarray]:
     """The workload's input vectors, ``INPUT_BLOCK`` at a time (float64, block x in_features)."""
     wl = config.workload
+    unsigned = config.dac.signed_inputs == "unsigned"
     if wl.inputs == "file":
         arr = _open_npy(config, "workload.inputs_file", wl.inputs_file, (None, wl.in_features))
         if arr.shape[0] < wl.vectors:
@@ -76,6 +79,11 @@ def input_blocks(config: Config) -> Iterator[np.ndarray]:
             if not np.isfinite(block).all():
                 raise _error(config, "workload.inputs_file",
                              f"vectors {start}..{start + n - 1} hold NaN or infinite values")
+            if unsigned and (block < 0).any():
+                raise _error(config, "workload.inputs_file",
+                             f"vectors {start}..{start + n - 1} hold negative values, but 'dac.signed_inputs' is "
+                             "\"unsigned\" (inputs >= 0)")
         else:
-            block = _generate(wl.inputs, np.random.default_rng([config.simulation.seed, 1, k]), (n, wl.in_features))
+            block = _generate(wl.inputs, np.random.default_rng([config.simulation.seed, 1, k]), (n, wl.in_features),
+                              unsigned)
         yield block

@@ -208,7 +208,8 @@ class WorkloadConfig:
         Text(optional=True), "path of the .npy weight matrix, relative to the config file"))
     inputs: str = field(default="uniform", metadata=rule(
         Choice(("uniform", "normal", "file")),
-        "uniform: U(-1,1); normal: N(0,1); file: inputs_file (.npy, shape vectors x in)"))
+        "uniform: U(-1,1); normal: N(0,1) (their magnitudes for unsigned inputs); file: inputs_file (.npy, shape "
+        "vectors x in)"))
     inputs_file: str | None = field(default=None, metadata=rule(
         Text(optional=True), "path of the .npy input matrix, relative to the config file"))
 
