@@ -19,6 +19,9 @@ def quantize(v, bits, scale):
 
 
 def weight_codes(w, bits, per_output):
+    if bits == 1:  # binary weights: sign (0 -> +1), scale mean |w|
+        mean = np.abs(w).mean(axis=1) if per_output else np.full(w.shape[0], np.abs(w).mean())
+        return np.where(w >= 0, 1, -1).astype(np.int64), np.where(mean > 0, mean, 1.0)
     m = 2 ** (bits - 1) - 1
     peak = np.abs(w).max(axis=1) if per_output else np.full(w.shape[0], np.abs(w).max())
     scale = np.where(peak > 0, peak / m, 1.0)
@@ -90,7 +93,7 @@ def cell_levels(cfg):
     """(highest level of a cell, slices per weight, conductance step in uS) of a config"""
     m, dev = cfg.mapping, cfg.device
     max_level = 2 ** dev.bits_per_cell - 1
-    stored_bits = m.weight_bits - 1 if m.signed_encoding == "differential" else m.weight_bits
+    stored_bits = max(1, m.weight_bits - 1 if m.signed_encoding == "differential" else m.weight_bits)
     return max_level, -(-stored_bits // dev.bits_per_cell), (dev.g_max_us - dev.g_min_us) / max_level
 
 
@@ -156,14 +159,15 @@ def mvm(w, x, cfg, full_scale=None):
                             acc += pw * (sign * sk) * conv(column(lv)) * lsb
             else:
                 off = 2 ** (m.weight_bits - 1)
-                data = slices(qw + off, bpc, n_slices)
+                step = 2 if m.weight_bits == 1 else 1  # a binary weight stores (q + 1) / 2: q = 2 b - 1
+                data = slices((qw + off) // step, bpc, n_slices)
                 refs = slices(np.int64(off), bpc, n_slices)
                 if analog:
                     for (sk, lv), (_, ref) in zip(data, refs):
                         acc += pw * sk * conv((xg @ (lv - ref)[:, s:e].T).astype(np.float64)) * lsb
                 else:
                     for sk, lv in data:
-                        acc += pw * sk * conv(column(lv)) * lsb
+                        acc += pw * sk * step * conv(column(lv)) * lsb
                     for first in range(0, n_out, per_array):
                         for sk, ref in refs:
                             acc[:, first:first + per_array] += pw * (-sk) * conv(float(ref) * rowsum + r * rowsum) * lsb
@@ -182,7 +186,7 @@ def gv2t_fj(w, x, cfg, col_tiles):
         ref_cols = []
     else:
         off = 2 ** (m.weight_bits - 1)
-        stored = [qw + off]
+        stored = [(qw + off) // (2 if m.weight_bits == 1 else 1)]
         ref_cols = [lv for _, lv in slices(np.full(w.shape[1], off), bpc, n_slices)] * col_tiles
     # one physical column per (polarity, slice, output): row j of a slice's level matrix (out x in)
     cols = [lv[j] for st in stored for _, lv in slices(st, bpc, n_slices) for j in range(w.shape[0])] + ref_cols

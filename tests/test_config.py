@@ -29,7 +29,7 @@ CONSISTENCY_FIELDS = {
     "dac.input_max", "workload.weights_file", "workload.inputs_file", "array.cols", "device.drift_time_s",
     "device.stuck_at_gmax_rate", "workload.network_file", "workload.dataset_file", "device.preset",
     "baseline.preset", "dac.input_bits", "dac.bits_per_read", "dac.encoding", "adc.accumulation", "array.family",
-    "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks",
+    "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
 }
 
 
@@ -217,6 +217,8 @@ def test_unknown_key_without_match_lists_valid_keys():
     ({"array": {"rows": 128, "rows_per_read": 129}}, "array.rows_per_read"),
     ({"array": {"cols": 64}, "adc": {"cols_per_adc": 65}}, "adc.cols_per_adc"),
     ({"mapping": {"weight_bits": 3}, "device": {"bits_per_cell": 3}}, "device.bits_per_cell"),
+    ({"mapping": {"weight_bits": 1, "signed_encoding": "offset", "subtraction": "analog"},
+      "device": {"bits_per_cell": 1}}, "mapping.subtraction"),
     ({"dac": {"mode": "sliced"}}, "dac.bits_per_read"),
     ({"dac": {"mode": "parallel", "bits_per_read": 2}}, "dac.bits_per_read"),
     ({"dac": {"mode": "bit_serial", "bits_per_read": 2}}, "dac.bits_per_read"),
@@ -411,7 +413,9 @@ def consistent_dicts(draw) -> dict:
     array, device, weights, dac, adc, workload = (
         data[s] for s in ("array", "device", "mapping", "dac", "adc", "workload"))
     device["g_max_us"] = device["g_min_us"] + draw(st.floats(1e-3, 1e3))
-    stored_bits = weights["weight_bits"] - (weights["signed_encoding"] == "differential")
+    stored_bits = max(1, weights["weight_bits"] - (weights["signed_encoding"] == "differential"))
+    if weights["weight_bits"] == 1 and weights["signed_encoding"] == "offset":
+        weights["subtraction"] = "digital"
     device["bits_per_cell"] = draw(st.integers(1, min(8, stored_bits)))
     slices = -(-stored_bits // device["bits_per_cell"])
     offset = weights["signed_encoding"] == "offset"

@@ -214,10 +214,11 @@ configs = st.builds(
     lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, adc_bits, rng_mode, frac, gmin, per_out, acc, fam:
     make_config(
         rows=rows, cols=64, rows_per_read=min(rpr, rows), weight_bits=wb,
-        bits_per_cell=min(bpc, wb - 1 if enc == "differential" else wb), encoding=enc, subtraction=sub, dac=dac,
-        input_bits=ib, adc_bits=adc_bits, adc_range=rng_mode, fraction=frac, g_min_us=gmin, in_features=fin,
-        out_features=fout, per_output=per_out, accumulation=acc, family=fam),
-    st.integers(2, 8), st.integers(1, 4), st.sampled_from(["differential", "offset"]),
+        bits_per_cell=max(1, min(bpc, wb - 1 if enc == "differential" else wb)), encoding=enc,
+        subtraction="digital" if wb == 1 and enc == "offset" else sub, dac=dac, input_bits=ib, adc_bits=adc_bits,
+        adc_range=rng_mode, fraction=frac, g_min_us=gmin, in_features=fin, out_features=fout, per_output=per_out,
+        accumulation=acc, family=fam),
+    st.integers(1, 8), st.integers(1, 4), st.sampled_from(["differential", "offset"]),
     st.sampled_from(["analog", "digital"]), st.sampled_from(DAC_CHOICES), st.integers(2, 8),
     st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12), st.integers(2, 12),
     st.sampled_from(["max", "fixed"]), st.floats(0.05, 1.0), st.sampled_from([0.0, 0.7]), st.booleans(),
@@ -241,9 +242,10 @@ def test_crossbar_equals_naive_reference_bit_for_bit(cfg, seed, sign):
 lossless = st.builds(
     lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, acc, fam: make_config(
         rows=rows, cols=64, rows_per_read=min(rpr, rows), weight_bits=wb,
-        bits_per_cell=min(bpc, wb - 1 if enc == "differential" else wb), encoding=enc, subtraction=sub, dac=dac,
-        input_bits=ib, adc_bits=16, in_features=fin, out_features=fout, accumulation=acc, family=fam),
-    st.integers(2, 8), st.integers(1, 4), st.sampled_from(["differential", "offset"]),
+        bits_per_cell=max(1, min(bpc, wb - 1 if enc == "differential" else wb)), encoding=enc,
+        subtraction="digital" if wb == 1 and enc == "offset" else sub, dac=dac, input_bits=ib, adc_bits=16,
+        in_features=fin, out_features=fout, accumulation=acc, family=fam),
+    st.integers(1, 8), st.integers(1, 4), st.sampled_from(["differential", "offset"]),
     st.sampled_from(["analog", "digital"]), st.sampled_from(DAC_CHOICES), st.integers(2, 8),
     st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12),
     st.sampled_from(["none", "planes"]), st.sampled_from(["resistive", "digital"]))
@@ -486,3 +488,24 @@ def test_plane_accumulation_converts_once_per_row_group():
     assert per_plane.counts.adc_conversions == 14 * summed.counts.adc_conversions
     assert per_plane.counts.array_reads == summed.counts.array_reads
     assert summed.max_sum == 4 * 127 * 3  # rows x largest |sum of an input's weighted planes| x highest level
+
+
+@pytest.mark.parametrize("encoding,subtraction", [("differential", "analog"), ("differential", "digital"),
+                                                  ("offset", "digital")])
+def test_binary_weights_are_signs_and_exact(encoding, subtraction):
+    """1-bit weights: q = sign(w) in {-1, +1}, scale mean |w|; one column per weight in the offset encoding
+    (b = (q + 1) / 2, recombined as 2 x column - reference), a cell and its complement in the differential one"""
+    cfg = make_config(weight_bits=1, bits_per_cell=1, encoding=encoding, subtraction=subtraction)
+    w, x = data(cfg)
+    w[0, 0] = 0.0  # zero -> +1
+    codes, scale = quantize_weights(w, 1, False)
+    assert set(np.unique(codes)) == {-1, 1} and codes[0, 0] == 1 and scale[0] == pytest.approx(np.abs(w).mean())
+    xbar = programmed(cfg, w)
+    np.testing.assert_array_equal(xbar.mvm(x), xbar.digital_reference(x))
+    p = xbar.plan
+    assert p.n_slices == 1 and p.outputs_per_array == (cfg.array.cols - 1 if encoding == "offset" else cfg.array.cols // 2)
+
+
+def test_binary_weights_cannot_be_subtracted_in_the_analog_domain_in_the_offset_encoding():
+    with pytest.raises(ValueError, match="binary weights"):
+        plan_layer(make_config(weight_bits=1, bits_per_cell=1, encoding="offset", subtraction="analog"))

@@ -59,17 +59,25 @@ class Plan:
     # ---- weights -> cells -------------------------------------------------------------------
     @property
     def max_weight_code(self) -> int:
-        """largest |q_w|; weights are symmetric in [-max, max]"""
-        return 2 ** (self.weight_bits - 1) - 1
+        """largest |q_w|; weights are symmetric in [-max, max] (binary weights, 1 bit: q_w in {-1, +1})"""
+        return max(1, 2 ** (self.weight_bits - 1) - 1)
 
     @property
     def weight_offset(self) -> int:
-        """offset added to q_w by the offset encoding (stored code q_w + offset is in [1, 2**bits - 1])"""
+        """offset of the offset encoding: q_w = weight_step x stored - offset (stored in [1, 2**bits - 1]; a binary
+        weight stores (q_w + 1) / 2 in {0, 1})"""
         return 2 ** (self.weight_bits - 1)
+
+    @property
+    def weight_step(self) -> int:
+        """weight of one stored level in q_w: 2 for binary weights in the offset encoding (q_w = 2 b - 1), else 1"""
+        return 2 if self.weight_bits == 1 and self.signed_encoding == "offset" else 1
 
     @property
     def stored_bits(self) -> int:
         """bits of the unsigned code stored in the cells of one column group"""
+        if self.weight_bits == 1:
+            return 1
         return self.weight_bits - 1 if self.signed_encoding == "differential" else self.weight_bits
 
     @property
@@ -278,6 +286,9 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         read_voltage_v=config.device.read_voltage_v,
         read_pulse_ns=config.device.read_pulse_ns,
     )
+    if plan.weight_step != 1 and plan.analog_subtraction:
+        raise ValueError("binary weights in the offset encoding need digital subtraction (2 x column - reference), "
+                         "or the differential encoding")
     if plan.outputs_per_array < 1:
         raise ValueError(
             f"an array of {plan.cols} columns cannot hold one output: it needs "

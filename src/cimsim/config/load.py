@@ -171,7 +171,13 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
         errors.append(("adc.cols_per_adc", f"'adc.cols_per_adc' ({adc.cols_per_adc}) must not exceed "
                                            f"'array.cols' ({array.cols})"))
     # the unsigned code stored in the cells: magnitude bits (differential) or the offset code (offset)
-    stored_bits = weights.weight_bits - 1 if weights.signed_encoding == "differential" else weights.weight_bits
+    stored_bits = (1 if weights.weight_bits == 1 else
+                   weights.weight_bits - 1 if weights.signed_encoding == "differential" else weights.weight_bits)
+    if weights.weight_bits == 1 and weights.signed_encoding == "offset" and weights.subtraction == "analog":
+        errors.append(("mapping.subtraction", (
+            "binary weights ('mapping.weight_bits' = 1) in the offset encoding store (q + 1) / 2 and need "
+            "2 x column - reference, which one analog difference cannot form: use 'mapping.subtraction' = "
+            "\"digital\", or the \"differential\" encoding (a cell and its complement)")))
     if device.bits_per_cell > stored_bits:
         errors.append(("device.bits_per_cell", (
             f"'device.bits_per_cell' ({device.bits_per_cell}) must not exceed the {stored_bits} stored weight bits "
@@ -199,8 +205,8 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
             if getattr(config.workload, kind) == "file":
                 errors.extend(_check_file(getattr(config.workload, f"{kind}_file"), f"workload.{kind}_file",
                                           f"'workload.{kind}' is \"file\""))
-    if input_errors:
-        return errors  # the plan needs a valid input layout
+    if input_errors or any(name == "mapping.subtraction" for name, _ in errors):
+        return errors  # the plan needs a valid input layout and weight encoding
     try:
         plan = mapping.plan_layer(config)
     except ValueError as exc:

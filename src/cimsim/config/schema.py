@@ -93,7 +93,8 @@ class DeviceConfig:
 class MappingConfig:
     """How real weights become cell levels."""
 
-    weight_bits: int = field(default=8, metadata=rule(Int(2, 16), "signed weight precision, bits (incl. sign)"))
+    weight_bits: int = field(default=8, metadata=rule(
+        Int(1, 16), "signed weight precision, bits (incl. sign); 1: binary weights in {-1, +1} (XNOR / BNN)"))
     weight_scale: str = field(default="per_tensor", metadata=rule(
         Choice(("per_tensor", "per_output")), "one quantisation scale for W, or one per output"))
     signed_encoding: str = field(default="differential", metadata=rule(

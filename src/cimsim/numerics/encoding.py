@@ -41,8 +41,12 @@ def quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.nda
     """Signed weight codes (int64, out x in) and their scale per output (float64, out).
 
     The scale is max|W| / m over the whole tensor or over each output row; an all-zero tensor or row gets
-    scale 1 so its codes are 0.
+    scale 1 so its codes are 0. Binary weights (``bits`` = 1) are sign(W) in {-1, +1} (0 -> +1) with the
+    scale mean|W| (XNOR-Net, Rastegari et al., ECCV 2016: the scale that minimises the L2 error).
     """
+    if bits == 1:
+        mean = np.abs(w).mean(axis=1) if per_output else np.full(w.shape[0], np.abs(w).mean())
+        return np.where(w < 0, -1, 1).astype(np.int64), np.where(mean > 0, mean, 1.0)
     m = 2 ** (bits - 1) - 1
     peak = np.abs(w).max(axis=1) if per_output else np.full(w.shape[0], np.abs(w).max())
     scale = np.where(peak > 0, peak / m, 1.0)
@@ -73,15 +77,15 @@ def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray
     """Cell levels of every slice: (polarities x slices x in x out) int64, and the reference levels (slices,).
 
     differential: polarity 0 holds max(q, 0), polarity 1 holds max(-q, 0); no reference columns.
-    offset: one polarity holding q + 2**(bits-1); each array has one reference column per slice holding
-    the slices of the offset. Slice k holds bits [k*b, (k+1)*b) of the stored code (b = bits_per_cell).
+    offset: one polarity holding q + 2**(bits-1) ((q + 1) / 2 for binary weights); each array has one reference
+    column per slice holding the slices of the offset. Slice k holds bits [k*b, (k+1)*b) of the stored code (b = bits_per_cell).
     """
     if plan.signed_encoding == "differential":
         stored = np.stack([np.maximum(codes, 0), np.maximum(-codes, 0)])
         offset = 0
     else:
         offset = plan.weight_offset
-        stored = (codes + offset)[None]
+        stored = ((codes + offset) // plan.weight_step)[None]
     mask = plan.max_level
     shifts = plan.bits_per_cell * np.arange(plan.n_slices)
     levels = (stored[:, None, :, :] >> shifts[None, :, None, None]) & mask

@@ -53,7 +53,7 @@ def layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout:
     out_tile = outputs // p.outputs_per_array
     data = levels.transpose(2, 0, 1, 3).reshape(n_in, -1)  # (in, polarity x slice x out)
     n_data = data.shape[1]
-    data_w = np.repeat(np.outer([1.0, -1.0][: p.polarities], pow2).ravel(), n_out)
+    data_w = np.repeat(np.outer([1.0, -1.0][: p.polarities], pow2).ravel(), n_out) * p.weight_step
     data_t = np.tile(outputs, p.polarities * n_s)
     data_tile = np.tile(out_tile, p.polarities * n_s)
     if p.signed_encoding == "offset":

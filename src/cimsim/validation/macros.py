@@ -67,10 +67,9 @@ DEFAULTS: dict[str, str] = {
                       "unit pulses (device.read_pulse_ns = cycle / unit pulses)",
     "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes",
     "weights": "signed weights in the offset encoding (one cell per stored bit, a reference column per slice, "
-               "subtracted before the ADC), as SRAM macros store two's-complement bits; a 1-bit weight (cimsim's "
-               "smallest signed weight is 2 bits) is mapped as a 2-bit signed weight (codes -1, 0, +1), which "
-               "takes two columns where the macro uses one, so a 1-bit macro holds half its published MACs per "
-               "array; weight_levels L -> weight_bits log2(L + 1)",
+               "subtracted before the ADC), as SRAM macros store two's-complement bits; a 1-bit weight is a binary "
+               "weight in {-1, +1} (one cell storing (q + 1) / 2, recombined as 2 x column - reference after the "
+               "ADC: digital subtraction); weight_levels L -> weight_bits log2(L + 1)",
     "bits_per_cell": "1 bit per cell when not stated, at most the stored weight bits",
     "adc_type": "sar/flash/ramp/vco as stated; 'other' that names an oscillator (CCO/VCO) -> vco; any other or "
                 "no type -> sar (the schema default); fractional adc_bits -> bits = ceil, adc.enob = the figure",
@@ -112,7 +111,6 @@ _THROUGHPUT = ("tops", "tops_per_mm2")
 
 
 _ENTRY_LIMITS: dict[str, str] = {
-    "jia-jssc2020": "the entry's 1b figures are measured over the CIMU alone with one XNOR cell per 1-bit weight",
     "sinangil-jssc2021": "the entry merges the 4 weight-bit columns with binary-weighted capacitors before one flash "
                          "conversion; cimsim converts every weight-bit column",
     "wang-vlsi2022-c2c": "the entry's C-2C ladder combines the 8 weight bits in the charge domain (one conversion per "
@@ -300,13 +298,11 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     encoding = str(f.get("input_encoding", "voltage"))
     dac["encoding"] = encoding
     weight_bits = _weight_bits(f)
-    if weight_bits == 1:
-        weight_bits = 2
-        notes.append("1-bit weights mapped as 2-bit signed (two columns per weight)")
     bits_per_cell = min(int(f.get("bits_per_cell", 1)), weight_bits)
     if family == "resistive" and "bits_per_cell" not in f:
         notes.append("bits per cell not stated: 1")
-    mapping = {"weight_bits": weight_bits, "signed_encoding": "offset", "subtraction": "analog"}
+    mapping = {"weight_bits": weight_bits, "signed_encoding": "offset",
+               "subtraction": "digital" if weight_bits == 1 else "analog"}
     cycle = _timing(macro, point)
     device: dict[str, Any] = {"preset": cell} if cell in _DEVICE_PRESETS else {"name": cell}
     device["bits_per_cell"] = bits_per_cell
