@@ -113,7 +113,8 @@ def mvm(w, x, cfg, full_scale=None):
     analog = m.subtraction == "analog"
     k = bits_per_read(d)
     input_planes = planes(qx, d.input_bits, d.mode, d.signed_inputs, k)
-    accumulate = ad.accumulation == "planes"
+    accumulate = ad.accumulation in ("planes", "planes_and_slices")
+    sum_slices = ad.accumulation in ("slices", "planes_and_slices")
     magnitude = d.input_bits if unsigned else d.input_bits - 1
     # largest code a read applies; with accumulation, the largest |weighted sum of an input's planes|
     cmax = (2 ** magnitude if d.signed_inputs == "twos_complement" else 2 ** magnitude - 1) if accumulate else 2 ** k - 1
@@ -121,6 +122,8 @@ def mvm(w, x, cfg, full_scale=None):
     rpr = min(arr.rows_per_read, arr.rows)
     if full_scale is None:
         full_scale = rpr * cmax * (max_level + (0 if analog else r))
+        if sum_slices:  # a summed column holds up to sum_s 2**(s x bpc) x (max level + r)
+            full_scale *= sum(2 ** (k_s * bpc) for k_s in range(n_slices))
         if ad.range == "fixed":
             full_scale *= ad.full_scale_fraction
     codes = 2 ** (ad.bits - 1) - 1 if signed else 2 ** ad.bits - 1
@@ -134,6 +137,13 @@ def mvm(w, x, cfg, full_scale=None):
 
     def conv(a):
         return adc(a, lsb, lo, hi, ad.gain_error, ad.offset_lsb, ad.inl_lsb)
+
+    def converted(terms):
+        """[(weight, code x lsb)] of the slice terms [(2**(s x bpc), analog value)]: each converted, or (slice
+        accumulation) their weighted sum converted once, with weight 1"""
+        if sum_slices:
+            return [(1, conv(sum(sk * a for sk, a in terms)) * lsb)]
+        return [(sk, conv(a) * lsb) for sk, a in terms]
 
     acc = np.zeros((x.shape[0], n_out))
     # analog accumulation: the weighted planes are summed before the one conversion; by linearity that is one read
@@ -151,26 +161,28 @@ def mvm(w, x, cfg, full_scale=None):
                 pos = slices(np.maximum(qw, 0), bpc, n_slices)
                 neg = slices(np.maximum(-qw, 0), bpc, n_slices)
                 if analog:
-                    for (sk, lp), (_, ln) in zip(pos, neg):
-                        acc += pw * sk * conv((xg @ (lp - ln)[:, s:e].T).astype(np.float64)) * lsb
+                    for sk, v in converted([(sk, (xg @ (lp - ln)[:, s:e].T).astype(np.float64))
+                                            for (sk, lp), (_, ln) in zip(pos, neg)]):
+                        acc += pw * sk * v
                 else:
                     for sign, sl in ((1, pos), (-1, neg)):
-                        for sk, lv in sl:
-                            acc += pw * (sign * sk) * conv(column(lv)) * lsb
+                        for sk, v in converted([(sk, column(lv)) for sk, lv in sl]):
+                            acc += pw * (sign * sk) * v
             else:
                 off = 2 ** (m.weight_bits - 1)
-                step = 2 if m.weight_bits == 1 else 1  # a binary weight stores (q + 1) / 2: q = 2 b - 1
-                data = slices((qw + off) // step, bpc, n_slices)
+                wstep = 2 if m.weight_bits == 1 else 1  # a binary weight stores (q + 1) / 2: q = 2 b - 1
+                data = slices((qw + off) // wstep, bpc, n_slices)
                 refs = slices(np.int64(off), bpc, n_slices)
                 if analog:
-                    for (sk, lv), (_, ref) in zip(data, refs):
-                        acc += pw * sk * conv((xg @ (lv - ref)[:, s:e].T).astype(np.float64)) * lsb
+                    for sk, v in converted([(sk, (xg @ (lv - ref)[:, s:e].T).astype(np.float64))
+                                            for (sk, lv), (_, ref) in zip(data, refs)]):
+                        acc += pw * sk * v
                 else:
-                    for sk, lv in data:
-                        acc += pw * sk * step * conv(column(lv)) * lsb
+                    for sk, v in converted([(sk, column(lv)) for sk, lv in data]):
+                        acc += pw * sk * wstep * v
                     for first in range(0, n_out, per_array):
-                        for sk, ref in refs:
-                            acc[:, first:first + per_array] += pw * (-sk) * conv(float(ref) * rowsum + r * rowsum) * lsb
+                        for sk, v in converted([(sk, float(ref) * rowsum + r * rowsum) for sk, ref in refs]):
+                            acc[:, first:first + per_array] += pw * (-sk) * v
     return acc * sx[:, None] * sw[None, :], lsb
 
 

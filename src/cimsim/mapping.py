@@ -48,6 +48,8 @@ class Plan:
     """resistive, charge, current or digital (config.array.family)"""
     plane_accumulation: bool
     """the planes of a row group are summed in the analog domain and converted once"""
+    slice_accumulation: bool
+    """the weight-slice columns of an output are summed in the analog domain (binary-weighted) and converted once"""
     adc_bits: int
     cols_per_adc: int
     replication: int
@@ -211,14 +213,26 @@ class Plan:
         return self.reads_per_vector // self.planes_per_conversion
 
     @property
+    def converted_slices(self) -> int:
+        """converted columns per output and polarity: the slices, or 1 when they are summed before the ADC"""
+        return 1 if self.slice_accumulation else self.n_slices
+
+    @property
     def converted_cols_per_output(self) -> int:
         """ADC conversions per output per read (slices, x2 for a digitally subtracted pair)"""
-        return self.n_slices * (1 if self.analog_subtraction else self.polarities)
+        return self.converted_slices * (1 if self.analog_subtraction else self.polarities)
 
     def converted_cols(self, outputs: int) -> int:
         """columns converted per read of an array holding ``outputs`` outputs"""
-        refs = 0 if self.analog_subtraction else self.reference_cols
+        refs = 0 if self.analog_subtraction else self.reference_cols // self.n_slices * self.converted_slices
         return outputs * self.converted_cols_per_output + refs
+
+    @property
+    def slice_weight_sum(self) -> int:
+        """sum of the slice weights 2**(s x bits_per_cell): what a summed column holds at most per unit level"""
+        if not self.slice_accumulation:
+            return 1
+        return sum(2 ** (s * self.bits_per_cell) for s in range(self.n_slices))
 
     def used_cols(self, outputs: int) -> int:
         """physical columns in use in an array holding ``outputs`` outputs"""
@@ -277,7 +291,8 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         bits_per_read=resolved_bits_per_read(d),
         dac_encoding=d.encoding,
         family=config.array.family,
-        plane_accumulation=config.adc.accumulation == "planes",
+        plane_accumulation=config.adc.accumulation in ("planes", "planes_and_slices"),
+        slice_accumulation=config.adc.accumulation in ("slices", "planes_and_slices"),
         adc_bits=config.adc.bits,
         cols_per_adc=config.adc.cols_per_adc,
         replication=config.mapping.replication,

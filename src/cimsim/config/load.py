@@ -257,7 +257,7 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
         errors.append(("dac.encoding", f"'dac.encoding' = \"{dac.encoding}\" is a time-domain analog input; "
                                        "'array.family' = \"digital\" takes digital input bits (\"voltage\")"))
     if adc.accumulation != "none":
-        errors.append(("adc.accumulation", "'adc.accumulation' = \"planes\" sums planes in the analog domain; "
+        errors.append(("adc.accumulation", f"'adc.accumulation' = \"{adc.accumulation}\" sums in the analog domain; "
                                            "'array.family' = \"digital\" has no analog sum (use \"none\")"))
     if dac.signed_inputs == "bipolar":
         errors.append(("dac.signed_inputs", "'dac.signed_inputs' = \"bipolar\" drives +/- row voltages; "

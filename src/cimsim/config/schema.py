@@ -150,9 +150,10 @@ class AdcConfig:
         OptionalFloat(0.5, 16.0), "effective number of bits where a paper states it (left out: the model's "
                                   "default for the nominal bits); prices the converter, the numerics use bits"))
     accumulation: str = field(default="none", metadata=rule(
-        Choice(("none", "planes")),
-        "none: every input plane's sum is converted; planes: the planes of a row group are summed in the analog "
-        "domain (binary-weighted charge on a capacitor) and converted once; the ADC range covers that sum"))
+        Choice(("none", "planes", "slices", "planes_and_slices")),
+        "what is summed in the analog domain (binary-weighted charge) before one conversion: nothing (every input "
+        "plane and weight-slice column converted), the input planes of a row group, the weight-slice columns of an "
+        "output (C-2C ladders, weighted column capacitors), or both; the ADC range covers that sum"))
     range: str = field(default="calibrated", metadata=rule(
         Choice(("max", "calibrated", "fixed")),
         "max: largest possible column sum (never clips); calibrated: a percentile of observed sums; "

@@ -176,7 +176,9 @@ class Crossbar:
         seen = phys if self.config.array.wire_resistance_ohm == 0 else (
             self._with_ir_drop(self._conductances_us, lay.phys_tile) / step - r)
         converted = seen[:, lay.pos] - seen[:, lay.neg] if lay.neg is not None else seen
-        self._col_r = np.full(lay.col_w.size, 0.0 if lay.neg is not None else r)
+        if lay.combine is not None:  # weight slices summed before the ADC (binary-weighted charge)
+            converted = converted @ lay.combine
+        self._col_r = np.full(lay.col_w.size, 0.0 if lay.neg is not None else r * p.slice_weight_sum)
         # an unsubtracted column with g_min > 0 needs the row sum: one more product column of ones
         self._ones_col = lay.col_w.size if self._col_r.any() else -1
         blocks = [converted, np.ones((p.in_features, 1))] if self._ones_col >= 0 else [converted]
@@ -186,6 +188,8 @@ class Crossbar:
         self._ref_tile = lay.col_tile[self._n_blocks * p.out_features:].astype(np.int64)
         self._layout_tiles = lay.phys_tile
         self._noise_cells = lay.cells_per_conversion
+        self._combine = lay.combine
+        self._noise_weight = lay.noise_weight  # cells x squared slice weights summed into a converted column
         self._weight_codes, self._weight_scale = codes, scale
         self._row_g_us = self._conductances_us.sum(axis=1)  # conductance of the used cells on each row, all tiles
         self._compensation = self._drift_compensation(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile)
@@ -242,7 +246,7 @@ class Crossbar:
         p = self.plan
         r = 0.0 if p.analog_subtraction else p.g_min_us * p.max_level / (p.g_max_us - p.g_min_us)
         code = p.accumulated_max_code if p.plane_accumulation else p.max_plane_code
-        return p.rows_per_read * code * (p.max_level + r)
+        return p.rows_per_read * code * (p.max_level + r) * p.slice_weight_sum
 
     def _adc_setting(self, full_scale: np.ndarray) -> AdcSetting:
         if not self.plan.has_adc:  # lsb 1 over the whole range: integer sums come out exactly
@@ -299,16 +303,19 @@ class Crossbar:
         sigma = device.read_noise_sigma * self.plan.max_level if device.read_noise_path == "output" else 0.0
         ktc = self._ktc_std[group]
         if ktc == 0.0:
-            return sigma * np.sqrt(self._noise_cells * row_sq)
-        return np.sqrt(self._noise_cells * (sigma ** 2 * row_sq + ktc ** 2))
+            return sigma * np.sqrt(self._noise_weight * row_sq)
+        return np.sqrt(self._noise_weight * (sigma ** 2 * row_sq + ktc ** 2))
 
     def _cell_noise(self, sums: np.ndarray, x: np.ndarray) -> None:
         """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks)."""
         sigma = self.config.device.read_noise_sigma * self.plan.max_level
         n_cols = self._col_w.size
+        per_slice = n_cols if self._combine is None else self._combine.shape[0]
         for row in range(x.shape[0]):
-            cells = self._read_rng.standard_normal((self._noise_cells, x.shape[1], n_cols))
+            cells = self._read_rng.standard_normal((self._noise_cells, x.shape[1], per_slice))
             noise = cells[0] - cells[1] if self._noise_cells == 2 else cells[0]
+            if self._combine is not None:  # each slice column's cells, summed with its weight
+                noise = noise @ self._combine
             sums[row, :n_cols] += sigma * (x[row].astype(np.float64) @ noise)
 
     def _noisy_sums(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, purpose: int) -> np.ndarray:

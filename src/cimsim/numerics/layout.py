@@ -8,6 +8,8 @@ Converted columns (what one ADC conversion sees): with analog subtraction the di
 columns (the pair, or the data column and its tile's reference column); with digital subtraction each
 physical column. Each converted column has a recombination weight (sign x 2**(slice x bits_per_cell)) and
 a target: an output index, or -(tile + 1) for a reference column subtracted from every output of its tile.
+With slice accumulation the converted columns of one target and sign are summed before the ADC, each with
+its slice's weight 2**(slice x bits_per_cell) (``combine``); the sum keeps the sign and the smallest weight.
 """
 
 from __future__ import annotations
@@ -37,15 +39,47 @@ class Layout:
     """output of each converted column, or -(tile + 1) for a reference column (int64)"""
     col_tile: np.ndarray
     """column tile of each converted column"""
+    combine: np.ndarray | None = None
+    """(slice accumulation) weights summing the per-slice columns (pos - neg) into the converted columns"""
 
     @property
     def cells_per_conversion(self) -> int:
         """physical cells per row in one converted column (2 when a pair is subtracted before the ADC)"""
         return 1 if self.neg is None else 2
 
+    @property
+    def noise_weight(self) -> float:
+        """variance of a converted column's read noise per unit cell variance and unit input code: the cells per
+        conversion times the sum of the squared slice weights summed into it"""
+        squares = 1.0 if self.combine is None else float((self.combine[:, 0] ** 2).sum())
+        return self.cells_per_conversion * squares
+
 
 def layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout:
     """The layout of cell levels (polarities x slices x in x out) and reference levels (slices,)."""
+    lay = _per_slice_layout(levels, ref, plan)
+    return _summed_slices(lay) if plan.slice_accumulation else lay
+
+
+def _summed_slices(lay: Layout) -> Layout:
+    """``lay`` with the converted columns of one (target, sign) summed, each weighted |col_w| / the group's
+    smallest |col_w| (the slices' powers of two); the order (data blocks of all outputs, then references) is kept"""
+    keys = list(zip(np.sign(lay.col_w).astype(np.int64), lay.col_t))
+    groups: dict[tuple[int, int], list[int]] = {}
+    for k, key in enumerate(keys):
+        groups.setdefault(key, []).append(k)
+    combine = np.zeros((lay.col_w.size, len(groups)))
+    col_w, col_t, col_tile = np.empty(len(groups)), np.empty(len(groups), dtype=np.int64), np.empty(len(groups),
+                                                                                                 dtype=np.int64)
+    for g, members in enumerate(groups.values()):
+        unit = np.abs(lay.col_w[members]).min()
+        combine[members, g] = np.abs(lay.col_w[members]) / unit
+        col_w[g] = np.sign(lay.col_w[members[0]]) * unit
+        col_t[g], col_tile[g] = lay.col_t[members[0]], lay.col_tile[members[0]]
+    return Layout(lay.targets, lay.phys_tile, lay.pos, lay.neg, col_w, col_t, col_tile, combine)
+
+
+def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout:
     p = plan
     n_in, n_out, n_s = p.in_features, p.out_features, p.n_slices
     pow2 = 2.0 ** (p.bits_per_cell * np.arange(n_s))

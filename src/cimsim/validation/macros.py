@@ -65,7 +65,9 @@ DEFAULTS: dict[str, str] = {
                     "whole are bipolar, signed inputs read in slices are two's complement (sign plane last)",
     "input_encoding": "voltage when not stated; for pulse encodings the cycle is one read of 2**bits_per_read - 1 "
                       "unit pulses (device.read_pulse_ns = cycle / unit pulses)",
-    "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes",
+    "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
+                           "weight_accumulation = true (weight-bit columns summed before the ADC) -> slices (both: "
+                           "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns",
     "weights": "signed weights in the offset encoding (one cell per stored bit, a reference column per slice, "
                "subtracted before the ADC), as SRAM macros store two's-complement bits; a 1-bit weight is a binary "
                "weight in {-1, +1} (one cell storing (q + 1) / 2, recombined as 2 x column - reference after the "
@@ -91,7 +93,7 @@ _FAMILY = {"rram": ("resistive", "rram"), "pcm": ("resistive", "pcm"), "mram": (
            "sram-current": ("current", "sram"), "digital": ("digital", "sram")}
 _DEVICE_PRESETS = ("rram", "pcm", "sram")
 _CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bits", "input_signed", "bits_per_read",
-                  "input_encoding", "analog_accumulation", "weight_bits", "weight_levels", "bits_per_cell", "adc_bits",
+                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels", "bits_per_cell", "adc_bits",
                   "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz")
 """entry fields that set the configuration (a point's value overrides the macro's)"""
 _UNMODELLED = ("avg_output_value", "one_phase", "read_phases", "uiuc_alpha", "uiuc_b_x", "uiuc_b_w")
@@ -111,12 +113,6 @@ _THROUGHPUT = ("tops", "tops_per_mm2")
 
 
 _ENTRY_LIMITS: dict[str, str] = {
-    "sinangil-jssc2021": "the entry merges the 4 weight-bit columns with binary-weighted capacitors before one flash "
-                         "conversion; cimsim converts every weight-bit column",
-    "wang-vlsi2022-c2c": "the entry's C-2C ladder combines the 8 weight bits in the charge domain (one conversion per "
-                         "8b weight); cimsim converts every weight-bit column",
-    "choi-cicc2022": "the entry computes 4b x 4b in one step (weight bits combined before the ADC); cimsim converts "
-                     "every weight-bit column",
     "kim-jssc2021-colonnade": "the entry's bit cells each carry a full adder (a B-bit weight spans B + 7 columns, "
                               "bit-pipelined); cimsim prices an adder tree per column",
     "wan-nature2022-neurram": "the entry's neurons integrate and convert by charge decrement (steps = output bits), "
@@ -330,8 +326,12 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
         if f.get("adc_type") and adc["type"] != f.get("adc_type"):
             notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
         adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(cols / int(f["adcs"]))
-        if f.get("analog_accumulation"):
-            adc["accumulation"] = "planes"
+        planes, weights = bool(f.get("analog_accumulation")), bool(f.get("weight_accumulation"))
+        if planes or weights:
+            adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
+                                   (True, True): "planes_and_slices"}[(planes, weights)]
+        if weights:  # an ADC serves summed columns: the entry's physical columns per ADC over a weight's columns
+            adc["cols_per_adc"] = max(1, adc["cols_per_adc"] // math.ceil(weight_bits / bits_per_cell))
     data = {
         "name": point.key,
         "array": {"family": family, "rows": rows, "cols": cols, "rows_per_read": rows_per_read},
