@@ -58,7 +58,7 @@ def test_digital_family_has_adder_trees_and_no_converters():
     # one tree per output: 256 rows of 7-bit products (1 input bit x the 7 stored magnitude bits of an 8-bit
     # differential weight): 256 x 8 - (7 + 8 + 1) full adders
     assert adder_tree_full_adders(plan) == 256 * 8 - 16 == 2032
-    assert p.adder_tree_energy_pj == pytest.approx(2032 * gates.FULL_ADDER_CAP_FF * 0.81e-3)
+    assert p.adder_tree_energy_pj == pytest.approx(2032 * gates.FULL_ADDER_CAP_FF * 0.81e-3 * 0.375)
     assert counts.adder_tree_sums == 10 * plan.n_planes * plan.out_features  # a sum per output, plane and vector
     assert p.cell_compute_energy_pj == pytest.approx(1 * 2 * 0.5 * gates.NAND2_CAP_FF * 0.81e-3)
     assert b.energy_pj["adder_tree"] == pytest.approx(counts.adder_tree_sums * p.adder_tree_energy_pj)

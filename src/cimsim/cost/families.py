@@ -12,7 +12,9 @@
 - ``digital`` (bitwise products and an adder tree per output; ZigZag-IMC ``DimcArrayUnit``): SRAM lines; each
   cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each output's sum is a ripple
   adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of the input code
-  and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC.
+  and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC. Its full adders
+  switch at the toggle rate of uniform data, 2 q (1 - q) = 0.375 for product bits that are 1 with probability
+  q = 1/4 (ZigZag-IMC's DIMC validation applies the same "37.5 % input toggle rate").
 
 SRAM lines (every family but resistive): each cell a line crosses loads it with C_NAND2 / 2 = 0.35 fF at
 28 nm (ZigZag-IMC ``wl_cap`` / ``bl_cap``, :mod:`.gates`), scaled with the node; the lines swing V_DD
@@ -29,7 +31,7 @@ from ..mapping import Plan
 from . import gates, periphery
 from .cells import CellFamily, cell_pitch_um
 
-__all__ = ["FAMILIES", "Lines", "line_model", "charge_cell_activity", "cell_compute_energy_pj",
+__all__ = ["FAMILIES", "Lines", "line_model", "charge_cell_activity", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE",
            "adder_tree_full_adders", "adder_tree_energy_pj", "adder_tree_area_um2"]
 
 FAMILIES: tuple[str, ...] = ("resistive", "charge", "current", "digital")
@@ -94,12 +96,20 @@ def adder_tree_full_adders(plan: Plan) -> int:
     return max(n - 1, n * (p + 1) - (p + depth + 1))
 
 
+PRODUCT_BIT_ONE_PROBABILITY = 0.25
+"""probability that a 1-bit product of uniform, independent input and weight bits is 1: 1/2 x 1/2"""
+ADDER_TREE_TOGGLE_RATE = 2 * PRODUCT_BIT_ONE_PROBABILITY * (1 - PRODUCT_BIT_ONE_PROBABILITY)
+"""toggle rate of an adder tree's input bits between evaluations, 2 q (1 - q) = 0.375 for independent bits that are
+1 with probability q (uncorrelated-signal switching activity); the rate ZigZag-IMC's DIMC validation scales its
+fully-active full-adder energy by (its "37.5 % input toggle rate")"""
+
+
 def adder_tree_energy_pj(plan: Plan, tech: TechnologyConfig) -> float:
-    """One output sum of a digital adder tree, pJ: its full adders x 4.2 fF x V_DD**2 (28 nm, scaled); 0 when the
-    family has ADCs."""
+    """One output sum of a digital adder tree, pJ: its full adders x 4.2 fF x V_DD**2 (28 nm, scaled) x the toggle
+    rate of uniform data (0.375); 0 when the family has ADCs."""
     if plan.has_adc:
         return 0.0
-    return adder_tree_full_adders(plan) * gates.full_adder_energy_pj(tech)
+    return adder_tree_full_adders(plan) * gates.full_adder_energy_pj(tech) * ADDER_TREE_TOGGLE_RATE
 
 
 def adder_tree_area_um2(plan: Plan, tech: TechnologyConfig) -> float:
