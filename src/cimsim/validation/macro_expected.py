@@ -202,6 +202,7 @@ EXPECTED: dict[str, str] = {
     'choi-cicc2022 / UIUC row 2: 0.85 V, B_x 4, B_w 4, ADC 5, R_C 64, alpha 1 / tops': 'pass',
     'choi-cicc2022 / UIUC row 2: 0.85 V, B_x 4, B_w 4, ADC 5, R_C 64, alpha 1 / tops_per_mm2': 'gap',
     'choi-cicc2022 / title 4b/4b (0.85 V per UIUC) / tops_per_w': 'gap',
+    'hsieh-isscc2023 / UIUC row 1: 0.85 V, B_x 8, B_w 4, ADC 8, R_C 64, alpha 1 / tops_per_w': 'gap',
     'chih-isscc2021 / UIUC row 1: 0.72 V, B_x 1, B_w 4, ADC 0, R_C 256, alpha 1 / tops_per_w': 'gap',
     'chih-isscc2021 / UIUC row 1: 0.72 V, B_x 1, B_w 4, ADC 0, R_C 256, alpha 1 / tops': 'pass',
     'chih-isscc2021 / UIUC row 1: 0.72 V, B_x 1, B_w 4, ADC 0, R_C 256, alpha 1 / tops_per_mm2': 'gap',

@@ -66,7 +66,8 @@ DEFAULTS: dict[str, str] = {
     "input_encoding": "voltage when not stated; for pulse encodings the cycle is one read of 2**bits_per_read - 1 "
                       "unit pulses (device.read_pulse_ns = cycle / unit pulses)",
     "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
-                           "weight_accumulation = true (weight-bit columns summed before the ADC) -> slices (both: "
+                           "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
+                           "whose UIUC B_w (weight bits per analog dot product) is >= 2 -> slices (both: "
                            "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns",
     "weights": "signed weights in the offset encoding (one cell per stored bit, a reference column per slice, "
                "subtracted before the ADC), as SRAM macros store two's-complement bits; a 1-bit weight is a binary "
@@ -252,6 +253,12 @@ def _weight_bits(f: Mapping[str, Any]) -> int:
     return int(bits)
 
 
+def _uiuc_weight_group(macro: Macro) -> bool:
+    """Whether the UIUC database gives the macro a group of >= 2 weight bits per analog dot product (B_w): in a
+    1-bit-per-cell SRAM array those bits' columns are summed in the analog domain before one conversion."""
+    return any(float(p.values.get("uiuc_b_w", 1)) >= 2 for p in macro.points)
+
+
 def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The cimsim config tables of one point (before validation) and the notes on the defaults it needed.
 
@@ -326,7 +333,8 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
         if f.get("adc_type") and adc["type"] != f.get("adc_type"):
             notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
         adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(cols / int(f["adcs"]))
-        planes, weights = bool(f.get("analog_accumulation")), bool(f.get("weight_accumulation"))
+        planes = bool(f.get("analog_accumulation"))
+        weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
         if planes or weights:
             adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
                                    (True, True): "planes_and_slices"}[(planes, weights)]
