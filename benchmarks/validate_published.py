@@ -6,20 +6,20 @@ Usage:
   python benchmarks/validate_published.py                    print the tables (Markdown)
   python benchmarks/validate_published.py --write            also rewrite the generated section of docs/validation.md
                                                              (and README's summary between its markers, if any)
-  python benchmarks/validate_published.py --print-expected   print cimsim/validation/macro_expected.py's text
-  python benchmarks/validate_published.py --write-expected   rewrite macro_expected.py from this run (after a
+  python benchmarks/validate_published.py --print-expected   print cimsim/validation/macro_expected.json's text
+  python benchmarks/validate_published.py --write-expected   rewrite macro_expected.json from this run (after a
                                                              cost-model change; then --write)
 """
 
 import argparse
 from pathlib import Path
 
-from cimsim.validation import macros
+from cimsim.validation import macro_report
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "validation.md"
 README = ROOT / "README.md"
-EXPECTED = ROOT / "src" / "cimsim" / "validation" / "macro_expected.py"
+EXPECTED = ROOT / "src" / "cimsim" / "validation" / "macro_expected.json"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,21 +29,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write-expected", action="store_true", help="rewrite the pinned outcomes module")
     args = parser.parse_args(argv)
     if args.print_expected:
-        print(macros.expected_outcomes_source(), end="")
+        print(macro_report.expected_outcomes_json(), end="")
         return
     if args.write_expected:
-        EXPECTED.write_text(macros.expected_outcomes_source())
+        EXPECTED.write_text(macro_report.expected_outcomes_json())
         print(f"wrote {EXPECTED.relative_to(ROOT)}")
         return
-    section = macros.validation_section()
+    section = macro_report.validation_section()
     print(section)
     if args.write:
-        DOC.write_text(macros.with_generated_block(DOC.read_text(), section))
+        DOC.write_text(macro_report.with_generated_block(DOC.read_text(), section))
         print(f"\nwrote the generated section of {DOC.relative_to(ROOT)}")
         readme = README.read_text()
-        if macros.README_BEGIN in readme:  # README's summary, where README has the markers
-            README.write_text(macros.with_generated_block(readme, macros.readme_summary(), macros.README_BEGIN,
-                                                          macros.README_END))
+        if macro_report.README_BEGIN in readme:  # README's summary, where README has the markers
+            README.write_text(macro_report.with_generated_block(readme, macro_report.readme_summary(), macro_report.README_BEGIN,
+                                                          macro_report.README_END))
             print(f"wrote the validation summary of {README.relative_to(ROOT)}")
 
 

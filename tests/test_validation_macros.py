@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from cimsim.config import config_from_dict, config_to_dict
-from cimsim.validation import macros as M
-from cimsim.validation.macro_expected import EXPECTED
+from cimsim.validation import macro_comparison, macro_configs, macro_data, macro_report
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = {c.key: c for c in M.macro_cases()}
-USABLE = sorted({(c.macro, c.point) for c in M.macro_cases() if c.kind == "absolute"})
+CASES = {c.key: c for c in macro_comparison.macro_cases()}
+EXPECTED = macro_comparison.expected_outcomes()
+USABLE = sorted({(c.macro, c.point) for c in macro_comparison.macro_cases() if c.kind == "absolute"})
 
 
 def test_every_macro_loads_with_its_source():
-    macros = M.load_macros()
+    macros = macro_data.load_macros()
     assert len(macros) >= 20 and sum(len(m.points) for m in macros) >= 100
     for m in macros:
         assert m.title and m.source and m.read_via and m.family, m.key
@@ -34,26 +34,26 @@ def test_the_data_file_is_package_data():
 
 @pytest.mark.parametrize("macro,label", USABLE)
 def test_every_usable_point_builds_a_valid_config(macro, label):
-    config = M.macro_config(macro, label)
+    config = macro_configs.macro_config(macro, label)
     again = config_from_dict(config_to_dict(config), config.source)  # the loader's validation, once more
     assert again == config
-    m = M.find_macro(macro)
+    m = macro_data.find_macro(macro)
     p = m.point(label)
     assert config.array.rows == p.fields["rows"] and config.array.cols == p.fields["cols"]
     assert config.technology.node_nm == p.fields["node_nm"] and config.technology.vdd_v == p.fields["vdd_v"]
     assert config.workload.in_features == config.array.rows and config.adc.range == "max"
-    figures = M.model_point(macro, label)
+    figures = macro_configs.model_point(macro, label)
     for name in ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac", "area_mm2"):
         assert math.isfinite(figures[name]) and figures[name] > 0, name
 
 
 def test_configs_state_only_the_entry_and_the_global_defaults():
     # the same entry fields give the same config, whatever the macro: no per-chip choice
-    for m in M.load_macros():
+    for m in macro_data.load_macros():
         for p in m.points:
             try:
-                data, _ = M.config_data(m, p)
-            except M.Unusable:
+                data, _ = macro_configs.config_data(m, p)
+            except macro_data.Unusable:
                 continue
             assert data["mapping"]["signed_encoding"] == "offset"
             assert data["adc"]["range"] == "max"
@@ -63,7 +63,7 @@ def test_configs_state_only_the_entry_and_the_global_defaults():
 
 
 def test_every_exclusion_has_a_reason():
-    for e in M.excluded_points():
+    for e in macro_comparison.excluded_points():
         assert len(e.reason) > 15, e
 
 
@@ -71,11 +71,11 @@ def test_every_case_is_sourced_and_pinned():
     assert CASES, "no cases"
     for c in CASES.values():
         assert c.source and len(c.why) > 5, c.key
-        assert c.tolerance == (M.ABSOLUTE_TOLERANCE if c.kind == "absolute" else M.TREND_TOLERANCE), c.key
+        assert c.tolerance == (macro_comparison.ABSOLUTE_TOLERANCE if c.kind == "absolute" else macro_comparison.TREND_TOLERANCE), c.key
         assert c.published > 0 and math.isfinite(c.model), c.key
     missing = sorted(set(CASES) - set(EXPECTED))
     stale = sorted(set(EXPECTED) - set(CASES))
-    assert not missing and not stale, ("regenerate macro_expected.py (benchmarks/validate_published.py "
+    assert not missing and not stale, ("regenerate macro_expected.json (benchmarks/validate_published.py "
                                        f"--write-expected): new {missing[:5]}, gone {stale[:5]}")
 
 
@@ -87,27 +87,27 @@ def test_case_within_its_tolerance(key):
 
 @pytest.mark.parametrize("key", sorted(k for k, v in EXPECTED.items() if v == "gap"))
 def test_known_gap_is_still_outside_its_tolerance(key):
-    # a gap that closes: regenerate macro_expected.py and docs/validation.md (--write-expected, then --write)
+    # a gap that closes: regenerate macro_expected.json and docs/validation.md (--write-expected, then --write)
     c = CASES[key]
     assert not c.passed, (key, c.model, c.published, c.error)
 
 
 def test_summary_counts():
-    s = M.summarize()
-    assert s.macros == len(M.load_macros()) and s.usable_points <= s.points
+    s = macro_report.summarize()
+    assert s.macros == len(macro_data.load_macros()) and s.usable_points <= s.points
     assert s.absolute + s.trends == len(CASES)
     assert 0 <= s.within_absolute <= 1 and 0 <= s.within_trend <= 1
 
 
 def test_docs_hold_the_generated_section():
     doc = (ROOT / "docs" / "validation.md").read_text()
-    assert M.generated_block(doc) == M.validation_section(), (
+    assert macro_report.generated_block(doc) == macro_report.validation_section(), (
         "docs/validation.md is stale: run benchmarks/validate_published.py --write")
 
 
 def test_readme_summary_where_readme_has_the_markers():
     readme = (ROOT / "README.md").read_text()
-    assert M.generated_block(readme, M.README_BEGIN, M.README_END) == M.readme_summary(), (
+    assert macro_report.generated_block(readme, macro_report.README_BEGIN, macro_report.README_END) == macro_report.readme_summary(), (
         "README's validation summary is stale: run benchmarks/validate_published.py --write")
 
 

@@ -11,7 +11,7 @@ DaDianNao keep weights and activations on chip): CIM time is its compute time an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..baseline import baseline_breakdown
 from ..config import load_preset, with_overrides

@@ -1,0 +1,345 @@
+"""Published figures of the macros next to cimsim's: absolute and trend cases, and the usability filter.
+
+Every usable published figure is an absolute case (tolerance 15 %); for every macro with two or more usable
+points, the ratio of each point's figure to the macro's first (reference) point with that figure is a trend case
+(tolerance 10 %). A point that cannot be priced honestly is left out with its reason (:func:`excluded_points`).
+``expected`` of every case is pinned in ``macro_expected.json`` (regenerate with
+``benchmarks/validate_published.py --write-expected`` after a cost-model change).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from importlib import resources
+from typing import Any
+
+from .macro_configs import ENTRY_LIMITS, cycle_ns, point_config, point_model
+from .macro_data import CONFIG_FIELDS, Macro, MacroPoint, Unusable, load_macros
+
+__all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",
+           "excluded_points", "macro_cases", "UsablePoint", "survey", "EXPECTED_FILE",
+           "expected_outcomes"]
+
+EXPECTED_FILE = "macro_expected.json"
+"""the pinned outcome of every case, shipped in this package"""
+ABSOLUTE_TOLERANCE = 0.15
+"""largest accepted |model / published - 1| of an absolute figure"""
+TREND_TOLERANCE = 0.10
+"""largest accepted |model ratio / published ratio - 1| between two operating points of one macro"""
+_UNMODELLED = ("avg_output_value", "one_phase", "read_phases", "uiuc_alpha", "uiuc_b_x", "uiuc_b_w")
+"""point conditions cimsim's analytic counts do not see: trends are only formed between points that agree on them"""
+
+# quantity -> (unit, raw field, 1b-normalised field)
+_QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
+    "tops_per_w": ("TOPS/W", "tops_per_w", "tops_per_w_1b_norm"),
+    "tops": ("TOPS", "tops", "tops_1b_norm"),
+    "tops_per_mm2": ("TOPS/mm2", "tops_per_mm2", "tops_per_mm2_1b_norm"),
+    "energy_fj_per_mac": ("fJ/MAC", "energy_fj_per_mac", None),
+    "energy_pj_per_mvm": ("pJ/MVM", None, None),
+    "adc_energy_pj": ("pJ/conv", None, None),
+    "area_mm2": ("mm2", "area_mm2", None),
+}
+_THROUGHPUT = ("tops", "tops_per_mm2")
+
+
+
+
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One published figure of a point (raw, or derived from a 1b-normalised one)."""
+
+    quantity: str
+    unit: str
+    value: float
+    derived: str = ""
+    """how the value was derived from the entry ('' = as published)"""
+    macs: int | None = None
+    """MACs of the published MVM (energy per MVM): the model's energy per MAC is priced at this count"""
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A point, or one figure of it, left out of the comparison, and why."""
+
+    macro: str
+    label: str
+    what: str
+    """'point' or the quantity"""
+    reason: str
+
+
+def _digitized(point: MacroPoint) -> bool:
+    return "digitized" in point.source
+
+
+def _precision(point: MacroPoint) -> tuple[int, int] | None:
+    f = point.fields
+    if "input_bits" in f and "weight_bits" in f:
+        return int(f["input_bits"]), int(f["weight_bits"])
+    return None
+
+
+def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], list[Exclusion]]:
+    """The figures of one point that can be compared, and the ones that cannot with the reason."""
+    v = point.values
+    figures: list[Figure] = []
+    out: list[Exclusion] = []
+
+    def skip(what: str, reason: str) -> None:
+        out.append(Exclusion(macro.key, point.label, what, reason))
+
+    for quantity, (unit, raw, norm) in _QUANTITIES.items():
+        if quantity in ("tops", "area_mm2") and (raw in v or (norm and norm in v)) and (_n_core(macro) or 1) > 1:
+            skip(quantity, f"{quantity} of a design of {_n_core(macro)} cores or banks (entry notes): whether the "
+                           "figure is one core's is not stated")
+        elif raw and raw in v:
+            figures.append(Figure(quantity, unit, float(v[raw])))
+        elif norm and norm in v:
+            precision = _precision(point)
+            b_w = v.get("uiuc_b_w")
+            if precision is None:
+                skip(quantity, "only a 1b-normalised UIUC figure, and the entry states no input and weight precision "
+                               "to undo the normalisation")
+            elif b_w is not None and float(b_w) != int(float(b_w)):
+                skip(quantity, f"only a 1b-normalised UIUC figure, normalised with fractional weight bits (B_w "
+                               f"{b_w}): the raw figure cannot be recovered from the stated precision")
+            else:
+                bx, bw = precision
+                figures.append(Figure(quantity, unit, float(v[norm]) / (bx * bw),
+                                      f"UIUC 1b-normalised {v[norm]:g} / ({bx} x {bw}) bits"))
+    if "energy_pj" in v:
+        per = str(v.get("energy_per", ""))
+        if per.startswith("one ADC conversion"):
+            figures.append(Figure("adc_energy_pj", "pJ/conv", float(v["energy_pj"])))
+        elif per.startswith("one full-array"):
+            macs = re.search(r"\((\d+) MACs\)", per)
+            figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]),
+                                  macs=int(macs.group(1)) if macs else None))
+        else:
+            skip("energy_pj", f"energy per '{per}': the MVM the UIUC database prices (rows, columns, precision, "
+                              "cores) is not stated")
+    for name in ("wl_switching_fj_per_mac", "neuron_fj_per_mac", "input_pulse_fj_per_mac"):
+        if name in v:
+            skip(name, "component of a measured energy breakdown with no cimsim component of the same extent")
+    if "latency_ns" in v:
+        skip("latency_ns", "latency of one MVM including the output pipeline; not compared")
+    return figures, out
+
+
+def _n_core(macro: Macro) -> int | None:
+    """cores (UIUC 'N_core') or banks the entry's notes give the design, None when they give neither"""
+    match = re.search(r"N_core (\d+)|(\d+) banks", macro.notes)
+    return int(match.group(1) or match.group(2)) if match else None
+
+
+def _point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
+    """why a whole point is left out (before building its config), or None"""
+    if "treat with caution" in macro.notes:
+        return "the entry flags the figure as unreliable ('" + re.search(
+            r"[^.]*treat with caution[^.]*", macro.notes).group(0).strip() + "')"
+    if "system-level" in point.source or "system level" in point.label:
+        return "system-level figure (includes energy outside the macro)"
+    if point.values.get("one_phase") is False:
+        return ("two-phase input (MSB/LSB phases): the phase split is described in the notes only, not as a "
+                "configuration field")
+    if "read_phases" in point.values:
+        return "read mode (read_phases) of a whole chip, with no cimsim counterpart"
+    return None
+
+
+def _explained(point: MacroPoint, reason: str) -> str:
+    """the reason a point's config cannot be built, said in the entry's terms where they explain it"""
+    raw = [f for f in ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac") if f in point.values]
+    if reason.startswith("not stated:") and "input_bits" in reason and not raw and any(
+            k.endswith("_1b_norm") for k in point.values):
+        return ("only 1b-normalised UIUC figures and no input or weight precision to undo the normalisation (UIUC's "
+                "B_x and B_w are bits per invocation and per cell group, not the operand precisions); " + reason)
+    return reason
+
+
+@dataclass(frozen=True)
+class UsablePoint:
+    """A point that can be compared, with its published figures and the notes on the defaults its config needed."""
+
+    macro: Macro
+    point: MacroPoint
+    figures: tuple[Figure, ...]
+    notes: tuple[str, ...]
+
+
+@functools.cache
+def survey() -> tuple[tuple[UsablePoint, ...], tuple[Exclusion, ...]]:
+    """(every usable point, every point or figure left out with its reason), over the whole data file"""
+    usable: list[UsablePoint] = []
+    excluded: list[Exclusion] = []
+    for m in load_macros():
+        for p in m.points:
+            reason = _point_exclusion(m, p)
+            if reason is None:
+                try:
+                    _, notes = point_config(m.key, p.index)
+                except Unusable as exc:
+                    reason = _explained(p, str(exc))
+            if reason is not None:
+                excluded.append(Exclusion(m.key, p.label, "point", reason))
+                continue
+            figures, skipped = published_figures(m, p)
+            if cycle_ns(m, p) is None:
+                for fig in [f for f in figures if f.quantity in _THROUGHPUT]:
+                    skipped.append(Exclusion(m.key, p.label, fig.quantity,
+                                             "no clock or cycle time stated: throughput not predictable"))
+                figures = [f for f in figures if f.quantity not in _THROUGHPUT]
+            excluded.extend(skipped)
+            if figures:
+                usable.append(UsablePoint(m, p, tuple(figures), notes))
+            elif not skipped:
+                excluded.append(Exclusion(m.key, p.label, "point", "no published figure cimsim computes"))
+    return tuple(usable), tuple(excluded)
+
+
+def excluded_points() -> tuple[Exclusion, ...]:
+    """Every point or figure left out of the comparison, with its reason."""
+    return survey()[1]
+
+
+# ---- cases --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MacroCase:
+    """A published figure (absolute) or a ratio of two operating points of one macro (trend) next to cimsim's."""
+
+    key: str
+    macro: str
+    point: str
+    """label of the point (trend: 'point vs reference')"""
+    quantity: str
+    unit: str
+    published: float
+    model: float
+    tolerance: float
+    kind: str
+    """'absolute' or 'trend'"""
+    source: str
+    why: str
+    expected: str = ""
+    """'pass' or 'gap' as pinned in macro_expected.json ('' when not pinned)"""
+
+    @property
+    def error(self) -> float:
+        """model / published - 1"""
+        return self.model / self.published - 1.0
+
+    @property
+    def passed(self) -> bool:
+        return math.isfinite(self.error) and abs(self.error) <= self.tolerance
+
+
+def _top(shares: Mapping[str, float]) -> str:
+    top = sorted(shares.items(), key=lambda kv: -kv[1])[:3]
+    return ", ".join(f"{k} {100 * v:.0f} %" for k, v in top)
+
+
+def _diagnosis(quantity: str, model: Mapping[str, Any]) -> str:
+    """what the model's figure is made of, for a case outside its tolerance"""
+    energy = f"model energy {_top(model['energy_share'])}"
+    time = (f"model {model['reads_per_vector']} reads x {model['ns_per_vector'] / model['reads_per_vector']:.3g} ns "
+            f"per vector of {model['macs_per_vector']} MACs")
+    area = f"model area {model['area_mm2']:.3g} mm2 ({_top(model['area_share'])})"
+    return {"tops": time, "tops_per_mm2": f"{time}; {area}", "area_mm2": area,
+            "adc_energy_pj": "model ADC energy per conversion at the macro's sampling rate"}.get(quantity, energy)
+
+
+def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) -> str:
+    parts = []
+    if fig.derived:
+        parts.append(fig.derived)
+    if fig.macs is not None:
+        parts.append(f"model energy per MAC x the stated {fig.macs} MACs")
+    if _digitized(u.point):
+        parts.append("digitized from a plot")
+    if "ops_per_mac" not in u.point.values and fig.quantity in ("tops_per_w", "tops", "tops_per_mm2"):
+        parts.append("ops per MAC not stated: 2")
+    if "avg_output_value" in u.point.values:
+        parts.append(f"data-dependent (average output {u.point.values['avg_output_value']}); cimsim prices "
+                     "uniform random data")
+    parts.extend(u.notes)
+    if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
+        parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model)}")
+        if u.macro.key in ENTRY_LIMITS:
+            parts.append(ENTRY_LIMITS[u.macro.key])
+    return "; ".join(parts) if parts else "independent prediction"
+
+
+@functools.cache
+def expected_outcomes() -> Mapping[str, str]:
+    """case key -> 'pass' / 'gap', as pinned in ``macro_expected.json`` from a run"""
+    return json.loads(resources.files(__package__).joinpath(EXPECTED_FILE).read_text())
+
+
+@functools.cache
+def _cases() -> tuple[MacroCase, ...]:
+    usable, _ = survey()
+    expected = expected_outcomes()
+    cases: list[MacroCase] = []
+    by_macro: dict[str, list[tuple[UsablePoint, Figure, float]]] = {}
+    for u in usable:
+        model = point_model(u.macro.key, u.point.index)
+        for fig in u.figures:
+            value = float(model[fig.quantity])
+            if fig.macs is not None:
+                value = model["energy_fj_per_mac"] * fig.macs * 1e-3
+            key = f"{u.point.key} / {fig.quantity}"
+            error = value / fig.value - 1.0
+            cases.append(MacroCase(key, u.macro.key, u.point.label, fig.quantity, fig.unit, fig.value, value,
+                                   ABSOLUTE_TOLERANCE, "absolute", u.point.source, _why(u, fig, model, error),
+                                   expected.get(key, "")))
+            by_macro.setdefault(u.macro.key, []).append((u, fig, value))
+    for macro_key, entries in by_macro.items():
+        if len({u.point.index for u, _, _ in entries}) < 2:
+            continue
+        refs: dict[str, tuple[UsablePoint, Figure, float]] = {}
+        for u, fig, value in entries:
+            ref = refs.setdefault(fig.quantity, (u, fig, value))
+            ref_u, ref_fig, ref_value = ref
+            if ref_u is u:
+                continue
+            if any(u.point.values.get(c) != ref_u.point.values.get(c) for c in _UNMODELLED):
+                continue  # differs in a condition the model does not see
+            if _same_config(macro_key, u.point.index, ref_u.point.index):
+                continue  # same configuration: a repeat of the reference, not a trend
+            published = fig.value / ref_fig.value
+            model_ratio = value / ref_value
+            key = f"{macro_key} / {u.point.label} vs {ref_u.point.label} / {fig.quantity}"
+            changed = _changed_fields(u.point, ref_u.point)
+            why = f"ratio to '{ref_u.point.label}' ({changed})"
+            if fig.derived or ref_fig.derived:
+                why += "; from UIUC 1b-normalised figures"
+            if not abs(model_ratio / published - 1.0) <= TREND_TOLERANCE:
+                why += f"; model ratio {model_ratio:.3g} vs published {published:.3g}"
+                if macro_key in ENTRY_LIMITS:
+                    why += f"; {ENTRY_LIMITS[macro_key]}"
+            cases.append(MacroCase(key, macro_key, f"{u.point.label} vs {ref_u.point.label}", fig.quantity,
+                                   "ratio", published, model_ratio, TREND_TOLERANCE, "trend", u.point.source, why,
+                                   expected.get(key, "")))
+    return tuple(cases)
+
+
+def _same_config(macro_key: str, i: int, j: int) -> bool:
+    a, b = point_config(macro_key, i)[0], point_config(macro_key, j)[0]
+    return replace(a, name="", source="") == replace(b, name="", source="")
+
+
+def _changed_fields(p: MacroPoint, ref: MacroPoint) -> str:
+    names = [k for k in CONFIG_FIELDS if p.fields.get(k) != ref.fields.get(k)]
+    return ", ".join(f"{k} {ref.fields.get(k)} -> {p.fields.get(k)}" for k in names) or "same stated fields"
+
+
+def macro_cases() -> tuple[MacroCase, ...]:
+    """Every absolute and trend case, in file order (absolute first)."""
+    return _cases()

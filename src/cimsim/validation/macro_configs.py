@@ -1,0 +1,299 @@
+"""A published macro's operating point as a cimsim configuration, and cimsim's figures of it.
+
+:func:`macro_config` builds a :class:`~cimsim.config.schema.Config` from ONLY what the entry states; where cimsim
+needs a value the entry does not state, one global default is used, the same for every macro (:data:`DEFAULTS`).
+One full macro is the workload (``in_features`` = rows, ``out_features`` = the outputs one array holds) and the
+analytic counts of :data:`VECTORS` vectors are priced by :func:`cimsim.cost.cim_breakdown` (:func:`model_point`).
+Macro-level figures leave out everything outside the macro (:data:`NON_MACRO_COMPONENTS`): energy and area are
+the sums over the other components, time is ``compute_ns``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..config.load import config_from_dict
+from ..config.schema import Config
+from ..cost import cim_breakdown
+from ..errors import ConfigError
+from ..mapping import analytic_counts, plan_layer
+from .macro_data import MACRO_FILE, Macro, MacroPoint, Unusable, find_macro
+
+__all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
+           "model_point", "point_config", "point_model", "cycle_ns", "ENTRY_LIMITS"]
+
+NON_MACRO_COMPONENTS = frozenset({"buffers", "interconnect", "global_buffer", "noc", "dram", "programming", "leakage"})
+"""breakdown components outside a macro; every other key (array, dac, sample_hold, adc, shift_add, accumulate and
+any component the cost model adds, such as an adder tree) counts towards the macro's energy and area"""
+VECTORS = 1000
+"""input vectors priced per point (the fill of the pipeline is 1 / VECTORS of the time)"""
+
+DEFAULTS: dict[str, str] = {
+    "rows_per_read": "all rows at once (= rows) when the entry gives no rows_per_read",
+    "bits_per_read": "all magnitude bits in one read (dac.mode = parallel) when not stated; 1 -> bit_serial, "
+                     "k below the magnitude bits -> sliced",
+    "input_signed": "inputs unsigned (dac.signed_inputs = unsigned) unless input_signed = true; signed inputs read "
+                    "whole are bipolar, signed inputs read in slices are two's complement (sign plane last)",
+    "input_encoding": "voltage when not stated; for pulse encodings the cycle is one read of 2**bits_per_read - 1 "
+                      "unit pulses (device.read_pulse_ns = cycle / unit pulses)",
+    "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
+                           "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
+                           "whose UIUC B_w (weight bits per analog dot product) is >= 2 -> slices (both: "
+                           "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns",
+    "weights": "signed weights in the offset encoding (one cell per stored bit, a reference column per slice, "
+               "subtracted before the ADC), as SRAM macros store two's-complement bits; a 1-bit weight is a binary "
+               "weight in {-1, +1} (one cell storing (q + 1) / 2, recombined as 2 x column - reference after the "
+               "ADC: digital subtraction); weight_levels L -> weight_bits log2(L + 1)",
+    "bits_per_cell": "1 bit per cell when not stated, at most the stored weight bits",
+    "adc_type": "sar/flash/ramp/vco as stated; 'other' that names an oscillator (CCO/VCO) -> vco; any other or "
+                "no type -> sar (the schema default); fractional adc_bits -> bits = ceil, adc.enob = the figure",
+    "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC",
+    "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first, a value equal to the macro's is no "
+             "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
+             "stated with it, else 1 / cycle; with neither, throughput figures are left out and energy uses the "
+             "device preset's read pulse",
+    "device": "resistive families take the shipped device preset of their cell (rram, pcm; mram and fefet the "
+              "schema's default device named after the cell, so the cell family is priced right); SRAM and "
+              "digital macros take the 'sram' device preset with device.read_voltage_v = vdd",
+    "ops_per_mac": "the entry's ops_per_mac, 2 (one multiply and one add) when not stated",
+    "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
+}
+"""every value cimsim needs that an entry may leave out, with the one global rule used for it"""
+
+_FAMILY = {"rram": ("resistive", "rram"), "pcm": ("resistive", "pcm"), "mram": ("resistive", "mram"),
+           "fefet": ("resistive", "fefet"), "sram-charge": ("charge", "sram"),
+           "sram-current": ("current", "sram"), "digital": ("digital", "sram")}
+_DEVICE_PRESETS = ("rram", "pcm", "sram")
+
+ENTRY_LIMITS: dict[str, str] = {
+    "kim-jssc2021-colonnade": "the entry's bit cells each carry a full adder (a B-bit weight spans B + 7 columns, "
+                              "bit-pipelined); cimsim prices an adder tree per column",
+    "wan-nature2022-neurram": "the entry's neurons integrate and convert by charge decrement (steps = output bits), "
+                              "priced here as a SAR ADC",
+    "wu-isscc2022-tdcim": "the entry computes and converts in the time domain (TDC), priced here as a SAR ADC",
+    "zigzag-isscc2023-7p8": "the entry's figure assumes 37.5 % input toggle and 50 % weight sparsity (ZigZag); "
+                            "cimsim prices uniform data",
+    "iscas2022-7t-65nm": "the entry's 2 GHz clock may be the input-pulse clock; cimsim takes it as one read",
+    "spetalnick-isscc2022-rram": "the UIUC area figure (0.004 1b-TOPS/mm2 at 0.009 1b-TOPS) implies ~2 mm2 for a "
+                                 "64 kb macro whose title states 2.37 Mb/mm2",
+}
+"""what each of these entries' notes say the macro does that its cimsim configuration cannot express (appended to
+the why of a case outside its tolerance)"""
+
+
+
+def _own(macro: Macro, point: MacroPoint) -> dict[str, Any]:
+    """the point's fields that differ from the macro's (a point restating the macro's value adds nothing)"""
+    return {k: v for k, v in point.values.items() if macro.values.get(k) != v}
+
+
+def cycle_ns(macro: Macro, point: MacroPoint) -> float | None:
+    """the read cycle, ns: cycle_ns, else 1000 / clock_mhz, the point's own value first; None when neither"""
+    for values in (_own(macro, point), macro.values):
+        if "cycle_ns" in values:
+            return float(values["cycle_ns"])
+        if "clock_mhz" in values:
+            return 1000.0 / float(values["clock_mhz"])
+    return None
+
+
+def _clock_ghz(macro: Macro, point: MacroPoint, cycle: float) -> float:
+    """the digital clock: clock_mhz where stated next to the cycle in use, else one clock per read cycle"""
+    for values in (_own(macro, point), macro.values):
+        if "cycle_ns" in values or "clock_mhz" in values:
+            return float(values["clock_mhz"]) / 1000.0 if "clock_mhz" in values else 1.0 / cycle
+    return 1.0 / cycle
+
+
+def _adc_type(stated: str | None) -> str:
+    if stated in ("sar", "flash", "ramp", "vco"):
+        return stated
+    if stated and re.search(r"\b(CCO|VCO)\b|oscillator", stated):
+        return "vco"
+    return "sar"
+
+
+def _weight_bits(f: Mapping[str, Any]) -> int:
+    if "weight_bits" in f:
+        return int(f["weight_bits"])
+    levels = int(f["weight_levels"])
+    bits = math.log2(levels + 1)
+    if bits != int(bits):
+        raise Unusable(f"{levels} weight levels is no signed cimsim weight (2**bits - 1 levels)")
+    return int(bits)
+
+
+def _uiuc_weight_group(macro: Macro) -> bool:
+    """Whether the UIUC database gives the macro a group of >= 2 weight bits per analog dot product (B_w): in a
+    1-bit-per-cell SRAM array those bits' columns are summed in the analog domain before one conversion."""
+    return any(float(p.values.get("uiuc_b_w", 1)) >= 2 for p in macro.points)
+
+
+def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The cimsim config tables of one point (before validation) and the notes on the defaults it needed.
+
+    Raises :class:`Unusable` when the entry lacks a value the model needs and no global default applies.
+    """
+    f = point.fields
+    family, cell = _FAMILY.get(macro.family, (None, None))
+    if family is None:
+        raise Unusable(f"family {macro.family!r} has no cimsim counterpart")
+    missing = [name for name in ("node_nm", "vdd_v", "rows", "cols", "input_bits") if name not in f]
+    if "weight_bits" not in f and "weight_levels" not in f:
+        missing.append("weight_bits")
+    if family != "digital":
+        missing += [n for n in ("adc_bits",) if n not in f]
+        if "cols_per_adc" not in f and "adcs" not in f:
+            missing.append("adcs / cols_per_adc")
+    if missing:
+        raise Unusable("not stated: " + ", ".join(missing))
+    notes: list[str] = []
+    rows, cols, vdd = int(f["rows"]), int(f["cols"]), float(f["vdd_v"])
+    rows_per_read = int(f.get("rows_per_read", rows))
+    input_bits = int(f["input_bits"])
+    signed = bool(f.get("input_signed", False))
+    magnitude = input_bits - 1 if signed else input_bits
+    k = f.get("bits_per_read")
+    if k is None or int(k) >= magnitude:
+        dac: dict[str, Any] = {"mode": "parallel"}
+        k = magnitude
+    elif int(k) == 1:
+        dac = {"mode": "bit_serial"}
+        k = 1
+    else:
+        dac = {"mode": "sliced", "bits_per_read": int(k)}
+        k = int(k)
+    if signed:
+        dac["signed_inputs"] = "bipolar" if dac["mode"] == "parallel" else "twos_complement"
+    else:
+        dac["signed_inputs"] = "unsigned"
+    dac["input_bits"] = input_bits
+    encoding = str(f.get("input_encoding", "voltage"))
+    dac["encoding"] = encoding
+    weight_bits = _weight_bits(f)
+    bits_per_cell = min(int(f.get("bits_per_cell", 1)), weight_bits)
+    if family == "resistive" and "bits_per_cell" not in f:
+        notes.append("bits per cell not stated: 1")
+    mapping = {"weight_bits": weight_bits, "signed_encoding": "offset",
+               "subtraction": "digital" if weight_bits == 1 else "analog"}
+    cycle = cycle_ns(macro, point)
+    device: dict[str, Any] = {"preset": cell} if cell in _DEVICE_PRESETS else {"name": cell}
+    device["bits_per_cell"] = bits_per_cell
+    if family != "resistive":
+        device["read_voltage_v"] = vdd
+    technology: dict[str, Any] = {"node_nm": float(f["node_nm"]), "vdd_v": vdd}
+    if cycle is not None:
+        pulses = 2 ** k - 1 if encoding != "voltage" else 1
+        device["read_pulse_ns"] = cycle / pulses
+        if pulses > 1:
+            notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle:.3g} ns cycle")
+        technology["clock_ghz"] = _clock_ghz(macro, point, cycle)
+        own = _own(macro, point)
+        if "cycle_ns" not in own and "clock_mhz" not in own and "vdd_v" in own:
+            notes.append(f"cycle of the macro's {macro.values.get('vdd_v')} V figure (none stated at {vdd:g} V)")
+    else:
+        notes.append("no clock stated: the device preset's read pulse and a 1 GHz clock")
+    adc: dict[str, Any] = {"range": "max"}
+    if family != "digital":
+        stated_bits = float(f["adc_bits"])
+        adc["bits"] = math.ceil(stated_bits)
+        if stated_bits != adc["bits"]:
+            adc["enob"] = stated_bits
+        adc["type"] = _adc_type(f.get("adc_type"))
+        if f.get("adc_type") and adc["type"] != f.get("adc_type"):
+            notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
+        adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(cols / int(f["adcs"]))
+        planes = bool(f.get("analog_accumulation"))
+        weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
+        if planes or weights:
+            adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
+                                   (True, True): "planes_and_slices"}[(planes, weights)]
+        if weights:  # an ADC serves summed columns: the entry's physical columns per ADC over a weight's columns
+            adc["cols_per_adc"] = max(1, adc["cols_per_adc"] // math.ceil(weight_bits / bits_per_cell))
+    data = {
+        "name": point.key,
+        "array": {"family": family, "rows": rows, "cols": cols, "rows_per_read": rows_per_read},
+        "device": device, "mapping": mapping, "dac": dac, "adc": adc, "technology": technology,
+        "workload": {"kind": "dense", "in_features": rows, "out_features": 1, "vectors": VECTORS},
+    }
+    return data, tuple(notes)
+
+
+def _validated(data: Mapping[str, Any], source: str) -> Config:
+    try:
+        return config_from_dict(data, source)
+    except ConfigError as exc:
+        raise Unusable("cimsim refuses the configuration: " + "; ".join(m for _, m in exc.errors)) from None
+
+
+@functools.cache
+def point_config(macro_key: str, index: int) -> tuple[Config, tuple[str, ...]]:
+    """(validated config, notes on its defaults) of point ``index`` of a macro, cached; raises :class:`Unusable`"""
+    m = find_macro(macro_key)
+    point = m.points[index]
+    data, notes = config_data(m, point)
+    source = f"{MACRO_FILE}: {point.key}"
+    config = _validated(data, source)
+    try:
+        outputs = plan_layer(config).outputs_per_array
+    except ValueError as exc:
+        raise Unusable(f"cimsim cannot map the macro: {exc}") from None
+    data["workload"]["out_features"] = outputs
+    return _validated(data, source), notes
+
+
+def macro_config(macro: Macro | str, point: MacroPoint | str) -> Config:
+    """The cimsim configuration of one operating point: one full macro as the workload (in_features = rows,
+    out_features = the outputs one array holds). Raises :class:`Unusable` with the reason when it cannot be built."""
+    m = find_macro(macro) if isinstance(macro, str) else macro
+    p = m.point(point) if isinstance(point, str) else point
+    return point_config(m.key, p.index)[0]
+
+
+def _ops_per_mac(point: MacroPoint) -> float:
+    return float(point.values.get("ops_per_mac", 2))
+
+
+@functools.cache
+def point_model(macro_key: str, index: int) -> dict[str, Any]:
+    """cimsim's figures of point ``index`` of a macro, cached (:func:`model_point`)"""
+    m = find_macro(macro_key)
+    point = m.points[index]
+    config = point_config(macro_key, index)[0]
+    plan = plan_layer(config)
+    counts = analytic_counts(plan, config.workload.vectors)
+    b = cim_breakdown(config, plan, counts)
+    energy = {k: v for k, v in b.energy_pj.items() if k not in NON_MACRO_COMPONENTS}
+    area = {k: v for k, v in b.area_um2.items() if k not in NON_MACRO_COMPONENTS}
+    energy_pj, area_mm2, seconds = sum(energy.values()), sum(area.values()) * 1e-6, b.compute_ns * 1e-9
+    ops = _ops_per_mac(point) * b.macs
+    tops = ops / seconds / 1e12 if seconds > 0 else math.inf
+    return {
+        "tops_per_w": ops / energy_pj if energy_pj > 0 else math.inf,
+        "tops": tops,
+        "tops_per_mm2": tops / area_mm2 if area_mm2 > 0 else math.inf,
+        "energy_fj_per_mac": energy_pj * 1e3 / b.macs,
+        "energy_pj_per_mvm": energy_pj / b.mvms,
+        "adc_energy_pj": b.energy_pj.get("adc", 0.0) / counts.adc_conversions if counts.adc_conversions else math.nan,
+        "area_mm2": area_mm2,
+        "energy_share": {k: v / energy_pj for k, v in energy.items()} if energy_pj > 0 else {},
+        "area_share": {k: v * 1e-6 / area_mm2 for k, v in area.items()} if area_mm2 > 0 else {},
+        "macs_per_vector": b.macs // b.mvms,
+        "outputs": plan.out_features,
+        "reads_per_vector": plan.reads_per_vector,
+        "ns_per_vector": b.compute_ns / b.mvms,
+    }
+
+
+def model_point(macro: Macro | str, point: MacroPoint | str) -> dict[str, Any]:
+    """cimsim's figures of one operating point: tops_per_w, tops, tops_per_mm2 (the entry's ops per MAC),
+    energy_fj_per_mac, energy_pj_per_mvm, adc_energy_pj, area_mm2 (macro components only; time = compute_ns),
+    plus energy_share (fraction per macro component), macs_per_vector and outputs."""
+    m = find_macro(macro) if isinstance(macro, str) else macro
+    p = m.point(point) if isinstance(point, str) else point
+    point_config(m.key, p.index)  # raises Unusable first
+    return point_model(m.key, p.index)

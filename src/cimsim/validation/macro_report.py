@@ -1,0 +1,242 @@
+"""The published-macro cases summed up and rendered: statistics, Markdown tables, the generated documents.
+
+``benchmarks/validate_published.py --write`` rewrites the generated section of docs/validation.md
+(:func:`validation_section`) and README's summary (:func:`readme_summary`); the tests hold both equal to a run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..config.schema import Config
+from ..mapping import plan_layer
+from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, excluded_points, macro_cases, survey
+from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
+from .macro_data import MACRO_FILE, load_macros
+
+__all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json", "GENERATED_BEGIN",
+           "GENERATED_END", "README_BEGIN", "README_END", "presets_markdown", "defaults_markdown", "validation_section",
+           "readme_summary", "generated_block", "with_generated_block"]
+
+@dataclass(frozen=True)
+class Summary:
+    macros: int
+    """macros in the file"""
+    points: int
+    """measured points in the file"""
+    usable_macros: int
+    usable_points: int
+    families: tuple[str, ...]
+    """families of the usable macros"""
+    sweeps: int
+    """usable macros with two or more usable points (measured sweeps of one chip)"""
+    absolute: int
+    trends: int
+    median_abs_error: float
+    """median |error| of the absolute cases"""
+    median_of_macro_medians: float
+    """median over macros of each macro's median |error| (so one long sweep does not dominate)"""
+    within_absolute: float
+    """share of absolute cases within 15 %"""
+    within_trend: float
+    """share of trend cases within 10 %"""
+    excluded_points: int
+
+
+def summarize(cases: Iterable[MacroCase] | None = None) -> Summary:
+    cases = tuple(macro_cases() if cases is None else cases)
+    usable, excluded = survey()
+    absolute = [c for c in cases if c.kind == "absolute"]
+    trends = [c for c in cases if c.kind == "trend"]
+    points_by_macro: dict[str, set[int]] = {}
+    for u in usable:
+        points_by_macro.setdefault(u.macro.key, set()).add(u.point.index)
+    per_macro: dict[str, list[float]] = {}
+    for c in absolute:
+        per_macro.setdefault(c.macro, []).append(abs(c.error))
+    families = sorted({u.macro.family for u in usable})
+    macros = load_macros()
+    return Summary(
+        macros=len(macros), points=sum(len(m.points) for m in macros),
+        usable_macros=len(points_by_macro), usable_points=sum(len(s) for s in points_by_macro.values()),
+        families=tuple(families), sweeps=sum(len(s) >= 2 for s in points_by_macro.values()),
+        absolute=len(absolute), trends=len(trends),
+        median_abs_error=statistics.median(abs(c.error) for c in absolute) if absolute else math.nan,
+        median_of_macro_medians=(statistics.median(statistics.median(v) for v in per_macro.values())
+                                 if per_macro else math.nan),
+        within_absolute=sum(c.passed for c in absolute) / len(absolute) if absolute else math.nan,
+        within_trend=sum(c.passed for c in trends) / len(trends) if trends else math.nan,
+        excluded_points=len({(e.macro, e.label) for e in excluded if e.what == "point"}),
+    )
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _verdict(c: MacroCase) -> str:
+    v = "pass" if c.passed else "MISS"
+    if c.expected == "gap":
+        v += " (known gap)"
+    return v
+
+
+def config_summary(config: Config) -> str:
+    """One line of what a point's cimsim configuration says."""
+    a, d, m, c, t, dv = config.array, config.dac, config.mapping, config.adc, config.technology, config.device
+    plan = plan_layer(config)
+    read = {"parallel": "all bits per read", "bit_serial": "bit-serial"}.get(d.mode, f"{d.bits_per_read}b per read")
+    adc = "no ADC" if a.family == "digital" else (
+        f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
+        + (", planes summed" if c.accumulation == "planes" else ""))
+    return (f"{a.family} ({dv.name}), {a.rows}x{a.cols}, {plan.rows_per_read} rows/read; in {d.input_bits}b "
+            f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding}, "
+            f"{dv.bits_per_cell}b/cell, {plan.outputs_per_array} outputs; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; "
+            f"read {dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
+
+
+def macro_tables_markdown(cases: Iterable[MacroCase] | None = None) -> str:
+    """The macro tables: absolute cases, trend cases, the summary and the exclusions, as Markdown."""
+    cases = tuple(macro_cases() if cases is None else cases)
+    s = summarize(cases)
+    out = ["| macro | point | quantity | model | published | unit | error | tol. | result | why | source |",
+           "|---|---|---|---:|---:|---|---:|---:|---|---|---|"]
+    for c in cases:
+        if c.kind == "absolute":
+            out.append(f"| {c.macro} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} | {c.unit} "
+                       f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} "
+                       f"| {_cell(c.source)} |")
+    out += ["", "| macro | point vs reference | quantity | model ratio | published ratio | error | tol. | result "
+                "| why |", "|---|---|---|---:|---:|---:|---:|---|---|"]
+    for c in cases:
+        if c.kind == "trend":
+            out.append(f"| {c.macro} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} "
+                       f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} |")
+    out += ["", "| summary | value |", "|---|---:|",
+            f"| macros / points in {MACRO_FILE} | {s.macros} / {s.points} |",
+            f"| usable macros / points | {s.usable_macros} / {s.usable_points} |",
+            f"| families of the usable macros | {', '.join(s.families)} |",
+            f"| measured sweeps (usable macros with >= 2 usable points) | {s.sweeps} |",
+            f"| points left out | {s.excluded_points} |",
+            f"| absolute cases / trend cases | {s.absolute} / {s.trends} |",
+            f"| median \\|error\\| of the absolute cases | {100 * s.median_abs_error:.1f} % |",
+            f"| median over macros of each macro's median \\|error\\| | {100 * s.median_of_macro_medians:.1f} % |",
+            f"| absolute cases within ±{100 * ABSOLUTE_TOLERANCE:.0f} % | {100 * s.within_absolute:.0f} % |",
+            f"| trend cases within ±{100 * TREND_TOLERANCE:.0f} % | {100 * s.within_trend:.0f} % |"]
+    out += ["", "| family | macros | absolute cases | median \\|error\\| | absolute within ±15 % | trends | trends within ±10 % |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    family = {m.key: m.family for m in load_macros()}
+    for fam in s.families:
+        a = [c for c in cases if c.kind == "absolute" and family[c.macro] == fam]
+        t = [c for c in cases if c.kind == "trend" and family[c.macro] == fam]
+        med = f"{100 * statistics.median(abs(c.error) for c in a):.1f} %" if a else "-"
+        out.append(f"| {fam} | {len({c.macro for c in a})} | {len(a)} | {med} | "
+                   f"{sum(c.passed for c in a)} | {len(t)} | {sum(c.passed for c in t)} |")
+    out += ["", "| macro | point | left out | reason |", "|---|---|---|---|"]
+    for e in excluded_points():
+        out.append(f"| {e.macro} | {_cell(e.label)} | {e.what} | {_cell(e.reason)} |")
+    out += ["", "| macro | point | cimsim configuration (from the entry and the global defaults) |", "|---|---|---|"]
+    for u in survey()[0]:
+        out.append(f"| {u.macro.key} | {_cell(u.point.label)} | {_cell(config_summary(point_config(u.macro.key, u.point.index)[0]))} |")
+    out += ["", "| macro | family | node | paper | read via |", "|---|---|---:|---|---|"]
+    for m in load_macros():
+        out.append(f"| {m.key} | {m.family} | {m.values.get('node_nm', '')} nm | {_cell(m.title)}; {_cell(m.source)} "
+                   f"| {_cell(m.read_via)} |")
+    return "\n".join(out)
+
+
+def expected_outcomes_json(cases: Iterable[MacroCase] | None = None) -> str:
+    """The text of ``macro_expected.json`` pinning today's outcome of every case ('pass' / 'gap'); a case that
+    changes outcome after a cost-model change fails tests/test_validation_macros.py until it is regenerated"""
+    cases = tuple(macro_cases() if cases is None else cases)
+    return json.dumps({c.key: "pass" if c.passed else "gap" for c in cases}, indent=1) + "\n"
+
+
+# ---- the generated section of docs/validation.md -------------------------------------------------------------
+GENERATED_BEGIN = "<!-- generated: validate_published -->"
+GENERATED_END = "<!-- end generated -->"
+README_BEGIN = "<!-- generated: validation-summary -->"
+README_END = "<!-- end generated: validation-summary -->"
+"""markers of README's validation summary (:func:`readme_summary`), where README has them"""
+
+
+def presets_markdown() -> str:
+    """The preset cases (:mod:`.published`), their count and the ISAAC / DaDianNao gains, as Markdown."""
+    from .compare import markdown_table, validate
+    from .gains import PAPER_GAINS, isaac_vs_dadiannao
+
+    results = validate()
+    gains = isaac_vs_dadiannao()
+    lines = [markdown_table(results), "",
+             f"{sum(r.passed for r in results)} of {len(results)} cases within their tolerance.", "",
+             "| ISAAC / DaDianNao | cimsim | ISAAC paper |", "|---|---:|---:|"]
+    lines += [f"| {name} | {getattr(gains, name):.2f}x | {paper:.1f}x |" for name, paper in PAPER_GAINS.items()]
+    return "\n".join(lines)
+
+
+def defaults_markdown() -> str:
+    """The global defaults of :data:`DEFAULTS` as a Markdown list."""
+    return "\n".join(f"- `{name}`: {rule}" for name, rule in DEFAULTS.items())
+
+
+def validation_section() -> str:
+    """The generated text of docs/validation.md (between :data:`GENERATED_BEGIN` and :data:`GENERATED_END`):
+    the preset tables, then the published-macro tables (absolute, trend, summary, exclusions) and the defaults."""
+    s = summarize()
+    return "\n".join([
+        presets_markdown(), "",
+        "## Published macros and chips",
+        "",
+        f"`cimsim.validation.macro_comparison` runs every usable operating point of `{MACRO_FILE}` through the cost model "
+        f"(one full macro, {VECTORS} vectors, analytic counts, `cim_breakdown`; macro components only: everything "
+        f"but {', '.join(sorted(NON_MACRO_COMPONENTS))}). Absolute figures are held to "
+        f"±{100 * ABSOLUTE_TOLERANCE:.0f} %, ratios between two operating points of one macro (trends) to "
+        f"±{100 * TREND_TOLERANCE:.0f} %; 'known gap' marks a case pinned as outside its tolerance "
+        "(`macro_expected.json`).",
+        "",
+        f"Summary: {s.usable_macros} of {s.macros} macros and {s.usable_points} of {s.points} points usable "
+        f"({', '.join(s.families)}; {s.sweeps} measured sweeps); median |error| {100 * s.median_abs_error:.1f} % "
+        f"over {s.absolute} absolute cases, {100 * s.within_absolute:.0f} % within ±"
+        f"{100 * ABSOLUTE_TOLERANCE:.0f} %; {100 * s.within_trend:.0f} % of {s.trends} trends within ±"
+        f"{100 * TREND_TOLERANCE:.0f} %.",
+        "",
+        "Values an entry does not state take one global default each, the same for every macro:",
+        "",
+        defaults_markdown(), "",
+        macro_tables_markdown(),
+    ])
+
+
+def readme_summary() -> str:
+    """One paragraph for README's validation summary, from the same run."""
+    s = summarize()
+    return (f"Validation against {s.usable_macros} published CIM macros and chips ({s.usable_points} measured "
+            f"points, {', '.join(s.families)}; {s.sweeps} sweeps of one chip): median |error| "
+            f"{100 * s.median_abs_error:.1f} % over the cases ({100 * s.median_of_macro_medians:.1f} % over the macros' "
+            f"medians), {100 * s.within_absolute:.0f} % of {s.absolute} absolute figures "
+            f"within ±{100 * ABSOLUTE_TOLERANCE:.0f} %, {100 * s.within_trend:.0f} % of {s.trends} trends within ±"
+            f"{100 * TREND_TOLERANCE:.0f} % (docs/validation.md).")
+
+
+def generated_block(text: str, begin: str = GENERATED_BEGIN, end: str = GENERATED_END) -> str:
+    """The generated section of a document's ``text`` (between the markers), or a ValueError."""
+    try:
+        start = text.index(begin) + len(begin)
+        stop = text.index(end, start)
+    except ValueError:
+        raise ValueError(f"the document has no '{begin}' ... '{end}' section") from None
+    return text[start:stop].strip("\n")
+
+
+def with_generated_block(text: str, section: str | None = None, begin: str = GENERATED_BEGIN,
+                         end: str = GENERATED_END) -> str:
+    """``text`` with its generated section replaced by ``section`` (default: :func:`validation_section`)."""
+    generated_block(text, begin, end)  # both markers present
+    section = validation_section() if section is None else section
+    start = text.index(begin) + len(begin)
+    stop = text.index(end, start)
+    return text[:start] + "\n" + section + "\n" + text[stop:]
