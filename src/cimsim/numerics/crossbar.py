@@ -15,108 +15,26 @@ cell-by-cell path draws from ``default_rng([seed, 3, *key])`` in a fixed order.
 
 from __future__ import annotations
 
-import functools
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from ..config.schema import Config
 from ..counts import Counts
-from ..mapping import Plan, analytic_counts, plan_layer
+from ..mapping import analytic_counts, plan_layer
 from . import _kernels
-from .devices import program_cells
-from .encoding import SIGN_MODES, dac_layout, quantize_inputs, quantize_weights, weight_levels
-from .irdrop import effective_conductance, effective_conductance_approx
+from .checks import check_unsigned, checked_inputs, finite_matrix
+from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
+from .devices import drift_gains, program_cells
+from .encoding import accumulate_planes, prepare_planes, quantize_inputs, quantize_weights, weight_levels
+from .irdrop import layer_effective_conductance
 from .layout import layout
+from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
+from .threads import BLAS, pool, scratch, worker_threads
 
-__all__ = ["Crossbar", "AdcSetting", "USABLE_CORES", "set_worker_threads"]
+__all__ = ["Crossbar"]
 
-USABLE_CORES = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-_WORKERS = USABLE_CORES
-"""worker threads of the products: one per usable core (results do not depend on it)"""
-
-
-def set_worker_threads(n: int) -> None:
-    """Use ``n`` worker threads for the products (e.g. 1 in each process of a parallel sweep)."""
-    global _WORKERS
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"worker threads must be a positive integer; got {n!r}")
-    _WORKERS = n
-
-
-_BLAS = ThreadpoolController()
 _ONE_PLANE = np.ones(1)
-_SCRATCH = threading.local()
-
-
-@functools.cache
-def _pool(helpers: int) -> ThreadPoolExecutor:
-    """threads that help the calling thread (which runs the first row range itself)"""
-    return ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="cimsim")
-
-
-@dataclass(frozen=True, eq=False)
-class AdcSetting:
-    """The converters' transfer: code = clip(floor(a / lsb + 0.5), code_min, code_max), lsb per array column.
-
-    ``lsb[r, c]`` is the step of converted column c in row tile r, in units of one input code x one level;
-    it is never below 1, so a converter with codes to spare is lossless.
-    """
-
-    lsb: np.ndarray
-    code_min: int
-    code_max: int
-
-    @property
-    def full_scale(self) -> np.ndarray:
-        """largest |analog sum| converted without clipping, per row tile and converted column"""
-        return self.lsb * self.code_max
-
-
-def _adc_codes(plan: Plan) -> int:
-    """codes on each side of zero: a bipolar ADC when the converted sum can be negative"""
-    return 2 ** (plan.adc_bits - 1) - 1 if plan.signed_sum else 2 ** plan.adc_bits - 1
-
-
-def _finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
-    """``a`` as a float64 C-contiguous matrix of the given shape (None: any), or a clear ValueError."""
-    arr = np.asarray(a)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
-    if arr.ndim != 2 or any(want is not None and got != want for got, want in zip(arr.shape, shape)):
-        want = " x ".join("any" if s is None else str(s) for s in shape)
-        raise ValueError(f"{name} must have shape ({want}); got {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} holds NaN or infinite values")
-    return arr
-
-
-BOLTZMANN_J_PER_K = 1.380649e-23
-"""Boltzmann constant, J/K (SI, exact since 2019)"""
-KTC_TEMPERATURE_K = 300.0
-"""temperature of the kT/C sampling noise of charge-domain arrays, K (room temperature)"""
-
-
-def _check_unsigned(x: np.ndarray) -> None:
-    if (x < 0).any():
-        raise ValueError(f"inputs must be >= 0 with dac.signed_inputs = 'unsigned' (e.g. ReLU outputs); the smallest "
-                         f"is {x.min():.6g}")
-
-
-def _checked_inputs(a, n_in: int) -> np.ndarray:
-    """inputs as a float64 C-contiguous (batch x n_in) matrix; finiteness is checked by the kernel that reads them"""
-    arr = np.asarray(a)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"inputs must hold real numbers; got dtype {arr.dtype}")
-    if arr.ndim != 2 or arr.shape[1] != n_in:
-        raise ValueError(f"inputs must have shape (any x {n_in}); got {arr.shape}")
-    return np.ascontiguousarray(arr, dtype=np.float64)
-
 
 class Crossbar:
     """One dense layer (out x in) mapped onto as many arrays as it needs.
@@ -141,30 +59,14 @@ class Crossbar:
         self.adc: AdcSetting | None = None
         self._weights = None
         self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
-        self._ktc_std = self._ktc_noise_std()
+        self._ktc_std = ktc_noise_std(self.plan, config.array.cell_capacitance_ff)
         self.reset_counts()
-
-    def _ktc_noise_std(self) -> np.ndarray:
-        """kT/C noise of each row group's column sum (charge family; zeros otherwise), level units.
-
-        A column of N cells of capacitance C shares its charge: V_col = V_read S / (N c_max l_max) for the sum S
-        (input code x level), and the sampled voltage has variance kT / (N C). Hence sigma_S = sqrt(kT / (N C))
-        x N c_max l_max / V_read, per converted column (x sqrt(2) for an analog difference of two columns is
-        applied with the cells per conversion).
-        """
-        p = self.plan
-        rows = np.array([stop - start for start, stop in p.row_groups()], dtype=np.float64)
-        if p.family != "charge":
-            return np.zeros(rows.size)
-        cap_f = rows * self.config.array.cell_capacitance_ff * 1e-15
-        sigma_v = np.sqrt(BOLTZMANN_J_PER_K * KTC_TEMPERATURE_K / cap_f)
-        return sigma_v * rows * p.max_plane_code * p.max_level / p.read_voltage_v
 
     # ---- programming --------------------------------------------------------------------------
     def program(self, weights) -> None:
         """Quantise ``weights`` (out x in, real) and program the cells of every array."""
         p, device = self.plan, self.config.device
-        w = _finite_matrix("weights", weights, (p.out_features, p.in_features))
+        w = finite_matrix("weights", weights, (p.out_features, p.in_features))
         codes, scale = quantize_weights(w, p.weight_bits, self.config.mapping.weight_scale == "per_output")
         lay = layout(*weight_levels(codes, p), p)
         step = (p.g_max_us - p.g_min_us) / p.max_level
@@ -174,7 +76,8 @@ class Crossbar:
         self._conductances_us = (phys + r) * step
         # what the sense amplifiers see: with wire resistance, each array's effective conductances
         seen = phys if self.config.array.wire_resistance_ohm == 0 else (
-            self._with_ir_drop(self._conductances_us, lay.phys_tile) / step - r)
+            layer_effective_conductance(self._conductances_us, lay.phys_tile, p, self.config.array.wire_resistance_ohm,
+                                        exact=self.config.array.ir_drop == "exact") / step - r)
         converted = seen[:, lay.pos] - seen[:, lay.neg] if lay.neg is not None else seen
         if lay.combine is not None:  # weight slices summed before the ADC (binary-weighted charge)
             converted = converted @ lay.combine
@@ -192,68 +95,23 @@ class Crossbar:
         self._noise_weight = lay.noise_weight  # cells x squared slice weights summed into a converted column
         self._weight_codes, self._weight_scale = codes, scale
         self._row_g_us = self._conductances_us.sum(axis=1)  # conductance of the used cells on each row, all tiles
-        self._compensation = self._drift_compensation(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile)
+        self._compensation = (drift_gains(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile, self._col_tile, p)
+                              if device.drift_compensation == "global" else np.ones((p.row_tiles, lay.col_w.size)))
         self.programming_counts = self.programming_counts + Counts(
             dac_bits=p.dac_bits, adc_bits=p.adc_bits, cell_writes=cells.writes, dram_read_bits=w.size * p.weight_bits)
         adc = self.config.adc
         fraction = {"max": 1.0, "fixed": adc.full_scale_fraction}.get(adc.range)
         if not p.has_adc:  # a digital adder tree: every sum exact, never clipped
             fraction = 1.0
-        self.adc = None if fraction is None else self._adc_setting(np.full(
+        self.adc = None if fraction is None else adc_setting(self.plan, np.full(
             (p.row_tiles, lay.col_w.size), fraction * self.max_sum))
         self._vector_events = self._events_per_vector()
         self._weights = w
 
-    def _with_ir_drop(self, g_us: np.ndarray, phys_tile: np.ndarray) -> np.ndarray:
-        """Effective conductances of every array with wire resistance (:mod:`.irdrop`), microsiemens.
-
-        Array (row tile, column tile) holds that tile's rows and its physical columns in layout order, the
-        first column nearest the row drivers; rows not driven in a read are held at 0 V.
-        """
-        wire_ohm = self.config.array.wire_resistance_ohm
-        solve = effective_conductance if self.config.array.ir_drop == "exact" else effective_conductance_approx
-        p = self.plan
-        seen = np.empty_like(g_us)
-        for tile in range(p.col_tiles):
-            cols = np.flatnonzero(phys_tile == tile)
-            for start in range(0, p.in_features, p.rows):
-                rows = slice(start, min(p.in_features, start + p.rows))
-                seen[rows, cols] = solve(g_us[rows, cols], wire_ohm)
-        return seen
-
-    def _drift_compensation(self, now: np.ndarray, programmed: np.ndarray, phys_tile: np.ndarray) -> np.ndarray:
-        """Digital gain per row tile and converted column: 1, or (global) 1 / the measured drift of its array.
-
-        The drift of array (row tile, column tile) is measured as the ratio of its total conductance now to
-        that just after programming (what an all-ones calibration read returns; Joshi et al., Nat. Commun. 2020).
-        """
-        p = self.plan
-        if self.config.device.drift_compensation == "none":
-            return np.ones((p.row_tiles, self._col_w.size))
-        starts = np.arange(0, p.in_features, p.rows)
-
-        def per_array(g: np.ndarray) -> np.ndarray:  # total conductance of each (row tile, column tile)
-            rows = np.add.reduceat(g, starts, axis=0)
-            return np.array([np.bincount(phys_tile, weights=row, minlength=p.col_tiles) for row in rows])
-
-        now_sum, then_sum = per_array(now), per_array(programmed)
-        ratio = np.divide(then_sum, now_sum, out=np.ones_like(now_sum), where=now_sum > 0)
-        return ratio[:, self._col_tile]
-
     @property
     def max_sum(self) -> float:
         """largest |analog sum| an ideal read can produce, in units of one input code x one level"""
-        p = self.plan
-        r = 0.0 if p.analog_subtraction else p.g_min_us * p.max_level / (p.g_max_us - p.g_min_us)
-        code = p.accumulated_max_code if p.plane_accumulation else p.max_plane_code
-        return p.rows_per_read * code * (p.max_level + r) * p.slice_weight_sum
-
-    def _adc_setting(self, full_scale: np.ndarray) -> AdcSetting:
-        if not self.plan.has_adc:  # lsb 1 over the whole range: integer sums come out exactly
-            codes = int(np.ceil(full_scale.max()))
-            return AdcSetting(np.ones_like(full_scale), -codes, codes)
-        codes = _adc_codes(self.plan)
-        return AdcSetting(np.maximum(1.0, full_scale / codes), -codes if self.plan.signed_sum else 0, codes)
+        return max_sum(self.plan)
 
     def _require_programmed(self) -> None:
         if self._weights is None:
@@ -261,62 +119,23 @@ class Crossbar:
 
     # ---- reading ------------------------------------------------------------------------------
     def _prepare(self, x: np.ndarray):
-        """Quantised planes of ``x`` (n_planes x batch x in) and per-row input scales, per-group squared sums of
-        every plane row, per-input squared codes and the count of non-zero codes; rejects non-finite inputs."""
-        p, batch = self.plan, x.shape[0]
-        starts = np.array([g[0] for g in p.row_groups()] + [p.in_features], dtype=np.int64)
-        planes = self._scratch("planes", (p.n_planes, batch, p.in_features), np.float32)
-        scale = np.empty(batch)
-        row_sq = np.empty((len(starts) - 1, p.n_planes * batch))
-        code_sq = np.zeros(((batch + _kernels.ROW_BLOCK - 1) // _kernels.ROW_BLOCK, p.in_features))
-        input_max = self.config.dac.input_max
-        bad, nonzero = _kernels.prepare_inputs(
-            x, float(p.max_input_code), -1.0 if input_max is None else float(input_max),
-            dac_layout(p), p.input_bits, p.bits_per_read, SIGN_MODES[p.signed_inputs], starts, planes, scale, row_sq,
-            code_sq)
-        if bad:
-            raise ValueError("inputs hold NaN or infinite values")
-        return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
-
-    @staticmethod
-    def _scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
-        """A work array of this thread, kept between calls (fresh pages cost more than the kernels on small
-        layers); shared by every crossbar, since a thread runs one crossbar's step at a time."""
-        arrays = _SCRATCH.__dict__
-        arr = arrays.get(name)
-        if arr is None or arr.shape != shape or arr.dtype != dtype:
-            arr = arrays[name] = np.empty(shape, dtype=dtype)
-        return arr
+        """the input planes of ``x`` and their bookkeeping (:func:`.encoding.prepare_planes`)"""
+        return prepare_planes(self.plan, x, self.config.dac.input_max)
 
     def _noise_key(self, group: int, purpose: int) -> np.uint64:
-        """key of the read-noise streams of one row group (purpose 0: products, 1: calibration)"""
-        seq = np.random.SeedSequence([self.config.simulation.seed, 3, *self._key, group, purpose])
-        return seq.generate_state(1, np.uint64)[0]
+        return noise_key(self.config.simulation.seed, self._key, group, purpose)
 
     def _noise_std(self, row_sq: np.ndarray, group: int) -> np.ndarray:
-        """output-referred noise std of each plane row of row group ``group``, level units: read noise
-        sigma sqrt(cells x sum_i x_i**2) (output path only) and kT/C noise (charge family), in quadrature
-
-        (sum_i x_i n_i of independent N(0, sigma**2) cells is N(0, sigma**2 sum_i x_i**2), per cell of the column)
-        """
+        """output-referred noise std of each plane row of row group ``group``, level units (:func:`output_noise_std`;
+        read noise on the output path only)"""
         device = self.config.device
         sigma = device.read_noise_sigma * self.plan.max_level if device.read_noise_path == "output" else 0.0
-        ktc = self._ktc_std[group]
-        if ktc == 0.0:
-            return sigma * np.sqrt(self._noise_weight * row_sq)
-        return np.sqrt(self._noise_weight * (sigma ** 2 * row_sq + ktc ** 2))
+        return output_noise_std(sigma, self._noise_weight, row_sq, self._ktc_std[group])
 
     def _cell_noise(self, sums: np.ndarray, x: np.ndarray) -> None:
         """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks)."""
-        sigma = self.config.device.read_noise_sigma * self.plan.max_level
-        n_cols = self._col_w.size
-        per_slice = n_cols if self._combine is None else self._combine.shape[0]
-        for row in range(x.shape[0]):
-            cells = self._read_rng.standard_normal((self._noise_cells, x.shape[1], per_slice))
-            noise = cells[0] - cells[1] if self._noise_cells == 2 else cells[0]
-            if self._combine is not None:  # each slice column's cells, summed with its weight
-                noise = noise @ self._combine
-            sums[row, :n_cols] += sigma * (x[row].astype(np.float64) @ noise)
+        add_cell_noise(sums, x, self.config.device.read_noise_sigma * self.plan.max_level, self._noise_cells,
+                       self._col_w.size, self._combine, self._read_rng)
 
     def _noisy_sums(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, purpose: int) -> np.ndarray:
         """Column sums of one row group for every plane row with their read noise (float64), as the ADCs see them."""
@@ -341,13 +160,6 @@ class Crossbar:
         device = self.config.device
         return device.read_noise_sigma > 0 and device.read_noise_path == "cell"
 
-    def _accumulate_planes(self, sums: np.ndarray) -> np.ndarray:
-        """The analog sum of every plane of a row group weighted by its plane weight (float64, batch x columns):
-        what a binary-weighted charge accumulation holds before its one conversion (exact for integer sums)."""
-        p = self.plan
-        stacked = sums.reshape(p.n_planes, -1, sums.shape[1])
-        return np.tensordot(p.plane_weights, stacked, axes=1)
-
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
         """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in).
 
@@ -356,13 +168,13 @@ class Crossbar:
         """
         self._require_programmed()
         p, adc = self.plan, self.config.adc
-        x = _finite_matrix("inputs", inputs, (None, p.in_features))
+        x = finite_matrix("inputs", inputs, (None, p.in_features))
         if x.shape[0] == 0:
             raise ValueError("calibrate needs at least one input vector")
         if not p.has_adc:
             return self.adc  # a digital adder tree has no converter to calibrate
         if p.signed_inputs == "unsigned":
-            _check_unsigned(x)
+            check_unsigned(x)
         planes, _, row_sq, _, _ = self._prepare(x)
         planes2d = planes.reshape(-1, p.in_features)
         n_cols = self._col_w.size
@@ -370,22 +182,13 @@ class Crossbar:
         for g, (start, stop) in enumerate(p.row_groups()):
             sums = self._noisy_sums(planes2d, row_sq, g, purpose=1)
             if p.plane_accumulation:
-                sums = self._accumulate_planes(sums)
+                sums = accumulate_planes(self.plan, sums)
             rowsum = sums[:, self._ones_col:self._ones_col + 1] if self._ones_col >= 0 else 0.0
             observed[start // p.rows].append(np.abs(sums[:, :n_cols] + self._col_r * rowsum))
         pct = adc.percentile if percentile is None else percentile
-        per_tile = [np.vstack(o) for o in observed]
-        if adc.calibration_scope == "layer":
-            full = np.full((p.row_tiles, n_cols), np.percentile(np.concatenate([o.ravel() for o in per_tile]), pct))
-        elif adc.calibration_scope == "column":
-            full = np.array([np.percentile(o, pct, axis=0) for o in per_tile])
-        else:
-            full = np.empty((p.row_tiles, n_cols))
-            for r, o in enumerate(per_tile):
-                for t in range(p.col_tiles):
-                    cols = self._col_tile == t
-                    full[r, cols] = np.percentile(o[:, cols], pct)
-        self.adc = self._adc_setting(full)
+        full = calibrated_full_scale([np.vstack(o) for o in observed], adc.calibration_scope, pct, self._col_tile,
+                                     p.col_tiles)
+        self.adc = adc_setting(p, full)
         return self.adc
 
     def mvm(self, inputs) -> np.ndarray:
@@ -398,9 +201,9 @@ class Crossbar:
             raise RuntimeError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
         p = self.plan
         one = np.ndim(inputs) == 1
-        x = _checked_inputs(np.atleast_2d(inputs) if one else inputs, p.in_features)
+        x = checked_inputs(np.atleast_2d(inputs) if one else inputs, p.in_features)
         if p.signed_inputs == "unsigned":
-            _check_unsigned(x)
+            check_unsigned(x)
         out = np.empty((x.shape[0], p.out_features))
         chunk = self.config.simulation.batch_size
         code_sq, clipped, nonzero = np.zeros(p.in_features), 0, 0
@@ -425,16 +228,16 @@ class Crossbar:
         (:mod:`._kernels`, "Threads"); the cell-by-cell noise path runs in one.
         """
         batch = x.shape[0]
-        workers = 1 if self._cell_noise_path else _WORKERS
+        workers = 1 if self._cell_noise_path else worker_threads()
         blocks = -(-batch // _kernels.ROW_BLOCK)
         edges = [min(batch, _kernels.ROW_BLOCK * (blocks * k // workers)) for k in range(workers + 1)]
         parts = [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
         if len(parts) == 1:
             results = [self._rows(x, out, first_vector)]
         else:  # the calling thread runs the first range itself: one thread fewer to wake and wait for
-            with _BLAS.limit(limits=1, user_api="blas"):
-                pool = _pool(len(parts) - 1)
-                others = [pool.submit(self._rows, x[a:b], out[a:b], first_vector + a) for a, b in parts[1:]]
+            with BLAS.limit(limits=1, user_api="blas"):
+                helpers = pool(len(parts) - 1)
+                others = [helpers.submit(self._rows, x[a:b], out[a:b], first_vector + a) for a, b in parts[1:]]
                 results = [self._rows(x[:parts[0][1]], out[:parts[0][1]], first_vector)]
                 results += [f.result() for f in others]
         code_sq = sum((r[1] for r in results[1:]), results[0][1])
@@ -443,7 +246,7 @@ class Crossbar:
     def _products(self, planes2d: np.ndarray, row_sq: np.ndarray, start: int, stop: int) -> np.ndarray:
         """Column sums of row group start..stop for every plane row: one float32 product, less the planes whose
         codes are all zero in these rows (e.g. the negative phase of ReLU outputs), whose sums are exactly 0."""
-        sums = self._scratch("sums", (planes2d.shape[0], self._matrix.shape[1]), np.float32)
+        sums = scratch("sums", (planes2d.shape[0], self._matrix.shape[1]), np.float32)
         batch = planes2d.shape[0] // self.plan.n_planes
         live = [bool(row_sq[k * batch:(k + 1) * batch].any()) for k in range(self.plan.n_planes)]
         if all(live):
@@ -480,7 +283,7 @@ class Crossbar:
                 if self._output_noise:
                     _kernels.add_read_noise(sums, batch, p.n_planes, self._col_w.size, noise_std, self._noise_key(g, 0),
                                             first_vector)
-                sums, noise_std, plane_w = self._accumulate_planes(sums), empty, _ONE_PLANE
+                sums, noise_std, plane_w = accumulate_planes(self.plan, sums), empty, _ONE_PLANE
             last = g == len(groups) - 1
             clipped += _kernels.adc_accumulate(
                 sums, batch, plane_w, self._n_blocks, p.out_features, self._col_w * self._compensation[tile],
@@ -524,7 +327,7 @@ class Crossbar:
         """The exact product of the quantised operands, rescaled: what a lossless array would return."""
         self._require_programmed()
         p = self.plan
-        x = _finite_matrix("inputs", inputs, (None, p.in_features))
+        x = finite_matrix("inputs", inputs, (None, p.in_features))
         codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max, p.signed_inputs == "unsigned")
         exact = codes.astype(np.float64) @ self._weight_codes.T.astype(np.float64)
         return exact * x_scale[:, None] * self._weight_scale[None, :]

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config.schema import DeviceConfig
+from ..mapping import Plan
 
-__all__ = ["ProgrammedCells", "program_cells"]
+__all__ = ["ProgrammedCells", "program_cells", "drift_gains"]
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,23 @@ def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceCo
         factor = (device.drift_time_s / device.drift_t0_s) ** -nu
     programmed = np.maximum(programmed, 0.0) * factor  # a conductance cannot go negative
     return ProgrammedCells(programmed - (target + r), factor, writes)
+
+
+def drift_gains(now: np.ndarray, programmed: np.ndarray, phys_tile: np.ndarray, col_tile: np.ndarray,
+                plan: Plan) -> np.ndarray:
+    """Global drift compensation: the digital gain of each row tile and converted column, 1 / the measured drift
+    of its array.
+
+    The drift of array (row tile, column tile) is the ratio of its total conductance now to that just after
+    programming (what an all-ones calibration read returns; Joshi et al., Nat. Commun. 2020); ``phys_tile`` and
+    ``col_tile`` give the column tile of each physical and each converted column.
+    """
+    starts = np.arange(0, plan.in_features, plan.rows)
+
+    def per_array(g: np.ndarray) -> np.ndarray:  # total conductance of each (row tile, column tile)
+        rows = np.add.reduceat(g, starts, axis=0)
+        return np.array([np.bincount(phys_tile, weights=row, minlength=plan.col_tiles) for row in rows])
+
+    now_sum, then_sum = per_array(now), per_array(programmed)
+    ratio = np.divide(then_sum, now_sum, out=np.ones_like(now_sum), where=now_sum > 0)
+    return ratio[:, col_tile]

@@ -10,8 +10,10 @@ import numpy as np
 
 from ..mapping import Plan
 from . import _kernels
+from .threads import scratch
 
-__all__ = ["quantize_weights", "quantize_inputs", "weight_levels", "SIGN_MODES", "dac_layout"]
+__all__ = ["quantize_weights", "quantize_inputs", "weight_levels", "SIGN_MODES", "dac_layout", "prepare_planes",
+           "accumulate_planes"]
 
 SIGN_MODES = {"two_phase": 0, "bipolar": 1, "twos_complement": 2, "unsigned": 3}
 """signed_inputs -> sign handling code of the input-plane kernel's general (sliced) layout"""
@@ -91,3 +93,28 @@ def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray
     levels = (stored[:, None, :, :] >> shifts[None, :, None, None]) & mask
     ref = (offset >> shifts) & mask if plan.signed_encoding == "offset" else np.zeros(0, dtype=np.int64)
     return np.ascontiguousarray(levels.transpose(0, 1, 3, 2)), ref
+
+
+def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None):
+    """Quantised DAC planes of ``x`` (n_planes x batch x in, float32, a work array of this thread) and per-row
+    input scales, per-group squared sums of every plane row, per-input squared codes and the count of non-zero
+    codes (:func:`._kernels.prepare_inputs`); a ValueError for non-finite inputs."""
+    batch = x.shape[0]
+    starts = np.array([g[0] for g in plan.row_groups()] + [plan.in_features], dtype=np.int64)
+    planes = scratch("planes", (plan.n_planes, batch, plan.in_features), np.float32)
+    scale = np.empty(batch)
+    row_sq = np.empty((len(starts) - 1, plan.n_planes * batch))
+    code_sq = np.zeros(((batch + _kernels.ROW_BLOCK - 1) // _kernels.ROW_BLOCK, plan.in_features))
+    bad, nonzero = _kernels.prepare_inputs(
+        x, float(plan.max_input_code), -1.0 if input_max is None else float(input_max), dac_layout(plan),
+        plan.input_bits, plan.bits_per_read, SIGN_MODES[plan.signed_inputs], starts, planes, scale, row_sq, code_sq)
+    if bad:
+        raise ValueError("inputs hold NaN or infinite values")
+    return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
+
+
+def accumulate_planes(plan: Plan, sums: np.ndarray) -> np.ndarray:
+    """The analog sum of every plane of a row group weighted by its plane weight (float64, batch x columns): what
+    a binary-weighted charge accumulation holds before its one conversion (exact for integer sums)."""
+    stacked = sums.reshape(plan.n_planes, -1, sums.shape[1])
+    return np.tensordot(plan.plane_weights, stacked, axes=1)

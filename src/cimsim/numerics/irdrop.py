@@ -21,7 +21,9 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-__all__ = ["effective_conductance", "effective_conductance_approx", "column_currents_ua"]
+from ..mapping import Plan
+
+__all__ = ["effective_conductance", "effective_conductance_approx", "column_currents_ua", "layer_effective_conductance"]
 
 _RHS_CHUNK = 32
 """unit right-hand sides per triangular solve: bounds memory to 2·R·C·32 doubles (134 MB at 512 x 512)"""
@@ -153,3 +155,20 @@ def column_currents_ua(g_us, v_row_v, wire_resistance_ohm: float, *, exact: bool
         raise ValueError("v_row_v must be finite; it holds NaN or inf")
     geff = (effective_conductance if exact else effective_conductance_approx)(g, wire_resistance_ohm)
     return v.astype(np.float64) @ geff
+
+
+def layer_effective_conductance(g_us: np.ndarray, phys_tile: np.ndarray, plan: Plan, wire_resistance_ohm: float, *,
+                                exact: bool = True) -> np.ndarray:
+    """Effective conductances of every array of a layer (in x physical columns, µS).
+
+    Array (row tile, column tile) holds that tile's rows and its physical columns (``phys_tile`` == tile) in
+    layout order, the first column nearest the row drivers; rows not driven in a read are held at 0 V.
+    """
+    solve = effective_conductance if exact else effective_conductance_approx
+    seen = np.empty_like(g_us)
+    for tile in range(plan.col_tiles):
+        cols = np.flatnonzero(phys_tile == tile)
+        for start in range(0, plan.in_features, plan.rows):
+            rows = slice(start, min(plan.in_features, start + plan.rows))
+            seen[rows, cols] = solve(g_us[rows, cols], wire_resistance_ohm)
+    return seen

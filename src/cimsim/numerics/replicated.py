@@ -10,7 +10,8 @@ import numpy as np
 
 from ..config.schema import Config
 from ..counts import Counts
-from .crossbar import AdcSetting, Crossbar
+from .converters import AdcSetting
+from .crossbar import Crossbar
 
 __all__ = ["ReplicatedCrossbar", "build_crossbar"]
 

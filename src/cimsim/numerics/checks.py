@@ -1,0 +1,38 @@
+"""What the crossbar's public calls accept: real, finite matrices of the right shape, non-negative unsigned inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["finite_matrix", "checked_inputs", "check_unsigned"]
+
+
+def finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
+    """``a`` as a float64 C-contiguous matrix of the given shape (None: any), or a clear ValueError."""
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+    if arr.ndim != 2 or any(want is not None and got != want for got, want in zip(arr.shape, shape)):
+        want = " x ".join("any" if s is None else str(s) for s in shape)
+        raise ValueError(f"{name} must have shape ({want}); got {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    return arr
+
+
+def checked_inputs(a, n_in: int) -> np.ndarray:
+    """inputs as a float64 C-contiguous (batch x n_in) matrix; finiteness is checked by the kernel that reads them"""
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"inputs must hold real numbers; got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[1] != n_in:
+        raise ValueError(f"inputs must have shape (any x {n_in}); got {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def check_unsigned(x: np.ndarray) -> None:
+    """ValueError unless every input is >= 0 (dac.signed_inputs = unsigned)."""
+    if (x < 0).any():
+        raise ValueError(f"inputs must be >= 0 with dac.signed_inputs = 'unsigned' (e.g. ReLU outputs); the smallest "
+                         f"is {x.min():.6g}")

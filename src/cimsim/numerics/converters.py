@@ -1,0 +1,71 @@
+"""The column converters of a layer: their transfer (:class:`AdcSetting`) and how its full scale is set.
+
+Full scale is the largest possible analog sum (``range = max``, :func:`max_sum`), a fraction of it (``fixed``), or
+a percentile of observed sums per layer, array or column (``calibrated``, :func:`calibrated_full_scale`). A
+digital adder tree converts nothing: its setting has unit steps over the whole range, so every sum is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..mapping import Plan
+
+__all__ = ["AdcSetting", "max_sum", "adc_setting", "calibrated_full_scale"]
+
+
+@dataclass(frozen=True, eq=False)
+class AdcSetting:
+    """The converters' transfer: code = clip(floor(a / lsb + 0.5), code_min, code_max), lsb per array column.
+
+    ``lsb[r, c]`` is the step of converted column c in row tile r, in units of one input code x one level;
+    it is never below 1, so a converter with codes to spare is lossless.
+    """
+
+    lsb: np.ndarray
+    code_min: int
+    code_max: int
+
+    @property
+    def full_scale(self) -> np.ndarray:
+        """largest |analog sum| converted without clipping, per row tile and converted column"""
+        return self.lsb * self.code_max
+
+
+def max_sum(plan: Plan) -> float:
+    """largest |analog sum| an ideal read of ``plan`` can produce, in units of one input code x one level: rows x
+    largest code (accumulated over the planes where they are summed) x (top level + g_min offset of an unsubtracted
+    column) x the slice weights summed into a column"""
+    p = plan
+    r = 0.0 if p.analog_subtraction else p.g_min_us * p.max_level / (p.g_max_us - p.g_min_us)
+    code = p.accumulated_max_code if p.plane_accumulation else p.max_plane_code
+    return p.rows_per_read * code * (p.max_level + r) * p.slice_weight_sum
+
+
+def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
+    """The setting whose full scale is ``full_scale`` (per row tile and converted column): codes on each side of
+    zero when the converted sum can be negative; unit steps over the whole range without ADCs."""
+    if not plan.has_adc:  # lsb 1 over the whole range: integer sums come out exactly
+        codes = int(np.ceil(full_scale.max()))
+        return AdcSetting(np.ones_like(full_scale), -codes, codes)
+    codes = 2 ** (plan.adc_bits - 1) - 1 if plan.signed_sum else 2 ** plan.adc_bits - 1
+    return AdcSetting(np.maximum(1.0, full_scale / codes), -codes if plan.signed_sum else 0, codes)
+
+
+def calibrated_full_scale(observed: list[np.ndarray], scope: str, percentile: float, col_tile: np.ndarray,
+                          col_tiles: int) -> np.ndarray:
+    """Full scale per row tile and converted column: ``percentile`` of the observed |sums| (one array of reads x
+    columns per row tile) over the whole layer, each array (converted columns of one column tile) or each column."""
+    if scope == "layer":
+        level = np.percentile(np.concatenate([o.ravel() for o in observed]), percentile)
+        return np.full((len(observed), col_tile.size), level)
+    if scope == "column":
+        return np.array([np.percentile(o, percentile, axis=0) for o in observed])
+    full = np.empty((len(observed), col_tile.size))
+    for r, o in enumerate(observed):
+        for t in range(col_tiles):
+            cols = col_tile == t
+            full[r, cols] = np.percentile(o[:, cols], percentile)
+    return full

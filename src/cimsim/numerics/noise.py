@@ -1,0 +1,64 @@
+"""Where the read noise of a crossbar comes from: its counter-based streams and the kT/C noise of charge arrays.
+
+Read noise proper (σ per cell, a fraction of g_max - g_min) is a device parameter; the kT/C sampling noise of a
+charge-sharing column follows from its capacitance and the temperature.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..mapping import Plan
+
+__all__ = ["BOLTZMANN_J_PER_K", "KTC_TEMPERATURE_K", "ktc_noise_std", "noise_key", "output_noise_std", "add_cell_noise"]
+
+BOLTZMANN_J_PER_K = 1.380649e-23
+"""Boltzmann constant, J/K (SI, exact since 2019)"""
+KTC_TEMPERATURE_K = 300.0
+"""temperature of the kT/C sampling noise of charge-domain arrays, K (room temperature)"""
+
+
+def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
+    """kT/C noise of each row group's column sum (charge family; zeros otherwise), level units.
+
+    A column of N cells of capacitance C shares its charge: V_col = V_read S / (N c_max l_max) for the sum S
+    (input code x level), and the sampled voltage has variance kT / (N C). Hence sigma_S = sqrt(kT / (N C))
+    x N c_max l_max / V_read, per converted column (x sqrt(2) for an analog difference of two columns is
+    applied with the cells per conversion).
+    """
+    p = plan
+    rows = np.array([stop - start for start, stop in p.row_groups()], dtype=np.float64)
+    if p.family != "charge":
+        return np.zeros(rows.size)
+    cap_f = rows * cell_capacitance_ff * 1e-15
+    sigma_v = np.sqrt(BOLTZMANN_J_PER_K * KTC_TEMPERATURE_K / cap_f)
+    return sigma_v * rows * p.max_plane_code * p.max_level / p.read_voltage_v
+
+
+def noise_key(seed: int, key: tuple[int, ...], group: int, purpose: int) -> np.uint64:
+    """key of the read-noise streams of one row group of the crossbar ``key`` (purpose 0: products, 1: calibration)"""
+    return np.random.SeedSequence([seed, 3, *key, group, purpose]).generate_state(1, np.uint64)[0]
+
+
+def output_noise_std(sigma_level: float, noise_weight: float, row_sq: np.ndarray, ktc_std: float) -> np.ndarray:
+    """Output-referred noise std of each plane row, level units: read noise sigma sqrt(w x sum_i x_i**2) and kT/C
+    noise sqrt(w) ktc in quadrature, w the cells and squared slice weights summed into a converted column
+
+    (sum_i x_i n_i of independent N(0, sigma**2) cells is N(0, sigma**2 sum_i x_i**2), per cell of the column)
+    """
+    if ktc_std == 0.0:
+        return sigma_level * np.sqrt(noise_weight * row_sq)
+    return np.sqrt(noise_weight * (sigma_level ** 2 * row_sq + ktc_std ** 2))
+
+
+def add_cell_noise(sums: np.ndarray, x: np.ndarray, sigma_level: float, cells_per_conversion: int, n_cols: int,
+                   combine: np.ndarray | None, rng: np.random.Generator) -> None:
+    """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks) to the first ``n_cols``
+    sums of each row of ``sums``: a pair's two cells subtract, summed slice columns add with ``combine``'s weights."""
+    per_slice = n_cols if combine is None else combine.shape[0]
+    for row in range(x.shape[0]):
+        cells = rng.standard_normal((cells_per_conversion, x.shape[1], per_slice))
+        noise = cells[0] - cells[1] if cells_per_conversion == 2 else cells[0]
+        if combine is not None:  # each slice column's cells, summed with its weight
+            noise = noise @ combine
+        sums[row, :n_cols] += sigma_level * (x[row].astype(np.float64) @ noise)
