@@ -13,7 +13,7 @@ import naive
 from cimsim.config.schema import AdcConfig, ArrayConfig, Config, DacConfig, DeviceConfig, MappingConfig
 from cimsim.mapping import analytic_counts, plan_layer
 from cimsim.numerics import Crossbar, quantize_inputs, quantize_weights, weight_levels
-from cimsim.numerics import _kernels
+from cimsim.numerics import _input_kernels, _kernels
 
 CLASSIC_DAC_CHOICES = [("parallel", "two_phase"), ("parallel", "bipolar"),
                        ("bit_serial", "two_phase"), ("bit_serial", "twos_complement")]
@@ -63,7 +63,7 @@ def test_quantize_rows_matches_numpy():
     scale = np.abs(x).max(axis=1) / 7
     scale[0] = 1.0
     codes = np.empty(x.shape, dtype=np.int32)
-    _kernels.quantize_rows(x, scale, 7, codes)
+    _input_kernels.quantize_rows(x, scale, 7, codes)
     np.testing.assert_array_equal(codes, naive.quantize(x * (1.0 / scale)[:, None], 4, 1.0))
     assert list(codes[0, :4]) == [1, -1, 2, -3]
 

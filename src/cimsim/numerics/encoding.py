@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..mapping import Plan
-from . import _kernels
+from . import _input_kernels
 from .threads import scratch
 
 __all__ = ["quantize_weights", "quantize_inputs", "weight_levels", "SIGN_MODES", "dac_layout", "prepare_planes",
@@ -71,7 +71,7 @@ def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
     else:
         scale = np.full(x.shape[0], input_max / m)
     codes = np.empty(x.shape, dtype=np.int32)
-    _kernels.quantize_rows(x, scale, m, codes)
+    _input_kernels.quantize_rows(x, scale, m, codes)
     return codes, scale
 
 
@@ -98,14 +98,14 @@ def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray
 def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None):
     """Quantised DAC planes of ``x`` (n_planes x batch x in, float32, a work array of this thread) and per-row
     input scales, per-group squared sums of every plane row, per-input squared codes and the count of non-zero
-    codes (:func:`._kernels.prepare_inputs`); a ValueError for non-finite inputs."""
+    codes (:func:`._input_kernels.prepare_inputs`); a ValueError for non-finite inputs."""
     batch = x.shape[0]
     starts = np.array([g[0] for g in plan.row_groups()] + [plan.in_features], dtype=np.int64)
     planes = scratch("planes", (plan.n_planes, batch, plan.in_features), np.float32)
     scale = np.empty(batch)
     row_sq = np.empty((len(starts) - 1, plan.n_planes * batch))
-    code_sq = np.zeros(((batch + _kernels.ROW_BLOCK - 1) // _kernels.ROW_BLOCK, plan.in_features))
-    bad, nonzero = _kernels.prepare_inputs(
+    code_sq = np.zeros(((batch + _input_kernels.ROW_BLOCK - 1) // _input_kernels.ROW_BLOCK, plan.in_features))
+    bad, nonzero = _input_kernels.prepare_inputs(
         x, float(plan.max_input_code), -1.0 if input_max is None else float(input_max), dac_layout(plan),
         plan.input_bits, plan.bits_per_read, SIGN_MODES[plan.signed_inputs], starts, planes, scale, row_sq, code_sq)
     if bad:
