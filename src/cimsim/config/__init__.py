@@ -1,9 +1,10 @@
 """Configuration: frozen dataclasses (schema), constraint rules, TOML loading with presets."""
 
 from ..errors import ConfigError
+from .checks import check_consistency
 from .load import (
-    SECTION_PRESETS, check_consistency, config_from_dict, config_to_dict, list_presets, list_section_presets, load_config,
-    load_preset, section_preset, with_overrides,
+    SECTION_PRESETS, config_from_dict, config_to_dict, list_presets, list_section_presets, load_config, load_preset,
+    section_preset, with_overrides,
 )
 from .reference import reference_markdown
 from .schema import (

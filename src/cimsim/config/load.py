@@ -5,7 +5,8 @@ Validation runs in two stages and reports every problem of a stage at once (one
 
 1. schema: unknown tables or keys (with a "did you mean" suggestion), wrong types, values outside
    each field's rule (``field.metadata["rule"]`` in :mod:`cimsim.config.schema`);
-2. consistency: rules between fields (:func:`check_consistency`), run once every field is valid.
+2. consistency: rules between fields (:func:`cimsim.config.checks.check_consistency`), run once every field
+   is valid.
 
 A config may name a ``preset``; it then takes the preset's values and overrides them field by field.
 Paths of weight and input files are resolved against the config file's directory and stored absolute.
@@ -24,8 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .. import mapping
 from ..errors import ConfigError
+from .checks import check_consistency
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
 
@@ -41,7 +42,6 @@ _FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
 _TOP_LEVEL_KEYS = (
     [*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
 _OVERRIDE_KEYS = (["name"], f"name and 'table.field' for the tables {', '.join(SECTIONS)}")
-_FLOAT32_EXACT_LIMIT = 2 ** 24
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
 
@@ -157,123 +157,6 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     return config_from_dict(data, config.source, base_dir=base_dir)
 
 
-def check_consistency(config: Config) -> list[tuple[str, str]]:
-    """Rules between fields that the per-field rules cannot express, as ``(dotted_field, message)``."""
-    array, device, weights, dac, adc = config.array, config.device, config.mapping, config.dac, config.adc
-    errors: list[tuple[str, str]] = []
-    if device.g_min_us >= device.g_max_us:
-        errors.append(("device.g_min_us", f"'device.g_min_us' ({device.g_min_us}) must be below "
-                                          f"'device.g_max_us' ({device.g_max_us})"))
-    if array.rows_per_read > array.rows:
-        errors.append(("array.rows_per_read", f"'array.rows_per_read' ({array.rows_per_read}) must not exceed "
-                                              f"'array.rows' ({array.rows})"))
-    if adc.cols_per_adc > array.cols:
-        errors.append(("adc.cols_per_adc", f"'adc.cols_per_adc' ({adc.cols_per_adc}) must not exceed "
-                                           f"'array.cols' ({array.cols})"))
-    # the unsigned code stored in the cells: magnitude bits (differential) or the offset code (offset)
-    stored_bits = (1 if weights.weight_bits == 1 else
-                   weights.weight_bits - 1 if weights.signed_encoding == "differential" else weights.weight_bits)
-    if weights.weight_bits == 1 and weights.signed_encoding == "offset" and weights.subtraction == "analog":
-        errors.append(("mapping.subtraction", (
-            "binary weights ('mapping.weight_bits' = 1) in the offset encoding store (q + 1) / 2 and need "
-            "2 x column - reference, which one analog difference cannot form: use 'mapping.subtraction' = "
-            "\"digital\", or the \"differential\" encoding (a cell and its complement)")))
-    if device.bits_per_cell > stored_bits:
-        errors.append(("device.bits_per_cell", (
-            f"'device.bits_per_cell' ({device.bits_per_cell}) must not exceed the {stored_bits} stored weight bits "
-            f"('mapping.weight_bits' = {weights.weight_bits} with \"{weights.signed_encoding}\" encoding)")))
-    input_errors = _check_inputs(dac)
-    errors.extend(input_errors)
-    errors.extend(_check_family(config))
-    if dac.input_range == "fixed" and dac.input_max is None:
-        errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
-    if device.drift_time_s < device.drift_t0_s:
-        errors.append(("device.drift_time_s", f"'device.drift_time_s' ({device.drift_time_s}) must not be before "
-                                              f"'device.drift_t0_s' ({device.drift_t0_s})"))
-    if device.stuck_at_gmin_rate + device.stuck_at_gmax_rate > 1:
-        errors.append(("device.stuck_at_gmax_rate", "'device.stuck_at_gmin_rate' + 'device.stuck_at_gmax_rate' "
-                                                    "must not exceed 1"))
-    errors.extend(config.baseline.consistency_errors())
-    if config.workload.kind == "network":
-        errors.extend(_check_file(config.workload.network_file, "workload.network_file",
-                                  "'workload.kind' is \"network\""))
-        if config.workload.dataset == "file":
-            errors.extend(_check_file(config.workload.dataset_file, "workload.dataset_file",
-                                      "'workload.dataset' is \"file\""))
-    else:
-        for kind in ("weights", "inputs"):
-            if getattr(config.workload, kind) == "file":
-                errors.extend(_check_file(getattr(config.workload, f"{kind}_file"), f"workload.{kind}_file",
-                                          f"'workload.{kind}' is \"file\""))
-    if input_errors or any(name == "mapping.subtraction" for name, _ in errors):
-        return errors  # the plan needs a valid input layout and weight encoding
-    try:
-        plan = mapping.plan_layer(config)
-    except ValueError as exc:
-        errors.append(("array.cols", f"'array.cols' is too small: {exc}"))
-    else:
-        peak = plan.rows_per_read * plan.max_plane_code * plan.max_level
-        if peak >= _FLOAT32_EXACT_LIMIT:
-            errors.append(("array.rows_per_read", (
-                f"'array.rows_per_read' x largest input code x largest cell level = {plan.rows_per_read} x "
-                f"{plan.max_plane_code} x {plan.max_level} = {peak} must stay below 2**24 = {_FLOAT32_EXACT_LIMIT} "
-                "(the largest integer float32 holds exactly); read fewer rows at once or use fewer bits")))
-    return errors
-
-
-def _check_inputs(dac) -> list[tuple[str, str]]:
-    """DAC mode, bits per read, input precision and sign handling that can be combined."""
-    signed = dac.signed_inputs != "unsigned"
-    if signed and dac.input_bits < 2:
-        return [("dac.input_bits", f"'dac.input_bits' ({dac.input_bits}) must be at least 2 with 'dac.signed_inputs' "
-                                   f"= \"{dac.signed_inputs}\" (a sign and a magnitude bit); 1-bit inputs need "
-                                   "\"unsigned\"")]
-    magnitude = dac.input_bits - 1 if signed else dac.input_bits
-    if dac.mode == "parallel" and dac.signed_inputs == "twos_complement":
-        return [("dac.signed_inputs", "'dac.signed_inputs' = \"twos_complement\" reads the sign bit on its own, so it "
-                                      "needs 'dac.mode' = \"bit_serial\" or \"sliced\"; got \"parallel\"")]
-    implied = {"parallel": magnitude, "bit_serial": 1}.get(dac.mode)
-    if dac.mode == "sliced" and dac.bits_per_read is None:
-        return [("dac.bits_per_read", "'dac.bits_per_read' is required when 'dac.mode' is \"sliced\"")]
-    if dac.bits_per_read is not None:
-        if dac.bits_per_read > magnitude:
-            return [("dac.bits_per_read", f"'dac.bits_per_read' ({dac.bits_per_read}) must not exceed the {magnitude} "
-                                          f"magnitude bits of the inputs ('dac.input_bits' = {dac.input_bits}, "
-                                          f"\"{dac.signed_inputs}\")")]
-        if implied is not None and dac.bits_per_read != implied:
-            return [("dac.bits_per_read", f"'dac.bits_per_read' ({dac.bits_per_read}) contradicts 'dac.mode' = "
-                                          f"\"{dac.mode}\", which reads {implied} bit(s) at a time; use mode = "
-                                          "\"sliced\" or leave bits_per_read out")]
-    return []
-
-
-def _check_family(config: Config) -> list[tuple[str, str]]:
-    """Combinations the compute family cannot do: a digital array has no analog inputs or ADC."""
-    array, dac, adc = config.array, config.dac, config.adc
-    if array.family != "digital":
-        return []
-    errors = []
-    if dac.encoding != "voltage":
-        errors.append(("dac.encoding", f"'dac.encoding' = \"{dac.encoding}\" is a time-domain analog input; "
-                                       "'array.family' = \"digital\" takes digital input bits (\"voltage\")"))
-    if adc.accumulation != "none":
-        errors.append(("adc.accumulation", f"'adc.accumulation' = \"{adc.accumulation}\" sums in the analog domain; "
-                                           "'array.family' = \"digital\" has no analog sum (use \"none\")"))
-    if dac.signed_inputs == "bipolar":
-        errors.append(("dac.signed_inputs", "'dac.signed_inputs' = \"bipolar\" drives +/- row voltages; "
-                                            "'array.family' = \"digital\" takes \"two_phase\", "
-                                            "\"twos_complement\" or \"unsigned\" inputs"))
-    noisy = [name for name in ("program_sigma", "read_noise_sigma", "drift_nu", "stuck_at_gmin_rate",
-                               "stuck_at_gmax_rate") if getattr(config.device, name) > 0]
-    if noisy or array.wire_resistance_ohm > 0:
-        errors.append(("array.family", "'array.family' = \"digital\" computes exactly; it cannot take analog "
-                                       "non-idealities (" + ", ".join(
-                                           [f"device.{n}" for n in noisy]
-                                           + (["array.wire_resistance_ohm"] if array.wire_resistance_ohm > 0 else []))
-                                       + " > 0)"))
-    return errors
-
-
 def list_presets() -> dict[str, str]:
     """Shipped presets: name -> one-line description."""
     return dict(_preset_descriptions())
@@ -381,15 +264,6 @@ def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:
     for key in _FILE_FIELDS:
         if isinstance(workload.get(key), str):
             workload[key] = os.path.abspath(base_dir / workload[key])
-
-
-def _check_file(path: str | None, dotted: str, condition: str) -> list[tuple[str, str]]:
-    """``dotted`` must name an existing file (it is required when ``condition``)."""
-    if path is None:
-        return [(dotted, f"'{dotted}' is required when {condition}")]
-    if not Path(path).is_file():
-        return [(dotted, f"'{dotted}' names no existing file: {path}")]
-    return []
 
 
 def _unknown_key(key: str, top_level: tuple[list[str], str]) -> str:

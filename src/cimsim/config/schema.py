@@ -4,7 +4,7 @@ The defaults are the "rram-default" preset (NeuroSim-like RRAM, sources in its p
 
 Every field carries a rule (what values it accepts) and a one-line doc with its unit; the loader
 (:mod:`cimsim.config.load`) validates TOML against these rules and the cross-field checks in
-:func:`cimsim.config.load.check_consistency`. Units are in the field names.
+:func:`cimsim.config.checks.check_consistency`. Units are in the field names.
 """
 
 from __future__ import annotations
