@@ -146,7 +146,8 @@ def resnet18_layers() -> list[tuple[int, int, int]]:
 
 def analytic_network() -> float:
     from cimsim.cost import cim_breakdown
-    from cimsim.mapping import analytic_counts, plan_layer
+    from cimsim.analytic import analytic_counts
+    from cimsim.mapping import plan_layer
 
     cfg = Config()
     start = time.perf_counter()
@@ -158,7 +159,8 @@ def analytic_network() -> float:
 
 def analytic_points(points: int) -> float:
     from cimsim.cost import cim_breakdown
-    from cimsim.mapping import analytic_counts, plan_layer
+    from cimsim.analytic import analytic_counts
+    from cimsim.mapping import plan_layer
 
     axes = [(a, r, b) for a in (4, 5, 6, 7, 8, 9, 10, 12) for r in (16, 32, 64, 128, 256) for b in (1, 2, 4)]
     start = time.perf_counter()

@@ -11,7 +11,8 @@ import pytest
 from cimsim.breakdown import Breakdown
 from cimsim.config.schema import ChipConfig, Config, DeviceConfig, TechnologyConfig
 from cimsim.cost import Stage, adc, chip_breakdown, cim_breakdown, edram, leakage, map_stages, noc, tiles_for_arrays
-from cimsim.mapping import analytic_counts, plan_layer
+from cimsim.analytic import analytic_counts
+from cimsim.mapping import plan_layer
 from designs import isaac_like
 
 T32 = TechnologyConfig(node_nm=32.0, vdd_v=0.9)

@@ -10,7 +10,8 @@ import pytest
 from cimsim.config.schema import AdcConfig, Config, DeviceConfig, TechnologyConfig
 from cimsim.counts import Counts
 from cimsim.cost import adc, cim_breakdown, cim_cost_parameters, cim_parameters, cim_timing, memory
-from cimsim.mapping import analytic_counts, plan_layer
+from cimsim.analytic import analytic_counts
+from cimsim.mapping import plan_layer
 from designs import isaac_like
 
 T32 = TechnologyConfig()  # 32 nm, 0.9 V

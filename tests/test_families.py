@@ -11,7 +11,8 @@ from cimsim.config.schema import Config
 from cimsim.cost import cim_breakdown, cim_parameters, cim_timing, gates, pricing_table
 from cimsim.cost.cim import layer_area_um2, layer_energy_pj
 from cimsim.cost.families import adder_tree_full_adders, charge_cell_activity
-from cimsim.mapping import analytic_counts, plan_layer
+from cimsim.analytic import analytic_counts
+from cimsim.mapping import plan_layer
 
 BASE = with_overrides(Config(), {"workload.in_features": 256, "workload.out_features": 64, "device.name": "sram",
                                  "technology.node_nm": 28.0, "technology.vdd_v": 0.9})

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import naive
 from cimsim.config.schema import AdcConfig, ArrayConfig, Config, DacConfig, DeviceConfig, MappingConfig
-from cimsim.mapping import analytic_counts, plan_layer
+from cimsim.analytic import analytic_counts
+from cimsim.mapping import plan_layer
 from cimsim.numerics import Crossbar, quantize_inputs, quantize_weights, weight_levels
 from cimsim.numerics import _input_kernels, _kernels
 

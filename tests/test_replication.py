@@ -7,7 +7,7 @@ import pytest
 
 from cimsim.config import Config, with_overrides
 from cimsim.cost import cim_breakdown
-from cimsim.mapping import analytic_counts
+from cimsim.analytic import analytic_counts
 from cimsim.numerics import Crossbar, build_crossbar
 
 BASE = {"workload.in_features": 40, "workload.out_features": 6, "array.rows": 32, "array.cols": 32,

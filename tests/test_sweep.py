@@ -20,7 +20,8 @@ from cimsim.cli import main
 from cimsim.compare import compare, price_from_shapes
 from cimsim.config import config_to_dict, load_config, with_overrides
 from cimsim.cost import cim_breakdown
-from cimsim.mapping import analytic_counts, plan_layer
+from cimsim.analytic import analytic_counts
+from cimsim.mapping import plan_layer
 from cimsim.sweep import COST_METRICS, expand, load_spec, pareto_front, read_table, spec_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,8 @@ from .cost.chip import Stage, chip_breakdown, cim_breakdown
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .inference import NetworkResult, load_workload_network
-from .mapping import Plan, analytic_counts, plan_layer
+from .analytic import analytic_counts
+from .mapping import Plan, plan_layer
 from .run import RunResult
 from .trials import run_trials
 
@@ -115,7 +116,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
 def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
     dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
-    counts are :func:`cimsim.mapping.analytic_counts` (the data-dependent ones estimated)."""
+    counts are :func:`cimsim.analytic.analytic_counts` (the data-dependent ones estimated)."""
     if config.workload.kind != "network":
         plan = plan_layer(config)
         return (cim_breakdown(config, plan, analytic_counts(plan, config.workload.vectors), name=config.name),

@@ -92,7 +92,7 @@ class ChipMapping:
 
 def dense_stage(plan: Plan, counts: Counts) -> Stage:
     """A single dense layer as its own workload: one vector per item, inputs at input_bits, outputs at
-    accumulator_bits (as the DRAM counts of :func:`cimsim.mapping.analytic_counts`)."""
+    accumulator_bits (as the DRAM counts of :func:`cimsim.analytic.analytic_counts`)."""
     return Stage(plan, counts, 1, plan.in_features * plan.input_bits, plan.out_features * plan.accumulator_bits)
 
 

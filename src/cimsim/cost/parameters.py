@@ -158,7 +158,7 @@ def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = Non
         raise ValueError(f"config must be a cimsim Config; got {type(config).__name__}")
     if not isinstance(plan, Plan):
         raise ValueError(f"plan must be a cimsim Plan; got {type(plan).__name__}")
-    tech, array, device, chip, adc_cfg = config.technology, config.array, config.device, config.chip, config.adc
+    tech, device, chip, adc_cfg = config.technology, config.device, config.chip, config.adc
     cell, recognised = cells.cell_family(device.name)
     lines = families.line_model(plan, config, cell)
     dram_kind = config.baseline.dram

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..config.schema import Config
 from ..counts import Counts
-from ..mapping import analytic_counts, plan_layer
+from ..analytic import analytic_counts
+from ..mapping import plan_layer
 from . import _kernels
 from .checks import check_unsigned, checked_inputs, finite_matrix
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum

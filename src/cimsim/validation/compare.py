@@ -18,7 +18,8 @@ from ..config import load_preset
 from ..config.schema import Config
 from ..cost import cim_breakdown
 from ..cost.cim import MACRO_COMPONENTS
-from ..mapping import analytic_counts, plan_layer
+from ..analytic import analytic_counts
+from ..mapping import plan_layer
 from .published import PUBLISHED, Published
 
 __all__ = ["CaseResult", "model_value", "validate", "markdown_table"]

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..baseline import baseline_breakdown
+from ..cost.baseline import baseline_breakdown
 from ..config import load_preset, with_overrides
 from ..cost import cim_breakdown
-from ..mapping import analytic_counts, plan_layer
+from ..analytic import analytic_counts
+from ..mapping import plan_layer
 
 __all__ = ["PAPER_GAINS", "DensityGains", "isaac_vs_dadiannao"]
 

@@ -20,7 +20,8 @@ from ..config.load import config_from_dict
 from ..config.schema import Config
 from ..cost import cim_breakdown
 from ..errors import ConfigError
-from ..mapping import analytic_counts, plan_layer
+from ..analytic import analytic_counts
+from ..mapping import plan_layer
 from .macro_data import MACRO_FILE, Macro, MacroPoint, Unusable, find_macro
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",

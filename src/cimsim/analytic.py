@@ -1,0 +1,62 @@
+"""The events of a layer from its shapes alone: the analytic path that prices design points without simulating.
+
+Data-independent counts equal the functional path's exactly (tests/test_numerics.py checks every layout); the
+two data-dependent ones are estimated (see :func:`analytic_counts`).
+"""
+
+from __future__ import annotations
+
+from .counts import Counts
+from .mapping import Plan
+
+__all__ = ["analytic_counts"]
+
+
+def analytic_counts(plan: Plan, vectors: int) -> Counts:
+    """Counts of ``vectors`` MVMs from shapes alone (no weights, no data, no programming).
+
+    Data-independent fields equal the functional path's exactly. The two data-dependent fields are
+    estimated: ``row_activations`` at its upper bound (every driven row non-zero; every unit pulse of a
+    pulse-count input), and ``array_gv2t_fj`` for cells at mid conductance and each plane's input code uniform
+    over its range (voltage inputs: energy ~ code**2; time-domain inputs: ~ code unit pulses).
+    """
+    reads = dac = cells = sums = 0
+    groups = plan.row_groups()
+    for tile in range(plan.col_tiles):
+        outputs = plan.outputs_of_col_tile(tile)
+        for start, stop in groups:
+            reads += plan.n_planes
+            dac += plan.n_planes * (stop - start)
+            cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
+            sums += plan.n_planes // plan.planes_per_conversion * plan.column_sums(outputs)
+    c = plan.max_plane_code
+    if plan.dac_encoding == "voltage":
+        mean_energy_fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c: V = V_read k / c
+    else:
+        mean_energy_fraction = c / 2  # E[k] for k uniform on 0..c: k unit pulses at V_read
+    if plan.signed_inputs == "two_phase":
+        mean_energy_fraction /= 2  # a row is driven in one of its two phases only
+    gv2t_per_cell_fj = (0.5 * (plan.g_min_us + plan.g_max_us) * plan.read_voltage_v ** 2
+                        * mean_energy_fraction * plan.read_pulse_ns)
+    in_bits = plan.in_features * plan.input_bits
+    partial_bits = plan.out_features * plan.accumulator_bits * (plan.row_tiles - 1)
+    return Counts(
+        mvms=vectors,
+        macs=vectors * plan.in_features * plan.out_features,
+        array_reads=vectors * reads,
+        dac_conversions=vectors * dac,
+        dac_bits=plan.dac_bits,
+        row_activations=vectors * dac * (c if plan.dac_encoding == "pulse_count" else 1),
+        cells_read=vectors * cells,
+        array_gv2t_fj=vectors * cells * gv2t_per_cell_fj,
+        adc_conversions=vectors * sums if plan.has_adc else 0,
+        adc_bits=plan.adc_bits,
+        adder_tree_sums=0 if plan.has_adc else vectors * sums,
+        shift_adds=vectors * sums,
+        accumulator_adds=vectors * plan.out_features * (plan.row_tiles - 1),
+        buffer_read_bits=vectors * in_bits * plan.col_tiles,
+        buffer_write_bits=vectors * plan.out_features * plan.accumulator_bits,
+        interconnect_bit_hops=vectors * (in_bits * plan.col_tiles + partial_bits),
+        dram_read_bits=vectors * in_bits,
+        dram_write_bits=vectors * plan.out_features * plan.accumulator_bits,
+    )
