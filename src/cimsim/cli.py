@@ -105,7 +105,8 @@ def main():
 def run(config, output, seed, settings, trials):
     """Simulate CONFIG's workload: accuracy (versus float; for a network, classification accuracy) and CIM cost."""
     from .compare import price
-    from .report import run_dict, run_text, to_json, write_atomic
+    from .report import run_text
+    from .report_json import run_dict, to_json, write_atomic
     from .trials import run_trials
 
     cfg = _load(config, seed, settings, trials)
@@ -133,8 +134,8 @@ def compare(configs, outdir, seed, settings, trials):
     energy and area breakdowns (needs the `plot` extra; without it the plots are skipped and the rest is written).
     """
     from .compare import compare as run_compare
-    from .report import (comparison_dict, comparison_markdown, comparison_summary, multi_dict, multi_markdown,
-                         to_json, write_atomic)
+    from .report import comparison_markdown, comparison_summary, multi_markdown
+    from .report_json import comparison_dict, multi_dict, to_json, write_atomic
 
     cfgs = [_load(path, seed, settings, trials) for path in configs]
     names = [c.name for c in cfgs]

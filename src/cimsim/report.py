@@ -1,151 +1,19 @@
-"""Reports: the JSON and Markdown forms of a run and of a CIM-versus-baseline comparison.
-
-JSON carries no NaN/Infinity: an infinite figure (e.g. the SNR of an exact result) is written as null.
-"""
+"""The human forms of a run and of a CIM-versus-baseline comparison: terminal text and Markdown reports."""
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
-from .accuracy import ErrorStats
 from .breakdown import Breakdown
 from .compare import MACRO_COMPONENTS, Comparison
-from .config.load import config_to_dict
 from .cost import cim_parameters, pricing_table
-from .counts import Counts
-from .inference import NetworkResult
-from .mapping import Plan
+from .report_json import clipped_fraction, to_json
 from .run import RunResult
 from .trials import Result, spreads
 
-__all__ = ["run_dict", "comparison_dict", "comparison_markdown", "comparison_summary", "multi_dict", "multi_markdown", "item_name", "dominant_component", "run_text", "write_atomic", "to_json"]
-
-
-def _finite(value):
-    """JSON-safe copy: non-finite floats become None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
-def to_json(data: dict) -> str:
-    return json.dumps(_finite(data), indent=2, allow_nan=False) + "\n"
-
-
-def write_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _layer_stats(result: NetworkResult) -> ErrorStats:
-    return sum((layer.vs_digital for layer in result.layers), ErrorStats())
-
-
-def _adc(adc, clipped_fraction: float) -> dict:
-    return {"adc_clipped_fraction": clipped_fraction,
-            "adc_full_scale": {"min": float(adc.full_scale.min()), "max": float(adc.full_scale.max())},
-            "adc_lsb": {"min": float(adc.lsb.min()), "max": float(adc.lsb.max())}}
-
-
-def _clipped(layer) -> float:
-    return layer.adc_clipped / layer.counts.adc_conversions if layer.counts.adc_conversions else 0.0
-
-
-def _accuracy(results: tuple[Result, ...]) -> dict:
-    """Accuracy of the first trial, and the spread over all trials."""
-    result = results[0]
-    if isinstance(result, RunResult):
-        out = {**result.vs_float.as_dict(),
-               "vs_quantized_digital": result.vs_digital.as_dict(),
-               "quantized_digital_vs_float": result.digital_vs_float.as_dict(),
-               **_adc(result.adc, result.clipped_fraction)}
-    else:
-        both = _layer_stats(result)
-        out = {"float_accuracy": result.float_accuracy, "digital_accuracy": result.digital_accuracy,
-               "analog_accuracy": result.analog_accuracy, "samples": result.samples,
-               "relative_error": both.relative_error, "snr_db": both.snr_db,
-               "error_of": "every matrix layer's analog products against its exact quantised products",
-               "layers": [{"index": layer.index, **layer.vs_digital.as_dict(), **_adc(layer.adc, _clipped(layer))}
-                          for layer in result.layers]}
-    out["monte_carlo"] = {name: spread.as_dict() for name, spread in spreads(results).items()}
-    return out
-
-
-def _plan_dict(p: Plan) -> dict:
-    return {"in_features": p.in_features, "out_features": p.out_features, "arrays": p.n_arrays,
-            "row_tiles": p.row_tiles, "col_tiles": p.col_tiles, "slices": p.n_slices,
-            "outputs_per_array": p.outputs_per_array, "input_planes": p.n_planes,
-            "reads_per_vector_per_array": p.reads_per_vector, "adcs_per_array": p.adcs_per_array}
-
-
-def _mapping(result: Result) -> dict:
-    if isinstance(result, RunResult):
-        return _plan_dict(result.plan)
-    return {"layers": [{"index": layer.index, **_plan_dict(layer.plan)} for layer in result.layers]}
-
-
-def _counts(result: Result) -> tuple[Counts, Counts]:
-    """(MVM counts, programming counts), summed over a network's layers"""
-    if isinstance(result, RunResult):
-        return result.counts, result.programming_counts
-    return (sum((layer.counts for layer in result.layers[1:]), result.layers[0].counts),
-            sum((layer.programming_counts for layer in result.layers[1:]), result.layers[0].programming_counts))
-
-
-def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
-    """What ``cimsim run -o`` writes."""
-    counts, programming = _counts(results[0])
-    return {
-        "config": config_to_dict(results[0].config),
-        "source": results[0].config.source,
-        "mapping": _mapping(results[0]),
-        "accuracy": _accuracy(results),
-        "counts": counts.as_dict(),
-        "programming_counts": programming.as_dict(),
-        "cim": cim.as_dict(),
-        "wall_s": sum(r.wall_s for r in results),
-    }
-
-
-def comparison_dict(comp: Comparison) -> dict:
-    """What ``cimsim compare`` writes to report.json."""
-    counts, programming = _counts(comp.run)
-    return {
-        "name": comp.run.config.name,
-        "source": comp.run.config.source,
-        "config": config_to_dict(comp.run.config),
-        "mapping": _mapping(comp.run),
-        "accuracy": _accuracy(comp.runs),
-        "cim": comp.cim.as_dict(),
-        "baseline": comp.baseline.as_dict(),
-        "gain": comp.gain,
-        "macro": {"energy_pj": comp.macro_energy_pj, "components": list(MACRO_COMPONENTS),
-                  "tops_per_w": 2.0 * comp.cim.macs / comp.macro_energy_pj if comp.macro_energy_pj else None},
-        "including_weight_load": {"cim": comp.cim_with_load.as_dict(), "baseline": comp.baseline_with_load.as_dict(),
-                                  "gain": comp.gain_with_load},
-        "counts": counts.as_dict(),
-        "programming_counts": programming.as_dict(),
-    }
+__all__ = ["comparison_markdown", "comparison_summary", "multi_markdown", "item_name", "dominant_component",
+           "run_text"]
 
 
 def _fmt(x: float, unit: str) -> str:
@@ -303,7 +171,7 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
             "| layer | relative error of its analog products | SNR (dB) | ADC clipped |",
             "|---:|---:|---:|---:|",
             *(f"| {layer.index} | {layer.vs_digital.relative_error:.4g} | {layer.vs_digital.snr_db:.2f} | "
-              f"{100 * _clipped(layer):.3f} % |" for layer in r.layers),
+              f"{100 * clipped_fraction(layer):.3f} % |" for layer in r.layers),
         ]
     if len(results) > 1:
         lines.append("")
@@ -443,8 +311,3 @@ def multi_markdown(comps: Sequence[Comparison]) -> str:
                   f"the area."]
     lines += ["", "Each architecture's full report (breakdowns, assumptions) is in `<name>/report.md`.", ""]
     return "\n".join(lines)
-
-
-def multi_dict(comps: Sequence[Comparison]) -> dict:
-    """report.json of a multi-architecture comparison: every architecture's own report."""
-    return {"architectures": [comparison_dict(c) for c in comps]}

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..report import write_atomic
+from ..report_json import write_atomic
 from .points import Point
 from .spec import SweepSpec
 
