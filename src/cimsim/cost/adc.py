@@ -1,78 +1,22 @@
 """Column ADC by type: energy per conversion, conversion time, fastest rate and area.
 
-Four types (:data:`ADC_TYPES`); each is a law in resolution (nominal bits ``B``, effective bits ``ENOB``),
-sampling rate ``f``, node and supply. Full derivation, sources and a table of figures: ``docs/adc.md``.
+Four types (:data:`ADC_TYPES`), each a law in resolution (nominal bits ``B``, effective bits ``ENOB``), sampling
+rate ``f``, node and supply; the derivations, sources and a table of figures are in ``docs/adc.md``.
 
-Common ground, the Murmann ADC survey regression (``sar``)
-    The Accelergy/CiMLoop ADC plug-in (github.com/Accelergy-Project/accelergy-adc-plug-in, commit 6851cb8,
-    ``adc_data/model.yaml`` evaluated as in ``model.py: get_energy / get_area``) regresses the energy of the
-    most efficient converters of B. Murmann's ADC Performance Survey (github.com/bmurmann/ADC-survey) on
-    ENOB, rate and node. Used whole here:
+- ``sar``: the Murmann ADC survey regression of the Accelergy/CiMLoop ADC plug-in (commit 6851cb8,
+  ``adc_data/model.yaml``) used whole: the Schreier FOM bounded by rate and by ENOB, E = 1 / (2 * 10**((FOM_S -
+  SNDR) / 10)) times the plug-in's node and ENOB terms, evaluated at 32 nm and scaled with
+  :mod:`cimsim.cost.technology`; flat below ENOB 4.39 (where the survey has almost no designs) and about 4x per
+  bit at high resolution; bounded by the flash law of the same resolution (B <= 4); B bit-cycles per conversion.
+- ``flash``: 2**B - 1 comparators at once (E_cmp, the survey's flash designs per comparator) times the survey's
+  rate penalty; one bit-cycle.
+- ``ramp`` (single slope, the ramp shared by the array as in CrossSim's ``RampADC``): 2**B counts, each a
+  comparator decision and a ripple-counter step.
+- ``vco`` (current/voltage-controlled oscillator, as in IBM's HERMES PCM cores): 2**B oscillator periods of a
+  5-stage ring, counted.
 
-    - Schreier figure of merit FOM_S = min(I + S ln f[Hz], M0 + M1 * ENOB) dB: a rate-bound line and an
-      ENOB-bound line (the plug-in tabulates the latter as ``max_by_enob`` at integer ENOB, exactly linear;
-      cimsim evaluates the line at the ENOB itself, identical at integer ENOB);
-    - E = 1 / (2 * 10**((FOM_S - SNDR) / 10)) with SNDR = 6.02 ENOB + 1.76 dB (``headers.py: bits2sndr``),
-      times exp(TI + TS ln(node) + ES ln(ENOB) + R) (``tech intercept``, ``tech slope``, ``enob slope``,
-      ``energy (pJ/op) res``), in pJ.
-
-    Below the rate corner the ENOB-bound line gives E ~ 10**(0.28 ENOB) * ENOB**-2.83; its minimum,
-    ENOB* = 2.83 / (0.1 ln 10 (6.02 - 3.22)) = 4.39, is the low-resolution FLOOR: an ENOB below it costs
-    E(ENOB*) (a converter of more resolution also serves fewer bits; the regression itself rises again
-    below ENOB*, where the survey has almost no designs, and the plug-in refuses < 4 bits). Above the
-    corner, or at high ENOB where the ENOB line passes the rate line, E grows as 4**ENOB * ENOB**-2.83
-    (thermal noise: 6.02 dB of SNDR per bit at fixed FOM_S). Rates are limited to the plug-in's
-    ``frequency (Hz): max value`` = ln(1e10), 10 GS/s, so the floor is always at ENOB* (the corner ENOB
-    there is 6.0 > 4.39). The regression is evaluated at 32 nm and scaled to the node and supply with
-    :mod:`cimsim.cost.technology` (Stillmaker & Baas) -- the regression's own node law, node**1.88, gives
-    0.263 from 65 to 32 nm where Stillmaker & Baas give 0.272 (1.1 V -> 0.9 V).
-
-ENOB
-    When not given, ENOB = B - loss(B), the median of (nominal bits - ENOB) over the survey's Nyquist
-    converters whose title states the resolution (ADCsurvey_latest.xlsx, rev. 2025-06-09, sheets ISSCC
-    and VLSI, ENOB = (SNDR_plot - 1.76) / 6.02): 0.565 bit for B <= 5 (10 designs), 0.990 for 6-7 (54),
-    1.284 for 8-9 (56), 1.272 for 10-11 (76), 2.196 for 12-16 (90). A given ``enob`` replaces it (energy
-    and, for SAR, area); it must lie in (0, B].
-
-Architecture on top of the survey (the survey regression covers all architectures, mostly SAR at the
-frontier; the other types are built from comparisons and clock cycles per conversion):
-
-- ``sar``: the survey law; B comparator decisions (CrossSim ``SarADC``: "the number of CDAC queries is
-  the # ADC bits"), one bit-cycle each. Bounded by the flash law of the same resolution: where the survey has
-  almost no designs (ENOB below 4.39) its floor is an extrapolation, and a converter of B <= 4 bits built
-  from the survey's own flash comparators (2**B - 1 of them) costs less (1 bit: one comparator decision);
-  from 5 bits on the survey law is the lower one;
-- ``flash``: 2**B - 1 comparators decide at once: E = (2**B - 1) * E_cmp times the survey's rate penalty
-  E_survey(ENOB, f) / E_survey(ENOB, f -> 0); one bit-cycle per conversion; area (2**B - 1) * A_cmp;
-- ``ramp`` (single slope): a ramp shared by all columns (CrossSim ``RampADC``: one capacitive DAC for the
-  whole array, a comparator per column; its energy is not charged per conversion), and per column a
-  comparator clocked each count plus a counter: 2**B cycles, E = 2**B * (E_cmp + E_count);
-- ``vco`` (current/voltage-controlled oscillator as in IBM's 14 nm PCM cores, HERMES, Khaddam-Aljameh et
-  al., IEEE JSSC 2022, "300-ps/LSB linearized CCO-based ADCs", and Le Gallo et al., Nature Electronics
-  2023): the oscillator runs for a window of 2**B LSB periods and a counter counts its periods;
-  E = 2**B * (E_ring + E_count) at full scale (a code c costs c periods; full scale is charged).
-
-E_cmp = 28.2 fJ at 28 nm, 0.9 V: the survey's flash converters per comparator (median of 13 designs,
-energy / (2**B - 1), normalised with Stillmaker & Baas); ZigZag-IMC's per-bit term k5 VDD**2 = 81 fJ
-(KULeuven-MICAS/zigzag-imc, ``AimcArray.get_adc_cost``, comparator and logic of one SAR cycle) is within
-3x. E_count: a ripple counter toggles 2 flip-flops per count on average (sum of 2**-i), each C_dff VDD**2
-with C_dff = 2.1 fF (ZigZag-IMC ``TECH_PARAM_28NM``: 3 x 0.7 fF). E_ring: a ring of 5 stages, each charging
-one gate input of 0.7 fF (same table) per period; 5 stages is a modelling choice.
-
-Time: bit-cycle t_bit = 0.1042 ns at 32 nm, 0.9 V: the median, over the five fastest single-channel
-converters of architecture ``SAR`` in the survey (resolution from the title), of 1 / (f_s * B) normalised
-to 32 nm, 0.9 V with Stillmaker & Baas delay scaling. SAR: B * t_bit; flash: t_bit; ramp: 2**B * t_bit;
-vco: 2**B * 0.300 ns at 14 nm (HERMES, supply taken as the 0.8 V nominal of Stillmaker & Baas at 14 nm).
-Fastest rate: min(1 / t_conv, 10 GS/s). Energy of ramp and vco does not depend on rate (counting);
-SAR area follows the survey's area regression (``area (um^2)``: ln A = a0 + a1 ln node + a2 ln f +
-a3 ln E) at 32 nm, scaled with Stillmaker & Baas. A_cmp = 361 um2 at 32 nm: the median area per
-comparator, area / (2**B - 1), of the survey's 13 ``Flash`` designs with area and stated resolution,
-normalised to 32 nm with Stillmaker & Baas. Ramp area: A_cmp + B flip-flops; vco area: 5 ring gates + B
-flip-flops (ZigZag-IMC 28 nm: NAND2 0.614 um2, flip-flop 6 NAND2) -- a lower bound, without the CCO's
-current input stage and calibration, which HERMES does not itemise.
-
-ISAAC's converter (8 bits, 1.28 GS/s, 2 mW, 1200 um2 at 32 nm; Shafiee et al., ISCA 2016) is an
-independent check, not an anchor: nothing here is fitted to it (see ``docs/adc.md`` for the comparison).
+ENOB defaults to B minus the survey's median loss for that resolution. Each constant below names its source.
+ISAAC's converter (8 bits, 1.28 GS/s, 2 mW, 1200 um2 at 32 nm) is an independent check, not an anchor.
 """
 
 from __future__ import annotations
