@@ -13,6 +13,7 @@ The input dimension is cut into row tiles of ``rows`` and each tile into row gro
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -155,7 +156,7 @@ class Plan:
         """largest |code| one read applies to a row: 2**bits_per_read - 1"""
         return 2 ** self.bits_per_read - 1
 
-    @property
+    @functools.cached_property
     def plane_weights(self) -> np.ndarray:
         """weight of each input plane in the recombination (float64, exact powers of two).
 
@@ -165,12 +166,14 @@ class Plan:
         """
         w = [2.0 ** (j * self.bits_per_read) for j in range(self.input_slices)]
         if self.signed_inputs == "two_phase":
-            return np.array(w + [-v for v in w])
-        if self.signed_inputs == "twos_complement":
-            return np.array(w + [-(2.0 ** self.magnitude_bits)])
-        return np.array(w)
+            w = w + [-v for v in w]
+        elif self.signed_inputs == "twos_complement":
+            w = w + [-(2.0 ** self.magnitude_bits)]
+        weights = np.array(w)
+        weights.flags.writeable = False  # computed once per plan (analytic counts read it per row group)
+        return weights
 
-    @property
+    @functools.cached_property
     def n_planes(self) -> int:
         return len(self.plane_weights)
 

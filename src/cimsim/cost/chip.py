@@ -44,7 +44,7 @@ from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan
 from . import noc
-from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj
+from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj, pricing_table
 from .parameters import CimParameters, cim_parameters
 
 __all__ = ["Stage", "ChipMapping", "dense_stage", "tiles_for_arrays", "map_stages", "chip_breakdown", "cim_breakdown"]
@@ -246,8 +246,9 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     area: dict[str, float] = {}
     rows, gb_read_bits, gb_write_bits, noc_bit_hops = [], 0, 0, 0.0
     for i, (s, p, t, k, tiles, hops) in enumerate(zip(stages, params, timings, m.copies, m.tiles, m.hops)):
-        _add(energy, layer_energy_pj(s.counts, s.plan, p, k))
-        _add(area, layer_area_um2(s.plan, p, k))
+        table = pricing_table(s.plan, p, k)
+        _add(energy, layer_energy_pj(s.counts, s.plan, p, k, table))
+        _add(area, layer_area_um2(s.plan, p, k, table))
         c = t.replicas * k
         compute_item = math.ceil(s.vectors_per_item / c) * t.vector_ns + t.fill_ns
         compute_interval = s.vectors_per_item * t.vector_ns / c

@@ -187,15 +187,18 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
     return tuple(table)
 
 
-def layer_energy_pj(counts: Counts, plan: Plan, p: CimParameters, copies: int = 1) -> dict[str, float]:
-    """Dynamic energy of ``counts`` on ``plan``'s arrays, pJ per component of :func:`pricing_table`."""
-    return {c.name: c.energy_pj(counts) for c in pricing_table(plan, p, copies)}
+def layer_energy_pj(counts: Counts, plan: Plan, p: CimParameters, copies: int = 1,
+                    table: tuple[Component, ...] | None = None) -> dict[str, float]:
+    """Dynamic energy of ``counts`` on ``plan``'s arrays, pJ per component of :func:`pricing_table` (``table``:
+    that table when the caller has built it already)."""
+    return {c.name: c.energy_pj(counts) for c in table or pricing_table(plan, p, copies)}
 
 
-def layer_area_um2(plan: Plan, p: CimParameters, copies: int = 1) -> dict[str, float]:
+def layer_area_um2(plan: Plan, p: CimParameters, copies: int = 1,
+                   table: tuple[Component, ...] | None = None) -> dict[str, float]:
     """Area of ``copies`` copies of ``plan``'s arrays with their converters and digital periphery, um2 (the
-    components of :func:`pricing_table` that take area)."""
-    return {c.name: copies * c.units * c.unit_area_um2 for c in pricing_table(plan, p, copies)
+    components of :func:`pricing_table` that take area; ``table``: that table when built already)."""
+    return {c.name: copies * c.units * c.unit_area_um2 for c in table or pricing_table(plan, p, copies)
             if c.name not in _CHIP_AREA_KEYS}
 
 
