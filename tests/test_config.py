@@ -30,6 +30,7 @@ CONSISTENCY_FIELDS = {
     "device.stuck_at_gmax_rate", "workload.network_file", "workload.dataset_file", "device.preset",
     "baseline.preset", "dac.input_bits", "dac.bits_per_read", "dac.encoding", "adc.accumulation", "array.family",
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
+    "adc.enob",
 }
 
 
@@ -219,6 +220,7 @@ def test_unknown_key_without_match_lists_valid_keys():
     ({"mapping": {"weight_bits": 3}, "device": {"bits_per_cell": 3}}, "device.bits_per_cell"),
     ({"mapping": {"weight_bits": 1, "signed_encoding": "offset", "subtraction": "analog"},
       "device": {"bits_per_cell": 1}}, "mapping.subtraction"),
+    ({"adc": {"bits": 6, "enob": 7.5}}, "adc.enob"),
     ({"dac": {"mode": "sliced"}}, "dac.bits_per_read"),
     ({"dac": {"mode": "parallel", "bits_per_read": 2}}, "dac.bits_per_read"),
     ({"dac": {"mode": "bit_serial", "bits_per_read": 2}}, "dac.bits_per_read"),
@@ -433,6 +435,8 @@ def consistent_dicts(draw) -> dict:
         array["family"] = "resistive"  # digital arrays refuse analog settings (tested by the cross-field checks)
     if dac["input_range"] == "fixed" and dac["input_max"] is None:
         dac["input_max"] = 1.0
+    if adc["enob"] is not None:
+        adc["enob"] = min(adc["enob"], float(adc["bits"]))
     plane_code = 2 ** dac["bits_per_read"] - 1
     float32_rows = (2 ** 24 - 1) // (plane_code * (2 ** device["bits_per_cell"] - 1))
     array["rows_per_read"] = draw(st.integers(1, min(array["rows"], float32_rows)))

@@ -42,6 +42,9 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
         errors.append(("device.bits_per_cell", (
             f"'device.bits_per_cell' ({device.bits_per_cell}) must not exceed the {stored_bits} stored weight bits "
             f"('mapping.weight_bits' = {weights.weight_bits} with \"{weights.signed_encoding}\" encoding)")))
+    if adc.enob is not None and adc.enob > adc.bits:
+        errors.append(("adc.enob", f"'adc.enob' ({adc.enob:g}) must not exceed 'adc.bits' ({adc.bits}): a converter "
+                                   "resolves at most its nominal bits"))
     input_errors = _check_inputs(dac)
     errors.extend(input_errors)
     errors.extend(_check_family(config))
