@@ -116,7 +116,7 @@ def test_dense_equals_affine_map():
     (lambda: Dense(np.ones(3)), "2-d array"),
     (lambda: Conv2d(np.ones((1, 1, 2, 2)), stride=0), "stride must be an int >= 1"),
     (lambda: MaxPool2d((2, 2, 2)), "kernel must be"),
-    (lambda: Network((Dense(np.ones((2, 3))),), (4,)), r"layer 0 \(dense\).*\(3,\).*got \(4,\)"),
+    (lambda: Network((Dense(np.ones((2, 3))),), (4,)), r"layer 0 \(dense, 'layer0'\).*expects 3 features.*got \(4,\)"),
     (lambda: Network((Conv2d(np.ones((1, 1, 5, 5))),), (1, 3, 3)), "does not fit"),
     (lambda: Network((), (4,)), "at least one layer"),
 ])
@@ -186,7 +186,7 @@ def test_npz_round_trip(tmp_path):
     back = load_network(path)
     assert [type(la) for la in back.layers] == [type(la) for la in net.layers]
     assert back.input_shape == net.input_shape
-    assert (back.layers[0].stride, back.layers[0].padding, back.layers[2].stride) == ((2, 2), (1, 1), (1, 1))
+    assert (back.layers[0].stride, back.layers[0].padding, back.layers[2].stride) == ((2, 2), (1, 1, 1, 1), (1, 1))
     x = RNG.standard_normal((2, 2, 9, 9))
     np.testing.assert_array_equal(back.forward(x), net.forward(x))
     with np.load(path) as data:
@@ -206,8 +206,8 @@ def _rewrite(src, dst, **changes):
 
 @pytest.mark.parametrize("changes, match", [
     ({"architecture": np.array(json.dumps([{"kind": "gelu"}]))}, "layer 0 has unknown kind 'gelu'"),
-    ({"layer0.weight": None}, "no 'layer0.weight' array"),
-    ({"layer0.weight": np.ones((4, 2, 30, 30))}, r"layer 0 \(conv2d\).*does not fit"),
+    ({"layer0.weight": None}, r"layer 0 \(conv2d\) needs a 'layer0.weight' array"),
+    ({"layer0.weight": np.ones((4, 2, 30, 30))}, r"layer 0 \(conv2d, 'layer0'\).*does not fit"),
     ({"format": np.array("other")}, "format 'other' is not supported"),
     ({"input_shape": None}, "no 'input_shape' entry"),
 ])
@@ -321,17 +321,22 @@ def test_onnx_avgpool_reshape_gemm(tmp_path):
 
 
 @pytest.mark.parametrize("node_args, match", [
-    (("Softmax", ["x"], ["y"], "soft"), "node 'soft' \\(Softmax\\).*unsupported ONNX operator 'Softmax'"),
-    (("Conv", ["x", "w4"], ["y"], "dil", {"dilations": [2, 2]}), "node 'dil' \\(Conv\\).*dilations"),
-    (("MaxPool", ["x"], ["y"], "padpool", {"kernel_shape": [2, 2], "pads": [1, 1, 1, 1]}), "padded pooling"),
-    (("Add", ["x", "b"], ["y"], "add"), "Add is supported only as the bias"),
+    (("LSTM", ["x", "w4"], ["y"], "rnn"), "node 'rnn' \\(LSTM\\).*unsupported ONNX operator 'LSTM'; supported: .*Conv"),
+    (("MaxPool", ["x"], ["y"], "dil", {"kernel_shape": [2, 2], "dilations": [2, 2]}), "node 'dil' \\(MaxPool\\).*dilations"),
+    (("Gather", ["b", "x"], ["y"], "emb"), "node 'emb' \\(Gather\\).*constant indices"),
+    (("Reshape", ["x", "s5"], ["y"], "rs"), r"node 'rs' \(Reshape\).*cannot reshape \[1, 1, 4, 4\] to \[5, -1\]"),
+    (("Conv", ["x", "w3"], ["y"], "c1d"), "only 2-d convolutions"),
+    (("Sub", ["b", "x"], ["y"], "ok"), None),
 ])
 def test_onnx_unsupported_raises_naming_op_and_node(tmp_path, node_args, match):
     helper = pytest.importorskip("onnx").helper
     op, inputs, outputs, name, *attrs = node_args
     node = helper.make_node(op, inputs, outputs, name=name, **(attrs[0] if attrs else {}))
-    init = {"w4": np.ones((1, 1, 2, 2)), "b": np.ones(1)}
+    init = {"w4": np.ones((1, 1, 2, 2)), "w3": np.ones((1, 1, 2)), "b": np.ones(1), "s5": np.array([5, -1])}
     path = _save_onnx(tmp_path, [node], {k: v for k, v in init.items() if k in inputs}, (1, 4, 4))
+    if match is None:  # a constant minus an activation is supported: 1 - x
+        np.testing.assert_allclose(load_network(path).forward(np.ones((1, 1, 4, 4)) * 3), -2)
+        return
     with pytest.raises(ValueError, match=match):
         load_network(path)
 

@@ -1,4 +1,4 @@
-"""Network workloads: layers, a feed-forward model, loaders for networks (.npz, ONNX) and datasets.
+"""Network workloads: layers, a feed-forward graph model, loaders for networks (.npz, ONNX, PyTorch) and datasets.
 
 This package does no crossbar numerics. ``Network.forward(x, matmul)`` hands every matrix product to
 ``matmul(index, layer, rows)``; the simulator passes one that runs the rows through that layer's crossbars.
@@ -12,11 +12,16 @@ The format of network files and the supported ONNX operators are in docs/network
 
 from .datasets import DIGITS_SCALE, digits_test_path, load_dataset
 from .io import FORMAT, LAYER_KINDS, load_network, save_network
-from .layers import AvgPool2d, Conv2d, Dense, DigitalLayer, Flatten, Layer, MatrixLayer, MaxPool2d, ReLU
+from .layers import Conv2d, Dense, DigitalLayer, Layer, MatrixLayer
 from .model import MatMul, MatrixShape, Network
+from .ops import (ActivationMatMul, Affine, Clip, Concat, Elementwise, Flatten, LayerNorm, Mean, ReLU, Reshape,
+                  Slice, Softmax, Transpose, Unary)
+from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = [
-    "Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "Flatten",
+    "Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d", "ReLU", "Unary", "Clip", "Affine", "Elementwise",
+    "Concat", "Slice", "Reshape", "Transpose", "Flatten", "Softmax", "LayerNorm", "Mean", "ActivationMatMul",
+    "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d",
     "Network", "MatrixShape", "MatMul",
     "FORMAT", "LAYER_KINDS", "load_network", "save_network",
     "DIGITS_SCALE", "digits_test_path", "load_dataset",

@@ -1,15 +1,19 @@
 """Networks on disk: cimsim's .npz format (read and write) and ONNX models (read, with the onnx extra).
 
-The .npz format (version 1), one file written by :func:`save_network`:
+The .npz format (version 2; version 1, a chain without ``inputs`` and ``names``, is still read), one file
+written by :func:`save_network`:
 
-- ``format``: the string "cimsim-network-1";
-- ``architecture``: a JSON string, a list with one object per layer in order, ``{"kind": ..., params}``:
-  ``{"kind": "dense"}``, ``{"kind": "conv2d", "stride": [sh, sw], "padding": [ph, pw]}``, ``{"kind": "relu"}``,
-  ``{"kind": "maxpool2d" | "avgpool2d", "kernel": [kh, kw], "stride": [sh, sw]}``, ``{"kind": "flatten"}``;
+- ``format``: the string "cimsim-network-2";
+- ``architecture``: a JSON string, a list with one object per layer in order: ``{"kind": ..., "inputs": [...],
+  "name": ..., params}``, the layer's scalar and tuple fields as JSON (e.g. ``{"kind": "conv2d", "stride":
+  [1, 1], "padding": [1, 1, 1, 1], "dilation": [1, 1], "groups": 1}``), ``inputs`` the values it reads (0: the
+  network input, j + 1: layer j's output; left out: the previous value) and ``name`` its name (optional);
 - ``input_shape``: int array, the per-sample input shape (no batch), e.g. [64] or [1, 8, 8];
-- ``layer{k}.weight`` and ``layer{k}.bias`` for each matrix layer, k its position in ``architecture``
-  (Dense weight (out, in), Conv2d weight (out_ch, in_ch, kh, kw), bias (out,); no bias array: no bias);
+- ``layer{k}.{field}`` for each array field of layer k (Dense / Conv2d ``weight`` and ``bias``, Affine
+  ``scale`` and ``shift``, LayerNorm ``weight`` and ``bias``); no array: the field is None;
 - any other arrays (e.g. ``float_accuracy``) are extras, kept for the reader and ignored by the loader.
+
+Kinds: ``LAYER_KINDS``.
 """
 
 from __future__ import annotations
@@ -17,23 +21,28 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 import numpy as np
 
-from .layers import AvgPool2d, Conv2d, Dense, Flatten, Layer, MatrixLayer, MaxPool2d, ReLU
+from .layers import Conv2d, Dense, Layer
 from .model import Network
+from .ops import (ActivationMatMul, Affine, Clip, Concat, Elementwise, Flatten, LayerNorm, Mean, ReLU, Reshape,
+                  Slice, Softmax, Transpose, Unary)
+from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = ["FORMAT", "LAYER_KINDS", "load_network", "save_network"]
 
-FORMAT = "cimsim-network-1"
-"""value of the ``format`` entry of a network .npz"""
+FORMAT = "cimsim-network-2"
+"""value of the ``format`` entry of a network .npz written now"""
 
-LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in (Dense, Conv2d, ReLU, MaxPool2d, AvgPool2d, Flatten)}
+_READABLE = ("cimsim-network-1", FORMAT)
+
+LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in (
+    Dense, Conv2d, ReLU, Unary, Clip, Affine, Elementwise, Concat, Slice, Reshape, Transpose, Flatten, Softmax,
+    LayerNorm, Mean, ActivationMatMul, MaxPool2d, AvgPool2d, GlobalAvgPool2d)}
 """architecture ``kind`` -> layer class"""
-
-_ARRAY_FIELDS = ("weight", "bias")
 
 
 def load_network(path: str | os.PathLike) -> Network:
@@ -56,15 +65,14 @@ def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str,
         raise ValueError(f"save_network writes .npz files; got {path}")
     arrays: dict[str, np.ndarray] = {}
     architecture = []
-    for k, layer in enumerate(network.layers):
-        params = {"kind": layer.kind}
+    for k, (layer, reads, name) in enumerate(zip(network.layers, network.inputs, network.names)):
+        params = {"kind": layer.kind, "inputs": list(reads), "name": name}
         for f in fields(layer):
             value = getattr(layer, f.name)
-            if f.name in _ARRAY_FIELDS:
-                if value is not None:
-                    arrays[f"layer{k}.{f.name}"] = value
-            else:
-                params[f.name] = list(value)
+            if isinstance(value, np.ndarray):
+                arrays[f"layer{k}.{f.name}"] = value
+            elif value is not None:
+                params[f.name] = list(value) if isinstance(value, tuple) else value
         architecture.append(params)
     arrays.update(format=np.array(FORMAT), architecture=np.array(json.dumps(architecture)),
                   input_shape=np.array(network.input_shape, dtype=np.int64))
@@ -84,18 +92,28 @@ def _load_npz(path: Path) -> Network:
     for name in ("format", "architecture", "input_shape"):
         if name not in arrays:
             raise ValueError(f"{path}: not a cimsim network (no {name!r} entry; see cimsim.network.io)")
-    if str(arrays["format"]) != FORMAT:
-        raise ValueError(f"{path}: format {str(arrays['format'])!r} is not supported; expected {FORMAT!r}")
+    if str(arrays["format"]) not in _READABLE:
+        raise ValueError(f"{path}: format {str(arrays['format'])!r} is not supported; expected one of "
+                         f"{', '.join(_READABLE)}")
     try:
         architecture = json.loads(str(arrays["architecture"]))
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: 'architecture' is not valid JSON ({exc})") from None
     if not isinstance(architecture, list) or not all(isinstance(p, dict) for p in architecture):
         raise ValueError(f"{path}: 'architecture' must be a JSON list of layer objects")
-    layers = [_layer(path, k, dict(params), arrays) for k, params in enumerate(architecture)]
+    params = [dict(p) for p in architecture]
     try:
-        return Network(tuple(layers), tuple(int(s) for s in np.atleast_1d(arrays["input_shape"])))
-    except ValueError as exc:
+        inputs = tuple(tuple(p.pop("inputs", [k])) for k, p in enumerate(params))
+    except TypeError:
+        raise ValueError(f"{path}: a layer's 'inputs' must be a list of value numbers") from None
+    names = tuple(str(p.pop("name", f"layer{k}")) for k, p in enumerate(params))
+    layers = [_layer(path, k, p, arrays) for k, p in enumerate(params)]
+    shape = np.atleast_1d(arrays["input_shape"])
+    if shape.dtype.kind not in "iu":
+        raise ValueError(f"{path}: 'input_shape' must hold integers; got {shape.tolist()}")
+    try:
+        return Network(tuple(layers), tuple(int(s) for s in shape), inputs, names)
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: {exc}") from None
 
 
@@ -104,10 +122,12 @@ def _layer(path: Path, k: int, params: dict, arrays: Mapping[str, np.ndarray]) -
     if kind not in LAYER_KINDS:
         raise ValueError(f"{path}: layer {k} has unknown kind {kind!r}; known: {', '.join(LAYER_KINDS)}")
     cls = LAYER_KINDS[kind]
-    if issubclass(cls, MatrixLayer):
-        if f"layer{k}.weight" not in arrays:
-            raise ValueError(f"{path}: layer {k} ({kind}) has no 'layer{k}.weight' array")
-        params.update(weight=arrays[f"layer{k}.weight"], bias=arrays.get(f"layer{k}.bias"))
+    for f in fields(cls):
+        if f"layer{k}.{f.name}" in arrays:
+            params[f.name] = arrays[f"layer{k}.{f.name}"]
+        elif f.name not in params and f.default is MISSING:
+            where = f"a 'layer{k}.{f.name}' array" if "ndarray" in str(f.type) else f"a {f.name!r} entry"
+            raise ValueError(f"{path}: layer {k} ({kind}) needs {where}")
     try:
         return cls(**params)
     except (TypeError, ValueError) as exc:

@@ -1,27 +1,28 @@
-"""The layers of a network, as frozen dataclasses.
+"""The matrix layers of a network and the base classes of every layer, as frozen dataclasses.
 
-Two families. A :class:`MatrixLayer` (``Dense``, ``Conv2d``) is a matrix product that runs on crossbars:
-it turns its input into row vectors (``to_rows``), the simulator multiplies them by ``matrix``, and
-``from_rows`` reshapes the products back and adds the bias digitally. A :class:`DigitalLayer` (``ReLU``,
-``MaxPool2d``, ``AvgPool2d``, ``Flatten``) runs in the digital periphery and is simply called.
+Two families. A :class:`MatrixLayer` (``Dense``, ``Conv2d``) is a matrix product with constant weights that runs
+on crossbars: it turns its input into row vectors (``to_rows``), the simulator multiplies them by ``matrix``, and
+``from_rows`` reshapes the products back and adds the bias digitally. A :class:`DigitalLayer` (ReLU, pooling,
+residual adds, softmax, ...; in :mod:`cimsim.network.ops`) runs in the digital periphery and is simply called,
+with one input or, for ``arity`` other than 1, several.
 
-Activations carry the batch first: (batch, features) for dense layers, NCHW (batch, channels, height,
-width) for convolutions and pooling. ``output_shape`` maps a per-sample shape (no batch) to the next one
-and raises a ValueError when the layer cannot take that shape.
+Activations carry the batch first: (batch, ..., features) for dense layers, NCHW (batch, channels, height,
+width) for convolutions and pooling. ``output_shape`` maps per-sample shapes (no batch) to the next one and
+raises a ValueError when the layer cannot take them.
 """
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = [
-    "Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "Flatten",
-]
+__all__ = ["Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d"]
 
 
 def _pair(name: str, value, minimum: int) -> tuple[int, int]:
@@ -55,6 +56,18 @@ def _bias(value, out: int) -> np.ndarray | None:
     return bias
 
 
+def _padding(name: str, value) -> tuple[int, int, int, int]:
+    """Zero padding as (top, left, bottom, right) from an int, a (height, width) pair or four ints (ONNX order)."""
+    if isinstance(value, (int, np.integer)) or len(tuple(value)) == 2:
+        ph, pw = _pair(name, value, 0)
+        return ph, pw, ph, pw
+    pads = tuple(value)
+    if len(pads) != 4 or not all(isinstance(v, (int, np.integer)) and v >= 0 for v in pads):
+        raise ValueError(f"{name} must be an int >= 0, two of them (height, width) or four (top, left, bottom, "
+                         f"right); got {value!r}")
+    return tuple(int(v) for v in pads)
+
+
 def _window_out(size: int, kernel: int, stride: int) -> int:
     """Output positions of a window of ``kernel`` moving by ``stride`` over ``size`` (0 if it does not fit)."""
     return (size - kernel) // stride + 1 if size >= kernel else 0
@@ -65,10 +78,12 @@ class Layer(ABC):
 
     kind: ClassVar[str]
     """name of the layer in the .npz architecture list"""
+    arity: ClassVar[int | None] = 1
+    """activations the layer takes (None: one or more)"""
 
     @abstractmethod
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Per-sample output shape for a per-sample ``input_shape`` (no batch); ValueError if it does not fit."""
+    def output_shape(self, *input_shapes: tuple[int, ...]) -> tuple[int, ...]:
+        """Per-sample output shape for per-sample input shapes (no batch); ValueError if they do not fit."""
 
     def _check(self, x: np.ndarray) -> tuple[int, ...]:
         """The per-sample output shape of a batch ``x``, or a ValueError naming the layer."""
@@ -104,13 +119,20 @@ class DigitalLayer(Layer):
     """A layer computed by the digital periphery."""
 
     @abstractmethod
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        """The layer applied to a batch ``x``."""
+    def __call__(self, *xs: np.ndarray) -> np.ndarray:
+        """The layer applied to batches ``xs`` (one per input)."""
+
+    def work(self, *input_shapes: tuple[int, ...]) -> int:
+        """Digital operations per sample: one per output element unless the layer says otherwise."""
+        return math.prod(self.output_shape(*input_shapes))
 
 
 @dataclass(frozen=True, eq=False)
 class Dense(MatrixLayer):
-    """Fully connected layer y = x @ weight.T + bias, on (batch, in) -> (batch, out)."""
+    """Fully connected layer y = x @ weight.T + bias over the last axis: (batch, ..., in) -> (batch, ..., out).
+
+    Each position of the leading axes (a token of a sequence) is one input vector of the product.
+    """
 
     kind: ClassVar[str] = "dense"
     weight: np.ndarray
@@ -127,20 +149,21 @@ class Dense(MatrixLayer):
         return self.weight
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        if tuple(input_shape) != (self.weight.shape[1],):
-            raise ValueError(f"Dense expects ({self.weight.shape[1]},) features per sample; got "
-                             f"{tuple(input_shape)} (a Flatten layer turns NCHW maps into features)")
-        return (self.weight.shape[0],)
+        shape = tuple(input_shape)
+        if not shape or shape[-1] != self.weight.shape[1]:
+            raise ValueError(f"Dense expects {self.weight.shape[1]} features on the last axis per sample; got "
+                             f"{shape} (a Flatten layer turns NCHW maps into features)")
+        return shape[:-1] + (self.weight.shape[0],)
 
     def rows_per_sample(self, input_shape: tuple[int, ...]) -> int:
-        self.output_shape(input_shape)
-        return 1
+        return math.prod(self.output_shape(input_shape)[:-1])
 
     def to_rows(self, x: np.ndarray) -> np.ndarray:
         self._check(x)
-        return x
+        return x.reshape(-1, self.weight.shape[1])
 
     def from_rows(self, y: np.ndarray, x: np.ndarray) -> np.ndarray:
+        y = y.reshape(x.shape[:-1] + (self.weight.shape[0],))
         return y if self.bias is None else y + self.bias
 
 
@@ -148,40 +171,67 @@ class Dense(MatrixLayer):
 class Conv2d(MatrixLayer):
     """2-d cross-correlation (PyTorch / ONNX Conv), NCHW, zero padding, lowered to a matrix product by im2col.
 
-    Each output position (n, oh, ow) gives one row: the input patch ``xpad[n, :, oh*sh : oh*sh+kh,
-    ow*sw : ow*sw+kw]`` flattened in (channel, kernel row, kernel column) order, so the weight matrix is
-    ``weight.reshape(out_ch, in_ch * kh * kw)``. Rows are ordered batch-major, then oh, then ow.
+    Each output position (n, oh, ow) gives one row: the input patch ``xpad[n, :, oh*sh : oh*sh + dh*(kh-1) + 1 : dh,
+    ow*sw : ow*sw + dw*(kw-1) + 1 : dw]`` flattened in (channel, kernel row, kernel column) order, so the weight
+    matrix is ``weight.reshape(out_ch, in_ch * kh * kw)``. Rows are ordered batch-major, then oh, then ow. A
+    grouped (or depthwise) convolution, ``groups`` > 1, is one block-diagonal matrix (out_ch, in_ch * kh * kw):
+    group g's filters see only its channels, the other cells hold zero weights (arrays used at 1 / groups of
+    their capacity, as in the diagonal mapping of depthwise layers).
     """
 
     kind: ClassVar[str] = "conv2d"
     weight: np.ndarray
-    """(out_ch, in_ch, kh, kw) real"""
+    """(out_ch, in_ch / groups, kh, kw) real"""
     bias: np.ndarray | None = None
     """(out_ch,) real, or None"""
     stride: tuple[int, int] = (1, 1)
     """(vertical, horizontal) step; an int means both"""
-    padding: tuple[int, int] = (0, 0)
-    """zeros added on each side (top and bottom, left and right); an int means both"""
+    padding: tuple[int, int, int, int] = (0, 0, 0, 0)
+    """zeros added (top, left, bottom, right); an int means all four, a pair (height, width) both sides"""
+    dilation: tuple[int, int] = (1, 1)
+    """(vertical, horizontal) spacing of the kernel taps; an int means both"""
+    groups: int = 1
+    """channel groups: in_ch and out_ch are split in ``groups`` independent convolutions"""
 
     def __post_init__(self):
         object.__setattr__(self, "weight", _array("Conv2d weight", self.weight, 4))
         object.__setattr__(self, "bias", _bias(self.bias, self.weight.shape[0]))
         object.__setattr__(self, "stride", _pair("Conv2d stride", self.stride, 1))
-        object.__setattr__(self, "padding", _pair("Conv2d padding", self.padding, 0))
+        object.__setattr__(self, "padding", _padding("Conv2d padding", self.padding))
+        object.__setattr__(self, "dilation", _pair("Conv2d dilation", self.dilation, 1))
+        if not isinstance(self.groups, (int, np.integer)) or self.groups < 1 or self.weight.shape[0] % self.groups:
+            raise ValueError(f"Conv2d groups must be an int >= 1 dividing the {self.weight.shape[0]} output "
+                             f"channels; got {self.groups!r}")
+        object.__setattr__(self, "groups", int(self.groups))
 
-    @property
+    @cached_property
     def matrix(self) -> np.ndarray:
-        return self.weight.reshape(self.weight.shape[0], -1)
+        out_ch, per_group = self.weight.shape[0], self.weight[0].size
+        if self.groups == 1:
+            return self.weight.reshape(out_ch, per_group)
+        blocks = self.weight.reshape(self.groups, out_ch // self.groups, per_group)
+        matrix = np.zeros((out_ch, self.groups * per_group))
+        for g, block in enumerate(blocks):
+            matrix[g * len(block):(g + 1) * len(block), g * per_group:(g + 1) * per_group] = block
+        matrix.setflags(write=False)
+        return matrix
+
+    def _extent(self) -> tuple[int, int]:
+        """Height and width of the input window one output position reads (dilation included)."""
+        (kh, kw), (dh, dw) = self.weight.shape[2:], self.dilation
+        return dh * (kh - 1) + 1, dw * (kw - 1) + 1
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        out_ch, in_ch, kh, kw = self.weight.shape
+        out_ch, in_ch = self.weight.shape[0], self.weight.shape[1] * self.groups
         shape = tuple(input_shape)
         if len(shape) != 3 or shape[0] != in_ch:
             raise ValueError(f"Conv2d expects ({in_ch}, height, width) per sample; got {shape}")
-        h = _window_out(shape[1] + 2 * self.padding[0], kh, self.stride[0])
-        w = _window_out(shape[2] + 2 * self.padding[1], kw, self.stride[1])
+        top, left, bottom, right = self.padding
+        eh, ew = self._extent()
+        h = _window_out(shape[1] + top + bottom, eh, self.stride[0])
+        w = _window_out(shape[2] + left + right, ew, self.stride[1])
         if h == 0 or w == 0:
-            raise ValueError(f"Conv2d kernel {kh}x{kw} (padding {self.padding}) does not fit a {shape[1]}x{shape[2]} "
+            raise ValueError(f"Conv2d kernel {eh}x{ew} (padding {self.padding}) does not fit a {shape[1]}x{shape[2]} "
                              "input")
         return out_ch, h, w
 
@@ -192,91 +242,14 @@ class Conv2d(MatrixLayer):
     def to_rows(self, x: np.ndarray) -> np.ndarray:
         """im2col: (batch, in_ch, H, W) -> (batch * oh * ow, in_ch * kh * kw), patch order as in the class doc."""
         _, oh, ow = self._check(x)
-        (ph, pw), (sh, sw) = self.padding, self.stride
-        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-        win = sliding_window_view(xp, self.weight.shape[2:], axis=(2, 3))[:, :, ::sh, ::sw]
-        return win.transpose(0, 2, 3, 1, 4, 5).reshape(x.shape[0] * oh * ow, -1)
+        top, left, bottom, right = self.padding
+        xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(self.padding) else x
+        (sh, sw), (dh, dw) = self.stride, self.dilation
+        win = sliding_window_view(xp, self._extent(), axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
+        return win[:, :, :oh, :ow].transpose(0, 2, 3, 1, 4, 5).reshape(x.shape[0] * oh * ow, -1)
 
     def from_rows(self, y: np.ndarray, x: np.ndarray) -> np.ndarray:
         """(batch * oh * ow, out_ch) products -> (batch, out_ch, oh, ow), bias added."""
         out_ch, oh, ow = self._check(x)
         maps = y.reshape(x.shape[0], oh, ow, out_ch).transpose(0, 3, 1, 2)
         return maps if self.bias is None else maps + self.bias[:, None, None]
-
-
-@dataclass(frozen=True, eq=False)
-class ReLU(DigitalLayer):
-    """max(x, 0), any shape."""
-
-    kind: ClassVar[str] = "relu"
-
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(input_shape)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return np.maximum(x, 0.0)
-
-
-@dataclass(frozen=True, eq=False)
-class _Pool2d(DigitalLayer):
-    """A window of ``kernel`` moving by ``stride`` (default: the kernel) over NCHW maps, no padding."""
-
-    kernel: tuple[int, int]
-    """(height, width) of the window; an int means both"""
-    stride: tuple[int, int] | None = None
-    """(vertical, horizontal) step; an int means both; None: the kernel"""
-
-    def __post_init__(self):
-        name = type(self).__name__
-        object.__setattr__(self, "kernel", _pair(f"{name} kernel", self.kernel, 1))
-        object.__setattr__(self, "stride", _pair(f"{name} stride",
-                                                 self.kernel if self.stride is None else self.stride, 1))
-
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        shape = tuple(input_shape)
-        name = type(self).__name__
-        if len(shape) != 3:
-            raise ValueError(f"{name} expects (channels, height, width) per sample; got {shape}")
-        h = _window_out(shape[1], self.kernel[0], self.stride[0])
-        w = _window_out(shape[2], self.kernel[1], self.stride[1])
-        if h == 0 or w == 0:
-            raise ValueError(f"{name} kernel {self.kernel} does not fit a {shape[1]}x{shape[2]} input")
-        return shape[0], h, w
-
-    def _windows(self, x: np.ndarray) -> np.ndarray:
-        """(batch, channels, oh, ow, kh, kw) view of the windows."""
-        self._check(x)
-        sh, sw = self.stride
-        return sliding_window_view(x, self.kernel, axis=(2, 3))[:, :, ::sh, ::sw]
-
-
-@dataclass(frozen=True, eq=False)
-class MaxPool2d(_Pool2d):
-    """Maximum over each window."""
-
-    kind: ClassVar[str] = "maxpool2d"
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self._windows(x).max(axis=(4, 5))
-
-
-@dataclass(frozen=True, eq=False)
-class AvgPool2d(_Pool2d):
-    """Mean over each window."""
-
-    kind: ClassVar[str] = "avgpool2d"
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self._windows(x).mean(axis=(4, 5))
-
-
-@dataclass(frozen=True, eq=False)
-class Flatten(DigitalLayer):
-    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...), C order (channel-major for NCHW)."""
-
-    kind: ClassVar[str] = "flatten"
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        return (int(np.prod(input_shape)),)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return x.reshape(x.shape[0], -1)

@@ -1,4 +1,10 @@
-"""A feed-forward network: a chain of layers, run in float or with every matrix product handed to a callback.
+"""A feed-forward network: a graph of layers (a chain by default), run in float or with every matrix product
+handed to a callback.
+
+Layers are listed in an order where every layer comes after the layers it reads (topological). Values are
+numbered: value 0 is the network input, value k + 1 the output of layer k; ``inputs[k]`` lists the values layer
+k reads (a chain: ``(k,)``), so a residual connection is an ``Elementwise("add")`` layer reading two values.
+The network's output is the last layer's.
 
 The callback is how the simulator puts the network on crossbars: ``forward(x, matmul)`` calls
 ``matmul(index, layer, rows)`` for each matrix layer (``index`` counts matrix layers only, from 0) with
@@ -37,11 +43,15 @@ class MatrixShape:
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """Layers applied in order to inputs of per-sample shape ``input_shape`` (the batch dimension comes first)."""
+    """Layers applied to inputs of per-sample shape ``input_shape`` (the batch dimension comes first)."""
 
     layers: tuple[Layer, ...]
     input_shape: tuple[int, ...]
     """per-sample input shape, e.g. (64,) for an MLP or (1, 8, 8) for a CNN"""
+    inputs: tuple[tuple[int, ...], ...] | None = None
+    """values each layer reads (module doc); None: a chain, layer k reads value k"""
+    names: tuple[str, ...] | None = None
+    """a name per layer (e.g. the ONNX node's), for messages and reports; None: 'layer{k}'"""
 
     def __post_init__(self):
         layers = tuple(self.layers)
@@ -51,20 +61,41 @@ class Network:
             if not isinstance(layer, (MatrixLayer, DigitalLayer)):
                 raise ValueError(f"layer {k} is not a cimsim layer: {type(layer).__name__}")
         shape = tuple(self.input_shape)
-        if not shape or not all(isinstance(s, (int, np.integer)) and s > 0 for s in shape):
+        if not shape or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
+                                for s in shape):
             raise ValueError(f"input_shape must be positive ints; got {self.input_shape!r}")
         object.__setattr__(self, "layers", layers)
         object.__setattr__(self, "input_shape", tuple(int(s) for s in shape))
-        self.shapes()  # every layer must accept the shape before it
+        object.__setattr__(self, "inputs", self._checked_inputs())
+        names = tuple(f"layer{k}" for k in range(len(layers))) if self.names is None else tuple(self.names)
+        if len(names) != len(layers) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"names must hold one string per layer ({len(layers)}); got {self.names!r}")
+        object.__setattr__(self, "names", names)
+        self.shapes()  # every layer must accept the shapes it reads
+
+    def _checked_inputs(self) -> tuple[tuple[int, ...], ...]:
+        if self.inputs is None:
+            return tuple((k,) for k in range(len(self.layers)))
+        inputs = tuple(tuple(v) for v in self.inputs)
+        if len(inputs) != len(self.layers):
+            raise ValueError(f"inputs must list the values read by each of the {len(self.layers)} layers; got "
+                             f"{len(inputs)} entries")
+        for k, (layer, values) in enumerate(zip(self.layers, inputs)):
+            if not values or not all(isinstance(v, (int, np.integer)) and 0 <= v <= k for v in values):
+                raise ValueError(f"layer {k} ({layer.kind}) must read values in 0..{k} (0: the network input, j + 1: "
+                                 f"layer j's output); got {values}")
+            if layer.arity is not None and len(values) != layer.arity:
+                raise ValueError(f"layer {k} ({layer.kind}) takes {layer.arity} input(s); got {len(values)}")
+        return tuple(tuple(int(v) for v in values) for values in inputs)
 
     def shapes(self) -> list[tuple[int, ...]]:
-        """Per-sample activation shapes: the input, then the output of each layer."""
+        """Per-sample shapes of the values: the input, then the output of each layer."""
         shapes = [self.input_shape]
-        for k, layer in enumerate(self.layers):
+        for k, (layer, values) in enumerate(zip(self.layers, self.inputs)):
             try:
-                shapes.append(layer.output_shape(shapes[-1]))
+                shapes.append(tuple(layer.output_shape(*(shapes[v] for v in values))))
             except ValueError as exc:
-                raise ValueError(f"layer {k} ({layer.kind}): {exc}") from None
+                raise ValueError(f"layer {k} ({layer.kind}, {self.names[k]!r}): {exc}") from None
         return shapes
 
     @property
@@ -80,13 +111,23 @@ class Network:
         """Shape and products per inference of each matrix layer, without running anything."""
         shapes = self.shapes()
         found = []
-        for k, layer in enumerate(self.layers):
+        for layer, values in zip(self.layers, self.inputs):
             if isinstance(layer, MatrixLayer):
                 out, inp = layer.matrix.shape
-                found.append(MatrixShape(len(found), inp, out, layer.rows_per_sample(shapes[k])))
+                found.append(MatrixShape(len(found), inp, out, layer.rows_per_sample(shapes[values[0]])))
         return found
 
+    def digital_work(self) -> dict[str, int]:
+        """Digital operations per inference by layer kind (``DigitalLayer.work``), for the vector unit's cost."""
+        shapes, work = self.shapes(), {}
+        for layer, values in zip(self.layers, self.inputs):
+            if isinstance(layer, DigitalLayer):
+                work[layer.kind] = work.get(layer.kind, 0) + layer.work(*(shapes[v] for v in values))
+        return work
+
     def _checked_input(self, x) -> np.ndarray:
+        if isinstance(x, np.ma.MaskedArray):
+            raise ValueError("network input is a masked array; fill or drop the masked values first")
         arr = np.asarray(x)
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"network input must hold real numbers; got dtype {arr.dtype}")
@@ -102,25 +143,31 @@ class Network:
         """Outputs (batch, *output_shape) for inputs ``x`` (batch, *input_shape).
 
         ``matmul(index, layer, rows)`` computes every matrix product (module doc); None: the float
-        product ``rows @ layer.matrix.T``.
+        product ``rows @ layer.matrix.T``. A value is dropped once the last layer reading it has run.
         """
-        a = self._checked_input(x)
+        values: dict[int, np.ndarray] = {0: self._checked_input(x)}
+        last_read = {v: k for k, vs in enumerate(self.inputs) for v in vs}
         index = 0
-        for layer in self.layers:
+        for k, (layer, reads) in enumerate(zip(self.layers, self.inputs)):
+            args = [values[v] for v in reads]
             if isinstance(layer, DigitalLayer):
-                a = layer(a)
-                continue
-            rows = layer.to_rows(a)
-            if matmul is None:
-                y = rows @ layer.matrix.T
+                out = layer(*args)
             else:
-                y = np.asarray(matmul(index, layer, rows))
-                want = (rows.shape[0], layer.matrix.shape[0])
-                if y.shape != want:
-                    raise ValueError(f"matmul for matrix layer {index} returned shape {y.shape}; expected {want}")
-            a = layer.from_rows(y, a)
-            index += 1
-        return a
+                rows = layer.to_rows(args[0])
+                if matmul is None:
+                    y = rows @ layer.matrix.T
+                else:
+                    y = np.asarray(matmul(index, layer, rows))
+                    want = (rows.shape[0], layer.matrix.shape[0])
+                    if y.shape != want:
+                        raise ValueError(f"matmul for matrix layer {index} returned shape {y.shape}; expected {want}")
+                out = layer.from_rows(y, args[0])
+                index += 1
+            for v in reads:
+                if last_read[v] == k:
+                    values.pop(v, None)
+            values[k + 1] = out
+        return values[len(self.layers)]
 
     def predict(self, x, matmul: MatMul | None = None) -> np.ndarray:
         """Class labels (batch,) int64: argmax of the outputs (which must be (batch, classes))."""

@@ -1,174 +1,248 @@
-"""ONNX models -> :class:`~cimsim.network.Network` (needs the onnx package: ``pip install '.[onnx]'``).
+"""ONNX models -> :class:`~cimsim.network.Network` graphs (needs the onnx package: ``pip install '.[onnx]'``).
 
-The graph must be a chain: one data input of shape (batch, ...), each node taking the previous node's output
-(plus constant initializers), one output. Supported operators and the restrictions checked:
-
-- ``Gemm`` (transA = 0; alpha, beta, transB folded into the weight and bias), ``MatMul`` with a constant
-  right operand, and ``Add`` of a constant right after one of them (folded into the bias) -> ``Dense``;
-- ``Conv`` (2-d, group = 1, dilations = 1, symmetric pads, auto_pad NOTSET) -> ``Conv2d``;
-- ``Relu`` -> ``ReLU``;
-- ``MaxPool`` / ``AveragePool`` (2-d, no padding, ceil_mode = 0, dilations = 1) -> ``MaxPool2d`` / ``AvgPool2d``;
-- ``Flatten`` (axis = 1) and ``Reshape`` to (batch, features) -> ``Flatten``.
-
-Anything else raises a ValueError naming the operator and the node.
+One data input of known per-sample shape (batch, ...) and one output. Nodes whose inputs are all constants (shape
+arithmetic: Shape, Gather, Concat, Unsqueeze, ...) are evaluated at import; the others become layers
+(:data:`SUPPORTED_OPS`; docs/networks.md lists what each becomes and its restrictions). Constant right operands of
+``MatMul`` / ``Gemm`` become ``Dense`` weights (crossbars); a ``BatchNormalization`` or a constant ``Add`` right after
+a ``Conv`` / ``Dense`` whose output nothing else reads is folded into its weights and bias. Anything else raises a
+ValueError naming the node, its operator and, for an unknown operator, the supported list.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .layers import AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2d, ReLU
+from ._onnx_ops import FOLDABLE, SUPPORTED_OPS, BatchAxisError, fold, layer_for
 from .model import Network
+from .ops import Reshape
 
-__all__ = ["load_onnx", "SUPPORTED_OPS"]
+__all__ = ["load_onnx", "network_from_onnx", "SUPPORTED_OPS", "BatchAxisError"]
 
-SUPPORTED_OPS = ("Gemm", "MatMul", "Add", "Conv", "Relu", "MaxPool", "AveragePool", "Flatten", "Reshape")
-"""ONNX operators the importer understands"""
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError("reading ONNX networks needs the onnx package: install the onnx extra: "
+                          "pip install '.[onnx]'") from None
+    return onnx
 
 
 def load_onnx(path: str | os.PathLike) -> Network:
     """The network of the ONNX model in ``path``."""
-    try:
-        import onnx
-        from onnx import numpy_helper
-    except ImportError:
-        raise ImportError("reading .onnx networks needs the onnx package: install the onnx extra: "
-                          "pip install '.[onnx]'") from None
+    onnx = _onnx()
     path = Path(path)
     try:
         model = onnx.load(str(path))
     except Exception as exc:  # onnx raises protobuf DecodeError and others for a bad file
         raise ValueError(f"{path}: cannot read as an ONNX model ({exc})") from None
+    return network_from_onnx(model, str(path))
+
+
+def network_from_onnx(model, source: str = "ONNX model") -> Network:
+    """The network of an in-memory ``onnx.ModelProto``; ``source`` names it in error messages."""
+    onnx = _onnx()
+    from onnx import numpy_helper
+
     graph = model.graph
     consts = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
-    for node in graph.node:
-        if node.op_type == "Constant":
-            consts[node.output[0]] = numpy_helper.to_array(onnx.helper.get_attribute_value(node.attribute[0]))
     data_inputs = [i for i in graph.input if i.name not in consts]
     if len(data_inputs) != 1 or len(graph.output) != 1:
-        raise ValueError(f"{path}: expected one data input and one output; got {len(data_inputs)} and "
+        raise ValueError(f"{source}: expected one data input and one output; got {len(data_inputs)} and "
                          f"{len(graph.output)}")
-    current, input_shape = data_inputs[0].name, _input_shape(path, data_inputs[0])
-    builder = _Chain(input_shape)
+    batch, input_shape = _input_shape(source, data_inputs[0])
+    consumers: dict[str, int] = {graph.output[0].name: 1}
     for node in graph.node:
-        if node.op_type == "Constant":
-            continue
-        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-        where = f"{path}: node {node.name or '(unnamed)'!r} ({node.op_type})"
-        data = [name for name in node.input if name and name not in consts]
-        if data != [current] or node.input[0] != current:
-            raise ValueError(f"{where} must take the previous node's output {current!r} as its first and only "
-                             f"non-constant input; got inputs {list(node.input)}")
-        operands = [consts[name] if name else None for name in node.input[1:]]
-        builder.add(node.op_type, attrs, operands, where)
-        current = node.output[0]
-    if graph.output[0].name != current:
-        raise ValueError(f"{path}: the graph output {graph.output[0].name!r} is not the last node's output")
+        for name in node.input:
+            consumers[name] = consumers.get(name, 0) + 1
     try:
-        return Network(tuple(builder.layers), input_shape)
+        return _build(onnx, graph, source, batch, input_shape, consts, consumers, batch_as_axis=False)
+    except BatchAxisError as exc:
+        if batch != 1:
+            raise ValueError(f"{exc} (a graph exported with batch 1 is imported with its batch axis as a per-sample "
+                             "axis of size 1)") from None
+        return _build(onnx, graph, source, batch, input_shape, consts, consumers, batch_as_axis=True)
+
+
+def _build(onnx, graph, source: str, batch: int, input_shape: tuple[int, ...], consts: dict,
+           consumers: dict[str, int], batch_as_axis: bool) -> Network:
+    graph_state = _Graph(graph.input[[i.name for i in graph.input].index(_data_input(graph, consts))].name,
+                         input_shape, batch, dict(consts), consumers, batch_as_axis)
+    for node in graph.node:
+        graph_state.add(onnx, node, f"{source}: node {node.name or '(unnamed)'!r} ({node.op_type})")
+    try:
+        return graph_state.network(graph.output[0].name)
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        raise ValueError(f"{source}: {exc}") from None
 
 
-def _input_shape(path: Path, value_info) -> tuple[int, ...]:
+def _data_input(graph, consts: dict) -> str:
+    return next(i.name for i in graph.input if i.name not in consts)
+
+
+def _input_shape(source: str, value_info) -> tuple[int, tuple[int, ...]]:
+    """(export batch size, per-sample shape) of the data input; the batch is 1 when symbolic."""
     dims = value_info.type.tensor_type.shape.dim
     shape = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims[1:])
     if len(dims) < 2 or not all(shape):
-        raise ValueError(f"{path}: input {value_info.name!r} needs a known shape (batch, ...); got "
+        raise ValueError(f"{source}: input {value_info.name!r} needs a known shape (batch, ...); got "
                          f"{[d.dim_param or d.dim_value for d in dims]}")
-    return shape
+    batch = dims[0].dim_value if dims[0].HasField("dim_value") and dims[0].dim_value > 0 else 1
+    return batch, shape
 
 
-class _Chain:
-    """The layers built so far and the per-sample shape of the current tensor."""
+class _Graph:
+    """Layers built so far, the value each tensor name holds, and the constants.
 
-    def __init__(self, input_shape: tuple[int, ...]):
-        self.layers: list[Layer] = []
-        self.shape = input_shape
+    Shapes are per sample. With ``batch_as_axis`` (a graph exported at batch 1 that mixes its batch axis with
+    others), the graph's batch axis is kept as a per-sample axis of size 1: every ONNX axis is a per-sample axis.
+    """
 
-    def _append(self, layer: Layer, where: str) -> None:
+    def __init__(self, input_name: str, input_shape: tuple[int, ...], batch: int, consts: dict,
+                 consumers: dict[str, int], batch_as_axis: bool):
+        self.batch = batch
+        self.batch_as_axis = batch_as_axis
+        if batch_as_axis:
+            input_shape = (1,) + tuple(input_shape)
+        self.consts = consts
+        self.consumers = consumers
+        """nodes (and the graph output) reading each tensor name"""
+        self.produced: dict[int, str] = {}
+        self.value = {input_name: 0}
+        self.shape = {input_name: input_shape}
+        self.layers, self.inputs, self.names = [], [], []
+        self.readers: dict[int, int] = {}
+
+    def add(self, onnx, node, where: str) -> None:
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        names = list(node.input)
+        if node.op_type == "Constant":
+            self.consts[node.output[0]] = _constant_attr(attrs, where)
+            return
+        unknown = [n for n in names if n and n not in self.consts and n not in self.value]
+        if unknown:
+            raise ValueError(f"{where} reads {unknown}, which no earlier node produced")
+        data = [n for n in names if n in self.value]
         try:
-            self.shape = layer.output_shape(self.shape)
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+            if node.op_type == "Shape" and data:
+                full = self.full_shape(data[0])
+                self.consts[node.output[0]] = np.array(full[attrs.get("start", 0):attrs.get("end")], dtype=np.int64)
+                return
+            if not data and node.op_type in FOLDABLE:
+                operands = [self.consts[n] if n else None for n in names]
+                for out, value in zip(node.output, fold(onnx, node.op_type, attrs, operands)):
+                    self.consts[out] = value
+                return
+            layer_for(self, node.op_type, attrs, names, list(node.output), node.name or node.output[0])
+        except ValueError as exc:  # BatchAxisError stays one: the import retries with the batch as an axis
+            raise type(exc)(f"{where}: {exc}") from None
+
+    # ---- used by the operator handlers of _onnx_ops -------------------------------------------------------
+    def is_data(self, name: str) -> bool:
+        return name in self.value
+
+    def full_shape(self, name: str) -> tuple[int, ...]:
+        """The ONNX shape of tensor ``name``, batch axis included."""
+        return self.shape[name] if self.batch_as_axis else (self.batch,) + self.shape[name]
+
+    def full_ndim(self, name: str) -> int:
+        return len(self.full_shape(name))
+
+    def sample_shape(self, full: tuple[int, ...]) -> tuple[int, ...]:
+        """The per-sample shape of an ONNX shape ``full``; BatchAxisError when its first axis is not the batch."""
+        if self.batch_as_axis:
+            return tuple(full)
+        if not full or full[0] != self.batch:
+            raise BatchAxisError(f"shape {list(full)} mixes the batch axis (exported with batch {self.batch}) with "
+                                 "others")
+        return tuple(full[1:])
+
+    def sample_axis(self, axis: int, name: str) -> int:
+        """An ONNX axis of tensor ``name`` as a per-sample axis; BatchAxisError for the batch axis."""
+        a = int(axis) % self.full_ndim(name)
+        if self.batch_as_axis:
+            return a
+        if a == 0:
+            raise BatchAxisError(f"axis {axis} is the batch axis; only per-sample axes are supported")
+        return a - 1
+
+    def sample_constant(self, const: np.ndarray, name: str) -> np.ndarray:
+        """A constant broadcast against tensor ``name`` (ONNX rules), as an array broadcast against one sample."""
+        c, nd = np.asarray(const, dtype=np.float64), self.full_ndim(name)
+        if c.ndim > nd:
+            raise ValueError(f"a constant of shape {c.shape} has more axes than the tensor ({nd})")
+        if c.ndim == nd and not self.batch_as_axis:
+            if c.shape[0] != 1:
+                raise ValueError(f"a constant of shape {c.shape} varies over the batch axis")
+            c = c[0]
+        return c
+
+    def append(self, layer, reads: list[str], out: str, name: str) -> None:
+        """Add ``layer`` reading the tensors ``reads``; its output is tensor ``out``."""
+        values = [self.value[r] for r in reads]
+        shape = layer.output_shape(*(self.shape[r] for r in reads))
         self.layers.append(layer)
+        self.inputs.append(tuple(values))
+        self.names.append(name)
+        for v in values:
+            self.readers[v] = self.readers.get(v, 0) + 1
+        self.value[out], self.shape[out] = len(self.layers), tuple(shape)
+        self.produced[len(self.layers)] = out
 
-    def add(self, op: str, attrs: dict, operands: list, where: str) -> None:
-        try:
-            layer = self._layer(op, attrs, operands)
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
-        if layer is not None:
-            self._append(layer, where)
+    def alias(self, out: str, name: str) -> None:
+        """Tensor ``out`` holds the same value as ``name`` (Identity, Dropout, a no-op reshape)."""
+        self.value[out], self.shape[out] = self.value[name], self.shape[name]
 
-    def _layer(self, op: str, attrs: dict, operands: list) -> Layer | None:
-        if op == "Gemm":
-            if attrs.get("transA", 0):
-                raise ValueError("transA = 1 is not supported")
-            b = np.asarray(operands[0], dtype=np.float64) * attrs.get("alpha", 1.0)
-            w = b if attrs.get("transB", 0) else b.T
-            c = operands[1] if len(operands) > 1 else None
-            return Dense(w, None if c is None else _vector(np.asarray(c) * attrs.get("beta", 1.0), w.shape[0]))
-        if op == "MatMul":
-            return Dense(np.asarray(operands[0]).T)
-        if op == "Add":
-            last = self.layers[-1] if self.layers else None
-            if not isinstance(last, Dense) or last.bias is not None:
-                raise ValueError("Add is supported only as the bias of the MatMul (or bias-less Gemm) before it")
-            self.layers[-1] = replace(last, bias=_vector(operands[0], last.weight.shape[0]))
+    def sole_producer(self, name: str):
+        """(index, layer) of the layer that produced ``name`` when the node at hand is its only reader (so the
+        layer may absorb that node), else None."""
+        v = self.value[name]
+        if v == 0 or self.readers.get(v, 0) or self.produced[v] != name or self.consumers.get(name, 0) != 1:
             return None
-        if op == "Conv":
-            _check_attrs(attrs, group=1, auto_pad=b"NOTSET")
-            _no_dilation(attrs)
-            w = operands[0]
-            pads = attrs.get("pads", [0, 0, 0, 0])
-            if np.ndim(w) != 4 or len(pads) != 4 or pads[:2] != pads[2:]:
-                raise ValueError(f"only 2-d convolutions with symmetric pads are supported; got weight shape "
-                                 f"{np.shape(w)}, pads {pads}")
-            return Conv2d(w, operands[1] if len(operands) > 1 else None, attrs.get("strides", 1), pads[:2])
-        if op == "Relu":
-            return ReLU()
-        if op in ("MaxPool", "AveragePool"):
-            _check_attrs(attrs, ceil_mode=0, auto_pad=b"NOTSET", storage_order=0)
-            _no_dilation(attrs)
-            if any(attrs.get("pads", [0])):
-                raise ValueError(f"padded pooling is not supported; got pads {attrs['pads']}")
-            if len(attrs["kernel_shape"]) != 2:
-                raise ValueError(f"only 2-d pooling is supported; got kernel_shape {attrs['kernel_shape']}")
-            cls = MaxPool2d if op == "MaxPool" else AvgPool2d
-            return cls(attrs["kernel_shape"], attrs.get("strides", 1))
-        if op == "Flatten":
-            if attrs.get("axis", 1) != 1:
-                raise ValueError(f"only axis = 1 is supported; got {attrs['axis']}")
-            return Flatten()
-        if op == "Reshape":
-            target = [int(s) for s in np.asarray(operands[0]).ravel()]
-            features = int(np.prod(self.shape))
-            if len(target) != 2 or target[1] not in (-1, features) or target[0] not in (-1, 0, 1) or target == [-1, -1]:
-                raise ValueError(f"only a reshape to (batch, {features}) is supported; got target shape {target}")
-            return Flatten()
-        raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
+        return v - 1, self.layers[v - 1]
+
+    def replace(self, index: int, layer) -> None:
+        self.layers[index] = layer
+
+    def network(self, output: str) -> Network:
+        if output not in self.value or self.value[output] == 0:
+            raise ValueError(f"the graph output {output!r} is not computed by any supported node")
+        needed, stack = set(), [self.value[output]]
+        while stack:  # keep the layers the output depends on, drop dead branches
+            v = stack.pop()
+            if v and v not in needed:
+                needed.add(v)
+                stack.extend(self.inputs[v - 1])
+        order = sorted(needed)
+        input_shape = next(self.shape[n] for n, v in self.value.items() if v == 0)
+        layers, names = [self.layers[v - 1] for v in order], [self.names[v - 1] for v in order]
+        first = 0
+        if self.batch_as_axis:  # a leading axis of size 1 in, and out where the output has it
+            layers.insert(0, Reshape(input_shape))
+            names.insert(0, "batch axis in")
+            input_shape, first = input_shape[1:], 1
+        renumber = {0: first, **{v: k + 1 + first for k, v in enumerate(order)}}
+        inputs = [(0,)] * first + [tuple(renumber[r] for r in self.inputs[v - 1]) for v in order]
+        output_shape = self.shape[output]
+        if self.batch_as_axis and len(output_shape) > 1 and output_shape[0] == 1:
+            layers.append(Reshape(output_shape[1:]))
+            names.append("batch axis out")
+            inputs.append((len(layers) - 1,))
+        return Network(tuple(layers), input_shape, tuple(inputs), tuple(names))
 
 
-def _vector(value, n: int) -> np.ndarray:
-    """A bias operand of shape (), (n,) or (1, n) as a vector (n,)."""
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.size not in (1, n) or arr.squeeze().ndim > 1:
-        raise ValueError(f"a bias of {n} values is expected; got shape {arr.shape}")
-    return np.broadcast_to(arr.reshape(-1), (n,))
+def _constant_attr(attrs: dict, where: str) -> np.ndarray:
+    from onnx import numpy_helper
 
-
-def _check_attrs(attrs: dict, **allowed) -> None:
-    """Each attribute in ``allowed``, when present, must have the allowed value."""
-    for name, value in allowed.items():
-        if name in attrs and attrs[name] != value:
-            raise ValueError(f"attribute {name} = {attrs[name]!r} is not supported (only {value!r})")
-
-
-def _no_dilation(attrs: dict) -> None:
-    if any(d != 1 for d in attrs.get("dilations", [])):
-        raise ValueError(f"dilations {attrs['dilations']} are not supported (only 1)")
+    if "value" in attrs:
+        return numpy_helper.to_array(attrs["value"])
+    for key in ("value_float", "value_int"):
+        if key in attrs:
+            return np.array(attrs[key])
+    for key in ("value_floats", "value_ints"):
+        if key in attrs:
+            return np.array(list(attrs[key]))
+    raise ValueError(f"{where}: Constant with attributes {sorted(attrs)} is not supported")

@@ -1,0 +1,333 @@
+"""The ONNX operators the importer understands: constant folding (numpy) and one handler per data operator.
+
+A handler gets the graph being built (``onnx_import._Graph``), the node's attributes, input and output tensor
+names and its name; it appends layers (``g.append``), aliases a tensor (``g.alias``) or folds the node into the
+layer before it. ONNX axes count the batch; layers' axes do not (``g.sample_axis``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .layers import Conv2d, Dense
+from .ops import (ActivationMatMul, Affine, Clip, Concat, Elementwise, Flatten, LayerNorm, Mean, ReLU, Reshape,
+                  Slice, Softmax, Transpose, Unary)
+from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
+
+__all__ = ["FOLDABLE", "SUPPORTED_OPS", "BatchAxisError", "fold", "layer_for"]
+
+
+class BatchAxisError(ValueError):
+    """A node of the graph moves or mixes the batch axis (e.g. attention reshaping to (batch * heads, ...))."""
+
+_NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide, "Pow": np.power,
+          "Sqrt": np.sqrt, "Neg": np.negative, "Floor": np.floor, "Ceil": np.ceil, "Equal": np.equal,
+          "Where": np.where, "Identity": lambda x: x, "Range": lambda a, b, d: np.arange(a, b, d),
+          "Mod": np.mod, "Less": np.less, "Greater": np.greater, "LessOrEqual": np.less_equal,
+          "GreaterOrEqual": np.greater_equal, "Not": np.logical_not, "And": np.logical_and, "Or": np.logical_or,
+          "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum}
+FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape", "Transpose",
+                                "ConstantOfShape", "Expand"}
+"""operators evaluated at import when every input is a constant"""
+
+_UNARY = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Erf": "erf", "Exp": "exp", "Sqrt": "sqrt", "Abs": "abs",
+          "Neg": "neg", "Reciprocal": "reciprocal"}
+_BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min"}
+_ALIASES = ("Identity", "Dropout", "Cast")
+
+
+def _list(attrs: dict, operands: list, attr: str, index: int):
+    """An int list given as attribute ``attr`` (older opsets) or as constant input ``index`` (newer ones)."""
+    if attr in attrs:
+        return [int(a) for a in attrs[attr]]
+    if len(operands) > index and operands[index] is not None:
+        return [int(a) for a in np.ravel(operands[index])]
+    return None
+
+
+def fold(onnx, op: str, attrs: dict, operands: list) -> list[np.ndarray]:
+    """The outputs of a node whose inputs are all constants."""
+    x = operands[0] if operands else None
+    if op == "Mod" and attrs.get("fmod", 0):
+        return [np.fmod(*operands)]
+    if op in _NUMPY:
+        return [np.asarray(_NUMPY[op](*[o for o in operands if o is not None]))]
+    if op == "Cast":
+        return [x.astype(onnx.helper.tensor_dtype_to_np_dtype(attrs["to"]))]
+    if op == "Gather":
+        return [np.take(x, operands[1], axis=attrs.get("axis", 0))]
+    if op in ("Unsqueeze", "Squeeze"):
+        axes = _list(attrs, operands, "axes", 1)
+        if op == "Squeeze":
+            return [np.squeeze(x, axis=None if axes is None else tuple(axes))]
+        out = x
+        for a in sorted(a % (x.ndim + len(axes)) for a in axes):
+            out = np.expand_dims(out, a)
+        return [out]
+    if op == "Concat":
+        return [np.concatenate([np.atleast_1d(o) for o in operands], axis=attrs.get("axis", 0))]
+    if op == "Slice":
+        starts, ends = _list(attrs, operands, "starts", 1), _list(attrs, operands, "ends", 2)
+        axes = _list(attrs, operands, "axes", 3) or list(range(len(starts)))
+        steps = _list(attrs, operands, "steps", 4) or [1] * len(starts)
+        index = [slice(None)] * x.ndim
+        for a, s, e, st in zip(axes, starts, ends, steps):
+            index[a] = slice(s, e, st)
+        return [x[tuple(index)]]
+    if op == "Reshape":
+        target = [d if d != 0 else x.shape[k] for k, d in enumerate(np.ravel(operands[1]))]
+        return [x.reshape(target)]
+    if op == "Transpose":
+        return [np.transpose(x, attrs.get("perm"))]
+    if op == "ConstantOfShape":
+        from onnx import numpy_helper
+
+        fill = numpy_helper.to_array(attrs["value"]) if "value" in attrs else np.zeros(1, np.float32)
+        return [np.full(np.ravel(x).astype(int), fill.ravel()[0], dtype=fill.dtype)]
+    if op == "Expand":
+        return [x * np.ones(np.ravel(operands[1]).astype(int), dtype=x.dtype)]
+    raise ValueError(f"constant folding of {op} is not supported")
+
+
+def _channel_vector(c: np.ndarray, layer, n: int) -> np.ndarray | None:
+    """``c`` as a per-output vector of ``layer`` (Dense: trailing axis; Conv2d: (C, 1, 1)), or None."""
+    c = np.asarray(c, dtype=np.float64)
+    if isinstance(layer, Dense) and (c.ndim <= 1 or all(s == 1 for s in c.shape[:-1])) and c.size in (1, n):
+        return np.broadcast_to(c.reshape(-1), (n,))
+    if isinstance(layer, Conv2d) and c.ndim == 3 and c.shape[1:] == (1, 1) and c.shape[0] in (1, n):
+        return np.broadcast_to(c.reshape(-1), (n,))
+    return None
+
+
+def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
+    a, b = names
+    if g.is_data(a) and g.is_data(b):
+        return g.append(Elementwise(_BINARY[op]), [a, b], out, name)
+    data, const = (a, g.consts[b]) if g.is_data(a) else (b, g.consts[a])
+    c = g.sample_constant(const, data)
+    if op == "Add":
+        found = g.sole_producer(data)
+        if found and isinstance(found[1], (Dense, Conv2d)) and found[1].bias is None:
+            bias = _channel_vector(c, found[1], found[1].weight.shape[0])
+            if bias is not None:
+                g.replace(found[0], replace(found[1], bias=bias))
+                return g.alias(out, data)
+        return g.append(Affine(shift=c), [data], out, name)
+    if op == "Mul":
+        return g.append(Affine(scale=c), [data], out, name)
+    if op == "Sub":
+        layer = Affine(shift=-c) if g.is_data(a) else Affine(scale=-1.0, shift=c)
+        return g.append(layer, [data], out, name)
+    if op == "Div" and g.is_data(a):
+        return g.append(Affine(scale=1.0 / c), [data], out, name)
+    raise ValueError(f"{op} of a constant by an activation is not supported")
+
+
+def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
+    scale, bias, mean, var = (np.asarray(g.consts[n], dtype=np.float64) for n in names[1:5])
+    s = scale / np.sqrt(var + attrs.get("epsilon", 1e-5))
+    t = bias - mean * s
+    found = g.sole_producer(names[0])
+    if found and isinstance(found[1], (Dense, Conv2d)):
+        layer = found[1]
+        w = layer.weight * s.reshape((-1,) + (1,) * (layer.weight.ndim - 1))
+        b = (0.0 if layer.bias is None else layer.bias) * s + t
+        g.replace(found[0], replace(layer, weight=w, bias=b))
+        return g.alias(out, names[0])
+    trailing = (1,) * (len(g.shape[names[0]]) - 1)
+    g.append(Affine(scale=s.reshape((-1,) + trailing), shift=t.reshape((-1,) + trailing)), [names[0]], out, name)
+
+
+def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
+    w = g.consts[names[1]]
+    if np.ndim(w) != 4:
+        raise ValueError(f"only 2-d convolutions are supported; got a weight of shape {np.shape(w)}")
+    pads = list(attrs.get("pads", [0, 0, 0, 0]))
+    if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID"):
+        raise ValueError(f"auto_pad {attrs['auto_pad']!r} is not supported (NOTSET or VALID; give pads)")
+    bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
+    g.append(Conv2d(w, bias, attrs.get("strides", 1), pads, attrs.get("dilations", 1), attrs.get("group", 1)),
+             [names[0]], out, name)
+
+
+def _pool(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
+    if any(d != 1 for d in attrs.get("dilations", [])):
+        raise ValueError(f"dilations {attrs['dilations']} are not supported (only 1)")
+    if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID") or len(attrs["kernel_shape"]) != 2:
+        raise ValueError("only 2-d pooling with explicit pads is supported")
+    kw = dict(kernel=attrs["kernel_shape"], stride=attrs.get("strides", 1), padding=attrs.get("pads", 0))
+    layer = MaxPool2d(**kw) if op == "MaxPool" else AvgPool2d(**kw, count_include_pad=bool(
+        attrs.get("count_include_pad", 0)))
+    if attrs.get("ceil_mode", 0):
+        floor_shape = layer.output_shape(g.shape[names[0]])
+        (_, h, w), (kh, kw_), (sh, sw) = g.shape[names[0]], layer.kernel, layer.stride
+        top, left, bottom, right = layer.padding
+        if (h + top + bottom - kh) % sh or (w + left + right - kw_) % sw:
+            raise ValueError(f"ceil_mode = 1 changes the output size here ({floor_shape} with floor); not supported")
+    g.append(layer, [names[0]], out, name)
+
+
+def _reshape(g, names: list[str], out: str, name: str) -> None:
+    full = g.full_shape(names[0])
+    target = [full[k] if d == 0 else int(d) for k, d in enumerate(np.ravel(g.consts[names[1]]))]
+    try:
+        resolved = np.empty(int(np.prod(full)), dtype=np.int8).reshape(target).shape
+    except ValueError:
+        raise ValueError(f"cannot reshape {list(full)} to {target}") from None
+    shape = g.sample_shape(resolved)
+    if shape == g.shape[names[0]]:
+        return g.alias(out, names[0])
+    g.append(Flatten() if len(shape) == 1 and not g.batch_as_axis else Reshape(shape), [names[0]], out, name)
+
+
+def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: str) -> None:
+    """Split into ``outs`` along one axis, or Slice with constant starts / ends / axes / steps."""
+    nd = g.full_ndim(names[0])
+    operands = [g.consts.get(n) for n in names]
+    if op == "Split":
+        axis = g.sample_axis(attrs.get("axis", 0), names[0])
+        size = g.shape[names[0]][axis]
+        sizes = _list(attrs, operands, "split", 1) or [size // len(outs)] * len(outs)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        for out, start, n in zip(outs, starts, sizes):
+            g.append(Slice(axis, int(start), int(start + n)), [names[0]], out, f"{name}/{out}")
+        return
+    starts, ends = _list(attrs, operands, "starts", 1), _list(attrs, operands, "ends", 2)
+    axes = _list(attrs, operands, "axes", 3) or list(range(len(starts)))
+    steps = _list(attrs, operands, "steps", 4) or [1] * len(starts)
+    current = names[0]
+    for k, (a, s, e, st) in enumerate(zip(axes, starts, ends, steps)):
+        if a % nd == 0 and not g.batch_as_axis and s == 0 and st == 1 and e >= 2**31 - 1:
+            continue  # the whole batch axis
+        tmp = outs[0] if k == len(axes) - 1 else f"{outs[0]}#slice{k}"
+        big = 2**62
+        layer = Slice(g.sample_axis(a, names[0]), None if s <= -big else s, None if abs(e) >= big else e, st)
+        g.append(layer, [current], tmp, name)
+        current = tmp
+    if current == names[0]:
+        g.alias(outs[0], names[0])
+
+
+def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
+    """A constant index (or a run of consecutive indices) taken from an activation along one axis."""
+    if names[1] not in g.consts:
+        raise ValueError("Gather needs constant indices (an embedding lookup of token ids is not supported)")
+    axis = g.sample_axis(attrs.get("axis", 0), names[0])
+    size = g.shape[names[0]][axis]
+    index = np.asarray(g.consts[names[1]]) % size
+    if index.ndim > 1 or (index.ndim == 1 and (index.size == 0 or np.any(np.diff(index) != 1))):
+        raise ValueError(f"Gather supports one index or consecutive indices; got {index.tolist()}")
+    start = int(index.ravel()[0])
+    if index.ndim == 1:
+        return g.append(Slice(axis, start, start + index.size), [names[0]], out, name)
+    shape = g.shape[names[0]]
+    g.append(Slice(axis, start, start + 1), [names[0]], f"{out}#gather", name)
+    g.append(Reshape(shape[:axis] + shape[axis + 1:]), [f"{out}#gather"], out, name)
+
+
+def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
+    axes = _list(attrs, [g.consts.get(n) for n in names], "axes", 1)
+    full = list(g.full_shape(names[0]))
+    if op == "Unsqueeze":
+        for a in sorted(a % (len(full) + len(axes)) for a in axes):
+            full.insert(a, 1)
+    else:
+        drop = {a % len(full) for a in axes} if axes else {k for k, s in enumerate(full) if s == 1}
+        full = [s for k, s in enumerate(full) if k not in drop]
+    g.append(Reshape(g.sample_shape(tuple(full))), [names[0]], out, name)
+
+
+def _reduce_mean(g, attrs: dict, names: list[str], out: str, name: str) -> None:
+    nd = g.full_ndim(names[0])
+    axes = _list(attrs, [g.consts.get(n) for n in names], "axes", 1) or list(range(0 if g.batch_as_axis else 1, nd))
+    g.append(Mean(tuple(g.sample_axis(a, names[0]) for a in axes), bool(attrs.get("keepdims", 1))), [names[0]], out, name)
+
+
+def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: str) -> None:
+    """Add the layers of one data node to ``g`` (module doc)."""
+    data, out = names[0], outs[0]
+    if op in _ALIASES:
+        return g.alias(out, data)
+    if op == "Gemm":
+        if attrs.get("transA", 0) or not g.is_data(data) or g.is_data(names[1]):
+            raise ValueError("Gemm needs an activation times a constant matrix (transA = 0)")
+        b = np.asarray(g.consts[names[1]], dtype=np.float64) * attrs.get("alpha", 1.0)
+        w = b if attrs.get("transB", 0) else b.T
+        c = g.consts.get(names[2]) if len(names) > 2 and names[2] else None
+        bias = None if c is None else np.broadcast_to(np.ravel(c) * attrs.get("beta", 1.0), (w.shape[0],))
+        return g.append(Dense(w, bias), [data], out, name)
+    if op == "MatMul":
+        if g.is_data(data) and g.is_data(names[1]):
+            return g.append(ActivationMatMul(), names[:2], out, name)
+        if not g.is_data(data) or np.ndim(g.consts[names[1]]) != 2:
+            raise ValueError("MatMul needs an activation times a constant 2-d matrix, or two activations")
+        return g.append(Dense(np.asarray(g.consts[names[1]]).T), [data], out, name)
+    if op in _BINARY:
+        return _binary(g, op, names[:2], out, name)
+    if op == "Pow":
+        exponent = float(np.ravel(g.consts[names[1]])[0]) if names[1] in g.consts else None
+        if exponent == 2.0:
+            return g.append(Elementwise("mul"), [data, data], out, name)
+        if exponent == 0.5:
+            return g.append(Unary("sqrt"), [data], out, name)
+        raise ValueError("Pow is supported with a constant exponent of 2 or 0.5")
+    simple = {"Relu": ReLU, "GlobalAveragePool": GlobalAvgPool2d}
+    if op in simple:
+        return g.append(simple[op](), [data], out, name)
+    if op in _UNARY:
+        return g.append(Unary(_UNARY[op]), [data], out, name)
+    if op == "Gelu":
+        return g.append(Unary("gelu_tanh" if attrs.get("approximate", b"none") == b"tanh" else "gelu"), [data], out,
+                        name)
+    if op == "Clip":
+        low = g.consts.get(names[1]) if len(names) > 1 and names[1] else attrs.get("min")
+        high = g.consts.get(names[2]) if len(names) > 2 and names[2] else attrs.get("max")
+        return g.append(Clip(None if low is None else float(low), None if high is None else float(high)), [data],
+                        out, name)
+    if op == "Softmax":
+        return g.append(Softmax(g.sample_axis(attrs.get("axis", -1), data)), [data], out, name)
+    if op == "LayerNormalization":
+        scale, bias = g.consts.get(names[1]), g.consts.get(names[2]) if len(names) > 2 and names[2] else None
+        axis = g.sample_axis(attrs.get("axis", -1), data)
+        return g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), axis), [data], out, name)
+    if op == "BatchNormalization":
+        return _batch_norm(g, attrs, names, out, name)
+    if op == "Conv":
+        return _conv(g, attrs, names, out, name)
+    if op in ("MaxPool", "AveragePool"):
+        return _pool(g, op, attrs, names, out, name)
+    if op == "Flatten":
+        if attrs.get("axis", 1) != 1:
+            raise ValueError(f"only axis = 1 is supported; got {attrs['axis']}")
+        return g.append(Flatten(), [data], out, name)
+    if op == "Reshape":
+        return _reshape(g, names, out, name)
+    if op == "Transpose":
+        perm = list(attrs.get("perm", list(range(g.full_ndim(data)))[::-1]))
+        if g.batch_as_axis:
+            return g.append(Transpose(tuple(perm)), [data], out, name)
+        if perm[0] != 0:
+            raise BatchAxisError(f"a transpose that moves the batch axis is not supported; got perm {perm}")
+        return g.append(Transpose(tuple(p - 1 for p in perm[1:])), [data], out, name)
+    if op == "Concat":
+        if not all(g.is_data(n) for n in names):
+            raise ValueError("Concat of activations with constants is not supported")
+        return g.append(Concat(g.sample_axis(attrs["axis"], data)), names, out, name)
+    if op in ("Split", "Slice"):
+        return _slices(g, attrs, names, outs, name, op)
+    if op in ("Squeeze", "Unsqueeze"):
+        return _squeeze(g, op, attrs, names, out, name)
+    if op == "ReduceMean":
+        return _reduce_mean(g, attrs, names, out, name)
+    if op == "Gather":
+        return _gather(g, attrs, names, out, name)
+    raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
+
+
+SUPPORTED_OPS = tuple(sorted(set(_ALIASES) | set(_BINARY) | set(_UNARY) | {
+    "Gemm", "MatMul", "Pow", "Relu", "GlobalAveragePool", "Gelu", "Clip", "Softmax", "LayerNormalization",
+    "BatchNormalization", "Conv", "MaxPool", "AveragePool", "Flatten", "Reshape", "Transpose", "Concat", "Split",
+    "Slice", "Squeeze", "Unsqueeze", "ReduceMean", "Constant", "Shape"} | FOLDABLE))
+"""ONNX operators the importer understands (those in FOLDABLE only when every input is a constant)"""

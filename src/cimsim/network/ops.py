@@ -1,0 +1,352 @@
+"""The digital layers of a network: activations, reshapes, residual adds, softmax, layer norm, attention products.
+
+Every layer here runs in the digital periphery, exactly, in float64; the crossbars see only the matrix layers
+(:mod:`cimsim.network.layers`). Axes are per-sample (the batch axis is not counted: axis 0 is the first axis
+after the batch; negative axes count from the end). ``work(*shapes)`` is the digital operations one sample
+costs, for the vector unit's cost model: one per output element, one multiply-accumulate per term of an
+activation product. Pooling is in :mod:`cimsim.network.pooling`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy.special import erf
+
+from .layers import DigitalLayer
+
+__all__ = [
+    "ReLU", "Unary", "Clip", "Affine", "Elementwise", "Concat", "Slice", "Reshape", "Transpose", "Flatten",
+    "Softmax", "LayerNorm", "Mean", "ActivationMatMul",
+]
+
+UNARY_FUNCTIONS = {
+    "sigmoid": lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
+    "tanh": np.tanh,
+    "erf": erf,
+    "gelu": lambda x: 0.5 * x * (1.0 + erf(x / math.sqrt(2.0))),
+    "gelu_tanh": lambda x: 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3))),
+    "silu": lambda x: x * 0.5 * (1.0 + np.tanh(0.5 * x)),
+    "exp": np.exp,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "neg": np.negative,
+    "reciprocal": np.reciprocal,
+}
+"""functions of :class:`Unary`, by name"""
+
+BINARY_FUNCTIONS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+                    "max": np.maximum, "min": np.minimum}
+"""functions of :class:`Elementwise`, by name"""
+
+
+def _axis(axis, ndim: int, name: str) -> int:
+    """A per-sample ``axis`` (negative counts from the end) as an index in [0, ndim)."""
+    if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"{name} axis {axis!r} is outside the {ndim} per-sample axes")
+    return int(axis) % ndim
+
+
+def _constant(name: str, value) -> np.ndarray | None:
+    if value is None:
+        return None
+    arr = np.array(value, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    arr.setflags(write=False)
+    return arr
+
+
+def _aligned(xs: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """Batches given the same number of axes by inserting ones after the batch axis (numpy broadcasting per sample)."""
+    ndim = max(x.ndim for x in xs)
+    return [x.reshape(x.shape[:1] + (1,) * (ndim - x.ndim) + x.shape[1:]) for x in xs]
+
+
+class _SameShape(DigitalLayer):
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(input_shape)
+
+
+@dataclass(frozen=True, eq=False)
+class ReLU(_SameShape):
+    """max(x, 0), any shape."""
+
+    kind: ClassVar[str] = "relu"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Unary(_SameShape):
+    """An elementwise function (``UNARY_FUNCTIONS``: sigmoid, tanh, erf, gelu, gelu_tanh, silu, exp, sqrt, ...)."""
+
+    kind: ClassVar[str] = "unary"
+    function: str
+
+    def __post_init__(self):
+        if self.function not in UNARY_FUNCTIONS:
+            raise ValueError(f"unknown function {self.function!r}; known: {', '.join(UNARY_FUNCTIONS)}")
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return UNARY_FUNCTIONS[self.function](x)
+
+
+@dataclass(frozen=True, eq=False)
+class Clip(_SameShape):
+    """min(max(x, low), high); None: no bound on that side."""
+
+    kind: ClassVar[str] = "clip"
+    low: float | None = None
+    high: float | None = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(x, self.low, self.high)
+
+
+@dataclass(frozen=True, eq=False)
+class Affine(DigitalLayer):
+    """x * scale + shift with constants broadcast over each sample (e.g. (C, 1, 1) per channel: a batch norm)."""
+
+    kind: ClassVar[str] = "affine"
+    scale: np.ndarray | None = None
+    shift: np.ndarray | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "scale", _constant("Affine scale", self.scale))
+        object.__setattr__(self, "shift", _constant("Affine shift", self.shift))
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        shape = tuple(input_shape)
+        for name in ("scale", "shift"):
+            value = getattr(self, name)
+            try:
+                fits = value is None or np.broadcast_shapes(shape, value.shape) == shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ValueError(f"Affine {name} of shape {value.shape} does not broadcast to {shape}")
+        return shape
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        y = x if self.scale is None else x * self.scale
+        return y if self.shift is None else y + self.shift
+
+
+@dataclass(frozen=True, eq=False)
+class Elementwise(DigitalLayer):
+    """Two activations combined elementwise (``BINARY_FUNCTIONS``: add for residual connections, mul, ...),
+    broadcast per sample."""
+
+    kind: ClassVar[str] = "elementwise"
+    arity: ClassVar[int] = 2
+    op: str = "add"
+
+    def __post_init__(self):
+        if self.op not in BINARY_FUNCTIONS:
+            raise ValueError(f"unknown elementwise op {self.op!r}; known: {', '.join(BINARY_FUNCTIONS)}")
+
+    def output_shape(self, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+        try:
+            return tuple(np.broadcast_shapes(tuple(a), tuple(b)))
+        except ValueError:
+            raise ValueError(f"shapes {tuple(a)} and {tuple(b)} do not broadcast") from None
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return BINARY_FUNCTIONS[self.op](*_aligned((a, b)))
+
+
+@dataclass(frozen=True, eq=False)
+class Concat(DigitalLayer):
+    """Activations joined along a per-sample ``axis``."""
+
+    kind: ClassVar[str] = "concat"
+    arity: ClassVar[None] = None
+    axis: int = 0
+
+    def output_shape(self, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+        first = tuple(shapes[0])
+        axis = _axis(self.axis, len(first), "Concat")
+        for shape in shapes[1:]:
+            if len(shape) != len(first) or any(s != f for k, (s, f) in enumerate(zip(shape, first)) if k != axis):
+                raise ValueError(f"Concat on axis {self.axis} needs equal shapes elsewhere; got {list(shapes)}")
+        return first[:axis] + (sum(s[axis] for s in shapes),) + first[axis + 1:]
+
+    def __call__(self, *xs: np.ndarray) -> np.ndarray:
+        return np.concatenate(xs, axis=_axis(self.axis, xs[0].ndim - 1, "Concat") + 1)
+
+
+@dataclass(frozen=True, eq=False)
+class Slice(DigitalLayer):
+    """``x[start:stop:step]`` along a per-sample ``axis`` (python slice semantics)."""
+
+    kind: ClassVar[str] = "slice"
+    axis: int
+    start: int | None = None
+    stop: int | None = None
+    step: int = 1
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        shape = tuple(input_shape)
+        axis = _axis(self.axis, len(shape), "Slice")
+        if self.step == 0:
+            raise ValueError("Slice step must not be 0")
+        size = len(range(*slice(self.start, self.stop, self.step).indices(shape[axis])))
+        if size == 0:
+            raise ValueError(f"Slice [{self.start}:{self.stop}:{self.step}] of axis {self.axis} (size "
+                             f"{shape[axis]}) is empty")
+        return shape[:axis] + (size,) + shape[axis + 1:]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        index = [slice(None)] * x.ndim
+        index[_axis(self.axis, x.ndim - 1, "Slice") + 1] = slice(self.start, self.stop, self.step)
+        return x[tuple(index)]
+
+
+@dataclass(frozen=True, eq=False)
+class Reshape(DigitalLayer):
+    """Each sample reshaped to ``shape`` (C order; one entry may be -1: inferred)."""
+
+    kind: ClassVar[str] = "reshape"
+    shape: tuple[int, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        size, target = math.prod(input_shape), self.shape
+        known = math.prod(s for s in target if s != -1)
+        if target.count(-1) > 1 or any(s < 1 and s != -1 for s in target) or known == 0:
+            raise ValueError(f"Reshape target {target} must hold positive sizes and at most one -1")
+        out = tuple(size // known if s == -1 else s for s in target)
+        if math.prod(out) != size:
+            raise ValueError(f"cannot reshape {tuple(input_shape)} ({size} values) to {target}")
+        return out
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape((x.shape[0],) + self.output_shape(x.shape[1:]))
+
+
+@dataclass(frozen=True, eq=False)
+class Flatten(DigitalLayer):
+    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...), C order (channel-major for NCHW)."""
+
+    kind: ClassVar[str] = "flatten"
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (math.prod(input_shape),)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(x.shape[0], -1)
+
+
+@dataclass(frozen=True, eq=False)
+class Transpose(DigitalLayer):
+    """Per-sample axes permuted: output axis k is input axis ``perm[k]``."""
+
+    kind: ClassVar[str] = "transpose"
+    perm: tuple[int, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "perm", tuple(int(p) for p in self.perm))
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if sorted(self.perm) != list(range(len(input_shape))):
+            raise ValueError(f"Transpose perm {self.perm} is not a permutation of {len(input_shape)} axes")
+        return tuple(input_shape[p] for p in self.perm)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.transpose((0,) + tuple(p + 1 for p in self.perm))
+
+
+@dataclass(frozen=True, eq=False)
+class Softmax(_SameShape):
+    """exp(x - max) / sum along a per-sample ``axis``."""
+
+    kind: ClassVar[str] = "softmax"
+    axis: int = -1
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        axis = _axis(self.axis, x.ndim - 1, "Softmax") + 1
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+@dataclass(frozen=True, eq=False)
+class LayerNorm(_SameShape):
+    """(x - mean) / sqrt(var + epsilon) * weight + bias over the per-sample axes from ``axis`` to the last."""
+
+    kind: ClassVar[str] = "layernorm"
+    weight: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    epsilon: float = 1e-5
+    axis: int = -1
+
+    def __post_init__(self):
+        object.__setattr__(self, "weight", _constant("LayerNorm weight", self.weight))
+        object.__setattr__(self, "bias", _constant("LayerNorm bias", self.bias))
+        if not self.epsilon > 0:
+            raise ValueError(f"LayerNorm epsilon must be > 0; got {self.epsilon!r}")
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        axes = tuple(range(_axis(self.axis, x.ndim - 1, "LayerNorm") + 1, x.ndim))
+        centred = x - x.mean(axis=axes, keepdims=True)
+        y = centred / np.sqrt((centred ** 2).mean(axis=axes, keepdims=True) + self.epsilon)
+        y = y if self.weight is None else y * self.weight
+        return y if self.bias is None else y + self.bias
+
+
+@dataclass(frozen=True, eq=False)
+class Mean(DigitalLayer):
+    """Mean over per-sample ``axes``, kept as size-1 axes when ``keepdims``."""
+
+    kind: ClassVar[str] = "mean"
+    axes: tuple[int, ...]
+    keepdims: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "axes", tuple(int(a) for a in self.axes))
+
+    def _axes(self, ndim: int) -> tuple[int, ...]:
+        return tuple(sorted({_axis(a, ndim, "Mean") for a in self.axes}))
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        axes = self._axes(len(input_shape))
+        if self.keepdims:
+            return tuple(1 if k in axes else s for k, s in enumerate(input_shape))
+        out = tuple(s for k, s in enumerate(input_shape) if k not in axes)
+        if not out:
+            raise ValueError("Mean over every axis without keepdims leaves no per-sample axis")
+        return out
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.mean(axis=tuple(a + 1 for a in self._axes(x.ndim - 1)), keepdims=self.keepdims)
+
+
+@dataclass(frozen=True, eq=False)
+class ActivationMatMul(DigitalLayer):
+    """Product of two activations (attention's Q Kᵀ and A V), numpy ``matmul`` semantics per sample. Both
+    operands change with every input, so it runs on the digital unit, not on crossbars."""
+
+    kind: ClassVar[str] = "activation_matmul"
+    arity: ClassVar[int] = 2
+
+    def output_shape(self, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+        a, b = tuple(a), tuple(b)
+        if len(a) < 2 or len(b) < 2 or a[-1] != b[-2]:
+            raise ValueError(f"ActivationMatMul needs (..., m, k) and (..., k, n) per sample; got {a} and {b}")
+        try:
+            lead = np.broadcast_shapes(a[:-2], b[:-2])
+        except ValueError:
+            raise ValueError(f"ActivationMatMul leading axes of {a} and {b} do not broadcast") from None
+        return tuple(lead) + (a[-2], b[-1])
+
+    def work(self, a: tuple[int, ...], b: tuple[int, ...]) -> int:
+        return math.prod(self.output_shape(a, b)) * a[-1]
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.matmul(*_aligned((a, b)))

@@ -1,0 +1,169 @@
+"""Network graphs: residual and attention layers against numpy references, .npz round trips, ONNX graphs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.special import erf
+
+from cimsim.network import (ActivationMatMul, Affine, AvgPool2d, Concat, Conv2d, Dense, Elementwise, Flatten,
+                            GlobalAvgPool2d, LayerNorm, MaxPool2d, Mean, Network, ReLU, Reshape, Slice, Softmax,
+                            Transpose, Unary, load_network, save_network)
+
+RNG = np.random.default_rng(11)
+
+
+def conv_loop(x, w, b, stride, pads, dilation, groups):
+    """Direct grouped, dilated, asymmetrically padded 2-d cross-correlation (the definition)."""
+    n, c, h, wd = x.shape
+    out_ch, cpg, kh, kw = w.shape
+    top, left, bottom, right = pads
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    eh, ew = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    oh, ow = (h + top + bottom - eh) // stride[0] + 1, (wd + left + right - ew) // stride[1] + 1
+    y = np.zeros((n, out_ch, oh, ow))
+    opg = out_ch // groups
+    for o in range(out_ch):
+        g = o // opg
+        for r in range(oh):
+            for s in range(ow):
+                patch = xp[:, g * cpg:(g + 1) * cpg, r * stride[0]:r * stride[0] + eh:dilation[0],
+                           s * stride[1]:s * stride[1] + ew:dilation[1]]
+                y[:, o, r, s] = np.sum(patch * w[o], axis=(1, 2, 3)) + (0 if b is None else b[o])
+    return y
+
+
+@pytest.mark.parametrize("groups, dilation, pads, stride", [
+    (1, (1, 1), (1, 0, 2, 1), (1, 2)), (2, (2, 1), (0, 1, 1, 0), (1, 1)), (4, (1, 1), (1, 1, 1, 1), (2, 2)),
+    (1, (2, 2), (2, 2, 2, 2), (1, 1))])
+def test_conv2d_groups_dilation_padding_equal_the_definition(groups, dilation, pads, stride):
+    w, b, x = RNG.standard_normal((4, 4 // groups, 3, 2)), RNG.standard_normal(4), RNG.standard_normal((2, 4, 7, 6))
+    conv = Conv2d(w, b, stride, pads, dilation, groups)
+    y = conv.from_rows(conv.to_rows(x) @ conv.matrix.T, x)
+    np.testing.assert_allclose(y, conv_loop(x, w, b, stride, pads, dilation, groups), rtol=1e-12, atol=1e-12)
+    assert conv.matrix.shape == (4, 4 * 3 * 2)
+    assert np.count_nonzero(conv.matrix) == w.size  # block-diagonal: group g's filters see its channels only
+
+
+def test_pooling_with_padding():
+    x = RNG.standard_normal((2, 3, 5, 5))
+    got = MaxPool2d(3, 2, 1)(x)
+    assert got.shape == (2, 3, 3, 3)
+    # the window at (0, 0) covers rows/cols -1..1: the max of x[:, :, :2, :2]; at (1, 1) rows/cols 1..3
+    np.testing.assert_allclose(got[:, :, 0, 0], x[:, :, :2, :2].max(axis=(2, 3)))
+    np.testing.assert_allclose(got[:, :, 1, 1], x[:, :, 1:4, 1:4].max(axis=(2, 3)))
+    avg = AvgPool2d(3, 2, 1)(x)
+    np.testing.assert_allclose(avg[:, :, 0, 0], x[:, :, :2, :2].mean(axis=(2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(AvgPool2d(3, 2, 1, count_include_pad=True)(x)[:, :, 0, 0],
+                               x[:, :, :2, :2].sum(axis=(2, 3)) / 9, rtol=1e-12)
+    np.testing.assert_allclose(GlobalAvgPool2d()(x)[:, :, 0, 0], x.mean(axis=(2, 3)), rtol=1e-12)
+
+
+def test_digital_layers_equal_closed_forms():
+    x = RNG.standard_normal((3, 4, 5))
+    s = Softmax(-1)(x)
+    np.testing.assert_allclose(s.sum(axis=-1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(s, np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True), rtol=1e-12)
+    w, b = RNG.standard_normal(5), RNG.standard_normal(5)
+    ln = LayerNorm(w, b, 1e-5)(x)
+    mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+    np.testing.assert_allclose(ln, (x - mu) / np.sqrt(var + 1e-5) * w + b, rtol=1e-10)
+    np.testing.assert_allclose(Unary("gelu")(x), x * 0.5 * (1 + erf(x / math.sqrt(2))), rtol=1e-12)
+    np.testing.assert_allclose(Unary("sigmoid")(x), 1 / (1 + np.exp(-x)), rtol=1e-12)
+    a, bt = RNG.standard_normal((3, 2, 4, 5)), RNG.standard_normal((3, 2, 5, 6))
+    np.testing.assert_allclose(ActivationMatMul()(a, bt), a @ bt, rtol=1e-12)
+    assert ActivationMatMul().work((2, 4, 5), (2, 5, 6)) == 2 * 4 * 6 * 5
+    np.testing.assert_array_equal(Transpose((1, 0))(x), x.transpose(0, 2, 1))
+    np.testing.assert_array_equal(Slice(1, 1, 4)(x), x[:, :, 1:4])
+    np.testing.assert_array_equal(Concat(0)(x, x), np.concatenate([x, x], axis=1))
+    np.testing.assert_array_equal(Reshape((-1, 2, 5))(x).shape, (3, 2, 2, 5))
+    np.testing.assert_allclose(Mean((0,), keepdims=False)(x), x.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(Elementwise("add")(x, x[:, 0]), x + x[:, :1], rtol=1e-12)  # broadcast per sample
+    np.testing.assert_allclose(Dense(np.eye(5) * 2).from_rows(Dense(np.eye(5)).to_rows(x) * 2, x), 2 * x)
+
+
+def residual_net() -> Network:
+    """conv-relu-conv + skip, relu, global pool, dense: value numbers as in Network's doc."""
+    c1 = Conv2d(RNG.standard_normal((4, 4, 3, 3)) * 0.3, RNG.standard_normal(4), padding=1)
+    c2 = Conv2d(RNG.standard_normal((4, 4, 3, 3)) * 0.3, None, padding=1)
+    layers = (c1, ReLU(), c2, Elementwise("add"), ReLU(), GlobalAvgPool2d(), Flatten(),
+              Dense(RNG.standard_normal((3, 4)), RNG.standard_normal(3)))
+    inputs = ((0,), (1,), (2,), (3, 0), (4,), (5,), (6,), (7,))
+    return Network(layers, (4, 6, 6), inputs)
+
+
+def test_residual_graph_forward_and_hook_and_round_trip(tmp_path):
+    net = residual_net()
+    x = RNG.standard_normal((5, 4, 6, 6))
+    c1, _, c2, *_, dense = net.layers
+    h = np.maximum(conv_loop(x, c1.weight, c1.bias, (1, 1), (1,) * 4, (1, 1), 1), 0)
+    h = np.maximum(conv_loop(h, c2.weight, None, (1, 1), (1,) * 4, (1, 1), 1) + x, 0)
+    want = h.mean(axis=(2, 3)) @ dense.weight.T + dense.bias
+    np.testing.assert_allclose(net.forward(x), want, rtol=1e-10)
+    assert [s.index for s in net.matrix_shapes()] == [0, 1, 2]
+    assert net.digital_work()["elementwise"] == 4 * 6 * 6
+    save_network(net, tmp_path / "res.npz")
+    back = load_network(tmp_path / "res.npz")
+    assert back.inputs == net.inputs and back.names == net.names
+    np.testing.assert_array_equal(back.forward(x), net.forward(x))
+
+
+@pytest.mark.parametrize("inputs, match", [
+    (((0,), (2,)), r"layer 1 \(relu\) must read values in 0..1"),
+    (((0,), (1, 0)), r"layer 1 \(relu\) takes 1 input"),
+    (((0,),), "one entry|inputs must list"),
+])
+def test_bad_graph_wiring_raises(inputs, match):
+    with pytest.raises(ValueError, match=match):
+        Network((Dense(np.ones((2, 2))), ReLU()), (2,), inputs)
+
+
+def test_shape_mismatch_names_the_layer():
+    with pytest.raises(ValueError, match=r"layer 1 \(elementwise, 'skip'\).*do not broadcast"):
+        Network((Dense(np.ones((3, 2))), Elementwise("add")), (2,), ((0,), (1, 0)), ("fc", "skip"))
+
+
+def test_masked_input_is_refused():
+    with pytest.raises(ValueError, match="masked array"):
+        residual_net().forward(np.ma.masked_array(np.zeros((1, 4, 6, 6)), mask=True))
+
+
+def test_affine_constant_must_broadcast():
+    with pytest.raises(ValueError, match=r"Affine scale of shape \(3,\) does not broadcast to \(4, 2\)"):
+        Network((Affine(scale=np.ones(3)),), (4, 2))
+
+
+# ---- ONNX graphs -----------------------------------------------------------------------------------------------
+def _model(nodes, inits, input_shape):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, *input_shape])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()])
+    return onnx, helper.make_model(graph)
+
+
+def test_onnx_residual_with_batchnorm_folded():
+    helper = pytest.importorskip("onnx").helper
+    from cimsim.network.onnx_import import network_from_onnx
+
+    f32 = lambda a: np.asarray(a, np.float32)  # noqa: E731
+    w = f32(RNG.standard_normal((3, 3, 3, 3)))
+    scale, bias, mean, var = (f32(RNG.uniform(0.5, 1.5, 3)) for _ in range(4))
+    inits = {"w": w, "s": scale, "b": bias, "m": mean, "v": var, "shape": np.array([1, -1], np.int64)}
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"], ["bn"], name="bn", epsilon=1e-3),
+             helper.make_node("Add", ["bn", "x"], ["sum"], name="skip"),
+             helper.make_node("Relu", ["sum"], ["r"], name="relu"),
+             helper.make_node("Reshape", ["r", "shape"], ["y"], name="flat")]
+    _, model = _model(nodes, inits, (3, 4, 4))
+    net = network_from_onnx(model)
+    assert [la.kind for la in net.layers] == ["conv2d", "elementwise", "relu", "flatten"]
+    x = RNG.standard_normal((2, 3, 4, 4))
+    c = conv_loop(x, w.astype(np.float64), None, (1, 1), (1,) * 4, (1, 1), 1)
+    k = (scale / np.sqrt(var + 1e-3)).astype(np.float64)
+    bn = (c - mean[:, None, None]) * k[:, None, None] + bias[:, None, None]
+    np.testing.assert_allclose(net.forward(x), np.maximum(bn + x, 0).reshape(2, -1), rtol=1e-5, atol=1e-6)
