@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from cimsim.network import (ActivationMatMul, Affine, AvgPool2d, Concat, Conv2d,
                             Transpose, Unary, load_network, save_network)
 
 RNG = np.random.default_rng(11)
+MLP_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml"
 
 
 def conv_loop(x, w, b, stride, pads, dilation, groups):
@@ -167,3 +169,48 @@ def test_onnx_residual_with_batchnorm_folded():
     k = (scale / np.sqrt(var + 1e-3)).astype(np.float64)
     bn = (c - mean[:, None, None]) * k[:, None, None] + bias[:, None, None]
     np.testing.assert_allclose(net.forward(x), np.maximum(bn + x, 0).reshape(2, -1), rtol=1e-5, atol=1e-6)
+
+
+# ---- graphs on crossbars ---------------------------------------------------------------------------------------
+def attention_net() -> Network:
+    """One-head self-attention over 4 tokens of 6 features, residual, layer norm, mean over tokens, 3 classes."""
+    d = 6
+    w = [RNG.standard_normal((d, d)) * 0.4 for _ in range(4)]
+    layers = (Dense(w[0]), Dense(w[1]), Dense(w[2]), Transpose((1, 0)), ActivationMatMul(),
+              Affine(scale=np.array(1 / math.sqrt(d))), Softmax(-1), ActivationMatMul(), Dense(w[3]),
+              Elementwise("add"), LayerNorm(np.ones(d), np.zeros(d)), Mean((0,), keepdims=False),
+              Dense(RNG.standard_normal((3, d))))
+    # values: 0 x, 1 q, 2 k, 3 v, 4 kT, 5 scores, 6 scaled, 7 attention, 8 mixed, 9 out, 10 residual, ...
+    inputs = ((0,), (0,), (0,), (2,), (1, 4), (5,), (6,), (7, 3), (8,), (9, 0), (10,), (11,), (12,))
+    return Network(layers, (4, d), inputs)
+
+
+@pytest.mark.parametrize("make, shape", [(residual_net, (4, 6, 6)), (attention_net, (4, 6))])
+def test_ideal_crossbars_equal_the_quantised_graph_exactly(make, shape):
+    from cimsim.config import load_config, with_overrides
+    from cimsim.inference import simulate_network
+
+    cfg = with_overrides(load_config(MLP_CONFIG), {
+        "device.preset": "ideal", "adc.range": "max", "adc.bits": 16, "array.rows_per_read": 32})
+    x = RNG.standard_normal((40, *shape))
+    result = simulate_network(cfg, network=make(), inputs=x)
+    assert len(result.layers) == len(make().matrix_layers())
+    assert all(layer.vs_digital.error_sq == 0.0 and layer.vs_digital.outputs > 0 for layer in result.layers)
+    assert not result.labelled and result.float_accuracy == 1.0
+    assert result.analog_accuracy == result.digital_accuracy
+    assert result.vs_float.error_sq == result.digital_vs_float.error_sq > 0  # quantisation error, no more
+    noisy = simulate_network(with_overrides(cfg, {"device.read_noise_sigma": 0.2}), network=make(), inputs=x)
+    assert noisy.vs_float.error_sq > result.vs_float.error_sq
+
+
+def test_in_memory_inputs_and_labels_are_checked():
+    from cimsim.config import load_config
+    from cimsim.inference import simulate_network
+
+    cfg = load_config(MLP_CONFIG)
+    with pytest.raises(ValueError, match=r"labels must be \(3,\) integers"):
+        simulate_network(cfg, network=residual_net(), inputs=np.zeros((3, 4, 6, 6)), labels=np.zeros(3))
+    with pytest.raises(ValueError, match=r"network input must have shape \(batch, 4, 6, 6\)"):
+        simulate_network(cfg, network=residual_net(), inputs=np.zeros((3, 4, 6)))
+    with pytest.raises(ValueError, match="labels were given without inputs"):
+        simulate_network(cfg, labels=np.zeros(3, int))

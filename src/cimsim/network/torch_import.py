@@ -36,6 +36,9 @@ def from_torch(model, example_input) -> Network:
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"from_torch needs a torch.nn.Module; got {type(model).__name__}")
     x = example_input if isinstance(example_input, torch.Tensor) else torch.as_tensor(np.asarray(example_input))
+    dtype = next((p.dtype for p in model.parameters()), torch.float32)
+    if x.is_floating_point():
+        x = x.to(dtype)  # a float64 array for a float32 model: traced in the model's precision
     if x.ndim < 2 or not x.is_floating_point():
         raise ValueError(f"example_input must be a float tensor (batch, ...); got shape {tuple(x.shape)}, dtype "
                          f"{x.dtype}")

@@ -1,0 +1,159 @@
+"""PyTorch models in one call: a torchvision-style ResNet-18 and a transformer encoder, via from_torch and via an
+ONNX file, against torch's own forward pass. Needs torch (CI installs it; elsewhere the tests skip, saying why)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+from cimsim.network import load_network
+
+pytest.importorskip("onnx")
+try:
+    import torch
+    from torch import nn
+except ImportError:
+    if os.environ.get("CI"):
+        raise ImportError("CI must install torch (see .ci/run) so that the torch tests run") from None
+    pytest.skip("torch is not installed (pip install torch==2.13.0): the from_torch tests need it",
+                allow_module_level=True)
+
+from cimsim.network.torch_import import from_torch  # noqa: E402
+
+
+class BasicBlock(nn.Module):
+    """torchvision's ResNet basic block: conv-BN-ReLU-conv-BN plus the (projected) input."""
+
+    def __init__(self, cin: int, cout: int, stride: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.down = None if stride == 1 and cin == cout else nn.Sequential(
+            nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = torch.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return torch.relu(out + (x if self.down is None else self.down(x)))
+
+
+def resnet18(classes: int = 10) -> nn.Module:
+    """ResNet-18 as torchvision builds it (7x7 stem, max pool, [2, 2, 2, 2] basic blocks, 64-512 channels)."""
+    blocks, cin = [], 64
+    for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        blocks += [BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)]
+        cin = cout
+    model = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                          nn.MaxPool2d(3, 2, 1), *blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                          nn.Linear(512, classes))
+    for m in model.modules():  # random running statistics, so that folding batch norm is tested
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.2, 0.2)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5)
+    return model.eval()
+
+
+class Encoder(nn.Module):
+    """A small pre-norm transformer encoder over 8 tokens of 8 features, mean-pooled into 10 classes."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Linear(8, 32)
+        self.pos = nn.Parameter(torch.randn(1, 8, 32) * 0.1)
+        layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.0, activation="gelu", batch_first=True,
+                                           norm_first=True)
+        self.layers = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(32)
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.head(self.norm(self.layers(self.embed(x) + self.pos)).mean(dim=1))
+
+
+def _torch_out(model, x: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return model(torch.as_tensor(x, dtype=torch.float32)).numpy().astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def models():
+    torch.manual_seed(0)
+    return {"resnet18": (resnet18(), np.random.default_rng(0).standard_normal((2, 3, 32, 32))),
+            "encoder": (Encoder().eval(), np.random.default_rng(1).standard_normal((3, 8, 8)))}
+
+
+@pytest.mark.parametrize("name", ["resnet18", "encoder"])
+def test_from_torch_equals_torch_and_the_onnx_file(models, name, tmp_path):
+    model, x = models[name]
+    net = from_torch(model, x)
+    want = _torch_out(model, x)
+    got = net.forward(x)
+    assert got.shape == want.shape
+    assert np.abs(got - want).max() <= 1e-4 * np.abs(want).max()  # torch computes in float32
+    path = tmp_path / f"{name}.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.as_tensor(x[:1], dtype=torch.float32),), str(path), dynamo=False,
+                          opset_version=17)
+    np.testing.assert_array_equal(load_network(path).forward(x), got)
+
+
+def test_resnet18_layers(models):
+    net = from_torch(*models["resnet18"])
+    kinds = [layer.kind for layer in net.layers]
+    assert kinds.count("conv2d") == 20 and kinds.count("dense") == 1  # 17 3x3 / 7x7 convs + 3 projections
+    assert "affine" not in kinds  # every batch norm folded into its conv
+    assert kinds.count("elementwise") == 8  # one residual add per block
+    params = sum(layer.weight.size + (0 if layer.bias is None else layer.bias.size) for layer in net.matrix_layers())
+    torch_model = models["resnet18"][0]
+    convs = [m for m in torch_model.modules() if isinstance(m, nn.Conv2d)]
+    fc = torch_model[-1]
+    # each conv gains a bias from its folded batch norm
+    assert params == sum(m.weight.numel() + m.out_channels for m in convs) + fc.weight.numel() + fc.bias.numel()
+
+
+def test_encoder_attention_runs_digitally(models):
+    net = from_torch(*models["encoder"])
+    kinds = [layer.kind for layer in net.layers]
+    assert kinds.count("activation_matmul") == 4  # Q Kᵀ and A V in each of the 2 layers
+    assert kinds.count("softmax") == 2 and kinds.count("layernorm") == 5
+    assert net.digital_work()["activation_matmul"] == 2 * 2 * 4 * 8 * 8 * 8  # layers x products x heads x 8x8x8
+
+
+def test_dynamic_control_flow_is_refused():
+    class Branchy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.fc(x) if x.sum() > 0 else -self.fc(x)
+
+    with pytest.raises(ValueError, match="Branchy: its trace depends on the input values"):
+        from_torch(Branchy(), np.ones((1, 4)))
+
+
+def test_unsupported_module_names_the_node_and_op():
+    class Recurrent(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.GRU(4, 4, batch_first=True)
+
+        def forward(self, x):
+            return self.rnn(x)[0]
+
+    with pytest.raises(ValueError, match=r"torch model Recurrent: node .*\(GRU\): unsupported ONNX operator 'GRU'"):
+        from_torch(Recurrent(), np.ones((1, 3, 4)))
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="needs a torch.nn.Module"):
+        from_torch(lambda x: x, np.ones((1, 4)))
+    with pytest.raises(ValueError, match=r"example_input must be a float tensor \(batch, ...\)"):
+        from_torch(nn.Linear(4, 2), np.ones(4))
