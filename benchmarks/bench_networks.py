@@ -1,0 +1,106 @@
+"""Speed of a whole network on crossbars: ResNet-18 on 32x32 images, against numpy's float64 forward of the same graph.
+
+    python benchmarks/bench_networks.py [--images 10000] [--chunk 250] [--repeat 3]
+
+The network is torchvision's ResNet-18 graph (7x7 stem, max pool, 8 basic blocks, 64-512 channels, global pool,
+10 classes) with random weights (He-scaled, default_rng(0)), built directly as a cimsim graph (no torch needed).
+The reference is ``Network.forward(x)``: float64 ``rows @ matrix.T`` on the same im2col rows, everything else
+identical. cimsim runs every matrix layer on its own crossbars with the issue-5 design (8-bit weights in one
+differential 7-bit slice, bipolar 8-bit parallel DAC, 8-bit ADC at range max, 256 x 256 arrays read at once,
+ideal devices). Both take turns on the same chunk (best of --repeat); then every image streams through the
+crossbars in chunks, and the peak resident memory of the process is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import cimsim  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it)
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_targets import design, machine, race  # noqa: E402
+
+from cimsim.network import Conv2d, Dense, Elementwise, Flatten, GlobalAvgPool2d, MaxPool2d, Network, ReLU  # noqa: E402
+from cimsim.numerics import build_crossbar  # noqa: E402
+
+
+def resnet18(classes: int = 10, seed: int = 0) -> Network:
+    """torchvision's ResNet-18 as a cimsim graph, batch norm folded into conv biases, random He-scaled weights."""
+    rng = np.random.default_rng(seed)
+    layers, inputs = [], []
+
+    def add(layer, *reads) -> int:
+        layers.append(layer)
+        inputs.append(tuple(reads))
+        return len(layers)  # the value number of its output
+
+    def conv(cin, cout, k, stride, pad):
+        w = rng.standard_normal((cout, cin, k, k)) * np.sqrt(2.0 / (cin * k * k))
+        return Conv2d(w, rng.standard_normal(cout) * 0.1, stride, pad)
+
+    v = add(conv(3, 64, 7, 2, 3), 0)
+    v = add(MaxPool2d(3, 2, 1), add(ReLU(), v))
+    cin = 64
+    for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        for block in range(2):
+            s = stride if block == 0 else 1
+            h = add(ReLU(), add(conv(cin, cout, 3, s, 1), v))
+            h = add(conv(cout, cout, 3, 1, 1), h)
+            skip = v if s == 1 and cin == cout else add(conv(cin, cout, 1, s, 0), v)
+            v = add(ReLU(), add(Elementwise("add"), h, skip))
+            cin = cout
+    v = add(Flatten(), add(GlobalAvgPool2d(), v))
+    add(Dense(rng.standard_normal((classes, 512)) / np.sqrt(512)), v)
+    return Network(tuple(layers), (3, 32, 32), tuple(inputs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=10_000)
+    parser.add_argument("--chunk", type=int, default=250)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print("\n".join(machine()))
+    net = resnet18()
+    shapes = net.matrix_shapes()
+    macs = sum(s.in_features * s.out_features * s.rows_per_sample for s in shapes)
+    print(f"- ResNet-18 on 3x32x32: {len(shapes)} matrix layers, {macs / 1e6:.1f} M MACs per image")
+    config = design(256, args.chunk)
+    start = time.perf_counter()
+    xbars = []
+    for shape, layer in zip(shapes, net.matrix_layers()):
+        xbar = build_crossbar(config, shape.in_features, shape.out_features, key=(0, shape.index))
+        xbar.program(layer.matrix)
+        xbars.append(xbar)
+    print(f"- programming every layer: {time.perf_counter() - start:.2f} s")
+
+    def analog(index, layer, rows):
+        return xbars[index].mvm(rows)
+
+    x = np.random.default_rng(1).uniform(0, 1, (args.chunk, 3, 32, 32))
+    best, out = race({"numpy float64 forward": lambda: net.forward(x),
+                      "cimsim crossbars": lambda: net.forward(x, analog)}, args.repeat)
+    ref, sim = best["numpy float64 forward"], best["cimsim crossbars"]
+    agree = float(np.mean(out["cimsim crossbars"].argmax(1) == out["numpy float64 forward"].argmax(1)))
+    print(f"\n| case | numpy float64 | cimsim | ratio | limit |\n|---|---:|---:|---:|---:|\n"
+          f"| ResNet-18, {args.chunk} images of 3x32x32 | {ref:.3f} s | {sim:.3f} s | {sim / ref:.2f}x | 1.5x |")
+    print(f"\ntop-1 agreement with float on that chunk: {agree:.3f}")
+    start, done = time.perf_counter(), 0
+    rng = np.random.default_rng(2)
+    while done < args.images:
+        n = min(args.chunk, args.images - done)
+        net.forward(rng.uniform(0, 1, (n, 3, 32, 32)), analog)
+        done += n
+    wall = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{args.images} images streamed in chunks of {args.chunk}: {wall:.1f} s ({args.images / wall:.0f} "
+          f"images/s), peak RSS {peak_mb:.0f} MB (limit 2048 MB)")
+
+
+if __name__ == "__main__":
+    main()
