@@ -1,0 +1,126 @@
+"""The chip's digital vector unit: non-matrix operations and activation x activation products, technology-scaled.
+
+Crossbars hold trained weights only; what has no trained weights runs here: softmax, norms, GELU / SiLU / ReLU,
+residual adds, pooling, and the attention products Q K^T and A V whose both operands are activations.
+
+Operations. Every element operation is a fixed sequence of integer multiplies and adds at
+:data:`VECTOR_OPERAND_BITS` bits, as in I-BERT (S. Kim, A. Gholami, Z. Yao, M. W. Mahoney, K. Keutzer,
+"I-BERT: Integer-only BERT Quantization", ICML 2021), which computes GELU, exp (softmax) and LayerNorm
+with second-order integer polynomials on INT32 intermediates. Per element (:data:`VECTOR_KINDS`, multiplies,
+adds; a compare is priced as an add, a comparator being a subtractor; shifts and constant scales folded into
+the quantisation scales are free):
+
+- ``add`` (residual, bias, folded batch norm) 0, 1; ``max`` (max pooling, one compare per window element) 0, 1;
+  ``relu`` 0, 1; ``relu6`` 0, 2; ``mul`` (the gate of a gated MLP, an average's scale) 1, 0;
+- ``exp`` (I-BERT i-exp: z = floor(-x / ln 2) as one multiply by a constant, p = x + z ln 2, then the
+  polynomial (p + b)**2 + c) 3, 3; ``softmax`` (max compare, subtract, i-exp, running sum, normalise as one
+  multiply by the row's reciprocal) 4, 6;
+- ``gelu`` (I-BERT i-GELU: clip, (x + b)**2 + c, 1 + erf, times x) 2, 4; ``silu`` (x sigma(x): i-exp of -x, 1 +,
+  a reciprocal priced as one multiply (a lower bound: a divider costs more), times x) 5, 4; ``tanh`` (1 - 2 / (1 +
+  exp(2x)): i-exp, an add, the reciprocal as a multiply, a subtract) 4, 5;
+- ``layernorm`` (I-BERT i-LayerNorm: mean, subtract, square, sum, scale by 1 / std, gain and shift) 3, 4;
+  ``rmsnorm`` (square, sum, scale by 1 / rms, gain) 3, 1; ``rotary`` (rotate pairs: 4 multiplies, 2 adds per
+  pair) 2, 1.
+
+Per-row work (a reciprocal, a square root) is neglected: it is one operation per row of hundreds or more.
+Energies: Horowitz's 32-bit integer add and multiply through :mod:`cimsim.cost.digital` (45 nm, 0.9 V, scaled by
+Stillmaker & Baas like every digital figure), plus one 32-bit result register clocked per multiply or add.
+Activation products: one multiply-accumulate at ``input_bits`` x ``input_bits`` into an accumulator of
+2 x input_bits + ceil(log2(inputs summed)) bits, clocking the two operand registers and the accumulator
+(as the baseline's output-stationary MAC).
+
+Throughput: ``lanes`` lanes at ``technology.clock_ghz``, each doing one multiply, add or multiply-accumulate per
+cycle (an 8-bit product uses a whole 32-bit lane: no sub-word packing). Area per lane: a 32 x 32-bit multiplier
+with a 32-bit accumulator (:func:`cimsim.cost.digital.mac_area_um2`, ZigZag-IMC gates) and three 32-bit
+registers; leakage: that logic at the Aladdin density (:mod:`cimsim.cost.leakage`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..config.schema import TechnologyConfig
+from .digital import (add_energy_pj, mac_area_um2, mac_energy_pj, multiply_energy_pj, register_area_um2_per_bit,
+                      register_file_energy_pj_per_bit)
+from .leakage import logic_leakage_uw
+
+__all__ = ["VECTOR_KINDS", "VECTOR_OPERAND_BITS", "VectorUnit", "vector_unit"]
+
+VECTOR_OPERAND_BITS = 32
+"""width of the vector unit's element operations: I-BERT's INT32 intermediates (Kim et al., ICML 2021)"""
+
+VECTOR_KINDS: dict[str, tuple[int, int]] = {
+    "add": (0, 1), "max": (0, 1), "relu": (0, 1), "relu6": (0, 2), "mul": (1, 0),
+    "exp": (3, 3), "softmax": (4, 6), "gelu": (2, 4), "silu": (5, 4), "tanh": (4, 5),
+    "layernorm": (3, 4), "rmsnorm": (3, 1), "rotary": (2, 1),
+}
+"""kind -> (multiplies, adds) per element at VECTOR_OPERAND_BITS (module docstring: I-BERT's integer algorithms)"""
+
+_REGISTERS_PER_LANE = 3  # two operands and a result / accumulator
+
+
+@dataclass(frozen=True)
+class VectorUnit:
+    """Energy per operation, throughput and area of one chip's vector unit (pJ, GHz, um2, uW)."""
+
+    lanes: int
+    clock_ghz: float
+    input_bits: int
+    """activation precision of the attention products"""
+    multiply_energy_pj: float
+    """one VECTOR_OPERAND_BITS multiply with its result register"""
+    add_energy_pj: float
+    """one VECTOR_OPERAND_BITS add (or compare) with its result register"""
+    register_energy_pj_per_bit: float
+    area_um2: float
+    leakage_uw: float
+
+    def element_energy_pj(self, kind: str) -> float:
+        """one element operation of ``kind``"""
+        muls, adds = _kind(kind)
+        return muls * self.multiply_energy_pj + adds * self.add_energy_pj
+
+    @staticmethod
+    def element_cycles(kind: str) -> int:
+        """lane cycles of one element operation of ``kind``"""
+        muls, adds = _kind(kind)
+        return muls + adds
+
+    def accumulator_bits(self, inputs_summed: int) -> int:
+        return 2 * self.input_bits + math.ceil(math.log2(max(2, inputs_summed)))
+
+    def mac_energy_pj(self, inputs_summed: int, tech: TechnologyConfig) -> float:
+        """one activation x activation multiply-accumulate over ``inputs_summed`` products, with its registers"""
+        acc = self.accumulator_bits(inputs_summed)
+        registers = (2 * self.input_bits + acc) * self.register_energy_pj_per_bit
+        return mac_energy_pj(self.input_bits, self.input_bits, tech, acc) + registers
+
+    def time_ns(self, cycles: float) -> float:
+        """time of ``cycles`` lane cycles spread over every lane, ns"""
+        return cycles / self.lanes / self.clock_ghz
+
+
+def _kind(kind: str) -> tuple[int, int]:
+    try:
+        return VECTOR_KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown vector operation {kind!r}; expected one of {', '.join(VECTOR_KINDS)}") from None
+
+
+def vector_unit(tech: TechnologyConfig, lanes: int, input_bits: int) -> VectorUnit:
+    """The vector unit of ``lanes`` lanes at ``tech`` (node, supply, clock), attention products at ``input_bits``."""
+    if isinstance(lanes, bool) or not isinstance(lanes, int) or lanes < 1:
+        raise ValueError(f"vector unit lanes must be an int >= 1; got {lanes!r}")
+    bits = VECTOR_OPERAND_BITS
+    register_pj = register_file_energy_pj_per_bit(tech)
+    lane_um2 = (mac_area_um2(bits, bits, tech, bits)
+                + _REGISTERS_PER_LANE * bits * register_area_um2_per_bit(tech))
+    return VectorUnit(
+        lanes=lanes, clock_ghz=tech.clock_ghz, input_bits=input_bits,
+        multiply_energy_pj=multiply_energy_pj(bits, bits, tech) + bits * register_pj,
+        add_energy_pj=add_energy_pj(bits, tech) + bits * register_pj,
+        register_energy_pj_per_bit=register_pj,
+        area_um2=lanes * lane_um2,
+        leakage_uw=logic_leakage_uw(lanes * lane_um2),
+    )

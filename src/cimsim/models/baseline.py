@@ -1,0 +1,100 @@
+"""A model on the von Neumann baseline: every matrix product by :func:`cimsim.cost.baseline.baseline_breakdown`.
+
+The products run one after the other on the one processor (:func:`cimsim.breakdown.in_sequence`, shared
+hardware). Static weights: the layer's own rule (kept on chip when they fit its memory, else streamed per batch),
+and fetched from DRAM at least once per run when the model's static weights together exceed
+``baseline.sram_kib`` (they cannot all stay on chip). Attention products: K and V are the "weights" of one
+product per key/value head, fetched from DRAM when the KV cache is in DRAM. The model's input is read from and
+its output written to DRAM once per item; activations between products stay on chip. A decode runs in steps of
+one token per sequence in flight: tokens of one sequence never share a weight fetch. Vector ops run on the same
+vector unit as the CIM chip (its dynamic energy; for a ``board_power`` baseline, board power x its time) and
+KV-cache writes go to DRAM or to the on-chip memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..breakdown import Breakdown, in_sequence
+from ..config.schema import Config
+from ..cost.baseline import baseline_breakdown, onchip_memory
+from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
+from ..cost.vector_unit import VectorUnit
+from ..mapping import plan_layer
+from .ops import MatrixOp, Model
+
+__all__ = ["price_baseline"]
+
+
+def _scaled(b: Breakdown, k: int) -> Breakdown:
+    """``k`` repetitions of ``b`` on the same hardware"""
+    if k == 1:
+        return b
+    return replace(b, energy_pj={key: k * v for key, v in b.energy_pj.items()}, latency_ns=k * b.latency_ns,
+                   compute_ns=k * b.compute_ns, memory_ns=k * b.memory_ns, macs=k * b.macs, item_latency_ns=None,
+                   interval_ns=None)
+
+
+def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
+              cache: dict[tuple, Breakdown]) -> Breakdown:
+    """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch)"""
+    statics, bits = model.static_ops, config.dac.input_bits
+    last = statics[-1]
+    out_bits = model.output_elements_per_item * plan_layer(config, last.in_features, last.out_features).accumulator_bits
+    dram_io = {id(statics[0]): items * model.input_elements_per_item * bits}
+    dram_io[id(last)] = dram_io.get(id(last), 0) + items * out_bits
+    parts = []
+    for op in model.of_type(MatrixOp):
+        load = too_big if op.static else kv_cache == "dram"
+        dram_bits = dram_io.get(id(op), 0) // op.groups
+        key = (op.in_features, op.out_features, items * op.vectors_per_item, load, dram_bits)
+        if key not in cache:
+            layer = replace(config, workload=replace(config.workload, kind="dense", in_features=op.in_features,
+                                                     out_features=op.out_features))
+            cache[key] = baseline_breakdown(layer, items * op.vectors_per_item, include_weight_load=load,
+                                            dram_activation_bits=dram_bits)
+        parts.append(_scaled(cache[key], op.groups))
+    return in_sequence(parts, config.baseline.name, items, shared_hardware=True)
+
+
+def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit: VectorUnit,
+                   vector_pj_per_item: float, vector_cycles_per_item: float, kv_write_bits_per_item: int,
+                   sequences: int) -> Breakdown:
+    """The baseline's breakdown of ``items`` items of ``model`` (module docstring); a decode runs in steps of
+    ``sequences`` tokens, one per sequence (a token needs the one before it in its sequence)."""
+    b = config.baseline
+    too_big = model.crossbar_parameters * config.mapping.weight_bits > b.sram_kib * 1024 * 8
+    cache: dict[tuple, Breakdown] = {}
+    step = min(items, sequences) if model.phase == "decode" else items
+    full, rest = divmod(items, step)
+    steps = [_scaled(_products(config, model, step, kv_cache, too_big, cache), full)]
+    if rest:
+        steps.append(_products(config, model, rest, kv_cache, too_big, cache))
+    seq = in_sequence(steps, b.name, items, shared_hardware=True)
+
+    vector_ns = items * unit.time_ns(vector_cycles_per_item)
+    energy = dict(seq.energy_pj)
+    if b.energy_model == "board_power":
+        energy["board_power"] = energy.get("board_power", 0.0) + b.board_power_w * vector_ns * 1e3  # W x ns = nJ
+    else:
+        energy["vector_unit"] = items * vector_pj_per_item
+    kv_bits = items * kv_write_bits_per_item
+    kv_ns = 0.0
+    if kv_cache == "dram":
+        energy["kv_cache_writes"] = kv_bits * dram_energy_pj_per_bit(b.dram)
+        kv_ns = kv_bits / (8.0 * (b.dram_bandwidth_gbps or dram_bandwidth_gbps(b.dram)))
+    elif kv_bits:
+        energy["kv_cache_writes"] = kv_bits * onchip_memory(config).write_pj_per_bit
+    fetched = ("at least once per run (together they exceed baseline.sram_kib)" if too_big
+               else "only for a layer larger than the on-chip memory")
+    assumptions = seq.assumptions + (
+        f"Model '{model.name}': its matrix products one after the other; static weights fetched from DRAM "
+        f"{fetched}; attention's K and V are the weights of their products "
+        f"({'fetched from DRAM' if kv_cache == 'dram' else 'on chip'}); vector ops on the CIM chip's "
+        f"{unit.lanes}-lane vector unit.",)
+    area = dict(seq.area_um2)
+    if b.die_area_mm2 is None:
+        area["vector_unit"] = unit.area_um2
+    return Breakdown(name=b.name, energy_pj=energy, area_um2=area,
+                     latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
+                     memory_ns=seq.memory_ns + kv_ns, mvms=items, macs=seq.macs, assumptions=assumptions)

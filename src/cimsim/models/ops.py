@@ -1,0 +1,197 @@
+"""A network as shapes only: its matrix products, its other operations and its cache, per workload item.
+
+A :class:`Model` is a sequence of operations in execution order, each sized per *item* (an image for a CNN, a
+sequence for an encoder or a prefill, one generated token for a decode step):
+
+- :class:`MatrixOp`: ``groups`` independent products of (``in_features`` -> ``out_features``) over
+  ``vectors_per_item`` vectors. ``weights = "static"``: trained weights, which go on crossbars (a dense layer,
+  a conv after im2col: vectors = output positions, in = k*k*C_in; a depthwise conv: groups = channels);
+  ``"activation"``: both operands are activations (attention's Q K^T and A V), run on the chip's digital vector
+  unit. MACs per item = vectors x groups x in x out.
+- :class:`VectorOp`: element-wise work on the vector unit (softmax, norms, activations, residual adds,
+  pooling), ``elements_per_item`` elements of ``kind`` (:data:`cimsim.cost.vector_unit.VECTOR_KINDS`), and the
+  trained parameters it holds digitally (biases, norm scales).
+- :class:`CacheOp`: a decoder layer's KV cache: elements written and read per item, elements held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..cost.vector_unit import VECTOR_KINDS
+
+__all__ = ["MatrixOp", "VectorOp", "CacheOp", "Op", "Model", "WEIGHT_KINDS"]
+
+WEIGHT_KINDS = ("static", "activation")
+
+
+def _positive(owner: object, *names: str, minimum: int = 1) -> None:
+    for name in names:
+        value = getattr(owner, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(f"{type(owner).__name__} {getattr(owner, 'name', '')!r}: {name} must be an int >= "
+                             f"{minimum}; got {value!r}")
+
+
+@dataclass(frozen=True)
+class MatrixOp:
+    """``groups`` products of an (out x in) matrix with ``vectors_per_item`` vectors each, per item."""
+
+    name: str
+    in_features: int
+    """inputs of one product (per group)"""
+    out_features: int
+    """outputs of one product (per group)"""
+    vectors_per_item: int
+    """vectors per item and group (a conv: output positions; attention: queries per key/value head)"""
+    weights: str = "static"
+    """static: trained weights on crossbars; activation: both operands activations, on the vector unit"""
+    groups: int = 1
+    """independent blocks (a depthwise conv: its channels; attention: its key/value heads)"""
+    input_elements_per_item: int = 0
+    """distinct activations the op reads per item (a conv: its input map, not the im2col copies); 0: vectors x
+    groups x in"""
+    skip_elements_per_item: int = 0
+    """activations that bypass this op and must reach the ops after it (the residual stream, a shortcut): they
+    cross a chip boundary placed just before the op"""
+
+    def __post_init__(self) -> None:
+        _positive(self, "in_features", "out_features", "vectors_per_item", "groups")
+        _positive(self, "input_elements_per_item", "skip_elements_per_item", minimum=0)
+        if self.weights not in WEIGHT_KINDS:
+            raise ValueError(f"MatrixOp {self.name!r}: weights must be one of {WEIGHT_KINDS}; got {self.weights!r}")
+        if not self.input_elements_per_item:
+            object.__setattr__(self, "input_elements_per_item", self.vectors_per_item * self.groups * self.in_features)
+
+    @property
+    def static(self) -> bool:
+        return self.weights == "static"
+
+    @property
+    def parameters(self) -> int:
+        """trained weights (0 for an activation product)"""
+        return self.groups * self.in_features * self.out_features if self.static else 0
+
+    @property
+    def macs_per_item(self) -> int:
+        return self.vectors_per_item * self.groups * self.in_features * self.out_features
+
+    @property
+    def output_elements_per_item(self) -> int:
+        return self.vectors_per_item * self.groups * self.out_features
+
+
+@dataclass(frozen=True)
+class VectorOp:
+    """``elements_per_item`` element operations of ``kind`` on the vector unit, per item."""
+
+    name: str
+    kind: str
+    elements_per_item: int
+    parameters: int = 0
+    """trained parameters held digitally (bias, norm gain and shift; a batch norm folded into scale and bias)"""
+
+    def __post_init__(self) -> None:
+        _positive(self, "elements_per_item")
+        _positive(self, "parameters", minimum=0)
+        if self.kind not in VECTOR_KINDS:
+            raise ValueError(f"VectorOp {self.name!r}: kind must be one of {', '.join(VECTOR_KINDS)}; "
+                             f"got {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class CacheOp:
+    """A KV cache: ``write_elements_per_item`` stored and ``read_elements_per_item`` read back per item, out of
+    ``held_elements`` kept between items (keys and values of every cached token)."""
+
+    name: str
+    write_elements_per_item: int
+    read_elements_per_item: int
+    held_elements: int
+
+    def __post_init__(self) -> None:
+        _positive(self, "write_elements_per_item", "read_elements_per_item", "held_elements", minimum=0)
+
+
+Op = MatrixOp | VectorOp | CacheOp
+
+
+@dataclass(frozen=True)
+class Model:
+    """A network's operations per item, in execution order, with what enters and leaves it per item."""
+
+    name: str
+    item: str
+    """what one item is: image, sequence, token"""
+    ops: tuple[Op, ...]
+    input_elements_per_item: int
+    """activations read from DRAM per item (an image; token embeddings)"""
+    output_elements_per_item: int
+    """results written to DRAM per item (class scores, logits)"""
+    tokens_per_item: int = 1
+    """tokens an item holds (a sequence: its length), for per-token figures"""
+    dram_parameters: int = 0
+    """trained parameters kept in DRAM and only looked up (embedding tables not shared with a matrix)"""
+    source: str = ""
+    """where the architecture and its published sizes come from"""
+    phase: str = ""
+    """prefill or decode for a decoder; empty otherwise"""
+
+    def __post_init__(self) -> None:
+        if not any(isinstance(op, MatrixOp) and op.static for op in self.ops):
+            raise ValueError(f"model {self.name!r} has no static-weight matrix to put on crossbars")
+        _positive(self, "input_elements_per_item", "output_elements_per_item", "tokens_per_item")
+
+    def of_type(self, kind: type) -> Iterator:
+        return (op for op in self.ops if isinstance(op, kind))
+
+    @property
+    def static_ops(self) -> tuple[MatrixOp, ...]:
+        return tuple(op for op in self.of_type(MatrixOp) if op.static)
+
+    @property
+    def parameters(self) -> int:
+        """trained parameters: static matrices, digital ones (biases, norms) and DRAM-only tables"""
+        return (sum(op.parameters for op in self.of_type(MatrixOp)) + sum(op.parameters for op in
+                                                                         self.of_type(VectorOp))
+                + self.dram_parameters)
+
+    @property
+    def crossbar_parameters(self) -> int:
+        return sum(op.parameters for op in self.static_ops)
+
+    @property
+    def macs_per_item(self) -> int:
+        """every multiply-accumulate of the matrix products (static and activation)"""
+        return sum(op.macs_per_item for op in self.of_type(MatrixOp))
+
+    @property
+    def static_macs_per_item(self) -> int:
+        return sum(op.macs_per_item for op in self.static_ops)
+
+    @property
+    def vector_elements_per_item(self) -> int:
+        return sum(op.elements_per_item for op in self.of_type(VectorOp))
+
+    @property
+    def cache_elements(self) -> int:
+        """KV-cache elements held between items"""
+        return sum(op.held_elements for op in self.of_type(CacheOp))
+
+    def summary(self) -> str:
+        """A few lines: parameters, MACs per item (static / activation), vector and cache work."""
+        label = f"{self.name} ({self.phase})" if self.phase else self.name
+        act = self.macs_per_item - self.static_macs_per_item
+        lines = [
+            f"{label}: {self.parameters / 1e6:,.2f} M parameters ({self.crossbar_parameters / 1e6:,.2f} M on "
+            f"crossbars), {len(self.static_ops)} weight matrices",
+            f"  per {self.item}: {self.macs_per_item / 1e9:,.4g} GMACs ({self.static_macs_per_item / 1e9:,.4g} "
+            f"static, {act / 1e9:,.4g} activation x activation), {self.vector_elements_per_item / 1e6:,.4g} M "
+            f"vector-unit elements" + (f", {self.tokens_per_item} tokens" if self.tokens_per_item > 1 else ""),
+        ]
+        if self.cache_elements:
+            lines.append(f"  KV cache: {self.cache_elements / 1e6:,.4g} M elements held")
+        if self.source:
+            lines.append(f"  source: {self.source}")
+        return "\n".join(lines)

@@ -1,0 +1,147 @@
+"""Where a model's weights go: its static matrices on crossbars, the crossbars on chips.
+
+Mapping. A dense matrix (a conv after im2col) is :func:`cimsim.mapping.plan_layer` of its shape. A grouped one
+(a depthwise conv: C blocks of k*k -> 1) is packed block-diagonally: ``b`` = min(rows // in, outputs per array //
+out) blocks share an array (3x3 depthwise on 256-row arrays of 32 outputs: 28 channels, 252 of 256 rows, 28 of
+32 outputs), and the layer is ceil(groups / b) such packed arrays, priced as that many copies of one packed
+(b in x b out) block (the chip model's replication: each copy takes its share of the vectors). The packed block
+is read as a dense one, its zero weights included (they conduct at the lowest level), so a depthwise layer
+uses only 1 / b of the cells it reads: ``cell_utilisation`` reports the share of cells holding a weight.
+
+Chips. Matrices are placed in execution order on whole tiles (a matrix never shares a tile, as in
+:mod:`cimsim.cost.chip`); a chip is full when the next matrix would take it past ``chip.tiles``, and that matrix
+starts the next chip. A matrix larger than a whole chip is cut by output columns into pieces of at most one chip
+each (every piece reads the whole input; the outputs of earlier pieces travel on to be gathered). Non-matrix ops
+run on the chip of the matrix before them. What crosses from one chip to the next, per item: the input and the
+skip activations (``MatrixOp.skip_elements_per_item``) of the next chip's first matrix.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from ..config.schema import Config
+from ..cost.chip import tiles_for_arrays
+from ..mapping import Plan, plan_layer
+from .ops import CacheOp, MatrixOp, Model, VectorOp
+
+__all__ = ["Placed", "ChipPart", "place_model", "packed_plan"]
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A static matrix (or a piece of one) on its arrays."""
+
+    op: MatrixOp
+    plan: Plan
+    """the packed block's plan; ``plan.replication`` includes the packed blocks (copies of it)"""
+    blocks: int
+    """packed blocks (1 for a dense matrix)"""
+
+    @property
+    def vectors_per_item(self) -> int:
+        """vectors one copy of the packed plan sees per item, summed over the copies"""
+        return self.op.vectors_per_item * self.blocks
+
+    @property
+    def cells(self) -> int:
+        """cells holding the matrix (every slice, both columns of a pair, reference columns; every copy)"""
+        p = self.plan
+        return p.in_features * (p.out_features * p.n_slices * p.polarities + p.col_tiles * p.reference_cols) \
+            * p.replication
+
+    @property
+    def weight_cells(self) -> int:
+        """cells holding a weight of the model (block-diagonal zeros left out)"""
+        p = self.plan
+        return self.op.parameters * p.n_slices * p.polarities * self.plan.replication // self.blocks
+
+
+@dataclass
+class ChipPart:
+    """What one chip holds: its matrices and the other ops that run on it, in order."""
+
+    placed: list[Placed] = field(default_factory=list)
+    vector_ops: list[VectorOp] = field(default_factory=list)
+    activation_ops: list[MatrixOp] = field(default_factory=list)
+    cache_ops: list[CacheOp] = field(default_factory=list)
+    tiles: int = 0
+
+    @property
+    def arrays(self) -> int:
+        return sum(p.plan.n_arrays for p in self.placed)
+
+    @property
+    def inbound_elements_per_item(self) -> int:
+        """activations it receives from the chip before, per item"""
+        first = self.placed[0].op
+        return first.input_elements_per_item + first.skip_elements_per_item
+
+
+def packed_plan(config: Config, op: MatrixOp) -> tuple[Plan, int]:
+    """(plan of one packed block with replication x blocks, blocks) of a static matrix (module docstring)."""
+    if op.groups == 1:
+        return plan_layer(config, op.in_features, op.out_features), 1
+    per_array = plan_layer(config, op.in_features, op.out_features).outputs_per_array
+    per_block = max(1, min(config.array.rows // op.in_features, per_array // op.out_features, op.groups))
+    blocks = math.ceil(op.groups / per_block)
+    plan = plan_layer(config, per_block * op.in_features, per_block * op.out_features)
+    return replace(plan, replication=plan.replication * blocks), blocks
+
+
+def _pieces(config: Config, op: MatrixOp, plan: Plan) -> list[MatrixOp]:
+    """``op`` cut by output columns so that each piece fits one chip"""
+    chip = config.chip
+    tiles = tiles_for_arrays(plan.n_arrays, chip.arrays_per_tile)
+    if tiles <= chip.tiles:
+        return [op]
+    if op.groups > 1:
+        raise ValueError(f"{op.name}: a grouped matrix larger than one chip is not supported ({tiles} tiles, "
+                         f"chip.tiles is {chip.tiles})")
+    arrays_per_col_tile = plan.row_tiles * plan.replication
+    col_tiles = chip.tiles * chip.arrays_per_tile // arrays_per_col_tile
+    if col_tiles < 1:
+        raise ValueError(f"{op.name}: one column of arrays ({arrays_per_col_tile} arrays: {plan.row_tiles} row tiles x "
+                         f"{plan.replication} copies) does not fit one chip ({chip.tiles} tiles of "
+                         f"{chip.arrays_per_tile}); enlarge chip.tiles or chip.arrays_per_tile")
+    width = col_tiles * plan.outputs_per_array
+    pieces, done = [], 0
+    while done < op.out_features:
+        out = min(width, op.out_features - done)
+        pieces.append(replace(op, name=f"{op.name}[{done}:{done + out}]", out_features=out,
+                              input_elements_per_item=op.input_elements_per_item,
+                              skip_elements_per_item=op.skip_elements_per_item + op.vectors_per_item * done))
+        done += out
+    return pieces
+
+
+def place_model(config: Config, model: Model) -> list[ChipPart]:
+    """The model's ops on as few chips as the placement rule allows (module docstring), in execution order."""
+    plans: dict[tuple[int, int, int], tuple[Plan, int]] = {}
+
+    def plan_of(op: MatrixOp) -> tuple[Plan, int]:
+        key = (op.in_features, op.out_features, op.groups)
+        if key not in plans:
+            plans[key] = packed_plan(config, op)
+        return plans[key]
+
+    limit, per_tile = config.chip.tiles, config.chip.arrays_per_tile
+    parts = [ChipPart()]
+    for op in model.ops:
+        part = parts[-1]
+        if isinstance(op, VectorOp):
+            part.vector_ops.append(op)
+        elif isinstance(op, CacheOp):
+            part.cache_ops.append(op)
+        elif not op.static:
+            part.activation_ops.append(op)
+        else:
+            for piece in _pieces(config, op, plan_of(op)[0]):
+                plan, blocks = plan_of(piece)
+                tiles = tiles_for_arrays(plan.n_arrays, per_tile)
+                if parts[-1].placed and parts[-1].tiles + tiles > limit:
+                    parts.append(ChipPart())
+                parts[-1].placed.append(Placed(piece, plan, blocks))
+                parts[-1].tiles += tiles
+    return parts

@@ -1,0 +1,310 @@
+"""A model priced from its shapes: CIM chips (crossbars + a digital vector unit + a KV cache) against the baseline.
+
+CIM side. Static matrices are placed on chips (:mod:`cimsim.models.placement`); each chip's matrices are the
+stages of :func:`cimsim.cost.chip.chip_breakdown` with :func:`cimsim.analytic.analytic_counts` (weights
+resident: programming not counted). Each chip has a vector unit (:mod:`cimsim.cost.vector_unit`) for its
+non-matrix ops and attention products, and holds its layers' KV cache in SRAM (banks of
+``chip.global_buffer_kib``, Horowitz's law; no time charged: banks in parallel feed the lanes) or in DRAM (the
+chip's DRAM, energy and bandwidth as :mod:`cimsim.cost.memory`). A chip's global buffer is sized up to what its
+layer boundaries need when ``chip.global_buffer_kib`` is smaller (the chip model's double-buffered rule; the size
+used is reported). Times per item: a chip's item latency plus its vector-unit, KV-cache and outgoing-link times
+(serial); the pipeline interval is the slowest of those over the chips (``chip.pipeline = "layer"``). A decode
+step needs the token before it, so one sequence's tokens cannot overlap: the interval is at least the token
+latency / ``sequences`` (sequences decoded at once). Leakage: each chip's static power over the whole run.
+
+Several chips: chip k passes its outbound activations to chip k+1 over a chip-to-chip link priced at
+:data:`LINK_ENERGY_PJ_PER_BIT` and :data:`LINK_BANDWIDTH_GBPS` (activations at ``dac.input_bits``). Reloading:
+one chip holds one part of the weights at a time; each part is fetched from DRAM (``weight_reload``), programmed
+(one pulse per cell: a lower bound under program-and-verify) and run on the items, its outputs spilled to DRAM and
+read back by the next part (``activation_spill``); parts run one after the other, once per run (a decode: once
+per step, as a token needs the whole model before the next one of its sequence).
+
+Baseline: every matrix product (attention's with K and V as the "weights", fetched from DRAM with a DRAM KV
+cache) by :func:`cimsim.cost.baseline.baseline_breakdown`, one after the other; weights are fetched from DRAM at
+least once per run when the model's static weights exceed the baseline's on-chip memory; the vector ops on the
+same vector unit (priced at board power x its time for a ``board_power`` baseline).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from ..analytic import analytic_counts
+from ..breakdown import Breakdown
+from ..config.schema import Config
+from ..cost.chip import Stage, chip_breakdown
+from ..cost.leakage import buffer_leakage_uw
+from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
+                           sram_write_energy_pj_per_bit)
+from ..cost.vector_unit import VectorUnit, vector_unit
+from ..counts import Counts
+from ..mapping import Plan
+from .baseline import price_baseline
+from .ops import Model
+from .placement import ChipPart, Placed, place_model
+from .result import ModelPrice
+
+__all__ = ["price_model", "chips_needed", "counts_per_vector", "DoesNotFitError", "LINK_ENERGY_PJ_PER_BIT",
+           "LINK_BANDWIDTH_GBPS", "DEFAULT_VECTOR_LANES", "KV_PLACES"]
+
+# NVLink-C2C, the chip-to-chip link of NVIDIA's Grace Hopper: Y. Wei et al., "NVLink-C2C: A Coherent Off Package
+# Chip-to-Chip Interconnect with 40Gbps/pin Single-ended Signaling", ISSCC 2023, paper 9.3; NVIDIA, "NVIDIA Grace
+# Hopper Superchip Architecture" whitepaper / developer blog 2022: 900 GB/s total (both directions), 1.3 pJ/bit.
+LINK_ENERGY_PJ_PER_BIT = 1.3
+LINK_BANDWIDTH_GBPS = 900.0 / 2  # one direction, GB/s: chips pass activations one way
+DEFAULT_VECTOR_LANES = 256
+"""cimsim's choice: as many lanes as the default baseline's MAC units (config/baselines/digital-accelerator.toml)"""
+KV_PLACES = ("sram", "dram")
+
+
+class DoesNotFitError(ValueError):
+    """The weights need more chips than allowed and reloading was not asked for."""
+
+
+@dataclass(frozen=True)
+class _PerItem:
+    """A chip part's work beside its crossbars, per item."""
+
+    vector_pj: float
+    vector_cycles: float
+    kv_write_bits: int
+    kv_read_bits: int
+    kv_held_bits: int
+
+
+def _extras(part: ChipPart, unit: VectorUnit, config: Config) -> _PerItem:
+    tech, bits = config.technology, config.dac.input_bits
+    return _PerItem(
+        vector_pj=sum(v.elements_per_item * unit.element_energy_pj(v.kind) for v in part.vector_ops)
+        + sum(a.macs_per_item * unit.mac_energy_pj(a.in_features, tech) for a in part.activation_ops),
+        vector_cycles=sum(v.elements_per_item * unit.element_cycles(v.kind) for v in part.vector_ops)
+        + sum(a.macs_per_item for a in part.activation_ops),
+        kv_write_bits=sum(c.write_elements_per_item for c in part.cache_ops) * bits,
+        kv_read_bits=sum(c.read_elements_per_item for c in part.cache_ops) * bits,
+        kv_held_bits=sum(c.held_elements for c in part.cache_ops) * bits,
+    )
+
+
+def counts_per_vector(plan: Plan) -> Counts:
+    """``analytic_counts(plan, 1)``, from one full column tile and the last one: every count but ``mvms`` and the
+    DRAM input (per vector, not per tile) adds over the column tiles, and the full tiles are alike (exact; a
+    4096 x 22016 matrix: 2 tiles counted instead of 688)."""
+    full, rest = divmod(plan.out_features, plan.outputs_per_array)
+    if full < 2:
+        return analytic_counts(plan, 1)
+    counts = analytic_counts(replace(plan, out_features=plan.outputs_per_array), 1).scaled(full)
+    if rest:
+        counts = counts + analytic_counts(replace(plan, out_features=rest), 1)
+    return replace(counts, mvms=1, dram_read_bits=plan.in_features * plan.input_bits)
+
+
+def _global_buffer_kib(config: Config, stages: list[Stage]) -> float:
+    """the chip model's need for activations between layers (double-buffered when pipelined), or the config's"""
+    bounds = [s.out_bits_per_item for s in stages[:-1]]
+    need = (2 * sum(bounds) if config.chip.pipeline == "layer" else max(bounds, default=0)) / 8192
+    return max(config.chip.global_buffer_kib, math.ceil(need))
+
+
+class _Pricer:
+    """Prices the chip parts of one model, caching counts and chips of identical shapes."""
+
+    def __init__(self, config: Config, model: Model, items: int, reload_runs: int):
+        self.config, self.model, self.items, self.reload_runs = config, model, items, reload_runs
+        self._counts: dict = {}
+        self._chips: dict = {}
+
+    def stage(self, placed: Placed, first: bool, last: bool) -> Stage:
+        plan, v, bits = placed.plan, placed.vectors_per_item, self.config.dac.input_bits
+        if plan not in self._counts:
+            self._counts[plan] = counts_per_vector(plan)
+        counts = replace(self._counts[plan].scaled(self.items * v), macs=self.items * placed.op.macs_per_item,
+                         dram_read_bits=self.items * self.model.input_elements_per_item * bits if first else 0,
+                         dram_write_bits=(self.items * self.model.output_elements_per_item * plan.accumulator_bits
+                                          if last else 0),
+                         cell_writes=placed.cells * self.reload_runs)
+        out_width = plan.accumulator_bits if last else bits
+        return Stage(plan, counts, v, v * plan.in_features * bits, v * plan.out_features * out_width)
+
+    def chip(self, stages: list[Stage]) -> tuple[Breakdown, float]:
+        gb = _global_buffer_kib(self.config, stages)
+        key = (tuple(stages), gb)
+        if key not in self._chips:
+            config = replace(self.config, chip=replace(self.config.chip, global_buffer_kib=gb))
+            self._chips[key] = chip_breakdown(config, stages, self.items, name=self.config.name)
+        return self._chips[key], gb
+
+
+def _check_options(items: int, chips: int | None, reload_weights: bool, kv_cache: str, sequences: int) -> None:
+    for name, value in (("items", items), ("sequences", sequences)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1; got {value!r}")
+    if chips is not None and (isinstance(chips, bool) or not isinstance(chips, int) or chips < 1):
+        raise ValueError(f"chips must be an int >= 1 or None; got {chips!r}")
+    if chips is not None and reload_weights:
+        raise ValueError("give either chips (the weights span several chips) or reload_weights, not both")
+    if kv_cache not in KV_PLACES:
+        raise ValueError(f"kv_cache must be one of {', '.join(KV_PLACES)}; got {kv_cache!r}")
+
+
+def price_model(config: Config, model: Model, *, items: int = 1, chips: int | None = None,
+                reload_weights: bool = False, kv_cache: str = "sram", vector_lanes: int = DEFAULT_VECTOR_LANES,
+                sequences: int = 1) -> ModelPrice:
+    """CIM and baseline breakdowns of ``items`` items of ``model`` on ``config``'s design, from shapes alone.
+
+    ``chips``: chips the weights may span (None: one); ``reload_weights``: one chip reprogrammed part by part
+    instead. A model needing more chips than allowed raises :class:`DoesNotFitError` naming both options.
+    ``kv_cache``: sram or dram; ``vector_lanes``: lanes of each chip's vector unit; ``sequences``: decode only,
+    sequences decoded at once (their tokens fill the pipeline).
+    """
+    _check_options(items, chips, reload_weights, kv_cache, sequences)
+    parts = place_model(config, model)
+    chip_cfg = config.chip
+    arrays = sum(p.arrays for p in parts)
+    if len(parts) > (chips or 1) and not reload_weights:
+        raise DoesNotFitError(
+            f"{model.name} needs {len(parts)} chips: {arrays} arrays of {config.array.rows} x {config.array.cols} on "
+            f"{sum(p.tiles for p in parts)} tiles, a chip has {chip_cfg.tiles} tiles of {chip_cfg.arrays_per_tile} "
+            f"arrays (chip.tiles, chip.arrays_per_tile); let the weights span chips with chips={len(parts)} "
+            f"(--chips {len(parts)}) or reload them from DRAM with reload_weights=True (--reload-weights)")
+    unit = vector_unit(config.technology, vector_lanes, config.dac.input_bits)
+    runs = _reload_runs(model, items, sequences) if reload_weights else 0
+    pricer = _Pricer(config, model, items, runs)
+    last = len(parts) - 1
+    chips_priced = []
+    for j, part in enumerate(parts):
+        stages = [pricer.stage(p, j == 0 and i == 0, j == last and i == len(part.placed) - 1)
+                  for i, p in enumerate(part.placed)]
+        chips_priced.append((part, *pricer.chip(stages), _extras(part, unit, config)))
+    cim = _compose(config, model, chips_priced, unit, items, kv_cache, runs, sequences)
+    extras = [c[3] for c in chips_priced]
+    baseline = price_baseline(config, model, items, kv_cache, unit, sum(e.vector_pj for e in extras),
+                              sum(e.vector_cycles for e in extras), sum(e.kv_write_bits for e in extras), sequences)
+    placed = [p for part in parts for p in part.placed]
+    return ModelPrice(
+        model=model.name, phase=model.phase, item=model.item, tokens_per_item=model.tokens_per_item, items=items,
+        cim=cim, baseline=baseline, chips=1 if reload_weights else len(parts), chips_needed=len(parts),
+        weight_parts=len(parts) if reload_weights else 1, arrays=arrays,
+        arrays_per_chip=chip_cfg.tiles * chip_cfg.arrays_per_tile, kv_cache=kv_cache,
+        global_buffer_kib=tuple(c[2] for c in chips_priced),
+        cell_utilisation=sum(p.weight_cells for p in placed) / (arrays * config.array.rows * config.array.cols),
+        parameters=model.parameters, macs_per_item=model.macs_per_item,
+    )
+
+
+def chips_needed(config: Config, model: Model) -> int:
+    """chips that hold every weight of ``model`` at once (the placement rule of :mod:`cimsim.models.placement`)"""
+    return len(place_model(config, model))
+
+
+def _reload_runs(model: Model, items: int, sequences: int) -> int:
+    """times the weights are loaded: once per run, or once per decode step of ``sequences`` tokens (a token needs
+    the whole model before the next token of its sequence can start)"""
+    return math.ceil(items / sequences) if model.phase == "decode" else 1
+
+
+def _kv_prices(config: Config, kv_cache: str) -> tuple[float, float, float]:
+    """(write pJ/bit, read pJ/bit, GB/s; inf: not charged) of the CIM chip's KV cache"""
+    if kv_cache == "dram":
+        kind = config.baseline.dram
+        e = dram_energy_pj_per_bit(kind)
+        return e, e, config.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(kind)
+    bank, tech = config.chip.global_buffer_kib * 1024, config.technology
+    return sram_write_energy_pj_per_bit(bank, tech), sram_read_energy_pj_per_bit(bank, tech), math.inf
+
+
+def _add(total: dict[str, float], key: str, value: float) -> None:
+    total[key] = total.get(key, 0.0) + value
+
+
+def _compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown, float, _PerItem]],
+             unit: VectorUnit, items: int, kv_cache: str, reload_runs: int, sequences: int) -> Breakdown:
+    """The chips (or the parts of one chip reloaded ``reload_runs`` times) with their vector units, KV cache and
+    links: one Breakdown."""
+    reload = reload_runs > 0
+    tech, bits = config.technology, config.dac.input_bits
+    kv_write_pj, kv_read_pj, kv_gbps = _kv_prices(config, kv_cache)
+    dram_pj = dram_energy_pj_per_bit(config.baseline.dram)
+    dram_gbps = config.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(config.baseline.dram)
+    pipelined = config.chip.pipeline == "layer"
+    energy: dict[str, float] = {}
+    area: dict[str, float] = {}
+    rows = []  # (item latency, interval, part time, chip leakage uW, crossbar compute ns, vector ns)
+    for j, (part, bd, _, e) in enumerate(chips):
+        for key, value in bd.energy_pj.items():
+            if key != "leakage":
+                _add(energy, key, value)
+        for key, value in bd.area_um2.items():
+            area[key] = max(area.get(key, 0.0), value) if reload else area.get(key, 0.0) + value
+        vec_ns = unit.time_ns(e.vector_cycles)
+        kv_ns = (e.kv_write_bits + e.kv_read_bits) / (8.0 * kv_gbps)
+        _add(energy, "vector_unit", items * e.vector_pj)
+        _add(energy, "kv_cache", items * (e.kv_write_bits * kv_write_pj + e.kv_read_bits * kv_read_pj))
+        out_bits = chips[j + 1][0].inbound_elements_per_item * bits if j + 1 < len(chips) else 0
+        link_ns = 0.0
+        move_ns = 0.0
+        if reload:
+            weight_bits = reload_runs * sum(p.op.parameters for p in part.placed) * config.mapping.weight_bits
+            spill_bits = 2 * items * out_bits  # written by this part, read back by the next
+            _add(energy, "weight_reload", weight_bits * dram_pj)
+            _add(energy, "activation_spill", spill_bits * dram_pj)
+            move_ns = (weight_bits + spill_bits) / (8.0 * dram_gbps)
+        else:
+            link_ns = out_bits / (8.0 * LINK_BANDWIDTH_GBPS)
+            _add(energy, "link", items * out_bits * LINK_ENERGY_PJ_PER_BIT)
+        item_ns = bd.item_latency_ns + vec_ns + kv_ns + link_ns
+        interval = max(bd.interval_ns, vec_ns, kv_ns, link_ns) if pipelined else item_ns
+        leak_uw = bd.energy_pj.get("leakage", 0.0) / bd.latency_ns * 1e3 if bd.latency_ns > 0 else 0.0
+        rows.append((item_ns, interval, bd.latency_ns + items * (vec_ns + kv_ns) + move_ns, leak_uw,
+                     bd.compute_ns, items * vec_ns))
+    held_bits = sum(c[3].kv_held_bits for c in chips)
+    physical = 1 if reload else len(chips)
+    area["vector_unit"] = physical * unit.area_um2
+    static_uw = physical * unit.leakage_uw
+    if kv_cache == "sram" and held_bits:
+        area["kv_cache"] = sram_area_um2(held_bits / 8, tech)
+        static_uw += buffer_leakage_uw("sram", held_bits / 8, tech)
+
+    if reload:
+        latency = sum(r[2] for r in rows)
+        item_latency, interval = latency, latency / items
+        chip_leak_pj = sum(r[3] * r[2] for r in rows) * 1e-3
+    else:
+        item_latency = sum(r[0] for r in rows)
+        interval = max(r[1] for r in rows) if pipelined else item_latency
+        if model.phase == "decode":
+            interval = max(interval, item_latency / sequences)
+        latency = item_latency + (items - 1) * interval
+        chip_leak_pj = sum(r[3] for r in rows) * latency * 1e-3
+    energy["leakage"] = chip_leak_pj + static_uw * latency * 1e-3  # uW x ns = fJ
+    compute = min(latency, sum(r[4] + r[5] for r in rows))
+    assumptions = chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
+    return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
+                     memory_ns=max(0.0, latency - compute), mvms=items, macs=items * model.macs_per_item,
+                     assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
+
+
+def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, reload_runs: int, sequences: int,
+                 model: Model) -> tuple[str, ...]:
+    n = len(chips)
+    gb = max(c[2] for c in chips)
+    out = [
+        f"Model '{model.name}'{f' ({model.phase})' if model.phase else ''}: {n} chip part(s); the chip lines above "
+        f"describe the first. Global buffer per chip: {gb:g} KiB at most "
+        f"({'chip.global_buffer_kib' if gb <= config.chip.global_buffer_kib else 'sized up to the layer boundaries'}).",
+        f"Vector unit per chip: {unit.lanes} lanes at {unit.clock_ghz:g} GHz, 32-bit integer operations after I-BERT "
+        f"(Kim et al. 2021) at Horowitz's energies ({unit.multiply_energy_pj:.3g} pJ per multiply, "
+        f"{unit.add_energy_pj:.3g} pJ per add, registers included), attention products at {unit.input_bits} bits.",
+        f"KV cache in {kv_cache}" + (" (DRAM energy and bandwidth of baseline.dram)." if kv_cache == "dram" else
+                                     f" banks of {config.chip.global_buffer_kib:g} KiB (Horowitz), no time charged."),
+    ]
+    if reload_runs:
+        out.append(f"Weights reloaded: {n} parts fetched from {config.baseline.dram} and programmed one after "
+                   f"another, {reload_runs} time(s) (once per run; a decode: once per step of the sequences in "
+                   f"flight), activations spilled to DRAM between parts.")
+    elif n > 1:
+        out.append(f"{n} chips in a pipeline joined by NVLink-C2C-class links ({LINK_ENERGY_PJ_PER_BIT:g} pJ/bit, "
+                   f"{LINK_BANDWIDTH_GBPS:g} GB/s per direction; Wei et al., ISSCC 2023).")
+    if model.phase == "decode":
+        out.append(f"Decode: each token needs the one before; {sequences} sequence(s) in flight fill the pipeline.")
+    return tuple(out)

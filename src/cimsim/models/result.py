@@ -1,0 +1,105 @@
+"""The price of a model: CIM and baseline breakdowns with the per-item and per-token figures, as text and JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..breakdown import Breakdown
+
+__all__ = ["ModelPrice", "price_table"]
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """One model (one phase of a decoder) priced on a CIM design and on its baseline."""
+
+    model: str
+    phase: str
+    """prefill or decode for a decoder; empty otherwise"""
+    item: str
+    """what one item is: image, sequence, token"""
+    tokens_per_item: int
+    items: int
+    cim: Breakdown
+    baseline: Breakdown
+    chips: int
+    """chips built (1 when reloading)"""
+    chips_needed: int
+    """chips that hold every weight at once"""
+    weight_parts: int
+    """parts the weights are loaded in, one after another (1 unless reloading)"""
+    arrays: int
+    """crossbar arrays holding the weights"""
+    arrays_per_chip: int
+    kv_cache: str
+    global_buffer_kib: tuple[float, ...]
+    """global buffer of each chip (part), KiB: chip.global_buffer_kib or what its layer boundaries need"""
+    cell_utilisation: float
+    """cells holding a weight / cells of the arrays used"""
+    parameters: int
+    macs_per_item: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.model} {self.phase}".strip()
+
+    @property
+    def gain(self) -> dict[str, float]:
+        """baseline / CIM (throughput: CIM / baseline): > 1 means CIM wins"""
+        from ..compare import gains
+
+        return gains(self.cim, self.baseline)
+
+    def energy_per_item_pj(self, side: Breakdown) -> float:
+        return side.total_energy_pj / self.items
+
+    def energy_per_token_pj(self, side: Breakdown) -> float:
+        return side.total_energy_pj / (self.items * self.tokens_per_item)
+
+    def tokens_per_s(self, side: Breakdown) -> float:
+        return side.throughput_mvm_per_s * self.tokens_per_item
+
+    def as_dict(self) -> dict:
+        sides = {}
+        for name, side in (("cim", self.cim), ("baseline", self.baseline)):
+            sides[name] = side.as_dict() | {
+                "energy_per_item_pj": self.energy_per_item_pj(side),
+                "energy_per_token_pj": self.energy_per_token_pj(side),
+                "items_per_s": side.throughput_mvm_per_s,
+                "tokens_per_s": self.tokens_per_s(side),
+            }
+        return {
+            "model": self.model, "phase": self.phase, "item": self.item, "tokens_per_item": self.tokens_per_item,
+            "items": self.items, "parameters": self.parameters, "macs_per_item": self.macs_per_item,
+            "chips": self.chips, "chips_needed": self.chips_needed, "weight_parts": self.weight_parts,
+            "arrays": self.arrays, "arrays_per_chip": self.arrays_per_chip, "kv_cache": self.kv_cache,
+            "global_buffer_kib": list(self.global_buffer_kib), "cell_utilisation": self.cell_utilisation,
+            **sides, "gain": self.gain,
+        }
+
+
+def _si(value: float, unit: str) -> str:
+    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, "")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {prefix}{unit}"
+    for factor, prefix in ((1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {prefix}{unit}"
+    return f"{value:.3g} {unit}"
+
+
+def price_table(prices: Sequence[ModelPrice]) -> str:
+    """A Markdown table: per item and per token energy, items and tokens per second, chips, gains."""
+    rows = ["| model | per | CIM energy | CIM energy / token | CIM rate | CIM tokens/s | chips | baseline energy | "
+            "baseline rate | energy gain | throughput gain |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for p in prices:
+        chips = f"1 ({p.weight_parts} parts reloaded)" if p.weight_parts > 1 else str(p.chips)
+        g = p.gain
+        rows.append(
+            f"| {p.label} | {p.item} | {_si(p.energy_per_item_pj(p.cim) * 1e-12, 'J')} | "
+            f"{_si(p.energy_per_token_pj(p.cim) * 1e-12, 'J')} | {_si(p.cim.throughput_mvm_per_s, '/s')} | "
+            f"{_si(p.tokens_per_s(p.cim), '')} | {chips} | {_si(p.energy_per_item_pj(p.baseline) * 1e-12, 'J')} | "
+            f"{_si(p.baseline.throughput_mvm_per_s, '/s')} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")
+    return "\n".join(rows)
