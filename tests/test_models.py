@@ -226,3 +226,17 @@ def test_cli_bad_usage_exits_2_with_a_clear_message(args, message):
     result = invoke(*args)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_network_graph_priced_from_its_shapes():
+    from cimsim.models.from_network import model_from_network
+    from cimsim.network import load_network
+
+    net = load_network(ROOT / "src" / "cimsim" / "data" / "digits_vit.npz")
+    model = model_from_network(net, "vit")
+    shapes = net.matrix_shapes()
+    assert model.static_macs_per_item == sum(s.in_features * s.out_features * s.rows_per_sample for s in shapes)
+    assert model.macs_per_item > model.static_macs_per_item  # attention's activation products
+    assert {op.kind for op in model.of_type(VectorOp)} >= {"softmax", "layernorm", "gelu", "add"}
+    price = price_model(load_config(ROOT / "configs" / "default.toml"), model)
+    assert price.cim.energy_pj["vector_unit"] > 0

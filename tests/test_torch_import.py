@@ -157,3 +157,27 @@ def test_bad_arguments():
         from_torch(lambda x: x, np.ones((1, 4)))
     with pytest.raises(ValueError, match=r"example_input must be a float tensor \(batch, ...\)"):
         from_torch(nn.Linear(4, 2), np.ones(4))
+
+
+class ConvThenAttention(nn.Module):
+    """A strided-conv patch embedding into attention: the graph is imported with its batch axis kept (attention
+    mixes it), so the conv runs between reshapes."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Conv2d(1, 8, 2, 2)
+        self.enc = nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True)
+        self.head = nn.Linear(128, 3)
+
+    def forward(self, x):
+        h = self.enc(self.embed(x).flatten(2).transpose(1, 2))
+        return self.head(h.flatten(1))
+
+
+def test_conv_and_flatten_around_attention():
+    torch.manual_seed(3)
+    model, x = ConvThenAttention().eval(), np.random.default_rng(3).uniform(0, 1, (2, 1, 8, 8))
+    net = from_torch(model, x)
+    assert net.output_shape == (3,)
+    want = _torch_out(model, x)
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()

@@ -312,14 +312,17 @@ def pareto(results, x, y, maximize_y, output):
 @_guarded
 def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips, reload_weights, items, sequences,
                         vector_lanes, image_side, output):
-    """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b) from its
-    shapes alone on CIM chips and on the config's baseline: energy per item and token, rates, chips, gains."""
+    """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b) or a
+    network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the config's baseline:
+    energy per item and token, rates, chips, gains."""
     from .config import load_config, load_preset
     from .models import DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, get_model, price_model, price_table
     from .report_json import to_json, write_atomic
 
-    if model_name not in MODEL_NAMES:
-        raise click.UsageError(f"unknown model {model_name!r}; valid models: {', '.join(MODEL_NAMES)}")
+    is_file = model_name.lower().endswith((".npz", ".onnx"))
+    if model_name not in MODEL_NAMES and not is_file:
+        raise click.UsageError(f"unknown model {model_name!r}; valid models: {', '.join(MODEL_NAMES)}, or a "
+                               ".npz / .onnx network file")
     if chips is not None and reload_weights:
         raise click.UsageError("--chips and --reload-weights exclude each other")
     if phase is not None and model_name not in DECODERS:
@@ -327,7 +330,8 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     cfg = load_config(config_path) if config_path else load_preset("rram-default")
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
     try:
-        models = [get_model(model_name, seq_len=seq_len, phase=p, image_side=image_side) for p in phases]
+        models = ([_file_model(model_name)] if is_file else
+                  [get_model(model_name, seq_len=seq_len, phase=p, image_side=image_side) for p in phases])
         prices = [price_model(cfg, m, items=items, chips=chips, reload_weights=reload_weights, kv_cache=kv_cache,
                               vector_lanes=vector_lanes or DEFAULT_VECTOR_LANES, sequences=sequences) for m in models]
     except ValueError as exc:  # a shape the options ask for: a seq_len too long, too few chips (DoesNotFitError)
@@ -339,6 +343,17 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     if output:
         write_atomic(output, to_json({"config": cfg.name, "prices": [p.as_dict() for p in prices]}))
         click.echo(f"\nwrote {output}")
+
+
+def _file_model(path: str):
+    from .models.from_network import model_from_network
+    from .network import load_network
+
+    try:
+        network = load_network(path)
+    except (OSError, ImportError) as exc:
+        raise click.UsageError(f"cannot load {path}: {exc}") from None
+    return model_from_network(network, Path(path).stem)
 
 
 if __name__ == "__main__":

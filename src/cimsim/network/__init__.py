@@ -17,12 +17,13 @@ from .model import MatMul, MatrixShape, Network
 from .ops import (ActivationMatMul, Affine, Clip, Concat, Elementwise, Flatten, LayerNorm, Mean, ReLU, Reshape,
                   Slice, Softmax, Transpose, Unary)
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .torch_import import from_torch
 
 __all__ = [
     "Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d", "ReLU", "Unary", "Clip", "Affine", "Elementwise",
     "Concat", "Slice", "Reshape", "Transpose", "Flatten", "Softmax", "LayerNorm", "Mean", "ActivationMatMul",
     "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d",
     "Network", "MatrixShape", "MatMul",
-    "FORMAT", "LAYER_KINDS", "load_network", "save_network",
+    "FORMAT", "LAYER_KINDS", "load_network", "save_network", "from_torch",
     "DIGITS_SCALE", "digits_test_path", "load_dataset",
 ]

@@ -148,8 +148,8 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID"):
         raise ValueError(f"auto_pad {attrs['auto_pad']!r} is not supported (NOTSET or VALID; give pads)")
     bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
-    g.append(Conv2d(w, bias, attrs.get("strides", 1), pads, attrs.get("dilations", 1), attrs.get("group", 1)),
-             [names[0]], out, name)
+    g.append_per_image(Conv2d(w, bias, attrs.get("strides", 1), pads, attrs.get("dilations", 1),
+                              attrs.get("group", 1)), [names[0]], out, name)
 
 
 def _pool(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
@@ -161,12 +161,11 @@ def _pool(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> Non
     layer = MaxPool2d(**kw) if op == "MaxPool" else AvgPool2d(**kw, count_include_pad=bool(
         attrs.get("count_include_pad", 0)))
     if attrs.get("ceil_mode", 0):
-        floor_shape = layer.output_shape(g.shape[names[0]])
-        (_, h, w), (kh, kw_), (sh, sw) = g.shape[names[0]], layer.kernel, layer.stride
+        (h, w), (kh, kw_), (sh, sw) = g.shape[names[0]][-2:], layer.kernel, layer.stride
         top, left, bottom, right = layer.padding
         if (h + top + bottom - kh) % sh or (w + left + right - kw_) % sw:
-            raise ValueError(f"ceil_mode = 1 changes the output size here ({floor_shape} with floor); not supported")
-    g.append(layer, [names[0]], out, name)
+            raise ValueError("ceil_mode = 1 changes the output size here; not supported")
+    g.append_per_image(layer, [names[0]], out, name)
 
 
 def _reshape(g, names: list[str], out: str, name: str) -> None:
@@ -273,9 +272,10 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
         if exponent == 0.5:
             return g.append(Unary("sqrt"), [data], out, name)
         raise ValueError("Pow is supported with a constant exponent of 2 or 0.5")
-    simple = {"Relu": ReLU, "GlobalAveragePool": GlobalAvgPool2d}
-    if op in simple:
-        return g.append(simple[op](), [data], out, name)
+    if op == "Relu":
+        return g.append(ReLU(), [data], out, name)
+    if op == "GlobalAveragePool":
+        return g.append_per_image(GlobalAvgPool2d(), [data], out, name)
     if op in _UNARY:
         return g.append(Unary(_UNARY[op]), [data], out, name)
     if op == "Gelu":
@@ -299,9 +299,10 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
     if op in ("MaxPool", "AveragePool"):
         return _pool(g, op, attrs, names, out, name)
     if op == "Flatten":
-        if attrs.get("axis", 1) != 1:
-            raise ValueError(f"only axis = 1 is supported; got {attrs['axis']}")
-        return g.append(Flatten(), [data], out, name)
+        full = g.full_shape(data)
+        axis = int(attrs.get("axis", 1)) % (len(full) + 1)
+        shape = g.sample_shape((int(np.prod(full[:axis])), int(np.prod(full[axis:]))))
+        return g.append(Flatten() if len(shape) == 1 else Reshape(shape), [data], out, name)
     if op == "Reshape":
         return _reshape(g, names, out, name)
     if op == "Transpose":

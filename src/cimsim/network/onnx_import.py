@@ -192,6 +192,18 @@ class _Graph:
         self.value[out], self.shape[out] = len(self.layers), tuple(shape)
         self.produced[len(self.layers)] = out
 
+    def append_per_image(self, layer, reads: list[str], out: str, name: str) -> None:
+        """Add a layer that takes (C, H, W) per sample (conv, pooling): with the batch kept as an axis of size 1,
+        between reshapes that drop that axis and put it back."""
+        if not self.batch_as_axis:
+            return self.append(layer, reads, out, name)
+        shape = self.shape[reads[0]]
+        if shape[0] != 1:
+            raise ValueError(f"expects a batch of 1 on the leading axis; got {shape}")
+        self.append(Reshape(shape[1:]), reads, f"{out}#image", name)
+        self.append(layer, [f"{out}#image"], f"{out}#out", name)
+        self.append(Reshape((1,) + self.shape[f"{out}#out"]), [f"{out}#out"], out, name)
+
     def alias(self, out: str, name: str) -> None:
         """Tensor ``out`` holds the same value as ``name`` (Identity, Dropout, a no-op reshape)."""
         self.value[out], self.shape[out] = self.value[name], self.shape[name]

@@ -1,0 +1,70 @@
+"""A network graph (:class:`cimsim.network.Network`: from .npz, ONNX or PyTorch) as a shapes-only :class:`Model`.
+
+Each matrix layer becomes a static :class:`MatrixOp` (a grouped conv: ``groups`` blocks of in_ch / groups x k x k
+inputs), each activation product an ``activation`` MatrixOp, and each digital layer a :class:`VectorOp` of the
+vector unit's kind that does its work (``DIGITAL_KINDS``); biases added after the crossbars are ``add`` ops.
+Data movement (reshape, transpose, slice, concat, flatten) costs no vector-unit operation.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..network import ActivationMatMul, Conv2d, Dense, Network
+from ..network.layers import DigitalLayer
+from .ops import MatrixOp, Model, VectorOp
+
+__all__ = ["model_from_network", "DIGITAL_KINDS"]
+
+_UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
+                "silu": "silu", "exp": "exp", "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add"}
+_ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}
+DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "mean": "add",
+                 "maxpool2d": "max", "avgpool2d": "add", "globalavgpool2d": "add"}
+"""digital layer kind -> vector-unit kind (unary and elementwise layers go by their function)"""
+_MOVES = {"reshape", "transpose", "slice", "concat", "flatten"}
+
+
+def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -> list[VectorOp]:
+    if layer.kind in _MOVES:
+        return []
+    if layer.kind == "unary":
+        return [VectorOp(name, _UNARY_KINDS[layer.function], layer.work(*shapes))]
+    if layer.kind == "elementwise":
+        return [VectorOp(name, _ELEMENTWISE_KINDS[layer.op], layer.work(*shapes))]
+    if layer.kind == "affine":
+        n = layer.work(*shapes)
+        return [VectorOp(f"{name}/{part}", kind, n, int(getattr(layer, part).size))
+                for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None]
+    if layer.kind == "mean":
+        return [VectorOp(name, "add", math.prod(shapes[0]))]
+    if layer.kind not in DIGITAL_KINDS:
+        raise ValueError(f"layer {name!r} ({layer.kind}) has no vector-unit cost model")
+    parameters = sum(int(getattr(layer, p).size) for p in ("weight", "bias") if getattr(layer, p, None) is not None)
+    return [VectorOp(name, DIGITAL_KINDS[layer.kind], layer.work(*shapes), parameters)]
+
+
+def model_from_network(network: Network, name: str = "network") -> Model:
+    """The shapes-only model of ``network``, one item = one inference."""
+    values = network.shapes()
+    ops: list = []
+    for layer, reads, layer_name in zip(network.layers, network.inputs, network.names):
+        shapes = [values[v] for v in reads]
+        if isinstance(layer, ActivationMatMul):
+            (a, b), out = shapes, layer.output_shape(*shapes)
+            ops.append(MatrixOp(layer_name, a[-1], b[-1], a[-2], "activation", math.prod(out[:-2])))
+        elif isinstance(layer, DigitalLayer):
+            ops.extend(_vector_ops(layer, layer_name, shapes))
+        else:
+            vectors = layer.rows_per_sample(shapes[0])
+            groups = layer.groups if isinstance(layer, Conv2d) else 1
+            out, inp = layer.matrix.shape
+            inp = layer.weight[0].size if isinstance(layer, Conv2d) else inp
+            ops.append(MatrixOp(layer_name, inp, out // groups, vectors, "static", groups,
+                                input_elements_per_item=math.prod(shapes[0])))
+            if layer.bias is not None:
+                ops.append(VectorOp(f"{layer_name}/bias", "add", vectors * out, out))
+    if not any(isinstance(layer, (Dense, Conv2d)) for layer in network.layers):
+        raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
+    return Model(name, "inference", tuple(ops), math.prod(network.input_shape), math.prod(network.output_shape),
+                 source="network file")
