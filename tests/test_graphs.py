@@ -214,3 +214,18 @@ def test_in_memory_inputs_and_labels_are_checked():
         simulate_network(cfg, network=residual_net(), inputs=np.zeros((3, 4, 6)))
     with pytest.raises(ValueError, match="labels were given without inputs"):
         simulate_network(cfg, labels=np.zeros(3, int))
+
+
+def test_digital_layers_priced_on_a_vector_unit_on_both_sides():
+    from cimsim.compare import compare
+    from cimsim.config import load_config, with_overrides
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = with_overrides(load_config(root / "configs" / "digits-vit.toml"), {"workload.vectors": 20})
+    comp = compare(cfg)
+    for side in (comp.cim, comp.baseline):
+        assert side.energy_pj["vector_unit"] > 0
+        assert any("vector unit" in line for line in side.assumptions)
+    assert comp.cim.area_um2["vector_unit"] > 0
+    # softmax, layer norm, GELU and the attention products are most of the ViT's digital work
+    assert comp.cim.energy_pj["vector_unit"] > comp.cim.energy_pj.get("shift_add", 0.0)

@@ -18,7 +18,11 @@ from .config.schema import Config
 from .cost.chip import Stage, chip_breakdown, cim_breakdown
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
+from .cost.vector_unit import vector_unit
 from .inference import NetworkResult, load_workload_network
+from .models.from_network import model_from_network, vector_work
+from .models.pricing import DEFAULT_VECTOR_LANES
+from .network import Network
 from .analytic import analytic_counts
 from .mapping import Plan, plan_layer
 from .run import RunResult
@@ -85,17 +89,19 @@ def price(config: Config, result: RunResult | NetworkResult, *, include_weight_l
     layers = [(layer.plan, layer.counts + layer.programming_counts if include_weight_load else layer.counts)
               for layer in result.layers]
     return price_network(config, layers, result.samples, result.input_elements, result.output_elements,
-                         include_weight_load=include_weight_load)
+                         include_weight_load=include_weight_load, network=result.network)
 
 
 def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples: int, input_elements: int,
-                  output_elements: int, *, include_weight_load: bool) -> tuple[Breakdown, Breakdown]:
+                  output_elements: int, *, include_weight_load: bool,
+                  network: Network | None = None) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of a network's matrix layers, each given as (plan, counts of all samples).
 
     CIM: the layers as stages of the chip model (:func:`cimsim.cost.chip_breakdown`: tiles, global buffer,
     layer pipeline per ``config.chip``); only the network's inputs (input_elements per sample, at input_bits)
     and outputs (output_elements, at accumulator_bits) cross the DRAM interface, activations between layers stay
-    on chip. Baseline: the layers run one after the other on one processor.
+    on chip. Baseline: the layers run one after the other on one processor. With ``network``, its digital layers
+    and activation products run on a vector unit on both sides (:func:`_with_vector_unit`).
     """
     stages, bases = [], []
     last = len(layers) - 1
@@ -109,8 +115,41 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         bases.append(baseline_breakdown(_layer_config(config, p.in_features, p.out_features), counts.mvms,
                                         include_weight_load=include_weight_load,
                                         dram_activation_bits=in_bits + out_bits))
-    return (chip_breakdown(config, stages, samples, name=config.name),
-            in_sequence(bases, config.baseline.name, samples, shared_hardware=True))
+    cim = chip_breakdown(config, stages, samples, name=config.name)
+    base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
+    return (cim, base) if network is None else _with_vector_unit(config, network, samples, cim, base)
+
+
+def _with_vector_unit(config: Config, network: Network, samples: int, cim: Breakdown,
+                      base: Breakdown) -> tuple[Breakdown, Breakdown]:
+    """Both sides with the network's digital work on a vector unit of DEFAULT_VECTOR_LANES lanes
+    (:mod:`cimsim.cost.vector_unit`): on the CIM chip beside the crossbars (a pipeline stage of its own with
+    ``chip.pipeline = "layer"``, else after them), on the baseline after its matrix products."""
+    unit = vector_unit(config.technology, DEFAULT_VECTOR_LANES, config.dac.input_bits)
+    pj, cycles = vector_work(model_from_network(network), unit, config.technology)
+    vec_ns = unit.time_ns(cycles)
+    item = cim.item_latency_ns + vec_ns
+    interval = max(cim.interval_ns, vec_ns) if config.chip.pipeline == "layer" else item
+    latency = item + (samples - 1) * interval
+    line = (f"Digital layers and activation products on a {unit.lanes}-lane vector unit at {unit.clock_ghz:g} GHz "
+            f"(I-BERT integer algorithms at Horowitz's energies): {pj / 1e3:.4g} nJ and {vec_ns:.4g} ns per "
+            "inference, on both sides.")
+    energy = {**cim.energy_pj, "vector_unit": samples * pj}
+    energy["leakage"] = energy.get("leakage", 0.0) + unit.leakage_uw * latency * 1e-3  # uW x ns = fJ
+    cim = replace(cim, energy_pj=energy, area_um2={**cim.area_um2, "vector_unit": unit.area_um2},
+                  latency_ns=latency, compute_ns=min(latency, cim.compute_ns + samples * vec_ns),
+                  item_latency_ns=item, interval_ns=interval, assumptions=cim.assumptions + (line,))
+    base_ns = base.latency_ns + samples * vec_ns
+    b = config.baseline
+    base_energy = dict(base.energy_pj)
+    if b.energy_model == "board_power":  # a GPU-class part: its board power over the added time
+        base_energy["board_power"] = base_energy.get("board_power", 0.0) + b.board_power_w * samples * vec_ns * 1e3
+    else:
+        base_energy["vector_unit"] = samples * pj
+    base = replace(base, energy_pj=base_energy, latency_ns=base_ns,
+                   compute_ns=base.compute_ns + samples * vec_ns, item_latency_ns=None, interval_ns=None,
+                   assumptions=base.assumptions + (line,))
+    return cim, base
 
 
 def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
@@ -128,7 +167,7 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
         plan = plan_layer(config, shape.in_features, shape.out_features)
         layers.append((plan, analytic_counts(plan, samples * shape.rows_per_sample)))
     return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),
-                         include_weight_load=False)
+                         include_weight_load=False, network=network)
 
 
 def compare(config: Config, progress: Callable[[int], None] | None = None) -> Comparison:

@@ -63,6 +63,8 @@ class NetworkResult:
     """the analog network's outputs against the float network's"""
     digital_vs_float: ErrorStats = ErrorStats()
     """the quantised digital network's outputs against the float network's"""
+    network: Network | None = None
+    """the network run (its digital layers are priced on the chip's vector unit)"""
 
 
 def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray]:
@@ -138,4 +140,4 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
                    for k, xb in enumerate(xbars))
     return NetworkResult(config, n, *(float(c) / (n * per_sample) for c in correct), layers,
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
-                         time.perf_counter() - start, labels is not None, vs_float, digital_vs_float)
+                         time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network)
