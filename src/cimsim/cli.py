@@ -95,14 +95,31 @@ def main():
     """
 
 
+workers_option = click.option(
+    "--workers", type=click.IntRange(1), default=None,
+    help="A network's samples split over this many local processes (results identical to one process).")
+scheduler_option = click.option(
+    "--scheduler", default=None, metavar="ADDRESS",
+    help="A network's samples split over the Dask cluster at this scheduler address (the dask extra).")
+
+
+def _split(cfg, workers, scheduler) -> dict:
+    if (workers or scheduler) and cfg.workload.kind != "network":
+        raise click.UsageError("--workers and --scheduler split a network's samples; this workload is "
+                               f"{cfg.workload.kind!r}")
+    return {"workers": workers, "scheduler": scheduler}
+
+
 @main.command()
 @config_argument
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the full result as JSON here.")
 @seed_option
 @set_option
 @trials_option
+@workers_option
+@scheduler_option
 @_guarded
-def run(config, output, seed, settings, trials):
+def run(config, output, seed, settings, trials, workers, scheduler):
     """Simulate CONFIG's workload: accuracy (versus float; for a network, classification accuracy) and CIM cost."""
     from .compare import price
     from .report import run_text
@@ -110,7 +127,8 @@ def run(config, output, seed, settings, trials):
     from .trials import run_trials
 
     cfg = _load(config, seed, settings, trials)
-    results = run_trials(cfg, _Progress(cfg.workload.vectors * cfg.simulation.trials))
+    results = run_trials(cfg, _Progress(cfg.workload.vectors * cfg.simulation.trials),
+                         **_split(cfg, workers, scheduler))
     cim, _ = price(cfg, results[0], include_weight_load=False)
     click.echo(run_text(results, cim))
     if output:
@@ -125,8 +143,10 @@ def run(config, output, seed, settings, trials):
 @seed_option
 @set_option
 @trials_option
+@workers_option
+@scheduler_option
 @_guarded
-def compare(configs, outdir, seed, settings, trials):
+def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     """CIM versus the von Neumann baseline on each CONFIG's workload.
 
     One CONFIG: its report. Several: a side-by-side table of all of them (each against its baseline) in
@@ -141,7 +161,8 @@ def compare(configs, outdir, seed, settings, trials):
     names = [c.name for c in cfgs]
     if len(set(names)) < len(names):
         raise click.UsageError(f"configs must have distinct names (their report folders); got {names}")
-    comps = [run_compare(c, _Progress(c.workload.vectors * c.simulation.trials)) for c in cfgs]
+    comps = [run_compare(c, _Progress(c.workload.vectors * c.simulation.trials), **_split(c, workers, scheduler))
+             for c in cfgs]
     click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps))
     if not outdir:
         return

@@ -170,9 +170,11 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
                          include_weight_load=False, network=network)
 
 
-def compare(config: Config, progress: Callable[[int], None] | None = None) -> Comparison:
-    """Simulate the config's workload on CIM and price it next to the baseline."""
-    runs = run_trials(config, progress)
+def compare(config: Config, progress: Callable[[int], None] | None = None, *, workers: int | None = None,
+            scheduler: str | None = None) -> Comparison:
+    """Simulate the config's workload on CIM and price it next to the baseline (a network's samples split over
+    ``workers`` processes or the Dask cluster at ``scheduler``, results identical to one process)."""
+    runs = run_trials(config, progress, workers=workers, scheduler=scheduler)
     cim, baseline = price(config, runs[0], include_weight_load=False)
     cim_load, baseline_load = price(config, runs[0], include_weight_load=True)
     return Comparison(runs, cim, baseline, cim_load, baseline_load)

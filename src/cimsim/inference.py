@@ -1,7 +1,7 @@
 """A trained network on crossbars: every matrix layer on its own arrays, accuracy on a dataset.
 
-Three passes over the same samples: float (the trained network), quantised digital (each layer's
-operands quantised as the arrays see them, products exact) and analog (the crossbars). With labels, the
+Three passes over the same samples (:mod:`cimsim.evaluation`): float (the trained network), quantised digital
+(each layer's operands quantised as the arrays see them, products exact) and analog (the crossbars). With labels, the
 accuracies are top-1 against them; without (a model with no labelled data, e.g. a random-initialised ResNet),
 against the float model's own top-1 (argmax over the last output axis): its agreement with the float model.
 The network's outputs are also compared with the float outputs as a whole (``vs_float``: relative error, SNR). Each matrix layer
@@ -23,8 +23,9 @@ from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
 from .mapping import Plan
+from .evaluation import evaluate
 from .network import Network, load_dataset, load_network
-from .numerics import AdcSetting, build_crossbar
+from .numerics import USABLE_CORES, AdcSetting
 
 __all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network"]
 
@@ -80,11 +81,14 @@ def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarr
 
 
 def simulate_network(config: Config, progress: Callable[[int], None] | None = None, trial: int = 0, *,
-                     network: Network | None = None, inputs=None, labels=None) -> NetworkResult:
+                     network: Network | None = None, inputs=None, labels=None, workers: int | None = None,
+                     scheduler: str | None = None) -> NetworkResult:
     """Run a network on crossbars: float, quantised digital and analog accuracy (module doc).
 
     ``network``, ``inputs`` (n, *input_shape) and ``labels`` (n,) may be given in memory; left out, they come
     from the config (``workload.network_file``, its dataset). Inputs without labels: agreement with float.
+    ``workers`` local processes (or the Dask cluster at ``scheduler``) share the samples, whole chunks each,
+    with results identical to one process (:mod:`cimsim.evaluation`); None: this process.
     """
     start = time.perf_counter()
     if inputs is None:
@@ -104,40 +108,56 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
                                  f"dtype {labels.dtype}")
     if labels is not None and len(network.output_shape) != 1:
         raise ValueError(f"labels need (classes,) outputs per sample; the network gives {network.output_shape}")
-    xbars = []
-    for shape, layer in zip(network.matrix_shapes(), network.matrix_layers()):
-        xbar = build_crossbar(config, shape.in_features, shape.out_features, key=(trial, shape.index))
-        xbar.program(layer.matrix)
-        xbars.append(xbar)
-    stats = [ErrorStats() for _ in xbars]
-
-    def analog(index: int, layer, rows: np.ndarray) -> np.ndarray:
-        xbar = xbars[index]
-        if xbar.adc is None:
-            xbar.calibrate(rows[: config.adc.calibration_vectors])
-        y = xbar.mvm(rows)
-        stats[index] = stats[index].add(y, xbar.digital_reference(rows))
-        return y
-
-    def digital(index: int, layer, rows: np.ndarray) -> np.ndarray:
-        return xbars[index].digital_reference(rows)
-
-    correct = np.zeros(3, dtype=np.int64)
+    ranges = _ranges(config, len(x), workers, scheduler)
+    first_chunk = x[:config.simulation.batch_size]
+    if len(ranges) == 1:
+        parts = [evaluate(config, network, x, labels, 0, trial, progress=progress)]
+    else:
+        parts = _evaluate_apart(config, network, x, labels, trial, ranges, first_chunk, workers, scheduler, progress)
+    chunks = [c for part in parts for c in part.chunks]
+    correct = np.sum([c.correct for c in chunks], axis=0)
     vs_float, digital_vs_float = ErrorStats(), ErrorStats()
-    chunk, n = config.simulation.batch_size, len(x)
-    for first in range(0, n, chunk):
-        xs = x[first:first + chunk]
-        outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
-        ys = outputs[0].argmax(axis=-1) if labels is None else labels[first:first + chunk]
-        for k, out in enumerate(outputs):
-            correct[k] += int((out.argmax(axis=-1) == ys).sum())
-        digital_vs_float = digital_vs_float.add(outputs[1], outputs[0])
-        vs_float = vs_float.add(outputs[2], outputs[0])
-        if progress is not None:
-            progress(len(xs))
+    n_layers = len(parts[0].plans)
+    clipped, stats = [0] * n_layers, [ErrorStats()] * n_layers
+    counts = [Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits) for p in parts[0].plans]
+    for c in chunks:  # folded in sample order: the same sums whatever the split
+        vs_float, digital_vs_float = vs_float + c.vs_float, digital_vs_float + c.digital_vs_float
+        for k in range(n_layers):
+            counts[k] = counts[k] + c.layer_counts[k]
+            clipped[k] += c.layer_clipped[k]
+            stats[k] = stats[k] + c.layer_vs_digital[k]
+    n = len(x)
     per_sample = int(np.prod(network.output_shape[:-1]))  # argmax positions per sample (tokens of a sequence)
-    layers = tuple(LayerResult(k, xb.plan, xb.counts, xb.programming_counts, xb.adc, xb.adc_clipped, stats[k])
-                   for k, xb in enumerate(xbars))
+    first = parts[0]
+    layers = tuple(LayerResult(k, first.plans[k], counts[k], first.programming_counts[k], first.adcs[k], clipped[k],
+                               stats[k]) for k in range(n_layers))
     return NetworkResult(config, n, *(float(c) / (n * per_sample) for c in correct), layers,
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
                          time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network)
+
+
+def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) -> list[tuple[int, int]]:
+    """Contiguous ranges of samples, whole chunks each, one per worker (one range: run here)."""
+    size = config.simulation.batch_size
+    n_chunks = -(-n // size)
+    parts = 1 if workers is None and scheduler is None else min(n_chunks, workers or USABLE_CORES)
+    if parts > 1 and config.device.read_noise_sigma > 0 and config.device.read_noise_path == "cell":
+        raise ValueError("device.read_noise_path = 'cell' draws its noise in order, so a run split over workers "
+                         "would differ from one process; use the output-referred path or one worker")
+    edges = [min(n, size * (n_chunks * k // parts)) for k in range(parts + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+
+def _evaluate_apart(config, network, x, labels, trial, ranges, first_chunk, workers, scheduler, progress):
+    """Each range on a worker (local processes, or the Dask cluster at ``scheduler``), results in order."""
+    from .sweep.execute import open_executor
+
+    with open_executor(workers or len(ranges), scheduler) as executor:
+        futures = [executor.submit(evaluate, config, network, x[a:b], None if labels is None else labels[a:b], a,
+                                   trial, first_chunk if a else None) for a, b in ranges]
+        parts = []
+        for (a, b), future in zip(ranges, futures):
+            parts.append(future.result())
+            if progress is not None:
+                progress(b - a)
+    return parts

@@ -45,10 +45,16 @@ class Spread:
         return {"mean": self.mean, "std": self.std, "worst": self.worst, "trials": list(self.values)}
 
 
-def run_trials(config: Config, progress: Callable[[int], None] | None = None) -> tuple[Result, ...]:
-    """``config.simulation.trials`` simulations of the config's workload (dense layer or network)."""
-    simulate_one = simulate_network if config.workload.kind == "network" else simulate
-    return tuple(simulate_one(config, progress, trial) for trial in range(config.simulation.trials))
+def run_trials(config: Config, progress: Callable[[int], None] | None = None, *, workers: int | None = None,
+               scheduler: str | None = None) -> tuple[Result, ...]:
+    """``config.simulation.trials`` simulations of the config's workload (dense layer or network); a network's
+    samples split over ``workers`` processes or the Dask cluster at ``scheduler`` (None: this process)."""
+    if config.workload.kind == "network":
+        return tuple(simulate_network(config, progress, trial, workers=workers, scheduler=scheduler)
+                     for trial in range(config.simulation.trials))
+    if workers or scheduler:
+        raise ValueError("workers and scheduler split a network's samples; this workload is a dense layer")
+    return tuple(simulate(config, progress, trial) for trial in range(config.simulation.trials))
 
 
 def spreads(results: tuple[Result, ...]) -> dict[str, Spread]:

@@ -339,6 +339,13 @@ class Crossbar:
         self._require_programmed()
         return self._conductances_us
 
+    def seek(self, vector: int) -> None:
+        """Number the next vector read ``vector`` (read noise is keyed by that number): a range of a long run
+        evaluated apart starts where one process reading every vector before it would be."""
+        if isinstance(vector, bool) or not isinstance(vector, (int, np.integer)) or vector < 0:
+            raise ValueError(f"vector must be an int >= 0; got {vector!r}")
+        self._vectors_read = int(vector)
+
     def reset_counts(self) -> None:
         """Forget the events of earlier MVMs (programming counts are kept; later reads draw fresh noise)."""
         self._mvms = 0

@@ -90,7 +90,7 @@ def run_sweep(spec: SweepSpec, output: str | os.PathLike, *, workers: int | None
     runnable = [p for p in todo if p.config is not None]
     stopped = None
     if runnable:
-        with _executor(workers, scheduler) as executor:
+        with open_executor(workers, scheduler) as executor:
             stopped = _collect(executor, _tasks(spec, runnable, workers), {p.id: p for p in runnable}, record)
     summary = Summary(len(points), sum(s == "ok" for s in status.values()),
                       sum(s != "ok" for s in status.values()), skipped, stopped)
@@ -138,7 +138,8 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
 
 
 @contextlib.contextmanager
-def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
+def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
+    """``workers`` spawned local processes (default: the core count) or the Dask cluster at ``scheduler``."""
     if scheduler is None:
         n = workers or os.cpu_count() or 1
         pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),

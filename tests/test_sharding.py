@@ -1,0 +1,79 @@
+"""A network evaluation split over processes or a Dask cluster gives the same numbers as one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cimsim.cli import main
+from cimsim.config import load_config, with_overrides
+from cimsim.evaluation import evaluate
+from cimsim.inference import simulate_network
+from cimsim.network import load_network
+
+ROOT = Path(__file__).resolve().parents[1]
+RESNET = ROOT / "configs" / "digits-resnet.toml"
+
+
+def config(**overrides):
+    """The shipped residual CNN, noisy reads, a calibrated ADC (so later ranges must calibrate as the first does),
+    150 samples in chunks of 40 (four chunks, the last short)."""
+    return with_overrides(load_config(RESNET), {"adc.range": "calibrated", "device.read_noise_sigma": 0.05,
+                                                "workload.vectors": 150, "simulation.batch_size": 40, **overrides})
+
+
+def same_adc(a, b) -> bool:
+    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in a.__dataclass_fields__)
+
+
+def same(a, b) -> bool:
+    return (a.samples == b.samples and (a.float_accuracy, a.digital_accuracy, a.analog_accuracy) ==
+            (b.float_accuracy, b.digital_accuracy, b.analog_accuracy) and a.vs_float == b.vs_float
+            and a.digital_vs_float == b.digital_vs_float
+            and all(x.counts == y.counts and x.vs_digital == y.vs_digital and x.adc_clipped == y.adc_clipped
+                    and same_adc(x.adc, y.adc) for x, y in zip(a.layers, b.layers)))
+
+
+def test_ranges_evaluated_apart_equal_one_range():
+    """In process: the chunks of a later range, evaluated alone, equal those chunks of the whole run."""
+    cfg = config()
+    net = load_network(cfg.workload.network_file)
+    x = np.random.default_rng(0).uniform(0, 1, (150, *net.input_shape))
+    whole = evaluate(cfg, net, x, None, 0, 0)
+    late = evaluate(cfg, net, x[80:], None, 80, 0, first_chunk=x[:40])
+    assert late.chunks == whole.chunks[2:]
+    assert all(same_adc(a, b) for a, b in zip(late.adcs, whole.adcs))
+    with pytest.raises(ValueError, match="needs the run's first chunk"):
+        evaluate(cfg, net, x[80:], None, 80, 0)
+
+
+def test_two_local_workers_equal_one_process():
+    cfg = config()
+    one = simulate_network(cfg)
+    two = simulate_network(cfg, workers=2)
+    assert same(one, two)
+    assert one.analog_accuracy < one.digital_accuracy + 0.05  # the noise is really there: it is not all zeros
+    assert any(layer.vs_digital.error_sq > 0 for layer in one.layers)
+
+
+def test_dask_cluster_equals_one_process():
+    distributed = pytest.importorskip("distributed")
+    cfg = config(**{"workload.vectors": 80})
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        remote = simulate_network(cfg, workers=2, scheduler=cluster.scheduler_address)
+    assert same(simulate_network(cfg), remote)
+
+
+def test_cell_noise_path_refuses_to_split():
+    with pytest.raises(ValueError, match="read_noise_path = 'cell' draws its noise in order"):
+        simulate_network(config(**{"device.read_noise_path": "cell"}), workers=2)
+
+
+def test_cli_splits_networks_only():
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", str(ROOT / "configs" / "default.toml"), "--workers", "2"])
+    assert result.exit_code == 2 and "split a network's samples" in result.output
