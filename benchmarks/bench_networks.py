@@ -1,6 +1,6 @@
 """Speed of a whole network on crossbars: ResNet-18 on 32x32 images, against numpy's float64 forward of the same graph.
 
-    python benchmarks/bench_networks.py [--images 10000] [--chunk 250] [--repeat 3]
+    python benchmarks/bench_networks.py [--images 10000] [--chunk 250] [--repeat 3] [--sharded 2000]
 
 The network is torchvision's ResNet-18 graph (7x7 stem, max pool, 8 basic blocks, 64-512 channels, global pool,
 10 classes) with random weights (He-scaled, default_rng(0)), built directly as a cimsim graph (no torch needed).
@@ -8,7 +8,9 @@ The reference is ``Network.forward(x)``: float64 ``rows @ matrix.T`` on the same
 identical. cimsim runs every matrix layer on its own crossbars with the issue-5 design (8-bit weights in one
 differential 7-bit slice, bipolar 8-bit parallel DAC, 8-bit ADC at range max, 256 x 256 arrays read at once,
 ideal devices). Both take turns on the same chunk (best of --repeat); then every image streams through the
-crossbars in chunks, and the peak resident memory of the process is printed.
+crossbars in chunks, and the peak resident memory of the process is printed. Last, ``simulate_network`` runs
+--sharded images (float, digital and analog passes, noisy reads, calibrated ADC) in this process and split over
+2 local worker processes: the speed-up, and whether every figure is identical.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_targets import design, machine, race  # noqa: E402
 
+from cimsim.config import with_overrides  # noqa: E402
+from cimsim.inference import simulate_network  # noqa: E402
 from cimsim.network import Conv2d, Dense, Elementwise, Flatten, GlobalAvgPool2d, MaxPool2d, Network, ReLU  # noqa: E402
 from cimsim.numerics import build_crossbar  # noqa: E402
 
@@ -64,6 +68,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--chunk", type=int, default=250)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sharded", type=int, default=2000, help="images of the sharded run (0: skip it)")
     args = parser.parse_args()
     print("\n".join(machine()))
     net = resnet18()
@@ -100,6 +105,25 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{args.images} images streamed in chunks of {args.chunk}: {wall:.1f} s ({args.images / wall:.0f} "
           f"images/s), peak RSS {peak_mb:.0f} MB (limit 2048 MB)")
+    if args.sharded:
+        sharded(net, with_overrides(config, {"adc.range": "calibrated", "device.read_noise_sigma": 0.02}),
+                args.sharded)
+
+
+def sharded(net: Network, config, images: int) -> None:
+    x = np.random.default_rng(3).uniform(0, 1, (images, 3, 32, 32))
+    times, results = {}, {}
+    for workers in (None, 2):
+        start = time.perf_counter()
+        results[workers] = simulate_network(config, network=net, inputs=x, workers=workers)
+        times[workers] = time.perf_counter() - start
+    one, two = results[None], results[2]
+    identical = ((one.analog_accuracy, one.digital_accuracy, one.vs_float) ==
+                 (two.analog_accuracy, two.digital_accuracy, two.vs_float)
+                 and all(a.counts == b.counts and a.vs_digital == b.vs_digital for a, b in zip(one.layers, two.layers)))
+    print(f"\nsimulate_network, {images} images (float, digital, analog passes): one process {times[None]:.1f} s, "
+          f"2 local workers {times[2]:.1f} s (speed-up {times[None] / times[2]:.2f}x, worker start-up included); "
+          f"results identical: {identical}")
 
 
 if __name__ == "__main__":

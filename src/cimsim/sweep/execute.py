@@ -162,11 +162,14 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Execut
 
 
 def _worker_init(parent_pid: int, workers: int) -> None:
-    """Workers share the cores (numerics threads per process), leave Ctrl-C to the sweep process, and exit
+    """Workers share the cores (numerics and BLAS threads per process), leave Ctrl-C to the sweep process, and exit
     when it is gone (killed)."""
     from ..numerics import USABLE_CORES, set_worker_threads
+    from ..numerics.threads import BLAS
 
-    set_worker_threads(max(1, USABLE_CORES // workers))
+    share = max(1, USABLE_CORES // workers)
+    set_worker_threads(share)
+    BLAS.limit(limits=share, user_api="blas")  # numpy's own products too (e.g. a network's float pass)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
