@@ -29,7 +29,7 @@ def write(tmp_path, text, name="c.toml"):
 def test_help_documents_every_command():
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("run", "compare", "validate", "presets"):
+    for command in ("run", "compare", "validate", "presets", "sweep", "pareto", "price-model"):
         assert command in result.output
         sub = invoke(command, "--help")
         assert sub.exit_code == 0 and "Usage" in sub.output
