@@ -240,3 +240,23 @@ def test_a_network_graph_priced_from_its_shapes():
     assert {op.kind for op in model.of_type(VectorOp)} >= {"softmax", "layernorm", "gelu", "add"}
     price = price_model(load_config(ROOT / "configs" / "default.toml"), model)
     assert price.cim.energy_pj["vector_unit"] > 0
+
+
+def test_activation_products_on_rewritten_arrays():
+    from cimsim.cost.cells import CELL_FAMILIES
+
+    config = load_config(ROOT / "configs" / "default.toml")
+    model = get_model("bert-base", seq_len=64)
+    digital = price_model(config, model)
+    arrays = price_model(config, model, activation_products="arrays")
+    assert digital.cell_lifetime_s is None and "array_rewrite" not in digital.cim.energy_pj
+    assert arrays.cim.energy_pj["array_rewrite"] > 0
+    assert arrays.cim.energy_pj["vector_unit"] < digital.cim.energy_pj["vector_unit"]  # no attention MACs left
+    assert arrays.arrays > digital.arrays  # K and V take arrays of their own
+    rram = CELL_FAMILIES["rram"]
+    assert arrays.cell_lifetime_s == pytest.approx(rram.endurance_cycles / arrays.cim.throughput_mvm_per_s)
+    pcm = price_model(with_overrides(config, {"device.preset": "pcm"}), model, activation_products="arrays")
+    assert pcm.cell_lifetime_s < arrays.cell_lifetime_s  # PCM endures 1e9 writes, RRAM 1e12
+    assert arrays.baseline.total_energy_pj == pytest.approx(digital.baseline.total_energy_pj)
+    with pytest.raises(ValueError, match="activation_products must be one of digital, arrays"):
+        price_model(config, model, activation_products="analog")

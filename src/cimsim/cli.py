@@ -329,10 +329,13 @@ def pareto(results, x, y, maximize_y, output):
 @click.option("--sequences", type=click.IntRange(1), default=1, help="Decode: sequences decoded at once.")
 @click.option("--vector-lanes", type=click.IntRange(1), default=None, help="Lanes of each chip's vector unit (256).")
 @click.option("--image-side", type=click.IntRange(32), default=224, help="CNNs: image side, pixels.")
+@click.option("--activation-products", type=click.Choice(["digital", "arrays"]), default="digital",
+              help="Attention's activation x activation products on the vector unit, or on crossbars rewritten "
+                   "with one operand every item (write energy, time and the cells' lifetime shown).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write every figure as JSON here.")
 @_guarded
 def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips, reload_weights, items, sequences,
-                        vector_lanes, image_side, output):
+                        vector_lanes, image_side, activation_products, output):
     """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b) or a
     network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the config's baseline:
     energy per item and token, rates, chips, gains."""
@@ -354,13 +357,18 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
         models = ([_file_model(model_name)] if is_file else
                   [get_model(model_name, seq_len=seq_len, phase=p, image_side=image_side) for p in phases])
         prices = [price_model(cfg, m, items=items, chips=chips, reload_weights=reload_weights, kv_cache=kv_cache,
-                              vector_lanes=vector_lanes or DEFAULT_VECTOR_LANES, sequences=sequences) for m in models]
+                              vector_lanes=vector_lanes or DEFAULT_VECTOR_LANES, sequences=sequences,
+                              activation_products=activation_products) for m in models]
     except ValueError as exc:  # a shape the options ask for: a seq_len too long, too few chips (DoesNotFitError)
         raise click.UsageError(str(exc)) from None
     click.echo("\n".join(m.summary() for m in models))
     click.echo(f"on {cfg.name}: {prices[0].arrays} arrays ({prices[0].cell_utilisation:.1%} of their cells hold a "
                f"weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n")
     click.echo(price_table(prices))
+    for p in prices:
+        if p.cell_lifetime_s is not None:
+            click.echo(f"\n{p.label}: activation products on arrays wear their cells out in {p.cell_lifetime_s:.3g} s "
+                       "(write endurance at this rate)")
     if output:
         write_atomic(output, to_json({"config": cfg.name, "prices": [p.as_dict() for p in prices]}))
         click.echo(f"\nwrote {output}")

@@ -37,6 +37,8 @@ class CellFamily:
     """energy of one programming pulse, pJ"""
     write_ns: float
     """duration of one programming pulse, ns"""
+    endurance_cycles: float
+    """write cycles a cell survives (lower bounds as tabulated)"""
     source: str
     """where the figures come from"""
 
@@ -49,14 +51,15 @@ _NEUROSIM_1T1R = "NeuroSim Param: 1T1R cell 4F x 12F"
 _YANG_2013 = "Yang et al., Nat. Nanotechnol. 2013, Table 1 (ITRS 2011)"
 
 CELL_FAMILIES: dict[str, CellFamily] = {
-    "rram": CellFamily("rram", 12.0, 4.0, _geo_mean(0.1, 3.0), 10.0,
-                       f"{_NEUROSIM_1T1R}; memristor write 0.1-3 pJ/bit, 10 ns, {_YANG_2013}"),
-    "pcm": CellFamily("pcm", 12.0, 4.0, _geo_mean(2.0, 25.0), _geo_mean(50.0, 500.0),
-                      f"{_NEUROSIM_1T1R}; PCM write 2-25 pJ/bit, 50-500 ns, {_YANG_2013}"),
-    "mram": CellFamily("mram", 12.0, 4.0, _geo_mean(0.1, 2.5), _geo_mean(10.0, 90.0),
-                       f"{_NEUROSIM_1T1R}; STT-RAM write 0.1-2.5 pJ/bit, 10-90 ns, {_YANG_2013}"),
-    "sram": CellFamily("sram", 28.0, 10.0, 0.0005, _geo_mean(0.1, 0.3),
-                       f"NeuroSim Param: SRAM cell 10F x 28F; SRAM 0.0005 pJ/bit, 0.1-0.3 ns, {_YANG_2013}"),
+    "rram": CellFamily("rram", 12.0, 4.0, _geo_mean(0.1, 3.0), 10.0, 1e12,
+                       f"{_NEUROSIM_1T1R}; memristor write 0.1-3 pJ/bit, 10 ns, endurance > 1e12, {_YANG_2013}"),
+    "pcm": CellFamily("pcm", 12.0, 4.0, _geo_mean(2.0, 25.0), _geo_mean(50.0, 500.0), 1e9,
+                      f"{_NEUROSIM_1T1R}; PCM write 2-25 pJ/bit, 50-500 ns, endurance 1e9, {_YANG_2013}"),
+    "mram": CellFamily("mram", 12.0, 4.0, _geo_mean(0.1, 2.5), _geo_mean(10.0, 90.0), 1e16,
+                       f"{_NEUROSIM_1T1R}; STT-RAM write 0.1-2.5 pJ/bit, 10-90 ns, endurance > 1e16, {_YANG_2013}"),
+    "sram": CellFamily("sram", 28.0, 10.0, 0.0005, _geo_mean(0.1, 0.3), 1e16,
+                       f"NeuroSim Param: SRAM cell 10F x 28F; SRAM 0.0005 pJ/bit, 0.1-0.3 ns, endurance > 1e16, "
+                       f"{_YANG_2013}"),
 }
 """family key -> cost figures (energies in pJ per pulse, times in ns)"""
 

@@ -19,10 +19,8 @@ one chip holds one part of the weights at a time; each part is fetched from DRAM
 read back by the next part (``activation_spill``); parts run one after the other, once per run (a decode: once
 per step, as a token needs the whole model before the next one of its sequence).
 
-Baseline: every matrix product (attention's with K and V as the "weights", fetched from DRAM with a DRAM KV
-cache) by :func:`cimsim.cost.baseline.baseline_breakdown`, one after the other; weights are fetched from DRAM at
-least once per run when the model's static weights exceed the baseline's on-chip memory; the vector ops on the
-same vector unit (priced at board power x its time for a ``board_power`` baseline).
+Baseline: :mod:`cimsim.models.baseline` (attention's products as matrix products; vector ops on the same
+vector unit).
 """
 
 from __future__ import annotations
@@ -33,6 +31,7 @@ from dataclasses import dataclass, replace
 from ..analytic import analytic_counts
 from ..breakdown import Breakdown
 from ..config.schema import Config
+from ..cost.cells import cell_family
 from ..cost.chip import Stage, chip_breakdown
 from ..cost.leakage import buffer_leakage_uw
 from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
@@ -41,12 +40,12 @@ from ..cost.vector_unit import VectorUnit, vector_unit
 from ..counts import Counts
 from ..mapping import Plan
 from .baseline import price_baseline
-from .ops import Model
+from .ops import MatrixOp, Model, VectorOp
 from .placement import ChipPart, Placed, place_model
 from .result import ModelPrice
 
 __all__ = ["price_model", "chips_needed", "counts_per_vector", "DoesNotFitError", "LINK_ENERGY_PJ_PER_BIT",
-           "LINK_BANDWIDTH_GBPS", "DEFAULT_VECTOR_LANES", "KV_PLACES"]
+           "LINK_BANDWIDTH_GBPS", "DEFAULT_VECTOR_LANES", "KV_PLACES", "ACTIVATION_PLACES"]
 
 # NVLink-C2C, the chip-to-chip link of NVIDIA's Grace Hopper: Y. Wei et al., "NVLink-C2C: A Coherent Off Package
 # Chip-to-Chip Interconnect with 40Gbps/pin Single-ended Signaling", ISSCC 2023, paper 9.3; NVIDIA, "NVIDIA Grace
@@ -56,6 +55,8 @@ LINK_BANDWIDTH_GBPS = 900.0 / 2  # one direction, GB/s: chips pass activations o
 DEFAULT_VECTOR_LANES = 256
 """cimsim's choice: as many lanes as the default baseline's MAC units (config/baselines/digital-accelerator.toml)"""
 KV_PLACES = ("sram", "dram")
+ACTIVATION_PLACES = ("digital", "arrays")
+"""where activation x activation products run: the vector unit, or crossbars rewritten with one operand per item"""
 
 
 class DoesNotFitError(ValueError):
@@ -71,9 +72,23 @@ class _PerItem:
     kv_write_bits: int
     kv_read_bits: int
     kv_held_bits: int
+    rewrite: tuple[float, float]
+    """activation products on arrays: (energy pJ, time ns) of writing their operands"""
 
 
-def _extras(part: ChipPart, unit: VectorUnit, config: Config) -> _PerItem:
+def _rewrites(part: ChipPart, config: Config, rewritten: frozenset[str]) -> tuple[float, float]:
+    """(energy pJ, time ns) per item of writing the operands of the part's activation products on arrays: one
+    pulse per cell, a row of every array at a time, the products one after another."""
+    family, _ = cell_family(config.device.name)
+    pj = ns = 0.0
+    for placed in part.placed:
+        if placed.op.name in rewritten:
+            pj += placed.cells * family.write_energy_pj
+            ns += math.ceil(placed.cells / (placed.plan.n_arrays * placed.plan.cols)) * family.write_ns
+    return pj, ns
+
+
+def _extras(part: ChipPart, unit: VectorUnit, config: Config, rewritten: frozenset[str]) -> _PerItem:
     tech, bits = config.technology, config.dac.input_bits
     return _PerItem(
         vector_pj=sum(v.elements_per_item * unit.element_energy_pj(v.kind) for v in part.vector_ops)
@@ -83,6 +98,7 @@ def _extras(part: ChipPart, unit: VectorUnit, config: Config) -> _PerItem:
         kv_write_bits=sum(c.write_elements_per_item for c in part.cache_ops) * bits,
         kv_read_bits=sum(c.read_elements_per_item for c in part.cache_ops) * bits,
         kv_held_bits=sum(c.held_elements for c in part.cache_ops) * bits,
+        rewrite=_rewrites(part, config, rewritten),
     )
 
 
@@ -135,7 +151,11 @@ class _Pricer:
         return self._chips[key], gb
 
 
-def _check_options(items: int, chips: int | None, reload_weights: bool, kv_cache: str, sequences: int) -> None:
+def _check_options(items: int, chips: int | None, reload_weights: bool, kv_cache: str, sequences: int,
+                   activation_products: str) -> None:
+    if activation_products not in ACTIVATION_PLACES:
+        raise ValueError(f"activation_products must be one of {', '.join(ACTIVATION_PLACES)}; got "
+                         f"{activation_products!r}")
     for name, value in (("items", items), ("sequences", sequences)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an int >= 1; got {value!r}")
@@ -149,16 +169,22 @@ def _check_options(items: int, chips: int | None, reload_weights: bool, kv_cache
 
 def price_model(config: Config, model: Model, *, items: int = 1, chips: int | None = None,
                 reload_weights: bool = False, kv_cache: str = "sram", vector_lanes: int = DEFAULT_VECTOR_LANES,
-                sequences: int = 1) -> ModelPrice:
+                sequences: int = 1, activation_products: str = "digital") -> ModelPrice:
     """CIM and baseline breakdowns of ``items`` items of ``model`` on ``config``'s design, from shapes alone.
 
     ``chips``: chips the weights may span (None: one); ``reload_weights``: one chip reprogrammed part by part
     instead. A model needing more chips than allowed raises :class:`DoesNotFitError` naming both options.
     ``kv_cache``: sram or dram; ``vector_lanes``: lanes of each chip's vector unit; ``sequences``: decode only,
-    sequences decoded at once (their tokens fill the pipeline).
+    sequences decoded at once. ``activation_products``: "digital" (the vector unit) or "arrays": crossbars written
+    with one operand (K, V) every item, then read (one pulse per cell: a lower bound; writes before reads);
+    ``cell_lifetime_s`` is how long the cells' write endurance lasts at this rate.
     """
-    _check_options(items, chips, reload_weights, kv_cache, sequences)
-    parts = place_model(config, model)
+    _check_options(items, chips, reload_weights, kv_cache, sequences, activation_products)
+    rewritten = frozenset(op.name for op in model.of_type(MatrixOp) if not op.static
+                          and activation_products == "arrays")
+    placed_model = model if not rewritten else replace(model, ops=tuple(
+        replace(op, weights="static") if isinstance(op, MatrixOp) and op.name in rewritten else op for op in model.ops))
+    parts = place_model(config, placed_model)
     chip_cfg = config.chip
     arrays = sum(p.arrays for p in parts)
     if len(parts) > (chips or 1) and not reload_weights:
@@ -169,17 +195,28 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
             f"(--chips {len(parts)}) or reload them from DRAM with reload_weights=True (--reload-weights)")
     unit = vector_unit(config.technology, vector_lanes, config.dac.input_bits)
     runs = _reload_runs(model, items, sequences) if reload_weights else 0
-    pricer = _Pricer(config, model, items, runs)
+    pricer = _Pricer(config, placed_model, items, runs)
     last = len(parts) - 1
     chips_priced = []
     for j, part in enumerate(parts):
         stages = [pricer.stage(p, j == 0 and i == 0, j == last and i == len(part.placed) - 1)
                   for i, p in enumerate(part.placed)]
-        chips_priced.append((part, *pricer.chip(stages), _extras(part, unit, config)))
+        chips_priced.append((part, *pricer.chip(stages), _extras(part, unit, config, rewritten)))
     cim = _compose(config, model, chips_priced, unit, items, kv_cache, runs, sequences)
-    extras = [c[3] for c in chips_priced]
-    baseline = price_baseline(config, model, items, kv_cache, unit, sum(e.vector_pj for e in extras),
-                              sum(e.vector_cycles for e in extras), sum(e.kv_write_bits for e in extras), sequences)
+    lifetime = None
+    if rewritten:
+        family, _ = cell_family(config.device.name)
+        lifetime = family.endurance_cycles / cim.throughput_mvm_per_s  # one write per cell per item
+        cim = replace(cim, assumptions=cim.assumptions + (
+            f"Activation products on arrays: {len(rewritten)} product(s) written with their whole operand every item "
+            f"({family.name} cells, {family.write_energy_pj:.3g} pJ and {family.write_ns:.3g} ns a pulse, one pulse "
+            f"per cell, writes before reads); endurance {family.endurance_cycles:.0e} writes lasts "
+            f"{lifetime:.3g} s at this rate ({family.source}).",))
+    vector_ops = list(model.of_type(VectorOp))  # the baseline runs attention's products as matrix products
+    baseline = price_baseline(config, model, items, kv_cache, unit,
+                              sum(v.elements_per_item * unit.element_energy_pj(v.kind) for v in vector_ops),
+                              sum(v.elements_per_item * unit.element_cycles(v.kind) for v in vector_ops),
+                              sum(c[3].kv_write_bits for c in chips_priced), sequences)
     placed = [p for part in parts for p in part.placed]
     return ModelPrice(
         model=model.name, phase=model.phase, item=model.item, tokens_per_item=model.tokens_per_item, items=items,
@@ -188,7 +225,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
         arrays_per_chip=chip_cfg.tiles * chip_cfg.arrays_per_tile, kv_cache=kv_cache,
         global_buffer_kib=tuple(c[2] for c in chips_priced),
         cell_utilisation=sum(p.weight_cells for p in placed) / (arrays * config.array.rows * config.array.cols),
-        parameters=model.parameters, macs_per_item=model.macs_per_item,
+        parameters=model.parameters, macs_per_item=model.macs_per_item, cell_lifetime_s=lifetime,
     )
 
 
@@ -239,6 +276,9 @@ def _compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown
         vec_ns = unit.time_ns(e.vector_cycles)
         kv_ns = (e.kv_write_bits + e.kv_read_bits) / (8.0 * kv_gbps)
         _add(energy, "vector_unit", items * e.vector_pj)
+        rewrite_pj, rewrite_ns = e.rewrite
+        if rewrite_pj:
+            _add(energy, "array_rewrite", items * rewrite_pj)
         _add(energy, "kv_cache", items * (e.kv_write_bits * kv_write_pj + e.kv_read_bits * kv_read_pj))
         out_bits = chips[j + 1][0].inbound_elements_per_item * bits if j + 1 < len(chips) else 0
         link_ns = 0.0
@@ -252,10 +292,10 @@ def _compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown
         else:
             link_ns = out_bits / (8.0 * LINK_BANDWIDTH_GBPS)
             _add(energy, "link", items * out_bits * LINK_ENERGY_PJ_PER_BIT)
-        item_ns = bd.item_latency_ns + vec_ns + kv_ns + link_ns
-        interval = max(bd.interval_ns, vec_ns, kv_ns, link_ns) if pipelined else item_ns
+        item_ns = bd.item_latency_ns + rewrite_ns + vec_ns + kv_ns + link_ns
+        interval = max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if pipelined else item_ns
         leak_uw = bd.energy_pj.get("leakage", 0.0) / bd.latency_ns * 1e3 if bd.latency_ns > 0 else 0.0
-        rows.append((item_ns, interval, bd.latency_ns + items * (vec_ns + kv_ns) + move_ns, leak_uw,
+        rows.append((item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, leak_uw,
                      bd.compute_ns, items * vec_ns))
     held_bits = sum(c[3].kv_held_bits for c in chips)
     physical = 1 if reload else len(chips)

@@ -39,6 +39,8 @@ class ModelPrice:
     """cells holding a weight / cells of the arrays used"""
     parameters: int
     macs_per_item: int
+    cell_lifetime_s: float | None = None
+    """activation products on arrays: seconds until their cells reach their write endurance; None otherwise"""
 
     @property
     def label(self) -> str:
@@ -75,7 +77,7 @@ class ModelPrice:
             "chips": self.chips, "chips_needed": self.chips_needed, "weight_parts": self.weight_parts,
             "arrays": self.arrays, "arrays_per_chip": self.arrays_per_chip, "kv_cache": self.kv_cache,
             "global_buffer_kib": list(self.global_buffer_kib), "cell_utilisation": self.cell_utilisation,
-            **sides, "gain": self.gain,
+            "cell_lifetime_s": self.cell_lifetime_s, **sides, "gain": self.gain,
         }
 
 
