@@ -106,3 +106,11 @@ def test_unreadable_network_file_is_a_config_error(tmp_path):
     result = CliRunner().invoke(main, ["run", str(cfg)])
     assert result.exit_code == 2 and "'workload.network_file'" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_network_larger_than_the_chip_is_a_config_error_before_running(command):
+    result = CliRunner().invoke(main, [command, str(CNN), "--set", "chip.tiles=2", "--set", "chip.arrays_per_tile=1"])
+    assert result.exit_code == 2
+    assert "'chip.tiles': the workload needs 3 tiles of 1 arrays" in result.output
+    assert "but the chip has 2" in result.output

@@ -219,9 +219,9 @@ objectives = ["energy_pj"]
         row = rows["4", "4", tiles]
         assert row["status"] == "failed" and row["energy_pj"] == ""
         assert "'device.bits_per_cell' (4) must not exceed the 3 stored weight bits" in row["error"]
-    for bits in (("4", "2"), ("8", "2"), ("8", "4")):  # a ValueError in the run: the layer needs more tiles
+    for bits in (("4", "2"), ("8", "2"), ("8", "4")):  # the layer needs more tiles than the chip has
         assert rows[(*bits, "1")]["status"] == "failed"
-        assert rows[(*bits, "1")]["error"].startswith("ValueError: the workload needs")
+        assert rows[(*bits, "1")]["error"].startswith("'chip.tiles': the workload needs")
         assert rows[(*bits, "168")]["status"] == "ok" and float(rows[(*bits, "168")]["energy_pj"]) > 0
 
 

@@ -201,6 +201,7 @@ def _plots(comps, out: Path) -> None:
 @_guarded
 def validate(config, settings):
     """Check CONFIG: every field, type, range and cross-field rule. Exit 0 if valid, 2 if not."""
+    from .cost.chip import check_fits
     from .mapping import plan_layer
 
     cfg = _load(config, None, settings, None)
@@ -209,11 +210,13 @@ def validate(config, settings):
 
         network, x, _ = load_workload_network(cfg)
         plans = [plan_layer(cfg, s.in_features, s.out_features) for s in network.matrix_shapes()]
+        check_fits(cfg, plans)
         click.echo(f"{config}: valid ({cfg.name}: a network of {len(plans)} matrix layers on "
                    f"{sum(p.n_arrays for p in plans)} arrays of {cfg.array.rows} x {cfg.array.cols}, "
                    f"{len(x)} samples)")
     else:
         p = plan_layer(cfg)
+        check_fits(cfg, [p])
         click.echo(f"{config}: valid ({cfg.name}: {p.n_arrays} arrays of {p.rows} x {p.cols}, "
                    f"{cfg.workload.out_features} x {cfg.workload.in_features} layer)")
 

@@ -22,7 +22,8 @@ from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
-from .mapping import Plan
+from .cost.chip import check_fits
+from .mapping import Plan, plan_layer
 from .evaluation import evaluate
 from .network import Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
@@ -108,6 +109,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
                                  f"dtype {labels.dtype}")
     if labels is not None and len(network.output_shape) != 1:
         raise ValueError(f"labels need (classes,) outputs per sample; the network gives {network.output_shape}")
+    check_fits(config, [plan_layer(config, s.in_features, s.out_features) for s in network.matrix_shapes()])
     ranges = _ranges(config, len(x), workers, scheduler)
     first_chunk = x[:config.simulation.batch_size]
     if len(ranges) == 1:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .cost.chip import check_fits
 from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
@@ -51,8 +52,9 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
     ``trial`` selects the device and read-noise draws (Monte Carlo trial); the data are the same in every trial.
     """
     start = time.perf_counter()
-    weights = load_weights(config)
     xbar = build_crossbar(config, key=(trial,))
+    check_fits(config, [xbar.plan])
+    weights = load_weights(config)
     xbar.program(weights)
     vs_float = vs_digital = digital_vs_float = ErrorStats()
     for block in input_blocks(config):

@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..breakdown import Breakdown, StageTime
+from ..errors import ConfigError
 from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan
@@ -47,7 +48,8 @@ from . import noc
 from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj, pricing_table
 from .parameters import CimParameters, cim_parameters
 
-__all__ = ["Stage", "ChipMapping", "dense_stage", "tiles_for_arrays", "map_stages", "chip_breakdown", "cim_breakdown"]
+__all__ = ["Stage", "ChipMapping", "dense_stage", "tiles_for_arrays", "check_fits", "map_stages", "chip_breakdown",
+           "cim_breakdown"]
 
 _LOGIC_AREA_KEYS = ("shift_add", "accumulate", "noc")
 
@@ -120,6 +122,22 @@ def _compute_time(stage: Stage, t: CimTiming, copies: int, pipelined: bool) -> f
     return v * t.vector_ns / c if pipelined else math.ceil(v / c) * t.vector_ns
 
 
+def check_fits(config: Config, plans: Sequence[Plan]) -> None:
+    """A ConfigError naming chip.tiles when the layers' arrays need more tiles than the chip has (one layer per
+    tile at least: layers do not share a tile)."""
+    chip = config.chip
+    arrays = [p.n_arrays for p in plans]
+    tiles = [tiles_for_arrays(a, chip.arrays_per_tile) for a in arrays]
+    if sum(tiles) > chip.tiles:
+        per_layer = ", ".join(f"layer {i}: {a} arrays -> {t}" for i, (a, t) in enumerate(zip(arrays, tiles)))
+        if len(per_layer) > 300:
+            per_layer = per_layer[:300] + ", ..."
+        raise ConfigError(config.source, [("chip.tiles", (
+            f"'chip.tiles': the workload needs {sum(tiles)} tiles of {chip.arrays_per_tile} arrays ({per_layer}) but "
+            f"the chip has {chip.tiles}; give the chip more tiles or arrays per tile, or price a network across "
+            "chips with `cimsim price-model NETWORK_FILE --chips N`"))])
+
+
 def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming] | None = None,
                params: Sequence[CimParameters] | None = None) -> ChipMapping:
     """Tiles of every stage (with chip.balance copies); ValueError when the workload does not fit the chip."""
@@ -128,13 +146,10 @@ def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTim
     if timings is None or params is None:
         params, timings = _stage_costs(config, stages)
     chip = config.chip
+    check_fits(config, [s.plan for s in stages])
     arrays = [s.plan.n_arrays for s in stages]
     copies = [1] * len(stages)
     tiles = [tiles_for_arrays(a, chip.arrays_per_tile) for a in arrays]
-    if sum(tiles) > chip.tiles:
-        per_layer = ", ".join(f"layer {i}: {a} arrays -> {t}" for i, (a, t) in enumerate(zip(arrays, tiles)))
-        raise ValueError(f"the workload needs {sum(tiles)} tiles of {chip.arrays_per_tile} arrays ({per_layer}) "
-                         f"but the chip has {chip.tiles} (chip.tiles)")
     if chip.balance == "replicate":
         pipelined = chip.pipeline == "layer"
         floor = max(_serialisation_ns(s, p) for s, p in zip(stages, params)) if pipelined else 0.0
