@@ -229,3 +229,25 @@ def test_digital_layers_priced_on_a_vector_unit_on_both_sides():
     assert comp.cim.area_um2["vector_unit"] > 0
     # softmax, layer norm, GELU and the attention products are most of the ViT's digital work
     assert comp.cim.energy_pj["vector_unit"] > comp.cim.energy_pj.get("shift_add", 0.0)
+
+
+@pytest.mark.parametrize("mode, stride", [("SAME_UPPER", 1), ("SAME_LOWER", 2), ("SAME_UPPER", 2), ("VALID", 1)])
+def test_onnx_auto_pad(mode, stride):
+    helper = pytest.importorskip("onnx").helper
+    from cimsim.network.onnx_import import network_from_onnx
+
+    w = RNG.standard_normal((2, 1, 2, 3)).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", auto_pad=mode, strides=[stride, stride]),
+             helper.make_node("MaxPool", ["c"], ["y"], name="pool", auto_pad=mode, kernel_shape=[2, 2],
+                              strides=[stride, stride])]
+    _, model = _model(nodes, {"w": w}, (1, 5, 6))
+    net = network_from_onnx(model)
+    conv = net.layers[0]
+    if mode == "VALID":
+        assert conv.padding == (0, 0, 0, 0)
+        return
+    assert net.shapes()[1][1:] == (-(-5 // stride), -(-6 // stride))  # SAME: ceil(input / stride)
+    (top, left, bottom, right) = conv.padding
+    assert (top + bottom, left + right) == (max((-(-5 // stride) - 1) * stride + 2 - 5, 0),
+                                            max((-(-6 // stride) - 1) * stride + 3 - 6, 0))
+    assert (bottom >= top) if mode == "SAME_UPPER" else (top >= bottom)

@@ -114,3 +114,16 @@ def test_network_larger_than_the_chip_is_a_config_error_before_running(command):
     assert result.exit_code == 2
     assert "'chip.tiles': the workload needs 3 tiles of 1 arrays" in result.output
     assert "but the chip has 2" in result.output
+
+
+def test_a_dataset_without_labels_reports_agreement_with_float(tmp_path):
+    x = np.random.default_rng(0).uniform(0, 1, (30, 64))
+    np.savez(tmp_path / "x.npz", x=x)
+    text = (tmp_path / "c.toml")
+    text.write_text(MLP.read_text().replace('dataset = "digits"', f'dataset = "file"\ndataset_file = "{tmp_path / "x.npz"}"')
+                    .replace("../src", str(ROOT / "src")))
+    result = CliRunner().invoke(main, ["run", str(text), "-o", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    assert "top-1 agreement with float (no labels)" in result.output
+    accuracy = json.loads((tmp_path / "r.json").read_text())["accuracy"]
+    assert accuracy["labelled"] is False and accuracy["float_accuracy"] == 1.0 and accuracy["samples"] == 30

@@ -251,10 +251,13 @@ def test_dataset_vectors_cap_and_file(tmp_path):
     x, y = load_dataset(_config(dataset="file", dataset_file=str(tmp_path / "d.npz"), vectors=100), (1, 2, 2))
     np.testing.assert_array_equal(x, np.arange(12.0).reshape(3, 1, 2, 2))
     np.testing.assert_array_equal(y, [0, 1, 2])
+    np.savez(tmp_path / "unlabelled.npz", x=np.arange(12.0).reshape(3, 4))
+    x, y = load_dataset(_config(dataset="file", dataset_file=str(tmp_path / "unlabelled.npz")), (4,))
+    assert y is None and x.shape == (3, 4)
 
 
 @pytest.mark.parametrize("arrays, match", [
-    ({"x": np.zeros((3, 4))}, r"must hold arrays 'x' and 'y'; found \['x'\]"),
+    ({"y": np.zeros(3, int)}, r"must hold an array 'x' \(and 'y', labels, when there are any\); found \['y'\]"),
     ({"x": np.zeros((3, 5)), "y": np.zeros(3, int)}, r"do not fit the network's input shape \(4,\)"),
     ({"x": np.zeros((3, 4)), "y": np.zeros(3)}, "integer labels"),
     ({"x": np.full((3, 4), np.nan), "y": np.zeros(3, int)}, "NaN"),

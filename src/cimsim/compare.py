@@ -160,8 +160,8 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
         plan = plan_layer(config)
         return (cim_breakdown(config, plan, analytic_counts(plan, config.workload.vectors), name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
-    network, _, labels = load_workload_network(config)
-    samples = len(labels)
+    network, x, _ = load_workload_network(config)
+    samples = len(x)
     layers = []
     for shape in network.matrix_shapes():
         plan = plan_layer(config, shape.in_features, shape.out_features)

@@ -69,8 +69,8 @@ class NetworkResult:
     """the network run (its digital layers are priced on the chip's vector unit)"""
 
 
-def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray]:
-    """The config's network and its dataset (inputs shaped for the network, integer labels)."""
+def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray | None]:
+    """The config's network and its dataset (inputs shaped for the network, integer labels or None)."""
     path = config.workload.network_file
     try:
         network = load_network(path)

@@ -160,13 +160,18 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
             f"code x one conductance level); {100 * r.clipped_fraction:.3f} % of conversions clipped.",
         ]
     else:
+        metric = "accuracy" if r.labelled else "top-1 agreement with float (no labels)"
         lines = [
-            "| network | accuracy |",
+            f"| network | {metric} |",
             "|---|---:|",
             f"| float (as trained) | {100 * r.float_accuracy:.2f} % |",
             f"| quantised digital ({r.config.mapping.weight_bits}-bit weights, {r.config.dac.input_bits}-bit inputs) "
             f"| {100 * r.digital_accuracy:.2f} % |",
             f"| analog (these crossbars) | {100 * r.analog_accuracy:.2f} % |",
+            "",
+            f"Network outputs against the float network's: analog {r.vs_float.relative_error:.4g} relative error "
+            f"({r.vs_float.snr_db:.2f} dB SNR), quantised digital {r.digital_vs_float.relative_error:.4g} "
+            f"({r.digital_vs_float.snr_db:.2f} dB).",
             "",
             "| layer | relative error of its analog products | SNR (dB) | ADC clipped |",
             "|---:|---:|---:|---:|",

@@ -91,7 +91,9 @@ def _accuracy(results: tuple[Result, ...]) -> dict:
     else:
         both = _layer_stats(result)
         out = {"float_accuracy": result.float_accuracy, "digital_accuracy": result.digital_accuracy,
-               "analog_accuracy": result.analog_accuracy, "samples": result.samples,
+               "analog_accuracy": result.analog_accuracy, "samples": result.samples, "labelled": result.labelled,
+               "outputs_vs_float": result.vs_float.as_dict(),
+               "quantized_digital_outputs_vs_float": result.digital_vs_float.as_dict(),
                "relative_error": both.relative_error, "snr_db": both.snr_db,
                "error_of": "every matrix layer's analog products against its exact quantised products",
                "layers": [{"index": layer.index, **layer.vs_digital.as_dict(), **_adc(layer.adc, clipped_fraction(layer))}

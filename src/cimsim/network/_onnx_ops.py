@@ -140,13 +140,29 @@ def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     g.append(Affine(scale=s.reshape((-1,) + trailing), shift=t.reshape((-1,) + trailing)), [names[0]], out, name)
 
 
+def _pads(attrs: dict, size: tuple[int, int], extent: tuple[int, int]) -> list[int]:
+    """(top, left, bottom, right) from ``pads`` or ``auto_pad`` (SAME_UPPER / SAME_LOWER: output = ceil(input /
+    stride), the odd pad at the end / the start) for a window of ``extent`` over a map of ``size``."""
+    mode = attrs.get("auto_pad", b"NOTSET")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    if mode in ("NOTSET", "VALID"):
+        return list(attrs.get("pads", [0, 0, 0, 0])) if mode == "NOTSET" else [0, 0, 0, 0]
+    if mode not in ("SAME_UPPER", "SAME_LOWER"):
+        raise ValueError(f"auto_pad {mode!r} is not supported (NOTSET, VALID, SAME_UPPER, SAME_LOWER)")
+    strides = list(attrs.get("strides", [1, 1]))
+    total = [max((-(-n // s) - 1) * s + e - n, 0) for n, s, e in zip(size, strides, extent)]
+    small = [t // 2 for t in total]
+    big = [t - h for t, h in zip(total, small)]
+    return small + big if mode == "SAME_UPPER" else big + small
+
+
 def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     w = g.consts[names[1]]
     if np.ndim(w) != 4:
         raise ValueError(f"only 2-d convolutions are supported; got a weight of shape {np.shape(w)}")
-    pads = list(attrs.get("pads", [0, 0, 0, 0]))
-    if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID"):
-        raise ValueError(f"auto_pad {attrs['auto_pad']!r} is not supported (NOTSET or VALID; give pads)")
+    dil = list(attrs.get("dilations", [1, 1]))
+    extent = [d * (k - 1) + 1 for d, k in zip(dil, np.shape(w)[2:])]
+    pads = _pads(attrs, g.shape[names[0]][-2:], extent)
     bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
     g.append_per_image(Conv2d(w, bias, attrs.get("strides", 1), pads, attrs.get("dilations", 1),
                               attrs.get("group", 1)), [names[0]], out, name)
@@ -155,9 +171,10 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
 def _pool(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
     if any(d != 1 for d in attrs.get("dilations", [])):
         raise ValueError(f"dilations {attrs['dilations']} are not supported (only 1)")
-    if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID") or len(attrs["kernel_shape"]) != 2:
-        raise ValueError("only 2-d pooling with explicit pads is supported")
-    kw = dict(kernel=attrs["kernel_shape"], stride=attrs.get("strides", 1), padding=attrs.get("pads", 0))
+    if len(attrs["kernel_shape"]) != 2:
+        raise ValueError(f"only 2-d pooling is supported; got kernel_shape {attrs['kernel_shape']}")
+    kw = dict(kernel=attrs["kernel_shape"], stride=attrs.get("strides", 1),
+              padding=_pads(attrs, g.shape[names[0]][-2:], list(attrs["kernel_shape"])))
     layer = MaxPool2d(**kw) if op == "MaxPool" else AvgPool2d(**kw, count_include_pad=bool(
         attrs.get("count_include_pad", 0)))
     if attrs.get("ceil_mode", 0):

@@ -31,11 +31,12 @@ def digits_test_path() -> Path:
     return Path(str(files("cimsim") / "data" / "digits_test.npz"))
 
 
-def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray | None]:
     """The first ``config.workload.vectors`` samples (all of them if there are fewer) of the workload's dataset.
 
-    Returns x (n, *input_shape) float64 and y (n,) int64. A dataset file that cannot be used raises a
-    ConfigError naming ``workload.dataset_file``.
+    Returns x (n, *input_shape) float64 and y (n,) int64, or None for a dataset file without labels (accuracy
+    is then top-1 agreement with the float network). A dataset file that cannot be used raises a ConfigError
+    naming ``workload.dataset_file``.
     """
     wl = config.workload
     if wl.dataset == "digits":
@@ -50,14 +51,15 @@ def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarr
     if int(np.prod(x.shape[1:])) != per_sample:
         raise _error(config, field, f"samples of shape {x.shape[1:]} do not fit the network's input shape "
                                     f"{tuple(input_shape)}")
-    return np.asarray(x[:n], dtype=np.float64).reshape((n, *input_shape)), np.asarray(y[:n], dtype=np.int64)
+    return (np.asarray(x[:n], dtype=np.float64).reshape((n, *input_shape)),
+            None if y is None else np.asarray(y[:n], dtype=np.int64))
 
 
 def _error(config: Config, field: str, message: str) -> ConfigError:
     return ConfigError(config.source, [(field, f"'{field}': {message}")])
 
 
-def _read_file(config: Config, field: str, path: str | None) -> tuple[np.ndarray, np.ndarray]:
+def _read_file(config: Config, field: str, path: str | None) -> tuple[np.ndarray, np.ndarray | None]:
     if path is None:
         raise _error(config, field, "is required when 'workload.dataset' is \"file\"")
     try:
@@ -65,13 +67,14 @@ def _read_file(config: Config, field: str, path: str | None) -> tuple[np.ndarray
             arrays = {name: data[name] for name in ("x", "y") if name in data.files}
     except (OSError, ValueError) as exc:
         raise _error(config, field, f"cannot read {path!r} as an .npz archive ({exc})") from None
-    if set(arrays) != {"x", "y"}:
-        raise _error(config, field, f"{path!r} must hold arrays 'x' and 'y'; found {sorted(arrays)}")
-    x, y = arrays["x"], arrays["y"]
+    if "x" not in arrays:
+        raise _error(config, field, f"{path!r} must hold an array 'x' (and 'y', labels, when there are any); found "
+                                    f"{sorted(arrays)}")
+    x, y = arrays["x"], arrays.get("y")
     if x.dtype.kind not in "biuf" or x.ndim < 2 or x.shape[0] == 0:
         raise _error(config, field, f"'x' in {path!r} must be real numbers of shape (samples, ...); got "
                                     f"{x.dtype} {x.shape}")
-    if y.dtype.kind not in "biu" or y.shape != (x.shape[0],):
+    if y is not None and (y.dtype.kind not in "biu" or y.shape != (x.shape[0],)):
         raise _error(config, field, f"'y' in {path!r} must be integer labels of shape ({x.shape[0]},); got "
                                     f"{y.dtype} {y.shape}")
     if not np.isfinite(x).all():
