@@ -69,10 +69,17 @@ def _guarded(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except ConfigError as exc:
-            _fail(exc, 2)
-        except (ValueError, OSError, MemoryError) as exc:
-            _fail(exc, 1)
+        except click.ClickException:
+            raise
+        except Exception as exc:  # noqa: BLE001  (the CLI's last line: a message and an exit code, no traceback)
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            if isinstance(exc, ConfigError):
+                _fail(exc, 2)
+            if isinstance(exc, (ValueError, OSError, MemoryError)):
+                _fail(exc if str(exc) else RuntimeError(type(exc).__name__), 1)
+            _fail(RuntimeError(f"internal error, {type(exc).__name__}: {exc} (run `cimsim --debug ...` for the "
+                               "traceback, and please report it)"), 1)
 
     return wrapper
 
@@ -88,7 +95,8 @@ set_option = click.option("--set", "settings", multiple=True, metavar="FIELD=VAL
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cimsim-emulator")
-def main():
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error instead of one message.")
+def main(debug):
     """cimsim: simulate compute-in-memory crossbars, price them, and compare with a von Neumann baseline.
 
     CONFIG is a TOML file (see configs/ and `cimsim presets`).
@@ -200,25 +208,12 @@ def _plots(comps, out: Path) -> None:
 @set_option
 @_guarded
 def validate(config, settings):
-    """Check CONFIG: every field, type, range and cross-field rule. Exit 0 if valid, 2 if not."""
-    from .cost.chip import check_fits
-    from .mapping import plan_layer
+    """Check CONFIG as a run would, short of simulating: every field and cross-field rule, every file it reads
+    (loaded, shapes, values), chip capacity and estimated memory. Exit 0 if valid, 2 if not."""
+    from .preflight import preflight
 
     cfg = _load(config, None, settings, None)
-    if cfg.workload.kind == "network":
-        from .inference import load_workload_network
-
-        network, x, _ = load_workload_network(cfg)
-        plans = [plan_layer(cfg, s.in_features, s.out_features) for s in network.matrix_shapes()]
-        check_fits(cfg, plans)
-        click.echo(f"{config}: valid ({cfg.name}: a network of {len(plans)} matrix layers on "
-                   f"{sum(p.n_arrays for p in plans)} arrays of {cfg.array.rows} x {cfg.array.cols}, "
-                   f"{len(x)} samples)")
-    else:
-        p = plan_layer(cfg)
-        check_fits(cfg, [p])
-        click.echo(f"{config}: valid ({cfg.name}: {p.n_arrays} arrays of {p.rows} x {p.cols}, "
-                   f"{cfg.workload.out_features} x {cfg.workload.in_features} layer)")
+    click.echo(f"{config}: valid ({cfg.name}: {preflight(cfg)})")
 
 
 @main.command()
@@ -266,7 +261,8 @@ def sweep(spec, output, workers, scheduler):
     """Run every point of the sweep SPEC (TOML; see docs/sweeps.md) and stream one CSV row per point.
 
     Points already in OUTPUT (same point id) are skipped, so re-running after an interruption runs only the
-    rest. Exit 1 if any point failed (its row holds the error), 2 for a bad spec.
+    rest; a damaged line is reported and its point runs again. Exit 1 if any point failed (its row holds the
+    error), 2 for a bad spec or when another sweep is writing OUTPUT.
     """
     from .sweep import DASK_MISSING, load_spec, run_sweep
 
@@ -274,7 +270,8 @@ def sweep(spec, output, workers, scheduler):
         raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
     plan = load_spec(spec)
     try:
-        summary = run_sweep(plan, output, workers=workers, scheduler=scheduler, progress=_SweepProgress())
+        summary = run_sweep(plan, output, workers=workers, scheduler=scheduler, progress=_SweepProgress(),
+                            notice=lambda note: click.echo(f"warning: {note}", err=True))
     except ImportError as exc:
         if str(exc) != DASK_MISSING:
             raise

@@ -22,11 +22,11 @@ from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
-from .cost.chip import check_fits
-from .mapping import Plan, plan_layer
+from .mapping import Plan
 from .evaluation import evaluate
 from .network import Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
+from .preflight import check_network
 
 __all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network"]
 
@@ -109,7 +109,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
                                  f"dtype {labels.dtype}")
     if labels is not None and len(network.output_shape) != 1:
         raise ValueError(f"labels need (classes,) outputs per sample; the network gives {network.output_shape}")
-    check_fits(config, [plan_layer(config, s.in_features, s.out_features) for s in network.matrix_shapes()])
+    check_network(config, network, len(x))
     ranges = _ranges(config, len(x), workers, scheduler)
     first_chunk = x[:config.simulation.batch_size]
     if len(ranges) == 1:

@@ -271,6 +271,8 @@ def resolved_bits_per_read(dac: DacConfig) -> int:
 
 def plan_layer(config: Config, in_features: int | None = None, out_features: int | None = None) -> Plan:
     """The plan of a dense layer (default: the config's workload shape) on the config's arrays."""
+    if not isinstance(config, Config):
+        raise TypeError(f"a cimsim Config is needed (cimsim.config.load_config(path)); got {type(config).__name__}")
     m, d = config.mapping, config.dac
     in_features = config.workload.in_features if in_features is None else in_features
     out_features = config.workload.out_features if out_features is None else out_features

@@ -9,12 +9,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .cost.chip import check_fits
+import numpy as np
+
 from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
-from .mapping import Plan
+from .mapping import Plan, plan_layer
 from .numerics import AdcSetting, build_crossbar
+from .preflight import check_dense, check_magnitudes
 from .workload import input_blocks, load_weights
 
 __all__ = ["RunResult", "simulate"]
@@ -52,12 +54,16 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
     ``trial`` selects the device and read-noise draws (Monte Carlo trial); the data are the same in every trial.
     """
     start = time.perf_counter()
+    check_dense(config, plan_layer(config))
     xbar = build_crossbar(config, key=(trial,))
-    check_fits(config, [xbar.plan])
     weights = load_weights(config)
+    w_max = float(np.abs(weights).max())
     xbar.program(weights)
     vs_float = vs_digital = digital_vs_float = ErrorStats()
     for block in input_blocks(config):
+        check_magnitudes(config, "workload.weights_file" if config.workload.weights == "file" else
+                         "workload.inputs_file", w_max, float(np.abs(block).max(initial=0.0)),
+                         config.workload.in_features)
         if xbar.adc is None:  # adc.range = "calibrated": the first vectors of the workload set the range
             xbar.calibrate(block[: config.adc.calibration_vectors])
         y = xbar.mvm(block)

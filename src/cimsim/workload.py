@@ -9,12 +9,12 @@ never has to fit in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 
 from .config.schema import Config
 from .errors import ConfigError
+from .npfiles import read_npy
 
 __all__ = ["INPUT_BLOCK", "load_weights", "input_blocks"]
 
@@ -37,12 +37,12 @@ def _error(config: Config, field: str, message: str) -> ConfigError:
 def _open_npy(config: Config, field: str, path: str, shape: tuple[int | None, int]) -> np.ndarray:
     """A memory-mapped .npy of the expected shape and a real dtype, or a ConfigError naming the field."""
     try:
-        arr = np.load(Path(path), mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise _error(config, field, f"cannot read {path!r} as a .npy array ({exc})") from None
+        arr = read_npy(path)
+    except ValueError as exc:
+        raise _error(config, field, str(exc)) from None
     want = " x ".join("vectors" if s is None else str(s) for s in shape)
-    if arr.ndim != 2 or any(s is not None and s != got for s, got in zip(shape, arr.shape)):
-        raise _error(config, field, f"{path!r} must have shape ({want}); got {arr.shape}")
+    if arr.ndim != 2 or any(s is not None and s != got for s, got in zip(shape, arr.shape)) or arr.size == 0:
+        raise _error(config, field, f"{path!r} must have shape ({want}), not empty; got {arr.shape}")
     if arr.dtype.kind not in "biuf":
         raise _error(config, field, f"{path!r} must hold real numbers; got dtype {arr.dtype}")
     return arr

@@ -18,6 +18,7 @@ import dataclasses
 import difflib
 import functools
 import json
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -71,6 +72,10 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), [("", "invalid TOML: the file is not UTF-8 text")]) from None
+    except RecursionError:
+        raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
+    except ValueError as exc:  # e.g. a path with a NUL byte
+        raise ConfigError(_short(str(path)), [("", f"cannot read the {what}: {exc}")]) from None
 
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
@@ -86,7 +91,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     errors: list[tuple[str, str]] = []
     for key in data:
         if key not in _TOP_LEVEL and key not in SECTIONS:
-            errors.append((str(key), _unknown_key(str(key), _TOP_LEVEL_KEYS)))
+            errors.append((str(key), _unknown_key(str(key), _TOP_LEVEL_KEYS, errors)))
     base = _preset_values(data["preset"], errors) if "preset" in data else {}
     name = base.get("name", Config.name)
     if "name" in data:
@@ -107,14 +112,24 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         sections[section] = values
     _resolve_paths(sections["workload"], Path(base_dir) if base_dir is not None else Path.cwd())
     if errors:
-        raise ConfigError(source, errors)
+        raise _config_error(source, errors)
 
     config = Config(name=name, source=source,
                     **{section: cls(**sections[section]) for section, cls in SECTIONS.items()})
     errors = check_consistency(config)
     if errors:
-        raise ConfigError(source, errors)
+        raise _config_error(source, errors)
     return config
+
+
+MAX_REPORTED = 20
+"""problems listed one by one in a ConfigError; the rest are counted (and get no "did you mean" suggestion)"""
+
+
+def _config_error(source: str, errors: list[tuple[str, str]]) -> ConfigError:
+    if len(errors) > MAX_REPORTED:
+        errors = errors[:MAX_REPORTED] + [("", f"... and {len(errors) - MAX_REPORTED} more problems")]
+    return ConfigError(source, errors)
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:
@@ -151,9 +166,9 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
         elif section in SECTIONS and name in _SECTION_FIELDS[section]:
             data[section][name] = value
         else:
-            errors.append((str(key), _unknown_key(str(key), _OVERRIDE_KEYS)))
+            errors.append((str(key), _unknown_key(str(key), _OVERRIDE_KEYS, errors)))
     if errors:
-        raise ConfigError(config.source, errors)
+        raise _config_error(config.source, errors)
     return config_from_dict(data, config.source, base_dir=base_dir)
 
 
@@ -249,7 +264,7 @@ def _checked_table(section: str, table: Mapping[str, Any], errors: list[tuple[st
     for key, value in table.items():
         dotted = f"{section}.{key}"
         if key not in fields:
-            errors.append((dotted, _unknown_key(dotted, _TOP_LEVEL_KEYS)))
+            errors.append((dotted, _unknown_key(dotted, _TOP_LEVEL_KEYS, errors)))
             continue
         rule = fields[key].metadata["rule"]
         if rule.accepts(value):
@@ -266,13 +281,21 @@ def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:
             workload[key] = os.path.abspath(base_dir / workload[key])
 
 
-def _unknown_key(key: str, top_level: tuple[list[str], str]) -> str:
-    """Message for an unknown key: the closest valid key (of any table), else the valid keys.
+def _unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> str:
+    """Message for an unknown key: the valid key it differs from only in case, else the closest valid key (of any
+    table), else the valid keys; a bare message once ``errors`` holds MAX_REPORTED problems (no suggestion work).
 
     ``top_level`` holds the keys valid outside the tables and a sentence listing the valid keys.
     """
+    key = _short(key)
+    if len(errors) >= MAX_REPORTED:
+        return f"unknown key '{key}'"
     keys, listing = top_level
-    close = difflib.get_close_matches(key, [*keys, *_DOTTED_FIELDS], n=1)
+    candidates = _DOTTED_FIELDS if "." in key else [*keys, *_DOTTED_FIELDS]
+    same = [k for k in candidates if k.lower() == key.lower()]
+    if same:
+        return f"unknown key '{key}'; did you mean '{same[0]}'? (keys are lower case)"
+    close = difflib.get_close_matches(key.lower(), candidates, n=1)
     if close:
         return f"unknown key '{key}'; did you mean '{close[0]}'?"
     section = key.partition(".")[0]
@@ -281,12 +304,22 @@ def _unknown_key(key: str, top_level: tuple[list[str], str]) -> str:
     return f"unknown key '{key}'; valid keys: {listing}"
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """``text``, cut to ``limit`` characters with its length said when longer."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _show(value: Any) -> str:
-    """A value as a user wrote it in TOML."""
+    """A value as a user wrote it in TOML (long ones cut short)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value)
+        return _short(json.dumps(value))
     if isinstance(value, Mapping):
         return "a table"
-    return str(value)
+    if isinstance(value, int) and abs(value) > 10**30:
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        return _short(str(value))
+    except (RecursionError, ValueError):  # arrays nested thousands deep; ints beyond str()'s digit limit
+        return f"a value of type {type(value).__name__}"

@@ -8,9 +8,12 @@ A rule checks a value and, when it fails, says what was expected in words a user
 from __future__ import annotations
 
 import math
+import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 __all__ = ["Rule", "Int", "Float", "Choice", "Text", "OptionalInt", "OptionalFloat", "rule"]
 
@@ -27,6 +30,23 @@ class Rule(ABC):
     def convert(self, value: Any) -> Any:
         """The value as stored in the dataclass (e.g. an int given for a float field becomes a float)."""
         return value
+
+
+def _is_int(value: Any) -> bool:
+    """A Python or numpy integer, not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _real(value: Any) -> float | None:
+    """``value`` as a finite float, or None: not a real number (bools excluded), infinite, NaN or too large for a
+    float (an integer of hundreds of digits)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        x = float(value)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return x if math.isfinite(x) else None
 
 
 def _in_interval(x: float, low: float | None, high: float | None, low_open: bool, high_open: bool) -> bool:
@@ -49,7 +69,7 @@ def _interval_text(low, high, low_open: bool, high_open: bool) -> str:
 
 @dataclass(frozen=True)
 class Int(Rule):
-    """An integer (not a bool) in [low, high] (either bound may be None)."""
+    """An integer (Python or numpy, not a bool) in [low, high] (either bound may be None), stored as an int."""
 
     low: int | None = None
     high: int | None = None
@@ -59,8 +79,10 @@ class Int(Rule):
         return "an integer" + _interval_text(self.low, self.high, False, False)
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and _in_interval(
-            value, self.low, self.high, False, False)
+        return _is_int(value) and _in_interval(int(value), self.low, self.high, False, False)
+
+    def convert(self, value: Any) -> int:
+        return int(value)
 
 
 @dataclass(frozen=True)
@@ -74,10 +96,13 @@ class OptionalInt(Int):
     def accepts(self, value: Any) -> bool:
         return value is None or super().accepts(value)
 
+    def convert(self, value: Any) -> int | None:
+        return None if value is None else int(value)
+
 
 @dataclass(frozen=True)
 class Float(Rule):
-    """A finite real number within the given bounds; integers are accepted and stored as floats."""
+    """A finite real number within the given bounds; integers (numpy's too) are accepted and stored as floats."""
 
     low: float | None = None
     high: float | None = None
@@ -89,9 +114,8 @@ class Float(Rule):
         return "a finite number" + _interval_text(self.low, self.high, self.low_open, self.high_open)
 
     def accepts(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return False
-        return math.isfinite(value) and _in_interval(value, self.low, self.high, self.low_open, self.high_open)
+        x = _real(value)
+        return x is not None and _in_interval(x, self.low, self.high, self.low_open, self.high_open)
 
     def convert(self, value: Any) -> float:
         return float(value)

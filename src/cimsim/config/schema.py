@@ -2,9 +2,8 @@
 
 The defaults are the "rram-default" preset (NeuroSim-like RRAM, sources in its preset file).
 
-Every field carries a rule (what values it accepts) and a one-line doc with its unit; the loader
-(:mod:`cimsim.config.load`) validates TOML against these rules and the cross-field checks in
-:func:`cimsim.config.checks.check_consistency`. Units are in the field names.
+Every field carries a rule (what values it accepts) and a one-line doc with its unit; the loader (:mod:`.load`)
+validates TOML against these rules and the cross-field checks of :mod:`.checks`. Units are in the field names.
 """
 
 from __future__ import annotations
@@ -313,6 +312,9 @@ class SimulationConfig:
         Int(1, 1 << 24), "input vectors simulated per chunk (bounds memory)"))
     trials: int = field(default=1, metadata=rule(
         Int(1, 100_000), "Monte Carlo trials, each with its own device draws (seeds spawned from seed)"))
+    memory_limit_gib: float | None = field(default=None, metadata=rule(
+        OptionalFloat(0.0, None, low_open=True), "largest estimated peak memory of a simulation, GiB, refused before "
+                                                 "allocating (left out: this machine's memory)"))
 
 
 SECTIONS: dict[str, type] = {

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..config.schema import Config
 from ..errors import ConfigError
+from ..npfiles import read_npz
 
 __all__ = ["DIGITS_SCALE", "digits_test_path", "load_dataset"]
 
@@ -63,10 +64,9 @@ def _read_file(config: Config, field: str, path: str | None) -> tuple[np.ndarray
     if path is None:
         raise _error(config, field, "is required when 'workload.dataset' is \"file\"")
     try:
-        with np.load(Path(path), allow_pickle=False) as data:
-            arrays = {name: data[name] for name in ("x", "y") if name in data.files}
-    except (OSError, ValueError) as exc:
-        raise _error(config, field, f"cannot read {path!r} as an .npz archive ({exc})") from None
+        arrays = {name: a for name, a in read_npz(path).items() if name in ("x", "y")}
+    except ValueError as exc:
+        raise _error(config, field, str(exc)) from None
     if "x" not in arrays:
         raise _error(config, field, f"{path!r} must hold an array 'x' (and 'y', labels, when there are any); found "
                                     f"{sorted(arrays)}")

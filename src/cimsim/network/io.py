@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..npfiles import read_npz
 from .layers import Conv2d, Dense, Layer
 from .model import Network
 from .ops import (ActivationMatMul, Affine, Clip, Concat, Elementwise, Flatten, LayerNorm, Mean, ReLU, Reshape,
@@ -84,11 +85,7 @@ def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str,
 
 
 def _load_npz(path: Path) -> Network:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: cannot read as a .npz archive ({exc})") from None
+    arrays = read_npz(path)
     for name in ("format", "architecture", "input_shape"):
         if name not in arrays:
             raise ValueError(f"{path}: not a cimsim network (no {name!r} entry; see cimsim.network.io)")

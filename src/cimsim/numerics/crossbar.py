@@ -22,6 +22,7 @@ import numpy as np
 from ..config.schema import Config
 from ..counts import Counts
 from ..analytic import analytic_counts
+from ..footprint import check_memory
 from ..mapping import plan_layer
 from . import _kernels
 from .checks import check_unsigned, checked_inputs, finite_matrix
@@ -52,6 +53,7 @@ class Crossbar:
                  *, key: tuple[int, ...] = (0,)):
         self.config = config
         self.plan = plan_layer(config, in_features, out_features)
+        check_memory(config, [self.plan], "in_features and out_features")
         seed = config.simulation.seed
         self._key = tuple(key)
         self._program_rng = np.random.default_rng([seed, 2, *key])
@@ -187,6 +189,8 @@ class Crossbar:
             rowsum = sums[:, self._ones_col:self._ones_col + 1] if self._ones_col >= 0 else 0.0
             observed[start // p.rows].append(np.abs(sums[:, :n_cols] + self._col_r * rowsum))
         pct = adc.percentile if percentile is None else percentile
+        if isinstance(pct, bool) or not isinstance(pct, (int, float, np.integer, np.floating)) or not 0 < pct <= 100:
+            raise ValueError(f"percentile must be a number in (0, 100]; got {pct!r}")
         full = calibrated_full_scale([np.vstack(o) for o in observed], adc.calibration_scope, pct, self._col_tile,
                                      p.col_tiles)
         self.adc = adc_setting(p, full)

@@ -1,0 +1,82 @@
+"""What a run checks before it simulates, so that a config that validates also runs.
+
+:func:`check_dense` and :func:`check_network` (called by the simulations themselves) refuse, naming the field, a
+workload the chip cannot hold (``chip.tiles``) or whose memory estimate exceeds the limit (:mod:`cimsim.footprint`).
+:func:`preflight` (``cimsim validate``) does that and loads every file the run will read, as the run reads it:
+weights and inputs (.npy of the right shape, real, finite; products that cannot overflow float64), or the network
+and its dataset. Every problem is a :class:`~cimsim.errors.ConfigError` naming the file and the dotted field.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .config.schema import Config
+from .cost.chip import check_fits
+from .errors import ConfigError
+from .footprint import check_memory
+from .mapping import Plan, plan_layer
+from .network import DigitalLayer, Network
+from .workload import INPUT_BLOCK, input_blocks, load_weights
+
+__all__ = ["check_dense", "check_network", "check_magnitudes", "preflight", "MAGNITUDE_BOUND"]
+
+MAGNITUDE_BOUND = 1e145
+"""largest max|w| x max|x| x inputs of a layer: its products stay below it, their squares below 1e290 and the
+error statistics' sums of squares over up to 1e15 outputs below float64's 1.8e308"""
+
+
+def check_dense(config: Config, plan: Plan) -> None:
+    """The dense layer fits the chip and the memory limit."""
+    check_fits(config, [plan])
+    wl = config.workload
+    check_memory(config, [plan], "workload.in_features" if wl.in_features >= wl.out_features
+                 else "workload.out_features", chunk=min(INPUT_BLOCK, wl.vectors))
+
+
+def check_network(config: Config, network: Network, samples: int | None = None) -> list[Plan]:
+    """The network has a matrix layer, fits the chip and the memory limit (``samples``: how many will run, which
+    caps a chunk); returns its layers' plans."""
+    shapes = network.matrix_shapes()
+    if not shapes:
+        kinds = sorted({layer.kind for layer in network.layers if isinstance(layer, DigitalLayer)})
+        raise ConfigError(config.source, [("workload.network_file", (
+            f"'workload.network_file': the network has no matrix layer to put on crossbars (only {', '.join(kinds)})"
+        ))])
+    plans = [plan_layer(config, s.in_features, s.out_features) for s in shapes]
+    check_fits(config, plans)
+    values = network.shapes()
+    rows = max(s.rows_per_sample * s.in_features for s in shapes)
+    check_memory(config, plans, "workload.network_file", sum(math.prod(v) for v in values), rows, samples)
+    return plans
+
+
+def check_magnitudes(config: Config, field: str, w_max: float, x_max: float, inputs: int) -> None:
+    """A ConfigError naming ``field`` when max|w| x max|x| x inputs reaches MAGNITUDE_BOUND (float64 overflow)."""
+    bound = w_max * x_max * inputs
+    if not bound < MAGNITUDE_BOUND:
+        raise ConfigError(config.source, [(field, (
+            f"'{field}': values this large overflow float64 (max |weight| {w_max:.3g} x max |input| {x_max:.3g} x "
+            f"{inputs} inputs = {bound:.3g}, above {MAGNITUDE_BOUND:.0e}); scale the data down (only ratios "
+            "matter to the quantised crossbars)"))])
+
+
+def preflight(config: Config) -> str:
+    """Every check a run makes before simulating (module doc); returns one line describing the workload."""
+    if config.workload.kind == "network":
+        from .inference import load_workload_network
+
+        network, x, _ = load_workload_network(config)
+        plans = check_network(config, network, len(x))
+        return (f"a network of {len(plans)} matrix layers on {sum(p.n_arrays for p in plans)} arrays of "
+                f"{config.array.rows} x {config.array.cols}, {len(x)} samples")
+    plan = plan_layer(config)
+    check_dense(config, plan)
+    wl = config.workload
+    w_max = float(np.abs(load_weights(config)).max())
+    x_max = max(float(np.abs(block).max(initial=0.0)) for block in input_blocks(config))
+    check_magnitudes(config, "workload.weights_file" if wl.weights == "file" else "workload.inputs_file", w_max,
+                     x_max, wl.in_features)
+    return f"{plan.n_arrays} arrays of {plan.rows} x {plan.cols}, {wl.out_features} x {wl.in_features} layer"
