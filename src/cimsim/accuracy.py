@@ -23,8 +23,15 @@ class ErrorStats:
     outputs: int = 0
 
     def add(self, y: np.ndarray, ref: np.ndarray) -> "ErrorStats":
+        """These statistics with the outputs ``y`` against ``ref`` added; a ValueError when either overflows
+        float64 (an overflow is an error, never a NaN or a null in a report)."""
         err = y - ref
-        return ErrorStats(self.signal_sq + float(np.sum(ref * ref)), self.error_sq + float(np.sum(err * err)),
+        with np.errstate(over="ignore", invalid="ignore"):
+            signal, error = float(np.sum(ref * ref)), float(np.sum(err * err))
+        if not (math.isfinite(signal) and math.isfinite(error)):
+            raise ValueError("the results overflow float64 (or hold NaN): the weights and inputs are too large for "
+                             "their products; scale them down (only ratios matter to the quantised crossbars)")
+        return ErrorStats(self.signal_sq + signal, self.error_sq + error,
                           max(self.max_abs_error, float(np.abs(err).max(initial=0.0))), self.outputs + y.size)
 
     def __add__(self, other: "ErrorStats") -> "ErrorStats":

@@ -7,9 +7,15 @@ import numpy as np
 __all__ = ["finite_matrix", "checked_inputs", "check_unsigned"]
 
 
+def _array(name: str, a) -> np.ndarray:
+    if isinstance(a, np.ma.MaskedArray):
+        raise ValueError(f"{name} is a masked array; fill or drop the masked values first (np.ma.filled)")
+    return np.asarray(a)
+
+
 def finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
     """``a`` as a float64 C-contiguous matrix of the given shape (None: any), or a clear ValueError."""
-    arr = np.asarray(a)
+    arr = _array(name, a)
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
     if arr.ndim != 2 or any(want is not None and got != want for got, want in zip(arr.shape, shape)):
@@ -23,7 +29,7 @@ def finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
 
 def checked_inputs(a, n_in: int) -> np.ndarray:
     """inputs as a float64 C-contiguous (batch x n_in) matrix; finiteness is checked by the kernel that reads them"""
-    arr = np.asarray(a)
+    arr = _array("inputs", a)
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"inputs must hold real numbers; got dtype {arr.dtype}")
     if arr.ndim != 2 or arr.shape[1] != n_in:
