@@ -141,6 +141,12 @@ def _check_file(path: str | None, dotted: str, condition: str) -> list[tuple[str
     """``dotted`` must name an existing file (it is required when ``condition``)."""
     if path is None:
         return [(dotted, f"'{dotted}' is required when {condition}")]
-    if not Path(path).is_file():
+    try:
+        exists = Path(path).is_file()
+    except (OSError, ValueError) as exc:  # a name longer than the file system allows, a NUL byte
+        shown = path if len(path) <= 120 else f"{path[:80]}... ({len(path)} characters)"
+        return [(dotted, f"'{dotted}' is not a usable path ({exc.strerror if isinstance(exc, OSError) else exc}): "
+                         f"{shown}")]
+    if not exists:
         return [(dotted, f"'{dotted}' names no existing file: {path}")]
     return []

@@ -1,0 +1,192 @@
+"""Issue 12's findings, one test each: bad input ends in a clear error naming the file and field, never a
+traceback, a hang or a silent wrong answer; a config that validates also runs."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cimsim.cli import main
+from cimsim.config import load_config, with_overrides
+from cimsim.errors import ConfigError
+from cimsim.network import Network, ReLU, save_network
+from cimsim.numerics import Crossbar
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "configs" / "default.toml"
+MLP = ROOT / "configs" / "digits-mlp.toml"
+
+
+def cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def write(tmp_path, text: str, name: str = "c.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def default_with(old: str, new: str) -> str:
+    text = DEFAULT.read_text()
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def mlp_with(old: str, new: str) -> str:
+    text = MLP.read_text().replace("../src", str(ROOT / "src"))
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def assert_clean(result, code: int, *fragments: str) -> None:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in result.output, result.output
+
+
+# ---- values ------------------------------------------------------------------------------------------------
+def test_huge_integer_in_a_float_field(tmp_path):
+    path = write(tmp_path, default_with("g_max_us = 10.0", "g_max_us = 1" + "0" * 400))
+    assert_clean(cli("validate", path), 2, "'device.g_max_us' must be a finite number > 0.0; got an integer of about "
+                                           "401 digits")
+    with pytest.raises(ConfigError, match="device.g_max_us"):
+        with_overrides(load_config(DEFAULT), {"device.g_max_us": 10**400})
+    with pytest.raises(ConfigError, match="simulation.seed"):
+        with_overrides(load_config(DEFAULT), {"simulation.seed": 10**5000})  # beyond str()'s digit limit
+
+
+def test_numpy_scalars_are_accepted_as_numbers():
+    cfg = with_overrides(load_config(DEFAULT), {"adc.bits": np.int64(6), "device.g_max_us": np.float32(20.0)})
+    assert cfg.adc.bits == 6 and type(cfg.adc.bits) is int and cfg.device.g_max_us == 20.0
+    with pytest.raises(ConfigError, match="adc.bits"):
+        with_overrides(load_config(DEFAULT), {"adc.bits": np.bool_(True)})
+
+
+def test_deeply_nested_toml(tmp_path):
+    path = write(tmp_path, "x = " + "[" * 1000 + "]" * 1000 + "\n" + DEFAULT.read_text())
+    assert_clean(cli("validate", path), 2, "nested too deeply")
+
+
+@pytest.mark.parametrize("typed, suggested", [("[adc]\nBITS = 8", "'adc.bits'"), ("[WORKLOAD]", "'workload'")])
+def test_wrong_case_key_is_suggested(tmp_path, typed, suggested):
+    old = "[adc]" if typed.startswith("[adc]") else "[workload]"
+    path = write(tmp_path, default_with(old, typed if old == "[adc]" else typed))
+    assert_clean(cli("validate", path), 2, f"did you mean {suggested}? (keys are lower case)")
+
+
+def test_many_unknown_keys_are_fast_and_counted(tmp_path):
+    keys = "\n".join(f"k{i} = 1" for i in range(200_000))
+    path = write(tmp_path, default_with("[adc]", "[adc]\n" + keys))
+    start = time.perf_counter()
+    result = cli("validate", path)
+    assert time.perf_counter() - start < 10
+    assert_clean(result, 2, "... and 199980 more problems")
+    assert result.output.count("\n") < 30
+
+
+# ---- files ---------------------------------------------------------------------------------------------------
+def test_file_names_longer_than_the_file_system_allows(tmp_path):
+    assert_clean(cli("validate", tmp_path / ("b" * 300 + ".toml")), 2, "cannot read the config file")
+    path = write(tmp_path, default_with('weights = "normal"', f'weights = "file"\nweights_file = "{"a" * 300}.npy"'))
+    assert_clean(cli("validate", path), 2, "'workload.weights_file'")
+
+
+@pytest.mark.parametrize("make, fragment", [
+    (lambda d: np.savez(d / "w.npz", w=np.ones((256, 256))) or "w.npz", "is a zip archive (.npz); expected a .npy"),
+    (lambda d: (d / "e.npy").write_bytes(b"") and "e.npy" or "e.npy", "is empty; expected a .npy array"),
+    (lambda d: np.save(d / "s.npy", np.ones((3, 3))) or "s.npy", "must have shape (256 x 256)"),
+    (lambda d: np.save(d / "n.npy", np.full((256, 256), np.nan)) or "n.npy", "NaN or infinite"),
+    (lambda d: np.save(d / "h.npy", np.full((256, 256), 1e308)) or "h.npy", "overflow float64"),
+    (lambda d: "/etc/passwd", "is not a numpy file (it starts with"),
+])
+def test_validate_loads_the_weights_file_as_a_run_would(tmp_path, make, fragment):
+    name = make(tmp_path)
+    path = write(tmp_path, default_with('weights = "normal"', f'weights = "file"\nweights_file = "{name}"'))
+    assert_clean(cli("validate", path), 2, "'workload.weights_file'", fragment)
+    assert_clean(cli("run", path), 2, "'workload.weights_file'", fragment)
+
+
+@pytest.mark.parametrize("make, field, fragment", [
+    (lambda d: np.save(d / "d.npy", np.ones((5, 64))) or ("dataset_file", "d.npy"), "workload.dataset_file",
+     "is a .npy array; expected an .npz archive"),
+    (lambda d: (d / "e.npz").write_bytes(b"") and None or ("dataset_file", "e.npz"), "workload.dataset_file",
+     "is empty"),
+    (lambda d: save_network(Network((ReLU(),), (64,)), d / "r.npz") or ("network_file", "r.npz"),
+     "workload.network_file", "has no matrix layer"),
+])
+def test_validate_loads_the_network_and_dataset(tmp_path, make, field, fragment):
+    key, name = make(tmp_path)
+    text = (mlp_with('dataset = "digits"', f'dataset = "file"\ndataset_file = "{name}"') if key == "dataset_file"
+            else mlp_with(f"{ROOT / 'src'}/cimsim/data/digits_mlp.npz", str(tmp_path / name)))
+    path = write(tmp_path, text)
+    assert_clean(cli("validate", path), 2, f"'{field}'", fragment)
+
+
+def test_network_input_shape_must_be_integers(tmp_path):
+    arrays = {"format": np.array("cimsim-network-2"), "architecture": np.array(json.dumps([{"kind": "dense"}])),
+              "input_shape": np.array([64.5]), "layer0.weight": np.ones((10, 64))}
+    np.savez(tmp_path / "n.npz", **arrays)
+    path = write(tmp_path, mlp_with(f"{ROOT / 'src'}/cimsim/data/digits_mlp.npz", str(tmp_path / "n.npz")))
+    assert_clean(cli("validate", path), 2, "'input_shape' must hold integers; got [64.5]")
+
+
+# ---- sizes ---------------------------------------------------------------------------------------------------
+def test_a_huge_layer_is_refused_before_allocating(tmp_path):
+    text = default_with("in_features = 256", "in_features = 1048576").replace("out_features = 256",
+                                                                             "out_features = 1048576")
+    assert_clean(cli("validate", write(tmp_path, text)), 2, "'chip.tiles': the workload needs 1398102 tiles")
+    roomy = text + "\n[chip]\ntiles = 1048576\narrays_per_tile = 1024\n"
+    assert_clean(cli("validate", write(tmp_path, roomy, "r.toml")), 2, "'workload.in_features': the simulation "
+                                                                        "would need about")
+
+
+def test_memory_limit_names_the_batch_when_that_is_the_fix(tmp_path):
+    """The layers take 0.026 GiB, a chunk of 2048 vectors 0.034 GiB: a 0.04 GiB limit asks for a smaller batch,
+    a 0.01 GiB limit for smaller layers."""
+    path = write(tmp_path, default_with("batch_size = 2048", "batch_size = 2048\nmemory_limit_gib = 0.04"))
+    assert_clean(cli("validate", path, "--set", "workload.vectors=4096"), 2, "'simulation.batch_size'",
+                 "more than simulation.memory_limit_gib (0.04 GiB)")
+    assert_clean(cli("validate", path, "--set", "simulation.memory_limit_gib=0.01"), 2, "'workload.in_features'")
+    assert_clean(cli("validate", path, "--set", "simulation.batch_size=256"), 0, "valid")
+
+
+# ---- API edges -----------------------------------------------------------------------------------------------
+def test_crossbar_api_edges():
+    cfg = load_config(DEFAULT)
+    with pytest.raises(TypeError, match="a cimsim Config is needed"):
+        Crossbar(None)
+    with pytest.raises(ConfigError, match="'in_features and out_features': the simulation would need"):
+        Crossbar(cfg, 2**40, 32)
+    xbar = Crossbar(cfg, 16, 4)
+    xbar.program(np.ones((4, 16)))
+    with pytest.raises(ValueError, match=r"percentile must be a number in \(0, 100\]; got 200"):
+        xbar.calibrate(np.ones((3, 16)), percentile=200)
+    with pytest.raises(ValueError, match="masked array"):
+        xbar.calibrate(np.ma.masked_array(np.ones((3, 16)), mask=True))
+
+
+def test_overflow_is_an_error_never_a_null():
+    from cimsim.inference import simulate_network
+
+    with pytest.raises(ValueError, match="overflow float64"):
+        simulate_network(load_config(MLP), inputs=np.full((3, 64), 1e200))
+
+
+# ---- the CLI's last line -------------------------------------------------------------------------------------
+def test_an_internal_error_is_one_line_unless_debug(monkeypatch):
+    import cimsim.preflight
+
+    def broken(config):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(cimsim.preflight, "preflight", broken)
+    assert_clean(cli("validate", DEFAULT), 1, "internal error, KeyError", "--debug")
+    debug = CliRunner().invoke(main, ["--debug", "validate", str(DEFAULT)])
+    assert isinstance(debug.exception, KeyError)
