@@ -22,7 +22,9 @@ from cimsim.config import config_to_dict, load_config, with_overrides
 from cimsim.cost import cim_breakdown
 from cimsim.analytic import analytic_counts
 from cimsim.mapping import plan_layer
-from cimsim.sweep import COST_METRICS, expand, load_spec, pareto_front, read_table, spec_from_dict
+from cimsim.sweep import COST_METRICS, OutputLocked, expand, load_spec, pareto_front, read_table, spec_from_dict
+from cimsim.sweep import lock
+from cimsim.sweep.lock import lock_path, output_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = (ROOT / "configs" / "default.toml").as_posix()
@@ -158,18 +160,23 @@ def test_killed_sweep_resumes_to_exactly_the_full_result(tmp_path):
     out = tmp_path / "r.csv"
     command = [sys.executable, "-m", "cimsim.cli", "sweep", str(spec), "-o", str(out), "--workers", "2"]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
+    deadline, second = time.monotonic() + 60, None
     while proc.poll() is None and time.monotonic() < deadline:
         if out.exists() and out.read_text().count("\n") >= 2:  # header and at least one row
+            second = invoke("sweep", spec, "-o", out, "--workers", 2)  # a second sweep on the same file, meanwhile
             os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, mid-sweep
             break
         time.sleep(0.01)
     assert proc.wait(timeout=30) == -signal.SIGKILL, "the sweep finished before it could be killed"
+    assert second.exit_code == 2, second.output
+    assert f"{out}: another sweep (PID {proc.pid}) is writing this results file" in second.output
     before = read_rows(out)
     assert 1 <= len(before) < 10
+    assert lock_path(out).exists()  # left by the killed sweep: it must not block the next one
     result = invoke("sweep", spec, "-o", out, "--workers", 2)
     assert result.exit_code == 0, result.output
     assert f"({len(before)} from an earlier run)" in result.output
+    assert not lock_path(out).exists()
     rows = read_rows(out)
     assert [r["point_id"] for r in rows] == [p.id for p in expand(load_spec(spec))]
     assert all(r["status"] == "ok" for r in rows)
@@ -190,6 +197,83 @@ def test_truncated_last_line_is_repaired_and_its_point_run_again(tmp_path):
     assert result.exit_code == 0, result.output
     assert "(5 from an earlier run)" in result.output
     assert out.read_bytes() == full
+
+
+def _edit(path, line, column, value):
+    """Set one cell of a results CSV (``line`` counts from 1, the header), keeping every other byte."""
+    lines = Path(path).read_text().splitlines()
+    header, record = lines[0].split(","), next(csv.reader([lines[line - 1]]))
+    record[header.index(column)] = value
+    lines[line - 1] = ",".join(record)
+    Path(path).write_text("\n".join(lines) + "\n")
+
+
+def test_damaged_rows_are_named_left_out_and_run_again(tmp_path):
+    spec = write(tmp_path, ANALYTIC)
+    out = tmp_path / "r.csv"
+    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    full = out.read_bytes()
+    rows = read_rows(out)
+    # the checksum: sha256 of the row's other cells as a compact JSON array, first 16 hex digits
+    cells = [v for k, v in rows[0].items() if k != "checksum"]
+    text = json.dumps(cells, ensure_ascii=False, separators=(",", ":"))
+    assert rows[0]["checksum"] == hashlib.sha256(text.encode()).hexdigest()[:16]
+    energy = rows[1]["energy_pj"]
+    for column, value, why in [
+            ("energy_pj", "abc", "energy_pj 'abc' is not a number"),
+            ("energy_pj", energy[:6], "checksum mismatch"),  # a number cut short still parses
+            ("adc.bits", "8", "adc.bits is '8', its point's value is '4'"),
+            ("status", "ko", "status 'ko' is neither ok nor failed")]:
+        _edit(out, 3, column, value)
+        result = invoke("sweep", spec, "-o", out, "--workers", 1)
+        assert result.exit_code == 0, result.output
+        assert f"warning: {out}: line 3: {why}" in result.output and "left out, its point runs again" in result.output
+        assert "(5 from an earlier run)" in result.output
+        assert out.read_bytes() == full  # only sound rows, the damaged one run again
+
+
+def test_file_without_checksums_is_accepted_unverified_and_upgraded(tmp_path):
+    spec = write(tmp_path, ANALYTIC)
+    out = tmp_path / "r.csv"
+    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    full = out.read_bytes()
+    old = [line.rsplit(",", 1)[0] for line in full.decode().splitlines()]  # as written before checksums
+    out.write_text("\n".join(old) + "\n")
+    _edit(out, 4, "area_mm2", "1.2e")  # numbers are still checked
+    result = invoke("sweep", spec, "-o", out, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    assert f"{out}: line 4: area_mm2 '1.2e' is not a number" in result.output
+    assert "written without checksums; its 5 rows are accepted unverified" in result.output
+    assert "(5 from an earlier run)" in result.output
+    assert out.read_bytes() == full
+
+
+def test_a_second_sweep_on_a_locked_file_stops_at_once_with_exit_2(tmp_path):
+    spec = write(tmp_path, ANALYTIC)
+    out = tmp_path / "r.csv"
+    with output_lock(out):
+        result = invoke("sweep", spec, "-o", out)
+        assert lock_path(out).read_text() == f"{os.getpid()}\n"
+    assert result.exit_code == 2
+    assert f"error: {out}: another sweep (PID {os.getpid()}) is writing this results file (it holds r.csv.lock)" \
+        in result.output
+    assert not out.exists() and not lock_path(out).exists()  # released
+    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    assert not lock_path(out).exists()
+
+
+def test_lock_without_fcntl_is_a_pid_file_taken_over_when_its_process_is_gone(tmp_path, monkeypatch):
+    monkeypatch.setattr(lock, "fcntl", None)
+    out, path = tmp_path / "r.csv", lock_path(tmp_path / "r.csv")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    path.write_text(f"{gone.pid}\n")  # stale: left by a killed sweep
+    with output_lock(out):
+        assert path.read_text() == f"{os.getpid()}\n"
+        with pytest.raises(OutputLocked, match=rf"another sweep \(PID {os.getpid()}\) is writing"):
+            with output_lock(out):
+                pass
+    assert not path.exists()
 
 
 def test_file_of_another_sweep_is_refused(tmp_path):

@@ -3,10 +3,11 @@
 Work goes to a :class:`concurrent.futures.Executor`: a ``ProcessPoolExecutor`` (spawned workers) by default,
 or the executor of a ``dask.distributed.Client`` connected to a scheduler address. Each finished point is
 appended to the results file at once (:mod:`.results`); a point that raises is recorded as failed and the
-sweep goes on. Re-running the same sweep skips every point whose id is in the file, so an interrupted sweep
-(Ctrl-C, a killed process, a crashed worker) resumes where it stopped. Ctrl-C stops taking new points and
-writes the points in progress as they finish. When every point is in the file, it is rewritten in the
-sweep's point order, so the file does not depend on the worker count or the scheduler.
+sweep goes on. Re-running the same sweep skips every point with a sound row in the file, so an interrupted
+sweep (Ctrl-C, a killed process, a crashed worker) resumes where it stopped; damaged lines are reported and
+removed, and their points run again. Ctrl-C stops taking new points and writes the points in progress as
+they finish. When every point is in the file, it is rewritten in the sweep's point order, so the file does
+not depend on the worker count or the scheduler. The whole run holds the file's lock (:mod:`.lock`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
-from .results import append_rows, columns, format_row, read_results, rewrite_in_order
+from .lock import output_lock
+from .results import append_rows, columns, format_row, read_results, write_rows
 from .spec import SweepSpec
 
 __all__ = ["Summary", "run_sweep", "DASK_MISSING"]
@@ -49,6 +51,9 @@ class Summary:
     """points that were already in the file when this run started"""
     stopped: str | None = None
     """why the run stopped before every point was done (interrupted, a worker lost), or None"""
+    notes: tuple[str, ...] = ()
+    """what was wrong with the file at the start: each damaged line left out (its point ran again), or rows
+    accepted unverified from a file without checksums"""
 
     @property
     def complete(self) -> bool:
@@ -60,17 +65,34 @@ Progress = Callable[[int, int, int], None]
 
 
 def run_sweep(spec: SweepSpec, output: str | os.PathLike, *, workers: int | None = None,
-              scheduler: str | None = None, progress: Progress | None = None) -> Summary:
+              scheduler: str | None = None, progress: Progress | None = None,
+              notice: Callable[[str], None] | None = None) -> Summary:
     """Run the points of ``spec`` not yet in ``output`` and append their rows; see the module doc.
 
-    ``workers`` local processes (default: the core count), or the Dask cluster at ``scheduler``.
-    Raises ImportError (:data:`DASK_MISSING`) when a scheduler is given and Dask is not installed.
+    ``workers`` local processes (default: the core count), or the Dask cluster at ``scheduler``. ``notice``
+    gets each of :attr:`Summary.notes` before any point runs. Raises :class:`~.lock.OutputLocked` when
+    another sweep holds ``output``, ImportError (:data:`DASK_MISSING`) when a scheduler is given and Dask is
+    not installed.
     """
+    with output_lock(output):
+        return _run(spec, output, workers, scheduler, progress, notice)
+
+
+def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, scheduler: str | None,
+         progress: Progress | None, notice: Callable[[str], None] | None) -> Summary:
     points = expand(spec)
     header = columns(spec)
-    existing = read_results(output, header)
+    found = read_results(output, spec, points)
+    notes = tuple(f"{output}: {line}; left out, its point runs again" for line in found.damaged)
+    if found.legacy:
+        notes += (f"{output}: written without checksums; its {len(found.rows)} rows are accepted unverified "
+                  "and the file gets a checksum column",)
+    for note in notes if notice is not None else ():
+        notice(note)
+    if notes:
+        write_rows(output, header, found.rows)  # sound rows only, each with its checksum
     wanted = {p.id for p in points}
-    status = {pid: row["status"] for pid, row in existing.items() if pid in wanted}
+    status = {pid: row["status"] for pid, row in found.rows.items() if pid in wanted}
     todo = [p for p in points if p.id not in status]
     skipped = len(status)
     if progress is not None:
@@ -93,9 +115,9 @@ def run_sweep(spec: SweepSpec, output: str | os.PathLike, *, workers: int | None
         with open_executor(workers, scheduler) as executor:
             stopped = _collect(executor, _tasks(spec, runnable, workers), {p.id: p for p in runnable}, record)
     summary = Summary(len(points), sum(s == "ok" for s in status.values()),
-                      sum(s != "ok" for s in status.values()), skipped, stopped)
+                      sum(s != "ok" for s in status.values()), skipped, stopped, notes)
     if summary.complete:
-        rewrite_in_order(output, header, [p.id for p in points])
+        write_rows(output, header, read_results(output, spec).rows, [p.id for p in points])
     return summary
 
 

@@ -1,19 +1,29 @@
-"""The results file of a sweep: a CSV that only grows by whole lines, so finished work survives any stop.
+"""The results file of a sweep: a CSV that only grows by whole lines, each line checked when it is read back.
 
-Columns: ``point_id``, one per axis (the dotted field), one per objective, ``status`` (ok / failed) and
-``error``. Every record is one physical line (error text is flattened to one line). Rows are appended with
-one ``write`` per batch of complete lines, then flushed to disk (``fsync``); the header is written once,
-when the file is created. A last line without its newline (a write cut short by a crash) is dropped on the
-next read by rewriting the file without it, atomically.
+Columns: ``point_id``, one per axis (the dotted field), one per objective, ``status`` (ok / failed), ``error``
+and ``checksum``: the first 16 hex digits of the sha256 of the row's other cells, as written, in column
+order, encoded as a compact JSON array of strings (:func:`checksum`). Every record is one physical line
+(error text is flattened to one line). Rows are appended with one ``write`` per batch of complete lines,
+then flushed to disk (``fsync``); the header is written once, when the file is created.
+
+Reading back (:func:`read_results`) takes a line as finished only if it is whole and sound: it ends with a
+newline, has every field, its checksum matches, its status is ok / failed, an ok row's metrics are numbers
+(a failed row's are empty) and its axis cells are its point's values. Any other line is damaged: it is
+reported by line number and left out, so its point runs again. A file written before rows had checksums
+(the same columns without ``checksum``) is read with every check but the checksum: its rows are accepted
+unverified, and the file is rewritten with checksums.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +32,20 @@ from ..report_json import write_atomic
 from .points import Point
 from .spec import SweepSpec
 
-__all__ = ["columns", "format_row", "read_results", "append_rows", "rewrite_in_order"]
+__all__ = ["columns", "checksum", "format_row", "Contents", "read_results", "append_rows", "write_rows"]
+
+CHECKSUM = "checksum"
 
 
 def columns(spec: SweepSpec) -> tuple[str, ...]:
     """The CSV header of a sweep."""
-    return ("point_id", *(axis.field for axis in spec.axes), *spec.objectives, "status", "error")
+    return ("point_id", *(axis.field for axis in spec.axes), *spec.objectives, "status", "error", CHECKSUM)
+
+
+def checksum(cells: Sequence[str]) -> str:
+    """16 hex digits: sha256 of ``json.dumps(cells, ensure_ascii=False, separators=(",", ":"))`` in UTF-8."""
+    text = json.dumps(list(cells), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _cell(value: Any) -> str:
@@ -41,10 +59,11 @@ def _cell(value: Any) -> str:
 
 
 def format_row(point: Point, objectives: Sequence[str], metrics: Mapping[str, float], error: str | None) -> list[str]:
-    """One CSV record: the point's id and axis values, its metrics (empty when it failed), status and error."""
+    """One CSV record: the point's id and axis values, its metrics (empty when it failed), status, error, checksum."""
     values = [metrics.get(name) for name in objectives] if error is None else [None] * len(objectives)
-    return [point.id, *map(_cell, point.values), *map(_cell, values), "ok" if error is None else "failed",
-            " ".join((error or "").split())]
+    cells = [point.id, *map(_cell, point.values), *map(_cell, values), "ok" if error is None else "failed",
+             " ".join((error or "").split())]
+    return [*cells, checksum(cells)]
 
 
 def _lines(rows: Iterable[Sequence[str]]) -> str:
@@ -53,33 +72,77 @@ def _lines(rows: Iterable[Sequence[str]]) -> str:
     return buffer.getvalue()
 
 
-def read_results(path: str | os.PathLike, header: Sequence[str]) -> dict[str, dict[str, str]]:
-    """The rows already in ``path`` by point id (empty if there is no file yet).
+@dataclass(frozen=True)
+class Contents:
+    """What a results file holds."""
 
-    A truncated last line is removed from the file first. Raises :class:`ConfigError` if the file's
-    header is not ``header`` (written by another sweep) or a complete line is not a valid record.
+    rows: dict[str, dict[str, str]]
+    """the sound rows by point id (the first one of an id), column -> text"""
+    damaged: tuple[str, ...] = ()
+    """one ``"line N: why"`` per line left out (N counts from 1, the header)"""
+    legacy: bool = False
+    """written before rows had checksums: its rows were accepted unverified"""
+
+
+def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Point] = ()) -> Contents:
+    """The rows in ``path`` (none if there is no file yet), each checked as the module doc says.
+
+    ``points`` are the sweep's points: a row of one of them must hold its axis values. Reads only; raises
+    :class:`ConfigError` if the header is neither this sweep's columns nor those without ``checksum``.
     """
     path = Path(path)
     if not path.exists():
-        return {}
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        data = data[: data.rfind(b"\n") + 1]
-        write_atomic(path, data.decode("utf-8"))
-    lines = data.decode("utf-8").splitlines()
-    if not lines:
-        return {}
-    records = list(csv.reader(lines))
-    if tuple(records[0]) != tuple(header):
+        return Contents({})
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    lines = text.split("\n")  # the last item is "" after a final newline, else a line cut short
+    if len(lines) == 1:  # not even the header is whole
+        return Contents({}, ("line 1: cut short (no newline: a write interrupted by a crash)",) if text else ())
+    header, found = columns(spec), next(csv.reader(lines[:1]), [])
+    legacy = tuple(found) == header[:-1]
+    if not legacy and tuple(found) != header:
         raise ConfigError(str(path), [("", (
-            f"the file's columns ({', '.join(records[0])}) are not this sweep's ({', '.join(header)}); "
+            f"the file's columns ({', '.join(found)}) are not this sweep's ({', '.join(header)}); "
             "write to another file (-o) or delete this one"))])
-    rows = {}
-    for number, record in enumerate(records[1:], start=2):
-        if len(record) != len(header):
-            raise ConfigError(str(path), [("", f"line {number} has {len(record)} fields, expected {len(header)}")])
-        rows.setdefault(record[0], dict(zip(header, record)))
-    return rows
+    names = header[:-1] if legacy else header
+    values = {p.id: dict(zip((a.field for a in spec.axes), map(_cell, p.values))) for p in points}
+    rows, damaged = {}, []
+    for number, line in enumerate(lines[1:-1], start=2):
+        record = next(csv.reader([line]), [])
+        row = dict(zip(names, record))
+        why = _fault(row, spec, values, legacy) if len(record) == len(names) else (
+            f"{len(record)} fields, expected {len(names)}")
+        if why:
+            damaged.append(f"line {number}: {why}")
+        else:
+            rows.setdefault(row["point_id"], row)
+    if lines[-1]:
+        damaged.append(f"line {len(lines)}: cut short (no newline: a write interrupted by a crash)")
+    return Contents(rows, tuple(damaged), legacy)
+
+
+def _fault(row: dict[str, str], spec: SweepSpec, values: Mapping[str, Mapping[str, str]], legacy: bool) -> str | None:
+    """Why a row with every field is not sound, or None."""
+    if row["status"] not in ("ok", "failed"):
+        return f"status {row['status']!r} is neither ok nor failed"
+    for name in spec.objectives:
+        if row["status"] == "failed" and row[name]:
+            return f"{name} of a failed row is {row[name]!r}, not empty"
+        if row["status"] == "ok" and not _is_number(row[name]):
+            return f"{name} {row[name]!r} is not a number"
+    for field, value in values.get(row["point_id"], {}).items():
+        if row[field] != value:
+            return f"{field} is {row[field]!r}, its point's value is {value!r}"
+    if not legacy and row[CHECKSUM] != checksum([v for k, v in row.items() if k != CHECKSUM]):
+        return "checksum mismatch (the row changed after it was written)"
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def append_rows(path: str | os.PathLike, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -97,9 +160,11 @@ def append_rows(path: str | os.PathLike, header: Sequence[str], rows: Sequence[S
         os.close(fd)
 
 
-def rewrite_in_order(path: str | os.PathLike, header: Sequence[str], order: Sequence[str]) -> None:
-    """Rewrite the file atomically with its rows in ``order`` of point id (rows of other ids last)."""
-    rows = read_results(path, header)
+def write_rows(path: str | os.PathLike, header: Sequence[str], rows: Mapping[str, Mapping[str, str]],
+               order: Sequence[str] = ()) -> None:
+    """Rewrite the file atomically with ``rows`` only, in ``order`` of point id (other ids last), checksums
+    computed afresh (rows read from a file without them get theirs)."""
     rank = {pid: k for k, pid in enumerate(order)}
     ids = sorted(rows, key=lambda pid: rank.get(pid, len(rank)))
-    write_atomic(path, _lines([header, *([rows[pid][c] for c in header] for pid in ids)]))
+    cells = ([rows[pid][c] for c in header[:-1]] for pid in ids)
+    write_atomic(path, _lines([header, *([*c, checksum(c)] for c in cells)]))
