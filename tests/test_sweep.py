@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from cimsim.cost.baseline import baseline_breakdown
 from cimsim.cli import main
-from cimsim.compare import compare, price_from_shapes
+from cimsim.comparison import compare, price_from_shapes
 from cimsim.config import config_to_dict, load_config, with_overrides
 from cimsim.cost import cim_breakdown
 from cimsim.analytic import analytic_counts
