@@ -217,7 +217,7 @@ def test_in_memory_inputs_and_labels_are_checked():
 
 
 def test_digital_layers_priced_on_a_vector_unit_on_both_sides():
-    from cimsim.compare import compare
+    from cimsim.comparison import compare
     from cimsim.config import load_config, with_overrides
 
     root = Path(__file__).resolve().parents[1]

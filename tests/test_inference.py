@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cimsim.cli import main
-from cimsim.compare import compare
+from cimsim.comparison import compare
 from cimsim.config import load_config, with_overrides
 from cimsim.inference import simulate_network
 from cimsim.network import load_network

@@ -39,7 +39,9 @@ def test_python_api_example_runs(capsys):
         exec(compile(code, "README.md", "exec"), {})
     finally:
         os.chdir(cwd)
-    assert re.search(r"relative error 0\.\d+, energy gain [\d.]+x", capsys.readouterr().out)
+    out = capsys.readouterr().out
+    assert re.search(r"relative error 0\.\d+, energy gain [\d.]+x", out)
+    assert re.search(r"analog accuracy 0\.\d+ ± 0\.\d+, worst 0\.\d+", out)
 
 
 def test_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one():

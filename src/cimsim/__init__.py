@@ -9,3 +9,14 @@ import os
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
 
 __version__ = "0.1.0"
+
+__all__ = ["simulate", "compare", "Simulation", "as_config", "__version__"]
+
+
+def __getattr__(name: str):
+    """The research-script API (:mod:`cimsim.api`), imported on first use: ``import cimsim`` stays light."""
+    if name in ("simulate", "compare", "Simulation", "as_config"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'cimsim' has no attribute {name!r}")

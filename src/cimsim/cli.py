@@ -129,7 +129,7 @@ def _split(cfg, workers, scheduler) -> dict:
 @_guarded
 def run(config, output, seed, settings, trials, workers, scheduler):
     """Simulate CONFIG's workload: accuracy (versus float; for a network, classification accuracy) and CIM cost."""
-    from .compare import price
+    from .comparison import price
     from .report import run_text
     from .report_json import run_dict, to_json, write_atomic
     from .trials import run_trials
@@ -161,7 +161,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     DIR/report.md and DIR/report.json, each architecture's own report in DIR/<name>/, and PNG plots of the
     energy and area breakdowns (needs the `plot` extra; without it the plots are skipped and the rest is written).
     """
-    from .compare import compare as run_compare
+    from .comparison import compare as run_compare
     from .report import comparison_markdown, comparison_summary, multi_markdown
     from .report_json import comparison_dict, multi_dict, to_json, write_atomic
 

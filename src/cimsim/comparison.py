@@ -42,8 +42,12 @@ def gains(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Comparison:
+    """A workload on CIM next to the von Neumann baseline: the simulations (one per Monte Carlo trial) and both
+    sides' breakdowns (energy pJ, times ns, area um2 per component; whole workload), steady state and with the
+    weights loaded once."""
+
     runs: tuple[RunResult | NetworkResult, ...]
     """one simulation per Monte Carlo trial; costs are priced from the first"""
     cim: Breakdown
@@ -71,6 +75,41 @@ class Comparison:
     def macro_energy_pj(self) -> float:
         """energy of the arrays and their converters alone (steady state)"""
         return sum(v for k, v in self.cim.energy_pj.items() if k in MACRO_COMPONENTS)
+
+    def to_dict(self) -> dict:
+        """The JSON ``cimsim compare -o`` writes (report.json)."""
+        from .report_json import comparison_dict
+
+        return comparison_dict(self)
+
+    def rows(self) -> list[dict]:
+        """A tidy table: one row per (scenario, side, component) with its energy (pJ, whole workload) and area
+        (um2), and the side's latency (ns, whole workload) and items."""
+        rows = []
+        for scenario, sides in (("steady", (self.cim, self.baseline)),
+                                ("with_weight_load", (self.cim_with_load, self.baseline_with_load))):
+            for side, b in zip(("cim", "baseline"), sides):
+                for component in sorted(set(b.energy_pj) | set(b.area_um2)):
+                    rows.append({"scenario": scenario, "side": side, "name": b.name, "component": component,
+                                 "energy_pj": b.energy_pj.get(component, 0.0), "area_um2": b.area_um2.get(component, 0.0),
+                                 "latency_ns": b.latency_ns, "items": b.mvms})
+        return rows
+
+    def to_frame(self):
+        """:meth:`rows` as a pandas DataFrame (needs pandas)."""
+        from .api import _frame
+
+        return _frame(self.rows())
+
+    def __repr__(self) -> str:
+        g = self.gain
+        return (f"Comparison({self.cim.name!r} vs {self.baseline.name!r}: energy gain {g['energy']:.3g}x, "
+                f"throughput gain {g['throughput']:.3g}x, {len(self.runs)} trial{'s' * (len(self.runs) > 1)})")
+
+    def _repr_markdown_(self) -> str:
+        from .report import comparison_markdown
+
+        return comparison_markdown(self)
 
 
 def _layer_config(config: Config, in_features: int, out_features: int) -> Config:
@@ -171,10 +210,11 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
 
 
 def compare(config: Config, progress: Callable[[int], None] | None = None, *, workers: int | None = None,
-            scheduler: str | None = None) -> Comparison:
+            scheduler: str | None = None, **data) -> Comparison:
     """Simulate the config's workload on CIM and price it next to the baseline (a network's samples split over
-    ``workers`` processes or the Dask cluster at ``scheduler``, results identical to one process)."""
-    runs = run_trials(config, progress, workers=workers, scheduler=scheduler)
+    ``workers`` processes or the Dask cluster at ``scheduler``, results identical to one process; ``data``: in-memory
+    arrays as :func:`cimsim.trials.run_trials` takes them)."""
+    runs = run_trials(config, progress, workers=workers, scheduler=scheduler, **data)
     cim, baseline = price(config, runs[0], include_weight_load=False)
     cim_load, baseline_load = price(config, runs[0], include_weight_load=True)
     return Comparison(runs, cim, baseline, cim_load, baseline_load)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 from .breakdown import Breakdown
-from .compare import MACRO_COMPONENTS, Comparison
+from .comparison import MACRO_COMPONENTS, Comparison
 from .cost import cim_parameters, pricing_table
 from .report_json import clipped_fraction, to_json
 from .run import RunResult

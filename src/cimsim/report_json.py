@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .accuracy import ErrorStats
 from .breakdown import Breakdown
-from .compare import MACRO_COMPONENTS, Comparison
+from .comparison import MACRO_COMPONENTS, Comparison
 from .config.load import config_to_dict
 from .counts import Counts
 from .inference import NetworkResult

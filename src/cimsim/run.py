@@ -16,8 +16,9 @@ from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan, plan_layer
 from .numerics import AdcSetting, build_crossbar
+from .numerics.checks import finite_matrix
 from .preflight import check_dense, check_magnitudes
-from .workload import input_blocks, load_weights
+from .workload import INPUT_BLOCK, input_blocks, load_weights
 
 __all__ = ["RunResult", "simulate"]
 
@@ -48,19 +49,32 @@ class RunResult:
         return self.adc_clipped / self.counts.adc_conversions if self.counts.adc_conversions else 0.0
 
 
-def simulate(config: Config, progress: Callable[[int], None] | None = None, trial: int = 0) -> RunResult:
-    """Run the config's workload through the crossbars; ``progress(n)`` is called after every n vectors.
+def simulate(config: Config, progress: Callable[[int], None] | None = None, trial: int = 0, *, weights=None,
+             inputs=None) -> RunResult:
+    """Run the config's dense workload through the crossbars; ``progress(n)`` is called after every n vectors.
 
     ``trial`` selects the device and read-noise draws (Monte Carlo trial); the data are the same in every trial.
+    ``weights`` (out_features x in_features) and ``inputs`` (vectors x in_features) may be given in memory, in
+    the config's shape (:func:`cimsim.simulate` sets the shape from them); left out, they come from the config.
+    A network config is refused here: :func:`cimsim.simulate` or :func:`cimsim.inference.simulate_network`.
     """
+    if config.workload.kind != "dense":
+        raise ValueError(f"{config.source}: a {config.workload.kind!r} workload is simulated by cimsim.simulate "
+                         "(or cimsim.inference.simulate_network), not by cimsim.run.simulate")
     start = time.perf_counter()
+    wl = config.workload
     check_dense(config, plan_layer(config))
     xbar = build_crossbar(config, key=(trial,))
-    weights = load_weights(config)
+    weights = load_weights(config) if weights is None else finite_matrix(
+        "weights", weights, (wl.out_features, wl.in_features))
     w_max = float(np.abs(weights).max())
     xbar.program(weights)
     vs_float = vs_digital = digital_vs_float = ErrorStats()
-    for block in input_blocks(config):
+    if inputs is not None:
+        inputs = finite_matrix("inputs", inputs, (wl.vectors, wl.in_features))
+    blocks = input_blocks(config) if inputs is None else (
+        inputs[k:k + INPUT_BLOCK] for k in range(0, len(inputs), INPUT_BLOCK))
+    for block in blocks:
         check_magnitudes(config, "workload.weights_file" if config.workload.weights == "file" else
                          "workload.inputs_file", w_max, float(np.abs(block).max(initial=0.0)),
                          config.workload.in_features)

@@ -46,15 +46,16 @@ class Spread:
 
 
 def run_trials(config: Config, progress: Callable[[int], None] | None = None, *, workers: int | None = None,
-               scheduler: str | None = None) -> tuple[Result, ...]:
+               scheduler: str | None = None, **data) -> tuple[Result, ...]:
     """``config.simulation.trials`` simulations of the config's workload (dense layer or network); a network's
-    samples split over ``workers`` processes or the Dask cluster at ``scheduler`` (None: this process)."""
+    samples split over ``workers`` processes or the Dask cluster at ``scheduler`` (None: this process). ``data``:
+    in-memory arrays (dense: weights, inputs; network: network, inputs, labels)."""
     if config.workload.kind == "network":
-        return tuple(simulate_network(config, progress, trial, workers=workers, scheduler=scheduler)
+        return tuple(simulate_network(config, progress, trial, workers=workers, scheduler=scheduler, **data)
                      for trial in range(config.simulation.trials))
     if workers or scheduler:
         raise ValueError("workers and scheduler split a network's samples; this workload is a dense layer")
-    return tuple(simulate(config, progress, trial) for trial in range(config.simulation.trials))
+    return tuple(simulate(config, progress, trial, **data) for trial in range(config.simulation.trials))
 
 
 def spreads(results: tuple[Result, ...]) -> dict[str, Spread]:

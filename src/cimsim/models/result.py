@@ -49,7 +49,7 @@ class ModelPrice:
     @property
     def gain(self) -> dict[str, float]:
         """baseline / CIM (throughput: CIM / baseline): > 1 means CIM wins"""
-        from ..compare import gains
+        from ..comparison import gains
 
         return gains(self.cim, self.baseline)
 

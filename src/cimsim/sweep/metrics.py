@@ -71,7 +71,7 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
 
 
 def _costs(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
-    from ..compare import gains
+    from ..comparison import gains
 
     gain = gains(cim, baseline)
     return {
@@ -86,15 +86,15 @@ def _costs(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
 
 
 def _analytic(config: Config) -> dict[str, float]:
-    """Cost from shapes alone (:func:`cimsim.compare.price_from_shapes`: a dense layer or a network's layers)."""
-    from ..compare import price_from_shapes
+    """Cost from shapes alone (:func:`cimsim.comparison.price_from_shapes`: a dense layer or a network's layers)."""
+    from ..comparison import price_from_shapes
 
     return _costs(*price_from_shapes(config))
 
 
 def _functional(config: Config) -> dict[str, float]:
     """Simulate (every Monte Carlo trial) and price what ran, as ``cimsim compare`` does."""
-    from ..compare import compare
+    from ..comparison import compare
     from ..inference import NetworkResult
     from ..trials import spreads
 

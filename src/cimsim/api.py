@@ -1,0 +1,164 @@
+"""The research-script API: what each command does, as one call, for every workload kind, data in memory or in files.
+
+>>> import cimsim
+>>> sim = cimsim.simulate("configs/digits-mlp.toml", trials=10)     # `cimsim run`: accuracy, CIM cost
+>>> sim.analog_accuracy, sim.spreads["analog_accuracy"].std
+>>> comp = cimsim.compare("configs/default.toml", weights=W, inputs=X)   # `cimsim compare`: CIM vs baseline
+>>> comp.gain["energy"], comp.to_dict(), comp.to_frame()
+
+``config`` is a path to a TOML file, a :class:`~cimsim.config.Config` or a dict of tables; ``settings`` overrides
+fields (``{"adc.bits": 6}``). A dense workload takes ``weights`` (out x in) and ``inputs`` (vectors x in), its shape
+then set from them; a network workload takes ``network`` (a :class:`~cimsim.network.Network`, e.g. from
+:func:`~cimsim.network.from_torch`), ``inputs`` (samples, ...) and ``labels`` (samples,) or none (accuracy is then
+top-1 agreement with float). ``progress(n)`` is called as items finish. Results: :class:`Simulation` and
+:class:`~cimsim.compare.Comparison`, each with ``to_dict()`` (the JSON the CLI writes), ``rows()`` / ``to_frame()``
+(a tidy table) and a short repr (a Markdown report in notebooks).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .breakdown import Breakdown
+from .comparison import Comparison, price
+from .comparison import compare as _compare
+from .config import config_from_dict, load_config, with_overrides
+from .config.schema import Config
+from .inference import NetworkResult
+from .run import RunResult
+from .trials import Spread, run_trials, spreads
+
+__all__ = ["simulate", "compare", "Simulation", "as_config"]
+
+
+def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[str, Any] | None = None) -> Config:
+    """A Config from a Config, a TOML path or a dict of tables, with ``settings`` ("table.field" -> value)."""
+    if isinstance(config, Config):
+        cfg = config
+    elif isinstance(config, (str, os.PathLike)):
+        cfg = load_config(config)
+    elif isinstance(config, Mapping):
+        cfg = config_from_dict(config)
+    else:
+        raise TypeError(f"config must be a path, a cimsim Config or a dict of tables; got {type(config).__name__}")
+    return with_overrides(cfg, settings) if settings else cfg
+
+
+def _prepared(config, settings, trials, seed, weights, inputs, network, labels) -> tuple[Config, dict]:
+    overrides = dict(settings or {})
+    if trials is not None:
+        overrides["simulation.trials"] = trials
+    if seed is not None:
+        overrides["simulation.seed"] = seed
+    cfg = as_config(config, overrides)
+    kind = cfg.workload.kind
+    if kind == "network":
+        if weights is not None:
+            raise ValueError("weights are for a dense workload; a network carries its own (network=...)")
+        return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}
+    if network is not None or labels is not None:
+        raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
+    shape = {}
+    if weights is not None:
+        w = np.asarray(weights)
+        if w.ndim != 2:
+            raise ValueError(f"weights must be a 2-d array (out_features x in_features); got shape {w.shape}")
+        shape.update({"workload.out_features": w.shape[0], "workload.in_features": w.shape[1]})
+    if inputs is not None:
+        x = np.asarray(inputs)
+        if x.ndim != 2 or x.shape[0] == 0:
+            raise ValueError(f"inputs must be a 2-d array (vectors x in_features); got shape {x.shape}")
+        shape.update({"workload.vectors": x.shape[0], "workload.in_features": x.shape[1]})
+    cfg = with_overrides(cfg, shape) if shape else cfg
+    return cfg, {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
+
+
+@dataclass(frozen=True, repr=False)
+class Simulation:
+    """Every Monte Carlo trial of one simulation and the CIM cost of the first (what ``cimsim run`` prints).
+
+    A field the first trial has (``analog_accuracy``, ``vs_float``, ``counts``, ``layers``, ...) is read straight
+    from the simulation: ``sim.analog_accuracy`` is ``sim.trials[0].analog_accuracy``.
+    """
+
+    trials: tuple[RunResult | NetworkResult, ...]
+    cost: Breakdown
+    """CIM energy, latency and area of the first trial's workload (weights resident)"""
+
+    @property
+    def spreads(self) -> dict[str, Spread]:
+        """the accuracy metrics over the trials: mean, std, worst, every value"""
+        return spreads(self.trials)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name in ("trials", "cost"):
+            raise AttributeError(name)
+        return getattr(self.trials[0], name)
+
+    def to_dict(self) -> dict:
+        """The JSON ``cimsim run -o`` writes."""
+        from .report_json import run_dict
+
+        return run_dict(self.trials, self.cost)
+
+    def rows(self) -> list[dict]:
+        """One row per trial: its accuracy metrics, plus the CIM energy, latency and area (whole workload)."""
+        out = []
+        for k, r in enumerate(self.trials):
+            row = {"trial": k}
+            if isinstance(r, NetworkResult):
+                row.update(float_accuracy=r.float_accuracy, digital_accuracy=r.digital_accuracy,
+                           analog_accuracy=r.analog_accuracy, samples=r.samples)
+            else:
+                row.update(relative_error=r.vs_float.relative_error, snr_db=r.vs_float.snr_db, vectors=r.counts.mvms)
+            out.append(row | {"energy_pj": self.cost.total_energy_pj, "latency_ns": self.cost.latency_ns,
+                              "area_mm2": self.cost.area_mm2})
+        return out
+
+    def to_frame(self):
+        """:meth:`rows` as a pandas DataFrame (needs pandas)."""
+        return _frame(self.rows())
+
+    def __repr__(self) -> str:
+        r, n = self.trials[0], len(self.trials)
+        what = (f"network, analog accuracy {r.analog_accuracy:.4f}" if isinstance(r, NetworkResult)
+                else f"{r.plan.out_features} x {r.plan.in_features} layer, relative error {r.vs_float.relative_error:.4g}")
+        return (f"Simulation({r.config.name!r}: {what}, {n} trial{'s' * (n > 1)}, CIM "
+                f"{self.cost.total_energy_pj / 1e6:.4g} uJ)")
+
+    def _repr_markdown_(self) -> str:
+        from .report import run_text
+
+        return run_text(self.trials, self.cost)
+
+
+def _frame(rows: list[dict]):
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("to_frame needs pandas (pip install pandas); rows() gives the same table as dicts") from None
+    return pandas.DataFrame(rows)
+
+
+def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,
+             labels=None, trials: int | None = None, seed: int | None = None,
+             progress: Callable[[int], None] | None = None, workers: int | None = None,
+             scheduler: str | None = None) -> Simulation:
+    """What ``cimsim run`` does: simulate the workload (every trial) and price its CIM cost (module doc)."""
+    cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
+    results = run_trials(cfg, progress, workers=workers, scheduler=scheduler, **data)
+    return Simulation(results, price(cfg, results[0], include_weight_load=False)[0])
+
+
+def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,
+            labels=None, trials: int | None = None, seed: int | None = None,
+            progress: Callable[[int], None] | None = None, workers: int | None = None,
+            scheduler: str | None = None) -> Comparison:
+    """What ``cimsim compare`` does: the workload on CIM next to the config's von Neumann baseline (module doc)."""
+    cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
+    return _compare(cfg, progress, workers=workers, scheduler=scheduler, **data)

@@ -1,0 +1,100 @@
+"""The research-script API: cimsim.simulate / cimsim.compare for every workload kind, data in memory, results
+that say what they hold (to_dict = the CLI's JSON, rows, short reprs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import cimsim
+from cimsim.cli import main
+from cimsim.config import load_config
+from cimsim.inference import NetworkResult
+from cimsim.network import load_network
+from cimsim.run import RunResult
+from cimsim.run import simulate as run_dense
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "configs" / "default.toml"
+MLP = ROOT / "configs" / "digits-mlp.toml"
+
+
+def test_a_network_config_simulates_the_network_not_a_random_layer():
+    sim = cimsim.simulate(MLP, {"workload.vectors": 60})
+    assert isinstance(sim.trials[0], NetworkResult) and sim.samples == 60
+    with pytest.raises(ValueError, match="simulated by cimsim.simulate"):
+        run_dense(load_config(MLP))
+
+
+def test_dense_data_in_memory_set_the_shape():
+    rng = np.random.default_rng(0)
+    w, x = rng.standard_normal((12, 40)), rng.standard_normal((30, 40))
+    sim = cimsim.simulate(DEFAULT, weights=w, inputs=x, settings={"device.preset": "ideal", "adc.bits": 16})
+    assert isinstance(sim.trials[0], RunResult)
+    assert (sim.plan.out_features, sim.plan.in_features, sim.counts.mvms) == (12, 40, 30)
+    assert sim.vs_float.relative_error < 0.02  # 8-bit operands, exact converters: quantisation alone
+    with pytest.raises(ValueError, match="weights must be a 2-d array"):
+        cimsim.simulate(DEFAULT, weights=np.ones(3))
+    with pytest.raises(ValueError, match="network and labels are for a network workload"):
+        cimsim.simulate(DEFAULT, labels=np.zeros(3, int))
+
+
+def test_network_in_memory_with_labels_and_trials():
+    net = load_network(ROOT / "src" / "cimsim" / "data" / "digits_mlp.npz")
+    x = np.random.default_rng(2).uniform(0, 1, (40, 64))
+    sim = cimsim.simulate(MLP, network=net, inputs=x, labels=np.zeros(40, int), trials=3,
+                          settings={"device.preset": "rram"})
+    assert len(sim.trials) == 3 and sim.labelled
+    spread = sim.spreads["analog_accuracy"]
+    assert spread.values == tuple(t.analog_accuracy for t in sim.trials)
+    assert [row["trial"] for row in sim.rows()] == [0, 1, 2]
+
+
+def test_to_dict_is_what_the_cli_writes(tmp_path):
+    out = tmp_path / "r.json"
+    CliRunner().invoke(main, ["run", str(DEFAULT), "-o", str(out), "--set", "workload.vectors=64"])
+    cli = json.loads(out.read_text())
+    api = json.loads(json.dumps(cimsim.simulate(DEFAULT, {"workload.vectors": 64}).to_dict()))
+    cli.pop("wall_s"), api.pop("wall_s")
+    assert api == cli
+    comp = cimsim.compare(DEFAULT, {"workload.vectors": 64})
+    CliRunner().invoke(main, ["compare", str(DEFAULT), "-o", str(tmp_path / "c"), "--set", "workload.vectors=64"])
+    saved = json.loads((tmp_path / "c" / "report.json").read_text())
+    assert set(saved) == set(json.loads(json.dumps(comp.to_dict(), default=str)))
+
+
+def test_reprs_are_short_and_notebooks_get_markdown():
+    sim = cimsim.simulate(DEFAULT, {"workload.vectors": 32})
+    comp = cimsim.compare(DEFAULT, {"workload.vectors": 32})
+    for obj in (sim, comp):
+        assert len(repr(obj)) < 200 and "\n" not in repr(obj)
+        assert "|" in obj._repr_markdown_()
+    assert "energy gain" in repr(comp) and "relative error" in repr(sim)
+    rows = comp.rows()
+    assert {r["side"] for r in rows} == {"cim", "baseline"}
+    cim_energy = sum(r["energy_pj"] for r in rows if r["side"] == "cim" and r["scenario"] == "steady")
+    assert cim_energy == pytest.approx(comp.cim.total_energy_pj)
+
+
+def test_to_frame_says_what_it_needs():
+    sim = cimsim.simulate(DEFAULT, {"workload.vectors": 16})
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="to_frame needs pandas.*rows\\(\\) gives the same table"):
+            sim.to_frame()
+    else:
+        assert list(sim.to_frame()["trial"]) == [0]
+
+
+def test_config_forms():
+    cfg = load_config(DEFAULT)
+    assert cimsim.as_config(cfg) is cfg
+    assert cimsim.as_config(str(DEFAULT)).name == "default"
+    assert cimsim.as_config({"adc": {"bits": 6}}).adc.bits == 6
+    with pytest.raises(TypeError, match="config must be a path, a cimsim Config or a dict"):
+        cimsim.as_config(42)
