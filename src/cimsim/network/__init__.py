@@ -14,8 +14,8 @@ from .datasets import DIGITS_SCALE, digits_test_path, load_dataset
 from .io import FORMAT, LAYER_KINDS, load_network, save_network
 from .layers import Conv2d, Dense, DigitalLayer, Layer, MatrixLayer
 from .model import MatMul, MatrixShape, Network
-from .ops import (ActivationMatMul, Affine, Clip, Concat, Elementwise, Flatten, LayerNorm, Mean, ReLU, Reshape,
-                  Slice, Softmax, Transpose, Unary)
+from .movement import Concat, Flatten, Reshape, Slice, Transpose
+from .ops import ActivationMatMul, Affine, Clip, Elementwise, LayerNorm, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .torch_import import from_torch
 

@@ -1,9 +1,8 @@
 """The ONNX operators the importer understands: constant folding (numpy) and one handler per data operator.
 
-A handler gets the graph being built (``onnx_import._Graph``), the node's attributes, input and output tensor
-names and its name; it appends layers (``g.append``), aliases a tensor (``g.alias``) or folds the node into the
-layer before it. ONNX axes count the batch; layers' axes do not (``g.sample_axis``).
-"""
+A handler gets the graph being built (``onnx_import._Graph``), the node's attributes, input and output tensor names
+and its name; it appends layers (``g.append``), aliases a tensor (``g.alias``) or folds the node into the layer
+before it. ONNX axes count the batch; layers' axes do not (``g.sample_axis``)."""
 
 from __future__ import annotations
 
@@ -12,8 +11,8 @@ from dataclasses import replace
 import numpy as np
 
 from .layers import Conv2d, Dense
-from .ops import (ActivationMatMul, Affine, Clip, Concat, Elementwise, Flatten, LayerNorm, Mean, ReLU, Reshape,
-                  Slice, Softmax, Transpose, Unary)
+from .movement import Concat, Flatten, Reshape, Slice, Transpose
+from .ops import ActivationMatMul, Affine, Clip, Elementwise, LayerNorm, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = ["FOLDABLE", "SUPPORTED_OPS", "BatchAxisError", "fold", "layer_for"]

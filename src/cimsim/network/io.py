@@ -29,8 +29,8 @@ import numpy as np
 from ..npfiles import read_npz
 from .layers import Conv2d, Dense, Layer
 from .model import Network
-from .ops import (ActivationMatMul, Affine, Clip, Concat, Elementwise, Flatten, LayerNorm, Mean, ReLU, Reshape,
-                  Slice, Softmax, Transpose, Unary)
+from .movement import Concat, Flatten, Reshape, Slice, Transpose
+from .ops import ActivationMatMul, Affine, Clip, Elementwise, LayerNorm, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = ["FORMAT", "LAYER_KINDS", "load_network", "save_network"]

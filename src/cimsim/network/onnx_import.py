@@ -17,7 +17,7 @@ import numpy as np
 
 from ._onnx_ops import FOLDABLE, SUPPORTED_OPS, BatchAxisError, fold, layer_for
 from .model import Network
-from .ops import Reshape
+from .movement import Reshape
 
 __all__ = ["load_onnx", "network_from_onnx", "SUPPORTED_OPS", "BatchAxisError"]
 

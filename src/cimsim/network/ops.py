@@ -4,7 +4,8 @@ Every layer here runs in the digital periphery, exactly, in float64; the crossba
 (:mod:`cimsim.network.layers`). Axes are per-sample (the batch axis is not counted: axis 0 is the first axis
 after the batch; negative axes count from the end). ``work(*shapes)`` is the digital operations one sample
 costs, for the vector unit's cost model: one per output element, one multiply-accumulate per term of an
-activation product. Pooling is in :mod:`cimsim.network.pooling`.
+activation product. Pooling is in :mod:`cimsim.network.pooling`, data movement (concat, slice, reshape,
+transpose, flatten) in :mod:`cimsim.network.movement`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ from scipy.special import erf
 
 from .layers import DigitalLayer
 
-__all__ = [
-    "ReLU", "Unary", "Clip", "Affine", "Elementwise", "Concat", "Slice", "Reshape", "Transpose", "Flatten",
-    "Softmax", "LayerNorm", "Mean", "ActivationMatMul",
-]
+__all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "ActivationMatMul",
+           "per_sample_axis"]
 
 UNARY_FUNCTIONS = {
     "sigmoid": lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
@@ -43,7 +42,7 @@ BINARY_FUNCTIONS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div"
 """functions of :class:`Elementwise`, by name"""
 
 
-def _axis(axis, ndim: int, name: str) -> int:
+def per_sample_axis(axis, ndim: int, name: str) -> int:
     """A per-sample ``axis`` (negative counts from the end) as an index in [0, ndim)."""
     if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
         raise ValueError(f"{name} axis {axis!r} is outside the {ndim} per-sample axes")
@@ -161,109 +160,6 @@ class Elementwise(DigitalLayer):
 
 
 @dataclass(frozen=True, eq=False)
-class Concat(DigitalLayer):
-    """Activations joined along a per-sample ``axis``."""
-
-    kind: ClassVar[str] = "concat"
-    arity: ClassVar[None] = None
-    axis: int = 0
-
-    def output_shape(self, *shapes: tuple[int, ...]) -> tuple[int, ...]:
-        first = tuple(shapes[0])
-        axis = _axis(self.axis, len(first), "Concat")
-        for shape in shapes[1:]:
-            if len(shape) != len(first) or any(s != f for k, (s, f) in enumerate(zip(shape, first)) if k != axis):
-                raise ValueError(f"Concat on axis {self.axis} needs equal shapes elsewhere; got {list(shapes)}")
-        return first[:axis] + (sum(s[axis] for s in shapes),) + first[axis + 1:]
-
-    def __call__(self, *xs: np.ndarray) -> np.ndarray:
-        return np.concatenate(xs, axis=_axis(self.axis, xs[0].ndim - 1, "Concat") + 1)
-
-
-@dataclass(frozen=True, eq=False)
-class Slice(DigitalLayer):
-    """``x[start:stop:step]`` along a per-sample ``axis`` (python slice semantics)."""
-
-    kind: ClassVar[str] = "slice"
-    axis: int
-    start: int | None = None
-    stop: int | None = None
-    step: int = 1
-
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        shape = tuple(input_shape)
-        axis = _axis(self.axis, len(shape), "Slice")
-        if self.step == 0:
-            raise ValueError("Slice step must not be 0")
-        size = len(range(*slice(self.start, self.stop, self.step).indices(shape[axis])))
-        if size == 0:
-            raise ValueError(f"Slice [{self.start}:{self.stop}:{self.step}] of axis {self.axis} (size "
-                             f"{shape[axis]}) is empty")
-        return shape[:axis] + (size,) + shape[axis + 1:]
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        index = [slice(None)] * x.ndim
-        index[_axis(self.axis, x.ndim - 1, "Slice") + 1] = slice(self.start, self.stop, self.step)
-        return x[tuple(index)]
-
-
-@dataclass(frozen=True, eq=False)
-class Reshape(DigitalLayer):
-    """Each sample reshaped to ``shape`` (C order; one entry may be -1: inferred)."""
-
-    kind: ClassVar[str] = "reshape"
-    shape: tuple[int, ...]
-
-    def __post_init__(self):
-        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
-
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        size, target = math.prod(input_shape), self.shape
-        known = math.prod(s for s in target if s != -1)
-        if target.count(-1) > 1 or any(s < 1 and s != -1 for s in target) or known == 0:
-            raise ValueError(f"Reshape target {target} must hold positive sizes and at most one -1")
-        out = tuple(size // known if s == -1 else s for s in target)
-        if math.prod(out) != size:
-            raise ValueError(f"cannot reshape {tuple(input_shape)} ({size} values) to {target}")
-        return out
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return x.reshape((x.shape[0],) + self.output_shape(x.shape[1:]))
-
-
-@dataclass(frozen=True, eq=False)
-class Flatten(DigitalLayer):
-    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...), C order (channel-major for NCHW)."""
-
-    kind: ClassVar[str] = "flatten"
-
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        return (math.prod(input_shape),)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return x.reshape(x.shape[0], -1)
-
-
-@dataclass(frozen=True, eq=False)
-class Transpose(DigitalLayer):
-    """Per-sample axes permuted: output axis k is input axis ``perm[k]``."""
-
-    kind: ClassVar[str] = "transpose"
-    perm: tuple[int, ...]
-
-    def __post_init__(self):
-        object.__setattr__(self, "perm", tuple(int(p) for p in self.perm))
-
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        if sorted(self.perm) != list(range(len(input_shape))):
-            raise ValueError(f"Transpose perm {self.perm} is not a permutation of {len(input_shape)} axes")
-        return tuple(input_shape[p] for p in self.perm)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return x.transpose((0,) + tuple(p + 1 for p in self.perm))
-
-
-@dataclass(frozen=True, eq=False)
 class Softmax(_SameShape):
     """exp(x - max) / sum along a per-sample ``axis``."""
 
@@ -271,7 +167,7 @@ class Softmax(_SameShape):
     axis: int = -1
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        axis = _axis(self.axis, x.ndim - 1, "Softmax") + 1
+        axis = per_sample_axis(self.axis, x.ndim - 1, "Softmax") + 1
         e = np.exp(x - x.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
 
@@ -293,7 +189,7 @@ class LayerNorm(_SameShape):
             raise ValueError(f"LayerNorm epsilon must be > 0; got {self.epsilon!r}")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        axes = tuple(range(_axis(self.axis, x.ndim - 1, "LayerNorm") + 1, x.ndim))
+        axes = tuple(range(per_sample_axis(self.axis, x.ndim - 1, "LayerNorm") + 1, x.ndim))
         centred = x - x.mean(axis=axes, keepdims=True)
         y = centred / np.sqrt((centred ** 2).mean(axis=axes, keepdims=True) + self.epsilon)
         y = y if self.weight is None else y * self.weight
@@ -312,7 +208,7 @@ class Mean(DigitalLayer):
         object.__setattr__(self, "axes", tuple(int(a) for a in self.axes))
 
     def _axes(self, ndim: int) -> tuple[int, ...]:
-        return tuple(sorted({_axis(a, ndim, "Mean") for a in self.axes}))
+        return tuple(sorted({per_sample_axis(a, ndim, "Mean") for a in self.axes}))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         axes = self._axes(len(input_shape))

@@ -1,0 +1,83 @@
+"""``cimsim price-model``: a standard network or a network file priced from its shapes (:mod:`cimsim.models`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli import _guarded
+
+__all__ = ["price_model_command"]
+
+
+@click.command("price-model")
+@click.argument("model_name", metavar="MODEL")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Design to price it on (default: the rram-default preset, the hardware of configs/default.toml).")
+@click.option("--seq-len", type=click.IntRange(1), default=None,
+              help="BERT: tokens per sequence (128); decoder: prompt length (prefill) and KV-cache context (decode), "
+                   "default its trained context.")
+@click.option("--phase", type=click.Choice(["prefill", "decode", "both"]), default=None,
+              help="Decoders only: which phase to price (default both).")
+@click.option("--kv-cache", type=click.Choice(["sram", "dram"]), default="sram", help="Where the KV cache lives.")
+@click.option("--chips", type=click.IntRange(1), default=None, help="Chips the weights may span (default 1).")
+@click.option("--reload-weights", is_flag=True, help="One chip, the weights reloaded from DRAM part by part.")
+@click.option("--items", type=click.IntRange(1), default=1, help="Items (images, sequences, tokens) priced.")
+@click.option("--sequences", type=click.IntRange(1), default=1, help="Decode: sequences decoded at once.")
+@click.option("--vector-lanes", type=click.IntRange(1), default=None, help="Lanes of each chip's vector unit (256).")
+@click.option("--image-side", type=click.IntRange(32), default=224, help="CNNs: image side, pixels.")
+@click.option("--activation-products", type=click.Choice(["digital", "arrays"]), default="digital",
+              help="Attention's activation x activation products on the vector unit, or on crossbars rewritten "
+                   "with one operand every item (write energy, time and the cells' lifetime shown).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write every figure as JSON here.")
+@_guarded
+def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips, reload_weights, items, sequences,
+                        vector_lanes, image_side, activation_products, output):
+    """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b) or a
+    network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the config's baseline:
+    energy per item and token, rates, chips, gains."""
+    from .config import load_config, load_preset
+    from .models import DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, get_model, price_model, price_table
+    from .report_json import to_json, write_atomic
+
+    is_file = model_name.lower().endswith((".npz", ".onnx"))
+    if model_name not in MODEL_NAMES and not is_file:
+        raise click.UsageError(f"unknown model {model_name!r}; valid models: {', '.join(MODEL_NAMES)}, or a "
+                               ".npz / .onnx network file")
+    if chips is not None and reload_weights:
+        raise click.UsageError("--chips and --reload-weights exclude each other")
+    if phase is not None and model_name not in DECODERS:
+        raise click.UsageError(f"--phase is for decoders ({', '.join(DECODERS)}); {model_name} has one phase")
+    cfg = load_config(config_path) if config_path else load_preset("rram-default")
+    phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
+    try:
+        models = ([_file_model(model_name)] if is_file else
+                  [get_model(model_name, seq_len=seq_len, phase=p, image_side=image_side) for p in phases])
+        prices = [price_model(cfg, m, items=items, chips=chips, reload_weights=reload_weights, kv_cache=kv_cache,
+                              vector_lanes=vector_lanes or DEFAULT_VECTOR_LANES, sequences=sequences,
+                              activation_products=activation_products) for m in models]
+    except ValueError as exc:  # a shape the options ask for: a seq_len too long, too few chips (DoesNotFitError)
+        raise click.UsageError(str(exc)) from None
+    click.echo("\n".join(m.summary() for m in models))
+    click.echo(f"on {cfg.name}: {prices[0].arrays} arrays ({prices[0].cell_utilisation:.1%} of their cells hold a "
+               f"weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n")
+    click.echo(price_table(prices))
+    for p in prices:
+        if p.cell_lifetime_s is not None:
+            click.echo(f"\n{p.label}: activation products on arrays wear their cells out in {p.cell_lifetime_s:.3g} s "
+                       "(write endurance at this rate)")
+    if output:
+        write_atomic(output, to_json({"config": cfg.name, "prices": [p.as_dict() for p in prices]}))
+        click.echo(f"\nwrote {output}")
+
+
+def _file_model(path: str):
+    from .models.from_network import model_from_network
+    from .network import load_network
+
+    try:
+        network = load_network(path)
+    except (OSError, ImportError) as exc:
+        raise click.UsageError(f"cannot load {path}: {exc}") from None
+    return model_from_network(network, Path(path).stem)

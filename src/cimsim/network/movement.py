@@ -1,0 +1,121 @@
+"""Data-movement layers of a network (digital, no arithmetic): concat, slice, reshape, flatten, transpose.
+
+Axes are per sample, as in :mod:`cimsim.network.ops`. Their vector-unit cost is nil (``work`` counts the values
+moved; the shapes-only pricing leaves data movement out).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from .layers import DigitalLayer
+from .ops import per_sample_axis
+
+__all__ = ["Concat", "Slice", "Reshape", "Flatten", "Transpose"]
+
+
+@dataclass(frozen=True, eq=False)
+class Concat(DigitalLayer):
+    """Activations joined along a per-sample ``axis``."""
+
+    kind: ClassVar[str] = "concat"
+    arity: ClassVar[None] = None
+    axis: int = 0
+
+    def output_shape(self, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+        first = tuple(shapes[0])
+        axis = per_sample_axis(self.axis, len(first), "Concat")
+        for shape in shapes[1:]:
+            if len(shape) != len(first) or any(s != f for k, (s, f) in enumerate(zip(shape, first)) if k != axis):
+                raise ValueError(f"Concat on axis {self.axis} needs equal shapes elsewhere; got {list(shapes)}")
+        return first[:axis] + (sum(s[axis] for s in shapes),) + first[axis + 1:]
+
+    def __call__(self, *xs: np.ndarray) -> np.ndarray:
+        return np.concatenate(xs, axis=per_sample_axis(self.axis, xs[0].ndim - 1, "Concat") + 1)
+
+
+@dataclass(frozen=True, eq=False)
+class Slice(DigitalLayer):
+    """``x[start:stop:step]`` along a per-sample ``axis`` (python slice semantics)."""
+
+    kind: ClassVar[str] = "slice"
+    axis: int
+    start: int | None = None
+    stop: int | None = None
+    step: int = 1
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        shape = tuple(input_shape)
+        axis = per_sample_axis(self.axis, len(shape), "Slice")
+        if self.step == 0:
+            raise ValueError("Slice step must not be 0")
+        size = len(range(*slice(self.start, self.stop, self.step).indices(shape[axis])))
+        if size == 0:
+            raise ValueError(f"Slice [{self.start}:{self.stop}:{self.step}] of axis {self.axis} (size "
+                             f"{shape[axis]}) is empty")
+        return shape[:axis] + (size,) + shape[axis + 1:]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        index = [slice(None)] * x.ndim
+        index[per_sample_axis(self.axis, x.ndim - 1, "Slice") + 1] = slice(self.start, self.stop, self.step)
+        return x[tuple(index)]
+
+
+@dataclass(frozen=True, eq=False)
+class Reshape(DigitalLayer):
+    """Each sample reshaped to ``shape`` (C order; one entry may be -1: inferred)."""
+
+    kind: ClassVar[str] = "reshape"
+    shape: tuple[int, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        size, target = math.prod(input_shape), self.shape
+        known = math.prod(s for s in target if s != -1)
+        if target.count(-1) > 1 or any(s < 1 and s != -1 for s in target) or known == 0:
+            raise ValueError(f"Reshape target {target} must hold positive sizes and at most one -1")
+        out = tuple(size // known if s == -1 else s for s in target)
+        if math.prod(out) != size:
+            raise ValueError(f"cannot reshape {tuple(input_shape)} ({size} values) to {target}")
+        return out
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape((x.shape[0],) + self.output_shape(x.shape[1:]))
+
+
+@dataclass(frozen=True, eq=False)
+class Flatten(DigitalLayer):
+    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...), C order (channel-major for NCHW)."""
+
+    kind: ClassVar[str] = "flatten"
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (math.prod(input_shape),)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(x.shape[0], -1)
+
+
+@dataclass(frozen=True, eq=False)
+class Transpose(DigitalLayer):
+    """Per-sample axes permuted: output axis k is input axis ``perm[k]``."""
+
+    kind: ClassVar[str] = "transpose"
+    perm: tuple[int, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "perm", tuple(int(p) for p in self.perm))
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if sorted(self.perm) != list(range(len(input_shape))):
+            raise ValueError(f"Transpose perm {self.perm} is not a permutation of {len(input_shape)} axes")
+        return tuple(input_shape[p] for p in self.perm)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.transpose((0,) + tuple(p + 1 for p in self.perm))
