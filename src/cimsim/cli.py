@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from .cli_guard import fail, guarded
+from .cli_models import price_model_command
 from .errors import ConfigError
 
 __all__ = ["main"]
@@ -53,35 +55,6 @@ class _Progress:
         self.done += n
         if self.enabled:
             click.echo(f"\r{self.done}/{self.total} vectors", err=True, nl=self.done >= self.total)
-
-
-def _fail(exc: Exception, code: int) -> None:
-    for line in str(exc).splitlines() or [type(exc).__name__]:
-        click.echo(f"error: {line}", err=True)
-    sys.exit(code)
-
-
-def _guarded(fn):
-    """Turn the errors a user can cause into one clear message and an exit code."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except click.ClickException:
-            raise
-        except Exception as exc:  # noqa: BLE001  (the CLI's last line: a message and an exit code, no traceback)
-            if click.get_current_context().find_root().params.get("debug"):
-                raise
-            if isinstance(exc, ConfigError):
-                _fail(exc, 2)
-            if isinstance(exc, (ValueError, OSError, MemoryError)):
-                _fail(exc if str(exc) else RuntimeError(type(exc).__name__), 1)
-            _fail(RuntimeError(f"internal error, {type(exc).__name__}: {exc} (run `cimsim --debug ...` for the "
-                               "traceback, and please report it)"), 1)
-
-    return wrapper
 
 
 config_argument = click.argument("config", type=click.Path(dir_okay=False))
@@ -126,7 +99,7 @@ def _split(cfg, workers, scheduler) -> dict:
 @trials_option
 @workers_option
 @scheduler_option
-@_guarded
+@guarded
 def run(config, output, seed, settings, trials, workers, scheduler):
     """Simulate CONFIG's workload: accuracy (versus float; for a network, classification accuracy) and CIM cost."""
     from .comparison import price
@@ -153,7 +126,7 @@ def run(config, output, seed, settings, trials, workers, scheduler):
 @trials_option
 @workers_option
 @scheduler_option
-@_guarded
+@guarded
 def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     """CIM versus the von Neumann baseline on each CONFIG's workload.
 
@@ -206,7 +179,7 @@ def _plots(comps, out: Path) -> None:
 @main.command()
 @config_argument
 @set_option
-@_guarded
+@guarded
 def validate(config, settings):
     """Check CONFIG as a run would, short of simulating: every field and cross-field rule, every file it reads
     (loaded, shapes, values), chip capacity and estimated memory. Exit 0 if valid, 2 if not."""
@@ -256,7 +229,7 @@ class _SweepProgress:
               help="Local worker processes (default: the core count).")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead; needs the dask extra.")
-@_guarded
+@guarded
 def sweep(spec, output, workers, scheduler):
     """Run every point of the sweep SPEC (TOML; see docs/sweeps.md) and stream one CSV row per point.
 
@@ -275,7 +248,7 @@ def sweep(spec, output, workers, scheduler):
     except ImportError as exc:
         if str(exc) != DASK_MISSING:
             raise
-        _fail(exc, 2)
+        fail(exc, 2)
     click.echo(f"{spec}: {summary.total} points, {summary.ok} ok, {summary.failed} failed "
                f"({summary.skipped} from an earlier run); results in {output}")
     if summary.stopped:
@@ -293,7 +266,7 @@ def sweep(spec, output, workers, scheduler):
 @click.option("--maximize-y", is_flag=True, help="Maximise the y column instead (e.g. accuracy).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Also draw the points and the front to this PNG (needs the plot extra).")
-@_guarded
+@guarded
 def pareto(results, x, y, maximize_y, output):
     """The Pareto-optimal rows of a sweep's RESULTS CSV, as a Markdown table (failed rows left out)."""
     from .plots import PLOTS_MISSING
@@ -312,8 +285,6 @@ def pareto(results, x, y, maximize_y, output):
         except ImportError:
             click.echo(f"\n{PLOTS_MISSING}")
 
-
-from .cli_models import price_model_command  # noqa: E402  (needs main's helpers above)
 
 main.add_command(price_model_command)
 

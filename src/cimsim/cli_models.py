@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli import _guarded
+from .cli_guard import guarded
 
 __all__ = ["price_model_command"]
 
@@ -31,7 +31,7 @@ __all__ = ["price_model_command"]
               help="Attention's activation x activation products on the vector unit, or on crossbars rewritten "
                    "with one operand every item (write energy, time and the cells' lifetime shown).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write every figure as JSON here.")
-@_guarded
+@guarded
 def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips, reload_weights, items, sequences,
                         vector_lanes, image_side, activation_products, output):
     """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b) or a

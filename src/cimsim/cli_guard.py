@@ -1,0 +1,41 @@
+"""The CLI's last line: an error a user can cause becomes one message and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from .errors import ConfigError
+
+__all__ = ["guarded", "fail"]
+
+
+def fail(exc: Exception, code: int) -> None:
+    """Print ``exc`` as ``error:`` lines on stderr and exit with ``code`` (2: bad input, 1: the run failed)."""
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        click.echo(f"error: {line}", err=True)
+    sys.exit(code)
+
+
+def guarded(fn):
+    """Turn the errors a user can cause into one clear message and an exit code (``--debug``: the traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except Exception as exc:  # noqa: BLE001  (the CLI's last line: a message and an exit code, no traceback)
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            if isinstance(exc, ConfigError):
+                fail(exc, 2)
+            if isinstance(exc, (ValueError, OSError, MemoryError)):
+                fail(exc if str(exc) else RuntimeError(type(exc).__name__), 1)
+            fail(RuntimeError(f"internal error, {type(exc).__name__}: {exc} (run `cimsim --debug ...` for the "
+                               "traceback, and please report it)"), 1)
+
+    return wrapper
