@@ -154,6 +154,25 @@ def test_scheduler_without_dask_says_which_extra(tmp_path, monkeypatch):
     assert "install the dask extra: pip install '.[dask]'" in result.output
 
 
+def test_tasks_cancelled_by_the_cluster_stop_the_run_with_exit_1(tmp_path, monkeypatch):
+    """A lost Dask scheduler cancels the tasks not yet finished: that is a stop, not a finished run."""
+    from concurrent.futures import Executor, Future
+    import contextlib
+
+    class Dropping(Executor):
+        def submit(self, fn, *args):
+            future = Future()
+            future.cancel()
+            return future
+
+    monkeypatch.setattr("cimsim.sweep.execute.open_executor", lambda *a: contextlib.nullcontext(Dropping()))
+    out = tmp_path / "r.csv"
+    result = invoke("sweep", write(tmp_path, ANALYTIC), "-o", out, "--workers", 1)
+    assert result.exit_code == 1, result.output
+    assert "stopped: the cluster cancelled 1 of 1 tasks (the scheduler was lost?); 6 points not run" in result.output
+    assert read_rows(out) == []
+
+
 def test_killed_sweep_resumes_to_exactly_the_full_result(tmp_path):
     spec = write(tmp_path, FUNCTIONAL.replace('"workload.vectors" = 200', '"workload.vectors" = 6000')
                  .replace("[4, 6, 8]", "[4, 5, 6, 7, 8]"))

@@ -14,7 +14,6 @@ import click
 
 from .cli_guard import fail, guarded
 from .cli_models import price_model_command
-from .errors import ConfigError
 
 __all__ = ["main"]
 

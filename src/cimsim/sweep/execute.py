@@ -146,6 +146,9 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
 
     try:
         drain(as_completed(futures))
+        dropped = sum(future.cancelled() for future in futures)  # not by us: by the cluster
+        if dropped:
+            return f"the cluster cancelled {dropped} of {len(futures)} tasks (the scheduler was lost?)"
     except KeyboardInterrupt:
         for future in pending:
             future.cancel()
