@@ -44,16 +44,36 @@ def _load(path: str, seed: int | None, settings: tuple[str, ...], trials: int | 
 
 
 class _Progress:
-    """Vectors done, on stderr, only on a terminal (quiet in CI and when piped)."""
+    """Items done as a click progress bar on stderr, only on a terminal (quiet in CI and when piped); says when
+    the first run compiles the kernels, which takes seconds before any item is done."""
 
-    def __init__(self, total: int):
-        self.total, self.done = total, 0
+    def __init__(self, total: int, item: str):
         self.enabled = sys.stderr.isatty()
+        self.bar = None
+        if self.enabled:
+            from .numerics.compile_cache import kernels_cached
+
+            if not kernels_cached():
+                click.echo("compiling cimsim's kernels (first run only: numba caches them) ...", err=True)
+            self.bar = click.progressbar(length=total, label=f"simulating {item}", file=sys.stderr, show_eta=True,
+                                         show_pos=True)
+
+    def __enter__(self) -> "_Progress":
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
     def __call__(self, n: int) -> None:
-        self.done += n
-        if self.enabled:
-            click.echo(f"\r{self.done}/{self.total} vectors", err=True, nl=self.done >= self.total)
+        if self.bar is not None:
+            self.bar.update(n)
+
+
+def _items(cfg) -> str:
+    return "samples" if cfg.workload.kind == "network" else "vectors"
 
 
 config_argument = click.argument("config", type=click.Path(dir_okay=False))
@@ -107,8 +127,8 @@ def run(config, output, seed, settings, trials, workers, scheduler):
     from .trials import run_trials
 
     cfg = _load(config, seed, settings, trials)
-    results = run_trials(cfg, _Progress(cfg.workload.vectors * cfg.simulation.trials),
-                         **_split(cfg, workers, scheduler))
+    with _Progress(cfg.workload.vectors * cfg.simulation.trials, _items(cfg)) as progress:
+        results = run_trials(cfg, progress, **_split(cfg, workers, scheduler))
     cim, _ = price(cfg, results[0], include_weight_load=False)
     click.echo(run_text(results, cim))
     if output:
@@ -141,8 +161,10 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     names = [c.name for c in cfgs]
     if len(set(names)) < len(names):
         raise click.UsageError(f"configs must have distinct names (their report folders); got {names}")
-    comps = [run_compare(c, _Progress(c.workload.vectors * c.simulation.trials), **_split(c, workers, scheduler))
-             for c in cfgs]
+    comps = []
+    for c in cfgs:
+        with _Progress(c.workload.vectors * c.simulation.trials, _items(c)) as progress:
+            comps.append(run_compare(c, progress, **_split(c, workers, scheduler)))
     click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps))
     if not outdir:
         return
