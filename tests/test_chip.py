@@ -75,13 +75,13 @@ def test_pipelined_throughput_is_the_slowest_stage_and_latency_the_sum():
         assert s.latency_ns == pytest.approx(t_in + v * vector_ns + fill_ns + t_out)
     assert b.item_latency_ns == pytest.approx(sum(s.latency_ns for s in b.stages))
     assert b.interval_ns == pytest.approx(4 * vector_ns)
-    assert b.throughput_mvm_per_s == pytest.approx(1e9 / (4 * vector_ns))
+    assert b.throughput_items_per_s == pytest.approx(1e9 / (4 * vector_ns))
     assert b.latency_ns == pytest.approx(b.item_latency_ns + (items - 1) * b.interval_ns)
 
     serial = chip_breakdown(dataclasses.replace(config, chip=ChipConfig(pipeline="none")),
                             _stages(config, items), items)
     assert serial.interval_ns == pytest.approx(b.item_latency_ns)
-    assert serial.throughput_mvm_per_s == pytest.approx(1e9 / b.item_latency_ns)
+    assert serial.throughput_items_per_s == pytest.approx(1e9 / b.item_latency_ns)
     assert serial.latency_ns == pytest.approx(items * b.item_latency_ns)
     assert serial.total_energy_pj - serial.energy_pj["leakage"] == pytest.approx(
         b.total_energy_pj - b.energy_pj["leakage"])  # same work, only the time (and so leakage) differs
@@ -131,10 +131,10 @@ def test_global_buffer_must_hold_the_activations_between_layers():
 def test_breakdown_defaults_and_dict_keys():
     b = Breakdown("x", {"a": 1.0}, {"a": 1.0}, latency_ns=100.0, compute_ns=100.0, memory_ns=0.0, mvms=4, macs=8)
     assert b.interval_ns == pytest.approx(25.0) and b.item_latency_ns == pytest.approx(25.0)
-    assert b.throughput_mvm_per_s == pytest.approx(4e7)
+    assert b.throughput_items_per_s == pytest.approx(4e7)
     config = isaac_like()
     d = chip_breakdown(config, _stages(config, 2), 2).as_dict()
-    for key in ("item_latency_ns", "interval_ns", "throughput_mvm_per_s", "latency_ns", "stages"):
+    for key in ("item_latency_ns", "interval_ns", "throughput_items_per_s", "latency_ns", "stages"):
         assert key in d
     assert {"index", "arrays", "tiles", "copies", "interval_ns", "latency_ns"} == set(d["stages"][0])
 

@@ -66,13 +66,13 @@ def test_compare_writes_report_with_required_fields(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "rep" / "report.json").read_text())
     for side in ("cim", "baseline"):
-        for key in ("latency_ns", "throughput_mvm_per_s", "area_mm2", "tops_per_w"):
+        for key in ("latency_ns", "throughput_items_per_s", "area_mm2", "tops_per_w"):
             assert data[side][key] > 0
         assert data[side]["energy_pj"]["total"] > 0 and data[side]["energy_pj"]["breakdown"]
     cim, base = data["cim"], data["baseline"]
     assert data["gain"]["energy"] == pytest.approx(base["energy_pj"]["total"] / cim["energy_pj"]["total"])
     assert data["gain"]["latency"] == pytest.approx(base["latency_ns"] / cim["latency_ns"])
-    assert data["gain"]["throughput"] == pytest.approx(cim["throughput_mvm_per_s"] / base["throughput_mvm_per_s"])
+    assert data["gain"]["throughput"] == pytest.approx(cim["throughput_items_per_s"] / base["throughput_items_per_s"])
     assert data["gain"]["edp"] == pytest.approx(
         base["energy_pj"]["total"] * base["latency_ns"] / (cim["energy_pj"]["total"] * cim["latency_ns"]))
     assert set(data["accuracy"]) >= {"relative_error", "snr_db"}

@@ -254,7 +254,7 @@ def test_activation_products_on_rewritten_arrays():
     assert arrays.cim.energy_pj["vector_unit"] < digital.cim.energy_pj["vector_unit"]  # no attention MACs left
     assert arrays.arrays > digital.arrays  # K and V take arrays of their own
     rram = CELL_FAMILIES["rram"]
-    assert arrays.cell_lifetime_s == pytest.approx(rram.endurance_cycles / arrays.cim.throughput_mvm_per_s)
+    assert arrays.cell_lifetime_s == pytest.approx(rram.endurance_cycles / arrays.cim.throughput_items_per_s)
     pcm = price_model(with_overrides(config, {"device.preset": "pcm"}), model, activation_products="arrays")
     assert pcm.cell_lifetime_s < arrays.cell_lifetime_s  # PCM endures 1e9 writes, RRAM 1e12
     assert arrays.baseline.total_energy_pj == pytest.approx(digital.baseline.total_energy_pj)

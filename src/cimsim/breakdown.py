@@ -52,7 +52,8 @@ class Breakdown:
     compute_ns: float
     memory_ns: float
     mvms: int
-    """input vectors processed"""
+    """workload items processed: input vectors (MVMs) of a dense layer, inferences of a network, images, sequences or
+    tokens of a shapes-only model (the field keeps its first name)"""
     macs: int
     """multiply-accumulates of the workload"""
     assumptions: tuple[str, ...] = field(default=())
@@ -87,7 +88,7 @@ class Breakdown:
         return max(0.0, self.latency_ns - self.compute_ns)
 
     @property
-    def throughput_mvm_per_s(self) -> float:
+    def throughput_items_per_s(self) -> float:
         """workload items per second in the steady state: 1 / interval_ns"""
         return 1e9 / self.interval_ns if self.interval_ns > 0 else float("inf")
 
@@ -119,13 +120,13 @@ class Breakdown:
             "stall_ns": self.stall_ns,
             "item_latency_ns": self.item_latency_ns,
             "interval_ns": self.interval_ns,
-            "throughput_mvm_per_s": self.throughput_mvm_per_s,
+            "throughput_items_per_s": self.throughput_items_per_s,
             "area_mm2": self.area_mm2,
             "area_um2": dict(self.area_um2),
             "tops_per_w": self.tops_per_w,
             "tops_per_mm2": self.tops_per_mm2,
             "edp_pj_ns": self.edp_pj_ns,
-            "mvms": self.mvms,
+            "items": self.mvms,
             "macs": self.macs,
             "stages": [asdict(s) for s in self.stages],
             "assumptions": list(self.assumptions),

@@ -37,7 +37,7 @@ def gains(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
     return {
         "energy": baseline.total_energy_pj / cim.total_energy_pj,
         "latency": baseline.latency_ns / cim.latency_ns,
-        "throughput": cim.throughput_mvm_per_s / baseline.throughput_mvm_per_s,
+        "throughput": cim.throughput_items_per_s / baseline.throughput_items_per_s,
         "edp": baseline.edp_pj_ns / cim.edp_pj_ns,
     }
 

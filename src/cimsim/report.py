@@ -50,8 +50,8 @@ def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float], item:
     return [
         f"| figure | CIM ({cim.name}) | baseline ({base.name}) | gain (> 1: CIM wins) |",
         "|---|---:|---:|---:|",
-        f"| energy | {_fmt(cim.total_energy_pj * 1e-12, 'J')} | {_fmt(base.total_energy_pj * 1e-12, 'J')} "
-        f"| {gain['energy']:.3g}x |",
+        f"| energy (whole workload) | {_fmt(cim.total_energy_pj * 1e-12, 'J')} | "
+        f"{_fmt(base.total_energy_pj * 1e-12, 'J')} | {gain['energy']:.3g}x |",
         f"| energy per {item} | {per_mvm(cim):.4g} pJ | {per_mvm(base):.4g} pJ | |",
         f"| latency (whole workload) | {_fmt(cim.latency_ns * 1e-9, 's')} | {_fmt(base.latency_ns * 1e-9, 's')} "
         f"| {gain['latency']:.3g}x |",
@@ -59,10 +59,11 @@ def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float], item:
         "| |",
         f"| interval between {item}s (pipelined) | {_fmt(cim.interval_ns * 1e-9, 's')} | "
         f"{_fmt(base.interval_ns * 1e-9, 's')} | |",
-        f"| throughput | {_fmt(cim.throughput_mvm_per_s, item + '/s')} | {_fmt(base.throughput_mvm_per_s, item + '/s')} "
+        f"| throughput (steady state) | {_fmt(cim.throughput_items_per_s, item + '/s')} | {_fmt(base.throughput_items_per_s, item + '/s')} "
         f"| {gain['throughput']:.3g}x |",
-        f"| EDP | {cim.edp_pj_ns:.4g} pJ·ns | {base.edp_pj_ns:.4g} pJ·ns | {gain['edp']:.3g}x |",
-        f"| TOPS/W | {cim.tops_per_w:.4g} | {base.tops_per_w:.4g} | |",
+        f"| EDP (whole workload) | {cim.edp_pj_ns:.4g} pJ·ns | {base.edp_pj_ns:.4g} pJ·ns | {gain['edp']:.3g}x |",
+        f"| TOPS/W, system | {cim.tops_per_w:.4g} | {base.tops_per_w:.4g} | |",
+        f"| TOPS/W, macro alone (arrays and converters) | {_macro_tops_per_w(cim):.4g} | - | |",
         f"| area | {cim.area_mm2:.4g} mm² | {base.area_mm2:.4g} mm² | |",
         f"| TOPS/mm² | {cim.tops_per_mm2:.4g} | {base.tops_per_mm2:.4g} | |",
     ]
@@ -120,8 +121,22 @@ def _design(cfg) -> str:
     return (f"{cfg.array.family} arrays, {cfg.mapping.weight_bits}-bit weights in {cfg.device.bits_per_cell}-bit "
             f"cells ({cfg.mapping.signed_encoding} encoding, {cfg.mapping.subtraction} subtraction), {d.input_bits}-bit "
             f"inputs ({d.mode} DAC{per_read}, {d.signed_inputs}{timing}), {cfg.array.rows} x {cfg.array.cols} arrays "
-            f"read {min(cfg.array.rows_per_read, cfg.array.rows)} rows at a time, {converters}, device "
-            f"\"{cfg.device.preset or cfg.device.name}\".")
+            f"read {min(cfg.array.rows_per_read, cfg.array.rows)} rows at a time, {converters}, {_device(cfg.device)}.")
+
+
+def _device(dev) -> str:
+    """The device by name, with what errors it has: "rram" can be noise-free (a design preset) or noisy (the
+    device preset), and a report must say which."""
+    errors = [f"programming error {dev.program_sigma:g}" if dev.program_sigma else "",
+              f"read noise {dev.read_noise_sigma:g}" if dev.read_noise_sigma else "",
+              f"stuck cells {dev.stuck_at_gmin_rate + dev.stuck_at_gmax_rate:g}" if (
+                  dev.stuck_at_gmin_rate or dev.stuck_at_gmax_rate) else ""]
+    errors = [e for e in errors if e]
+    drift = f", drift nu {dev.drift_nu:g} after {dev.drift_time_s:g} s" if dev.drift_nu else ""
+    preset = f"device preset \"{dev.preset}\"" if dev.preset else f"device \"{dev.name}\""
+    if not errors and not drift:
+        return f"{preset} (no device error: ideal levels)"
+    return f"{preset} ({', '.join(errors)} of g_max - g_min{drift})" if errors else f"{preset} ({drift[2:]})"
 
 
 def _workload_lines(result: Result) -> list[str]:
@@ -181,8 +196,13 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
     if len(results) > 1:
         lines.append("")
         for name, spread in spreads(results).items():
-            lines.append(f"Monte Carlo over {len(results)} trials, {name}: mean {spread.mean:.4g}, std "
-                         f"{spread.std:.3g}, worst {spread.worst:.4g}.")
+            if name.endswith("accuracy"):  # percent, as the table above
+                lines.append(f"Monte Carlo over {len(results)} trials, {name.replace('_', ' ')}: mean "
+                             f"{100 * spread.mean:.2f} %, std {100 * spread.std:.2f} points, worst "
+                             f"{100 * spread.worst:.2f} %.")
+            else:
+                lines.append(f"Monte Carlo over {len(results)} trials, {name.replace('_', ' ')}: mean "
+                             f"{spread.mean:.4g}, std {spread.std:.3g}, worst {spread.worst:.4g}.")
     return lines
 
 
@@ -242,15 +262,21 @@ def run_text(results: tuple[Result, ...], cim: Breakdown) -> str:
         *_workload_lines(r),
         *_accuracy_lines(results),
         "",
-        f"CIM cost (first trial): energy {_fmt(cim.total_energy_pj * 1e-12, 'J')} "
-        f"({cim.total_energy_pj / cim.mvms:.4g} pJ per {item_name(r)}, "
-        f"{cim.tops_per_w:.4g} TOPS/W), latency {_fmt(cim.latency_ns * 1e-9, 's')}, "
-        f"throughput {_fmt(cim.throughput_mvm_per_s, item_name(r) + '/s')}, "
+        f"CIM cost (first trial; whole workload of {cim.mvms} {item_name(r)}s unless per {item_name(r)}): energy "
+        f"{_fmt(cim.total_energy_pj * 1e-12, 'J')} ({cim.total_energy_pj / cim.mvms:.4g} pJ per {item_name(r)}), "
+        f"{cim.tops_per_w:.4g} TOPS/W system, {_macro_tops_per_w(cim):.4g} TOPS/W macro (arrays and converters), "
+        f"latency {_fmt(cim.latency_ns * 1e-9, 's')}, throughput {_fmt(cim.throughput_items_per_s, item_name(r) + '/s')}, "
         f"area {cim.area_mm2:.4g} mm²",
         "",
         *_share_table(cim.energy_pj, "energy (pJ)"),
     ]
     return "\n".join(lines)
+
+
+def _macro_tops_per_w(b: Breakdown) -> float:
+    """TOPS/W of the macro alone (the figure papers quote): arrays and converters, no buffers, DRAM, NoC."""
+    macro_pj = sum(v for k, v in b.energy_pj.items() if k in MACRO_COMPONENTS)
+    return 2 * b.macs / macro_pj if macro_pj else 0.0
 
 
 def dominant_component(b: Breakdown, result: Result | None, item: str) -> str:
@@ -275,7 +301,7 @@ def dominant_component(b: Breakdown, result: Result | None, item: str) -> str:
 
 def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant: str) -> str:
     return (f"| {label} | {accuracy} | {b.total_energy_pj / b.mvms:.4g} pJ/{item} | {_fmt(b.latency_ns * 1e-9, 's')} | "
-            f"{_fmt(b.throughput_mvm_per_s, item + '/s')} | {b.area_mm2:.4g} | {b.tops_per_w:.4g} | "
+            f"{_fmt(b.throughput_items_per_s, item + '/s')} | {b.area_mm2:.4g} | {b.tops_per_w:.4g} | "
             f"{b.tops_per_mm2:.4g} | {gain} | {dominant} |")
 
 

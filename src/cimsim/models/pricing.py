@@ -206,7 +206,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     lifetime = None
     if rewritten:
         family, _ = cell_family(config.device.name)
-        lifetime = family.endurance_cycles / cim.throughput_mvm_per_s  # one write per cell per item
+        lifetime = family.endurance_cycles / cim.throughput_items_per_s  # one write per cell per item
         cim = replace(cim, assumptions=cim.assumptions + (
             f"Activation products on arrays: {len(rewritten)} product(s) written with their whole operand every item "
             f"({family.name} cells, {family.write_energy_pj:.3g} pJ and {family.write_ns:.3g} ns a pulse, one pulse "

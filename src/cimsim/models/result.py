@@ -60,7 +60,7 @@ class ModelPrice:
         return side.total_energy_pj / (self.items * self.tokens_per_item)
 
     def tokens_per_s(self, side: Breakdown) -> float:
-        return side.throughput_mvm_per_s * self.tokens_per_item
+        return side.throughput_items_per_s * self.tokens_per_item
 
     def as_dict(self) -> dict:
         sides = {}
@@ -68,7 +68,7 @@ class ModelPrice:
             sides[name] = side.as_dict() | {
                 "energy_per_item_pj": self.energy_per_item_pj(side),
                 "energy_per_token_pj": self.energy_per_token_pj(side),
-                "items_per_s": side.throughput_mvm_per_s,
+                "items_per_s": side.throughput_items_per_s,
                 "tokens_per_s": self.tokens_per_s(side),
             }
         return {
@@ -101,7 +101,7 @@ def price_table(prices: Sequence[ModelPrice]) -> str:
         g = p.gain
         rows.append(
             f"| {p.label} | {p.item} | {_si(p.energy_per_item_pj(p.cim) * 1e-12, 'J')} | "
-            f"{_si(p.energy_per_token_pj(p.cim) * 1e-12, 'J')} | {_si(p.cim.throughput_mvm_per_s, '/s')} | "
+            f"{_si(p.energy_per_token_pj(p.cim) * 1e-12, 'J')} | {_si(p.cim.throughput_items_per_s, '/s')} | "
             f"{_si(p.tokens_per_s(p.cim), '')} | {chips} | {_si(p.energy_per_item_pj(p.baseline) * 1e-12, 'J')} | "
-            f"{_si(p.baseline.throughput_mvm_per_s, '/s')} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")
+            f"{_si(p.baseline.throughput_items_per_s, '/s')} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")
     return "\n".join(rows)
