@@ -77,7 +77,7 @@ def _costs(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
     return {
         "energy_pj": cim.total_energy_pj / cim.mvms,
         "latency_ns": cim.item_latency_ns,
-        "throughput_per_s": cim.throughput_mvm_per_s,
+        "throughput_per_s": cim.throughput_items_per_s,
         "area_mm2": cim.area_mm2,
         "tops_per_w": cim.tops_per_w,
         "tops_per_mm2": cim.tops_per_mm2,
