@@ -163,13 +163,14 @@ def test_tasks_cancelled_by_the_cluster_stop_the_run_with_exit_1(tmp_path, monke
         def submit(self, fn, *args):
             future = Future()
             future.cancel()
+            future.set_running_or_notify_cancel()  # as an executor does with a cancelled task
             return future
 
     monkeypatch.setattr("cimsim.sweep.execute.open_executor", lambda *a: contextlib.nullcontext(Dropping()))
     out = tmp_path / "r.csv"
     result = invoke("sweep", write(tmp_path, ANALYTIC), "-o", out, "--workers", 1)
     assert result.exit_code == 1, result.output
-    assert "stopped: the cluster cancelled 1 of 1 tasks (the scheduler was lost?); 6 points not run" in result.output
+    assert "stopped: the cluster cancelled 3 of 3 tasks (the scheduler was lost?); 6 points not run" in result.output
     assert read_rows(out) == []
 
 
