@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError"]
+__all__ = ["ConfigError", "CallOrderError"]
 
 
 class ConfigError(ValueError):
@@ -31,3 +31,8 @@ class ConfigError(ValueError):
     def fields(self) -> list[str]:
         """the dotted fields named by the errors, in order"""
         return [name for name, _ in self.errors]
+
+
+class CallOrderError(RuntimeError):
+    """An API call made before the one it needs (``mvm`` before ``program``, or before ``calibrate`` with a
+    calibrated ADC); the message says which call comes first."""

@@ -26,7 +26,7 @@ from .mapping import Plan
 from .evaluation import evaluate
 from .network import Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
-from .preflight import check_network
+from .preflight import check_labels, check_network
 
 __all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network"]
 
@@ -102,13 +102,14 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     else:
         network = load_workload_network(config)[0] if network is None else network
         x = network._checked_input(inputs)
+        if len(x) == 0:
+            raise ValueError("inputs must hold at least one sample")
         if labels is not None:
             labels = np.asarray(labels)
             if labels.shape != (len(x),) or labels.dtype.kind not in "iu":
                 raise ValueError(f"labels must be ({len(x)},) integers, one per input; got shape {labels.shape}, "
                                  f"dtype {labels.dtype}")
-    if labels is not None and len(network.output_shape) != 1:
-        raise ValueError(f"labels need (classes,) outputs per sample; the network gives {network.output_shape}")
+    check_labels(network, labels)
     check_network(config, network, len(x))
     ranges = _ranges(config, len(x), workers, scheduler)
     first_chunk = x[:config.simulation.batch_size]
@@ -143,6 +144,9 @@ def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) 
     size = config.simulation.batch_size
     n_chunks = -(-n // size)
     parts = 1 if workers is None and scheduler is None else min(n_chunks, workers or USABLE_CORES)
+    if parts > 1 and config.mapping.replication > 1:
+        raise ValueError("mapping.replication > 1 shares vectors round-robin between copies call by call, so a run "
+                         "split over workers would differ from one process; use one worker")
     if parts > 1 and config.device.read_noise_sigma > 0 and config.device.read_noise_path == "cell":
         raise ValueError("device.read_noise_path = 'cell' draws its noise in order, so a run split over workers "
                          "would differ from one process; use the output-referred path or one worker")

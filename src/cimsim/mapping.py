@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config.schema import Config, DacConfig
+from .config.schema import SECTIONS, Config, DacConfig
 
 __all__ = ["Plan", "plan_layer", "resolved_bits_per_read"]
 
@@ -269,16 +269,24 @@ def resolved_bits_per_read(dac: DacConfig) -> int:
     return dac.bits_per_read
 
 
+MAX_FEATURES = 2**40
+"""largest layer side a plan takes (the functional simulation refuses far smaller ones on memory)"""
+
+
 def plan_layer(config: Config, in_features: int | None = None, out_features: int | None = None) -> Plan:
     """The plan of a dense layer (default: the config's workload shape) on the config's arrays."""
     if not isinstance(config, Config):
         raise TypeError(f"a cimsim Config is needed (cimsim.config.load_config(path)); got {type(config).__name__}")
+    broken = [name for name, cls in SECTIONS.items() if not isinstance(getattr(config, name), cls)]
+    if broken:
+        raise TypeError(f"the Config's {broken[0]!r} section is not a {SECTIONS[broken[0]].__name__} (build configs "
+                        "with load_config / with_overrides, not dataclasses.replace with other values)")
     m, d = config.mapping, config.dac
     in_features = config.workload.in_features if in_features is None else in_features
     out_features = config.workload.out_features if out_features is None else out_features
     for name, value in (("in_features", in_features), ("out_features", out_features)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= MAX_FEATURES:
+            raise ValueError(f"{name} must be an integer in [1, {MAX_FEATURES}]; got {value!r}")
     plan = Plan(
         in_features=int(in_features),
         out_features=int(out_features),

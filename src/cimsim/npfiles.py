@@ -8,7 +8,6 @@ as a ValueError (callers add the config field). Pickled (object) arrays are neve
 from __future__ import annotations
 
 import os
-import zipfile
 
 import numpy as np
 
@@ -51,12 +50,11 @@ def read_npy(path: str | os.PathLike, mmap: bool = True) -> np.ndarray:
         raise ValueError(f"{_name(path)} {_what(head)}; expected a .npy array (numpy.save)")
     try:
         return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except ValueError as exc:
+    except Exception as exc:  # noqa: BLE001  (numpy raises ValueError, OSError, EOFError, SyntaxError, TokenError...)
         if "pickled" in str(exc):
             raise ValueError(f"{_name(path)} holds Python objects (a pickled array); expected numbers") from None
-        raise ValueError(f"{_name(path)} is a damaged .npy file ({exc})") from None
-    except (OSError, EOFError) as exc:
-        raise ValueError(f"{_name(path)} is a damaged .npy file ({exc or 'it ends early'})") from None
+        raise ValueError(f"{_name(path)} is a damaged .npy file ({type(exc).__name__}: "
+                         f"{str(exc)[:200] or 'it ends early'})") from None
 
 
 def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -67,9 +65,8 @@ def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
-    except ValueError as exc:
+    except Exception as exc:  # noqa: BLE001  (zipfile and numpy raise many types for a damaged archive)
         if "pickled" in str(exc):
             raise ValueError(f"{_name(path)} holds Python objects (a pickled array); expected numbers") from None
-        raise ValueError(f"{_name(path)} is a damaged .npz archive ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise ValueError(f"{_name(path)} is a damaged .npz archive ({exc or 'it ends early'})") from None
+        raise ValueError(f"{_name(path)} is a damaged .npz archive ({type(exc).__name__}: "
+                         f"{str(exc)[:200] or 'it ends early'})") from None

@@ -28,6 +28,9 @@ MAGNITUDE_BOUND = 1e145
 error statistics' sums of squares over up to 1e15 outputs below float64's 1.8e308"""
 
 
+PROBE_SAMPLES = 8
+"""samples of a network's dataset run through its float forward pass by :func:`preflight`"""
+
 GENERATED_INPUT_BOUND = 10.0
 """a bound on |x| of generated inputs (U(-1, 1); N(0, 1) exceeds 10 with probability 1.5e-23) for the overflow check"""
 
@@ -57,6 +60,18 @@ def check_network(config: Config, network: Network, samples: int | None = None) 
     return plans
 
 
+def check_labels(network: Network, labels, where: str = "labels") -> None:
+    """ValueError unless ``labels`` (or None) are class numbers the network's (classes,) outputs can give."""
+    if labels is None:
+        return
+    if len(network.output_shape) != 1:
+        raise ValueError(f"{where} need (classes,) outputs per sample; the network gives {network.output_shape}")
+    classes = network.output_shape[0]
+    if len(labels) and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"{where} must be class numbers in [0, {classes}) for the network's {classes} outputs; got "
+                         f"{labels.min()} to {labels.max()}")
+
+
 def check_magnitudes(config: Config, field: str, w_max: float, x_max: float, inputs: int) -> None:
     """A ConfigError naming ``field`` when max|w| x max|x| x inputs reaches MAGNITUDE_BOUND (float64 overflow)."""
     bound = w_max * x_max * inputs
@@ -72,8 +87,20 @@ def preflight(config: Config) -> str:
     if config.workload.kind == "network":
         from .inference import load_workload_network
 
-        network, x, _ = load_workload_network(config)
+        network, x, labels = load_workload_network(config)
         plans = check_network(config, network, len(x))
+        field = "workload.dataset_file" if config.workload.dataset == "file" else "workload.dataset"
+        try:
+            check_labels(network, labels, f"the labels of '{field}'")
+            with np.errstate(all="ignore"):
+                out = network.forward(x[:PROBE_SAMPLES])  # the float pass a run makes first
+        except ValueError as exc:
+            raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {exc}")]) from None
+        if not np.isfinite(out).all():
+            raise ConfigError(config.source, [(field, (
+                f"'{field}': the network's float outputs overflow float64 on the first samples; scale the inputs or "
+                "weights down"))])
+        _check_pricing(config)
         return (f"a network of {len(plans)} matrix layers on {sum(p.n_arrays for p in plans)} arrays of "
                 f"{config.array.rows} x {config.array.cols}, {len(x)} samples")
     plan = plan_layer(config)
@@ -86,4 +113,18 @@ def preflight(config: Config) -> str:
         x_max = GENERATED_INPUT_BOUND
     check_magnitudes(config, "workload.weights_file" if wl.weights == "file" else "workload.inputs_file", w_max,
                      x_max, wl.in_features)
+    _check_pricing(config)
     return f"{plan.n_arrays} arrays of {plan.rows} x {plan.cols}, {wl.out_features} x {wl.in_features} layer"
+
+
+def _check_pricing(config: Config) -> None:
+    """Price the workload from shapes as a run prices it (:func:`cimsim.comparison.price_from_shapes`): the cost
+    models' own limits (buffers too small for the activations, memories of no capacity) as a ConfigError."""
+    from .comparison import price_from_shapes
+
+    try:
+        price_from_shapes(config)
+    except ConfigError:
+        raise
+    except (ValueError, OverflowError, ZeroDivisionError) as exc:
+        raise ConfigError(config.source, [("", f"the cost model cannot price this design: {exc}")]) from None

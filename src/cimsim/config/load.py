@@ -154,6 +154,13 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     directory, as for a command-line option). Raises :class:`ConfigError` (source ``config.source``)
     naming each dotted field that is unknown or invalid.
     """
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(config.source, [("", f"overrides must be a dict of 'table.field' -> value; got "
+                                               f"{type(overrides).__name__}")])
+    bad = [key for key in overrides if not isinstance(key, str)]
+    if bad:
+        raise ConfigError(config.source, [(str(bad[0]), f"override keys must be strings 'table.field'; got "
+                                                        f"{_show(bad[0])} ({type(bad[0]).__name__})")])
     data = config_to_dict(config)
     errors: list[tuple[str, str]] = []
     for key, value in overrides.items():

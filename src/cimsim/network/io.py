@@ -94,8 +94,8 @@ def _load_npz(path: Path) -> Network:
                          f"{', '.join(_READABLE)}")
     try:
         architecture = json.loads(str(arrays["architecture"]))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: 'architecture' is not valid JSON ({exc})") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"{path}: 'architecture' is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(architecture, list) or not all(isinstance(p, dict) for p in architecture):
         raise ValueError(f"{path}: 'architecture' must be a JSON list of layer objects")
     params = [dict(p) for p in architecture]
@@ -116,8 +116,8 @@ def _load_npz(path: Path) -> Network:
 
 def _layer(path: Path, k: int, params: dict, arrays: Mapping[str, np.ndarray]) -> Layer:
     kind = params.pop("kind", None)
-    if kind not in LAYER_KINDS:
-        raise ValueError(f"{path}: layer {k} has unknown kind {kind!r}; known: {', '.join(LAYER_KINDS)}")
+    if not isinstance(kind, str) or kind not in LAYER_KINDS:
+        raise ValueError(f"{path}: layer {k} has unknown kind {str(kind)[:60]!r}; known: {', '.join(LAYER_KINDS)}")
     cls = LAYER_KINDS[kind]
     for f in fields(cls):
         if f"layer{k}.{f.name}" in arrays:

@@ -127,7 +127,7 @@ class Network:
 
     def _checked_input(self, x) -> np.ndarray:
         if isinstance(x, np.ma.MaskedArray):
-            raise ValueError("network input is a masked array; fill or drop the masked values first")
+            raise ValueError("network inputs are a masked array; fill or drop the masked values first (np.ma.filled)")
         arr = np.asarray(x)
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"network input must hold real numbers; got dtype {arr.dtype}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["finite_matrix", "checked_inputs", "check_unsigned"]
+__all__ = ["finite_matrix", "checked_inputs", "check_unsigned", "finite_outputs"]
 
 
 def _array(name: str, a) -> np.ndarray:
@@ -42,3 +42,11 @@ def check_unsigned(x: np.ndarray) -> None:
     if (x < 0).any():
         raise ValueError(f"inputs must be >= 0 with dac.signed_inputs = 'unsigned' (e.g. ReLU outputs); the smallest "
                          f"is {x.min():.6g}")
+
+
+def finite_outputs(y: np.ndarray) -> np.ndarray:
+    """``y``, or a ValueError when products of finite operands overflowed float64 (operands near 1e308)."""
+    if not np.isfinite(y).all():
+        raise ValueError("the products overflow float64: the weights and inputs are too large (max |w| x max |x| x "
+                         "inputs beyond 1.8e308); scale them down (only ratios matter to the quantised crossbars)")
+    return y

@@ -22,10 +22,11 @@ import numpy as np
 from ..config.schema import Config
 from ..counts import Counts
 from ..analytic import analytic_counts
+from ..errors import CallOrderError
 from ..footprint import check_memory
 from ..mapping import plan_layer
 from . import _kernels
-from .checks import check_unsigned, checked_inputs, finite_matrix
+from .checks import check_unsigned, checked_inputs, finite_matrix, finite_outputs
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
 from .devices import drift_gains, program_cells
 from .encoding import accumulate_planes, prepare_planes, quantize_inputs, quantize_weights, weight_levels
@@ -118,7 +119,7 @@ class Crossbar:
 
     def _require_programmed(self) -> None:
         if self._weights is None:
-            raise RuntimeError("program(weights) must be called before using the crossbar")
+            raise CallOrderError("program(weights) must be called before using the crossbar")
 
     # ---- reading ------------------------------------------------------------------------------
     def _prepare(self, x: np.ndarray):
@@ -203,7 +204,7 @@ class Crossbar:
         """
         self._require_programmed()
         if self.adc is None:
-            raise RuntimeError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
+            raise CallOrderError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
         p = self.plan
         one = np.ndim(inputs) == 1
         x = checked_inputs(np.atleast_2d(inputs) if one else inputs, p.in_features)
@@ -222,6 +223,7 @@ class Crossbar:
         self._code_sq += code_sq
         self.adc_clipped += clipped
         self._vectors_read += x.shape[0]
+        finite_outputs(out)
         return out[0] if one else out
 
     def _mvm_chunk(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int]:
@@ -335,7 +337,8 @@ class Crossbar:
         x = finite_matrix("inputs", inputs, (None, p.in_features))
         codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max, p.signed_inputs == "unsigned")
         exact = codes.astype(np.float64) @ self._weight_codes.T.astype(np.float64)
-        return exact * x_scale[:, None] * self._weight_scale[None, :]
+        with np.errstate(over="ignore"):
+            return finite_outputs(exact * x_scale[:, None] * self._weight_scale[None, :])
 
     @property
     def conductances_us(self) -> np.ndarray:

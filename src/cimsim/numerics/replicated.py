@@ -60,6 +60,18 @@ class ReplicatedCrossbar:
     def digital_reference(self, inputs) -> np.ndarray:
         return self.copies[0].digital_reference(inputs)
 
+    def reset_counts(self) -> None:
+        for copy in self.copies:
+            copy.reset_counts()
+
+    def seek(self, vector: int) -> None:
+        """Only the start (vector 0): the copies share vectors round-robin per call, so where a later vector's
+        noise comes from depends on every call before it (a run split over workers refuses replication)."""
+        if vector != 0:
+            raise ValueError("a replicated layer (mapping.replication > 1) cannot start at a later vector")
+        for copy in self.copies:
+            copy.seek(0)
+
     @property
     def counts(self) -> Counts:
         return sum((c.counts for c in self.copies[1:]), self.copies[0].counts)
