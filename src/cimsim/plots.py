@@ -1,34 +1,73 @@
 """PNG plots of energy and area breakdowns (the optional ``plot`` extra: matplotlib).
 
 Each plot is a stacked bar per architecture (and per distinct baseline), one segment per component, so the
-dominant component and the share of the converters are visible at a glance.
+dominant component and the share of the converters are visible at a glance. A component has one colour in every
+figure of every report (:func:`component_style`: ten Tableau hues, then the same hues hatched), and each
+axis is in the unit that keeps its numbers readable (pJ to J, µm² to mm²).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 from .breakdown import Breakdown
 
-__all__ = ["PLOTS_MISSING", "write_breakdown_plots"]
+__all__ = ["PLOTS_MISSING", "write_breakdown_plots", "component_style", "readable_unit"]
 
 PLOTS_MISSING = "plots skipped: matplotlib is not installed (pip install '.[plot]')"
 
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf")
+"""matplotlib's tab10 (Tableau 10): ten hues told apart at a glance"""
+HATCHES = (None, "//", "..", "xx")
+"""a second cue once the ten hues are used: a component is (hue, hatch)"""
+
+COMPONENT_ORDER = (
+    "adc", "array", "dac", "dram", "buffers", "global_buffer", "noc", "leakage", "sram_weights", "dram_weights",
+    "sample_hold", "shift_add", "adder_tree", "accumulate", "vector_unit", "interconnect", "programming", "mac",
+    "register_file", "dram_activations",
+    "sram_activations", "sram_partial_sums", "link", "kv_cache", "array_rewrite", "weight_reload", "activation_spill",
+    "edram", "board_power", "kv_cache_writes",
+    "mac_units", "sram", "die")
+"""every component a report can show, each with a fixed style: hue PALETTE[i % 10] with hatch HATCHES[i // 10], so
+no two components look alike and a component looks the same in every figure (the usual large ones first: solid)"""
+
+
+def component_style(name: str) -> tuple[str, str | None]:
+    """(colour, hatch) of a component, the same in every figure; a name not in COMPONENT_ORDER takes a style from
+    a hash of its name, cross-hatched."""
+    i = COMPONENT_ORDER.index(name) if name in COMPONENT_ORDER else len(COMPONENT_ORDER) + zlib.crc32(name.encode())
+    return PALETTE[i % len(PALETTE)], HATCHES[(i // len(PALETTE)) % len(HATCHES)]
+
+
+def readable_unit(largest: float, units: Sequence[tuple[float, str]]) -> tuple[float, str]:
+    """(factor, unit) from ``units`` (factor to multiply by, name; smallest unit first) that puts ``largest``
+    between 1 and 1000 where it can."""
+    chosen = units[0]
+    for factor, name in units:
+        if largest * factor >= 1.0:
+            chosen = (factor, name)
+    return chosen
+
+
+_ENERGY_UNITS = ((1.0, "pJ"), (1e-3, "nJ"), (1e-6, "µJ"), (1e-9, "mJ"), (1e-12, "J"))
+_AREA_UNITS = ((1.0, "µm²"), (1e-6, "mm²"), (1e-8, "cm²"))
+
 
 def _stacked(ax, bars: Sequence[tuple[str, dict[str, float]]], ylabel: str) -> None:
-    import matplotlib
-
     components = list(dict.fromkeys(k for _, values in bars for k in values))
-    cmap = matplotlib.colormaps["tab20"]
     bottoms = [0.0] * len(bars)
-    for k, component in enumerate(components):
+    for component in components:
         heights = [values.get(component, 0.0) for _, values in bars]
-        ax.bar(range(len(bars)), heights, bottom=bottoms, label=component, color=cmap(k % 20))
+        color, hatch = component_style(component)
+        ax.bar(range(len(bars)), heights, bottom=bottoms, label=component, color=color, hatch=hatch,
+               edgecolor="white" if hatch else None, linewidth=0.4)
         bottoms = [b + h for b, h in zip(bottoms, heights)]
     ax.set_xticks(range(len(bars)), [name for name, _ in bars], rotation=20, ha="right")
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=7, ncols=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
 def write_breakdown_plots(sides: Sequence[tuple[str, Breakdown]], outdir: str | Path, item: str) -> list[Path]:
@@ -44,14 +83,16 @@ def write_breakdown_plots(sides: Sequence[tuple[str, Breakdown]], outdir: str | 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
+    e_factor, e_unit = readable_unit(max(b.total_energy_pj / b.mvms for _, b in sides), _ENERGY_UNITS)
+    a_factor, a_unit = readable_unit(max(sum(b.area_um2.values()) for _, b in sides), _AREA_UNITS)
     plots = (
-        ("energy_breakdown.png", f"energy per {item} (pJ)",
-         [(label, {k: v / b.mvms for k, v in b.energy_pj.items()}) for label, b in sides]),
-        ("area_breakdown.png", "area (mm²)",
-         [(label, {k: v * 1e-6 for k, v in b.area_um2.items()}) for label, b in sides]),
+        ("energy_breakdown.png", f"energy per {item} ({e_unit})",
+         [(label, {k: e_factor * v / b.mvms for k, v in b.energy_pj.items()}) for label, b in sides]),
+        ("area_breakdown.png", f"area ({a_unit})",
+         [(label, {k: a_factor * v for k, v in b.area_um2.items()}) for label, b in sides]),
     )
     for filename, ylabel, bars in plots:
-        fig, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(bars) + 2.5), 4.5), layout="constrained")
+        fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(bars) + 4.0), 4.5), layout="constrained")
         _stacked(ax, bars, ylabel)
         path = outdir / filename
         tmp = path.with_name(f".{path.name}.tmp")

@@ -10,8 +10,14 @@ from .pareto import Row
 __all__ = ["write_pareto_plot"]
 
 
+def point_label(row: Row) -> str:
+    """A front point's axis values (its dotted config columns), short: ``bits=6, bits_per_cell=2``."""
+    return ", ".join(f"{c.rpartition('.')[2]}={v}" for c, v in row.items() if "." in c and v not in ("", None))
+
+
 def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path: str | os.PathLike) -> Path:
-    """Scatter of ``points`` in (x, y) with ``front`` drawn as a step line; written atomically.
+    """Scatter of ``points`` in (x, y) with ``front`` drawn as a step line, each front point labelled with its
+    axis values; written atomically.
 
     An axis whose values are all positive and span more than two decades is drawn on a log scale.
     Raises ImportError when matplotlib is missing (the caller reports ``cimsim.plots.PLOTS_MISSING``).
@@ -27,6 +33,9 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     ax.scatter(xs, ys, s=14, color="0.6", label=f"all points ({len(points)})")
     ax.step(fx, fy, where="post", color="tab:red", linewidth=1.2)
     ax.scatter(fx, fy, s=24, color="tab:red", label=f"Pareto front ({len(front)})", zorder=3)
+    for k, (row, px, py) in enumerate(zip(front, fx, fy)):
+        ax.annotate(point_label(row), (px, py), xytext=(6, 6 if k % 2 else -10), textcoords="offset points",
+                    fontsize=6.5, color="tab:red")
     for values, set_scale in ((xs, ax.set_xscale), (ys, ax.set_yscale)):
         finite = [v for v in values if 0 < v < float("inf")]
         if finite and len(finite) == len(values) and max(finite) > 100 * min(finite):
