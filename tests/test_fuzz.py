@@ -33,7 +33,6 @@ def _describe(bad) -> str:
                      f"  reproducer: {str(reproducer(c))[:400]}" for c, r in bad[:10])
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12: the fixes are in progress")
 @settings(max_examples=150, derandomize=True, database=None, deadline=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=list(HealthCheck))
 @given(c=case())
@@ -42,7 +41,6 @@ def test_hypothesis_cases_end_cleanly(pool, c):
     assert result["outcome"] not in FORBIDDEN, _describe([(c, result)])
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12: the fixes are in progress")
 def test_seeded_cases_end_cleanly(pool):
     cases = [c for k, category in enumerate(CATEGORIES) for c in cases_of(category, 25, 1000 + k)]
     bad = [(c, r) for c, r in _run(pool, cases) if r["outcome"] in FORBIDDEN]

@@ -47,7 +47,11 @@ CLEAN = {"ok", "ok_not_run", "clean_error"}
 REPO = Path(__file__).resolve().parents[2]
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
 _SECTIONS = "array|device|mapping|dac|adc|technology|workload|baseline|chip|simulation"
-_USER_ERRORS = (ValueError, TypeError)  # ConfigError is a ValueError
+try:  # the project's own error types count as user errors too (ConfigError is a ValueError)
+    from cimsim.errors import CallOrderError as _CallOrderError
+except ImportError:  # an older tree
+    _CallOrderError = ValueError
+_USER_ERRORS = (ValueError, TypeError, _CallOrderError)
 _RUN_ERRORS = (ValueError, TypeError, OSError, MemoryError)
 
 
