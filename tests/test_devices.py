@@ -113,7 +113,7 @@ def programmed(cfg, seed=0):
 
 
 def n_cols(xbar):
-    return xbar._col_w.size
+    return xbar.layer.col_w.size
 
 
 @pytest.mark.parametrize("subtraction,cells", [("analog", 2), ("digital", 1)])
@@ -129,7 +129,7 @@ def test_read_noise_paths_match_the_closed_form_and_each_other(subtraction, cell
         planes, _, row_sq, _, _ = xbar._prepare(np.repeat(x, 400, axis=0))
         planes = planes.reshape(-1, 64)
         noisy = xbar._noisy_sums(planes, row_sq, 0, purpose=0)
-        clean = planes @ xbar._matrix.astype(np.float64)
+        clean = planes @ xbar.layer.matrix.astype(np.float64)
         noise = (noisy - clean)[:, :n_cols(xbar)]
         var_expected = cells * (sigma * 3) ** 2 * np.einsum("ij,ij->i", planes, planes)
         z = noise / np.sqrt(var_expected)[:, None]
@@ -186,11 +186,11 @@ def test_adc_offset_and_gain_shift_and_scale_the_codes():
     # every conversion reads 2 codes high; outputs add 2 x (sum over planes and slices of the weights)
     p = offset.plan
     per_output = 2.0 * p.plane_weights.sum() * (2.0 ** (p.bits_per_cell * np.arange(p.n_slices))).sum()
-    scale = offset.digital_reference(x) / np.where(offset._weight_codes.T.any(), 1, 1)
+    scale = offset.digital_reference(x) / np.where(offset.layer.weight_codes.T.any(), 1, 1)
     del scale
     diff = offset.mvm(x) - ideal
     x_scale = np.abs(x).max(axis=1) / 127
-    np.testing.assert_allclose(diff, per_output * x_scale[:, None] * offset._weight_scale[None, :])
+    np.testing.assert_allclose(diff, per_output * x_scale[:, None] * offset.layer.weight_scale[None, :])
     gain, _ = programmed(small_config(**{"adc.gain_error": 0.25, "adc.bits": 16}))
     ratio = np.linalg.norm(gain.mvm(x)) / np.linalg.norm(ideal)
     assert ratio == pytest.approx(1.25, rel=1e-3)

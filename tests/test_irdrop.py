@@ -210,7 +210,7 @@ def test_crossbar_sums_use_each_arrays_effective_conductance():
         g = xbar.conductances_us
         tile_rows = slice(start - start % p.rows, min(40, start - start % p.rows + p.rows))
         for tile in range(p.col_tiles):
-            cols = np.flatnonzero(xbar._layout_tiles == tile)
+            cols = np.flatnonzero(xbar.layer.layout_tiles == tile)
             geff = effective_conductance(g[tile_rows, cols], 2.0)[start - tile_rows.start: stop - tile_rows.start]
             want[:, cols] = x[:, start:stop] @ geff / step
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-3)

@@ -28,11 +28,9 @@ from ..mapping import plan_layer
 from . import _kernels
 from .checks import check_unsigned, checked_inputs, finite_matrix, finite_outputs
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
-from .devices import drift_gains, program_cells
-from .encoding import accumulate_planes, prepare_planes, quantize_inputs, quantize_weights, weight_levels
-from .irdrop import layer_effective_conductance
-from .layout import layout
+from .encoding import accumulate_planes, prepare_planes, quantize_inputs
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
+from .programming import ProgrammedLayer, program_layer
 from .threads import BLAS, pool, scratch, worker_threads
 
 __all__ = ["Crossbar"]
@@ -61,56 +59,28 @@ class Crossbar:
         self._read_rng = np.random.default_rng([seed, 3, *key])
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self.adc: AdcSetting | None = None
-        self._weights = None
+        self.layer: ProgrammedLayer | None = None
+        """what programming left in the arrays (None until :meth:`program`)"""
         self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
         self._ktc_std = ktc_noise_std(self.plan, config.array.cell_capacitance_ff)
         self.reset_counts()
 
     # ---- programming --------------------------------------------------------------------------
     def program(self, weights) -> None:
-        """Quantise ``weights`` (out x in, real) and program the cells of every array."""
-        p, device = self.plan, self.config.device
-        w = finite_matrix("weights", weights, (p.out_features, p.in_features))
-        codes, scale = quantize_weights(w, p.weight_bits, self.config.mapping.weight_scale == "per_output")
-        lay = layout(*weight_levels(codes, p), p)
-        step = (p.g_max_us - p.g_min_us) / p.max_level
-        r = p.g_min_us / step
-        cells = program_cells(lay.targets, r, p.max_level, device, self._program_rng)
-        phys = lay.targets + cells.deviation  # actual conductance minus g_min, level units
-        self._conductances_us = (phys + r) * step
-        # what the sense amplifiers see: with wire resistance, each array's effective conductances
-        seen = phys if self.config.array.wire_resistance_ohm == 0 else (
-            layer_effective_conductance(self._conductances_us, lay.phys_tile, p, self.config.array.wire_resistance_ohm,
-                                        exact=self.config.array.ir_drop == "exact") / step - r)
-        converted = seen[:, lay.pos] - seen[:, lay.neg] if lay.neg is not None else seen
-        if lay.combine is not None:  # weight slices summed before the ADC (binary-weighted charge)
-            converted = converted @ lay.combine
-        self._col_r = np.full(lay.col_w.size, 0.0 if lay.neg is not None else r * p.slice_weight_sum)
-        # an unsubtracted column with g_min > 0 needs the row sum: one more product column of ones
-        self._ones_col = lay.col_w.size if self._col_r.any() else -1
-        blocks = [converted, np.ones((p.in_features, 1))] if self._ones_col >= 0 else [converted]
-        self._matrix = np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
-        self._col_w, self._col_tile = lay.col_w, lay.col_tile
-        self._n_blocks = int((lay.col_t >= 0).sum()) // p.out_features
-        self._ref_tile = lay.col_tile[self._n_blocks * p.out_features:].astype(np.int64)
-        self._layout_tiles = lay.phys_tile
-        self._noise_cells = lay.cells_per_conversion
-        self._combine = lay.combine
-        self._noise_weight = lay.noise_weight  # cells x squared slice weights summed into a converted column
-        self._weight_codes, self._weight_scale = codes, scale
-        self._row_g_us = self._conductances_us.sum(axis=1)  # conductance of the used cells on each row, all tiles
-        self._compensation = (drift_gains(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile, self._col_tile, p)
-                              if device.drift_compensation == "global" else np.ones((p.row_tiles, lay.col_w.size)))
+        """Quantise ``weights`` (out x in, real) and program the cells of every array (:func:`.program_layer`)."""
+        p = self.plan
+        layer = program_layer(self.config, p, weights, self._program_rng)
         self.programming_counts = self.programming_counts + Counts(
-            dac_bits=p.dac_bits, adc_bits=p.adc_bits, cell_writes=cells.writes, dram_read_bits=w.size * p.weight_bits)
+            dac_bits=p.dac_bits, adc_bits=p.adc_bits, cell_writes=layer.cell_writes,
+            dram_read_bits=layer.weights.size * p.weight_bits)
         adc = self.config.adc
         fraction = {"max": 1.0, "fixed": adc.full_scale_fraction}.get(adc.range)
         if not p.has_adc:  # a digital adder tree: every sum exact, never clipped
             fraction = 1.0
-        self.adc = None if fraction is None else adc_setting(self.plan, np.full(
-            (p.row_tiles, lay.col_w.size), fraction * self.max_sum))
+        self.layer = layer
+        self.adc = None if fraction is None else adc_setting(p, np.full(
+            (p.row_tiles, layer.col_w.size), fraction * self.max_sum))
         self._vector_events = self._events_per_vector()
-        self._weights = w
 
     @property
     def max_sum(self) -> float:
@@ -118,7 +88,7 @@ class Crossbar:
         return max_sum(self.plan)
 
     def _require_programmed(self) -> None:
-        if self._weights is None:
+        if self.layer is None:
             raise CallOrderError("program(weights) must be called before using the crossbar")
 
     # ---- reading ------------------------------------------------------------------------------
@@ -134,20 +104,20 @@ class Crossbar:
         read noise on the output path only)"""
         device = self.config.device
         sigma = device.read_noise_sigma * self.plan.max_level if device.read_noise_path == "output" else 0.0
-        return output_noise_std(sigma, self._noise_weight, row_sq, self._ktc_std[group])
+        return output_noise_std(sigma, self.layer.noise_weight, row_sq, self._ktc_std[group])
 
     def _cell_noise(self, sums: np.ndarray, x: np.ndarray) -> None:
         """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks)."""
-        add_cell_noise(sums, x, self.config.device.read_noise_sigma * self.plan.max_level, self._noise_cells,
-                       self._col_w.size, self._combine, self._read_rng)
+        add_cell_noise(sums, x, self.config.device.read_noise_sigma * self.plan.max_level, self.layer.noise_cells,
+                       self.layer.col_w.size, self.layer.combine, self._read_rng)
 
     def _noisy_sums(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, purpose: int) -> np.ndarray:
         """Column sums of one row group for every plane row with their read noise (float64), as the ADCs see them."""
         start, stop = self.plan.row_groups()[group]
-        sums = (planes2d[:, start:stop] @ self._matrix[start:stop]).astype(np.float64)
+        sums = (planes2d[:, start:stop] @ self.layer.matrix[start:stop]).astype(np.float64)
         if self._output_noise:
             batch = planes2d.shape[0] // self.plan.n_planes
-            _kernels.add_read_noise(sums, batch, self.plan.n_planes, self._col_w.size,
+            _kernels.add_read_noise(sums, batch, self.plan.n_planes, self.layer.col_w.size,
                                     self._noise_std(row_sq[group], group), self._noise_key(group, purpose), 0)
         elif self.config.device.read_noise_sigma > 0:
             self._cell_noise(sums, planes2d[:, start:stop])
@@ -181,18 +151,18 @@ class Crossbar:
             check_unsigned(x)
         planes, _, row_sq, _, _ = self._prepare(x)
         planes2d = planes.reshape(-1, p.in_features)
-        n_cols = self._col_w.size
+        n_cols = self.layer.col_w.size
         observed = [[] for _ in range(p.row_tiles)]  # per row tile: arrays of |a| (reads x columns)
         for g, (start, stop) in enumerate(p.row_groups()):
             sums = self._noisy_sums(planes2d, row_sq, g, purpose=1)
             if p.plane_accumulation:
                 sums = accumulate_planes(self.plan, sums)
-            rowsum = sums[:, self._ones_col:self._ones_col + 1] if self._ones_col >= 0 else 0.0
-            observed[start // p.rows].append(np.abs(sums[:, :n_cols] + self._col_r * rowsum))
+            rowsum = sums[:, self.layer.ones_col:self.layer.ones_col + 1] if self.layer.ones_col >= 0 else 0.0
+            observed[start // p.rows].append(np.abs(sums[:, :n_cols] + self.layer.col_r * rowsum))
         pct = adc.percentile if percentile is None else percentile
         if isinstance(pct, bool) or not isinstance(pct, (int, float, np.integer, np.floating)) or not 0 < pct <= 100:
             raise ValueError(f"percentile must be a number in (0, 100]; got {pct!r}")
-        full = calibrated_full_scale([np.vstack(o) for o in observed], adc.calibration_scope, pct, self._col_tile,
+        full = calibrated_full_scale([np.vstack(o) for o in observed], adc.calibration_scope, pct, self.layer.col_tile,
                                      p.col_tiles)
         self.adc = adc_setting(p, full)
         return self.adc
@@ -253,15 +223,15 @@ class Crossbar:
     def _products(self, planes2d: np.ndarray, row_sq: np.ndarray, start: int, stop: int) -> np.ndarray:
         """Column sums of row group start..stop for every plane row: one float32 product, less the planes whose
         codes are all zero in these rows (e.g. the negative phase of ReLU outputs), whose sums are exactly 0."""
-        sums = scratch("sums", (planes2d.shape[0], self._matrix.shape[1]), np.float32)
+        sums = scratch("sums", (planes2d.shape[0], self.layer.matrix.shape[1]), np.float32)
         batch = planes2d.shape[0] // self.plan.n_planes
         live = [bool(row_sq[k * batch:(k + 1) * batch].any()) for k in range(self.plan.n_planes)]
         if all(live):
-            return np.matmul(planes2d[:, start:stop], self._matrix[start:stop], out=sums)
+            return np.matmul(planes2d[:, start:stop], self.layer.matrix[start:stop], out=sums)
         for k, plane_live in enumerate(live):
             rows = slice(k * batch, (k + 1) * batch)
             if plane_live:
-                np.matmul(planes2d[rows, start:stop], self._matrix[start:stop], out=sums[rows])
+                np.matmul(planes2d[rows, start:stop], self.layer.matrix[start:stop], out=sums[rows])
             else:
                 sums[rows] = 0.0
         return sums
@@ -288,16 +258,16 @@ class Crossbar:
             if p.plane_accumulation:  # noise on every read, then one conversion of the weighted sum
                 sums = sums.astype(np.float64)
                 if self._output_noise:
-                    _kernels.add_read_noise(sums, batch, p.n_planes, self._col_w.size, noise_std, self._noise_key(g, 0),
+                    _kernels.add_read_noise(sums, batch, p.n_planes, self.layer.col_w.size, noise_std, self._noise_key(g, 0),
                                             first_vector)
                 sums, noise_std, plane_w = accumulate_planes(self.plan, sums), empty, _ONE_PLANE
             last = g == len(groups) - 1
             clipped += _kernels.adc_accumulate(
-                sums, batch, plane_w, self._n_blocks, p.out_features, self._col_w * self._compensation[tile],
-                self._col_r, self._ref_tile, self._ones_col, adc.lsb[tile], float(adc.code_min),
+                sums, batch, plane_w, self.layer.n_blocks, p.out_features, self.layer.col_w * self.layer.compensation[tile],
+                self.layer.col_r, self.layer.ref_tile, self.layer.ones_col, adc.lsb[tile], float(adc.code_min),
                 float(adc.code_max), gain, offset, inl, p.outputs_per_array, noise_std,
                 self._noise_key(g, 0) if self._output_noise else np.uint64(0), first_vector,
-                g == 0, x_scale if last else no_scale, self._weight_scale if last else no_scale, out)
+                g == 0, x_scale if last else no_scale, self.layer.weight_scale if last else no_scale, out)
         return clipped, code_sq, nonzero
 
     def _events_per_vector(self) -> Counts:
@@ -305,7 +275,7 @@ class Crossbar:
         and energy sum (from ``_nonzero`` and ``_code_sq``)."""
         p = self.plan
         reads = p.n_planes * len(p.row_groups())
-        sums = reads // p.planes_per_conversion * (self._col_w.size if p.has_adc else p.out_features)
+        sums = reads // p.planes_per_conversion * (self.layer.col_w.size if p.has_adc else p.out_features)
         used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
         return replace(
             analytic_counts(p, 1),
@@ -327,7 +297,7 @@ class Crossbar:
             return Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits)
         v_unit = p.read_voltage_v / (p.max_plane_code if p.dac_encoding == "voltage" else 1)
         return replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * p.col_tiles,
-                       array_gv2t_fj=float(self._code_sq @ self._row_g_us) * v_unit ** 2 * p.read_pulse_ns)
+                       array_gv2t_fj=float(self._code_sq @ self.layer.row_g_us) * v_unit ** 2 * p.read_pulse_ns)
 
     # ---- references -------------------------------------------------------------------------
     def digital_reference(self, inputs) -> np.ndarray:
@@ -336,15 +306,15 @@ class Crossbar:
         p = self.plan
         x = finite_matrix("inputs", inputs, (None, p.in_features))
         codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max, p.signed_inputs == "unsigned")
-        exact = codes.astype(np.float64) @ self._weight_codes.T.astype(np.float64)
+        exact = codes.astype(np.float64) @ self.layer.weight_codes.T.astype(np.float64)
         with np.errstate(over="ignore"):
-            return finite_outputs(exact * x_scale[:, None] * self._weight_scale[None, :])
+            return finite_outputs(exact * x_scale[:, None] * self.layer.weight_scale[None, :])
 
     @property
     def conductances_us(self) -> np.ndarray:
         """Every used cell's conductance at read time (in x physical columns, microsiemens)."""
         self._require_programmed()
-        return self._conductances_us
+        return self.layer.conductances_us
 
     def seek(self, vector: int) -> None:
         """Number the next vector read ``vector`` (read noise is keyed by that number): a range of a long run

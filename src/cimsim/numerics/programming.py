@@ -1,0 +1,101 @@
+"""Programming a layer: real weights -> quantised codes -> cell levels -> the conductances the arrays hold, as one
+frozen :class:`ProgrammedLayer` that the read path (:class:`~cimsim.numerics.Crossbar`) only reads.
+
+Semantics: DESIGN.md section 2 (steps 1-4) and :mod:`.devices` (programming error, program-and-verify, drift,
+stuck cells); with wire resistance, what the sense amplifiers see is each array's effective conductance
+(:mod:`.irdrop`). Device draws come from the generator passed in (``default_rng([seed, 2, *key])``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config.schema import Config
+from ..mapping import Plan
+from .checks import finite_matrix
+from .devices import drift_gains, program_cells
+from .encoding import quantize_weights, weight_levels
+from .irdrop import layer_effective_conductance
+from .layout import layout
+
+__all__ = ["ProgrammedLayer", "program_layer"]
+
+
+@dataclass(frozen=True, eq=False)
+class ProgrammedLayer:
+    """What programming leaves in the arrays, and the bookkeeping the reads need (arrays are read-only views)."""
+
+    weights: np.ndarray
+    """the real weights programmed (out x in), float64"""
+    weight_codes: np.ndarray
+    """quantised weights (out x in), signed integers"""
+    weight_scale: np.ndarray
+    """real value of one weight code, per output (or one for the tensor, broadcast)"""
+    conductances_us: np.ndarray
+    """programmed conductance of every used cell (in x physical columns), microsiemens"""
+    matrix: np.ndarray
+    """float32 (in x converted columns [+ a ones column]): what one read multiplies the input planes by, in levels"""
+    col_r: np.ndarray
+    """per converted column, the multiple of the row sum an unsubtracted g_min adds (0 when subtracted)"""
+    ones_col: int
+    """index of the ones column of ``matrix`` (the row sum), or -1 when no column needs it"""
+    col_w: np.ndarray
+    """shift-add weight of each converted column"""
+    col_tile: np.ndarray
+    """column tile of each converted column"""
+    n_blocks: int
+    """converted columns per output"""
+    ref_tile: np.ndarray
+    """column tile of each reference column (offset encoding)"""
+    layout_tiles: np.ndarray
+    """column tile of each physical column"""
+    noise_cells: np.ndarray
+    """physical cells summed into each converted column (read-noise draws)"""
+    combine: np.ndarray | None
+    """physical -> converted columns when weight slices are summed before the ADC, else None"""
+    noise_weight: np.ndarray
+    """cells x squared slice weights summed into each converted column"""
+    row_g_us: np.ndarray
+    """conductance of the used cells on each row (all tiles), microsiemens"""
+    compensation: np.ndarray
+    """global drift compensation gain per (row tile, converted column); ones without compensation"""
+    cell_writes: int
+    """programming pulses spent (program-and-verify included)"""
+
+
+def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator) -> ProgrammedLayer:
+    """Quantise ``weights`` (out x in, real, finite) and program the cells of every array of ``plan``."""
+    p, device = plan, config.device
+    w = finite_matrix("weights", weights, (p.out_features, p.in_features))
+    codes, scale = quantize_weights(w, p.weight_bits, config.mapping.weight_scale == "per_output")
+    lay = layout(*weight_levels(codes, p), p)
+    step = (p.g_max_us - p.g_min_us) / p.max_level
+    r = p.g_min_us / step
+    cells = program_cells(lay.targets, r, p.max_level, device, rng)
+    phys = lay.targets + cells.deviation  # actual conductance minus g_min, level units
+    conductances_us = (phys + r) * step
+    seen = phys if config.array.wire_resistance_ohm == 0 else (
+        layer_effective_conductance(conductances_us, lay.phys_tile, p, config.array.wire_resistance_ohm,
+                                    exact=config.array.ir_drop == "exact") / step - r)
+    converted = seen[:, lay.pos] - seen[:, lay.neg] if lay.neg is not None else seen
+    if lay.combine is not None:  # weight slices summed before the ADC (binary-weighted charge)
+        converted = converted @ lay.combine
+    col_r = np.full(lay.col_w.size, 0.0 if lay.neg is not None else r * p.slice_weight_sum)
+    ones_col = lay.col_w.size if col_r.any() else -1  # an unsubtracted g_min needs the row sum: a ones column
+    blocks = [converted, np.ones((p.in_features, 1))] if ones_col >= 0 else [converted]
+    n_blocks = int((lay.col_t >= 0).sum()) // p.out_features
+    compensation = (drift_gains(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile, lay.col_tile, p)
+                    if device.drift_compensation == "global" else np.ones((p.row_tiles, lay.col_w.size)))
+    layer = ProgrammedLayer(
+        weights=w, weight_codes=codes, weight_scale=scale, conductances_us=conductances_us,
+        matrix=np.ascontiguousarray(np.hstack(blocks), dtype=np.float32), col_r=col_r, ones_col=ones_col,
+        col_w=lay.col_w, col_tile=lay.col_tile, n_blocks=n_blocks,
+        ref_tile=lay.col_tile[n_blocks * p.out_features:].astype(np.int64), layout_tiles=lay.phys_tile,
+        noise_cells=lay.cells_per_conversion, combine=lay.combine, noise_weight=lay.noise_weight,
+        row_g_us=conductances_us.sum(axis=1), compensation=compensation, cell_writes=cells.writes)
+    for value in vars(layer).values():
+        if isinstance(value, np.ndarray) and value.flags.owndata:
+            value.setflags(write=False)
+    return layer
