@@ -409,7 +409,7 @@ def test_spec_errors_name_the_file_and_key_exit_2(tmp_path, text, key, message):
 
 def test_shipped_sweeps_are_valid():
     adc = load_spec(ROOT / "configs" / "sweep-adc.toml")
-    assert adc.kind == "analytic" and len(expand(adc)) == 60
+    assert adc.kind == "functional" and len(expand(adc)) == 60 and "relative_error" in adc.objectives
     devices = load_spec(ROOT / "configs" / "sweep-digits-devices.toml")
     assert devices.kind == "functional" and devices.base.workload.vectors <= 200
     assert {p.values[0] for p in expand(devices)} == {"ideal", "rram", "pcm", "sram"}
