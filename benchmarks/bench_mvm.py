@@ -30,7 +30,7 @@ import platform
 import sys
 import time
 
-import cimsim  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it; see its __init__)
+import cimsim.openblas  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it)
 
 try:
     import threadpoolctl

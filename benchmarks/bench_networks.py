@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-import cimsim  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it)
+import cimsim.openblas  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it)
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))

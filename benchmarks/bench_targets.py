@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import cimsim  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it; see its __init__)
+import cimsim.openblas  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it)
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 

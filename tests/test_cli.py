@@ -213,14 +213,18 @@ def test_compare_configs_need_distinct_names(tmp_path):
     assert result.exit_code == 2 and "distinct names" in result.output
 
 
-def test_import_caps_openblas_idle_spinning_unless_the_user_chose():
-    """cimsim sets OPENBLAS_THREAD_TIMEOUT (read when numpy loads OpenBLAS) only where the user did not."""
+def test_the_command_caps_openblas_idle_spinning_unless_the_user_chose():
+    """The CLI sets OPENBLAS_THREAD_TIMEOUT (read when numpy loads OpenBLAS) only where the user did not; a library
+    import of cimsim sets nothing."""
     import os
     import subprocess
     import sys
 
-    code = "import cimsim, os; print(os.environ['OPENBLAS_THREAD_TIMEOUT'])"
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    code = "import cimsim, os; print(os.environ.get('OPENBLAS_THREAD_TIMEOUT', 'unset'))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "unset"
+    code = "import cimsim.cli, os; print(os.environ['OPENBLAS_THREAD_TIMEOUT'])"
     for given, expected in ((None, "20"), ("7", "7")):
         run_env = env if given is None else {**env, "OPENBLAS_THREAD_TIMEOUT": given}
         out = subprocess.run([sys.executable, "-c", code], env=run_env, capture_output=True, text=True, check=True)

@@ -6,8 +6,9 @@ stderr, never a traceback). The science lives in the library; this module only p
 
 from __future__ import annotations
 
-import sys
-import tomllib
+from . import openblas  # noqa: F401, I001  (first: before anything loads numpy)
+import sys  # noqa: E402
+import tomllib  # noqa: E402
 from pathlib import Path
 
 import click

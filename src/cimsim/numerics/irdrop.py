@@ -18,8 +18,6 @@ Internally conductances are made dimensionless by the wire conductance 1/r: x_ij
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ..mapping import Plan
 
@@ -54,7 +52,7 @@ def _check_resistance(wire_resistance_ohm) -> float:
     return r
 
 
-def _nodal_matrix(x: np.ndarray) -> sp.csc_matrix:
+def _nodal_matrix(x: np.ndarray):
     """Nodal conductance matrix of the mesh in units of 1/r: 2·R·C nodes, row nodes first, row-major.
 
     Wire segments weigh 1, cell (i, j) weighs x_ij; the source and ground segments add 1 to the diagonal
@@ -72,6 +70,8 @@ def _nodal_matrix(x: np.ndarray) -> sp.csc_matrix:
     diag[b[-1, :]] += 1.0
     ii = np.concatenate([p, q, np.arange(2 * n)])
     jj = np.concatenate([q, p, np.arange(2 * n)])
+    import scipy.sparse as sp  # only the exact IR-drop solve needs scipy.sparse: imported when it runs
+
     return sp.csc_matrix((np.concatenate([-w, -w, diag]), (ii, jj)), shape=(2 * n, 2 * n))
 
 
@@ -89,6 +89,8 @@ def effective_conductance(g_us, wire_resistance_ohm: float) -> np.ndarray:
         return g
     rows, cols = g.shape
     n = rows * cols
+    import scipy.sparse.linalg as spla
+
     lu = spla.splu(_nodal_matrix(g * (r * 1e-6)))
     drive = np.arange(rows) * cols          # node (i, 0)
     sense = n + (rows - 1) * cols + np.arange(cols)  # node (R-1, j)
