@@ -28,9 +28,6 @@ MAGNITUDE_BOUND = 1e145
 error statistics' sums of squares over up to 1e15 outputs below float64's 1.8e308"""
 
 
-PROBE_SAMPLES = 8
-"""samples of a network's dataset run through its float forward pass by :func:`preflight`"""
-
 GENERATED_INPUT_BOUND = 10.0
 """a bound on |x| of generated inputs (U(-1, 1); N(0, 1) exceeds 10 with probability 1.5e-23) for the overflow check"""
 
@@ -92,14 +89,15 @@ def preflight(config: Config) -> str:
         field = "workload.dataset_file" if config.workload.dataset == "file" else "workload.dataset"
         try:
             check_labels(network, labels, f"the labels of '{field}'")
+            finite = True
             with np.errstate(all="ignore"):
-                out = network.forward(x[:PROBE_SAMPLES])  # the float pass a run makes first
+                for start in range(0, len(x), config.simulation.batch_size):  # the float pass a run makes
+                    finite &= bool(np.isfinite(network.forward(x[start:start + config.simulation.batch_size])).all())
         except ValueError as exc:
             raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {exc}")]) from None
-        if not np.isfinite(out).all():
+        if not finite:
             raise ConfigError(config.source, [(field, (
-                f"'{field}': the network's float outputs overflow float64 on the first samples; scale the inputs or "
-                "weights down"))])
+                f"'{field}': the network's float outputs overflow float64; scale the inputs or weights down"))])
         _check_pricing(config)
         return (f"a network of {len(plans)} matrix layers on {sum(p.n_arrays for p in plans)} arrays of "
                 f"{config.array.rows} x {config.array.cols}, {len(x)} samples")

@@ -578,7 +578,8 @@ def api(draw) -> dict:
         code = setup + f"Crossbar({cfg_expr}{sizes})"
         expect = ["config", "features", "key", "in_", "out_", "positive", "integer"]
         invalid = not (cfg_expr == "cfg" and sizes in ("", ", np.int64(64), np.int32(32)", ", 64, 32",
-                                                          ", 64, 32, key=()", ", None, None", ", 4097, 1"))
+                                                          ", 64, 32, key=()", ", None, None", ", 4097, 1",
+                                                          ", 64, 32, key=(2**70,)"))  # any non-negative ints
     elif which == "calibrate_pct":
         pct = draw(st.sampled_from(["200", "-1", "0", "50", "100", "100.0001", "float('nan')", "float('inf')", "None",
                                     "'99'", "np.float32(99)", "10**400", "True", "[99, 50]", "99.99", "1e-300",
@@ -589,7 +590,8 @@ def api(draw) -> dict:
     elif which == "array_arg":
         method = draw(st.sampled_from(["program", "calibrate", "mvm", "mvm_unprogrammed", "digital_reference"]))
         expr = draw(st.sampled_from(_ARRAY_EXPRS))
-        if expr == "np.memmap":
+        memmap = expr == "np.memmap"
+        if memmap:
             expr = "np.lib.format.open_memmap(FIX + '/x_ok.npy', mode='r')[:8]"
         arr = re.sub(r"\bX\b", "W", expr) if method == "program" else expr
         prog = "" if method == "mvm_unprogrammed" else "xbar.program(W)\n"
@@ -610,12 +612,13 @@ def api(draw) -> dict:
                                "np.array(X, dtype='>f8')", "np.broadcast_to(X[:1], X.shape)", "X.astype(np.uint8)",
                                "np.abs(X)", "X * 1e-320", "X.tolist()", "np.memmap", "X[:0]", "X.view(np.int64)",
                                "X.astype(np.longdouble)", "np.asmatrix(X)") or method == "mvm_unprogrammed"
+        if memmap:
+            invalid = method == "mvm_unprogrammed"
         if expr == "X[0]":
             invalid = method in ("program", "calibrate", "digital_reference", "mvm_unprogrammed")
         if expr in ("X * 1e308", "-X * 1e308", "np.full_like(X, 2**63, dtype=np.uint64)"):
-            invalid = method != "program"  # only ratios are programmed; products beyond float64 are refused
-            if expr == "np.full_like(X, 2**63, dtype=np.uint64)":
-                invalid = method == "mvm_unprogrammed"
+            # only ratios are programmed and calibrated; a product is returned when finite, refused when it overflows
+            invalid = method == "mvm_unprogrammed"
         if expr == "-np.abs(X)" or expr == "np.abs(X)":
             invalid = method == "mvm_unprogrammed" or ("unsigned" in cfg_line and expr == "-np.abs(X)")
         if method == "program" and expr in ("X.T", "np.hstack([X, X])", "X[:, :-1]", "X[::2]"):

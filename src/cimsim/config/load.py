@@ -159,8 +159,8 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
                                                f"{type(overrides).__name__}")])
     bad = [key for key in overrides if not isinstance(key, str)]
     if bad:
-        raise ConfigError(config.source, [(str(bad[0]), f"override keys must be strings 'table.field'; got "
-                                                        f"{_show(bad[0])} ({type(bad[0]).__name__})")])
+        raise ConfigError(config.source, [("", f"override keys must be strings 'table.field'; got "
+                                               f"{_show(bad[0])} ({type(bad[0]).__name__})")])
     data = config_to_dict(config)
     errors: list[tuple[str, str]] = []
     for key, value in overrides.items():

@@ -54,6 +54,9 @@ class Crossbar:
         self.plan = plan_layer(config, in_features, out_features)
         check_memory(config, [self.plan], "in_features and out_features")
         seed = config.simulation.seed
+        if not isinstance(key, tuple) or not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool)
+                                                 and k >= 0 for k in key):
+            raise ValueError(f"key must be a tuple of non-negative ints (e.g. (trial, layer)); got {key!r}")
         self._key = tuple(key)
         self._program_rng = np.random.default_rng([seed, 2, *key])
         self._read_rng = np.random.default_rng([seed, 3, *key])
@@ -305,6 +308,8 @@ class Crossbar:
         self._require_programmed()
         p = self.plan
         x = finite_matrix("inputs", inputs, (None, p.in_features))
+        if p.signed_inputs == "unsigned":
+            check_unsigned(x)
         codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max, p.signed_inputs == "unsigned")
         exact = codes.astype(np.float64) @ self.layer.weight_codes.T.astype(np.float64)
         with np.errstate(over="ignore"):
