@@ -32,12 +32,7 @@ import time
 
 import cimsim.openblas  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it)
 
-try:
-    import threadpoolctl
-except ImportError:  # pragma: no cover - depends on the environment
-    print("bench_mvm: threadpoolctl is required (pip install 'cimsim-emulator[bench]' or pip install threadpoolctl)",
-          file=sys.stderr)
-    sys.exit(2)
+import threadpoolctl  # a core dependency of cimsim
 
 import numba
 import numpy as np

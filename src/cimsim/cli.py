@@ -124,7 +124,8 @@ def run(config, output, seed, settings, trials, workers, scheduler):
     """Simulate CONFIG's workload: accuracy (versus float; for a network, classification accuracy) and CIM cost."""
     from .comparison import price
     from .report import run_text
-    from .report_json import run_dict, to_json, write_atomic
+    from .atomic import write_atomic
+    from .report_json import run_dict, to_json
     from .trials import run_trials
 
     cfg = _load(config, seed, settings, trials)
@@ -156,7 +157,8 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     """
     from .comparison import compare as run_compare
     from .report import comparison_markdown, comparison_summary, multi_markdown
-    from .report_json import comparison_dict, multi_dict, to_json, write_atomic
+    from .atomic import write_atomic
+    from .report_json import comparison_dict, multi_dict, to_json
 
     cfgs = [_load(path, seed, settings, trials) for path in configs]
     names = [c.name for c in cfgs]

@@ -39,7 +39,8 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     energy per item and token, rates, chips, gains."""
     from .config import load_config, load_preset
     from .models import DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, get_model, price_model, price_table
-    from .report_json import to_json, write_atomic
+    from .atomic import write_atomic
+    from .report_json import to_json
 
     is_file = model_name.lower().endswith((".npz", ".onnx"))
     if model_name not in MODEL_NAMES and not is_file:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .config.checks import stored_weight_bits
 from .config.schema import SECTIONS, Config, DacConfig
 
 __all__ = ["Plan", "plan_layer", "resolved_bits_per_read"]
@@ -60,11 +61,6 @@ class Plan:
 
     # ---- weights -> cells -------------------------------------------------------------------
     @property
-    def max_weight_code(self) -> int:
-        """largest |q_w|; weights are symmetric in [-max, max] (binary weights, 1 bit: q_w in {-1, +1})"""
-        return max(1, 2 ** (self.weight_bits - 1) - 1)
-
-    @property
     def weight_offset(self) -> int:
         """offset of the offset encoding: q_w = weight_step x stored - offset (stored in [1, 2**bits - 1]; a binary
         weight stores (q_w + 1) / 2 in {0, 1})"""
@@ -78,9 +74,7 @@ class Plan:
     @property
     def stored_bits(self) -> int:
         """bits of the unsigned code stored in the cells of one column group"""
-        if self.weight_bits == 1:
-            return 1
-        return self.weight_bits - 1 if self.signed_encoding == "differential" else self.weight_bits
+        return stored_weight_bits(self.weight_bits, self.signed_encoding)
 
     @property
     def n_slices(self) -> int:
@@ -321,3 +315,23 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
             f"an array of {plan.cols} columns cannot hold one output: it needs "
             f"{plan.n_slices * plan.polarities + plan.reference_cols} columns")
     return plan
+
+
+FLOAT32_EXACT_LIMIT = 2**24
+"""largest integer float32 holds exactly: the column sums of one read must stay below it"""
+
+
+def plan_problems(config: Config) -> list[tuple[str, str]]:
+    """Config problems only the layer's plan shows (dotted field, message): arrays too narrow for one weight, or
+    a read whose largest column sum float32 cannot hold exactly."""
+    try:
+        plan = plan_layer(config)
+    except ValueError as exc:
+        return [("array.cols", f"'array.cols' is too small: {exc}")]
+    peak = plan.rows_per_read * plan.max_plane_code * plan.max_level
+    if peak >= FLOAT32_EXACT_LIMIT:
+        return [("array.rows_per_read", (
+            f"'array.rows_per_read' x largest input code x largest cell level = {plan.rows_per_read} x "
+            f"{plan.max_plane_code} x {plan.max_level} = {peak} must stay below 2**24 = {FLOAT32_EXACT_LIMIT} "
+            "(the largest integer float32 holds exactly); read fewer rows at once or use fewer bits"))]
+    return []

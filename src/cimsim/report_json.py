@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 from .accuracy import ErrorStats
 from .breakdown import Breakdown
@@ -23,7 +20,7 @@ from .mapping import Plan
 from .run import RunResult
 from .trials import Result, spreads
 
-__all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "write_atomic", "result_counts",
+__all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "result_counts",
            "clipped_fraction"]
 
 
@@ -40,29 +37,6 @@ def _finite(value):
 
 def to_json(data: dict) -> str:
     return json.dumps(_finite(data), indent=2, allow_nan=False) + "\n"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file 0600; give it an ordinary file's mode
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _layer_stats(result: NetworkResult) -> ErrorStats:

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import mapping
 from .schema import Config
 
-__all__ = ["check_consistency"]
-
-_FLOAT32_EXACT_LIMIT = 2 ** 24
-"""largest integer float32 holds exactly: the products of the functional core are exact below it"""
+__all__ = ["check_consistency", "stored_weight_bits"]
 
 
 def check_consistency(config: Config) -> list[tuple[str, str]]:
@@ -30,9 +26,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     if adc.cols_per_adc > array.cols:
         errors.append(("adc.cols_per_adc", f"'adc.cols_per_adc' ({adc.cols_per_adc}) must not exceed "
                                            f"'array.cols' ({array.cols})"))
-    # the unsigned code stored in the cells: magnitude bits (differential) or the offset code (offset)
-    stored_bits = (1 if weights.weight_bits == 1 else
-                   weights.weight_bits - 1 if weights.signed_encoding == "differential" else weights.weight_bits)
+    stored_bits = stored_weight_bits(weights.weight_bits, weights.signed_encoding)
     if weights.weight_bits == 1 and weights.signed_encoding == "offset" and weights.subtraction == "analog":
         errors.append(("mapping.subtraction", (
             "binary weights ('mapping.weight_bits' = 1) in the offset encoding store (q + 1) / 2 and need "
@@ -70,18 +64,17 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
                                           f"'workload.{kind}' is \"file\""))
     if input_errors or any(name == "mapping.subtraction" for name, _ in errors):
         return errors  # the plan needs a valid input layout and weight encoding
-    try:
-        plan = mapping.plan_layer(config)
-    except ValueError as exc:
-        errors.append(("array.cols", f"'array.cols' is too small: {exc}"))
-    else:
-        peak = plan.rows_per_read * plan.max_plane_code * plan.max_level
-        if peak >= _FLOAT32_EXACT_LIMIT:
-            errors.append(("array.rows_per_read", (
-                f"'array.rows_per_read' x largest input code x largest cell level = {plan.rows_per_read} x "
-                f"{plan.max_plane_code} x {plan.max_level} = {peak} must stay below 2**24 = {_FLOAT32_EXACT_LIMIT} "
-                "(the largest integer float32 holds exactly); read fewer rows at once or use fewer bits")))
-    return errors
+    from ..mapping import plan_problems  # checks on the layer's plan live next to the plan
+
+    return errors + plan_problems(config)
+
+
+def stored_weight_bits(weight_bits: int, signed_encoding: str) -> int:
+    """Bits of the unsigned code one column group stores: the magnitude bits (differential), the offset code
+    (offset), 1 for binary weights."""
+    if weight_bits == 1:
+        return 1
+    return weight_bits - 1 if signed_encoding == "differential" else weight_bits
 
 
 def _check_inputs(dac) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..report_json import write_atomic
+from ..atomic import write_atomic
 from .points import Point
 from .spec import SweepSpec
 
