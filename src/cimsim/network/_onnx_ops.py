@@ -10,84 +10,22 @@ from dataclasses import replace
 
 import numpy as np
 
+from ._onnx_fold import FOLDABLE, int_list
 from .layers import Conv2d, Dense
 from .movement import Concat, Flatten, Reshape, Slice, Transpose
 from .ops import ActivationMatMul, Affine, Clip, Elementwise, LayerNorm, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
-__all__ = ["FOLDABLE", "SUPPORTED_OPS", "BatchAxisError", "fold", "layer_for"]
+__all__ = ["SUPPORTED_OPS", "BatchAxisError", "layer_for"]
 
 
 class BatchAxisError(ValueError):
     """A node of the graph moves or mixes the batch axis (e.g. attention reshaping to (batch * heads, ...))."""
 
-_NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide, "Pow": np.power,
-          "Sqrt": np.sqrt, "Neg": np.negative, "Floor": np.floor, "Ceil": np.ceil, "Equal": np.equal,
-          "Where": np.where, "Identity": lambda x: x, "Range": lambda a, b, d: np.arange(a, b, d),
-          "Mod": np.mod, "Less": np.less, "Greater": np.greater, "LessOrEqual": np.less_equal,
-          "GreaterOrEqual": np.greater_equal, "Not": np.logical_not, "And": np.logical_and, "Or": np.logical_or,
-          "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum}
-FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape", "Transpose",
-                                "ConstantOfShape", "Expand"}
-"""operators evaluated at import when every input is a constant"""
-
 _UNARY = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Erf": "erf", "Exp": "exp", "Sqrt": "sqrt", "Abs": "abs",
           "Neg": "neg", "Reciprocal": "reciprocal"}
 _BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min"}
 _ALIASES = ("Identity", "Dropout", "Cast")
-
-
-def _list(attrs: dict, operands: list, attr: str, index: int):
-    """An int list given as attribute ``attr`` (older opsets) or as constant input ``index`` (newer ones)."""
-    if attr in attrs:
-        return [int(a) for a in attrs[attr]]
-    if len(operands) > index and operands[index] is not None:
-        return [int(a) for a in np.ravel(operands[index])]
-    return None
-
-
-def fold(onnx, op: str, attrs: dict, operands: list) -> list[np.ndarray]:
-    """The outputs of a node whose inputs are all constants."""
-    x = operands[0] if operands else None
-    if op == "Mod" and attrs.get("fmod", 0):
-        return [np.fmod(*operands)]
-    if op in _NUMPY:
-        return [np.asarray(_NUMPY[op](*[o for o in operands if o is not None]))]
-    if op == "Cast":
-        return [x.astype(onnx.helper.tensor_dtype_to_np_dtype(attrs["to"]))]
-    if op == "Gather":
-        return [np.take(x, operands[1], axis=attrs.get("axis", 0))]
-    if op in ("Unsqueeze", "Squeeze"):
-        axes = _list(attrs, operands, "axes", 1)
-        if op == "Squeeze":
-            return [np.squeeze(x, axis=None if axes is None else tuple(axes))]
-        out = x
-        for a in sorted(a % (x.ndim + len(axes)) for a in axes):
-            out = np.expand_dims(out, a)
-        return [out]
-    if op == "Concat":
-        return [np.concatenate([np.atleast_1d(o) for o in operands], axis=attrs.get("axis", 0))]
-    if op == "Slice":
-        starts, ends = _list(attrs, operands, "starts", 1), _list(attrs, operands, "ends", 2)
-        axes = _list(attrs, operands, "axes", 3) or list(range(len(starts)))
-        steps = _list(attrs, operands, "steps", 4) or [1] * len(starts)
-        index = [slice(None)] * x.ndim
-        for a, s, e, st in zip(axes, starts, ends, steps):
-            index[a] = slice(s, e, st)
-        return [x[tuple(index)]]
-    if op == "Reshape":
-        target = [d if d != 0 else x.shape[k] for k, d in enumerate(np.ravel(operands[1]))]
-        return [x.reshape(target)]
-    if op == "Transpose":
-        return [np.transpose(x, attrs.get("perm"))]
-    if op == "ConstantOfShape":
-        from onnx import numpy_helper
-
-        fill = numpy_helper.to_array(attrs["value"]) if "value" in attrs else np.zeros(1, np.float32)
-        return [np.full(np.ravel(x).astype(int), fill.ravel()[0], dtype=fill.dtype)]
-    if op == "Expand":
-        return [x * np.ones(np.ravel(operands[1]).astype(int), dtype=x.dtype)]
-    raise ValueError(f"constant folding of {op} is not supported")
 
 
 def _channel_vector(c: np.ndarray, layer, n: int) -> np.ndarray | None:
@@ -204,14 +142,14 @@ def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: st
     if op == "Split":
         axis = g.sample_axis(attrs.get("axis", 0), names[0])
         size = g.shape[names[0]][axis]
-        sizes = _list(attrs, operands, "split", 1) or [size // len(outs)] * len(outs)
+        sizes = int_list(attrs, operands, "split", 1) or [size // len(outs)] * len(outs)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         for out, start, n in zip(outs, starts, sizes):
             g.append(Slice(axis, int(start), int(start + n)), [names[0]], out, f"{name}/{out}")
         return
-    starts, ends = _list(attrs, operands, "starts", 1), _list(attrs, operands, "ends", 2)
-    axes = _list(attrs, operands, "axes", 3) or list(range(len(starts)))
-    steps = _list(attrs, operands, "steps", 4) or [1] * len(starts)
+    starts, ends = int_list(attrs, operands, "starts", 1), int_list(attrs, operands, "ends", 2)
+    axes = int_list(attrs, operands, "axes", 3) or list(range(len(starts)))
+    steps = int_list(attrs, operands, "steps", 4) or [1] * len(starts)
     current = names[0]
     for k, (a, s, e, st) in enumerate(zip(axes, starts, ends, steps)):
         if a % nd == 0 and not g.batch_as_axis and s == 0 and st == 1 and e >= 2**31 - 1:
@@ -243,7 +181,7 @@ def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
 
 
 def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
-    axes = _list(attrs, [g.consts.get(n) for n in names], "axes", 1)
+    axes = int_list(attrs, [g.consts.get(n) for n in names], "axes", 1)
     full = list(g.full_shape(names[0]))
     if op == "Unsqueeze":
         for a in sorted(a % (len(full) + len(axes)) for a in axes):
@@ -256,95 +194,106 @@ def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> 
 
 def _reduce_mean(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     nd = g.full_ndim(names[0])
-    axes = _list(attrs, [g.consts.get(n) for n in names], "axes", 1) or list(range(0 if g.batch_as_axis else 1, nd))
+    axes = int_list(attrs, [g.consts.get(n) for n in names], "axes", 1) or list(range(0 if g.batch_as_axis else 1, nd))
     g.append(Mean(tuple(g.sample_axis(a, names[0]) for a in axes), bool(attrs.get("keepdims", 1))), [names[0]], out, name)
+
+
+def _gemm(g, op, attrs, names, outs, name):
+    if attrs.get("transA", 0) or not g.is_data(names[0]) or g.is_data(names[1]):
+        raise ValueError("Gemm needs an activation times a constant matrix (transA = 0)")
+    b = np.asarray(g.consts[names[1]], dtype=np.float64) * attrs.get("alpha", 1.0)
+    w = b if attrs.get("transB", 0) else b.T
+    c = g.consts.get(names[2]) if len(names) > 2 and names[2] else None
+    bias = None if c is None else np.broadcast_to(np.ravel(c) * attrs.get("beta", 1.0), (w.shape[0],))
+    g.append(Dense(w, bias), names[:1], outs[0], name)
+
+
+def _matmul(g, op, attrs, names, outs, name):
+    if g.is_data(names[0]) and g.is_data(names[1]):
+        return g.append(ActivationMatMul(), names[:2], outs[0], name)
+    if not g.is_data(names[0]) or np.ndim(g.consts[names[1]]) != 2:
+        raise ValueError("MatMul needs an activation times a constant 2-d matrix, or two activations")
+    g.append(Dense(np.asarray(g.consts[names[1]]).T), names[:1], outs[0], name)
+
+
+def _pow(g, op, attrs, names, outs, name):
+    exponent = float(np.ravel(g.consts[names[1]])[0]) if names[1] in g.consts else None
+    if exponent not in (2.0, 0.5):
+        raise ValueError("Pow is supported with a constant exponent of 2 or 0.5")
+    layer, reads = (Elementwise("mul"), [names[0]] * 2) if exponent == 2.0 else (Unary("sqrt"), names[:1])
+    g.append(layer, reads, outs[0], name)
+
+
+def _clip(g, op, attrs, names, outs, name):
+    low = g.consts.get(names[1]) if len(names) > 1 and names[1] else attrs.get("min")
+    high = g.consts.get(names[2]) if len(names) > 2 and names[2] else attrs.get("max")
+    g.append(Clip(None if low is None else float(low), None if high is None else float(high)), names[:1], outs[0],
+             name)
+
+
+def _layer_norm(g, op, attrs, names, outs, name):
+    scale, bias = g.consts.get(names[1]), g.consts.get(names[2]) if len(names) > 2 and names[2] else None
+    axis = g.sample_axis(attrs.get("axis", -1), names[0])
+    g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), axis), names[:1], outs[0], name)
+
+
+def _flatten(g, op, attrs, names, outs, name):
+    full = g.full_shape(names[0])
+    axis = int(attrs.get("axis", 1)) % (len(full) + 1)
+    shape = g.sample_shape((int(np.prod(full[:axis])), int(np.prod(full[axis:]))))
+    g.append(Flatten() if len(shape) == 1 else Reshape(shape), names[:1], outs[0], name)
+
+
+def _transpose(g, op, attrs, names, outs, name):
+    perm = list(attrs.get("perm", list(range(g.full_ndim(names[0])))[::-1]))
+    if not g.batch_as_axis and perm[0] != 0:
+        raise BatchAxisError(f"a transpose that moves the batch axis is not supported; got perm {perm}")
+    g.append(Transpose(tuple(perm) if g.batch_as_axis else tuple(p - 1 for p in perm[1:])), names[:1], outs[0], name)
+
+
+def _concat(g, op, attrs, names, outs, name):
+    if not all(g.is_data(n) for n in names):
+        raise ValueError("Concat of activations with constants is not supported")
+    g.append(Concat(g.sample_axis(attrs["axis"], names[0])), names, outs[0], name)
+
+
+def _simple(make):
+    """A handler appending ``make(g, attrs, data name)`` reading the node's first input."""
+    return lambda g, op, attrs, names, outs, name: g.append(make(g, attrs, names[0]), names[:1], outs[0], name)
+
+
+_HANDLERS = {
+    "Gemm": _gemm, "MatMul": _matmul, "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm,
+    "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat,
+    "Relu": _simple(lambda g, attrs, x: ReLU()),
+    "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if attrs.get("approximate", b"none") == b"tanh" else "gelu")),
+    "Softmax": _simple(lambda g, attrs, x: Softmax(g.sample_axis(attrs.get("axis", -1), x))),
+    **{op: _simple(lambda g, attrs, x, f=f: Unary(f)) for op, f in _UNARY.items()},
+    **{op: lambda g, op, attrs, names, outs, name: _binary(g, op, names[:2], outs[0], name) for op in _BINARY},
+    "GlobalAveragePool": lambda g, op, attrs, names, outs, name: g.append_per_image(
+        GlobalAvgPool2d(), names[:1], outs[0], name),
+    "BatchNormalization": lambda g, op, attrs, names, outs, name: _batch_norm(g, attrs, names, outs[0], name),
+    "Conv": lambda g, op, attrs, names, outs, name: _conv(g, attrs, names, outs[0], name),
+    "MaxPool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
+    "AveragePool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
+    "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),
+    "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),
+    "Slice": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),
+    "Squeeze": lambda g, op, attrs, names, outs, name: _squeeze(g, op, attrs, names, outs[0], name),
+    "Unsqueeze": lambda g, op, attrs, names, outs, name: _squeeze(g, op, attrs, names, outs[0], name),
+    "ReduceMean": lambda g, op, attrs, names, outs, name: _reduce_mean(g, attrs, names, outs[0], name),
+    "Gather": lambda g, op, attrs, names, outs, name: _gather(g, attrs, names, outs[0], name),
+    **{op: lambda g, op, attrs, names, outs, name: g.alias(outs[0], names[0]) for op in _ALIASES},
+}
+"""ONNX operator -> handler ``(graph, op, attrs, input names, output names, node name)``"""
 
 
 def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: str) -> None:
     """Add the layers of one data node to ``g`` (module doc)."""
-    data, out = names[0], outs[0]
-    if op in _ALIASES:
-        return g.alias(out, data)
-    if op == "Gemm":
-        if attrs.get("transA", 0) or not g.is_data(data) or g.is_data(names[1]):
-            raise ValueError("Gemm needs an activation times a constant matrix (transA = 0)")
-        b = np.asarray(g.consts[names[1]], dtype=np.float64) * attrs.get("alpha", 1.0)
-        w = b if attrs.get("transB", 0) else b.T
-        c = g.consts.get(names[2]) if len(names) > 2 and names[2] else None
-        bias = None if c is None else np.broadcast_to(np.ravel(c) * attrs.get("beta", 1.0), (w.shape[0],))
-        return g.append(Dense(w, bias), [data], out, name)
-    if op == "MatMul":
-        if g.is_data(data) and g.is_data(names[1]):
-            return g.append(ActivationMatMul(), names[:2], out, name)
-        if not g.is_data(data) or np.ndim(g.consts[names[1]]) != 2:
-            raise ValueError("MatMul needs an activation times a constant 2-d matrix, or two activations")
-        return g.append(Dense(np.asarray(g.consts[names[1]]).T), [data], out, name)
-    if op in _BINARY:
-        return _binary(g, op, names[:2], out, name)
-    if op == "Pow":
-        exponent = float(np.ravel(g.consts[names[1]])[0]) if names[1] in g.consts else None
-        if exponent == 2.0:
-            return g.append(Elementwise("mul"), [data, data], out, name)
-        if exponent == 0.5:
-            return g.append(Unary("sqrt"), [data], out, name)
-        raise ValueError("Pow is supported with a constant exponent of 2 or 0.5")
-    if op == "Relu":
-        return g.append(ReLU(), [data], out, name)
-    if op == "GlobalAveragePool":
-        return g.append_per_image(GlobalAvgPool2d(), [data], out, name)
-    if op in _UNARY:
-        return g.append(Unary(_UNARY[op]), [data], out, name)
-    if op == "Gelu":
-        return g.append(Unary("gelu_tanh" if attrs.get("approximate", b"none") == b"tanh" else "gelu"), [data], out,
-                        name)
-    if op == "Clip":
-        low = g.consts.get(names[1]) if len(names) > 1 and names[1] else attrs.get("min")
-        high = g.consts.get(names[2]) if len(names) > 2 and names[2] else attrs.get("max")
-        return g.append(Clip(None if low is None else float(low), None if high is None else float(high)), [data],
-                        out, name)
-    if op == "Softmax":
-        return g.append(Softmax(g.sample_axis(attrs.get("axis", -1), data)), [data], out, name)
-    if op == "LayerNormalization":
-        scale, bias = g.consts.get(names[1]), g.consts.get(names[2]) if len(names) > 2 and names[2] else None
-        axis = g.sample_axis(attrs.get("axis", -1), data)
-        return g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), axis), [data], out, name)
-    if op == "BatchNormalization":
-        return _batch_norm(g, attrs, names, out, name)
-    if op == "Conv":
-        return _conv(g, attrs, names, out, name)
-    if op in ("MaxPool", "AveragePool"):
-        return _pool(g, op, attrs, names, out, name)
-    if op == "Flatten":
-        full = g.full_shape(data)
-        axis = int(attrs.get("axis", 1)) % (len(full) + 1)
-        shape = g.sample_shape((int(np.prod(full[:axis])), int(np.prod(full[axis:]))))
-        return g.append(Flatten() if len(shape) == 1 else Reshape(shape), [data], out, name)
-    if op == "Reshape":
-        return _reshape(g, names, out, name)
-    if op == "Transpose":
-        perm = list(attrs.get("perm", list(range(g.full_ndim(data)))[::-1]))
-        if g.batch_as_axis:
-            return g.append(Transpose(tuple(perm)), [data], out, name)
-        if perm[0] != 0:
-            raise BatchAxisError(f"a transpose that moves the batch axis is not supported; got perm {perm}")
-        return g.append(Transpose(tuple(p - 1 for p in perm[1:])), [data], out, name)
-    if op == "Concat":
-        if not all(g.is_data(n) for n in names):
-            raise ValueError("Concat of activations with constants is not supported")
-        return g.append(Concat(g.sample_axis(attrs["axis"], data)), names, out, name)
-    if op in ("Split", "Slice"):
-        return _slices(g, attrs, names, outs, name, op)
-    if op in ("Squeeze", "Unsqueeze"):
-        return _squeeze(g, op, attrs, names, out, name)
-    if op == "ReduceMean":
-        return _reduce_mean(g, attrs, names, out, name)
-    if op == "Gather":
-        return _gather(g, attrs, names, out, name)
-    raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
+    if op not in _HANDLERS:
+        raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
+    _HANDLERS[op](g, op, attrs, names, outs, name)
 
 
-SUPPORTED_OPS = tuple(sorted(set(_ALIASES) | set(_BINARY) | set(_UNARY) | {
-    "Gemm", "MatMul", "Pow", "Relu", "GlobalAveragePool", "Gelu", "Clip", "Softmax", "LayerNormalization",
-    "BatchNormalization", "Conv", "MaxPool", "AveragePool", "Flatten", "Reshape", "Transpose", "Concat", "Split",
-    "Slice", "Squeeze", "Unsqueeze", "ReduceMean", "Constant", "Shape"} | FOLDABLE))
+SUPPORTED_OPS = tuple(sorted(set(_HANDLERS) | {"Constant", "Shape"} | FOLDABLE))
 """ONNX operators the importer understands (those in FOLDABLE only when every input is a constant)"""

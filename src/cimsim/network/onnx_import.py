@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._onnx_ops import FOLDABLE, SUPPORTED_OPS, BatchAxisError, fold, layer_for
+from ._onnx_fold import FOLDABLE, fold
+from ._onnx_ops import SUPPORTED_OPS, BatchAxisError, layer_for
 from .model import Network
 from .movement import Reshape
 

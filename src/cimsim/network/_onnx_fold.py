@@ -1,0 +1,71 @@
+"""Constant folding for the ONNX importer: nodes whose inputs are all constants (shape arithmetic: Shape, Gather,
+Concat, Unsqueeze, Cast, Slice, Range, ...) are evaluated with numpy at import."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["FOLDABLE", "fold", "int_list"]
+
+_NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide, "Pow": np.power,
+          "Sqrt": np.sqrt, "Neg": np.negative, "Floor": np.floor, "Ceil": np.ceil, "Equal": np.equal,
+          "Where": np.where, "Identity": lambda x: x, "Range": lambda a, b, d: np.arange(a, b, d),
+          "Mod": np.mod, "Less": np.less, "Greater": np.greater, "LessOrEqual": np.less_equal,
+          "GreaterOrEqual": np.greater_equal, "Not": np.logical_not, "And": np.logical_and, "Or": np.logical_or,
+          "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum}
+FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape", "Transpose",
+                                "ConstantOfShape", "Expand"}
+"""operators evaluated at import when every input is a constant"""
+
+
+def int_list(attrs: dict, operands: list, attr: str, index: int):
+    """An int list given as attribute ``attr`` (older opsets) or as constant input ``index`` (newer ones)."""
+    if attr in attrs:
+        return [int(a) for a in attrs[attr]]
+    if len(operands) > index and operands[index] is not None:
+        return [int(a) for a in np.ravel(operands[index])]
+    return None
+
+
+def fold(onnx, op: str, attrs: dict, operands: list) -> list[np.ndarray]:
+    """The outputs of a node whose inputs are all constants."""
+    x = operands[0] if operands else None
+    if op == "Mod" and attrs.get("fmod", 0):
+        return [np.fmod(*operands)]
+    if op in _NUMPY:
+        return [np.asarray(_NUMPY[op](*[o for o in operands if o is not None]))]
+    if op == "Cast":
+        return [x.astype(onnx.helper.tensor_dtype_to_np_dtype(attrs["to"]))]
+    if op == "Gather":
+        return [np.take(x, operands[1], axis=attrs.get("axis", 0))]
+    if op in ("Unsqueeze", "Squeeze"):
+        axes = int_list(attrs, operands, "axes", 1)
+        if op == "Squeeze":
+            return [np.squeeze(x, axis=None if axes is None else tuple(axes))]
+        out = x
+        for a in sorted(a % (x.ndim + len(axes)) for a in axes):
+            out = np.expand_dims(out, a)
+        return [out]
+    if op == "Concat":
+        return [np.concatenate([np.atleast_1d(o) for o in operands], axis=attrs.get("axis", 0))]
+    if op == "Slice":
+        starts, ends = int_list(attrs, operands, "starts", 1), int_list(attrs, operands, "ends", 2)
+        axes = int_list(attrs, operands, "axes", 3) or list(range(len(starts)))
+        steps = int_list(attrs, operands, "steps", 4) or [1] * len(starts)
+        index = [slice(None)] * x.ndim
+        for a, s, e, st in zip(axes, starts, ends, steps):
+            index[a] = slice(s, e, st)
+        return [x[tuple(index)]]
+    if op == "Reshape":
+        target = [d if d != 0 else x.shape[k] for k, d in enumerate(np.ravel(operands[1]))]
+        return [x.reshape(target)]
+    if op == "Transpose":
+        return [np.transpose(x, attrs.get("perm"))]
+    if op == "ConstantOfShape":
+        from onnx import numpy_helper
+
+        fill = numpy_helper.to_array(attrs["value"]) if "value" in attrs else np.zeros(1, np.float32)
+        return [np.full(np.ravel(x).astype(int), fill.ravel()[0], dtype=fill.dtype)]
+    if op == "Expand":
+        return [x * np.ones(np.ravel(operands[1]).astype(int), dtype=x.dtype)]
+    raise ValueError(f"constant folding of {op} is not supported")
