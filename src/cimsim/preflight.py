@@ -92,12 +92,14 @@ def preflight(config: Config) -> str:
             finite = True
             with np.errstate(all="ignore"):
                 for start in range(0, len(x), config.simulation.batch_size):  # the float pass a run makes
-                    finite &= bool(np.isfinite(network.forward(x[start:start + config.simulation.batch_size])).all())
+                    out = network.forward(x[start:start + config.simulation.batch_size])
+                    finite &= bool(np.abs(out).max(initial=0.0) < MAGNITUDE_BOUND)  # squares summed stay finite
         except ValueError as exc:
             raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {exc}")]) from None
         if not finite:
             raise ConfigError(config.source, [(field, (
-                f"'{field}': the network's float outputs overflow float64; scale the inputs or weights down"))])
+                f"'{field}': the network's float outputs reach {MAGNITUDE_BOUND:.0e} or overflow float64, beyond what the "
+                "error statistics can square and sum; scale the inputs or weights down"))])
         _check_pricing(config)
         return (f"a network of {len(plans)} matrix layers on {sum(p.n_arrays for p in plans)} arrays of "
                 f"{config.array.rows} x {config.array.cols}, {len(x)} samples")
