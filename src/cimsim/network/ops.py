@@ -15,12 +15,18 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import erf
 
 from .layers import DigitalLayer
 
 __all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "ActivationMatMul",
            "per_sample_axis"]
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function, elementwise (scipy.special.erf, imported when a network first uses it)."""
+    from scipy.special import erf as scipy_erf
+
+    return scipy_erf(x)
+
 
 UNARY_FUNCTIONS = {
     "sigmoid": lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
