@@ -73,7 +73,7 @@ def test_reprs_are_short_and_notebooks_get_markdown():
     for obj in (sim, comp):
         assert len(repr(obj)) < 200 and "\n" not in repr(obj)
         assert "|" in obj._repr_markdown_()
-    assert "energy gain" in repr(comp) and "relative error" in repr(sim)
+    assert "energy gain" in repr(comp) and "rel. error" in repr(sim)
     rows = comp.rows()
     assert {r["side"] for r in rows} == {"cim", "baseline"}
     cim_energy = sum(r["energy_pj"] for r in rows if r["side"] == "cim" and r["scenario"] == "steady")

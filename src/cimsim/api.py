@@ -110,14 +110,8 @@ class Simulation:
         """One row per trial: its accuracy metrics, plus the CIM energy, latency and area (whole workload)."""
         out = []
         for k, r in enumerate(self.trials):
-            row = {"trial": k}
-            if isinstance(r, NetworkResult):
-                row.update(float_accuracy=r.float_accuracy, digital_accuracy=r.digital_accuracy,
-                           analog_accuracy=r.analog_accuracy, samples=r.samples)
-            else:
-                row.update(relative_error=r.vs_float.relative_error, snr_db=r.vs_float.snr_db, vectors=r.counts.mvms)
-            out.append(row | {"energy_pj": self.cost.total_energy_pj, "latency_ns": self.cost.latency_ns,
-                              "area_mm2": self.cost.area_mm2})
+            out.append({"trial": k, **r.metrics(), "items": self.cost.mvms, "energy_pj": self.cost.total_energy_pj,
+                        "latency_ns": self.cost.latency_ns, "area_mm2": self.cost.area_mm2})
         return out
 
     def to_frame(self):
@@ -126,9 +120,7 @@ class Simulation:
 
     def __repr__(self) -> str:
         r, n = self.trials[0], len(self.trials)
-        what = (f"network, analog accuracy {r.analog_accuracy:.4f}" if isinstance(r, NetworkResult)
-                else f"{r.plan.out_features} x {r.plan.in_features} layer, relative error {r.vs_float.relative_error:.4g}")
-        return (f"Simulation({r.config.name!r}: {what}, {n} trial{'s' * (n > 1)}, CIM "
+        return (f"Simulation({r.config.name!r}: {r.config.workload.kind}, {r.headline}, {n} trial{'s' * (n > 1)}, CIM "
                 f"{self.cost.total_energy_pj / 1e6:.4g} uJ)")
 
     def _repr_markdown_(self) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -67,6 +68,22 @@ class NetworkResult:
     """the quantised digital network's outputs against the float network's"""
     network: Network | None = None
     """the network run (its digital layers are priced on the chip's vector unit)"""
+    item: ClassVar[str] = "inference"
+    """what one workload item is (shared with RunResult: the interface reports use)"""
+
+    @property
+    def headline(self) -> str:
+        """the accuracy in a few words"""
+        return f"{100 * self.analog_accuracy:.2f} % (digital {100 * self.digital_accuracy:.2f} %)"
+
+    def metrics(self) -> dict[str, float]:
+        """the accuracy figures of this trial, by name"""
+        return {"float_accuracy": self.float_accuracy, "digital_accuracy": self.digital_accuracy,
+                "analog_accuracy": self.analog_accuracy}
+
+    def varying(self) -> dict[str, bool]:
+        """the metrics that vary between Monte Carlo trials -> whether higher is better"""
+        return {"analog_accuracy": True}
 
 
 def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray | None]:

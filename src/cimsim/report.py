@@ -106,7 +106,7 @@ def comparison_summary(comp: Comparison) -> str:
 
 def item_name(result: Result) -> str:
     """what one workload item is: an MVM of a dense layer, or an inference of a network"""
-    return "MVM" if isinstance(result, RunResult) else "inference"
+    return result.item
 
 
 def _design(cfg) -> str:
@@ -306,9 +306,7 @@ def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant
 
 
 def _headline_accuracy(result: Result) -> str:
-    if isinstance(result, RunResult):
-        return f"rel. error {result.vs_float.relative_error:.3g}"
-    return f"{100 * result.analog_accuracy:.2f} % (digital {100 * result.digital_accuracy:.2f} %)"
+    return result.headline
 
 
 def multi_markdown(comps: Sequence[Comparison]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -43,6 +44,22 @@ class RunResult:
     digital_vs_float: ErrorStats
     """the quantised digital product against float (the quantisation error alone)"""
     wall_s: float
+
+    item: ClassVar[str] = "MVM"
+    """what one workload item is (shared with NetworkResult: the interface reports use)"""
+
+    @property
+    def headline(self) -> str:
+        """the accuracy in a few words"""
+        return f"rel. error {self.vs_float.relative_error:.3g}"
+
+    def metrics(self) -> dict[str, float]:
+        """the accuracy figures of this trial, by name"""
+        return {"relative_error": self.vs_float.relative_error, "snr_db": self.vs_float.snr_db}
+
+    def varying(self) -> dict[str, bool]:
+        """the metrics that vary between Monte Carlo trials -> whether higher is better"""
+        return {"relative_error": False, "snr_db": True}
 
     @property
     def clipped_fraction(self) -> float:

@@ -59,9 +59,10 @@ def run_trials(config: Config, progress: Callable[[int], None] | None = None, *,
 
 
 def spreads(results: tuple[Result, ...]) -> dict[str, Spread]:
-    """The accuracy metrics that vary between trials."""
-    if isinstance(results[0], NetworkResult):
-        return {"analog_accuracy": Spread(tuple(r.analog_accuracy for r in results), True)}
-    snr = tuple(r.vs_float.snr_db for r in results)
-    return {"relative_error": Spread(tuple(r.vs_float.relative_error for r in results), False),
-            **({"snr_db": Spread(snr, True)} if all(map(math.isfinite, snr)) else {})}
+    """The accuracy metrics that vary between trials (an infinite SNR, an exact result, is left out)."""
+    out = {}
+    for name, higher_is_better in results[0].varying().items():
+        values = tuple(r.metrics()[name] for r in results)
+        if all(map(math.isfinite, values)):
+            out[name] = Spread(values, higher_is_better)
+    return out
