@@ -139,7 +139,7 @@ def main(argv=None) -> int:
     print(f"\n{len(ranked)} distinct failure signatures (outcome, exception, where), most frequent first:")
     for (outcome, exc, where), ids in ranked[:40]:
         first = results.get(ids[0], {})
-        msg = (first.get("message") or first.get("note") or "").splitlines()[0][:110] if first else ""
+        msg = ((first.get("message") or first.get("note") or "").splitlines() or [""])[0][:110] if first else ""
         print(f"  {len(ids):5d}  {outcome:22s} {exc:22s} {where}  e.g. case {ids[0]}: {msg}")
 
     non_clean = []
