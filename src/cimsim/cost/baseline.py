@@ -56,7 +56,8 @@ from dataclasses import dataclass
 from ..breakdown import Breakdown
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
-from ..mapping import plan_layer
+from ..mapping import Plan, plan_layer
+from .baseline_notes import baseline_assumptions, board_power_sentence
 from .digital import mac_area_um2, mac_energy_pj, register_area_um2_per_bit, register_file_energy_pj_per_bit
 from .edram import edram_area_um2, edram_energy_pj_per_bit
 from .memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
@@ -164,6 +165,36 @@ def onchip_memory(config: Config) -> OnChipMemory:
     return OnChipMemory(b.onchip_memory, b.onchip_banks, bank_bytes, read, write, area)
 
 
+def _check_dram_capacity(config: Config, weight_bits: int) -> None:
+    """ConfigError naming baseline.dram_gb when the layer's ``weight_bits`` do not fit in the DRAM."""
+    b = config.baseline
+    if b.dram_gb is not None and weight_bits / 8 > b.dram_gb * 1e9:
+        raise ConfigError(config.source, [("baseline.dram_gb", (
+            f"the layer's weights ({weight_bits / 8 / 1e9:.4g} GB) do not fit in 'baseline.dram_gb' "
+            f"({b.dram_gb:g} GB)"))])
+
+
+def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
+                     direct: bool) -> tuple[int, int, int, int]:
+    """(reads of each input per vector, partial-sum spills per output and vector, weight bits read from the
+    on-chip memory, register bits clocked) of ``vectors`` vectors in ``batches`` batches under ``b.dataflow``."""
+    n_in, n_out = plan.in_features, plan.out_features
+    w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
+    p = macs_per_cycle(b, max(w_bits, x_bits))
+    macs = vectors * n_in * n_out
+    weight_bits = n_in * n_out * w_bits
+    if b.dataflow in ("weight_stationary", "weight_streaming"):
+        tile_in = min(n_in, p)
+        tile_out = min(n_out, p // tile_in)
+        input_reads = math.ceil(n_out / tile_out)  # each input tile is read once per output tile
+        spills = math.ceil(n_in / tile_in) - 1  # partial sums written out and read back per output and vector
+        weight_reads = 0 if direct else batches * weight_bits
+        return input_reads, spills, weight_reads, macs * (x_bits + acc_bits) + batches * weight_bits
+    input_reads = math.ceil(n_out / p)  # each input is read once per group of P outputs
+    weight_reads = 0 if direct else vectors * weight_bits
+    return input_reads, 0, weight_reads, macs * (w_bits + x_bits + acc_bits)
+
+
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
                      dram_activation_bits: int | None = None) -> BaselineTraffic:
     """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer.
@@ -177,17 +208,10 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     plan = plan_layer(config)
     b = config.baseline
     n_in, n_out = plan.in_features, plan.out_features
-    w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    p = macs_per_cycle(b, max(w_bits, x_bits))
-    macs = vectors * n_in * n_out
-
-    weight_bits = n_in * n_out * w_bits
-    if b.dram_gb is not None and weight_bits / 8 > b.dram_gb * 1e9:
-        raise ConfigError(config.source, [("baseline.dram_gb", (
-            f"the layer's weights ({weight_bits / 8 / 1e9:.4g} GB) do not fit in 'baseline.dram_gb' "
-            f"({b.dram_gb:g} GB)"))])
-    in_bits_per_vector = n_in * x_bits
-    out_bits_per_vector = n_out * acc_bits
+    weight_bits = n_in * n_out * plan.weight_bits
+    _check_dram_capacity(config, weight_bits)
+    in_bits_per_vector = n_in * plan.input_bits
+    out_bits_per_vector = n_out * plan.accumulator_bits
     per_batch = min(b.batch, vectors)
     batch_io_bits = per_batch * (in_bits_per_vector + out_bits_per_vector)
     streaming = b.dataflow == "weight_streaming"
@@ -196,23 +220,11 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     fetches = (1 if include_weight_load else 0) if weights_fit else batches
     stationary_tiles = b.dataflow in ("weight_stationary", "weight_streaming")
     direct = not weights_fit and (stationary_tiles or per_batch == 1)
-
-    if stationary_tiles:
-        tile_in = min(n_in, p)
-        tile_out = min(n_out, p // tile_in)
-        input_reads = math.ceil(n_out / tile_out)  # each input tile is read once per output tile
-        spills = math.ceil(n_in / tile_in) - 1  # partial sums written out and read back per output and vector
-        weight_reads = 0 if direct else batches * weight_bits
-        register_bits = macs * (x_bits + acc_bits) + batches * weight_bits
-    else:
-        input_reads = math.ceil(n_out / p)  # each input is read once per group of P outputs
-        spills = 0
-        weight_reads = 0 if direct else vectors * weight_bits
-        register_bits = macs * (w_bits + x_bits + acc_bits)
-    partial_sum_bits = vectors * n_out * spills * acc_bits
+    input_reads, spills, weight_reads, register_bits = _dataflow_counts(b, plan, vectors, batches, direct)
+    partial_sum_bits = vectors * n_out * spills * plan.accumulator_bits
 
     return BaselineTraffic(
-        macs=macs,
+        macs=vectors * n_in * n_out,
         register_bits=register_bits,
         sram_weight_read_bits=weight_reads,
         sram_weight_write_bits=0 if direct else fetches * weight_bits,
@@ -229,15 +241,47 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     )
 
 
-_DATAFLOW_SENTENCES = {
-    "output_stationary": "Output-stationary: each MAC clocks its weight, input and accumulator registers once; "
-                         "every weight is read from on-chip memory once per vector.",
-    "weight_stationary": "Weight-stationary: each weight is read into a MAC's register once per batch of {batch} "
-                         "vectors; inputs are broadcast and partial sums leave the array once per input tile.",
-    "weight_streaming": "Weight-streaming: no weight is kept on chip; each batch of {batch} vectors fetches every "
-                        "weight from DRAM straight into a MAC's register; inputs are broadcast and partial sums leave "
-                        "the array once per input tile.",
-}
+def _energy_model(config: Config, energy_model: str | None) -> str:
+    """The energy model in use (``energy_model`` or the config's), checked against what it needs."""
+    b = config.baseline
+    model = b.energy_model if energy_model is None else energy_model
+    if model not in ENERGY_MODELS:
+        raise ValueError(f"energy_model must be one of {', '.join(ENERGY_MODELS)}; got {model!r}")
+    if model == "board_power" and b.board_power_w is None:
+        raise ConfigError(config.source, [("baseline.board_power_w", "'baseline.board_power_w' is required for the "
+                                                                     "\"board_power\" energy model")])
+    return model
+
+
+def _component_energy_pj(config: Config, plan: Plan, t: BaselineTraffic, mem: OnChipMemory,
+                         dram_pj: float) -> dict[str, float]:
+    """Dynamic energy, pJ, of every event of ``t``: MACs, registers, on-chip memory and DRAM."""
+    tech = config.technology
+    w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
+    return {
+        "mac": t.macs * mac_energy_pj(w_bits, x_bits, tech, acc_bits),
+        "register_file": t.register_bits * register_file_energy_pj_per_bit(tech),
+        "sram_weights": t.sram_weight_read_bits * mem.read_pj_per_bit + t.sram_weight_write_bits * mem.write_pj_per_bit,
+        "sram_activations": (t.sram_activation_read_bits * mem.read_pj_per_bit
+                             + t.sram_activation_write_bits * mem.write_pj_per_bit),
+        "sram_partial_sums": (t.sram_partial_sum_read_bits * mem.read_pj_per_bit
+                              + t.sram_partial_sum_write_bits * mem.write_pj_per_bit),
+        "dram_weights": t.dram_weight_bits * dram_pj,
+        "dram_activations": t.dram_activation_bits * dram_pj,
+    }
+
+
+def _area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float]:
+    """Area, um2: the published die, else the MAC units, their registers and the on-chip memory."""
+    b, tech = config.baseline, config.technology
+    if b.die_area_mm2 is not None:
+        return {"die": b.die_area_mm2 * 1e6}
+    w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
+    return {
+        "mac_units": b.macs_per_cycle * mac_area_um2(w_bits, x_bits, tech, acc_bits),
+        "register_file": b.macs_per_cycle * (w_bits + x_bits + acc_bits) * register_area_um2_per_bit(tech),
+        "sram": mem.area_um2,
+    }
 
 
 def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool,
@@ -249,41 +293,16 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     GPU preset priced by board power).
     """
     _check_baseline(config)
-    b, tech = config.baseline, config.technology
-    model = b.energy_model if energy_model is None else energy_model
-    if model not in ENERGY_MODELS:
-        raise ValueError(f"energy_model must be one of {', '.join(ENERGY_MODELS)}; got {model!r}")
-    if model == "board_power" and b.board_power_w is None:
-        raise ConfigError(config.source, [("baseline.board_power_w", "'baseline.board_power_w' is required for the "
-                                                                     "\"board_power\" energy model")])
+    b = config.baseline
+    model = _energy_model(config, energy_model)
     t = baseline_traffic(config, vectors, include_weight_load=include_weight_load,
                          dram_activation_bits=dram_activation_bits)
     plan = plan_layer(config)
-    w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    units = macs_per_cycle(b, max(w_bits, x_bits))
+    units = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits))
     mem = onchip_memory(config)
     dram_pj = dram_energy_pj_per_bit(b.dram)
     dram_gbps = b.dram_bandwidth_gbps if b.dram_bandwidth_gbps is not None else dram_bandwidth_gbps(b.dram)
-
-    components = {
-        "mac": t.macs * mac_energy_pj(w_bits, x_bits, tech, acc_bits),
-        "register_file": t.register_bits * register_file_energy_pj_per_bit(tech),
-        "sram_weights": t.sram_weight_read_bits * mem.read_pj_per_bit + t.sram_weight_write_bits * mem.write_pj_per_bit,
-        "sram_activations": (t.sram_activation_read_bits * mem.read_pj_per_bit
-                             + t.sram_activation_write_bits * mem.write_pj_per_bit),
-        "sram_partial_sums": (t.sram_partial_sum_read_bits * mem.read_pj_per_bit
-                              + t.sram_partial_sum_write_bits * mem.write_pj_per_bit),
-        "dram_weights": t.dram_weight_bits * dram_pj,
-        "dram_activations": t.dram_activation_bits * dram_pj,
-    }
-    if b.die_area_mm2 is not None:
-        area_um2 = {"die": b.die_area_mm2 * 1e6}
-    else:
-        area_um2 = {
-            "mac_units": b.macs_per_cycle * mac_area_um2(w_bits, x_bits, tech, acc_bits),
-            "register_file": b.macs_per_cycle * (w_bits + x_bits + acc_bits) * register_area_um2_per_bit(tech),
-            "sram": mem.area_um2,
-        }
+    components = _component_energy_pj(config, plan, t, mem, dram_pj)
 
     compute_ns = t.macs / (units * b.clock_ghz)
     dram_ns = t.dram_bits / 8 / dram_gbps  # bytes / (GB/s) = ns
@@ -291,44 +310,12 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     memory_ns = max(dram_ns, sram_ns)
     latency_ns = max(compute_ns, memory_ns)
 
-    kind = "eDRAM" if mem.technology == "edram" else "SRAM"
-    shape = f"The weights ({plan.in_features}x{plan.out_features} x {w_bits} bit)"
-    if t.weights_fit:
-        where = (f"{shape} fit in the {b.sram_kib:g} KiB {kind}; "
-                 + ("they are loaded from DRAM once." if include_weight_load
-                    else "they are resident (loading them is not counted)."))
-    else:
-        reason = ("are never kept on chip (weight_streaming)" if b.dataflow == "weight_streaming"
-                  else f"do not fit in the {b.sram_kib:g} KiB {kind}")
-        route = ("straight into the MAC registers (no on-chip weight traffic)" if t.weights_direct
-                 else f"through the {kind}, which keeps each fetch for the batch")
-        where = (f"{shape} {reason}; they stream from DRAM once per batch of {b.batch} vectors "
-                 f"({t.weight_fetches} fetches), {route}.")
-    banks = (f"one of {mem.banks} banks of {mem.bank_bytes / 1024:g} KiB" if mem.banks > 1
-             else f"one array of {mem.bank_bytes / 1024:g} KiB")
-    memory_source = ("ISAAC's 64 KB eDRAM (CiMLoop library) scaled by the CACTI depth law" if kind == "eDRAM"
-                     else "Horowitz's SRAM points")
-    assumptions = [
-        f"Digital baseline at {tech.node_nm:g} nm, {tech.vdd_v:g} V: {units} MAC units at "
-        f"{b.clock_ghz:g} GHz, {w_bits}-bit weights x {x_bits}-bit inputs, {acc_bits}-bit accumulators.",
-        "Energies from Horowitz (ISSCC 2014, 45 nm) scaled with Stillmaker & Baas (2017); leakage not modelled.",
-        f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
-        f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
-        _DATAFLOW_SENTENCES[b.dataflow].format(batch=b.batch),
-        where,
-        f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
-        + ("inputs read and outputs written once." if dram_activation_bits is None else
-           "the workload's inputs read and outputs written once; activations between layers stay on chip."),
-        "Latency is a roofline: max(compute at full utilisation, DRAM time, on-chip memory time).",
-    ]
+    assumptions = baseline_assumptions(config, plan, t, mem, units, dram_pj, dram_gbps,
+                                       include_weight_load=include_weight_load,
+                                       io_given=dram_activation_bits is not None)
     if model == "board_power":
         energy_pj = {"board_power": b.board_power_w * latency_ns * 1e3}  # W x ns = nJ = 1e3 pJ
-        assumptions.append(
-            f"Energy is the datasheet-level model: board power {b.board_power_w:g} W x roofline time "
-            f"{latency_ns:.4g} ns (the whole board at its rated power, idle units included; kernel launches and "
-            f"utilisation below peak not modelled). The dynamic (component) view of the same run is "
-            f"{sum(components.values()):.4g} pJ (MACs, registers, on-chip memory and DRAM priced per event at "
-            f"{tech.node_nm:g} nm).")
+        assumptions.append(board_power_sentence(config, latency_ns, sum(components.values())))
     else:
         energy_pj = components
     if b.die_area_mm2 is not None:
@@ -336,7 +323,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     return Breakdown(
         name=b.name,
         energy_pj=energy_pj,
-        area_um2=area_um2,
+        area_um2=_area_um2(config, plan, mem),
         latency_ns=latency_ns,
         compute_ns=compute_ns,
         memory_ns=memory_ns,

@@ -241,8 +241,8 @@ def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParamete
             f" but chip.global_buffer_kib is {config.chip.global_buffer_kib:g}")
 
 
-def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: str = "CIM") -> Breakdown:
-    """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip."""
+def _checked_stages(config: Config, stages: Sequence[Stage], items: int) -> tuple[Stage, ...]:
+    """The stages as a tuple; ValueError when the config, ``items`` or a stage has the wrong type."""
     if not isinstance(config, Config):
         raise ValueError(f"config must be a cimsim Config; got {type(config).__name__}")
     if isinstance(items, bool) or not isinstance(items, int) or items < 0:
@@ -251,16 +251,17 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     for s in stages:
         if not isinstance(s, Stage):
             raise ValueError(f"stages must be cimsim Stage objects; got {type(s).__name__}")
-    params, timings = _stage_costs(config, stages)
-    m = map_stages(config, stages, timings, params)
-    p0 = params[0]
-    _check_global_buffer(config, stages, p0)
-    pipelined = config.chip.pipeline == "layer"
+    return stages
 
+
+def _price_stages(stages: Sequence[Stage], params: Sequence[CimParameters], timings: Sequence[CimTiming],
+                  m: ChipMapping, items: int) -> tuple[dict[str, float], dict[str, float], list[tuple]]:
+    """Energy (pJ) and area (um2) of the layers, tiles, global buffer and mesh, and per stage the times, ns:
+    (compute of one item, compute interval, transfers in + out of one item, the larger transfer)."""
     energy: dict[str, float] = {}
     area: dict[str, float] = {}
     rows, gb_read_bits, gb_write_bits, noc_bit_hops = [], 0, 0, 0.0
-    for i, (s, p, t, k, tiles, hops) in enumerate(zip(stages, params, timings, m.copies, m.tiles, m.hops)):
+    for s, p, t, k, hops in zip(stages, params, timings, m.copies, m.hops):
         table = pricing_table(s.plan, p, k)
         _add(energy, layer_energy_pj(s.counts, s.plan, p, k, table))
         _add(area, layer_area_um2(s.plan, p, k, table))
@@ -275,6 +276,7 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
         noc_bit_hops += (s.in_bits_per_item + s.out_bits_per_item) * hops
     gb_write_bits += stages[0].in_bits_per_item   # the workload's input, from DRAM
     gb_read_bits += stages[-1].out_bits_per_item  # the workload's output, to DRAM
+    p0 = params[0]
     energy["global_buffer"] = items * (gb_read_bits * p0.global_buffer_read_energy_pj_per_bit
                                        + gb_write_bits * p0.global_buffer_write_energy_pj_per_bit)
     energy["noc"] = items * noc_bit_hops * p0.router_energy_pj_per_bit_hop
@@ -282,17 +284,23 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     area["interconnect"] = m.total_tiles * p0.bus_area_um2
     area["noc"] = m.total_tiles * p0.router_area_um2
     area["global_buffer"] = p0.global_buffer_area_um2
+    return energy, area, rows
 
+
+def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming], rows: list[tuple],
+                items: int, dram_bandwidth_gbps: float) -> tuple[float, float, float, float, float]:
+    """(compute, memory, latency, one item's latency, interval), ns, of ``items`` items (``rows``: as returned by
+    :func:`_price_stages`)."""
+    pipelined = config.chip.pipeline == "layer"
     compute_item = sum(r[0] for r in rows)
     move_item = sum(r[2] for r in rows)
     item_latency = compute_item + move_item
     compute_interval = max(r[1] for r in rows) if pipelined else compute_item
     move_interval = max(r[3] for r in rows) if pipelined else move_item
-    stage_intervals = [max(r[1], r[3]) for r in rows]
     dram_bits = sum(s.counts.dram_read_bits + s.counts.dram_write_bits for s in stages)
-    dram_ns = dram_bits / (8.0 * p0.dram_bandwidth_gbps)
+    dram_ns = dram_bits / (8.0 * dram_bandwidth_gbps)
     programming_ns = max(t.programming_ns for t in timings)
-    interval = max(stage_intervals) if pipelined else item_latency
+    interval = max(max(r[1], r[3]) for r in rows) if pipelined else item_latency
     if items > 0:
         interval = max(interval, dram_ns / items)
         compute_ns = programming_ns + compute_item + (items - 1) * compute_interval
@@ -301,14 +309,26 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     else:
         compute_ns = latency_ns = programming_ns
         memory_ns = 0.0
+    return compute_ns, memory_ns, latency_ns, item_latency, interval
 
+
+def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: str = "CIM") -> Breakdown:
+    """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip."""
+    stages = _checked_stages(config, stages, items)
+    params, timings = _stage_costs(config, stages)
+    m = map_stages(config, stages, timings, params)
+    p0 = params[0]
+    _check_global_buffer(config, stages, p0)
+    energy, area, rows = _price_stages(stages, params, timings, m, items)
+    compute_ns, memory_ns, latency_ns, item_latency, interval = _chip_times(config, stages, timings, rows, items,
+                                                                            p0.dram_bandwidth_gbps)
     logic_um2 = sum(area.get(key, 0.0) for key in _LOGIC_AREA_KEYS)
     leakage_uw = (m.total_tiles * p0.buffer_leakage_uw + p0.global_buffer_leakage_uw
                   + logic_um2 * p0.logic_leakage_uw_per_um2)
     energy["leakage"] = leakage_uw * latency_ns * 1e-3  # uW x ns = fJ
     stage_times = tuple(
         StageTime(index=i, arrays=s.plan.n_arrays * k, tiles=tiles, copies=t.replicas * k,
-                  interval_ns=stage_intervals[i], latency_ns=r[0] + r[2])
+                  interval_ns=max(r[1], r[3]), latency_ns=r[0] + r[2])
         for i, (s, t, k, tiles, r) in enumerate(zip(stages, timings, m.copies, m.tiles, rows)))
     return Breakdown(
         name=name, energy_pj=energy, area_um2=area,

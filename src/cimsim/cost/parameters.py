@@ -151,29 +151,12 @@ def _buffer(kind: str, capacity_bytes: int, tech: TechnologyConfig) -> tuple[flo
             memory.sram_area_um2(capacity_bytes, tech), leakage.buffer_leakage_uw(kind, capacity_bytes, tech))
 
 
-def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = None) -> CimParameters:
-    """The cost of every action of ``plan`` at ``config``'s technology, array family, device, chip and DRAM; ADCs
-    sample at ``adc_rate_gsps`` (default: :func:`adc_sampling_rate_gsps` of the plan)."""
-    if not isinstance(config, Config):
-        raise ValueError(f"config must be a cimsim Config; got {type(config).__name__}")
-    if not isinstance(plan, Plan):
-        raise ValueError(f"plan must be a cimsim Plan; got {type(plan).__name__}")
-    tech, device, chip, adc_cfg = config.technology, config.device, config.chip, config.adc
-    cell, recognised = cells.cell_family(device.name)
-    lines = families.line_model(plan, config, cell)
-    dram_kind = config.baseline.dram
-    dram_bw = config.baseline.dram_bandwidth_gbps or memory.dram_bandwidth_gbps(dram_kind)
-    rate = adc_sampling_rate_gsps(plan, config) if adc_rate_gsps is None else adc_rate_gsps
-    tile_bytes, global_bytes = round(chip.tile_buffer_kib * 1024), round(chip.global_buffer_kib * 1024)
-    tile_read, tile_write, tile_area, tile_leak = _buffer(chip.buffer_memory, tile_bytes, tech)
-    glob_read, glob_write, glob_area, glob_leak = _buffer(chip.buffer_memory, global_bytes, tech)
+def _converter_fields(config: Config, plan: Plan, rate: float) -> dict:
+    """ADC (sampling at ``rate`` GS/s) and DAC fields of :class:`CimParameters`."""
+    tech, adc_cfg = config.technology, config.adc
     adc_kw = dict(adc_type=adc_cfg.type, enob=adc_cfg.enob)
     time_domain = plan.dac_encoding != "voltage"
-    return CimParameters(
-        family=plan.family,
-        adc_bits=plan.adc_bits,
-        dac_bits=plan.dac_bits,
-        accumulator_bits=plan.accumulator_bits,
+    return dict(
         adc_type=adc_cfg.type,
         adc_rate_gsps=rate,
         adc_energy_pj=adc.adc_energy_pj(plan.adc_bits, tech, rate, **adc_kw) if plan.has_adc else 0.0,
@@ -181,6 +164,14 @@ def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = Non
         adc_area_um2=adc.adc_area_um2(plan.adc_bits, tech, rate, **adc_kw) if plan.has_adc else 0.0,
         dac_energy_pj=0.0 if time_domain else periphery.dac_energy_pj(plan.dac_bits, tech),
         dac_area_um2=periphery.dac_area_um2(1 if time_domain else plan.dac_bits, tech),
+    )
+
+
+def _array_fields(config: Config, plan: Plan, cell: cells.CellFamily) -> dict:
+    """Line, cell-compute, adder-tree and digital-periphery fields of :class:`CimParameters`."""
+    tech = config.technology
+    lines = families.line_model(plan, config, cell)
+    return dict(
         line_voltage_v=lines.voltage_v,
         row_line_capacitance_ff=lines.row_cap_ff,
         row_charge_energy_pj=gates.switch_energy_pj(lines.row_cap_ff, lines.voltage_v),
@@ -195,6 +186,16 @@ def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = Non
         shift_add_area_um2=periphery.shift_add_area_um2(tech),
         accumulator_add_energy_pj=periphery.accumulator_add_energy_pj(plan.accumulator_bits, tech),
         accumulator_area_um2=periphery.accumulator_area_um2(plan.accumulator_bits, tech),
+    )
+
+
+def _memory_fields(config: Config) -> dict:
+    """Tile and global buffer, bus, router, logic-leakage and DRAM fields of :class:`CimParameters`."""
+    tech, chip, dram_kind = config.technology, config.chip, config.baseline.dram
+    tile_bytes, global_bytes = round(chip.tile_buffer_kib * 1024), round(chip.global_buffer_kib * 1024)
+    tile_read, tile_write, tile_area, tile_leak = _buffer(chip.buffer_memory, tile_bytes, tech)
+    glob_read, glob_write, glob_area, glob_leak = _buffer(chip.buffer_memory, global_bytes, tech)
+    return dict(
         buffer_memory=chip.buffer_memory,
         buffer_capacity_bytes=tile_bytes,
         buffer_read_energy_pj_per_bit=tile_read,
@@ -214,7 +215,28 @@ def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = Non
         logic_leakage_uw_per_um2=leakage.ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2,
         dram_kind=dram_kind,
         dram_energy_pj_per_bit=memory.dram_energy_pj_per_bit(dram_kind),
-        dram_bandwidth_gbps=dram_bw,
+        dram_bandwidth_gbps=config.baseline.dram_bandwidth_gbps or memory.dram_bandwidth_gbps(dram_kind),
+    )
+
+
+def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = None) -> CimParameters:
+    """The cost of every action of ``plan`` at ``config``'s technology, array family, device, chip and DRAM; ADCs
+    sample at ``adc_rate_gsps`` (default: :func:`adc_sampling_rate_gsps` of the plan)."""
+    if not isinstance(config, Config):
+        raise ValueError(f"config must be a cimsim Config; got {type(config).__name__}")
+    if not isinstance(plan, Plan):
+        raise ValueError(f"plan must be a cimsim Plan; got {type(plan).__name__}")
+    tech, device = config.technology, config.device
+    cell, recognised = cells.cell_family(device.name)
+    rate = adc_sampling_rate_gsps(plan, config) if adc_rate_gsps is None else adc_rate_gsps
+    return CimParameters(
+        family=plan.family,
+        adc_bits=plan.adc_bits,
+        dac_bits=plan.dac_bits,
+        accumulator_bits=plan.accumulator_bits,
+        **_converter_fields(config, plan, rate),
+        **_array_fields(config, plan, cell),
+        **_memory_fields(config),
         cell_family=cell.name,
         cell_family_recognised=recognised,
         cell_area_um2=cells.cell_area_um2(cell, tech.node_nm),

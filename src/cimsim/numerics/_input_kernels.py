@@ -190,6 +190,9 @@ def _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_start
     return set_bits
 
 
+# One function on purpose (over 60 lines): a single pass per row group quantises, slices and squares each code
+# while it is in a register; split per sign mode, each helper would re-read x and the codes (a call per element
+# or a second pass over the group in numba).
 @njit(cache=True, nogil=True, error_model="numpy")
 def _sliced_codes(x, first, stop, inv_scale, max_code, sign_mode, n_bits, k, group_starts, planes, row_sq, code_sq):
     """As :func:`_bipolar_codes` for k = bits_per_read magnitude bits per read; n_bits = input bits.

@@ -134,13 +134,8 @@ def _uiuc_weight_group(macro: Macro) -> bool:
     return any(float(p.values.get("uiuc_b_w", 1)) >= 2 for p in macro.points)
 
 
-def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The cimsim config tables of one point (before validation) and the notes on the defaults it needed.
-
-    Raises :class:`Unusable` when the entry lacks a value the model needs and no global default applies.
-    """
-    f = point.fields
-    family, cell = _FAMILY.get(macro.family, (None, None))
+def _check_stated(macro: Macro, f: Mapping[str, Any], family: str | None) -> None:
+    """Unusable when the macro's family has no cimsim counterpart or the point lacks a value the model needs."""
     if family is None:
         raise Unusable(f"family {macro.family!r} has no cimsim counterpart")
     missing = [name for name in ("node_nm", "vdd_v", "rows", "cols", "input_bits") if name not in f]
@@ -152,9 +147,10 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
             missing.append("adcs / cols_per_adc")
     if missing:
         raise Unusable("not stated: " + ", ".join(missing))
-    notes: list[str] = []
-    rows, cols, vdd = int(f["rows"]), int(f["cols"]), float(f["vdd_v"])
-    rows_per_read = int(f.get("rows_per_read", rows))
+
+
+def _dac_table(f: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+    """The [dac] table of the point's inputs and the magnitude bits read at once (k)."""
     input_bits = int(f["input_bits"])
     signed = bool(f.get("input_signed", False))
     magnitude = input_bits - 1 if signed else input_bits
@@ -173,52 +169,82 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     else:
         dac["signed_inputs"] = "unsigned"
     dac["input_bits"] = input_bits
-    encoding = str(f.get("input_encoding", "voltage"))
-    dac["encoding"] = encoding
+    dac["encoding"] = str(f.get("input_encoding", "voltage"))
+    return dac, k
+
+
+def _clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology: dict[str, Any], k: int,
+              encoding: str, notes: list[str]) -> None:
+    """Sets the read pulse (device.read_pulse_ns, ns) and technology.clock_ghz from the point's cycle (a pulse
+    encoding spreads one read over 2**k - 1 unit pulses) and appends the notes on them."""
+    cycle = cycle_ns(macro, point)
+    if cycle is None:
+        notes.append("no clock stated: the device preset's read pulse and a 1 GHz clock")
+        return
+    pulses = 2 ** k - 1 if encoding != "voltage" else 1
+    device["read_pulse_ns"] = cycle / pulses
+    if pulses > 1:
+        notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle:.3g} ns cycle")
+    technology["clock_ghz"] = _clock_ghz(macro, point, cycle)
+    own = _own(macro, point)
+    if "cycle_ns" not in own and "clock_mhz" not in own and "vdd_v" in own:
+        notes.append(f"cycle of the macro's {macro.values.get('vdd_v')} V figure (none stated at "
+                     f"{technology['vdd_v']:g} V)")
+
+
+def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int, bits_per_cell: int,
+               notes: list[str]) -> dict[str, Any]:
+    """The [adc] table (range max; a digital macro has no ADC), appending a note when the type is changed."""
+    adc: dict[str, Any] = {"range": "max"}
+    if family == "digital":
+        return adc
+    stated_bits = float(f["adc_bits"])
+    adc["bits"] = math.ceil(stated_bits)
+    if stated_bits != adc["bits"]:
+        adc["enob"] = stated_bits
+    adc["type"] = _adc_type(f.get("adc_type"))
+    if f.get("adc_type") and adc["type"] != f.get("adc_type"):
+        notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
+    adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
+    planes = bool(f.get("analog_accumulation"))
+    weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
+    if planes or weights:
+        adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
+                               (True, True): "planes_and_slices"}[(planes, weights)]
+    if weights:  # an ADC serves summed columns: the entry's physical columns per ADC over a weight's columns
+        adc["cols_per_adc"] = max(1, adc["cols_per_adc"] // math.ceil(weight_bits / bits_per_cell))
+    return adc
+
+
+def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The cimsim config tables of one point (before validation) and the notes on the defaults it needed.
+
+    Raises :class:`Unusable` when the entry lacks a value the model needs and no global default applies.
+    """
+    f = point.fields
+    family, cell = _FAMILY.get(macro.family, (None, None))
+    _check_stated(macro, f, family)
+    notes: list[str] = []
+    rows, cols, vdd = int(f["rows"]), int(f["cols"]), float(f["vdd_v"])
+    rows_per_read = int(f.get("rows_per_read", rows))
+    dac, k = _dac_table(f)
     weight_bits = _weight_bits(f)
     bits_per_cell = min(int(f.get("bits_per_cell", 1)), weight_bits)
     if family == "resistive" and "bits_per_cell" not in f:
         notes.append("bits per cell not stated: 1")
     mapping = {"weight_bits": weight_bits, "signed_encoding": "offset",
                "subtraction": "digital" if weight_bits == 1 else "analog"}
-    cycle = cycle_ns(macro, point)
     device: dict[str, Any] = {"preset": cell} if cell in _DEVICE_PRESETS else {"name": cell}
     device["bits_per_cell"] = bits_per_cell
     if family != "resistive":
         device["read_voltage_v"] = vdd
     technology: dict[str, Any] = {"node_nm": float(f["node_nm"]), "vdd_v": vdd}
-    if cycle is not None:
-        pulses = 2 ** k - 1 if encoding != "voltage" else 1
-        device["read_pulse_ns"] = cycle / pulses
-        if pulses > 1:
-            notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle:.3g} ns cycle")
-        technology["clock_ghz"] = _clock_ghz(macro, point, cycle)
-        own = _own(macro, point)
-        if "cycle_ns" not in own and "clock_mhz" not in own and "vdd_v" in own:
-            notes.append(f"cycle of the macro's {macro.values.get('vdd_v')} V figure (none stated at {vdd:g} V)")
-    else:
-        notes.append("no clock stated: the device preset's read pulse and a 1 GHz clock")
-    adc: dict[str, Any] = {"range": "max"}
-    if family != "digital":
-        stated_bits = float(f["adc_bits"])
-        adc["bits"] = math.ceil(stated_bits)
-        if stated_bits != adc["bits"]:
-            adc["enob"] = stated_bits
-        adc["type"] = _adc_type(f.get("adc_type"))
-        if f.get("adc_type") and adc["type"] != f.get("adc_type"):
-            notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
-        adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(cols / int(f["adcs"]))
-        planes = bool(f.get("analog_accumulation"))
-        weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
-        if planes or weights:
-            adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
-                                   (True, True): "planes_and_slices"}[(planes, weights)]
-        if weights:  # an ADC serves summed columns: the entry's physical columns per ADC over a weight's columns
-            adc["cols_per_adc"] = max(1, adc["cols_per_adc"] // math.ceil(weight_bits / bits_per_cell))
+    _clocking(macro, point, device, technology, k, dac["encoding"], notes)
     data = {
         "name": point.key,
         "array": {"family": family, "rows": rows, "cols": cols, "rows_per_read": rows_per_read},
-        "device": device, "mapping": mapping, "dac": dac, "adc": adc, "technology": technology,
+        "device": device, "mapping": mapping, "dac": dac,
+        "adc": _adc_table(macro, f, family, weight_bits, bits_per_cell, notes), "technology": technology,
         "workload": {"kind": "dense", "in_features": rows, "out_features": 1, "vectors": VECTORS},
     }
     return data, tuple(notes)

@@ -1,0 +1,77 @@
+"""The assumption sentences of a baseline breakdown (:func:`cimsim.cost.baseline.baseline_breakdown`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..config.schema import Config
+from ..mapping import Plan
+
+if TYPE_CHECKING:
+    from .baseline import BaselineTraffic, OnChipMemory
+
+__all__ = ["baseline_assumptions", "board_power_sentence"]
+
+_DATAFLOW_SENTENCES = {
+    "output_stationary": "Output-stationary: each MAC clocks its weight, input and accumulator registers once; "
+                         "every weight is read from on-chip memory once per vector.",
+    "weight_stationary": "Weight-stationary: each weight is read into a MAC's register once per batch of {batch} "
+                         "vectors; inputs are broadcast and partial sums leave the array once per input tile.",
+    "weight_streaming": "Weight-streaming: no weight is kept on chip; each batch of {batch} vectors fetches every "
+                        "weight from DRAM straight into a MAC's register; inputs are broadcast and partial sums leave "
+                        "the array once per input tile.",
+}
+
+
+def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str, include_weight_load: bool) -> str:
+    """Where the weights live: kept in the on-chip memory of ``kind``, or streamed from DRAM (and by which route)."""
+    b = config.baseline
+    shape = f"The weights ({plan.in_features}x{plan.out_features} x {plan.weight_bits} bit)"
+    if t.weights_fit:
+        return (f"{shape} fit in the {b.sram_kib:g} KiB {kind}; "
+                + ("they are loaded from DRAM once." if include_weight_load
+                   else "they are resident (loading them is not counted)."))
+    reason = ("are never kept on chip (weight_streaming)" if b.dataflow == "weight_streaming"
+              else f"do not fit in the {b.sram_kib:g} KiB {kind}")
+    route = ("straight into the MAC registers (no on-chip weight traffic)" if t.weights_direct
+             else f"through the {kind}, which keeps each fetch for the batch")
+    return (f"{shape} {reason}; they stream from DRAM once per batch of {b.batch} vectors "
+            f"({t.weight_fetches} fetches), {route}.")
+
+
+def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: OnChipMemory, units: int,
+                         dram_pj: float, dram_gbps: float, *, include_weight_load: bool, io_given: bool) -> list[str]:
+    """The baseline's assumptions: technology and MAC units, on-chip memory (``mem``), dataflow, where the weights
+    live, DRAM (``dram_pj`` pJ/bit, ``dram_gbps`` GB/s; ``io_given``: the workload's own DRAM traffic) and
+    roofline."""
+    b, tech = config.baseline, config.technology
+    w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
+    kind = "eDRAM" if mem.technology == "edram" else "SRAM"
+    banks = (f"one of {mem.banks} banks of {mem.bank_bytes / 1024:g} KiB" if mem.banks > 1
+             else f"one array of {mem.bank_bytes / 1024:g} KiB")
+    memory_source = ("ISAAC's 64 KB eDRAM (CiMLoop library) scaled by the CACTI depth law" if kind == "eDRAM"
+                     else "Horowitz's SRAM points")
+    return [
+        f"Digital baseline at {tech.node_nm:g} nm, {tech.vdd_v:g} V: {units} MAC units at "
+        f"{b.clock_ghz:g} GHz, {w_bits}-bit weights x {x_bits}-bit inputs, {acc_bits}-bit accumulators.",
+        "Energies from Horowitz (ISSCC 2014, 45 nm) scaled with Stillmaker & Baas (2017); leakage not modelled.",
+        f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
+        f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
+        _DATAFLOW_SENTENCES[b.dataflow].format(batch=b.batch),
+        _weights_sentence(config, plan, t, kind, include_weight_load),
+        f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
+        + ("the workload's inputs read and outputs written once; activations between layers stay on chip."
+           if io_given else "inputs read and outputs written once."),
+        "Latency is a roofline: max(compute at full utilisation, DRAM time, on-chip memory time).",
+    ]
+
+
+def board_power_sentence(config: Config, latency_ns: float, components_pj: float) -> str:
+    """The board-power model's assumption: rated power x roofline time ``latency_ns``, with the dynamic view
+    ``components_pj`` (pJ) beside it."""
+    b, tech = config.baseline, config.technology
+    return (f"Energy is the datasheet-level model: board power {b.board_power_w:g} W x roofline time "
+            f"{latency_ns:.4g} ns (the whole board at its rated power, idle units included; kernel launches and "
+            f"utilisation below peak not modelled). The dynamic (component) view of the same run is "
+            f"{components_pj:.4g} pJ (MACs, registers, on-chip memory and DRAM priced per event at "
+            f"{tech.node_nm:g} nm).")

@@ -1,0 +1,163 @@
+"""The priced chips of a model composed into one CIM Breakdown: each chip's crossbars (a chip breakdown) with its
+vector unit, KV cache and outgoing link, or the parts of one chip reloaded from DRAM (:mod:`cimsim.models.pricing`
+states the rules)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..breakdown import Breakdown
+from ..config.schema import Config
+from ..cost.leakage import buffer_leakage_uw
+from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
+                           sram_write_energy_pj_per_bit)
+from ..cost.vector_unit import VectorUnit
+from .ops import Model
+from .placement import ChipPart
+
+__all__ = ["PerItem", "compose", "LINK_ENERGY_PJ_PER_BIT", "LINK_BANDWIDTH_GBPS"]
+
+# NVLink-C2C, the chip-to-chip link of NVIDIA's Grace Hopper: Y. Wei et al., "NVLink-C2C: A Coherent Off Package
+# Chip-to-Chip Interconnect with 40Gbps/pin Single-ended Signaling", ISSCC 2023, paper 9.3; NVIDIA, "NVIDIA Grace
+# Hopper Superchip Architecture" whitepaper / developer blog 2022: 900 GB/s total (both directions), 1.3 pJ/bit.
+LINK_ENERGY_PJ_PER_BIT = 1.3
+LINK_BANDWIDTH_GBPS = 900.0 / 2  # one direction, GB/s: chips pass activations one way
+
+
+@dataclass(frozen=True)
+class PerItem:
+    """A chip part's work beside its crossbars, per item."""
+
+    vector_pj: float
+    vector_cycles: float
+    kv_write_bits: int
+    kv_read_bits: int
+    kv_held_bits: int
+    rewrite: tuple[float, float]
+    """activation products on arrays: (energy pJ, time ns) of writing their operands"""
+
+
+def _kv_prices(config: Config, kv_cache: str) -> tuple[float, float, float]:
+    """(write pJ/bit, read pJ/bit, GB/s; inf: not charged) of the CIM chip's KV cache"""
+    if kv_cache == "dram":
+        kind = config.baseline.dram
+        e = dram_energy_pj_per_bit(kind)
+        return e, e, config.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(kind)
+    bank, tech = config.chip.global_buffer_kib * 1024, config.technology
+    return sram_write_energy_pj_per_bit(bank, tech), sram_read_energy_pj_per_bit(bank, tech), math.inf
+
+
+def _add(total: dict[str, float], key: str, value: float) -> None:
+    total[key] = total.get(key, 0.0) + value
+
+
+def _move_out(config: Config, part: ChipPart, out_bits: int, items: int, reload_runs: int,
+              energy: dict[str, float]) -> tuple[float, float]:
+    """Adds the energy (pJ) of what leaves a part to ``energy``: over the link to the next chip, or (reloading) its
+    weights fetched and its ``out_bits`` per item spilled to DRAM; returns (link ns per item, DRAM ns per run)."""
+    if not reload_runs:
+        _add(energy, "link", items * out_bits * LINK_ENERGY_PJ_PER_BIT)
+        return out_bits / (8.0 * LINK_BANDWIDTH_GBPS), 0.0
+    dram_pj = dram_energy_pj_per_bit(config.baseline.dram)
+    dram_gbps = config.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(config.baseline.dram)
+    weight_bits = reload_runs * sum(p.op.parameters for p in part.placed) * config.mapping.weight_bits
+    spill_bits = 2 * items * out_bits  # written by this part, read back by the next
+    _add(energy, "weight_reload", weight_bits * dram_pj)
+    _add(energy, "activation_spill", spill_bits * dram_pj)
+    return 0.0, (weight_bits + spill_bits) / (8.0 * dram_gbps)
+
+
+def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int, reload_runs: int,
+              kv_prices: tuple[float, float, float], energy: dict[str, float],
+              area: dict[str, float]) -> tuple[float, ...]:
+    """Adds chip part ``j``'s energy (pJ, leakage apart) and area (um2) to ``energy`` and ``area``; returns its row:
+    (item latency ns, interval ns, part time ns, chip leakage uW, crossbar compute ns, vector-unit ns of all items)."""
+    part, bd, _, e = chips[j]
+    kv_write_pj, kv_read_pj, kv_gbps = kv_prices
+    for key, value in bd.energy_pj.items():
+        if key != "leakage":
+            _add(energy, key, value)
+    for key, value in bd.area_um2.items():
+        area[key] = max(area.get(key, 0.0), value) if reload_runs > 0 else area.get(key, 0.0) + value
+    vec_ns = unit.time_ns(e.vector_cycles)
+    kv_ns = (e.kv_write_bits + e.kv_read_bits) / (8.0 * kv_gbps)
+    _add(energy, "vector_unit", items * e.vector_pj)
+    rewrite_pj, rewrite_ns = e.rewrite
+    if rewrite_pj:
+        _add(energy, "array_rewrite", items * rewrite_pj)
+    _add(energy, "kv_cache", items * (e.kv_write_bits * kv_write_pj + e.kv_read_bits * kv_read_pj))
+    out_bits = chips[j + 1][0].inbound_elements_per_item * config.dac.input_bits if j + 1 < len(chips) else 0
+    link_ns, move_ns = _move_out(config, part, out_bits, items, reload_runs, energy)
+    item_ns = bd.item_latency_ns + rewrite_ns + vec_ns + kv_ns + link_ns
+    interval = max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if config.chip.pipeline == "layer" else item_ns
+    leak_uw = bd.energy_pj.get("leakage", 0.0) / bd.latency_ns * 1e3 if bd.latency_ns > 0 else 0.0
+    return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, leak_uw,
+            bd.compute_ns, items * vec_ns)
+
+
+def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items: int, reload: bool,
+              sequences: int) -> tuple[float, float, float, float]:
+    """(latency ns, item latency ns, interval ns, chips' leakage pJ) of ``items`` items from the parts' ``rows``."""
+    if reload:
+        latency = sum(r[2] for r in rows)
+        return latency, latency, latency / items, sum(r[3] * r[2] for r in rows) * 1e-3
+    item_latency = sum(r[0] for r in rows)
+    interval = max(r[1] for r in rows) if config.chip.pipeline == "layer" else item_latency
+    if model.phase == "decode":
+        interval = max(interval, item_latency / sequences)
+    latency = item_latency + (items - 1) * interval
+    return latency, item_latency, interval, sum(r[3] for r in rows) * latency * 1e-3
+
+
+def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown, float, PerItem]],
+            unit: VectorUnit, items: int, kv_cache: str, reload_runs: int, sequences: int) -> Breakdown:
+    """The chips (or the parts of one chip reloaded ``reload_runs`` times) with their vector units, KV cache and
+    links: one Breakdown."""
+    reload = reload_runs > 0
+    kv_prices = _kv_prices(config, kv_cache)
+    energy: dict[str, float] = {}
+    area: dict[str, float] = {}
+    rows = []
+    for j in range(len(chips)):
+        rows.append(_add_chip(config, chips, j, unit, items, reload_runs, kv_prices, energy, area))
+    held_bits = sum(c[3].kv_held_bits for c in chips)
+    physical = 1 if reload else len(chips)
+    area["vector_unit"] = physical * unit.area_um2
+    static_uw = physical * unit.leakage_uw
+    if kv_cache == "sram" and held_bits:
+        area["kv_cache"] = sram_area_um2(held_bits / 8, config.technology)
+        static_uw += buffer_leakage_uw("sram", held_bits / 8, config.technology)
+    latency, item_latency, interval, chip_leak_pj = _timeline(config, model, rows, items, reload, sequences)
+    energy["leakage"] = chip_leak_pj + static_uw * latency * 1e-3  # uW x ns = fJ
+    compute = min(latency, sum(r[4] + r[5] for r in rows))
+    assumptions = chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
+    return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
+                     memory_ns=max(0.0, latency - compute), mvms=items, macs=items * model.macs_per_item,
+                     assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
+
+
+def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, reload_runs: int, sequences: int,
+                 model: Model) -> tuple[str, ...]:
+    n = len(chips)
+    gb = max(c[2] for c in chips)
+    out = [
+        f"Model '{model.name}'{f' ({model.phase})' if model.phase else ''}: {n} chip part(s); the chip lines above "
+        f"describe the first. Global buffer per chip: {gb:g} KiB at most "
+        f"({'chip.global_buffer_kib' if gb <= config.chip.global_buffer_kib else 'sized up to the layer boundaries'}).",
+        f"Vector unit per chip: {unit.lanes} lanes at {unit.clock_ghz:g} GHz, 32-bit integer operations after I-BERT "
+        f"(Kim et al. 2021) at Horowitz's energies ({unit.multiply_energy_pj:.3g} pJ per multiply, "
+        f"{unit.add_energy_pj:.3g} pJ per add, registers included), attention products at {unit.input_bits} bits.",
+        f"KV cache in {kv_cache}" + (" (DRAM energy and bandwidth of baseline.dram)." if kv_cache == "dram" else
+                                     f" banks of {config.chip.global_buffer_kib:g} KiB (Horowitz), no time charged."),
+    ]
+    if reload_runs:
+        out.append(f"Weights reloaded: {n} parts fetched from {config.baseline.dram} and programmed one after "
+                   f"another, {reload_runs} time(s) (once per run; a decode: once per step of the sequences in "
+                   f"flight), activations spilled to DRAM between parts.")
+    elif n > 1:
+        out.append(f"{n} chips in a pipeline joined by NVLink-C2C-class links ({LINK_ENERGY_PJ_PER_BIT:g} pJ/bit, "
+                   f"{LINK_BANDWIDTH_GBPS:g} GB/s per direction; Wei et al., ISSCC 2023).")
+    if model.phase == "decode":
+        out.append(f"Decode: each token needs the one before; {sequences} sequence(s) in flight fill the pipeline.")
+    return tuple(out)
