@@ -1,6 +1,4 @@
-"""The configuration of one cimsim run, as frozen dataclasses.
-
-The defaults are the "rram-default" preset (NeuroSim-like RRAM, sources in its preset file).
+"""The configuration of one cimsim run, as frozen dataclasses; the defaults are the "rram-default" preset.
 
 Every field carries a rule (what values it accepts) and a one-line doc with its unit; the loader (:mod:`.load`)
 validates TOML against these rules and the cross-field checks of :mod:`.checks`. Units are in the field names.
@@ -308,13 +306,14 @@ class SimulationConfig:
     """How the functional simulation is run."""
 
     seed: int = field(default=0, metadata=rule(Int(0, 2**63 - 1), "seed of every random draw of the run"))
-    batch_size: int = field(default=2048, metadata=rule(
-        Int(1, 1 << 24), "input vectors simulated per chunk (bounds memory)"))
+    batch_size: int = field(default=2048, metadata=rule(Int(1, 1 << 24), "input vectors per chunk (bounds memory)"))
     trials: int = field(default=1, metadata=rule(
         Int(1, 100_000), "Monte Carlo trials, each with its own device draws (seeds spawned from seed)"))
     memory_limit_gib: float | None = field(default=None, metadata=rule(
         OptionalFloat(0.0, None, low_open=True), "largest estimated peak memory of a simulation, GiB, refused before "
                                                  "allocating (left out: this machine's memory)"))
+    int8_products: str = field(default="auto", metadata=rule(Choice(("auto", "off")), "auto: integer products on "
+                               "the CPU's int8 units when onnxruntime is installed (exact, faster)"))
 
 
 SECTIONS: dict[str, type] = {

@@ -30,6 +30,8 @@ from .checks import check_unsigned, checked_inputs, finite_matrix, finite_output
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
 from .encoding import accumulate_planes, prepare_planes, quantize_inputs
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
+from . import int8
+from .int8 import IntegerProducts
 from .programming import ProgrammedLayer, program_layer
 from .threads import BLAS, pool, scratch, worker_threads
 
@@ -63,6 +65,7 @@ class Crossbar:
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self.adc: AdcSetting | None = None
         self.layer: ProgrammedLayer | None = None
+        self._integer: IntegerProducts | None = None
         """what programming left in the arrays (None until :meth:`program`)"""
         self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
         self._ktc_std = ktc_noise_std(self.plan, config.array.cell_capacitance_ff)
@@ -81,6 +84,8 @@ class Crossbar:
         if not p.has_adc:  # a digital adder tree: every sum exact, never clipped
             fraction = 1.0
         self.layer = layer
+        self._integer = (IntegerProducts(layer.matrix, p.row_groups()) if self.config.simulation.int8_products == "auto"
+                         and int8.available() and IntegerProducts.fits(layer.matrix) else None)
         self.adc = None if fraction is None else adc_setting(p, np.full(
             (p.row_tiles, layer.col_w.size), fraction * self.max_sum))
         self._vector_events = self._events_per_vector()
@@ -223,20 +228,20 @@ class Crossbar:
         code_sq = sum((r[1] for r in results[1:]), results[0][1])
         return sum(r[0] for r in results), code_sq, sum(r[2] for r in results)
 
-    def _products(self, planes2d: np.ndarray, row_sq: np.ndarray, start: int, stop: int) -> np.ndarray:
-        """Column sums of row group start..stop for every plane row: one float32 product, less the planes whose
-        codes are all zero in these rows (e.g. the negative phase of ReLU outputs), whose sums are exactly 0."""
+    def _products(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int) -> np.ndarray:
+        """Column sums of row group ``group`` for every plane row: one product (int8 when :mod:`.int8` applies,
+        else float32), less the planes whose codes are all zero in these rows (e.g. the negative phase of ReLU
+        outputs), whose sums are exactly 0."""
+        start, stop = self.plan.row_groups()[group]
         sums = scratch("sums", (planes2d.shape[0], self.layer.matrix.shape[1]), np.float32)
         batch = planes2d.shape[0] // self.plan.n_planes
         live = [bool(row_sq[k * batch:(k + 1) * batch].any()) for k in range(self.plan.n_planes)]
-        if all(live):
-            return np.matmul(planes2d[:, start:stop], self.layer.matrix[start:stop], out=sums)
-        for k, plane_live in enumerate(live):
-            rows = slice(k * batch, (k + 1) * batch)
-            if plane_live:
-                np.matmul(planes2d[rows, start:stop], self.layer.matrix[start:stop], out=sums[rows])
-            else:
+        spans = [slice(None)] if all(live) else [slice(k * batch, (k + 1) * batch) for k in range(self.plan.n_planes)]
+        for k, rows in enumerate(spans):
+            if len(spans) > 1 and not live[k]:
                 sums[rows] = 0.0
+            elif self._integer is None or not self._integer.products(planes2d[rows, start:stop], group, sums[rows]):
+                np.matmul(planes2d[rows, start:stop], self.layer.matrix[start:stop], out=sums[rows])
         return sums
 
     def _rows(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int]:
@@ -254,7 +259,7 @@ class Crossbar:
         gain, offset, inl = (cfg.gain_error, cfg.offset_lsb, cfg.inl_lsb) if p.has_adc else (0.0, 0.0, 0.0)
         for g, (start, stop) in enumerate(groups):
             tile = start // p.rows
-            sums = self._products(planes2d, row_sq[g], start, stop)
+            sums = self._products(planes2d, row_sq[g], g)
             if self._cell_noise_path:
                 self._cell_noise(sums, planes2d[:, start:stop])
             noise_std, plane_w = (self._noise_std(row_sq[g], g) if self._output_noise else empty), p.plane_weights

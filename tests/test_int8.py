@@ -1,0 +1,79 @@
+"""The int8 product path (onnxruntime's MatMulInteger) gives the float32 path's results bit for bit, for every input
+mode whose codes fit 8 bits, and stays out of the way where the cells hold non-integer conductances."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cimsim.config import load_config, with_overrides
+from cimsim.numerics import Crossbar, int8
+
+ROOT = Path(__file__).resolve().parents[1]
+
+if not int8.available():
+    if os.environ.get("CI"):
+        raise ImportError("CI must install onnxruntime (the test extra) so that the int8 tests run")
+    pytest.skip("onnxruntime is not installed (pip install '.[int8]'): the int8 path is not there to test",
+                allow_module_level=True)
+
+MODES = [
+    {},                                                                   # parallel DAC, two-phase inputs
+    {"dac.signed_inputs": "bipolar"},                                     # signed planes: the zero-point path
+    {"dac.mode": "bit_serial"},
+    {"dac.mode": "sliced", "dac.bits_per_read": 2, "dac.signed_inputs": "twos_complement"},
+    {"dac.signed_inputs": "unsigned"},
+    {"mapping.signed_encoding": "offset", "device.bits_per_cell": 1},
+    {"array.rows_per_read": 64, "adc.bits": 6},
+]
+
+
+def design(**overrides):
+    base = {"device.preset": "ideal", "workload.in_features": 300, "workload.out_features": 70}
+    return with_overrides(load_config(ROOT / "configs" / "default.toml"), {**base, **overrides})
+
+
+@pytest.fixture(autouse=True)
+def every_product_on_int8(monkeypatch):
+    """Small test layers too (int8.MIN_MACS keeps them on float32 otherwise); counts the int8 calls."""
+    calls = []
+    run = int8.IntegerProducts.products
+    monkeypatch.setattr(int8, "MIN_MACS", 0)
+
+    def counted(self, *args):
+        used = run(self, *args)
+        calls.append(used)
+        return used
+
+    monkeypatch.setattr(int8.IntegerProducts, "products", counted)
+    return calls
+
+
+@pytest.mark.parametrize("overrides", MODES)
+def test_int8_path_equals_float32_path_bit_for_bit(overrides, every_product_on_int8):
+    cfg = design(**overrides)
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((70, 300))
+    x = rng.uniform(0 if overrides.get("dac.signed_inputs") == "unsigned" else -1, 1, (257, 300))
+    fast, slow = Crossbar(cfg), Crossbar(with_overrides(cfg, {"simulation.int8_products": "off"}))
+    for xbar in (fast, slow):
+        xbar.program(w)
+        if xbar.adc is None:
+            xbar.calibrate(x[:64])
+    assert fast._integer is not None and slow._integer is None
+    y_fast = fast.mvm(x)
+    assert any(every_product_on_int8)  # the int8 units really computed products
+    np.testing.assert_array_equal(y_fast, slow.mvm(x))
+    assert fast.counts == slow.counts
+
+
+def test_non_integer_conductances_stay_on_the_float_path():
+    noisy = Crossbar(design(**{"device.preset": "rram"}))
+    noisy.program(np.random.default_rng(0).standard_normal((70, 300)))
+    assert noisy._integer is None  # programming error: conductances are no longer integer levels
+    wide = Crossbar(design(**{"device.bits_per_cell": 8, "mapping.weight_bits": 9}))
+    wide.program(np.random.default_rng(0).standard_normal((70, 300)))
+    assert wide._integer is None  # 8-bit cell levels do not fit int8 in a differential pair
