@@ -59,13 +59,17 @@ def error_text(exc: Exception) -> str:
 
 
 def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
-    """Run each task; a point that raises is returned with its error and the others go on."""
+    """Run each task; a point that raises is returned with its error and the others go on. A broken installation
+    (an ImportError: the worker cannot load cimsim's code) is not a point's result: it stops the run, so that a
+    resume after the repair runs those points instead of keeping them as failed."""
     outcomes = []
     for task in tasks:
         try:
             values = _analytic(task.config) if task.kind == "analytic" else _functional(task.config)
             outcomes.append(Outcome(task.point_id, {m: values[m] for m in task.metrics}))
-        except Exception as exc:  # noqa: BLE001 -- any error of one point is that point's result
+        except ImportError:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- any other error of one point is that point's result
             outcomes.append(Outcome(task.point_id, {}, error_text(exc)))
     return outcomes
 
