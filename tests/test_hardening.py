@@ -190,3 +190,11 @@ def test_an_internal_error_is_one_line_unless_debug(monkeypatch):
     assert_clean(cli("validate", DEFAULT), 1, "internal error, KeyError", "--debug")
     debug = CliRunner().invoke(main, ["--debug", "validate", str(DEFAULT)])
     assert isinstance(debug.exception, KeyError)
+
+
+def test_a_one_bit_adc_cannot_convert_a_signed_sum(tmp_path):
+    """It gave NaN outputs (a zero code range) before it was refused."""
+    assert_clean(cli("validate", MLP, "--set", "adc.bits=1"), 2, "'adc.bits' must be at least 2")
+    assert_clean(cli("validate", MLP, "--set", "adc.bits=1", "--set", 'mapping.subtraction="digital"'), 0, "valid")
+    with pytest.raises(ConfigError, match="dac.input_max"):
+        with_overrides(load_config(DEFAULT), {"dac.input_range": "fixed", "dac.input_max": 5e-324})

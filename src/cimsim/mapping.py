@@ -328,6 +328,10 @@ def plan_problems(config: Config) -> list[tuple[str, str]]:
         plan = plan_layer(config)
     except ValueError as exc:
         return [("array.cols", f"'array.cols' is too small: {exc}")]
+    if plan.has_adc and plan.signed_sum and plan.adc_bits < 2:
+        return [("adc.bits", "'adc.bits' must be at least 2 when the converted sum is signed (a differential pair "
+                             "subtracted before the ADC, or signed inputs): 1 bit holds no sign; use 'mapping."
+                             "subtraction' = \"digital\" for 1-bit converters")]
     peak = plan.rows_per_read * plan.max_plane_code * plan.max_level
     if peak >= FLOAT32_EXACT_LIMIT:
         return [("array.rows_per_read", (

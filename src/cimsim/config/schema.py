@@ -131,7 +131,7 @@ class DacConfig:
     input_range: str = field(default="per_vector", metadata=rule(
         Choice(("per_vector", "fixed")), "input scale: max |x| of each vector, or the fixed input_max"))
     input_max: float | None = field(default=None, metadata=rule(
-        OptionalFloat(0.0, None, low_open=True), "input value mapped to full scale (needed for input_range = fixed)"))
+        OptionalFloat(1e-30, None), "input value mapped to full scale (needed for input_range = fixed)"))
 
 
 @dataclass(frozen=True)
