@@ -42,6 +42,7 @@ def every_product_on_int8(monkeypatch):
     calls = []
     run = int8.IntegerProducts.products
     monkeypatch.setattr(int8, "MIN_MACS", 0)
+    monkeypatch.setattr(int8, "MIN_SIDE", 0)
 
     def counted(self, *args):
         used = run(self, *args)
