@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime
 import math
 import re
 import tomllib
