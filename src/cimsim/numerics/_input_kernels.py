@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._jit import CACHED, INLINE, THREADED, THREADED_NUMPY, THREADED_SUMS
+
 __all__ = ["ROW_BLOCK", "quantize_rows", "prepare_inputs"]
 
 ROW_BLOCK = 64
@@ -17,7 +19,7 @@ _MAGNITUDE = np.int64(0x7FFFFFFFFFFFFFFF)
 _INF_BITS = np.int64(0x7FF0000000000000)
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINE)
 def _quantize(v, max_code):
     """round half away from zero, clipped to [-max_code, max_code]"""
     r = np.floor(np.abs(v) + 0.5)
@@ -26,7 +28,7 @@ def _quantize(v, max_code):
     return r if v >= 0 else -r
 
 
-@njit(cache=True)
+@njit(**CACHED)
 def quantize_rows(x, scale, max_code, codes):
     """codes[b, i] = clip(round_half_away(x[b, i] * (1 / scale[b])), -max_code, max_code), int32."""
     batch, n = x.shape
@@ -36,7 +38,7 @@ def quantize_rows(x, scale, max_code, codes):
             codes[b, i] = np.int32(_quantize(x[b, i] * inv, max_code))
 
 
-@njit(cache=True, nogil=True)
+@njit(**THREADED)
 def prepare_inputs(x, max_code, input_max, mode, n_bits, bits_per_read, sign_mode, group_starts, planes, scale, row_sq,
                    code_sq_blocks):
     """Quantise inputs x (batch x n, float64) and write their DAC planes, in one pass.
@@ -89,7 +91,7 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, bits_per_read, sign_mod
     return False, nonzero
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})  # sums of integers: exact in any order
+@njit(**THREADED_SUMS)
 def _bipolar_codes(x, first, stop, inv_scale, max_code, group_starts, planes, row_sq, code_sq):
     """Codes of rows first..stop-1 for a bipolar parallel DAC (plane 0 holds q), their squares per group into
     row_sq and per input into code_sq; returns the count of non-zero codes. Inner loops run over 1-D views
@@ -114,7 +116,7 @@ def _bipolar_codes(x, first, stop, inv_scale, max_code, group_starts, planes, ro
     return nonzero
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})  # sums of integers: exact in any order
+@njit(**THREADED_SUMS)
 def _two_phase_codes(x, first, stop, inv_scale, max_code, group_starts, planes, row_sq, code_sq):
     """As :func:`_bipolar_codes` for a two-phase parallel DAC: planes 0 and 1 hold max(q, 0) and max(-q, 0)."""
     batch = planes.shape[1]
@@ -143,7 +145,7 @@ def _two_phase_codes(x, first, stop, inv_scale, max_code, group_starts, planes, 
     return nonzero
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**THREADED_NUMPY)
 def _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_starts, planes, row_sq, code_sq):
     """As :func:`_bipolar_codes` for a bit-serial DAC: one plane per input bit (mode 2: two-phase, bits
     0..n_bits-2 of max(q, 0) then of max(-q, 0); mode 3: two's complement, bits 0..n_bits-1 of q mod 2**n_bits);
@@ -193,7 +195,7 @@ def _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_start
 # One function on purpose (over 60 lines): a single pass per row group quantises, slices and squares each code
 # while it is in a register; split per sign mode, each helper would re-read x and the codes (a call per element
 # or a second pass over the group in numba).
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**THREADED_NUMPY)
 def _sliced_codes(x, first, stop, inv_scale, max_code, sign_mode, n_bits, k, group_starts, planes, row_sq, code_sq):
     """As :func:`_bipolar_codes` for k = bits_per_read magnitude bits per read; n_bits = input bits.
 

@@ -17,11 +17,12 @@ import numpy as np
 from numba import njit
 
 from ._input_kernels import ROW_BLOCK
+from ._jit import CACHED, INLINE, INLINE_NUMPY, NUMPY, THREADED
 
 __all__ = ["ROW_BLOCK", "ZIG_BLOCKS", "ZIG_R", "adc_accumulate", "add_read_noise", "fill_normals"]
 
 
-@njit(cache=True)
+@njit(**CACHED)
 def _mix(z):
     """splitmix64 finaliser (Steele, Lea and Flood, OOPSLA 2014): a bijective 64-bit hash"""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -32,7 +33,7 @@ def _mix(z):
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
-@njit(cache=True)
+@njit(**CACHED)
 def _uniform(state):
     """next (state, 64 random bits) of a splitmix64 stream"""
     state = state + _GOLDEN
@@ -69,19 +70,19 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 _TO_SIGNED = 1.0 / 4503599627370496.0  # 2**-52: 53 random bits -> [-1, 1)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(**INLINE_NUMPY)
 def _signed(bits):
     """uniform in [-1, 1) from the top 53 bits"""
     return np.int64(bits >> np.uint64(11)) * _TO_SIGNED - 1.0
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(**INLINE_NUMPY)
 def _open_unit(bits):
     """uniform in (0, 1] from the top 53 bits"""
     return (np.int64(bits >> np.uint64(11)) + 1) * _TO_UNIT
 
 
-@njit(cache=True, error_model="numpy")
+@njit(**NUMPY)
 def _finish(u, i, state):
     """Doornik's ziggurat after a first candidate (u, block i) missed its rectangle: the wedge test or the
     tail, then (if rejected) fresh candidates from ``state`` until one is accepted (exact N(0, 1))."""
@@ -107,7 +108,7 @@ def _finish(u, i, state):
             return u * _ZIG_X[i]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(**NUMPY)
 def fill_normals(key, z, block):
     """z[j] = standard normal number j of the stream ``key`` (exact N(0, 1), a 1024-block ziggurat).
 
@@ -129,13 +130,13 @@ def fill_normals(key, z, block):
             z[j] = _finish(u, np.int64(i), _mix(key ^ np.uint64(j + 1) * np.uint64(0xD1B54A32D192ED03)))
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINE)
 def _stream(noise_key, vector, plane):
     """key of the random stream of one (vector, plane) read"""
     return _mix(noise_key ^ _mix(np.uint64(vector) * np.uint64(0x100000001B3) + np.uint64(plane)))
 
 
-@njit(cache=True, nogil=True)
+@njit(**THREADED)
 def add_read_noise(sums, batch, n_planes, n_cols, noise_std, noise_key, first_vector):
     """sums[p * batch + b, c] += noise_std[p * batch + b] * z, z the draws :func:`adc_accumulate` would make."""
     z = np.empty(n_cols)
@@ -149,7 +150,7 @@ def add_read_noise(sums, batch, n_planes, n_cols, noise_std, noise_key, first_ve
                     sums[row, c] += noise_std[row] * z[c]
 
 
-@njit(cache=True, inline="always")
+@njit(**INLINE)
 def _transfer(a, step, inv_step, code_max, gain, offset_lsb, inl_lsb):
     """the unrounded reading of a non-ideal ADC (offset, gain, INL) of analog value a, in codes"""
     u = min(abs(a) / (step * code_max), 1.0)
@@ -160,7 +161,7 @@ def _transfer(a, step, inv_step, code_max, gain, offset_lsb, inl_lsb):
 # One function on purpose (over 60 lines): one fused loop per row keeps the sums, codes and outputs in registers
 # and cache, and numba vectorises each case's loop only when written out in place; a helper per case costs a call
 # per element (measured 1.3-3x slower, see the comment in the loop).
-@njit(cache=True, nogil=True)
+@njit(**THREADED)
 def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile, ones_col, lsb, code_min, code_max,
                    gain, offset_lsb, inl_lsb, outputs_per_array, noise_std, noise_key, first_vector, first, x_scale,
                    w_scale, out):
