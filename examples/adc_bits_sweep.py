@@ -1,0 +1,12 @@
+"""Accuracy of the digits MLP against ADC resolution, plotted (needs matplotlib)."""
+import matplotlib.pyplot as plt
+
+import cimsim
+
+bits = range(3, 9)
+accuracy = [cimsim.simulate("configs/digits-mlp.toml", {"adc.bits": b}).analog_accuracy for b in bits]
+plt.plot(bits, accuracy, "o-")
+plt.xlabel("ADC bits")
+plt.ylabel("analog accuracy")
+plt.savefig("adc_bits.png")
+print(dict(zip(bits, accuracy)))
