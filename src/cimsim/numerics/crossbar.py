@@ -78,7 +78,7 @@ class Crossbar:
         layer = program_layer(self.config, p, weights, self._program_rng)
         self.programming_counts = self.programming_counts + Counts(
             dac_bits=p.dac_bits, adc_bits=p.adc_bits, cell_writes=layer.cell_writes,
-            dram_read_bits=layer.weights.size * p.weight_bits)
+            dram_read_bits=p.out_features * p.in_features * p.weight_bits)
         adc = self.config.adc
         fraction = {"max": 1.0, "fixed": adc.full_scale_fraction}.get(adc.range)
         if not p.has_adc:  # a digital adder tree: every sum exact, never clipped

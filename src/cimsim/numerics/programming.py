@@ -27,14 +27,13 @@ __all__ = ["ProgrammedLayer", "program_layer"]
 class ProgrammedLayer:
     """What programming leaves in the arrays, and the bookkeeping the reads need (arrays are read-only views)."""
 
-    weights: np.ndarray
-    """the real weights programmed (out x in), float64"""
     weight_codes: np.ndarray
-    """quantised weights (out x in), signed integers"""
+    """quantised weights (out x in), int16 (at most 16-bit weights): the digital reference's operand"""
     weight_scale: np.ndarray
     """real value of one weight code, per output (or one for the tensor, broadcast)"""
     conductances_us: np.ndarray
-    """programmed conductance of every used cell (in x physical columns), microsiemens"""
+    """programmed conductance of every used cell (in x physical columns), microsiemens, float32 (kept for reading;
+    every figure derived from it at programming time is computed in float64)"""
     matrix: np.ndarray
     """float32 (in x converted columns [+ a ones column]): what one read multiplies the input planes by, in levels"""
     col_r: np.ndarray
@@ -89,7 +88,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     compensation = (drift_gains(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile, lay.col_tile, p)
                     if device.drift_compensation == "global" else np.ones((p.row_tiles, lay.col_w.size)))
     layer = ProgrammedLayer(
-        weights=w, weight_codes=codes, weight_scale=scale, conductances_us=conductances_us,
+        weight_codes=codes.astype(np.int16), weight_scale=scale, conductances_us=conductances_us.astype(np.float32),
         matrix=np.ascontiguousarray(np.hstack(blocks), dtype=np.float32), col_r=col_r, ones_col=ones_col,
         col_w=lay.col_w, col_tile=lay.col_tile, n_blocks=n_blocks,
         ref_tile=lay.col_tile[n_blocks * p.out_features:].astype(np.int64), layout_tiles=lay.phys_tile,
