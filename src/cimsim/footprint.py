@@ -1,7 +1,7 @@
 """Memory a functional simulation needs, estimated from shapes before anything is allocated.
 
-Figures measured with ``tracemalloc`` on 1024 x 1024 layers (2, 4 and 7 slices per weight, differential pairs,
-256 x 256 arrays; numpy 2.4, 2026-11-30): a programmed layer holds about :data:`HELD_BYTES_PER_CELL` per cell of
+Figures measured with ``tracemalloc`` on 1024 x 1024 layers (1, 4 and 7 slices per weight, differential pairs,
+256 x 256 arrays; numpy 2.4, 2026-11-30, after codes became int16 and conductances float32): a programmed layer holds about :data:`HELD_BYTES_PER_CELL` per cell of
 its arrays (levels, conductances, the float32 product matrix) and peaks at :data:`PROGRAMMING_BYTES_PER_CELL` while
 it is programmed; one chunk of products takes at most :data:`BYTES_PER_VECTOR_INPUT` per (vector x input) of the
 chunk (input planes, float32 sums and the scratch arrays of the first call). A network also holds its activations
@@ -21,10 +21,10 @@ from .mapping import Plan
 __all__ = ["HELD_BYTES_PER_CELL", "PROGRAMMING_BYTES_PER_CELL", "BYTES_PER_VECTOR_INPUT", "machine_memory_bytes",
            "estimate_bytes", "check_memory"]
 
-HELD_BYTES_PER_CELL = 11
-"""bytes per cell a programmed layer keeps (measured, module doc)"""
-PROGRAMMING_BYTES_PER_CELL = 53
-"""peak bytes per cell while a layer is programmed (measured, module doc)"""
+HELD_BYTES_PER_CELL = 8
+"""bytes per cell a programmed layer keeps (measured 6.6 to 7.6, module doc)"""
+PROGRAMMING_BYTES_PER_CELL = 60
+"""peak bytes per cell while a layer is programmed (measured 54 to 59, module doc)"""
 BYTES_PER_VECTOR_INPUT = 70
 """peak bytes per (vector x input) of one chunk of products (measured: 12 to 68, module doc)"""
 GIB = 2**30
