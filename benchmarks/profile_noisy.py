@@ -4,36 +4,56 @@ left to bring down): the 256 x 256 design of bench_targets with 2 % programming 
 
     python benchmarks/profile_noisy.py
 """
+
+from __future__ import annotations
+
 import sys
 import time
-
-import cimsim.openblas  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it)
 from pathlib import Path
 
+import cimsim.openblas  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it)
+
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_targets import design, data
-from cimsim.config import with_overrides
-from cimsim.numerics import Crossbar, _kernels
-from cimsim.numerics import crossbar as cb
-n, batch = 256, 10000
-w, x = data(n, n, batch)
-cfg = with_overrides(design(n, batch), {"device.program_sigma": 0.02, "device.read_noise_sigma": 0.01})
-xb = Crossbar(cfg); xb.program(w); xb.mvm(x)
-timers = {}
-def wrap(obj, name, key):
-    f = getattr(obj, name)
-    def g(*a, **k):
-        t = time.perf_counter(); r = f(*a, **k); timers[key] = timers.get(key, 0) + time.perf_counter() - t; return r
-    setattr(obj, name, g)
-wrap(cb, "prepare_planes", "prepare_planes (quantise inputs)")
-wrap(Crossbar, "_products", "products (float32 BLAS)")
-wrap(_kernels, "adc_accumulate", "read noise + ADC + shift-add kernel")
-from cimsim.numerics import threads
-threads.set_worker_threads(1)
-best = 1e9
-for _ in range(5):
-    timers.clear(); t = time.perf_counter(); xb.mvm(x); total = time.perf_counter() - t
-    if total < best: best, parts = total, dict(timers)
-print(f"noisy 256x256, batch {batch}, one worker thread: {best*1e3:.1f} ms")
-for k, v in parts.items(): print(f"  {k}: {v*1e3:.1f} ms ({100*v/best:.0f} %)")
-print(f"  rest: {(best-sum(parts.values()))*1e3:.1f} ms")
+from bench_targets import data, design  # noqa: E402
+
+from cimsim.config import with_overrides  # noqa: E402
+from cimsim.numerics import Crossbar, _kernels, set_worker_threads  # noqa: E402
+from cimsim.numerics import crossbar as crossbar_module  # noqa: E402
+
+STAGES = ((crossbar_module, "prepare_planes", "quantise the inputs into planes"),
+          (Crossbar, "_products", "products (float32 BLAS)"),
+          (_kernels, "adc_accumulate", "read noise + ADC + shift-add kernel"))
+
+
+def main() -> None:
+    n, batch = 256, 10_000
+    w, x = data(n, n, batch)
+    cfg = with_overrides(design(n, batch), {"device.program_sigma": 0.02, "device.read_noise_sigma": 0.01})
+    xbar = Crossbar(cfg)
+    xbar.program(w)
+    xbar.mvm(x)  # compiled and warm
+    spent: dict[str, float] = {}
+    for owner, name, label in STAGES:
+        def timed(*args, _call=getattr(owner, name), _label=label, **kwargs):
+            start = time.perf_counter()
+            result = _call(*args, **kwargs)
+            spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - start
+            return result
+        setattr(owner, name, timed)
+    set_worker_threads(1)
+    best, parts = float("inf"), {}
+    for _ in range(5):
+        spent.clear()
+        start = time.perf_counter()
+        xbar.mvm(x)
+        total = time.perf_counter() - start
+        if total < best:
+            best, parts = total, dict(spent)
+    print(f"noisy {n}x{n}, batch {batch}, one worker thread: {best * 1e3:.1f} ms")
+    for label, seconds in parts.items():
+        print(f"  {label}: {seconds * 1e3:.1f} ms ({100 * seconds / best:.0f} %)")
+    print(f"  the rest: {(best - sum(parts.values())) * 1e3:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
