@@ -80,3 +80,18 @@ def test_reports_name_their_scope_and_the_device():
     noisy = comparison_markdown(cimsim.compare(ROOT / "configs" / "default.toml",
                                                {"workload.vectors": 32, "device.preset": "rram"}))
     assert 'device preset "rram" (programming error' in noisy
+
+
+@pytest.mark.parametrize("value, ok", [(3, True), (np.int64(3), True), (0, False), (True, False), (2.0, False),
+                                       (None, False), (10**400, True)])
+def test_argument_checks_live_in_one_module(value, ok):
+    from cimsim.argcheck import check_int, check_real
+
+    if ok:
+        assert check_int("n", value) == int(value) and type(check_int("n", value)) is int
+    else:
+        with pytest.raises(ValueError, match=r"n must be an int >= 1; got"):
+            check_int("n", value)
+    assert check_real("x", 0.5, 0.0, 1.0, low_open=True) == 0.5
+    with pytest.raises(ValueError, match=r"x must be a finite number > 0 and <= 1; got nan"):
+        check_real("x", float("nan"), 0.0, 1.0, low_open=True)

@@ -39,6 +39,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..argcheck import check_int
 from ..breakdown import Breakdown, StageTime
 from ..errors import ConfigError
 from ..config.schema import Config
@@ -245,8 +246,7 @@ def _checked_stages(config: Config, stages: Sequence[Stage], items: int) -> tupl
     """The stages as a tuple; ValueError when the config, ``items`` or a stage has the wrong type."""
     if not isinstance(config, Config):
         raise ValueError(f"config must be a cimsim Config; got {type(config).__name__}")
-    if isinstance(items, bool) or not isinstance(items, int) or items < 0:
-        raise ValueError(f"items must be an int >= 0; got {items!r}")
+    check_int("items", items, minimum=0)
     stages = tuple(stages)
     for s in stages:
         if not isinstance(s, Stage):

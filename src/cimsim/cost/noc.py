@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ..argcheck import check_int
 from ..config.schema import TechnologyConfig
 from .adc import ISAAC_NODE_NM, ISAAC_VDD_V
 from .technology import area_scale, energy_scale
@@ -39,8 +40,7 @@ ROUTER_FLIT_BITS = 256
 
 def mesh_width(tiles: int) -> int:
     """Tiles per row of the smallest square-ish mesh holding ``tiles`` tiles: ceil(sqrt(tiles))."""
-    if isinstance(tiles, bool) or not isinstance(tiles, int) or tiles < 1:
-        raise ValueError(f"tiles must be an int >= 1; got {tiles!r}")
+    check_int("tiles", tiles)
     return math.isqrt(tiles - 1) + 1
 
 

@@ -15,8 +15,7 @@ Every figure is given at its source's node and supply and scaled to the configur
 
 from __future__ import annotations
 
-from numbers import Integral
-
+from ..argcheck import check_int
 from ..config.schema import TechnologyConfig
 from . import gates, technology
 from .adc import ISAAC_ADC_RATE_GSPS, ISAAC_NODE_NM, ISAAC_VDD_V
@@ -60,11 +59,6 @@ ISAAC_BUS_AREA_UM2 = 0.090e6
 """area of one tile's eDRAM-to-IMA bus, um2: 0.090 mm2 (ISAAC component table)"""
 
 
-def _check_positive_int(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1; got {value!r}")
-    return int(value)
-
 
 def _isaac_energy(tech: TechnologyConfig) -> float:
     return technology.energy_scale(ISAAC_NODE_NM, ISAAC_VDD_V, tech.node_nm, tech.vdd_v)
@@ -72,7 +66,7 @@ def _isaac_energy(tech: TechnologyConfig) -> float:
 
 def line_capacitance_ff(n_cells: int, pitch_um: float) -> float:
     """Capacitance of a word or bit line across ``n_cells`` cells of ``pitch_um``, fF: 0.2 fF/um * length."""
-    n_cells = _check_positive_int("n_cells", n_cells)
+    n_cells = check_int("n_cells", n_cells)
     if not pitch_um > 0.0:
         raise ValueError(f"cell pitch must be > 0 um; got {pitch_um!r}")
     return WIRE_CAP_FF_PER_UM * n_cells * pitch_um
@@ -88,7 +82,7 @@ def line_charge_energy_pj(capacitance_ff: float, voltage_v: float) -> float:
 def dac_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     """Energy of one conversion of a ``bits``-bit DAC beyond its line charge, pJ: 50 fF * B * VDD**2 (28 nm,
     0.9 V) scaled to ``tech``; 0 for a 1-bit driver (ZigZag-IMC)."""
-    bits = _check_positive_int("DAC resolution", bits)
+    bits = check_int("DAC resolution", bits)
     if bits == 1:
         return 0.0
     return gates.switch_energy_pj(ZIGZAG_DAC_CAP_FF_PER_BIT * bits, gates.ZIGZAG_VDD_V) * gates.energy_scale(tech)
@@ -97,7 +91,7 @@ def dac_energy_pj(bits: int, tech: TechnologyConfig) -> float:
 def dac_area_um2(bits: int, tech: TechnologyConfig) -> float:
     """Area of one DAC, um2: ISAAC's 0.166 um2 1-bit DAC x 2**(B - 1) (unit elements double per bit; the
     CiMLoop library scales ISAAC's DAC by 2**B), scaled from 32 nm."""
-    bits = _check_positive_int("DAC resolution", bits)
+    bits = check_int("DAC resolution", bits)
     return ISAAC_DAC_AREA_UM2 * 2.0 ** (bits - 1) * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)
 
 
@@ -124,13 +118,13 @@ def shift_add_area_um2(tech: TechnologyConfig) -> float:
 def accumulator_add_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     """Energy of one ``bits``-wide add into a register, pJ: bits x (full adder + flip-flop) of :mod:`.gates`, i.e.
     5.1 fJ per bit at 28 nm, 0.9 V (REFERENCES.md: full adder 3.4 fJ, flip-flop 1.7 fJ), scaled to ``tech``."""
-    bits = _check_positive_int("accumulator width", bits)
+    bits = check_int("accumulator width", bits)
     return bits * (gates.full_adder_energy_pj(tech) + gates.register_bit_energy_pj(tech))
 
 
 def accumulator_area_um2(bits: int, tech: TechnologyConfig) -> float:
     """Area of one ``bits``-wide accumulator (adder + register), um2: 8.47 um2 per bit at 28 nm, scaled."""
-    bits = _check_positive_int("accumulator width", bits)
+    bits = check_int("accumulator width", bits)
     return bits * (gates.full_adder_area_um2(tech) + gates.register_bit_area_um2(tech))
 
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..argcheck import check_int
 from ..config.schema import TechnologyConfig
 from .digital import (add_energy_pj, mac_area_um2, mac_energy_pj, multiply_energy_pj, register_area_um2_per_bit,
                       register_file_energy_pj_per_bit)
@@ -110,8 +111,7 @@ def _kind(kind: str) -> tuple[int, int]:
 
 def vector_unit(tech: TechnologyConfig, lanes: int, input_bits: int) -> VectorUnit:
     """The vector unit of ``lanes`` lanes at ``tech`` (node, supply, clock), attention products at ``input_bits``."""
-    if isinstance(lanes, bool) or not isinstance(lanes, int) or lanes < 1:
-        raise ValueError(f"vector unit lanes must be an int >= 1; got {lanes!r}")
+    check_int("vector unit lanes", lanes)
     bits = VECTOR_OPERAND_BITS
     register_pj = register_file_energy_pj_per_bit(tech)
     lane_um2 = (mac_area_um2(bits, bits, tech, bits)

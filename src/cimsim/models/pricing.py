@@ -29,6 +29,7 @@ import math
 from dataclasses import replace
 
 from ..analytic import analytic_counts
+from ..argcheck import check_int
 from ..breakdown import Breakdown
 from ..config.schema import Config
 from ..cost.cells import cell_family
@@ -137,8 +138,7 @@ def _check_options(items: int, chips: int | None, reload_weights: bool, kv_cache
         raise ValueError(f"activation_products must be one of {', '.join(ACTIVATION_PLACES)}; got "
                          f"{activation_products!r}")
     for name, value in (("items", items), ("sequences", sequences)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1; got {value!r}")
+        check_int(name, value)
     if chips is not None and (isinstance(chips, bool) or not isinstance(chips, int) or chips < 1):
         raise ValueError(f"chips must be an int >= 1 or None; got {chips!r}")
     if chips is not None and reload_weights:

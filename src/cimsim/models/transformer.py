@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..argcheck import check_int
 from .ops import CacheOp, MatrixOp, Model, Op, VectorOp
 
 __all__ = ["Decoder", "DECODERS", "bert_base"]
@@ -90,8 +91,7 @@ class _Layers:
 
 
 def _check_tokens(name: str, value: int, limit: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1; got {value!r}")
+    check_int(name, value)
     if limit is not None and value > limit:
         raise ValueError(f"{name} {value} exceeds the model's {limit} learned positions")
 

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..argcheck import check_int, check_real
 from ..config.schema import Config
 from ..counts import Counts
 from ..analytic import analytic_counts
@@ -168,8 +169,7 @@ class Crossbar:
             rowsum = sums[:, self.layer.ones_col:self.layer.ones_col + 1] if self.layer.ones_col >= 0 else 0.0
             observed[start // p.rows].append(np.abs(sums[:, :n_cols] + self.layer.col_r * rowsum))
         pct = adc.percentile if percentile is None else percentile
-        if isinstance(pct, bool) or not isinstance(pct, (int, float, np.integer, np.floating)) or not 0 < pct <= 100:
-            raise ValueError(f"percentile must be a number in (0, 100]; got {pct!r}")
+        pct = check_real("percentile", pct, 0.0, 100.0, low_open=True)
         full = calibrated_full_scale([np.vstack(o) for o in observed], adc.calibration_scope, pct, self.layer.col_tile,
                                      p.col_tiles)
         self.adc = adc_setting(p, full)
@@ -329,9 +329,7 @@ class Crossbar:
     def seek(self, vector: int) -> None:
         """Number the next vector read ``vector`` (read noise is keyed by that number): a range of a long run
         evaluated apart starts where one process reading every vector before it would be."""
-        if isinstance(vector, bool) or not isinstance(vector, (int, np.integer)) or vector < 0:
-            raise ValueError(f"vector must be an int >= 0; got {vector!r}")
-        self._vectors_read = int(vector)
+        self._vectors_read = check_int("vector", vector, minimum=0)
 
     def reset_counts(self) -> None:
         """Forget the events of earlier MVMs (programming counts are kept; later reads draw fresh noise)."""

@@ -1,0 +1,36 @@
+"""Checks of API arguments, one place for all: an integer (Python or numpy, never a bool) in a range, a finite real.
+
+Each raises a ValueError naming the argument and what was expected; each returns the value as a plain Python number.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+__all__ = ["check_int", "check_real"]
+
+
+def check_int(name: str, value, minimum: int | None = 1, maximum: int | None = None) -> int:
+    """``value`` as an int in [minimum, maximum] (either bound None: open)."""
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and (
+        minimum is None or value >= minimum) and (maximum is None or value <= maximum)
+    if not ok:
+        bounds = " and ".join(part for part in (f">= {minimum}" if minimum is not None else "",
+                                                 f"<= {maximum}" if maximum is not None else "") if part)
+        raise ValueError(f"{name} must be an int{' ' + bounds if bounds else ''}; got {value!r}")
+    return int(value)
+
+
+def check_real(name: str, value, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
+    """``value`` as a finite float in [low, high] (``low_open``: above low)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
+    if ok:
+        x = float(value)
+        ok = (low is None or (x > low if low_open else x >= low)) and (high is None or x <= high)
+    if not ok:
+        lower = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
+        upper = "" if high is None else f"<= {high:g}"
+        bounds = " and ".join(part for part in (lower, upper) if part)
+        raise ValueError(f"{name} must be a finite number{' ' + bounds if bounds else ''}; got {value!r}")
+    return float(value)
