@@ -50,9 +50,9 @@ components' figure kept in the assumptions as the dynamic view.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
+from ..argcheck import check_int
 from ..breakdown import Breakdown
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
@@ -127,8 +127,7 @@ class OnChipMemory:
 
 
 def _check_vectors(vectors: int) -> None:
-    if isinstance(vectors, bool) or not isinstance(vectors, numbers.Integral) or vectors < 1:
-        raise ValueError(f"vectors must be a positive integer; got {vectors!r}")
+    check_int("vectors", vectors)
 
 
 def _check_baseline(config: Config) -> None:

@@ -18,8 +18,7 @@ Everything is scaled from its anchor node to ``tech`` with :mod:`cimsim.cost.tec
 
 from __future__ import annotations
 
-import numbers
-
+from ..argcheck import check_int
 from ..config.schema import TechnologyConfig
 from .technology import area_scale, energy_scale
 
@@ -48,8 +47,7 @@ _AND_GATE_AREA_UM2_28NM = _NAND2_AREA_UM2_28NM  # a 1-bit product gate priced as
 
 
 def _check_bits(name: str, bits: int) -> None:
-    if isinstance(bits, bool) or not isinstance(bits, numbers.Integral) or bits < 1:
-        raise ValueError(f"{name} must be a positive integer number of bits; got {bits!r}")
+    check_int(f"{name} (bits)", bits)
 
 
 def _horowitz_scale(tech: TechnologyConfig) -> float:

@@ -16,6 +16,7 @@ multiply-adds, 3.4 M parameters at width 1.0, 224 x 224); torchvision counts 3,5
 
 from __future__ import annotations
 
+from ..argcheck import check_int
 from .ops import MatrixOp, Model, Op, VectorOp
 
 __all__ = ["resnet18", "resnet50", "mobilenetv2"]
@@ -27,8 +28,7 @@ class _Builder:
     """Collects ops while tracking the feature map (side x side x channels)."""
 
     def __init__(self, side: int, channels: int):
-        if isinstance(side, bool) or not isinstance(side, int) or side < 32:
-            raise ValueError(f"image side must be an int >= 32 pixels; got {side!r}")
+        check_int("image side (pixels)", side, minimum=32)
         self.side, self.channels = side, channels
         self.ops: list[Op] = []
 

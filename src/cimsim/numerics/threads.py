@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from ..argcheck import check_int
+
 __all__ = ["USABLE_CORES", "BLAS", "set_worker_threads", "worker_threads", "pool", "scratch"]
 
 USABLE_CORES = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
@@ -28,9 +30,7 @@ _SCRATCH = threading.local()
 def set_worker_threads(n: int) -> None:
     """Use ``n`` worker threads for the products (e.g. 1 in each process of a parallel sweep)."""
     global _WORKERS
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"worker threads must be a positive integer; got {n!r}")
-    _WORKERS = n
+    _WORKERS = check_int("worker threads", n)
 
 
 def worker_threads() -> int:
