@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..argcheck import check_int
 from ..cost.vector_unit import VECTOR_KINDS
 
 __all__ = ["MatrixOp", "VectorOp", "CacheOp", "Op", "Model", "WEIGHT_KINDS"]
@@ -28,10 +29,7 @@ WEIGHT_KINDS = ("static", "activation")
 
 def _positive(owner: object, *names: str, minimum: int = 1) -> None:
     for name in names:
-        value = getattr(owner, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ValueError(f"{type(owner).__name__} {getattr(owner, 'name', '')!r}: {name} must be an int >= "
-                             f"{minimum}; got {value!r}")
+        check_int(f"{type(owner).__name__} {getattr(owner, 'name', '')!r}: {name}", getattr(owner, name), minimum)
 
 
 @dataclass(frozen=True)
