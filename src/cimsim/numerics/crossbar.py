@@ -85,8 +85,8 @@ class Crossbar:
         if not p.has_adc:  # a digital adder tree: every sum exact, never clipped
             fraction = 1.0
         self.layer = layer
-        self._integer = (IntegerProducts(layer.matrix, p.row_groups()) if self.config.simulation.int8_products == "auto"
-                         and int8.available() and IntegerProducts.fits(layer.matrix) else None)
+        self._integer = (IntegerProducts(layer.matrix, p) if self.config.simulation.int8_products == "auto"
+                         and int8.available() and IntegerProducts.fits(layer.matrix, p) else None)
         self.adc = None if fraction is None else adc_setting(p, np.full(
             (p.row_tiles, layer.col_w.size), fraction * self.max_sum))
         self._vector_events = self._events_per_vector()
@@ -228,11 +228,10 @@ class Crossbar:
         code_sq = sum((r[1] for r in results[1:]), results[0][1])
         return sum(r[0] for r in results), code_sq, sum(r[2] for r in results)
 
-    def _products(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int) -> np.ndarray:
+    def _products(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, start: int, stop: int) -> np.ndarray:
         """Column sums of row group ``group`` for every plane row: one product (int8 when :mod:`.int8` applies,
         else float32), less the planes whose codes are all zero in these rows (e.g. the negative phase of ReLU
-        outputs), whose sums are exactly 0."""
-        start, stop = self.plan.row_groups()[group]
+        outputs), whose sums are exactly 0; rows ``start:stop`` are the group's."""
         sums = scratch("sums", (planes2d.shape[0], self.layer.matrix.shape[1]), np.float32)
         batch = planes2d.shape[0] // self.plan.n_planes
         live = [bool(row_sq[k * batch:(k + 1) * batch].any()) for k in range(self.plan.n_planes)]
@@ -259,7 +258,7 @@ class Crossbar:
         gain, offset, inl = (cfg.gain_error, cfg.offset_lsb, cfg.inl_lsb) if p.has_adc else (0.0, 0.0, 0.0)
         for g, (start, stop) in enumerate(groups):
             tile = start // p.rows
-            sums = self._products(planes2d, row_sq[g], g)
+            sums = self._products(planes2d, row_sq[g], g, start, stop)
             if self._cell_noise_path:
                 self._cell_noise(sums, planes2d[:, start:stop])
             noise_std, plane_w = (self._noise_std(row_sq[g], g) if self._output_noise else empty), p.plane_weights

@@ -18,6 +18,8 @@ import threading
 
 import numpy as np
 
+from ..mapping import Plan
+
 _LOCAL = threading.local()
 
 
@@ -50,6 +52,11 @@ def available() -> bool:
     return True
 
 
+def _zero_point(plan: Plan) -> int:
+    """128 for bipolar planes (signed codes), 0 for the others (two-phase, bit-serial, sliced, unsigned: codes >= 0)."""
+    return 128 if plan.signed_inputs == "bipolar" else 0
+
+
 def _session(matrix: np.ndarray):
     """An onnxruntime session computing uint8 (batch x rows) @ int8 ``matrix`` (rows x cols) -> int32."""
     import onnxruntime
@@ -69,34 +76,35 @@ def _session(matrix: np.ndarray):
 
 
 class IntegerProducts:
-    """The int8 form of one layer's product matrix, one session per row group (``groups``: (start, stop) rows)."""
+    """The int8 form of one layer's product matrix, one session per row group (``plan.row_groups()``)."""
 
-    def __init__(self, matrix: np.ndarray, groups: list[tuple[int, int]]):
+    def __init__(self, matrix: np.ndarray, plan: Plan):
         codes = matrix.astype(np.int8)
-        self._groups = {g: (start, stop) for g, (start, stop) in enumerate(groups)}
+        groups = plan.row_groups()
         self._sessions = {g: _session(np.ascontiguousarray(codes[start:stop])) for g, (start, stop) in enumerate(groups)}
-        self._column_sums = {g: codes[start:stop].sum(axis=0, dtype=np.int64) for g, (start, stop) in enumerate(groups)}
+        self._zero_point = _zero_point(plan)
+        self._column_sums = {g: self._zero_point * codes[start:stop].sum(axis=0, dtype=np.int64)
+                             for g, (start, stop) in enumerate(groups)}
         self._cols = matrix.shape[1]
 
     @staticmethod
-    def fits(matrix: np.ndarray) -> bool:
-        """Whether ``matrix`` (float32) holds integers in [-128, 127] only."""
-        return bool(np.all(matrix == np.round(matrix)) and matrix.min() >= -128 and matrix.max() <= 127)
+    def fits(matrix: np.ndarray, plan: Plan) -> bool:
+        """Whether ``matrix`` (float32) holds integers in [-128, 127] only and the plan's plane codes fit 8 bits
+        (unsigned codes up to 255; bipolar codes, shifted by the zero point, up to 127 in magnitude)."""
+        codes_fit = plan.max_plane_code <= (127 if _zero_point(plan) else 255)
+        return codes_fit and bool(np.all(matrix == np.round(matrix)) and matrix.min() >= -128 and matrix.max() <= 127)
 
     def products(self, planes: np.ndarray, group: int, out: np.ndarray) -> bool:
         """``out`` = the plane rows ``planes`` (float32 codes, the group's rows) times the group's matrix, exactly;
-        False (``out`` untouched) when the codes do not fit 8 bits or the product is below MIN_MACS."""
+        False (``out`` untouched) when the product is below MIN_MACS or a side below MIN_SIDE."""
         if planes.shape[0] * planes.shape[1] * out.shape[1] < MIN_MACS or min(planes.shape[1], out.shape[1]) < MIN_SIDE:
             return False
-        low, high = float(planes.min(initial=0.0)), float(planes.max(initial=0.0))
-        if low >= 0.0 and high <= 255.0:
+        if self._zero_point:  # bipolar codes: shifted into uint8, the shift's column sums taken away
+            out[:] = self._run(group, (planes + self._zero_point).astype(np.uint8))
+            out -= self._column_sums[group]
+        else:
             out[:] = self._run(group, planes.astype(np.uint8))
-            return True
-        if low >= -128.0 and high <= 127.0:  # bipolar codes: a zero point, then its column sums taken away
-            out[:] = self._run(group, (planes + 128.0).astype(np.uint8))
-            out -= 128 * self._column_sums[group]
-            return True
-        return False
+        return True
 
     def _run(self, group: int, x: np.ndarray) -> np.ndarray:
         """The int32 products of ``x`` (uint8) with the group's matrix, into this thread's work array (an io
