@@ -18,9 +18,10 @@ from .config.schema import Config
 from .cost.chip import Stage, chip_breakdown, cim_breakdown
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
-from .cost.vector_unit import vector_unit
+from .cost.vector_unit import vector_unit, with_vector_energy
 from .inference import NetworkResult, load_workload_network
-from .models.from_network import model_from_network, vector_work
+from .models.from_network import model_from_network
+from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
 from .network import Network
 from .analytic import analytic_counts
@@ -91,8 +92,9 @@ class Comparison:
             for side, b in zip(("cim", "baseline"), sides):
                 for component in sorted(set(b.energy_pj) | set(b.area_um2)):
                     rows.append({"scenario": scenario, "side": side, "name": b.name, "component": component,
-                                 "energy_pj": b.energy_pj.get(component, 0.0), "area_um2": b.area_um2.get(component, 0.0),
-                                 "latency_ns": b.latency_ns, "items": b.mvms})
+                                 "energy_pj": b.energy_pj.get(component, 0.0),
+                                 "area_um2": b.area_um2.get(component, 0.0), "latency_ns": b.latency_ns,
+                                 "items": b.mvms})
         return rows
 
     def to_frame(self):
@@ -165,7 +167,9 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     (:mod:`cimsim.cost.vector_unit`): on the CIM chip beside the crossbars (a pipeline stage of its own with
     ``chip.pipeline = "layer"``, else after them), on the baseline after its matrix products."""
     unit = vector_unit(config.technology, DEFAULT_VECTOR_LANES, config.dac.input_bits)
-    pj, cycles = vector_work(model_from_network(network), unit, config.technology)
+    model = model_from_network(network)
+    pj, cycles = unit.work(model.of_type(VectorOp), (op for op in model.of_type(MatrixOp) if not op.static),
+                           config.technology)
     vec_ns = unit.time_ns(cycles)
     item = cim.item_latency_ns + vec_ns
     interval = max(cim.interval_ns, vec_ns) if config.chip.pipeline == "layer" else item
@@ -179,12 +183,7 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
                   latency_ns=latency, compute_ns=min(latency, cim.compute_ns + samples * vec_ns),
                   item_latency_ns=item, interval_ns=interval, assumptions=cim.assumptions + (line,))
     base_ns = base.latency_ns + samples * vec_ns
-    b = config.baseline
-    base_energy = dict(base.energy_pj)
-    if b.energy_model == "board_power":  # a GPU-class part: its board power over the added time
-        base_energy["board_power"] = base_energy.get("board_power", 0.0) + b.board_power_w * samples * vec_ns * 1e3
-    else:
-        base_energy["vector_unit"] = samples * pj
+    base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * pj, samples * vec_ns)
     base = replace(base, energy_pj=base_energy, latency_ns=base_ns,
                    compute_ns=base.compute_ns + samples * vec_ns, item_latency_ns=None, interval_ns=None,
                    assumptions=base.assumptions + (line,))

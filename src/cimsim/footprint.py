@@ -1,12 +1,13 @@
 """Memory a functional simulation needs, estimated from shapes before anything is allocated.
 
-Figures measured with ``tracemalloc`` on 1024 x 1024 layers (1, 4 and 7 slices per weight, differential pairs,
-256 x 256 arrays; numpy 2.4, 2026-11-30, after codes became int16 and conductances float32): a programmed layer holds about :data:`HELD_BYTES_PER_CELL` per cell of
-its arrays (levels, conductances, the float32 product matrix) and peaks at :data:`PROGRAMMING_BYTES_PER_CELL` while
-it is programmed; one chunk of products takes at most :data:`BYTES_PER_VECTOR_INPUT` per (vector x input) of the
-chunk (input planes, float32 sums and the scratch arrays of the first call). A network also holds its activations
-(float64) and the im2col rows of its largest layer. The estimate is the largest of those at any moment plus what
-is held; it is meant to refuse the impossible (terabytes) with the field to change, not to budget bytes.
+Figures measured with ``tracemalloc`` on 1024 x 1024 layers (1, 4 and 7 slices per weight, differential pairs, 256 x
+256 arrays; numpy 2.4, 2026-11-30, after codes became int16 and conductances float32): a programmed layer holds
+about :data:`HELD_BYTES_PER_CELL` per cell of its arrays (levels, conductances, the float32 product matrix) and
+peaks at :data:`PROGRAMMING_BYTES_PER_CELL` while it is programmed; one chunk of products takes at most
+:data:`BYTES_PER_VECTOR_INPUT` per (vector x input) of the chunk (input planes, float32 sums and the scratch arrays
+of the first call). A network also holds its activations (float64) and the im2col rows of its largest layer. The
+estimate is the largest of those at any moment plus what is held; it is meant to refuse the impossible (terabytes)
+with the field to change, not to budget bytes.
 """
 
 from __future__ import annotations

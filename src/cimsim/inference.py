@@ -1,13 +1,13 @@
 """A trained network on crossbars: every matrix layer on its own arrays, accuracy on a dataset.
 
-Three passes over the same samples (:mod:`cimsim.evaluation`): float (the trained network), quantised digital
-(each layer's operands quantised as the arrays see them, products exact) and analog (the crossbars). With labels, the
+Three passes over the same samples (:mod:`cimsim.evaluation`): float (the trained network), quantised digital (each
+layer's operands quantised as the arrays see them, products exact) and analog (the crossbars). With labels, the
 accuracies are top-1 against them; without (a model with no labelled data, e.g. a random-initialised ResNet),
-against the float model's own top-1 (argmax over the last output axis): its agreement with the float model.
-The network's outputs are also compared with the float outputs as a whole (``vs_float``: relative error, SNR). Each matrix layer
-gets its crossbars (:func:`~cimsim.numerics.build_crossbar`) with random streams ``key = (trial, layer)``; with
-``adc.range = "calibrated"`` each layer calibrates on the first ``adc.calibration_vectors`` input vectors it
-sees in the analog pass. Samples go through in chunks of ``simulation.batch_size``.
+against the float model's own top-1 (argmax over the last output axis): its agreement with the float model. The
+network's outputs are also compared with the float outputs as a whole (``vs_float``: relative error, SNR). Each
+matrix layer gets its crossbars (:func:`~cimsim.numerics.build_crossbar`) with random streams ``key = (trial,
+layer)``; with ``adc.range = "calibrated"`` each layer calibrates on the first ``adc.calibration_vectors`` input
+vectors it sees in the analog pass. Samples go through in chunks of ``simulation.batch_size``.
 """
 
 from __future__ import annotations

@@ -98,8 +98,8 @@ def preflight(config: Config) -> str:
             raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {exc}")]) from None
         if not finite:
             raise ConfigError(config.source, [(field, (
-                f"'{field}': the network's float outputs reach {MAGNITUDE_BOUND:.0e} or overflow float64, beyond what the "
-                "error statistics can square and sum; scale the inputs or weights down"))])
+                f"'{field}': the network's float outputs reach {MAGNITUDE_BOUND:.0e} or overflow float64, beyond "
+                "what the error statistics can square and sum; scale the inputs or weights down"))])
         _check_pricing(config)
         return (f"a network of {len(plans)} matrix layers on {sum(p.n_arrays for p in plans)} arrays of "
                 f"{config.array.rows} x {config.array.cols}, {len(x)} samples")

@@ -41,12 +41,12 @@ import math
 from dataclasses import dataclass
 
 from ..argcheck import check_int
-from ..config.schema import TechnologyConfig
+from ..config.schema import BaselineConfig, TechnologyConfig
 from .digital import (add_energy_pj, mac_area_um2, mac_energy_pj, multiply_energy_pj, register_area_um2_per_bit,
                       register_file_energy_pj_per_bit)
 from .leakage import logic_leakage_uw
 
-__all__ = ["VECTOR_KINDS", "VECTOR_OPERAND_BITS", "VectorUnit", "vector_unit"]
+__all__ = ["VECTOR_KINDS", "VECTOR_OPERAND_BITS", "VectorUnit", "vector_unit", "with_vector_energy"]
 
 VECTOR_OPERAND_BITS = 32
 """width of the vector unit's element operations: I-BERT's INT32 intermediates (Kim et al., ICML 2021)"""
@@ -97,9 +97,33 @@ class VectorUnit:
         registers = (2 * self.input_bits + acc) * self.register_energy_pj_per_bit
         return mac_energy_pj(self.input_bits, self.input_bits, tech, acc) + registers
 
+    def work(self, vector_ops, activation_ops, tech: TechnologyConfig) -> tuple[float, float]:
+        """(energy pJ, lane cycles) per item of element operations ``vector_ops`` (each with ``kind`` and
+        ``elements_per_item``) and activation products ``activation_ops`` (``macs_per_item``, ``in_features``):
+        each element operation at its kind's cost, each multiply-accumulate at :meth:`mac_energy_pj`, one lane
+        cycle per multiply, add or multiply-accumulate."""
+        vector_ops, activation_ops = list(vector_ops), list(activation_ops)
+        energy = (sum(v.elements_per_item * self.element_energy_pj(v.kind) for v in vector_ops)
+                  + sum(a.macs_per_item * self.mac_energy_pj(a.in_features, tech) for a in activation_ops))
+        cycles = (sum(v.elements_per_item * self.element_cycles(v.kind) for v in vector_ops)
+                  + sum(a.macs_per_item for a in activation_ops))
+        return energy, cycles
+
     def time_ns(self, cycles: float) -> float:
         """time of ``cycles`` lane cycles spread over every lane, ns"""
         return cycles / self.lanes / self.clock_ghz
+
+
+def with_vector_energy(energy_pj: dict[str, float], baseline: BaselineConfig, vector_pj: float,
+                       vector_ns: float) -> dict[str, float]:
+    """A baseline's energy (pJ per component) with its vector work added: the unit's dynamic energy, or for a
+    ``board_power`` baseline (a GPU-class part) its board power over the time the work takes."""
+    energy = dict(energy_pj)
+    if baseline.energy_model == "board_power":
+        energy["board_power"] = energy.get("board_power", 0.0) + baseline.board_power_w * vector_ns * 1e3  # W x ns = nJ
+    else:
+        energy["vector_unit"] = energy.get("vector_unit", 0.0) + vector_pj
+    return energy
 
 
 def _kind(kind: str) -> tuple[int, int]:

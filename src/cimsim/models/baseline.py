@@ -19,7 +19,7 @@ from ..breakdown import Breakdown, in_sequence
 from ..config.schema import Config
 from ..cost.baseline import baseline_breakdown, onchip_memory
 from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
-from ..cost.vector_unit import VectorUnit
+from ..cost.vector_unit import VectorUnit, with_vector_energy
 from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
@@ -73,11 +73,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     seq = in_sequence(steps, b.name, items, shared_hardware=True)
 
     vector_ns = items * unit.time_ns(vector_cycles_per_item)
-    energy = dict(seq.energy_pj)
-    if b.energy_model == "board_power":
-        energy["board_power"] = energy.get("board_power", 0.0) + b.board_power_w * vector_ns * 1e3  # W x ns = nJ
-    else:
-        energy["vector_unit"] = items * vector_pj_per_item
+    energy = with_vector_energy(seq.energy_pj, b, items * vector_pj_per_item, vector_ns)
     kv_bits = items * kv_write_bits_per_item
     kv_ns = 0.0
     if kv_cache == "dram":

@@ -12,10 +12,9 @@ import math
 
 from ..network import ActivationMatMul, Conv2d, Dense, Network
 from ..network.layers import DigitalLayer
-from ..cost.vector_unit import VectorUnit
 from .ops import MatrixOp, Model, VectorOp
 
-__all__ = ["model_from_network", "vector_work", "DIGITAL_KINDS"]
+__all__ = ["model_from_network", "DIGITAL_KINDS"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "exp": "exp", "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add"}
@@ -70,15 +69,3 @@ def model_from_network(network: Network, name: str = "network") -> Model:
     return Model(name, "inference", tuple(ops), math.prod(network.input_shape), math.prod(network.output_shape),
                  source="network file")
 
-
-def vector_work(model: Model, unit: VectorUnit, tech) -> tuple[float, float]:
-    """(energy pJ, lane cycles) per item of the model's vector ops and activation products on ``unit``: each
-    element operation at its kind's cost, each activation multiply-accumulate at ``unit.mac_energy_pj``, one lane
-    cycle per multiply, add or multiply-accumulate."""
-    energy = sum(op.elements_per_item * unit.element_energy_pj(op.kind) for op in model.of_type(VectorOp))
-    cycles = sum(op.elements_per_item * unit.element_cycles(op.kind) for op in model.of_type(VectorOp))
-    for op in model.of_type(MatrixOp):
-        if not op.static:
-            energy += op.macs_per_item * unit.mac_energy_pj(op.in_features, tech)
-            cycles += op.macs_per_item
-    return energy, cycles

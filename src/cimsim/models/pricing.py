@@ -70,12 +70,10 @@ def _rewrites(part: ChipPart, config: Config, rewritten: frozenset[str]) -> tupl
 
 
 def _extras(part: ChipPart, unit: VectorUnit, config: Config, rewritten: frozenset[str]) -> PerItem:
-    tech, bits = config.technology, config.dac.input_bits
+    bits = config.dac.input_bits
+    vector_pj, vector_cycles = unit.work(part.vector_ops, part.activation_ops, config.technology)
     return PerItem(
-        vector_pj=sum(v.elements_per_item * unit.element_energy_pj(v.kind) for v in part.vector_ops)
-        + sum(a.macs_per_item * unit.mac_energy_pj(a.in_features, tech) for a in part.activation_ops),
-        vector_cycles=sum(v.elements_per_item * unit.element_cycles(v.kind) for v in part.vector_ops)
-        + sum(a.macs_per_item for a in part.activation_ops),
+        vector_pj=vector_pj, vector_cycles=vector_cycles,
         kv_write_bits=sum(c.write_elements_per_item for c in part.cache_ops) * bits,
         kv_read_bits=sum(c.read_elements_per_item for c in part.cache_ops) * bits,
         kv_held_bits=sum(c.held_elements for c in part.cache_ops) * bits,

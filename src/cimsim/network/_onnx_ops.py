@@ -195,7 +195,8 @@ def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> 
 def _reduce_mean(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     nd = g.full_ndim(names[0])
     axes = int_list(attrs, [g.consts.get(n) for n in names], "axes", 1) or list(range(0 if g.batch_as_axis else 1, nd))
-    g.append(Mean(tuple(g.sample_axis(a, names[0]) for a in axes), bool(attrs.get("keepdims", 1))), [names[0]], out, name)
+    mean = Mean(tuple(g.sample_axis(a, names[0]) for a in axes), bool(attrs.get("keepdims", 1)))
+    g.append(mean, [names[0]], out, name)
 
 
 def _gemm(g, op, attrs, names, outs, name):

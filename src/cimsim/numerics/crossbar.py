@@ -265,12 +265,13 @@ class Crossbar:
             if p.plane_accumulation:  # noise on every read, then one conversion of the weighted sum
                 sums = sums.astype(np.float64)
                 if self._output_noise:
-                    _kernels.add_read_noise(sums, batch, p.n_planes, self.layer.col_w.size, noise_std, self._noise_key(g, 0),
-                                            first_vector)
+                    _kernels.add_read_noise(sums, batch, p.n_planes, self.layer.col_w.size, noise_std,
+                                            self._noise_key(g, 0), first_vector)
                 sums, noise_std, plane_w = accumulate_planes(self.plan, sums), empty, _ONE_PLANE
             last = g == len(groups) - 1
             clipped += _kernels.adc_accumulate(
-                sums, batch, plane_w, self.layer.n_blocks, p.out_features, self.layer.col_w * self.layer.compensation[tile],
+                sums, batch, plane_w, self.layer.n_blocks, p.out_features,
+                self.layer.col_w * self.layer.compensation[tile],
                 self.layer.col_r, self.layer.ref_tile, self.layer.ones_col, adc.lsb[tile], float(adc.code_min),
                 float(adc.code_max), gain, offset, inl, p.outputs_per_array, noise_std,
                 self._noise_key(g, 0) if self._output_noise else np.uint64(0), first_vector,

@@ -4,7 +4,8 @@ A programmed layer whose product matrix holds integers in [-128, 127] (ideal cel
 or drift; at most 7 bits per cell; weight slices not summed before the ADC) and input planes of integer codes in
 [0, 255] (unsigned, two-phase, bit-serial planes) or [-128, 127] (bipolar: a zero point of 128, its column sums
 subtracted) give the same sums as the float32 product, exactly (every sum is below 2**24, checked at config time),
-up to 4x faster on large products (small or narrow ones stay on float32: :data:`MIN_MACS`, :data:`MIN_SIDE`). Everything else takes the float32 path, which stays the reference the tests compare against.
+up to 4x faster on large products (small or narrow ones stay on float32: :data:`MIN_MACS`, :data:`MIN_SIDE`).
+Everything else takes the float32 path, which stays the reference the tests compare against.
 
 One session per row group holds that group's int8 matrix; ``intra_op_num_threads = 1``: cimsim's own row-range
 workers are the parallelism, so the two thread pools never spin against each other. onnxruntime is the optional
@@ -81,7 +82,8 @@ class IntegerProducts:
     def __init__(self, matrix: np.ndarray, plan: Plan):
         codes = matrix.astype(np.int8)
         groups = plan.row_groups()
-        self._sessions = {g: _session(np.ascontiguousarray(codes[start:stop])) for g, (start, stop) in enumerate(groups)}
+        self._sessions = {g: _session(np.ascontiguousarray(codes[start:stop]))
+                          for g, (start, stop) in enumerate(groups)}
         self._zero_point = _zero_point(plan)
         self._column_sums = {g: self._zero_point * codes[start:stop].sum(axis=0, dtype=np.int64)
                              for g, (start, stop) in enumerate(groups)}
