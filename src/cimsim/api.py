@@ -11,7 +11,7 @@ fields (``{"adc.bits": 6}``). A dense workload takes ``weights`` (out x in) and 
 then set from them; a network workload takes ``network`` (a :class:`~cimsim.network.Network`, e.g. from
 :func:`~cimsim.network.from_torch`), ``inputs`` (samples, ...) and ``labels`` (samples,) or none (accuracy is then
 top-1 agreement with float). ``progress(n)`` is called as items finish. Results: :class:`Simulation` and
-:class:`~cimsim.compare.Comparison`, each with ``to_dict()`` (the JSON the CLI writes), ``rows()`` / ``to_frame()``
+:class:`~cimsim.comparison.Comparison`, each with ``to_dict()`` (the JSON the CLI writes), ``rows()`` / ``to_frame()``
 (a tidy table) and a short repr (a Markdown report in notebooks).
 """
 
@@ -33,7 +33,7 @@ from .inference import NetworkResult
 from .run import RunResult
 from .trials import Spread, run_trials, spreads
 
-__all__ = ["simulate", "compare", "Simulation", "as_config"]
+__all__ = ["simulate", "compare", "Simulation", "as_config", "rows_frame"]
 
 
 def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[str, Any] | None = None) -> Config:
@@ -116,7 +116,7 @@ class Simulation:
 
     def to_frame(self):
         """:meth:`rows` as a pandas DataFrame (needs pandas)."""
-        return _frame(self.rows())
+        return rows_frame(self.rows())
 
     def __repr__(self) -> str:
         r, n = self.trials[0], len(self.trials)
@@ -129,7 +129,8 @@ class Simulation:
         return run_text(self.trials, self.cost)
 
 
-def _frame(rows: list[dict]):
+def rows_frame(rows: list[dict]):
+    """``rows`` (plain dicts) as a pandas DataFrame; an ImportError saying so when pandas is missing."""
     try:
         import pandas
     except ImportError:

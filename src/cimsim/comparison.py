@@ -99,9 +99,9 @@ class Comparison:
 
     def to_frame(self):
         """:meth:`rows` as a pandas DataFrame (needs pandas)."""
-        from .api import _frame
+        from .api import rows_frame
 
-        return _frame(self.rows())
+        return rows_frame(self.rows())
 
     def __repr__(self) -> str:
         g = self.gain

@@ -85,7 +85,7 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
     chunks, size = [], config.simulation.batch_size
     for start in range(0, len(x), size):
         xs = x[start:start + size]
-        stats = [ErrorStats() for _ in xbars]
+        stats[:] = [ErrorStats() for _ in xbars]  # this chunk's (the analog hook adds to this list)
         outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
         ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
         correct = tuple(int((out.argmax(axis=-1) == ys).sum()) for out in outputs)

@@ -47,10 +47,6 @@ _QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
 _THROUGHPUT = ("tops", "tops_per_mm2")
 
 
-
-
-
-
 @dataclass(frozen=True)
 class Figure:
     """One published figure of a point (raw, or derived from a 1b-normalised one)."""
