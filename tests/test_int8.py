@@ -78,3 +78,14 @@ def test_non_integer_conductances_stay_on_the_float_path():
     wide = Crossbar(design(**{"device.bits_per_cell": 8, "mapping.weight_bits": 9}))
     wide.program(np.random.default_rng(0).standard_normal((70, 300)))
     assert wide._integer is None  # 8-bit cell levels do not fit int8 in a differential pair
+
+
+def test_narrow_layers_build_no_sessions(monkeypatch):
+    """A layer narrower than MIN_SIDE never reaches the int8 units, so programming it builds no session at all."""
+    monkeypatch.setattr(int8, "MIN_SIDE", 128)
+    narrow = Crossbar(design(**{"workload.in_features": 100}))  # one row group of 100 rows
+    narrow.program(np.random.default_rng(0).standard_normal((70, 100)))
+    assert narrow._integer is None
+    wide = Crossbar(design(**{"workload.out_features": 200}))
+    wide.program(np.random.default_rng(0).standard_normal((200, 300)))
+    assert wide._integer is not None

@@ -66,8 +66,8 @@ class Crossbar:
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self.adc: AdcSetting | None = None
         self.layer: ProgrammedLayer | None = None
-        self._integer: IntegerProducts | None = None
         """what programming left in the arrays (None until :meth:`program`)"""
+        self._integer: IntegerProducts | None = None
         self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
         self._ktc_std = ktc_noise_std(self.plan, config.array.cell_capacitance_ff)
         self.reset_counts()

@@ -21,6 +21,16 @@ import numpy as np
 
 from ..mapping import Plan
 
+__all__ = ["available", "IntegerProducts", "MIN_MACS", "MIN_SIDE"]
+
+MIN_MACS = 1 << 24
+"""smallest product (plane rows x rows x columns) sent to the int8 units: below it a call's fixed cost (the session
+run, the uint8 copy) outweighs the gain (measured: 64 x 64 layers, batch 1000, 0.41 ms int8 against 0.32 ms
+float32; 256 x 256, 1.13 against 1.75 ms)"""
+MIN_SIDE = 128
+"""smallest rows and columns of a row group's matrix sent to the int8 units: narrower products run faster on float32
+BLAS (measured: 64 x 64, batch 10000, 1.67x numpy float64 on int8 against 1.17x on float32)"""
+
 _LOCAL = threading.local()
 
 
@@ -32,15 +42,6 @@ def _buffer(size: int) -> np.ndarray:
         buf = _LOCAL.buffer = np.empty(size, dtype=np.int32)
     return buf[:size]
 
-__all__ = ["available", "IntegerProducts", "MIN_MACS", "MIN_SIDE"]
-
-MIN_MACS = 1 << 24
-"""smallest product (plane rows x rows x columns) sent to the int8 units: below it a call's fixed cost (the session
-run, the uint8 copy) outweighs the gain (measured: 64 x 64 layers, batch 1000, 0.41 ms int8 against 0.32 ms
-float32; 256 x 256, 1.13 against 1.75 ms)"""
-MIN_SIDE = 128
-"""smallest rows and columns of a row group's matrix sent to the int8 units: narrower products run faster on float32
-BLAS (measured: 64 x 64, batch 10000, 1.67x numpy float64 on int8 against 1.17x on float32)"""
 
 
 @functools.cache
@@ -76,30 +77,39 @@ def _session(matrix: np.ndarray):
     return onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
+def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
+    """The row groups (number: (first row, stop)) of ``matrix`` at least :data:`MIN_SIDE` rows and columns wide: the
+    only ones worth a session."""
+    if matrix.shape[1] < MIN_SIDE:
+        return {}
+    return {g: (start, stop) for g, (start, stop) in enumerate(plan.row_groups()) if stop - start >= MIN_SIDE}
+
+
 class IntegerProducts:
-    """The int8 form of one layer's product matrix, one session per row group (``plan.row_groups()``)."""
+    """The int8 form of one layer's product matrix, one session per row group wide enough (``_wide_groups``)."""
 
     def __init__(self, matrix: np.ndarray, plan: Plan):
         codes = matrix.astype(np.int8)
-        groups = plan.row_groups()
-        self._sessions = {g: _session(np.ascontiguousarray(codes[start:stop]))
-                          for g, (start, stop) in enumerate(groups)}
+        groups = _wide_groups(matrix, plan)
+        self._sessions = {g: _session(np.ascontiguousarray(codes[start:stop])) for g, (start, stop) in groups.items()}
         self._zero_point = _zero_point(plan)
         self._column_sums = {g: self._zero_point * codes[start:stop].sum(axis=0, dtype=np.int64)
-                             for g, (start, stop) in enumerate(groups)}
+                             for g, (start, stop) in groups.items()}
         self._cols = matrix.shape[1]
 
     @staticmethod
     def fits(matrix: np.ndarray, plan: Plan) -> bool:
         """Whether ``matrix`` (float32) holds integers in [-128, 127] only and the plan's plane codes fit 8 bits
-        (unsigned codes up to 255; bipolar codes, shifted by the zero point, up to 127 in magnitude)."""
+        (unsigned codes up to 255; bipolar codes, shifted by the zero point, up to 127 in magnitude), and at least
+        one row group is :data:`MIN_SIDE` rows and columns wide."""
         codes_fit = plan.max_plane_code <= (127 if _zero_point(plan) else 255)
-        return codes_fit and bool(np.all(matrix == np.round(matrix)) and matrix.min() >= -128 and matrix.max() <= 127)
+        return (codes_fit and bool(_wide_groups(matrix, plan)) and bool(np.all(matrix == np.round(matrix))
+                and matrix.min() >= -128 and matrix.max() <= 127))
 
     def products(self, planes: np.ndarray, group: int, out: np.ndarray) -> bool:
         """``out`` = the plane rows ``planes`` (float32 codes, the group's rows) times the group's matrix, exactly;
-        False (``out`` untouched) when the product is below MIN_MACS or a side below MIN_SIDE."""
-        if planes.shape[0] * planes.shape[1] * out.shape[1] < MIN_MACS or min(planes.shape[1], out.shape[1]) < MIN_SIDE:
+        False (``out`` untouched) when the product is below MIN_MACS or the group narrower than MIN_SIDE."""
+        if group not in self._sessions or planes.shape[0] * planes.shape[1] * out.shape[1] < MIN_MACS:
             return False
         if self._zero_point:  # bipolar codes: shifted into uint8, the shift's column sums taken away
             out[:] = self._run(group, (planes + self._zero_point).astype(np.uint8))
