@@ -4,6 +4,7 @@ mode whose codes fit 8 bits, and stays out of the way where the cells hold non-i
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +90,16 @@ def test_narrow_layers_build_no_sessions(monkeypatch):
     wide = Crossbar(design(**{"workload.out_features": 200}))
     wide.program(np.random.default_rng(0).standard_normal((200, 300)))
     assert wide._integer is not None
+
+
+def test_onnxruntime_without_onnx_stays_on_the_float_path(monkeypatch):
+    """onnxruntime alone (installed for something else) cannot build the sessions: the float path runs, no error."""
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
+    int8.available.cache_clear()
+    try:
+        assert not int8.available()
+        xbar = Crossbar(design())
+        xbar.program(np.random.default_rng(0).standard_normal((70, 300)))
+        assert xbar._integer is None
+    finally:
+        int8.available.cache_clear()

@@ -46,8 +46,9 @@ def _buffer(size: int) -> np.ndarray:
 
 @functools.cache
 def available() -> bool:
-    """onnxruntime can be imported."""
+    """onnxruntime and onnx (which builds the sessions' graphs) can both be imported: the ``int8`` extra."""
     try:
+        import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError:
         return False
