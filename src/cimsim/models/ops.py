@@ -151,9 +151,9 @@ class Model:
     @property
     def parameters(self) -> int:
         """trained parameters: static matrices, digital ones (biases, norms) and DRAM-only tables"""
-        return (sum(op.parameters for op in self.of_type(MatrixOp)) + sum(op.parameters for op in
-                                                                         self.of_type(VectorOp))
-                + self.dram_parameters)
+        matrices = sum(op.parameters for op in self.of_type(MatrixOp))
+        vectors = sum(op.parameters for op in self.of_type(VectorOp))
+        return matrices + vectors + self.dram_parameters
 
     @property
     def crossbar_parameters(self) -> int:
