@@ -69,8 +69,8 @@ def _summed_slices(lay: Layout) -> Layout:
     for k, key in enumerate(keys):
         groups.setdefault(key, []).append(k)
     combine = np.zeros((lay.col_w.size, len(groups)))
-    col_w, col_t, col_tile = np.empty(len(groups)), np.empty(len(groups), dtype=np.int64), np.empty(len(groups),
-                                                                                                 dtype=np.int64)
+    col_w = np.empty(len(groups))
+    col_t, col_tile = np.empty(len(groups), dtype=np.int64), np.empty(len(groups), dtype=np.int64)
     for g, members in enumerate(groups.values()):
         unit = np.abs(lay.col_w[members]).min()
         combine[members, g] = np.abs(lay.col_w[members]) / unit
