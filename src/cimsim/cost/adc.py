@@ -258,8 +258,9 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     flash_pj = (adc_comparisons_per_conversion(bits, adc_type="flash") * COMPARATOR_ENERGY_PJ_28NM * scale
                 * _survey_rate_penalty(e, rate))
     if adc_type == "sar":  # no costlier than a flash of the same resolution (below the survey's data, B <= 4)
-        return min(flash_pj, _survey_energy_pj(e, rate) * technology.energy_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V,
-                                                                                 tech.node_nm, tech.vdd_v))
+        survey_pj = _survey_energy_pj(e, rate) * technology.energy_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V,
+                                                                         tech.node_nm, tech.vdd_v)
+        return min(flash_pj, survey_pj)
     counts = adc_cycles_per_conversion(bits, adc_type=adc_type)
     if adc_type == "flash":
         return flash_pj
@@ -290,8 +291,8 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
     e = _enob(bits, enob)
     rate = _rate(bits, tech, rate_gsps, adc_type)
-    to32, to28 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm), technology.area_scale(ZIGZAG_NODE_NM,
-                                                                                               tech.node_nm)
+    to32 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm)
+    to28 = technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
     if adc_type == "sar":
         ln_area = (SURVEY_AREA_LN_INTERCEPT + SURVEY_AREA_LN_PER_LN_NM * math.log(REFERENCE_NODE_NM)
                    + SURVEY_AREA_LN_PER_LN_HZ * math.log(rate * 1e9)
