@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pickle
 import subprocess
@@ -18,6 +19,8 @@ from cimsim.config import (
     SECTIONS, Config, ConfigError, check_consistency, config_from_dict, config_to_dict, list_presets, load_config,
     load_preset, reference_markdown, with_overrides,
 )
+from cimsim.config import modes as modes_module
+from cimsim.config.modes import AdcType, DacMode, Mode
 from cimsim.config.rules import Choice, Float, Int, OptionalFloat, OptionalInt, Text
 from cimsim.mapping import plan_layer
 
@@ -55,7 +58,7 @@ def invalid_values(rule) -> list:
             bad.append(rule.high if rule.high_open else rule.high + 1.0)
         return bad
     if isinstance(rule, Choice):
-        return ["no-such-option", 1, rule.options[0].upper()]
+        return ["no-such-option", 1, rule.names[0].upper()]
     if isinstance(rule, Text):
         return ["", "   ", 3, False]
     raise TypeError(f"no invalid values for {rule!r}")
@@ -354,6 +357,33 @@ def test_with_overrides_can_unset_an_optional_field():
     assert with_overrides(fixed, {"dac.input_range": "per_vector", "dac.input_max": None}).dac.input_max is None
 
 
+# ---- modes ----------------------------------------------------------------------------------------
+
+def test_choice_fields_store_their_mode_and_write_plain_names():
+    config = config_from_dict({"dac": {"mode": "sliced", "bits_per_read": 2}, "adc": {"type": "flash"}}, "t.toml")
+    assert config.dac.mode is DacMode.SLICED and config.adc.type is AdcType.FLASH
+    for section, field in FIELDS:
+        rule = field.metadata["rule"]
+        if isinstance(rule, Choice):  # every choice field is a mode enum, its default one of its members
+            assert isinstance(rule.options, type) and issubclass(rule.options, Mode), field.name
+            assert isinstance(getattr(getattr(config, section), field.name), rule.options), field.name
+    table = config_to_dict(config)
+    assert table["dac"]["mode"] == "sliced" and type(table["dac"]["mode"]) in (str, DacMode)
+    assert '"mode": "sliced"' in json.dumps(table["dac"])
+    assert repr(config.dac).count("'sliced'") == 1  # short reprs, no enum noise
+    assert pickle.loads(pickle.dumps(config)) == config
+
+
+def test_every_mode_member_is_documented():
+    modes = [cls for cls in vars(modes_module).values()
+             if isinstance(cls, type) and issubclass(cls, Mode) and cls is not Mode]
+    assert len(modes) >= 27
+    for cls in modes:
+        assert cls.__doc__ and cls.__doc__ != Mode.__doc__, cls
+        for member in cls:
+            assert member.__doc__ and member.__doc__ != cls.__doc__ and member == member.value, (cls, member)
+
+
 # ---- reference, imports -------------------------------------------------------------------------
 
 def test_reference_lists_every_field():
@@ -362,7 +392,12 @@ def test_reference_lists_every_field():
         assert f"## `[{section}]`" in text
         row = next(line for line in text.splitlines()
                    if line.startswith(f"| `{field.name}` |") and field.metadata["doc"].replace("|", "\\|") in line)
-        assert field.metadata["rule"].expected in row
+        rule = field.metadata["rule"]
+        if isinstance(rule, Choice):  # every mode named with its meaning
+            assert all(f'"{name}"' in row for name in rule.names)
+            assert all(member.__doc__.replace("|", "\\|") in row for member in rule.options)
+        else:
+            assert rule.expected in row
     for name in list_presets():
         assert f"| `{name}` |" in text
 
@@ -382,7 +417,7 @@ def valid_values(rule) -> st.SearchStrategy:
                            exclude_max=rule.high_open, allow_nan=False, allow_infinity=False)
         return st.one_of(st.none(), values) if isinstance(rule, OptionalFloat) else values
     if isinstance(rule, Choice):
-        return st.sampled_from(rule.options)
+        return st.sampled_from(rule.names)
     if isinstance(rule, Text):
         text = st.text(min_size=1, max_size=12).filter(lambda s: s.strip() and "\x00" not in s)
         return st.one_of(st.none(), text) if rule.optional else text

@@ -6,6 +6,7 @@ two data-dependent ones are estimated (see :func:`analytic_counts`).
 
 from __future__ import annotations
 
+from .config.modes import InputEncoding, SignedInputs
 from .counts import Counts
 from .mapping import Plan
 
@@ -30,11 +31,11 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
             cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
             sums += plan.n_planes // plan.planes_per_conversion * plan.column_sums(outputs)
     c = plan.max_plane_code
-    if plan.dac_encoding == "voltage":
+    if plan.dac_encoding == InputEncoding.VOLTAGE:
         mean_energy_fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c: V = V_read k / c
     else:
         mean_energy_fraction = c / 2  # E[k] for k uniform on 0..c: k unit pulses at V_read
-    if plan.signed_inputs == "two_phase":
+    if plan.signed_inputs == SignedInputs.TWO_PHASE:
         mean_energy_fraction /= 2  # a row is driven in one of its two phases only
     gv2t_per_cell_fj = (0.5 * (plan.g_min_us + plan.g_max_us) * plan.read_voltage_v ** 2
                         * mean_energy_fraction * plan.read_pulse_ns)
@@ -46,7 +47,7 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
         array_reads=vectors * reads,
         dac_conversions=vectors * dac,
         dac_bits=plan.dac_bits,
-        row_activations=vectors * dac * (c if plan.dac_encoding == "pulse_count" else 1),
+        row_activations=vectors * dac * (c if plan.dac_encoding == InputEncoding.PULSE_COUNT else 1),
         cells_read=vectors * cells,
         array_gv2t_fj=vectors * cells * gv2t_per_cell_fj,
         adc_conversions=vectors * sums if plan.has_adc else 0,

@@ -28,6 +28,7 @@ from .breakdown import Breakdown
 from .comparison import Comparison, price
 from .comparison import compare as _compare
 from .config import config_from_dict, load_config, with_overrides
+from .config.modes import WorkloadKind
 from .config.schema import Config
 from .inference import NetworkResult
 from .run import RunResult
@@ -57,7 +58,7 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
         overrides["simulation.seed"] = seed
     cfg = as_config(config, overrides)
     kind = cfg.workload.kind
-    if kind == "network":
+    if kind == WorkloadKind.NETWORK:
         if weights is not None:
             raise ValueError("weights are for a dense workload; a network carries its own (network=...)")
         return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}

@@ -15,6 +15,7 @@ import click
 
 from .cli_guard import fail, guarded
 from .cli_models import price_model_command
+from .config.modes import WorkloadKind
 
 __all__ = ["main"]
 
@@ -74,7 +75,7 @@ class _Progress:
 
 
 def _items(cfg) -> str:
-    return "samples" if cfg.workload.kind == "network" else "vectors"
+    return "samples" if cfg.workload.kind == WorkloadKind.NETWORK else "vectors"
 
 
 config_argument = click.argument("config", type=click.Path(dir_okay=False))
@@ -105,7 +106,7 @@ scheduler_option = click.option(
 
 
 def _split(cfg, workers, scheduler) -> dict:
-    if (workers or scheduler) and cfg.workload.kind != "network":
+    if (workers or scheduler) and cfg.workload.kind != WorkloadKind.NETWORK:
         raise click.UsageError("--workers and --scheduler split a network's samples; this workload is "
                                f"{cfg.workload.kind!r}")
     return {"workers": workers, "scheduler": scheduler}

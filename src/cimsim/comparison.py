@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from .config.modes import Pipeline, WorkloadKind
 from .cost.baseline import baseline_breakdown
 from .breakdown import Breakdown, in_sequence
 from .config.schema import Config
@@ -116,7 +117,7 @@ class Comparison:
 
 def _layer_config(config: Config, in_features: int, out_features: int) -> Config:
     """The config of one matrix layer priced as a dense workload (shapes only; already validated)."""
-    workload = replace(config.workload, kind="dense", in_features=in_features, out_features=out_features)
+    workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=in_features, out_features=out_features)
     return replace(config, workload=workload)
 
 
@@ -172,7 +173,7 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
                            config.technology)
     vec_ns = unit.time_ns(cycles)
     item = cim.item_latency_ns + vec_ns
-    interval = max(cim.interval_ns, vec_ns) if config.chip.pipeline == "layer" else item
+    interval = max(cim.interval_ns, vec_ns) if config.chip.pipeline == Pipeline.LAYER else item
     latency = item + (samples - 1) * interval
     line = (f"Digital layers and activation products on a {unit.lanes}-lane vector unit at {unit.clock_ghz:g} GHz "
             f"(I-BERT integer algorithms at Horowitz's energies): {pj / 1e3:.4g} nJ and {vec_ns:.4g} ns per "
@@ -194,7 +195,7 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
     dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
     counts are :func:`cimsim.analytic.analytic_counts` (the data-dependent ones estimated)."""
-    if config.workload.kind != "network":
+    if config.workload.kind != WorkloadKind.NETWORK:
         plan = plan_layer(config)
         return (cim_breakdown(config, plan, analytic_counts(plan, config.workload.vectors), name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=False))

@@ -20,6 +20,7 @@ from typing import ClassVar
 import numpy as np
 
 from .accuracy import ErrorStats
+from .config.modes import ReadNoisePath
 from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
@@ -164,7 +165,7 @@ def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) 
     if parts > 1 and config.mapping.replication > 1:
         raise ValueError("mapping.replication > 1 shares vectors round-robin between copies call by call, so a run "
                          "split over workers would differ from one process; use one worker")
-    if parts > 1 and config.device.read_noise_sigma > 0 and config.device.read_noise_path == "cell":
+    if parts > 1 and config.device.read_noise_sigma > 0 and config.device.read_noise_path == ReadNoisePath.CELL:
         raise ValueError("device.read_noise_path = 'cell' draws its noise in order, so a run split over workers "
                          "would differ from one process; use the output-referred path or one worker")
     edges = [min(n, size * (n_chunks * k // parts)) for k in range(parts + 1)]

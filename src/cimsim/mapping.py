@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config.checks import stored_weight_bits
+from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding, SignedEncoding, SignedInputs, Subtraction
 from .config.schema import SECTIONS, Config, DacConfig
 
 __all__ = ["Plan", "plan_layer", "resolved_bits_per_read"]
@@ -36,17 +37,17 @@ class Plan:
     rows_per_read: int
     weight_bits: int
     bits_per_cell: int
-    signed_encoding: str
+    signed_encoding: SignedEncoding
     analog_subtraction: bool
     input_bits: int
-    dac_mode: str
-    signed_inputs: str
+    dac_mode: DacMode
+    signed_inputs: SignedInputs
     bits_per_read: int
     """input magnitude bits applied per read (all of them when parallel, 1 when bit-serial)"""
-    dac_encoding: str
-    """voltage, pulse_width or pulse_count"""
-    family: str
-    """resistive, charge, current or digital (config.array.family)"""
+    dac_encoding: InputEncoding
+    """how a read's code reaches a row (config.dac.encoding)"""
+    family: ArrayFamily
+    """how a cell computes (config.array.family)"""
     plane_accumulation: bool
     """the planes of a row group are summed in the analog domain and converted once"""
     slice_accumulation: bool
@@ -69,7 +70,7 @@ class Plan:
     @property
     def weight_step(self) -> int:
         """weight of one stored level in q_w: 2 for binary weights in the offset encoding (q_w = 2 b - 1), else 1"""
-        return 2 if self.weight_bits == 1 and self.signed_encoding == "offset" else 1
+        return 2 if self.weight_bits == 1 and self.signed_encoding == SignedEncoding.OFFSET else 1
 
     @property
     def stored_bits(self) -> int:
@@ -88,12 +89,12 @@ class Plan:
     @property
     def polarities(self) -> int:
         """physical columns per slice of one output: 2 for a differential pair, 1 for offset"""
-        return 2 if self.signed_encoding == "differential" else 1
+        return 2 if self.signed_encoding == SignedEncoding.DIFFERENTIAL else 1
 
     @property
     def reference_cols(self) -> int:
         """reference columns per array (offset encoding: one per slice)"""
-        return self.n_slices if self.signed_encoding == "offset" else 0
+        return self.n_slices if self.signed_encoding == SignedEncoding.OFFSET else 0
 
     @property
     def outputs_per_array(self) -> int:
@@ -128,7 +129,7 @@ class Plan:
     @property
     def magnitude_bits(self) -> int:
         """input bits that carry magnitude: all of them when unsigned, all but the sign otherwise"""
-        return self.input_bits if self.signed_inputs == "unsigned" else self.input_bits - 1
+        return self.input_bits if self.signed_inputs == SignedInputs.UNSIGNED else self.input_bits - 1
 
     @property
     def max_input_code(self) -> int:
@@ -143,7 +144,7 @@ class Plan:
     @property
     def dac_bits(self) -> int:
         """resolution of one DAC conversion: bits_per_read, plus the sign of a bipolar DAC"""
-        return self.bits_per_read + (1 if self.signed_inputs == "bipolar" else 0)
+        return self.bits_per_read + (1 if self.signed_inputs == SignedInputs.BIPOLAR else 0)
 
     @property
     def max_plane_code(self) -> int:
@@ -159,9 +160,9 @@ class Plan:
         magnitude_bits of q mod 2**input_bits in slices, then the sign bit with weight -2**magnitude_bits.
         """
         w = [2.0 ** (j * self.bits_per_read) for j in range(self.input_slices)]
-        if self.signed_inputs == "two_phase":
+        if self.signed_inputs == SignedInputs.TWO_PHASE:
             w = w + [-v for v in w]
-        elif self.signed_inputs == "twos_complement":
+        elif self.signed_inputs == SignedInputs.TWOS_COMPLEMENT:
             w = w + [-(2.0 ** self.magnitude_bits)]
         weights = np.array(w)
         weights.flags.writeable = False  # computed once per plan (analytic counts read it per row group)
@@ -174,12 +175,12 @@ class Plan:
     @property
     def accumulated_max_code(self) -> int:
         """largest |sum_k w_k c_k| over the planes of one input: what an analog plane accumulation must hold"""
-        return 2 ** self.magnitude_bits if self.signed_inputs == "twos_complement" else self.max_input_code
+        return 2 ** self.magnitude_bits if self.signed_inputs == SignedInputs.TWOS_COMPLEMENT else self.max_input_code
 
     @property
     def pulses_per_read(self) -> int:
         """unit pulses one read lasts: 1 for voltage inputs, 2**bits_per_read - 1 for time-domain inputs"""
-        return 1 if self.dac_encoding == "voltage" else self.max_plane_code
+        return 1 if self.dac_encoding == InputEncoding.VOLTAGE else self.max_plane_code
 
     @property
     def planes_per_conversion(self) -> int:
@@ -189,14 +190,14 @@ class Plan:
     @property
     def has_adc(self) -> bool:
         """whether columns are converted by ADCs (every family but digital, which sums exactly in an adder tree)"""
-        return self.family != "digital"
+        return self.family != ArrayFamily.DIGITAL
 
     # ---- the analog sum and its conversion ----------------------------------------------------
     @property
     def signed_sum(self) -> bool:
         """whether the converted analog sum can be negative (ADC is bipolar)"""
         negative_planes = self.plane_accumulation and bool((self.plane_weights < 0).any())
-        return self.analog_subtraction or self.signed_inputs == "bipolar" or negative_planes
+        return self.analog_subtraction or self.signed_inputs == SignedInputs.BIPOLAR or negative_planes
 
     @property
     def reads_per_vector(self) -> int:
@@ -253,10 +254,10 @@ class Plan:
 def resolved_bits_per_read(dac: DacConfig) -> int:
     """Input magnitude bits per read that ``dac`` asks for: all of them (parallel), 1 (bit_serial) or
     ``bits_per_read`` (sliced; validated against the others by the config loader)."""
-    magnitude = dac.input_bits if dac.signed_inputs == "unsigned" else dac.input_bits - 1
-    if dac.mode == "parallel":
+    magnitude = dac.input_bits if dac.signed_inputs == SignedInputs.UNSIGNED else dac.input_bits - 1
+    if dac.mode == DacMode.PARALLEL:
         return max(1, magnitude)
-    if dac.mode == "bit_serial":
+    if dac.mode == DacMode.BIT_SERIAL:
         return 1
     if dac.bits_per_read is None:
         raise ValueError("dac.mode = 'sliced' needs dac.bits_per_read")
@@ -290,15 +291,15 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         weight_bits=m.weight_bits,
         bits_per_cell=config.device.bits_per_cell,
         signed_encoding=m.signed_encoding,
-        analog_subtraction=m.subtraction == "analog",
+        analog_subtraction=m.subtraction == Subtraction.ANALOG,
         input_bits=d.input_bits,
         dac_mode=d.mode,
         signed_inputs=d.signed_inputs,
         bits_per_read=resolved_bits_per_read(d),
         dac_encoding=d.encoding,
         family=config.array.family,
-        plane_accumulation=config.adc.accumulation in ("planes", "planes_and_slices"),
-        slice_accumulation=config.adc.accumulation in ("slices", "planes_and_slices"),
+        plane_accumulation=config.adc.accumulation in (Accumulation.PLANES, Accumulation.PLANES_AND_SLICES),
+        slice_accumulation=config.adc.accumulation in (Accumulation.SLICES, Accumulation.PLANES_AND_SLICES),
         adc_bits=config.adc.bits,
         cols_per_adc=config.adc.cols_per_adc,
         replication=config.mapping.replication,

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .config.modes import Dataset, InputSource, WeightSource, WorkloadKind
 from .config.schema import Config
 from .cost.chip import check_fits
 from .errors import ConfigError
@@ -81,12 +82,12 @@ def check_magnitudes(config: Config, field: str, w_max: float, x_max: float, inp
 
 def preflight(config: Config) -> str:
     """Every check a run makes before simulating (module doc); returns one line describing the workload."""
-    if config.workload.kind == "network":
+    if config.workload.kind == WorkloadKind.NETWORK:
         from .inference import load_workload_network
 
         network, x, labels = load_workload_network(config)
         plans = check_network(config, network, len(x))
-        field = "workload.dataset_file" if config.workload.dataset == "file" else "workload.dataset"
+        field = "workload.dataset_file" if config.workload.dataset == Dataset.FILE else "workload.dataset"
         try:
             check_labels(network, labels, f"the labels of '{field}'")
             finite = True
@@ -107,12 +108,12 @@ def preflight(config: Config) -> str:
     check_dense(config, plan)
     wl = config.workload
     w_max = float(np.abs(load_weights(config)).max())
-    if wl.inputs == "file":  # read as the run reads it: shape, NaN, sign, every vector
+    if wl.inputs == InputSource.FILE:  # read as the run reads it: shape, NaN, sign, every vector
         x_max = max(float(np.abs(block).max(initial=0.0)) for block in input_blocks(config))
     else:  # generated: U(-1, 1) or N(0, 1), far below any overflow
         x_max = GENERATED_INPUT_BOUND
-    check_magnitudes(config, "workload.weights_file" if wl.weights == "file" else "workload.inputs_file", w_max,
-                     x_max, wl.in_features)
+    source = "workload.weights_file" if wl.weights == WeightSource.FILE else "workload.inputs_file"
+    check_magnitudes(config, source, w_max, x_max, wl.in_features)
     _check_pricing(config)
     return f"{plan.n_arrays} arrays of {plan.rows} x {plan.cols}, {wl.out_features} x {wl.in_features} layer"
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
+from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
 from .cost import cim_parameters, pricing_table
 from .report_json import clipped_fraction, to_json
 from .run import RunResult
@@ -111,12 +112,12 @@ def item_name(result: Result) -> str:
 
 def _design(cfg) -> str:
     d, a = cfg.dac, cfg.adc
-    per_read = f", {d.bits_per_read} bits per read" if d.mode == "sliced" else ""
-    timing = "" if d.encoding == "voltage" else f", {d.encoding.replace('_', ' ')} inputs"
-    if cfg.array.family == "digital":
+    per_read = f", {d.bits_per_read} bits per read" if d.mode == DacMode.SLICED else ""
+    timing = "" if d.encoding == InputEncoding.VOLTAGE else f", {d.encoding.replace('_', ' ')} inputs"
+    if cfg.array.family == ArrayFamily.DIGITAL:
         converters = "a digital adder tree per output (no ADC)"
     else:
-        summed = ", input planes summed before one conversion" if a.accumulation == "planes" else ""
+        summed = ", input planes summed before one conversion" if a.accumulation == Accumulation.PLANES else ""
         converters = (f"{a.bits}-bit {a.type} ADCs (range {a.range}, {a.cols_per_adc} columns each{summed})")
     return (f"{cfg.array.family} arrays, {cfg.mapping.weight_bits}-bit weights in {cfg.device.bits_per_cell}-bit "
             f"cells ({cfg.mapping.signed_encoding} encoding, {cfg.mapping.subtraction} subtraction), {d.input_bits}-bit "

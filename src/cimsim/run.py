@@ -13,6 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from .accuracy import ErrorStats
+from .config.modes import WeightSource, WorkloadKind
 from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan, plan_layer
@@ -75,7 +76,7 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
     the config's shape (:func:`cimsim.simulate` sets the shape from them); left out, they come from the config.
     A network config is refused here: :func:`cimsim.simulate` or :func:`cimsim.inference.simulate_network`.
     """
-    if config.workload.kind != "dense":
+    if config.workload.kind != WorkloadKind.DENSE:
         raise ValueError(f"{config.source}: a {config.workload.kind!r} workload is simulated by cimsim.simulate "
                          "(or cimsim.inference.simulate_network), not by cimsim.run.simulate")
     start = time.perf_counter()
@@ -92,7 +93,7 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
     blocks = input_blocks(config) if inputs is None else (
         inputs[k:k + INPUT_BLOCK] for k in range(0, len(inputs), INPUT_BLOCK))
     for block in blocks:
-        check_magnitudes(config, "workload.weights_file" if config.workload.weights == "file" else
+        check_magnitudes(config, "workload.weights_file" if config.workload.weights == WeightSource.FILE else
                          "workload.inputs_file", w_max, float(np.abs(block).max(initial=0.0)),
                          config.workload.in_features)
         if xbar.adc is None:  # adc.range = "calibrated": the first vectors of the workload set the range

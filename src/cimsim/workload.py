@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .config.modes import InputSource, SignedInputs, WeightSource
 from .config.schema import Config
 from .errors import ConfigError
 from .npfiles import read_npy
@@ -24,7 +25,7 @@ INPUT_BLOCK = 4096
 
 def _generate(kind: str, rng: np.random.Generator, shape: tuple[int, int], unsigned: bool) -> np.ndarray:
     """N(0, 1) or U(-1, 1) inputs; their magnitudes (|N(0, 1)|, U(0, 1)) for unsigned inputs"""
-    if kind == "normal":
+    if kind == InputSource.NORMAL:
         x = rng.standard_normal(shape)
         return np.abs(x) if unsigned else x
     return rng.uniform(0.0 if unsigned else -1.0, 1.0, shape)
@@ -52,9 +53,9 @@ def load_weights(config: Config) -> np.ndarray:
     """The weight matrix W (out_features x in_features, float64)."""
     wl = config.workload
     shape = (wl.out_features, wl.in_features)
-    if wl.weights == "file":
+    if wl.weights == WeightSource.FILE:
         w = np.array(_open_npy(config, "workload.weights_file", wl.weights_file, shape), dtype=np.float64)
-    elif wl.weights == "normal":
+    elif wl.weights == WeightSource.NORMAL:
         w = np.clip(np.random.default_rng([config.simulation.seed, 0]).standard_normal(shape), -3.0, 3.0) / 3.0
     else:
         w = np.random.default_rng([config.simulation.seed, 0]).uniform(-1.0, 1.0, shape)
@@ -66,15 +67,15 @@ def load_weights(config: Config) -> np.ndarray:
 def input_blocks(config: Config) -> Iterator[np.ndarray]:
     """The workload's input vectors, ``INPUT_BLOCK`` at a time (float64, block x in_features)."""
     wl = config.workload
-    unsigned = config.dac.signed_inputs == "unsigned"
-    if wl.inputs == "file":
+    unsigned = config.dac.signed_inputs == SignedInputs.UNSIGNED
+    if wl.inputs == InputSource.FILE:
         arr = _open_npy(config, "workload.inputs_file", wl.inputs_file, (None, wl.in_features))
         if arr.shape[0] < wl.vectors:
             raise _error(config, "workload.vectors",
                          f"{wl.vectors} vectors requested but {wl.inputs_file!r} holds {arr.shape[0]}")
     for k, start in enumerate(range(0, wl.vectors, INPUT_BLOCK)):
         n = min(INPUT_BLOCK, wl.vectors - start)
-        if wl.inputs == "file":
+        if wl.inputs == InputSource.FILE:
             block = np.array(arr[start:start + n], dtype=np.float64)
             if not np.isfinite(block).all():
                 raise _error(config, "workload.inputs_file",

@@ -128,7 +128,7 @@ def _odd_number(kind: str):
 
 def valid_values(rule) -> st.SearchStrategy:
     if isinstance(rule, Choice):
-        return st.sampled_from(rule.options)
+        return st.sampled_from(rule.names)
     if isinstance(rule, Text):
         return st.text(min_size=1, max_size=20).filter(lambda s: s.strip() != "")
     if isinstance(rule, Int):
@@ -147,7 +147,7 @@ def valid_values(rule) -> st.SearchStrategy:
 def boundary_values(rule) -> st.SearchStrategy:
     if isinstance(rule, Choice):
         near = []
-        for o in rule.options:
+        for o in rule.names:
             near += [o.upper(), o.title(), f" {o}", f"{o} ", o.replace("_", "-"), o.replace("a", "\u0430"), o + "\x00",
                      o[:-1], o + "s"]
         return st.sampled_from(near + ["", "none", "default", "auto"])

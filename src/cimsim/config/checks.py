@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .modes import (
+    Accumulation, ArrayFamily, DacMode, Dataset, InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction,
+    WorkloadKind,
+)
 from .schema import Config
 
 __all__ = ["check_consistency", "stored_weight_bits"]
@@ -27,7 +31,8 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
         errors.append(("adc.cols_per_adc", f"'adc.cols_per_adc' ({adc.cols_per_adc}) must not exceed "
                                            f"'array.cols' ({array.cols})"))
     stored_bits = stored_weight_bits(weights.weight_bits, weights.signed_encoding)
-    if weights.weight_bits == 1 and weights.signed_encoding == "offset" and weights.subtraction == "analog":
+    if (weights.weight_bits == 1 and weights.signed_encoding == SignedEncoding.OFFSET
+            and weights.subtraction == Subtraction.ANALOG):
         errors.append(("mapping.subtraction", (
             "binary weights ('mapping.weight_bits' = 1) in the offset encoding store (q + 1) / 2 and need "
             "2 x column - reference, which one analog difference cannot form: use 'mapping.subtraction' = "
@@ -42,7 +47,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     input_errors = _check_inputs(dac)
     errors.extend(input_errors)
     errors.extend(_check_family(config))
-    if dac.input_range == "fixed" and dac.input_max is None:
+    if dac.input_range == InputRange.FIXED and dac.input_max is None:
         errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
     if device.drift_time_s < device.drift_t0_s:
         errors.append(("device.drift_time_s", f"'device.drift_time_s' ({device.drift_time_s}) must not be before "
@@ -51,10 +56,10 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
         errors.append(("device.stuck_at_gmax_rate", "'device.stuck_at_gmin_rate' + 'device.stuck_at_gmax_rate' "
                                                     "must not exceed 1"))
     errors.extend(config.baseline.consistency_errors())
-    if config.workload.kind == "network":
+    if config.workload.kind == WorkloadKind.NETWORK:
         errors.extend(_check_file(config.workload.network_file, "workload.network_file",
                                   "'workload.kind' is \"network\""))
-        if config.workload.dataset == "file":
+        if config.workload.dataset == Dataset.FILE:
             errors.extend(_check_file(config.workload.dataset_file, "workload.dataset_file",
                                       "'workload.dataset' is \"file\""))
     else:
@@ -74,22 +79,22 @@ def stored_weight_bits(weight_bits: int, signed_encoding: str) -> int:
     (offset), 1 for binary weights."""
     if weight_bits == 1:
         return 1
-    return weight_bits - 1 if signed_encoding == "differential" else weight_bits
+    return weight_bits - 1 if signed_encoding == SignedEncoding.DIFFERENTIAL else weight_bits
 
 
 def _check_inputs(dac) -> list[tuple[str, str]]:
     """DAC mode, bits per read, input precision and sign handling that can be combined."""
-    signed = dac.signed_inputs != "unsigned"
+    signed = dac.signed_inputs != SignedInputs.UNSIGNED
     if signed and dac.input_bits < 2:
         return [("dac.input_bits", f"'dac.input_bits' ({dac.input_bits}) must be at least 2 with 'dac.signed_inputs' "
                                    f"= \"{dac.signed_inputs}\" (a sign and a magnitude bit); 1-bit inputs need "
                                    "\"unsigned\"")]
     magnitude = dac.input_bits - 1 if signed else dac.input_bits
-    if dac.mode == "parallel" and dac.signed_inputs == "twos_complement":
+    if dac.mode == DacMode.PARALLEL and dac.signed_inputs == SignedInputs.TWOS_COMPLEMENT:
         return [("dac.signed_inputs", "'dac.signed_inputs' = \"twos_complement\" reads the sign bit on its own, so it "
                                       "needs 'dac.mode' = \"bit_serial\" or \"sliced\"; got \"parallel\"")]
     implied = {"parallel": magnitude, "bit_serial": 1}.get(dac.mode)
-    if dac.mode == "sliced" and dac.bits_per_read is None:
+    if dac.mode == DacMode.SLICED and dac.bits_per_read is None:
         return [("dac.bits_per_read", "'dac.bits_per_read' is required when 'dac.mode' is \"sliced\"")]
     if dac.bits_per_read is not None:
         if dac.bits_per_read > magnitude:
@@ -106,16 +111,16 @@ def _check_inputs(dac) -> list[tuple[str, str]]:
 def _check_family(config: Config) -> list[tuple[str, str]]:
     """Combinations the compute family cannot do: a digital array has no analog inputs or ADC."""
     array, dac, adc = config.array, config.dac, config.adc
-    if array.family != "digital":
+    if array.family != ArrayFamily.DIGITAL:
         return []
     errors = []
-    if dac.encoding != "voltage":
+    if dac.encoding != InputEncoding.VOLTAGE:
         errors.append(("dac.encoding", f"'dac.encoding' = \"{dac.encoding}\" is a time-domain analog input; "
                                        "'array.family' = \"digital\" takes digital input bits (\"voltage\")"))
-    if adc.accumulation != "none":
+    if adc.accumulation != Accumulation.NONE:
         errors.append(("adc.accumulation", f"'adc.accumulation' = \"{adc.accumulation}\" sums in the analog domain; "
                                            "'array.family' = \"digital\" has no analog sum (use \"none\")"))
-    if dac.signed_inputs == "bipolar":
+    if dac.signed_inputs == SignedInputs.BIPOLAR:
         errors.append(("dac.signed_inputs", "'dac.signed_inputs' = \"bipolar\" drives +/- row voltages; "
                                             "'array.family' = \"digital\" takes \"two_phase\", "
                                             "\"twos_complement\" or \"unsigned\" inputs"))

@@ -63,13 +63,20 @@ def reference_markdown(level: int = 1) -> str:
         for field in dataclasses.fields(cls):
             rule: Rule = field.metadata["rule"]
             lines.append(f"| `{field.name}` | {_type_name(rule)} | {_default(field)} | "
-                         f"{_cell(rule.expected)} | {_cell(field.metadata['doc'])} |")
+                         f"{_cell(_allowed(rule))} | {_cell(field.metadata['doc'])} |")
     return "\n".join(lines) + "\n"
 
 
 def _type_name(rule: Rule) -> str:
     optional = isinstance(rule, (OptionalFloat, OptionalInt)) or (isinstance(rule, Text) and rule.optional)
     return _TYPE_NAMES[type(rule)] + (" (optional)" if optional else "")
+
+
+def _allowed(rule: Rule) -> str:
+    """What a rule accepts; a mode enum's members each with their meaning."""
+    if isinstance(rule, Choice) and isinstance(rule.options, type):
+        return "; ".join(f'"{member}": {member.__doc__}' for member in rule.options)
+    return rule.expected
 
 
 def _default(field: dataclasses.Field) -> str:

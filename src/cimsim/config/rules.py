@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .modes import Mode
+
 __all__ = ["Rule", "Int", "Float", "Choice", "Text", "OptionalInt", "OptionalFloat", "rule"]
 
 
@@ -138,16 +140,25 @@ class OptionalFloat(Float):
 
 @dataclass(frozen=True)
 class Choice(Rule):
-    """One of a fixed set of strings."""
+    """One of a fixed set of names: the members of a :class:`~.modes.Mode` enum (stored as the member), or a tuple
+    of plain strings (stored as given)."""
 
-    options: tuple[str, ...]
+    options: type[Mode] | tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The accepted names, in declaration order."""
+        return tuple(str(option) for option in self.options)
 
     @property
     def expected(self) -> str:
-        return "one of " + ", ".join(f'"{o}"' for o in self.options)
+        return "one of " + ", ".join(f'"{o}"' for o in self.names)
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, str) and value in self.options
+        return isinstance(value, str) and value in self.names
+
+    def convert(self, value: Any) -> Any:
+        return self.options(value) if isinstance(self.options, type) else value
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from numbers import Integral, Real
 
+from ..config.modes import AdcType
 from ..config.schema import TechnologyConfig
 from . import gates, technology
 from .gates import ZIGZAG_NODE_NM, ZIGZAG_VDD_V
@@ -42,7 +43,7 @@ __all__ = [
     "adc_energy_pj", "adc_conversion_ns", "adc_max_rate_gsps", "adc_rate_energy_factor", "adc_area_um2",
 ]
 
-ADC_TYPES: tuple[str, ...] = ("sar", "flash", "ramp", "vco")
+ADC_TYPES: tuple[AdcType, ...] = tuple(AdcType)
 """ADC architectures modelled; "sar" is the default"""
 
 # ---- ISAAC's converter: an independent check (tests, docs), not an anchor --------------------------------------
@@ -178,13 +179,13 @@ def adc_default_enob(bits: int) -> float:
     return bits - loss
 
 
-def adc_comparisons_per_conversion(bits: int, *, adc_type: str = "sar") -> int:
+def adc_comparisons_per_conversion(bits: int, *, adc_type: AdcType = AdcType.SAR) -> int:
     """Comparator decisions per conversion: SAR B, flash 2**B - 1, ramp 2**B (one per count), vco 0."""
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
     return {"sar": bits, "flash": 2 ** bits - 1, "ramp": 2 ** bits, "vco": 0}[adc_type]
 
 
-def adc_cycles_per_conversion(bits: int, *, adc_type: str = "sar") -> int:
+def adc_cycles_per_conversion(bits: int, *, adc_type: AdcType = AdcType.SAR) -> int:
     """Clock cycles per conversion: SAR B bit-cycles, flash 1, ramp 2**B counts, vco 2**B LSB periods."""
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
     return {"sar": bits, "flash": 1, "ramp": 2 ** bits, "vco": 2 ** bits}[adc_type]
@@ -220,7 +221,7 @@ def adc_corner_rate_gsps(bits: int, *, enob: float | None = None) -> float:
 
 
 # ---- public laws ---------------------------------------------------------------------------------------------
-def adc_conversion_ns(bits: int, tech: TechnologyConfig, *, adc_type: str = "sar") -> float:
+def adc_conversion_ns(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = AdcType.SAR) -> float:
     """Time of one conversion, ns: cycles per conversion * cycle time, scaled to ``tech`` (Stillmaker & Baas delay).
 
     SAR B * t_bit, flash t_bit, ramp 2**B * t_bit with t_bit = 0.1042 ns at 32 nm, 0.9 V (survey SAR frontier);
@@ -228,19 +229,19 @@ def adc_conversion_ns(bits: int, tech: TechnologyConfig, *, adc_type: str = "sar
     """
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
     cycles = adc_cycles_per_conversion(bits, adc_type=adc_type)
-    if adc_type == "vco":
+    if adc_type == AdcType.VCO:
         return cycles * VCO_LSB_NS_14NM * technology.delay_scale(VCO_NODE_NM, VCO_VDD_V, tech.node_nm, tech.vdd_v)
     return cycles * SAR_BIT_CYCLE_NS_32NM * technology.delay_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V,
                                                                     tech.node_nm, tech.vdd_v)
 
 
-def adc_max_rate_gsps(bits: int, tech: TechnologyConfig, *, adc_type: str = "sar") -> float:
+def adc_max_rate_gsps(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = AdcType.SAR) -> float:
     """Fastest sampling rate, GS/s: min(1 / :func:`adc_conversion_ns`, 10 GS/s, the survey regression's limit)."""
     return min(1.0 / adc_conversion_ns(bits, tech, adc_type=adc_type), SURVEY_MAX_RATE_GSPS)
 
 
 def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
-                  adc_type: str = "sar", enob: float | None = None) -> float:
+                  adc_type: AdcType = AdcType.SAR, enob: float | None = None) -> float:
     """Energy of one conversion, pJ, by type, at ``rate_gsps`` (default: the type's fastest rate).
 
     - sar: the survey regression E_survey(ENOB, f) at 32 nm, 0.9 V (floor below ENOB 4.39, ~4x per bit at high
@@ -255,22 +256,22 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     e = _enob(bits, enob)
     rate = _rate(bits, tech, rate_gsps, adc_type)
     scale = technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
-    flash_pj = (adc_comparisons_per_conversion(bits, adc_type="flash") * COMPARATOR_ENERGY_PJ_28NM * scale
+    flash_pj = (adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * COMPARATOR_ENERGY_PJ_28NM * scale
                 * _survey_rate_penalty(e, rate))
-    if adc_type == "sar":  # no costlier than a flash of the same resolution (below the survey's data, B <= 4)
+    if adc_type == AdcType.SAR:  # no costlier than a flash of the same resolution (below the survey's data, B <= 4)
         survey_pj = _survey_energy_pj(e, rate) * technology.energy_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V,
                                                                          tech.node_nm, tech.vdd_v)
         return min(flash_pj, survey_pj)
     counts = adc_cycles_per_conversion(bits, adc_type=adc_type)
-    if adc_type == "flash":
+    if adc_type == AdcType.FLASH:
         return flash_pj
-    if adc_type == "ramp":
+    if adc_type == AdcType.RAMP:
         return counts * (COMPARATOR_ENERGY_PJ_28NM + COUNTER_ENERGY_PJ_PER_COUNT_28NM) * scale
     return counts * (RING_ENERGY_PJ_PER_PERIOD_28NM + COUNTER_ENERGY_PJ_PER_COUNT_28NM) * scale
 
 
 def adc_rate_energy_factor(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
-                           adc_type: str = "sar", enob: float | None = None) -> float:
+                           adc_type: AdcType = AdcType.SAR, enob: float | None = None) -> float:
     """E(rate) / E(fastest rate) for one type: <= 1 when run slower, 1 at full speed (always 1 for ramp and vco)."""
     fastest = adc_max_rate_gsps(_check_bits(bits), tech, adc_type=_check_type(adc_type))
     return (adc_energy_pj(bits, tech, rate_gsps, adc_type=adc_type, enob=enob)
@@ -278,7 +279,7 @@ def adc_rate_energy_factor(bits: int, tech: TechnologyConfig, rate_gsps: float |
 
 
 def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
-                 adc_type: str = "sar", enob: float | None = None) -> float:
+                 adc_type: AdcType = AdcType.SAR, enob: float | None = None) -> float:
     """Area of one ADC, um2, by type, at ``rate_gsps`` (default: the type's fastest rate).
 
     - sar: survey area regression at 32 nm, exp(1.346 + 0.993 ln 32 + 0.181 ln f[Hz] + 0.299 ln E_survey[pJ]);
@@ -293,13 +294,13 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     rate = _rate(bits, tech, rate_gsps, adc_type)
     to32 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm)
     to28 = technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
-    if adc_type == "sar":
+    if adc_type == AdcType.SAR:
         ln_area = (SURVEY_AREA_LN_INTERCEPT + SURVEY_AREA_LN_PER_LN_NM * math.log(REFERENCE_NODE_NM)
                    + SURVEY_AREA_LN_PER_LN_HZ * math.log(rate * 1e9)
                    + SURVEY_AREA_LN_PER_LN_PJ * math.log(_survey_energy_pj(e, rate)))
         return math.exp(ln_area) * to32
-    if adc_type == "flash":
-        return adc_comparisons_per_conversion(bits, adc_type="flash") * FLASH_COMPARATOR_AREA_UM2_32NM * to32
-    if adc_type == "ramp":
+    if adc_type == AdcType.FLASH:
+        return adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * FLASH_COMPARATOR_AREA_UM2_32NM * to32
+    if adc_type == AdcType.RAMP:
         return FLASH_COMPARATOR_AREA_UM2_32NM * to32 + bits * gates.DFF_AREA_UM2 * to28
     return (RING_STAGES * gates.NAND2_AREA_UM2 + bits * gates.DFF_AREA_UM2) * to28

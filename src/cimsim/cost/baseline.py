@@ -54,6 +54,7 @@ from dataclasses import dataclass
 
 from ..argcheck import check_int
 from ..breakdown import Breakdown
+from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
 from ..mapping import Plan, plan_layer
@@ -68,7 +69,7 @@ __all__ = [
     "macs_per_cycle",
 ]
 
-ENERGY_MODELS = ("components", "board_power")
+ENERGY_MODELS: tuple[EnergyModel, ...] = tuple(EnergyModel)
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def onchip_memory(config: Config) -> OnChipMemory:
     """The on-chip memory of the config's baseline: one bank's energy per bit, the area of all banks."""
     b, tech = config.baseline, config.technology
     bank_bytes = b.sram_kib * 1024 / b.onchip_banks
-    if b.onchip_memory == "edram":
+    if b.onchip_memory == MemoryTechnology.EDRAM:
         read = write = edram_energy_pj_per_bit(bank_bytes, tech)
         area = b.onchip_banks * edram_area_um2(bank_bytes, tech)
     else:
@@ -182,7 +183,7 @@ def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
     p = macs_per_cycle(b, max(w_bits, x_bits))
     macs = vectors * n_in * n_out
     weight_bits = n_in * n_out * w_bits
-    if b.dataflow in ("weight_stationary", "weight_streaming"):
+    if b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING):
         tile_in = min(n_in, p)
         tile_out = min(n_out, p // tile_in)
         input_reads = math.ceil(n_out / tile_out)  # each input tile is read once per output tile
@@ -213,11 +214,11 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     out_bits_per_vector = n_out * plan.accumulator_bits
     per_batch = min(b.batch, vectors)
     batch_io_bits = per_batch * (in_bits_per_vector + out_bits_per_vector)
-    streaming = b.dataflow == "weight_streaming"
+    streaming = b.dataflow == Dataflow.WEIGHT_STREAMING
     weights_fit = not streaming and weight_bits + batch_io_bits <= b.sram_kib * 1024 * 8
     batches = math.ceil(vectors / b.batch)
     fetches = (1 if include_weight_load else 0) if weights_fit else batches
-    stationary_tiles = b.dataflow in ("weight_stationary", "weight_streaming")
+    stationary_tiles = b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING)
     direct = not weights_fit and (stationary_tiles or per_batch == 1)
     input_reads, spills, weight_reads, register_bits = _dataflow_counts(b, plan, vectors, batches, direct)
     partial_sum_bits = vectors * n_out * spills * plan.accumulator_bits
@@ -246,7 +247,7 @@ def _energy_model(config: Config, energy_model: str | None) -> str:
     model = b.energy_model if energy_model is None else energy_model
     if model not in ENERGY_MODELS:
         raise ValueError(f"energy_model must be one of {', '.join(ENERGY_MODELS)}; got {model!r}")
-    if model == "board_power" and b.board_power_w is None:
+    if model == EnergyModel.BOARD_POWER and b.board_power_w is None:
         raise ConfigError(config.source, [("baseline.board_power_w", "'baseline.board_power_w' is required for the "
                                                                      "\"board_power\" energy model")])
     return model
@@ -312,7 +313,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     assumptions = baseline_assumptions(config, plan, t, mem, units, dram_pj, dram_gbps,
                                        include_weight_load=include_weight_load,
                                        io_given=dram_activation_bits is not None)
-    if model == "board_power":
+    if model == EnergyModel.BOARD_POWER:
         energy_pj = {"board_power": b.board_power_w * latency_ns * 1e3}  # W x ns = nJ = 1e3 pJ
         assumptions.append(board_power_sentence(config, latency_ns, sum(components.values())))
     else:

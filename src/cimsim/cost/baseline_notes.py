@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..config.modes import Dataflow, MemoryTechnology
 from ..config.schema import Config
 from ..mapping import Plan
 
@@ -31,7 +32,7 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
         return (f"{shape} fit in the {b.sram_kib:g} KiB {kind}; "
                 + ("they are loaded from DRAM once." if include_weight_load
                    else "they are resident (loading them is not counted)."))
-    reason = ("are never kept on chip (weight_streaming)" if b.dataflow == "weight_streaming"
+    reason = ("are never kept on chip (weight_streaming)" if b.dataflow == Dataflow.WEIGHT_STREAMING
               else f"do not fit in the {b.sram_kib:g} KiB {kind}")
     route = ("straight into the MAC registers (no on-chip weight traffic)" if t.weights_direct
              else f"through the {kind}, which keeps each fetch for the batch")
@@ -46,7 +47,7 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
     roofline."""
     b, tech = config.baseline, config.technology
     w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    kind = "eDRAM" if mem.technology == "edram" else "SRAM"
+    kind = "eDRAM" if mem.technology == MemoryTechnology.EDRAM else "SRAM"
     banks = (f"one of {mem.banks} banks of {mem.bank_bytes / 1024:g} KiB" if mem.banks > 1
              else f"one array of {mem.bank_bytes / 1024:g} KiB")
     memory_source = ("ISAAC's 64 KB eDRAM (CiMLoop library) scaled by the CACTI depth law" if kind == "eDRAM"

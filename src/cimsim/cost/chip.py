@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 from ..argcheck import check_int
 from ..breakdown import Breakdown, StageTime
+from ..config.modes import ArrayFamily, Balance, Pipeline
 from ..errors import ConfigError
 from ..config.schema import Config
 from ..counts import Counts
@@ -151,8 +152,8 @@ def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTim
     arrays = [s.plan.n_arrays for s in stages]
     copies = [1] * len(stages)
     tiles = [tiles_for_arrays(a, chip.arrays_per_tile) for a in arrays]
-    if chip.balance == "replicate":
-        pipelined = chip.pipeline == "layer"
+    if chip.balance == Balance.REPLICATE:
+        pipelined = chip.pipeline == Pipeline.LAYER
         floor = max(_serialisation_ns(s, p) for s, p in zip(stages, params)) if pipelined else 0.0
         while True:
             times = [_compute_time(s, t, k, pipelined) for s, t, k in zip(stages, timings, copies)]
@@ -221,7 +222,7 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
 
 
 def _converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
-    if p.family == "digital":
+    if p.family == ArrayFamily.DIGITAL:
         return (f"No ADC: each column sums its 1-bit products exactly in a ripple adder tree "
                 f"({p.adder_tree_energy_pj:.3g} pJ per column sum, ZigZag-IMC DIMC model).")
     enob = "" if config.adc.enob is None else f", ENOB {config.adc.enob:g}"
@@ -234,7 +235,7 @@ def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParamete
     boundaries = [s.out_bits_per_item for s in stages[:-1]]
     if not boundaries:
         return
-    need_bits = 2 * sum(boundaries) if config.chip.pipeline == "layer" else max(boundaries)
+    need_bits = 2 * sum(boundaries) if config.chip.pipeline == Pipeline.LAYER else max(boundaries)
     if need_bits > 8 * p.global_buffer_capacity_bytes:
         raise ValueError(
             f"activations between layers need {need_bits / 8192:.4g} KiB of global buffer "
@@ -291,7 +292,7 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
                 items: int, dram_bandwidth_gbps: float) -> tuple[float, float, float, float, float]:
     """(compute, memory, latency, one item's latency, interval), ns, of ``items`` items (``rows``: as returned by
     :func:`_price_stages`)."""
-    pipelined = config.chip.pipeline == "layer"
+    pipelined = config.chip.pipeline == Pipeline.LAYER
     compute_item = sum(r[0] for r in rows)
     move_item = sum(r[2] for r in rows)
     item_latency = compute_item + move_item

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..config.modes import ArrayFamily, SignedInputs
 from ..config.schema import Config, TechnologyConfig
 from ..mapping import Plan
 from . import gates, periphery
@@ -34,7 +35,7 @@ from .cells import CellFamily, cell_pitch_um
 __all__ = ["FAMILIES", "Lines", "line_model", "charge_cell_activity", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE",
            "adder_tree_full_adders", "adder_tree_energy_pj", "adder_tree_area_um2"]
 
-FAMILIES: tuple[str, ...] = ("resistive", "charge", "current", "digital")
+FAMILIES: tuple[ArrayFamily, ...] = tuple(ArrayFamily)
 """compute families of an array (config ``array.family``)"""
 
 
@@ -53,7 +54,7 @@ class Lines:
 def line_model(plan: Plan, config: Config, cell: CellFamily) -> Lines:
     """Word- and bit-line capacitance and swing of ``plan``'s arrays for its family (module docstring)."""
     tech, array = config.technology, config.array
-    if plan.family == "resistive":
+    if plan.family == ArrayFamily.RESISTIVE:
         row_pitch_um, col_pitch_um = cell_pitch_um(cell, tech.node_nm)
         return Lines(config.device.read_voltage_v, periphery.line_capacitance_ff(array.cols, row_pitch_um),
                      periphery.line_capacitance_ff(array.rows, col_pitch_um))
@@ -66,16 +67,16 @@ def charge_cell_activity(plan: Plan) -> float:
     on 0..l_max (E = 1/2), halved for two-phase inputs (a row is driven in one of its two phases)."""
     c = plan.max_plane_code
     activity = (2 * c + 1) / (6 * c) * 0.5
-    return activity / 2 if plan.signed_inputs == "two_phase" else activity
+    return activity / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else activity
 
 
 def cell_compute_energy_pj(plan: Plan, config: Config) -> float:
     """Energy of one cell read beyond its lines, pJ: a charge cell's capacitor at its mean activity, a digital
     cell's k x b 1-bit products; 0 for resistive (counted from the data) and current cells (the bit line)."""
     tech = config.technology
-    if plan.family == "charge":
+    if plan.family == ArrayFamily.CHARGE:
         return gates.switch_energy_pj(config.array.cell_capacitance_ff, tech.vdd_v) * charge_cell_activity(plan)
-    if plan.family == "digital":
+    if plan.family == ArrayFamily.DIGITAL:
         return plan.bits_per_read * plan.bits_per_cell * gates.product_bit_energy_pj(tech)
     return 0.0
 

@@ -18,6 +18,7 @@ dynamic-energy scaling of Stillmaker & Baas); area scaling carries the node depe
 
 from __future__ import annotations
 
+from ..config.modes import MemoryTechnology
 from ..config.schema import TechnologyConfig
 from .memory import sram_area_um2
 
@@ -42,7 +43,7 @@ def logic_leakage_uw(area_um2: float) -> float:
 def buffer_leakage_uw(memory: str, capacity_bytes: float, tech: TechnologyConfig) -> float:
     """Static power of one buffer of ``capacity_bytes``, uW: eDRAM retention per bit, or SRAM bitcell area x the
     logic density (assumption, see the module docstring)."""
-    if memory == "edram":
+    if memory == MemoryTechnology.EDRAM:
         if not capacity_bytes > 0:
             raise ValueError(f"eDRAM capacity must be > 0 bytes; got {capacity_bytes!r}")
         return 8.0 * capacity_bytes * GITERMAN_EDRAM_RETENTION_UW_PER_BIT

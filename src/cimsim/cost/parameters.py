@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from ..config.modes import InputEncoding, MemoryTechnology
 from ..config.schema import Config, TechnologyConfig
 from ..mapping import Plan, plan_layer
 from . import adc, cells, edram, families, gates, leakage, memory, noc, periphery
@@ -143,7 +144,7 @@ def adc_sampling_rate_gsps(plan: Plan, config: Config) -> float:
 
 def _buffer(kind: str, capacity_bytes: int, tech: TechnologyConfig) -> tuple[float, float, float, float]:
     """(read pJ/bit, write pJ/bit, area um2, leakage uW) of one buffer"""
-    if kind == "edram":
+    if kind == MemoryTechnology.EDRAM:
         e = edram.edram_energy_pj_per_bit(capacity_bytes, tech)
         return e, e, edram.edram_area_um2(capacity_bytes, tech), leakage.buffer_leakage_uw(kind, capacity_bytes, tech)
     return (memory.sram_read_energy_pj_per_bit(capacity_bytes, tech),
@@ -155,7 +156,7 @@ def _converter_fields(config: Config, plan: Plan, rate: float) -> dict:
     """ADC (sampling at ``rate`` GS/s) and DAC fields of :class:`CimParameters`."""
     tech, adc_cfg = config.technology, config.adc
     adc_kw = dict(adc_type=adc_cfg.type, enob=adc_cfg.enob)
-    time_domain = plan.dac_encoding != "voltage"
+    time_domain = plan.dac_encoding != InputEncoding.VOLTAGE
     return dict(
         adc_type=adc_cfg.type,
         adc_rate_gsps=rate,

@@ -41,6 +41,7 @@ import math
 from dataclasses import dataclass
 
 from ..argcheck import check_int
+from ..config.modes import EnergyModel
 from ..config.schema import BaselineConfig, TechnologyConfig
 from .digital import (add_energy_pj, mac_area_um2, mac_energy_pj, multiply_energy_pj, register_area_um2_per_bit,
                       register_file_energy_pj_per_bit)
@@ -119,7 +120,7 @@ def with_vector_energy(energy_pj: dict[str, float], baseline: BaselineConfig, ve
     """A baseline's energy (pJ per component) with its vector work added: the unit's dynamic energy, or for a
     ``board_power`` baseline (a GPU-class part) its board power over the time the work takes."""
     energy = dict(energy_pj)
-    if baseline.energy_model == "board_power":
+    if baseline.energy_model == EnergyModel.BOARD_POWER:
         energy["board_power"] = energy.get("board_power", 0.0) + baseline.board_power_w * vector_ns * 1e3  # W x ns = nJ
     else:
         energy["vector_unit"] = energy.get("vector_unit", 0.0) + vector_pj

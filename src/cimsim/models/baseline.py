@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..breakdown import Breakdown, in_sequence
+from ..config.modes import WorkloadKind
 from ..config.schema import Config
 from ..cost.baseline import baseline_breakdown, onchip_memory
 from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
@@ -49,7 +50,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         dram_bits = dram_io.get(id(op), 0) // op.groups
         key = (op.in_features, op.out_features, items * op.vectors_per_item, load, dram_bits)
         if key not in cache:
-            layer = replace(config, workload=replace(config.workload, kind="dense", in_features=op.in_features,
+            layer = replace(config, workload=replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
                                                      out_features=op.out_features))
             cache[key] = baseline_breakdown(layer, items * op.vectors_per_item, include_weight_load=load,
                                             dram_activation_bits=dram_bits)

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 
 from ..breakdown import Breakdown
+from ..config.modes import Pipeline
 from ..config.schema import Config
 from ..cost.leakage import buffer_leakage_uw
 from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
@@ -90,7 +91,8 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
     out_bits = chips[j + 1][0].inbound_elements_per_item * config.dac.input_bits if j + 1 < len(chips) else 0
     link_ns, move_ns = _move_out(config, part, out_bits, items, reload_runs, energy)
     item_ns = bd.item_latency_ns + rewrite_ns + vec_ns + kv_ns + link_ns
-    interval = max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if config.chip.pipeline == "layer" else item_ns
+    pipelined = config.chip.pipeline == Pipeline.LAYER
+    interval = max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if pipelined else item_ns
     leak_uw = bd.energy_pj.get("leakage", 0.0) / bd.latency_ns * 1e3 if bd.latency_ns > 0 else 0.0
     return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, leak_uw,
             bd.compute_ns, items * vec_ns)
@@ -103,7 +105,7 @@ def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items
         latency = sum(r[2] for r in rows)
         return latency, latency, latency / items, sum(r[3] * r[2] for r in rows) * 1e-3
     item_latency = sum(r[0] for r in rows)
-    interval = max(r[1] for r in rows) if config.chip.pipeline == "layer" else item_latency
+    interval = max(r[1] for r in rows) if config.chip.pipeline == Pipeline.LAYER else item_latency
     if model.phase == "decode":
         interval = max(interval, item_latency / sequences)
     latency = item_latency + (items - 1) * interval

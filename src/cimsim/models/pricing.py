@@ -31,6 +31,7 @@ from dataclasses import replace
 from ..analytic import analytic_counts
 from ..argcheck import check_int
 from ..breakdown import Breakdown
+from ..config.modes import Pipeline
 from ..config.schema import Config
 from ..cost.cells import cell_family
 from ..cost.chip import Stage, chip_breakdown
@@ -97,7 +98,7 @@ def counts_per_vector(plan: Plan) -> Counts:
 def _global_buffer_kib(config: Config, stages: list[Stage]) -> float:
     """the chip model's need for activations between layers (double-buffered when pipelined), or the config's"""
     bounds = [s.out_bits_per_item for s in stages[:-1]]
-    need = (2 * sum(bounds) if config.chip.pipeline == "layer" else max(bounds, default=0)) / 8192
+    need = (2 * sum(bounds) if config.chip.pipeline == Pipeline.LAYER else max(bounds, default=0)) / 8192
     return max(config.chip.global_buffer_kib, math.ceil(need))
 
 

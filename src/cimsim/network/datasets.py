@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config.modes import Dataset
 from ..config.schema import Config
 from ..errors import ConfigError
 from ..npfiles import read_npz
@@ -40,7 +41,7 @@ def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarr
     naming ``workload.dataset_file``.
     """
     wl = config.workload
-    if wl.dataset == "digits":
+    if wl.dataset == Dataset.DIGITS:
         with np.load(digits_test_path(), allow_pickle=False) as data:
             x, y = data["pixels"] / DIGITS_SCALE, data["labels"]
         field = "workload.dataset"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config.modes import CalibrationScope
 from ..mapping import Plan
 
 __all__ = ["AdcSetting", "max_sum", "adc_setting", "calibrated_full_scale"]
@@ -54,14 +55,14 @@ def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
     return AdcSetting(np.maximum(1.0, full_scale / codes), -codes if plan.signed_sum else 0, codes)
 
 
-def calibrated_full_scale(observed: list[np.ndarray], scope: str, percentile: float, col_tile: np.ndarray,
+def calibrated_full_scale(observed: list[np.ndarray], scope: CalibrationScope, percentile: float, col_tile: np.ndarray,
                           col_tiles: int) -> np.ndarray:
     """Full scale per row tile and converted column: ``percentile`` of the observed |sums| (one array of reads x
     columns per row tile) over the whole layer, each array (converted columns of one column tile) or each column."""
-    if scope == "layer":
+    if scope == CalibrationScope.LAYER:
         level = np.percentile(np.concatenate([o.ravel() for o in observed]), percentile)
         return np.full((len(observed), col_tile.size), level)
-    if scope == "column":
+    if scope == CalibrationScope.COLUMN:
         return np.array([np.percentile(o, percentile, axis=0) for o in observed])
     full = np.empty((len(observed), col_tile.size))
     for r, o in enumerate(observed):

@@ -20,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..argcheck import check_int, check_real
+from ..config.modes import InputEncoding, Int8Products, ReadNoisePath, SignedInputs
 from ..config.schema import Config
 from ..counts import Counts
 from ..analytic import analytic_counts
@@ -85,7 +86,7 @@ class Crossbar:
         if not p.has_adc:  # a digital adder tree: every sum exact, never clipped
             fraction = 1.0
         self.layer = layer
-        self._integer = (IntegerProducts(layer.matrix, p) if self.config.simulation.int8_products == "auto"
+        self._integer = (IntegerProducts(layer.matrix, p) if self.config.simulation.int8_products == Int8Products.AUTO
                          and int8.available() and IntegerProducts.fits(layer.matrix, p) else None)
         self.adc = None if fraction is None else adc_setting(p, np.full(
             (p.row_tiles, layer.col_w.size), fraction * self.max_sum))
@@ -112,7 +113,7 @@ class Crossbar:
         """output-referred noise std of each plane row of row group ``group``, level units (:func:`output_noise_std`;
         read noise on the output path only)"""
         device = self.config.device
-        sigma = device.read_noise_sigma * self.plan.max_level if device.read_noise_path == "output" else 0.0
+        sigma = device.read_noise_sigma * self.plan.max_level if device.read_noise_path == ReadNoisePath.OUTPUT else 0.0
         return output_noise_std(sigma, self.layer.noise_weight, row_sq, self._ktc_std[group])
 
     def _cell_noise(self, sums: np.ndarray, x: np.ndarray) -> None:
@@ -136,12 +137,13 @@ class Crossbar:
     def _output_noise(self) -> bool:
         """noise drawn at the column outputs: output-path read noise or kT/C noise"""
         device = self.config.device
-        return (device.read_noise_sigma > 0 and device.read_noise_path == "output") or bool(self._ktc_std.any())
+        output_noise = device.read_noise_sigma > 0 and device.read_noise_path == ReadNoisePath.OUTPUT
+        return output_noise or bool(self._ktc_std.any())
 
     @property
     def _cell_noise_path(self) -> bool:
         device = self.config.device
-        return device.read_noise_sigma > 0 and device.read_noise_path == "cell"
+        return device.read_noise_sigma > 0 and device.read_noise_path == ReadNoisePath.CELL
 
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
         """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in).
@@ -156,7 +158,7 @@ class Crossbar:
             raise ValueError("calibrate needs at least one input vector")
         if not p.has_adc:
             return self.adc  # a digital adder tree has no converter to calibrate
-        if p.signed_inputs == "unsigned":
+        if p.signed_inputs == SignedInputs.UNSIGNED:
             check_unsigned(x)
         planes, _, row_sq, _, _ = self._prepare(x)
         planes2d = planes.reshape(-1, p.in_features)
@@ -186,7 +188,7 @@ class Crossbar:
         p = self.plan
         one = np.ndim(inputs) == 1
         x = checked_inputs(np.atleast_2d(inputs) if one else inputs, p.in_features)
-        if p.signed_inputs == "unsigned":
+        if p.signed_inputs == SignedInputs.UNSIGNED:
             check_unsigned(x)
         out = np.empty((x.shape[0], p.out_features))
         chunk = self.config.simulation.batch_size
@@ -248,9 +250,9 @@ class Crossbar:
         p, adc, cfg = self.plan, self.adc, self.config.adc
         batch = x.shape[0]
         planes, x_scale, row_sq, code_sq, nonzero = self._prepare(x)
-        if p.dac_encoding != "voltage":  # time-domain inputs: a cell's energy grows with the code, not its square
+        if p.dac_encoding != InputEncoding.VOLTAGE:  # time domain: a cell's energy grows with the code, not its square
             code_sq = np.abs(planes).sum(axis=(0, 1), dtype=np.float64)
-            if p.dac_encoding == "pulse_count":
+            if p.dac_encoding == InputEncoding.PULSE_COUNT:
                 nonzero = int(code_sq.sum())  # every unit pulse charges its row
         planes2d = planes.reshape(-1, p.in_features)
         groups = p.row_groups()
@@ -303,7 +305,7 @@ class Crossbar:
         p = self.plan
         if not self._mvms:
             return Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits)
-        v_unit = p.read_voltage_v / (p.max_plane_code if p.dac_encoding == "voltage" else 1)
+        v_unit = p.read_voltage_v / (p.max_plane_code if p.dac_encoding == InputEncoding.VOLTAGE else 1)
         return replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * p.col_tiles,
                        array_gv2t_fj=float(self._code_sq @ self.layer.row_g_us) * v_unit ** 2 * p.read_pulse_ns)
 
@@ -313,9 +315,10 @@ class Crossbar:
         self._require_programmed()
         p = self.plan
         x = finite_matrix("inputs", inputs, (None, p.in_features))
-        if p.signed_inputs == "unsigned":
+        if p.signed_inputs == SignedInputs.UNSIGNED:
             check_unsigned(x)
-        codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max, p.signed_inputs == "unsigned")
+        codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max,
+                                         p.signed_inputs == SignedInputs.UNSIGNED)
         exact = codes.astype(np.float64) @ self.layer.weight_codes.T.astype(np.float64)
         with np.errstate(over="ignore"):
             return finite_outputs(exact * x_scale[:, None] * self.layer.weight_scale[None, :])

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config.modes import ProgramError
 from ..config.schema import DeviceConfig
 from ..mapping import Plan
 
@@ -42,7 +43,7 @@ def _programming_error(target: np.ndarray, r: float, max_level: int, device: Dev
     """Error of each programmed cell (level units) and the writes spent."""
     if device.program_sigma == 0:
         return np.zeros(target.shape), target.size
-    sigma = device.program_sigma * (max_level if device.program_error == "absolute" else target + r)
+    sigma = device.program_sigma * (max_level if device.program_error == ProgramError.ABSOLUTE else target + r)
     error = sigma * rng.standard_normal(target.shape)
     writes = target.size
     if device.program_verify_tolerance is not None:

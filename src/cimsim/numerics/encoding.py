@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config.modes import SignedEncoding, SignedInputs
 from ..mapping import Plan
 from . import _input_kernels
 from .threads import scratch
@@ -24,13 +25,13 @@ def dac_layout(plan: Plan) -> int:
     (0: one read, two phases; 1: one read of q; 2: bit-serial two-phase; 3: bit-serial two's complement), the
     general sliced kernel (4) otherwise."""
     whole = plan.bits_per_read == plan.magnitude_bits
-    if whole and plan.signed_inputs == "two_phase":
+    if whole and plan.signed_inputs == SignedInputs.TWO_PHASE:
         return 0
-    if whole and plan.signed_inputs in ("bipolar", "unsigned"):
+    if whole and plan.signed_inputs in (SignedInputs.BIPOLAR, SignedInputs.UNSIGNED):
         return 1
-    if plan.bits_per_read == 1 and plan.signed_inputs == "two_phase":
+    if plan.bits_per_read == 1 and plan.signed_inputs == SignedInputs.TWO_PHASE:
         return 2
-    if plan.bits_per_read == 1 and plan.signed_inputs == "twos_complement":
+    if plan.bits_per_read == 1 and plan.signed_inputs == SignedInputs.TWOS_COMPLEMENT:
         return 3
     return 4
 
@@ -82,7 +83,7 @@ def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray
     offset: one polarity holding q + 2**(bits-1) ((q + 1) / 2 for binary weights); each array has one reference
     column per slice holding the slices of the offset. Slice k holds bits [k*b, (k+1)*b) of the stored code (b = bits_per_cell).
     """
-    if plan.signed_encoding == "differential":
+    if plan.signed_encoding == SignedEncoding.DIFFERENTIAL:
         stored = np.stack([np.maximum(codes, 0), np.maximum(-codes, 0)])
         offset = 0
     else:
@@ -91,7 +92,7 @@ def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray
     mask = plan.max_level
     shifts = plan.bits_per_cell * np.arange(plan.n_slices)
     levels = (stored[:, None, :, :] >> shifts[None, :, None, None]) & mask
-    ref = (offset >> shifts) & mask if plan.signed_encoding == "offset" else np.zeros(0, dtype=np.int64)
+    ref = (offset >> shifts) & mask if plan.signed_encoding == SignedEncoding.OFFSET else np.zeros(0, dtype=np.int64)
     return np.ascontiguousarray(levels.transpose(0, 1, 3, 2)), ref
 
 

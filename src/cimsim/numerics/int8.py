@@ -19,6 +19,7 @@ import threading
 
 import numpy as np
 
+from ..config.modes import SignedInputs
 from ..mapping import Plan
 
 __all__ = ["available", "IntegerProducts", "MIN_MACS", "MIN_SIDE"]
@@ -57,7 +58,7 @@ def available() -> bool:
 
 def _zero_point(plan: Plan) -> int:
     """128 for bipolar planes (signed codes), 0 for the others (two-phase, bit-serial, sliced, unsigned: codes >= 0)."""
-    return 128 if plan.signed_inputs == "bipolar" else 0
+    return 128 if plan.signed_inputs == SignedInputs.BIPOLAR else 0
 
 
 def _session(matrix: np.ndarray):

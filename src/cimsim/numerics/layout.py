@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config.modes import SignedEncoding
 from ..mapping import Plan
 
 __all__ = ["Layout", "layout"]
@@ -90,7 +91,7 @@ def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout
     data_w = np.repeat(np.outer([1.0, -1.0][: p.polarities], pow2).ravel(), n_out) * p.weight_step
     data_t = np.tile(outputs, p.polarities * n_s)
     data_tile = np.tile(out_tile, p.polarities * n_s)
-    if p.signed_encoding == "offset":
+    if p.signed_encoding == SignedEncoding.OFFSET:
         tiles = np.arange(p.col_tiles)
         refs = np.broadcast_to(np.tile(ref, p.col_tiles), (n_in, p.col_tiles * n_s))
         targets = np.hstack([data, refs])
@@ -102,12 +103,12 @@ def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout
     if p.analog_subtraction:
         half = n_s * n_out
         pos = np.arange(half)
-        neg = ref_index.ravel() if p.signed_encoding == "offset" else half + pos
+        neg = ref_index.ravel() if p.signed_encoding == SignedEncoding.OFFSET else half + pos
         return Layout(np.ascontiguousarray(targets, dtype=np.int64), phys_tile, pos, neg,
                       np.repeat(pow2, n_out), np.tile(outputs, n_s), np.tile(out_tile, n_s))
     pos = np.arange(targets.shape[1])
     col_w, col_t, col_tile = data_w, data_t, data_tile
-    if p.signed_encoding == "offset":
+    if p.signed_encoding == SignedEncoding.OFFSET:
         col_w = np.concatenate([data_w, ref_w])
         col_t = np.concatenate([data_t, ref_t])
         col_tile = np.concatenate([data_tile, ref_tile])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config.modes import ArrayFamily
 from ..mapping import Plan
 
 __all__ = ["BOLTZMANN_J_PER_K", "KTC_TEMPERATURE_K", "ktc_noise_std", "noise_key", "output_noise_std", "add_cell_noise"]
@@ -28,7 +29,7 @@ def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
     """
     p = plan
     rows = np.array([stop - start for start, stop in p.row_groups()], dtype=np.float64)
-    if p.family != "charge":
+    if p.family != ArrayFamily.CHARGE:
         return np.zeros(rows.size)
     cap_f = rows * cell_capacitance_ff * 1e-15
     sigma_v = np.sqrt(BOLTZMANN_J_PER_K * KTC_TEMPERATURE_K / cap_f)

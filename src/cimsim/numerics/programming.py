@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config.modes import DriftCompensation, IrDropModel, WeightScale
 from ..config.schema import Config
 from ..mapping import Plan
 from .checks import finite_matrix
@@ -68,7 +69,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     """Quantise ``weights`` (out x in, real, finite) and program the cells of every array of ``plan``."""
     p, device = plan, config.device
     w = finite_matrix("weights", weights, (p.out_features, p.in_features))
-    codes, scale = quantize_weights(w, p.weight_bits, config.mapping.weight_scale == "per_output")
+    codes, scale = quantize_weights(w, p.weight_bits, config.mapping.weight_scale == WeightScale.PER_OUTPUT)
     lay = layout(*weight_levels(codes, p), p)
     step = (p.g_max_us - p.g_min_us) / p.max_level
     r = p.g_min_us / step
@@ -77,7 +78,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     conductances_us = (phys + r) * step
     seen = phys if config.array.wire_resistance_ohm == 0 else (
         layer_effective_conductance(conductances_us, lay.phys_tile, p, config.array.wire_resistance_ohm,
-                                    exact=config.array.ir_drop == "exact") / step - r)
+                                    exact=config.array.ir_drop == IrDropModel.EXACT) / step - r)
     converted = seen[:, lay.pos] - seen[:, lay.neg] if lay.neg is not None else seen
     if lay.combine is not None:  # weight slices summed before the ADC (binary-weighted charge)
         converted = converted @ lay.combine
@@ -85,8 +86,9 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     ones_col = lay.col_w.size if col_r.any() else -1  # an unsubtracted g_min needs the row sum: a ones column
     blocks = [converted, np.ones((p.in_features, 1))] if ones_col >= 0 else [converted]
     n_blocks = int((lay.col_t >= 0).sum()) // p.out_features
+    compensated = device.drift_compensation == DriftCompensation.GLOBAL
     compensation = (drift_gains(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile, lay.col_tile, p)
-                    if device.drift_compensation == "global" else np.ones((p.row_tiles, lay.col_w.size)))
+                    if compensated else np.ones((p.row_tiles, lay.col_w.size)))
     layer = ProgrammedLayer(
         weight_codes=codes.astype(np.int16), weight_scale=scale, conductances_us=conductances_us.astype(np.float32),
         matrix=np.ascontiguousarray(np.hstack(blocks), dtype=np.float32), col_r=col_r, ones_col=ones_col,

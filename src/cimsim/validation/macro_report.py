@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..config.modes import Accumulation, ArrayFamily
 from ..config.schema import Config
 from ..mapping import plan_layer
 from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, excluded_points, macro_cases, survey
@@ -90,9 +91,9 @@ def config_summary(config: Config) -> str:
     a, d, m, c, t, dv = config.array, config.dac, config.mapping, config.adc, config.technology, config.device
     plan = plan_layer(config)
     read = {"parallel": "all bits per read", "bit_serial": "bit-serial"}.get(d.mode, f"{d.bits_per_read}b per read")
-    adc = "no ADC" if a.family == "digital" else (
+    adc = "no ADC" if a.family == ArrayFamily.DIGITAL else (
         f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
-        + (", planes summed" if c.accumulation == "planes" else ""))
+        + (", planes summed" if c.accumulation == Accumulation.PLANES else ""))
     return (f"{a.family} ({dv.name}), {a.rows}x{a.cols}, {plan.rows_per_read} rows/read; in {d.input_bits}b "
             f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding}, "
             f"{dv.bits_per_cell}b/cell, {plan.outputs_per_array} outputs; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; "
