@@ -4,7 +4,7 @@ and warm runs (the kernels come from numba's cache), each a fresh process.
     python benchmarks/bench_cli.py [--warm 5] [-o benchmarks/results/bench_cli.md]
 
 The first run points ``NUMBA_CACHE_DIR`` at an empty folder, so it compiles as a fresh install does; the warm runs
-use that folder, now full. Target (issue 13): a warm run <= 2 s.
+use that folder, now full. Target: a warm run <= 2 s.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pricing standard networks from their shapes (issue 11): how long it takes, and what it says.
+"""Pricing standard networks from their shapes: how long it takes, and what it says.
 
     python benchmarks/bench_models.py [--config configs/default.toml] [--repeat 5]
 
@@ -22,7 +22,7 @@ from cimsim.models import DECODERS, MODEL_NAMES, chips_needed, get_model, price_
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS_MS = {("llama-7b", "decode"): 100.0, ("llama-7b", "prefill"): 100.0, ("resnet50", None): 50.0}
-"""issue 11: a 7B-class decoder within 100 ms, ResNet-50 within 50 ms, on a 2-core machine"""
+"""targets: a 7B-class decoder within 100 ms, ResNet-50 within 50 ms, on a 2-core machine"""
 
 
 def _price(config, model):

@@ -5,7 +5,7 @@
 The network is torchvision's ResNet-18 graph (7x7 stem, max pool, 8 basic blocks, 64-512 channels, global pool,
 10 classes) with random weights (He-scaled, default_rng(0)), built directly as a cimsim graph (no torch needed).
 The reference is ``Network.forward(x)``: float64 ``rows @ matrix.T`` on the same im2col rows, everything else
-identical. cimsim runs every matrix layer on its own crossbars with the issue-5 design (8-bit weights in one
+identical. cimsim runs every matrix layer on its own crossbars with the bench_targets design (8-bit weights in one
 differential 7-bit slice, bipolar 8-bit parallel DAC, 8-bit ADC at range max, 256 x 256 arrays read at once,
 ideal devices). Both take turns on the same chunk (best of --repeat); then every image streams through the
 crossbars in chunks, and the peak resident memory of the process is printed. Last, ``simulate_network`` runs
@@ -94,7 +94,7 @@ def main() -> None:
     agree = float(np.mean(out["cimsim crossbars"].argmax(1) == out["numpy float64 forward"].argmax(1)))
     print(f"\n| case | numpy float64 | cimsim | ratio | limit |\n|---|---:|---:|---:|---:|\n"
           f"| ResNet-18, {args.chunk} images of 3x32x32 | {ref:.3f} s | {sim:.3f} s | {sim / ref:.2f}x | 1.5x |")
-    print(f"\ntop-1 agreement with float on that chunk: {agree:.3f} (the issue-5 design's 8-bit ADC at range max over "
+    print(f"\ntop-1 agreement with float on that chunk: {agree:.3f} (the bench_targets design's 8-bit ADC at range max over "
           "256-row reads is coarse; with lossless converters the pipeline is exact: tests/test_graphs.py)")
     start, done = time.perf_counter(), 0
     rng = np.random.default_rng(2)

@@ -1,4 +1,4 @@
-"""The speed targets of the functional core (issue 5), each as a ratio to a reference timed in the same run.
+"""The speed targets of the functional core, each as a ratio to a reference timed in the same run.
 
     python benchmarks/bench_targets.py [--quick] [-o benchmarks/results/bench_targets.md]
 

@@ -1,4 +1,4 @@
-"""Fuzz cimsim's inputs: 20 000+ seeded cases through the public API, and a sample through the CLI (issue 12).
+"""Fuzz cimsim's inputs: 20 000+ seeded cases through the public API, and a sample through the CLI (docs/robustness.md).
 
     python benchmarks/fuzz_configs.py                        # full run (about 5-15 min on 2 cores)
     python benchmarks/fuzz_configs.py --scale 0.05 --cli 30   # a quick look

@@ -1,4 +1,4 @@
-"""Kill sweeps with SIGKILL at random moments, resume them, and check every finished file (issue 12).
+"""Kill sweeps with SIGKILL at random moments, resume them, and check every finished file.
 
     python benchmarks/kill_sweeps.py                 # 200+ kills (about 10-15 min on 2 cores)
     python benchmarks/kill_sweeps.py --quick         # 20 kills, a smoke run (prints only, unless -o)

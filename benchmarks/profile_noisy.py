@@ -1,4 +1,4 @@
-"""Where the time of a noisy MVM goes (issue 14: with non-integer conductances the product stays float32; what is
+"""Where the time of a noisy MVM goes (with non-integer conductances the product stays float32; what is
 left to bring down): the 256 x 256 design of bench_targets with 2 % programming error and 1 % read noise, batch
 10 000, one worker thread, best of 5; each stage timed around its call.
 

@@ -1,4 +1,4 @@
-"""Slow, obvious numpy twins of the functional core, written from DESIGN.md section 2 without its speed tricks.
+"""Slow, obvious numpy twins of the functional core, written from docs/design.md section 2 without its speed tricks.
 
 Integer arithmetic throughout (int64 products of codes and levels), one slice / polarity / plane / row group
 at a time, explicit conductance matrices for the energy sum.

@@ -1,4 +1,4 @@
-"""The three research scripts of issue 13 run from the README's API alone, each shorter than before (19, 10 and 28
+"""The three research scripts run from the README's API alone, each shorter than before (19, 10 and 28
 lines with the old API)."""
 
 from __future__ import annotations

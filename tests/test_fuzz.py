@@ -1,4 +1,4 @@
-"""A fast sample of the fuzz harness (issue 12): no input may end in a traceback, a hang or a crash.
+"""A fast sample of the fuzz harness: no input may end in a traceback, a hang or a crash.
 
 The full harness (20 000+ cases, the CLI, every outcome) is ``benchmarks/fuzz_configs.py``; see tests/fuzz/.
 Cases run in a worker process with a time limit, so a hang fails the test instead of stalling the suite.

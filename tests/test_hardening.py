@@ -1,4 +1,4 @@
-"""Issue 12's findings, one test each: bad input ends in a clear error naming the file and field, never a
+"""Hardening findings, one test each: bad input ends in a clear error naming the file and field, never a
 traceback, a hang or a silent wrong answer; a config that validates also runs."""
 
 from __future__ import annotations

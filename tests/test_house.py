@@ -1,4 +1,4 @@
-"""The house rules of issue 13, checked: module and function sizes, no import cycles or import-time side effects,
+"""The house rules, checked: module and function sizes, no import cycles or import-time side effects,
 a crossbar never half-built, one style per plotted component, reports that name their scope and device."""
 
 from __future__ import annotations

@@ -27,6 +27,18 @@ def test_config_reference_is_in_sync():
     assert "docs/configuration.md" in README
 
 
+def test_user_docs_stay_inside_the_repository():
+    """README and docs/ point at files in the repository (the design too) and speak without tracker words."""
+    pages = {"README.md": README} | {f"docs/{p.name}": p.read_text() for p in (ROOT / "docs").glob("*.md")}
+    for name, text in pages.items():
+        assert "../shared" not in text, name
+        assert not re.search(r"\bissues?[- ]\d", text, re.I), name
+        for link in re.findall(r"\]\(([^)#]+)\)", text):
+            if not link.startswith(("http://", "https://")):
+                assert ((ROOT / name).parent / link).exists(), (name, link)
+    assert "docs/design.md" in README
+
+
 def test_readme_stays_short():
     assert len(README.splitlines()) <= README_MAX_LINES
 

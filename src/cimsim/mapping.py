@@ -4,7 +4,7 @@ Shapes only, no numerics. The functional core (:mod:`cimsim.numerics`) executes 
 the analytic path (:func:`cimsim.analytic.analytic_counts`) prices it without running anything; the cost model reads
 its geometry (arrays, converters, reads per vector).
 
-Layout (DESIGN.md section 2): W (out x in) is quantised to ``weight_bits`` signed integers; the
+Layout (docs/design.md section 2): W (out x in) is quantised to ``weight_bits`` signed integers; the
 magnitude (differential) or the offset code q + 2**(bits-1) (offset) is cut into ``n_slices`` slices
 of ``bits_per_cell`` bits, one physical column per slice (two per slice for a differential pair).
 The input dimension is cut into row tiles of ``rows`` and each tile into row groups of

@@ -1,4 +1,4 @@
-"""Fuzz harness for cimsim's inputs (issue 12, "hardening").
+"""Fuzz harness for cimsim's inputs (hardening).
 
 - :mod:`fuzz.strategies`: hypothesis strategies over the config schema (every section and field), over keys,
   over text mutations of the shipped configs and presets, over bad data / network files, over

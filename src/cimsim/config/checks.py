@@ -93,7 +93,7 @@ def _check_inputs(dac) -> list[tuple[str, str]]:
     if dac.mode == DacMode.PARALLEL and dac.signed_inputs == SignedInputs.TWOS_COMPLEMENT:
         return [("dac.signed_inputs", "'dac.signed_inputs' = \"twos_complement\" reads the sign bit on its own, so it "
                                       "needs 'dac.mode' = \"bit_serial\" or \"sliced\"; got \"parallel\"")]
-    implied = {"parallel": magnitude, "bit_serial": 1}.get(dac.mode)
+    implied = {DacMode.PARALLEL: magnitude, DacMode.BIT_SERIAL: 1}.get(dac.mode)
     if dac.mode == DacMode.SLICED and dac.bits_per_read is None:
         return [("dac.bits_per_read", "'dac.bits_per_read' is required when 'dac.mode' is \"sliced\"")]
     if dac.bits_per_read is not None:

@@ -182,13 +182,13 @@ def adc_default_enob(bits: int) -> float:
 def adc_comparisons_per_conversion(bits: int, *, adc_type: AdcType = AdcType.SAR) -> int:
     """Comparator decisions per conversion: SAR B, flash 2**B - 1, ramp 2**B (one per count), vco 0."""
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
-    return {"sar": bits, "flash": 2 ** bits - 1, "ramp": 2 ** bits, "vco": 0}[adc_type]
+    return {AdcType.SAR: bits, AdcType.FLASH: 2 ** bits - 1, AdcType.RAMP: 2 ** bits, AdcType.VCO: 0}[adc_type]
 
 
 def adc_cycles_per_conversion(bits: int, *, adc_type: AdcType = AdcType.SAR) -> int:
     """Clock cycles per conversion: SAR B bit-cycles, flash 1, ramp 2**B counts, vco 2**B LSB periods."""
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
-    return {"sar": bits, "flash": 1, "ramp": 2 ** bits, "vco": 2 ** bits}[adc_type]
+    return {AdcType.SAR: bits, AdcType.FLASH: 1, AdcType.RAMP: 2 ** bits, AdcType.VCO: 2 ** bits}[adc_type]
 
 
 # ---- survey law at the reference node --------------------------------------------------------------------------

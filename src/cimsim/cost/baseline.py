@@ -1,4 +1,4 @@
-"""The von Neumann baseline: the same dense workload on a digital processor (DESIGN.md section 4).
+"""The von Neumann baseline: the same dense workload on a digital processor (docs/design.md section 4).
 
 Shapes only, no numerics. The processor has P = ``macs_per_cycle`` MAC units at ``clock_ghz`` (P =
 ``wide_macs_per_cycle`` when weights or inputs have more than 8 bits and that field is set), each with its own

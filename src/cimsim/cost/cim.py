@@ -38,6 +38,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..config.modes import ArrayFamily
 from ..counts import Counts
 from ..mapping import Plan
 from .parameters import CimParameters, conversions_per_adc
@@ -144,9 +145,9 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
     bitline_charges = Action("bit-line charges", lambda c: c.array_reads * _mean_used_cols(plan),
                              p.bitline_charge_energy_pj)
     cells = {
-        "resistive": Action("fJ of sum G V**2 t", lambda c: c.array_gv2t_fj, 1e-3),
-        "charge": Action("cell capacitor reads", lambda c: c.cells_read, p.cell_compute_energy_pj),
-        "digital": Action("cell reads (1-bit products)", lambda c: c.cells_read, p.cell_compute_energy_pj),
+        ArrayFamily.RESISTIVE: Action("fJ of sum G V**2 t", lambda c: c.array_gv2t_fj, 1e-3),
+        ArrayFamily.CHARGE: Action("cell capacitor reads", lambda c: c.cells_read, p.cell_compute_energy_pj),
+        ArrayFamily.DIGITAL: Action("cell reads (1-bit products)", lambda c: c.cells_read, p.cell_compute_energy_pj),
     }.get(plan.family)
     trees = plan.column_sums(plan.outputs_per_array)
     shift_add_units = math.ceil((plan.adcs_per_array if analog else trees) / ISAAC_ADCS_PER_SHIFT_ADD)

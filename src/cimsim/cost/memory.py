@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from ..config.modes import DramTechnology
 from ..config.schema import TechnologyConfig
 from .technology import area_scale, energy_scale
 
@@ -84,19 +85,19 @@ def sram_area_um2(capacity_bytes: float, tech: TechnologyConfig) -> float:
 
 
 # kind: (energy_pj_per_bit, bandwidth_gbps in GB/s); sources next to each entry
-_DRAM: dict[str, tuple[float, float]] = {
+_DRAM: dict[DramTechnology, tuple[float, float]] = {
     # energy: Horowitz ISSCC 2014, 64-bit DRAM access 1.3-2.6 nJ; the low end (DDR4 runs at 1.2 V against
     # DDR3's 1.5 V): 1300 pJ / 64 bit = 20.3125 pJ/bit.
     # bandwidth: DDR4-3200 (JEDEC JESD79-4), one 64-bit channel: 3200 MT/s x 8 B = 25.6 GB/s.
-    "ddr4": (1300.0 / 64, 3200e6 * 8 / 1e9),
+    DramTechnology.DDR4: (1300.0 / 64, 3200e6 * 8 / 1e9),
     # energy: 14.0 pJ/bit, 32 Gb single-die-package LPDDR4 (H. Ha, "Understanding and Improving the Energy
     # Efficiency of DRAM", PhD thesis, Stanford 2018, DramDSE simulation; read via a secondary table).
     # bandwidth: LPDDR4-4266 (JEDEC JESD209-4), x32 (two x16 channels): 4266 MT/s x 4 B = 17.064 GB/s.
-    "lpddr4": (14.0, 4266e6 * 4 / 1e9),
+    DramTechnology.LPDDR4: (14.0, 4266e6 * 4 / 1e9),
     # energy: 3.9 pJ/bit, HBM2 access energy (O'Connor et al., "Fine-Grained DRAM: Energy-Efficient DRAM
     # for Extreme Bandwidth Systems", MICRO 2017, Sec. 2; secondary reading).
     # bandwidth: one HBM2 stack (JEDEC JESD235A): 1024 bits x 2.0 Gb/s per pin / 8 = 256 GB/s.
-    "hbm2": (3.9, 1024 * 2.0 / 8),
+    DramTechnology.HBM2: (3.9, 1024 * 2.0 / 8),
 }
 
 DRAM_KINDS: tuple[str, ...] = tuple(_DRAM)

@@ -1,6 +1,6 @@
 """A layer's weights programmed onto crossbar arrays, and the analog matrix-vector products they compute.
 
-Semantics: DESIGN.md section 2. For each row group the analog column sums of every input plane of the whole
+Semantics: docs/design.md section 2. For each row group the analog column sums of every input plane of the whole
 batch are one float32 matrix product (exact for ideal devices: integer operands, sums below 2**24); read
 noise is added to those sums, then a numba kernel converts every sum with the ADC and shift-adds the codes.
 Sums are in units of one input code times one conductance level (see :mod:`.devices`); an unsubtracted

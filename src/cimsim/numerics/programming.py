@@ -1,7 +1,7 @@
 """Programming a layer: real weights -> quantised codes -> cell levels -> the conductances the arrays hold, as one
 frozen :class:`ProgrammedLayer` that the read path (:class:`~cimsim.numerics.Crossbar`) only reads.
 
-Semantics: DESIGN.md section 2 (steps 1-4) and :mod:`.devices` (programming error, program-and-verify, drift,
+Semantics: docs/design.md section 2 (steps 1-4) and :mod:`.devices` (programming error, program-and-verify, drift,
 stuck cells); with wire resistance, what the sense amplifiers see is each array's effective conductance
 (:mod:`.irdrop`). Device draws come from the generator passed in (``default_rng([seed, 2, *key])``).
 """
