@@ -204,7 +204,7 @@ def test_unknown_type_lists_the_valid_ones():
 @pytest.mark.parametrize("bits", [0, 17, -3, 8.0, True, "8", None])
 @pytest.mark.parametrize("adc_type", adc.ADC_TYPES)
 def test_bad_bits_rejected(bits, adc_type):
-    with pytest.raises(ValueError, match=r"ADC resolution must be an int in \[1, 16\] bits"):
+    with pytest.raises(ValueError, match=r"ADC resolution \(bits\) must be an int >= 1 and <= 16"):
         adc.adc_energy_pj(bits, T32, adc_type=adc_type)
     with pytest.raises(ValueError, match="ADC resolution"):
         adc.adc_conversion_ns(bits, T32, adc_type=adc_type)
@@ -213,7 +213,7 @@ def test_bad_bits_rejected(bits, adc_type):
 @pytest.mark.parametrize("rate", [0.0, -1.0, 1e6, float("nan"), True, "0.1"])
 @pytest.mark.parametrize("adc_type", adc.ADC_TYPES)
 def test_bad_rate_rejected(rate, adc_type):
-    with pytest.raises(ValueError, match=r"ADC rate must be in \(0, .*\] GS/s"):
+    with pytest.raises(ValueError, match=r"ADC rate \(GS/s\) of a .* must be a finite number > 0 and <= "):
         adc.adc_energy_pj(6, T32, rate, adc_type=adc_type)
     with pytest.raises(ValueError, match="ADC rate"):
         adc.adc_area_um2(6, T32, rate, adc_type=adc_type)
@@ -221,7 +221,7 @@ def test_bad_rate_rejected(rate, adc_type):
 
 @pytest.mark.parametrize("enob", [0.0, -1.0, 8.5, True, "6"])
 def test_bad_enob_rejected(enob):
-    with pytest.raises(ValueError, match=r"ADC ENOB must be a number in \(0, 8\]"):
+    with pytest.raises(ValueError, match=r"ADC ENOB of a 8-bit ADC must be a finite number > 0 and <= 8"):
         adc.adc_energy_pj(8, T32, enob=enob)
 
 

@@ -164,8 +164,8 @@ def test_approximation_survives_extreme_drops():
     (np.ones((2, 2)), -1.0, ">= 0"),
     (np.ones((2, 2)), float("nan"), ">= 0"),
     (np.ones((2, 2)), float("inf"), ">= 0"),
-    (np.ones((2, 2)), "1", "real number"),
-    (np.ones((2, 2)), True, "real number"),
+    (np.ones((2, 2)), "1", "finite number"),
+    (np.ones((2, 2)), True, "finite number"),
 ])
 def test_bad_inputs_raise_value_error(geff, g, r, match):
     with pytest.raises(ValueError, match=match):

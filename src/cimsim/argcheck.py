@@ -8,12 +8,19 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["check_int", "check_real"]
+import numpy as np
+
+__all__ = ["is_int", "check_int", "check_real"]
+
+
+def is_int(value) -> bool:
+    """Whether ``value`` is an integer: a Python or numpy int, never a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def check_int(name: str, value, minimum: int | None = 1, maximum: int | None = None) -> int:
     """``value`` as an int in [minimum, maximum] (either bound None: open)."""
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and (
+    ok = is_int(value) and (
         minimum is None or value >= minimum) and (maximum is None or value <= maximum)
     if not ok:
         bounds = " and ".join(part for part in (f">= {minimum}" if minimum is not None else "",

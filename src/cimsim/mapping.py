@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .argcheck import check_int
 from .config.checks import stored_weight_bits
 from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding, SignedEncoding, SignedInputs, Subtraction
 from .config.schema import SECTIONS, Config, DacConfig
@@ -280,8 +281,7 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
     in_features = config.workload.in_features if in_features is None else in_features
     out_features = config.workload.out_features if out_features is None else out_features
     for name, value in (("in_features", in_features), ("out_features", out_features)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= MAX_FEATURES:
-            raise ValueError(f"{name} must be an integer in [1, {MAX_FEATURES}]; got {value!r}")
+        check_int(name, value, 1, MAX_FEATURES)
     plan = Plan(
         in_features=int(in_features),
         out_features=int(out_features),

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..argcheck import is_int
 from .modes import Mode
 
 __all__ = ["Rule", "Int", "Float", "Choice", "Text", "OptionalInt", "OptionalFloat", "rule"]
@@ -32,11 +33,6 @@ class Rule(ABC):
     def convert(self, value: Any) -> Any:
         """The value as stored in the dataclass (e.g. an int given for a float field becomes a float)."""
         return value
-
-
-def _is_int(value: Any) -> bool:
-    """A Python or numpy integer, not a bool."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def _real(value: Any) -> float | None:
@@ -81,7 +77,7 @@ class Int(Rule):
         return "an integer" + _interval_text(self.low, self.high, False, False)
 
     def accepts(self, value: Any) -> bool:
-        return _is_int(value) and _in_interval(int(value), self.low, self.high, False, False)
+        return is_int(value) and _in_interval(int(value), self.low, self.high, False, False)
 
     def convert(self, value: Any) -> int:
         return int(value)

@@ -22,8 +22,8 @@ ISAAC's converter (8 bits, 1.28 GS/s, 2 mW, 1200 um2 at 32 nm) is an independent
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
 
+from ..argcheck import check_int, check_real
 from ..config.modes import AdcType
 from ..config.schema import TechnologyConfig
 from . import gates, technology
@@ -148,27 +148,21 @@ def _check_type(adc_type: str) -> str:
 
 
 def _check_bits(bits: int) -> int:
-    if isinstance(bits, bool) or not isinstance(bits, Integral) or not 1 <= bits <= 16:
-        raise ValueError(f"ADC resolution must be an int in [1, 16] bits; got {bits!r}")
-    return int(bits)
+    return check_int("ADC resolution (bits)", bits, 1, 16)
 
 
 def _enob(bits: int, enob: float | None) -> float:
     if enob is None:
         return adc_default_enob(bits)
-    if isinstance(enob, bool) or not isinstance(enob, Real) or not 0.0 < enob <= bits:
-        raise ValueError(f"ADC ENOB must be a number in (0, {bits}] for a {bits}-bit ADC; got {enob!r}")
-    return float(enob)
+    return check_real(f"ADC ENOB of a {bits}-bit ADC", enob, 0.0, bits, low_open=True)
 
 
 def _rate(bits: int, tech: TechnologyConfig, rate_gsps: float | None, adc_type: str) -> float:
     fastest = adc_max_rate_gsps(bits, tech, adc_type=adc_type)
     if rate_gsps is None:
         return fastest
-    if isinstance(rate_gsps, bool) or not isinstance(rate_gsps, Real) or not 0.0 < rate_gsps <= fastest * (1 + 1e-9):
-        raise ValueError(f"ADC rate must be in (0, {fastest:.4g}] GS/s for a {bits}-bit {adc_type} ADC at "
-                         f"{tech.node_nm:g} nm, {tech.vdd_v:g} V; got {rate_gsps!r}")
-    return float(rate_gsps)
+    return check_real(f"ADC rate (GS/s) of a {bits}-bit {adc_type} ADC at {tech.node_nm:g} nm, {tech.vdd_v:g} V",
+                      rate_gsps, 0.0, fastest * (1 + 1e-9), low_open=True)
 
 
 # ---- architecture counts -------------------------------------------------------------------------------------

@@ -73,10 +73,7 @@ class Stage:
     def __post_init__(self) -> None:
         check_counts(self.plan, self.counts)
         for name in ("vectors_per_item", "in_bits_per_item", "out_bits_per_item"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "vectors_per_item" else 0):
-                raise ValueError(f"Stage.{name} must be an int >= {1 if name == 'vectors_per_item' else 0}; "
-                                 f"got {value!r}")
+            check_int(f"Stage.{name}", getattr(self, name), 1 if name == "vectors_per_item" else 0)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ Energy is scaled from 32 nm with the Stillmaker & Baas energy factor, area with 
 
 from __future__ import annotations
 
-import numbers
 
+from ..argcheck import check_real
 from ..config.schema import TechnologyConfig
 from .adc import ISAAC_NODE_NM, ISAAC_VDD_V
 from .technology import area_scale, energy_scale
@@ -35,9 +35,7 @@ cacti_depth_area: "based on CACTI scaling")"""
 
 
 def _depth_ratio(capacity_bytes: float) -> float:
-    if isinstance(capacity_bytes, bool) or not (isinstance(capacity_bytes, numbers.Real) and capacity_bytes > 0):
-        raise ValueError(f"eDRAM capacity must be a positive number of bytes; got {capacity_bytes!r}")
-    return float(capacity_bytes) / ISAAC_EDRAM_CAPACITY_BYTES
+    return check_real("eDRAM capacity (bytes)", capacity_bytes, low=0.0, low_open=True) / ISAAC_EDRAM_CAPACITY_BYTES
 
 
 def edram_energy_pj_per_bit(capacity_bytes: float, tech: TechnologyConfig) -> float:

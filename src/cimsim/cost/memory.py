@@ -14,8 +14,8 @@ off-chip and are therefore not scaled with the logic node.
 from __future__ import annotations
 
 import math
-import numbers
 
+from ..argcheck import check_real
 from ..config.modes import DramTechnology
 from ..config.schema import TechnologyConfig
 from .technology import area_scale, energy_scale
@@ -48,8 +48,7 @@ logic technology with high-k+metal gate transistors, strained silicon, 9 Cu inte
 
 
 def _check_capacity(capacity_bytes: float) -> None:
-    if isinstance(capacity_bytes, bool) or not (isinstance(capacity_bytes, numbers.Real) and capacity_bytes > 0):
-        raise ValueError(f"SRAM capacity must be a positive number of bytes; got {capacity_bytes!r}")
+    check_real("SRAM capacity (bytes)", capacity_bytes, low=0.0, low_open=True)
 
 
 def _sram_read_pj_per_bit_45nm(capacity_bytes: float) -> float:

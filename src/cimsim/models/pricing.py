@@ -138,8 +138,8 @@ def _check_options(items: int, chips: int | None, reload_weights: bool, kv_cache
                          f"{activation_products!r}")
     for name, value in (("items", items), ("sequences", sequences)):
         check_int(name, value)
-    if chips is not None and (isinstance(chips, bool) or not isinstance(chips, int) or chips < 1):
-        raise ValueError(f"chips must be an int >= 1 or None; got {chips!r}")
+    if chips is not None:
+        check_int("chips", chips)
     if chips is not None and reload_weights:
         raise ValueError("give either chips (the weights span several chips) or reload_weights, not both")
     if kv_cache not in KV_PLACES:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..argcheck import is_int
 from .layers import DigitalLayer, Layer, MatrixLayer
 
 __all__ = ["Network", "MatrixShape", "MatMul"]
@@ -61,8 +62,7 @@ class Network:
             if not isinstance(layer, (MatrixLayer, DigitalLayer)):
                 raise ValueError(f"layer {k} is not a cimsim layer: {type(layer).__name__}")
         shape = tuple(self.input_shape)
-        if not shape or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
-                                for s in shape):
+        if not shape or not all(is_int(s) and s > 0 for s in shape):
             raise ValueError(f"input_shape must be positive ints; got {self.input_shape!r}")
         object.__setattr__(self, "layers", layers)
         object.__setattr__(self, "input_shape", tuple(int(s) for s in shape))

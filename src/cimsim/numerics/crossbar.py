@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..argcheck import check_int, check_real
+from ..argcheck import check_int, check_real, is_int
 from ..config.modes import InputEncoding, Int8Products, ReadNoisePath, SignedInputs
 from ..config.schema import Config
 from ..counts import Counts
@@ -58,8 +58,7 @@ class Crossbar:
         self.plan = plan_layer(config, in_features, out_features)
         check_memory(config, [self.plan], "in_features and out_features")
         seed = config.simulation.seed
-        if not isinstance(key, tuple) or not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool)
-                                                 and k >= 0 for k in key):
+        if not isinstance(key, tuple) or not all(is_int(k) and k >= 0 for k in key):
             raise ValueError(f"key must be a tuple of non-negative ints (e.g. (trial, layer)); got {key!r}")
         self._key = tuple(key)
         self._program_rng = np.random.default_rng([seed, 2, *key])

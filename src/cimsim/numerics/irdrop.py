@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..argcheck import check_real
 from ..mapping import Plan
 
 __all__ = ["effective_conductance", "effective_conductance_approx", "column_currents_ua", "layer_effective_conductance"]
@@ -44,11 +45,7 @@ def _check_conductance(g_us) -> np.ndarray:
 
 def _check_resistance(wire_resistance_ohm) -> float:
     """``wire_resistance_ohm`` as a finite float >= 0, or a ValueError."""
-    if isinstance(wire_resistance_ohm, bool) or not isinstance(wire_resistance_ohm, (int, float, np.number)):
-        raise ValueError(f"wire_resistance_ohm must be a real number; got {wire_resistance_ohm!r}")
-    r = float(wire_resistance_ohm)
-    if not np.isfinite(r) or r < 0:
-        raise ValueError(f"wire_resistance_ohm must be finite and >= 0; got {r}")
+    r = check_real("wire_resistance_ohm", wire_resistance_ohm, low=0.0)
     return r
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..argcheck import is_int
 from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, load_config, load_preset, with_overrides
 from ..config.load import read_toml
 from ..errors import ConfigError
@@ -231,10 +232,10 @@ def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
                 errors.append((key, f"'{key}' applies to mode = \"random\" only"))
         return None, 0
     samples, seed = data.get("samples"), data.get("seed", 0)
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+    if not (is_int(samples) and samples >= 1):
         errors.append(("samples", f"'samples' must be an integer >= 1 with mode = \"random\"; got {samples!r}"))
         samples = None
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not (is_int(seed) and seed >= 0):
         errors.append(("seed", f"'seed' must be an integer >= 0; got {seed!r}"))
     if samples is not None and axes and not any(a.continuous for a in axes):
         size = math.prod(len(a.values) for a in axes)
