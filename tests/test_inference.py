@@ -78,6 +78,10 @@ def test_network_counts_and_cost_cover_every_layer():
     assert comp.baseline.energy_pj["dram_activations"] > 0
     first = comp.run.layers[0]
     assert first.counts.dram_read_bits == 20 * shapes[0].rows_per_sample * shapes[0].in_features * 8
+    # the counts a network result shares with a dense one: every layer's, summed
+    assert comp.run.counts.macs == sum(l.counts.macs for l in comp.run.layers)
+    assert comp.run.counts.adc_conversions == sum(l.counts.adc_conversions for l in comp.run.layers) > 0
+    assert comp.run.programming_counts.cell_writes == sum(l.programming_counts.cell_writes for l in comp.run.layers)
 
 
 def test_run_command_on_a_network_with_trials(tmp_path):

@@ -86,6 +86,16 @@ class NetworkResult:
         """the metrics that vary between Monte Carlo trials -> whether higher is better"""
         return {"analog_accuracy": True}
 
+    @property
+    def counts(self) -> Counts:
+        """the events of every matrix layer's products, summed (shared with RunResult)"""
+        return sum((layer.counts for layer in self.layers[1:]), self.layers[0].counts)
+
+    @property
+    def programming_counts(self) -> Counts:
+        """the events of programming every matrix layer, summed (shared with RunResult)"""
+        return sum((layer.programming_counts for layer in self.layers[1:]), self.layers[0].programming_counts)
+
 
 def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray | None]:
     """The config's network and its dataset (inputs shaped for the network, integer labels or None)."""

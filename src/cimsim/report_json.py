@@ -14,14 +14,12 @@ from .accuracy import ErrorStats
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
 from .config.load import config_to_dict
-from .counts import Counts
 from .inference import NetworkResult
 from .mapping import Plan
 from .run import RunResult
 from .trials import Result, spreads
 
-__all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "result_counts",
-           "clipped_fraction"]
+__all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "clipped_fraction"]
 
 
 def _finite(value):
@@ -89,17 +87,9 @@ def _mapping(result: Result) -> dict:
     return {"layers": [{"index": layer.index, **_plan_dict(layer.plan)} for layer in result.layers]}
 
 
-def result_counts(result: Result) -> tuple[Counts, Counts]:
-    """(MVM counts, programming counts), summed over a network's layers"""
-    if isinstance(result, RunResult):
-        return result.counts, result.programming_counts
-    return (sum((layer.counts for layer in result.layers[1:]), result.layers[0].counts),
-            sum((layer.programming_counts for layer in result.layers[1:]), result.layers[0].programming_counts))
-
-
 def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
     """What ``cimsim run -o`` writes."""
-    counts, programming = result_counts(results[0])
+    counts, programming = results[0].counts, results[0].programming_counts
     return {
         "config": config_to_dict(results[0].config),
         "source": results[0].config.source,
@@ -115,7 +105,7 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
 
 def comparison_dict(comp: Comparison) -> dict:
     """What ``cimsim compare`` writes to report.json."""
-    counts, programming = result_counts(comp.run)
+    counts, programming = comp.run.counts, comp.run.programming_counts
     return {
         "name": comp.run.config.name,
         "source": comp.run.config.source,

@@ -32,12 +32,8 @@ from ..mapping import Plan
 from . import gates, periphery
 from .cells import CellFamily, cell_pitch_um
 
-__all__ = ["FAMILIES", "Lines", "line_model", "charge_cell_activity", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE",
+__all__ = ["Lines", "line_model", "charge_cell_activity", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE",
            "adder_tree_full_adders", "adder_tree_energy_pj", "adder_tree_area_um2"]
-
-FAMILIES: tuple[ArrayFamily, ...] = tuple(ArrayFamily)
-"""compute families of an array (config ``array.family``)"""
-
 
 @dataclass(frozen=True)
 class Lines:
