@@ -121,6 +121,30 @@ def peak_rss_run(vectors: int) -> tuple[float, float]:
     return float(wall), float(rss)
 
 
+def held_bytes_run(n: int, bits_per_cell: int) -> tuple[float, int, float, bool]:
+    """(bytes held per weight, slice pairs, peak RSS in GB, int8 path used) of an n x n layer programmed on
+    1024-row arrays (the design of targets 1 and 4, 8-bit weights in slices of ``bits_per_cell`` bits), in a fresh
+    process: RSS after programming less RSS before (a small layer programmed first, so onnxruntime's import and the
+    kernels are in both), each after returning freed memory to the system (malloc_trim)"""
+    code = (
+        "import ctypes, resource, numpy as np\n"
+        "from benchmarks.bench_targets import design\n"
+        "from cimsim.numerics import Crossbar\n"
+        "trim = ctypes.CDLL('libc.so.6').malloc_trim\n"
+        "rss = lambda: int(open('/proc/self/statm').read().split()[1]) * 4096\n"
+        f"cfg = design(1024, 1000, **{{'workload.in_features': {n}, 'workload.out_features': {n}, "
+        f"'device.bits_per_cell': {bits_per_cell}}})\n"
+        f"w = np.clip(np.random.default_rng(0).standard_normal(({n}, {n})), -3, 3) / 3\n"
+        "warm = Crossbar(design(256, 1000)); warm.program(w[:256, :256])  # imports and kernels loaded first\n"
+        "xb = Crossbar(cfg); trim(0); before = rss()\n"
+        "xb.program(w); trim(0)\n"
+        f"print((rss() - before) / {n * n}, xb.plan.n_slices, "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, xb._integer is not None)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    held, pairs, peak, used = out.stdout.split()
+    return float(held), int(pairs), float(peak), used == "True"
+
+
 def startup(cache_dir: str | None) -> float:
     env = dict(os.environ)
     if cache_dir:
@@ -220,6 +244,13 @@ def main() -> None:
     wall, rss = peak_rss_run(vectors)
     rows.append(f"| 5 | {vectors} inputs through 1024x1024, streamed | {wall:.1f} s | | peak RSS {rss:.2f} GB | "
                 f"<= 1.5 GB | {'pass' if rss <= 1.5 else 'FAIL'} | |")
+    n = 4096 // (4 if args.quick else 1)
+    for bits in (7, 2):
+        held, pairs, peak, used = held_bytes_run(n, bits)
+        ok = used and held / pairs <= 2
+        rows.append(f"| 9 | {n}x{n} layer programmed, {pairs} slice pair(s) of {bits}-bit cells, "
+                    f"{'int8' if used else 'float32'} products | {held:.2f} B per weight | | peak RSS {peak:.2f} GB | "
+                    f"<= 2 B per weight per slice pair | {'pass' if ok else 'FAIL'} | |")
     warm = startup(None)
     with tempfile.TemporaryDirectory() as empty:
         cold = startup(empty)

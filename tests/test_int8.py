@@ -103,3 +103,36 @@ def test_onnxruntime_without_onnx_stays_on_the_float_path(monkeypatch):
         assert xbar._integer is None
     finally:
         int8.available.cache_clear()
+
+
+def test_an_int8_layer_holds_one_byte_per_converted_cell_and_the_same_conductances():
+    w = np.random.default_rng(2).standard_normal((70, 300))
+    fast, slow = Crossbar(design()), Crossbar(design(**{"simulation.int8_products": "off"}))
+    fast.program(w)
+    slow.program(w)
+    assert fast.layer.matrix.dtype == np.int8 and slow.layer.matrix.dtype == np.float32
+    np.testing.assert_array_equal(fast.layer.matrix, slow.layer.matrix)
+    assert fast.layer.conductances_us is None and fast.layer.weight_codes.dtype == np.int8  # nothing float per cell
+    np.testing.assert_array_equal(fast.conductances_us, slow.conductances_us)
+    assert not fast.layer.matrix.flags.writeable
+    one_slice = Crossbar(design(**{"device.bits_per_cell": 7}))  # weight codes = the first converted columns
+    one_slice.program(w)
+    assert np.shares_memory(one_slice.layer.weight_codes, one_slice.layer.matrix)
+    np.testing.assert_array_equal(one_slice.layer.weight_codes, slow.layer.weight_codes)
+
+
+def test_stuck_cells_keep_their_conductances_on_the_int8_path():
+    """Stuck cells hold integer levels (0 or the top), so the products stay int8, but not their targets: the
+    layer keeps the conductances it programmed."""
+    cfg = design(**{"device.stuck_at_gmax_rate": 0.05})
+    fast, slow = Crossbar(cfg), Crossbar(with_overrides(cfg, {"simulation.int8_products": "off"}))
+    w = np.random.default_rng(3).standard_normal((70, 300))
+    fast.program(w)
+    slow.program(w)
+    assert fast._integer is not None and fast.layer.conductances_us is not None
+    np.testing.assert_array_equal(fast.conductances_us, slow.conductances_us)
+    x = np.random.default_rng(5).uniform(-1, 1, (40, 300))
+    for xbar in (fast, slow):
+        xbar.calibrate(x)
+    np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))
+    assert fast.counts == slow.counts

@@ -34,7 +34,7 @@ from .encoding import accumulate_planes, prepare_planes, quantize_inputs
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from . import int8
 from .int8 import IntegerProducts
-from .programming import ProgrammedLayer, program_layer
+from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer
 from .threads import BLAS, pool, scratch, worker_threads
 
 __all__ = ["Crossbar"]
@@ -84,9 +84,12 @@ class Crossbar:
         fraction = {"max": 1.0, "fixed": adc.full_scale_fraction}.get(adc.range)
         if not p.has_adc:  # a digital adder tree: every sum exact, never clipped
             fraction = 1.0
+        codes = (int8.compact(layer.matrix, p) if self.config.simulation.int8_products == Int8Products.AUTO
+                 and int8.available() else None)
+        if codes is not None:
+            layer = compact_layer(layer, codes, p)
         self.layer = layer
-        self._integer = (IntegerProducts(layer.matrix, p) if self.config.simulation.int8_products == Int8Products.AUTO
-                         and int8.available() and IntegerProducts.fits(layer.matrix, p) else None)
+        self._integer = None if codes is None else IntegerProducts(codes, p)
         self.adc = None if fraction is None else adc_setting(p, np.full(
             (p.row_tiles, layer.col_w.size), fraction * self.max_sum))
         self._vector_events = self._events_per_vector()
@@ -326,6 +329,8 @@ class Crossbar:
     def conductances_us(self) -> np.ndarray:
         """Every used cell's conductance at read time (in x physical columns, microsiemens)."""
         self._require_programmed()
+        if self.layer.conductances_us is None:  # an int8 layer: ideal cells hold their target levels exactly
+            return ideal_conductances_us(self.plan, self.layer.weight_codes)
         return self.layer.conductances_us
 
     def seek(self, vector: int) -> None:

@@ -8,7 +8,7 @@ stuck cells); with wire resistance, what the sense amplifiers see is each array'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from .encoding import quantize_weights, weight_levels
 from .irdrop import layer_effective_conductance
 from .layout import layout
 
-__all__ = ["ProgrammedLayer", "program_layer"]
+__all__ = ["ProgrammedLayer", "program_layer", "ideal_conductances_us", "compact_layer"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,14 +29,16 @@ class ProgrammedLayer:
     """What programming leaves in the arrays, and the bookkeeping the reads need (arrays are read-only views)."""
 
     weight_codes: np.ndarray
-    """quantised weights (out x in), int16 (at most 16-bit weights): the digital reference's operand"""
+    """quantised weights (out x in), int8 up to 8-bit weights, else int16: the digital reference's operand"""
     weight_scale: np.ndarray
     """real value of one weight code, per output (or one for the tensor, broadcast)"""
-    conductances_us: np.ndarray
+    conductances_us: np.ndarray | None
     """programmed conductance of every used cell (in x physical columns), microsiemens, float32 (kept for reading;
-    every figure derived from it at programming time is computed in float64)"""
+    every figure derived from it at programming time is computed in float64); None in an int8 layer, whose ideal
+    cells hold their targets (:func:`ideal_conductances_us`)"""
     matrix: np.ndarray
-    """float32 (in x converted columns [+ a ones column]): what one read multiplies the input planes by, in levels"""
+    """(in x converted columns [+ a ones column]): what one read multiplies the input planes by, in levels; float32,
+    or int8 where the crossbar multiplies on the int8 units (:func:`cimsim.numerics.int8.compact`)"""
     col_r: np.ndarray
     """per converted column, the multiple of the row sum an unsubtracted g_min adds (0 when subtracted)"""
     ones_col: int
@@ -90,7 +92,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     compensation = (drift_gains(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile, lay.col_tile, p)
                     if compensated else np.ones((p.row_tiles, lay.col_w.size)))
     layer = ProgrammedLayer(
-        weight_codes=codes.astype(np.int16), weight_scale=scale, conductances_us=conductances_us.astype(np.float32),
+        weight_codes=codes.astype(np.int8 if p.weight_bits <= 8 else np.int16), weight_scale=scale, conductances_us=conductances_us.astype(np.float32),
         matrix=np.ascontiguousarray(np.hstack(blocks), dtype=np.float32), col_r=col_r, ones_col=ones_col,
         col_w=lay.col_w, col_tile=lay.col_tile, n_blocks=n_blocks,
         ref_tile=lay.col_tile[n_blocks * p.out_features:].astype(np.int64), layout_tiles=lay.phys_tile,
@@ -100,3 +102,22 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
         if isinstance(value, np.ndarray) and value.flags.owndata:
             value.setflags(write=False)
     return layer
+
+
+def ideal_conductances_us(plan: Plan, weight_codes: np.ndarray) -> np.ndarray:
+    """The conductance of every used cell (in x physical columns), microsiemens, when each holds its target level
+    exactly (no programming error, stuck cells or drift), float32 as :attr:`ProgrammedLayer.conductances_us`."""
+    step = (plan.g_max_us - plan.g_min_us) / plan.max_level
+    targets = layout(*weight_levels(weight_codes.astype(np.int64), plan), plan).targets
+    return ((targets + plan.g_min_us / step) * step).astype(np.float32)
+
+
+def compact_layer(layer: ProgrammedLayer, codes: np.ndarray, plan: Plan) -> ProgrammedLayer:
+    """``layer`` with its int8 product matrix ``codes`` (one byte per converted cell) in place of the float32 one;
+    ideal cells keep no conductances (they follow from the weight codes), and weight codes equal to the first
+    converted columns (one slice per weight, the pair subtracted in analog) are a view of them, not a copy."""
+    codes.setflags(write=False)
+    ideal = np.array_equal(layer.conductances_us, ideal_conductances_us(plan, layer.weight_codes))
+    first = codes[:, :plan.out_features].T
+    return replace(layer, matrix=codes, conductances_us=None if ideal else layer.conductances_us,
+                   weight_codes=first if np.array_equal(first, layer.weight_codes) else layer.weight_codes)
