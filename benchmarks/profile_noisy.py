@@ -1,8 +1,9 @@
 """Where the time of a noisy MVM goes (with non-integer conductances the product stays float32; what is
 left to bring down): the 256 x 256 design of bench_targets with 2 % programming error and 1 % read noise, batch
-10 000, one worker thread, best of 5; each stage timed around its call.
+10 000, one worker thread, best of 5; each stage timed around its call. ``--ideal``: the same without noise (the
+int8 products where onnxruntime is installed).
 
-    python benchmarks/profile_noisy.py
+    python benchmarks/profile_noisy.py [--ideal]
 """
 
 from __future__ import annotations
@@ -21,14 +22,17 @@ from cimsim.numerics import Crossbar, _kernels, set_worker_threads  # noqa: E402
 from cimsim.numerics import crossbar as crossbar_module  # noqa: E402
 
 STAGES = ((crossbar_module, "prepare_planes", "quantise the inputs into planes"),
-          (Crossbar, "_products", "products (float32 BLAS)"),
+          (Crossbar, "_products", "products"),
           (_kernels, "adc_accumulate", "read noise + ADC + shift-add kernel"))
 
 
 def main() -> None:
     n, batch = 256, 10_000
     w, x = data(n, n, batch)
-    cfg = with_overrides(design(n, batch), {"device.program_sigma": 0.02, "device.read_noise_sigma": 0.01})
+    noisy = "--ideal" not in sys.argv
+    cfg = design(n, batch)
+    if noisy:
+        cfg = with_overrides(cfg, {"device.program_sigma": 0.02, "device.read_noise_sigma": 0.01})
     xbar = Crossbar(cfg)
     xbar.program(w)
     xbar.mvm(x)  # compiled and warm
@@ -49,7 +53,8 @@ def main() -> None:
         total = time.perf_counter() - start
         if total < best:
             best, parts = total, dict(spent)
-    print(f"noisy {n}x{n}, batch {batch}, one worker thread: {best * 1e3:.1f} ms")
+    print(f"{'noisy' if noisy else 'ideal'} {n}x{n}, batch {batch}, one worker thread, "
+          f"{'int8' if xbar._integer else 'float32'} products: {best * 1e3:.1f} ms")
     for label, seconds in parts.items():
         print(f"  {label}: {seconds * 1e3:.1f} ms ({100 * seconds / best:.0f} %)")
     print(f"  the rest: {(best - sum(parts.values())) * 1e3:.1f} ms")

@@ -54,8 +54,10 @@ def every_product_on_int8(monkeypatch):
     return calls
 
 
+@pytest.mark.parametrize("held_max_cells", [int8.HELD_MAX_CELLS, 0])  # sessions holding their rows, or bound
 @pytest.mark.parametrize("overrides", MODES)
-def test_int8_path_equals_float32_path_bit_for_bit(overrides, every_product_on_int8):
+def test_int8_path_equals_float32_path_bit_for_bit(overrides, held_max_cells, every_product_on_int8, monkeypatch):
+    monkeypatch.setattr(int8, "HELD_MAX_CELLS", held_max_cells)
     cfg = design(**overrides)
     rng = np.random.default_rng(4)
     w = rng.standard_normal((70, 300))
@@ -66,6 +68,7 @@ def test_int8_path_equals_float32_path_bit_for_bit(overrides, every_product_on_i
         if xbar.adc is None:
             xbar.calibrate(x[:64])
     assert fast._integer is not None and slow._integer is None
+    assert bool(fast._integer._bound) == (held_max_cells == 0)
     y_fast = fast.mvm(x)
     assert any(every_product_on_int8)  # the int8 units really computed products
     np.testing.assert_array_equal(y_fast, slow.mvm(x))

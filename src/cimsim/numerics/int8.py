@@ -2,18 +2,19 @@
 
 A programmed layer whose product matrix holds integers in [-128, 127] (ideal cells: no programming error, IR drop
 or drift; at most 7 bits per cell; weight slices not summed before the ADC) and input planes of integer codes in
-[0, 255] (unsigned, two-phase, bit-serial planes) or [-128, 127] (bipolar: a zero point of 128, its column sums
-subtracted) give the same sums as the float32 product, exactly (every sum is below 2**24, checked at config time),
-up to 4x faster on large products (small or narrow ones stay on float32: :data:`MIN_MACS`, :data:`MIN_SIDE`).
-Everything else takes the float32 path, which stays the reference the tests compare against.
+[0, 255] (unsigned, two-phase, bit-serial planes) or [-128, 127] (bipolar: shifted by a zero point of 128, which
+MLAS takes away inside the product) give the same sums as the float32 product, exactly (every sum is below 2**24,
+checked at config time), up to 4x faster on large products (small or narrow ones stay on float32:
+:data:`MIN_MACS`, :data:`MIN_SIDE`). Everything else takes the float32 path, which stays the reference the tests
+compare against.
 
-The layer keeps its product matrix as int8 (:func:`compact`: one byte per converted cell, the float32 copy dropped).
-One session per matrix shape computes the products of every row group of that shape; the session is given the group's rows on every call (an
-input bound without a copy) instead of holding its own copy and a prepacked one (measured: 2.6 bytes per weight
-held by onnxruntime at 4096 x 4096), at the price of packing them per call (3.0 -> 3.4 ms for a 256 x 256 group
-and batch 10 000; 6 % at 1024 x 1024). ``intra_op_num_threads = 1``: cimsim's own row-range workers are the
-parallelism, so the two thread pools never spin against each other. onnxruntime is the optional
-``int8`` extra (``pip install '.[int8]'``); without it, or with ``simulation.int8_products = "off"``, nothing changes.
+The layer keeps its product matrix as int8 only (:func:`compact`: one byte per converted cell). A row group of at
+most :data:`HELD_MAX_CELLS` cells gets a session holding a prepacked copy of its rows (fastest); a larger group
+shares one session per shape and binds the layer's rows on every call, so a large layer holds no second copy
+(measured: onnxruntime holds 2.6 bytes per weight for its own copies at 4096 x 4096). ``intra_op_num_threads = 1``:
+cimsim's own row-range workers are the parallelism, so the two thread pools never spin against each other.
+onnxruntime is the optional ``int8`` extra (``pip install '.[int8]'``); without it, or with
+``simulation.int8_products = "off"``, nothing changes.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ import numpy as np
 from ..config.modes import SignedInputs
 from ..mapping import Plan
 
-__all__ = ["available", "compact", "IntegerProducts", "MIN_MACS", "MIN_SIDE"]
+__all__ = ["available", "compact", "IntegerProducts", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE"]
 
 MIN_MACS = 1 << 24
 """smallest product (plane rows x rows x columns) sent to the int8 units: below it a call's fixed cost (the session
 run, the uint8 copy) outweighs the gain (measured: 64 x 64 layers, batch 1000, 0.41 ms int8 against 0.32 ms
 float32; 256 x 256, 1.13 against 1.75 ms)"""
+HELD_MAX_CELLS = 1 << 20
+"""largest row group (rows x columns, 1024 x 1024) whose session holds its own prepacked copy of the rows (about 2.6
+bytes per cell besides the layer's one, measured at 4096 x 4096: at most 2.6 MiB a group); larger groups bind the
+layer's rows on every call, which repacks them (measured, 256 x 256 and batch 10 000: 3.8 ms held, 5.0 ms bound)"""
 MIN_SIDE = 128
 """smallest rows and columns of a row group's matrix sent to the int8 units: narrower products run faster on float32
 BLAS (measured: 64 x 64, batch 10000, 1.67x numpy float64 on int8 against 1.17x on float32)"""
@@ -65,25 +70,33 @@ def _zero_point(plan: Plan) -> int:
     return 128 if plan.signed_inputs == SignedInputs.BIPOLAR else 0
 
 
-@functools.cache
-def _session(rows: int, cols: int):
-    """An onnxruntime session computing uint8 (batch x ``rows``) @ int8 (``rows`` x ``cols``) -> int32, both bound
-    per call: one per shape in the process, shared by every row group and layer of that shape (a session costs
-    about 10 MB; runs are thread-safe)."""
+def _session(rows: int, cols: int, zero_point: int, weights: np.ndarray | None = None):
+    """An onnxruntime session computing (uint8 x (batch x ``rows``) - ``zero_point``) @ int8 w (``rows`` x ``cols``)
+    -> int32 exactly (MLAS takes the zero point inside the product). ``weights`` given: held by the session
+    (prepacked once); None: w is bound on every call (:func:`_shared_session`)."""
     import onnxruntime
-    from onnx import TensorProto, helper
+    from onnx import TensorProto, helper, numpy_helper
 
+    zero = numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), "zero_point")
+    held = [] if weights is None else [numpy_helper.from_array(weights, "w")]
+    bound = [helper.make_tensor_value_info("w", TensorProto.INT8, [rows, cols])] if weights is None else []
     graph = helper.make_graph(
-        [helper.make_node("MatMulInteger", ["x", "w"], ["y"])], "products",
-        [helper.make_tensor_value_info("x", TensorProto.UINT8, [None, rows]),
-         helper.make_tensor_value_info("w", TensorProto.INT8, [rows, cols])],
-        [helper.make_tensor_value_info("y", TensorProto.INT32, [None, cols])])
+        [helper.make_node("MatMulInteger", ["x", "w", "zero_point"], ["y"])], "products",
+        [helper.make_tensor_value_info("x", TensorProto.UINT8, [None, rows]), *bound],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [None, cols])], [zero, *held])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.enable_cpu_mem_arena = False  # outputs go to our own buffers (io binding): no arena to keep them
     return onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+
+@functools.cache
+def _shared_session(rows: int, cols: int, zero_point: int):
+    """One session per shape and zero point in the process, its w bound per call, shared by every row group and
+    layer of that shape (runs are thread-safe)."""
+    return _session(rows, cols, zero_point)
 
 
 def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
@@ -106,38 +119,44 @@ def compact(matrix: np.ndarray, plan: Plan) -> np.ndarray | None:
 
 
 class IntegerProducts:
-    """Products with one layer's int8 matrix (:func:`compact`), one session per row group wide enough."""
+    """Products with one layer's int8 matrix (:func:`compact`), one session per row group wide enough: a group of
+    at most :data:`HELD_MAX_CELLS` cells gets a session holding its rows prepacked, a larger one the shared session
+    of its shape, given the rows on every call."""
 
     def __init__(self, codes: np.ndarray, plan: Plan):
         if codes.dtype != np.int8:
             raise TypeError(f"IntegerProducts needs the layer's int8 matrix (int8.compact); got {codes.dtype}")
-        groups = _wide_groups(codes, plan)
-        self._rows = {g: codes[start:stop] for g, (start, stop) in groups.items()}  # C-contiguous row slices
-        self._sessions = {g: _session(stop - start, codes.shape[1]) for g, (start, stop) in groups.items()}
-        self._zero_point = _zero_point(plan)
-        self._column_sums = {g: self._zero_point * rows.sum(axis=0, dtype=np.int64) for g, rows in self._rows.items()}
-        self._cols = codes.shape[1]
+        zero_point, cols = _zero_point(plan), codes.shape[1]
+        self._bound: dict[int, np.ndarray] = {}  # group -> its rows, bound per call
+        self._sessions = {}
+        for g, (start, stop) in _wide_groups(codes, plan).items():
+            if (stop - start) * cols <= HELD_MAX_CELLS:
+                self._sessions[g] = _session(stop - start, cols, zero_point, np.ascontiguousarray(codes[start:stop]))
+            else:
+                self._sessions[g] = _shared_session(stop - start, cols, zero_point)
+                self._bound[g] = codes[start:stop]  # C-contiguous row slice: no copy
+        self._zero_point = zero_point
+        self._cols = cols
 
     def products(self, planes: np.ndarray, group: int, out: np.ndarray) -> bool:
         """``out`` = the plane rows ``planes`` (float32 codes, the group's rows) times the group's matrix, exactly;
         False (``out`` untouched) when the product is below MIN_MACS or the group narrower than MIN_SIDE."""
         if group not in self._sessions or planes.shape[0] * planes.shape[1] * out.shape[1] < MIN_MACS:
             return False
-        if self._zero_point:  # bipolar codes: shifted into uint8, the shift's column sums taken away
-            out[:] = self._run(group, (planes + self._zero_point).astype(np.uint8))
-            out -= self._column_sums[group]
-        else:
-            out[:] = self._run(group, planes.astype(np.uint8))
+        # bipolar codes are shifted into uint8 by the zero point, which the product takes away again
+        x = (planes + self._zero_point if self._zero_point else planes).astype(np.uint8)
+        out[:] = self._run(group, x)
         return True
 
     def _run(self, group: int, x: np.ndarray) -> np.ndarray:
         """The int32 products of ``x`` (uint8) with the group's rows, into this thread's work array (io binding:
-        onnxruntime reads the layer's own int8 rows and writes there instead of allocating, so memory stays flat)."""
+        onnxruntime writes there instead of allocating, so memory stays flat over a long stream)."""
         session = self._sessions[group]
         y = _buffer(x.shape[0] * self._cols).reshape(x.shape[0], self._cols)
         binding = session.io_binding()
         binding.bind_cpu_input("x", x)
-        binding.bind_cpu_input("w", self._rows[group])
+        if group in self._bound:
+            binding.bind_cpu_input("w", self._bound[group])
         binding.bind_output("y", "cpu", 0, np.int32, list(y.shape), y.ctypes.data)
         session.run_with_iobinding(binding)
         return y
