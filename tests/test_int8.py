@@ -47,7 +47,7 @@ def every_product_on_int8(monkeypatch):
 
     def counted(self, *args):
         used = run(self, *args)
-        calls.append(used)
+        calls.append(used is not None)
         return used
 
     monkeypatch.setattr(int8.IntegerProducts, "products", counted)

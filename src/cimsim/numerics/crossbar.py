@@ -233,18 +233,22 @@ class Crossbar:
         return sum(r[0] for r in results), code_sq, sum(r[2] for r in results)
 
     def _products(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, start: int, stop: int) -> np.ndarray:
-        """Column sums of row group ``group`` for every plane row: one product (int8 when :mod:`.int8` applies,
-        else float32), less the planes whose codes are all zero in these rows (e.g. the negative phase of ReLU
-        outputs), whose sums are exactly 0; rows ``start:stop`` are the group's."""
-        sums = scratch("sums", (planes2d.shape[0], self.layer.matrix.shape[1]), np.float32)
+        """Column sums of row group ``group`` (rows ``start:stop``) per plane row: int8 products' int32 sums (as they
+        are, unless noise is added cell by cell) or float32; all-zero planes (ReLU's negative phase) sum to 0."""
         batch = planes2d.shape[0] // self.plan.n_planes
         live = [bool(row_sq[k * batch:(k + 1) * batch].any()) for k in range(self.plan.n_planes)]
         spans = [slice(None)] if all(live) else [slice(k * batch, (k + 1) * batch) for k in range(self.plan.n_planes)]
+        sums = scratch("sums", (planes2d.shape[0], self.layer.matrix.shape[1]), np.float32)
         for k, rows in enumerate(spans):
-            if len(spans) > 1 and not live[k]:
-                sums[rows] = 0.0
-            elif self._integer is None or not self._integer.products(planes2d[rows, start:stop], group, sums[rows]):
+            exact = self._integer.products(planes2d[rows, start:stop], group) if self._integer and live[k] else None
+            if exact is not None and len(spans) == 1 and not self._cell_noise_path:
+                return exact
+            if exact is not None:
+                sums[rows] = exact
+            elif live[k]:
                 np.matmul(planes2d[rows, start:stop], self.layer.matrix[start:stop], out=sums[rows])
+            else:
+                sums[rows] = 0.0
         return sums
 
     def _rows(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int]:
