@@ -37,11 +37,27 @@ def machine() -> list[str]:
                      for i in threadpool_info() if i["user_api"] == "blas")
     lines = [f"- machine: {cpu}, {len(os.sched_getaffinity(0))} usable cores, load average {os.getloadavg()[0]:.2f}",
              f"- python {platform.python_version()}, numpy {np.__version__}, BLAS: {blas}"]
+    lines.append(int8_line())
     lines.append(f"- OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT')} (idle BLAS threads spin "
                  "2**that cycles; numpy and cimsim alike)")
     if os.environ.get("OPENBLAS_CORETYPE"):
         lines.append(f"- WARNING: OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} is set and slows numpy")
     return lines
+
+
+def int8_line() -> str:
+    """which int8 kernel this machine has: the CPU's VNNI flags and the measured speed of onnxruntime's int8 product
+    over float32 BLAS (MLAS dispatches on the CPU and has no switch to force a kernel; the fallback is float32)"""
+    from cimsim.numerics import int8
+
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    vnni = ", ".join(f for f in ("avx512_vnni", "avx_vnni") if f in flags) or "none"
+    if not int8.available():
+        return f"- int8 products: onnxruntime not installed (float32 products); CPU VNNI flags: {vnni}"
+    import onnxruntime
+
+    return (f"- int8 products: onnxruntime {onnxruntime.__version__} MatMulInteger, {int8.speedup():.1f}x float32 BLAS "
+            f"on one thread (used: {int8.faster()}, needs {int8.MIN_SPEEDUP}x); CPU VNNI flags: {vnni}")
 
 
 def data(n_in: int, n_out: int, batch: int) -> tuple[np.ndarray, np.ndarray]:
@@ -234,9 +250,10 @@ def main() -> None:
         cfg = design(n, batch // scale)
         two = with_overrides(cfg, {"mapping.subtraction": "digital"})
         xbars = {"one": programmed(cfg, w, x), "two": programmed(two, w, x)}
-        if n == 256:  # noisy cells hold non-integer conductances: a float32 product
+        if n == 256:  # noisy cells hold non-integer conductances: a float32 product; and the float32 fallback
             noisy = with_overrides(cfg, {"device.program_sigma": 0.02, "device.read_noise_sigma": 0.01})
             xbars["noisy"] = programmed(noisy, w, x)
+            xbars["float32"] = programmed(with_overrides(cfg, {"simulation.int8_products": "off"}), w, x)
         t, _ = race({"numpy": lambda: x @ w.T, **{k: (lambda xb=xb: xb.mvm(x)) for k, (xb, _) in xbars.items()}},
                  repeat)
         rows.append(ratio_row(target, f"{n}x{n}, batch {batch // scale}, parallel", t["one"], t["numpy"],
@@ -244,6 +261,8 @@ def main() -> None:
         rows.append(ratio_row(target, f"{n}x{n}, each column of the pair converted", t["two"], 2 * t["numpy"],
                               "2 x numpy f64", limit, xbars["two"][1]))
         if n == 256:
+            rows.append(ratio_row(target, "256x256, float32 products (the fallback without int8 units)",
+                                  t["float32"], t["numpy"], "numpy f64 X @ W.T", 0.8, xbars["float32"][1]))
             noise_row = ratio_row("2", "256x256 + programming (2 %) and read noise (1 %, every read), float32 "
                                   "products", t["noisy"], t["numpy"], "numpy f64 X @ W.T", 0.75, xbars["noisy"][1])
     rows.append(noise_row)

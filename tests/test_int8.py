@@ -44,6 +44,7 @@ def every_product_on_int8(monkeypatch):
     run = int8.IntegerProducts.products
     monkeypatch.setattr(int8, "MIN_MACS", 0)
     monkeypatch.setattr(int8, "MIN_SIDE", 0)
+    monkeypatch.setattr(int8, "faster", lambda: True)  # whatever this CPU's int8 kernel: the path is under test
 
     def counted(self, *args):
         used = run(self, *args)
@@ -139,3 +140,19 @@ def test_stuck_cells_keep_their_conductances_on_the_int8_path():
         xbar.calibrate(x)
     np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))
     assert fast.counts == slow.counts
+
+
+def test_a_cpu_without_a_fast_int8_kernel_keeps_float32_products(monkeypatch):
+    """The int8 path is chosen by measuring it (int8.speedup): where it is not faster, every product stays float32
+    and the results are the same."""
+    assert int8.speedup() > 0
+    monkeypatch.setattr(int8, "faster", lambda: False)
+    w, x = np.random.default_rng(6).standard_normal((70, 300)), np.random.default_rng(7).uniform(-1, 1, (50, 300))
+    slow = Crossbar(design(**{"adc.range": "max"}))
+    slow.program(w)
+    assert slow._integer is None and slow.layer.matrix.dtype == np.float32
+    monkeypatch.setattr(int8, "faster", lambda: True)
+    fast = Crossbar(design(**{"adc.range": "max"}))
+    fast.program(w)
+    assert fast._integer is not None
+    np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))

@@ -85,7 +85,7 @@ class Crossbar:
         if not p.has_adc:  # a digital adder tree: every sum exact, never clipped
             fraction = 1.0
         codes = (int8.compact(layer.matrix, p) if self.config.simulation.int8_products == Int8Products.AUTO
-                 and int8.available() else None)
+                 and int8.available() and int8.faster() else None)
         if codes is not None:
             layer = compact_layer(layer, codes, p)
         self.layer = layer

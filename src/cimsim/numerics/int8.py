@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 
 import numpy as np
 
 from ..config.modes import SignedInputs
 from ..mapping import Plan
 
-__all__ = ["available", "compact", "IntegerProducts", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE"]
+__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE",
+           "MIN_SPEEDUP"]
 
 MIN_MACS = 1 << 24
 """smallest product (plane rows x rows x columns) sent to the int8 units: below it a call's fixed cost (the session
@@ -37,6 +39,9 @@ HELD_MAX_CELLS = 1 << 20
 """largest row group (rows x columns, 1024 x 1024) whose session holds its own prepacked copy of the rows (about 2.6
 bytes per cell besides the layer's one, measured at 4096 x 4096: at most 2.6 MiB a group); larger groups bind the
 layer's rows on every call, which repacks them (measured, 256 x 256 and batch 10 000: 3.8 ms held, 5.0 ms bound)"""
+MIN_SPEEDUP = 1.25
+"""smallest :func:`speedup` at which products go to the int8 units: below it the conversions around each product
+(planes to uint8, nothing saved in the ADC) eat the gain"""
 MIN_SIDE = 128
 """smallest rows and columns of a row group's matrix sent to the int8 units: narrower products run faster on float32
 BLAS (measured: 64 x 64, batch 10000, 1.67x numpy float64 on int8 against 1.17x on float32)"""
@@ -63,6 +68,46 @@ def available() -> bool:
     except ImportError:
         return False
     return True
+
+
+@functools.cache
+def speedup() -> float:
+    """How much faster this CPU multiplies on its int8 units than with float32 BLAS: the best of 5 float32 (2048 x 256)
+    @ (256 x 256) products over the best of 5 exact int8 ones, on one thread (a few milliseconds, once per process).
+    4.2 measured on this project's AMD EPYC with AVX-512 VNNI (MLAS's VNNI kernel), lower where MLAS falls back to
+    AVX2's multiply-add pairs."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    x, w = rng.integers(0, 256, (2048, 256)), rng.integers(-127, 128, (256, 256))
+    session = _session(256, 256, 0, w.astype(np.int8))
+    x8, y = x.astype(np.uint8), np.empty((2048, 256), dtype=np.int32)
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+
+    def integer():
+        binding = session.io_binding()
+        binding.bind_cpu_input("x", x8)
+        binding.bind_output("y", "cpu", 0, np.int32, [2048, 256], y.ctypes.data)
+        session.run_with_iobinding(binding)
+
+    with threadpool_limits(1, user_api="blas"):
+        return _best(lambda: np.matmul(x32, w32)) / _best(integer)
+
+
+def _best(call, rounds: int = 5) -> float:
+    call()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def faster() -> bool:
+    """Whether the int8 units beat float32 BLAS here by :data:`MIN_SPEEDUP` (:func:`speedup`): the int8 path is used
+    only then; elsewhere (a CPU without a fast int8 kernel) every product stays float32, with the same results."""
+    return speedup() >= MIN_SPEEDUP
 
 
 def _zero_point(plan: Plan) -> int:
