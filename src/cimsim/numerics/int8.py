@@ -5,8 +5,8 @@ or drift; at most 7 bits per cell; weight slices not summed before the ADC) and 
 [0, 255] (unsigned, two-phase, bit-serial planes) or [-128, 127] (bipolar: shifted by a zero point of 128, which
 MLAS takes away inside the product) give the same sums as the float32 product, exactly (every sum is below 2**24,
 checked at config time), up to 4x faster on large products (small or narrow ones stay on float32:
-:data:`MIN_MACS`, :data:`MIN_SIDE`). Everything else takes the float32 path, which stays the reference the tests
-compare against.
+:data:`MIN_MACS`, :data:`ALWAYS_CELLS`, :data:`MIN_SIDE`). Everything else takes the float32 path, which stays the
+reference the tests compare against.
 
 The layer keeps its product matrix as int8 only (:func:`compact`: one byte per converted cell). A row group of at
 most :data:`HELD_MAX_CELLS` cells gets a session holding a prepacked copy of its rows (fastest); a larger group
@@ -28,13 +28,17 @@ import numpy as np
 from ..config.modes import SignedInputs
 from ..mapping import Plan
 
-__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE",
-           "MIN_SPEEDUP"]
+__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "ALWAYS_CELLS", "HELD_MAX_CELLS", "MIN_MACS",
+           "MIN_SIDE", "MIN_SPEEDUP"]
 
 MIN_MACS = 1 << 24
-"""smallest product (plane rows x rows x columns) sent to the int8 units: below it a call's fixed cost (the session
-run, the uint8 copy) outweighs the gain (measured: 64 x 64 layers, batch 1000, 0.41 ms int8 against 0.32 ms
-float32; 256 x 256, 1.13 against 1.75 ms)"""
+"""smallest product (plane rows x rows x columns) sent to the int8 units when the matrix is small (below
+:data:`ALWAYS_CELLS`): below it a call's fixed cost (the session run) outweighs the gain (measured, 2 threads:
+64 x 64 and batch 1000, 0.26 ms on float32 against 0.36 ms on int8)"""
+ALWAYS_CELLS = 1 << 14
+"""a row group of at least this many cells (128 x 128) multiplies on the int8 units at any batch: the layer holds
+only its int8 matrix, so a float32 product would first convert it (measured, 2 threads: 1024 x 1024 and batch 8,
+0.13 ms on int8 against 0.42 ms; 128 x 128 and batch 500, 0.38 against 0.41 ms)"""
 HELD_MAX_CELLS = 1 << 20
 """largest row group (rows x columns, 1024 x 1024) whose session holds its own prepacked copy of the rows (about 2.6
 bytes per cell besides the layer's one, measured at 4096 x 4096: at most 2.6 MiB a group); larger groups bind the
@@ -42,9 +46,10 @@ layer's rows on every call, which repacks them (measured, 256 x 256 and batch 10
 MIN_SPEEDUP = 1.25
 """smallest :func:`speedup` at which products go to the int8 units: below it the conversions around each product
 (planes to uint8, nothing saved in the ADC) eat the gain"""
-MIN_SIDE = 128
-"""smallest rows and columns of a row group's matrix sent to the int8 units: narrower products run faster on float32
-BLAS (measured: 64 x 64, batch 10000, 1.67x numpy float64 on int8 against 1.17x on float32)"""
+MIN_SIDE = 32
+"""smallest rows and columns of a row group's matrix sent to the int8 units (measured, batch 10 000 or 20 000, 2
+threads: int8 as fast or faster than float32 from 32 x 32 on, e.g. 64 x 64 1.04 against 1.20 ms, 64 x 256 2.97
+against 5.26 ms, 32 x 32 1.24 against 1.25 ms)"""
 
 _LOCAL = threading.local()
 
@@ -185,9 +190,10 @@ class IntegerProducts:
 
     def products(self, planes: np.ndarray, group: int) -> np.ndarray | None:
         """The plane rows ``planes`` (float32 codes, the group's rows) times the group's matrix, exactly, as int32
-        (this thread's work array: valid until its next product); None when the product is below MIN_MACS or the
-        group narrower than MIN_SIDE (the caller multiplies in float32)."""
-        if group not in self._sessions or planes.shape[0] * planes.shape[1] * self._cols < MIN_MACS:
+        (this thread's work array: valid until its next product); None (the caller multiplies in float32) when the
+        group is narrower than MIN_SIDE, or its matrix below ALWAYS_CELLS and the product below MIN_MACS."""
+        cells = planes.shape[1] * self._cols
+        if group not in self._sessions or (planes.shape[0] * cells < MIN_MACS and cells < ALWAYS_CELLS):
             return None
         # one pass to uint8; bipolar codes are shifted by the zero point, which the product takes away again
         x = _buffer("codes", planes.size, np.uint8).reshape(planes.shape)
