@@ -156,3 +156,25 @@ def test_a_cpu_without_a_fast_int8_kernel_keeps_float32_products(monkeypatch):
     fast.program(w)
     assert fast._integer is not None
     np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))
+
+
+@pytest.mark.parametrize("route", ["none", "mixed"])
+def test_small_products_on_blas_from_an_int8_layer_are_exact(route, monkeypatch):
+    """Products below the int8 thresholds run on BLAS from the group's float32 rows: every group (float32 planes),
+    or only the small one of two (uint8 planes, the small group's converted back) - the same results."""
+    cfg = design(**{"array.rows_per_read": 256})  # row groups of 256 and 44 rows
+    batch = 257
+    w, x = np.random.default_rng(8).standard_normal((70, 300)), np.random.default_rng(9).uniform(-1, 1, (batch, 300))
+    slow = Crossbar(with_overrides(cfg, {"simulation.int8_products": "off"}))
+    slow.program(w)
+    fast = Crossbar(cfg)
+    fast.program(w)
+    cols = fast.layer.matrix.shape[1]
+    monkeypatch.setattr(int8, "ALWAYS_CELLS", 1 << 40)
+    big = slow.plan.n_planes * batch * 256 * cols  # the 256-row group's product; the 44-row group's is smaller
+    monkeypatch.setattr(int8, "MIN_MACS", big + 1 if route == "none" else big)
+    for xbar in (fast, slow):
+        xbar.calibrate(x[:64])
+    assert fast._integer.uses_integer(slow.plan.n_planes * batch) == (route == "mixed")
+    np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))
+    assert fast.counts == slow.counts

@@ -35,7 +35,7 @@ from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from . import int8
 from .int8 import IntegerProducts
 from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer
-from .threads import BLAS, pool, scratch, worker_threads
+from .threads import BLAS, pool, worker_threads
 
 __all__ = ["Crossbar"]
 
@@ -104,9 +104,10 @@ class Crossbar:
             raise CallOrderError("program(weights) must be called before using the crossbar")
 
     # ---- reading ------------------------------------------------------------------------------
-    def _prepare(self, x: np.ndarray):
-        """the input planes of ``x`` and their bookkeeping (:func:`.encoding.prepare_planes`)"""
-        return prepare_planes(self.plan, x, self.config.dac.input_max)
+    def _prepare(self, x: np.ndarray, integer: bool = False):
+        """the input planes of ``x`` and their bookkeeping (:func:`.encoding.prepare_planes`); ``integer``: uint8
+        planes for the int8 units"""
+        return prepare_planes(self.plan, x, self.config.dac.input_max, self._integer.zero_point if integer else None)
 
     def _noise_key(self, group: int, purpose: int) -> np.uint64:
         return noise_key(self.config.simulation.seed, self._key, group, purpose)
@@ -232,30 +233,13 @@ class Crossbar:
         code_sq = sum((r[1] for r in results[1:]), results[0][1])
         return sum(r[0] for r in results), code_sq, sum(r[2] for r in results)
 
-    def _products(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, start: int, stop: int) -> np.ndarray:
-        """Column sums of row group ``group`` (rows ``start:stop``) per plane row: int8 products' int32 sums (as they
-        are, unless noise is added cell by cell) or float32; all-zero planes (ReLU's negative phase) sum to 0."""
-        batch = planes2d.shape[0] // self.plan.n_planes
-        live = [bool(row_sq[k * batch:(k + 1) * batch].any()) for k in range(self.plan.n_planes)]
-        spans = [slice(None)] if all(live) else [slice(k * batch, (k + 1) * batch) for k in range(self.plan.n_planes)]
-        sums = scratch("sums", (planes2d.shape[0], self.layer.matrix.shape[1]), np.float32)
-        for k, rows in enumerate(spans):
-            exact = self._integer.products(planes2d[rows, start:stop], group) if self._integer and live[k] else None
-            if exact is not None and len(spans) == 1 and not self._cell_noise_path:
-                return exact
-            if exact is not None:
-                sums[rows] = exact
-            elif live[k]:
-                np.matmul(planes2d[rows, start:stop], self.layer.matrix[start:stop], out=sums[rows])
-            else:
-                sums[rows] = 0.0
-        return sums
-
     def _rows(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int]:
         """Quantise, multiply, convert and recombine some rows of a chunk into ``out``."""
         p, adc, cfg = self.plan, self.adc, self.config.adc
         batch = x.shape[0]
-        planes, x_scale, row_sq, code_sq, nonzero = self._prepare(x)
+        integer = (self._integer is not None and p.dac_encoding == InputEncoding.VOLTAGE and not self._cell_noise_path
+                   and self._integer.uses_integer(p.n_planes * batch))  # uint8 planes, straight to the int8 units
+        planes, x_scale, row_sq, code_sq, nonzero = self._prepare(x, integer)
         if p.dac_encoding != InputEncoding.VOLTAGE:  # time domain: a cell's energy grows with the code, not its square
             code_sq = np.abs(planes).sum(axis=(0, 1), dtype=np.float64)
             if p.dac_encoding == InputEncoding.PULSE_COUNT:
@@ -266,7 +250,9 @@ class Crossbar:
         gain, offset, inl = (cfg.gain_error, cfg.offset_lsb, cfg.inl_lsb) if p.has_adc else (0.0, 0.0, 0.0)
         for g, (start, stop) in enumerate(groups):
             tile = start // p.rows
-            sums = self._products(planes2d, row_sq[g], g, start, stop)
+            live = [bool(row_sq[g][k * batch:(k + 1) * batch].any()) for k in range(p.n_planes)]
+            sums = int8.group_sums(planes2d, live, g, start, stop, self.layer.matrix, self._integer,
+                                   exact_ok=not self._cell_noise_path)
             if self._cell_noise_path:
                 self._cell_noise(sums, planes2d[:, start:stop])
             noise_std, plane_w = (self._noise_std(row_sq[g], g) if self._output_noise else empty), p.plane_weights

@@ -96,19 +96,22 @@ def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray
     return np.ascontiguousarray(levels.transpose(0, 1, 3, 2)), ref
 
 
-def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None):
-    """Quantised DAC planes of ``x`` (n_planes x batch x in, float32, a work array of this thread) and per-row
-    input scales, per-group squared sums of every plane row, per-input squared codes and the count of non-zero
-    codes (:func:`._input_kernels.prepare_inputs`); a ValueError for non-finite inputs."""
+def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_point: int | None = None):
+    """Quantised DAC planes of ``x`` (n_planes x batch x in, float32, a work array of this thread; with
+    ``zero_point``, uint8 for the int8 units: the codes of signed planes shifted by it) and per-row input scales,
+    per-group squared sums of every plane row, per-input squared codes and the count of non-zero codes
+    (:func:`._input_kernels.prepare_inputs`); a ValueError for non-finite inputs."""
     batch = x.shape[0]
     starts = np.array([g[0] for g in plan.row_groups()] + [plan.in_features], dtype=np.int64)
-    planes = scratch("planes", (plan.n_planes, batch, plan.in_features), np.float32)
+    shape = (plan.n_planes, batch, plan.in_features)
+    planes = scratch("planes", shape, np.float32) if zero_point is None else scratch("planes8", shape, np.uint8)
     scale = np.empty(batch)
     row_sq = np.empty((len(starts) - 1, plan.n_planes * batch))
     code_sq = np.zeros(((batch + _input_kernels.ROW_BLOCK - 1) // _input_kernels.ROW_BLOCK, plan.in_features))
     bad, nonzero = _input_kernels.prepare_inputs(
         x, float(plan.max_input_code), -1.0 if input_max is None else float(input_max), dac_layout(plan),
-        plan.input_bits, plan.bits_per_read, SIGN_MODES[plan.signed_inputs], starts, planes, scale, row_sq, code_sq)
+        plan.input_bits, plan.bits_per_read, SIGN_MODES[plan.signed_inputs], starts, planes, scale, row_sq, code_sq,
+        int(zero_point or 0))
     if bad:
         raise ValueError("inputs hold NaN or infinite values")
     return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)

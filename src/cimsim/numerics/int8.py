@@ -27,18 +27,20 @@ import numpy as np
 
 from ..config.modes import SignedInputs
 from ..mapping import Plan
+from .threads import scratch
 
-__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "ALWAYS_CELLS", "HELD_MAX_CELLS", "MIN_MACS",
+__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "group_sums", "ALWAYS_CELLS", "HELD_MAX_CELLS", "MIN_MACS",
            "MIN_SIDE", "MIN_SPEEDUP"]
 
 MIN_MACS = 1 << 24
 """smallest product (plane rows x rows x columns) sent to the int8 units when the matrix is small (below
 :data:`ALWAYS_CELLS`): below it a call's fixed cost (the session run) outweighs the gain (measured, 2 threads:
 64 x 64 and batch 1000, 0.26 ms on float32 against 0.36 ms on int8)"""
-ALWAYS_CELLS = 1 << 14
-"""a row group of at least this many cells (128 x 128) multiplies on the int8 units at any batch: the layer holds
-only its int8 matrix, so a float32 product would first convert it (measured, 2 threads: 1024 x 1024 and batch 8,
-0.13 ms on int8 against 0.42 ms; 128 x 128 and batch 500, 0.38 against 0.41 ms)"""
+ALWAYS_CELLS = 1 << 17
+"""a row group of at least this many cells (e.g. 256 x 512) multiplies on the int8 units at any batch: the layer
+holds only its int8 matrix, so a float32 product would first convert it, which costs more than a session call
+(measured, 2 threads: 1024 x 1024 and batch 8, 0.13 ms on int8 against 0.42 ms); smaller groups keep a float32
+copy of their rows for the products below MIN_MACS"""
 HELD_MAX_CELLS = 1 << 20
 """largest row group (rows x columns, 1024 x 1024) whose session holds its own prepacked copy of the rows (about 2.6
 bytes per cell besides the layer's one, measured at 4096 x 4096: at most 2.6 MiB a group); larger groups bind the
@@ -177,6 +179,8 @@ class IntegerProducts:
         if codes.dtype != np.int8:
             raise TypeError(f"IntegerProducts needs the layer's int8 matrix (int8.compact); got {codes.dtype}")
         zero_point, cols = _zero_point(plan), codes.shape[1]
+        self._codes = codes
+        self._groups = plan.row_groups()
         self._bound: dict[int, np.ndarray] = {}  # group -> its rows, bound per call
         self._sessions = {}
         for g, (start, stop) in _wide_groups(codes, plan).items():
@@ -185,19 +189,44 @@ class IntegerProducts:
             else:
                 self._sessions[g] = _shared_session(stop - start, cols, zero_point)
                 self._bound[g] = codes[start:stop]  # C-contiguous row slice: no copy
-        self._zero_point = zero_point
+        # small groups keep their rows in float32 too (at most 4 * ALWAYS_CELLS bytes each): their small products
+        # run on BLAS without converting the int8 rows on every call
+        self._float = {g: codes[start:stop].astype(np.float32) for g, (start, stop) in enumerate(self._groups)
+                       if (stop - start) * cols < ALWAYS_CELLS}
+        self.zero_point = zero_point
+        """added to the codes of the uint8 planes (128 for bipolar planes, 0 for the others); MLAS takes it away"""
         self._cols = cols
 
+    def _integer(self, group: int, plane_rows: int) -> bool:
+        """whether the product of ``plane_rows`` plane rows with ``group`` goes to the int8 units"""
+        start, stop = self._groups[group]
+        cells = (stop - start) * self._cols
+        return group in self._sessions and (cells >= ALWAYS_CELLS or plane_rows * cells >= MIN_MACS)
+
+    def uses_integer(self, plane_rows: int) -> bool:
+        """Whether any row group multiplies ``plane_rows`` plane rows on the int8 units (then the planes are
+        prepared as uint8)."""
+        return any(self._integer(g, plane_rows) for g in range(len(self._groups)))
+
+    def float_rows(self, group: int) -> np.ndarray:
+        """The group's rows of the matrix in float32, for a product on BLAS."""
+        start, stop = self._groups[group]
+        kept = self._float.get(group)
+        return kept if kept is not None else self._codes[start:stop].astype(np.float32)
+
     def products(self, planes: np.ndarray, group: int) -> np.ndarray | None:
-        """The plane rows ``planes`` (float32 codes, the group's rows) times the group's matrix, exactly, as int32
-        (this thread's work array: valid until its next product); None (the caller multiplies in float32) when the
-        group is narrower than MIN_SIDE, or its matrix below ALWAYS_CELLS and the product below MIN_MACS."""
-        cells = planes.shape[1] * self._cols
-        if group not in self._sessions or (planes.shape[0] * cells < MIN_MACS and cells < ALWAYS_CELLS):
+        """The group's columns of the uint8 plane rows ``planes`` (codes shifted by :attr:`zero_point`,
+        :func:`.encoding.prepare_planes`) times the group's matrix, exactly, as int32 (this thread's work array:
+        valid until its next product); None (the caller multiplies on BLAS) when the group is narrower than
+        MIN_SIDE, or its matrix below ALWAYS_CELLS and the product below MIN_MACS."""
+        if not self._integer(group, planes.shape[0]):
             return None
-        # one pass to uint8; bipolar codes are shifted by the zero point, which the product takes away again
-        x = _buffer("codes", planes.size, np.uint8).reshape(planes.shape)
-        np.add(planes, self._zero_point, out=x, casting="unsafe")
+        start, stop = self._groups[group]
+        x = planes[:, start:stop]
+        if not x.flags.c_contiguous:  # a row group of a wider layer: its columns side by side
+            packed = _buffer("codes", x.size, np.uint8).reshape(x.shape)
+            np.copyto(packed, x)
+            x = packed
         return self._run(group, x)
 
     def _run(self, group: int, x: np.ndarray) -> np.ndarray:
@@ -212,3 +241,30 @@ class IntegerProducts:
         binding.bind_output("y", "cpu", 0, np.int32, list(y.shape), y.ctypes.data)
         session.run_with_iobinding(binding)
         return y
+
+
+def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, stop: int, matrix: np.ndarray,
+               integer: IntegerProducts | None, exact_ok: bool) -> np.ndarray:
+    """Column sums of row group ``group`` (rows ``start:stop`` of ``matrix``) for every plane row of ``planes2d``
+    (float32 codes, or uint8 for the int8 units), one product per live plane (all at once when every plane is
+    live); a plane whose codes are all zero in these rows (``live`` False: the negative phase of ReLU outputs) sums
+    to exactly 0 unmultiplied. The int8 units' int32 sums come back as they are when ``exact_ok`` and every plane
+    is live; else the sums are float32 (this thread's work array)."""
+    n_planes = len(live)
+    batch = planes2d.shape[0] // n_planes
+    spans = [slice(None)] if all(live) else [slice(k * batch, (k + 1) * batch) for k in range(n_planes)]
+    sums = scratch("sums", (planes2d.shape[0], matrix.shape[1]), np.float32)
+    for k, rows in enumerate(spans):
+        exact = integer.products(planes2d[rows], group) if planes2d.dtype == np.uint8 and live[k] else None
+        if exact is not None and len(spans) == 1 and exact_ok:
+            return exact
+        if exact is not None:
+            sums[rows] = exact
+        elif live[k]:
+            rows_in = planes2d[rows, start:stop]
+            if rows_in.dtype == np.uint8:  # a product too small for the int8 units, from their planes
+                rows_in = rows_in.astype(np.float32) - integer.zero_point
+            np.matmul(rows_in, matrix[start:stop] if integer is None else integer.float_rows(group), out=sums[rows])
+        else:
+            sums[rows] = 0.0
+    return sums
