@@ -21,6 +21,9 @@ if not int8.available():
     pytest.skip("onnxruntime is not installed (pip install '.[int8]'): the int8 path is not there to test",
                 allow_module_level=True)
 
+MEASURED_FASTER = int8.faster
+"""the real choice (the autouse fixture below replaces it with one that always says yes)"""
+
 MODES = [
     {},                                                                   # parallel DAC, two-phase inputs
     {"dac.signed_inputs": "bipolar"},                                     # signed planes: the zero-point path
@@ -178,3 +181,16 @@ def test_small_products_on_blas_from_an_int8_layer_are_exact(route, monkeypatch)
     assert fast._integer.uses_integer(slow.plan.n_planes * batch) == (route == "mixed")
     np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))
     assert fast.counts == slow.counts
+
+
+def test_an_onnxruntime_that_fails_leaves_float32_products_with_a_warning(monkeypatch):
+    def broken():
+        raise RuntimeError("no kernel for this CPU")
+    monkeypatch.setattr(int8, "faster", MEASURED_FASTER.__wrapped__)  # not the fixture's stand-in, and not cached
+    monkeypatch.setattr(int8, "speedup", broken)
+    with pytest.warns(RuntimeWarning, match="float32 products instead: onnxruntime failed"):
+        assert int8.faster() is False
+    xbar = Crossbar(design())
+    with pytest.warns(RuntimeWarning):
+        xbar.program(np.random.default_rng(0).standard_normal((70, 300)))
+    assert xbar._integer is None and xbar.layer.matrix.dtype == np.float32

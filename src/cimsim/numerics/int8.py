@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+import warnings
 
 import numpy as np
 
@@ -111,10 +112,17 @@ def _best(call, rounds: int = 5) -> float:
     return min(times)
 
 
+@functools.cache
 def faster() -> bool:
     """Whether the int8 units beat float32 BLAS here by :data:`MIN_SPEEDUP` (:func:`speedup`): the int8 path is used
-    only then; elsewhere (a CPU without a fast int8 kernel) every product stays float32, with the same results."""
-    return speedup() >= MIN_SPEEDUP
+    only then; elsewhere (a CPU without a fast int8 kernel, or an onnxruntime that cannot build the product: a
+    warning says why) every product stays float32, with the same results."""
+    try:
+        return speedup() >= MIN_SPEEDUP
+    except Exception as err:  # onnxruntime's own errors have no common base class
+        warnings.warn(f"int8 products unavailable, float32 products instead: onnxruntime failed ({err})",
+                      RuntimeWarning, stacklevel=2)
+        return False
 
 
 def _zero_point(plan: Plan) -> int:
