@@ -531,3 +531,20 @@ def test_summed_slices_carry_the_weighted_read_noise_of_every_slice(path):
     var = sigma ** 2 * 2 * (1 + 16 + 256) * 8
     assert abs(noise.mean()) < 5 * np.sqrt(var / noise.size)
     assert noise.var() == pytest.approx(var, rel=0.05)
+
+
+def test_outputs_that_overflow_float64_are_an_error_and_small_scales_are_not_scanned(monkeypatch):
+    """Outputs are rescaled by (input scale) x (weight scale); only a product of scales at RESCALE_CHECKED_FROM or
+    above can overflow, and then the outputs are scanned: huge operands raise, ordinary ones skip the scan."""
+    from cimsim.numerics import crossbar as crossbar_module
+
+    cfg = make_config()
+    cfg = dataclasses.replace(cfg, adc=dataclasses.replace(cfg.adc, range="max"))
+    xbar = Crossbar(cfg)
+    xbar.program(np.full((cfg.workload.out_features, cfg.workload.in_features), 1e10))
+    with pytest.raises(ValueError, match="overflow float64"):
+        xbar.mvm(np.full((2, cfg.workload.in_features), 1e300))
+    scanned = []
+    monkeypatch.setattr(crossbar_module, "finite_outputs", lambda y: scanned.append(y) or y)
+    xbar.mvm(np.ones((2, cfg.workload.in_features)))
+    assert not scanned

@@ -39,6 +39,11 @@ from .threads import BLAS, pool, worker_threads
 
 __all__ = ["Crossbar"]
 
+RESCALE_CHECKED_FROM = 1e250
+"""outputs are scanned for overflow only when (largest input scale) x (largest weight scale) reaches this: before
+the rescale an output is a sum of ADC codes times their weights, below 1e30 at any configuration (2**20 rows x
+16-bit codes x 8-bit levels x 16-bit plane and slice weights), so below it the rescaled outputs cannot overflow"""
+
 _ONE_PLANE = np.ones(1)
 
 class Crossbar:
@@ -195,23 +200,25 @@ class Crossbar:
             check_unsigned(x)
         out = np.empty((x.shape[0], p.out_features))
         chunk = self.config.simulation.batch_size
-        code_sq, clipped, nonzero = np.zeros(p.in_features), 0, 0
+        code_sq, clipped, nonzero, x_scale = np.zeros(p.in_features), 0, 0, 0.0
         for start in range(0, x.shape[0], chunk):
             stop = min(x.shape[0], start + chunk)
-            chunk_clipped, chunk_sq, chunk_nonzero = self._mvm_chunk(x[start:stop], out[start:stop],
-                                                                    self._vectors_read + start)
+            chunk_clipped, chunk_sq, chunk_nonzero, chunk_scale = self._mvm_chunk(x[start:stop], out[start:stop],
+                                                                                 self._vectors_read + start)
             clipped, code_sq, nonzero = clipped + chunk_clipped, code_sq + chunk_sq, nonzero + chunk_nonzero
+            x_scale = max(x_scale, chunk_scale)
         self._mvms += x.shape[0]
         self._nonzero += nonzero
         self._code_sq += code_sq
         self.adc_clipped += clipped
         self._vectors_read += x.shape[0]
-        finite_outputs(out)
+        if x_scale * float(self.layer.weight_scale.max()) >= RESCALE_CHECKED_FROM:
+            finite_outputs(out)
         return out[0] if one else out
 
-    def _mvm_chunk(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int]:
+    def _mvm_chunk(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int, float]:
         """Products of one chunk into ``out``; returns (clipped conversions, squared codes per input, non-zero
-        input codes).
+        input codes, largest input scale).
 
         The rows are shared out to one worker thread per core (fixed row ranges: the calling thread runs the
         first, pool threads the others), each running its kernels and single-threaded BLAS products
@@ -231,9 +238,9 @@ class Crossbar:
                 results = [self._rows(x[:parts[0][1]], out[:parts[0][1]], first_vector)]
                 results += [f.result() for f in others]
         code_sq = sum((r[1] for r in results[1:]), results[0][1])
-        return sum(r[0] for r in results), code_sq, sum(r[2] for r in results)
+        return sum(r[0] for r in results), code_sq, sum(r[2] for r in results), max(r[3] for r in results)
 
-    def _rows(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int]:
+    def _rows(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int, float]:
         """Quantise, multiply, convert and recombine some rows of a chunk into ``out``."""
         p, adc, cfg = self.plan, self.adc, self.config.adc
         batch = x.shape[0]
@@ -270,7 +277,7 @@ class Crossbar:
                 float(adc.code_max), gain, offset, inl, p.outputs_per_array, noise_std,
                 self._noise_key(g, 0) if self._output_noise else np.uint64(0), first_vector,
                 g == 0, x_scale if last else no_scale, self.layer.weight_scale if last else no_scale, out)
-        return clipped, code_sq, nonzero
+        return clipped, code_sq, nonzero, float(x_scale.max(initial=0.0))
 
     def _events_per_vector(self) -> Counts:
         """The events of one input vector as the loop executes them, less the data-dependent row activations
