@@ -132,7 +132,8 @@ class Crossbar:
     def _noisy_sums(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, purpose: int) -> np.ndarray:
         """Column sums of one row group for every plane row with their read noise (float64), as the ADCs see them."""
         start, stop = self.plan.row_groups()[group]
-        sums = (planes2d[:, start:stop] @ self.layer.matrix[start:stop]).astype(np.float64)
+        matrix = self.layer.matrix[start:stop] if self._integer is None else self._integer.float_rows(group)
+        sums = (planes2d[:, start:stop] @ matrix).astype(np.float64)
         if self._output_noise:
             batch = planes2d.shape[0] // self.plan.n_planes
             _kernels.add_read_noise(sums, batch, self.plan.n_planes, self.layer.col_w.size,
@@ -258,8 +259,7 @@ class Crossbar:
         for g, (start, stop) in enumerate(groups):
             tile = start // p.rows
             live = [bool(row_sq[g][k * batch:(k + 1) * batch].any()) for k in range(p.n_planes)]
-            sums = int8.group_sums(planes2d, live, g, start, stop, self.layer.matrix, self._integer,
-                                   exact_ok=not self._cell_noise_path)
+            sums = int8.group_sums(planes2d, live, g, start, stop, self.layer.matrix, self._integer)
             if self._cell_noise_path:
                 self._cell_noise(sums, planes2d[:, start:stop])
             noise_std, plane_w = (self._noise_std(row_sq[g], g) if self._output_noise else empty), p.plane_weights

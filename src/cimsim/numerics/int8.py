@@ -30,8 +30,8 @@ from ..config.modes import SignedInputs
 from ..mapping import Plan
 from .threads import scratch
 
-__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "group_sums", "ALWAYS_CELLS", "HELD_MAX_CELLS", "MIN_MACS",
-           "MIN_SIDE", "MIN_SPEEDUP"]
+__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "group_sums", "ALWAYS_CELLS",
+           "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP"]
 
 MIN_MACS = 1 << 24
 """smallest product (plane rows x rows x columns) sent to the int8 units when the matrix is small (below
@@ -47,8 +47,8 @@ HELD_MAX_CELLS = 1 << 20
 bytes per cell besides the layer's one, measured at 4096 x 4096: at most 2.6 MiB a group); larger groups bind the
 layer's rows on every call, which repacks them (measured, 256 x 256 and batch 10 000: 3.8 ms held, 5.0 ms bound)"""
 MIN_SPEEDUP = 1.25
-"""smallest :func:`speedup` at which products go to the int8 units: below it the conversions around each product
-(planes to uint8, nothing saved in the ADC) eat the gain"""
+"""smallest :func:`speedup` at which products go to the int8 units: below it the work around each product (a
+contiguous copy of a group's uint8 columns, the session call) eats the gain"""
 MIN_SIDE = 32
 """smallest rows and columns of a row group's matrix sent to the int8 units (measured, batch 10 000 or 20 000, 2
 threads: int8 as fast or faster than float32 from 32 x 32 on, e.g. 64 x 64 1.04 against 1.20 ms, 64 x 256 2.97
@@ -252,19 +252,19 @@ class IntegerProducts:
 
 
 def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, stop: int, matrix: np.ndarray,
-               integer: IntegerProducts | None, exact_ok: bool) -> np.ndarray:
+               integer: IntegerProducts | None) -> np.ndarray:
     """Column sums of row group ``group`` (rows ``start:stop`` of ``matrix``) for every plane row of ``planes2d``
     (float32 codes, or uint8 for the int8 units), one product per live plane (all at once when every plane is
     live); a plane whose codes are all zero in these rows (``live`` False: the negative phase of ReLU outputs) sums
-    to exactly 0 unmultiplied. The int8 units' int32 sums come back as they are when ``exact_ok`` and every plane
-    is live; else the sums are float32 (this thread's work array)."""
+    to exactly 0 unmultiplied. The int8 units' int32 sums come back as they are when every plane is live; else
+    the sums are float32 (this thread's work array)."""
     n_planes = len(live)
     batch = planes2d.shape[0] // n_planes
     spans = [slice(None)] if all(live) else [slice(k * batch, (k + 1) * batch) for k in range(n_planes)]
     sums = scratch("sums", (planes2d.shape[0], matrix.shape[1]), np.float32)
     for k, rows in enumerate(spans):
         exact = integer.products(planes2d[rows], group) if planes2d.dtype == np.uint8 and live[k] else None
-        if exact is not None and len(spans) == 1 and exact_ok:
+        if exact is not None and len(spans) == 1:
             return exact
         if exact is not None:
             sums[rows] = exact
