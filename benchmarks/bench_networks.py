@@ -94,8 +94,8 @@ def main() -> None:
     agree = float(np.mean(out["cimsim crossbars"].argmax(1) == out["numpy float64 forward"].argmax(1)))
     print(f"\n| case | numpy float64 | cimsim | ratio | limit |\n|---|---:|---:|---:|---:|\n"
           f"| ResNet-18, {args.chunk} images of 3x32x32 | {ref:.3f} s | {sim:.3f} s | {sim / ref:.2f}x | 1.5x |")
-    print(f"\ntop-1 agreement with float on that chunk: {agree:.3f} (the bench_targets design's 8-bit ADC at range max over "
-          "256-row reads is coarse; with lossless converters the pipeline is exact: tests/test_graphs.py)")
+    print(f"\ntop-1 agreement with float on that chunk: {agree:.3f} (the bench_targets design's 8-bit ADC at range "
+          "max over 256-row reads is coarse; with lossless converters the pipeline is exact: tests/test_graphs.py)")
     start, done = time.perf_counter(), 0
     rng = np.random.default_rng(2)
     while done < args.images:

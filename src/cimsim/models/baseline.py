@@ -50,8 +50,9 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         dram_bits = dram_io.get(id(op), 0) // op.groups
         key = (op.in_features, op.out_features, items * op.vectors_per_item, load, dram_bits)
         if key not in cache:
-            layer = replace(config, workload=replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
-                                                     out_features=op.out_features))
+            workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
+                               out_features=op.out_features)
+            layer = replace(config, workload=workload)
             cache[key] = baseline_breakdown(layer, items * op.vectors_per_item, include_weight_load=load,
                                             dram_activation_bits=dram_bits)
         parts.append(_scaled(cache[key], op.groups))

@@ -202,9 +202,9 @@ def _sliced_codes(x, first, stop, inv_scale, max_code, sign_mode, n_bits, k, gro
     """As :func:`_bipolar_codes` for k = bits_per_read magnitude bits per read; n_bits = input bits.
 
     With J = ceil(m / k) slices of the m magnitude bits, plane j holds bits [j*k, (j+1)*k) of: max(q, 0) and
-    then (planes J + j) of max(-q, 0) (sign_mode 0, two-phase); |q| with the sign of q, + zero_point (1, bipolar); q (3,
-    unsigned, q >= 0); the low m bits of q mod 2**n_bits, then plane J its sign bit (2, two's complement).
-    Returns the count of non-zero plane codes."""
+    then (planes J + j) of max(-q, 0) (sign_mode 0, two-phase); |q| with the sign of q, + zero_point (1,
+    bipolar); q (3, unsigned, q >= 0); the low m bits of q mod 2**n_bits, then plane J its sign bit (2, two's
+    complement). Returns the count of non-zero plane codes."""
     batch = planes.shape[1]
     mag = n_bits if sign_mode == 3 else n_bits - 1
     slices = (mag + k - 1) // k
@@ -265,4 +265,3 @@ def _sliced_codes(x, first, stop, inv_scale, max_code, sign_mode, n_bits, k, gro
                 row_sq[g, slices * batch + b] = n_set
                 nonzero += n_set
     return nonzero
-

@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..argcheck import check_int, check_real, is_int
-from ..config.modes import InputEncoding, Int8Products, ReadNoisePath, SignedInputs
+from ..config.modes import AdcRange, InputEncoding, Int8Products, ReadNoisePath, SignedInputs
 from ..config.schema import Config
 from ..counts import Counts
 from ..analytic import analytic_counts
@@ -86,7 +86,7 @@ class Crossbar:
             dac_bits=p.dac_bits, adc_bits=p.adc_bits, cell_writes=layer.cell_writes,
             dram_read_bits=p.out_features * p.in_features * p.weight_bits)
         adc = self.config.adc
-        fraction = {"max": 1.0, "fixed": adc.full_scale_fraction}.get(adc.range)
+        fraction = {AdcRange.MAX: 1.0, AdcRange.FIXED: adc.full_scale_fraction}.get(adc.range)
         if not p.has_adc:  # a digital adder tree: every sum exact, never clipped
             fraction = 1.0
         codes = (int8.compact(layer.matrix, p) if self.config.simulation.int8_products == Int8Products.AUTO

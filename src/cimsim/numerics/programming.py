@@ -65,6 +65,8 @@ class ProgrammedLayer:
     """global drift compensation gain per (row tile, converted column); ones without compensation"""
     cell_writes: int
     """programming pulses spent (program-and-verify included)"""
+    cells_at_target: bool
+    """every cell holds its target level exactly (no programming error, stuck cell or drift)"""
 
 
 def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator) -> ProgrammedLayer:
@@ -73,8 +75,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     w = finite_matrix("weights", weights, (p.out_features, p.in_features))
     codes, scale = quantize_weights(w, p.weight_bits, config.mapping.weight_scale == WeightScale.PER_OUTPUT)
     lay = layout(*weight_levels(codes, p), p)
-    step = (p.g_max_us - p.g_min_us) / p.max_level
-    r = p.g_min_us / step
+    step, r = _level_step_us(p)
     cells = program_cells(lay.targets, r, p.max_level, device, rng)
     phys = lay.targets + cells.deviation  # actual conductance minus g_min, level units
     conductances_us = (phys + r) * step
@@ -92,24 +93,32 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     compensation = (drift_gains(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile, lay.col_tile, p)
                     if compensated else np.ones((p.row_tiles, lay.col_w.size)))
     layer = ProgrammedLayer(
-        weight_codes=codes.astype(np.int8 if p.weight_bits <= 8 else np.int16), weight_scale=scale, conductances_us=conductances_us.astype(np.float32),
+        weight_codes=codes.astype(np.int8 if p.weight_bits <= 8 else np.int16), weight_scale=scale,
+        conductances_us=conductances_us.astype(np.float32),
         matrix=np.ascontiguousarray(np.hstack(blocks), dtype=np.float32), col_r=col_r, ones_col=ones_col,
         col_w=lay.col_w, col_tile=lay.col_tile, n_blocks=n_blocks,
         ref_tile=lay.col_tile[n_blocks * p.out_features:].astype(np.int64), layout_tiles=lay.phys_tile,
         noise_cells=lay.cells_per_conversion, combine=lay.combine, noise_weight=lay.noise_weight,
-        row_g_us=conductances_us.sum(axis=1), compensation=compensation, cell_writes=cells.writes)
+        row_g_us=conductances_us.sum(axis=1), compensation=compensation, cell_writes=cells.writes,
+        cells_at_target=not cells.deviation.any())
     for value in vars(layer).values():
         if isinstance(value, np.ndarray) and value.flags.owndata:
             value.setflags(write=False)
     return layer
 
 
+def _level_step_us(plan: Plan) -> tuple[float, float]:
+    """(conductance of one level step, microsiemens; g_min in level steps): level L conducts (L + r) * step"""
+    step = (plan.g_max_us - plan.g_min_us) / plan.max_level
+    return step, plan.g_min_us / step
+
+
 def ideal_conductances_us(plan: Plan, weight_codes: np.ndarray) -> np.ndarray:
     """The conductance of every used cell (in x physical columns), microsiemens, when each holds its target level
     exactly (no programming error, stuck cells or drift), float32 as :attr:`ProgrammedLayer.conductances_us`."""
-    step = (plan.g_max_us - plan.g_min_us) / plan.max_level
+    step, r = _level_step_us(plan)
     targets = layout(*weight_levels(weight_codes.astype(np.int64), plan), plan).targets
-    return ((targets + plan.g_min_us / step) * step).astype(np.float32)
+    return ((targets + r) * step).astype(np.float32)
 
 
 def compact_layer(layer: ProgrammedLayer, codes: np.ndarray, plan: Plan) -> ProgrammedLayer:
@@ -117,7 +126,6 @@ def compact_layer(layer: ProgrammedLayer, codes: np.ndarray, plan: Plan) -> Prog
     ideal cells keep no conductances (they follow from the weight codes), and weight codes equal to the first
     converted columns (one slice per weight, the pair subtracted in analog) are a view of them, not a copy."""
     codes.setflags(write=False)
-    ideal = np.array_equal(layer.conductances_us, ideal_conductances_us(plan, layer.weight_codes))
     first = codes[:, :plan.out_features].T
-    return replace(layer, matrix=codes, conductances_us=None if ideal else layer.conductances_us,
+    return replace(layer, matrix=codes, conductances_us=None if layer.cells_at_target else layer.conductances_us,
                    weight_codes=first if np.array_equal(first, layer.weight_codes) else layer.weight_codes)

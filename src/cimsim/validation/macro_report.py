@@ -90,7 +90,8 @@ def config_summary(config: Config) -> str:
     """One line of what a point's cimsim configuration says."""
     a, d, m, c, t, dv = config.array, config.dac, config.mapping, config.adc, config.technology, config.device
     plan = plan_layer(config)
-    read = {DacMode.PARALLEL: "all bits per read", DacMode.BIT_SERIAL: "bit-serial"}.get(d.mode, f"{d.bits_per_read}b per read")
+    read = {DacMode.PARALLEL: "all bits per read", DacMode.BIT_SERIAL: "bit-serial"}.get(
+        d.mode, f"{d.bits_per_read}b per read")
     adc = "no ADC" if a.family == ArrayFamily.DIGITAL else (
         f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
         + (", planes summed" if c.accumulation == Accumulation.PLANES else ""))
