@@ -128,14 +128,7 @@ def one_int8_product(rows: int, k: int, cols: int):
     a = rng.integers(0, 2, (rows, k)).astype(np.uint8)
     session = int8._session(k, cols, 0, rng.integers(-3, 4, (k, cols)).astype(np.int8))
     y = np.empty((rows, cols), dtype=np.int32)
-
-    def run():
-        binding = session.io_binding()
-        binding.bind_cpu_input("x", a)
-        binding.bind_output("y", "cpu", 0, np.int32, [rows, cols], y.ctypes.data)
-        session.run_with_iobinding(binding)
-        return y
-    return run
+    return lambda: int8.run_session(session, a, y)
 
 
 def peak_rss_run(vectors: int) -> tuple[float, float]:

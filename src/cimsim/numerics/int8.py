@@ -30,7 +30,7 @@ from ..config.modes import SignedInputs
 from ..mapping import Plan
 from .threads import scratch
 
-__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "group_sums", "ALWAYS_CELLS",
+__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "group_sums", "run_session", "ALWAYS_CELLS",
            "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP"]
 
 MIN_MACS = 1 << 24
@@ -92,14 +92,8 @@ def speedup() -> float:
     x8, y = x.astype(np.uint8), np.empty((2048, 256), dtype=np.int32)
     x32, w32 = x.astype(np.float32), w.astype(np.float32)
 
-    def integer():
-        binding = session.io_binding()
-        binding.bind_cpu_input("x", x8)
-        binding.bind_output("y", "cpu", 0, np.int32, [2048, 256], y.ctypes.data)
-        session.run_with_iobinding(binding)
-
     with threadpool_limits(1, user_api="blas"):
-        return _best(lambda: np.matmul(x32, w32)) / _best(integer)
+        return _best(lambda: np.matmul(x32, w32)) / _best(lambda: run_session(session, x8, y))
 
 
 def _best(call, rounds: int = 5) -> float:
@@ -150,6 +144,18 @@ def _session(rows: int, cols: int, zero_point: int, weights: np.ndarray | None =
     options.inter_op_num_threads = 1
     options.enable_cpu_mem_arena = False  # outputs go to our own buffers (io binding): no arena to keep them
     return onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+
+def run_session(session, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """``y`` (int32) = uint8 ``x`` (less the session's zero point) @ the session's int8 rows, or ``w`` where the
+    session binds them per call; onnxruntime reads and writes the arrays in place (io binding, no copies)."""
+    binding = session.io_binding()
+    binding.bind_cpu_input("x", x)
+    if w is not None:
+        binding.bind_cpu_input("w", w)
+    binding.bind_output("y", "cpu", 0, np.int32, list(y.shape), y.ctypes.data)
+    session.run_with_iobinding(binding)
+    return y
 
 
 @functools.cache
@@ -235,20 +241,8 @@ class IntegerProducts:
             packed = _buffer("codes", x.size, np.uint8).reshape(x.shape)
             np.copyto(packed, x)
             x = packed
-        return self._run(group, x)
-
-    def _run(self, group: int, x: np.ndarray) -> np.ndarray:
-        """The int32 products of ``x`` (uint8) with the group's rows, into this thread's work array (io binding:
-        onnxruntime writes there instead of allocating, so memory stays flat over a long stream)."""
-        session = self._sessions[group]
         y = _buffer("sums", x.shape[0] * self._cols, np.int32).reshape(x.shape[0], self._cols)
-        binding = session.io_binding()
-        binding.bind_cpu_input("x", x)
-        if group in self._bound:
-            binding.bind_cpu_input("w", self._bound[group])
-        binding.bind_output("y", "cpu", 0, np.int32, list(y.shape), y.ctypes.data)
-        session.run_with_iobinding(binding)
-        return y
+        return run_session(self._sessions[group], x, y, self._bound.get(group))
 
 
 def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, stop: int, matrix: np.ndarray,
