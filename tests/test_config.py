@@ -370,6 +370,7 @@ def test_choice_fields_store_their_mode_and_write_plain_names():
     table = config_to_dict(config)
     assert table["dac"]["mode"] == "sliced" and type(table["dac"]["mode"]) in (str, DacMode)
     assert '"mode": "sliced"' in json.dumps(table["dac"])
+    assert config_from_dict(json.loads(json.dumps(table)), "t.toml") == config  # the plain names load back
     assert repr(config.dac).count("'sliced'") == 1  # short reprs, no enum noise
     assert pickle.loads(pickle.dumps(config)) == config
 

@@ -225,23 +225,25 @@ _SECTION_NAMES = list(SECTION_FIELDS)
 _ALL_FIELDS = [(s, f) for s, fs in SECTION_FIELDS.items() for f in fs]
 
 
-@st.composite
-def schema_toml(draw) -> dict:
+def _base_with_fields(draw, most: int, toml: bool) -> tuple[str, dict]:
+    """a shipped base config's tables with 1 to ``most`` fields set to drawn values"""
     base = draw(st.sampled_from(sorted(BASES)))
     tables = copy.deepcopy(BASES[base])
-    for _ in range(draw(st.integers(1, 4))):
+    for _ in range(draw(st.integers(1, most))):
         section, name = draw(st.sampled_from(_ALL_FIELDS))
-        tables.setdefault(section, {})[name] = draw(field_values(SECTION_FIELDS[section][name]))
+        tables.setdefault(section, {})[name] = draw(field_values(SECTION_FIELDS[section][name], toml=toml))
+    return base, tables
+
+
+@st.composite
+def schema_toml(draw) -> dict:
+    base, tables = _base_with_fields(draw, 4, toml=True)
     return _toml_case("schema_toml", tables, base=base)
 
 
 @st.composite
 def schema_dict(draw) -> dict:
-    base = draw(st.sampled_from(sorted(BASES)))
-    data = copy.deepcopy(BASES[base])
-    for _ in range(draw(st.integers(1, 3))):
-        section, name = draw(st.sampled_from(_ALL_FIELDS))
-        data.setdefault(section, {})[name] = draw(field_values(SECTION_FIELDS[section][name], toml=False))
+    base, data = _base_with_fields(draw, 3, toml=False)
     if draw(st.integers(0, 9)) == 0:  # the whole table, or the whole config, of a wrong type
         where = draw(st.sampled_from([None, *_SECTION_NAMES]))
         junk = draw(junk_values(toml=False))
