@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "cimsim"
-KERNELS = {"adc_accumulate", "_sliced_codes"}
+KERNELS = {"_conversions", "_sliced_codes"}
 """numba kernels kept as one fused loop, each saying why above its decorator"""
 
 

@@ -149,6 +149,25 @@ def test_adc_accumulate_matches_numpy(gain, offset, inl):
     assert clipped == want_clipped > 0
 
 
+def test_adc_kernel_of_one_plane_and_one_block_matches_numpy():
+    """The kernel's own loop for outputs of one conversion each (one plane, one block of data columns, no reference
+    or ones column) against the twin: signed sums, clipping at both ends, the rescale."""
+    rng = np.random.default_rng(3)
+    batch, n_out = 97, 5
+    lsb = np.array([1.0, 2.0, 0.5, 3.0, 1.5])
+    col_w = np.array([1.0, -2.0, 0.5, 1.0, 4.0])
+    x_scale, w_scale = rng.uniform(0.5, 2, batch), rng.uniform(0.5, 2, n_out)
+    sums = rng.integers(-300, 300, size=(batch, n_out)).astype(np.int32)
+    out = np.full((batch, n_out), np.nan)
+    clipped = _kernels.adc_accumulate(sums, batch, np.array([1.0]), 1, n_out, col_w, np.zeros(n_out),
+                                      np.zeros(0, np.int64), -1, lsb, -100.0, 100.0, 0.0, 0.0, 0.0, n_out,
+                                      np.empty(0), np.uint64(0), 0, True, x_scale, w_scale, out)
+    raw = np.floor(sums * (1.0 / lsb) + 0.5)
+    code = np.clip(raw, -100.0, 100.0)
+    np.testing.assert_array_equal(out, (0.0 + col_w * code * lsb) * x_scale[:, None] * w_scale[None, :])
+    assert clipped == int((raw != code).sum()) > 0
+
+
 def test_ziggurat_layers_close():
     """R and V of the 1024 layers: each layer has area V = R f(R) + tail, and the top layer reaches f = 1 at 0."""
     from scipy.special import erfc
