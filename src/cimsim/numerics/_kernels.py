@@ -180,12 +180,6 @@ def _reference_columns(sums, row, b, p, rowsum, std, z_rows, zr, lsb, inv_lsb, c
     return hits
 
 
-# The conversion loop is one function on purpose (over 60 lines): one fused loop per row keeps the sums, codes and
-# outputs in registers and cache, and numba vectorises each case's loop only when written out in place (a helper
-# per case costs a call per element: 1.3-3x slower). Each case is compiled on its own (``case`` is a compile-time
-# constant, so the other cases' loops are pruned): side by side in one function the compiler vectorised the quiet
-# loop half as well (0.50 against 0.25 ms for 10 000 x 64 outputs).
-@njit(**THREADED)
 def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile, ones_col, lsb, code_min, code_max,
                    gain, offset_lsb, inl_lsb, outputs_per_array, noise_std, noise_key, first_vector, first, x_scale,
                    w_scale, out):
@@ -203,24 +197,23 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
     lsb[c]. ``first``: out starts from zero; ``x_scale``/``w_scale`` (when not empty): finally
     out[b, j] = out[b, j] * x_scale[b] * w_scale[j]. Returns the number of conversions that clipped.
     """
-    n_cols = col_w.shape[0]
-    plane_col_w = np.empty((plane_w.shape[0], n_cols))
-    for p in range(plane_w.shape[0]):
-        for c in range(n_cols):
-            plane_col_w[p, c] = plane_w[p] * col_w[c]
-    args = (sums, batch, plane_col_w, n_blocks, n_out, col_r, ref_tile, ones_col, lsb, 1.0 / lsb, code_min, code_max,
-            gain, offset_lsb, inl_lsb, outputs_per_array, noise_std, noise_key, first_vector, first, x_scale, w_scale,
-            out)
+    args = (sums, batch, np.multiply.outer(plane_w, col_w), n_blocks, n_out, col_r, ref_tile, ones_col, lsb, 1.0 / lsb,
+            float(code_min), float(code_max), float(gain), float(offset_lsb), float(inl_lsb), outputs_per_array,
+            noise_std, np.uint64(noise_key), first_vector, bool(first), x_scale, w_scale, out)
     if gain != 0.0 or offset_lsb != 0.0 or inl_lsb != 0.0:
-        return _conversions(2, args)
+        return _non_ideal(args)
     if noise_std.shape[0] > 0:
-        return _conversions(1, args)
-    if (plane_w.shape[0] == 1 and n_blocks == 1 and n_out == n_cols and ones_col < 0 and first
-            and x_scale.shape[0] > 0):  # each output from one conversion
-        return _conversions(3, args)
-    return _conversions(0, args)
+        return _noisy(args)
+    if len(plane_w) == 1 and n_blocks == 1 and len(col_w) == n_out and ones_col < 0 and first and len(x_scale):
+        return _one_conversion(args)
+    return _quiet(args)
 
 
+# The conversion loop is one function on purpose (over 60 lines): one fused loop per row keeps the sums, codes and
+# outputs in registers and cache, and numba vectorises each case's loop only when written out in place (a helper
+# per case costs a call per element: 1.3-3x slower). Each case is compiled on its own, when first used (``case`` is
+# a compile-time constant, so the other cases' loops are pruned): side by side in one function the compiler
+# vectorised the quiet loop half as well (0.50 against 0.27 ms for 10 000 x 64 outputs).
 @njit(**THREADED)
 def _conversions(case, args):
     """:func:`adc_accumulate` for one case, a compile-time constant: 0 an ideal ADC without read noise, 1 an ideal
@@ -300,3 +293,28 @@ def _conversions(case, args):
             for j in range(n_out):
                 out[b, j] = out[b, j] * x_scale[b] * w_scale[j]
     return hits
+
+
+@njit(**THREADED)
+def _quiet(args):
+    """an ideal ADC without read noise"""
+    return _conversions(0, args)
+
+
+@njit(**THREADED)
+def _noisy(args):
+    """an ideal ADC with read noise"""
+    return _conversions(1, args)
+
+
+@njit(**THREADED)
+def _non_ideal(args):
+    """an ADC with gain, offset or INL error, with or without read noise"""
+    return _conversions(2, args)
+
+
+@njit(**THREADED)
+def _one_conversion(args):
+    """as :func:`_quiet` with one plane, one block of data columns and no other column: each output is one
+    conversion, rescaled at once"""
+    return _conversions(3, args)
