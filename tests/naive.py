@@ -138,12 +138,16 @@ def mvm(w, x, cfg, full_scale=None):
     def conv(a):
         return adc(a, lsb, lo, hi, ad.gain_error, ad.offset_lsb, ad.inl_lsb)
 
-    def converted(terms):
-        """[(weight, code x lsb)] of the slice terms [(2**(s x bpc), analog value)]: each converted, or (slice
-        accumulation) their weighted sum converted once, with weight 1"""
+    def converted(terms, rs=None):
+        """[(weight, code x lsb)] of the slice terms [(2**(s x bpc), integer part of the analog value)]: each
+        converted, or (slice accumulation) their weighted sum converted once, with weight 1. An unsubtracted
+        column adds g_min's share (r x its slice weights) x the row sum ``rs``, as the crossbar's ``col_r`` does."""
+        def g_min_share(weight_sum):
+            return 0.0 if rs is None else (r * weight_sum) * rs
+
         if sum_slices:
-            return [(1, conv(sum(sk * a for sk, a in terms)) * lsb)]
-        return [(sk, conv(a) * lsb) for sk, a in terms]
+            return [(1, conv(sum(sk * a for sk, a in terms) + g_min_share(sum(sk for sk, _ in terms))) * lsb)]
+        return [(sk, conv(a + g_min_share(1)) * lsb) for sk, a in terms]
 
     acc = np.zeros((x.shape[0], n_out))
     # analog accumulation: the weighted planes are summed before the one conversion; by linearity that is one read
@@ -154,8 +158,8 @@ def mvm(w, x, cfg, full_scale=None):
             xg = plane[:, s:e]
             rowsum = xg.sum(axis=1, keepdims=True).astype(np.float64)
 
-            def column(levels):  # analog value of unsubtracted columns holding levels (out x in)
-                return (xg @ levels[:, s:e].T).astype(np.float64) + r * rowsum
+            def column(levels):  # integer part of the columns holding levels (out x in)
+                return (xg @ levels[:, s:e].T).astype(np.float64)
 
             if m.signed_encoding == "differential":
                 pos = slices(np.maximum(qw, 0), bpc, n_slices)
@@ -166,7 +170,7 @@ def mvm(w, x, cfg, full_scale=None):
                         acc += pw * sk * v
                 else:
                     for sign, sl in ((1, pos), (-1, neg)):
-                        for sk, v in converted([(sk, column(lv)) for sk, lv in sl]):
+                        for sk, v in converted([(sk, column(lv)) for sk, lv in sl], rowsum):
                             acc += pw * (sign * sk) * v
             else:
                 off = 2 ** (m.weight_bits - 1)
@@ -178,10 +182,10 @@ def mvm(w, x, cfg, full_scale=None):
                                             for (sk, lv), (_, ref) in zip(data, refs)]):
                         acc += pw * sk * v
                 else:
-                    for sk, v in converted([(sk, column(lv)) for sk, lv in data]):
+                    for sk, v in converted([(sk, column(lv)) for sk, lv in data], rowsum):
                         acc += pw * sk * wstep * v
                     for first in range(0, n_out, per_array):
-                        for sk, v in converted([(sk, float(ref) * rowsum + r * rowsum) for sk, ref in refs]):
+                        for sk, v in converted([(sk, float(ref) * rowsum) for sk, ref in refs], rowsum):
                             acc[:, first:first + per_array] += pw * (-sk) * v
     return acc * sx[:, None] * sw[None, :], lsb
 
