@@ -21,7 +21,8 @@ import numpy as np
 
 from .argcheck import check_int
 from .config.checks import stored_weight_bits
-from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding, SignedEncoding, SignedInputs, Subtraction
+from .config.modes import Accumulation, ArrayFamily, DacMode, DigitalAdders, InputEncoding, SignedEncoding
+from .config.modes import SignedInputs, Subtraction
 from .config.schema import SECTIONS, Config, DacConfig
 
 __all__ = ["Plan", "plan_layer", "resolved_bits_per_read"]
@@ -49,6 +50,8 @@ class Plan:
     """how a read's code reaches a row (config.dac.encoding)"""
     family: ArrayFamily
     """how a cell computes (config.array.family)"""
+    cell_chain: bool
+    """a digital array's products are summed by a full adder in every bit cell (config.array.digital_adders)"""
     plane_accumulation: bool
     """the planes of a row group are summed in the analog domain and converted once"""
     slice_accumulation: bool
@@ -60,7 +63,6 @@ class Plan:
     g_max_us: float
     read_voltage_v: float
     read_pulse_ns: float
-
     # ---- weights -> cells -------------------------------------------------------------------
     @property
     def weight_offset(self) -> int:
@@ -98,8 +100,13 @@ class Plan:
         return self.n_slices if self.signed_encoding == SignedEncoding.OFFSET else 0
 
     @property
+    def chain_cols(self) -> int:
+        """columns an output's cell chain adds beside its weight's: its running sum's carry bits, ceil(log2 rows)"""
+        return math.ceil(math.log2(self.rows_per_read)) if self.cell_chain else 0
+
+    @property
     def outputs_per_array(self) -> int:
-        return (self.cols - self.reference_cols) // (self.n_slices * self.polarities)
+        return (self.cols - self.reference_cols) // (self.n_slices * self.polarities + self.chain_cols)
 
     @property
     def row_tiles(self) -> int:
@@ -234,7 +241,7 @@ class Plan:
 
     def used_cols(self, outputs: int) -> int:
         """physical columns in use in an array holding ``outputs`` outputs"""
-        return outputs * self.n_slices * self.polarities + self.reference_cols
+        return outputs * (self.n_slices * self.polarities + self.chain_cols) + self.reference_cols
 
     def column_sums(self, outputs: int) -> int:
         """column results per conversion round of an array holding ``outputs`` outputs: its converted columns
@@ -298,6 +305,7 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         bits_per_read=resolved_bits_per_read(d),
         dac_encoding=d.encoding,
         family=config.array.family,
+        cell_chain=config.array.digital_adders == DigitalAdders.CELL_CHAIN,
         plane_accumulation=config.adc.accumulation in (Accumulation.PLANES, Accumulation.PLANES_AND_SLICES),
         slice_accumulation=config.adc.accumulation in (Accumulation.SLICES, Accumulation.PLANES_AND_SLICES),
         adc_bits=config.adc.bits,
@@ -314,7 +322,7 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
     if plan.outputs_per_array < 1:
         raise ValueError(
             f"an array of {plan.cols} columns cannot hold one output: it needs "
-            f"{plan.n_slices * plan.polarities + plan.reference_cols} columns")
+            f"{plan.n_slices * plan.polarities + plan.chain_cols + plan.reference_cols} columns")
     return plan
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .modes import (
-    Accumulation, ArrayFamily, DacMode, Dataset, InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction,
-    WorkloadKind,
+    Accumulation, ArrayFamily, DacMode, Dataset, DigitalAdders, InputEncoding, InputRange, SignedEncoding,
+    SignedInputs, Subtraction, WorkloadKind,
 )
 from .schema import Config
 
@@ -109,11 +109,19 @@ def _check_inputs(dac) -> list[tuple[str, str]]:
 
 
 def _check_family(config: Config) -> list[tuple[str, str]]:
-    """Combinations the compute family cannot do: a digital array has no analog inputs or ADC."""
+    """Combinations the compute family cannot do: a digital array has no analog inputs or ADC; only it has adders
+    (a cell chain, with its pipeline registers)."""
     array, dac, adc = config.array, config.dac, config.adc
-    if array.family != ArrayFamily.DIGITAL:
-        return []
     errors = []
+    if array.chain_register_rows > 0 and array.digital_adders != DigitalAdders.CELL_CHAIN:
+        errors.append(("array.chain_register_rows", "'array.chain_register_rows' applies to a cell chain: it needs "
+                                                    "'array.digital_adders' = \"cell_chain\""))
+    if array.family != ArrayFamily.DIGITAL:
+        if array.digital_adders != DigitalAdders.TREE:
+            errors.append(("array.digital_adders", f"'array.digital_adders' = \"{array.digital_adders}\" sums "
+                                                   "1-bit products: it needs 'array.family' = \"digital\" (the "
+                                                   f"family is \"{array.family}\")"))
+        return errors
     if dac.encoding != InputEncoding.VOLTAGE:
         errors.append(("dac.encoding", f"'dac.encoding' = \"{dac.encoding}\" is a time-domain analog input; "
                                        "'array.family' = \"digital\" takes digital input bits (\"voltage\")"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
-    "Mode", "ArrayFamily", "IrDropModel", "ProgramError", "ReadNoisePath", "DriftCompensation", "WeightScale",
+    "Mode", "ArrayFamily", "DigitalAdders", "IrDropModel", "ProgramError", "ReadNoisePath", "DriftCompensation", "WeightScale",
     "SignedEncoding", "Subtraction", "DacMode", "SignedInputs", "InputEncoding", "InputRange", "AdcType",
     "Accumulation", "AdcRange", "CalibrationScope", "WorkloadKind", "Dataset", "WeightSource", "InputSource",
     "Dataflow", "MemoryTechnology", "DramTechnology", "EnergyModel", "Pipeline", "Balance", "Int8Products",
@@ -40,6 +40,14 @@ class ArrayFamily(Mode):
     CHARGE = "charge", "capacitive SRAM cells, charge sharing on the bit line (kT/C noise)"
     CURRENT = "current", "SRAM cells discharging a precharged bit line"
     DIGITAL = "digital", "bitwise AND and an adder tree per column: exact, no ADC"
+
+
+class DigitalAdders(Mode):
+    """How a digital array sums its 1-bit products (array.family = digital)."""
+
+    TREE = "tree", "an adder tree per output beside the array (ZigZag-IMC's DIMC model)"
+    CELL_CHAIN = "cell_chain", ("a full adder in every bit cell: an output's running sum ripples down its column, "
+                                "product bits + ceil(log2 rows) wide (Colonnade, Kim et al., JSSC 2021)")
 
 
 class IrDropModel(Mode):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .modes import (
-    Accumulation, AdcRange, AdcType, ArrayFamily, Balance, CalibrationScope, DacMode, Dataflow, Dataset,
+    Accumulation, AdcRange, AdcType, ArrayFamily, Balance, CalibrationScope, DacMode, Dataflow, Dataset, DigitalAdders,
     DramTechnology, DriftCompensation, EnergyModel, InputEncoding, InputRange, InputSource, Int8Products, IrDropModel,
     MemoryTechnology, Pipeline, ProgramError, ReadNoisePath, SignedEncoding, SignedInputs, Subtraction, WeightScale,
     WeightSource, WorkloadKind,
@@ -39,6 +39,10 @@ class ArrayConfig:
                                         "Valavi et al., JSSC 2019, 1.2 fF metal-fringe capacitor)"))
     ir_drop: IrDropModel = field(default=IrDropModel.EXACT, metadata=rule(
         Choice(IrDropModel), "IR-drop model when wire_resistance_ohm > 0"))
+    digital_adders: DigitalAdders = field(default=DigitalAdders.TREE, metadata=rule(
+        Choice(DigitalAdders), "how a digital array sums its products (family = digital)"))
+    chain_register_rows: int = field(default=0, metadata=rule(
+        Int(0, 4096), "rows between the pipeline registers of a cell chain (digital_adders = cell_chain; 0: none)"))
 
 
 @dataclass(frozen=True)

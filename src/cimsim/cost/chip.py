@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 from ..argcheck import check_int
 from ..breakdown import Breakdown, StageTime
-from ..config.modes import ArrayFamily, Balance, Pipeline
+from ..config.modes import ArrayFamily, Balance, DigitalAdders, Pipeline
 from ..errors import ConfigError
 from ..config.schema import Config
 from ..counts import Counts
@@ -220,8 +220,10 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
 
 def _converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
     if p.family == ArrayFamily.DIGITAL:
-        return (f"No ADC: each column sums its 1-bit products exactly in a ripple adder tree "
-                f"({p.adder_tree_energy_pj:.3g} pJ per column sum, ZigZag-IMC DIMC model).")
+        chain = config.array.digital_adders == DigitalAdders.CELL_CHAIN
+        adders = "a full adder in every bit cell (a cell chain)" if chain else "a ripple adder tree (ZigZag-IMC DIMC model)"
+        return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
+                f"{p.adder_tree_energy_pj:.3g} pJ per output sum.")
     enob = "" if config.adc.enob is None else f", ENOB {config.adc.enob:g}"
     return (f"ADC: {p.adc_bits}-bit {p.adc_type}{enob} (docs/adc.md: survey regression by type); layer 0 samples at "
             f"{p.adc_rate_gsps:.3g} GS/s = {t.conversions_per_adc} conversions per {t.read_cycle_ns:.3g} ns round: "

@@ -14,7 +14,12 @@
   adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of the input code
   and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC. Its full adders
   switch at the toggle rate of uniform data, 2 q (1 - q) = 0.375 for product bits that are 1 with probability
-  q = 1/4 (ZigZag-IMC's DIMC validation applies the same "37.5 % input toggle rate").
+  q = 1/4 (ZigZag-IMC's DIMC validation applies the same "37.5 % input toggle rate"). With
+  ``array.digital_adders = "cell_chain"`` (Colonnade: Kim et al., JSSC 2021) every bit cell holds a full adder
+  instead: each of the N rows adds its p-bit product into the output's running sum, w = p + ceil(log2 N) bits wide
+  (the paper's "B + 7 columns" for B-bit weights and 128 rows), so an output sum takes N w full adders, switching
+  at the toggle rate of a running sum's bits, 2 (1/2)(1/2) = 0.5, plus w flip-flops per pipeline register
+  (one every ``array.chain_register_rows`` rows).
 
 SRAM lines (every family but resistive): each cell a line crosses loads it with C_NAND2 / 2 = 0.35 fF at
 28 nm (ZigZag-IMC ``wl_cap`` / ``bl_cap``, :mod:`.gates`), scaled with the node; the lines swing V_DD
@@ -27,13 +32,14 @@ import math
 from dataclasses import dataclass
 
 from ..config.modes import ArrayFamily, SignedInputs
-from ..config.schema import Config, TechnologyConfig
+from ..config.schema import Config
 from ..mapping import Plan
 from . import gates, periphery
 from .cells import CellFamily, cell_pitch_um
 
 __all__ = ["Lines", "line_model", "charge_cell_activity", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE",
-           "adder_tree_full_adders", "adder_tree_energy_pj", "adder_tree_area_um2"]
+           "CHAIN_TOGGLE_RATE", "adder_tree_full_adders", "chain_registers", "adder_tree_energy_pj",
+           "adder_tree_area_um2"]
 
 @dataclass(frozen=True)
 class Lines:
@@ -83,14 +89,24 @@ def _product_bits(plan: Plan) -> int:
 
 
 def adder_tree_full_adders(plan: Plan) -> int:
-    """Full adders of one output's ripple adder tree over a row group: N (p + 1) - (p + ceil(log2 N) + 1) for N
-    rows of p-bit products of a read's input code and the whole stored weight (ZigZag-IMC DimcArrayUnit: the
-    tree adds weight_precision-bit products), at least N - 1 one-bit adds."""
+    """Full adders of one output's sum over a row group of N rows of p-bit products of a read's input code and the
+    whole stored weight: a ripple adder tree's N (p + 1) - (p + ceil(log2 N) + 1), at least N - 1 one-bit adds
+    (ZigZag-IMC DimcArrayUnit: the tree adds weight_precision-bit products); a cell chain's N (p + ceil(log2 N))."""
     n, p = plan.rows_per_read, _product_bits(plan)
+    if plan.cell_chain:
+        return n * (p + plan.chain_cols)
     if n == 1:
         return 0
     depth = math.ceil(math.log2(n))
     return max(n - 1, n * (p + 1) - (p + depth + 1))
+
+
+def chain_registers(plan: Plan, register_rows: int) -> int:
+    """Flip-flops of one output's cell chain over a row group: p + ceil(log2 N) per pipeline register, one every
+    ``register_rows`` rows (0: none)"""
+    if not plan.cell_chain or register_rows == 0:
+        return 0
+    return math.ceil(plan.rows_per_read / register_rows) * (_product_bits(plan) + plan.chain_cols)
 
 
 PRODUCT_BIT_ONE_PROBABILITY = 0.25
@@ -99,20 +115,29 @@ ADDER_TREE_TOGGLE_RATE = 2 * PRODUCT_BIT_ONE_PROBABILITY * (1 - PRODUCT_BIT_ONE_
 """toggle rate of an adder tree's input bits between evaluations, 2 q (1 - q) = 0.375 for independent bits that are
 1 with probability q (uncorrelated-signal switching activity); the rate ZigZag-IMC's DIMC validation scales its
 fully-active full-adder energy by (its "37.5 % input toggle rate")"""
+CHAIN_TOGGLE_RATE = 2 * 0.5 * (1 - 0.5)
+"""toggle rate of a cell chain's adder inputs: the running sum's bits, 1 with probability 1/2 for uniform data"""
 
 
-def adder_tree_energy_pj(plan: Plan, tech: TechnologyConfig) -> float:
-    """One output sum of a digital adder tree, pJ: its full adders x 4.2 fF x V_DD**2 (28 nm, scaled) x the toggle
-    rate of uniform data (0.375); 0 when the family has ADCs."""
+def adder_tree_energy_pj(plan: Plan, config: Config) -> float:
+    """One output sum of a digital array's adders, pJ: its full adders x 4.2 fF x V_DD**2 (28 nm, scaled) x the
+    toggle rate of uniform data (0.375 for a tree, 0.5 for a cell chain), plus a chain's pipeline flip-flops, each
+    clocked once; 0 when the family has ADCs."""
     if plan.has_adc:
         return 0.0
-    return adder_tree_full_adders(plan) * gates.full_adder_energy_pj(tech) * ADDER_TREE_TOGGLE_RATE
+    tech = config.technology
+    rate = CHAIN_TOGGLE_RATE if plan.cell_chain else ADDER_TREE_TOGGLE_RATE
+    registers = chain_registers(plan, config.array.chain_register_rows) * gates.register_bit_energy_pj(tech)
+    return adder_tree_full_adders(plan) * gates.full_adder_energy_pj(tech) * rate + registers
 
 
-def adder_tree_area_um2(plan: Plan, tech: TechnologyConfig) -> float:
-    """One output's adder tree plus the product gates of its cells (rows x its columns x k x b NAND2), um2; 0 with
-    ADCs."""
+def adder_tree_area_um2(plan: Plan, config: Config) -> float:
+    """One output's adders and pipeline flip-flops plus the product gates of its cells (rows x its columns x k x b
+    NAND2), um2; 0 with ADCs."""
     if plan.has_adc:
         return 0.0
+    tech = config.technology
     products = plan.rows * plan.n_slices * plan.polarities * plan.bits_per_read * plan.bits_per_cell
-    return adder_tree_full_adders(plan) * gates.full_adder_area_um2(tech) + products * gates.product_bit_area_um2(tech)
+    registers = chain_registers(plan, config.array.chain_register_rows) * gates.register_bit_area_um2(tech)
+    return (adder_tree_full_adders(plan) * gates.full_adder_area_um2(tech) + registers
+            + products * gates.product_bit_area_um2(tech))
