@@ -8,9 +8,10 @@ import pytest
 
 from cimsim.config.load import with_overrides
 from cimsim.config.schema import Config
+from cimsim.errors import ConfigError
 from cimsim.cost import cim_breakdown, cim_parameters, cim_timing, gates, pricing_table
 from cimsim.cost.cim import layer_area_um2, layer_energy_pj
-from cimsim.cost.families import adder_tree_full_adders, charge_cell_activity
+from cimsim.cost.families import CHAIN_TOGGLE_RATE, adder_tree_full_adders, chain_registers, charge_cell_activity
 from cimsim.analytic import analytic_counts
 from cimsim.mapping import plan_layer
 
@@ -73,6 +74,56 @@ def test_adder_tree_of_one_row_and_the_smallest_tree():
     plan = _priced({"array.family": "digital", "dac.mode": "bit_serial", "array.rows_per_read": 2,
                     "mapping.weight_bits": 2, "device.bits_per_cell": 1})[1]
     assert adder_tree_full_adders(plan) == 2 * 2 - (1 + 1 + 1)  # two 1-bit products: one half-adder's worth
+
+
+def test_cell_chain_adds_each_row_into_a_full_width_running_sum():
+    """Colonnade's structure: each of N rows adds its p-bit product into a (p + ceil(log2 N))-bit running sum (a
+    full adder per bit cell), the sum bits toggling at 0.5, plus that many flip-flops per pipeline register."""
+    over = {"array.family": "digital", "dac.mode": "bit_serial", "array.rows": 128, "array.cols": 128,
+            "array.rows_per_read": 128, "mapping.signed_encoding": "offset", "mapping.subtraction": "digital",
+            "mapping.weight_bits": 8, "device.bits_per_cell": 1, "dac.signed_inputs": "unsigned"}
+    tree = _priced(over)
+    config, plan, p, counts = _priced({**over, "array.digital_adders": "cell_chain", "array.chain_register_rows": 8})
+    width = 8 + 7  # 1 input bit x 8 stored bits, plus log2(128) carry bits: the paper's "B + 7 columns"
+    assert plan.chain_cols == 7 and adder_tree_full_adders(plan) == 128 * width
+    assert chain_registers(plan, 8) == 16 * width and chain_registers(plan, 0) == 0
+    assert p.adder_tree_energy_pj == pytest.approx(
+        128 * width * gates.full_adder_energy_pj(config.technology) * CHAIN_TOGGLE_RATE
+        + 16 * width * gates.register_bit_energy_pj(config.technology))
+    # B + 7 columns per weight (and the offset encoding's reference column): fewer outputs per array than a tree's
+    assert plan.outputs_per_array == (128 - 8) // (8 + 7) < tree[1].outputs_per_array == (128 - 8) // 8
+    assert counts.adder_tree_sums == tree[3].adder_tree_sums  # the same sums, each dearer
+    assert p.adder_tree_energy_pj > 2 * tree[2].adder_tree_energy_pj  # 128 x 15 adders at 0.5 against 1136 at 0.375
+    assert any("full adder in every bit cell" in a for a in cim_breakdown(config, plan, counts).assumptions)
+
+
+@pytest.mark.parametrize("overrides,field", [
+    ({"array.digital_adders": "cell_chain"}, "array.digital_adders"),
+    ({"array.family": "digital", "dac.signed_inputs": "unsigned", "array.chain_register_rows": 8},
+     "array.chain_register_rows"),
+])
+def test_cell_chain_settings_need_a_digital_cell_chain(overrides, field):
+    with pytest.raises(ConfigError) as info:
+        with_overrides(BASE, overrides)
+    assert field in info.value.fields
+
+
+def test_cell_chain_sums_are_exact():
+    """A cell chain sums exactly, as an adder tree does: the same outputs, bit for bit."""
+    import numpy as np
+    from cimsim.numerics import Crossbar
+
+    over = {"array.family": "digital", "dac.mode": "bit_serial", "dac.signed_inputs": "unsigned",
+            "workload.in_features": 40, "workload.out_features": 30, "array.rows": 16, "array.rows_per_read": 16,
+            "array.cols": 64}
+    rng = np.random.default_rng(0)
+    w, x = rng.uniform(-1, 1, (30, 40)), rng.uniform(0, 1, (5, 40))
+    outs = []
+    for adders in ("tree", "cell_chain"):
+        xbar = Crossbar(with_overrides(BASE, {**over, "array.digital_adders": adders}))
+        xbar.program(w)
+        outs.append(xbar.mvm(x))
+    np.testing.assert_array_equal(outs[0], outs[1])
 
 
 def test_time_domain_inputs_take_their_pulses_and_no_dac():

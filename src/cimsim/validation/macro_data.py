@@ -19,7 +19,8 @@ MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
 CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bits", "input_signed", "bits_per_read",
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
-                 "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz")
+                 "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
+                 "digital_adders", "chain_register_rows")
 """entry fields that set the configuration (a point's value overrides the macro's)"""
 
 
