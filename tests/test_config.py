@@ -501,3 +501,21 @@ def test_consistent_in_range_values_are_accepted(data):
         for key, value in data[section].items():
             expected = os.path.abspath(Path("/") / value) if key.endswith("_file") and value else value
             assert getattr(getattr(config, section), key) == expected, f"{section}.{key}"
+
+
+@pytest.mark.parametrize("bad", [5, 3.0, None, b"configs/default.toml", ["configs/default.toml"]])
+def test_a_path_that_is_not_a_path_is_refused_and_closes_nothing(bad):
+    """An int would be opened as that file descriptor (and closed): the loaders take only str or os.PathLike."""
+    from cimsim.sweep.pareto import read_table
+
+    read_end, write_end = os.pipe()
+    try:
+        for loader in (load_config, read_table):
+            for value in (bad, read_end, write_end):
+                with pytest.raises(TypeError, match="must be a file path"):
+                    loader(value)
+        os.write(write_end, b"still open")
+        assert os.read(read_end, 10) == b"still open"
+    finally:
+        os.close(read_end)
+        os.close(write_end)

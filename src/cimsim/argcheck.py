@@ -1,16 +1,19 @@
-"""Checks of API arguments, one place for all: an integer (Python or numpy, never a bool) in a range, a finite real.
+"""Checks of API arguments, one place for all: an integer (Python or numpy, never a bool) in a range, a finite real,
+a file path.
 
-Each raises a ValueError naming the argument and what was expected; each returns the value as a plain Python number.
+Each raises a ValueError (a TypeError for a path of the wrong type) naming the argument and what was expected; each
+returns the value as a plain Python number (or the path as it came).
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
-__all__ = ["is_int", "check_int", "check_real"]
+__all__ = ["is_int", "check_int", "check_real", "check_path"]
 
 
 def is_int(value) -> bool:
@@ -41,3 +44,13 @@ def check_real(name: str, value, low: float | None = None, high: float | None = 
         bounds = " and ".join(part for part in (lower, upper) if part)
         raise ValueError(f"{name} must be a finite number{' ' + bounds if bounds else ''}; got {value!r}")
     return float(value)
+
+
+def check_path(name: str, value) -> str | os.PathLike:
+    """``value`` when it is a file path (str or os.PathLike): an int would open that file descriptor, and closing
+    it would close whatever the process had there."""
+    if isinstance(value, (str, os.PathLike)):
+        return value
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:60] + "..."
+    raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(value).__name__} {shown}")

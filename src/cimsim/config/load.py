@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..argcheck import check_path
 from ..errors import ConfigError
 from .checks import check_consistency
 from .rules import Choice, Text
@@ -63,6 +64,7 @@ def load_config(path: str | os.PathLike) -> Config:
 def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
     """The tables of a TOML file, or a :class:`ConfigError` naming the file (unreadable, not UTF-8, bad TOML
     with its line and column); ``what`` names the kind of file in the message."""
+    check_path(f"the {what}", path)
     try:
         with open(path, "rb") as file:
             return tomllib.load(file)

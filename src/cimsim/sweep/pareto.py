@@ -12,6 +12,7 @@ import math
 import os
 from dataclasses import dataclass
 
+from ..argcheck import check_path
 from ..errors import ConfigError
 
 __all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
@@ -31,6 +32,7 @@ class Table:
 
 def read_table(path: str | os.PathLike) -> Table:
     """Read a results CSV; raises :class:`ConfigError` naming the file if it cannot be read."""
+    check_path("the results table", path)
     try:
         with open(path, newline="", encoding="utf-8") as file:
             reader = csv.DictReader(file)
