@@ -10,8 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
-    "Mode", "ArrayFamily", "DigitalAdders", "IrDropModel", "ProgramError", "ReadNoisePath", "DriftCompensation", "WeightScale",
-    "SignedEncoding", "Subtraction", "DacMode", "SignedInputs", "InputEncoding", "InputRange", "AdcType",
+    "Mode", "ArrayFamily", "DigitalAdders", "IrDropModel", "ProgramError", "ReadNoisePath", "DriftCompensation",
+    "WeightScale", "SignedEncoding", "Subtraction", "DacMode", "SignedInputs", "InputEncoding", "InputRange", "AdcType",
     "Accumulation", "AdcRange", "CalibrationScope", "WorkloadKind", "Dataset", "WeightSource", "InputSource",
     "Dataflow", "MemoryTechnology", "DramTechnology", "EnergyModel", "Pipeline", "Balance", "Int8Products",
 ]

@@ -221,7 +221,8 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
 def _converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
     if p.family == ArrayFamily.DIGITAL:
         chain = config.array.digital_adders == DigitalAdders.CELL_CHAIN
-        adders = "a full adder in every bit cell (a cell chain)" if chain else "a ripple adder tree (ZigZag-IMC DIMC model)"
+        adders = ("a full adder in every bit cell (a cell chain)" if chain
+                  else "a ripple adder tree (ZigZag-IMC DIMC model)")
         return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
                 f"{p.adder_tree_energy_pj:.3g} pJ per output sum.")
     enob = "" if config.adc.enob is None else f", ENOB {config.adc.enob:g}"
