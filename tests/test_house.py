@@ -98,3 +98,13 @@ def test_argument_checks_live_in_one_module(value, ok):
     assert check_real("x", 0.5, 0.0, 1.0, low_open=True) == 0.5
     with pytest.raises(ValueError, match=r"x must be a finite number > 0 and <= 1; got nan"):
         check_real("x", float("nan"), 0.0, 1.0, low_open=True)
+
+
+@pytest.mark.parametrize("value", [10**400, -10**400, np.bool_(True), float("inf"), "1"])
+def test_real_checks_refuse_what_float_cannot_hold_with_a_short_message(value):
+    """10**400 is a Real that float() overflows on: refused as not finite, its 401 digits cut in the message."""
+    from cimsim.argcheck import check_real
+
+    with pytest.raises(ValueError, match=r"percentile must be a finite number >= 0 and <= 100; got") as info:
+        check_real("percentile", value, 0.0, 100.0)
+    assert len(str(info.value)) < 150

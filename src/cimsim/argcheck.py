@@ -28,22 +28,37 @@ def check_int(name: str, value, minimum: int | None = 1, maximum: int | None = N
     if not ok:
         bounds = " and ".join(part for part in (f">= {minimum}" if minimum is not None else "",
                                                  f"<= {maximum}" if maximum is not None else "") if part)
-        raise ValueError(f"{name} must be an int{' ' + bounds if bounds else ''}; got {value!r}")
+        raise ValueError(f"{name} must be an int{' ' + bounds if bounds else ''}; got {_shown(value)}")
     return int(value)
 
 
 def check_real(name: str, value, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
     """``value`` as a finite float in [low, high] (``low_open``: above low)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
-    if ok:
-        x = float(value)
-        ok = (low is None or (x > low if low_open else x >= low)) and (high is None or x <= high)
+    x = _finite_float(value)
+    ok = x is not None and (low is None or (x > low if low_open else x >= low)) and (high is None or x <= high)
     if not ok:
         lower = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
         upper = "" if high is None else f"<= {high:g}"
         bounds = " and ".join(part for part in (lower, upper) if part)
-        raise ValueError(f"{name} must be a finite number{' ' + bounds if bounds else ''}; got {value!r}")
-    return float(value)
+        raise ValueError(f"{name} must be a finite number{' ' + bounds if bounds else ''}; got {_shown(value)}")
+    return x
+
+
+def _finite_float(value) -> float | None:
+    """``value`` as a finite float, or None (not a real number, not finite, or an int beyond float's range)"""
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        return None
+    try:
+        x = float(value)
+    except OverflowError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _shown(value, limit: int = 60) -> str:
+    """repr of ``value``, cut to ``limit`` characters"""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def check_path(name: str, value) -> str | os.PathLike:
@@ -51,6 +66,4 @@ def check_path(name: str, value) -> str | os.PathLike:
     it would close whatever the process had there."""
     if isinstance(value, (str, os.PathLike)):
         return value
-    shown = repr(value)
-    shown = shown if len(shown) <= 60 else shown[:60] + "..."
-    raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(value).__name__} {shown}")
+    raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(value).__name__} {_shown(value)}")
