@@ -175,7 +175,8 @@ def _reference_columns(sums, row, b, p, rowsum, std, z_rows, zr, lsb, inv_lsb, c
         hits += raw != code
         v = plane_col_w[p, c] * code * lsb[c]
         first_out = ref_tile[c - n_data] * outputs_per_array
-        for j in range(first_out, min(out.shape[1], first_out + outputs_per_array)):
+        # unsigned indices: no negative-index wrap in the loop, which then vectorises
+        for j in range(np.uint64(first_out), np.uint64(min(out.shape[1], first_out + outputs_per_array))):
             out[b, j] += v
     return hits
 
