@@ -190,13 +190,13 @@ def mvm(w, x, cfg, full_scale=None):
     return acc * sx[:, None] * sw[None, :], lsb
 
 
-def gv2t_fj(w, x, cfg, col_tiles):
-    """sum over reads and every used cell of G * V**2 * t, from an explicit conductance matrix (fJ)."""
-    m, d, dev = cfg.mapping, cfg.dac, cfg.device
+def cell_levels_matrix(w, cfg, col_tiles):
+    """the stored level of every used cell (in x physical columns): one column per (polarity, slice, output), then
+    the reference columns of every column tile"""
+    m, dev = cfg.mapping, cfg.device
     qw, _ = weight_codes(w, m.weight_bits, m.weight_scale == "per_output")
-    qx, _ = input_codes(x, d.input_bits, d.input_max, d.signed_inputs == "unsigned")
     bpc = dev.bits_per_cell
-    max_level, n_slices, step = cell_levels(cfg)
+    _, n_slices, _ = cell_levels(cfg)
     if m.signed_encoding == "differential":
         stored = [np.maximum(qw, 0), np.maximum(-qw, 0)]
         ref_cols = []
@@ -204,9 +204,16 @@ def gv2t_fj(w, x, cfg, col_tiles):
         off = 2 ** (m.weight_bits - 1)
         stored = [(qw + off) // (2 if m.weight_bits == 1 else 1)]
         ref_cols = [lv for _, lv in slices(np.full(w.shape[1], off), bpc, n_slices)] * col_tiles
-    # one physical column per (polarity, slice, output): row j of a slice's level matrix (out x in)
     cols = [lv[j] for st in stored for _, lv in slices(st, bpc, n_slices) for j in range(w.shape[0])] + ref_cols
-    g = dev.g_min_us + step * np.array(cols, dtype=np.float64).T  # in x physical columns
+    return np.array(cols, dtype=np.float64).T
+
+
+def gv2t_fj(w, x, cfg, col_tiles):
+    """sum over reads and every used cell of G * V**2 * t, from an explicit conductance matrix (fJ)."""
+    d, dev = cfg.dac, cfg.device
+    qx, _ = input_codes(x, d.input_bits, d.input_max, d.signed_inputs == "unsigned")
+    _, _, step = cell_levels(cfg)
+    g = dev.g_min_us + step * cell_levels_matrix(w, cfg, col_tiles)
     k = bits_per_read(d)
     total = 0.0
     for _, plane in planes(qx, d.input_bits, d.mode, d.signed_inputs, k):
@@ -216,3 +223,14 @@ def gv2t_fj(w, x, cfg, col_tiles):
             energy = np.abs(plane).astype(np.float64) * dev.read_voltage_v ** 2
         total += float((energy @ g).sum()) * dev.read_pulse_ns
     return total
+
+
+def cell_activity(w, x, cfg, col_tiles):
+    """sum over reads and every used cell of (code / c_max)**2 (level / max level), from explicit cells"""
+    d = cfg.dac
+    qx, _ = input_codes(x, d.input_bits, d.input_max, d.signed_inputs == "unsigned")
+    max_level, _, _ = cell_levels(cfg)
+    fractions = cell_levels_matrix(w, cfg, col_tiles) / max_level
+    k = bits_per_read(d)
+    return sum(float(((plane.astype(np.float64) / (2 ** k - 1)) ** 2 @ fractions).sum())
+               for _, plane in planes(qx, d.input_bits, d.mode, d.signed_inputs, k))

@@ -11,7 +11,8 @@ from cimsim.config.schema import Config
 from cimsim.errors import ConfigError
 from cimsim.cost import cim_breakdown, cim_parameters, cim_timing, gates, pricing_table
 from cimsim.cost.cim import layer_area_um2, layer_energy_pj
-from cimsim.cost.families import CHAIN_TOGGLE_RATE, adder_tree_full_adders, chain_registers, charge_cell_activity
+from cimsim.analytic import uniform_cell_activity
+from cimsim.cost.families import CHAIN_TOGGLE_RATE, adder_tree_full_adders, chain_registers
 from cimsim.analytic import analytic_counts
 from cimsim.mapping import plan_layer
 
@@ -44,11 +45,40 @@ def test_line_energy_follows_vdd_squared():
 def test_charge_cell_energy_is_its_capacitor_at_mean_activity():
     config, plan, p, counts = _priced({"array.family": "charge", "array.cell_capacitance_ff": 2.0,
                                        "dac.mode": "bit_serial"})
-    assert charge_cell_activity(plan) == pytest.approx(0.5 * 0.5 / 2)  # bits half set, levels half set, two phases
-    assert p.cell_compute_energy_pj == pytest.approx(2.0 * 0.9 ** 2 * 1e-3 * 0.125)
+    assert uniform_cell_activity(plan) == pytest.approx(0.5 * 0.5 / 2)  # bits half set, levels half set, two phases
+    assert p.cell_compute_energy_pj == pytest.approx(2.0 * 0.9 ** 2 * 1e-3)  # C V_DD**2, scaled by the activity
+    assert counts.cell_activity == pytest.approx(counts.cells_read * 0.125)
     energy = layer_energy_pj(counts, plan, p)
     bitlines = counts.array_reads * plan.used_cols(plan.outputs_per_array) * p.bitline_charge_energy_pj
-    assert energy["array"] == pytest.approx(bitlines + counts.cells_read * p.cell_compute_energy_pj)
+    assert energy["array"] == pytest.approx(bitlines + counts.cell_activity * p.cell_compute_energy_pj)
+
+
+def test_charge_cells_are_priced_from_the_codes_the_simulation_read():
+    """Simulated, a charge cell's energy is C V_DD**2 x the activity of the data it read: nothing for all-zero inputs,
+    about the analytic mean for uniform ones (codes and levels uniform)."""
+    import numpy as np
+    from cimsim.numerics import Crossbar
+
+    config = with_overrides(BASE, {"array.family": "charge", "workload.in_features": 64, "workload.out_features": 16,
+                                   "array.rows": 64, "array.cols": 64, "array.rows_per_read": 64,
+                                   "mapping.weight_bits": 4, "device.bits_per_cell": 4,
+                                   "mapping.signed_encoding": "offset", "mapping.subtraction": "digital",
+                                   "dac.signed_inputs": "unsigned", "dac.input_bits": 4, "adc.range": "max"})
+    rng = np.random.default_rng(0)
+    xbar = Crossbar(config)
+    xbar.program(rng.uniform(-1, 1, (16, 64)))
+    xbar.mvm(np.zeros((10, 64)))
+    assert xbar.counts.cells_read > 0 and xbar.counts.cell_activity == 0.0
+    xbar.reset_counts()
+    xbar.mvm(rng.uniform(0, 1, (4000, 64)))
+    measured = xbar.counts
+    analytic = analytic_counts(xbar.plan, 4000)
+    assert measured.cells_read == analytic.cells_read
+    assert measured.cell_activity == pytest.approx(analytic.cell_activity, rel=0.1)
+    b = cim_breakdown(config, xbar.plan, measured)
+    p = cim_parameters(config, xbar.plan)
+    bitlines = measured.array_reads * xbar.plan.used_cols(16) * p.bitline_charge_energy_pj  # one tile of 16 outputs
+    assert b.energy_pj["array"] == pytest.approx(bitlines + measured.cell_activity * p.cell_compute_energy_pj)
 
 
 def test_digital_family_has_adder_trees_and_no_converters():

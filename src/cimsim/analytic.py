@@ -1,7 +1,7 @@
 """The events of a layer from its shapes alone: the analytic path that prices design points without simulating.
 
 Data-independent counts equal the functional path's exactly (tests/test_numerics.py checks every layout); the
-two data-dependent ones are estimated (see :func:`analytic_counts`).
+data-dependent ones are estimated (see :func:`analytic_counts`).
 """
 
 from __future__ import annotations
@@ -10,16 +10,17 @@ from .config.modes import InputEncoding, SignedInputs
 from .counts import Counts
 from .mapping import Plan
 
-__all__ = ["analytic_counts"]
+__all__ = ["analytic_counts", "uniform_cell_activity"]
 
 
 def analytic_counts(plan: Plan, vectors: int) -> Counts:
     """Counts of ``vectors`` MVMs from shapes alone (no weights, no data, no programming).
 
-    Data-independent fields equal the functional path's exactly. The two data-dependent fields are
-    estimated: ``row_activations`` at its upper bound (every driven row non-zero; every unit pulse of a
-    pulse-count input), and ``array_gv2t_fj`` for cells at mid conductance and each plane's input code uniform
-    over its range (voltage inputs: energy ~ code**2; time-domain inputs: ~ code unit pulses).
+    Data-independent fields equal the functional path's exactly. The data-dependent fields are estimated:
+    ``row_activations`` at its upper bound (every driven row non-zero; every unit pulse of a pulse-count input),
+    ``array_gv2t_fj`` for cells at mid conductance and each plane's input code uniform over its range (voltage
+    inputs: energy ~ code**2; time-domain inputs: ~ code unit pulses), ``cell_activity`` at
+    :func:`uniform_cell_activity` per cell read.
     """
     reads = dac = cells = sums = 0
     groups = plan.row_groups()
@@ -50,6 +51,7 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
         row_activations=vectors * dac * (c if plan.dac_encoding == InputEncoding.PULSE_COUNT else 1),
         cells_read=vectors * cells,
         array_gv2t_fj=vectors * cells * gv2t_per_cell_fj,
+        cell_activity=vectors * cells * uniform_cell_activity(plan),
         adc_conversions=vectors * sums if plan.has_adc else 0,
         adc_bits=plan.adc_bits,
         adder_tree_sums=0 if plan.has_adc else vectors * sums,
@@ -61,3 +63,11 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
         dram_read_bits=vectors * in_bits,
         dram_write_bits=vectors * plan.out_features * plan.accumulator_bits,
     )
+
+
+def uniform_cell_activity(plan: Plan) -> float:
+    """Mean of (x / c_max)**2 (l / l_max) over a cell read: x uniform on 0..c_max (E = (2c + 1) / (6c)), l uniform
+    on 0..l_max (E = 1/2), halved for two-phase inputs (a row is driven in one of its two phases)."""
+    c = plan.max_plane_code
+    activity = (2 * c + 1) / (6 * c) * 0.5
+    return activity / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else activity

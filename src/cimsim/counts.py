@@ -2,8 +2,9 @@
 
 Numerics (functional path) and shape arithmetic (analytic path) produce :class:`Counts`; the cost
 models consume them (energy = sum of counts x energy per action). Counts never hold energies of the
-periphery, only events; the one physical sum is ``array_gv2t_fj`` (sum of G * V**2 * t over every cell
-read, in femtojoules: microsiemens x volts**2 x nanoseconds = 1e-15 J), which the data decide.
+periphery, only events; the physical sums, which the data decide, are ``array_gv2t_fj`` (sum of G * V**2 * t over
+every cell read, in femtojoules: microsiemens x volts**2 x nanoseconds = 1e-15 J) and ``cell_activity`` (the
+charge cells' switched fraction of C V_DD**2).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class Counts:
     """cells on a driven row group of a used column, summed over reads"""
     array_gv2t_fj: float = 0.0
     """sum over cells read of G * V**2 * t_read, femtojoules (data-dependent)"""
+    cell_activity: float = 0.0
+    """sum over cells read of (x / c_max)**2 (l / l_max), input code x and stored level l: a charge cell's
+    capacitor energy in units of C V_DD**2 (data-dependent)"""
     adc_conversions: int = 0
     """column conversions"""
     adc_bits: int = 8

@@ -146,7 +146,8 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
                              p.bitline_charge_energy_pj)
     cells = {
         ArrayFamily.RESISTIVE: Action("fJ of sum G V**2 t", lambda c: c.array_gv2t_fj, 1e-3),
-        ArrayFamily.CHARGE: Action("cell capacitor reads", lambda c: c.cells_read, p.cell_compute_energy_pj),
+        ArrayFamily.CHARGE: Action("cell capacitors at full swing", lambda c: c.cell_activity,
+                                   p.cell_compute_energy_pj),
         ArrayFamily.DIGITAL: Action("cell reads (1-bit products)", lambda c: c.cells_read, p.cell_compute_energy_pj),
     }.get(plan.family)
     trees = plan.column_sums(plan.outputs_per_array)

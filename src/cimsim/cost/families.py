@@ -6,7 +6,8 @@
 - ``charge`` (capacitive SRAM cells: a compute capacitor per cell, charge shared on the column; Valavi et al.,
   JSSC 2019; Jia et al., JSSC 2020; C-2C ladders): lines as SRAM lines (below) swinging the supply; each
   cell read switches its capacitor C (``array.cell_capacitance_ff``) to V_DD (x / c_max) when its stored bit
-  is set: E = C V_DD**2 (x / c_max)**2 (l / l_max), priced at its mean over uniform codes and levels.
+  is set: E = C V_DD**2 (x / c_max)**2 (l / l_max), summed over the codes and levels the simulation read
+  (``Counts.cell_activity``; the analytic path takes uniform codes and levels).
 - ``current`` (SRAM cells discharging a precharged bit line): lines as SRAM lines swinging the supply; the
   bit line's swing is the cells' work, priced as a full-swing charge (an upper bound, as for resistive lines).
 - ``digital`` (bitwise products and an adder tree per output; ZigZag-IMC ``DimcArrayUnit``): SRAM lines; each
@@ -37,7 +38,7 @@ from ..mapping import Plan
 from . import gates, periphery
 from .cells import CellFamily, cell_pitch_um
 
-__all__ = ["Lines", "line_model", "charge_cell_activity", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE",
+__all__ = ["Lines", "line_model", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE",
            "CHAIN_TOGGLE_RATE", "adder_tree_full_adders", "chain_registers", "adder_tree_energy_pj",
            "adder_tree_area_um2"]
 
@@ -64,20 +65,13 @@ def line_model(plan: Plan, config: Config, cell: CellFamily) -> Lines:
     return Lines(tech.vdd_v, array.cols * per_cell_ff, array.rows * per_cell_ff)
 
 
-def charge_cell_activity(plan: Plan) -> float:
-    """Mean of (x / c_max)**2 (l / l_max) over a cell read: x uniform on 0..c_max (E = (2c + 1) / (6c)), l uniform
-    on 0..l_max (E = 1/2), halved for two-phase inputs (a row is driven in one of its two phases)."""
-    c = plan.max_plane_code
-    activity = (2 * c + 1) / (6 * c) * 0.5
-    return activity / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else activity
-
-
 def cell_compute_energy_pj(plan: Plan, config: Config) -> float:
-    """Energy of one cell read beyond its lines, pJ: a charge cell's capacitor at its mean activity, a digital
-    cell's k x b 1-bit products; 0 for resistive (counted from the data) and current cells (the bit line)."""
+    """Energy of one cell read beyond its lines, pJ: a charge cell's capacitor at full activity, C V_DD**2 (scaled by
+    ``Counts.cell_activity``), a digital cell's k x b 1-bit products; 0 for resistive (counted from the data) and
+    current cells (the bit line)."""
     tech = config.technology
     if plan.family == ArrayFamily.CHARGE:
-        return gates.switch_energy_pj(config.array.cell_capacitance_ff, tech.vdd_v) * charge_cell_activity(plan)
+        return gates.switch_energy_pj(config.array.cell_capacitance_ff, tech.vdd_v)
     if plan.family == ArrayFamily.DIGITAL:
         return plan.bits_per_read * plan.bits_per_cell * gates.product_bit_energy_pj(tech)
     return 0.0

@@ -34,7 +34,7 @@ from .encoding import accumulate_planes, prepare_planes, quantize_inputs
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from . import int8
 from .int8 import IntegerProducts
-from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer
+from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer, row_level_fractions
 from .threads import BLAS, pool, worker_threads
 
 __all__ = ["Crossbar"]
@@ -304,8 +304,12 @@ class Crossbar:
         p = self.plan
         if not self._mvms:
             return Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits)
-        v_unit = p.read_voltage_v / (p.max_plane_code if p.dac_encoding == InputEncoding.VOLTAGE else 1)
-        return replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * p.col_tiles,
+        voltage = p.dac_encoding == InputEncoding.VOLTAGE
+        v_unit = p.read_voltage_v / (p.max_plane_code if voltage else 1)
+        events = self._vector_events.scaled(self._mvms)  # time-domain codes: the analytic cell activity
+        activity = float(self._code_sq @ row_level_fractions(self.layer, p)) / p.max_plane_code ** 2
+        return replace(events, row_activations=self._nonzero * p.col_tiles,
+                       cell_activity=activity if voltage else events.cell_activity,
                        array_gv2t_fj=float(self._code_sq @ self.layer.row_g_us) * v_unit ** 2 * p.read_pulse_ns)
 
     # ---- references -------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .encoding import quantize_weights, weight_levels
 from .irdrop import layer_effective_conductance
 from .layout import layout
 
-__all__ = ["ProgrammedLayer", "program_layer", "ideal_conductances_us", "compact_layer"]
+__all__ = ["ProgrammedLayer", "program_layer", "ideal_conductances_us", "compact_layer", "row_level_fractions"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,3 +129,10 @@ def compact_layer(layer: ProgrammedLayer, codes: np.ndarray, plan: Plan) -> Prog
     first = codes[:, :plan.out_features].T
     return replace(layer, matrix=codes, conductances_us=None if layer.cells_at_target else layer.conductances_us,
                    weight_codes=first if np.array_equal(first, layer.weight_codes) else layer.weight_codes)
+
+
+def row_level_fractions(layer: ProgrammedLayer, plan: Plan) -> np.ndarray:
+    """Sum over each row's used cells (all tiles) of level / max level, from the row's conductance: G = g_min + l
+    (g_max - g_min) / l_max."""
+    used = sum(plan.used_cols(plan.outputs_of_col_tile(t)) for t in range(plan.col_tiles))
+    return (layer.row_g_us - used * plan.g_min_us) / (plan.g_max_us - plan.g_min_us)
