@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..config.modes import ArrayFamily, SignedInputs
+from ..config.modes import ArrayFamily
 from ..config.schema import Config
 from ..mapping import Plan
 from . import gates, periphery
