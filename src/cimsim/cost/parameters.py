@@ -56,8 +56,8 @@ class CimParameters:
     bitline_charge_energy_pj: float
     """one bit line charged to the line voltage"""
     cell_compute_energy_pj: float
-    """one cell read beyond its lines: a charge cell's capacitor at its mean activity, a digital cell's 1-bit
-    products (resistive cells: sum of G V**2 t, counted from the data instead)"""
+    """one cell read beyond its lines: a charge cell's capacitor at full swing, C V_DD**2 (priced per unit of
+    ``Counts.cell_activity``), a digital cell's 1-bit products (resistive cells: sum of G V**2 t, from the data)"""
     adder_tree_energy_pj: float
     """one column sum of a digital adder tree over a full row group (0 for analog families)"""
     adder_tree_area_um2: float
