@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-__all__ = ["is_int", "check_int", "check_real", "check_path"]
+__all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path"]
 
 
 def is_int(value) -> bool:
@@ -34,7 +34,7 @@ def check_int(name: str, value, minimum: int | None = 1, maximum: int | None = N
 
 def check_real(name: str, value, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
     """``value`` as a finite float in [low, high] (``low_open``: above low)."""
-    x = _finite_float(value)
+    x = finite_float(value)
     ok = x is not None and (low is None or (x > low if low_open else x >= low)) and (high is None or x <= high)
     if not ok:
         lower = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
@@ -44,13 +44,14 @@ def check_real(name: str, value, low: float | None = None, high: float | None = 
     return x
 
 
-def _finite_float(value) -> float | None:
-    """``value`` as a finite float, or None (not a real number, not finite, or an int beyond float's range)"""
+def finite_float(value) -> float | None:
+    """``value`` as a finite float, or None: not a real number (bools excluded), infinite, NaN or too large for a
+    float (an integer of hundreds of digits)."""
     if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
         return None
     try:
         x = float(value)
-    except OverflowError:
+    except (OverflowError, ValueError, TypeError):
         return None
     return x if math.isfinite(x) else None
 

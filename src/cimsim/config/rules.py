@@ -7,15 +7,11 @@ A rule checks a value and, when it fails, says what was expected in words a user
 
 from __future__ import annotations
 
-import math
-import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from ..argcheck import is_int
+from ..argcheck import finite_float, is_int
 from .modes import Mode
 
 __all__ = ["Rule", "Int", "Float", "Choice", "Text", "OptionalInt", "OptionalFloat", "rule"]
@@ -33,18 +29,6 @@ class Rule(ABC):
     def convert(self, value: Any) -> Any:
         """The value as stored in the dataclass (e.g. an int given for a float field becomes a float)."""
         return value
-
-
-def _real(value: Any) -> float | None:
-    """``value`` as a finite float, or None: not a real number (bools excluded), infinite, NaN or too large for a
-    float (an integer of hundreds of digits)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        return None
-    try:
-        x = float(value)
-    except (OverflowError, ValueError, TypeError):
-        return None
-    return x if math.isfinite(x) else None
 
 
 def _in_interval(x: float, low: float | None, high: float | None, low_open: bool, high_open: bool) -> bool:
@@ -112,7 +96,7 @@ class Float(Rule):
         return "a finite number" + _interval_text(self.low, self.high, self.low_open, self.high_open)
 
     def accepts(self, value: Any) -> bool:
-        x = _real(value)
+        x = finite_float(value)
         return x is not None and _in_interval(x, self.low, self.high, self.low_open, self.high_open)
 
     def convert(self, value: Any) -> float:

@@ -20,7 +20,6 @@ onnxruntime is the optional ``int8`` extra (``pip install '.[int8]'``); without 
 from __future__ import annotations
 
 import functools
-import threading
 import time
 import warnings
 
@@ -53,19 +52,6 @@ MIN_SIDE = 32
 """smallest rows and columns of a row group's matrix sent to the int8 units (measured, batch 10 000 or 20 000, 2
 threads: int8 as fast or faster than float32 from 32 x 32 on, e.g. 64 x 64 1.04 against 1.20 ms, 64 x 256 2.97
 against 5.26 ms, 32 x 32 1.24 against 1.25 ms)"""
-
-_LOCAL = threading.local()
-
-
-def _buffer(name: str, size: int, dtype) -> np.ndarray:
-    """This thread's work array ``name`` of at least ``size`` values (grown, never shrunk: products of every shape
-    reuse it)."""
-    buf = getattr(_LOCAL, name, None)
-    if buf is None or buf.size < size:
-        buf = np.empty(size, dtype=dtype)
-        setattr(_LOCAL, name, buf)
-    return buf[:size]
-
 
 @functools.cache
 def available() -> bool:
@@ -238,10 +224,10 @@ class IntegerProducts:
         start, stop = self._groups[group]
         x = planes[:, start:stop]
         if not x.flags.c_contiguous:  # a row group of a wider layer: its columns side by side
-            packed = _buffer("codes", x.size, np.uint8).reshape(x.shape)
+            packed = scratch("int8 codes", x.shape, np.uint8)
             np.copyto(packed, x)
             x = packed
-        y = _buffer("sums", x.shape[0] * self._cols, np.int32).reshape(x.shape[0], self._cols)
+        y = scratch("int8 sums", (x.shape[0], self._cols), np.int32)
         return run_session(self._sessions[group], x, y, self._bound.get(group))
 
 

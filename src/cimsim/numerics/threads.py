@@ -8,6 +8,7 @@ depend on the number of workers.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -45,10 +46,12 @@ def pool(helpers: int) -> ThreadPoolExecutor:
 
 
 def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
-    """A work array of this thread, kept between calls (fresh pages cost more than the kernels on small layers);
-    shared by every crossbar, since a thread runs one crossbar's step at a time."""
-    arrays = _SCRATCH.__dict__
-    arr = arrays.get(name)
-    if arr is None or arr.shape != shape or arr.dtype != dtype:
-        arr = arrays[name] = np.empty(shape, dtype=dtype)
-    return arr
+    """A work array of this thread (C-contiguous, contents undefined), kept between calls and grown, never shrunk,
+    so products of every shape reuse it (fresh pages cost more than the kernels on small layers); shared by every
+    crossbar, since a thread runs one crossbar's step at a time."""
+    key, size = (name, np.dtype(dtype)), math.prod(shape)
+    buffers = _SCRATCH.__dict__
+    buf = buffers.get(key)
+    if buf is None or buf.size < size:
+        buf = buffers[key] = np.empty(size, dtype=dtype)
+    return buf[:size].reshape(shape)
