@@ -76,6 +76,12 @@ class Counts:
         return Counts(**{f.name: getattr(self, f.name) if f.name in ("dac_bits", "adc_bits") else
                          getattr(self, f.name) * k for f in fields(self)})
 
+    @staticmethod
+    def total(records) -> "Counts":
+        """The sum of a non-empty sequence of records (of converters of one resolution each)."""
+        records = list(records)
+        return sum(records[1:], records[0])
+
     def as_dict(self) -> dict:
         """Plain dict (for JSON)."""
         return asdict(self)

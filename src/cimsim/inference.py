@@ -89,12 +89,12 @@ class NetworkResult:
     @property
     def counts(self) -> Counts:
         """the events of every matrix layer's products, summed (shared with RunResult)"""
-        return sum((layer.counts for layer in self.layers[1:]), self.layers[0].counts)
+        return Counts.total(layer.counts for layer in self.layers)
 
     @property
     def programming_counts(self) -> Counts:
         """the events of programming every matrix layer, summed (shared with RunResult)"""
-        return sum((layer.programming_counts for layer in self.layers[1:]), self.layers[0].programming_counts)
+        return Counts.total(layer.programming_counts for layer in self.layers)
 
 
 def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray | None]:

@@ -300,17 +300,19 @@ class Crossbar:
 
     @property
     def counts(self) -> Counts:
-        """Events of every MVM since programming (or ``reset_counts``), with the array energy sum of G V**2 t."""
+        """Events of every MVM since programming (or ``reset_counts``), with the data-dependent sums: G V**2 t and,
+        for voltage inputs, the charge cells' activity (time-domain inputs keep its analytic mean)."""
         p = self.plan
         if not self._mvms:
             return Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits)
         voltage = p.dac_encoding == InputEncoding.VOLTAGE
         v_unit = p.read_voltage_v / (p.max_plane_code if voltage else 1)
-        events = self._vector_events.scaled(self._mvms)  # time-domain codes: the analytic cell activity
+        events = replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * p.col_tiles,
+                         array_gv2t_fj=float(self._code_sq @ self.layer.row_g_us) * v_unit ** 2 * p.read_pulse_ns)
+        if not voltage:  # _code_sq holds unit pulses, not squared codes
+            return events
         activity = float(self._code_sq @ row_level_fractions(self.layer, p)) / p.max_plane_code ** 2
-        return replace(events, row_activations=self._nonzero * p.col_tiles,
-                       cell_activity=activity if voltage else events.cell_activity,
-                       array_gv2t_fj=float(self._code_sq @ self.layer.row_g_us) * v_unit ** 2 * p.read_pulse_ns)
+        return replace(events, cell_activity=activity)
 
     # ---- references -------------------------------------------------------------------------
     def digital_reference(self, inputs) -> np.ndarray:

@@ -132,7 +132,7 @@ def compact_layer(layer: ProgrammedLayer, codes: np.ndarray, plan: Plan) -> Prog
 
 
 def row_level_fractions(layer: ProgrammedLayer, plan: Plan) -> np.ndarray:
-    """Sum over each row's used cells (all tiles) of level / max level, from the row's conductance: G = g_min + l
-    (g_max - g_min) / l_max."""
-    used = sum(plan.used_cols(plan.outputs_of_col_tile(t)) for t in range(plan.col_tiles))
-    return (layer.row_g_us - used * plan.g_min_us) / (plan.g_max_us - plan.g_min_us)
+    """Sum over each row's used cells (every physical column of the layout) of level / max level, from the row's
+    conductance: G = g_min + l (g_max - g_min) / l_max."""
+    cells = layer.layout_tiles.size
+    return (layer.row_g_us - cells * plan.g_min_us) / (plan.g_max_us - plan.g_min_us)

@@ -74,11 +74,11 @@ class ReplicatedCrossbar:
 
     @property
     def counts(self) -> Counts:
-        return sum((c.counts for c in self.copies[1:]), self.copies[0].counts)
+        return Counts.total(c.counts for c in self.copies)
 
     @property
     def programming_counts(self) -> Counts:
-        return sum((c.programming_counts for c in self.copies[1:]), self.copies[0].programming_counts)
+        return Counts.total(c.programming_counts for c in self.copies)
 
     @property
     def adc_clipped(self) -> int:
