@@ -156,6 +156,22 @@ def test_cell_chain_sums_are_exact():
     np.testing.assert_array_equal(outs[0], outs[1])
 
 
+def test_digital_inputs_reach_rows_as_bits_without_a_dac():
+    """a digital array's k-bit read drives k input-bit wires per row (1-bit drivers), no multi-bit DAC"""
+    overrides = {"dac.mode": "sliced", "dac.bits_per_read": 3, "dac.signed_inputs": "unsigned"}
+    config, plan, p, counts = _priced({**overrides, "array.family": "digital"})
+    per_cell_ff = gates.SRAM_LINE_CAP_FF_PER_CELL
+    assert plan.dac_bits == 3 and p.dac_energy_pj == 0.0
+    assert p.row_line_capacitance_ff == pytest.approx(3 * config.array.cols * per_cell_ff)
+    one_bit = _priced({"array.family": "digital", "dac.mode": "bit_serial", "dac.signed_inputs": "unsigned"})[2]
+    assert p.dac_area_um2 == pytest.approx(3 * one_bit.dac_area_um2)
+    b = cim_breakdown(config, plan, counts)
+    assert b.energy_pj["dac"] == pytest.approx(counts.row_activations * p.row_charge_energy_pj)
+    analog = _priced({**overrides, "array.family": "current"})[2]
+    assert analog.dac_energy_pj > 0.0
+    assert analog.row_line_capacitance_ff == pytest.approx(config.array.cols * per_cell_ff)
+
+
 def test_time_domain_inputs_take_their_pulses_and_no_dac():
     _, plan, p, _ = _priced({"dac.mode": "sliced", "dac.bits_per_read": 3, "dac.encoding": "pulse_width",
                              "device.read_pulse_ns": 2.0})

@@ -24,7 +24,9 @@
 
 SRAM lines (every family but resistive): each cell a line crosses loads it with C_NAND2 / 2 = 0.35 fF at
 28 nm (ZigZag-IMC ``wl_cap`` / ``bl_cap``, :mod:`.gates`), scaled with the node; the lines swing V_DD
-(the SRAM's read voltage is its supply: ``device.read_voltage_v`` does not apply).
+(the SRAM's read voltage is its supply: ``device.read_voltage_v`` does not apply). A digital array has no DAC:
+a read's input code reaches a row as bits, one wire per bit (``Plan.dac_bits`` wires, each driven by a 1-bit
+driver and priced as a word line is, one charge per read).
 """
 
 from __future__ import annotations
@@ -55,14 +57,16 @@ class Lines:
 
 
 def line_model(plan: Plan, config: Config, cell: CellFamily) -> Lines:
-    """Word- and bit-line capacitance and swing of ``plan``'s arrays for its family (module docstring)."""
+    """Word- and bit-line capacitance and swing of ``plan``'s arrays for its family (module docstring); a
+    digital row's word line is its ``plan.dac_bits`` input-bit wires together."""
     tech, array = config.technology, config.array
     if plan.family == ArrayFamily.RESISTIVE:
         row_pitch_um, col_pitch_um = cell_pitch_um(cell, tech.node_nm)
         return Lines(config.device.read_voltage_v, periphery.line_capacitance_ff(array.cols, row_pitch_um),
                      periphery.line_capacitance_ff(array.rows, col_pitch_um))
     per_cell_ff = gates.capacitance_ff(gates.SRAM_LINE_CAP_FF_PER_CELL, tech)
-    return Lines(tech.vdd_v, array.cols * per_cell_ff, array.rows * per_cell_ff)
+    wires_per_row = plan.dac_bits if plan.family == ArrayFamily.DIGITAL else 1
+    return Lines(tech.vdd_v, wires_per_row * array.cols * per_cell_ff, array.rows * per_cell_ff)
 
 
 def cell_compute_energy_pj(plan: Plan, config: Config) -> float:

@@ -21,8 +21,8 @@ from . import technology
 __all__ = [
     "ZIGZAG_NODE_NM", "ZIGZAG_VDD_V", "NAND2_CAP_FF", "NAND2_AREA_UM2", "XOR2_CAP_FF", "XOR2_AREA_UM2",
     "DFF_CAP_FF", "DFF_AREA_UM2", "FULL_ADDER_CAP_FF", "FULL_ADDER_AREA_UM2", "SRAM_LINE_CAP_FF_PER_CELL",
-    "capacitance_ff", "switch_energy_pj", "energy_scale", "full_adder_energy_pj", "product_bit_energy_pj", "register_bit_energy_pj",
-    "full_adder_area_um2", "product_bit_area_um2", "register_bit_area_um2",
+    "capacitance_ff", "switch_energy_pj", "energy_scale", "full_adder_energy_pj", "product_bit_energy_pj",
+    "register_bit_energy_pj", "full_adder_area_um2", "product_bit_area_um2", "register_bit_area_um2",
 ]
 
 ZIGZAG_NODE_NM = 28.0

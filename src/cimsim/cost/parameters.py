@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from ..config.modes import InputEncoding, MemoryTechnology
+from ..config.modes import ArrayFamily, InputEncoding, MemoryTechnology
 from ..config.schema import Config, TechnologyConfig
 from ..mapping import Plan, plan_layer
 from . import adc, cells, edram, families, gates, leakage, memory, noc, periphery
@@ -157,14 +157,17 @@ def _converter_fields(config: Config, plan: Plan, rate: float) -> dict:
     tech, adc_cfg = config.technology, config.adc
     adc_kw = dict(adc_type=adc_cfg.type, enob=adc_cfg.enob)
     time_domain = plan.dac_encoding != InputEncoding.VOLTAGE
+    digital = plan.family == ArrayFamily.DIGITAL  # no DAC: a row's input bits on wires with 1-bit drivers
+    drivers = plan.dac_bits if digital else 1
+    dac_area = drivers * periphery.dac_area_um2(1 if time_domain or digital else plan.dac_bits, tech)
     return dict(
         adc_type=adc_cfg.type,
         adc_rate_gsps=rate,
         adc_energy_pj=adc.adc_energy_pj(plan.adc_bits, tech, rate, **adc_kw) if plan.has_adc else 0.0,
         adc_conversion_ns=adc.adc_conversion_ns(plan.adc_bits, tech, adc_type=adc_cfg.type),
         adc_area_um2=adc.adc_area_um2(plan.adc_bits, tech, rate, **adc_kw) if plan.has_adc else 0.0,
-        dac_energy_pj=0.0 if time_domain else periphery.dac_energy_pj(plan.dac_bits, tech),
-        dac_area_um2=periphery.dac_area_um2(1 if time_domain else plan.dac_bits, tech),
+        dac_energy_pj=0.0 if time_domain or digital else periphery.dac_energy_pj(plan.dac_bits, tech),
+        dac_area_um2=dac_area,
     )
 
 
