@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from cimsim.cost.technology import NODES_NM, area_scale, delay_scale, energy_scale
+from cimsim.cost.technology import DELAY_FASTEST_V, NODES_NM, area_scale, delay_scale, energy_scale
 
 GRID_NM = [180, 150, 130, 90, 65, 45, 40, 32, 28, 22, 20, 16, 14, 12, 10, 7]
 
@@ -95,3 +95,22 @@ def test_bad_supply_raises():
     # 32 nm delay fit, -1047 V**3 + 2982 V**2 - 2797 V + 873.5: not positive at 1.8 V (beyond its range)
     with pytest.raises(ValueError, match="outside the range"):
         delay_scale(45, 0.9, 32, 1.8)
+
+
+@pytest.mark.parametrize("node", NODES_NM)
+def test_delay_never_rises_with_supply(node):
+    """the fits of 45, 32, 20 and 16 nm turn near their nominal supplies: beyond, the delay holds at the minimum"""
+    supplies = [0.5 + 0.05 * k for k in range(13)]  # 0.5 .. 1.1 V: positive for every fit
+    delays = [delay_scale(node, 0.9, node, v) for v in supplies]
+    assert all(b <= a for a, b in zip(delays, delays[1:]))
+    fastest = DELAY_FASTEST_V[node]
+    if fastest < 1.1:
+        assert delay_scale(node, fastest, node, 1.1) == 1.0
+        assert delay_scale(node, 0.9 * fastest, node, fastest) < 1.0
+
+
+def test_fastest_supply_is_the_fit_minimum():
+    # 32 nm: derivative -3141 V**2 + 5964 V - 2797 = 0 -> V = (5964 - sqrt(5964**2 - 4 * 3141 * 2797)) / (2 * 3141)
+    assert DELAY_FASTEST_V[32.0] == pytest.approx((5964 - (5964**2 - 4 * 3141 * 2797) ** 0.5) / (2 * 3141))
+    assert DELAY_FASTEST_V[20.0] == pytest.approx(66.37 / (2 * 34.63))  # quadratic: -d1 / (2 d2)
+    assert DELAY_FASTEST_V[65.0] == math.inf

@@ -19,6 +19,7 @@ from typing import Any
 from ..config.load import config_from_dict
 from ..config.schema import Config
 from ..cost import cim_breakdown
+from ..cost.technology import NODES_NM, delay_scale
 from ..errors import ConfigError
 from ..analytic import analytic_counts
 from ..mapping import plan_layer
@@ -55,8 +56,9 @@ DEFAULTS: dict[str, str] = {
     "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC",
     "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first, a value equal to the macro's is no "
              "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
-             "stated with it, else 1 / cycle; with neither, throughput figures are left out and energy uses the "
-             "device preset's read pulse",
+             "stated with it, else 1 / cycle; a point at another supply that states neither takes the macro's "
+             "cycle and clock scaled by the delay law (cimsim.cost.technology.delay_scale at the macro's node); "
+             "with neither, throughput figures are left out and energy uses the device preset's read pulse",
     "device": "resistive families take the shipped device preset of their cell (rram, pcm; mram and fefet the "
               "schema's default device named after the cell, so the cell family is priced right); SRAM and "
               "digital macros take the 'sram' device preset with device.read_voltage_v = vdd",
@@ -174,6 +176,23 @@ def _dac_table(f: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     return dac, k
 
 
+def _supply_delay(macro: Macro, point: MacroPoint, technology: Mapping[str, Any], notes: list[str]) -> float:
+    """How much slower the point's supply runs the macro's stated cycle: the delay law (technology.delay_scale) from
+    the macro's supply where the point sets its own supply and no cycle; else 1 (also for a node outside the law's
+    range: the config is refused)."""
+    own, node, vdd = _own(macro, point), technology["node_nm"], technology["vdd_v"]
+    if "cycle_ns" in own or "clock_mhz" in own or "vdd_v" not in own or not min(NODES_NM) <= node <= max(NODES_NM):
+        return 1.0
+    stated_v = float(macro.values["vdd_v"])
+    try:
+        slower = delay_scale(node, stated_v, node, vdd)
+    except ValueError as err:
+        raise Unusable(f"no delay law to scale the macro's cycle to {vdd:g} V: {err}") from None
+    notes.append(f"cycle of the macro's {stated_v:g} V figure x {slower:.3g} (the delay law from {stated_v:g} to "
+                 f"{vdd:g} V; none stated there)")
+    return slower
+
+
 def _clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology: dict[str, Any], k: int,
               encoding: str, notes: list[str]) -> None:
     """Sets the read pulse (device.read_pulse_ns, ns) and technology.clock_ghz from the point's cycle (a pulse
@@ -182,15 +201,12 @@ def _clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technolog
     if cycle is None:
         notes.append("no clock stated: the device preset's read pulse and a 1 GHz clock")
         return
+    slower = _supply_delay(macro, point, technology, notes)
     pulses = 2 ** k - 1 if encoding != "voltage" else 1
-    device["read_pulse_ns"] = cycle / pulses
+    device["read_pulse_ns"] = cycle * slower / pulses
     if pulses > 1:
-        notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle:.3g} ns cycle")
-    technology["clock_ghz"] = _clock_ghz(macro, point, cycle)
-    own = _own(macro, point)
-    if "cycle_ns" not in own and "clock_mhz" not in own and "vdd_v" in own:
-        notes.append(f"cycle of the macro's {macro.values.get('vdd_v')} V figure (none stated at "
-                     f"{technology['vdd_v']:g} V)")
+        notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle * slower:.3g} ns cycle")
+    technology["clock_ghz"] = _clock_ghz(macro, point, cycle) / slower
 
 
 def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int, bits_per_cell: int,
