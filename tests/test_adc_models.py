@@ -76,6 +76,15 @@ def test_low_resolution_sar_is_bounded_by_the_flash_of_its_bits(bits):
     assert flash < _survey_pj(adc.adc_default_enob(bits), SLOW_GSPS) * 0.9  # the survey floor at 28 nm is higher
 
 
+@pytest.mark.parametrize("bits", [1, 2])
+def test_low_resolution_sar_is_no_larger_than_the_flash_of_its_bits(bits):
+    # a 1-bit converter is one comparator (361 um2 at 32 nm), not the survey regression's ~3000 um2 floor
+    flash = adc.adc_area_um2(bits, T32, SLOW_GSPS, adc_type="flash")
+    assert flash == pytest.approx((2 ** bits - 1) * adc.FLASH_COMPARATOR_AREA_UM2_32NM)
+    assert adc.adc_area_um2(bits, T32, SLOW_GSPS) == pytest.approx(flash)
+    assert adc.adc_area_um2(3, T32, SLOW_GSPS) < adc.adc_area_um2(3, T32, SLOW_GSPS, adc_type="flash")  # survey law
+
+
 def test_sar_from_five_bits_is_the_survey_law_not_the_flash_bound():
     for bits in (5, 6, 8, 10):
         assert adc.adc_energy_pj(bits, T28, SLOW_GSPS) < adc.adc_energy_pj(bits, T28, SLOW_GSPS, adc_type="flash")

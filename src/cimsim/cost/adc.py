@@ -276,7 +276,8 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
                  adc_type: AdcType = AdcType.SAR, enob: float | None = None) -> float:
     """Area of one ADC, um2, by type, at ``rate_gsps`` (default: the type's fastest rate).
 
-    - sar: survey area regression at 32 nm, exp(1.346 + 0.993 ln 32 + 0.181 ln f[Hz] + 0.299 ln E_survey[pJ]);
+    - sar: survey area regression at 32 nm, exp(1.346 + 0.993 ln 32 + 0.181 ln f[Hz] + 0.299 ln E_survey[pJ]),
+      bounded by the flash converter of the same resolution (a 1-bit converter is one comparator);
     - flash: (2**B - 1) * 361 um2 at 32 nm (survey flash median per comparator);
     - ramp: 361 um2 at 32 nm (one comparator) + B flip-flops of 3.68 um2 at 28 nm (the ramp is shared);
     - vco: 5 gates of 0.614 um2 + B flip-flops of 3.68 um2 at 28 nm (a lower bound).
@@ -288,13 +289,14 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     rate = _rate(bits, tech, rate_gsps, adc_type)
     to32 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm)
     to28 = technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
-    if adc_type == AdcType.SAR:
+    flash_um2 = adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * FLASH_COMPARATOR_AREA_UM2_32NM * to32
+    if adc_type == AdcType.SAR:  # no larger than a flash of the same resolution (1 to 3 bits), as for its energy
         ln_area = (SURVEY_AREA_LN_INTERCEPT + SURVEY_AREA_LN_PER_LN_NM * math.log(REFERENCE_NODE_NM)
                    + SURVEY_AREA_LN_PER_LN_HZ * math.log(rate * 1e9)
                    + SURVEY_AREA_LN_PER_LN_PJ * math.log(_survey_energy_pj(e, rate)))
-        return math.exp(ln_area) * to32
+        return min(flash_um2, math.exp(ln_area) * to32)
     if adc_type == AdcType.FLASH:
-        return adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * FLASH_COMPARATOR_AREA_UM2_32NM * to32
+        return flash_um2
     if adc_type == AdcType.RAMP:
         return FLASH_COMPARATOR_AREA_UM2_32NM * to32 + bits * gates.DFF_AREA_UM2 * to28
     return (RING_STAGES * gates.NAND2_AREA_UM2 + bits * gates.DFF_AREA_UM2) * to28
