@@ -33,7 +33,7 @@ CONSISTENCY_FIELDS = {
     "device.stuck_at_gmax_rate", "workload.network_file", "workload.dataset_file", "device.preset",
     "baseline.preset", "dac.input_bits", "dac.bits_per_read", "dac.encoding", "adc.accumulation", "array.family",
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
-    "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows",
+    "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
 }
 
 
@@ -470,6 +470,8 @@ def consistent_dicts(draw) -> dict:
     if array["family"] == "digital":
         array["family"] = "resistive"  # digital arrays refuse analog settings (tested by the cross-field checks)
     array["digital_adders"], array["chain_register_rows"] = "tree", 0  # adders of digital arrays only (tested there)
+    if array["family"] != "resistive":
+        array["cell_access"] = "1t1r"  # a crosspoint is a resistive cell (tested in test_families)
     if dac["input_range"] == "fixed" and dac["input_max"] is None:
         dac["input_max"] = 1.0
     adc["bits"] = max(adc["bits"], 2)  # a 1-bit ADC cannot convert a signed sum (tested by the cross-field checks)

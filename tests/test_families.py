@@ -172,6 +172,24 @@ def test_digital_inputs_reach_rows_as_bits_without_a_dac():
     assert analog.row_line_capacitance_ff == pytest.approx(config.array.cols * per_cell_ff)
 
 
+def test_crosspoint_cells_are_neurosim_2f_squares():
+    """no access transistor: the 2F x 2F crossbar cell sets the cell area and the line lengths"""
+    transistor = _priced({"device.name": "rram"})[2]
+    crosspoint = _priced({"device.name": "rram", "array.cell_access": "crosspoint"})[2]
+    f_um = 0.028
+    assert transistor.cell_area_um2 == pytest.approx(12 * 4 * f_um ** 2)
+    assert crosspoint.cell_area_um2 == pytest.approx(2 * 2 * f_um ** 2)
+    assert crosspoint.row_line_capacitance_ff == pytest.approx(0.2 * 256 * 2 * f_um)  # 256 columns of 2F
+    assert transistor.row_line_capacitance_ff == pytest.approx(0.2 * 256 * 12 * f_um)
+    assert crosspoint.bitline_capacitance_ff == pytest.approx(0.2 * 256 * 2 * f_um)
+
+
+@pytest.mark.parametrize("family", ["charge", "current", "digital"])
+def test_crosspoint_access_needs_resistive_cells(family):
+    with pytest.raises(ConfigError, match="array.cell_access"):
+        with_overrides(BASE, {"array.family": family, "array.cell_access": "crosspoint"})
+
+
 def test_time_domain_inputs_take_their_pulses_and_no_dac():
     _, plan, p, _ = _priced({"dac.mode": "sliced", "dac.bits_per_read": 3, "dac.encoding": "pulse_width",
                              "device.read_pulse_ns": 2.0})

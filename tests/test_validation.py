@@ -78,8 +78,8 @@ def test_unknown_case_is_an_error():
 def test_isaac_vs_dadiannao_gains():
     gains = isaac_vs_dadiannao()
     # density: a known gap, ISAAC still denser but well below the paper's 7.5x: the survey-regression ADC is 4.7x
-    # ISAAC's converter (one of the smallest in the survey, docs/adc.md), cimsim's 48 F^2 cells are 32x ISAAC's
-    # crossbars, and the banked-eDRAM baseline is smaller than the SRAM it replaced (docs/validation.md)
+    # ISAAC's converter (one of the smallest in the survey, docs/adc.md), cimsim's 4 F^2 crosspoint cells are 2.7x
+    # ISAAC's crossbars, and the banked-eDRAM baseline is smaller than the SRAM it replaced (docs/validation.md)
     assert 1.0 < gains.density < PAPER_GAINS["density"] / 2
     # throughput: ISAAC wins, within a factor of 2 of the paper's 14.8x (one layer vs a benchmark average)
     assert PAPER_GAINS["throughput"] / 2 < gains.throughput < PAPER_GAINS["throughput"] * 2

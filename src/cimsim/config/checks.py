@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .modes import (
-    Accumulation, ArrayFamily, DacMode, Dataset, DigitalAdders, InputEncoding, InputRange, SignedEncoding,
+    Accumulation, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, InputEncoding, InputRange, SignedEncoding,
     SignedInputs, Subtraction, WorkloadKind,
 )
 from .schema import Config
@@ -110,12 +110,16 @@ def _check_inputs(dac) -> list[tuple[str, str]]:
 
 def _check_family(config: Config) -> list[tuple[str, str]]:
     """Combinations the compute family cannot do: a digital array has no analog inputs or ADC; only it has adders
-    (a cell chain, with its pipeline registers)."""
+    (a cell chain, with its pipeline registers); only resistive cells have an access choice."""
     array, dac, adc = config.array, config.dac, config.adc
     errors = []
     if array.chain_register_rows > 0 and array.digital_adders != DigitalAdders.CELL_CHAIN:
         errors.append(("array.chain_register_rows", "'array.chain_register_rows' applies to a cell chain: it needs "
                                                     "'array.digital_adders' = \"cell_chain\""))
+    if array.cell_access != CellAccess.ONE_T_ONE_R and array.family != ArrayFamily.RESISTIVE:
+        errors.append(("array.cell_access", f"'array.cell_access' = \"{array.cell_access}\" selects a resistive cell: "
+                                            f"it needs 'array.family' = \"resistive\" (the family is "
+                                            f"\"{array.family}\", whose cells are SRAM)"))
     if array.family != ArrayFamily.DIGITAL:
         if array.digital_adders != DigitalAdders.TREE:
             errors.append(("array.digital_adders", f"'array.digital_adders' = \"{array.digital_adders}\" sums "

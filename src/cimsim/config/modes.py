@@ -10,9 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
-    "Mode", "ArrayFamily", "DigitalAdders", "IrDropModel", "ProgramError", "ReadNoisePath", "DriftCompensation",
-    "WeightScale", "SignedEncoding", "Subtraction", "DacMode", "SignedInputs", "InputEncoding", "InputRange", "AdcType",
-    "Accumulation", "AdcRange", "CalibrationScope", "WorkloadKind", "Dataset", "WeightSource", "InputSource",
+    "Mode", "ArrayFamily", "DigitalAdders", "CellAccess", "IrDropModel", "ProgramError", "ReadNoisePath",
+    "DriftCompensation", "WeightScale", "SignedEncoding", "Subtraction", "DacMode", "SignedInputs", "InputEncoding",
+    "InputRange", "AdcType", "Accumulation", "AdcRange", "CalibrationScope", "WorkloadKind", "Dataset", "WeightSource", "InputSource",
     "Dataflow", "MemoryTechnology", "DramTechnology", "EnergyModel", "Pipeline", "Balance", "Int8Products",
 ]
 
@@ -48,6 +48,13 @@ class DigitalAdders(Mode):
     TREE = "tree", "an adder tree per output beside the array (ZigZag-IMC's DIMC model)"
     CELL_CHAIN = "cell_chain", ("a full adder in every bit cell: an output's running sum ripples down its column, "
                                 "product bits + ceil(log2 rows) wide (Colonnade, Kim et al., JSSC 2021)")
+
+
+class CellAccess(Mode):
+    """How a resistive cell is selected (array.family = resistive): what its area and line pitches are."""
+
+    ONE_T_ONE_R = "1t1r", "an access transistor per cell (NeuroSim 1T1R cell, 12F along the row x 4F)"
+    CROSSPOINT = "crosspoint", "no access transistor (1R or 1S1R crosspoint; NeuroSim crossbar cell, 2F x 2F)"
 
 
 class IrDropModel(Mode):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .modes import (
-    Accumulation, AdcRange, AdcType, ArrayFamily, Balance, CalibrationScope, DacMode, Dataflow, Dataset, DigitalAdders,
-    DramTechnology, DriftCompensation, EnergyModel, InputEncoding, InputRange, InputSource, Int8Products, IrDropModel,
-    MemoryTechnology, Pipeline, ProgramError, ReadNoisePath, SignedEncoding, SignedInputs, Subtraction, WeightScale,
-    WeightSource, WorkloadKind,
+    Accumulation, AdcRange, AdcType, ArrayFamily, Balance, CalibrationScope, CellAccess, DacMode, Dataflow, Dataset,
+    DigitalAdders, DramTechnology, DriftCompensation, EnergyModel, InputEncoding, InputRange, InputSource, Int8Products,
+    IrDropModel, MemoryTechnology, Pipeline, ProgramError, ReadNoisePath, SignedEncoding, SignedInputs, Subtraction,
+    WeightScale, WeightSource, WorkloadKind,
 )
 from .rules import Choice, Float, Int, OptionalFloat, OptionalInt, Text, rule
 
@@ -43,6 +43,8 @@ class ArrayConfig:
         Choice(DigitalAdders), "how a digital array sums its products (family = digital)"))
     chain_register_rows: int = field(default=0, metadata=rule(
         Int(0, 4096), "rows between the pipeline registers of a cell chain (digital_adders = cell_chain; 0: none)"))
+    cell_access: CellAccess = field(default=CellAccess.ONE_T_ONE_R, metadata=rule(
+        Choice(CellAccess), "how a resistive cell is selected: its area and line pitches (family = resistive)"))
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ key or one of its aliases selects it (``"rram-hfo2"`` -> rram). Any other name i
 and :func:`cell_family` says so, so the assumption reaches the report.
 
 Geometry (NeuroSim, ``Param.cpp`` / ``Param.py``: heightInFeatureSize1T1R = 4, widthInFeatureSize1T1R = 12,
-heightInFeatureSizeSRAM = 10, widthInFeatureSizeSRAM = 28): the cell is ``width_f`` feature sizes
-along the word line (row) and ``height_f`` along the bit line (column); the feature size F is the
-technology node. Non-volatile cells (RRAM, PCM, STT-MRAM) use NeuroSim's 1T1R cell; SRAM-CIM uses
-NeuroSim's SRAM cell.
+heightInFeatureSizeCrossbar = 2, widthInFeatureSizeCrossbar = 2, heightInFeatureSizeSRAM = 10,
+widthInFeatureSizeSRAM = 28): the cell is ``width_f`` feature sizes along the word line (row) and ``height_f``
+along the bit line (column); the feature size F is the technology node. Non-volatile cells (RRAM, PCM, STT-MRAM)
+use NeuroSim's 1T1R cell, or its 2F x 2F crossbar cell where no transistor selects them
+(``array.cell_access = "crosspoint"``, :func:`with_access`); SRAM-CIM uses NeuroSim's SRAM cell.
 
 Programming (Yang, Strukov & Stewart, "Memristive devices for computing", Nature Nanotechnology 8,
 13-24 (2013), Table 1, from ITRS 2011): energy per bit written and write time, given there as ranges;
@@ -19,9 +20,12 @@ is one programming pulse; device physics sets these figures, so they are not sca
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["CellFamily", "CELL_FAMILIES", "cell_family", "cell_area_um2", "cell_pitch_um"]
+from ..config.modes import CellAccess
+
+__all__ = ["CellFamily", "CELL_FAMILIES", "CROSSPOINT_F", "cell_family", "with_access", "cell_area_um2",
+           "cell_pitch_um"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,20 @@ def cell_family(device_name: str) -> tuple[CellFamily, bool]:
         if key.startswith(alias):
             return CELL_FAMILIES[_ALIASES[alias]], True
     return CELL_FAMILIES["rram"], False
+
+
+CROSSPOINT_F = 2.0
+"""width and height of a crosspoint cell (no access transistor), feature sizes (NeuroSim Param:
+heightInFeatureSizeCrossbar = widthInFeatureSizeCrossbar = 2)"""
+
+
+def with_access(family: CellFamily, access: CellAccess) -> CellFamily:
+    """``family`` with the geometry of ``access``: its own cell, or NeuroSim's 2F x 2F crosspoint cell (the config
+    allows a crosspoint in resistive arrays only)."""
+    if access == CellAccess.ONE_T_ONE_R:
+        return family
+    return replace(family, width_f=CROSSPOINT_F, height_f=CROSSPOINT_F,
+                   source=family.source.replace(_NEUROSIM_1T1R, "NeuroSim Param: crossbar cell 2F x 2F"))
 
 
 def _feature_um(node_nm: float) -> float:

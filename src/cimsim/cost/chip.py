@@ -181,6 +181,7 @@ def _add(total: dict[str, float], part: dict[str, float]) -> None:
 def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params: Sequence[CimParameters],
                  timings: Sequence[CimTiming], leakage_uw: float, items: int) -> tuple[str, ...]:
     tech, chip, p0, t0 = config.technology, config.chip, params[0], timings[0]
+    access = f", {config.array.cell_access} cell" if p0.family == ArrayFamily.RESISTIVE else ""
     out = [
         f"Technology {tech.node_nm:g} nm, {tech.vdd_v:g} V: ISAAC figures (32 nm, 0.9 V assumed), ZigZag-IMC gates "
         f"(28 nm, 0.9 V) and survey ADC regressions scaled with Stillmaker & Baas 2017; lines switch C V**2.",
@@ -203,8 +204,8 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
         f"Leakage: {leakage_uw:.4g} uW static power of buffers and logic over the run time (eDRAM: Giterman 2020; "
         f"logic: Aladdin adder density; SRAM: cimsim's assumption, bitcells leak like logic of the same area); "
         f"converters and arrays have none beyond their ISAAC active power.",
-        f"Cells: {p0.cell_family} family, {p0.cell_area_um2:.3g} um2 per cell (NeuroSim geometry); word and bit "
-        f"lines at 0.2 fF/um swing the full read voltage {config.device.read_voltage_v:g} V (upper bound).",
+        f"Cells: {p0.cell_family} family, {p0.cell_area_um2:.3g} um2 per cell (NeuroSim geometry{access}); word "
+        f"and bit lines at 0.2 fF/um swing the full read voltage {config.device.read_voltage_v:g} V (upper bound).",
     ]
     if not p0.cell_family_recognised:
         out.append(f"Device '{config.device.name}' is not a known cell family; priced as 1T1R RRAM.")

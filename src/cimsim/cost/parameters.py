@@ -232,6 +232,7 @@ def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = Non
         raise ValueError(f"plan must be a cimsim Plan; got {type(plan).__name__}")
     tech, device = config.technology, config.device
     cell, recognised = cells.cell_family(device.name)
+    cell = cells.with_access(cell, config.array.cell_access)
     rate = adc_sampling_rate_gsps(plan, config) if adc_rate_gsps is None else adc_rate_gsps
     return CimParameters(
         family=plan.family,
