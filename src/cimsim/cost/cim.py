@@ -151,7 +151,8 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
         ArrayFamily.DIGITAL: Action("cell reads (1-bit products)", lambda c: c.cells_read, p.cell_compute_energy_pj),
     }.get(plan.family)
     trees = plan.column_sums(plan.outputs_per_array)
-    shift_add_units = math.ceil((plan.adcs_per_array if analog else trees) / ISAAC_ADCS_PER_SHIFT_ADD)
+    # a shift-and-add unit serves two converters (ADCs or adder trees), of one array or of two (ISAAC: 4 per 8)
+    shift_add_units = math.ceil(n * (plan.adcs_per_array if analog else trees) / ISAAC_ADCS_PER_SHIFT_ADD)
     accumulators = plan.out_features * plan.replication if plan.row_tiles > 1 else 0
     table = [
         Component("dac", (Action("DAC conversions", lambda c: c.dac_conversions, p.dac_energy_pj),
@@ -172,7 +173,7 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
                                                      p.adder_tree_energy_pj),), n * trees, p.adder_tree_area_um2))
     table += [
         Component("shift_add", (Action("shift-adds", lambda c: c.shift_adds, p.shift_add_energy_pj),),
-                  n * shift_add_units, p.shift_add_area_um2),
+                  shift_add_units, p.shift_add_area_um2),
         Component("accumulate", (Action("partial-sum adds", lambda c: c.accumulator_adds,
                                         p.accumulator_add_energy_pj),), accumulators, p.accumulator_area_um2),
         Component("buffers", (Action("buffer bits read", lambda c: c.buffer_read_bits,

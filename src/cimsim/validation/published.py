@@ -90,11 +90,10 @@ PUBLISHED: tuple[Published, ...] = (
     _p("isaac.dac_area_per_ima", 0.00017, "mm2", _ISAAC_T1, _ANCHOR, anchored=True),
     _p("isaac.sample_hold_area_per_ima", 0.00004, "mm2", _ISAAC_T1, _ANCHOR, anchored=True),
     _p("isaac.crossbar_area_per_ima", 0.0002, "mm2", _ISAAC_T1,
-       "independent: cimsim's 1T1R cell is NeuroSim's 48 F**2 at F = 32 nm (0.049 um2); ISAAC's 0.0002 mm2 for "
-       "131072 cells is 0.0015 um2 per cell (a 4F**2 crosspoint at ~20 nm, 1 significant figure)", expected="gap"),
+       "independent: the preset's crosspoint cell is NeuroSim's 4 F**2 at F = 32 nm (0.0041 um2); ISAAC's 0.0002 mm2 "
+       "for 131072 cells is 0.0015 um2 per cell (a 4F**2 crosspoint at ~20 nm, 1 significant figure)", expected="gap"),
     _p("isaac.shift_add_area_per_ima", 0.00024, "mm2", _ISAAC_T1,
-       "anchored on 60 um2 per unit, but cimsim places ceil(ADCs per array / 2) units per array: with one ADC per "
-       "array that is 8 units per IMA where ISAAC has 4 (one per 2 ADCs), x2", expected="gap"),
+       "anchored on 60 um2 per unit; one unit per two ADCs (4 per IMA of 8 ADCs, as Table I)", anchored=True),
     # ---- ISAAC, per tile (96 arrays) -----------------------------------------------------------------------
     _p("isaac.buffer_power_per_tile", 20.7, "mW", _ISAAC_T1,
        "independent: the 64 KB eDRAM buffer (ISAAC's figure as CiMLoop's library scales it) is charged per bit the "
