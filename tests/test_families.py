@@ -108,7 +108,8 @@ def test_adder_tree_of_one_row_and_the_smallest_tree():
 
 def test_cell_chain_adds_each_row_into_a_full_width_running_sum():
     """Colonnade's structure: each of N rows adds its p-bit product into a (p + ceil(log2 N))-bit running sum (a
-    full adder per bit cell), the sum bits toggling at 0.5, plus that many flip-flops per pipeline register."""
+    full adder per bit cell), the sum bits toggling at 0.5, plus a pipeline register of a flip-flop per column of
+    the array every 8 rows, shared by the array's outputs."""
     over = {"array.family": "digital", "dac.mode": "bit_serial", "array.rows": 128, "array.cols": 128,
             "array.rows_per_read": 128, "mapping.signed_encoding": "offset", "mapping.subtraction": "digital",
             "mapping.weight_bits": 8, "device.bits_per_cell": 1, "dac.signed_inputs": "unsigned"}
@@ -116,10 +117,10 @@ def test_cell_chain_adds_each_row_into_a_full_width_running_sum():
     config, plan, p, counts = _priced({**over, "array.digital_adders": "cell_chain", "array.chain_register_rows": 8})
     width = 8 + 7  # 1 input bit x 8 stored bits, plus log2(128) carry bits: the paper's "B + 7 columns"
     assert plan.chain_cols == 7 and adder_tree_full_adders(plan) == 128 * width
-    assert chain_registers(plan, 8) == 16 * width and chain_registers(plan, 0) == 0
+    assert chain_registers(plan, 8) == pytest.approx(16 * 128 / 8) and chain_registers(plan, 0) == 0  # 8 outputs
     assert p.adder_tree_energy_pj == pytest.approx(
         128 * width * gates.full_adder_energy_pj(config.technology) * CHAIN_TOGGLE_RATE
-        + 16 * width * gates.register_bit_energy_pj(config.technology))
+        + 16 * 128 / 8 * gates.register_bit_energy_pj(config.technology))
     # B + 7 columns per weight (and the offset encoding's reference column): fewer outputs per array than a tree's
     assert plan.outputs_per_array == (128 - 8) // (8 + 7) < tree[1].outputs_per_array == (128 - 8) // 8
     assert counts.adder_tree_sums == tree[3].adder_tree_sums  # the same sums, each dearer

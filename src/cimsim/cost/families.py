@@ -19,8 +19,8 @@
   ``array.digital_adders = "cell_chain"`` (Colonnade: Kim et al., JSSC 2021) every bit cell holds a full adder
   instead: each of the N rows adds its p-bit product into the output's running sum, w = p + ceil(log2 N) bits wide
   (the paper's "B + 7 columns" for B-bit weights and 128 rows), so an output sum takes N w full adders, switching
-  at the toggle rate of a running sum's bits, 2 (1/2)(1/2) = 0.5, plus w flip-flops per pipeline register
-  (one every ``array.chain_register_rows`` rows).
+  at the toggle rate of a running sum's bits, 2 (1/2)(1/2) = 0.5, plus the pipeline registers (one every
+  ``array.chain_register_rows`` rows, a flip-flop for each of the array's columns, shared by its outputs).
 
 SRAM lines (every family but resistive): each cell a line crosses loads it with C_NAND2 / 2 = 0.35 fF at
 28 nm (ZigZag-IMC ``wl_cap`` / ``bl_cap``, :mod:`.gates`), scaled with the node; the lines swing V_DD
@@ -99,12 +99,14 @@ def adder_tree_full_adders(plan: Plan) -> int:
     return max(n - 1, n * (p + 1) - (p + depth + 1))
 
 
-def chain_registers(plan: Plan, register_rows: int) -> int:
-    """Flip-flops of one output's cell chain over a row group: p + ceil(log2 N) per pipeline register, one every
-    ``register_rows`` rows (0: none)"""
+def chain_registers(plan: Plan, register_rows: int) -> float:
+    """Flip-flops of a cell chain's pipeline registers per output over a row group: a register every
+    ``register_rows`` rows (0: none) spans the array, a flip-flop for each of its columns (CiMLoop's Colonnade
+    model: "a flip flop, one for each column in the array"), clocked whether or not its column holds a used
+    output; its outputs share them."""
     if not plan.cell_chain or register_rows == 0:
-        return 0
-    return math.ceil(plan.rows_per_read / register_rows) * (_product_bits(plan) + plan.chain_cols)
+        return 0.0
+    return math.ceil(plan.rows_per_read / register_rows) * plan.cols / plan.outputs_per_array
 
 
 PRODUCT_BIT_ONE_PROBABILITY = 0.25
