@@ -239,7 +239,7 @@ def _mutate_array(a: np.ndarray, how: str) -> np.ndarray:
     if how == "zero":
         return np.zeros_like(a)
     if how == "empty":
-        return a[:0]
+        return a.reshape(-1)[:0] if a.ndim == 0 else a[:0]  # a scalar entry (a 0-d array) empties to shape (0,)
     if how == "transpose":
         return a.T.copy()
     if how == "1d":
