@@ -12,7 +12,8 @@ from enum import StrEnum
 __all__ = [
     "Mode", "ArrayFamily", "DigitalAdders", "CellAccess", "IrDropModel", "ProgramError", "ReadNoisePath",
     "DriftCompensation", "WeightScale", "SignedEncoding", "Subtraction", "DacMode", "SignedInputs", "InputEncoding",
-    "InputRange", "AdcType", "Accumulation", "AdcRange", "CalibrationScope", "WorkloadKind", "Dataset", "WeightSource", "InputSource",
+    "InputRange", "AdcType", "Accumulation", "AdcRange", "CalibrationScope", "WorkloadKind", "Dataset", "WeightSource",
+    "InputSource",
     "Dataflow", "MemoryTechnology", "DramTechnology", "EnergyModel", "Pipeline", "Balance", "Int8Products",
 ]
 
