@@ -13,8 +13,8 @@ __all__ = [
     "Mode", "ArrayFamily", "DigitalAdders", "CellAccess", "IrDropModel", "ProgramError", "ReadNoisePath",
     "DriftCompensation", "WeightScale", "SignedEncoding", "Subtraction", "DacMode", "SignedInputs", "InputEncoding",
     "InputRange", "AdcType", "Accumulation", "AdcRange", "CalibrationScope", "WorkloadKind", "Dataset", "WeightSource",
-    "InputSource",
-    "Dataflow", "MemoryTechnology", "DramTechnology", "EnergyModel", "Pipeline", "Balance", "Int8Products",
+    "InputSource", "Dataflow", "MemoryTechnology", "DramTechnology", "EnergyModel", "Pipeline", "Balance",
+    "Int8Products",
 ]
 
 
