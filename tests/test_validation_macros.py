@@ -62,6 +62,18 @@ def test_configs_state_only_the_entry_and_the_global_defaults():
                 assert data["device"]["read_voltage_v"] == p.fields["vdd_v"]
 
 
+def test_a_point_at_another_supply_scales_the_stated_cycle_by_the_delay_law():
+    from cimsim.cost.technology import delay_scale
+    stated = macro_configs.macro_config("wang-vlsi2022-c2c", "0.7 V 8b/8b")  # the macro's 6.9 ns at 0.7 V
+    other = macro_configs.macro_config("wang-vlsi2022-c2c", "0.9 V 8b/8b")  # no cycle of its own
+    own = macro_configs.macro_config("wang-vlsi2022-c2c", "1.1 V 8b/8b")  # its own cycle, 4.17 ns
+    slower = delay_scale(22.0, 0.7, 22.0, 0.9)
+    assert 0.6 < slower < 0.8  # faster at the higher supply
+    assert other.device.read_pulse_ns == pytest.approx(stated.device.read_pulse_ns * slower)
+    assert other.technology.clock_ghz == pytest.approx(stated.technology.clock_ghz / slower)
+    assert own.device.read_pulse_ns == pytest.approx(4.17)
+
+
 def test_every_exclusion_has_a_reason():
     for e in macro_comparison.excluded_points():
         assert len(e.reason) > 15, e
