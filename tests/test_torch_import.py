@@ -76,6 +76,38 @@ class Encoder(nn.Module):
         return self.head(self.norm(self.layers(self.embed(x) + self.pos)).mean(dim=1))
 
 
+class SqueezeExcite(nn.Module):
+    """MobileNetV3's squeeze-and-excite: pooled, two 1x1 convs, a hard sigmoid gating the channels."""
+
+    def __init__(self, c: int):
+        super().__init__()
+        self.reduce, self.expand = nn.Conv2d(c, c // 4, 1), nn.Conv2d(c // 4, c, 1)
+
+    def forward(self, x):
+        gate = nn.functional.hardsigmoid(self.expand(torch.relu(self.reduce(nn.functional.adaptive_avg_pool2d(x, 1)))))
+        return x * gate
+
+
+class MobileBlockNet(nn.Module):
+    """A MobileNetV3 inverted residual (1x1 expand, depthwise 3x3, squeeze-excite, 1x1 project; hard swish)
+    between a leaky-ReLU stem and a per-channel PReLU."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1), nn.LeakyReLU(0.1))
+        self.expand = nn.Sequential(nn.Conv2d(8, 32, 1, bias=False), nn.BatchNorm2d(32), nn.Hardswish())
+        self.depthwise = nn.Sequential(nn.Conv2d(32, 32, 3, 1, 1, groups=32, bias=False), nn.BatchNorm2d(32),
+                                       nn.Hardswish())
+        self.se = SqueezeExcite(32)
+        self.project = nn.Sequential(nn.Conv2d(32, 8, 1, bias=False), nn.BatchNorm2d(8))
+        self.act = nn.PReLU(8, init=-0.5)  # a negative slope: not expressible as max(x, slope x)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 5))
+
+    def forward(self, x):
+        h = self.stem(x)
+        return self.head(self.act(h + self.project(self.se(self.depthwise(self.expand(h))))))
+
+
 def _torch_out(model, x: np.ndarray) -> np.ndarray:
     with torch.no_grad():
         return model(torch.as_tensor(x, dtype=torch.float32)).numpy().astype(np.float64)
@@ -124,6 +156,23 @@ def test_encoder_attention_runs_digitally(models):
     assert kinds.count("activation_matmul") == 4  # Q Kᵀ and A V in each of the 2 layers
     assert kinds.count("softmax") == 2 and kinds.count("layernorm") == 5
     assert net.digital_work()["activation_matmul"] == 2 * 2 * 4 * 8 * 8 * 8  # layers x products x heads x 8x8x8
+
+
+def test_mobilenet_v3_activations():
+    """HardSwish, HardSigmoid (alpha 1/6), LeakyRelu and a per-channel PRelu, against torch's forward pass"""
+    torch.manual_seed(2)
+    model, x = MobileBlockNet().eval(), np.random.default_rng(2).standard_normal((2, 3, 16, 16))
+    with torch.no_grad():
+        model.act.weight.copy_(torch.linspace(-0.5, 1.5, 8))  # slopes of both signs, above and below 1
+    net = from_torch(model, x)
+    want = _torch_out(model, x)
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    kinds = [layer.kind for layer in net.layers]
+    assert [layer.function for layer in net.layers if layer.kind == "unary"] == ["hardswish", "hardswish"]
+    assert kinds.count("clip") == 1  # the hard sigmoid: an affine line, clipped to [0, 1]
+    from cimsim.models import VectorOp
+    from cimsim.models.from_network import model_from_network
+    assert sum(isinstance(op, VectorOp) and op.kind == "hardswish" for op in model_from_network(net).ops) == 2
 
 
 def test_dynamic_control_flow_is_refused():

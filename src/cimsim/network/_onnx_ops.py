@@ -23,7 +23,7 @@ class BatchAxisError(ValueError):
     """A node of the graph moves or mixes the batch axis (e.g. attention reshaping to (batch * heads, ...))."""
 
 _UNARY = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Erf": "erf", "Exp": "exp", "Sqrt": "sqrt", "Abs": "abs",
-          "Neg": "neg", "Reciprocal": "reciprocal"}
+          "Neg": "neg", "Reciprocal": "reciprocal", "HardSwish": "hardswish"}
 _BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min"}
 _ALIASES = ("Identity", "Dropout", "Cast")
 
@@ -232,6 +232,31 @@ def _clip(g, op, attrs, names, outs, name):
              name)
 
 
+def _hard_sigmoid(g, op, attrs, names, outs, name):
+    """HardSigmoid: clip(alpha x + beta, 0, 1), an affine layer and a clip (alpha 0.2, beta 0.5 when not given;
+    torch exports alpha = 1/6)"""
+    x, out = names[0], outs[0]
+    g.append(Affine(scale=float(attrs.get("alpha", 0.2)), shift=float(attrs.get("beta", 0.5))), [x], f"{out}#line",
+             name)
+    g.append(Clip(0.0, 1.0), [f"{out}#line"], out, name)
+
+
+def _leaky_relu(g, op, attrs, names, outs, name):
+    """LeakyRelu (slope alpha, 0.01 when not given) and PRelu (a constant slope, per channel or one):
+    relu(x) + slope (x - relu(x)), whatever the sign or size of the slope"""
+    x, out = names[0], outs[0]
+    if op == "LeakyRelu":
+        slope = float(attrs.get("alpha", 0.01))
+    elif names[1] in g.consts:
+        slope = g.sample_constant(g.consts[names[1]], x)
+    else:
+        raise ValueError("PRelu needs a constant slope")
+    g.append(ReLU(), [x], f"{out}#pos", name)
+    g.append(Elementwise("sub"), [x, f"{out}#pos"], f"{out}#neg", name)
+    g.append(Affine(scale=slope), [f"{out}#neg"], f"{out}#sloped", name)
+    g.append(Elementwise("add"), [f"{out}#pos", f"{out}#sloped"], out, name)
+
+
 def _layer_norm(g, op, attrs, names, outs, name):
     scale, bias = g.consts.get(names[1]), g.consts.get(names[2]) if len(names) > 2 and names[2] else None
     axis = g.sample_axis(attrs.get("axis", -1), names[0])
@@ -265,7 +290,8 @@ def _simple(make):
 
 _HANDLERS = {
     "Gemm": _gemm, "MatMul": _matmul, "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm,
-    "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat,
+    "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "HardSigmoid": _hard_sigmoid,
+    "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if attrs.get("approximate", b"none") == b"tanh" else "gelu")),
     "Softmax": _simple(lambda g, attrs, x: Softmax(g.sample_axis(attrs.get("axis", -1), x))),
