@@ -1,0 +1,113 @@
+"""ONNX operators that keep a tensor's shape: activations, elementwise arithmetic with activations or constants, and
+normalisations, one handler each (the handler signature of :mod:`._onnx_ops`). A function ONNX defines from simpler
+ones (HardSigmoid, LeakyRelu, PRelu, Elu) becomes those layers, with intermediate tensors named ``out#part``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .layers import Conv2d, Dense
+from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
+
+__all__ = ["SAME_SHAPE_HANDLERS"]
+
+_UNARY = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Erf": "erf", "Exp": "exp", "Sqrt": "sqrt", "Abs": "abs",
+          "Neg": "neg", "Reciprocal": "reciprocal", "HardSwish": "hardswish"}
+_BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min"}
+def _channel_vector(c: np.ndarray, layer, n: int) -> np.ndarray | None:
+    """``c`` as a per-output vector of ``layer`` (Dense: trailing axis; Conv2d: (C, 1, 1)), or None."""
+    c = np.asarray(c, dtype=np.float64)
+    if isinstance(layer, Dense) and (c.ndim <= 1 or all(s == 1 for s in c.shape[:-1])) and c.size in (1, n):
+        return np.broadcast_to(c.reshape(-1), (n,))
+    if isinstance(layer, Conv2d) and c.ndim == 3 and c.shape[1:] == (1, 1) and c.shape[0] in (1, n):
+        return np.broadcast_to(c.reshape(-1), (n,))
+    return None
+
+
+def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
+    a, b = names
+    if g.is_data(a) and g.is_data(b):
+        return g.append(Elementwise(_BINARY[op]), [a, b], out, name)
+    data, const = (a, g.consts[b]) if g.is_data(a) else (b, g.consts[a])
+    c = g.sample_constant(const, data)
+    if op == "Add":
+        found = g.sole_producer(data)
+        if found and isinstance(found[1], (Dense, Conv2d)) and found[1].bias is None:
+            bias = _channel_vector(c, found[1], found[1].weight.shape[0])
+            if bias is not None:
+                g.replace(found[0], replace(found[1], bias=bias))
+                return g.alias(out, data)
+        return g.append(Affine(shift=c), [data], out, name)
+    if op == "Mul":
+        return g.append(Affine(scale=c), [data], out, name)
+    if op == "Sub":
+        layer = Affine(shift=-c) if g.is_data(a) else Affine(scale=-1.0, shift=c)
+        return g.append(layer, [data], out, name)
+    if op == "Div" and g.is_data(a):
+        return g.append(Affine(scale=1.0 / c), [data], out, name)
+    raise ValueError(f"{op} of a constant by an activation is not supported")
+
+
+def _pow(g, op, attrs, names, outs, name):
+    exponent = float(np.ravel(g.consts[names[1]])[0]) if names[1] in g.consts else None
+    if exponent not in (2.0, 0.5):
+        raise ValueError("Pow is supported with a constant exponent of 2 or 0.5")
+    layer, reads = (Elementwise("mul"), [names[0]] * 2) if exponent == 2.0 else (Unary("sqrt"), names[:1])
+    g.append(layer, reads, outs[0], name)
+
+
+def _clip(g, op, attrs, names, outs, name):
+    low = g.consts.get(names[1]) if len(names) > 1 and names[1] else attrs.get("min")
+    high = g.consts.get(names[2]) if len(names) > 2 and names[2] else attrs.get("max")
+    g.append(Clip(None if low is None else float(low), None if high is None else float(high)), names[:1], outs[0],
+             name)
+
+
+def _hard_sigmoid(g, op, attrs, names, outs, name):
+    """HardSigmoid: clip(alpha x + beta, 0, 1), an affine layer and a clip (alpha 0.2, beta 0.5 when not given;
+    torch exports alpha = 1/6)"""
+    x, out = names[0], outs[0]
+    g.append(Affine(scale=float(attrs.get("alpha", 0.2)), shift=float(attrs.get("beta", 0.5))), [x], f"{out}#line",
+             name)
+    g.append(Clip(0.0, 1.0), [f"{out}#line"], out, name)
+
+
+def _leaky_relu(g, op, attrs, names, outs, name):
+    """LeakyRelu (slope alpha, 0.01 when not given) and PRelu (a constant slope, per channel or one):
+    relu(x) + slope (x - relu(x)), whatever the sign or size of the slope"""
+    x, out = names[0], outs[0]
+    if op == "LeakyRelu":
+        slope = float(attrs.get("alpha", 0.01))
+    elif names[1] in g.consts:
+        slope = g.sample_constant(g.consts[names[1]], x)
+    else:
+        raise ValueError("PRelu needs a constant slope")
+    g.append(ReLU(), [x], f"{out}#pos", name)
+    g.append(Elementwise("sub"), [x, f"{out}#pos"], f"{out}#neg", name)
+    g.append(Affine(scale=slope), [f"{out}#neg"], f"{out}#sloped", name)
+    g.append(Elementwise("add"), [f"{out}#pos", f"{out}#sloped"], out, name)
+
+
+def _layer_norm(g, op, attrs, names, outs, name):
+    scale, bias = g.consts.get(names[1]), g.consts.get(names[2]) if len(names) > 2 and names[2] else None
+    axis = g.sample_axis(attrs.get("axis", -1), names[0])
+    g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), axis), names[:1], outs[0], name)
+
+
+def _simple(make):
+    """A handler appending ``make(g, attrs, data name)`` reading the node's first input."""
+    return lambda g, op, attrs, names, outs, name: g.append(make(g, attrs, names[0]), names[:1], outs[0], name)
+
+
+SAME_SHAPE_HANDLERS = {
+    "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "HardSigmoid": _hard_sigmoid,
+    "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu,
+    "Relu": _simple(lambda g, attrs, x: ReLU()),
+    "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if attrs.get("approximate", b"none") == b"tanh" else "gelu")),
+    "Softmax": _simple(lambda g, attrs, x: Softmax(g.sample_axis(attrs.get("axis", -1), x))),
+    **{op: _simple(lambda g, attrs, x, f=f: Unary(f)) for op, f in _UNARY.items()},
+    **{op: lambda g, op, attrs, names, outs, name: _binary(g, op, names[:2], outs[0], name) for op in _BINARY},
+}
+"""ONNX operator -> handler, for the operators that keep a tensor's shape"""
