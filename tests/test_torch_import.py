@@ -175,6 +175,34 @@ def test_mobilenet_v3_activations():
     assert sum(isinstance(op, VectorOp) and op.kind == "hardswish" for op in model_from_network(net).ops) == 2
 
 
+class KeywordSpotter(nn.Module):
+    """A 1-d convolutional audio model (strided, dilated, depthwise 1-d convs, pooling) with GroupNorm, ELU and Mish
+    (Softplus, Tanh, Mul)."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv1d(4, 16, 5, stride=2, padding=2), nn.BatchNorm1d(16), nn.ELU(0.7),
+            nn.Conv1d(16, 16, 3, padding=2, dilation=2, groups=16), nn.GroupNorm(4, 16), nn.Mish(),
+            nn.MaxPool1d(2), nn.Conv1d(16, 8, 1), nn.InstanceNorm1d(8, affine=True), nn.AvgPool1d(2, 2))
+        self.head = nn.Linear(8 * 8, 3)
+
+    def forward(self, x):
+        return self.head(self.features(x).flatten(1))
+
+
+def test_one_d_convolutions_norms_and_smooth_activations():
+    torch.manual_seed(4)
+    model, x = KeywordSpotter().eval(), np.random.default_rng(4).standard_normal((2, 4, 64))
+    net = from_torch(model, x)
+    want = _torch_out(model, x)
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    kinds = [layer.kind for layer in net.layers]
+    assert kinds.count("conv2d") == 3 and kinds.count("maxpool2d") == kinds.count("avgpool2d") == 1
+    assert kinds.count("layernorm") == 2  # GroupNorm and InstanceNorm: per-channel (per-group) layer norms
+    assert [layer.function for layer in net.layers if layer.kind == "unary"] == ["exp", "softplus", "tanh"]
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

@@ -17,7 +17,8 @@ the quantisation scales are free):
   multiply by the row's reciprocal) 4, 6;
 - ``gelu`` (I-BERT i-GELU: clip, (x + b)**2 + c, 1 + erf, times x) 2, 4; ``silu`` (x sigma(x): i-exp of -x, 1 +,
   a reciprocal priced as one multiply (a lower bound: a divider costs more), times x) 5, 4; ``hardswish``
-  (x clip(x / 6 + 1/2, 0, 1): the 1/6 folded into the scales, an add, two compares, times x) 1, 3; ``tanh``
+  (x clip(x / 6 + 1/2, 0, 1): the 1/6 folded into the scales, an add, two compares, times x) 1, 3; ``softplus``
+  (log(1 + exp(x)): i-exp, an add, the log as a second polynomial of i-exp's cost: an estimate) 6, 7; ``tanh``
   (1 - 2 / (1 + exp(2x)): i-exp, an add, the reciprocal as a multiply, a subtract) 4, 5;
 - ``layernorm`` (I-BERT i-LayerNorm: mean, subtract, square, sum, scale by 1 / std, gain and shift) 3, 4;
   ``rmsnorm`` (square, sum, scale by 1 / rms, gain) 3, 1; ``rotary`` (rotate pairs: 4 multiplies, 2 adds per
@@ -55,8 +56,8 @@ VECTOR_OPERAND_BITS = 32
 
 VECTOR_KINDS: dict[str, tuple[int, int]] = {
     "add": (0, 1), "max": (0, 1), "relu": (0, 1), "relu6": (0, 2), "mul": (1, 0),
-    "exp": (3, 3), "softmax": (4, 6), "gelu": (2, 4), "silu": (5, 4), "hardswish": (1, 3), "tanh": (4, 5),
-    "layernorm": (3, 4), "rmsnorm": (3, 1), "rotary": (2, 1),
+    "exp": (3, 3), "softmax": (4, 6), "gelu": (2, 4), "silu": (5, 4), "hardswish": (1, 3), "softplus": (6, 7),
+    "tanh": (4, 5), "layernorm": (3, 4), "rmsnorm": (3, 1), "rotary": (2, 1),
 }
 """kind -> (multiplies, adds) per element at VECTOR_OPERAND_BITS (module docstring: I-BERT's integer algorithms)"""
 

@@ -59,33 +59,69 @@ def _pads(attrs: dict, size: tuple[int, int], extent: tuple[int, int]) -> list[i
     return small + big if mode == "SAME_UPPER" else big + small
 
 
-def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
-    w = g.consts[names[1]]
-    if np.ndim(w) != 4:
-        raise ValueError(f"only 2-d convolutions are supported; got a weight of shape {np.shape(w)}")
+def _conv2d(attrs: dict, w: np.ndarray, bias, size: tuple[int, int]) -> Conv2d:
     dil = list(attrs.get("dilations", [1, 1]))
-    extent = [d * (k - 1) + 1 for d, k in zip(dil, np.shape(w)[2:])]
-    pads = _pads(attrs, g.shape[names[0]][-2:], extent)
+    extent = [d * (k - 1) + 1 for d, k in zip(dil, w.shape[2:])]
+    return Conv2d(w, bias, attrs.get("strides", 1), _pads(attrs, size, extent), attrs.get("dilations", 1),
+                  attrs.get("group", 1))
+
+
+def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
+    w = np.asarray(g.consts[names[1]])
     bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
-    g.append_per_image(Conv2d(w, bias, attrs.get("strides", 1), pads, attrs.get("dilations", 1),
-                              attrs.get("group", 1)), [names[0]], out, name)
+    if w.ndim == 3:
+        return _one_d(g, lambda size, a: _conv2d(a, w[:, :, None, :], bias, size), attrs, names[0], out, name)
+    if w.ndim != 4:
+        raise ValueError(f"only 1-d and 2-d convolutions are supported; got a weight of shape {w.shape}")
+    g.append_per_image(_conv2d(attrs, w, bias, g.shape[names[0]][-2:]), [names[0]], out, name)
 
 
-def _pool(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
+def _pool2d(op: str, attrs: dict, size: tuple[int, int]):
     if any(d != 1 for d in attrs.get("dilations", [])):
         raise ValueError(f"dilations {attrs['dilations']} are not supported (only 1)")
-    if len(attrs["kernel_shape"]) != 2:
-        raise ValueError(f"only 2-d pooling is supported; got kernel_shape {attrs['kernel_shape']}")
     kw = dict(kernel=attrs["kernel_shape"], stride=attrs.get("strides", 1),
-              padding=_pads(attrs, g.shape[names[0]][-2:], list(attrs["kernel_shape"])))
+              padding=_pads(attrs, size, list(attrs["kernel_shape"])))
     layer = MaxPool2d(**kw) if op == "MaxPool" else AvgPool2d(**kw, count_include_pad=bool(
         attrs.get("count_include_pad", 0)))
     if attrs.get("ceil_mode", 0):
-        (h, w), (kh, kw_), (sh, sw) = g.shape[names[0]][-2:], layer.kernel, layer.stride
+        (h, w), (kh, kw_), (sh, sw) = size, layer.kernel, layer.stride
         top, left, bottom, right = layer.padding
         if (h + top + bottom - kh) % sh or (w + left + right - kw_) % sw:
             raise ValueError("ceil_mode = 1 changes the output size here; not supported")
-    g.append_per_image(layer, [names[0]], out, name)
+    return layer
+
+
+def _pool(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
+    dims = len(attrs["kernel_shape"])
+    if dims == 1:
+        return _one_d(g, lambda size, a: _pool2d(op, a, size), attrs, names[0], out, name)
+    if dims != 2:
+        raise ValueError(f"only 1-d and 2-d pooling is supported; got kernel_shape {attrs['kernel_shape']}")
+    g.append_per_image(_pool2d(op, attrs, g.shape[names[0]][-2:]), [names[0]], out, name)
+
+
+def _two_d(attrs: dict) -> dict:
+    """the attributes of a 1-d convolution or pooling as those of a 2-d one over a map of height 1"""
+    a = dict(attrs)
+    for key in ("strides", "dilations", "kernel_shape"):
+        if key in a:
+            a[key] = [1] + list(a[key])
+    if "pads" in a:
+        a["pads"] = [0, a["pads"][0], 0, a["pads"][1]]
+    return a
+
+
+def _one_d(g, make, attrs: dict, x: str, out: str, name: str) -> None:
+    """A 1-d convolution or pooling (per sample (C, L)) as the 2-d layer ``make((1, L), 2-d attributes)`` over a map
+    of height 1, between reshapes"""
+    if g.full_ndim(x) != 3:
+        raise ValueError(f"a 1-d convolution or pooling needs a (batch, channels, length) input; got shape "
+                         f"{list(g.full_shape(x))}")
+    shape = g.shape[x]
+    g.append(Reshape(shape[:-1] + (1, shape[-1])), [x], f"{out}#2d", name)
+    g.append_per_image(make((1, shape[-1]), _two_d(attrs)), [f"{out}#2d"], f"{out}#2d_out", name)
+    done = g.shape[f"{out}#2d_out"]
+    g.append(Reshape(done[:-2] + (done[-1],)), [f"{out}#2d_out"], out, name)
 
 
 def _reshape(g, names: list[str], out: str, name: str) -> None:

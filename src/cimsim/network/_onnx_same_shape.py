@@ -14,7 +14,7 @@ from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
 __all__ = ["SAME_SHAPE_HANDLERS"]
 
 _UNARY = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Erf": "erf", "Exp": "exp", "Sqrt": "sqrt", "Abs": "abs",
-          "Neg": "neg", "Reciprocal": "reciprocal", "HardSwish": "hardswish"}
+          "Neg": "neg", "Reciprocal": "reciprocal", "HardSwish": "hardswish", "Softplus": "softplus"}
 _BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min"}
 def _channel_vector(c: np.ndarray, layer, n: int) -> np.ndarray | None:
     """``c`` as a per-output vector of ``layer`` (Dense: trailing axis; Conv2d: (C, 1, 1)), or None."""
@@ -90,6 +90,25 @@ def _leaky_relu(g, op, attrs, names, outs, name):
     g.append(Elementwise("add"), [f"{out}#pos", f"{out}#sloped"], out, name)
 
 
+def _elu(g, op, attrs, names, outs, name):
+    """Elu: relu(x) + alpha (exp(min(x, 0)) - 1) (alpha 1 when not given)"""
+    x, out, alpha = names[0], outs[0], float(attrs.get("alpha", 1.0))
+    g.append(ReLU(), [x], f"{out}#pos", name)
+    g.append(Clip(None, 0.0), [x], f"{out}#neg", name)
+    g.append(Unary("exp"), [f"{out}#neg"], f"{out}#exp", name)
+    g.append(Affine(scale=alpha, shift=-alpha), [f"{out}#exp"], f"{out}#tail", name)
+    g.append(Elementwise("add"), [f"{out}#pos", f"{out}#tail"], out, name)
+
+
+def _instance_norm(g, op, attrs, names, outs, name):
+    """InstanceNormalization (also GroupNorm as torch exports it): a layer norm of each channel over its
+    spatial axes, with a per-channel scale and shift"""
+    x = names[0]
+    trailing = (1,) * (g.full_ndim(x) - 2)
+    scale, bias = (np.asarray(g.consts[n], dtype=np.float64).reshape((-1,) + trailing) for n in names[1:3])
+    g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), g.sample_axis(2, x)), [x], outs[0], name)
+
+
 def _layer_norm(g, op, attrs, names, outs, name):
     scale, bias = g.consts.get(names[1]), g.consts.get(names[2]) if len(names) > 2 and names[2] else None
     axis = g.sample_axis(attrs.get("axis", -1), names[0])
@@ -103,7 +122,7 @@ def _simple(make):
 
 SAME_SHAPE_HANDLERS = {
     "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "HardSigmoid": _hard_sigmoid,
-    "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu,
+    "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "InstanceNormalization": _instance_norm,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if attrs.get("approximate", b"none") == b"tanh" else "gelu")),
     "Softmax": _simple(lambda g, attrs, x: Softmax(g.sample_axis(attrs.get("axis", -1), x))),

@@ -36,6 +36,7 @@ UNARY_FUNCTIONS = {
     "gelu_tanh": lambda x: 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3))),
     "silu": lambda x: x * 0.5 * (1.0 + np.tanh(0.5 * x)),
     "hardswish": lambda x: x * np.clip(x / 6.0 + 0.5, 0.0, 1.0),
+    "softplus": lambda x: np.logaddexp(0.0, x),
     "exp": np.exp,
     "sqrt": np.sqrt,
     "abs": np.abs,
@@ -89,8 +90,8 @@ class ReLU(_SameShape):
 
 @dataclass(frozen=True, eq=False)
 class Unary(_SameShape):
-    """An elementwise function (``UNARY_FUNCTIONS``: sigmoid, tanh, erf, gelu, gelu_tanh, silu, hardswish, exp, sqrt,
-    ...)."""
+    """An elementwise function (``UNARY_FUNCTIONS``: sigmoid, tanh, erf, gelu, gelu_tanh, silu, hardswish, softplus,
+    exp, sqrt, ...)."""
 
     kind: ClassVar[str] = "unary"
     function: str
