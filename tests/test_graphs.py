@@ -10,7 +10,7 @@ import pytest
 from scipy.special import erf
 
 from cimsim.network import (ActivationMatMul, Affine, AvgPool2d, Concat, Conv2d, Dense, Elementwise, Flatten,
-                            GlobalAvgPool2d, LayerNorm, MaxPool2d, Mean, Network, ReLU, Reshape, Slice, Softmax,
+                            GlobalAvgPool2d, LayerNorm, MaxPool2d, Mean, Network, Pad, ReLU, Reshape, Slice, Softmax,
                             Transpose, Unary, load_network, save_network)
 
 RNG = np.random.default_rng(11)
@@ -81,6 +81,8 @@ def test_digital_layers_equal_closed_forms():
     np.testing.assert_array_equal(Slice(1, 1, 4)(x), x[:, :, 1:4])
     np.testing.assert_array_equal(Concat(0)(x, x), np.concatenate([x, x], axis=1))
     np.testing.assert_array_equal(Reshape((-1, 2, 5))(x).shape, (3, 2, 2, 5))
+    np.testing.assert_array_equal(Pad((0, 1, 2, 3), 0.5)(x), np.pad(x, ((0, 0), (0, 2), (1, 3)), constant_values=0.5))
+    assert Pad((0, 1, 2, 3)).output_shape((4, 5)) == (6, 9)
     np.testing.assert_allclose(Mean((0,), keepdims=False)(x), x.mean(axis=1), rtol=1e-12)
     np.testing.assert_allclose(Elementwise("add")(x, x[:, 0]), x + x[:, :1], rtol=1e-12)  # broadcast per sample
     np.testing.assert_allclose(Dense(np.eye(5) * 2).from_rows(Dense(np.eye(5)).to_rows(x) * 2, x), 2 * x)

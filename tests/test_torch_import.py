@@ -203,6 +203,31 @@ def test_one_d_convolutions_norms_and_smooth_activations():
     assert [layer.function for layer in net.layers if layer.kind == "unary"] == ["exp", "softplus", "tanh"]
 
 
+def test_explicit_padding_and_its_refusals(tmp_path):
+    """ZeroPad2d and F.pad (constant) become Pad layers, saved and loaded with the network; reflection padding is
+    refused, naming the node"""
+    from cimsim.network import save_network
+
+    class Padded(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.pad, self.conv, self.head = nn.ZeroPad2d((1, 2, 0, 1)), nn.Conv2d(3, 4, 3), nn.Linear(4 * 8 * 10, 2)
+
+        def forward(self, x):
+            return self.head(nn.functional.pad(self.conv(self.pad(x)), (0, 1, 1, 0), value=0.25).flatten(1))
+
+    torch.manual_seed(5)
+    model, x = Padded().eval(), np.random.default_rng(5).standard_normal((2, 3, 8, 8))
+    net = from_torch(model, x)
+    assert [layer.kind for layer in net.layers].count("pad") == 2
+    want = _torch_out(model, x)
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    save_network(net, tmp_path / "padded.npz")
+    np.testing.assert_array_equal(load_network(tmp_path / "padded.npz").forward(x), net.forward(x))
+    with pytest.raises(ValueError, match=r"\(Pad\): Pad mode 'reflect' is not supported"):
+        from_torch(nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(3, 2, 3)).eval(), x)
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

@@ -14,7 +14,7 @@ import numpy as np
 from ._onnx_fold import FOLDABLE, int_list
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .layers import Conv2d, Dense
-from .movement import Concat, Flatten, Reshape, Slice, Transpose
+from .movement import Concat, Flatten, Pad, Reshape, Slice, Transpose
 from .ops import ActivationMatMul, Affine, Mean
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
@@ -239,8 +239,33 @@ def _concat(g, op, attrs, names, outs, name):
     g.append(Concat(g.sample_axis(attrs["axis"], names[0])), names, outs[0], name)
 
 
+def _pad(g, op, attrs, names, outs, name):
+    """Pad, constant mode: pads as an attribute (opset < 11) or a constant input, the value likewise (0 when not
+    given), optional axes (opset 18); the batch axis is not padded."""
+    mode = attrs.get("mode", b"constant")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    if mode != "constant":
+        raise ValueError(f"Pad mode {mode!r} is not supported (constant only)")
+    operands = [g.consts.get(n) if n else None for n in names]
+    pads = int_list(attrs, operands, "pads", 1)
+    if pads is None or any(n and not (n in g.consts) for n in names[1:]):
+        raise ValueError("Pad needs constant pads, value and axes")
+    nd = g.full_ndim(names[0])
+    given = operands[3] if len(operands) > 3 else None
+    axes = [int(a) % nd for a in np.ravel(given)] if given is not None else list(range(nd))
+    full = [0] * (2 * nd)
+    for k, a in enumerate(axes):
+        full[a], full[nd + a] = pads[k], pads[len(axes) + k]
+    if not g.batch_as_axis and (full[0] or full[nd]):
+        raise BatchAxisError("a pad of the batch axis is not supported")
+    value = float(np.ravel(operands[2])[0]) if len(operands) > 2 and operands[2] is not None else \
+        float(attrs.get("value", 0.0))
+    keep = slice(0, nd) if g.batch_as_axis else slice(1, nd)
+    g.append(Pad(tuple(full[keep]) + tuple(full[nd:][keep]), value), names[:1], outs[0], name)
+
+
 _HANDLERS = {
-    "Gemm": _gemm, "MatMul": _matmul, "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat,
+    "Gemm": _gemm, "MatMul": _matmul, "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad,
     **SAME_SHAPE_HANDLERS,
     "GlobalAveragePool": lambda g, op, attrs, names, outs, name: g.append_per_image(
         GlobalAvgPool2d(), names[:1], outs[0], name),

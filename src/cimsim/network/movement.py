@@ -1,4 +1,4 @@
-"""Data-movement layers of a network (digital, no arithmetic): concat, slice, reshape, flatten, transpose.
+"""Data-movement layers of a network (digital, no arithmetic): concat, slice, reshape, flatten, transpose, pad.
 
 Axes are per sample, as in :mod:`cimsim.network.ops`. Their vector-unit cost is nil (``work`` counts the values
 moved; the shapes-only pricing leaves data movement out).
@@ -15,7 +15,7 @@ import numpy as np
 from .layers import DigitalLayer
 from .ops import per_sample_axis
 
-__all__ = ["Concat", "Slice", "Reshape", "Flatten", "Transpose"]
+__all__ = ["Concat", "Slice", "Reshape", "Flatten", "Transpose", "Pad"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,3 +119,32 @@ class Transpose(DigitalLayer):
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return x.transpose((0,) + tuple(p + 1 for p in self.perm))
+
+
+@dataclass(frozen=True, eq=False)
+class Pad(DigitalLayer):
+    """Each sample padded with the constant ``value``: ``pads`` holds the begin of every per-sample axis, then the end
+    of every one (ONNX's order), each >= 0 (a crop is a slice)."""
+
+    kind: ClassVar[str] = "pad"
+    pads: tuple[int, ...]
+    value: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "pads", tuple(int(p) for p in self.pads))
+        object.__setattr__(self, "value", float(self.value))
+        if len(self.pads) % 2 or any(p < 0 for p in self.pads):
+            raise ValueError(f"Pad needs a begin and an end >= 0 for every axis; got pads {self.pads}")
+        if not math.isfinite(self.value):
+            raise ValueError(f"Pad value must be finite; got {self.value!r}")
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        n = len(input_shape)
+        if len(self.pads) != 2 * n:
+            raise ValueError(f"Pad has {len(self.pads)} pads for {n} axes (needs {2 * n})")
+        return tuple(s + a + b for s, a, b in zip(input_shape, self.pads[:n], self.pads[n:]))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        n = x.ndim - 1
+        self.output_shape(x.shape[1:])
+        return np.pad(x, [(0, 0)] + list(zip(self.pads[:n], self.pads[n:])), constant_values=self.value)
