@@ -228,6 +228,30 @@ def test_explicit_padding_and_its_refusals(tmp_path):
         from_torch(nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(3, 2, 3)).eval(), x)
 
 
+def test_nearest_upsampling_and_its_refusals():
+    """nn.Upsample(nearest) by a whole factor, or to a size that is one, becomes an Upsample layer; bilinear and
+    fractional nearest resizes are refused, naming the node"""
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.head = nn.Conv2d(3, 4, 3, padding=1), nn.Linear(4 * 12 * 24, 2)
+
+        def forward(self, x):
+            h = nn.functional.interpolate(self.conv(x), scale_factor=2, mode="nearest")
+            return self.head(nn.functional.interpolate(h, size=(12, 24), mode="nearest").flatten(1))
+
+    torch.manual_seed(6)
+    model, x = Decoder().eval(), np.random.default_rng(6).standard_normal((2, 3, 6, 6))
+    net = from_torch(model, x)
+    assert [layer.factors for layer in net.layers if layer.kind == "upsample"] == [(1, 2, 2), (1, 1, 2)]
+    want = _torch_out(model, x)
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    with pytest.raises(ValueError, match=r"\(Resize\): Resize mode 'linear' is not supported"):
+        from_torch(nn.Upsample(scale_factor=2, mode="bilinear"), x)
+    with pytest.raises(ValueError, match=r"\(Resize\): Resize from .* is not a whole-number repeat"):
+        from_torch(nn.Upsample(size=(9, 9), mode="nearest"), x)
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

@@ -1,4 +1,5 @@
-"""Data-movement layers of a network (digital, no arithmetic): concat, slice, reshape, flatten, transpose, pad.
+"""Data-movement layers of a network (digital, no arithmetic): concat, slice, reshape, flatten, transpose, pad,
+upsample.
 
 Axes are per sample, as in :mod:`cimsim.network.ops`. Their vector-unit cost is nil (``work`` counts the values
 moved; the shapes-only pricing leaves data movement out).
@@ -15,7 +16,7 @@ import numpy as np
 from .layers import DigitalLayer
 from .ops import per_sample_axis
 
-__all__ = ["Concat", "Slice", "Reshape", "Flatten", "Transpose", "Pad"]
+__all__ = ["Concat", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,3 +149,29 @@ class Pad(DigitalLayer):
         n = x.ndim - 1
         self.output_shape(x.shape[1:])
         return np.pad(x, [(0, 0)] + list(zip(self.pads[:n], self.pads[n:])), constant_values=self.value)
+
+
+@dataclass(frozen=True, eq=False)
+class Upsample(DigitalLayer):
+    """Nearest-neighbour upsampling by whole factors: every value of per-sample axis k repeated ``factors[k]``
+    times (1: the axis unchanged)."""
+
+    kind: ClassVar[str] = "upsample"
+    factors: tuple[int, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "factors", tuple(int(f) for f in self.factors))
+        if any(f < 1 for f in self.factors):
+            raise ValueError(f"Upsample factors must be whole numbers >= 1; got {self.factors}")
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(self.factors) != len(input_shape):
+            raise ValueError(f"Upsample has {len(self.factors)} factors for {len(input_shape)} axes")
+        return tuple(s * f for s, f in zip(input_shape, self.factors))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        self.output_shape(x.shape[1:])
+        for axis, f in enumerate(self.factors):
+            if f > 1:
+                x = np.repeat(x, f, axis=axis + 1)
+        return x

@@ -1,0 +1,188 @@
+"""ONNX data-movement operators: reshapes, slices, gathers, squeezes, flatten, transpose, concat, pad and nearest
+resize, one handler each (the handler signature of :mod:`._onnx_ops`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._onnx_fold import int_list
+from .movement import Concat, Flatten, Pad, Reshape, Slice, Transpose, Upsample
+
+__all__ = ["MOVEMENT_HANDLERS", "BatchAxisError"]
+
+
+class BatchAxisError(ValueError):
+    """A node of the graph moves or mixes the batch axis (e.g. attention reshaping to (batch * heads, ...))."""
+
+
+def _reshape(g, names: list[str], out: str, name: str) -> None:
+    full = g.full_shape(names[0])
+    target = [full[k] if d == 0 else int(d) for k, d in enumerate(np.ravel(g.consts[names[1]]))]
+    try:
+        resolved = np.empty(int(np.prod(full)), dtype=np.int8).reshape(target).shape
+    except ValueError:
+        raise ValueError(f"cannot reshape {list(full)} to {target}") from None
+    shape = g.sample_shape(resolved)
+    if shape == g.shape[names[0]]:
+        return g.alias(out, names[0])
+    g.append(Flatten() if len(shape) == 1 and not g.batch_as_axis else Reshape(shape), [names[0]], out, name)
+
+
+def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: str) -> None:
+    """Split into ``outs`` along one axis, or Slice with constant starts / ends / axes / steps."""
+    nd = g.full_ndim(names[0])
+    operands = [g.consts.get(n) for n in names]
+    if op == "Split":
+        axis = g.sample_axis(attrs.get("axis", 0), names[0])
+        size = g.shape[names[0]][axis]
+        sizes = int_list(attrs, operands, "split", 1) or [size // len(outs)] * len(outs)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        for out, start, n in zip(outs, starts, sizes):
+            g.append(Slice(axis, int(start), int(start + n)), [names[0]], out, f"{name}/{out}")
+        return
+    starts, ends = int_list(attrs, operands, "starts", 1), int_list(attrs, operands, "ends", 2)
+    axes = int_list(attrs, operands, "axes", 3) or list(range(len(starts)))
+    steps = int_list(attrs, operands, "steps", 4) or [1] * len(starts)
+    current = names[0]
+    for k, (a, s, e, st) in enumerate(zip(axes, starts, ends, steps)):
+        if a % nd == 0 and not g.batch_as_axis and s == 0 and st == 1 and e >= 2**31 - 1:
+            continue  # the whole batch axis
+        tmp = outs[0] if k == len(axes) - 1 else f"{outs[0]}#slice{k}"
+        big = 2**62
+        layer = Slice(g.sample_axis(a, names[0]), None if s <= -big else s, None if abs(e) >= big else e, st)
+        g.append(layer, [current], tmp, name)
+        current = tmp
+    if current == names[0]:
+        g.alias(outs[0], names[0])
+
+
+def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
+    """A constant index (or a run of consecutive indices) taken from an activation along one axis."""
+    if names[1] not in g.consts:
+        raise ValueError("Gather needs constant indices (an embedding lookup of token ids is not supported)")
+    axis = g.sample_axis(attrs.get("axis", 0), names[0])
+    size = g.shape[names[0]][axis]
+    index = np.asarray(g.consts[names[1]]) % size
+    if index.ndim > 1 or (index.ndim == 1 and (index.size == 0 or np.any(np.diff(index) != 1))):
+        raise ValueError(f"Gather supports one index or consecutive indices; got {index.tolist()}")
+    start = int(index.ravel()[0])
+    if index.ndim == 1:
+        return g.append(Slice(axis, start, start + index.size), [names[0]], out, name)
+    shape = g.shape[names[0]]
+    g.append(Slice(axis, start, start + 1), [names[0]], f"{out}#gather", name)
+    g.append(Reshape(shape[:axis] + shape[axis + 1:]), [f"{out}#gather"], out, name)
+
+
+def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
+    axes = int_list(attrs, [g.consts.get(n) for n in names], "axes", 1)
+    full = list(g.full_shape(names[0]))
+    if op == "Unsqueeze":
+        for a in sorted(a % (len(full) + len(axes)) for a in axes):
+            full.insert(a, 1)
+    else:
+        drop = {a % len(full) for a in axes} if axes else {k for k, s in enumerate(full) if s == 1}
+        full = [s for k, s in enumerate(full) if k not in drop]
+    g.append(Reshape(g.sample_shape(tuple(full))), [names[0]], out, name)
+
+
+def _flatten(g, op, attrs, names, outs, name):
+    full = g.full_shape(names[0])
+    axis = int(attrs.get("axis", 1)) % (len(full) + 1)
+    shape = g.sample_shape((int(np.prod(full[:axis])), int(np.prod(full[axis:]))))
+    g.append(Flatten() if len(shape) == 1 else Reshape(shape), names[:1], outs[0], name)
+
+
+def _transpose(g, op, attrs, names, outs, name):
+    perm = list(attrs.get("perm", list(range(g.full_ndim(names[0])))[::-1]))
+    if not g.batch_as_axis and perm[0] != 0:
+        raise BatchAxisError(f"a transpose that moves the batch axis is not supported; got perm {perm}")
+    g.append(Transpose(tuple(perm) if g.batch_as_axis else tuple(p - 1 for p in perm[1:])), names[:1], outs[0], name)
+
+
+def _concat(g, op, attrs, names, outs, name):
+    if not all(g.is_data(n) for n in names):
+        raise ValueError("Concat of activations with constants is not supported")
+    g.append(Concat(g.sample_axis(attrs["axis"], names[0])), names, outs[0], name)
+
+
+def _pad(g, op, attrs, names, outs, name):
+    """Pad, constant mode: pads as an attribute (opset < 11) or a constant input, the value likewise (0 when not
+    given), optional axes (opset 18); the batch axis is not padded."""
+    mode = attrs.get("mode", b"constant")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    if mode != "constant":
+        raise ValueError(f"Pad mode {mode!r} is not supported (constant only)")
+    operands = [g.consts.get(n) if n else None for n in names]
+    pads = int_list(attrs, operands, "pads", 1)
+    if pads is None or any(n and not (n in g.consts) for n in names[1:]):
+        raise ValueError("Pad needs constant pads, value and axes")
+    nd = g.full_ndim(names[0])
+    given = operands[3] if len(operands) > 3 else None
+    axes = [int(a) % nd for a in np.ravel(given)] if given is not None else list(range(nd))
+    full = [0] * (2 * nd)
+    for k, a in enumerate(axes):
+        full[a], full[nd + a] = pads[k], pads[len(axes) + k]
+    if not g.batch_as_axis and (full[0] or full[nd]):
+        raise BatchAxisError("a pad of the batch axis is not supported")
+    value = float(np.ravel(operands[2])[0]) if len(operands) > 2 and operands[2] is not None else \
+        float(attrs.get("value", 0.0))
+    keep = slice(0, nd) if g.batch_as_axis else slice(1, nd)
+    g.append(Pad(tuple(full[keep]) + tuple(full[nd:][keep]), value), names[:1], outs[0], name)
+
+
+def _text(attrs: dict, key: str, default: str) -> str:
+    value = attrs.get(key, default)
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _nearest_sources(attrs: dict, size: int, out: int) -> np.ndarray:
+    """The input index each output index of one axis reads in ONNX's nearest Resize (coordinate transformation and
+    nearest mode as the node states them)"""
+    i, scale = np.arange(out, dtype=np.float64), out / size
+    mode = _text(attrs, "coordinate_transformation_mode", "half_pixel")
+    x = {"asymmetric": i / scale, "half_pixel": (i + 0.5) / scale - 0.5, "tf_half_pixel_for_nn": (i + 0.5) / scale,
+         "pytorch_half_pixel": (i + 0.5) / scale - 0.5 if out > 1 else 0.0 * i,
+         "align_corners": i * (size - 1) / max(out - 1, 1)}.get(mode)
+    if x is None:
+        raise ValueError(f"Resize coordinate_transformation_mode {mode!r} is not supported")
+    rounding = _text(attrs, "nearest_mode", "round_prefer_floor")
+    index = {"floor": np.floor(x), "ceil": np.ceil(x), "round_prefer_floor": np.ceil(x - 0.5),
+             "round_prefer_ceil": np.floor(x + 0.5)}.get(rounding)
+    if index is None:
+        raise ValueError(f"Resize nearest_mode {rounding!r} is not supported")
+    return np.clip(index, 0, size - 1).astype(np.int64)
+
+
+def _resize(g, op, attrs, names, outs, name):
+    """Resize, nearest mode, where every axis repeats each value a whole number of times (nn.Upsample(scale_factor=k,
+    mode="nearest")): an Upsample layer; interpolating modes and other mappings are refused."""
+    if _text(attrs, "mode", "nearest") != "nearest":
+        raise ValueError(f"Resize mode {_text(attrs, 'mode', 'nearest')!r} is not supported (nearest only)")
+    x, operands = names[0], [g.consts.get(n) if n else None for n in names]
+    if any(n and n not in g.consts for n in names[1:]):
+        raise ValueError("Resize needs constant scales or sizes")
+    full = g.full_shape(x)
+    sizes = operands[3] if len(operands) > 3 and operands[3] is not None else None
+    if sizes is None:
+        sizes = [int(np.floor(n * f)) for n, f in zip(full, np.ravel(operands[2]))]
+    factors = []
+    for n, m in zip(full, (int(v) for v in np.ravel(sizes))):
+        if m % n or not np.array_equal(_nearest_sources(attrs, n, m), np.repeat(np.arange(n), m // n)):
+            raise ValueError(f"Resize from {list(full)} to {[int(v) for v in np.ravel(sizes)]} is not a whole-number "
+                             "repeat of every value (only those are supported)")
+        factors.append(m // n)
+    if not g.batch_as_axis and factors[0] != 1:
+        raise BatchAxisError("a resize of the batch axis is not supported")
+    g.append(Upsample(tuple(factors[0 if g.batch_as_axis else 1:])), [x], outs[0], name)
+
+
+MOVEMENT_HANDLERS = {
+    "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Resize": _resize,
+    "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),
+    "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),
+    "Slice": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),
+    "Squeeze": lambda g, op, attrs, names, outs, name: _squeeze(g, op, attrs, names, outs[0], name),
+    "Unsqueeze": lambda g, op, attrs, names, outs, name: _squeeze(g, op, attrs, names, outs[0], name),
+    "Gather": lambda g, op, attrs, names, outs, name: _gather(g, attrs, names, outs[0], name),
+}
+"""ONNX operator -> handler, for the data-movement operators"""
