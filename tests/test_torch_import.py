@@ -252,6 +252,32 @@ def test_nearest_upsampling_and_its_refusals():
         from_torch(nn.Upsample(size=(9, 9), mode="nearest"), x)
 
 
+class TransposedDecoder(nn.Module):
+    """Transposed convolutions as decoders and GANs use them: strided, padded with output padding, grouped, dilated."""
+
+    def __init__(self):
+        super().__init__()
+        self.up1 = nn.ConvTranspose2d(3, 4, 2, stride=2)
+        self.up2 = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)
+        self.up3 = nn.ConvTranspose2d(6, 2, 3, stride=(1, 2), padding=(0, 1), dilation=2, bias=False)
+
+    def forward(self, x):
+        return self.up3(torch.relu(self.up2(torch.relu(self.up1(x))))).flatten(1)
+
+
+def test_transposed_convolutions_are_dilated_padded_convolutions():
+    torch.manual_seed(7)
+    model, x = TransposedDecoder().eval(), np.random.default_rng(7).standard_normal((2, 3, 4, 5))
+    net = from_torch(model, x)
+    want = _torch_out(model, x)
+    assert net.output_shape == want.shape[1:]
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    kinds = [layer.kind for layer in net.layers]
+    assert kinds.count("dilate") == kinds.count("pad") == kinds.count("conv2d") == 3
+    with pytest.raises(ValueError, match=r"\(ConvTranspose\): ConvTranspose pads .* crop the output"):
+        from_torch(nn.ConvTranspose2d(3, 2, 2, stride=2, padding=2), x)
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

@@ -3,7 +3,7 @@
 Each matrix layer becomes a static :class:`MatrixOp` (a grouped conv: ``groups`` blocks of in_ch / groups x k x k
 inputs), each activation product an ``activation`` MatrixOp, and each digital layer a :class:`VectorOp` of the
 vector unit's kind that does its work (``DIGITAL_KINDS``); biases added after the crossbars are ``add`` ops.
-Data movement (reshape, transpose, slice, concat, flatten, pad, upsample) costs no vector-unit operation.
+Data movement (reshape, transpose, slice, concat, flatten, pad, upsample, dilate) costs no vector-unit operation.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from .ops import MatrixOp, Model, VectorOp
 __all__ = ["model_from_network", "DIGITAL_KINDS"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
-                "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "sqrt": "mul", "reciprocal": "mul",
-                "abs": "add", "neg": "add"}
+                "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "sqrt": "mul",
+                "reciprocal": "mul", "abs": "add", "neg": "add"}
 _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}
 DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "mean": "add",
                  "maxpool2d": "max", "avgpool2d": "add", "globalavgpool2d": "add"}
 """digital layer kind -> vector-unit kind (unary and elementwise layers go by their function)"""
-_MOVES = {"reshape", "transpose", "slice", "concat", "flatten", "pad", "upsample"}
+_MOVES = {"reshape", "transpose", "slice", "concat", "flatten", "pad", "upsample", "dilate"}
 
 
 def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -> list[VectorOp]:

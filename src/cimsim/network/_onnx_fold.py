@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FOLDABLE", "fold", "int_list"]
+__all__ = ["FOLDABLE", "fold", "int_list", "text_attr"]
 
 _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide, "Pow": np.power,
           "Sqrt": np.sqrt, "Neg": np.negative, "Floor": np.floor, "Ceil": np.ceil, "Equal": np.equal,
@@ -16,6 +16,12 @@ _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divid
 FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape", "Transpose",
                                 "ConstantOfShape", "Expand"}
 """operators evaluated at import when every input is a constant"""
+
+
+def text_attr(attrs: dict, key: str, default: str) -> str:
+    """A string attribute (ONNX stores them as bytes), ``default`` when not given."""
+    value = attrs.get(key, default)
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def int_list(attrs: dict, operands: list, attr: str, index: int):

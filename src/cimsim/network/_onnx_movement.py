@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._onnx_fold import int_list
+from ._onnx_fold import int_list, text_attr
 from .movement import Concat, Flatten, Pad, Reshape, Slice, Transpose, Upsample
 
 __all__ = ["MOVEMENT_HANDLERS", "BatchAxisError"]
@@ -108,8 +108,7 @@ def _concat(g, op, attrs, names, outs, name):
 def _pad(g, op, attrs, names, outs, name):
     """Pad, constant mode: pads as an attribute (opset < 11) or a constant input, the value likewise (0 when not
     given), optional axes (opset 18); the batch axis is not padded."""
-    mode = attrs.get("mode", b"constant")
-    mode = mode.decode() if isinstance(mode, bytes) else mode
+    mode = text_attr(attrs, "mode", "constant")
     if mode != "constant":
         raise ValueError(f"Pad mode {mode!r} is not supported (constant only)")
     operands = [g.consts.get(n) if n else None for n in names]
@@ -130,22 +129,17 @@ def _pad(g, op, attrs, names, outs, name):
     g.append(Pad(tuple(full[keep]) + tuple(full[nd:][keep]), value), names[:1], outs[0], name)
 
 
-def _text(attrs: dict, key: str, default: str) -> str:
-    value = attrs.get(key, default)
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def _nearest_sources(attrs: dict, size: int, out: int) -> np.ndarray:
     """The input index each output index of one axis reads in ONNX's nearest Resize (coordinate transformation and
     nearest mode as the node states them)"""
     i, scale = np.arange(out, dtype=np.float64), out / size
-    mode = _text(attrs, "coordinate_transformation_mode", "half_pixel")
+    mode = text_attr(attrs, "coordinate_transformation_mode", "half_pixel")
     x = {"asymmetric": i / scale, "half_pixel": (i + 0.5) / scale - 0.5, "tf_half_pixel_for_nn": (i + 0.5) / scale,
          "pytorch_half_pixel": (i + 0.5) / scale - 0.5 if out > 1 else 0.0 * i,
          "align_corners": i * (size - 1) / max(out - 1, 1)}.get(mode)
     if x is None:
         raise ValueError(f"Resize coordinate_transformation_mode {mode!r} is not supported")
-    rounding = _text(attrs, "nearest_mode", "round_prefer_floor")
+    rounding = text_attr(attrs, "nearest_mode", "round_prefer_floor")
     index = {"floor": np.floor(x), "ceil": np.ceil(x), "round_prefer_floor": np.ceil(x - 0.5),
              "round_prefer_ceil": np.floor(x + 0.5)}.get(rounding)
     if index is None:
@@ -156,8 +150,8 @@ def _nearest_sources(attrs: dict, size: int, out: int) -> np.ndarray:
 def _resize(g, op, attrs, names, outs, name):
     """Resize, nearest mode, where every axis repeats each value a whole number of times (nn.Upsample(scale_factor=k,
     mode="nearest")): an Upsample layer; interpolating modes and other mappings are refused."""
-    if _text(attrs, "mode", "nearest") != "nearest":
-        raise ValueError(f"Resize mode {_text(attrs, 'mode', 'nearest')!r} is not supported (nearest only)")
+    if text_attr(attrs, "mode", "nearest") != "nearest":
+        raise ValueError(f"Resize mode {text_attr(attrs, 'mode', 'nearest')!r} is not supported (nearest only)")
     x, operands = names[0], [g.consts.get(n) if n else None for n in names]
     if any(n and n not in g.consts for n in names[1:]):
         raise ValueError("Resize needs constant scales or sizes")

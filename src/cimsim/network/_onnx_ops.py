@@ -11,11 +11,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._onnx_fold import FOLDABLE, int_list
+from ._onnx_fold import FOLDABLE, int_list, text_attr
 from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .layers import Conv2d, Dense
-from .movement import Reshape
+from .movement import Dilate, Pad, Reshape
 from .ops import ActivationMatMul, Affine, Mean
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
@@ -43,8 +43,7 @@ def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
 def _pads(attrs: dict, size: tuple[int, int], extent: tuple[int, int]) -> list[int]:
     """(top, left, bottom, right) from ``pads`` or ``auto_pad`` (SAME_UPPER / SAME_LOWER: output = ceil(input /
     stride), the odd pad at the end / the start) for a window of ``extent`` over a map of ``size``."""
-    mode = attrs.get("auto_pad", b"NOTSET")
-    mode = mode.decode() if isinstance(mode, bytes) else mode
+    mode = text_attr(attrs, "auto_pad", "NOTSET")
     if mode in ("NOTSET", "VALID"):
         return list(attrs.get("pads", [0, 0, 0, 0])) if mode == "NOTSET" else [0, 0, 0, 0]
     if mode not in ("SAME_UPPER", "SAME_LOWER"):
@@ -71,6 +70,34 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     if w.ndim != 4:
         raise ValueError(f"only 1-d and 2-d convolutions are supported; got a weight of shape {w.shape}")
     g.append_per_image(_conv2d(attrs, w, bias, g.shape[names[0]][-2:]), [names[0]], out, name)
+
+
+def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> None:
+    """ConvTranspose (2-d) as the convolution it equals: over its input dilated by the stride and padded by
+    d (k - 1) - pad on each side (+ output_padding at the end), with the kernel flipped and each group's input and
+    output channels swapped, stride 1"""
+    w = np.asarray(g.consts[names[1]], dtype=np.float64)
+    if w.ndim != 4:
+        raise ValueError(f"only 2-d transposed convolutions are supported; got a weight of shape {w.shape}")
+    if text_attr(attrs, "auto_pad", "NOTSET") not in ("NOTSET", "VALID") or "output_shape" in attrs:
+        raise ValueError("ConvTranspose with auto_pad SAME or an output_shape is not supported (give pads)")
+    groups, (kh, kw) = int(attrs.get("group", 1)), w.shape[2:]
+    strides, dil = list(attrs.get("strides", [1, 1])), list(attrs.get("dilations", [1, 1]))
+    pads, extra = list(attrs.get("pads", [0, 0, 0, 0])), list(attrs.get("output_padding", [0, 0]))
+    reach = [d * (k - 1) for d, k in zip(dil, (kh, kw))]
+    begin = [r - p for r, p in zip(reach, pads[:2])]
+    end = [r - p + e for r, p, e in zip(reach, pads[2:], extra)]
+    if min(begin + end) < 0:
+        raise ValueError(f"ConvTranspose pads {pads} beyond dilation x (kernel - 1) {reach} crop the output; not "
+                         "supported")
+    c_in = w.shape[0] // groups
+    kernel = np.concatenate([w[k * c_in:(k + 1) * c_in].transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
+                             for k in range(groups)])
+    bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
+    lead = len(g.shape[names[0]]) - 2  # the channel axis (and a batch axis kept per sample)
+    g.append(Dilate((1,) * lead + tuple(strides)), names[:1], f"{out}#dilated", name)
+    g.append(Pad((0,) * lead + tuple(begin) + (0,) * lead + tuple(end)), [f"{out}#dilated"], f"{out}#padded", name)
+    g.append_per_image(Conv2d(np.ascontiguousarray(kernel), bias, 1, 0, dil, groups), [f"{out}#padded"], out, name)
 
 
 def _pool2d(op: str, attrs: dict, size: tuple[int, int]):
@@ -152,6 +179,7 @@ _HANDLERS = {
         GlobalAvgPool2d(), names[:1], outs[0], name),
     "BatchNormalization": lambda g, op, attrs, names, outs, name: _batch_norm(g, attrs, names, outs[0], name),
     "Conv": lambda g, op, attrs, names, outs, name: _conv(g, attrs, names, outs[0], name),
+    "ConvTranspose": lambda g, op, attrs, names, outs, name: _conv_transpose(g, attrs, names, outs[0], name),
     "MaxPool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
     "AveragePool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
     "ReduceMean": lambda g, op, attrs, names, outs, name: _reduce_mean(g, attrs, names, outs[0], name),

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ._onnx_fold import text_attr
 from .layers import Conv2d, Dense
 from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
 
@@ -124,7 +125,8 @@ SAME_SHAPE_HANDLERS = {
     "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "HardSigmoid": _hard_sigmoid,
     "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "InstanceNormalization": _instance_norm,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
-    "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if attrs.get("approximate", b"none") == b"tanh" else "gelu")),
+    "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
+                                              else "gelu")),
     "Softmax": _simple(lambda g, attrs, x: Softmax(g.sample_axis(attrs.get("axis", -1), x))),
     **{op: _simple(lambda g, attrs, x, f=f: Unary(f)) for op, f in _UNARY.items()},
     **{op: lambda g, op, attrs, names, outs, name: _binary(g, op, names[:2], outs[0], name) for op in _BINARY},

@@ -1,5 +1,5 @@
 """Data-movement layers of a network (digital, no arithmetic): concat, slice, reshape, flatten, transpose, pad,
-upsample.
+upsample, dilate.
 
 Axes are per sample, as in :mod:`cimsim.network.ops`. Their vector-unit cost is nil (``work`` counts the values
 moved; the shapes-only pricing leaves data movement out).
@@ -16,7 +16,7 @@ import numpy as np
 from .layers import DigitalLayer
 from .ops import per_sample_axis
 
-__all__ = ["Concat", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample"]
+__all__ = ["Concat", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample", "Dilate"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,3 +175,27 @@ class Upsample(DigitalLayer):
             if f > 1:
                 x = np.repeat(x, f, axis=axis + 1)
         return x
+
+
+@dataclass(frozen=True, eq=False)
+class Dilate(DigitalLayer):
+    """``factors[k] - 1`` zeros inserted between neighbouring values of per-sample axis k (size n -> (n - 1) f + 1):
+    a transposed convolution is a convolution over its input dilated by the stride (and padded)."""
+
+    kind: ClassVar[str] = "dilate"
+    factors: tuple[int, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "factors", tuple(int(f) for f in self.factors))
+        if any(f < 1 for f in self.factors):
+            raise ValueError(f"Dilate factors must be whole numbers >= 1; got {self.factors}")
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(self.factors) != len(input_shape):
+            raise ValueError(f"Dilate has {len(self.factors)} factors for {len(input_shape)} axes")
+        return tuple((s - 1) * f + 1 for s, f in zip(input_shape, self.factors))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        out = np.zeros((x.shape[0],) + self.output_shape(x.shape[1:]), dtype=x.dtype)
+        out[(slice(None),) + tuple(slice(None, None, f) for f in self.factors)] = x
+        return out
