@@ -152,22 +152,31 @@ class Pad(DigitalLayer):
 
 
 @dataclass(frozen=True, eq=False)
-class Upsample(DigitalLayer):
-    """Nearest-neighbour upsampling by whole factors: every value of per-sample axis k repeated ``factors[k]``
-    times (1: the axis unchanged)."""
+class _PerAxisFactors(DigitalLayer):
+    """A layer with a whole factor >= 1 for every per-sample axis."""
 
-    kind: ClassVar[str] = "upsample"
     factors: tuple[int, ...]
 
     def __post_init__(self):
         object.__setattr__(self, "factors", tuple(int(f) for f in self.factors))
         if any(f < 1 for f in self.factors):
-            raise ValueError(f"Upsample factors must be whole numbers >= 1; got {self.factors}")
+            raise ValueError(f"{type(self).__name__} factors must be whole numbers >= 1; got {self.factors}")
+
+    def _checked(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(self.factors) != len(input_shape):
+            raise ValueError(f"{type(self).__name__} has {len(self.factors)} factors for {len(input_shape)} axes")
+        return tuple(input_shape)
+
+
+@dataclass(frozen=True, eq=False)
+class Upsample(_PerAxisFactors):
+    """Nearest-neighbour upsampling by whole factors: every value of per-sample axis k repeated ``factors[k]``
+    times (1: the axis unchanged)."""
+
+    kind: ClassVar[str] = "upsample"
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        if len(self.factors) != len(input_shape):
-            raise ValueError(f"Upsample has {len(self.factors)} factors for {len(input_shape)} axes")
-        return tuple(s * f for s, f in zip(input_shape, self.factors))
+        return tuple(s * f for s, f in zip(self._checked(input_shape), self.factors))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         self.output_shape(x.shape[1:])
@@ -178,22 +187,14 @@ class Upsample(DigitalLayer):
 
 
 @dataclass(frozen=True, eq=False)
-class Dilate(DigitalLayer):
+class Dilate(_PerAxisFactors):
     """``factors[k] - 1`` zeros inserted between neighbouring values of per-sample axis k (size n -> (n - 1) f + 1):
     a transposed convolution is a convolution over its input dilated by the stride (and padded)."""
 
     kind: ClassVar[str] = "dilate"
-    factors: tuple[int, ...]
-
-    def __post_init__(self):
-        object.__setattr__(self, "factors", tuple(int(f) for f in self.factors))
-        if any(f < 1 for f in self.factors):
-            raise ValueError(f"Dilate factors must be whole numbers >= 1; got {self.factors}")
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        if len(self.factors) != len(input_shape):
-            raise ValueError(f"Dilate has {len(self.factors)} factors for {len(input_shape)} axes")
-        return tuple((s - 1) * f + 1 for s, f in zip(input_shape, self.factors))
+        return tuple((s - 1) * f + 1 for s, f in zip(self._checked(input_shape), self.factors))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         out = np.zeros((x.shape[0],) + self.output_shape(x.shape[1:]), dtype=x.dtype)
