@@ -278,6 +278,44 @@ def test_transposed_convolutions_are_dilated_padded_convolutions():
         from_torch(nn.ConvTranspose2d(3, 2, 2, stride=2, padding=2), x)
 
 
+class RMSNorm(nn.Module):
+    """Llama's RMSNorm: x / sqrt(mean(x**2) + eps) times a gain (torch.rsqrt exports as 1 / Sqrt)."""
+
+    def __init__(self, d: int):
+        super().__init__()
+        self.gain = nn.Parameter(torch.linspace(0.5, 1.5, d))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * self.gain
+
+
+class GatedHead(nn.Module):
+    """A decoder-style block: RMSNorm, a SwiGLU MLP with a residual, a clamp by tensors, a summed feature, SELU and a
+    log-softmax classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm, self.gate, self.up, self.down = RMSNorm(8), nn.Linear(8, 16), nn.Linear(8, 16), nn.Linear(16, 8)
+        self.head = nn.Linear(9, 4)
+
+    def forward(self, x):
+        h = x + self.down(nn.functional.silu(self.gate(self.norm(x))) * self.up(self.norm(x)))
+        h = torch.minimum(torch.maximum(h, torch.full_like(h, -2.0)), torch.full_like(h, 2.0))
+        h = torch.cat([nn.functional.selu(h), h.sum(-1, keepdim=True)], -1)
+        return torch.log_softmax(self.head(h), -1)
+
+
+def test_rmsnorm_swiglu_and_a_log_softmax_head():
+    torch.manual_seed(8)
+    model, x = GatedHead().eval(), np.random.default_rng(8).standard_normal((3, 8)) * 2
+    net = from_torch(model, x)
+    want = _torch_out(model, x)
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    functions = [layer.function for layer in net.layers if layer.kind == "unary"]
+    assert "reciprocal" in functions and functions[-1] == "log"  # 1 / sqrt; the log of the softmax
+    assert [layer.kind for layer in net.layers].count("clip") >= 2  # the clamp by tensors, as clips
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

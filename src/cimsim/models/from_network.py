@@ -17,7 +17,7 @@ from .ops import MatrixOp, Model, VectorOp
 __all__ = ["model_from_network", "DIGITAL_KINDS"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
-                "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "sqrt": "mul",
+                "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp", "sqrt": "mul",
                 "reciprocal": "mul", "abs": "add", "neg": "add"}
 _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}
 DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "mean": "add",

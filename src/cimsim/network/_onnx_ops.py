@@ -148,11 +148,16 @@ def _one_d(g, make, attrs: dict, x: str, out: str, name: str) -> None:
     g.append(Reshape(done[:-2] + (done[-1],)), [f"{out}#2d_out"], out, name)
 
 
-def _reduce_mean(g, attrs: dict, names: list[str], out: str, name: str) -> None:
+def _reduce_mean(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
+    """ReduceMean; ReduceSum as the mean times the number of values summed"""
     nd = g.full_ndim(names[0])
     axes = int_list(attrs, [g.consts.get(n) for n in names], "axes", 1) or list(range(0 if g.batch_as_axis else 1, nd))
-    mean = Mean(tuple(g.sample_axis(a, names[0]) for a in axes), bool(attrs.get("keepdims", 1)))
-    g.append(mean, [names[0]], out, name)
+    axes = tuple(g.sample_axis(a, names[0]) for a in axes)
+    mean = Mean(axes, bool(attrs.get("keepdims", 1)))
+    if op == "ReduceMean":
+        return g.append(mean, [names[0]], out, name)
+    g.append(mean, [names[0]], f"{out}#mean", name)
+    g.append(Affine(scale=float(np.prod([g.shape[names[0]][a] for a in axes]))), [f"{out}#mean"], out, name)
 
 
 def _gemm(g, op, attrs, names, outs, name):
@@ -182,7 +187,8 @@ _HANDLERS = {
     "ConvTranspose": lambda g, op, attrs, names, outs, name: _conv_transpose(g, attrs, names, outs[0], name),
     "MaxPool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
     "AveragePool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
-    "ReduceMean": lambda g, op, attrs, names, outs, name: _reduce_mean(g, attrs, names, outs[0], name),
+    **{op: lambda g, op, attrs, names, outs, name: _reduce_mean(g, op, attrs, names, outs[0], name)
+       for op in ("ReduceMean", "ReduceSum")},
     **{op: lambda g, op, attrs, names, outs, name: g.alias(outs[0], names[0]) for op in _ALIASES},
 }
 """ONNX operator -> handler ``(graph, op, attrs, input names, output names, node name)``"""

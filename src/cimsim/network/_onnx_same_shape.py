@@ -1,6 +1,6 @@
 """ONNX operators that keep a tensor's shape: activations, elementwise arithmetic with activations or constants, and
 normalisations, one handler each (the handler signature of :mod:`._onnx_ops`). A function ONNX defines from simpler
-ones (HardSigmoid, LeakyRelu, PRelu, Elu) becomes those layers, with intermediate tensors named ``out#part``."""
+ones (HardSigmoid, LeakyRelu, PRelu, Elu, Selu, LogSoftmax) becomes those layers, with intermediate tensors named ``out#part``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
 __all__ = ["SAME_SHAPE_HANDLERS"]
 
 _UNARY = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Erf": "erf", "Exp": "exp", "Sqrt": "sqrt", "Abs": "abs",
-          "Neg": "neg", "Reciprocal": "reciprocal", "HardSwish": "hardswish", "Softplus": "softplus"}
+          "Neg": "neg", "Reciprocal": "reciprocal", "HardSwish": "hardswish", "Softplus": "softplus", "Log": "log"}
 _BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min"}
 def _channel_vector(c: np.ndarray, layer, n: int) -> np.ndarray | None:
     """``c`` as a per-output vector of ``layer`` (Dense: trailing axis; Conv2d: (C, 1, 1)), or None."""
@@ -48,7 +48,15 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
         return g.append(layer, [data], out, name)
     if op == "Div" and g.is_data(a):
         return g.append(Affine(scale=1.0 / c), [data], out, name)
-    raise ValueError(f"{op} of a constant by an activation is not supported")
+    if op == "Div":  # c / x (an RMSNorm's 1 / sqrt): a reciprocal, scaled
+        if np.all(c == 1.0):
+            return g.append(Unary("reciprocal"), [data], out, name)
+        g.append(Unary("reciprocal"), [data], f"{out}#reciprocal", name)
+        return g.append(Affine(scale=c), [f"{out}#reciprocal"], out, name)
+    if np.size(c) and np.all(c == np.ravel(c)[0]):  # Max / Min with one constant value: a clip
+        bound = float(np.ravel(c)[0])
+        return g.append(Clip(bound, None) if op == "Max" else Clip(None, bound), [data], out, name)
+    raise ValueError(f"{op} of an activation and a constant of shape {np.shape(c)} is not supported (one value only)")
 
 
 def _pow(g, op, attrs, names, outs, name):
@@ -92,13 +100,24 @@ def _leaky_relu(g, op, attrs, names, outs, name):
 
 
 def _elu(g, op, attrs, names, outs, name):
-    """Elu: relu(x) + alpha (exp(min(x, 0)) - 1) (alpha 1 when not given)"""
-    x, out, alpha = names[0], outs[0], float(attrs.get("alpha", 1.0))
+    """Elu: relu(x) + alpha (exp(min(x, 0)) - 1) (alpha 1 when not given); Selu: gamma times that (ONNX's default
+    alpha and gamma)"""
+    selu = op == "Selu"
+    x, out = names[0], outs[0]
+    alpha = float(attrs.get("alpha", 1.67326319217681884765625 if selu else 1.0))
     g.append(ReLU(), [x], f"{out}#pos", name)
     g.append(Clip(None, 0.0), [x], f"{out}#neg", name)
     g.append(Unary("exp"), [f"{out}#neg"], f"{out}#exp", name)
     g.append(Affine(scale=alpha, shift=-alpha), [f"{out}#exp"], f"{out}#tail", name)
-    g.append(Elementwise("add"), [f"{out}#pos", f"{out}#tail"], out, name)
+    g.append(Elementwise("add"), [f"{out}#pos", f"{out}#tail"], f"{out}#elu" if selu else out, name)
+    if selu:
+        g.append(Affine(scale=float(attrs.get("gamma", 1.05070102214813232421875))), [f"{out}#elu"], out, name)
+
+
+def _log_softmax(g, op, attrs, names, outs, name):
+    """LogSoftmax: a softmax, then its log"""
+    g.append(Softmax(g.sample_axis(attrs.get("axis", -1), names[0])), names[:1], f"{outs[0]}#softmax", name)
+    g.append(Unary("log"), [f"{outs[0]}#softmax"], outs[0], name)
 
 
 def _instance_norm(g, op, attrs, names, outs, name):
@@ -123,7 +142,8 @@ def _simple(make):
 
 SAME_SHAPE_HANDLERS = {
     "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "HardSigmoid": _hard_sigmoid,
-    "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "InstanceNormalization": _instance_norm,
+    "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "InstanceNormalization": _instance_norm,
+    "LogSoftmax": _log_softmax,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
                                               else "gelu")),

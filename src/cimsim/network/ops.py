@@ -37,6 +37,7 @@ UNARY_FUNCTIONS = {
     "silu": lambda x: x * 0.5 * (1.0 + np.tanh(0.5 * x)),
     "hardswish": lambda x: x * np.clip(x / 6.0 + 0.5, 0.0, 1.0),
     "softplus": lambda x: np.logaddexp(0.0, x),
+    "log": np.log,
     "exp": np.exp,
     "sqrt": np.sqrt,
     "abs": np.abs,
@@ -91,7 +92,7 @@ class ReLU(_SameShape):
 @dataclass(frozen=True, eq=False)
 class Unary(_SameShape):
     """An elementwise function (``UNARY_FUNCTIONS``: sigmoid, tanh, erf, gelu, gelu_tanh, silu, hardswish, softplus,
-    exp, sqrt, ...)."""
+    exp, log, sqrt, ...)."""
 
     kind: ClassVar[str] = "unary"
     function: str
