@@ -1,6 +1,7 @@
 """ONNX operators that keep a tensor's shape: activations, elementwise arithmetic with activations or constants, and
 normalisations, one handler each (the handler signature of :mod:`._onnx_ops`). A function ONNX defines from simpler
-ones (HardSigmoid, LeakyRelu, PRelu, Elu, Selu, LogSoftmax) becomes those layers, with intermediate tensors named ``out#part``."""
+ones (HardSigmoid, LeakyRelu, PRelu, Elu, Selu, LogSoftmax) becomes those layers, with intermediate tensors named
+``out#part``."""
 
 from __future__ import annotations
 
