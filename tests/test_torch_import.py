@@ -316,6 +316,27 @@ def test_rmsnorm_swiglu_and_a_log_softmax_head():
     assert [layer.kind for layer in net.layers].count("clip") >= 2  # the clamp by tensors, as clips
 
 
+def test_reductions_normalize_and_expand():
+    """amax (ReduceMax), F.normalize (ReduceL2, a clip, Expand, Div), a sum and an expand to new axes"""
+    class Reductions(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc, self.head = nn.Linear(6, 6), nn.Linear(18, 3)
+
+        def forward(self, x):
+            h = self.fc(x)
+            h = nn.functional.normalize(h - h.amax(-1, keepdim=True), dim=-1)
+            return self.head(h.unsqueeze(1).expand(-1, 3, -1).flatten(1))
+
+    torch.manual_seed(9)
+    model, x = Reductions().eval(), np.random.default_rng(9).standard_normal((3, 6))
+    net = from_torch(model, x)
+    want = _torch_out(model, x)
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    kinds = [layer.kind for layer in net.layers]
+    assert "max" in kinds and "upsample" in kinds
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

@@ -37,8 +37,8 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -
         n = layer.work(*shapes)
         return [VectorOp(f"{name}/{part}", kind, n, int(getattr(layer, part).size))
                 for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None]
-    if layer.kind == "mean":
-        return [VectorOp(name, "add", math.prod(shapes[0]))]
+    if layer.kind in ("mean", "max"):  # one add or compare per value reduced
+        return [VectorOp(name, "add" if layer.kind == "mean" else "max", math.prod(shapes[0]))]
     if layer.kind not in DIGITAL_KINDS:
         raise ValueError(f"layer {name!r} ({layer.kind}) has no vector-unit cost model")
     parameters = sum(int(getattr(layer, p).size) for p in ("weight", "bias") if getattr(layer, p, None) is not None)

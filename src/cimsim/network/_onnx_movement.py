@@ -170,7 +170,25 @@ def _resize(g, op, attrs, names, outs, name):
     g.append(Upsample(tuple(factors[0 if g.batch_as_axis else 1:])), [x], outs[0], name)
 
 
+def _expand(g, op, attrs, names, outs, name):
+    """Expand of an activation to a constant shape (ONNX broadcasting): its size-1 axes repeated (an Upsample),
+    after a reshape that adds the leading axes when the rank grows"""
+    if names[1] not in g.consts:
+        raise ValueError("Expand needs a constant shape")
+    x, out, full = names[0], outs[0], g.full_shape(names[0])
+    target = np.broadcast_shapes(full, tuple(int(v) for v in np.ravel(g.consts[names[1]])))
+    if not g.batch_as_axis and (len(target) > len(full) or target[0] != full[0]):
+        raise BatchAxisError("an expand that adds leading axes or repeats the batch axis is not supported")
+    grown = (1,) * (len(target) - len(full)) + tuple(full)
+    if len(grown) > len(full):
+        g.append(Reshape(grown), [x], f"{out}#ranked", name)
+        x = f"{out}#ranked"
+    factors = tuple(t // s for t, s in zip(target, grown))
+    g.append(Upsample(factors if g.batch_as_axis else factors[1:]), [x], out, name)
+
+
 MOVEMENT_HANDLERS = {
+    "Expand": _expand,
     "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Resize": _resize,
     "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),
     "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),

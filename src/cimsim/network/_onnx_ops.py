@@ -16,7 +16,7 @@ from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .layers import Conv2d, Dense
 from .movement import Dilate, Pad, Reshape
-from .ops import ActivationMatMul, Affine, Mean
+from .ops import ActivationMatMul, Affine, Elementwise, Max, Mean, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = ["SUPPORTED_OPS", "BatchAxisError", "layer_for"]
@@ -148,16 +148,23 @@ def _one_d(g, make, attrs: dict, x: str, out: str, name: str) -> None:
     g.append(Reshape(done[:-2] + (done[-1],)), [f"{out}#2d_out"], out, name)
 
 
-def _reduce_mean(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
-    """ReduceMean; ReduceSum as the mean times the number of values summed"""
-    nd = g.full_ndim(names[0])
+def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
+    """ReduceMean, ReduceMax; ReduceSum as the mean times the number of values summed, ReduceL2 as the square root
+    of the sum of squares"""
+    x, nd = names[0], g.full_ndim(names[0])
     axes = int_list(attrs, [g.consts.get(n) for n in names], "axes", 1) or list(range(0 if g.batch_as_axis else 1, nd))
-    axes = tuple(g.sample_axis(a, names[0]) for a in axes)
-    mean = Mean(axes, bool(attrs.get("keepdims", 1)))
-    if op == "ReduceMean":
-        return g.append(mean, [names[0]], out, name)
-    g.append(mean, [names[0]], f"{out}#mean", name)
-    g.append(Affine(scale=float(np.prod([g.shape[names[0]][a] for a in axes]))), [f"{out}#mean"], out, name)
+    axes = tuple(g.sample_axis(a, x) for a in axes)
+    keep = bool(attrs.get("keepdims", 1))
+    if op in ("ReduceMean", "ReduceMax"):
+        return g.append((Mean if op == "ReduceMean" else Max)(axes, keep), [x], out, name)
+    if op == "ReduceL2":
+        g.append(Elementwise("mul"), [x, x], f"{out}#squares", name)
+        x = f"{out}#squares"
+    g.append(Mean(axes, keep), [x], f"{out}#mean", name)
+    count = float(np.prod([g.shape[x][a] for a in axes]))
+    g.append(Affine(scale=count), [f"{out}#mean"], out if op == "ReduceSum" else f"{out}#sum", name)
+    if op == "ReduceL2":
+        g.append(Unary("sqrt"), [f"{out}#sum"], out, name)
 
 
 def _gemm(g, op, attrs, names, outs, name):
@@ -187,8 +194,8 @@ _HANDLERS = {
     "ConvTranspose": lambda g, op, attrs, names, outs, name: _conv_transpose(g, attrs, names, outs[0], name),
     "MaxPool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
     "AveragePool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
-    **{op: lambda g, op, attrs, names, outs, name: _reduce_mean(g, op, attrs, names, outs[0], name)
-       for op in ("ReduceMean", "ReduceSum")},
+    **{op: lambda g, op, attrs, names, outs, name: _reduce(g, op, attrs, names, outs[0], name)
+       for op in ("ReduceMean", "ReduceMax", "ReduceSum", "ReduceL2")},
     **{op: lambda g, op, attrs, names, outs, name: g.alias(outs[0], names[0]) for op in _ALIASES},
 }
 """ONNX operator -> handler ``(graph, op, attrs, input names, output names, node name)``"""

@@ -18,7 +18,7 @@ import numpy as np
 
 from .layers import DigitalLayer
 
-__all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "ActivationMatMul",
+__all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "Max", "ActivationMatMul",
            "per_sample_axis"]
 
 def erf(x: np.ndarray) -> np.ndarray:
@@ -218,7 +218,7 @@ class Mean(DigitalLayer):
         object.__setattr__(self, "axes", tuple(int(a) for a in self.axes))
 
     def _axes(self, ndim: int) -> tuple[int, ...]:
-        return tuple(sorted({per_sample_axis(a, ndim, "Mean") for a in self.axes}))
+        return tuple(sorted({per_sample_axis(a, ndim, type(self).__name__) for a in self.axes}))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         axes = self._axes(len(input_shape))
@@ -226,11 +226,21 @@ class Mean(DigitalLayer):
             return tuple(1 if k in axes else s for k, s in enumerate(input_shape))
         out = tuple(s for k, s in enumerate(input_shape) if k not in axes)
         if not out:
-            raise ValueError("Mean over every axis without keepdims leaves no per-sample axis")
+            raise ValueError(f"{type(self).__name__} over every axis without keepdims leaves no per-sample axis")
         return out
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return x.mean(axis=tuple(a + 1 for a in self._axes(x.ndim - 1)), keepdims=self.keepdims)
+
+
+@dataclass(frozen=True, eq=False)
+class Max(Mean):
+    """Maximum over per-sample ``axes``, kept as size-1 axes when ``keepdims``."""
+
+    kind: ClassVar[str] = "max"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.max(axis=tuple(a + 1 for a in self._axes(x.ndim - 1)), keepdims=self.keepdims)
 
 
 @dataclass(frozen=True, eq=False)
