@@ -337,6 +337,37 @@ def test_reductions_normalize_and_expand():
     assert "max" in kinds and "upsample" in kinds
 
 
+class TokenViT(nn.Module):
+    """A vision transformer with a learned class token concatenated before the patch tokens, read out at token 0."""
+
+    def __init__(self):
+        super().__init__()
+        self.patch = nn.Conv2d(3, 16, 4, 4)
+        self.cls = nn.Parameter(torch.randn(1, 1, 16))
+        self.pos = nn.Parameter(torch.randn(1, 5, 16) * 0.1)
+        self.enc = nn.TransformerEncoderLayer(16, 2, 32, 0.0, batch_first=True, norm_first=True)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x):
+        h = self.patch(x).flatten(2).transpose(1, 2)
+        h = torch.cat([self.cls.expand(x.shape[0], -1, -1), h], 1) + self.pos
+        return self.head(self.enc(h)[:, 0])
+
+
+def test_class_token_concatenated_with_activations(tmp_path):
+    from cimsim.network import save_network
+
+    torch.manual_seed(10)
+    model, x = TokenViT().eval(), np.random.default_rng(10).standard_normal((2, 3, 8, 8))
+    net = from_torch(model, x)
+    want = _torch_out(model, x)
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    joins = [layer for layer in net.layers if layer.kind == "join_constant"]
+    assert len(joins) == 1 and joins[0].before and joins[0].constant.shape[-1] == 16
+    save_network(net, tmp_path / "vit.npz")
+    np.testing.assert_array_equal(load_network(tmp_path / "vit.npz").forward(x), net.forward(x))
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

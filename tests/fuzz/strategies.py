@@ -460,7 +460,8 @@ def data_files(draw) -> dict:
 _ARRAY_HOWS = ["nan", "inf", "huge", "zero", "empty", "transpose", "1d", "int", "complex", "str", "bool", "extra_dim",
                "scalar", "short", "drop"]
 _LAYER_KINDS_ODD = ["Dense", "dense ", "conv3d", "lstm", "", "relu", "softmax", "flatten", "maxpool2d", "conv2d",
-                    "layernorm", "matmul", "add", "identity", "pad", "upsample", "dilate", "max", None, 1, ["dense"]]
+                    "layernorm", "matmul", "add", "identity", "pad", "upsample", "dilate", "max", "join_constant",
+                    None, 1, ["dense"]]
 
 
 @st.composite

@@ -3,7 +3,8 @@
 Each matrix layer becomes a static :class:`MatrixOp` (a grouped conv: ``groups`` blocks of in_ch / groups x k x k
 inputs), each activation product an ``activation`` MatrixOp, and each digital layer a :class:`VectorOp` of the
 vector unit's kind that does its work (``DIGITAL_KINDS``); biases added after the crossbars are ``add`` ops.
-Data movement (reshape, transpose, slice, concat, flatten, pad, upsample, dilate) costs no vector-unit operation.
+Data movement (reshape, transpose, slice, concat, flatten, pad, upsample, dilate) costs no vector-unit
+operation.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "m
 DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "mean": "add",
                  "maxpool2d": "max", "avgpool2d": "add", "globalavgpool2d": "add"}
 """digital layer kind -> vector-unit kind (unary and elementwise layers go by their function)"""
-_MOVES = {"reshape", "transpose", "slice", "concat", "flatten", "pad", "upsample", "dilate"}
+_MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten", "pad", "upsample", "dilate"}
 
 
 def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -> list[VectorOp]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._onnx_fold import int_list, text_attr
-from .movement import Concat, Flatten, Pad, Reshape, Slice, Transpose, Upsample
+from .movement import Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 
 __all__ = ["MOVEMENT_HANDLERS", "BatchAxisError"]
 
@@ -100,9 +100,27 @@ def _transpose(g, op, attrs, names, outs, name):
 
 
 def _concat(g, op, attrs, names, outs, name):
-    if not all(g.is_data(n) for n in names):
-        raise ValueError("Concat of activations with constants is not supported")
-    g.append(Concat(g.sample_axis(attrs["axis"], names[0])), names, outs[0], name)
+    """Concat of activations; a constant part joins the activation after it (or, last, the one before it)"""
+    data = [n for n in names if g.is_data(n)]
+    if not data:
+        raise ValueError("Concat needs at least one activation")
+    axis = g.sample_axis(attrs["axis"], data[0])
+    parts, pending = [], []  # activations with their constants joined; constants waiting for the next activation
+    for k, n in enumerate(names):
+        if not g.is_data(n):
+            pending.append(g.sample_constant(g.consts[n], data[0]))
+            continue
+        for c in reversed(pending):
+            g.append(JoinConstant(axis, c, True), [n], f"{outs[0]}#{k}", name)
+            n = f"{outs[0]}#{k}"
+        parts.append(n)
+        pending = []
+    for c in pending:  # constants after the last activation
+        g.append(JoinConstant(axis, c, False), [parts[-1]], f"{outs[0]}#end", name)
+        parts[-1] = f"{outs[0]}#end"
+    if len(parts) == 1:
+        return g.alias(outs[0], parts[0])
+    g.append(Concat(axis), parts, outs[0], name)
 
 
 def _pad(g, op, attrs, names, outs, name):

@@ -29,7 +29,7 @@ import numpy as np
 from ..npfiles import read_npz
 from .layers import Conv2d, Dense, Layer
 from .model import Network
-from .movement import Concat, Dilate, Flatten, Pad, Reshape, Slice, Transpose, Upsample
+from .movement import Concat, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .ops import ActivationMatMul, Affine, Clip, Elementwise, LayerNorm, Max, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
@@ -41,8 +41,8 @@ FORMAT = "cimsim-network-2"
 _READABLE = ("cimsim-network-1", FORMAT)
 
 LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in (
-    Dense, Conv2d, ReLU, Unary, Clip, Affine, Elementwise, Concat, Slice, Reshape, Transpose, Flatten, Pad, Softmax,
-    LayerNorm, Mean, Max, ActivationMatMul, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Upsample, Dilate)}
+    Dense, Conv2d, ReLU, Unary, Clip, Affine, Elementwise, Concat, JoinConstant, Slice, Reshape, Transpose, Flatten,
+    Pad, Softmax, LayerNorm, Mean, Max, ActivationMatMul, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Upsample, Dilate)}
 """architecture ``kind`` -> layer class"""
 
 

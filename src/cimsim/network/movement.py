@@ -1,5 +1,5 @@
-"""Data-movement layers of a network (digital, no arithmetic): concat, slice, reshape, flatten, transpose, pad,
-upsample, dilate.
+"""Data-movement layers of a network (digital, no arithmetic): concat (of activations, or of one with a constant),
+slice, reshape, flatten, transpose, pad, upsample, dilate.
 
 Axes are per sample, as in :mod:`cimsim.network.ops`. Their vector-unit cost is nil (``work`` counts the values
 moved; the shapes-only pricing leaves data movement out).
@@ -14,9 +14,9 @@ from typing import ClassVar
 import numpy as np
 
 from .layers import DigitalLayer
-from .ops import per_sample_axis
+from .ops import _constant, per_sample_axis
 
-__all__ = ["Concat", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample", "Dilate"]
+__all__ = ["Concat", "JoinConstant", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample", "Dilate"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +37,30 @@ class Concat(DigitalLayer):
 
     def __call__(self, *xs: np.ndarray) -> np.ndarray:
         return np.concatenate(xs, axis=per_sample_axis(self.axis, xs[0].ndim - 1, "Concat") + 1)
+
+
+@dataclass(frozen=True, eq=False)
+class JoinConstant(DigitalLayer):
+    """An activation joined with a constant block (per-sample shape) along a per-sample ``axis``, the constant
+    ``before`` it or after it: a vision transformer's class token, a constant feature."""
+
+    kind: ClassVar[str] = "join_constant"
+    axis: int
+    constant: np.ndarray
+    before: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "constant", _constant("JoinConstant constant", self.constant))
+        object.__setattr__(self, "before", bool(self.before))
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        parts = (self.constant.shape, tuple(input_shape)) if self.before else (tuple(input_shape), self.constant.shape)
+        return Concat(self.axis).output_shape(*parts)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        self.output_shape(x.shape[1:])
+        block = np.broadcast_to(self.constant, (x.shape[0],) + self.constant.shape)
+        return Concat(self.axis)(*((block, x) if self.before else (x, block)))
 
 
 @dataclass(frozen=True, eq=False)
