@@ -134,6 +134,17 @@ def test_masked_input_is_refused():
         residual_net().forward(np.ma.masked_array(np.zeros((1, 4, 6, 6)), mask=True))
 
 
+def test_affine_shift_takes_minus_inf_only():
+    mask = np.triu(np.full((3, 3), -np.inf), 1)
+    scores = Softmax(-1)(Affine(shift=mask)(np.zeros((1, 3, 3))))
+    np.testing.assert_allclose(scores[0], np.tril(np.ones((3, 3))) / np.arange(1, 4)[:, None])
+    for bad in (np.inf, np.nan):
+        with pytest.raises(ValueError, match="Affine shift holds NaN or infinite values"):
+            Affine(shift=np.array([0.0, bad]))
+    with pytest.raises(ValueError, match="Affine scale holds NaN or infinite values"):
+        Affine(scale=np.array([-np.inf]))
+
+
 def test_affine_constant_must_broadcast():
     with pytest.raises(ValueError, match=r"Affine scale of shape \(3,\) does not broadcast to \(4, 2\)"):
         Network((Affine(scale=np.ones(3)),), (4, 2))

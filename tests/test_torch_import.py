@@ -368,6 +368,37 @@ def test_class_token_concatenated_with_activations(tmp_path):
     np.testing.assert_array_equal(load_network(tmp_path / "vit.npz").forward(x), net.forward(x))
 
 
+class CausalAttention(nn.Module):
+    """Decoder attention three ways: scaled_dot_product_attention(is_causal=True), an encoder layer with a causal
+    src_mask (-inf above the diagonal, added), and masked_fill by a lower-triangular buffer (Where)."""
+
+    def __init__(self):
+        super().__init__()
+        self.q, self.head = nn.Linear(8, 8), nn.Linear(24, 2)
+        self.layer = nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True)
+        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(5))
+        self.register_buffer("tri", torch.tril(torch.ones(5, 5)))
+
+    def forward(self, x):
+        q = self.q(x)
+        a = nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True)
+        b = self.layer(x, src_mask=self.mask, is_causal=True)
+        scores = (q @ q.transpose(1, 2) / 8 ** 0.5).masked_fill(self.tri == 0, float("-inf"))
+        c = torch.softmax(scores, -1) @ q
+        return self.head(torch.cat([a, b, c], -1).mean(1))
+
+
+def test_causal_masks():
+    torch.manual_seed(11)
+    model, x = CausalAttention().eval(), np.random.default_rng(11).standard_normal((2, 5, 8))
+    net = from_torch(model, x)
+    want = _torch_out(model, x)
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    masks = [layer.shift for layer in net.layers if layer.kind == "affine" and layer.shift is not None
+             and np.isneginf(layer.shift).any()]
+    assert len(masks) >= 2 and all(np.isneginf(m).sum() == 10 for m in masks)  # the 10 cells above the diagonal
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

@@ -14,7 +14,7 @@ _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divid
           "GreaterOrEqual": np.greater_equal, "Not": np.logical_not, "And": np.logical_and, "Or": np.logical_or,
           "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum}
 FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape", "Transpose",
-                                "ConstantOfShape", "Expand"}
+                                "ConstantOfShape", "Expand", "Trilu"}
 """operators evaluated at import when every input is a constant"""
 
 
@@ -74,4 +74,7 @@ def fold(onnx, op: str, attrs: dict, operands: list) -> list[np.ndarray]:
         return [np.full(np.ravel(x).astype(int), fill.ravel()[0], dtype=fill.dtype)]
     if op == "Expand":
         return [x * np.ones(np.ravel(operands[1]).astype(int), dtype=x.dtype)]
+    if op == "Trilu":  # a causal mask's triangle of the last two axes
+        k = int(np.ravel(operands[1])[0]) if len(operands) > 1 and operands[1] is not None else 0
+        return [np.triu(x, k) if attrs.get("upper", 1) else np.tril(x, k)]
     raise ValueError(f"constant folding of {op} is not supported")

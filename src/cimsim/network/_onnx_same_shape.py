@@ -60,6 +60,23 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
     raise ValueError(f"{op} of an activation and a constant of shape {np.shape(c)} is not supported (one value only)")
 
 
+def _where(g, op, attrs, names, outs, name):
+    """Where with a constant condition (a mask): an activation where the condition holds, the other operand (an
+    activation or a constant, such as -inf) elsewhere, as affine layers: x * mask + value * (1 - mask)"""
+    cond, a, b = names
+    if cond not in g.consts:
+        raise ValueError("Where needs a constant condition")
+    data = a if g.is_data(a) else b
+    keep = np.asarray(g.sample_constant(g.consts[cond], data), dtype=bool)
+    if g.is_data(a) and g.is_data(b):
+        g.append(Affine(scale=keep.astype(np.float64)), [a], f"{outs[0]}#true", name)
+        g.append(Affine(scale=(~keep).astype(np.float64)), [b], f"{outs[0]}#false", name)
+        return g.append(Elementwise("add"), [f"{outs[0]}#true", f"{outs[0]}#false"], outs[0], name)
+    mask = keep if g.is_data(a) else ~keep  # where the activation is taken
+    other = g.sample_constant(g.consts[b if g.is_data(a) else a], data)
+    g.append(Affine(scale=mask.astype(np.float64), shift=np.where(mask, 0.0, other)), [data], outs[0], name)
+
+
 def _pow(g, op, attrs, names, outs, name):
     exponent = float(np.ravel(g.consts[names[1]])[0]) if names[1] in g.consts else None
     if exponent not in (2.0, 0.5):
@@ -144,7 +161,7 @@ def _simple(make):
 SAME_SHAPE_HANDLERS = {
     "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "HardSigmoid": _hard_sigmoid,
     "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "InstanceNormalization": _instance_norm,
-    "LogSoftmax": _log_softmax,
+    "LogSoftmax": _log_softmax, "Where": _where,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
                                               else "gelu")),

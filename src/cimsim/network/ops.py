@@ -58,12 +58,14 @@ def per_sample_axis(axis, ndim: int, name: str) -> int:
     return int(axis) % ndim
 
 
-def _constant(name: str, value) -> np.ndarray | None:
+def _constant(name: str, value, minus_inf: bool = False) -> np.ndarray | None:
+    """``value`` as a read-only float64 array (None stays None); NaN and infinities refused, but -inf where
+    ``minus_inf`` (an attention mask's shift)."""
     if value is None:
         return None
     arr = np.array(value, dtype=np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} holds NaN or infinite values")
+    if not (np.isfinite(arr) | (minus_inf & (arr == -np.inf))).all():
+        raise ValueError(f"{name} holds NaN or infinite values" + (" (only -inf is allowed)" if minus_inf else ""))
     arr.setflags(write=False)
     return arr
 
@@ -119,7 +121,8 @@ class Clip(_SameShape):
 
 @dataclass(frozen=True, eq=False)
 class Affine(DigitalLayer):
-    """x * scale + shift with constants broadcast over each sample (e.g. (C, 1, 1) per channel: a batch norm)."""
+    """x * scale + shift with constants broadcast over each sample (e.g. (C, 1, 1) per channel: a batch norm); the
+    shift may hold -inf (an attention mask: the masked scores' softmax weight is 0)."""
 
     kind: ClassVar[str] = "affine"
     scale: np.ndarray | None = None
@@ -127,7 +130,7 @@ class Affine(DigitalLayer):
 
     def __post_init__(self):
         object.__setattr__(self, "scale", _constant("Affine scale", self.scale))
-        object.__setattr__(self, "shift", _constant("Affine shift", self.shift))
+        object.__setattr__(self, "shift", _constant("Affine shift", self.shift, minus_inf=True))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         shape = tuple(input_shape)
