@@ -113,6 +113,15 @@ def _torch_out(model, x: np.ndarray) -> np.ndarray:
         return model(torch.as_tensor(x, dtype=torch.float32)).numpy().astype(np.float64)
 
 
+def _imported(model, x: np.ndarray):
+    """from_torch(model, x), checked against torch's forward pass (within float32 rounding)"""
+    net = from_torch(model, x)
+    want = _torch_out(model, x)
+    assert net.output_shape == want.shape[1:]
+    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    return net
+
+
 @pytest.fixture(scope="module")
 def models():
     torch.manual_seed(0)
@@ -164,9 +173,7 @@ def test_mobilenet_v3_activations():
     model, x = MobileBlockNet().eval(), np.random.default_rng(2).standard_normal((2, 3, 16, 16))
     with torch.no_grad():
         model.act.weight.copy_(torch.linspace(-0.5, 1.5, 8))  # slopes of both signs, above and below 1
-    net = from_torch(model, x)
-    want = _torch_out(model, x)
-    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    net = _imported(model, x)
     kinds = [layer.kind for layer in net.layers]
     assert [layer.function for layer in net.layers if layer.kind == "unary"] == ["hardswish", "hardswish"]
     assert kinds.count("clip") == 1  # the hard sigmoid: an affine line, clipped to [0, 1]
@@ -194,9 +201,7 @@ class KeywordSpotter(nn.Module):
 def test_one_d_convolutions_norms_and_smooth_activations():
     torch.manual_seed(4)
     model, x = KeywordSpotter().eval(), np.random.default_rng(4).standard_normal((2, 4, 64))
-    net = from_torch(model, x)
-    want = _torch_out(model, x)
-    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    net = _imported(model, x)
     kinds = [layer.kind for layer in net.layers]
     assert kinds.count("conv2d") == 3 and kinds.count("maxpool2d") == kinds.count("avgpool2d") == 1
     assert kinds.count("layernorm") == 2  # GroupNorm and InstanceNorm: per-channel (per-group) layer norms
@@ -218,10 +223,8 @@ def test_explicit_padding_and_its_refusals(tmp_path):
 
     torch.manual_seed(5)
     model, x = Padded().eval(), np.random.default_rng(5).standard_normal((2, 3, 8, 8))
-    net = from_torch(model, x)
+    net = _imported(model, x)
     assert [layer.kind for layer in net.layers].count("pad") == 2
-    want = _torch_out(model, x)
-    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
     save_network(net, tmp_path / "padded.npz")
     np.testing.assert_array_equal(load_network(tmp_path / "padded.npz").forward(x), net.forward(x))
     with pytest.raises(ValueError, match=r"\(Pad\): Pad mode 'reflect' is not supported"):
@@ -242,10 +245,8 @@ def test_nearest_upsampling_and_its_refusals():
 
     torch.manual_seed(6)
     model, x = Decoder().eval(), np.random.default_rng(6).standard_normal((2, 3, 6, 6))
-    net = from_torch(model, x)
+    net = _imported(model, x)
     assert [layer.factors for layer in net.layers if layer.kind == "upsample"] == [(1, 2, 2), (1, 1, 2)]
-    want = _torch_out(model, x)
-    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
     with pytest.raises(ValueError, match=r"\(Resize\): Resize mode 'linear' is not supported"):
         from_torch(nn.Upsample(scale_factor=2, mode="bilinear"), x)
     with pytest.raises(ValueError, match=r"\(Resize\): Resize from .* is not a whole-number repeat"):
@@ -268,10 +269,7 @@ class TransposedDecoder(nn.Module):
 def test_transposed_convolutions_are_dilated_padded_convolutions():
     torch.manual_seed(7)
     model, x = TransposedDecoder().eval(), np.random.default_rng(7).standard_normal((2, 3, 4, 5))
-    net = from_torch(model, x)
-    want = _torch_out(model, x)
-    assert net.output_shape == want.shape[1:]
-    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    net = _imported(model, x)
     kinds = [layer.kind for layer in net.layers]
     assert kinds.count("dilate") == kinds.count("pad") == kinds.count("conv2d") == 3
     with pytest.raises(ValueError, match=r"\(ConvTranspose\): ConvTranspose pads .* crop the output"):
@@ -308,9 +306,7 @@ class GatedHead(nn.Module):
 def test_rmsnorm_swiglu_and_a_log_softmax_head():
     torch.manual_seed(8)
     model, x = GatedHead().eval(), np.random.default_rng(8).standard_normal((3, 8)) * 2
-    net = from_torch(model, x)
-    want = _torch_out(model, x)
-    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    net = _imported(model, x)
     functions = [layer.function for layer in net.layers if layer.kind == "unary"]
     assert "reciprocal" in functions and functions[-1] == "log"  # 1 / sqrt; the log of the softmax
     assert [layer.kind for layer in net.layers].count("clip") >= 2  # the clamp by tensors, as clips
@@ -330,9 +326,7 @@ def test_reductions_normalize_and_expand():
 
     torch.manual_seed(9)
     model, x = Reductions().eval(), np.random.default_rng(9).standard_normal((3, 6))
-    net = from_torch(model, x)
-    want = _torch_out(model, x)
-    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    net = _imported(model, x)
     kinds = [layer.kind for layer in net.layers]
     assert "max" in kinds and "upsample" in kinds
 
@@ -359,9 +353,7 @@ def test_class_token_concatenated_with_activations(tmp_path):
 
     torch.manual_seed(10)
     model, x = TokenViT().eval(), np.random.default_rng(10).standard_normal((2, 3, 8, 8))
-    net = from_torch(model, x)
-    want = _torch_out(model, x)
-    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    net = _imported(model, x)
     joins = [layer for layer in net.layers if layer.kind == "join_constant"]
     assert len(joins) == 1 and joins[0].before and joins[0].constant.shape[-1] == 16
     save_network(net, tmp_path / "vit.npz")
@@ -391,9 +383,7 @@ class CausalAttention(nn.Module):
 def test_causal_masks():
     torch.manual_seed(11)
     model, x = CausalAttention().eval(), np.random.default_rng(11).standard_normal((2, 5, 8))
-    net = from_torch(model, x)
-    want = _torch_out(model, x)
-    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    net = _imported(model, x)
     masks = [layer.shift for layer in net.layers if layer.kind == "affine" and layer.shift is not None
              and np.isneginf(layer.shift).any()]
     assert len(masks) >= 2 and all(np.isneginf(m).sum() == 10 for m in masks)  # the 10 cells above the diagonal
@@ -450,7 +440,4 @@ class ConvThenAttention(nn.Module):
 def test_conv_and_flatten_around_attention():
     torch.manual_seed(3)
     model, x = ConvThenAttention().eval(), np.random.default_rng(3).uniform(0, 1, (2, 1, 8, 8))
-    net = from_torch(model, x)
-    assert net.output_shape == (3,)
-    want = _torch_out(model, x)
-    assert np.abs(net.forward(x) - want).max() <= 1e-4 * np.abs(want).max()
+    assert _imported(model, x).output_shape == (3,)
