@@ -389,6 +389,32 @@ def test_causal_masks():
     assert len(masks) >= 2 and all(np.isneginf(m).sum() == 10 for m in masks)  # the 10 cells above the diagonal
 
 
+class SuperResolution(nn.Module):
+    """Pixel unshuffle / shuffle (SpaceToDepth, DepthToSpace), ceil-mode pooling and a standard deviation (its
+    Bessel count folded from the shape)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(12, 12, 3, padding=1)
+        self.pool = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self.avg = nn.AvgPool2d(3, 2, ceil_mode=True, count_include_pad=False)
+        self.head = nn.Linear(3 * 4 * 4 + 3 * 2 * 2, 2)
+
+    def forward(self, x):
+        h = nn.functional.pixel_shuffle(self.conv(nn.functional.pixel_unshuffle(x, 2)), 2)
+        h = h / (h.std(-1, keepdim=True) + 1.0)
+        return self.head(torch.cat([self.pool(h).flatten(1), self.avg(self.pool(h)).flatten(1)], 1))
+
+
+def test_pixel_shuffle_ceil_mode_pooling_and_std():
+    torch.manual_seed(12)
+    net = _imported(SuperResolution().eval(), np.random.default_rng(12).standard_normal((2, 3, 8, 8)))
+    assert [layer.kind for layer in net.layers].count("transpose") == 2
+    x = np.random.default_rng(12).standard_normal((2, 3, 8, 8))
+    with pytest.raises(ValueError, match=r"\(AveragePool\): ceil_mode = 1 with count_include_pad = 1 adds windows"):
+        from_torch(nn.AvgPool2d(3, 2, ceil_mode=True), x)
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

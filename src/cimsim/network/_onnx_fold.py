@@ -14,7 +14,8 @@ _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divid
           "GreaterOrEqual": np.greater_equal, "Not": np.logical_not, "And": np.logical_and, "Or": np.logical_or,
           "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum}
 FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape", "Transpose",
-                                "ConstantOfShape", "Expand", "Trilu"}
+                                "ConstantOfShape", "Expand", "Trilu", "ReduceProd", "ReduceSum", "ReduceMax",
+                                "ReduceMin", "ReduceMean"}
 """operators evaluated at import when every input is a constant"""
 
 
@@ -74,6 +75,12 @@ def fold(onnx, op: str, attrs: dict, operands: list) -> list[np.ndarray]:
         return [np.full(np.ravel(x).astype(int), fill.ravel()[0], dtype=fill.dtype)]
     if op == "Expand":
         return [x * np.ones(np.ravel(operands[1]).astype(int), dtype=x.dtype)]
+    if op.startswith("Reduce"):  # e.g. the count of a std's Bessel correction, a product of shape values
+        axes = int_list(attrs, operands, "axes", 1)
+        reduce = {"ReduceProd": np.prod, "ReduceSum": np.sum, "ReduceMax": np.max, "ReduceMin": np.min,
+                  "ReduceMean": np.mean}[op]
+        return [np.asarray(reduce(x, axis=None if axes is None else tuple(axes),
+                                  keepdims=bool(attrs.get("keepdims", 1))))]
     if op == "Trilu":  # a causal mask's triangle of the last two axes
         k = int(np.ravel(operands[1])[0]) if len(operands) > 1 and operands[1] is not None else 0
         return [np.triu(x, k) if attrs.get("upper", 1) else np.tril(x, k)]

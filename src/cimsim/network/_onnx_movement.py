@@ -3,6 +3,8 @@ resize, one handler each (the handler signature of :mod:`._onnx_ops`)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._onnx_fold import int_list, text_attr
@@ -205,7 +207,27 @@ def _expand(g, op, attrs, names, outs, name):
     g.append(Upsample(factors if g.batch_as_axis else factors[1:]), [x], out, name)
 
 
+def _depth_space(g, op, attrs, names, outs, name):
+    """DepthToSpace (modes DCR and CRD) and SpaceToDepth: a reshape, a transpose and a reshape, as ONNX defines
+    them"""
+    x, out, b = names[0], outs[0], int(attrs["blocksize"])
+    n, c, h, w = g.full_shape(x)
+    if op == "SpaceToDepth":
+        first, perm, last = (n, c, h // b, b, w // b, b), (0, 3, 5, 1, 2, 4), (n, c * b * b, h // b, w // b)
+    elif text_attr(attrs, "mode", "DCR") == "DCR":
+        first, perm, last = (n, b, b, c // (b * b), h, w), (0, 3, 4, 1, 5, 2), (n, c // (b * b), h * b, w * b)
+    else:
+        first, perm, last = (n, c // (b * b), b, b, h, w), (0, 1, 4, 2, 5, 3), (n, c // (b * b), h * b, w * b)
+    if math.prod(first) != n * c * h * w:
+        raise ValueError(f"{op} with blocksize {b} does not divide the shape {[n, c, h, w]}")
+    g.append(Reshape(g.sample_shape(first)), [x], f"{out}#split", name)
+    g.append(Transpose(perm if g.batch_as_axis else tuple(p - 1 for p in perm[1:])), [f"{out}#split"],
+             f"{out}#moved", name)
+    g.append(Reshape(g.sample_shape(last)), [f"{out}#moved"], out, name)
+
+
 MOVEMENT_HANDLERS = {
+    "DepthToSpace": _depth_space, "SpaceToDepth": _depth_space,
     "Expand": _expand,
     "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Resize": _resize,
     "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),

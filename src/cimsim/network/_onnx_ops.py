@@ -100,19 +100,29 @@ def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> No
     g.append_per_image(Conv2d(np.ascontiguousarray(kernel), bias, 1, 0, dil, groups), [f"{out}#padded"], out, name)
 
 
+def _ceil_extra(n: int, begin: int, end: int, k: int, s: int) -> int:
+    """Padding at the end that makes a floor-mode window count equal ONNX's (and torch's) ceil mode: one more
+    window where the last would start inside the input or its begin padding"""
+    out = -(-(n + begin + end - k) // s) + 1
+    if (out - 1) * s >= n + begin:
+        out -= 1
+    return max((out - 1) * s + k - (n + begin + end), 0)
+
+
 def _pool2d(op: str, attrs: dict, size: tuple[int, int]):
     if any(d != 1 for d in attrs.get("dilations", [])):
         raise ValueError(f"dilations {attrs['dilations']} are not supported (only 1)")
-    kw = dict(kernel=attrs["kernel_shape"], stride=attrs.get("strides", 1),
-              padding=_pads(attrs, size, list(attrs["kernel_shape"])))
-    layer = MaxPool2d(**kw) if op == "MaxPool" else AvgPool2d(**kw, count_include_pad=bool(
-        attrs.get("count_include_pad", 0)))
-    if attrs.get("ceil_mode", 0):
-        (h, w), (kh, kw_), (sh, sw) = size, layer.kernel, layer.stride
-        top, left, bottom, right = layer.padding
-        if (h + top + bottom - kh) % sh or (w + left + right - kw_) % sw:
-            raise ValueError("ceil_mode = 1 changes the output size here; not supported")
-    return layer
+    kernel, strides = list(attrs["kernel_shape"]), list(attrs.get("strides", [1, 1]))
+    top, left, bottom, right = _pads(attrs, size, kernel)
+    counted = bool(attrs.get("count_include_pad", 0))
+    if attrs.get("ceil_mode", 0):  # the extra windows: end padding, never the max and not counted in a mean
+        extra = [_ceil_extra(n, b, e, k, st) for n, b, e, k, st in zip(size, (top, left), (bottom, right), kernel,
+                                                                         strides)]
+        if op != "MaxPool" and counted and any(extra):
+            raise ValueError("ceil_mode = 1 with count_include_pad = 1 adds windows here; not supported")
+        bottom, right = bottom + extra[0], right + extra[1]
+    kw = dict(kernel=kernel, stride=strides, padding=(top, left, bottom, right))
+    return MaxPool2d(**kw) if op == "MaxPool" else AvgPool2d(**kw, count_include_pad=counted)
 
 
 def _pool(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
