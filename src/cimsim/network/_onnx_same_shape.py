@@ -18,6 +18,8 @@ __all__ = ["SAME_SHAPE_HANDLERS"]
 _UNARY = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Erf": "erf", "Exp": "exp", "Sqrt": "sqrt", "Abs": "abs",
           "Neg": "neg", "Reciprocal": "reciprocal", "HardSwish": "hardswish", "Softplus": "softplus", "Log": "log"}
 _BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min"}
+
+
 def _channel_vector(c: np.ndarray, layer, n: int) -> np.ndarray | None:
     """``c`` as a per-output vector of ``layer`` (Dense: trailing axis; Conv2d: (C, 1, 1)), or None."""
     c = np.asarray(c, dtype=np.float64)
@@ -54,7 +56,8 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
             return g.append(Unary("reciprocal"), [data], out, name)
         g.append(Unary("reciprocal"), [data], f"{out}#reciprocal", name)
         return g.append(Affine(scale=c), [f"{out}#reciprocal"], out, name)
-    if np.size(c) and np.all(c == np.ravel(c)[0]):  # Max / Min with one constant value: a clip
+    one_value = np.size(c) and np.all(c == np.ravel(c)[0])
+    if one_value and np.broadcast_shapes(g.shape[data], np.shape(c)) == g.shape[data]:  # Max / Min: a clip
         bound = float(np.ravel(c)[0])
         return g.append(Clip(bound, None) if op == "Max" else Clip(None, bound), [data], out, name)
     raise ValueError(f"{op} of an activation and a constant of shape {np.shape(c)} is not supported (one value only)")
