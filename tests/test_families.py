@@ -81,6 +81,36 @@ def test_charge_cells_are_priced_from_the_codes_the_simulation_read():
     assert b.energy_pj["array"] == pytest.approx(bitlines + measured.cell_activity * p.cell_compute_energy_pj)
 
 
+def test_digital_adder_trees_toggle_at_the_measured_product_bit_rate():
+    """Bit-serial inputs on 1-bit cells: the tree's inputs toggle at 2 q (1 - q), q the measured fraction of product
+    bits that are 1; uniform data gives about the analytic (uniform) rate, sparse inputs less."""
+    import numpy as np
+    from cimsim.cost.families import ADDER_TREE_TOGGLE_RATE, tree_toggle_rate
+    from cimsim.numerics import Crossbar
+
+    config = with_overrides(BASE, {"array.family": "digital", "workload.in_features": 64, "workload.out_features": 8,
+                                   "array.rows": 64, "array.cols": 64, "array.rows_per_read": 64,
+                                   "dac.mode": "bit_serial", "dac.signed_inputs": "unsigned", "dac.input_bits": 4,
+                                   "mapping.weight_bits": 4, "device.bits_per_cell": 1,
+                                   "mapping.signed_encoding": "offset", "mapping.subtraction": "digital"})
+    rng = np.random.default_rng(1)
+    xbar = Crossbar(config)
+    xbar.program(rng.uniform(-1, 1, (8, 64)))
+    xbar.mvm(rng.uniform(0, 1, (2000, 64)))
+    uniform = xbar.counts
+    assert tree_toggle_rate(xbar.plan, analytic_counts(xbar.plan, 10)) == pytest.approx(ADDER_TREE_TOGGLE_RATE)
+    assert tree_toggle_rate(xbar.plan, uniform) == pytest.approx(ADDER_TREE_TOGGLE_RATE, rel=0.1)
+    xbar.reset_counts()
+    sparse = rng.uniform(0, 1, (2000, 64)) * (rng.uniform(0, 1, (2000, 64)) < 0.2)  # 80 % zeros (ReLU-like)
+    xbar.mvm(sparse)
+    q = xbar.counts.cell_activity / xbar.counts.cells_read
+    assert q < 0.1 and tree_toggle_rate(xbar.plan, xbar.counts) == pytest.approx(2 * q * (1 - q))
+    b = cim_breakdown(config, xbar.plan, xbar.counts)
+    p = cim_parameters(config, xbar.plan)
+    assert b.energy_pj["adder_tree"] == pytest.approx(
+        xbar.counts.adder_tree_sums * p.adder_tree_energy_pj * 2 * q * (1 - q) / ADDER_TREE_TOGGLE_RATE)
+
+
 def test_digital_family_has_adder_trees_and_no_converters():
     config, plan, p, counts = _priced({"array.family": "digital", "dac.mode": "bit_serial",
                                        "array.rows_per_read": 256})

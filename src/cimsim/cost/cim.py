@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from ..config.modes import ArrayFamily
 from ..counts import Counts
 from ..mapping import Plan
+from .families import ADDER_TREE_TOGGLE_RATE, tree_toggle_rate
 from .parameters import CimParameters, conversions_per_adc
 from .periphery import ISAAC_ADCS_PER_SHIFT_ADD
 
@@ -169,8 +170,11 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
                       n * plan.adcs_per_array, p.adc_area_um2),
         ]
     else:
-        table.append(Component("adder_tree", (Action("adder-tree output sums", lambda c: c.adder_tree_sums,
-                                                     p.adder_tree_energy_pj),), n * trees, p.adder_tree_area_um2))
+        # each sum is priced at uniform data's toggle rate, weighted by the rate the data measured
+        sums = Action("adder-tree output sums (toggle-weighted)",
+                      lambda c: c.adder_tree_sums * tree_toggle_rate(plan, c) / ADDER_TREE_TOGGLE_RATE,
+                      p.adder_tree_energy_pj)
+        table.append(Component("adder_tree", (sums,), n * trees, p.adder_tree_area_um2))
     table += [
         Component("shift_add", (Action("shift-adds", lambda c: c.shift_adds, p.shift_add_energy_pj),),
                   shift_add_units, p.shift_add_area_um2),

@@ -14,8 +14,9 @@
   cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each output's sum is a ripple
   adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of the input code
   and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC. Its full adders
-  switch at the toggle rate of uniform data, 2 q (1 - q) = 0.375 for product bits that are 1 with probability
-  q = 1/4 (ZigZag-IMC's DIMC validation applies the same "37.5 % input toggle rate"). With
+  switch at the toggle rate 2 q (1 - q) of product bits that are 1 with probability q: measured from the data for
+  bit-serial inputs on 1-bit cells (:func:`tree_toggle_rate`), else uniform data's q = 1/4, 0.375 (ZigZag-IMC's
+  DIMC validation applies the same "37.5 % input toggle rate"). With
   ``array.digital_adders = "cell_chain"`` (Colonnade: Kim et al., JSSC 2021) every bit cell holds a full adder
   instead: each of the N rows adds its p-bit product into the output's running sum, w = p + ceil(log2 N) bits wide
   (the paper's "B + 7 columns" for B-bit weights and 128 rows), so an output sum takes N w full adders, switching
@@ -40,7 +41,7 @@ from ..mapping import Plan
 from . import gates, periphery
 from .cells import CellFamily, cell_pitch_um
 
-__all__ = ["Lines", "line_model", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE",
+__all__ = ["Lines", "line_model", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE", "tree_toggle_rate",
            "CHAIN_TOGGLE_RATE", "adder_tree_full_adders", "chain_registers", "adder_tree_energy_pj",
            "adder_tree_area_um2"]
 
@@ -115,6 +116,17 @@ ADDER_TREE_TOGGLE_RATE = 2 * PRODUCT_BIT_ONE_PROBABILITY * (1 - PRODUCT_BIT_ONE_
 """toggle rate of an adder tree's input bits between evaluations, 2 q (1 - q) = 0.375 for independent bits that are
 1 with probability q (uncorrelated-signal switching activity); the rate ZigZag-IMC's DIMC validation scales its
 fully-active full-adder energy by (its "37.5 % input toggle rate")"""
+def tree_toggle_rate(plan: Plan, counts) -> float:
+    """The toggle rate of an adder tree's input bits, 2 q (1 - q), with q the fraction of 1-bit products that are 1
+    as the counts measured it (``Counts.cell_activity`` / ``cells_read``: bit-serial inputs and 1-bit cells, where a
+    cell's activity is its product bit); ADDER_TREE_TOGGLE_RATE (uniform data) otherwise. The analytic counts give
+    q = 1/4 for unsigned inputs: the uniform rate itself."""
+    if plan.cell_chain or plan.bits_per_read != 1 or plan.bits_per_cell != 1 or not counts.cells_read:
+        return ADDER_TREE_TOGGLE_RATE
+    q = counts.cell_activity / counts.cells_read
+    return 2.0 * q * (1.0 - q)
+
+
 CHAIN_TOGGLE_RATE = 2 * 0.5 * (1 - 0.5)
 """toggle rate of a cell chain's adder inputs: the running sum's bits, 1 with probability 1/2 for uniform data"""
 
