@@ -1,5 +1,6 @@
-"""ONNX data-movement operators: reshapes, slices, gathers, squeezes, flatten, transpose, concat, pad and nearest
-resize, one handler each (the handler signature of :mod:`._onnx_ops`)."""
+"""ONNX data-movement operators: reshapes, slices, gathers, squeezes, flatten, transpose, concat (with constant
+parts too), pad, nearest resize, expand and depth / space rearrangements, one handler each (the handler signature of
+:mod:`._onnx_ops`)."""
 
 from __future__ import annotations
 
