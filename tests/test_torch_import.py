@@ -415,6 +415,35 @@ def test_pixel_shuffle_ceil_mode_pooling_and_std():
         from_torch(nn.AvgPool2d(3, 2, ceil_mode=True), x)
 
 
+class EinsumAttention(nn.Module):
+    """Attention written with einsum: per-head Q Kᵀ and A V of two activations, and a projection by a constant
+    weight given first (the operands swapped)."""
+
+    def __init__(self):
+        super().__init__()
+        self.q, self.w, self.head = nn.Linear(8, 8), nn.Parameter(torch.randn(8, 6)), nn.Linear(30, 2)
+
+    def forward(self, x):
+        q = self.q(x).view(x.shape[0], 5, 2, 4).transpose(1, 2)
+        a = torch.softmax(torch.einsum("bhqd,bhkd->bhqk", q, q) / 2.0, -1)
+        h = torch.einsum("bhqk,bhkd->bqhd", a, q).flatten(2)
+        return self.head(torch.einsum("dm,bnd->bnm", self.w, h).flatten(1))
+
+
+def test_einsum_matrix_products_and_their_refusals():
+    torch.manual_seed(13)
+    x = np.random.default_rng(13).standard_normal((2, 5, 8))
+    net = _imported(EinsumAttention().eval(), x)
+    assert [layer.kind for layer in net.layers].count("activation_matmul") == 2
+
+    class Trace(nn.Module):
+        def forward(self, x):
+            return torch.einsum("bii->bi", x)
+
+    with pytest.raises(ValueError, match=r"\(Einsum\): Einsum 'bii->bi' is not supported"):
+        from_torch(Trace(), np.ones((1, 3, 3)))
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

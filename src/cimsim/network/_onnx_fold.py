@@ -15,7 +15,7 @@ _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divid
           "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum}
 FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape", "Transpose",
                                 "ConstantOfShape", "Expand", "Trilu", "ReduceProd", "ReduceSum", "ReduceMax",
-                                "ReduceMin", "ReduceMean"}
+                                "ReduceMin", "ReduceMean", "Einsum"}
 """operators evaluated at import when every input is a constant"""
 
 
@@ -81,6 +81,8 @@ def fold(onnx, op: str, attrs: dict, operands: list) -> list[np.ndarray]:
                   "ReduceMean": np.mean}[op]
         return [np.asarray(reduce(x, axis=None if axes is None else tuple(axes),
                                   keepdims=bool(attrs.get("keepdims", 1))))]
+    if op == "Einsum":
+        return [np.einsum(text_attr(attrs, "equation", ""), *operands)]
     if op == "Trilu":  # a causal mask's triangle of the last two axes
         k = int(np.ravel(operands[1])[0]) if len(operands) > 1 and operands[1] is not None else 0
         return [np.triu(x, k) if attrs.get("upper", 1) else np.tril(x, k)]

@@ -11,7 +11,7 @@ import numpy as np
 from ._onnx_fold import int_list, text_attr
 from .movement import Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 
-__all__ = ["MOVEMENT_HANDLERS", "BatchAxisError"]
+__all__ = ["MOVEMENT_HANDLERS", "BatchAxisError", "per_sample_transpose"]
 
 
 class BatchAxisError(ValueError):
@@ -95,11 +95,17 @@ def _flatten(g, op, attrs, names, outs, name):
     g.append(Flatten() if len(shape) == 1 else Reshape(shape), names[:1], outs[0], name)
 
 
-def _transpose(g, op, attrs, names, outs, name):
-    perm = list(attrs.get("perm", list(range(g.full_ndim(names[0])))[::-1]))
+def per_sample_transpose(g, perm) -> Transpose:
+    """The Transpose layer of a permutation ``perm`` of ONNX axes (the batch axis kept first)."""
+    perm = list(perm)
     if not g.batch_as_axis and perm[0] != 0:
         raise BatchAxisError(f"a transpose that moves the batch axis is not supported; got perm {perm}")
-    g.append(Transpose(tuple(perm) if g.batch_as_axis else tuple(p - 1 for p in perm[1:])), names[:1], outs[0], name)
+    return Transpose(tuple(perm) if g.batch_as_axis else tuple(p - 1 for p in perm[1:]))
+
+
+def _transpose(g, op, attrs, names, outs, name):
+    perm = attrs.get("perm", list(range(g.full_ndim(names[0])))[::-1])
+    g.append(per_sample_transpose(g, perm), names[:1], outs[0], name)
 
 
 def _concat(g, op, attrs, names, outs, name):
@@ -222,8 +228,7 @@ def _depth_space(g, op, attrs, names, outs, name):
     if math.prod(first) != n * c * h * w:
         raise ValueError(f"{op} with blocksize {b} does not divide the shape {[n, c, h, w]}")
     g.append(Reshape(g.sample_shape(first)), [x], f"{out}#split", name)
-    g.append(Transpose(perm if g.batch_as_axis else tuple(p - 1 for p in perm[1:])), [f"{out}#split"],
-             f"{out}#moved", name)
+    g.append(per_sample_transpose(g, perm), [f"{out}#split"], f"{out}#moved", name)
     g.append(Reshape(g.sample_shape(last)), [f"{out}#moved"], out, name)
 
 
