@@ -21,8 +21,8 @@ import numpy as np
 
 from .argcheck import check_int
 from .config.checks import stored_weight_bits
-from .config.modes import Accumulation, ArrayFamily, DacMode, DigitalAdders, InputEncoding, SignedEncoding
-from .config.modes import SignedInputs, Subtraction
+from .config.modes import (Accumulation, ArrayFamily, DacMode, DigitalAdders, InputEncoding, SignedEncoding,
+                           SignedInputs, Subtraction)
 from .config.schema import SECTIONS, Config, DacConfig
 
 __all__ = ["Plan", "plan_layer", "resolved_bits_per_read"]

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from ..config.modes import ArrayFamily
 from ..config.schema import Config
+from ..counts import Counts
 from ..mapping import Plan
 from . import gates, periphery
 from .cells import CellFamily, cell_pitch_um
@@ -116,7 +117,7 @@ ADDER_TREE_TOGGLE_RATE = 2 * PRODUCT_BIT_ONE_PROBABILITY * (1 - PRODUCT_BIT_ONE_
 """toggle rate of an adder tree's input bits between evaluations, 2 q (1 - q) = 0.375 for independent bits that are
 1 with probability q (uncorrelated-signal switching activity); the rate ZigZag-IMC's DIMC validation scales its
 fully-active full-adder energy by (its "37.5 % input toggle rate")"""
-def tree_toggle_rate(plan: Plan, counts) -> float:
+def tree_toggle_rate(plan: Plan, counts: Counts) -> float:
     """The toggle rate of an adder tree's input bits, 2 q (1 - q), with q the fraction of 1-bit products that are 1
     as the counts measured it (``Counts.cell_activity`` / ``cells_read``: bit-serial inputs and 1-bit cells, where a
     cell's activity is its product bit); ADDER_TREE_TOGGLE_RATE (uniform data) otherwise. The analytic counts give

@@ -11,21 +11,26 @@ import numpy as np
 from ._onnx_fold import int_list, text_attr
 from .movement import Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 
-__all__ = ["MOVEMENT_HANDLERS", "BatchAxisError", "per_sample_transpose"]
+__all__ = ["MOVEMENT_HANDLERS", "BatchAxisError", "per_sample_transpose", "resolved_shape"]
 
 
 class BatchAxisError(ValueError):
     """A node of the graph moves or mixes the batch axis (e.g. attention reshaping to (batch * heads, ...))."""
 
 
+def resolved_shape(full: tuple[int, ...], target) -> tuple[int, ...]:
+    """The shape ``target`` (one entry may be -1) takes for a tensor of shape ``full`` (:meth:`Reshape.output_shape`);
+    a ValueError naming both when it cannot hold its values"""
+    try:
+        return Reshape(tuple(target)).output_shape(tuple(full))
+    except ValueError:
+        raise ValueError(f"cannot reshape {list(full)} to {list(target)}") from None
+
+
 def _reshape(g, names: list[str], out: str, name: str) -> None:
     full = g.full_shape(names[0])
     target = [full[k] if d == 0 else int(d) for k, d in enumerate(np.ravel(g.consts[names[1]]))]
-    try:
-        resolved = np.empty(int(np.prod(full)), dtype=np.int8).reshape(target).shape
-    except ValueError:
-        raise ValueError(f"cannot reshape {list(full)} to {target}") from None
-    shape = g.sample_shape(resolved)
+    shape = g.sample_shape(resolved_shape(full, target))
     if shape == g.shape[names[0]]:
         return g.alias(out, names[0])
     g.append(Flatten() if len(shape) == 1 and not g.batch_as_axis else Reshape(shape), [names[0]], out, name)
@@ -233,9 +238,8 @@ def _depth_space(g, op, attrs, names, outs, name):
 
 
 MOVEMENT_HANDLERS = {
+    "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Resize": _resize, "Expand": _expand,
     "DepthToSpace": _depth_space, "SpaceToDepth": _depth_space,
-    "Expand": _expand,
-    "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Resize": _resize,
     "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),
     "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),
     "Slice": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._onnx_fold import FOLDABLE, int_list, text_attr
-from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError, per_sample_transpose
+from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError, per_sample_transpose, resolved_shape
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .layers import Conv2d, Dense
 from .movement import Dilate, Pad, Reshape
@@ -237,8 +237,7 @@ def _arranged(g, x: str, labels, order, full: tuple[int, ...], out: str, name: s
     if labels is not None and list(labels) != list(order):
         g.append(per_sample_transpose(g, [labels.index(c) for c in order]), [x], f"{out}#moved", name)
         x = f"{out}#moved"
-    g.append(Reshape(g.sample_shape(tuple(np.empty(math.prod(g.full_shape(x)), np.int8).reshape(full).shape))),
-             [x], out, name)
+    g.append(Reshape(g.sample_shape(resolved_shape(g.full_shape(x), full))), [x], out, name)
     return out
 
 

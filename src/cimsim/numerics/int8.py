@@ -53,6 +53,7 @@ MIN_SIDE = 32
 threads: int8 as fast or faster than float32 from 32 x 32 on, e.g. 64 x 64 1.04 against 1.20 ms, 64 x 256 2.97
 against 5.26 ms, 32 x 32 1.24 against 1.25 ms)"""
 
+
 @functools.cache
 def available() -> bool:
     """onnxruntime and onnx (which builds the sessions' graphs) can both be imported: the ``int8`` extra."""
