@@ -7,6 +7,7 @@ no further package), in eval mode, on one example sample, with batch-norm and co
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import warnings
@@ -50,15 +51,80 @@ def from_torch(model, example_input) -> Network:
         with warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select fused
             # kernels (e.g. the transformer fast path) that have no ONNX form
             warnings.simplefilter("always")
-            torch.onnx.export(model, (x[:1],), buffer, dynamo=False, opset_version=OPSET, do_constant_folding=True,
-                              input_names=["input"], output_names=["output"])
+            with _exportable_attention(torch):
+                torch.onnx.export(model, (x[:1],), buffer, dynamo=False, opset_version=OPSET,
+                                  do_constant_folding=True, input_names=["input"], output_names=["output"])
     except Exception as exc:  # torch raises many types for an unexportable model
         raise ValueError(f"torch model {name}: the ONNX export failed: {type(exc).__name__}: {exc}") from None
     finally:
         model.train(was_training)
     own = os.path.dirname(torch.__file__)  # torch's own modules check shapes in Python; they export correctly
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning) and not w.filename.startswith(own)]
-    if tracer:
-        raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
-                         f"one trace cannot stand for the model: {tracer[0].message}")
-    return network_from_onnx(onnx.load_from_string(buffer.getvalue()), f"torch model {name}")
+    net = network_from_onnx(onnx.load_from_string(buffer.getvalue()), f"torch model {name}")
+    if tracer:  # most read a shape (fixed for the example's sample shape); a value-dependent branch shows on probes
+        disagreement = _disagreement(net, model, x.detach().cpu().double().numpy(), torch)
+        if disagreement is not None:
+            raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
+                             f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
+                             f"{tracer[0].message}")
+    return net
+
+
+@contextlib.contextmanager
+def _exportable_attention(torch):
+    """During an export: torch's exporter refuses ``scaled_dot_product_attention`` with ``enable_gqa`` (grouped-query
+    attention, as Llama-style models call it), so such a call first repeats each key and value head for its group of
+    query heads, which is what ``enable_gqa`` means (PyTorch's documentation of the function)."""
+    functional = torch.nn.functional
+    original = functional.scaled_dot_product_attention
+
+    def attention(query, key, value, *args, enable_gqa=False, **kwargs):
+        if enable_gqa and key.shape[-3] != query.shape[-3]:
+            group = query.shape[-3] // key.shape[-3]
+            key, value = key.repeat_interleave(group, dim=-3), value.repeat_interleave(group, dim=-3)
+        return original(query, key, value, *args, **kwargs)
+
+    functional.scaled_dot_product_attention = attention
+    try:
+        yield
+    finally:
+        functional.scaled_dot_product_attention = original
+
+
+PROBE_TOLERANCE = 1e-3
+"""largest difference between the imported network and the model's own forward pass on a probe input, relative to
+the largest output magnitude: float32 rounding is about 1e-6 of it; a different traced branch differs by O(1)"""
+
+
+def _probes(x: np.ndarray) -> list[np.ndarray]:
+    """inputs of the example's sample shape that a value- or batch-dependent trace gets wrong: the example and its
+    negation in one batch, and two samples of normal values with the example's mean and spread (fixed seed)"""
+    spread = float(x.std()) or 1.0
+    noise = np.random.default_rng(0).normal(float(x.mean()), spread, (2,) + x.shape[1:])
+    return [np.concatenate([x, -x]), noise]
+
+
+def _disagreement(net: Network, model, x: np.ndarray, torch) -> str | None:
+    """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`) within
+    PROBE_TOLERANCE, else what differed (a model whose output is not one tensor cannot be checked)"""
+    dtype = next((p.dtype for p in model.parameters()), torch.float32)
+    was_training = model.training
+    model.eval()
+    try:
+        for probe in _probes(x):
+            with torch.no_grad():
+                want = model(torch.as_tensor(probe).to(dtype))
+            if not isinstance(want, torch.Tensor):
+                return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
+            want = want.double().numpy()
+            got = net.forward(probe)
+            if got.shape != want.shape:
+                return f"on a batch of {len(probe)} the traced network gives shape {got.shape}, the model {want.shape}"
+            scale = float(np.abs(want).max(initial=0.0)) or 1.0
+            worst = float(np.abs(got - want).max(initial=0.0))
+            if not worst <= PROBE_TOLERANCE * scale:
+                return (f"on other inputs of the example's shape the traced network and the model differ by up to "
+                        f"{worst:.3g} (outputs up to {scale:.3g})")
+    finally:
+        model.train(was_training)
+    return None
