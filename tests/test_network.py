@@ -347,6 +347,48 @@ def test_onnx_unsupported_raises_naming_op_and_node(tmp_path, node_args, match):
         load_network(path)
 
 
+@pytest.mark.parametrize("nodes, init, match", [
+    ([("IsNaN", ["x"], ["n"]), ("Cast", ["n"], ["y"], {"to": 1})], {}, r"\(Cast\).*IsNaN is supported as the "
+     r"condition of Where\(IsNaN\(x\), 0, x\) only"),
+    ([("IsNaN", ["x"], ["n"]), ("Where", ["n", "one", "x"], ["y"])], {"one": np.ones(1)}, "Where\\(IsNaN"),
+    ([("Pow", ["x", "e"], ["y"])], {"e": np.array([2.5])}, r"integer of 1 to 16 in magnitude or \+-0.5"),
+    ([("Relu", ["one"], ["r"]), ("Add", ["x", "r"], ["y"])], {"one": np.ones(1)},
+     r"\(Relu\).*Relu of constants only: folding it at import is not supported"),
+])
+def test_onnx_node_patterns_refused_with_the_reason(tmp_path, nodes, init, match):
+    helper = pytest.importorskip("onnx").helper
+    made = [helper.make_node(op, ins, outs, name=f"n{k}", **(attrs[0] if attrs else {}))
+            for k, (op, ins, outs, *attrs) in enumerate(nodes)]
+    with pytest.raises(ValueError, match=match):
+        load_network(_save_onnx(tmp_path, made, init, (4,)))
+
+
+def test_onnx_powers_nan_guard_and_integer_shape_division(tmp_path):
+    """Pow by integers and -0.5 (products, a square root, a reciprocal); Where(IsNaN(x), 0, x); and a slice end
+    computed from the shape by integer division, which truncates ((6 + 2) / 3 * 2 = 4, as ONNX Div on int64 does;
+    not 5)."""
+    helper = pytest.importorskip("onnx").helper
+    init = {"three": np.array([3.0]), "half": np.array([-0.5]), "zero": np.zeros(1), "two": np.array([2]),
+            "div": np.array([3]), "start": np.array([0]), "axis": np.array([1])}
+    nodes = [helper.make_node("Pow", ["x", "three"], ["cube"]), helper.make_node("Pow", ["x", "half"], ["rsqrt"]),
+             helper.make_node("IsNaN", ["rsqrt"], ["nan"]), helper.make_node("Where", ["nan", "zero", "rsqrt"], ["r"]),
+             helper.make_node("Add", ["cube", "r"], ["sum"]), helper.make_node("Shape", ["sum"], ["shape"]),
+             helper.make_node("Gather", ["shape", "axis"], ["n"]), helper.make_node("Add", ["n", "two"], ["n2"]),
+             helper.make_node("Div", ["n2", "div"], ["third"]), helper.make_node("Mul", ["third", "two"], ["end"]),
+             helper.make_node("Slice", ["sum", "start", "end", "axis"], ["y"])]
+    model = _onnx_model(nodes, {}, (6,))[1]
+    for k, v in init.items():  # integer constants keep their type (the float32 initialisers of _onnx_model do not)
+        model.graph.initializer.append(pytest.importorskip("onnx").numpy_helper.from_array(
+            v.astype(np.float32 if v.dtype.kind == "f" else np.int64), k))
+    from cimsim.network.onnx_import import network_from_onnx
+
+    net = network_from_onnx(model)
+    x = np.array([[1.0, 4.0, -1.0, 2.0, 9.0, 0.25]])
+    with np.errstate(invalid="ignore"):
+        want = (x ** 3 + np.nan_to_num(x ** -0.5, nan=0.0))[:, :4]
+    np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
+
+
 def test_onnx_missing_package_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install '\.\[onnx\]'"):

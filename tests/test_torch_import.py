@@ -232,8 +232,8 @@ def test_explicit_padding_and_its_refusals(tmp_path):
 
 
 def test_nearest_upsampling_and_its_refusals():
-    """nn.Upsample(nearest) by a whole factor, or to a size that is one, becomes an Upsample layer; bilinear and
-    fractional nearest resizes are refused, naming the node"""
+    """nn.Upsample(nearest) by a whole factor, or to a size that is one, becomes an Upsample layer; a fractional
+    nearest resize becomes one-hot Interpolate layers (no vector-unit work); bicubic is refused, naming the node"""
     class Decoder(nn.Module):
         def __init__(self):
             super().__init__()
@@ -247,10 +247,49 @@ def test_nearest_upsampling_and_its_refusals():
     model, x = Decoder().eval(), np.random.default_rng(6).standard_normal((2, 3, 6, 6))
     net = _imported(model, x)
     assert [layer.factors for layer in net.layers if layer.kind == "upsample"] == [(1, 2, 2), (1, 1, 2)]
-    with pytest.raises(ValueError, match=r"\(Resize\): Resize mode 'linear' is not supported"):
-        from_torch(nn.Upsample(scale_factor=2, mode="bilinear"), x)
-    with pytest.raises(ValueError, match=r"\(Resize\): Resize from .* is not a whole-number repeat"):
-        from_torch(nn.Upsample(size=(9, 9), mode="nearest"), x)
+    odd = _imported(nn.Sequential(nn.Upsample(size=(9, 4), mode="nearest"), nn.Conv2d(3, 2, 1, bias=False)), x)
+    assert [(layer.axis, layer.weight.shape, layer.selects) for layer in odd.layers[:2]] == [(1, (9, 6), True),
+                                                                                            (2, (4, 6), True)]
+    from cimsim.models.from_network import model_from_network
+
+    assert [op.name for op in model_from_network(odd).ops] == [odd.names[2]]  # the resize moves data only
+    with pytest.raises(ValueError, match=r"\(Resize\): Resize mode 'cubic' is not supported"):
+        from_torch(nn.Upsample(scale_factor=2, mode="bicubic"), x)
+
+
+@pytest.mark.parametrize("kwargs", [{"scale_factor": 2}, {"scale_factor": 2, "align_corners": True},
+                                    {"size": (7, 5)}, {"size": (7, 5), "align_corners": True}, {"scale_factor": 0.5},
+                                    {"scale_factor": 1.5}])
+def test_bilinear_resizes_are_interpolations(kwargs, tmp_path):
+    """bilinear upsampling (any scale, size, align_corners) becomes an Interpolate layer per axis: two weights per
+    output row, summing to 1; it survives the .npz format and is priced as a multiply and an add per weight"""
+    from cimsim.models.from_network import model_from_network
+    from cimsim.network import save_network
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+        def forward(self, x):
+            return self.conv(nn.functional.interpolate(x, mode="bilinear", **kwargs))
+
+    torch.manual_seed(16)
+    x = np.random.default_rng(16).standard_normal((2, 3, 6, 4))
+    net = _imported(Head().eval(), x)
+    interpolations = [layer for layer in net.layers if layer.kind == "interpolate"]
+    assert [layer.axis for layer in interpolations] == [1, 2]
+    for layer in interpolations:
+        assert np.allclose(layer.weight.sum(axis=1), 1.0) and (np.count_nonzero(layer.weight, axis=1) <= 2).all()
+    save_network(net, tmp_path / "head.npz")
+    np.testing.assert_array_equal(load_network(tmp_path / "head.npz").forward(x), net.forward(x))
+    first, second = interpolations
+    work = first.work((3, 6, 4)) + second.work(first.output_shape((3, 6, 4)))
+    assert work == 3 * (np.count_nonzero(first.weight) * 4 + np.count_nonzero(second.weight) * first.weight.shape[0])
+    priced = [op for op in model_from_network(net).ops
+              if getattr(op, "kind", "") in ("mul", "add") and "bias" not in op.name]
+    assert sum(op.elements_per_item for op in priced if op.kind == "mul") == work
+    assert sum(op.elements_per_item for op in priced if op.kind == "add") == work
 
 
 class TransposedDecoder(nn.Module):
@@ -453,8 +492,74 @@ def test_dynamic_control_flow_is_refused():
         def forward(self, x):
             return self.fc(x) if x.sum() > 0 else -self.fc(x)
 
-    with pytest.raises(ValueError, match="Branchy: its trace depends on the input values"):
+    with pytest.raises(ValueError, match="Branchy: its trace depends on the input values .*: on other inputs of the "
+                                         "example's shape the traced network and the model differ"):
         from_torch(Branchy(), np.ones((1, 4)))
+
+
+class ShapeChecked(nn.Module):
+    """What Hugging Face models do in Python on shapes: compare a traced size with the configured one (a tracer
+    warning, harmless for the example's sample shape), and chunk an axis (its ends computed by integer division)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(24, 3)
+
+    def forward(self, x):
+        if x.shape[-1] != 24:
+            raise ValueError("24 features expected")
+        a, b, c = x.chunk(3, dim=-1)
+        return self.fc(torch.cat([2 * a, b, -c], -1))
+
+
+def test_shape_checks_in_python_are_accepted_after_a_probe():
+    model, x = ShapeChecked().eval(), np.random.default_rng(14).standard_normal((2, 24))
+    with warnings.catch_warnings(record=True) as caught:  # the tracer warns about the shape check
+        warnings.simplefilter("always")
+        torch.jit.trace(model, torch.as_tensor(x[:1], dtype=torch.float32))
+    assert any(issubclass(w.category, torch.jit.TracerWarning) for w in caught)
+    _imported(model, x)
+
+
+class LlamaStyle(nn.Module):
+    """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
+    folded), token types gathered from a buffer (GatherElements folded), grouped-query attention
+    (enable_gqa, which torch's exporter refuses unaided), a boolean causal mask (torch guards the softmax with
+    Where(IsNaN)), GPT-2's tanh GELU (x**3) and a repeat (Tile)."""
+
+    def __init__(self):
+        super().__init__()
+        self.q, self.kv, self.out = nn.Linear(8, 8), nn.Linear(8, 8), nn.Linear(16, 3)
+        self.types = nn.Embedding(2, 8)
+        self.register_buffer("type_ids", torch.tensor([[1, 0, 1, 1, 0]]))
+        self.register_buffer("causal", torch.tril(torch.ones(5, 5, dtype=torch.bool)))
+
+    @staticmethod
+    def rotate(t, cos, sin):
+        return t * cos + torch.cat([-t[..., 1:], t[..., :1]], -1) * sin
+
+    def forward(self, x):
+        b, t, _ = x.shape
+        positions = torch.ones(1, t).cumsum(-1) - 1
+        angle = (positions[..., None] * torch.tensor([1.0, 0.1]))[:, None]  # (1, 1, t, 2)
+        x = x + self.types(self.type_ids.gather(1, torch.arange(t)[None].flip(-1)))
+        q = self.q(x).view(b, t, 4, 2).transpose(1, 2)  # 4 query heads
+        k, v = (h.reshape(b, t, 2, 2).transpose(1, 2) for h in self.kv(x).chunk(2, -1))  # 2 key / value heads
+        q, k = self.rotate(q, angle.cos(), angle.sin()), self.rotate(k, angle.cos(), angle.sin())
+        a = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=self.causal[:t, :t], enable_gqa=True)
+        a = a.transpose(1, 2).reshape(b, t, 8)
+        a = 0.5 * a * (1 + torch.tanh(0.7978845608 * (a + 0.044715 * torch.pow(a, 3))))
+        return self.out(a.repeat(1, 1, 2))
+
+
+def test_llama_style_blocks():
+    torch.manual_seed(15)
+    net = _imported(LlamaStyle().eval(), np.random.default_rng(15).standard_normal((3, 5, 8)))
+    # Cos and Sin have no layer: the angles were folded; the softmax's NaN guard is one
+    assert [getattr(layer, "function", None) for layer in net.layers].count("nan_to_zero") == 1
+    from cimsim.models.from_network import model_from_network
+
+    assert any(op.name.endswith("Where") for op in model_from_network(net).ops)  # priced as a compare per value
 
 
 def test_unsupported_module_names_the_node_and_op():

@@ -461,7 +461,7 @@ _ARRAY_HOWS = ["nan", "inf", "huge", "zero", "empty", "transpose", "1d", "int", 
                "scalar", "short", "drop"]
 _LAYER_KINDS_ODD = ["Dense", "dense ", "conv3d", "lstm", "", "relu", "softmax", "flatten", "maxpool2d", "conv2d",
                     "layernorm", "matmul", "add", "identity", "pad", "upsample", "dilate", "max", "join_constant",
-                    None, 1, ["dense"]]
+                    "interpolate", None, 1, ["dense"]]
 
 
 @st.composite

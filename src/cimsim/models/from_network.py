@@ -3,8 +3,8 @@
 Each matrix layer becomes a static :class:`MatrixOp` (a grouped conv: ``groups`` blocks of in_ch / groups x k x k
 inputs), each activation product an ``activation`` MatrixOp, and each digital layer a :class:`VectorOp` of the
 vector unit's kind that does its work (``DIGITAL_KINDS``); biases added after the crossbars are ``add`` ops.
-Data movement (reshape, transpose, slice, concat, flatten, pad, upsample, dilate) costs no vector-unit
-operation.
+Data movement (reshape, transpose, slice, concat, flatten, pad, upsample, dilate, a nearest resize's one-hot
+interpolation) costs no vector-unit operation; a linear resize costs a multiply and an add per weight it applies.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ __all__ = ["model_from_network", "DIGITAL_KINDS"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
-                "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add"}
+                "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add", "nan_to_zero": "max"}
 _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}
 DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "mean": "add",
                  "maxpool2d": "max", "avgpool2d": "add", "globalavgpool2d": "add"}
@@ -38,6 +38,10 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -
         n = layer.work(*shapes)
         return [VectorOp(f"{name}/{part}", kind, n, int(getattr(layer, part).size))
                 for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None]
+    if layer.kind == "interpolate":  # a multiply and an add per non-zero weight and position (the weights are
+        if layer.selects:            # computed, not stored); a nearest resize only moves data
+            return []
+        return [VectorOp(f"{name}/{part}", part, layer.work(*shapes)) for part in ("mul", "add")]
     if layer.kind in ("mean", "max"):  # one add or compare per value reduced
         return [VectorOp(name, "add" if layer.kind == "mean" else "max", math.prod(shapes[0]))]
     if layer.kind not in DIGITAL_KINDS:

@@ -1,5 +1,6 @@
 """Constant folding for the ONNX importer: nodes whose inputs are all constants (shape arithmetic: Shape, Gather,
-Concat, Unsqueeze, Cast, Slice, Range, ...) are evaluated with numpy at import."""
+Concat, Unsqueeze, Cast, Slice, Range, ...; rotary angles, position ids, token-type gathers) are evaluated with numpy
+at import, with ONNX's semantics (integer Div truncates)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,53 @@ import numpy as np
 
 __all__ = ["FOLDABLE", "fold", "int_list", "text_attr"]
 
-_NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide, "Pow": np.power,
+
+def _divide(a, b):
+    """ONNX Div: integer operands divide truncating toward zero (as C does), keeping their integer type"""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype.kind in "iu" and b.dtype.kind in "iu":
+        return np.trunc(np.true_divide(a, b)).astype(np.result_type(a, b))
+    return np.divide(a, b)
+
+
+_NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _divide, "Pow": np.power,
           "Sqrt": np.sqrt, "Neg": np.negative, "Floor": np.floor, "Ceil": np.ceil, "Equal": np.equal,
           "Where": np.where, "Identity": lambda x: x, "Range": lambda a, b, d: np.arange(a, b, d),
           "Mod": np.mod, "Less": np.less, "Greater": np.greater, "LessOrEqual": np.less_equal,
           "GreaterOrEqual": np.greater_equal, "Not": np.logical_not, "And": np.logical_and, "Or": np.logical_or,
-          "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum}
+          "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum, "Log": np.log, "Cos": np.cos,
+          "Sin": np.sin, "Reciprocal": np.reciprocal, "Sign": np.sign, "Round": np.round, "Xor": np.logical_xor,
+          "IsNaN": np.isnan, "IsInf": np.isinf, "Shape": lambda x: np.array(np.shape(x), dtype=np.int64),
+          "Size": lambda x: np.array(np.size(x), dtype=np.int64)}
+
+
+def _cumsum(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    """ONNX CumSum: inclusive (or ``exclusive``) running sums along the axis operand, from the end with ``reverse``
+    (e.g. position ids counted along an all-ones mask)"""
+    axis = int(np.ravel(operands[1])[0])
+    y = np.flip(x, axis) if attrs.get("reverse", 0) else x
+    out = np.cumsum(y, axis=axis, dtype=x.dtype)
+    if attrs.get("exclusive", 0):
+        out = out - y
+    return np.flip(out, axis) if attrs.get("reverse", 0) else out
+
+
+def _flatten(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    axis = attrs.get("axis", 1) % max(x.ndim, 1)
+    return x.reshape(int(np.prod(x.shape[:axis])), -1)
+
+
+_WITH_ATTRIBUTES = {
+    "CumSum": _cumsum, "Flatten": _flatten,
+    "GatherElements": lambda x, operands, attrs: np.take_along_axis(x, operands[1].astype(np.int64),
+                                                                    axis=attrs.get("axis", 0)),
+    "Tile": lambda x, operands, attrs: np.tile(x, np.ravel(operands[1]).astype(int)),
+}
+"""operators folded by a function of (first operand, operands, attributes)"""
+
 FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape", "Transpose",
                                 "ConstantOfShape", "Expand", "Trilu", "ReduceProd", "ReduceSum", "ReduceMax",
-                                "ReduceMin", "ReduceMean", "Einsum"}
+                                "ReduceMin", "ReduceMean", "Einsum", *_WITH_ATTRIBUTES}
 """operators evaluated at import when every input is a constant"""
 
 
@@ -83,6 +122,8 @@ def fold(onnx, op: str, attrs: dict, operands: list) -> list[np.ndarray]:
                                   keepdims=bool(attrs.get("keepdims", 1))))]
     if op == "Einsum":
         return [np.einsum(text_attr(attrs, "equation", ""), *operands)]
+    if op in _WITH_ATTRIBUTES:
+        return [_WITH_ATTRIBUTES[op](x, operands, attrs)]
     if op == "Trilu":  # a causal mask's triangle of the last two axes
         k = int(np.ravel(operands[1])[0]) if len(operands) > 1 and operands[1] is not None else 0
         return [np.triu(x, k) if attrs.get("upper", 1) else np.tril(x, k)]

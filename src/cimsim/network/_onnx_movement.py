@@ -10,6 +10,7 @@ import numpy as np
 
 from ._onnx_fold import int_list, text_attr
 from .movement import Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
+from .ops import Interpolate
 
 __all__ = ["MOVEMENT_HANDLERS", "BatchAxisError", "per_sample_transpose", "resolved_shape"]
 
@@ -161,16 +162,21 @@ def _pad(g, op, attrs, names, outs, name):
     g.append(Pad(tuple(full[keep]) + tuple(full[nd:][keep]), value), names[:1], outs[0], name)
 
 
-def _nearest_sources(attrs: dict, size: int, out: int) -> np.ndarray:
-    """The input index each output index of one axis reads in ONNX's nearest Resize (coordinate transformation and
-    nearest mode as the node states them)"""
-    i, scale = np.arange(out, dtype=np.float64), out / size
+def _source_coordinates(attrs: dict, size: int, out: int, scale: float) -> np.ndarray:
+    """The input coordinate each output index of one axis maps to in ONNX's Resize (its
+    coordinate_transformation_mode; ``scale`` the node's scale of the axis, out / size where it gives sizes)"""
+    i = np.arange(out, dtype=np.float64)
     mode = text_attr(attrs, "coordinate_transformation_mode", "half_pixel")
     x = {"asymmetric": i / scale, "half_pixel": (i + 0.5) / scale - 0.5, "tf_half_pixel_for_nn": (i + 0.5) / scale,
          "pytorch_half_pixel": (i + 0.5) / scale - 0.5 if out > 1 else 0.0 * i,
          "align_corners": i * (size - 1) / max(out - 1, 1)}.get(mode)
     if x is None:
         raise ValueError(f"Resize coordinate_transformation_mode {mode!r} is not supported")
+    return x
+
+
+def _nearest_sources(x: np.ndarray, attrs: dict, size: int) -> np.ndarray:
+    """The input index each output coordinate ``x`` reads in a nearest Resize (the node's nearest_mode)"""
     rounding = text_attr(attrs, "nearest_mode", "round_prefer_floor")
     index = {"floor": np.floor(x), "ceil": np.ceil(x), "round_prefer_floor": np.ceil(x - 0.5),
              "round_prefer_ceil": np.floor(x + 0.5)}.get(rounding)
@@ -179,27 +185,62 @@ def _nearest_sources(attrs: dict, size: int, out: int) -> np.ndarray:
     return np.clip(index, 0, size - 1).astype(np.int64)
 
 
+def linear_weights(x: np.ndarray, size: int) -> np.ndarray:
+    """The (len(x), size) matrix of a linear Resize along one axis: output i mixes the two inputs around its
+    coordinate x[i], clamped to [0, size - 1] (ONNX's edge padding; torch's bilinear upsampling)"""
+    x = np.clip(x, 0.0, size - 1.0)
+    low = np.floor(x).astype(np.int64)
+    high = np.minimum(low + 1, size - 1)
+    weight = np.zeros((len(x), size))
+    rows = np.arange(len(x))
+    np.add.at(weight, (rows, low), 1.0 - (x - low))
+    np.add.at(weight, (rows, high), x - low)
+    return weight
+
+
 def _resize(g, op, attrs, names, outs, name):
-    """Resize, nearest mode, where every axis repeats each value a whole number of times (nn.Upsample(scale_factor=k,
-    mode="nearest")): an Upsample layer; interpolating modes and other mappings are refused."""
-    if text_attr(attrs, "mode", "nearest") != "nearest":
-        raise ValueError(f"Resize mode {text_attr(attrs, 'mode', 'nearest')!r} is not supported (nearest only)")
+    """Resize by constant scales or sizes. Nearest mode where every axis repeats each value a whole number of times
+    (nn.Upsample(scale_factor=k)): an Upsample layer; other nearest mappings: an Interpolate layer of one-hot rows
+    per changed axis. Linear mode (bilinear upsampling): an Interpolate layer per resized axis. Cubic: refused."""
+    mode = text_attr(attrs, "mode", "nearest")
+    if mode not in ("nearest", "linear"):
+        raise ValueError(f"Resize mode {mode!r} is not supported (nearest and linear)")
     x, operands = names[0], [g.consts.get(n) if n else None for n in names]
     if any(n and n not in g.consts for n in names[1:]):
         raise ValueError("Resize needs constant scales or sizes")
     full = g.full_shape(x)
+    given = operands[2] if len(operands) > 2 and operands[2] is not None and np.size(operands[2]) else None
     sizes = operands[3] if len(operands) > 3 and operands[3] is not None else None
     if sizes is None:
-        sizes = [int(np.floor(n * f)) for n, f in zip(full, np.ravel(operands[2]))]
-    factors = []
-    for n, m in zip(full, (int(v) for v in np.ravel(sizes))):
-        if m % n or not np.array_equal(_nearest_sources(attrs, n, m), np.repeat(np.arange(n), m // n)):
-            raise ValueError(f"Resize from {list(full)} to {[int(v) for v in np.ravel(sizes)]} is not a whole-number "
-                             "repeat of every value (only those are supported)")
-        factors.append(m // n)
-    if not g.batch_as_axis and factors[0] != 1:
+        sizes = [int(np.floor(n * f)) for n, f in zip(full, np.ravel(given))]
+    sizes = [int(v) for v in np.ravel(sizes)]
+    scales = [float(f) for f in np.ravel(given)] if given is not None else [m / n for n, m in zip(full, sizes)]
+    coordinates = [_source_coordinates(attrs, n, m, s) for n, m, s in zip(full, sizes, scales)]
+    if mode == "linear":
+        weights = {a: linear_weights(c, n) for a, (c, n, m) in enumerate(zip(coordinates, full, sizes)) if n != m}
+    else:
+        sources = [_nearest_sources(c, attrs, n) for c, n in zip(coordinates, full)]
+        if all(m % n == 0 and np.array_equal(src, np.repeat(np.arange(n), m // n))
+               for n, m, src in zip(full, sizes, sources)):
+            factors = tuple(m // n for n, m in zip(full, sizes))
+            if not g.batch_as_axis and factors[0] != 1:
+                raise BatchAxisError("a resize of the batch axis is not supported")
+            return g.append(Upsample(factors[0 if g.batch_as_axis else 1:]), [x], outs[0], name)
+        weights = {a: np.eye(n)[src] for a, (n, src) in enumerate(zip(full, sources))
+                   if not np.array_equal(src, np.arange(n))}
+    if not g.batch_as_axis and 0 in weights:
         raise BatchAxisError("a resize of the batch axis is not supported")
-    g.append(Upsample(tuple(factors[0 if g.batch_as_axis else 1:])), [x], outs[0], name)
+    _interpolations(g, x, weights, outs[0], name)
+
+
+def _interpolations(g, x: str, weights: dict[int, np.ndarray], out: str, name: str) -> None:
+    """An Interpolate layer per ONNX axis in ``weights`` (axis -> (out, in) matrix), in axis order"""
+    if not weights:
+        return g.alias(out, x)
+    for k, a in enumerate(sorted(weights)):
+        step = out if k == len(weights) - 1 else f"{out}#axis{a}"
+        g.append(Interpolate(weights[a], a if g.batch_as_axis else a - 1), [x], step, name)
+        x = step
 
 
 def _expand(g, op, attrs, names, outs, name):
@@ -217,6 +258,33 @@ def _expand(g, op, attrs, names, outs, name):
         x = f"{out}#ranked"
     factors = tuple(t // s for t, s in zip(target, grown))
     g.append(Upsample(factors if g.batch_as_axis else factors[1:]), [x], out, name)
+
+
+def _tile(g, op, attrs, names, outs, name):
+    """Tile of an activation by constant repeats: for each repeated axis, a size-1 axis put before it, repeated
+    (an Upsample) and merged back (reshapes), so the whole axis is copied, not each element"""
+    if names[1] not in g.consts:
+        raise ValueError("Tile needs constant repeats")
+    x, out = names[0], outs[0]
+    shape = list(g.full_shape(x))
+    repeats = [int(r) for r in np.ravel(g.consts[names[1]])]
+    if len(repeats) != len(shape) or min(repeats, default=1) < 1:
+        raise ValueError(f"Tile repeats {repeats} do not fit a tensor of shape {shape}")
+    if not g.batch_as_axis and repeats[0] != 1:
+        raise BatchAxisError("a tile that repeats the batch axis is not supported")
+    axes = [a for a, r in enumerate(repeats) if r > 1]
+    if not axes:
+        return g.alias(out, x)
+    for a in axes:
+        split = shape[:a] + [1] + shape[a:]
+        factors = [1] * len(split)
+        factors[a] = repeats[a]
+        shape[a] *= repeats[a]
+        g.append(Reshape(g.sample_shape(tuple(split))), [x], f"{out}#split{a}", name)
+        g.append(Upsample(tuple(factors) if g.batch_as_axis else tuple(factors[1:])), [f"{out}#split{a}"],
+                 f"{out}#copies{a}", name)
+        x = out if a == axes[-1] else f"{out}#tiled{a}"
+        g.append(Reshape(g.sample_shape(tuple(shape))), [f"{out}#copies{a}"], x, name)
 
 
 def _depth_space(g, op, attrs, names, outs, name):
@@ -239,6 +307,7 @@ def _depth_space(g, op, attrs, names, outs, name):
 
 MOVEMENT_HANDLERS = {
     "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Resize": _resize, "Expand": _expand,
+    "Tile": _tile,
     "DepthToSpace": _depth_space, "SpaceToDepth": _depth_space,
     "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),
     "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),

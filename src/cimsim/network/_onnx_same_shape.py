@@ -63,10 +63,21 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
     raise ValueError(f"{op} of an activation and a constant of shape {np.shape(c)} is not supported (one value only)")
 
 
+def _is_nan(g, op, attrs, names, outs, name):
+    """IsNaN of an activation: recorded for the Where that reads it (no layer of its own)"""
+    g.nan_tests[outs[0]] = names[0]
+
+
 def _where(g, op, attrs, names, outs, name):
     """Where with a constant condition (a mask): an activation where the condition holds, the other operand (an
-    activation or a constant, such as -inf) elsewhere, as affine layers: x * mask + value * (1 - mask)"""
+    activation or a constant, such as -inf) elsewhere, as affine layers: x * mask + value * (1 - mask). And
+    Where(IsNaN(x), 0, x), torch's export of a boolean-masked attention (a fully masked row's softmax is 0 / 0): a
+    ``nan_to_zero`` unary."""
     cond, a, b = names
+    if cond in g.nan_tests:
+        if g.nan_tests[cond] != b or a not in g.consts or np.any(g.consts[a] != 0):
+            raise ValueError("IsNaN is supported as the condition of Where(IsNaN(x), 0, x) only")
+        return g.append(Unary("nan_to_zero"), [b], outs[0], name)
     if cond not in g.consts:
         raise ValueError("Where needs a constant condition")
     data = a if g.is_data(a) else b
@@ -80,12 +91,38 @@ def _where(g, op, attrs, names, outs, name):
     g.append(Affine(scale=mask.astype(np.float64), shift=np.where(mask, 0.0, other)), [data], outs[0], name)
 
 
+POW_MAX_EXPONENT = 16
+"""largest |integer exponent| of an activation's Pow: a chain of products (x**3 in GPT-2's GELU)"""
+
+
 def _pow(g, op, attrs, names, outs, name):
-    exponent = float(np.ravel(g.consts[names[1]])[0]) if names[1] in g.consts else None
-    if exponent not in (2.0, 0.5):
-        raise ValueError("Pow is supported with a constant exponent of 2 or 0.5")
-    layer, reads = (Elementwise("mul"), [names[0]] * 2) if exponent == 2.0 else (Unary("sqrt"), names[:1])
-    g.append(layer, reads, outs[0], name)
+    """Pow by a constant: an integer n (1 <= |n| <= POW_MAX_EXPONENT) as a chain of products by repeated squaring,
+    +-0.5 as a square root; a negative exponent then takes the reciprocal"""
+    exponent = float(np.ravel(g.consts[names[1]])[0]) if names[1] in g.consts and g.consts[names[1]].size == 1 else None
+    if exponent is None or not (abs(exponent) == 0.5 or (exponent == int(exponent)
+                                                         and 1 <= abs(exponent) <= POW_MAX_EXPONENT)):
+        raise ValueError(f"Pow is supported with one constant exponent, an integer of 1 to {POW_MAX_EXPONENT} in "
+                         "magnitude or +-0.5")
+    x, out = names[0], outs[0]
+    power = f"{out}#power" if exponent < 0 else out
+    if abs(exponent) == 0.5:
+        g.append(Unary("sqrt"), [x], power, name)
+    else:
+        _integer_power(g, x, int(abs(exponent)), power, name)
+    if exponent < 0:
+        g.append(Unary("reciprocal"), [power], out, name)
+
+
+def _integer_power(g, x: str, n: int, out: str, name: str) -> None:
+    """tensor ``out`` = x**n (n >= 1) by repeated squaring: x**(2k) = (x**k)**2, x**(2k+1) = x**(2k) x"""
+    if n == 1:
+        return g.alias(out, x)
+    half = f"{out}#{n // 2}"
+    _integer_power(g, x, n // 2, half, name)
+    if n % 2 == 0:
+        return g.append(Elementwise("mul"), [half, half], out, name)
+    g.append(Elementwise("mul"), [half, half], f"{out}#{n - 1}", name)
+    g.append(Elementwise("mul"), [f"{out}#{n - 1}", x], out, name)
 
 
 def _clip(g, op, attrs, names, outs, name):
@@ -164,7 +201,7 @@ def _simple(make):
 SAME_SHAPE_HANDLERS = {
     "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "HardSigmoid": _hard_sigmoid,
     "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "InstanceNormalization": _instance_norm,
-    "LogSoftmax": _log_softmax, "Where": _where,
+    "LogSoftmax": _log_softmax, "Where": _where, "IsNaN": _is_nan,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
                                               else "gelu")),

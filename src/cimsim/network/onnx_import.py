@@ -116,6 +116,8 @@ class _Graph:
         self.shape = {input_name: input_shape}
         self.layers, self.inputs, self.names = [], [], []
         self.readers: dict[int, int] = {}
+        self.nan_tests: dict[str, str] = {}
+        """output of an IsNaN node -> the tensor it tests (read by a Where that replaces the NaNs)"""
 
     def add(self, onnx, node, where: str) -> None:
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
@@ -123,16 +125,20 @@ class _Graph:
         if node.op_type == "Constant":
             self.consts[node.output[0]] = _constant_attr(attrs, where)
             return
-        unknown = [n for n in names if n and n not in self.consts and n not in self.value]
+        unknown = [n for n in names if n and n not in self.consts and n not in self.value and n not in self.nan_tests]
         if unknown:
             raise ValueError(f"{where} reads {unknown}, which no earlier node produced")
         data = [n for n in names if n in self.value]
         try:
+            if node.op_type != "Where" and any(n in self.nan_tests for n in names):
+                raise ValueError("IsNaN is supported as the condition of Where(IsNaN(x), 0, x) only")
             if node.op_type == "Shape" and data:
                 full = self.full_shape(data[0])
                 self.consts[node.output[0]] = np.array(full[attrs.get("start", 0):attrs.get("end")], dtype=np.int64)
                 return
-            if not data and node.op_type in FOLDABLE:
+            if not data and node.op_type in SUPPORTED_OPS:
+                if node.op_type not in FOLDABLE:  # a layer's operator, given no data to act on
+                    raise ValueError(f"{node.op_type} of constants only: folding it at import is not supported")
                 operands = [self.consts[n] if n else None for n in names]
                 for out, value in zip(node.output, fold(onnx, node.op_type, attrs, operands)):
                     self.consts[out] = value

@@ -19,7 +19,7 @@ import numpy as np
 from .layers import DigitalLayer
 
 __all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "Max", "ActivationMatMul",
-           "per_sample_axis"]
+           "Interpolate", "per_sample_axis"]
 
 def erf(x: np.ndarray) -> np.ndarray:
     """The error function, elementwise (scipy.special.erf, imported when a network first uses it)."""
@@ -43,6 +43,7 @@ UNARY_FUNCTIONS = {
     "abs": np.abs,
     "neg": np.negative,
     "reciprocal": np.reciprocal,
+    "nan_to_zero": lambda x: np.where(np.isnan(x), 0.0, x),
 }
 """functions of :class:`Unary`, by name"""
 
@@ -147,6 +148,46 @@ class Affine(DigitalLayer):
     def __call__(self, x: np.ndarray) -> np.ndarray:
         y = x if self.scale is None else x * self.scale
         return y if self.shift is None else y + self.shift
+
+
+@dataclass(frozen=True, eq=False)
+class Interpolate(DigitalLayer):
+    """A constant linear map along one per-sample ``axis``: out[.., i, ..] = sum_j weight[i, j] x[.., j, ..] (a
+    linear Resize: at most two non-zero weights per row). Work: a multiply-accumulate per non-zero weight and
+    position of the other axes."""
+
+    kind: ClassVar[str] = "interpolate"
+    weight: np.ndarray
+    axis: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "weight", _constant("Interpolate weight", self.weight))
+        if self.weight.ndim != 2 or 0 in self.weight.shape:
+            raise ValueError(f"Interpolate weight must be a non-empty (out, in) matrix; got shape {self.weight.shape}")
+
+    @property
+    def selects(self) -> bool:
+        """True when every output copies one input (one weight of 1 per row: a nearest resize), data movement"""
+        return bool(np.all(np.count_nonzero(self.weight, axis=1) == 1) and np.all(self.weight.max(axis=1) == 1.0))
+
+    def _axis(self, input_shape: tuple[int, ...]) -> int:
+        axis = per_sample_axis(self.axis, len(input_shape), "Interpolate")
+        if input_shape[axis] != self.weight.shape[1]:
+            raise ValueError(f"Interpolate maps {self.weight.shape[1]} values along axis {self.axis}; the input "
+                             f"{tuple(input_shape)} has {input_shape[axis]}")
+        return axis
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        axis = self._axis(tuple(input_shape))
+        return tuple(input_shape[:axis]) + (self.weight.shape[0],) + tuple(input_shape[axis + 1:])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        axis = self._axis(x.shape[1:]) + 1
+        return np.moveaxis(np.tensordot(x, self.weight, axes=([axis], [1])), -1, axis)
+
+    def work(self, input_shape: tuple[int, ...]) -> int:
+        axis = self._axis(tuple(input_shape))
+        return int(np.count_nonzero(self.weight)) * math.prod(input_shape) // input_shape[axis]
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,135 @@
+"""Which Hugging Face architectures import through ``from_torch``, and how close the network is to torch.
+
+    python benchmarks/import_transformers.py [NAME ...]
+
+Needs torch, onnx and transformers (``pip install torch transformers '.[onnx]'``), none of them test
+dependencies: without them the script says so and exits with status 2. Each model is a small random configuration
+(hidden size 32, two layers, seed 0; convolutions and linear layers take torch's default initialisation, so that
+the small vision models' activations do not vanish as with Hugging Face's 0.02 spread), wrapped to take float
+inputs (``inputs_embeds`` (2, 8, 32) for the text models, ``pixel_values`` (2, 3, 32, 32) for the vision ones) and
+return ``last_hidden_state``. Prints, per model,
+the import time, the layer count and max |network - torch| / max |torch| on the example (float64 network, float32
+torch), or the error the import raised.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+import numpy as np
+
+H = 32
+"""hidden size of every text model"""
+
+
+def _text_models(T):
+    small = {"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64, "vocab_size": 100,
+             "max_position_embeddings": 40}
+    decoder = {**small, "num_key_value_heads": 2}  # grouped-query attention
+    return {
+        "bert": lambda: T.BertModel(T.BertConfig(hidden_size=H, **small)),
+        "distilbert": lambda: T.DistilBertModel(T.DistilBertConfig(dim=H, n_layers=2, n_heads=4, hidden_dim=64,
+                                                                    vocab_size=100, max_position_embeddings=40)),
+        "roberta": lambda: T.RobertaModel(T.RobertaConfig(hidden_size=H, **small)),
+        "electra": lambda: T.ElectraModel(T.ElectraConfig(hidden_size=H, embedding_size=H, **small)),
+        "albert": lambda: T.AlbertModel(T.AlbertConfig(hidden_size=H, embedding_size=H, **small)),
+        "mobilebert": lambda: T.MobileBertModel(T.MobileBertConfig(hidden_size=H, embedding_size=H,
+                                                                   intra_bottleneck_size=16, **small)),
+        "t5-encoder": lambda: T.T5EncoderModel(T.T5Config(d_model=H, num_layers=2, num_heads=4, d_kv=8, d_ff=64,
+                                                          vocab_size=100)),
+        "gpt2": lambda: T.GPT2Model(T.GPT2Config(n_embd=H, n_layer=2, n_head=4, vocab_size=100, n_positions=40)),
+        "gpt-neox": lambda: T.GPTNeoXModel(T.GPTNeoXConfig(hidden_size=H, **small)),
+        "opt": lambda: T.OPTModel(T.OPTConfig(hidden_size=H, num_hidden_layers=2, num_attention_heads=4, ffn_dim=64,
+                                              vocab_size=100, max_position_embeddings=40, word_embed_proj_dim=H)),
+        "phi": lambda: T.PhiModel(T.PhiConfig(hidden_size=H, **small)),
+        "falcon": lambda: T.FalconModel(T.FalconConfig(hidden_size=H, num_hidden_layers=2, num_attention_heads=4,
+                                                       vocab_size=100)),
+        "bloom": lambda: T.BloomModel(T.BloomConfig(hidden_size=H, n_layer=2, n_head=4, vocab_size=100)),
+        "llama": lambda: T.LlamaModel(T.LlamaConfig(hidden_size=H, **decoder)),
+        "mistral": lambda: T.MistralModel(T.MistralConfig(hidden_size=H, **decoder)),
+        "qwen2": lambda: T.Qwen2Model(T.Qwen2Config(hidden_size=H, **decoder)),
+        "gemma": lambda: T.GemmaModel(T.GemmaConfig(hidden_size=H, head_dim=8, **{**decoder,
+                                                                                   "num_key_value_heads": 1})),
+    }
+
+
+def _vision_models(T):
+    vit = {"hidden_size": H, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64,
+           "image_size": 32, "patch_size": 8}
+    return {
+        "vit": lambda: T.ViTModel(T.ViTConfig(**vit)),
+        "deit": lambda: T.DeiTModel(T.DeiTConfig(**vit)),
+        "swin": lambda: T.SwinModel(T.SwinConfig(image_size=32, patch_size=4, embed_dim=16, depths=[1, 1],
+                                                 num_heads=[2, 2], window_size=4)),
+        "convnext": lambda: T.ConvNextModel(T.ConvNextConfig(hidden_sizes=[16, 32], depths=[1, 1], num_stages=2)),
+        "resnet": lambda: T.ResNetModel(T.ResNetConfig(embedding_size=16, hidden_sizes=[16, 32], depths=[1, 1],
+                                                       layer_type="basic")),
+        "regnet": lambda: T.RegNetModel(T.RegNetConfig(embedding_size=16, hidden_sizes=[16, 32], depths=[1, 1],
+                                                       groups_width=8)),
+        "mobilenet-v2": lambda: T.MobileNetV2Model(T.MobileNetV2Config(image_size=32, depth_multiplier=0.35)),
+        "efficientnet": lambda: T.EfficientNetModel(T.EfficientNetConfig(image_size=32, width_coefficient=0.25,
+                                                                         depth_coefficient=0.25, hidden_dim=320)),
+        "segformer": lambda: T.SegformerModel(T.SegformerConfig(
+            num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[16, 32], num_attention_heads=[1, 2],
+            patch_sizes=[7, 3], strides=[4, 2], mlp_ratios=[2, 2])),
+        "mobilevit": lambda: T.MobileViTModel(T.MobileViTConfig(image_size=32, hidden_sizes=[16, 24, 32],
+                                                                neck_hidden_sizes=[8, 8, 16, 16, 24, 24, 32])),
+    }
+
+
+def _wrapped(torch, model, keyword: str):
+    class FloatInputs(torch.nn.Module):
+        """the model fed float inputs through ``keyword``, returning its last hidden state"""
+
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, x):
+            return self.model(**{keyword: x}).last_hidden_state
+
+    return FloatInputs().eval()
+
+
+def main() -> int:
+    try:
+        import torch
+        import transformers
+        from cimsim.network.torch_import import from_torch
+    except ImportError as exc:
+        print(f"needs torch, onnx and transformers ({exc}): pip install torch transformers '.[onnx]'")
+        return 2
+    warnings.filterwarnings("ignore")
+    transformers.logging.set_verbosity_error()
+    text, vision = _text_models(transformers), _vision_models(transformers)
+    wanted = sys.argv[1:] or list(text) + list(vision)
+    print(f"transformers {transformers.__version__}, torch {torch.__version__}")
+    print("| model | import s | layers | max rel. error vs torch |")
+    print("|---|---:|---:|---|")
+    for name in wanted:
+        torch.manual_seed(0)
+        model = (text.get(name) or vision[name])().eval()
+        for layer in model.modules():
+            if isinstance(layer, (torch.nn.Conv2d, torch.nn.Linear)):
+                layer.reset_parameters()
+        shape = (2, 8, H) if name in text else (2, 3, 32, 32)
+        wrapped = _wrapped(torch, model, "inputs_embeds" if name in text else "pixel_values")
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        with torch.no_grad():
+            want = wrapped(torch.as_tensor(x)).numpy().astype(np.float64)
+        start = time.perf_counter()
+        try:
+            net = from_torch(wrapped, x)
+        except ValueError as exc:
+            print(f"| {name} | | | refused: {str(exc)[:160]} |")
+            continue
+        seconds = time.perf_counter() - start
+        error = np.abs(net.forward(x.astype(np.float64)) - want).max() / max(np.abs(want).max(), 1e-30)
+        print(f"| {name} | {seconds:.1f} | {len(net.layers)} | {error:.1e} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
