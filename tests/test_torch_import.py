@@ -521,6 +521,34 @@ def test_shape_checks_in_python_are_accepted_after_a_probe():
     _imported(model, x)
 
 
+class TokenBatchNorms(nn.Module):
+    """Batch norms whose channels are not a Dense's outputs: over the tokens of (batch, tokens, features)
+    (BatchNorm1d(tokens) after a Linear with as many outputs as tokens: folding it into the Linear would be wrong
+    silently), and LeViT's norm of the features over batch and tokens together."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc, self.fc2 = nn.Linear(8, 5, bias=False), nn.Linear(5, 4)  # no bias: the norm reads the product
+        self.tokens, self.features = nn.BatchNorm1d(5), nn.BatchNorm1d(4)
+        for norm in (self.tokens, self.features):
+            norm.running_mean.uniform_(-1, 1), norm.running_var.uniform_(0.5, 2), norm.weight.data.uniform_(0.5, 2)
+
+    def forward(self, x):
+        h = self.fc2(self.tokens(self.fc(x)))
+        return self.features(h.flatten(0, 1)).reshape_as(h)
+
+
+def test_batch_norms_over_tokens_and_over_the_batch():
+    torch.manual_seed(17)
+    x = np.random.default_rng(17).standard_normal((3, 5, 8))
+    model = TokenBatchNorms().eval()
+    tokens_only = _imported(nn.Sequential(model.fc, model.tokens).eval(), x)
+    assert [layer.kind for layer in tokens_only.layers] == ["dense", "affine"]  # not folded into the dense
+    net = _imported(model, x)
+    # the graph mixes its batch axis (flatten(0, 1)), so it keeps that axis: full-rank constants
+    assert [layer.scale.shape for layer in net.layers if layer.kind == "affine"] == [(1, 5, 1), (1, 4)]
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

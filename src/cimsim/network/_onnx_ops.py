@@ -30,15 +30,18 @@ def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     scale, bias, mean, var = (np.asarray(g.consts[n], dtype=np.float64) for n in names[1:5])
     s = scale / np.sqrt(var + attrs.get("epsilon", 1e-5))
     t = bias - mean * s
-    found = g.sole_producer(names[0])
-    if found and isinstance(found[1], (Dense, Conv2d)):
+    x, full_ndim = names[0], g.full_ndim(names[0])
+    found = g.sole_producer(x)
+    # ONNX normalises axis 1: a Dense's outputs only when they are that axis (a (batch, features) tensor)
+    if found and (isinstance(found[1], Conv2d) or (isinstance(found[1], Dense) and full_ndim == 2)):
         layer = found[1]
         w = layer.weight * s.reshape((-1,) + (1,) * (layer.weight.ndim - 1))
         b = (0.0 if layer.bias is None else layer.bias) * s + t
         g.replace(found[0], replace(layer, weight=w, bias=b))
-        return g.alias(out, names[0])
-    trailing = (1,) * (len(g.shape[names[0]]) - 1)
-    g.append(Affine(scale=s.reshape((-1,) + trailing), shift=t.reshape((-1,) + trailing)), [names[0]], out, name)
+        return g.alias(out, x)
+    channels = (1, -1) + (1,) * (full_ndim - 2)  # axis 1 of the ONNX tensor, batch axis included
+    g.append(Affine(scale=g.sample_constant(s.reshape(channels), x), shift=g.sample_constant(t.reshape(channels), x)),
+             [x], out, name)
 
 
 def _pads(attrs: dict, size: tuple[int, int], extent: tuple[int, int]) -> list[int]:
