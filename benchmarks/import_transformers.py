@@ -69,11 +69,12 @@ def _vision_models(T):
         "regnet": lambda: T.RegNetModel(T.RegNetConfig(embedding_size=16, hidden_sizes=[16, 32], depths=[1, 1],
                                                        groups_width=8)),
         "mobilenet-v2": lambda: T.MobileNetV2Model(T.MobileNetV2Config(image_size=32, depth_multiplier=0.35)),
-        "efficientnet": lambda: T.EfficientNetModel(T.EfficientNetConfig(image_size=32, width_coefficient=0.25,
-                                                                         depth_coefficient=0.25, hidden_dim=320)),
         "segformer": lambda: T.SegformerModel(T.SegformerConfig(
             num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[16, 32], num_attention_heads=[1, 2],
             patch_sizes=[7, 3], strides=[4, 2], mlp_ratios=[2, 2])),
+        "levit": lambda: T.LevitModel(T.LevitConfig(
+            image_size=32, hidden_sizes=[32, 48], num_attention_heads=[2, 3], depths=[1, 1], key_dim=[8, 8],
+            mlp_ratio=[2, 2], attention_ratio=[2, 2], down_ops=[["Subsample", 8, 2, 4, 2, 2]])),
         "mobilevit": lambda: T.MobileViTModel(T.MobileViTConfig(image_size=32, hidden_sizes=[16, 24, 32],
                                                                 neck_hidden_sizes=[8, 8, 16, 16, 24, 24, 32])),
     }
@@ -106,8 +107,8 @@ def main() -> int:
     text, vision = _text_models(transformers), _vision_models(transformers)
     wanted = sys.argv[1:] or list(text) + list(vision)
     print(f"transformers {transformers.__version__}, torch {torch.__version__}")
-    print("| model | import s | layers | max rel. error vs torch |")
-    print("|---|---:|---:|---|")
+    print("| model | import s | layers | max abs. torch output | max rel. error vs torch |")
+    print("|---|---:|---:|---:|---|")
     for name in wanted:
         torch.manual_seed(0)
         model = (text.get(name) or vision[name])().eval()
@@ -123,11 +124,12 @@ def main() -> int:
         try:
             net = from_torch(wrapped, x)
         except ValueError as exc:
-            print(f"| {name} | | | refused: {str(exc)[:160]} |")
+            print(f"| {name} | | | | refused: {str(exc)[:160]} |")
             continue
         seconds = time.perf_counter() - start
-        error = np.abs(net.forward(x.astype(np.float64)) - want).max() / max(np.abs(want).max(), 1e-30)
-        print(f"| {name} | {seconds:.1f} | {len(net.layers)} | {error:.1e} |")
+        scale = np.abs(want).max()
+        error = np.abs(net.forward(x.astype(np.float64)) - want).max() / max(scale, 1e-300)
+        print(f"| {name} | {seconds:.1f} | {len(net.layers)} | {scale:.1e} | {error:.1e} |")
     return 0
 
 
