@@ -549,6 +549,36 @@ def test_batch_norms_over_tokens_and_over_the_batch():
     assert [layer.scale.shape for layer in net.layers if layer.kind == "affine"] == [(1, 5, 1), (1, 4)]
 
 
+class DataMasks(nn.Module):
+    """Comparisons and selections computed from the activations: a leaky ReLU by torch.where, masked_fill by a
+    comparison, >= and <= against another activation, ==, and the logic of masks (~, &, |)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+
+    def forward(self, x):
+        h = self.fc(x)
+        leaky = torch.where(h > 0, h, 0.1 * h)
+        clipped = h.masked_fill(h < -1.0, 0.0)
+        above, below = (h >= x).float(), (x <= 0.5).float()
+        keep = ~(h > 1.0) & ((x > 0) | (h == 0.0))
+        return leaky + clipped + above - below + torch.where(keep, x, -h) + torch.where(x > 0.3, 2.0, -1.0)
+
+
+def test_comparisons_and_selections_of_activations():
+    torch.manual_seed(18)
+    net = _imported(DataMasks().eval(), np.random.default_rng(18).standard_normal((4, 6)))
+    assert "step" in [getattr(layer, "function", None) for layer in net.layers]
+
+    class MinusInf(nn.Module):
+        def forward(self, x):
+            return torch.softmax(x.masked_fill(x < 0, float("-inf")), -1)
+
+    with pytest.raises(ValueError, match=r"\(Where\): Where with an activation as its condition needs finite"):
+        from_torch(MinusInf(), np.ones((1, 4)))
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

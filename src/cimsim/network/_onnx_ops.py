@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._onnx_fold import FOLDABLE, int_list, text_attr
+from ._onnx_logic import LOGIC_HANDLERS
 from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError, per_sample_transpose, resolved_shape
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .layers import Conv2d, Dense
@@ -245,7 +246,7 @@ def _arranged(g, x: str, labels, order, full: tuple[int, ...], out: str, name: s
 
 
 _HANDLERS = {
-    "Gemm": _gemm, "MatMul": _matmul, "Einsum": _einsum, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS,
+    "Gemm": _gemm, "MatMul": _matmul, "Einsum": _einsum, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **LOGIC_HANDLERS,
     "GlobalAveragePool": lambda g, op, attrs, names, outs, name: g.append_per_image(
         GlobalAvgPool2d(), names[:1], outs[0], name),
     "BatchNormalization": lambda g, op, attrs, names, outs, name: _batch_norm(g, attrs, names, outs[0], name),
@@ -262,6 +263,8 @@ _HANDLERS = {
 
 def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: str) -> None:
     """Add the layers of one data node to ``g`` (module doc)."""
+    if op in FOLDABLE and op not in _HANDLERS:
+        raise ValueError(f"{op} of an activation is not supported: only of constants (folded at import)")
     if op not in _HANDLERS:
         raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
     _HANDLERS[op](g, op, attrs, names, outs, name)

@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._onnx_fold import text_attr
+from ._onnx_logic import data_where
 from .layers import Conv2d, Dense
 from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
 
@@ -72,14 +73,14 @@ def _where(g, op, attrs, names, outs, name):
     """Where with a constant condition (a mask): an activation where the condition holds, the other operand (an
     activation or a constant, such as -inf) elsewhere, as affine layers: x * mask + value * (1 - mask). And
     Where(IsNaN(x), 0, x), torch's export of a boolean-masked attention (a fully masked row's softmax is 0 / 0): a
-    ``nan_to_zero`` unary."""
+    ``nan_to_zero`` unary. A condition computed from activations: :func:`._onnx_logic.data_where`."""
     cond, a, b = names
     if cond in g.nan_tests:
         if g.nan_tests[cond] != b or a not in g.consts or np.any(g.consts[a] != 0):
             raise ValueError("IsNaN is supported as the condition of Where(IsNaN(x), 0, x) only")
         return g.append(Unary("nan_to_zero"), [b], outs[0], name)
-    if cond not in g.consts:
-        raise ValueError("Where needs a constant condition")
+    if g.is_data(cond):
+        return data_where(g, cond, a, b, outs[0], name)
     data = a if g.is_data(a) else b
     keep = np.asarray(g.sample_constant(g.consts[cond], data), dtype=bool)
     if g.is_data(a) and g.is_data(b):

@@ -1,0 +1,81 @@
+"""ONNX comparisons and logic on activations (the handler signature of :mod:`._onnx_ops`): a truth value is an
+activation holding 0.0 or 1.0, so Cast to float is the same value, and a Where whose condition is an activation
+selects arithmetically. Intermediate tensors are named ``out#part``.
+
+- Greater(a, b) = step(a - b), with step(x) = 1 where x > 0, else 0 (a ``step`` unary, one compare per value);
+  Less(a, b) = step(b - a); GreaterOrEqual(a, b) = 1 - step(b - a); LessOrEqual(a, b) = 1 - step(a - b);
+  Equal(a, b) = 1 - step(|a - b|). Either operand may be a constant.
+- Not(c) = 1 - c; And(c, d) = c d; Or(c, d) = max(c, d) (two activations).
+- Where(c, a, b) = b + c (a - b) for an activation c (a and b finite: a constant -inf or NaN cannot be selected
+  arithmetically and is refused).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .ops import Affine, Elementwise, Unary
+
+__all__ = ["LOGIC_HANDLERS", "data_where"]
+
+_COMPARISONS = {"Greater": (False, False, False), "Less": (True, False, False), "GreaterOrEqual": (True, True, False),
+                "LessOrEqual": (False, True, False), "Equal": (False, True, True)}
+"""op -> (swap the operands, take 1 - the result, take |difference|): the table of the module docstring"""
+
+
+def _difference(g, a: str, b: str, out: str, name: str) -> str:
+    """tensor a - b where a, b or both are activations; returns its name"""
+    if g.is_data(a) and g.is_data(b):
+        g.append(Elementwise("sub"), [a, b], out, name)
+    elif g.is_data(a):
+        g.append(Affine(shift=-g.sample_constant(g.consts[b], a)), [a], out, name)
+    else:
+        g.append(Affine(scale=-1.0, shift=g.sample_constant(g.consts[a], b)), [b], out, name)
+    return out
+
+
+def _one_minus(g, x: str, out: str, name: str) -> None:
+    g.append(Affine(scale=-1.0, shift=1.0), [x], out, name)
+
+
+def _compare(g, op, attrs, names, outs, name):
+    swap, complement, absolute = _COMPARISONS[op]
+    a, b = names[:2]
+    out = outs[0]
+    d = _difference(g, *((b, a) if swap else (a, b)), f"{out}#difference", name)
+    if absolute:
+        g.append(Unary("abs"), [d], f"{out}#distance", name)
+        d = f"{out}#distance"
+    g.append(Unary("step"), [d], f"{out}#step" if complement else out, name)
+    if complement:
+        _one_minus(g, f"{out}#step", out, name)
+
+
+def _logic(g, op, attrs, names, outs, name):
+    if op == "Not":
+        return _one_minus(g, names[0], outs[0], name)
+    if not (g.is_data(names[0]) and g.is_data(names[1])):
+        raise ValueError(f"{op} of an activation and a constant is not supported")
+    g.append(Elementwise("mul" if op == "And" else "max"), names[:2], outs[0], name)
+
+
+def data_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
+    """Where(cond, a, b) for an activation ``cond`` of 0 / 1 values: b + cond (a - b)"""
+    for operand in (a, b):
+        if operand in g.consts and not np.isfinite(np.asarray(g.consts[operand], dtype=np.float64)).all():
+            raise ValueError("Where with an activation as its condition needs finite operands (a -inf or NaN "
+                             "constant cannot be selected arithmetically)")
+    if not (g.is_data(a) or g.is_data(b)):
+        g.append(Affine(scale=g.sample_constant(g.consts[a], cond) - g.sample_constant(g.consts[b], cond),
+                        shift=g.sample_constant(g.consts[b], cond)), [cond], out, name)
+        return
+    d = _difference(g, a, b, f"{out}#difference", name)
+    g.append(Elementwise("mul"), [cond, d], f"{out}#selected", name)
+    if g.is_data(b):
+        g.append(Elementwise("add"), [f"{out}#selected", b], out, name)
+    else:
+        g.append(Affine(shift=g.sample_constant(g.consts[b], a)), [f"{out}#selected"], out, name)
+
+
+LOGIC_HANDLERS = {**{op: _compare for op in _COMPARISONS}, **{op: _logic for op in ("Not", "And", "Or")}}
+"""ONNX operator -> handler, for the comparisons and logic of activations"""
