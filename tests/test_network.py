@@ -389,6 +389,71 @@ def test_onnx_powers_nan_guard_and_integer_shape_division(tmp_path):
     np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
 
 
+def _typed_model(nodes, typed, input_shape, opset=None):
+    """an ONNX model of ``nodes`` whose initialisers keep their numpy types (int8 weights, int64 shapes)"""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", *input_shape])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.asarray(v), k) for k, v in typed.items()])
+    opsets = [helper.make_opsetid("", opset)] if opset else None
+    from cimsim.network.onnx_import import network_from_onnx
+
+    return network_from_onnx(helper.make_model(graph, opset_imports=opsets) if opsets else helper.make_model(graph))
+
+
+@pytest.mark.parametrize("opset", [11, 13])
+def test_onnx_softmax_follows_its_opset(opset):
+    """before opset 13 Softmax coerces its input to 2-d at ``axis``: one softmax over all the axes from it on"""
+    helper = pytest.importorskip("onnx").helper
+    net = _typed_model([helper.make_node("Softmax", ["x"], ["y"], axis=1)], {}, (2, 3), opset)
+    x = np.random.default_rng(19).standard_normal((4, 2, 3))
+    flat = x.reshape(4, 6) if opset < 13 else np.moveaxis(x, 1, -1)
+    e = np.exp(flat - flat.max(-1, keepdims=True))
+    want = (e / e.sum(-1, keepdims=True)).reshape(4, 2, 3) if opset < 13 else np.moveaxis(e / e.sum(-1, keepdims=True),
+                                                                                         -1, 1)
+    np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
+
+
+def test_onnx_variadic_sums_global_max_pool_and_deprecated_upsample():
+    helper = pytest.importorskip("onnx").helper
+    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Neg", ["x"], ["n"]),
+             helper.make_node("Sum", ["x", "r", "c"], ["s"]), helper.make_node("Mean", ["s", "n"], ["m"]),
+             helper.make_node("Max", ["m", "r", "n"], ["mx"]), helper.make_node("Min", ["mx"], ["mn"]),
+             helper.make_node("Upsample", ["mn", "scales"], ["u"], mode="nearest"),
+             helper.make_node("GlobalMaxPool", ["u"], ["y"])]
+    typed = {"c": np.full((1, 1, 1), 0.5, np.float32), "scales": np.array([1, 1, 2, 3], np.float32)}
+    net = _typed_model(nodes, typed, (2, 3, 2), opset=9)
+    x = np.random.default_rng(20).standard_normal((3, 2, 3, 2))
+    r, n = np.maximum(x, 0), -x
+    m = np.maximum(np.maximum(((x + r + 0.5) + n) / 2, r), n)
+    np.testing.assert_allclose(net.forward(x), m.max(axis=(2, 3), keepdims=True), rtol=1e-12)
+    assert [layer.factors for layer in net.layers if layer.kind == "upsample"] == [(1, 2, 3)]
+
+
+def test_onnx_quantize_dequantize_pairs():
+    """a QDQ model: the activation quantised to uint8 and back (round half to even, clipped), the conv's int8
+    weights dequantised per output channel at import"""
+    helper = pytest.importorskip("onnx").helper
+    rng = np.random.default_rng(21)
+    w8 = rng.integers(-127, 128, (3, 2, 1, 1)).astype(np.int8)
+    typed = {"s": np.array(0.05, np.float32), "z": np.array(128, np.uint8), "w8": w8,
+             "ws": np.array([0.01, 0.02, 0.03], np.float32), "wz": np.zeros(3, np.int8)}
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+             helper.make_node("DequantizeLinear", ["q", "s", "z"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["w8", "ws", "wz"], ["w"], axis=0),
+             helper.make_node("Conv", ["xq", "w"], ["y"])]
+    net = _typed_model(nodes, typed, (2, 2, 2), opset=13)
+    x = rng.standard_normal((4, 2, 2, 2)) * 4  # some values beyond the uint8 range: clipped
+    xq = (np.clip(np.round(x / np.float32(0.05)) + 128, 0, 255) - 128) * np.float32(0.05)
+    w = w8.astype(np.float64) * np.array([0.01, 0.02, 0.03], np.float32).astype(np.float64).reshape(3, 1, 1, 1)
+    want = np.einsum("oc,nchw->nohw", w[:, :, 0, 0], xq)
+    np.testing.assert_allclose(net.forward(x), want, rtol=1e-6)
+    assert [layer.kind for layer in net.layers] == ["affine", "unary", "affine", "clip", "affine", "conv2d"]
+
+
 def test_onnx_missing_package_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install '\.\[onnx\]'"):

@@ -579,6 +579,48 @@ def test_comparisons_and_selections_of_activations():
         from_torch(MinusInf(), np.ones((1, 4)))
 
 
+def test_int8_models_of_onnxruntimes_quantizer(tmp_path):
+    """a CNN quantised by onnxruntime's static quantiser (QDQ format, uint8 activations, int8 weights per tensor and
+    per channel) imports and computes what onnxruntime's own int8 kernels compute (within float32 rounding); the
+    QOperator format (QLinearConv) is refused, naming the node"""
+    try:
+        import onnxruntime as ort
+        from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    except ImportError:
+        if os.environ.get("CI"):
+            raise ImportError("CI must install onnxruntime (the test extra) so that the QDQ test runs") from None
+        pytest.skip("onnxruntime is not installed (the test extra has it)")
+    torch.manual_seed(22)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                          nn.Linear(8, 5)).eval()
+    x = np.random.default_rng(22).standard_normal((8, 3, 8, 8)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.as_tensor(x[:1]),), str(tmp_path / "float.onnx"), dynamo=False,
+                          input_names=["input"], dynamic_axes={"input": {0: "n"}})
+
+    class Calibration(CalibrationDataReader):
+        def __init__(self):
+            self.samples = iter([{"input": x[k:k + 1]} for k in range(len(x))])
+
+        def get_next(self):
+            return next(self.samples, None)
+
+    for form, per_channel in ((QuantFormat.QDQ, False), (QuantFormat.QDQ, True), (QuantFormat.QOperator, False)):
+        path = tmp_path / f"int8-{form}-{per_channel}.onnx"
+        quantize_static(str(tmp_path / "float.onnx"), str(path), Calibration(), quant_format=form,
+                        per_channel=per_channel, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+        if form == QuantFormat.QOperator:
+            with pytest.raises(ValueError, match=r"\(QLinearConv\): unsupported ONNX operator 'QLinearConv'"):
+                load_network(path)
+            continue
+        want = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+        net = load_network(path)
+        assert np.abs(net.forward(x.astype(np.float64)) - want).max() <= 1e-6 * np.abs(want).max()
+        assert [getattr(layer, "function", None) for layer in net.layers].count("round") >= 3
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

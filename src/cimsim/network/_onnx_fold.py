@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._onnx_quant import dequantize, quantize
+
 __all__ = ["FOLDABLE", "fold", "int_list", "text_attr"]
 
 
@@ -45,7 +47,7 @@ def _flatten(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
 
 
 _WITH_ATTRIBUTES = {
-    "CumSum": _cumsum, "Flatten": _flatten,
+    "CumSum": _cumsum, "Flatten": _flatten, "QuantizeLinear": quantize, "DequantizeLinear": dequantize,
     "GatherElements": lambda x, operands, attrs: np.take_along_axis(x, operands[1].astype(np.int64),
                                                                     axis=attrs.get("axis", 0)),
     "Tile": lambda x, operands, attrs: np.tile(x, np.ravel(operands[1]).astype(int)),

@@ -233,6 +233,18 @@ def _resize(g, op, attrs, names, outs, name):
     _interpolations(g, x, weights, outs[0], name)
 
 
+def _upsample(g, op, attrs, names, outs, name):
+    """Upsample (deprecated since opset 10): a Resize by its scales (an attribute before opset 9, an input from it)
+    with the asymmetric coordinates and floor rounding it defines"""
+    if "scales" not in attrs and not (len(names) > 1 and names[1] in g.consts):
+        raise ValueError("Upsample needs constant scales")
+    scales = f"{outs[0]}#scales"
+    g.consts[scales] = np.asarray(attrs["scales"] if "scales" in attrs else g.consts[names[1]], dtype=np.float32)
+    resize = {"mode": text_attr(attrs, "mode", "nearest"), "coordinate_transformation_mode": "asymmetric",
+              "nearest_mode": "floor"}
+    _resize(g, "Resize", resize, [names[0], "", scales], outs, name)
+
+
 def _interpolations(g, x: str, weights: dict[int, np.ndarray], out: str, name: str) -> None:
     """An Interpolate layer per ONNX axis in ``weights`` (axis -> (out, in) matrix), in axis order"""
     if not weights:
@@ -307,7 +319,7 @@ def _depth_space(g, op, attrs, names, outs, name):
 
 MOVEMENT_HANDLERS = {
     "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Resize": _resize, "Expand": _expand,
-    "Tile": _tile,
+    "Tile": _tile, "Upsample": _upsample,
     "DepthToSpace": _depth_space, "SpaceToDepth": _depth_space,
     "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),
     "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),

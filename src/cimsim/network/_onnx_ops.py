@@ -15,6 +15,7 @@ import numpy as np
 from ._onnx_fold import FOLDABLE, int_list, text_attr
 from ._onnx_logic import LOGIC_HANDLERS
 from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError, per_sample_transpose, resolved_shape
+from ._onnx_quant import QUANT_HANDLERS
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .layers import Conv2d, Dense
 from .movement import Dilate, Pad, Reshape
@@ -247,8 +248,11 @@ def _arranged(g, x: str, labels, order, full: tuple[int, ...], out: str, name: s
 
 _HANDLERS = {
     "Gemm": _gemm, "MatMul": _matmul, "Einsum": _einsum, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **LOGIC_HANDLERS,
+    **QUANT_HANDLERS,
     "GlobalAveragePool": lambda g, op, attrs, names, outs, name: g.append_per_image(
         GlobalAvgPool2d(), names[:1], outs[0], name),
+    "GlobalMaxPool": lambda g, op, attrs, names, outs, name: g.append(
+        Max(tuple(g.sample_axis(a, names[0]) for a in range(2, g.full_ndim(names[0])))), names[:1], outs[0], name),
     "BatchNormalization": lambda g, op, attrs, names, outs, name: _batch_norm(g, attrs, names, outs[0], name),
     "Conv": lambda g, op, attrs, names, outs, name: _conv(g, attrs, names, outs[0], name),
     "ConvTranspose": lambda g, op, attrs, names, outs, name: _conv_transpose(g, attrs, names, outs[0], name),

@@ -12,6 +12,7 @@ import numpy as np
 from ._onnx_fold import text_attr
 from ._onnx_logic import data_where
 from .layers import Conv2d, Dense
+from .movement import Reshape
 from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
 
 __all__ = ["SAME_SHAPE_HANDLERS"]
@@ -62,6 +63,25 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
         bound = float(np.ravel(c)[0])
         return g.append(Clip(bound, None) if op == "Max" else Clip(None, bound), [data], out, name)
     raise ValueError(f"{op} of an activation and a constant of shape {np.shape(c)} is not supported (one value only)")
+
+
+def _variadic(g, op, attrs, names, outs, name):
+    """Max, Min, Sum and Mean of one or more inputs: a chain of pairwise layers (Sum: adds; Mean: their sum times
+    1 / n); constant operands as in the pairwise case"""
+    pairwise = {"Sum": "Add", "Mean": "Add"}.get(op, op)
+    out, terms = outs[0], [n for n in names if n]
+    if not any(g.is_data(t) for t in terms):
+        raise ValueError(f"{op} of constants only: folding it at import is not supported")
+    terms = sorted(terms, key=lambda t: not g.is_data(t))  # an activation first: every step then has one
+    total = terms[0]
+    for k, term in enumerate(terms[1:], 1):
+        step = out if k == len(terms) - 1 and op != "Mean" else f"{out}#{k}"
+        _binary(g, pairwise, [total, term], step, name)
+        total = step
+    if op == "Mean":
+        g.append(Affine(scale=1.0 / len(terms)), [total], out, name)
+    elif len(terms) == 1:
+        g.alias(out, total)
 
 
 def _is_nan(g, op, attrs, names, outs, name):
@@ -173,10 +193,22 @@ def _elu(g, op, attrs, names, outs, name):
         g.append(Affine(scale=float(attrs.get("gamma", 1.05070102214813232421875))), [f"{out}#elu"], out, name)
 
 
-def _log_softmax(g, op, attrs, names, outs, name):
-    """LogSoftmax: a softmax, then its log"""
-    g.append(Softmax(g.sample_axis(attrs.get("axis", -1), names[0])), names[:1], f"{outs[0]}#softmax", name)
-    g.append(Unary("log"), [f"{outs[0]}#softmax"], outs[0], name)
+def _softmax(g, op, attrs, names, outs, name):
+    """Softmax and LogSoftmax (a softmax, then its log). Before opset 13 the input is coerced to 2-d at ``axis``
+    (default 1): the softmax runs over all the axes from ``axis`` on, as one (a reshape around it)."""
+    x, out = names[0], outs[0]
+    full = g.full_shape(x)
+    axis = attrs.get("axis", 1 if g.opset < 13 else -1) % len(full)
+    soft = f"{out}#softmax" if op == "LogSoftmax" else out
+    if g.opset < 13 and axis < len(full) - 1:
+        merged = full[:axis] + (int(np.prod(full[axis:])),)
+        g.append(Reshape(g.sample_shape(merged)), [x], f"{out}#rows", name)
+        g.append(Softmax(-1), [f"{out}#rows"], f"{out}#merged", name)
+        g.append(Reshape(g.sample_shape(full)), [f"{out}#merged"], soft, name)
+    else:
+        g.append(Softmax(g.sample_axis(axis, x)), [x], soft, name)
+    if op == "LogSoftmax":
+        g.append(Unary("log"), [soft], out, name)
 
 
 def _instance_norm(g, op, attrs, names, outs, name):
@@ -202,12 +234,13 @@ def _simple(make):
 SAME_SHAPE_HANDLERS = {
     "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "HardSigmoid": _hard_sigmoid,
     "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "InstanceNormalization": _instance_norm,
-    "LogSoftmax": _log_softmax, "Where": _where, "IsNaN": _is_nan,
+    "Softmax": _softmax, "LogSoftmax": _softmax, "Where": _where, "IsNaN": _is_nan,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
                                               else "gelu")),
-    "Softmax": _simple(lambda g, attrs, x: Softmax(g.sample_axis(attrs.get("axis", -1), x))),
     **{op: _simple(lambda g, attrs, x, f=f: Unary(f)) for op, f in _UNARY.items()},
-    **{op: lambda g, op, attrs, names, outs, name: _binary(g, op, names[:2], outs[0], name) for op in _BINARY},
+    **{op: lambda g, op, attrs, names, outs, name: _binary(g, op, names[:2], outs[0], name)
+       for op in ("Add", "Sub", "Mul", "Div")},
+    **{op: _variadic for op in ("Max", "Min", "Sum", "Mean")},
 }
 """ONNX operator -> handler, for the operators that keep a tensor's shape"""

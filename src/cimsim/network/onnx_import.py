@@ -20,7 +20,10 @@ from ._onnx_ops import SUPPORTED_OPS, BatchAxisError, layer_for
 from .model import Network
 from .movement import Reshape
 
-__all__ = ["load_onnx", "network_from_onnx", "SUPPORTED_OPS", "BatchAxisError"]
+__all__ = ["load_onnx", "network_from_onnx", "SUPPORTED_OPS", "BatchAxisError", "LATEST_OPSET"]
+
+LATEST_OPSET = 23
+"""opset taken for a model that names none for the default domain"""
 
 
 def _onnx():
@@ -55,23 +58,26 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
         raise ValueError(f"{source}: expected one data input and one output; got {len(data_inputs)} and "
                          f"{len(graph.output)}")
     batch, input_shape = _input_shape(source, data_inputs[0])
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), LATEST_OPSET)
     consumers: dict[str, int] = {graph.output[0].name: 1}
     for node in graph.node:
         for name in node.input:
             consumers[name] = consumers.get(name, 0) + 1
     try:
-        return _build(onnx, graph, source, batch, input_shape, consts, consumers, batch_as_axis=False)
+        return _build(onnx, graph, source, (batch, input_shape, opset), consts, consumers, batch_as_axis=False)
     except BatchAxisError as exc:
         if batch != 1:
             raise ValueError(f"{exc} (a graph exported with batch 1 is imported with its batch axis as a per-sample "
                              "axis of size 1)") from None
-        return _build(onnx, graph, source, batch, input_shape, consts, consumers, batch_as_axis=True)
+        return _build(onnx, graph, source, (batch, input_shape, opset), consts, consumers, batch_as_axis=True)
 
 
-def _build(onnx, graph, source: str, batch: int, input_shape: tuple[int, ...], consts: dict,
+def _build(onnx, graph, source: str, inputs: tuple[int, tuple[int, ...], int], consts: dict,
            consumers: dict[str, int], batch_as_axis: bool) -> Network:
+    """The network of ``graph``; ``inputs``: (export batch, per-sample input shape, opset)"""
+    batch, input_shape, opset = inputs
     graph_state = _Graph(graph.input[[i.name for i in graph.input].index(_data_input(graph, consts))].name,
-                         input_shape, batch, dict(consts), consumers, batch_as_axis)
+                         input_shape, batch, dict(consts), consumers, batch_as_axis, opset)
     for node in graph.node:
         graph_state.add(onnx, node, f"{source}: node {node.name or '(unnamed)'!r} ({node.op_type})")
     try:
@@ -103,7 +109,7 @@ class _Graph:
     """
 
     def __init__(self, input_name: str, input_shape: tuple[int, ...], batch: int, consts: dict,
-                 consumers: dict[str, int], batch_as_axis: bool):
+                 consumers: dict[str, int], batch_as_axis: bool, opset: int = 0):
         self.batch = batch
         self.batch_as_axis = batch_as_axis
         if batch_as_axis:
@@ -116,6 +122,8 @@ class _Graph:
         self.shape = {input_name: input_shape}
         self.layers, self.inputs, self.names = [], [], []
         self.readers: dict[int, int] = {}
+        self.opset = opset or LATEST_OPSET
+        """the graph's ONNX opset (the default domain's): some operators changed meaning across versions"""
         self.nan_tests: dict[str, str] = {}
         """output of an IsNaN node -> the tensor it tests (read by a Where that replaces the NaNs)"""
 

@@ -45,6 +45,7 @@ UNARY_FUNCTIONS = {
     "reciprocal": np.reciprocal,
     "nan_to_zero": lambda x: np.where(np.isnan(x), 0.0, x),
     "step": lambda x: (x > 0).astype(np.float64),
+    "round": np.round,
 }
 """functions of :class:`Unary`, by name"""
 
