@@ -376,13 +376,8 @@ def test_onnx_powers_nan_guard_and_integer_shape_division(tmp_path):
              helper.make_node("Gather", ["shape", "axis"], ["n"]), helper.make_node("Add", ["n", "two"], ["n2"]),
              helper.make_node("Div", ["n2", "div"], ["third"]), helper.make_node("Mul", ["third", "two"], ["end"]),
              helper.make_node("Slice", ["sum", "start", "end", "axis"], ["y"])]
-    model = _onnx_model(nodes, {}, (6,))[1]
-    for k, v in init.items():  # integer constants keep their type (the float32 initialisers of _onnx_model do not)
-        model.graph.initializer.append(pytest.importorskip("onnx").numpy_helper.from_array(
-            v.astype(np.float32 if v.dtype.kind == "f" else np.int64), k))
-    from cimsim.network.onnx_import import network_from_onnx
-
-    net = network_from_onnx(model)
+    net = _typed_model(nodes, {k: v.astype(np.float32 if v.dtype.kind == "f" else np.int64) for k, v in init.items()},
+                       (6,))
     x = np.array([[1.0, 4.0, -1.0, 2.0, 9.0, 0.25]])
     with np.errstate(invalid="ignore"):
         want = (x ** 3 + np.nan_to_num(x ** -0.5, nan=0.0))[:, :4]
@@ -391,7 +386,7 @@ def test_onnx_powers_nan_guard_and_integer_shape_division(tmp_path):
 
 def _typed_model(nodes, typed, input_shape, opset=None):
     """an ONNX model of ``nodes`` whose initialisers keep their numpy types (int8 weights, int64 shapes)"""
-    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnx")
     from onnx import TensorProto, helper, numpy_helper
 
     graph = helper.make_graph(
