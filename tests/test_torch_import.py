@@ -492,9 +492,27 @@ def test_dynamic_control_flow_is_refused():
         def forward(self, x):
             return self.fc(x) if x.sum() > 0 else -self.fc(x)
 
-    with pytest.raises(ValueError, match="Branchy: its trace depends on the input values .*: on other inputs of the "
-                                         "example's shape the traced network and the model differ"):
+    with pytest.raises(ValueError, match="Branchy: its trace depends on the input values .*: on a batch of 2 inputs of "
+                                         "the example's shape the traced network and the model differ by up to"):
         from_torch(Branchy(), np.ones((1, 4)))
+
+    class PositiveOnly(nn.Module):  # raises on the probes' negated example: the trace cannot be checked
+        def forward(self, x):
+            if (x < 0).any():
+                raise RuntimeError("inputs must be >= 0")
+            return x.sqrt()
+
+    with pytest.raises(ValueError, match=r"PositiveOnly: its trace depends .*the model raised RuntimeError on a probe "
+                                         r"input \(inputs must be >= 0\)"):
+        from_torch(PositiveOnly(), np.ones((1, 4)))
+
+    class Logs(nn.Module):  # a shape check and NaN on the negated probe, in torch and in the network alike
+        def forward(self, x):
+            if x.shape[-1] != 4:
+                raise ValueError("4 features")
+            return torch.log(x)
+
+    _imported(Logs(), np.full((2, 4), 2.0))
 
 
 class ShapeChecked(nn.Module):

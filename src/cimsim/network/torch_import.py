@@ -106,25 +106,38 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
 
 def _disagreement(net: Network, model, x: np.ndarray, torch) -> str | None:
     """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`) within
-    PROBE_TOLERANCE, else what differed (a model whose output is not one tensor cannot be checked)"""
+    PROBE_TOLERANCE (NaN and infinities where both have them), else what differed or stopped the check (a model
+    whose output is not one tensor, or that raises on a probe, cannot be checked)"""
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
     was_training = model.training
     model.eval()
     try:
         for probe in _probes(x):
-            with torch.no_grad():
-                want = model(torch.as_tensor(probe).to(dtype))
+            try:
+                with torch.no_grad():
+                    want = model(torch.as_tensor(probe).to(dtype))
+            except Exception as exc:  # the model's own code may raise anything on an input it rejects
+                return f"the model raised {type(exc).__name__} on a probe input ({exc}), so the trace cannot be checked"
             if not isinstance(want, torch.Tensor):
                 return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
-            want = want.double().numpy()
-            got = net.forward(probe)
-            if got.shape != want.shape:
-                return f"on a batch of {len(probe)} the traced network gives shape {got.shape}, the model {want.shape}"
-            scale = float(np.abs(want).max(initial=0.0)) or 1.0
-            worst = float(np.abs(got - want).max(initial=0.0))
-            if not worst <= PROBE_TOLERANCE * scale:
-                return (f"on other inputs of the example's shape the traced network and the model differ by up to "
-                        f"{worst:.3g} (outputs up to {scale:.3g})")
+            difference = _difference(net.forward(probe), want.double().numpy())
+            if difference:
+                return f"on a batch of {len(probe)} inputs of the example's shape {difference}"
     finally:
         model.train(was_training)
     return None
+
+
+def _difference(got: np.ndarray, want: np.ndarray) -> str | None:
+    """what separates the traced network's output from the model's beyond PROBE_TOLERANCE, or None"""
+    if got.shape != want.shape:
+        return f"the traced network gives shape {got.shape}, the model {want.shape}"
+    if not (np.array_equal(np.isnan(got), np.isnan(want)) and np.array_equal(np.isposinf(got), np.isposinf(want))
+            and np.array_equal(np.isneginf(got), np.isneginf(want))):
+        return "the traced network and the model have NaN or infinite values in different places"
+    finite = np.isfinite(want)
+    scale = float(np.abs(want[finite]).max(initial=0.0)) or 1.0
+    worst = float(np.abs(got[finite] - want[finite]).max(initial=0.0))
+    if worst <= PROBE_TOLERANCE * scale:
+        return None
+    return f"the traced network and the model differ by up to {worst:.3g} (outputs up to {scale:.3g})"
