@@ -351,13 +351,19 @@ def test_onnx_unsupported_raises_naming_op_and_node(tmp_path, node_args, match):
     ([("IsNaN", ["x"], ["n"]), ("Cast", ["n"], ["y"], {"to": 1})], {}, r"\(Cast\).*IsNaN is supported as the "
      r"condition of Where\(IsNaN\(x\), 0, x\) only"),
     ([("IsNaN", ["x"], ["n"]), ("Where", ["n", "one", "x"], ["y"])], {"one": np.ones(1)}, "Where\\(IsNaN"),
-    ([("Pow", ["x", "e"], ["y"])], {"e": np.array([2.5])}, r"integer of 1 to 16 in magnitude or \+-0.5"),
+    ([("Pow", ["x", "e"], ["y"])], {"e": np.array([20.0])}, r"Pow by an integer is supported up to 16 in magnitude"),
+    ([("ReduceMax", ["x"], ["c"], {"axes": [1]}), ("Greater", ["c", "one"], ["b"]),
+      ("If", ["b"], ["y"], {"then_branch": "x", "else_branch": "x"})], {"one": np.ones(1)},
+     r"\(If\): If needs a condition known at import"),
     ([("Relu", ["one"], ["r"]), ("Add", ["x", "r"], ["y"])], {"one": np.ones(1)},
      r"\(Relu\).*Relu of constants only: folding it at import is not supported"),
 ])
 def test_onnx_node_patterns_refused_with_the_reason(tmp_path, nodes, init, match):
     helper = pytest.importorskip("onnx").helper
-    made = [helper.make_node(op, ins, outs, name=f"n{k}", **(attrs[0] if attrs else {}))
+    identity = helper.make_graph([helper.make_node("Identity", ["x"], ["z"])], "branch", [],
+                                 [helper.make_tensor_value_info("z", 1, None)])
+    made = [helper.make_node(op, ins, outs, name=f"n{k}", **{key: identity if value == "x" else value
+                                                            for key, value in (attrs[0] if attrs else {}).items()})
             for k, (op, ins, outs, *attrs) in enumerate(nodes)]
     with pytest.raises(ValueError, match=match):
         load_network(_save_onnx(tmp_path, made, init, (4,)))
@@ -426,6 +432,21 @@ def test_onnx_variadic_sums_global_max_pool_and_deprecated_upsample():
     m = np.maximum(np.maximum(((x + r + 0.5) + n) / 2, r), n)
     np.testing.assert_allclose(net.forward(x), m.max(axis=(2, 3), keepdims=True), rtol=1e-12)
     assert [layer.factors for layer in net.layers if layer.kind == "upsample"] == [(1, 2, 3)]
+
+
+@pytest.mark.parametrize("size", [5, 4])
+def test_onnx_lrn_and_fractional_powers(size):
+    """LRN (AlexNet's local response normalisation) against its ONNX definition, and Pow by 0.75 as exp(p log x)"""
+    helper = pytest.importorskip("onnx").helper
+    nodes = [helper.make_node("LRN", ["x"], ["n"], size=size, alpha=0.02, beta=0.75, bias=2.0),
+             helper.make_node("Abs", ["n"], ["a"]), helper.make_node("Pow", ["a", "p"], ["y"])]
+    net = _typed_model(nodes, {"p": np.array(0.75, np.float32)}, (6, 3, 2), opset=13)
+    x = np.random.default_rng(23).standard_normal((2, 6, 3, 2))
+    lo, hi = (size - 1) // 2, -(-(size - 1) // 2)
+    sums = np.stack([(x[:, max(0, c - lo):min(6, c + hi + 1)] ** 2).sum(axis=1) for c in range(6)], axis=1)
+    alpha = float(np.float32(0.02))  # ONNX float attributes are float32
+    want = np.abs(x / (2.0 + alpha / size * sums) ** 0.75) ** 0.75
+    np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
 
 
 def test_onnx_quantize_dequantize_pairs():

@@ -661,6 +661,15 @@ def test_int8_models_of_onnxruntimes_quantizer(tmp_path):
             assert {"QLinearConv", "QGemm", "QLinearAdd", "QLinearConcat"} <= {n.op_type for n in model.graph.node}
 
 
+@pytest.mark.parametrize("size", [5, 4])
+def test_local_response_norm(size):
+    """torch exports LocalResponseNorm as a rank check (an If on a shape: its branch inlined), a 3-d average pool
+    over channels (a 2-d pool of the merged positions) and a power of 0.75 (exp(p log x))"""
+    torch.manual_seed(24)
+    model = nn.Sequential(nn.Conv2d(3, 7, 3), nn.ReLU(), nn.LocalResponseNorm(size, alpha=1e-2, beta=0.75, k=2.0))
+    _imported(model.eval(), np.random.default_rng(24).standard_normal((2, 3, 9, 9)))
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

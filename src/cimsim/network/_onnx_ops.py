@@ -135,9 +135,27 @@ def _pool(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> Non
     dims = len(attrs["kernel_shape"])
     if dims == 1:
         return _one_d(g, lambda size, a: _pool2d(op, a, size), attrs, names[0], out, name)
-    if dims != 2:
-        raise ValueError(f"only 1-d and 2-d pooling is supported; got kernel_shape {attrs['kernel_shape']}")
+    if dims > 2:
+        return _merged_pool(g, op, attrs, names[0], out, name)
     g.append_per_image(_pool2d(op, attrs, g.shape[names[0]][-2:]), [names[0]], out, name)
+
+
+def _merged_pool(g, op: str, attrs: dict, x: str, out: str, name: str) -> None:
+    """An n-d pooling whose window spans one value of every spatial axis after the first (kernel, stride 1, no
+    padding; torch's LocalResponseNorm pools so over channels): a 2-d pooling over the first spatial axis and the
+    others merged, between reshapes"""
+    kernel, dims = list(attrs["kernel_shape"]), len(attrs["kernel_shape"])
+    strides, pads = list(attrs.get("strides", [1] * dims)), list(attrs.get("pads", [0] * 2 * dims))
+    if text_attr(attrs, "auto_pad", "NOTSET") not in ("NOTSET", "VALID") or any(
+            k != 1 or st != 1 for k, st in zip(kernel[1:], strides[1:])) or any(pads[1:dims] + pads[dims + 1:]):
+        raise ValueError(f"only 1-d and 2-d pooling is supported, and n-d pooling whose window spans one value of "
+                         f"every axis after the first; got kernel_shape {kernel}")
+    full = g.full_shape(x)
+    g.append(Reshape(g.sample_shape(full[:3] + (int(np.prod(full[3:])),))), [x], f"{out}#2d", name)
+    two_d = dict(attrs, kernel_shape=[kernel[0], 1], strides=[strides[0], 1], pads=[pads[0], 0, pads[dims], 0])
+    g.append_per_image(_pool2d(op, two_d, g.shape[f"{out}#2d"][-2:]), [f"{out}#2d"], f"{out}#pooled", name)
+    pooled = g.full_shape(f"{out}#pooled")
+    g.append(Reshape(g.sample_shape(pooled[:3] + full[3:])), [f"{out}#pooled"], out, name)
 
 
 def _two_d(attrs: dict) -> dict:

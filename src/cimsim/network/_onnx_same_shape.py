@@ -14,6 +14,7 @@ from ._onnx_logic import data_where
 from .layers import Conv2d, Dense
 from .movement import Reshape
 from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
+from .pooling import AvgPool2d
 
 __all__ = ["SAME_SHAPE_HANDLERS"]
 
@@ -117,14 +118,22 @@ POW_MAX_EXPONENT = 16
 
 
 def _pow(g, op, attrs, names, outs, name):
-    """Pow by a constant: an integer n (1 <= |n| <= POW_MAX_EXPONENT) as a chain of products by repeated squaring,
-    +-0.5 as a square root; a negative exponent then takes the reciprocal"""
+    """Pow by one constant: an integer n (1 <= |n| <= POW_MAX_EXPONENT) as a chain of products by repeated squaring
+    (exact, any sign of x), +-0.5 as a square root, a negative exponent then taking the reciprocal; 0 as ones; any
+    other exponent p as exp(p log x) (NaN for x < 0, as x ** p is)"""
     exponent = float(np.ravel(g.consts[names[1]])[0]) if names[1] in g.consts and g.consts[names[1]].size == 1 else None
-    if exponent is None or not (abs(exponent) == 0.5 or (exponent == int(exponent)
-                                                         and 1 <= abs(exponent) <= POW_MAX_EXPONENT)):
-        raise ValueError(f"Pow is supported with one constant exponent, an integer of 1 to {POW_MAX_EXPONENT} in "
-                         "magnitude or +-0.5")
+    if exponent is None or not np.isfinite(exponent):
+        raise ValueError("Pow is supported with one finite constant exponent")
     x, out = names[0], outs[0]
+    whole = exponent == int(exponent)
+    if whole and abs(exponent) > POW_MAX_EXPONENT:
+        raise ValueError(f"Pow by an integer is supported up to {POW_MAX_EXPONENT} in magnitude; got {exponent:g}")
+    if exponent == 0:
+        return g.append(Affine(scale=0.0, shift=1.0), [x], out, name)
+    if not (whole or abs(exponent) == 0.5):
+        g.append(Unary("log"), [x], f"{out}#log", name)
+        g.append(Affine(scale=exponent), [f"{out}#log"], f"{out}#scaled", name)
+        return g.append(Unary("exp"), [f"{out}#scaled"], out, name)
     power = f"{out}#power" if exponent < 0 else out
     if abs(exponent) == 0.5:
         g.append(Unary("sqrt"), [x], power, name)
@@ -211,6 +220,26 @@ def _softmax(g, op, attrs, names, outs, name):
         g.append(Unary("log"), [soft], out, name)
 
 
+def _lrn(g, op, attrs, names, outs, name):
+    """LRN (AlexNet, GoogLeNet): x / (bias + alpha / size * sum of x**2 over the ``size`` channels around each, as
+    ONNX centres them) ** beta. The window sum is an average pool of the squares over the channel axis (the map
+    viewed as one (channels, positions) image, zero padding counted), then affine, log, affine, exp and a product."""
+    x, out = names[0], outs[0]
+    full, size = g.full_shape(x), int(attrs["size"])
+    alpha, beta, bias = (float(attrs.get(k, d)) for k, d in (("alpha", 1e-4), ("beta", 0.75), ("bias", 1.0)))
+    image = (full[0], 1, full[1], int(np.prod(full[2:])))
+    g.append(Elementwise("mul"), [x, x], f"{out}#squares", name)
+    g.append(Reshape(g.sample_shape(image)), [f"{out}#squares"], f"{out}#image", name)
+    window = AvgPool2d((size, 1), (1, 1), ((size - 1) // 2, 0, size // 2, 0), count_include_pad=True)
+    g.append_per_image(window, [f"{out}#image"], f"{out}#window", name)
+    g.append(Reshape(g.sample_shape(full)), [f"{out}#window"], f"{out}#mean", name)
+    g.append(Affine(scale=alpha, shift=bias), [f"{out}#mean"], f"{out}#base", name)
+    g.append(Unary("log"), [f"{out}#base"], f"{out}#log", name)
+    g.append(Affine(scale=-beta), [f"{out}#log"], f"{out}#power", name)
+    g.append(Unary("exp"), [f"{out}#power"], f"{out}#divisor", name)
+    g.append(Elementwise("mul"), [x, f"{out}#divisor"], out, name)
+
+
 def _instance_norm(g, op, attrs, names, outs, name):
     """InstanceNormalization (also GroupNorm as torch exports it): a layer norm of each channel over its
     spatial axes, with a per-channel scale and shift"""
@@ -234,7 +263,7 @@ def _simple(make):
 SAME_SHAPE_HANDLERS = {
     "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "HardSigmoid": _hard_sigmoid,
     "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "InstanceNormalization": _instance_norm,
-    "Softmax": _softmax, "LogSoftmax": _softmax, "Where": _where, "IsNaN": _is_nan,
+    "Softmax": _softmax, "LogSoftmax": _softmax, "LRN": _lrn, "Where": _where, "IsNaN": _is_nan,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
                                               else "gelu")),

@@ -137,6 +137,8 @@ class _Graph:
         if unknown:
             raise ValueError(f"{where} reads {unknown}, which no earlier node produced")
         data = [n for n in names if n in self.value]
+        if node.op_type == "If":
+            return self._inline_if(onnx, node, attrs, where)
         try:
             if node.op_type != "Where" and any(n in self.nan_tests for n in names):
                 raise ValueError("IsNaN is supported as the condition of Where(IsNaN(x), 0, x) only")
@@ -154,6 +156,27 @@ class _Graph:
             layer_for(self, node.op_type, attrs, names, list(node.output), node.name or node.output[0])
         except ValueError as exc:  # BatchAxisError stays one: the import retries with the batch as an axis
             raise type(exc)(f"{where}: {exc}") from None
+
+    def _inline_if(self, onnx, node, attrs: dict, where: str) -> None:
+        """If with a condition known at import (torch exports rank and shape checks as one): the nodes of the
+        branch it takes, in place of the node"""
+        from onnx import numpy_helper
+
+        cond = node.input[0]
+        if cond not in self.consts or np.size(self.consts[cond]) != 1:
+            raise ValueError(f"{where}: If needs a condition known at import (a constant); this one is computed "
+                             "from the activations")
+        branch = attrs["then_branch" if bool(np.ravel(self.consts[cond])[0]) else "else_branch"]
+        self.consts.update({t.name: numpy_helper.to_array(t) for t in branch.initializer})
+        for inner in branch.node:
+            self.add(onnx, inner, f"{where} / branch node {inner.name or '(unnamed)'!r} ({inner.op_type})")
+        for out, result in zip(node.output, branch.output):
+            if result.name in self.consts:
+                self.consts[out] = self.consts[result.name]
+            elif result.name in self.value:
+                self.alias(out, result.name)
+            else:
+                raise ValueError(f"{where}: the branch's output {result.name!r} is not computed by its nodes")
 
     # ---- used by the operator handlers of _onnx_ops -------------------------------------------------------
     def is_data(self, name: str) -> bool:
