@@ -730,6 +730,19 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match=r"example_input must be a float tensor \(batch, ...\)"):
         from_torch(nn.Linear(4, 2), np.ones(4))
 
+    class TwoOutputs(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 3)
+
+        def forward(self, x):
+            y = self.fc(x)
+            return y, y.relu()
+
+    with pytest.raises(ValueError, match=r"TwoOutputs: expected one data input and one output; got 1 \(input\) and 2 "
+                                         r"\(.*\): export or wrap the model so that it takes one tensor and returns one"):
+        from_torch(TwoOutputs(), np.ones((1, 4)))
+
 
 class ConvThenAttention(nn.Module):
     """A strided-conv patch embedding into attention: the graph is imported with its batch axis kept (attention

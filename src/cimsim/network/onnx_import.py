@@ -55,8 +55,10 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     consts = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     data_inputs = [i for i in graph.input if i.name not in consts]
     if len(data_inputs) != 1 or len(graph.output) != 1:
-        raise ValueError(f"{source}: expected one data input and one output; got {len(data_inputs)} and "
-                         f"{len(graph.output)}")
+        raise ValueError(f"{source}: expected one data input and one output; got {len(data_inputs)} "
+                         f"({', '.join(i.name for i in data_inputs)}) and {len(graph.output)} "
+                         f"({', '.join(o.name for o in graph.output)}): export or wrap the model so that it takes one "
+                         "tensor and returns one")
     batch, input_shape = _input_shape(source, data_inputs[0])
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), LATEST_OPSET)
     consumers: dict[str, int] = {graph.output[0].name: 1}
