@@ -5,9 +5,9 @@
 Needs torch, onnx and transformers (``pip install torch transformers '.[onnx]'``), none of them test
 dependencies: without them the script says so and exits with status 2. Each model is a small random configuration
 (hidden size 32, two layers, seed 0; convolutions and linear layers take torch's default initialisation, so that
-the small vision models' activations do not vanish as with Hugging Face's 0.02 spread), wrapped to take float
-inputs (``inputs_embeds`` (2, 8, 32) for the text models, ``pixel_values`` (2, 3, 32, 32) for the vision ones) and
-return ``last_hidden_state``. Prints, per model,
+the small vision models' activations do not vanish as with Hugging Face's 0.02 spread), fed token ids
+(``input_ids`` (2, 8) of a 100-token vocabulary: the text models) or ``pixel_values`` (2, 3, 32, 32) (the vision
+ones), wrapped to return ``last_hidden_state``. Prints, per model,
 the import time, the layer count and max |network - torch| / max |torch| on the example (float64 network, float32
 torch), or the error the import raised.
 """
@@ -81,8 +81,8 @@ def _vision_models(T):
 
 
 def _wrapped(torch, model, keyword: str):
-    class FloatInputs(torch.nn.Module):
-        """the model fed float inputs through ``keyword``, returning its last hidden state"""
+    class Wrapped(torch.nn.Module):
+        """the model fed through ``keyword``, returning its last hidden state"""
 
         def __init__(self):
             super().__init__()
@@ -91,7 +91,7 @@ def _wrapped(torch, model, keyword: str):
         def forward(self, x):
             return self.model(**{keyword: x}).last_hidden_state
 
-    return FloatInputs().eval()
+    return Wrapped().eval()
 
 
 def main() -> int:
@@ -115,9 +115,9 @@ def main() -> int:
         for layer in model.modules():
             if isinstance(layer, (torch.nn.Conv2d, torch.nn.Linear)):
                 layer.reset_parameters()
-        shape = (2, 8, H) if name in text else (2, 3, 32, 32)
-        wrapped = _wrapped(torch, model, "inputs_embeds" if name in text else "pixel_values")
-        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        wrapped = _wrapped(torch, model, "input_ids" if name in text else "pixel_values")
+        rng = np.random.default_rng(0)
+        x = rng.integers(0, 100, (2, 8)) if name in text else rng.standard_normal((2, 3, 32, 32)).astype(np.float32)
         with torch.no_grad():
             want = wrapped(torch.as_tensor(x)).numpy().astype(np.float64)
         start = time.perf_counter()

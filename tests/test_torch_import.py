@@ -670,6 +670,50 @@ def test_local_response_norm(size):
     _imported(model.eval(), np.random.default_rng(24).standard_normal((2, 3, 9, 9)))
 
 
+class TinyLM(nn.Module):
+    """A language model fed token ids: token embeddings (tied to the head), RoBERTa's positions counted along the
+    padding mask (ne, cumsum, a lookup by computed ids), token types gathered from an all-zero buffer, one encoder
+    layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.tokens, self.positions, self.types = nn.Embedding(40, 16), nn.Embedding(12, 16), nn.Embedding(2, 16)
+        self.layer = nn.TransformerEncoderLayer(16, 2, 32, 0.0, batch_first=True)
+        self.head = nn.Linear(16, 40, bias=False)
+        self.head.weight = self.tokens.weight
+        self.register_buffer("type_ids", torch.zeros(1, 12, dtype=torch.long))
+
+    def forward(self, ids):
+        mask = ids.ne(1).int()
+        positions = torch.cumsum(mask, dim=1) * mask + 1
+        types = torch.gather(self.type_ids.expand(ids.shape[0], -1), 1, positions)
+        h = self.tokens(ids) + self.positions(positions) + self.types(types)
+        return self.head(self.layer(h))
+
+
+def test_token_ids_are_looked_up(tmp_path):
+    """integer examples are token ids: each embedding table becomes an Embedding lookup (ids as floats of integer
+    value), its table kept in DRAM by the shapes-only model; ids outside the vocabulary are refused"""
+    from cimsim.models.from_network import model_from_network
+    from cimsim.network import save_network
+
+    torch.manual_seed(25)
+    model = TinyLM().eval()
+    ids = np.random.default_rng(25).integers(0, 40, (3, 8))
+    ids[0, 5:] = 1  # padding
+    net = from_torch(model, ids)
+    with torch.no_grad():
+        want = model(torch.as_tensor(ids)).numpy()
+    np.testing.assert_allclose(net.forward(ids.astype(np.float64)), want, atol=1e-4 * np.abs(want).max())
+    assert [layer.kind for layer in net.layers].count("embedding") == 3  # tokens, positions, types (ids all 0)
+    assert model_from_network(net).dram_parameters == (40 + 12 + 2) * 16
+    save_network(net, tmp_path / "lm.npz")
+    np.testing.assert_array_equal(load_network(tmp_path / "lm.npz").forward(ids.astype(np.float64)),
+                                  net.forward(ids.astype(np.float64)))
+    with pytest.raises(ValueError, match=r"Embedding ids must be integers in \[0, 40\); got values from 5 to 40"):
+        net.forward(np.full((1, 8), 40.0) - np.arange(8.0) * 5)
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention
@@ -727,8 +771,11 @@ def test_unsupported_module_names_the_node_and_op():
 def test_bad_arguments():
     with pytest.raises(TypeError, match="needs a torch.nn.Module"):
         from_torch(lambda x: x, np.ones((1, 4)))
-    with pytest.raises(ValueError, match=r"example_input must be a float tensor \(batch, ...\)"):
+    with pytest.raises(ValueError, match=r"example_input must be a float tensor, or integer token ids, \(batch, ...\); "
+                                         r"got shape \(4,\)"):
         from_torch(nn.Linear(4, 2), np.ones(4))
+    with pytest.raises(ValueError, match=r"example_input must be .*dtype torch.bool"):
+        from_torch(nn.Linear(4, 2), np.ones((1, 4), dtype=bool))
 
     class TwoOutputs(nn.Module):
         def __init__(self):
@@ -740,7 +787,8 @@ def test_bad_arguments():
             return y, y.relu()
 
     with pytest.raises(ValueError, match=r"TwoOutputs: expected one data input and one output; got 1 \(input\) and 2 "
-                                         r"\(.*\): export or wrap the model so that it takes one tensor and returns one"):
+                                         r"\(.*\): export or wrap the model so that it takes one tensor and "
+                                         r"returns one"):
         from_torch(TwoOutputs(), np.ones((1, 4)))
 
 

@@ -4,7 +4,8 @@ Each matrix layer becomes a static :class:`MatrixOp` (a grouped conv: ``groups``
 inputs), each activation product an ``activation`` MatrixOp, and each digital layer a :class:`VectorOp` of the
 vector unit's kind that does its work (``DIGITAL_KINDS``); biases added after the crossbars are ``add`` ops.
 Data movement (reshape, transpose, slice, concat, flatten, pad, upsample, dilate, a nearest resize's one-hot
-interpolation) costs no vector-unit operation; a linear resize costs a multiply and an add per weight it applies.
+interpolation) costs no vector-unit operation; a linear resize costs a multiply and an add per weight it applies. An
+embedding lookup is a memory read: its table counts as parameters kept in DRAM (``Model.dram_parameters``).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ __all__ = ["model_from_network", "DIGITAL_KINDS"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
-                "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add", "nan_to_zero": "max", "step": "max", "round": "add"}
+                "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add", "nan_to_zero": "max", "step": "max",
+                "round": "add"}
 _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}
 DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "mean": "add",
                  "maxpool2d": "max", "avgpool2d": "add", "globalavgpool2d": "add"}
 """digital layer kind -> vector-unit kind (unary and elementwise layers go by their function)"""
-_MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten", "pad", "upsample", "dilate"}
+_MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten", "pad", "upsample", "dilate",
+          "embedding"}
 
 
 def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -> list[VectorOp]:
@@ -72,6 +75,7 @@ def model_from_network(network: Network, name: str = "network") -> Model:
                 ops.append(VectorOp(f"{layer_name}/bias", "add", vectors * out, out))
     if not any(isinstance(layer, (Dense, Conv2d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
+    tables = sum(layer.table.size for layer in network.layers if layer.kind == "embedding")
     return Model(name, "inference", tuple(ops), math.prod(network.input_shape), math.prod(network.output_shape),
-                 source="network file")
+                 dram_parameters=tables, source="network file")
 

@@ -1,6 +1,6 @@
-"""ONNX data-movement operators: reshapes, slices, gathers, squeezes, flatten, transpose, concat (with constant
-parts too), pad, nearest resize, expand and depth / space rearrangements, one handler each (the handler signature of
-:mod:`._onnx_ops`)."""
+"""ONNX data-movement operators: reshapes, slices, gathers (and embedding lookups), squeezes, flatten, transpose,
+concat (with constant parts too), pad, expand, tile and depth / space rearrangements, one handler each (the handler
+signature of :mod:`._onnx_ops`). Resize is in :mod:`._onnx_resize`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from ._onnx_fold import int_list, text_attr
 from .movement import Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
-from .ops import Interpolate
+from .ops import Affine, Embedding
 
 __all__ = ["MOVEMENT_HANDLERS", "BatchAxisError", "per_sample_transpose", "resolved_shape"]
 
@@ -66,9 +66,16 @@ def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: st
 
 
 def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
-    """A constant index (or a run of consecutive indices) taken from an activation along one axis."""
+    """A constant index (or a run of consecutive indices) taken from an activation along one axis; rows of a
+    constant table picked by an activation of ids along axis 0 (an embedding lookup of token ids): Embedding."""
+    if names[0] in g.consts and g.is_data(names[1]):
+        table = np.asarray(g.consts[names[0]])
+        if attrs.get("axis", 0) != 0 or table.ndim != 2:
+            raise ValueError(f"a lookup of ids is supported along axis 0 of a 2-d table; got axis "
+                             f"{attrs.get('axis', 0)} of a table of shape {table.shape}")
+        return g.append(Embedding(table), [names[1]], out, name)
     if names[1] not in g.consts:
-        raise ValueError("Gather needs constant indices (an embedding lookup of token ids is not supported)")
+        raise ValueError("Gather needs constant indices, or ids (an activation) indexing a constant table")
     axis = g.sample_axis(attrs.get("axis", 0), names[0])
     size = g.shape[names[0]][axis]
     index = np.asarray(g.consts[names[1]]) % size
@@ -162,99 +169,6 @@ def _pad(g, op, attrs, names, outs, name):
     g.append(Pad(tuple(full[keep]) + tuple(full[nd:][keep]), value), names[:1], outs[0], name)
 
 
-def _source_coordinates(attrs: dict, size: int, out: int, scale: float) -> np.ndarray:
-    """The input coordinate each output index of one axis maps to in ONNX's Resize (its
-    coordinate_transformation_mode; ``scale`` the node's scale of the axis, out / size where it gives sizes)"""
-    i = np.arange(out, dtype=np.float64)
-    mode = text_attr(attrs, "coordinate_transformation_mode", "half_pixel")
-    x = {"asymmetric": i / scale, "half_pixel": (i + 0.5) / scale - 0.5, "tf_half_pixel_for_nn": (i + 0.5) / scale,
-         "pytorch_half_pixel": (i + 0.5) / scale - 0.5 if out > 1 else 0.0 * i,
-         "align_corners": i * (size - 1) / max(out - 1, 1)}.get(mode)
-    if x is None:
-        raise ValueError(f"Resize coordinate_transformation_mode {mode!r} is not supported")
-    return x
-
-
-def _nearest_sources(x: np.ndarray, attrs: dict, size: int) -> np.ndarray:
-    """The input index each output coordinate ``x`` reads in a nearest Resize (the node's nearest_mode)"""
-    rounding = text_attr(attrs, "nearest_mode", "round_prefer_floor")
-    index = {"floor": np.floor(x), "ceil": np.ceil(x), "round_prefer_floor": np.ceil(x - 0.5),
-             "round_prefer_ceil": np.floor(x + 0.5)}.get(rounding)
-    if index is None:
-        raise ValueError(f"Resize nearest_mode {rounding!r} is not supported")
-    return np.clip(index, 0, size - 1).astype(np.int64)
-
-
-def linear_weights(x: np.ndarray, size: int) -> np.ndarray:
-    """The (len(x), size) matrix of a linear Resize along one axis: output i mixes the two inputs around its
-    coordinate x[i], clamped to [0, size - 1] (ONNX's edge padding; torch's bilinear upsampling)"""
-    x = np.clip(x, 0.0, size - 1.0)
-    low = np.floor(x).astype(np.int64)
-    high = np.minimum(low + 1, size - 1)
-    weight = np.zeros((len(x), size))
-    rows = np.arange(len(x))
-    np.add.at(weight, (rows, low), 1.0 - (x - low))
-    np.add.at(weight, (rows, high), x - low)
-    return weight
-
-
-def _resize(g, op, attrs, names, outs, name):
-    """Resize by constant scales or sizes. Nearest mode where every axis repeats each value a whole number of times
-    (nn.Upsample(scale_factor=k)): an Upsample layer; other nearest mappings: an Interpolate layer of one-hot rows
-    per changed axis. Linear mode (bilinear upsampling): an Interpolate layer per resized axis. Cubic: refused."""
-    mode = text_attr(attrs, "mode", "nearest")
-    if mode not in ("nearest", "linear"):
-        raise ValueError(f"Resize mode {mode!r} is not supported (nearest and linear)")
-    x, operands = names[0], [g.consts.get(n) if n else None for n in names]
-    if any(n and n not in g.consts for n in names[1:]):
-        raise ValueError("Resize needs constant scales or sizes")
-    full = g.full_shape(x)
-    given = operands[2] if len(operands) > 2 and operands[2] is not None and np.size(operands[2]) else None
-    sizes = operands[3] if len(operands) > 3 and operands[3] is not None else None
-    if sizes is None:
-        sizes = [int(np.floor(n * f)) for n, f in zip(full, np.ravel(given))]
-    sizes = [int(v) for v in np.ravel(sizes)]
-    scales = [float(f) for f in np.ravel(given)] if given is not None else [m / n for n, m in zip(full, sizes)]
-    coordinates = [_source_coordinates(attrs, n, m, s) for n, m, s in zip(full, sizes, scales)]
-    if mode == "linear":
-        weights = {a: linear_weights(c, n) for a, (c, n, m) in enumerate(zip(coordinates, full, sizes)) if n != m}
-    else:
-        sources = [_nearest_sources(c, attrs, n) for c, n in zip(coordinates, full)]
-        if all(m % n == 0 and np.array_equal(src, np.repeat(np.arange(n), m // n))
-               for n, m, src in zip(full, sizes, sources)):
-            factors = tuple(m // n for n, m in zip(full, sizes))
-            if not g.batch_as_axis and factors[0] != 1:
-                raise BatchAxisError("a resize of the batch axis is not supported")
-            return g.append(Upsample(factors[0 if g.batch_as_axis else 1:]), [x], outs[0], name)
-        weights = {a: np.eye(n)[src] for a, (n, src) in enumerate(zip(full, sources))
-                   if not np.array_equal(src, np.arange(n))}
-    if not g.batch_as_axis and 0 in weights:
-        raise BatchAxisError("a resize of the batch axis is not supported")
-    _interpolations(g, x, weights, outs[0], name)
-
-
-def _upsample(g, op, attrs, names, outs, name):
-    """Upsample (deprecated since opset 10): a Resize by its scales (an attribute before opset 9, an input from it)
-    with the asymmetric coordinates and floor rounding it defines"""
-    if "scales" not in attrs and not (len(names) > 1 and names[1] in g.consts):
-        raise ValueError("Upsample needs constant scales")
-    scales = f"{outs[0]}#scales"
-    g.consts[scales] = np.asarray(attrs["scales"] if "scales" in attrs else g.consts[names[1]], dtype=np.float32)
-    resize = {"mode": text_attr(attrs, "mode", "nearest"), "coordinate_transformation_mode": "asymmetric",
-              "nearest_mode": "floor"}
-    _resize(g, "Resize", resize, [names[0], "", scales], outs, name)
-
-
-def _interpolations(g, x: str, weights: dict[int, np.ndarray], out: str, name: str) -> None:
-    """An Interpolate layer per ONNX axis in ``weights`` (axis -> (out, in) matrix), in axis order"""
-    if not weights:
-        return g.alias(out, x)
-    for k, a in enumerate(sorted(weights)):
-        step = out if k == len(weights) - 1 else f"{out}#axis{a}"
-        g.append(Interpolate(weights[a], a if g.batch_as_axis else a - 1), [x], step, name)
-        x = step
-
-
 def _expand(g, op, attrs, names, outs, name):
     """Expand of an activation to a constant shape (ONNX broadcasting): its size-1 axes repeated (an Upsample),
     after a reshape that adds the leading axes when the rank grows"""
@@ -299,6 +213,16 @@ def _tile(g, op, attrs, names, outs, name):
         g.append(Reshape(g.sample_shape(tuple(shape))), [f"{out}#copies{a}"], x, name)
 
 
+def _gather_elements(g, op, attrs, names, outs, name):
+    """GatherElements of a constant holding one value everywhere by an activation of indices (Hugging Face's
+    buffered token types, all zero, gathered by computed positions): that value, in the indices' shape"""
+    table = g.consts.get(names[0])
+    if table is None or not g.is_data(names[1]) or not np.size(table) or np.any(table != np.ravel(table)[0]):
+        raise ValueError("GatherElements of an activation, or of a constant by indices computed from activations "
+                         "unless the constant holds one value, is not supported")
+    g.append(Affine(scale=0.0, shift=float(np.ravel(table)[0])), names[1:2], outs[0], name)
+
+
 def _depth_space(g, op, attrs, names, outs, name):
     """DepthToSpace (modes DCR and CRD) and SpaceToDepth: a reshape, a transpose and a reshape, as ONNX defines
     them"""
@@ -318,8 +242,8 @@ def _depth_space(g, op, attrs, names, outs, name):
 
 
 MOVEMENT_HANDLERS = {
-    "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Resize": _resize, "Expand": _expand,
-    "Tile": _tile, "Upsample": _upsample,
+    "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Expand": _expand, "Tile": _tile,
+    "GatherElements": _gather_elements,
     "DepthToSpace": _depth_space, "SpaceToDepth": _depth_space,
     "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),
     "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),

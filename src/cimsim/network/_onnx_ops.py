@@ -16,6 +16,7 @@ from ._onnx_fold import FOLDABLE, int_list, text_attr
 from ._onnx_logic import LOGIC_HANDLERS
 from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError, per_sample_transpose, resolved_shape
 from ._onnx_quant import QUANT_HANDLERS
+from ._onnx_resize import AXIS_MAP_HANDLERS
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .layers import Conv2d, Dense
 from .movement import Dilate, Pad, Reshape
@@ -266,7 +267,7 @@ def _arranged(g, x: str, labels, order, full: tuple[int, ...], out: str, name: s
 
 _HANDLERS = {
     "Gemm": _gemm, "MatMul": _matmul, "Einsum": _einsum, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **LOGIC_HANDLERS,
-    **QUANT_HANDLERS,
+    **QUANT_HANDLERS, **AXIS_MAP_HANDLERS,
     "GlobalAveragePool": lambda g, op, attrs, names, outs, name: g.append_per_image(
         GlobalAvgPool2d(), names[:1], outs[0], name),
     "GlobalMaxPool": lambda g, op, attrs, names, outs, name: g.append(

@@ -19,7 +19,7 @@ import numpy as np
 from .layers import DigitalLayer
 
 __all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "Max", "ActivationMatMul",
-           "Interpolate", "per_sample_axis"]
+           "Interpolate", "Embedding", "per_sample_axis"]
 
 def erf(x: np.ndarray) -> np.ndarray:
     """The error function, elementwise (scipy.special.erf, imported when a network first uses it)."""
@@ -190,6 +190,35 @@ class Interpolate(DigitalLayer):
     def work(self, input_shape: tuple[int, ...]) -> int:
         axis = self._axis(tuple(input_shape))
         return int(np.count_nonzero(self.weight)) * math.prod(input_shape) // input_shape[axis]
+
+
+@dataclass(frozen=True, eq=False)
+class Embedding(DigitalLayer):
+    """A lookup: each value of the input is a row number of ``table`` (vocabulary x dim; token ids, held as floats
+    of integer value), replaced by that row: (...) -> (..., dim). A memory read, not arithmetic: no work; the table
+    is kept in DRAM by the cost model. Ids that are not integers in [0, vocabulary) are refused."""
+
+    kind: ClassVar[str] = "embedding"
+    table: np.ndarray
+
+    def __post_init__(self):
+        object.__setattr__(self, "table", _constant("Embedding table", self.table))
+        if self.table.ndim != 2 or 0 in self.table.shape:
+            raise ValueError(f"Embedding table must be a non-empty (vocabulary, dim) matrix; got {self.table.shape}")
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(input_shape) + (self.table.shape[1],)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        self.output_shape(x.shape[1:])
+        ids = np.asarray(x)
+        if ids.size and not (np.all(ids == np.floor(ids)) and ids.min() >= 0 and ids.max() < self.table.shape[0]):
+            raise ValueError(f"Embedding ids must be integers in [0, {self.table.shape[0]}); got values from "
+                             f"{float(ids.min()):g} to {float(ids.max()):g}")
+        return self.table[ids.astype(np.int64)]
+
+    def work(self, input_shape: tuple[int, ...]) -> int:
+        return 0
 
 
 @dataclass(frozen=True, eq=False)

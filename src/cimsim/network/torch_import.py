@@ -26,8 +26,10 @@ OPSET = 17
 def from_torch(model, example_input) -> Network:
     """The network of a ``torch.nn.Module``, traced on ``example_input`` (a tensor or array (batch, ...)).
 
-    The per-sample input shape is the example's; the batch size is free. A model whose trace depends on its
-    input values (Python control flow on tensors in the model's own code) is refused: a trace holds one path only.
+    The per-sample input shape is the example's; the batch size is free. An integer example is token ids (a
+    language model's ``input_ids``): the network takes them as floats of integer value and looks them up
+    (:class:`~cimsim.network.ops.Embedding`). A model whose trace depends on its input values (Python control flow
+    on tensors in the model's own code) is refused: a trace holds one path only.
     """
     try:
         import onnx
@@ -38,11 +40,14 @@ def from_torch(model, example_input) -> Network:
         raise TypeError(f"from_torch needs a torch.nn.Module; got {type(model).__name__}")
     x = example_input if isinstance(example_input, torch.Tensor) else torch.as_tensor(np.asarray(example_input))
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
+    ids = not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
     if x.is_floating_point():
         x = x.to(dtype)  # a float64 array for a float32 model: traced in the model's precision
-    if x.ndim < 2 or not x.is_floating_point():
-        raise ValueError(f"example_input must be a float tensor (batch, ...); got shape {tuple(x.shape)}, dtype "
-                         f"{x.dtype}")
+    elif ids:
+        x = x.long()  # token ids: the network takes them as floats of integer value
+    if x.ndim < 2 or not (x.is_floating_point() or ids):
+        raise ValueError(f"example_input must be a float tensor, or integer token ids, (batch, ...); got shape "
+                         f"{tuple(x.shape)}, dtype {x.dtype}")
     name = type(model).__name__
     was_training = model.training
     model.eval()
@@ -62,7 +67,7 @@ def from_torch(model, example_input) -> Network:
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning) and not w.filename.startswith(own)]
     net = network_from_onnx(onnx.load_from_string(buffer.getvalue()), f"torch model {name}")
     if tracer:  # most read a shape (fixed for the example's sample shape); a value-dependent branch shows on probes
-        disagreement = _disagreement(net, model, x.detach().cpu().double().numpy(), torch)
+        disagreement = _disagreement(net, model, x.detach().cpu().numpy(), torch)
         if disagreement is not None:
             raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
                              f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
@@ -97,11 +102,16 @@ the largest output magnitude: float32 rounding is about 1e-6 of it; a different 
 
 
 def _probes(x: np.ndarray) -> list[np.ndarray]:
-    """inputs of the example's sample shape that a value- or batch-dependent trace gets wrong: the example and its
-    negation in one batch, and two samples of normal values with the example's mean and spread (fixed seed)"""
+    """inputs of the example's sample shape that a value- or batch-dependent trace gets wrong (fixed seed): the
+    example and its negation in one batch, and two samples of normal values with the example's mean and spread;
+    for token ids, the example and its ids reversed, and two samples of ids drawn from the example's range"""
+    rng = np.random.default_rng(0)
+    if x.dtype.kind in "iu":
+        drawn = rng.integers(int(x.min()), int(x.max()) + 1, (2,) + x.shape[1:])
+        return [np.concatenate([x, np.flip(x, -1)]).astype(np.float64), drawn.astype(np.float64)]
+    x = x.astype(np.float64)
     spread = float(x.std()) or 1.0
-    noise = np.random.default_rng(0).normal(float(x.mean()), spread, (2,) + x.shape[1:])
-    return [np.concatenate([x, -x]), noise]
+    return [np.concatenate([x, -x]), rng.normal(float(x.mean()), spread, (2,) + x.shape[1:])]
 
 
 def _disagreement(net: Network, model, x: np.ndarray, torch) -> str | None:
@@ -115,7 +125,7 @@ def _disagreement(net: Network, model, x: np.ndarray, torch) -> str | None:
         for probe in _probes(x):
             try:
                 with torch.no_grad():
-                    want = model(torch.as_tensor(probe).to(dtype))
+                    want = model(torch.as_tensor(probe).to(torch.long if x.dtype.kind in "iu" else dtype))
             except Exception as exc:  # the model's own code may raise anything on an input it rejects
                 return f"the model raised {type(exc).__name__} on a probe input ({exc}), so the trace cannot be checked"
             if not isinstance(want, torch.Tensor):
