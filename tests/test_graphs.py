@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from cimsim.network import (ActivationMatMul, Affine, AvgPool2d, Concat, Conv2d, Dense, Elementwise, Flatten,
+from cimsim.network import (ActivationMatMul, Affine, AvgPool2d, Concat, Conv2d, Conv3d, Dense, Elementwise, Flatten,
                             GlobalAvgPool2d, LayerNorm, MaxPool2d, Mean, Network, Pad, ReLU, Reshape, Slice, Softmax,
                             Transpose, Unary, load_network, save_network)
 
@@ -47,6 +47,49 @@ def test_conv2d_groups_dilation_padding_equal_the_definition(groups, dilation, p
     np.testing.assert_allclose(y, conv_loop(x, w, b, stride, pads, dilation, groups), rtol=1e-12, atol=1e-12)
     assert conv.matrix.shape == (4, 4 * 3 * 2)
     assert np.count_nonzero(conv.matrix) == w.size  # block-diagonal: group g's filters see its channels only
+
+
+def conv3d_loop(x, w, b, stride, pads, dilation, groups):
+    """Direct grouped, dilated, asymmetrically padded 3-d cross-correlation (the definition)."""
+    xp = np.pad(x, ((0, 0), (0, 0)) + tuple((pads[k], pads[k + 3]) for k in range(3)))
+    extent = [d * (k - 1) + 1 for d, k in zip(dilation, w.shape[2:])]
+    out = [(n - e) // s + 1 for n, e, s in zip(xp.shape[2:], extent, stride)]
+    y = np.zeros((x.shape[0], w.shape[0], *out))
+    cpg, opg = w.shape[1], w.shape[0] // groups
+    for o in range(w.shape[0]):
+        g = o // opg
+        for p in np.ndindex(*out):
+            window = tuple(slice(i * s, i * s + e, d) for i, s, e, d in zip(p, stride, extent, dilation))
+            patch = xp[(slice(None), slice(g * cpg, (g + 1) * cpg)) + window]
+            y[(slice(None), o) + p] = np.sum(patch * w[o], axis=(1, 2, 3, 4)) + (0 if b is None else b[o])
+    return y
+
+
+@pytest.mark.parametrize("groups, dilation, pads, stride", [
+    (1, (1, 1, 1), (1, 0, 1, 1, 2, 0), (1, 2, 1)), (2, (2, 1, 1), (0, 1, 0, 1, 1, 1), (1, 1, 2)),
+    (4, (1, 1, 2), (1, 1, 1, 1, 1, 1), (2, 2, 1))])
+def test_conv3d_groups_dilation_padding_equal_the_definition(groups, dilation, pads, stride, tmp_path):
+    w, b = RNG.standard_normal((4, 4 // groups, 2, 3, 2)), RNG.standard_normal(4)
+    x = RNG.standard_normal((2, 4, 5, 6, 5))
+    conv = Conv3d(w, b, stride, pads, dilation, groups)
+    y = conv.from_rows(conv.to_rows(x) @ conv.matrix.T, x)
+    np.testing.assert_allclose(y, conv3d_loop(x, w, b, stride, pads, dilation, groups), rtol=1e-12, atol=1e-12)
+    assert conv.matrix.shape == (4, 4 * 2 * 3 * 2) and np.count_nonzero(conv.matrix) == w.size
+    assert conv.rows_per_sample((4, 5, 6, 5)) == math.prod(y.shape[2:])
+    net = Network((conv,), (4, 5, 6, 5))
+    save_network(net, tmp_path / "c3d.npz")
+    np.testing.assert_array_equal(load_network(tmp_path / "c3d.npz").forward(x), net.forward(x))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"padding": (1, 1, 1, 1)}, r"Conv3d padding must be an int >= 0 or 6 of them \(begins, then ends\)"),
+    ({"stride": (1, 0, 1)}, r"Conv3d stride must be an int >= 1 or 3 of them \(depth, height, width\)"),
+    ({"groups": 3}, r"Conv3d groups must be an int >= 1 dividing the 4 output channels")])
+def test_conv3d_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Conv3d(np.ones((4, 1, 2, 2, 2)), **kwargs)
+    with pytest.raises(ValueError, match=r"Conv3d expects \(1, depth, height, width\) per sample; got \(1, 4, 4\)"):
+        Conv3d(np.ones((4, 1, 2, 2, 2))).output_shape((1, 4, 4))
 
 
 def test_pooling_with_padding():

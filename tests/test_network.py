@@ -331,7 +331,9 @@ def test_onnx_avgpool_reshape_gemm(tmp_path):
     (("Gather", ["x", "x"], ["y"], "self"), r"node 'self' \(Gather\).*Gather needs constant indices, or ids"),
     (("Reshape", ["x", "s5"], ["y"], "rs"), r"node 'rs' \(Reshape\).*cannot reshape \[1, 1, 4, 4\] to \[5, -1\]"),
     (("Conv", ["x", "w3"], ["y"], "c1d"), r"node 'c1d' \(Conv\).*1-d convolution .* needs a \(batch, channels, len"),
-    (("Conv", ["x", "w5"], ["y"], "c3d"), "only 1-d and 2-d convolutions"),
+    (("Conv", ["x", "w5"], ["y"], "c3d"), r"node 'c3d' \(Conv\).*Conv3d expects \(1, depth, height, width\) per "
+                                          r"sample; got \(1, 4, 4\)"),
+    (("Conv", ["x", "w6"], ["y"], "c4d"), "only 1-d, 2-d and 3-d convolutions are supported"),
     (("Min", ["x", "v4"], ["y"], "mn"), r"node 'mn' \(Min\).*constant of shape \(1, 4, 4\) is not supported"),
     (("Sub", ["b", "x"], ["y"], "ok"), None),
 ])
@@ -339,7 +341,8 @@ def test_onnx_unsupported_raises_naming_op_and_node(tmp_path, node_args, match):
     helper = pytest.importorskip("onnx").helper
     op, inputs, outputs, name, *attrs = node_args
     node = helper.make_node(op, inputs, outputs, name=name, **(attrs[0] if attrs else {}))
-    init = {"w4": np.ones((1, 1, 2, 2)), "w3": np.ones((1, 1, 2)), "w5": np.ones((1, 1, 2, 2, 2)), "b": np.ones(1),
+    init = {"w4": np.ones((1, 1, 2, 2)), "w3": np.ones((1, 1, 2)), "w5": np.ones((1, 1, 2, 2, 2)),
+            "w6": np.ones((1, 1, 2, 2, 2, 2)), "b": np.ones(1),
             "s5": np.array([5, -1]), "v4": np.arange(16.0).reshape(1, 1, 4, 4)}
     path = _save_onnx(tmp_path, [node], {k: v for k, v in init.items() if k in inputs}, (1, 4, 4))
     if match is None:  # a constant minus an activation is supported: 1 - x

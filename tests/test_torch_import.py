@@ -714,6 +714,41 @@ def test_token_ids_are_looked_up(tmp_path):
         net.forward(np.full((1, 8), 40.0) - np.arange(8.0) * 5)
 
 
+class VideoNet(nn.Module):
+    """An r3d-style video CNN: a strided (3, 7, 7) stem, batch norms folded into 3-d convolutions, a residual block
+    with a grouped convolution, 3-d max and average pooling (as two 2-d poolings each) and a global average pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv3d(3, 8, (3, 7, 7), (1, 2, 2), (1, 3, 3), bias=False), nn.BatchNorm3d(8),
+                                  nn.ReLU())
+        self.block = nn.Sequential(nn.Conv3d(8, 8, 3, padding=1, bias=False), nn.BatchNorm3d(8), nn.ReLU(),
+                                   nn.Conv3d(8, 8, 3, padding=1, groups=2))
+        self.down, self.fc = nn.Conv3d(8, 16, 1, stride=2), nn.Linear(16, 5)
+        for norm in (self.stem[1], self.block[1]):
+            norm.running_mean.uniform_(-1, 1), norm.running_var.uniform_(0.5, 2)
+
+    def forward(self, x):
+        h = self.stem(x)
+        h = self.down(torch.relu(h + self.block(h)))
+        h = nn.functional.max_pool3d(h, (2, 3, 3), (1, 2, 2), (1, 1, 1))
+        h = h + nn.functional.avg_pool3d(h, 3, 1, 1, count_include_pad=False)
+        return self.fc(nn.functional.adaptive_avg_pool3d(h, 1).flatten(1))
+
+
+def test_video_cnn_of_3d_convolutions():
+    from cimsim.models.from_network import model_from_network
+
+    torch.manual_seed(26)
+    net = _imported(VideoNet().eval(), np.random.default_rng(26).standard_normal((2, 3, 6, 24, 24)))
+    kinds = [layer.kind for layer in net.layers]
+    assert kinds.count("conv3d") == 4 and "affine" not in kinds  # the norms folded into the convolutions
+    shapes = net.shapes()
+    conv_macs = sum(layer.weight.size * layer.rows_per_sample(shapes[reads[0]])
+                    for layer, reads in zip(net.layers, net.inputs) if layer.kind == "conv3d")
+    assert model_from_network(net).macs_per_item == conv_macs + 16 * 5  # and the classifier
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from ..network import ActivationMatMul, Conv2d, Dense, Network
+from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
 from .ops import MatrixOp, Model, VectorOp
 
@@ -66,14 +66,15 @@ def model_from_network(network: Network, name: str = "network") -> Model:
             ops.extend(_vector_ops(layer, layer_name, shapes))
         else:
             vectors = layer.rows_per_sample(shapes[0])
-            groups = layer.groups if isinstance(layer, Conv2d) else 1
+            conv = isinstance(layer, (Conv2d, Conv3d))
+            groups = layer.groups if conv else 1
             out, inp = layer.matrix.shape
-            inp = layer.weight[0].size if isinstance(layer, Conv2d) else inp
+            inp = layer.weight[0].size if conv else inp
             ops.append(MatrixOp(layer_name, inp, out // groups, vectors, "static", groups,
                                 input_elements_per_item=math.prod(shapes[0])))
             if layer.bias is not None:
                 ops.append(VectorOp(f"{layer_name}/bias", "add", vectors * out, out))
-    if not any(isinstance(layer, (Dense, Conv2d)) for layer in network.layers):
+    if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     tables = sum(layer.table.size for layer in network.layers if layer.kind == "embedding")
     return Model(name, "inference", tuple(ops), math.prod(network.input_shape), math.prod(network.output_shape),

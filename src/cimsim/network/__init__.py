@@ -12,6 +12,7 @@ The format of network files and the supported ONNX operators are in docs/network
 
 from .datasets import DIGITS_SCALE, digits_test_path, load_dataset
 from .io import FORMAT, LAYER_KINDS, load_network, save_network
+from .conv3d import Conv3d
 from .layers import Conv2d, Dense, DigitalLayer, Layer, MatrixLayer
 from .model import MatMul, MatrixShape, Network
 from .movement import Concat, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
@@ -21,7 +22,8 @@ from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .torch_import import from_torch
 
 __all__ = [
-    "Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d", "ReLU", "Unary", "Clip", "Affine", "Elementwise",
+    "Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d", "Conv3d", "ReLU", "Unary", "Clip", "Affine",
+    "Elementwise",
     "Concat", "JoinConstant", "Slice", "Reshape", "Transpose", "Flatten", "Pad", "Upsample", "Dilate", "Softmax",
     "LayerNorm", "Mean", "Max", "ActivationMatMul", "Interpolate", "Embedding", "MaxPool2d", "AvgPool2d",
     "GlobalAvgPool2d",

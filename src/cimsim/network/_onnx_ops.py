@@ -18,6 +18,7 @@ from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError, per_sample_transp
 from ._onnx_quant import QUANT_HANDLERS
 from ._onnx_resize import AXIS_MAP_HANDLERS
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
+from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Dilate, Pad, Reshape
 from .ops import ActivationMatMul, Affine, Elementwise, Max, Mean, Unary
@@ -36,7 +37,7 @@ def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     x, full_ndim = names[0], g.full_ndim(names[0])
     found = g.sole_producer(x)
     # ONNX normalises axis 1: a Dense's outputs only when they are that axis (a (batch, features) tensor)
-    if found and (isinstance(found[1], Conv2d) or (isinstance(found[1], Dense) and full_ndim == 2)):
+    if found and (isinstance(found[1], (Conv2d, Conv3d)) or (isinstance(found[1], Dense) and full_ndim == 2)):
         layer = found[1]
         w = layer.weight * s.reshape((-1,) + (1,) * (layer.weight.ndim - 1))
         b = (0.0 if layer.bias is None else layer.bias) * s + t
@@ -47,15 +48,16 @@ def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
              [x], out, name)
 
 
-def _pads(attrs: dict, size: tuple[int, int], extent: tuple[int, int]) -> list[int]:
-    """(top, left, bottom, right) from ``pads`` or ``auto_pad`` (SAME_UPPER / SAME_LOWER: output = ceil(input /
-    stride), the odd pad at the end / the start) for a window of ``extent`` over a map of ``size``."""
+def _pads(attrs: dict, size: tuple[int, ...], extent: tuple[int, ...]) -> list[int]:
+    """the begins then the ends of each axis ((top, left, bottom, right) in 2-d) from ``pads`` or ``auto_pad``
+    (SAME_UPPER / SAME_LOWER: output = ceil(input / stride), the odd pad at the end / the start) for a window of
+    ``extent`` over a map of ``size``."""
     mode = text_attr(attrs, "auto_pad", "NOTSET")
     if mode in ("NOTSET", "VALID"):
-        return list(attrs.get("pads", [0, 0, 0, 0])) if mode == "NOTSET" else [0, 0, 0, 0]
+        return list(attrs.get("pads", [0] * 2 * len(size))) if mode == "NOTSET" else [0] * 2 * len(size)
     if mode not in ("SAME_UPPER", "SAME_LOWER"):
         raise ValueError(f"auto_pad {mode!r} is not supported (NOTSET, VALID, SAME_UPPER, SAME_LOWER)")
-    strides = list(attrs.get("strides", [1, 1]))
+    strides = list(attrs.get("strides", [1] * len(size)))
     total = [max((-(-n // s) - 1) * s + e - n, 0) for n, s, e in zip(size, strides, extent)]
     small = [t // 2 for t in total]
     big = [t - h for t, h in zip(total, small)]
@@ -74,8 +76,14 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
     if w.ndim == 3:
         return _one_d(g, lambda size, a: _conv2d(a, w[:, :, None, :], bias, size), attrs, names[0], out, name)
+    if w.ndim == 5:
+        dil = list(attrs.get("dilations", [1, 1, 1]))
+        extent = [d * (k - 1) + 1 for d, k in zip(dil, w.shape[2:])]
+        layer = Conv3d(w, bias, attrs.get("strides", 1), _pads(attrs, g.shape[names[0]][-3:], extent), dil,
+                       attrs.get("group", 1))
+        return g.append_per_image(layer, [names[0]], out, name)
     if w.ndim != 4:
-        raise ValueError(f"only 1-d and 2-d convolutions are supported; got a weight of shape {w.shape}")
+        raise ValueError(f"only 1-d, 2-d and 3-d convolutions are supported; got a weight of shape {w.shape}")
     g.append_per_image(_conv2d(attrs, w, bias, g.shape[names[0]][-2:]), [names[0]], out, name)
 
 
@@ -137,26 +145,44 @@ def _pool(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> Non
     if dims == 1:
         return _one_d(g, lambda size, a: _pool2d(op, a, size), attrs, names[0], out, name)
     if dims > 2:
-        return _merged_pool(g, op, attrs, names[0], out, name)
+        return _pool3d(g, op, attrs, names[0], out, name)
     g.append_per_image(_pool2d(op, attrs, g.shape[names[0]][-2:]), [names[0]], out, name)
 
 
-def _merged_pool(g, op: str, attrs: dict, x: str, out: str, name: str) -> None:
-    """An n-d pooling whose window spans one value of every spatial axis after the first (kernel, stride 1, no
-    padding; torch's LocalResponseNorm pools so over channels): a 2-d pooling over the first spatial axis and the
-    others merged, between reshapes"""
-    kernel, dims = list(attrs["kernel_shape"]), len(attrs["kernel_shape"])
-    strides, pads = list(attrs.get("strides", [1] * dims)), list(attrs.get("pads", [0] * 2 * dims))
-    if text_attr(attrs, "auto_pad", "NOTSET") not in ("NOTSET", "VALID") or any(
-            k != 1 or st != 1 for k, st in zip(kernel[1:], strides[1:])) or any(pads[1:dims] + pads[dims + 1:]):
-        raise ValueError(f"only 1-d and 2-d pooling is supported, and n-d pooling whose window spans one value of "
-                         f"every axis after the first; got kernel_shape {kernel}")
+def _pool3d(g, op: str, attrs: dict, x: str, out: str, name: str) -> None:
+    """A 3-d pooling (NCDHW) as two 2-d ones, which give the same values (a max, or a mean over a box of counted
+    values, separates): over (height, width) with depth merged into the channels, then over depth with the
+    positions merged; a window of one position (torch's LocalResponseNorm pools over channels so) skips the first"""
+    if len(attrs["kernel_shape"]) != 3:
+        raise ValueError(f"only 1-d, 2-d and 3-d pooling is supported; got kernel_shape {attrs['kernel_shape']}")
     full = g.full_shape(x)
-    g.append(Reshape(g.sample_shape(full[:3] + (int(np.prod(full[3:])),))), [x], f"{out}#2d", name)
-    two_d = dict(attrs, kernel_shape=[kernel[0], 1], strides=[strides[0], 1], pads=[pads[0], 0, pads[dims], 0])
-    g.append_per_image(_pool2d(op, two_d, g.shape[f"{out}#2d"][-2:]), [f"{out}#2d"], f"{out}#pooled", name)
-    pooled = g.full_shape(f"{out}#pooled")
-    g.append(Reshape(g.sample_shape(pooled[:3] + full[3:])), [f"{out}#pooled"], out, name)
+    k, s = list(attrs["kernel_shape"]), list(attrs.get("strides", [1, 1, 1]))
+    p = _pads(attrs, full[2:], [d * (n - 1) + 1 for d, n in zip(attrs.get("dilations", [1, 1, 1]), k)])
+    common = {key: attrs[key] for key in ("ceil_mode", "count_include_pad", "dilations") if key in attrs}
+    if common.get("dilations"):
+        common["dilations"] = list(common["dilations"])[1:]
+    plane = dict(common, kernel_shape=k[1:], strides=s[1:], pads=[p[1], p[2], p[4], p[5]])
+    depth = dict(common, kernel_shape=[k[0], 1], strides=[s[0], 1], pads=[p[0], 0, p[3], 0], dilations=[1, 1])
+    n, c, d = full[:3]
+    if k[1:] != [1, 1] or s[1:] != [1, 1] or any(plane["pads"]):
+        g.append(Reshape(g.sample_shape((n, c * d) + full[3:])), [x], f"{out}#planes", name)
+        g.append_per_image(_pool2d(op, plane, full[3:]), [f"{out}#planes"], f"{out}#plane_pooled", name)
+        h, w = g.shape[f"{out}#plane_pooled"][-2:]
+        g.append(Reshape(g.sample_shape((n, c, d, h * w))), [f"{out}#plane_pooled"], f"{out}#2d", name)
+    else:
+        h, w = full[3:]
+        g.append(Reshape(g.sample_shape((n, c, d, h * w))), [x], f"{out}#2d", name)
+    g.append_per_image(_pool2d(op, depth, (d, h * w)), [f"{out}#2d"], f"{out}#pooled", name)
+    g.append(Reshape(g.sample_shape((n, c, g.shape[f"{out}#pooled"][-2], h, w))), [f"{out}#pooled"], out, name)
+
+
+def _global_average_pool(g, op, attrs, names, outs, name):
+    """GlobalAveragePool: GlobalAvgPool2d of NCHW maps; of other ranks (3-d volumes, 1-d signals), a Mean over the
+    spatial axes"""
+    x = names[0]
+    if g.full_ndim(x) == 4:
+        return g.append_per_image(GlobalAvgPool2d(), [x], outs[0], name)
+    g.append(Mean(tuple(g.sample_axis(a, x) for a in range(2, g.full_ndim(x)))), [x], outs[0], name)
 
 
 def _two_d(attrs: dict) -> dict:
@@ -268,8 +294,7 @@ def _arranged(g, x: str, labels, order, full: tuple[int, ...], out: str, name: s
 _HANDLERS = {
     "Gemm": _gemm, "MatMul": _matmul, "Einsum": _einsum, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **LOGIC_HANDLERS,
     **QUANT_HANDLERS, **AXIS_MAP_HANDLERS,
-    "GlobalAveragePool": lambda g, op, attrs, names, outs, name: g.append_per_image(
-        GlobalAvgPool2d(), names[:1], outs[0], name),
+    "GlobalAveragePool": _global_average_pool,
     "GlobalMaxPool": lambda g, op, attrs, names, outs, name: g.append(
         Max(tuple(g.sample_axis(a, names[0]) for a in range(2, g.full_ndim(names[0])))), names[:1], outs[0], name),
     "BatchNormalization": lambda g, op, attrs, names, outs, name: _batch_norm(g, attrs, names, outs[0], name),

@@ -11,6 +11,7 @@ import numpy as np
 
 from ._onnx_fold import text_attr
 from ._onnx_logic import data_where
+from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Reshape
 from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
@@ -28,7 +29,8 @@ def _channel_vector(c: np.ndarray, layer, n: int) -> np.ndarray | None:
     c = np.asarray(c, dtype=np.float64)
     if isinstance(layer, Dense) and (c.ndim <= 1 or all(s == 1 for s in c.shape[:-1])) and c.size in (1, n):
         return np.broadcast_to(c.reshape(-1), (n,))
-    if isinstance(layer, Conv2d) and c.ndim == 3 and c.shape[1:] == (1, 1) and c.shape[0] in (1, n):
+    if isinstance(layer, (Conv2d, Conv3d)) and c.ndim == layer.weight.ndim - 1 and all(
+            s == 1 for s in c.shape[1:]) and c.shape[0] in (1, n):
         return np.broadcast_to(c.reshape(-1), (n,))
     return None
 
@@ -41,7 +43,7 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
     c = g.sample_constant(const, data)
     if op == "Add":
         found = g.sole_producer(data)
-        if found and isinstance(found[1], (Dense, Conv2d)) and found[1].bias is None:
+        if found and isinstance(found[1], (Dense, Conv2d, Conv3d)) and found[1].bias is None:
             bias = _channel_vector(c, found[1], found[1].weight.shape[0])
             if bias is not None:
                 g.replace(found[0], replace(found[1], bias=bias))

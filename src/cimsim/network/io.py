@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..npfiles import read_npz
+from .conv3d import Conv3d
 from .layers import Conv2d, Dense, Layer
 from .model import Network
 from .movement import Concat, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
@@ -44,7 +45,7 @@ _READABLE = ("cimsim-network-1", FORMAT)
 LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in (
     Dense, Conv2d, ReLU, Unary, Clip, Affine, Elementwise, Concat, JoinConstant, Slice, Reshape, Transpose, Flatten,
     Pad, Softmax, LayerNorm, Mean, Max, ActivationMatMul, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Upsample, Dilate,
-    Interpolate, Embedding)}
+    Interpolate, Embedding, Conv3d)}
 """architecture ``kind`` -> layer class"""
 
 

@@ -25,15 +25,20 @@ from numpy.lib.stride_tricks import sliding_window_view
 __all__ = ["Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d"]
 
 
+def ints(name: str, value, count: int, minimum: int, axes: str) -> tuple[int, ...]:
+    """``value`` (an int or ``count`` ints) as ``count`` ints >= ``minimum``; ``axes`` names them for the error"""
+    values = (value,) * count if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != count or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in values):
+        raise ValueError(f"{name} must be an int >= {minimum} or {count} of them ({axes}); got {value!r}")
+    return tuple(int(v) for v in values)
+
+
 def _pair(name: str, value, minimum: int) -> tuple[int, int]:
     """``value`` (an int or two ints) as a (height, width) pair of ints >= ``minimum``."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
-        raise ValueError(f"{name} must be an int >= {minimum} or two of them (height, width); got {value!r}")
-    return int(pair[0]), int(pair[1])
+    return ints(name, value, 2, minimum, "height, width")
 
 
-def _array(name: str, value, ndim: int) -> np.ndarray:
+def real_array(name: str, value, ndim: int) -> np.ndarray:
     """``value`` as a read-only float64 array of ``ndim`` dimensions holding finite numbers."""
     arr = np.asarray(value)
     if arr.dtype.kind not in "biuf":
@@ -47,10 +52,10 @@ def _array(name: str, value, ndim: int) -> np.ndarray:
     return arr
 
 
-def _bias(value, out: int) -> np.ndarray | None:
+def checked_bias(value, out: int) -> np.ndarray | None:
     if value is None:
         return None
-    bias = _array("bias", value, 1)
+    bias = real_array("bias", value, 1)
     if bias.shape != (out,):
         raise ValueError(f"bias must have shape ({out},) to match the weight; got {bias.shape}")
     return bias
@@ -68,7 +73,28 @@ def _padding(name: str, value) -> tuple[int, int, int, int]:
     return tuple(int(v) for v in pads)
 
 
-def _window_out(size: int, kernel: int, stride: int) -> int:
+def checked_groups(layer: str, groups, out_ch: int) -> int:
+    """a convolution's channel groups: an int >= 1 dividing its ``out_ch`` output channels"""
+    if not isinstance(groups, (int, np.integer)) or groups < 1 or out_ch % groups:
+        raise ValueError(f"{layer} groups must be an int >= 1 dividing the {out_ch} output channels; got {groups!r}")
+    return int(groups)
+
+
+def grouped_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
+    """The (out_ch, groups * per-group inputs) matrix of a convolution's weight (out_ch, in_ch / groups, *kernel):
+    block-diagonal over the groups, zero elsewhere (read-only)."""
+    out_ch, per_group = weight.shape[0], weight[0].size
+    if groups == 1:
+        return weight.reshape(out_ch, per_group)
+    blocks = weight.reshape(groups, out_ch // groups, per_group)
+    matrix = np.zeros((out_ch, groups * per_group))
+    for g, block in enumerate(blocks):
+        matrix[g * len(block):(g + 1) * len(block), g * per_group:(g + 1) * per_group] = block
+    matrix.setflags(write=False)
+    return matrix
+
+
+def window_out(size: int, kernel: int, stride: int) -> int:
     """Output positions of a window of ``kernel`` moving by ``stride`` over ``size`` (0 if it does not fit)."""
     return (size - kernel) // stride + 1 if size >= kernel else 0
 
@@ -141,8 +167,8 @@ class Dense(MatrixLayer):
     """(out,) real, or None"""
 
     def __post_init__(self):
-        object.__setattr__(self, "weight", _array("Dense weight", self.weight, 2))
-        object.__setattr__(self, "bias", _bias(self.bias, self.weight.shape[0]))
+        object.__setattr__(self, "weight", real_array("Dense weight", self.weight, 2))
+        object.__setattr__(self, "bias", checked_bias(self.bias, self.weight.shape[0]))
 
     @property
     def matrix(self) -> np.ndarray:
@@ -194,27 +220,16 @@ class Conv2d(MatrixLayer):
     """channel groups: in_ch and out_ch are split in ``groups`` independent convolutions"""
 
     def __post_init__(self):
-        object.__setattr__(self, "weight", _array("Conv2d weight", self.weight, 4))
-        object.__setattr__(self, "bias", _bias(self.bias, self.weight.shape[0]))
+        object.__setattr__(self, "weight", real_array("Conv2d weight", self.weight, 4))
+        object.__setattr__(self, "bias", checked_bias(self.bias, self.weight.shape[0]))
         object.__setattr__(self, "stride", _pair("Conv2d stride", self.stride, 1))
         object.__setattr__(self, "padding", _padding("Conv2d padding", self.padding))
         object.__setattr__(self, "dilation", _pair("Conv2d dilation", self.dilation, 1))
-        if not isinstance(self.groups, (int, np.integer)) or self.groups < 1 or self.weight.shape[0] % self.groups:
-            raise ValueError(f"Conv2d groups must be an int >= 1 dividing the {self.weight.shape[0]} output "
-                             f"channels; got {self.groups!r}")
-        object.__setattr__(self, "groups", int(self.groups))
+        object.__setattr__(self, "groups", checked_groups("Conv2d", self.groups, self.weight.shape[0]))
 
     @cached_property
     def matrix(self) -> np.ndarray:
-        out_ch, per_group = self.weight.shape[0], self.weight[0].size
-        if self.groups == 1:
-            return self.weight.reshape(out_ch, per_group)
-        blocks = self.weight.reshape(self.groups, out_ch // self.groups, per_group)
-        matrix = np.zeros((out_ch, self.groups * per_group))
-        for g, block in enumerate(blocks):
-            matrix[g * len(block):(g + 1) * len(block), g * per_group:(g + 1) * per_group] = block
-        matrix.setflags(write=False)
-        return matrix
+        return grouped_matrix(self.weight, self.groups)
 
     def _extent(self) -> tuple[int, int]:
         """Height and width of the input window one output position reads (dilation included)."""
@@ -228,8 +243,8 @@ class Conv2d(MatrixLayer):
             raise ValueError(f"Conv2d expects ({in_ch}, height, width) per sample; got {shape}")
         top, left, bottom, right = self.padding
         eh, ew = self._extent()
-        h = _window_out(shape[1] + top + bottom, eh, self.stride[0])
-        w = _window_out(shape[2] + left + right, ew, self.stride[1])
+        h = window_out(shape[1] + top + bottom, eh, self.stride[0])
+        w = window_out(shape[2] + left + right, ew, self.stride[1])
         if h == 0 or w == 0:
             raise ValueError(f"Conv2d kernel {eh}x{ew} (padding {self.padding}) does not fit a {shape[1]}x{shape[2]} "
                              "input")

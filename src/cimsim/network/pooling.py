@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .layers import DigitalLayer, _pair, _padding, _window_out
+from .layers import DigitalLayer, _pair, _padding, window_out
 
 __all__ = ["MaxPool2d", "AvgPool2d", "GlobalAvgPool2d"]
 
@@ -40,8 +40,8 @@ class _Pool2d(DigitalLayer):
         if len(shape) != 3:
             raise ValueError(f"{name} expects (channels, height, width) per sample; got {shape}")
         top, left, bottom, right = self.padding
-        h = _window_out(shape[1] + top + bottom, self.kernel[0], self.stride[0])
-        w = _window_out(shape[2] + left + right, self.kernel[1], self.stride[1])
+        h = window_out(shape[1] + top + bottom, self.kernel[0], self.stride[0])
+        w = window_out(shape[2] + left + right, self.kernel[1], self.stride[1])
         if h == 0 or w == 0:
             raise ValueError(f"{name} kernel {self.kernel} does not fit a {shape[1]}x{shape[2]} input")
         return shape[0], h, w
