@@ -313,6 +313,10 @@ def test_transposed_convolutions_are_dilated_padded_convolutions():
     assert kinds.count("dilate") == kinds.count("pad") == kinds.count("conv2d") == 3
     with pytest.raises(ValueError, match=r"\(ConvTranspose\): ConvTranspose pads .* crop the output"):
         from_torch(nn.ConvTranspose2d(3, 2, 2, stride=2, padding=2), x)
+    volume = nn.ConvTranspose3d(4, 6, (2, 3, 3), stride=(2, 2, 1), padding=(0, 1, 1), output_padding=(1, 0, 0),
+                                groups=2)  # a 3-d UNet's decoder step
+    net = _imported(volume.eval(), np.random.default_rng(8).standard_normal((2, 4, 3, 4, 5)))
+    assert [layer.kind for layer in net.layers] == ["dilate", "pad", "conv3d"]
 
 
 class RMSNorm(nn.Module):

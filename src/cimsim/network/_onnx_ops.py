@@ -88,31 +88,31 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
 
 
 def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> None:
-    """ConvTranspose (2-d) as the convolution it equals: over its input dilated by the stride and padded by
+    """ConvTranspose (2-d or 3-d) as the convolution it equals: over its input dilated by the stride and padded by
     d (k - 1) - pad on each side (+ output_padding at the end), with the kernel flipped and each group's input and
     output channels swapped, stride 1"""
     w = np.asarray(g.consts[names[1]], dtype=np.float64)
-    if w.ndim != 4:
-        raise ValueError(f"only 2-d transposed convolutions are supported; got a weight of shape {w.shape}")
+    if w.ndim not in (4, 5):
+        raise ValueError(f"only 2-d and 3-d transposed convolutions are supported; got a weight of shape {w.shape}")
     if text_attr(attrs, "auto_pad", "NOTSET") not in ("NOTSET", "VALID") or "output_shape" in attrs:
         raise ValueError("ConvTranspose with auto_pad SAME or an output_shape is not supported (give pads)")
-    groups, (kh, kw) = int(attrs.get("group", 1)), w.shape[2:]
-    strides, dil = list(attrs.get("strides", [1, 1])), list(attrs.get("dilations", [1, 1]))
-    pads, extra = list(attrs.get("pads", [0, 0, 0, 0])), list(attrs.get("output_padding", [0, 0]))
-    reach = [d * (k - 1) for d, k in zip(dil, (kh, kw))]
-    begin = [r - p for r, p in zip(reach, pads[:2])]
-    end = [r - p + e for r, p, e in zip(reach, pads[2:], extra)]
+    dims, groups = w.ndim - 2, int(attrs.get("group", 1))
+    strides, dil = list(attrs.get("strides", [1] * dims)), list(attrs.get("dilations", [1] * dims))
+    pads, extra = list(attrs.get("pads", [0] * 2 * dims)), list(attrs.get("output_padding", [0] * dims))
+    reach = [d * (k - 1) for d, k in zip(dil, w.shape[2:])]
+    begin = [r - p for r, p in zip(reach, pads[:dims])]
+    end = [r - p + e for r, p, e in zip(reach, pads[dims:], extra)]
     if min(begin + end) < 0:
         raise ValueError(f"ConvTranspose pads {pads} beyond dilation x (kernel - 1) {reach} crop the output; not "
                          "supported")
-    c_in = w.shape[0] // groups
-    kernel = np.concatenate([w[k * c_in:(k + 1) * c_in].transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
-                             for k in range(groups)])
+    c_in, flip = w.shape[0] // groups, (slice(None), slice(None)) + (slice(None, None, -1),) * dims
+    kernel = np.concatenate([np.swapaxes(w[k * c_in:(k + 1) * c_in], 0, 1)[flip] for k in range(groups)])
     bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
-    lead = len(g.shape[names[0]]) - 2  # the channel axis (and a batch axis kept per sample)
+    lead = len(g.shape[names[0]]) - dims  # the channel axis (and a batch axis kept per sample)
     g.append(Dilate((1,) * lead + tuple(strides)), names[:1], f"{out}#dilated", name)
     g.append(Pad((0,) * lead + tuple(begin) + (0,) * lead + tuple(end)), [f"{out}#dilated"], f"{out}#padded", name)
-    g.append_per_image(Conv2d(np.ascontiguousarray(kernel), bias, 1, 0, dil, groups), [f"{out}#padded"], out, name)
+    conv = (Conv2d if dims == 2 else Conv3d)(np.ascontiguousarray(kernel), bias, 1, 0, dil, groups)
+    g.append_per_image(conv, [f"{out}#padded"], out, name)
 
 
 def _ceil_extra(n: int, begin: int, end: int, k: int, s: int) -> int:
