@@ -582,3 +582,48 @@ def test_outputs_that_overflow_float64_are_an_error_and_small_scales_are_not_sca
     monkeypatch.setattr(crossbar_module, "finite_outputs", lambda y: scanned.append(y) or y)
     xbar.mvm(np.ones((2, cfg.workload.in_features)))
     assert not scanned
+
+
+@pytest.mark.parametrize("dac", [("parallel", "two_phase"), ("bit_serial", "twos_complement"),
+                                 ("sliced", "bipolar", 2)])
+def test_results_do_not_depend_on_the_worker_threads(dac, monkeypatch):
+    """the same outputs and counts, bit for bit, on one worker thread and on two (made to share even this small
+    batch), with programming error and read noise on every read"""
+    from cimsim.config import with_overrides
+    from cimsim.numerics import set_worker_threads, threads
+
+    monkeypatch.setattr(threads, "SPLIT_MIN_S", 0.0)
+    cfg = with_overrides(make_config(dac=dac, in_features=24, out_features=12, adc_bits=8),
+                         {"device.program_sigma": 0.02, "device.read_noise_sigma": 0.01})
+    w, x = data(cfg, batch=300)
+    runs = []
+    try:
+        for workers in (1, 2):
+            set_worker_threads(workers)
+            xbar = Crossbar(cfg)
+            xbar.program(w)
+            runs.append((xbar.mvm(x), xbar.counts))
+    finally:
+        set_worker_threads(threads.USABLE_CORES)
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+
+
+def test_small_work_stays_on_the_calling_thread():
+    """rows whose measured time is below SPLIT_MIN_S run in one range on the calling thread; others are shared"""
+    import threading
+
+    from cimsim.numerics.threads import SPLIT_MIN_S, share_rows
+
+    seen = []
+
+    def run(x, out, first_vector):
+        seen.append((threading.current_thread() is threading.main_thread(), first_vector, len(x)))
+        return len(x)
+
+    x = np.zeros((256, 2))
+    for seconds_per_row, want in ((SPLIT_MIN_S / 1000, [256]), (SPLIT_MIN_S, [128, 128]), (None, [128, 128])):
+        seen.clear()
+        results, measured = share_rows(run, x, x, 5, 64, 2, seconds_per_row)
+        assert results == want and measured > 0
+        assert sorted(seen) == sorted([(True, 5, want[0])] + ([(False, 5 + 128, 128)] if len(want) == 2 else []))

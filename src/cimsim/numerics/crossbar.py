@@ -35,7 +35,7 @@ from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from . import int8
 from .int8 import IntegerProducts
 from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer, row_level_fractions
-from .threads import BLAS, pool, worker_threads
+from .threads import share_rows, worker_threads
 
 __all__ = ["Crossbar"]
 
@@ -74,6 +74,7 @@ class Crossbar:
         """what programming left in the arrays (None until :meth:`program`)"""
         self._integer: IntegerProducts | None = None
         self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
+        self._row_seconds: float | None = None  # a row's time on one thread, last measured (threads.share_rows)
         self._ktc_std = ktc_noise_std(self.plan, config.array.cell_capacitance_ff)
         self.reset_counts()
 
@@ -223,21 +224,12 @@ class Crossbar:
 
         The rows are shared out to one worker thread per core (fixed row ranges: the calling thread runs the
         first, pool threads the others), each running its kernels and single-threaded BLAS products
-        (:mod:`._kernels`, "Threads"); the cell-by-cell noise path runs in one.
+        (:mod:`._kernels`, "Threads"), unless they take too little time to pay for it (:func:`.threads.share_rows`);
+        the cell-by-cell noise path runs in one.
         """
-        batch = x.shape[0]
         workers = 1 if self._cell_noise_path else worker_threads()
-        blocks = -(-batch // _kernels.ROW_BLOCK)
-        edges = [min(batch, _kernels.ROW_BLOCK * (blocks * k // workers)) for k in range(workers + 1)]
-        parts = [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
-        if len(parts) == 1:
-            results = [self._rows(x, out, first_vector)]
-        else:  # the calling thread runs the first range itself: one thread fewer to wake and wait for
-            with BLAS.limit(limits=1, user_api="blas"):
-                helpers = pool(len(parts) - 1)
-                others = [helpers.submit(self._rows, x[a:b], out[a:b], first_vector + a) for a, b in parts[1:]]
-                results = [self._rows(x[:parts[0][1]], out[:parts[0][1]], first_vector)]
-                results += [f.result() for f in others]
+        results, self._row_seconds = share_rows(self._rows, x, out, first_vector, _kernels.ROW_BLOCK, workers,
+                                                self._row_seconds)
         code_sq = sum((r[1] for r in results[1:]), results[0][1])
         return sum(r[0] for r in results), code_sq, sum(r[2] for r in results), max(r[3] for r in results)
 

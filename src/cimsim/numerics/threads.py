@@ -2,7 +2,8 @@
 
 The calling thread and one helper per further usable core run fixed row ranges, each with its own kernels and a
 single-threaded BLAS product, so numba's and OpenBLAS's pools never spin against each other; results do not
-depend on the number of workers.
+depend on the number of workers. Work too small to pay for waking a helper runs on the calling thread alone
+(:data:`SPLIT_MIN_S`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import functools
 import math
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -18,7 +20,8 @@ from threadpoolctl import ThreadpoolController
 
 from ..argcheck import check_int
 
-__all__ = ["USABLE_CORES", "BLAS", "set_worker_threads", "worker_threads", "pool", "scratch"]
+__all__ = ["USABLE_CORES", "BLAS", "SPLIT_MIN_S", "set_worker_threads", "worker_threads", "pool", "scratch",
+           "share_rows"]
 
 USABLE_CORES = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 """cores this process may run on"""
@@ -55,3 +58,32 @@ def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     if buf is None or buf.size < size:
         buf = buffers[key] = np.empty(size, dtype=dtype)
     return buf[:size].reshape(shape)
+
+
+SPLIT_MIN_S = 1e-3
+"""least work, in seconds on one thread, that is shared out among the workers. Measured on the 2-core VM of the
+benchmarks: a helper woken after 1-2 ms idle starts 0.1-0.4 ms late, so below about 1 ms two threads took longer
+than one (64 x 64 arrays: up to 4096 rows, 1.5x; 256 x 256: up to 1024 rows, 1.3x)."""
+
+
+def share_rows(run, x: np.ndarray, out: np.ndarray, first_vector: int, block: int, workers: int,
+               seconds_per_row: float | None) -> tuple[list, float]:
+    """The results of ``run(x[a:b], out[a:b], first_vector + a)`` over fixed row ranges of ``x`` (whole blocks of
+    ``block`` rows), one per worker, the calling thread running the first; a single range when ``seconds_per_row``
+    (the caller's last measure, None: not known yet) says the rows take less than :data:`SPLIT_MIN_S`. Returns the
+    results in range order and the seconds per row the calling thread took."""
+    batch = x.shape[0]
+    if seconds_per_row is not None and batch * seconds_per_row < SPLIT_MIN_S:
+        workers = 1
+    blocks = -(-batch // block)
+    edges = [min(batch, block * (blocks * k // workers)) for k in range(workers + 1)]
+    parts = [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+    start = time.perf_counter()
+    if len(parts) == 1:
+        results = [run(x, out, first_vector)]
+        return results, (time.perf_counter() - start) / batch
+    with BLAS.limit(limits=1, user_api="blas"):
+        others = [pool(len(parts) - 1).submit(run, x[a:b], out[a:b], first_vector + a) for a, b in parts[1:]]
+        results = [run(x[:parts[0][1]], out[:parts[0][1]], first_vector)]
+        own = (time.perf_counter() - start) / parts[0][1]
+        return results + [f.result() for f in others], own
