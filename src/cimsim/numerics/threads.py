@@ -60,10 +60,11 @@ def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     return buf[:size].reshape(shape)
 
 
-SPLIT_MIN_S = 1e-3
+SPLIT_MIN_S = 0.8e-3
 """least work, in seconds on one thread, that is shared out among the workers. Measured on the 2-core VM of the
-benchmarks: a helper woken after 1-2 ms idle starts 0.1-0.4 ms late, so below about 1 ms two threads took longer
-than one (64 x 64 arrays: up to 4096 rows, 1.5x; 256 x 256: up to 1024 rows, 1.3x)."""
+benchmarks: a helper woken after 1-2 ms idle starts 0.1-0.4 ms late, so two threads took longer than one up to
+0.7-0.8 ms of work (64 x 64 arrays: up to 4096 rows, 1.5x; 256 x 256: up to 1024 rows, 1.3x) and less from about
+1.1 ms (64 x 64 at 10 000 rows, 256 x 256 at 2048 rows: 0.7x)."""
 
 
 def share_rows(run, x: np.ndarray, out: np.ndarray, first_vector: int, block: int, workers: int,
