@@ -28,8 +28,9 @@ def from_torch(model, example_input) -> Network:
 
     The per-sample input shape is the example's; the batch size is free. An integer example is token ids (a
     language model's ``input_ids``): the network takes them as floats of integer value and looks them up
-    (:class:`~cimsim.network.ops.Embedding`). A model whose trace depends on its input values (Python control flow
-    on tensors in the model's own code) is refused: a trace holds one path only.
+    (:class:`~cimsim.network.ops.Embedding`). Where the tracer warns about Python control flow on tensors in the
+    model's own code, the network is checked against the model's forward pass on probe inputs and refused where
+    they differ: a trace holds one path only.
     """
     try:
         import onnx
@@ -67,7 +68,8 @@ def from_torch(model, example_input) -> Network:
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning) and not w.filename.startswith(own)]
     net = network_from_onnx(onnx.load_from_string(buffer.getvalue()), f"torch model {name}")
     if tracer:  # most read a shape (fixed for the example's sample shape); a value-dependent branch shows on probes
-        disagreement = _disagreement(net, model, x.detach().cpu().numpy(), torch)
+        example = x.detach().cpu()
+        disagreement = _disagreement(net, model, (example.long() if ids else example.double()).numpy(), torch)
         if disagreement is not None:
             raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
                              f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
