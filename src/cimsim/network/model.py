@@ -151,7 +151,10 @@ class Network:
         for k, (layer, reads) in enumerate(zip(self.layers, self.inputs)):
             args = [values[v] for v in reads]
             if isinstance(layer, DigitalLayer):
-                out = layer(*args)
+                try:
+                    out = layer(*args)
+                except ValueError as exc:  # e.g. token ids outside an Embedding's vocabulary: name the layer
+                    raise ValueError(f"layer {k} ({self.names[k]}): {exc}") from None
             else:
                 rows = layer.to_rows(args[0])
                 if matmul is None:
