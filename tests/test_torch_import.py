@@ -753,6 +753,23 @@ def test_video_cnn_of_3d_convolutions():
     assert model_from_network(net).macs_per_item == conv_macs + 16 * 5  # and the classifier
 
 
+def test_periodic_and_rounding_activations():
+    """a SIREN's sine activations, a cosine, and the rounding of quantisation-aware training (round, floor, ceil,
+    sign) of activations"""
+    class Siren(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 6)
+
+        def forward(self, x):
+            h = self.fc(x)
+            return torch.sin(30 * h) + torch.cos(h) + torch.round(h * 4) / 4 + torch.floor(h) + torch.ceil(h) + h.sign()
+
+    torch.manual_seed(27)
+    net = _imported(Siren().eval(), np.random.default_rng(27).standard_normal((3, 4)))
+    assert {"sin", "cos", "round", "floor", "ceil", "sign"} <= {getattr(layer, "function", "") for layer in net.layers}
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

@@ -21,7 +21,7 @@ __all__ = ["model_from_network", "DIGITAL_KINDS"]
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
                 "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add", "nan_to_zero": "max", "step": "max",
-                "round": "add"}
+                "round": "add", "floor": "add", "ceil": "add", "sign": "relu6", "sin": "tanh", "cos": "tanh"}
 _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}
 DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "mean": "add",
                  "maxpool2d": "max", "avgpool2d": "add", "globalavgpool2d": "add"}
