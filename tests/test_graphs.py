@@ -307,3 +307,13 @@ def test_onnx_auto_pad(mode, stride):
     assert (top + bottom, left + right) == (max((-(-5 // stride) - 1) * stride + 2 - 5, 0),
                                             max((-(-6 // stride) - 1) * stride + 3 - 6, 0))
     assert (bottom >= top) if mode == "SAME_UPPER" else (top >= bottom)
+
+
+def test_every_unary_function_has_a_vector_unit_cost():
+    """a unary function added to the layers without a price would fail shapes-only pricing at run time"""
+    from cimsim.cost.vector_unit import VECTOR_KINDS
+    from cimsim.models.from_network import _UNARY_KINDS
+    from cimsim.network.ops import UNARY_FUNCTIONS
+
+    assert set(UNARY_FUNCTIONS) == set(_UNARY_KINDS)
+    assert set(_UNARY_KINDS.values()) <= set(VECTOR_KINDS)
