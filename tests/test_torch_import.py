@@ -697,7 +697,8 @@ class TinyLM(nn.Module):
 
 def test_token_ids_are_looked_up(tmp_path):
     """integer examples are token ids: each embedding table becomes an Embedding lookup (ids as floats of integer
-    value), its table kept in DRAM by the shapes-only model; ids outside the vocabulary are refused"""
+    value), its table kept in DRAM by the shapes-only model unless a matrix layer holds it (a tied head: counted once,
+    on the crossbars); ids outside the vocabulary are refused"""
     from cimsim.models.from_network import model_from_network
     from cimsim.network import save_network
 
@@ -710,7 +711,7 @@ def test_token_ids_are_looked_up(tmp_path):
         want = model(torch.as_tensor(ids)).numpy()
     np.testing.assert_allclose(net.forward(ids.astype(np.float64)), want, atol=1e-4 * np.abs(want).max())
     assert [layer.kind for layer in net.layers].count("embedding") == 3  # tokens, positions, types (ids all 0)
-    assert model_from_network(net).dram_parameters == (40 + 12 + 2) * 16
+    assert model_from_network(net).dram_parameters == (12 + 2) * 16  # the token table is the tied head's matrix
     save_network(net, tmp_path / "lm.npz")
     np.testing.assert_array_equal(load_network(tmp_path / "lm.npz").forward(ids.astype(np.float64)),
                                   net.forward(ids.astype(np.float64)))

@@ -5,12 +5,15 @@ inputs), each activation product an ``activation`` MatrixOp, and each digital la
 vector unit's kind that does its work (``DIGITAL_KINDS``); biases added after the crossbars are ``add`` ops.
 Data movement (reshape, transpose, slice, concat, flatten, pad, upsample, dilate, a nearest resize's one-hot
 interpolation) costs no vector-unit operation; a linear resize costs a multiply and an add per weight it applies. An
-embedding lookup is a memory read: its table counts as parameters kept in DRAM (``Model.dram_parameters``).
+embedding lookup is a memory read: its table counts as parameters kept in DRAM (``Model.dram_parameters``), unless
+a matrix layer holds the same weights (a head tied to the token embeddings: counted once, on the crossbars).
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
@@ -53,6 +56,13 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -
     return [VectorOp(name, DIGITAL_KINDS[layer.kind], layer.work(*shapes), parameters)]
 
 
+def _tied(table, network: Network) -> bool:
+    """whether an embedding table is also a matrix layer's weight (a language model's head tied to its token
+    embeddings, as GPT-2's): it is then counted once, on the crossbars"""
+    return any(isinstance(layer, Dense) and layer.weight.shape == table.shape and np.array_equal(layer.weight, table)
+               for layer in network.layers)
+
+
 def model_from_network(network: Network, name: str = "network") -> Model:
     """The shapes-only model of ``network``, one item = one inference."""
     values = network.shapes()
@@ -76,7 +86,8 @@ def model_from_network(network: Network, name: str = "network") -> Model:
                 ops.append(VectorOp(f"{layer_name}/bias", "add", vectors * out, out))
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
-    tables = sum(layer.table.size for layer in network.layers if layer.kind == "embedding")
+    tables = sum(layer.table.size for layer in network.layers if layer.kind == "embedding"
+                 and not _tied(layer.table, network))
     return Model(name, "inference", tuple(ops), math.prod(network.input_shape), math.prod(network.output_shape),
                  dram_parameters=tables, source="network file")
 
