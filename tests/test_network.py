@@ -454,6 +454,22 @@ def test_onnx_lrn_and_fractional_powers(size):
     np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
 
 
+@pytest.mark.parametrize("op, attrs", [("ArgMax", {"axis": 1}), ("ArgMin", {"axis": -1, "keepdims": 0}),
+                                       ("ArgMax", {"axis": 2, "select_last_index": 1})])
+def test_onnx_argmax_and_argmin(op, attrs):
+    """the index of the largest (smallest) value as a float activation; ties: the first, or the last with
+    select_last_index"""
+    helper = pytest.importorskip("onnx").helper
+    net = _typed_model([helper.make_node(op, ["x"], ["y"], **attrs)], {}, (3, 4), opset=13)
+    x = np.round(np.random.default_rng(24).standard_normal((5, 3, 4)))  # integers: ties happen
+    axis = attrs["axis"] % 3
+    y = -x if op == "ArgMin" else x
+    want = (y.shape[axis] - 1 - np.argmax(np.flip(y, axis), axis=axis) if attrs.get("select_last_index")
+            else np.argmax(y, axis=axis))
+    want = np.expand_dims(want, axis) if attrs.get("keepdims", 1) else want
+    np.testing.assert_array_equal(net.forward(x), want)
+
+
 def test_onnx_quantize_dequantize_pairs():
     """a QDQ model: the activation quantised to uint8 and back (round half to even, clipped), the conv's int8
     weights dequantised per output channel at import"""

@@ -10,7 +10,8 @@ import numpy as np
 
 from ._onnx_fold import int_list, text_attr
 from .movement import Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
-from .ops import Affine, Embedding
+from .ops import Affine
+from .tables import Embedding
 
 __all__ = ["MOVEMENT_HANDLERS", "BatchAxisError", "per_sample_transpose", "resolved_shape"]
 

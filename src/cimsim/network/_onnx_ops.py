@@ -21,7 +21,7 @@ from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Dilate, Pad, Reshape
-from .ops import ActivationMatMul, Affine, Elementwise, Max, Mean, Unary
+from .ops import ActivationMatMul, Affine, ArgMax, Elementwise, Max, Mean, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = ["SUPPORTED_OPS", "BatchAxisError", "layer_for"]
@@ -295,6 +295,9 @@ _HANDLERS = {
     "Gemm": _gemm, "MatMul": _matmul, "Einsum": _einsum, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **LOGIC_HANDLERS,
     **QUANT_HANDLERS, **AXIS_MAP_HANDLERS,
     "GlobalAveragePool": _global_average_pool,
+    **{op: lambda g, op, attrs, names, outs, name: g.append(ArgMax(
+        g.sample_axis(attrs.get("axis", 0), names[0]), bool(attrs.get("keepdims", 1)), op == "ArgMin",
+        bool(attrs.get("select_last_index", 0))), names[:1], outs[0], name) for op in ("ArgMax", "ArgMin")},
     "GlobalMaxPool": lambda g, op, attrs, names, outs, name: g.append(
         Max(tuple(g.sample_axis(a, names[0]) for a in range(2, g.full_ndim(names[0])))), names[:1], outs[0], name),
     "BatchNormalization": lambda g, op, attrs, names, outs, name: _batch_norm(g, attrs, names, outs[0], name),

@@ -9,7 +9,7 @@ import numpy as np
 from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
 from .movement import Upsample
-from .ops import Interpolate
+from .tables import Interpolate
 
 __all__ = ["AXIS_MAP_HANDLERS", "linear_weights"]
 

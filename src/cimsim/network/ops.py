@@ -19,7 +19,7 @@ import numpy as np
 from .layers import DigitalLayer
 
 __all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "Max", "ActivationMatMul",
-           "Interpolate", "Embedding", "per_sample_axis"]
+           "ArgMax", "per_sample_axis"]
 
 def erf(x: np.ndarray) -> np.ndarray:
     """The error function, elementwise (scipy.special.erf, imported when a network first uses it)."""
@@ -158,75 +158,6 @@ class Affine(DigitalLayer):
 
 
 @dataclass(frozen=True, eq=False)
-class Interpolate(DigitalLayer):
-    """A constant linear map along one per-sample ``axis``: out[.., i, ..] = sum_j weight[i, j] x[.., j, ..] (a
-    linear Resize: at most two non-zero weights per row). Work: a multiply-accumulate per non-zero weight and
-    position of the other axes."""
-
-    kind: ClassVar[str] = "interpolate"
-    weight: np.ndarray
-    axis: int = 0
-
-    def __post_init__(self):
-        object.__setattr__(self, "weight", _constant("Interpolate weight", self.weight))
-        if self.weight.ndim != 2 or 0 in self.weight.shape:
-            raise ValueError(f"Interpolate weight must be a non-empty (out, in) matrix; got shape {self.weight.shape}")
-
-    @property
-    def selects(self) -> bool:
-        """True when every output copies one input (one weight of 1 per row: a nearest resize), data movement"""
-        return bool(np.all(np.count_nonzero(self.weight, axis=1) == 1) and np.all(self.weight.max(axis=1) == 1.0))
-
-    def _axis(self, input_shape: tuple[int, ...]) -> int:
-        axis = per_sample_axis(self.axis, len(input_shape), "Interpolate")
-        if input_shape[axis] != self.weight.shape[1]:
-            raise ValueError(f"Interpolate maps {self.weight.shape[1]} values along axis {self.axis}; the input "
-                             f"{tuple(input_shape)} has {input_shape[axis]}")
-        return axis
-
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        axis = self._axis(tuple(input_shape))
-        return tuple(input_shape[:axis]) + (self.weight.shape[0],) + tuple(input_shape[axis + 1:])
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        axis = self._axis(x.shape[1:]) + 1
-        return np.moveaxis(np.tensordot(x, self.weight, axes=([axis], [1])), -1, axis)
-
-    def work(self, input_shape: tuple[int, ...]) -> int:
-        axis = self._axis(tuple(input_shape))
-        return int(np.count_nonzero(self.weight)) * math.prod(input_shape) // input_shape[axis]
-
-
-@dataclass(frozen=True, eq=False)
-class Embedding(DigitalLayer):
-    """A lookup: each value of the input is a row number of ``table`` (vocabulary x dim; token ids, held as floats
-    of integer value), replaced by that row: (...) -> (..., dim). A memory read, not arithmetic: no work; the table
-    is kept in DRAM by the cost model. Ids that are not integers in [0, vocabulary) are refused."""
-
-    kind: ClassVar[str] = "embedding"
-    table: np.ndarray
-
-    def __post_init__(self):
-        object.__setattr__(self, "table", _constant("Embedding table", self.table))
-        if self.table.ndim != 2 or 0 in self.table.shape:
-            raise ValueError(f"Embedding table must be a non-empty (vocabulary, dim) matrix; got {self.table.shape}")
-
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(input_shape) + (self.table.shape[1],)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        self.output_shape(x.shape[1:])
-        ids = np.asarray(x)
-        if ids.size and not (np.all(ids == np.floor(ids)) and ids.min() >= 0 and ids.max() < self.table.shape[0]):
-            raise ValueError(f"Embedding ids must be integers in [0, {self.table.shape[0]}); got values from "
-                             f"{float(ids.min()):g} to {float(ids.max()):g}")
-        return self.table[ids.astype(np.int64)]
-
-    def work(self, input_shape: tuple[int, ...]) -> int:
-        return 0
-
-
-@dataclass(frozen=True, eq=False)
 class Elementwise(DigitalLayer):
     """Two activations combined elementwise (``BINARY_FUNCTIONS``: add for residual connections, mul, ...),
     broadcast per sample."""
@@ -321,6 +252,37 @@ class Max(Mean):
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return x.max(axis=tuple(a + 1 for a in self._axes(x.ndim - 1)), keepdims=self.keepdims)
+
+
+@dataclass(frozen=True, eq=False)
+class ArgMax(DigitalLayer):
+    """The index of the largest (``minimum``: smallest) value along a per-sample ``axis``, as a float; the first
+    such index, or the last where ``last``; the axis kept with size 1 when ``keepdims`` (ONNX ArgMax / ArgMin).
+    One compare per value."""
+
+    kind: ClassVar[str] = "argmax"
+    axis: int = 0
+    keepdims: bool = True
+    minimum: bool = False
+    last: bool = False
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        axis = per_sample_axis(self.axis, len(input_shape), "ArgMax")
+        kept = (1,) if self.keepdims else ()
+        return tuple(input_shape[:axis]) + kept + tuple(input_shape[axis + 1:])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        axis = per_sample_axis(self.axis, x.ndim - 1, "ArgMax") + 1
+        y = -x if self.minimum else x
+        if self.last:
+            index = y.shape[axis] - 1 - np.argmax(np.flip(y, axis), axis=axis)
+        else:
+            index = np.argmax(y, axis=axis)
+        index = index.astype(np.float64)
+        return np.expand_dims(index, axis) if self.keepdims else index
+
+    def work(self, input_shape: tuple[int, ...]) -> int:
+        return math.prod(input_shape)
 
 
 @dataclass(frozen=True, eq=False)

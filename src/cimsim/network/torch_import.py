@@ -28,7 +28,7 @@ def from_torch(model, example_input) -> Network:
 
     The per-sample input shape is the example's; the batch size is free. An integer example is token ids (a
     language model's ``input_ids``): the network takes them as floats of integer value and looks them up
-    (:class:`~cimsim.network.ops.Embedding`). Where the tracer warns about Python control flow on tensors in the
+    (:class:`~cimsim.network.tables.Embedding`). Where the tracer warns about Python control flow on tensors in the
     model's own code, the network is checked against the model's forward pass on probe inputs and refused where
     they differ: a trace holds one path only.
     """
