@@ -771,6 +771,27 @@ def test_periodic_and_rounding_activations():
     assert {"sin", "cos", "round", "floor", "ceil", "sign"} <= {getattr(layer, "function", "") for layer in net.layers}
 
 
+class Perceiver(nn.Module):
+    """Learned latent queries attending to the inputs: the queries are constants (a parameter expanded over the
+    batch), so Q Kᵀ is a constant per head times an activation: a Dense per head between transposes."""
+
+    def __init__(self):
+        super().__init__()
+        self.latents, self.embed = nn.Parameter(torch.randn(4, 16)), nn.Linear(8, 16)
+        self.attention = nn.MultiheadAttention(16, 2, batch_first=True)
+
+    def forward(self, x):
+        kv = self.embed(x)
+        return self.attention(self.latents.expand(x.shape[0], -1, -1), kv, kv, need_weights=False)[0].mean(1)
+
+
+def test_learned_queries_are_matrices():
+    torch.manual_seed(28)
+    net = _imported(Perceiver().eval(), np.random.default_rng(28).standard_normal((3, 6, 8)))
+    # the queries' projection folds into the latents; their product with the keys is a Dense per head
+    assert [layer.weight.shape for layer in net.layers if layer.kind == "dense"].count((4, 8)) == 2
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

@@ -27,7 +27,7 @@ _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _divide,
           "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum, "Log": np.log, "Cos": np.cos,
           "Sin": np.sin, "Reciprocal": np.reciprocal, "Sign": np.sign, "Round": np.round, "Xor": np.logical_xor,
           "IsNaN": np.isnan, "IsInf": np.isinf, "Shape": lambda x: np.array(np.shape(x), dtype=np.int64),
-          "Size": lambda x: np.array(np.size(x), dtype=np.int64)}
+          "Size": lambda x: np.array(np.size(x), dtype=np.int64), "MatMul": np.matmul}
 
 
 def _cumsum(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
@@ -41,6 +41,15 @@ def _cumsum(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     return np.flip(out, axis) if attrs.get("reverse", 0) else out
 
 
+def _gemm(a: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    """ONNX Gemm of constants: alpha op(A) op(B) + beta C"""
+    a = a.T if attrs.get("transA", 0) else a
+    b = operands[1].T if attrs.get("transB", 0) else operands[1]
+    y = attrs.get("alpha", 1.0) * (a @ b)
+    c = operands[2] if len(operands) > 2 and operands[2] is not None else None
+    return (y if c is None else y + attrs.get("beta", 1.0) * c).astype(np.result_type(a, b))
+
+
 def _flatten(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     axis = attrs.get("axis", 1) % max(x.ndim, 1)
     return x.reshape(int(np.prod(x.shape[:axis])), -1)
@@ -51,6 +60,7 @@ _WITH_ATTRIBUTES = {
     "GatherElements": lambda x, operands, attrs: np.take_along_axis(x, operands[1].astype(np.int64),
                                                                     axis=attrs.get("axis", 0)),
     "Tile": lambda x, operands, attrs: np.tile(x, np.ravel(operands[1]).astype(int)),
+    "Gemm": lambda x, operands, attrs: _gemm(x, operands, attrs),
 }
 """operators folded by a function of (first operand, operands, attributes)"""
 

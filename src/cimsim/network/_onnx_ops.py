@@ -1,5 +1,7 @@
 """The ONNX operators the importer understands: constant folding (numpy) and one handler per data operator (those
-that keep a tensor's shape in :mod:`._onnx_same_shape`, data movement in :mod:`._onnx_movement`).
+that keep a tensor's shape in :mod:`._onnx_same_shape`, data movement in :mod:`._onnx_movement`, matrix products in
+:mod:`._onnx_products`, resizes in :mod:`._onnx_resize`, comparisons in :mod:`._onnx_logic`, int8 operators in
+:mod:`._onnx_quant`; convolutions, pooling and normalisations here).
 
 A handler gets the graph being built (``onnx_import._Graph``), the node's attributes, input and output tensor names
 and its name; it appends layers (``g.append``), aliases a tensor (``g.alias``) or folds the node into the layer
@@ -7,21 +9,21 @@ before it. ONNX axes count the batch; layers' axes do not (``g.sample_axis``).""
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
 
 from ._onnx_fold import FOLDABLE, int_list, text_attr
 from ._onnx_logic import LOGIC_HANDLERS
-from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError, per_sample_transpose, resolved_shape
+from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError
+from ._onnx_products import PRODUCT_HANDLERS
 from ._onnx_quant import QUANT_HANDLERS
 from ._onnx_resize import AXIS_MAP_HANDLERS
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Dilate, Pad, Reshape
-from .ops import ActivationMatMul, Affine, ArgMax, Elementwise, Max, Mean, Unary
+from .ops import Affine, ArgMax, Elementwise, Max, Mean, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = ["SUPPORTED_OPS", "BatchAxisError", "layer_for"]
@@ -228,71 +230,8 @@ def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> N
         g.append(Unary("sqrt"), [f"{out}#sum"], out, name)
 
 
-def _gemm(g, op, attrs, names, outs, name):
-    if attrs.get("transA", 0) or not g.is_data(names[0]) or g.is_data(names[1]):
-        raise ValueError("Gemm needs an activation times a constant matrix (transA = 0)")
-    b = np.asarray(g.consts[names[1]], dtype=np.float64) * attrs.get("alpha", 1.0)
-    w = b if attrs.get("transB", 0) else b.T
-    c = g.consts.get(names[2]) if len(names) > 2 and names[2] else None
-    bias = None if c is None else np.broadcast_to(np.ravel(c) * attrs.get("beta", 1.0), (w.shape[0],))
-    g.append(Dense(w, bias), names[:1], outs[0], name)
-
-
-def _matmul(g, op, attrs, names, outs, name):
-    if g.is_data(names[0]) and g.is_data(names[1]):
-        return g.append(ActivationMatMul(), names[:2], outs[0], name)
-    if not g.is_data(names[0]) or np.ndim(g.consts[names[1]]) != 2:
-        raise ValueError("MatMul needs an activation times a constant 2-d matrix, or two activations")
-    g.append(Dense(np.asarray(g.consts[names[1]]).T), names[:1], outs[0], name)
-
-
-def _einsum(g, op, attrs, names, outs, name):
-    """Einsum of two operands that is a (batched) matrix product: each label once per operand and in the output
-    unless contracted, no ellipsis. The operands are transposed to (batch, free, contracted) and (batch,
-    contracted, free), reshaped to matrices, multiplied (two activations: ActivationMatMul; an activation by a
-    constant without batch labels: Dense), and the product reshaped and transposed to the output's order."""
-    eq = text_attr(attrs, "equation", "").replace(" ", "")
-    inputs, _, res = eq.partition("->")
-    parts = inputs.split(",")
-    if len(parts) != 2 or "." in eq or not res or any(len(set(p)) != len(p) for p in parts + [res]):
-        raise ValueError(f"Einsum {eq!r} is not supported (two operands, an explicit output, each label once, no ...)")
-    (a, b), (x, y) = (parts, names) if g.is_data(names[0]) else (parts[::-1], names[::-1])
-    batch, con = [c for c in a if c in b and c in res], [c for c in a if c in b and c not in res]
-    free_a, free_b = [c for c in a if c not in b], [c for c in b if c not in a]
-    if sorted(res) != sorted(batch + free_a + free_b) or not con:
-        raise ValueError(f"Einsum {eq!r} is not a matrix product (a label summed within one operand, or none shared)")
-    shape_y = g.full_shape(y) if g.is_data(y) else np.shape(g.consts[y])
-    size = dict(zip(a, g.full_shape(x))) | dict(zip(b, shape_y))
-    k = math.prod(size[c] for c in con)
-    lead = tuple(size[c] for c in batch)  # a constant's product keeps x's free axes as leading (token) axes
-    if g.is_data(y):
-        x = _arranged(g, x, a, batch + free_a + con, lead + (math.prod(size[c] for c in free_a), k), f"{outs[0]}#a",
-                      name)
-        y = _arranged(g, y, b, batch + con + free_b, lead + (k, -1), f"{outs[0]}#b", name)
-        g.append(ActivationMatMul(), [x, y], f"{outs[0]}#product", name)
-    elif batch:
-        raise ValueError(f"Einsum {eq!r}: a constant operand with batch labels is not supported")
-    else:
-        x = _arranged(g, x, a, free_a + con, tuple(size[c] for c in free_a) + (k,), f"{outs[0]}#a", name)
-        w = np.transpose(np.asarray(g.consts[y], dtype=np.float64), [b.index(c) for c in con + free_b])
-        g.append(Dense(w.reshape(k, -1).T), [x], f"{outs[0]}#product", name)
-    done = batch + free_a + free_b
-    _arranged(g, f"{outs[0]}#product", None, None, tuple(size[c] for c in done), f"{outs[0]}#split", name)
-    g.append(per_sample_transpose(g, [done.index(c) for c in res]), [f"{outs[0]}#split"], outs[0], name)
-
-
-def _arranged(g, x: str, labels, order, full: tuple[int, ...], out: str, name: str) -> str:
-    """``x`` with its axes (``labels``) put in ``order`` (None: kept), then reshaped to the ONNX shape ``full``;
-    returns the name of the result"""
-    if labels is not None and list(labels) != list(order):
-        g.append(per_sample_transpose(g, [labels.index(c) for c in order]), [x], f"{out}#moved", name)
-        x = f"{out}#moved"
-    g.append(Reshape(g.sample_shape(resolved_shape(g.full_shape(x), full))), [x], out, name)
-    return out
-
-
 _HANDLERS = {
-    "Gemm": _gemm, "MatMul": _matmul, "Einsum": _einsum, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **LOGIC_HANDLERS,
+    **PRODUCT_HANDLERS, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **LOGIC_HANDLERS,
     **QUANT_HANDLERS, **AXIS_MAP_HANDLERS,
     "GlobalAveragePool": _global_average_pool,
     **{op: lambda g, op, attrs, names, outs, name: g.append(ArgMax(

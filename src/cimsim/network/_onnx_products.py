@@ -1,0 +1,116 @@
+"""ONNX matrix products, one handler each (the handler signature of :mod:`._onnx_ops`): Gemm and MatMul by a
+constant matrix (Dense, on crossbars), MatMul of two activations (ActivationMatMul, digital), a constant matrix times
+an activation, and Einsum matrix products."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._onnx_fold import text_attr
+from ._onnx_movement import per_sample_transpose, resolved_shape
+from .layers import Dense
+from .movement import Concat, Reshape, Slice
+from .ops import ActivationMatMul
+
+__all__ = ["PRODUCT_HANDLERS"]
+
+
+def _gemm(g, op, attrs, names, outs, name):
+    if attrs.get("transA", 0) or not g.is_data(names[0]) or g.is_data(names[1]):
+        raise ValueError("Gemm needs an activation times a constant matrix (transA = 0)")
+    b = np.asarray(g.consts[names[1]], dtype=np.float64) * attrs.get("alpha", 1.0)
+    w = b if attrs.get("transB", 0) else b.T
+    c = g.consts.get(names[2]) if len(names) > 2 and names[2] else None
+    bias = None if c is None else np.broadcast_to(np.ravel(c) * attrs.get("beta", 1.0), (w.shape[0],))
+    g.append(Dense(w, bias), names[:1], outs[0], name)
+
+
+def _matmul(g, op, attrs, names, outs, name):
+    """Two activations: ActivationMatMul; an activation times a constant matrix: Dense; a constant times an
+    activation (a Perceiver's learned queries against its keys): :func:`_constant_times`"""
+    a, b = names[:2]
+    if g.is_data(a) and g.is_data(b):
+        return g.append(ActivationMatMul(), names[:2], outs[0], name)
+    if g.is_data(b):
+        return _constant_times(g, np.asarray(g.consts[a]), b, outs[0], name)
+    if np.ndim(g.consts[b]) != 2:
+        raise ValueError(f"MatMul needs an activation times a constant 2-d matrix, or two activations; got a "
+                         f"constant of shape {np.shape(g.consts[b])}")
+    g.append(Dense(np.asarray(g.consts[b]).T), [a], outs[0], name)
+
+
+def _constant_times(g, const: np.ndarray, x: str, out: str, name: str) -> None:
+    """A constant matrix A (or one per head: (1, heads, m, k)) times an activation X (..., k, n): A X = (Xᵀ Aᵀ)ᵀ,
+    a Dense of A between transposes of X's last two axes; per head, each head's slice through its own Dense, joined
+    again (the queries are fixed: programmed matrices)"""
+    full = g.full_shape(x)
+    if const.ndim >= 3 and const.shape[0] == 1 and len(full) == const.ndim:
+        const = const[0]  # the batch axis of an expanded parameter
+    heads = const.shape[:-2]
+    if const.ndim < 2 or len(full) < 3 or len(heads) > 1 or (heads and (len(full) != 4 or heads[0] != full[1])):
+        raise ValueError(f"a constant times an activation is supported for a (m, k) matrix, or one per head "
+                         f"(heads, m, k) against (batch, heads, k, n); got {const.shape} and {list(full)}")
+    swap = list(range(len(full)))
+    swap[-2:] = swap[-1], swap[-2]
+    g.append(per_sample_transpose(g, swap), [x], f"{out}#transposed", name)
+    x = f"{out}#transposed"
+    if not heads:
+        g.append(Dense(const), [x], f"{out}#product", name)
+    else:
+        axis = g.sample_axis(1, x)
+        for h in range(heads[0]):
+            g.append(Slice(axis, h, h + 1), [x], f"{out}#head{h}", name)
+            g.append(Dense(const[h]), [f"{out}#head{h}"], f"{out}#product{h}", name)
+        g.append(Concat(axis), [f"{out}#product{h}" for h in range(heads[0])], f"{out}#product", name)
+    g.append(per_sample_transpose(g, swap), [f"{out}#product"], out, name)
+
+
+def _einsum(g, op, attrs, names, outs, name):
+    """Einsum of two operands that is a (batched) matrix product: each label once per operand and in the output
+    unless contracted, no ellipsis. The operands are transposed to (batch, free, contracted) and (batch,
+    contracted, free), reshaped to matrices, multiplied (two activations: ActivationMatMul; an activation by a
+    constant without batch labels: Dense), and the product reshaped and transposed to the output's order."""
+    eq = text_attr(attrs, "equation", "").replace(" ", "")
+    inputs, _, res = eq.partition("->")
+    parts = inputs.split(",")
+    if len(parts) != 2 or "." in eq or not res or any(len(set(p)) != len(p) for p in parts + [res]):
+        raise ValueError(f"Einsum {eq!r} is not supported (two operands, an explicit output, each label once, no ...)")
+    (a, b), (x, y) = (parts, names) if g.is_data(names[0]) else (parts[::-1], names[::-1])
+    batch, con = [c for c in a if c in b and c in res], [c for c in a if c in b and c not in res]
+    free_a, free_b = [c for c in a if c not in b], [c for c in b if c not in a]
+    if sorted(res) != sorted(batch + free_a + free_b) or not con:
+        raise ValueError(f"Einsum {eq!r} is not a matrix product (a label summed within one operand, or none shared)")
+    shape_y = g.full_shape(y) if g.is_data(y) else np.shape(g.consts[y])
+    size = dict(zip(a, g.full_shape(x))) | dict(zip(b, shape_y))
+    k = math.prod(size[c] for c in con)
+    lead = tuple(size[c] for c in batch)  # a constant's product keeps x's free axes as leading (token) axes
+    if g.is_data(y):
+        x = _arranged(g, x, a, batch + free_a + con, lead + (math.prod(size[c] for c in free_a), k), f"{outs[0]}#a",
+                      name)
+        y = _arranged(g, y, b, batch + con + free_b, lead + (k, -1), f"{outs[0]}#b", name)
+        g.append(ActivationMatMul(), [x, y], f"{outs[0]}#product", name)
+    elif batch:
+        raise ValueError(f"Einsum {eq!r}: a constant operand with batch labels is not supported")
+    else:
+        x = _arranged(g, x, a, free_a + con, tuple(size[c] for c in free_a) + (k,), f"{outs[0]}#a", name)
+        w = np.transpose(np.asarray(g.consts[y], dtype=np.float64), [b.index(c) for c in con + free_b])
+        g.append(Dense(w.reshape(k, -1).T), [x], f"{outs[0]}#product", name)
+    done = batch + free_a + free_b
+    _arranged(g, f"{outs[0]}#product", None, None, tuple(size[c] for c in done), f"{outs[0]}#split", name)
+    g.append(per_sample_transpose(g, [done.index(c) for c in res]), [f"{outs[0]}#split"], outs[0], name)
+
+
+def _arranged(g, x: str, labels, order, full: tuple[int, ...], out: str, name: str) -> str:
+    """``x`` with its axes (``labels``) put in ``order`` (None: kept), then reshaped to the ONNX shape ``full``;
+    returns the name of the result"""
+    if labels is not None and list(labels) != list(order):
+        g.append(per_sample_transpose(g, [labels.index(c) for c in order]), [x], f"{out}#moved", name)
+        x = f"{out}#moved"
+    g.append(Reshape(g.sample_shape(resolved_shape(g.full_shape(x), full))), [x], out, name)
+    return out
+
+
+PRODUCT_HANDLERS = {"Gemm": _gemm, "MatMul": _matmul, "Einsum": _einsum}
+"""ONNX operator -> handler, for the matrix products"""
