@@ -324,7 +324,9 @@ def test_onnx_avgpool_reshape_gemm(tmp_path):
 
 
 @pytest.mark.parametrize("node_args, match", [
-    (("LSTM", ["x", "w4"], ["y"], "rnn"), "node 'rnn' \\(LSTM\\).*unsupported ONNX operator 'LSTM'; supported: .*Conv"),
+    (("LSTM", ["x", "w4"], ["y"], "rnn"), r"node 'rnn' \(LSTM\).*unsupported ONNX operator 'LSTM': recurrence"),
+    (("NonMaxSuppression", ["x"], ["y"], "nms"), r"node 'nms' .*unsupported ONNX operator 'NonMaxSuppression'; "
+                                                 r"supported: .*Conv"),
     (("MaxPool", ["x"], ["y"], "dil", {"kernel_shape": [2, 2], "dilations": [2, 2]}), "node 'dil' \\(MaxPool\\).*dilations"),
     (("Gather", ["b", "x"], ["y"], "emb"), r"node 'emb' \(Gather\).*a lookup of ids is supported along axis 0 of a "
                                            r"2-d table; got axis 0 of a table of shape \(1,\)"),

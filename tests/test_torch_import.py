@@ -842,7 +842,8 @@ def test_unsupported_module_names_the_node_and_op():
         def forward(self, x):
             return self.rnn(x)[0]
 
-    with pytest.raises(ValueError, match=r"torch model Recurrent: node .*\(GRU\): unsupported ONNX operator 'GRU'"):
+    with pytest.raises(ValueError, match=r"torch model Recurrent: node .*\(GRU\): unsupported ONNX operator 'GRU': "
+                                         r"recurrence .* is not modelled"):
         from_torch(Recurrent(), np.ones((1, 3, 4)))
 
 

@@ -255,6 +255,9 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
     """Add the layers of one data node to ``g`` (module doc)."""
     if op in FOLDABLE and op not in _HANDLERS:
         raise ValueError(f"{op} of an activation is not supported: only of constants (folded at import)")
+    if op in ("LSTM", "GRU", "RNN", "Loop", "Scan"):
+        raise ValueError(f"unsupported ONNX operator {op!r}: recurrence (one weight matrix read at every time step) "
+                         "is not modelled; cimsim maps every matrix of the graph as its own")
     if op not in _HANDLERS:
         raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
     _HANDLERS[op](g, op, attrs, names, outs, name)
