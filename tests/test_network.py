@@ -472,6 +472,28 @@ def test_onnx_argmax_and_argmin(op, attrs):
     np.testing.assert_array_equal(net.forward(x), want)
 
 
+def test_onnx_bfloat16_weights_and_casts():
+    """bfloat16 initialisers (as LLMs are exported) and a constant cast to bfloat16 import as the float32 values they
+    hold (numpy has no bfloat16: ml_dtypes' type is converted at load)"""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    w = np.array([[1.5, -2.25, 0.1], [0.5, 3.0, -7.0]], dtype=np.float32)
+    bf16 = helper.make_tensor("w", TensorProto.BFLOAT16, [2, 3], w.ravel().tolist())
+    shift = helper.make_tensor("b", TensorProto.FLOAT, [3], [0.1, 0.2, 0.3])
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Cast", ["b"], ["b16"], to=16),
+             helper.make_node("Add", ["m", "b16"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.BFLOAT16, ["N", 2])],
+                              [helper.make_tensor_value_info("y", TensorProto.BFLOAT16, None)], [bf16, shift])
+    net = network_from_onnx(helper.make_model(graph))
+    x = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    rounded = onnx.numpy_helper.to_array(bf16).astype(np.float64)  # 0.1 and -7.0 as bfloat16 holds them
+    bias = np.array([0.1, 0.2, 0.3], dtype=np.float32).astype(onnx.helper.tensor_dtype_to_np_dtype(16))
+    np.testing.assert_allclose(net.forward(x), x @ rounded + bias.astype(np.float64), rtol=1e-12)
+
+
 def test_onnx_quantize_dequantize_pairs():
     """a QDQ model: the activation quantised to uint8 and back (round half to even, clipped), the conv's int8
     weights dequantised per output channel at import"""

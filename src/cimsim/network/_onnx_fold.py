@@ -8,7 +8,7 @@ import numpy as np
 
 from ._onnx_quant import dequantize, quantize
 
-__all__ = ["FOLDABLE", "fold", "int_list", "text_attr"]
+__all__ = ["FOLDABLE", "fold", "int_list", "text_attr", "tensor_array"]
 
 
 def _divide(a, b):
@@ -70,6 +70,15 @@ FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Conca
 """operators evaluated at import when every input is a constant"""
 
 
+def tensor_array(tensor) -> np.ndarray:
+    """An ONNX tensor as a numpy array; the narrow floats and ints numpy lacks (bfloat16, float8, int4: ml_dtypes
+    types) as float32, which holds each of their values exactly."""
+    from onnx import numpy_helper
+
+    array = numpy_helper.to_array(tensor)
+    return array.astype(np.float32) if array.dtype.kind == "V" else array
+
+
 def text_attr(attrs: dict, key: str, default: str) -> str:
     """A string attribute (ONNX stores them as bytes), ``default`` when not given."""
     value = attrs.get(key, default)
@@ -92,8 +101,9 @@ def fold(onnx, op: str, attrs: dict, operands: list) -> list[np.ndarray]:
         return [np.fmod(*operands)]
     if op in _NUMPY:
         return [np.asarray(_NUMPY[op](*[o for o in operands if o is not None]))]
-    if op == "Cast":
-        return [x.astype(onnx.helper.tensor_dtype_to_np_dtype(attrs["to"]))]
+    if op == "Cast":  # to bfloat16 or float8: the rounded values, held as float32 (numpy has no such type)
+        y = x.astype(onnx.helper.tensor_dtype_to_np_dtype(attrs["to"]))
+        return [y.astype(np.float32) if y.dtype.kind == "V" else y]
     if op == "Gather":
         return [np.take(x, operands[1], axis=attrs.get("axis", 0))]
     if op in ("Unsqueeze", "Squeeze"):
@@ -120,9 +130,7 @@ def fold(onnx, op: str, attrs: dict, operands: list) -> list[np.ndarray]:
     if op == "Transpose":
         return [np.transpose(x, attrs.get("perm"))]
     if op == "ConstantOfShape":
-        from onnx import numpy_helper
-
-        fill = numpy_helper.to_array(attrs["value"]) if "value" in attrs else np.zeros(1, np.float32)
+        fill = tensor_array(attrs["value"]) if "value" in attrs else np.zeros(1, np.float32)
         return [np.full(np.ravel(x).astype(int), fill.ravel()[0], dtype=fill.dtype)]
     if op == "Expand":
         return [x * np.ones(np.ravel(operands[1]).astype(int), dtype=x.dtype)]

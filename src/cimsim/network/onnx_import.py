@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._onnx_fold import FOLDABLE, fold
+from ._onnx_fold import FOLDABLE, fold, tensor_array
 from ._onnx_ops import SUPPORTED_OPS, BatchAxisError, layer_for
 from .model import Network
 from .movement import Reshape
@@ -49,10 +49,8 @@ def load_onnx(path: str | os.PathLike) -> Network:
 def network_from_onnx(model, source: str = "ONNX model") -> Network:
     """The network of an in-memory ``onnx.ModelProto``; ``source`` names it in error messages."""
     onnx = _onnx()
-    from onnx import numpy_helper
-
     graph = model.graph
-    consts = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    consts = {t.name: tensor_array(t) for t in graph.initializer}
     data_inputs = [i for i in graph.input if i.name not in consts]
     if len(data_inputs) != 1 or len(graph.output) != 1:
         raise ValueError(f"{source}: expected one data input and one output; got {len(data_inputs)} "
@@ -162,14 +160,12 @@ class _Graph:
     def _inline_if(self, onnx, node, attrs: dict, where: str) -> None:
         """If with a condition known at import (torch exports rank and shape checks as one): the nodes of the
         branch it takes, in place of the node"""
-        from onnx import numpy_helper
-
         cond = node.input[0]
         if cond not in self.consts or np.size(self.consts[cond]) != 1:
             raise ValueError(f"{where}: If needs a condition known at import (a constant); this one is computed "
                              "from the activations")
         branch = attrs["then_branch" if bool(np.ravel(self.consts[cond])[0]) else "else_branch"]
-        self.consts.update({t.name: numpy_helper.to_array(t) for t in branch.initializer})
+        self.consts.update({t.name: tensor_array(t) for t in branch.initializer})
         for inner in branch.node:
             self.add(onnx, inner, f"{where} / branch node {inner.name or '(unnamed)'!r} ({inner.op_type})")
         for out, result in zip(node.output, branch.output):
@@ -287,10 +283,8 @@ class _Graph:
 
 
 def _constant_attr(attrs: dict, where: str) -> np.ndarray:
-    from onnx import numpy_helper
-
     if "value" in attrs:
-        return numpy_helper.to_array(attrs["value"])
+        return tensor_array(attrs["value"])
     for key in ("value_float", "value_int"):
         if key in attrs:
             return np.array(attrs[key])
