@@ -494,6 +494,20 @@ def test_onnx_bfloat16_weights_and_casts():
     np.testing.assert_allclose(net.forward(x), x @ rounded + bias.astype(np.float64), rtol=1e-12)
 
 
+@pytest.mark.parametrize("op, keepdims", [("ReduceL1", 1), ("ReduceSumSquare", 0), ("ReduceLogSum", 1),
+                                          ("ReduceLogSumExp", 0), ("ReduceLogSumExp", 1), ("ReduceMin", 0)])
+def test_onnx_reductions(op, keepdims):
+    helper = pytest.importorskip("onnx").helper
+    net = _typed_model([helper.make_node(op, ["x"], ["y"], axes=[2], keepdims=keepdims)], {}, (3, 4), opset=13)
+    x = np.random.default_rng(30).uniform(0.5, 3.0, (2, 3, 4)) * 40  # large: log-sum-exp must not overflow
+    reduce = {"ReduceL1": lambda v: np.abs(v).sum(2, keepdims=True), "ReduceSumSquare": lambda v: (v * v).sum(
+        2, keepdims=True), "ReduceLogSum": lambda v: np.log(v.sum(2, keepdims=True)), "ReduceMin": lambda v: v.min(
+        2, keepdims=True), "ReduceLogSumExp": lambda v: v.max(2, keepdims=True) + np.log(np.exp(
+            v - v.max(2, keepdims=True)).sum(2, keepdims=True))}[op]
+    want = reduce(x) if keepdims else reduce(x)[:, :, 0]
+    np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
+
+
 def test_onnx_quantize_dequantize_pairs():
     """a QDQ model: the activation quantised to uint8 and back (round half to even, clipped), the conv's int8
     weights dequantised per output channel at import"""

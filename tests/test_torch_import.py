@@ -792,6 +792,28 @@ def test_learned_queries_are_matrices():
     assert [layer.weight.shape for layer in net.layers if layer.kind == "dense"].count((4, 8)) == 2
 
 
+class PatchesAndDistances(nn.Module):
+    """F.unfold's patches (a Gather of non-consecutive constant indices), distances to fixed centres (a constant
+    that widens the activation when subtracted), and the other reductions: min, log-sum-exp, L1, sum of squares,
+    log of a sum."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc, self.centres = nn.Linear(3 * 4, 6), nn.Parameter(torch.randn(5, 6))
+
+    def forward(self, x):
+        patches = self.fc(nn.functional.unfold(x, 2, stride=2).transpose(1, 2))  # (batch, 4 patches, 6)
+        distances = torch.cdist(patches, self.centres[None].expand(x.shape[0], -1, -1))  # (batch, 4, 5)
+        lse = torch.logsumexp(distances, -1, keepdim=True)
+        return torch.cat([distances - distances.amin(1, keepdim=True), lse, patches.abs().sum(-1, keepdim=True),
+                          patches.pow(2).sum(-1, keepdim=True), torch.log(distances.sum(-1, keepdim=True))], -1)
+
+
+def test_patches_distances_and_reductions():
+    torch.manual_seed(29)
+    _imported(PatchesAndDistances().eval(), np.random.default_rng(29).standard_normal((2, 3, 4, 4)))
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

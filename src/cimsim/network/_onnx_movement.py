@@ -11,7 +11,7 @@ import numpy as np
 from ._onnx_fold import int_list, text_attr
 from .movement import Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .ops import Affine
-from .tables import Embedding
+from .tables import Embedding, Interpolate
 
 __all__ = ["MOVEMENT_HANDLERS", "BatchAxisError", "per_sample_transpose", "resolved_shape"]
 
@@ -67,8 +67,9 @@ def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: st
 
 
 def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
-    """A constant index (or a run of consecutive indices) taken from an activation along one axis; rows of a
-    constant table picked by an activation of ids along axis 0 (an embedding lookup of token ids): Embedding."""
+    """Constant indices taken from an activation along one axis: one index or a run of consecutive ones as a slice,
+    any others (F.unfold's patches) as one-hot Interpolate rows (data movement) reshaped to the indices' shape; rows
+    of a constant table picked by an activation of ids along axis 0 (an embedding lookup of token ids): Embedding."""
     if names[0] in g.consts and g.is_data(names[1]):
         table = np.asarray(g.consts[names[0]])
         if attrs.get("axis", 0) != 0 or table.ndim != 2:
@@ -79,9 +80,13 @@ def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
         raise ValueError("Gather needs constant indices, or ids (an activation) indexing a constant table")
     axis = g.sample_axis(attrs.get("axis", 0), names[0])
     size = g.shape[names[0]][axis]
-    index = np.asarray(g.consts[names[1]]) % size
-    if index.ndim > 1 or (index.ndim == 1 and (index.size == 0 or np.any(np.diff(index) != 1))):
-        raise ValueError(f"Gather supports one index or consecutive indices; got {index.tolist()}")
+    index = np.asarray(g.consts[names[1]]).astype(np.int64) % size
+    if index.size == 0:
+        raise ValueError("Gather with no indices is not supported")
+    if index.ndim > 1 or (index.ndim == 1 and np.any(np.diff(index) != 1)):  # any other selection: one-hot rows
+        shape = g.shape[names[0]]
+        g.append(Interpolate(np.eye(size)[index.ravel()], axis), [names[0]], f"{out}#selected", name)
+        return g.append(Reshape(shape[:axis] + index.shape + shape[axis + 1:]), [f"{out}#selected"], out, name)
     start = int(index.ravel()[0])
     if index.ndim == 1:
         return g.append(Slice(axis, start, start + index.size), [names[0]], out, name)

@@ -211,23 +211,50 @@ def _one_d(g, make, attrs: dict, x: str, out: str, name: str) -> None:
     g.append(Reshape(done[:-2] + (done[-1],)), [f"{out}#2d_out"], out, name)
 
 
+_REDUCTIONS = ("ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceL2", "ReduceL1", "ReduceSumSquare",
+               "ReduceLogSum", "ReduceLogSumExp")
+
+
 def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
-    """ReduceMean, ReduceMax; ReduceSum as the mean times the number of values summed, ReduceL2 as the square root
-    of the sum of squares"""
+    """ReduceMean, ReduceMax; ReduceMin as -max(-x); the sums (ReduceSum, ReduceL1 of |x|, ReduceSumSquare and
+    ReduceL2 of x**2, ReduceLogSum) as the mean times the number of values summed, then sqrt or log;
+    ReduceLogSumExp as m + log(sum(exp(x - m))), m the maximum (no overflow)"""
     x, nd = names[0], g.full_ndim(names[0])
     axes = int_list(attrs, [g.consts.get(n) for n in names], "axes", 1) or list(range(0 if g.batch_as_axis else 1, nd))
     axes = tuple(g.sample_axis(a, x) for a in axes)
     keep = bool(attrs.get("keepdims", 1))
     if op in ("ReduceMean", "ReduceMax"):
         return g.append((Mean if op == "ReduceMean" else Max)(axes, keep), [x], out, name)
-    if op == "ReduceL2":
+    if op == "ReduceMin":
+        g.append(Affine(scale=-1.0), [x], f"{out}#negated", name)
+        g.append(Max(axes, keep), [f"{out}#negated"], f"{out}#max", name)
+        return g.append(Affine(scale=-1.0), [f"{out}#max"], out, name)
+    if op == "ReduceLogSumExp":
+        g.append(Max(axes, True), [x], f"{out}#peak", name)
+        g.append(Elementwise("sub"), [x, f"{out}#peak"], f"{out}#centred", name)
+        g.append(Unary("exp"), [f"{out}#centred"], f"{out}#exp", name)
+        x = f"{out}#exp"
+    elif op in ("ReduceL2", "ReduceSumSquare"):
         g.append(Elementwise("mul"), [x, x], f"{out}#squares", name)
         x = f"{out}#squares"
+    elif op == "ReduceL1":
+        g.append(Unary("abs"), [x], f"{out}#magnitudes", name)
+        x = f"{out}#magnitudes"
     g.append(Mean(axes, keep), [x], f"{out}#mean", name)
     count = float(np.prod([g.shape[x][a] for a in axes]))
-    g.append(Affine(scale=count), [f"{out}#mean"], out if op == "ReduceSum" else f"{out}#sum", name)
+    last = op in ("ReduceSum", "ReduceL1", "ReduceSumSquare")
+    g.append(Affine(scale=count), [f"{out}#mean"], out if last else f"{out}#sum", name)
     if op == "ReduceL2":
-        g.append(Unary("sqrt"), [f"{out}#sum"], out, name)
+        return g.append(Unary("sqrt"), [f"{out}#sum"], out, name)
+    if op != "ReduceLogSumExp":
+        return None if last else g.append(Unary("log"), [f"{out}#sum"], out, name)
+    g.append(Unary("log"), [f"{out}#sum"], f"{out}#log", name)
+    peak = f"{out}#peak"
+    if not keep:
+        kept = g.shape[peak]
+        g.append(Reshape(tuple(n for k, n in enumerate(kept) if k not in axes)), [peak], f"{out}#peak_dropped", name)
+        peak = f"{out}#peak_dropped"
+    g.append(Elementwise("add"), [f"{out}#log", peak], out, name)
 
 
 _HANDLERS = {
@@ -245,7 +272,7 @@ _HANDLERS = {
     "MaxPool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
     "AveragePool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
     **{op: lambda g, op, attrs, names, outs, name: _reduce(g, op, attrs, names, outs[0], name)
-       for op in ("ReduceMean", "ReduceMax", "ReduceSum", "ReduceL2")},
+       for op in _REDUCTIONS},
     **{op: lambda g, op, attrs, names, outs, name: g.alias(outs[0], names[0]) for op in _ALIASES},
 }
 """ONNX operator -> handler ``(graph, op, attrs, input names, output names, node name)``"""
