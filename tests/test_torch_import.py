@@ -814,6 +814,24 @@ def test_patches_distances_and_reductions():
     _imported(PatchesAndDistances().eval(), np.random.default_rng(29).standard_normal((2, 3, 4, 4)))
 
 
+def test_elementwise_bounds_triangles_and_celu():
+    """maximum / minimum against bounds that vary (relu(x - c) + c), triangles of an activation (a 0 / 1 mask) and
+    CELU"""
+    class Bounded(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+            self.register_buffer("low", torch.linspace(-1, 0, 4))
+
+        def forward(self, x):
+            h = self.fc(x)
+            bounded = torch.maximum(h, self.low) + torch.minimum(h, 2 * self.low)
+            return torch.triu(bounded) + 2 * torch.tril(bounded, -1) + nn.functional.celu(h, 0.5)
+
+    torch.manual_seed(31)
+    _imported(Bounded().eval(), np.random.default_rng(31).standard_normal((3, 4, 4)))
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

@@ -74,7 +74,11 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
     if one_value and np.broadcast_shapes(g.shape[data], np.shape(c)) == g.shape[data]:  # Max / Min: a clip
         bound = float(np.ravel(c)[0])
         return g.append(Clip(bound, None) if op == "Max" else Clip(None, bound), [data], out, name)
-    raise ValueError(f"{op} of an activation and a constant of shape {np.shape(c)} is not supported (one value only)")
+    # bounds that vary: max(x, c) = relu(x - c) + c, min(x, c) = c - relu(c - x)
+    sign = 1.0 if op == "Max" else -1.0
+    g.append(Affine(scale=sign, shift=-sign * c), [data], f"{out}#beyond", name)
+    g.append(ReLU(), [f"{out}#beyond"], f"{out}#excess", name)
+    g.append(Affine(scale=sign, shift=c), [f"{out}#excess"], out, name)
 
 
 def _variadic(g, op, attrs, names, outs, name):
@@ -94,6 +98,18 @@ def _variadic(g, op, attrs, names, outs, name):
         g.append(Affine(scale=1.0 / len(terms)), [total], out, name)
     elif len(terms) == 1:
         g.alias(out, total)
+
+
+def _trilu(g, op, attrs, names, outs, name):
+    """Trilu of an activation: its upper (lower) triangle of the last two axes, from diagonal k, kept by a constant
+    0 / 1 mask (an affine)"""
+    if len(names) > 1 and names[1] and names[1] not in g.consts:
+        raise ValueError("Trilu needs a constant diagonal offset")
+    k = int(np.ravel(g.consts[names[1]])[0]) if len(names) > 1 and names[1] else 0
+    rows, cols = g.full_shape(names[0])[-2:]
+    ones = np.ones((rows, cols))
+    mask = np.triu(ones, k) if attrs.get("upper", 1) else np.tril(ones, k)
+    g.append(Affine(scale=mask), names[:1], outs[0], name)
 
 
 def _is_nan(g, op, attrs, names, outs, name):
@@ -199,14 +215,18 @@ def _leaky_relu(g, op, attrs, names, outs, name):
 
 
 def _elu(g, op, attrs, names, outs, name):
-    """Elu: relu(x) + alpha (exp(min(x, 0)) - 1) (alpha 1 when not given); Selu: gamma times that (ONNX's default
-    alpha and gamma)"""
+    """Elu: relu(x) + alpha (exp(min(x, 0)) - 1) (alpha 1 when not given); Celu: the same with exp(min(x, 0) /
+    alpha); Selu: gamma times Elu (ONNX's default alpha and gamma)"""
     selu = op == "Selu"
     x, out = names[0], outs[0]
     alpha = float(attrs.get("alpha", 1.67326319217681884765625 if selu else 1.0))
     g.append(ReLU(), [x], f"{out}#pos", name)
     g.append(Clip(None, 0.0), [x], f"{out}#neg", name)
-    g.append(Unary("exp"), [f"{out}#neg"], f"{out}#exp", name)
+    if op == "Celu":
+        g.append(Affine(scale=1.0 / alpha), [f"{out}#neg"], f"{out}#neg_scaled", name)
+        g.append(Unary("exp"), [f"{out}#neg_scaled"], f"{out}#exp", name)
+    else:
+        g.append(Unary("exp"), [f"{out}#neg"], f"{out}#exp", name)
     g.append(Affine(scale=alpha, shift=-alpha), [f"{out}#exp"], f"{out}#tail", name)
     g.append(Elementwise("add"), [f"{out}#pos", f"{out}#tail"], f"{out}#elu" if selu else out, name)
     if selu:
@@ -273,7 +293,8 @@ def _simple(make):
 
 SAME_SHAPE_HANDLERS = {
     "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "HardSigmoid": _hard_sigmoid,
-    "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "InstanceNormalization": _instance_norm,
+    "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "Celu": _elu,
+    "InstanceNormalization": _instance_norm, "Trilu": _trilu,
     "Softmax": _softmax, "LogSoftmax": _softmax, "LRN": _lrn, "Where": _where, "IsNaN": _is_nan,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
