@@ -832,6 +832,31 @@ def test_elementwise_bounds_triangles_and_celu():
     _imported(Bounded().eval(), np.random.default_rng(31).standard_normal((3, 4, 4)))
 
 
+class ContinuousPositionBias(nn.Module):
+    """Swin V2's continuous position bias: a small MLP (Linear, ReLU, Linear, GELU, sigmoid, softmax, clamp) run on a
+    constant table of log-spaced coordinates. Every step's inputs are constants, so the whole bias folds at import
+    into one constant added to the attention scores."""
+
+    def __init__(self):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2), nn.GELU(), nn.LeakyReLU(0.1))
+        self.q = nn.Linear(4, 4)
+        coords = torch.stack(torch.meshgrid(torch.arange(3.0), torch.arange(2.0), indexing="ij"), -1).reshape(6, 2)
+        self.register_buffer("coords", torch.sign(coords) * torch.log2(coords.abs() + 1))
+
+    def forward(self, x):  # x (batch, 6 tokens, 4)
+        table = self.mlp(self.coords)  # (6, 2)
+        bias = 16 * torch.sigmoid(table @ table.T).clamp(0.1, 0.9) + torch.softmax(table @ table.T, -1)
+        q = self.q(x)
+        return torch.softmax(q @ q.transpose(1, 2) + bias, -1) @ x
+
+
+def test_constant_subgraphs_fold():
+    torch.manual_seed(32)
+    net = _imported(ContinuousPositionBias().eval(), np.random.default_rng(32).standard_normal((2, 6, 4)))
+    assert [layer.kind for layer in net.layers].count("dense") == 1  # only q; the bias MLP folded
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

@@ -27,7 +27,11 @@ _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _divide,
           "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum, "Log": np.log, "Cos": np.cos,
           "Sin": np.sin, "Reciprocal": np.reciprocal, "Sign": np.sign, "Round": np.round, "Xor": np.logical_xor,
           "IsNaN": np.isnan, "IsInf": np.isinf, "Shape": lambda x: np.array(np.shape(x), dtype=np.int64),
-          "Size": lambda x: np.array(np.size(x), dtype=np.int64), "MatMul": np.matmul}
+          "Size": lambda x: np.array(np.size(x), dtype=np.int64), "MatMul": np.matmul,
+          "Relu": lambda x: np.maximum(x, 0), "Sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "Tanh": np.tanh,
+          "Softplus": lambda x: np.logaddexp(0, x), "Erf": lambda x: _erf(x),
+          "Sum": lambda *xs: np.sum(np.broadcast_arrays(*xs), axis=0),
+          "Mean": lambda *xs: np.mean(np.broadcast_arrays(*xs), axis=0)}
 
 
 def _cumsum(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
@@ -55,12 +59,39 @@ def _flatten(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     return x.reshape(int(np.prod(x.shape[:axis])), -1)
 
 
+def _erf(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf
+
+    return erf(x)
+
+
+def _clip(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    low = operands[1] if len(operands) > 1 and operands[1] is not None else attrs.get("min")
+    high = operands[2] if len(operands) > 2 and operands[2] is not None else attrs.get("max")
+    return np.clip(x, low, high)
+
+
+def _softmax(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    """Softmax of constants along ``axis`` (default -1: opset 13's meaning)"""
+    e = np.exp(x - x.max(axis=attrs.get("axis", -1), keepdims=True))
+    return e / e.sum(axis=attrs.get("axis", -1), keepdims=True)
+
+
+def _gelu(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    if text_attr(attrs, "approximate", "none") == "tanh":
+        return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+
+
 _WITH_ATTRIBUTES = {
     "CumSum": _cumsum, "Flatten": _flatten, "QuantizeLinear": quantize, "DequantizeLinear": dequantize,
     "GatherElements": lambda x, operands, attrs: np.take_along_axis(x, operands[1].astype(np.int64),
                                                                     axis=attrs.get("axis", 0)),
     "Tile": lambda x, operands, attrs: np.tile(x, np.ravel(operands[1]).astype(int)),
     "Gemm": lambda x, operands, attrs: _gemm(x, operands, attrs),
+    "LeakyRelu": lambda x, operands, attrs: np.where(x >= 0, x, attrs.get("alpha", 0.01) * x),
+    "HardSigmoid": lambda x, operands, attrs: np.clip(attrs.get("alpha", 0.2) * x + attrs.get("beta", 0.5), 0, 1),
+    "Clip": _clip, "Softmax": _softmax, "Gelu": _gelu,
 }
 """operators folded by a function of (first operand, operands, attributes)"""
 
