@@ -509,6 +509,19 @@ def test_onnx_reductions(op, keepdims):
     np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
 
 
+def test_onnx_scatters_of_constants_fold():
+    helper = pytest.importorskip("onnx").helper
+    typed = {"zeros": np.zeros((2, 3), np.float32), "where": np.array([[0, 1], [1, 2]], np.int64),
+             "values": np.array([5.0, 7.0], np.float32), "rows": np.array([[1, 0, 1]], np.int64),
+             "ones": np.ones((1, 3), np.float32)}
+    nodes = [helper.make_node("ScatterND", ["zeros", "where", "values"], ["a"]),
+             helper.make_node("ScatterElements", ["a", "rows", "ones"], ["b"], axis=0, reduction="add"),
+             helper.make_node("Add", ["x", "b"], ["y"])]
+    net = _typed_model(nodes, typed, (2, 3), opset=18)
+    want = np.array([[0.0, 6.0, 0.0], [1.0, 0.0, 8.0]])
+    np.testing.assert_array_equal(net.forward(np.zeros((1, 2, 3))), want[None])
+
+
 def test_onnx_quantize_dequantize_pairs():
     """a QDQ model: the activation quantised to uint8 and back (round half to even, clipped), the conv's int8
     weights dequantised per output channel at import"""

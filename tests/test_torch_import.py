@@ -233,7 +233,8 @@ def test_explicit_padding_and_its_refusals(tmp_path):
 
 def test_nearest_upsampling_and_its_refusals():
     """nn.Upsample(nearest) by a whole factor, or to a size that is one, becomes an Upsample layer; a fractional
-    nearest resize becomes one-hot Interpolate layers (no vector-unit work); bicubic is refused, naming the node"""
+    nearest resize becomes one-hot Interpolate layers (no vector-unit work); area resizing is refused, naming the
+    node"""
     class Decoder(nn.Module):
         def __init__(self):
             super().__init__()
@@ -253,16 +254,18 @@ def test_nearest_upsampling_and_its_refusals():
     from cimsim.models.from_network import model_from_network
 
     assert [op.name for op in model_from_network(odd).ops] == [odd.names[2]]  # the resize moves data only
-    with pytest.raises(ValueError, match=r"\(Resize\): Resize mode 'cubic' is not supported"):
-        from_torch(nn.Upsample(scale_factor=2, mode="bicubic"), x)
+    with pytest.raises(ValueError, match=r"torch model AdaptiveAvgPool2d: node .*AveragePool|export failed"):
+        from_torch(nn.AdaptiveAvgPool2d((4, 5)), x)  # windows of unequal sizes: no ONNX pooling expresses them
 
 
 @pytest.mark.parametrize("kwargs", [{"scale_factor": 2}, {"scale_factor": 2, "align_corners": True},
                                     {"size": (7, 5)}, {"size": (7, 5), "align_corners": True}, {"scale_factor": 0.5},
-                                    {"scale_factor": 1.5}])
+                                    {"scale_factor": 1.5}, {"scale_factor": 2, "mode": "bicubic"},
+                                    {"size": (7, 5), "mode": "bicubic", "align_corners": True}])
 def test_bilinear_resizes_are_interpolations(kwargs, tmp_path):
-    """bilinear upsampling (any scale, size, align_corners) becomes an Interpolate layer per axis: two weights per
-    output row, summing to 1; it survives the .npz format and is priced as a multiply and an add per weight"""
+    """bilinear (bicubic) upsampling, any scale, size, align_corners, becomes an Interpolate layer per axis: two
+    (four) weights per output row, summing to 1; it survives the .npz format and is priced as a multiply and an add
+    per weight"""
     from cimsim.models.from_network import model_from_network
     from cimsim.network import save_network
 
@@ -272,7 +275,7 @@ def test_bilinear_resizes_are_interpolations(kwargs, tmp_path):
             self.conv = nn.Conv2d(3, 4, 3, padding=1)
 
         def forward(self, x):
-            return self.conv(nn.functional.interpolate(x, mode="bilinear", **kwargs))
+            return self.conv(nn.functional.interpolate(x, **{"mode": "bilinear", **kwargs}))
 
     torch.manual_seed(16)
     x = np.random.default_rng(16).standard_normal((2, 3, 6, 4))
@@ -280,7 +283,8 @@ def test_bilinear_resizes_are_interpolations(kwargs, tmp_path):
     interpolations = [layer for layer in net.layers if layer.kind == "interpolate"]
     assert [layer.axis for layer in interpolations] == [1, 2]
     for layer in interpolations:
-        assert np.allclose(layer.weight.sum(axis=1), 1.0) and (np.count_nonzero(layer.weight, axis=1) <= 2).all()
+        taps = 4 if kwargs.get("mode") == "bicubic" else 2
+        assert np.allclose(layer.weight.sum(axis=1), 1.0) and (np.count_nonzero(layer.weight, axis=1) <= taps).all()
     save_network(net, tmp_path / "head.npz")
     np.testing.assert_array_equal(load_network(tmp_path / "head.npz").forward(x), net.forward(x))
     first, second = interpolations
@@ -855,6 +859,25 @@ def test_constant_subgraphs_fold():
     torch.manual_seed(32)
     net = _imported(ContinuousPositionBias().eval(), np.random.default_rng(32).standard_normal((2, 6, 4)))
     assert [layer.kind for layer in net.layers].count("dense") == 1  # only q; the bias MLP folded
+
+
+def test_position_tables_interpolated_at_import():
+    """DINOv2 interpolates its position embeddings to the input's size (bicubic) and BEiT builds its relative-position
+    index with scatters: constants, folded at import"""
+    class Interpolated(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.positions, self.fc = nn.Parameter(torch.randn(1, 4, 3, 3)), nn.Linear(4, 2)
+
+        def forward(self, x):  # x (batch, 4, 5, 5)
+            table = nn.functional.interpolate(self.positions, size=(5, 5), mode="bicubic", align_corners=False)
+            index = torch.zeros(25, dtype=torch.long)
+            index[torch.tensor([1, 3])] = torch.tensor([2, 4])
+            return self.fc((x + table).flatten(2).transpose(1, 2)) + index.float()[None, :, None]
+
+    torch.manual_seed(33)
+    net = _imported(Interpolated().eval(), np.random.default_rng(33).standard_normal((2, 4, 5, 5)))
+    assert "interpolate" not in [layer.kind for layer in net.layers]
 
 
 class LlamaStyle(nn.Module):

@@ -77,6 +77,34 @@ def _softmax(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     return e / e.sum(axis=attrs.get("axis", -1), keepdims=True)
 
 
+def _scatter_nd(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    """ONNX ScatterND of constants: ``updates`` written (or added, multiplied) at the index tuples of ``indices``
+    (BEiT builds its relative-position index so)"""
+    out, indices, updates = np.array(x, copy=True), np.asarray(operands[1]).astype(np.int64), operands[2]
+    where = tuple(np.moveaxis(indices, -1, 0))
+    reduction = text_attr(attrs, "reduction", "none")
+    if reduction == "none":
+        out[where] = updates
+    elif reduction in ("add", "mul", "max", "min"):
+        {"add": np.add, "mul": np.multiply, "max": np.maximum, "min": np.minimum}[reduction].at(out, where, updates)
+    else:
+        raise ValueError(f"ScatterND reduction {reduction!r} is not supported")
+    return out
+
+
+def _scatter_elements(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    """ONNX ScatterElements of constants (``reduction`` none or add)"""
+    out, indices, updates = np.array(x, copy=True), np.asarray(operands[1]).astype(np.int64), operands[2]
+    axis = attrs.get("axis", 0) % x.ndim
+    where = list(np.indices(indices.shape))
+    where[axis] = indices % x.shape[axis]
+    if text_attr(attrs, "reduction", "none") == "add":
+        np.add.at(out, tuple(where), updates)
+    else:
+        out[tuple(where)] = updates
+    return out
+
+
 def _gelu(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     if text_attr(attrs, "approximate", "none") == "tanh":
         return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x ** 3)))
@@ -91,7 +119,7 @@ _WITH_ATTRIBUTES = {
     "Gemm": lambda x, operands, attrs: _gemm(x, operands, attrs),
     "LeakyRelu": lambda x, operands, attrs: np.where(x >= 0, x, attrs.get("alpha", 0.01) * x),
     "HardSigmoid": lambda x, operands, attrs: np.clip(attrs.get("alpha", 0.2) * x + attrs.get("beta", 0.5), 0, 1),
-    "Clip": _clip, "Softmax": _softmax, "Gelu": _gelu,
+    "Clip": _clip, "Softmax": _softmax, "Gelu": _gelu, "ScatterND": _scatter_nd, "ScatterElements": _scatter_elements,
 }
 """operators folded by a function of (first operand, operands, attributes)"""
 

@@ -1,6 +1,7 @@
 """ONNX operators that map one axis linearly, one handler each (the handler signature of :mod:`._onnx_ops`):
 Resize (nearest: an Upsample where every value repeats a whole number of times, else one-hot Interpolate layers;
-linear: Interpolate layers), the deprecated Upsample, and CumSum of an activation (a triangle of ones)."""
+linear and cubic: Interpolate layers; of a constant: folded), the deprecated Upsample, and CumSum of an activation
+(a triangle of ones)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ._onnx_movement import BatchAxisError
 from .movement import Upsample
 from .tables import Interpolate
 
-__all__ = ["AXIS_MAP_HANDLERS", "linear_weights"]
+__all__ = ["AXIS_MAP_HANDLERS", "CONSTANT_INPUT_OPS", "linear_weights", "cubic_weights"]
 
 
 def _source_coordinates(attrs: dict, size: int, out: int, scale: float) -> np.ndarray:
@@ -50,17 +51,37 @@ def linear_weights(x: np.ndarray, size: int) -> np.ndarray:
     return weight
 
 
+def cubic_weights(x: np.ndarray, size: int, a: float = -0.75, exclude_outside: bool = False) -> np.ndarray:
+    """The (len(x), size) matrix of a cubic Resize along one axis: the cubic convolution kernel (coefficient ``a``;
+    -0.75 is ONNX's default and torch's bicubic) on the four inputs around each coordinate, indices past the edges
+    clamped to it (ONNX's edge padding); ``exclude_outside``: those taps dropped and the rest renormalised"""
+    low = np.floor(x).astype(np.int64)
+    t = x - low
+    weight = np.zeros((len(x), size))
+    rows = np.arange(len(x))
+    for offset, d in ((-1, t + 1.0), (0, t), (1, 1.0 - t), (2, 2.0 - t)):
+        near = (a + 2.0) * d ** 3 - (a + 3.0) * d ** 2 + 1.0
+        far = a * d ** 3 - 5.0 * a * d ** 2 + 8.0 * a * d - 4.0 * a
+        taps = np.where(d <= 1.0, near, np.where(d < 2.0, far, 0.0))
+        index = low + offset
+        if exclude_outside:
+            taps = np.where((index >= 0) & (index < size), taps, 0.0)
+        np.add.at(weight, (rows, np.clip(index, 0, size - 1)), taps)
+    return weight / weight.sum(axis=1, keepdims=True) if exclude_outside else weight
+
+
 def _resize(g, op, attrs, names, outs, name):
-    """Resize by constant scales or sizes. Nearest mode where every axis repeats each value a whole number of times
-    (nn.Upsample(scale_factor=k)): an Upsample layer; other nearest mappings: an Interpolate layer of one-hot rows
-    per changed axis. Linear mode (bilinear upsampling): an Interpolate layer per resized axis. Cubic: refused."""
+    """Resize by constant scales or sizes, of an activation or of a constant (a position table interpolated to the
+    input's size: folded). Nearest mode where every axis repeats each value a whole number of times
+    (nn.Upsample(scale_factor=k)): an Upsample layer; other nearest mappings: one-hot Interpolate layers; linear
+    (bilinear) and cubic (bicubic) modes: an Interpolate layer per resized axis."""
     mode = text_attr(attrs, "mode", "nearest")
-    if mode not in ("nearest", "linear"):
-        raise ValueError(f"Resize mode {mode!r} is not supported (nearest and linear)")
+    if mode not in ("nearest", "linear", "cubic"):
+        raise ValueError(f"Resize mode {mode!r} is not supported (nearest, linear, cubic)")
     x, operands = names[0], [g.consts.get(n) if n else None for n in names]
     if any(n and n not in g.consts for n in names[1:]):
         raise ValueError("Resize needs constant scales or sizes")
-    full = g.full_shape(x)
+    full = np.shape(g.consts[x]) if x in g.consts else g.full_shape(x)
     given = operands[2] if len(operands) > 2 and operands[2] is not None and np.size(operands[2]) else None
     sizes = operands[3] if len(operands) > 3 and operands[3] is not None else None
     if sizes is None:
@@ -70,16 +91,26 @@ def _resize(g, op, attrs, names, outs, name):
     coordinates = [_source_coordinates(attrs, n, m, s) for n, m, s in zip(full, sizes, scales)]
     if mode == "linear":
         weights = {a: linear_weights(c, n) for a, (c, n, m) in enumerate(zip(coordinates, full, sizes)) if n != m}
+    elif mode == "cubic":
+        coefficient, exclude = float(attrs.get("cubic_coeff_a", -0.75)), bool(attrs.get("exclude_outside", 0))
+        weights = {a: cubic_weights(c, n, coefficient, exclude) for a, (c, n, m) in enumerate(zip(coordinates, full,
+                                                                                              sizes)) if n != m}
     else:
         sources = [_nearest_sources(c, attrs, n) for c, n in zip(coordinates, full)]
-        if all(m % n == 0 and np.array_equal(src, np.repeat(np.arange(n), m // n))
-               for n, m, src in zip(full, sizes, sources)):
+        weights = {a: np.eye(n)[src] for a, (n, src) in enumerate(zip(full, sources))
+                   if not np.array_equal(src, np.arange(n))}
+        if x not in g.consts and all(m % n == 0 and np.array_equal(src, np.repeat(np.arange(n), m // n))
+                                     for n, m, src in zip(full, sizes, sources)):
             factors = tuple(m // n for n, m in zip(full, sizes))
             if not g.batch_as_axis and factors[0] != 1:
                 raise BatchAxisError("a resize of the batch axis is not supported")
             return g.append(Upsample(factors[0 if g.batch_as_axis else 1:]), [x], outs[0], name)
-        weights = {a: np.eye(n)[src] for a, (n, src) in enumerate(zip(full, sources))
-                   if not np.array_equal(src, np.arange(n))}
+    if x in g.consts:  # fold: each axis's matrix applied to the constant
+        value = np.asarray(g.consts[x], dtype=np.float64)
+        for a, w in sorted(weights.items()):
+            value = np.moveaxis(np.tensordot(value, w, axes=([a], [1])), -1, a)
+        g.consts[outs[0]] = value
+        return None
     if not g.batch_as_axis and 0 in weights:
         raise BatchAxisError("a resize of the batch axis is not supported")
     _interpolations(g, x, weights, outs[0], name)
@@ -123,4 +154,7 @@ def _cumsum(g, op, attrs, names, outs, name):
 
 
 AXIS_MAP_HANDLERS = {"Resize": _resize, "Upsample": _upsample, "CumSum": _cumsum}
+
+CONSTANT_INPUT_OPS = frozenset({"Resize", "Upsample"})
+"""operators whose handler also folds a constant input (the importer hands such a node to it)"""
 """ONNX operator -> handler, for the operators that map one axis linearly"""
