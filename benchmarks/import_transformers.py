@@ -6,8 +6,8 @@ Needs torch, onnx and transformers (``pip install torch transformers '.[onnx]'``
 dependencies: without them the script says so and exits with status 2. Each model is a small random configuration
 (hidden size 32, two layers, seed 0; convolutions and linear layers take torch's default initialisation, so that
 the small vision models' activations do not vanish as with Hugging Face's 0.02 spread), fed token ids
-(``input_ids`` (2, 8) of a 100-token vocabulary: the text models) or ``pixel_values`` (2, 3, 32, 32) (the vision
-ones), wrapped to return ``last_hidden_state``. Prints, per model,
+(``input_ids`` (2, 8) of a 100-token vocabulary: the text models), ``pixel_values`` (2, 3, 32, 32) (the vision
+ones) or audio (wav2vec2's samples, Whisper's mel features), wrapped to return ``last_hidden_state``. Prints, per model,
 the import time, the layer count and max |network - torch| / max |torch| on the example (float64 network, float32
 torch), or the error the import raised.
 """
@@ -80,6 +80,31 @@ def _vision_models(T):
     }
 
 
+def _other_models(T):
+    """(factory, input keyword, example shape): speech, and vision models fed pixels of other sizes"""
+    small = {"hidden_size": H, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64}
+    vit = {**small, "image_size": 32, "patch_size": 8}
+    return {
+        "wav2vec2": (lambda: T.Wav2Vec2Model(T.Wav2Vec2Config(
+            **small, conv_dim=(16, 16), conv_stride=(5, 2), conv_kernel=(10, 3), num_conv_pos_embeddings=16,
+            num_conv_pos_embedding_groups=4)), "input_values", (2, 400)),
+        "whisper-encoder": (lambda: T.WhisperModel(T.WhisperConfig(
+            d_model=H, encoder_layers=2, decoder_layers=1, encoder_attention_heads=4, decoder_attention_heads=4,
+            encoder_ffn_dim=64, decoder_ffn_dim=64, num_mel_bins=8, max_source_positions=16)).encoder,
+            "input_features", (2, 8, 32)),
+        "clip-vision": (lambda: T.CLIPVisionModel(T.CLIPVisionConfig(**vit)), "pixel_values", (2, 3, 32, 32)),
+        "beit": (lambda: T.BeitModel(T.BeitConfig(**vit, use_relative_position_bias=True)), "pixel_values",
+                 (2, 3, 32, 32)),
+        "dinov2": (lambda: T.Dinov2Model(T.Dinov2Config(**{**vit, "intermediate_size": None}, mlp_ratio=2)),
+                   "pixel_values", (2, 3, 32, 32)),
+        "deberta-v2": (lambda: T.DebertaV2Model(T.DebertaV2Config(**small, vocab_size=100, max_position_embeddings=40)),
+                       "input_ids", (2, 8)),
+        "poolformer": (lambda: T.PoolFormerModel(T.PoolFormerConfig(
+            hidden_sizes=[16, 32], depths=[1, 1], num_encoder_blocks=2, patch_sizes=[7, 3], strides=[4, 2],
+            padding=[2, 1])), "pixel_values", (2, 3, 32, 32)),
+    }
+
+
 def _wrapped(torch, model, keyword: str):
     class Wrapped(torch.nn.Module):
         """the model fed through ``keyword``, returning its last hidden state"""
@@ -104,20 +129,23 @@ def main() -> int:
         return 2
     warnings.filterwarnings("ignore")
     transformers.logging.set_verbosity_error()
-    text, vision = _text_models(transformers), _vision_models(transformers)
-    wanted = sys.argv[1:] or list(text) + list(vision)
+    models = {**{k: (f, "input_ids", (2, 8)) for k, f in _text_models(transformers).items()},
+              **{k: (f, "pixel_values", (2, 3, 32, 32)) for k, f in _vision_models(transformers).items()},
+              **_other_models(transformers)}
+    wanted = sys.argv[1:] or list(models)
     print(f"transformers {transformers.__version__}, torch {torch.__version__}")
     print("| model | import s | layers | max abs. torch output | max rel. error vs torch |")
     print("|---|---:|---:|---:|---|")
     for name in wanted:
         torch.manual_seed(0)
-        model = (text.get(name) or vision[name])().eval()
+        factory, keyword, shape = models[name]
+        model = factory().eval()
         for layer in model.modules():
             if isinstance(layer, (torch.nn.Conv2d, torch.nn.Linear)):
                 layer.reset_parameters()
-        wrapped = _wrapped(torch, model, "input_ids" if name in text else "pixel_values")
+        wrapped = _wrapped(torch, model, keyword)
         rng = np.random.default_rng(0)
-        x = rng.integers(0, 100, (2, 8)) if name in text else rng.standard_normal((2, 3, 32, 32)).astype(np.float32)
+        x = rng.integers(0, 100, shape) if keyword == "input_ids" else rng.standard_normal(shape).astype(np.float32)
         with torch.no_grad():
             want = wrapped(torch.as_tensor(x)).numpy().astype(np.float64)
         start = time.perf_counter()
