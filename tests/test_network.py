@@ -522,6 +522,32 @@ def test_onnx_scatters_of_constants_fold():
     np.testing.assert_array_equal(net.forward(np.zeros((1, 2, 3))), want[None])
 
 
+@pytest.mark.parametrize("axis, shape", [(2, (6, 1)), (0, (1, 6)), (-1, (2, 3)), (1, (2, 3))])
+def test_onnx_flatten_of_a_constant_takes_every_axis(axis, shape):
+    """Flatten(axis = rank) gives (size, 1): BART's decoder flattens its mask so, then gathers rows of it"""
+    helper = pytest.importorskip("onnx").helper
+    table = np.arange(6, dtype=np.float32).reshape(2, 3)
+    nodes = [helper.make_node("Flatten", ["t"], ["f"], axis=axis), helper.make_node("Add", ["x", "f"], ["y"])]
+    net = _typed_model(nodes, {"t": table}, shape, opset=13)
+    np.testing.assert_array_equal(net.forward(np.zeros((1,) + shape)), table.reshape(shape)[None])
+
+
+def test_onnx_flatten_of_data_with_a_negative_axis():
+    helper = pytest.importorskip("onnx").helper
+    net = _typed_model([helper.make_node("Flatten", ["x"], ["y"], axis=-3)], {}, (2, 3, 4), opset=13)
+    x = np.random.default_rng(3).standard_normal((5, 2, 3, 4))
+    np.testing.assert_array_equal(net.forward(x), x.reshape(5, 24))
+
+
+def test_onnx_constant_folding_that_fails_names_the_node():
+    helper = pytest.importorskip("onnx").helper
+    typed = {"t": np.ones((1, 3), np.float32), "i": np.array([4], np.int64)}
+    nodes = [helper.make_node("Gather", ["t", "i"], ["g"], axis=0, name="pick"),
+             helper.make_node("Add", ["x", "g"], ["y"])]
+    with pytest.raises(ValueError, match=r"'pick' \(Gather\).*fold.*out of bounds"):
+        _typed_model(nodes, typed, (1, 3), opset=13)
+
+
 def test_onnx_quantize_dequantize_pairs():
     """a QDQ model: the activation quantised to uint8 and back (round half to even, clipped), the conv's int8
     weights dequantised per output channel at import"""

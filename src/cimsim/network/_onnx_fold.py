@@ -55,8 +55,9 @@ def _gemm(a: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
 
 
 def _flatten(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
-    axis = attrs.get("axis", 1) % max(x.ndim, 1)
-    return x.reshape(int(np.prod(x.shape[:axis])), -1)
+    axis = int(attrs.get("axis", 1))
+    axis += x.ndim if axis < 0 else 0  # axis in [-rank, rank]: rank gives (size, 1)
+    return x.reshape(int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis:])))
 
 
 def _erf(x: np.ndarray) -> np.ndarray:

@@ -109,7 +109,8 @@ def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> 
 
 def _flatten(g, op, attrs, names, outs, name):
     full = g.full_shape(names[0])
-    axis = int(attrs.get("axis", 1)) % (len(full) + 1)
+    axis = int(attrs.get("axis", 1))
+    axis += len(full) if axis < 0 else 0  # axis in [-rank, rank]
     shape = g.sample_shape((int(np.prod(full[:axis])), int(np.prod(full[axis:]))))
     g.append(Flatten() if len(shape) == 1 else Reshape(shape), names[:1], outs[0], name)
 

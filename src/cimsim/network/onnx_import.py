@@ -151,7 +151,12 @@ class _Graph:
                 if node.op_type not in FOLDABLE:  # a layer's operator, given no data to act on
                     raise ValueError(f"{node.op_type} of constants only: folding it at import is not supported")
                 operands = [self.consts[n] if n else None for n in names]
-                for out, value in zip(node.output, fold(onnx, node.op_type, attrs, operands)):
+                try:
+                    values = fold(onnx, node.op_type, attrs, operands)
+                except (IndexError, TypeError, ArithmeticError) as exc:  # numpy's word on a malformed operand
+                    raise ValueError(f"folding it at import failed ({type(exc).__name__}: {exc}); operand shapes "
+                                     f"{[None if v is None else np.shape(v) for v in operands]}") from None
+                for out, value in zip(node.output, values):
                     self.consts[out] = value
                 return
             layer_for(self, node.op_type, attrs, names, list(node.output), node.name or node.output[0])
