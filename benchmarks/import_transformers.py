@@ -6,7 +6,8 @@ Needs torch, onnx and transformers (``pip install torch transformers '.[onnx]'``
 dependencies: without them the script says so and exits with status 2. Each model is a small random configuration
 (hidden size 32, two layers, seed 0; convolutions and linear layers take torch's default initialisation, so that
 the small vision models' activations do not vanish as with Hugging Face's 0.02 spread), fed token ids
-(``input_ids`` (2, 8) of a 100-token vocabulary: the text models), ``pixel_values`` (2, 3, 32, 32) (the vision
+(``input_ids`` (2, 8) of a 100-token vocabulary: the text models; encoder-decoders take them as
+``decoder_input_ids`` too), ``pixel_values`` (2, 3, 32, 32) (the vision
 ones) or audio (wav2vec2's samples, Whisper's mel features), wrapped to return ``last_hidden_state``. Prints, per model,
 the import time, the layer count and max |network - torch| / max |torch| on the example (float64 network, float32
 torch), or the error the import raised.
@@ -52,6 +53,18 @@ def _text_models(T):
         "qwen2": lambda: T.Qwen2Model(T.Qwen2Config(hidden_size=H, **decoder)),
         "gemma": lambda: T.GemmaModel(T.GemmaConfig(hidden_size=H, head_dim=8, **{**decoder,
                                                                                    "num_key_value_heads": 1})),
+        "gemma2": lambda: T.Gemma2Model(T.Gemma2Config(hidden_size=H, head_dim=8, sliding_window=4, **decoder)),
+        "qwen3": lambda: T.Qwen3Model(T.Qwen3Config(hidden_size=H, head_dim=8, **decoder)),
+        "stablelm": lambda: T.StableLmModel(T.StableLmConfig(hidden_size=H, **decoder)),
+        "phi3": lambda: T.Phi3Model(T.Phi3Config(hidden_size=H, pad_token_id=0, **decoder)),
+        "gpt-j": lambda: T.GPTJModel(T.GPTJConfig(n_embd=H, n_layer=2, n_head=4, rotary_dim=4, n_positions=40,
+                                                  vocab_size=100)),
+        "codegen": lambda: T.CodeGenModel(T.CodeGenConfig(n_embd=H, n_layer=2, n_head=4, rotary_dim=4, n_positions=40,
+                                                          n_ctx=40, vocab_size=100)),
+        "mpt": lambda: T.MptModel(T.MptConfig(d_model=H, n_layers=2, n_heads=4, expansion_ratio=2, max_seq_len=40,
+                                              vocab_size=100)),
+        "mamba": lambda: T.MambaModel(T.MambaConfig(hidden_size=H, num_hidden_layers=2, state_size=4,
+                                                    vocab_size=100)),
     }
 
 
@@ -84,7 +97,16 @@ def _other_models(T):
     """(factory, input keyword, example shape): speech, and vision models fed pixels of other sizes"""
     small = {"hidden_size": H, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64}
     vit = {**small, "image_size": 32, "patch_size": 8}
+    seq2seq = {"d_model": H, "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 4,
+               "decoder_attention_heads": 4, "encoder_ffn_dim": 64, "decoder_ffn_dim": 64, "vocab_size": 100,
+               "max_position_embeddings": 40}
+    both = ("input_ids", "decoder_input_ids")  # the ids fed to encoder and decoder alike
     return {
+        "bart": (lambda: T.BartModel(T.BartConfig(**seq2seq)), both, (2, 8)),
+        "marian": (lambda: T.MarianModel(T.MarianConfig(**seq2seq, pad_token_id=0, decoder_start_token_id=0)), both,
+                   (2, 8)),
+        "t5": (lambda: T.T5Model(T.T5Config(d_model=H, num_layers=1, num_decoder_layers=1, num_heads=4, d_kv=8,
+                                            d_ff=64, vocab_size=100)), both, (2, 8)),
         "wav2vec2": (lambda: T.Wav2Vec2Model(T.Wav2Vec2Config(
             **small, conv_dim=(16, 16), conv_stride=(5, 2), conv_kernel=(10, 3), num_conv_pos_embeddings=16,
             num_conv_pos_embedding_groups=4)), "input_values", (2, 400)),
@@ -105,16 +127,18 @@ def _other_models(T):
     }
 
 
-def _wrapped(torch, model, keyword: str):
+def _wrapped(torch, model, keyword: str | tuple[str, ...]):
+    keywords = (keyword,) if isinstance(keyword, str) else keyword
+
     class Wrapped(torch.nn.Module):
-        """the model fed through ``keyword``, returning its last hidden state"""
+        """the model fed through ``keywords``, returning its last hidden state"""
 
         def __init__(self):
             super().__init__()
             self.model = model
 
         def forward(self, x):
-            return self.model(**{keyword: x}).last_hidden_state
+            return self.model(**dict.fromkeys(keywords, x)).last_hidden_state
 
     return Wrapped().eval()
 
@@ -145,7 +169,7 @@ def main() -> int:
                 layer.reset_parameters()
         wrapped = _wrapped(torch, model, keyword)
         rng = np.random.default_rng(0)
-        x = rng.integers(0, 100, shape) if keyword == "input_ids" else rng.standard_normal(shape).astype(np.float32)
+        x = rng.integers(0, 100, shape) if "input_ids" in keyword else rng.standard_normal(shape).astype(np.float32)
         with torch.no_grad():
             want = wrapped(torch.as_tensor(x)).numpy().astype(np.float64)
         start = time.perf_counter()

@@ -539,6 +539,36 @@ def test_onnx_flatten_of_data_with_a_negative_axis():
     np.testing.assert_array_equal(net.forward(x), x.reshape(5, 24))
 
 
+@pytest.mark.parametrize("split", [None, [1, 4]])
+def test_onnx_split_of_a_constant_and_of_data(split):
+    """Split folds on constants (GPT-J's rotary table) and slices data; 5 into 2 equal parts is 3 and 2 (ONNX)"""
+    helper = pytest.importorskip("onnx").helper
+    typed = {"t": np.arange(10, dtype=np.float32).reshape(2, 5)} | ({} if split is None else {
+        "s": np.array(split, np.int64)})
+    sizes = split or [3, 2]
+    parts = {"num_outputs": 2} if split is None else {}
+    nodes = [helper.make_node("Split", ["t"] + ([] if split is None else ["s"]), ["t0", "t1"], axis=-1, **parts),
+             helper.make_node("Split", ["x"] + ([] if split is None else ["s"]), ["x0", "x1"], axis=-1, **parts),
+             helper.make_node("Add", ["x0", "t0"], ["a"]), helper.make_node("Add", ["x1", "t1"], ["b"]),
+             helper.make_node("Concat", ["b", "a"], ["y"], axis=-1)]
+    net = _typed_model(nodes, typed, (2, 5), opset=18 if split is None else 13)
+    x = np.random.default_rng(4).standard_normal((3, 2, 5))
+    t = typed["t"].astype(np.float64)
+    want = np.concatenate([x[..., sizes[0]:] + t[:, sizes[0]:], x[..., :sizes[0]] + t[:, :sizes[0]]], axis=-1)
+    np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
+
+
+def test_onnx_empty_slice_of_data_joins_as_nothing():
+    """a rotary embedding over the whole head (Phi-3) concatenates the rotated part with an empty pass-through"""
+    helper = pytest.importorskip("onnx").helper
+    typed = {"s": np.array([4], np.int64), "e": np.array([2**63 - 1], np.int64), "a": np.array([-1], np.int64)}
+    nodes = [helper.make_node("Slice", ["x", "s", "e", "a"], ["rest"]), helper.make_node("Neg", ["x"], ["n"]),
+             helper.make_node("Concat", ["n", "rest"], ["y"], axis=-1)]
+    net = _typed_model(nodes, typed, (2, 4), opset=13)
+    x = np.random.default_rng(5).standard_normal((3, 2, 4))
+    np.testing.assert_array_equal(net.forward(x), -x)
+
+
 def test_onnx_constant_folding_that_fails_names_the_node():
     helper = pytest.importorskip("onnx").helper
     typed = {"t": np.ones((1, 3), np.float32), "i": np.array([4], np.int64)}

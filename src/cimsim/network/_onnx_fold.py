@@ -126,7 +126,7 @@ _WITH_ATTRIBUTES = {
 
 FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape", "Transpose",
                                 "ConstantOfShape", "Expand", "Trilu", "ReduceProd", "ReduceSum", "ReduceMax",
-                                "ReduceMin", "ReduceMean", "Einsum", *_WITH_ATTRIBUTES}
+                                "ReduceMin", "ReduceMean", "Einsum", "Split", *_WITH_ATTRIBUTES}
 """operators evaluated at import when every input is a constant"""
 
 
@@ -154,9 +154,25 @@ def int_list(attrs: dict, operands: list, attr: str, index: int):
     return None
 
 
-def fold(onnx, op: str, attrs: dict, operands: list) -> list[np.ndarray]:
-    """The outputs of a node whose inputs are all constants."""
+def split_sizes(attrs: dict, operands: list, size: int, parts: int) -> list[int]:
+    """The part sizes of a Split of an axis of ``size`` into ``parts``: given, or equal with the last part smaller
+    (ONNX's rule when the axis does not divide)."""
+    given = int_list(attrs, operands, "split", 1)
+    if given is not None:
+        if sum(given) != size or len(given) != parts:
+            raise ValueError(f"Split sizes {given} do not cut an axis of {size} into {parts} parts")
+        return given
+    step = -(-size // parts)
+    return [min(step, size - k * step) for k in range(parts)]
+
+
+def fold(onnx, op: str, attrs: dict, operands: list, outputs: int = 1) -> list[np.ndarray]:
+    """The ``outputs`` outputs of a node whose inputs are all constants."""
     x = operands[0] if operands else None
+    if op == "Split":
+        axis = attrs.get("axis", 0)
+        sizes = split_sizes(attrs, operands, x.shape[axis], outputs)
+        return np.split(x, np.cumsum(sizes)[:-1], axis=axis)
     if op == "Mod" and attrs.get("fmod", 0):
         return [np.fmod(*operands)]
     if op in _NUMPY:

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ._onnx_fold import int_list, text_attr
+from ._onnx_fold import int_list, split_sizes, text_attr
 from .movement import Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .ops import Affine
 from .tables import Embedding, Interpolate
@@ -45,7 +45,7 @@ def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: st
     if op == "Split":
         axis = g.sample_axis(attrs.get("axis", 0), names[0])
         size = g.shape[names[0]][axis]
-        sizes = int_list(attrs, operands, "split", 1) or [size // len(outs)] * len(outs)
+        sizes = split_sizes(attrs, operands, size, len(outs))
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         for out, start, n in zip(outs, starts, sizes):
             g.append(Slice(axis, int(start), int(start + n)), [names[0]], out, f"{name}/{out}")
@@ -60,6 +60,11 @@ def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: st
         tmp = outs[0] if k == len(axes) - 1 else f"{outs[0]}#slice{k}"
         big = 2**62
         layer = Slice(g.sample_axis(a, names[0]), None if s <= -big else s, None if abs(e) >= big else e, st)
+        axis, shape = layer.axis, g.shape[current]
+        if not range(*slice(layer.start, layer.stop, st).indices(shape[axis])):  # an empty part (a rotary
+            # embedding over the whole head leaves no pass-through part): a constant of no values, which Concat drops
+            g.consts[outs[0]] = np.zeros((1,) * (not g.batch_as_axis) + shape[:axis] + (0,) + shape[axis + 1:])
+            return
         g.append(layer, [current], tmp, name)
         current = tmp
     if current == names[0]:
@@ -137,7 +142,8 @@ def _concat(g, op, attrs, names, outs, name):
     parts, pending = [], []  # activations with their constants joined; constants waiting for the next activation
     for k, n in enumerate(names):
         if not g.is_data(n):
-            pending.append(g.sample_constant(g.consts[n], data[0]))
+            if np.size(g.consts[n]):
+                pending.append(g.sample_constant(g.consts[n], data[0]))
             continue
         for c in reversed(pending):
             g.append(JoinConstant(axis, c, True), [n], f"{outs[0]}#{k}", name)

@@ -152,7 +152,7 @@ class _Graph:
                     raise ValueError(f"{node.op_type} of constants only: folding it at import is not supported")
                 operands = [self.consts[n] if n else None for n in names]
                 try:
-                    values = fold(onnx, node.op_type, attrs, operands)
+                    values = fold(onnx, node.op_type, attrs, operands, len(node.output))
                 except (IndexError, TypeError, ArithmeticError) as exc:  # numpy's word on a malformed operand
                     raise ValueError(f"folding it at import failed ({type(exc).__name__}: {exc}); operand shapes "
                                      f"{[None if v is None else np.shape(v) for v in operands]}") from None
