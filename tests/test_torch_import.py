@@ -254,8 +254,31 @@ def test_nearest_upsampling_and_its_refusals():
     from cimsim.models.from_network import model_from_network
 
     assert [op.name for op in model_from_network(odd).ops] == [odd.names[2]]  # the resize moves data only
-    with pytest.raises(ValueError, match=r"torch model AdaptiveAvgPool2d: node .*AveragePool|export failed"):
-        from_torch(nn.AdaptiveAvgPool2d((4, 5)), x)  # windows of unequal sizes: no ONNX pooling expresses them
+
+
+@pytest.mark.parametrize("pool, shape", [(nn.AdaptiveAvgPool2d((4, 5)), (3, 6, 6)),  # windows of unequal sizes
+                                         (nn.AdaptiveAvgPool2d(7), (3, 2, 3)),  # VGG's pool of a small image
+                                         (nn.AdaptiveMaxPool2d((4, None)), (3, 6, 5)),
+                                         (nn.AdaptiveAvgPool1d(4), (3, 7)), (nn.AdaptiveMaxPool1d(3), (2, 5)),
+                                         (nn.AdaptiveAvgPool3d((2, 3, 4)), (2, 3, 5, 7)),
+                                         (nn.AdaptiveAvgPool2d((3, 2)), (3, 6, 4))])  # sizes that divide: unchanged
+def test_adaptive_pools_of_any_output_size(pool, shape):
+    """torch's exporter refuses an adaptive pool whose output size does not divide the input: from_torch exports it
+    as its windows' reductions, one axis at a time (the same values, no layer with weights)"""
+    torch.manual_seed(7)
+    model = nn.Sequential(nn.Identity(), pool).eval()
+    net = _imported(model, np.random.default_rng(7).standard_normal((2,) + shape))
+    assert not [layer for layer in net.layers if layer.kind in ("dense", "conv2d", "conv3d")]
+
+
+def test_export_failure_is_torch_message_without_its_graph():
+    class Inverse(nn.Module):
+        def forward(self, x):
+            return torch.linalg.inv(x)
+
+    with pytest.raises(ValueError, match=r"torch model Inverse: the ONNX export failed: .*linalg_inv") as info:
+        from_torch(Inverse(), np.eye(3)[None])
+    assert "graph" not in str(info.value) and len(str(info.value)) < 400
 
 
 @pytest.mark.parametrize("kwargs", [{"scale_factor": 2}, {"scale_factor": 2, "align_corners": True},

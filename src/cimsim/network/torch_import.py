@@ -1,19 +1,19 @@
 """PyTorch models -> :class:`~cimsim.network.Network` in one call (needs the torch extra and onnx).
 
-The model is exported in memory by torch's own ONNX exporter (the TorchScript tracer: ``dynamo=False``, which needs
-no further package), in eval mode, on one example sample, with batch-norm and constant subgraphs folded, and read by
-:func:`~cimsim.network.onnx_import.network_from_onnx`: the same network as exporting to a file and loading that.
+The model is exported by torch's own ONNX exporter (the TorchScript tracer: ``dynamo=False``, which needs no further
+package; :mod:`._torch_export`), in eval mode, on one example sample, with batch-norm and constant subgraphs folded,
+to a temporary file, and read by :func:`~cimsim.network.onnx_import.network_from_onnx`: the same network as exporting
+to a file and loading that.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import warnings
 
 import numpy as np
 
+from ._torch_export import export
 from .model import Network
 from .onnx_import import network_from_onnx
 
@@ -52,21 +52,16 @@ def from_torch(model, example_input) -> Network:
     name = type(model).__name__
     was_training = model.training
     model.eval()
-    buffer = io.BytesIO()
     try:
         with warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select fused
             # kernels (e.g. the transformer fast path) that have no ONNX form
             warnings.simplefilter("always")
-            with _exportable_attention(torch):
-                torch.onnx.export(model, (x[:1],), buffer, dynamo=False, opset_version=OPSET,
-                                  do_constant_folding=True, input_names=["input"], output_names=["output"])
-    except Exception as exc:  # torch raises many types for an unexportable model
-        raise ValueError(f"torch model {name}: the ONNX export failed: {type(exc).__name__}: {exc}") from None
+            exported = export(torch, onnx, model, x[:1], OPSET, name)
     finally:
         model.train(was_training)
     own = os.path.dirname(torch.__file__)  # torch's own modules check shapes in Python; they export correctly
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning) and not w.filename.startswith(own)]
-    net = network_from_onnx(onnx.load_from_string(buffer.getvalue()), f"torch model {name}")
+    net = network_from_onnx(exported, f"torch model {name}")
     if tracer:  # most read a shape (fixed for the example's sample shape); a value-dependent branch shows on probes
         example = x.detach().cpu()
         disagreement = _disagreement(net, model, (example.long() if ids else example.double()).numpy(), torch)
@@ -75,27 +70,6 @@ def from_torch(model, example_input) -> Network:
                              f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
                              f"{tracer[0].message}")
     return net
-
-
-@contextlib.contextmanager
-def _exportable_attention(torch):
-    """During an export: torch's exporter refuses ``scaled_dot_product_attention`` with ``enable_gqa`` (grouped-query
-    attention, as Llama-style models call it), so such a call first repeats each key and value head for its group of
-    query heads, which is what ``enable_gqa`` means (PyTorch's documentation of the function)."""
-    functional = torch.nn.functional
-    original = functional.scaled_dot_product_attention
-
-    def attention(query, key, value, *args, enable_gqa=False, **kwargs):
-        if enable_gqa and key.shape[-3] != query.shape[-3]:
-            group = query.shape[-3] // key.shape[-3]
-            key, value = key.repeat_interleave(group, dim=-3), value.repeat_interleave(group, dim=-3)
-        return original(query, key, value, *args, **kwargs)
-
-    functional.scaled_dot_product_attention = attention
-    try:
-        yield
-    finally:
-        functional.scaled_dot_product_attention = original
 
 
 PROBE_TOLERANCE = 1e-3
