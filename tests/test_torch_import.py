@@ -271,6 +271,14 @@ def test_adaptive_pools_of_any_output_size(pool, shape):
     assert not [layer for layer in net.layers if layer.kind in ("dense", "conv2d", "conv3d")]
 
 
+def test_transformer_encoder_layer_without_mask():
+    """torch 2.14's multi-head attention hands scaled_dot_product_attention a traced 0-d tensor as is_causal, which
+    the function refuses while exporting; from_torch passes its bool"""
+    torch.manual_seed(8)
+    layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True).eval()
+    _imported(layer, np.random.default_rng(8).standard_normal((2, 6, 16)))
+
+
 def test_export_failure_is_torch_message_without_its_graph():
     class Inverse(nn.Module):
         def forward(self, x):

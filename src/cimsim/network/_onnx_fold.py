@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._onnx_checks import bounded, prod
+
 from ._onnx_quant import dequantize, quantize
 
 __all__ = ["FOLDABLE", "fold", "int_list", "text_attr", "tensor_array"]
@@ -166,9 +168,23 @@ def split_sizes(attrs: dict, operands: list, size: int, parts: int) -> list[int]
     return [min(step, size - k * step) for k in range(parts)]
 
 
+def _check_size(op: str, x, operands: list) -> None:
+    """ValueError where an operator that makes a constant of a given size is asked for more than
+    MAX_FOLDED_VALUES values (before numpy would try to hold them)"""
+    if op == "ConstantOfShape":
+        bounded(prod(np.ravel(x)), op)
+    elif op == "Expand":
+        bounded(prod(np.broadcast_shapes(x.shape, tuple(np.ravel(operands[1]).astype(int)))), op)
+    elif op == "Range":
+        bounded((float(operands[1]) - float(x)) / float(operands[2]), op)
+    elif op == "Tile":
+        bounded(x.size * prod(np.ravel(operands[1])), op)
+
+
 def fold(onnx, op: str, attrs: dict, operands: list, outputs: int = 1) -> list[np.ndarray]:
     """The ``outputs`` outputs of a node whose inputs are all constants."""
     x = operands[0] if operands else None
+    _check_size(op, x, operands)
     if op == "Split":
         axis = attrs.get("axis", 0)
         sizes = split_sizes(attrs, operands, x.shape[axis], outputs)

@@ -104,10 +104,10 @@ def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> 
     axes = int_list(attrs, [g.consts.get(n) for n in names], "axes", 1)
     full = list(g.full_shape(names[0]))
     if op == "Unsqueeze":
-        for a in sorted(a % (len(full) + len(axes)) for a in axes):
+        for a in sorted(g.onnx_axis(a, names[0], len(axes)) for a in axes):
             full.insert(a, 1)
     else:
-        drop = {a % len(full) for a in axes} if axes else {k for k, s in enumerate(full) if s == 1}
+        drop = {g.onnx_axis(a, names[0]) for a in axes} if axes else {k for k, s in enumerate(full) if s == 1}
         full = [s for k, s in enumerate(full) if k not in drop]
     g.append(Reshape(g.sample_shape(tuple(full))), [names[0]], out, name)
 
@@ -170,7 +170,7 @@ def _pad(g, op, attrs, names, outs, name):
         raise ValueError("Pad needs constant pads, value and axes")
     nd = g.full_ndim(names[0])
     given = operands[3] if len(operands) > 3 else None
-    axes = [int(a) % nd for a in np.ravel(given)] if given is not None else list(range(nd))
+    axes = [g.onnx_axis(a, names[0]) for a in np.ravel(given)] if given is not None else list(range(nd))
     full = [0] * (2 * nd)
     for k, a in enumerate(axes):
         full[a], full[nd + a] = pads[k], pads[len(axes) + k]

@@ -73,8 +73,15 @@ def _conv2d(attrs: dict, w: np.ndarray, bias, size: tuple[int, int]) -> Conv2d:
                   attrs.get("group", 1))
 
 
+def _kernel(attrs: dict, w: np.ndarray) -> np.ndarray:
+    """the weights, checked against a kernel_shape attribute (optional in ONNX; it must agree with them)"""
+    if "kernel_shape" in attrs and tuple(attrs["kernel_shape"]) != tuple(w.shape[2:]):
+        raise ValueError(f"kernel_shape {list(attrs['kernel_shape'])} does not match the weights' {list(w.shape[2:])}")
+    return w
+
+
 def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
-    w = np.asarray(g.consts[names[1]])
+    w = _kernel(attrs, np.asarray(g.consts[names[1]]))
     bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
     if w.ndim == 3:
         return _one_d(g, lambda size, a: _conv2d(a, w[:, :, None, :], bias, size), attrs, names[0], out, name)
@@ -93,7 +100,7 @@ def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> No
     """ConvTranspose (2-d or 3-d) as the convolution it equals: over its input dilated by the stride and padded by
     d (k - 1) - pad on each side (+ output_padding at the end), with the kernel flipped and each group's input and
     output channels swapped, stride 1"""
-    w = np.asarray(g.consts[names[1]], dtype=np.float64)
+    w = _kernel(attrs, np.asarray(g.consts[names[1]], dtype=np.float64))
     if w.ndim not in (4, 5):
         raise ValueError(f"only 2-d and 3-d transposed convolutions are supported; got a weight of shape {w.shape}")
     if text_attr(attrs, "auto_pad", "NOTSET") not in ("NOTSET", "VALID") or "output_shape" in attrs:

@@ -145,7 +145,7 @@ def _cumsum(g, op, attrs, names, outs, name):
     if names[1] not in g.consts:
         raise ValueError("CumSum needs a constant axis")
     full = g.full_shape(names[0])
-    axis = int(np.ravel(g.consts[names[1]])[0]) % len(full)
+    axis = g.onnx_axis(int(np.ravel(g.consts[names[1]])[0]), names[0])
     if not g.batch_as_axis and axis == 0:
         raise BatchAxisError("a running sum over the batch axis is not supported")
     weight = np.tril(np.ones((full[axis], full[axis])), -1 if attrs.get("exclusive", 0) else 0)

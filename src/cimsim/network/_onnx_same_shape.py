@@ -238,7 +238,7 @@ def _softmax(g, op, attrs, names, outs, name):
     (default 1): the softmax runs over all the axes from ``axis`` on, as one (a reshape around it)."""
     x, out = names[0], outs[0]
     full = g.full_shape(x)
-    axis = attrs.get("axis", 1 if g.opset < 13 else -1) % len(full)
+    axis = g.onnx_axis(attrs.get("axis", 1 if g.opset < 13 else -1), x)
     soft = f"{out}#softmax" if op == "LogSoftmax" else out
     if g.opset < 13 and axis < len(full) - 1:
         merged = full[:axis] + (int(np.prod(full[axis:])),)

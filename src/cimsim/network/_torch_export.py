@@ -44,7 +44,8 @@ def _exportable(torch):
 
     - ``scaled_dot_product_attention`` with ``enable_gqa`` (grouped-query attention, as Llama-style models call it):
       each key and value head is first repeated for its group of query heads, which is what ``enable_gqa`` means
-      (PyTorch's documentation of the function);
+      (PyTorch's documentation of the function); an ``is_causal`` given as a 0-d tensor (as torch 2.14's
+      ``multi_head_attention_forward`` passes it while tracing, which the function itself refuses) as its bool;
     - adaptive average and max pooling to an output size that does not divide the input (VGG's 7 x 7 pool of a
       small image): each output position reduces its window [floor(i L / n), ceil((i + 1) L / n)) (PyTorch's
       definition of the windows), one spatial axis at a time (exact: the windows are products of intervals).
@@ -53,11 +54,14 @@ def _exportable(torch):
     originals = {name: getattr(functional, name) for name in _ADAPTIVE}
     attention = functional.scaled_dot_product_attention
 
-    def grouped_attention(query, key, value, *args, enable_gqa=False, **kwargs):
+    def grouped_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *args,
+                          enable_gqa=False, **kwargs):
         if enable_gqa and key.shape[-3] != query.shape[-3]:
             group = query.shape[-3] // key.shape[-3]
             key, value = key.repeat_interleave(group, dim=-3), value.repeat_interleave(group, dim=-3)
-        return attention(query, key, value, *args, **kwargs)
+        if isinstance(is_causal, torch.Tensor):  # torch 2.14's multi-head attention passes a traced bool
+            is_causal = bool(is_causal)
+        return attention(query, key, value, attn_mask, dropout_p, is_causal, *args, **kwargs)
 
     functional.scaled_dot_product_attention = grouped_attention
     for fn_name, (dims, reduce) in _ADAPTIVE.items():

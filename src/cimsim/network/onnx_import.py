@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_node, prod
 from ._onnx_fold import FOLDABLE, fold, tensor_array
 from ._onnx_ops import SUPPORTED_OPS, BatchAxisError, layer_for
 from ._onnx_resize import CONSTANT_INPUT_OPS
@@ -141,6 +142,8 @@ class _Graph:
         if node.op_type == "If":
             return self._inline_if(onnx, node, attrs, where)
         try:
+            if node.op_type in SUPPORTED_OPS:  # others are refused by name below
+                check_node(onnx, node, self.opset)
             if node.op_type != "Where" and any(n in self.nan_tests for n in names):
                 raise ValueError("IsNaN is supported as the condition of Where(IsNaN(x), 0, x) only")
             if node.op_type == "Shape" and data:
@@ -151,17 +154,15 @@ class _Graph:
                 if node.op_type not in FOLDABLE:  # a layer's operator, given no data to act on
                     raise ValueError(f"{node.op_type} of constants only: folding it at import is not supported")
                 operands = [self.consts[n] if n else None for n in names]
-                try:
-                    values = fold(onnx, node.op_type, attrs, operands, len(node.output))
-                except (IndexError, TypeError, ArithmeticError) as exc:  # numpy's word on a malformed operand
-                    raise ValueError(f"folding it at import failed ({type(exc).__name__}: {exc}); operand shapes "
-                                     f"{[None if v is None else np.shape(v) for v in operands]}") from None
-                for out, value in zip(node.output, values):
+                for out, value in zip(node.output, fold(onnx, node.op_type, attrs, operands, len(node.output))):
                     self.consts[out] = value
                 return
             layer_for(self, node.op_type, attrs, names, list(node.output), node.name or node.output[0])
         except ValueError as exc:  # BatchAxisError stays one: the import retries with the batch as an axis
             raise type(exc)(f"{where}: {exc}") from None
+        except (KeyError, IndexError, TypeError, AttributeError, ArithmeticError, MemoryError) as exc:
+            # what numpy or a handler says of operands of a malformed graph that the checks above let through
+            raise ValueError(f"{where}: malformed node ({type(exc).__name__}: {exc})") from None
 
     def _inline_if(self, onnx, node, attrs: dict, where: str) -> None:
         """If with a condition known at import (torch exports rank and shape checks as one): the nodes of the
@@ -202,9 +203,18 @@ class _Graph:
                                  "others")
         return tuple(full[1:])
 
+    def onnx_axis(self, axis: int, name: str, extra: int = 0) -> int:
+        """An ONNX axis of tensor ``name`` (of its rank + ``extra``: Unsqueeze's output) from 0; ValueError outside
+        [-rank, rank)."""
+        rank = self.full_ndim(name) + extra
+        if not -rank <= int(axis) < rank:
+            raise ValueError(f"axis {axis} is outside [-{rank}, {rank}) for a tensor of rank {rank}")
+        return int(axis) % rank
+
     def sample_axis(self, axis: int, name: str) -> int:
-        """An ONNX axis of tensor ``name`` as a per-sample axis; BatchAxisError for the batch axis."""
-        a = int(axis) % self.full_ndim(name)
+        """An ONNX axis of tensor ``name`` as a per-sample axis; BatchAxisError for the batch axis, ValueError
+        outside [-rank, rank)."""
+        a = self.onnx_axis(axis, name)
         if self.batch_as_axis:
             return a
         if a == 0:
@@ -226,6 +236,7 @@ class _Graph:
         """Add ``layer`` reading the tensors ``reads``; its output is tensor ``out``."""
         values = [self.value[r] for r in reads]
         shape = layer.output_shape(*(self.shape[r] for r in reads))
+        bounded(prod(shape), f"its output, shape {tuple(shape)} per sample,", MAX_SAMPLE_VALUES)
         self.layers.append(layer)
         self.inputs.append(tuple(values))
         self.names.append(name)

@@ -44,6 +44,10 @@ class _Pool2d(DigitalLayer):
         w = window_out(shape[2] + left + right, self.kernel[1], self.stride[1])
         if h == 0 or w == 0:
             raise ValueError(f"{name} kernel {self.kernel} does not fit a {shape[1]}x{shape[2]} input")
+        for n, begin, k, s, out in zip(shape[1:], (top, left), self.kernel, self.stride, (h, w)):
+            if begin >= k or (out - 1) * s >= n + begin:  # a max or mean of no input value
+                raise ValueError(f"{name} padding {self.padding} leaves a {k}-wide window of a {shape[1]}x{shape[2]} "
+                                 "input on padding only")
         return shape[0], h, w
 
     def work(self, input_shape: tuple[int, ...]) -> int:

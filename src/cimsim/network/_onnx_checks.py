@@ -1,0 +1,51 @@
+"""Checks of the ONNX importer on malformed graphs: a node against its operator's schema, and sizes that no machine
+holds, so that a broken file is a ValueError naming the node rather than a traceback or an exhausted memory."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "prod"]
+
+MAX_FOLDED_VALUES = 1 << 28
+"""most values a constant computed at import may hold (2 GiB in float64): the masks and position tables models
+compute are far smaller; a shape that asks for more comes from a broken graph"""
+MAX_SAMPLE_VALUES = 1 << 31
+"""most values one sample's activation may hold (16 GiB in float64; a 64-head attention over 4096 tokens holds
+2**30)"""
+
+
+def bounded(count: float, what: str, limit: int = MAX_FOLDED_VALUES) -> None:
+    """ValueError where ``what`` would hold ``count`` values, more than ``limit``"""
+    if not count <= limit:  # NaN too
+        raise ValueError(f"{what} would hold {count:.4g} values, more than {limit} (a malformed shape?)")
+
+
+def check_node(onnx, node, opset: int) -> None:
+    """ValueError where ``node`` lacks an input or an attribute that its operator's ONNX schema (at ``opset``)
+    requires, or has more inputs than it takes; operators without a schema are left to the handlers, which name
+    the ones they do not support."""
+    try:
+        schema = onnx.defs.get_schema(node.op_type, opset, node.domain or "")
+    except onnx.defs.SchemaError:
+        return
+    option = onnx.defs.OpSchema.FormalParameterOption
+    formal = list(schema.inputs)
+    given = list(node.input)
+    variadic = bool(formal) and formal[-1].option == option.Variadic
+    if not variadic and len(given) > len(formal):
+        raise ValueError(f"{node.op_type} takes at most {len(formal)} inputs; it has {len(given)}")
+    for k, parameter in enumerate(formal):
+        if parameter.option == option.Single and (k >= len(given) or not given[k]):
+            raise ValueError(f"{node.op_type} needs input {k} ({parameter.name!r}); it is missing")
+    if sum(1 for name in given if name) < schema.min_input:
+        raise ValueError(f"{node.op_type} needs at least {schema.min_input} inputs; it has {len(given)}")
+    present = {a.name for a in node.attribute}
+    missing = [name for name, a in schema.attributes.items() if a.required and name not in present]
+    if missing:
+        raise ValueError(f"{node.op_type} needs the attribute(s) {', '.join(missing)}")
+
+
+def prod(shape) -> float:
+    """the number of values of ``shape`` (a float: no overflow), negative where a dimension is"""
+    return math.prod(float(d) for d in shape)

@@ -1,0 +1,67 @@
+"""Malformed ONNX graphs are refused with a ValueError naming the node and what is wrong: never a traceback, an
+exhausted memory or a silently different network (cases found by mutating exported models and comparing with
+onnx's reference evaluator)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cimsim.network import MaxPool2d
+
+onnx = pytest.importorskip("onnx")
+helper, numpy_helper, TensorProto = onnx.helper, onnx.numpy_helper, onnx.TensorProto
+
+from cimsim.network.onnx_import import network_from_onnx  # noqa: E402
+
+
+def _model(nodes, consts, input_shape, opset=17):
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, *input_shape])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+W = np.ones((2, 1, 3, 3), np.float32)
+CASES = {
+    "missing input": ([helper.make_node("Conv", ["x"], ["y"], name="c")], {}, (1, 5, 5),
+                      r"node 'c' \(Conv\): Conv needs input 1 \('W'\); it is missing"),
+    "empty input": ([helper.make_node("Gemm", ["x", ""], ["y"], name="g")], {}, (4,),
+                    r"node 'g' \(Gemm\): Gemm needs input 1 \('B'\)"),
+    "too many inputs": ([helper.make_node("Relu", ["x", "x"], ["y"], name="r")], {}, (4,),
+                        r"node 'r' \(Relu\): Relu takes at most 1 inputs; it has 2"),
+    "missing attribute": ([helper.make_node("MaxPool", ["x"], ["y"], name="p")], {}, (1, 4, 4),
+                          r"node 'p' \(MaxPool\): MaxPool needs the attribute\(s\) kernel_shape"),
+    "axis out of range": ([helper.make_node("Softmax", ["x"], ["y"], name="s", axis=7)], {}, (3, 4),
+                          r"node 's' \(Softmax\): axis 7 is outside \[-3, 3\)"),
+    "layer norm axis": ([helper.make_node("LayerNormalization", ["x", "w"], ["y"], name="n", axis=-4)],
+                        {"w": np.ones(4, np.float32)}, (3, 4), r"axis -4 is outside \[-3, 3\)"),
+    "kernel shape": ([helper.make_node("Conv", ["x", "w"], ["y"], name="c", kernel_shape=[3, 2])], {"w": W},
+                     (1, 5, 5), r"node 'c' \(Conv\): kernel_shape \[3, 2\] does not match the weights' \[3, 3\]"),
+    "window on padding": ([helper.make_node("MaxPool", ["x"], ["y"], name="p", kernel_shape=[2, 2], strides=[2, 2],
+                                            pads=[0, 0, 3, 0])], {}, (1, 8, 8),
+                          r"node 'p' \(MaxPool\): MaxPool2d padding \(0, 0, 3, 0\) leaves a 2-wide window"),
+    "huge constant": ([helper.make_node("ConstantOfShape", ["shape"], ["big"], name="k"),
+                       helper.make_node("Add", ["x", "big"], ["y"])], {"shape": np.array([2 ** 31], np.int64)},
+                      (4,), r"node 'k' \(ConstantOfShape\): ConstantOfShape would hold 2\.147e\+09 values"),
+    "huge activation": ([helper.make_node("Tile", ["x", "reps"], ["y"], name="t")],
+                        {"reps": np.array([1, 2 ** 20, 2 ** 20], np.int64)}, (2, 2),
+                        r"node 't' \(Tile\): its output, shape \(.*\) per sample, would hold 4\.398e\+12 values"),
+    "bad gather": ([helper.make_node("Gather", ["t", "i"], ["g"], name="pick", axis=0),
+                    helper.make_node("Add", ["x", "g"], ["y"])],
+                   {"t": np.ones((1, 3), np.float32), "i": np.array([4], np.int64)}, (1, 3),
+                   r"node 'pick' \(Gather\): malformed node \(IndexError.*out of bounds"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_malformed_node_is_refused_naming_it(case):
+    nodes, consts, shape, match = CASES[case]
+    with pytest.raises(ValueError, match=match):
+        network_from_onnx(_model(nodes, consts, shape))
+
+
+def test_pool_window_on_padding_only_is_refused():
+    with pytest.raises(ValueError, match=r"MaxPool2d padding \(2, 0, 0, 0\) leaves a 2-wide window"):
+        MaxPool2d(2, 1, (2, 0, 0, 0)).output_shape((1, 4, 4))
+    assert MaxPool2d(2, 1, (1, 1, 1, 1)).output_shape((1, 4, 4)) == (1, 5, 5)  # each window holds an input value
