@@ -1,6 +1,6 @@
 """Malformed ONNX graphs are refused with a ValueError naming the node and what is wrong: never a traceback, an
-exhausted memory or a silently different network (cases found by mutating exported models and comparing with
-onnx's reference evaluator)."""
+exhausted memory or a silently different network (cases found by ``benchmarks/fuzz_onnx.py``: mutated exported
+models, compared with onnx's reference evaluator)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,18 @@ CASES = {
                         {"w": np.ones(4, np.float32)}, (3, 4), r"axis -4 is outside \[-3, 3\)"),
     "kernel shape": ([helper.make_node("Conv", ["x", "w"], ["y"], name="c", kernel_shape=[3, 2])], {"w": W},
                      (1, 5, 5), r"node 'c' \(Conv\): kernel_shape \[3, 2\] does not match the weights' \[3, 3\]"),
+    "transposed groups": ([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="t", group=2 ** 31)],
+                          {"w": W}, (2, 5, 5), r"node 't' \(ConvTranspose\): ConvTranspose group 2147483648 does "
+                                               r"not divide the weights' 2 input channels"),
+    "data scale": ([helper.make_node("Relu", ["x"], ["r"]),
+                    helper.make_node("LayerNormalization", ["x", "r"], ["y"], name="n")], {}, (4,),
+                   r"node 'n' \(LayerNormalization\): LayerNormalization's scale \(input 1\) must be a constant"),
+    "data bias": ([helper.make_node("Gemm", ["x", "w", "x"], ["y"], name="g")], {"w": np.ones((4, 4), np.float32)},
+                  (4,), r"node 'g' \(Gemm\): Gemm's C \(input 2\) must be a constant; here it is computed"),
+    "data bound": ([helper.make_node("Clip", ["x", "x"], ["y"], name="c")], {}, (4,), r"Clip's min \(input 1\)"),
+    "data axes": ([helper.make_node("Shape", ["x"], ["s"]), helper.make_node("Cast", ["x"], ["a"], to=7),
+                   helper.make_node("ReduceSum", ["x", "a"], ["y"], name="r")], {}, (1,),
+                  r"node 'r' \(ReduceSum\): ReduceSum's axes \(input 1\) must be a constant"),
     "window on padding": ([helper.make_node("MaxPool", ["x"], ["y"], name="p", kernel_shape=[2, 2], strides=[2, 2],
                                             pads=[0, 0, 3, 0])], {}, (1, 8, 8),
                           r"node 'p' \(MaxPool\): MaxPool2d padding \(0, 0, 3, 0\) leaves a 2-wide window"),

@@ -41,7 +41,8 @@ def _reshape(g, names: list[str], out: str, name: str) -> None:
 def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: str) -> None:
     """Split into ``outs`` along one axis, or Slice with constant starts / ends / axes / steps."""
     nd = g.full_ndim(names[0])
-    operands = [g.consts.get(n) for n in names]
+    operands = [None] + [g.operand(names, k, f"{op}'s {part}") for k, part in enumerate(
+        ("split sizes",) if op == "Split" else ("starts", "ends", "axes", "steps"), 1)]
     if op == "Split":
         axis = g.sample_axis(attrs.get("axis", 0), names[0])
         size = g.shape[names[0]][axis]
@@ -101,7 +102,7 @@ def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
 
 
 def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
-    axes = int_list(attrs, [g.consts.get(n) for n in names], "axes", 1)
+    axes = int_list(attrs, [None, g.operand(names, 1, f"{op}'s axes")], "axes", 1)
     full = list(g.full_shape(names[0]))
     if op == "Unsqueeze":
         for a in sorted(g.onnx_axis(a, names[0], len(axes)) for a in axes):

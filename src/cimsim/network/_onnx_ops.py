@@ -106,6 +106,8 @@ def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> No
     if text_attr(attrs, "auto_pad", "NOTSET") not in ("NOTSET", "VALID") or "output_shape" in attrs:
         raise ValueError("ConvTranspose with auto_pad SAME or an output_shape is not supported (give pads)")
     dims, groups = w.ndim - 2, int(attrs.get("group", 1))
+    if not 1 <= groups <= w.shape[0] or w.shape[0] % groups:
+        raise ValueError(f"ConvTranspose group {groups} does not divide the weights' {w.shape[0]} input channels")
     strides, dil = list(attrs.get("strides", [1] * dims)), list(attrs.get("dilations", [1] * dims))
     pads, extra = list(attrs.get("pads", [0] * 2 * dims)), list(attrs.get("output_padding", [0] * dims))
     reach = [d * (k - 1) for d, k in zip(dil, w.shape[2:])]
@@ -227,7 +229,8 @@ def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> N
     ReduceL2 of x**2, ReduceLogSum) as the mean times the number of values summed, then sqrt or log;
     ReduceLogSumExp as m + log(sum(exp(x - m))), m the maximum (no overflow)"""
     x, nd = names[0], g.full_ndim(names[0])
-    axes = int_list(attrs, [g.consts.get(n) for n in names], "axes", 1) or list(range(0 if g.batch_as_axis else 1, nd))
+    axes = (int_list(attrs, [None, g.operand(names, 1, f"{op}'s axes")], "axes", 1)
+            or list(range(0 if g.batch_as_axis else 1, nd)))
     axes = tuple(g.sample_axis(a, x) for a in axes)
     keep = bool(attrs.get("keepdims", 1))
     if op in ("ReduceMean", "ReduceMax"):

@@ -22,7 +22,7 @@ def _gemm(g, op, attrs, names, outs, name):
         raise ValueError("Gemm needs an activation times a constant matrix (transA = 0)")
     b = np.asarray(g.consts[names[1]], dtype=np.float64) * attrs.get("alpha", 1.0)
     w = b if attrs.get("transB", 0) else b.T
-    c = g.consts.get(names[2]) if len(names) > 2 and names[2] else None
+    c = g.operand(names, 2, "Gemm's C")
     bias = None if c is None else np.broadcast_to(np.ravel(c) * attrs.get("beta", 1.0), (w.shape[0],))
     g.append(Dense(w, bias), names[:1], outs[0], name)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, prod
 from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
 from .movement import Upsample
@@ -87,6 +88,9 @@ def _resize(g, op, attrs, names, outs, name):
     if sizes is None:
         sizes = [int(np.floor(n * f)) for n, f in zip(full, np.ravel(given))]
     sizes = [int(v) for v in np.ravel(sizes)]
+    if len(sizes) != len(full) or min(sizes, default=1) < 1:
+        raise ValueError(f"Resize to sizes {sizes} does not fit a tensor of shape {list(full)}")
+    bounded(prod(sizes), f"Resize to sizes {sizes}", MAX_SAMPLE_VALUES)
     scales = [float(f) for f in np.ravel(given)] if given is not None else [m / n for n, m in zip(full, sizes)]
     coordinates = [_source_coordinates(attrs, n, m, s) for n, m, s in zip(full, sizes, scales)]
     if mode == "linear":

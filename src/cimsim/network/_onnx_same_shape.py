@@ -183,8 +183,8 @@ def _integer_power(g, x: str, n: int, out: str, name: str) -> None:
 
 
 def _clip(g, op, attrs, names, outs, name):
-    low = g.consts.get(names[1]) if len(names) > 1 and names[1] else attrs.get("min")
-    high = g.consts.get(names[2]) if len(names) > 2 and names[2] else attrs.get("max")
+    low, high = g.operand(names, 1, "Clip's min"), g.operand(names, 2, "Clip's max")
+    low, high = attrs.get("min") if low is None else low, attrs.get("max") if high is None else high
     g.append(Clip(None if low is None else float(low), None if high is None else float(high)), names[:1], outs[0],
              name)
 
@@ -281,7 +281,7 @@ def _instance_norm(g, op, attrs, names, outs, name):
 
 
 def _layer_norm(g, op, attrs, names, outs, name):
-    scale, bias = g.consts.get(names[1]), g.consts.get(names[2]) if len(names) > 2 and names[2] else None
+    scale, bias = g.operand(names, 1, "LayerNormalization's scale"), g.operand(names, 2, "its bias")
     axis = g.sample_axis(attrs.get("axis", -1), names[0])
     g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), axis), names[:1], outs[0], name)
 

@@ -203,6 +203,15 @@ class _Graph:
                                  "others")
         return tuple(full[1:])
 
+    def operand(self, names: list[str], k: int, what: str):
+        """The constant that is input ``k`` of a node, None where the node does not give it; ValueError where it is
+        computed from the activations (``what`` names it)."""
+        if len(names) <= k or not names[k]:
+            return None
+        if names[k] not in self.consts:
+            raise ValueError(f"{what} (input {k}) must be a constant; here it is computed from the activations")
+        return self.consts[names[k]]
+
     def onnx_axis(self, axis: int, name: str, extra: int = 0) -> int:
         """An ONNX axis of tensor ``name`` (of its rank + ``extra``: Unsqueeze's output) from 0; ValueError outside
         [-rank, rank)."""
