@@ -34,6 +34,8 @@ CASES = {
                           r"node 'p' \(MaxPool\): MaxPool needs the attribute\(s\) kernel_shape"),
     "axis out of range": ([helper.make_node("Softmax", ["x"], ["y"], name="s", axis=7)], {}, (3, 4),
                           r"node 's' \(Softmax\): axis 7 is outside \[-3, 3\)"),
+    "flatten axis": ([helper.make_node("Flatten", ["x"], ["y"], name="f", axis=4)], {}, (3, 4),
+                     r"node 'f' \(Flatten\): Flatten axis 4 is outside \[-3, 3\]"),
     "layer norm axis": ([helper.make_node("LayerNormalization", ["x", "w"], ["y"], name="n", axis=-4)],
                         {"w": np.ones(4, np.float32)}, (3, 4), r"axis -4 is outside \[-3, 3\)"),
     "kernel shape": ([helper.make_node("Conv", ["x", "w"], ["y"], name="c", kernel_shape=[3, 2])], {"w": W},

@@ -56,9 +56,16 @@ def _gemm(a: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     return (y if c is None else y + attrs.get("beta", 1.0) * c).astype(np.result_type(a, b))
 
 
-def _flatten(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+def flatten_axis(attrs: dict, rank: int) -> int:
+    """Flatten's axis from 0 (ONNX: in [-rank, rank]; rank gives (size, 1))"""
     axis = int(attrs.get("axis", 1))
-    axis += x.ndim if axis < 0 else 0  # axis in [-rank, rank]: rank gives (size, 1)
+    if not -rank <= axis <= rank:
+        raise ValueError(f"Flatten axis {axis} is outside [-{rank}, {rank}]")
+    return axis + rank if axis < 0 else axis
+
+
+def _flatten(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    axis = flatten_axis(attrs, x.ndim)
     return x.reshape(int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis:])))
 
 

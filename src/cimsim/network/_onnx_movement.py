@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ._onnx_fold import int_list, split_sizes, text_attr
+from ._onnx_fold import flatten_axis, int_list, split_sizes, text_attr
 from .movement import Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .ops import Affine
 from .tables import Embedding, Interpolate
@@ -115,8 +115,7 @@ def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> 
 
 def _flatten(g, op, attrs, names, outs, name):
     full = g.full_shape(names[0])
-    axis = int(attrs.get("axis", 1))
-    axis += len(full) if axis < 0 else 0  # axis in [-rank, rank]
+    axis = flatten_axis(attrs, len(full))
     shape = g.sample_shape((int(np.prod(full[:axis])), int(np.prod(full[axis:]))))
     g.append(Flatten() if len(shape) == 1 else Reshape(shape), names[:1], outs[0], name)
 
