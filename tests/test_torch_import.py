@@ -911,6 +911,25 @@ def test_position_tables_interpolated_at_import():
     assert "interpolate" not in [layer.kind for layer in net.layers]
 
 
+def test_convolution_of_a_constant_folds():
+    """EdgeNeXt projects a Fourier position table (computed from constants) with a 1 x 1 convolution: folded, so
+    the network keeps only the model's own convolution"""
+    class FourierPositions(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.project, self.conv = nn.Conv2d(6, 4, 1), nn.Conv2d(4, 4, 3, padding=1)
+
+        def forward(self, x):  # x (batch, 4, 5, 5)
+            grid = torch.arange(1, 6, dtype=torch.float32)
+            angles = grid[:, None, None] * torch.arange(1, 4, dtype=torch.float32)[None, None, :] + grid[None, :, None]
+            table = torch.cat([angles.sin(), angles.cos()], -1).permute(2, 0, 1)[None]  # (1, 6, 5, 5)
+            return self.conv(x + self.project(table))
+
+    torch.manual_seed(34)
+    net = _imported(FourierPositions().eval(), np.random.default_rng(34).standard_normal((2, 4, 5, 5)))
+    assert [layer.kind for layer in net.layers].count("conv2d") == 1
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

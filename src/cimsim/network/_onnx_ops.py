@@ -18,7 +18,7 @@ from ._onnx_logic import LOGIC_HANDLERS
 from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError
 from ._onnx_products import PRODUCT_HANDLERS
 from ._onnx_quant import QUANT_HANDLERS
-from ._onnx_resize import AXIS_MAP_HANDLERS
+from ._onnx_resize import AXIS_MAP_HANDLERS, CONSTANT_INPUT_OPS
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
@@ -26,7 +26,7 @@ from .movement import Dilate, Pad, Reshape
 from .ops import Affine, ArgMax, Elementwise, Max, Mean, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
-__all__ = ["SUPPORTED_OPS", "BatchAxisError", "layer_for"]
+__all__ = ["FOLDED_BY_HANDLER", "SUPPORTED_OPS", "BatchAxisError", "layer_for"]
 
 
 _ALIASES = ("Identity", "Dropout", "Cast")
@@ -83,6 +83,13 @@ def _kernel(attrs: dict, w: np.ndarray) -> np.ndarray:
 def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     w = _kernel(attrs, np.asarray(g.consts[names[1]]))
     bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
+    if names[0] in g.consts:  # a convolution of a constant (EdgeNeXt's Fourier position table): folded
+        x = np.asarray(g.consts[names[0]], dtype=np.float64)
+        if w.ndim != 4 or x.ndim != 4:
+            raise ValueError(f"a convolution of a constant folds in 2-d only; got a {x.shape} constant")
+        conv = _conv2d(attrs, w, bias, x.shape[-2:])
+        g.consts[out] = conv.from_rows(conv.to_rows(x) @ conv.matrix.T, x)
+        return None
     if w.ndim == 3:
         return _one_d(g, lambda size, a: _conv2d(a, w[:, :, None, :], bias, size), attrs, names[0], out, name)
     if w.ndim == 5:
@@ -301,4 +308,6 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
 
 
 SUPPORTED_OPS = tuple(sorted(set(_HANDLERS) | {"Constant", "Shape"} | FOLDABLE))
+FOLDED_BY_HANDLER = CONSTANT_INPUT_OPS | {"Conv"}
+"""operators whose handler also takes constant inputs (and folds them), rather than the constant folding"""
 """ONNX operators the importer understands (those in FOLDABLE only when every input is a constant)"""

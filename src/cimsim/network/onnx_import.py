@@ -17,8 +17,7 @@ import numpy as np
 
 from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_node, prod
 from ._onnx_fold import FOLDABLE, fold, tensor_array
-from ._onnx_ops import SUPPORTED_OPS, BatchAxisError, layer_for
-from ._onnx_resize import CONSTANT_INPUT_OPS
+from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
 from .model import Network
 from .movement import Reshape
 
@@ -150,7 +149,7 @@ class _Graph:
                 full = self.full_shape(data[0])
                 self.consts[node.output[0]] = np.array(full[attrs.get("start", 0):attrs.get("end")], dtype=np.int64)
                 return
-            if not data and node.op_type in SUPPORTED_OPS and node.op_type not in CONSTANT_INPUT_OPS:
+            if not data and node.op_type in SUPPORTED_OPS and node.op_type not in FOLDED_BY_HANDLER:
                 if node.op_type not in FOLDABLE:  # a layer's operator, given no data to act on
                     raise ValueError(f"{node.op_type} of constants only: folding it at import is not supported")
                 operands = [self.consts[n] if n else None for n in names]
