@@ -930,6 +930,20 @@ def test_convolution_of_a_constant_folds():
     assert [layer.kind for layer in net.layers].count("conv2d") == 1
 
 
+def test_weight_standardisation_folds():
+    """NF-Nets standardise each conv's weights with a training-mode batch norm over the weight tensor (timm's
+    ScaledStdConv2d): a BatchNormalization of a constant with its own statistics, folded"""
+    class StdConv(nn.Conv2d):
+        def forward(self, x):
+            w = nn.functional.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None, training=True,
+                                         momentum=0.0, eps=1e-5).reshape_as(self.weight)
+            return nn.functional.conv2d(x, w * 0.5, self.bias, self.stride, self.padding)
+
+    torch.manual_seed(35)
+    net = _imported(StdConv(3, 4, 3, padding=1).eval(), np.random.default_rng(35).standard_normal((2, 3, 6, 6)))
+    assert [layer.kind for layer in net.layers] == ["conv2d"]
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

@@ -121,7 +121,20 @@ def _gelu(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
 
 
+def _batch_norm(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    """ONNX BatchNormalization of a constant over axis 1: with the given statistics, or (``training_mode``) those
+    of the constant itself, population variance (NF-Net's weight standardisation normalises its weights so); the
+    running statistics a training-mode node also outputs are not computed"""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    scale, bias, mean, var = (np.asarray(o, dtype=np.float64).reshape(shape) for o in operands[1:5])
+    if attrs.get("training_mode", 0):
+        axes = tuple(a for a in range(x.ndim) if a != 1)
+        mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(var + attrs.get("epsilon", 1e-5)) * scale + bias
+
+
 _WITH_ATTRIBUTES = {
+    "BatchNormalization": _batch_norm,
     "CumSum": _cumsum, "Flatten": _flatten, "QuantizeLinear": quantize, "DequantizeLinear": dequantize,
     "GatherElements": lambda x, operands, attrs: np.take_along_axis(x, operands[1].astype(np.int64),
                                                                     axis=attrs.get("axis", 0)),

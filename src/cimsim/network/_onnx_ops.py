@@ -33,7 +33,11 @@ _ALIASES = ("Identity", "Dropout", "Cast")
 
 
 def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
-    scale, bias, mean, var = (np.asarray(g.consts[n], dtype=np.float64) for n in names[1:5])
+    if attrs.get("training_mode", 0):
+        raise ValueError("BatchNormalization in training mode (the statistics of the batch) is supported on "
+                         "constants only; export the model in eval mode")
+    scale, bias, mean, var = (np.asarray(g.operand(names, k, f"BatchNormalization's {part}"), dtype=np.float64)
+                              for k, part in enumerate(("scale", "bias", "mean", "variance"), 1))
     s = scale / np.sqrt(var + attrs.get("epsilon", 1e-5))
     t = bias - mean * s
     x, full_ndim = names[0], g.full_ndim(names[0])
