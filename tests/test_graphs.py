@@ -45,8 +45,9 @@ def test_conv2d_groups_dilation_padding_equal_the_definition(groups, dilation, p
     conv = Conv2d(w, b, stride, pads, dilation, groups)
     y = conv.from_rows(conv.to_rows(x) @ conv.matrix.T, x)
     np.testing.assert_allclose(y, conv_loop(x, w, b, stride, pads, dilation, groups), rtol=1e-12, atol=1e-12)
-    assert conv.matrix.shape == (4, 4 * 3 * 2)
+    assert conv.matrix.shape == conv.matrix_shape == (4, 4 * 3 * 2)
     assert np.count_nonzero(conv.matrix) == w.size  # block-diagonal: group g's filters see its channels only
+    np.testing.assert_allclose(conv.from_rows(conv.product(conv.to_rows(x)), x), y, rtol=1e-13, atol=1e-13)
 
 
 def conv3d_loop(x, w, b, stride, pads, dilation, groups):
@@ -74,7 +75,9 @@ def test_conv3d_groups_dilation_padding_equal_the_definition(groups, dilation, p
     conv = Conv3d(w, b, stride, pads, dilation, groups)
     y = conv.from_rows(conv.to_rows(x) @ conv.matrix.T, x)
     np.testing.assert_allclose(y, conv3d_loop(x, w, b, stride, pads, dilation, groups), rtol=1e-12, atol=1e-12)
-    assert conv.matrix.shape == (4, 4 * 2 * 3 * 2) and np.count_nonzero(conv.matrix) == w.size
+    assert conv.matrix.shape == conv.matrix_shape == (4, 4 * 2 * 3 * 2) and np.count_nonzero(conv.matrix) == w.size
+    rows = conv.to_rows(x)  # the float product group by group, without the zero blocks
+    np.testing.assert_allclose(conv.product(rows), rows @ conv.matrix.T, rtol=1e-13, atol=1e-13)
     assert conv.rows_per_sample((4, 5, 6, 5)) == math.prod(y.shape[2:])
     net = Network((conv,), (4, 5, 6, 5))
     save_network(net, tmp_path / "c3d.npz")
@@ -126,6 +129,10 @@ def test_digital_layers_equal_closed_forms():
     np.testing.assert_array_equal(Reshape((-1, 2, 5))(x).shape, (3, 2, 2, 5))
     np.testing.assert_array_equal(Pad((0, 1, 2, 3), 0.5)(x), np.pad(x, ((0, 0), (0, 2), (1, 3)), constant_values=0.5))
     assert Pad((0, 1, 2, 3)).output_shape((4, 5)) == (6, 9)
+    for mode in ("reflect", "edge", "wrap"):
+        np.testing.assert_array_equal(Pad((0, 1, 2, 3), mode=mode)(x), np.pad(x, ((0, 0), (0, 2), (1, 3)), mode=mode))
+    with pytest.raises(ValueError, match="Pad mode must be one of constant, reflect, edge, wrap; got 'mirror'"):
+        Pad((0, 1, 2, 3), mode="mirror")
     np.testing.assert_allclose(Mean((0,), keepdims=False)(x), x.mean(axis=1), rtol=1e-12)
     np.testing.assert_allclose(Elementwise("add")(x, x[:, 0]), x + x[:, :1], rtol=1e-12)  # broadcast per sample
     np.testing.assert_allclose(Dense(np.eye(5) * 2).from_rows(Dense(np.eye(5)).to_rows(x) * 2, x), 2 * x)

@@ -457,6 +457,25 @@ def test_onnx_lrn_and_fractional_powers(size):
     np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["reflect", "edge", "wrap"])
+def test_onnx_pad_modes_match_the_reference_evaluator(mode):
+    """Pad's reflect, edge and wrap modes (opset 19) against onnx's reference evaluator, on the pooled axes and the
+    channels"""
+    onnx = pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    nodes = [onnx.helper.make_node("Pad", ["x", "pads"], ["y"], mode=mode)]
+    typed = {"pads": np.array([0, 1, 2, 0, 0, 0, 1, 3], np.int64)}
+    net = _typed_model(nodes, typed, (3, 4, 5), opset=19)
+    x = np.random.default_rng(25).standard_normal((2, 3, 4, 5)).astype(np.float32)
+    graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT,
+                                                                                  [2, 3, 4, 5])],
+                                   [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
+                                   [onnx.numpy_helper.from_array(typed["pads"], "pads")])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 19)])
+    np.testing.assert_array_equal(net.forward(x.astype(np.float64)), ReferenceEvaluator(model).run(None, {"x": x})[0])
+
+
 @pytest.mark.parametrize("op, attrs", [("ArgMax", {"axis": 1}), ("ArgMin", {"axis": -1, "keepdims": 0}),
                                        ("ArgMax", {"axis": 2, "select_last_index": 1})])
 def test_onnx_argmax_and_argmin(op, attrs):

@@ -209,8 +209,8 @@ def test_one_d_convolutions_norms_and_smooth_activations():
 
 
 def test_explicit_padding_and_its_refusals(tmp_path):
-    """ZeroPad2d and F.pad (constant) become Pad layers, saved and loaded with the network; reflection padding is
-    refused, naming the node"""
+    """ZeroPad2d and F.pad (constant) become Pad layers, saved and loaded with the network; reflection, replication
+    and circular padding too"""
     from cimsim.network import save_network
 
     class Padded(nn.Module):
@@ -227,8 +227,27 @@ def test_explicit_padding_and_its_refusals(tmp_path):
     assert [layer.kind for layer in net.layers].count("pad") == 2
     save_network(net, tmp_path / "padded.npz")
     np.testing.assert_array_equal(load_network(tmp_path / "padded.npz").forward(x), net.forward(x))
-    with pytest.raises(ValueError, match=r"\(Pad\): Pad mode 'reflect' is not supported"):
-        from_torch(nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(3, 2, 3)).eval(), x)
+    for pad, modes in ((nn.ReflectionPad2d((1, 2, 2, 0)), ["reflect"]), (nn.ReplicationPad2d((0, 1, 2, 1)), ["edge"]),
+                       (nn.CircularPad2d((2, 1, 0, 1)), [])):  # torch exports a circular pad as slices and concats
+        net = _imported(nn.Sequential(pad, nn.Conv2d(3, 2, 3)).eval(), x)
+        assert [layer.mode for layer in net.layers if layer.kind == "pad"] == modes
+        save_network(net, tmp_path / "modes.npz")
+        np.testing.assert_array_equal(load_network(tmp_path / "modes.npz").forward(x), net.forward(x))
+
+
+def test_minus_infinity_padding_is_the_max_pools():
+    """timm's "same" max pooling pads with -inf, then pools: the pads become the pool's own (never the maximum); a
+    -inf pad read by anything else is refused, naming the node"""
+    class SamePool(nn.Module):
+        def forward(self, x):
+            return nn.functional.max_pool2d(nn.functional.pad(x, (0, 1, 1, 1), value=-float("inf")), 3, 2)
+
+    x = np.random.default_rng(37).standard_normal((2, 3, 8, 8))
+    net = _imported(SamePool().eval(), x)
+    assert [layer.kind for layer in net.layers] == ["maxpool2d"] and net.layers[0].padding == (1, 0, 1, 1)
+    with pytest.raises(ValueError, match=r"\(Relu\): a Pad with value -inf is supported as the input of a MaxPool "
+                                         "only"):
+        from_torch(nn.Sequential(nn.ConstantPad2d(1, -float("inf")), nn.ReLU()).eval(), x)
 
 
 def test_nearest_upsampling_and_its_refusals():
@@ -942,6 +961,33 @@ def test_weight_standardisation_folds():
     torch.manual_seed(35)
     net = _imported(StdConv(3, 4, 3, padding=1).eval(), np.random.default_rng(35).standard_normal((2, 3, 6, 6)))
     assert [layer.kind for layer in net.layers] == ["conv2d"]
+
+
+class Windowed(nn.Module):
+    """EfficientViT's and TNT's pattern: windows moved into the batch axis, then a convolution, a depthwise one and
+    a pooling per window"""
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.dw = nn.Conv2d(3, 6, 1), nn.Conv2d(6, 6, 3, padding=1, groups=6, bias=False)
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        windows = x.reshape(b, c, 2, h // 2, 2, w // 2).permute(0, 2, 4, 1, 3, 5).reshape(b * 4, c, h // 2, w // 2)
+        y = self.pool(self.dw(self.conv(windows)))
+        return y.reshape(b, 4, 6, h // 4, w // 4).permute(0, 2, 1, 3, 4).flatten(1)
+
+
+def test_convolutions_over_windows_in_the_batch_axis():
+    """A stack of images per sample (n, C, H, W): each convolution is one 3-d convolution with a kernel of depth 1
+    (its weights programmed once, n x H' x W' vectors read), the pooling runs over the n x C maps"""
+    torch.manual_seed(36)
+    net = _imported(Windowed().eval(), np.random.default_rng(36).standard_normal((2, 3, 8, 8)))
+    convs = [(layer, reads) for layer, reads in zip(net.layers, net.inputs) if layer.kind == "conv3d"]
+    assert [layer.weight.shape for layer, _ in convs] == [(6, 3, 1, 1, 1), (6, 1, 1, 3, 3)]
+    shapes = net.shapes()
+    assert [layer.rows_per_sample(shapes[reads[0]]) for layer, reads in convs] == [4 * 4 * 4] * 2
 
 
 class LlamaStyle(nn.Module):

@@ -79,7 +79,7 @@ def model_from_network(network: Network, name: str = "network") -> Model:
             vectors = layer.rows_per_sample(shapes[0])
             conv = isinstance(layer, (Conv2d, Conv3d))
             groups = layer.groups if conv else 1
-            out, inp = layer.matrix.shape
+            out, inp = layer.matrix_shape
             inp = layer.weight[0].size if conv else inp
             ops.append(MatrixOp(layer_name, inp, out // groups, vectors, "static", groups,
                                 input_elements_per_item=math.prod(shapes[0])))

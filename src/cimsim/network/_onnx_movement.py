@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ._onnx_fold import flatten_axis, int_list, split_sizes, text_attr
-from .movement import Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
+from .movement import PAD_MODES, Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .ops import Affine
 from .tables import Embedding, Interpolate
 
@@ -159,11 +159,12 @@ def _concat(g, op, attrs, names, outs, name):
 
 
 def _pad(g, op, attrs, names, outs, name):
-    """Pad, constant mode: pads as an attribute (opset < 11) or a constant input, the value likewise (0 when not
-    given), optional axes (opset 18); the batch axis is not padded."""
+    """Pad: pads as an attribute (opset < 11) or a constant input, the value likewise (0 when not given), optional
+    axes (opset 18); any mode; the batch axis is not padded. A constant pad of -inf (timm's "same" max pooling) is
+    kept for the MaxPool that must read it, as that pool's padding."""
     mode = text_attr(attrs, "mode", "constant")
-    if mode != "constant":
-        raise ValueError(f"Pad mode {mode!r} is not supported (constant only)")
+    if mode not in PAD_MODES:
+        raise ValueError(f"Pad mode {mode!r} is not one of ONNX's {', '.join(PAD_MODES)}")
     operands = [g.consts.get(n) if n else None for n in names]
     pads = int_list(attrs, operands, "pads", 1)
     if pads is None or any(n and not (n in g.consts) for n in names[1:]):
@@ -178,8 +179,26 @@ def _pad(g, op, attrs, names, outs, name):
         raise BatchAxisError("a pad of the batch axis is not supported")
     value = float(np.ravel(operands[2])[0]) if len(operands) > 2 and operands[2] is not None else \
         float(attrs.get("value", 0.0))
+    if mode == "constant" and value == -np.inf:
+        g.max_pool_pads[outs[0]] = (names[0], full)
+        return
     keep = slice(0, nd) if g.batch_as_axis else slice(1, nd)
-    g.append(Pad(tuple(full[keep]) + tuple(full[nd:][keep]), value), names[:1], outs[0], name)
+    g.append(Pad(tuple(full[keep]) + tuple(full[nd:][keep]), value, mode), names[:1], outs[0], name)
+
+
+def max_pool_padding(g, op: str, names: list[str], attrs: dict) -> tuple[list[str], dict]:
+    """A MaxPool of a tensor padded with -inf: the pool of the unpadded tensor, the pads added to its own (the
+    padding of a max pool is never the maximum)"""
+    if op != "MaxPool" or names[1:] or names[0] not in g.max_pool_pads:
+        raise ValueError("a Pad with value -inf is supported as the input of a MaxPool only (as its padding)")
+    source, full = g.max_pool_pads[names[0]]
+    nd, dims = len(full) // 2, len(attrs.get("kernel_shape", ()))
+    if any(full[:nd - dims] + full[nd:2 * nd - dims]) or text_attr(attrs, "auto_pad", "NOTSET") != "NOTSET":
+        raise ValueError(f"a Pad with value -inf before a MaxPool pads only the pooled axes (and no auto_pad); got "
+                         f"pads {full}")
+    own = list(attrs.get("pads", [0] * 2 * dims))
+    pads = [a + b for a, b in zip(own, full[nd - dims:nd] + full[2 * nd - dims:])]
+    return [source], dict(attrs, pads=pads)
 
 
 def _expand(g, op, attrs, names, outs, name):

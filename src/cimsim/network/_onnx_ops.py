@@ -22,7 +22,7 @@ from ._onnx_resize import AXIS_MAP_HANDLERS, CONSTANT_INPUT_OPS
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
-from .movement import Dilate, Pad, Reshape
+from .movement import Dilate, Pad, Reshape, Transpose
 from .ops import Affine, ArgMax, Elementwise, Max, Mean, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
@@ -92,7 +92,7 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
         if w.ndim != 4 or x.ndim != 4:
             raise ValueError(f"a convolution of a constant folds in 2-d only; got a {x.shape} constant")
         conv = _conv2d(attrs, w, bias, x.shape[-2:])
-        g.consts[out] = conv.from_rows(conv.to_rows(x) @ conv.matrix.T, x)
+        g.consts[out] = conv.from_rows(conv.product(conv.to_rows(x)), x)
         return None
     if w.ndim == 3:
         return _one_d(g, lambda size, a: _conv2d(a, w[:, :, None, :], bias, size), attrs, names[0], out, name)
@@ -105,6 +105,26 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     if w.ndim != 4:
         raise ValueError(f"only 1-d, 2-d and 3-d convolutions are supported; got a weight of shape {w.shape}")
     g.append_per_image(_conv2d(attrs, w, bias, g.shape[names[0]][-2:]), [names[0]], out, name)
+
+
+def per_stacked_image(g, layer, x: str, out: str, name: str) -> None:
+    """``layer`` over a stack of n > 1 images per sample, (n, C, H, W): windows or patches that the model moved
+    into its batch axis (EfficientViT, TNT). A convolution becomes a 3-d one with a kernel of depth 1 over
+    (C, n, H, W), so its weights are programmed once and it reads n x H' x W' vectors; a pooling (per channel)
+    runs over the n x C maps."""
+    shape = g.shape[x]
+    if len(shape) == 4 and isinstance(layer, Conv2d):
+        top, left, bottom, right = layer.padding
+        conv = Conv3d(layer.weight[:, :, None], layer.bias, (1,) + layer.stride, (0, top, left, 0, bottom, right),
+                      (1,) + layer.dilation, layer.groups)
+        g.append(Transpose((1, 0, 2, 3)), [x], f"{out}#channels_first", name)
+        g.append(conv, [f"{out}#channels_first"], f"{out}#conv", name)
+        return g.append(Transpose((1, 0, 2, 3)), [f"{out}#conv"], out, name)
+    if len(shape) == 4 and isinstance(layer, (MaxPool2d, AvgPool2d, GlobalAvgPool2d)):
+        g.append(Reshape((shape[0] * shape[1],) + shape[2:]), [x], f"{out}#maps", name)
+        g.append(layer, [f"{out}#maps"], f"{out}#pooled", name)
+        return g.append(Reshape(shape[:2] + g.shape[f"{out}#pooled"][1:]), [f"{out}#pooled"], out, name)
+    raise ValueError(f"expects a batch of 1 on the leading axis; got {shape}")
 
 
 def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> None:

@@ -13,7 +13,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .layers import MatrixLayer, checked_bias, checked_groups, grouped_matrix, ints, real_array, window_out
+from .layers import (MatrixLayer, checked_bias, checked_groups, grouped_matrix, grouped_product, ints, real_array,
+                     window_out)
 
 __all__ = ["Conv3d"]
 
@@ -51,6 +52,13 @@ class Conv3d(MatrixLayer):
     @cached_property
     def matrix(self) -> np.ndarray:
         return grouped_matrix(self.weight, self.groups)
+
+    @property
+    def matrix_shape(self) -> tuple[int, int]:
+        return self.weight.shape[0], self.groups * self.weight[0].size
+
+    def product(self, rows: np.ndarray) -> np.ndarray:
+        return grouped_product(rows, self.weight, self.groups)
 
     def _extent(self) -> tuple[int, ...]:
         """Depth, height and width of the input window one output position reads (dilation included)."""

@@ -94,6 +94,16 @@ def grouped_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
     return matrix
 
 
+def grouped_product(rows: np.ndarray, weight: np.ndarray, groups: int) -> np.ndarray:
+    """``rows @ grouped_matrix(weight, groups).T`` group by group, without the zero blocks: (n, out_ch)"""
+    out_ch, per_group = weight.shape[0], weight[0].size
+    if groups == 1:
+        return rows @ weight.reshape(out_ch, per_group).T
+    blocks = weight.reshape(groups, out_ch // groups, per_group)
+    parts = np.matmul(rows.reshape(len(rows), groups, per_group).transpose(1, 0, 2), blocks.transpose(0, 2, 1))
+    return parts.transpose(1, 0, 2).reshape(len(rows), out_ch)
+
+
 def window_out(size: int, kernel: int, stride: int) -> int:
     """Output positions of a window of ``kernel`` moving by ``stride`` over ``size`` (0 if it does not fit)."""
     return (size - kernel) // stride + 1 if size >= kernel else 0
@@ -127,6 +137,15 @@ class MatrixLayer(Layer):
     @abstractmethod
     def matrix(self) -> np.ndarray:
         """Weight matrix (out, in_flat), float64: what is programmed onto the crossbars."""
+
+    @property
+    def matrix_shape(self) -> tuple[int, int]:
+        """(out, in_flat) of :attr:`matrix`, without building it"""
+        return self.matrix.shape
+
+    def product(self, rows: np.ndarray) -> np.ndarray:
+        """The float product ``rows @ matrix.T`` (n_vectors, out)."""
+        return rows @ self.matrix.T
 
     @abstractmethod
     def to_rows(self, x: np.ndarray) -> np.ndarray:
@@ -230,6 +249,13 @@ class Conv2d(MatrixLayer):
     @cached_property
     def matrix(self) -> np.ndarray:
         return grouped_matrix(self.weight, self.groups)
+
+    @property
+    def matrix_shape(self) -> tuple[int, int]:
+        return self.weight.shape[0], self.groups * self.weight[0].size
+
+    def product(self, rows: np.ndarray) -> np.ndarray:
+        return grouped_product(rows, self.weight, self.groups)
 
     def _extent(self) -> tuple[int, int]:
         """Height and width of the input window one output position reads (dilation included)."""

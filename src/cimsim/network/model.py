@@ -113,7 +113,7 @@ class Network:
         found = []
         for layer, values in zip(self.layers, self.inputs):
             if isinstance(layer, MatrixLayer):
-                out, inp = layer.matrix.shape
+                out, inp = layer.matrix_shape
                 found.append(MatrixShape(len(found), inp, out, layer.rows_per_sample(shapes[values[0]])))
         return found
 
@@ -142,8 +142,9 @@ class Network:
     def forward(self, x, matmul: MatMul | None = None) -> np.ndarray:
         """Outputs (batch, *output_shape) for inputs ``x`` (batch, *input_shape).
 
-        ``matmul(index, layer, rows)`` computes every matrix product (module doc); None: the float
-        product ``rows @ layer.matrix.T``. A value is dropped once the last layer reading it has run.
+        ``matmul(index, layer, rows)`` computes every matrix product (module doc); None: the float product
+        ``layer.product(rows)`` (= ``rows @ layer.matrix.T``). A value is dropped once the last layer reading it has
+        run.
         """
         values: dict[int, np.ndarray] = {0: self._checked_input(x)}
         last_read = {v: k for k, vs in enumerate(self.inputs) for v in vs}
@@ -158,10 +159,10 @@ class Network:
             else:
                 rows = layer.to_rows(args[0])
                 if matmul is None:
-                    y = rows @ layer.matrix.T
+                    y = layer.product(rows)
                 else:
                     y = np.asarray(matmul(index, layer, rows))
-                    want = (rows.shape[0], layer.matrix.shape[0])
+                    want = (rows.shape[0], layer.matrix_shape[0])
                     if y.shape != want:
                         raise ValueError(f"matmul for matrix layer {index} returned shape {y.shape}; expected {want}")
                 out = layer.from_rows(y, args[0])

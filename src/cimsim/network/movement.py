@@ -18,6 +18,9 @@ from .ops import _constant, per_sample_axis
 
 __all__ = ["Concat", "JoinConstant", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample", "Dilate"]
 
+PAD_MODES = ("constant", "reflect", "edge", "wrap")
+"""the padding modes of :class:`Pad` (ONNX Pad's)"""
+
 
 @dataclass(frozen=True, eq=False)
 class Concat(DigitalLayer):
@@ -148,12 +151,14 @@ class Transpose(DigitalLayer):
 
 @dataclass(frozen=True, eq=False)
 class Pad(DigitalLayer):
-    """Each sample padded with the constant ``value``: ``pads`` holds the begin of every per-sample axis, then the end
-    of every one (ONNX's order), each >= 0 (a crop is a slice)."""
+    """Each sample padded: ``pads`` holds the begin of every per-sample axis, then the end of every one (ONNX's
+    order), each >= 0 (a crop is a slice). ``mode`` as ONNX's (numpy's): "constant" (``value``), "reflect" (mirrored
+    about the edge, the edge not repeated), "edge" (the edge repeated) or "wrap" (the other side's values)."""
 
     kind: ClassVar[str] = "pad"
     pads: tuple[int, ...]
     value: float = 0.0
+    mode: str = "constant"
 
     def __post_init__(self):
         object.__setattr__(self, "pads", tuple(int(p) for p in self.pads))
@@ -162,6 +167,8 @@ class Pad(DigitalLayer):
             raise ValueError(f"Pad needs a begin and an end >= 0 for every axis; got pads {self.pads}")
         if not math.isfinite(self.value):
             raise ValueError(f"Pad value must be finite; got {self.value!r}")
+        if self.mode not in PAD_MODES:
+            raise ValueError(f"Pad mode must be one of {', '.join(PAD_MODES)}; got {self.mode!r}")
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         n = len(input_shape)
@@ -172,7 +179,10 @@ class Pad(DigitalLayer):
     def __call__(self, x: np.ndarray) -> np.ndarray:
         n = x.ndim - 1
         self.output_shape(x.shape[1:])
-        return np.pad(x, [(0, 0)] + list(zip(self.pads[:n], self.pads[n:])), constant_values=self.value)
+        widths = [(0, 0)] + list(zip(self.pads[:n], self.pads[n:]))
+        if self.mode == "constant":
+            return np.pad(x, widths, constant_values=self.value)
+        return np.pad(x, widths, mode=self.mode)
 
 
 @dataclass(frozen=True, eq=False)

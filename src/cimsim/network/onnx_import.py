@@ -17,7 +17,8 @@ import numpy as np
 
 from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_node, prod
 from ._onnx_fold import FOLDABLE, fold, tensor_array
-from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
+from ._onnx_movement import max_pool_padding
+from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for, per_stacked_image
 from .model import Network
 from .movement import Reshape
 
@@ -127,6 +128,8 @@ class _Graph:
         """the graph's ONNX opset (the default domain's): some operators changed meaning across versions"""
         self.nan_tests: dict[str, str] = {}
         """output of an IsNaN node -> the tensor it tests (read by a Where that replaces the NaNs)"""
+        self.max_pool_pads: dict[str, tuple[str, list[int]]] = {}
+        """output of a Pad with -inf -> (the tensor padded, the ONNX pads) (read by a MaxPool, as its padding)"""
 
     def add(self, onnx, node, where: str) -> None:
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
@@ -134,13 +137,16 @@ class _Graph:
         if node.op_type == "Constant":
             self.consts[node.output[0]] = _constant_attr(attrs, where)
             return
-        unknown = [n for n in names if n and n not in self.consts and n not in self.value and n not in self.nan_tests]
+        unknown = [n for n in names if n and n not in self.consts and n not in self.value and n not in self.nan_tests
+                   and n not in self.max_pool_pads]
         if unknown:
             raise ValueError(f"{where} reads {unknown}, which no earlier node produced")
-        data = [n for n in names if n in self.value]
         if node.op_type == "If":
             return self._inline_if(onnx, node, attrs, where)
         try:
+            if any(n in self.max_pool_pads for n in names):
+                names, attrs = max_pool_padding(self, node.op_type, names, attrs)
+            data = [n for n in names if n in self.value]
             if node.op_type in SUPPORTED_OPS:  # others are refused by name below
                 check_node(onnx, node, self.opset)
             if node.op_type != "Where" and any(n in self.nan_tests for n in names):
@@ -260,7 +266,7 @@ class _Graph:
             return self.append(layer, reads, out, name)
         shape = self.shape[reads[0]]
         if shape[0] != 1:
-            raise ValueError(f"expects a batch of 1 on the leading axis; got {shape}")
+            return per_stacked_image(self, layer, reads[0], out, name)
         self.append(Reshape(shape[1:]), reads, f"{out}#image", name)
         self.append(layer, [f"{out}#image"], f"{out}#out", name)
         self.append(Reshape((1,) + self.shape[f"{out}#out"]), [f"{out}#out"], out, name)

@@ -1,0 +1,79 @@
+"""Which timm model families import through ``from_torch``, and how close the network is to torch.
+
+    python benchmarks/import_timm.py [NAME ...]
+
+Needs torch, timm and onnx (``pip install torch timm '.[onnx]'``), none of them test dependencies: without them the
+script says so and exits with status 2. One model per timm module (family): the first of its models by the size
+words in their names (pico, nano, atto, femto, tiny, xxs, xs, small, mini, s, b0, 18, lite, a0), then the shortest
+name; or the models named on the command line. Random weights (seed 0), 10 classes, a batch of two normal samples
+of the model's own input size. A model whose input is above 256 x 256 or that has more than 60 M parameters is
+listed as skipped (the run stays within about 10 minutes on 2 cores). Prints, per model, the import time, the layer
+count and max |network - torch| / max |torch| (float64 network, float32 torch), or the error the import raised.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+import sys
+import time
+import warnings
+
+import numpy as np
+
+SIZE_WORDS = ("pico", "nano", "atto", "femto", "tiny", "xxs", "xs", "small", "mini", "s", "b0", "18", "lite", "a0")
+MAX_SIDE, MAX_PARAMETERS = 256, 60e6
+
+
+def _smallest(names: list[str]) -> str:
+    """the model of a family that the size words rank first (see the module docstring)"""
+    def rank(name: str) -> tuple[int, int]:
+        for k, word in enumerate(SIZE_WORDS):
+            if re.search(rf"(^|_){word}(\d|_|$)", name) or (word in ("18", "b0", "a0") and word in name):
+                return k, len(name)
+        return len(SIZE_WORDS), len(name)
+    return min(names, key=rank)
+
+
+def main() -> int:
+    try:
+        import timm
+        import torch
+        from timm.models import _registry
+        from cimsim.network.torch_import import from_torch
+    except ImportError as exc:
+        print(f"needs torch, timm and onnx ({exc}): pip install torch timm '.[onnx]'")
+        return 2
+    warnings.filterwarnings("ignore")
+    families = collections.defaultdict(list)
+    for name in timm.list_models():
+        families[_registry._model_to_module.get(name, name)].append(name)
+    names = sys.argv[1:] or sorted(_smallest(members) for members in families.values())
+    print(f"timm {timm.__version__}, torch {torch.__version__}: {len(families)} families")
+    print("| model | import s | layers | max rel. error vs torch |")
+    print("|---|---:|---:|---|")
+    for name in names:
+        torch.manual_seed(0)
+        model = timm.create_model(name, pretrained=False, num_classes=10).eval()
+        size = tuple(model.pretrained_cfg.get("input_size", (3, 224, 224)))
+        parameters = sum(p.numel() for p in model.parameters())
+        if not sys.argv[1:] and (size[-1] > MAX_SIDE or parameters > MAX_PARAMETERS):
+            print(f"| {name} | | | skipped: input {size}, {parameters / 1e6:.0f} M parameters |", flush=True)
+            continue
+        x = np.random.default_rng(0).standard_normal((2,) + size).astype(np.float32)
+        start = time.perf_counter()
+        try:
+            net = from_torch(model, x)
+        except ValueError as exc:
+            print(f"| {name} | | | refused: {str(exc)[:200]} |", flush=True)
+            continue
+        seconds = time.perf_counter() - start
+        with torch.no_grad():
+            want = model(torch.as_tensor(x)).numpy().astype(np.float64)
+        error = np.abs(net.forward(x.astype(np.float64)) - want).max() / max(np.abs(want).max(), 1e-300)
+        print(f"| {name} | {seconds:.1f} | {len(net.layers)} | {error:.1e} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
