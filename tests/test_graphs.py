@@ -10,8 +10,8 @@ import pytest
 from scipy.special import erf
 
 from cimsim.network import (ActivationMatMul, Affine, AvgPool2d, Concat, Conv2d, Conv3d, Dense, Elementwise, Flatten,
-                            GlobalAvgPool2d, LayerNorm, MaxPool2d, Mean, Network, Pad, ReLU, Reshape, Slice, Softmax,
-                            Transpose, Unary, load_network, save_network)
+                            GlobalAvgPool2d, LayerNorm, MaxPool2d, Mean, Network, Pad, ReLU, Reshape, Scatter, Slice,
+                            Softmax, Transpose, Unary, load_network, save_network)
 
 RNG = np.random.default_rng(11)
 MLP_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml"
@@ -133,6 +133,15 @@ def test_digital_layers_equal_closed_forms():
         np.testing.assert_array_equal(Pad((0, 1, 2, 3), mode=mode)(x), np.pad(x, ((0, 0), (0, 2), (1, 3)), mode=mode))
     with pytest.raises(ValueError, match="Pad mode must be one of constant, reflect, edge, wrap; got 'mirror'"):
         Pad((0, 1, 2, 3), mode="mirror")
+    scatter, updates = Scatter(np.array([7, 0, 3])), RNG.standard_normal((3, 3))
+    want = x.reshape(3, -1).copy()
+    want[:, [7, 0, 3]] = updates
+    np.testing.assert_array_equal(scatter(x, updates), want.reshape(x.shape))
+    for bad, match in (((np.array([1, 1]),), "must be distinct"), ((np.array([-1]),), "integers >= 0")):
+        with pytest.raises(ValueError, match=match):
+            Scatter(*bad)
+    with pytest.raises(ValueError, match=r"Scatter position 7 is outside data of shape \(2, 3\)"):
+        scatter.output_shape((2, 3), (3,))
     np.testing.assert_allclose(Mean((0,), keepdims=False)(x), x.mean(axis=1), rtol=1e-12)
     np.testing.assert_allclose(Elementwise("add")(x, x[:, 0]), x + x[:, :1], rtol=1e-12)  # broadcast per sample
     np.testing.assert_allclose(Dense(np.eye(5) * 2).from_rows(Dense(np.eye(5)).to_rows(x) * 2, x), 2 * x)

@@ -476,6 +476,38 @@ def test_onnx_pad_modes_match_the_reference_evaluator(mode):
     np.testing.assert_array_equal(net.forward(x.astype(np.float64)), ReferenceEvaluator(model).run(None, {"x": x})[0])
 
 
+@pytest.mark.parametrize("op", ["ScatterND", "ScatterElements"])
+def test_onnx_scatters_of_activations_match_the_reference_evaluator(op, tmp_path):
+    """ScatterND / ScatterElements of an activation at constant indices, updates from the activations: a Scatter
+    layer (the batch axis kept as an axis: the indices address it), saved and loaded with the network"""
+    onnx = pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    make = onnx.helper.make_node
+    if op == "ScatterND":  # two (batch, row, column) tuples; the updates: the first two values of -x
+        nodes = [make("Neg", ["x"], ["n"]), make("Reshape", ["n", "flat"], ["f"]), make("Slice", ["f", "s", "e"], ["u"]),
+                 make("ScatterND", ["x", "i", "u"], ["y"])]
+        typed = {"i": np.array([[0, 1, 2], [0, 2, 3]], np.int64), "flat": np.array([12], np.int64),
+                 "s": np.array([0], np.int64), "e": np.array([2], np.int64)}
+    else:  # rows 0 and 1 of each sample permuted along the last axis; the updates: those rows of -x
+        nodes = [make("Neg", ["x"], ["n"]), make("Slice", ["n", "s", "e", "a"], ["u"]),
+                 make("ScatterElements", ["x", "i", "u"], ["y"], axis=-1)]
+        typed = {"i": np.array([[[2, 0, 1, 3], [0, 1, 3, 2]]], np.int64), "s": np.array([0], np.int64),
+                 "e": np.array([2], np.int64), "a": np.array([1], np.int64)}
+    net = _typed_model(nodes, typed, (3, 4), opset=18)
+    graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT,
+                                                                                  [1, 3, 4])],
+                                   [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
+                                   [onnx.numpy_helper.from_array(v, k) for k, v in typed.items()])
+    x = np.random.default_rng(26).standard_normal((1, 3, 4)).astype(np.float32)
+    want = ReferenceEvaluator(onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 18)])).run(
+        None, {"x": x})[0]
+    assert [layer.kind for layer in net.layers].count("scatter") == 1 and not np.array_equal(want, x)
+    np.testing.assert_array_equal(net.forward(x.astype(np.float64)), want)
+    save_network(net, tmp_path / "scatter.npz")
+    np.testing.assert_array_equal(load_network(tmp_path / "scatter.npz").forward(x), want)
+
+
 @pytest.mark.parametrize("op, attrs", [("ArgMax", {"axis": 1}), ("ArgMin", {"axis": -1, "keepdims": 0}),
                                        ("ArgMax", {"axis": 2, "select_last_index": 1})])
 def test_onnx_argmax_and_argmin(op, attrs):

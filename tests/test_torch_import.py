@@ -990,6 +990,32 @@ def test_convolutions_over_windows_in_the_batch_axis():
     assert [layer.rows_per_sample(shapes[reads[0]]) for layer, reads in convs] == [4 * 4 * 4] * 2
 
 
+class RelativePositions(nn.Module):
+    """MViT v2's attention: a relative-position table per query row (an Einsum with the constant's batch label),
+    added in place to the attention of the tokens after the class token (a ScatterND of activations)"""
+
+    def __init__(self):
+        super().__init__()
+        self.qkv, self.rel = nn.Linear(6, 18), nn.Parameter(torch.randn(3, 3, 6))
+
+    def forward(self, x):  # x: (batch, 1 + 3 x 3 tokens, 6)
+        q, k, v = self.qkv(x).chunk(3, dim=-1)
+        attn = q @ k.transpose(-2, -1)
+        rows = torch.einsum("bhwc,hkc->bhwk", q[:, 1:].reshape(-1, 3, 3, 6), self.rel)
+        attn[:, 1:, 1:] = (attn[:, 1:, 1:].reshape(-1, 3, 3, 3, 3) + rows[:, :, :, :, None]).reshape(-1, 9, 9)
+        return attn.softmax(-1) @ v
+
+
+def test_relative_position_tables_and_in_place_writes():
+    torch.manual_seed(38)
+    net = _imported(RelativePositions().eval(), np.random.default_rng(38).standard_normal((2, 10, 6)))
+    assert [layer.kind for layer in net.layers].count("scatter") == 1
+    assert sum(layer.kind == "dense" and layer.weight.shape == (3, 6) for layer in net.layers) == 3  # one per row
+    from cimsim.models.from_network import model_from_network
+    scatter = next(n for layer, n in zip(net.layers, net.names) if layer.kind == "scatter")
+    assert scatter not in {op.name for op in model_from_network(net).ops}  # data movement: no vector-unit work
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

@@ -18,15 +18,15 @@ from .model import MatMul, MatrixShape, Network
 from .movement import Concat, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .ops import ActivationMatMul, Affine, ArgMax, Clip, Elementwise, LayerNorm, Max, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
-from .tables import Embedding, Interpolate
+from .tables import Embedding, Interpolate, Scatter
 from .torch_import import from_torch
 
 __all__ = [
     "Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d", "Conv3d", "ReLU", "Unary", "Clip", "Affine",
     "Elementwise",
     "Concat", "JoinConstant", "Slice", "Reshape", "Transpose", "Flatten", "Pad", "Upsample", "Dilate", "Softmax",
-    "LayerNorm", "Mean", "Max", "ActivationMatMul", "Interpolate", "Embedding", "ArgMax", "MaxPool2d", "AvgPool2d",
-    "GlobalAvgPool2d",
+    "LayerNorm", "Mean", "Max", "ActivationMatMul", "Interpolate", "Embedding", "Scatter", "ArgMax", "MaxPool2d",
+    "AvgPool2d", "GlobalAvgPool2d",
     "Network", "MatrixShape", "MatMul",
     "FORMAT", "LAYER_KINDS", "load_network", "save_network", "from_torch",
     "DIGITS_SCALE", "digits_test_path", "load_dataset",

@@ -1,5 +1,5 @@
 """ONNX data-movement operators: reshapes, slices, gathers (and embedding lookups), squeezes, flatten, transpose,
-concat (with constant parts too), pad, expand, tile and depth / space rearrangements, one handler each (the handler
+concat (with constant parts too), pad, expand, tile, scatters and depth / space rearrangements, one handler each (the handler
 signature of :mod:`._onnx_ops`). Resize is in :mod:`._onnx_resize`."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 from ._onnx_fold import flatten_axis, int_list, split_sizes, text_attr
 from .movement import PAD_MODES, Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .ops import Affine
-from .tables import Embedding, Interpolate
+from .tables import Embedding, Interpolate, Scatter
 
 __all__ = ["MOVEMENT_HANDLERS", "BatchAxisError", "per_sample_transpose", "resolved_shape"]
 
@@ -273,9 +273,36 @@ def _depth_space(g, op, attrs, names, outs, name):
     g.append(Reshape(g.sample_shape(last)), [f"{out}#moved"], out, name)
 
 
+def _scatter(g, op, attrs, names, outs, name):
+    """ScatterND / ScatterElements (reduction none) of an activation, at constant indices, with an activation's
+    updates: a Scatter layer writing at the flat positions the indices name (within one sample: the batch axis is
+    kept as an axis, the indices address it)"""
+    data, index, updates = names[:3]
+    if index not in g.consts or not (g.is_data(data) and g.is_data(updates)):
+        raise ValueError(f"{op} needs an activation as data, constant indices and updates from the activations")
+    if text_attr(attrs, "reduction", "none") != "none":
+        raise ValueError(f"{op} of an activation with reduction {text_attr(attrs, 'reduction', 'none')!r} is not "
+                         "supported (none only)")
+    if not g.batch_as_axis:
+        raise BatchAxisError(f"{op} indexes the batch axis")
+    full, indices = g.full_shape(data), np.asarray(g.consts[index]).astype(np.int64)
+    cells = np.arange(math.prod(full)).reshape(full)
+    if op == "ScatterND":
+        targets = cells[tuple(np.moveaxis(indices, -1, 0))]
+    else:
+        where = list(np.indices(indices.shape))
+        axis = g.onnx_axis(attrs.get("axis", 0), data)
+        where[axis] = indices % full[axis]
+        targets = cells[tuple(where)]
+    if targets.shape != g.full_shape(updates):
+        raise ValueError(f"{op} indices {list(indices.shape)} name {list(targets.shape)} values; the updates have "
+                         f"shape {list(g.full_shape(updates))}")
+    g.append(Scatter(targets.ravel()), [data, updates], outs[0], name)
+
+
 MOVEMENT_HANDLERS = {
     "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Expand": _expand, "Tile": _tile,
-    "GatherElements": _gather_elements,
+    "GatherElements": _gather_elements, "ScatterND": _scatter, "ScatterElements": _scatter,
     "DepthToSpace": _depth_space, "SpaceToDepth": _depth_space,
     "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),
     "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),

@@ -91,15 +91,27 @@ def _einsum(g, op, attrs, names, outs, name):
                       name)
         y = _arranged(g, y, b, batch + con + free_b, lead + (k, -1), f"{outs[0]}#b", name)
         g.append(ActivationMatMul(), [x, y], f"{outs[0]}#product", name)
-    elif batch:
-        raise ValueError(f"Einsum {eq!r}: a constant operand with batch labels is not supported")
-    else:
-        x = _arranged(g, x, a, free_a + con, tuple(size[c] for c in free_a) + (k,), f"{outs[0]}#a", name)
-        w = np.transpose(np.asarray(g.consts[y], dtype=np.float64), [b.index(c) for c in con + free_b])
-        g.append(Dense(w.reshape(k, -1).T), [x], f"{outs[0]}#product", name)
+    else:  # the constant's batch labels (MViT v2's relative positions: one table per query row) go after x's own
+        x = _arranged(g, x, a, free_a + batch + con, tuple(size[c] for c in free_a) + (math.prod(lead), k),
+                      f"{outs[0]}#a", name)
+        w = np.transpose(np.asarray(g.consts[y], dtype=np.float64), [b.index(c) for c in batch + con + free_b])
+        _per_batch_dense(g, x, w.reshape(math.prod(lead), k, -1), f"{outs[0]}#product", name)
+        batch, free_a = [], free_a + batch
     done = batch + free_a + free_b
     _arranged(g, f"{outs[0]}#product", None, None, tuple(size[c] for c in done), f"{outs[0]}#split", name)
     g.append(per_sample_transpose(g, [done.index(c) for c in res]), [f"{outs[0]}#split"], outs[0], name)
+
+
+def _per_batch_dense(g, x: str, w: np.ndarray, out: str, name: str) -> None:
+    """(..., n, k) times one (k, m) matrix per index of the axis of size n, ``w`` (n, k, m): a Dense each (one
+    programmed matrix per index), joined again; one Dense when n is 1"""
+    if len(w) == 1:
+        return g.append(Dense(w[0].T), [x], out, name)
+    axis = g.sample_axis(g.full_ndim(x) - 2, x)
+    for i, matrix in enumerate(w):
+        g.append(Slice(axis, i, i + 1), [x], f"{out}#{i}", name)
+        g.append(Dense(matrix.T), [f"{out}#{i}"], f"{out}#{i}product", name)
+    g.append(Concat(axis), [f"{out}#{i}product" for i in range(len(w))], out, name)
 
 
 def _arranged(g, x: str, labels, order, full: tuple[int, ...], out: str, name: str) -> str:

@@ -1,5 +1,6 @@
-"""Digital layers that apply a constant table: an embedding lookup (token ids -> rows) and a constant linear map
-along one axis (resizes, running sums). Both run in the digital periphery, exactly, in float64."""
+"""Digital layers that apply a constant table: an embedding lookup (token ids -> rows), a constant linear map along
+one axis (resizes, running sums) and a scatter to constant positions. All run in the digital periphery, exactly, in
+float64."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 from .layers import DigitalLayer
 from .ops import _constant, per_sample_axis
 
-__all__ = ["Interpolate", "Embedding"]
+__all__ = ["Interpolate", "Embedding", "Scatter"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,3 +83,38 @@ class Embedding(DigitalLayer):
 
     def work(self, input_shape: tuple[int, ...]) -> int:
         return 0
+
+
+@dataclass(frozen=True, eq=False)
+class Scatter(DigitalLayer):
+    """Values written in place: (data, updates) -> data with updates' k-th value (flat, C order) at data's flat
+    position ``positions[k]`` (ONNX ScatterND / ScatterElements with constant indices; MViT v2 adds its relative
+    positions to part of its attention so). Positions are distinct. Data movement: the cost model prices no
+    arithmetic for it."""
+
+    kind: ClassVar[str] = "scatter"
+    arity: ClassVar[int | None] = 2
+    positions: np.ndarray
+
+    def __post_init__(self):
+        p = np.asarray(self.positions)
+        if p.ndim != 1 or p.dtype.kind not in "iu" or (p.size and p.min() < 0):
+            raise ValueError(f"Scatter positions must be a 1-d array of integers >= 0; got {p.dtype} {p.shape}")
+        if len(np.unique(p)) != len(p):
+            raise ValueError("Scatter positions must be distinct (two updates of one value have no defined order)")
+        p = p.astype(np.int64)
+        p.setflags(write=False)
+        object.__setattr__(self, "positions", p)
+
+    def output_shape(self, data_shape: tuple[int, ...], updates_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if math.prod(updates_shape) != len(self.positions):
+            raise ValueError(f"Scatter writes {len(self.positions)} values; got updates of shape {updates_shape}")
+        if self.positions.size and self.positions.max() >= math.prod(data_shape):
+            raise ValueError(f"Scatter position {self.positions.max()} is outside data of shape {data_shape}")
+        return tuple(data_shape)
+
+    def __call__(self, data: np.ndarray, updates: np.ndarray) -> np.ndarray:
+        self.output_shape(data.shape[1:], updates.shape[1:])
+        out = data.reshape(len(data), -1).copy()
+        out[:, self.positions] = updates.reshape(len(updates), -1)
+        return out.reshape(data.shape)
