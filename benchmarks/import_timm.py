@@ -16,10 +16,11 @@ from __future__ import annotations
 import collections
 import re
 import sys
-import time
 import warnings
 
 import numpy as np
+
+from import_torchvision import import_cells
 
 SIZE_WORDS = ("pico", "nano", "atto", "femto", "tiny", "xxs", "xs", "small", "mini", "s", "b0", "18", "lite", "a0")
 MAX_SIDE, MAX_PARAMETERS = 256, 60e6
@@ -61,17 +62,7 @@ def main() -> int:
             print(f"| {name} | | | skipped: input {size}, {parameters / 1e6:.0f} M parameters |", flush=True)
             continue
         x = np.random.default_rng(0).standard_normal((2,) + size).astype(np.float32)
-        start = time.perf_counter()
-        try:
-            net = from_torch(model, x)
-        except ValueError as exc:
-            print(f"| {name} | | | refused: {str(exc)[:200]} |", flush=True)
-            continue
-        seconds = time.perf_counter() - start
-        with torch.no_grad():
-            want = model(torch.as_tensor(x)).numpy().astype(np.float64)
-        error = np.abs(net.forward(x.astype(np.float64)) - want).max() / max(np.abs(want).max(), 1e-300)
-        print(f"| {name} | {seconds:.1f} | {len(net.layers)} | {error:.1e} |", flush=True)
+        print(f"| {name} | {import_cells(torch, from_torch, model, x)} |", flush=True)
     return 0
 
 

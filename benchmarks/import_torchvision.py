@@ -70,18 +70,23 @@ def main() -> int:
                 if isinstance(layer, torch.nn.Linear) and not layer.weight.any():
                     layer.reset_parameters()
             x = np.random.default_rng(0).standard_normal(_shape(group, name)).astype(np.float32)
-            start = time.perf_counter()
-            try:
-                net = from_torch(model, x)
-            except ValueError as exc:
-                print(f"| {group} | {name} | | | refused: {str(exc)[:200]} |", flush=True)
-                continue
-            seconds = time.perf_counter() - start
-            with torch.no_grad():
-                want = model(torch.as_tensor(x)).numpy().astype(np.float64)
-            error = np.abs(net.forward(x.astype(np.float64)) - want).max() / max(np.abs(want).max(), 1e-300)
-            print(f"| {group} | {name} | {seconds:.1f} | {len(net.layers)} | {error:.1e} |", flush=True)
+            print(f"| {group} | {name} | {import_cells(torch, from_torch, model, x)} |", flush=True)
     return 0
+
+
+def import_cells(torch, from_torch, model, x: np.ndarray) -> str:
+    """The table cells of importing ``model`` on ``x``: import seconds | layers | max |network - torch| / max
+    |torch|, or the error from_torch raised"""
+    start = time.perf_counter()
+    try:
+        net = from_torch(model, x)
+    except ValueError as exc:
+        return f" | | refused: {str(exc)[:200]}"
+    seconds = time.perf_counter() - start
+    with torch.no_grad():
+        want = model(torch.as_tensor(x)).numpy().astype(np.float64)
+    error = np.abs(net.forward(x.astype(np.float64)) - want).max() / max(np.abs(want).max(), 1e-300)
+    return f"{seconds:.1f} | {len(net.layers)} | {error:.1e}"
 
 
 if __name__ == "__main__":

@@ -1016,6 +1016,29 @@ def test_relative_position_tables_and_in_place_writes():
     assert scatter not in {op.name for op in model_from_network(net).ops}  # data movement: no vector-unit work
 
 
+@pytest.mark.parametrize("kernel, dilation, padding, stride", [(3, 1, 1, 1), ((2, 3), (2, 1), (1, 0), (2, 3))])
+def test_fold_exports_as_pads_and_adds(kernel, dilation, padding, stride):
+    """nn.Fold (col2im, VOLO's outlook attention), which torch's exporter refuses: each kernel tap's blocks spread by
+    the stride and padded to their place, summed; no matrix layer"""
+    unfold = nn.Unfold(kernel, dilation, padding, stride)
+    model = nn.Sequential(unfold, nn.Fold((7, 8), kernel, dilation, padding, stride)).eval()
+    net = _imported(model, np.random.default_rng(39).standard_normal((2, 3, 7, 8)))
+    assert not net.matrix_layers()
+    assert torch.nn.functional.fold.__module__ == "torch.nn.functional"  # restored after the export
+
+
+def test_tensor_unfold_exports_as_slices():
+    """Tensor.unfold (HaloNet's blocks with halos; refused by torch's exporter where it cannot see the input's size)
+    as the windows it takes, stacked; Tensor.unfold restored after the export"""
+    class Blocks(nn.Module):
+        def forward(self, x):
+            return nn.functional.pad(x, (1, 1, 1, 1)).unfold(2, 4, 2).unfold(3, 4, 2).flatten(1)
+
+    original = torch.Tensor.unfold
+    net = _imported(Blocks().eval(), np.random.default_rng(40).standard_normal((2, 3, 6, 8)))
+    assert not net.matrix_layers() and torch.Tensor.unfold is original
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

@@ -11,6 +11,9 @@ import tempfile
 
 __all__ = ["export"]
 
+MAX_UNFOLD_WINDOWS = 256
+"""most windows of a ``Tensor.unfold`` that the export writes as slices (beyond: torch's own export of it)"""
+
 MESSAGE_CHARS = 600
 """longest part of torch's own error message kept in the error from_torch raises (torch appends its whole IR graph)"""
 
@@ -48,10 +51,15 @@ def _exportable(torch):
       ``multi_head_attention_forward`` passes it while tracing, which the function itself refuses) as its bool;
     - adaptive average and max pooling to an output size that does not divide the input (VGG's 7 x 7 pool of a
       small image): each output position reduces its window [floor(i L / n), ceil((i + 1) L / n)) (PyTorch's
-      definition of the windows), one spatial axis at a time (exact: the windows are products of intervals).
+      definition of the windows), one spatial axis at a time (exact: the windows are products of intervals);
+    - ``fold`` (``nn.Fold``, col2im: VOLO's outlook attention), which the exporter cannot translate: the sum of each
+      kernel tap's blocks, spread by the stride and padded to their place (:func:`_fold`);
+    - ``Tensor.unfold`` (sliding windows along one axis; HaloNet's blocks), which the exporter refuses where it
+      cannot see the input's size: up to ``MAX_UNFOLD_WINDOWS`` windows as slices, stacked.
     """
     functional = torch.nn.functional
-    originals = {name: getattr(functional, name) for name in _ADAPTIVE}
+    originals = {name: getattr(functional, name) for name in (*_ADAPTIVE, "fold")}
+    unfold = torch.Tensor.unfold
     attention = functional.scaled_dot_product_attention
 
     def grouped_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *args,
@@ -66,9 +74,12 @@ def _exportable(torch):
     functional.scaled_dot_product_attention = grouped_attention
     for fn_name, (dims, reduce) in _ADAPTIVE.items():
         setattr(functional, fn_name, _adaptive(torch, originals[fn_name], dims, reduce))
+    functional.fold = _fold(torch, originals["fold"])
+    torch.Tensor.unfold = _windows(torch, unfold)
     try:
         yield
     finally:
+        torch.Tensor.unfold = unfold
         functional.scaled_dot_product_attention = attention
         for fn_name, original in originals.items():
             setattr(functional, fn_name, original)
@@ -97,3 +108,48 @@ def _adaptive(torch, original, dims: int, reduce: str):
         return x
 
     return pool
+
+
+def _fold(torch, original):
+    """``original`` (torch.nn.functional.fold) of a batch (N, C x kh x kw, blocks) as pads and adds: tap (i, j) of
+    every block lands at (i dilation + block row x stride, ...) of the padded image, which is cropped at the end"""
+    pad = torch.nn.functional.pad
+
+    def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        pair = [(v, v) if isinstance(v, int) else tuple(v) for v in (output_size, kernel_size, dilation, padding,
+                                                                      stride)]
+        (h, w), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = pair
+        oh, ow = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+        if x.dim() != 3 or x.shape[1] % (kh * kw) or x.shape[2] != oh * ow:
+            return original(x, output_size, kernel_size, dilation, padding, stride)  # its own error
+        blocks, out = x.reshape(x.shape[0], -1, kh, kw, oh, ow), 0
+        for i in range(kh):
+            for j in range(kw):
+                tap = _spread(torch, _spread(torch, blocks[:, :, i, j], sh, 2), sw, 3)
+                top, left = i * dh, j * dw
+                out = out + pad(tap, (left, w + 2 * pw - left - tap.shape[-1], top, h + 2 * ph - top - tap.shape[-2]))
+        return out[:, :, ph:ph + h, pw:pw + w]
+
+    return fold
+
+
+def _spread(torch, x, step: int, axis: int):
+    """``x`` with ``step`` - 1 zeros after each value along ``axis`` but the last (a stride's spacing)"""
+    if step == 1:
+        return x
+    spread = torch.stack([x] + [torch.zeros_like(x)] * (step - 1), dim=axis + 1).flatten(axis, axis + 1)
+    return spread.narrow(axis, 0, spread.shape[axis] - step + 1)
+
+
+def _windows(torch, original):
+    """``original`` (Tensor.unfold) as the slices it takes, stacked: (..., L, ...) -> (..., n, ..., size)"""
+
+    def unfold(x, dimension: int, size: int, step: int):
+        axis = dimension % max(x.dim(), 1)
+        count = (int(x.shape[axis]) - size) // step + 1 if x.dim() else 0
+        if not 0 < count <= MAX_UNFOLD_WINDOWS:
+            return original(x, dimension, size, step)
+        windows = torch.stack([x.narrow(axis, k * step, size) for k in range(count)], dim=axis)
+        return windows.movedim(axis + 1, -1)
+
+    return unfold
