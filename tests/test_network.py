@@ -457,15 +457,16 @@ def test_onnx_lrn_and_fractional_powers(size):
     np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
 
 
-@pytest.mark.parametrize("mode", ["reflect", "edge", "wrap"])
-def test_onnx_pad_modes_match_the_reference_evaluator(mode):
-    """Pad's reflect, edge and wrap modes (opset 19) against onnx's reference evaluator, on the pooled axes and the
-    channels"""
+@pytest.mark.parametrize("mode, pads", [("reflect", [0, 1, 2, 0, 0, 0, 1, 3]), ("edge", [0, 1, 2, 0, 0, 0, 1, 3]),
+                                        ("wrap", [0, 1, 2, 0, 0, 0, 1, 3]), ("constant", [0, -1, 2, 0, 0, 1, -1, -2])])
+def test_onnx_pad_modes_match_the_reference_evaluator(mode, pads):
+    """Pad's reflect, edge and wrap modes (opset 19) against onnx's reference evaluator, on the spatial axes and the
+    channels; negative pads crop (the evaluator refuses them: checked against the crop, then the pad)"""
     onnx = pytest.importorskip("onnx")
     from onnx.reference import ReferenceEvaluator
 
     nodes = [onnx.helper.make_node("Pad", ["x", "pads"], ["y"], mode=mode)]
-    typed = {"pads": np.array([0, 1, 2, 0, 0, 0, 1, 3], np.int64)}
+    typed = {"pads": np.array(pads, np.int64)}
     net = _typed_model(nodes, typed, (3, 4, 5), opset=19)
     x = np.random.default_rng(25).standard_normal((2, 3, 4, 5)).astype(np.float32)
     graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT,
@@ -473,7 +474,11 @@ def test_onnx_pad_modes_match_the_reference_evaluator(mode):
                                    [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
                                    [onnx.numpy_helper.from_array(typed["pads"], "pads")])
     model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 19)])
-    np.testing.assert_array_equal(net.forward(x.astype(np.float64)), ReferenceEvaluator(model).run(None, {"x": x})[0])
+    if min(pads) < 0:
+        want = np.pad(x[:, 1:, :-1, :-2], ((0, 0), (0, 1), (2, 0), (0, 0)))
+    else:
+        want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    np.testing.assert_array_equal(net.forward(x.astype(np.float64)), want)
 
 
 @pytest.mark.parametrize("op", ["ScatterND", "ScatterElements"])

@@ -233,6 +233,10 @@ def test_explicit_padding_and_its_refusals(tmp_path):
         assert [layer.mode for layer in net.layers if layer.kind == "pad"] == modes
         save_network(net, tmp_path / "modes.npz")
         np.testing.assert_array_equal(load_network(tmp_path / "modes.npz").forward(x), net.forward(x))
+    crop = _imported(nn.Sequential(nn.ZeroPad2d((-1, 1, -1, 1)), nn.Conv2d(3, 2, 3)).eval(), x)  # NASNet's shift
+    assert [layer.kind for layer in crop.layers][:4] == ["slice", "slice", "pad", "conv2d"]
+    with pytest.raises(ValueError, match=r"\(Pad\): Pad crops 8 of the 8 values of axis 2"):
+        from_torch(nn.ZeroPad2d((0, 0, -4, -4)).eval(), x)
 
 
 def test_minus_infinity_padding_is_the_max_pools():

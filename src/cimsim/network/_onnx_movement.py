@@ -160,8 +160,9 @@ def _concat(g, op, attrs, names, outs, name):
 
 def _pad(g, op, attrs, names, outs, name):
     """Pad: pads as an attribute (opset < 11) or a constant input, the value likewise (0 when not given), optional
-    axes (opset 18); any mode; the batch axis is not padded. A constant pad of -inf (timm's "same" max pooling) is
-    kept for the MaxPool that must read it, as that pool's padding."""
+    axes (opset 18); any mode; the batch axis is not padded; a negative pad crops (a Slice, before the padding:
+    NASNet's ZeroPad2d((-1, 1, -1, 1))). A constant pad of -inf (timm's "same" max pooling) is kept for the MaxPool
+    that must read it, as that pool's padding."""
     mode = text_attr(attrs, "mode", "constant")
     if mode not in PAD_MODES:
         raise ValueError(f"Pad mode {mode!r} is not one of ONNX's {', '.join(PAD_MODES)}")
@@ -179,11 +180,29 @@ def _pad(g, op, attrs, names, outs, name):
         raise BatchAxisError("a pad of the batch axis is not supported")
     value = float(np.ravel(operands[2])[0]) if len(operands) > 2 and operands[2] is not None else \
         float(attrs.get("value", 0.0))
+    x = _cropped(g, names[0], full, outs[0], name)
+    full = [max(p, 0) for p in full]
     if mode == "constant" and value == -np.inf:
-        g.max_pool_pads[outs[0]] = (names[0], full)
+        g.max_pool_pads[outs[0]] = (x, full)
         return
+    if not any(full):
+        return g.alias(outs[0], x)
     keep = slice(0, nd) if g.batch_as_axis else slice(1, nd)
-    g.append(Pad(tuple(full[keep]) + tuple(full[nd:][keep]), value, mode), names[:1], outs[0], name)
+    g.append(Pad(tuple(full[keep]) + tuple(full[nd:][keep]), value, mode), [x], outs[0], name)
+
+
+def _cropped(g, x: str, full: list[int], out: str, name: str) -> str:
+    """``x`` cropped by the negative ONNX pads ``full`` (begins, then ends), one Slice per cropped axis"""
+    nd = len(full) // 2
+    for a in range(nd):
+        begin, end = max(-full[a], 0), max(-full[nd + a], 0)
+        if begin or end:
+            size = g.full_shape(x)[a]
+            if begin + end >= size:
+                raise ValueError(f"Pad crops {begin + end} of the {size} values of axis {a}")
+            g.append(Slice(g.sample_axis(a, x), begin, size - end), [x], f"{out}#crop{a}", name)
+            x = f"{out}#crop{a}"
+    return x
 
 
 def max_pool_padding(g, op: str, names: list[str], attrs: dict) -> tuple[list[str], dict]:
