@@ -324,7 +324,8 @@ def test_onnx_avgpool_reshape_gemm(tmp_path):
 
 
 @pytest.mark.parametrize("node_args, match", [
-    (("LSTM", ["x", "w4"], ["y"], "rnn"), r"node 'rnn' \(LSTM\).*unsupported ONNX operator 'LSTM': recurrence"),
+    (("Loop", ["x", "w4"], ["y"], "loop"), r"node 'loop' \(Loop\).*unsupported ONNX operator 'Loop': a loop is not "
+                                            "unrolled"),
     (("NonMaxSuppression", ["x"], ["y"], "nms"), r"node 'nms' .*unsupported ONNX operator 'NonMaxSuppression'; "
                                                  r"supported: .*Conv"),
     (("MaxPool", ["x"], ["y"], "dil", {"kernel_shape": [2, 2], "dilations": [2, 2]}), "node 'dil' \\(MaxPool\\).*dilations"),

@@ -1043,6 +1043,38 @@ def test_tensor_unfold_exports_as_slices():
     assert not net.matrix_layers() and torch.Tensor.unfold is original
 
 
+class Repeated(nn.Module):
+    """ALBERT's pattern: one block's modules applied at several places (a Linear on tokens with its bias added
+    after the product, a Gemm, a conv with its batch norm folded in)"""
+
+    def __init__(self):
+        super().__init__()
+        self.token, self.conv, self.bn = nn.Linear(4, 4), nn.Conv2d(4, 4, 3, padding=1), nn.BatchNorm2d(4)
+        self.head = nn.Linear(16, 16)
+
+    def forward(self, x):  # (batch, 4, 4, 4)
+        y = self.token(torch.relu(self.token(x)))
+        y = self.bn(self.conv(torch.relu(self.bn(self.conv(y.permute(0, 3, 1, 2))))))
+        flat = y.mean(1).flatten(1)
+        return self.head(torch.relu(self.head(flat)))
+
+
+def test_a_module_applied_at_several_places_is_one_shared_matrix(tmp_path):
+    """torch exports a reused module as one initializer (or an Identity of it): one matrix layer object, read at each
+    place (docs/networks.md, weight sharing), kept when saved"""
+    from cimsim.network import save_network
+
+    torch.manual_seed(42)
+    model = Repeated().eval()
+    model.bn.running_mean.uniform_()
+    model.bn.running_var.uniform_(0.5, 2.0)
+    net = _imported(model, np.random.default_rng(42).standard_normal((2, 4, 4, 4)))
+    assert [s.rows_per_use for s in net.matrix_shapes()] == [(16, 16), (16, 16), (1, 1)]
+    assert sum(layer.kind in ("dense", "conv2d") for layer in net.layers) == 6
+    save_network(net, tmp_path / "repeated.npz")
+    assert len(load_network(tmp_path / "repeated.npz").matrix_layers()) == 3
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention
@@ -1085,17 +1117,50 @@ def test_llama_style_blocks():
 
 
 def test_unsupported_module_names_the_node_and_op():
-    class Recurrent(nn.Module):
+    class TopTwo(nn.Module):
+        def forward(self, x):
+            return x.topk(2, dim=-1).values
+
+    with pytest.raises(ValueError, match=r"torch model TopTwo: node .*\(TopK\): unsupported ONNX operator 'TopK'"):
+        from_torch(TopTwo(), np.ones((1, 3, 4)))
+
+
+class Recurrent(nn.Module):
+    """a recurrent layer over a sequence (batch first), its last step's output through a head"""
+
+    def __init__(self, cell, **options):
+        super().__init__()
+        self.rnn = cell(5, 6, batch_first=True, **options)
+        self.head = nn.Linear(6 * (2 if options.get("bidirectional") else 1), 3)
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[0][:, -1])
+
+
+@pytest.mark.parametrize("cell", [nn.RNN, nn.GRU, nn.LSTM])
+@pytest.mark.parametrize("options", [{}, {"bidirectional": True, "num_layers": 2}])
+def test_recurrent_layers_unroll_with_one_recurrent_matrix(cell, options):
+    """RNN, GRU and LSTM unrolled over their 7 steps: per direction and layer, W one Dense over the sequence and R
+    one shared matrix read at the 6 steps after the first (the initial state is zero)"""
+    torch.manual_seed(43)
+    net = _imported(Recurrent(cell, **options).eval(), np.random.default_rng(43).standard_normal((2, 7, 5)))
+    sets = 2 * 2 if options else 1  # directions x layers
+    uses = sorted(s.rows_per_use for s in net.matrix_shapes())
+    assert uses == sorted([(7,)] * sets + [(1,) * 6] * sets + [(1,)])
+
+
+def test_recurrent_layers_refuse_what_is_not_unrolled():
+    """a non-zero initial state, a clip: refused naming the node"""
+    class Started(nn.Module):
         def __init__(self):
             super().__init__()
-            self.rnn = nn.GRU(4, 4, batch_first=True)
+            self.rnn, self.h0 = nn.GRU(4, 4, batch_first=True), nn.Parameter(torch.ones(1, 1, 4))
 
         def forward(self, x):
-            return self.rnn(x)[0]
+            return self.rnn(x, self.h0)[0]
 
-    with pytest.raises(ValueError, match=r"torch model Recurrent: node .*\(GRU\): unsupported ONNX operator 'GRU': "
-                                         r"recurrence .* is not modelled"):
-        from_torch(Recurrent(), np.ones((1, 3, 4)))
+    with pytest.raises(ValueError, match=r"\(GRU\): GRU with a non-zero initial_h is not supported"):
+        from_torch(Started().eval(), np.ones((1, 3, 4)))
 
 
 def test_bad_arguments():

@@ -7,7 +7,10 @@ folds in sample order. Every random draw is keyed by position, never by process:
 noise by the number of the vector read (:meth:`Crossbar.seek` starts a range where one process would be), and a
 calibrated ADC on the first ``adc.calibration_vectors`` rows of the first chunk of the whole run (a range that
 does not start there runs that chunk first, untimed and uncounted). So any split of the samples over processes
-gives results identical to one process.
+gives results identical to one process. A matrix shared by several places of the network (weight sharing) has a
+crossbar per place, all programmed from the same key (the same device draws: one programmed matrix) but each with
+its own read-noise streams and its own calibrated ADC; its events are summed over its places, and it is programmed
+(counted) once.
 """
 
 from __future__ import annotations
@@ -57,15 +60,13 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
     the float network. ``first_chunk``: the run's first chunk of samples, needed when the ADC is calibrated and
     ``first_sample`` > 0."""
     shapes = network.matrix_shapes()
-    xbars = []
-    for shape, layer in zip(shapes, network.matrix_layers()):
-        xbar = build_crossbar(config, shape.in_features, shape.out_features, key=(trial, shape.index))
-        xbar.program(layer.matrix)
-        xbars.append(xbar)
-    stats = [ErrorStats() for _ in xbars]
+    places = [_programmed(config, layer, shape, trial) for shape, layer in zip(shapes, network.matrix_layers())]
+    reads = [0] * len(places)  # matmul calls per matrix: the place a call reads is the count modulo the places
+    stats = [ErrorStats() for _ in places]
 
     def analog(index: int, layer, rows: np.ndarray) -> np.ndarray:
-        xbar = xbars[index]
+        xbar = places[index][reads[index] % len(places[index])]
+        reads[index] += 1
         if xbar.adc is None:
             xbar.calibrate(rows[: config.adc.calibration_vectors])
         y = xbar.mvm(rows)
@@ -73,28 +74,44 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
         return y
 
     def digital(index: int, layer, rows: np.ndarray) -> np.ndarray:
-        return xbars[index].digital_reference(rows)
+        return places[index][0].digital_reference(rows)
 
-    if first_sample and any(xb.adc is None for xb in xbars):
+    if first_sample and any(xb.adc is None for xbars in places for xb in xbars):
         if first_chunk is None:
             raise ValueError("a calibrated ADC needs the run's first chunk to calibrate a later range of samples")
         network.forward(first_chunk, analog)  # calibrates every layer as one process does
-    for xb, shape in zip(xbars, shapes):
-        xb.seek(first_sample * shape.rows_per_sample)
-        xb.reset_counts()
+    for xbars, shape in zip(places, shapes):
+        for xb, rows in zip(xbars, shape.rows_per_use):
+            xb.seek(first_sample * rows)
+            xb.reset_counts()
     chunks, size = [], config.simulation.batch_size
     for start in range(0, len(x), size):
         xs = x[start:start + size]
-        stats[:] = [ErrorStats() for _ in xbars]  # this chunk's (the analog hook adds to this list)
+        stats[:] = [ErrorStats() for _ in places]  # this chunk's (the analog hook adds to this list)
         outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
         ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
         correct = tuple(int((out.argmax(axis=-1) == ys).sum()) for out in outputs)
         chunks.append(ChunkResult(len(xs), correct, ErrorStats().add(outputs[2], outputs[0]),
-                                  ErrorStats().add(outputs[1], outputs[0]), tuple(xb.counts for xb in xbars),
-                                  tuple(xb.adc_clipped for xb in xbars), tuple(stats)))
-        for xb in xbars:
-            xb.reset_counts()
+                                  ErrorStats().add(outputs[1], outputs[0]),
+                                  tuple(Counts.total(xb.counts for xb in xbars) for xbars in places),
+                                  tuple(sum(xb.adc_clipped for xb in xbars) for xbars in places), tuple(stats)))
+        for xbars in places:
+            for xb in xbars:
+                xb.reset_counts()
         if progress is not None:
             progress(len(xs))
-    return RangeResult(tuple(chunks), tuple(xb.plan for xb in xbars), tuple(xb.programming_counts for xb in xbars),
-                       tuple(xb.adc for xb in xbars))
+    return RangeResult(tuple(chunks), tuple(xbars[0].plan for xbars in places),
+                       tuple(xbars[0].programming_counts for xbars in places), tuple(xbars[0].adc for xbars in places))
+
+
+def _programmed(config: Config, layer, shape, trial: int) -> list:
+    """A programmed crossbar per place the matrix is read (module doc): the first keyed (trial, index) as an
+    unshared layer's, the others reading with their own noise streams, (trial, index, 0, place)"""
+    key = (trial, shape.index)
+    xbars = []
+    for place in range(len(shape.rows_per_use)):
+        xbar = build_crossbar(config, shape.in_features, shape.out_features, key=key,
+                              read_key=(*key, 0, place) if place else key)
+        xbar.program(layer.matrix)
+        xbars.append(xbar)
+    return xbars

@@ -54,7 +54,8 @@ def check_network(config: Config, network: Network, samples: int | None = None) 
     check_fits(config, plans)
     values = network.shapes()
     rows = max(s.rows_per_sample * s.in_features for s in shapes)
-    check_memory(config, plans, "workload.network_file", sum(math.prod(v) for v in values), rows, samples)
+    simulated = [plan for s, plan in zip(shapes, plans) for _ in s.rows_per_use]  # a crossbar per place read
+    check_memory(config, simulated, "workload.network_file", sum(math.prod(v) for v in values), rows, samples)
     return plans
 
 

@@ -12,6 +12,7 @@ a matrix layer holds the same weights (a head tied to the token embeddings: coun
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -65,9 +66,11 @@ def _tied(table, network: Network) -> bool:
 
 
 def model_from_network(network: Network, name: str = "network") -> Model:
-    """The shapes-only model of ``network``, one item = one inference."""
+    """The shapes-only model of ``network``, one item = one inference. A matrix shared by several places of the
+    graph is one static op, at its first place, with the vectors and inputs of all its places."""
     values = network.shapes()
     ops: list = []
+    shared: dict[int, int] = {}  # matrix layer -> the position of its op in ops
     for layer, reads, layer_name in zip(network.layers, network.inputs, network.names):
         shapes = [values[v] for v in reads]
         if isinstance(layer, ActivationMatMul):
@@ -80,9 +83,16 @@ def model_from_network(network: Network, name: str = "network") -> Model:
             conv = isinstance(layer, (Conv2d, Conv3d))
             groups = layer.groups if conv else 1
             out, inp = layer.matrix_shape
-            inp = layer.weight[0].size if conv else inp
-            ops.append(MatrixOp(layer_name, inp, out // groups, vectors, "static", groups,
-                                input_elements_per_item=math.prod(shapes[0])))
+            op = MatrixOp(layer_name, layer.weight[0].size if conv else inp, out // groups, vectors, "static", groups,
+                          input_elements_per_item=math.prod(shapes[0]))
+            if id(layer) in shared:  # another place of a shared matrix: more vectors through its op
+                first = ops[shared[id(layer)]]
+                ops[shared[id(layer)]] = replace(first, vectors_per_item=first.vectors_per_item + vectors,
+                                                 input_elements_per_item=first.input_elements_per_item
+                                                 + op.input_elements_per_item)
+            else:
+                shared[id(layer)] = len(ops)
+                ops.append(op)
             if layer.bias is not None:
                 ops.append(VectorOp(f"{layer_name}/bias", "add", vectors * out, out))
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):

@@ -18,8 +18,10 @@ from ._onnx_logic import LOGIC_HANDLERS
 from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError
 from ._onnx_products import PRODUCT_HANDLERS
 from ._onnx_quant import QUANT_HANDLERS
+from ._onnx_recurrent import RECURRENT_HANDLERS
 from ._onnx_resize import AXIS_MAP_HANDLERS, CONSTANT_INPUT_OPS
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
+from ._onnx_sharing import shared_matrix
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Dilate, Pad, Reshape, Transpose
@@ -104,7 +106,9 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
         return g.append_per_image(layer, [names[0]], out, name)
     if w.ndim != 4:
         raise ValueError(f"only 1-d, 2-d and 3-d convolutions are supported; got a weight of shape {w.shape}")
-    g.append_per_image(_conv2d(attrs, w, bias, g.shape[names[0]][-2:]), [names[0]], out, name)
+    size = g.shape[names[0]][-2:]
+    how = ("Conv", id(bias), tuple(size), repr(sorted(attrs.items())))
+    g.append_per_image(shared_matrix(g, names[1], how, lambda: _conv2d(attrs, w, bias, size)), [names[0]], out, name)
 
 
 def per_stacked_image(g, layer, x: str, out: str, name: str) -> None:
@@ -300,7 +304,7 @@ def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> N
 
 _HANDLERS = {
     **PRODUCT_HANDLERS, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **LOGIC_HANDLERS,
-    **QUANT_HANDLERS, **AXIS_MAP_HANDLERS,
+    **QUANT_HANDLERS, **AXIS_MAP_HANDLERS, **RECURRENT_HANDLERS,
     "GlobalAveragePool": _global_average_pool,
     **{op: lambda g, op, attrs, names, outs, name: g.append(ArgMax(
         g.sample_axis(attrs.get("axis", 0), names[0]), bool(attrs.get("keepdims", 1)), op == "ArgMin",
@@ -323,9 +327,9 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
     """Add the layers of one data node to ``g`` (module doc)."""
     if op in FOLDABLE and op not in _HANDLERS:
         raise ValueError(f"{op} of an activation is not supported: only of constants (folded at import)")
-    if op in ("LSTM", "GRU", "RNN", "Loop", "Scan"):
-        raise ValueError(f"unsupported ONNX operator {op!r}: recurrence (one weight matrix read at every time step) "
-                         "is not modelled; cimsim maps every matrix of the graph as its own")
+    if op in ("Loop", "Scan"):
+        raise ValueError(f"unsupported ONNX operator {op!r}: a loop is not unrolled at import (the recurrent "
+                         "operators RNN, GRU and LSTM are)")
     if op not in _HANDLERS:
         raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
     _HANDLERS[op](g, op, attrs, names, outs, name)

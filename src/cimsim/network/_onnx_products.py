@@ -10,6 +10,7 @@ import numpy as np
 
 from ._onnx_fold import text_attr
 from ._onnx_movement import per_sample_transpose, resolved_shape
+from ._onnx_sharing import shared_matrix
 from .layers import Dense
 from .movement import Concat, Reshape, Slice
 from .ops import ActivationMatMul
@@ -20,11 +21,16 @@ __all__ = ["PRODUCT_HANDLERS"]
 def _gemm(g, op, attrs, names, outs, name):
     if attrs.get("transA", 0) or not g.is_data(names[0]) or g.is_data(names[1]):
         raise ValueError("Gemm needs an activation times a constant matrix (transA = 0)")
-    b = np.asarray(g.consts[names[1]], dtype=np.float64) * attrs.get("alpha", 1.0)
-    w = b if attrs.get("transB", 0) else b.T
     c = g.operand(names, 2, "Gemm's C")
-    bias = None if c is None else np.broadcast_to(np.ravel(c) * attrs.get("beta", 1.0), (w.shape[0],))
-    g.append(Dense(w, bias), names[:1], outs[0], name)
+
+    def dense():
+        b = np.asarray(g.consts[names[1]], dtype=np.float64) * attrs.get("alpha", 1.0)
+        w = b if attrs.get("transB", 0) else b.T
+        bias = None if c is None else np.broadcast_to(np.ravel(c) * attrs.get("beta", 1.0), (w.shape[0],))
+        return Dense(w, bias)
+
+    how = (op, id(c), tuple(sorted((k, attrs.get(k, 1.0)) for k in ("alpha", "beta", "transB"))))
+    g.append(shared_matrix(g, names[1], how, dense), names[:1], outs[0], name)
 
 
 def _matmul(g, op, attrs, names, outs, name):
@@ -38,7 +44,7 @@ def _matmul(g, op, attrs, names, outs, name):
     if np.ndim(g.consts[b]) != 2:
         raise ValueError(f"MatMul needs an activation times a constant 2-d matrix, or two activations; got a "
                          f"constant of shape {np.shape(g.consts[b])}")
-    g.append(Dense(np.asarray(g.consts[b]).T), [a], outs[0], name)
+    g.append(shared_matrix(g, b, (op,), lambda: Dense(np.asarray(g.consts[b]).T)), [a], outs[0], name)
 
 
 def _constant_times(g, const: np.ndarray, x: str, out: str, name: str) -> None:

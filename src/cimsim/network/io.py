@@ -7,7 +7,9 @@ written by :func:`save_network`:
 - ``architecture``: a JSON string, a list with one object per layer in order: ``{"kind": ..., "inputs": [...],
   "name": ..., params}``, the layer's scalar and tuple fields as JSON (e.g. ``{"kind": "conv2d", "stride":
   [1, 1], "padding": [1, 1, 1, 1], "dilation": [1, 1], "groups": 1}``), ``inputs`` the values it reads (0: the
-  network input, j + 1: layer j's output; left out: the previous value) and ``name`` its name (optional);
+  network input, j + 1: layer j's output; left out: the previous value) and ``name`` its name (optional); a
+  matrix layer that shares an earlier layer's matrix (weight sharing) is ``{"kind": ..., "inputs": [...], "name":
+  ..., "shares": j}``, j that layer's position, with no arrays of its own;
 - ``input_shape``: int array, the per-sample input shape (no batch), e.g. [64] or [1, 8, 8];
 - ``layer{k}.{field}`` for each array field of layer k (Dense / Conv2d ``weight`` and ``bias``, Affine
   ``scale`` and ``shift``, LayerNorm ``weight`` and ``bias``); no array: the field is None;
@@ -28,7 +30,7 @@ import numpy as np
 
 from ..npfiles import read_npz
 from .conv3d import Conv3d
-from .layers import Conv2d, Dense, Layer
+from .layers import Conv2d, Dense, Layer, MatrixLayer
 from .model import Network
 from .movement import Concat, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .ops import ActivationMatMul, Affine, ArgMax, Clip, Elementwise, LayerNorm, Max, Mean, ReLU, Softmax, Unary
@@ -68,9 +70,13 @@ def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str,
     if path.suffix.lower() != ".npz":
         raise ValueError(f"save_network writes .npz files; got {path}")
     arrays: dict[str, np.ndarray] = {}
-    architecture = []
+    architecture, first = [], {}
     for k, (layer, reads, name) in enumerate(zip(network.layers, network.inputs, network.names)):
         params = {"kind": layer.kind, "inputs": list(reads), "name": name}
+        if isinstance(layer, MatrixLayer) and id(layer) in first:  # a shared matrix: its first place holds it
+            architecture.append(dict(params, shares=first[id(layer)]))
+            continue
+        first[id(layer)] = k
         for f in fields(layer):
             value = getattr(layer, f.name)
             if isinstance(value, np.ndarray):
@@ -107,7 +113,9 @@ def _load_npz(path: Path) -> Network:
     except TypeError:
         raise ValueError(f"{path}: a layer's 'inputs' must be a list of value numbers") from None
     names = tuple(str(p.pop("name", f"layer{k}")) for k, p in enumerate(params))
-    layers = [_layer(path, k, p, arrays) for k, p in enumerate(params)]
+    layers = []
+    for k, p in enumerate(params):
+        layers.append(_shared(path, k, p, layers) if "shares" in p else _layer(path, k, p, arrays))
     shape = np.atleast_1d(arrays["input_shape"])
     if shape.dtype.kind not in "iu":
         raise ValueError(f"{path}: 'input_shape' must hold integers; got {shape.tolist()}")
@@ -115,6 +123,15 @@ def _load_npz(path: Path) -> Network:
         return Network(tuple(layers), tuple(int(s) for s in shape), inputs, names)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: {exc}") from None
+
+
+def _shared(path: Path, k: int, params: dict, layers: list[Layer]) -> Layer:
+    """Layer k of a saved network that reads the matrix of an earlier layer (weight sharing)"""
+    j = params["shares"]
+    if not (isinstance(j, int) and 0 <= j < k and isinstance(layers[j], MatrixLayer)
+            and layers[j].kind == params.get("kind")):
+        raise ValueError(f"{path}: layer {k} shares {j!r}, which is not an earlier matrix layer of its kind")
+    return layers[j]
 
 
 def _layer(path: Path, k: int, params: dict, arrays: Mapping[str, np.ndarray]) -> Layer:

@@ -10,12 +10,15 @@ The callback is how the simulator puts the network on crossbars: ``forward(x, ma
 ``matmul(index, layer, rows)`` for each matrix layer (``index`` counts matrix layers only, from 0) with
 ``rows`` = ``layer.to_rows(activation)`` of shape (n_vectors, in_flat), and expects the products
 (n_vectors, out) back; everything else (bias, ReLU, pooling, reshapes) stays digital and exact.
+
+Weight sharing: one matrix layer object listed at several places of ``layers`` (ALBERT's repeated blocks) is one
+matrix, programmed once and read at each place; it has one ``index``, and ``matmul`` is called once per place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,7 +42,11 @@ class MatrixShape:
     out_features: int
     """rows of the weight matrix (outputs)"""
     rows_per_sample: int
-    """matrix-vector products per inference (1 for Dense, output positions for Conv2d)"""
+    """matrix-vector products per inference (1 for Dense, output positions for Conv2d; a shared matrix: all its
+    places')"""
+    rows_per_use: tuple[int, ...] = field(default=(), compare=False)
+    """matrix-vector products per inference at each place the matrix is read, in graph order (one entry unless the
+    matrix is shared)"""
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,18 +111,22 @@ class Network:
         return self.shapes()[-1]
 
     def matrix_layers(self) -> list[MatrixLayer]:
-        """The layers that run on crossbars, in order (their position is the ``index`` given to matmul)."""
-        return [layer for layer in self.layers if isinstance(layer, MatrixLayer)]
+        """The matrices on crossbars, in order of first use, each once (module doc: weight sharing); a matrix's
+        position here is the ``index`` given to matmul."""
+        distinct: dict[int, MatrixLayer] = {}
+        for layer in self.layers:
+            if isinstance(layer, MatrixLayer):
+                distinct.setdefault(id(layer), layer)
+        return list(distinct.values())
 
     def matrix_shapes(self) -> list[MatrixShape]:
-        """Shape and products per inference of each matrix layer, without running anything."""
-        shapes = self.shapes()
-        found = []
+        """Shape and products per inference of each matrix (:meth:`matrix_layers`), without running anything."""
+        shapes, uses = self.shapes(), {}
         for layer, values in zip(self.layers, self.inputs):
             if isinstance(layer, MatrixLayer):
-                out, inp = layer.matrix_shape
-                found.append(MatrixShape(len(found), inp, out, layer.rows_per_sample(shapes[values[0]])))
-        return found
+                uses.setdefault(id(layer), []).append(layer.rows_per_sample(shapes[values[0]]))
+        return [MatrixShape(k, layer.matrix_shape[1], layer.matrix_shape[0], sum(uses[id(layer)]),
+                            tuple(uses[id(layer)])) for k, layer in enumerate(self.matrix_layers())]
 
     def digital_work(self) -> dict[str, int]:
         """Digital operations per inference by layer kind (``DigitalLayer.work``), for the vector unit's cost."""
@@ -148,7 +159,7 @@ class Network:
         """
         values: dict[int, np.ndarray] = {0: self._checked_input(x)}
         last_read = {v: k for k, vs in enumerate(self.inputs) for v in vs}
-        index = 0
+        indices = {id(layer): k for k, layer in enumerate(self.matrix_layers())}
         for k, (layer, reads) in enumerate(zip(self.layers, self.inputs)):
             args = [values[v] for v in reads]
             if isinstance(layer, DigitalLayer):
@@ -161,12 +172,12 @@ class Network:
                 if matmul is None:
                     y = layer.product(rows)
                 else:
+                    index = indices[id(layer)]
                     y = np.asarray(matmul(index, layer, rows))
                     want = (rows.shape[0], layer.matrix_shape[0])
                     if y.shape != want:
                         raise ValueError(f"matmul for matrix layer {index} returned shape {y.shape}; expected {want}")
                 out = layer.from_rows(y, args[0])
-                index += 1
             for v in reads:
                 if last_read[v] == k:
                     values.pop(v, None)

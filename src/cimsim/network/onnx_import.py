@@ -19,6 +19,7 @@ from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_node, prod
 from ._onnx_fold import FOLDABLE, fold, tensor_array
 from ._onnx_movement import max_pool_padding
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for, per_stacked_image
+from ._onnx_sharing import unified
 from .model import Network
 from .movement import Reshape
 
@@ -130,6 +131,9 @@ class _Graph:
         """output of an IsNaN node -> the tensor it tests (read by a Where that replaces the NaNs)"""
         self.max_pool_pads: dict[str, tuple[str, list[int]]] = {}
         """output of a Pad with -inf -> (the tensor padded, the ONNX pads) (read by a MaxPool, as its padding)"""
+        self.matrices: dict[tuple, tuple] = {}
+        self.origin: dict = {}
+        """matrix layers of shared initializers, and the layer each folded one came from (:mod:`._onnx_sharing`)"""
 
     def add(self, onnx, node, where: str) -> None:
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
@@ -284,6 +288,7 @@ class _Graph:
         return v - 1, self.layers[v - 1]
 
     def replace(self, index: int, layer) -> None:
+        self.origin[layer] = self.origin.get(self.layers[index], self.layers[index])
         self.layers[index] = layer
 
     def network(self, output: str) -> Network:
@@ -297,7 +302,7 @@ class _Graph:
                 stack.extend(self.inputs[v - 1])
         order = sorted(needed)
         input_shape = next(self.shape[n] for n, v in self.value.items() if v == 0)
-        layers, names = [self.layers[v - 1] for v in order], [self.names[v - 1] for v in order]
+        layers, names = unified([self.layers[v - 1] for v in order], self.origin), [self.names[v - 1] for v in order]
         first = 0
         if self.batch_as_axis:  # a leading axis of size 1 in, and out where the output has it
             layers.insert(0, Reshape(input_shape))

@@ -54,20 +54,24 @@ class Crossbar:
     >>> Y = xbar.mvm(X)                    # X: (batch, in) real -> Y: (batch, out)
     >>> xbar.counts                        # what the arrays did, for the cost model
 
-    ``key`` (a tuple of non-negative ints) selects independent random streams, e.g. (trial, layer).
+    ``key`` (a tuple of non-negative ints) selects independent random streams, e.g. (trial, layer); ``read_key``
+    (default: ``key``) the read-noise streams alone, so that crossbars programmed alike (one shared matrix read at
+    several places of a network) draw independent read noise.
     """
 
     def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None,
-                 *, key: tuple[int, ...] = (0,)):
+                 *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None):
         self.config = config
         self.plan = plan_layer(config, in_features, out_features)
         check_memory(config, [self.plan], "in_features and out_features")
         seed = config.simulation.seed
-        if not isinstance(key, tuple) or not all(is_int(k) and k >= 0 for k in key):
-            raise ValueError(f"key must be a tuple of non-negative ints (e.g. (trial, layer)); got {key!r}")
-        self._key = tuple(key)
+        read_key = key if read_key is None else read_key
+        for name, value in (("key", key), ("read_key", read_key)):
+            if not isinstance(value, tuple) or not all(is_int(k) and k >= 0 for k in value):
+                raise ValueError(f"{name} must be a tuple of non-negative ints (e.g. (trial, layer)); got {value!r}")
+        self._key = tuple(read_key)
         self._program_rng = np.random.default_rng([seed, 2, *key])
-        self._read_rng = np.random.default_rng([seed, 3, *key])
+        self._read_rng = np.random.default_rng([seed, 3, *read_key])
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self.adc: AdcSetting | None = None
         self.layer: ProgrammedLayer | None = None

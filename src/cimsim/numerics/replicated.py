@@ -17,19 +17,21 @@ __all__ = ["ReplicatedCrossbar", "build_crossbar"]
 
 
 def build_crossbar(config: Config, in_features: int | None = None, out_features: int | None = None,
-                   *, key: tuple[int, ...] = (0,)) -> "Crossbar | ReplicatedCrossbar":
-    """The layer's crossbars: one Crossbar, or ``mapping.replication`` copies of it."""
+                   *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None
+                   ) -> "Crossbar | ReplicatedCrossbar":
+    """The layer's crossbars: one Crossbar, or ``mapping.replication`` copies of it (keys as Crossbar's)."""
     if config.mapping.replication == 1:
-        return Crossbar(config, in_features, out_features, key=key)
-    return ReplicatedCrossbar(config, in_features, out_features, key=key)
+        return Crossbar(config, in_features, out_features, key=key, read_key=read_key)
+    return ReplicatedCrossbar(config, in_features, out_features, key=key, read_key=read_key)
 
 
 class ReplicatedCrossbar:
     """The :class:`Crossbar` interface over ``config.mapping.replication`` copies."""
 
     def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None,
-                 *, key: tuple[int, ...] = (0,)):
-        self.copies = [Crossbar(config, in_features, out_features, key=(*key, c))
+                 *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None):
+        read_key = key if read_key is None else read_key
+        self.copies = [Crossbar(config, in_features, out_features, key=(*key, c), read_key=(*read_key, c))
                        for c in range(config.mapping.replication)]
         self.config, self.plan = config, self.copies[0].plan
 

@@ -1,0 +1,158 @@
+"""ONNX recurrent operators (RNN, GRU, LSTM), unrolled over their time steps at import, one handler (the handler
+signature of :mod:`._onnx_ops`).
+
+Per direction, the input matrix W is one Dense over the whole sequence (one vector per step) and the recurrent
+matrix R one Dense object read at every step after the first (weight sharing: one programmed matrix, see
+:class:`~cimsim.network.Network`); the gates are slices, sigmoid / tanh unary layers and elementwise products and
+sums, as ONNX defines them (default activations; GRU with ``linear_before_reset = 1``, as torch exports it). The
+initial state is zero, so the first step reads no R. The graph is imported with its batch axis kept (layout 0 puts
+it second): the sequences of that axis (one, or several per sample, as Sequencer's rows) run side by side.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._onnx_fold import text_attr
+from ._onnx_movement import BatchAxisError
+from .layers import Dense
+from .movement import Concat, Reshape, Slice
+from .ops import Affine, Elementwise, Unary
+
+__all__ = ["RECURRENT_HANDLERS"]
+
+_GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
+_ACTIVATIONS = {"RNN": ["tanh"], "GRU": ["sigmoid", "tanh"], "LSTM": ["sigmoid", "tanh", "tanh"]}
+
+
+def _recurrent(g, op, attrs, names, outs, name):
+    """RNN, GRU or LSTM (module doc): outputs Y (seq, directions, batch, hidden), Y_h and Y_c (directions, batch,
+    hidden)"""
+    x = names[0]
+    if not g.batch_as_axis:
+        raise BatchAxisError(f"{op} takes its batch on axis 1")
+    seq, batch, _ = g.full_shape(x)
+    w, r = (np.asarray(g.operand(names, k, part), dtype=np.float64) for k, part in ((1, "W"), (2, "R")))
+    gates, hidden = _GATES[op], int(attrs.get("hidden_size", r.shape[-1]))
+    b = g.operand(names, 3, "B")
+    b = np.zeros((w.shape[0], 2 * gates * hidden)) if b is None else np.asarray(b, dtype=np.float64)
+    _check(g, op, attrs, names, seq)
+    if w.shape[1:] != (gates * hidden, g.full_shape(x)[2]) or r.shape[1:] != (gates * hidden, hidden):
+        raise ValueError(f"{op} weights W {list(w.shape)} and R {list(r.shape)} do not fit {gates} gates of "
+                         f"{hidden} and inputs of {g.full_shape(x)[2]}")
+    reverse = {"forward": [False], "reverse": [True], "bidirectional": [False, True]}.get(
+        text_attr(attrs, "direction", "forward"))
+    if reverse is None or len(w) != len(reverse):
+        raise ValueError(f"{op} direction {text_attr(attrs, 'direction', 'forward')!r} does not fit {len(w)} weight "
+                         "sets")
+    base = f"{next(o for o in outs if o)}#{op}"
+    ys, hs, cs = [], [], []
+    for d, backwards in enumerate(reverse):
+        cell = _Cell(g, op, hidden, b[d], f"{base}{d}", name)
+        g.append(Dense(w[d], cell.input_bias), [x], f"{cell.base}#xw", name)
+        recurrent = Dense(r[d], cell.recurrent_bias)  # one matrix, read at every step after the first
+        state, steps = (None, None), {}
+        for t in (reversed(range(seq)) if backwards else range(seq)):
+            g.append(Slice(0, t, t + 1), [f"{cell.base}#xw"], f"{cell.base}#x{t}", name)
+            state = cell.step(f"{cell.base}#x{t}", *state, recurrent, f"t{t}")
+            steps[t] = state[0]
+        g.append(Concat(0), [steps[t] for t in range(seq)], f"{cell.base}#y", name)
+        ys.append(_reshaped(g, f"{cell.base}#y", (seq, 1, batch, hidden), name))
+        hs.append(state[0])
+        cs.append(state[1])
+    _outputs(g, outs, (ys, 1), (hs, 0), (cs, 0), name=name)
+
+
+def _check(g, op, attrs, names, seq: int) -> None:
+    """refuse what the unrolling does not do (module doc)"""
+    if attrs.get("layout", 0):
+        raise ValueError(f"{op} with layout 1 (batch first) is not supported")
+    activations = [(a.decode() if isinstance(a, bytes) else str(a)).lower() for a in attrs.get("activations", [])]
+    if activations and activations != _ACTIVATIONS[op] * (len(activations) // len(_ACTIVATIONS[op])):
+        raise ValueError(f"{op} activations {activations} are not supported (only ONNX's defaults)")
+    if "clip" in attrs or attrs.get("input_forget", 0) or (op == "GRU" and not attrs.get("linear_before_reset", 0)):
+        raise ValueError(f"{op} with clip, input_forget or (GRU) linear_before_reset = 0 is not supported")
+    lengths = g.operand(names, 4, "sequence_lens")
+    if lengths is not None and np.any(np.asarray(lengths) != seq):
+        raise ValueError(f"{op} sequence_lens {np.ravel(lengths).tolist()} differ from the sequence ({seq})")
+    for k, part in ((5, "initial_h"), (6, "initial_c"), (7, "P")):
+        given = g.operand(names, k, part)
+        if given is not None and np.any(np.asarray(given) != 0):
+            raise ValueError(f"{op} with a non-zero {part} is not supported (zero initial states, no peepholes)")
+
+
+class _Cell:
+    """The layers of one direction's steps: ``step`` adds one time step, returning its (h, c) tensor names. The
+    biases (``b``: Wb then Rb) go with W's Dense, but a GRU's candidate Rb stays with R's (the reset multiplies
+    it: linear_before_reset)."""
+
+    def __init__(self, g, op: str, hidden: int, b: np.ndarray, base: str, name: str):
+        self.g, self.op, self.hidden, self.base, self.name = g, op, hidden, base, name
+        wb, rb = b[:len(b) // 2], b[len(b) // 2:].copy()
+        self.candidate_rb = rb[2 * hidden:].copy() if op == "GRU" else None
+        if op == "GRU":
+            rb[2 * hidden:] = 0.0
+        self.input_bias = wb + rb
+        self.recurrent_bias = None if op != "GRU" else np.concatenate([np.zeros(2 * hidden), self.candidate_rb])
+
+    def _add(self, layer, reads: list[str], tag: str) -> str:
+        out = f"{self.base}#{tag}"
+        self.g.append(layer, reads, out, self.name)
+        return out
+
+    def _gate(self, source: str, k: int, tag: str) -> str:
+        """gate k (hidden values) of ``source``'s last axis"""
+        return self._add(Slice(-1, k * self.hidden, (k + 1) * self.hidden), [source], tag)
+
+    def step(self, xt: str, h: str | None, c: str | None, recurrent: Dense, tag: str) -> tuple[str, str | None]:
+        s = None if h is None else self._add(recurrent, [h], f"{tag}r")
+        if self.op == "GRU":
+            return self._gru(xt, h, s, tag), None
+        gates = xt if s is None else self._add(Elementwise("add"), [xt, s], f"{tag}g")
+        if self.op == "RNN":
+            return self._add(Unary("tanh"), [gates], f"{tag}h"), None
+        i, o, f = (self._add(Unary("sigmoid"), [self._gate(gates, k, f"{tag}p{k}")], f"{tag}s{k}") for k in range(3))
+        cand = self._add(Unary("tanh"), [self._gate(gates, 3, f"{tag}p3")], f"{tag}cand")
+        new = self._add(Elementwise("mul"), [i, cand], f"{tag}ic")
+        if c is not None:
+            new = self._add(Elementwise("add"), [self._add(Elementwise("mul"), [f, c], f"{tag}fc"), new], f"{tag}c")
+        return self._add(Elementwise("mul"), [o, self._add(Unary("tanh"), [new], f"{tag}tc")], f"{tag}h"), new
+
+    def _gru(self, xt: str, h: str | None, s: str | None, tag: str) -> str:
+        """z = σ(x_z + s_z), r = σ(x_r + s_r), n = tanh(x_n + r (R_n h + Rb_n)), h' = n + z (h - n)"""
+        zr = [self._gate(xt, k, f"{tag}x{k}") for k in range(3)]
+        if s is not None:
+            zr[:2] = [self._add(Elementwise("add"), [zr[k], self._gate(s, k, f"{tag}s{k}")], f"{tag}a{k}")
+                      for k in range(2)]
+        z, r = (self._add(Unary("sigmoid"), [zr[k]], f"{tag}z{k}") for k in range(2))
+        if s is None:  # h = 0: R_n h + Rb_n is Rb_n
+            reset = self._add(Affine(scale=self.candidate_rb), [r], f"{tag}rn")
+        else:
+            reset = self._add(Elementwise("mul"), [r, self._gate(s, 2, f"{tag}s2")], f"{tag}rn")
+        n = self._add(Unary("tanh"), [self._add(Elementwise("add"), [zr[2], reset], f"{tag}na")], f"{tag}n")
+        if h is None:  # h' = (1 - z) n
+            return self._add(Elementwise("mul"), [self._add(Affine(-1.0, 1.0), [z], f"{tag}1z"), n], f"{tag}h")
+        gap = self._add(Elementwise("sub"), [h, n], f"{tag}hn")
+        return self._add(Elementwise("add"), [n, self._add(Elementwise("mul"), [z, gap], f"{tag}zg")], f"{tag}h")
+
+
+def _reshaped(g, x: str, shape: tuple[int, ...], name: str) -> str:
+    g.append(Reshape(shape), [x], f"{x}#shaped", name)
+    return f"{x}#shaped"
+
+
+def _outputs(g, outs: list[str], *parts, name: str) -> None:
+    """Y, Y_h and Y_c: the directions' tensors joined along ``axis`` where the graph reads them"""
+    for out, (tensors, axis) in zip(outs, parts):
+        if not out or not tensors or tensors[0] is None:
+            continue
+        if axis == 0:  # a final state (1, batch, hidden) per direction
+            tensors = [_reshaped(g, t, (1,) + g.shape[t][-2:], name) for t in tensors]
+        if len(tensors) == 1:
+            g.alias(out, tensors[0])
+        else:
+            g.append(Concat(axis), tensors, out, name)
+
+
+RECURRENT_HANDLERS = {op: _recurrent for op in _GATES}
+"""ONNX operator -> handler, for the recurrent operators"""

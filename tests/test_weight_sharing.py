@@ -1,0 +1,102 @@
+"""Weight sharing: one matrix layer object at several places of a network is one programmed matrix, read at each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cimsim.config import load_config, with_overrides
+from cimsim.evaluation import evaluate
+from cimsim.inference import simulate_network
+from cimsim.models.from_network import model_from_network
+from cimsim.network import Dense, Network, ReLU, load_network, save_network
+
+ROOT = Path(__file__).resolve().parents[1]
+RNG = np.random.default_rng(41)
+
+
+def shared_network() -> tuple[Network, Dense]:
+    """dense A, relu, dense A again (the same object), relu, a head: A is one 12 x 12 matrix read twice"""
+    shared = Dense(RNG.standard_normal((12, 12)) * 0.3, RNG.standard_normal(12) * 0.1)
+    head = Dense(RNG.standard_normal((10, 12)) * 0.3)
+    return Network((shared, ReLU(), shared, ReLU(), head), (12,)), shared
+
+
+def config(**overrides):
+    """noisy reads and programming, a calibrated ADC, chunks of 40 over 150 samples"""
+    return with_overrides(load_config(ROOT / "configs" / "digits-mlp.toml"),
+                          {"device.preset": "pcm", "adc.range": "calibrated", "workload.vectors": 150,
+                           "simulation.batch_size": 40, **overrides})
+
+
+def test_a_shared_matrix_is_one_matrix_read_at_each_place():
+    net, shared = shared_network()
+    assert net.matrix_layers() == [shared, net.layers[4]]
+    shapes = net.matrix_shapes()
+    assert [(s.index, s.rows_per_sample, s.rows_per_use) for s in shapes] == [(0, 2, (1, 1)), (1, 1, (1,))]
+    x = RNG.standard_normal((5, 12))
+    hidden = np.maximum(np.maximum(x @ shared.weight.T + shared.bias, 0) @ shared.weight.T + shared.bias, 0)
+    np.testing.assert_allclose(net.forward(x), hidden @ net.layers[4].weight.T, rtol=1e-12)
+    calls = []
+    net.forward(x, lambda index, layer, rows: calls.append(index) or rows @ layer.matrix.T)
+    assert calls == [0, 0, 1]  # matmul is called at each place, with the matrix's one index
+
+
+def test_shapes_only_model_prices_one_array_with_the_vectors_of_every_place():
+    net, _ = shared_network()
+    static = [op for op in model_from_network(net).ops if getattr(op, "weights", None) == "static"]
+    assert [(op.in_features, op.out_features, op.vectors_per_item) for op in static] == [(12, 12, 2), (12, 10, 1)]
+
+
+def test_saved_and_loaded_networks_keep_the_sharing(tmp_path):
+    net, _ = shared_network()
+    save_network(net, tmp_path / "shared.npz")
+    back = load_network(tmp_path / "shared.npz")
+    assert back.layers[0] is back.layers[2] and len(back.matrix_layers()) == 2
+    x = RNG.standard_normal((3, 12))
+    np.testing.assert_array_equal(back.forward(x), net.forward(x))
+    saved = dict(np.load(tmp_path / "shared.npz"))
+    assert "layer0.weight" in saved and "layer2.weight" not in saved
+
+
+def test_a_shared_matrix_on_crossbars_is_programmed_once_and_read_at_each_place():
+    """The same device draws at each place (programming keyed by the matrix), independent read noise; events
+    summed over the places, the programming counted once; a split of the samples gives the same numbers"""
+    net, _ = shared_network()
+    x = RNG.standard_normal((150, 12))
+    cfg = config()
+    whole = evaluate(cfg, net, x, None, 0, 0)
+    unshared = Network((Dense(net.layers[0].weight, net.layers[0].bias), ReLU(), net.layers[2], ReLU(),
+                        net.layers[4]), (12,))
+    apart = evaluate(cfg, unshared, x, None, 0, 0)
+    reads = sum(chunk.layer_counts[0].mvms for chunk in whole.chunks)
+    assert reads == 2 * 150 and len(whole.plans) == 2
+    assert whole.programming_counts[0] == apart.programming_counts[0]  # one matrix's writes, not two
+    late = evaluate(cfg, net, x[80:], None, 80, 0, first_chunk=x[:40])
+    assert late.chunks == whole.chunks[2:]
+
+
+def test_two_workers_equal_one_process_with_a_shared_matrix():
+    net, _ = shared_network()
+    x = RNG.standard_normal((150, 12))
+    one = simulate_network(config(), network=net, inputs=x)
+    two = simulate_network(config(), network=net, inputs=x, workers=2)
+    assert one.layers[0].counts == two.layers[0].counts and one.analog_accuracy == two.analog_accuracy
+    assert one.vs_float == two.vs_float
+    assert one.layers[0].vs_digital.error_sq > 0  # the noise is there
+
+
+@pytest.mark.parametrize("bad", [{"shares": 5}, {"shares": 1}, {"shares": "0"}])
+def test_a_bad_share_in_a_saved_network_is_refused(tmp_path, bad):
+    import json
+    net, _ = shared_network()
+    save_network(net, tmp_path / "shared.npz")
+    arrays = dict(np.load(tmp_path / "shared.npz"))
+    architecture = json.loads(str(arrays["architecture"]))
+    architecture[2].update(bad)
+    arrays["architecture"] = np.array(json.dumps(architecture))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ValueError, match=r"layer 2 shares .*, which is not an earlier matrix layer of its kind"):
+        load_network(tmp_path / "bad.npz")
