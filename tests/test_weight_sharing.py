@@ -78,6 +78,22 @@ def test_a_shared_matrix_on_crossbars_is_programmed_once_and_read_at_each_place(
     assert late.chunks == whole.chunks[2:]
 
 
+def test_the_places_of_a_shared_matrix_hold_one_programming_and_draw_their_own_read_noise():
+    from cimsim.evaluation import _programmed
+
+    net, shared = shared_network()
+    cfg = config(**{"device.read_noise_sigma": 0.05})
+    shape = net.matrix_shapes()[0]
+    first, second = _programmed(cfg, shared, shape, trial=0)
+    np.testing.assert_array_equal(first.conductances_us, second.conductances_us)  # the same device draws
+    other_trial = _programmed(cfg, shared, shape, trial=1)[0]
+    assert not np.array_equal(first.conductances_us, other_trial.conductances_us)  # which are random
+    x = RNG.standard_normal((20, 12))
+    for xbar in (first, second):
+        xbar.calibrate(x)
+    assert not np.array_equal(first.mvm(x), second.mvm(x))  # independent read noise
+
+
 def test_two_workers_equal_one_process_with_a_shared_matrix():
     net, _ = shared_network()
     x = RNG.standard_normal((150, 12))

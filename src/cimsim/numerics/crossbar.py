@@ -69,7 +69,7 @@ class Crossbar:
         for name, value in (("key", key), ("read_key", read_key)):
             if not isinstance(value, tuple) or not all(is_int(k) and k >= 0 for k in value):
                 raise ValueError(f"{name} must be a tuple of non-negative ints (e.g. (trial, layer)); got {value!r}")
-        self._key = tuple(read_key)
+        self._read_key = tuple(read_key)
         self._program_rng = np.random.default_rng([seed, 2, *key])
         self._read_rng = np.random.default_rng([seed, 3, *read_key])
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
@@ -120,7 +120,7 @@ class Crossbar:
         return prepare_planes(self.plan, x, self.config.dac.input_max, self._integer.zero_point if integer else None)
 
     def _noise_key(self, group: int, purpose: int) -> np.uint64:
-        return noise_key(self.config.simulation.seed, self._key, group, purpose)
+        return noise_key(self.config.simulation.seed, self._read_key, group, purpose)
 
     def _noise_std(self, row_sq: np.ndarray, group: int) -> np.ndarray:
         """output-referred noise std of each plane row of row group ``group``, level units (:func:`output_noise_std`;
