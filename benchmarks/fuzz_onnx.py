@@ -40,11 +40,23 @@ ODD_INTS = [-5, -1, 0, 1, 2, 3, 7, 100, 2 ** 31, -2 ** 40]
 ODD_FLOATS = [float("nan"), float("inf"), -1.0, 0.0, 1e300]
 OPS = ["Relu", "Add", "MatMul", "Conv", "Reshape", "Transpose", "Softmax", "Gather", "Concat", "Slice", "Mul",
        "ReduceMean", "Split", "Squeeze", "Unsqueeze", "Expand", "Where", "Pow", "Sqrt", "Gemm", "AveragePool",
-       "MaxPool", "Flatten", "Cast", "LayerNormalization"]
+       "MaxPool", "Flatten", "Cast", "LayerNormalization", "LSTM", "GRU", "RNN"]
+
+
+def _Recurrent(nn):
+    """a bidirectional LSTM and a GRU over a sequence (batch first), the GRU's outputs"""
+    class Recurrent(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm, self.gru = nn.LSTM(4, 3, batch_first=True, bidirectional=True), nn.GRU(6, 4, batch_first=True)
+
+        def forward(self, x):
+            return self.gru(self.lstm(x)[0])[0]
+    return Recurrent()
 
 
 def bases(torch, onnx):
-    """(model, per-sample input shape) of the four exported models"""
+    """(model, per-sample input shape) of the five exported models"""
     from torch import nn
 
     from cimsim.network._torch_export import export
@@ -58,6 +70,7 @@ def bases(torch, onnx):
         (nn.Sequential(nn.Linear(10, 12), nn.GELU(), nn.LayerNorm(12), nn.Linear(12, 3)), (10,)),
         (nn.Sequential(nn.ConvTranspose2d(4, 3, 3, 2, 1), nn.Upsample(scale_factor=2), nn.Conv2d(3, 2, 1)),
          (4, 5, 5)),
+        (_Recurrent(nn), (5, 4)),
     ]
     return [(export(torch, onnx, m.eval(), torch.randn(1, *shape), 17, "base"), shape) for m, shape in models]
 

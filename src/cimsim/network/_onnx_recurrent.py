@@ -36,10 +36,11 @@ def _recurrent(g, op, attrs, names, outs, name):
     gates, hidden = _GATES[op], int(attrs.get("hidden_size", r.shape[-1]))
     b = g.operand(names, 3, "B")
     b = np.zeros((w.shape[0], 2 * gates * hidden)) if b is None else np.asarray(b, dtype=np.float64)
-    _check(g, op, attrs, names, seq)
-    if w.shape[1:] != (gates * hidden, g.full_shape(x)[2]) or r.shape[1:] != (gates * hidden, hidden):
-        raise ValueError(f"{op} weights W {list(w.shape)} and R {list(r.shape)} do not fit {gates} gates of "
-                         f"{hidden} and inputs of {g.full_shape(x)[2]}")
+    if w.shape[1:] != (gates * hidden, g.full_shape(x)[2]) or r.shape != (len(w), gates * hidden, hidden) or \
+            b.shape != (len(w), 2 * gates * hidden):
+        raise ValueError(f"{op} weights W {list(w.shape)}, R {list(r.shape)} and B {list(b.shape)} do not fit "
+                         f"{gates} gates of {hidden} and inputs of {g.full_shape(x)[2]}")
+    _check(g, op, attrs, names, (seq, len(w), batch, hidden))
     reverse = {"forward": [False], "reverse": [True], "bidirectional": [False, True]}.get(
         text_attr(attrs, "direction", "forward"))
     if reverse is None or len(w) != len(reverse):
@@ -63,8 +64,9 @@ def _recurrent(g, op, attrs, names, outs, name):
     _outputs(g, outs, (ys, 1), (hs, 0), (cs, 0), name=name)
 
 
-def _check(g, op, attrs, names, seq: int) -> None:
-    """refuse what the unrolling does not do (module doc)"""
+def _check(g, op, attrs, names, sizes: tuple[int, int, int, int]) -> None:
+    """refuse what the unrolling does not do (module doc); ``sizes``: sequence, directions, batch, hidden"""
+    seq, directions, batch, hidden = sizes
     if attrs.get("layout", 0):
         raise ValueError(f"{op} with layout 1 (batch first) is not supported")
     activations = [(a.decode() if isinstance(a, bytes) else str(a)).lower() for a in attrs.get("activations", [])]
@@ -73,10 +75,14 @@ def _check(g, op, attrs, names, seq: int) -> None:
     if "clip" in attrs or attrs.get("input_forget", 0) or (op == "GRU" and not attrs.get("linear_before_reset", 0)):
         raise ValueError(f"{op} with clip, input_forget or (GRU) linear_before_reset = 0 is not supported")
     lengths = g.operand(names, 4, "sequence_lens")
-    if lengths is not None and np.any(np.asarray(lengths) != seq):
-        raise ValueError(f"{op} sequence_lens {np.ravel(lengths).tolist()} differ from the sequence ({seq})")
-    for k, part in ((5, "initial_h"), (6, "initial_c"), (7, "P")):
+    if lengths is not None and (np.shape(lengths) != (batch,) or np.any(np.asarray(lengths) != seq)):
+        raise ValueError(f"{op} sequence_lens {np.ravel(lengths).tolist()[:8]} differ from the sequence ({seq}) of "
+                         f"each of the {batch}")
+    for k, part, shape in ((5, "initial_h", (directions, batch, hidden)), (6, "initial_c", (directions, batch, hidden)),
+                           (7, "P", (directions, 3 * hidden))):
         given = g.operand(names, k, part)
+        if given is not None and np.shape(given) != shape:
+            raise ValueError(f"{op} {part} of shape {list(np.shape(given))}; expected {list(shape)}")
         if given is not None and np.any(np.asarray(given) != 0):
             raise ValueError(f"{op} with a non-zero {part} is not supported (zero initial states, no peepholes)")
 
