@@ -1031,6 +1031,30 @@ def test_fold_exports_as_pads_and_adds(kernel, dilation, padding, stride):
     assert torch.nn.functional.fold.__module__ == "torch.nn.functional"  # restored after the export
 
 
+class Plain(nn.Module):
+    """modules whose functions torch's exporter does not translate at opset 17 (channel shuffle, a non-zero
+    threshold, RMS norm, a bilinear form), and a 1-d transposed convolution"""
+
+    def __init__(self):
+        super().__init__()
+        self.shuffle, self.threshold = nn.ChannelShuffle(2), nn.Threshold(0.1, -2.0)
+        self.norm, self.bilinear = nn.RMSNorm(8), nn.Bilinear(8, 8, 5)
+        self.up = nn.ConvTranspose1d(4, 2, 3, stride=2, padding=1, output_padding=1)
+
+    def forward(self, x):  # (batch, 4, 8)
+        y = self.norm(self.threshold(self.shuffle(x.unsqueeze(-1)).squeeze(-1)))
+        return torch.cat([self.bilinear(y, y.flip(1)).flatten(1), self.up(y).flatten(1)], 1)
+
+
+def test_functions_the_exporter_refuses_export_as_what_they_compute():
+    originals = [getattr(torch.nn.functional, f) for f in ("channel_shuffle", "threshold", "rms_norm", "bilinear")]
+    torch.manual_seed(44)
+    net = _imported(Plain().eval(), np.random.default_rng(44).standard_normal((2, 4, 8)))
+    assert [getattr(torch.nn.functional, f) for f in ("channel_shuffle", "threshold", "rms_norm",
+                                                      "bilinear")] == originals  # restored after the export
+    assert sum(layer.kind == "conv2d" for layer in net.layers) == 1  # the 1-d transposed convolution
+
+
 def test_tensor_unfold_exports_as_slices():
     """Tensor.unfold (HaloNet's blocks with halos; refused by torch's exporter where it cannot see the input's size)
     as the windows it takes, stacked; Tensor.unfold restored after the export"""

@@ -24,7 +24,7 @@ from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from ._onnx_sharing import shared_matrix
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
-from .movement import Dilate, Pad, Reshape, Transpose
+from .movement import Dilate, Pad, Reshape
 from .ops import Affine, ArgMax, Elementwise, Max, Mean, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
@@ -111,33 +111,21 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     g.append_per_image(shared_matrix(g, names[1], how, lambda: _conv2d(attrs, w, bias, size)), [names[0]], out, name)
 
 
-def per_stacked_image(g, layer, x: str, out: str, name: str) -> None:
-    """``layer`` over a stack of n > 1 images per sample, (n, C, H, W): windows or patches that the model moved
-    into its batch axis (EfficientViT, TNT). A convolution becomes a 3-d one with a kernel of depth 1 over
-    (C, n, H, W), so its weights are programmed once and it reads n x H' x W' vectors; a pooling (per channel)
-    runs over the n x C maps."""
-    shape = g.shape[x]
-    if len(shape) == 4 and isinstance(layer, Conv2d):
-        top, left, bottom, right = layer.padding
-        conv = Conv3d(layer.weight[:, :, None], layer.bias, (1,) + layer.stride, (0, top, left, 0, bottom, right),
-                      (1,) + layer.dilation, layer.groups)
-        g.append(Transpose((1, 0, 2, 3)), [x], f"{out}#channels_first", name)
-        g.append(conv, [f"{out}#channels_first"], f"{out}#conv", name)
-        return g.append(Transpose((1, 0, 2, 3)), [f"{out}#conv"], out, name)
-    if len(shape) == 4 and isinstance(layer, (MaxPool2d, AvgPool2d, GlobalAvgPool2d)):
-        g.append(Reshape((shape[0] * shape[1],) + shape[2:]), [x], f"{out}#maps", name)
-        g.append(layer, [f"{out}#maps"], f"{out}#pooled", name)
-        return g.append(Reshape(shape[:2] + g.shape[f"{out}#pooled"][1:]), [f"{out}#pooled"], out, name)
-    raise ValueError(f"expects a batch of 1 on the leading axis; got {shape}")
-
-
 def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     """ConvTranspose (2-d or 3-d) as the convolution it equals: over its input dilated by the stride and padded by
     d (k - 1) - pad on each side (+ output_padding at the end), with the kernel flipped and each group's input and
     output channels swapped, stride 1"""
     w = _kernel(attrs, np.asarray(g.consts[names[1]], dtype=np.float64))
+    if w.ndim == 3:  # 1-d: the 2-d one over a map of height 1, between reshapes
+        shape = g.shape[names[0]]
+        g.append(Reshape(shape[:-1] + (1, shape[-1])), [names[0]], f"{out}#2d", name)
+        g.consts[f"{out}#w2d"] = w[:, :, None, :]
+        _conv_transpose(g, _two_d(attrs), [f"{out}#2d", f"{out}#w2d"] + names[2:], f"{out}#2d_out", name)
+        done = g.shape[f"{out}#2d_out"]
+        return g.append(Reshape(done[:-2] + (done[-1],)), [f"{out}#2d_out"], out, name)
     if w.ndim not in (4, 5):
-        raise ValueError(f"only 2-d and 3-d transposed convolutions are supported; got a weight of shape {w.shape}")
+        raise ValueError(f"only 1-d, 2-d and 3-d transposed convolutions are supported; got a weight of shape "
+                         f"{w.shape}")
     if text_attr(attrs, "auto_pad", "NOTSET") not in ("NOTSET", "VALID") or "output_shape" in attrs:
         raise ValueError("ConvTranspose with auto_pad SAME or an output_shape is not supported (give pads)")
     dims, groups = w.ndim - 2, int(attrs.get("group", 1))
@@ -237,6 +225,8 @@ def _two_d(attrs: dict) -> dict:
     for key in ("strides", "dilations", "kernel_shape"):
         if key in a:
             a[key] = [1] + list(a[key])
+    if "output_padding" in a:
+        a["output_padding"] = [0] + list(a["output_padding"])
     if "pads" in a:
         a["pads"] = [0, a["pads"][0], 0, a["pads"][1]]
     return a

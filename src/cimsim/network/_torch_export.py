@@ -55,10 +55,14 @@ def _exportable(torch):
     - ``fold`` (``nn.Fold``, col2im: VOLO's outlook attention), which the exporter cannot translate: the sum of each
       kernel tap's blocks, spread by the stride and padded to their place (:func:`_fold`);
     - ``Tensor.unfold`` (sliding windows along one axis; HaloNet's blocks), which the exporter refuses where it
-      cannot see the input's size: up to ``MAX_UNFOLD_WINDOWS`` windows as slices, stacked.
+      cannot see the input's size: up to ``MAX_UNFOLD_WINDOWS`` windows as slices, stacked;
+    - ``channel_shuffle``, ``threshold`` (a non-zero threshold), ``rms_norm`` and ``bilinear`` (``nn.ChannelShuffle``,
+      ``nn.Threshold``, ``nn.RMSNorm``, ``nn.Bilinear``), which it does not translate at opset 17: the reshapes,
+      comparisons, means and products they compute (:func:`_plain`).
     """
     functional = torch.nn.functional
-    originals = {name: getattr(functional, name) for name in (*_ADAPTIVE, "fold")}
+    plain = _plain(torch)
+    originals = {name: getattr(functional, name) for name in (*_ADAPTIVE, "fold", *plain)}
     unfold = torch.Tensor.unfold
     attention = functional.scaled_dot_product_attention
 
@@ -75,6 +79,8 @@ def _exportable(torch):
     for fn_name, (dims, reduce) in _ADAPTIVE.items():
         setattr(functional, fn_name, _adaptive(torch, originals[fn_name], dims, reduce))
     functional.fold = _fold(torch, originals["fold"])
+    for fn_name, rewrite in plain.items():
+        setattr(functional, fn_name, rewrite)
     torch.Tensor.unfold = _windows(torch, unfold)
     try:
         yield
@@ -153,3 +159,29 @@ def _windows(torch, original):
         return windows.movedim(axis + 1, -1)
 
     return unfold
+
+
+def _plain(torch) -> dict:
+    """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``rms_norm`` and ``bilinear`` as the plain tensor
+    operations they compute (PyTorch's documentation of each)"""
+
+    def channel_shuffle(x, groups: int):
+        n, c = x.shape[:2]
+        return x.reshape(n, groups, c // groups, *x.shape[2:]).transpose(1, 2).reshape(x.shape)
+
+    def threshold(x, threshold: float, value: float, inplace: bool = False):
+        return torch.where(x > threshold, x, torch.tensor(value, dtype=x.dtype))
+
+    def rms_norm(x, normalized_shape, weight=None, eps=None):
+        axes = tuple(range(-len(normalized_shape), 0))
+        eps = torch.finfo(x.dtype).eps if eps is None else eps
+        y = x * torch.rsqrt(x.pow(2).mean(axes, keepdim=True) + eps)
+        return y if weight is None else y * weight
+
+    def bilinear(x1, x2, weight, bias=None):  # y_o = x1 W_o x2 + b_o: x1's products with every W_o, then with x2
+        out, n1, n2 = weight.shape
+        y = ((x1 @ weight.permute(1, 0, 2).reshape(n1, out * n2)).reshape(*x1.shape[:-1], out, n2)
+             * x2.unsqueeze(-2)).sum(-1)
+        return y if bias is None else y + bias
+
+    return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear}

@@ -1,0 +1,32 @@
+"""Per-image layers (2-d convolution, pooling) over a stack of images per sample: windows or patches that a model
+moved into its batch axis (EfficientViT's windowed attention, TNT's pixel patches), imported with the batch axis
+kept as a per-sample axis."""
+
+from __future__ import annotations
+
+from .conv3d import Conv3d
+from .layers import Conv2d
+from .movement import Reshape, Transpose
+from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
+
+__all__ = ["per_stacked_image"]
+
+
+def per_stacked_image(g, layer, x: str, out: str, name: str) -> None:
+    """``layer`` over a stack of n > 1 images per sample, (n, C, H, W): windows or patches that the model moved
+    into its batch axis (EfficientViT, TNT). A convolution becomes a 3-d one with a kernel of depth 1 over
+    (C, n, H, W), so its weights are programmed once and it reads n x H' x W' vectors; a pooling (per channel)
+    runs over the n x C maps."""
+    shape = g.shape[x]
+    if len(shape) == 4 and isinstance(layer, Conv2d):
+        top, left, bottom, right = layer.padding
+        conv = Conv3d(layer.weight[:, :, None], layer.bias, (1,) + layer.stride, (0, top, left, 0, bottom, right),
+                      (1,) + layer.dilation, layer.groups)
+        g.append(Transpose((1, 0, 2, 3)), [x], f"{out}#channels_first", name)
+        g.append(conv, [f"{out}#channels_first"], f"{out}#conv", name)
+        return g.append(Transpose((1, 0, 2, 3)), [f"{out}#conv"], out, name)
+    if len(shape) == 4 and isinstance(layer, (MaxPool2d, AvgPool2d, GlobalAvgPool2d)):
+        g.append(Reshape((shape[0] * shape[1],) + shape[2:]), [x], f"{out}#maps", name)
+        g.append(layer, [f"{out}#maps"], f"{out}#pooled", name)
+        return g.append(Reshape(shape[:2] + g.shape[f"{out}#pooled"][1:]), [f"{out}#pooled"], out, name)
+    raise ValueError(f"expects a batch of 1 on the leading axis; got {shape}")
