@@ -1055,6 +1055,26 @@ def test_functions_the_exporter_refuses_export_as_what_they_compute():
     assert sum(layer.kind == "conv2d" for layer in net.layers) == 1  # the 1-d transposed convolution
 
 
+class Outer(nn.Module):
+    """an outer product (an Einsum with no label contracted), of two activations and of one with a constant, and
+    a value per sample (a sum over every axis)"""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.randn(3))
+
+    def forward(self, x):  # (batch, 4)
+        pairs = torch.einsum("bi,bj->bij", x, x.flip(-1))
+        scaled = torch.einsum("bij,k->bkji", pairs, self.scale)
+        return scaled.flatten(1) * (x ** 2).sum(-1, keepdim=True) + nn.functional.pairwise_distance(x, -x)[:, None]
+
+
+def test_outer_products_and_a_value_per_sample():
+    torch.manual_seed(45)
+    net = _imported(Outer().eval(), np.random.default_rng(45).standard_normal((3, 4)))
+    assert not net.matrix_layers()  # elementwise products only
+
+
 def test_tensor_unfold_exports_as_slices():
     """Tensor.unfold (HaloNet's blocks with halos; refused by torch's exporter where it cannot see the input's size)
     as the windows it takes, stacked; Tensor.unfold restored after the export"""

@@ -12,8 +12,8 @@ from ._onnx_fold import text_attr
 from ._onnx_movement import per_sample_transpose, resolved_shape
 from ._onnx_sharing import shared_matrix
 from .layers import Dense
-from .movement import Concat, Reshape, Slice
-from .ops import ActivationMatMul
+from .movement import Concat, Reshape, Slice, Upsample
+from .ops import ActivationMatMul, Affine, Elementwise
 
 __all__ = ["PRODUCT_HANDLERS"]
 
@@ -77,7 +77,8 @@ def _einsum(g, op, attrs, names, outs, name):
     """Einsum of two operands that is a (batched) matrix product: each label once per operand and in the output
     unless contracted, no ellipsis. The operands are transposed to (batch, free, contracted) and (batch,
     contracted, free), reshaped to matrices, multiplied (two activations: ActivationMatMul; an activation by a
-    constant without batch labels: Dense), and the product reshaped and transposed to the output's order."""
+    constant without batch labels: Dense), and the product reshaped and transposed to the output's order. With no
+    label contracted (an outer product), the elementwise product of the two broadcast to the output's axes."""
     eq = text_attr(attrs, "equation", "").replace(" ", "")
     inputs, _, res = eq.partition("->")
     parts = inputs.split(",")
@@ -86,8 +87,10 @@ def _einsum(g, op, attrs, names, outs, name):
     (a, b), (x, y) = (parts, names) if g.is_data(names[0]) else (parts[::-1], names[::-1])
     batch, con = [c for c in a if c in b and c in res], [c for c in a if c in b and c not in res]
     free_a, free_b = [c for c in a if c not in b], [c for c in b if c not in a]
-    if sorted(res) != sorted(batch + free_a + free_b) or not con:
-        raise ValueError(f"Einsum {eq!r} is not a matrix product (a label summed within one operand, or none shared)")
+    if sorted(res) != sorted(batch + free_a + free_b):
+        raise ValueError(f"Einsum {eq!r} is not a matrix product (a label summed within one operand)")
+    if not con:
+        return _outer(g, (a, x), (b, y), res, outs[0], name)
     shape_y = g.full_shape(y) if g.is_data(y) else np.shape(g.consts[y])
     size = dict(zip(a, g.full_shape(x))) | dict(zip(b, shape_y))
     k = math.prod(size[c] for c in con)
@@ -106,6 +109,29 @@ def _einsum(g, op, attrs, names, outs, name):
     done = batch + free_a + free_b
     _arranged(g, f"{outs[0]}#product", None, None, tuple(size[c] for c in done), f"{outs[0]}#split", name)
     g.append(per_sample_transpose(g, [done.index(c) for c in res]), [f"{outs[0]}#split"], outs[0], name)
+
+
+def _outer(g, first: tuple[str, str], second: tuple[str, str], res: str, out: str, name: str) -> None:
+    """The product of two operands (labels, tensor) with no label contracted: each put in the output's label order
+    with size-1 axes for the labels it lacks, then multiplied elementwise (a constant: as an Affine scale)"""
+    placed = []
+    for labels, tensor in (first, second):
+        order = [c for c in res if c in labels]
+        if g.is_data(tensor):
+            full = g.full_shape(tensor)
+            shape = [full[labels.index(c)] if c in labels else 1 for c in res]
+            placed.append(_arranged(g, tensor, labels, order, tuple(shape), f"{out}#{labels}", name))
+        else:
+            c = np.transpose(np.asarray(g.consts[tensor], dtype=np.float64), [labels.index(k) for k in order])
+            placed.append(c.reshape([c.shape[order.index(k)] if k in order else 1 for k in res]))
+    if isinstance(placed[1], str):
+        return g.append(Elementwise("mul"), placed, out, name)
+    x, scale = placed[0], g.sample_constant(placed[1], placed[0])
+    target = np.broadcast_shapes(g.shape[x], scale.shape)
+    if target != g.shape[x]:  # the constant's own labels: the activation repeated along them first
+        g.append(Upsample(tuple(t // n for t, n in zip(target, g.shape[x]))), [x], f"{out}#spread", name)
+        x = f"{out}#spread"
+    g.append(Affine(scale=scale), [x], out, name)
 
 
 def _per_batch_dense(g, x: str, w: np.ndarray, out: str, name: str) -> None:

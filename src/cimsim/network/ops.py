@@ -219,7 +219,8 @@ class LayerNorm(_SameShape):
 
 @dataclass(frozen=True, eq=False)
 class Mean(DigitalLayer):
-    """Mean over per-sample ``axes``, kept as size-1 axes when ``keepdims``."""
+    """Mean over per-sample ``axes``, kept as size-1 axes when ``keepdims`` (over every axis without: one value per
+    sample, shape ())."""
 
     kind: ClassVar[str] = "mean"
     axes: tuple[int, ...]
@@ -235,10 +236,7 @@ class Mean(DigitalLayer):
         axes = self._axes(len(input_shape))
         if self.keepdims:
             return tuple(1 if k in axes else s for k, s in enumerate(input_shape))
-        out = tuple(s for k, s in enumerate(input_shape) if k not in axes)
-        if not out:
-            raise ValueError(f"{type(self).__name__} over every axis without keepdims leaves no per-sample axis")
-        return out
+        return tuple(s for k, s in enumerate(input_shape) if k not in axes)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return x.mean(axis=tuple(a + 1 for a in self._axes(x.ndim - 1)), keepdims=self.keepdims)
