@@ -131,3 +131,20 @@ def test_a_dataset_without_labels_reports_agreement_with_float(tmp_path):
     assert "top-1 agreement with float (no labels)" in result.output
     accuracy = json.loads((tmp_path / "r.json").read_text())["accuracy"]
     assert accuracy["labelled"] is False and accuracy["float_accuracy"] == 1.0 and accuracy["samples"] == 30
+
+
+def test_a_network_with_one_value_per_sample_has_no_top1(tmp_path):
+    """a regression (outputs of shape ()): the accuracies are NaN, not an argmax over the batch, and the reports
+    give the outputs' error instead"""
+    import math
+
+    from cimsim.network import Dense, Network, Reshape
+    from cimsim.report import _accuracy_lines
+
+    rng = np.random.default_rng(46)
+    net = Network((Dense(rng.standard_normal((6, 64)) * 0.1), Dense(rng.standard_normal((1, 6))), Reshape(())),
+                  (64,))
+    result = simulate_network(config(**{"workload.vectors": 40}), network=net, inputs=rng.uniform(0, 1, (40, 64)))
+    assert all(math.isnan(a) for a in (result.float_accuracy, result.digital_accuracy, result.analog_accuracy))
+    assert result.headline.startswith("outputs ") and result.vs_float.relative_error > 0
+    assert "top-1 accuracy does not apply" in "\n".join(_accuracy_lines((result,)))

@@ -89,8 +89,10 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
         xs = x[start:start + size]
         stats[:] = [ErrorStats() for _ in places]  # this chunk's (the analog hook adds to this list)
         outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
-        ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
-        correct = tuple(int((out.argmax(axis=-1) == ys).sum()) for out in outputs)
+        correct = (0, 0, 0)  # one value per output position: no top-1 (inference.simulate_network)
+        if outputs[0].ndim > 1 and outputs[0].shape[-1] > 1:
+            ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
+            correct = tuple(int((out.argmax(axis=-1) == ys).sum()) for out in outputs)
         chunks.append(ChunkResult(len(xs), correct, ErrorStats().add(outputs[2], outputs[0]),
                                   ErrorStats().add(outputs[1], outputs[0]),
                                   tuple(Counts.total(xb.counts for xb in xbars) for xbars in places),

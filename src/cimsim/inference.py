@@ -3,8 +3,10 @@
 Three passes over the same samples (:mod:`cimsim.evaluation`): float (the trained network), quantised digital (each
 layer's operands quantised as the arrays see them, products exact) and analog (the crossbars). With labels, the
 accuracies are top-1 against them; without (a model with no labelled data, e.g. a random-initialised ResNet),
-against the float model's own top-1 (argmax over the last output axis): its agreement with the float model. The
-network's outputs are also compared with the float outputs as a whole (``vs_float``: relative error, SNR). Each
+against the float model's own top-1 (argmax over the last output axis): its agreement with the float model. A
+network with one value per output position (a regression: no output axis, or a last axis of one) has no top-1:
+its accuracies are NaN. The network's outputs are also compared with the float outputs as a whole (``vs_float``:
+relative error, SNR). Each
 matrix layer gets its crossbars (:func:`~cimsim.numerics.build_crossbar`) with random streams ``key = (trial,
 layer)``; with ``adc.range = "calibrated"`` each layer calibrates on the first ``adc.calibration_vectors`` input
 vectors it sees in the analog pass. Samples go through in chunks of ``simulation.batch_size``.
@@ -12,6 +14,7 @@ vectors it sees in the analog pass. Samples go through in chunks of ``simulation
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,7 +77,9 @@ class NetworkResult:
 
     @property
     def headline(self) -> str:
-        """the accuracy in a few words"""
+        """the accuracy in a few words (a network with no classes: its outputs' relative error)"""
+        if math.isnan(self.analog_accuracy):  # no top-1
+            return f"outputs {self.vs_float.relative_error:.3g} relative error"
         return f"{100 * self.analog_accuracy:.2f} % (digital {100 * self.digital_accuracy:.2f} %)"
 
     def metrics(self) -> dict[str, float]:
@@ -162,7 +167,9 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     first = parts[0]
     layers = tuple(LayerResult(k, first.plans[k], counts[k], first.programming_counts[k], first.adcs[k], clipped[k],
                                stats[k]) for k in range(n_layers))
-    return NetworkResult(config, n, *(float(c) / (n * per_sample) for c in correct), layers,
+    classes = network.output_shape[-1] if network.output_shape else 1
+    accuracies = (float(c) / (n * per_sample) if classes > 1 else float("nan") for c in correct)
+    return NetworkResult(config, n, *accuracies, layers,
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
                          time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network)
 

@@ -184,6 +184,10 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
             f"| quantised digital ({r.config.mapping.weight_bits}-bit weights, {r.config.dac.input_bits}-bit inputs) "
             f"| {100 * r.digital_accuracy:.2f} % |",
             f"| analog (these crossbars) | {100 * r.analog_accuracy:.2f} % |",
+        ] if math.isfinite(r.float_accuracy) else [
+            "The network gives one value per output position (no classes): top-1 accuracy does not apply; its "
+            "outputs are compared below."]
+        lines += [
             "",
             f"Network outputs against the float network's: analog {r.vs_float.relative_error:.4g} relative error "
             f"({r.vs_float.snr_db:.2f} dB SNR), quantised digital {r.digital_vs_float.relative_error:.4g} "
