@@ -17,10 +17,10 @@ import numpy as np
 
 from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_node, prod
 from ._onnx_fold import FOLDABLE, fold, tensor_array
+from ._onnx_images import per_stacked_image
 from ._onnx_movement import max_pool_padding
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
 from ._onnx_sharing import unified
-from ._onnx_images import per_stacked_image
 from .model import Network
 from .movement import Reshape
 
