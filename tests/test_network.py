@@ -482,6 +482,32 @@ def test_onnx_pad_modes_match_the_reference_evaluator(mode, pads):
     np.testing.assert_array_equal(net.forward(x.astype(np.float64)), want)
 
 
+@pytest.mark.parametrize("op, attrs", [("GRU", {"linear_before_reset": 0}), ("GRU", {"linear_before_reset": 1}),
+                                       ("LSTM", {"direction": "reverse"}), ("RNN", {"direction": "bidirectional"})])
+def test_onnx_recurrent_layers_match_the_reference_evaluator(op, attrs):
+    """RNN, GRU (both linear_before_reset) and LSTM, as ONNX defines them (not as torch exports them): Y and Y_h"""
+    onnx = pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    rng, gates, hidden = np.random.default_rng(27), {"RNN": 1, "GRU": 3, "LSTM": 4}[op], 3
+    dirs = 2 if attrs.get("direction") == "bidirectional" else 1
+    typed = {"W": rng.standard_normal((dirs, gates * hidden, 2)).astype(np.float32),
+             "R": rng.standard_normal((dirs, gates * hidden, hidden)).astype(np.float32),
+             "B": rng.standard_normal((dirs, 2 * gates * hidden)).astype(np.float32)}
+    nodes = [onnx.helper.make_node("Transpose", ["x"], ["seq"], perm=[1, 0, 2]),  # (batch, seq, in) -> layout 0
+             onnx.helper.make_node(op, ["seq", "W", "R", "B"], ["all", "y"], hidden_size=hidden, **attrs)]
+    graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT,
+                                                                                  [1, 5, 2])],
+                                   [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
+                                   [onnx.numpy_helper.from_array(v, k) for k, v in typed.items()])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 17)])
+    x = rng.standard_normal((1, 5, 2)).astype(np.float32)
+    from cimsim.network.onnx_import import network_from_onnx
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]  # Y_h (directions, batch, hidden): the batch second
+    got = network_from_onnx(model).forward(x.astype(np.float64))
+    np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("op", ["ScatterND", "ScatterElements"])
 def test_onnx_scatters_of_activations_match_the_reference_evaluator(op, tmp_path):
     """ScatterND / ScatterElements of an activation at constant indices, updates from the activations: a Scatter

@@ -4,8 +4,9 @@ signature of :mod:`._onnx_ops`).
 Per direction, the input matrix W is one Dense over the whole sequence (one vector per step) and the recurrent
 matrix R one Dense object read at every step after the first (weight sharing: one programmed matrix, see
 :class:`~cimsim.network.Network`); the gates are slices, sigmoid / tanh unary layers and elementwise products and
-sums, as ONNX defines them (default activations; GRU with ``linear_before_reset = 1``, as torch exports it). The
-initial state is zero, so the first step reads no R. The graph is imported with its batch axis kept (layout 0 puts
+sums, as ONNX defines them (default activations; a GRU's candidate gate with ``linear_before_reset`` 1, as torch
+exports it, or 0, ONNX's default: then R is two matrices, the update and reset gates' and the candidate's, which
+reads the reset state). The initial state is zero, so the first step reads no R. The graph is imported with its batch axis kept (layout 0 puts
 it second): the sequences of that axis (one, or several per sample, as Sequencer's rows) run side by side.
 """
 
@@ -49,13 +50,12 @@ def _recurrent(g, op, attrs, names, outs, name):
     base = f"{next(o for o in outs if o)}#{op}"
     ys, hs, cs = [], [], []
     for d, backwards in enumerate(reverse):
-        cell = _Cell(g, op, hidden, b[d], f"{base}{d}", name)
+        cell = _Cell(g, op, (b[d], r[d]), bool(attrs.get("linear_before_reset", 0)), f"{base}{d}", name)
         g.append(Dense(w[d], cell.input_bias), [x], f"{cell.base}#xw", name)
-        recurrent = Dense(r[d], cell.recurrent_bias)  # one matrix, read at every step after the first
         state, steps = (None, None), {}
         for t in (reversed(range(seq)) if backwards else range(seq)):
             g.append(Slice(0, t, t + 1), [f"{cell.base}#xw"], f"{cell.base}#x{t}", name)
-            state = cell.step(f"{cell.base}#x{t}", *state, recurrent, f"t{t}")
+            state = cell.step(f"{cell.base}#x{t}", *state, f"t{t}")
             steps[t] = state[0]
         g.append(Concat(0), [steps[t] for t in range(seq)], f"{cell.base}#y", name)
         ys.append(_reshaped(g, f"{cell.base}#y", (seq, 1, batch, hidden), name))
@@ -72,8 +72,8 @@ def _check(g, op, attrs, names, sizes: tuple[int, int, int, int]) -> None:
     activations = [(a.decode() if isinstance(a, bytes) else str(a)).lower() for a in attrs.get("activations", [])]
     if activations and activations != _ACTIVATIONS[op] * (len(activations) // len(_ACTIVATIONS[op])):
         raise ValueError(f"{op} activations {activations} are not supported (only ONNX's defaults)")
-    if "clip" in attrs or attrs.get("input_forget", 0) or (op == "GRU" and not attrs.get("linear_before_reset", 0)):
-        raise ValueError(f"{op} with clip, input_forget or (GRU) linear_before_reset = 0 is not supported")
+    if "clip" in attrs or attrs.get("input_forget", 0):
+        raise ValueError(f"{op} with clip or input_forget is not supported")
     lengths = g.operand(names, 4, "sequence_lens")
     if lengths is not None and (np.shape(lengths) != (batch,) or np.any(np.asarray(lengths) != seq)):
         raise ValueError(f"{op} sequence_lens {np.ravel(lengths).tolist()[:8]} differ from the sequence ({seq}) of "
@@ -88,18 +88,27 @@ def _check(g, op, attrs, names, sizes: tuple[int, int, int, int]) -> None:
 
 
 class _Cell:
-    """The layers of one direction's steps: ``step`` adds one time step, returning its (h, c) tensor names. The
-    biases (``b``: Wb then Rb) go with W's Dense, but a GRU's candidate Rb stays with R's (the reset multiplies
-    it: linear_before_reset)."""
+    """The layers of one direction's steps: ``step`` adds one time step, returning its (h, c) tensor names.
+    ``weights``: the biases (Wb then Rb) and R. The biases go with W's Dense, but a GRU's candidate Rb stays with
+    R's where the reset multiplies it (``before_reset``: linear_before_reset = 1). R is one Dense object read at
+    every step after the first; a GRU without linear_before_reset has two, the update and reset gates' (on h) and
+    the candidate's (on r h)."""
 
-    def __init__(self, g, op: str, hidden: int, b: np.ndarray, base: str, name: str):
-        self.g, self.op, self.hidden, self.base, self.name = g, op, hidden, base, name
+    def __init__(self, g, op: str, weights: tuple[np.ndarray, np.ndarray], before_reset: bool, base: str,
+                 name: str):
+        b, r = weights
+        self.g, self.op, self.hidden, self.base, self.name = g, op, r.shape[-1], base, name
         wb, rb = b[:len(b) // 2], b[len(b) // 2:].copy()
-        self.candidate_rb = rb[2 * hidden:].copy() if op == "GRU" else None
-        if op == "GRU":
-            rb[2 * hidden:] = 0.0
+        n = 2 * self.hidden
+        self.candidate_rb = rb[n:].copy() if op == "GRU" and before_reset else None
+        if self.candidate_rb is not None:
+            rb[n:] = 0.0
         self.input_bias = wb + rb
-        self.recurrent_bias = None if op != "GRU" else np.concatenate([np.zeros(2 * hidden), self.candidate_rb])
+        if op == "GRU" and not before_reset:
+            self.recurrent, self.candidate = Dense(r[:n]), Dense(r[n:])
+        else:
+            bias = None if self.candidate_rb is None else np.concatenate([np.zeros(n), self.candidate_rb])
+            self.recurrent, self.candidate = Dense(r, bias), None
 
     def _add(self, layer, reads: list[str], tag: str) -> str:
         out = f"{self.base}#{tag}"
@@ -110,8 +119,8 @@ class _Cell:
         """gate k (hidden values) of ``source``'s last axis"""
         return self._add(Slice(-1, k * self.hidden, (k + 1) * self.hidden), [source], tag)
 
-    def step(self, xt: str, h: str | None, c: str | None, recurrent: Dense, tag: str) -> tuple[str, str | None]:
-        s = None if h is None else self._add(recurrent, [h], f"{tag}r")
+    def step(self, xt: str, h: str | None, c: str | None, tag: str) -> tuple[str, str | None]:
+        s = None if h is None else self._add(self.recurrent, [h], f"{tag}r")
         if self.op == "GRU":
             return self._gru(xt, h, s, tag), None
         gates = xt if s is None else self._add(Elementwise("add"), [xt, s], f"{tag}g")
@@ -125,17 +134,22 @@ class _Cell:
         return self._add(Elementwise("mul"), [o, self._add(Unary("tanh"), [new], f"{tag}tc")], f"{tag}h"), new
 
     def _gru(self, xt: str, h: str | None, s: str | None, tag: str) -> str:
-        """z = σ(x_z + s_z), r = σ(x_r + s_r), n = tanh(x_n + r (R_n h + Rb_n)), h' = n + z (h - n)"""
+        """z = σ(x_z + s_z), r = σ(x_r + s_r), n = tanh(x_n + r (R_n h + Rb_n)) (linear_before_reset = 1) or
+        tanh(x_n + R_n (r h)) (0), h' = n + z (h - n)"""
         zr = [self._gate(xt, k, f"{tag}x{k}") for k in range(3)]
         if s is not None:
             zr[:2] = [self._add(Elementwise("add"), [zr[k], self._gate(s, k, f"{tag}s{k}")], f"{tag}a{k}")
                       for k in range(2)]
         z, r = (self._add(Unary("sigmoid"), [zr[k]], f"{tag}z{k}") for k in range(2))
-        if s is None:  # h = 0: R_n h + Rb_n is Rb_n
+        if self.candidate is not None:  # R_n (r h); nothing while h = 0
+            reset = None if h is None else self._add(
+                self.candidate, [self._add(Elementwise("mul"), [r, h], f"{tag}rh")], f"{tag}rn")
+        elif s is None:  # h = 0: R_n h + Rb_n is Rb_n
             reset = self._add(Affine(scale=self.candidate_rb), [r], f"{tag}rn")
         else:
             reset = self._add(Elementwise("mul"), [r, self._gate(s, 2, f"{tag}s2")], f"{tag}rn")
-        n = self._add(Unary("tanh"), [self._add(Elementwise("add"), [zr[2], reset], f"{tag}na")], f"{tag}n")
+        n_in = zr[2] if reset is None else self._add(Elementwise("add"), [zr[2], reset], f"{tag}na")
+        n = self._add(Unary("tanh"), [n_in], f"{tag}n")
         if h is None:  # h' = (1 - z) n
             return self._add(Elementwise("mul"), [self._add(Affine(-1.0, 1.0), [z], f"{tag}1z"), n], f"{tag}h")
         gap = self._add(Elementwise("sub"), [h, n], f"{tag}hn")
