@@ -484,8 +484,10 @@ def test_onnx_pad_modes_match_the_reference_evaluator(mode, pads):
 
 @pytest.mark.parametrize("op, attrs", [("GRU", {"linear_before_reset": 0}), ("GRU", {"linear_before_reset": 1}),
                                        ("LSTM", {"direction": "reverse"}), ("RNN", {"direction": "bidirectional"})])
-def test_onnx_recurrent_layers_match_the_reference_evaluator(op, attrs):
-    """RNN, GRU (both linear_before_reset) and LSTM, as ONNX defines them (not as torch exports them): Y and Y_h"""
+@pytest.mark.parametrize("started", [False, True])
+def test_onnx_recurrent_layers_match_the_reference_evaluator(op, attrs, started):
+    """RNN, GRU (both linear_before_reset) and LSTM, as ONNX defines them (not as torch exports them), from zero or
+    from constant initial states: Y_h"""
     onnx = pytest.importorskip("onnx")
     from onnx.reference import ReferenceEvaluator
 
@@ -494,8 +496,13 @@ def test_onnx_recurrent_layers_match_the_reference_evaluator(op, attrs):
     typed = {"W": rng.standard_normal((dirs, gates * hidden, 2)).astype(np.float32),
              "R": rng.standard_normal((dirs, gates * hidden, hidden)).astype(np.float32),
              "B": rng.standard_normal((dirs, 2 * gates * hidden)).astype(np.float32)}
+    states = []
+    if started:
+        typed |= {"h0": rng.standard_normal((dirs, 1, hidden)).astype(np.float32),
+                  "c0": rng.standard_normal((dirs, 1, hidden)).astype(np.float32)}
+        states = ["", "h0"] + (["c0"] if op == "LSTM" else [])
     nodes = [onnx.helper.make_node("Transpose", ["x"], ["seq"], perm=[1, 0, 2]),  # (batch, seq, in) -> layout 0
-             onnx.helper.make_node(op, ["seq", "W", "R", "B"], ["all", "y"], hidden_size=hidden, **attrs)]
+             onnx.helper.make_node(op, ["seq", "W", "R", "B", *states], ["all", "y"], hidden_size=hidden, **attrs)]
     graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT,
                                                                                   [1, 5, 2])],
                                    [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],

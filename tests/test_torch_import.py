@@ -1193,18 +1193,24 @@ def test_recurrent_layers_unroll_with_one_recurrent_matrix(cell, options):
     assert uses == sorted([(7,)] * sets + [(1,) * 6] * sets + [(1,)])
 
 
-def test_recurrent_layers_refuse_what_is_not_unrolled():
-    """a non-zero initial state, a clip: refused naming the node"""
+@pytest.mark.parametrize("cell", [nn.GRU, nn.LSTM])
+def test_recurrent_layers_with_learned_initial_states(cell):
+    """a constant initial state (a learned parameter) enters the first step as constants, R h0 computed at import"""
     class Started(nn.Module):
         def __init__(self):
             super().__init__()
-            self.rnn, self.h0 = nn.GRU(4, 4, batch_first=True), nn.Parameter(torch.ones(1, 1, 4))
+            self.rnn = cell(4, 3, batch_first=True, bidirectional=True)
+            self.h0, self.c0 = nn.Parameter(torch.randn(2, 1, 3)), nn.Parameter(torch.randn(2, 1, 3))
 
         def forward(self, x):
-            return self.rnn(x, self.h0)[0]
+            state = self.h0.expand(2, x.shape[0], 3).contiguous()
+            if cell is nn.LSTM:
+                state = (state, self.c0.expand(2, x.shape[0], 3).contiguous())
+            return self.rnn(x, state)[0]
 
-    with pytest.raises(ValueError, match=r"\(GRU\): GRU with a non-zero initial_h is not supported"):
-        from_torch(Started().eval(), np.ones((1, 3, 4)))
+    torch.manual_seed(47)
+    net = _imported(Started().eval(), np.random.default_rng(47).standard_normal((2, 5, 4)))
+    assert sorted(s.rows_per_use for s in net.matrix_shapes()) == sorted([(5,), (5,), (1,) * 4, (1,) * 4])
 
 
 def test_bad_arguments():

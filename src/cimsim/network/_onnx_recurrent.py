@@ -6,7 +6,8 @@ matrix R one Dense object read at every step after the first (weight sharing: on
 :class:`~cimsim.network.Network`); the gates are slices, sigmoid / tanh unary layers and elementwise products and
 sums, as ONNX defines them (default activations; a GRU's candidate gate with ``linear_before_reset`` 1, as torch
 exports it, or 0, ONNX's default: then R is two matrices, the update and reset gates' and the candidate's, which
-reads the reset state). The initial state is zero, so the first step reads no R. The graph is imported with its batch axis kept (layout 0 puts
+reads the reset state). A zero initial state (the default) is no state: the first step reads no R; a constant one
+enters the first step as constants (R h0 computed at import). The graph is imported with its batch axis kept (layout 0 puts
 it second): the sequences of that axis (one, or several per sample, as Sequencer's rows) run side by side.
 """
 
@@ -52,7 +53,7 @@ def _recurrent(g, op, attrs, names, outs, name):
     for d, backwards in enumerate(reverse):
         cell = _Cell(g, op, (b[d], r[d]), bool(attrs.get("linear_before_reset", 0)), f"{base}{d}", name)
         g.append(Dense(w[d], cell.input_bias), [x], f"{cell.base}#xw", name)
-        state, steps = (None, None), {}
+        state, steps = _initial(g, names, d, batch, hidden), {}
         for t in (reversed(range(seq)) if backwards else range(seq)):
             g.append(Slice(0, t, t + 1), [f"{cell.base}#xw"], f"{cell.base}#x{t}", name)
             state = cell.step(f"{cell.base}#x{t}", *state, f"t{t}")
@@ -83,8 +84,19 @@ def _check(g, op, attrs, names, sizes: tuple[int, int, int, int]) -> None:
         given = g.operand(names, k, part)
         if given is not None and np.shape(given) != shape:
             raise ValueError(f"{op} {part} of shape {list(np.shape(given))}; expected {list(shape)}")
-        if given is not None and np.any(np.asarray(given) != 0):
-            raise ValueError(f"{op} with a non-zero {part} is not supported (zero initial states, no peepholes)")
+    peepholes = g.operand(names, 7, "P")
+    if peepholes is not None and np.any(np.asarray(peepholes) != 0):
+        raise ValueError(f"{op} with peepholes (P) is not supported")
+
+
+def _initial(g, names: list[str], d: int, batch: int, hidden: int) -> tuple:
+    """direction d's initial (h, c): None where zero or not given, else the constant, (1, batch, hidden)"""
+    states = []
+    for k, part in ((5, "initial_h"), (6, "initial_c")):
+        given = g.operand(names, k, part)
+        zero = given is None or not np.any(np.asarray(given)[d] != 0)
+        states.append(None if zero else np.asarray(given, dtype=np.float64)[d].reshape(1, batch, hidden))
+    return tuple(states)
 
 
 class _Cell:
@@ -115,44 +127,64 @@ class _Cell:
         self.g.append(layer, reads, out, self.name)
         return out
 
-    def _gate(self, source: str, k: int, tag: str) -> str:
-        """gate k (hidden values) of ``source``'s last axis"""
+    def _plus(self, a: str, b, tag: str) -> str:
+        """a + b, b a tensor, a constant (an Affine shift) or None (nothing)"""
+        if b is None:
+            return a
+        return self._add(Affine(shift=b) if isinstance(b, np.ndarray) else Elementwise("add"),
+                         [a] if isinstance(b, np.ndarray) else [a, b], tag)
+
+    def _times(self, a: str, b, tag: str) -> str:
+        """a b, b a tensor or a constant (an Affine scale)"""
+        if isinstance(b, np.ndarray):
+            return self._add(Affine(scale=b), [a], tag)
+        return self._add(Elementwise("mul"), [a, b], tag)
+
+    def _gate(self, source, k: int, tag: str):
+        """gate k (hidden values) of ``source``'s last axis (a tensor, a constant or None)"""
+        if source is None or isinstance(source, np.ndarray):
+            return None if source is None else source[..., k * self.hidden:(k + 1) * self.hidden]
         return self._add(Slice(-1, k * self.hidden, (k + 1) * self.hidden), [source], tag)
 
-    def step(self, xt: str, h: str | None, c: str | None, tag: str) -> tuple[str, str | None]:
-        s = None if h is None else self._add(self.recurrent, [h], f"{tag}r")
+    def _read(self, layer: Dense, h, tag: str):
+        """R h: None where h is zero, a constant where h is one (computed here), else a Dense layer's output"""
+        if h is None or not isinstance(h, np.ndarray):
+            return None if h is None else self._add(layer, [h], tag)
+        return h @ layer.weight.T + (0.0 if layer.bias is None else layer.bias)
+
+    def step(self, xt: str, h, c, tag: str) -> tuple[str, str | None]:
+        """one step from the state (h, c): tensors, constants (the initial state) or None (zero)"""
+        s = self._read(self.recurrent, h, f"{tag}r")
         if self.op == "GRU":
             return self._gru(xt, h, s, tag), None
-        gates = xt if s is None else self._add(Elementwise("add"), [xt, s], f"{tag}g")
+        gates = self._plus(xt, s, f"{tag}g")
         if self.op == "RNN":
             return self._add(Unary("tanh"), [gates], f"{tag}h"), None
         i, o, f = (self._add(Unary("sigmoid"), [self._gate(gates, k, f"{tag}p{k}")], f"{tag}s{k}") for k in range(3))
         cand = self._add(Unary("tanh"), [self._gate(gates, 3, f"{tag}p3")], f"{tag}cand")
         new = self._add(Elementwise("mul"), [i, cand], f"{tag}ic")
         if c is not None:
-            new = self._add(Elementwise("add"), [self._add(Elementwise("mul"), [f, c], f"{tag}fc"), new], f"{tag}c")
+            new = self._add(Elementwise("add"), [self._times(f, c, f"{tag}fc"), new], f"{tag}c")
         return self._add(Elementwise("mul"), [o, self._add(Unary("tanh"), [new], f"{tag}tc")], f"{tag}h"), new
 
-    def _gru(self, xt: str, h: str | None, s: str | None, tag: str) -> str:
+    def _gru(self, xt: str, h, s, tag: str) -> str:
         """z = σ(x_z + s_z), r = σ(x_r + s_r), n = tanh(x_n + r (R_n h + Rb_n)) (linear_before_reset = 1) or
         tanh(x_n + R_n (r h)) (0), h' = n + z (h - n)"""
-        zr = [self._gate(xt, k, f"{tag}x{k}") for k in range(3)]
-        if s is not None:
-            zr[:2] = [self._add(Elementwise("add"), [zr[k], self._gate(s, k, f"{tag}s{k}")], f"{tag}a{k}")
-                      for k in range(2)]
-        z, r = (self._add(Unary("sigmoid"), [zr[k]], f"{tag}z{k}") for k in range(2))
+        z, r = (self._add(Unary("sigmoid"), [self._plus(self._gate(xt, k, f"{tag}x{k}"), self._gate(s, k, f"{tag}s{k}"),
+                                                        f"{tag}a{k}")], f"{tag}z{k}") for k in range(2))
         if self.candidate is not None:  # R_n (r h); nothing while h = 0
-            reset = None if h is None else self._add(
-                self.candidate, [self._add(Elementwise("mul"), [r, h], f"{tag}rh")], f"{tag}rn")
+            reset = None if h is None else self._add(self.candidate, [self._times(r, h, f"{tag}rh")], f"{tag}rn")
         elif s is None:  # h = 0: R_n h + Rb_n is Rb_n
             reset = self._add(Affine(scale=self.candidate_rb), [r], f"{tag}rn")
         else:
-            reset = self._add(Elementwise("mul"), [r, self._gate(s, 2, f"{tag}s2")], f"{tag}rn")
-        n_in = zr[2] if reset is None else self._add(Elementwise("add"), [zr[2], reset], f"{tag}na")
-        n = self._add(Unary("tanh"), [n_in], f"{tag}n")
+            reset = self._times(r, self._gate(s, 2, f"{tag}s2"), f"{tag}rn")
+        n = self._add(Unary("tanh"), [self._plus(self._gate(xt, 2, f"{tag}x2"), reset, f"{tag}na")], f"{tag}n")
         if h is None:  # h' = (1 - z) n
             return self._add(Elementwise("mul"), [self._add(Affine(-1.0, 1.0), [z], f"{tag}1z"), n], f"{tag}h")
-        gap = self._add(Elementwise("sub"), [h, n], f"{tag}hn")
+        if isinstance(h, np.ndarray):  # h - n = -n + h0
+            gap = self._add(Affine(-1.0, h), [n], f"{tag}hn")
+        else:
+            gap = self._add(Elementwise("sub"), [h, n], f"{tag}hn")
         return self._add(Elementwise("add"), [n, self._add(Elementwise("mul"), [z, gap], f"{tag}zg")], f"{tag}h")
 
 
