@@ -1193,6 +1193,14 @@ def test_recurrent_layers_unroll_with_one_recurrent_matrix(cell, options):
     assert uses == sorted([(7,)] * sets + [(1,) * 6] * sets + [(1,)])
 
 
+def test_recurrent_layers_with_relu():
+    """an RNN with nonlinearity="relu" (DeepSpeech's): the node's named activations, per direction"""
+    torch.manual_seed(48)
+    net = _imported(Recurrent(nn.RNN, nonlinearity="relu", bidirectional=True).eval(),
+                    np.random.default_rng(48).standard_normal((2, 7, 5)))
+    assert sum(layer.kind == "relu" for layer in net.layers) == 2 * 7
+
+
 @pytest.mark.parametrize("cell", [nn.GRU, nn.LSTM])
 def test_recurrent_layers_with_learned_initial_states(cell):
     """a constant initial state (a learned parameter) enters the first step as constants, R h0 computed at import"""

@@ -4,7 +4,7 @@ signature of :mod:`._onnx_ops`).
 Per direction, the input matrix W is one Dense over the whole sequence (one vector per step) and the recurrent
 matrix R one Dense object read at every step after the first (weight sharing: one programmed matrix, see
 :class:`~cimsim.network.Network`); the gates are slices, sigmoid / tanh unary layers and elementwise products and
-sums, as ONNX defines them (default activations; a GRU's candidate gate with ``linear_before_reset`` 1, as torch
+sums, as ONNX defines them (activations Sigmoid, Tanh or Relu, ONNX's defaults unless the node names others; a GRU's candidate gate with ``linear_before_reset`` 1, as torch
 exports it, or 0, ONNX's default: then R is two matrices, the update and reset gates' and the candidate's, which
 reads the reset state). A zero initial state (the default) is no state: the first step reads no R; a constant one
 enters the first step as constants (R h0 computed at import). The graph is imported with its batch axis kept (layout 0 puts
@@ -19,12 +19,15 @@ from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
 from .layers import Dense
 from .movement import Concat, Reshape, Slice
-from .ops import Affine, Elementwise, Unary
+from .ops import Affine, Elementwise, ReLU, Unary
 
 __all__ = ["RECURRENT_HANDLERS"]
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 _ACTIVATIONS = {"RNN": ["tanh"], "GRU": ["sigmoid", "tanh"], "LSTM": ["sigmoid", "tanh", "tanh"]}
+"""ONNX's default activations of each operator (f, g, h)"""
+_FUNCTIONS = {"sigmoid": lambda: Unary("sigmoid"), "tanh": lambda: Unary("tanh"), "relu": ReLU}
+"""the activations an unrolled step may use, as layers"""
 
 
 def _recurrent(g, op, attrs, names, outs, name):
@@ -51,7 +54,9 @@ def _recurrent(g, op, attrs, names, outs, name):
     base = f"{next(o for o in outs if o)}#{op}"
     ys, hs, cs = [], [], []
     for d, backwards in enumerate(reverse):
-        cell = _Cell(g, op, (b[d], r[d]), bool(attrs.get("linear_before_reset", 0)), f"{base}{d}", name)
+        n = len(_ACTIVATIONS[op])
+        roles = _activations(op, attrs, len(w))[d * n:(d + 1) * n]  # this direction's f (g, h)
+        cell = _Cell(g, op, (b[d], r[d]), (bool(attrs.get("linear_before_reset", 0)), roles), f"{base}{d}", name)
         g.append(Dense(w[d], cell.input_bias), [x], f"{cell.base}#xw", name)
         state, steps = _initial(g, names, d, batch, hidden), {}
         for t in (reversed(range(seq)) if backwards else range(seq)):
@@ -70,9 +75,10 @@ def _check(g, op, attrs, names, sizes: tuple[int, int, int, int]) -> None:
     seq, directions, batch, hidden = sizes
     if attrs.get("layout", 0):
         raise ValueError(f"{op} with layout 1 (batch first) is not supported")
-    activations = [(a.decode() if isinstance(a, bytes) else str(a)).lower() for a in attrs.get("activations", [])]
-    if activations and activations != _ACTIVATIONS[op] * (len(activations) // len(_ACTIVATIONS[op])):
-        raise ValueError(f"{op} activations {activations} are not supported (only ONNX's defaults)")
+    activations = _activations(op, attrs, directions)
+    if len(activations) != len(_ACTIVATIONS[op]) * directions or any(a not in _FUNCTIONS for a in activations):
+        raise ValueError(f"{op} activations {activations} are not supported ({len(_ACTIVATIONS[op])} per direction, "
+                         f"each one of {', '.join(_FUNCTIONS)})")
     if "clip" in attrs or attrs.get("input_forget", 0):
         raise ValueError(f"{op} with clip or input_forget is not supported")
     lengths = g.operand(names, 4, "sequence_lens")
@@ -89,6 +95,13 @@ def _check(g, op, attrs, names, sizes: tuple[int, int, int, int]) -> None:
         raise ValueError(f"{op} with peepholes (P) is not supported")
 
 
+def _activations(op: str, attrs: dict, directions: int) -> list[str]:
+    """the node's activations, lower case: per direction f (and g, h), the directions one after the other; ONNX's
+    defaults where the node names none"""
+    given = [(a.decode() if isinstance(a, bytes) else str(a)).lower() for a in attrs.get("activations", [])]
+    return given or _ACTIVATIONS[op] * directions
+
+
 def _initial(g, names: list[str], d: int, batch: int, hidden: int) -> tuple:
     """direction d's initial (h, c): None where zero or not given, else the constant, (1, batch, hidden)"""
     states = []
@@ -102,13 +115,14 @@ def _initial(g, names: list[str], d: int, batch: int, hidden: int) -> tuple:
 class _Cell:
     """The layers of one direction's steps: ``step`` adds one time step, returning its (h, c) tensor names.
     ``weights``: the biases (Wb then Rb) and R. The biases go with W's Dense, but a GRU's candidate Rb stays with
-    R's where the reset multiplies it (``before_reset``: linear_before_reset = 1). R is one Dense object read at
-    every step after the first; a GRU without linear_before_reset has two, the update and reset gates' (on h) and
-    the candidate's (on r h)."""
+    R's where the reset multiplies it (linear_before_reset = 1). R is one Dense object read at every step after the
+    first; a GRU without linear_before_reset has two, the update and reset gates' (on h) and the candidate's (on
+    r h). ``options``: linear_before_reset, and the activations f (g, h) by name."""
 
-    def __init__(self, g, op: str, weights: tuple[np.ndarray, np.ndarray], before_reset: bool, base: str,
-                 name: str):
-        b, r = weights
+    def __init__(self, g, op: str, weights: tuple[np.ndarray, np.ndarray], options: tuple[bool, list[str]],
+                 base: str, name: str):
+        (b, r), (before_reset, roles) = weights, options
+        self.act_f, self.act_g, self.act_h = (_FUNCTIONS[a] for a in (roles + ["tanh"] * 3)[:3])
         self.g, self.op, self.hidden, self.base, self.name = g, op, r.shape[-1], base, name
         wb, rb = b[:len(b) // 2], b[len(b) // 2:].copy()
         n = 2 * self.hidden
@@ -159,18 +173,18 @@ class _Cell:
             return self._gru(xt, h, s, tag), None
         gates = self._plus(xt, s, f"{tag}g")
         if self.op == "RNN":
-            return self._add(Unary("tanh"), [gates], f"{tag}h"), None
-        i, o, f = (self._add(Unary("sigmoid"), [self._gate(gates, k, f"{tag}p{k}")], f"{tag}s{k}") for k in range(3))
-        cand = self._add(Unary("tanh"), [self._gate(gates, 3, f"{tag}p3")], f"{tag}cand")
+            return self._add(self.act_f(), [gates], f"{tag}h"), None
+        i, o, f = (self._add(self.act_f(), [self._gate(gates, k, f"{tag}p{k}")], f"{tag}s{k}") for k in range(3))
+        cand = self._add(self.act_g(), [self._gate(gates, 3, f"{tag}p3")], f"{tag}cand")
         new = self._add(Elementwise("mul"), [i, cand], f"{tag}ic")
         if c is not None:
             new = self._add(Elementwise("add"), [self._times(f, c, f"{tag}fc"), new], f"{tag}c")
-        return self._add(Elementwise("mul"), [o, self._add(Unary("tanh"), [new], f"{tag}tc")], f"{tag}h"), new
+        return self._add(Elementwise("mul"), [o, self._add(self.act_h(), [new], f"{tag}tc")], f"{tag}h"), new
 
     def _gru(self, xt: str, h, s, tag: str) -> str:
         """z = σ(x_z + s_z), r = σ(x_r + s_r), n = tanh(x_n + r (R_n h + Rb_n)) (linear_before_reset = 1) or
         tanh(x_n + R_n (r h)) (0), h' = n + z (h - n)"""
-        z, r = (self._add(Unary("sigmoid"), [self._plus(self._gate(xt, k, f"{tag}x{k}"), self._gate(s, k, f"{tag}s{k}"),
+        z, r = (self._add(self.act_f(), [self._plus(self._gate(xt, k, f"{tag}x{k}"), self._gate(s, k, f"{tag}s{k}"),
                                                         f"{tag}a{k}")], f"{tag}z{k}") for k in range(2))
         if self.candidate is not None:  # R_n (r h); nothing while h = 0
             reset = None if h is None else self._add(self.candidate, [self._times(r, h, f"{tag}rh")], f"{tag}rn")
@@ -178,7 +192,7 @@ class _Cell:
             reset = self._add(Affine(scale=self.candidate_rb), [r], f"{tag}rn")
         else:
             reset = self._times(r, self._gate(s, 2, f"{tag}s2"), f"{tag}rn")
-        n = self._add(Unary("tanh"), [self._plus(self._gate(xt, 2, f"{tag}x2"), reset, f"{tag}na")], f"{tag}n")
+        n = self._add(self.act_g(), [self._plus(self._gate(xt, 2, f"{tag}x2"), reset, f"{tag}na")], f"{tag}n")
         if h is None:  # h' = (1 - z) n
             return self._add(Elementwise("mul"), [self._add(Affine(-1.0, 1.0), [z], f"{tag}1z"), n], f"{tag}h")
         if isinstance(h, np.ndarray):  # h - n = -n + h0
