@@ -1119,6 +1119,21 @@ def test_a_module_applied_at_several_places_is_one_shared_matrix(tmp_path):
     assert len(load_network(tmp_path / "repeated.npz").matrix_layers()) == 3
 
 
+def test_a_convolution_shared_by_maps_of_two_sizes_is_one_matrix():
+    """an FPN head's convolution applied to every pyramid level: one matrix, read at each level's positions"""
+    class Pyramid(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Conv2d(3, 4, 3, padding=1)
+
+        def forward(self, x):
+            return torch.cat([self.head(x).flatten(1), self.head(nn.functional.avg_pool2d(x, 2)).flatten(1)], 1)
+
+    torch.manual_seed(49)
+    net = _imported(Pyramid().eval(), np.random.default_rng(49).standard_normal((2, 3, 8, 8)))
+    assert [s.rows_per_use for s in net.matrix_shapes()] == [(64, 16)]
+
+
 class LlamaStyle(nn.Module):
     """What Llama-, GPT-2- and BERT-style models export: rotary angles from constant positions (CumSum, Cos, Sin
     folded), token types gathered from a buffer (GatherElements folded), grouped-query attention

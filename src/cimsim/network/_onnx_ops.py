@@ -106,8 +106,9 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
         return g.append_per_image(layer, [names[0]], out, name)
     if w.ndim != 4:
         raise ValueError(f"only 1-d, 2-d and 3-d convolutions are supported; got a weight of shape {w.shape}")
-    size = g.shape[names[0]][-2:]
-    how = ("Conv", id(bias), tuple(size), repr(sorted(attrs.items())))
+    size = g.shape[names[0]][-2:]  # the same pads on maps of any size (an FPN head's levels): one shared layer
+    extent = [d * (k - 1) + 1 for d, k in zip(attrs.get("dilations", [1, 1]), w.shape[2:])]
+    how = ("Conv", id(bias), tuple(_pads(attrs, size, extent)), repr(sorted(attrs.items())))
     g.append_per_image(shared_matrix(g, names[1], how, lambda: _conv2d(attrs, w, bias, size)), [names[0]], out, name)
 
 
