@@ -524,8 +524,8 @@ def test_onnx_scatters_of_activations_match_the_reference_evaluator(op, tmp_path
 
     make = onnx.helper.make_node
     if op == "ScatterND":  # two (batch, row, column) tuples; the updates: the first two values of -x
-        nodes = [make("Neg", ["x"], ["n"]), make("Reshape", ["n", "flat"], ["f"]), make("Slice", ["f", "s", "e"], ["u"]),
-                 make("ScatterND", ["x", "i", "u"], ["y"])]
+        nodes = [make("Neg", ["x"], ["n"]), make("Reshape", ["n", "flat"], ["f"]),
+                 make("Slice", ["f", "s", "e"], ["u"]), make("ScatterND", ["x", "i", "u"], ["y"])]
         typed = {"i": np.array([[0, 1, 2], [0, 2, 3]], np.int64), "flat": np.array([12], np.int64),
                  "s": np.array([0], np.int64), "e": np.array([2], np.int64)}
     else:  # rows 0 and 1 of each sample permuted along the last axis; the updates: those rows of -x

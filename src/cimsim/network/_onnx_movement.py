@@ -1,6 +1,6 @@
 """ONNX data-movement operators: reshapes, slices, gathers (and embedding lookups), squeezes, flatten, transpose,
-concat (with constant parts too), pad, expand, tile, scatters and depth / space rearrangements, one handler each (the handler
-signature of :mod:`._onnx_ops`). Resize is in :mod:`._onnx_resize`."""
+concat (with constant parts too), pad, expand, tile, scatters and depth / space rearrangements, one handler each
+(the handler signature of :mod:`._onnx_ops`). Resize is in :mod:`._onnx_resize`."""
 
 from __future__ import annotations
 

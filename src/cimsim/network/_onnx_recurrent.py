@@ -3,12 +3,13 @@ signature of :mod:`._onnx_ops`).
 
 Per direction, the input matrix W is one Dense over the whole sequence (one vector per step) and the recurrent
 matrix R one Dense object read at every step after the first (weight sharing: one programmed matrix, see
-:class:`~cimsim.network.Network`); the gates are slices, sigmoid / tanh unary layers and elementwise products and
-sums, as ONNX defines them (activations Sigmoid, Tanh or Relu, ONNX's defaults unless the node names others; a GRU's candidate gate with ``linear_before_reset`` 1, as torch
-exports it, or 0, ONNX's default: then R is two matrices, the update and reset gates' and the candidate's, which
-reads the reset state). A zero initial state (the default) is no state: the first step reads no R; a constant one
-enters the first step as constants (R h0 computed at import). The graph is imported with its batch axis kept (layout 0 puts
-it second): the sequences of that axis (one, or several per sample, as Sequencer's rows) run side by side.
+:class:`~cimsim.network.Network`); the gates are slices, activation layers and elementwise products and sums, as
+ONNX defines them. Activations: Sigmoid, Tanh or Relu, ONNX's defaults unless the node names others. A GRU's
+candidate gate follows ``linear_before_reset``: 1, as torch exports it, or 0, ONNX's default, where R is two
+matrices, the update and reset gates' and the candidate's (which reads the reset state). A zero initial state (the
+default) is no state: the first step reads no R; a constant one enters the first step as constants (R h0 computed
+at import). The graph is imported with its batch axis kept (layout 0 puts it second): the sequences of that axis
+(one, or several per sample, as Sequencer's rows) run side by side.
 """
 
 from __future__ import annotations
