@@ -1208,6 +1208,24 @@ def test_recurrent_layers_unroll_with_one_recurrent_matrix(cell, options):
     assert uses == sorted([(7,)] * sets + [(1,) * 6] * sets + [(1,)])
 
 
+@pytest.mark.parametrize("make", [lambda: nn.LSTM(5, 6), lambda: nn.TransformerEncoderLayer(5, 1, 8, dropout=0.0)])
+def test_a_model_whose_first_axis_is_not_the_batch_is_refused(make):
+    """a sequence-first LSTM or attention (batch_first=False) fed (seq, batch, features): one network per 'sample'
+    would be a different model; the check on a batch of two refuses it, saying why"""
+    class SequenceFirst(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.m = make()
+
+        def forward(self, x):
+            y = self.m(x)
+            return y[0] if isinstance(y, tuple) else y
+
+    with pytest.raises(ValueError, match=r"torch model SequenceFirst: its network, one per sample, differs from the "
+                                         r"model .* its first axis must be the batch"):
+        from_torch(SequenceFirst().eval(), np.random.default_rng(50).standard_normal((7, 2, 5)))
+
+
 def test_recurrent_layers_with_relu():
     """an RNN with nonlinearity="relu" (DeepSpeech's): the node's named activations, per direction"""
     torch.manual_seed(48)

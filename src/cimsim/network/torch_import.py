@@ -28,9 +28,11 @@ def from_torch(model, example_input) -> Network:
 
     The per-sample input shape is the example's; the batch size is free. An integer example is token ids (a
     language model's ``input_ids``): the network takes them as floats of integer value and looks them up
-    (:class:`~cimsim.network.tables.Embedding`). Where the tracer warns about Python control flow on tensors in the
-    model's own code, the network is checked against the model's forward pass on probe inputs and refused where
-    they differ: a trace holds one path only.
+    (:class:`~cimsim.network.tables.Embedding`). The network is checked against the model's forward pass on a
+    batch of two (the first example and its negation) and refused where they differ: a model whose first axis is
+    not the batch (a sequence-first RNN or attention) or that mixes its samples cannot be one network per sample.
+    Where the tracer warns about Python control flow on tensors in the model's own code, it is checked on more
+    probe inputs: a trace holds one path only.
     """
     try:
         import onnx
@@ -62,13 +64,22 @@ def from_torch(model, example_input) -> Network:
     own = os.path.dirname(torch.__file__)  # torch's own modules check shapes in Python; they export correctly
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning) and not w.filename.startswith(own)]
     net = network_from_onnx(exported, f"torch model {name}")
-    if tracer:  # most read a shape (fixed for the example's sample shape); a value-dependent branch shows on probes
-        example = x.detach().cpu()
-        disagreement = _disagreement(net, model, (example.long() if ids else example.double()).numpy(), torch)
+    example = x.detach().cpu()
+    example = (example.long() if ids else example.double()).numpy()
+    if not tracer:  # the model and its network on two samples: a batch-mixing model differs
+        disagreement = _disagreement(net, model, example[:1], torch, probes=1)
         if disagreement is not None:
-            raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
-                             f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
-                             f"{tracer[0].message}")
+            raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
+                             "its first axis must be the batch and its samples independent (a sequence-first RNN or "
+                             "attention: use batch_first=True, or wrap it)")
+        return net
+    # most tracer warnings read a shape (fixed for the example's sample shape); a value-dependent branch shows on
+    # the probes
+    disagreement = _disagreement(net, model, example, torch)
+    if disagreement is not None:
+        raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
+                         f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
+                         f"{tracer[0].message}")
     return net
 
 
@@ -90,15 +101,15 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
     return [np.concatenate([x, -x]), rng.normal(float(x.mean()), spread, (2,) + x.shape[1:])]
 
 
-def _disagreement(net: Network, model, x: np.ndarray, torch) -> str | None:
-    """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`) within
-    PROBE_TOLERANCE (NaN and infinities where both have them), else what differed or stopped the check (a model
-    whose output is not one tensor, or that raises on a probe, cannot be checked)"""
+def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None = None) -> str | None:
+    """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`; the first
+    ``probes`` of them) within PROBE_TOLERANCE (NaN and infinities where both have them), else what differed or
+    stopped the check (a model whose output is not one tensor, or that raises on a probe, cannot be checked)"""
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
     was_training = model.training
     model.eval()
     try:
-        for probe in _probes(x):
+        for probe in _probes(x)[:probes]:
             try:
                 with torch.no_grad():
                     want = model(torch.as_tensor(probe).to(torch.long if x.dtype.kind in "iu" else dtype))
