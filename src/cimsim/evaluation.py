@@ -27,7 +27,7 @@ from .mapping import Plan
 from .network import Network
 from .numerics import AdcSetting, build_crossbar
 
-__all__ = ["ChunkResult", "RangeResult", "evaluate"]
+__all__ = ["ChunkResult", "RangeResult", "evaluate", "has_classes"]
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,8 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
         xs = x[start:start + size]
         stats[:] = [ErrorStats() for _ in places]  # this chunk's (the analog hook adds to this list)
         outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
-        correct = (0, 0, 0)  # one value per output position: no top-1 (inference.simulate_network)
-        if outputs[0].ndim > 1 and outputs[0].shape[-1] > 1:
+        correct = (0, 0, 0)
+        if has_classes(network.output_shape):
             ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
             correct = tuple(int((out.argmax(axis=-1) == ys).sum()) for out in outputs)
         chunks.append(ChunkResult(len(xs), correct, ErrorStats().add(outputs[2], outputs[0]),
@@ -104,6 +104,12 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
             progress(len(xs))
     return RangeResult(tuple(chunks), tuple(xbars[0].plan for xbars in places),
                        tuple(xbars[0].programming_counts for xbars in places), tuple(xbars[0].adc for xbars in places))
+
+
+def has_classes(output_shape: tuple[int, ...]) -> bool:
+    """whether outputs of this per-sample shape have a top-1: a last axis of two or more values (a regression, one
+    value per output position, has none)"""
+    return bool(output_shape) and output_shape[-1] > 1
 
 
 def _programmed(config: Config, layer, shape, trial: int) -> list:

@@ -28,7 +28,7 @@ from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
 from .mapping import Plan
-from .evaluation import evaluate
+from .evaluation import evaluate, has_classes
 from .network import Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
 from .preflight import check_labels, check_network
@@ -167,8 +167,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     first = parts[0]
     layers = tuple(LayerResult(k, first.plans[k], counts[k], first.programming_counts[k], first.adcs[k], clipped[k],
                                stats[k]) for k in range(n_layers))
-    classes = network.output_shape[-1] if network.output_shape else 1
-    accuracies = (float(c) / (n * per_sample) if classes > 1 else float("nan") for c in correct)
+    accuracies = (float(c) / (n * per_sample) if has_classes(network.output_shape) else float("nan") for c in correct)
     return NetworkResult(config, n, *accuracies, layers,
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
                          time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network)

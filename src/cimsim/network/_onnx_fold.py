@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 
 from ._onnx_checks import bounded, prod
-
 from ._onnx_quant import dequantize, quantize
 
 __all__ = ["FOLDABLE", "fold", "int_list", "text_attr", "tensor_array"]

@@ -72,10 +72,15 @@ def _pads(attrs: dict, size: tuple[int, ...], extent: tuple[int, ...]) -> list[i
     return small + big if mode == "SAME_UPPER" else big + small
 
 
+def _conv_pads(attrs: dict, w: np.ndarray, size: tuple[int, ...]) -> list[int]:
+    """the pads of a convolution of weights ``w`` over a map of ``size`` (:func:`_pads`; the window's extent
+    with its dilation)"""
+    dil = list(attrs.get("dilations", [1] * len(size)))
+    return _pads(attrs, size, [d * (k - 1) + 1 for d, k in zip(dil, w.shape[2:])])
+
+
 def _conv2d(attrs: dict, w: np.ndarray, bias, size: tuple[int, int]) -> Conv2d:
-    dil = list(attrs.get("dilations", [1, 1]))
-    extent = [d * (k - 1) + 1 for d, k in zip(dil, w.shape[2:])]
-    return Conv2d(w, bias, attrs.get("strides", 1), _pads(attrs, size, extent), attrs.get("dilations", 1),
+    return Conv2d(w, bias, attrs.get("strides", 1), _conv_pads(attrs, w, size), attrs.get("dilations", 1),
                   attrs.get("group", 1))
 
 
@@ -99,16 +104,13 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     if w.ndim == 3:
         return _one_d(g, lambda size, a: _conv2d(a, w[:, :, None, :], bias, size), attrs, names[0], out, name)
     if w.ndim == 5:
-        dil = list(attrs.get("dilations", [1, 1, 1]))
-        extent = [d * (k - 1) + 1 for d, k in zip(dil, w.shape[2:])]
-        layer = Conv3d(w, bias, attrs.get("strides", 1), _pads(attrs, g.shape[names[0]][-3:], extent), dil,
-                       attrs.get("group", 1))
+        layer = Conv3d(w, bias, attrs.get("strides", 1), _conv_pads(attrs, w, g.shape[names[0]][-3:]),
+                       attrs.get("dilations", 1), attrs.get("group", 1))
         return g.append_per_image(layer, [names[0]], out, name)
     if w.ndim != 4:
         raise ValueError(f"only 1-d, 2-d and 3-d convolutions are supported; got a weight of shape {w.shape}")
     size = g.shape[names[0]][-2:]  # the same pads on maps of any size (an FPN head's levels): one shared layer
-    extent = [d * (k - 1) + 1 for d, k in zip(attrs.get("dilations", [1, 1]), w.shape[2:])]
-    how = ("Conv", id(bias), tuple(_pads(attrs, size, extent)), repr(sorted(attrs.items())))
+    how = ("Conv", id(bias), tuple(_conv_pads(attrs, w, size)), repr(sorted(attrs.items())))
     g.append_per_image(shared_matrix(g, names[1], how, lambda: _conv2d(attrs, w, bias, size)), [names[0]], out, name)
 
 
@@ -327,6 +329,6 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
 
 
 SUPPORTED_OPS = tuple(sorted(set(_HANDLERS) | {"Constant", "Shape"} | FOLDABLE))
+"""ONNX operators the importer understands (those in FOLDABLE only when every input is a constant)"""
 FOLDED_BY_HANDLER = CONSTANT_INPUT_OPS | {"Conv"}
 """operators whose handler also takes constant inputs (and folds them), rather than the constant folding"""
-"""ONNX operators the importer understands (those in FOLDABLE only when every input is a constant)"""

@@ -66,20 +66,17 @@ def from_torch(model, example_input) -> Network:
     net = network_from_onnx(exported, f"torch model {name}")
     example = x.detach().cpu()
     example = (example.long() if ids else example.double()).numpy()
-    if not tracer:  # the model and its network on two samples: a batch-mixing model differs
-        disagreement = _disagreement(net, model, example[:1], torch, probes=1)
-        if disagreement is not None:
-            raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
-                             "its first axis must be the batch and its samples independent (a sequence-first RNN or "
-                             "attention: use batch_first=True, or wrap it)")
-        return net
-    # most tracer warnings read a shape (fixed for the example's sample shape); a value-dependent branch shows on
-    # the probes
-    disagreement = _disagreement(net, model, example, torch)
-    if disagreement is not None:
+    # without tracer warnings, two samples show a batch-mixing model; with them (most read a shape, fixed for the
+    # example's sample shape) every probe, where a value-dependent branch shows
+    disagreement = _disagreement(net, model, example if tracer else example[:1], torch, None if tracer else 1)
+    if disagreement is not None and tracer:
         raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
                          f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
                          f"{tracer[0].message}")
+    if disagreement is not None:
+        raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
+                         "its first axis must be the batch and its samples independent (a sequence-first RNN or "
+                         "attention: use batch_first=True, or wrap it)")
     return net
 
 
