@@ -588,7 +588,8 @@ def test_outputs_that_overflow_float64_are_an_error_and_small_scales_are_not_sca
                                  ("sliced", "bipolar", 2)])
 def test_results_do_not_depend_on_the_worker_threads(dac, monkeypatch):
     """the same outputs and counts, bit for bit, on one worker thread and on two (made to share even this small
-    batch), with programming error and read noise on every read"""
+    batch), and on two running their ranges in pieces of 64 rows, with programming error and read noise on every
+    read"""
     from cimsim.config import with_overrides
     from cimsim.numerics import set_worker_threads, threads
 
@@ -598,15 +599,17 @@ def test_results_do_not_depend_on_the_worker_threads(dac, monkeypatch):
     w, x = data(cfg, batch=300)
     runs = []
     try:
-        for workers in (1, 2):
+        for workers, piece_bytes in ((1, threads.PIECE_BYTES), (2, threads.PIECE_BYTES), (2, 1)):
             set_worker_threads(workers)
+            monkeypatch.setattr(threads, "PIECE_BYTES", piece_bytes)
             xbar = Crossbar(cfg)
             xbar.program(w)
             runs.append((xbar.mvm(x), xbar.counts))
     finally:
         set_worker_threads(threads.USABLE_CORES)
-    np.testing.assert_array_equal(runs[0][0], runs[1][0])
-    assert runs[0][1] == runs[1][1]
+    for y, counts in runs[1:]:
+        np.testing.assert_array_equal(runs[0][0], y)
+        assert runs[0][1] == counts
 
 
 def test_small_work_stays_on_the_calling_thread():
@@ -624,6 +627,25 @@ def test_small_work_stays_on_the_calling_thread():
     x = np.zeros((256, 2))
     for seconds_per_row, want in ((SPLIT_MIN_S / 1000, [256]), (SPLIT_MIN_S, [128, 128]), (None, [128, 128])):
         seen.clear()
-        results, measured = share_rows(run, x, x, 5, 64, 2, seconds_per_row)
+        results, measured = share_rows(run, x, x, 5, 64, 2, seconds_per_row, 256)
         assert results == want and measured > 0
         assert sorted(seen) == sorted([(True, 5, want[0])] + ([(False, 5 + 128, 128)] if len(want) == 2 else []))
+
+
+def test_a_worker_runs_its_range_in_pieces():
+    """each worker's range runs in pieces of rows_per_piece rows (the last one shorter), numbered from the range's
+    first vector, the results in range and piece order; piece_rows keeps whole blocks"""
+    import threading
+
+    from cimsim.numerics.threads import PIECE_BYTES, piece_rows, share_rows
+
+    seen = []
+
+    def run(x, out, first_vector):
+        seen.append((threading.current_thread() is threading.main_thread(), first_vector, len(x)))
+        return first_vector
+
+    x = np.zeros((320, 2))
+    results, _ = share_rows(run, x, x, 0, 64, 2, None, 128)
+    assert results == [0, 128, 256] and sorted(seen) == [(False, 128, 128), (False, 256, 64), (True, 0, 128)]
+    assert piece_rows(PIECE_BYTES // 1000, 64) == 960 and piece_rows(PIECE_BYTES, 64) == 64

@@ -35,7 +35,7 @@ from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from . import int8
 from .int8 import IntegerProducts
 from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer, row_level_fractions
-from .threads import share_rows, worker_threads
+from .threads import piece_rows, share_rows, worker_threads
 
 __all__ = ["Crossbar"]
 
@@ -232,8 +232,10 @@ class Crossbar:
         the cell-by-cell noise path runs in one.
         """
         workers = 1 if self._cell_noise_path else worker_threads()
+        p = self.plan  # a row's input planes and column sums, float32 (or uint8 planes and int32 sums)
+        piece = piece_rows(4 * p.n_planes * (p.in_features + self.layer.col_w.size + 1), _kernels.ROW_BLOCK)
         results, self._row_seconds = share_rows(self._rows, x, out, first_vector, _kernels.ROW_BLOCK, workers,
-                                                self._row_seconds)
+                                                self._row_seconds, piece)
         code_sq = sum((r[1] for r in results[1:]), results[0][1])
         return sum(r[0] for r in results), code_sq, sum(r[2] for r in results), max(r[3] for r in results)
 
