@@ -6,6 +6,8 @@ charge-sharing column follows from its capacitance and the temperature.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..config.modes import ArrayFamily
@@ -36,8 +38,10 @@ def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
     return sigma_v * rows * p.max_plane_code * p.max_level / p.read_voltage_v
 
 
+@functools.lru_cache(maxsize=4096)
 def noise_key(seed: int, key: tuple[int, ...], group: int, purpose: int) -> np.uint64:
-    """key of the read-noise streams of one row group of the crossbar ``key`` (purpose 0: products, 1: calibration)"""
+    """key of the read-noise streams of one row group of the crossbar ``key`` (purpose 0: products, 1: calibration);
+    kept once made (a SeedSequence costs about 20 us, paid on every piece of rows otherwise)"""
     return np.random.SeedSequence([seed, 3, *key, group, purpose]).generate_state(1, np.uint64)[0]
 
 
