@@ -19,9 +19,9 @@ def quantize(v, bits, scale):
 
 
 def weight_codes(w, bits, per_output):
-    if bits == 1:  # binary weights: sign (0 -> +1), scale mean |w|
+    if bits == 1:  # binary weights: sign (0 -> +1), scale mean |w| (0 for an all-zero row)
         mean = np.abs(w).mean(axis=1) if per_output else np.full(w.shape[0], np.abs(w).mean())
-        return np.where(w >= 0, 1, -1).astype(np.int64), np.where(mean > 0, mean, 1.0)
+        return np.where(w >= 0, 1, -1).astype(np.int64), mean
     m = 2 ** (bits - 1) - 1
     peak = np.abs(w).max(axis=1) if per_output else np.full(w.shape[0], np.abs(w).max())
     scale = np.where(peak > 0, peak / m, 1.0)
@@ -29,7 +29,14 @@ def weight_codes(w, bits, per_output):
 
 
 def input_codes(x, bits, input_max, unsigned=False):
-    """inputs are quantised by multiplying with the reciprocal of their scale (as the kernels do)"""
+    """inputs are quantised by multiplying with the reciprocal of their scale (as the kernels do); binary inputs (1
+    signed bit) are sign(x) (0 -> +1) with the scale mean |x| (max |x| x mean(|x| / max |x|)) or input_max"""
+    if bits == 1 and not unsigned:
+        if input_max is not None:
+            return np.where(x >= 0, 1, -1).astype(np.int64), np.full(x.shape[0], float(input_max))
+        peak = np.abs(x).max(axis=1)
+        safe = np.where(peak > 0, peak, 1.0)  # an all-zero vector: scale 0
+        return np.where(x >= 0, 1, -1).astype(np.int64), safe * (np.abs(x) / safe[:, None]).mean(axis=1)
     m = 2 ** bits - 1 if unsigned else 2 ** (bits - 1) - 1
     if input_max is None:
         peak = np.abs(x).max(axis=1)
@@ -42,14 +49,19 @@ def input_codes(x, bits, input_max, unsigned=False):
 
 def bits_per_read(dac):
     """input magnitude bits one read applies, from the DAC config"""
-    magnitude = dac.input_bits if dac.signed_inputs == "unsigned" else dac.input_bits - 1
+    magnitude = magnitude_bits(dac.input_bits, dac.signed_inputs)
     return {"parallel": magnitude, "bit_serial": 1}.get(dac.mode, dac.bits_per_read)
+
+
+def magnitude_bits(bits, signed_inputs):
+    """all bits when unsigned, all but the sign otherwise; a binary input (1 bipolar bit) has magnitude 1"""
+    return bits if signed_inputs == "unsigned" or (signed_inputs == "bipolar" and bits == 1) else bits - 1
 
 
 def planes(q, bits, mode, signed_inputs, k=None):
     """[(weight, plane of non-negative / signed int64 codes)] in the order the hardware applies them: the magnitude
     cut into digits of k bits (k = every magnitude bit when parallel, 1 when bit-serial), least significant first."""
-    magnitude = bits if signed_inputs == "unsigned" else bits - 1
+    magnitude = magnitude_bits(bits, signed_inputs)
     k = {"parallel": magnitude, "bit_serial": 1}.get(mode, k)
     digits = range(-(-magnitude // k))
     mask = 2 ** k - 1
@@ -115,7 +127,7 @@ def mvm(w, x, cfg, full_scale=None):
     input_planes = planes(qx, d.input_bits, d.mode, d.signed_inputs, k)
     accumulate = ad.accumulation in ("planes", "planes_and_slices")
     sum_slices = ad.accumulation in ("slices", "planes_and_slices")
-    magnitude = d.input_bits if unsigned else d.input_bits - 1
+    magnitude = magnitude_bits(d.input_bits, d.signed_inputs)
     # largest code a read applies; with accumulation, the largest |weighted sum of an input's planes|
     cmax = (2 ** magnitude if d.signed_inputs == "twos_complement" else 2 ** magnitude - 1) if accumulate else 2 ** k - 1
     signed = analog or d.signed_inputs == "bipolar" or (accumulate and any(pw < 0 for pw, _ in input_planes))

@@ -216,6 +216,15 @@ def test_unknown_key_without_match_lists_valid_keys():
 
 # ---- cross-field checks -----------------------------------------------------------------------------
 
+def test_one_bit_signed_inputs_are_binary_with_a_bipolar_dac_only(tmp_path):
+    """1 input bit: unsigned (0/1) or bipolar (binary +/-1); the other sign handlings have no magnitude bit left and
+    the error names the two that work"""
+    config = config_from_dict({"dac": {"input_bits": 1, "signed_inputs": "bipolar"}}, "t.toml")
+    assert plan_layer(config).binary_inputs and plan_layer(config).dac_bits == 1
+    err = error_of({"dac": {"input_bits": 1, "signed_inputs": "two_phase"}}, base_dir=tmp_path)
+    assert "\"unsigned\"" in str(err) and "\"bipolar\" (binary inputs" in str(err)
+
+
 @pytest.mark.parametrize(("data", "field"), [
     ({"device": {"g_min_us": 10.0, "g_max_us": 10.0}}, "device.g_min_us"),
     ({"array": {"rows": 128, "rows_per_read": 129}}, "array.rows_per_read"),
@@ -229,6 +238,7 @@ def test_unknown_key_without_match_lists_valid_keys():
     ({"dac": {"mode": "bit_serial", "bits_per_read": 2}}, "dac.bits_per_read"),
     ({"dac": {"mode": "sliced", "bits_per_read": 8, "input_bits": 8}}, "dac.bits_per_read"),
     ({"dac": {"input_bits": 1}}, "dac.input_bits"),
+    ({"dac": {"input_bits": 1, "mode": "bit_serial", "signed_inputs": "twos_complement"}}, "dac.input_bits"),
     ({"array": {"family": "digital"}, "adc": {"accumulation": "planes"}}, "adc.accumulation"),
     ({"array": {"family": "digital"}, "dac": {"encoding": "pulse_width"}}, "dac.encoding"),
     ({"array": {"family": "digital"}, "dac": {"signed_inputs": "bipolar"}}, "dac.signed_inputs"),
@@ -463,8 +473,9 @@ def consistent_dicts(draw) -> dict:
     dac["signed_inputs"] = draw(st.sampled_from(["two_phase", "bipolar", "unsigned"]
                                                 + ([] if parallel else ["twos_complement"])))
     unsigned = dac["signed_inputs"] == "unsigned"
-    dac["input_bits"] = max(dac["input_bits"], 1 if unsigned else 2)
-    magnitude = dac["input_bits"] - (0 if unsigned else 1)
+    binary = dac["signed_inputs"] == "bipolar" and dac["input_bits"] == 1  # +/-1 inputs: a magnitude of 1
+    dac["input_bits"] = max(dac["input_bits"], 1 if unsigned or binary else 2)
+    magnitude = dac["input_bits"] - (0 if unsigned or binary else 1)
     dac["bits_per_read"] = {"parallel": magnitude, "bit_serial": 1}.get(dac["mode"]) or draw(
         st.integers(1, magnitude))
     if array["family"] == "digital":

@@ -27,6 +27,7 @@ MEASURED_FASTER = int8.faster
 MODES = [
     {},                                                                   # parallel DAC, two-phase inputs
     {"dac.signed_inputs": "bipolar"},                                     # signed planes: the zero-point path
+    {"dac.signed_inputs": "bipolar", "dac.input_bits": 1},                # binary inputs, +/-1
     {"dac.mode": "bit_serial"},
     {"dac.mode": "sliced", "dac.bits_per_read": 2, "dac.signed_inputs": "twos_complement"},
     {"dac.signed_inputs": "unsigned"},

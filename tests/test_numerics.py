@@ -20,15 +20,18 @@ CLASSIC_DAC_CHOICES = [("parallel", "two_phase"), ("parallel", "bipolar"),
                        ("bit_serial", "two_phase"), ("bit_serial", "twos_complement")]
 DAC_CHOICES = CLASSIC_DAC_CHOICES + [
     ("sliced", "two_phase", 2), ("sliced", "bipolar", 2), ("sliced", "twos_complement", 3), ("bit_serial", "bipolar"),
-    ("parallel", "unsigned"), ("bit_serial", "unsigned"), ("sliced", "unsigned", 2)]
-"""(mode, signed_inputs[, bits_per_read]): the four classic layouts (specialised kernels) and the general ones"""
+    ("parallel", "unsigned"), ("bit_serial", "unsigned"), ("sliced", "unsigned", 2), ("parallel", "binary")]
+"""(mode, signed_inputs[, bits_per_read]): the four classic layouts (specialised kernels) and the general ones;
+"binary" is 1-bit bipolar inputs (make_config sets input_bits = 1)"""
 
 
 def make_config(rows=8, cols=16, rows_per_read=4, weight_bits=6, bits_per_cell=2, encoding="differential",
                 subtraction="analog", dac=("parallel", "two_phase"), input_bits=5, adc_bits=16, adc_range="max",
                 fraction=1.0, g_min_us=0.0, in_features=10, out_features=5, batch_size=2048, per_output=False,
                 accumulation="none", family="resistive", dac_encoding="voltage"):
-    magnitude = input_bits if dac[1] == "unsigned" else input_bits - 1
+    if dac[1] == "binary":  # binary inputs: one bipolar bit, sign(x) in {-1, +1}
+        dac, input_bits = ("parallel", "bipolar"), 1
+    magnitude = input_bits if dac[1] == "unsigned" or input_bits == 1 else input_bits - 1
     return Config(
         array=ArrayConfig(rows=rows, cols=cols, rows_per_read=rows_per_read, family=family),
         device=DeviceConfig(g_min_us=g_min_us, g_max_us=10.0, bits_per_cell=bits_per_cell),
@@ -79,9 +82,10 @@ def test_prepared_inputs_match_numpy(dac):
     x[3] = 0.0
     xbar = Crossbar(cfg)
     planes, scale, row_sq, code_sq, nonzero = xbar._prepare(x)
-    q, want_scale = naive.input_codes(x, 6, None, dac[1] == "unsigned")
+    d = cfg.dac
+    q, want_scale = naive.input_codes(x, d.input_bits, None, dac[1] == "unsigned")
     np.testing.assert_array_equal(scale, want_scale)
-    want = naive.planes(q, 6, *dac)
+    want = naive.planes(q, d.input_bits, d.mode, d.signed_inputs, *dac[2:])
     assert planes.shape[0] == len(want)
     for k, (weight, plane) in enumerate(want):
         np.testing.assert_array_equal(planes[k], plane)
@@ -436,7 +440,7 @@ def test_gv2t_and_row_activations_against_explicit_cells(encoding, dac, dac_enco
         np.testing.assert_allclose(xbar.counts.cell_activity, naive.cell_activity(w, x, cfg, xbar.plan.col_tiles),
                                    rtol=1e-9)
     qx, _ = naive.input_codes(x, cfg.dac.input_bits, None, dac[1] == "unsigned")
-    planes = naive.planes(qx, cfg.dac.input_bits, *dac[:2], xbar.plan.bits_per_read)
+    planes = naive.planes(qx, cfg.dac.input_bits, cfg.dac.mode, cfg.dac.signed_inputs, xbar.plan.bits_per_read)
     drives = sum(int(np.abs(p).sum() if dac_encoding == "pulse_count" else np.count_nonzero(p)) for _, p in planes)
     assert xbar.counts.row_activations == drives * xbar.plan.col_tiles
 
@@ -514,6 +518,48 @@ def test_one_bit_unsigned_inputs_are_binary():
     np.testing.assert_array_equal(xbar.mvm(x), xbar.digital_reference(x))
     codes, _ = quantize_inputs(x, 1, None, unsigned=True)
     assert set(np.unique(codes)) <= {0, 1}
+
+
+@pytest.mark.parametrize("input_max", [None, 0.5])
+def test_binary_inputs_are_signs_read_in_one_bipolar_read(input_max):
+    """1-bit bipolar inputs: q = sign(x) in {-1, +1} (0 -> +1), scale mean |x| (or input_max; 0 for an all-zero
+    vector, whose outputs are 0), one read of a 1-bit DAC per row group that drives every row; exact with a lossless
+    ADC (tests/test_int8.py: the same on the int8 units)"""
+    from cimsim.config import with_overrides
+
+    cfg = make_config(dac=("parallel", "binary"), in_features=40, out_features=36, rows=32, rows_per_read=32, cols=64)
+    if input_max is not None:
+        cfg = with_overrides(cfg, {"dac.input_range": "fixed", "dac.input_max": input_max})
+    w, x = data(cfg, batch=9)
+    x[0] = 0.0
+    x[1, :3] = (0.0, -0.0, 1e-300)
+    codes, scale = quantize_inputs(x, 1, input_max)
+    assert set(np.unique(codes)) == {-1, 1} and (codes[0] == 1).all() and (codes[1, :3] == 1).all()
+    want_scale = np.abs(x).mean(axis=1) if input_max is None else np.full(9, input_max)
+    np.testing.assert_allclose(scale, want_scale, rtol=1e-15)
+    xbar = programmed(cfg, w)
+    y = xbar.mvm(x)
+    np.testing.assert_array_equal(y, xbar.digital_reference(x))
+    np.testing.assert_array_equal(y, naive.mvm(w, x, cfg)[0])
+    assert input_max is not None or (y[0] == 0).all()
+    p, counts = xbar.plan, xbar.counts
+    assert (p.n_planes, p.max_input_code, p.dac_bits, p.bits_per_read) == (1, 1, 1, 1)
+    assert counts.row_activations == 9 * 40 * p.col_tiles == analytic_counts(p, 9).row_activations
+    assert counts.dac_conversions == 9 * 40 * p.col_tiles
+    np.testing.assert_allclose(counts.array_gv2t_fj, naive.gv2t_fj(w, x, cfg, p.col_tiles), rtol=1e-12)
+
+
+def test_binary_inputs_handle_huge_and_non_finite_values():
+    """the mean |x| of values near the float64 limit does not overflow; NaN or inf is refused"""
+    cfg = make_config(dac=("parallel", "binary"))
+    w, x = data(cfg, batch=3)
+    _, scale = quantize_inputs(np.full((1, 10), 1e308), 1, None)
+    assert scale[0] == pytest.approx(1e308)
+    xbar = programmed(cfg, w)
+    x[2, 4] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        xbar.mvm(x)
+    assert xbar.counts.mvms == 0
 
 
 def test_plane_accumulation_converts_once_per_row_group():

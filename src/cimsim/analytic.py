@@ -32,7 +32,9 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
             cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
             sums += plan.n_planes // plan.planes_per_conversion * plan.column_sums(outputs)
     c = plan.max_plane_code
-    if plan.dac_encoding == InputEncoding.VOLTAGE:
+    if plan.binary_inputs:
+        mean_energy_fraction = 1.0  # every row driven at +/- V_read (or one unit pulse) on every read
+    elif plan.dac_encoding == InputEncoding.VOLTAGE:
         mean_energy_fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c: V = V_read k / c
     else:
         mean_energy_fraction = c / 2  # E[k] for k uniform on 0..c: k unit pulses at V_read
@@ -66,8 +68,11 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
 
 
 def uniform_cell_activity(plan: Plan) -> float:
-    """Mean of (x / c_max)**2 (l / l_max) over a cell read: x uniform on 0..c_max (E = (2c + 1) / (6c)), l uniform
-    on 0..l_max (E = 1/2), halved for two-phase inputs (a row is driven in one of its two phases)."""
+    """Mean of (x / c_max)**2 (l / l_max) over a cell read: x uniform on 0..c_max (E = (2c + 1) / (6c); binary inputs
+    +/-1: E = 1), l uniform on 0..l_max (E = 1/2), halved for two-phase inputs (a row is driven in one of its two
+    phases)."""
     c = plan.max_plane_code
+    if plan.binary_inputs:  # every code is +/-1
+        return 0.5
     activity = (2 * c + 1) / (6 * c) * 0.5
     return activity / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else activity

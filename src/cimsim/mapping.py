@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .argcheck import check_int
-from .config.checks import stored_weight_bits
+from .config.checks import input_magnitude_bits, stored_weight_bits
 from .config.modes import (Accumulation, ArrayFamily, DacMode, DigitalAdders, InputEncoding, SignedEncoding,
                            SignedInputs, Subtraction)
 from .config.schema import SECTIONS, Config, DacConfig
@@ -136,8 +136,13 @@ class Plan:
     # ---- inputs -> row voltages -------------------------------------------------------------
     @property
     def magnitude_bits(self) -> int:
-        """input bits that carry magnitude: all of them when unsigned, all but the sign otherwise"""
-        return self.input_bits if self.signed_inputs == SignedInputs.UNSIGNED else self.input_bits - 1
+        """input bits that carry magnitude (:func:`.config.checks.input_magnitude_bits`)"""
+        return input_magnitude_bits(self.input_bits, self.signed_inputs)
+
+    @property
+    def binary_inputs(self) -> bool:
+        """1-bit bipolar inputs: every code is -1 or +1 (sign(x), 0 -> +1; the scale mean |x| or input_max)"""
+        return self.signed_inputs == SignedInputs.BIPOLAR and self.input_bits == 1
 
     @property
     def max_input_code(self) -> int:
@@ -151,8 +156,8 @@ class Plan:
 
     @property
     def dac_bits(self) -> int:
-        """resolution of one DAC conversion: bits_per_read, plus the sign of a bipolar DAC"""
-        return self.bits_per_read + (1 if self.signed_inputs == SignedInputs.BIPOLAR else 0)
+        """resolution of one DAC conversion: bits_per_read, plus the sign of a bipolar DAC (a binary input: its sign)"""
+        return self.bits_per_read + (1 if self.signed_inputs == SignedInputs.BIPOLAR and not self.binary_inputs else 0)
 
     @property
     def max_plane_code(self) -> int:
@@ -262,11 +267,8 @@ class Plan:
 def resolved_bits_per_read(dac: DacConfig) -> int:
     """Input magnitude bits per read that ``dac`` asks for: all of them (parallel), 1 (bit_serial) or
     ``bits_per_read`` (sliced; validated against the others by the config loader)."""
-    magnitude = dac.input_bits if dac.signed_inputs == SignedInputs.UNSIGNED else dac.input_bits - 1
-    if dac.mode == DacMode.PARALLEL:
-        return max(1, magnitude)
-    if dac.mode == DacMode.BIT_SERIAL:
-        return 1
+    if dac.mode != DacMode.SLICED:
+        return max(1, input_magnitude_bits(dac.input_bits, dac.signed_inputs)) if dac.mode == DacMode.PARALLEL else 1
     if dac.bits_per_read is None:
         raise ValueError("dac.mode = 'sliced' needs dac.bits_per_read")
     return dac.bits_per_read
@@ -320,9 +322,8 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         raise ValueError("binary weights in the offset encoding need digital subtraction (2 x column - reference), "
                          "or the differential encoding")
     if plan.outputs_per_array < 1:
-        raise ValueError(
-            f"an array of {plan.cols} columns cannot hold one output: it needs "
-            f"{plan.n_slices * plan.polarities + plan.chain_cols + plan.reference_cols} columns")
+        raise ValueError(f"an array of {plan.cols} columns cannot hold one output: it needs "
+                         f"{plan.n_slices * plan.polarities + plan.chain_cols + plan.reference_cols} columns")
     return plan
 
 
@@ -341,8 +342,7 @@ def plan_problems(config: Config) -> list[tuple[str, str]]:
         return [("adc.bits", "'adc.bits' must be at least 2 when the converted sum is signed (a differential pair "
                              "subtracted before the ADC, or signed inputs): 1 bit holds no sign; use 'mapping."
                              "subtraction' = \"digital\" for 1-bit converters")]
-    peak = plan.rows_per_read * plan.max_plane_code * plan.max_level
-    if peak >= FLOAT32_EXACT_LIMIT:
+    if (peak := plan.rows_per_read * plan.max_plane_code * plan.max_level) >= FLOAT32_EXACT_LIMIT:
         return [("array.rows_per_read", (
             f"'array.rows_per_read' x largest input code x largest cell level = {plan.rows_per_read} x "
             f"{plan.max_plane_code} x {plan.max_level} = {peak} must stay below 2**24 = {FLOAT32_EXACT_LIMIT} "

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
-from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
+from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding, SignedInputs
 from .cost import cim_parameters, pricing_table
 from .report_json import clipped_fraction, to_json
 from .run import RunResult
@@ -114,6 +114,7 @@ def _design(cfg) -> str:
     d, a = cfg.dac, cfg.adc
     per_read = f", {d.bits_per_read} bits per read" if d.mode == DacMode.SLICED else ""
     timing = "" if d.encoding == InputEncoding.VOLTAGE else f", {d.encoding.replace('_', ' ')} inputs"
+    sign = "binary +/-1" if d.input_bits == 1 and d.signed_inputs == SignedInputs.BIPOLAR else d.signed_inputs
     if cfg.array.family == ArrayFamily.DIGITAL:
         converters = "a digital adder tree per output (no ADC)"
     else:
@@ -121,7 +122,7 @@ def _design(cfg) -> str:
         converters = (f"{a.bits}-bit {a.type} ADCs (range {a.range}, {a.cols_per_adc} columns each{summed})")
     return (f"{cfg.array.family} arrays, {cfg.mapping.weight_bits}-bit weights in {cfg.device.bits_per_cell}-bit "
             f"cells ({cfg.mapping.signed_encoding} encoding, {cfg.mapping.subtraction} subtraction), {d.input_bits}-bit "
-            f"inputs ({d.mode} DAC{per_read}, {d.signed_inputs}{timing}), {cfg.array.rows} x {cfg.array.cols} arrays "
+            f"inputs ({d.mode} DAC{per_read}, {sign}{timing}), {cfg.array.rows} x {cfg.array.cols} arrays "
             f"read {min(cfg.array.rows_per_read, cfg.array.rows)} rows at a time, {converters}, {_device(cfg.device)}.")
 
 

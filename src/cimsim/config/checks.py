@@ -14,7 +14,7 @@ from .modes import (
 )
 from .schema import Config
 
-__all__ = ["check_consistency", "stored_weight_bits"]
+__all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits"]
 
 
 def check_consistency(config: Config) -> list[tuple[str, str]]:
@@ -74,6 +74,14 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     return errors + plan_problems(config)
 
 
+def input_magnitude_bits(input_bits: int, signed_inputs: str) -> int:
+    """Input bits that carry magnitude: all of them when unsigned, all but the sign otherwise; a binary input (1 bit,
+    bipolar: +/-1, its magnitude always 1) has 1."""
+    if signed_inputs == SignedInputs.UNSIGNED or (signed_inputs == SignedInputs.BIPOLAR and input_bits == 1):
+        return input_bits
+    return input_bits - 1
+
+
 def stored_weight_bits(weight_bits: int, signed_encoding: str) -> int:
     """Bits of the unsigned code one column group stores: the magnitude bits (differential), the offset code
     (offset), 1 for binary weights."""
@@ -84,12 +92,11 @@ def stored_weight_bits(weight_bits: int, signed_encoding: str) -> int:
 
 def _check_inputs(dac) -> list[tuple[str, str]]:
     """DAC mode, bits per read, input precision and sign handling that can be combined."""
-    signed = dac.signed_inputs != SignedInputs.UNSIGNED
-    if signed and dac.input_bits < 2:
+    magnitude = input_magnitude_bits(dac.input_bits, dac.signed_inputs)
+    if magnitude < 1:
         return [("dac.input_bits", f"'dac.input_bits' ({dac.input_bits}) must be at least 2 with 'dac.signed_inputs' "
                                    f"= \"{dac.signed_inputs}\" (a sign and a magnitude bit); 1-bit inputs need "
-                                   "\"unsigned\"")]
-    magnitude = dac.input_bits - 1 if signed else dac.input_bits
+                                   "\"unsigned\" (codes 0 and 1) or \"bipolar\" (binary inputs, -1 and +1)")]
     if dac.mode == DacMode.PARALLEL and dac.signed_inputs == SignedInputs.TWOS_COMPLEMENT:
         return [("dac.signed_inputs", "'dac.signed_inputs' = \"twos_complement\" reads the sign bit on its own, so it "
                                       "needs 'dac.mode' = \"bit_serial\" or \"sliced\"; got \"parallel\"")]

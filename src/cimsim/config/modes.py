@@ -119,7 +119,7 @@ class SignedInputs(Mode):
     """How the sign of an input reaches the array."""
 
     TWO_PHASE = "two_phase", "positive and negative parts in separate reads"
-    BIPOLAR = "bipolar", "+/- row voltages (a sign and a magnitude per read)"
+    BIPOLAR = "bipolar", "+/- row voltages (a sign and a magnitude per read; with 1 input bit, binary +/-1 inputs)"
     TWOS_COMPLEMENT = "twos_complement", "sign bit read last with negative weight (not with mode = parallel)"
     UNSIGNED = "unsigned", "inputs >= 0 (e.g. after ReLU), every bit a magnitude bit"
 
@@ -135,7 +135,7 @@ class InputEncoding(Mode):
 class InputRange(Mode):
     """The input value mapped to the DAC's full scale."""
 
-    PER_VECTOR = "per_vector", "max |x| of each vector"
+    PER_VECTOR = "per_vector", "max |x| of each vector (binary inputs: their mean |x|)"
     FIXED = "fixed", "the fixed input_max"
 
 

@@ -120,7 +120,8 @@ class DacConfig:
         OptionalInt(1, 16), "input magnitude bits applied per read (needed for mode = sliced; with the other modes "
                             "left out or equal to what they imply: all magnitude bits, or 1)"))
     input_bits: int = field(default=8, metadata=rule(
-        Int(1, 16), "input precision, bits (incl. the sign unless signed_inputs = unsigned; at least 2 when signed)"))
+        Int(1, 16), "input precision, bits (incl. the sign unless signed_inputs = unsigned; at least 2 when signed, "
+                    "but 1 with bipolar: binary inputs, sign(x) in {-1, +1})"))
     signed_inputs: SignedInputs = field(default=SignedInputs.TWO_PHASE, metadata=rule(
         Choice(SignedInputs), "how an input's sign reaches the array"))
     encoding: InputEncoding = field(default=InputEncoding.VOLTAGE, metadata=rule(

@@ -13,7 +13,7 @@ from ..mapping import Plan
 from . import _input_kernels
 from .threads import scratch
 
-__all__ = ["quantize_weights", "quantize_inputs", "weight_levels", "SIGN_MODES", "dac_layout", "prepare_planes",
+__all__ = ["quantize_weights", "quantize_inputs", "binary_scale", "weight_levels", "SIGN_MODES", "dac_layout", "prepare_planes",
            "accumulate_planes"]
 
 SIGN_MODES = {"two_phase": 0, "bipolar": 1, "twos_complement": 2, "unsigned": 3}
@@ -45,16 +45,28 @@ def quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.nda
 
     The scale is max|W| / m over the whole tensor or over each output row; an all-zero tensor or row gets
     scale 1 so its codes are 0. Binary weights (``bits`` = 1) are sign(W) in {-1, +1} (0 -> +1) with the
-    scale mean|W| (XNOR-Net, Rastegari et al., ECCV 2016: the scale that minimises the L2 error).
+    scale mean|W| (XNOR-Net, Rastegari et al., ECCV 2016: the scale that minimises the L2 error; 0 for an all-zero
+    row, which no sign can represent).
     """
     if bits == 1:
         mean = np.abs(w).mean(axis=1) if per_output else np.full(w.shape[0], np.abs(w).mean())
-        return np.where(w < 0, -1, 1).astype(np.int64), np.where(mean > 0, mean, 1.0)
+        return np.where(w < 0, -1, 1).astype(np.int64), mean
     m = 2 ** (bits - 1) - 1
     peak = np.abs(w).max(axis=1) if per_output else np.full(w.shape[0], np.abs(w).max())
     scale = np.where(peak > 0, peak / m, 1.0)
     codes = np.clip(_round_half_away(w / scale[:, None]), -m, m).astype(np.int64)
     return codes, scale
+
+
+def binary_scale(x: np.ndarray, input_max: float | None) -> np.ndarray:
+    """Scale per vector of binary inputs: ``input_max``, or (None) the vector's mean |x| (XNOR-Net's, the scale that
+    minimises the L2 error of sign(x) x scale; computed as max |x| x mean(|x| / max |x|), which cannot overflow; 0
+    for an all-zero vector, whose codes are all +1)."""
+    if input_max is not None:
+        return np.full(x.shape[0], float(input_max))
+    peak = np.abs(x).max(axis=1, initial=0.0)
+    safe = np.where(peak > 0, peak, 1.0)
+    return safe * (np.abs(x) / safe[:, None]).mean(axis=1)
 
 
 def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
@@ -63,8 +75,11 @@ def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
 
     ``input_max = None``: each vector's own max |x| maps to full scale. Otherwise input_max does, and
     larger values clip. Signed codes are in [-m, m] with m = 2**(bits-1) - 1; ``unsigned`` codes (inputs
-    >= 0) in [0, 2**bits - 1].
+    >= 0) in [0, 2**bits - 1]; binary inputs (1 bit, signed) are sign(x) in {-1, +1} (0 -> +1) with the scale
+    :func:`binary_scale`.
     """
+    if bits == 1 and not unsigned:
+        return np.where(x >= 0, 1, -1).astype(np.int32), binary_scale(x, input_max)
     m = 2 ** bits - 1 if unsigned else 2 ** (bits - 1) - 1
     if input_max is None:
         peak = np.abs(x).max(axis=1)
@@ -105,6 +120,8 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     starts = np.array([g[0] for g in plan.row_groups()] + [plan.in_features], dtype=np.int64)
     shape = (plan.n_planes, batch, plan.in_features)
     planes = scratch("planes", shape, np.float32) if zero_point is None else scratch("planes8", shape, np.uint8)
+    if plan.binary_inputs:
+        return _binary_planes(x, input_max, int(zero_point or 0), np.diff(starts), planes)
     scale = np.empty(batch)
     row_sq = np.empty((len(starts) - 1, plan.n_planes * batch))
     code_sq = np.zeros(((batch + _input_kernels.ROW_BLOCK - 1) // _input_kernels.ROW_BLOCK, plan.in_features))
@@ -115,6 +132,17 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     if bad:
         raise ValueError("inputs hold NaN or infinite values")
     return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
+
+
+def _binary_planes(x: np.ndarray, input_max: float | None, zero_point: int, group_rows: np.ndarray,
+                   planes: np.ndarray):
+    """:func:`prepare_planes` for binary inputs: one plane of sign(x) (0 -> +1, plus ``zero_point``); every code
+    squares to 1, so each group's squared sum is its rows and every code is non-zero."""
+    if not np.isfinite(x).all():
+        raise ValueError("inputs hold NaN or infinite values")
+    np.copyto(planes[0], np.where(x >= 0, 1 + zero_point, zero_point - 1), casting="unsafe")
+    row_sq = np.repeat(group_rows.astype(np.float64)[:, None], x.shape[0], axis=1)
+    return planes, binary_scale(x, input_max), row_sq, np.full(x.shape[1], float(x.shape[0])), x.size
 
 
 def accumulate_planes(plan: Plan, sums: np.ndarray) -> np.ndarray:
