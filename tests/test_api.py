@@ -98,3 +98,25 @@ def test_config_forms():
     assert cimsim.as_config({"adc": {"bits": 6}}).adc.bits == 6
     with pytest.raises(TypeError, match="config must be a path, a cimsim Config or a dict"):
         cimsim.as_config(42)
+
+
+@pytest.mark.parametrize("call", [cimsim.simulate, cimsim.compare])
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"progress": 5}, TypeError, "progress must be a callable"),
+    ({"workers": 0}, ValueError, "workers must be an int >= 1; got 0"),
+    ({"workers": -1}, ValueError, "workers must be an int >= 1"),
+    ({"workers": "2"}, ValueError, "workers must be an int >= 1; got '2'"),
+    ({"workers": 2.5}, ValueError, "workers must be an int >= 1"),
+    ({"workers": True}, ValueError, "workers must be an int >= 1; got True"),
+    ({"scheduler": 5}, TypeError, "scheduler must be a Dask scheduler address"),
+])
+def test_how_a_run_is_carried_out_is_checked_before_it_starts(call, kwargs, error, message):
+    """a bad progress, workers or scheduler is named before any work (they used to fail deep inside, or be taken:
+    workers = 0, 2.5 or True ran)"""
+    with pytest.raises(error, match=message):
+        call(MLP, {"workload.vectors": 20}, **kwargs)
+
+
+def test_weights_and_inputs_that_disagree_on_in_features_are_named_together():
+    with pytest.raises(ValueError, match=r"weights \(3 x 256\) and inputs \(4 x 100\) disagree on in_features"):
+        cimsim.simulate(DEFAULT, weights=np.ones((3, 256)), inputs=np.ones((4, 100)))

@@ -456,3 +456,15 @@ def test_pareto_unknown_column_lists_the_columns(tmp_path):
     result = invoke("pareto", write(tmp_path, PARETO, "t.csv"), "--x", "energy", "--y", "relative_error")
     assert result.exit_code == 2
     assert "no column 'energy' for --x; columns: point_id, adc.bits, energy_pj" in result.output
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"workers": 0}, ValueError, "workers must be an int >= 1"), ({"progress": "yes"}, TypeError, "progress must be"),
+    ({"scheduler": 8786}, TypeError, "scheduler must be"), ({"notice": 1}, TypeError, "notice must be a callable")])
+def test_run_sweep_checks_how_it_runs_before_it_takes_the_output(kwargs, error, message, tmp_path):
+    from cimsim.sweep import run_sweep
+
+    spec = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}})
+    with pytest.raises(error, match=message):
+        run_sweep(spec, tmp_path / "out.csv", **kwargs)
+    assert not any(tmp_path.iterdir())  # nothing written, no lock left

@@ -74,6 +74,9 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
         x = np.asarray(inputs)
         if x.ndim != 2 or x.shape[0] == 0:
             raise ValueError(f"inputs must be a 2-d array (vectors x in_features); got shape {x.shape}")
+        if "workload.in_features" in shape and shape["workload.in_features"] != x.shape[1]:
+            raise ValueError(f"weights ({w.shape[0]} x {w.shape[1]}) and inputs ({x.shape[0]} x {x.shape[1]}) disagree "
+                             "on in_features: weights are out_features x in_features, inputs vectors x in_features")
         shape.update({"workload.vectors": x.shape[0], "workload.in_features": x.shape[1]})
     cfg = with_overrides(cfg, shape) if shape else cfg
     return cfg, {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}

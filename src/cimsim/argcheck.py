@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-__all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path"]
+__all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path", "check_execution"]
 
 
 def is_int(value) -> bool:
@@ -68,3 +68,16 @@ def check_path(name: str, value) -> str | os.PathLike:
     if isinstance(value, (str, os.PathLike)):
         return value
     raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(value).__name__} {_shown(value)}")
+
+
+def check_execution(progress, workers, scheduler) -> None:
+    """How a run is carried out, as a script passes it: ``progress`` a callable or None, ``workers`` an int >= 1 or
+    None, ``scheduler`` a Dask scheduler address (str) or None."""
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable (it is called with the work done so far) or None; got "
+                        f"{type(progress).__name__} {_shown(progress)}")
+    if workers is not None:
+        check_int("workers", workers, 1)
+    if scheduler is not None and not isinstance(scheduler, str):
+        raise TypeError(f"scheduler must be a Dask scheduler address (a str such as 'tcp://host:8786') or None; got "
+                        f"{type(scheduler).__name__} {_shown(scheduler)}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .argcheck import check_execution
 from .config.modes import WorkloadKind
 from .config.schema import Config
 from .inference import NetworkResult, simulate_network
@@ -51,10 +52,11 @@ def run_trials(config: Config, progress: Callable[[int], None] | None = None, *,
     """``config.simulation.trials`` simulations of the config's workload (dense layer or network); a network's
     samples split over ``workers`` processes or the Dask cluster at ``scheduler`` (None: this process). ``data``:
     in-memory arrays (dense: weights, inputs; network: network, inputs, labels)."""
+    check_execution(progress, workers, scheduler)
     if config.workload.kind == WorkloadKind.NETWORK:
         return tuple(simulate_network(config, progress, trial, workers=workers, scheduler=scheduler, **data)
                      for trial in range(config.simulation.trials))
-    if workers or scheduler:
+    if workers is not None or scheduler is not None:
         raise ValueError("workers and scheduler split a network's samples; this workload is a dense layer")
     return tuple(simulate(config, progress, trial, **data) for trial in range(config.simulation.trials))
 

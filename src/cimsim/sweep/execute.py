@@ -24,6 +24,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..argcheck import check_execution
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import output_lock
@@ -74,6 +75,9 @@ def run_sweep(spec: SweepSpec, output: str | os.PathLike, *, workers: int | None
     another sweep holds ``output``, ImportError (:data:`DASK_MISSING`) when a scheduler is given and Dask is
     not installed.
     """
+    check_execution(progress, workers, scheduler)
+    if notice is not None and not callable(notice):
+        raise TypeError(f"notice must be a callable taking a str, or None; got {type(notice).__name__}")
     with output_lock(output):
         return _run(spec, output, workers, scheduler, progress, notice)
 
