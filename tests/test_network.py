@@ -15,8 +15,8 @@ from scipy.signal import correlate
 from cimsim.config.schema import Config, WorkloadConfig
 from cimsim.errors import ConfigError
 from cimsim.network import (
-    AvgPool2d, Conv2d, Dense, Flatten, MatrixShape, MaxPool2d, Network, ReLU, digits_test_path, load_dataset,
-    load_network, save_network,
+    AvgPool2d, Clip, Conv2d, Dense, Flatten, MatrixShape, MaxPool2d, Mean, Network, Pad, ReLU, Reshape, Softmax,
+    Transpose, Upsample, digits_test_path, load_dataset, load_network, save_network,
 )
 
 DATA = Path(digits_test_path()).parent
@@ -119,6 +119,16 @@ def test_dense_equals_affine_map():
     (lambda: Network((Dense(np.ones((2, 3))),), (4,)), r"layer 0 \(dense, 'layer0'\).*expects 3 features.*got \(4,\)"),
     (lambda: Network((Conv2d(np.ones((1, 1, 5, 5))),), (1, 3, 3)), "does not fit"),
     (lambda: Network((), (4,)), "at least one layer"),
+    (lambda: Conv2d(np.ones((1, 1, 2, 2)), stride=1.5), r"stride must be an int >= 1 or 2 of them.*got 1.5"),
+    (lambda: Reshape((2.7, 3)), r"Reshape shape must be a sequence of ints; got \(2.7, 3\)"),
+    (lambda: Reshape("ab"), "Reshape shape must be a sequence of ints"),
+    (lambda: Pad((1, 0.5)), "Pad pads must be a sequence of ints"),
+    (lambda: Transpose(None), "Transpose perm must be a sequence of ints"),
+    (lambda: Mean(1), "Mean axes must be a sequence of ints; got 1"),
+    (lambda: Clip(np.nan, 1.0), "Clip low must be a number"),
+    (lambda: Clip(0.0, "6"), "Clip high must be a number"),
+    (lambda: Network((Dense(np.ones((2, 3))), Softmax(3)), (3,)), r"layer 1 \(softmax.*Softmax axis 3 is outside"),
+    (lambda: Network((Dense(np.ones((2, 3))), Softmax("x")), (3,)), "Softmax axis 'x' is outside"),
 ])
 def test_bad_layers_and_networks_raise(make, match):
     with pytest.raises(ValueError, match=match):
@@ -158,6 +168,13 @@ def test_matmul_hook_called_once_per_matrix_layer_with_right_shapes():
 def test_matmul_hook_wrong_shape_raises():
     with pytest.raises(ValueError, match=r"matmul for matrix layer 0 returned shape \(75, 3\); expected \(75, 4\)"):
         small_cnn().forward(RNG.standard_normal((3, 2, 9, 9)), lambda i, layer, rows: np.zeros((rows.shape[0], 3)))
+    with pytest.raises(ValueError, match="matmul for matrix layer 0 returned NaN or infinite values"):
+        small_cnn().forward(RNG.standard_normal((3, 2, 9, 9)), lambda i, layer, rows: np.full((len(rows), 4), np.nan))
+
+
+def test_whole_floats_are_taken_as_ints():
+    """shapes and factors computed as floats (2.0) are whole numbers: taken, as ints"""
+    assert Reshape((2.0, np.float32(3))).shape == (2, 3) and Upsample((2.0, 1)).factors == (2, 1)
 
 
 @pytest.mark.parametrize("x, match", [

@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from .layers import DigitalLayer
-from .ops import _constant, per_sample_axis
+from .ops import _constant, int_tuple, per_sample_axis
 
 __all__ = ["Concat", "JoinConstant", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample", "Dilate"]
 
@@ -101,7 +101,7 @@ class Reshape(DigitalLayer):
     shape: tuple[int, ...]
 
     def __post_init__(self):
-        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
+        object.__setattr__(self, "shape", int_tuple("Reshape shape", self.shape))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         size, target = math.prod(input_shape), self.shape
@@ -138,7 +138,7 @@ class Transpose(DigitalLayer):
     perm: tuple[int, ...]
 
     def __post_init__(self):
-        object.__setattr__(self, "perm", tuple(int(p) for p in self.perm))
+        object.__setattr__(self, "perm", int_tuple("Transpose perm", self.perm))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         if sorted(self.perm) != list(range(len(input_shape))):
@@ -161,7 +161,7 @@ class Pad(DigitalLayer):
     mode: str = "constant"
 
     def __post_init__(self):
-        object.__setattr__(self, "pads", tuple(int(p) for p in self.pads))
+        object.__setattr__(self, "pads", int_tuple("Pad pads", self.pads))
         object.__setattr__(self, "value", float(self.value))
         if len(self.pads) % 2 or any(p < 0 for p in self.pads):
             raise ValueError(f"Pad needs a begin and an end >= 0 for every axis; got pads {self.pads}")
@@ -192,7 +192,7 @@ class _PerAxisFactors(DigitalLayer):
     factors: tuple[int, ...]
 
     def __post_init__(self):
-        object.__setattr__(self, "factors", tuple(int(f) for f in self.factors))
+        object.__setattr__(self, "factors", int_tuple(f"{type(self).__name__} factors", self.factors))
         if any(f < 1 for f in self.factors):
             raise ValueError(f"{type(self).__name__} factors must be whole numbers >= 1; got {self.factors}")
 

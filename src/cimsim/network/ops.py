@@ -59,6 +59,19 @@ BINARY_FUNCTIONS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div"
 """functions of :class:`Elementwise`, by name"""
 
 
+def int_tuple(name: str, values) -> tuple[int, ...]:
+    """``values`` (a sequence of whole numbers: ints, or floats such as 2.0) as a tuple of ints; a ValueError naming
+    ``name`` for anything else (2.7 is not truncated, a str not parsed)."""
+    try:
+        items = tuple(values)
+    except TypeError:
+        raise ValueError(f"{name} must be a sequence of ints; got {values!r}") from None
+    if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+               and math.isfinite(v) and v == int(v) for v in items):
+        raise ValueError(f"{name} must be a sequence of ints; got {values!r}")
+    return tuple(int(v) for v in items)
+
+
 def per_sample_axis(axis, ndim: int, name: str) -> int:
     """A per-sample ``axis`` (negative counts from the end) as an index in [0, ndim)."""
     if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
@@ -122,6 +135,13 @@ class Clip(_SameShape):
     kind: ClassVar[str] = "clip"
     low: float | None = None
     high: float | None = None
+
+    def __post_init__(self):
+        for side in ("low", "high"):
+            value = getattr(self, side)
+            if value is not None and not (isinstance(value, (int, float, np.integer, np.floating))
+                                          and not isinstance(value, (bool, np.bool_)) and not math.isnan(value)):
+                raise ValueError(f"Clip {side} must be a number (+/-inf allowed) or None; got {value!r}")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return np.clip(x, self.low, self.high)
@@ -187,6 +207,10 @@ class Softmax(_SameShape):
     kind: ClassVar[str] = "softmax"
     axis: int = -1
 
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        per_sample_axis(self.axis, len(input_shape), "Softmax")
+        return tuple(input_shape)
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         axis = per_sample_axis(self.axis, x.ndim - 1, "Softmax") + 1
         e = np.exp(x - x.max(axis=axis, keepdims=True))
@@ -227,7 +251,7 @@ class Mean(DigitalLayer):
     keepdims: bool = True
 
     def __post_init__(self):
-        object.__setattr__(self, "axes", tuple(int(a) for a in self.axes))
+        object.__setattr__(self, "axes", int_tuple(f"{type(self).__name__} axes", self.axes))
 
     def _axes(self, ndim: int) -> tuple[int, ...]:
         return tuple(sorted({per_sample_axis(a, ndim, type(self).__name__) for a in self.axes}))
