@@ -193,6 +193,13 @@ def test_get_model_rejects_unknown_names_and_bad_options():
     assert "124.44 M parameters" in get_model("gpt2-small").summary()
 
 
+def test_pricing_names_a_config_or_model_of_the_wrong_type(config):
+    with pytest.raises(TypeError, match="config must be a cimsim Config"):
+        price_model("configs/default.toml", get_model("resnet18"))
+    with pytest.raises(TypeError, match="model must be a cimsim.models Model .* got str"):
+        chips_needed(config, "resnet18")
+
+
 def test_pricing_a_7b_decoder_is_fast(config):
     model = get_model("llama-7b", phase="decode")
     start = time.perf_counter()

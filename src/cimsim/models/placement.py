@@ -118,6 +118,11 @@ def _pieces(config: Config, op: MatrixOp, plan: Plan) -> list[MatrixOp]:
 
 def place_model(config: Config, model: Model) -> list[ChipPart]:
     """The model's ops on as few chips as the placement rule allows (module docstring), in execution order."""
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a cimsim Config (cimsim.config.load_config(path)); got {type(config).__name__}")
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a cimsim.models Model (get_model(name) or decoder(...)); got "
+                        f"{type(model).__name__}")
     plans: dict[tuple[int, int, int], tuple[Plan, int]] = {}
 
     def plan_of(op: MatrixOp) -> tuple[Plan, int]:
