@@ -172,6 +172,14 @@ def test_matmul_hook_wrong_shape_raises():
         small_cnn().forward(RNG.standard_normal((3, 2, 9, 9)), lambda i, layer, rows: np.full((len(rows), 4), np.nan))
 
 
+def test_load_and_save_name_arguments_of_the_wrong_type(tmp_path):
+    with pytest.raises(TypeError, match="network path must be a file path .* got int 3"):
+        load_network(3)
+    with pytest.raises(TypeError, match="save_network needs a cimsim Network; got str"):
+        save_network("net", tmp_path / "n.npz")
+    assert not any(tmp_path.iterdir())
+
+
 def test_whole_floats_are_taken_as_ints():
     """shapes and factors computed as floats (2.0) are whole numbers: taken, as ints"""
     assert Reshape((2.0, np.float32(3))).shape == (2, 3) and Upsample((2.0, 1)).factors == (2, 1)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..argcheck import check_path
 from ..npfiles import read_npz
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense, Layer, MatrixLayer
@@ -53,7 +54,7 @@ LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in (
 
 def load_network(path: str | os.PathLike) -> Network:
     """The network in ``path``: a cimsim .npz (module doc) or an ONNX model (.onnx, needs the onnx extra)."""
-    path = Path(path)
+    path = Path(check_path("network path", path))
     suffix = path.suffix.lower()
     if suffix == ".npz":
         return _load_npz(path)
@@ -66,7 +67,9 @@ def load_network(path: str | os.PathLike) -> Network:
 
 def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str, np.ndarray] | None = None) -> None:
     """Write ``network`` to ``path`` (.npz, compressed), with optional ``extras`` arrays stored beside it."""
-    path = Path(path)
+    if not isinstance(network, Network):
+        raise TypeError(f"save_network needs a cimsim Network; got {type(network).__name__}")
+    path = Path(check_path("network path", path))
     if path.suffix.lower() != ".npz":
         raise ValueError(f"save_network writes .npz files; got {path}")
     arrays: dict[str, np.ndarray] = {}
