@@ -4,6 +4,7 @@ traceback, a hang or a silent wrong answer; a config that validates also runs.""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -198,3 +199,11 @@ def test_a_one_bit_adc_cannot_convert_a_signed_sum(tmp_path):
     assert_clean(cli("validate", MLP, "--set", "adc.bits=1", "--set", 'mapping.subtraction="digital"'), 0, "valid")
     with pytest.raises(ConfigError, match="dac.input_max"):
         with_overrides(load_config(DEFAULT), {"dac.input_range": "fixed", "dac.input_max": 5e-324})
+
+
+def test_compare_refuses_an_output_that_is_not_a_directory_before_it_runs(monkeypatch):
+    """-o naming a device or other non-directory is said at once (it had failed with 'File exists' after the run)"""
+    import cimsim.comparison
+
+    monkeypatch.setattr(cimsim.comparison, "compare", lambda *a, **k: pytest.fail("the run started"))
+    assert_clean(cli("compare", DEFAULT, "-o", os.devnull), 2, f"-o {os.devnull} exists and is not a directory")

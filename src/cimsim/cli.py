@@ -161,6 +161,8 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     from .atomic import write_atomic
     from .report_json import comparison_dict, multi_dict, to_json
 
+    if outdir and Path(outdir).exists() and not Path(outdir).is_dir():  # said before the run, not after it
+        raise click.UsageError(f"-o {outdir} exists and is not a directory")
     cfgs = [_load(path, seed, settings, trials) for path in configs]
     names = [c.name for c in cfgs]
     if len(set(names)) < len(names):
