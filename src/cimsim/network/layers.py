@@ -28,7 +28,7 @@ __all__ = ["Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d"]
 def ints(name: str, value, count: int, minimum: int, axes: str) -> tuple[int, ...]:
     """``value`` (an int or ``count`` ints) as ``count`` ints >= ``minimum``; ``axes`` names them for the error"""
     values = (value,) * count if isinstance(value, (int, np.integer)) else value
-    values = tuple(values) if isinstance(values, (tuple, list, np.ndarray)) else (values,)
+    values = tuple(np.ravel(values)) if isinstance(values, (tuple, list, np.ndarray)) else (values,)
     if len(values) != count or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in values):
         raise ValueError(f"{name} must be an int >= {minimum} or {count} of them ({axes}); got {value!r}")
     return tuple(int(v) for v in values)
