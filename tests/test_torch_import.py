@@ -1055,6 +1055,45 @@ def test_functions_the_exporter_refuses_export_as_what_they_compute():
     assert sum(layer.kind == "conv2d" for layer in net.layers) == 1  # the 1-d transposed convolution
 
 
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bags_of_one_size_are_lookups_and_a_reduction(mode):
+    """nn.EmbeddingBag fed 2-d ids (one bag per row, as DLRM's sparse features), which torch exports as a Loop: an
+    Embedding lookup, then the bag's sum, mean or max, then a dense layer; per-sample weights too (sum)"""
+
+    class Bags(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bag, self.head = nn.EmbeddingBag(30, 6, mode=mode), nn.Linear(6, 3)
+
+        def forward(self, ids):
+            return self.head(self.bag(ids, per_sample_weights=torch.ones(ids.shape) * 0.5 if mode == "sum" else None))
+
+    torch.manual_seed(46)
+    model = Bags().eval()
+    ids = np.random.default_rng(46).integers(0, 30, (3, 5))
+    net = from_torch(model, ids)
+    with torch.no_grad():
+        want = model(torch.as_tensor(ids)).numpy()
+    np.testing.assert_allclose(net.forward(ids.astype(np.float64)), want, atol=1e-5 * np.abs(want).max())
+    assert [layer.kind for layer in net.layers].count("embedding") == 1 and len(net.matrix_layers()) == 1
+    assert torch.nn.functional.embedding_bag.__module__ == "torch.nn.functional"  # restored after the export
+
+
+def test_embedding_bags_with_offsets_stay_refused():
+    """bags of varying size (1-d ids and offsets) are a loop: refused, naming it"""
+
+    class Offsets(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bag = nn.EmbeddingBag(30, 6)
+
+        def forward(self, ids):
+            return self.bag(ids.flatten(), torch.arange(0, ids.numel(), ids.shape[1]))
+
+    with pytest.raises(ValueError, match="node .*Loop.*: unsupported ONNX operator .Loop."):
+        from_torch(Offsets().eval(), np.random.default_rng(47).integers(0, 30, (2, 5)))
+
+
 class Outer(nn.Module):
     """an outer product (an Einsum with no label contracted), of two activations and of one with a constant, and
     a value per sample (a sum over every axis)"""

@@ -57,8 +57,9 @@ def _exportable(torch):
     - ``Tensor.unfold`` (sliding windows along one axis; HaloNet's blocks), which the exporter refuses where it
       cannot see the input's size: up to ``MAX_UNFOLD_WINDOWS`` windows as slices, stacked;
     - ``channel_shuffle``, ``threshold`` (a non-zero threshold), ``rms_norm`` and ``bilinear`` (``nn.ChannelShuffle``,
-      ``nn.Threshold``, ``nn.RMSNorm``, ``nn.Bilinear``), which it does not translate at opset 17: the reshapes,
-      comparisons, means and products they compute (:func:`_plain`).
+      ``nn.Threshold``, ``nn.RMSNorm``, ``nn.Bilinear``), which it does not translate at opset 17, and
+      ``embedding_bag`` of bags of one size (``nn.EmbeddingBag`` fed 2-d ids, which it exports as a Loop): the
+      reshapes, comparisons, means, products and reductions they compute (:func:`_plain`).
     """
     functional = torch.nn.functional
     plain = _plain(torch)
@@ -162,8 +163,9 @@ def _windows(torch, original):
 
 
 def _plain(torch) -> dict:
-    """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``rms_norm`` and ``bilinear`` as the plain tensor
-    operations they compute (PyTorch's documentation of each)"""
+    """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``rms_norm``, ``bilinear`` and ``embedding_bag`` as
+    the plain tensor operations they compute (PyTorch's documentation of each)"""
+    functional, original_bag = torch.nn.functional, torch.nn.functional.embedding_bag
 
     def channel_shuffle(x, groups: int):
         n, c = x.shape[:2]
@@ -184,4 +186,16 @@ def _plain(torch) -> dict:
              * x2.unsqueeze(-2)).sum(-1)
         return y if bias is None else y + bias
 
-    return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear}
+    def embedding_bag(x, weight, offsets=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, mode="mean",
+                      sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+        # bags of one size (2-d ids, no offsets): the rows' embeddings, reduced over each bag; else as torch has it
+        if x.dim() != 2 or offsets is not None or max_norm is not None or padding_idx is not None:
+            return original_bag(x, weight, offsets, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                                per_sample_weights, include_last_offset, padding_idx)
+        rows = functional.embedding(x, weight)
+        if per_sample_weights is not None:
+            rows = rows * per_sample_weights.unsqueeze(-1)
+        return {"sum": rows.sum, "mean": rows.mean, "max": rows.amax}[mode](1)
+
+    return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear,
+            "embedding_bag": embedding_bag}
