@@ -1265,6 +1265,29 @@ def test_a_model_whose_first_axis_is_not_the_batch_is_refused(make):
         from_torch(SequenceFirst().eval(), np.random.default_rng(50).standard_normal((7, 2, 5)))
 
 
+@pytest.mark.parametrize("options", [{}, {"bidirectional": True, "num_layers": 2}, {"bias": False}])
+def test_lstm_with_projections_exports_as_its_steps(options):
+    """nn.LSTM with proj_size (which torch's exporter refuses) written out step by step during the export: per
+    direction and layer, W_ih one product over the sequence, W_hh read at the 6 steps after the first and the
+    projection W_hr at all 7, each one shared matrix"""
+
+    class Projected(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.LSTM(5, 6, batch_first=True, proj_size=2, **options)
+            self.head = nn.Linear(2 * (2 if options.get("bidirectional") else 1), 3)
+
+        def forward(self, x):
+            return self.head(self.rnn(x)[0][:, -1])
+
+    torch.manual_seed(49)
+    net = _imported(Projected().eval(), np.random.default_rng(49).standard_normal((2, 7, 5)))
+    sets = 2 * 2 if options.get("num_layers") else 1  # directions x layers
+    uses = sorted(s.rows_per_use for s in net.matrix_shapes())
+    assert uses == sorted([(7,)] * sets + [(1,) * 6] * sets + [(1,) * 7] * sets + [(1,)])
+    assert torch.nn.LSTM.forward.__qualname__ == "LSTM.forward"  # restored after the export
+
+
 def test_recurrent_layers_with_relu():
     """an RNN with nonlinearity="relu" (DeepSpeech's): the node's named activations, per direction"""
     torch.manual_seed(48)

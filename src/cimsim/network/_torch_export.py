@@ -59,7 +59,9 @@ def _exportable(torch):
     - ``channel_shuffle``, ``threshold`` (a non-zero threshold), ``rms_norm`` and ``bilinear`` (``nn.ChannelShuffle``,
       ``nn.Threshold``, ``nn.RMSNorm``, ``nn.Bilinear``), which it does not translate at opset 17, and
       ``embedding_bag`` of bags of one size (``nn.EmbeddingBag`` fed 2-d ids, which it exports as a Loop): the
-      reshapes, comparisons, means, products and reductions they compute (:func:`_plain`).
+      reshapes, comparisons, means, products and reductions they compute (:func:`_plain`);
+    - ``nn.LSTM`` with projections (``proj_size``), which it refuses: the cell's steps written out
+      (:func:`_projected_lstm`), each weight read at every step (one shared matrix on import).
     """
     functional = torch.nn.functional
     plain = _plain(torch)
@@ -83,9 +85,12 @@ def _exportable(torch):
     for fn_name, rewrite in plain.items():
         setattr(functional, fn_name, rewrite)
     torch.Tensor.unfold = _windows(torch, unfold)
+    lstm_forward = torch.nn.LSTM.forward
+    torch.nn.LSTM.forward = _projected_lstm(torch, lstm_forward)
     try:
         yield
     finally:
+        torch.nn.LSTM.forward = lstm_forward
         torch.Tensor.unfold = unfold
         functional.scaled_dot_product_attention = attention
         for fn_name, original in originals.items():
@@ -199,3 +204,36 @@ def _plain(torch) -> dict:
 
     return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear,
             "embedding_bag": embedding_bag}
+
+
+def _projected_lstm(torch, original):
+    """``nn.LSTM.forward``, with projections (``proj_size`` > 0, batched input) as its steps: per layer and direction,
+    gates = x_t W_ih^T + h W_hh^T + b_ih + b_hh (i, f, g, o; W_ih over the whole sequence at once), c = s(f) c + s(i) tanh(g), h = (s(o) tanh(c)) W_hr^T
+    (PyTorch's documentation of nn.LSTM); the first step of a zero initial state reads no h and no c."""
+
+    def forward(self, x, hx=None):
+        if self.proj_size == 0 or x.dim() != 3:
+            return original(self, x, hx)
+        seq = x.transpose(0, 1) if self.batch_first else x
+        dirs, last_h, last_c = 2 if self.bidirectional else 1, [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for d in range(dirs):
+                sfx, k = f"_l{layer}{'_reverse' if d else ''}", layer * dirs + d
+                w_ih, w_hh, w_hr = (getattr(self, f"weight_{n}{sfx}") for n in ("ih", "hh", "hr"))
+                bias = getattr(self, f"bias_ih{sfx}") + getattr(self, f"bias_hh{sfx}") if self.bias else 0.0
+                inputs = seq @ w_ih.T + bias  # W_ih over the whole sequence at once
+                h, c = (None, None) if hx is None else (hx[0][k], hx[1][k])
+                steps, ys = range(seq.shape[0] - 1, -1, -1) if d else range(seq.shape[0]), [None] * seq.shape[0]
+                for t in steps:
+                    gates = inputs[t] + (0.0 if h is None else h @ w_hh.T)
+                    i, f, g, o = gates.chunk(4, dim=-1)
+                    c = torch.sigmoid(i) * torch.tanh(g) + (0.0 if c is None else torch.sigmoid(f) * c)
+                    h = ys[t] = (torch.sigmoid(o) * torch.tanh(c)) @ w_hr.T
+                outputs.append(torch.stack(ys))
+                last_h.append(h)
+                last_c.append(c)
+            seq = torch.cat(outputs, dim=-1)
+        return (seq.transpose(0, 1) if self.batch_first else seq), (torch.stack(last_h), torch.stack(last_c))
+
+    return forward
