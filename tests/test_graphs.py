@@ -243,6 +243,28 @@ def test_onnx_residual_with_batchnorm_folded():
     np.testing.assert_allclose(net.forward(x), np.maximum(bn + x, 0).reshape(2, -1), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("op, domain", [("Tan", (-1.2, 1.2)), ("Asin", (-0.9, 0.9)), ("Acos", (-0.9, 0.9)),
+                                        ("Atan", (-5, 5)), ("Sinh", (-3, 3)), ("Cosh", (-3, 3)), ("Asinh", (-5, 5)),
+                                        ("Acosh", (1.1, 5)), ("Atanh", (-0.9, 0.9))])
+def test_onnx_trigonometric_and_hyperbolic_functions(op, domain):
+    """ONNX's (inverse) trigonometric and hyperbolic operators of activations are unary layers, within float32 of
+    onnx's reference evaluator, priced as one transcendental vector op per value"""
+    helper = pytest.importorskip("onnx").helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.models.from_network import model_from_network
+    from cimsim.network.onnx_import import network_from_onnx
+
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["h"], name="dense"), helper.make_node(op, ["h"], ["y"], name="f")]
+    _, model = _model(nodes, {"w": np.eye(5, dtype=np.float32)}, (5,))
+    net = network_from_onnx(model)
+    x = RNG.uniform(*domain, (3, 5))
+    want = np.concatenate([ReferenceEvaluator(model).run(None, {"x": row[None].astype(np.float32)})[0] for row in x])
+    np.testing.assert_allclose(net.forward(x), want, rtol=2e-6, atol=1e-6)
+    assert [la.kind for la in net.layers] == ["dense", "unary"] and net.layers[1].function == op.lower()
+    assert [(o.kind, o.elements_per_item) for o in model_from_network(net).ops[1:]] == [("tanh", 5)]
+
+
 # ---- graphs on crossbars ---------------------------------------------------------------------------------------
 def attention_net() -> Network:
     """One-head self-attention over 4 tokens of 6 features, residual, layer norm, mean over tokens, 3 classes."""

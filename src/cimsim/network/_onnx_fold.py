@@ -31,6 +31,8 @@ _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _divide,
           "Size": lambda x: np.array(np.size(x), dtype=np.int64), "MatMul": np.matmul,
           "Relu": lambda x: np.maximum(x, 0), "Sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "Tanh": np.tanh,
           "Softplus": lambda x: np.logaddexp(0, x), "Erf": lambda x: _erf(x),
+          "Tan": np.tan, "Asin": np.arcsin, "Acos": np.arccos, "Atan": np.arctan, "Sinh": np.sinh, "Cosh": np.cosh,
+          "Asinh": np.arcsinh, "Acosh": np.arccosh, "Atanh": np.arctanh,
           "Sum": lambda *xs: np.sum(np.broadcast_arrays(*xs), axis=0),
           "Mean": lambda *xs: np.mean(np.broadcast_arrays(*xs), axis=0)}
 

@@ -22,7 +22,8 @@ __all__ = ["SAME_SHAPE_HANDLERS"]
 
 _UNARY = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Erf": "erf", "Exp": "exp", "Sqrt": "sqrt", "Abs": "abs",
           "Neg": "neg", "Reciprocal": "reciprocal", "HardSwish": "hardswish", "Softplus": "softplus", "Log": "log",
-          "Round": "round", "Floor": "floor", "Ceil": "ceil", "Sign": "sign", "Sin": "sin", "Cos": "cos"}
+          "Round": "round", "Floor": "floor", "Ceil": "ceil", "Sign": "sign", "Sin": "sin", "Cos": "cos",
+          **{op: op.lower() for op in ("Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh")}}
 _BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min"}
 
 
