@@ -39,14 +39,15 @@ def conv_loop(x, w, b, stride, pad):
     return y
 
 
-def pool_loop(x, kernel, stride, reduce):
+def pool_loop(x, kernel, stride, reduce, dilation=(1, 1)):
     n, c, h, w = x.shape
-    oh, ow = (h - kernel[0]) // stride[0] + 1, (w - kernel[1]) // stride[1] + 1
+    span = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+    oh, ow = (h - span[0]) // stride[0] + 1, (w - span[1]) // stride[1] + 1
     y = np.zeros((n, c, oh, ow))
     for r in range(oh):
         for s in range(ow):
-            y[:, :, r, s] = reduce(x[:, :, r * stride[0]:r * stride[0] + kernel[0],
-                                     s * stride[1]:s * stride[1] + kernel[1]], axis=(2, 3))
+            y[:, :, r, s] = reduce(x[:, :, r * stride[0]:r * stride[0] + span[0]:dilation[0],
+                                     s * stride[1]:s * stride[1] + span[1]:dilation[1]], axis=(2, 3))
     return y
 
 
@@ -94,12 +95,14 @@ def test_conv2d_patch_order_matches_weight_reshape():
 
 @pytest.mark.parametrize("cls, reduce", [(MaxPool2d, np.max), (AvgPool2d, np.mean)])
 @pytest.mark.parametrize("kernel, stride", [(2, None), ((3, 2), (1, 2)), (2, 3)])
-def test_pooling_equals_loop_reference(cls, reduce, kernel, stride):
-    x = RNG.standard_normal((2, 3, 7, 8))
-    pool = cls(kernel, stride)
+@pytest.mark.parametrize("dilation", [1, (2, 3)])
+def test_pooling_equals_loop_reference(cls, reduce, kernel, stride, dilation):
+    x = RNG.standard_normal((2, 3, 9, 10))
+    pool = cls(kernel, stride, dilation=dilation)
     k = pool.kernel
     s = k if stride is None else pool.stride
-    np.testing.assert_allclose(pool(x), pool_loop(x, k, s, reduce), rtol=1e-12)
+    np.testing.assert_allclose(pool(x), pool_loop(x, k, s, reduce, pool.dilation), rtol=1e-12)
+    assert Network((pool,), (3, 9, 10)).shapes()[1] == pool(x).shape[1:]
 
 
 def test_dense_equals_affine_map():
@@ -353,7 +356,8 @@ def test_onnx_avgpool_reshape_gemm(tmp_path):
                                             "unrolled"),
     (("NonMaxSuppression", ["x"], ["y"], "nms"), r"node 'nms' .*unsupported ONNX operator 'NonMaxSuppression'; "
                                                  r"supported: .*Conv"),
-    (("MaxPool", ["x"], ["y"], "dil", {"kernel_shape": [2, 2], "dilations": [2, 2]}), "node 'dil' \\(MaxPool\\).*dilations"),
+    (("MaxPool", ["x"], ["y"], "dil", {"kernel_shape": [2, 2], "dilations": [4, 4]}),
+     r"node 'dil' \(MaxPool\).*kernel \(2, 2\) \(spanning \(5, 5\)\) does not fit a 4x4 input"),
     (("Gather", ["b", "x"], ["y"], "emb"), r"node 'emb' \(Gather\).*a lookup of ids is supported along axis 0 of a "
                                            r"2-d table; got axis 0 of a table of shape \(1,\)"),
     (("Gather", ["x", "x"], ["y"], "self"), r"node 'self' \(Gather\).*Gather needs constant indices, or ids"),

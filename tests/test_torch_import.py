@@ -1055,6 +1055,28 @@ def test_functions_the_exporter_refuses_export_as_what_they_compute():
     assert sum(layer.kind == "conv2d" for layer in net.layers) == 1  # the 1-d transposed convolution
 
 
+@pytest.mark.parametrize("pool, shape", [
+    (lambda: nn.MaxPool2d(3, stride=2, padding=1, dilation=2), (2, 3, 11, 12)),
+    (lambda: nn.MaxPool2d((2, 3), stride=1, dilation=(3, 2), ceil_mode=True), (2, 3, 11, 12)),
+    (lambda: nn.MaxPool1d(3, stride=2, dilation=3, padding=1), (2, 3, 20)),
+    (lambda: nn.MaxPool3d(2, stride=1, dilation=(2, 1, 3)), (2, 3, 6, 7, 8))])
+def test_dilated_max_pooling(pool, shape):
+    """max pooling whose taps are dilation apart (1-d, 2-d with padding or ceil mode, 3-d: depth dilated too)"""
+
+    class Pooled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = getattr(nn, f"Conv{len(shape) - 2}d")(3, 3, 1)
+            self.pool = pool()
+
+        def forward(self, x):
+            return self.pool(self.conv(x)).flatten(1)
+
+    torch.manual_seed(51)
+    net = _imported(Pooled().eval(), np.random.default_rng(51).standard_normal(shape))
+    assert any(getattr(layer, "dilation", (1, 1)) != (1, 1) for layer in net.layers if layer.kind == "maxpool2d")
+
+
 @pytest.mark.parametrize("mode", ["sum", "mean", "max"])
 def test_embedding_bags_of_one_size_are_lookups_and_a_reduction(mode):
     """nn.EmbeddingBag fed 2-d ids (one bag per row, as DLRM's sparse features), which torch exports as a Loop: an

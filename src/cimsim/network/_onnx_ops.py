@@ -162,18 +162,18 @@ def _ceil_extra(n: int, begin: int, end: int, k: int, s: int) -> int:
 
 
 def _pool2d(op: str, attrs: dict, size: tuple[int, int]):
-    if any(d != 1 for d in attrs.get("dilations", [])):
-        raise ValueError(f"dilations {attrs['dilations']} are not supported (only 1)")
     kernel, strides = list(attrs["kernel_shape"]), list(attrs.get("strides", [1, 1]))
-    top, left, bottom, right = _pads(attrs, size, kernel)
+    dilation = list(attrs.get("dilations", [1, 1]))
+    extent = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+    top, left, bottom, right = _pads(attrs, size, extent)
     counted = bool(attrs.get("count_include_pad", 0))
     if attrs.get("ceil_mode", 0):  # the extra windows: end padding, never the max and not counted in a mean
-        extra = [_ceil_extra(n, b, e, k, st) for n, b, e, k, st in zip(size, (top, left), (bottom, right), kernel,
+        extra = [_ceil_extra(n, b, e, k, st) for n, b, e, k, st in zip(size, (top, left), (bottom, right), extent,
                                                                          strides)]
         if op != "MaxPool" and counted and any(extra):
             raise ValueError("ceil_mode = 1 with count_include_pad = 1 adds windows here; not supported")
         bottom, right = bottom + extra[0], right + extra[1]
-    kw = dict(kernel=kernel, stride=strides, padding=(top, left, bottom, right))
+    kw = dict(kernel=kernel, stride=strides, padding=(top, left, bottom, right), dilation=dilation)
     return MaxPool2d(**kw) if op == "MaxPool" else AvgPool2d(**kw, count_include_pad=counted)
 
 
@@ -194,12 +194,11 @@ def _pool3d(g, op: str, attrs: dict, x: str, out: str, name: str) -> None:
         raise ValueError(f"only 1-d, 2-d and 3-d pooling is supported; got kernel_shape {attrs['kernel_shape']}")
     full = g.full_shape(x)
     k, s = list(attrs["kernel_shape"]), list(attrs.get("strides", [1, 1, 1]))
-    p = _pads(attrs, full[2:], [d * (n - 1) + 1 for d, n in zip(attrs.get("dilations", [1, 1, 1]), k)])
-    common = {key: attrs[key] for key in ("ceil_mode", "count_include_pad", "dilations") if key in attrs}
-    if common.get("dilations"):
-        common["dilations"] = list(common["dilations"])[1:]
-    plane = dict(common, kernel_shape=k[1:], strides=s[1:], pads=[p[1], p[2], p[4], p[5]])
-    depth = dict(common, kernel_shape=[k[0], 1], strides=[s[0], 1], pads=[p[0], 0, p[3], 0], dilations=[1, 1])
+    dil = list(attrs.get("dilations", [1, 1, 1]))
+    p = _pads(attrs, full[2:], [d * (n - 1) + 1 for d, n in zip(dil, k)])
+    common = {key: attrs[key] for key in ("ceil_mode", "count_include_pad") if key in attrs}
+    plane = dict(common, kernel_shape=k[1:], strides=s[1:], pads=[p[1], p[2], p[4], p[5]], dilations=dil[1:])
+    depth = dict(common, kernel_shape=[k[0], 1], strides=[s[0], 1], pads=[p[0], 0, p[3], 0], dilations=[dil[0], 1])
     n, c, d = full[:3]
     if k[1:] != [1, 1] or s[1:] != [1, 1] or any(plane["pads"]):
         g.append(Reshape(g.sample_shape((n, c * d) + full[3:])), [x], f"{out}#planes", name)

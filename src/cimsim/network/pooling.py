@@ -16,8 +16,8 @@ __all__ = ["MaxPool2d", "AvgPool2d", "GlobalAvgPool2d"]
 
 @dataclass(frozen=True, eq=False)
 class _Pool2d(DigitalLayer):
-    """A window of ``kernel`` moving by ``stride`` (default: the kernel) over NCHW maps, ``padding`` (top, left,
-    bottom, right) added around them."""
+    """A window of ``kernel`` taps ``dilation`` apart moving by ``stride`` (default: the kernel) over NCHW maps,
+    ``padding`` (top, left, bottom, right) added around them."""
 
     kernel: tuple[int, int]
     """(height, width) of the window; an int means both"""
@@ -26,6 +26,8 @@ class _Pool2d(DigitalLayer):
     padding: tuple[int, int, int, int] = (0, 0, 0, 0)
     """added (top, left, bottom, right): never the maximum (max pool), not counted in the mean (average pool,
     unless count_include_pad)"""
+    dilation: tuple[int, int] = (1, 1)
+    """(vertical, horizontal) distance between a window's taps; an int means both"""
 
     def __post_init__(self):
         name = type(self).__name__
@@ -33,6 +35,12 @@ class _Pool2d(DigitalLayer):
         object.__setattr__(self, "stride", _pair(f"{name} stride",
                                                  self.kernel if self.stride is None else self.stride, 1))
         object.__setattr__(self, "padding", _padding(f"{name} padding", self.padding))
+        object.__setattr__(self, "dilation", _pair(f"{name} dilation", self.dilation, 1))
+
+    @property
+    def extent(self) -> tuple[int, int]:
+        """(height, width) a window spans: dilation x (kernel - 1) + 1"""
+        return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation, self.kernel))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         shape = tuple(input_shape)
@@ -40,11 +48,12 @@ class _Pool2d(DigitalLayer):
         if len(shape) != 3:
             raise ValueError(f"{name} expects (channels, height, width) per sample; got {shape}")
         top, left, bottom, right = self.padding
-        h = window_out(shape[1] + top + bottom, self.kernel[0], self.stride[0])
-        w = window_out(shape[2] + left + right, self.kernel[1], self.stride[1])
+        h = window_out(shape[1] + top + bottom, self.extent[0], self.stride[0])
+        w = window_out(shape[2] + left + right, self.extent[1], self.stride[1])
         if h == 0 or w == 0:
-            raise ValueError(f"{name} kernel {self.kernel} does not fit a {shape[1]}x{shape[2]} input")
-        for n, begin, k, s, out in zip(shape[1:], (top, left), self.kernel, self.stride, (h, w)):
+            raise ValueError(f"{name} kernel {self.kernel} (spanning {self.extent}) does not fit a {shape[1]}x{shape[2]} "
+                             "input")
+        for n, begin, k, s, out in zip(shape[1:], (top, left), self.extent, self.stride, (h, w)):
             if begin >= k or (out - 1) * s >= n + begin:  # a max or mean of no input value
                 raise ValueError(f"{name} padding {self.padding} leaves a {k}-wide window of a {shape[1]}x{shape[2]} "
                                  "input on padding only")
@@ -59,8 +68,8 @@ class _Pool2d(DigitalLayer):
         top, left, bottom, right = self.padding
         if any(self.padding):
             x = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=fill)
-        sh, sw = self.stride
-        return sliding_window_view(x, self.kernel, axis=(2, 3))[:, :, ::sh, ::sw][:, :, :oh, :ow]
+        (sh, sw), (dh, dw) = self.stride, self.dilation
+        return sliding_window_view(x, self.extent, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :oh, :ow]
 
 
 @dataclass(frozen=True, eq=False)
