@@ -32,6 +32,53 @@ def test_the_data_file_is_package_data():
     assert 'validation/*.toml' in (ROOT / "pyproject.toml").read_text()
 
 
+@pytest.fixture
+def one_entry(monkeypatch):
+    """load_macros over an edited copy of one entry of the data file (caches emptied before and after)"""
+    import copy
+
+    def clear():
+        for module in (macro_data, macro_configs, macro_comparison):
+            for value in vars(module).values():
+                if hasattr(value, "cache_clear"):
+                    value.cache_clear()
+
+    def use(key, edit):
+        table = copy.deepcopy(macro_data._read_table())
+        table["macro"] = [m for m in table["macro"] if m["key"] == key]
+        edit(table["macro"][0])
+        monkeypatch.setattr(macro_data, "_read_table", lambda: table)
+        clear()
+
+    yield use
+    monkeypatch.undo()
+    clear()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: m.update(rows="768"), "macro 'jia-jssc2020': 'rows' must be a positive integer; got '768'"),
+    (lambda m: m["point"][1].update(tops_per_w=float("nan")),
+     "macro 'jia-jssc2020', point 2: 'tops_per_w' must be a positive finite number; got nan"),
+    (lambda m: m.update(input_signed="yes"), "'input_signed' must be true or false; got 'yes'"),
+    (lambda m: m.pop("family"), "macro 'jia-jssc2020': 'family' is required"),
+    (lambda m: m["point"][0].pop("label"), "macro 'jia-jssc2020', point 1: 'label' is required"),
+])
+def test_a_malformed_entry_is_named_with_its_field(one_entry, edit, message):
+    """a field of the wrong type or range stops the load with the entry, point and field (it had failed deep in the
+    harness, e.g. int('768') fine but int('abc') a bare ValueError, or a missing field a KeyError)"""
+    one_entry("jia-jssc2020", edit)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        macro_data.load_macros()
+
+
+def test_a_point_supply_without_a_macro_supply_keeps_the_stated_cycle(one_entry):
+    """a macro that states no supply of its own, only its points: the cycle is taken as stated (it had raised a
+    KeyError looking for the macro's supply to scale from)"""
+    one_entry("zhang-cicc2022", lambda m: m.pop("vdd_v"))
+    usable, _ = macro_comparison.survey()
+    assert usable and all(u.macro.key == "zhang-cicc2022" for u in usable)
+
+
 @pytest.mark.parametrize("macro,label", USABLE)
 def test_every_usable_point_builds_a_valid_config(macro, label):
     config = macro_configs.macro_config(macro, label)

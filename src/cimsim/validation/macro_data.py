@@ -7,6 +7,7 @@ override the macro's. Conventions of the file (units, 1b-normalised figures, dig
 from __future__ import annotations
 
 import functools
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,39 @@ CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bit
                  "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
                  "digital_adders", "chain_register_rows")
 """entry fields that set the configuration (a point's value overrides the macro's)"""
+
+
+_POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
+                  "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha", "uiuc_b_x", "read_phases")
+_POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "ops_per_mac", "uiuc_b_w", "energy_pj", "tops",
+                     "tops_1b_norm", "tops_per_mm2", "tops_per_mm2_1b_norm", "tops_per_w", "tops_per_w_1b_norm",
+                     "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_mac", "neuron_fj_per_mac",
+                     "input_pulse_fj_per_mac")
+_NON_NEGATIVE_NUMBERS = ("adc_bits", "avg_output_value")
+_BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
+_STRINGS = ("key", "title", "source", "read_via", "family", "notes", "label", "adc_type", "input_encoding",
+            "digital_adders", "energy_per")
+_REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
+
+
+def _checked(where: str, kind: str, values: Mapping[str, Any]) -> None:
+    """A ValueError naming the entry and field where a field the harness reads has the wrong type or range (an int
+    where a count is meant, a positive finite number for a figure, ...); unknown fields are the entry's own notes."""
+    for name in _REQUIRED[kind]:
+        if name not in values:
+            raise ValueError(f"{MACRO_FILE}: {where}: '{name}' is required")
+    for name, value in values.items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        wrong = ((name in _POSITIVE_INTS and not (isinstance(value, int) and not isinstance(value, bool) and value > 0))
+                 or (name in _POSITIVE_NUMBERS and not (number and math.isfinite(value) and value > 0))
+                 or (name in _NON_NEGATIVE_NUMBERS and not (number and math.isfinite(value) and value >= 0))
+                 or (name in _BOOLS and not isinstance(value, bool))
+                 or (name in _STRINGS and not isinstance(value, str)))
+        if wrong:
+            what = ("a positive integer" if name in _POSITIVE_INTS else "a positive finite number"
+                    if name in _POSITIVE_NUMBERS else "a finite number >= 0" if name in _NON_NEGATIVE_NUMBERS
+                    else "true or false" if name in _BOOLS else "a string")
+            raise ValueError(f"{MACRO_FILE}: {where}: '{name}' must be {what}; got {value!r}")
 
 
 class Unusable(ValueError):
@@ -78,12 +112,14 @@ def _read_table() -> dict[str, Any]:
 def load_macros() -> tuple[Macro, ...]:
     """Every macro of ``published_macros.toml`` with its points, in file order."""
     macros = []
-    for entry in _read_table()["macro"]:
+    for n, entry in enumerate(_read_table()["macro"]):
         values = {k: v for k, v in entry.items() if k != "point"}
+        _checked(f"macro {entry.get('key', f'number {n + 1}')!r}", "macro", values)
         base = {k: v for k, v in values.items() if k in CONFIG_FIELDS}
         points, seen = [], {}
         for i, raw in enumerate(entry.get("point", [])):
-            label = str(raw["label"])
+            _checked(f"macro {entry['key']!r}, point {i + 1}", "point", raw)
+            label = raw["label"]
             seen[label] = seen.get(label, 0) + 1
             if seen[label] > 1:
                 label = f"{label} ({seen[label]})"
