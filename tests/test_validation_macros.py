@@ -79,6 +79,14 @@ def test_a_point_supply_without_a_macro_supply_keeps_the_stated_cycle(one_entry)
     assert usable and all(u.macro.key == "zhang-cicc2022" for u in usable)
 
 
+def test_a_binary_input_point_with_pulse_inputs_and_a_cycle(one_entry):
+    """NeuRRAM's 1-bit signed point (binary +/-1 inputs, pulse counts) given a cycle: one unit pulse per read (the
+    pulses per read had been 2**0 - 1 = 0, a division by zero)"""
+    one_entry("wan-nature2022-neurram", lambda m: m.update(cycle_ns=100.0))
+    config = macro_configs.point_config("wan-nature2022-neurram", 0)[0]
+    assert (config.dac.input_bits, config.dac.signed_inputs, config.device.read_pulse_ns) == (1, "bipolar", 100.0)
+
+
 @pytest.mark.parametrize("macro,label", USABLE)
 def test_every_usable_point_builds_a_valid_config(macro, label):
     config = macro_configs.macro_config(macro, label)

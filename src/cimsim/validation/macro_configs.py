@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..config.checks import input_magnitude_bits
 from ..config.load import config_from_dict
 from ..config.schema import Config
 from ..cost import cim_breakdown
@@ -156,7 +157,7 @@ def _dac_table(f: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     """The [dac] table of the point's inputs and the magnitude bits read at once (k)."""
     input_bits = int(f["input_bits"])
     signed = bool(f.get("input_signed", False))
-    magnitude = input_bits - 1 if signed else input_bits
+    magnitude = input_magnitude_bits(input_bits, "bipolar" if signed else "unsigned")  # 1 signed bit: binary, +/-1
     k = f.get("bits_per_read")
     if k is None or int(k) >= magnitude:
         dac: dict[str, Any] = {"mode": "parallel"}
