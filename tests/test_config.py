@@ -23,6 +23,7 @@ from cimsim.config import modes as modes_module
 from cimsim.config.modes import AdcType, DacMode, Mode
 from cimsim.config.rules import Choice, Float, Int, OptionalFloat, OptionalInt, Text
 from cimsim.mapping import plan_layer
+from cimsim.cost.technology import delay_scale
 
 CONFIGS = sorted(p for p in (Path(__file__).parents[1] / "configs").glob("*.toml")
                  if not p.name.startswith("sweep-"))  # sweep specs are not run configs (tests/test_sweep.py)
@@ -33,7 +34,7 @@ CONSISTENCY_FIELDS = {
     "device.stuck_at_gmax_rate", "workload.network_file", "workload.dataset_file", "device.preset",
     "baseline.preset", "dac.input_bits", "dac.bits_per_read", "dac.encoding", "adc.accumulation", "array.family",
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
-    "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
+    "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access", "technology.vdd_v",
 }
 
 
@@ -238,6 +239,7 @@ def test_one_bit_signed_inputs_are_binary_with_a_bipolar_dac_only(tmp_path):
     ({"dac": {"mode": "bit_serial", "bits_per_read": 2}}, "dac.bits_per_read"),
     ({"dac": {"mode": "sliced", "bits_per_read": 8, "input_bits": 8}}, "dac.bits_per_read"),
     ({"dac": {"input_bits": 1}}, "dac.input_bits"),
+    ({"technology": {"node_nm": 7, "vdd_v": 1.5}}, "technology.vdd_v"),
     ({"dac": {"input_bits": 1, "mode": "bit_serial", "signed_inputs": "twos_complement"}}, "dac.input_bits"),
     ({"array": {"family": "digital"}, "adc": {"accumulation": "planes"}}, "adc.accumulation"),
     ({"array": {"family": "digital"}, "dac": {"encoding": "pulse_width"}}, "dac.encoding"),
@@ -461,6 +463,11 @@ def consistent_dicts(draw) -> dict:
     array, device, weights, dac, adc, workload = (
         data[s] for s in ("array", "device", "mapping", "dac", "adc", "workload"))
     device["g_max_us"] = device["g_min_us"] + draw(st.floats(1e-3, 1e3))
+    technology = data["technology"]
+    try:
+        delay_scale(technology["node_nm"], technology["vdd_v"], technology["node_nm"], technology["vdd_v"])
+    except ValueError:  # beyond the node's supply fit (refused, tested by the cross-field checks): every fit takes 1 V
+        technology["vdd_v"] = 1.0
     stored_bits = max(1, weights["weight_bits"] - (weights["signed_encoding"] == "differential"))
     if weights["weight_bits"] == 1 and weights["signed_encoding"] == "offset":
         weights["subtraction"] = "digital"
