@@ -40,7 +40,8 @@ DEFAULTS: dict[str, str] = {
     "bits_per_read": "all magnitude bits in one read (dac.mode = parallel) when not stated; 1 -> bit_serial, "
                      "k below the magnitude bits -> sliced",
     "input_signed": "inputs unsigned (dac.signed_inputs = unsigned) unless input_signed = true; signed inputs read "
-                    "whole are bipolar, signed inputs read in slices are two's complement (sign plane last)",
+                    "whole are bipolar (1 signed bit: binary, +/-1), signed inputs read in slices are two's "
+                    "complement (sign plane last)",
     "input_encoding": "voltage when not stated; for pulse encodings the cycle is one read of 2**bits_per_read - 1 "
                       "unit pulses (device.read_pulse_ns = cycle / unit pulses)",
     "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
