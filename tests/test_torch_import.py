@@ -1077,6 +1077,37 @@ def test_dilated_max_pooling(pool, shape):
     assert any(getattr(layer, "dilation", (1, 1)) != (1, 1) for layer in net.layers if layer.kind == "maxpool2d")
 
 
+class Transformed(nn.Module):
+    """a spatial transformer (the affine grid computed from the input, which torch's exporter refuses at opset 17),
+    or a fixed warp (a constant grid), then a convolution"""
+
+    def __init__(self, fixed: bool, **options):
+        super().__init__()
+        self.fixed, self.options = fixed, options
+        self.loc, self.conv = nn.Linear(3 * 8 * 8, 6), nn.Conv2d(3, 4, 3, padding=1)
+        self.register_buffer("grid", torch.rand(1, 5, 6, 2) * 2.4 - 1.2)
+
+    def forward(self, x):
+        if self.fixed:
+            grid = self.grid.expand(x.shape[0], -1, -1, -1)
+        else:
+            theta = torch.tensor([1.0, 0.1, 0.05, -0.1, 0.9, 0.0]) + 0.2 * torch.tanh(self.loc(x.flatten(1)))
+            grid = torch.nn.functional.affine_grid(theta.view(-1, 2, 3), (x.shape[0], 3, 6, 5),
+                                                 align_corners=self.options.get("align_corners", False))
+        return self.conv(torch.nn.functional.grid_sample(x, grid, **self.options)).flatten(1)
+
+
+@pytest.mark.parametrize("fixed, options", [(False, {}), (False, {"mode": "nearest", "padding_mode": "reflection",
+                                                                  "align_corners": True}),
+                                            (True, {"padding_mode": "border", "align_corners": True})])
+def test_grid_sampling_imports(fixed, options):
+    """grid_sample at a computed grid is a GridSample layer, at a constant grid the linear map it is"""
+    torch.manual_seed(52)
+    net = _imported(Transformed(fixed, **options).eval(), np.random.default_rng(52).standard_normal((2, 3, 8, 8)))
+    assert ("interpolate" if fixed else "gridsample") in [layer.kind for layer in net.layers]
+    assert torch.nn.functional.affine_grid.__module__ == "torch.nn.functional"  # restored after the export
+
+
 @pytest.mark.parametrize("mode", ["sum", "mean", "max"])
 def test_embedding_bags_of_one_size_are_lookups_and_a_reduction(mode):
     """nn.EmbeddingBag fed 2-d ids (one bag per row, as DLRM's sparse features), which torch exports as a Loop: an

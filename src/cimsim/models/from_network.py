@@ -48,9 +48,10 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -
         n = layer.work(*shapes)
         return [VectorOp(f"{name}/{part}", kind, n, int(getattr(layer, part).size))
                 for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None]
-    if layer.kind == "interpolate":  # a multiply and an add per non-zero weight and position (the weights are
-        if layer.selects:            # computed, not stored); a nearest resize only moves data
-            return []
+    if layer.kind == "interpolate" and layer.selects:  # a nearest resize only moves data
+        return []
+    if layer.kind in ("interpolate", "gridsample"):  # a multiply and an add per non-zero weight (a grid sample: per
+        # tap) and position; the weights are computed, not stored
         return [VectorOp(f"{name}/{part}", part, layer.work(*shapes)) for part in ("mul", "add")]
     if layer.kind in ("mean", "max"):  # one add or compare per value reduced
         return [VectorOp(name, "add" if layer.kind == "mean" else "max", math.prod(shapes[0]))]

@@ -18,6 +18,7 @@ from .model import MatMul, MatrixShape, Network
 from .movement import Concat, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .ops import ActivationMatMul, Affine, ArgMax, Clip, Elementwise, LayerNorm, Max, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .sampling import GridSample
 from .tables import Embedding, Interpolate, Scatter
 from .torch_import import from_torch
 
@@ -26,7 +27,7 @@ __all__ = [
     "Elementwise",
     "Concat", "JoinConstant", "Slice", "Reshape", "Transpose", "Flatten", "Pad", "Upsample", "Dilate", "Softmax",
     "LayerNorm", "Mean", "Max", "ActivationMatMul", "Interpolate", "Embedding", "Scatter", "ArgMax", "MaxPool2d",
-    "AvgPool2d", "GlobalAvgPool2d",
+    "AvgPool2d", "GlobalAvgPool2d", "GridSample",
     "Network", "MatrixShape", "MatMul",
     "FORMAT", "LAYER_KINDS", "load_network", "save_network", "from_torch",
     "DIGITS_SCALE", "digits_test_path", "load_dataset",

@@ -1,7 +1,8 @@
 """ONNX operators that map one axis linearly, one handler each (the handler signature of :mod:`._onnx_ops`):
 Resize (nearest: an Upsample where every value repeats a whole number of times, else one-hot Interpolate layers;
-linear and cubic: Interpolate layers; of a constant: folded), the deprecated Upsample, and CumSum of an activation
-(a triangle of ones)."""
+linear and cubic: Interpolate layers; of a constant: folded), the deprecated Upsample, CumSum of an activation
+(a triangle of ones), and GridSample (at a computed grid: a GridSample layer; at a constant grid: the linear map it
+is)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import numpy as np
 from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, prod
 from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
-from .movement import Upsample
+from .movement import Reshape, Upsample
+from .sampling import GRID_MODES, GridSample
 from .tables import Interpolate
 
 __all__ = ["AXIS_MAP_HANDLERS", "CONSTANT_INPUT_OPS", "linear_weights", "cubic_weights"]
@@ -157,7 +159,50 @@ def _cumsum(g, op, attrs, names, outs, name):
              names[:1], outs[0], name)
 
 
-AXIS_MAP_HANDLERS = {"Resize": _resize, "Upsample": _upsample, "CumSum": _cumsum}
+MAX_GRID_MAP_WEIGHTS = 1 << 24
+"""largest (map pixels x grid points) of a GridSample at a constant grid built as one linear map (128 MiB)"""
+
+
+def _grid_sample(g, op, attrs, names, outs, name):
+    """GridSample (opset 16; opset 20's "linear" as bilinear) of a (batch, C, H, W) activation. At a grid computed
+    from the activations: a GridSample layer. At a constant grid, the same for every sample (a fixed warp): the
+    linear map from the H x W pixels to the grid points, an Interpolate between reshapes."""
+    stated = text_attr(attrs, "mode", "bilinear")
+    mode = {"linear": "bilinear"}.get(stated, stated)
+    if mode not in GRID_MODES:
+        raise ValueError(f"GridSample mode {mode!r} is not supported ({', '.join(GRID_MODES)})")
+    x, grid, out = names[0], names[1], outs[0]
+    if not g.is_data(x) or g.full_ndim(x) != 4 or (g.batch_as_axis and g.shape[x][0] != 1):
+        raise ValueError("GridSample samples a (batch, channels, height, width) activation; got a constant or "
+                         "another rank")
+    layer = GridSample(mode, text_attr(attrs, "padding_mode", "zeros"), bool(attrs.get("align_corners", 0)))
+    if g.batch_as_axis:  # the batch kept as an axis of size 1: dropped around the layers, then put back
+        g.append(Reshape(g.shape[x][1:]), [x], f"{out}#image", name)
+        if g.is_data(grid):
+            g.append(Reshape(g.shape[grid][1:]), [grid], f"{out}#grid", name)
+        x, grid, out = f"{out}#image", (f"{out}#grid" if g.is_data(grid) else grid), f"{out}#sampled"
+    if g.is_data(grid):
+        g.append(layer, [x, grid], out, name)
+    else:
+        _fixed_warp(g, layer, x, np.asarray(g.consts[grid], dtype=np.float64), out, name)
+    if out != outs[0]:
+        g.append(Reshape((1,) + g.shape[out]), [out], outs[0], name)
+
+
+def _fixed_warp(g, layer: GridSample, x: str, points: np.ndarray, out: str, name: str) -> None:
+    """GridSample at a constant grid: the linear map from the map's pixels to the grid's points"""
+    c, h, w = g.shape[x]
+    if points.ndim != 4 or points.shape[-1] != 2 or not (points == points[:1]).all():
+        raise ValueError(f"a constant GridSample grid must be (1, height, width, 2), the same for every sample; got "
+                         f"shape {list(points.shape)}")
+    bounded(h * w * points.shape[1] * points.shape[2], "its map from pixels to grid points", MAX_GRID_MAP_WEIGHTS)
+    weight = layer.matrix(points[0], h, w)
+    g.append(Reshape((c, h * w)), [x], f"{out}#pixels", name)
+    g.append(Interpolate(weight, 1), [f"{out}#pixels"], f"{out}#points", name)
+    g.append(Reshape((c,) + points.shape[1:3]), [f"{out}#points"], out, name)
+
+
+AXIS_MAP_HANDLERS = {"Resize": _resize, "Upsample": _upsample, "CumSum": _cumsum, "GridSample": _grid_sample}
 
 CONSTANT_INPUT_OPS = frozenset({"Resize", "Upsample"})
 """operators whose handler also folds a constant input (the importer hands such a node to it)"""

@@ -168,9 +168,10 @@ def _windows(torch, original):
 
 
 def _plain(torch) -> dict:
-    """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``rms_norm``, ``bilinear`` and ``embedding_bag`` as
-    the plain tensor operations they compute (PyTorch's documentation of each)"""
-    functional, original_bag = torch.nn.functional, torch.nn.functional.embedding_bag
+    """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``rms_norm``, ``bilinear``, ``embedding_bag`` and
+    ``affine_grid`` (2-d) as the plain tensor operations they compute (PyTorch's documentation of each)"""
+    functional, original_bag, original_grid = (torch.nn.functional, torch.nn.functional.embedding_bag,
+                                               torch.nn.functional.affine_grid)
 
     def channel_shuffle(x, groups: int):
         n, c = x.shape[:2]
@@ -202,8 +203,23 @@ def _plain(torch) -> dict:
             rows = rows * per_sample_weights.unsqueeze(-1)
         return {"sum": rows.sum, "mean": rows.mean, "max": rows.amax}[mode](1)
 
+    def affine_grid(theta, size, align_corners=None):
+        # the grid's points (x, y) = theta (X, Y, 1) at the normalised pixel centres X, Y (torch's
+        # linspace_from_neg_one: corner centres at +/-1 with align_corners, else shrunk by (n - 1) / n)
+        if len(size) != 4:
+            return original_grid(theta, size, align_corners)
+
+        def steps(n):
+            ends = torch.linspace(-1.0, 1.0, n) if n > 1 else torch.zeros(1)
+            return ends if align_corners or n <= 1 else ends * (n - 1) / n
+
+        h, w = int(size[2]), int(size[3])
+        xs, ys = steps(w).view(1, 1, w).expand(1, h, w), steps(h).view(1, h, 1).expand(1, h, w)
+        return torch.stack([theta[:, k, 0, None, None] * xs + theta[:, k, 1, None, None] * ys
+                            + theta[:, k, 2, None, None] for k in (0, 1)], dim=-1)
+
     return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear,
-            "embedding_bag": embedding_bag}
+            "embedding_bag": embedding_bag, "affine_grid": affine_grid}
 
 
 def _projected_lstm(torch, original):
