@@ -1094,7 +1094,8 @@ class Transformed(nn.Module):
             theta = torch.tensor([1.0, 0.1, 0.05, -0.1, 0.9, 0.0]) + 0.2 * torch.tanh(self.loc(x.flatten(1)))
             grid = torch.nn.functional.affine_grid(theta.view(-1, 2, 3), (x.shape[0], 3, 6, 5),
                                                  align_corners=self.options.get("align_corners", False))
-        return self.conv(torch.nn.functional.grid_sample(x, grid, **self.options)).flatten(1)
+        options = {"align_corners": False, **self.options}
+        return self.conv(torch.nn.functional.grid_sample(x, grid, **options)).flatten(1)
 
 
 @pytest.mark.parametrize("fixed, options", [(False, {}), (False, {"mode": "nearest", "padding_mode": "reflection",
