@@ -33,7 +33,7 @@ class ProgrammedCells:
     deviation: np.ndarray
     """actual minus ideal conductance at the time of the reads, level units (same shape as the targets)"""
     drift_factor: np.ndarray
-    """(t / t0) ** -nu of each cell (1 without drift)"""
+    """(t / t0) ** -nu of each cell (without drift: 1, as a 0-d array that broadcasts)"""
     writes: int
     """write pulses spent (one per cell, more with program-and-verify)"""
 
@@ -62,6 +62,9 @@ def _programming_error(target: np.ndarray, r: float, max_level: int, device: Dev
 def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
                   rng: np.random.Generator) -> ProgrammedCells:
     """Program cells to integer ``target`` levels; returns their deviation from the ideal at read time."""
+    if not (device.program_sigma or device.stuck_at_gmin_rate or device.stuck_at_gmax_rate or device.drift_nu
+            or device.drift_nu_sigma):  # ideal cells hold their targets: no draws, no arithmetic over every cell
+        return ProgrammedCells(np.zeros(target.shape), np.ones(()), target.size)
     error, writes = _programming_error(target, r, max_level, device, rng)
     programmed = target + r + error
     if device.stuck_at_gmin_rate or device.stuck_at_gmax_rate:
@@ -69,7 +72,7 @@ def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceCo
         programmed = np.where(u < device.stuck_at_gmin_rate, r, programmed)
         high = (u >= device.stuck_at_gmin_rate) & (u < device.stuck_at_gmin_rate + device.stuck_at_gmax_rate)
         programmed = np.where(high, max_level + r, programmed)
-    factor = np.ones(target.shape)
+    factor = np.ones(())
     if device.drift_nu or device.drift_nu_sigma:
         nu = np.maximum(0.0, device.drift_nu + device.drift_nu_sigma * rng.standard_normal(target.shape))
         factor = (device.drift_time_s / device.drift_t0_s) ** -nu
