@@ -36,6 +36,8 @@ class ProgrammedCells:
     """(t / t0) ** -nu of each cell (without drift: 1, as a 0-d array that broadcasts)"""
     writes: int
     """write pulses spent (one per cell, more with program-and-verify)"""
+    at_target: bool = False
+    """every cell holds its target exactly (ideal cells: the deviation is all zero, never computed)"""
 
 
 def _programming_error(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
@@ -64,7 +66,7 @@ def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceCo
     """Program cells to integer ``target`` levels; returns their deviation from the ideal at read time."""
     if not (device.program_sigma or device.stuck_at_gmin_rate or device.stuck_at_gmax_rate or device.drift_nu
             or device.drift_nu_sigma):  # ideal cells hold their targets: no draws, no arithmetic over every cell
-        return ProgrammedCells(np.zeros(target.shape), np.ones(()), target.size)
+        return ProgrammedCells(np.zeros(target.shape), np.ones(()), target.size, at_target=True)
     error, writes = _programming_error(target, r, max_level, device, rng)
     programmed = target + r + error
     if device.stuck_at_gmin_rate or device.stuck_at_gmax_rate:

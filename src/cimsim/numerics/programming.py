@@ -77,7 +77,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     lay = layout(*weight_levels(codes, p), p)
     step, r = _level_step_us(p)
     cells = program_cells(lay.targets, r, p.max_level, device, rng)
-    phys = lay.targets + cells.deviation  # actual conductance minus g_min, level units
+    phys = lay.targets if cells.at_target else lay.targets + cells.deviation  # conductance - g_min, level units
     conductances_us = (phys + r) * step
     seen = phys if config.array.wire_resistance_ohm == 0 else (
         layer_effective_conductance(conductances_us, lay.phys_tile, p, config.array.wire_resistance_ohm,
@@ -100,7 +100,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
         ref_tile=lay.col_tile[n_blocks * p.out_features:].astype(np.int64), layout_tiles=lay.phys_tile,
         noise_cells=lay.cells_per_conversion, combine=lay.combine, noise_weight=lay.noise_weight,
         row_g_us=conductances_us.sum(axis=1), compensation=compensation, cell_writes=cells.writes,
-        cells_at_target=not cells.deviation.any())
+        cells_at_target=cells.at_target or not cells.deviation.any())
     for value in vars(layer).values():
         if isinstance(value, np.ndarray) and value.flags.owndata:
             value.setflags(write=False)
