@@ -175,6 +175,11 @@ def test_matmul_hook_wrong_shape_raises():
         small_cnn().forward(RNG.standard_normal((3, 2, 9, 9)), lambda i, layer, rows: np.full((len(rows), 4), np.nan))
 
 
+def test_load_dataset_names_a_config_of_the_wrong_type():
+    with pytest.raises(TypeError, match="load_dataset needs a cimsim Config .* got str"):
+        load_dataset("configs/digits-mlp.toml", (64,))
+
+
 def test_load_and_save_name_arguments_of_the_wrong_type(tmp_path):
     with pytest.raises(TypeError, match="network path must be a file path .* got int 3"):
         load_network(3)

@@ -468,3 +468,8 @@ def test_run_sweep_checks_how_it_runs_before_it_takes_the_output(kwargs, error, 
     with pytest.raises(error, match=message):
         run_sweep(spec, tmp_path / "out.csv", **kwargs)
     assert not any(tmp_path.iterdir())  # nothing written, no lock left
+
+
+def test_a_spec_that_is_not_a_table_is_named():
+    with pytest.raises(TypeError, match="a sweep spec must be a dict of its keys .* got str"):
+        spec_from_dict("adc.bits = [4, 6]")

@@ -40,6 +40,9 @@ def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarr
     is then top-1 agreement with the float network). A dataset file that cannot be used raises a ConfigError
     naming ``workload.dataset_file``.
     """
+    if not isinstance(config, Config):
+        raise TypeError(f"load_dataset needs a cimsim Config (cimsim.config.load_config(path)); got "
+                        f"{type(config).__name__}")
     wl = config.workload
     if wl.dataset == Dataset.DIGITS:
         with np.load(digits_test_path(), allow_pickle=False) as data:

@@ -83,6 +83,9 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
 def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>",
                    base_dir: str | os.PathLike = ".") -> SweepSpec:
     """Validate a parsed spec; ``base`` and file-valued axes resolve against ``base_dir``."""
+    if not isinstance(data, Mapping):
+        raise TypeError(f"a sweep spec must be a dict of its keys (as a TOML spec file parses); got "
+                        f"{type(data).__name__}")
     errors: list[tuple[str, str]] = []
     for key in data:
         if key not in _KEYS:
