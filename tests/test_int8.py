@@ -195,3 +195,21 @@ def test_an_onnxruntime_that_fails_leaves_float32_products_with_a_warning(monkey
     with pytest.warns(RuntimeWarning):
         xbar.program(np.random.default_rng(0).standard_normal((70, 300)))
     assert xbar._integer is None and xbar.layer.matrix.dtype == np.float32
+
+
+@pytest.mark.parametrize("low, high", [(-127, 128), (0, 256), (-1, 2), (-128, 128)])
+def test_the_digital_reference_on_the_int8_units_is_exact(low, high, monkeypatch):
+    """the exact product of the quantised operands (every layer's digital reference): the int8 units give the float64
+    product bit for bit for signed, unsigned and binary codes; int16 weights and codes beyond 8 bits stay on float64"""
+    runs = []
+    run = int8.run_session
+    monkeypatch.setattr(int8, "run_session", lambda *args: runs.append(1) or run(*args))
+    rng = np.random.default_rng(61)
+    codes = rng.integers(low, high, (300, 70)).astype(np.int32)
+    weights = rng.integers(-127, 128, (40, 70)).astype(np.int8)
+    want = codes.astype(np.float64) @ weights.T.astype(np.float64)
+    np.testing.assert_array_equal(int8.exact_product(codes, weights), want)
+    assert len(runs) == 1
+    np.testing.assert_array_equal(int8.exact_product(codes * 3, weights.astype(np.int16)), 3 * want)
+    np.testing.assert_array_equal(int8.exact_product(codes * 300, weights), 300 * want)  # beyond 8 bits: float64
+    assert len(runs) == 1

@@ -322,7 +322,7 @@ class Crossbar:
             check_unsigned(x)
         codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max,
                                          p.signed_inputs == SignedInputs.UNSIGNED)
-        exact = codes.astype(np.float64) @ self.layer.weight_codes.T.astype(np.float64)
+        exact = int8.exact_product(codes, self.layer.weight_codes)
         with np.errstate(over="ignore"):
             return finite_outputs(exact * x_scale[:, None] * self.layer.weight_scale[None, :])
 

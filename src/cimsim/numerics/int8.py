@@ -29,7 +29,8 @@ from ..config.modes import SignedInputs
 from ..mapping import Plan
 from .threads import scratch
 
-__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "group_sums", "run_session", "ALWAYS_CELLS",
+__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "group_sums", "run_session", "exact_product",
+           "ALWAYS_CELLS",
            "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP"]
 
 MIN_MACS = 1 << 24
@@ -257,3 +258,20 @@ def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, s
         else:
             sums[rows] = 0.0
     return sums
+
+
+def exact_product(codes: np.ndarray, weight_codes: np.ndarray) -> np.ndarray:
+    """``codes`` (vectors x in, integers) @ ``weight_codes``.T (out x in), exactly, as float64: on the int8 units
+    where both fit 8 bits (codes in [0, 255] or [-128, 127], int8 weights) and every sum fits int32, else float64
+    BLAS (exact below 2**53). The digital reference of every layer, computed once per evaluation."""
+    lowest, highest = (int(codes.min()), int(codes.max())) if codes.size else (0, 0)
+    zero_point = 0 if lowest >= 0 and highest <= 255 else 128 if -128 <= lowest and highest <= 127 else None
+    fits = (zero_point is not None and weight_codes.dtype == np.int8 and codes.shape[1] * 255 * 128 < 2 ** 31
+            and min(codes.shape[1], weight_codes.shape[0]) >= MIN_SIDE)
+    if not (fits and available() and faster()):
+        return codes.astype(np.float64) @ weight_codes.T.astype(np.float64)
+    x = (codes + zero_point).astype(np.uint8)
+    y = np.empty((codes.shape[0], weight_codes.shape[0]), dtype=np.int32)
+    run_session(_shared_session(codes.shape[1], weight_codes.shape[0], zero_point), x, y,
+                np.ascontiguousarray(weight_codes.T))
+    return y.astype(np.float64)
