@@ -34,7 +34,8 @@ CONSISTENCY_FIELDS = {
     "device.stuck_at_gmax_rate", "workload.network_file", "workload.dataset_file", "device.preset",
     "baseline.preset", "dac.input_bits", "dac.bits_per_read", "dac.encoding", "adc.accumulation", "array.family",
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
-    "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access", "technology.vdd_v",
+    "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
+    "technology.vdd_v",
 }
 
 

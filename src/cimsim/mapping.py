@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .argcheck import check_int
-from .config.checks import input_magnitude_bits, stored_weight_bits
+from .config.checks import binary_inputs, input_magnitude_bits, stored_weight_bits
 from .config.modes import (Accumulation, ArrayFamily, DacMode, DigitalAdders, InputEncoding, SignedEncoding,
                            SignedInputs, Subtraction)
 from .config.schema import SECTIONS, Config, DacConfig
@@ -142,7 +142,7 @@ class Plan:
     @property
     def binary_inputs(self) -> bool:
         """1-bit bipolar inputs: every code is -1 or +1 (sign(x), 0 -> +1; the scale mean |x| or input_max)"""
-        return self.signed_inputs == SignedInputs.BIPOLAR and self.input_bits == 1
+        return binary_inputs(self.input_bits, self.signed_inputs)
 
     @property
     def max_input_code(self) -> int:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
-from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding, SignedInputs
+from .config.checks import binary_inputs
+from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
 from .cost import cim_parameters, pricing_table
 from .report_json import clipped_fraction, to_json
 from .run import RunResult
@@ -114,7 +115,7 @@ def _design(cfg) -> str:
     d, a = cfg.dac, cfg.adc
     per_read = f", {d.bits_per_read} bits per read" if d.mode == DacMode.SLICED else ""
     timing = "" if d.encoding == InputEncoding.VOLTAGE else f", {d.encoding.replace('_', ' ')} inputs"
-    sign = "binary +/-1" if d.input_bits == 1 and d.signed_inputs == SignedInputs.BIPOLAR else d.signed_inputs
+    sign = "binary +/-1" if binary_inputs(d.input_bits, d.signed_inputs) else d.signed_inputs
     if cfg.array.family == ArrayFamily.DIGITAL:
         converters = "a digital adder tree per output (no ADC)"
     else:

@@ -14,7 +14,7 @@ from .modes import (
 )
 from .schema import Config
 
-__all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits"]
+__all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits", "binary_inputs"]
 
 
 def check_consistency(config: Config) -> list[tuple[str, str]]:
@@ -75,10 +75,15 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     return errors + plan_problems(config)
 
 
+def binary_inputs(input_bits: int, signed_inputs: str) -> bool:
+    """1-bit bipolar inputs: every code is -1 or +1 (sign(x), 0 -> +1)"""
+    return signed_inputs == SignedInputs.BIPOLAR and input_bits == 1
+
+
 def input_magnitude_bits(input_bits: int, signed_inputs: str) -> int:
-    """Input bits that carry magnitude: all of them when unsigned, all but the sign otherwise; a binary input (1 bit,
-    bipolar: +/-1, its magnitude always 1) has 1."""
-    if signed_inputs == SignedInputs.UNSIGNED or (signed_inputs == SignedInputs.BIPOLAR and input_bits == 1):
+    """Input bits that carry magnitude: all of them when unsigned, all but the sign otherwise; a binary input (its
+    magnitude always 1) has 1."""
+    if signed_inputs == SignedInputs.UNSIGNED or binary_inputs(input_bits, signed_inputs):
         return input_bits
     return input_bits - 1
 

@@ -119,7 +119,8 @@ def _pieces(config: Config, op: MatrixOp, plan: Plan) -> list[MatrixOp]:
 def place_model(config: Config, model: Model) -> list[ChipPart]:
     """The model's ops on as few chips as the placement rule allows (module docstring), in execution order."""
     if not isinstance(config, Config):
-        raise TypeError(f"config must be a cimsim Config (cimsim.config.load_config(path)); got {type(config).__name__}")
+        raise TypeError(f"config must be a cimsim Config (cimsim.config.load_config(path)); got "
+                        f"{type(config).__name__}")
     if not isinstance(model, Model):
         raise TypeError(f"model must be a cimsim.models Model (get_model(name) or decoder(...)); got "
                         f"{type(model).__name__}")

@@ -224,8 +224,9 @@ def _plain(torch) -> dict:
 
 def _projected_lstm(torch, original):
     """``nn.LSTM.forward``, with projections (``proj_size`` > 0, batched input) as its steps: per layer and direction,
-    gates = x_t W_ih^T + h W_hh^T + b_ih + b_hh (i, f, g, o; W_ih over the whole sequence at once), c = s(f) c + s(i) tanh(g), h = (s(o) tanh(c)) W_hr^T
-    (PyTorch's documentation of nn.LSTM); the first step of a zero initial state reads no h and no c."""
+    gates = x_t W_ih^T + h W_hh^T + b_ih + b_hh (i, f, g, o; W_ih over the whole sequence at once),
+    c = s(f) c + s(i) tanh(g), h = (s(o) tanh(c)) W_hr^T (PyTorch's documentation of nn.LSTM); the first step of a
+    zero initial state reads no h and no c."""
 
     def forward(self, x, hx=None):
         if self.proj_size == 0 or x.dim() != 3:

@@ -51,8 +51,8 @@ class _Pool2d(DigitalLayer):
         h = window_out(shape[1] + top + bottom, self.extent[0], self.stride[0])
         w = window_out(shape[2] + left + right, self.extent[1], self.stride[1])
         if h == 0 or w == 0:
-            raise ValueError(f"{name} kernel {self.kernel} (spanning {self.extent}) does not fit a {shape[1]}x{shape[2]} "
-                             "input")
+            raise ValueError(f"{name} kernel {self.kernel} (spanning {self.extent}) does not fit a "
+                             f"{shape[1]}x{shape[2]} input")
         for n, begin, k, s, out in zip(shape[1:], (top, left), self.extent, self.stride, (h, w)):
             if begin >= k or (out - 1) * s >= n + begin:  # a max or mean of no input value
                 raise ValueError(f"{name} padding {self.padding} leaves a {k}-wide window of a {shape[1]}x{shape[2]} "

@@ -13,8 +13,8 @@ from ..mapping import Plan
 from . import _input_kernels
 from .threads import scratch
 
-__all__ = ["quantize_weights", "quantize_inputs", "binary_scale", "weight_levels", "SIGN_MODES", "dac_layout", "prepare_planes",
-           "accumulate_planes"]
+__all__ = ["quantize_weights", "quantize_inputs", "binary_scale", "weight_levels", "SIGN_MODES", "dac_layout",
+           "prepare_planes", "accumulate_planes"]
 
 SIGN_MODES = {"two_phase": 0, "bipolar": 1, "twos_complement": 2, "unsigned": 3}
 """signed_inputs -> sign handling code of the input-plane kernel's general (sliced) layout"""

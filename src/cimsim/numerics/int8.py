@@ -30,8 +30,7 @@ from ..mapping import Plan
 from .threads import scratch
 
 __all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "group_sums", "run_session", "exact_product",
-           "ALWAYS_CELLS",
-           "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP"]
+           "ALWAYS_CELLS", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP"]
 
 MIN_MACS = 1 << 24
 """smallest product (plane rows x rows x columns) sent to the int8 units when the matrix is small (below

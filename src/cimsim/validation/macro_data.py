@@ -26,7 +26,8 @@ CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bit
 
 
 _POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
-                  "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha", "uiuc_b_x", "read_phases")
+                  "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha", "uiuc_b_x",
+                  "read_phases")
 _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "ops_per_mac", "uiuc_b_w", "energy_pj", "tops",
                      "tops_1b_norm", "tops_per_mm2", "tops_per_mm2_1b_norm", "tops_per_w", "tops_per_w_1b_norm",
                      "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_mac", "neuron_fj_per_mac",
@@ -38,6 +39,19 @@ _STRINGS = ("key", "title", "source", "read_via", "family", "notes", "label", "a
 _REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
 
 
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+                 "a positive integer"),
+                (_POSITIVE_NUMBERS, lambda v: _number(v) and v > 0, "a positive finite number"),
+                (_NON_NEGATIVE_NUMBERS, lambda v: _number(v) and v >= 0, "a finite number >= 0"),
+                (_BOOLS, lambda v: isinstance(v, bool), "true or false"),
+                (_STRINGS, lambda v: isinstance(v, str), "a string"))
+"""(fields, test of a value, what the test asks for) of the entries' fields the harness reads"""
+
+
 def _checked(where: str, kind: str, values: Mapping[str, Any]) -> None:
     """A ValueError naming the entry and field where a field the harness reads has the wrong type or range (an int
     where a count is meant, a positive finite number for a figure, ...); unknown fields are the entry's own notes."""
@@ -45,17 +59,9 @@ def _checked(where: str, kind: str, values: Mapping[str, Any]) -> None:
         if name not in values:
             raise ValueError(f"{MACRO_FILE}: {where}: '{name}' is required")
     for name, value in values.items():
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        wrong = ((name in _POSITIVE_INTS and not (isinstance(value, int) and not isinstance(value, bool) and value > 0))
-                 or (name in _POSITIVE_NUMBERS and not (number and math.isfinite(value) and value > 0))
-                 or (name in _NON_NEGATIVE_NUMBERS and not (number and math.isfinite(value) and value >= 0))
-                 or (name in _BOOLS and not isinstance(value, bool))
-                 or (name in _STRINGS and not isinstance(value, str)))
-        if wrong:
-            what = ("a positive integer" if name in _POSITIVE_INTS else "a positive finite number"
-                    if name in _POSITIVE_NUMBERS else "a finite number >= 0" if name in _NON_NEGATIVE_NUMBERS
-                    else "true or false" if name in _BOOLS else "a string")
-            raise ValueError(f"{MACRO_FILE}: {where}: '{name}' must be {what}; got {value!r}")
+        for names, accepts, what in _FIELD_RULES:
+            if name in names and not accepts(value):
+                raise ValueError(f"{MACRO_FILE}: {where}: '{name}' must be {what}; got {value!r}")
 
 
 class Unusable(ValueError):
