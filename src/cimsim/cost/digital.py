@@ -10,55 +10,48 @@ exactly through the two published points:
 - multiplier (array of b_w x b_x partial-product cells): affine in b_w * b_x,
   E_mul(b_w, b_x) = 0.2 + (b_w * b_x - 64) * (3.1 - 0.2) / (1024 - 64) pJ.
 
-Registers and gate areas come from the ZigZag-IMC 28 nm, 0.9 V cell parameters (KU Leuven MICAS,
-``zigzag/hardware/architecture/imc_unit.py``, ``TECH_PARAM_28NM``): NAND2 area 0.614 um2, XOR2 = 2.4 x
-NAND2, D flip-flop = 6 x NAND2, D flip-flop capacitance 2.1 fF (energy C * VDD**2 = 1.70 fJ at 0.9 V).
-Everything is scaled from its anchor node to ``tech`` with :mod:`cimsim.cost.technology`.
+Registers and gate areas are the ZigZag-IMC 28 nm, 0.9 V cell figures of :mod:`cimsim.cost.gates` (defined
+there once): a full adder 3 NAND2 + 2 XOR2, a 1-bit product one NAND2, a D flip-flop 6 x NAND2 of area and
+2.1 fF (energy C * VDD**2 = 1.70 fJ at 0.9 V). Everything is scaled from its anchor node to ``tech`` with
+:mod:`cimsim.cost.technology`.
 """
 
 from __future__ import annotations
 
 from ..argcheck import check_int
 from ..config.schema import TechnologyConfig
-from .technology import area_scale, energy_scale
+from . import gates
+from .technology import energy_scale
 
 __all__ = [
-    "add_energy_pj", "multiply_energy_pj", "mac_energy_pj", "register_file_energy_pj_per_bit",
-    "mac_area_um2", "register_area_um2_per_bit",
+    "HOROWITZ_NODE_NM", "HOROWITZ_VDD_V", "horowitz_scale", "add_energy_pj", "multiply_energy_pj", "mac_energy_pj",
+    "register_file_energy_pj_per_bit", "mac_area_um2", "register_area_um2_per_bit",
 ]
 
-# Horowitz ISSCC 2014, 45 nm, 0.9 V
-_HOROWITZ_NODE_NM = 45.0
-_HOROWITZ_VDD_V = 0.9
+HOROWITZ_NODE_NM = 45.0
+"""node of Horowitz's ISSCC 2014 energy table (integer operations here, SRAM reads in :mod:`.memory`), nm"""
+HOROWITZ_VDD_V = 0.9
+"""supply of Horowitz's ISSCC 2014 energy table, V"""
 _ADD_8B_ENERGY_PJ = 0.03
 _ADD_32B_ENERGY_PJ = 0.1
 _MUL_8B_ENERGY_PJ = 0.2
 _MUL_32B_ENERGY_PJ = 3.1
-
-# ZigZag-IMC TECH_PARAM_28NM (28 nm, 0.9 V)
-_ZIGZAG_NODE_NM = 28.0
-_ZIGZAG_VDD_V = 0.9
-_NAND2_AREA_UM2_28NM = 0.614
-_XOR2_AREA_UM2_28NM = 2.4 * _NAND2_AREA_UM2_28NM
-_DFF_AREA_UM2_28NM = 6.0 * _NAND2_AREA_UM2_28NM
-_DFF_CAP_FF_28NM = 3.0 * 0.7  # 3 x NAND2 input capacitance of 0.7 fF
-_FULL_ADDER_AREA_UM2_28NM = 3 * _NAND2_AREA_UM2_28NM + 2 * _XOR2_AREA_UM2_28NM  # 3 NAND2 + 2 XOR2 (ZigZag-IMC)
-_AND_GATE_AREA_UM2_28NM = _NAND2_AREA_UM2_28NM  # a 1-bit product gate priced as one NAND2 (ZigZag-IMC)
 
 
 def _check_bits(name: str, bits: int) -> None:
     check_int(f"{name} (bits)", bits)
 
 
-def _horowitz_scale(tech: TechnologyConfig) -> float:
-    return energy_scale(_HOROWITZ_NODE_NM, _HOROWITZ_VDD_V, tech.node_nm, tech.vdd_v)
+def horowitz_scale(tech: TechnologyConfig) -> float:
+    """Factor from Horowitz's 45 nm, 0.9 V to ``tech`` for an energy (Stillmaker & Baas)."""
+    return energy_scale(HOROWITZ_NODE_NM, HOROWITZ_VDD_V, tech.node_nm, tech.vdd_v)
 
 
 def add_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     """Energy of one integer addition of ``bits``-bit operands, picojoules (affine in bits, Horowitz-fitted)."""
     _check_bits("bits", bits)
     slope_pj_per_bit = (_ADD_32B_ENERGY_PJ - _ADD_8B_ENERGY_PJ) / (32 - 8)
-    return (_ADD_8B_ENERGY_PJ + (bits - 8) * slope_pj_per_bit) * _horowitz_scale(tech)
+    return (_ADD_8B_ENERGY_PJ + (bits - 8) * slope_pj_per_bit) * horowitz_scale(tech)
 
 
 def multiply_energy_pj(weight_bits: int, input_bits: int, tech: TechnologyConfig) -> float:
@@ -66,7 +59,7 @@ def multiply_energy_pj(weight_bits: int, input_bits: int, tech: TechnologyConfig
     _check_bits("weight_bits", weight_bits)
     _check_bits("input_bits", input_bits)
     slope_pj_per_cell = (_MUL_32B_ENERGY_PJ - _MUL_8B_ENERGY_PJ) / (32 * 32 - 8 * 8)
-    return (_MUL_8B_ENERGY_PJ + (weight_bits * input_bits - 64) * slope_pj_per_cell) * _horowitz_scale(tech)
+    return (_MUL_8B_ENERGY_PJ + (weight_bits * input_bits - 64) * slope_pj_per_cell) * horowitz_scale(tech)
 
 
 def mac_energy_pj(weight_bits: int, input_bits: int, tech: TechnologyConfig,
@@ -84,13 +77,12 @@ def register_file_energy_pj_per_bit(tech: TechnologyConfig) -> float:
 
     ZigZag-IMC: C_dff * VDD**2 = 2.1 fF x (0.9 V)**2 = 1.701 fJ at 28 nm, scaled to ``tech``.
     """
-    dff_energy_pj_28nm = _DFF_CAP_FF_28NM * 1e-3 * _ZIGZAG_VDD_V**2
-    return dff_energy_pj_28nm * energy_scale(_ZIGZAG_NODE_NM, _ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
+    return gates.register_bit_energy_pj(tech)
 
 
 def register_area_um2_per_bit(tech: TechnologyConfig) -> float:
     """Area of one register bit (one D flip-flop), square micrometres, at ``tech``'s node."""
-    return _DFF_AREA_UM2_28NM * area_scale(_ZIGZAG_NODE_NM, tech.node_nm)
+    return gates.register_bit_area_um2(tech)
 
 
 def mac_area_um2(weight_bits: int, input_bits: int, tech: TechnologyConfig,
@@ -106,5 +98,5 @@ def mac_area_um2(weight_bits: int, input_bits: int, tech: TechnologyConfig,
     acc = weight_bits + input_bits if accumulator_bits is None else accumulator_bits
     _check_bits("accumulator_bits", acc)
     cells = weight_bits * input_bits
-    area_28nm = cells * (_AND_GATE_AREA_UM2_28NM + _FULL_ADDER_AREA_UM2_28NM) + acc * _FULL_ADDER_AREA_UM2_28NM
-    return area_28nm * area_scale(_ZIGZAG_NODE_NM, tech.node_nm)
+    full_adder = gates.full_adder_area_um2(tech)
+    return cells * (gates.product_bit_area_um2(tech) + full_adder) + acc * full_adder

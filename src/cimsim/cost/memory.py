@@ -18,7 +18,8 @@ import math
 from ..argcheck import check_real
 from ..config.modes import DramTechnology
 from ..config.schema import TechnologyConfig
-from .technology import area_scale, energy_scale
+from .digital import HOROWITZ_NODE_NM, horowitz_scale
+from .technology import area_scale
 
 __all__ = [
     "SRAM_READ_POINTS_45NM",
@@ -26,8 +27,6 @@ __all__ = [
     "DRAM_KINDS", "dram_energy_pj_per_bit", "dram_bandwidth_gbps",
 ]
 
-_HOROWITZ_NODE_NM = 45.0
-_HOROWITZ_VDD_V = 0.9
 _KIB = 1024.0
 
 SRAM_READ_POINTS_45NM: tuple[tuple[float, float], ...] = (
@@ -63,8 +62,7 @@ def _sram_read_pj_per_bit_45nm(capacity_bytes: float) -> float:
 def sram_read_energy_pj_per_bit(capacity_bytes: float, tech: TechnologyConfig) -> float:
     """Energy of reading one bit from an SRAM array of ``capacity_bytes``, picojoules, at ``tech``."""
     _check_capacity(capacity_bytes)
-    scale = energy_scale(_HOROWITZ_NODE_NM, _HOROWITZ_VDD_V, tech.node_nm, tech.vdd_v)
-    return _sram_read_pj_per_bit_45nm(float(capacity_bytes)) * scale
+    return _sram_read_pj_per_bit_45nm(float(capacity_bytes)) * horowitz_scale(tech)
 
 
 def sram_write_energy_pj_per_bit(capacity_bytes: float, tech: TechnologyConfig) -> float:
@@ -80,7 +78,7 @@ def sram_area_um2(capacity_bytes: float, tech: TechnologyConfig) -> float:
     """
     _check_capacity(capacity_bytes)
     bits = 8.0 * capacity_bytes
-    return bits * SRAM_BITCELL_AREA_UM2_45NM * area_scale(_HOROWITZ_NODE_NM, tech.node_nm)
+    return bits * SRAM_BITCELL_AREA_UM2_45NM * area_scale(HOROWITZ_NODE_NM, tech.node_nm)
 
 
 # kind: (energy_pj_per_bit, bandwidth_gbps in GB/s); sources next to each entry
