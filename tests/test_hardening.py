@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import cimsim
 from cimsim.cli import main
 from cimsim.config import load_config, with_overrides
 from cimsim.errors import ConfigError
@@ -177,7 +179,42 @@ def test_overflow_is_an_error_never_a_null():
     from cimsim.inference import simulate_network
 
     with pytest.raises(ValueError, match="overflow float64"):
-        simulate_network(load_config(MLP), inputs=np.full((3, 64), 1e200))
+        simulate_network(load_config(MLP), inputs=np.full((3, 64), 1.7e308))
+    huge = simulate_network(load_config(MLP), inputs=np.full((3, 64), 1e200))  # finite: its statistics hold
+    assert 0 < huge.vs_float.relative_error < 0.1
+
+
+def test_the_error_statistics_hold_at_any_finite_scale():
+    """Outputs near 1e-300 had squares of 0: a relative error of 0 / 0, reported as 0 (a wrong answer)."""
+    from cimsim.accuracy import ErrorStats
+
+    rng = np.random.default_rng(3)
+    ref = rng.standard_normal(500)
+    y = ref + 0.01 * rng.standard_normal(500)
+    exact = np.linalg.norm(y - ref) / np.linalg.norm(ref)
+    for scale in (1e-320, 1e-300, 1e-160, 1.0, 1e160, 1e300):
+        stats = ErrorStats().add(y[:200] * scale, ref[:200] * scale) + ErrorStats().add(y[200:] * scale,
+                                                                                         ref[200:] * scale)
+        assert stats.relative_error == pytest.approx(exact, rel=1e-3 if scale == 1e-320 else 1e-12), scale
+        assert stats.outputs == 500 and stats.max_abs_error == pytest.approx(np.abs(y - ref).max() * scale)
+    mixed = ErrorStats().add(y, ref) + ErrorStats().add(y * 1e-300, ref * 1e-300)  # the tiny half is negligible
+    assert mixed.relative_error == pytest.approx(exact, rel=1e-12)
+    with pytest.raises(ValueError, match="overflow float64"):
+        ErrorStats().add(np.array([1e308]), np.array([-1e308]))
+    sim = cimsim.simulate(DEFAULT, weights=rng.standard_normal((8, 32)), inputs=1e-300 * rng.standard_normal((4, 32)))
+    assert 0 < sim.vs_float.relative_error < 0.1
+
+
+def test_data_in_memory_are_named_not_a_config_field():
+    rng = np.random.default_rng(4)
+    w, x = rng.standard_normal((8, 32)), rng.standard_normal((4, 32))
+    for weights, inputs, shape in ((np.zeros((8, 0)), np.zeros((4, 0)), "(8, 0)"), (np.zeros((0, 32)), x, "(0, 32)")):
+        with pytest.raises(ValueError, match=rf"weights must be a 2-d array .*got shape {re.escape(shape)}"):
+            cimsim.simulate(DEFAULT, weights=weights, inputs=inputs)
+    with pytest.raises(ValueError, match=r"inputs must be a 2-d array \(vectors x in_features\): setting an array"):
+        cimsim.simulate(DEFAULT, weights=w, inputs=[[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match="^weights and inputs: values this large overflow float64"):
+        cimsim.compare(DEFAULT, weights=w, inputs=x * 1e300)
 
 
 # ---- the CLI's last line -------------------------------------------------------------------------------------

@@ -10,34 +10,52 @@ import numpy as np
 __all__ = ["ErrorStats"]
 
 
+_SAFE_EXPONENT = 200
+"""outputs whose largest magnitude lies within 2**-200 .. 2**200 are squared as they are; beyond, they are scaled
+by a power of two first, so their squares neither overflow nor underflow (outputs of 1e-300 would otherwise give a
+relative error of 0 / 0)"""
+
+
 @dataclass(frozen=True)
 class ErrorStats:
     """Sums of squares of a reference and of the error against it, over every output seen.
 
     relative_error = ||y - ref|| / ||ref|| (Frobenius); snr_db = 10 log10(sum ref**2 / sum (y - ref)**2).
+    Both sums are held in units of 4**exponent (exponent 0 unless outputs lie beyond 2**+-200), so their ratio
+    holds for outputs of any finite magnitude.
     """
 
     signal_sq: float = 0.0
     error_sq: float = 0.0
     max_abs_error: float = 0.0
     outputs: int = 0
+    exponent: int = 0
 
     def add(self, y: np.ndarray, ref: np.ndarray) -> "ErrorStats":
-        """These statistics with the outputs ``y`` against ``ref`` added; a ValueError when either overflows
-        float64 (an overflow is an error, never a NaN or a null in a report)."""
-        err = y - ref
+        """These statistics with the outputs ``y`` against ``ref`` added; a ValueError when either is not finite
+        or their difference overflows float64 (an overflow is an error, never a NaN or a null in a report)."""
         with np.errstate(over="ignore", invalid="ignore"):
-            signal, error = float(np.sum(ref * ref)), float(np.sum(err * err))
-        if not (math.isfinite(signal) and math.isfinite(error)):
+            err = y - ref
+            max_err = float(np.abs(err).max(initial=0.0))
+            peak = max(float(np.abs(ref).max(initial=0.0)), max_err)
+        if not math.isfinite(peak):
             raise ValueError("the results overflow float64 (or hold NaN): the weights and inputs are too large for "
                              "their products; scale them down (only ratios matter to the quantised crossbars)")
-        return ErrorStats(self.signal_sq + signal, self.error_sq + error,
-                          max(self.max_abs_error, float(np.abs(err).max(initial=0.0))), self.outputs + y.size)
+        exponent = math.frexp(peak)[1]
+        if abs(exponent) <= _SAFE_EXPONENT:
+            exponent = 0
+        else:
+            ref, err = np.ldexp(ref, -exponent), np.ldexp(err, -exponent)
+        return self + ErrorStats(float(np.sum(ref * ref)), float(np.sum(err * err)), max_err, y.size, exponent)
 
     def __add__(self, other: "ErrorStats") -> "ErrorStats":
-        """the statistics of both sets of outputs together"""
-        return ErrorStats(self.signal_sq + other.signal_sq, self.error_sq + other.error_sq,
-                          max(self.max_abs_error, other.max_abs_error), self.outputs + other.outputs)
+        """the statistics of both sets of outputs together (sums brought to the larger exponent of the two that
+        hold any)"""
+        exponent = max((s.exponent for s in (self, other) if s.signal_sq or s.error_sq), default=0)
+        mine, theirs = 2 * (self.exponent - exponent), 2 * (other.exponent - exponent)
+        return ErrorStats(math.ldexp(self.signal_sq, mine) + math.ldexp(other.signal_sq, theirs),
+                          math.ldexp(self.error_sq, mine) + math.ldexp(other.error_sq, theirs),
+                          max(self.max_abs_error, other.max_abs_error), self.outputs + other.outputs, exponent)
 
     @property
     def relative_error(self) -> float:

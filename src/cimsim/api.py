@@ -66,20 +66,27 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
         raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
     shape = {}
     if weights is not None:
-        w = np.asarray(weights)
-        if w.ndim != 2:
-            raise ValueError(f"weights must be a 2-d array (out_features x in_features); got shape {w.shape}")
+        w = _matrix("weights", weights, "out_features x in_features")
         shape.update({"workload.out_features": w.shape[0], "workload.in_features": w.shape[1]})
     if inputs is not None:
-        x = np.asarray(inputs)
-        if x.ndim != 2 or x.shape[0] == 0:
-            raise ValueError(f"inputs must be a 2-d array (vectors x in_features); got shape {x.shape}")
+        x = _matrix("inputs", inputs, "vectors x in_features")
         if "workload.in_features" in shape and shape["workload.in_features"] != x.shape[1]:
             raise ValueError(f"weights ({w.shape[0]} x {w.shape[1]}) and inputs ({x.shape[0]} x {x.shape[1]}) disagree "
                              "on in_features: weights are out_features x in_features, inputs vectors x in_features")
         shape.update({"workload.vectors": x.shape[0], "workload.in_features": x.shape[1]})
     cfg = with_overrides(cfg, shape) if shape else cfg
     return cfg, {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
+
+
+def _matrix(name: str, data, axes: str) -> np.ndarray:
+    """``data`` as an array, or a ValueError unless it is 2-d with at least one row and one column."""
+    try:
+        array = np.asarray(data)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a 2-d array ({axes}): {exc}") from None
+    if array.ndim != 2 or 0 in array.shape:
+        raise ValueError(f"{name} must be a 2-d array ({axes}), neither axis empty; got shape {array.shape}")
+    return array
 
 
 @dataclass(frozen=True, repr=False)

@@ -22,7 +22,7 @@ from .mapping import Plan, plan_layer
 from .network import DigitalLayer, Network
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
-__all__ = ["check_dense", "check_network", "check_magnitudes", "preflight", "MAGNITUDE_BOUND"]
+__all__ = ["check_dense", "check_network", "check_magnitudes", "magnitude_field", "preflight", "MAGNITUDE_BOUND"]
 
 MAGNITUDE_BOUND = 1e145
 """largest max|w| x max|x| x inputs of a layer: its products stay below it, their squares below 1e290 and the
@@ -71,14 +71,28 @@ def check_labels(network: Network, labels, where: str = "labels") -> None:
                          f"{labels.min()} to {labels.max()}")
 
 
-def check_magnitudes(config: Config, field: str, w_max: float, x_max: float, inputs: int) -> None:
-    """A ConfigError naming ``field`` when max|w| x max|x| x inputs reaches MAGNITUDE_BOUND (float64 overflow)."""
+def check_magnitudes(config: Config, field: str | None, w_max: float, x_max: float, inputs: int) -> None:
+    """A ConfigError naming ``field`` (a ValueError naming the weights and inputs given in memory when None) when
+    max|w| x max|x| x inputs reaches MAGNITUDE_BOUND (float64 overflow)."""
     bound = w_max * x_max * inputs
     if not bound < MAGNITUDE_BOUND:
-        raise ConfigError(config.source, [(field, (
-            f"'{field}': values this large overflow float64 (max |weight| {w_max:.3g} x max |input| {x_max:.3g} x "
-            f"{inputs} inputs = {bound:.3g}, above {MAGNITUDE_BOUND:.0e}); scale the data down (only ratios "
-            "matter to the quantised crossbars)"))])
+        why = (f"values this large overflow float64 (max |weight| {w_max:.3g} x max |input| {x_max:.3g} x "
+               f"{inputs} inputs = {bound:.3g}, above {MAGNITUDE_BOUND:.0e}); scale the data down (only ratios "
+               "matter to the quantised crossbars)")
+        if field is None:
+            raise ValueError(f"weights and inputs: {why}")
+        raise ConfigError(config.source, [(field, f"'{field}': {why}")])
+
+
+def magnitude_field(config: Config, weights_given: bool = False, inputs_given: bool = False) -> str | None:
+    """The config field :func:`check_magnitudes` names: the weights file, else the inputs file, that the data
+    came from; None when neither came from a file (given in memory or generated)."""
+    wl = config.workload
+    if not weights_given and wl.weights == WeightSource.FILE:
+        return "workload.weights_file"
+    if not inputs_given and wl.inputs == InputSource.FILE:
+        return "workload.inputs_file"
+    return None
 
 
 def preflight(config: Config) -> str:
@@ -113,8 +127,7 @@ def preflight(config: Config) -> str:
         x_max = max(float(np.abs(block).max(initial=0.0)) for block in input_blocks(config))
     else:  # generated: U(-1, 1) or N(0, 1), far below any overflow
         x_max = GENERATED_INPUT_BOUND
-    source = "workload.weights_file" if wl.weights == WeightSource.FILE else "workload.inputs_file"
-    check_magnitudes(config, source, w_max, x_max, wl.in_features)
+    check_magnitudes(config, magnitude_field(config), w_max, x_max, wl.in_features)
     _check_pricing(config)
     return f"{plan.n_arrays} arrays of {plan.rows} x {plan.cols}, {wl.out_features} x {wl.in_features} layer"
 
