@@ -630,6 +630,33 @@ def test_outputs_that_overflow_float64_are_an_error_and_small_scales_are_not_sca
     assert not scanned
 
 
+@pytest.mark.parametrize("dac", [("parallel", "two_phase"), ("bit_serial", "twos_complement"), ("sliced", "bipolar", 2),
+                                 ("parallel", "binary")])
+@pytest.mark.parametrize("per_output", [False, True])
+def test_operands_near_the_bottom_of_float64_give_the_products_of_their_normal_twins(dac, per_output):
+    """Vectors or weights whose peak is near 1e-300 or subnormal are quantised as their twins times a power of two
+    are (the same codes), and their outputs are the twins' times that power, rounded once: the same read noise
+    and counts, whatever the scale. Before, a scale of 0 had raised ZeroDivisionError and a subnormal one given
+    NaN outputs."""
+    cfg = make_config(dac=dac, per_output=per_output, adc_bits=8, in_features=12)
+    cfg = dataclasses.replace(cfg, device=dataclasses.replace(cfg.device, read_noise_sigma=0.02))
+    w, x = (np.round(a * 8) / 8 for a in data(cfg, batch=6))  # 3 fractional bits: exact down to 2**-1071
+    x[3] = 0.0
+    twin = programmed(cfg, w)
+    y, ref, counts = twin.mvm(x), twin.digital_reference(x), twin.counts
+    for w_shift, x_shift in ((0, -1060), (0, -1074 + 3), (-1030, 0), (-700, -400)):
+        tiny_x = np.ldexp(x, x_shift)
+        tiny_x[5] = np.ldexp(x[5], -10)  # a vector of ordinary scale among them
+        xbar = programmed(cfg, np.ldexp(w, w_shift))
+        expect = np.ldexp(y, w_shift + x_shift)
+        expect[5] = np.ldexp(y[5], w_shift - 10)
+        np.testing.assert_array_equal(xbar.mvm(tiny_x), expect)
+        assert xbar.counts == counts
+        expect = np.ldexp(ref, w_shift + x_shift)
+        expect[5] = np.ldexp(ref[5], w_shift - 10)
+        np.testing.assert_array_equal(xbar.digital_reference(tiny_x), expect)
+
+
 @pytest.mark.parametrize("dac", [("parallel", "two_phase"), ("bit_serial", "twos_complement"),
                                  ("sliced", "bipolar", 2)])
 def test_results_do_not_depend_on_the_worker_threads(dac, monkeypatch):

@@ -11,12 +11,16 @@ from numba import njit
 
 from ._jit import CACHED, INLINE, THREADED, THREADED_NUMPY, THREADED_SUMS
 
-__all__ = ["ROW_BLOCK", "quantize_rows", "prepare_inputs"]
+__all__ = ["ROW_BLOCK", "TINY_SCALE", "quantize_rows", "prepare_inputs"]
 
 ROW_BLOCK = 64
 """rows per parallel work item (fixed, so partial sums never depend on the thread count)"""
 _MAGNITUDE = np.int64(0x7FFFFFFFFFFFFFFF)
 _INF_BITS = np.int64(0x7FF0000000000000)
+TINY_SCALE = 2.0 ** -960
+"""smallest per-vector input scale quantised as it is: below it (a vector's max |x| near 1e-290 or subnormal) the
+reciprocal scale overflows or loses bits, and the caller brings the vector up by a power of two first
+(:func:`.encoding.normal_rows`)"""
 
 
 @njit(**INLINE)
@@ -52,8 +56,8 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, bits_per_read, sign_mod
     bits_per_read and sign handling, :func:`_sliced_codes`);
     row_sq[g, p * batch + b] = sum of the plane's squared codes over the rows of group g (for the output-referred
     read noise); code_sq_blocks[k, i] = sum over the rows of block k of the squared codes of input i in every
-    plane (for the energy sum of G V**2 t). Returns (non-finite inputs found, non-zero plane codes); it stops
-    at the first block holding a non-finite input.
+    plane (for the energy sum of G V**2 t). Returns (status, non-zero plane codes): status 0, or 1 at the first
+    block holding a non-finite input, 2 at the first row whose own scale is below TINY_SCALE (it stops there).
     """
     batch, n = x.shape
     nonzero = 0
@@ -71,10 +75,12 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, bits_per_read, sign_mod
             for i in range(n):
                 peak_bits = max(peak_bits, bits[i] & _MAGNITUDE)
             if peak_bits >= _INF_BITS:
-                return True, 0
+                return 1, 0
             peak_cell[0] = peak_bits
             peak = peak_float[0]
             s = input_max / max_code if input_max > 0 else (peak / max_code if peak > 0 else 1.0)
+            if s < TINY_SCALE:
+                return 2, 0
             scale[b] = s
             inv_scale[b - first] = 1.0 / s
         if mode == 1:
@@ -89,7 +95,7 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, bits_per_read, sign_mod
         else:
             nonzero += _serial_codes(x, first, stop, inv_scale, max_code, mode, n_bits, group_starts, planes,
                                      row_sq, code_sq_blocks[blk])
-    return False, nonzero
+    return 0, nonzero
 
 
 @njit(**THREADED_SUMS)

@@ -30,7 +30,7 @@ from ..mapping import plan_layer
 from . import _kernels
 from .checks import check_unsigned, checked_inputs, finite_matrix, finite_outputs
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
-from .encoding import accumulate_planes, prepare_planes, quantize_inputs
+from .encoding import accumulate_planes, prepare_planes, quantize_inputs, unshifted, with_normal_rows
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from . import int8
 from .int8 import IntegerProducts
@@ -90,10 +90,8 @@ class Crossbar:
         self.programming_counts = self.programming_counts + Counts(
             dac_bits=p.dac_bits, adc_bits=p.adc_bits, cell_writes=layer.cell_writes,
             dram_read_bits=p.out_features * p.in_features * p.weight_bits)
-        adc = self.config.adc
-        fraction = {AdcRange.MAX: 1.0, AdcRange.FIXED: adc.full_scale_fraction}.get(adc.range)
-        if not p.has_adc:  # a digital adder tree: every sum exact, never clipped
-            fraction = 1.0
+        adc = self.config.adc  # full scale: the largest sum; a digital adder tree's every sum is exact
+        fraction = {AdcRange.MAX: 1.0, AdcRange.FIXED: adc.full_scale_fraction}.get(adc.range) if p.has_adc else 1.0
         codes = (int8.compact(layer.matrix, p) if self.config.simulation.int8_products == Int8Products.AUTO
                  and int8.available() and int8.faster() else None)
         if codes is not None:
@@ -114,6 +112,15 @@ class Crossbar:
             raise CallOrderError("program(weights) must be called before using the crossbar")
 
     # ---- reading ------------------------------------------------------------------------------
+    def _inputs(self, inputs, scanned: bool = True) -> np.ndarray:
+        """``inputs`` (batch x in) as float64, >= 0 for unsigned inputs; ``scanned``: checked finite here (else by
+        the kernel that quantises them)"""
+        n = self.plan.in_features
+        x = finite_matrix("inputs", inputs, (None, n)) if scanned else checked_inputs(inputs, n)
+        if self.plan.signed_inputs == SignedInputs.UNSIGNED:
+            check_unsigned(x)
+        return x
+
     def _prepare(self, x: np.ndarray, integer: bool = False):
         """the input planes of ``x`` and their bookkeeping (:func:`.encoding.prepare_planes`); ``integer``: uint8
         planes for the int8 units"""
@@ -167,14 +174,12 @@ class Crossbar:
         """
         self._require_programmed()
         p, adc = self.plan, self.config.adc
-        x = finite_matrix("inputs", inputs, (None, p.in_features))
+        x = self._inputs(inputs)
         if x.shape[0] == 0:
             raise ValueError("calibrate needs at least one input vector")
         if not p.has_adc:
             return self.adc  # a digital adder tree has no converter to calibrate
-        if p.signed_inputs == SignedInputs.UNSIGNED:
-            check_unsigned(x)
-        planes, _, row_sq, _, _ = self._prepare(x)
+        (planes, _, row_sq, _, _), _ = with_normal_rows(self._prepare, x)
         planes2d = planes.reshape(-1, p.in_features)
         n_cols = self.layer.col_w.size
         observed = [[] for _ in range(p.row_tiles)]  # per row tile: arrays of |a| (reads x columns)
@@ -199,20 +204,9 @@ class Crossbar:
         self._require_programmed()
         if self.adc is None:
             raise CallOrderError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
-        p = self.plan
         one = np.ndim(inputs) == 1
-        x = checked_inputs(np.atleast_2d(inputs) if one else inputs, p.in_features)
-        if p.signed_inputs == SignedInputs.UNSIGNED:
-            check_unsigned(x)
-        out = np.empty((x.shape[0], p.out_features))
-        chunk = self.config.simulation.batch_size
-        code_sq, clipped, nonzero, x_scale = np.zeros(p.in_features), 0, 0, 0.0
-        for start in range(0, x.shape[0], chunk):
-            stop = min(x.shape[0], start + chunk)
-            chunk_clipped, chunk_sq, chunk_nonzero, chunk_scale = self._mvm_chunk(x[start:stop], out[start:stop],
-                                                                                 self._vectors_read + start)
-            clipped, code_sq, nonzero = clipped + chunk_clipped, code_sq + chunk_sq, nonzero + chunk_nonzero
-            x_scale = max(x_scale, chunk_scale)
+        x = self._inputs(np.atleast_2d(inputs) if one else inputs, scanned=False)
+        (out, clipped, code_sq, nonzero, x_scale), shift = with_normal_rows(self._read, x)
         self._mvms += x.shape[0]
         self._nonzero += nonzero
         self._code_sq += code_sq
@@ -220,7 +214,20 @@ class Crossbar:
         self._vectors_read += x.shape[0]
         if x_scale * float(self.layer.weight_scale.max()) >= RESCALE_CHECKED_FROM:
             finite_outputs(out)
+        out = unshifted(out, shift, self.layer.weight_shift)
         return out[0] if one else out
+
+    def _read(self, x: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, int, float]:
+        """(outputs, clipped, squared codes, non-zero codes, largest input scale) of ``x``, chunk by chunk."""
+        out, chunk = np.empty((x.shape[0], self.plan.out_features)), self.config.simulation.batch_size
+        code_sq, clipped, nonzero, x_scale = np.zeros(self.plan.in_features), 0, 0, 0.0
+        for start in range(0, x.shape[0], chunk):
+            stop = min(x.shape[0], start + chunk)
+            chunk_clipped, chunk_sq, chunk_nonzero, chunk_scale = self._mvm_chunk(x[start:stop], out[start:stop],
+                                                                                 self._vectors_read + start)
+            clipped, code_sq, nonzero = clipped + chunk_clipped, code_sq + chunk_sq, nonzero + chunk_nonzero
+            x_scale = max(x_scale, chunk_scale)
+        return out, clipped, code_sq, nonzero, x_scale
 
     def _mvm_chunk(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int, float]:
         """Products of one chunk into ``out``; returns (clipped conversions, squared codes per input, non-zero
@@ -316,15 +323,13 @@ class Crossbar:
     def digital_reference(self, inputs) -> np.ndarray:
         """The exact product of the quantised operands, rescaled: what a lossless array would return."""
         self._require_programmed()
-        p = self.plan
-        x = finite_matrix("inputs", inputs, (None, p.in_features))
-        if p.signed_inputs == SignedInputs.UNSIGNED:
-            check_unsigned(x)
-        codes, x_scale = quantize_inputs(x, p.input_bits, self.config.dac.input_max,
-                                         p.signed_inputs == SignedInputs.UNSIGNED)
+        p, x = self.plan, self._inputs(inputs)
+        (codes, x_scale), shift = with_normal_rows(lambda v: quantize_inputs(
+            v, p.input_bits, self.config.dac.input_max, p.signed_inputs == SignedInputs.UNSIGNED), x)
         exact = int8.exact_product(codes, self.layer.weight_codes)
         with np.errstate(over="ignore"):
-            return finite_outputs(exact * x_scale[:, None] * self.layer.weight_scale[None, :])
+            out = finite_outputs(exact * x_scale[:, None] * self.layer.weight_scale[None, :])
+        return unshifted(out, shift, self.layer.weight_shift)
 
     @property
     def conductances_us(self) -> np.ndarray:
@@ -341,7 +346,5 @@ class Crossbar:
 
     def reset_counts(self) -> None:
         """Forget the events of earlier MVMs (programming counts are kept; later reads draw fresh noise)."""
-        self._mvms = 0
-        self._nonzero = 0
+        self._mvms = self._nonzero = self.adc_clipped = 0
         self._code_sq = np.zeros(self.plan.in_features)
-        self.adc_clipped = 0

@@ -14,7 +14,7 @@ from . import _input_kernels
 from .threads import scratch
 
 __all__ = ["quantize_weights", "quantize_inputs", "binary_scale", "weight_levels", "SIGN_MODES", "dac_layout",
-           "prepare_planes", "accumulate_planes"]
+           "prepare_planes", "accumulate_planes", "TinyRows", "normal_rows", "with_normal_rows", "unshifted"]
 
 SIGN_MODES = {"two_phase": 0, "bipolar": 1, "twos_complement": 2, "unsigned": 3}
 """signed_inputs -> sign handling code of the input-plane kernel's general (sliced) layout"""
@@ -34,6 +34,53 @@ def dac_layout(plan: Plan) -> int:
     if plan.bits_per_read == 1 and plan.signed_inputs == SignedInputs.TWOS_COMPLEMENT:
         return 3
     return 4
+
+
+_NORMALISED_BELOW = 2.0 ** -900
+"""rows whose peak |value| lies below this are brought up by a power of two before they are quantised (their scale,
+peak / (2**16 - 1) at most, stays above _input_kernels.TINY_SCALE)"""
+
+
+class TinyRows(Exception):
+    """Some vector's peak is too small for its own scale (:data:`._input_kernels.TINY_SCALE`)."""
+
+
+def _check_peaks(peak: np.ndarray, max_code: float) -> None:
+    if ((peak > 0) & (peak < _input_kernels.TINY_SCALE * max_code)).any():
+        raise TinyRows
+
+
+def normal_rows(a: np.ndarray, peak: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """``a`` with each row whose ``peak`` (default: its max |value|) is below 2**-900 times 2**shift, which brings
+    that peak to [0.5, 1) exactly (a power of two), and the shift per row (int64); (``a``, None) when no row is.
+    Quantised by its own peak, such a row gets the codes of its normal-range twin; :func:`unshifted` brings the
+    products back."""
+    peak = np.abs(a).max(axis=1, initial=0.0) if peak is None else peak
+    tiny = (peak > 0) & (peak < _NORMALISED_BELOW)
+    if not tiny.any():
+        return a, None
+    shift = np.where(tiny, -np.frexp(peak)[1], 0).astype(np.int64)
+    return np.ldexp(a, shift[:, None]), shift
+
+
+def with_normal_rows(call, x: np.ndarray):
+    """(``call(x)``, None), or where some row of ``x`` is too small for its scale (:class:`TinyRows`),
+    (``call`` of :func:`normal_rows` of ``x``, the rows' shifts)."""
+    try:
+        return call(x), None
+    except TinyRows:
+        x, shift = normal_rows(x)
+        return call(x), shift
+
+
+def unshifted(out: np.ndarray, row_shift: np.ndarray | None, col_shift: np.ndarray | None) -> np.ndarray:
+    """Products ``out`` (rows x columns) of operands brought up by 2**row_shift and 2**col_shift (None: 0), at
+    their own scale: one exact power-of-two step (rounded once where the result is subnormal)."""
+    if row_shift is None and col_shift is None:
+        return out
+    rows = np.zeros(out.shape[0], np.int64) if row_shift is None else row_shift
+    cols = np.zeros(out.shape[1], np.int64) if col_shift is None else col_shift
+    return np.ldexp(out, -(rows[:, None] + cols[None, :]))
 
 
 def _round_half_away(v: np.ndarray) -> np.ndarray:
@@ -65,6 +112,7 @@ def binary_scale(x: np.ndarray, input_max: float | None) -> np.ndarray:
     if input_max is not None:
         return np.full(x.shape[0], float(input_max))
     peak = np.abs(x).max(axis=1, initial=0.0)
+    _check_peaks(peak, 1.0)
     safe = np.where(peak > 0, peak, 1.0)
     return safe * (np.abs(x) / safe[:, None]).mean(axis=1)
 
@@ -83,6 +131,7 @@ def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
     m = 2 ** bits - 1 if unsigned else 2 ** (bits - 1) - 1
     if input_max is None:
         peak = np.abs(x).max(axis=1)
+        _check_peaks(peak, m)
         scale = np.where(peak > 0, peak / m, 1.0)
     else:
         scale = np.full(x.shape[0], input_max / m)
@@ -115,7 +164,8 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     """Quantised DAC planes of ``x`` (n_planes x batch x in, float32, a work array of this thread; with
     ``zero_point``, uint8 for the int8 units: the codes of signed planes shifted by it) and per-row input scales,
     per-group squared sums of every plane row, per-input squared codes and the count of non-zero codes
-    (:func:`._input_kernels.prepare_inputs`); a ValueError for non-finite inputs."""
+    (:func:`._input_kernels.prepare_inputs`); a ValueError for non-finite inputs, :class:`TinyRows` for a vector
+    too small for its scale."""
     batch = x.shape[0]
     starts = np.array([g[0] for g in plan.row_groups()] + [plan.in_features], dtype=np.int64)
     shape = (plan.n_planes, batch, plan.in_features)
@@ -125,12 +175,14 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     scale = np.empty(batch)
     row_sq = np.empty((len(starts) - 1, plan.n_planes * batch))
     code_sq = np.zeros(((batch + _input_kernels.ROW_BLOCK - 1) // _input_kernels.ROW_BLOCK, plan.in_features))
-    bad, nonzero = _input_kernels.prepare_inputs(
+    status, nonzero = _input_kernels.prepare_inputs(
         x, float(plan.max_input_code), -1.0 if input_max is None else float(input_max), dac_layout(plan),
         plan.input_bits, plan.bits_per_read, SIGN_MODES[plan.signed_inputs], starts, planes, scale, row_sq, code_sq,
         int(zero_point or 0))
-    if bad:
+    if status == 1:
         raise ValueError("inputs hold NaN or infinite values")
+    if status == 2:
+        raise TinyRows
     return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
 
 

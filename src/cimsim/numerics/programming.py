@@ -17,7 +17,7 @@ from ..config.schema import Config
 from ..mapping import Plan
 from .checks import finite_matrix
 from .devices import drift_gains, program_cells
-from .encoding import quantize_weights, weight_levels
+from .encoding import normal_rows, quantize_weights, weight_levels
 from .irdrop import layer_effective_conductance
 from .layout import layout
 
@@ -32,6 +32,9 @@ class ProgrammedLayer:
     """quantised weights (out x in), int8 up to 8-bit weights, else int16: the digital reference's operand"""
     weight_scale: np.ndarray
     """real value of one weight code, per output (or one for the tensor, broadcast)"""
+    weight_shift: np.ndarray | None
+    """per output: the weights were brought up by 2**shift before they were quantised, as peaks below 2**-900 are
+    (:func:`.encoding.normal_rows`); None when none was"""
     conductances_us: np.ndarray | None
     """programmed conductance of every used cell (in x physical columns), microsiemens, float32 (kept for reading;
     every figure derived from it at programming time is computed in float64); None in an int8 layer, whose ideal
@@ -73,7 +76,9 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     """Quantise ``weights`` (out x in, real, finite) and program the cells of every array of ``plan``."""
     p, device = plan, config.device
     w = finite_matrix("weights", weights, (p.out_features, p.in_features))
-    codes, scale = quantize_weights(w, p.weight_bits, config.mapping.weight_scale == WeightScale.PER_OUTPUT)
+    per_output = config.mapping.weight_scale == WeightScale.PER_OUTPUT
+    w, shift = normal_rows(w, None if per_output else np.full(w.shape[0], np.abs(w).max()))
+    codes, scale = quantize_weights(w, p.weight_bits, per_output)
     lay = layout(*weight_levels(codes, p), p)
     step, r = _level_step_us(p)
     cells = program_cells(lay.targets, r, p.max_level, device, rng)
@@ -93,7 +98,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     compensation = (drift_gains(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile, lay.col_tile, p)
                     if compensated else np.ones((p.row_tiles, lay.col_w.size)))
     layer = ProgrammedLayer(
-        weight_codes=codes.astype(np.int8 if p.weight_bits <= 8 else np.int16), weight_scale=scale,
+        weight_codes=codes.astype(np.int8 if p.weight_bits <= 8 else np.int16), weight_scale=scale, weight_shift=shift,
         conductances_us=conductances_us.astype(np.float32),
         matrix=np.ascontiguousarray(np.hstack(blocks), dtype=np.float32), col_r=col_r, ones_col=ones_col,
         col_w=lay.col_w, col_tile=lay.col_tile, n_blocks=n_blocks,
