@@ -141,23 +141,27 @@ def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
 
 
 def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
-    """Cell levels of every slice: (polarities x slices x in x out) int64, and the reference levels (slices,).
+    """Cell levels of every slice: (polarities x slices x in x out) uint8 (a cell holds at most 8 bits: one byte
+    per cell, not eight), and the reference levels (slices,), uint8.
 
     differential: polarity 0 holds max(q, 0), polarity 1 holds max(-q, 0); no reference columns.
     offset: one polarity holding q + 2**(bits-1) ((q + 1) / 2 for binary weights); each array has one reference
     column per slice holding the slices of the offset. Slice k holds bits [k*b, (k+1)*b) of the stored code (b = bits_per_cell).
     """
+    codes = np.ascontiguousarray(np.asarray(codes).T, dtype=np.int32)  # in x out, as the levels are laid out
     if plan.signed_encoding == SignedEncoding.DIFFERENTIAL:
         stored = np.stack([np.maximum(codes, 0), np.maximum(-codes, 0)])
         offset = 0
     else:
         offset = plan.weight_offset
         stored = ((codes + offset) // plan.weight_step)[None]
-    mask = plan.max_level
-    shifts = plan.bits_per_cell * np.arange(plan.n_slices)
-    levels = (stored[:, None, :, :] >> shifts[None, :, None, None]) & mask
-    ref = (offset >> shifts) & mask if plan.signed_encoding == SignedEncoding.OFFSET else np.zeros(0, dtype=np.int64)
-    return np.ascontiguousarray(levels.transpose(0, 1, 3, 2)), ref
+    stored = stored.astype(np.uint16)  # at most 16 weight bits: below 2**16
+    mask, shifts = plan.max_level, [plan.bits_per_cell * k for k in range(plan.n_slices)]
+    levels = np.empty((stored.shape[0], plan.n_slices, *codes.shape), dtype=np.uint8)
+    for k, shift in enumerate(shifts):  # slice by slice, in 16 bits: no wider array of every cell
+        levels[:, k] = (stored >> shift) & mask
+    ref = [(offset >> shift) & mask for shift in shifts] if plan.signed_encoding == SignedEncoding.OFFSET else []
+    return levels, np.array(ref, dtype=np.uint8)
 
 
 def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_point: int | None = None):

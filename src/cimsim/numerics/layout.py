@@ -27,7 +27,7 @@ __all__ = ["Layout", "layout"]
 @dataclass(frozen=True)
 class Layout:
     targets: np.ndarray
-    """target level of every cell, int64 (in x physical columns)"""
+    """target level of every cell, uint8 (in x physical columns)"""
     phys_tile: np.ndarray
     """column tile of each physical column"""
     pos: np.ndarray
@@ -104,7 +104,7 @@ def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout
         half = n_s * n_out
         pos = np.arange(half)
         neg = ref_index.ravel() if p.signed_encoding == SignedEncoding.OFFSET else half + pos
-        return Layout(np.ascontiguousarray(targets, dtype=np.int64), phys_tile, pos, neg,
+        return Layout(np.ascontiguousarray(targets), phys_tile, pos, neg,
                       np.repeat(pow2, n_out), np.tile(outputs, n_s), np.tile(out_tile, n_s))
     pos = np.arange(targets.shape[1])
     col_w, col_t, col_tile = data_w, data_t, data_tile
@@ -112,5 +112,5 @@ def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout
         col_w = np.concatenate([data_w, ref_w])
         col_t = np.concatenate([data_t, ref_t])
         col_tile = np.concatenate([data_tile, ref_tile])
-    return Layout(np.ascontiguousarray(targets, dtype=np.int64), phys_tile, pos, None, col_w,
+    return Layout(np.ascontiguousarray(targets), phys_tile, pos, None, col_w,
                   col_t.astype(np.int64), col_tile)

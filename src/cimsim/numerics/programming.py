@@ -37,8 +37,8 @@ class ProgrammedLayer:
     (:func:`.encoding.normal_rows`); None when none was"""
     conductances_us: np.ndarray | None
     """programmed conductance of every used cell (in x physical columns), microsiemens, float32 (kept for reading;
-    every figure derived from it at programming time is computed in float64); None in an int8 layer, whose ideal
-    cells hold their targets (:func:`ideal_conductances_us`)"""
+    every figure derived from it at programming time is computed in float64); None where every cell holds its
+    target and is read as it (no IR drop): they follow from the weight codes (:func:`ideal_conductances_us`)"""
     matrix: np.ndarray
     """(in x converted columns [+ a ones column]): what one read multiplies the input planes by, in levels; float32,
     or int8 where the crossbar multiplies on the int8 units (:func:`cimsim.numerics.int8.compact`)"""
@@ -83,11 +83,15 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     step, r = _level_step_us(p)
     cells = program_cells(lay.targets, r, p.max_level, device, rng)
     phys = lay.targets if cells.at_target else lay.targets + cells.deviation  # conductance - g_min, level units
-    conductances_us = (phys + r) * step
+    ideal = cells.at_target and config.array.wire_resistance_ohm == 0  # every cell read as its target level
+    conductances_us = None if ideal else (phys + r) * step  # ideal: from the weight codes when asked for
     seen = phys if config.array.wire_resistance_ohm == 0 else (
         layer_effective_conductance(conductances_us, lay.phys_tile, p, config.array.wire_resistance_ohm,
                                     exact=config.array.ir_drop == IrDropModel.EXACT) / step - r)
-    converted = seen[:, lay.pos] - seen[:, lay.neg] if lay.neg is not None else seen
+    converted = seen
+    if lay.neg is not None:  # the pair subtracted (target levels, uint8, as float32: exact)
+        first = _columns(seen, lay.pos)
+        converted = (first if first.dtype.kind == "f" else first.astype(np.float32)) - _columns(seen, lay.neg)
     if lay.combine is not None:  # weight slices summed before the ADC (binary-weighted charge)
         converted = converted @ lay.combine
     col_r = np.full(lay.col_w.size, 0.0 if lay.neg is not None else r * p.slice_weight_sum)
@@ -99,17 +103,33 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
                     if compensated else np.ones((p.row_tiles, lay.col_w.size)))
     layer = ProgrammedLayer(
         weight_codes=codes.astype(np.int8 if p.weight_bits <= 8 else np.int16), weight_scale=scale, weight_shift=shift,
-        conductances_us=conductances_us.astype(np.float32),
-        matrix=np.ascontiguousarray(np.hstack(blocks), dtype=np.float32), col_r=col_r, ones_col=ones_col,
+        conductances_us=None if ideal else conductances_us.astype(np.float32),
+        matrix=np.ascontiguousarray(np.hstack(blocks) if len(blocks) > 1 else converted, dtype=np.float32),
+        col_r=col_r, ones_col=ones_col,
         col_w=lay.col_w, col_tile=lay.col_tile, n_blocks=n_blocks,
         ref_tile=lay.col_tile[n_blocks * p.out_features:].astype(np.int64), layout_tiles=lay.phys_tile,
         noise_cells=lay.cells_per_conversion, combine=lay.combine, noise_weight=lay.noise_weight,
-        row_g_us=conductances_us.sum(axis=1), compensation=compensation, cell_writes=cells.writes,
+        row_g_us=_row_conductance_us(phys, r, step) if ideal else conductances_us.sum(axis=1),
+        compensation=compensation, cell_writes=cells.writes,
         cells_at_target=cells.at_target or not cells.deviation.any())
     for value in vars(layer).values():
         if isinstance(value, np.ndarray) and value.flags.owndata:
             value.setflags(write=False)
     return layer
+
+
+def _columns(a: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``a[:, index]``: a view where ``index`` is a run of consecutive columns (the pairs of a differential layout),
+    else a gathered copy"""
+    if index.size and index[-1] - index[0] == index.size - 1 and (np.diff(index) == 1).all():
+        return a[:, index[0]:index[-1] + 1]
+    return a[:, index]
+
+
+def _row_conductance_us(levels: np.ndarray, r: float, step: float, rows: int = 256) -> np.ndarray:
+    """sum over each row of (level + r) x step, microsiemens: the conductance of the row's cells, summed a block of
+    ``rows`` at a time (the same sums as over the whole matrix, without a float64 copy of it)"""
+    return np.concatenate([((levels[k:k + rows] + r) * step).sum(axis=1) for k in range(0, len(levels), rows)])
 
 
 def _level_step_us(plan: Plan) -> tuple[float, float]:
