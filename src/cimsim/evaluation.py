@@ -88,7 +88,8 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
     for start in range(0, len(x), size):
         xs = x[start:start + size]
         stats[:] = [ErrorStats() for _ in places]  # this chunk's (the analog hook adds to this list)
-        outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is an error below, not a warning here
+            outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
         correct = (0, 0, 0)
         if has_classes(network.output_shape):
             ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
