@@ -439,6 +439,14 @@ def test_pareto_front_of_a_hand_made_table(tmp_path):
     assert [r["point_id"] for r in front] == ["a", "c", "d"]  # b: c has the same energy, higher accuracy
 
 
+def test_pareto_leaves_out_points_without_a_finite_number(tmp_path):
+    """an inf objective had entered the front (the lowest error beside it): it is no point of a trade-off"""
+    text = "j,4,inf,0.001,0.9,ok,\nk,4,-inf,0.5,0.9,ok,\nl,4,nan,0.1,0.9,ok,\nm,4,2.0,x,0.9,ok,\nn,4,0.1,inf,0.9,ok,\n"
+    table = read_table(write(tmp_path, PARETO + text, "t.csv"))
+    points, front = pareto_front(table, "energy_pj", "relative_error")
+    assert len(points) == 7 and [r["point_id"] for r in front] == ["a", "b", "e", "f"]
+
+
 def test_pareto_command_prints_the_front_and_draws_it(tmp_path, monkeypatch):
     path = write(tmp_path, PARETO, "t.csv")
     result = invoke("pareto", path, "--x", "energy_pj", "--y", "accuracy", "--maximize-y", "-o", tmp_path / "f.png")

@@ -2,7 +2,8 @@
 
 A point is on the front when no other point is at least as good on x and on y and better on one of them
 (x is minimised; y is minimised, or maximised when asked). Points with the same x and y are all kept.
-Rows that failed (``status`` other than ok) or lack a number in either column are left out.
+Rows that failed (``status`` other than ok) or lack a finite number in either column (empty, text, NaN, inf) are
+left out: an infinite energy or error is no point of a trade-off.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _number(text: str | None) -> float | None:
         value = float(text)
     except (TypeError, ValueError):
         return None
-    return None if math.isnan(value) else value
+    return value if math.isfinite(value) else None
 
 
 def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False) -> tuple[list[Row], list[Row]]:
