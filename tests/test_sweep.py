@@ -352,6 +352,33 @@ seed = 3
                for v, r in (p.values for p in continuous))
 
 
+def test_a_design_space_too_large_to_hold_is_refused_before_it_is_made(tmp_path):
+    """A range of 10**9 values had been made in memory before its ends were checked (the process was killed);
+    a random sample of a grid past 2**63 points had failed with OverflowError."""
+    from cimsim.errors import ConfigError
+    from cimsim.sweep.spec import MAX_POINTS
+
+    head = f'base = "{DEFAULT}"\nobjectives = ["energy_pj"]\n'
+    started = time.perf_counter()
+    with pytest.raises(ConfigError, match=r"the range has 1000000000 values, above the 1000000 points"):
+        load_spec(write(tmp_path, head + '[axes]\n"adc.bits" = { start = 1, stop = 1000000000, step = 1 }\n'))
+    assert time.perf_counter() - started < 5
+    with pytest.raises(ConfigError, match=r"the grid has 4500015 points \(15 x 300001\), above the 1000000"):
+        load_spec(write(tmp_path, head + '[axes]\n"dac.input_bits" = { start = 2, stop = 16, step = 1 }\n'
+                        '"device.read_voltage_v" = { start = 0.1, stop = 0.4, step = 0.000001 }\n', "g.toml"))
+    with pytest.raises(ConfigError, match=rf"'samples' \({MAX_POINTS + 1}\) is above the {MAX_POINTS} points"):
+        load_spec(write(tmp_path, head + f'mode = "random"\nsamples = {MAX_POINTS + 1}\n[axes]\n'
+                        '"device.read_voltage_v" = { start = 0.1, stop = 0.4 }\n', "r.toml"))
+    axes = "".join(f'"{field}" = {{ start = 1, stop = {stop}, step = 1 }}\n' for field, stop in (
+        ("adc.bits", 16), ("dac.input_bits", 16), ("array.rows", 4096), ("array.cols", 4096),
+        ("array.rows_per_read", 4096), ("chip.tiles", 100000)))  # over 2**63 combinations
+    text = head + 'mode = "random"\nsamples = 6\nseed = 2\n[axes]\n' + axes
+    points = expand(load_spec(write(tmp_path, text, "huge.toml")))
+    again = expand(load_spec(write(tmp_path, text, "huge2.toml")))
+    assert len({p.values for p in points}) == 6 and [p.id for p in points] == [p.id for p in again]
+    assert [p.values for p in points] == sorted(p.values for p in points)  # grid order
+
+
 def test_axes_as_sub_tables_and_stepped_float_ranges():
     spec = spec_from_dict({"base": DEFAULT, "axes": {
         "adc": {"bits": [4, 6]}, "device.read_voltage_v": {"start": 0.1, "stop": 0.3, "step": 0.1}}})

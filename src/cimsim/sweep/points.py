@@ -71,11 +71,24 @@ def _combinations(spec: SweepSpec) -> Iterator[tuple[Any, ...]]:
     rng = np.random.default_rng(spec.seed)
     if not any(axis.continuous for axis in spec.axes):  # distinct points of the grid, in grid order
         sizes = [len(axis.values) for axis in spec.axes]
-        for flat in sorted(rng.choice(math.prod(sizes), size=spec.samples, replace=False).tolist()):
-            yield tuple(axis.values[i] for axis, i in zip(spec.axes, np.unravel_index(flat, sizes)))
+        for index in _distinct_indices(sizes, spec.samples, rng):
+            yield tuple(axis.values[i] for axis, i in zip(spec.axes, index))
         return
     for _ in range(spec.samples):
         yield tuple(_draw(axis, rng) for axis in spec.axes)
+
+
+def _distinct_indices(sizes: list[int], samples: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
+    """``samples`` distinct index tuples of a grid of ``sizes``, in grid order: flat indices drawn without
+    replacement; beyond int64's range of flat indices, one index per axis at a time, a repeat drawn again (at
+    most 10**6 samples of over 2**63 points: a repeat is all but impossible)"""
+    total = math.prod(sizes)
+    if total < 2**63:
+        return [np.unravel_index(flat, sizes) for flat in sorted(rng.choice(total, size=samples, replace=False))]
+    drawn: set[tuple[int, ...]] = set()
+    while len(drawn) < samples:
+        drawn.add(tuple(int(rng.integers(n)) for n in sizes))
+    return sorted(drawn)
 
 
 def _draw(axis: Axis, rng: np.random.Generator) -> Any:
