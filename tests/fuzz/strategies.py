@@ -622,7 +622,9 @@ def api(draw) -> dict:
             # only ratios are programmed and calibrated; a product is returned when finite, refused when it overflows
             invalid = method == "mvm_unprogrammed"
         if expr == "-np.abs(X)" or expr == "np.abs(X)":
-            invalid = method == "mvm_unprogrammed" or ("unsigned" in cfg_line and expr == "-np.abs(X)")
+            # unsigned inputs must be >= 0; weights of any sign are programmed (the expression is then -|W|)
+            invalid = method == "mvm_unprogrammed" or ("unsigned" in cfg_line and expr == "-np.abs(X)"
+                                                        and method != "program")
         if method == "program" and expr in ("X.T", "np.hstack([X, X])", "X[:, :-1]", "X[::2]"):
             invalid = True  # W's shape changes
     elif which == "load_network":
