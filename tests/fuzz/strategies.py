@@ -680,9 +680,53 @@ def api(draw) -> dict:
     return {"category": "api", "kind": "api", "code": code, "expect": expect, "invalid": invalid, "which": which}
 
 
+_SWEEP_FIELDS = ["adc.bits", "dac.input_bits", "device.bits_per_cell", "array.rows_per_read", "array.rows",
+                 "device.read_voltage_v", "device.g_max_us", "device.preset", "technology.node_nm", "chip.tiles",
+                 "workload.kind", "nope.field", "adc", "mapping.weight_bits"]
+_ODD_NUMBERS = [0, 1, 2, 4, 16, -1, 0.5, 1e-12, 10**9, 10**30, 2**63, float("inf"), float("nan"), True, "4", None]
+_SWEEP_AXES = [("adc.bits", [4, 6, 8]), ("adc.bits", {"start": 2, "stop": 8, "step": 2}),
+               ("device.read_voltage_v", {"start": 0.1, "stop": 0.3, "step": 0.1}),
+               ("device.read_voltage_v", {"start": 0.1, "stop": 0.3}), ("device.preset", ["ideal", "rram"]),
+               ("device.read_voltage_v", {"start": 0.05, "stop": 0.5, "step": 1e-9}),
+               ("array.rows", {"start": 1, "stop": 4096, "step": 1}), ("chip.tiles", {"start": 1, "stop": 10**12,
+                                                                                     "step": 1}),
+               ("device.g_max_us", {"start": 1, "stop": 1000, "step": 0.001}), ("mapping.weight_bits", [2, 4, 8])]
+"""ordinary axes, some of them too large to hold (a range of 10**9 values and more)"""
+
+
+@st.composite
+def sweep_specs(draw) -> dict:
+    """A sweep spec as a dict, the small dense config its base, given to ``spec_from_dict``: 1-4 axes, each a list or a range of odd or
+    ordinary numbers, in grid or random mode with odd samples and seeds; the call must load it fast or refuse it
+    naming the key (a range of 10**9 values had been made in memory first)."""
+    axes = {}
+    for _ in range(draw(st.integers(1, 4))):
+        field = draw(st.sampled_from(_SWEEP_FIELDS))
+        if draw(st.integers(0, 2)) == 0:  # an ordinary axis (some of them huge), a third of the time
+            field, axes[field] = draw(st.sampled_from(_SWEEP_AXES))
+        elif draw(st.booleans()):
+            axes[field] = draw(st.lists(st.sampled_from(_ODD_NUMBERS + ["ideal", "rram"]), max_size=5))
+        else:
+            axes[field] = {k: draw(st.sampled_from(_ODD_NUMBERS)) for k in draw(st.sampled_from(
+                [("start", "stop", "step"), ("start", "stop"), ("start", "step"), ("start", "stop", "step", "x")]))}
+    spec = {"kind": draw(st.sampled_from(["analytic", "functional", "x"])), "axes": axes}
+    mode = draw(st.sampled_from(["grid", "random", None, "grid", "random", "sobol"]))
+    if mode is not None:
+        spec["mode"] = mode
+    for key in ("samples", "seed"):
+        if draw(st.booleans()):
+            spec[key] = draw(st.sampled_from([1, 5, 0, -3, 10**6, 10**7, 2.5, "5", None, True]))
+    # the validity of a drawn spec is not predicted (invalid False): it must load fast, or be refused naming a key
+    code = f"inf, nan = float('inf'), float('nan')\nspec_from_dict({{**{spec!r}, 'base': BASE_DENSE}})"
+    return {"category": "sweep_specs", "kind": "api", "code": code, "invalid": False,
+            "expect": ["axes", "axis", "range", "start", "stop", "step", "samples", "seed", "mode", "kind", "grid",
+                       "points", "objective", "key", "field", "set", "base", "spec"]}
+
+
 CATEGORIES: dict[str, st.SearchStrategy] = {
     "schema_toml": schema_toml(), "schema_dict": schema_dict(), "keys": keys(), "file_mutation": file_mutation(),
     "data_files": data_files(), "network_files": network_files(), "overrides": overrides(), "api": api(),
+    "sweep_specs": sweep_specs(),
 }
 
 
