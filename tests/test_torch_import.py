@@ -545,6 +545,34 @@ def test_einsum_matrix_products_and_their_refusals():
         from_torch(Trace(), np.ones((1, 3, 3)))
 
 
+def test_a_mixture_of_experts_is_refused_saying_why():
+    """HF's MoE blocks count tokens per expert with histc, which torch's exporter refuses; the error had named only
+    histc. It now says the model routes tokens to experts, and where (a model without such a module keeps torch's
+    message alone)."""
+    class SparseMoeBlock(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.router = nn.Linear(8, 4)
+            self.experts = nn.Parameter(torch.randn(4, 8, 8))
+
+        def forward(self, x):
+            chosen = self.router(x).argmax(-1)
+            tokens = torch.histc(chosen.float(), bins=4, min=0, max=3)  # tokens per expert, as HF's blocks count
+            return torch.einsum("bi,bio->bo", x, self.experts[chosen]) + 0 * tokens.sum()
+
+    class Histogram(nn.Module):
+        def forward(self, x):
+            return x + torch.histc(x, bins=4).sum()
+
+    model = nn.Sequential(nn.Linear(8, 8), SparseMoeBlock())
+    with pytest.raises(ValueError, match=r"'aten::histc'.* \(the model routes each token to some of its experts, "
+                                         r"SparseMoeBlock at '1': .*does not import mixture-of-experts models\)"):
+        from_torch(model.eval(), np.ones((1, 8)))
+    with pytest.raises(ValueError, match=r"'aten::histc'") as refused:
+        from_torch(Histogram(), np.ones((1, 8)))
+    assert "experts" not in str(refused.value)
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 
 __all__ = ["export"]
@@ -29,8 +30,19 @@ def export(torch, onnx, model, x, opset: int, name: str):
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
             raise ValueError(f"torch model {name}: the ONNX export failed: {type(exc).__name__}: "
-                             f"{_message(str(exc))}") from None
+                             f"{_message(str(exc))}{_routing_hint(model)}") from None
         return onnx.load(path)  # with the external data of a model past 2 GiB
+
+
+def _routing_hint(model) -> str:
+    """Why a mixture-of-experts model fails (a module whose class name says it routes to experts), else ''"""
+    routed = next((f"{type(m).__name__} at '{path}'" for path, m in model.named_modules()
+                   if re.search(r"moe|experts|router", type(m).__name__, re.IGNORECASE)), None)
+    if routed is None:
+        return ""
+    return (f" (the model routes each token to some of its experts, {routed}: a choice of weights made from the "
+            "activations, which one static network of layers cannot hold; cimsim does not import mixture-of-experts "
+            "models)")
 
 
 def _message(text: str) -> str:
