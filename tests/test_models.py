@@ -198,6 +198,14 @@ def test_pricing_names_a_config_or_model_of_the_wrong_type(config):
         price_model("configs/default.toml", get_model("resnet18"))
     with pytest.raises(TypeError, match="model must be a cimsim.models Model .* got str"):
         chips_needed(config, "resnet18")
+    decoder = DECODERS["gpt2-small"]  # its two phases are Models; the Decoder itself had failed with AttributeError
+    with pytest.raises(TypeError, match=r"a Decoder \(gpt2-small\) has two phases: give decoder.prefill"):
+        price_model(config, decoder)
+    with pytest.raises(TypeError, match=r"model 'm': every op must be a MatrixOp, VectorOp or CacheOp; got 1: str"):
+        Model("m", "image", (MatrixOp("a", 4, 4, 1), "relu"), 4, 4)
+    with pytest.raises(TypeError, match="Model name must be a str; got NoneType"):
+        Model(None, "image", (MatrixOp("a", 4, 4, 1),), 4, 4)
+    assert Model("m", "image", [MatrixOp("a", 4, 4, 1)], 4, 4).ops == (MatrixOp("a", 4, 4, 1),)  # a list: its tuple
 
 
 def test_pricing_a_7b_decoder_is_fast(config):

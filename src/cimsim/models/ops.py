@@ -137,6 +137,14 @@ class Model:
     """prefill or decode for a decoder; empty otherwise"""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"Model name must be a str; got {type(self.name).__name__}")
+        object.__setattr__(self, "ops", tuple(self.ops))  # a list is taken as the tuple it stands for
+        strays = [f"{k}: {type(op).__name__}" for k, op in enumerate(self.ops)
+                  if not isinstance(op, (MatrixOp, VectorOp, CacheOp))]
+        if strays:
+            raise TypeError(f"model {self.name!r}: every op must be a MatrixOp, VectorOp or CacheOp; got "
+                            f"{', '.join(strays[:3])}")
         if not any(isinstance(op, MatrixOp) and op.static for op in self.ops):
             raise ValueError(f"model {self.name!r} has no static-weight matrix to put on crossbars")
         _positive(self, "input_elements_per_item", "output_elements_per_item", "tokens_per_item")

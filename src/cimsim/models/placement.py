@@ -25,8 +25,9 @@ from ..config.schema import Config
 from ..cost.chip import tiles_for_arrays
 from ..mapping import Plan, plan_layer
 from .ops import CacheOp, MatrixOp, Model, VectorOp
+from .transformer import Decoder
 
-__all__ = ["Placed", "ChipPart", "place_model", "packed_plan"]
+__all__ = ["Placed", "ChipPart", "check_arguments", "place_model", "packed_plan"]
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,22 @@ def _pieces(config: Config, op: MatrixOp, plan: Plan) -> list[MatrixOp]:
     return pieces
 
 
-def place_model(config: Config, model: Model) -> list[ChipPart]:
-    """The model's ops on as few chips as the placement rule allows (module docstring), in execution order."""
+def check_arguments(config, model) -> None:
+    """A TypeError unless ``config`` is a Config and ``model`` a Model (a Decoder is told to pick its phase)."""
     if not isinstance(config, Config):
         raise TypeError(f"config must be a cimsim Config (cimsim.config.load_config(path)); got "
                         f"{type(config).__name__}")
+    if isinstance(model, Decoder):
+        raise TypeError(f"model must be a cimsim.models Model; a Decoder ({model.name}) has two phases: give "
+                        "decoder.prefill(seq_len) or decoder.decode(context), or get_model(name, phase=...)")
     if not isinstance(model, Model):
         raise TypeError(f"model must be a cimsim.models Model (get_model(name) or decoder(...)); got "
                         f"{type(model).__name__}")
+
+
+def place_model(config: Config, model: Model) -> list[ChipPart]:
+    """The model's ops on as few chips as the placement rule allows (module docstring), in execution order."""
+    check_arguments(config, model)
     plans: dict[tuple[int, int, int], tuple[Plan, int]] = {}
 
     def plan_of(op: MatrixOp) -> tuple[Plan, int]:

@@ -41,7 +41,7 @@ from ..mapping import Plan
 from .baseline import price_baseline
 from .compose import LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, PerItem, compose
 from .ops import MatrixOp, Model, VectorOp
-from .placement import ChipPart, Placed, place_model
+from .placement import ChipPart, Placed, check_arguments, place_model
 from .result import ModelPrice
 
 __all__ = ["price_model", "chips_needed", "counts_per_vector", "DoesNotFitError", "LINK_ENERGY_PJ_PER_BIT",
@@ -131,8 +131,9 @@ class _Pricer:
         return self._chips[key], gb
 
 
-def _check_options(items: int, chips: int | None, reload_weights: bool, kv_cache: str, sequences: int,
+def _check_options(config, model, items: int, chips: int | None, reload_weights: bool, kv_cache: str, sequences: int,
                    activation_products: str) -> None:
+    check_arguments(config, model)
     if activation_products not in ACTIVATION_PLACES:
         raise ValueError(f"activation_products must be one of {', '.join(ACTIVATION_PLACES)}; got "
                          f"{activation_products!r}")
@@ -158,7 +159,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     with one operand (K, V) every item, then read (one pulse per cell: a lower bound; writes before reads);
     ``cell_lifetime_s`` is how long the cells' write endurance lasts at this rate.
     """
-    _check_options(items, chips, reload_weights, kv_cache, sequences, activation_products)
+    _check_options(config, model, items, chips, reload_weights, kv_cache, sequences, activation_products)
     rewritten = frozenset(op.name for op in model.of_type(MatrixOp) if not op.static
                           and activation_products == "arrays")
     placed_model = model if not rewritten else replace(model, ops=tuple(
