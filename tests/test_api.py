@@ -41,6 +41,8 @@ def test_dense_data_in_memory_set_the_shape():
         cimsim.simulate(DEFAULT, weights=np.ones(3))
     with pytest.raises(ValueError, match="network and labels are for a network workload"):
         cimsim.simulate(DEFAULT, labels=np.zeros(3, int))
+    with pytest.raises(TypeError, match=r"network must be a cimsim Network .* got str \(a file is settings="):
+        cimsim.simulate(MLP, network="digits_mlp.npz", inputs=x[:, :64])  # had failed with AttributeError
 
 
 def test_network_in_memory_with_labels_and_trials():

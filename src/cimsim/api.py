@@ -31,6 +31,7 @@ from .config import config_from_dict, load_config, with_overrides
 from .config.modes import WorkloadKind
 from .config.schema import Config
 from .inference import NetworkResult
+from .network import Network
 from .run import RunResult
 from .trials import Spread, run_trials, spreads
 
@@ -61,6 +62,9 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
     if kind == WorkloadKind.NETWORK:
         if weights is not None:
             raise ValueError("weights are for a dense workload; a network carries its own (network=...)")
+        if network is not None and not isinstance(network, Network):
+            raise TypeError(f"network must be a cimsim Network (load_network(path), from_torch(model, x)); got "
+                            f"{type(network).__name__} (a file is settings={{'workload.network_file': path}})")
         return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}
     if network is not None or labels is not None:
         raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
