@@ -282,6 +282,27 @@ def test_a_second_sweep_on_a_locked_file_stops_at_once_with_exit_2(tmp_path):
     assert not lock_path(out).exists()
 
 
+def test_run_sweep_takes_a_spec_path_and_names_an_output_that_is_no_results_file(tmp_path):
+    """A spec given as its path had failed with AttributeError; an output of /dev/null had run, lost its workers and
+    asked to be run again; a non-path output had failed inside os."""
+    from cimsim.errors import ConfigError
+    from cimsim.sweep import run_sweep
+
+    spec = write(tmp_path, ANALYTIC)
+    assert run_sweep(str(spec), tmp_path / "r.csv", workers=1).ok == len(expand(load_spec(spec)))
+    with pytest.raises(TypeError, match="spec must be a SweepSpec .* got int"):
+        run_sweep(5, tmp_path / "r.csv")
+    for output in (os.devnull, tmp_path, str(tmp_path / "a\x00.csv")):
+        with pytest.raises(ConfigError, match="the output must name a results CSV: a regular file"):
+            run_sweep(spec, output)
+    with pytest.raises(TypeError, match=r"output \(the results CSV\) must be a file path"):
+        run_sweep(spec, None)
+    result = invoke("sweep", spec, "-o", os.devnull)
+    assert result.exit_code == 2 and "the output must name a results CSV" in result.output
+    with pytest.raises(TypeError, match=r"table must be a results Table \(read_table\(path\)\); got str"):
+        pareto_front("r.csv", "energy_pj", "relative_error")
+
+
 def test_lock_without_fcntl_is_a_pid_file_taken_over_when_its_process_is_gone(tmp_path, monkeypatch):
     monkeypatch.setattr(lock, "fcntl", None)
     out, path = tmp_path / "r.csv", lock_path(tmp_path / "r.csv")

@@ -24,12 +24,13 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..argcheck import check_execution
+from ..argcheck import check_execution, check_path
+from ..errors import ConfigError
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import output_lock
 from .results import append_rows, columns, format_row, read_results, write_rows
-from .spec import SweepSpec
+from .spec import SweepSpec, load_spec
 
 __all__ = ["Summary", "run_sweep", "DASK_MISSING"]
 
@@ -65,10 +66,11 @@ Progress = Callable[[int, int, int], None]
 """called at the start and after each batch of rows with (points done, of which failed, total points)"""
 
 
-def run_sweep(spec: SweepSpec, output: str | os.PathLike, *, workers: int | None = None,
+def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *, workers: int | None = None,
               scheduler: str | None = None, progress: Progress | None = None,
               notice: Callable[[str], None] | None = None) -> Summary:
-    """Run the points of ``spec`` not yet in ``output`` and append their rows; see the module doc.
+    """Run the points of ``spec`` (a SweepSpec, or the path of a spec file) not yet in ``output`` (a results CSV:
+    a regular file, made if missing) and append their rows; see the module doc.
 
     ``workers`` local processes (default: the core count), or the Dask cluster at ``scheduler``. ``notice``
     gets each of :attr:`Summary.notes` before any point runs. Raises :class:`~.lock.OutputLocked` when
@@ -78,6 +80,14 @@ def run_sweep(spec: SweepSpec, output: str | os.PathLike, *, workers: int | None
     check_execution(progress, workers, scheduler)
     if notice is not None and not callable(notice):
         raise TypeError(f"notice must be a callable taking a str, or None; got {type(notice).__name__}")
+    spec = load_spec(spec) if isinstance(spec, (str, os.PathLike)) else spec
+    if not isinstance(spec, SweepSpec):
+        raise TypeError(f"spec must be a SweepSpec (load_spec(path), spec_from_dict(...)) or a spec file's path; "
+                        f"got {type(spec).__name__}")
+    check_path("output (the results CSV)", output)
+    if "\x00" in os.fspath(output) or (os.path.exists(output) and not os.path.isfile(output)):
+        raise ConfigError(repr(os.fspath(output)), [("output", "the output must name a results CSV: a regular file, "
+                                                               "or one to make (it is appended to and rewritten)")])
     with output_lock(output):
         return _run(spec, output, workers, scheduler, progress, notice)
 

@@ -59,6 +59,8 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False) -> tupl
 
     Raises :class:`ConfigError` naming an unknown column and listing the columns.
     """
+    if not isinstance(table, Table):
+        raise TypeError(f"table must be a results Table (read_table(path)); got {type(table).__name__}")
     unknown = [(opt, c) for opt, c in (("x", x), ("y", y)) if c not in table.columns]
     if unknown:
         raise ConfigError(table.source, [(opt, f"no column '{c}' for --{opt}; columns: {', '.join(table.columns)}")
