@@ -220,6 +220,9 @@ def _preset_dir() -> Path:
 
 @functools.cache
 def _section_tables(section: str) -> dict[str, dict[str, Any]]:
+    if section not in SECTION_PRESETS:
+        raise ValueError(f"no table has shipped presets under the name {section!r}; tables with presets: "
+                         f"{', '.join(SECTION_PRESETS)}")
     tables = {}
     folder = Path(str(resources.files("cimsim.config") / SECTION_PRESETS[section]))
     for path in sorted(folder.glob("*.toml")):

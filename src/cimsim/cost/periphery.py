@@ -91,7 +91,7 @@ def dac_energy_pj(bits: int, tech: TechnologyConfig) -> float:
 def dac_area_um2(bits: int, tech: TechnologyConfig) -> float:
     """Area of one DAC, um2: ISAAC's 0.166 um2 1-bit DAC x 2**(B - 1) (unit elements double per bit; the
     CiMLoop library scales ISAAC's DAC by 2**B), scaled from 32 nm."""
-    bits = check_int("DAC resolution", bits)
+    bits = check_int("DAC resolution", bits, 1, 64)
     return ISAAC_DAC_AREA_UM2 * 2.0 ** (bits - 1) * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..argcheck import check_int
 from ..config.modes import SignedEncoding, SignedInputs
 from ..mapping import Plan
 from . import _input_kernels
@@ -87,6 +88,15 @@ def _round_half_away(v: np.ndarray) -> np.ndarray:
     return np.sign(v) * np.floor(np.abs(v) + 0.5)
 
 
+def _operand(name: str, a, bits, max_bits: int) -> tuple[np.ndarray, int]:
+    """(``a`` as a float64 matrix, ``bits`` as an int in [1, max_bits]); a ValueError naming a bad one (only the
+    shape and type are checked here: the crossbar checks every value before it quantises)"""
+    a = np.asarray(a)
+    if a.ndim != 2 or a.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be a 2-d array of real numbers; got shape {a.shape}, dtype {a.dtype}")
+    return a.astype(np.float64, copy=False), check_int(f"{name} bits", bits, 1, max_bits)
+
+
 def quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.ndarray, np.ndarray]:
     """Signed weight codes (int64, out x in) and their scale per output (float64, out).
 
@@ -95,6 +105,7 @@ def quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.nda
     scale mean|W| (XNOR-Net, Rastegari et al., ECCV 2016: the scale that minimises the L2 error; 0 for an all-zero
     row, which no sign can represent).
     """
+    w, bits = _operand("weights", w, bits, 16)
     if bits == 1:
         mean = np.abs(w).mean(axis=1) if per_output else np.full(w.shape[0], np.abs(w).mean())
         return np.where(w < 0, -1, 1).astype(np.int64), mean
@@ -126,6 +137,7 @@ def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
     >= 0) in [0, 2**bits - 1]; binary inputs (1 bit, signed) are sign(x) in {-1, +1} (0 -> +1) with the scale
     :func:`binary_scale`.
     """
+    x, bits = _operand("inputs", x, bits, 16)
     if bits == 1 and not unsigned:
         return np.where(x >= 0, 1, -1).astype(np.int32), binary_scale(x, input_max)
     m = 2 ** bits - 1 if unsigned else 2 ** (bits - 1) - 1

@@ -27,6 +27,9 @@ _ACCURACY = {
 
 def available_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
     """The metrics a sweep of ``kind`` ("analytic" or "functional") can record for a workload of that kind."""
+    if kind not in ("analytic", "functional") or workload_kind not in _ACCURACY:
+        raise ValueError(f"kind must be analytic or functional and workload_kind one of {', '.join(_ACCURACY)}; got "
+                         f"{kind!r}, {workload_kind!r}")
     return COST_METRICS if kind == "analytic" else (*_ACCURACY[workload_kind], *COST_METRICS)
 
 
