@@ -205,6 +205,26 @@ def test_the_error_statistics_hold_at_any_finite_scale():
     assert 0 < sim.vs_float.relative_error < 0.1
 
 
+def test_public_building_blocks_name_a_bad_argument():
+    """each had failed with a numba TypingError, a KeyError or an OverflowError"""
+    from cimsim.config import list_section_presets, section_preset
+    from cimsim.cost.periphery import dac_area_um2
+    from cimsim.numerics import quantize_inputs, quantize_weights
+    from cimsim.sweep import available_metrics
+
+    with pytest.raises(ValueError, match=r"inputs must be a 2-d array of real numbers; got shape \(3,\)"):
+        quantize_inputs(np.ones(3), 8, None)
+    with pytest.raises(ValueError, match="weights bits must be an int >= 1 and <= 16; got 0"):
+        quantize_weights(np.ones((2, 3)), 0, False)
+    for call in (lambda: section_preset("adc", "x"), lambda: list_section_presets(None)):
+        with pytest.raises(ValueError, match="tables with presets: device, baseline"):
+            call()
+    with pytest.raises(ValueError, match="kind must be analytic or functional"):
+        available_metrics("functional", "graph")
+    with pytest.raises(ValueError, match="DAC resolution must be an int >= 1 and <= 64"):
+        dac_area_um2(10**30, load_config(DEFAULT).technology)
+
+
 def test_data_in_memory_are_named_not_a_config_field():
     rng = np.random.default_rng(4)
     w, x = rng.standard_normal((8, 32)), rng.standard_normal((4, 32))
