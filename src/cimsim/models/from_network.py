@@ -29,7 +29,8 @@ _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu"
                 **dict.fromkeys(("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
                                  "atanh"), "tanh")}  # a transcendental function: priced as tanh
 _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}
-DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "mean": "add",
+DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "rmsnorm": "rmsnorm",
+                 "mean": "add",
                  "argmax": "max",
                  "maxpool2d": "max", "avgpool2d": "add", "globalavgpool2d": "add"}
 """digital layer kind -> vector-unit kind (unary and elementwise layers go by their function)"""

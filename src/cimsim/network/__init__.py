@@ -16,6 +16,7 @@ from .conv3d import Conv3d
 from .layers import Conv2d, Dense, DigitalLayer, Layer, MatrixLayer
 from .model import MatMul, MatrixShape, Network
 from .movement import Concat, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
+from .norms import RMSNorm
 from .ops import ActivationMatMul, Affine, ArgMax, Clip, Elementwise, LayerNorm, Max, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .sampling import GridSample
@@ -26,7 +27,8 @@ __all__ = [
     "Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d", "Conv3d", "ReLU", "Unary", "Clip", "Affine",
     "Elementwise",
     "Concat", "JoinConstant", "Slice", "Reshape", "Transpose", "Flatten", "Pad", "Upsample", "Dilate", "Softmax",
-    "LayerNorm", "Mean", "Max", "ActivationMatMul", "Interpolate", "Embedding", "Scatter", "ArgMax", "MaxPool2d",
+    "LayerNorm", "RMSNorm", "Mean", "Max", "ActivationMatMul", "Interpolate", "Embedding", "Scatter", "ArgMax",
+    "MaxPool2d",
     "AvgPool2d", "GlobalAvgPool2d", "GridSample",
     "Network", "MatrixShape", "MatMul",
     "FORMAT", "LAYER_KINDS", "load_network", "save_network", "from_torch",

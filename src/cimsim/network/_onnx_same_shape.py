@@ -15,6 +15,7 @@ from ._onnx_movement import MOVEMENT_HANDLERS
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Reshape
+from .norms import RMSNorm
 from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
 from .pooling import AvgPool2d
 
@@ -287,13 +288,21 @@ def _layer_norm(g, op, attrs, names, outs, name):
     g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), axis), names[:1], outs[0], name)
 
 
+def _rms_norm(g, op, attrs, names, outs, name):
+    """RMSNormalization (opset 23): the layer norm without its mean, a scale and no bias"""
+    scale = g.operand(names, 1, "RMSNormalization's scale")
+    axis = g.sample_axis(attrs.get("axis", -1), names[0])
+    g.append(RMSNorm(scale, None, attrs.get("epsilon", 1e-5), axis), names[:1], outs[0], name)
+
+
 def _simple(make):
     """A handler appending ``make(g, attrs, data name)`` reading the node's first input."""
     return lambda g, op, attrs, names, outs, name: g.append(make(g, attrs, names[0]), names[:1], outs[0], name)
 
 
 SAME_SHAPE_HANDLERS = {
-    "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "HardSigmoid": _hard_sigmoid,
+    "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "RMSNormalization": _rms_norm,
+    "HardSigmoid": _hard_sigmoid,
     "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "Celu": _elu,
     "InstanceNormalization": _instance_norm, "Trilu": _trilu,
     "Softmax": _softmax, "LogSoftmax": _softmax, "LRN": _lrn, "Where": _where, "IsNaN": _is_nan,

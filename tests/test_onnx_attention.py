@@ -1,0 +1,120 @@
+"""ONNX opset 23's Attention and RMSNormalization (torch's dynamo exporter writes scaled_dot_product_attention and
+nn.RMSNorm as them) against onnx's reference evaluator: 4-d and 3-d inputs, grouped-query heads, causal and
+constant masks, soft cap and scale; what is not supported is refused naming the node."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+helper, numpy_helper, TensorProto = onnx.helper, onnx.numpy_helper, onnx.TensorProto
+from onnx.reference import ReferenceEvaluator  # noqa: E402
+
+from cimsim.network.onnx_import import network_from_onnx  # noqa: E402
+
+S, E, D = 5, 12, 4  # tokens, features per token, head size
+RNG = np.random.default_rng(7)
+
+
+def _projection(name: str, heads: int, four_d: bool, batch: int) -> tuple[list, dict]:
+    """nodes computing ``name`` (x @ W, as 4-d heads or as 3-d (batch, tokens, heads x size)) and their constants"""
+    consts = {f"w{name}": RNG.standard_normal((E, heads * D)).astype(np.float32)}
+    if not four_d:
+        return [helper.make_node("MatMul", ["x", f"w{name}"], [name])], consts
+    consts[f"s{name}"] = np.array([batch, S, heads, D], np.int64)
+    return [helper.make_node("MatMul", ["x", f"w{name}"], [f"{name}p"]),
+            helper.make_node("Reshape", [f"{name}p", f"s{name}"], [f"{name}r"]),
+            helper.make_node("Transpose", [f"{name}r"], [name], perm=[0, 2, 1, 3])], consts
+
+
+def _model(q_heads: int, kv_heads: int, four_d: bool, batch: int = 2, mask=None, outputs=("y",), extra_inputs=(),
+           **attrs):
+    nodes, consts = [], {}
+    for name, heads in (("q", q_heads), ("k", kv_heads), ("v", kv_heads)):
+        more, c = _projection(name, heads, four_d, batch)
+        nodes += more
+        consts.update(c)
+    inputs = ["q", "k", "v"]
+    if mask is not None:
+        consts["mask"] = mask
+        inputs.append("mask")
+    inputs += list(extra_inputs)
+    if not four_d:
+        attrs.update(q_num_heads=q_heads, kv_num_heads=kv_heads)
+    nodes.append(helper.make_node("Attention", inputs, ["a", *outputs[1:]], name="att", **attrs))
+    nodes.append(helper.make_node("Identity", ["a"], ["y"]))
+    graph_outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, S, E])],
+                              graph_outputs, [numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)])
+
+
+CASES = {
+    "4-d, causal, grouped-query heads": dict(q_heads=4, kv_heads=2, four_d=True, is_causal=1),
+    "3-d, grouped-query heads": dict(q_heads=6, kv_heads=3, four_d=False),
+    "4-d, batch 1, scale and soft cap": dict(q_heads=2, kv_heads=2, four_d=True, batch=1, scale=0.3, softcap=2.0),
+    "3-d, causal, a boolean mask with a fully masked row": dict(
+        q_heads=2, kv_heads=1, four_d=False, is_causal=1,
+        mask=np.array([[True] * S] * (S - 1) + [[False] * S])),
+    "4-d, a float mask per head": dict(q_heads=2, kv_heads=2, four_d=True,
+                                       mask=RNG.standard_normal((1, 2, S, S)).astype(np.float32)),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_attention_matches_the_onnx_reference(case):
+    spec = dict(CASES[case])
+    batch = spec.get("batch", 2)
+    model = _model(**spec)
+    x = RNG.standard_normal((batch, S, E)).astype(np.float32)
+    expected = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    got = network_from_onnx(model, "m.onnx").forward(x)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-5)
+    if "fully" in case:
+        assert (got[:, -1] == 0).all()  # every key masked: 0, as the reference's guard gives
+
+
+@pytest.mark.parametrize("change, why", [
+    (dict(extra_inputs=("", "x", "x")), "a KV cache .* or padding lengths"),
+    (dict(outputs=("y", "present_key")), None),  # present_key not read by anything: fine
+    (dict(mask=None, is_causal=0, extra_inputs=("q",)), "an attn_mask computed from the activations"),
+])
+def test_what_attention_does_not_support_is_refused(change, why):
+    spec = dict(q_heads=2, kv_heads=2, four_d=False, **change)
+    model = _model(**spec)
+    if why is None:
+        assert network_from_onnx(model, "m.onnx").output_shape == (S, 2 * D)
+        return
+    with pytest.raises(ValueError, match=rf"node 'att' \(Attention\): {why}"):
+        network_from_onnx(model, "m.onnx")
+
+
+def test_rms_normalization_matches_the_onnx_reference():
+    nodes = [helper.make_node("RMSNormalization", ["x", "g"], ["y"], axis=-1, epsilon=1e-3)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, S, E])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(RNG.standard_normal(E).astype(np.float32), "g")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)])
+    x = RNG.standard_normal((2, S, E)).astype(np.float32)
+    net = network_from_onnx(model, "m.onnx")
+    np.testing.assert_allclose(net.forward(x), ReferenceEvaluator(model).run(None, {"x": x})[0], rtol=1e-5,
+                               atol=1e-5)
+    assert [layer.kind for layer in net.layers] == ["rmsnorm"]
+
+
+def test_an_rms_norm_is_saved_loaded_and_priced(tmp_path):
+    from cimsim.models.from_network import model_from_network
+    from cimsim.network import Dense, Network, RMSNorm, load_network, save_network
+
+    net = Network((Dense(RNG.standard_normal((8, 4)), None), RMSNorm(RNG.standard_normal(8), None, 1e-4)), (4,))
+    save_network(net, tmp_path / "n.npz")
+    back = load_network(tmp_path / "n.npz")
+    x = RNG.standard_normal((3, 4))
+    np.testing.assert_array_equal(back.forward(x), net.forward(x))
+    y = x @ net.layers[0].weight.T
+    np.testing.assert_allclose(net.forward(x), y / np.sqrt((y ** 2).mean(axis=1, keepdims=True) + 1e-4)
+                               * net.layers[1].weight, rtol=1e-12)
+    assert [op.kind for op in model_from_network(back).ops[1:]] == ["rmsnorm"]  # the vector unit's RMSNorm
+
