@@ -103,6 +103,17 @@ def _scatter_nd(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     return out
 
 
+def _gather_nd(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    """ONNX GatherND of constants: the slices of ``x`` at the index tuples of ``indices`` (the last axis), after
+    ``batch_dims`` leading axes taken together (LeViT gathers its attention biases so)"""
+    indices, batch = np.asarray(operands[1]).astype(np.int64), int(attrs.get("batch_dims", 0))
+    lead = x.shape[:batch]
+    flat_x = x.reshape((-1,) + x.shape[batch:])
+    flat_i = indices.reshape((-1,) + indices.shape[batch:])
+    out = [xb[tuple(np.moveaxis(ib, -1, 0))] for xb, ib in zip(flat_x, flat_i)]
+    return np.stack(out).reshape(lead + out[0].shape)
+
+
 def _scatter_elements(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     """ONNX ScatterElements of constants (``reduction`` none or add)"""
     out, indices, updates = np.array(x, copy=True), np.asarray(operands[1]).astype(np.int64), operands[2]
@@ -144,6 +155,7 @@ _WITH_ATTRIBUTES = {
     "LeakyRelu": lambda x, operands, attrs: np.where(x >= 0, x, attrs.get("alpha", 0.01) * x),
     "HardSigmoid": lambda x, operands, attrs: np.clip(attrs.get("alpha", 0.2) * x + attrs.get("beta", 0.5), 0, 1),
     "Clip": _clip, "Softmax": _softmax, "Gelu": _gelu, "ScatterND": _scatter_nd, "ScatterElements": _scatter_elements,
+    "GatherND": _gather_nd,
 }
 """operators folded by a function of (first operand, operands, attributes)"""
 

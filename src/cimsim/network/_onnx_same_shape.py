@@ -282,6 +282,29 @@ def _instance_norm(g, op, attrs, names, outs, name):
     g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), g.sample_axis(2, x)), [x], outs[0], name)
 
 
+def _group_norm(g, op, attrs, names, outs, name):
+    """GroupNormalization (opsets 18 and 21): each sample's channels in ``num_groups`` groups, each group normalised
+    over its channels and positions (a layer norm of the group's row), then a scale and bias per channel (opset 21)
+    or per group (opset 18: repeated over the group's channels)"""
+    x, out, groups = names[0], outs[0], int(attrs["num_groups"])
+    shape = g.shape[x]
+    lead, (c, *rest) = (shape[:1], shape[1:]) if g.batch_as_axis else ((), shape)
+    if groups < 1 or c % groups:
+        raise ValueError(f"GroupNormalization num_groups {groups} does not divide the {c} channels")
+    per_channel = [np.asarray(g.operand(names, k, what), dtype=np.float64).ravel()
+                   for k, what in ((1, "GroupNormalization's scale"), (2, "its bias"))]
+    scale, bias = (np.repeat(p, c // groups) if p.size == groups else p for p in per_channel)
+    if scale.size != c or bias.size != c:
+        raise ValueError(f"GroupNormalization scale and bias need {c} channels or {groups} groups; got "
+                         f"{per_channel[0].size} and {per_channel[1].size}")
+    g.append(Reshape(lead + (groups, -1)), [x], f"{out}#groups", name)
+    g.append(LayerNorm(None, None, attrs.get("epsilon", 1e-5), -1), [f"{out}#groups"], f"{out}#normed", name)
+    g.append(Reshape(shape), [f"{out}#normed"], f"{out}#channels", name)
+    trailing = (1,) * len(rest)
+    g.append(Affine(scale.reshape((-1,) + trailing), bias.reshape((-1,) + trailing)), [f"{out}#channels"], out,
+             name)
+
+
 def _layer_norm(g, op, attrs, names, outs, name):
     scale, bias = g.operand(names, 1, "LayerNormalization's scale"), g.operand(names, 2, "its bias")
     axis = g.sample_axis(attrs.get("axis", -1), names[0])
@@ -302,6 +325,7 @@ def _simple(make):
 
 SAME_SHAPE_HANDLERS = {
     "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "RMSNormalization": _rms_norm,
+    "GroupNormalization": _group_norm,
     "HardSigmoid": _hard_sigmoid,
     "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "Celu": _elu,
     "InstanceNormalization": _instance_norm, "Trilu": _trilu,

@@ -1,6 +1,7 @@
-"""ONNX opset 23's Attention and RMSNormalization (torch's dynamo exporter writes scaled_dot_product_attention and
-nn.RMSNorm as them) against onnx's reference evaluator: 4-d and 3-d inputs, grouped-query heads, causal and
-constant masks, soft cap and scale; what is not supported is refused naming the node."""
+"""Operators of recent opsets that torch's dynamo exporter writes, against onnx's reference evaluator: Attention
+(opset 23; 4-d and 3-d inputs, grouped-query heads, causal and constant masks, soft cap and scale; what is not
+supported is refused naming the node), RMSNormalization (23), GroupNormalization (18 and 21) and GatherND of
+constants (LeViT's attention biases)."""
 
 from __future__ import annotations
 
@@ -117,4 +118,39 @@ def test_an_rms_norm_is_saved_loaded_and_priced(tmp_path):
     np.testing.assert_allclose(net.forward(x), y / np.sqrt((y ** 2).mean(axis=1, keepdims=True) + 1e-4)
                                * net.layers[1].weight, rtol=1e-12)
     assert [op.kind for op in model_from_network(back).ops[1:]] == ["rmsnorm"]  # the vector unit's RMSNorm
+
+
+def _single(node, input_shape, consts: dict, opset: int):
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, input_shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+@pytest.mark.parametrize("opset, per", [(21, 6), (18, 3)])  # opset 18: a scale and bias per group
+def test_group_normalization_matches_the_onnx_reference(opset, per):
+    node = helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=3, epsilon=1e-3)
+    consts = {"s": RNG.standard_normal(per).astype(np.float32), "b": RNG.standard_normal(per).astype(np.float32)}
+    model = _single(node, [2, 6, 4, 5], consts, opset)
+    x = RNG.standard_normal((2, 6, 4, 5)).astype(np.float32)
+    np.testing.assert_allclose(network_from_onnx(model, "m.onnx").forward(x),
+                               ReferenceEvaluator(model).run(None, {"x": x})[0], rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="GroupNormalization num_groups 4 does not divide the 6 channels"):
+        node = helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=4)
+        network_from_onnx(_single(node, [2, 6, 4, 5], consts, opset), "m.onnx")
+
+
+def test_gather_nd_of_constants_is_folded():
+    table = RNG.standard_normal((3, 10)).astype(np.float32)
+    index = RNG.integers(0, 10, (3, 6, 1))
+    nodes = [helper.make_node("GatherND", ["t", "i"], ["bias"], batch_dims=1),  # (3, 6) biases, as LeViT's
+             helper.make_node("Add", ["x", "bias"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(table, "t"), numpy_helper.from_array(index, "i")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    x = RNG.standard_normal((2, 3, 6)).astype(np.float32)
+    net = network_from_onnx(model, "m.onnx")
+    np.testing.assert_allclose(net.forward(x), ReferenceEvaluator(model).run(None, {"x": x})[0], rtol=1e-6)
+    assert [layer.kind for layer in net.layers] == ["affine"]  # the gathered constant: a shift
 
