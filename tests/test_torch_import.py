@@ -310,6 +310,7 @@ def test_export_failure_is_torch_message_without_its_graph():
     with pytest.raises(ValueError, match=r"torch model Inverse: the ONNX export failed: .*linalg_inv") as info:
         from_torch(Inverse(), np.eye(3)[None])
     assert "graph" not in str(info.value) and len(str(info.value)) < 400
+    assert "may translate it: torch.onnx.export(model, (x,), path, dynamo=True" in str(info.value)  # the way out
 
 
 @pytest.mark.parametrize("kwargs", [{"scale_factor": 2}, {"scale_factor": 2, "align_corners": True},

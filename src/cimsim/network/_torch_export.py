@@ -15,6 +15,11 @@ __all__ = ["export"]
 MAX_UNFOLD_WINDOWS = 256
 """most windows of a ``Tensor.unfold`` that the export writes as slices (beyond: torch's own export of it)"""
 
+DYNAMO_HINT = (" (torch's other exporter may translate it: torch.onnx.export(model, (x,), path, dynamo=True, "
+               "opset_version=23), which needs onnxscript; then load_network(path))")
+"""the way out an export failure names: the dynamo exporter writes operators the TorchScript one refuses (trunc,
+diff, ...), and load_network imports its opset-23 graphs (docs/networks.md)"""
+
 MESSAGE_CHARS = 600
 """longest part of torch's own error message kept in the error from_torch raises (torch appends its whole IR graph)"""
 
@@ -30,7 +35,7 @@ def export(torch, onnx, model, x, opset: int, name: str):
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
             raise ValueError(f"torch model {name}: the ONNX export failed: {type(exc).__name__}: "
-                             f"{_message(str(exc))}{_routing_hint(model)}") from None
+                             f"{_message(str(exc))}{_routing_hint(model) or DYNAMO_HINT}") from None
         return onnx.load(path)  # with the external data of a model past 2 GiB
 
 
