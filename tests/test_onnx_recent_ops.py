@@ -1,7 +1,7 @@
 """Operators of recent opsets that torch's dynamo exporter writes, against onnx's reference evaluator: Attention
 (opset 23; 4-d and 3-d inputs, grouped-query heads, causal and constant masks, soft cap and scale; what is not
-supported is refused naming the node), RMSNormalization (23), GroupNormalization (18 and 21) and GatherND of
-constants (LeViT's attention biases)."""
+supported is refused naming the node), RMSNormalization (23), GroupNormalization (18 and 21), GatherND of
+constants (LeViT's attention biases) and TopK (torch's topk and sort values)."""
 
 from __future__ import annotations
 
@@ -153,4 +153,37 @@ def test_gather_nd_of_constants_is_folded():
     net = network_from_onnx(model, "m.onnx")
     np.testing.assert_allclose(net.forward(x), ReferenceEvaluator(model).run(None, {"x": x})[0], rtol=1e-6)
     assert [layer.kind for layer in net.layers] == ["affine"]  # the gathered constant: a shift
+
+
+@pytest.mark.parametrize("largest, axis", [(1, -1), (0, 1)])
+def test_top_k_values_match_the_onnx_reference(largest, axis):
+    node = helper.make_node("TopK", ["x", "k"], ["y", "i"], axis=axis, largest=largest)
+    model = _single(node, [2, 5, 6], {"k": np.array([3], np.int64)}, 18)
+    x = RNG.standard_normal((2, 5, 6)).astype(np.float32)
+    x[0, 0, :2] = x[0, 0, 3]  # ties: the same values whichever position wins
+    net = network_from_onnx(model, "m.onnx")
+    np.testing.assert_array_equal(net.forward(x), ReferenceEvaluator(model).run(None, {"x": x})[0])
+    assert [layer.kind for layer in net.layers] == ["topk"]
+
+
+def test_top_k_indices_that_are_read_are_refused_and_the_layer_is_saved_and_priced(tmp_path):
+    from cimsim.models.from_network import model_from_network
+    from cimsim.network import Dense, Network, TopK, load_network, save_network
+
+    nodes = [helper.make_node("TopK", ["x", "k"], ["v", "i"], name="top"),
+             helper.make_node("Cast", ["i"], ["y"], to=TensorProto.FLOAT)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.array([2], np.int64), "k")])
+    with pytest.raises(ValueError, match=r"node 'top' \(TopK\): TopK's indices are read: only its values"):
+        network_from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), "m.onnx")
+    net = Network((Dense(RNG.standard_normal((6, 4)), None), TopK(2)), (4,))
+    save_network(net, tmp_path / "n.npz")
+    x = RNG.standard_normal((3, 4))
+    products = x @ net.layers[0].weight.T
+    np.testing.assert_array_equal(load_network(tmp_path / "n.npz").forward(x), np.sort(products)[:, ::-1][:, :2])
+    [op] = model_from_network(net).ops[1:]
+    assert (op.kind, op.elements_per_item) == ("max", 6 * 2)  # each value against a heap of 2: log2(2) + 1 compares
+    with pytest.raises(ValueError, match="TopK k 7 exceeds the 6 values along axis -1"):
+        Network((Dense(RNG.standard_normal((6, 4)), None), TopK(7)), (4,))
 

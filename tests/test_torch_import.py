@@ -1298,11 +1298,18 @@ def test_llama_style_blocks():
 
 
 def test_unsupported_module_names_the_node_and_op():
-    class TopTwo(nn.Module):
+    class Determinant(nn.Module):
         def forward(self, x):
-            return x.topk(2, dim=-1).values
+            return torch.det(x)[:, None] * x[:, 0]
 
-    with pytest.raises(ValueError, match=r"torch model TopTwo: node .*\(TopK\): unsupported ONNX operator 'TopK'"):
+    with pytest.raises(ValueError, match=r"torch model Determinant: node .*\(Det\): unsupported ONNX operator 'Det'"):
+        from_torch(Determinant(), np.random.default_rng(0).standard_normal((1, 3, 3)))
+
+    class TopTwo(nn.Module):  # topk's values are imported (a TopK layer); its indices are not activations
+        def forward(self, x):
+            return x.topk(2, dim=-1).indices.float()
+
+    with pytest.raises(ValueError, match=r"torch model TopTwo: node .*\(TopK\): TopK's indices are read"):
         from_torch(TopTwo(), np.ones((1, 3, 4)))
 
 

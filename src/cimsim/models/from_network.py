@@ -31,7 +31,7 @@ _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu"
 _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}
 DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "rmsnorm": "rmsnorm",
                  "mean": "add",
-                 "argmax": "max",
+                 "argmax": "max", "topk": "max",
                  "maxpool2d": "max", "avgpool2d": "add", "globalavgpool2d": "add"}
 """digital layer kind -> vector-unit kind (unary and elementwise layers go by their function)"""
 _MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten", "pad", "upsample", "dilate",

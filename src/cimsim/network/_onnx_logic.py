@@ -8,6 +8,7 @@ selects arithmetically. Intermediate tensors are named ``out#part``.
 - Not(c) = 1 - c; And(c, d) = c d; Or(c, d) = max(c, d) (two activations).
 - Where(c, a, b) = b + c (a - b) for an activation c (a and b finite: a constant -inf or NaN cannot be selected
   arithmetically and is refused).
+- TopK at a constant k: a TopK layer of its values (a sort's); its indices, when read, are refused.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ops import Affine, Elementwise, Unary
+from .selection import TopK
 
 __all__ = ["LOGIC_HANDLERS", "data_where"]
 
@@ -77,5 +79,15 @@ def data_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
         g.append(Affine(shift=g.sample_constant(g.consts[b], a)), [f"{out}#selected"], out, name)
 
 
-LOGIC_HANDLERS = {**{op: _compare for op in _COMPARISONS}, **{op: _logic for op in ("Not", "And", "Or")}}
+def _top_k(g, op, attrs, names, outs, name):
+    """TopK of an activation at a constant k: its values (a sort's too); the indices output, when read, is refused"""
+    if len(outs) > 1 and outs[1] and g.consumers.get(outs[1], 0):
+        raise ValueError("TopK's indices are read: only its values are supported (positions are not activations)")
+    k = g.operand(names, 1, "TopK's k")
+    g.append(TopK(int(np.ravel(k)[0]), g.sample_axis(attrs.get("axis", -1), names[0]), bool(attrs.get("largest", 1))),
+             names[:1], outs[0], name)
+
+
+LOGIC_HANDLERS = {**{op: _compare for op in _COMPARISONS}, **{op: _logic for op in ("Not", "And", "Or")},
+                  "TopK": _top_k}
 """ONNX operator -> handler, for the comparisons and logic of activations"""
