@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .movement import Concat, Reshape, Transpose
-from .ops import ActivationMatMul, Affine, Elementwise, Softmax, Unary
+from .ops import ActivationMatMul, Affine, Softmax, Unary
 
 __all__ = ["ATTENTION_HANDLERS"]
 
