@@ -1,7 +1,8 @@
 """Operators of recent opsets that torch's dynamo exporter writes, against onnx's reference evaluator: Attention
 (opset 23; 4-d and 3-d inputs, grouped-query heads, causal and constant masks, soft cap and scale; what is not
 supported is refused naming the node), RMSNormalization (23), GroupNormalization (18 and 21), GatherND of
-constants (LeViT's attention biases) and TopK (torch's topk and sort values)."""
+constants (LeViT's attention biases), TopK (torch's topk and sort values) and MatMul by one constant matrix per
+head (MViT's relative-position tables, as the dynamo exporter writes them)."""
 
 from __future__ import annotations
 
@@ -186,4 +187,16 @@ def test_top_k_indices_that_are_read_are_refused_and_the_layer_is_saved_and_pric
     assert (op.kind, op.elements_per_item) == ("max", 6 * 2)  # each value against a heap of 2: log2(2) + 1 compares
     with pytest.raises(ValueError, match="TopK k 7 exceeds the 6 values along axis -1"):
         Network((Dense(RNG.standard_normal((6, 4)), None), TopK(7)), (4,))
+
+
+@pytest.mark.parametrize("const_shape", [(3, 4, 5), (1, 3, 4, 5)])
+def test_matmul_by_a_constant_matrix_per_head_matches_the_onnx_reference(const_shape):
+    node = helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")
+    model = _single(node, [2, 3, 6, 4], {"w": RNG.standard_normal(const_shape).astype(np.float32)}, 18)
+    x = RNG.standard_normal((2, 3, 6, 4)).astype(np.float32)
+    net = network_from_onnx(model, "m.onnx")
+    np.testing.assert_allclose(net.forward(x), ReferenceEvaluator(model).run(None, {"x": x})[0], rtol=1e-5, atol=1e-6)
+    assert sum(layer.kind == "dense" for layer in net.layers) == 3  # one programmed matrix per head
+    with pytest.raises(ValueError, match=r"node 'mm' \(MatMul\): MatMul needs .* one per head"):
+        network_from_onnx(_single(node, [2, 3, 6, 4], {"w": np.ones((2, 4, 5), np.float32)}, 18), "m.onnx")
 

@@ -42,9 +42,25 @@ def _matmul(g, op, attrs, names, outs, name):
     if g.is_data(b):
         return _constant_times(g, np.asarray(g.consts[a]), b, outs[0], name)
     if np.ndim(g.consts[b]) != 2:
-        raise ValueError(f"MatMul needs an activation times a constant 2-d matrix, or two activations; got a "
-                         f"constant of shape {np.shape(g.consts[b])}")
+        return _times_constants(g, a, np.asarray(g.consts[b]), outs[0], name)
     g.append(shared_matrix(g, b, (op,), lambda: Dense(np.asarray(g.consts[b]).T)), [a], outs[0], name)
+
+
+def _times_constants(g, x: str, const: np.ndarray, out: str, name: str) -> None:
+    """An activation (..., heads, m, k) times one constant (k, n) matrix per head, (heads, k, n) (MViT's
+    relative-position tables; a leading axis of 1 dropped): each head's slice through its own Dense, joined again"""
+    full = g.full_shape(x)
+    while const.ndim > 3 and const.shape[0] == 1:
+        const = const[0]
+    if const.ndim != 3 or len(full) < 3 or full[-3] != const.shape[0] or full[-1] != const.shape[1]:
+        raise ValueError(f"MatMul needs an activation times a constant 2-d matrix, one per head ((heads, k, n) against "
+                         f"(..., heads, m, k)), or two activations; got a constant of shape {const.shape} and an "
+                         f"activation of {list(full)}")
+    axis = g.sample_axis(-3, x)
+    for h in range(const.shape[0]):
+        g.append(Slice(axis, h, h + 1), [x], f"{out}#head{h}", name)
+        g.append(Dense(const[h].T), [f"{out}#head{h}"], f"{out}#product{h}", name)
+    g.append(Concat(axis), [f"{out}#product{h}" for h in range(const.shape[0])], out, name)
 
 
 def _constant_times(g, const: np.ndarray, x: str, out: str, name: str) -> None:
