@@ -2,7 +2,8 @@
 (opset 23; 4-d and 3-d inputs, grouped-query heads, causal and constant masks, soft cap and scale; what is not
 supported is refused naming the node), RMSNormalization (23), GroupNormalization (18 and 21), GatherND of
 constants (LeViT's attention biases), TopK (torch's topk and sort values) and MatMul by one constant matrix per
-head (MViT's relative-position tables, as the dynamo exporter writes them)."""
+head (MViT's relative-position tables, as the dynamo exporter writes them), and a 3-d convolution over a stack of
+volumes moved into the batch axis (MViT's pooled heads)."""
 
 from __future__ import annotations
 
@@ -199,4 +200,24 @@ def test_matmul_by_a_constant_matrix_per_head_matches_the_onnx_reference(const_s
     assert sum(layer.kind == "dense" for layer in net.layers) == 3  # one programmed matrix per head
     with pytest.raises(ValueError, match=r"node 'mm' \(MatMul\): MatMul needs .* one per head"):
         network_from_onnx(_single(node, [2, 3, 6, 4], {"w": np.ones((2, 4, 5), np.float32)}, 18), "m.onnx")
+
+
+def test_a_3d_convolution_over_volumes_stacked_in_the_batch_axis_runs_volume_by_volume():
+    """a graph exported with batch 1 that moves 2 volumes into its batch axis (as MViT's pooling does) had been
+    refused ("expects a batch of 1 on the leading axis"); each volume now goes through the one convolution"""
+    nodes = [helper.make_node("Reshape", ["x", "stacked"], ["v"]),
+             helper.make_node("Conv", ["v", "w", "b"], ["c"], pads=[1, 1, 1, 1, 1, 1]),
+             helper.make_node("Reshape", ["c", "back"], ["y"])]
+    consts = {"stacked": np.array([2, 3, 4, 5, 5], np.int64), "back": np.array([1, 8, 4, 5, 5], np.int64),
+              "w": RNG.standard_normal((4, 3, 3, 3, 3)).astype(np.float32),
+              "b": RNG.standard_normal(4).astype(np.float32)}
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6, 4, 5, 5])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in consts.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    x = RNG.standard_normal((1, 6, 4, 5, 5)).astype(np.float32)
+    net = network_from_onnx(model, "m.onnx")
+    np.testing.assert_allclose(net.forward(x), ReferenceEvaluator(model).run(None, {"x": x})[0], rtol=1e-5, atol=1e-5)
+    [shape] = net.matrix_shapes()  # the weights programmed once, read for each volume
+    assert len(shape.rows_per_use) == 2
 

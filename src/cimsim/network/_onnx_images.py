@@ -1,12 +1,12 @@
-"""Per-image layers (2-d convolution, pooling) over a stack of images per sample: windows or patches that a model
-moved into its batch axis (EfficientViT's windowed attention, TNT's pixel patches), imported with the batch axis
-kept as a per-sample axis."""
+"""Per-image layers (convolution, pooling) over a stack of images per sample: windows or patches that a model
+moved into its batch axis (EfficientViT's windowed attention, TNT's pixel patches, MViT's pooled heads), imported
+with the batch axis kept as a per-sample axis."""
 
 from __future__ import annotations
 
 from .conv3d import Conv3d
 from .layers import Conv2d
-from .movement import Reshape, Transpose
+from .movement import Concat, Reshape, Slice, Transpose
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = ["per_stacked_image"]
@@ -29,4 +29,16 @@ def per_stacked_image(g, layer, x: str, out: str, name: str) -> None:
         g.append(Reshape((shape[0] * shape[1],) + shape[2:]), [x], f"{out}#maps", name)
         g.append(layer, [f"{out}#maps"], f"{out}#pooled", name)
         return g.append(Reshape(shape[:2] + g.shape[f"{out}#pooled"][1:]), [f"{out}#pooled"], out, name)
-    raise ValueError(f"expects a batch of 1 on the leading axis; got {shape}")
+    return _image_by_image(g, layer, x, out, name)
+
+
+def _image_by_image(g, layer, x: str, out: str, name: str) -> None:
+    """``layer`` on each image of the stack in turn (one layer: a convolution's weights programmed once, read per
+    image), the results stacked again (a 3-d convolution over MViT's pooled heads)"""
+    shape = g.shape[x]
+    for i in range(shape[0]):
+        g.append(Slice(0, i, i + 1), [x], f"{out}#image{i}", name)
+        g.append(Reshape(shape[1:]), [f"{out}#image{i}"], f"{out}#alone{i}", name)
+        g.append(layer, [f"{out}#alone{i}"], f"{out}#done{i}", name)
+        g.append(Reshape((1,) + g.shape[f"{out}#done{i}"]), [f"{out}#done{i}"], f"{out}#back{i}", name)
+    g.append(Concat(0), [f"{out}#back{i}" for i in range(shape[0])], out, name)
