@@ -222,8 +222,9 @@ class Softmax(_SameShape):
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         axis = per_sample_axis(self.axis, x.ndim - 1, "Softmax") + 1
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        return e / e.sum(axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore"):  # a row of -inf only (every key masked) is NaN, as ONNX's Softmax gives
+            e = np.exp(x - x.max(axis=axis, keepdims=True))
+            return e / e.sum(axis=axis, keepdims=True)
 
 
 @dataclass(frozen=True, eq=False)
