@@ -56,11 +56,15 @@ def _times_constants(g, x: str, const: np.ndarray, out: str, name: str) -> None:
         raise ValueError(f"MatMul needs an activation times a constant 2-d matrix, one per head ((heads, k, n) against "
                          f"(..., heads, m, k)), or two activations; got a constant of shape {const.shape} and an "
                          f"activation of {list(full)}")
-    axis = g.sample_axis(-3, x)
-    for h in range(const.shape[0]):
+    _per_head(g, x, g.sample_axis(-3, x), [Dense(w.T) for w in const], out, name)
+
+
+def _per_head(g, x: str, axis: int, layers: list, out: str, name: str) -> None:
+    """Head h of ``x`` (its slice h along ``axis``) through ``layers[h]``, the results joined again as ``out``"""
+    for h, layer in enumerate(layers):
         g.append(Slice(axis, h, h + 1), [x], f"{out}#head{h}", name)
-        g.append(Dense(const[h].T), [f"{out}#head{h}"], f"{out}#product{h}", name)
-    g.append(Concat(axis), [f"{out}#product{h}" for h in range(const.shape[0])], out, name)
+        g.append(layer, [f"{out}#head{h}"], f"{out}#product{h}", name)
+    g.append(Concat(axis), [f"{out}#product{h}" for h in range(len(layers))], out, name)
 
 
 def _constant_times(g, const: np.ndarray, x: str, out: str, name: str) -> None:
@@ -81,11 +85,7 @@ def _constant_times(g, const: np.ndarray, x: str, out: str, name: str) -> None:
     if not heads:
         g.append(Dense(const), [x], f"{out}#product", name)
     else:
-        axis = g.sample_axis(1, x)
-        for h in range(heads[0]):
-            g.append(Slice(axis, h, h + 1), [x], f"{out}#head{h}", name)
-            g.append(Dense(const[h]), [f"{out}#head{h}"], f"{out}#product{h}", name)
-        g.append(Concat(axis), [f"{out}#product{h}" for h in range(heads[0])], f"{out}#product", name)
+        _per_head(g, x, g.sample_axis(1, x), [Dense(w) for w in const], f"{out}#product", name)
     g.append(per_sample_transpose(g, swap), [f"{out}#product"], out, name)
 
 
