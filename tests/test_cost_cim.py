@@ -9,7 +9,8 @@ import pytest
 
 from cimsim.config.schema import AdcConfig, Config, DeviceConfig, TechnologyConfig
 from cimsim.counts import Counts
-from cimsim.cost import adc, cim_breakdown, cim_cost_parameters, cim_parameters, cim_timing, memory
+from cimsim.cost import (adc, adc_sampling_rate_gsps, chip_breakdown, cim_breakdown, cim_cost_parameters,
+                         cim_parameters, cim_timing, dense_stage, map_stages, memory, pricing_table, tiles_for_arrays)
 from cimsim.analytic import analytic_counts
 from cimsim.mapping import plan_layer
 from designs import isaac_like
@@ -185,15 +186,47 @@ def test_cost_parameters_list_every_figure_used():
 def test_bad_input_raises_value_error():
     config = Config()
     plan = plan_layer(config)
-    with pytest.raises(ValueError, match="plan"):
+    with pytest.raises(TypeError, match=r"plan must be a cimsim Plan \(cimsim.mapping.plan_layer\(config\)\); got str"):
         cim_breakdown(config, "plan", Counts())
-    with pytest.raises(ValueError, match="counts"):
+    with pytest.raises(TypeError, match="counts must be cimsim Counts .* got dict"):
         cim_breakdown(config, plan, {"mvms": 1})
     with pytest.raises(ValueError, match="6-bit ADCs"):
         cim_breakdown(config, plan, Counts(adc_conversions=1, adc_bits=6))
     with pytest.raises(ValueError, match="DACs"):
         cim_breakdown(config, plan, Counts(dac_conversions=1, dac_bits=1))
-    with pytest.raises(ValueError, match="Config"):
+    with pytest.raises(TypeError, match="config must be a cimsim Config"):
         cim_parameters("config", plan)
-    with pytest.raises(ValueError, match="Plan"):
+    with pytest.raises(TypeError, match="plan must be a cimsim Plan"):
         cim_parameters(config, "plan")
+
+
+def test_every_cost_function_names_an_argument_of_the_wrong_type():
+    """Each public cost function refuses an object of the wrong type with a TypeError naming the argument and how
+    to make the right one (before: AttributeError from deep inside, e.g. "'int' object has no attribute 'adc'")."""
+    config = Config()
+    plan = plan_layer(config)
+    counts = analytic_counts(plan, 4)
+    params = cim_parameters(config, plan)
+    stage = dense_stage(plan, counts)
+    calls = [
+        (lambda: dense_stage(3, counts), "plan must be a cimsim Plan"),
+        (lambda: dense_stage(plan, None), "counts must be cimsim Counts"),
+        (lambda: map_stages("config", [stage]), "config must be a cimsim Config"),
+        (lambda: map_stages(config, "stages"), "stages must be a sequence of cimsim Stage objects; got str"),
+        (lambda: map_stages(config, [plan]), r"every stage must be a cimsim Stage \(cimsim.cost.dense_stage"),
+        (lambda: chip_breakdown(config, 5, 1), "stages must be a sequence of cimsim Stage objects; got int"),
+        (lambda: cim_timing(1, params), "plan must be a cimsim Plan"),
+        (lambda: cim_timing(plan, config), r"params must be cimsim CimParameters \(cimsim.cost.cim_parameters"),
+        (lambda: cim_timing(plan, params, 1.5), "cell_writes must be an int >= 0"),
+        (lambda: pricing_table(plan, "p"), "p must be cimsim CimParameters"),
+        (lambda: adc_sampling_rate_gsps(plan, 1), "config must be a cimsim Config"),
+        (lambda: adc_sampling_rate_gsps(config, plan), r"plan must be a cimsim Plan \(.*\); got Config"),
+        (lambda: tiles_for_arrays("x", 2), "arrays must be an int >= 1"),
+        (lambda: tiles_for_arrays(4, 0), "arrays_per_tile must be an int >= 1"),
+    ]
+    for call, message in calls:
+        with pytest.raises((TypeError, ValueError), match=message):
+            call()
+    with pytest.raises(ValueError, match="at least one stage"):
+        map_stages(config, [])
+    assert tiles_for_arrays(5, 2) == 3

@@ -1,19 +1,25 @@
 """Checks of API arguments, one place for all: an integer (Python or numpy, never a bool) in a range, a finite real,
-a file path.
+a file path, an object of a given type.
 
-Each raises a ValueError (a TypeError for a path of the wrong type) naming the argument and what was expected; each
-returns the value as a plain Python number (or the path as it came).
+Each raises a ValueError (a TypeError for a path or an object of the wrong type) naming the argument and what was
+expected; each returns the value as a plain Python number (or the path or object as it came).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import math
 import numbers
 import os
+import types
+import typing
 
 import numpy as np
 
-__all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path", "check_execution"]
+__all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path", "check_execution", "check_instance",
+           "checked_types", "described"]
 
 
 def is_int(value) -> bool:
@@ -81,3 +87,65 @@ def check_execution(progress, workers, scheduler) -> None:
     if scheduler is not None and not isinstance(scheduler, str):
         raise TypeError(f"scheduler must be a Dask scheduler address (a str such as 'tcp://host:8786') or None; got "
                         f"{type(scheduler).__name__} {_shown(scheduler)}")
+
+
+_HOW = {
+    "Config": "cimsim.config.load_config(path)", "TechnologyConfig": "config.technology, or TechnologyConfig(...)",
+    "BaselineConfig": "config.baseline", "Plan": "cimsim.mapping.plan_layer(config)",
+    "Counts": "cimsim.analytic.analytic_counts(plan, vectors)", "Stage": "cimsim.cost.dense_stage(plan, counts)",
+    "CimParameters": "cimsim.cost.cim_parameters(config, plan)", "CellFamily": "cimsim.cost.cells.cell_family(name)",
+}
+"""how a script gets an object of each cimsim class the checks name"""
+
+
+def described(cls: type) -> str:
+    """'a cimsim Plan (cimsim.mapping.plan_layer(config))': a class as an error message names what was expected"""
+    how = _HOW.get(cls.__name__)
+    article = "" if cls.__name__.endswith("s") else "a "  # Counts, CimParameters
+    return f"{article}cimsim {cls.__name__}" + (f" ({how})" if how else "")
+
+
+def check_instance(name: str, value, cls: type, expected: str | None = None):
+    """``value`` when it is a ``cls``; else a TypeError naming the argument, what was expected (default:
+    :func:`described`) and what came."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be {expected or described(cls)}; got {type(value).__name__} {_shown(value)}")
+    return value
+
+
+def checked_types(func):
+    """Decorator: every argument of ``func`` annotated with a cimsim dataclass (a Config, a Plan, a TechnologyConfig;
+    or such a class or None) must be one, else :func:`check_instance`'s TypeError naming it. The annotations are
+    read at the first call. Before, a wrong object failed deep inside ("'float' object has no attribute
+    'node_nm'"). Numbers are checked by each function, against its own bounds (:func:`check_int`,
+    :func:`check_real`)."""
+    checks: list[tuple[int, str, tuple[type, ...]]] | None = None
+
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        nonlocal checks
+        if checks is None:
+            checks = _dataclass_parameters(func)
+        for index, name, accepted in checks:
+            if index < len(args) or name in kwargs:  # left out: the default
+                value = args[index] if index < len(args) else kwargs[name]
+                if not isinstance(value, accepted):
+                    check_instance(name, value, accepted[0])
+        return func(*args, **kwargs)
+
+    return checked
+
+
+def _dataclass_parameters(func) -> list[tuple[int, str, tuple[type, ...]]]:
+    """(position, name, accepted types) of each parameter of ``func`` annotated with a cimsim dataclass (alone or
+    in a union); one that is optional, or whose default is None, also accepts None"""
+    hints = typing.get_type_hints(func)
+    checks = []
+    for index, (name, parameter) in enumerate(inspect.signature(func).parameters.items()):
+        hint = hints.get(name)
+        options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+        classes = tuple(t for t in options if dataclasses.is_dataclass(t) and t.__module__.startswith("cimsim."))
+        if classes:
+            optional = type(None) in options or parameter.default is None
+            checks.append((index, name, classes + (type(None),) * optional))
+    return checks

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from ..argcheck import check_int, check_real
+from ..argcheck import check_int, check_real, checked_types
 from ..config.modes import AdcType
 from ..config.schema import TechnologyConfig
 from . import gates, technology
@@ -215,6 +215,7 @@ def adc_corner_rate_gsps(bits: int, *, enob: float | None = None) -> float:
 
 
 # ---- public laws ---------------------------------------------------------------------------------------------
+@checked_types
 def adc_conversion_ns(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = AdcType.SAR) -> float:
     """Time of one conversion, ns: cycles per conversion * cycle time, scaled to ``tech`` (Stillmaker & Baas delay).
 
@@ -229,11 +230,13 @@ def adc_conversion_ns(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = 
                                                                     tech.node_nm, tech.vdd_v)
 
 
+@checked_types
 def adc_max_rate_gsps(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = AdcType.SAR) -> float:
     """Fastest sampling rate, GS/s: min(1 / :func:`adc_conversion_ns`, 10 GS/s, the survey regression's limit)."""
     return min(1.0 / adc_conversion_ns(bits, tech, adc_type=adc_type), SURVEY_MAX_RATE_GSPS)
 
 
+@checked_types
 def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
                   adc_type: AdcType = AdcType.SAR, enob: float | None = None) -> float:
     """Energy of one conversion, pJ, by type, at ``rate_gsps`` (default: the type's fastest rate).
@@ -264,6 +267,7 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     return counts * (RING_ENERGY_PJ_PER_PERIOD_28NM + COUNTER_ENERGY_PJ_PER_COUNT_28NM) * scale
 
 
+@checked_types
 def adc_rate_energy_factor(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
                            adc_type: AdcType = AdcType.SAR, enob: float | None = None) -> float:
     """E(rate) / E(fastest rate) for one type: <= 1 when run slower, 1 at full speed (always 1 for ramp and vco)."""
@@ -272,6 +276,7 @@ def adc_rate_energy_factor(bits: int, tech: TechnologyConfig, rate_gsps: float |
             / adc_energy_pj(bits, tech, fastest, adc_type=adc_type, enob=enob))
 
 
+@checked_types
 def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
                  adc_type: AdcType = AdcType.SAR, enob: float | None = None) -> float:
     """Area of one ADC, um2, by type, at ``rate_gsps`` (default: the type's fastest rate).

@@ -52,7 +52,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..argcheck import check_int
+from ..argcheck import check_int, checked_types
 from ..breakdown import Breakdown
 from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
 from ..config.schema import BaselineConfig, Config
@@ -138,6 +138,7 @@ def _check_baseline(config: Config) -> None:
         raise ConfigError(config.source, errors)
 
 
+@checked_types
 def macs_per_cycle(baseline: BaselineConfig, operand_bits: int = 8) -> int:
     """MAC units working per cycle at operands of ``operand_bits`` (the wider of weights and inputs)."""
     if operand_bits > 8 and baseline.wide_macs_per_cycle > 0:
@@ -145,12 +146,14 @@ def macs_per_cycle(baseline: BaselineConfig, operand_bits: int = 8) -> int:
     return baseline.macs_per_cycle
 
 
+@checked_types
 def peak_tops(baseline: BaselineConfig, operand_bits: int = 8) -> float:
     """Peak throughput, tera-operations per second: 2 operations (multiply, add) per MAC unit per cycle, at
     operands of ``operand_bits`` (above 8 bits: ``wide_macs_per_cycle`` when set)."""
     return 2 * macs_per_cycle(baseline, operand_bits) * baseline.clock_ghz / 1e3
 
 
+@checked_types
 def onchip_memory(config: Config) -> OnChipMemory:
     """The on-chip memory of the config's baseline: one bank's energy per bit, the area of all banks."""
     b, tech = config.baseline, config.technology
@@ -195,6 +198,7 @@ def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
     return input_reads, 0, weight_reads, macs * (w_bits + x_bits + acc_bits)
 
 
+@checked_types
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
                      dram_activation_bits: int | None = None) -> BaselineTraffic:
     """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer.
@@ -284,6 +288,7 @@ def _area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float]
     }
 
 
+@checked_types
 def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool,
                        dram_activation_bits: int | None = None, energy_model: str | None = None) -> Breakdown:
     """Energy, latency and area of the baseline processor running ``vectors`` vectors of the layer

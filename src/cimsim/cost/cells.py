@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from ..argcheck import checked_types
 from ..config.modes import CellAccess
 
 __all__ = ["CellFamily", "CELL_FAMILIES", "CROSSPOINT_F", "cell_family", "with_access", "cell_area_um2",
@@ -91,6 +92,7 @@ CROSSPOINT_F = 2.0
 heightInFeatureSizeCrossbar = widthInFeatureSizeCrossbar = 2)"""
 
 
+@checked_types
 def with_access(family: CellFamily, access: CellAccess) -> CellFamily:
     """``family`` with the geometry of ``access``: its own cell, or NeuroSim's 2F x 2F crosspoint cell (the config
     allows a crosspoint in resistive arrays only)."""
@@ -106,11 +108,13 @@ def _feature_um(node_nm: float) -> float:
     return node_nm * 1e-3
 
 
+@checked_types
 def cell_area_um2(family: CellFamily, node_nm: float) -> float:
     """Area of one cell, um2: width_f * height_f * F**2 with F = node."""
     return family.width_f * family.height_f * _feature_um(node_nm) ** 2
 
 
+@checked_types
 def cell_pitch_um(family: CellFamily, node_nm: float) -> tuple[float, float]:
     """(pitch along a row, pitch along a column), um: the wire length one cell adds to a word / bit line."""
     f_um = _feature_um(node_nm)

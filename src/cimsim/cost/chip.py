@@ -36,10 +36,10 @@ logic (:mod:`cimsim.cost.leakage`) x latency.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..argcheck import check_int
+from ..argcheck import check_instance, check_int, checked_types
 from ..breakdown import Breakdown, StageTime
 from ..config.modes import ArrayFamily, Balance, DigitalAdders, Pipeline
 from ..errors import ConfigError
@@ -91,6 +91,7 @@ class ChipMapping:
         return sum(self.tiles)
 
 
+@checked_types
 def dense_stage(plan: Plan, counts: Counts) -> Stage:
     """A single dense layer as its own workload: one vector per item, inputs at input_bits, outputs at
     accumulator_bits (as the DRAM counts of :func:`cimsim.analytic.analytic_counts`)."""
@@ -99,9 +100,7 @@ def dense_stage(plan: Plan, counts: Counts) -> Stage:
 
 def tiles_for_arrays(arrays: int, arrays_per_tile: int) -> int:
     """Whole tiles holding ``arrays`` arrays: ceil(arrays / arrays_per_tile)."""
-    if arrays < 1 or arrays_per_tile < 1:
-        raise ValueError(f"arrays and arrays_per_tile must be >= 1; got {arrays!r}, {arrays_per_tile!r}")
-    return -(-arrays // arrays_per_tile)
+    return -(-check_int("arrays", arrays) // check_int("arrays_per_tile", arrays_per_tile))
 
 
 def _transfer_ns(bits: int, hops: float, flit_bits: int, cycle_ns: float) -> float:
@@ -121,6 +120,7 @@ def _compute_time(stage: Stage, t: CimTiming, copies: int, pipelined: bool) -> f
     return v * t.vector_ns / c if pipelined else math.ceil(v / c) * t.vector_ns
 
 
+@checked_types
 def check_fits(config: Config, plans: Sequence[Plan]) -> None:
     """A ConfigError naming chip.tiles when the layers' arrays need more tiles than the chip has (one layer per
     tile at least: layers do not share a tile)."""
@@ -137,11 +137,11 @@ def check_fits(config: Config, plans: Sequence[Plan]) -> None:
             "chips with `cimsim price-model NETWORK_FILE --chips N`"))])
 
 
+@checked_types
 def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming] | None = None,
                params: Sequence[CimParameters] | None = None) -> ChipMapping:
     """Tiles of every stage (with chip.balance copies); ValueError when the workload does not fit the chip."""
-    if not stages:
-        raise ValueError("a workload needs at least one stage")
+    stages = _checked_stages(config, stages)
     if timings is None or params is None:
         params, timings = _stage_costs(config, stages)
     chip = config.chip
@@ -244,15 +244,17 @@ def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParamete
             f" but chip.global_buffer_kib is {config.chip.global_buffer_kib:g}")
 
 
-def _checked_stages(config: Config, stages: Sequence[Stage], items: int) -> tuple[Stage, ...]:
-    """The stages as a tuple; ValueError when the config, ``items`` or a stage has the wrong type."""
-    if not isinstance(config, Config):
-        raise ValueError(f"config must be a cimsim Config; got {type(config).__name__}")
+def _checked_stages(config: Config, stages: Sequence[Stage], items: int = 0) -> tuple[Stage, ...]:
+    """The stages as a tuple (at least one); TypeError when a stage has the wrong type, ValueError for a bad
+    ``items`` (the config is checked by the callers' :func:`checked_types`)."""
     check_int("items", items, minimum=0)
+    if not isinstance(stages, Iterable) or isinstance(stages, str):
+        raise TypeError(f"stages must be a sequence of cimsim Stage objects; got {type(stages).__name__}")
     stages = tuple(stages)
+    if not stages:
+        raise ValueError("a workload needs at least one stage")
     for s in stages:
-        if not isinstance(s, Stage):
-            raise ValueError(f"stages must be cimsim Stage objects; got {type(s).__name__}")
+        check_instance("every stage", s, Stage)
     return stages
 
 
@@ -314,6 +316,7 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
     return compute_ns, memory_ns, latency_ns, item_latency, interval
 
 
+@checked_types
 def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: str = "CIM") -> Breakdown:
     """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip."""
     stages = _checked_stages(config, stages, items)
@@ -341,7 +344,7 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     )
 
 
+@checked_types
 def cim_breakdown(config: Config, plan: Plan, counts: Counts, name: str = "CIM") -> Breakdown:
     """One dense layer as the workload (one vector per item, ``counts.mvms`` items) on ``config``'s chip."""
-    check_counts(plan, counts)
     return chip_breakdown(config, [dense_stage(plan, counts)], counts.mvms, name=name)

@@ -38,6 +38,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..argcheck import check_int, checked_types
 from ..config.modes import ArrayFamily
 from ..counts import Counts
 from ..mapping import Plan
@@ -72,10 +73,10 @@ class CimTiming:
     """copies of the weights from mapping.replication"""
 
 
+@checked_types
 def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTiming:
     """The cycle model of ``plan`` with the times in ``params``; ``cell_writes`` cells are programmed first."""
-    if cell_writes < 0:
-        raise ValueError(f"cell_writes must be >= 0; got {cell_writes!r}")
+    check_int("cell_writes", cell_writes, 0)
     conversions = conversions_per_adc(plan)
     convert_ns = conversions * params.adc_conversion_ns
     reads_ns = plan.planes_per_conversion * params.read_ns
@@ -96,12 +97,10 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
     )
 
 
+@checked_types
 def check_counts(plan: Plan, counts: Counts) -> None:
-    """Raise ValueError unless ``plan`` is a Plan and ``counts`` Counts made with the plan's converters."""
-    if not isinstance(plan, Plan):
-        raise ValueError(f"plan must be a cimsim Plan; got {type(plan).__name__}")
-    if not isinstance(counts, Counts):
-        raise ValueError(f"counts must be cimsim Counts; got {type(counts).__name__}")
+    """TypeError unless ``plan`` is a Plan and ``counts`` Counts; ValueError unless the counts were made with the
+    plan's converters."""
     if counts.adc_conversions and counts.adc_bits != plan.adc_bits:
         raise ValueError(f"counts were made with {counts.adc_bits}-bit ADCs but the plan has {plan.adc_bits}-bit ADCs")
     if counts.dac_conversions and counts.dac_bits != plan.dac_bits:
@@ -138,6 +137,7 @@ class Component:
         return sum(a.count(counts) * a.energy_pj for a in self.actions)
 
 
+@checked_types
 def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Component, ...]:
     """Every component of ``plan``'s layer with its actions and units (module docstring); ``copies`` copies of
     the weights share the work (same dynamic energy) but are all programmed and all take area."""
@@ -194,6 +194,7 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
     return tuple(table)
 
 
+@checked_types
 def layer_energy_pj(counts: Counts, plan: Plan, p: CimParameters, copies: int = 1,
                     table: tuple[Component, ...] | None = None) -> dict[str, float]:
     """Dynamic energy of ``counts`` on ``plan``'s arrays, pJ per component of :func:`pricing_table` (``table``:
@@ -201,6 +202,7 @@ def layer_energy_pj(counts: Counts, plan: Plan, p: CimParameters, copies: int = 
     return {c.name: c.energy_pj(counts) for c in table or pricing_table(plan, p, copies)}
 
 
+@checked_types
 def layer_area_um2(plan: Plan, p: CimParameters, copies: int = 1,
                    table: tuple[Component, ...] | None = None) -> dict[str, float]:
     """Area of ``copies`` copies of ``plan``'s arrays with their converters and digital periphery, um2 (the

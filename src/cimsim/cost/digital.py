@@ -18,7 +18,7 @@ there once): a full adder 3 NAND2 + 2 XOR2, a 1-bit product one NAND2, a D flip-
 
 from __future__ import annotations
 
-from ..argcheck import check_int
+from ..argcheck import check_int, checked_types
 from ..config.schema import TechnologyConfig
 from . import gates
 from .technology import energy_scale
@@ -42,11 +42,13 @@ def _check_bits(name: str, bits: int) -> None:
     check_int(f"{name} (bits)", bits)
 
 
+@checked_types
 def horowitz_scale(tech: TechnologyConfig) -> float:
     """Factor from Horowitz's 45 nm, 0.9 V to ``tech`` for an energy (Stillmaker & Baas)."""
     return energy_scale(HOROWITZ_NODE_NM, HOROWITZ_VDD_V, tech.node_nm, tech.vdd_v)
 
 
+@checked_types
 def add_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     """Energy of one integer addition of ``bits``-bit operands, picojoules (affine in bits, Horowitz-fitted)."""
     _check_bits("bits", bits)
@@ -54,6 +56,7 @@ def add_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     return (_ADD_8B_ENERGY_PJ + (bits - 8) * slope_pj_per_bit) * horowitz_scale(tech)
 
 
+@checked_types
 def multiply_energy_pj(weight_bits: int, input_bits: int, tech: TechnologyConfig) -> float:
     """Energy of one integer multiplication, picojoules (affine in weight_bits x input_bits, Horowitz-fitted)."""
     _check_bits("weight_bits", weight_bits)
@@ -62,6 +65,7 @@ def multiply_energy_pj(weight_bits: int, input_bits: int, tech: TechnologyConfig
     return (_MUL_8B_ENERGY_PJ + (weight_bits * input_bits - 64) * slope_pj_per_cell) * horowitz_scale(tech)
 
 
+@checked_types
 def mac_energy_pj(weight_bits: int, input_bits: int, tech: TechnologyConfig,
                   accumulator_bits: int | None = None) -> float:
     """Energy of one multiply-accumulate, picojoules: a multiply plus an ``accumulator_bits``-wide add.
@@ -72,6 +76,7 @@ def mac_energy_pj(weight_bits: int, input_bits: int, tech: TechnologyConfig,
     return multiply_energy_pj(weight_bits, input_bits, tech) + add_energy_pj(acc, tech)
 
 
+@checked_types
 def register_file_energy_pj_per_bit(tech: TechnologyConfig) -> float:
     """Energy of one register bit access (one D flip-flop clocked), picojoules.
 
@@ -80,11 +85,13 @@ def register_file_energy_pj_per_bit(tech: TechnologyConfig) -> float:
     return gates.register_bit_energy_pj(tech)
 
 
+@checked_types
 def register_area_um2_per_bit(tech: TechnologyConfig) -> float:
     """Area of one register bit (one D flip-flop), square micrometres, at ``tech``'s node."""
     return gates.register_bit_area_um2(tech)
 
 
+@checked_types
 def mac_area_um2(weight_bits: int, input_bits: int, tech: TechnologyConfig,
                  accumulator_bits: int | None = None) -> float:
     """Area of one MAC unit's datapath, square micrometres (registers excluded).

@@ -12,7 +12,7 @@ Energy is scaled from 32 nm with the Stillmaker & Baas energy factor, area with 
 from __future__ import annotations
 
 
-from ..argcheck import check_real
+from ..argcheck import check_real, checked_types
 from ..config.schema import TechnologyConfig
 from .adc import ISAAC_NODE_NM, ISAAC_VDD_V
 from .technology import area_scale, energy_scale
@@ -38,12 +38,14 @@ def _depth_ratio(capacity_bytes: float) -> float:
     return check_real("eDRAM capacity (bytes)", capacity_bytes, low=0.0, low_open=True) / ISAAC_EDRAM_CAPACITY_BYTES
 
 
+@checked_types
 def edram_energy_pj_per_bit(capacity_bytes: float, tech: TechnologyConfig) -> float:
     """Energy of reading or writing one bit of an eDRAM of ``capacity_bytes``, pJ, at ``tech``."""
     depth = _depth_ratio(capacity_bytes) ** CACTI_DEPTH_EXPONENT
     return ISAAC_EDRAM_ENERGY_PJ_PER_BIT * depth * energy_scale(ISAAC_NODE_NM, ISAAC_VDD_V, tech.node_nm, tech.vdd_v)
 
 
+@checked_types
 def edram_area_um2(capacity_bytes: float, tech: TechnologyConfig) -> float:
     """Area of an eDRAM of ``capacity_bytes``, um2: 0.083 mm2 x (capacity / 64 KB)**0.78 at 32 nm, scaled."""
     depth = _depth_ratio(capacity_bytes) ** CACTI_DEPTH_EXPONENT

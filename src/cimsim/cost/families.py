@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..argcheck import check_int, checked_types
 from ..config.modes import ArrayFamily
 from ..config.schema import Config
 from ..counts import Counts
@@ -58,6 +59,7 @@ class Lines:
     """one bit line across the array's rows"""
 
 
+@checked_types
 def line_model(plan: Plan, config: Config, cell: CellFamily) -> Lines:
     """Word- and bit-line capacitance and swing of ``plan``'s arrays for its family (module docstring); a
     digital row's word line is its ``plan.dac_bits`` input-bit wires together."""
@@ -71,6 +73,7 @@ def line_model(plan: Plan, config: Config, cell: CellFamily) -> Lines:
     return Lines(tech.vdd_v, wires_per_row * array.cols * per_cell_ff, array.rows * per_cell_ff)
 
 
+@checked_types
 def cell_compute_energy_pj(plan: Plan, config: Config) -> float:
     """Energy of one cell read beyond its lines, pJ: a charge cell's capacitor at full activity, C V_DD**2 (scaled by
     ``Counts.cell_activity``), a digital cell's k x b 1-bit products; 0 for resistive (counted from the data) and
@@ -88,6 +91,7 @@ def _product_bits(plan: Plan) -> int:
     return (plan.max_plane_code * (2 ** plan.stored_bits - 1)).bit_length()
 
 
+@checked_types
 def adder_tree_full_adders(plan: Plan) -> int:
     """Full adders of one output's sum over a row group of N rows of p-bit products of a read's input code and the
     whole stored weight: a ripple adder tree's N (p + 1) - (p + ceil(log2 N) + 1), at least N - 1 one-bit adds
@@ -101,12 +105,13 @@ def adder_tree_full_adders(plan: Plan) -> int:
     return max(n - 1, n * (p + 1) - (p + depth + 1))
 
 
+@checked_types
 def chain_registers(plan: Plan, register_rows: int) -> float:
     """Flip-flops of a cell chain's pipeline registers per output over a row group: a register every
     ``register_rows`` rows (0: none) spans the array, a flip-flop for each of its columns (CiMLoop's Colonnade
     model: "a flip flop, one for each column in the array"), clocked whether or not its column holds a used
     output; its outputs share them."""
-    if not plan.cell_chain or register_rows == 0:
+    if check_int("register_rows", register_rows, 0) == 0 or not plan.cell_chain:
         return 0.0
     return math.ceil(plan.rows_per_read / register_rows) * plan.cols / plan.outputs_per_array
 
@@ -117,6 +122,7 @@ ADDER_TREE_TOGGLE_RATE = 2 * PRODUCT_BIT_ONE_PROBABILITY * (1 - PRODUCT_BIT_ONE_
 """toggle rate of an adder tree's input bits between evaluations, 2 q (1 - q) = 0.375 for independent bits that are
 1 with probability q (uncorrelated-signal switching activity); the rate ZigZag-IMC's DIMC validation scales its
 fully-active full-adder energy by (its "37.5 % input toggle rate")"""
+@checked_types
 def tree_toggle_rate(plan: Plan, counts: Counts) -> float:
     """The toggle rate of an adder tree's input bits, 2 q (1 - q), with q the fraction of 1-bit products that are 1
     as the counts measured it (``Counts.cell_activity`` / ``cells_read``: bit-serial inputs and 1-bit cells, where a
@@ -132,6 +138,7 @@ CHAIN_TOGGLE_RATE = 2 * 0.5 * (1 - 0.5)
 """toggle rate of a cell chain's adder inputs: the running sum's bits, 1 with probability 1/2 for uniform data"""
 
 
+@checked_types
 def adder_tree_energy_pj(plan: Plan, config: Config) -> float:
     """One output sum of a digital array's adders, pJ: its full adders x 4.2 fF x V_DD**2 (28 nm, scaled) x the
     toggle rate of uniform data (0.375 for a tree, 0.5 for a cell chain), plus a chain's pipeline flip-flops, each
@@ -144,6 +151,7 @@ def adder_tree_energy_pj(plan: Plan, config: Config) -> float:
     return adder_tree_full_adders(plan) * gates.full_adder_energy_pj(tech) * rate + registers
 
 
+@checked_types
 def adder_tree_area_um2(plan: Plan, config: Config) -> float:
     """One output's adders and pipeline flip-flops plus the product gates of its cells (rows x its columns x k x b
     NAND2), um2; 0 with ADCs."""

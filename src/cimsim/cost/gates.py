@@ -15,6 +15,7 @@ A gate's energy is C x (0.9 V)**2 at 28 nm, scaled to the configured node and su
 
 from __future__ import annotations
 
+from ..argcheck import check_real, checked_types
 from ..config.schema import TechnologyConfig
 from . import technology
 
@@ -49,16 +50,18 @@ SRAM_LINE_CAP_FF_PER_CELL = NAND2_CAP_FF / 2
 """word- or bit-line load of one SRAM cell at 28 nm, fF (ZigZag-IMC wl_cap = bl_cap = nd2_cap / 2)"""
 
 
+@checked_types
 def capacitance_ff(cap_28nm_ff: float, tech: TechnologyConfig) -> float:
     """A 28 nm capacitance at ``tech``'s node, fF: linear in the feature size."""
-    return cap_28nm_ff * tech.node_nm / ZIGZAG_NODE_NM
+    return check_real("cap_28nm_ff", cap_28nm_ff, 0.0) * tech.node_nm / ZIGZAG_NODE_NM
 
 
 def switch_energy_pj(cap_ff: float, voltage_v: float) -> float:
     """Energy of charging ``cap_ff`` to ``voltage_v`` and releasing it, pJ: C V**2 (fF x V**2 = fJ)."""
-    return cap_ff * voltage_v ** 2 * 1e-3
+    return check_real("cap_ff", cap_ff, 0.0) * check_real("voltage_v", voltage_v, 0.0) ** 2 * 1e-3
 
 
+@checked_types
 def energy_scale(tech: TechnologyConfig) -> float:
     """Factor from 28 nm, 0.9 V to ``tech`` for logic energies (Stillmaker & Baas)."""
     return technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
@@ -68,32 +71,38 @@ def _gate_energy_pj(cap_ff: float, tech: TechnologyConfig) -> float:
     return switch_energy_pj(cap_ff, ZIGZAG_VDD_V) * energy_scale(tech)
 
 
+@checked_types
 def full_adder_energy_pj(tech: TechnologyConfig) -> float:
     """One 1-bit full-adder evaluation, pJ: 4.2 fF x (0.9 V)**2 at 28 nm, scaled to ``tech``."""
     return _gate_energy_pj(FULL_ADDER_CAP_FF, tech)
 
 
+@checked_types
 def product_bit_energy_pj(tech: TechnologyConfig) -> float:
     """One 1-bit product (AND / NOR of an input and a stored bit), pJ: 0.5 x C_NAND2 x (0.9 V)**2 at 28 nm (the
     stored input does not toggle; ZigZag-IMC get_1b_multiplier_energy), scaled to ``tech``."""
     return 0.5 * _gate_energy_pj(NAND2_CAP_FF, tech)
 
 
+@checked_types
 def register_bit_energy_pj(tech: TechnologyConfig) -> float:
     """One flip-flop clocked, pJ: 2.1 fF x (0.9 V)**2 at 28 nm, scaled to ``tech``."""
     return _gate_energy_pj(DFF_CAP_FF, tech)
 
 
+@checked_types
 def full_adder_area_um2(tech: TechnologyConfig) -> float:
     """Area of a 1-bit full adder, um2, scaled from 28 nm."""
     return FULL_ADDER_AREA_UM2 * technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
 
 
+@checked_types
 def product_bit_area_um2(tech: TechnologyConfig) -> float:
     """Area of a 1-bit product gate (one NAND2), um2, scaled from 28 nm."""
     return NAND2_AREA_UM2 * technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
 
 
+@checked_types
 def register_bit_area_um2(tech: TechnologyConfig) -> float:
     """Area of one flip-flop, um2, scaled from 28 nm."""
     return DFF_AREA_UM2 * technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)

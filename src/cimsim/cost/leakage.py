@@ -18,6 +18,7 @@ dynamic-energy scaling of Stillmaker & Baas); area scaling carries the node depe
 
 from __future__ import annotations
 
+from ..argcheck import check_real, checked_types
 from ..config.modes import MemoryTechnology
 from ..config.schema import TechnologyConfig
 from .memory import sram_area_um2
@@ -35,11 +36,10 @@ GITERMAN_EDRAM_RETENTION_UW_PER_BIT = (105.0 + 276.0) / 2 ** 20
 
 def logic_leakage_uw(area_um2: float) -> float:
     """Leakage of ``area_um2`` of logic, uW (Aladdin density)."""
-    if not area_um2 >= 0.0:
-        raise ValueError(f"area must be >= 0 um2; got {area_um2!r}")
-    return area_um2 * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2
+    return check_real("area_um2", area_um2, 0.0) * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2
 
 
+@checked_types
 def buffer_leakage_uw(memory: str, capacity_bytes: float, tech: TechnologyConfig) -> float:
     """Static power of one buffer of ``capacity_bytes``, uW: eDRAM retention per bit, or SRAM bitcell area x the
     logic density (assumption, see the module docstring)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from ..argcheck import check_real
+from ..argcheck import check_real, checked_types
 from ..config.modes import DramTechnology
 from ..config.schema import TechnologyConfig
 from .digital import HOROWITZ_NODE_NM, horowitz_scale
@@ -59,17 +59,20 @@ def _sram_read_pj_per_bit_45nm(capacity_bytes: float) -> float:
     return e_ref * (capacity_bytes / c_ref) ** exponent
 
 
+@checked_types
 def sram_read_energy_pj_per_bit(capacity_bytes: float, tech: TechnologyConfig) -> float:
     """Energy of reading one bit from an SRAM array of ``capacity_bytes``, picojoules, at ``tech``."""
     _check_capacity(capacity_bytes)
     return _sram_read_pj_per_bit_45nm(float(capacity_bytes)) * horowitz_scale(tech)
 
 
+@checked_types
 def sram_write_energy_pj_per_bit(capacity_bytes: float, tech: TechnologyConfig) -> float:
     """Energy of writing one bit into an SRAM array of ``capacity_bytes``, picojoules (read x stated ratio)."""
     return SRAM_WRITE_TO_READ_ENERGY_RATIO * sram_read_energy_pj_per_bit(capacity_bytes, tech)
 
 
+@checked_types
 def sram_area_um2(capacity_bytes: float, tech: TechnologyConfig) -> float:
     """Bitcell area of an SRAM of ``capacity_bytes``, square micrometres, at ``tech``'s node.
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ..argcheck import check_int
+from ..argcheck import check_int, checked_types
 from ..config.schema import TechnologyConfig
 from .adc import ISAAC_NODE_NM, ISAAC_VDD_V
 from .technology import area_scale, energy_scale
@@ -46,15 +46,16 @@ def mesh_width(tiles: int) -> int:
 
 def tile_hops(index: int, width: int) -> int:
     """Routers crossed between the global buffer (at tile 0) and tile ``index`` of a mesh ``width`` wide."""
-    if index < 0 or width < 1:
-        raise ValueError(f"tile index must be >= 0 and mesh width >= 1; got {index!r}, {width!r}")
+    index, width = check_int("tile index", index, 0), check_int("mesh width", width)
     return index % width + index // width + 1
 
 
 def mean_hops(tiles_per_group: Sequence[int]) -> tuple[float, ...]:
     """Mean router hops from the global buffer to each group's tiles, groups laid out one after another."""
-    if not tiles_per_group or any(t < 1 for t in tiles_per_group):
-        raise ValueError(f"every group needs at least one tile; got {list(tiles_per_group)!r}")
+    if not tiles_per_group:
+        raise ValueError("mean_hops needs at least one group of tiles")
+    for t in tiles_per_group:
+        check_int("tiles of every group", t)
     width = mesh_width(sum(tiles_per_group))
     out, start = [], 0
     for n in tiles_per_group:
@@ -64,11 +65,13 @@ def mean_hops(tiles_per_group: Sequence[int]) -> tuple[float, ...]:
     return tuple(out)
 
 
+@checked_types
 def router_energy_pj_per_bit_hop(tech: TechnologyConfig) -> float:
     """Energy of one bit crossing one router, pJ: 0.0810 pJ at 32 nm (ISAAC via CiMLoop), scaled to ``tech``."""
     return ISAAC_ROUTER_ENERGY_PJ_PER_BIT * energy_scale(ISAAC_NODE_NM, ISAAC_VDD_V, tech.node_nm, tech.vdd_v)
 
 
+@checked_types
 def router_area_um2_per_tile(tech: TechnologyConfig) -> float:
     """Router area per tile, um2: 0.151 mm2 / 4 tiles = 37 750 um2 at 32 nm (ISAAC), scaled to ``tech``."""
     return ISAAC_ROUTER_AREA_UM2 / ISAAC_TILES_PER_ROUTER * area_scale(ISAAC_NODE_NM, tech.node_nm)

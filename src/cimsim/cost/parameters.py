@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from ..argcheck import checked_types
 from ..config.modes import ArrayFamily, InputEncoding, MemoryTechnology
 from ..config.schema import Config, TechnologyConfig
 from ..mapping import Plan, plan_layer
@@ -114,6 +115,7 @@ class CimParameters:
     """one cycle of the digital periphery (shift-add, accumulation)"""
 
 
+@checked_types
 def conversions_per_adc(plan: Plan) -> int:
     """Columns one ADC converts per conversion round: converted columns of a full array / its ADCs (0 without
     ADCs: a digital adder tree per column sums within the read)."""
@@ -122,6 +124,7 @@ def conversions_per_adc(plan: Plan) -> int:
     return math.ceil(plan.converted_cols(plan.outputs_per_array) / plan.adcs_per_array)
 
 
+@checked_types
 def conversion_round_ns(plan: Plan, conversion_ns: float) -> float:
     """One conversion round, ns: the reads summed before a conversion (planes_per_conversion, each of
     pulses_per_read unit pulses) overlap the previous round's conversions (sample-and-hold):
@@ -130,6 +133,7 @@ def conversion_round_ns(plan: Plan, conversion_ns: float) -> float:
     return max(reads_ns, conversions_per_adc(plan) * conversion_ns)
 
 
+@checked_types
 def adc_sampling_rate_gsps(plan: Plan, config: Config) -> float:
     """Rate the ADCs of ``plan`` sample at, GS/s: conversions per ADC / conversion round (capped at the fastest
     rate); for a plan without ADCs, the fastest rate of the configured converter (unused)."""
@@ -223,13 +227,10 @@ def _memory_fields(config: Config) -> dict:
     )
 
 
+@checked_types
 def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = None) -> CimParameters:
     """The cost of every action of ``plan`` at ``config``'s technology, array family, device, chip and DRAM; ADCs
     sample at ``adc_rate_gsps`` (default: :func:`adc_sampling_rate_gsps` of the plan)."""
-    if not isinstance(config, Config):
-        raise ValueError(f"config must be a cimsim Config; got {type(config).__name__}")
-    if not isinstance(plan, Plan):
-        raise ValueError(f"plan must be a cimsim Plan; got {type(plan).__name__}")
     tech, device = config.technology, config.device
     cell, recognised = cells.cell_family(device.name)
     cell = cells.with_access(cell, config.array.cell_access)
@@ -253,6 +254,7 @@ def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = Non
     )
 
 
+@checked_types
 def cim_cost_parameters(config: Config) -> dict:
     """Every per-action energy / time, per-unit area and static power used to price ``config``'s own layer."""
     return asdict(cim_parameters(config, plan_layer(config)))

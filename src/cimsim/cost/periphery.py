@@ -15,7 +15,7 @@ Every figure is given at its source's node and supply and scaled to the configur
 
 from __future__ import annotations
 
-from ..argcheck import check_int
+from ..argcheck import check_int, check_real, checked_types
 from ..config.schema import TechnologyConfig
 from . import gates, technology
 from .adc import ISAAC_ADC_RATE_GSPS, ISAAC_NODE_NM, ISAAC_VDD_V
@@ -67,18 +67,15 @@ def _isaac_energy(tech: TechnologyConfig) -> float:
 def line_capacitance_ff(n_cells: int, pitch_um: float) -> float:
     """Capacitance of a word or bit line across ``n_cells`` cells of ``pitch_um``, fF: 0.2 fF/um * length."""
     n_cells = check_int("n_cells", n_cells)
-    if not pitch_um > 0.0:
-        raise ValueError(f"cell pitch must be > 0 um; got {pitch_um!r}")
-    return WIRE_CAP_FF_PER_UM * n_cells * pitch_um
+    return WIRE_CAP_FF_PER_UM * n_cells * check_real("cell pitch (um)", pitch_um, 0.0, low_open=True)
 
 
 def line_charge_energy_pj(capacitance_ff: float, voltage_v: float) -> float:
     """Energy to charge a line to ``voltage_v`` and let it discharge, pJ: C * V**2 (fF x V**2 = fJ)."""
-    if capacitance_ff < 0.0 or voltage_v < 0.0:
-        raise ValueError(f"capacitance and voltage must be >= 0; got {capacitance_ff!r} fF, {voltage_v!r} V")
-    return capacitance_ff * voltage_v ** 2 * 1e-3
+    return check_real("capacitance_ff", capacitance_ff, 0.0) * check_real("voltage_v", voltage_v, 0.0) ** 2 * 1e-3
 
 
+@checked_types
 def dac_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     """Energy of one conversion of a ``bits``-bit DAC beyond its line charge, pJ: 50 fF * B * VDD**2 (28 nm,
     0.9 V) scaled to ``tech``; 0 for a 1-bit driver (ZigZag-IMC)."""
@@ -88,6 +85,7 @@ def dac_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     return gates.switch_energy_pj(ZIGZAG_DAC_CAP_FF_PER_BIT * bits, gates.ZIGZAG_VDD_V) * gates.energy_scale(tech)
 
 
+@checked_types
 def dac_area_um2(bits: int, tech: TechnologyConfig) -> float:
     """Area of one DAC, um2: ISAAC's 0.166 um2 1-bit DAC x 2**(B - 1) (unit elements double per bit; the
     CiMLoop library scales ISAAC's DAC by 2**B), scaled from 32 nm."""
@@ -95,26 +93,31 @@ def dac_area_um2(bits: int, tech: TechnologyConfig) -> float:
     return ISAAC_DAC_AREA_UM2 * 2.0 ** (bits - 1) * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)
 
 
+@checked_types
 def sample_hold_energy_pj(tech: TechnologyConfig) -> float:
     """Energy of one sample, pJ: 0.977 fJ at 32 nm (ISAAC), scaled to ``tech``."""
     return ISAAC_SAMPLE_HOLD_ENERGY_PJ * _isaac_energy(tech)
 
 
+@checked_types
 def sample_hold_area_um2(tech: TechnologyConfig) -> float:
     """Area of one sample-and-hold circuit, um2: 0.039 um2 at 32 nm (ISAAC), scaled."""
     return ISAAC_SAMPLE_HOLD_AREA_UM2 * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)
 
 
+@checked_types
 def shift_add_energy_pj(tech: TechnologyConfig) -> float:
     """Energy of one shift-and-add, pJ: 0.0195 pJ at 32 nm (ISAAC), scaled to ``tech``."""
     return ISAAC_SHIFT_ADD_ENERGY_PJ * _isaac_energy(tech)
 
 
+@checked_types
 def shift_add_area_um2(tech: TechnologyConfig) -> float:
     """Area of one shift-and-add unit, um2: 60 um2 at 32 nm (ISAAC), scaled."""
     return ISAAC_SHIFT_ADD_AREA_UM2 * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)
 
 
+@checked_types
 def accumulator_add_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     """Energy of one ``bits``-wide add into a register, pJ: bits x (full adder + flip-flop) of :mod:`.gates`, i.e.
     5.1 fJ per bit at 28 nm, 0.9 V (REFERENCES.md: full adder 3.4 fJ, flip-flop 1.7 fJ), scaled to ``tech``."""
@@ -122,17 +125,20 @@ def accumulator_add_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     return bits * (gates.full_adder_energy_pj(tech) + gates.register_bit_energy_pj(tech))
 
 
+@checked_types
 def accumulator_area_um2(bits: int, tech: TechnologyConfig) -> float:
     """Area of one ``bits``-wide accumulator (adder + register), um2: 8.47 um2 per bit at 28 nm, scaled."""
     bits = check_int("accumulator width", bits)
     return bits * (gates.full_adder_area_um2(tech) + gates.register_bit_area_um2(tech))
 
 
+@checked_types
 def interconnect_energy_pj_per_bit_hop(tech: TechnologyConfig) -> float:
     """Energy to move one bit one hop, pJ: ISAAC's bus, 0.0152 pJ per bit at 32 nm, scaled to ``tech``."""
     return ISAAC_BUS_ENERGY_PJ_PER_BIT * _isaac_energy(tech)
 
 
+@checked_types
 def bus_area_um2(tech: TechnologyConfig) -> float:
     """Area of one tile bus, um2: 0.090 mm2 at 32 nm (ISAAC), scaled."""
     return ISAAC_BUS_AREA_UM2 * technology.area_scale(ISAAC_NODE_NM, tech.node_nm)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+
 __all__ = ["NODES_NM", "ENERGY_REFERENCE_VDD_V", "DELAY_FASTEST_V", "energy_scale", "delay_scale", "area_scale"]
 
 # node_nm: (d3, d2, d1, d0) -- delay factor = d3*V^3 + d2*V^2 + d1*V + d0 (Stillmaker & Baas 2017, delay table)

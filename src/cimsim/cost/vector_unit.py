@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..argcheck import check_int
+from ..argcheck import check_int, checked_types
 from ..config.modes import EnergyModel
 from ..config.schema import BaselineConfig, TechnologyConfig
 from .digital import (add_energy_pj, mac_area_um2, mac_energy_pj, multiply_energy_pj, register_area_um2_per_bit,
@@ -117,6 +117,7 @@ class VectorUnit:
         return cycles / self.lanes / self.clock_ghz
 
 
+@checked_types
 def with_vector_energy(energy_pj: dict[str, float], baseline: BaselineConfig, vector_pj: float,
                        vector_ns: float) -> dict[str, float]:
     """A baseline's energy (pJ per component) with its vector work added: the unit's dynamic energy, or for a
@@ -136,9 +137,11 @@ def _kind(kind: str) -> tuple[int, int]:
         raise ValueError(f"unknown vector operation {kind!r}; expected one of {', '.join(VECTOR_KINDS)}") from None
 
 
+@checked_types
 def vector_unit(tech: TechnologyConfig, lanes: int, input_bits: int) -> VectorUnit:
     """The vector unit of ``lanes`` lanes at ``tech`` (node, supply, clock), attention products at ``input_bits``."""
     check_int("vector unit lanes", lanes)
+    check_int("attention input_bits", input_bits)
     bits = VECTOR_OPERAND_BITS
     register_pj = register_file_energy_pj_per_bit(tech)
     lane_um2 = (mac_area_um2(bits, bits, tech, bits)
