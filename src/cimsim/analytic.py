@@ -6,6 +6,7 @@ data-dependent ones are estimated (see :func:`analytic_counts`).
 
 from __future__ import annotations
 
+from .argcheck import checked_types
 from .config.modes import InputEncoding, SignedInputs
 from .counts import Counts
 from .mapping import Plan
@@ -13,6 +14,7 @@ from .mapping import Plan
 __all__ = ["analytic_counts", "uniform_cell_activity"]
 
 
+@checked_types
 def analytic_counts(plan: Plan, vectors: int) -> Counts:
     """Counts of ``vectors`` MVMs from shapes alone (no weights, no data, no programming).
 
@@ -67,6 +69,7 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
     )
 
 
+@checked_types
 def uniform_cell_activity(plan: Plan) -> float:
     """Mean of (x / c_max)**2 (l / l_max) over a cell read: x uniform on 0..c_max (E = (2c + 1) / (6c); binary inputs
     +/-1: E = 1), l uniform on 0..l_max (E = 1/2), halved for two-phase inputs (a row is driven in one of its two

@@ -94,6 +94,10 @@ _HOW = {
     "BaselineConfig": "config.baseline", "Plan": "cimsim.mapping.plan_layer(config)",
     "Counts": "cimsim.analytic.analytic_counts(plan, vectors)", "Stage": "cimsim.cost.dense_stage(plan, counts)",
     "CimParameters": "cimsim.cost.cim_parameters(config, plan)", "CellFamily": "cimsim.cost.cells.cell_family(name)",
+    "Network": "cimsim.network.load_network(path), or from_torch(model, x)", "Model": "cimsim.models.get_model(name)",
+    "Comparison": "cimsim.comparison.compare(config)", "RunResult": "cimsim.run.simulate(config)",
+    "Breakdown": "e.g. cimsim.cost.cim_breakdown(config, plan, counts)", "Table": "cimsim.sweep.read_table(path)",
+    "SweepSpec": "cimsim.sweep.load_spec(path)",
 }
 """how a script gets an object of each cimsim class the checks name"""
 

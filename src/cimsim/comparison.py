@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from .argcheck import checked_types
 from .config.modes import Pipeline, WorkloadKind
 from .cost.baseline import baseline_breakdown
 from .breakdown import Breakdown, in_sequence
@@ -34,6 +35,7 @@ __all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_fr
 
 
 
+@checked_types
 def gains(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
     """baseline / CIM for energy, latency and EDP; CIM / baseline for throughput: > 1 means CIM wins."""
     return {
@@ -121,6 +123,7 @@ def _layer_config(config: Config, in_features: int, out_features: int) -> Config
     return replace(config, workload=workload)
 
 
+@checked_types
 def price(config: Config, result: RunResult | NetworkResult, *, include_weight_load: bool) -> tuple[Breakdown,
                                                                                                    Breakdown]:
     """(CIM, baseline) breakdowns of a simulated workload (a network's as in :func:`price_network`)."""
@@ -134,6 +137,7 @@ def price(config: Config, result: RunResult | NetworkResult, *, include_weight_l
                          include_weight_load=include_weight_load, network=result.network)
 
 
+@checked_types
 def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples: int, input_elements: int,
                   output_elements: int, *, include_weight_load: bool,
                   network: Network | None = None) -> tuple[Breakdown, Breakdown]:
@@ -191,6 +195,7 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     return cim, base
 
 
+@checked_types
 def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
     dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
@@ -209,6 +214,7 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
                          include_weight_load=False, network=network)
 
 
+@checked_types
 def compare(config: Config, progress: Callable[[int], None] | None = None, *, workers: int | None = None,
             scheduler: str | None = None, **data) -> Comparison:
     """Simulate the config's workload on CIM and price it next to the baseline (a network's samples split over

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .argcheck import checked_types
 from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
@@ -53,6 +54,7 @@ class RangeResult:
     adcs: tuple[AdcSetting, ...]
 
 
+@checked_types
 def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray | None, first_sample: int,
              trial: int, first_chunk: np.ndarray | None = None,
              progress: Callable[[int], None] | None = None) -> RangeResult:

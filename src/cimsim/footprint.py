@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from .argcheck import checked_types
 from .config.schema import Config
 from .errors import ConfigError
 from .mapping import Plan
@@ -54,6 +55,7 @@ def estimate_bytes(plans: Sequence[Plan], chunk: int, activation_values: int = 0
     return float(held + programming), float(chunk * (BYTES_PER_VECTOR_INPUT * rows + 8 * activation_values))
 
 
+@checked_types
 def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activation_values: int = 0,
                  rows_values: int = 0, chunk: int | None = None) -> None:
     """A ConfigError when the estimate exceeds ``simulation.memory_limit_gib`` (default: the machine's memory),

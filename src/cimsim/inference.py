@@ -22,6 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from .argcheck import checked_types
 from .accuracy import ErrorStats
 from .config.modes import ReadNoisePath
 from .config.schema import Config
@@ -102,6 +103,7 @@ class NetworkResult:
         return Counts.total(layer.programming_counts for layer in self.layers)
 
 
+@checked_types
 def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray | None]:
     """The config's network and its dataset (inputs shaped for the network, integer labels or None)."""
     path = config.workload.network_file
@@ -114,6 +116,7 @@ def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarr
     return network, x, y
 
 
+@checked_types
 def simulate_network(config: Config, progress: Callable[[int], None] | None = None, trial: int = 0, *,
                      network: Network | None = None, inputs=None, labels=None, workers: int | None = None,
                      scheduler: str | None = None) -> NetworkResult:

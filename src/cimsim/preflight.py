@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .argcheck import checked_types
 from .config.modes import Dataset, InputSource, WeightSource, WorkloadKind
 from .config.schema import Config
 from .cost.chip import check_fits
@@ -33,6 +34,7 @@ GENERATED_INPUT_BOUND = 10.0
 """a bound on |x| of generated inputs (U(-1, 1); N(0, 1) exceeds 10 with probability 1.5e-23) for the overflow check"""
 
 
+@checked_types
 def check_dense(config: Config, plan: Plan) -> None:
     """The dense layer fits the chip and the memory limit."""
     check_fits(config, [plan])
@@ -41,6 +43,7 @@ def check_dense(config: Config, plan: Plan) -> None:
                  else "workload.out_features", chunk=min(INPUT_BLOCK, wl.vectors))
 
 
+@checked_types
 def check_network(config: Config, network: Network, samples: int | None = None) -> list[Plan]:
     """The network has a matrix layer, fits the chip and the memory limit (``samples``: how many will run, which
     caps a chunk); returns its layers' plans."""
@@ -71,6 +74,7 @@ def check_labels(network: Network, labels, where: str = "labels") -> None:
                          f"{labels.min()} to {labels.max()}")
 
 
+@checked_types
 def check_magnitudes(config: Config, field: str | None, w_max: float, x_max: float, inputs: int) -> None:
     """A ConfigError naming ``field`` (a ValueError naming the weights and inputs given in memory when None) when
     max|w| x max|x| x inputs reaches MAGNITUDE_BOUND (float64 overflow)."""
@@ -84,6 +88,7 @@ def check_magnitudes(config: Config, field: str | None, w_max: float, x_max: flo
         raise ConfigError(config.source, [(field, f"'{field}': {why}")])
 
 
+@checked_types
 def magnitude_field(config: Config, weights_given: bool = False, inputs_given: bool = False) -> str | None:
     """The config field :func:`check_magnitudes` names: the weights file, else the inputs file, that the data
     came from; None when neither came from a file (given in memory or generated)."""
@@ -95,6 +100,7 @@ def magnitude_field(config: Config, weights_given: bool = False, inputs_given: b
     return None
 
 
+@checked_types
 def preflight(config: Config) -> str:
     """Every check a run makes before simulating (module doc); returns one line describing the workload."""
     if config.workload.kind == WorkloadKind.NETWORK:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from .argcheck import checked_types
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
@@ -95,12 +96,14 @@ def _time_split(b: Breakdown) -> str:
             f"alone needs {_fmt(b.memory_ns * 1e-9, 's')})")
 
 
+@checked_types
 def comparison_markdown(comp: Comparison) -> str:
     """report.md: the result with the breakdowns and the assumptions of both sides beside it."""
     head, tail = _comparison_parts(comp)
     return "\n".join(head + tail)
 
 
+@checked_types
 def comparison_summary(comp: Comparison) -> str:
     """What ``cimsim compare`` prints: the report up to the dominant components (no tables of parts)."""
     return "\n".join(_comparison_parts(comp)[0])
@@ -288,10 +291,8 @@ def _macro_tops_per_w(b: Breakdown) -> float:
 
 def dominant_component(b: Breakdown, result: Result | None, item: str) -> str:
     """Which component of ``b`` spends most, and why: its actions per ``item`` times the energy of one, read from
-    the pricing table of ``result``'s layer (:func:`cimsim.cost.pricing_table`).
-
-    ``result`` None or a network: the share alone (a network's data movement is priced per stage).
-    """
+    the pricing table of ``result``'s layer (:func:`cimsim.cost.pricing_table`); ``result`` None or a network: the
+    share alone (a network's data movement is priced per stage)."""
     name, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
     share = 100 * energy / b.total_energy_pj if b.total_energy_pj else 0.0
     text = f"{name} ({share:.1f} % of the energy)"

@@ -10,6 +10,7 @@ import json
 import math
 from collections.abc import Sequence
 
+from .argcheck import checked_types
 from .accuracy import ErrorStats
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
@@ -87,6 +88,7 @@ def _mapping(result: Result) -> dict:
     return {"layers": [{"index": layer.index, **_plan_dict(layer.plan)} for layer in result.layers]}
 
 
+@checked_types
 def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
     """What ``cimsim run -o`` writes."""
     counts, programming = results[0].counts, results[0].programming_counts
@@ -103,6 +105,7 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
     }
 
 
+@checked_types
 def comparison_dict(comp: Comparison) -> dict:
     """What ``cimsim compare`` writes to report.json."""
     counts, programming = comp.run.counts, comp.run.programming_counts

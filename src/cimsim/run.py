@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from .argcheck import checked_types
 from .accuracy import ErrorStats
 from .config.modes import WorkloadKind
 from .config.schema import Config
@@ -67,6 +68,7 @@ class RunResult:
         return self.adc_clipped / self.counts.adc_conversions if self.counts.adc_conversions else 0.0
 
 
+@checked_types
 def simulate(config: Config, progress: Callable[[int], None] | None = None, trial: int = 0, *, weights=None,
              inputs=None) -> RunResult:
     """Run the config's dense workload through the crossbars; ``progress(n)`` is called after every n vectors.

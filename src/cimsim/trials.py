@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .argcheck import check_execution
+from .argcheck import check_execution, checked_types
 from .config.modes import WorkloadKind
 from .config.schema import Config
 from .inference import NetworkResult, simulate_network
@@ -47,6 +47,7 @@ class Spread:
         return {"mean": self.mean, "std": self.std, "worst": self.worst, "trials": list(self.values)}
 
 
+@checked_types
 def run_trials(config: Config, progress: Callable[[int], None] | None = None, *, workers: int | None = None,
                scheduler: str | None = None, **data) -> tuple[Result, ...]:
     """``config.simulation.trials`` simulations of the config's workload (dense layer or network); a network's

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .argcheck import checked_types
 from .config.modes import InputSource, SignedInputs, WeightSource
 from .config.schema import Config
 from .errors import ConfigError
@@ -49,6 +50,7 @@ def _open_npy(config: Config, field: str, path: str, shape: tuple[int | None, in
     return arr
 
 
+@checked_types
 def load_weights(config: Config) -> np.ndarray:
     """The weight matrix W (out_features x in_features, float64)."""
     wl = config.workload
@@ -64,6 +66,7 @@ def load_weights(config: Config) -> np.ndarray:
     return w
 
 
+@checked_types
 def input_blocks(config: Config) -> Iterator[np.ndarray]:
     """The workload's input vectors, ``INPUT_BLOCK`` at a time (float64, block x in_features)."""
     wl = config.workload

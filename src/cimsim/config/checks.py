@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..argcheck import checked_types
 from .modes import (
     Accumulation, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, InputEncoding, InputRange, SignedEncoding,
     SignedInputs, Subtraction, WorkloadKind,
@@ -17,6 +18,7 @@ from .schema import Config
 __all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits", "binary_inputs"]
 
 
+@checked_types
 def check_consistency(config: Config) -> list[tuple[str, str]]:
     """Rules between fields that the per-field rules cannot express, as ``(dotted_field, message)``."""
     array, device, weights, dac, adc = config.array, config.device, config.mapping, config.dac, config.adc

@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..argcheck import check_path
+from ..argcheck import check_path, checked_types
 from ..errors import ConfigError
 from .checks import check_consistency
 from .rules import Choice, Text
@@ -134,6 +134,7 @@ def _config_error(source: str, errors: list[tuple[str, str]]) -> ConfigError:
     return ConfigError(source, errors)
 
 
+@checked_types
 def config_to_dict(config: Config) -> dict[str, Any]:
     """The config as plain TOML/JSON-ready tables (``name`` and one table per section).
 
@@ -147,6 +148,7 @@ def config_to_dict(config: Config) -> dict[str, Any]:
     return data
 
 
+@checked_types
 def with_overrides(config: Config, overrides: Mapping[str, Any],
                    base_dir: str | os.PathLike | None = None) -> Config:
     """A copy of ``config`` with dotted-path updates (``{"adc.bits": 6}``), validated again.

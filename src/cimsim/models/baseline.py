@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..argcheck import checked_types
 from ..breakdown import Breakdown, in_sequence
 from ..config.modes import WorkloadKind
 from ..config.schema import Config
@@ -59,6 +60,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True)
 
 
+@checked_types
 def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit: VectorUnit,
                    vector_pj_per_item: float, vector_cycles_per_item: float, kv_write_bits_per_item: int,
                    sequences: int) -> Breakdown:

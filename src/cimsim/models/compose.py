@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..argcheck import checked_types
 from ..breakdown import Breakdown
 from ..config.modes import Pipeline
 from ..config.schema import Config
@@ -112,6 +113,7 @@ def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items
     return latency, item_latency, interval, sum(r[3] for r in rows) * latency * 1e-3
 
 
+@checked_types
 def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown, float, PerItem]],
             unit: VectorUnit, items: int, kv_cache: str, reload_runs: int, sequences: int) -> Breakdown:
     """The chips (or the parts of one chip reloaded ``reload_runs`` times) with their vector units, KV cache and

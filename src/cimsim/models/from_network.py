@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..argcheck import checked_types
 from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
 from .ops import MatrixOp, Model, VectorOp
@@ -69,6 +70,7 @@ def _tied(table, network: Network) -> bool:
                for layer in network.layers)
 
 
+@checked_types
 def model_from_network(network: Network, name: str = "network") -> Model:
     """The shapes-only model of ``network``, one item = one inference. A matrix shared by several places of the
     graph is one static op, at its first place, with the vectors and inputs of all its places."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+from ..argcheck import checked_types
 from ..config.schema import Config
 from ..cost.chip import tiles_for_arrays
 from ..mapping import Plan, plan_layer
@@ -80,6 +81,7 @@ class ChipPart:
         return first.input_elements_per_item + first.skip_elements_per_item
 
 
+@checked_types
 def packed_plan(config: Config, op: MatrixOp) -> tuple[Plan, int]:
     """(plan of one packed block with replication x blocks, blocks) of a static matrix (module docstring)."""
     if op.groups == 1:

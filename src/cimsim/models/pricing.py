@@ -29,7 +29,7 @@ import math
 from dataclasses import replace
 
 from ..analytic import analytic_counts
-from ..argcheck import check_int
+from ..argcheck import check_int, checked_types
 from ..breakdown import Breakdown
 from ..config.modes import Pipeline
 from ..config.schema import Config
@@ -82,6 +82,7 @@ def _extras(part: ChipPart, unit: VectorUnit, config: Config, rewritten: frozens
     )
 
 
+@checked_types
 def counts_per_vector(plan: Plan) -> Counts:
     """``analytic_counts(plan, 1)``, from one full column tile and the last one: every count but ``mvms`` and the
     DRAM input (per vector, not per tile) adds over the column tiles, and the full tiles are alike (exact; a

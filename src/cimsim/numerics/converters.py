@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..argcheck import checked_types
 from ..config.modes import CalibrationScope
 from ..mapping import Plan
 
@@ -35,6 +36,7 @@ class AdcSetting:
         return self.lsb * self.code_max
 
 
+@checked_types
 def max_sum(plan: Plan) -> float:
     """largest |analog sum| an ideal read of ``plan`` can produce, in units of one input code x one level: rows x
     largest code (accumulated over the planes where they are summed) x (top level + g_min offset of an unsubtracted
@@ -45,6 +47,7 @@ def max_sum(plan: Plan) -> float:
     return p.rows_per_read * code * (p.max_level + r) * p.slice_weight_sum
 
 
+@checked_types
 def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
     """The setting whose full scale is ``full_scale`` (per row tile and converted column): codes on each side of
     zero when the converted sum can be negative; unit steps over the whole range without ADCs."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..argcheck import checked_types
 from ..config.modes import ProgramError
 from ..config.schema import DeviceConfig
 from ..mapping import Plan
@@ -61,6 +62,7 @@ def _programming_error(target: np.ndarray, r: float, max_level: int, device: Dev
     return error, writes
 
 
+@checked_types
 def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
                   rng: np.random.Generator) -> ProgrammedCells:
     """Program cells to integer ``target`` levels; returns their deviation from the ideal at read time."""
@@ -82,6 +84,7 @@ def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceCo
     return ProgrammedCells(programmed - (target + r), factor, writes)
 
 
+@checked_types
 def drift_gains(now: np.ndarray, programmed: np.ndarray, phys_tile: np.ndarray, col_tile: np.ndarray,
                 plan: Plan) -> np.ndarray:
     """Global drift compensation: the digital gain of each row tile and converted column, 1 / the measured drift

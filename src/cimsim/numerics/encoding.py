@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..argcheck import check_int
+from ..argcheck import check_int, checked_types
 from ..config.modes import SignedEncoding, SignedInputs
 from ..mapping import Plan
 from . import _input_kernels
@@ -21,6 +21,7 @@ SIGN_MODES = {"two_phase": 0, "bipolar": 1, "twos_complement": 2, "unsigned": 3}
 """signed_inputs -> sign handling code of the input-plane kernel's general (sliced) layout"""
 
 
+@checked_types
 def dac_layout(plan: Plan) -> int:
     """Plane layout code of the input-plane kernel for ``plan``: a specialised kernel for the four classic cases
     (0: one read, two phases; 1: one read of q; 2: bit-serial two-phase; 3: bit-serial two's complement), the
@@ -152,6 +153,7 @@ def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
     return codes, scale
 
 
+@checked_types
 def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     """Cell levels of every slice: (polarities x slices x in x out) uint8 (a cell holds at most 8 bits: one byte
     per cell, not eight), and the reference levels (slices,), uint8.
@@ -176,6 +178,7 @@ def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray
     return levels, np.array(ref, dtype=np.uint8)
 
 
+@checked_types
 def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_point: int | None = None):
     """Quantised DAC planes of ``x`` (n_planes x batch x in, float32, a work array of this thread; with
     ``zero_point``, uint8 for the int8 units: the codes of signed planes shifted by it) and per-row input scales,
@@ -213,6 +216,7 @@ def _binary_planes(x: np.ndarray, input_max: float | None, zero_point: int, grou
     return planes, binary_scale(x, input_max), row_sq, np.full(x.shape[1], float(x.shape[0])), x.size
 
 
+@checked_types
 def accumulate_planes(plan: Plan, sums: np.ndarray) -> np.ndarray:
     """The analog sum of every plane of a row group weighted by its plane weight (float64, batch x columns): what
     a binary-weighted charge accumulation holds before its one conversion (exact for integer sums)."""

@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from ..argcheck import checked_types
 from ..config.modes import SignedInputs
 from ..mapping import Plan
 from .threads import scratch
@@ -160,6 +161,7 @@ def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
     return {g: (start, stop) for g, (start, stop) in enumerate(plan.row_groups()) if stop - start >= MIN_SIDE}
 
 
+@checked_types
 def compact(matrix: np.ndarray, plan: Plan) -> np.ndarray | None:
     """``matrix`` (float32 levels) as int8 when it holds integers in [-128, 127] only, the plan's plane codes fit 8
     bits (unsigned codes up to 255; bipolar codes, shifted by the zero point, up to 127 in magnitude) and at least

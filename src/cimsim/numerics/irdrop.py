@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..argcheck import check_real
+from ..argcheck import check_real, checked_types
 from ..mapping import Plan
 
 __all__ = ["effective_conductance", "effective_conductance_approx", "column_currents_ua", "layer_effective_conductance"]
@@ -156,6 +156,7 @@ def column_currents_ua(g_us, v_row_v, wire_resistance_ohm: float, *, exact: bool
     return v.astype(np.float64) @ geff
 
 
+@checked_types
 def layer_effective_conductance(g_us: np.ndarray, phys_tile: np.ndarray, plan: Plan, wire_resistance_ohm: float, *,
                                 exact: bool = True) -> np.ndarray:
     """Effective conductances of every array of a layer (in x physical columns, µS).

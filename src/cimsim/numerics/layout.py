@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..argcheck import checked_types
 from ..config.modes import SignedEncoding
 from ..mapping import Plan
 
@@ -56,6 +57,7 @@ class Layout:
         return self.cells_per_conversion * squares
 
 
+@checked_types
 def layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout:
     """The layout of cell levels (polarities x slices x in x out) and reference levels (slices,)."""
     lay = _per_slice_layout(levels, ref, plan)

@@ -10,6 +10,7 @@ import functools
 
 import numpy as np
 
+from ..argcheck import checked_types
 from ..config.modes import ArrayFamily
 from ..mapping import Plan
 
@@ -21,6 +22,7 @@ KTC_TEMPERATURE_K = 300.0
 """temperature of the kT/C sampling noise of charge-domain arrays, K (room temperature)"""
 
 
+@checked_types
 def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
     """kT/C noise of each row group's column sum (charge family; zeros otherwise), level units.
 

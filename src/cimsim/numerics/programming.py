@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..argcheck import checked_types
 from ..config.modes import DriftCompensation, IrDropModel, WeightScale
 from ..config.schema import Config
 from ..mapping import Plan
@@ -72,6 +73,7 @@ class ProgrammedLayer:
     """every cell holds its target level exactly (no programming error, stuck cell or drift)"""
 
 
+@checked_types
 def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator) -> ProgrammedLayer:
     """Quantise ``weights`` (out x in, real, finite) and program the cells of every array of ``plan``."""
     p, device = plan, config.device
@@ -138,6 +140,7 @@ def _level_step_us(plan: Plan) -> tuple[float, float]:
     return step, plan.g_min_us / step
 
 
+@checked_types
 def ideal_conductances_us(plan: Plan, weight_codes: np.ndarray) -> np.ndarray:
     """The conductance of every used cell (in x physical columns), microsiemens, when each holds its target level
     exactly (no programming error, stuck cells or drift), float32 as :attr:`ProgrammedLayer.conductances_us`."""
@@ -146,6 +149,7 @@ def ideal_conductances_us(plan: Plan, weight_codes: np.ndarray) -> np.ndarray:
     return ((targets + r) * step).astype(np.float32)
 
 
+@checked_types
 def compact_layer(layer: ProgrammedLayer, codes: np.ndarray, plan: Plan) -> ProgrammedLayer:
     """``layer`` with its int8 product matrix ``codes`` (one byte per converted cell) in place of the float32 one;
     ideal cells keep no conductances (they follow from the weight codes), and weight codes equal to the first
@@ -156,6 +160,7 @@ def compact_layer(layer: ProgrammedLayer, codes: np.ndarray, plan: Plan) -> Prog
                    weight_codes=first if np.array_equal(first, layer.weight_codes) else layer.weight_codes)
 
 
+@checked_types
 def row_level_fractions(layer: ProgrammedLayer, plan: Plan) -> np.ndarray:
     """Sum over each row's used cells (every physical column of the layout) of level / max level, from the row's
     conductance: G = g_min + l (g_max - g_min) / l_max."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..argcheck import checked_types
 from ..config.schema import Config
 from ..counts import Counts
 from .converters import AdcSetting
@@ -16,6 +17,7 @@ from .crossbar import Crossbar
 __all__ = ["ReplicatedCrossbar", "build_crossbar"]
 
 
+@checked_types
 def build_crossbar(config: Config, in_features: int | None = None, out_features: int | None = None,
                    *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None
                    ) -> "Crossbar | ReplicatedCrossbar":

@@ -13,7 +13,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from ..argcheck import check_path
+from ..argcheck import check_path, checked_types
 from ..errors import ConfigError
 
 __all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
@@ -81,6 +81,7 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False) -> tupl
     return [p[2] for p in points], front
 
 
+@checked_types
 def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: str,
                    maximize_y: bool) -> str:
     """The front as a Markdown table: point id, the axis columns (dotted config fields), x and y."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..argcheck import checked_types
 from ..config import Config, config_to_dict, with_overrides
 from ..errors import ConfigError
 from .metrics import error_text
@@ -45,6 +46,7 @@ def point_id(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@checked_types
 def expand(spec: SweepSpec) -> list[Point]:
     """The sweep's points in run order; two combinations giving the same config count once."""
     points: dict[str, Point] = {}

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..argcheck import checked_types
 from ..errors import ConfigError
 from ..atomic import write_atomic
 from .points import Point
@@ -37,6 +38,7 @@ __all__ = ["columns", "checksum", "format_row", "Contents", "read_results", "app
 CHECKSUM = "checksum"
 
 
+@checked_types
 def columns(spec: SweepSpec) -> tuple[str, ...]:
     """The CSV header of a sweep."""
     return ("point_id", *(axis.field for axis in spec.axes), *spec.objectives, "status", "error", CHECKSUM)
@@ -58,6 +60,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+@checked_types
 def format_row(point: Point, objectives: Sequence[str], metrics: Mapping[str, float], error: str | None) -> list[str]:
     """One CSV record: the point's id and axis values, its metrics (empty when it failed), status, error, checksum."""
     values = [metrics.get(name) for name in objectives] if error is None else [None] * len(objectives)
@@ -84,6 +87,7 @@ class Contents:
     """written before rows had checksums: its rows were accepted unverified"""
 
 
+@checked_types
 def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Point] = ()) -> Contents:
     """The rows in ``path`` (none if there is no file yet), each checked as the module doc says.
 
