@@ -93,3 +93,29 @@ def test_numbers_out_of_range_are_refused_by_the_building_blocks(bad):
     for call in calls:
         with pytest.raises(ValueError, match="must be"):
             call()
+
+
+def test_numbers_too_large_to_price_are_refused_by_name():
+    """Each had failed with an OverflowError ('int too large to convert to float') or a MemoryError."""
+    from cimsim.analytic import analytic_counts
+    from cimsim.config import reference_markdown
+    from cimsim.cost import digital
+
+    tech, huge = TechnologyConfig(), 10 ** 400
+    calls = [
+        (lambda: digital.add_energy_pj(huge, tech), r"\(bits\) must be an int >= 1 and <= 64"),
+        (lambda: digital.mac_energy_pj(8, 8, tech, huge), r"\(bits\) must be an int >= 1 and <= 64"),
+        (lambda: periphery.dac_energy_pj(huge, tech), "DAC resolution must be an int >= 1 and <= 64"),
+        (lambda: periphery.accumulator_area_um2(65, tech), "accumulator width must be an int >= 1 and <= 64"),
+        (lambda: periphery.line_capacitance_ff(huge, 1.0), "n_cells must be an int >= 1 and <= 2147483648"),
+        (lambda: periphery.line_charge_energy_pj(1.0, 1e308), "voltage_v must be a finite number >= 0 and <= 100"),
+        (lambda: gates.switch_energy_pj(1.0, 1e308), "voltage_v must be a finite number >= 0 and <= 100"),
+        (lambda: vector_unit.vector_unit(tech, huge, 8), "vector unit lanes must be an int >= 1"),
+        (lambda: analytic_counts(plan_layer(Config()), huge), "vectors must be an int >= 0 and <= 9007199254740992"),
+        (lambda: reference_markdown(2 ** 62), "level must be an int >= 1 and <= 5"),
+        (lambda: reference_markdown("2"), "level must be an int >= 1 and <= 5; got '2'"),
+    ]
+    for call, message in calls:
+        with pytest.raises(ValueError, match=message):
+            call()
+    assert reference_markdown(2).startswith("## Configuration reference")

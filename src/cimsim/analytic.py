@@ -6,7 +6,7 @@ data-dependent ones are estimated (see :func:`analytic_counts`).
 
 from __future__ import annotations
 
-from .argcheck import checked_types
+from .argcheck import check_int, checked_types
 from .config.modes import InputEncoding, SignedInputs
 from .counts import Counts
 from .mapping import Plan
@@ -24,6 +24,7 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
     inputs: energy ~ code**2; time-domain inputs: ~ code unit pulses), ``cell_activity`` at
     :func:`uniform_cell_activity` per cell read.
     """
+    vectors = check_int("vectors", vectors, 0, 2 ** 53)  # counts stay exact as floats
     reads = dac = cells = sums = 0
     groups = plan.row_groups()
     for tile in range(plan.col_tiles):

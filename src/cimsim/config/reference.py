@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from ..argcheck import check_int
 from .load import SECTION_PRESETS, list_presets, list_section_presets
 from .rules import Choice, Float, Int, OptionalFloat, OptionalInt, Rule, Text
 from .schema import SECTIONS
@@ -19,8 +20,9 @@ _TYPE_NAMES: dict[type, str] = {
 def reference_markdown(level: int = 1) -> str:
     """Every table and field of a config file (type, default, allowed values, doc) as Markdown.
 
-    ``level`` is the heading level of the title; each table gets a heading one level below.
+    ``level`` is the heading level of the title (1-5); each table gets a heading one level below.
     """
+    level = check_int("level", level, 1, 5)
     lines = [
         f"{'#' * level} Configuration reference",
         "",

@@ -21,6 +21,7 @@ from __future__ import annotations
 from ..argcheck import check_int, checked_types
 from ..config.schema import TechnologyConfig
 from . import gates
+from .gates import MAX_BITS
 from .technology import energy_scale
 
 __all__ = [
@@ -39,7 +40,7 @@ _MUL_32B_ENERGY_PJ = 3.1
 
 
 def _check_bits(name: str, bits: int) -> None:
-    check_int(f"{name} (bits)", bits)
+    check_int(f"{name} (bits)", bits, 1, MAX_BITS)
 
 
 @checked_types

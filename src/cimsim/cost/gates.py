@@ -20,11 +20,17 @@ from ..config.schema import TechnologyConfig
 from . import technology
 
 __all__ = [
-    "ZIGZAG_NODE_NM", "ZIGZAG_VDD_V", "NAND2_CAP_FF", "NAND2_AREA_UM2", "XOR2_CAP_FF", "XOR2_AREA_UM2",
+    "MAX_BITS", "MAX_VOLTAGE_V", "ZIGZAG_NODE_NM", "ZIGZAG_VDD_V", "NAND2_CAP_FF", "NAND2_AREA_UM2", "XOR2_CAP_FF",
+    "XOR2_AREA_UM2",
     "DFF_CAP_FF", "DFF_AREA_UM2", "FULL_ADDER_CAP_FF", "FULL_ADDER_AREA_UM2", "SRAM_LINE_CAP_FF_PER_CELL",
     "capacitance_ff", "switch_energy_pj", "energy_scale", "full_adder_energy_pj", "product_bit_energy_pj",
     "register_bit_energy_pj", "full_adder_area_um2", "product_bit_area_um2", "register_bit_area_um2",
 ]
+
+MAX_BITS = 64
+"""widest word the digital cost models price (adders, multipliers, accumulators): a bound that catches a typo"""
+MAX_VOLTAGE_V = 100.0
+"""highest voltage a line or gate charge takes (CIM supplies are 0.4-3.3 V): a bound that catches a typo"""
 
 ZIGZAG_NODE_NM = 28.0
 """node of the ZigZag-IMC gate figures, nm"""
@@ -58,7 +64,7 @@ def capacitance_ff(cap_28nm_ff: float, tech: TechnologyConfig) -> float:
 
 def switch_energy_pj(cap_ff: float, voltage_v: float) -> float:
     """Energy of charging ``cap_ff`` to ``voltage_v`` and releasing it, pJ: C V**2 (fF x V**2 = fJ)."""
-    return check_real("cap_ff", cap_ff, 0.0) * check_real("voltage_v", voltage_v, 0.0) ** 2 * 1e-3
+    return check_real("cap_ff", cap_ff, 0.0) * check_real("voltage_v", voltage_v, 0.0, MAX_VOLTAGE_V) ** 2 * 1e-3
 
 
 @checked_types

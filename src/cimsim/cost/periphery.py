@@ -19,6 +19,7 @@ from ..argcheck import check_int, check_real, checked_types
 from ..config.schema import TechnologyConfig
 from . import gates, technology
 from .adc import ISAAC_ADC_RATE_GSPS, ISAAC_NODE_NM, ISAAC_VDD_V
+from .gates import MAX_BITS, MAX_VOLTAGE_V
 
 __all__ = [
     "WIRE_CAP_FF_PER_UM", "ZIGZAG_DAC_CAP_FF_PER_BIT",
@@ -66,20 +67,20 @@ def _isaac_energy(tech: TechnologyConfig) -> float:
 
 def line_capacitance_ff(n_cells: int, pitch_um: float) -> float:
     """Capacitance of a word or bit line across ``n_cells`` cells of ``pitch_um``, fF: 0.2 fF/um * length."""
-    n_cells = check_int("n_cells", n_cells)
+    n_cells = check_int("n_cells", n_cells, 1, 2 ** 31)
     return WIRE_CAP_FF_PER_UM * n_cells * check_real("cell pitch (um)", pitch_um, 0.0, low_open=True)
 
 
 def line_charge_energy_pj(capacitance_ff: float, voltage_v: float) -> float:
     """Energy to charge a line to ``voltage_v`` and let it discharge, pJ: C * V**2 (fF x V**2 = fJ)."""
-    return check_real("capacitance_ff", capacitance_ff, 0.0) * check_real("voltage_v", voltage_v, 0.0) ** 2 * 1e-3
+    return check_real("capacitance_ff", capacitance_ff, 0.0) * check_real("voltage_v", voltage_v, 0.0, MAX_VOLTAGE_V) ** 2 * 1e-3
 
 
 @checked_types
 def dac_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     """Energy of one conversion of a ``bits``-bit DAC beyond its line charge, pJ: 50 fF * B * VDD**2 (28 nm,
     0.9 V) scaled to ``tech``; 0 for a 1-bit driver (ZigZag-IMC)."""
-    bits = check_int("DAC resolution", bits)
+    bits = check_int("DAC resolution", bits, 1, 64)
     if bits == 1:
         return 0.0
     return gates.switch_energy_pj(ZIGZAG_DAC_CAP_FF_PER_BIT * bits, gates.ZIGZAG_VDD_V) * gates.energy_scale(tech)
@@ -121,14 +122,14 @@ def shift_add_area_um2(tech: TechnologyConfig) -> float:
 def accumulator_add_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     """Energy of one ``bits``-wide add into a register, pJ: bits x (full adder + flip-flop) of :mod:`.gates`, i.e.
     5.1 fJ per bit at 28 nm, 0.9 V (REFERENCES.md: full adder 3.4 fJ, flip-flop 1.7 fJ), scaled to ``tech``."""
-    bits = check_int("accumulator width", bits)
+    bits = check_int("accumulator width", bits, 1, MAX_BITS)
     return bits * (gates.full_adder_energy_pj(tech) + gates.register_bit_energy_pj(tech))
 
 
 @checked_types
 def accumulator_area_um2(bits: int, tech: TechnologyConfig) -> float:
     """Area of one ``bits``-wide accumulator (adder + register), um2: 8.47 um2 per bit at 28 nm, scaled."""
-    bits = check_int("accumulator width", bits)
+    bits = check_int("accumulator width", bits, 1, MAX_BITS)
     return bits * (gates.full_adder_area_um2(tech) + gates.register_bit_area_um2(tech))
 
 

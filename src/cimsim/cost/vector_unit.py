@@ -47,6 +47,7 @@ from ..config.modes import EnergyModel
 from ..config.schema import BaselineConfig, TechnologyConfig
 from .digital import (add_energy_pj, mac_area_um2, mac_energy_pj, multiply_energy_pj, register_area_um2_per_bit,
                       register_file_energy_pj_per_bit)
+from .gates import MAX_BITS
 from .leakage import logic_leakage_uw
 
 __all__ = ["VECTOR_KINDS", "VECTOR_OPERAND_BITS", "VectorUnit", "vector_unit", "with_vector_energy"]
@@ -140,8 +141,8 @@ def _kind(kind: str) -> tuple[int, int]:
 @checked_types
 def vector_unit(tech: TechnologyConfig, lanes: int, input_bits: int) -> VectorUnit:
     """The vector unit of ``lanes`` lanes at ``tech`` (node, supply, clock), attention products at ``input_bits``."""
-    check_int("vector unit lanes", lanes)
-    check_int("attention input_bits", input_bits)
+    check_int("vector unit lanes", lanes, 1, 2 ** 31)
+    check_int("attention input_bits", input_bits, 1, MAX_BITS)
     bits = VECTOR_OPERAND_BITS
     register_pj = register_file_energy_pj_per_bit(tech)
     lane_um2 = (mac_area_um2(bits, bits, tech, bits)
