@@ -81,6 +81,17 @@ def planes(q, bits, mode, signed_inputs, k=None):
     return [(2 ** (j * k), digit(pos, j)) for j in digits] + [(-(2 ** (j * k)), digit(neg, j)) for j in digits]
 
 
+def currents(plane, cfg, k):
+    """A read plane as its cells' currents in code units: top sinh(a c / top) / sinh(a) for a non-linear I-V curve
+    (2 cosh(a / 2) = device.iv_nonlinearity, top = 2**k - 1; float32, as the crossbar holds it), else the plane:
+    an ohmic cell, reads of 0 or full scale (k = 1), time-domain reads."""
+    nl, top = cfg.device.iv_nonlinearity, 2 ** k - 1
+    if nl == 2.0 or top == 1 or cfg.dac.encoding != "voltage":
+        return plane
+    a = 2 * np.arccosh(nl / 2)
+    return np.sign(plane) * (top * np.sinh(a * np.abs(plane) / top) / np.sinh(a)).astype(np.float32)
+
+
 def slices(stored, bits_per_cell, n_slices):
     mask = 2 ** bits_per_cell - 1
     return [(2 ** (k * bits_per_cell), (stored >> (k * bits_per_cell)) & mask) for k in range(n_slices)]
@@ -124,7 +135,8 @@ def mvm(w, x, cfg, full_scale=None):
     r = dev.g_min_us / step
     analog = m.subtraction == "analog"
     k = bits_per_read(d)
-    input_planes = planes(qx, d.input_bits, d.mode, d.signed_inputs, k)
+    read_planes = planes(qx, d.input_bits, d.mode, d.signed_inputs, k)
+    input_planes = [(pw, currents(plane, cfg, k)) for pw, plane in read_planes]
     accumulate = ad.accumulation in ("planes", "planes_and_slices")
     sum_slices = ad.accumulation in ("slices", "planes_and_slices")
     magnitude = magnitude_bits(d.input_bits, d.signed_inputs)
@@ -229,8 +241,8 @@ def gv2t_fj(w, x, cfg, col_tiles):
     k = bits_per_read(d)
     total = 0.0
     for _, plane in planes(qx, d.input_bits, d.mode, d.signed_inputs, k):
-        if d.encoding == "voltage":  # V = V_read code / c_max for the pulse
-            energy = (plane.astype(np.float64) * dev.read_voltage_v / (2 ** k - 1)) ** 2
+        if d.encoding == "voltage":  # V I: V = V_read code / c_max, I = G V_read current / c_max
+            energy = plane * currents(plane, cfg, k).astype(np.float64) * (dev.read_voltage_v / (2 ** k - 1)) ** 2
         else:  # |code| unit pulses at V_read
             energy = np.abs(plane).astype(np.float64) * dev.read_voltage_v ** 2
         total += float((energy @ g).sum()) * dev.read_pulse_ns

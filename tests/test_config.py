@@ -35,7 +35,7 @@ CONSISTENCY_FIELDS = {
     "baseline.preset", "dac.input_bits", "dac.bits_per_read", "dac.encoding", "adc.accumulation", "array.family",
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
-    "technology.vdd_v",
+    "technology.vdd_v", "device.iv_nonlinearity",
 }
 
 
@@ -491,6 +491,7 @@ def consistent_dicts(draw) -> dict:
     array["digital_adders"], array["chain_register_rows"] = "tree", 0  # adders of digital arrays only (tested there)
     if array["family"] != "resistive":
         array["cell_access"] = "1t1r"  # a crosspoint is a resistive cell (tested in test_families)
+        device["iv_nonlinearity"] = 2.0  # so is a non-linear I-V curve (tested in test_iv_curve)
     if dac["input_range"] == "fixed" and dac["input_max"] is None:
         dac["input_max"] = 1.0
     adc["bits"] = max(adc["bits"], 2)  # a 1-bit ADC cannot convert a signed sum (tested by the cross-field checks)

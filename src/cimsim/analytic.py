@@ -6,9 +6,12 @@ data-dependent ones are estimated (see :func:`analytic_counts`).
 
 from __future__ import annotations
 
+import numpy as np
+
 from .argcheck import check_int, checked_types
 from .config.modes import InputEncoding, SignedInputs
 from .counts import Counts
+from .iv_curve import read_levels
 from .mapping import Plan
 
 __all__ = ["analytic_counts", "uniform_cell_activity"]
@@ -37,6 +40,8 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
     c = plan.max_plane_code
     if plan.binary_inputs:
         mean_energy_fraction = 1.0  # every row driven at +/- V_read (or one unit pulse) on every read
+    elif (levels := read_levels(plan)) is not None:  # a non-linear cell: E[k I(k)] / c**2, I in code units
+        mean_energy_fraction = float(np.arange(c + 1) @ levels) / ((c + 1) * c ** 2)
     elif plan.dac_encoding == InputEncoding.VOLTAGE:
         mean_energy_fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c: V = V_read k / c
     else:

@@ -63,6 +63,7 @@ class Plan:
     g_max_us: float
     read_voltage_v: float
     read_pulse_ns: float
+    iv_nonlinearity: float
     # ---- weights -> cells -------------------------------------------------------------------
     @property
     def weight_offset(self) -> int:
@@ -166,12 +167,10 @@ class Plan:
 
     @functools.cached_property
     def plane_weights(self) -> np.ndarray:
-        """weight of each input plane in the recombination (float64, exact powers of two).
-
-        Plane j of a phase holds bits [j*k, (j+1)*k) of the magnitude (k = bits_per_read), weight 2**(j*k);
-        two_phase repeats them with negative weights for the negative part; twos_complement reads the low
-        magnitude_bits of q mod 2**input_bits in slices, then the sign bit with weight -2**magnitude_bits.
-        """
+        """weight of each input plane in the recombination (float64, exact powers of two): plane j of a phase holds
+        bits [j*k, (j+1)*k) of the magnitude (k = bits_per_read), weight 2**(j*k); two_phase repeats them with
+        negative weights for the negative part; twos_complement reads the low magnitude_bits of q mod 2**input_bits
+        in slices, then the sign bit with weight -2**magnitude_bits."""
         w = [2.0 ** (j * self.bits_per_read) for j in range(self.input_slices)]
         if self.signed_inputs == SignedInputs.TWO_PHASE:
             w = w + [-v for v in w]
@@ -317,6 +316,7 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         g_max_us=config.device.g_max_us,
         read_voltage_v=config.device.read_voltage_v,
         read_pulse_ns=config.device.read_pulse_ns,
+        iv_nonlinearity=config.device.iv_nonlinearity,
     )
     if plan.weight_step != 1 and plan.analog_subtraction:
         raise ValueError("binary weights in the offset encoding need digital subtraction (2 x column - reference), "

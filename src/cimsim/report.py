@@ -138,11 +138,11 @@ def _device(dev) -> str:
               f"stuck cells {dev.stuck_at_gmin_rate + dev.stuck_at_gmax_rate:g}" if (
                   dev.stuck_at_gmin_rate or dev.stuck_at_gmax_rate) else ""]
     errors = [e for e in errors if e]
-    drift = f", drift nu {dev.drift_nu:g} after {dev.drift_time_s:g} s" if dev.drift_nu else ""
+    extra = [f"drift nu {dev.drift_nu:g} after {dev.drift_time_s:g} s" if dev.drift_nu else "",
+             f"I-V nonlinearity I(V)/I(V/2) = {dev.iv_nonlinearity:g}" if dev.iv_nonlinearity != 2 else ""]
+    parts = ([f"{', '.join(errors)} of g_max - g_min"] if errors else []) + [e for e in extra if e]
     preset = f"device preset \"{dev.preset}\"" if dev.preset else f"device \"{dev.name}\""
-    if not errors and not drift:
-        return f"{preset} (no device error: ideal levels)"
-    return f"{preset} ({', '.join(errors)} of g_max - g_min{drift})" if errors else f"{preset} ({drift[2:]})"
+    return f"{preset} ({', '.join(parts)})" if parts else f"{preset} (no device error: ideal levels)"
 
 
 def _workload_lines(result: Result) -> list[str]:

@@ -145,6 +145,10 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
     if array.chain_register_rows > 0 and array.digital_adders != DigitalAdders.CELL_CHAIN:
         errors.append(("array.chain_register_rows", "'array.chain_register_rows' applies to a cell chain: it needs "
                                                     "'array.digital_adders' = \"cell_chain\""))
+    if config.device.iv_nonlinearity != 2.0 and array.family != ArrayFamily.RESISTIVE:
+        errors.append(("device.iv_nonlinearity", "'device.iv_nonlinearity' bends a resistive cell's I-V curve: it "
+                                                 f"needs 'array.family' = \"resistive\" (the family is "
+                                                 f"\"{array.family}\")"))
     if array.cell_access != CellAccess.ONE_T_ONE_R and array.family != ArrayFamily.RESISTIVE:
         errors.append(("array.cell_access", f"'array.cell_access' = \"{array.cell_access}\" selects a resistive cell: "
                                             f"it needs 'array.family' = \"resistive\" (the family is "

@@ -91,6 +91,10 @@ class DeviceConfig:
         Float(0.0, 1.0), "fraction of cells stuck at g_min"))
     stuck_at_gmax_rate: float = field(default=0.0, metadata=rule(
         Float(0.0, 1.0), "fraction of cells stuck at g_max"))
+    iv_nonlinearity: float = field(default=2.0, metadata=rule(
+        Float(2.0, 1000.0), "a cell's current at the full read voltage over its current at half of it (2: ohmic; "
+                            "above: I = G V_read sinh(a v) / sinh(a), v = V / V_read, 2 cosh(a / 2) = this ratio; "
+                            "bends multi-level voltage reads only, docs/devices.md)"))
 
 
 @dataclass(frozen=True)

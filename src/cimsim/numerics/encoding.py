@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import iv_curve as iv
 from ..argcheck import check_int, checked_types
 from ..config.modes import SignedEncoding, SignedInputs
 from ..mapping import Plan
@@ -184,10 +185,13 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     ``zero_point``, uint8 for the int8 units: the codes of signed planes shifted by it) and per-row input scales,
     per-group squared sums of every plane row, per-input squared codes and the count of non-zero codes
     (:func:`._input_kernels.prepare_inputs`); a ValueError for non-finite inputs, :class:`TinyRows` for a vector
-    too small for its scale."""
+    too small for its scale. Cells with a non-linear I-V curve bend the planes into currents (:mod:`cimsim.iv_curve`; float32
+    planes even with ``zero_point``, squared currents per group, code x current per input)."""
     batch = x.shape[0]
     starts = np.array([g[0] for g in plan.row_groups()] + [plan.in_features], dtype=np.int64)
     shape = (plan.n_planes, batch, plan.in_features)
+    levels = iv.read_levels(plan)
+    zero_point = None if levels is not None else zero_point
     planes = scratch("planes", shape, np.float32) if zero_point is None else scratch("planes8", shape, np.uint8)
     if plan.binary_inputs:
         return _binary_planes(x, input_max, int(zero_point or 0), np.diff(starts), planes)
@@ -202,6 +206,9 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
         raise ValueError("inputs hold NaN or infinite values")
     if status == 2:
         raise TinyRows
+    if levels is not None:
+        row_sq, current = iv.bend_planes(levels, planes, starts)
+        return planes, scale, row_sq, current, int(nonzero)
     return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
 
 
