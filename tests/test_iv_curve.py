@@ -146,3 +146,9 @@ def test_only_resistive_cells_take_a_nonlinear_curve(family):
     with pytest.raises(ConfigError, match=r"'device.iv_nonlinearity' bends a resistive cell's I-V curve: it needs "
                                           rf"'array.family' = \"resistive\" \(the family is \"{family}\"\)"):
         config_from_dict({"array": {"family": family}, "device": {"iv_nonlinearity": 3.0}}, "c.toml")
+
+
+@pytest.mark.parametrize("bad", [1.9, float("nan"), float("inf"), "3", None])
+def test_the_law_refuses_a_nonlinearity_it_cannot_shape(bad):
+    with pytest.raises(ValueError, match=r"I-V nonlinearity I\(V\) / I\(V/2\) must be a finite number >= 2"):
+        sinh_shape(bad)

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from .argcheck import check_real, checked_types
 from .config.modes import InputEncoding
 from .mapping import Plan
 
@@ -29,12 +30,11 @@ __all__ = ["sinh_shape", "read_levels", "bend_planes"]
 
 
 def sinh_shape(nonlinearity: float) -> float:
-    """a of s(v) = sinh(a v) / sinh(a) with s(1) / s(1/2) = ``nonlinearity`` (>= 2; 0 for an ohmic cell)"""
-    if not nonlinearity >= 2.0:
-        raise ValueError(f"an I-V nonlinearity I(V) / I(V/2) must be >= 2 (2: ohmic); got {nonlinearity!r}")
-    return 2.0 * math.acosh(nonlinearity / 2.0)
+    """a of s(v) = sinh(a v) / sinh(a) with s(1) / s(1/2) = ``nonlinearity`` (2 to 1000; a = 0: an ohmic cell)"""
+    return 2.0 * math.acosh(check_real("I-V nonlinearity I(V) / I(V/2)", nonlinearity, 2.0, 1000.0) / 2.0)
 
 
+@checked_types
 def read_levels(plan: Plan) -> np.ndarray | None:
     """The current of each read code 0..max_plane_code in code units, max_code s(code / max_code) (float64), or
     None where reads stay linear: an ohmic cell, reads of 0 or full scale, time-domain inputs."""
