@@ -264,3 +264,21 @@ def test_compare_refuses_an_output_that_is_not_a_directory_before_it_runs(monkey
 
     monkeypatch.setattr(cimsim.comparison, "compare", lambda *a, **k: pytest.fail("the run started"))
     assert_clean(cli("compare", DEFAULT, "-o", os.devnull), 2, f"-o {os.devnull} exists and is not a directory")
+
+
+def test_nan_made_inside_a_network_is_named_at_the_layer_it_reaches_without_a_warning():
+    """sqrt of a negative activation is NaN, as in torch and ONNX (and without numpy's RuntimeWarning); the
+    simulation had reported it as 'inputs holds NaN', blaming the finite network inputs."""
+    import warnings
+
+    from cimsim.network import Dense, Unary
+
+    rng = np.random.default_rng(0)
+    net = Network((Unary("sqrt"), Dense(rng.normal(size=(4, 8)))), input_shape=(8,))
+    x = rng.normal(size=(5, 8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(net.forward(x)).any()  # the float network: NaN, as torch gives
+        with pytest.raises(ValueError, match=r"layer 1 \(layer1\): its input holds NaN or infinite values, made by "
+                                             r"the layers before it from finite network inputs"):
+            cimsim.simulate("configs/digits-mlp.toml", network=net, inputs=x)

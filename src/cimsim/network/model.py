@@ -173,6 +173,10 @@ class Network:
                     y = layer.product(rows)
                 else:
                     index = indices[id(layer)]
+                    if not np.isfinite(rows.sum()) and not np.isfinite(rows).all():
+                        raise ValueError(f"layer {k} ({self.names[k]}): its input holds NaN or infinite values, made "
+                                         "by the layers before it from finite network inputs (e.g. sqrt or log of "
+                                         "a negative value, or an overflow)")
                     y = np.asarray(matmul(index, layer, rows))
                     want = (rows.shape[0], layer.matrix_shape[0])
                     if y.shape != want:

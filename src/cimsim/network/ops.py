@@ -134,7 +134,8 @@ class Unary(_SameShape):
             raise ValueError(f"unknown function {self.function!r}; known: {', '.join(UNARY_FUNCTIONS)}")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        return UNARY_FUNCTIONS[self.function](x)
+        with np.errstate(invalid="ignore", divide="ignore"):  # sqrt(-1) is NaN and log(0) -inf, as torch and ONNX
+            return UNARY_FUNCTIONS[self.function](x)
 
 
 @dataclass(frozen=True, eq=False)
