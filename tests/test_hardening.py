@@ -282,3 +282,7 @@ def test_nan_made_inside_a_network_is_named_at_the_layer_it_reaches_without_a_wa
         with pytest.raises(ValueError, match=r"layer 1 \(layer1\): its input holds NaN or infinite values, made by "
                                              r"the layers before it from finite network inputs"):
             cimsim.simulate("configs/digits-mlp.toml", network=net, inputs=x)
+        last = Network((Dense(rng.normal(size=(4, 8))), Unary("log")), input_shape=(8,))  # log of a negative output
+        with pytest.raises(ValueError, match=r"the network's float outputs hold NaN or infinite values for finite "
+                                             r"inputs: layers after its last matrix product make them"):
+            cimsim.simulate("configs/digits-mlp.toml", network=last, inputs=x)

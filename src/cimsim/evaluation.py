@@ -92,6 +92,9 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
         stats[:] = [ErrorStats() for _ in places]  # this chunk's (the analog hook adds to this list)
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is an error below, not a warning here
             outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
+        if not np.isfinite(outputs[0]).all():
+            raise ValueError("the network's float outputs hold NaN or infinite values for finite inputs: layers after "
+                             "its last matrix product make them (e.g. sqrt or log of a negative value, or an overflow)")
         correct = (0, 0, 0)
         if has_classes(network.output_shape):
             ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
