@@ -1,4 +1,4 @@
-"""The three research scripts run from the README's API alone, each shorter than before (19, 10 and 28
+"""The research scripts run from the README's API alone, the first three shorter than before (19, 10 and 28
 lines with the old API)."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = {"adc_bits_sweep.py": 19, "device_monte_carlo.py": 10, "sklearn_model.py": 28}
+SCRIPTS = {"adc_bits_sweep.py": 19, "device_monte_carlo.py": 10, "sklearn_model.py": 28, "iv_curve_vs_dac.py": None}
+"""script -> its lines with the old API (None: written for this API)"""
 
 
 def code_lines(path: Path) -> int:
@@ -27,7 +28,7 @@ def test_research_script_runs_and_is_shorter(script, before, tmp_path):
     if script == "sklearn_model.py" and not os.environ.get("CI"):
         pytest.importorskip("sklearn", reason="scikit-learn is not installed (the test extra has it)")
     path = ROOT / "examples" / script
-    assert code_lines(path) < before
+    assert before is None or code_lines(path) < before
     (tmp_path / "configs").symlink_to(ROOT / "configs")  # run as from the repository root, writing elsewhere
     (tmp_path / "src").symlink_to(ROOT / "src")
     out = subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=300,
