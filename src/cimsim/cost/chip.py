@@ -141,7 +141,7 @@ def check_fits(config: Config, plans: Sequence[Plan]) -> None:
 def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming] | None = None,
                params: Sequence[CimParameters] | None = None) -> ChipMapping:
     """Tiles of every stage (with chip.balance copies); ValueError when the workload does not fit the chip."""
-    stages = _checked_stages(config, stages)
+    stages = _checked_stages(stages)
     if timings is None or params is None:
         params, timings = _stage_costs(config, stages)
     chip = config.chip
@@ -244,9 +244,9 @@ def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParamete
             f" but chip.global_buffer_kib is {config.chip.global_buffer_kib:g}")
 
 
-def _checked_stages(config: Config, stages: Sequence[Stage], items: int = 0) -> tuple[Stage, ...]:
+def _checked_stages(stages: Sequence[Stage], items: int = 0) -> tuple[Stage, ...]:
     """The stages as a tuple (at least one); TypeError when a stage has the wrong type, ValueError for a bad
-    ``items`` (the config is checked by the callers' :func:`checked_types`)."""
+    ``items``."""
     check_int("items", items, minimum=0)
     if not isinstance(stages, Iterable) or isinstance(stages, str):
         raise TypeError(f"stages must be a sequence of cimsim Stage objects; got {type(stages).__name__}")
@@ -319,7 +319,7 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
 @checked_types
 def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: str = "CIM") -> Breakdown:
     """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip."""
-    stages = _checked_stages(config, stages, items)
+    stages = _checked_stages(stages, items)
     params, timings = _stage_costs(config, stages)
     m = map_stages(config, stages, timings, params)
     p0 = params[0]
