@@ -441,6 +441,7 @@ def test_progress_only_on_a_terminal(monkeypatch, capsys):
     ('objectives = ["accuracy"]', "objectives", "this sweep can record: energy_pj"),
     ('[set]\n"adc.bitz" = 4', "[set]", "did you mean 'adc.bits'"),
     ('[set]\n"adc.bits" = 4', "adc.bits", "is both an axis and in [set]"),
+    ('[set]\n"dac.mode" = "sliced"', "dac.bits_per_read", "is required when 'dac.mode' is \"sliced\""),
     ('preset = "isaac"', "base", "exactly one of 'base'"),
 ])
 def test_spec_errors_name_the_file_and_key_exit_2(tmp_path, text, key, message):
@@ -455,6 +456,16 @@ def test_spec_errors_name_the_file_and_key_exit_2(tmp_path, text, key, message):
     assert not (tmp_path / "r.csv").exists()
 
 
+def test_a_field_set_needs_may_come_from_an_axis(tmp_path):
+    """dac.mode = "sliced" in [set] needs dac.bits_per_read, which an axis gives every point (had been refused:
+    [set] was validated without the axes)."""
+    spec = load_spec(write(tmp_path, f'base = "{DEFAULT}"\n[axes]\n"dac.bits_per_read" = [2, 4]\n'
+                                     '[set]\n"dac.mode" = "sliced"\n'))
+    points = expand(spec)
+    assert [p.values for p in points] == [(2,), (4,)]
+    assert [(p.config.dac.mode, p.config.dac.bits_per_read) for p in points] == [("sliced", 2), ("sliced", 4)]
+
+
 def test_shipped_sweeps_are_valid():
     adc = load_spec(ROOT / "configs" / "sweep-adc.toml")
     assert adc.kind == "functional" and len(expand(adc)) == 60 and "relative_error" in adc.objectives
@@ -463,6 +474,8 @@ def test_shipped_sweeps_are_valid():
     assert {p.values[0] for p in expand(devices)} == {"ideal", "rram", "pcm", "sram"}
     cnn = load_spec(ROOT / "configs" / "sweep-cnn-arrays.toml")
     assert cnn.kind == "analytic" and cnn.base.workload.kind == "network" and len(expand(cnn)) == 24
+    iv = load_spec(ROOT / "configs" / "sweep-iv-dac.toml")
+    assert iv.kind == "functional" and len(expand(iv)) == 20 and {p.config.dac.mode for p in expand(iv)} == {"sliced"}
 
 
 PARETO = """point_id,adc.bits,energy_pj,relative_error,accuracy,status,error

@@ -265,7 +265,9 @@ def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
 
 def _with_set(base: Config, table: Any, axes: tuple[Axis, ...], base_dir: Path,
               errors: list[tuple[str, str]]) -> Config | None:
-    """The base with the fixed overrides of ``[set]``, validated (each error named ``set.<field>``)."""
+    """The base with the fixed overrides of ``[set]``, validated (each error named ``set.<field>``). A field that
+    ``[set]`` needs may come from an axis (``dac.mode = "sliced"`` and a ``dac.bits_per_read`` axis): then the base
+    holds the axes' first values too, which every point replaces with its own."""
     if not isinstance(table, Mapping):
         errors.append(("set", f"[set] must be a table of dotted config fields; got {table!r}"))
         return None
@@ -275,8 +277,12 @@ def _with_set(base: Config, table: Any, axes: tuple[Axis, ...], base_dir: Path,
     try:
         return with_overrides(base, overrides, base_dir=base_dir)
     except ConfigError as exc:
-        errors.extend((f"set.'{field}'", f"[set] {message}") for field, message in exc.errors)
-        return None
+        first = {a.field: a.values[0] if a.values else a.low for a in axes}
+        try:
+            return with_overrides(base, {**overrides, **first}, base_dir=base_dir)
+        except ConfigError:
+            errors.extend((f"set.'{field}'", f"[set] {message}") for field, message in exc.errors)
+            return None
 
 
 def _objectives(value: Any, available: tuple[str, ...], errors: list[tuple[str, str]]) -> tuple[str, ...]:
