@@ -152,3 +152,18 @@ def test_only_resistive_cells_take_a_nonlinear_curve(family):
 def test_the_law_refuses_a_nonlinearity_it_cannot_shape(bad):
     with pytest.raises(ValueError, match=r"I-V nonlinearity I\(V\) / I\(V/2\) must be a finite number >= 2"):
         sinh_shape(bad)
+
+
+@pytest.mark.parametrize("encoding, subtraction", [("offset", "digital"), ("offset", "analog"),
+                                                   ("differential", "digital")])
+def test_bent_reads_with_g_min_and_every_subtraction_match_the_twin(encoding, subtraction):
+    """g_min > 0 adds g_min x the row's summed currents (not codes) to an unsubtracted column; row groups, slices
+    and the offset's reference columns as the twin lays them out"""
+    cfg = bent(make_config(rows=16, cols=32, rows_per_read=8, weight_bits=5, bits_per_cell=2, in_features=20,
+                           out_features=5, input_bits=5, adc_bits=14, encoding=encoding, subtraction=subtraction,
+                           g_min_us=0.7), 3.0)
+    w, x = data(cfg, batch=30, seed=4)
+    xbar = programmed(cfg, w)
+    y, (y_ref, _) = xbar.mvm(x), naive.mvm(w, x, cfg)
+    assert np.mean(np.abs(y - y_ref) <= 1e-12 * np.abs(y_ref).max()) > 0.95
+    assert np.abs(y - y_ref).max() <= 0.02 * np.abs(y_ref).max()  # at most a few conversion steps at ties
