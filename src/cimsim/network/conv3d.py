@@ -7,14 +7,12 @@ product by im2col, so a 3-d kernel is one weight matrix (out_ch, in_ch / groups 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .layers import (MatrixLayer, checked_bias, checked_groups, grouped_matrix, grouped_product, ints, real_array,
-                     window_out)
+from .layers import GroupedConv, checked_bias, checked_groups, ints, real_array, window_out
 
 __all__ = ["Conv3d"]
 
@@ -22,7 +20,7 @@ _AXES = "depth, height, width"
 
 
 @dataclass(frozen=True, eq=False)
-class Conv3d(MatrixLayer):
+class Conv3d(GroupedConv):
     """3-d cross-correlation, NCDHW, lowered by im2col. Each output position (n, od, oh, ow) gives one row: the input
     patch flattened in (channel, kernel depth, row, column) order, so the matrix is ``weight.reshape(out_ch, -1)``
     (block-diagonal over ``groups``, as Conv2d's). Rows are ordered batch-major, then od, oh, ow."""
@@ -48,17 +46,6 @@ class Conv3d(MatrixLayer):
         object.__setattr__(self, "padding", ints("Conv3d padding", self.padding, 6, 0, "begins, then ends"))
         object.__setattr__(self, "dilation", ints("Conv3d dilation", self.dilation, 3, 1, _AXES))
         object.__setattr__(self, "groups", checked_groups("Conv3d", self.groups, self.weight.shape[0]))
-
-    @cached_property
-    def matrix(self) -> np.ndarray:
-        return grouped_matrix(self.weight, self.groups)
-
-    @property
-    def matrix_shape(self) -> tuple[int, int]:
-        return self.weight.shape[0], self.groups * self.weight[0].size
-
-    def product(self, rows: np.ndarray) -> np.ndarray:
-        return grouped_product(rows, self.weight, self.groups)
 
     def _extent(self) -> tuple[int, ...]:
         """Depth, height and width of the input window one output position reads (dilation included)."""

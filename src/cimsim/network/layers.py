@@ -22,7 +22,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d"]
+__all__ = ["Layer", "MatrixLayer", "DigitalLayer", "Dense", "GroupedConv", "Conv2d"]
 
 
 def ints(name: str, value, count: int, minimum: int, axes: str) -> tuple[int, ...]:
@@ -213,8 +213,24 @@ class Dense(MatrixLayer):
         return y if self.bias is None else y + self.bias
 
 
+class GroupedConv(MatrixLayer):
+    """A convolution's matrix layer: ``weight`` (out_ch, in_ch / groups, *kernel) over ``groups`` channel groups,
+    one block-diagonal matrix (:func:`grouped_matrix`) multiplied group by group (:func:`grouped_product`)."""
+
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        return grouped_matrix(self.weight, self.groups)
+
+    @property
+    def matrix_shape(self) -> tuple[int, int]:
+        return self.weight.shape[0], self.groups * self.weight[0].size
+
+    def product(self, rows: np.ndarray) -> np.ndarray:
+        return grouped_product(rows, self.weight, self.groups)
+
+
 @dataclass(frozen=True, eq=False)
-class Conv2d(MatrixLayer):
+class Conv2d(GroupedConv):
     """2-d cross-correlation (PyTorch / ONNX Conv), NCHW, zero padding, lowered to a matrix product by im2col.
 
     Each output position (n, oh, ow) gives one row: the input patch ``xpad[n, :, oh*sh : oh*sh + dh*(kh-1) + 1 : dh,
@@ -246,17 +262,6 @@ class Conv2d(MatrixLayer):
         object.__setattr__(self, "padding", _padding("Conv2d padding", self.padding))
         object.__setattr__(self, "dilation", _pair("Conv2d dilation", self.dilation, 1))
         object.__setattr__(self, "groups", checked_groups("Conv2d", self.groups, self.weight.shape[0]))
-
-    @cached_property
-    def matrix(self) -> np.ndarray:
-        return grouped_matrix(self.weight, self.groups)
-
-    @property
-    def matrix_shape(self) -> tuple[int, int]:
-        return self.weight.shape[0], self.groups * self.weight[0].size
-
-    def product(self, rows: np.ndarray) -> np.ndarray:
-        return grouped_product(rows, self.weight, self.groups)
 
     def _extent(self) -> tuple[int, int]:
         """Height and width of the input window one output position reads (dilation included)."""
