@@ -167,3 +167,15 @@ def test_bent_reads_with_g_min_and_every_subtraction_match_the_twin(encoding, su
     y, (y_ref, _) = xbar.mvm(x), naive.mvm(w, x, cfg)
     assert np.mean(np.abs(y - y_ref) <= 1e-12 * np.abs(y_ref).max()) > 0.95
     assert np.abs(y - y_ref).max() <= 0.02 * np.abs(y_ref).max()  # at most a few conversion steps at ties
+
+
+def test_sixteen_bit_reads_bend_without_overflow():
+    """unsigned 16-bit inputs read at once: codes up to 65535"""
+    cfg = bent(make_config(dac=("parallel", "unsigned"), input_bits=16, rows=4, rows_per_read=4, in_features=4,
+                           out_features=3, bits_per_cell=1, weight_bits=2, adc_bits=16), 3.0)
+    levels = read_levels(plan_layer(cfg))
+    assert len(levels) == 65536 and math.isclose(levels[-1], 65535.0)
+    planes = np.array([[[65535.0, 32768.0, 1.0, 0.0]]], dtype=np.float32)
+    _, current = bend_planes(levels, planes, np.array([0, 4]))
+    np.testing.assert_allclose(planes[0, 0], levels[[65535, 32768, 1, 0]].astype(np.float32))
+    assert current[0] == pytest.approx(65535.0 * 65535.0) and current[1] == pytest.approx(32768 * levels[32768])

@@ -49,8 +49,8 @@ def bend_planes(levels: np.ndarray, planes: np.ndarray, starts: np.ndarray) -> t
     its current ``levels[|code|]``; returns the squared currents per row group (rows starting at ``starts``, the
     last entry the input count) of every plane row, (groups, n_planes * batch), and per input the sum of code x
     current over every plane row (the array energy's V I, in code units squared)."""
-    codes = planes.astype(np.int64)
+    codes = planes.astype(np.int32)  # |code| < 2**16
     np.copyto(planes, np.copysign(levels[np.abs(codes)], codes), casting="same_kind")
     row_sq = np.add.reduceat(np.square(planes, dtype=np.float64), starts[:-1], axis=2)
-    code_current = np.einsum("pbi,pbi->i", codes.astype(np.float64), planes, dtype=np.float64)
+    code_current = np.einsum("pbi,pbi->i", codes, planes, dtype=np.float64)
     return row_sq.transpose(2, 0, 1).reshape(len(starts) - 1, -1), code_current
