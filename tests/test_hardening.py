@@ -271,7 +271,7 @@ def test_nan_made_inside_a_network_is_named_at_the_layer_it_reaches_without_a_wa
     simulation had reported it as 'inputs holds NaN', blaming the finite network inputs."""
     import warnings
 
-    from cimsim.network import Dense, Unary
+    from cimsim.network import Dense, Elementwise, Unary
 
     rng = np.random.default_rng(0)
     net = Network((Unary("sqrt"), Dense(rng.normal(size=(4, 8)))), input_shape=(8,))
@@ -279,6 +279,7 @@ def test_nan_made_inside_a_network_is_named_at_the_layer_it_reaches_without_a_wa
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isnan(net.forward(x)).any()  # the float network: NaN, as torch gives
+        assert np.isinf(Elementwise("div")(x, np.zeros_like(x))).all()  # x / 0: inf, as torch gives
         with pytest.raises(ValueError, match=r"layer 1 \(layer1\): its input holds NaN or infinite values, made by "
                                              r"the layers before it from finite network inputs"):
             cimsim.simulate("configs/digits-mlp.toml", network=net, inputs=x)

@@ -134,7 +134,7 @@ class Unary(_SameShape):
             raise ValueError(f"unknown function {self.function!r}; known: {', '.join(UNARY_FUNCTIONS)}")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):  # sqrt(-1) is NaN and log(0) -inf, as torch and ONNX
+        with np.errstate(all="ignore"):  # sqrt(-1) is NaN, log(0) -inf, exp(1000) inf: as torch and ONNX
             return UNARY_FUNCTIONS[self.function](x)
 
 
@@ -207,7 +207,8 @@ class Elementwise(DigitalLayer):
             raise ValueError(f"shapes {tuple(a)} and {tuple(b)} do not broadcast") from None
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return BINARY_FUNCTIONS[self.op](*_aligned((a, b)))
+        with np.errstate(all="ignore"):  # x / 0 is inf, 0 / 0 NaN, an overflow inf: as torch
+            return BINARY_FUNCTIONS[self.op](*_aligned((a, b)))
 
 
 @dataclass(frozen=True, eq=False)
