@@ -299,7 +299,8 @@ def _api_namespace(fix: Path) -> dict:
         (fix / "base_mlp.toml").write_text(files.substitute(dumps(BASES["configs/digits-mlp.toml"]), fix))
     return {"np": np, "Crossbar": Crossbar, "load_config": load_config, "with_overrides": with_overrides,
             "config_from_dict": config_from_dict, "load_network": load_network, "simulate_network": simulate_network,
-            "plan_layer": plan_layer, "spec_from_dict": spec_from_dict, "dataclasses": dataclasses, "pathlib": pathlib, "collections": collections,
+            "plan_layer": plan_layer, "spec_from_dict": spec_from_dict, "dataclasses": dataclasses, "pathlib": pathlib,
+            "collections": collections,
             "types": types, "FIX": str(fix), "BASE_DENSE": str(dense), "BASE_MLP": str(fix / "base_mlp.toml")}
 
 

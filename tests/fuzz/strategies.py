@@ -696,9 +696,9 @@ _SWEEP_AXES = [("adc.bits", [4, 6, 8]), ("adc.bits", {"start": 2, "stop": 8, "st
 
 @st.composite
 def sweep_specs(draw) -> dict:
-    """A sweep spec as a dict, the small dense config its base, given to ``spec_from_dict``: 1-4 axes, each a list or a range of odd or
-    ordinary numbers, in grid or random mode with odd samples and seeds; the call must load it fast or refuse it
-    naming the key (a range of 10**9 values had been made in memory first)."""
+    """A sweep spec as a dict, the small dense config its base, given to ``spec_from_dict``: 1-4 axes, each a list
+    or a range of odd or ordinary numbers, in grid or random mode with odd samples and seeds; the call must load it
+    fast or refuse it naming the key (a range of 10**9 values had been made in memory first)."""
     axes = {}
     for _ in range(draw(st.integers(1, 4))):
         field = draw(st.sampled_from(_SWEEP_FIELDS))

@@ -46,7 +46,11 @@ def mesh_width(tiles: int) -> int:
 
 def tile_hops(index: int, width: int) -> int:
     """Routers crossed between the global buffer (at tile 0) and tile ``index`` of a mesh ``width`` wide."""
-    index, width = check_int("tile index", index, 0), check_int("mesh width", width)
+    return _hops(check_int("tile index", index, 0), check_int("mesh width", width))
+
+
+def _hops(index: int, width: int) -> int:
+    """:func:`tile_hops` of checked arguments"""
     return index % width + index // width + 1
 
 
@@ -60,7 +64,7 @@ def mean_hops(tiles_per_group: Sequence[int]) -> tuple[float, ...]:
     out, start = [], 0
     for n in tiles_per_group:
         # sum over tiles start..start+n-1 of (i % w + i // w + 1)
-        out.append(sum(tile_hops(i, width) for i in range(start, start + n)) / n)
+        out.append(sum(_hops(i, width) for i in range(start, start + n)) / n)
         start += n
     return tuple(out)
 

@@ -19,7 +19,7 @@ from ..argcheck import check_int, check_real, checked_types
 from ..config.schema import TechnologyConfig
 from . import gates, technology
 from .adc import ISAAC_ADC_RATE_GSPS, ISAAC_NODE_NM, ISAAC_VDD_V
-from .gates import MAX_BITS, MAX_VOLTAGE_V
+from .gates import MAX_BITS
 
 __all__ = [
     "WIRE_CAP_FF_PER_UM", "ZIGZAG_DAC_CAP_FF_PER_BIT",
@@ -72,8 +72,8 @@ def line_capacitance_ff(n_cells: int, pitch_um: float) -> float:
 
 
 def line_charge_energy_pj(capacitance_ff: float, voltage_v: float) -> float:
-    """Energy to charge a line to ``voltage_v`` and let it discharge, pJ: C * V**2 (fF x V**2 = fJ)."""
-    return check_real("capacitance_ff", capacitance_ff, 0.0) * check_real("voltage_v", voltage_v, 0.0, MAX_VOLTAGE_V) ** 2 * 1e-3
+    """Energy to charge a line to ``voltage_v`` and let it discharge, pJ: C * V**2 (:func:`.gates.switch_energy_pj`)."""
+    return gates.switch_energy_pj(capacitance_ff, voltage_v)
 
 
 @checked_types

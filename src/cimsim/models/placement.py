@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from ..argcheck import checked_types
+from ..argcheck import check_instance, checked_types
 from ..config.schema import Config
 from ..cost.chip import tiles_for_arrays
 from ..mapping import Plan, plan_layer
@@ -121,15 +121,11 @@ def _pieces(config: Config, op: MatrixOp, plan: Plan) -> list[MatrixOp]:
 
 def check_arguments(config, model) -> None:
     """A TypeError unless ``config`` is a Config and ``model`` a Model (a Decoder is told to pick its phase)."""
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a cimsim Config (cimsim.config.load_config(path)); got "
-                        f"{type(config).__name__}")
+    check_instance("config", config, Config)
     if isinstance(model, Decoder):
         raise TypeError(f"model must be a cimsim.models Model; a Decoder ({model.name}) has two phases: give "
                         "decoder.prefill(seq_len) or decoder.decode(context), or get_model(name, phase=...)")
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be a cimsim.models Model (get_model(name) or decoder(...)); got "
-                        f"{type(model).__name__}")
+    check_instance("model", model, Model, "a cimsim.models Model (get_model(name) or decoder(...))")
 
 
 def place_model(config: Config, model: Model) -> list[ChipPart]:

@@ -185,8 +185,9 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     ``zero_point``, uint8 for the int8 units: the codes of signed planes shifted by it) and per-row input scales,
     per-group squared sums of every plane row, per-input squared codes and the count of non-zero codes
     (:func:`._input_kernels.prepare_inputs`); a ValueError for non-finite inputs, :class:`TinyRows` for a vector
-    too small for its scale. Cells with a non-linear I-V curve bend the planes into currents (:mod:`cimsim.iv_curve`; float32
-    planes even with ``zero_point``, squared currents per group, code x current per input)."""
+    too small for its scale. Cells with a non-linear I-V curve bend the planes into currents
+    (:mod:`cimsim.iv_curve`; float32 planes even with ``zero_point``, squared currents per group, code x current
+    per input)."""
     batch = x.shape[0]
     starts = np.array([g[0] for g in plan.row_groups()] + [plan.in_features], dtype=np.int64)
     shape = (plan.n_planes, batch, plan.in_features)

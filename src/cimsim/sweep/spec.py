@@ -277,7 +277,7 @@ def _with_set(base: Config, table: Any, axes: tuple[Axis, ...], base_dir: Path,
     try:
         return with_overrides(base, overrides, base_dir=base_dir)
     except ConfigError as exc:
-        first = {a.field: a.values[0] if a.values else a.low for a in axes}
+        first = {a.field: a.values[0] if a.values else (int(a.low) if a.integer else a.low) for a in axes}
         try:
             return with_overrides(base, {**overrides, **first}, base_dir=base_dir)
         except ConfigError:
