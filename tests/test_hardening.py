@@ -175,6 +175,25 @@ def test_crossbar_api_edges():
         xbar.calibrate(np.ma.masked_array(np.ones((3, 16)), mask=True))
 
 
+
+def test_crossbar_calls_take_one_vector_and_name_unreadable_inputs():
+    """mvm, digital_reference and calibrate all take one vector as a batch of one; a ragged list is named as the
+    inputs, and the replicated layer refuses a masked array as one crossbar does (it had dropped the mask)."""
+    cfg = with_overrides(load_config(DEFAULT), {"adc.range": "max"})
+    w, x = np.random.default_rng(0).uniform(-1, 1, (4, 16)), np.random.default_rng(1).uniform(-1, 1, (3, 16))
+    xbar = Crossbar(cfg, 16, 4)
+    xbar.program(w)
+    assert np.array_equal(xbar.digital_reference(x[1]), xbar.digital_reference(x)[1])
+    assert xbar.mvm(x[1]).shape == (4,) and xbar.calibrate(x[1]) is not None
+    for call in (xbar.mvm, xbar.digital_reference, xbar.calibrate):
+        with pytest.raises(ValueError, match="inputs must be a rectangular array of real numbers"):
+            call([[1.0] * 16, [1.0]])
+    copies = cimsim.numerics.build_crossbar(with_overrides(cfg, {"mapping.replication": 2}), 16, 4)
+    copies.program(w)
+    with pytest.raises(ValueError, match="masked array"):
+        copies.mvm(np.ma.masked_array(x, mask=x > 0))
+    assert np.array_equal(copies.mvm(x[0]), copies.mvm(x[:1])[0])
+
 def test_overflow_is_an_error_never_a_null():
     from cimsim.inference import simulate_network
 

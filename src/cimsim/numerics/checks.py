@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["finite_matrix", "checked_inputs", "check_unsigned", "finite_outputs"]
+__all__ = ["vector_rows", "finite_matrix", "checked_inputs", "check_unsigned", "finite_outputs"]
 
 
 def _array(name: str, a) -> np.ndarray:
     if isinstance(a, np.ma.MaskedArray):
         raise ValueError(f"{name} is a masked array; fill or drop the masked values first (np.ma.filled)")
-    return np.asarray(a)
+    try:
+        return np.asarray(a)
+    except (ValueError, TypeError) as err:  # ragged nested lists, objects numpy cannot read as an array
+        raise ValueError(f"{name} must be a rectangular array of real numbers; numpy could not read it ({err})") from None
+
+
+def vector_rows(name: str, a) -> tuple[np.ndarray, bool]:
+    """(``a`` as an array of one vector per row, whether ``a`` was one vector: a 1-d array, taken as a batch of one)"""
+    arr = _array(name, a)
+    return (arr[None], True) if arr.ndim == 1 else (arr, False)
 
 
 def finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:

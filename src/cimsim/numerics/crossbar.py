@@ -28,7 +28,7 @@ from ..errors import CallOrderError
 from ..footprint import check_memory
 from ..mapping import plan_layer
 from . import _kernels
-from .checks import check_unsigned, checked_inputs, finite_matrix, finite_outputs
+from .checks import check_unsigned, checked_inputs, finite_matrix, finite_outputs, vector_rows
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
 from .encoding import accumulate_planes, prepare_planes, quantize_inputs, unshifted, with_normal_rows
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
@@ -112,14 +112,14 @@ class Crossbar:
             raise CallOrderError("program(weights) must be called before using the crossbar")
 
     # ---- reading ------------------------------------------------------------------------------
-    def _inputs(self, inputs, scanned: bool = True) -> np.ndarray:
-        """``inputs`` (batch x in) as float64, >= 0 for unsigned inputs; ``scanned``: checked finite here (else by
-        the kernel that quantises them)"""
-        n = self.plan.in_features
-        x = finite_matrix("inputs", inputs, (None, n)) if scanned else checked_inputs(inputs, n)
+    def _inputs(self, inputs, scanned: bool = True) -> tuple[np.ndarray, bool]:
+        """(``inputs`` (batch x in, or one vector: a batch of one) as float64, >= 0 for unsigned inputs, whether one
+        vector was given); ``scanned``: checked finite here (else by the kernel that quantises them)"""
+        (x, one), n = vector_rows("inputs", inputs), self.plan.in_features
+        x = finite_matrix("inputs", x, (None, n)) if scanned else checked_inputs(x, n)
         if self.plan.signed_inputs == SignedInputs.UNSIGNED:
             check_unsigned(x)
-        return x
+        return x, one
 
     def _prepare(self, x: np.ndarray, integer: bool = False):
         """the input planes of ``x`` and their bookkeeping (:func:`.encoding.prepare_planes`); ``integer``: uint8
@@ -167,14 +167,14 @@ class Crossbar:
         return device.read_noise_sigma > 0 and device.read_noise_path == ReadNoisePath.CELL
 
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
-        """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in).
+        """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in, or one vector).
 
         One full scale per layer, per array or per column (``adc.calibration_scope``); the observed sums
         include the read noise (drawn from streams of their own).
         """
         self._require_programmed()
         p, adc = self.plan, self.config.adc
-        x = self._inputs(inputs)
+        x, _ = self._inputs(inputs)
         if x.shape[0] == 0:
             raise ValueError("calibrate needs at least one input vector")
         if not p.has_adc:
@@ -204,8 +204,7 @@ class Crossbar:
         self._require_programmed()
         if self.adc is None:
             raise CallOrderError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
-        one = np.ndim(inputs) == 1
-        x = self._inputs(np.atleast_2d(inputs) if one else inputs, scanned=False)
+        x, one = self._inputs(inputs, scanned=False)
         (out, clipped, code_sq, nonzero, x_scale), shift = with_normal_rows(self._read, x)
         self._mvms += x.shape[0]
         self._nonzero += nonzero
@@ -322,14 +321,15 @@ class Crossbar:
     def digital_reference(self, inputs) -> np.ndarray:
         """The exact product of the quantised operands, rescaled: what a lossless array would return."""
         self._require_programmed()
-        p, x = self.plan, self._inputs(inputs)
+        p, (x, one) = self.plan, self._inputs(inputs)
         (codes, x_scale), shift = with_normal_rows(lambda v: quantize_inputs(
             v, p.input_bits, self.config.dac.input_max, p.signed_inputs == SignedInputs.UNSIGNED), x)
         out = int8.exact_product(codes, self.layer.weight_codes)  # a new float64 array: rescaled in place
         with np.errstate(over="ignore"):
             out *= x_scale[:, None]
             out *= self.layer.weight_scale[None, :]
-        return unshifted(finite_outputs(out), shift, self.layer.weight_shift)
+        out = unshifted(finite_outputs(out), shift, self.layer.weight_shift)
+        return out[0] if one else out
 
     @property
     def conductances_us(self) -> np.ndarray:

@@ -11,6 +11,7 @@ import numpy as np
 from ..argcheck import checked_types
 from ..config.schema import Config
 from ..counts import Counts
+from .checks import vector_rows
 from .converters import AdcSetting
 from .crossbar import Crossbar
 
@@ -50,8 +51,7 @@ class ReplicatedCrossbar:
         return self.copies[0].adc
 
     def mvm(self, inputs) -> np.ndarray:
-        one = np.ndim(inputs) == 1
-        x = np.atleast_2d(np.asarray(inputs))
+        x, one = vector_rows("inputs", inputs)
         n = len(self.copies)
         first = self.copies[0].mvm(x[0::n])  # validates the inputs
         out = np.empty((x.shape[0], first.shape[1]))
