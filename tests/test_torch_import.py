@@ -313,6 +313,36 @@ def test_export_failure_is_torch_message_without_its_graph():
     assert "may translate it: torch.onnx.export(model, (x,), path, dynamo=True" in str(info.value)  # the way out
 
 
+def test_examples_and_outputs_named_for_what_they_are():
+    """An empty or non-finite example is refused up front (it had been exported, then probed with NaN statistics or
+    blamed on the network's input); an integer example of a float model says it was taken as token ids; a model
+    returning a dict of one tensor (as torchvision's segmentation models without aux) imports, and one returning
+    several tensors in a dict is told to return one tensor (it had read as 'differs from the model')."""
+    torch.manual_seed(0)
+    dense = nn.Sequential(nn.Linear(8, 4))
+    for bad, why in ((torch.zeros(0, 8), r"\(0, 8\)$"), (torch.full((2, 8), float("nan")), r"\(2, 8\), with NaN")):
+        with pytest.raises(ValueError, match="example_input must hold at least one sample of finite values; got "
+                                             "shape " + why):
+            from_torch(dense, bad)
+    with pytest.raises(ValueError, match=r"^an integer example_input is taken as token ids \(for a model of "
+                                         r"real-valued inputs give a float example, e.g. images.float\(\)\); torch"):
+        from_torch(dense, torch.ones(2, 8, dtype=torch.uint8))
+
+    class Heads(nn.Module):
+        def __init__(self, keys):
+            super().__init__()
+            self.keys, self.dense = keys, nn.Linear(8, 4)
+
+        def forward(self, x):
+            return {k: self.dense(x) * (i + 1) for i, k in enumerate(self.keys)}
+
+    x = torch.randn(3, 8)
+    one = Heads(["out"])
+    assert np.allclose(from_torch(one, x).forward(x.double().numpy()), one(x)["out"].detach().numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="torch model Heads: expected one data input and one output"):
+        from_torch(Heads(["out", "aux"]), x)
+
+
 @pytest.mark.parametrize("kwargs", [{"scale_factor": 2}, {"scale_factor": 2, "align_corners": True},
                                     {"size": (7, 5)}, {"size": (7, 5), "align_corners": True}, {"scale_factor": 0.5},
                                     {"scale_factor": 1.5}, {"scale_factor": 2, "mode": "bicubic"},

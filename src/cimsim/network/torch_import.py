@@ -41,16 +41,7 @@ def from_torch(model, example_input) -> Network:
         raise ImportError("from_torch needs torch and onnx: pip install torch '.[onnx]'") from None
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"from_torch needs a torch.nn.Module; got {type(model).__name__}")
-    x = example_input if isinstance(example_input, torch.Tensor) else torch.as_tensor(np.asarray(example_input))
-    dtype = next((p.dtype for p in model.parameters()), torch.float32)
-    ids = not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
-    if x.is_floating_point():
-        x = x.to(dtype)  # a float64 array for a float32 model: traced in the model's precision
-    elif ids:
-        x = x.long()  # token ids: the network takes them as floats of integer value
-    if x.ndim < 2 or not (x.is_floating_point() or ids):
-        raise ValueError(f"example_input must be a float tensor, or integer token ids, (batch, ...); got shape "
-                         f"{tuple(x.shape)}, dtype {x.dtype}")
+    x, ids = _example(model, example_input, torch)
     name = type(model).__name__
     was_training = model.training
     model.eval()
@@ -59,6 +50,11 @@ def from_torch(model, example_input) -> Network:
             # kernels (e.g. the transformer fast path) that have no ONNX form
             warnings.simplefilter("always")
             exported = export(torch, onnx, model, x[:1], OPSET, name)
+    except ValueError as err:
+        if not ids:
+            raise
+        raise ValueError(f"an integer example_input is taken as token ids (for a model of real-valued inputs give "
+                         f"a float example, e.g. images.float()); {err}") from None
     finally:
         model.train(was_training)
     own = os.path.dirname(torch.__file__)  # torch's own modules check shapes in Python; they export correctly
@@ -73,11 +69,32 @@ def from_torch(model, example_input) -> Network:
         raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
                          f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
                          f"{tracer[0].message}")
+    if disagreement is not None and "not one tensor" in disagreement:
+        raise ValueError(f"torch model {name}: {disagreement}: wrap the model so that it returns one tensor")
     if disagreement is not None:
         raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
                          "its first axis must be the batch and its samples independent (a sequence-first RNN or "
                          "attention: use batch_first=True, or wrap it)")
     return net
+
+
+def _example(model, example_input, torch):
+    """(the example as a tensor in the model's precision, or as int64 token ids; whether it is token ids), or a
+    ValueError for an example that is not a batch of finite floats or integers"""
+    x = example_input if isinstance(example_input, torch.Tensor) else torch.as_tensor(np.asarray(example_input))
+    dtype = next((p.dtype for p in model.parameters()), torch.float32)
+    ids = not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
+    if x.is_floating_point():
+        x = x.to(dtype)  # a float64 array for a float32 model: traced in the model's precision
+    elif ids:
+        x = x.long()  # token ids: the network takes them as floats of integer value
+    if x.ndim < 2 or not (x.is_floating_point() or ids):
+        raise ValueError(f"example_input must be a float tensor, or integer token ids, (batch, ...); got shape "
+                         f"{tuple(x.shape)}, dtype {x.dtype}")
+    if x.numel() == 0 or not torch.isfinite(x).all():
+        raise ValueError(f"example_input must hold at least one sample of finite values; got shape {tuple(x.shape)}"
+                         + ("" if x.numel() == 0 else ", with NaN or infinite values"))
+    return x, ids
 
 
 PROBE_TOLERANCE = 1e-3
@@ -112,6 +129,7 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None 
                     want = model(torch.as_tensor(probe).to(torch.long if x.dtype.kind in "iu" else dtype))
             except Exception as exc:  # the model's own code may raise anything on an input it rejects
                 return f"the model raised {type(exc).__name__} on a probe input ({exc}), so the trace cannot be checked"
+            want = _one_tensor(want, torch)
             if not isinstance(want, torch.Tensor):
                 return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
             difference = _difference(net.forward(probe), want.double().numpy())
@@ -120,6 +138,13 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None 
     finally:
         model.train(was_training)
     return None
+
+
+def _one_tensor(output, torch):
+    """the tensor of a model output that holds one tensor only (a dict, tuple or list of one, as the ONNX export
+    flattens it), else the output as it is"""
+    items = list(output.values()) if isinstance(output, dict) else output if isinstance(output, (tuple, list)) else []
+    return items[0] if len(items) == 1 and isinstance(items[0], torch.Tensor) else output
 
 
 def _difference(got: np.ndarray, want: np.ndarray) -> str | None:
