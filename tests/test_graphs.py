@@ -188,9 +188,11 @@ def test_shape_mismatch_names_the_layer():
         Network((Dense(np.ones((3, 2))), Elementwise("add")), (2,), ((0,), (1, 0)), ("fc", "skip"))
 
 
-def test_masked_input_is_refused():
-    with pytest.raises(ValueError, match="masked array"):
+def test_masked_or_ragged_input_is_refused():
+    with pytest.raises(ValueError, match="network input is a masked array"):
         residual_net().forward(np.ma.masked_array(np.zeros((1, 4, 6, 6)), mask=True))
+    with pytest.raises(ValueError, match="network input must be a rectangular array of real numbers; numpy could"):
+        residual_net().forward([np.zeros((4, 6, 6)), np.zeros((4, 6))])
 
 
 def test_affine_shift_takes_minus_inf_only():

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..argcheck import is_int
+from ..numerics.checks import as_array
 from .layers import DigitalLayer, Layer, MatrixLayer
 
 __all__ = ["Network", "MatrixShape", "MatMul"]
@@ -137,9 +138,7 @@ class Network:
         return work
 
     def _checked_input(self, x) -> np.ndarray:
-        if isinstance(x, np.ma.MaskedArray):
-            raise ValueError("network inputs are a masked array; fill or drop the masked values first (np.ma.filled)")
-        arr = np.asarray(x)
+        arr = as_array("network input", x)
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"network input must hold real numbers; got dtype {arr.dtype}")
         if arr.shape[1:] != self.input_shape or arr.ndim < 2:

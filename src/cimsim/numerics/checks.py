@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["vector_rows", "finite_matrix", "checked_inputs", "check_unsigned", "finite_outputs"]
+__all__ = ["as_array", "vector_rows", "finite_matrix", "checked_inputs", "check_unsigned", "finite_outputs"]
 
 
-def _array(name: str, a) -> np.ndarray:
+def as_array(name: str, a) -> np.ndarray:
+    """``a`` as a numpy array, or a ValueError naming it: a masked array (its mask would be dropped), or what numpy
+    cannot read as one array (ragged nested lists)"""
     if isinstance(a, np.ma.MaskedArray):
         raise ValueError(f"{name} is a masked array; fill or drop the masked values first (np.ma.filled)")
     try:
@@ -18,13 +20,13 @@ def _array(name: str, a) -> np.ndarray:
 
 def vector_rows(name: str, a) -> tuple[np.ndarray, bool]:
     """(``a`` as an array of one vector per row, whether ``a`` was one vector: a 1-d array, taken as a batch of one)"""
-    arr = _array(name, a)
+    arr = as_array(name, a)
     return (arr[None], True) if arr.ndim == 1 else (arr, False)
 
 
 def finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
     """``a`` as a float64 C-contiguous matrix of the given shape (None: any), or a clear ValueError."""
-    arr = _array(name, a)
+    arr = as_array(name, a)
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
     if arr.ndim != 2 or any(want is not None and got != want for got, want in zip(arr.shape, shape)):
@@ -38,7 +40,7 @@ def finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
 
 def checked_inputs(a, n_in: int) -> np.ndarray:
     """inputs as a float64 C-contiguous (batch x n_in) matrix; finiteness is checked by the kernel that reads them"""
-    arr = _array("inputs", a)
+    arr = as_array("inputs", a)
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"inputs must hold real numbers; got dtype {arr.dtype}")
     if arr.ndim != 2 or arr.shape[1] != n_in:
