@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import tempfile
 from pathlib import Path
 
@@ -15,9 +17,34 @@ def _umask() -> int:
     return mask
 
 
+def _stream(path: str | os.PathLike) -> bool:
+    """whether ``path`` is a device, pipe or socket, or one of this process's open files (``/dev/stdout``)"""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # not there yet (or unreadable: the write says why)
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) or os.path.realpath(path).startswith("/proc/")
+
+
 def write_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never a half-written file."""
-    path = Path(path)
+    """Write ``text`` to ``path`` through a temporary file and a rename: never a half-written file. A symbolic link
+    is followed (its target is replaced, the link kept); a device or pipe (``/dev/stdout``) is written as it is,
+    never replaced by a file. An OSError names ``path``."""
+    try:
+        _write(path, text)
+    except OSError as err:
+        if err.filename is not None:
+            raise
+        raise OSError(err.errno, err.strerror, os.fspath(path)) from None
+
+
+def _write(path: str | os.PathLike, text: str) -> None:
+    if _stream(path):
+        sys.stdout.flush()  # this process's own output first, where path is its stdout
+        with open(path, "a", encoding="utf-8") as fh:  # appended: a file behind /dev/stdout keeps what came before
+            fh.write(text)
+        return
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -14,6 +14,7 @@ Paths of weight and input files are resolved against the config file's directory
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import difflib
 import functools
@@ -67,7 +68,13 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
     check_path(f"the {what}", path)
     try:
         with open(path, "rb") as file:
-            return tomllib.load(file)
+            raw = file.read()
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise ConfigError(str(path), [("", "invalid TOML: the file is UTF-16 text (as Windows PowerShell writes "
+                                                "it); save it as UTF-8")])
+        return tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))  # a byte-order mark: Notepad's
+    except ConfigError:
+        raise
     except OSError as exc:
         raise ConfigError(str(path), [("", f"cannot read the {what}: {exc.strerror or exc}")]) from None
     except tomllib.TOMLDecodeError as exc:

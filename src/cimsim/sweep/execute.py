@@ -88,6 +88,9 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     if "\x00" in os.fspath(output) or (os.path.exists(output) and not os.path.isfile(output)):
         raise ConfigError(repr(os.fspath(output)), [("output", "the output must name a results CSV: a regular file, "
                                                                "or one to make (it is appended to and rewritten)")])
+    blocking = next((p for p in Path(output).parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise ConfigError(repr(os.fspath(output)), [("output", f"its folder cannot be made: '{blocking}' is a file")])
     with output_lock(output):
         return _run(spec, output, workers, scheduler, progress, notice)
 

@@ -1,0 +1,61 @@
+"""Files users hand to cimsim and the files it writes: text encodings of configs, and where results may go."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from cimsim.atomic import write_atomic
+from cimsim.config import load_config
+from cimsim.errors import ConfigError
+from cimsim.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "configs" / "default.toml"
+
+
+def test_config_text_encodings(tmp_path):
+    """A UTF-8 byte-order mark (Notepad's) is read past; UTF-16 (PowerShell's ``>``) and other bytes are refused,
+    naming the file and what to do."""
+    text = DEFAULT.read_text(encoding="utf-8")
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_config(tmp_path / "bom.toml").array == load_config(DEFAULT).array
+    (tmp_path / "wide.toml").write_text(text, encoding="utf-16")
+    with pytest.raises(ConfigError, match=r"wide.toml: invalid TOML: the file is UTF-16 text .*; save it as UTF-8"):
+        load_config(tmp_path / "wide.toml")
+    (tmp_path / "latin.toml").write_bytes("name = 'caf\xe9'".encode("latin-1"))
+    with pytest.raises(ConfigError, match="latin.toml: invalid TOML: the file is not UTF-8 text"):
+        load_config(tmp_path / "latin.toml")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX's")
+def test_results_to_links_pipes_and_full_devices(tmp_path):
+    """A link is followed and kept; a pipe is written, not replaced by a file (as root, a rename had replaced
+    /dev/full itself); a failed write names the path."""
+    (tmp_path / "link.json").symlink_to("target.json")
+    write_atomic(tmp_path / "link.json", "{}")
+    assert (tmp_path / "link.json").is_symlink() and (tmp_path / "target.json").read_text() == "{}"
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    write_atomic(fifo, "through the pipe")
+    reader.join(10)
+    assert received == ["through the pipe"] and fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "pipe", "target.json"]  # no temporary left
+
+    if Path("/dev/full").exists():
+        with pytest.raises(OSError, match=r"No space left on device: '/dev/full'"):
+            write_atomic("/dev/full", "x" * 100_000)
+        assert Path("/dev/full").is_char_device()
+
+
+def test_sweep_output_under_a_file_is_a_config_error(tmp_path):
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(ConfigError, match="output.*its folder cannot be made: '.*taken' is a file"):
+        run_sweep(ROOT / "configs" / "sweep-adc.toml", tmp_path / "taken" / "deeper" / "r.csv", workers=1)
