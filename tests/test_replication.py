@@ -34,6 +34,30 @@ def test_copies_deal_vectors_in_turn_with_their_own_devices():
     assert not np.array_equal(xbars.copies[0].mvm(x), xbars.copies[1].mvm(x))
 
 
+def test_copies_take_vectors_by_their_number_whatever_the_calls():
+    """Vector v goes to copy v mod copies over every call: uneven calls, an empty one, or a later start (seek) give
+    the rows of one whole call, read noise included."""
+    w = np.random.default_rng(0).uniform(-1, 1, (6, 40))
+    x = np.random.default_rng(1).uniform(-1, 1, (11, 40))
+    cfg = config(3, **{"device.program_sigma": 0.05, "device.read_noise_sigma": 0.02})
+
+    def programmed():
+        xbars = build_crossbar(cfg)
+        xbars.program(w)
+        return xbars
+
+    whole = programmed().mvm(x)
+    split = programmed()
+    parts = [split.mvm(x[:2]), split.mvm(x[2:2]), split.mvm(x[2]), split.mvm(x[3:7]), split.mvm(x[7:])]
+    np.testing.assert_array_equal(np.vstack([parts[0], parts[1], parts[2][None], *parts[3:]]), whole)
+    late = programmed()
+    late.seek(5)
+    np.testing.assert_array_equal(late.mvm(x[5:]), whole[5:])
+    assert [c.counts.mvms for c in late.copies] == [2, 2, 2]  # vectors 5-10: copies 2, 0, 1, 2, 0, 1
+    with pytest.raises(ValueError, match="vector must be"):
+        late.seek(-1)
+
+
 def test_ideal_copies_give_the_single_copy_result():
     w = np.random.default_rng(0).uniform(-1, 1, (6, 40))
     x = np.random.default_rng(1).uniform(-1, 1, (10, 40))

@@ -68,6 +68,15 @@ def test_dask_cluster_equals_one_process():
     assert same(simulate_network(cfg), remote)
 
 
+def test_replicated_layers_split_over_workers_equal_one_process():
+    """Copies take vectors by their number in the whole run, not call by call: a split run (four chunks, the last
+    short, two ranges) equals one process (it had been refused)."""
+    cfg = config(**{"mapping.replication": 3, "device.program_sigma": 0.05, "workload.vectors": 130})
+    one = simulate_network(cfg)
+    assert same(one, simulate_network(cfg, workers=2))
+    assert not same(one, simulate_network(config(**{"device.program_sigma": 0.05, "workload.vectors": 130})))
+
+
 def test_cell_noise_path_refuses_to_split():
     with pytest.raises(ValueError, match="read_noise_path = 'cell' draws its noise in order"):
         simulate_network(config(**{"device.read_noise_path": "cell"}), workers=2)

@@ -181,9 +181,6 @@ def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) 
     size = config.simulation.batch_size
     n_chunks = -(-n // size)
     parts = 1 if workers is None and scheduler is None else min(n_chunks, workers or USABLE_CORES)
-    if parts > 1 and config.mapping.replication > 1:
-        raise ValueError("mapping.replication > 1 shares vectors round-robin between copies call by call, so a run "
-                         "split over workers would differ from one process; use one worker")
     if parts > 1 and config.device.read_noise_sigma > 0 and config.device.read_noise_path == ReadNoisePath.CELL:
         raise ValueError("device.read_noise_path = 'cell' draws its noise in order, so a run split over workers "
                          "would differ from one process; use the output-referred path or one worker")

@@ -110,8 +110,9 @@ class MappingConfig:
     subtraction: Subtraction = field(default=Subtraction.ANALOG, metadata=rule(
         Choice(Subtraction), "where the two polarities (or the reference) are subtracted"))
     replication: int = field(default=1, metadata=rule(
-        Int(1, 1024), "copies of the weights on separate arrays, input vectors dealt to them in turn "
-                      "(throughput and area x copies; each copy has its own device draws)"))
+        Int(1, 1024), "copies of the weights on separate arrays, input vectors dealt to them in turn by their "
+                      "number in the run (v to copy v mod copies, whatever the calls or workers; throughput and area "
+                      "x copies; each copy has its own device draws)"))
 
 
 @dataclass(frozen=True)

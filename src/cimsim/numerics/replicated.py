@@ -1,14 +1,16 @@
 """Several copies of a layer's weights on separate arrays, taking the input vectors in turn.
 
-Vector b goes to copy b mod copies. Each copy is a :class:`~cimsim.numerics.Crossbar` with its own device
-and read-noise draws (key (*key, copy)); with one copy the layer is that Crossbar itself, unchanged.
+Vector v (numbered from the first read, over every call: :meth:`ReplicatedCrossbar.seek`) goes to copy v mod copies,
+so results do not depend on how the vectors are split into calls, chunks or worker ranges. Each copy is a
+:class:`~cimsim.numerics.Crossbar` with its own device and read-noise draws (key (*key, copy)), numbering its own
+vectors; with one copy the layer is that Crossbar itself, unchanged.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..argcheck import checked_types
+from ..argcheck import check_int, checked_types
 from ..config.schema import Config
 from ..counts import Counts
 from .checks import vector_rows
@@ -37,6 +39,7 @@ class ReplicatedCrossbar:
         self.copies = [Crossbar(config, in_features, out_features, key=(*key, c), read_key=(*read_key, c))
                        for c in range(config.mapping.replication)]
         self.config, self.plan = config, self.copies[0].plan
+        self._vectors_read = 0  # the number of the next vector: it goes to copy (number mod copies)
 
     def program(self, weights) -> None:
         for copy in self.copies:
@@ -52,13 +55,15 @@ class ReplicatedCrossbar:
 
     def mvm(self, inputs) -> np.ndarray:
         x, one = vector_rows("inputs", inputs)
-        n = len(self.copies)
-        first = self.copies[0].mvm(x[0::n])  # validates the inputs
-        out = np.empty((x.shape[0], first.shape[1]))
-        out[0::n] = first
-        for c in range(1, n):
-            if c < x.shape[0]:
-                out[c::n] = self.copies[c].mvm(x[c::n])
+        n, out = len(self.copies), None
+        # copy c takes rows start, start + n, ... (start = (c - next vector) mod n); the copy taking row 0 first,
+        # which validates the inputs (an empty batch too)
+        for start, c in sorted(((c - self._vectors_read) % n, c) for c in range(n)):
+            if start == 0 or start < x.shape[0]:
+                y = self.copies[c].mvm(x[start::n])
+                out = np.empty((x.shape[0], y.shape[1])) if out is None else out
+                out[start::n] = y
+        self._vectors_read += x.shape[0]
         return out[0] if one else out
 
     def digital_reference(self, inputs) -> np.ndarray:
@@ -69,12 +74,13 @@ class ReplicatedCrossbar:
             copy.reset_counts()
 
     def seek(self, vector: int) -> None:
-        """Only the start (vector 0): the copies share vectors round-robin per call, so where a later vector's
-        noise comes from depends on every call before it (a run split over workers refuses replication)."""
-        if vector != 0:
-            raise ValueError("a replicated layer (mapping.replication > 1) cannot start at a later vector")
-        for copy in self.copies:
-            copy.seek(0)
+        """Number the next vector read ``vector``: it goes to copy (vector mod copies), and each copy numbers its own
+        vectors as if every earlier one had been read (copy c has read those of the numbers below ``vector``
+        that are c mod copies)."""
+        self._vectors_read = check_int("vector", vector, minimum=0)
+        n = len(self.copies)
+        for c, copy in enumerate(self.copies):
+            copy.seek(max(0, -(-(vector - c) // n)))
 
     @property
     def counts(self) -> Counts:
