@@ -65,6 +65,21 @@ def _text_models(T):
                                               vocab_size=100)),
         "mamba": lambda: T.MambaModel(T.MambaConfig(hidden_size=H, num_hidden_layers=2, state_size=4,
                                                     vocab_size=100)),
+        # mixtures of experts (4 experts, 2 per token), imported densely (docs/networks.md)
+        "mixtral": lambda: T.MixtralModel(T.MixtralConfig(hidden_size=H, num_local_experts=4, num_experts_per_tok=2,
+                                                          **decoder)),
+        "qwen2-moe": lambda: T.Qwen2MoeModel(T.Qwen2MoeConfig(hidden_size=H, num_experts=4, num_experts_per_tok=2,
+                                                              moe_intermediate_size=32,
+                                                              shared_expert_intermediate_size=64, **decoder)),
+        "qwen3-moe": lambda: T.Qwen3MoeModel(T.Qwen3MoeConfig(hidden_size=H, num_experts=4, num_experts_per_tok=2,
+                                                              moe_intermediate_size=32, head_dim=8, **decoder)),
+        "olmoe": lambda: T.OlmoeModel(T.OlmoeConfig(hidden_size=H, num_experts=4, num_experts_per_tok=2, **decoder)),
+        "gpt-oss": lambda: T.GptOssModel(T.GptOssConfig(hidden_size=H, num_local_experts=4, num_experts_per_tok=2,
+                                                        head_dim=8, layer_types=["full_attention"] * 2, **decoder)),
+        "granite-moe": lambda: T.GraniteMoeModel(T.GraniteMoeConfig(hidden_size=H, num_local_experts=4,
+                                                                    num_experts_per_tok=2, **decoder)),
+        "phimoe": lambda: T.PhimoeModel(T.PhimoeConfig(hidden_size=H, num_local_experts=4, num_experts_per_tok=2,
+                                                       **decoder)),
     }
 
 

@@ -168,17 +168,32 @@ def test_top_k_values_match_the_onnx_reference(largest, axis):
     assert [layer.kind for layer in net.layers] == ["topk"]
 
 
-def test_top_k_indices_that_are_read_are_refused_and_the_layer_is_saved_and_priced(tmp_path):
+@pytest.mark.parametrize("largest", [1, 0])
+def test_top_k_indices_are_positions_as_onnx_orders_them(largest):
+    """The indices output, when read (a mixture of experts' router), is a second TopK layer of positions; of equal
+    values the lower position comes first, as ONNX's reference orders them (they had been refused)."""
+    nodes = [helper.make_node("TopK", ["x", "k"], ["v", "i"], name="top", largest=largest),
+             helper.make_node("Cast", ["i"], ["p"], to=TensorProto.FLOAT),
+             helper.make_node("Add", ["v", "p"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.array([3], np.int64), "k")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    net = network_from_onnx(model, "m.onnx")
+    x = np.array([[1, 3, 1, 3, 2, 1], [0.5, -1, 2, -1, 0.5, 7]], np.float32)
+    np.testing.assert_array_equal(net.forward(x), ReferenceEvaluator(model).run(None, {"x": x})[0])
+    assert [layer.indices for layer in net.layers if layer.kind == "topk"] == [False, True]
+
+
+def test_top_k_layer_is_saved_and_priced(tmp_path):
     from cimsim.models.from_network import model_from_network
     from cimsim.network import Dense, Network, TopK, load_network, save_network
 
-    nodes = [helper.make_node("TopK", ["x", "k"], ["v", "i"], name="top"),
-             helper.make_node("Cast", ["i"], ["y"], to=TensorProto.FLOAT)]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 6])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-                              [numpy_helper.from_array(np.array([2], np.int64), "k")])
-    with pytest.raises(ValueError, match=r"node 'top' \(TopK\): TopK's indices are read: only its values"):
-        network_from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), "m.onnx")
+    positions = Network((Dense(RNG.standard_normal((6, 4)), None), TopK(2, indices=True)), (4,))
+    save_network(positions, tmp_path / "p.npz")
+    x = RNG.standard_normal((3, 4))
+    np.testing.assert_array_equal(load_network(tmp_path / "p.npz").forward(x),
+                                  np.argsort(-(x @ positions.layers[0].weight.T), axis=1)[:, :2])
     net = Network((Dense(RNG.standard_normal((6, 4)), None), TopK(2)), (4,))
     save_network(net, tmp_path / "n.npz")
     x = RNG.standard_normal((3, 4))

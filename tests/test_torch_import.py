@@ -21,6 +21,7 @@ except ImportError:
     pytest.skip("torch is not installed (pip install torch==2.13.0): the from_torch tests need it",
                 allow_module_level=True)
 
+from cimsim.network.layers import MatrixLayer  # noqa: E402
 from cimsim.network.torch_import import from_torch  # noqa: E402
 
 
@@ -597,11 +598,96 @@ def test_a_mixture_of_experts_is_refused_saying_why():
 
     model = nn.Sequential(nn.Linear(8, 8), SparseMoeBlock())
     with pytest.raises(ValueError, match=r"'aten::histc'.* \(the model routes each token to some of its experts, "
-                                         r"SparseMoeBlock at '1': .*does not import mixture-of-experts models\)"):
+                                         r"SparseMoeBlock at '1': .*imports the experts of Hugging Face "
+                                         r"transformers' experts interface densely, not this module\)"):
         from_torch(model.eval(), np.ones((1, 8)))
     with pytest.raises(ValueError, match=r"'aten::histc'") as refused:
         from_torch(Histogram(), np.ones((1, 8)))
     assert "experts" not in str(refused.value)
+
+
+class Experts(nn.Module):
+    """The experts interface of Hugging Face transformers 5 (``use_experts_implementation``), as Mixtral, Qwen-MoE,
+    OLMoE and GPT-OSS hold their experts: stacked weights, and the eager forward's loop over the experts some token
+    picked, gathering those tokens (``has_gate``: a SiLU-gated up projection; else ``up_proj`` and ReLU)."""
+
+    def __init__(self, experts: int, hidden: int, inner: int, has_gate=True, has_bias=False, is_transposed=False):
+        super().__init__()
+        self.num_experts, self.has_gate, self.has_bias, self.is_transposed = experts, has_gate, has_bias, is_transposed
+        up = (2 if has_gate else 1) * inner
+
+        def stacked(rows, cols):
+            return nn.Parameter(torch.randn(experts, *((cols, rows) if is_transposed else (rows, cols))) / cols ** 0.5)
+
+        setattr(self, "gate_up_proj" if has_gate else "up_proj", stacked(up, hidden))
+        self.down_proj = stacked(hidden, inner)
+        if has_bias:
+            setattr(self, "gate_up_proj_bias" if has_gate else "up_proj_bias", nn.Parameter(torch.randn(experts, up)))
+            self.down_proj_bias = nn.Parameter(torch.randn(experts, hidden))
+        self.act_fn = nn.ReLU()
+
+    def _apply_gate(self, gate_up):
+        gate, up = gate_up.chunk(2, dim=-1)
+        return nn.functional.silu(gate) * up
+
+    def _project(self, x, weight, bias):
+        y = x @ weight if self.is_transposed else nn.functional.linear(x, weight)
+        return y if bias is None else y + bias
+
+    def forward(self, hidden_states, top_k_index, top_k_weights):
+        out = torch.zeros_like(hidden_states)
+        mask = nn.functional.one_hot(top_k_index, self.num_experts).permute(2, 1, 0)
+        for e in torch.greater(mask.sum(dim=(-1, -2)), 0).nonzero():
+            e = e[0]
+            position, token = torch.where(mask[e])
+            up = self.gate_up_proj if self.has_gate else self.up_proj
+            up_bias = (self.gate_up_proj_bias if self.has_gate else self.up_proj_bias) if self.has_bias else None
+            h = self._project(hidden_states[token], up[e], None if up_bias is None else up_bias[e])
+            h = self._apply_gate(h) if self.has_gate else self.act_fn(h)
+            h = self._project(h, self.down_proj[e], self.down_proj_bias[e] if self.has_bias else None)
+            out.index_add_(0, token, h * top_k_weights[token, position, None])
+        return out
+
+
+class MoeBlock(nn.Module):
+    """A router (softmax, top k, renormalised, as Mixtral's) and its experts, over (batch, tokens, hidden)."""
+
+    def __init__(self, experts: Experts, hidden: int, top_k: int):
+        super().__init__()
+        self.router, self.experts, self.top_k = nn.Linear(hidden, experts.num_experts, bias=False), experts, top_k
+
+    def forward(self, x):
+        tokens = x.reshape(-1, x.shape[-1])
+        weights, chosen = torch.topk(torch.softmax(self.router(tokens), dim=-1), self.top_k, dim=-1)
+        return x + self.experts(tokens, chosen, weights / weights.sum(dim=-1, keepdim=True)).reshape(x.shape)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"has_gate": False, "has_bias": True}, {"is_transposed": True}])
+def test_experts_of_the_transformers_interface_import_densely(kwargs):
+    """Every expert multiplies every token, weighted by the token's routing weight for it (0 off its top k): the
+    model's own output, in static matrix products (two per expert); the router's TopK gives the experts' numbers."""
+    torch.manual_seed(0)
+    model = nn.Sequential(MoeBlock(Experts(4, 8, 6, **kwargs), 8, 2), nn.LayerNorm(8),
+                          MoeBlock(Experts(4, 8, 6, **kwargs), 8, 1)).eval()
+    x = torch.randn(3, 5, 8)
+    net = from_torch(model, x)
+    assert sum(isinstance(layer, MatrixLayer) for layer in net.layers) == 2 * (1 + 2 * 4)  # router + 2 per expert
+    with torch.no_grad():
+        np.testing.assert_allclose(net.forward(x.double().numpy()), model(x).double().numpy(), atol=2e-6)
+    assert Experts.forward is not None and "forward" not in vars(model[0].experts)  # the class's own again
+
+
+def test_top_k_indices_are_positions():
+    """TopK's indices (refused before) are the positions of its values, as floats; of equal values the lower
+    position first (ONNX's order)."""
+    class Picks(nn.Module):
+        def forward(self, x):
+            values, positions = torch.topk(x, 3, dim=-1, largest=False)
+            return values * 10 + positions
+
+    x = torch.tensor([[3.0, 1.0, 2.0, 1.0, 0.5]])
+    net = from_torch(Picks(), x)
+    np.testing.assert_array_equal(net.forward(x.double().numpy()), [[5 + 4, 10 + 1, 10 + 3]])
 
 
 def test_dynamic_control_flow_is_refused():
@@ -1334,13 +1420,6 @@ def test_unsupported_module_names_the_node_and_op():
 
     with pytest.raises(ValueError, match=r"torch model Determinant: node .*\(Det\): unsupported ONNX operator 'Det'"):
         from_torch(Determinant(), np.random.default_rng(0).standard_normal((1, 3, 3)))
-
-    class TopTwo(nn.Module):  # topk's values are imported (a TopK layer); its indices are not activations
-        def forward(self, x):
-            return x.topk(2, dim=-1).indices.float()
-
-    with pytest.raises(ValueError, match=r"torch model TopTwo: node .*\(TopK\): TopK's indices are read"):
-        from_torch(TopTwo(), np.ones((1, 3, 4)))
 
 
 class Recurrent(nn.Module):

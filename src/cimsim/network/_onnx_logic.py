@@ -8,7 +8,8 @@ selects arithmetically. Intermediate tensors are named ``out#part``.
 - Not(c) = 1 - c; And(c, d) = c d; Or(c, d) = max(c, d) (two activations).
 - Where(c, a, b) = b + c (a - b) for an activation c (a and b finite: a constant -inf or NaN cannot be selected
   arithmetically and is refused).
-- TopK at a constant k: a TopK layer of its values (a sort's); its indices, when read, are refused.
+- TopK at a constant k: a TopK layer of its values (a sort's), and one of its indices where they are read (a
+  mixture of experts' router: the experts' numbers, as floats).
 """
 
 from __future__ import annotations
@@ -80,12 +81,12 @@ def data_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
 
 
 def _top_k(g, op, attrs, names, outs, name):
-    """TopK of an activation at a constant k: its values (a sort's too); the indices output, when read, is refused"""
+    """TopK of an activation at a constant k: its values (a sort's too), and its indices where they are read"""
+    k = int(np.ravel(g.operand(names, 1, "TopK's k"))[0])
+    axis, largest = g.sample_axis(attrs.get("axis", -1), names[0]), bool(attrs.get("largest", 1))
+    g.append(TopK(k, axis, largest), names[:1], outs[0], name)
     if len(outs) > 1 and outs[1] and g.consumers.get(outs[1], 0):
-        raise ValueError("TopK's indices are read: only its values are supported (positions are not activations)")
-    k = g.operand(names, 1, "TopK's k")
-    g.append(TopK(int(np.ravel(k)[0]), g.sample_axis(attrs.get("axis", -1), names[0]), bool(attrs.get("largest", 1))),
-             names[:1], outs[0], name)
+        g.append(TopK(k, axis, largest, indices=True), names[:1], outs[1], name)
 
 
 LOGIC_HANDLERS = {**{op: _compare for op in _COMPARISONS}, **{op: _logic for op in ("Not", "And", "Or")},

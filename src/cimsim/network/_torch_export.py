@@ -10,6 +10,8 @@ import os
 import re
 import tempfile
 
+from ._torch_experts import dense_experts
+
 __all__ = ["export"]
 
 MAX_UNFOLD_WINDOWS = 256
@@ -30,7 +32,7 @@ def export(torch, onnx, model, x, opset: int, name: str):
     with tempfile.TemporaryDirectory(prefix="cimsim-export-") as folder:
         path = os.path.join(folder, "model.onnx")
         try:
-            with _exportable(torch):
+            with _exportable(torch), dense_experts(torch, model):
                 torch.onnx.export(model, (x,), path, dynamo=False, opset_version=opset, do_constant_folding=True,
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
@@ -46,8 +48,8 @@ def _routing_hint(model) -> str:
     if routed is None:
         return ""
     return (f" (the model routes each token to some of its experts, {routed}: a choice of weights made from the "
-            "activations, which one static network of layers cannot hold; cimsim does not import mixture-of-experts "
-            "models)")
+            "activations, which one static network of layers cannot hold; cimsim imports the experts of Hugging "
+            "Face transformers' experts interface densely, not this module)")
 
 
 def _message(text: str) -> str:

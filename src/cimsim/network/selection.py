@@ -1,5 +1,6 @@
-"""The k largest (or smallest) values along an axis: ONNX TopK and torch's topk / sort values (k-max pooling; a
-sort is the TopK of every value). Digital: comparisons on the vector unit."""
+"""The k largest (or smallest) values along an axis, or their positions: ONNX TopK and torch's topk / sort (k-max
+pooling; a sort is the TopK of every value; a mixture of experts' router picks its experts' numbers). Digital:
+comparisons on the vector unit."""
 
 from __future__ import annotations
 
@@ -19,16 +20,19 @@ __all__ = ["TopK"]
 @dataclass(frozen=True, eq=False)
 class TopK(DigitalLayer):
     """The ``k`` largest values (``largest`` False: smallest) along a per-sample ``axis``, in order (largest first,
-    or smallest first). Values only: which positions they came from is not an activation cimsim carries."""
+    or smallest first); ``indices``: their positions along the axis instead, as floats (of equal values the lower
+    position first, as ONNX orders them)."""
 
     kind: ClassVar[str] = "topk"
     k: int
     axis: int = -1
     largest: bool = True
+    indices: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "k", check_int("TopK k", self.k))
         object.__setattr__(self, "largest", bool(self.largest))
+        object.__setattr__(self, "indices", bool(self.indices))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         shape = list(input_shape)
@@ -44,6 +48,9 @@ class TopK(DigitalLayer):
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         axis = per_sample_axis(self.axis, x.ndim - 1, "TopK") + 1
+        if self.indices:  # a stable sort of -x (of x for the smallest): equal values keep their order
+            order = np.argsort(-x if self.largest else x, axis=axis, kind="stable")
+            return np.take(order, np.arange(self.k), axis=axis).astype(np.float64)
         ordered = np.sort(x, axis=axis)
         picked = np.flip(ordered, axis=axis) if self.largest else ordered
         return np.take(picked, np.arange(self.k), axis=axis)
