@@ -34,14 +34,17 @@ def routed_experts(model) -> list[tuple[str, object]]:
 @contextlib.contextmanager
 def dense_experts(torch, model):
     """While the block runs, every experts module of ``model`` (:func:`routed_experts`) computes densely."""
-    modules = [m for _, m in routed_experts(model)]
-    for m in modules:
+    modules = [(m, vars(m).get("forward")) for _, m in routed_experts(model)]
+    for m, _ in modules:
         m.forward = types.MethodType(_dense_forward(torch), m)  # the instance's own forward, over its class's
     try:
         yield
     finally:
-        for m in modules:
-            del m.forward
+        for m, own in modules:  # a forward the instance had of its own back, else its class's again
+            if own is None:
+                del m.forward
+            else:
+                m.forward = own
 
 
 def _dense_forward(torch):
