@@ -6,8 +6,9 @@ selects arithmetically. Intermediate tensors are named ``out#part``.
   Less(a, b) = step(b - a); GreaterOrEqual(a, b) = 1 - step(b - a); LessOrEqual(a, b) = 1 - step(a - b);
   Equal(a, b) = 1 - step(|a - b|). Either operand may be a constant.
 - Not(c) = 1 - c; And(c, d) = c d; Or(c, d) = max(c, d) (two activations).
-- Where(c, a, b) = b + c (a - b) for an activation c (a and b finite: a constant -inf or NaN cannot be selected
-  arithmetically and is refused).
+- Where(c, a, b) = b + c (a - b) for an activation c (a and b finite); with a constant of -inf only as b (a
+  mask, as ``masked_fill(mask, -inf)`` writes), a + log(c) (log 1 = 0, log 0 = -inf), as a, b + log(1 - c); any
+  other non-finite constant cannot be selected arithmetically and is refused.
 - TopK at a constant k: a TopK layer of its values (a sort's), and one of its indices where they are read (a
   mixture of experts' router: the experts' numbers, as floats).
 """
@@ -62,12 +63,28 @@ def _logic(g, op, attrs, names, outs, name):
     g.append(Elementwise("mul" if op == "And" else "max"), names[:2], outs[0], name)
 
 
+def _all_minus_inf(g, operand: str) -> bool:
+    return operand in g.consts and bool(np.all(np.asarray(g.consts[operand], dtype=np.float64) == -np.inf))
+
+
 def data_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
-    """Where(cond, a, b) for an activation ``cond`` of 0 / 1 values: b + cond (a - b)"""
+    """Where(cond, a, b) for an activation ``cond`` of 0 / 1 values: b + cond (a - b); with a constant of -inf
+    only as b (a mask: masked_fill(..., -inf)), a + log(cond) (log 1 = 0, log 0 = -inf), and as a, b + log(1 - cond)"""
+    if _all_minus_inf(g, a) != _all_minus_inf(g, b):
+        kept, selects = (a, cond) if _all_minus_inf(g, b) else (b, f"{out}#not")
+        if selects != cond:
+            _one_minus(g, cond, selects, name)
+        g.append(Unary("log"), [selects], f"{out}#mask", name)
+        if g.is_data(kept):
+            g.append(Elementwise("add"), [kept, f"{out}#mask"], out, name)
+        else:
+            g.append(Affine(shift=g.sample_constant(g.consts[kept], cond)), [f"{out}#mask"], out, name)
+        return
     for operand in (a, b):
         if operand in g.consts and not np.isfinite(np.asarray(g.consts[operand], dtype=np.float64)).all():
-            raise ValueError("Where with an activation as its condition needs finite operands (a -inf or NaN "
-                             "constant cannot be selected arithmetically)")
+            raise ValueError("Where with an activation as its condition needs finite operands, or a constant of "
+                             "-inf only as one of them (another -inf, inf or NaN constant cannot be selected "
+                             "arithmetically)")
     if not (g.is_data(a) or g.is_data(b)):
         g.append(Affine(scale=g.sample_constant(g.consts[a], cond) - g.sample_constant(g.consts[b], cond),
                         shift=g.sample_constant(g.consts[b], cond)), [cond], out, name)
