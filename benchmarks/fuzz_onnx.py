@@ -72,7 +72,7 @@ def bases(torch, onnx):
          (4, 5, 5)),
         (_Recurrent(nn), (5, 4)),
     ]
-    return [(export(torch, onnx, m.eval(), torch.randn(1, *shape), 17, "base"), shape) for m, shape in models]
+    return [(export(torch, onnx, m.eval(), torch.randn(1, *shape), 17, "base")[0], shape) for m, shape in models]
 
 
 def _int_attribute(onnx, nodes, rng):

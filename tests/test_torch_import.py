@@ -675,6 +675,8 @@ def test_experts_of_the_transformers_interface_import_densely(kwargs):
     with torch.no_grad():
         np.testing.assert_allclose(net.forward(x.double().numpy()), model(x).double().numpy(), atol=2e-6)
     assert Experts.forward is not None and "forward" not in vars(model[0].experts)  # the class's own again
+    fractions = sorted(layer.routed_fraction for layer in net.layers if isinstance(layer, MatrixLayer))
+    assert fractions == [0.25] * 8 + [0.5] * 8 + [1.0] * 2  # k / E of every expert's matrices; the routers whole
 
 
 def test_top_k_indices_are_positions():

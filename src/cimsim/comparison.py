@@ -147,11 +147,14 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     layer pipeline per ``config.chip``); only the network's inputs (input_elements per sample, at input_bits)
     and outputs (output_elements, at accumulator_bits) cross the DRAM interface, activations between layers stay
     on chip. Baseline: the layers run one after the other on one processor. With ``network``, its digital layers
-    and activation products run on a vector unit on both sides (:func:`_with_vector_unit`).
+    and activation products run on a vector unit on both sides (:func:`_with_vector_unit`), and a routed expert
+    (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on both sides.
     """
     stages, bases = [], []
     last = len(layers) - 1
-    for index, (p, counts) in enumerate(layers):
+    fractions = [1.0] * len(layers) if network is None else [s.routed_fraction for s in network.matrix_shapes()]
+    for index, ((p, counts), fraction) in enumerate(zip(layers, fractions, strict=True)):
+        counts = counts if fraction == 1.0 else counts.share(fraction)  # a routed expert: its share of the tokens
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
         out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
         vectors = max(1, round(counts.mvms / samples)) if samples else 1
@@ -163,6 +166,12 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
                                         dram_activation_bits=in_bits + out_bits))
     cim = chip_breakdown(config, stages, samples, name=config.name)
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
+    routed = sorted({f for f in fractions if f < 1.0})
+    if routed:
+        line = (f"{sum(f < 1.0 for f in fractions)} routed expert matrices (a mixture of experts, imported densely) "
+                f"priced at their share of the tokens, {', '.join(f'{f:g}' for f in routed)}; every expert's "
+                "weights held, and multiplied for every token in the numerics")
+        cim, base = (replace(b, assumptions=b.assumptions + (line,)) for b in (cim, base))
     return (cim, base) if network is None else _with_vector_unit(config, network, samples, cim, base)
 
 

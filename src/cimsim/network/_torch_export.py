@@ -27,18 +27,19 @@ MESSAGE_CHARS = 600
 
 
 def export(torch, onnx, model, x, opset: int, name: str):
-    """The ONNX model of ``model`` traced on ``x`` (TorchScript tracer, eval mode as the caller set it), loaded with
-    its weights; a ValueError naming ``name`` and torch's message where the export fails."""
+    """(The ONNX model of ``model`` traced on ``x`` (TorchScript tracer, eval mode as the caller set it), loaded
+    with its weights; its experts modules computed densely -> the experts per token, :mod:`._torch_experts`); a
+    ValueError naming ``name`` and torch's message where the export fails."""
     with tempfile.TemporaryDirectory(prefix="cimsim-export-") as folder:
         path = os.path.join(folder, "model.onnx")
         try:
-            with _exportable(torch), dense_experts(torch, model):
+            with _exportable(torch), dense_experts(torch, model) as routing:
                 torch.onnx.export(model, (x,), path, dynamo=False, opset_version=opset, do_constant_folding=True,
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
             raise ValueError(f"torch model {name}: the ONNX export failed: {type(exc).__name__}: "
                              f"{_message(str(exc))}{_routing_hint(model) or DYNAMO_HINT}") from None
-        return onnx.load(path)  # with the external data of a model past 2 GiB
+        return onnx.load(path), routing  # with the external data of a model past 2 GiB
 
 
 def _routing_hint(model) -> str:

@@ -22,6 +22,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..argcheck import check_real
+
 __all__ = ["Layer", "MatrixLayer", "DigitalLayer", "Dense", "GroupedConv", "Conv2d"]
 
 
@@ -160,6 +162,11 @@ class MatrixLayer(Layer):
     def rows_per_sample(self, input_shape: tuple[int, ...]) -> int:
         """Input vectors per sample of per-sample shape ``input_shape``: matrix-vector products per inference."""
 
+    @property
+    def routed_fraction(self) -> float:
+        """the mean fraction of its input vectors a chip multiplies: 1 (see :class:`Dense`)"""
+        return 1.0
+
 
 class DigitalLayer(Layer):
     """A layer computed by the digital periphery."""
@@ -185,10 +192,16 @@ class Dense(MatrixLayer):
     """(out, in) real"""
     bias: np.ndarray | None = None
     """(out,) real, or None"""
+    routed_fraction: float = 1.0
+    """the mean fraction of its input vectors a chip multiplies, in (0, 1]: k / E for an expert of a mixture that
+    sends each token to k of its E experts, imported densely (every vector multiplied here, routing weight 0 off
+    the top k; :mod:`._torch_experts`): the cost counts that fraction of the products, the numerics all of them"""
 
     def __post_init__(self):
         object.__setattr__(self, "weight", real_array("Dense weight", self.weight, 2))
         object.__setattr__(self, "bias", checked_bias(self.bias, self.weight.shape[0]))
+        object.__setattr__(self, "routed_fraction", check_real("Dense routed_fraction", self.routed_fraction, 0, 1,
+                                                               low_open=True))
 
     @property
     def matrix(self) -> np.ndarray:

@@ -48,6 +48,9 @@ class MatrixShape:
     rows_per_use: tuple[int, ...] = field(default=(), compare=False)
     """matrix-vector products per inference at each place the matrix is read, in graph order (one entry unless the
     matrix is shared)"""
+    routed_fraction: float = 1.0
+    """the mean fraction of those products a chip computes (``Dense.routed_fraction``: k / E for a mixture's
+    expert); the cost counts that fraction"""
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,7 +130,8 @@ class Network:
             if isinstance(layer, MatrixLayer):
                 uses.setdefault(id(layer), []).append(layer.rows_per_sample(shapes[values[0]]))
         return [MatrixShape(k, layer.matrix_shape[1], layer.matrix_shape[0], sum(uses[id(layer)]),
-                            tuple(uses[id(layer)])) for k, layer in enumerate(self.matrix_layers())]
+                            tuple(uses[id(layer)]), layer.routed_fraction)
+                for k, layer in enumerate(self.matrix_layers())]
 
     def digital_work(self) -> dict[str, int]:
         """Digital operations per inference by layer kind (``DigitalLayer.work``), for the vector unit's cost."""

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from ._torch_experts import mark_routed
 from ._torch_export import export
 from .model import Network
 from .onnx_import import network_from_onnx
@@ -49,7 +50,7 @@ def from_torch(model, example_input) -> Network:
         with warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select fused
             # kernels (e.g. the transformer fast path) that have no ONNX form
             warnings.simplefilter("always")
-            exported = export(torch, onnx, model, x[:1], OPSET, name)
+            exported, routing = export(torch, onnx, model, x[:1], OPSET, name)
     except ValueError as err:
         if not ids:
             raise
@@ -59,7 +60,7 @@ def from_torch(model, example_input) -> Network:
         model.train(was_training)
     own = os.path.dirname(torch.__file__)  # torch's own modules check shapes in Python; they export correctly
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning) and not w.filename.startswith(own)]
-    net = network_from_onnx(exported, f"torch model {name}")
+    net = mark_routed(network_from_onnx(exported, f"torch model {name}"), routing)
     example = x.detach().cpu()
     example = (example.long() if ids else example.double()).numpy()
     # without tracer warnings, two samples show a batch-mixing model; with them (most read a shape, fixed for the
