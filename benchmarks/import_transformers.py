@@ -80,6 +80,10 @@ def _text_models(T):
                                                                     num_experts_per_tok=2, **decoder)),
         "phimoe": lambda: T.PhimoeModel(T.PhimoeConfig(hidden_size=H, num_local_experts=4, num_experts_per_tok=2,
                                                        **decoder)),
+        "deepseek-v3": lambda: T.DeepseekV3Model(T.DeepseekV3Config(  # grouped routing, latent attention
+            hidden_size=H, n_routed_experts=4, num_experts_per_tok=2, moe_intermediate_size=32, n_group=2,
+            topk_group=1, first_k_dense_replace=0, q_lora_rank=16, kv_lora_rank=16, qk_rope_head_dim=8,
+            qk_nope_head_dim=8, v_head_dim=8, **{**decoder, "num_key_value_heads": 4})),
     }
 
 

@@ -257,3 +257,58 @@ def test_where_of_an_activation_mask_and_minus_infinity(minus_inf_as):
                                   ReferenceEvaluator(masked).run(None, {"x": x})[0])
     with pytest.raises(ValueError, match="or a constant of -inf only as one of them"):
         network_from_onnx(model(np.array([-np.inf, 0, 0, 0, 0], np.float32)), "m.onnx")
+
+
+def _routed_graph(nodes, consts, shape=(1, 6)):
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in consts.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+
+
+@pytest.mark.parametrize("updates", ["activation", "constant"])
+def test_gather_and_scatter_at_computed_indices_match_the_onnx_reference(updates, tmp_path):
+    """A router's reads and writes at the positions it picked (TopK's indices): GatherElements of the scores
+    (TakeAlong), ScatterElements of -inf (a constant) or of activations (PutAlong) at those positions, and into
+    zeros (a constant: a Constant layer first, as DeepSeek-V3's grouped router writes its mask); saved and loaded."""
+    from cimsim.network import load_network, save_network
+
+    written = "v" if updates == "activation" else "minus_inf"
+    nodes = [helper.make_node("TopK", ["x", "k"], ["v", "i"]),
+             helper.make_node("GatherElements", ["x", "i"], ["picked"], axis=1),
+             helper.make_node("ScatterElements", ["x", "i", written], ["masked"], axis=1),
+             helper.make_node("ScatterElements", ["zeros", "i", "ones"], ["mask"], axis=1),
+             helper.make_node("Concat", ["picked", "masked", "mask"], ["y"], axis=1)]
+    consts = {"k": np.array([2], np.int64), "minus_inf": np.full((1, 2), -np.inf, np.float32),
+              "zeros": np.zeros((1, 6), np.float32), "ones": np.ones((1, 2), np.float32)}
+    model = _routed_graph(nodes, consts)
+    net = network_from_onnx(model, "m.onnx")
+    x = RNG.standard_normal((1, 6)).astype(np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    np.testing.assert_array_equal(net.forward(x), want)
+    save_network(net, tmp_path / "routed.npz")
+    np.testing.assert_array_equal(load_network(tmp_path / "routed.npz").forward(x), want)
+    assert {"take_along", "put_along", "constant"} <= {layer.kind for layer in net.layers}
+
+
+def test_computed_indices_out_of_range_and_scatters_into_constants_are_named():
+    from cimsim.network import Constant, Network, PutAlong, TakeAlong
+
+    net = Network((TakeAlong(axis=-1),), (4,), ((0, 0),))
+    np.testing.assert_array_equal(net.forward(np.array([[3.0, 1.0, 0.0, -1.0]])), [[-1.0, 1.0, 3.0, -1.0]])
+    with pytest.raises(ValueError, match=r"TakeAlong indices must be integers in \[-4, 4\); got values from 0 to 4"):
+        net.forward(np.array([[4.0, 1.0, 0.0, 0.0]]))
+    with pytest.raises(ValueError, match="PutAlong value must be a number"):
+        PutAlong(value=float("nan"))
+    with pytest.raises(ValueError, match=r"PutAlong takes \(data, indices, updates\); got 2 inputs"):
+        Network((PutAlong(),), (4,), ((0, 0),))
+    assert Constant(np.ones(3)).output_shape((7, 2)) == (3,)
+    nodes = [helper.make_node("ScatterElements", ["empty", "at", "x"], ["y"], axis=1)]  # made empty, then written
+    model = _routed_graph(nodes, {"empty": np.zeros((1, 8), np.float32), "at": np.array([[1, 3, 5, 7, 0, 2]])})
+    x = RNG.standard_normal((1, 6)).astype(np.float32)
+    np.testing.assert_array_equal(network_from_onnx(model, "m.onnx").forward(x),
+                                  ReferenceEvaluator(model).run(None, {"x": x})[0])
+    refused = _routed_graph([helper.make_node("ScatterND", ["empty", "at", "x"], ["y"])],
+                            {"empty": np.zeros((1, 2, 6), np.float32), "at": np.array([[0, 1]])})
+    with pytest.raises(ValueError, match="ScatterND into a constant needs indices or updates of its rank"):
+        network_from_onnx(refused, "m.onnx")

@@ -36,7 +36,7 @@ DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layerno
                  "maxpool2d": "max", "avgpool2d": "add", "globalavgpool2d": "add"}
 """digital layer kind -> vector-unit kind (unary and elementwise layers go by their function)"""
 _MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten", "pad", "upsample", "dilate",
-          "embedding", "scatter"}
+          "embedding", "scatter", "take_along", "put_along", "constant"}
 
 
 def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -> list[VectorOp]:

@@ -13,9 +13,10 @@ The format of network files and the supported ONNX operators are in docs/network
 from .datasets import DIGITS_SCALE, digits_test_path, load_dataset
 from .io import FORMAT, LAYER_KINDS, load_network, save_network
 from .conv3d import Conv3d
+from .indexing import PutAlong, TakeAlong
 from .layers import Conv2d, Dense, DigitalLayer, Layer, MatrixLayer
 from .model import MatMul, MatrixShape, Network
-from .movement import Concat, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
+from .movement import Concat, Constant, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .norms import RMSNorm
 from .ops import ActivationMatMul, Affine, ArgMax, Clip, Elementwise, LayerNorm, Max, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
@@ -30,7 +31,7 @@ __all__ = [
     "Concat", "JoinConstant", "Slice", "Reshape", "Transpose", "Flatten", "Pad", "Upsample", "Dilate", "Softmax",
     "LayerNorm", "RMSNorm", "Mean", "Max", "ActivationMatMul", "Interpolate", "Embedding", "Scatter", "ArgMax",
     "MaxPool2d",
-    "AvgPool2d", "GlobalAvgPool2d", "GridSample", "TopK",
+    "AvgPool2d", "GlobalAvgPool2d", "GridSample", "TopK", "TakeAlong", "PutAlong", "Constant",
     "Network", "MatrixShape", "MatMul",
     "FORMAT", "LAYER_KINDS", "load_network", "save_network", "from_torch",
     "DIGITS_SCALE", "digits_test_path", "load_dataset",

@@ -1,6 +1,7 @@
 """ONNX data-movement operators: reshapes, slices, gathers (and embedding lookups), squeezes, flatten, transpose,
-concat (with constant parts too), pad, expand, tile, scatters and depth / space rearrangements, one handler each
-(the handler signature of :mod:`._onnx_ops`). Resize is in :mod:`._onnx_resize`."""
+concat (with constant parts too), pad, expand, tile and depth / space rearrangements, one handler each (the handler
+signature of :mod:`._onnx_ops`). Resize is in :mod:`._onnx_resize`; GatherElements and the scatters in
+:mod:`._onnx_indexing`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import numpy as np
 
 from ._onnx_fold import flatten_axis, int_list, split_sizes, text_attr
 from .movement import PAD_MODES, Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
-from .ops import Affine
-from .tables import Embedding, Interpolate, Scatter
+from .tables import Embedding, Interpolate
 
 __all__ = ["MOVEMENT_HANDLERS", "BatchAxisError", "per_sample_transpose", "resolved_shape"]
 
@@ -264,16 +264,6 @@ def _tile(g, op, attrs, names, outs, name):
         g.append(Reshape(g.sample_shape(tuple(shape))), [f"{out}#copies{a}"], x, name)
 
 
-def _gather_elements(g, op, attrs, names, outs, name):
-    """GatherElements of a constant holding one value everywhere by an activation of indices (Hugging Face's
-    buffered token types, all zero, gathered by computed positions): that value, in the indices' shape"""
-    table = g.consts.get(names[0])
-    if table is None or not g.is_data(names[1]) or not np.size(table) or np.any(table != np.ravel(table)[0]):
-        raise ValueError("GatherElements of an activation, or of a constant by indices computed from activations "
-                         "unless the constant holds one value, is not supported")
-    g.append(Affine(scale=0.0, shift=float(np.ravel(table)[0])), names[1:2], outs[0], name)
-
-
 def _depth_space(g, op, attrs, names, outs, name):
     """DepthToSpace (modes DCR and CRD) and SpaceToDepth: a reshape, a transpose and a reshape, as ONNX defines
     them"""
@@ -292,36 +282,8 @@ def _depth_space(g, op, attrs, names, outs, name):
     g.append(Reshape(g.sample_shape(last)), [f"{out}#moved"], out, name)
 
 
-def _scatter(g, op, attrs, names, outs, name):
-    """ScatterND / ScatterElements (reduction none) of an activation, at constant indices, with an activation's
-    updates: a Scatter layer writing at the flat positions the indices name (within one sample: the batch axis is
-    kept as an axis, the indices address it)"""
-    data, index, updates = names[:3]
-    if index not in g.consts or not (g.is_data(data) and g.is_data(updates)):
-        raise ValueError(f"{op} needs an activation as data, constant indices and updates from the activations")
-    if text_attr(attrs, "reduction", "none") != "none":
-        raise ValueError(f"{op} of an activation with reduction {text_attr(attrs, 'reduction', 'none')!r} is not "
-                         "supported (none only)")
-    if not g.batch_as_axis:
-        raise BatchAxisError(f"{op} indexes the batch axis")
-    full, indices = g.full_shape(data), np.asarray(g.consts[index]).astype(np.int64)
-    cells = np.arange(math.prod(full)).reshape(full)
-    if op == "ScatterND":
-        targets = cells[tuple(np.moveaxis(indices, -1, 0))]
-    else:
-        where = list(np.indices(indices.shape))
-        axis = g.onnx_axis(attrs.get("axis", 0), data)
-        where[axis] = indices % full[axis]
-        targets = cells[tuple(where)]
-    if targets.shape != g.full_shape(updates):
-        raise ValueError(f"{op} indices {list(indices.shape)} name {list(targets.shape)} values; the updates have "
-                         f"shape {list(g.full_shape(updates))}")
-    g.append(Scatter(targets.ravel()), [data, updates], outs[0], name)
-
-
 MOVEMENT_HANDLERS = {
     "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Expand": _expand, "Tile": _tile,
-    "GatherElements": _gather_elements, "ScatterND": _scatter, "ScatterElements": _scatter,
     "DepthToSpace": _depth_space, "SpaceToDepth": _depth_space,
     "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),
     "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),

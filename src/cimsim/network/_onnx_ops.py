@@ -15,6 +15,7 @@ import numpy as np
 
 from ._onnx_fold import FOLDABLE, int_list, text_attr
 from ._onnx_attention import ATTENTION_HANDLERS
+from ._onnx_indexing import INDEXING_HANDLERS
 from ._onnx_logic import LOGIC_HANDLERS
 from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError
 from ._onnx_products import PRODUCT_HANDLERS
@@ -296,7 +297,7 @@ def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> N
 
 
 _HANDLERS = {
-    **PRODUCT_HANDLERS, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **LOGIC_HANDLERS,
+    **PRODUCT_HANDLERS, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **INDEXING_HANDLERS, **LOGIC_HANDLERS,
     **QUANT_HANDLERS, **AXIS_MAP_HANDLERS, **RECURRENT_HANDLERS, **ATTENTION_HANDLERS,
     "GlobalAveragePool": _global_average_pool,
     **{op: lambda g, op, attrs, names, outs, name: g.append(ArgMax(

@@ -33,7 +33,8 @@ from ..npfiles import read_npz
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense, Layer, MatrixLayer
 from .model import Network
-from .movement import Concat, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
+from .indexing import PutAlong, TakeAlong
+from .movement import Concat, Constant, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .norms import RMSNorm
 from .ops import ActivationMatMul, Affine, ArgMax, Clip, Elementwise, LayerNorm, Max, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
@@ -51,7 +52,8 @@ _READABLE = ("cimsim-network-1", FORMAT)
 LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in (
     Dense, Conv2d, ReLU, Unary, Clip, Affine, Elementwise, Concat, JoinConstant, Slice, Reshape, Transpose, Flatten,
     Pad, Softmax, LayerNorm, Mean, Max, ActivationMatMul, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Upsample, Dilate,
-    Interpolate, Embedding, Scatter, Conv3d, ArgMax, GridSample, RMSNorm, TopK)}
+    Interpolate, Embedding, Scatter, Conv3d, ArgMax, GridSample, RMSNorm, TopK, TakeAlong, PutAlong,
+    Constant)}
 """architecture ``kind`` -> layer class"""
 
 

@@ -1,5 +1,5 @@
 """Data-movement layers of a network (digital, no arithmetic): concat (of activations, or of one with a constant),
-slice, reshape, flatten, transpose, pad, upsample, dilate.
+a constant, slice, reshape, flatten, transpose, pad, upsample, dilate.
 
 Axes are per sample, as in :mod:`cimsim.network.ops`. Their vector-unit cost is nil (``work`` counts the values
 moved; the shapes-only pricing leaves data movement out).
@@ -16,7 +16,7 @@ import numpy as np
 from .layers import DigitalLayer
 from .ops import _constant, int_tuple, per_sample_axis
 
-__all__ = ["Concat", "JoinConstant", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample", "Dilate"]
+__all__ = ["Concat", "JoinConstant", "Constant", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample", "Dilate"]
 
 PAD_MODES = ("constant", "reflect", "edge", "wrap")
 """the padding modes of :class:`Pad` (ONNX Pad's)"""
@@ -64,6 +64,24 @@ class JoinConstant(DigitalLayer):
         self.output_shape(x.shape[1:])
         block = np.broadcast_to(self.constant, (x.shape[0],) + self.constant.shape)
         return Concat(self.axis)(*((block, x) if self.before else (x, block)))
+
+
+@dataclass(frozen=True, eq=False)
+class Constant(DigitalLayer):
+    """The same ``value`` (per-sample shape) for every sample of the batch it reads, whatever that batch holds:
+    a constant that an operator of activations takes as one (the empty tensor a model writes its parts into)."""
+
+    kind: ClassVar[str] = "constant"
+    value: np.ndarray
+
+    def __post_init__(self):
+        object.__setattr__(self, "value", _constant("Constant value", self.value))
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return self.value.shape
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self.value, (x.shape[0],) + self.value.shape).copy()
 
 
 @dataclass(frozen=True, eq=False)
