@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -41,6 +41,7 @@ PUBLISHED = [  # name, parameters, MACs per image (None: not published for a seq
     ("bert-base", 110e6, None),      # Devlin et al. NAACL 2019
     ("gpt2-small", 124e6, None),     # Radford et al. 2019, as released
     ("llama-7b", 6.7e9, None),       # Touvron et al. 2023, Table 2
+    ("mixtral-8x7b", 46.7e9, None),  # Jiang et al. 2024, Sec. 2 (all eight experts' weights)
 ]
 
 
@@ -58,6 +59,24 @@ def test_sizes_match_published_figures(name, params, macs):
 ])
 def test_parameter_counts_equal_the_reference_implementations(name, exact):
     assert get_model(name).parameters == exact
+
+
+def test_a_mixture_of_experts_multiplies_its_active_parameters():
+    """Mixtral 8x7B holds 46.7 B parameters (counted from Table 1's dimensions: 46 702 792 704) and uses about
+    12.9 B per token, the embedding table's 131 M of them only looked up: a decoded token multiplies the routed
+    two experts of eight in every layer (each expert op at its share 2 / 8, at least one vector's time)."""
+    mixtral = DECODERS["mixtral-8x7b"]
+    decode = mixtral.decode(1)
+    assert decode.parameters == 46_702_792_704
+    assert decode.static_macs_per_item == pytest.approx(12.9e9 - 32000 * 4096, rel=0.02)
+    experts = [op for op in decode.of_type(MatrixOp) if ".expert" in op.name]
+    assert len(experts) == 32 * 8 * 2 and {op.routed_fraction for op in experts} == {0.25}
+    assert {op.routed_vectors_per_item for op in experts} == {1}
+    dense = replace(mixtral, experts=1, experts_per_token=1)  # one expert's MLP per layer: the same active shapes
+    assert decode.static_macs_per_item - dense.decode(1).static_macs_per_item == pytest.approx(
+        32 * 4096 * (8 + 3 * 14336), rel=1e-9)  # the router and a second expert (gate, up, down), per layer
+    with pytest.raises(ValueError, match="experts_per_token 3 exceeds experts 2"):
+        replace(mixtral, experts=2, experts_per_token=3)
 
 
 def test_resnet_macs_scale_with_the_image_area():
@@ -189,7 +208,8 @@ def test_get_model_rejects_unknown_names_and_bad_options():
         get_model("resnet50", phase="decode")
     with pytest.raises(ValueError, match="2048 learned positions"):
         get_model("llama-7b", seq_len=4096)
-    assert set(MODEL_NAMES) == {"resnet18", "resnet50", "mobilenetv2", "bert-base", "gpt2-small", "llama-7b"}
+    assert set(MODEL_NAMES) == {"resnet18", "resnet50", "mobilenetv2", "bert-base", "gpt2-small", "llama-7b",
+                                "mixtral-8x7b"}
     assert "124.44 M parameters" in get_model("gpt2-small").summary()
 
 

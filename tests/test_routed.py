@@ -45,7 +45,8 @@ def test_an_expert_is_priced_at_its_share_of_the_tokens():
                                 "share of the tokens, 0.25;") for a in routed[side].assumptions)
         assert not any("routed" in a for a in dense[side].assumptions)
     ops = [op for op in model_from_network(network(0.25)).ops if getattr(op, "weights", None) == "static"]
-    assert [op.vectors_per_item for op in ops] == [TOKENS, 2]
+    assert [(op.routed_vectors_per_item, op.macs_per_item) for op in ops] == [(TOKENS, TOKENS * WIDTH ** 2),
+                                                                             (2, 2 * WIDTH ** 2)]
     assert [op.input_elements_per_item for op in ops] == [TOKENS * WIDTH, 2 * WIDTH]
 
 

@@ -34,9 +34,9 @@ __all__ = ["price_model_command"]
 @guarded
 def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips, reload_weights, items, sequences,
                         vector_lanes, image_side, activation_products, output):
-    """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b) or a
-    network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the config's baseline:
-    energy per item and token, rates, chips, gains."""
+    """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b,
+    mixtral-8x7b) or a network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the
+    config's baseline: energy per item and token, rates, chips, gains."""
     from .config import load_config, load_preset
     from .models import DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, get_model, price_model, price_table
     from .atomic import write_atomic

@@ -49,12 +49,13 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
     for op in model.of_type(MatrixOp):
         load = too_big if op.static else kv_cache == "dram"
         dram_bits = dram_io.get(id(op), 0) // op.groups
-        key = (op.in_features, op.out_features, items * op.vectors_per_item, load, dram_bits)
+        vectors = max(1, round(items * op.vectors_per_item * op.routed_fraction))  # a routed expert's share
+        key = (op.in_features, op.out_features, vectors, load, dram_bits)
         if key not in cache:
             workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
                                out_features=op.out_features)
             layer = replace(config, workload=workload)
-            cache[key] = baseline_breakdown(layer, items * op.vectors_per_item, include_weight_load=load,
+            cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
                                             dram_activation_bits=dram_bits)
         parts.append(_scaled(cache[key], op.groups))
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True)

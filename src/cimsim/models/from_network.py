@@ -84,13 +84,14 @@ def model_from_network(network: Network, name: str = "network") -> Model:
             ops.append(MatrixOp(layer_name, a[-1], b[-1], a[-2], "activation", math.prod(out[:-2])))
         elif isinstance(layer, DigitalLayer):
             ops.extend(_vector_ops(layer, layer_name, shapes))
-        else:  # a routed expert's vectors: its share of the tokens (Dense.routed_fraction)
-            vectors = math.ceil(layer.rows_per_sample(shapes[0]) * layer.routed_fraction)
+        else:
+            vectors = layer.rows_per_sample(shapes[0])
             conv = isinstance(layer, (Conv2d, Conv3d))
             groups = layer.groups if conv else 1
             out, inp = layer.matrix_shape
             op = MatrixOp(layer_name, layer.weight[0].size if conv else inp, out // groups, vectors, "static", groups,
-                          input_elements_per_item=math.ceil(math.prod(shapes[0]) * layer.routed_fraction))
+                          input_elements_per_item=math.ceil(math.prod(shapes[0]) * layer.routed_fraction),
+                          routed_fraction=layer.routed_fraction)  # a routed expert: its share of the tokens
             if id(layer) in shared:  # another place of a shared matrix: more vectors through its op
                 first = ops[shared[id(layer)]]
                 ops[shared[id(layer)]] = replace(first, vectors_per_item=first.vectors_per_item + vectors,
@@ -100,7 +101,7 @@ def model_from_network(network: Network, name: str = "network") -> Model:
                 shared[id(layer)] = len(ops)
                 ops.append(op)
             if layer.bias is not None:
-                ops.append(VectorOp(f"{layer_name}/bias", "add", vectors * out, out))
+                ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_vectors_per_item * out, out))
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     tables = sum(layer.table.size for layer in network.layers if layer.kind == "embedding"

@@ -16,10 +16,11 @@ sequence for an encoder or a prefill, one generated token for a decode step):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..argcheck import check_int
+from ..argcheck import check_int, check_real
 from ..cost.vector_unit import VECTOR_KINDS
 
 __all__ = ["MatrixOp", "VectorOp", "CacheOp", "Op", "Model", "WEIGHT_KINDS"]
@@ -53,10 +54,15 @@ class MatrixOp:
     skip_elements_per_item: int = 0
     """activations that bypass this op and must reach the ops after it (the residual stream, a shortcut): they
     cross a chip boundary placed just before the op"""
+    routed_fraction: float = 1.0
+    """the mean fraction of the vectors the op multiplies, in (0, 1]: k / E for an expert of a mixture routing each
+    token to k of its E experts (its weights always held)"""
 
     def __post_init__(self) -> None:
         _positive(self, "in_features", "out_features", "vectors_per_item", "groups")
         _positive(self, "input_elements_per_item", "skip_elements_per_item", minimum=0)
+        object.__setattr__(self, "routed_fraction", check_real(f"MatrixOp {self.name!r}: routed_fraction",
+                                                               self.routed_fraction, 0, 1, low_open=True))
         if self.weights not in WEIGHT_KINDS:
             raise ValueError(f"MatrixOp {self.name!r}: weights must be one of {WEIGHT_KINDS}; got {self.weights!r}")
         if not self.input_elements_per_item:
@@ -73,7 +79,13 @@ class MatrixOp:
 
     @property
     def macs_per_item(self) -> int:
-        return self.vectors_per_item * self.groups * self.in_features * self.out_features
+        """multiply-accumulates per item: of the routed vectors only"""
+        return round(self.vectors_per_item * self.groups * self.in_features * self.out_features * self.routed_fraction)
+
+    @property
+    def routed_vectors_per_item(self) -> int:
+        """vectors an item keeps the op busy: the routed share of them, at least one"""
+        return max(1, math.ceil(self.vectors_per_item * self.routed_fraction))
 
     @property
     def output_elements_per_item(self) -> int:

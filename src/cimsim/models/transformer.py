@@ -4,7 +4,9 @@ One layer: a norm, the fused Q/K/V projection (one d_model -> d_model + 2 kv_dim
 input), the attention products Q K^T and A V (activation x activation, on the vector unit; grouped by key/value
 head, so grouped-query attention reads each cached head once for its query heads), softmax, the output
 projection, a residual add, a norm, the MLP (gated: gate and up projections fused into one d_model -> 2 d_ff
-matrix, SiLU, their product, the down projection; else d_model -> d_ff, GELU, d_ff -> d_model), a residual add.
+matrix, SiLU, their product, the down projection; else d_model -> d_ff, GELU, d_ff -> d_model), a residual add. A
+mixture of experts has E such MLPs and a router (d_model -> E, softmax, top k); each expert multiplies its mean
+share k / E of the tokens (``MatrixOp.routed_fraction``: at least one vector's time per item, all its weights held).
 Attention counts every query against every key it can see in one score matrix of queries x keys: a prefill of
 S tokens computes all S x S scores (the causal mask is applied to them, as standard attention kernels do; a
 kernel skipping masked blocks does about half).
@@ -17,6 +19,7 @@ once per item.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..argcheck import check_int
@@ -39,6 +42,10 @@ class _Layers:
     norm: str
     """layernorm (2 d_model parameters) or rmsnorm (d_model)"""
     rotary: bool
+    experts: int = 1
+    """MLPs of a mixture of experts (1: one dense MLP)"""
+    experts_per_token: int = 1
+    """experts each token is routed to (top k)"""
 
     @property
     def head_dim(self) -> int:
@@ -51,10 +58,35 @@ class _Layers:
     def _norm(self, name: str, tokens: int) -> VectorOp:
         return VectorOp(name, self.norm, tokens * self.d_model, (2 if self.norm == "layernorm" else 1) * self.d_model)
 
-    def _linear(self, ops: list[Op], name: str, n_in: int, n_out: int, tokens: int, skip: int) -> None:
-        ops.append(MatrixOp(name, n_in, n_out, tokens, skip_elements_per_item=skip))
+    def _linear(self, ops: list[Op], name: str, n_in: int, n_out: int, tokens: int, skip: int,
+                share: float = 1.0) -> None:
+        ops.append(MatrixOp(name, n_in, n_out, tokens, skip_elements_per_item=skip, routed_fraction=share))
         if self.bias:
-            ops.append(VectorOp(f"{name}.bias", "add", tokens * n_out, parameters=n_out))
+            ops.append(VectorOp(f"{name}.bias", "add", ops[-1].routed_vectors_per_item * n_out, parameters=n_out))
+
+    def _mlp(self, ops: list[Op], p: str, tokens: int, stream: int, share: float = 1.0) -> None:
+        """one MLP over ``tokens`` tokens (an expert: over its ``share`` of them)"""
+        d, t = self.d_model, tokens
+        width = max(1, math.ceil(t * share)) * self.d_ff  # the MLP's hidden values per item
+        if self.gated_mlp:
+            self._linear(ops, f"{p}.gate_up", d, 2 * self.d_ff, t, stream, share)
+            ops += [VectorOp(f"{p}.silu", "silu", width), VectorOp(f"{p}.gate", "mul", width)]
+        else:
+            self._linear(ops, f"{p}.fc", d, self.d_ff, t, stream, share)
+            ops.append(VectorOp(f"{p}.gelu", "gelu", width))
+        self._linear(ops, f"{p}.down", self.d_ff, d, t, stream, share)
+
+    def _experts(self, ops: list[Op], p: str, tokens: int, stream: int) -> None:
+        """a mixture of experts: the router's scores (softmax, top k), each expert over its share k / E of the
+        tokens (every expert's weights held), the k outputs of each token weighted and summed"""
+        e, k, t = self.experts, self.experts_per_token, tokens
+        self._linear(ops, f"{p}.router", self.d_model, e, t, stream)
+        ops += [VectorOp(f"{p}.router_softmax", "softmax", t * e),
+                VectorOp(f"{p}.router_top_k", "max", t * e * (math.ceil(math.log2(k)) + 1))]
+        for j in range(e):
+            self._mlp(ops, f"{p}.expert{j}", t, stream, k / e)
+        ops += [VectorOp(f"{p}.expert_weights", "mul", t * k * self.d_model),
+                VectorOp(f"{p}.expert_sum", "add", t * k * self.d_model)]
 
     def layer_ops(self, i: int, tokens: int, keys: int, cache: bool, post_norm: bool) -> list[Op]:
         """one layer over ``tokens`` new tokens, each attending to ``keys`` keys"""
@@ -77,13 +109,10 @@ class _Layers:
         self._linear(ops, f"{p}.out", d, d, t, stream)
         ops.append(VectorOp(f"{p}.residual1", "add", stream))
         ops.append(self._norm(f"{p}.norm{1 if post_norm else 2}", t))
-        if self.gated_mlp:
-            self._linear(ops, f"{p}.gate_up", d, 2 * self.d_ff, t, stream)
-            ops += [VectorOp(f"{p}.silu", "silu", t * self.d_ff), VectorOp(f"{p}.gate", "mul", t * self.d_ff)]
+        if self.experts > 1:
+            self._experts(ops, p, t, stream)
         else:
-            self._linear(ops, f"{p}.fc", d, self.d_ff, t, stream)
-            ops.append(VectorOp(f"{p}.gelu", "gelu", t * self.d_ff))
-        self._linear(ops, f"{p}.down", self.d_ff, d, t, stream)
+            self._mlp(ops, p, t, stream)
         ops.append(VectorOp(f"{p}.residual2", "add", stream))
         if post_norm:
             ops.append(self._norm(f"{p}.norm2", t))
@@ -140,11 +169,18 @@ class Decoder:
     """a learned position table in DRAM (GPT-2); False: rotary embeddings on Q and K (LLaMA)"""
     tied_embeddings: bool = True
     """the LM head is the token embedding table (counted once)"""
+    experts: int = 1
+    """MLPs per layer of a mixture of experts, each of d_ff hidden units (1: one dense MLP)"""
+    experts_per_token: int = 1
+    """experts each token is routed to (top k); each expert is priced at its mean share k / experts of the tokens"""
     source: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("layers", "d_model", "heads", "d_ff", "vocab", "max_context"):
+        for name in ("layers", "d_model", "heads", "d_ff", "vocab", "max_context", "experts", "experts_per_token"):
             _check_tokens(name, getattr(self, name))
+        if self.experts_per_token > self.experts:
+            raise ValueError(f"{self.name}: experts_per_token {self.experts_per_token} exceeds experts "
+                             f"{self.experts}")
         kv = self.heads if self.kv_heads is None else self.kv_heads
         if self.d_model % self.heads or self.heads % kv:
             raise ValueError(f"{self.name}: heads must divide d_model and kv_heads must divide heads; got d_model "
@@ -156,7 +192,8 @@ class Decoder:
     def _shape(self) -> _Layers:
         return _Layers(self.layers, self.d_model, self.heads, self.d_ff,
                        self.heads if self.kv_heads is None else self.kv_heads, self.gated_mlp, self.bias, self.norm,
-                       rotary=not self.learned_positions)
+                       rotary=not self.learned_positions, experts=self.experts,
+                       experts_per_token=self.experts_per_token)
 
     def _model(self, phase: str, tokens: int, keys: int) -> Model:
         shape, d = self._shape, self.d_model
@@ -199,5 +236,13 @@ DECODERS: dict[str, Decoder] = {
     "llama-7b": Decoder("llama-7b", layers=32, d_model=4096, heads=32, d_ff=11008, vocab=32000, max_context=2048,
                         gated_mlp=True, bias=False, norm="rmsnorm", learned_positions=False, tied_embeddings=False,
                         source="Touvron et al., arXiv:2302.13971 2023, Table 2 (6.7 B parameters)"),
+    # Mixtral 8x7B: A. Q. Jiang et al., "Mixtral of Experts", arXiv:2401.04088, 2024, Table 1 (dim 4096, 32
+    # layers, head_dim 128, hidden_dim 14,336, 32 heads, 8 kv heads, context 32,768, vocabulary 32,000, 8 experts,
+    # top 2) and Sec. 2 (47 B parameters, 13 B active per token); SwiGLU experts, RMSNorm, rotary, no biases,
+    # untied head (the released configuration).
+    "mixtral-8x7b": Decoder("mixtral-8x7b", layers=32, d_model=4096, heads=32, d_ff=14336, vocab=32000,
+                            max_context=32768, kv_heads=8, gated_mlp=True, bias=False, norm="rmsnorm",
+                            learned_positions=False, tied_embeddings=False, experts=8, experts_per_token=2,
+                            source="Jiang et al., arXiv:2401.04088 2024, Table 1 (47 B parameters, 13 B active)"),
 }
 """named decoder presets, each with its source"""

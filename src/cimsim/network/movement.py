@@ -16,7 +16,8 @@ import numpy as np
 from .layers import DigitalLayer
 from .ops import _constant, int_tuple, per_sample_axis
 
-__all__ = ["Concat", "JoinConstant", "Constant", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample", "Dilate"]
+__all__ = ["Concat", "JoinConstant", "Constant", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample",
+           "Dilate"]
 
 PAD_MODES = ("constant", "reflect", "edge", "wrap")
 """the padding modes of :class:`Pad` (ONNX Pad's)"""

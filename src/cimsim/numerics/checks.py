@@ -15,7 +15,8 @@ def as_array(name: str, a) -> np.ndarray:
     try:
         return np.asarray(a)
     except (ValueError, TypeError) as err:  # ragged nested lists, objects numpy cannot read as an array
-        raise ValueError(f"{name} must be a rectangular array of real numbers; numpy could not read it ({err})") from None
+        raise ValueError(f"{name} must be a rectangular array of real numbers; numpy could not read it "
+                         f"({err})") from None
 
 
 def vector_rows(name: str, a) -> tuple[np.ndarray, bool]:
