@@ -72,6 +72,8 @@ def test_a_mixture_of_experts_multiplies_its_active_parameters():
     experts = [op for op in decode.of_type(MatrixOp) if ".expert" in op.name]
     assert len(experts) == 32 * 8 * 2 and {op.routed_fraction for op in experts} == {0.25}
     assert {op.routed_vectors_per_item for op in experts} == {1}
+    gates = [op.elements_per_item for op in decode.of_type(VectorOp) if op.name.endswith(".silu")]
+    assert sum(gates) == 32 * 2 * 14336  # the vector unit's work: the two routed experts' hidden values
     dense = replace(mixtral, experts=1, experts_per_token=1)  # one expert's MLP per layer: the same active shapes
     assert decode.static_macs_per_item - dense.decode(1).static_macs_per_item == pytest.approx(
         32 * 4096 * (8 + 3 * 14336), rel=1e-9)  # the router and a second expert (gate, up, down), per layer

@@ -101,7 +101,7 @@ def model_from_network(network: Network, name: str = "network") -> Model:
                 shared[id(layer)] = len(ops)
                 ops.append(op)
             if layer.bias is not None:
-                ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_vectors_per_item * out, out))
+                ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out), out))
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     tables = sum(layer.table.size for layer in network.layers if layer.kind == "embedding"

@@ -87,6 +87,11 @@ class MatrixOp:
         """vectors an item keeps the op busy: the routed share of them, at least one"""
         return max(1, math.ceil(self.vectors_per_item * self.routed_fraction))
 
+    def routed_elements(self, per_vector: int) -> int:
+        """values per item of ``per_vector`` each of the routed vectors (a bias add, an expert's activation): their
+        mean over items, at least one"""
+        return max(1, round(self.vectors_per_item * self.routed_fraction * per_vector))
+
     @property
     def output_elements_per_item(self) -> int:
         return self.vectors_per_item * self.groups * self.out_features

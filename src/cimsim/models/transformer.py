@@ -62,12 +62,12 @@ class _Layers:
                 share: float = 1.0) -> None:
         ops.append(MatrixOp(name, n_in, n_out, tokens, skip_elements_per_item=skip, routed_fraction=share))
         if self.bias:
-            ops.append(VectorOp(f"{name}.bias", "add", ops[-1].routed_vectors_per_item * n_out, parameters=n_out))
+            ops.append(VectorOp(f"{name}.bias", "add", ops[-1].routed_elements(n_out), parameters=n_out))
 
     def _mlp(self, ops: list[Op], p: str, tokens: int, stream: int, share: float = 1.0) -> None:
         """one MLP over ``tokens`` tokens (an expert: over its ``share`` of them)"""
         d, t = self.d_model, tokens
-        width = max(1, math.ceil(t * share)) * self.d_ff  # the MLP's hidden values per item
+        width = max(1, round(t * share * self.d_ff))  # the MLP's hidden values per item (an expert's: its share)
         if self.gated_mlp:
             self._linear(ops, f"{p}.gate_up", d, 2 * self.d_ff, t, stream, share)
             ops += [VectorOp(f"{p}.silu", "silu", width), VectorOp(f"{p}.gate", "mul", width)]
