@@ -80,6 +80,17 @@ def _text_models(T):
                                                                     num_experts_per_tok=2, **decoder)),
         "phimoe": lambda: T.PhimoeModel(T.PhimoeConfig(hidden_size=H, num_local_experts=4, num_experts_per_tok=2,
                                                        **decoder)),
+        "glm4-moe": lambda: T.Glm4MoeModel(T.Glm4MoeConfig(
+            hidden_size=H, n_routed_experts=4, num_experts_per_tok=2, moe_intermediate_size=32, first_k_dense_replace=0,
+            n_group=1, topk_group=1, head_dim=8, **decoder)),
+        "hunyuan-moe": lambda: T.HunYuanMoEV1Model(T.HunYuanMoEV1Config(hidden_size=H, num_experts=4, moe_topk=2,
+                                                                        head_dim=8, **decoder)),
+        "jamba": lambda: T.JambaModel(T.JambaConfig(  # Mamba and attention layers, experts on every layer
+            hidden_size=H, num_experts=4, num_experts_per_tok=2, expert_layer_period=1, expert_layer_offset=0,
+            attn_layer_period=1, attn_layer_offset=0, mamba_d_state=4, mamba_dt_rank=4, use_mamba_kernels=False,
+            **decoder)),
+        "minimax": lambda: T.MiniMaxModel(T.MiniMaxConfig(hidden_size=H, num_local_experts=4, num_experts_per_tok=2,
+                                                          head_dim=8, layer_types=["full_attention"] * 2, **decoder)),
         "deepseek-v3": lambda: T.DeepseekV3Model(T.DeepseekV3Config(  # grouped routing, latent attention
             hidden_size=H, n_routed_experts=4, num_experts_per_tok=2, moe_intermediate_size=32, n_group=2,
             topk_group=1, first_k_dense_replace=0, q_lora_rank=16, kv_lora_rank=16, qk_rope_head_dim=8,
