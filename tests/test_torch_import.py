@@ -329,6 +329,17 @@ def test_examples_and_outputs_named_for_what_they_are():
                                          r"real-valued inputs give a float example, e.g. images.float\(\)\); torch"):
         from_torch(dense, torch.ones(2, 8, dtype=torch.uint8))
 
+    class IdsThenInverse(nn.Module):  # token ids, then an operator the exporter refuses: no hint about the ids
+        def __init__(self):
+            super().__init__()
+            self.table = nn.Embedding(10, 3)
+
+        def forward(self, ids):
+            return torch.linalg.inv(self.table(ids))
+
+    with pytest.raises(ValueError, match=r"^torch model IdsThenInverse: the ONNX export failed: .*linalg_inv"):
+        from_torch(IdsThenInverse(), torch.tensor([[1, 2, 3]]))
+
     class Heads(nn.Module):
         def __init__(self, keys):
             super().__init__()

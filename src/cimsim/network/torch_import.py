@@ -9,6 +9,7 @@ to a file and loading that.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 
 import numpy as np
@@ -52,7 +53,7 @@ def from_torch(model, example_input) -> Network:
             warnings.simplefilter("always")
             exported, routing = export(torch, onnx, model, x[:1], OPSET, name)
     except ValueError as err:
-        if not ids:
+        if not (ids and re.search(r"dtype|scalar type", str(err))):  # a float model given integers
             raise
         raise ValueError(f"an integer example_input is taken as token ids (for a model of real-valued inputs give "
                          f"a float example, e.g. images.float()); {err}") from None
