@@ -616,6 +616,14 @@ def test_a_mixture_of_experts_is_refused_saying_why():
         from_torch(Histogram(), np.ones((1, 8)))
     assert "experts" not in str(refused.value)
 
+    class InverseMoeBlock(nn.Module):  # a routing module's name, but a failure of another operator: torch's alone
+        def forward(self, x):
+            return torch.linalg.inv(x)
+
+    with pytest.raises(ValueError, match=r"linalg_inv") as refused:
+        from_torch(InverseMoeBlock(), np.eye(3)[None])
+    assert "experts" not in str(refused.value) and "dynamo=True" in str(refused.value)
+
 
 class Experts(nn.Module):
     """The experts interface of Hugging Face transformers 5 (``use_experts_implementation``), as Mixtral, Qwen-MoE,

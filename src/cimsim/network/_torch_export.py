@@ -38,12 +38,20 @@ def export(torch, onnx, model, x, opset: int, name: str):
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
             raise ValueError(f"torch model {name}: the ONNX export failed: {type(exc).__name__}: "
-                             f"{_message(str(exc))}{_routing_hint(model) or DYNAMO_HINT}") from None
+                             f"{_message(str(exc))}{_routing_hint(model, str(exc)) or DYNAMO_HINT}") from None
         return onnx.load(path), routing  # with the external data of a model past 2 GiB
 
 
-def _routing_hint(model) -> str:
-    """Why a mixture-of-experts model fails (a module whose class name says it routes to experts), else ''"""
+ROUTING_OPS = ("histc", "bincount", "nonzero", "index_add", "one_hot")
+"""operators through which a routed mixture of experts counts or gathers each expert's tokens: an export failing on
+one of them in a model with a routing module gets :func:`_routing_hint`"""
+
+
+def _routing_hint(model, message: str) -> str:
+    """Why a mixture-of-experts model fails (a module whose class name says it routes to experts, and an export
+    failing on one of :data:`ROUTING_OPS`), else ''"""
+    if not any(op in message for op in ROUTING_OPS):
+        return ""
     routed = next((f"{type(m).__name__} at '{path}'" for path, m in model.named_modules()
                    if re.search(r"moe|experts|router", type(m).__name__, re.IGNORECASE)), None)
     if routed is None:
