@@ -154,7 +154,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     last = len(layers) - 1
     fractions = [1.0] * len(layers) if network is None else [s.routed_fraction for s in network.matrix_shapes()]
     for index, ((p, counts), fraction) in enumerate(zip(layers, fractions, strict=True)):
-        counts = counts if fraction == 1.0 else counts.share(fraction)  # a routed expert: its share of the tokens
+        counts = counts.share(fraction)  # a routed expert: its share of the tokens
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
         out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
         vectors = max(1, round(counts.mvms / samples)) if samples else 1

@@ -79,7 +79,9 @@ class Counts:
     def share(self, fraction: float) -> "Counts":
         """The counts of ``fraction`` (in (0, 1]) of this work: each event count times it, rounded to an integer
         where it counts events; resolutions and cell writes kept (a routed mixture's expert does ``fraction`` of
-        its products, but every expert's weights are programmed)."""
+        its products, but every expert's weights are programmed); itself at 1."""
+        if fraction == 1.0:
+            return self
         return Counts(**{f.name: getattr(self, f.name) if f.name in ("dac_bits", "adc_bits", "cell_writes") else
                          round(getattr(self, f.name) * fraction) if isinstance(getattr(self, f.name), int) else
                          getattr(self, f.name) * fraction for f in fields(self)})

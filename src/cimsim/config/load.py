@@ -69,18 +69,15 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
     try:
         with open(path, "rb") as file:
             raw = file.read()
-        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise ConfigError(str(path), [("", "invalid TOML: the file is UTF-16 text (as Windows PowerShell writes "
-                                                "it); save it as UTF-8")])
         return tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))  # a byte-order mark: Notepad's
-    except ConfigError:
-        raise
     except OSError as exc:
         raise ConfigError(str(path), [("", f"cannot read the {what}: {exc.strerror or exc}")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(path), [("", "invalid TOML: the file is not UTF-8 text")]) from None
+    except UnicodeDecodeError:  # UTF-16 (PowerShell's >) starts with its byte-order mark
+        why = ("the file is UTF-16 text (as Windows PowerShell writes it); save it as UTF-8"
+               if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "the file is not UTF-8 text")
+        raise ConfigError(str(path), [("", f"invalid TOML: {why}")]) from None
     except RecursionError:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
     except ValueError as exc:  # e.g. a path with a NUL byte

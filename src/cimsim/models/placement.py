@@ -47,6 +47,12 @@ class Placed:
         return self.op.vectors_per_item * self.blocks
 
     @property
+    def busy_vectors_per_item(self) -> int:
+        """vector times an item keeps the arrays busy: :attr:`vectors_per_item`, or a routed expert's share of them
+        (``MatrixOp.routed_vectors_per_item``)"""
+        return self.op.routed_vectors_per_item * self.blocks
+
+    @property
     def cells(self) -> int:
         """cells holding the matrix (every slice, both columns of a pair, reference columns; every copy)"""
         p = self.plan

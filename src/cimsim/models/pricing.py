@@ -112,13 +112,10 @@ class _Pricer:
         self._chips: dict = {}
 
     def stage(self, placed: Placed, first: bool, last: bool) -> Stage:
-        plan, v, bits = placed.plan, placed.vectors_per_item, self.config.dac.input_bits
-        share = placed.op.routed_fraction
+        plan, v, bits = placed.plan, placed.busy_vectors_per_item, self.config.dac.input_bits
         if plan not in self._counts:
             self._counts[plan] = counts_per_vector(plan)
-        counts = self._counts[plan].scaled(self.items * v)
-        if share < 1.0:  # a routed expert: its share of the vectors, busy for at least one per item
-            counts, v = counts.share(share), max(1, math.ceil(v * share))
+        counts = self._counts[plan].scaled(self.items * placed.vectors_per_item).share(placed.op.routed_fraction)
         counts = replace(counts, macs=self.items * placed.op.macs_per_item,
                          dram_read_bits=self.items * self.model.input_elements_per_item * bits if first else 0,
                          dram_write_bits=(self.items * self.model.output_elements_per_item * plan.accumulator_bits

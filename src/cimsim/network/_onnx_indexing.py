@@ -33,9 +33,10 @@ def _gather_elements(g, op, attrs, names, outs, name):
 
 
 def _scatter(g, op, attrs, names, outs, name):
-    """ScatterND / ScatterElements (reduction none) of an activation, at constant indices, with an activation's
-    updates: a Scatter layer writing at the flat positions the indices name (within one sample: the batch axis is
-    kept as an axis, the indices address it)"""
+    """ScatterND / ScatterElements (reduction none) of an activation (or of a constant, read as a Constant layer
+    first), at constant indices, with an activation's updates: a Scatter layer writing at the flat positions the
+    indices name (within one sample: the batch axis is kept as an axis, the indices address it); ScatterElements at
+    computed indices: :func:`_put_along`"""
     data, index, updates = names[:3]
     if data in g.consts and (g.is_data(index) or g.is_data(updates)):  # written into a constant (an empty tensor)
         like = next((t for t in (updates, index) if g.is_data(t) and g.full_ndim(t) == np.ndim(g.consts[data])), None)

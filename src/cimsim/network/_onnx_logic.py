@@ -70,8 +70,9 @@ def _all_minus_inf(g, operand: str) -> bool:
 def data_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
     """Where(cond, a, b) for an activation ``cond`` of 0 / 1 values: b + cond (a - b); with a constant of -inf
     only as b (a mask: masked_fill(..., -inf)), a + log(cond) (log 1 = 0, log 0 = -inf), and as a, b + log(1 - cond)"""
-    if _all_minus_inf(g, a) != _all_minus_inf(g, b):
-        kept, selects = (a, cond) if _all_minus_inf(g, b) else (b, f"{out}#not")
+    masked_a, masked_b = _all_minus_inf(g, a), _all_minus_inf(g, b)
+    if masked_a != masked_b:
+        kept, selects = (a, cond) if masked_b else (b, f"{out}#not")
         if selects != cond:
             _one_minus(g, cond, selects, name)
         g.append(Unary("log"), [selects], f"{out}#mask", name)

@@ -33,9 +33,9 @@ _INTERFACE = ("num_experts", "down_proj", "has_gate", "has_bias", "is_transposed
 """attributes every module of the transformers experts interface has"""
 
 
-def routed_experts(model) -> list[tuple[str, object]]:
-    """(path, module) of every experts module of ``model`` that :func:`dense_experts` rewrites"""
-    return [(path, m) for path, m in model.named_modules()
+def routed_experts(model) -> list:
+    """every experts module of ``model`` that :func:`dense_experts` rewrites"""
+    return [m for m in model.modules()
             if all(hasattr(m, a) for a in _INTERFACE) and hasattr(type(m), "_apply_gate")
             and hasattr(m, "gate_up_proj" if m.has_gate else "up_proj")]
 
@@ -45,7 +45,7 @@ def dense_experts(torch, model):
     """While the block runs, every experts module of ``model`` (:func:`routed_experts`) computes densely; yields a
     dict the forward passes fill: experts module -> k, the experts each token is routed to (for
     :func:`mark_routed`)."""
-    modules, routing = [(m, vars(m).get("forward")) for _, m in routed_experts(model)], {}
+    modules, routing = [(m, vars(m).get("forward")) for m in routed_experts(model)], {}
     for m, _ in modules:
         m.forward = types.MethodType(_dense_forward(torch, routing), m)  # the instance's own, over its class's
     try:
