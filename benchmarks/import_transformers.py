@@ -98,6 +98,23 @@ def _text_models(T):
     }
 
 
+AUTO_TEXT = ("gemma3_text", "cohere", "cohere2", "helium", "ernie4_5", "ernie4_5_moe", "glm", "glm4", "apertus", "olmo",
+             "olmo2", "olmo3", "granite", "starcoder2", "nemotron", "smollm3", "exaone4", "seed_oss", "arcee", "lfm2",
+             "doge", "hunyuan_v1_dense", "bitnet", "vaultgemma", "diffllama", "persimmon", "gpt_bigcode",
+             "recurrent_gemma", "modernbert", "xlm-roberta")
+"""text models built from their model type's default configuration with the small sizes of :func:`_auto_text`"""
+
+
+def _auto_text(T):
+    """the :data:`AUTO_TEXT` models (``AutoConfig.for_model``: defaults but for hidden size 32, two layers, four heads
+    of 8, two key and value heads, a 100-token vocabulary, no cache)"""
+    small = {"hidden_size": H, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+             "head_dim": 8, "intermediate_size": 64, "vocab_size": 100, "max_position_embeddings": 40,
+             "pad_token_id": 0, "use_cache": False}
+    return {name: lambda name=name: T.AutoModel.from_config(T.AutoConfig.for_model(name, **small))
+            for name in AUTO_TEXT}
+
+
 def _vision_models(T):
     vit = {"hidden_size": H, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64,
            "image_size": 32, "patch_size": 8}
@@ -183,7 +200,8 @@ def main() -> int:
         return 2
     warnings.filterwarnings("ignore")
     transformers.logging.set_verbosity_error()
-    models = {**{k: (f, "input_ids", (2, 8)) for k, f in _text_models(transformers).items()},
+    models = {**{k: (f, "input_ids", (2, 8)) for k, f in {**_text_models(transformers),
+                                                            **_auto_text(transformers)}.items()},
               **{k: (f, "pixel_values", (2, 3, 32, 32)) for k, f in _vision_models(transformers).items()},
               **_other_models(transformers)}
     wanted = sys.argv[1:] or list(models)

@@ -1223,6 +1223,41 @@ def test_functions_the_exporter_refuses_export_as_what_they_compute():
     assert sum(layer.kind == "conv2d" for layer in net.layers) == 1  # the 1-d transposed convolution
 
 
+class Interleaved(nn.Module):
+    """Cohere's attention inputs in small: rotary angles repeated along their last axis (``repeat_interleave(...,
+    dim=-1)``), and query and key heads viewed by one shared shape with -1 heads, whose -1 torch's export of
+    repeat_interleave rewrote (the query's view became [1, 3, 16, 4])"""
+
+    def __init__(self):
+        super().__init__()
+        self.q, self.k = nn.Linear(16, 16), nn.Linear(16, 8)
+        self.freq = nn.Parameter(torch.randn(2), requires_grad=False)
+
+    def forward(self, x):  # (batch, tokens, 16)
+        shape = (*x.shape[:-1], -1, 4)
+        q, k = self.q(x).view(shape), self.k(x).view(shape)
+        angle = torch.repeat_interleave(self.freq, 2, dim=-1)
+        return (q * angle.cos()).sum(-2) + (k * angle.sin()).sum(-2) + x.repeat_interleave(2, -1)[..., ::8]
+
+
+class Refused(nn.Module):
+    """diff, expm1, trunc and frac, which torch's exporter refuses at opset 17"""
+
+    def forward(self, x):  # (batch, 6)
+        return torch.cat([x.diff(dim=1), torch.diff(x, n=2, dim=1, prepend=x[:, :1], append=x[:, -2:]),
+                          torch.expm1(0.5 * x), torch.trunc(3 * x), (3 * x).frac()], 1)
+
+
+@pytest.mark.parametrize("model, shape", [(Interleaved, (2, 3, 16)), (Refused, (2, 6))])
+def test_repeats_differences_and_roundings_export_as_what_they_compute(model, shape):
+    calls = [getattr(owner, name) for owner in (torch, torch.Tensor)
+             for name in ("repeat_interleave", "diff", "expm1", "trunc", "frac")]
+    torch.manual_seed(45)
+    _imported(model().eval(), np.random.default_rng(45).standard_normal(shape))
+    assert [getattr(owner, name) for owner in (torch, torch.Tensor)
+            for name in ("repeat_interleave", "diff", "expm1", "trunc", "frac")] == calls  # restored
+
+
 @pytest.mark.parametrize("pool, shape", [
     (lambda: nn.MaxPool2d(3, stride=2, padding=1, dilation=2), (2, 3, 11, 12)),
     (lambda: nn.MaxPool2d((2, 3), stride=1, dilation=(3, 2), ceil_mode=True), (2, 3, 11, 12)),

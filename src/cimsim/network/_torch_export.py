@@ -89,13 +89,16 @@ def _exportable(torch):
       ``embedding_bag`` of bags of one size (``nn.EmbeddingBag`` fed 2-d ids, which it exports as a Loop): the
       reshapes, comparisons, means, products and reductions they compute (:func:`_plain`);
     - ``nn.LSTM`` with projections (``proj_size``), which it refuses: the cell's steps written out
-      (:func:`_projected_lstm`), each weight read at every step (one shared matrix on import).
+      (:func:`_projected_lstm`), each weight read at every step (one shared matrix on import);
+    - ``repeat_interleave`` (exported wrongly where a reshape shares its axis constant), ``diff``, ``expm1``,
+      ``trunc`` and ``frac`` (refused): the operations they compute (:func:`_tensor_calls`).
     """
     functional = torch.nn.functional
     plain = _plain(torch)
     originals = {name: getattr(functional, name) for name in (*_ADAPTIVE, "fold", *plain)}
-    unfold = torch.Tensor.unfold
-    attention = functional.scaled_dot_product_attention
+    unfold, attention = torch.Tensor.unfold, functional.scaled_dot_product_attention
+    rewrites = _tensor_calls(torch)
+    calls = {(owner, name): getattr(owner, name) for owner in (torch, torch.Tensor) for name in rewrites}
 
     def grouped_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *args,
                           enable_gqa=False, **kwargs):
@@ -113,6 +116,8 @@ def _exportable(torch):
     for fn_name, rewrite in plain.items():
         setattr(functional, fn_name, rewrite)
     torch.Tensor.unfold = _windows(torch, unfold)
+    for owner, name in calls:
+        setattr(owner, name, rewrites[name])
     lstm_forward = torch.nn.LSTM.forward
     torch.nn.LSTM.forward = _projected_lstm(torch, lstm_forward)
     try:
@@ -120,6 +125,8 @@ def _exportable(torch):
     finally:
         torch.nn.LSTM.forward = lstm_forward
         torch.Tensor.unfold = unfold
+        for (owner, name), original in calls.items():
+            setattr(owner, name, original)
         functional.scaled_dot_product_attention = attention
         for fn_name, original in originals.items():
             setattr(functional, fn_name, original)
@@ -193,6 +200,37 @@ def _windows(torch, original):
         return windows.movedim(axis + 1, -1)
 
     return unfold
+
+
+def _tensor_calls(torch) -> dict:
+    """``repeat_interleave``, ``diff``, ``expm1``, ``trunc`` and ``frac`` (torch's functions and tensor methods) as
+    the plain operations they compute (PyTorch's documentation of each). torch's exporter refuses the last four at
+    opset 17 (GLM's attention mask takes a ``diff``, Apertus's xIELU an ``expm1``), and its ``repeat_interleave``
+    rewrites the axis constant, which the tracer shares with other calls of the same value: Cohere's and Helium's
+    rotary angles (``repeat_interleave(freqs, 2, dim=-1)``) turned the -1 of their query's ``view`` into the key
+    heads' count (transformers 5.24, torch 2.14). A whole number of copies along one axis are the copies stacked
+    after it and merged into it; other repeats (per element, or of the flattened tensor) go to torch's own."""
+    repeat = torch.repeat_interleave
+
+    def repeat_interleave(x, repeats=None, dim=None, **kwargs):
+        if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1 or dim is None or x.dim() == 0:
+            return repeat(x, *(() if repeats is None else (repeats,)), **({} if dim is None else {"dim": dim}),
+                          **kwargs)
+        axis = dim % x.dim()
+        return torch.stack([x] * repeats, dim=axis + 1).flatten(axis, axis + 1)
+
+    def diff(x, n=1, dim=-1, prepend=None, append=None):
+        x = torch.cat([t for t in (prepend, x, append) if t is not None], dim=dim)
+        for _ in range(n):
+            later, earlier = x.narrow(dim, 1, x.shape[dim] - 1), x.narrow(dim, 0, x.shape[dim] - 1)
+            x = later != earlier if x.dtype == torch.bool else later - earlier
+        return x
+
+    def trunc(x):
+        return torch.sign(x) * torch.floor(torch.abs(x))
+
+    return {"repeat_interleave": repeat_interleave, "diff": diff, "expm1": lambda x: torch.exp(x) - 1,
+            "trunc": trunc, "frac": lambda x: x - trunc(x)}
 
 
 def _plain(torch) -> dict:
