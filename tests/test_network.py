@@ -727,3 +727,36 @@ def test_onnx_missing_package_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install '\.\[onnx\]'"):
         load_network(tmp_path / "net.onnx")
+
+
+@pytest.mark.parametrize("input_type", ["FLOAT", "INT64"])
+def test_onnx_casts_truncate_and_test_for_zero_as_onnx_does(input_type):
+    """Cast of an activation against onnx's reference evaluator: to an integer type toward zero (it had passed the
+    float through: 1.7 stayed 1.7), to bool x != 0; an integer input's casts to other integer types and back to
+    float add no layer"""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    def cast(source, to, out):
+        return helper.make_node("Cast", [source], [out], to=getattr(TensorProto, to))
+
+    nodes = [cast("x", "DOUBLE", "xf"), helper.make_node("Mul", ["xf", "scale"], ["s"]),
+             cast("s", "INT64", "i"), cast("i", "DOUBLE", "t"), cast("s", "BOOL", "b"), cast("b", "DOUBLE", "nz"),
+             cast("x", "INT32", "xi"), cast("xi", "DOUBLE", "xd"), helper.make_node("Mul", ["nz", "ten"], ["nz10"]),
+             helper.make_node("Add", ["t", "nz10"], ["tn"]), helper.make_node("Add", ["tn", "xd"], ["y"])]
+    consts = {"scale": np.array([0.6, -0.6, 0.25, 1e-9, 0.0, 3.0]), "ten": np.array(10.0)}
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", getattr(TensorProto, input_type),
+                                                                         ["N", 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.DOUBLE, None)],
+                              [numpy_helper.from_array(v, k) for k, v in consts.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    from cimsim.network.onnx_import import network_from_onnx
+
+    net = network_from_onnx(model)
+    x = np.array([[3.0, 3.0, 7.0, 5.0, 2.0, -1.7], [-3.0, 1.0, -6.0, 0.0, 9.0, 0.4]])
+    x = x.round() if input_type == "INT64" else x
+    want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.int64 if input_type == "INT64" else np.float32)})[0]
+    np.testing.assert_array_equal(net.forward(x), want)
+    assert [layer.function for layer in net.layers if layer.kind == "unary"] == ["trunc", "abs", "step"] + (
+        ["trunc"] if input_type == "FLOAT" else [])

@@ -26,7 +26,7 @@ __all__ = ["model_from_network", "DIGITAL_KINDS"]
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
                 "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add", "nan_to_zero": "max", "step": "max",
-                "round": "add", "floor": "add", "ceil": "add", "sign": "relu6",
+                "round": "add", "trunc": "add", "floor": "add", "ceil": "add", "sign": "relu6",
                 **dict.fromkeys(("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
                                  "atanh"), "tanh")}  # a transcendental function: priced as tanh
 _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}

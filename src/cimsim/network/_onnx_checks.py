@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "prod"]
+__all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "prod", "element_types", "type_kind"]
 
 MAX_FOLDED_VALUES = 1 << 28
 """most values a constant computed at import may hold (2 GiB in float64): the masks and position tables models
@@ -49,3 +49,30 @@ def check_node(onnx, node, opset: int) -> None:
 def prod(shape) -> float:
     """the number of values of ``shape`` (a float: no overflow), negative where a dimension is"""
     return math.prod(float(d) for d in shape)
+
+
+def element_types(onnx, model) -> dict[str, str]:
+    """Tensor name -> 'float', 'int' or 'bool': the element type ONNX's shape inference gives each tensor of
+    ``model``'s graph (the types the graph itself states where the inference fails); a name not in it has no known
+    type. The inference runs on the graph with its weights as typed inputs, not their values (BERT-base: 0.01
+    against 4 s)."""
+    graph, helper = model.graph, onnx.helper
+    listed = {i.name for i in graph.input}  # older exports list their weights among the inputs
+    weights = [helper.make_tensor_value_info(t.name, t.data_type, t.dims) for t in graph.initializer
+               if t.name not in listed]
+    light = helper.make_model(helper.make_graph(graph.node, graph.name, [*graph.input, *weights], graph.output,
+                                                value_info=graph.value_info), opset_imports=model.opset_import)
+    light.ir_version = model.ir_version
+    try:
+        graph = onnx.shape_inference.infer_shapes(light).graph
+    except Exception:  # the inference is optional (its errors vary): the types the graph states are used
+        pass
+    kinds = {info.name: type_kind(onnx, info.type.tensor_type.elem_type)
+             for info in (*graph.input, *graph.value_info, *graph.output)}
+    return {name: kind for name, kind in kinds.items() if kind}
+
+
+def type_kind(onnx, elem_type: int) -> str | None:
+    """'float', 'int' or 'bool': the kind of ONNX element type ``elem_type`` (None for UNDEFINED)"""
+    name = onnx.TensorProto.DataType.Name(elem_type)
+    return None if name == "UNDEFINED" else "bool" if name == "BOOL" else "int" if "INT" in name else "float"

@@ -11,12 +11,17 @@ selects arithmetically. Intermediate tensors are named ``out#part``.
   other non-finite constant cannot be selected arithmetically and is refused.
 - TopK at a constant k: a TopK layer of its values (a sort's), and one of its indices where they are read (a
   mixture of experts' router: the experts' numbers, as floats).
+- Cast of an activation (values are held as float64 whatever the type): to an integer type from a floating one (or
+  one the graph's type inference does not know), trunc(x), toward zero as ONNX and torch's ``.long()`` cast; to
+  bool from any other type, step(|x|) (x != 0); otherwise the same values (to a floating type, from integers to
+  integers: values outside the narrower type's range are not wrapped).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._onnx_checks import type_kind
 from .ops import Affine, Elementwise, Unary
 from .selection import TopK
 
@@ -98,6 +103,21 @@ def data_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
         g.append(Affine(shift=g.sample_constant(g.consts[b], a)), [f"{out}#selected"], out, name)
 
 
+def _cast(g, op, attrs, names, outs, name):
+    """Cast of an activation (module docstring)"""
+    import onnx  # present: this is an ONNX import
+
+    x, out = names[0], outs[0]
+    target, source = type_kind(onnx, attrs["to"]), g.types.get(x, "float")
+    if target == "int" and source == "float":
+        g.append(Unary("trunc"), [x], out, name)
+    elif target == "bool" and source != "bool":
+        g.append(Unary("abs"), [x], f"{out}#magnitude", name)
+        g.append(Unary("step"), [f"{out}#magnitude"], out, name)
+    else:
+        g.alias(out, x)
+
+
 def _top_k(g, op, attrs, names, outs, name):
     """TopK of an activation at a constant k: its values (a sort's too), and its indices where they are read"""
     k = int(np.ravel(g.operand(names, 1, "TopK's k"))[0])
@@ -108,5 +128,5 @@ def _top_k(g, op, attrs, names, outs, name):
 
 
 LOGIC_HANDLERS = {**{op: _compare for op in _COMPARISONS}, **{op: _logic for op in ("Not", "And", "Or")},
-                  "TopK": _top_k}
+                  "TopK": _top_k, "Cast": _cast}
 """ONNX operator -> handler, for the comparisons and logic of activations"""

@@ -33,7 +33,7 @@ from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 __all__ = ["FOLDED_BY_HANDLER", "SUPPORTED_OPS", "BatchAxisError", "layer_for"]
 
 
-_ALIASES = ("Identity", "Dropout", "Cast")
+_ALIASES = ("Identity", "Dropout")
 
 
 def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:

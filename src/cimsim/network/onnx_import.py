@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_node, prod
+from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_node, element_types, prod
 from ._onnx_fold import FOLDABLE, fold, tensor_array
 from ._onnx_images import per_stacked_image
 from ._onnx_movement import max_pool_padding
@@ -63,25 +63,26 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
                          "tensor and returns one")
     batch, input_shape = _input_shape(source, data_inputs[0])
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), LATEST_OPSET)
+    inputs = (batch, input_shape, (opset, element_types(onnx, model)))
     consumers: dict[str, int] = {graph.output[0].name: 1}
     for node in graph.node:
         for name in node.input:
             consumers[name] = consumers.get(name, 0) + 1
     try:
-        return _build(onnx, graph, source, (batch, input_shape, opset), consts, consumers, batch_as_axis=False)
+        return _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=False)
     except BatchAxisError as exc:
         if batch != 1:
             raise ValueError(f"{exc} (a graph exported with batch 1 is imported with its batch axis as a per-sample "
                              "axis of size 1)") from None
-        return _build(onnx, graph, source, (batch, input_shape, opset), consts, consumers, batch_as_axis=True)
+        return _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=True)
 
 
-def _build(onnx, graph, source: str, inputs: tuple[int, tuple[int, ...], int], consts: dict,
-           consumers: dict[str, int], batch_as_axis: bool) -> Network:
-    """The network of ``graph``; ``inputs``: (export batch, per-sample input shape, opset)"""
-    batch, input_shape, opset = inputs
+def _build(onnx, graph, source: str, inputs: tuple, consts: dict, consumers: dict[str, int],
+           batch_as_axis: bool) -> Network:
+    """The network of ``graph``; ``inputs``: (export batch, per-sample input shape, (opset, element types))"""
+    batch, input_shape, (opset, types) = inputs
     graph_state = _Graph(graph.input[[i.name for i in graph.input].index(_data_input(graph, consts))].name,
-                         input_shape, batch, dict(consts), consumers, batch_as_axis, opset)
+                         input_shape, batch, dict(consts), consumers, batch_as_axis, opset, types)
     for node in graph.node:
         graph_state.add(onnx, node, f"{source}: node {node.name or '(unnamed)'!r} ({node.op_type})")
     try:
@@ -113,7 +114,7 @@ class _Graph:
     """
 
     def __init__(self, input_name: str, input_shape: tuple[int, ...], batch: int, consts: dict,
-                 consumers: dict[str, int], batch_as_axis: bool, opset: int = 0):
+                 consumers: dict[str, int], batch_as_axis: bool, opset: int = 0, types: dict | None = None):
         self.batch = batch
         self.batch_as_axis = batch_as_axis
         if batch_as_axis:
@@ -128,6 +129,8 @@ class _Graph:
         self.readers: dict[int, int] = {}
         self.opset = opset or LATEST_OPSET
         """the graph's ONNX opset (the default domain's): some operators changed meaning across versions"""
+        self.types = types or {}
+        """tensor name -> 'float', 'int' or 'bool' where ONNX's type inference knows it (:func:`element_types`)"""
         self.nan_tests: dict[str, str] = {}
         """output of an IsNaN node -> the tensor it tests (read by a Where that replaces the NaNs)"""
         self.max_pool_pads: dict[str, tuple[str, list[int]]] = {}

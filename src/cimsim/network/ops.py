@@ -46,6 +46,7 @@ UNARY_FUNCTIONS = {
     "nan_to_zero": lambda x: np.where(np.isnan(x), 0.0, x),
     "step": lambda x: (x > 0).astype(np.float64),
     "round": np.round,
+    "trunc": np.trunc,
     "floor": np.floor,
     "ceil": np.ceil,
     "sign": np.sign,
