@@ -734,7 +734,7 @@ def test_onnx_casts_truncate_and_test_for_zero_as_onnx_does(input_type):
     """Cast of an activation against onnx's reference evaluator: to an integer type toward zero (it had passed the
     float through: 1.7 stayed 1.7), to bool x != 0; an integer input's casts to other integer types and back to
     float add no layer"""
-    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnx")
     from onnx import TensorProto, helper, numpy_helper
     from onnx.reference import ReferenceEvaluator
 
