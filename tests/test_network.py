@@ -760,3 +760,27 @@ def test_onnx_casts_truncate_and_test_for_zero_as_onnx_does(input_type):
     np.testing.assert_array_equal(net.forward(x), want)
     assert [layer.function for layer in net.layers if layer.kind == "unary"] == ["trunc", "abs", "step"] + (
         ["trunc"] if input_type == "FLOAT" else [])
+
+
+@pytest.mark.parametrize("op", ["Div", "ReduceMean", "Mean"])
+def test_onnx_integer_quotients_truncate_as_onnx_does(op):
+    """Div, ReduceMean and Mean of integer activations against onnx's reference evaluator: the quotient truncated
+    toward zero (it had kept its fraction: 7 / 2 gave 3.5)"""
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    inputs = {"Div": ["i", "d"], "ReduceMean": ["i"], "Mean": ["i", "j"]}[op]
+    nodes = [helper.make_node("Cast", ["x"], ["i"], to=TensorProto.INT64),
+             helper.make_node("Mul", ["i", "d"], ["j"]),
+             helper.make_node(op, inputs, ["q"], **({"axes": [1]} if op == "ReduceMean" else {})),
+             helper.make_node("Cast", ["q"], ["f"], to=TensorProto.FLOAT), helper.make_node("Add", ["f", "x"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.array([2, -3, 4, 5], np.int64), "d")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = np.array([[7.0, -7.0, 5.5, -9.5], [1.0, 2.0, -3.0, 11.0]], np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    np.testing.assert_array_equal(network_from_onnx(model).forward(x.astype(np.float64)), want)

@@ -34,6 +34,8 @@ __all__ = ["FOLDED_BY_HANDLER", "SUPPORTED_OPS", "BatchAxisError", "layer_for"]
 
 
 _ALIASES = ("Identity", "Dropout")
+_QUOTIENTS = ("Div", "Mean", "ReduceMean")
+"""operators whose result on integers is a truncated quotient: computed in float, then truncated"""
 
 
 def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
@@ -326,6 +328,9 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
                          "operators RNN, GRU and LSTM are)")
     if op not in _HANDLERS:
         raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
+    if op in _QUOTIENTS and g.types.get(outs[0]) == "int":  # integers divided: ONNX truncates toward zero
+        _HANDLERS[op](g, op, attrs, names, [f"{outs[0]}#quotient"], name)
+        return g.append(Unary("trunc"), [f"{outs[0]}#quotient"], outs[0], name)
     _HANDLERS[op](g, op, attrs, names, outs, name)
 
 
