@@ -77,7 +77,7 @@ def _resize(g, op, attrs, names, outs, name):
     """Resize by constant scales or sizes, of an activation or of a constant (a position table interpolated to the
     input's size: folded). Nearest mode where every axis repeats each value a whole number of times
     (nn.Upsample(scale_factor=k)): an Upsample layer; other nearest mappings: one-hot Interpolate layers; linear
-    (bilinear) and cubic (bicubic) modes: an Interpolate layer per resized axis."""
+    (bilinear) and cubic (bicubic) modes, antialiased too: an Interpolate layer per resized axis."""
     mode = text_attr(attrs, "mode", "nearest")
     if mode not in ("nearest", "linear", "cubic"):
         raise ValueError(f"Resize mode {mode!r} is not supported (nearest, linear, cubic)")
@@ -95,7 +95,10 @@ def _resize(g, op, attrs, names, outs, name):
     bounded(prod(sizes), f"Resize to sizes {sizes}", MAX_SAMPLE_VALUES)
     scales = [float(f) for f in np.ravel(given)] if given is not None else [m / n for n, m in zip(full, sizes)]
     coordinates = [_source_coordinates(attrs, n, m, s) for n, m, s in zip(full, sizes, scales)]
-    if mode == "linear":
+    if mode != "nearest" and attrs.get("antialias", 0):
+        weights = {a: _antialiased(mode, attrs, n, s) for a, (n, m, s) in enumerate(zip(full, sizes, scales))
+                   if n != m}
+    elif mode == "linear":
         weights = {a: linear_weights(c, n) for a, (c, n, m) in enumerate(zip(coordinates, full, sizes)) if n != m}
     elif mode == "cubic":
         coefficient, exclude = float(attrs.get("cubic_coeff_a", -0.75)), bool(attrs.get("exclude_outside", 0))
@@ -120,6 +123,24 @@ def _resize(g, op, attrs, names, outs, name):
     if not g.batch_as_axis and 0 in weights:
         raise BatchAxisError("a resize of the batch axis is not supported")
     _interpolations(g, x, weights, outs[0], name)
+
+
+def _antialiased(mode: str, attrs: dict, size: int, scale: float) -> np.ndarray:
+    """The (out, size) matrix of an antialiased (opset 18) linear or cubic Resize along one axis: onnx's reference
+    Resize of the identity, each input's unit response (the spec's filter, stretched by 1 / scale where it shrinks
+    the axis, renormalised at the edges)."""
+    import onnx
+    from onnx.reference import ReferenceEvaluator
+
+    kept = {k: v for k, v in attrs.items() if k in ("antialias", "coordinate_transformation_mode", "cubic_coeff_a",
+                                                     "exclude_outside")}
+    node = onnx.helper.make_node("Resize", ["x", "", "scales"], ["y"], mode=mode, **kept)
+    graph = onnx.helper.make_graph(
+        [node], "axis", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.DOUBLE, [size, size])],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.DOUBLE, None)],
+        [onnx.numpy_helper.from_array(np.array([1.0, scale], np.float32), "scales")])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 18)])
+    return ReferenceEvaluator(model).run(None, {"x": np.eye(size)})[0].T
 
 
 def _upsample(g, op, attrs, names, outs, name):
