@@ -22,7 +22,7 @@ def _divide(a, b):
 
 _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _divide, "Pow": np.power,
           "Sqrt": np.sqrt, "Neg": np.negative, "Floor": np.floor, "Ceil": np.ceil, "Equal": np.equal,
-          "Where": np.where, "Identity": lambda x: x, "Range": lambda a, b, d: np.arange(a, b, d),
+          "Where": np.where, "Identity": lambda x: x, "Range": lambda *ends: np.arange(*(np.asarray(v).item() for v in ends)),
           "Mod": np.mod, "Less": np.less, "Greater": np.greater, "LessOrEqual": np.less_equal,
           "GreaterOrEqual": np.greater_equal, "Not": np.logical_not, "And": np.logical_and, "Or": np.logical_or,
           "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum, "Log": np.log, "Cos": np.cos,
@@ -209,7 +209,8 @@ def _check_size(op: str, x, operands: list) -> None:
     elif op == "Expand":
         bounded(prod(np.broadcast_shapes(x.shape, tuple(np.ravel(operands[1]).astype(int)))), op)
     elif op == "Range":
-        bounded((float(operands[1]) - float(x)) / float(operands[2]), op)
+        start, limit, delta = (float(np.asarray(v).item()) for v in (x, *operands[1:3]))
+        bounded((limit - start) / delta, op)
     elif op == "Tile":
         bounded(x.size * prod(np.ravel(operands[1])), op)
 

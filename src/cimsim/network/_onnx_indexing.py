@@ -20,9 +20,13 @@ __all__ = ["INDEXING_HANDLERS"]
 
 
 def _gather_elements(g, op, attrs, names, outs, name):
-    """GatherElements of an activation by an activation of indices (a router reading its pick's score): a
-    TakeAlong layer; of a constant holding one value everywhere by an activation of indices (Hugging Face's
-    buffered token types, all zero, gathered by computed positions): that value, in the indices' shape"""
+    """GatherElements of an activation by an activation of indices (a router reading its pick's score), or by
+    constant indices (read as a Constant layer; AffineGrid's body): a TakeAlong layer; of a constant holding one
+    value everywhere by an activation of indices (Hugging Face's buffered token types, all zero, gathered by
+    computed positions): that value, in the indices' shape"""
+    if g.is_data(names[0]) and names[1] in g.consts:
+        g.append(Constant(g.sample_constant(g.consts[names[1]], names[0])), names[:1], f"{outs[0]}#indices", name)
+        names = [names[0], f"{outs[0]}#indices"]
     if g.is_data(names[0]) and g.is_data(names[1]):
         return g.append(TakeAlong(g.sample_axis(attrs.get("axis", 0), names[0])), names[:2], outs[0], name)
     table = g.consts.get(names[0])

@@ -104,11 +104,21 @@ def data_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
 
 
 def _cast(g, op, attrs, names, outs, name):
-    """Cast of an activation (module docstring)"""
+    """Cast of an activation, and CastLike (to the type of its second input; of a constant: folded) (module
+    docstring)"""
     import onnx  # present: this is an ONNX import
 
     x, out = names[0], outs[0]
-    target, source = type_kind(onnx, attrs["to"]), g.types.get(x, "float")
+    if op == "Cast":
+        target = type_kind(onnx, attrs["to"])
+    elif names[1] in g.consts:
+        target = {"b": "bool", "i": "int", "u": "int"}.get(np.asarray(g.consts[names[1]]).dtype.kind, "float")
+    else:
+        target = g.types.get(names[1], "float")
+    if x in g.consts:
+        g.consts[out] = np.asarray(g.consts[x]).astype({"bool": bool, "int": np.int64, "float": np.float64}[target])
+        return
+    source = g.types.get(x, "float")
     if target == "int" and source == "float":
         g.append(Unary("trunc"), [x], out, name)
     elif target == "bool" and source != "bool":
@@ -128,5 +138,5 @@ def _top_k(g, op, attrs, names, outs, name):
 
 
 LOGIC_HANDLERS = {**{op: _compare for op in _COMPARISONS}, **{op: _logic for op in ("Not", "And", "Or")},
-                  "TopK": _top_k, "Cast": _cast}
+                  "TopK": _top_k, "Cast": _cast, "CastLike": _cast}
 """ONNX operator -> handler, for the comparisons and logic of activations"""

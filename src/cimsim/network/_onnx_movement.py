@@ -49,7 +49,10 @@ def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: st
         sizes = split_sizes(attrs, operands, size, len(outs))
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         for out, start, n in zip(outs, starts, sizes):
-            g.append(Slice(axis, int(start), int(start + n)), [names[0]], out, f"{name}/{out}")
+            if n:
+                g.append(Slice(axis, int(start), int(start + n)), [names[0]], out, f"{name}/{out}")
+            else:
+                _empty(g, out, g.shape[names[0]], axis)
         return
     starts, ends = int_list(attrs, operands, "starts", 1), int_list(attrs, operands, "ends", 2)
     axes = int_list(attrs, operands, "axes", 3) or list(range(len(starts)))
@@ -62,14 +65,18 @@ def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: st
         big = 2**62
         layer = Slice(g.sample_axis(a, names[0]), None if s <= -big else s, None if abs(e) >= big else e, st)
         axis, shape = layer.axis, g.shape[current]
-        if not range(*slice(layer.start, layer.stop, st).indices(shape[axis])):  # an empty part (a rotary
-            # embedding over the whole head leaves no pass-through part): a constant of no values, which Concat drops
-            g.consts[outs[0]] = np.zeros((1,) * (not g.batch_as_axis) + shape[:axis] + (0,) + shape[axis + 1:])
-            return
+        if not range(*slice(layer.start, layer.stop, st).indices(shape[axis])):
+            return _empty(g, outs[0], shape, axis)
         g.append(layer, [current], tmp, name)
         current = tmp
     if current == names[0]:
         g.alias(outs[0], names[0])
+
+
+def _empty(g, out: str, shape: tuple[int, ...], axis: int) -> None:
+    """An empty part of a Slice or Split (a rotary embedding over the whole head leaves no pass-through part): a
+    constant of no values (per-sample ``shape`` with none along ``axis``), which Concat drops"""
+    g.consts[out] = np.zeros((1,) * (not g.batch_as_axis) + shape[:axis] + (0,) + shape[axis + 1:])
 
 
 def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:

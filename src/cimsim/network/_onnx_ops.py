@@ -342,5 +342,5 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
 
 SUPPORTED_OPS = tuple(sorted(set(_HANDLERS) | {"Constant", "Shape"} | FOLDABLE))
 """ONNX operators the importer understands (those in FOLDABLE only when every input is a constant)"""
-FOLDED_BY_HANDLER = CONSTANT_INPUT_OPS | {"Conv"}
+FOLDED_BY_HANDLER = CONSTANT_INPUT_OPS | {"Conv", "CastLike"}
 """operators whose handler also takes constant inputs (and folds them), rather than the constant folding"""

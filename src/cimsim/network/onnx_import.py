@@ -17,6 +17,7 @@ import numpy as np
 
 from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_node, element_types, prod
 from ._onnx_fold import FOLDABLE, fold, tensor_array
+from ._onnx_functions import function_nodes
 from ._onnx_images import per_stacked_image
 from ._onnx_movement import max_pool_padding
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
@@ -151,6 +152,11 @@ class _Graph:
             raise ValueError(f"{where} reads {unknown}, which no earlier node produced")
         if node.op_type == "If":
             return self._inline_if(onnx, node, attrs, where)
+        body = None if node.op_type in SUPPORTED_OPS else function_nodes(onnx, self, node, self.opset)
+        for inner in body or ():  # an operator defined as a function of others: those nodes
+            self.add(onnx, inner, f"{where} / function node {inner.op_type}")
+        if body is not None:
+            return None
         try:
             if any(n in self.max_pool_pads for n in names):
                 names, attrs = max_pool_padding(self, node.op_type, names, attrs)
@@ -244,12 +250,13 @@ class _Graph:
         return a - 1
 
     def sample_constant(self, const: np.ndarray, name: str) -> np.ndarray:
-        """A constant broadcast against tensor ``name`` (ONNX rules), as an array broadcast against one sample."""
+        """A constant broadcast against tensor ``name`` (ONNX rules), as an array broadcast against one sample (one
+        whose batch axis repeats the same values, as position tables gathered per sample: its first)."""
         c, nd = np.asarray(const, dtype=np.float64), self.full_ndim(name)
         if c.ndim > nd:
             raise ValueError(f"a constant of shape {c.shape} has more axes than the tensor ({nd})")
         if c.ndim == nd and not self.batch_as_axis:
-            if c.shape[0] != 1:
+            if not np.array_equal(c, np.broadcast_to(c[:1], c.shape), equal_nan=True):
                 raise ValueError(f"a constant of shape {c.shape} varies over the batch axis")
             c = c[0]
         return c

@@ -1,0 +1,83 @@
+"""ONNX operators that ONNX defines as functions of others, expanded into those nodes at import: a body of the
+schema (Mish, Swish, Softsign, Shrink, ThresholdedRelu, MeanVarianceNormalization, AffineGrid, SwiGLU, the signal
+windows) or one the schema builds for the node's input types (RotaryEmbedding, CenterCropPad). The body's inputs,
+outputs and attribute references are bound to the node's; its inner tensors are named ``<first output>#<name>``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["function_nodes"]
+
+
+def function_nodes(onnx, g, node, opset: int) -> list | None:
+    """The nodes of ``node``'s function body at ``opset`` (graph state ``g`` gives its inputs' types), bound to the
+    node; None where its operator has no function body."""
+    try:
+        schema = onnx.defs.get_schema(node.op_type, opset, node.domain or "")
+    except onnx.defs.SchemaError:
+        return None
+    body = b""  # the body of the latest version at or before the opset, else of the first (a later opset's)
+    if schema.has_function:
+        versions = sorted(schema.function_opset_versions)
+        body = schema.get_function_with_opset_version(([v for v in versions if v <= opset] or versions)[-1])
+    elif schema.has_context_dependent_function:
+        types = [_type(onnx, g, name).SerializeToString() for name in node.input]
+        versions = sorted(schema.context_dependent_function_opset_versions)
+        body = schema.get_context_dependent_function_with_opset_version(
+            ([v for v in versions if v <= opset] or versions[:1])[-1], node.SerializeToString(), types)
+    if not body:
+        return None
+    function = onnx.FunctionProto()
+    function.ParseFromString(body)
+    names = {**dict(zip(function.input, list(node.input) + [""] * len(function.input))),
+             **dict(zip(function.output, node.output))}
+    given = {a.name: a for a in node.attribute}
+    return [_bound(onnx, inner, names, f"{node.output[0]}#", given, schema) for inner in function.node]
+
+
+def _type(onnx, g, name: str):
+    """the TypeProto of input ``name`` of a node (a constant's dtype and shape; an activation's element kind and
+    full shape); an omitted input as a float of no shape"""
+    if name in g.consts:
+        value = np.asarray(g.consts[name])
+        return onnx.helper.make_tensor_type_proto(onnx.helper.np_dtype_to_tensor_dtype(value.dtype), value.shape)
+    kind = g.types.get(name, "float")
+    elem = {"float": onnx.TensorProto.FLOAT, "int": onnx.TensorProto.INT64, "bool": onnx.TensorProto.BOOL}[kind]
+    return onnx.helper.make_tensor_type_proto(elem, g.full_shape(name) if name in g.value else None)
+
+
+def _bound(onnx, inner, names: dict, prefix: str, given: dict, schema):
+    """``inner`` (a node of a function body) with its tensors renamed (the body's inputs and outputs to the node's,
+    the others prefixed, in subgraphs too) and its attribute references replaced by the node's attributes (or the
+    schema's defaults; dropped where neither is given)"""
+    bound = onnx.NodeProto()
+    bound.CopyFrom(inner)
+    del bound.attribute[:]
+    for attribute in inner.attribute:
+        if attribute.ref_attr_name:
+            source = given.get(attribute.ref_attr_name)
+            default = schema.attributes[attribute.ref_attr_name].default_value if (
+                attribute.ref_attr_name in schema.attributes) else None
+            source = source if source is not None else default if default is not None and default.name else None
+            if source is None:
+                continue
+            attribute = onnx.helper.make_attribute(attribute.name, onnx.helper.get_attribute_value(source))
+        bound.attribute.append(attribute)
+    _rename(onnx, bound, lambda name: names.get(name, prefix + name if name else name))
+    return bound
+
+
+def _rename(onnx, node, rename) -> None:
+    """rename every tensor ``node`` reads or writes, and those of the subgraphs in its attributes"""
+    node.input[:] = [rename(n) for n in node.input]
+    node.output[:] = [rename(n) for n in node.output]
+    for attribute in node.attribute:
+        for graph in ([attribute.g] if attribute.type == onnx.AttributeProto.GRAPH else list(attribute.graphs)):
+            for inner in graph.node:
+                _rename(onnx, inner, rename)
+            for info in (*graph.input, *graph.output):
+                info.name = rename(info.name)
+            for tensor in graph.initializer:
+                tensor.name = rename(tensor.name)
