@@ -830,3 +830,56 @@ def test_onnx_reductions_over_every_axis():
     with pytest.raises(ValueError, match="reduces the batch axis"):
         network_from_onnx(model(2, keepdims=0))
     np.testing.assert_array_equal(network_from_onnx(model(2, noop_with_empty_axes=1)).forward(x), np.maximum(x, 0))
+
+
+@pytest.mark.parametrize("shape, kernel, attrs", [
+    ((2, 5, 5), (2, 3, 3, 3), {"strides": [2, 2], "output_shape": [11, 10]}),
+    ((2, 7), (2, 3, 4), {"strides": [2], "output_shape": [15]}),
+    ((4, 5, 5), (4, 1, 3, 3), {"strides": [2, 2], "group": 2, "output_shape": [10, 10]}),
+    ((2, 5, 5), (2, 3, 3, 3), {"strides": [2, 2], "auto_pad": "SAME_LOWER"}),
+    ((2, 3, 3, 3), (2, 2, 2, 2, 2), {"strides": [2, 2, 2], "auto_pad": "SAME_UPPER"}),
+    ((2, 4, 6), (2, 1, 2, 3), {"strides": [3, 2], "auto_pad": "SAME_UPPER", "dilations": [1, 2]})])
+def test_onnx_transposed_convolutions_to_a_given_size(shape, kernel, attrs):
+    """ConvTranspose with an output_shape or auto_pad SAME (the pads that give that size, as ONNX defines them; they
+    had been refused) against onnxruntime, or against the reference evaluator where onnxruntime's SAME_UPPER output
+    differs from the spec's input x stride (11 rows, not 12, for stride 3 and a dilated kernel)"""
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    rng = np.random.default_rng(29)
+    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], **attrs)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, *shape])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(rng.standard_normal(kernel).astype(np.float32), "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = rng.standard_normal((2, *shape)).astype(np.float32)
+    if "output_shape" in attrs:  # the reference evaluator does not take output_shape
+        want = ort.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
+    else:
+        want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    got = network_from_onnx(model).forward(x.astype(np.float64))
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+@pytest.mark.parametrize("p, axis", [(2, -1), (1, 1), (2, 2)])
+def test_onnx_lp_normalization(p, axis):
+    """LpNormalization: x over its 1- or 2-norm along one axis (it had been refused), against onnxruntime (onnx's
+    reference evaluator sums x, not |x|, for p = 1)"""
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    node = helper.make_node("LpNormalization", ["x"], ["y"], p=p, axis=axis)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = np.random.default_rng(30).standard_normal((2, 3, 4)).astype(np.float32)
+    want = ort.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
+    np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)), want, rtol=1e-5)

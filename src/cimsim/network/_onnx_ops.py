@@ -1,7 +1,7 @@
 """The ONNX operators the importer understands: constant folding (numpy) and one handler per data operator (those
 that keep a tensor's shape in :mod:`._onnx_same_shape`, data movement in :mod:`._onnx_movement`, matrix products in
 :mod:`._onnx_products`, resizes in :mod:`._onnx_resize`, comparisons in :mod:`._onnx_logic`, int8 operators in
-:mod:`._onnx_quant`; convolutions, pooling and normalisations here).
+:mod:`._onnx_quant`, reductions in :mod:`._onnx_reduce`; convolutions, pooling and normalisations here).
 
 A handler gets the graph being built (``onnx_import._Graph``), the node's attributes, input and output tensor names
 and its name; it appends layers (``g.append``), aliases a tensor (``g.alias``) or folds the node into the layer
@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._onnx_fold import FOLDABLE, int_list, text_attr
+from ._onnx_fold import FOLDABLE, text_attr
 from ._onnx_attention import ATTENTION_HANDLERS
 from ._onnx_indexing import INDEXING_HANDLERS
 from ._onnx_logic import LOGIC_HANDLERS
@@ -21,13 +21,14 @@ from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError
 from ._onnx_products import PRODUCT_HANDLERS
 from ._onnx_quant import QUANT_HANDLERS
 from ._onnx_recurrent import RECURRENT_HANDLERS
+from ._onnx_reduce import REDUCTION_HANDLERS
 from ._onnx_resize import AXIS_MAP_HANDLERS, CONSTANT_INPUT_OPS
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
 from ._onnx_sharing import shared_matrix
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Dilate, Pad, Reshape
-from .ops import Affine, ArgMax, Elementwise, Max, Mean, Unary
+from .ops import Affine, ArgMax, Max, Mean, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = ["FOLDED_BY_HANDLER", "SUPPORTED_OPS", "BatchAxisError", "layer_for"]
@@ -133,14 +134,19 @@ def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> No
     if w.ndim not in (4, 5):
         raise ValueError(f"only 1-d, 2-d and 3-d transposed convolutions are supported; got a weight of shape "
                          f"{w.shape}")
-    if text_attr(attrs, "auto_pad", "NOTSET") not in ("NOTSET", "VALID") or "output_shape" in attrs:
-        raise ValueError("ConvTranspose with auto_pad SAME or an output_shape is not supported (give pads)")
     dims, groups = w.ndim - 2, int(attrs.get("group", 1))
     if not 1 <= groups <= w.shape[0] or w.shape[0] % groups:
         raise ValueError(f"ConvTranspose group {groups} does not divide the weights' {w.shape[0]} input channels")
     strides, dil = list(attrs.get("strides", [1] * dims)), list(attrs.get("dilations", [1] * dims))
     pads, extra = list(attrs.get("pads", [0] * 2 * dims)), list(attrs.get("output_padding", [0] * dims))
     reach = [d * (k - 1) for d, k in zip(dil, w.shape[2:])]
+    auto = text_attr(attrs, "auto_pad", "NOTSET")
+    if "output_shape" in attrs or auto in ("SAME_UPPER", "SAME_LOWER"):  # the pads that give that size (ONNX)
+        size = g.full_shape(names[0])[-dims:]
+        wanted = list(attrs.get("output_shape", [n * s for n, s in zip(size, strides)]))[-dims:]
+        total = [s * (n - 1) + e + r + 1 - m for s, n, e, r, m in zip(strides, size, extra, reach, wanted)]
+        late = [t - t // 2 if auto == "SAME_UPPER" else t // 2 for t in total]
+        pads = [t - k for t, k in zip(total, late)] + late
     begin = [r - p for r, p in zip(reach, pads[:dims])]
     end = [r - p + e for r, p, e in zip(reach, pads[dims:], extra)]
     if min(begin + end) < 0:
@@ -228,7 +234,7 @@ def _global_average_pool(g, op, attrs, names, outs, name):
 def _two_d(attrs: dict) -> dict:
     """the attributes of a 1-d convolution or pooling as those of a 2-d one over a map of height 1"""
     a = dict(attrs)
-    for key in ("strides", "dilations", "kernel_shape"):
+    for key in ("strides", "dilations", "kernel_shape", "output_shape"):
         if key in a:
             a[key] = [1] + list(a[key])
     if "output_padding" in a:
@@ -251,59 +257,6 @@ def _one_d(g, make, attrs: dict, x: str, out: str, name: str) -> None:
     g.append(Reshape(done[:-2] + (done[-1],)), [f"{out}#2d_out"], out, name)
 
 
-_REDUCTIONS = ("ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceL2", "ReduceL1", "ReduceSumSquare",
-               "ReduceLogSum", "ReduceLogSumExp")
-
-
-def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
-    """ReduceMean, ReduceMax; ReduceMin as -max(-x); the sums (ReduceSum, ReduceL1 of |x|, ReduceSumSquare and
-    ReduceL2 of x**2, ReduceLogSum) as the mean times the number of values summed, then sqrt or log;
-    ReduceLogSumExp as m + log(sum(exp(x - m))), m the maximum (no overflow). No axes: every axis (of a graph
-    exported with batch 1, every axis of a sample; with a larger batch, refused: the batch is summed), or with
-    ``noop_with_empty_axes`` none (the same value)."""
-    x, nd = names[0], g.full_ndim(names[0])
-    axes = int_list(attrs, [None, g.operand(names, 1, f"{op}'s axes")], "axes", 1)
-    if not axes and attrs.get("noop_with_empty_axes", 0):
-        return g.alias(out, x)
-    if not axes and g.batch != 1 and not g.batch_as_axis:
-        raise BatchAxisError(f"{op} over every axis reduces the batch axis (exported with batch {g.batch}) too")
-    axes = axes or list(range(0 if g.batch_as_axis else 1, nd))
-    axes = tuple(g.sample_axis(a, x) for a in axes)
-    keep = bool(attrs.get("keepdims", 1))
-    if op in ("ReduceMean", "ReduceMax"):
-        return g.append((Mean if op == "ReduceMean" else Max)(axes, keep), [x], out, name)
-    if op == "ReduceMin":
-        g.append(Affine(scale=-1.0), [x], f"{out}#negated", name)
-        g.append(Max(axes, keep), [f"{out}#negated"], f"{out}#max", name)
-        return g.append(Affine(scale=-1.0), [f"{out}#max"], out, name)
-    if op == "ReduceLogSumExp":
-        g.append(Max(axes, True), [x], f"{out}#peak", name)
-        g.append(Elementwise("sub"), [x, f"{out}#peak"], f"{out}#centred", name)
-        g.append(Unary("exp"), [f"{out}#centred"], f"{out}#exp", name)
-        x = f"{out}#exp"
-    elif op in ("ReduceL2", "ReduceSumSquare"):
-        g.append(Elementwise("mul"), [x, x], f"{out}#squares", name)
-        x = f"{out}#squares"
-    elif op == "ReduceL1":
-        g.append(Unary("abs"), [x], f"{out}#magnitudes", name)
-        x = f"{out}#magnitudes"
-    g.append(Mean(axes, keep), [x], f"{out}#mean", name)
-    count = float(np.prod([g.shape[x][a] for a in axes]))
-    last = op in ("ReduceSum", "ReduceL1", "ReduceSumSquare")
-    g.append(Affine(scale=count), [f"{out}#mean"], out if last else f"{out}#sum", name)
-    if op == "ReduceL2":
-        return g.append(Unary("sqrt"), [f"{out}#sum"], out, name)
-    if op != "ReduceLogSumExp":
-        return None if last else g.append(Unary("log"), [f"{out}#sum"], out, name)
-    g.append(Unary("log"), [f"{out}#sum"], f"{out}#log", name)
-    peak = f"{out}#peak"
-    if not keep:
-        kept = g.shape[peak]
-        g.append(Reshape(tuple(n for k, n in enumerate(kept) if k not in axes)), [peak], f"{out}#peak_dropped", name)
-        peak = f"{out}#peak_dropped"
-    g.append(Elementwise("add"), [f"{out}#log", peak], out, name)
-
-
 _HANDLERS = {
     **PRODUCT_HANDLERS, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **INDEXING_HANDLERS, **LOGIC_HANDLERS,
     **QUANT_HANDLERS, **AXIS_MAP_HANDLERS, **RECURRENT_HANDLERS, **ATTENTION_HANDLERS,
@@ -318,8 +271,7 @@ _HANDLERS = {
     "ConvTranspose": lambda g, op, attrs, names, outs, name: _conv_transpose(g, attrs, names, outs[0], name),
     "MaxPool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
     "AveragePool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),
-    **{op: lambda g, op, attrs, names, outs, name: _reduce(g, op, attrs, names, outs[0], name)
-       for op in _REDUCTIONS},
+    **REDUCTION_HANDLERS,
     **{op: lambda g, op, attrs, names, outs, name: g.alias(outs[0], names[0]) for op in _ALIASES},
 }
 """ONNX operator -> handler ``(graph, op, attrs, input names, output names, node name)``"""
