@@ -883,3 +883,30 @@ def test_onnx_lp_normalization(p, axis):
     x = np.random.default_rng(30).standard_normal((2, 3, 4)).astype(np.float32)
     want = ort.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
     np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)), want, rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode, attrs, scales, sizes", [
+    ("linear", {"axes": [3, 2]}, [0.5, 2.0], None), ("nearest", {"axes": [3]}, None, [12]),
+    ("cubic", {"axes": [2, 3], "keep_aspect_ratio_policy": "not_smaller"}, None, [6, 6]),
+    ("linear", {"axes": [3, 2], "keep_aspect_ratio_policy": "not_larger"}, None, [9, 5])])
+def test_onnx_resize_of_some_axes_and_kept_aspect_ratio(mode, attrs, scales, sizes):
+    """Resize's opset-18 axes (scales or sizes for the axes it names) and keep_aspect_ratio_policy (one scale, the
+    least or the greatest, sizes rounded half up) against onnx's reference evaluator (they had been refused)"""
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    inputs = ["x", "", "scales"] if sizes is None else ["x", "", "", "sizes"]
+    consts = {"scales": np.array(scales or [], np.float32), "sizes": np.array(sizes or [], np.int64)}
+    node = helper.make_node("Resize", inputs, ["y"], mode=mode, **attrs)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 1, 4, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in consts.items() if k in inputs])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    x = np.random.default_rng(31).standard_normal((2, 1, 4, 6)).astype(np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    got = network_from_onnx(model).forward(x.astype(np.float64))
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-5)

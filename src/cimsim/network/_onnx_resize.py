@@ -87,13 +87,7 @@ def _resize(g, op, attrs, names, outs, name):
     full = np.shape(g.consts[x]) if x in g.consts else g.full_shape(x)
     given = operands[2] if len(operands) > 2 and operands[2] is not None and np.size(operands[2]) else None
     sizes = operands[3] if len(operands) > 3 and operands[3] is not None else None
-    if sizes is None:
-        sizes = [int(np.floor(n * f)) for n, f in zip(full, np.ravel(given))]
-    sizes = [int(v) for v in np.ravel(sizes)]
-    if len(sizes) != len(full) or min(sizes, default=1) < 1:
-        raise ValueError(f"Resize to sizes {sizes} does not fit a tensor of shape {list(full)}")
-    bounded(prod(sizes), f"Resize to sizes {sizes}", MAX_SAMPLE_VALUES)
-    scales = [float(f) for f in np.ravel(given)] if given is not None else [m / n for n, m in zip(full, sizes)]
+    scales, sizes = _scales_and_sizes(attrs, full, given, sizes)
     coordinates = [_source_coordinates(attrs, n, m, s) for n, m, s in zip(full, sizes, scales)]
     if mode != "nearest" and attrs.get("antialias", 0):
         weights = {a: _antialiased(mode, attrs, n, s) for a, (n, m, s) in enumerate(zip(full, sizes, scales))
@@ -123,6 +117,36 @@ def _resize(g, op, attrs, names, outs, name):
     if not g.batch_as_axis and 0 in weights:
         raise BatchAxisError("a resize of the batch axis is not supported")
     _interpolations(g, x, weights, outs[0], name)
+
+
+def _scales_and_sizes(attrs: dict, full: tuple[int, ...], given, sizes) -> tuple[list[float], list[int]]:
+    """(scale, output size) of every axis of a Resize of a tensor of shape ``full``, from its constant scales or
+    sizes for the axes it names (opset 18's ``axes``: the others kept) and, with sizes, its
+    ``keep_aspect_ratio_policy`` (not_larger / not_smaller: one scale for those axes, the least or the greatest,
+    each size rounded half up, as ONNX's reference)"""
+    axes = [int(a) % len(full) if -len(full) <= int(a) < len(full) else -1 for a in attrs.get("axes", range(len(full)))]
+    values = np.ravel(given if sizes is None else sizes)
+    if len(values) != len(axes) or -1 in axes or len(set(axes)) != len(axes):
+        raise ValueError(f"Resize {'scales' if sizes is None else 'sizes'} {list(values)} do not fit the axes {axes} "
+                         f"of a tensor of shape {list(full)}")
+    picked = dict(zip(axes, values))
+    if sizes is None:
+        scales = [float(picked.get(a, 1.0)) for a in range(len(full))]
+        sizes = [int(np.floor(n * f)) for n, f in zip(full, scales)]
+    else:
+        sizes = [int(picked.get(a, n)) for a, n in enumerate(full)]
+        scales = [m / n for n, m in zip(full, sizes)]
+        policy = text_attr(attrs, "keep_aspect_ratio_policy", "stretch")
+        if policy not in ("stretch", "not_larger", "not_smaller"):
+            raise ValueError(f"Resize keep_aspect_ratio_policy {policy!r} is not supported")
+        if policy != "stretch":
+            scale = (min if policy == "not_larger" else max)(scales[a] for a in axes)
+            scales = [scale if a in axes else 1.0 for a in range(len(full))]
+            sizes = [int(scale * n + 0.5) if a in axes else n for a, n in enumerate(full)]
+    if min(sizes, default=1) < 1:
+        raise ValueError(f"Resize to sizes {sizes} does not fit a tensor of shape {list(full)}")
+    bounded(prod(sizes), f"Resize to sizes {sizes}", MAX_SAMPLE_VALUES)
+    return scales, sizes
 
 
 def _antialiased(mode: str, attrs: dict, size: int, scale: float) -> np.ndarray:
