@@ -786,6 +786,16 @@ def test_onnx_integer_quotients_truncate_as_onnx_does(op):
     np.testing.assert_array_equal(network_from_onnx(model).forward(x.astype(np.float64)), want)
 
 
+def _one_node_model(node, input_shape, consts: dict, opset: int):
+    """an ONNX model of ``node`` reading float input x (full shape) and constants, writing float y"""
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(input_shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in consts.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
 @pytest.mark.parametrize("mode, scales, attrs", [
     ("linear", [1, 1, 0.5, 0.375], {}), ("cubic", [1, 1, 0.4, 0.75], {}),
     ("linear", [1, 1, 0.75, 2.0], {"coordinate_transformation_mode": "align_corners"}),
@@ -794,16 +804,13 @@ def test_onnx_antialiased_resize_matches_the_reference_evaluator(mode, scales, a
     """Resize with antialias (opset 18; torch's interpolate(antialias=True)): the filter stretched where an axis
     shrinks (it had been ignored: 42 % off the evaluator at half size)"""
     pytest.importorskip("onnx")
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import helper
     from onnx.reference import ReferenceEvaluator
 
     from cimsim.network.onnx_import import network_from_onnx
 
     node = helper.make_node("Resize", ["x", "", "s"], ["y"], mode=mode, antialias=1, **attrs)
-    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 20, 16])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-                              [numpy_helper.from_array(np.array(scales, np.float32), "s")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model = _one_node_model(node, (2, 3, 20, 16), {"s": np.array(scales, np.float32)}, 18)
     x = np.random.default_rng(26).standard_normal((2, 3, 20, 16)).astype(np.float32)
     want = ReferenceEvaluator(model).run(None, {"x": x})[0]
     got = network_from_onnx(model).forward(x.astype(np.float64))
@@ -845,17 +852,14 @@ def test_onnx_transposed_convolutions_to_a_given_size(shape, kernel, attrs):
     differs from the spec's input x stride (11 rows, not 12, for stride 3 and a dilated kernel)"""
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import helper
     from onnx.reference import ReferenceEvaluator
 
     from cimsim.network.onnx_import import network_from_onnx
 
     rng = np.random.default_rng(29)
     node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], **attrs)
-    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, *shape])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-                              [numpy_helper.from_array(rng.standard_normal(kernel).astype(np.float32), "w")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = _one_node_model(node, (2, *shape), {"w": rng.standard_normal(kernel).astype(np.float32)}, 17)
     x = rng.standard_normal((2, *shape)).astype(np.float32)
     if "output_shape" in attrs:  # the reference evaluator does not take output_shape
         want = ort.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
@@ -872,14 +876,11 @@ def test_onnx_lp_normalization(p, axis):
     reference evaluator sums x, not |x|, for p = 1)"""
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
-    from onnx import TensorProto, helper
+    from onnx import helper
 
     from cimsim.network.onnx_import import network_from_onnx
 
-    node = helper.make_node("LpNormalization", ["x"], ["y"], p=p, axis=axis)
-    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = _one_node_model(helper.make_node("LpNormalization", ["x"], ["y"], p=p, axis=axis), (2, 3, 4), {}, 17)
     x = np.random.default_rng(30).standard_normal((2, 3, 4)).astype(np.float32)
     want = ort.InferenceSession(model.SerializeToString()).run(None, {"x": x})[0]
     np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)), want, rtol=1e-5)
@@ -893,7 +894,7 @@ def test_onnx_resize_of_some_axes_and_kept_aspect_ratio(mode, attrs, scales, siz
     """Resize's opset-18 axes (scales or sizes for the axes it names) and keep_aspect_ratio_policy (one scale, the
     least or the greatest, sizes rounded half up) against onnx's reference evaluator (they had been refused)"""
     pytest.importorskip("onnx")
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import helper
     from onnx.reference import ReferenceEvaluator
 
     from cimsim.network.onnx_import import network_from_onnx
@@ -901,10 +902,7 @@ def test_onnx_resize_of_some_axes_and_kept_aspect_ratio(mode, attrs, scales, siz
     inputs = ["x", "", "scales"] if sizes is None else ["x", "", "", "sizes"]
     consts = {"scales": np.array(scales or [], np.float32), "sizes": np.array(sizes or [], np.int64)}
     node = helper.make_node("Resize", inputs, ["y"], mode=mode, **attrs)
-    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 1, 4, 6])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-                              [numpy_helper.from_array(v, k) for k, v in consts.items() if k in inputs])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model = _one_node_model(node, (2, 1, 4, 6), {k: v for k, v in consts.items() if k in inputs}, 18)
     x = np.random.default_rng(31).standard_normal((2, 1, 4, 6)).astype(np.float32)
     want = ReferenceEvaluator(model).run(None, {"x": x})[0]
     got = network_from_onnx(model).forward(x.astype(np.float64))

@@ -1,11 +1,15 @@
 """Checks of the ONNX importer on malformed graphs: a node against its operator's schema, and sizes that no machine
-holds, so that a broken file is a ValueError naming the node rather than a traceback or an exhausted memory."""
+holds, so that a broken file is a ValueError naming the node rather than a traceback or an exhausted memory; and
+the element kind (float, int, bool) of each tensor, where ONNX's type inference knows it."""
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "prod", "element_types", "type_kind"]
+import numpy as np
+
+__all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "prod", "element_types", "type_kind",
+           "array_kind"]
 
 MAX_FOLDED_VALUES = 1 << 28
 """most values a constant computed at import may hold (2 GiB in float64): the masks and position tables models
@@ -70,6 +74,11 @@ def element_types(onnx, model) -> dict[str, str]:
     kinds = {info.name: type_kind(onnx, info.type.tensor_type.elem_type)
              for info in (*graph.input, *graph.value_info, *graph.output)}
     return {name: kind for name, kind in kinds.items() if kind}
+
+
+def array_kind(value) -> str:
+    """'float', 'int' or 'bool': the kind of a constant's numpy element type"""
+    return {"b": "bool", "i": "int", "u": "int"}.get(np.asarray(value).dtype.kind, "float")
 
 
 def type_kind(onnx, elem_type: int) -> str | None:

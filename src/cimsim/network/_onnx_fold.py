@@ -22,7 +22,8 @@ def _divide(a, b):
 
 _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _divide, "Pow": np.power,
           "Sqrt": np.sqrt, "Neg": np.negative, "Floor": np.floor, "Ceil": np.ceil, "Equal": np.equal,
-          "Where": np.where, "Identity": lambda x: x, "Range": lambda *ends: np.arange(*(np.asarray(v).item() for v in ends)),
+          "Where": np.where, "Identity": lambda x: x,
+          "Range": lambda *ends: np.arange(*(np.asarray(v).item() for v in ends)),  # one-element tensors too
           "Mod": np.mod, "Less": np.less, "Greater": np.greater, "LessOrEqual": np.less_equal,
           "GreaterOrEqual": np.greater_equal, "Not": np.logical_not, "And": np.logical_and, "Or": np.logical_or,
           "Abs": np.abs, "Exp": np.exp, "Min": np.minimum, "Max": np.maximum, "Log": np.log, "Cos": np.cos,

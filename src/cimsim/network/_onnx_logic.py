@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._onnx_checks import type_kind
+from ._onnx_checks import array_kind, type_kind
 from .ops import Affine, Elementwise, Unary
 from .selection import TopK
 
@@ -112,7 +112,7 @@ def _cast(g, op, attrs, names, outs, name):
     if op == "Cast":
         target = type_kind(onnx, attrs["to"])
     elif names[1] in g.consts:
-        target = {"b": "bool", "i": "int", "u": "int"}.get(np.asarray(g.consts[names[1]]).dtype.kind, "float")
+        target = array_kind(g.consts[names[1]])
     else:
         target = g.types.get(names[1], "float")
     if x in g.consts:
