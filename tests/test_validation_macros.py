@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cimsim.config import config_from_dict, config_to_dict
-from cimsim.validation import macro_comparison, macro_configs, macro_data, macro_report
+from cimsim.validation import macro_comparison, macro_configs, macro_data, macro_report, macro_trends
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {c.key: c for c in macro_comparison.macro_cases()}
@@ -184,3 +184,42 @@ def test_benchmark_script_prints_both_tables():
     assert proc.returncode == 0, proc.stderr
     assert "| preset | quantity |" in proc.stdout and "ISAAC / DaDianNao" in proc.stdout
     assert "| macro | point | quantity |" in proc.stdout and "| summary | value |" in proc.stdout
+
+
+def _point(i: int, **fields) -> macro_data.MacroPoint:
+    return macro_data.MacroPoint("m", i, f"p{i}", "s", dict(fields), dict(fields))
+
+
+def test_a_supply_change_carries_its_clock_and_the_clock_fields_count_once():
+    ref = _point(0, vdd_v=0.8, clock_mhz=100, input_bits=4)
+    assert macro_trends.varied(_point(1, vdd_v=0.6, clock_mhz=50, input_bits=4), ref) == ("vdd_v",)
+    assert macro_trends.varied(_point(1, vdd_v=0.8, cycle_ns=20, input_bits=4), ref) == ("clock",)
+    assert macro_trends.varied(_point(1, vdd_v=0.8, clock_mhz=100, input_bits=8), ref) == ("input_bits",)
+
+
+def test_a_trend_pairs_a_point_with_the_first_points_fewest_variables_away():
+    points = [_point(0, vdd_v=0.6, weight_bits=1), _point(1, vdd_v=0.7, weight_bits=1),
+              _point(2, vdd_v=0.6, weight_bits=4), _point(3, vdd_v=0.7, weight_bits=4),
+              _point(4, vdd_v=0.7, weight_bits=4, avg_output_value=3)]  # a condition the model does not see
+    pairs = macro_trends.trend_pairs(points, lambda p: p, lambda p, q: p.fields == q.fields)
+    assert [(p.index, r.index, names) for p, r, names in pairs] == [
+        (1, 0, ("vdd_v",)), (2, 0, ("weight_bits",)), (3, 1, ("weight_bits",)), (3, 2, ("vdd_v",))]
+    # with no point one variable away, the first of those two away
+    far = [_point(0, vdd_v=0.6, weight_bits=1), _point(1, vdd_v=0.7, weight_bits=4)]
+    assert [n for _, _, n in macro_trends.trend_pairs(far, lambda p: p, lambda p, q: False)] == [
+        ("vdd_v", "weight_bits")]
+
+
+def test_every_trend_names_what_its_two_points_differ_in_and_no_nearer_reference_exists():
+    points = {(p.macro, p.label): p for m in macro_data.load_macros() for p in m.points}
+    trends = [c for c in CASES.values() if c.kind == "trend"]
+    assert trends
+    for c in trends:
+        label, ref_label = c.point.split(" vs ", 1)
+        p, ref = points[(c.macro, label)], points[(c.macro, ref_label)]
+        names = macro_trends.varied(p, ref)
+        assert c.varied == " + ".join(names) and names, c.key
+        assert ref.index < p.index, c.key
+        closer = [c2 for c2 in trends if c2.macro == c.macro and c2.quantity == c.quantity
+                  and c2.point.startswith(label + " vs ") and len(c2.varied.split(" + ")) < len(names)]
+        assert not closer, (c.key, closer)

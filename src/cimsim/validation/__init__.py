@@ -4,8 +4,8 @@
 :mod:`.compare` computes cimsim's value of each from the presets and reports model versus published;
 :mod:`.gains` prices ISAAC against the DaDianNao baseline preset next to the gains ISAAC reports;
 :mod:`.macro_data` reads the published macros and chips (``published_macros.toml``), :mod:`.macro_configs` turns
-each operating point into a cimsim config and prices it, :mod:`.macro_comparison` compares (absolute figures and trends),
-:mod:`.macro_report` sums up and renders, ``macro_expected.json`` pins each case's outcome.
+each operating point into a cimsim config and prices it, :mod:`.macro_comparison` compares (absolute figures and trends,
+:mod:`.macro_trends` pairing the points of a trend), :mod:`.macro_report` sums up and renders, ``macro_expected.json`` pins each case's outcome.
 """
 
 from .compare import CaseResult, markdown_table, model_value, validate

@@ -1,10 +1,10 @@
 """Published figures of the macros next to cimsim's: absolute and trend cases, and the usability filter.
 
-Every usable published figure is an absolute case (tolerance 15 %); for every macro with two or more usable
-points, the ratio of each point's figure to the macro's first (reference) point with that figure is a trend case
-(tolerance 10 %). A point that cannot be priced honestly is left out with its reason (:func:`excluded_points`).
-``expected`` of every case is pinned in ``macro_expected.json`` (regenerate with
-``benchmarks/validate_published.py --write-expected`` after a cost-model change).
+Every usable published figure is an absolute case (tolerance 15 %); the ratio of a point's figure to an earlier
+point's of the same macro is a trend case (tolerance 10 %), the two points paired so that they differ in as few
+operating variables as the macro's points allow (:mod:`.macro_trends`). A point that cannot be priced honestly is
+left out with its reason (:func:`excluded_points`). ``expected`` of every case is pinned in ``macro_expected.json``
+(regenerate with ``benchmarks/validate_published.py --write-expected`` after a cost-model change).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 from .macro_configs import ENTRY_LIMITS, cycle_ns, point_config, point_model
 from .macro_data import CONFIG_FIELDS, Macro, MacroPoint, Unusable, load_macros
+from .macro_trends import trend_pairs
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",
            "excluded_points", "macro_cases", "UsablePoint", "survey", "EXPECTED_FILE",
@@ -31,8 +32,6 @@ ABSOLUTE_TOLERANCE = 0.15
 """largest accepted |model / published - 1| of an absolute figure"""
 TREND_TOLERANCE = 0.10
 """largest accepted |model ratio / published ratio - 1| between two operating points of one macro"""
-_UNMODELLED = ("avg_output_value", "one_phase", "read_phases", "uiuc_alpha", "uiuc_b_x", "uiuc_b_w")
-"""point conditions cimsim's analytic counts do not see: trends are only formed between points that agree on them"""
 
 # quantity -> (unit, raw field, 1b-normalised field)
 _QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
@@ -225,6 +224,8 @@ class MacroCase:
     why: str
     expected: str = ""
     """'pass' or 'gap' as pinned in macro_expected.json ('' when not pinned)"""
+    varied: str = ""
+    """a trend's operating variables that differ between its two points ('vdd_v', 'input_bits + weight_bits', ...)"""
 
     @property
     def error(self) -> float:
@@ -297,43 +298,37 @@ def _cases() -> tuple[MacroCase, ...]:
                                    expected.get(key, "")))
             by_macro.setdefault(u.macro.key, []).append((u, fig, value))
     for macro_key, entries in by_macro.items():
-        if len({u.point.index for u, _, _ in entries}) < 2:
-            continue
-        refs: dict[str, tuple[UsablePoint, Figure, float]] = {}
-        for u, fig, value in entries:
-            ref = refs.setdefault(fig.quantity, (u, fig, value))
-            ref_u, ref_fig, ref_value = ref
-            if ref_u is u:
-                continue
-            if any(u.point.values.get(c) != ref_u.point.values.get(c) for c in _UNMODELLED):
-                continue  # differs in a condition the model does not see
-            if _same_config(macro_key, u.point.index, ref_u.point.index):
-                continue  # same configuration: a repeat of the reference, not a trend
-            published = fig.value / ref_fig.value
-            model_ratio = value / ref_value
-            key = f"{macro_key} / {u.point.label} vs {ref_u.point.label} / {fig.quantity}"
-            changed = _changed_fields(u.point, ref_u.point)
-            why = f"ratio to '{ref_u.point.label}' ({changed})"
-            if fig.derived or ref_fig.derived:
-                why += "; from UIUC 1b-normalised figures"
-            if not abs(model_ratio / published - 1.0) <= TREND_TOLERANCE:
-                why += f"; model ratio {model_ratio:.3g} vs published {published:.3g}"
-                if macro_key in ENTRY_LIMITS:
-                    why += f"; {ENTRY_LIMITS[macro_key]}"
-            cases.append(MacroCase(key, macro_key, f"{u.point.label} vs {ref_u.point.label}", fig.quantity,
-                                   "ratio", published, model_ratio, TREND_TOLERANCE, "trend", u.point.source, why,
-                                   expected.get(key, "")))
+        for quantity in dict.fromkeys(fig.quantity for _, fig, _ in entries):
+            held = [e for e in entries if e[1].quantity == quantity]
+            same = functools.partial(_same_config, macro_key)
+            for (u, fig, value), (ref_u, ref_fig, ref_value), names in trend_pairs(held, lambda e: e[0].point, same):
+                cases.append(_trend(macro_key, u, fig, value, ref_u, ref_fig, ref_value, names, expected))
     return tuple(cases)
 
 
-def _same_config(macro_key: str, i: int, j: int) -> bool:
-    a, b = point_config(macro_key, i)[0], point_config(macro_key, j)[0]
+def _same_config(macro_key: str, p: MacroPoint, q: MacroPoint) -> bool:
+    a, b = point_config(macro_key, p.index)[0], point_config(macro_key, q.index)[0]
     return replace(a, name="", source="") == replace(b, name="", source="")
 
 
-def _changed_fields(p: MacroPoint, ref: MacroPoint) -> str:
-    names = [k for k in CONFIG_FIELDS if p.fields.get(k) != ref.fields.get(k)]
-    return ", ".join(f"{k} {ref.fields.get(k)} -> {p.fields.get(k)}" for k in names) or "same stated fields"
+def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: UsablePoint, ref_fig: Figure,
+           ref_value: float, names: tuple[str, ...], expected: Mapping[str, str]) -> MacroCase:
+    """the trend case of ``u``'s figure against ``ref_u``'s, which differ in the operating variables ``names``"""
+    published = fig.value / ref_fig.value
+    model_ratio = value / ref_value
+    key = f"{macro_key} / {u.point.label} vs {ref_u.point.label} / {fig.quantity}"
+    changed = ", ".join(f"{k} {ref_u.point.fields.get(k)} -> {u.point.fields.get(k)}" for k in CONFIG_FIELDS
+                        if u.point.fields.get(k) != ref_u.point.fields.get(k))
+    why = f"ratio to '{ref_u.point.label}' ({changed})"
+    if fig.derived or ref_fig.derived:
+        why += "; from UIUC 1b-normalised figures"
+    if not abs(model_ratio / published - 1.0) <= TREND_TOLERANCE:
+        why += f"; model ratio {model_ratio:.3g} vs published {published:.3g}"
+        if macro_key in ENTRY_LIMITS:
+            why += f"; {ENTRY_LIMITS[macro_key]}"
+    return MacroCase(key, macro_key, f"{u.point.label} vs {ref_u.point.label}", fig.quantity, "ratio", published,
+                     model_ratio, TREND_TOLERANCE, "trend", u.point.source, why, expected.get(key, ""),
+                     " + ".join(names))
 
 
 def macro_cases() -> tuple[MacroCase, ...]:

@@ -138,6 +138,15 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None) -> str:
         med = f"{100 * statistics.median(abs(c.error) for c in a):.1f} %" if a else "-"
         out.append(f"| {fam} | {len({c.macro for c in a})} | {len(a)} | {med} | "
                    f"{sum(c.passed for c in a)} | {len(t)} | {sum(c.passed for c in t)} |")
+    out += ["", "| operating variables a trend's two points differ in | macros | trends | within ±10 % "
+                "| median error |", "|---|---:|---:|---:|---:|"]
+    by_variables: dict[str, list[MacroCase]] = {}
+    for c in cases:
+        if c.kind == "trend":
+            by_variables.setdefault(c.varied, []).append(c)
+    for names, t in sorted(by_variables.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        out.append(f"| {names} | {len({c.macro for c in t})} | {len(t)} | {sum(c.passed for c in t)} | "
+                   f"{100 * statistics.median(c.error for c in t):+.1f} % |")
     out += ["", "| macro | point | left out | reason |", "|---|---|---|---|"]
     for e in excluded_points():
         out.append(f"| {e.macro} | {_cell(e.label)} | {e.what} | {_cell(e.reason)} |")

@@ -1,0 +1,63 @@
+"""Which two operating points of one macro form a trend case: pairs chosen so that each ratio tests one law.
+
+A trend is the ratio of a figure at one point to the same figure at an earlier point of the same macro. Its
+reference is an earlier point with the same figure and the same conditions the model does not see (average output,
+read phases, ...), differing from it in as few operating variables as the file allows: one trend for each distinct
+set of changed variables at that least count, against the first such point in file order. A chip's clock follows
+its supply, so a supply change carries its clock with it; `cycle_ns` and `clock_mhz` otherwise count as one
+variable, 'clock'.
+
+Why not every point against the macro's first: a point two variables away from it (another supply and another
+weight precision) tests the supply law and the precision law at once, so one law's error would be counted again in
+every case built on it, and a right precision law would fail for a wrong supply law.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from .macro_data import CONFIG_FIELDS, MacroPoint
+
+__all__ = ["UNMODELLED", "varied", "trend_pairs"]
+
+UNMODELLED = ("avg_output_value", "one_phase", "read_phases", "uiuc_alpha", "uiuc_b_x", "uiuc_b_w")
+"""point conditions cimsim's analytic counts do not see: trends are only formed between points that agree on them"""
+_CLOCK = ("cycle_ns", "clock_mhz")
+
+T = TypeVar("T")
+
+
+def varied(point: MacroPoint, ref: MacroPoint) -> tuple[str, ...]:
+    """the operating variables (config fields; the clock fields as one, 'clock', absorbed by a supply change) in
+    which ``point`` differs from ``ref``, in CONFIG_FIELDS order"""
+    names = [k for k in CONFIG_FIELDS if point.fields.get(k) != ref.fields.get(k)]
+    clock = any(k in _CLOCK for k in names) and "vdd_v" not in names
+    return tuple(k for k in names if k not in _CLOCK) + (("clock",) if clock else ())
+
+
+def trend_pairs(entries: Sequence[T], point_of: Callable[[T], MacroPoint],
+                same_config: Callable[[MacroPoint, MacroPoint], bool]) -> list[tuple[T, T, tuple[str, ...]]]:
+    """(entry, reference entry, variables changed) of every trend among ``entries`` (one macro's points that hold
+    one figure, in file order); ``same_config(p, q)`` says two points price as one configuration (a repeat, not a
+    trend)."""
+    pairs = []
+    for i, entry in enumerate(entries):
+        point = point_of(entry)
+        candidates = []
+        for ref in entries[:i]:
+            ref_point = point_of(ref)
+            if any(point.values.get(c) != ref_point.values.get(c) for c in UNMODELLED):
+                continue
+            if same_config(point, ref_point):
+                continue
+            candidates.append((ref, varied(point, ref_point)))
+        if not candidates:
+            continue
+        least = min(len(names) for _, names in candidates)
+        seen: set[tuple[str, ...]] = set()
+        for ref, names in candidates:
+            if len(names) == least and names not in seen:
+                seen.add(names)
+                pairs.append((entry, ref, names))
+    return pairs
