@@ -705,6 +705,28 @@ def test_small_work_stays_on_the_calling_thread():
         assert sorted(seen) == sorted([(True, 5, want[0])] + ([(False, 5 + 128, 128)] if len(want) == 2 else []))
 
 
+def test_workers_run_with_one_blas_thread_and_the_limit_is_undone():
+    """while the workers run, every BLAS of the process is on one thread (their products must not spin against each
+    other's pools); after, and after a worker's error, each has its threads back"""
+    from cimsim.numerics.threads import BLAS, share_rows
+
+    before = [lib["num_threads"] for lib in BLAS.info() if lib["user_api"] == "blas"]
+    seen = []
+
+    def run(x, out, first_vector):
+        seen.append([lib["num_threads"] for lib in BLAS.info() if lib["user_api"] == "blas"])
+        if first_vector < 0:
+            raise RuntimeError("a worker's error")
+        return len(x)
+
+    x = np.zeros((256, 2))
+    assert share_rows(run, x, x, 0, 64, 2, None, 256)[0] == [128, 128]
+    assert seen and all(threads == [1] * len(before) for threads in seen)
+    with pytest.raises(RuntimeError, match="a worker's error"):
+        share_rows(run, x, x, -1000, 64, 2, None, 256)
+    assert [lib["num_threads"] for lib in BLAS.info() if lib["user_api"] == "blas"] == before
+
+
 def test_a_worker_runs_its_range_in_pieces():
     """each worker's range runs in pieces of rows_per_piece rows (the last one shorter), numbered from the range's
     first vector, the results in range and piece order; piece_rows keeps whole blocks"""
