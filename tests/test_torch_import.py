@@ -1616,3 +1616,88 @@ def test_conv_and_flatten_around_attention():
     torch.manual_seed(3)
     model, x = ConvThenAttention().eval(), np.random.default_rng(3).uniform(0, 1, (2, 1, 8, 8))
     assert _imported(model, x).output_shape == (3,)
+
+
+class Elementwise(nn.Module):
+    """one torch function of the activations of a small linear layer"""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fc, self.fn = nn.Linear(4, 6), fn
+
+    def forward(self, x):
+        return self.fn(self.fc(x))
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("sinh", lambda h: torch.sinh(h)), ("cosh", lambda h: h.cosh()), ("asinh", lambda h: torch.asinh(h)),
+    ("acosh", lambda h: torch.acosh(h.abs() + 1)), ("atanh", lambda h: torch.atanh(torch.tanh(h))),
+    ("exp2", lambda h: torch.exp2(h)), ("erfc", lambda h: h.erfc()), ("sgn", lambda h: torch.sgn(h)),
+    ("deg2rad", lambda h: torch.deg2rad(h)), ("rad2deg", lambda h: h.rad2deg()), ("positive", lambda h: h.positive()),
+    ("fix", lambda h: torch.fix(3 * h)), ("sinc", lambda h: torch.sinc(torch.round(2 * h) / 2)),
+    ("xlogy", lambda h: torch.xlogy(torch.relu(h), h.abs() + 0.5)),
+    ("heaviside", lambda h: torch.heaviside(torch.round(h), torch.tensor([0.25]))),
+    ("median", lambda h: h.median(dim=1).values), ("median index", lambda h: torch.median(h, 1, True)[1].float()),
+    ("softplus threshold", lambda h: nn.functional.softplus(4 * h, beta=2.0, threshold=3.0)),
+])
+def test_functions_the_exporter_lacks_are_exported_as_what_they_compute(name, fn):
+    """functions torch's exporter refuses at opset 17 (the hyperbolic ones become ONNX's own operators, the others
+    the operations they compute) or writes inexactly (softplus without its threshold was off by 3e-4 of the output
+    here): each within float32 rounding of torch, including the special values (sinc and xlogy at 0, heaviside at 0,
+    an even count's median)"""
+    torch.manual_seed(28)
+    model = Elementwise(fn).eval()
+    x = np.random.default_rng(28).standard_normal((3, 4))
+    net = from_torch(model, x)
+    want = _torch_out(model, x)
+    assert np.abs(net.forward(x) - want).max() <= 2e-6 * np.abs(want).max(), name
+    assert torch.sinh(torch.tensor(0.5)).item() == pytest.approx(np.sinh(0.5))  # torch's own calls are back
+
+
+def test_the_hyperbolic_translations_last_only_as_long_as_the_export():
+    from cimsim.network._torch_rewrites import HYPERBOLIC, _registered
+
+    from_torch(Elementwise(torch.sinh).eval(), np.ones((1, 4)))
+    assert not any(_registered(f"aten::{name}") for name in HYPERBOLIC)
+
+
+@pytest.mark.parametrize("pool, shape", [(nn.AvgPool2d(2, divisor_override=3), (2, 3, 6, 6)),
+                                         (nn.AvgPool2d(3, 2, 1, divisor_override=5), (2, 3, 7, 7)),
+                                         (nn.AvgPool3d((1, 2, 2), divisor_override=3), (2, 3, 2, 6, 6))])
+def test_average_pools_with_a_divisor_override(pool, shape):
+    """the exporter drops divisor_override (a window's sum over that divisor): the mean over the kernel's taps
+    rescaled, exact for every window that lies within the padded input"""
+    _imported(pool, np.random.default_rng(29).standard_normal(shape))
+
+
+class Copied(nn.Module):
+    def forward(self, x):
+        return x.clone()
+
+
+@pytest.mark.parametrize("model", [nn.Identity(), nn.Sequential(nn.Dropout(0.3), nn.AlphaDropout(0.2)), Copied()])
+def test_a_model_that_returns_its_input_is_an_identity_network(model):
+    """an identity, eval-mode dropout or a copy exports a graph whose output is its input: a network of one no-op
+    reshape, not the error that no node computes the output"""
+    x = np.random.default_rng(30).standard_normal((2, 4))
+    np.testing.assert_array_equal(_imported(model.eval(), x).forward(x), x)
+
+
+def test_an_export_that_computes_something_else_is_refused_saying_so():
+    """a symbolic that exports another operation than the forward pass computes: the network differs on the
+    example itself, and the error says the export is at fault, not the batch axis"""
+    class Doubled(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def symbolic(g, x):
+            return g.op("Neg", x)
+
+    class Model(nn.Module):
+        def forward(self, x):
+            return Doubled.apply(x)
+
+    with pytest.raises(ValueError, match="differs from the model on the example itself .*export of an operation"):
+        from_torch(Model(), np.ones((1, 4)))

@@ -11,6 +11,7 @@ import re
 import tempfile
 
 from ._torch_experts import dense_experts
+from ._torch_rewrites import functional_calls, onnx_symbolics, tensor_calls
 
 __all__ = ["export"]
 
@@ -33,7 +34,7 @@ def export(torch, onnx, model, x, opset: int, name: str):
     with tempfile.TemporaryDirectory(prefix="cimsim-export-") as folder:
         path = os.path.join(folder, "model.onnx")
         try:
-            with _exportable(torch), dense_experts(torch, model) as routing:
+            with _exportable(torch), onnx_symbolics(torch), dense_experts(torch, model) as routing:
                 torch.onnx.export(model, (x,), path, dynamo=False, opset_version=opset, do_constant_folding=True,
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
@@ -84,20 +85,19 @@ def _exportable(torch):
       kernel tap's blocks, spread by the stride and padded to their place (:func:`_fold`);
     - ``Tensor.unfold`` (sliding windows along one axis; HaloNet's blocks), which the exporter refuses where it
       cannot see the input's size: up to ``MAX_UNFOLD_WINDOWS`` windows as slices, stacked;
-    - ``channel_shuffle``, ``threshold`` (a non-zero threshold), ``rms_norm`` and ``bilinear`` (``nn.ChannelShuffle``,
-      ``nn.Threshold``, ``nn.RMSNorm``, ``nn.Bilinear``), which it does not translate at opset 17, and
-      ``embedding_bag`` of bags of one size (``nn.EmbeddingBag`` fed 2-d ids, which it exports as a Loop): the
-      reshapes, comparisons, means, products and reductions they compute (:func:`_plain`);
+    - functions of ``torch.nn.functional`` it does not translate at opset 17, or translates inexactly (``softplus``
+      with its threshold): the plain operations they compute (:func:`._torch_rewrites.functional_calls`);
     - ``nn.LSTM`` with projections (``proj_size``), which it refuses: the cell's steps written out
       (:func:`_projected_lstm`), each weight read at every step (one shared matrix on import);
-    - ``repeat_interleave`` (exported wrongly where a reshape shares its axis constant), ``diff``, ``expm1``,
-      ``trunc`` and ``frac`` (refused): the operations they compute (:func:`_tensor_calls`).
+    - torch functions and tensor methods it refuses (``diff``, ``expm1``, ``erfc``, ``median`` along an axis, ...) or
+      exports wrongly (``repeat_interleave``): the operations they compute (:func:`._torch_rewrites.tensor_calls`);
+      the hyperbolic functions, which ONNX has, as its operators (:func:`._torch_rewrites.onnx_symbolics`).
     """
     functional = torch.nn.functional
-    plain = _plain(torch)
+    plain = functional_calls(torch)
     originals = {name: getattr(functional, name) for name in (*_ADAPTIVE, "fold", *plain)}
     unfold, attention = torch.Tensor.unfold, functional.scaled_dot_product_attention
-    rewrites = _tensor_calls(torch)
+    rewrites = tensor_calls(torch)
     calls = {(owner, name): getattr(owner, name) for owner in (torch, torch.Tensor) for name in rewrites}
 
     def grouped_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *args,
@@ -200,92 +200,6 @@ def _windows(torch, original):
         return windows.movedim(axis + 1, -1)
 
     return unfold
-
-
-def _tensor_calls(torch) -> dict:
-    """``repeat_interleave``, ``diff``, ``expm1``, ``trunc`` and ``frac`` (torch's functions and tensor methods) as
-    the plain operations they compute (PyTorch's documentation of each). torch's exporter refuses the last four at
-    opset 17 (GLM's attention mask takes a ``diff``, Apertus's xIELU an ``expm1``), and its ``repeat_interleave``
-    rewrites the axis constant, which the tracer shares with other calls of the same value: Cohere's and Helium's
-    rotary angles (``repeat_interleave(freqs, 2, dim=-1)``) turned the -1 of their query's ``view`` into the key
-    heads' count (transformers 5.24, torch 2.14). A whole number of copies along one axis are the copies stacked
-    after it and merged into it; other repeats (per element, or of the flattened tensor) go to torch's own."""
-    repeat = torch.repeat_interleave
-
-    def repeat_interleave(x, repeats=None, dim=None, **kwargs):
-        if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1 or dim is None or x.dim() == 0:
-            return repeat(x, *(() if repeats is None else (repeats,)), **({} if dim is None else {"dim": dim}),
-                          **kwargs)
-        axis = dim % x.dim()
-        return torch.stack([x] * repeats, dim=axis + 1).flatten(axis, axis + 1)
-
-    def diff(x, n=1, dim=-1, prepend=None, append=None):
-        x = torch.cat([t for t in (prepend, x, append) if t is not None], dim=dim)
-        for _ in range(n):
-            later, earlier = x.narrow(dim, 1, x.shape[dim] - 1), x.narrow(dim, 0, x.shape[dim] - 1)
-            x = later != earlier if x.dtype == torch.bool else later - earlier
-        return x
-
-    def trunc(x):
-        return torch.sign(x) * torch.floor(torch.abs(x))
-
-    return {"repeat_interleave": repeat_interleave, "diff": diff, "expm1": lambda x: torch.exp(x) - 1,
-            "trunc": trunc, "frac": lambda x: x - trunc(x)}
-
-
-def _plain(torch) -> dict:
-    """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``rms_norm``, ``bilinear``, ``embedding_bag`` and
-    ``affine_grid`` (2-d) as the plain tensor operations they compute (PyTorch's documentation of each)"""
-    functional, original_bag, original_grid = (torch.nn.functional, torch.nn.functional.embedding_bag,
-                                               torch.nn.functional.affine_grid)
-
-    def channel_shuffle(x, groups: int):
-        n, c = x.shape[:2]
-        return x.reshape(n, groups, c // groups, *x.shape[2:]).transpose(1, 2).reshape(x.shape)
-
-    def threshold(x, threshold: float, value: float, inplace: bool = False):
-        return torch.where(x > threshold, x, torch.tensor(value, dtype=x.dtype))
-
-    def rms_norm(x, normalized_shape, weight=None, eps=None):
-        axes = tuple(range(-len(normalized_shape), 0))
-        eps = torch.finfo(x.dtype).eps if eps is None else eps
-        y = x * torch.rsqrt(x.pow(2).mean(axes, keepdim=True) + eps)
-        return y if weight is None else y * weight
-
-    def bilinear(x1, x2, weight, bias=None):  # y_o = x1 W_o x2 + b_o: x1's products with every W_o, then with x2
-        out, n1, n2 = weight.shape
-        y = ((x1 @ weight.permute(1, 0, 2).reshape(n1, out * n2)).reshape(*x1.shape[:-1], out, n2)
-             * x2.unsqueeze(-2)).sum(-1)
-        return y if bias is None else y + bias
-
-    def embedding_bag(x, weight, offsets=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, mode="mean",
-                      sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
-        # bags of one size (2-d ids, no offsets): the rows' embeddings, reduced over each bag; else as torch has it
-        if x.dim() != 2 or offsets is not None or max_norm is not None or padding_idx is not None:
-            return original_bag(x, weight, offsets, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
-                                per_sample_weights, include_last_offset, padding_idx)
-        rows = functional.embedding(x, weight)
-        if per_sample_weights is not None:
-            rows = rows * per_sample_weights.unsqueeze(-1)
-        return {"sum": rows.sum, "mean": rows.mean, "max": rows.amax}[mode](1)
-
-    def affine_grid(theta, size, align_corners=None):
-        # the grid's points (x, y) = theta (X, Y, 1) at the normalised pixel centres X, Y (torch's
-        # linspace_from_neg_one: corner centres at +/-1 with align_corners, else shrunk by (n - 1) / n)
-        if len(size) != 4:
-            return original_grid(theta, size, align_corners)
-
-        def steps(n):
-            ends = torch.linspace(-1.0, 1.0, n) if n > 1 else torch.zeros(1)
-            return ends if align_corners or n <= 1 else ends * (n - 1) / n
-
-        h, w = int(size[2]), int(size[3])
-        xs, ys = steps(w).view(1, 1, w).expand(1, h, w), steps(h).view(1, h, 1).expand(1, h, w)
-        return torch.stack([theta[:, k, 0, None, None] * xs + theta[:, k, 1, None, None] * ys
-                            + theta[:, k, 2, None, None] for k in (0, 1)], dim=-1)
-
-    return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear,
-            "embedding_bag": embedding_bag, "affine_grid": affine_grid}
 
 
 def _projected_lstm(torch, original):

@@ -303,8 +303,11 @@ class _Graph:
         self.layers[index] = layer
 
     def network(self, output: str) -> Network:
-        if output not in self.value or self.value[output] == 0:
+        if output not in self.value:
             raise ValueError(f"the graph output {output!r} is not computed by any supported node")
+        if self.value[output] == 0:  # the output is the input (an Identity, eval-mode dropout): one no-op reshape
+            self.append(Reshape(self.shape[output]), [output], f"{output}#identity", "identity")
+            output = f"{output}#identity"
         needed, stack = set(), [self.value[output]]
         while stack:  # keep the layers the output depends on, drop dead branches
             v = stack.pop()

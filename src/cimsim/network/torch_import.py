@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from ._torch_experts import mark_routed
-from ._torch_export import export
+from ._torch_export import DYNAMO_HINT, export
 from .model import Network
 from .onnx_import import network_from_onnx
 
@@ -73,6 +73,10 @@ def from_torch(model, example_input) -> Network:
                          f"{tracer[0].message}")
     if disagreement is not None and "not one tensor" in disagreement:
         raise ValueError(f"torch model {name}: {disagreement}: wrap the model so that it returns one tensor")
+    alone = disagreement and _disagreement(net, model, example[:1], torch, inputs=[example[:1].astype(np.float64)])
+    if alone is not None:
+        raise ValueError(f"torch model {name}: its network differs from the model on the example itself ({alone}): "
+                         f"torch's ONNX export of an operation in it computes something else{DYNAMO_HINT}")
     if disagreement is not None:
         raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
                          "its first axis must be the batch and its samples independent (a sequence-first RNN or "
@@ -117,15 +121,17 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
     return [np.concatenate([x, -x]), rng.normal(float(x.mean()), spread, (2,) + x.shape[1:])]
 
 
-def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None = None) -> str | None:
+def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None = None,
+                  inputs: list[np.ndarray] | None = None) -> str | None:
     """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`; the first
-    ``probes`` of them) within PROBE_TOLERANCE (NaN and infinities where both have them), else what differed or
-    stopped the check (a model whose output is not one tensor, or that raises on a probe, cannot be checked)"""
+    ``probes`` of them; or the given ``inputs``) within PROBE_TOLERANCE (NaN and infinities where both have them),
+    else what differed or stopped the check (a model whose output is not one tensor, or that raises on a probe,
+    cannot be checked)"""
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
     was_training = model.training
     model.eval()
     try:
-        for probe in _probes(x)[:probes]:
+        for probe in _probes(x)[:probes] if inputs is None else inputs:
             try:
                 with torch.no_grad():
                     want = model(torch.as_tensor(probe).to(torch.long if x.dtype.kind in "iu" else dtype))

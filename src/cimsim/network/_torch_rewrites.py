@@ -1,0 +1,189 @@
+"""Calls torch's ONNX exporter (TorchScript, opset 17) refuses or translates inexactly, as exportable equivalents
+(:func:`._torch_export.export` puts them in place while it exports); each computes what PyTorch's documentation
+of the call defines."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import math
+
+__all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "HYPERBOLIC"]
+
+def tensor_calls(torch) -> dict:
+    """``repeat_interleave``, ``diff``, ``expm1``, ``trunc``, ``fix``, ``frac``, ``exp2``, ``erfc``, ``sgn``,
+    ``positive``, ``deg2rad``, ``rad2deg``, ``sinc``, ``xlogy``, ``heaviside`` and ``median`` along an axis (torch's
+    functions and tensor methods) as the plain operations they compute. torch's exporter refuses all but the first at
+    opset 17 (GLM's attention mask takes a ``diff``, Apertus's xIELU an ``expm1``), and its ``repeat_interleave``
+    rewrites the axis constant, which the tracer shares with other calls of the same value: Cohere's and Helium's
+    rotary angles (``repeat_interleave(freqs, 2, dim=-1)``) turned the -1 of their query's ``view`` into the key
+    heads' count (transformers 5.24, torch 2.14). A whole number of copies along one axis are the copies stacked
+    after it and merged into it; other repeats (per element, or of the flattened tensor) go to torch's own."""
+    repeat = torch.repeat_interleave
+
+    def repeat_interleave(x, repeats=None, dim=None, **kwargs):
+        if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1 or dim is None or x.dim() == 0:
+            return repeat(x, *(() if repeats is None else (repeats,)), **({} if dim is None else {"dim": dim}),
+                          **kwargs)
+        axis = dim % x.dim()
+        return torch.stack([x] * repeats, dim=axis + 1).flatten(axis, axis + 1)
+
+    def diff(x, n=1, dim=-1, prepend=None, append=None):
+        x = torch.cat([t for t in (prepend, x, append) if t is not None], dim=dim)
+        for _ in range(n):
+            later, earlier = x.narrow(dim, 1, x.shape[dim] - 1), x.narrow(dim, 0, x.shape[dim] - 1)
+            x = later != earlier if x.dtype == torch.bool else later - earlier
+        return x
+
+    def trunc(x):
+        return torch.sign(x) * torch.floor(torch.abs(x))
+
+    def sinc(x):  # sin(pi x) / (pi x), 1 at 0
+        zero = x == 0
+        scaled = math.pi * torch.where(zero, torch.ones_like(x), x)
+        return torch.where(zero, torch.ones_like(x), torch.sin(scaled) / scaled)
+
+    def xlogy(x, y):  # 0 where x is 0, else x log y
+        x, y = torch.as_tensor(x), torch.as_tensor(y)
+        product = x * torch.log(y)
+        return torch.where(x == 0, torch.zeros_like(product), product)
+
+    def heaviside(x, values):  # 0 below 0, values at 0, 1 above
+        return torch.where(x > 0, torch.ones_like(x), torch.where(x == 0, values.to(x.dtype), torch.zeros_like(x)))
+
+    return {"repeat_interleave": repeat_interleave, "diff": diff, "expm1": lambda x: torch.exp(x) - 1,
+            "trunc": trunc, "fix": trunc, "frac": lambda x: x - trunc(x),
+            "exp2": lambda x: torch.exp(x * math.log(2.0)), "erfc": lambda x: 1 - torch.erf(x),
+            "sgn": lambda x: torch.sign(x), "positive": lambda x: x, "deg2rad": lambda x: x * (math.pi / 180),
+            "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
+            "median": _median(torch)}
+
+
+def _median(torch):
+    """``median`` along an axis as the middle of the sorted values (the lower of the two middles of an even count,
+    as torch's), with its index; of every element (which mixes a batch's samples), torch's own"""
+    original = torch.median
+
+    def median(x, *args, **kwargs):
+        dim = args[0] if args else kwargs.get("dim")
+        keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+        if dim is None or len(args) > 2 or set(kwargs) - {"dim", "keepdim"}:
+            return original(x, *args, **kwargs)
+        values, indices = torch.sort(x, dim=dim)
+        middle = (x.shape[dim] - 1) // 2
+        values, indices = values.narrow(dim, middle, 1), indices.narrow(dim, middle, 1)
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return torch.return_types.median((values, indices))
+
+    return median
+
+
+def functional_calls(torch) -> dict:
+    """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``rms_norm``, ``bilinear``, ``embedding_bag`` (bags
+    of one size, which it exports as a Loop), ``affine_grid`` (2-d), ``softplus`` and ``avg_pool2d`` / ``3d``
+    with a ``divisor_override`` as the plain tensor operations they compute (``nn.ChannelShuffle``, ``nn.Threshold``,
+    ``nn.RMSNorm``, ``nn.Bilinear``, ``nn.EmbeddingBag``, ``nn.Softplus``, ``nn.AvgPool2d``). The exporter writes a
+    softplus without its threshold (x where beta x > threshold; off by up to exp(-threshold) / beta, 3.4e-3 at
+    beta 2, threshold 5) and an average pool without its divisor_override."""
+    functional, original_bag, original_grid, original_softplus = (
+        torch.nn.functional, torch.nn.functional.embedding_bag, torch.nn.functional.affine_grid,
+        torch.nn.functional.softplus)
+
+    def channel_shuffle(x, groups: int):
+        n, c = x.shape[:2]
+        return x.reshape(n, groups, c // groups, *x.shape[2:]).transpose(1, 2).reshape(x.shape)
+
+    def threshold(x, threshold: float, value: float, inplace: bool = False):
+        return torch.where(x > threshold, x, torch.tensor(value, dtype=x.dtype))
+
+    def rms_norm(x, normalized_shape, weight=None, eps=None):
+        axes = tuple(range(-len(normalized_shape), 0))
+        eps = torch.finfo(x.dtype).eps if eps is None else eps
+        y = x * torch.rsqrt(x.pow(2).mean(axes, keepdim=True) + eps)
+        return y if weight is None else y * weight
+
+    def bilinear(x1, x2, weight, bias=None):  # y_o = x1 W_o x2 + b_o: x1's products with every W_o, then with x2
+        out, n1, n2 = weight.shape
+        y = ((x1 @ weight.permute(1, 0, 2).reshape(n1, out * n2)).reshape(*x1.shape[:-1], out, n2)
+             * x2.unsqueeze(-2)).sum(-1)
+        return y if bias is None else y + bias
+
+    def embedding_bag(x, weight, offsets=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, mode="mean",
+                      sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+        # bags of one size (2-d ids, no offsets): the rows' embeddings, reduced over each bag; else as torch has it
+        if x.dim() != 2 or offsets is not None or max_norm is not None or padding_idx is not None:
+            return original_bag(x, weight, offsets, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                                per_sample_weights, include_last_offset, padding_idx)
+        rows = functional.embedding(x, weight)
+        if per_sample_weights is not None:
+            rows = rows * per_sample_weights.unsqueeze(-1)
+        return {"sum": rows.sum, "mean": rows.mean, "max": rows.amax}[mode](1)
+
+    def affine_grid(theta, size, align_corners=None):
+        # the grid's points (x, y) = theta (X, Y, 1) at the normalised pixel centres X, Y (torch's
+        # linspace_from_neg_one: corner centres at +/-1 with align_corners, else shrunk by (n - 1) / n)
+        if len(size) != 4:
+            return original_grid(theta, size, align_corners)
+
+        def steps(n):
+            ends = torch.linspace(-1.0, 1.0, n) if n > 1 else torch.zeros(1)
+            return ends if align_corners or n <= 1 else ends * (n - 1) / n
+
+        h, w = int(size[2]), int(size[3])
+        xs, ys = steps(w).view(1, 1, w).expand(1, h, w), steps(h).view(1, h, 1).expand(1, h, w)
+        return torch.stack([theta[:, k, 0, None, None] * xs + theta[:, k, 1, None, None] * ys
+                            + theta[:, k, 2, None, None] for k in (0, 1)], dim=-1)
+
+    def average_pool(original, dims):
+        def pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+            if divisor_override is None or ceil_mode:  # the exporter drops divisor_override
+                return original(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+            # every window lies within the padded input: its sum over divisor is its mean over the kernel's taps
+            taps = math.prod((kernel_size,) * dims if isinstance(kernel_size, int) else kernel_size)
+            return original(x, kernel_size, stride, padding, False, True) * (taps / divisor_override)
+        return pool
+
+    def softplus(x, beta=1.0, threshold=20.0):
+        z = x * beta
+        return torch.where(z > threshold, x, original_softplus(z) / beta)
+
+    return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear,
+            "embedding_bag": embedding_bag, "affine_grid": affine_grid, "softplus": softplus,
+            "avg_pool2d": average_pool(functional.avg_pool2d, 2), "avg_pool3d": average_pool(functional.avg_pool3d, 3)}
+
+
+HYPERBOLIC = {"sinh": "Sinh", "cosh": "Cosh", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh"}
+"""torch's hyperbolic functions and ONNX's operators of the same function (opset 9), for which torch's exporter has
+no translation at opset 17"""
+_SINCE = 9
+
+
+@contextlib.contextmanager
+def onnx_symbolics(torch):
+    """During an export, each of :data:`HYPERBOLIC` exported as its ONNX operator; a translation the user registered
+    stays in place, theirs."""
+    added = [name for name in HYPERBOLIC if not _registered(f"aten::{name}")]
+    for name in added:
+        torch.onnx.register_custom_op_symbolic(f"aten::{name}", _symbolic(HYPERBOLIC[name]), _SINCE)
+    try:
+        yield
+    finally:
+        for name in added:
+            torch.onnx.unregister_custom_op_symbolic(f"aten::{name}", _SINCE)
+
+
+def _symbolic(op: str):
+    return lambda g, x: g.op(op, x)
+
+
+def _registered(name: str) -> bool:
+    """whether torch's exporter has a translation of ``name`` at opset 17 (its registry, where this torch has it
+    there; else taken as none)"""
+    for path in ("torch.onnx._internal.torchscript_exporter.registration", "torch.onnx._internal.registration"):
+        try:
+            return importlib.import_module(path).registry.is_registered_op(name, 17)
+        except (ImportError, AttributeError):
+            continue
+    return False
