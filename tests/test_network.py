@@ -908,3 +908,27 @@ def test_onnx_resize_of_some_axes_and_kept_aspect_ratio(mode, attrs, scales, siz
     got = network_from_onnx(model).forward(x.astype(np.float64))
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+@pytest.mark.parametrize("k", [0, 1, -2])
+def test_onnx_eye_like_of_a_constant_is_folded(k):
+    """EyeLike (a constant's shape, ones on diagonal k) is folded at import, as torch's diagonal mask writes it;
+    a graph whose output is a constant is refused saying so"""
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    nodes = [helper.make_node("EyeLike", ["shape_of"], ["eye"], k=k, dtype=TensorProto.FLOAT),
+             helper.make_node("Mul", ["x", "eye"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 5])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.zeros((4, 5), np.int64), "shape_of")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = np.random.default_rng(31).standard_normal((1, 4, 5))
+    want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
+    np.testing.assert_allclose(network_from_onnx(model).forward(x), want, rtol=1e-6)
+    graph.output[0].name = "eye"
+    with pytest.raises(ValueError, match="graph output 'eye' is a constant"):
+        network_from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))

@@ -1639,6 +1639,8 @@ class Elementwise(nn.Module):
     ("heaviside", lambda h: torch.heaviside(torch.round(h), torch.tensor([0.25]))),
     ("median", lambda h: h.median(dim=1).values), ("median index", lambda h: torch.median(h, 1, True)[1].float()),
     ("softplus threshold", lambda h: nn.functional.softplus(4 * h, beta=2.0, threshold=3.0)),
+    ("diagonal", lambda h: torch.diagonal(h.reshape(-1, 2, 3), dim1=1, dim2=2)),
+    ("diagonal offset", lambda h: h.reshape(-1, 2, 3).diagonal(1, -1, 1)),
 ])
 def test_functions_the_exporter_lacks_are_exported_as_what_they_compute(name, fn):
     """functions torch's exporter refuses at opset 17 (the hyperbolic ones become ONNX's own operators, the others

@@ -146,6 +146,16 @@ def _batch_norm(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     return (x - mean) / np.sqrt(var + attrs.get("epsilon", 1e-5)) * scale + bias
 
 
+def _eye_like(x, operands, attrs) -> np.ndarray:
+    """EyeLike: ones on diagonal ``k`` of a matrix of x's shape, of the element type ``dtype`` names (else x's)"""
+    from onnx import helper
+
+    if x.ndim != 2:
+        raise ValueError(f"EyeLike needs a 2-d input; got shape {x.shape}")
+    dtype = helper.tensor_dtype_to_np_dtype(attrs["dtype"]) if "dtype" in attrs else x.dtype
+    return np.eye(x.shape[0], x.shape[1], k=int(attrs.get("k", 0)), dtype=dtype)
+
+
 _WITH_ATTRIBUTES = {
     "BatchNormalization": _batch_norm,
     "CumSum": _cumsum, "Flatten": _flatten, "QuantizeLinear": quantize, "DequantizeLinear": dequantize,
@@ -156,7 +166,7 @@ _WITH_ATTRIBUTES = {
     "LeakyRelu": lambda x, operands, attrs: np.where(x >= 0, x, attrs.get("alpha", 0.01) * x),
     "HardSigmoid": lambda x, operands, attrs: np.clip(attrs.get("alpha", 0.2) * x + attrs.get("beta", 0.5), 0, 1),
     "Clip": _clip, "Softmax": _softmax, "Gelu": _gelu, "ScatterND": _scatter_nd, "ScatterElements": _scatter_elements,
-    "GatherND": _gather_nd,
+    "GatherND": _gather_nd, "EyeLike": _eye_like,
 }
 """operators folded by a function of (first operand, operands, attributes)"""
 

@@ -12,13 +12,15 @@ __all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "HYPERBOLIC"]
 
 def tensor_calls(torch) -> dict:
     """``repeat_interleave``, ``diff``, ``expm1``, ``trunc``, ``fix``, ``frac``, ``exp2``, ``erfc``, ``sgn``,
-    ``positive``, ``deg2rad``, ``rad2deg``, ``sinc``, ``xlogy``, ``heaviside`` and ``median`` along an axis (torch's
-    functions and tensor methods) as the plain operations they compute. torch's exporter refuses all but the first at
-    opset 17 (GLM's attention mask takes a ``diff``, Apertus's xIELU an ``expm1``), and its ``repeat_interleave``
-    rewrites the axis constant, which the tracer shares with other calls of the same value: Cohere's and Helium's
-    rotary angles (``repeat_interleave(freqs, 2, dim=-1)``) turned the -1 of their query's ``view`` into the key
-    heads' count (transformers 5.24, torch 2.14). A whole number of copies along one axis are the copies stacked
-    after it and merged into it; other repeats (per element, or of the flattened tensor) go to torch's own."""
+    ``positive``, ``deg2rad``, ``rad2deg``, ``sinc``, ``xlogy``, ``heaviside``, ``median`` along an axis and
+    ``diagonal`` (torch's functions and tensor methods) as the plain operations they compute. torch's exporter
+    refuses all but the first and the last at opset 17 (GLM's attention mask takes a ``diff``, Apertus's xIELU an
+    ``expm1``); ``diagonal`` it exports as a gather in a branch, which cimsim does not import. Its
+    ``repeat_interleave`` rewrites the axis constant, which the tracer shares with other calls of the same value:
+    Cohere's and Helium's rotary angles (``repeat_interleave(freqs, 2, dim=-1)``) turned the -1 of their query's
+    ``view`` into the key heads' count (transformers 5.24, torch 2.14). A whole number of copies along one axis are
+    the copies stacked after it and merged into it; other repeats (per element, or of the flattened tensor) go to
+    torch's own."""
     repeat = torch.repeat_interleave
 
     def repeat_interleave(x, repeats=None, dim=None, **kwargs):
@@ -51,12 +53,18 @@ def tensor_calls(torch) -> dict:
     def heaviside(x, values):  # 0 below 0, values at 0, 1 above
         return torch.where(x > 0, torch.ones_like(x), torch.where(x == 0, values.to(x.dtype), torch.zeros_like(x)))
 
+    def diagonal(x, offset=0, dim1=0, dim2=1):  # the matrices' entries (i, i + offset) picked by a 0/1 mask
+        moved = x.movedim((dim1 % x.dim(), dim2 % x.dim()), (-2, -1))
+        rows, cols = moved.shape[-2:]
+        mask = (torch.arange(cols)[None, :] - torch.arange(rows)[:, None] == offset).to(x.dtype)
+        return (moved * mask).sum(-1)[..., max(0, -offset):max(0, min(rows, cols - offset))]
+
     return {"repeat_interleave": repeat_interleave, "diff": diff, "expm1": lambda x: torch.exp(x) - 1,
             "trunc": trunc, "fix": trunc, "frac": lambda x: x - trunc(x),
             "exp2": lambda x: torch.exp(x * math.log(2.0)), "erfc": lambda x: 1 - torch.erf(x),
             "sgn": lambda x: torch.sign(x), "positive": lambda x: x, "deg2rad": lambda x: x * (math.pi / 180),
             "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
-            "median": _median(torch)}
+            "median": _median(torch), "diagonal": diagonal}
 
 
 def _median(torch):
@@ -86,9 +94,8 @@ def functional_calls(torch) -> dict:
     ``nn.RMSNorm``, ``nn.Bilinear``, ``nn.EmbeddingBag``, ``nn.Softplus``, ``nn.AvgPool2d``). The exporter writes a
     softplus without its threshold (x where beta x > threshold; off by up to exp(-threshold) / beta, 3.4e-3 at
     beta 2, threshold 5) and an average pool without its divisor_override."""
-    functional, original_bag, original_grid, original_softplus = (
-        torch.nn.functional, torch.nn.functional.embedding_bag, torch.nn.functional.affine_grid,
-        torch.nn.functional.softplus)
+    functional = torch.nn.functional
+    original_softplus = functional.softplus
 
     def channel_shuffle(x, groups: int):
         n, c = x.shape[:2]
@@ -109,9 +116,24 @@ def functional_calls(torch) -> dict:
              * x2.unsqueeze(-2)).sum(-1)
         return y if bias is None else y + bias
 
+    def softplus(x, beta=1.0, threshold=20.0):
+        z = x * beta
+        return torch.where(z > threshold, x, original_softplus(z) / beta)
+
+    return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear,
+            "embedding_bag": _embedding_bag(torch), "affine_grid": _affine_grid(torch), "softplus": softplus,
+            "avg_pool2d": _average_pool(functional.avg_pool2d, 2),
+            "avg_pool3d": _average_pool(functional.avg_pool3d, 3)}
+
+
+def _embedding_bag(torch):
+    """``embedding_bag`` of bags of one size (2-d ids, no offsets): the rows' embeddings, reduced over each bag;
+    any other, torch's own"""
+    functional = torch.nn.functional
+    original_bag = functional.embedding_bag
+
     def embedding_bag(x, weight, offsets=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, mode="mean",
                       sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
-        # bags of one size (2-d ids, no offsets): the rows' embeddings, reduced over each bag; else as torch has it
         if x.dim() != 2 or offsets is not None or max_norm is not None or padding_idx is not None:
             return original_bag(x, weight, offsets, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
                                 per_sample_weights, include_last_offset, padding_idx)
@@ -119,6 +141,13 @@ def functional_calls(torch) -> dict:
         if per_sample_weights is not None:
             rows = rows * per_sample_weights.unsqueeze(-1)
         return {"sum": rows.sum, "mean": rows.mean, "max": rows.amax}[mode](1)
+
+    return embedding_bag
+
+
+def _affine_grid(torch):
+    """``affine_grid`` of a 2-d grid as its points; any other, torch's own"""
+    original_grid = torch.nn.functional.affine_grid
 
     def affine_grid(theta, size, align_corners=None):
         # the grid's points (x, y) = theta (X, Y, 1) at the normalised pixel centres X, Y (torch's
@@ -135,23 +164,22 @@ def functional_calls(torch) -> dict:
         return torch.stack([theta[:, k, 0, None, None] * xs + theta[:, k, 1, None, None] * ys
                             + theta[:, k, 2, None, None] for k in (0, 1)], dim=-1)
 
-    def average_pool(original, dims):
-        def pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
-            if divisor_override is None or ceil_mode:  # the exporter drops divisor_override
-                return original(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-            # every window lies within the padded input: its sum over divisor is its mean over the kernel's taps
-            taps = math.prod((kernel_size,) * dims if isinstance(kernel_size, int) else kernel_size)
-            return original(x, kernel_size, stride, padding, False, True) * (taps / divisor_override)
-        return pool
+    return affine_grid
 
-    def softplus(x, beta=1.0, threshold=20.0):
-        z = x * beta
-        return torch.where(z > threshold, x, original_softplus(z) / beta)
 
-    return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear,
-            "embedding_bag": embedding_bag, "affine_grid": affine_grid, "softplus": softplus,
-            "avg_pool2d": average_pool(functional.avg_pool2d, 2), "avg_pool3d": average_pool(functional.avg_pool3d, 3)}
+def _average_pool(original, dims: int):
+    """``avg_pool2d`` / ``3d`` (``dims`` spatial axes) with a ``divisor_override`` (which the exporter drops: a window's
+    sum over that divisor) as the mean over the kernel's taps, rescaled; exact for every window within the padded
+    input, as all are without ceil_mode"""
+
+    def pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+             divisor_override=None):
+        if divisor_override is None or ceil_mode:  # the exporter drops divisor_override
+            return original(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        # every window lies within the padded input: its sum over divisor is its mean over the kernel's taps
+        taps = math.prod((kernel_size,) * dims if isinstance(kernel_size, int) else kernel_size)
+        return original(x, kernel_size, stride, padding, False, True) * (taps / divisor_override)
+    return pool
 
 
 HYPERBOLIC = {"sinh": "Sinh", "cosh": "Cosh", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh"}

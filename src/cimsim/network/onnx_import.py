@@ -303,6 +303,8 @@ class _Graph:
         self.layers[index] = layer
 
     def network(self, output: str) -> Network:
+        if output in self.consts:
+            raise ValueError(f"the graph output {output!r} is a constant: it does not depend on the input")
         if output not in self.value:
             raise ValueError(f"the graph output {output!r} is not computed by any supported node")
         if self.value[output] == 0:  # the output is the input (an Identity, eval-mode dropout): one no-op reshape
