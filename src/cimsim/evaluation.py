@@ -27,6 +27,7 @@ from .counts import Counts
 from .mapping import Plan
 from .network import Network
 from .numerics import AdcSetting, build_crossbar
+from .numerics.threads import one_blas_thread
 
 __all__ = ["ChunkResult", "RangeResult", "evaluate", "has_classes"]
 
@@ -78,36 +79,39 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
     def digital(index: int, layer, rows: np.ndarray) -> np.ndarray:
         return places[index][0].digital_reference(rows)
 
-    if first_sample and any(xb.adc is None for xbars in places for xb in xbars):
-        if first_chunk is None:
-            raise ValueError("a calibrated ADC needs the run's first chunk to calibrate a later range of samples")
-        network.forward(first_chunk, analog)  # calibrates every layer as one process does
-    for xbars, shape in zip(places, shapes):
-        for xb, rows in zip(xbars, shape.rows_per_use):
-            xb.seek(first_sample * rows)
-            xb.reset_counts()
-    chunks, size = [], config.simulation.batch_size
-    for start in range(0, len(x), size):
-        xs = x[start:start + size]
-        stats[:] = [ErrorStats() for _ in places]  # this chunk's (the analog hook adds to this list)
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is an error below, not a warning here
-            outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
-        if not np.isfinite(outputs[0]).all():
-            raise ValueError("the network's float outputs hold NaN or infinite values for finite inputs: layers after "
-                             "its last matrix product make them (e.g. sqrt or log of a negative value, or an overflow)")
-        correct = (0, 0, 0)
-        if has_classes(network.output_shape):
-            ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
-            correct = tuple(int((out.argmax(axis=-1) == ys).sum()) for out in outputs)
-        chunks.append(ChunkResult(len(xs), correct, ErrorStats().add(outputs[2], outputs[0]),
-                                  ErrorStats().add(outputs[1], outputs[0]),
-                                  tuple(Counts.total(xb.counts for xb in xbars) for xbars in places),
-                                  tuple(sum(xb.adc_clipped for xb in xbars) for xbars in places), tuple(stats)))
-        for xbars in places:
-            for xb in xbars:
+    with one_blas_thread():  # BLAS splits its products by thread count, and so may round them differently
+        if first_sample and any(xb.adc is None for xbars in places for xb in xbars):
+            if first_chunk is None:
+                raise ValueError("a calibrated ADC needs the run's first chunk to calibrate a later range of "
+                                 "samples")
+            network.forward(first_chunk, analog)  # calibrates every layer as one process does
+        for xbars, shape in zip(places, shapes):
+            for xb, rows in zip(xbars, shape.rows_per_use):
+                xb.seek(first_sample * rows)
                 xb.reset_counts()
-        if progress is not None:
-            progress(len(xs))
+        chunks, size = [], config.simulation.batch_size
+        for start in range(0, len(x), size):
+            xs = x[start:start + size]
+            stats[:] = [ErrorStats() for _ in places]  # this chunk's (the analog hook adds to this list)
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is an error below, not a warning here
+                outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
+            if not np.isfinite(outputs[0]).all():
+                raise ValueError("the network's float outputs hold NaN or infinite values for finite inputs: layers "
+                                 "after its last matrix product make them (e.g. sqrt or log of a negative value, or an "
+                                 "overflow)")
+            correct = (0, 0, 0)
+            if has_classes(network.output_shape):
+                ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
+                correct = tuple(int((out.argmax(axis=-1) == ys).sum()) for out in outputs)
+            chunks.append(ChunkResult(len(xs), correct, ErrorStats().add(outputs[2], outputs[0]),
+                                      ErrorStats().add(outputs[1], outputs[0]),
+                                      tuple(Counts.total(xb.counts for xb in xbars) for xbars in places),
+                                      tuple(sum(xb.adc_clipped for xb in xbars) for xbars in places), tuple(stats)))
+            for xbars in places:
+                for xb in xbars:
+                    xb.reset_counts()
+            if progress is not None:
+                progress(len(xs))
     return RangeResult(tuple(chunks), tuple(xbars[0].plan for xbars in places),
                        tuple(xbars[0].programming_counts for xbars in places), tuple(xbars[0].adc for xbars in places))
 

@@ -22,7 +22,7 @@ from threadpoolctl import ThreadpoolController
 from ..argcheck import check_int
 
 __all__ = ["USABLE_CORES", "BLAS", "SPLIT_MIN_S", "PIECE_BYTES", "set_worker_threads", "worker_threads", "pool",
-           "scratch", "piece_rows", "share_rows"]
+           "scratch", "piece_rows", "share_rows", "one_blas_thread"]
 
 USABLE_CORES = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 """cores this process may run on"""
@@ -104,7 +104,7 @@ def share_rows(run, x: np.ndarray, out: np.ndarray, first_vector: int, block: in
     if len(parts) == 1:
         results = _pieces(run, x, out, first_vector, rows_per_piece)
         return results, (time.perf_counter() - start) / batch
-    with _one_blas_thread():
+    with one_blas_thread():
         others = [pool(len(parts) - 1).submit(_pieces, run, x[a:b], out[a:b], first_vector + a, rows_per_piece)
                   for a, b in parts[1:]]
         results = _pieces(run, x[:parts[0][1]], out[:parts[0][1]], first_vector, rows_per_piece)
@@ -113,10 +113,13 @@ def share_rows(run, x: np.ndarray, out: np.ndarray, first_vector: int, block: in
 
 
 @contextlib.contextmanager
-def _one_blas_thread():
+def one_blas_thread():
     """every BLAS library of :data:`BLAS` on one thread, then back: what ``BLAS.limit(limits=1, user_api="blas")``
     does, in 1-2 us rather than its 7-50 us of Python (measured on the 2-core VM of the benchmarks; a 64 x 64
-    layer's batch of 10 000 takes 0.6-0.8 ms in all)"""
+    layer's batch of 10 000 takes 0.6-0.8 ms in all). Also what keeps float products (a network's float pass, its
+    digital layers) the same whatever the thread count: OpenBLAS rounds a product differently when it splits it
+    over another number of threads (measured: (130 x 784) @ (784 x 64) in float64, 1 vs 2 threads, up to 6e-14
+    apart; with OPENBLAS_CORETYPE=Haswell more shapes differ)."""
     threads = [c.get_num_threads() for c in _BLAS_LIBS]
     for c in _BLAS_LIBS:
         c.set_num_threads(1)
