@@ -4,6 +4,7 @@ datasets, and the shipped digits networks."""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -932,3 +933,50 @@ def test_onnx_eye_like_of_a_constant_is_folded(k):
     graph.output[0].name = "eye"
     with pytest.raises(ValueError, match="graph output 'eye' is a constant"):
         network_from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+
+
+def _model_of(nodes, domains: dict, functions=()):
+    """an ONNX model of ``nodes`` from float x (1, 4) to y, importing the default domain (opset 17) and ``domains``"""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    return helper.make_model(graph, functions=list(functions), opset_imports=[
+        helper.make_opsetid("", 17), *(helper.make_opsetid(d, v) for d, v in domains.items())])
+
+
+@pytest.mark.parametrize("op, domain", [("Attention", "com.microsoft"), ("RotaryEmbedding", "com.microsoft"),
+                                        ("Scaler", "ai.onnx.ml"), ("Relu", "my.company")])
+def test_onnx_operators_of_other_domains_are_refused_naming_the_domain(op, domain):
+    """operators are known by name, and a name means another operator in another domain (com.microsoft's Attention
+    takes the packed projection weights, its RotaryEmbedding other inputs): refused, not taken as ONNX's"""
+    pytest.importorskip("onnx")
+    from onnx import helper
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    model = _model_of([helper.make_node(op, ["x"], ["y"], domain=domain)], {domain: 1})
+    with pytest.raises(ValueError, match=f"operator '{op}' of domain '{domain}' is not supported"):
+        network_from_onnx(model)
+
+
+def test_onnx_com_microsoft_gelu_and_a_models_own_functions_import():
+    """onnxruntime's Gelu (the ONNX one's meaning) imports; a function of the model's own (as onnxscript and torch's
+    unoptimised dynamo export write them) is inlined and imports as its nodes"""
+    pytest.importorskip("onnx")
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    x = np.random.default_rng(32).standard_normal((1, 4))
+    gelu = network_from_onnx(_model_of([helper.make_node("Gelu", ["x"], ["y"], domain="com.microsoft")],
+                                       {"com.microsoft": 1}))
+    np.testing.assert_allclose(gelu.forward(x), x * 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2))), rtol=1e-12)
+    swish = helper.make_function("local", "Swish", ["a"], ["b"], [helper.make_node("Sigmoid", ["a"], ["s"]),
+                                                                 helper.make_node("Mul", ["a", "s"], ["b"])],
+                                 [helper.make_opsetid("", 17)])
+    model = _model_of([helper.make_node("Swish", ["x"], ["h"], domain="local"),
+                       helper.make_node("Swish", ["h"], ["y"], domain="local")], {"local": 1}, [swish])
+    want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
+    np.testing.assert_allclose(network_from_onnx(model).forward(x), want, rtol=1e-6)

@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-__all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "prod", "element_types", "type_kind",
-           "array_kind"]
+__all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
+           "type_kind", "array_kind", "MICROSOFT_OPS"]
 
 MAX_FOLDED_VALUES = 1 << 28
 """most values a constant computed at import may hold (2 GiB in float64): the masks and position tables models
@@ -23,6 +23,23 @@ def bounded(count: float, what: str, limit: int = MAX_FOLDED_VALUES) -> None:
     """ValueError where ``what`` would hold ``count`` values, more than ``limit``"""
     if not count <= limit:  # NaN too
         raise ValueError(f"{what} would hold {count:.4g} values, more than {limit} (a malformed shape?)")
+
+
+MICROSOFT_OPS = frozenset({"QLinearAdd", "QLinearMul", "QGemm", "QLinearAveragePool", "QLinearGlobalAveragePool",
+                           "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax", "QLinearConcat", "QuantizeLinear",
+                           "DequantizeLinear", "Gelu"})
+"""operators of onnxruntime's com.microsoft domain the importer takes: those of its quantiser's QOperator format, and
+Gelu (the ONNX one's meaning); others of that domain share a name with an ONNX operator but not its inputs
+(Attention, RotaryEmbedding)"""
+
+
+def check_domain(node, where: str) -> None:
+    """ValueError where ``node``'s operator belongs to a domain other than ONNX's own (and not to
+    :data:`MICROSOFT_OPS`): the importer knows operators by name, and a name means another operator there"""
+    if node.domain in ("", "ai.onnx") or (node.domain == "com.microsoft" and node.op_type in MICROSOFT_OPS):
+        return
+    raise ValueError(f"{where}: operator {node.op_type!r} of domain {node.domain!r} is not supported: cimsim imports "
+                     f"ONNX's own operators and these of com.microsoft: {', '.join(sorted(MICROSOFT_OPS))}")
 
 
 def check_node(onnx, node, opset: int) -> None:

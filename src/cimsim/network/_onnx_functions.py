@@ -1,14 +1,28 @@
-"""ONNX operators that ONNX defines as functions of others, expanded into those nodes at import: a body of the
-schema (Mish, Swish, Softsign, Shrink, ThresholdedRelu, MeanVarianceNormalization, AffineGrid, SwiGLU, the signal
-windows) or one the schema builds for the node's input types (RotaryEmbedding, CenterCropPad). The body's inputs,
-outputs and attribute references are bound to the node's; its inner tensors are named ``<first output>#<name>``.
+"""Functions expanded into their nodes at import: a model's own (local) functions, and ONNX operators that ONNX
+defines as functions of others, from a body of the schema (Mish, Swish, Softsign, Shrink, ThresholdedRelu,
+MeanVarianceNormalization, AffineGrid, SwiGLU, the signal windows) or one the schema builds for the node's input
+types (RotaryEmbedding, CenterCropPad). The body's inputs, outputs and attribute references are bound to the node's;
+its inner tensors are named ``<first output>#<name>``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["function_nodes"]
+__all__ = ["function_nodes", "with_local_functions_inlined"]
+
+
+def with_local_functions_inlined(onnx, model, source: str):
+    """``model`` with every call of its own functions (``model.functions``: onnxscript, torch's dynamo exporter
+    unoptimised) replaced by the function's nodes (onnx's inliner); the model itself where it has none"""
+    if not model.functions:
+        return model
+    try:
+        from onnx.inliner import inline_local_functions
+    except ImportError:
+        raise ValueError(f"{source}: the model calls functions of its own ({', '.join(f.name for f in model.functions)}"
+                         "), which need onnx >= 1.16 to inline: pip install -U onnx") from None
+    return inline_local_functions(model)
 
 
 def function_nodes(onnx, g, node, opset: int) -> list | None:

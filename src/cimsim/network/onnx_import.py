@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_node, element_types, prod
+from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_domain, check_node, element_types, prod
 from ._onnx_fold import FOLDABLE, fold, tensor_array
-from ._onnx_functions import function_nodes
+from ._onnx_functions import function_nodes, with_local_functions_inlined
 from ._onnx_images import per_stacked_image
 from ._onnx_movement import max_pool_padding
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
@@ -54,6 +54,7 @@ def load_onnx(path: str | os.PathLike) -> Network:
 def network_from_onnx(model, source: str = "ONNX model") -> Network:
     """The network of an in-memory ``onnx.ModelProto``; ``source`` names it in error messages."""
     onnx = _onnx()
+    model = with_local_functions_inlined(onnx, model, source)
     graph = model.graph
     consts = {t.name: tensor_array(t) for t in graph.initializer}
     data_inputs = [i for i in graph.input if i.name not in consts]
@@ -143,6 +144,7 @@ class _Graph:
     def add(self, onnx, node, where: str) -> None:
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
         names = list(node.input)
+        check_domain(node, where)
         if node.op_type == "Constant":
             self.consts[node.output[0]] = _constant_attr(attrs, where)
             return
