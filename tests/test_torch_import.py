@@ -1641,6 +1641,9 @@ class Elementwise(nn.Module):
     ("softplus threshold", lambda h: nn.functional.softplus(4 * h, beta=2.0, threshold=3.0)),
     ("diagonal", lambda h: torch.diagonal(h.reshape(-1, 2, 3), dim1=1, dim2=2)),
     ("diagonal offset", lambda h: h.reshape(-1, 2, 3).diagonal(1, -1, 1)),
+    ("bucketize", lambda h: torch.bucketize(h, torch.tensor([-0.5, 0.0, 0.5])).float()),
+    ("bucketize right", lambda h: torch.bucketize(torch.round(2 * h) / 2, torch.tensor([-0.5, 0.0, 0.5]),
+                                                  right=True, out_int32=True).float()),
 ])
 def test_functions_the_exporter_lacks_are_exported_as_what_they_compute(name, fn):
     """functions torch's exporter refuses at opset 17 (the hyperbolic ones become ONNX's own operators, the others
@@ -1703,3 +1706,19 @@ def test_an_export_that_computes_something_else_is_refused_saying_so():
 
     with pytest.raises(ValueError, match="differs from the model on the example itself .*export of an operation"):
         from_torch(Model(), np.ones((1, 4)))
+
+
+@pytest.mark.parametrize("shape, kwargs", [
+    ((2, 3, 7, 9), {"size": (5, 13)}), ((2, 3, 7, 9), {"scale_factor": 2}), ((2, 3, 7, 9), {"scale_factor": 0.5}),
+    ((2, 3, 7, 9), {"scale_factor": (1.5, 2.3)}), ((2, 3, 7, 9), {"scale_factor": 1.7, "recompute_scale_factor": True}),
+    ((2, 3, 7), {"size": 11})])
+def test_nearest_exact_resizes(shape, kwargs):
+    """interpolate's nearest-exact mode (pixel centres, which the exporter refuses): each output position picks input
+    min(floor((i + 0.5) scale), n - 1), the positions torch picks"""
+    class Resized(nn.Module):
+        def forward(self, x):
+            return nn.functional.interpolate(x, mode="nearest-exact", **kwargs)
+
+    x = np.random.default_rng(33).standard_normal(shape)
+    np.testing.assert_array_equal(from_torch(Resized(), x).forward(x.astype(np.float32).astype(np.float64)),
+                                  _torch_out(Resized(), x))

@@ -98,7 +98,8 @@ def _exportable(torch):
     originals = {name: getattr(functional, name) for name in (*_ADAPTIVE, "fold", *plain)}
     unfold, attention = torch.Tensor.unfold, functional.scaled_dot_product_attention
     rewrites = tensor_calls(torch)
-    calls = {(owner, name): getattr(owner, name) for owner in (torch, torch.Tensor) for name in rewrites}
+    calls = {(owner, name): getattr(owner, name) for owner in (torch, torch.Tensor) for name in rewrites
+             if hasattr(owner, name)}
 
     def grouped_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *args,
                           enable_gqa=False, **kwargs):

@@ -12,10 +12,11 @@ __all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "HYPERBOLIC"]
 
 def tensor_calls(torch) -> dict:
     """``repeat_interleave``, ``diff``, ``expm1``, ``trunc``, ``fix``, ``frac``, ``exp2``, ``erfc``, ``sgn``,
-    ``positive``, ``deg2rad``, ``rad2deg``, ``sinc``, ``xlogy``, ``heaviside``, ``median`` along an axis and
-    ``diagonal`` (torch's functions and tensor methods) as the plain operations they compute. torch's exporter
-    refuses all but the first and the last at opset 17 (GLM's attention mask takes a ``diff``, Apertus's xIELU an
-    ``expm1``); ``diagonal`` it exports as a gather in a branch, which cimsim does not import. Its
+    ``positive``, ``deg2rad``, ``rad2deg``, ``sinc``, ``xlogy``, ``heaviside``, ``median`` along an axis,
+    ``diagonal`` and ``bucketize`` (torch's functions and tensor methods) as the plain operations they compute.
+    torch's exporter refuses all but the first and the last two at opset 17 (GLM's attention mask takes a ``diff``,
+    Apertus's xIELU an ``expm1``); ``diagonal`` it exports as a gather in a branch, ``bucketize`` as comparisons
+    that put the boundaries' axis before the batch, neither of which cimsim imports. Its
     ``repeat_interleave`` rewrites the axis constant, which the tracer shares with other calls of the same value:
     Cohere's and Helium's rotary angles (``repeat_interleave(freqs, 2, dim=-1)``) turned the -1 of their query's
     ``view`` into the key heads' count (transformers 5.24, torch 2.14). A whole number of copies along one axis are
@@ -59,12 +60,20 @@ def tensor_calls(torch) -> dict:
         mask = (torch.arange(cols)[None, :] - torch.arange(rows)[:, None] == offset).to(x.dtype)
         return (moved * mask).sum(-1)[..., max(0, -offset):max(0, min(rows, cols - offset))]
 
+    def bucketize(x, boundaries, *, out_int32=False, right=False, **kwargs):  # the boundaries below x, counted
+        if kwargs or not isinstance(x, torch.Tensor):
+            return original_bucketize(x, boundaries, out_int32=out_int32, right=right, **kwargs)
+        spread = x.unsqueeze(-1).expand(*x.shape, boundaries.shape[-1])
+        below = spread >= boundaries if right else spread > boundaries
+        return below.sum(-1, dtype=torch.int32 if out_int32 else torch.int64)
+
+    original_bucketize = torch.bucketize
     return {"repeat_interleave": repeat_interleave, "diff": diff, "expm1": lambda x: torch.exp(x) - 1,
             "trunc": trunc, "fix": trunc, "frac": lambda x: x - trunc(x),
             "exp2": lambda x: torch.exp(x * math.log(2.0)), "erfc": lambda x: 1 - torch.erf(x),
             "sgn": lambda x: torch.sign(x), "positive": lambda x: x, "deg2rad": lambda x: x * (math.pi / 180),
             "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
-            "median": _median(torch), "diagonal": diagonal}
+            "median": _median(torch), "diagonal": diagonal, "bucketize": bucketize}
 
 
 def _median(torch):
@@ -89,8 +98,8 @@ def _median(torch):
 
 def functional_calls(torch) -> dict:
     """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``rms_norm``, ``bilinear``, ``embedding_bag`` (bags
-    of one size, which it exports as a Loop), ``affine_grid`` (2-d), ``softplus`` and ``avg_pool2d`` / ``3d``
-    with a ``divisor_override`` as the plain tensor operations they compute (``nn.ChannelShuffle``, ``nn.Threshold``,
+    of one size, which it exports as a Loop), ``affine_grid`` (2-d), ``softplus``, ``avg_pool2d`` / ``3d``
+    with a ``divisor_override`` and ``interpolate`` in mode nearest-exact as the plain tensor operations they compute (``nn.ChannelShuffle``, ``nn.Threshold``,
     ``nn.RMSNorm``, ``nn.Bilinear``, ``nn.EmbeddingBag``, ``nn.Softplus``, ``nn.AvgPool2d``). The exporter writes a
     softplus without its threshold (x where beta x > threshold; off by up to exp(-threshold) / beta, 3.4e-3 at
     beta 2, threshold 5) and an average pool without its divisor_override."""
@@ -116,14 +125,43 @@ def functional_calls(torch) -> dict:
              * x2.unsqueeze(-2)).sum(-1)
         return y if bias is None else y + bias
 
+    original_interpolate = functional.interpolate
+
+    def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
+                    antialias=False):
+        if mode != "nearest-exact":  # which the exporter refuses: each output position picks its source
+            return original_interpolate(x, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+        return _nearest_exact(torch, x, size, scale_factor, recompute_scale_factor)
+
     def softplus(x, beta=1.0, threshold=20.0):
         z = x * beta
         return torch.where(z > threshold, x, original_softplus(z) / beta)
 
     return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear,
             "embedding_bag": _embedding_bag(torch), "affine_grid": _affine_grid(torch), "softplus": softplus,
+            "interpolate": interpolate,
             "avg_pool2d": _average_pool(functional.avg_pool2d, 2),
             "avg_pool3d": _average_pool(functional.avg_pool3d, 3)}
+
+
+def _nearest_exact(torch, x, size, scale_factor, recompute_scale_factor):
+    """``interpolate(x, ..., mode="nearest-exact")``: along each spatial axis, output position i takes input position
+    min(floor((i + 0.5) s), n - 1), s = 1 / scale_factor where that is given and not recomputed, else n_in / n_out
+    (ATen's nearest_neighbor_exact_compute_source_index, in float32 as there), one constant gather per axis"""
+    spatial = x.shape[2:]
+    count = len(spatial)
+    factors = None if scale_factor is None else (
+        [float(scale_factor)] * count if isinstance(scale_factor, (int, float)) else [float(f) for f in scale_factor])
+    if size is not None:
+        sizes = [int(size)] * count if isinstance(size, int) else [int(n) for n in size]
+    else:
+        sizes = [int(math.floor(n * f)) for n, f in zip(spatial, factors)]
+    given = factors is not None and not recompute_scale_factor
+    for axis, (n_in, n_out) in enumerate(zip(spatial, sizes)):
+        step = 1.0 / factors[axis] if given else n_in / n_out
+        source = torch.floor((torch.arange(n_out, dtype=torch.float32) + 0.5) * step).long().clamp(max=n_in - 1)
+        x = torch.index_select(x, 2 + axis, source)
+    return x
 
 
 def _embedding_bag(torch):
