@@ -54,26 +54,39 @@ def tensor_calls(torch) -> dict:
     def heaviside(x, values):  # 0 below 0, values at 0, 1 above
         return torch.where(x > 0, torch.ones_like(x), torch.where(x == 0, values.to(x.dtype), torch.zeros_like(x)))
 
-    def diagonal(x, offset=0, dim1=0, dim2=1):  # the matrices' entries (i, i + offset) picked by a 0/1 mask
+    return {"repeat_interleave": repeat_interleave, "diff": diff, "expm1": lambda x: torch.exp(x) - 1,
+            "trunc": trunc, "fix": trunc, "frac": lambda x: x - trunc(x),
+            "exp2": lambda x: torch.exp(x * math.log(2.0)), "erfc": lambda x: 1 - torch.erf(x),
+            "sgn": lambda x: torch.sign(x), "positive": lambda x: x, "deg2rad": lambda x: x * (math.pi / 180),
+            "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
+            "median": _median(torch), "diagonal": _diagonal(torch),
+            "bucketize": _bucketize(torch)}
+
+
+def _diagonal(torch):
+    """``diagonal``: the matrices' entries (i, i + offset) picked by a 0/1 mask and summed"""
+
+    def diagonal(x, offset=0, dim1=0, dim2=1):
         moved = x.movedim((dim1 % x.dim(), dim2 % x.dim()), (-2, -1))
         rows, cols = moved.shape[-2:]
         mask = (torch.arange(cols)[None, :] - torch.arange(rows)[:, None] == offset).to(x.dtype)
         return (moved * mask).sum(-1)[..., max(0, -offset):max(0, min(rows, cols - offset))]
 
-    def bucketize(x, boundaries, *, out_int32=False, right=False, **kwargs):  # the boundaries below x, counted
+    return diagonal
+
+
+def _bucketize(torch):
+    """``bucketize`` of a tensor: the count of boundaries below each value (at or below, ``right``)"""
+    original_bucketize = torch.bucketize
+
+    def bucketize(x, boundaries, *, out_int32=False, right=False, **kwargs):
         if kwargs or not isinstance(x, torch.Tensor):
             return original_bucketize(x, boundaries, out_int32=out_int32, right=right, **kwargs)
         spread = x.unsqueeze(-1).expand(*x.shape, boundaries.shape[-1])
         below = spread >= boundaries if right else spread > boundaries
         return below.sum(-1, dtype=torch.int32 if out_int32 else torch.int64)
 
-    original_bucketize = torch.bucketize
-    return {"repeat_interleave": repeat_interleave, "diff": diff, "expm1": lambda x: torch.exp(x) - 1,
-            "trunc": trunc, "fix": trunc, "frac": lambda x: x - trunc(x),
-            "exp2": lambda x: torch.exp(x * math.log(2.0)), "erfc": lambda x: 1 - torch.erf(x),
-            "sgn": lambda x: torch.sign(x), "positive": lambda x: x, "deg2rad": lambda x: x * (math.pi / 180),
-            "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
-            "median": _median(torch), "diagonal": diagonal, "bucketize": bucketize}
+    return bucketize
 
 
 def _median(torch):
@@ -98,9 +111,10 @@ def _median(torch):
 
 def functional_calls(torch) -> dict:
     """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``rms_norm``, ``bilinear``, ``embedding_bag`` (bags
-    of one size, which it exports as a Loop), ``affine_grid`` (2-d), ``softplus``, ``avg_pool2d`` / ``3d``
-    with a ``divisor_override`` and ``interpolate`` in mode nearest-exact as the plain tensor operations they compute (``nn.ChannelShuffle``, ``nn.Threshold``,
-    ``nn.RMSNorm``, ``nn.Bilinear``, ``nn.EmbeddingBag``, ``nn.Softplus``, ``nn.AvgPool2d``). The exporter writes a
+    of one size, which it exports as a Loop), ``affine_grid`` (2-d), ``softplus``, ``avg_pool2d`` / ``3d`` with a
+    ``divisor_override`` and ``interpolate`` in mode nearest-exact as the plain tensor operations they compute
+    (``nn.ChannelShuffle``, ``nn.Threshold``, ``nn.RMSNorm``, ``nn.Bilinear``, ``nn.EmbeddingBag``, ``nn.Softplus``,
+    ``nn.AvgPool2d``, ``nn.Upsample``). The exporter writes a
     softplus without its threshold (x where beta x > threshold; off by up to exp(-threshold) / beta, 3.4e-3 at
     beta 2, threshold 5) and an average pool without its divisor_override."""
     functional = torch.nn.functional
