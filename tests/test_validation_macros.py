@@ -87,6 +87,16 @@ def test_a_binary_input_point_with_pulse_inputs_and_a_cycle(one_entry):
     assert (config.dac.input_bits, config.dac.signed_inputs, config.device.read_pulse_ns) == (1, "bipolar", 100.0)
 
 
+def test_an_adc_energy_of_a_digital_macro_is_left_out_with_its_reason(one_entry):
+    """a digital macro has no ADC: a published energy per conversion is left out saying so (it had been compared
+    with the model's NaN, 0 joules over 0 conversions)"""
+    one_entry("jia-jssc2020", lambda m: m.update(family="digital", adc_type="none", adc_bits=0))
+    cases = macro_comparison.macro_cases()
+    assert cases and all(math.isfinite(c.model) for c in cases)
+    assert not [c for c in cases if c.quantity == "adc_energy_pj"]
+    assert any("digital macro, which has no ADC" in e.reason for e in macro_comparison.excluded_points())
+
+
 @pytest.mark.parametrize("macro,label", USABLE)
 def test_every_usable_point_builds_a_valid_config(macro, label):
     config = macro_configs.macro_config(macro, label)

@@ -111,7 +111,9 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
                                       f"UIUC 1b-normalised {v[norm]:g} / ({bx} x {bw}) bits"))
     if "energy_pj" in v:
         per = str(v.get("energy_per", ""))
-        if per.startswith("one ADC conversion"):
+        if per.startswith("one ADC conversion") and macro.family == "digital":
+            skip("energy_pj", "energy per ADC conversion of a digital macro, which has no ADC")
+        elif per.startswith("one ADC conversion"):
             figures.append(Figure("adc_energy_pj", "pJ/conv", float(v["energy_pj"])))
         elif per.startswith("one full-array"):
             macs = re.search(r"\((\d+) MACs\)", per)
