@@ -32,27 +32,28 @@ def test_the_data_file_is_package_data():
     assert 'validation/*.toml' in (ROOT / "pyproject.toml").read_text()
 
 
+def _clear_caches():
+    for module in (macro_data, macro_configs, macro_comparison):
+        for value in vars(module).values():
+            if hasattr(value, "cache_clear"):
+                value.cache_clear()
+
+
 @pytest.fixture
 def one_entry(monkeypatch):
     """load_macros over an edited copy of one entry of the data file (caches emptied before and after)"""
     import copy
-
-    def clear():
-        for module in (macro_data, macro_configs, macro_comparison):
-            for value in vars(module).values():
-                if hasattr(value, "cache_clear"):
-                    value.cache_clear()
 
     def use(key, edit):
         table = copy.deepcopy(macro_data._read_table())
         table["macro"] = [m for m in table["macro"] if m["key"] == key]
         edit(table["macro"][0])
         monkeypatch.setattr(macro_data, "_read_table", lambda: table)
-        clear()
+        _clear_caches()
 
     yield use
     monkeypatch.undo()
-    clear()
+    _clear_caches()
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -233,3 +234,35 @@ def test_every_trend_names_what_its_two_points_differ_in_and_no_nearer_reference
         closer = [c2 for c2 in trends if c2.macro == c.macro and c2.quantity == c.quantity
                   and c2.point.startswith(label + " vs ") and len(c2.varied.split(" + ")) < len(names)]
         assert not closer, (c.key, closer)
+
+
+def test_novel_entries_price_to_finite_figures_or_are_left_out(monkeypatch):
+    """entries as a new paper would bring them (each drawn from one in the file, with another family, node, supply,
+    array, precision, ADC type or cycle; seeded): every case the harness forms has a finite, positive model figure,
+    and a point it cannot price is left out with a reason, never a traceback"""
+    import copy
+    import random
+
+    draws = {"family": ["rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital"],
+             "node_nm": [7, 14, 28, 65, 130, 180], "vdd_v": [0.5, 0.8, 1.2, 1.8], "rows": [16, 256, 1024],
+             "cols": [8, 256, 2048], "adc_bits": [1, 3, 6, 12], "bits_per_cell": [1, 2, 4], "weight_bits": [1, 4, 8],
+             "input_bits": [1, 4, 8], "bits_per_read": [1, 2, 8], "rows_per_read": [1, 64, 256],
+             "cycle_ns": [0.5, 10, 1000], "adc_type": ["sar", "flash", "ramp", "vco", "other: a new kind"]}
+    rng = random.Random(7)
+    table = macro_data._read_table()
+    priced = 0
+    try:
+        for n in range(150):
+            entry = copy.deepcopy(rng.choice(table["macro"]))
+            entry["key"] = f"novel-{n}"
+            entry.update({k: rng.choice(v) for k, v in draws.items() if rng.random() < 0.3})
+            monkeypatch.setattr(macro_data, "_read_table", lambda entry=entry: {"macro": [entry]})
+            _clear_caches()
+            cases = macro_comparison.macro_cases()
+            assert all(math.isfinite(c.model) and c.model > 0 for c in cases), (entry["key"], entry)
+            priced += bool(cases)
+            assert all(e.reason for e in macro_comparison.excluded_points())
+    finally:
+        monkeypatch.undo()
+        _clear_caches()
+    assert priced >= 30
