@@ -980,3 +980,38 @@ def test_onnx_com_microsoft_gelu_and_a_models_own_functions_import():
                        helper.make_node("Swish", ["h"], ["y"], domain="local")], {"local": 1}, [swish])
     want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
     np.testing.assert_allclose(network_from_onnx(model).forward(x), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [-1, 1, 2])
+def test_onnx_one_hot_of_activation_indices(axis):
+    """OneHot of indices computed from the data (a cast of an activation): negative ones count from the end, ones
+    out of range stay off, the new axis where ``axis`` puts it; against the reference evaluator"""
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    nodes = [helper.make_node("Cast", ["x"], ["i"], to=TensorProto.INT64),
+             helper.make_node("OneHot", ["i", "depth", "values"], ["y"], axis=axis)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.array(4, np.int64), "depth"),
+                               numpy_helper.from_array(np.array([-2.0, 5.0], np.float32), "values")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = np.array([[[-4.2, -1.5, 0.3, 2.7, 3.9, 5.1], [-5.0, -0.2, 1.0, 1.9, -3.0, 4.0]]])
+    want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
+    np.testing.assert_array_equal(network_from_onnx(model).forward(x), want)
+
+
+def test_onnx_hardmax_is_the_one_hot_of_the_first_largest_value():
+    pytest.importorskip("onnx")
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    model = _one_node_model(helper.make_node("Hardmax", ["x"], ["y"], axis=1), [1, 3, 4], {}, 17)
+    x = np.round(np.random.default_rng(34).standard_normal((1, 3, 4)))  # rounded: ties, where the first one wins
+    want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
+    np.testing.assert_array_equal(network_from_onnx(model).forward(x), want)

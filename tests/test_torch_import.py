@@ -1722,3 +1722,26 @@ def test_nearest_exact_resizes(shape, kwargs):
     x = np.random.default_rng(33).standard_normal(shape)
     np.testing.assert_array_equal(from_torch(Resized(), x).forward(x.astype(np.float32).astype(np.float64)),
                                   _torch_out(Resized(), x))
+
+
+class Quantiser(nn.Module):
+    """a VQ-VAE's quantiser: each encoding replaced by its nearest code (the one-hot of the argmin distance times
+    the codebook), and how many thresholds of a grid each encoding passes"""
+
+    def __init__(self):
+        super().__init__()
+        self.encode, self.codes = nn.Linear(6, 4), nn.Parameter(torch.randn(5, 4))
+
+    def forward(self, x):
+        z = self.encode(x)
+        nearest = nn.functional.one_hot(((z.unsqueeze(-2) - self.codes) ** 2).sum(-1).argmin(-1), 5).float()
+        return nearest @ self.codes + (z.unsqueeze(-1) > torch.tensor([-0.5, 0.0, 0.5])).float().sum(-1)
+
+
+def test_one_hot_of_an_argmin_and_comparisons_against_a_grid():
+    """OneHot of activation indices and comparisons that widen an activation against constant values (both had been
+    refused: a constant may now widen the activation it is compared with, as it could in arithmetic)"""
+    torch.manual_seed(35)
+    x = np.random.default_rng(35).standard_normal((3, 6))
+    model = Quantiser().eval()
+    np.testing.assert_allclose(from_torch(model, x).forward(x), _torch_out(model, x), atol=1e-6)

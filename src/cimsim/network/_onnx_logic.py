@@ -9,6 +9,8 @@ selects arithmetically. Intermediate tensors are named ``out#part``.
 - Where(c, a, b) = b + c (a - b) for an activation c (a and b finite); with a constant of -inf only as b (a
   mask, as ``masked_fill(mask, -inf)`` writes), a + log(c) (log 1 = 0, log 0 = -inf), as a, b + log(1 - c); any
   other non-finite constant cannot be selected arithmetically and is refused.
+- OneHot of activation indices at a constant depth, Hardmax (the one-hot of the first largest value): Equal with
+  the positions along the new (or the same) axis, widened to them.
 - TopK at a constant k: a TopK layer of its values (a sort's), and one of its indices where they are read (a
   mixture of experts' router: the experts' numbers, as floats).
 - Cast of an activation (values are held as float64 whatever the type): to an integer type from a floating one (or
@@ -22,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._onnx_checks import array_kind, type_kind
-from .ops import Affine, Elementwise, Unary
+from ._onnx_movement import MOVEMENT_HANDLERS, widened
+from .ops import Affine, ArgMax, Elementwise, Unary
 from .selection import TopK
 
 __all__ = ["LOGIC_HANDLERS", "data_where"]
@@ -37,8 +40,10 @@ def _difference(g, a: str, b: str, out: str, name: str) -> str:
     if g.is_data(a) and g.is_data(b):
         g.append(Elementwise("sub"), [a, b], out, name)
     elif g.is_data(a):
+        a = widened(g, a, g.consts[b], out, name)  # where the constant widens it (values against a grid)
         g.append(Affine(shift=-g.sample_constant(g.consts[b], a)), [a], out, name)
     else:
+        b = widened(g, b, g.consts[a], out, name)
         g.append(Affine(scale=-1.0, shift=g.sample_constant(g.consts[a], b)), [b], out, name)
     return out
 
@@ -137,6 +142,44 @@ def _top_k(g, op, attrs, names, outs, name):
         g.append(TopK(k, axis, largest, indices=True), names[:1], outs[1], name)
 
 
+def _hot(g, column: str, depth: int, axis: int, values: tuple[float, float], out: str, name: str) -> None:
+    """off + (on - off) [column == k or column == k - depth] at position k of an axis ``axis`` of ``depth``
+    positions: ``column`` (size 1 there) is widened against the constant positions (both, as ONNX's OneHot counts
+    a negative index from the end; an index outside [-depth, depth - 1] stays off everywhere)"""
+    shape = [1] * g.full_ndim(column)
+    shape[axis] = depth
+    positions = np.arange(depth, dtype=np.float64).reshape(shape)
+    for part, at in (("hit", positions), ("hit_from_end", positions - depth)):
+        g.consts[f"{out}#{part}_positions"] = at
+        _compare(g, "Equal", {}, [column, f"{out}#{part}_positions"], [f"{out}#{part}"], name)
+    g.append(Elementwise("add"), [f"{out}#hit", f"{out}#hit_from_end"], f"{out}#hot", name)
+    off, on = values
+    g.append(Affine(scale=on - off, shift=off), [f"{out}#hot"], out, name)
+
+
+def _one_hot(g, op, attrs, names, outs, name):
+    """OneHot(indices, depth, values) of activation indices (an argmax, a code's number) at a constant depth: a new
+    axis ``axis`` of depth positions (:func:`_hot`)"""
+    indices, depth, values = names
+    if depth not in g.consts or values not in g.consts:
+        raise ValueError("OneHot needs a constant depth and constant values")
+    ndim = g.full_ndim(indices) + 1
+    axis = int(attrs.get("axis", -1)) % ndim
+    g.consts[f"{outs[0]}#axes"] = np.array([axis], dtype=np.int64)
+    MOVEMENT_HANDLERS["Unsqueeze"](g, "Unsqueeze", {}, [indices, f"{outs[0]}#axes"], [f"{outs[0]}#column"], name)
+    on_off = np.ravel(g.consts[values]).astype(np.float64)
+    _hot(g, f"{outs[0]}#column", int(np.ravel(g.consts[depth])[0]), axis, (on_off[0], on_off[1]), outs[0], name)
+
+
+def _hardmax(g, op, attrs, names, outs, name):
+    """Hardmax: 1 at the first largest value along ``axis`` (default -1), 0 elsewhere: the one-hot of the kept
+    ArgMax"""
+    x, out = names[0], outs[0]
+    axis = int(attrs.get("axis", -1)) % g.full_ndim(x)
+    g.append(ArgMax(g.sample_axis(axis, x), True), [x], f"{out}#argmax", name)
+    _hot(g, f"{out}#argmax", g.full_shape(x)[axis], axis, (0.0, 1.0), out, name)
+
+
 LOGIC_HANDLERS = {**{op: _compare for op in _COMPARISONS}, **{op: _logic for op in ("Not", "And", "Or")},
-                  "TopK": _top_k, "Cast": _cast, "CastLike": _cast}
+                  "TopK": _top_k, "Cast": _cast, "CastLike": _cast, "OneHot": _one_hot, "Hardmax": _hardmax}
 """ONNX operator -> handler, for the comparisons and logic of activations"""

@@ -244,6 +244,18 @@ def _expand(g, op, attrs, names, outs, name):
     g.append(Upsample(factors if g.batch_as_axis else factors[1:]), [x], out, name)
 
 
+def widened(g, data: str, const, out: str, name: str) -> str:
+    """the name of activation ``data`` expanded to its broadcast shape with constant ``const`` where the constant
+    widens it (a distance to fixed centres, a comparison with a grid of values), else ``data``"""
+    full = g.full_shape(data)
+    grown = np.broadcast_shapes(full, np.shape(const)) if np.ndim(const) <= len(full) else None
+    if grown is None or grown == full:
+        return data
+    g.consts[f"{out}#shape"] = np.array(grown, dtype=np.int64)
+    _expand(g, "Expand", {}, [data, f"{out}#shape"], [f"{out}#expanded"], name)
+    return f"{out}#expanded"
+
+
 def _tile(g, op, attrs, names, outs, name):
     """Tile of an activation by constant repeats: for each repeated axis, a size-1 axis put before it, repeated
     (an Upsample) and merged back (reshapes), so the whole axis is copied, not each element"""

@@ -11,7 +11,7 @@ import numpy as np
 
 from ._onnx_fold import text_attr
 from ._onnx_logic import data_where
-from ._onnx_movement import MOVEMENT_HANDLERS
+from ._onnx_movement import widened
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Reshape
@@ -44,13 +44,9 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
     if g.is_data(a) and g.is_data(b):
         return g.append(Elementwise(_BINARY[op]), [a, b], out, name)
     data, const = (a, g.consts[b]) if g.is_data(a) else (b, g.consts[a])
-    full = g.full_shape(data)
-    grown = np.broadcast_shapes(full, np.shape(const)) if np.ndim(const) <= len(full) else None
-    if grown is not None and grown != full:  # the constant widens the activation (a distance to fixed centres)
-        g.consts[f"{out}#shape"] = np.array(grown, dtype=np.int64)
-        MOVEMENT_HANDLERS["Expand"](g, "Expand", {}, [data, f"{out}#shape"], [f"{out}#expanded"], name)
-        a, b = (f"{out}#expanded", b) if data == a else (a, f"{out}#expanded")
-        data = f"{out}#expanded"
+    grown = widened(g, data, const, out, name)  # where the constant widens the activation
+    a, b = (grown, b) if data == a else (a, grown)
+    data = grown
     c = g.sample_constant(const, data)
     if op == "Add":
         found = g.sole_producer(data)
