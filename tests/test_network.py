@@ -1015,3 +1015,51 @@ def test_onnx_hardmax_is_the_one_hot_of_the_first_largest_value():
     x = np.round(np.random.default_rng(34).standard_normal((1, 3, 4)))  # rounded: ties, where the first one wins
     want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
     np.testing.assert_array_equal(network_from_onnx(model).forward(x), want)
+
+
+def _integer_graph(nodes, consts: dict):
+    """an ONNX model from float x (1, 10) through ``nodes`` (x cast to int64 as 'i', |i| + 3 as 'j') to float y"""
+    from onnx import TensorProto, helper, numpy_helper
+
+    head = [helper.make_node("Cast", ["x"], ["i"], to=TensorProto.INT64), helper.make_node("Abs", ["i"], ["a"]),
+            helper.make_node("Add", ["a", "three"], ["j"])]
+    graph = helper.make_graph(head + nodes + [helper.make_node("Cast", ["r"], ["y"], to=TensorProto.FLOAT)], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 10])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in {**consts, "three": np.array(3)}.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("op, reads, c, fmod", [
+    ("Div", ["i", "c"], 49, 0), ("Div", ["c", "j"], 2450, 0), ("Mod", ["i", "c"], 49, 0), ("Mod", ["c", "j"], -2450, 0),
+    ("Mod", ["i", "j"], 1, 0), ("Mod", ["i", "c"], -49, 1)])
+def test_onnx_integer_quotients_and_remainders_are_exact(op, reads, c, fmod):
+    """integers divided by a constant by a true division, not a scale by its reciprocal (49 x (1 / 49) truncated
+    is 0: the quotient had been off by one there), and Mod of activations (floor or, with fmod, trunc
+    remainders), each against the reference evaluator"""
+    pytest.importorskip("onnx")
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    attrs = {"fmod": fmod} if op == "Mod" else {}
+    model = _integer_graph([helper.make_node(op, reads, ["r"], **attrs)], {"c": np.array(c, np.int64)})
+    x = np.array([[49, 98, -49, 7, -7, 50, 343, -343, 0, 1000]], dtype=np.float64)
+    want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
+    np.testing.assert_array_equal(network_from_onnx(model).forward(x), want)
+
+
+def test_onnx_float_fmod_of_an_activation():
+    pytest.importorskip("onnx")
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    model = _one_node_model(helper.make_node("Mod", ["x", "c"], ["y"], fmod=1), [1, 10],
+                            {"c": np.array(0.7, np.float32)}, 17)
+    x = np.linspace(-3.1, 2.9, 10)[None]
+    want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
+    np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float32).astype(np.float64)), want,
+                               atol=1e-6)

@@ -28,15 +28,49 @@ from ._onnx_sharing import shared_matrix
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Dilate, Pad, Reshape
-from .ops import Affine, ArgMax, Max, Mean, Unary
+from .ops import Affine, ArgMax, Elementwise, Max, Mean, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = ["FOLDED_BY_HANDLER", "SUPPORTED_OPS", "BatchAxisError", "layer_for"]
 
 
 _ALIASES = ("Identity", "Dropout")
-_QUOTIENTS = ("Div", "Mean", "ReduceMean")
-"""operators whose result on integers is a truncated quotient: computed in float, then truncated"""
+_QUOTIENTS = ("Mean", "ReduceMean")
+"""operators whose result on integers is a truncated quotient: computed in float (a sum over a count), then
+truncated (Div of integers: :func:`_quotient`)"""
+
+
+def _quotient(g, a: str, b: str, out: str, name: str, rounding: str) -> None:
+    """``rounding`` (trunc or floor) of a / b, an activation and a constant or two activations, by a true division:
+    a constant operand becomes an activation (0 x + c) rather than a scale by its reciprocal, which is a rounding
+    off (49 x (1 / 49) < 1). Exact for integer values below 2**53: the correctly rounded quotient of integers
+    is on the right side of every integer."""
+    operands = []
+    for role, operand, other in (("dividend", a, b), ("divisor", b, a)):
+        if not g.is_data(operand):
+            g.append(Affine(scale=0.0, shift=g.sample_constant(g.consts[operand], other)), [other], f"{out}#{role}",
+                     name)
+            operand = f"{out}#{role}"
+        operands.append(operand)
+    g.append(Elementwise("div"), operands, f"{out}#ratio", name)
+    g.append(Unary(rounding), [f"{out}#ratio"], out, name)
+
+
+def _mod(g, op, attrs, names, outs, name):
+    """Mod: a - b q, q = trunc(a / b) (``fmod`` 1: the sign of a, C's fmod, as floats require) or floor(a / b)
+    (``fmod`` 0, integers: the sign of b, Python's %), q by a true division (:func:`_quotient`); exact for integer
+    values, and for float values but where a / b rounds onto an integer from below"""
+    a, b, out = names[0], names[1], outs[0]
+    _quotient(g, a, b, f"{out}#quotient", name, "trunc" if attrs.get("fmod", 0) else "floor")
+    if g.is_data(b):
+        g.append(Elementwise("mul"), [b, f"{out}#quotient"], f"{out}#multiple", name)
+    else:
+        g.append(Affine(scale=g.sample_constant(g.consts[b], f"{out}#quotient")), [f"{out}#quotient"],
+                 f"{out}#multiple", name)
+    if g.is_data(a):
+        return g.append(Elementwise("sub"), [a, f"{out}#multiple"], out, name)
+    g.append(Affine(scale=-1.0, shift=g.sample_constant(g.consts[a], f"{out}#multiple")), [f"{out}#multiple"], out,
+             name)
 
 
 def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
@@ -260,7 +294,7 @@ def _one_d(g, make, attrs: dict, x: str, out: str, name: str) -> None:
 _HANDLERS = {
     **PRODUCT_HANDLERS, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **INDEXING_HANDLERS, **LOGIC_HANDLERS,
     **QUANT_HANDLERS, **AXIS_MAP_HANDLERS, **RECURRENT_HANDLERS, **ATTENTION_HANDLERS,
-    "GlobalAveragePool": _global_average_pool,
+    "GlobalAveragePool": _global_average_pool, "Mod": _mod,
     **{op: lambda g, op, attrs, names, outs, name: g.append(ArgMax(
         g.sample_axis(attrs.get("axis", 0), names[0]), bool(attrs.get("keepdims", 1)), op == "ArgMin",
         bool(attrs.get("select_last_index", 0))), names[:1], outs[0], name) for op in ("ArgMax", "ArgMin")},
@@ -286,7 +320,9 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
                          "operators RNN, GRU and LSTM are)")
     if op not in _HANDLERS:
         raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
-    if op in _QUOTIENTS and g.types.get(outs[0]) == "int":  # integers divided: ONNX truncates toward zero
+    if op == "Div" and g.types.get(outs[0]) == "int":  # integers divided: ONNX truncates toward zero
+        return _quotient(g, names[0], names[1], outs[0], name, "trunc")
+    if op in _QUOTIENTS and g.types.get(outs[0]) == "int":
         _HANDLERS[op](g, op, attrs, names, [f"{outs[0]}#quotient"], name)
         return g.append(Unary("trunc"), [f"{outs[0]}#quotient"], outs[0], name)
     _HANDLERS[op](g, op, attrs, names, outs, name)
