@@ -101,7 +101,7 @@ def _text_models(T):
 AUTO_TEXT = ("gemma3_text", "cohere", "cohere2", "helium", "ernie4_5", "ernie4_5_moe", "glm", "glm4", "apertus", "olmo",
              "olmo2", "olmo3", "granite", "starcoder2", "nemotron", "smollm3", "exaone4", "seed_oss", "arcee", "lfm2",
              "doge", "hunyuan_v1_dense", "bitnet", "vaultgemma", "diffllama", "persimmon", "gpt_bigcode",
-             "recurrent_gemma", "modernbert", "xlm-roberta")
+             "recurrent_gemma", "modernbert", "xlm-roberta", "qwen3_next", "qwen3_5_text", "olmo_hybrid", "lara_mini")
 """text models built from their model type's default configuration with the small sizes of :func:`_auto_text`"""
 
 

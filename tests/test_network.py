@@ -1063,3 +1063,23 @@ def test_onnx_float_fmod_of_an_activation():
     want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
     np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float32).astype(np.float64)), want,
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1, 2])
+def test_onnx_one_hot_of_constants_is_folded(axis):
+    """OneHot of constant indices (Qwen3.5's linear attention builds a mask so) is folded as the reference evaluator
+    computes it: the new axis where ``axis`` puts it, negative indices from the end, out of range nowhere"""
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network._onnx_fold import fold
+
+    indices, depth, values = np.array([[-1, 0, 5], [2, -4, 3]]), np.array(4), np.array([-1, 7])
+    node = helper.make_node("OneHot", ["i", "d", "v"], ["y"], axis=axis)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(n, onnx.TensorProto.INT64, None)
+                                            for n in "idv"], [helper.make_tensor_value_info("y", 0, None)])
+    want = ReferenceEvaluator(helper.make_model(graph)).run(None, {"i": indices, "d": depth, "v": values})[0]
+    got = fold(onnx, "OneHot", {"axis": axis}, [indices, depth, values])[0]
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == want.dtype

@@ -1745,3 +1745,33 @@ def test_one_hot_of_an_argmin_and_comparisons_against_a_grid():
     x = np.random.default_rng(35).standard_normal((3, 6))
     model = Quantiser().eval()
     np.testing.assert_allclose(from_torch(model, x).forward(x), _torch_out(model, x), atol=1e-6)
+
+
+class DeltaRuleChunk(nn.Module):
+    """the triangular systems of a gated delta rule's chunked form (Qwen3-Next, Qwen3.5, OLMo-hybrid): I + the
+    strictly lower products of the normalised keys, solved for the values; and the other solve variants"""
+
+    def __init__(self, upper: bool, left: bool, unitriangular: bool):
+        super().__init__()
+        self.keys, self.values = nn.Linear(6, 6), nn.Linear(6, 6)
+        self.upper, self.left, self.unitriangular = upper, left, unitriangular
+
+    def forward(self, x):
+        k = nn.functional.normalize(self.keys(x), dim=-1)
+        scores = k @ k.transpose(-1, -2) * 0.5
+        system = (torch.triu(scores, 1) if self.upper else torch.tril(scores, -1)) + torch.eye(x.shape[-2]) * (
+            1.0 if self.unitriangular else 1.5) + scores * 0.1  # the other triangle is ignored: noise there
+        v = self.values(x)
+        return torch.linalg.solve_triangular(system, v if self.left else v.transpose(-1, -2), upper=self.upper,
+                                             left=self.left, unitriangular=self.unitriangular)
+
+
+@pytest.mark.parametrize("upper, left, unitriangular", [(False, True, True), (True, True, False), (False, False, False),
+                                                        (True, False, True)])
+def test_triangular_solves_are_exported_as_a_series_of_products(upper, left, unitriangular):
+    """torch's exporter refuses linalg.solve_triangular (Qwen3-Next, Qwen3.5, OLMo-hybrid and lara had been refused
+    for it): exported as (I - N)(I + N^2)(I + N^4)... applied to B, N the strict triangle scaled by the diagonal;
+    within float32 rounding of torch, reading only the stated triangle"""
+    torch.manual_seed(36)
+    _imported(DeltaRuleChunk(upper, left, unitriangular).eval(), np.random.default_rng(36).standard_normal((2, 7, 6)))
+    assert torch.linalg.solve_triangular.__name__ != "solve_triangular"  # torch's own is back after the export

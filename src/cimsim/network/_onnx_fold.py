@@ -156,6 +156,18 @@ def _eye_like(x, operands, attrs) -> np.ndarray:
     return np.eye(x.shape[0], x.shape[1], k=int(attrs.get("k", 0)), dtype=dtype)
 
 
+def _one_hot(x, operands, attrs) -> np.ndarray:
+    """OneHot of constant indices: values[1] at each index's position along the new axis ``axis`` (negative indices
+    from the end, ones out of range nowhere), values[0] elsewhere"""
+    depth = int(np.ravel(operands[1])[0])
+    off, on = np.ravel(operands[2])[:2]
+    indices = np.asarray(x).astype(np.int64)
+    indices = np.where(indices < 0, indices + depth, indices)
+    axis = int(attrs.get("axis", -1)) % (indices.ndim + 1)
+    positions = np.arange(depth).reshape([depth if k == axis else 1 for k in range(indices.ndim + 1)])
+    return np.where(np.expand_dims(indices, axis) == positions, on, off).astype(np.asarray(operands[2]).dtype)
+
+
 _WITH_ATTRIBUTES = {
     "BatchNormalization": _batch_norm,
     "CumSum": _cumsum, "Flatten": _flatten, "QuantizeLinear": quantize, "DequantizeLinear": dequantize,
@@ -166,7 +178,7 @@ _WITH_ATTRIBUTES = {
     "LeakyRelu": lambda x, operands, attrs: np.where(x >= 0, x, attrs.get("alpha", 0.01) * x),
     "HardSigmoid": lambda x, operands, attrs: np.clip(attrs.get("alpha", 0.2) * x + attrs.get("beta", 0.5), 0, 1),
     "Clip": _clip, "Softmax": _softmax, "Gelu": _gelu, "ScatterND": _scatter_nd, "ScatterElements": _scatter_elements,
-    "GatherND": _gather_nd, "EyeLike": _eye_like,
+    "GatherND": _gather_nd, "EyeLike": _eye_like, "OneHot": _one_hot,
 }
 """operators folded by a function of (first operand, operands, attributes)"""
 

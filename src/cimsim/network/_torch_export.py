@@ -11,6 +11,7 @@ import re
 import tempfile
 
 from ._torch_experts import dense_experts
+from ._torch_linalg import linalg_calls
 from ._torch_rewrites import functional_calls, onnx_symbolics, tensor_calls
 
 __all__ = ["export"]
@@ -91,15 +92,18 @@ def _exportable(torch):
       (:func:`_projected_lstm`), each weight read at every step (one shared matrix on import);
     - torch functions and tensor methods it refuses (``diff``, ``expm1``, ``erfc``, ``median`` along an axis, ...) or
       exports wrongly (``repeat_interleave``): the operations they compute (:func:`._torch_rewrites.tensor_calls`);
-      the hyperbolic functions, which ONNX has, as its operators (:func:`._torch_rewrites.onnx_symbolics`).
+      the hyperbolic functions, which ONNX has, as its operators (:func:`._torch_rewrites.onnx_symbolics`);
+    - ``torch.linalg.solve_triangular`` (the gated delta rule of Qwen3-Next and its kin): the products of a series
+      (:mod:`._torch_linalg`).
     """
     functional = torch.nn.functional
     plain = functional_calls(torch)
     originals = {name: getattr(functional, name) for name in (*_ADAPTIVE, "fold", *plain)}
     unfold, attention = torch.Tensor.unfold, functional.scaled_dot_product_attention
-    rewrites = tensor_calls(torch)
-    calls = {(owner, name): getattr(owner, name) for owner in (torch, torch.Tensor) for name in rewrites
-             if hasattr(owner, name)}
+    rewrites = {(owner, name): rewrite for name, rewrite in tensor_calls(torch).items()
+                for owner in (torch, torch.Tensor) if hasattr(owner, name)}
+    rewrites.update({(torch.linalg, name): rewrite for name, rewrite in linalg_calls(torch).items()})
+    calls = {(owner, name): getattr(owner, name) for owner, name in rewrites}
 
     def grouped_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *args,
                           enable_gqa=False, **kwargs):
@@ -117,8 +121,8 @@ def _exportable(torch):
     for fn_name, rewrite in plain.items():
         setattr(functional, fn_name, rewrite)
     torch.Tensor.unfold = _windows(torch, unfold)
-    for owner, name in calls:
-        setattr(owner, name, rewrites[name])
+    for (owner, name), rewrite in rewrites.items():
+        setattr(owner, name, rewrite)
     lstm_forward = torch.nn.LSTM.forward
     torch.nn.LSTM.forward = _projected_lstm(torch, lstm_forward)
     try:
