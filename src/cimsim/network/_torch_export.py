@@ -90,19 +90,15 @@ def _exportable(torch):
       with its threshold): the plain operations they compute (:func:`._torch_rewrites.functional_calls`);
     - ``nn.LSTM`` with projections (``proj_size``), which it refuses: the cell's steps written out
       (:func:`_projected_lstm`), each weight read at every step (one shared matrix on import);
-    - torch functions and tensor methods it refuses (``diff``, ``expm1``, ``erfc``, ``median`` along an axis, ...) or
-      exports wrongly (``repeat_interleave``): the operations they compute (:func:`._torch_rewrites.tensor_calls`);
-      the hyperbolic functions, which ONNX has, as its operators (:func:`._torch_rewrites.onnx_symbolics`);
-    - ``torch.linalg.solve_triangular`` (the gated delta rule of Qwen3-Next and its kin): the products of a series
-      (:mod:`._torch_linalg`).
+    - torch functions, tensor methods and ``torch.linalg`` functions it refuses (``diff``, ``erfc``, ``median``
+      along an axis, ``solve_triangular``, ...) or exports wrongly (``repeat_interleave``): the operations they
+      compute (:func:`_call_rewrites`). The hyperbolic functions are registered as ONNX's operators in ``export``.
     """
     functional = torch.nn.functional
     plain = functional_calls(torch)
     originals = {name: getattr(functional, name) for name in (*_ADAPTIVE, "fold", *plain)}
     unfold, attention = torch.Tensor.unfold, functional.scaled_dot_product_attention
-    rewrites = {(owner, name): rewrite for name, rewrite in tensor_calls(torch).items()
-                for owner in (torch, torch.Tensor) if hasattr(owner, name)}
-    rewrites.update({(torch.linalg, name): rewrite for name, rewrite in linalg_calls(torch).items()})
+    rewrites = _call_rewrites(torch)
     calls = {(owner, name): getattr(owner, name) for owner, name in rewrites}
 
     def grouped_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *args,
@@ -135,6 +131,14 @@ def _exportable(torch):
         functional.scaled_dot_product_attention = attention
         for fn_name, original in originals.items():
             setattr(functional, fn_name, original)
+
+
+def _call_rewrites(torch) -> dict:
+    """(owner, name) -> the rewrite of that call: torch's functions and tensor methods, and torch.linalg's"""
+    rewrites = {(owner, name): rewrite for name, rewrite in tensor_calls(torch).items()
+                for owner in (torch, torch.Tensor) if hasattr(owner, name)}
+    rewrites.update({(torch.linalg, name): rewrite for name, rewrite in linalg_calls(torch).items()})
+    return rewrites
 
 
 _ADAPTIVE = {"adaptive_avg_pool1d": (1, "mean"), "adaptive_avg_pool2d": (2, "mean"), "adaptive_avg_pool3d": (3, "mean"),
