@@ -1015,6 +1015,12 @@ def test_onnx_hardmax_is_the_one_hot_of_the_first_largest_value():
     x = np.round(np.random.default_rng(34).standard_normal((1, 3, 4)))  # rounded: ties, where the first one wins
     want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
     np.testing.assert_array_equal(network_from_onnx(model).forward(x), want)
+    # before opset 13 the axes from ``axis`` on are one: the same over the last axis, refused over several
+    old = _one_node_model(helper.make_node("Hardmax", ["x"], ["y"], axis=2), [1, 3, 4], {}, 11)
+    want = ReferenceEvaluator(old).run(None, {"x": x.astype(np.float32)})[0]
+    np.testing.assert_array_equal(network_from_onnx(old).forward(x), want)
+    with pytest.raises(ValueError, match="Hardmax before opset 13 takes the axes from 1 on as one"):
+        network_from_onnx(_one_node_model(helper.make_node("Hardmax", ["x"], ["y"]), [1, 3, 4], {}, 11))
 
 
 def _integer_graph(nodes, consts: dict):

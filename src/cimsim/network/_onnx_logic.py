@@ -173,9 +173,13 @@ def _one_hot(g, op, attrs, names, outs, name):
 
 def _hardmax(g, op, attrs, names, outs, name):
     """Hardmax: 1 at the first largest value along ``axis`` (default -1), 0 elsewhere: the one-hot of the kept
-    ArgMax"""
-    x, out = names[0], outs[0]
-    axis = int(attrs.get("axis", -1)) % g.full_ndim(x)
+    ArgMax. Before opset 13 (default axis 1) the axes from ``axis`` on are flattened into one; that is the same only
+    where ``axis`` is the last, and refused elsewhere."""
+    x, out, ndim = names[0], outs[0], g.full_ndim(names[0])
+    axis = int(attrs.get("axis", -1 if g.opset >= 13 else 1)) % ndim
+    if g.opset < 13 and axis != ndim - 1:
+        raise ValueError(f"Hardmax before opset 13 takes the axes from {axis} on as one (flattened); only the last "
+                         f"axis ({ndim - 1}) is supported")
     g.append(ArgMax(g.sample_axis(axis, x), True), [x], f"{out}#argmax", name)
     _hot(g, f"{out}#argmax", g.full_shape(x)[axis], axis, (0.0, 1.0), out, name)
 

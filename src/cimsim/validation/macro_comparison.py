@@ -300,9 +300,9 @@ def _cases() -> tuple[MacroCase, ...]:
                                    expected.get(key, "")))
             by_macro.setdefault(u.macro.key, []).append((u, fig, value))
     for macro_key, entries in by_macro.items():
+        same = functools.partial(_same_config, macro_key)
         for quantity in dict.fromkeys(fig.quantity for _, fig, _ in entries):
             held = [e for e in entries if e[1].quantity == quantity]
-            same = functools.partial(_same_config, macro_key)
             for (u, fig, value), (ref_u, ref_fig, ref_value), names in trend_pairs(held, lambda e: e[0].point, same):
                 cases.append(_trend(macro_key, u, fig, value, ref_u, ref_fig, ref_value, names, expected))
     return tuple(cases)
