@@ -203,6 +203,19 @@ def test_overflow_is_an_error_never_a_null():
     assert 0 < huge.vs_float.relative_error < 0.1
 
 
+@pytest.mark.parametrize("bad, message", [
+    (np.ma.masked_array(np.ones((3, 64)), mask=np.eye(3, 64) > 0), "inputs is a masked array"),
+    (np.ones((3, 63)), r"inputs must have shape \(batch, 64\)"),
+    (np.full((3, 64), np.nan), "inputs holds NaN"),
+])
+def test_simulate_network_names_its_own_argument(bad, message):
+    """A bad ``inputs`` is named as the caller wrote it, not as the network's internal input."""
+    from cimsim.inference import simulate_network
+
+    with pytest.raises(ValueError, match=f"^{message}"):
+        simulate_network(load_config(MLP), inputs=bad)
+
+
 def test_the_error_statistics_hold_at_any_finite_scale():
     """Outputs near 1e-300 had squares of 0: a relative error of 0 / 0, reported as 0 (a wrong answer)."""
     from cimsim.accuracy import ErrorStats

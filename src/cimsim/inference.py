@@ -137,7 +137,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
             x, labels = load_dataset(config, network.input_shape)
     else:
         network = load_workload_network(config)[0] if network is None else network
-        x = network._checked_input(inputs)
+        x = network._checked_input(inputs, "inputs")
         if len(x) == 0:
             raise ValueError("inputs must hold at least one sample")
         if labels is not None:

@@ -141,16 +141,17 @@ class Network:
                 work[layer.kind] = work.get(layer.kind, 0) + layer.work(*(shapes[v] for v in values))
         return work
 
-    def _checked_input(self, x) -> np.ndarray:
-        arr = as_array("network input", x)
+    def _checked_input(self, x, name: str = "network input") -> np.ndarray:
+        """``x`` as float64 (batch, *input_shape), or a ValueError naming it ``name`` (the caller's argument)"""
+        arr = as_array(name, x)
         if arr.dtype.kind not in "biuf":
-            raise ValueError(f"network input must hold real numbers; got dtype {arr.dtype}")
+            raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
         if arr.shape[1:] != self.input_shape or arr.ndim < 2:
-            raise ValueError(f"network input must have shape (batch, {', '.join(map(str, self.input_shape))}); "
+            raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, self.input_shape))}); "
                              f"got {arr.shape}")
         arr = np.asarray(arr, dtype=np.float64)
         if not np.isfinite(arr).all():
-            raise ValueError("network input holds NaN or infinite values")
+            raise ValueError(f"{name} holds NaN or infinite values")
         return arr
 
     def forward(self, x, matmul: MatMul | None = None) -> np.ndarray:
