@@ -1056,6 +1056,34 @@ def test_onnx_integer_quotients_and_remainders_are_exact(op, reads, c, fmod):
     np.testing.assert_array_equal(network_from_onnx(model).forward(x), want)
 
 
+@pytest.mark.parametrize("op", ["And", "Or", "Xor"])
+@pytest.mark.parametrize("other", ["activation", "constant", "widening constant"])
+def test_onnx_logic_of_truth_values(op, other):
+    """And, Or and Xor of two truth values computed from the data (Greater of x and of its reverse), or of one and a
+    constant (the same shape, or one that widens it: (3, 1) against (1, 4) in a sample); torch's floor division of integers
+    exports a Xor of two signs"""
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    consts = {"zero": np.array(0.0, np.float32), "half": np.array(-0.5, np.float32),
+              "k": np.array([[True, False, True, False]]), "kw": np.array([[True], [False], [True]])}
+    nodes = [helper.make_node("Greater", ["x", "zero"], ["c"]), helper.make_node("Neg", ["x"], ["n"]),
+             helper.make_node("Less", ["n", "half"], ["d"])]
+    second = {"activation": "d", "constant": "k", "widening constant": "kw"}[other]
+    nodes += [helper.make_node(op, ["c", second], ["b"]), helper.make_node("Cast", ["b"], ["y"], to=TensorProto.FLOAT)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in consts.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    net = network_from_onnx(model)
+    for x in np.random.default_rng(35).standard_normal((6, 1, 1, 4)):
+        want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
+        np.testing.assert_array_equal(net.forward(x.astype(np.float32).astype(np.float64))[0], want[0])
+
+
 def test_onnx_float_fmod_of_an_activation():
     pytest.importorskip("onnx")
     from onnx import helper

@@ -1645,22 +1645,25 @@ class Elementwise(nn.Module):
     ("bucketize", lambda h: torch.bucketize(h, torch.tensor([-0.5, 0.0, 0.5])).float()),
     ("bucketize right", lambda h: torch.bucketize(torch.round(2 * h) / 2, torch.tensor([-0.5, 0.0, 0.5]),
                                                   right=True, out_int32=True).float()),
+    ("floor_divide", lambda h: torch.floor_divide(h, 0.3)), ("//", lambda h: 2.0 // (h.abs() + 0.5) + h // h.flip(1)),
+    ("integer //", lambda h: (torch.round(8 * h).long() // 3).float()),
 ])
 def test_functions_the_exporter_lacks_are_exported_as_what_they_compute(name, fn):
     """functions torch's exporter refuses at opset 17 (the hyperbolic ones become ONNX's own operators, the others
     the operations they compute) or writes inexactly (softplus without its threshold was off by 3e-4 of the output
     here): each within float32 rounding of torch, including the special values (sinc and xlogy at 0, heaviside at 0,
-    an even count's median)"""
+    an even count's median, a negative quotient's floor)"""
     torch.manual_seed(28)
     model = Elementwise(fn).eval()
     x = np.random.default_rng(28).standard_normal((3, 4))
     own = (torch.median, torch.Tensor.median, torch.diagonal, torch.Tensor.diagonal, torch.bucketize,
-           nn.functional.softplus, nn.functional.interpolate)
+           nn.functional.softplus, nn.functional.interpolate, torch.floor_divide, torch.Tensor.floor_divide)
     net = from_torch(model, x)
     want = _torch_out(model, x)
     assert np.abs(net.forward(x) - want).max() <= 2e-6 * np.abs(want).max(), name
     assert own == (torch.median, torch.Tensor.median, torch.diagonal, torch.Tensor.diagonal, torch.bucketize,
-                   nn.functional.softplus, nn.functional.interpolate)  # torch's own calls are back
+                   nn.functional.softplus, nn.functional.interpolate, torch.floor_divide,
+                   torch.Tensor.floor_divide)  # torch's own calls are back
 
 
 def test_the_hyperbolic_translations_last_only_as_long_as_the_export():

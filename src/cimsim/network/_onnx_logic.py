@@ -5,7 +5,8 @@ selects arithmetically. Intermediate tensors are named ``out#part``.
 - Greater(a, b) = step(a - b), with step(x) = 1 where x > 0, else 0 (a ``step`` unary, one compare per value);
   Less(a, b) = step(b - a); GreaterOrEqual(a, b) = 1 - step(b - a); LessOrEqual(a, b) = 1 - step(a - b);
   Equal(a, b) = 1 - step(|a - b|). Either operand may be a constant.
-- Not(c) = 1 - c; And(c, d) = c d; Or(c, d) = max(c, d) (two activations).
+- Not(c) = 1 - c; And(c, d) = c d; Or(c, d) = max(c, d); Xor(c, d) = |c - d| (two activations); against
+  a constant truth value k, each is affine in c: c k, c + k - c k, c + k - 2 c k.
 - Where(c, a, b) = b + c (a - b) for an activation c (a and b finite); with a constant of -inf only as b (a
   mask, as ``masked_fill(mask, -inf)`` writes), a + log(c) (log 1 = 0, log 0 = -inf), as a, b + log(1 - c); any
   other non-finite constant cannot be selected arithmetically and is refused.
@@ -65,12 +66,25 @@ def _compare(g, op, attrs, names, outs, name):
         _one_minus(g, f"{out}#step", out, name)
 
 
+_WITH_CONSTANT = {"And": lambda k: (k, None), "Or": lambda k: (1.0 - k, k), "Xor": lambda k: (1.0 - 2.0 * k, k)}
+"""op -> (scale, shift) of its truth value c against a constant truth value k: c k, c + k - c k, c + k - 2 c k"""
+
+
 def _logic(g, op, attrs, names, outs, name):
+    out = outs[0]
     if op == "Not":
-        return _one_minus(g, names[0], outs[0], name)
-    if not (g.is_data(names[0]) and g.is_data(names[1])):
-        raise ValueError(f"{op} of an activation and a constant is not supported")
-    g.append(Elementwise("mul" if op == "And" else "max"), names[:2], outs[0], name)
+        return _one_minus(g, names[0], out, name)
+    c, d = names[:2]
+    if g.is_data(c) and g.is_data(d):
+        if op != "Xor":
+            return g.append(Elementwise("mul" if op == "And" else "max"), [c, d], out, name)
+        g.append(Elementwise("sub"), [c, d], f"{out}#difference", name)
+        return g.append(Unary("abs"), [f"{out}#difference"], out, name)
+    if not g.is_data(c):
+        c, d = d, c
+    c = widened(g, c, g.consts[d], out, name)
+    scale, shift = _WITH_CONSTANT[op]((g.sample_constant(g.consts[d], c) != 0).astype(np.float64))
+    g.append(Affine(scale=scale, shift=shift), [c], out, name)
 
 
 def _all_minus_inf(g, operand: str) -> bool:
@@ -184,6 +198,6 @@ def _hardmax(g, op, attrs, names, outs, name):
     _hot(g, f"{out}#argmax", g.full_shape(x)[axis], axis, (0.0, 1.0), out, name)
 
 
-LOGIC_HANDLERS = {**{op: _compare for op in _COMPARISONS}, **{op: _logic for op in ("Not", "And", "Or")},
+LOGIC_HANDLERS = {**{op: _compare for op in _COMPARISONS}, **{op: _logic for op in ("Not", "And", "Or", "Xor")},
                   "TopK": _top_k, "Cast": _cast, "CastLike": _cast, "OneHot": _one_hot, "Hardmax": _hardmax}
 """ONNX operator -> handler, for the comparisons and logic of activations"""

@@ -13,10 +13,12 @@ __all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "HYPERBOLIC"]
 def tensor_calls(torch) -> dict:
     """``repeat_interleave``, ``diff``, ``expm1``, ``trunc``, ``fix``, ``frac``, ``exp2``, ``erfc``, ``sgn``,
     ``positive``, ``deg2rad``, ``rad2deg``, ``sinc``, ``xlogy``, ``heaviside``, ``median`` along an axis,
-    ``diagonal`` and ``bucketize`` (torch's functions and tensor methods) as the plain operations they compute.
-    torch's exporter refuses all but the first and the last two at opset 17 (GLM's attention mask takes a ``diff``,
-    Apertus's xIELU an ``expm1``); ``diagonal`` it exports as a gather in a branch, ``bucketize`` as comparisons
-    that put the boundaries' axis before the batch, neither of which cimsim imports. Its
+    ``diagonal``, ``bucketize`` and ``floor_divide`` (torch's functions and tensor methods; ``a // b`` calls
+    ``torch.floor_divide``) as the plain operations they compute. torch's exporter refuses all but the first and
+    the last three at opset 17 (GLM's attention mask takes a ``diff``, Apertus's xIELU an ``expm1``); ``diagonal``
+    it exports as a gather in a branch, ``bucketize`` as comparisons that put the boundaries' axis before the batch,
+    neither of which cimsim imports, and ``floor_divide`` as a truncating division (-0.5 // 0.3 gave -1, not -2),
+    where ``div`` with ``rounding_mode="floor"`` exports the floor. Its
     ``repeat_interleave`` rewrites the axis constant, which the tracer shares with other calls of the same value:
     Cohere's and Helium's rotary angles (``repeat_interleave(freqs, 2, dim=-1)``) turned the -1 of their query's
     ``view`` into the key heads' count (transformers 5.24, torch 2.14). A whole number of copies along one axis are
@@ -59,8 +61,8 @@ def tensor_calls(torch) -> dict:
             "exp2": lambda x: torch.exp(x * math.log(2.0)), "erfc": lambda x: 1 - torch.erf(x),
             "sgn": lambda x: torch.sign(x), "positive": lambda x: x, "deg2rad": lambda x: x * (math.pi / 180),
             "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
-            "median": _median(torch), "diagonal": _diagonal(torch),
-            "bucketize": _bucketize(torch)}
+            "median": _median(torch), "diagonal": _diagonal(torch), "bucketize": _bucketize(torch),
+            "floor_divide": lambda x, other: torch.div(x, other, rounding_mode="floor")}
 
 
 def _diagonal(torch):
