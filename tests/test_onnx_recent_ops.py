@@ -312,3 +312,41 @@ def test_computed_indices_out_of_range_and_scatters_into_constants_are_named():
                             {"empty": np.zeros((1, 2, 6), np.float32), "at": np.array([[0, 1]])})
     with pytest.raises(ValueError, match="ScatterND into a constant needs indices or updates of its rank"):
         network_from_onnx(refused, "m.onnx")
+
+
+@pytest.mark.parametrize("reduction", ["add", "mul", "max", "min"])
+def test_scatters_that_combine_match_the_onnx_reference(reduction, tmp_path):
+    """ScatterElements with a reduction (torch's scatter_add, scatter_reduce, index_add) at computed indices that
+    repeat (TopK's positions, folded onto 3 of 6 by a Mod: PutAlong) and at constant ones that repeat (Scatter),
+    and ScatterND with a reduction at repeated constant rows; saved and loaded; priced as one operation per update"""
+    from cimsim.models.from_network import model_from_network
+    from cimsim.network import Scatter, load_network, save_network
+
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("TopK", ["h", "k"], ["v", "i"]),
+             helper.make_node("Mod", ["i", "three"], ["i3"]),
+             helper.make_node("ScatterElements", ["h", "i3", "v"], ["computed"], "scatter1", axis=1,
+                              reduction=reduction),
+             helper.make_node("ScatterElements", ["h", "at", "v"], ["constant"], "scatter2", axis=1,
+                              reduction=reduction),
+             helper.make_node("Reshape", ["h", "rows"], ["h3"]),
+             helper.make_node("ScatterND", ["h3", "nd", "h3"], ["nd_out"], "scatter3", reduction=reduction),
+             helper.make_node("Reshape", ["nd_out", "flat"], ["nd_flat"]),
+             helper.make_node("Concat", ["computed", "constant", "nd_flat"], ["y"], axis=1)]
+    consts = {"w": np.eye(6, dtype=np.float32)[::-1].copy(), "k": np.array([4], np.int64),
+              "three": np.array(3, np.int64), "at": np.array([[1, 1, 4, 1]]), "rows": np.array([1, 3, 2], np.int64),
+              "nd": np.array([[[0, 2], [0, 2], [0, 0]]]), "flat": np.array([1, 6], np.int64)}
+    model = _routed_graph(nodes, consts)
+    net = network_from_onnx(model, "m.onnx")
+    x = RNG.standard_normal((1, 6)).astype(np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    np.testing.assert_allclose(net.forward(x), want, rtol=1e-6)
+    if reduction in ("add", "mul"):  # each one combined (a max or a min may keep the data)
+        assert not np.array_equal(want[0, :6], x[0, ::-1]) and not np.array_equal(want[0, 6:12], x[0, ::-1])
+    save_network(net, tmp_path / "combined.npz")
+    np.testing.assert_array_equal(load_network(tmp_path / "combined.npz").forward(x), net.forward(x))
+    combining = {op.name: (op.kind, op.elements_per_item) for op in model_from_network(net).ops
+                 if op.name.startswith("scatter")}
+    kind = {"add": "add", "mul": "mul"}.get(reduction, "max")
+    assert combining == {"scatter1": (kind, 4), "scatter2": (kind, 4), "scatter3": (kind, 6)}  # one per update
+    with pytest.raises(ValueError, match="Scatter reduction must be one of none, add, mul, max, min; got 'sum'"):
+        Scatter(np.array([0]), "sum")

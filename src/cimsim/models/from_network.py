@@ -4,7 +4,8 @@ Each matrix layer becomes a static :class:`MatrixOp` (a grouped conv: ``groups``
 inputs), each activation product an ``activation`` MatrixOp, and each digital layer a :class:`VectorOp` of the
 vector unit's kind that does its work (``DIGITAL_KINDS``); biases added after the crossbars are ``add`` ops.
 Data movement (reshape, transpose, slice, concat, flatten, pad, upsample, dilate, a nearest resize's one-hot
-interpolation) costs no vector-unit operation; a linear resize costs a multiply and an add per weight it applies. An
+interpolation, a scatter that writes) costs no vector-unit operation, a scatter that combines (scatter_add) one per
+update; a linear resize costs a multiply and an add per weight it applies. An
 embedding lookup is a memory read: its table counts as parameters kept in DRAM (``Model.dram_parameters``), unless
 a matrix layer holds the same weights (a head tied to the token embeddings: counted once, on the crossbars).
 """
@@ -40,6 +41,8 @@ _MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten",
 
 
 def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -> list[VectorOp]:
+    if getattr(layer, "reduction", "none") != "none":  # a scatter that combines: one operation per update
+        return [VectorOp(name, _ELEMENTWISE_KINDS[layer.reduction], math.prod(shapes[1]))]
     if layer.kind in _MOVES:
         return []
     if layer.kind == "unary":

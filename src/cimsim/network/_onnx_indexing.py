@@ -11,7 +11,7 @@ import numpy as np
 
 from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
-from .indexing import PutAlong, TakeAlong
+from .indexing import PutAlong, TakeAlong, checked_reduction
 from .movement import Constant
 from .ops import Affine
 from .tables import Scatter
@@ -37,7 +37,7 @@ def _gather_elements(g, op, attrs, names, outs, name):
 
 
 def _scatter(g, op, attrs, names, outs, name):
-    """ScatterND / ScatterElements (reduction none) of an activation (or of a constant, read as a Constant layer
+    """ScatterND / ScatterElements (any reduction) of an activation (or of a constant, read as a Constant layer
     first), at constant indices, with an activation's updates: a Scatter layer writing at the flat positions the
     indices name (within one sample: the batch axis is kept as an axis, the indices address it); ScatterElements at
     computed indices: :func:`_put_along`"""
@@ -48,11 +48,9 @@ def _scatter(g, op, attrs, names, outs, name):
             raise ValueError(f"{op} into a constant needs indices or updates of its rank from the activations")
         g.append(Constant(g.sample_constant(g.consts[data], like)), [like], f"{outs[0]}#data", name)
         data = f"{outs[0]}#data"
-    if text_attr(attrs, "reduction", "none") != "none":
-        raise ValueError(f"{op} of an activation with reduction {text_attr(attrs, 'reduction', 'none')!r} is not "
-                         "supported (none only)")
+    reduction = checked_reduction(text_attr(attrs, "reduction", "none"), op)
     if op == "ScatterElements" and g.is_data(data) and g.is_data(index):  # at computed positions: a PutAlong
-        return _put_along(g, attrs, data, index, updates, outs[0], name)
+        return _put_along(g, attrs, data, index, updates, outs[0], name, reduction)
     if index not in g.consts or not (g.is_data(data) and g.is_data(updates)):
         raise ValueError(f"{op} needs an activation as data, and constant indices and updates from the activations "
                          "(ScatterElements: or indices from the activations)")
@@ -70,20 +68,20 @@ def _scatter(g, op, attrs, names, outs, name):
     if targets.shape != g.full_shape(updates):
         raise ValueError(f"{op} indices {list(indices.shape)} name {list(targets.shape)} values; the updates have "
                          f"shape {list(g.full_shape(updates))}")
-    g.append(Scatter(targets.ravel()), [data, updates], outs[0], name)
+    g.append(Scatter(targets.ravel(), reduction), [data, updates], outs[0], name)
 
 
-def _put_along(g, attrs, data: str, index: str, updates: str, out: str, name: str) -> None:
+def _put_along(g, attrs, data: str, index: str, updates: str, out: str, name: str, reduction: str) -> None:
     """ScatterElements of an activation at computed indices: a PutAlong layer of the updates (an activation, or a
     constant holding one value: a router's -inf over its pick)"""
     axis = g.sample_axis(attrs.get("axis", 0), data)
     if g.is_data(updates):
-        return g.append(PutAlong(axis), [data, index, updates], out, name)
+        return g.append(PutAlong(axis, reduction=reduction), [data, index, updates], out, name)
     value = np.asarray(g.consts[updates], dtype=np.float64)
     if not value.size or np.any(value != value.ravel()[0]):
         raise ValueError("ScatterElements at computed indices needs updates from the activations or a constant of "
                          "one value")
-    g.append(PutAlong(axis, float(value.ravel()[0])), [data, index], out, name)
+    g.append(PutAlong(axis, float(value.ravel()[0]), reduction), [data, index], out, name)
 
 
 INDEXING_HANDLERS = {"GatherElements": _gather_elements, "ScatterND": _scatter, "ScatterElements": _scatter}

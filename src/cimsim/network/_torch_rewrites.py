@@ -13,12 +13,14 @@ __all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "HYPERBOLIC"]
 def tensor_calls(torch) -> dict:
     """``repeat_interleave``, ``diff``, ``expm1``, ``trunc``, ``fix``, ``frac``, ``exp2``, ``erfc``, ``sgn``,
     ``positive``, ``deg2rad``, ``rad2deg``, ``sinc``, ``xlogy``, ``heaviside``, ``median`` along an axis,
-    ``diagonal``, ``bucketize`` and ``floor_divide`` (torch's functions and tensor methods; ``a // b`` calls
-    ``torch.floor_divide``) as the plain operations they compute. torch's exporter refuses all but the first and
-    the last three at opset 17 (GLM's attention mask takes a ``diff``, Apertus's xIELU an ``expm1``); ``diagonal``
-    it exports as a gather in a branch, ``bucketize`` as comparisons that put the boundaries' axis before the batch,
-    neither of which cimsim imports, and ``floor_divide`` as a truncating division (-0.5 // 0.3 gave -1, not -2),
-    where ``div`` with ``rounding_mode="floor"`` exports the floor. Its
+    ``diagonal``, ``bucketize``, ``floor_divide`` and ``index_add`` (torch's functions and tensor methods;
+    ``a // b`` calls ``torch.floor_divide``) as the plain operations they compute. torch's exporter refuses all but
+    the first and the last four at opset 17 (GLM's attention mask takes a ``diff``, Apertus's xIELU an ``expm1``);
+    ``diagonal`` it exports as a gather in a branch, ``bucketize`` as comparisons that put the boundaries' axis
+    before the batch, neither of which cimsim imports, ``floor_divide`` as a truncating division (-0.5 // 0.3 gave
+    -1, not -2), where ``div`` with ``rounding_mode="floor"`` exports the floor, and ``index_add`` only where no
+    index repeats (a mixture of experts sums its experts' outputs per token so): as ``scatter_add``, it exports
+    whatever the indices. Its
     ``repeat_interleave`` rewrites the axis constant, which the tracer shares with other calls of the same value:
     Cohere's and Helium's rotary angles (``repeat_interleave(freqs, 2, dim=-1)``) turned the -1 of their query's
     ``view`` into the key heads' count (transformers 5.24, torch 2.14). A whole number of copies along one axis are
@@ -62,7 +64,22 @@ def tensor_calls(torch) -> dict:
             "sgn": lambda x: torch.sign(x), "positive": lambda x: x, "deg2rad": lambda x: x * (math.pi / 180),
             "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
             "median": _median(torch), "diagonal": _diagonal(torch), "bucketize": _bucketize(torch),
-            "floor_divide": lambda x, other: torch.div(x, other, rounding_mode="floor")}
+            "floor_divide": lambda x, other: torch.div(x, other, rounding_mode="floor"),
+            "index_add": _index_add(torch)}
+
+
+def _index_add(torch):
+    """``index_add`` along ``dim``: ``scatter_add`` of the source at its index, spread over the other axes"""
+    original = torch.index_add
+
+    def index_add(x, dim, index, source, *, alpha=1):
+        if source.dim() == 0:
+            return original(x, dim, index, source, alpha=alpha)
+        axis = dim % source.dim()
+        spread = index.view([-1 if k == axis else 1 for k in range(source.dim())]).expand_as(source)
+        return x.scatter_add(axis, spread, source if alpha == 1 else source * alpha)
+
+    return index_add
 
 
 def _diagonal(torch):

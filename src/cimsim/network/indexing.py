@@ -1,6 +1,7 @@
 """Values read or written at positions computed from the activations, along one axis: ONNX GatherElements and
-ScatterElements (torch's ``gather`` and ``scatter``) by computed indices, as a mixture of experts' router reads the
-score of the expert it picked, or masks it out. Digital: data movement on the vector unit (no arithmetic priced)."""
+ScatterElements (torch's ``gather`` and ``scatter``, and ``scatter_add`` / ``index_add``: a scatter that combines)
+by computed indices, as a mixture of experts' router reads the score of the expert it picked, or masks it out.
+Digital: data movement on the vector unit, and a scatter's combining operation per update."""
 
 from __future__ import annotations
 
@@ -13,7 +14,27 @@ import numpy as np
 from .layers import DigitalLayer
 from .ops import per_sample_axis
 
-__all__ = ["TakeAlong", "PutAlong"]
+__all__ = ["TakeAlong", "PutAlong", "SCATTER_REDUCTIONS", "checked_reduction", "scattered"]
+
+SCATTER_REDUCTIONS = {"none": None, "add": np.add, "mul": np.multiply, "max": np.maximum, "min": np.minimum}
+"""a scatter's reduction (ONNX ScatterElements / ScatterND) -> how an update combines with the value it lands on
+(none: it replaces it)"""
+
+
+def checked_reduction(reduction, kind: str) -> str:
+    if reduction not in SCATTER_REDUCTIONS:
+        raise ValueError(f"{kind} reduction must be one of {', '.join(SCATTER_REDUCTIONS)}; got {reduction!r}")
+    return reduction
+
+
+def scattered(target: np.ndarray, where: tuple, values: np.ndarray, reduction: str) -> None:
+    """``values`` written into ``target`` at index tuple ``where`` in place, each combined with the value it lands on
+    by ``reduction`` (every update of one position in turn, as ONNX's)"""
+    combine = SCATTER_REDUCTIONS[reduction]
+    if combine is None:
+        target[where] = values
+    else:
+        combine.at(target, where, values)
 
 
 def _positions(indices: np.ndarray, size: int, kind: str) -> np.ndarray:
@@ -63,15 +84,18 @@ class TakeAlong(DigitalLayer):
 @dataclass(frozen=True, eq=False)
 class PutAlong(DigitalLayer):
     """(data, indices, updates) -> data with each update written at its index along a per-sample ``axis`` (ONNX
-    ScatterElements, reduction none; of one index named twice, the later update stays); with ``value`` (a
-    constant, -inf allowed, as a router masks its pick out), (data, indices) and that value written."""
+    ScatterElements; of one index named twice, the later update stays), or combined with the value there by
+    ``reduction`` (:data:`SCATTER_REDUCTIONS`: torch's ``scatter_add``); with ``value`` (a constant, -inf allowed,
+    as a router masks its pick out), (data, indices) and that value written."""
 
     kind: ClassVar[str] = "put_along"
     arity: ClassVar[int | None] = None
     axis: int = -1
     value: float | None = None
+    reduction: str = "none"
 
     def __post_init__(self):
+        checked_reduction(self.reduction, "PutAlong")
         if self.value is not None:
             value = float(self.value)
             if math.isnan(value):
@@ -94,6 +118,7 @@ class PutAlong(DigitalLayer):
         axis = per_sample_axis(self.axis, data.ndim - 1, "PutAlong")
         out = data.copy()
         values = updates[0] if updates else np.full(indices.shape, self.value)
-        positions = _positions(indices, data.shape[axis + 1], "PutAlong")
-        np.put_along_axis(_within(out, indices.shape[1:], axis), positions, values, axis=axis + 1)  # into out
+        where = list(np.indices(indices.shape, sparse=True))
+        where[axis + 1] = _positions(indices, data.shape[axis + 1], "PutAlong")
+        scattered(_within(out, indices.shape[1:], axis), tuple(where), values, self.reduction)  # into out
         return out

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from .indexing import checked_reduction, scattered
 from .layers import DigitalLayer
 from .ops import _constant, per_sample_axis
 
@@ -89,19 +90,23 @@ class Embedding(DigitalLayer):
 class Scatter(DigitalLayer):
     """Values written in place: (data, updates) -> data with updates' k-th value (flat, C order) at data's flat
     position ``positions[k]`` (ONNX ScatterND / ScatterElements with constant indices; MViT v2 adds its relative
-    positions to part of its attention so). Positions are distinct. Data movement: the cost model prices no
-    arithmetic for it."""
+    positions to part of its attention so), or combined with the value there by ``reduction`` (one of
+    :data:`~cimsim.network.indexing.SCATTER_REDUCTIONS`: torch's ``scatter_add``). Written positions are distinct.
+    Data movement, and a combining operation per update."""
 
     kind: ClassVar[str] = "scatter"
     arity: ClassVar[int | None] = 2
     positions: np.ndarray
+    reduction: str = "none"
 
     def __post_init__(self):
+        checked_reduction(self.reduction, "Scatter")
         p = np.asarray(self.positions)
         if p.ndim != 1 or p.dtype.kind not in "iu" or (p.size and p.min() < 0):
             raise ValueError(f"Scatter positions must be a 1-d array of integers >= 0; got {p.dtype} {p.shape}")
-        if len(np.unique(p)) != len(p):
-            raise ValueError("Scatter positions must be distinct (two updates of one value have no defined order)")
+        if self.reduction == "none" and len(np.unique(p)) != len(p):
+            raise ValueError("Scatter positions must be distinct (two updates of one value have no defined order) "
+                             "unless a reduction combines them")
         p = p.astype(np.int64)
         p.setflags(write=False)
         object.__setattr__(self, "positions", p)
@@ -116,5 +121,5 @@ class Scatter(DigitalLayer):
     def __call__(self, data: np.ndarray, updates: np.ndarray) -> np.ndarray:
         self.output_shape(data.shape[1:], updates.shape[1:])
         out = data.reshape(len(data), -1).copy()
-        out[:, self.positions] = updates.reshape(len(updates), -1)
+        scattered(out, (slice(None), self.positions), updates.reshape(len(updates), -1), self.reduction)
         return out.reshape(data.shape)
