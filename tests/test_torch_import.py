@@ -315,6 +315,24 @@ def test_export_failure_is_torch_message_without_its_graph():
     assert "may translate it: torch.onnx.export(model, (x,), path, dynamo=True" in str(info.value)  # the way out
 
 
+def test_a_module_the_model_does_not_hold_is_named_as_the_cause():
+    """a module kept in a plain list (or created in forward) is not registered: torch refuses its weights as
+    constants and appends their values; the error says what such a tensor usually is, without the values"""
+    class Unregistered(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Linear(4, 64)]  # a plain list: not the model's parameters
+
+        def forward(self, x):
+            return self.layers[0](x)
+
+    with pytest.raises(ValueError, match=r"Cannot insert a Tensor that requires grad as a constant.*detaching the "
+                                         r"gradient Tensor \(a tensor the forward pass reads is not the model's: a "
+                                         r"module kept in a plain list") as info:
+        from_torch(Unregistered(), np.ones((1, 4)))
+    assert len(str(info.value)) < 700  # not the 256 weights
+
+
 def test_examples_and_outputs_named_for_what_they_are():
     """An empty or non-finite example is refused up front (it had been exported, then probed with NaN statistics or
     blamed on the network's input); an integer example of a float model says it was taken as token ids; a model

@@ -40,7 +40,8 @@ def export(torch, onnx, model, x, opset: int, name: str):
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
             raise ValueError(f"torch model {name}: the ONNX export failed: {type(exc).__name__}: "
-                             f"{_message(str(exc))}{_routing_hint(model, str(exc)) or DYNAMO_HINT}") from None
+                             f"{_message(str(exc))}{_routing_hint(model, str(exc)) or _constant_hint(str(exc))}"
+                             ) from None
         return onnx.load(path), routing  # with the external data of a model past 2 GiB
 
 
@@ -63,10 +64,25 @@ def _routing_hint(model, message: str) -> str:
             "Face transformers' experts interface densely, not this module)")
 
 
+_GRAD_CONSTANT = "Cannot insert a Tensor that requires grad as a constant"
+"""torch's message for a tensor the forward pass reads that is neither an input nor the model's parameter or
+buffer, and that requires grad (a module's weights where the module is not registered in the model)"""
+
+
+def _constant_hint(message: str) -> str:
+    """what a tensor that requires grad, read as a constant, usually is; else :data:`DYNAMO_HINT`"""
+    if _GRAD_CONSTANT not in message:
+        return DYNAMO_HINT
+    return (" (a tensor the forward pass reads is not the model's: a module kept in a plain list, dict or global "
+            "variable, or created in forward, is not registered; keep it as an attribute, nn.ModuleList or "
+            "nn.ModuleDict of the model, or detach the tensor)")
+
+
 def _message(text: str) -> str:
-    """torch's message without the IR graph and cause it appends"""
+    """torch's message without the IR graph, cause or tensor values it appends"""
     for marker in ("Torch IR graph at exception", "[Caused by"):
         text = text.split(marker)[0]
+    text = re.sub(r"(the gradient\sTensor):\s.*", r"\1", text, flags=re.DOTALL)  # the tensor's values
     text = " ".join(text.split())
     return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS] + " ..."
 
