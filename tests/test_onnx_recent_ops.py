@@ -350,3 +350,19 @@ def test_scatters_that_combine_match_the_onnx_reference(reduction, tmp_path):
     assert combining == {"scatter1": (kind, 4), "scatter2": (kind, 4), "scatter3": (kind, 6)}  # one per update
     with pytest.raises(ValueError, match="Scatter reduction must be one of none, add, mul, max, min; got 'sum'"):
         Scatter(np.array([0]), "sum")
+
+
+def test_a_constant_written_into_an_activation_at_constant_positions():
+    """shift_tokens_right (BART-style decoders: MVP, BigBird-Pegasus): the ids shifted by a ScatterND into zeros,
+    then the start token (a constant) written at position 0 of every sequence by a second ScatterND"""
+    nodes = [helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["head"]),
+             helper.make_node("ScatterND", ["zeros", "shifted_at", "head"], ["shifted"]),
+             helper.make_node("ScatterND", ["shifted", "first", "start"], ["y"])]
+    consts = {"starts": np.array([0]), "ends": np.array([5]), "axes": np.array([1]),
+              "zeros": np.zeros((1, 6), np.float32), "shifted_at": np.array([[[0, k] for k in range(1, 6)]]),
+              "first": np.array([[[0, 0]]]), "start": np.array([[7.0]], np.float32)}
+    model = _routed_graph(nodes, consts)
+    x = RNG.standard_normal((1, 6)).astype(np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    np.testing.assert_array_equal(network_from_onnx(model, "m.onnx").forward(x), want)
+    assert want[0, 0] == 7.0 and np.array_equal(want[0, 1:], x[0, :5])

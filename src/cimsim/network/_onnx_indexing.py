@@ -38,9 +38,10 @@ def _gather_elements(g, op, attrs, names, outs, name):
 
 def _scatter(g, op, attrs, names, outs, name):
     """ScatterND / ScatterElements (any reduction) of an activation (or of a constant, read as a Constant layer
-    first), at constant indices, with an activation's updates: a Scatter layer writing at the flat positions the
-    indices name (within one sample: the batch axis is kept as an axis, the indices address it); ScatterElements at
-    computed indices: :func:`_put_along`"""
+    first), at constant indices, with an activation's updates (or constant ones, read as a Constant layer: a
+    sequence's start token written in): a Scatter layer writing at the flat positions the indices name (within one
+    sample: the batch axis is kept as an axis, the indices address it); ScatterElements at computed indices:
+    :func:`_put_along`"""
     data, index, updates = names[:3]
     if data in g.consts and (g.is_data(index) or g.is_data(updates)):  # written into a constant (an empty tensor)
         like = next((t for t in (updates, index) if g.is_data(t) and g.full_ndim(t) == np.ndim(g.consts[data])), None)
@@ -48,6 +49,9 @@ def _scatter(g, op, attrs, names, outs, name):
             raise ValueError(f"{op} into a constant needs indices or updates of its rank from the activations")
         g.append(Constant(g.sample_constant(g.consts[data], like)), [like], f"{outs[0]}#data", name)
         data = f"{outs[0]}#data"
+    if updates in g.consts and g.is_data(data) and index in g.consts:  # a constant written in (a start token)
+        g.append(Constant(g.sample_constant(g.consts[updates], data)), [data], f"{outs[0]}#updates", name)
+        updates = f"{outs[0]}#updates"
     reduction = checked_reduction(text_attr(attrs, "reduction", "none"), op)
     if op == "ScatterElements" and g.is_data(data) and g.is_data(index):  # at computed positions: a PutAlong
         return _put_along(g, attrs, data, index, updates, outs[0], name, reduction)
