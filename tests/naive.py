@@ -196,6 +196,10 @@ def mvm(w, x, cfg, full_scale=None):
                     for sign, sl in ((1, pos), (-1, neg)):
                         for sk, v in converted([(sk, column(lv)) for sk, lv in sl], rowsum):
                             acc += pw * (sign * sk) * v
+            elif m.signed_encoding == "twos_complement":  # q mod 2**bits, a bit per cell; the sign bit weighs -2**(b-1)
+                data = slices(qw % 2 ** m.weight_bits, bpc, n_slices)
+                for k_s, (sk, v) in enumerate(converted([(sk, column(lv)) for sk, lv in data], rowsum)):
+                    acc += pw * (-sk if k_s == n_slices - 1 else sk) * v
             else:
                 off = 2 ** (m.weight_bits - 1)
                 wstep = 2 if m.weight_bits == 1 else 1  # a binary weight stores (q + 1) / 2: q = 2 b - 1
@@ -224,6 +228,8 @@ def cell_levels_matrix(w, cfg, col_tiles):
     if m.signed_encoding == "differential":
         stored = [np.maximum(qw, 0), np.maximum(-qw, 0)]
         ref_cols = []
+    elif m.signed_encoding == "twos_complement":
+        stored, ref_cols = [qw % 2 ** m.weight_bits], []
     else:
         off = 2 ** (m.weight_bits - 1)
         stored = [(qw + off) // (2 if m.weight_bits == 1 else 1)]

@@ -35,7 +35,7 @@ CONSISTENCY_FIELDS = {
     "baseline.preset", "dac.input_bits", "dac.bits_per_read", "dac.encoding", "adc.accumulation", "array.family",
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
-    "technology.vdd_v", "device.iv_nonlinearity",
+    "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits",
 }
 
 
@@ -234,6 +234,16 @@ def test_one_bit_signed_inputs_are_binary_with_a_bipolar_dac_only(tmp_path):
     ({"mapping": {"weight_bits": 3}, "device": {"bits_per_cell": 3}}, "device.bits_per_cell"),
     ({"mapping": {"weight_bits": 1, "signed_encoding": "offset", "subtraction": "analog"},
       "device": {"bits_per_cell": 1}}, "mapping.subtraction"),
+    ({"mapping": {"signed_encoding": "twos_complement"}, "device": {"bits_per_cell": 1, "g_min_us": 0.0}},
+     "mapping.subtraction"),
+    ({"mapping": {"signed_encoding": "twos_complement", "subtraction": "digital", "weight_bits": 1},
+      "device": {"bits_per_cell": 1, "g_min_us": 0.0}}, "mapping.weight_bits"),
+    ({"mapping": {"signed_encoding": "twos_complement", "subtraction": "digital"},
+      "device": {"bits_per_cell": 2, "g_min_us": 0.0}}, "device.bits_per_cell"),
+    ({"mapping": {"signed_encoding": "twos_complement", "subtraction": "digital"},
+      "device": {"bits_per_cell": 1, "g_min_us": 0.5}}, "device.g_min_us"),
+    ({"mapping": {"signed_encoding": "twos_complement", "subtraction": "digital"},
+      "device": {"bits_per_cell": 1, "g_min_us": 0.0}, "adc": {"accumulation": "slices"}}, "adc.accumulation"),
     ({"adc": {"bits": 6, "enob": 7.5}}, "adc.enob"),
     ({"dac": {"mode": "sliced"}}, "dac.bits_per_read"),
     ({"dac": {"mode": "parallel", "bits_per_read": 2}}, "dac.bits_per_read"),
@@ -463,6 +473,12 @@ def consistent_dicts(draw) -> dict:
     data = draw(CONFIG_DICTS)
     array, device, weights, dac, adc, workload = (
         data[s] for s in ("array", "device", "mapping", "dac", "adc", "workload"))
+    twos = weights["signed_encoding"] == "twos_complement"
+    if twos:  # a bit per unsubtracted cell that conducts nothing when off, its sign bit converted apart (tested)
+        weights["weight_bits"], weights["subtraction"], device["g_min_us"] = max(2, weights["weight_bits"]), \
+            "digital", 0.0
+        adc["accumulation"] = {"slices": "none", "planes_and_slices": "planes"}.get(adc["accumulation"],
+                                                                                  adc["accumulation"])
     device["g_max_us"] = device["g_min_us"] + draw(st.floats(1e-3, 1e3))
     technology = data["technology"]
     try:
@@ -472,7 +488,7 @@ def consistent_dicts(draw) -> dict:
     stored_bits = max(1, weights["weight_bits"] - (weights["signed_encoding"] == "differential"))
     if weights["weight_bits"] == 1 and weights["signed_encoding"] == "offset":
         weights["subtraction"] = "digital"
-    device["bits_per_cell"] = draw(st.integers(1, min(8, stored_bits)))
+    device["bits_per_cell"] = 1 if twos else draw(st.integers(1, min(8, stored_bits)))
     slices = -(-stored_bits // device["bits_per_cell"])
     offset = weights["signed_encoding"] == "offset"
     array["cols"] = draw(st.integers(slices * (1 if offset else 2) + (slices if offset else 0), 4096))

@@ -85,7 +85,7 @@ def test_digital_adder_trees_toggle_at_the_measured_product_bit_rate():
     """Bit-serial inputs on 1-bit cells: the tree's inputs toggle at 2 q (1 - q), q the measured fraction of product
     bits that are 1; uniform data gives about the analytic (uniform) rate, sparse inputs less."""
     import numpy as np
-    from cimsim.cost.families import ADDER_TREE_TOGGLE_RATE, tree_toggle_rate
+    from cimsim.cost.families import ADDER_TREE_TOGGLE_RATE, reference_sum_full_adders, tree_toggle_rate
     from cimsim.numerics import Crossbar
 
     config = with_overrides(BASE, {"array.family": "digital", "workload.in_features": 64, "workload.out_features": 8,
@@ -107,8 +107,12 @@ def test_digital_adder_trees_toggle_at_the_measured_product_bit_rate():
     assert q < 0.1 and tree_toggle_rate(xbar.plan, xbar.counts) == pytest.approx(2 * q * (1 - q))
     b = cim_breakdown(config, xbar.plan, xbar.counts)
     p = cim_parameters(config, xbar.plan)
-    assert b.energy_pj["adder_tree"] == pytest.approx(
-        xbar.counts.adder_tree_sums * p.adder_tree_energy_pj * 2 * q * (1 - q) / ADDER_TREE_TOGGLE_RATE)
+    assert xbar.counts.reference_sums == xbar.counts.adder_tree_sums // 8  # the offset's input sum, one per read
+    assert reference_sum_full_adders(xbar.plan) == 64 * 2 - (1 + 6 + 1)  # a tree over 64 input bits
+    assert xbar.plan.reference_cols == 0 and xbar.plan.outputs_per_array == 64 // 4  # no column of cells for it
+    assert b.energy_pj["adder_tree"] == pytest.approx(  # the reference sums at uniform data's rate
+        xbar.counts.adder_tree_sums * p.adder_tree_energy_pj * 2 * q * (1 - q) / ADDER_TREE_TOGGLE_RATE
+        + xbar.counts.reference_sums * p.reference_sum_energy_pj)
 
 
 def test_digital_family_has_adder_trees_and_no_converters():
@@ -139,23 +143,45 @@ def test_adder_tree_of_one_row_and_the_smallest_tree():
 def test_cell_chain_adds_each_row_into_a_full_width_running_sum():
     """Colonnade's structure: each of N rows adds its p-bit product into a (p + ceil(log2 N))-bit running sum (a
     full adder per bit cell), the sum bits toggling at 0.5, plus a pipeline register of a flip-flop per column of
-    the array every 8 rows, shared by the array's outputs."""
+    the array every 8 rows, shared by the array's outputs; the bit cells of columns no output uses add too (a
+    driven row's every cell), shared likewise."""
     over = {"array.family": "digital", "dac.mode": "bit_serial", "array.rows": 128, "array.cols": 128,
             "array.rows_per_read": 128, "mapping.signed_encoding": "offset", "mapping.subtraction": "digital",
             "mapping.weight_bits": 8, "device.bits_per_cell": 1, "dac.signed_inputs": "unsigned"}
     tree = _priced(over)
     config, plan, p, counts = _priced({**over, "array.digital_adders": "cell_chain", "array.chain_register_rows": 8})
     width = 8 + 7  # 1 input bit x 8 stored bits, plus log2(128) carry bits: the paper's "B + 7 columns"
-    assert plan.chain_cols == 7 and adder_tree_full_adders(plan) == 128 * width
+    assert plan.chain_cols == 7 and plan.outputs_per_array == 128 // width == 8  # 8 columns hold no output
+    assert adder_tree_full_adders(plan) == 128 * 128 / 8 > 128 * width  # every column of the rows, per output
     assert chain_registers(plan, 8) == pytest.approx(16 * 128 / 8) and chain_registers(plan, 0) == 0  # 8 outputs
     assert p.adder_tree_energy_pj == pytest.approx(
-        128 * width * gates.full_adder_energy_pj(config.technology) * CHAIN_TOGGLE_RATE
+        128 * 16 * gates.full_adder_energy_pj(config.technology) * CHAIN_TOGGLE_RATE
         + 16 * 128 / 8 * gates.register_bit_energy_pj(config.technology))
-    # B + 7 columns per weight (and the offset encoding's reference column): fewer outputs per array than a tree's
-    assert plan.outputs_per_array == (128 - 8) // (8 + 7) < tree[1].outputs_per_array == (128 - 8) // 8
+    # B + 7 columns per weight: fewer outputs per array than a tree's (a digital array's offset reference is an
+    # input sum of its adders, no column)
+    assert plan.outputs_per_array < tree[1].outputs_per_array == 128 // 8
     assert counts.adder_tree_sums == tree[3].adder_tree_sums  # the same sums, each dearer
-    assert p.adder_tree_energy_pj > 2 * tree[2].adder_tree_energy_pj  # 128 x 15 adders at 0.5 against 1136 at 0.375
+    assert p.adder_tree_energy_pj > 2 * tree[2].adder_tree_energy_pj  # 128 x 16 adders at 0.5 against 1136 at 0.375
     assert any("full adder in every bit cell" in a for a in cim_breakdown(config, plan, counts).assumptions)
+
+
+def test_twos_complement_weights_take_no_reference_columns():
+    """A weight's two's-complement bits, one per cell, recombined with the sign bit's -2**(B-1) after conversion:
+    no reference column, so a cell chain of B + 7 columns per weight holds 128 // (B + 7) outputs (Colonnade's
+    parallel MACs per row: 8 at 8 and 9 bits, 9 at 7), and the same conversions and sums as the offset encoding"""
+    over = {"array.family": "digital", "dac.mode": "bit_serial", "array.rows": 128, "array.cols": 128,
+            "array.rows_per_read": 128, "mapping.subtraction": "digital", "device.bits_per_cell": 1,
+            "device.g_min_us": 0.0, "dac.signed_inputs": "unsigned", "array.digital_adders": "cell_chain"}
+    for bits, outputs in ((7, 9), (8, 8), (9, 8), (15, 5)):
+        plan = _priced({**over, "mapping.weight_bits": bits, "mapping.signed_encoding": "twos_complement"})[1]
+        assert (plan.reference_cols, plan.outputs_per_array, plan.used_cols(outputs)) == (0, outputs, 128 - 128 % (
+            bits + 7))
+    analog = {"array.rows_per_read": 16, "mapping.subtraction": "digital", "device.bits_per_cell": 1,
+              "device.g_min_us": 0.0, "mapping.weight_bits": 6}
+    twos = _priced({**analog, "mapping.signed_encoding": "twos_complement"})
+    offset = _priced({**analog, "mapping.signed_encoding": "offset"})
+    assert twos[1].converted_cols(5) == 5 * 6 == offset[1].converted_cols(5) - 6  # offset: a converted reference
+    assert twos[1].outputs_per_array == BASE.array.cols // 6 > offset[1].outputs_per_array
 
 
 @pytest.mark.parametrize("overrides,field", [

@@ -32,6 +32,8 @@ MODES = [
     {"dac.mode": "sliced", "dac.bits_per_read": 2, "dac.signed_inputs": "twos_complement"},
     {"dac.signed_inputs": "unsigned"},
     {"mapping.signed_encoding": "offset", "device.bits_per_cell": 1},
+    {"mapping.signed_encoding": "twos_complement", "mapping.subtraction": "digital", "device.bits_per_cell": 1,
+     "device.g_min_us": 0.0},
     {"array.rows_per_read": 64, "adc.bits": 6},
 ]
 

@@ -23,6 +23,7 @@ DAC_CHOICES = CLASSIC_DAC_CHOICES + [
     ("parallel", "unsigned"), ("bit_serial", "unsigned"), ("sliced", "unsigned", 2), ("parallel", "binary")]
 """(mode, signed_inputs[, bits_per_read]): the four classic layouts (specialised kernels) and the general ones;
 "binary" is 1-bit bipolar inputs (make_config sets input_bits = 1)"""
+ENCODINGS = ["differential", "offset", "twos_complement"]
 
 
 def make_config(rows=8, cols=16, rows_per_read=4, weight_bits=6, bits_per_cell=2, encoding="differential",
@@ -204,18 +205,23 @@ def test_ziggurat_draws_are_standard_normal():
 
 
 def test_weight_levels_recombine_to_codes():
-    for encoding in ("differential", "offset"):
-        cfg = make_config(encoding=encoding, weight_bits=7, bits_per_cell=3)
+    for encoding in ENCODINGS:
+        cfg = make_config(encoding=encoding, weight_bits=7, bits_per_cell=1 if encoding == "twos_complement" else 3)
         plan = plan_layer(cfg)
         q = np.random.default_rng(4).integers(-63, 64, size=(5, 10))
         levels, ref = weight_levels(q, plan)
         weights = 2 ** (plan.bits_per_cell * np.arange(plan.n_slices))
+        if encoding == "twos_complement":  # the sign bit weighs -2**6
+            weights[-1] = -weights[-1]
         stored = np.tensordot(weights, levels, axes=([0], [1]))  # polarities x in x out
         assert levels.max() <= plan.max_level and levels.min() >= 0
         if encoding == "differential":
             np.testing.assert_array_equal(stored[0] - stored[1], q.T)
-        else:
+        elif encoding == "offset":
             np.testing.assert_array_equal(stored[0] - weights @ ref, q.T)
+        else:
+            assert len(ref) == 0 and levels.shape[:2] == (1, 7)
+            np.testing.assert_array_equal(stored[0], q.T)
 
 
 def test_quantize_weights_per_output_scale():
@@ -234,15 +240,24 @@ def test_quantize_inputs_fixed_range_clips():
 
 
 # ---- the whole crossbar -------------------------------------------------------------------------
+def legal_config(enc, wb, bpc, sub, gmin=0.0, acc="none", **kw):
+    """make_config with the weight encoding's combination made legal: a binary offset weight subtracted digitally;
+    two's complement at least 2 bits, a bit per cell, digital recombination, g_min 0 and no summed slices"""
+    if enc == "twos_complement":
+        wb, bpc, sub, gmin, acc = max(2, wb), 1, "digital", 0.0, acc.replace("planes_and_slices", "planes")
+        acc = acc.replace("slices", "none")
+    return make_config(weight_bits=wb, bits_per_cell=max(1, min(bpc, wb - 1 if enc == "differential" else wb)),
+                       encoding=enc, subtraction="digital" if wb == 1 and enc == "offset" else sub, g_min_us=gmin,
+                       accumulation=acc, **kw)
+
+
 configs = st.builds(
     lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, adc_bits, rng_mode, frac, gmin, per_out, acc, fam:
-    make_config(
-        rows=rows, cols=64, rows_per_read=min(rpr, rows), weight_bits=wb,
-        bits_per_cell=max(1, min(bpc, wb - 1 if enc == "differential" else wb)), encoding=enc,
-        subtraction="digital" if wb == 1 and enc == "offset" else sub, dac=dac, input_bits=ib, adc_bits=adc_bits,
-        adc_range=rng_mode, fraction=frac, g_min_us=gmin, in_features=fin, out_features=fout, per_output=per_out,
-        accumulation=acc, family=fam),
-    st.integers(1, 8), st.integers(1, 4), st.sampled_from(["differential", "offset"]),
+    legal_config(
+        enc, wb, bpc, sub, gmin, acc, rows=rows, cols=64, rows_per_read=min(rpr, rows), dac=dac, input_bits=ib,
+        adc_bits=adc_bits, adc_range=rng_mode, fraction=frac, in_features=fin, out_features=fout,
+        per_output=per_out, family=fam),
+    st.integers(1, 8), st.integers(1, 4), st.sampled_from(ENCODINGS),
     st.sampled_from(["analog", "digital"]), st.sampled_from(DAC_CHOICES), st.integers(2, 8),
     st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12), st.integers(2, 12),
     st.sampled_from(["max", "fixed"]), st.floats(0.05, 1.0), st.sampled_from([0.0, 0.7]), st.booleans(),
@@ -277,12 +292,10 @@ def test_crossbar_equals_naive_reference_bit_for_bit(cfg, seed, sign):
 
 
 lossless = st.builds(
-    lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, acc, fam: make_config(
-        rows=rows, cols=64, rows_per_read=min(rpr, rows), weight_bits=wb,
-        bits_per_cell=max(1, min(bpc, wb - 1 if enc == "differential" else wb)), encoding=enc,
-        subtraction="digital" if wb == 1 and enc == "offset" else sub, dac=dac, input_bits=ib, adc_bits=16,
-        in_features=fin, out_features=fout, accumulation=acc, family=fam),
-    st.integers(1, 8), st.integers(1, 4), st.sampled_from(["differential", "offset"]),
+    lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, acc, fam: legal_config(
+        enc, wb, bpc, sub, 0.0, acc, rows=rows, cols=64, rows_per_read=min(rpr, rows), dac=dac, input_bits=ib,
+        adc_bits=16, in_features=fin, out_features=fout, family=fam),
+    st.integers(1, 8), st.integers(1, 4), st.sampled_from(ENCODINGS),
     st.sampled_from(["analog", "digital"]), st.sampled_from(DAC_CHOICES), st.integers(2, 8),
     st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12),
     st.sampled_from(["none", "planes", "slices", "planes_and_slices"]), st.sampled_from(["resistive", "digital"]))
@@ -405,14 +418,16 @@ def test_scaled_counts_equal_repeated_sums():
     assert one.scaled(0).mvms == 0 and one.scaled(3).adc_bits == one.adc_bits
 
 
-@pytest.mark.parametrize("encoding,subtraction", [("differential", "analog"), ("differential", "digital"),
-                                                  ("offset", "analog"), ("offset", "digital")])
+@pytest.mark.parametrize("encoding,subtraction,accumulation,family", [
+    (enc, sub, acc, fam) for enc, sub in [("differential", "analog"), ("differential", "digital"), ("offset", "analog"),
+                                          ("offset", "digital"), ("twos_complement", "digital")]
+    for acc, fam in [("none", "resistive"), ("planes", "resistive"), ("slices", "resistive"),
+                     ("planes_and_slices", "resistive"), ("none", "digital")]
+    if enc != "twos_complement" or "slices" not in acc])  # two's complement converts its sign bit apart
 @pytest.mark.parametrize("dac", DAC_CHOICES)
-@pytest.mark.parametrize("accumulation,family", [("none", "resistive"), ("planes", "resistive"), ("slices", "resistive"),
-                                                ("planes_and_slices", "resistive"), ("none", "digital")])
 def test_functional_counts_equal_analytic_where_data_independent(encoding, subtraction, dac, accumulation, family):
-    cfg = make_config(encoding=encoding, subtraction=subtraction, dac=dac, rows=4, cols=12, rows_per_read=3,
-                      in_features=11, out_features=7, accumulation=accumulation, family=family)
+    cfg = legal_config(encoding, 6, 2, subtraction, 0.0, accumulation, dac=dac, rows=4, cols=12, rows_per_read=3,
+                       in_features=11, out_features=7, family=family)
     w, x = data(cfg, batch=4)
     xbar = programmed(cfg, w)
     xbar.mvm(x)
@@ -423,14 +438,14 @@ def test_functional_counts_equal_analytic_where_data_independent(encoding, subtr
     assert functional == analytic
 
 
-@pytest.mark.parametrize("encoding", ["differential", "offset"])
+@pytest.mark.parametrize("encoding", ENCODINGS)
 @pytest.mark.parametrize("dac", DAC_CHOICES)
 @pytest.mark.parametrize("dac_encoding", ["voltage", "pulse_width", "pulse_count"])
 def test_gv2t_and_row_activations_against_explicit_cells(encoding, dac, dac_encoding):
     """voltage inputs: energy ~ code**2 per read; time-domain inputs: ~ |code| unit pulses at the read voltage; a
-    pulse-count input charges its row once per pulse"""
-    cfg = make_config(encoding=encoding, dac=dac, g_min_us=0.5, rows=4, cols=12, in_features=9, out_features=4,
-                      dac_encoding=dac_encoding)
+    pulse-count input charges its row once per pulse (two's complement: with g_min 0, as it needs)"""
+    cfg = legal_config(encoding, 6, 2, "analog", 0.5, dac=dac, rows=4, cols=12, in_features=9, out_features=4,
+                       dac_encoding=dac_encoding)
     w, x = data(cfg, batch=3)
     x[0, :3] = 0.0
     xbar = programmed(cfg, w)

@@ -121,7 +121,10 @@ def test_configs_state_only_the_entry_and_the_global_defaults():
                 data, _ = macro_configs.config_data(m, p)
             except macro_data.Unusable:
                 continue
-            assert data["mapping"]["signed_encoding"] == "offset"
+            sram = m.family.startswith("sram") or m.family == "digital"
+            twos = (sram and data["device"]["bits_per_cell"] == 1 and data["mapping"]["weight_bits"] >= 2
+                    and "slices" not in data["adc"].get("accumulation", "none"))  # as SRAM macros store weights
+            assert data["mapping"]["signed_encoding"] == ("twos_complement" if twos else "offset")
             assert data["adc"]["range"] == "max"
             assert data["array"]["rows_per_read"] == p.fields.get("rows_per_read", p.fields["rows"])
             if m.family.startswith("sram") or m.family == "digital":

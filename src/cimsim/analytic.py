@@ -65,6 +65,7 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
         adc_conversions=vectors * sums if plan.has_adc else 0,
         adc_bits=plan.adc_bits,
         adder_tree_sums=0 if plan.has_adc else vectors * sums,
+        reference_sums=vectors * reads // plan.planes_per_conversion * plan.reference_sums,
         shift_adds=vectors * sums,
         accumulator_adds=vectors * plan.out_features * (plan.row_tiles - 1),
         buffer_read_bits=vectors * in_bits * plan.col_tiles,

@@ -43,6 +43,9 @@ class Counts:
     """resolution of each ADC conversion, bits"""
     adder_tree_sums: int = 0
     """output sums added exactly by a digital adder tree (digital CIM, no ADC), each over one row group"""
+    reference_sums: int = 0
+    """input sums a digital array adds for the offset encoding's reference (the offset x the read's input sum: no
+    column of cells), one per array read"""
     shift_adds: int = 0
     """shift-and-add operations recombining column sums (one per conversion or adder-tree sum)"""
     accumulator_adds: int = 0

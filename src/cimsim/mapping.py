@@ -5,8 +5,9 @@ the analytic path (:func:`cimsim.analytic.analytic_counts`) prices it without ru
 its geometry (arrays, converters, reads per vector).
 
 Layout (docs/design.md section 2): W (out x in) is quantised to ``weight_bits`` signed integers; the
-magnitude (differential) or the offset code q + 2**(bits-1) (offset) is cut into ``n_slices`` slices
-of ``bits_per_cell`` bits, one physical column per slice (two per slice for a differential pair).
+magnitude (differential), the offset code q + 2**(bits-1) (offset) or q mod 2**bits (twos_complement: its top bit,
+the sign, weighs -2**(bits-1)) is cut into ``n_slices`` slices of ``bits_per_cell`` bits, one physical column per
+slice (two per slice for a differential pair).
 The input dimension is cut into row tiles of ``rows`` and each tile into row groups of
 ``rows_per_read``; outputs are packed into column tiles of ``outputs_per_array``.
 """
@@ -20,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .argcheck import check_int
-from .config.checks import binary_inputs, input_magnitude_bits, stored_weight_bits
+from .config.checks import binary_inputs, input_magnitude_bits, resolved_bits_per_read, stored_weight_bits
 from .config.modes import (Accumulation, ArrayFamily, DacMode, DigitalAdders, InputEncoding, SignedEncoding,
                            SignedInputs, Subtraction)
-from .config.schema import SECTIONS, Config, DacConfig
+from .config.schema import SECTIONS, Config
 
 __all__ = ["Plan", "plan_layer", "resolved_bits_per_read"]
 
@@ -97,8 +98,14 @@ class Plan:
 
     @property
     def reference_cols(self) -> int:
-        """reference columns per array (offset encoding: one per slice)"""
-        return self.n_slices if self.signed_encoding == SignedEncoding.OFFSET else 0
+        """reference columns per array (offset encoding: one per slice; a digital array forms its reference, the
+        offset x the read's input sum, in its adders: :attr:`reference_sums`)"""
+        return self.n_slices if self.signed_encoding == SignedEncoding.OFFSET and self.has_adc else 0
+
+    @property
+    def reference_sums(self) -> int:
+        """input sums a digital array adds per read for the offset encoding's reference (1, else 0)"""
+        return int(self.signed_encoding == SignedEncoding.OFFSET and not self.has_adc)
 
     @property
     def chain_cols(self) -> int:
@@ -261,16 +268,6 @@ class Plan:
     @property
     def adcs_per_array(self) -> int:
         return math.ceil(self.converted_cols(self.outputs_per_array) / self.cols_per_adc)
-
-
-def resolved_bits_per_read(dac: DacConfig) -> int:
-    """Input magnitude bits per read that ``dac`` asks for: all of them (parallel), 1 (bit_serial) or
-    ``bits_per_read`` (sliced; validated against the others by the config loader)."""
-    if dac.mode != DacMode.SLICED:
-        return max(1, input_magnitude_bits(dac.input_bits, dac.signed_inputs)) if dac.mode == DacMode.PARALLEL else 1
-    if dac.bits_per_read is None:
-        raise ValueError("dac.mode = 'sliced' needs dac.bits_per_read")
-    return dac.bits_per_read
 
 
 MAX_FEATURES = 2**40

@@ -13,15 +13,16 @@ from .modes import (
     Accumulation, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, InputEncoding, InputRange, SignedEncoding,
     SignedInputs, Subtraction, WorkloadKind,
 )
-from .schema import Config
+from .schema import Config, DacConfig
 
-__all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits", "binary_inputs"]
+__all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits", "binary_inputs",
+           "resolved_bits_per_read"]
 
 
 @checked_types
 def check_consistency(config: Config) -> list[tuple[str, str]]:
     """Rules between fields that the per-field rules cannot express, as ``(dotted_field, message)``."""
-    array, device, weights, dac, adc = config.array, config.device, config.mapping, config.dac, config.adc
+    array, device, dac, adc = config.array, config.device, config.dac, config.adc
     errors: list[tuple[str, str]] = []
     if device.g_min_us >= device.g_max_us:
         errors.append(("device.g_min_us", f"'device.g_min_us' ({device.g_min_us}) must be below "
@@ -32,17 +33,8 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     if adc.cols_per_adc > array.cols:
         errors.append(("adc.cols_per_adc", f"'adc.cols_per_adc' ({adc.cols_per_adc}) must not exceed "
                                            f"'array.cols' ({array.cols})"))
-    stored_bits = stored_weight_bits(weights.weight_bits, weights.signed_encoding)
-    if (weights.weight_bits == 1 and weights.signed_encoding == SignedEncoding.OFFSET
-            and weights.subtraction == Subtraction.ANALOG):
-        errors.append(("mapping.subtraction", (
-            "binary weights ('mapping.weight_bits' = 1) in the offset encoding store (q + 1) / 2 and need "
-            "2 x column - reference, which one analog difference cannot form: use 'mapping.subtraction' = "
-            "\"digital\", or the \"differential\" encoding (a cell and its complement)")))
-    if device.bits_per_cell > stored_bits:
-        errors.append(("device.bits_per_cell", (
-            f"'device.bits_per_cell' ({device.bits_per_cell}) must not exceed the {stored_bits} stored weight bits "
-            f"('mapping.weight_bits' = {weights.weight_bits} with \"{weights.signed_encoding}\" encoding)")))
+    encoding_errors = _check_encoding(config)
+    errors.extend(encoding_errors)
     if adc.enob is not None and adc.enob > adc.bits:
         errors.append(("adc.enob", f"'adc.enob' ({adc.enob:g}) must not exceed 'adc.bits' ({adc.bits}): a converter "
                                    "resolves at most its nominal bits"))
@@ -70,7 +62,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
             if getattr(config.workload, kind) == "file":
                 errors.extend(_check_file(getattr(config.workload, f"{kind}_file"), f"workload.{kind}_file",
                                           f"'workload.{kind}' is \"file\""))
-    if input_errors or any(name == "mapping.subtraction" for name, _ in errors):
+    if input_errors or encoding_errors:
         return errors  # the plan needs a valid input layout and weight encoding
     from ..mapping import plan_problems  # checks on the layer's plan live next to the plan
 
@@ -88,6 +80,16 @@ def input_magnitude_bits(input_bits: int, signed_inputs: str) -> int:
     if signed_inputs == SignedInputs.UNSIGNED or binary_inputs(input_bits, signed_inputs):
         return input_bits
     return input_bits - 1
+
+
+def resolved_bits_per_read(dac: DacConfig) -> int:
+    """Input magnitude bits per read that ``dac`` asks for: all of them (parallel), 1 (bit_serial) or
+    ``bits_per_read`` (sliced; validated against the others by the config loader)."""
+    if dac.mode != DacMode.SLICED:
+        return max(1, input_magnitude_bits(dac.input_bits, dac.signed_inputs)) if dac.mode == DacMode.PARALLEL else 1
+    if dac.bits_per_read is None:
+        raise ValueError("dac.mode = 'sliced' needs dac.bits_per_read")
+    return dac.bits_per_read
 
 
 def stored_weight_bits(weight_bits: int, signed_encoding: str) -> int:
@@ -135,6 +137,46 @@ def _check_inputs(dac) -> list[tuple[str, str]]:
                                           f"\"{dac.mode}\", which reads {implied} bit(s) at a time; use mode = "
                                           "\"sliced\" or leave bits_per_read out")]
     return []
+
+
+def _check_encoding(config: Config) -> list[tuple[str, str]]:
+    """Weight encodings and what they need: binary weights in the offset encoding a digital subtraction; two's
+    complement a cell per bit that conducts nothing when off, at least 2 bits and a digital recombination of
+    columns converted one by one (its sign bit weighs -2**(bits-1)); cells no wider than the stored bits."""
+    weights, device = config.mapping, config.device
+    stored_bits = stored_weight_bits(weights.weight_bits, weights.signed_encoding)
+    digital = "'mapping.subtraction' = \"digital\""
+    errors = []
+    if (weights.weight_bits == 1 and weights.signed_encoding == SignedEncoding.OFFSET
+            and weights.subtraction == Subtraction.ANALOG):
+        errors.append(("mapping.subtraction", (
+            "binary weights ('mapping.weight_bits' = 1) in the offset encoding store (q + 1) / 2 and need "
+            f"2 x column - reference, which one analog difference cannot form: use {digital}, or the "
+            "\"differential\" encoding (a cell and its complement)")))
+    if weights.signed_encoding == SignedEncoding.TWOS_COMPLEMENT:
+        why = "the \"twos_complement\" encoding stores a weight's bits, its sign bit of weight -2**(bits-1)"
+        if weights.subtraction == Subtraction.ANALOG:
+            errors.append(("mapping.subtraction", f"{why}, recombined after the ADC: it needs {digital}"))
+        if weights.weight_bits < 2:
+            errors.append(("mapping.weight_bits", f"{why}: it needs 'mapping.weight_bits' >= 2 (binary +/-1 "
+                                                  "weights: the \"offset\" or \"differential\" encoding)"))
+        if config.adc.accumulation in (Accumulation.SLICES, Accumulation.PLANES_AND_SLICES):
+            errors.append(("adc.accumulation", f"{why}, converted apart from the other slices: it cannot be summed "
+                                               "with them before the ADC ('adc.accumulation' = \"none\" or "
+                                               "\"planes\"; summed slices: the \"offset\" encoding)"))
+        if device.g_min_us > 0:
+            errors.append(("device.g_min_us", f"{why}, each column converted unsubtracted: an off cell's conductance "
+                                              f"('device.g_min_us' = {device.g_min_us:g}) would add to every output; "
+                                              "it needs 'device.g_min_us' = 0, an SRAM bit cell (resistive cells: "
+                                              "the \"offset\" or \"differential\" encoding)"))
+        if device.bits_per_cell != 1:
+            errors.append(("device.bits_per_cell", f"{why}, one per cell: it needs 'device.bits_per_cell' = 1 "
+                                                   "(multi-bit cells: the \"offset\" or \"differential\" encoding)"))
+    elif device.bits_per_cell > stored_bits:
+        errors.append(("device.bits_per_cell", (
+            f"'device.bits_per_cell' ({device.bits_per_cell}) must not exceed the {stored_bits} stored weight bits "
+            f"('mapping.weight_bits' = {weights.weight_bits} with \"{weights.signed_encoding}\" encoding)")))
+    return errors
 
 
 def _check_family(config: Config) -> list[tuple[str, str]]:

@@ -98,6 +98,8 @@ class SignedEncoding(Mode):
 
     DIFFERENTIAL = "differential", "a G+ / G- column pair"
     OFFSET = "offset", "weight + 2**(bits-1) stored, a reference column subtracted"
+    TWOS_COMPLEMENT = "twos_complement", ("the weight's two's-complement bits, one per cell; the sign bit's column "
+                                          "recombined with weight -2**(bits-1) after the ADC")
 
 
 class Subtraction(Mode):

@@ -174,7 +174,8 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
         sums = Action("adder-tree output sums (toggle-weighted)",
                       lambda c: c.adder_tree_sums * tree_toggle_rate(plan, c) / ADDER_TREE_TOGGLE_RATE,
                       p.adder_tree_energy_pj)
-        table.append(Component("adder_tree", (sums,), n * trees, p.adder_tree_area_um2))
+        references = Action("reference input sums", lambda c: c.reference_sums, p.reference_sum_energy_pj)
+        table.append(Component("adder_tree", (sums, references), n * trees, p.adder_tree_area_um2))
     table += [
         Component("shift_add", (Action("shift-adds", lambda c: c.shift_adds, p.shift_add_energy_pj),),
                   shift_add_units, p.shift_add_area_um2),

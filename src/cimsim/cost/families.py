@@ -44,8 +44,8 @@ from . import gates, periphery
 from .cells import CellFamily, cell_pitch_um
 
 __all__ = ["Lines", "line_model", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE", "tree_toggle_rate",
-           "CHAIN_TOGGLE_RATE", "adder_tree_full_adders", "chain_registers", "adder_tree_energy_pj",
-           "adder_tree_area_um2"]
+           "CHAIN_TOGGLE_RATE", "adder_tree_full_adders", "reference_sum_full_adders", "chain_registers",
+           "adder_tree_energy_pj", "reference_sum_energy_pj", "adder_tree_area_um2"]
 
 @dataclass(frozen=True)
 class Lines:
@@ -91,18 +91,29 @@ def _product_bits(plan: Plan) -> int:
     return (plan.max_plane_code * (2 ** plan.stored_bits - 1)).bit_length()
 
 
+def _tree_full_adders(n: int, p: int) -> int:
+    """full adders of a ripple adder tree over n p-bit operands: n (p + 1) - (p + ceil(log2 n) + 1), at least n - 1
+    one-bit adds (ZigZag-IMC DimcArrayUnit)"""
+    return 0 if n == 1 else max(n - 1, n * (p + 1) - (p + math.ceil(math.log2(n)) + 1))
+
+
 @checked_types
-def adder_tree_full_adders(plan: Plan) -> int:
+def adder_tree_full_adders(plan: Plan) -> float:
     """Full adders of one output's sum over a row group of N rows of p-bit products of a read's input code and the
-    whole stored weight: a ripple adder tree's N (p + 1) - (p + ceil(log2 N) + 1), at least N - 1 one-bit adds
-    (ZigZag-IMC DimcArrayUnit: the tree adds weight_precision-bit products); a cell chain's N (p + ceil(log2 N))."""
+    whole stored weight: a ripple adder tree's (ZigZag-IMC DimcArrayUnit: the tree adds weight_precision-bit
+    products); a cell chain's N (p + ceil(log2 N)), or its share of every column of the N rows where some hold no
+    output (every bit cell of a driven row adds, used or not: the array's columns / its outputs per column)."""
     n, p = plan.rows_per_read, _product_bits(plan)
     if plan.cell_chain:
-        return n * (p + plan.chain_cols)
-    if n == 1:
-        return 0
-    depth = math.ceil(math.log2(n))
-    return max(n - 1, n * (p + 1) - (p + depth + 1))
+        return n * max(p + plan.chain_cols, plan.cols / plan.outputs_per_array)
+    return _tree_full_adders(n, p)
+
+
+@checked_types
+def reference_sum_full_adders(plan: Plan) -> int:
+    """Full adders of one reference sum of a digital array in the offset encoding: an adder tree over the row
+    group's N input codes (the read's input sum, which the offset multiplies); 0 without one"""
+    return _tree_full_adders(plan.rows_per_read, plan.max_plane_code.bit_length()) if plan.reference_sums else 0
 
 
 @checked_types
@@ -152,6 +163,13 @@ def adder_tree_energy_pj(plan: Plan, config: Config) -> float:
 
 
 @checked_types
+def reference_sum_energy_pj(plan: Plan, config: Config) -> float:
+    """One reference sum of a digital array, pJ: its adder tree's full adders x 4.2 fF x V_DD**2 x 0.375 (input
+    bits of uniform data)"""
+    return reference_sum_full_adders(plan) * gates.full_adder_energy_pj(config.technology) * ADDER_TREE_TOGGLE_RATE
+
+
+@checked_types
 def adder_tree_area_um2(plan: Plan, config: Config) -> float:
     """One output's adders and pipeline flip-flops plus the product gates of its cells (rows x its columns x k x b
     NAND2), um2; 0 with ADCs."""
@@ -160,5 +178,6 @@ def adder_tree_area_um2(plan: Plan, config: Config) -> float:
     tech = config.technology
     products = plan.rows * plan.n_slices * plan.polarities * plan.bits_per_read * plan.bits_per_cell
     registers = chain_registers(plan, config.array.chain_register_rows) * gates.register_bit_area_um2(tech)
-    return (adder_tree_full_adders(plan) * gates.full_adder_area_um2(tech) + registers
+    reference = reference_sum_full_adders(plan) / plan.outputs_per_array  # an array's one tree, shared
+    return ((adder_tree_full_adders(plan) + reference) * gates.full_adder_area_um2(tech) + registers
             + products * gates.product_bit_area_um2(tech))

@@ -62,7 +62,10 @@ class CimParameters:
     adder_tree_energy_pj: float
     """one column sum of a digital adder tree over a full row group (0 for analog families)"""
     adder_tree_area_um2: float
-    """one column's adder tree and product gates (0 for analog families)"""
+    """one column's adder tree and product gates, and its share of the array's reference-sum tree (0 for analog
+    families)"""
+    reference_sum_energy_pj: float
+    """one input sum of a digital array's offset reference (0 without one)"""
     sample_hold_energy_pj: float
     sample_hold_area_um2: float
     shift_add_energy_pj: float
@@ -188,6 +191,7 @@ def _array_fields(config: Config, plan: Plan, cell: cells.CellFamily) -> dict:
         cell_compute_energy_pj=families.cell_compute_energy_pj(plan, config),
         adder_tree_energy_pj=families.adder_tree_energy_pj(plan, config),
         adder_tree_area_um2=families.adder_tree_area_um2(plan, config),
+        reference_sum_energy_pj=families.reference_sum_energy_pj(plan, config),
         sample_hold_energy_pj=periphery.sample_hold_energy_pj(tech),
         sample_hold_area_um2=periphery.sample_hold_area_um2(tech),
         shift_add_energy_pj=periphery.shift_add_energy_pj(tech),

@@ -161,12 +161,16 @@ def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray
 
     differential: polarity 0 holds max(q, 0), polarity 1 holds max(-q, 0); no reference columns.
     offset: one polarity holding q + 2**(bits-1) ((q + 1) / 2 for binary weights); each array has one reference
-    column per slice holding the slices of the offset. Slice k holds bits [k*b, (k+1)*b) of the stored code (b = bits_per_cell).
+    column per slice holding the slices of the offset. twos_complement: one polarity holding q mod 2**bits (its
+    two's-complement bits); no reference columns. Slice k holds bits [k*b, (k+1)*b) of the stored code
+    (b = bits_per_cell).
     """
     codes = np.ascontiguousarray(np.asarray(codes).T, dtype=np.int32)  # in x out, as the levels are laid out
+    offset = 0
     if plan.signed_encoding == SignedEncoding.DIFFERENTIAL:
         stored = np.stack([np.maximum(codes, 0), np.maximum(-codes, 0)])
-        offset = 0
+    elif plan.signed_encoding == SignedEncoding.TWOS_COMPLEMENT:
+        stored = (codes & (2 ** plan.weight_bits - 1))[None]
     else:
         offset = plan.weight_offset
         stored = ((codes + offset) // plan.weight_step)[None]

@@ -3,7 +3,8 @@
 Physical columns (every column of cells, all column tiles side by side, each spanning all inputs):
 - differential: (polarity, slice, output), polarity 0 holding max(q, 0) and 1 holding max(-q, 0);
 - offset: (slice, output) holding q + 2**(bits-1), then one reference column per (column tile, slice)
-  holding the slices of the offset.
+  holding the slices of the offset (in a digital array, its adders' sum of the read's inputs, not cells);
+- twos_complement: (slice, output) holding q mod 2**bits, one bit per cell, the top slice's weight negative.
 Converted columns (what one ADC conversion sees): with analog subtraction the difference of two physical
 columns (the pair, or the data column and its tile's reference column); with digital subtraction each
 physical column. Each converted column has a recombination weight (sign x 2**(slice x bits_per_cell)) and
@@ -86,6 +87,8 @@ def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout
     p = plan
     n_in, n_out, n_s = p.in_features, p.out_features, p.n_slices
     pow2 = 2.0 ** (p.bits_per_cell * np.arange(n_s))
+    if p.signed_encoding == SignedEncoding.TWOS_COMPLEMENT:  # one bit per cell: the top slice is the sign bit
+        pow2[-1] = -pow2[-1]
     outputs = np.arange(n_out)
     out_tile = outputs // p.outputs_per_array
     data = levels.transpose(2, 0, 1, 3).reshape(n_in, -1)  # (in, polarity x slice x out)

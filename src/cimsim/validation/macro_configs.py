@@ -48,10 +48,13 @@ DEFAULTS: dict[str, str] = {
                            "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
                            "whose UIUC B_w (weight bits per analog dot product) is >= 2 -> slices (both: "
                            "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns",
-    "weights": "signed weights in the offset encoding (one cell per stored bit, a reference column per slice, "
-               "subtracted before the ADC), as SRAM macros store two's-complement bits; a 1-bit weight is a binary "
-               "weight in {-1, +1} (one cell storing (q + 1) / 2, recombined as 2 x column - reference after the "
-               "ADC: digital subtraction); weight_levels L -> weight_bits log2(L + 1)",
+    "weights": "signed weights; SRAM and digital macros with one bit per cell store their two's-complement bits "
+               "(mapping.signed_encoding = twos_complement: no reference column, the sign bit's column recombined "
+               "with weight -2**(bits-1) after conversion) unless their weight-bit columns are summed before the "
+               "ADC; other macros in the offset encoding (one cell per stored bit, a reference column per slice, "
+               "subtracted before the ADC; a digital macro forms the reference in its adders); a 1-bit weight is a "
+               "binary weight in {-1, +1} (offset: one cell storing (q + 1) / 2, recombined as 2 x column - "
+               "reference after the ADC: digital subtraction); weight_levels L -> weight_bits log2(L + 1)",
     "bits_per_cell": "1 bit per cell when not stated, at most the stored weight bits",
     "adc_type": "sar/flash/ramp/vco as stated; 'other' that names an oscillator (CCO/VCO) -> vco; any other or "
                 "no type -> sar (the schema default); fractional adc_bits -> bits = ceil, adc.enob = the figure",
@@ -75,9 +78,10 @@ _FAMILY = {"rram": ("resistive", "rram"), "pcm": ("resistive", "pcm"), "mram": (
 _DEVICE_PRESETS = ("rram", "pcm", "sram")
 
 ENTRY_LIMITS: dict[str, str] = {
-    "kim-jssc2021-colonnade": "priced as a cell chain (a full adder per bit cell, B + 7 columns per weight); the "
-                              "entry's drivers (28.8 % of its energy, Fig. 17) are priced as line charges only, "
-                              "and its 0.6-0.8 V trend (4x) is steeper than C V**2 (1.8x)",
+    "kim-jssc2021-colonnade": "priced as a cell chain (a full adder per bit cell, B + 7 columns per weight, every "
+                              "column of a driven row adding); the entry's drivers (28.8 % of its energy, Fig. 17) "
+                              "are priced as line charges only, and its 0.6-0.8 V trend (4x) is steeper than C V**2 "
+                              "(1.8x)",
     "wan-nature2022-neurram": "the entry's neurons integrate and convert by charge decrement (steps = output bits), "
                               "priced here as a SAR ADC",
     "wu-isscc2022-tdcim": "the entry computes and converts in the time domain (TDC), priced here as a SAR ADC",
@@ -89,7 +93,6 @@ ENTRY_LIMITS: dict[str, str] = {
 }
 """what each of these entries' notes say the macro does that its cimsim configuration cannot express (appended to
 the why of a case outside its tolerance)"""
-
 
 
 def _own(macro: Macro, point: MacroPoint) -> dict[str, Any]:
@@ -252,8 +255,10 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     bits_per_cell = min(int(f.get("bits_per_cell", 1)), weight_bits)
     if family == "resistive" and "bits_per_cell" not in f:
         notes.append("bits per cell not stated: 1")
-    mapping = {"weight_bits": weight_bits, "signed_encoding": "offset",
-               "subtraction": "digital" if weight_bits == 1 else "analog"}
+    adc = _adc_table(macro, f, family, weight_bits, bits_per_cell, notes)
+    twos = family != "resistive" and bits_per_cell == 1 < weight_bits and "slices" not in adc.get("accumulation", "")
+    mapping = {"weight_bits": weight_bits, "signed_encoding": "twos_complement" if twos else "offset",
+               "subtraction": "digital" if twos or weight_bits == 1 else "analog"}
     device: dict[str, Any] = {"preset": cell} if cell in _DEVICE_PRESETS else {"name": cell}
     device["bits_per_cell"] = bits_per_cell
     if family != "resistive":
@@ -265,7 +270,7 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
         "array": {"family": family, "rows": rows, "cols": cols, "rows_per_read": rows_per_read,
                   **{k: f[k] for k in ("digital_adders", "chain_register_rows") if k in f}},
         "device": device, "mapping": mapping, "dac": dac,
-        "adc": _adc_table(macro, f, family, weight_bits, bits_per_cell, notes), "technology": technology,
+        "adc": adc, "technology": technology,
         "workload": {"kind": "dense", "in_features": rows, "out_features": 1, "vectors": VECTORS},
     }
     return data, tuple(notes)
@@ -302,10 +307,6 @@ def macro_config(macro: Macro | str, point: MacroPoint | str) -> Config:
     return point_config(m.key, p.index)[0]
 
 
-def _ops_per_mac(point: MacroPoint) -> float:
-    return float(point.values.get("ops_per_mac", 2))
-
-
 @functools.cache
 def point_model(macro_key: str, index: int) -> dict[str, Any]:
     """cimsim's figures of point ``index`` of a macro, cached (:func:`model_point`)"""
@@ -318,7 +319,7 @@ def point_model(macro_key: str, index: int) -> dict[str, Any]:
     energy = {k: v for k, v in b.energy_pj.items() if k not in NON_MACRO_COMPONENTS}
     area = {k: v for k, v in b.area_um2.items() if k not in NON_MACRO_COMPONENTS}
     energy_pj, area_mm2, seconds = sum(energy.values()), sum(area.values()) * 1e-6, b.compute_ns * 1e-9
-    ops = _ops_per_mac(point) * b.macs
+    ops = float(point.values.get("ops_per_mac", 2)) * b.macs
     tops = ops / seconds / 1e12 if seconds > 0 else math.inf
     return {
         "tops_per_w": ops / energy_pj if energy_pj > 0 else math.inf,
