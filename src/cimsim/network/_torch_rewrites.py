@@ -64,7 +64,7 @@ def tensor_calls(torch) -> dict:
             "sgn": lambda x: torch.sign(x), "positive": lambda x: x, "deg2rad": lambda x: x * (math.pi / 180),
             "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
             "median": _median(torch), "diagonal": _diagonal(torch), "bucketize": _bucketize(torch),
-            "floor_divide": lambda x, other: torch.div(x, other, rounding_mode="floor"),
+            "floor_divide": lambda x, other, **kwargs: torch.div(x, other, rounding_mode="floor", **kwargs),
             "index_add": _index_add(torch)}
 
 
@@ -72,9 +72,9 @@ def _index_add(torch):
     """``index_add`` along ``dim``: ``scatter_add`` of the source at its index, spread over the other axes"""
     original = torch.index_add
 
-    def index_add(x, dim, index, source, *, alpha=1):
-        if source.dim() == 0:
-            return original(x, dim, index, source, alpha=alpha)
+    def index_add(x, dim, index, source, *, alpha=1, **kwargs):
+        if source.dim() == 0 or kwargs:  # a scalar source, or an out= tensor: torch's own
+            return original(x, dim, index, source, alpha=alpha, **kwargs)
         axis = dim % source.dim()
         spread = index.view([-1 if k == axis else 1 for k in range(source.dim())]).expand_as(source)
         return x.scatter_add(axis, spread, source if alpha == 1 else source * alpha)
