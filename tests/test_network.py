@@ -1060,8 +1060,8 @@ def test_onnx_integer_quotients_and_remainders_are_exact(op, reads, c, fmod):
 @pytest.mark.parametrize("other", ["activation", "constant", "widening constant"])
 def test_onnx_logic_of_truth_values(op, other):
     """And, Or and Xor of two truth values computed from the data (Greater of x and of its reverse), or of one and a
-    constant (the same shape, or one that widens it: (3, 1) against (1, 4) in a sample); torch's floor division of integers
-    exports a Xor of two signs"""
+    constant (the same shape, or one that widens it: (3, 1) against (1, 4) in a sample); torch's floor division of
+    integers exports a Xor of two signs"""
     pytest.importorskip("onnx")
     from onnx import TensorProto, helper, numpy_helper
     from onnx.reference import ReferenceEvaluator
@@ -1082,6 +1082,30 @@ def test_onnx_logic_of_truth_values(op, other):
     for x in np.random.default_rng(35).standard_normal((6, 1, 1, 4)):
         want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
         np.testing.assert_array_equal(net.forward(x.astype(np.float32).astype(np.float64))[0], want[0])
+
+
+@pytest.mark.parametrize("axes, keepdims, opset", [([2], 1, 18), ([1, 2], 0, 18), ([-1], 0, 13), (None, 1, 13)])
+def test_onnx_reduce_prod_of_an_activation(axes, keepdims, opset):
+    """ReduceProd of activations (torch's prod): halves multiplied, an odd value carried (axes of 3, 5 and 7
+    values), against the reference evaluator"""
+    pytest.importorskip("onnx")
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+
+    from cimsim.network.onnx_import import network_from_onnx
+
+    consts, inputs, attrs = {}, ["x"], {"keepdims": keepdims}
+    if axes is not None and opset >= 18:
+        consts["axes"], inputs = np.array(axes, np.int64), ["x", "axes"]
+    elif axes is not None:
+        attrs["axes"] = axes
+    model = _one_node_model(helper.make_node("ReduceProd", inputs, ["y"], **attrs), [1, 3, 5, 7], consts, opset)
+    x = np.random.default_rng(36).uniform(0.5, 1.5, (1, 3, 5, 7)) * np.sign(np.random.default_rng(37).standard_normal(
+        (1, 3, 5, 7)))
+    want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.float32)})[0]
+    got = network_from_onnx(model).forward(x.astype(np.float32).astype(np.float64))
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
 def test_onnx_float_fmod_of_an_activation():

@@ -1669,25 +1669,29 @@ class Elementwise(nn.Module):
     ("index_add", lambda h: h[:, :3].index_add(1, torch.tensor([0, 2, 1, 0, 2, 2]), h, alpha=0.5)),
     ("scatter_add", lambda h: torch.zeros_like(h).scatter_add(1, torch.argsort(h, 1) % 2, h)),
     ("scatter_reduce", lambda h: h.scatter_reduce(1, torch.argsort(h, 1) % 3, h.flip(1), "amax")),
+    ("cumprod", lambda h: torch.cumprod(h, 1)), ("cumprod method", lambda h: h.reshape(-1, 3, 2).cumprod(-2)),
+    ("prod", lambda h: h.prod(1)), ("prod keepdim", lambda h: h.reshape(-1, 2, 3).prod(-1, keepdim=True)),
 ])
 def test_functions_the_exporter_lacks_are_exported_as_what_they_compute(name, fn):
     """functions torch's exporter refuses at opset 17 (the hyperbolic ones become ONNX's own operators, the others
     the operations they compute) or writes inexactly (softplus without its threshold was off by 3e-4 of the output
     here): each within float32 rounding of torch, including the special values (sinc and xlogy at 0, heaviside at 0,
     an even count's median, a negative quotient's floor); scatters that combine (index_add's repeated indices, which the
-    exporter refuses, scatter_add, scatter_reduce)"""
+    exporter refuses, scatter_add, scatter_reduce); products along an axis (cumprod, which the exporter refuses, and
+    prod, a ReduceProd of activations)"""
     torch.manual_seed(28)
     model = Elementwise(fn).eval()
     x = np.random.default_rng(28).standard_normal((3, 4))
     own = (torch.median, torch.Tensor.median, torch.diagonal, torch.Tensor.diagonal, torch.bucketize,
            nn.functional.softplus, nn.functional.interpolate, torch.floor_divide, torch.Tensor.floor_divide,
-           torch.index_add, torch.Tensor.index_add)
+           torch.index_add, torch.Tensor.index_add, torch.cumprod, torch.Tensor.cumprod)
     net = from_torch(model, x)
     want = _torch_out(model, x)
     assert np.abs(net.forward(x) - want).max() <= 2e-6 * np.abs(want).max(), name
     assert own == (torch.median, torch.Tensor.median, torch.diagonal, torch.Tensor.diagonal, torch.bucketize,
                    nn.functional.softplus, nn.functional.interpolate, torch.floor_divide,
-                   torch.Tensor.floor_divide, torch.index_add, torch.Tensor.index_add)  # torch's own calls are back
+                   torch.Tensor.floor_divide, torch.index_add, torch.Tensor.index_add, torch.cumprod,
+                   torch.Tensor.cumprod)  # torch's own calls are back
 
 
 def test_the_hyperbolic_translations_last_only_as_long_as_the_export():

@@ -1,5 +1,8 @@
 """ONNX reductions of activations (the handler signature of :mod:`._onnx_ops`): the Reduce operators, and
-LpNormalization (x over its norm along one axis). Intermediate tensors are named ``out#part``."""
+LpNormalization (x over its norm along one axis). Intermediate tensors are named ``out#part``.
+
+ReduceProd multiplies halves: along each axis the first half of the values times the second (an odd one carried),
+until one is left: ceil(log2 n) rounds of multiplies, exact up to float64 rounding."""
 
 from __future__ import annotations
 
@@ -7,13 +10,13 @@ import numpy as np
 
 from ._onnx_fold import int_list
 from ._onnx_movement import BatchAxisError
-from .movement import Reshape
+from .movement import Concat, Reshape, Slice
 from .ops import Affine, Elementwise, Max, Mean, Unary
 
 __all__ = ["REDUCTION_HANDLERS"]
 
 _REDUCTIONS = ("ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceL2", "ReduceL1", "ReduceSumSquare",
-               "ReduceLogSum", "ReduceLogSumExp")
+               "ReduceLogSum", "ReduceLogSumExp", "ReduceProd")
 
 
 def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:
@@ -31,6 +34,8 @@ def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> N
     axes = axes or list(range(0 if g.batch_as_axis else 1, nd))
     axes = tuple(g.sample_axis(a, x) for a in axes)
     keep = bool(attrs.get("keepdims", 1))
+    if op == "ReduceProd":
+        return _product(g, x, axes, keep, out, name)
     if op in ("ReduceMean", "ReduceMax"):
         return g.append((Mean if op == "ReduceMean" else Max)(axes, keep), [x], out, name)
     if op == "ReduceMin":
@@ -63,6 +68,24 @@ def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> N
         g.append(Reshape(tuple(n for k, n in enumerate(kept) if k not in axes)), [peak], f"{out}#peak_dropped", name)
         peak = f"{out}#peak_dropped"
     g.append(Elementwise("add"), [f"{out}#log", peak], out, name)
+
+
+def _product(g, x: str, axes: tuple[int, ...], keep: bool, out: str, name: str) -> None:
+    """the product over per-sample ``axes`` (module docstring), kept as size-1 axes unless not ``keep``"""
+    step = 0
+    for axis in axes:
+        while (n := g.shape[x][axis]) > 1:
+            half, step = n // 2, step + 1
+            low, high, product = (f"{out}#{part}{step}" for part in ("low", "high", "product"))
+            g.append(Slice(axis, 0, half), [x], low, name)
+            g.append(Slice(axis, half, 2 * half), [x], high, name)
+            g.append(Elementwise("mul"), [low, high], product, name)
+            if n % 2:  # the odd value, carried to the next round
+                g.append(Slice(axis, n - 1, n), [x], f"{out}#odd{step}", name)
+                g.append(Concat(axis), [product, f"{out}#odd{step}"], f"{out}#carried{step}", name)
+                product = f"{out}#carried{step}"
+            x = product
+    g.append(Reshape(tuple(n for k, n in enumerate(g.shape[x]) if keep or k not in axes)), [x], out, name)
 
 
 def _lp_normalization(g, op, attrs, names, outs, name):

@@ -13,14 +13,14 @@ __all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "HYPERBOLIC"]
 def tensor_calls(torch) -> dict:
     """``repeat_interleave``, ``diff``, ``expm1``, ``trunc``, ``fix``, ``frac``, ``exp2``, ``erfc``, ``sgn``,
     ``positive``, ``deg2rad``, ``rad2deg``, ``sinc``, ``xlogy``, ``heaviside``, ``median`` along an axis,
-    ``diagonal``, ``bucketize``, ``floor_divide`` and ``index_add`` (torch's functions and tensor methods;
-    ``a // b`` calls ``torch.floor_divide``) as the plain operations they compute. torch's exporter refuses all but
-    the first and the last four at opset 17 (GLM's attention mask takes a ``diff``, Apertus's xIELU an ``expm1``);
-    ``diagonal`` it exports as a gather in a branch, ``bucketize`` as comparisons that put the boundaries' axis
-    before the batch, neither of which cimsim imports, ``floor_divide`` as a truncating division (-0.5 // 0.3 gave
-    -1, not -2), where ``div`` with ``rounding_mode="floor"`` exports the floor, and ``index_add`` only where no
-    index repeats (a mixture of experts sums its experts' outputs per token so): as ``scatter_add``, it exports
-    whatever the indices. Its
+    ``diagonal``, ``bucketize``, ``floor_divide``, ``index_add`` and ``cumprod`` (torch's functions and tensor
+    methods; ``a // b`` calls ``torch.floor_divide``) as the plain operations they compute. torch's exporter refuses
+    all but ``repeat_interleave``, ``diagonal``, ``bucketize``, ``floor_divide`` and ``index_add`` at opset 17
+    (GLM's attention mask takes a ``diff``, Apertus's xIELU an ``expm1``); ``diagonal`` it exports as a gather in a
+    branch, ``bucketize`` as comparisons that put the boundaries' axis before the batch, neither of which cimsim
+    imports, ``floor_divide`` as a truncating division (-0.5 // 0.3 gave -1, not -2), where ``div`` with
+    ``rounding_mode="floor"`` exports the floor, and ``index_add`` only where no index repeats (a mixture of
+    experts sums its experts' outputs per token so): as ``scatter_add``, it exports whatever the indices. Its
     ``repeat_interleave`` rewrites the axis constant, which the tracer shares with other calls of the same value:
     Cohere's and Helium's rotary angles (``repeat_interleave(freqs, 2, dim=-1)``) turned the -1 of their query's
     ``view`` into the key heads' count (transformers 5.24, torch 2.14). A whole number of copies along one axis are
@@ -65,7 +65,24 @@ def tensor_calls(torch) -> dict:
             "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
             "median": _median(torch), "diagonal": _diagonal(torch), "bucketize": _bucketize(torch),
             "floor_divide": lambda x, other, **kwargs: torch.div(x, other, rounding_mode="floor", **kwargs),
-            "index_add": _index_add(torch)}
+            "index_add": _index_add(torch), "cumprod": _cumprod(torch)}
+
+
+def _cumprod(torch):
+    """``cumprod`` along ``dim`` as a scan of products: each value times the one ``shift`` before it (1 before the
+    start), for shift 1, 2, 4, ... (ceil(log2 n) rounds; ONNX has a CumSum but no CumProd)"""
+    original = torch.cumprod
+
+    def cumprod(x, dim, *, dtype=None, **kwargs):
+        if kwargs or x.dim() == 0:  # an out= tensor, or a scalar: torch's own
+            return original(x, dim, dtype=dtype, **kwargs)
+        y, n, shift = (x if dtype is None else x.to(dtype)), x.shape[dim], 1
+        while shift < n:
+            y = y * torch.cat([torch.ones_like(y.narrow(dim, 0, shift)), y.narrow(dim, 0, n - shift)], dim)
+            shift *= 2
+        return y
+
+    return cumprod
 
 
 def _index_add(torch):
