@@ -644,6 +644,26 @@ def test_a_mixture_of_experts_is_refused_saying_why():
     assert "experts" not in str(refused.value) and "dynamo=True" in str(refused.value)
 
 
+def test_a_mixture_of_experts_that_exports_but_gathers_by_its_routing_is_refused_saying_why():
+    """a routed block that exports (as JetMoE's does, with index_add now exported) but picks each token's expert
+    output by a computed index: the import's refusal of that node names the routing module too"""
+    class TinyMoE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.router = nn.Linear(4, 3)
+            self.experts = nn.ModuleList(nn.Linear(4, 4) for _ in range(3))
+
+        def forward(self, x):
+            outs = torch.stack([expert(x) for expert in self.experts], -2).reshape(-1, 3, 4)
+            pick = self.router(x).argmax(-1).reshape(-1)
+            return outs[torch.arange(outs.shape[0]), pick].reshape(x.shape)
+
+    model = nn.Sequential(nn.Linear(4, 4), TinyMoE())
+    with pytest.raises(ValueError, match=r"node '/1/Gather.*\(Gather\): Gather needs constant indices.* \(the model "
+                                         r"routes each token to some of its experts, TinyMoE at '1'"):
+        from_torch(model.eval(), np.random.default_rng(38).standard_normal((2, 5, 4)))
+
+
 class Experts(nn.Module):
     """The experts interface of Hugging Face transformers 5 (``use_experts_implementation``), as Mixtral, Qwen-MoE,
     OLMoE and GPT-OSS hold their experts: stacked weights, and the eager forward's loop over the experts some token

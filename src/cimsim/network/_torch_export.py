@@ -14,7 +14,7 @@ from ._torch_experts import dense_experts
 from ._torch_linalg import linalg_calls
 from ._torch_rewrites import functional_calls, onnx_symbolics, tensor_calls
 
-__all__ = ["export"]
+__all__ = ["export", "routing_hint"]
 
 MAX_UNFOLD_WINDOWS = 256
 """most windows of a ``Tensor.unfold`` that the export writes as slices (beyond: torch's own export of it)"""
@@ -40,25 +40,25 @@ def export(torch, onnx, model, x, opset: int, name: str):
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
             raise ValueError(f"torch model {name}: the ONNX export failed: {type(exc).__name__}: "
-                             f"{_message(str(exc))}{_routing_hint(model, str(exc)) or _constant_hint(str(exc))}"
+                             f"{_message(str(exc))}{routing_hint(model, str(exc)) or _constant_hint(str(exc))}"
                              ) from None
         return onnx.load(path), routing  # with the external data of a model past 2 GiB
 
 
 ROUTING_OPS = ("histc", "bincount", "nonzero", "index_add", "one_hot")
 """operators through which a routed mixture of experts counts or gathers each expert's tokens: an export failing on
-one of them in a model with a routing module gets :func:`_routing_hint`"""
+one of them in a model with a routing module gets :func:`routing_hint`"""
 
 
-def _routing_hint(model, message: str) -> str:
+def routing_hint(model, message: str) -> str:
     """Why a mixture-of-experts model fails (a module whose class name says it routes to experts, and an export
-    failing on one of :data:`ROUTING_OPS`), else ''"""
-    if not any(op in message for op in ROUTING_OPS):
+    failing on one of :data:`ROUTING_OPS` or an import failing on a node of that module), else ''"""
+    modules = [(path, m) for path, m in model.named_modules()
+               if re.search(r"moe|experts|router", type(m).__name__, re.IGNORECASE)]
+    scopes = [f"/{path.replace('.', '/')}/" for path, _ in modules]  # the module's ONNX node names start so
+    if not modules or not any(op in message for op in (*ROUTING_OPS, *scopes)):
         return ""
-    routed = next((f"{type(m).__name__} at '{path}'" for path, m in model.named_modules()
-                   if re.search(r"moe|experts|router", type(m).__name__, re.IGNORECASE)), None)
-    if routed is None:
-        return ""
+    routed = f"{type(modules[0][1]).__name__} at '{modules[0][0]}'"
     return (f" (the model routes each token to some of its experts, {routed}: a choice of weights made from the "
             "activations, which one static network of layers cannot hold; cimsim imports the experts of Hugging "
             "Face transformers' experts interface densely, not this module)")

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from ._torch_experts import mark_routed
-from ._torch_export import DYNAMO_HINT, export
+from ._torch_export import DYNAMO_HINT, export, routing_hint
 from .model import Network
 from .onnx_import import network_from_onnx
 
@@ -61,7 +61,10 @@ def from_torch(model, example_input) -> Network:
         model.train(was_training)
     own = os.path.dirname(torch.__file__)  # torch's own modules check shapes in Python; they export correctly
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning) and not w.filename.startswith(own)]
-    net = mark_routed(network_from_onnx(exported, f"torch model {name}"), routing)
+    try:
+        net = mark_routed(network_from_onnx(exported, f"torch model {name}"), routing)
+    except ValueError as err:  # a routed mixture of experts says so
+        raise ValueError(f"{err}{routing_hint(model, str(err))}") from None
     example = x.detach().cpu()
     example = (example.long() if ids else example.double()).numpy()
     # without tracer warnings, two samples show a batch-mixing model; with them (most read a shape, fixed for the
