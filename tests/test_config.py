@@ -475,10 +475,10 @@ def consistent_dicts(draw) -> dict:
         data[s] for s in ("array", "device", "mapping", "dac", "adc", "workload"))
     twos = weights["signed_encoding"] == "twos_complement"
     if twos:  # a bit per unsubtracted cell that conducts nothing when off, its sign bit converted apart (tested)
-        weights["weight_bits"], weights["subtraction"], device["g_min_us"] = max(2, weights["weight_bits"]), \
-            "digital", 0.0
-        adc["accumulation"] = {"slices": "none", "planes_and_slices": "planes"}.get(adc["accumulation"],
-                                                                                  adc["accumulation"])
+        weights["weight_bits"] = max(2, weights["weight_bits"])
+        weights["subtraction"], device["g_min_us"] = "digital", 0.0
+        summed = adc["accumulation"]
+        adc["accumulation"] = {"slices": "none", "planes_and_slices": "planes"}.get(summed, summed)
     device["g_max_us"] = device["g_min_us"] + draw(st.floats(1e-3, 1e3))
     technology = data["technology"]
     try:

@@ -244,8 +244,8 @@ def legal_config(enc, wb, bpc, sub, gmin=0.0, acc="none", **kw):
     """make_config with the weight encoding's combination made legal: a binary offset weight subtracted digitally;
     two's complement at least 2 bits, a bit per cell, digital recombination, g_min 0 and no summed slices"""
     if enc == "twos_complement":
-        wb, bpc, sub, gmin, acc = max(2, wb), 1, "digital", 0.0, acc.replace("planes_and_slices", "planes")
-        acc = acc.replace("slices", "none")
+        wb, bpc, sub, gmin = max(2, wb), 1, "digital", 0.0
+        acc = {"slices": "none", "planes_and_slices": "planes"}.get(acc, acc)
     return make_config(weight_bits=wb, bits_per_cell=max(1, min(bpc, wb - 1 if enc == "differential" else wb)),
                        encoding=enc, subtraction="digital" if wb == 1 and enc == "offset" else sub, g_min_us=gmin,
                        accumulation=acc, **kw)
