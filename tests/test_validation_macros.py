@@ -48,7 +48,7 @@ def one_entry(monkeypatch):
         table = copy.deepcopy(macro_data._read_table())
         table["macro"] = [m for m in table["macro"] if m["key"] == key]
         edit(table["macro"][0])
-        monkeypatch.setattr(macro_data, "_read_table", lambda: table)
+        monkeypatch.setattr(macro_data, "_read_table", lambda file=None: table)
         _clear_caches()
 
     yield use
@@ -259,7 +259,7 @@ def test_novel_entries_price_to_finite_figures_or_are_left_out(monkeypatch):
             entry = copy.deepcopy(rng.choice(table["macro"]))
             entry["key"] = f"novel-{n}"
             entry.update({k: rng.choice(v) for k, v in draws.items() if rng.random() < 0.3})
-            monkeypatch.setattr(macro_data, "_read_table", lambda entry=entry: {"macro": [entry]})
+            monkeypatch.setattr(macro_data, "_read_table", lambda file=None, entry=entry: {"macro": [entry]})
             _clear_caches()
             cases = macro_comparison.macro_cases()
             assert all(math.isfinite(c.model) and c.model > 0 for c in cases), (entry["key"], entry)

@@ -1,4 +1,4 @@
-"""The ``cimsim`` command line: run, compare, validate, presets, sweep, pareto.
+"""The ``cimsim`` command line: run, compare, validate, presets, sweep, pareto, price-model, macros.
 
 Exit codes: 0 success, 1 the run failed, 2 bad usage or a bad config (one clear line per problem on
 stderr, never a traceback). The science lives in the library; this module only parses and prints.
@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from .cli_guard import fail, guarded
+from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .config.modes import WorkloadKind
 
@@ -314,6 +315,7 @@ def pareto(results, x, y, maximize_y, output):
 
 
 main.add_command(price_model_command)
+main.add_command(macros_command)
 
 
 if __name__ == "__main__":

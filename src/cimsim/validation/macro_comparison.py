@@ -172,16 +172,17 @@ class UsablePoint:
 
 
 @functools.cache
-def survey() -> tuple[tuple[UsablePoint, ...], tuple[Exclusion, ...]]:
-    """(every usable point, every point or figure left out with its reason), over the whole data file"""
+def survey(file: str | None = None) -> tuple[tuple[UsablePoint, ...], tuple[Exclusion, ...]]:
+    """(every usable point, every point or figure left out with its reason), over the whole macro file (None: the
+    shipped one)"""
     usable: list[UsablePoint] = []
     excluded: list[Exclusion] = []
-    for m in load_macros():
+    for m in load_macros(file):
         for p in m.points:
             reason = _point_exclusion(m, p)
             if reason is None:
                 try:
-                    _, notes = point_config(m.key, p.index)
+                    _, notes = point_config(m.key, p.index, file)
                 except Unusable as exc:
                     reason = _explained(p, str(exc))
             if reason is not None:
@@ -201,9 +202,9 @@ def survey() -> tuple[tuple[UsablePoint, ...], tuple[Exclusion, ...]]:
     return tuple(usable), tuple(excluded)
 
 
-def excluded_points() -> tuple[Exclusion, ...]:
-    """Every point or figure left out of the comparison, with its reason."""
-    return survey()[1]
+def excluded_points(file: str | None = None) -> tuple[Exclusion, ...]:
+    """Every point or figure of ``file`` left out of the comparison, with its reason."""
+    return survey(file)[1]
 
 
 # ---- cases --------------------------------------------------------------------------------------------------
@@ -270,7 +271,7 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
     parts.extend(u.notes)
     if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
         parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model)}")
-        if u.macro.key in ENTRY_LIMITS:
+        if u.macro.file is None and u.macro.key in ENTRY_LIMITS:
             parts.append(ENTRY_LIMITS[u.macro.key])
     return "; ".join(parts) if parts else "independent prediction"
 
@@ -282,13 +283,13 @@ def expected_outcomes() -> Mapping[str, str]:
 
 
 @functools.cache
-def _cases() -> tuple[MacroCase, ...]:
-    usable, _ = survey()
-    expected = expected_outcomes()
+def _cases(file: str | None) -> tuple[MacroCase, ...]:
+    usable, _ = survey(file)
+    expected = expected_outcomes() if file is None else {}
     cases: list[MacroCase] = []
     by_macro: dict[str, list[tuple[UsablePoint, Figure, float]]] = {}
     for u in usable:
-        model = point_model(u.macro.key, u.point.index)
+        model = point_model(u.macro.key, u.point.index, file)
         for fig in u.figures:
             value = float(model[fig.quantity])
             if fig.macs is not None:
@@ -300,7 +301,7 @@ def _cases() -> tuple[MacroCase, ...]:
                                    expected.get(key, "")))
             by_macro.setdefault(u.macro.key, []).append((u, fig, value))
     for macro_key, entries in by_macro.items():
-        same = functools.partial(_same_config, macro_key)
+        same = functools.partial(_same_config, macro_key, file)
         for quantity in dict.fromkeys(fig.quantity for _, fig, _ in entries):
             held = [e for e in entries if e[1].quantity == quantity]
             for (u, fig, value), (ref_u, ref_fig, ref_value), names in trend_pairs(held, lambda e: e[0].point, same):
@@ -308,8 +309,8 @@ def _cases() -> tuple[MacroCase, ...]:
     return tuple(cases)
 
 
-def _same_config(macro_key: str, p: MacroPoint, q: MacroPoint) -> bool:
-    a, b = point_config(macro_key, p.index)[0], point_config(macro_key, q.index)[0]
+def _same_config(macro_key: str, file: str | None, p: MacroPoint, q: MacroPoint) -> bool:
+    a, b = point_config(macro_key, p.index, file)[0], point_config(macro_key, q.index, file)[0]
     return replace(a, name="", source="") == replace(b, name="", source="")
 
 
@@ -326,13 +327,14 @@ def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: Usa
         why += "; from UIUC 1b-normalised figures"
     if not abs(model_ratio / published - 1.0) <= TREND_TOLERANCE:
         why += f"; model ratio {model_ratio:.3g} vs published {published:.3g}"
-        if macro_key in ENTRY_LIMITS:
+        if u.macro.file is None and macro_key in ENTRY_LIMITS:
             why += f"; {ENTRY_LIMITS[macro_key]}"
     return MacroCase(key, macro_key, f"{u.point.label} vs {ref_u.point.label}", fig.quantity, "ratio", published,
                      model_ratio, TREND_TOLERANCE, "trend", u.point.source, why, expected.get(key, ""),
                      " + ".join(names))
 
 
-def macro_cases() -> tuple[MacroCase, ...]:
-    """Every absolute and trend case, in file order (absolute first)."""
-    return _cases()
+def macro_cases(file: str | None = None) -> tuple[MacroCase, ...]:
+    """Every absolute and trend case of the macro file ``file`` (None: the shipped one, its cases' outcomes pinned in
+    ``macro_expected.json``), in file order (absolute first)."""
+    return _cases(file)

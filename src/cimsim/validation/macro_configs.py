@@ -24,7 +24,7 @@ from ..cost.technology import NODES_NM, delay_scale
 from ..errors import ConfigError
 from ..analytic import analytic_counts
 from ..mapping import plan_layer
-from .macro_data import MACRO_FILE, Macro, MacroPoint, Unusable, find_macro
+from .macro_data import Macro, MacroPoint, Unusable, file_name, find_macro
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
            "model_point", "point_config", "point_model", "cycle_ns", "ENTRY_LIMITS"]
@@ -75,6 +75,7 @@ DEFAULTS: dict[str, str] = {
 _FAMILY = {"rram": ("resistive", "rram"), "pcm": ("resistive", "pcm"), "mram": ("resistive", "mram"),
            "fefet": ("resistive", "fefet"), "sram-charge": ("charge", "sram"),
            "sram-current": ("current", "sram"), "digital": ("digital", "sram")}
+"""an entry's family -> (cimsim array.family, the cell it names); its keys are macro_data.FAMILIES"""
 _DEVICE_PRESETS = ("rram", "pcm", "sram")
 
 ENTRY_LIMITS: dict[str, str] = {
@@ -142,10 +143,8 @@ def _uiuc_weight_group(macro: Macro) -> bool:
     return any(float(p.values.get("uiuc_b_w", 1)) >= 2 for p in macro.points)
 
 
-def _check_stated(macro: Macro, f: Mapping[str, Any], family: str | None) -> None:
-    """Unusable when the macro's family has no cimsim counterpart or the point lacks a value the model needs."""
-    if family is None:
-        raise Unusable(f"family {macro.family!r} has no cimsim counterpart")
+def _check_stated(f: Mapping[str, Any], family: str) -> None:
+    """Unusable when the point lacks a value the model needs."""
     missing = [name for name in ("node_nm", "vdd_v", "rows", "cols", "input_bits") if name not in f]
     if "weight_bits" not in f and "weight_levels" not in f:
         missing.append("weight_bits")
@@ -245,8 +244,8 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     Raises :class:`Unusable` when the entry lacks a value the model needs and no global default applies.
     """
     f = point.fields
-    family, cell = _FAMILY.get(macro.family, (None, None))
-    _check_stated(macro, f, family)
+    family, cell = _FAMILY[macro.family]
+    _check_stated(f, family)
     notes: list[str] = []
     rows, cols, vdd = int(f["rows"]), int(f["cols"]), float(f["vdd_v"])
     rows_per_read = int(f.get("rows_per_read", rows))
@@ -284,12 +283,13 @@ def _validated(data: Mapping[str, Any], source: str) -> Config:
 
 
 @functools.cache
-def point_config(macro_key: str, index: int) -> tuple[Config, tuple[str, ...]]:
-    """(validated config, notes on its defaults) of point ``index`` of a macro, cached; raises :class:`Unusable`"""
-    m = find_macro(macro_key)
+def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[Config, tuple[str, ...]]:
+    """(validated config, notes on its defaults) of point ``index`` of a macro of ``file`` (None: the shipped
+    file), cached; raises :class:`Unusable`"""
+    m = find_macro(macro_key, file)
     point = m.points[index]
     data, notes = config_data(m, point)
-    source = f"{MACRO_FILE}: {point.key}"
+    source = f"{file_name(file)}: {point.key}"
     config = _validated(data, source)
     try:
         outputs = plan_layer(config).outputs_per_array
@@ -304,15 +304,15 @@ def macro_config(macro: Macro | str, point: MacroPoint | str) -> Config:
     out_features = the outputs one array holds). Raises :class:`Unusable` with the reason when it cannot be built."""
     m = find_macro(macro) if isinstance(macro, str) else macro
     p = m.point(point) if isinstance(point, str) else point
-    return point_config(m.key, p.index)[0]
+    return point_config(m.key, p.index, m.file)[0]
 
 
 @functools.cache
-def point_model(macro_key: str, index: int) -> dict[str, Any]:
-    """cimsim's figures of point ``index`` of a macro, cached (:func:`model_point`)"""
-    m = find_macro(macro_key)
+def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str, Any]:
+    """cimsim's figures of point ``index`` of a macro of ``file``, cached (:func:`model_point`)"""
+    m = find_macro(macro_key, file)
     point = m.points[index]
-    config = point_config(macro_key, index)[0]
+    config = point_config(macro_key, index, file)[0]
     plan = plan_layer(config)
     counts = analytic_counts(plan, config.workload.vectors)
     b = cim_breakdown(config, plan, counts)
@@ -344,5 +344,5 @@ def model_point(macro: Macro | str, point: MacroPoint | str) -> dict[str, Any]:
     plus energy_share (fraction per macro component), macs_per_vector and outputs."""
     m = find_macro(macro) if isinstance(macro, str) else macro
     p = m.point(point) if isinstance(point, str) else point
-    point_config(m.key, p.index)  # raises Unusable first
-    return point_model(m.key, p.index)
+    point_config(m.key, p.index, m.file)  # raises Unusable first
+    return point_model(m.key, p.index, m.file)

@@ -1,11 +1,14 @@
-"""The published compute-in-memory macros and chips of ``published_macros.toml``, as data.
+"""The published compute-in-memory macros and chips of ``published_macros.toml`` (or of a user's file in its
+format), as data.
 
 Each :class:`Macro` holds its source and its measured operating points (:class:`MacroPoint`); a point's fields
 override the macro's. Conventions of the file (units, 1b-normalised figures, digitized values) are in its header.
+Functions taking ``file`` read that path (a TOML file of ``[[macro]]`` entries); ``None`` is the shipped file.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import tomllib
@@ -14,7 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-__all__ = ["MACRO_FILE", "CONFIG_FIELDS", "Unusable", "MacroPoint", "Macro", "load_macros", "find_macro"]
+__all__ = ["MACRO_FILE", "CONFIG_FIELDS", "FAMILIES", "Unusable", "MacroPoint", "Macro", "file_name", "load_macros",
+           "find_macro"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
@@ -35,7 +39,9 @@ _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "ops_per_mac",
 _NON_NEGATIVE_NUMBERS = ("adc_bits", "avg_output_value")
 _BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
 _STRINGS = ("key", "title", "source", "read_via", "family", "notes", "label", "adc_type", "input_encoding",
-            "digital_adders", "energy_per")
+            "digital_adders", "energy_per", "vdd_note")
+FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
+"""an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
 _REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
 
 
@@ -52,16 +58,26 @@ _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance
 """(fields, test of a value, what the test asks for) of the entries' fields the harness reads"""
 
 
-def _checked(where: str, kind: str, values: Mapping[str, Any]) -> None:
-    """A ValueError naming the entry and field where a field the harness reads has the wrong type or range (an int
-    where a count is meant, a positive finite number for a figure, ...); unknown fields are the entry's own notes."""
+_KNOWN = frozenset(name for names, _, _ in _FIELD_RULES for name in names)
+"""every field an entry may hold (a misspelt one would be ignored silently, so it is refused)"""
+
+
+def _checked(file: str, where: str, kind: str, values: Mapping[str, Any]) -> None:
+    """A ValueError naming the file, entry and field where a field is unknown or has the wrong type or range (an
+    int where a count is meant, a positive finite number for a figure, ...)."""
     for name in _REQUIRED[kind]:
         if name not in values:
-            raise ValueError(f"{MACRO_FILE}: {where}: '{name}' is required")
+            raise ValueError(f"{file}: {where}: '{name}' is required")
     for name, value in values.items():
+        if name not in _KNOWN:
+            close = difflib.get_close_matches(name, _KNOWN, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(sorted(_KNOWN))}"
+            raise ValueError(f"{file}: {where}: unknown field '{name}'{hint}")
         for names, accepts, what in _FIELD_RULES:
             if name in names and not accepts(value):
-                raise ValueError(f"{MACRO_FILE}: {where}: '{name}' must be {what}; got {value!r}")
+                raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {value!r}")
+    if kind == "macro" and values["family"] not in FAMILIES:
+        raise ValueError(f"{file}: {where}: 'family' must be one of {', '.join(FAMILIES)}; got {values['family']!r}")
 
 
 class Unusable(ValueError):
@@ -101,6 +117,8 @@ class Macro:
     values: Mapping[str, Any]
     """the macro-level fields"""
     points: tuple[MacroPoint, ...]
+    file: str | None = None
+    """the macro file it was read from (``None``: the shipped file)"""
 
     def point(self, label: str) -> MacroPoint:
         for p in self.points:
@@ -109,22 +127,52 @@ class Macro:
         raise KeyError(f"macro {self.key!r} has no point {label!r}; points: {[p.label for p in self.points]}")
 
 
-def _read_table() -> dict[str, Any]:
-    with (resources.files("cimsim.validation") / MACRO_FILE).open("rb") as file:
-        return tomllib.load(file)
+def file_name(file: str | None) -> str:
+    """how messages name a macro file: its path, or the shipped file's name"""
+    return MACRO_FILE if file is None else file
+
+
+def _read_table(file: str | None = None) -> dict[str, Any]:
+    """the TOML table of ``file``; a ValueError naming the file where it cannot be read or parsed"""
+    try:
+        if file is None:
+            with (resources.files("cimsim.validation") / MACRO_FILE).open("rb") as stream:
+                return tomllib.load(stream)
+        with open(file, "rb") as stream:
+            return tomllib.load(stream)
+    except OSError as exc:
+        raise ValueError(f"{file}: cannot read the macro file: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{file}: not valid TOML: {exc}") from None
+
+
+def _entries(file: str | None) -> list[dict[str, Any]]:
+    """the ``[[macro]]`` tables of ``file``, each with its ``[[macro.point]]`` tables; a ValueError where the file
+    has none or holds them in another shape"""
+    table, name = _read_table(file), file_name(file)
+    macros = table.get("macro")
+    if not isinstance(macros, list) or not macros or not all(isinstance(m, dict) for m in macros):
+        raise ValueError(f"{name}: expected one or more [[macro]] tables (each with [[macro.point]] tables); "
+                         f"top-level keys: {sorted(table) or 'none'}")
+    for n, entry in enumerate(macros):
+        points = entry.get("point", [])
+        if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
+            raise ValueError(f"{name}: macro {entry.get('key', f'number {n + 1}')!r}: 'point' must be "
+                             "[[macro.point]] tables")
+    return macros
 
 
 @functools.cache
-def load_macros() -> tuple[Macro, ...]:
-    """Every macro of ``published_macros.toml`` with its points, in file order."""
-    macros = []
-    for n, entry in enumerate(_read_table()["macro"]):
+def load_macros(file: str | None = None) -> tuple[Macro, ...]:
+    """Every macro of ``file`` (default: ``published_macros.toml``) with its points, in file order."""
+    macros, name = [], file_name(file)
+    for n, entry in enumerate(_entries(file)):
         values = {k: v for k, v in entry.items() if k != "point"}
-        _checked(f"macro {entry.get('key', f'number {n + 1}')!r}", "macro", values)
+        _checked(name, f"macro {entry.get('key', f'number {n + 1}')!r}", "macro", values)
         base = {k: v for k, v in values.items() if k in CONFIG_FIELDS}
         points, seen = [], {}
         for i, raw in enumerate(entry.get("point", [])):
-            _checked(f"macro {entry['key']!r}, point {i + 1}", "point", raw)
+            _checked(name, f"macro {entry['key']!r}, point {i + 1}", "point", raw)
             label = raw["label"]
             seen[label] = seen.get(label, 0) + 1
             if seen[label] > 1:
@@ -133,15 +181,15 @@ def load_macros() -> tuple[Macro, ...]:
             merged.update({k: v for k, v in raw.items() if k in CONFIG_FIELDS})
             points.append(MacroPoint(entry["key"], i, label, str(raw.get("source", "")), dict(raw), merged))
         macros.append(Macro(entry["key"], entry["title"], entry["source"], entry["read_via"], entry["family"],
-                            entry.get("notes", ""), values, tuple(points)))
-    keys = [m.key for m in macros]
-    if len(keys) != len(set(keys)):
-        raise ValueError(f"{MACRO_FILE}: repeated macro keys")
+                            entry.get("notes", ""), values, tuple(points), file))
+    repeated = sorted({k for k in (m.key for m in macros) if [m.key for m in macros].count(k) > 1})
+    if repeated:
+        raise ValueError(f"{name}: repeated macro keys: {', '.join(repeated)}")
     return tuple(macros)
 
 
-def find_macro(key: str) -> Macro:
-    for m in load_macros():
+def find_macro(key: str, file: str | None = None) -> Macro:
+    for m in load_macros(file):
         if m.key == key:
             return m
-    raise KeyError(f"no macro {key!r} in {MACRO_FILE}")
+    raise KeyError(f"no macro {key!r} in {file_name(file)}")

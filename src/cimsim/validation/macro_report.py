@@ -17,11 +17,11 @@ from ..config.schema import Config
 from ..mapping import plan_layer
 from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, excluded_points, macro_cases, survey
 from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
-from .macro_data import MACRO_FILE, load_macros
+from .macro_data import file_name, load_macros
 
 __all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json", "GENERATED_BEGIN",
            "GENERATED_END", "README_BEGIN", "README_END", "presets_markdown", "defaults_markdown", "validation_section",
-           "readme_summary", "generated_block", "with_generated_block"]
+           "macro_section", "readme_summary", "generated_block", "with_generated_block"]
 
 @dataclass(frozen=True)
 class Summary:
@@ -48,9 +48,10 @@ class Summary:
     excluded_points: int
 
 
-def summarize(cases: Iterable[MacroCase] | None = None) -> Summary:
-    cases = tuple(macro_cases() if cases is None else cases)
-    usable, excluded = survey()
+def summarize(cases: Iterable[MacroCase] | None = None, file: str | None = None) -> Summary:
+    """The statistics of ``cases`` (default: every case of the macro file ``file``; None: the shipped file)."""
+    cases = tuple(macro_cases(file) if cases is None else cases)
+    usable, excluded = survey(file)
     absolute = [c for c in cases if c.kind == "absolute"]
     trends = [c for c in cases if c.kind == "trend"]
     points_by_macro: dict[str, set[int]] = {}
@@ -60,7 +61,7 @@ def summarize(cases: Iterable[MacroCase] | None = None) -> Summary:
     for c in absolute:
         per_macro.setdefault(c.macro, []).append(abs(c.error))
     families = sorted({u.macro.family for u in usable})
-    macros = load_macros()
+    macros = load_macros(file)
     return Summary(
         macros=len(macros), points=sum(len(m.points) for m in macros),
         usable_macros=len(points_by_macro), usable_points=sum(len(s) for s in points_by_macro.values()),
@@ -101,10 +102,11 @@ def config_summary(config: Config) -> str:
             f"read {dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
 
 
-def macro_tables_markdown(cases: Iterable[MacroCase] | None = None) -> str:
-    """The macro tables: absolute cases, trend cases, the summary and the exclusions, as Markdown."""
-    cases = tuple(macro_cases() if cases is None else cases)
-    s = summarize(cases)
+def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | None = None) -> str:
+    """The macro tables of the macro file ``file`` (None: the shipped one): absolute cases, trend cases, the summary
+    and the exclusions, as Markdown."""
+    cases = tuple(macro_cases(file) if cases is None else cases)
+    s = summarize(cases, file)
     out = ["| macro | point | quantity | model | published | unit | error | tol. | result | why | source |",
            "|---|---|---|---:|---:|---|---:|---:|---|---|---|"]
     for c in cases:
@@ -119,7 +121,7 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None) -> str:
             out.append(f"| {c.macro} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} "
                        f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} |")
     out += ["", "| summary | value |", "|---|---:|",
-            f"| macros / points in {MACRO_FILE} | {s.macros} / {s.points} |",
+            f"| macros / points in {file_name(file)} | {s.macros} / {s.points} |",
             f"| usable macros / points | {s.usable_macros} / {s.usable_points} |",
             f"| families of the usable macros | {', '.join(s.families)} |",
             f"| measured sweeps (usable macros with >= 2 usable points) | {s.sweeps} |",
@@ -131,7 +133,7 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None) -> str:
             f"| trend cases within ±{100 * TREND_TOLERANCE:.0f} % | {100 * s.within_trend:.0f} % |"]
     out += ["", "| family | macros | absolute cases | median \\|error\\| | absolute within ±15 % | trends | trends within ±10 % |",
             "|---|---:|---:|---:|---:|---:|---:|"]
-    family = {m.key: m.family for m in load_macros()}
+    family = {m.key: m.family for m in load_macros(file)}
     for fam in s.families:
         a = [c for c in cases if c.kind == "absolute" and family[c.macro] == fam]
         t = [c for c in cases if c.kind == "trend" and family[c.macro] == fam]
@@ -148,13 +150,14 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None) -> str:
         out.append(f"| {names} | {len({c.macro for c in t})} | {len(t)} | {sum(c.passed for c in t)} | "
                    f"{100 * statistics.median(c.error for c in t):+.1f} % |")
     out += ["", "| macro | point | left out | reason |", "|---|---|---|---|"]
-    for e in excluded_points():
+    for e in excluded_points(file):
         out.append(f"| {e.macro} | {_cell(e.label)} | {e.what} | {_cell(e.reason)} |")
     out += ["", "| macro | point | cimsim configuration (from the entry and the global defaults) |", "|---|---|---|"]
-    for u in survey()[0]:
-        out.append(f"| {u.macro.key} | {_cell(u.point.label)} | {_cell(config_summary(point_config(u.macro.key, u.point.index)[0]))} |")
+    for u in survey(file)[0]:
+        config = point_config(u.macro.key, u.point.index, file)[0]
+        out.append(f"| {u.macro.key} | {_cell(u.point.label)} | {_cell(config_summary(config))} |")
     out += ["", "| macro | family | node | paper | read via |", "|---|---|---:|---|---|"]
-    for m in load_macros():
+    for m in load_macros(file):
         out.append(f"| {m.key} | {m.family} | {m.values.get('node_nm', '')} nm | {_cell(m.title)}; {_cell(m.source)} "
                    f"| {_cell(m.read_via)} |")
     return "\n".join(out)
@@ -197,17 +200,21 @@ def defaults_markdown() -> str:
 def validation_section() -> str:
     """The generated text of docs/validation.md (between :data:`GENERATED_BEGIN` and :data:`GENERATED_END`):
     the preset tables, then the published-macro tables (absolute, trend, summary, exclusions) and the defaults."""
-    s = summarize()
+    return "\n".join([presets_markdown(), "", "## Published macros and chips", "", macro_section()])
+
+
+def macro_section(file: str | None = None) -> str:
+    """What the harness does, the summary, the global defaults and the tables of the macro file ``file`` (None:
+    the shipped one), as Markdown: the report of ``cimsim macros``."""
+    s = summarize(file=file)
+    pinned = ("; 'known gap' marks a case pinned as outside its tolerance (`macro_expected.json`)" if file is None
+              else "")
     return "\n".join([
-        presets_markdown(), "",
-        "## Published macros and chips",
-        "",
-        f"`cimsim.validation.macro_comparison` runs every usable operating point of `{MACRO_FILE}` through the cost model "
-        f"(one full macro, {VECTORS} vectors, analytic counts, `cim_breakdown`; macro components only: everything "
-        f"but {', '.join(sorted(NON_MACRO_COMPONENTS))}). Absolute figures are held to "
+        f"`cimsim.validation.macro_comparison` runs every usable operating point of `{file_name(file)}` through the "
+        f"cost model (one full macro, {VECTORS} vectors, analytic counts, `cim_breakdown`; macro components only: "
+        f"everything but {', '.join(sorted(NON_MACRO_COMPONENTS))}). Absolute figures are held to "
         f"±{100 * ABSOLUTE_TOLERANCE:.0f} %, ratios between two operating points of one macro (trends) to "
-        f"±{100 * TREND_TOLERANCE:.0f} %; 'known gap' marks a case pinned as outside its tolerance "
-        "(`macro_expected.json`).",
+        f"±{100 * TREND_TOLERANCE:.0f} %{pinned}.",
         "",
         f"Summary: {s.usable_macros} of {s.macros} macros and {s.usable_points} of {s.points} points usable "
         f"({', '.join(s.families)}; {s.sweeps} measured sweeps); median |error| {100 * s.median_abs_error:.1f} % "
@@ -218,7 +225,7 @@ def validation_section() -> str:
         "Values an entry does not state take one global default each, the same for every macro:",
         "",
         defaults_markdown(), "",
-        macro_tables_markdown(),
+        macro_tables_markdown(file=file),
     ])
 
 

@@ -1,0 +1,66 @@
+"""``cimsim macros``: published (or a user's own) CIM macros held against the cost model (:mod:`cimsim.validation`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import click
+
+from .cli_guard import fail, guarded
+
+__all__ = ["macros_command", "cases_csv"]
+
+CSV_FIELDS = ("kind", "macro", "point", "quantity", "unit", "model", "published", "error", "tolerance", "passed",
+              "varied", "why", "source")
+"""columns of ``--csv``: a trend's unit is 'ratio', its point 'point vs reference'; error = model / published - 1"""
+
+
+def cases_csv(cases) -> str:
+    """The cases as CSV text, one row per case, columns :data:`CSV_FIELDS`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for c in cases:
+        writer.writerow([c.kind, c.macro, c.point, c.quantity, c.unit, repr(c.model), repr(c.published),
+                         repr(c.error), c.tolerance, c.passed, c.varied, c.why, c.source])
+    return out.getvalue()
+
+
+@click.command("macros")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the Markdown report here, not stdout.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write every case as CSV here.")
+@guarded
+def macros_command(file, output, csv_path):
+    """Hold the measured macros and chips of FILE (TOML in the format of cimsim's own published_macros.toml:
+    [[macro]] tables with [[macro.point]] operating points; default: that shipped file) against the cost model:
+    every absolute figure and every trend between two points of one chip, model versus published, with the
+    configuration each point became and every point left out with its reason. Exit 2 when FILE is malformed
+    (file, entry and field named), 1 when it has no point cimsim can compare."""
+    from .atomic import write_atomic
+    from .validation import macro_comparison, macro_report
+    from .validation.macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE
+
+    try:
+        cases = macro_comparison.macro_cases(file)
+    except ValueError as exc:  # the file's own fault: unreadable, not TOML, an entry's field
+        fail(exc, 2)
+    if not cases:
+        reasons = [f"{e.macro} / {e.label}: {e.reason}" for e in macro_comparison.excluded_points(file)]
+        fail(ValueError(f"{file}: no point cimsim can compare" + "".join(f"\n  {r}" for r in reasons[:20])), 1)
+    report = macro_report.macro_section(file) + "\n"
+    if output:
+        write_atomic(output, report)
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(report, nl=False)
+    if csv_path:
+        write_atomic(csv_path, cases_csv(cases))
+        click.echo(f"wrote {csv_path}", err=not output)
+    s = macro_report.summarize(cases, file)
+    trends = (f"{s.trends} trend{'s' * (s.trends != 1)}, {100 * s.within_trend:.0f} % within "
+              f"±{100 * TREND_TOLERANCE:.0f} %" if s.trends else "no trend (no two comparable points of one macro)")
+    click.echo(f"{s.absolute} absolute cases, median |error| {100 * s.median_abs_error:.1f} %, "
+               f"{100 * s.within_absolute:.0f} % within ±{100 * ABSOLUTE_TOLERANCE:.0f} %; {trends}",
+               err=not output)

@@ -1,0 +1,119 @@
+"""A user's own macro file held against the cost model (`cimsim macros FILE`, ``macro_cases(file)``): the same
+harness as the shipped published_macros.toml, and a malformed file refused naming the file, entry and field."""
+
+import csv
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cimsim.cli import main
+from cimsim.validation import macro_comparison, macro_configs, macro_data, macro_report
+
+SHIPPED = (resources.files("cimsim.validation") / macro_data.MACRO_FILE).read_text()
+
+
+def shipped_entry(key: str) -> str:
+    """the text of one [[macro]] entry of the shipped file, its points included"""
+    start = SHIPPED.index(f'[[macro]]\nkey = "{key}"')
+    end = SHIPPED.find("\n[[macro]]\n", start + 1)
+    return SHIPPED[start:] if end < 0 else SHIPPED[start:end + 1]
+
+
+def macro_file(tmp_path: Path, text: str, name: str = "chips.toml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["macros", *map(str, args)])
+
+
+@pytest.fixture
+def my_chip(tmp_path):
+    """a user's file: the shipped Jia et al. entry renamed 'my-chip'"""
+    return macro_file(tmp_path, shipped_entry("jia-jssc2020").replace('key = "jia-jssc2020"', 'key = "my-chip"'))
+
+
+def test_a_users_file_gets_the_cases_the_shipped_entry_gets(my_chip):
+    mine = macro_comparison.macro_cases(my_chip)
+    shipped = [c for c in macro_comparison.macro_cases() if c.macro == "jia-jssc2020"]
+    assert mine and len(mine) == len(shipped)
+    for a, b in zip(mine, shipped):
+        assert (a.macro, a.kind, a.point, a.quantity) == ("my-chip", b.kind, b.point, b.quantity)
+        assert a.model == b.model and a.published == b.published
+        assert a.expected == ""  # outcomes are pinned for the shipped file only
+    assert macro_data.load_macros(my_chip)[0].file == my_chip
+    config = macro_configs.macro_config(macro_data.load_macros(my_chip)[0], shipped[0].point)
+    assert config.source.startswith(f"{my_chip}: my-chip / ")
+
+
+def test_cli_writes_the_report_and_the_cases(my_chip, tmp_path):
+    out, table = tmp_path / "report.md", tmp_path / "cases.csv"
+    result = invoke(my_chip, "-o", out, "--csv", table)
+    assert result.exit_code == 0, result.output
+    report = out.read_text()
+    assert f"`{my_chip}`" in report and "| my-chip |" in report and "known gap" not in report
+    rows = list(csv.DictReader(table.open()))
+    cases = macro_comparison.macro_cases(my_chip)
+    assert [(r["macro"], r["point"], r["quantity"]) for r in rows] == [(c.macro, c.point, c.quantity) for c in cases]
+    assert all(float(r["error"]) == pytest.approx(float(r["model"]) / float(r["published"]) - 1) for r in rows)
+    assert re.search(r"\d+ absolute cases, median \|error\| [\d.]+ %", result.output)
+
+
+def test_cli_without_a_file_reports_the_shipped_macros():
+    result = invoke()
+    assert result.exit_code == 0, result.output
+    assert macro_report.macro_section() in result.output
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[[macro]\nkey = 1\n", "not valid TOML"),
+    ("title = 'no macros here'\n", "expected one or more [[macro]] tables"),
+    ("macro = 3\n", "expected one or more [[macro]] tables"),
+    ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\nadc_bit = 6\n',
+     "macro 'a': unknown field 'adc_bit'; did you mean 'adc_bits'?"),
+    ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "sram"\n',
+     "macro 'a': 'family' must be one of rram, pcm, mram, fefet, sram-charge, sram-current, digital; got 'sram'"),
+    ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n'
+     '[[macro.point]]\nlabel = "p"\ntops_per_w = -1.0\n',
+     "macro 'a', point 1: 'tops_per_w' must be a positive finite number; got -1.0"),
+    ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\npoint = 2\n',
+     "macro 'a': 'point' must be [[macro.point]] tables"),
+    ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n' * 2,
+     "repeated macro keys: a"),
+])
+def test_a_malformed_file_exits_2_naming_file_and_field(tmp_path, text, message):
+    path = macro_file(tmp_path, text)
+    result = invoke(path)
+    assert result.exit_code == 2, result.output
+    assert f"error: {path}: " in result.output and message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_file_exits_2(tmp_path):
+    result = invoke(tmp_path / "nowhere.toml")
+    assert result.exit_code == 2 and "cannot read the macro file" in result.output
+
+
+def test_a_file_without_a_comparable_point_exits_1_with_the_reasons(tmp_path):
+    path = macro_file(tmp_path, '[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n'
+                                '[[macro.point]]\nlabel = "p"\ntops_per_w = 10.0\n')
+    result = invoke(path)
+    assert result.exit_code == 1, result.output
+    assert "no point cimsim can compare" in result.output and "a / p: not stated: node_nm" in result.output
+
+
+def test_the_docs_example_file_runs(tmp_path):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text()
+    example = doc.split("An example, its figures illustrative:\n\n```toml\n", 1)[1].split("```", 1)[0]
+    result = invoke(macro_file(tmp_path, example))
+    assert result.exit_code == 0, result.output
+    assert "2 absolute cases" in result.output and "1 trend," in result.output
+
+
+def test_every_entry_family_has_a_cimsim_family():
+    assert set(macro_configs._FAMILY) == set(macro_data.FAMILIES)
