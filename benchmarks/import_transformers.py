@@ -105,13 +105,16 @@ AUTO_TEXT = ("gemma3_text", "cohere", "cohere2", "helium", "ernie4_5", "ernie4_5
 """text models built from their model type's default configuration with the small sizes of :func:`_auto_text`"""
 
 
+SMALL_TEXT = {"hidden_size": H, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+              "head_dim": 8, "intermediate_size": 64, "vocab_size": 100, "max_position_embeddings": 40,
+              "pad_token_id": 0, "use_cache": False}
+"""a text model type's defaults but for these (:func:`_auto_text`)"""
+
+
 def _auto_text(T, names=AUTO_TEXT):
     """the :data:`AUTO_TEXT` models, or those of the model types ``names`` (``AutoConfig.for_model``: defaults but
     for hidden size 32, two layers, four heads of 8, two key and value heads, a 100-token vocabulary, no cache)"""
-    small = {"hidden_size": H, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-             "head_dim": 8, "intermediate_size": 64, "vocab_size": 100, "max_position_embeddings": 40,
-             "pad_token_id": 0, "use_cache": False}
-    return {name: lambda name=name: T.AutoModel.from_config(T.AutoConfig.for_model(name, **small))
+    return {name: lambda name=name: T.AutoModel.from_config(T.AutoConfig.for_model(name, **SMALL_TEXT))
             for name in names}
 
 

@@ -7,8 +7,9 @@ Needs torch, onnx and transformers (not test dependencies): without them the scr
 2. Each type runs in its own process (a model that crashes while it is built or exported takes only its own row),
 with a time limit (``--timeout``, 300 s): ``AutoConfig.for_model(type, hidden size 32, two layers, four heads of 8,
 two key and value heads, a 100-token vocabulary)``, ``AutoModel.from_config``, convolutions and linear layers
-re-initialised as there, fed token ids (2, 8) through a wrapper that returns ``last_hidden_state``. Prints a row
-per type: the import time and max |network - torch| / max |torch|, or why it stopped: cimsim refused it (the
+re-initialised as there, fed token ids (2, 8) through a wrapper that returns ``last_hidden_state``. A composite
+(multimodal) type is built as its text model (``text_config``'s type: the small sizes reach only the outer config, and the
+whole model at its default sizes takes gigabytes), or only named when that text model has a row of its own. Prints a row per type: the import time and max |network - torch| / max |torch|, or why it stopped: cimsim refused it (the
 message), or the model could not be built or run by torch at these sizes (not cimsim's), or it crashed or timed
 out; then the counts.
 """
@@ -34,6 +35,20 @@ def _cell(exc: Exception, chars: int) -> str:
     return " ".join(str(exc).split()).replace("|", "/")[:chars]
 
 
+def _causal_types(T) -> list[str]:
+    """the model types with a causal-LM head that ``import_transformers.py`` does not run"""
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_MAPPING_NAMES
+
+    run = {*AUTO_TEXT, *_text_models(T), *_vision_models(T), *_other_models(T)}
+    return [n for n in sorted(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES) if n in MODEL_MAPPING_NAMES and n not in run
+            and n.replace("_", "-") not in run]
+
+
+def _probed(T) -> set[str]:
+    """the model types this probe or ``import_transformers.py`` runs"""
+    return {*_causal_types(T), *AUTO_TEXT, *_text_models(T), *_vision_models(T), *_other_models(T)}
+
+
 def _one(name: str) -> str:
     """the row of one model type (run in a child process)"""
     import torch
@@ -44,8 +59,12 @@ def _one(name: str) -> str:
     warnings.filterwarnings("ignore")
     transformers.logging.set_verbosity_error()
     torch.manual_seed(0)
+    text = getattr(transformers.AutoConfig.for_model(name), "text_config", None)
+    build = name if text is None else text.model_type  # a composite (multimodal) type: its text model
+    if build != name and build in _probed(transformers):
+        return f"| {name} | | | composite: its text model, {build}, has a row of its own |"
     try:
-        model = _auto_text(transformers, (name,))[name]().eval()
+        model = _auto_text(transformers, (build,))[build]().eval()
         for layer in model.modules():
             if isinstance(layer, (torch.nn.Conv2d, torch.nn.Linear)):
                 layer.reset_parameters()
@@ -54,7 +73,9 @@ def _one(name: str) -> str:
         with torch.no_grad():
             want = wrapped(torch.as_tensor(x)).numpy().astype(np.float64)
     except Exception as exc:  # transformers raises many types for a configuration its model rejects
-        return f"| {name} | | | torch cannot build or run it at these sizes: {type(exc).__name__}: {_cell(exc, 120)} |"
+        built = "" if build == name else f" (its text model, {build})"
+        return (f"| {name} | | | torch cannot build or run it at these sizes{built}: {type(exc).__name__}: "
+                f"{_cell(exc, 120)} |")
     start = time.perf_counter()
     try:
         net = from_torch(wrapped, x)
@@ -72,7 +93,6 @@ def main() -> int:
     args = parser.parse_args()
     try:
         import transformers
-        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_MAPPING_NAMES
     except ImportError as exc:
         print(f"needs torch, onnx and transformers ({exc}): pip install torch transformers '.[onnx]'")
         return 2
@@ -80,9 +100,7 @@ def main() -> int:
         print(_one(args.one))
         return 0
     warnings.filterwarnings("ignore")
-    run = {*AUTO_TEXT, *_text_models(transformers), *_vision_models(transformers), *_other_models(transformers)}
-    names = args.names or [n for n in sorted(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES) if n in MODEL_MAPPING_NAMES
-                           and n not in run and n.replace("_", "-") not in run]
+    names = args.names or _causal_types(transformers)
     print(f"transformers {transformers.__version__}: {len(names)} model types\n")
     print("| model type | import s | max rel. error vs torch | stopped |\n|---|---:|---:|---|")
     counts: dict[str, int] = {}
