@@ -6,11 +6,12 @@ head that ``import_transformers.py`` does not run, built from its type's default
 Needs torch, onnx and transformers (not test dependencies): without them the script says so and exits with status
 2. Each type runs in its own process (a model that crashes while it is built or exported takes only its own row),
 with a time limit (``--timeout``, 300 s): ``AutoConfig.for_model(type, hidden size 32, two layers, four heads of 8,
-two key and value heads, a 100-token vocabulary)``, ``AutoModel.from_config``, convolutions and linear layers
-re-initialised as there, fed token ids (2, 8) through a wrapper that returns ``last_hidden_state``. A composite
-(multimodal) type is built as its text model (``text_config``'s type: the small sizes reach only the outer config, and the
-whole model at its default sizes takes gigabytes), or only named when that text model has a row of its own. Prints a row per type: the import time and max |network - torch| / max |torch|, or why it stopped: cimsim refused it (the
-message), or the model could not be built or run by torch at these sizes (not cimsim's), or it crashed or timed
+two key and value heads, a 100-token vocabulary)``, ``AutoModel.from_config``, convolutions and linear layers re-
+initialised as there, fed token ids (2, 8) through a wrapper that returns ``last_hidden_state``. A composite
+(multimodal) type is built as its text model (``text_config``'s type: the small sizes reach only the outer config,
+and the whole model at its default sizes takes gigabytes), or only named when that text model has a row of its own.
+Prints a row per type: the import time and max |network - torch| / max |torch|, or why it stopped: cimsim refused it
+(the message), or the model could not be built or run by torch at these sizes (not cimsim's), or it crashed or timed
 out; then the counts.
 """
 
