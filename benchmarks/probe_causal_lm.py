@@ -1,7 +1,7 @@
 """Which of transformers' causal language models import through ``from_torch``: every model type with a causal-LM
 head that ``import_transformers.py`` does not run, built from its type's defaults at that script's small sizes.
 
-    python benchmarks/probe_causal_lm.py [NAME ...]       # all (about 15-30 min on 2 cores), or the types named
+    python benchmarks/probe_causal_lm.py [NAME ...]       # all (about 40 min on 2 cores), or the types named
 
 Needs torch, onnx and transformers (not test dependencies): without them the script says so and exits with status
 2. Each type runs in its own process (a model that crashes while it is built or exported takes only its own row),
