@@ -392,9 +392,12 @@ def test_onnx_unsupported_raises_naming_op_and_node(tmp_path, node_args, match):
 
 
 @pytest.mark.parametrize("nodes, init, match", [
-    ([("IsNaN", ["x"], ["n"]), ("Cast", ["n"], ["y"], {"to": 1})], {}, r"\(Cast\).*IsNaN is supported as the "
-     r"condition of Where\(IsNaN\(x\), 0, x\) only"),
-    ([("IsNaN", ["x"], ["n"]), ("Where", ["n", "one", "x"], ["y"])], {"one": np.ones(1)}, "Where\\(IsNaN"),
+    ([("IsNaN", ["x"], ["n"]), ("Where", ["n", "x", "one"], ["y"])], {"one": np.ones(1)},
+     r"\(Where\).*Where on isnan\(x\) is supported as Where\(isnan\(x\), k, x\) with a constant k"),
+    ([("IsInf", ["x"], ["n"], {"detect_positive": 0, "detect_negative": 0}), ("Cast", ["n"], ["y"], {"to": 1})], {},
+     r"\(IsInf\).*IsInf detecting neither sign is always false"),
+    ([("IsInf", ["x"], ["n"]), ("Where", ["n", "inf", "x"], ["y"])], {"inf": np.array([np.inf])},
+     r"Where\(isinf\(x\), k, x\) needs a finite k"),
     ([("Pow", ["x", "e"], ["y"])], {"e": np.array([20.0])}, r"Pow by an integer is supported up to 16 in magnitude"),
     ([("ReduceMax", ["x"], ["c"], {"axes": [1]}), ("Greater", ["c", "one"], ["b"]),
       ("If", ["b"], ["y"], {"then_branch": "x", "else_branch": "x"})], {"one": np.ones(1)},
@@ -432,6 +435,36 @@ def test_onnx_powers_nan_guard_and_integer_shape_division(tmp_path):
     with np.errstate(invalid="ignore"):
         want = (x ** 3 + np.nan_to_num(x ** -0.5, nan=0.0))[:, :4]
     np.testing.assert_allclose(net.forward(x), want, rtol=1e-12)
+
+
+def test_onnx_tests_of_non_finite_values_match_the_reference_evaluator():
+    """IsNaN and IsInf (each sign) of an activation holding NaN and infinities (the log of 0 and of negatives): as the
+    condition of Where(T(x), k, x) (as torch's nan_to_num), as a 0 / 1 value (Cast), and selecting two other
+    tensors; against onnx's reference evaluator, NaN in the same places"""
+    onnx = pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    make = onnx.helper.make_node
+    nodes = [make("Log", ["x"], ["l"]), make("IsInf", ["l"], ["neg"], detect_positive=0),
+             make("Where", ["neg", "k", "l"], ["y1"]),  # -inf -> k, NaN kept
+             make("IsNaN", ["l"], ["nan"]), make("Cast", ["nan"], ["y2"], to=1),
+             make("Where", ["nan", "k", "l"], ["m"]), make("IsInf", ["m"], ["inf"]),
+             make("Where", ["inf", "zero", "m"], ["y3"]),  # NaN -> k, then +-inf -> 0
+             make("Where", ["nan", "x", "twice"], ["y4"]), make("Add", ["x", "x"], ["twice"]),
+             make("Not", ["nan"], ["finite"]), make("Cast", ["finite"], ["y5"], to=1),
+             make("Concat", ["y1", "y2", "y3", "y4", "y5"], ["y"], axis=1)]
+    nodes.insert(8, nodes.pop(9))  # the Add before the Where that reads it
+    typed = {"k": np.array([-5.0], np.float32), "zero": np.zeros(1, np.float32)}
+    net = _typed_model(nodes, typed, (6,))
+    x = np.array([[0.0, -1.0, 1.0, np.e, 0.5, -2.0], [2.0, 0.0, -3.0, 1.0, 0.0, 4.0]], np.float32)
+    graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", 1, [2, 6])],
+                                   [onnx.helper.make_tensor_value_info("y", 1, None)],
+                                   [onnx.numpy_helper.from_array(v, k) for k, v in typed.items()])
+    want = ReferenceEvaluator(onnx.helper.make_model(graph)).run(None, {"x": x})[0]
+    with np.errstate(all="ignore"):
+        got = net.forward(x.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-6)  # NaN where the evaluator has NaN (assert_allclose's default)
+    assert np.isnan(got).sum() == 3  # y1 keeps the log of each of the three negatives
 
 
 def _typed_model(nodes, typed, input_shape, opset=None):
@@ -1141,3 +1174,49 @@ def test_onnx_one_hot_of_constants_is_folded(axis):
     got = fold(onnx, "OneHot", {"axis": axis}, [indices, depth, values])[0]
     np.testing.assert_array_equal(got, want)
     assert got.dtype == want.dtype
+
+
+@pytest.mark.parametrize("a, b", [(None, None), (None, [[2.0], [-np.inf], [np.nan]]), ([np.inf, 1.0], None),
+                                  (3.0, -np.inf)])
+def test_select_is_numpy_where_per_sample_and_saves(tmp_path, a, b):
+    """Select(condition, a, b) = np.where(condition != 0, a, b) broadcast per sample, whatever the operands hold
+    (infinities and NaN where chosen and where not), for activation and constant operands; saved and loaded"""
+    from cimsim.network import Select, Unary
+
+    layers, reads = [Unary("log"), Unary("step")], [(0,), (0,)]  # values 1 and 2: log x (-inf, NaN) and x > 0
+    layers.append(Select(a=a, b=b))
+    reads.append((2,) + (1,) * ((a is None) + (b is None)))
+    net = Network(tuple(layers), (3, 2), tuple(reads))
+    x = RNG.standard_normal((4, 3, 2))
+    x[0, 0, 0] = x[1, 1, 1] = 0.0
+    with np.errstate(all="ignore"):
+        logs = np.log(x)
+        got = net.forward(x)
+    want = np.where(x > 0, logs if a is None else np.asarray(a), logs if b is None else np.asarray(b))
+    np.testing.assert_array_equal(got, want)
+    assert np.isinf(got).any()  # the operands held infinities; np.where chose them, or left them without a NaN
+    save_network(net, tmp_path / "s.npz")
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(load_network(tmp_path / "s.npz").forward(x), want)
+    with pytest.raises(ValueError, match="Select takes"):
+        Select(a=a, b=b).output_shape((3, 2), (3, 2), (3, 2), (3, 2))
+
+
+def test_onnx_where_never_mixes_an_unchosen_infinity_in():
+    """Where(x > 0, log(x), 5): the log of 0 (-inf) and of negatives (NaN) where the 5 is chosen; an arithmetic select,
+    5 + c (log x - 5), had given NaN there. Against onnx's reference evaluator."""
+    onnx = pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    make = onnx.helper.make_node
+    nodes = [make("Greater", ["x", "zero"], ["c"]), make("Log", ["x"], ["l"]), make("Where", ["c", "l", "five"], ["y"])]
+    typed = {"zero": np.zeros(1, np.float32), "five": np.array([5.0], np.float32)}
+    graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", 1, [1, 4])],
+                                   [onnx.helper.make_tensor_value_info("y", 1, None)],
+                                   [onnx.numpy_helper.from_array(v, k) for k, v in typed.items()])
+    x = np.array([[0.0, -1.0, 2.0, 0.5]], np.float32)
+    with np.errstate(all="ignore"):
+        want = ReferenceEvaluator(onnx.helper.make_model(graph)).run(None, {"x": x})[0]
+    got = _typed_model(nodes, typed, (4,)).forward(x.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert np.isfinite(got).all()

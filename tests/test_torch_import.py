@@ -1835,3 +1835,27 @@ def test_triangular_solves_are_exported_as_a_series_of_products(upper, left, uni
     _imported(DeltaRuleChunk(upper, left, unitriangular).eval(), np.random.default_rng(36).standard_normal((2, 7, 6)))
     assert torch.linalg.solve_triangular.__name__ != "solve_triangular"  # torch's own is back after the export
     assert torch.linalg.solve_triangular is own
+
+
+def test_non_finite_values_replaced_and_tested_as_torch_does():
+    """nan_to_num with its own nan / posinf / neginf, isinf and isnan of activations that hold them (the square root
+    of negatives, the log of a ReLU's zeros): the network's values are torch's"""
+
+    class Guarded(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(6, 5), nn.Linear(6, 5)
+
+        def forward(self, x):
+            roots, logs = torch.sqrt(self.a(x)), torch.log(torch.relu(self.b(x)))
+            return (torch.nan_to_num(roots, nan=0.5) + torch.nan_to_num(logs, posinf=7.0, neginf=-7.0)
+                    + torch.isinf(logs).float() + 2.0 * torch.isnan(roots).float() + torch.nan_to_num(logs))
+
+    torch.manual_seed(4)
+    model = Guarded().eval()
+    x = torch.randn(8, 6)
+    with torch.no_grad():
+        want = model(x).double().numpy()
+        assert torch.isnan(torch.sqrt(model.a(x))).any() and torch.isinf(torch.log(torch.relu(model.b(x)))).any()
+    net = from_torch(model, x)
+    np.testing.assert_allclose(net.forward(x.double().numpy()), want, rtol=1e-5)

@@ -28,12 +28,14 @@ _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu"
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
                 "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add", "nan_to_zero": "max", "step": "max",
                 "round": "add", "trunc": "add", "floor": "add", "ceil": "add", "sign": "relu6",
+                **dict.fromkeys(("isnan", "isinf", "isposinf", "isneginf", "inf_to_zero", "posinf_to_zero",
+                                 "neginf_to_zero"), "max"),  # a compare (and a select) per value
                 **dict.fromkeys(("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
                                  "atanh"), "tanh")}  # a transcendental function: priced as tanh
 _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}
 DIGITAL_KINDS = {"relu": "relu", "clip": "relu6", "softmax": "softmax", "layernorm": "layernorm", "rmsnorm": "rmsnorm",
                  "mean": "add",
-                 "argmax": "max", "topk": "max",
+                 "argmax": "max", "topk": "max", "select": "max",
                  "maxpool2d": "max", "avgpool2d": "add", "globalavgpool2d": "add"}
 """digital layer kind -> vector-unit kind (unary and elementwise layers go by their function)"""
 _MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten", "pad", "upsample", "dilate",

@@ -21,7 +21,7 @@ from .norms import RMSNorm
 from .ops import ActivationMatMul, Affine, ArgMax, Clip, Elementwise, LayerNorm, Max, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .sampling import GridSample
-from .selection import TopK
+from .selection import Select, TopK
 from .tables import Embedding, Interpolate, Scatter
 from .torch_import import from_torch
 
@@ -31,7 +31,7 @@ __all__ = [
     "Concat", "JoinConstant", "Slice", "Reshape", "Transpose", "Flatten", "Pad", "Upsample", "Dilate", "Softmax",
     "LayerNorm", "RMSNorm", "Mean", "Max", "ActivationMatMul", "Interpolate", "Embedding", "Scatter", "ArgMax",
     "MaxPool2d",
-    "AvgPool2d", "GlobalAvgPool2d", "GridSample", "TopK", "TakeAlong", "PutAlong", "Constant",
+    "AvgPool2d", "GlobalAvgPool2d", "GridSample", "TopK", "Select", "TakeAlong", "PutAlong", "Constant",
     "Network", "MatrixShape", "MatMul",
     "FORMAT", "LAYER_KINDS", "load_network", "save_network", "from_torch",
     "DIGITS_SCALE", "digits_test_path", "load_dataset",

@@ -7,9 +7,15 @@ selects arithmetically. Intermediate tensors are named ``out#part``.
   Equal(a, b) = 1 - step(|a - b|). Either operand may be a constant.
 - Not(c) = 1 - c; And(c, d) = c d; Or(c, d) = max(c, d); Xor(c, d) = |c - d| (two activations); against
   a constant truth value k, each is affine in c: c k, c + k - c k, c + k - 2 c k.
-- Where(c, a, b) = b + c (a - b) for an activation c (a and b finite); with a constant of -inf only as b (a
-  mask, as ``masked_fill(mask, -inf)`` writes), a + log(c) (log 1 = 0, log 0 = -inf), as a, b + log(1 - c); any
-  other non-finite constant cannot be selected arithmetically and is refused.
+- Where(c, a, b) for an activation c: a Select layer, where(c != 0, a, b) per value, exact whatever a and b hold
+  (an arithmetic select, b + c (a - b), turns an infinite value it does not choose into NaN); with a constant of
+  -inf only as b (a mask, as ``masked_fill(mask, -inf)`` writes), a + log(c) (log 1 = 0, log 0 = -inf), as a,
+  b + log(1 - c).
+- IsNaN and IsInf of an activation x (with IsInf's signs): no layer while only a Where(T(x), k, x) with a constant k
+  reads it, as torch exports ``nan_to_num`` and a boolean-masked attention (a fully masked row's softmax is 0 / 0):
+  x with the values found set to 0 (a ``nan_to_zero``, ``inf_to_zero``, ... unary), plus k times the test where k
+  is not 0. Any other reader gets the test as a 0 / 1 activation (an ``isnan``, ``isinf``, ... unary); a Where on
+  it choosing x itself otherwise is refused (x's own non-finite values would reach the arithmetic select).
 - OneHot of activation indices at a constant depth, Hardmax (the one-hot of the first largest value): Equal with
   the positions along the new (or the same) axis, widened to them.
 - TopK at a constant k: a TopK layer of its values (a sort's), and one of its indices where they are read (a
@@ -27,9 +33,9 @@ import numpy as np
 from ._onnx_checks import array_kind, type_kind
 from ._onnx_movement import MOVEMENT_HANDLERS, widened
 from .ops import Affine, ArgMax, Elementwise, Unary
-from .selection import TopK
+from .selection import Select, TopK
 
-__all__ = ["LOGIC_HANDLERS", "data_where"]
+__all__ = ["LOGIC_HANDLERS", "data_where", "value_where", "materialized"]
 
 _COMPARISONS = {"Greater": (False, False, False), "Less": (True, False, False), "GreaterOrEqual": (True, True, False),
                 "LessOrEqual": (False, True, False), "Equal": (False, True, True)}
@@ -87,13 +93,58 @@ def _logic(g, op, attrs, names, outs, name):
     g.append(Affine(scale=scale, shift=shift), [c], out, name)
 
 
+_INF_TESTS = {(1, 1): "isinf", (1, 0): "isposinf", (0, 1): "isneginf"}
+"""IsInf's (detect_positive, detect_negative) -> the test (:data:`.ops.VALUE_TESTS`)"""
+
+
+def _value_test(g, op, attrs, names, outs, name):
+    """IsNaN or IsInf of an activation: recorded in ``g.value_tests`` for the node that reads it"""
+    test = "isnan"
+    if op == "IsInf":
+        signs = (int(attrs.get("detect_positive", 1)), int(attrs.get("detect_negative", 1)))
+        if signs not in _INF_TESTS:
+            raise ValueError("IsInf detecting neither sign is always false; not supported")
+        test = _INF_TESTS[signs]
+    g.value_tests[outs[0]] = (names[0], test)
+
+
+def materialized(g, tensor: str, name: str) -> str:
+    """``tensor``; where it is a recorded test (``g.value_tests``) not yet computed, its 0 / 1 layer appended"""
+    if tensor in g.value_tests and not g.is_data(tensor):
+        x, test = g.value_tests[tensor]
+        g.append(Unary(test), [x], tensor, name)
+    return tensor
+
+
+def value_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
+    """Where(cond, a, b) on a recorded test ``cond`` = T(x): Where(T(x), k, x) with a constant k as x with the values
+    found set to 0, plus k where found; x as neither operand, the arithmetic select of the test's 0 / 1 values"""
+    x, test = g.value_tests[cond]
+    if b != x or a not in g.consts:
+        if x in (a, b):
+            raise ValueError(f"Where on {test}(x) is supported as Where({test}(x), k, x) with a constant k, or "
+                             "selecting other tensors than x")
+        return data_where(g, materialized(g, cond, name), a, b, out, name)
+    k = g.sample_constant(g.consts[a], x)
+    if not np.isfinite(k).all():
+        raise ValueError(f"Where({test}(x), k, x) needs a finite k")
+    zeroed = f"{test[2:]}_to_zero"
+    if not np.any(k):
+        return g.append(Unary(zeroed), [x], out, name)
+    g.append(Unary(zeroed), [x], f"{out}#zeroed", name)
+    g.append(Unary(test), [x], f"{out}#found", name)
+    g.append(Affine(scale=k), [f"{out}#found"], f"{out}#value", name)
+    g.append(Elementwise("add"), [f"{out}#zeroed", f"{out}#value"], out, name)
+
+
 def _all_minus_inf(g, operand: str) -> bool:
     return operand in g.consts and bool(np.all(np.asarray(g.consts[operand], dtype=np.float64) == -np.inf))
 
 
 def data_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
-    """Where(cond, a, b) for an activation ``cond`` of 0 / 1 values: b + cond (a - b); with a constant of -inf
-    only as b (a mask: masked_fill(..., -inf)), a + log(cond) (log 1 = 0, log 0 = -inf), and as a, b + log(1 - cond)"""
+    """Where(cond, a, b) for an activation ``cond`` of 0 / 1 values: a :class:`.selection.Select` (exact whatever a
+    and b hold); with a constant of -inf only as b (a mask: masked_fill(..., -inf)), a + log(cond) (log 1 = 0,
+    log 0 = -inf), and as a, b + log(1 - cond)"""
     masked_a, masked_b = _all_minus_inf(g, a), _all_minus_inf(g, b)
     if masked_a != masked_b:
         kept, selects = (a, cond) if masked_b else (b, f"{out}#not")
@@ -105,21 +156,9 @@ def data_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
         else:
             g.append(Affine(shift=g.sample_constant(g.consts[kept], cond)), [f"{out}#mask"], out, name)
         return
-    for operand in (a, b):
-        if operand in g.consts and not np.isfinite(np.asarray(g.consts[operand], dtype=np.float64)).all():
-            raise ValueError("Where with an activation as its condition needs finite operands, or a constant of "
-                             "-inf only as one of them (another -inf, inf or NaN constant cannot be selected "
-                             "arithmetically)")
-    if not (g.is_data(a) or g.is_data(b)):
-        g.append(Affine(scale=g.sample_constant(g.consts[a], cond) - g.sample_constant(g.consts[b], cond),
-                        shift=g.sample_constant(g.consts[b], cond)), [cond], out, name)
-        return
-    d = _difference(g, a, b, f"{out}#difference", name)
-    g.append(Elementwise("mul"), [cond, d], f"{out}#selected", name)
-    if g.is_data(b):
-        g.append(Elementwise("add"), [f"{out}#selected", b], out, name)
-    else:
-        g.append(Affine(shift=g.sample_constant(g.consts[b], a)), [f"{out}#selected"], out, name)
+    data = max((n for n in (cond, a, b) if g.is_data(n)), key=g.full_ndim)  # the constants' reference
+    constant = {n: g.sample_constant(g.consts[n], data) for n in (a, b) if not g.is_data(n)}
+    g.append(Select(a=constant.get(a), b=constant.get(b)), [cond] + [n for n in (a, b) if g.is_data(n)], out, name)
 
 
 def _cast(g, op, attrs, names, outs, name):
@@ -199,5 +238,6 @@ def _hardmax(g, op, attrs, names, outs, name):
 
 
 LOGIC_HANDLERS = {**{op: _compare for op in _COMPARISONS}, **{op: _logic for op in ("Not", "And", "Or", "Xor")},
-                  "TopK": _top_k, "Cast": _cast, "CastLike": _cast, "OneHot": _one_hot, "Hardmax": _hardmax}
+                  "TopK": _top_k, "Cast": _cast, "CastLike": _cast, "OneHot": _one_hot, "Hardmax": _hardmax,
+                  "IsNaN": _value_test, "IsInf": _value_test}
 """ONNX operator -> handler, for the comparisons and logic of activations"""

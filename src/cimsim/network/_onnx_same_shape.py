@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._onnx_fold import text_attr
-from ._onnx_logic import data_where
+from ._onnx_logic import data_where, value_where
 from ._onnx_movement import widened
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
@@ -110,21 +110,13 @@ def _trilu(g, op, attrs, names, outs, name):
     g.append(Affine(scale=mask), names[:1], outs[0], name)
 
 
-def _is_nan(g, op, attrs, names, outs, name):
-    """IsNaN of an activation: recorded for the Where that reads it (no layer of its own)"""
-    g.nan_tests[outs[0]] = names[0]
-
-
 def _where(g, op, attrs, names, outs, name):
     """Where with a constant condition (a mask): an activation where the condition holds, the other operand (an
-    activation or a constant, such as -inf) elsewhere, as affine layers: x * mask + value * (1 - mask). And
-    Where(IsNaN(x), 0, x), torch's export of a boolean-masked attention (a fully masked row's softmax is 0 / 0): a
-    ``nan_to_zero`` unary. A condition computed from activations: :func:`._onnx_logic.data_where`."""
+    activation or a constant, such as -inf) elsewhere, as affine layers: x * mask + value * (1 - mask). A condition
+    computed from activations: :func:`._onnx_logic.data_where`; of IsNaN or IsInf: :func:`._onnx_logic.value_where`."""
     cond, a, b = names
-    if cond in g.nan_tests:
-        if g.nan_tests[cond] != b or a not in g.consts or np.any(g.consts[a] != 0):
-            raise ValueError("IsNaN is supported as the condition of Where(IsNaN(x), 0, x) only")
-        return g.append(Unary("nan_to_zero"), [b], outs[0], name)
+    if cond in g.value_tests:
+        return value_where(g, cond, a, b, outs[0], name)
     if g.is_data(cond):
         return data_where(g, cond, a, b, outs[0], name)
     data = a if g.is_data(a) else b
@@ -325,7 +317,7 @@ SAME_SHAPE_HANDLERS = {
     "HardSigmoid": _hard_sigmoid,
     "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "Celu": _elu,
     "InstanceNormalization": _instance_norm, "Trilu": _trilu,
-    "Softmax": _softmax, "LogSoftmax": _softmax, "LRN": _lrn, "Where": _where, "IsNaN": _is_nan,
+    "Softmax": _softmax, "LogSoftmax": _softmax, "LRN": _lrn, "Where": _where,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
                                               else "gelu")),

@@ -39,7 +39,7 @@ from .norms import RMSNorm
 from .ops import ActivationMatMul, Affine, ArgMax, Clip, Elementwise, LayerNorm, Max, Mean, ReLU, Softmax, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .sampling import GridSample
-from .selection import TopK
+from .selection import Select, TopK
 from .tables import Embedding, Interpolate, Scatter
 
 __all__ = ["FORMAT", "LAYER_KINDS", "load_network", "save_network"]
@@ -53,7 +53,7 @@ LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in (
     Dense, Conv2d, ReLU, Unary, Clip, Affine, Elementwise, Concat, JoinConstant, Slice, Reshape, Transpose, Flatten,
     Pad, Softmax, LayerNorm, Mean, Max, ActivationMatMul, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Upsample, Dilate,
     Interpolate, Embedding, Scatter, Conv3d, ArgMax, GridSample, RMSNorm, TopK, TakeAlong, PutAlong,
-    Constant)}
+    Constant, Select)}
 """architecture ``kind`` -> layer class"""
 
 

@@ -19,6 +19,7 @@ from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_domain, check_node, 
 from ._onnx_fold import FOLDABLE, fold, tensor_array
 from ._onnx_functions import function_nodes, with_local_functions_inlined
 from ._onnx_images import per_stacked_image
+from ._onnx_logic import materialized
 from ._onnx_movement import max_pool_padding
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
 from ._onnx_sharing import unified
@@ -133,8 +134,8 @@ class _Graph:
         """the graph's ONNX opset (the default domain's): some operators changed meaning across versions"""
         self.types = types or {}
         """tensor name -> 'float', 'int' or 'bool' where ONNX's type inference knows it (:func:`element_types`)"""
-        self.nan_tests: dict[str, str] = {}
-        """output of an IsNaN node -> the tensor it tests (read by a Where that replaces the NaNs)"""
+        self.value_tests: dict[str, tuple[str, str]] = {}
+        """output of an IsNaN or IsInf node -> (the tensor it tests, the test: ``ops.VALUE_TESTS``)"""
         self.max_pool_pads: dict[str, tuple[str, list[int]]] = {}
         """output of a Pad with -inf -> (the tensor padded, the ONNX pads) (read by a MaxPool, as its padding)"""
         self.matrices: dict[tuple, tuple] = {}
@@ -148,8 +149,8 @@ class _Graph:
         if node.op_type == "Constant":
             self.consts[node.output[0]] = _constant_attr(attrs, where)
             return
-        unknown = [n for n in names if n and n not in self.consts and n not in self.value and n not in self.nan_tests
-                   and n not in self.max_pool_pads]
+        unknown = [n for n in names if n and n not in self.consts and n not in self.value
+                   and n not in self.value_tests and n not in self.max_pool_pads]
         if unknown:
             raise ValueError(f"{where} reads {unknown}, which no earlier node produced")
         if node.op_type == "If":
@@ -162,11 +163,11 @@ class _Graph:
         try:
             if any(n in self.max_pool_pads for n in names):
                 names, attrs = max_pool_padding(self, node.op_type, names, attrs)
+            if node.op_type != "Where":  # a recorded IsNaN or IsInf read by another node: computed for it
+                names = [materialized(self, n, node.name or node.output[0]) for n in names]
             data = [n for n in names if n in self.value]
             if node.op_type in SUPPORTED_OPS:  # others are refused by name below
                 check_node(onnx, node, self.opset)
-            if node.op_type != "Where" and any(n in self.nan_tests for n in names):
-                raise ValueError("IsNaN is supported as the condition of Where(IsNaN(x), 0, x) only")
             if node.op_type == "Shape" and data:
                 full = self.full_shape(data[0])
                 self.consts[node.output[0]] = np.array(full[attrs.get("start", 0):attrs.get("end")], dtype=np.int64)

@@ -19,7 +19,7 @@ import numpy as np
 from .layers import DigitalLayer
 
 __all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "Max", "ActivationMatMul",
-           "ArgMax", "per_sample_axis"]
+           "ArgMax", "VALUE_TESTS", "per_sample_axis", "aligned"]
 
 def erf(x: np.ndarray) -> np.ndarray:
     """The error function, elementwise (scipy.special.erf, imported when a network first uses it)."""
@@ -27,6 +27,9 @@ def erf(x: np.ndarray) -> np.ndarray:
 
     return scipy_erf(x)
 
+
+VALUE_TESTS = {"isnan": np.isnan, "isinf": np.isinf, "isposinf": np.isposinf, "isneginf": np.isneginf}
+"""tests of non-finite values: the unary ``name`` (1 where found, else 0) and ``name[2:]`` + "_to_zero" (them 0)"""
 
 UNARY_FUNCTIONS = {
     "sigmoid": lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
@@ -43,7 +46,8 @@ UNARY_FUNCTIONS = {
     "abs": np.abs,
     "neg": np.negative,
     "reciprocal": np.reciprocal,
-    "nan_to_zero": lambda x: np.where(np.isnan(x), 0.0, x),
+    **{name: lambda x, t=t: t(x).astype(np.float64) for name, t in VALUE_TESTS.items()},
+    **{f"{name[2:]}_to_zero": lambda x, t=t: np.where(t(x), 0.0, x) for name, t in VALUE_TESTS.items()},
     "step": lambda x: (x > 0).astype(np.float64),
     "round": np.round,
     "trunc": np.trunc,
@@ -101,7 +105,7 @@ def _constant(name: str, value, minus_inf: bool = False) -> np.ndarray | None:
     return arr
 
 
-def _aligned(xs: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+def aligned(xs: tuple[np.ndarray, ...]) -> list[np.ndarray]:
     """Batches given the same number of axes by inserting ones after the batch axis (numpy broadcasting per sample)."""
     ndim = max(x.ndim for x in xs)
     return [x.reshape(x.shape[:1] + (1,) * (ndim - x.ndim) + x.shape[1:]) for x in xs]
@@ -209,7 +213,7 @@ class Elementwise(DigitalLayer):
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):  # x / 0 is inf, 0 / 0 NaN, an overflow inf: as torch
-            return BINARY_FUNCTIONS[self.op](*_aligned((a, b)))
+            return BINARY_FUNCTIONS[self.op](*aligned((a, b)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -342,4 +346,4 @@ class ActivationMatMul(DigitalLayer):
         return math.prod(self.output_shape(a, b)) * a[-1]
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.matmul(*_aligned((a, b)))
+        return np.matmul(*aligned((a, b)))

@@ -1,6 +1,7 @@
-"""The k largest (or smallest) values along an axis, or their positions: ONNX TopK and torch's topk / sort (k-max
-pooling; a sort is the TopK of every value; a mixture of experts' router picks its experts' numbers). Digital:
-comparisons on the vector unit."""
+"""Values chosen by comparison: the k largest (or smallest) values along an axis, or their positions (ONNX TopK and
+torch's topk / sort: k-max pooling; a sort is the TopK of every value; a mixture of experts' router picks its
+experts' numbers), and one of two tensors chosen per value by a computed condition (ONNX Where, torch's where and
+masked_fill). Digital: comparisons on the vector unit."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import numpy as np
 
 from ..argcheck import check_int
 from .layers import DigitalLayer
-from .ops import per_sample_axis
+from .ops import aligned, per_sample_axis
 
-__all__ = ["TopK"]
+__all__ = ["TopK", "Select"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,3 +55,46 @@ class TopK(DigitalLayer):
         ordered = np.sort(x, axis=axis)
         picked = np.flip(ordered, axis=axis) if self.largest else ordered
         return np.take(picked, np.arange(self.k), axis=axis)
+
+
+@dataclass(frozen=True, eq=False)
+class Select(DigitalLayer):
+    """where(condition != 0, a, b) per value, broadcast per sample: ONNX Where of a condition computed from the
+    activations (0 / 1 values). Exact whatever a and b hold: an arithmetic select, b + c (a - b), would turn an
+    infinite value it does not choose into NaN (torch's nan_to_num selects its replacement for infinities so).
+    Inputs: the condition, then a and b where each is an activation; a constant operand is ``a`` or ``b`` here
+    (broadcast per sample; any value, infinities and NaN included)."""
+
+    kind: ClassVar[str] = "select"
+    arity: ClassVar[int | None] = None
+    a: np.ndarray | None = None
+    b: np.ndarray | None = None
+
+    def __post_init__(self):
+        for name in ("a", "b"):
+            if getattr(self, name) is not None:
+                value = np.array(getattr(self, name), dtype=np.float64)
+                value.setflags(write=False)
+                object.__setattr__(self, name, value)
+
+    @property
+    def _inputs(self) -> int:
+        return 1 + (self.a is None) + (self.b is None)
+
+    def output_shape(self, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+        if len(shapes) != self._inputs:
+            raise ValueError(f"Select takes {self._inputs} inputs (the condition and its activation operands); "
+                             f"got {len(shapes)}")
+        constants = [v.shape for v in (self.a, self.b) if v is not None]
+        try:
+            return tuple(np.broadcast_shapes(*(tuple(s) for s in shapes), *constants))
+        except ValueError:
+            raise ValueError(f"Select operands of shapes {[tuple(s) for s in shapes] + constants} do not "
+                             "broadcast") from None
+
+    def __call__(self, condition: np.ndarray, *operands: np.ndarray) -> np.ndarray:
+        given = iter(operands)
+        a = next(given) if self.a is None else self.a[None]
+        b = next(given) if self.b is None else self.b[None]
+        condition, a, b = aligned((condition, a, b))
+        return np.where(condition != 0, a, b)
