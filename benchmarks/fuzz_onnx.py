@@ -40,7 +40,7 @@ ODD_INTS = [-5, -1, 0, 1, 2, 3, 7, 100, 2 ** 31, -2 ** 40]
 ODD_FLOATS = [float("nan"), float("inf"), -1.0, 0.0, 1e300]
 OPS = ["Relu", "Add", "MatMul", "Conv", "Reshape", "Transpose", "Softmax", "Gather", "Concat", "Slice", "Mul",
        "ReduceMean", "Split", "Squeeze", "Unsqueeze", "Expand", "Where", "Pow", "Sqrt", "Gemm", "AveragePool",
-       "MaxPool", "Flatten", "Cast", "LayerNormalization", "LSTM", "GRU", "RNN"]
+       "MaxPool", "Flatten", "Cast", "LayerNormalization", "LSTM", "GRU", "RNN", "IsNaN", "IsInf", "Log", "Not"]
 
 
 def _Recurrent(nn):
