@@ -392,12 +392,8 @@ def test_onnx_unsupported_raises_naming_op_and_node(tmp_path, node_args, match):
 
 
 @pytest.mark.parametrize("nodes, init, match", [
-    ([("IsNaN", ["x"], ["n"]), ("Where", ["n", "x", "one"], ["y"])], {"one": np.ones(1)},
-     r"\(Where\).*Where on isnan\(x\) is supported as Where\(isnan\(x\), k, x\) with a constant k"),
     ([("IsInf", ["x"], ["n"], {"detect_positive": 0, "detect_negative": 0}), ("Cast", ["n"], ["y"], {"to": 1})], {},
      r"\(IsInf\).*IsInf detecting neither sign is always false"),
-    ([("IsInf", ["x"], ["n"]), ("Where", ["n", "inf", "x"], ["y"])], {"inf": np.array([np.inf])},
-     r"Where\(isinf\(x\), k, x\) needs a finite k"),
     ([("Pow", ["x", "e"], ["y"])], {"e": np.array([20.0])}, r"Pow by an integer is supported up to 16 in magnitude"),
     ([("ReduceMax", ["x"], ["c"], {"axes": [1]}), ("Greater", ["c", "one"], ["b"]),
       ("If", ["b"], ["y"], {"then_branch": "x", "else_branch": "x"})], {"one": np.ones(1)},
@@ -439,8 +435,8 @@ def test_onnx_powers_nan_guard_and_integer_shape_division(tmp_path):
 
 def test_onnx_tests_of_non_finite_values_match_the_reference_evaluator():
     """IsNaN and IsInf (each sign) of an activation holding NaN and infinities (the log of 0 and of negatives): as the
-    condition of Where(T(x), k, x) (as torch's nan_to_num), as a 0 / 1 value (Cast), and selecting two other
-    tensors; against onnx's reference evaluator, NaN in the same places"""
+    condition of Where(T(x), k, x) (as torch's nan_to_num), as a 0 / 1 value (Cast), selecting two other tensors,
+    and choosing x where it is NaN and +inf elsewhere; against onnx's reference evaluator, NaN in the same places"""
     onnx = pytest.importorskip("onnx")
     from onnx.reference import ReferenceEvaluator
 
@@ -452,9 +448,11 @@ def test_onnx_tests_of_non_finite_values_match_the_reference_evaluator():
              make("Where", ["inf", "zero", "m"], ["y3"]),  # NaN -> k, then +-inf -> 0
              make("Where", ["nan", "x", "twice"], ["y4"]), make("Add", ["x", "x"], ["twice"]),
              make("Not", ["nan"], ["finite"]), make("Cast", ["finite"], ["y5"], to=1),
-             make("Concat", ["y1", "y2", "y3", "y4", "y5"], ["y"], axis=1)]
+             make("Where", ["nan", "l", "plus_inf"], ["y6"]),  # NaN kept, everything else +inf
+             make("Concat", ["y1", "y2", "y3", "y4", "y5", "y6"], ["y"], axis=1)]
     nodes.insert(8, nodes.pop(9))  # the Add before the Where that reads it
-    typed = {"k": np.array([-5.0], np.float32), "zero": np.zeros(1, np.float32)}
+    typed = {"k": np.array([-5.0], np.float32), "zero": np.zeros(1, np.float32),
+             "plus_inf": np.array([np.inf], np.float32)}
     net = _typed_model(nodes, typed, (6,))
     x = np.array([[0.0, -1.0, 1.0, np.e, 0.5, -2.0], [2.0, 0.0, -3.0, 1.0, 0.0, 4.0]], np.float32)
     graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", 1, [2, 6])],
@@ -464,7 +462,7 @@ def test_onnx_tests_of_non_finite_values_match_the_reference_evaluator():
     with np.errstate(all="ignore"):
         got = net.forward(x.astype(np.float64))
     np.testing.assert_allclose(got, want, rtol=1e-6)  # NaN where the evaluator has NaN (assert_allclose's default)
-    assert np.isnan(got).sum() == 3  # y1 keeps the log of each of the three negatives
+    assert np.isnan(got).sum() == 6  # y1 and y6 keep the log of each of the three negatives
 
 
 def _typed_model(nodes, typed, input_shape, opset=None):

@@ -1,6 +1,6 @@
 """ONNX comparisons and logic on activations (the handler signature of :mod:`._onnx_ops`): a truth value is an
 activation holding 0.0 or 1.0, so Cast to float is the same value, and a Where whose condition is an activation
-selects arithmetically. Intermediate tensors are named ``out#part``.
+picks per value. Intermediate tensors are named ``out#part``.
 
 - Greater(a, b) = step(a - b), with step(x) = 1 where x > 0, else 0 (a ``step`` unary, one compare per value);
   Less(a, b) = step(b - a); GreaterOrEqual(a, b) = 1 - step(b - a); LessOrEqual(a, b) = 1 - step(a - b);
@@ -11,11 +11,10 @@ selects arithmetically. Intermediate tensors are named ``out#part``.
   (an arithmetic select, b + c (a - b), turns an infinite value it does not choose into NaN); with a constant of
   -inf only as b (a mask, as ``masked_fill(mask, -inf)`` writes), a + log(c) (log 1 = 0, log 0 = -inf), as a,
   b + log(1 - c).
-- IsNaN and IsInf of an activation x (with IsInf's signs): no layer while only a Where(T(x), k, x) with a constant k
-  reads it, as torch exports ``nan_to_num`` and a boolean-masked attention (a fully masked row's softmax is 0 / 0):
-  x with the values found set to 0 (a ``nan_to_zero``, ``inf_to_zero``, ... unary), plus k times the test where k
-  is not 0. Any other reader gets the test as a 0 / 1 activation (an ``isnan``, ``isinf``, ... unary); a Where on
-  it choosing x itself otherwise is refused (x's own non-finite values would reach the arithmetic select).
+- IsNaN and IsInf of an activation x (with IsInf's signs): Where(T(x), 0, x), as torch exports a boolean-masked
+  attention (a fully masked row's softmax is 0 / 0), is x with the values found set to 0 (a ``nan_to_zero``,
+  ``inf_to_zero``, ... unary, no layer for the test); any other reader (a Where with another value, as torch's
+  ``nan_to_num`` writes, Cast, Not, Or) gets the test as a 0 / 1 activation (an ``isnan``, ``isinf``, ... unary).
 - OneHot of activation indices at a constant depth, Hardmax (the one-hot of the first largest value): Equal with
   the positions along the new (or the same) axis, widened to them.
 - TopK at a constant k: a TopK layer of its values (a sort's), and one of its indices where they are read (a
@@ -117,24 +116,12 @@ def materialized(g, tensor: str, name: str) -> str:
 
 
 def value_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
-    """Where(cond, a, b) on a recorded test ``cond`` = T(x): Where(T(x), k, x) with a constant k as x with the values
-    found set to 0, plus k where found; x as neither operand, the arithmetic select of the test's 0 / 1 values"""
+    """Where(cond, a, b) on a recorded test ``cond`` = T(x): Where(T(x), 0, x) as x with the values found set to 0
+    (one unary); any other as a :class:`.selection.Select` of the test's 0 / 1 values"""
     x, test = g.value_tests[cond]
-    if b != x or a not in g.consts:
-        if x in (a, b):
-            raise ValueError(f"Where on {test}(x) is supported as Where({test}(x), k, x) with a constant k, or "
-                             "selecting other tensors than x")
-        return data_where(g, materialized(g, cond, name), a, b, out, name)
-    k = g.sample_constant(g.consts[a], x)
-    if not np.isfinite(k).all():
-        raise ValueError(f"Where({test}(x), k, x) needs a finite k")
-    zeroed = f"{test[2:]}_to_zero"
-    if not np.any(k):
-        return g.append(Unary(zeroed), [x], out, name)
-    g.append(Unary(zeroed), [x], f"{out}#zeroed", name)
-    g.append(Unary(test), [x], f"{out}#found", name)
-    g.append(Affine(scale=k), [f"{out}#found"], f"{out}#value", name)
-    g.append(Elementwise("add"), [f"{out}#zeroed", f"{out}#value"], out, name)
+    if b == x and a in g.consts and np.size(g.consts[a]) == 1 and not np.any(g.consts[a]):
+        return g.append(Unary(f"{test[2:]}_to_zero"), [x], out, name)
+    _select(g, materialized(g, cond, name), a, b, out, name)
 
 
 def _all_minus_inf(g, operand: str) -> bool:
@@ -156,7 +143,12 @@ def data_where(g, cond: str, a: str, b: str, out: str, name: str) -> None:
         else:
             g.append(Affine(shift=g.sample_constant(g.consts[kept], cond)), [f"{out}#mask"], out, name)
         return
-    data = max((n for n in (cond, a, b) if g.is_data(n)), key=g.full_ndim)  # the constants' reference
+    _select(g, cond, a, b, out, name)
+
+
+def _select(g, cond: str, a: str, b: str, out: str, name: str) -> None:
+    """a :class:`.selection.Select` of a and b (activations, or constants broadcast against the largest activation)"""
+    data = max((n for n in (cond, a, b) if g.is_data(n)), key=g.full_ndim)
     constant = {n: g.sample_constant(g.consts[n], data) for n in (a, b) if not g.is_data(n)}
     g.append(Select(a=constant.get(a), b=constant.get(b)), [cond] + [n for n in (a, b) if g.is_data(n)], out, name)
 
