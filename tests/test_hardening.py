@@ -160,6 +160,19 @@ def test_memory_limit_names_the_batch_when_that_is_the_fix(tmp_path):
     assert_clean(cli("validate", path, "--set", "simulation.batch_size=256"), 0, "valid")
 
 
+def test_a_crossbar_checks_the_vectors_it_is_given_not_its_largest_batch():
+    """simulation.batch_size is the most vectors read at once: a huge one with few vectors runs (`cimsim validate`
+    had passed it and the constructor refused it, found by fuzz_configs --seed 20261203); a read that would hold
+    too many vectors at once is refused naming the batch size, before allocating"""
+    cfg = with_overrides(load_config(DEFAULT), {"simulation.batch_size": 2**24 - 1, "simulation.memory_limit_gib": 0.25})
+    xbar = Crossbar(cfg, 64, 32)
+    xbar.program(np.ones((32, 64)))
+    xbar.calibrate(np.ones((16, 64)))
+    assert xbar.mvm(np.ones((16, 64))).shape == (16, 32)
+    with pytest.raises(ConfigError, match="'simulation.batch_size': the simulation would need"):
+        xbar.mvm(np.broadcast_to(np.ones(64), (2**18, 64)))  # a view: nothing allocated before the check
+
+
 # ---- API edges -----------------------------------------------------------------------------------------------
 def test_crossbar_api_edges():
     cfg = load_config(DEFAULT)

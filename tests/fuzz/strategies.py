@@ -616,8 +616,8 @@ def api(draw) -> dict:
                                "X.astype(np.longdouble)", "np.asmatrix(X)") or method == "mvm_unprogrammed"
         if memmap:
             invalid = method == "mvm_unprogrammed"
-        if expr == "X[0]":
-            invalid = method in ("program", "calibrate", "digital_reference", "mvm_unprogrammed")
+        if expr == "X[0]":  # one vector: calibrate, mvm and digital_reference take it as a batch of one
+            invalid = method in ("program", "mvm_unprogrammed")
         if expr in ("X * 1e308", "-X * 1e308", "np.full_like(X, 2**63, dtype=np.uint64)"):
             # only ratios are programmed and calibrated; a product is returned when finite, refused when it overflows
             invalid = method == "mvm_unprogrammed"

@@ -63,7 +63,7 @@ class Crossbar:
                  *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None):
         self.config = config
         self.plan = plan_layer(config, in_features, out_features)
-        check_memory(config, [self.plan], "in_features and out_features")
+        check_memory(config, [self.plan], "in_features and out_features", chunk=1)  # the vectors: when read
         seed = config.simulation.seed
         read_key = key if read_key is None else read_key
         for name, value in (("key", key), ("read_key", read_key)):
@@ -116,6 +116,7 @@ class Crossbar:
         """(``inputs`` (batch x in, or one vector: a batch of one) as float64, >= 0 for unsigned inputs, whether one
         vector was given); ``scanned``: checked finite here (else by the kernel that quantises them)"""
         (x, one), n = vector_rows("inputs", inputs), self.plan.in_features
+        check_memory(self.config, [self.plan], "simulation.batch_size", chunk=len(x) if x.ndim else 1)  # in flight
         x = finite_matrix("inputs", x, (None, n)) if scanned else checked_inputs(x, n)
         if self.plan.signed_inputs == SignedInputs.UNSIGNED:
             check_unsigned(x)
@@ -289,17 +290,10 @@ class Crossbar:
         reads = p.n_planes * len(p.row_groups())
         sums = reads // p.planes_per_conversion * (self.layer.col_w.size if p.has_adc else p.out_features)
         used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
-        return replace(
-            analytic_counts(p, 1),
-            array_reads=reads * p.col_tiles,
-            dac_conversions=p.n_planes * p.in_features * p.col_tiles,
-            row_activations=0,
-            cells_read=p.n_planes * p.in_features * used_cols,
-            array_gv2t_fj=0.0,
-            adc_conversions=sums if p.has_adc else 0,
-            adder_tree_sums=0 if p.has_adc else sums,
-            shift_adds=sums,
-        )
+        return replace(analytic_counts(p, 1), array_reads=reads * p.col_tiles, row_activations=0, array_gv2t_fj=0.0,
+                       dac_conversions=p.n_planes * p.in_features * p.col_tiles, shift_adds=sums,
+                       cells_read=p.n_planes * p.in_features * used_cols, adc_conversions=sums if p.has_adc else 0,
+                       adder_tree_sums=0 if p.has_adc else sums)
 
     @property
     def counts(self) -> Counts:
