@@ -164,7 +164,8 @@ def test_a_crossbar_checks_the_vectors_it_is_given_not_its_largest_batch():
     """simulation.batch_size is the most vectors read at once: a huge one with few vectors runs (`cimsim validate`
     had passed it and the constructor refused it, found by fuzz_configs --seed 20261203); a read that would hold
     too many vectors at once is refused naming the batch size, before allocating"""
-    cfg = with_overrides(load_config(DEFAULT), {"simulation.batch_size": 2**24 - 1, "simulation.memory_limit_gib": 0.25})
+    limits = {"simulation.batch_size": 2**24 - 1, "simulation.memory_limit_gib": 0.25}
+    cfg = with_overrides(load_config(DEFAULT), limits)
     xbar = Crossbar(cfg, 64, 32)
     xbar.program(np.ones((32, 64)))
     xbar.calibrate(np.ones((16, 64)))
