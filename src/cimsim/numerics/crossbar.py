@@ -63,7 +63,7 @@ class Crossbar:
                  *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None):
         self.config = config
         self.plan = plan_layer(config, in_features, out_features)
-        check_memory(config, [self.plan], "in_features and out_features", chunk=1)  # the vectors: when read
+        check_memory(config, [self.plan], "in_features and out_features", chunk=1)  # each read checks its vectors
         seed = config.simulation.seed
         read_key = key if read_key is None else read_key
         for name, value in (("key", key), ("read_key", read_key)):
