@@ -358,8 +358,7 @@ def test_onnx_avgpool_reshape_gemm(tmp_path):
 
 
 @pytest.mark.parametrize("node_args, match", [
-    (("Loop", ["x", "w4"], ["y"], "loop"), r"node 'loop' \(Loop\).*unsupported ONNX operator 'Loop': a loop is not "
-                                            "unrolled"),
+    (("Loop", ["x", "w4"], ["y"], "loop"), r"node 'loop' \(Loop\).*Loop's trip count must be known at import"),
     (("NonMaxSuppression", ["x"], ["y"], "nms"), r"node 'nms' .*unsupported ONNX operator 'NonMaxSuppression'; "
                                                  r"supported: .*Conv"),
     (("MaxPool", ["x"], ["y"], "dil", {"kernel_shape": [2, 2], "dilations": [4, 4]}),
@@ -397,7 +396,7 @@ def test_onnx_unsupported_raises_naming_op_and_node(tmp_path, node_args, match):
     ([("Pow", ["x", "e"], ["y"])], {"e": np.array([20.0])}, r"Pow by an integer is supported up to 16 in magnitude"),
     ([("ReduceMax", ["x"], ["c"], {"axes": [1]}), ("Greater", ["c", "one"], ["b"]),
       ("If", ["b"], ["y"], {"then_branch": "x", "else_branch": "x"})], {"one": np.ones(1)},
-     r"\(If\): If needs a condition known at import"),
+     r"\(If\): If's condition must be known at import"),
     ([("HardSwish", ["one"], ["r"]), ("Add", ["x", "r"], ["y"])], {"one": np.ones(1)},
      r"\(HardSwish\).*HardSwish of constants only: folding it at import is not supported"),
 ])
@@ -1218,3 +1217,57 @@ def test_onnx_where_never_mixes_an_unchosen_infinity_in():
     got = _typed_model(nodes, typed, (4,)).forward(x.astype(np.float64))
     np.testing.assert_allclose(got, want, rtol=1e-6)
     assert np.isfinite(got).all()
+
+
+def test_an_import_that_outgrows_the_machine_stops_with_a_message(monkeypatch, tmp_path):
+    """between nodes the import checks the process's peak memory against 80 % of the machine's: a model whose
+    constants and layers outgrow it (torchvision's MViT v2 reached 21.4 GiB of 23.5) gets an error, not the
+    out-of-memory killer (here: a machine of 1 MiB)"""
+    helper = pytest.importorskip("onnx").helper
+    import cimsim.footprint
+
+    path = _save_onnx(tmp_path, [helper.make_node("Relu", ["x"], ["y"], name="relu")], {}, (4,))
+    load_network(path)
+    monkeypatch.setattr(cimsim.footprint, "machine_memory_bytes", lambda: 2**20)
+    with pytest.raises(ValueError, match=r"node 'relu' \(Relu\): this process has reached .* GiB, 80 % of this "
+                                         r"machine's memory \(0.000977 GiB\)"):
+        load_network(path)
+
+
+def test_onnx_loop_with_a_constant_trip_count_and_sequences_match_the_reference_evaluator():
+    """a Loop of 3 iterations appending a slice of x (bounds from the iteration number) to a carried sequence, then
+    SequenceAt, SequenceLength and ConcatFromSequence (with and without a new axis), as torch exports a split by
+    computed sizes: the body unrolled at import, against onnx's reference evaluator"""
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    make = helper.make_node
+    body = helper.make_graph(
+        [make("Mul", ["i", "two"], ["start"]), make("Add", ["start", "two"], ["end"]),
+         make("Slice", ["x", "start", "end", "axis"], ["piece"]), make("SequenceInsert", ["items", "piece"], ["more"]),
+         make("Identity", ["go"], ["go_on"])], "body",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []), helper.make_tensor_value_info("go", 9, []),
+         helper.make_tensor_sequence_value_info("items", TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info("go_on", 9, []), helper.make_tensor_sequence_value_info("more", 1, None)])
+    nodes = [make("SequenceEmpty", [], ["empty"], dtype=1), make("Loop", ["trips", "true", "empty"], ["pieces"],
+                                                                  body=body),
+             make("SequenceAt", ["pieces", "one"], ["second"]), make("SequenceLength", ["pieces"], ["count"]),
+             make("Cast", ["count"], ["count_f"], to=1), make("Mul", ["second", "count_f"], ["scaled"]),
+             make("ConcatFromSequence", ["pieces"], ["joined"], axis=1),
+             make("ConcatFromSequence", ["pieces"], ["stacked"], axis=1, new_axis=1),
+             make("Flatten", ["stacked"], ["flat"], axis=1),
+             make("Concat", ["joined", "scaled", "flat"], ["y"], axis=1)]
+    consts = {"trips": np.array(3, np.int64), "true": np.array(True), "one": np.array(1, np.int64),
+              "two": np.array([2], np.int64), "axis": np.array([1], np.int64)}
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in consts.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = np.random.default_rng(3).standard_normal((1, 6)).astype(np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    from cimsim.network.onnx_import import network_from_onnx
+
+    net = network_from_onnx(model, "loop.onnx")
+    np.testing.assert_allclose(net.forward(x.astype(np.float64)), want, rtol=1e-6)
+    assert want.shape == (1, 14)

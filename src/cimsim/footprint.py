@@ -13,6 +13,7 @@ with the field to change, not to budget bytes.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 
 from .argcheck import checked_types
@@ -21,6 +22,7 @@ from .errors import ConfigError
 from .mapping import Plan
 
 __all__ = ["HELD_BYTES_PER_CELL", "PROGRAMMING_BYTES_PER_CELL", "BYTES_PER_VECTOR_INPUT", "machine_memory_bytes",
+           "IMPORT_MEMORY_FRACTION", "check_process_memory",
            "estimate_bytes", "check_memory"]
 
 HELD_BYTES_PER_CELL = 8
@@ -38,6 +40,28 @@ def machine_memory_bytes() -> int | None:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
         return None
+
+
+IMPORT_MEMORY_FRACTION = 0.8
+"""share of the machine's memory at which a network import stops with an error (cimsim's choice: below it the
+machine's out-of-memory killer ends the process without a message)"""
+
+
+def check_process_memory(where: str) -> None:
+    """A ValueError naming ``where`` when this process's peak resident memory has reached
+    :data:`IMPORT_MEMORY_FRACTION` of the machine's (checked between the nodes of a network import, whose constants
+    and layers can outgrow the machine); nothing where the platform does not say."""
+    total = machine_memory_bytes()
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    except (ImportError, OSError):
+        return
+    if total and peak >= IMPORT_MEMORY_FRACTION * total:
+        raise ValueError(f"{where}: this process has reached {peak / GIB:.3g} GiB, "
+                         f"{100 * IMPORT_MEMORY_FRACTION:.0f} % of this machine's memory ({total / GIB:.3g} GiB): the "
+                         "network's constants and layers are too large to import here")
 
 
 def _cells(plan: Plan) -> int:

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ._onnx_control import CONTROL_OPS
 from ._onnx_fold import FOLDABLE, text_attr
 from ._onnx_attention import ATTENTION_HANDLERS
 from ._onnx_indexing import INDEXING_HANDLERS
@@ -315,9 +316,9 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
     """Add the layers of one data node to ``g`` (module doc)."""
     if op in FOLDABLE and op not in _HANDLERS:
         raise ValueError(f"{op} of an activation is not supported: only of constants (folded at import)")
-    if op in ("Loop", "Scan"):
-        raise ValueError(f"unsupported ONNX operator {op!r}: a loop is not unrolled at import (the recurrent "
-                         "operators RNN, GRU and LSTM are)")
+    if op == "Scan":
+        raise ValueError(f"unsupported ONNX operator {op!r}: a scan is not unrolled at import (Loop with a constant "
+                         "trip count, and the recurrent operators RNN, GRU and LSTM, are)")
     if op not in _HANDLERS:
         raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
     if op == "Div" and g.types.get(outs[0]) == "int":  # integers divided: ONNX truncates toward zero
@@ -328,7 +329,7 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
     _HANDLERS[op](g, op, attrs, names, outs, name)
 
 
-SUPPORTED_OPS = tuple(sorted(set(_HANDLERS) | {"Constant", "Shape"} | FOLDABLE))
+SUPPORTED_OPS = tuple(sorted(set(_HANDLERS) | {"Constant", "Shape"} | FOLDABLE | CONTROL_OPS))
 """ONNX operators the importer understands (those in FOLDABLE only when every input is a constant)"""
 FOLDED_BY_HANDLER = CONSTANT_INPUT_OPS | {"Conv", "CastLike"}
 """operators whose handler also takes constant inputs (and folds them), rather than the constant folding"""

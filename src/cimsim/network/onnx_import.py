@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..footprint import check_process_memory
 from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_domain, check_node, element_types, prod
+from ._onnx_control import CONTROL_OPS, control_node
 from ._onnx_fold import FOLDABLE, fold, tensor_array
 from ._onnx_functions import function_nodes, with_local_functions_inlined
 from ._onnx_images import per_stacked_image
@@ -134,6 +136,8 @@ class _Graph:
         """the graph's ONNX opset (the default domain's): some operators changed meaning across versions"""
         self.types = types or {}
         """tensor name -> 'float', 'int' or 'bool' where ONNX's type inference knows it (:func:`element_types`)"""
+        self.sequences: dict[str, list[str]] = {}
+        """a sequence's name -> the names of its tensors (:mod:`._onnx_control`)"""
         self.value_tests: dict[str, tuple[str, str]] = {}
         """output of an IsNaN or IsInf node -> (the tensor it tests, the test: ``ops.VALUE_TESTS``)"""
         self.max_pool_pads: dict[str, tuple[str, list[int]]] = {}
@@ -143,18 +147,19 @@ class _Graph:
         """matrix layers of shared initializers, and the layer each folded one came from (:mod:`._onnx_sharing`)"""
 
     def add(self, onnx, node, where: str) -> None:
+        check_process_memory(where)  # a clear error, before the machine's out-of-memory killer
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
         names = list(node.input)
         check_domain(node, where)
         if node.op_type == "Constant":
             self.consts[node.output[0]] = _constant_attr(attrs, where)
             return
-        unknown = [n for n in names if n and n not in self.consts and n not in self.value
+        unknown = [n for n in names if n and n not in self.consts and n not in self.value and n not in self.sequences
                    and n not in self.value_tests and n not in self.max_pool_pads]
         if unknown:
             raise ValueError(f"{where} reads {unknown}, which no earlier node produced")
-        if node.op_type == "If":
-            return self._inline_if(onnx, node, attrs, where)
+        if node.op_type in CONTROL_OPS:  # If, Loop, the sequence operators: the nodes they stand for
+            return control_node(self, onnx, node, attrs, where)
         body = None if node.op_type in SUPPORTED_OPS else function_nodes(onnx, self, node, self.opset)
         for inner in body or ():  # an operator defined as a function of others: those nodes
             self.add(onnx, inner, f"{where} / function node {inner.op_type}")
@@ -185,25 +190,6 @@ class _Graph:
         except (KeyError, IndexError, TypeError, AttributeError, ArithmeticError, MemoryError) as exc:
             # what numpy or a handler says of operands of a malformed graph that the checks above let through
             raise ValueError(f"{where}: malformed node ({type(exc).__name__}: {exc})") from None
-
-    def _inline_if(self, onnx, node, attrs: dict, where: str) -> None:
-        """If with a condition known at import (torch exports rank and shape checks as one): the nodes of the
-        branch it takes, in place of the node"""
-        cond = node.input[0]
-        if cond not in self.consts or np.size(self.consts[cond]) != 1:
-            raise ValueError(f"{where}: If needs a condition known at import (a constant); this one is computed "
-                             "from the activations")
-        branch = attrs["then_branch" if bool(np.ravel(self.consts[cond])[0]) else "else_branch"]
-        self.consts.update({t.name: tensor_array(t) for t in branch.initializer})
-        for inner in branch.node:
-            self.add(onnx, inner, f"{where} / branch node {inner.name or '(unnamed)'!r} ({inner.op_type})")
-        for out, result in zip(node.output, branch.output):
-            if result.name in self.consts:
-                self.consts[out] = self.consts[result.name]
-            elif result.name in self.value:
-                self.alias(out, result.name)
-            else:
-                raise ValueError(f"{where}: the branch's output {result.name!r} is not computed by its nodes")
 
     # ---- used by the operator handlers of _onnx_ops -------------------------------------------------------
     def is_data(self, name: str) -> bool:
