@@ -47,19 +47,28 @@ IMPORT_MEMORY_FRACTION = 0.8
 machine's out-of-memory killer ends the process without a message)"""
 
 
-def check_process_memory(where: str) -> None:
-    """A ValueError naming ``where`` when this process's peak resident memory has reached
-    :data:`IMPORT_MEMORY_FRACTION` of the machine's (checked between the nodes of a network import, whose constants
-    and layers can outgrow the machine); nothing where the platform does not say."""
-    total = machine_memory_bytes()
+def _resident_bytes() -> int | None:
+    """this process's resident memory now (Linux: /proc/self/statm), else its peak (getrusage), else None"""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
     try:
         import resource
 
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     except (ImportError, OSError):
-        return
-    if total and peak >= IMPORT_MEMORY_FRACTION * total:
-        raise ValueError(f"{where}: this process has reached {peak / GIB:.3g} GiB, "
+        return None
+
+
+def check_process_memory(where: str) -> None:
+    """A ValueError naming ``where`` when this process's resident memory has reached :data:`IMPORT_MEMORY_FRACTION`
+    of the machine's (checked between the nodes of a network import, whose constants and layers can outgrow the
+    machine); nothing where the platform does not say."""
+    total, held = machine_memory_bytes(), _resident_bytes()
+    if total and held and held >= IMPORT_MEMORY_FRACTION * total:
+        raise ValueError(f"{where}: this process has reached {held / GIB:.3g} GiB, "
                          f"{100 * IMPORT_MEMORY_FRACTION:.0f} % of this machine's memory ({total / GIB:.3g} GiB): the "
                          "network's constants and layers are too large to import here")
 

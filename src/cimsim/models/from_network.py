@@ -20,16 +20,17 @@ import numpy as np
 from ..argcheck import checked_types
 from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
+from ..network.ops import VALUE_TESTS
 from .ops import MatrixOp, Model, VectorOp
 
 __all__ = ["model_from_network", "DIGITAL_KINDS"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
-                "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add", "nan_to_zero": "max", "step": "max",
+                "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add", "step": "max",
                 "round": "add", "trunc": "add", "floor": "add", "ceil": "add", "sign": "relu6",
-                **dict.fromkeys(("isnan", "isinf", "isposinf", "isneginf", "inf_to_zero", "posinf_to_zero",
-                                 "neginf_to_zero"), "max"),  # a compare (and a select) per value
+                # the tests of non-finite values and their replacements by 0: a compare (and a select) per value
+                **dict.fromkeys([*VALUE_TESTS, *(f"{name[2:]}_to_zero" for name in VALUE_TESTS)], "max"),
                 **dict.fromkeys(("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
                                  "atanh"), "tanh")}  # a transcendental function: priced as tanh
 _ELEMENTWISE_KINDS = {"add": "add", "sub": "add", "max": "max", "min": "max", "mul": "mul", "div": "mul"}
