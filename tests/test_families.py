@@ -45,9 +45,13 @@ def test_line_energy_follows_vdd_squared():
 def test_charge_cell_energy_is_its_capacitor_at_mean_activity():
     config, plan, p, counts = _priced({"array.family": "charge", "array.cell_capacitance_ff": 2.0,
                                        "dac.mode": "bit_serial"})
-    assert uniform_cell_activity(plan) == pytest.approx(0.5 * 0.5 / 2)  # bits half set, levels half set, two phases
+    # 8-bit codes uniform on [-127, 127] in a differential pair of four 2-bit slices: |q| on one side, 0 on the other
+    levels = sum((abs(q) >> 2 * k) & 3 for q in range(-127, 128) for k in range(4)) / 255 / 3 / 8  # per cell
+    assert levels == pytest.approx(0.209, abs=1e-3)  # below 1/4: the top slice holds bit 6 only
+    activity = 0.5 * levels / 2  # bits half set, the levels above, two phases
+    assert uniform_cell_activity(plan) == pytest.approx(activity)
     assert p.cell_compute_energy_pj == pytest.approx(2.0 * 0.9 ** 2 * 1e-3)  # C V_DD**2, scaled by the activity
-    assert counts.cell_activity == pytest.approx(counts.cells_read * 0.125)
+    assert counts.cell_activity == pytest.approx(counts.cells_read * activity)
     energy = layer_energy_pj(counts, plan, p)
     bitlines = counts.array_reads * plan.used_cols(plan.outputs_per_array) * p.bitline_charge_energy_pj
     assert energy["array"] == pytest.approx(bitlines + counts.cell_activity * p.cell_compute_energy_pj)
@@ -98,7 +102,8 @@ def test_digital_adder_trees_toggle_at_the_measured_product_bit_rate():
     xbar.program(rng.uniform(-1, 1, (8, 64)))
     xbar.mvm(rng.uniform(0, 1, (2000, 64)))
     uniform = xbar.counts
-    assert tree_toggle_rate(xbar.plan, analytic_counts(xbar.plan, 10)) == pytest.approx(ADDER_TREE_TOGGLE_RATE)
+    q = 0.5 * 8 / 15  # input bits half set; codes -7..7 stored as 1..15 (offset 8): each bit set in 8 of 15
+    assert tree_toggle_rate(xbar.plan, analytic_counts(xbar.plan, 10)) == pytest.approx(2 * q * (1 - q))
     assert tree_toggle_rate(xbar.plan, uniform) == pytest.approx(ADDER_TREE_TOGGLE_RATE, rel=0.1)
     xbar.reset_counts()
     sparse = rng.uniform(0, 1, (2000, 64)) * (rng.uniform(0, 1, (2000, 64)) < 0.2)  # 80 % zeros (ReLU-like)
@@ -294,3 +299,31 @@ def test_cost_parameters_of_each_family_are_plain_values():
     for family in ("resistive", "charge", "current", "digital"):
         _, _, p, _ = _priced({"array.family": family})
         assert all(isinstance(v, (int, float, str, bool)) for v in dataclasses.asdict(p).values())
+
+
+@pytest.mark.parametrize("family, encoding, bits_per_cell", [
+    ("resistive", "differential", 2), ("resistive", "offset", 2), ("charge", "differential", 2),
+    ("charge", "offset", 2), ("charge", "twos_complement", 1)])
+def test_analytic_array_energy_is_what_uniform_weights_and_inputs_measure(family, encoding, bits_per_cell):
+    """The analytic G V**2 t and charge-cell activity are the means of uniform weight codes and input codes: what the
+    functional path measures on such data (a differential pair holds |q| on one side only, about 1/4 of the top
+    level per cell, where every cell at mid level had been assumed: twice the energy)."""
+    import numpy as np
+    from cimsim.numerics import Crossbar
+
+    config = with_overrides(BASE, {"array.family": family, "device.name": "rram" if family == "resistive" else "sram",
+                                   "workload.in_features": 64, "workload.out_features": 8, "array.rows": 64,
+                                   "array.cols": 128, "array.rows_per_read": 64, "mapping.weight_bits": 6,
+                                   "device.bits_per_cell": bits_per_cell, "mapping.signed_encoding": encoding,
+                                   "mapping.subtraction": "digital", "dac.signed_inputs": "unsigned",
+                                   "dac.input_bits": 4, "adc.range": "max",
+                                   "device.g_min_us": 0.0 if encoding == "twos_complement" else 1.0})
+    rng = np.random.default_rng(3)
+    codes = rng.integers(-31, 32, (8, 64))
+    codes[:, 0] = 31  # each row's peak is a full code: the weights quantise to these codes exactly
+    xbar = Crossbar(config)
+    xbar.program(codes / 31)
+    xbar.mvm(rng.uniform(0, 1, (3000, 64)))
+    measured, analytic = xbar.counts, analytic_counts(xbar.plan, 3000)
+    name = "array_gv2t_fj" if family == "resistive" else "cell_activity"
+    assert getattr(measured, name) == pytest.approx(getattr(analytic, name), rel=0.04)

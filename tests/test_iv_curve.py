@@ -124,7 +124,10 @@ def test_analytic_energy_is_the_mean_of_v_times_i_over_uniform_codes():
     levels = read_levels(plan)
     c = plan.max_plane_code
     per_cell = analytic_counts(plan, 1).array_gv2t_fj / analytic_counts(plan, 1).cells_read
-    mean_g = 0.5 * (plan.g_min_us + plan.g_max_us)
+    assert (plan.signed_encoding, plan.weight_bits, plan.bits_per_cell) == ("differential", 6, 2)
+    # codes uniform on [-31, 31]: |q| in one cell of each of the 3 slices' pairs, the other at level 0
+    level = sum((abs(q) >> 2 * k) & 3 for q in range(-31, 32) for k in range(3)) / 63 / 3 / 6
+    mean_g = plan.g_min_us + level * (plan.g_max_us - plan.g_min_us)
     expected = mean_g * plan.read_voltage_v ** 2 * np.mean(np.arange(c + 1) * levels) / c ** 2 * plan.read_pulse_ns
     assert math.isclose(per_cell, expected, rel_tol=1e-12)
     ohmic = analytic_counts(plan_layer(bent(cfg, 2.0)), 1)

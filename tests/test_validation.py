@@ -65,9 +65,9 @@ def test_isaac_presets_agree_on_hardware_and_crossbar_power():
 
 def test_crossbar_power_follows_the_read_pulse():
     # the reconciled pulse brings the arrays to ISAAC's 2.4 mW at its 100 ns cycle; cimsim's ADC-bound cycle is
-    # 106.7 ns, so the power is 100 / 106.7 of it; a 100 ns pulse would draw ~615x that
+    # 106.7 ns, so the power is 100 / 106.7 of it; a 100 ns pulse would draw ~583x that
     assert model_value("isaac.crossbar_power_per_ima") == pytest.approx(2.4 * 100 / (128 * 0.8333), rel=0.01)
-    assert load_preset("isaac").device.read_pulse_ns * 600 < 100.0
+    assert load_preset("isaac").device.read_pulse_ns * 550 < 100.0
 
 
 def test_unknown_case_is_an_error():

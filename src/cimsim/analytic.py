@@ -6,15 +6,17 @@ data-dependent ones are estimated (see :func:`analytic_counts`).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .argcheck import check_int, checked_types
-from .config.modes import InputEncoding, SignedInputs
+from .config.modes import InputEncoding, SignedEncoding, SignedInputs
 from .counts import Counts
 from .iv_curve import read_levels
 from .mapping import Plan
 
-__all__ = ["analytic_counts", "uniform_cell_activity"]
+__all__ = ["analytic_counts", "uniform_cell_activity", "uniform_level_fractions"]
 
 
 @checked_types
@@ -23,12 +25,14 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
 
     Data-independent fields equal the functional path's exactly. The data-dependent fields are estimated:
     ``row_activations`` at its upper bound (every driven row non-zero; every unit pulse of a pulse-count input),
-    ``array_gv2t_fj`` for cells at mid conductance and each plane's input code uniform over its range (voltage
-    inputs: energy ~ code**2; time-domain inputs: ~ code unit pulses), ``cell_activity`` at
-    :func:`uniform_cell_activity` per cell read.
+    ``array_gv2t_fj`` for weight codes uniform over their range (each cell at the conductance of its mean level,
+    :func:`uniform_level_fractions`) and each plane's input code uniform over its range (voltage inputs: energy ~
+    code**2; time-domain inputs: ~ code unit pulses), ``cell_activity`` likewise (:func:`uniform_cell_activity`).
     """
     vectors = check_int("vectors", vectors, 0, 2 ** 53)  # counts stay exact as floats
     reads = dac = cells = sums = 0
+    level_sum = 0.0  # sum over the cells read of level / max level, weight codes uniform
+    per_output, per_array = uniform_level_fractions(plan)
     groups = plan.row_groups()
     for tile in range(plan.col_tiles):
         outputs = plan.outputs_of_col_tile(tile)
@@ -36,6 +40,7 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
             reads += plan.n_planes
             dac += plan.n_planes * (stop - start)
             cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
+            level_sum += plan.n_planes * (stop - start) * (outputs * per_output + per_array)
             sums += plan.n_planes // plan.planes_per_conversion * plan.column_sums(outputs)
     c = plan.max_plane_code
     if plan.binary_inputs:
@@ -48,8 +53,8 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
         mean_energy_fraction = c / 2  # E[k] for k uniform on 0..c: k unit pulses at V_read
     if plan.signed_inputs == SignedInputs.TWO_PHASE:
         mean_energy_fraction /= 2  # a row is driven in one of its two phases only
-    gv2t_per_cell_fj = (0.5 * (plan.g_min_us + plan.g_max_us) * plan.read_voltage_v ** 2
-                        * mean_energy_fraction * plan.read_pulse_ns)
+    gv2t_per_us_fj = plan.read_voltage_v ** 2 * mean_energy_fraction * plan.read_pulse_ns  # per uS of a cell read
+    conductance_us = cells * plan.g_min_us + level_sum * (plan.g_max_us - plan.g_min_us)  # summed over the cells read
     in_bits = plan.in_features * plan.input_bits
     partial_bits = plan.out_features * plan.accumulator_bits * (plan.row_tiles - 1)
     return Counts(
@@ -60,8 +65,8 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
         dac_bits=plan.dac_bits,
         row_activations=vectors * dac * (c if plan.dac_encoding == InputEncoding.PULSE_COUNT else 1),
         cells_read=vectors * cells,
-        array_gv2t_fj=vectors * cells * gv2t_per_cell_fj,
-        cell_activity=vectors * cells * uniform_cell_activity(plan),
+        array_gv2t_fj=vectors * conductance_us * gv2t_per_us_fj,
+        cell_activity=vectors * level_sum * _input_activity(plan),
         adc_conversions=vectors * sums if plan.has_adc else 0,
         adc_bits=plan.adc_bits,
         adder_tree_sums=0 if plan.has_adc else vectors * sums,
@@ -77,12 +82,48 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
 
 
 @checked_types
-def uniform_cell_activity(plan: Plan) -> float:
-    """Mean of (x / c_max)**2 (l / l_max) over a cell read: x uniform on 0..c_max (E = (2c + 1) / (6c); binary inputs
-    +/-1: E = 1), l uniform on 0..l_max (E = 1/2), halved for two-phase inputs (a row is driven in one of its two
-    phases)."""
+def uniform_level_fractions(plan: Plan) -> tuple[float, float]:
+    """(mean over uniform weight codes of the summed level / max level of one output's cells; the summed level / max
+    level of one array's reference columns). Codes are uniform on [-m, m], m = 2**(bits-1) - 1 (binary: +/-1):
+    a differential pair holds |q| on one side only (about 1/4 of the top level per cell), the offset and two's-
+    complement codes fill about half of it; a digital cell chain's adder columns hold no weight bits."""
+    return _level_fractions(plan.signed_encoding, plan.weight_bits, plan.bits_per_cell, plan.n_slices,
+                            plan.reference_cols > 0)
+
+
+@functools.cache
+def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, slices: int,
+                     references: bool) -> tuple[float, float]:
+    m = 2 ** (bits - 1) - 1
+    codes = np.array([-1, 1]) if bits == 1 else np.arange(-m, m + 1)
+    if encoding == SignedEncoding.DIFFERENTIAL:
+        stored = [np.maximum(codes, 0), np.maximum(-codes, 0)]
+    elif encoding == SignedEncoding.TWOS_COMPLEMENT:
+        stored = [codes & (2 ** bits - 1)]
+    else:  # offset: the stored code (q + offset) / step, the reference the offset's
+        step = 2 if bits == 1 else 1
+        stored = [(codes + 2 ** (bits - 1)) // step]
+    top, shifts = 2 ** bits_per_cell - 1, [bits_per_cell * k for k in range(slices)]
+    per_output = sum(float(np.mean((s >> k) & top)) for s in stored for k in shifts) / top
+    reference = sum((2 ** (bits - 1) >> k) & top for k in shifts) / top if references else 0.0
+    return per_output, reference
+
+
+def _input_activity(plan: Plan) -> float:
+    """mean of (x / c_max)**2 over a cell read, x uniform on 0..c_max ((2c + 1) / (6c); binary inputs +/-1: 1),
+    halved for two-phase inputs (a row is driven in one of its two phases)"""
     c = plan.max_plane_code
     if plan.binary_inputs:  # every code is +/-1
-        return 0.5
-    activity = (2 * c + 1) / (6 * c) * 0.5
+        return 1.0
+    activity = (2 * c + 1) / (6 * c)
     return activity / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else activity
+
+
+@checked_types
+def uniform_cell_activity(plan: Plan) -> float:
+    """Mean of (x / c_max)**2 (l / l_max) over the cells of one full array read: x uniform on 0..c_max (E = (2c + 1)
+    / (6c); binary inputs +/-1: E = 1), halved for two-phase inputs (a row is driven in one of its two phases);
+    l the level of weight codes uniform over their range (:func:`uniform_level_fractions`)."""
+    per_output, per_array = uniform_level_fractions(plan)
+    outputs = plan.outputs_per_array
+    return _input_activity(plan) * (outputs * per_output + per_array) / plan.used_cols(outputs)

@@ -138,7 +138,7 @@ def tree_toggle_rate(plan: Plan, counts: Counts) -> float:
     """The toggle rate of an adder tree's input bits, 2 q (1 - q), with q the fraction of 1-bit products that are 1
     as the counts measured it (``Counts.cell_activity`` / ``cells_read``: bit-serial inputs and 1-bit cells, where a
     cell's activity is its product bit); ADDER_TREE_TOGGLE_RATE (uniform data) otherwise. The analytic counts give
-    q = 1/4 for unsigned inputs: the uniform rate itself."""
+    q = 1/2 x the mean stored bit of uniform weight codes (about 1/4 for unsigned inputs: near the uniform rate)."""
     if plan.cell_chain or plan.bits_per_read != 1 or plan.bits_per_cell != 1 or not counts.cells_read:
         return ADDER_TREE_TOGGLE_RATE
     q = counts.cell_activity / counts.cells_read
