@@ -143,7 +143,7 @@ def mvm(w, x, cfg, full_scale=None):
     # largest code a read applies; with accumulation, the largest |weighted sum of an input's planes|
     cmax = (2 ** magnitude if d.signed_inputs == "twos_complement" else 2 ** magnitude - 1) if accumulate else 2 ** k - 1
     signed = analog or d.signed_inputs == "bipolar" or (accumulate and any(pw < 0 for pw, _ in input_planes))
-    rpr = min(arr.rows_per_read, arr.rows)
+    rpr = min(arr.rows_per_read * ad.groups_per_conversion, arr.rows)  # rows summed into one conversion
     if full_scale is None:
         full_scale = rpr * cmax * (max_level + (0 if analog else r))
         if sum_slices:  # a summed column holds up to sum_s 2**(s x bpc) x (max level + r)

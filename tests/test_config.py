@@ -35,7 +35,7 @@ CONSISTENCY_FIELDS = {
     "baseline.preset", "dac.input_bits", "dac.bits_per_read", "dac.encoding", "adc.accumulation", "array.family",
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
-    "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits",
+    "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
 }
 
 
@@ -212,7 +212,7 @@ def test_unknown_table_suggests_closest():
 
 
 def test_unknown_key_without_match_lists_valid_keys():
-    assert "valid keys of [adc]: bits, type, enob, accumulation, range" in str(error_of({"adc": {"qqqqqqqq": 1}}))
+    assert "valid keys of [adc]: bits, type, enob, accumulation, groups_per_conversion, range" in str(error_of({"adc": {"qqqqqqqq": 1}}))
     assert "valid keys: name, preset, description and the tables array" in str(error_of({"zzzzzz": 1}))
 
 
@@ -516,6 +516,8 @@ def consistent_dicts(draw) -> dict:
     plane_code = 2 ** dac["bits_per_read"] - 1
     float32_rows = (2 ** 24 - 1) // (plane_code * (2 ** device["bits_per_cell"] - 1))
     array["rows_per_read"] = draw(st.integers(1, min(array["rows"], float32_rows)))
+    row_groups = -(-array["rows"] // array["rows_per_read"])  # at most the row groups whose sum float32 holds
+    adc["groups_per_conversion"] = draw(st.integers(1, max(1, min(row_groups, float32_rows // array["rows_per_read"]))))
     workload["weights"] = draw(st.sampled_from(["normal", "uniform"]))
     workload["inputs"] = draw(st.sampled_from(["normal", "uniform"]))
     workload["kind"] = "dense"

@@ -116,14 +116,17 @@ def n_cols(xbar):
     return xbar.layer.col_w.size
 
 
-@pytest.mark.parametrize("subtraction,cells", [("analog", 2), ("digital", 1)])
-def test_read_noise_paths_match_the_closed_form_and_each_other(subtraction, cells):
-    """Independent N(0, s^2) per cell and read: a column sum has variance cells x s^2 x sum_i x_i^2."""
+@pytest.mark.parametrize("subtraction,cells,rows_per_read,groups", [
+    ("analog", 2, 64, 1), ("digital", 1, 64, 1), ("digital", 1, 16, 4)])
+def test_read_noise_paths_match_the_closed_form_and_each_other(subtraction, cells, rows_per_read, groups):
+    """Independent N(0, s^2) per cell and read: a column sum has variance cells x s^2 x sum_i x_i^2 (over the rows of
+    every read summed into the conversion: four reads of 16 rows carry the noise of one read of 64)."""
     sigma = 0.02
     samples = {}
     for path in ("output", "cell"):
         cfg = small_config(**{"device.read_noise_sigma": sigma, "device.read_noise_path": path,
-                              "mapping.subtraction": subtraction})
+                              "mapping.subtraction": subtraction, "array.rows_per_read": rows_per_read,
+                              "adc.groups_per_conversion": groups})
         xbar, _ = programmed(cfg)
         x = np.random.default_rng(9).uniform(-1, 1, (1, 64))
         planes, _, row_sq, _, _ = xbar._prepare(np.repeat(x, 400, axis=0))

@@ -29,7 +29,7 @@ ENCODINGS = ["differential", "offset", "twos_complement"]
 def make_config(rows=8, cols=16, rows_per_read=4, weight_bits=6, bits_per_cell=2, encoding="differential",
                 subtraction="analog", dac=("parallel", "two_phase"), input_bits=5, adc_bits=16, adc_range="max",
                 fraction=1.0, g_min_us=0.0, in_features=10, out_features=5, batch_size=2048, per_output=False,
-                accumulation="none", family="resistive", dac_encoding="voltage"):
+                accumulation="none", family="resistive", dac_encoding="voltage", groups=1):
     if dac[1] == "binary":  # binary inputs: one bipolar bit, sign(x) in {-1, +1}
         dac, input_bits = ("parallel", "bipolar"), 1
     magnitude = input_bits if dac[1] == "unsigned" or input_bits == 1 else input_bits - 1
@@ -41,7 +41,7 @@ def make_config(rows=8, cols=16, rows_per_read=4, weight_bits=6, bits_per_cell=2
         dac=DacConfig(mode=dac[0], signed_inputs=dac[1], input_bits=input_bits, encoding=dac_encoding,
                       bits_per_read=min(dac[2], magnitude) if len(dac) > 2 else None),
         adc=AdcConfig(bits=adc_bits, range=adc_range, full_scale_fraction=fraction, cols_per_adc=1,
-                      accumulation=accumulation),
+                      accumulation=accumulation, groups_per_conversion=groups),
         workload=dataclasses.replace(Config().workload, in_features=in_features, out_features=out_features),
         simulation=dataclasses.replace(Config().simulation, batch_size=batch_size),
     )
@@ -252,17 +252,18 @@ def legal_config(enc, wb, bpc, sub, gmin=0.0, acc="none", **kw):
 
 
 configs = st.builds(
-    lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, adc_bits, rng_mode, frac, gmin, per_out, acc, fam:
+    lambda wb, bpc, enc, sub, dac, ib, rows, rpr, fin, fout, adc_bits, rng_mode, frac, gmin, per_out, acc, fam, grp:
     legal_config(
         enc, wb, bpc, sub, gmin, acc, rows=rows, cols=64, rows_per_read=min(rpr, rows), dac=dac, input_bits=ib,
         adc_bits=adc_bits, adc_range=rng_mode, fraction=frac, in_features=fin, out_features=fout,
-        per_output=per_out, family=fam),
+        per_output=per_out, family=fam,
+        groups=1 if fam == "digital" else min(grp, -(-rows // min(rpr, rows)))),  # row groups summed per conversion
     st.integers(1, 8), st.integers(1, 4), st.sampled_from(ENCODINGS),
     st.sampled_from(["analog", "digital"]), st.sampled_from(DAC_CHOICES), st.integers(2, 8),
     st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12), st.integers(2, 12),
     st.sampled_from(["max", "fixed"]), st.floats(0.05, 1.0), st.sampled_from([0.0, 0.7]), st.booleans(),
     st.sampled_from(["none", "planes", "slices", "planes_and_slices"]),
-    st.sampled_from(["resistive", "resistive", "digital"]))
+    st.sampled_from(["resistive", "resistive", "digital"]), st.sampled_from([1, 1, 2, 3, 4]))
 
 
 def test_summed_slices_add_g_min_once_as_the_crossbar_does():

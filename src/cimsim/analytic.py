@@ -33,7 +33,7 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
     reads = dac = cells = sums = 0
     level_sum = 0.0  # sum over the cells read of level / max level, weight codes uniform
     per_output, per_array = uniform_level_fractions(plan)
-    groups = plan.row_groups()
+    groups, conversions = plan.row_groups(), plan.n_planes // plan.planes_per_conversion * len(plan.conversion_groups())
     for tile in range(plan.col_tiles):
         outputs = plan.outputs_of_col_tile(tile)
         for start, stop in groups:
@@ -41,7 +41,7 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
             dac += plan.n_planes * (stop - start)
             cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
             level_sum += plan.n_planes * (stop - start) * (outputs * per_output + per_array)
-            sums += plan.n_planes // plan.planes_per_conversion * plan.column_sums(outputs)
+        sums += conversions * plan.column_sums(outputs)
     c = plan.max_plane_code
     if plan.binary_inputs:
         mean_energy_fraction = 1.0  # every row driven at +/- V_read (or one unit pulse) on every read

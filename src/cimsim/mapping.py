@@ -9,7 +9,8 @@ magnitude (differential), the offset code q + 2**(bits-1) (offset) or q mod 2**b
 the sign, weighs -2**(bits-1)) is cut into ``n_slices`` slices of ``bits_per_cell`` bits, one physical column per
 slice (two per slice for a differential pair).
 The input dimension is cut into row tiles of ``rows`` and each tile into row groups of
-``rows_per_read``; outputs are packed into column tiles of ``outputs_per_array``.
+``rows_per_read`` (one read each; ``groups_per_conversion`` of them summed before a conversion); outputs are packed
+into column tiles of ``outputs_per_array``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class Plan:
     """the planes of a row group are summed in the analog domain and converted once"""
     slice_accumulation: bool
     """the weight-slice columns of an output are summed in the analog domain (binary-weighted) and converted once"""
+    groups_per_conversion: int
+    """consecutive row groups of a row tile whose analog sums are added before one conversion (config.adc)"""
     adc_bits: int
     cols_per_adc: int
     replication: int
@@ -130,13 +133,22 @@ class Plan:
         return self.row_tiles * self.col_tiles * self.replication
 
     def row_groups(self) -> list[tuple[int, int]]:
-        """(start, stop) input indices of every row group, tile by tile"""
-        groups = []
-        for tile_start in range(0, self.in_features, self.rows):
-            tile_stop = min(self.in_features, tile_start + self.rows)
-            for start in range(tile_start, tile_stop, self.rows_per_read):
-                groups.append((start, min(tile_stop, start + self.rows_per_read)))
-        return groups
+        """(start, stop) input indices of every row group (the rows of one read), tile by tile"""
+        return self._groups(self.rows_per_read)
+
+    def conversion_groups(self) -> list[tuple[int, int]]:
+        """(start, stop) input indices of the rows whose sum one conversion takes, tile by tile: groups_per_conversion
+        consecutive row groups (the functional core multiplies, adds noise and converts them as one)"""
+        return self._groups(self.rows_per_conversion)
+
+    def _groups(self, step: int) -> list[tuple[int, int]]:
+        return [(start, min(tile + self.rows, self.in_features, start + step)) for tile in range(0, self.in_features,
+                self.rows) for start in range(tile, min(self.in_features, tile + self.rows), step)]
+
+    @property
+    def rows_per_conversion(self) -> int:
+        """rows summed into one conversion: rows_per_read x groups_per_conversion, at most a tile's rows"""
+        return min(self.rows, self.rows_per_read * self.groups_per_conversion)
 
     def outputs_of_col_tile(self, tile: int) -> int:
         return min(self.outputs_per_array, self.out_features - tile * self.outputs_per_array)
@@ -203,8 +215,14 @@ class Plan:
 
     @property
     def planes_per_conversion(self) -> int:
-        """reads summed before one conversion: every plane with analog accumulation, else 1"""
+        """input planes summed before one conversion: every plane with analog accumulation, else 1"""
         return self.n_planes if self.plane_accumulation else 1
+
+    @property
+    def reads_per_conversion(self) -> int:
+        """reads summed before one conversion: planes_per_conversion x groups_per_conversion (a tile's last
+        conversion may take fewer groups)"""
+        return self.planes_per_conversion * self.groups_per_conversion
 
     @property
     def has_adc(self) -> bool:
@@ -225,8 +243,9 @@ class Plan:
 
     @property
     def conversions_per_vector_per_array(self) -> int:
-        """conversion rounds of one array per input vector: reads / planes_per_conversion"""
-        return self.reads_per_vector // self.planes_per_conversion
+        """conversion rounds of one array per input vector: conversion groups x planes / planes_per_conversion"""
+        return self.n_planes // self.planes_per_conversion * math.ceil(min(self.rows, self.in_features)
+                                                                       / self.rows_per_conversion)
 
     @property
     def converted_slices(self) -> int:
@@ -306,6 +325,7 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         cell_chain=config.array.digital_adders == DigitalAdders.CELL_CHAIN,
         plane_accumulation=config.adc.accumulation in (Accumulation.PLANES, Accumulation.PLANES_AND_SLICES),
         slice_accumulation=config.adc.accumulation in (Accumulation.SLICES, Accumulation.PLANES_AND_SLICES),
+        groups_per_conversion=config.adc.groups_per_conversion,
         adc_bits=config.adc.bits,
         cols_per_adc=config.adc.cols_per_adc,
         replication=config.mapping.replication,
@@ -322,26 +342,3 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         raise ValueError(f"an array of {plan.cols} columns cannot hold one output: it needs "
                          f"{plan.n_slices * plan.polarities + plan.chain_cols + plan.reference_cols} columns")
     return plan
-
-
-FLOAT32_EXACT_LIMIT = 2**24
-"""largest integer float32 holds exactly: the column sums of one read must stay below it"""
-
-
-def plan_problems(config: Config) -> list[tuple[str, str]]:
-    """Config problems only the layer's plan shows (dotted field, message): arrays too narrow for one weight, or
-    a read whose largest column sum float32 cannot hold exactly."""
-    try:
-        plan = plan_layer(config)
-    except ValueError as exc:
-        return [("array.cols", f"'array.cols' is too small: {exc}")]
-    if plan.has_adc and plan.signed_sum and plan.adc_bits < 2:
-        return [("adc.bits", "'adc.bits' must be at least 2 when the converted sum is signed (a differential pair "
-                             "subtracted before the ADC, or signed inputs): 1 bit holds no sign; use 'mapping."
-                             "subtraction' = \"digital\" for 1-bit converters")]
-    if (peak := plan.rows_per_read * plan.max_plane_code * plan.max_level) >= FLOAT32_EXACT_LIMIT:
-        return [("array.rows_per_read", (
-            f"'array.rows_per_read' x largest input code x largest cell level = {plan.rows_per_read} x "
-            f"{plan.max_plane_code} x {plan.max_level} = {peak} must stay below 2**24 = {FLOAT32_EXACT_LIMIT} "
-            "(the largest integer float32 holds exactly); read fewer rows at once or use fewer bits"))]
-    return []

@@ -30,6 +30,11 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     if array.rows_per_read > array.rows:
         errors.append(("array.rows_per_read", f"'array.rows_per_read' ({array.rows_per_read}) must not exceed "
                                               f"'array.rows' ({array.rows})"))
+    elif adc.groups_per_conversion > (groups := -(-array.rows // array.rows_per_read)):
+        errors.append(("adc.groups_per_conversion", f"'adc.groups_per_conversion' ({adc.groups_per_conversion}) "
+                                                    f"must not exceed the row groups of an array: {groups} ('array."
+                                                    f"rows' {array.rows} / 'array.rows_per_read' "
+                                                    f"{array.rows_per_read}, rounded up)"))
     if adc.cols_per_adc > array.cols:
         errors.append(("adc.cols_per_adc", f"'adc.cols_per_adc' ({adc.cols_per_adc}) must not exceed "
                                            f"'array.cols' ({array.cols})"))
@@ -64,7 +69,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
                                           f"'workload.{kind}' is \"file\""))
     if input_errors or encoding_errors:
         return errors  # the plan needs a valid input layout and weight encoding
-    from ..mapping import plan_problems  # checks on the layer's plan live next to the plan
+    from ..plan_checks import plan_problems  # checks on the layer's plan
 
     return errors + plan_problems(config)
 
@@ -207,6 +212,10 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
     if adc.accumulation != Accumulation.NONE:
         errors.append(("adc.accumulation", f"'adc.accumulation' = \"{adc.accumulation}\" sums in the analog domain; "
                                            "'array.family' = \"digital\" has no analog sum (use \"none\")"))
+    if adc.groups_per_conversion != 1:
+        errors.append(("adc.groups_per_conversion", f"'adc.groups_per_conversion' = {adc.groups_per_conversion} "
+                                                    "sums row groups in the analog domain; 'array.family' = "
+                                                    "\"digital\" has no analog sum (use 1)"))
     if dac.signed_inputs == SignedInputs.BIPOLAR:
         errors.append(("dac.signed_inputs", "'dac.signed_inputs' = \"bipolar\" drives +/- row voltages; "
                                             "'array.family' = \"digital\" takes \"two_phase\", "

@@ -150,6 +150,9 @@ class AdcConfig:
     accumulation: Accumulation = field(default=Accumulation.NONE, metadata=rule(
         Choice(Accumulation), "what is summed in the analog domain (binary-weighted charge) before one "
                               "conversion; the ADC range covers that sum"))
+    groups_per_conversion: int = field(default=1, metadata=rule(
+        Int(1, 1 << 20), "consecutive row groups of an array (reads of rows_per_read rows) whose analog sums are "
+                         "added on the column before one conversion; the ADC range covers that sum"))
     range: AdcRange = field(default=AdcRange.CALIBRATED, metadata=rule(Choice(AdcRange), "the ADC's full scale"))
     percentile: float = field(default=99.99, metadata=rule(
         Float(50.0, 100.0, low_open=True), "percentile of |column sum| used by range = calibrated, %"))

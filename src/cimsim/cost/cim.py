@@ -18,10 +18,11 @@ entry. Components (the family decides which actions apply, :mod:`.families`):
   ``dram``; ``programming`` (every copy written).
 
 Cycle model. A read applies one input plane to one row group for ``pulses_per_read`` unit pulses of
-``read_pulse_ns``; ``planes_per_conversion`` reads (all planes with analog accumulation, else one) are summed
-before their columns are converted; sample-and-hold circuits let the ADCs convert one round while the next is
-read, so a conversion round lasts max(reads x read time, conversions per ADC x fastest conversion time) and the
-ADCs sample at conversions / round. A vector takes reads_per_vector / planes_per_conversion rounds; all arrays
+``read_pulse_ns``; ``reads_per_conversion`` reads (the planes of a row group with analog accumulation, else one,
+times ``adc.groups_per_conversion`` row groups) are summed before their columns are converted; sample-and-hold
+circuits let the ADCs convert one round while the next is read, so a conversion round lasts max(reads x read time,
+conversions per ADC x fastest conversion time) and the ADCs sample at conversions / round. A vector takes
+``conversions_per_vector_per_array`` rounds (a tile's last may sum fewer row groups: its reads take less); all arrays
 of the layer work in parallel. A digital array sums each read in its adder tree within the read. Paid once
 per item: the first round's reads (or its last conversions) and the digital tail (one shift-add cycle plus one
 cycle per level of the adder tree over row tiles, at ``technology.clock_ghz``). Programming writes one row of
@@ -62,7 +63,8 @@ class CimTiming:
     """one conversion round: max(reads summed x read time, conversions_per_adc x fastest conversion time)"""
     reads_per_vector: int
     vector_ns: float
-    """rounds per vector x read_cycle_ns: the steady-state time of one vector on one copy"""
+    """the rounds of a vector, each max(its reads x read time, conversions per ADC x conversion time): the
+    steady-state time of one vector on one copy"""
     fill_ns: float
     """paid once per item: min(round's reads, its conversions) + digital tail"""
     digital_tail_ns: float
@@ -79,8 +81,11 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
     check_int("cell_writes", cell_writes, 0)
     conversions = conversions_per_adc(plan)
     convert_ns = conversions * params.adc_conversion_ns
-    reads_ns = plan.planes_per_conversion * params.read_ns
+    reads_ns = plan.reads_per_conversion * params.read_ns
     read_cycle_ns = max(reads_ns, convert_ns)
+    tile_rows = min(plan.rows, plan.in_features)  # the rounds of one row tile, each as long as its reads or conversions
+    rounds_ns = sum(max(plan.planes_per_conversion * math.ceil((stop - start) / plan.rows_per_read) * params.read_ns,
+                        convert_ns) for start, stop in plan.conversion_groups() if stop <= tile_rows)
     tree_levels = math.ceil(math.log2(plan.row_tiles)) if plan.row_tiles > 1 else 0
     digital_tail_ns = (1 + tree_levels) * params.digital_cycle_ns
     rows_written = math.ceil(cell_writes / (plan.n_arrays * plan.cols))
@@ -89,7 +94,7 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
         adc_rate_gsps=conversions / read_cycle_ns,
         read_cycle_ns=read_cycle_ns,
         reads_per_vector=plan.reads_per_vector,
-        vector_ns=plan.conversions_per_vector_per_array * read_cycle_ns,
+        vector_ns=plan.n_planes // plan.planes_per_conversion * rounds_ns,
         fill_ns=min(reads_ns, convert_ns) + digital_tail_ns,
         digital_tail_ns=digital_tail_ns,
         programming_ns=rows_written * params.cell_write_ns,
@@ -164,7 +169,7 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
     ]
     if analog:
         table += [
-            Component("sample_hold", (Action("samples", lambda c: c.adc_conversions * plan.planes_per_conversion,
+            Component("sample_hold", (Action("samples", lambda c: c.adc_conversions * plan.reads_per_conversion,
                                              p.sample_hold_energy_pj),), n * plan.cols, p.sample_hold_area_um2),
             Component("adc", (Action("ADC conversions", lambda c: c.adc_conversions, p.adc_energy_pj),),
                       n * plan.adcs_per_array, p.adc_area_um2),

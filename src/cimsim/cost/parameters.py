@@ -129,10 +129,10 @@ def conversions_per_adc(plan: Plan) -> int:
 
 @checked_types
 def conversion_round_ns(plan: Plan, conversion_ns: float) -> float:
-    """One conversion round, ns: the reads summed before a conversion (planes_per_conversion, each of
+    """One conversion round, ns: the reads summed before a conversion (reads_per_conversion, each of
     pulses_per_read unit pulses) overlap the previous round's conversions (sample-and-hold):
     max(reads x read time, conversions per ADC x conversion time)."""
-    reads_ns = plan.planes_per_conversion * plan.pulses_per_read * plan.read_pulse_ns
+    reads_ns = plan.reads_per_conversion * plan.pulses_per_read * plan.read_pulse_ns
     return max(reads_ns, conversions_per_adc(plan) * conversion_ns)
 
 

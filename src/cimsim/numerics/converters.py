@@ -38,13 +38,13 @@ class AdcSetting:
 
 @checked_types
 def max_sum(plan: Plan) -> float:
-    """largest |analog sum| an ideal read of ``plan`` can produce, in units of one input code x one level: rows x
+    """largest |analog sum| one conversion of ``plan`` can take, in units of one input code x one level: rows x
     largest code (accumulated over the planes where they are summed) x (top level + g_min offset of an unsubtracted
     column) x the slice weights summed into a column"""
     p = plan
     r = 0.0 if p.analog_subtraction else p.g_min_us * p.max_level / (p.g_max_us - p.g_min_us)
     code = p.accumulated_max_code if p.plane_accumulation else p.max_plane_code
-    return p.rows_per_read * code * (p.max_level + r) * p.slice_weight_sum
+    return p.rows_per_conversion * code * (p.max_level + r) * p.slice_weight_sum
 
 
 @checked_types

@@ -1,13 +1,14 @@
 """A layer's weights programmed onto crossbar arrays, and the analog matrix-vector products they compute.
 
-Semantics: docs/design.md section 2. For each row group the analog column sums of every input plane of the whole
+Semantics: docs/design.md section 2. For each conversion group (``Plan.conversion_groups``: the row groups whose sums
+one conversion takes; a row group where each is converted) the analog column sums of every input plane of the whole
 batch are one float32 matrix product (exact for ideal devices: integer operands, sums below 2**24); read
 noise is added to those sums, then a numba kernel converts every sum with the ADC and shift-adds the codes.
 Sums are in units of one input code times one conductance level (see :mod:`.devices`); an unsubtracted
 column also carries g_min / step times the row sum.
 
 Randomness: device draws (programming) come from ``default_rng([seed, 2, *key])``. Output-referred read noise
-comes from counter-based streams, one per (row group, vector number since construction, plane), keyed by
+comes from counter-based streams, one per (conversion group, vector number since construction, plane), keyed by
 ``SeedSequence([seed, 3, *key, group, purpose])``: the same config, seed and key give the same numbers whatever
 the chunk size or thread count, and every read (including after ``reset_counts``) draws fresh noise. The
 cell-by-cell path draws from ``default_rng([seed, 3, *key])`` in a fixed order.
@@ -131,8 +132,8 @@ class Crossbar:
         return noise_key(self.config.simulation.seed, self._read_key, group, purpose)
 
     def _noise_std(self, row_sq: np.ndarray, group: int) -> np.ndarray:
-        """output-referred noise std of each plane row of row group ``group``, level units (:func:`output_noise_std`;
-        read noise on the output path only)"""
+        """output-referred noise std of each plane row of conversion group ``group``, level units
+        (:func:`output_noise_std`; read noise on the output path only)"""
         device = self.config.device
         sigma = device.read_noise_sigma * self.plan.max_level if device.read_noise_path == ReadNoisePath.OUTPUT else 0.0
         return output_noise_std(sigma, self.layer.noise_weight, row_sq, self._ktc_std[group])
@@ -143,8 +144,9 @@ class Crossbar:
                        self.layer.col_w.size, self.layer.combine, self._read_rng)
 
     def _noisy_sums(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, purpose: int) -> np.ndarray:
-        """Column sums of one row group for every plane row with their read noise (float64), as the ADCs see them."""
-        start, stop = self.plan.row_groups()[group]
+        """Column sums of one conversion group for every plane row with their read noise (float64), as the ADCs see
+        them."""
+        start, stop = self.plan.conversion_groups()[group]
         matrix = self.layer.matrix[start:stop] if self._integer is None else self._integer.float_rows(group)
         sums = (planes2d[:, start:stop] @ matrix).astype(np.float64)
         if self._output_noise:
@@ -182,7 +184,7 @@ class Crossbar:
             return self.adc  # a digital adder tree has no converter to calibrate
         (planes, _, row_sq, _, _), _ = with_normal_rows(self._prepare, x)
         pct = check_real("percentile", adc.percentile if percentile is None else percentile, 0, 100, low_open=True)
-        planes2d, groups = planes.reshape(-1, p.in_features), p.row_groups()
+        planes2d, groups = planes.reshape(-1, p.in_features), p.conversion_groups()
         observed = None  # |a| of every read (row group by row group) x converted column, the groups in order
         for g in range(len(groups)):
             sums = self._noisy_sums(planes2d, row_sq, g, purpose=1)
@@ -257,7 +259,7 @@ class Crossbar:
             if p.dac_encoding == InputEncoding.PULSE_COUNT:
                 nonzero = int(code_sq.sum())  # every unit pulse charges its row
         planes2d = planes.reshape(-1, p.in_features)
-        groups = p.row_groups()
+        groups = p.conversion_groups()
         clipped, no_scale, empty = 0, np.empty(0), np.empty(0)
         gain, offset, inl = (cfg.gain_error, cfg.offset_lsb, cfg.inl_lsb) if p.has_adc else (0.0, 0.0, 0.0)
         for g, (start, stop) in enumerate(groups):
@@ -288,7 +290,8 @@ class Crossbar:
         and energy sum (from ``_nonzero`` and ``_code_sq``)."""
         p = self.plan
         reads = p.n_planes * len(p.row_groups())
-        sums = reads // p.planes_per_conversion * (self.layer.col_w.size if p.has_adc else p.out_features)
+        sums = (p.n_planes // p.planes_per_conversion * len(p.conversion_groups())
+                * (self.layer.col_w.size if p.has_adc else p.out_features))
         used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))
         return replace(analytic_counts(p, 1), array_reads=reads * p.col_tiles, row_activations=0, array_gv2t_fj=0.0,
                        dac_conversions=p.n_planes * p.in_features * p.col_tiles, shift_adds=sums,

@@ -193,7 +193,7 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     (:mod:`cimsim.iv_curve`; float32 planes even with ``zero_point``, squared currents per group, code x current
     per input)."""
     batch = x.shape[0]
-    starts = np.array([g[0] for g in plan.row_groups()] + [plan.in_features], dtype=np.int64)
+    starts = np.array([g[0] for g in plan.conversion_groups()] + [plan.in_features], dtype=np.int64)
     shape = (plan.n_planes, batch, plan.in_features)
     levels = iv.read_levels(plan)
     zero_point = None if levels is not None else zero_point

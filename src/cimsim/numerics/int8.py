@@ -158,7 +158,7 @@ def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
     only ones worth a session."""
     if matrix.shape[1] < MIN_SIDE:
         return {}
-    return {g: (start, stop) for g, (start, stop) in enumerate(plan.row_groups()) if stop - start >= MIN_SIDE}
+    return {g: (start, stop) for g, (start, stop) in enumerate(plan.conversion_groups()) if stop - start >= MIN_SIDE}
 
 
 @checked_types
@@ -183,7 +183,7 @@ class IntegerProducts:
             raise TypeError(f"IntegerProducts needs the layer's int8 matrix (int8.compact); got {codes.dtype}")
         zero_point, cols = _zero_point(plan), codes.shape[1]
         self._codes = codes
-        self._groups = plan.row_groups()
+        self._groups = plan.conversion_groups()
         self._bound: dict[int, np.ndarray] = {}  # group -> its rows, bound per call
         self._sessions = {}
         for g, (start, stop) in _wide_groups(codes, plan).items():

@@ -24,7 +24,7 @@ KTC_TEMPERATURE_K = 300.0
 
 @checked_types
 def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
-    """kT/C noise of each row group's column sum (charge family; zeros otherwise), level units.
+    """kT/C noise of each conversion group's column sum (charge family; zeros otherwise), level units.
 
     A column of N cells of capacitance C shares its charge: V_col = V_read S / (N c_max l_max) for the sum S
     (input code x level), and the sampled voltage has variance kT / (N C). Hence sigma_S = sqrt(kT / (N C))
@@ -32,7 +32,7 @@ def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
     applied with the cells per conversion).
     """
     p = plan
-    rows = np.array([stop - start for start, stop in p.row_groups()], dtype=np.float64)
+    rows = np.array([stop - start for start, stop in p.conversion_groups()], dtype=np.float64)
     if p.family != ArrayFamily.CHARGE:
         return np.zeros(rows.size)
     cap_f = rows * cell_capacitance_ff * 1e-15

@@ -1,0 +1,129 @@
+"""adc.groups_per_conversion: consecutive row groups (reads) summed on the column before one conversion.
+
+The functional core against its numpy twin is in tests/test_numerics.py (the property over every layout draws
+this field too) and the read noise against its closed form in tests/test_devices.py."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import naive
+from cimsim.analytic import analytic_counts
+from cimsim.config import Config, with_overrides
+from cimsim.cost import cim_breakdown, cim_parameters, cim_timing
+from cimsim.errors import ConfigError
+from cimsim.mapping import plan_layer
+from cimsim.numerics import Crossbar
+
+
+def config(groups: int, **overrides):
+    base = {"workload.in_features": 100, "workload.out_features": 10, "array.rows": 64, "array.cols": 64,
+            "array.rows_per_read": 16, "adc.groups_per_conversion": groups, "adc.bits": 8, "adc.range": "max",
+            "dac.mode": "bit_serial"}
+    return with_overrides(Config(), {**base, **overrides})
+
+
+def run(cfg, vectors=50, calibrate=False):
+    rng = np.random.default_rng(0)
+    w, x = rng.uniform(-1, 1, (10, 100)), rng.uniform(-1, 1, (vectors, 100))
+    x = np.abs(x) if cfg.dac.signed_inputs == "unsigned" else x
+    xbar = Crossbar(cfg)
+    xbar.program(w)
+    if calibrate:
+        xbar.calibrate(x)
+    return xbar, w, x, xbar.mvm(x)
+
+
+def test_conversion_groups_merge_the_reads_of_a_row_tile():
+    plan = plan_layer(config(3))
+    assert plan.row_groups()[:5] == [(0, 16), (16, 32), (32, 48), (48, 64), (64, 80)]
+    # three reads summed, then the tile's fourth alone; the second tile (36 rows, three reads) in one conversion
+    assert plan.conversion_groups() == [(0, 48), (48, 64), (64, 100)]
+    assert plan.rows_per_conversion == 48 and plan.reads_per_conversion == 3
+    assert plan_layer(config(4)).conversion_groups() == [(0, 64), (64, 100)]
+
+
+@pytest.mark.parametrize("groups", [1, 2, 3, 4])
+@pytest.mark.parametrize("overrides", [
+    {}, {"adc.accumulation": "planes"}, {"dac.mode": "parallel", "mapping.signed_encoding": "offset",
+                                          "mapping.subtraction": "digital", "device.g_min_us": 0.5},
+    {"array.family": "charge", "device.name": "sram", "dac.signed_inputs": "unsigned"}])
+def test_conversions_fall_with_the_groups_summed_and_counts_stay_analytic(groups, overrides):
+    cfg = config(groups, **overrides)
+    xbar, w, x, y = run(cfg)
+    if cfg.array.family != "charge":  # charge cells add kT/C noise, which the twin leaves out
+        np.testing.assert_array_equal(y, naive.mvm(w, x, cfg)[0])
+    measured, analytic = xbar.counts.as_dict(), analytic_counts(xbar.plan, 50).as_dict()
+    for name in ("row_activations", "array_gv2t_fj", "cell_activity"):  # data-dependent (tested elsewhere)
+        measured.pop(name), analytic.pop(name)
+    assert measured == analytic
+    plan = xbar.plan
+    per_plane_round = plan.n_planes // plan.planes_per_conversion * plan.converted_cols(10)
+    assert analytic["adc_conversions"] == 50 * per_plane_round * len(plan.conversion_groups())
+    assert analytic["array_reads"] == 50 * plan.n_planes * 7 * plan.col_tiles  # as many reads: 4 + 3 row groups
+
+
+def test_the_adc_range_covers_the_rows_summed():
+    """range max: the full scale of a conversion grows with the rows summed into it (the lsb with it)"""
+    lsb = [run(config(g, **{"adc.bits": 4}))[0].adc.lsb.max() for g in (1, 2, 4)]
+    assert lsb[1] == pytest.approx(2 * lsb[0]) and lsb[2] == pytest.approx(4 * lsb[0])
+
+
+def test_calibrated_ranges_see_the_summed_groups():
+    cfg = config(2, **{"adc.range": "calibrated", "adc.percentile": 100.0})
+    xbar, w, x, y = run(cfg, calibrate=True)
+    np.testing.assert_array_equal(y, naive.mvm(w, x, cfg, full_scale=xbar.adc.full_scale[0, 0])[0])
+
+
+def test_fewer_conversions_cost_less_and_reads_set_the_round():
+    costs = {}
+    for g in (1, 2, 4):
+        cfg = config(g, **{"adc.cols_per_adc": 64, "workload.in_features": 64})  # one tile of four row groups
+        plan = plan_layer(cfg)
+        counts = analytic_counts(plan, 10)
+        b, p = cim_breakdown(cfg, plan, counts), cim_parameters(cfg, plan)
+        costs[g] = (b.energy_pj["adc"] / counts.adc_conversions, counts.adc_conversions, b.energy_pj["sample_hold"],
+                    cim_timing(plan, p))
+    assert costs[2][1] * 2 == costs[1][1] and costs[4][1] * 4 == costs[1][1]
+    # every read is still sampled onto the column (samples = conversions x reads per conversion)
+    assert costs[1][2] == pytest.approx(costs[2][2]) == pytest.approx(costs[4][2])
+    for g in (2, 4):
+        timing = costs[g][3]
+        assert timing.read_cycle_ns >= g * cim_parameters(config(g), plan_layer(config(g))).read_ns
+
+
+def test_a_tiles_short_last_round_takes_only_its_reads():
+    """three of a tile's four row groups summed, then the fourth alone: that round lasts one read, not three"""
+    cfg = config(3, **{"workload.in_features": 64, "device.read_pulse_ns": 1000.0})  # read-bound rounds
+    plan = plan_layer(cfg)
+    p = cim_parameters(cfg, plan)
+    timing = cim_timing(plan, p)
+    assert timing.read_cycle_ns == pytest.approx(3 * p.read_ns)
+    assert timing.vector_ns == pytest.approx(plan.n_planes * (3 + 1) * p.read_ns)
+
+
+@pytest.mark.parametrize("overrides, match", [
+    ({"adc.groups_per_conversion": 5}, r"'adc.groups_per_conversion' \(5\) must not exceed the row groups of an "
+                                       r"array: 4"),
+    ({"array.family": "digital", "device.name": "sram", "mapping.signed_encoding": "offset",
+      "mapping.subtraction": "digital", "dac.signed_inputs": "unsigned", "adc.groups_per_conversion": 2},
+     "'array.family' = \"digital\" has no analog sum"),
+    ({"array.rows": 1024, "array.rows_per_read": 256, "device.bits_per_cell": 7, "dac.mode": "parallel",
+      "dac.input_bits": 8, "dac.signed_inputs": "unsigned", "adc.groups_per_conversion": 3},  # 3 x 256 x 255 x 127
+     r"'array.rows_per_read' x 'adc.groups_per_conversion' x largest input code"),
+])
+def test_impossible_group_sums_are_refused_naming_the_field(overrides, match):
+    with pytest.raises(ConfigError, match=match) as info:
+        with_overrides(Config(), {"workload.in_features": 64, "array.rows": 64, "array.rows_per_read": 16,
+                                  **overrides})
+    assert "adc.groups_per_conversion" in info.value.fields
+
+
+def test_one_group_per_conversion_is_the_default():
+    assert Config().adc.groups_per_conversion == 1
+    plan = plan_layer(Config())
+    assert plan.conversion_groups() == plan.row_groups() and math.isclose(plan.rows_per_conversion,
+                                                                           plan.rows_per_read)
