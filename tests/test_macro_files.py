@@ -117,3 +117,22 @@ def test_the_docs_example_file_runs(tmp_path):
 
 def test_every_entry_family_has_a_cimsim_family():
     assert set(macro_configs._FAMILY) == set(macro_data.FAMILIES)
+
+
+def test_a_chip_that_sums_reads_on_its_columns_converts_less(tmp_path):
+    """row_groups_per_conversion = g: the entry's columns add g reads before one conversion (adc.groups_per_conversion);
+    more groups than the array has leave the point out, with the config's reason"""
+    entry = shipped_entry("jia-jssc2020").replace('key = "jia-jssc2020"', 'key = "my-chip"').replace(
+        "rows_per_read = 768", "rows_per_read = 192")
+    plain = macro_file(tmp_path, entry, "plain.toml")
+    summed = macro_file(tmp_path, entry.replace("rows_per_read = 192",
+                                                "rows_per_read = 192\nrow_groups_per_conversion = 4"), "summed.toml")
+    label = macro_data.load_macros(plain)[0].points[0].label
+    a, b = (macro_configs.macro_config(macro_data.load_macros(f)[0], label) for f in (plain, summed))
+    assert (a.adc.groups_per_conversion, b.adc.groups_per_conversion) == (1, 4)
+    ea, eb = (macro_configs.model_point(macro_data.load_macros(f)[0], label) for f in (plain, summed))
+    assert eb["energy_fj_per_mac"] < ea["energy_fj_per_mac"]  # a quarter of the conversions
+    too_many = macro_file(tmp_path, entry.replace("rows_per_read = 192", "rows_per_read = 192\n"
+                                                                          "row_groups_per_conversion = 5"), "bad.toml")
+    reasons = [e.reason for e in macro_comparison.excluded_points(too_many)]
+    assert reasons and all("adc.groups_per_conversion" in r for r in reasons)

@@ -47,7 +47,8 @@ DEFAULTS: dict[str, str] = {
     "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
                            "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
                            "whose UIUC B_w (weight bits per analog dot product) is >= 2 -> slices (both: "
-                           "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns",
+                           "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns; "
+                           "row_groups_per_conversion g -> adc.groups_per_conversion = g (1: every read converted)",
     "weights": "signed weights; SRAM and digital macros with one bit per cell store their two's-complement bits "
                "(mapping.signed_encoding = twos_complement: no reference column, the sign bit's column recombined "
                "with weight -2**(bits-1) after conversion) unless their weight-bit columns are summed before the "
@@ -228,6 +229,7 @@ def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int
     if f.get("adc_type") and adc["type"] != f.get("adc_type"):
         notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
     adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
+    adc["groups_per_conversion"] = int(f.get("row_groups_per_conversion", 1))
     planes = bool(f.get("analog_accumulation"))
     weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
     if planes or weights:

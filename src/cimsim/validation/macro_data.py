@@ -25,13 +25,13 @@ MACRO_FILE = "published_macros.toml"
 CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bits", "input_signed", "bits_per_read",
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
                  "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
-                 "digital_adders", "chain_register_rows")
+                 "digital_adders", "chain_register_rows", "row_groups_per_conversion")
 """entry fields that set the configuration (a point's value overrides the macro's)"""
 
 
 _POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
                   "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha", "uiuc_b_x",
-                  "read_phases")
+                  "read_phases", "row_groups_per_conversion")
 _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "ops_per_mac", "uiuc_b_w", "energy_pj", "tops",
                      "tops_1b_norm", "tops_per_mm2", "tops_per_mm2_1b_norm", "tops_per_w", "tops_per_w_1b_norm",
                      "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_mac", "neuron_fj_per_mac",
