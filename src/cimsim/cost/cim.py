@@ -83,9 +83,10 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
     convert_ns = conversions * params.adc_conversion_ns
     reads_ns = plan.reads_per_conversion * params.read_ns
     read_cycle_ns = max(reads_ns, convert_ns)
-    tile_rows = min(plan.rows, plan.in_features)  # the rounds of one row tile, each as long as its reads or conversions
-    rounds_ns = sum(max(plan.planes_per_conversion * math.ceil((stop - start) / plan.rows_per_read) * params.read_ns,
-                        convert_ns) for start, stop in plan.conversion_groups() if stop <= tile_rows)
+    # the rounds of one row tile: its row groups g at a time, the last round holding the rest
+    groups, g = math.ceil(min(plan.rows, plan.in_features) / plan.rows_per_read), plan.groups_per_conversion
+    rounds_ns = groups // g * read_cycle_ns + (groups % g > 0) * max(
+        plan.planes_per_conversion * (groups % g) * params.read_ns, convert_ns)
     tree_levels = math.ceil(math.log2(plan.row_tiles)) if plan.row_tiles > 1 else 0
     digital_tail_ns = (1 + tree_levels) * params.digital_cycle_ns
     rows_written = math.ceil(cell_writes / (plan.n_arrays * plan.cols))
