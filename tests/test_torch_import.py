@@ -1859,3 +1859,20 @@ def test_non_finite_values_replaced_and_tested_as_torch_does():
         assert torch.isnan(torch.sqrt(model.a(x))).any() and torch.isinf(torch.log(torch.relu(model.b(x)))).any()
     net = from_torch(model, x)
     np.testing.assert_allclose(net.forward(x.double().numpy()), want, rtol=1e-5)
+
+
+def test_a_squeeze_that_takes_the_batch_axis_at_export_and_a_wider_constant():
+    """mBART's shift_tokens_right: ``ids[:, :1].squeeze()`` is a scalar in the batch-1 export, then broadcast
+    against a constant of shape (1,) and put back beside each row; imported with the batch as an axis of size 1
+    (each sample alone), it equals torch at other batch sizes"""
+
+    class Shifted(nn.Module):
+        def forward(self, x):
+            first = x[:, :1].squeeze() + torch.zeros(1)  # () + (1,) in the export, (B,) + (1,) in torch
+            return x * first[:, None] + x[:, 1:2]
+
+    x = np.random.default_rng(5).standard_normal((3, 8))
+    with torch.no_grad():
+        want = Shifted()(torch.as_tensor(x, dtype=torch.float32)).numpy()
+    net = from_torch(Shifted(), x)
+    np.testing.assert_allclose(net.forward(x), want, rtol=1e-5, atol=1e-6)

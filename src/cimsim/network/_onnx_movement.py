@@ -246,10 +246,15 @@ def _expand(g, op, attrs, names, outs, name):
 
 def widened(g, data: str, const, out: str, name: str) -> str:
     """the name of activation ``data`` expanded to its broadcast shape with constant ``const`` where the constant
-    widens it (a distance to fixed centres, a comparison with a grid of values), else ``data``"""
+    widens it (a distance to fixed centres, a comparison with a grid of values; a constant of higher rank adds
+    leading axes, which only a graph imported with its batch as an axis has room for), else ``data``"""
     full = g.full_shape(data)
-    grown = np.broadcast_shapes(full, np.shape(const)) if np.ndim(const) <= len(full) else None
-    if grown is None or grown == full:
+    try:
+        grown = np.broadcast_shapes(full, np.shape(const))
+    except ValueError:
+        raise ValueError(f"a constant of shape {np.shape(const)} does not broadcast against the tensor's shape "
+                         f"{list(full)}") from None
+    if grown == full:
         return data
     g.consts[f"{out}#shape"] = np.array(grown, dtype=np.int64)
     _expand(g, "Expand", {}, [data, f"{out}#shape"], [f"{out}#expanded"], name)
