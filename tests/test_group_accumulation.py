@@ -120,6 +120,7 @@ def test_impossible_group_sums_are_refused_naming_the_field(overrides, match):
         with_overrides(Config(), {"workload.in_features": 64, "array.rows": 64, "array.rows_per_read": 16,
                                   **overrides})
     assert "adc.groups_per_conversion" in info.value.fields
+    assert "array.cols" not in info.value.fields  # no second, misleading error from the plan
 
 
 def test_one_group_per_conversion_is_the_default():

@@ -335,6 +335,8 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         read_pulse_ns=config.device.read_pulse_ns,
         iv_nonlinearity=config.device.iv_nonlinearity,
     )
+    if plan.groups_per_conversion != 1 and not plan.has_adc:
+        raise ValueError("a digital array has no analog sum: adc.groups_per_conversion must be 1")
     if plan.weight_step != 1 and plan.analog_subtraction:
         raise ValueError("binary weights in the offset encoding need digital subtraction (2 x column - reference), "
                          "or the differential encoding")

@@ -46,7 +46,8 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     errors.extend(_check_supply(config.technology))
     input_errors = _check_inputs(dac)
     errors.extend(input_errors)
-    errors.extend(_check_family(config))
+    family_errors = _check_family(config)
+    errors.extend(family_errors)
     if dac.input_range == InputRange.FIXED and dac.input_max is None:
         errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
     if device.drift_time_s < device.drift_t0_s:
@@ -67,8 +68,8 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
             if getattr(config.workload, kind) == "file":
                 errors.extend(_check_file(getattr(config.workload, f"{kind}_file"), f"workload.{kind}_file",
                                           f"'workload.{kind}' is \"file\""))
-    if input_errors or encoding_errors:
-        return errors  # the plan needs a valid input layout and weight encoding
+    if input_errors or encoding_errors or family_errors:
+        return errors  # the plan needs a valid input layout, weight encoding and family
     from ..plan_checks import plan_problems  # checks on the layer's plan
 
     return errors + plan_problems(config)
