@@ -5,8 +5,6 @@ this field too) and the read noise against its closed form in tests/test_devices
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -79,20 +77,19 @@ def test_calibrated_ranges_see_the_summed_groups():
 
 
 def test_fewer_conversions_cost_less_and_reads_set_the_round():
-    costs = {}
+    conversions, samples, cycle_reads = {}, {}, {}
     for g in (1, 2, 4):
         cfg = config(g, **{"adc.cols_per_adc": 64, "workload.in_features": 64})  # one tile of four row groups
         plan = plan_layer(cfg)
         counts = analytic_counts(plan, 10)
-        b, p = cim_breakdown(cfg, plan, counts), cim_parameters(cfg, plan)
-        costs[g] = (b.energy_pj["adc"] / counts.adc_conversions, counts.adc_conversions, b.energy_pj["sample_hold"],
-                    cim_timing(plan, p))
-    assert costs[2][1] * 2 == costs[1][1] and costs[4][1] * 4 == costs[1][1]
+        p = cim_parameters(cfg, plan)
+        conversions[g] = counts.adc_conversions
+        samples[g] = cim_breakdown(cfg, plan, counts).energy_pj["sample_hold"]
+        cycle_reads[g] = cim_timing(plan, p).read_cycle_ns / p.read_ns
+    assert conversions[2] * 2 == conversions[1] and conversions[4] * 4 == conversions[1]
     # every read is still sampled onto the column (samples = conversions x reads per conversion)
-    assert costs[1][2] == pytest.approx(costs[2][2]) == pytest.approx(costs[4][2])
-    for g in (2, 4):
-        timing = costs[g][3]
-        assert timing.read_cycle_ns >= g * cim_parameters(config(g), plan_layer(config(g))).read_ns
+    assert samples[1] == pytest.approx(samples[2]) == pytest.approx(samples[4])
+    assert cycle_reads[2] >= 2 and cycle_reads[4] >= 4  # a round lasts at least the reads it sums
 
 
 def test_a_tiles_short_last_round_takes_only_its_reads():
@@ -126,5 +123,4 @@ def test_impossible_group_sums_are_refused_naming_the_field(overrides, match):
 def test_one_group_per_conversion_is_the_default():
     assert Config().adc.groups_per_conversion == 1
     plan = plan_layer(Config())
-    assert plan.conversion_groups() == plan.row_groups() and math.isclose(plan.rows_per_conversion,
-                                                                           plan.rows_per_read)
+    assert plan.conversion_groups() == plan.row_groups() and plan.rows_per_conversion == plan.rows_per_read

@@ -136,3 +136,13 @@ def test_a_chip_that_sums_reads_on_its_columns_converts_less(tmp_path):
                                                                           "row_groups_per_conversion = 5"), "bad.toml")
     reasons = [e.reason for e in macro_comparison.excluded_points(too_many)]
     assert reasons and all("adc.groups_per_conversion" in r for r in reasons)
+
+
+def test_a_digital_chip_that_states_summed_reads_is_left_out_not_priced_without_them(tmp_path):
+    """a digital array has no analog sum: the field is refused for it (the point left out with the reason), not
+    dropped"""
+    entry = shipped_entry("chih-isscc2021").replace('key = "chih-isscc2021"', 'key = "my-dimc"').replace(
+        "rows_per_read = 256", "rows_per_read = 64\nrow_groups_per_conversion = 2")
+    path = macro_file(tmp_path, entry)
+    reasons = [e.reason for e in macro_comparison.excluded_points(path)]
+    assert reasons and all("'array.family' = \"digital\" has no analog sum" in r for r in reasons)

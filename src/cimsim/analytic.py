@@ -86,7 +86,7 @@ def uniform_level_fractions(plan: Plan) -> tuple[float, float]:
     """(mean over uniform weight codes of the summed level / max level of one output's cells; the summed level / max
     level of one array's reference columns). Codes are uniform on [-m, m], m = 2**(bits-1) - 1 (binary: +/-1):
     a differential pair holds |q| on one side only (about 1/4 of the top level per cell), the offset and two's-
-    complement codes fill about half of it; a digital cell chain's adder columns hold no weight bits."""
+    complement codes fill about half of it."""
     return _level_fractions(plan.signed_encoding, plan.weight_bits, plan.bits_per_cell, plan.n_slices,
                             plan.reference_cols > 0)
 
@@ -123,7 +123,8 @@ def _input_activity(plan: Plan) -> float:
 def uniform_cell_activity(plan: Plan) -> float:
     """Mean of (x / c_max)**2 (l / l_max) over the cells of one full array read: x uniform on 0..c_max (E = (2c + 1)
     / (6c); binary inputs +/-1: E = 1), halved for two-phase inputs (a row is driven in one of its two phases);
-    l the level of weight codes uniform over their range (:func:`uniform_level_fractions`)."""
+    l the level of weight codes uniform over their range (:func:`uniform_level_fractions`; a digital cell chain's
+    adder columns hold none)."""
     per_output, per_array = uniform_level_fractions(plan)
     outputs = plan.outputs_per_array
     return _input_activity(plan) * (outputs * per_output + per_array) / plan.used_cols(outputs)

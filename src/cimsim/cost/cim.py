@@ -84,7 +84,7 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
     reads_ns = plan.reads_per_conversion * params.read_ns
     read_cycle_ns = max(reads_ns, convert_ns)
     # the rounds of one row tile: its row groups g at a time, the last round holding the rest
-    groups, g = math.ceil(min(plan.rows, plan.in_features) / plan.rows_per_read), plan.groups_per_conversion
+    groups, g = plan.reads_per_vector // plan.n_planes, plan.groups_per_conversion
     rounds_ns = groups // g * read_cycle_ns + (groups % g > 0) * max(
         plan.planes_per_conversion * (groups % g) * params.read_ns, convert_ns)
     tree_levels = math.ceil(math.log2(plan.row_tiles)) if plan.row_tiles > 1 else 0

@@ -218,8 +218,8 @@ def _clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technolog
 def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int, bits_per_cell: int,
                notes: list[str]) -> dict[str, Any]:
     """The [adc] table (range max; a digital macro has no ADC), appending a note when the type is changed."""
-    adc: dict[str, Any] = {"range": "max"}
-    if family == "digital":
+    adc: dict[str, Any] = {"range": "max", "groups_per_conversion": int(f.get("row_groups_per_conversion", 1))}
+    if family == "digital":  # summed row groups stated for one are refused by the config's checks
         return adc
     stated_bits = float(f["adc_bits"])
     adc["bits"] = math.ceil(stated_bits)
@@ -229,7 +229,6 @@ def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int
     if f.get("adc_type") and adc["type"] != f.get("adc_type"):
         notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
     adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
-    adc["groups_per_conversion"] = int(f.get("row_groups_per_conversion", 1))
     planes = bool(f.get("analog_accumulation"))
     weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
     if planes or weights:
