@@ -56,7 +56,10 @@ def int8_line() -> str:
         return f"- int8 products: onnxruntime not installed (float32 products); CPU VNNI flags: {vnni}"
     import onnxruntime
 
-    return (f"- int8 products: onnxruntime {onnxruntime.__version__} MatMulInteger, {int8.speedup():.1f}x float32 BLAS "
+    form = {0: "uint8 x int8", 128: "uint8 x uint8 (uint8 x int8 saturates here)", None: "none exact"}[
+        int8.weight_offset()]
+    speed = f"{int8.speedup():.1f}x float32 BLAS" if int8.weight_offset() is not None else "not timed"
+    return (f"- int8 products: onnxruntime {onnxruntime.__version__} MatMulInteger, exact form {form}, {speed} "
             f"on one thread (used: {int8.faster()}, needs {int8.MIN_SPEEDUP}x); CPU VNNI flags: {vnni}")
 
 
@@ -120,13 +123,13 @@ def one_product(rows: int, k: int, cols: int):
 
 
 def one_int8_product(rows: int, k: int, cols: int):
-    """a call doing one exact uint8 (rows x k) @ int8 (k x cols) product of small integers on the int8 units, as
-    cimsim's products run (onnxruntime's MatMulInteger, the session holding its weights)"""
+    """a call doing one exact uint8 (rows x k) @ (k x cols) product of small integers on the int8 units, as cimsim's
+    products run (onnxruntime's MatMulInteger in this CPU's exact form, the session holding its weights)"""
     from cimsim.numerics import int8
 
     rng = np.random.default_rng(2)
     a = rng.integers(0, 2, (rows, k)).astype(np.uint8)
-    session = int8._session(k, cols, 0, rng.integers(-3, 4, (k, cols)).astype(np.int8))
+    session = int8._session(k, cols, 0, int8.stored(rng.integers(-3, 4, (k, cols))))
     y = np.empty((rows, cols), dtype=np.int32)
     return lambda: int8.run_session(session, a, y)
 

@@ -35,6 +35,9 @@ MODES = [
     {"mapping.signed_encoding": "twos_complement", "mapping.subtraction": "digital", "device.bits_per_cell": 1,
      "device.g_min_us": 0.0},
     {"array.rows_per_read": 64, "adc.bits": 6},
+    # 7-bit cells and bipolar planes: pairs of products up to 2 x 255 x 127, past the int16 that AVX2's uint8 x int8
+    # multiply-add pairs saturate at (int8.weight_offset)
+    {"dac.signed_inputs": "bipolar", "device.bits_per_cell": 7, "device.g_min_us": 0.0, "adc.range": "max"},
 ]
 
 
@@ -61,9 +64,29 @@ def every_product_on_int8(monkeypatch):
     return calls
 
 
+EXACT_FORMS = [offset for offset in (0, 128) if int8._exact_form(offset)]
+"""the forms this CPU's MatMulInteger multiplies exactly (int8.weight_offset): int8 weights (VNNI), uint8 weights + 128
+(also where AVX2's uint8 x int8 multiply-add pairs saturate); a form it gets wrong is never used, so not tested"""
+
+
+def test_the_probe_takes_the_first_exact_form():
+    assert int8.weight_offset() == (EXACT_FORMS[0] if EXACT_FORMS else None)
+    assert MEASURED_FASTER() is False or int8.weight_offset() is not None  # no products in a form that is not exact
+
+
+@pytest.fixture(params=EXACT_FORMS, ids=lambda offset: {0: "uint8 x int8", 128: "uint8 x uint8"}[offset])
+def weight_form(request, monkeypatch):
+    """every exact form in turn, whichever the probe picks"""
+    monkeypatch.setattr(int8, "weight_offset", lambda: request.param)
+    int8._shared_session.cache_clear()  # sessions of the shapes, built for one form
+    yield request.param
+    int8._shared_session.cache_clear()
+
+
 @pytest.mark.parametrize("held_max_cells", [int8.HELD_MAX_CELLS, 0])  # sessions holding their rows, or bound
 @pytest.mark.parametrize("overrides", MODES)
-def test_int8_path_equals_float32_path_bit_for_bit(overrides, held_max_cells, every_product_on_int8, monkeypatch):
+def test_int8_path_equals_float32_path_bit_for_bit(overrides, held_max_cells, weight_form, every_product_on_int8,
+                                                   monkeypatch):
     monkeypatch.setattr(int8, "HELD_MAX_CELLS", held_max_cells)
     cfg = design(**overrides)
     rng = np.random.default_rng(4)
@@ -116,18 +139,21 @@ def test_onnxruntime_without_onnx_stays_on_the_float_path(monkeypatch):
 
 
 def test_an_int8_layer_holds_one_byte_per_converted_cell_and_the_same_conductances():
+    """One byte per converted cell in the form this CPU's int8 units multiply exactly (int8.weight_offset): int8
+    codes, or uint8 codes + 128"""
     w = np.random.default_rng(2).standard_normal((70, 300))
     fast, slow = Crossbar(design()), Crossbar(design(**{"simulation.int8_products": "off"}))
     fast.program(w)
     slow.program(w)
-    assert fast.layer.matrix.dtype == np.int8 and slow.layer.matrix.dtype == np.float32
-    np.testing.assert_array_equal(fast.layer.matrix, slow.layer.matrix)
+    offset = int8.weight_offset()
+    assert fast.layer.matrix.dtype == {0: np.int8, 128: np.uint8}[offset] and slow.layer.matrix.dtype == np.float32
+    np.testing.assert_array_equal(fast.layer.matrix.astype(np.int16) - offset, slow.layer.matrix)
     assert fast.layer.conductances_us is None and fast.layer.weight_codes.dtype == np.int8  # nothing float per cell
     np.testing.assert_array_equal(fast.conductances_us, slow.conductances_us)
     assert not fast.layer.matrix.flags.writeable
     one_slice = Crossbar(design(**{"device.bits_per_cell": 7}))  # weight codes = the first converted columns
     one_slice.program(w)
-    assert np.shares_memory(one_slice.layer.weight_codes, one_slice.layer.matrix)
+    assert np.shares_memory(one_slice.layer.weight_codes, one_slice.layer.matrix) == (offset == 0)
     np.testing.assert_array_equal(one_slice.layer.weight_codes, slow.layer.weight_codes)
 
 
@@ -200,7 +226,7 @@ def test_an_onnxruntime_that_fails_leaves_float32_products_with_a_warning(monkey
 
 
 @pytest.mark.parametrize("low, high", [(-127, 128), (0, 256), (-1, 2), (-128, 128)])
-def test_the_digital_reference_on_the_int8_units_is_exact(low, high, monkeypatch):
+def test_the_digital_reference_on_the_int8_units_is_exact(low, high, weight_form, monkeypatch):
     """the exact product of the quantised operands (every layer's digital reference): the int8 units give the float64
     product bit for bit for signed, unsigned and binary codes; int16 weights and codes beyond 8 bits stay on float64"""
     runs = []
@@ -215,3 +241,35 @@ def test_the_digital_reference_on_the_int8_units_is_exact(low, high, monkeypatch
     np.testing.assert_array_equal(int8.exact_product(codes * 3, weights.astype(np.int16)), 3 * want)
     np.testing.assert_array_equal(int8.exact_product(codes * 300, weights), 300 * want)  # beyond 8 bits: float64
     assert len(runs) == 1
+
+
+def test_a_kernel_that_gets_a_sum_wrong_is_never_used(monkeypatch):
+    """The probe (int8.weight_offset) refuses a form whose products are not exact at the operands' extremes (as
+    AVX2's uint8 x int8 multiply-add pairs, saturating at int16, are not) and takes uint8 x uint8 instead; where
+    neither form is exact every product stays float32."""
+    made, broken = {}, set()
+    real_session, real_run = int8._session, int8.run_session
+
+    def session(rows, cols, zero_point, weights=None, offset=None):
+        built = real_session(rows, cols, zero_point, weights, offset)
+        made[id(built)] = offset
+        return built
+
+    def run(built, x, y, w=None):  # a kernel of a broken form gets one sum wrong by one
+        out = real_run(built, x, y, w)
+        if made.get(id(built)) in broken:
+            out[-1, -1] += 1
+        return out
+
+    monkeypatch.setattr(int8, "_session", session)
+    monkeypatch.setattr(int8, "run_session", run)
+    broken.add(0)
+    assert int8.weight_offset.__wrapped__() == 128
+    broken.add(128)
+    assert int8.weight_offset.__wrapped__() is None
+    monkeypatch.setattr(int8, "weight_offset", lambda: None)
+    monkeypatch.setattr(int8, "faster", MEASURED_FASTER.__wrapped__)  # not the fixture's stand-in, and not cached
+    assert int8.faster() is False
+    xbar = Crossbar(design())
+    xbar.program(np.random.default_rng(0).standard_normal((70, 300)))
+    assert xbar._integer is None and xbar.layer.matrix.dtype == np.float32

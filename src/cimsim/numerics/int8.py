@@ -8,8 +8,15 @@ checked at config time), up to 4x faster on large products (small or narrow ones
 :data:`MIN_MACS`, :data:`ALWAYS_CELLS`, :data:`MIN_SIDE`). Everything else takes the float32 path, which stays the
 reference the tests compare against.
 
-The layer keeps its product matrix as int8 only (:func:`compact`: one byte per converted cell). A row group of at
-most :data:`HELD_MAX_CELLS` cells gets a session holding a prepacked copy of its rows (fastest); a larger group
+Exact only where the CPU's kernel is: MLAS multiplies uint8 by int8 with VNNI's dot products (exact) where the CPU
+has them, else with AVX2's multiply-add pairs (``vpmaddubsw``), which saturate each pair's sum at int16, so 255 x
+-128 twice comes back as -32 768, not -65 280 (measured on an AMD EPYC without AVX-512: 74 % of a 300 x 70 product's
+sums wrong). :func:`weight_offset` probes the kernel once per process: where uint8 x int8 is not exact the weights
+are held as uint8 codes + 128 and multiplied by MLAS's uint8 x uint8 kernel (16-bit multiply-adds, exact; 128 taken
+away as the weights' zero point); where neither form is exact every product stays float32.
+
+The layer keeps its product matrix as 8-bit codes only (:func:`compact`: one byte per converted cell). A row group of
+at most :data:`HELD_MAX_CELLS` cells gets a session holding a prepacked copy of its rows (fastest); a larger group
 shares one session per shape and binds the layer's rows on every call, so a large layer holds no second copy
 (measured: onnxruntime holds 2.6 bytes per weight for its own copies at 4096 x 4096). ``intra_op_num_threads = 1``:
 cimsim's own row-range workers are the parallelism, so the two thread pools never spin against each other.
@@ -30,8 +37,8 @@ from ..config.modes import SignedInputs
 from ..mapping import Plan
 from .threads import scratch
 
-__all__ = ["available", "speedup", "faster", "compact", "IntegerProducts", "group_sums", "run_session", "exact_product",
-           "ALWAYS_CELLS", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP"]
+__all__ = ["available", "weight_offset", "stored", "speedup", "faster", "compact", "IntegerProducts", "group_sums",
+           "run_session", "exact_product", "ALWAYS_CELLS", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP"]
 
 MIN_MACS = 1 << 24
 """smallest product (plane rows x rows x columns) sent to the int8 units when the matrix is small (below
@@ -66,17 +73,57 @@ def available() -> bool:
     return True
 
 
+def _exact_form(offset: int) -> bool:
+    """Whether MatMulInteger, weights held as codes + ``offset`` (0: int8, 128: uint8 with that zero point), gives the
+    exact product here at the extremes of both operands (every pair of uint8 255 with int8 -128 or 127, where a
+    kernel that saturates pairs at int16 fails) and on random codes: with and without the planes' zero point of 128,
+    weights prepacked in the session or bound per call, one row and many (MLAS may pick its kernel by each)."""
+    rng = np.random.default_rng(0)
+    w = rng.integers(-128, 128, (64, 48))
+    w[:, :8], w[:, 8:16] = -128, 127
+    held = (w + offset).astype(_WEIGHT_TYPES[offset])
+    for zero_point in (0, 128):
+        for session, bound in ((_session(64, 48, zero_point, held, offset), None),
+                               (_session(64, 48, zero_point, None, offset), held)):
+            for rows in (1, 40):
+                x = rng.integers(0, 256, (rows, 64))
+                x[: rows // 2 + 1] = 255
+                y = run_session(session, x.astype(np.uint8), np.empty((rows, 48), dtype=np.int32), bound)
+                if not np.array_equal(y, (x - zero_point) @ w):
+                    return False
+    return True
+
+
+_WEIGHT_TYPES = {0: np.int8, 128: np.uint8}
+"""how weights are held for each weight offset"""
+
+
+@functools.cache
+def weight_offset() -> int | None:
+    """How this CPU's int8 units multiply exactly (probed once per process, a few milliseconds): 0, uint8 planes by
+    int8 weights (MLAS's VNNI kernels); 128, uint8 planes by uint8 weights held as codes + 128 (where uint8 x int8
+    saturates: AVX2's multiply-add pairs); None where neither form is exact (every product stays float32)."""
+    return next((offset for offset in _WEIGHT_TYPES if _exact_form(offset)), None)
+
+
+def stored(codes: np.ndarray) -> np.ndarray:
+    """integer weight codes in [-128, 127] as the int8 units take them (:func:`weight_offset`): uint8 codes + 128, or
+    int8 (also where neither form is exact: then only :func:`speedup` multiplies them)"""
+    offset = weight_offset() or 0
+    return codes.astype(np.int8) if offset == 0 else (codes.astype(np.int16) + offset).astype(np.uint8)
+
+
 @functools.cache
 def speedup() -> float:
     """How much faster this CPU multiplies on its int8 units than with float32 BLAS: the best of 5 float32 (2048 x 256)
-    @ (256 x 256) products over the best of 5 exact int8 ones, on one thread (a few milliseconds, once per process).
-    4.2 measured on this project's AMD EPYC with AVX-512 VNNI (MLAS's VNNI kernel), lower where MLAS falls back to
-    AVX2's multiply-add pairs."""
+    @ (256 x 256) products over the best of 5 exact int8 ones (:func:`weight_offset`'s form), on one thread (a few
+    milliseconds, once per process). 4.2 measured on this project's AMD EPYC with AVX-512 VNNI (MLAS's VNNI kernel,
+    uint8 x int8); 1.9 on an AMD EPYC with AVX2 only (uint8 x uint8)."""
     from threadpoolctl import threadpool_limits
 
     rng = np.random.default_rng(0)
     x, w = rng.integers(0, 256, (2048, 256)), rng.integers(-127, 128, (256, 256))
-    session = _session(256, 256, 0, w.astype(np.int8))
+    session = _session(256, 256, 0, stored(w))
     x8, y = x.astype(np.uint8), np.empty((2048, 256), dtype=np.int32)
     x32, w32 = x.astype(np.float32), w.astype(np.float32)
 
@@ -98,9 +145,10 @@ def _best(call, rounds: int = 5) -> float:
 def faster() -> bool:
     """Whether the int8 units beat float32 BLAS here by :data:`MIN_SPEEDUP` (:func:`speedup`): the int8 path is used
     only then; elsewhere (a CPU without a fast int8 kernel, or an onnxruntime that cannot build the product: a
-    warning says why) every product stays float32, with the same results."""
+    warning says why) every product stays float32, with the same results; so does a CPU whose int8 units are exact in
+    neither form (:func:`weight_offset`)."""
     try:
-        return speedup() >= MIN_SPEEDUP
+        return weight_offset() is not None and speedup() >= MIN_SPEEDUP
     except Exception as err:  # onnxruntime's own errors have no common base class
         warnings.warn(f"int8 products unavailable, float32 products instead: onnxruntime failed ({err})",
                       RuntimeWarning, stacklevel=2)
@@ -112,20 +160,26 @@ def _zero_point(plan: Plan) -> int:
     return 128 if plan.signed_inputs == SignedInputs.BIPOLAR else 0
 
 
-def _session(rows: int, cols: int, zero_point: int, weights: np.ndarray | None = None):
-    """An onnxruntime session computing (uint8 x (batch x ``rows``) - ``zero_point``) @ int8 w (``rows`` x ``cols``)
-    -> int32 exactly (MLAS takes the zero point inside the product). ``weights`` given: held by the session
-    (prepacked once); None: w is bound on every call (:func:`_shared_session`)."""
+def _session(rows: int, cols: int, zero_point: int, weights: np.ndarray | None = None, offset: int | None = None):
+    """An onnxruntime session computing (uint8 x (batch x ``rows``) - ``zero_point``) @ (w (``rows`` x ``cols``) -
+    ``offset``) -> int32, w int8 (offset 0) or uint8 (offset 128; MLAS takes both zero points away inside the
+    product); ``offset`` None: :func:`stored`'s. ``weights`` given: held by the session (prepacked once); None: w is
+    bound on every call (:func:`_shared_session`)."""
     import onnxruntime
     from onnx import TensorProto, helper, numpy_helper
 
-    zero = numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), "zero_point")
+    offset = (weight_offset() or 0) if offset is None else offset
+    w_type = TensorProto.INT8 if offset == 0 else TensorProto.UINT8
+    zeros = [numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), "zero_point")]
+    if offset:
+        zeros.append(numpy_helper.from_array(np.array(offset, dtype=np.uint8), "w_zero_point"))
     held = [] if weights is None else [numpy_helper.from_array(weights, "w")]
-    bound = [helper.make_tensor_value_info("w", TensorProto.INT8, [rows, cols])] if weights is None else []
+    bound = [helper.make_tensor_value_info("w", w_type, [rows, cols])] if weights is None else []
+    operands = ["x", "w", "zero_point"] + (["w_zero_point"] if offset else [])
     graph = helper.make_graph(
-        [helper.make_node("MatMulInteger", ["x", "w", "zero_point"], ["y"])], "products",
+        [helper.make_node("MatMulInteger", operands, ["y"])], "products",
         [helper.make_tensor_value_info("x", TensorProto.UINT8, [None, rows]), *bound],
-        [helper.make_tensor_value_info("y", TensorProto.INT32, [None, cols])], [zero, *held])
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [None, cols])], [*zeros, *held])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
@@ -163,24 +217,26 @@ def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
 
 @checked_types
 def compact(matrix: np.ndarray, plan: Plan) -> np.ndarray | None:
-    """``matrix`` (float32 levels) as int8 when it holds integers in [-128, 127] only, the plan's plane codes fit 8
-    bits (unsigned codes up to 255; bipolar codes, shifted by the zero point, up to 127 in magnitude) and at least
-    one row group is :data:`MIN_SIDE` rows and columns wide; else None (the layer keeps float32)."""
+    """``matrix`` (float32 levels) as the int8 units take it (:func:`stored`) when it holds integers in [-128, 127]
+    only, the plan's plane codes fit 8 bits (unsigned codes up to 255; bipolar codes, shifted by the zero point, up to
+    127 in magnitude) and at least one row group is :data:`MIN_SIDE` rows and columns wide; else None (the layer keeps
+    float32)."""
     codes_fit = plan.max_plane_code <= (127 if _zero_point(plan) else 255)
     if not (codes_fit and _wide_groups(matrix, plan) and matrix.min() >= -128 and matrix.max() <= 127
             and np.array_equal(matrix, np.round(matrix))):
         return None
-    return matrix.astype(np.int8)
+    return stored(matrix)
 
 
 class IntegerProducts:
-    """Products with one layer's int8 matrix (:func:`compact`), one session per row group wide enough: a group of
+    """Products with one layer's 8-bit matrix (:func:`compact`), one session per row group wide enough: a group of
     at most :data:`HELD_MAX_CELLS` cells gets a session holding its rows prepacked, a larger one the shared session
     of its shape, given the rows on every call."""
 
     def __init__(self, codes: np.ndarray, plan: Plan):
-        if codes.dtype != np.int8:
-            raise TypeError(f"IntegerProducts needs the layer's int8 matrix (int8.compact); got {codes.dtype}")
+        self._offset = weight_offset()
+        if self._offset is None or codes.dtype != _WEIGHT_TYPES[self._offset]:
+            raise TypeError(f"IntegerProducts needs the layer's matrix as int8.compact gives it; got {codes.dtype}")
         zero_point, cols = _zero_point(plan), codes.shape[1]
         self._codes = codes
         self._groups = plan.conversion_groups()
@@ -193,8 +249,8 @@ class IntegerProducts:
                 self._sessions[g] = _shared_session(stop - start, cols, zero_point)
                 self._bound[g] = codes[start:stop]  # C-contiguous row slice: no copy
         # small groups keep their rows in float32 too (at most 4 * ALWAYS_CELLS bytes each): their small products
-        # run on BLAS without converting the int8 rows on every call
-        self._float = {g: codes[start:stop].astype(np.float32) for g, (start, stop) in enumerate(self._groups)
+        # run on BLAS without converting the 8-bit rows on every call
+        self._float = {g: self._levels(start, stop) for g, (start, stop) in enumerate(self._groups)
                        if (stop - start) * cols < ALWAYS_CELLS}
         self.zero_point = zero_point
         """added to the codes of the uint8 planes (128 for bipolar planes, 0 for the others); MLAS takes it away"""
@@ -215,7 +271,12 @@ class IntegerProducts:
         """The group's rows of the matrix in float32, for a product on BLAS."""
         start, stop = self._groups[group]
         kept = self._float.get(group)
-        return kept if kept is not None else self._codes[start:stop].astype(np.float32)
+        return kept if kept is not None else self._levels(start, stop)
+
+    def _levels(self, start: int, stop: int) -> np.ndarray:
+        """rows start:stop of the matrix as float32 levels (the stored codes less the weight offset, exactly)"""
+        rows = self._codes[start:stop].astype(np.float32)
+        return rows - self._offset if self._offset else rows
 
     def products(self, planes: np.ndarray, group: int) -> np.ndarray | None:
         """The group's columns of the uint8 plane rows ``planes`` (codes shifted by :attr:`zero_point`,
@@ -273,6 +334,5 @@ def exact_product(codes: np.ndarray, weight_codes: np.ndarray) -> np.ndarray:
         return codes.astype(np.float64) @ weight_codes.T.astype(np.float64)
     x = (codes + zero_point).astype(np.uint8)
     y = np.empty((codes.shape[0], weight_codes.shape[0]), dtype=np.int32)
-    run_session(_shared_session(codes.shape[1], weight_codes.shape[0], zero_point), x, y,
-                np.ascontiguousarray(weight_codes.T))
+    run_session(_shared_session(codes.shape[1], weight_codes.shape[0], zero_point), x, y, stored(weight_codes.T))
     return y.astype(np.float64)
