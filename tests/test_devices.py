@@ -132,8 +132,7 @@ def test_read_noise_paths_match_the_closed_form_and_each_other(subtraction, cell
         planes, _, row_sq, _, _ = xbar._prepare(np.repeat(x, 400, axis=0))
         planes = planes.reshape(-1, 64)
         noisy = xbar._noisy_sums(planes, row_sq, 0, purpose=0)
-        levels = xbar.layer.matrix if xbar._integer is None else xbar._integer.float_rows(0)  # less the int8 offset
-        clean = planes @ levels.astype(np.float64)
+        clean = planes @ xbar.layer.matrix.astype(np.float64)
         noise = (noisy - clean)[:, :n_cols(xbar)]
         var_expected = cells * (sigma * 3) ** 2 * np.einsum("ij,ij->i", planes, planes)
         z = noise / np.sqrt(var_expected)[:, None]

@@ -139,21 +139,18 @@ def test_onnxruntime_without_onnx_stays_on_the_float_path(monkeypatch):
 
 
 def test_an_int8_layer_holds_one_byte_per_converted_cell_and_the_same_conductances():
-    """One byte per converted cell in the form this CPU's int8 units multiply exactly (int8.weight_offset): int8
-    codes, or uint8 codes + 128"""
     w = np.random.default_rng(2).standard_normal((70, 300))
     fast, slow = Crossbar(design()), Crossbar(design(**{"simulation.int8_products": "off"}))
     fast.program(w)
     slow.program(w)
-    offset = int8.weight_offset()
-    assert fast.layer.matrix.dtype == {0: np.int8, 128: np.uint8}[offset] and slow.layer.matrix.dtype == np.float32
-    np.testing.assert_array_equal(fast.layer.matrix.astype(np.int16) - offset, slow.layer.matrix)
+    assert fast.layer.matrix.dtype == np.int8 and slow.layer.matrix.dtype == np.float32
+    np.testing.assert_array_equal(fast.layer.matrix, slow.layer.matrix)
     assert fast.layer.conductances_us is None and fast.layer.weight_codes.dtype == np.int8  # nothing float per cell
     np.testing.assert_array_equal(fast.conductances_us, slow.conductances_us)
     assert not fast.layer.matrix.flags.writeable
     one_slice = Crossbar(design(**{"device.bits_per_cell": 7}))  # weight codes = the first converted columns
     one_slice.program(w)
-    assert np.shares_memory(one_slice.layer.weight_codes, one_slice.layer.matrix) == (offset == 0)
+    assert np.shares_memory(one_slice.layer.weight_codes, one_slice.layer.matrix)
     np.testing.assert_array_equal(one_slice.layer.weight_codes, slow.layer.weight_codes)
 
 

@@ -11,11 +11,11 @@ reference the tests compare against.
 Exact only where the CPU's kernel is: MLAS multiplies uint8 by int8 with VNNI's dot products (exact) where the CPU
 has them, else with AVX2's multiply-add pairs (``vpmaddubsw``), which saturate each pair's sum at int16, so 255 x
 -128 twice comes back as -32 768, not -65 280 (measured on an AMD EPYC without AVX-512: 74 % of a 300 x 70 product's
-sums wrong). :func:`weight_offset` probes the kernel once per process: where uint8 x int8 is not exact the weights
-are held as uint8 codes + 128 and multiplied by MLAS's uint8 x uint8 kernel (16-bit multiply-adds, exact; 128 taken
-away as the weights' zero point); where neither form is exact every product stays float32.
+sums wrong). :func:`weight_offset` probes the kernel once per process: where uint8 x int8 is not exact onnxruntime
+gets the weights as uint8 codes + 128 and multiplies them with MLAS's uint8 x uint8 kernel (16-bit multiply-adds,
+exact; 128 taken away as the weights' zero point); where neither form is exact every product stays float32.
 
-The layer keeps its product matrix as 8-bit codes only (:func:`compact`: one byte per converted cell). A row group of
+The layer keeps its product matrix as int8 only (:func:`compact`: one byte per converted cell). A row group of
 at most :data:`HELD_MAX_CELLS` cells gets a session holding a prepacked copy of its rows (fastest); a larger group
 shares one session per shape and binds the layer's rows on every call, so a large layer holds no second copy
 (measured: onnxruntime holds 2.6 bytes per weight for its own copies at 4096 x 4096). ``intra_op_num_threads = 1``:
@@ -217,26 +217,25 @@ def _wide_groups(matrix: np.ndarray, plan: Plan) -> dict[int, tuple[int, int]]:
 
 @checked_types
 def compact(matrix: np.ndarray, plan: Plan) -> np.ndarray | None:
-    """``matrix`` (float32 levels) as the int8 units take it (:func:`stored`) when it holds integers in [-128, 127]
-    only, the plan's plane codes fit 8 bits (unsigned codes up to 255; bipolar codes, shifted by the zero point, up to
-    127 in magnitude) and at least one row group is :data:`MIN_SIDE` rows and columns wide; else None (the layer keeps
-    float32)."""
+    """``matrix`` (float32 levels) as int8 when it holds integers in [-128, 127] only, the plan's plane codes fit 8
+    bits (unsigned codes up to 255; bipolar codes, shifted by the zero point, up to 127 in magnitude) and at least
+    one row group is :data:`MIN_SIDE` rows and columns wide; else None (the layer keeps float32)."""
     codes_fit = plan.max_plane_code <= (127 if _zero_point(plan) else 255)
     if not (codes_fit and _wide_groups(matrix, plan) and matrix.min() >= -128 and matrix.max() <= 127
             and np.array_equal(matrix, np.round(matrix))):
         return None
-    return stored(matrix)
+    return matrix.astype(np.int8)
 
 
 class IntegerProducts:
-    """Products with one layer's 8-bit matrix (:func:`compact`), one session per row group wide enough: a group of
+    """Products with one layer's int8 matrix (:func:`compact`), one session per row group wide enough: a group of
     at most :data:`HELD_MAX_CELLS` cells gets a session holding its rows prepacked, a larger one the shared session
-    of its shape, given the rows on every call."""
+    of its shape, given the rows on every call (as uint8 codes + 128 where that is the exact form, converted into
+    this thread's work array: no second copy of the layer)."""
 
     def __init__(self, codes: np.ndarray, plan: Plan):
-        self._offset = weight_offset()
-        if self._offset is None or codes.dtype != _WEIGHT_TYPES[self._offset]:
-            raise TypeError(f"IntegerProducts needs the layer's matrix as int8.compact gives it; got {codes.dtype}")
+        if codes.dtype != np.int8:
+            raise TypeError(f"IntegerProducts needs the layer's int8 matrix (int8.compact); got {codes.dtype}")
         zero_point, cols = _zero_point(plan), codes.shape[1]
         self._codes = codes
         self._groups = plan.conversion_groups()
@@ -244,13 +243,13 @@ class IntegerProducts:
         self._sessions = {}
         for g, (start, stop) in _wide_groups(codes, plan).items():
             if (stop - start) * cols <= HELD_MAX_CELLS:
-                self._sessions[g] = _session(stop - start, cols, zero_point, np.ascontiguousarray(codes[start:stop]))
+                self._sessions[g] = _session(stop - start, cols, zero_point, stored(codes[start:stop]))
             else:
                 self._sessions[g] = _shared_session(stop - start, cols, zero_point)
                 self._bound[g] = codes[start:stop]  # C-contiguous row slice: no copy
         # small groups keep their rows in float32 too (at most 4 * ALWAYS_CELLS bytes each): their small products
-        # run on BLAS without converting the 8-bit rows on every call
-        self._float = {g: self._levels(start, stop) for g, (start, stop) in enumerate(self._groups)
+        # run on BLAS without converting the int8 rows on every call
+        self._float = {g: codes[start:stop].astype(np.float32) for g, (start, stop) in enumerate(self._groups)
                        if (stop - start) * cols < ALWAYS_CELLS}
         self.zero_point = zero_point
         """added to the codes of the uint8 planes (128 for bipolar planes, 0 for the others); MLAS takes it away"""
@@ -271,12 +270,7 @@ class IntegerProducts:
         """The group's rows of the matrix in float32, for a product on BLAS."""
         start, stop = self._groups[group]
         kept = self._float.get(group)
-        return kept if kept is not None else self._levels(start, stop)
-
-    def _levels(self, start: int, stop: int) -> np.ndarray:
-        """rows start:stop of the matrix as float32 levels (the stored codes less the weight offset, exactly)"""
-        rows = self._codes[start:stop].astype(np.float32)
-        return rows - self._offset if self._offset else rows
+        return kept if kept is not None else self._codes[start:stop].astype(np.float32)
 
     def products(self, planes: np.ndarray, group: int) -> np.ndarray | None:
         """The group's columns of the uint8 plane rows ``planes`` (codes shifted by :attr:`zero_point`,
@@ -292,7 +286,10 @@ class IntegerProducts:
             np.copyto(packed, x)
             x = packed
         y = scratch("int8 sums", (x.shape[0], self._cols), np.int32)
-        return run_session(self._sessions[group], x, y, self._bound.get(group))
+        w = self._bound.get(group)
+        if w is not None and weight_offset():  # uint8 codes + 128: each int8 byte with its top bit flipped
+            w = np.bitwise_xor(w.view(np.uint8), 0x80, out=scratch("int8 rows", w.shape, np.uint8))
+        return run_session(self._sessions[group], x, y, w)
 
 
 def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, stop: int, matrix: np.ndarray,

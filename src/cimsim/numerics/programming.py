@@ -42,8 +42,7 @@ class ProgrammedLayer:
     target and is read as it (no IR drop): they follow from the weight codes (:func:`ideal_conductances_us`)"""
     matrix: np.ndarray
     """(in x converted columns [+ a ones column]): what one read multiplies the input planes by, in levels; float32,
-    or 8-bit codes where the crossbar multiplies on the int8 units (int8, or uint8 levels + 128 where only that form
-    is exact: :func:`cimsim.numerics.int8.compact`)"""
+    or int8 where the crossbar multiplies on the int8 units (:func:`cimsim.numerics.int8.compact`)"""
     col_r: np.ndarray
     """per converted column, the multiple of the row sum an unsubtracted g_min adds (0 when subtracted)"""
     ones_col: int
@@ -152,10 +151,9 @@ def ideal_conductances_us(plan: Plan, weight_codes: np.ndarray) -> np.ndarray:
 
 @checked_types
 def compact_layer(layer: ProgrammedLayer, codes: np.ndarray, plan: Plan) -> ProgrammedLayer:
-    """``layer`` with its 8-bit product matrix ``codes`` (one byte per converted cell) in place of the float32 one;
+    """``layer`` with its int8 product matrix ``codes`` (one byte per converted cell) in place of the float32 one;
     ideal cells keep no conductances (they follow from the weight codes), and weight codes equal to the first
-    converted columns (one slice per weight, the pair subtracted in analog; int8 codes, not uint8 levels + 128) are a
-    view of them, not a copy."""
+    converted columns (one slice per weight, the pair subtracted in analog) are a view of them, not a copy."""
     codes.setflags(write=False)
     first = codes[:, :plan.out_features].T
     return replace(layer, matrix=codes, conductances_us=None if layer.cells_at_target else layer.conductances_us,
