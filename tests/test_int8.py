@@ -125,17 +125,74 @@ def test_narrow_layers_build_no_sessions(monkeypatch):
     assert wide._integer is not None
 
 
-def test_onnxruntime_without_onnx_stays_on_the_float_path(monkeypatch):
-    """onnxruntime alone (installed for something else) cannot build the sessions: the float path runs, no error."""
+def test_the_int8_units_need_onnxruntime_alone(monkeypatch):
+    """The sessions' models are written without the onnx package (whose import took over a second), so the int8
+    path runs with onnx unimportable, exactly as with it; without onnxruntime every product stays float32."""
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
+    int8._shared_session.cache_clear()
+    w, x = np.random.default_rng(0).standard_normal((70, 300)), np.random.default_rng(1).uniform(-1, 1, (50, 300))
+    fast, slow = Crossbar(design()), Crossbar(design(**{"simulation.int8_products": "off"}))
+    for xbar in (fast, slow):
+        xbar.program(w)
+        xbar.calibrate(x)
+    assert fast._integer is not None
+    np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))
+    np.testing.assert_array_equal(fast.digital_reference(x), slow.digital_reference(x))
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
     int8.available.cache_clear()
     try:
         assert not int8.available()
         xbar = Crossbar(design())
-        xbar.program(np.random.default_rng(0).standard_normal((70, 300)))
+        xbar.program(w)
         assert xbar._integer is None
     finally:
         int8.available.cache_clear()
+
+
+def test_int8_products_off_never_touch_onnxruntime(monkeypatch):
+    """simulation.int8_products = "off": products and the digital reference stay on BLAS, onnxruntime never asked"""
+    def refused():
+        raise AssertionError("onnxruntime consulted with int8_products off")
+    monkeypatch.setattr(int8, "available", refused)
+    monkeypatch.setattr(int8, "faster", refused)
+    xbar = Crossbar(design(**{"simulation.int8_products": "off"}))
+    xbar.program(np.random.default_rng(0).standard_normal((70, 300)))
+    x = np.random.default_rng(1).uniform(-1, 1, (50, 300))
+    xbar.calibrate(x)
+    xbar.mvm(x)
+    xbar.digital_reference(x)
+
+
+@pytest.mark.parametrize("offset", [0, 128])
+@pytest.mark.parametrize("held", [False, True])
+def test_the_product_models_are_the_bytes_onnx_writes(offset, held):
+    """cimsim writes the MatMulInteger model itself (numerics._int8_model); onnx.helper serialises the same graph to
+    the same bytes, for both weight forms and zero points, weights held or bound"""
+    try:
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        if os.environ.get("CI"):
+            raise ImportError("CI must install onnx (the test extra) to check the product models") from None
+        pytest.skip("onnx is not installed (the test extra has it)")
+
+    from cimsim.numerics._int8_model import IR_VERSION, OPSET, matmul_integer_model
+
+    w_type = TensorProto.UINT8 if offset else TensorProto.INT8
+    w = (np.random.default_rng(3).integers(-128, 128, (70, 40)) + offset).astype(np.uint8 if offset else np.int8)
+    for zero_point in (0, 128):
+        zeros = [numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), "zero_point")]
+        zeros += [numpy_helper.from_array(np.array(offset, dtype=np.uint8), "w_zero_point")] if offset else []
+        graph = helper.make_graph(
+            [helper.make_node("MatMulInteger", ["x", "w", "zero_point"] + ["w_zero_point"] * bool(offset), ["y"])],
+            "products",
+            [helper.make_tensor_value_info("x", TensorProto.UINT8, [None, 70])]
+            + ([] if held else [helper.make_tensor_value_info("w", w_type, [70, 40])]),
+            [helper.make_tensor_value_info("y", TensorProto.INT32, [None, 40])],
+            zeros + ([numpy_helper.from_array(w, "w")] if held else []))
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+        onnx.checker.check_model(model)
+        assert matmul_integer_model(70, 40, zero_point, offset, w if held else None) == model.SerializeToString()
 
 
 def test_an_int8_layer_holds_one_byte_per_converted_cell_and_the_same_conductances():

@@ -253,5 +253,5 @@ class Balance(Mode):
 class Int8Products(Mode):
     """Whether exact integer products may run on the CPU's int8 units."""
 
-    AUTO = "auto", "when onnxruntime and onnx are installed and the operands fit (exact, faster)"
+    AUTO = "auto", "when onnxruntime is installed, its int8 units are exact here and the operands fit (faster)"
     OFF = "off", "always the float32 product"

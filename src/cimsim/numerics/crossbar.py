@@ -321,7 +321,8 @@ class Crossbar:
         p, (x, one) = self.plan, self._inputs(inputs)
         (codes, x_scale), shift = with_normal_rows(lambda v: quantize_inputs(
             v, p.input_bits, self.config.dac.input_max, p.signed_inputs == SignedInputs.UNSIGNED), x)
-        out = int8.exact_product(codes, self.layer.weight_codes)  # a new float64 array: rescaled in place
+        out = int8.exact_product(codes, self.layer.weight_codes,  # a new float64 array: rescaled in place
+                                 self.config.simulation.int8_products == Int8Products.AUTO)
         with np.errstate(over="ignore"):
             out *= x_scale[:, None]
             out *= self.layer.weight_scale[None, :]

@@ -21,7 +21,7 @@ shares one session per shape and binds the layer's rows on every call, so a larg
 (measured: onnxruntime holds 2.6 bytes per weight for its own copies at 4096 x 4096). ``intra_op_num_threads = 1``:
 cimsim's own row-range workers are the parallelism, so the two thread pools never spin against each other.
 onnxruntime is the optional ``int8`` extra (``pip install '.[int8]'``); without it, or with
-``simulation.int8_products = "off"``, nothing changes.
+``simulation.int8_products = "off"``, nothing changes (the digital reference too stays on float64 BLAS).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import numpy as np
 from ..argcheck import checked_types
 from ..config.modes import SignedInputs
 from ..mapping import Plan
+from ._int8_model import matmul_integer_model
 from .threads import scratch
 
 __all__ = ["available", "weight_offset", "stored", "speedup", "faster", "compact", "IntegerProducts", "group_sums",
@@ -64,9 +65,9 @@ against 5.26 ms, 32 x 32 1.24 against 1.25 ms)"""
 
 @functools.cache
 def available() -> bool:
-    """onnxruntime and onnx (which builds the sessions' graphs) can both be imported: the ``int8`` extra."""
+    """onnxruntime can be imported: the ``int8`` extra (the sessions' models are written without the onnx package,
+    :mod:`._int8_model`)."""
     try:
-        import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError:
         return False
@@ -163,29 +164,17 @@ def _zero_point(plan: Plan) -> int:
 def _session(rows: int, cols: int, zero_point: int, weights: np.ndarray | None = None, offset: int | None = None):
     """An onnxruntime session computing (uint8 x (batch x ``rows``) - ``zero_point``) @ (w (``rows`` x ``cols``) -
     ``offset``) -> int32, w int8 (offset 0) or uint8 (offset 128; MLAS takes both zero points away inside the
-    product); ``offset`` None: :func:`stored`'s. ``weights`` given: held by the session (prepacked once); None: w is
-    bound on every call (:func:`_shared_session`)."""
+    product); ``offset`` None: :func:`stored`'s. ``weights`` given (in that form): held by the session (prepacked
+    once); None: w is bound on every call (:func:`_shared_session`)."""
     import onnxruntime
-    from onnx import TensorProto, helper, numpy_helper
 
     offset = (weight_offset() or 0) if offset is None else offset
-    w_type = TensorProto.INT8 if offset == 0 else TensorProto.UINT8
-    zeros = [numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), "zero_point")]
-    if offset:
-        zeros.append(numpy_helper.from_array(np.array(offset, dtype=np.uint8), "w_zero_point"))
-    held = [] if weights is None else [numpy_helper.from_array(weights, "w")]
-    bound = [helper.make_tensor_value_info("w", w_type, [rows, cols])] if weights is None else []
-    operands = ["x", "w", "zero_point"] + (["w_zero_point"] if offset else [])
-    graph = helper.make_graph(
-        [helper.make_node("MatMulInteger", operands, ["y"])], "products",
-        [helper.make_tensor_value_info("x", TensorProto.UINT8, [None, rows]), *bound],
-        [helper.make_tensor_value_info("y", TensorProto.INT32, [None, cols])], [*zeros, *held])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.enable_cpu_mem_arena = False  # outputs go to our own buffers (io binding): no arena to keep them
-    return onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(matmul_integer_model(rows, cols, zero_point, offset, weights), options,
+                                        providers=["CPUExecutionProvider"])
 
 
 def run_session(session, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
@@ -319,15 +308,16 @@ def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, s
     return sums
 
 
-def exact_product(codes: np.ndarray, weight_codes: np.ndarray) -> np.ndarray:
+def exact_product(codes: np.ndarray, weight_codes: np.ndarray, int8_units: bool = True) -> np.ndarray:
     """``codes`` (vectors x in, integers) @ ``weight_codes``.T (out x in), exactly, as float64: on the int8 units
-    where both fit 8 bits (codes in [0, 255] or [-128, 127], int8 weights) and every sum fits int32, else float64
-    BLAS (exact below 2**53). The digital reference of every layer, computed once per evaluation."""
+    (``int8_units``: allowed) where both fit 8 bits (codes in [0, 255] or [-128, 127], int8 weights) and every sum
+    fits int32, else float64 BLAS (exact below 2**53). The digital reference of every layer, computed once per
+    evaluation."""
     lowest, highest = (int(codes.min()), int(codes.max())) if codes.size else (0, 0)
     zero_point = 0 if lowest >= 0 and highest <= 255 else 128 if -128 <= lowest and highest <= 127 else None
     fits = (zero_point is not None and weight_codes.dtype == np.int8 and codes.shape[1] * 255 * 128 < 2 ** 31
             and min(codes.shape[1], weight_codes.shape[0]) >= MIN_SIDE)
-    if not (fits and available() and faster()):
+    if not (fits and int8_units and available() and faster()):
         return codes.astype(np.float64) @ weight_codes.T.astype(np.float64)
     x = (codes + zero_point).astype(np.uint8)
     y = np.empty((codes.shape[0], weight_codes.shape[0]), dtype=np.int32)
