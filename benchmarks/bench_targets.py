@@ -56,8 +56,8 @@ def int8_line() -> str:
         return f"- int8 products: onnxruntime not installed (float32 products); CPU VNNI flags: {vnni}"
     import onnxruntime
 
-    form = {0: "uint8 x int8", 128: "uint8 x uint8 (uint8 x int8 saturates here)", None: "none exact"}[
-        int8.weight_offset()]
+    form = {0: "uint8 x int8", 128: "uint8 x uint8 where a pair of uint8 x int8 products can pass int16 (it saturates "
+            "here)", None: "none exact"}[int8.weight_offset()]
     speed = f"{int8.speedup():.1f}x float32 BLAS" if int8.weight_offset() is not None else "not timed"
     return (f"- int8 products: onnxruntime {onnxruntime.__version__} MatMulInteger, exact form {form}, {speed} "
             f"on one thread (used: {int8.faster()}, needs {int8.MIN_SPEEDUP}x); CPU VNNI flags: {vnni}")
@@ -129,7 +129,8 @@ def one_int8_product(rows: int, k: int, cols: int):
 
     rng = np.random.default_rng(2)
     a = rng.integers(0, 2, (rows, k)).astype(np.uint8)
-    session = int8._session(k, cols, 0, int8.stored(rng.integers(-3, 4, (k, cols))))
+    offset = int8.form(1, 3)  # 0 / 1 planes by 2-bit codes in a pair
+    session = int8._session(k, cols, 0, int8.stored(rng.integers(-3, 4, (k, cols)), offset), offset)
     y = np.empty((rows, cols), dtype=np.int32)
     return lambda: int8.run_session(session, a, y)
 

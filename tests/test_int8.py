@@ -64,20 +64,30 @@ def every_product_on_int8(monkeypatch):
     return calls
 
 
-EXACT_FORMS = [offset for offset in (0, 128) if int8._exact_form(offset)]
-"""the forms this CPU's MatMulInteger multiplies exactly (int8.weight_offset): int8 weights (VNNI), uint8 weights + 128
-(also where AVX2's uint8 x int8 multiply-add pairs saturate); a form it gets wrong is never used, so not tested"""
+FORMS = {"uint8 x int8": (0, 0), "uint8 x uint8": (128, 128), "AVX2's mix": (128, None)}
+"""(int8.weight_offset, every product's int8.form: None = the real choice) of each way the int8 units can multiply:
+int8 weights (VNNI); uint8 weights + 128; and as on AVX2, where uint8 x int8 saturates pairs at int16: uint8 weights
+only for products whose pairs can pass int16"""
+EXACT_FORMS = [name for name, (offset, each) in FORMS.items() if int8._exact_form(offset)
+               and (each is not None or int8._pairs_exact())]
+"""the ways this CPU's MatMulInteger multiplies exactly; one it gets wrong is never used (the probes), so not tested"""
 
 
 def test_the_probe_takes_the_first_exact_form():
-    assert int8.weight_offset() == (EXACT_FORMS[0] if EXACT_FORMS else None)
+    assert int8.weight_offset() == next((o for o in (0, 128) if int8._exact_form(o)), None)
     assert MEASURED_FASTER() is False or int8.weight_offset() is not None  # no products in a form that is not exact
+    if int8.weight_offset() == 128:  # e.g. AVX2: uint8 x int8 only where no pair passes int16
+        assert int8.form(255, 128) == 128 and int8.form(255, 64) == int8.form(127, 128) == (
+            0 if int8._pairs_exact() else 128)
 
 
-@pytest.fixture(params=EXACT_FORMS, ids=lambda offset: {0: "uint8 x int8", 128: "uint8 x uint8"}[offset])
+@pytest.fixture(params=EXACT_FORMS)
 def weight_form(request, monkeypatch):
-    """every exact form in turn, whichever the probe picks"""
-    monkeypatch.setattr(int8, "weight_offset", lambda: request.param)
+    """every exact way in turn, whichever the probes pick"""
+    offset, each = FORMS[request.param]
+    monkeypatch.setattr(int8, "weight_offset", lambda: offset)
+    if each is not None:
+        monkeypatch.setattr(int8, "form", lambda max_x, max_w: each)
     int8._shared_session.cache_clear()  # sessions of the shapes, built for one form
     yield request.param
     int8._shared_session.cache_clear()
