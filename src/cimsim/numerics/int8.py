@@ -130,9 +130,9 @@ def stored(codes: np.ndarray, offset: int) -> np.ndarray:
 
 @functools.cache
 def speedup() -> float:
-    """How much faster this CPU multiplies on its int8 units than with float32 BLAS: the best of 5 float32 (2048 x 256)
-    @ (256 x 256) products over the best of 5 exact int8 ones (:func:`weight_offset`'s form), on one thread (a few
-    milliseconds, once per process). 4.2 measured on this project's AMD EPYC with AVX-512 VNNI (MLAS's VNNI kernel,
+    """How much faster this CPU multiplies on its int8 units than with float32 BLAS: the best of 7 float32 (2048 x 256)
+    @ (256 x 256) products over the best of 7 exact int8 ones (:func:`weight_offset`'s form), taking turns, on one
+    thread (about 30 ms, once per process). 4.2 measured on this project's AMD EPYC with AVX-512 VNNI (MLAS's VNNI kernel,
     uint8 x int8); 1.9 on an AMD EPYC with AVX2 only (uint8 x uint8)."""
     from threadpoolctl import threadpool_limits
 
@@ -144,17 +144,23 @@ def speedup() -> float:
     x32, w32 = x.astype(np.float32), w.astype(np.float32)
 
     with threadpool_limits(1, user_api="blas"):
-        return _best(lambda: np.matmul(x32, w32)) / _best(lambda: run_session(session, x8, y))
+        blas, units = _best_in_turns(lambda: np.matmul(x32, w32), lambda: run_session(session, x8, y))
+    return blas / units
 
 
-def _best(call, rounds: int = 5) -> float:
-    call()
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
+def _best_in_turns(*calls, rounds: int = 7) -> list[float]:
+    """the best time of each call over ``rounds`` rounds in which they take turns, so a slow spell of a shared
+    machine hits all of them alike (timed one after the other, best of 5, the ratio swung across 1.25 on a noisy
+    2-core VM: one 4096 x 4096 layer of the bench programmed on float32 in one of four fresh processes)"""
+    for call in calls:
         call()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    best = [float("inf")] * len(calls)
+    for _ in range(rounds):
+        for k, call in enumerate(calls):
+            start = time.perf_counter()
+            call()
+            best[k] = min(best[k], time.perf_counter() - start)
+    return best
 
 
 @functools.cache
