@@ -12,6 +12,7 @@ with the field to change, not to budget bytes.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -34,8 +35,9 @@ BYTES_PER_VECTOR_INPUT = 70
 GIB = 2**30
 
 
+@functools.cache
 def machine_memory_bytes() -> int | None:
-    """Physical memory of this machine, or None where the platform does not say."""
+    """Physical memory of this machine, or None where the platform does not say (asked once: every read checks)."""
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):

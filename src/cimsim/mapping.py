@@ -69,65 +69,65 @@ class Plan:
     read_pulse_ns: float
     iv_nonlinearity: float
     # ---- weights -> cells -------------------------------------------------------------------
-    @property
+    @functools.cached_property
     def weight_offset(self) -> int:
         """offset of the offset encoding: q_w = weight_step x stored - offset (stored in [1, 2**bits - 1]; a binary
         weight stores (q_w + 1) / 2 in {0, 1})"""
         return 2 ** (self.weight_bits - 1)
 
-    @property
+    @functools.cached_property
     def weight_step(self) -> int:
         """weight of one stored level in q_w: 2 for binary weights in the offset encoding (q_w = 2 b - 1), else 1"""
         return 2 if self.weight_bits == 1 and self.signed_encoding == SignedEncoding.OFFSET else 1
 
-    @property
+    @functools.cached_property
     def stored_bits(self) -> int:
         """bits of the unsigned code stored in the cells of one column group"""
         return stored_weight_bits(self.weight_bits, self.signed_encoding)
 
-    @property
+    @functools.cached_property
     def n_slices(self) -> int:
         return math.ceil(self.stored_bits / self.bits_per_cell)
 
-    @property
+    @functools.cached_property
     def max_level(self) -> int:
         """highest conductance level of a cell"""
         return 2 ** self.bits_per_cell - 1
 
-    @property
+    @functools.cached_property
     def polarities(self) -> int:
         """physical columns per slice of one output: 2 for a differential pair, 1 for offset"""
         return 2 if self.signed_encoding == SignedEncoding.DIFFERENTIAL else 1
 
-    @property
+    @functools.cached_property
     def reference_cols(self) -> int:
         """reference columns per array (offset encoding: one per slice; a digital array forms its reference, the
         offset x the read's input sum, in its adders: :attr:`reference_sums`)"""
         return self.n_slices if self.signed_encoding == SignedEncoding.OFFSET and self.has_adc else 0
 
-    @property
+    @functools.cached_property
     def reference_sums(self) -> int:
         """input sums a digital array adds per read for the offset encoding's reference (1, else 0)"""
         return int(self.signed_encoding == SignedEncoding.OFFSET and not self.has_adc)
 
-    @property
+    @functools.cached_property
     def chain_cols(self) -> int:
         """columns an output's cell chain adds beside its weight's: its running sum's carry bits, ceil(log2 rows)"""
         return math.ceil(math.log2(self.rows_per_read)) if self.cell_chain else 0
 
-    @property
+    @functools.cached_property
     def outputs_per_array(self) -> int:
         return (self.cols - self.reference_cols) // (self.n_slices * self.polarities + self.chain_cols)
 
-    @property
+    @functools.cached_property
     def row_tiles(self) -> int:
         return math.ceil(self.in_features / self.rows)
 
-    @property
+    @functools.cached_property
     def col_tiles(self) -> int:
         return math.ceil(self.out_features / self.outputs_per_array)
 
-    @property
+    @functools.cached_property
     def n_arrays(self) -> int:
         """arrays of all copies of the weights"""
         return self.row_tiles * self.col_tiles * self.replication
@@ -142,10 +142,13 @@ class Plan:
         return self._groups(self.rows_per_conversion)
 
     def _groups(self, step: int) -> list[tuple[int, int]]:
-        return [(start, min(tile + self.rows, self.in_features, start + step)) for tile in range(0, self.in_features,
-                self.rows) for start in range(tile, min(self.in_features, tile + self.rows), step)]
+        known = self.__dict__.setdefault("_known_groups", {})  # every read asks: kept once made (a frozen Plan)
+        if step not in known:
+            known[step] = tuple((start, min(tile + self.rows, self.in_features, start + step)) for tile in range(
+                0, self.in_features, self.rows) for start in range(tile, min(self.in_features, tile + self.rows), step))
+        return list(known[step])
 
-    @property
+    @functools.cached_property
     def rows_per_conversion(self) -> int:
         """rows summed into one conversion: rows_per_read x groups_per_conversion, at most a tile's rows"""
         return min(self.rows, self.rows_per_read * self.groups_per_conversion)
@@ -154,32 +157,32 @@ class Plan:
         return min(self.outputs_per_array, self.out_features - tile * self.outputs_per_array)
 
     # ---- inputs -> row voltages -------------------------------------------------------------
-    @property
+    @functools.cached_property
     def magnitude_bits(self) -> int:
         """input bits that carry magnitude (:func:`.config.checks.input_magnitude_bits`)"""
         return input_magnitude_bits(self.input_bits, self.signed_inputs)
 
-    @property
+    @functools.cached_property
     def binary_inputs(self) -> bool:
         """1-bit bipolar inputs: every code is -1 or +1 (sign(x), 0 -> +1; the scale mean |x| or input_max)"""
         return binary_inputs(self.input_bits, self.signed_inputs)
 
-    @property
+    @functools.cached_property
     def max_input_code(self) -> int:
         """largest |q_x|: inputs are in [0, max] when unsigned, symmetric in [-max, max] otherwise"""
         return 2 ** self.magnitude_bits - 1
 
-    @property
+    @functools.cached_property
     def input_slices(self) -> int:
         """reads per phase that apply the magnitude bits, bits_per_read at a time"""
         return math.ceil(self.magnitude_bits / self.bits_per_read)
 
-    @property
+    @functools.cached_property
     def dac_bits(self) -> int:
         """resolution of one DAC conversion: bits_per_read, plus the sign of a bipolar DAC (a binary input: its sign)"""
         return self.bits_per_read + (1 if self.signed_inputs == SignedInputs.BIPOLAR and not self.binary_inputs else 0)
 
-    @property
+    @functools.cached_property
     def max_plane_code(self) -> int:
         """largest |code| one read applies to a row: 2**bits_per_read - 1"""
         return 2 ** self.bits_per_read - 1
@@ -203,56 +206,56 @@ class Plan:
     def n_planes(self) -> int:
         return len(self.plane_weights)
 
-    @property
+    @functools.cached_property
     def accumulated_max_code(self) -> int:
         """largest |sum_k w_k c_k| over the planes of one input: what an analog plane accumulation must hold"""
         return 2 ** self.magnitude_bits if self.signed_inputs == SignedInputs.TWOS_COMPLEMENT else self.max_input_code
 
-    @property
+    @functools.cached_property
     def pulses_per_read(self) -> int:
         """unit pulses one read lasts: 1 for voltage inputs, 2**bits_per_read - 1 for time-domain inputs"""
         return 1 if self.dac_encoding == InputEncoding.VOLTAGE else self.max_plane_code
 
-    @property
+    @functools.cached_property
     def planes_per_conversion(self) -> int:
         """input planes summed before one conversion: every plane with analog accumulation, else 1"""
         return self.n_planes if self.plane_accumulation else 1
 
-    @property
+    @functools.cached_property
     def reads_per_conversion(self) -> int:
         """reads summed before one conversion: planes_per_conversion x groups_per_conversion (a tile's last
         conversion may take fewer groups)"""
         return self.planes_per_conversion * self.groups_per_conversion
 
-    @property
+    @functools.cached_property
     def has_adc(self) -> bool:
         """whether columns are converted by ADCs (every family but digital, which sums exactly in an adder tree)"""
         return self.family != ArrayFamily.DIGITAL
 
     # ---- the analog sum and its conversion ----------------------------------------------------
-    @property
+    @functools.cached_property
     def signed_sum(self) -> bool:
         """whether the converted analog sum can be negative (ADC is bipolar)"""
         negative_planes = self.plane_accumulation and bool((self.plane_weights < 0).any())
         return self.analog_subtraction or self.signed_inputs == SignedInputs.BIPOLAR or negative_planes
 
-    @property
+    @functools.cached_property
     def reads_per_vector(self) -> int:
         """sequential reads of one array per input vector: input planes x row groups of its tile"""
         return self.n_planes * math.ceil(min(self.rows, self.in_features) / self.rows_per_read)
 
-    @property
+    @functools.cached_property
     def conversions_per_vector_per_array(self) -> int:
         """conversion rounds of one array per input vector: conversion groups x planes / planes_per_conversion"""
         return self.n_planes // self.planes_per_conversion * math.ceil(min(self.rows, self.in_features)
                                                                        / self.rows_per_conversion)
 
-    @property
+    @functools.cached_property
     def converted_slices(self) -> int:
         """converted columns per output and polarity: the slices, or 1 when they are summed before the ADC"""
         return 1 if self.slice_accumulation else self.n_slices
 
-    @property
+    @functools.cached_property
     def converted_cols_per_output(self) -> int:
         """ADC conversions per output per read (slices, x2 for a digitally subtracted pair)"""
         return self.converted_slices * (1 if self.analog_subtraction else self.polarities)
@@ -262,7 +265,7 @@ class Plan:
         refs = 0 if self.analog_subtraction else self.reference_cols // self.n_slices * self.converted_slices
         return outputs * self.converted_cols_per_output + refs
 
-    @property
+    @functools.cached_property
     def slice_weight_sum(self) -> int:
         """sum of the slice weights 2**(s x bits_per_cell): what a summed column holds at most per unit level"""
         if not self.slice_accumulation:
@@ -279,12 +282,12 @@ class Plan:
         weight products, as ZigZag-IMC's DIMC model)"""
         return self.converted_cols(outputs) if self.has_adc else outputs
 
-    @property
+    @functools.cached_property
     def accumulator_bits(self) -> int:
         """width of an exact integer output: product bits plus carry bits of the sum over inputs"""
         return self.weight_bits + self.input_bits + math.ceil(math.log2(max(2, self.in_features)))
 
-    @property
+    @functools.cached_property
     def adcs_per_array(self) -> int:
         return math.ceil(self.converted_cols(self.outputs_per_array) / self.cols_per_adc)
 
