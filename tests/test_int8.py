@@ -314,7 +314,7 @@ def test_a_kernel_that_gets_a_sum_wrong_is_never_used(monkeypatch):
     made, broken = {}, set()
     real_session, real_run = int8._session, int8.run_session
 
-    def session(rows, cols, zero_point, weights=None, offset=None):
+    def session(rows, cols, zero_point, weights=None, offset=0):
         built = real_session(rows, cols, zero_point, weights, offset)
         made[id(built)] = offset
         return built

@@ -11,9 +11,10 @@ reference the tests compare against.
 Exact only where the CPU's kernel is: MLAS multiplies uint8 by int8 with VNNI's dot products (exact) where the CPU
 has them, else with AVX2's multiply-add pairs (``vpmaddubsw``), which saturate each pair's sum at int16, so 255 x
 -128 twice comes back as -32 768, not -65 280 (measured on an AMD EPYC without AVX-512: 74 % of a 300 x 70 product's
-sums wrong). :func:`weight_offset` probes the kernel once per process: where uint8 x int8 is not exact onnxruntime
-gets the weights as uint8 codes + 128 and multiplies them with MLAS's uint8 x uint8 kernel (16-bit multiply-adds,
-exact; 128 taken away as the weights' zero point); where neither form is exact every product stays float32.
+sums wrong). :func:`weight_offset` probes the kernel once per process: where uint8 x int8 is not exact, a product
+whose pairs can pass int16 (:func:`form`) gives onnxruntime the weights as uint8 codes + 128, multiplied by MLAS's
+uint8 x uint8 kernel (16-bit multiply-adds, exact; 128 taken away as the weights' zero point), and the others stay
+uint8 x int8 (probed exact within int16 too); where neither form is exact every product stays float32.
 
 The layer keeps its product matrix as int8 only (:func:`compact`: one byte per converted cell). A row group of
 at most :data:`HELD_MAX_CELLS` cells gets a session holding a prepacked copy of its rows (fastest); a larger group
@@ -132,8 +133,8 @@ def stored(codes: np.ndarray, offset: int) -> np.ndarray:
 def speedup() -> float:
     """How much faster this CPU multiplies on its int8 units than with float32 BLAS: the best of 7 float32 (2048 x 256)
     @ (256 x 256) products over the best of 7 exact int8 ones (:func:`weight_offset`'s form), taking turns, on one
-    thread (about 30 ms, once per process). 4.2 measured on this project's AMD EPYC with AVX-512 VNNI (MLAS's VNNI kernel,
-    uint8 x int8); 1.9 on an AMD EPYC with AVX2 only (uint8 x uint8)."""
+    thread (about 30 ms, once per process). 4.2 measured on this project's AMD EPYC with AVX-512 VNNI (MLAS's VNNI
+    kernel, uint8 x int8); 1.5-1.6 on an AMD EPYC with AVX2 only (uint8 x uint8)."""
     from threadpoolctl import threadpool_limits
 
     rng = np.random.default_rng(0)
