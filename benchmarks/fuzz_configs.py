@@ -1,4 +1,4 @@
-"""Fuzz cimsim's inputs: 21 000+ seeded cases through the public API, and a sample through the CLI (docs/robustness.md).
+"""Fuzz cimsim's inputs: 22 000+ seeded cases through the public API, and a sample through the CLI (docs/robustness.md).
 
     python benchmarks/fuzz_configs.py                        # full run (about 5-15 min on 2 cores)
     python benchmarks/fuzz_configs.py --scale 0.05 --cli 30   # a quick look
@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 COUNTS = {"schema_toml": 5000, "schema_dict": 3000, "keys": 2000, "file_mutation": 4000, "data_files": 2500,
-          "network_files": 1500, "overrides": 1500, "api": 1000, "sweep_specs": 1000}
-"""cases per category in a full run (21 500)"""
+          "network_files": 1500, "overrides": 1500, "api": 1000, "sweep_specs": 1000, "macro_files": 1000}
+"""cases per category in a full run (22 500)"""
 
 
 def generate(seed: int, scale: float) -> list[dict]:
@@ -67,7 +67,7 @@ def table(rows: dict[str, collections.Counter], outcomes: list[str]) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=12)
-    ap.add_argument("--scale", type=float, default=1.0, help="fraction of COUNTS to draw (1: 21 500 cases)")
+    ap.add_argument("--scale", type=float, default=1.0, help="fraction of COUNTS to draw (1: 22 500 cases)")
     ap.add_argument("--cli", type=int, default=300, help="config cases also run through the CLI")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--hang", type=float, default=10.0, help="seconds after which a case is a hang")

@@ -279,16 +279,20 @@ def _api_namespace(fix: Path) -> dict:
     import collections
     import dataclasses
     import pathlib
+    import tempfile
     import types
 
     import numpy as np
 
+    from cimsim.cli_macros import cases_csv
     from cimsim.config import config_from_dict, load_config, with_overrides
     from cimsim.inference import simulate_network
     from cimsim.mapping import plan_layer
     from cimsim.network import load_network
     from cimsim.numerics import Crossbar
     from cimsim.sweep import spec_from_dict
+    from cimsim.validation.macro_comparison import excluded_points, macro_cases
+    from cimsim.validation.macro_report import macro_section
 
     from .strategies import BASES
     from .tomlw import dumps
@@ -301,7 +305,9 @@ def _api_namespace(fix: Path) -> dict:
             "config_from_dict": config_from_dict, "load_network": load_network, "simulate_network": simulate_network,
             "plan_layer": plan_layer, "spec_from_dict": spec_from_dict, "dataclasses": dataclasses, "pathlib": pathlib,
             "collections": collections,
-            "types": types, "FIX": str(fix), "BASE_DENSE": str(dense), "BASE_MLP": str(fix / "base_mlp.toml")}
+            "types": types, "FIX": str(fix), "BASE_DENSE": str(dense), "BASE_MLP": str(fix / "base_mlp.toml"),
+            "tempfile": tempfile, "macro_cases": macro_cases, "excluded_points": excluded_points,
+            "macro_section": macro_section, "cases_csv": cases_csv}
 
 
 def _execute_api(case: dict, fix: Path, result: dict) -> None:

@@ -18,7 +18,10 @@ Categories (``CATEGORIES``):
 - ``overrides``: ``with_overrides(cfg, {...})`` with numpy ints and floats, huge ints, None, bools, odd keys;
 - ``api``: ``Crossbar(None)``, ``Crossbar(cfg, 2**40, 32)``, ``calibrate(x, percentile=200)``, ``mvm`` / ``program``
   / ``calibrate`` with masked, NaN, empty, complex, mis-shaped arrays, ``load_network``, ``load_config`` of odd paths,
-  ``simulate_network`` with odd inputs and labels.
+  ``simulate_network`` with odd inputs and labels;
+- ``sweep_specs``: sweep specs with odd axes, modes, samples and seeds;
+- ``macro_files``: a user's file of measured macros (``cimsim macros FILE``), one shipped entry with lines set to odd
+  values, deleted, added, or a stray operating point.
 """
 
 from __future__ import annotations
@@ -723,10 +726,53 @@ def sweep_specs(draw) -> dict:
                        "points", "objective", "key", "field", "set", "base", "spec"]}
 
 
+def _macro_entries() -> list[str]:
+    """the [[macro]] entries of the shipped published_macros.toml, each with its points"""
+    from importlib import resources
+
+    from cimsim.validation import macro_data
+
+    text = (resources.files("cimsim.validation") / macro_data.MACRO_FILE).read_text()
+    return ["[[macro]]" + entry for entry in text.split("[[macro]]")[1:]]
+
+
+_MACRO_FIELDS = ["rows", "cols", "adc_bits", "vdd_v", "node_nm", "input_bits", "weight_bits", "bits_per_cell",
+                 "rows_per_read", "bits_per_read", "clock_mhz", "cycle_ns", "cols_per_adc", "adcs", "family",
+                 "row_groups_per_conversion", "adc_type", "ops_per_mac", "tops_per_w", "input_encoding", "label",
+                 "weight_levels", "enob", "tops", "energy_fj_per_mac", "uiuc_b_x", "no_such_field"]
+_MACRO_VALUES = ["0", "-1", "1e308", "nan", "inf", "-inf", '"x"', "true", "[]", "{}", "1.5", "1e-300", "1000000", '""',
+                 "3", '"sar"', '"flash"', '"digital"', '"rram"', '"pulse_count"', "8", "16", "256", "-0.0", "2**3"]
+
+
+@st.composite
+def macro_files(draw) -> dict:
+    """A user's macro file: one shipped entry with 1-3 lines changed (a field set to an odd value, deleted, a known or
+    unknown field added, a stray [[macro.point]]); ``macro_cases`` must give cases whose report and CSV render, or
+    none (every point left out with a reason), or refuse the file naming it, the macro and point, or its TOML."""
+    lines = draw(st.sampled_from(_macro_entries())).splitlines()
+    for _ in range(draw(st.integers(1, 3))):
+        k = draw(st.integers(0, len(lines) - 1))
+        field = re.match(r"^(\w+) = ", lines[k])
+        action = draw(st.sampled_from(["set", "set", "delete", "add", "point"]))
+        if field and action == "set":
+            lines[k] = f"{field.group(1)} = {draw(st.sampled_from(_MACRO_VALUES))}"
+        elif field and action == "delete":
+            del lines[k]
+        elif action == "point":
+            lines.insert(k + 1, "[[macro.point]]")
+        else:
+            lines.insert(k + 1, f"{draw(st.sampled_from(_MACRO_FIELDS))} = {draw(st.sampled_from(_MACRO_VALUES))}")
+    code = (f"path = pathlib.Path(tempfile.mkdtemp()) / 'chips.toml'\npath.write_text({chr(10).join(lines)!r})\n"
+            "(lambda cases: (macro_section(str(path)), cases_csv(cases)) if cases else excluded_points(str(path)))"
+            "(macro_cases(str(path)))")
+    return {"category": "macro_files", "kind": "api", "code": code, "invalid": False,
+            "expect": ["chips.toml", "macro", "point", "toml"]}
+
+
 CATEGORIES: dict[str, st.SearchStrategy] = {
     "schema_toml": schema_toml(), "schema_dict": schema_dict(), "keys": keys(), "file_mutation": file_mutation(),
     "data_files": data_files(), "network_files": network_files(), "overrides": overrides(), "api": api(),
-    "sweep_specs": sweep_specs(),
+    "sweep_specs": sweep_specs(), "macro_files": macro_files(),
 }
 
 
