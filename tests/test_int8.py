@@ -175,7 +175,8 @@ def test_int8_products_off_never_touch_onnxruntime(monkeypatch):
 
 @pytest.mark.parametrize("offset", [0, 128])
 @pytest.mark.parametrize("held", [False, True])
-def test_the_product_models_are_the_bytes_onnx_writes(offset, held):
+@pytest.mark.parametrize("rows, cols", [(70, 40), (300, 200)])  # lengths of one, two and three varint bytes
+def test_the_product_models_are_the_bytes_onnx_writes(offset, held, rows, cols):
     """cimsim writes the MatMulInteger model itself (numerics._int8_model); onnx.helper serialises the same graph to
     the same bytes, for both weight forms and zero points, weights held or bound"""
     try:
@@ -189,20 +190,20 @@ def test_the_product_models_are_the_bytes_onnx_writes(offset, held):
     from cimsim.numerics._int8_model import IR_VERSION, OPSET, matmul_integer_model
 
     w_type = TensorProto.UINT8 if offset else TensorProto.INT8
-    w = (np.random.default_rng(3).integers(-128, 128, (70, 40)) + offset).astype(np.uint8 if offset else np.int8)
+    w = (np.random.default_rng(3).integers(-128, 128, (rows, cols)) + offset).astype(np.uint8 if offset else np.int8)
     for zero_point in (0, 128):
         zeros = [numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), "zero_point")]
         zeros += [numpy_helper.from_array(np.array(offset, dtype=np.uint8), "w_zero_point")] if offset else []
         graph = helper.make_graph(
             [helper.make_node("MatMulInteger", ["x", "w", "zero_point"] + ["w_zero_point"] * bool(offset), ["y"])],
             "products",
-            [helper.make_tensor_value_info("x", TensorProto.UINT8, [None, 70])]
-            + ([] if held else [helper.make_tensor_value_info("w", w_type, [70, 40])]),
-            [helper.make_tensor_value_info("y", TensorProto.INT32, [None, 40])],
+            [helper.make_tensor_value_info("x", TensorProto.UINT8, [None, rows])]
+            + ([] if held else [helper.make_tensor_value_info("w", w_type, [rows, cols])]),
+            [helper.make_tensor_value_info("y", TensorProto.INT32, [None, cols])],
             zeros + ([numpy_helper.from_array(w, "w")] if held else []))
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
         onnx.checker.check_model(model)
-        assert matmul_integer_model(70, 40, zero_point, offset, w if held else None) == model.SerializeToString()
+        assert matmul_integer_model(rows, cols, zero_point, offset, w if held else None) == model.SerializeToString()
 
 
 def test_an_int8_layer_holds_one_byte_per_converted_cell_and_the_same_conductances():
