@@ -6,6 +6,8 @@ m = 2**(bits-1) - 1, so the code range is [-m, m] and v is approximately code * 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import iv_curve as iv
@@ -183,6 +185,14 @@ def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray
     return levels, np.array(ref, dtype=np.uint8)
 
 
+@functools.lru_cache(maxsize=256)
+def _read_layout(plan: Plan) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """(the first input of every conversion group, then the input count; the read levels of a non-linear cell or
+    None; the plane layout code) of ``plan``: every read asks, so each plan's are made once (not to be changed)"""
+    starts = np.array([g[0] for g in plan.conversion_groups()] + [plan.in_features], dtype=np.int64)
+    return starts, iv.read_levels(plan), dac_layout(plan)
+
+
 @checked_types
 def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_point: int | None = None):
     """Quantised DAC planes of ``x`` (n_planes x batch x in, float32, a work array of this thread; with
@@ -193,9 +203,8 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     (:mod:`cimsim.iv_curve`; float32 planes even with ``zero_point``, squared currents per group, code x current
     per input)."""
     batch = x.shape[0]
-    starts = np.array([g[0] for g in plan.conversion_groups()] + [plan.in_features], dtype=np.int64)
+    starts, levels, layout = _read_layout(plan)
     shape = (plan.n_planes, batch, plan.in_features)
-    levels = iv.read_levels(plan)
     zero_point = None if levels is not None else zero_point
     planes = scratch("planes", shape, np.float32) if zero_point is None else scratch("planes8", shape, np.uint8)
     if plan.binary_inputs:
@@ -204,7 +213,7 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     row_sq = np.empty((len(starts) - 1, plan.n_planes * batch))
     code_sq = np.zeros(((batch + _input_kernels.ROW_BLOCK - 1) // _input_kernels.ROW_BLOCK, plan.in_features))
     status, nonzero = _input_kernels.prepare_inputs(
-        x, float(plan.max_input_code), -1.0 if input_max is None else float(input_max), dac_layout(plan),
+        x, float(plan.max_input_code), -1.0 if input_max is None else float(input_max), layout,
         plan.input_bits, plan.bits_per_read, SIGN_MODES[plan.signed_inputs], starts, planes, scale, row_sq, code_sq,
         int(zero_point or 0))
     if status == 1:
