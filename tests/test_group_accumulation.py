@@ -42,6 +42,9 @@ def test_conversion_groups_merge_the_reads_of_a_row_tile():
     assert plan.conversion_groups() == [(0, 48), (48, 64), (64, 100)]
     assert plan.rows_per_conversion == 48 and plan.reads_per_conversion == 3
     assert plan_layer(config(4)).conversion_groups() == [(0, 64), (64, 100)]
+    groups = plan.conversion_groups()  # made once per plan, handed out as a new list: a caller's edit stays its own
+    groups.append((100, 101))
+    assert plan.conversion_groups() == [(0, 48), (48, 64), (64, 100)] and plan.row_groups()[4] == (64, 80)
 
 
 @pytest.mark.parametrize("groups", [1, 2, 3, 4])
