@@ -57,12 +57,20 @@ def assert_clean(result, code: int, *fragments: str) -> None:
 # ---- values ------------------------------------------------------------------------------------------------
 def test_huge_integer_in_a_float_field(tmp_path):
     path = write(tmp_path, default_with("g_max_us = 10.0", "g_max_us = 1" + "0" * 400))
-    assert_clean(cli("validate", path), 2, "'device.g_max_us' must be a finite number > 0.0; got an integer of about "
-                                           "401 digits")
+    assert_clean(cli("validate", path), 2, "'device.g_max_us' must be a finite number >= 1e-06; got an integer of "
+                                           "about 401 digits")
     with pytest.raises(ConfigError, match="device.g_max_us"):
         with_overrides(load_config(DEFAULT), {"device.g_max_us": 10**400})
     with pytest.raises(ConfigError, match="simulation.seed"):
         with_overrides(load_config(DEFAULT), {"simulation.seed": 10**5000})  # beyond str()'s digit limit
+
+
+def test_a_subnormal_top_conductance_is_refused(tmp_path):
+    """fuzz seed 20261209, case 4968: g_max_us = 5e-324 passed validation, and its level step (g_max / 3) came out 0,
+    so programming divided by zero"""
+    path = write(tmp_path, 'preset = "ideal"\n[workload]\nin_features = 64\nout_features = 32\nvectors = 16\n'
+                           '[device]\ng_max_us = 5e-324\n')
+    assert_clean(cli("run", path), 2, "'device.g_max_us' must be a finite number >= 1e-06; got 5e-324")
 
 
 def test_numpy_scalars_are_accepted_as_numbers():

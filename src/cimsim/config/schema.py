@@ -55,7 +55,8 @@ class DeviceConfig:
     g_min_us: float = field(default=10.0 / 17.0, metadata=rule(
         Float(0.0, None), "conductance of the lowest level, microsiemens (> 0 means a finite on/off ratio)"))
     g_max_us: float = field(default=10.0, metadata=rule(
-        Float(0.0, None, low_open=True), "conductance of the highest level, microsiemens"))
+        Float(1e-6, None), "conductance of the highest level, microsiemens (at least 1e-6, one picosiemens: below "
+        "any cell's on-state; a subnormal one left no step between levels)"))
     bits_per_cell: int = field(default=2, metadata=rule(Int(1, 8), "bits stored per cell (2**bits levels)"))
     read_voltage_v: float = field(default=0.51, metadata=rule(
         Float(0.0, 2.0, low_open=True), "row voltage of the full-scale DAC code, volts"))
