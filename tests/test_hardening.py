@@ -65,6 +65,24 @@ def test_huge_integer_in_a_float_field(tmp_path):
         with_overrides(load_config(DEFAULT), {"simulation.seed": 10**5000})  # beyond str()'s digit limit
 
 
+@pytest.mark.parametrize("field", ["tile_buffer_kib", "global_buffer_kib"])
+def test_a_buffer_below_a_byte_is_refused_by_validation(tmp_path, field):
+    """a buffer of 1e-300 KiB validated, and the run then failed on 0 bytes without naming the field (a probe of every
+    float field at 5e-324 and 1e-300, 2026-12-01)"""
+    path = write(tmp_path, f'preset = "ideal"\n[workload]\nin_features = 64\nout_features = 32\nvectors = 16\n'
+                           f'[chip]\n{field} = 1e-300\n')
+    assert_clean(cli("validate", path), 2, f"'chip.{field}' must be a finite number >= 0.001; got 1e-300")
+
+
+@pytest.mark.parametrize("field", ["technology.clock_ghz", "baseline.clock_ghz"])
+def test_a_clock_below_a_kilohertz_is_refused_by_validation(tmp_path, field):
+    """technology.clock_ghz = 5e-324 ran and reported an infinite latency and leakage energy and a 'nan %' share (the
+    same probe)"""
+    section, name = field.split(".")
+    path = write(tmp_path, f'preset = "ideal"\n[{section}]\n{name} = 5e-324\n')
+    assert_clean(cli("validate", path), 2, f"'{field}' must be a finite number in [1e-06, 10.0]; got 5e-324")
+
+
 def test_a_subnormal_top_conductance_is_refused(tmp_path):
     """fuzz seed 20261209, case 4968: g_max_us = 5e-324 passed validation, and its level step (g_max / 3) came out 0,
     so programming divided by zero"""

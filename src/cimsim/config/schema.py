@@ -180,7 +180,7 @@ class TechnologyConfig:
     node_nm: float = field(default=32.0, metadata=rule(Float(7.0, 180.0), "technology node, nanometres"))
     vdd_v: float = field(default=0.9, metadata=rule(Float(0.4, 1.8), "supply voltage, volts"))
     clock_ghz: float = field(default=1.0, metadata=rule(
-        Float(0.0, 10.0, low_open=True), "clock of the digital periphery, GHz"))
+        Float(1e-6, 10.0), "clock of the digital periphery, GHz (at least 1e-6, a kilohertz)"))
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,8 @@ class BaselineConfig:
     wide_macs_per_cycle: int = field(default=0, metadata=rule(
         Int(0, 1 << 24), "parallel MAC units when weights or inputs have more than 8 bits, e.g. a GPU's FP16/BF16 "
                          "tensor rate (0: macs_per_cycle at every precision)"))
-    clock_ghz: float = field(default=1.0, metadata=rule(Float(0.0, 10.0, low_open=True), "MAC clock, GHz"))
+    clock_ghz: float = field(default=1.0, metadata=rule(
+        Float(1e-6, 10.0), "MAC clock, GHz (at least 1e-6, a kilohertz)"))
     sram_kib: float = field(default=512.0, metadata=rule(
         Float(0.0, None, low_open=True), "on-chip memory capacity, KiB (SRAM or eDRAM, see onchip_memory)"))
     sram_bandwidth_gbps: float = field(default=512.0, metadata=rule(
@@ -276,11 +277,11 @@ class ChipConfig:
     tiles: int = field(default=168, metadata=rule(
         Int(1, 1 << 20), "tiles on the chip (ISAAC: 168); a workload needing more arrays does not fit"))
     tile_buffer_kib: float = field(default=64.0, metadata=rule(
-        Float(0.0, None, low_open=True), "input/output buffer of each tile, KiB (ISAAC: 64 KB eDRAM)"))
+        Float(0.001, None), "input/output buffer of each tile, KiB (ISAAC: 64 KB eDRAM; at least 0.001, a byte)"))
     buffer_memory: MemoryTechnology = field(default=MemoryTechnology.SRAM, metadata=rule(
         Choice(MemoryTechnology), "technology of the tile and global buffers"))
     global_buffer_kib: float = field(default=256.0, metadata=rule(
-        Float(0.0, None, low_open=True), "chip buffer holding activations between layers, KiB"))
+        Float(0.001, None), "chip buffer holding activations between layers, KiB (at least 0.001, a byte)"))
     pipeline: Pipeline = field(default=Pipeline.LAYER, metadata=rule(
         Choice(Pipeline), "how a network's layers share time"))
     balance: Balance = field(default=Balance.NONE, metadata=rule(Choice(Balance), "balancing of the layer pipeline"))
