@@ -479,6 +479,7 @@ def consistent_dicts(draw) -> dict:
         weights["subtraction"], device["g_min_us"] = "digital", 0.0
         summed = adc["accumulation"]
         adc["accumulation"] = {"slices": "none", "planes_and_slices": "planes"}.get(summed, summed)
+    device["g_min_us"] = min(device["g_min_us"], 1e5)  # g_max_us, above it, is at most 1e6
     device["g_max_us"] = device["g_min_us"] + draw(st.floats(1e-3, 1e3))
     technology = data["technology"]
     try:
@@ -525,7 +526,7 @@ def consistent_dicts(draw) -> dict:
     device["stuck_at_gmax_rate"] = draw(st.floats(0.0, 1.0 - device["stuck_at_gmin_rate"]))
     baseline = data["baseline"]
     baseline["wide_macs_per_cycle"] = draw(st.integers(0, baseline["macs_per_cycle"]))
-    baseline["onchip_banks"] = draw(st.integers(1, max(1, int(baseline["sram_kib"]))))  # banks of >= 1 KiB
+    baseline["onchip_banks"] = draw(st.integers(1, min(1 << 20, max(1, int(baseline["sram_kib"])))))  # banks >= 1 KiB
     if baseline["energy_model"] == "board_power" and baseline["board_power_w"] is None:
         baseline["board_power_w"] = 300.0
     device.pop("preset")

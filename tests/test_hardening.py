@@ -57,8 +57,8 @@ def assert_clean(result, code: int, *fragments: str) -> None:
 # ---- values ------------------------------------------------------------------------------------------------
 def test_huge_integer_in_a_float_field(tmp_path):
     path = write(tmp_path, default_with("g_max_us = 10.0", "g_max_us = 1" + "0" * 400))
-    assert_clean(cli("validate", path), 2, "'device.g_max_us' must be a finite number >= 1e-06; got an integer of "
-                                           "about 401 digits")
+    assert_clean(cli("validate", path), 2, "'device.g_max_us' must be a finite number in [1e-06, 1000000.0]; got an "
+                                           "integer of about 401 digits")
     with pytest.raises(ConfigError, match="device.g_max_us"):
         with_overrides(load_config(DEFAULT), {"device.g_max_us": 10**400})
     with pytest.raises(ConfigError, match="simulation.seed"):
@@ -71,7 +71,8 @@ def test_a_buffer_below_a_byte_is_refused_by_validation(tmp_path, field):
     float field at 5e-324 and 1e-300, 2026-12-01)"""
     path = write(tmp_path, f'preset = "ideal"\n[workload]\nin_features = 64\nout_features = 32\nvectors = 16\n'
                            f'[chip]\n{field} = 1e-300\n')
-    assert_clean(cli("validate", path), 2, f"'chip.{field}' must be a finite number >= 0.001; got 1e-300")
+    assert_clean(cli("validate", path), 2,
+                 f"'chip.{field}' must be a finite number in [0.001, 1000000000.0]; got 1e-300")
 
 
 @pytest.mark.parametrize("field", ["technology.clock_ghz", "baseline.clock_ghz"])
@@ -83,12 +84,25 @@ def test_a_clock_below_a_kilohertz_is_refused_by_validation(tmp_path, field):
     assert_clean(cli("validate", path), 2, f"'{field}' must be a finite number in [1e-06, 10.0]; got 5e-324")
 
 
+@pytest.mark.parametrize("field, value, limit", [
+    ("device.g_max_us", 1e300, "[1e-06, 1000000.0]"), ("device.read_pulse_ns", 1.7e308, "(0.0, 1000000000.0]"),
+    ("baseline.sram_kib", 1.7e308, "(0.0, 1000000000.0]"), ("chip.tile_buffer_kib", 1.7e308, "[0.001, 1000000000.0]"),
+    ("chip.global_buffer_kib", 1.7e308, "[0.001, 1000000000.0]")])
+def test_quantities_past_any_hardware_are_refused_by_validation(tmp_path, field, value, limit):
+    """The same probe at 1e300 and 1.7e308: cells of 1e300 uS and pulses of 1.7e308 ns ran and reported infinite
+    energies; buffers of 1.7e308 KiB failed inside the run (an OverflowError as an internal error, or a capacity of
+    inf bytes without the field's name)."""
+    section, name = field.split(".")
+    path = write(tmp_path, f'preset = "ideal"\n[{section}]\n{name} = {value!r}\n')
+    assert_clean(cli("validate", path), 2, f"'{field}' must be a finite number in {limit}; got {value!r}")
+
+
 def test_a_subnormal_top_conductance_is_refused(tmp_path):
     """fuzz seed 20261209, case 4968: g_max_us = 5e-324 passed validation, and its level step (g_max / 3) came out 0,
     so programming divided by zero"""
     path = write(tmp_path, 'preset = "ideal"\n[workload]\nin_features = 64\nout_features = 32\nvectors = 16\n'
                            '[device]\ng_max_us = 5e-324\n')
-    assert_clean(cli("run", path), 2, "'device.g_max_us' must be a finite number >= 1e-06; got 5e-324")
+    assert_clean(cli("run", path), 2, "'device.g_max_us' must be a finite number in [1e-06, 1000000.0]; got 5e-324")
 
 
 def test_numpy_scalars_are_accepted_as_numbers():

@@ -53,15 +53,16 @@ class DeviceConfig:
 
     name: str = field(default="rram", metadata=rule(Text(), "label of the device technology"))
     g_min_us: float = field(default=10.0 / 17.0, metadata=rule(
-        Float(0.0, None), "conductance of the lowest level, microsiemens (> 0 means a finite on/off ratio)"))
+        Float(0.0, 1e6), "conductance of the lowest level, microsiemens (> 0 means a finite on/off ratio)"))
     g_max_us: float = field(default=10.0, metadata=rule(
-        Float(1e-6, None), "conductance of the highest level, microsiemens (at least 1e-6, one picosiemens: below "
-        "any cell's on-state; a subnormal one left no step between levels)"))
+        Float(1e-6, 1e6), "conductance of the highest level, microsiemens (1e-6 to 1e6, a picosiemens to a siemens: "
+        "beyond any cell's on-state either way; a subnormal one left no step between levels, 1e300 overflowed)"))
     bits_per_cell: int = field(default=2, metadata=rule(Int(1, 8), "bits stored per cell (2**bits levels)"))
     read_voltage_v: float = field(default=0.51, metadata=rule(
         Float(0.0, 2.0, low_open=True), "row voltage of the full-scale DAC code, volts"))
     read_pulse_ns: float = field(default=10.0, metadata=rule(
-        Float(0.0, None, low_open=True), "duration of one read pulse (array settling), nanoseconds"))
+        Float(0.0, 1e9, low_open=True), "duration of one read pulse (array settling), nanoseconds (at most 1e9, a "
+        "second)"))
     preset: str | None = field(default=None, metadata=rule(
         Text(optional=True), "device preset this table starts from (`cimsim presets` lists them)"))
     program_sigma: float = field(default=0.0, metadata=rule(
@@ -224,7 +225,8 @@ class BaselineConfig:
     clock_ghz: float = field(default=1.0, metadata=rule(
         Float(1e-6, 10.0), "MAC clock, GHz (at least 1e-6, a kilohertz)"))
     sram_kib: float = field(default=512.0, metadata=rule(
-        Float(0.0, None, low_open=True), "on-chip memory capacity, KiB (SRAM or eDRAM, see onchip_memory)"))
+        Float(0.0, 1e9, low_open=True), "on-chip memory capacity, KiB (SRAM or eDRAM, see onchip_memory; at most "
+        "1e9, about a terabyte)"))
     sram_bandwidth_gbps: float = field(default=512.0, metadata=rule(
         Float(0.0, None, low_open=True), "on-chip memory bandwidth, GB/s"))
     onchip_memory: MemoryTechnology = field(default=MemoryTechnology.SRAM, metadata=rule(
@@ -277,11 +279,13 @@ class ChipConfig:
     tiles: int = field(default=168, metadata=rule(
         Int(1, 1 << 20), "tiles on the chip (ISAAC: 168); a workload needing more arrays does not fit"))
     tile_buffer_kib: float = field(default=64.0, metadata=rule(
-        Float(0.001, None), "input/output buffer of each tile, KiB (ISAAC: 64 KB eDRAM; at least 0.001, a byte)"))
+        Float(0.001, 1e9), "input/output buffer of each tile, KiB (ISAAC: 64 KB eDRAM; 0.001 to 1e9, a byte to "
+        "about a terabyte)"))
     buffer_memory: MemoryTechnology = field(default=MemoryTechnology.SRAM, metadata=rule(
         Choice(MemoryTechnology), "technology of the tile and global buffers"))
     global_buffer_kib: float = field(default=256.0, metadata=rule(
-        Float(0.001, None), "chip buffer holding activations between layers, KiB (at least 0.001, a byte)"))
+        Float(0.001, 1e9), "chip buffer holding activations between layers, KiB (0.001 to 1e9, a byte to about a "
+        "terabyte)"))
     pipeline: Pipeline = field(default=Pipeline.LAYER, metadata=rule(
         Choice(Pipeline), "how a network's layers share time"))
     balance: Balance = field(default=Balance.NONE, metadata=rule(Choice(Balance), "balancing of the layer pipeline"))
