@@ -99,10 +99,11 @@ def _config_error_ok(exc: BaseException, source: str) -> tuple[bool, str]:
 
 
 def _bad_numbers(obj: Any, path: str = "") -> list[str]:
-    """paths of NaN floats in a report (inf is allowed: an exact result has an infinite SNR)"""
+    """paths of NaN floats in a report, and of infinite ones but an SNR's (an exact result has an infinite SNR; an
+    infinite energy or latency is a figure that overflowed)"""
     out: list[str] = []
     if isinstance(obj, float):
-        if math.isnan(obj):
+        if math.isnan(obj) or (math.isinf(obj) and "snr" not in path.lower()):
             out.append(path)
     elif isinstance(obj, dict):
         for k, v in obj.items():
