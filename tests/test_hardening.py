@@ -3,7 +3,9 @@ traceback, a hang or a silent wrong answer; a config that validates also runs.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import os
 import re
 import time
@@ -15,7 +17,10 @@ from click.testing import CliRunner
 
 import cimsim
 from cimsim.cli import main
+from cimsim.comparison import gains, price_from_shapes
 from cimsim.config import load_config, with_overrides
+from cimsim.config.rules import Float
+from cimsim.config.schema import SECTIONS
 from cimsim.errors import ConfigError
 from cimsim.network import Network, ReLU, save_network
 from cimsim.numerics import Crossbar
@@ -95,6 +100,46 @@ def test_quantities_past_any_hardware_are_refused_by_validation(tmp_path, field,
     section, name = field.split(".")
     path = write(tmp_path, f'preset = "ideal"\n[{section}]\n{name} = {value!r}\n')
     assert_clean(cli("validate", path), 2, f"'{field}' must be a finite number in {limit}; got {value!r}")
+
+
+def _float_extremes():
+    """every float field of the schema at both ends of its range (the largest finite float where it has no end)"""
+    for section, cls in SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            rule = f.metadata.get("rule")
+            if isinstance(rule, Float):
+                low = -1.7e308 if rule.low is None else (
+                    math.nextafter(rule.low, math.inf) if rule.low_open else rule.low)
+                high = 1.7e308 if rule.high is None else (
+                    math.nextafter(rule.high, -math.inf) if rule.high_open else rule.high)
+                yield pytest.param(f"{section}.{f.name}", low, id=f"{section}.{f.name}=low")
+                yield pytest.param(f"{section}.{f.name}", high, id=f"{section}.{f.name}=high")
+
+
+def _figures(obj, path=""):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _figures(v, f"{path}.{k}")
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            yield from _figures(v, f"{path}[{i}]")
+    elif isinstance(obj, float):
+        yield path, obj
+
+
+@pytest.mark.parametrize("field, value", list(_float_extremes()))
+def test_every_float_field_at_an_end_of_its_range_prices_finitely_or_is_refused_by_name(field, value):
+    """A value the schema takes prices to finite figures (the CIM design, the baseline and the gains, from shapes;
+    only an SNR may be infinite), or is refused naming the field: the probe of 2026-12-01 found buffers, clocks,
+    bandwidths, conductances, pulses and die areas whose extremes validated and then divided by zero or overflowed"""
+    base = with_overrides(load_config(DEFAULT), {"workload.vectors": 16})
+    try:
+        cim, baseline = price_from_shapes(with_overrides(base, {field: value}))
+        figures = [*_figures(cim.as_dict()), *_figures(baseline.as_dict()), *_figures(gains(cim, baseline))]
+    except ConfigError as err:
+        assert field.split(".")[1] in str(err), str(err)
+        return
+    assert not [(p, v) for p, v in figures if not math.isfinite(v) and "snr" not in p.lower()]
 
 
 def test_a_subnormal_top_conductance_is_refused(tmp_path):

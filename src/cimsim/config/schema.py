@@ -228,7 +228,7 @@ class BaselineConfig:
         Float(0.0, 1e9, low_open=True), "on-chip memory capacity, KiB (SRAM or eDRAM, see onchip_memory; at most "
         "1e9, about a terabyte)"))
     sram_bandwidth_gbps: float = field(default=512.0, metadata=rule(
-        Float(0.0, None, low_open=True), "on-chip memory bandwidth, GB/s"))
+        Float(1e-6, None), "on-chip memory bandwidth, GB/s (at least 1e-6, a kilobyte a second)"))
     onchip_memory: MemoryTechnology = field(default=MemoryTechnology.SRAM, metadata=rule(
         Choice(MemoryTechnology), "technology of the on-chip memory"))
     onchip_banks: int = field(default=1, metadata=rule(
@@ -237,7 +237,8 @@ class BaselineConfig:
     dram: DramTechnology = field(default=DramTechnology.LPDDR4, metadata=rule(
         Choice(DramTechnology), "off-chip memory technology (energy per bit and bandwidth)"))
     dram_bandwidth_gbps: float | None = field(default=None, metadata=rule(
-        OptionalFloat(0.0, None, low_open=True), "DRAM bandwidth, GB/s (left out: the technology's default)"))
+        OptionalFloat(1e-6, None), "DRAM bandwidth, GB/s (at least 1e-6, a kilobyte a second; left out: the "
+                                   "technology's default)"))
     dram_gb: float | None = field(default=None, metadata=rule(
         OptionalFloat(0.0, None, low_open=True), "DRAM capacity, GB (1e9 bytes; left out: not checked); a layer "
                                                  "whose weights exceed it cannot run"))
@@ -249,8 +250,8 @@ class BaselineConfig:
         OptionalFloat(0.0, None, low_open=True), "board power, watts (the datasheet's TDP; needed for "
                                                  "energy_model = board_power)"))
     die_area_mm2: float | None = field(default=None, metadata=rule(
-        OptionalFloat(0.0, None, low_open=True), "published die area, mm2, reported as the baseline's area "
-                                                 "(left out: MAC units + registers + on-chip memory cells)"))
+        OptionalFloat(1e-6, 1e6), "published die area, mm2 (1e-6 to 1e6), reported as the baseline's area (left "
+                                  "out: MAC units + registers + on-chip memory cells)"))
 
     def consistency_errors(self) -> list[tuple[str, str]]:
         """Rules between the fields of this table, as ``(dotted_field, message)`` (see check_consistency)."""
