@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 import re
 import tomllib
@@ -726,14 +727,16 @@ def sweep_specs(draw) -> dict:
                        "points", "objective", "key", "field", "set", "base", "spec"]}
 
 
-def _macro_entries() -> list[str]:
-    """the [[macro]] entries of the shipped published_macros.toml, each with its points"""
+@functools.cache
+def _macro_entries() -> tuple[str, ...]:
+    """the [[macro]] entries of the shipped published_macros.toml, each with its points (read once: every draw
+    samples them)"""
     from importlib import resources
 
     from cimsim.validation import macro_data
 
     text = (resources.files("cimsim.validation") / macro_data.MACRO_FILE).read_text()
-    return ["[[macro]]" + entry for entry in text.split("[[macro]]")[1:]]
+    return tuple("[[macro]]" + entry for entry in text.split("[[macro]]")[1:])
 
 
 _MACRO_FIELDS = ["rows", "cols", "adc_bits", "vdd_v", "node_nm", "input_bits", "weight_bits", "bits_per_cell",

@@ -125,8 +125,10 @@ def form(max_x: int, max_w: int) -> int:
 
 
 def stored(codes: np.ndarray, offset: int) -> np.ndarray:
-    """integer weight codes in [-128, 127] held for ``offset``: int8 (0), or uint8 codes + 128 (128)"""
-    return codes.astype(np.int8) if offset == 0 else (codes.astype(np.int16) + offset).astype(np.uint8)
+    """integer weight codes in [-128, 127] held for ``offset``, C-contiguous (as onnxruntime reads a bound array):
+    int8 (0; no copy of C-contiguous int8 codes), or uint8 codes + 128 (128)"""
+    return np.ascontiguousarray(codes if offset == 0 else codes.astype(np.int16) + offset,
+                                dtype=np.uint8 if offset else np.int8)
 
 
 @functools.cache
@@ -150,9 +152,8 @@ def speedup() -> float:
 
 
 def _best_in_turns(*calls, rounds: int = 7) -> list[float]:
-    """the best time of each call over ``rounds`` rounds in which they take turns, so a slow spell of a shared
-    machine hits all of them alike (timed one after the other, best of 5, the ratio swung across 1.25 on a noisy
-    2-core VM: one 4096 x 4096 layer of the bench programmed on float32 in one of four fresh processes)"""
+    """the best time of each call over ``rounds`` rounds in which they take turns, so a slow spell of a shared machine
+    hits all alike (timed one after the other, the ratio swung across 1.25 on a noisy 2-core VM)"""
     for call in calls:
         call()
     best = [float("inf")] * len(calls)
@@ -212,8 +213,7 @@ def run_session(session, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = No
 
 @functools.cache
 def _shared_session(rows: int, cols: int, zero_point: int, offset: int):
-    """One session per shape, zero point and weight form in the process, its w bound per call, shared by every row
-    group and layer of that shape (runs are thread-safe)."""
+    """One session per shape, zero point and weight form, w bound per call, shared by every group of that shape."""
     return _session(rows, cols, zero_point, None, offset)
 
 
