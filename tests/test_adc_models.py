@@ -130,7 +130,8 @@ def test_flash_energy_is_comparators_times_survey_rate_penalty():
     assert adc.adc_conversion_ns(6, T32, adc_type="flash") == pytest.approx(1 / 9.6)
     penalty = adc.adc_energy_pj(8, T28, 5.0, adc_type="flash", enob=8) / adc.adc_energy_pj(
         8, T28, SLOW_GSPS, adc_type="flash", enob=8)
-    assert penalty == pytest.approx(_survey_pj(8, 5.0) / _survey_pj(8, SLOW_GSPS))
+    d = technology.delay_scale(32, 0.9, 28, 0.9)  # the rate at 28 nm, translated to the law's 32 nm, 0.9 V
+    assert penalty == pytest.approx(_survey_pj(8, 5.0 * d) / _survey_pj(8, SLOW_GSPS * d))
     assert penalty > 1.0
 
 
@@ -194,10 +195,26 @@ def test_node_and_vdd_scaling_is_technology_scaling(adc_type, tech):
     t_ratio = adc.adc_conversion_ns(6, tech, adc_type=adc_type) / adc.adc_conversion_ns(6, T32, adc_type=adc_type)
     assert t_ratio == pytest.approx(technology.delay_scale(32, 0.9, tech.node_nm, tech.vdd_v))
     if adc_type != "vco":  # vco area mixes no 32 nm term; its check is below
-        a_ratio = adc.adc_area_um2(6, tech, rate, adc_type=adc_type) / adc.adc_area_um2(6, T32, rate, adc_type=adc_type)
+        same_design = rate / technology.delay_scale(32, 0.9, tech.node_nm, tech.vdd_v)  # as fast for its node
+        a_ratio = (adc.adc_area_um2(6, tech, same_design, adc_type=adc_type)
+                   / adc.adc_area_um2(6, T32, rate, adc_type=adc_type))
         assert a_ratio == pytest.approx(technology.area_scale(32, tech.node_nm))
     assert adc.adc_area_um2(6, tech, rate, adc_type="vco") / adc.adc_area_um2(6, T32, rate, adc_type="vco") == (
         pytest.approx(technology.area_scale(32, tech.node_nm)))
+
+
+@pytest.mark.parametrize("bits", [5, 8, 10, 12])
+def test_one_converter_keeps_its_area_at_every_supply(bits):
+    # run at a lower supply, the same converter is slower by the delay law: the same silicon, the same area (the
+    # survey's rate laws are read at the rate the converter would have at 32 nm, 0.9 V)
+    nominal, low = TechnologyConfig(node_nm=65.0, vdd_v=1.1), TechnologyConfig(node_nm=65.0, vdd_v=0.7)
+    for fraction in (1e-3, 0.1, 1.0):
+        rate = fraction * adc.adc_max_rate_gsps(bits, nominal)
+        slowed = rate / technology.delay_scale(65, 1.1, 65, 0.7)
+        assert adc.adc_area_um2(bits, low, slowed) == pytest.approx(adc.adc_area_um2(bits, nominal, rate))
+        assert adc.adc_energy_pj(bits, low, slowed) == pytest.approx(
+            adc.adc_energy_pj(bits, nominal, rate) * (0.7 / 1.1) ** 2)  # and its energy follows C V**2 alone
+    assert adc.adc_area_um2(bits, low) == pytest.approx(adc.adc_area_um2(bits, nominal))  # each at its fastest
 
 
 # ---- bad input ---------------------------------------------------------------------------------------------

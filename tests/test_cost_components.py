@@ -57,7 +57,8 @@ def test_adc_scales_with_node_as_technology_says():
     assert adc.adc_energy_pj(8, t22, 0.1) < adc.adc_energy_pj(8, T32, 0.1) < adc.adc_energy_pj(8, t65, 0.1)
     assert adc.adc_energy_pj(8, t22, 0.1) / adc.adc_energy_pj(8, T32, 0.1) == pytest.approx(
         technology.energy_scale(32, 0.9, 22, 0.8))
-    assert adc.adc_area_um2(8, t22, 0.1) / adc.adc_area_um2(8, T32, 0.1) == pytest.approx(technology.area_scale(32, 22))
+    # a converter at its fastest is the same design at every node: its area scales as the node's area
+    assert adc.adc_area_um2(8, t22) / adc.adc_area_um2(8, T32) == pytest.approx(technology.area_scale(32, 22))
     assert adc.adc_conversion_ns(8, t65) > adc.adc_conversion_ns(8, T32)
 
 

@@ -6,7 +6,8 @@ rate ``f``, node and supply; the derivations, sources and a table of figures are
 - ``sar``: the Murmann ADC survey regression of the Accelergy/CiMLoop ADC plug-in (commit 6851cb8,
   ``adc_data/model.yaml``) used whole: the Schreier FOM bounded by rate and by ENOB, E = 1 / (2 * 10**((FOM_S -
   SNDR) / 10)) times the plug-in's node and ENOB terms, evaluated at 32 nm and scaled with
-  :mod:`cimsim.cost.technology`; flat below ENOB 4.39 (where the survey has almost no designs) and about 4x per
+  :mod:`cimsim.cost.technology` (the rate read there is the one the converter would have at 32 nm, 0.9 V);
+  flat below ENOB 4.39 (where the survey has almost no designs) and about 4x per
   bit at high resolution; bounded by the flash law of the same resolution (B <= 4); B bit-cycles per conversion.
 - ``flash``: 2**B - 1 comparators at once (E_cmp, the survey's flash designs per comparator) times the survey's
   rate penalty; one bit-cycle.
@@ -208,10 +209,19 @@ def _survey_rate_penalty(enob: float, rate_gsps: float) -> float:
 
 
 def adc_corner_rate_gsps(bits: int, *, enob: float | None = None) -> float:
-    """Rate above which the survey energy rises (rate line = ENOB line), GS/s, at ENOB (default from bits)."""
+    """Rate above which the survey energy rises (rate line = ENOB line), GS/s, at ENOB (default from bits), at the
+    reference node and supply (elsewhere the corner is this rate / ``technology.delay_scale`` from there)."""
     e = max(_enob(_check_bits(bits), enob), SURVEY_ENOB_FLOOR)
     foms_db = SURVEY_FOMS_ENOB_INTERCEPT_DB + SURVEY_FOMS_ENOB_DB_PER_BIT * e
     return math.exp((foms_db - SURVEY_FOMS_INTERCEPT_DB) / SURVEY_FOMS_DB_PER_LN_HZ) * 1e-9
+
+
+def _reference_rate_gsps(rate_gsps: float, tech: TechnologyConfig) -> float:
+    """The rate at which the same converter would run at the survey law's reference node and supply, GS/s:
+    ``rate_gsps`` x delay(node, vdd) / delay(32 nm, 0.9 V) (Stillmaker & Baas), the translation that gives its
+    fastest rate (:func:`adc_conversion_ns`). The laws in rate are evaluated there, so a converter run at its
+    fastest is the same design at every node and supply, and one chip's ADC keeps its area at every supply."""
+    return rate_gsps * technology.delay_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V, tech.node_nm, tech.vdd_v)
 
 
 # ---- public laws ---------------------------------------------------------------------------------------------
@@ -247,11 +257,12 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     - ramp: 2**B * (0.0282 + 0.0034) pJ (28 nm, 0.9 V), independent of rate and ENOB;
     - vco: 2**B * (0.00284 + 0.0034) pJ (28 nm, 0.9 V), full scale, independent of rate and ENOB.
 
-    Each is scaled from its source node and supply to ``tech`` with ``technology.energy_scale``.
+    f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`); each is scaled from its source node and supply to
+    ``tech`` with ``technology.energy_scale``.
     """
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
     e = _enob(bits, enob)
-    rate = _rate(bits, tech, rate_gsps, adc_type)
+    rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
     scale = technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
     flash_pj = (adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * COMPARATOR_ENERGY_PJ_28NM * scale
                 * _survey_rate_penalty(e, rate))
@@ -287,11 +298,12 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     - ramp: 361 um2 at 32 nm (one comparator) + B flip-flops of 3.68 um2 at 28 nm (the ramp is shared);
     - vco: 5 gates of 0.614 um2 + B flip-flops of 3.68 um2 at 28 nm (a lower bound).
 
-    Scaled to ``tech.node_nm`` with ``technology.area_scale``; only SAR depends on rate and ENOB.
+    f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`: the same converter has the same area at every supply);
+    scaled to ``tech.node_nm`` with ``technology.area_scale``; only SAR depends on rate and ENOB.
     """
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
     e = _enob(bits, enob)
-    rate = _rate(bits, tech, rate_gsps, adc_type)
+    rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
     to32 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm)
     to28 = technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
     flash_um2 = adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * FLASH_COMPARATOR_AREA_UM2_32NM * to32
