@@ -217,6 +217,22 @@ def test_one_converter_keeps_its_area_at_every_supply(bits):
     assert adc.adc_area_um2(bits, low) == pytest.approx(adc.adc_area_um2(bits, nominal))  # each at its fastest
 
 
+def test_a_converter_built_for_more_bits_stops_after_the_bits_it_is_run_at():
+    t65 = TechnologyConfig(node_nm=65.0, vdd_v=1.0)
+    for bits, built in ((3, 8), (5, 8), (6, 10)):
+        rate = 0.5 * adc.adc_max_rate_gsps(bits, t65)
+        same_cycles = rate * bits / built  # its bit-cycles at the same rate, as conversions of the built resolution
+        assert adc.adc_energy_pj(bits, t65, rate, built_bits=built) == pytest.approx(
+            adc.adc_energy_pj(built, t65, same_cycles) * bits / built)
+        assert adc.adc_area_um2(bits, t65, rate, built_bits=built) == pytest.approx(
+            adc.adc_area_um2(built, t65, same_cycles))
+        assert adc.adc_energy_pj(bits, t65, rate, built_bits=bits) == adc.adc_energy_pj(bits, t65, rate)
+    with pytest.raises(ValueError, match="resolution built"):
+        adc.adc_energy_pj(6, t65, built_bits=5)
+    with pytest.raises(ValueError, match="is a SAR"):
+        adc.adc_area_um2(6, t65, built_bits=8, adc_type="flash")
+
+
 # ---- bad input ---------------------------------------------------------------------------------------------
 def test_unknown_type_lists_the_valid_ones():
     for fn in (lambda: adc.adc_energy_pj(8, T32, adc_type="pipeline"),

@@ -36,6 +36,7 @@ CONSISTENCY_FIELDS = {
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
+    "adc.built_bits",
 }
 
 
@@ -212,7 +213,7 @@ def test_unknown_table_suggests_closest():
 
 
 def test_unknown_key_without_match_lists_valid_keys():
-    assert "valid keys of [adc]: bits, type, enob, accumulation, groups_per_conversion, range" in str(error_of({"adc": {"qqqqqqqq": 1}}))
+    assert "valid keys of [adc]: bits, type, enob, built_bits, accumulation, groups_per_conversion" in str(error_of({"adc": {"qqqqqqqq": 1}}))
     assert "valid keys: name, preset, description and the tables array" in str(error_of({"zzzzzz": 1}))
 
 
@@ -245,6 +246,9 @@ def test_one_bit_signed_inputs_are_binary_with_a_bipolar_dac_only(tmp_path):
     ({"mapping": {"signed_encoding": "twos_complement", "subtraction": "digital"},
       "device": {"bits_per_cell": 1, "g_min_us": 0.0}, "adc": {"accumulation": "slices"}}, "adc.accumulation"),
     ({"adc": {"bits": 6, "enob": 7.5}}, "adc.enob"),
+    ({"adc": {"bits": 6, "built_bits": 5}}, "adc.built_bits"),
+    ({"adc": {"bits": 6, "built_bits": 8, "type": "flash"}}, "adc.built_bits"),
+    ({"adc": {"bits": 6, "built_bits": 8, "enob": 5.5}}, "adc.enob"),
     ({"dac": {"mode": "sliced"}}, "dac.bits_per_read"),
     ({"dac": {"mode": "parallel", "bits_per_read": 2}}, "dac.bits_per_read"),
     ({"dac": {"mode": "bit_serial", "bits_per_read": 2}}, "dac.bits_per_read"),
@@ -512,6 +516,8 @@ def consistent_dicts(draw) -> dict:
     if dac["input_range"] == "fixed" and dac["input_max"] is None:
         dac["input_max"] = 1.0
     adc["bits"] = max(adc["bits"], 2)  # a 1-bit ADC cannot convert a signed sum (tested by the cross-field checks)
+    if adc["built_bits"] is not None:  # a converter built for more bits: a SAR, no ENOB of its own (tested there)
+        adc.update(built_bits=max(adc["built_bits"], adc["bits"]), type="sar", enob=None)
     if adc["enob"] is not None:
         adc["enob"] = min(adc["enob"], float(adc["bits"]))
     plane_code = 2 ** dac["bits_per_read"] - 1

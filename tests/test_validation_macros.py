@@ -131,6 +131,19 @@ def test_configs_state_only_the_entry_and_the_global_defaults():
                 assert data["device"]["read_voltage_v"] == p.fields["vdd_v"]
 
 
+def test_a_point_at_fewer_adc_bits_runs_the_macros_converter():
+    # NeuRRAM's variable-precision converter is the macro's 8-bit one; a 3-bit point stops after 3 bit-cycles
+    few = macro_configs.macro_config("wan-nature2022-neurram", "in 1b / out 3b, one-phase").adc
+    full = macro_configs.macro_config("wan-nature2022-neurram", "in 6b / out 8b, one-phase").adc
+    assert (few.bits, few.built_bits, full.bits, full.built_bits) == (3, 8, 8, None)
+    assert "built_bits" not in macro_configs.config_data(*_first_point("yu-cicc2020"))[0]["adc"]  # 1 stated: no more
+
+
+def _first_point(key):
+    m = macro_data.find_macro(key)
+    return m, m.points[0]
+
+
 def test_a_point_at_another_supply_scales_the_stated_cycle_by_the_delay_law():
     from cimsim.cost.technology import delay_scale
     stated = macro_configs.macro_config("wang-vlsi2022-c2c", "0.7 V 8b/8b")  # the macro's 6.9 ns at 0.7 V

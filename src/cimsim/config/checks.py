@@ -10,10 +10,10 @@ from pathlib import Path
 
 from ..argcheck import checked_types
 from .modes import (
-    Accumulation, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, InputEncoding, InputRange, SignedEncoding,
-    SignedInputs, Subtraction, WorkloadKind,
+    Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, InputEncoding, InputRange,
+    SignedEncoding, SignedInputs, Subtraction, WorkloadKind,
 )
-from .schema import Config, DacConfig
+from .schema import AdcConfig, Config, DacConfig
 
 __all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits", "binary_inputs",
            "resolved_bits_per_read"]
@@ -43,6 +43,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     if adc.enob is not None and adc.enob > adc.bits:
         errors.append(("adc.enob", f"'adc.enob' ({adc.enob:g}) must not exceed 'adc.bits' ({adc.bits}): a converter "
                                    "resolves at most its nominal bits"))
+    errors.extend(_check_built(adc))
     errors.extend(_check_supply(config.technology))
     input_errors = _check_inputs(dac)
     errors.extend(input_errors)
@@ -104,6 +105,23 @@ def stored_weight_bits(weight_bits: int, signed_encoding: str) -> int:
     if weight_bits == 1:
         return 1
     return weight_bits - 1 if signed_encoding == SignedEncoding.DIFFERENTIAL else weight_bits
+
+
+def _check_built(adc: AdcConfig) -> list[tuple[str, str]]:
+    """a converter built for more bits than it resolves: a SAR (it stops after adc.bits bit-cycles), at least
+    adc.bits, its ENOB the built converter's"""
+    if adc.built_bits is None or adc.built_bits == adc.bits:
+        return []
+    if adc.built_bits < adc.bits:
+        return [("adc.built_bits", f"'adc.built_bits' ({adc.built_bits}) must not be below 'adc.bits' ({adc.bits}): "
+                                   "the converter built resolves at least the bits it is run at")]
+    if adc.type != AdcType.SAR:
+        return [("adc.built_bits", f"'adc.built_bits' above 'adc.bits' needs 'adc.type' = \"sar\" (a converter "
+                                   f"that stops after adc.bits bit-cycles); got \"{adc.type}\"")]
+    if adc.enob is not None:
+        return [("adc.enob", "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the built "
+                             "converter takes its default ENOB")]
+    return []
 
 
 def _check_supply(tech) -> list[tuple[str, str]]:

@@ -149,6 +149,10 @@ class AdcConfig:
     enob: float | None = field(default=None, metadata=rule(
         OptionalFloat(0.5, 16.0), "effective number of bits where a paper states it (left out: the model's "
                                   "default for the nominal bits); prices the converter, the numerics use bits"))
+    built_bits: int | None = field(default=None, metadata=rule(
+        OptionalInt(1, 16), "resolution of the converter built, when more than bits: a reconfigurable SAR run at "
+                            "bits stops after bits bit-cycles (energy bits / built_bits of a full conversion, "
+                            "its area); left out: bits. Prices only"))
     accumulation: Accumulation = field(default=Accumulation.NONE, metadata=rule(
         Choice(Accumulation), "what is summed in the analog domain (binary-weighted charge) before one "
                               "conversion; the ADC range covers that sum"))

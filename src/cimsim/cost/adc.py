@@ -246,10 +246,24 @@ def adc_max_rate_gsps(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = 
     return min(1.0 / adc_conversion_ns(bits, tech, adc_type=adc_type), SURVEY_MAX_RATE_GSPS)
 
 
+def _built(bits: int, built_bits: int | None, adc_type: str, rate_gsps: float) -> tuple[int, float] | None:
+    """(resolution built, the rate it runs its bit-cycles at as a converter of that resolution) of a SAR built for
+    ``built_bits`` and run at ``bits`` (it stops after ``bits`` bit-cycles); None when it is built for ``bits``"""
+    if built_bits is None or built_bits == bits:
+        return None
+    built_bits = check_int(f"resolution built of a {bits}-bit ADC", built_bits, bits, 16)
+    if adc_type != AdcType.SAR:
+        raise ValueError(f"a converter built for more bits than it resolves is a SAR; got type {adc_type!r}")
+    return built_bits, rate_gsps * bits / built_bits
+
+
 @checked_types
 def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
-                  adc_type: AdcType = AdcType.SAR, enob: float | None = None) -> float:
+                  adc_type: AdcType = AdcType.SAR, enob: float | None = None, built_bits: int | None = None) -> float:
     """Energy of one conversion, pJ, by type, at ``rate_gsps`` (default: the type's fastest rate).
+
+    A SAR built for ``built_bits`` > ``bits`` (a reconfigurable converter) stops after ``bits`` of its bit-cycles:
+    bits / built_bits of a full conversion of the built resolution at the same bit-cycle rate (default ENOB).
 
     - sar: the survey regression E_survey(ENOB, f) at 32 nm, 0.9 V (floor below ENOB 4.39, ~4x per bit at high
       ENOB, rising above the rate corner), bounded by the flash converter of the same resolution (below);
@@ -261,6 +275,8 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     ``tech`` with ``technology.energy_scale``.
     """
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
+    if built := _built(bits, built_bits, adc_type, _rate(bits, tech, rate_gsps, adc_type)):
+        return adc_energy_pj(built[0], tech, built[1]) * bits / built[0]
     e = _enob(bits, enob)
     rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
     scale = technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
@@ -289,8 +305,9 @@ def adc_rate_energy_factor(bits: int, tech: TechnologyConfig, rate_gsps: float |
 
 @checked_types
 def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
-                 adc_type: AdcType = AdcType.SAR, enob: float | None = None) -> float:
-    """Area of one ADC, um2, by type, at ``rate_gsps`` (default: the type's fastest rate).
+                 adc_type: AdcType = AdcType.SAR, enob: float | None = None, built_bits: int | None = None) -> float:
+    """Area of one ADC, um2, by type, at ``rate_gsps`` (default: the type's fastest rate); a SAR built for
+    ``built_bits`` > ``bits`` has the area of that converter at the same bit-cycle rate.
 
     - sar: survey area regression at 32 nm, exp(1.346 + 0.993 ln 32 + 0.181 ln f[Hz] + 0.299 ln E_survey[pJ]),
       bounded by the flash converter of the same resolution (a 1-bit converter is one comparator);
@@ -302,6 +319,8 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     scaled to ``tech.node_nm`` with ``technology.area_scale``; only SAR depends on rate and ENOB.
     """
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
+    if built := _built(bits, built_bits, adc_type, _rate(bits, tech, rate_gsps, adc_type)):
+        return adc_area_um2(built[0], tech, built[1])
     e = _enob(bits, enob)
     rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
     to32 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm)

@@ -162,7 +162,7 @@ def _buffer(kind: str, capacity_bytes: int, tech: TechnologyConfig) -> tuple[flo
 def _converter_fields(config: Config, plan: Plan, rate: float) -> dict:
     """ADC (sampling at ``rate`` GS/s) and DAC fields of :class:`CimParameters`."""
     tech, adc_cfg = config.technology, config.adc
-    adc_kw = dict(adc_type=adc_cfg.type, enob=adc_cfg.enob)
+    adc_kw = dict(adc_type=adc_cfg.type, enob=adc_cfg.enob, built_bits=adc_cfg.built_bits)
     time_domain = plan.dac_encoding != InputEncoding.VOLTAGE
     digital = plan.family == ArrayFamily.DIGITAL  # no DAC: a row's input bits on wires with 1-bit drivers
     drivers = plan.dac_bits if digital else 1

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
-from .macro_configs import ENTRY_LIMITS, cycle_ns, point_config, point_model
-from .macro_data import CONFIG_FIELDS, Macro, MacroPoint, Unusable, load_macros
+from .macro_configs import cycle_ns, point_config, point_model
+from .macro_data import CONFIG_FIELDS, ENTRY_LIMITS, Macro, MacroPoint, Unusable, load_macros
 from .macro_trends import trend_pairs
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",

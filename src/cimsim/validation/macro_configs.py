@@ -27,7 +27,7 @@ from ..mapping import plan_layer
 from .macro_data import Macro, MacroPoint, Unusable, file_name, find_macro
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
-           "model_point", "point_config", "point_model", "cycle_ns", "ENTRY_LIMITS"]
+           "model_point", "point_config", "point_model", "cycle_ns"]
 
 NON_MACRO_COMPONENTS = frozenset({"buffers", "interconnect", "global_buffer", "noc", "dram", "programming", "leakage"})
 """breakdown components outside a macro; every other key (array, dac, sample_hold, adc, shift_add, accumulate and
@@ -59,6 +59,8 @@ DEFAULTS: dict[str, str] = {
     "bits_per_cell": "1 bit per cell when not stated, at most the stored weight bits",
     "adc_type": "sar/flash/ramp/vco as stated; 'other' that names an oscillator (CCO/VCO) -> vco; any other or "
                 "no type -> sar (the schema default); fractional adc_bits -> bits = ceil, adc.enob = the figure",
+    "adc_bits": "the macro's adc_bits is its converter: a SAR point stating fewer bits runs it for its own bits "
+                "(adc.built_bits = the macro's adc_bits; not with fractional bits)",
     "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC",
     "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first, a value equal to the macro's is no "
              "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
@@ -78,24 +80,6 @@ _FAMILY = {"rram": ("resistive", "rram"), "pcm": ("resistive", "pcm"), "mram": (
            "sram-current": ("current", "sram"), "digital": ("digital", "sram")}
 """an entry's family -> (cimsim array.family, the cell it names); its keys are macro_data.FAMILIES"""
 _DEVICE_PRESETS = ("rram", "pcm", "sram")
-
-ENTRY_LIMITS: dict[str, str] = {
-    "kim-jssc2021-colonnade": "priced as a cell chain (a full adder per bit cell, B + 7 columns per weight, every "
-                              "column of a driven row adding); the entry's drivers (28.8 % of its energy, Fig. 17) "
-                              "are priced as line charges only, and its 0.6-0.8 V trend (4x) is steeper than C V**2 "
-                              "(1.8x)",
-    "wan-nature2022-neurram": "the entry's neurons integrate and convert by charge decrement (steps = output bits), "
-                              "priced here as a SAR ADC",
-    "wu-isscc2022-tdcim": "the entry computes and converts in the time domain (TDC), priced here as a SAR ADC",
-    "zigzag-isscc2023-7p8": "the entry's figure assumes 37.5 % input toggle and 50 % weight sparsity (ZigZag); "
-                            "cimsim prices uniform data",
-    "iscas2022-7t-65nm": "the entry's 2 GHz clock may be the input-pulse clock; cimsim takes it as one read",
-    "spetalnick-isscc2022-rram": "the UIUC area figure (0.004 1b-TOPS/mm2 at 0.009 1b-TOPS) implies ~2 mm2 for a "
-                                 "64 kb macro whose title states 2.37 Mb/mm2",
-}
-"""what each of these entries' notes say the macro does that its cimsim configuration cannot express (appended to
-the why of a case outside its tolerance)"""
-
 
 def _own(macro: Macro, point: MacroPoint) -> dict[str, Any]:
     """the point's fields that differ from the macro's (a point restating the macro's value adds nothing)"""
@@ -226,6 +210,9 @@ def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int
     if stated_bits != adc["bits"]:
         adc["enob"] = stated_bits
     adc["type"] = _adc_type(f.get("adc_type"))
+    built = math.ceil(float(macro.values.get("adc_bits", 0)))
+    if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
+        adc["built_bits"] = built
     if f.get("adc_type") and adc["type"] != f.get("adc_type"):
         notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
     adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-__all__ = ["MACRO_FILE", "CONFIG_FIELDS", "FAMILIES", "Unusable", "MacroPoint", "Macro", "file_name", "load_macros",
-           "find_macro"]
+__all__ = ["MACRO_FILE", "CONFIG_FIELDS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint", "Macro", "file_name",
+           "load_macros", "find_macro"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
@@ -193,3 +193,21 @@ def find_macro(key: str, file: str | None = None) -> Macro:
         if m.key == key:
             return m
     raise KeyError(f"no macro {key!r} in {file_name(file)}")
+
+
+ENTRY_LIMITS: dict[str, str] = {
+    "kim-jssc2021-colonnade": "priced as a cell chain (a full adder per bit cell, B + 7 columns per weight, every "
+                              "column of a driven row adding); the entry's drivers (28.8 % of its energy, Fig. 17) "
+                              "are priced as line charges only, and its 0.6-0.8 V trend (4x) is steeper than C V**2 "
+                              "(1.8x)",
+    "wan-nature2022-neurram": "the entry's neurons integrate and convert by charge decrement (steps = output bits), "
+                              "priced here as a SAR ADC",
+    "wu-isscc2022-tdcim": "the entry computes and converts in the time domain (TDC), priced here as a SAR ADC",
+    "zigzag-isscc2023-7p8": "the entry's figure assumes 37.5 % input toggle and 50 % weight sparsity (ZigZag); "
+                            "cimsim prices uniform data",
+    "iscas2022-7t-65nm": "the entry's 2 GHz clock may be the input-pulse clock; cimsim takes it as one read",
+    "spetalnick-isscc2022-rram": "the UIUC area figure (0.004 1b-TOPS/mm2 at 0.009 1b-TOPS) implies ~2 mm2 for a "
+                                 "64 kb macro whose title states 2.37 Mb/mm2",
+}
+"""what each of these entries' notes say the macro does that its cimsim configuration cannot express (appended to
+the why of a case outside its tolerance)"""
