@@ -213,7 +213,8 @@ def test_unknown_table_suggests_closest():
 
 
 def test_unknown_key_without_match_lists_valid_keys():
-    assert "valid keys of [adc]: bits, type, enob, built_bits, accumulation, groups_per_conversion" in str(error_of({"adc": {"qqqqqqqq": 1}}))
+    assert "valid keys of [adc]: bits, type, enob, built_bits, accumulation, groups_per_conversion" in str(
+        error_of({"adc": {"qqqqqqqq": 1}}))
     assert "valid keys: name, preset, description and the tables array" in str(error_of({"zzzzzz": 1}))
 
 
