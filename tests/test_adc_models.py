@@ -6,8 +6,11 @@ import math
 
 import pytest
 
-from cimsim.config.schema import TechnologyConfig
-from cimsim.cost import adc, technology
+from cimsim.analytic import analytic_counts
+from cimsim.config.load import with_overrides
+from cimsim.config.schema import Config, TechnologyConfig
+from cimsim.cost import adc, cim_breakdown, technology
+from cimsim.mapping import plan_layer
 
 T32 = TechnologyConfig(node_nm=32.0, vdd_v=0.9)
 T28 = TechnologyConfig(node_nm=28.0, vdd_v=0.9)
@@ -227,6 +230,10 @@ def test_a_converter_built_for_more_bits_stops_after_the_bits_it_is_run_at():
         assert adc.adc_area_um2(bits, t65, rate, built_bits=built) == pytest.approx(
             adc.adc_area_um2(built, t65, same_cycles))
         assert adc.adc_energy_pj(bits, t65, rate, built_bits=bits) == adc.adc_energy_pj(bits, t65, rate)
+    cfg = with_overrides(Config(), {"adc.bits": 4, "adc.built_bits": 8})  # a report says so
+    plan = plan_layer(cfg)
+    lines = cim_breakdown(cfg, plan, analytic_counts(plan, 10)).assumptions
+    assert any("ADC: 4-bit sar, a 8-bit converter run for 4 bit-cycles" in a for a in lines)
     with pytest.raises(ValueError, match="resolution built"):
         adc.adc_energy_pj(6, t65, built_bits=5)
     with pytest.raises(ValueError, match="is a SAR"):

@@ -1,36 +1,33 @@
 """The chip: layers mapped onto tiles, a mesh network, a global buffer, a layer pipeline, leakage.
 
-Hierarchy. An array (crossbar with its DACs, sample-and-holds, ADCs and shift-add units,
-:mod:`cimsim.cost.cim`) sits in a tile of ``chip.arrays_per_tile`` arrays that share one input/output
-buffer of ``chip.tile_buffer_kib`` (SRAM or eDRAM, ``chip.buffer_memory``), one bus (ISAAC's) and one
-router. Tiles form a 2-D mesh (:mod:`cimsim.cost.noc`); a global buffer of ``chip.global_buffer_kib``
-holds the activations between layers and meets the DRAM interface at the mesh corner.
+Hierarchy. An array (crossbar with its DACs, sample-and-holds, ADCs and shift-add units, :mod:`cimsim.cost.cim`) sits
+in a tile of ``chip.arrays_per_tile`` arrays that share one input/output buffer of ``chip.tile_buffer_kib`` (SRAM or
+eDRAM, ``chip.buffer_memory``), one bus (ISAAC's) and one router. Tiles form a 2-D mesh (:mod:`cimsim.cost.noc`); a
+global buffer of ``chip.global_buffer_kib`` holds the activations between layers and meets the DRAM interface at the
+mesh corner.
 
-Mapping rule. A layer needs ``plan.n_arrays`` arrays per copy of its weights and occupies whole tiles:
-ceil(arrays x copies / arrays_per_tile); layers never share a tile (each tile buffer serves one layer).
-More tiles than ``chip.tiles`` raise ValueError.
+Mapping rule. A layer needs ``plan.n_arrays`` arrays per copy of its weights and occupies whole tiles: ceil(arrays x
+copies / arrays_per_tile); layers never share a tile (each tile buffer serves one layer). More tiles than
+``chip.tiles`` raise ValueError.
 
-Data movement. Every activation passes through the global buffer: a layer reads its input
-(``Stage.in_bits_per_item``) from it and writes its output (``out_bits_per_item``) back, each bit
-crossing the mesh once over the mean hop count from the global buffer to the layer's tiles; the
-workload's input is written into it from DRAM and its output read out to DRAM. A transfer of b bits
-over h hops takes (ceil(b / 256) + h) digital clock cycles; a layer's input and output use different
-router ports and overlap its compute in the steady state (double-buffered tile buffers).
+Data movement. Every activation passes through the global buffer: a layer reads its input (``Stage.in_bits_per_item``)
+from it and writes its output (``out_bits_per_item``) back, each bit crossing the mesh once over the mean hop count
+from the global buffer to the layer's tiles; the workload's input is written into it from DRAM and its output read out
+to DRAM. A transfer of b bits over h hops takes (ceil(b / 256) + h) digital clock cycles; a layer's input and output
+use different router ports and overlap its compute in the steady state (double-buffered tile buffers).
 
-Pipeline. A layer with v vectors per item on c copies computes for an item in
-ceil(v / c) x vector time + fill, and in the steady state takes v x vector time / c per item (copies
-interleave); its stage interval is the larger of that and its transfer times. One item's latency is
-the sum over layers of transfer in + compute + transfer out. ``chip.pipeline = "layer"``: layers work
-on successive items at once, interval = the slowest stage; ``"none"``: one item at a time,
-interval = item latency. DRAM bounds the interval by its transfer time per item.
-``chip.balance = "replicate"`` adds copies of the slowest layer's weights on free tiles, one at a time,
-while that shortens the slowest stage and the chip has room (with ``pipeline = "none"`` it shortens the
-slowest layer's own time, which copies only do for layers with several vectors per item).
+Pipeline. A layer with v vectors per item on c copies computes for an item in ceil(v / c) x vector time + fill, and in
+the steady state takes v x vector time / c per item (copies interleave); its stage interval is the larger of that and
+its transfer times. One item's latency is the sum over layers of transfer in + compute + transfer out. ``chip.pipeline
+= "layer"``: layers work on successive items at once, interval = the slowest stage; ``"none"``: one item at a time,
+interval = item latency. DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds
+copies of the slowest layer's weights on free tiles, one at a time, while that shortens the slowest stage and the chip
+has room (with ``pipeline = "none"`` it shortens the slowest layer's own time, which copies only do for layers with
+several vectors per item).
 
-Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time,
-item transfers + (items - 1) x transfer interval); latency = max(compute, memory, programming + item
-latency + (items - 1) x interval). Leakage energy = static power of the tile buffers, global buffer and
-logic (:mod:`cimsim.cost.leakage`) x latency.
+Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, item transfers +
+(items - 1) x transfer interval); latency = max(compute, memory, programming + item latency + (items - 1) x interval).
+Leakage energy = static power of the tile buffers, global buffer and logic (:mod:`cimsim.cost.leakage`) x latency.
 """
 
 from __future__ import annotations
@@ -226,7 +223,9 @@ def _converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
                   else "a ripple adder tree (ZigZag-IMC DIMC model)")
         return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
                 f"{p.adder_tree_energy_pj:.3g} pJ per output sum.")
-    enob = "" if config.adc.enob is None else f", ENOB {config.adc.enob:g}"
+    enob, built = config.adc.enob, config.adc.built_bits
+    enob = ("" if enob is None else f", ENOB {enob:g}") + (
+        "" if built in (None, p.adc_bits) else f", a {built}-bit converter run for {p.adc_bits} bit-cycles")
     return (f"ADC: {p.adc_bits}-bit {p.adc_type}{enob} (docs/adc.md: survey regression by type); layer 0 samples at "
             f"{p.adc_rate_gsps:.3g} GS/s = {t.conversions_per_adc} conversions per {t.read_cycle_ns:.3g} ns round: "
             f"{p.adc_energy_pj:.3g} pJ per conversion.")
