@@ -233,7 +233,7 @@ def test_a_converter_built_for_more_bits_stops_after_the_bits_it_is_run_at():
     cfg = with_overrides(Config(), {"adc.bits": 4, "adc.built_bits": 8})  # a report says so
     plan = plan_layer(cfg)
     lines = cim_breakdown(cfg, plan, analytic_counts(plan, 10)).assumptions
-    assert any("ADC: 4-bit sar, a 8-bit converter run for 4 bit-cycles" in a for a in lines)
+    assert any("ADC: 4-bit sar, built for 8 bits and run for 4 bit-cycles" in a for a in lines)
     with pytest.raises(ValueError, match="resolution built"):
         adc.adc_energy_pj(6, t65, built_bits=5)
     with pytest.raises(ValueError, match="is a SAR"):
