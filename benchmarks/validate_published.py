@@ -6,6 +6,7 @@ Usage:
   python benchmarks/validate_published.py                    print the tables (Markdown)
   python benchmarks/validate_published.py --write            also rewrite the generated section of docs/validation.md
                                                              (and README's summary between its markers, if any)
+                                                             and the record reports quote (validation/record.json)
   python benchmarks/validate_published.py --print-expected   print cimsim/validation/macro_expected.json's text
   python benchmarks/validate_published.py --write-expected   rewrite macro_expected.json from this run (after a
                                                              cost-model change; then --write)
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "validation.md"
 README = ROOT / "README.md"
 EXPECTED = ROOT / "src" / "cimsim" / "validation" / "macro_expected.json"
+RECORD = ROOT / "src" / "cimsim" / "validation" / "record.json"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.write:
         DOC.write_text(macro_report.with_generated_block(DOC.read_text(), section))
         print(f"\nwrote the generated section of {DOC.relative_to(ROOT)}")
+        RECORD.write_text(macro_report.family_record_json())
+        print(f"wrote the validation record reports quote, {RECORD.relative_to(ROOT)}")
         readme = README.read_text()
         if macro_report.README_BEGIN in readme:  # README's summary, where README has the markers
             README.write_text(macro_report.with_generated_block(readme, macro_report.readme_summary(), macro_report.README_BEGIN,

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from cimsim.analytic import analytic_counts
 from cimsim.config import config_from_dict, config_to_dict
+from cimsim.config.load import with_overrides
+from cimsim.config.schema import Config
+from cimsim.cost import cim_breakdown, trust
+from cimsim.mapping import plan_layer
 from cimsim.validation import macro_comparison, macro_configs, macro_data, macro_report, macro_trends
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,6 +202,28 @@ def test_docs_hold_the_generated_section():
     doc = (ROOT / "docs" / "validation.md").read_text()
     assert macro_report.generated_block(doc) == macro_report.validation_section(), (
         "docs/validation.md is stale: run benchmarks/validate_published.py --write")
+
+
+def test_the_record_reports_quote_is_this_run():
+    assert trust.RECORD_FILE.read_text() == macro_report.family_record_json(), (
+        "src/cimsim/validation/record.json is stale: run benchmarks/validate_published.py --write")
+
+
+def test_a_report_quotes_the_record_of_its_family(monkeypatch):
+    record = macro_report.family_record()
+    charge = record["families"]["sram-charge"]
+    line = trust.record_line(with_overrides(Config(), {"array.family": "charge", "device.preset": "sram"}))
+    assert line.startswith(f"Validation against {charge['macros']} published sram-charge macros")
+    energy = charge["energy"]
+    assert (f"energy median |error| {100 * energy['median_abs_error']:.0f} % ({energy['within']} of {energy['cases']} "
+            "figures within ±15 %)") in line
+    assert f"{charge['trends']['within']} of {charge['trends']['cases']} trends within ±10 %" in line
+    pcm = with_overrides(Config(), {"device.preset": "pcm"})
+    assert trust.record_family(pcm) == "pcm"
+    monkeypatch.setattr(trust, "validation_record", lambda: {**record, "families": {}})
+    assert "no published pcm macro is in cimsim's validation record" in trust.record_line(pcm)
+    plan = plan_layer(pcm)  # and every report carries it
+    assert trust.record_line(pcm) in cim_breakdown(pcm, plan, analytic_counts(plan, 4)).assumptions
 
 
 def test_readme_summary_where_readme_has_the_markers():

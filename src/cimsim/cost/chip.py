@@ -43,7 +43,7 @@ from ..errors import ConfigError
 from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan
-from . import noc
+from . import noc, trust
 from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj, pricing_table
 from .parameters import CimParameters, cim_parameters
 
@@ -203,6 +203,7 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
         f"converters and arrays have none beyond their ISAAC active power.",
         f"Cells: {p0.cell_family} family, {p0.cell_area_um2:.3g} um2 per cell (NeuroSim geometry{access}); word "
         f"and bit lines at 0.2 fF/um swing the full read voltage {config.device.read_voltage_v:g} V (upper bound).",
+        trust.record_line(config),
     ]
     if not p0.cell_family_recognised:
         out.append(f"Device '{config.device.name}' is not a known cell family; priced as 1T1R RRAM.")
@@ -295,8 +296,7 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
     """(compute, memory, latency, one item's latency, interval), ns, of ``items`` items (``rows``: as returned by
     :func:`_price_stages`)."""
     pipelined = config.chip.pipeline == Pipeline.LAYER
-    compute_item = sum(r[0] for r in rows)
-    move_item = sum(r[2] for r in rows)
+    compute_item, move_item = sum(r[0] for r in rows), sum(r[2] for r in rows)
     item_latency = compute_item + move_item
     compute_interval = max(r[1] for r in rows) if pipelined else compute_item
     move_interval = max(r[3] for r in rows) if pipelined else move_item
@@ -310,8 +310,7 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
         memory_ns = max(dram_ns, move_item + (items - 1) * move_interval)
         latency_ns = max(compute_ns, memory_ns, programming_ns + item_latency + (items - 1) * interval)
     else:
-        compute_ns = latency_ns = programming_ns
-        memory_ns = 0.0
+        compute_ns, memory_ns, latency_ns = programming_ns, 0.0, programming_ns
     return compute_ns, memory_ns, latency_ns, item_latency, interval
 
 

@@ -19,9 +19,10 @@ from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, ex
 from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
 from .macro_data import file_name, load_macros
 
-__all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json", "GENERATED_BEGIN",
-           "GENERATED_END", "README_BEGIN", "README_END", "presets_markdown", "defaults_markdown", "validation_section",
-           "macro_section", "readme_summary", "generated_block", "with_generated_block"]
+__all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json", "family_record",
+           "family_record_json", "GENERATED_BEGIN", "GENERATED_END", "README_BEGIN", "README_END", "presets_markdown",
+           "defaults_markdown", "validation_section", "macro_section", "readme_summary", "generated_block",
+           "with_generated_block"]
 
 @dataclass(frozen=True)
 class Summary:
@@ -168,6 +169,37 @@ def expected_outcomes_json(cases: Iterable[MacroCase] | None = None) -> str:
     changes outcome after a cost-model change fails tests/test_validation_macros.py until it is regenerated"""
     cases = tuple(macro_cases() if cases is None else cases)
     return json.dumps({c.key: "pass" if c.passed else "gap" for c in cases}, indent=1) + "\n"
+
+
+def _kind(quantity: str) -> str:
+    """which figure of a design a quantity checks: 'throughput' (tops), 'density' (tops_per_mm2) or 'energy'"""
+    return {"tops": "throughput", "tops_per_mm2": "density"}.get(quantity, "energy")
+
+
+def family_record(cases: Iterable[MacroCase] | None = None) -> dict:
+    """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput) the
+    absolute cases, their median |error| and how many are within tolerance, and the trends and how many are within
+    tolerance: what reports quote (``cimsim.cost.trust``)."""
+    cases = tuple(macro_cases() if cases is None else cases)
+    family = {m.key: m.family for m in load_macros()}
+    record: dict = {}
+    for fam in sorted({family[c.macro] for c in cases}):
+        own = [c for c in cases if family[c.macro] == fam]
+        entry: dict = {"macros": len({c.macro for c in own})}
+        for kind in ("energy", "density", "throughput"):
+            a = [c for c in own if c.kind == "absolute" and _kind(c.quantity) == kind]
+            if a:
+                median = round(statistics.median(abs(c.error) for c in a), 4)
+                entry[kind] = {"cases": len(a), "median_abs_error": median, "within": sum(c.passed for c in a)}
+        t = [c for c in own if c.kind == "trend"]
+        entry["trends"] = {"cases": len(t), "within": sum(c.passed for c in t)}
+        record[fam] = entry
+    return {"absolute_tolerance": ABSOLUTE_TOLERANCE, "trend_tolerance": TREND_TOLERANCE, "families": record}
+
+
+def family_record_json(cases: Iterable[MacroCase] | None = None) -> str:
+    """The text of ``validation/record.json`` (:func:`family_record`), held equal to a run by the tests"""
+    return json.dumps(family_record(cases), indent=1) + "\n"
 
 
 # ---- the generated section of docs/validation.md -------------------------------------------------------------
