@@ -81,6 +81,7 @@ _FAMILY = {"rram": ("resistive", "rram"), "pcm": ("resistive", "pcm"), "mram": (
 """an entry's family -> (cimsim array.family, the cell it names); its keys are macro_data.FAMILIES"""
 _DEVICE_PRESETS = ("rram", "pcm", "sram")
 
+
 def _own(macro: Macro, point: MacroPoint) -> dict[str, Any]:
     """the point's fields that differ from the macro's (a point restating the macro's value adds nothing)"""
     return {k: v for k, v in point.values.items() if macro.values.get(k) != v}

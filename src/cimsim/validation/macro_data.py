@@ -201,7 +201,7 @@ ENTRY_LIMITS: dict[str, str] = {
                               "are priced as line charges only, and its 0.6-0.8 V trend (4x) is steeper than C V**2 "
                               "(1.8x)",
     "wan-nature2022-neurram": "the entry's neurons integrate and convert by charge decrement (steps = output bits), "
-                              "priced here as a SAR ADC",
+                              "priced here as its 8-bit SAR run for the output bits",
     "wu-isscc2022-tdcim": "the entry computes and converts in the time domain (TDC), priced here as a SAR ADC",
     "zigzag-isscc2023-7p8": "the entry's figure assumes 37.5 % input toggle and 50 % weight sparsity (ZigZag); "
                             "cimsim prices uniform data",
