@@ -1,14 +1,17 @@
 """Published CIM macros and chips (published_macros.toml) against cimsim: the harness, the pinned outcomes and the
 generated section of docs/validation.md."""
 
+import json
 import math
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from cimsim.analytic import analytic_counts
+from cimsim.cli import main
 from cimsim.config import config_from_dict, config_to_dict
 from cimsim.config.load import with_overrides
 from cimsim.config.schema import Config
@@ -224,6 +227,15 @@ def test_a_report_quotes_the_record_of_its_family(monkeypatch):
     assert "no published pcm macro is in cimsim's validation record" in trust.record_line(pcm)
     plan = plan_layer(pcm)  # and every report carries it
     assert trust.record_line(pcm) in cim_breakdown(pcm, plan, analytic_counts(plan, 4)).assumptions
+    assert trust.family_record(pcm)["record"] is None
+
+
+def test_report_json_holds_the_record_of_its_family(tmp_path):
+    result = CliRunner().invoke(main, ["compare", str(ROOT / "configs" / "default.toml"), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    validation = json.loads((tmp_path / "report.json").read_text())["validation"]
+    assert validation["family"] == "rram"
+    assert validation["record"] == macro_report.family_record()["families"]["rram"]
 
 
 def test_readme_summary_where_readme_has_the_markers():

@@ -15,6 +15,7 @@ from .accuracy import ErrorStats
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
 from .config.load import config_to_dict
+from .cost import trust
 from .inference import NetworkResult
 from .mapping import Plan
 from .run import RunResult
@@ -101,6 +102,7 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
         "counts": counts.as_dict(),
         "programming_counts": programming.as_dict(),
         "cim": cim.as_dict(),
+        "validation": trust.family_record(results[0].config),
         "wall_s": sum(r.wall_s for r in results),
     }
 
@@ -119,6 +121,7 @@ def comparison_dict(comp: Comparison) -> dict:
         "cim": comp.cim.as_dict(),
         "baseline": comp.baseline.as_dict(),
         "gain": comp.gain,
+        "validation": trust.family_record(comp.run.config),
         "macro": {"energy_pj": comp.macro_energy_pj, "components": list(MACRO_COMPONENTS),
                   "tops_per_w": 2.0 * comp.cim.macs / comp.macro_energy_pj if comp.macro_energy_pj else None},
         "including_weight_load": {"cim": comp.cim_with_load.as_dict(), "baseline": comp.baseline_with_load.as_dict(),

@@ -17,7 +17,7 @@ from ..config.modes import ArrayFamily
 from ..config.schema import Config
 from .cells import cell_family
 
-__all__ = ["RECORD_FILE", "validation_record", "record_family", "record_line"]
+__all__ = ["RECORD_FILE", "validation_record", "record_family", "family_record", "record_line"]
 
 RECORD_FILE = Path(__file__).resolve().parents[1] / "validation" / "record.json"
 """the shipped validation record"""
@@ -39,11 +39,21 @@ def record_family(config: Config) -> str:
     return cell_family(config.device.name)[0].name if family == ArrayFamily.RESISTIVE else _FAMILIES[family]
 
 
-def record_line(config: Config) -> str:
-    """One sentence for a report: how the cost model fared against the published macros of ``config``'s family."""
+def family_record(config: Config) -> dict:
+    """The record of ``config``'s family as report.json holds it: the family, the record's tolerances and its
+    entry (macros; energy, density and throughput: cases, median_abs_error, within; trends: cases, within), or
+    no entry (None) when no published macro of the family is in the record."""
     record = validation_record()
     family = record_family(config)
-    entry = record["families"].get(family)
+    return {"family": family, "absolute_tolerance": record["absolute_tolerance"],
+            "trend_tolerance": record["trend_tolerance"], "record": record["families"].get(family),
+            "source": "docs/validation.md"}
+
+
+def record_line(config: Config) -> str:
+    """One sentence for a report: how the cost model fared against the published macros of ``config``'s family."""
+    record = family_record(config)
+    family, entry = record["family"], record["record"]
     if entry is None:
         return (f"Validation: no published {family} macro is in cimsim's validation record (docs/validation.md); "
                 "these cost figures are not checked against silicon.")
