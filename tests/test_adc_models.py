@@ -238,6 +238,8 @@ def test_a_converter_built_for_more_bits_stops_after_the_bits_it_is_run_at():
         adc.adc_energy_pj(6, t65, built_bits=5)
     with pytest.raises(ValueError, match="is a SAR"):
         adc.adc_area_um2(6, t65, built_bits=8, adc_type="flash")
+    with pytest.raises(ValueError, match="ENOB cannot be given"):  # not silently dropped
+        adc.adc_energy_pj(6, t65, enob=5.5, built_bits=8)
 
 
 # ---- bad input ---------------------------------------------------------------------------------------------

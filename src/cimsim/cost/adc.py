@@ -246,14 +246,18 @@ def adc_max_rate_gsps(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = 
     return min(1.0 / adc_conversion_ns(bits, tech, adc_type=adc_type), SURVEY_MAX_RATE_GSPS)
 
 
-def _built(bits: int, built_bits: int | None, adc_type: str, rate_gsps: float) -> tuple[int, float] | None:
+def _built(bits: int, built_bits: int | None, adc_type: str, enob: float | None,
+           rate_gsps: float) -> tuple[int, float] | None:
     """(resolution built, the rate it runs its bit-cycles at as a converter of that resolution) of a SAR built for
-    ``built_bits`` and run at ``bits`` (it stops after ``bits`` bit-cycles); None when it is built for ``bits``"""
+    ``built_bits`` and run at ``bits`` (it stops after ``bits`` bit-cycles; the built converter's default ENOB);
+    None when it is built for ``bits``"""
     if built_bits is None or built_bits == bits:
         return None
     built_bits = check_int(f"resolution built of a {bits}-bit ADC", built_bits, bits, 16)
     if adc_type != AdcType.SAR:
         raise ValueError(f"a converter built for more bits than it resolves is a SAR; got type {adc_type!r}")
+    if enob is not None:
+        raise ValueError("an ENOB cannot be given for a converter built for more bits: it takes the built one's")
     return built_bits, rate_gsps * bits / built_bits
 
 
@@ -275,7 +279,7 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     ``tech`` with ``technology.energy_scale``.
     """
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
-    if built := _built(bits, built_bits, adc_type, _rate(bits, tech, rate_gsps, adc_type)):
+    if built := _built(bits, built_bits, adc_type, enob, _rate(bits, tech, rate_gsps, adc_type)):
         return adc_energy_pj(built[0], tech, built[1]) * bits / built[0]
     e = _enob(bits, enob)
     rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
@@ -319,7 +323,7 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     scaled to ``tech.node_nm`` with ``technology.area_scale``; only SAR depends on rate and ENOB.
     """
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
-    if built := _built(bits, built_bits, adc_type, _rate(bits, tech, rate_gsps, adc_type)):
+    if built := _built(bits, built_bits, adc_type, enob, _rate(bits, tech, rate_gsps, adc_type)):
         return adc_area_um2(built[0], tech, built[1])
     e = _enob(bits, enob)
     rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
