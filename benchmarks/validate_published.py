@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.write:
         DOC.write_text(macro_report.with_generated_block(DOC.read_text(), section))
         print(f"\nwrote the generated section of {DOC.relative_to(ROOT)}")
-        RECORD.write_text(macro_report.family_record_json())
+        RECORD.write_text(macro_report.records_by_family_json())
         print(f"wrote the validation record reports quote, {RECORD.relative_to(ROOT)}")
         readme = README.read_text()
         if macro_report.README_BEGIN in readme:  # README's summary, where README has the markers

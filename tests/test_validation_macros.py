@@ -208,12 +208,12 @@ def test_docs_hold_the_generated_section():
 
 
 def test_the_record_reports_quote_is_this_run():
-    assert trust.RECORD_FILE.read_text() == macro_report.family_record_json(), (
+    assert trust.RECORD_FILE.read_text() == macro_report.records_by_family_json(), (
         "src/cimsim/validation/record.json is stale: run benchmarks/validate_published.py --write")
 
 
 def test_a_report_quotes_the_record_of_its_family(monkeypatch):
-    record = macro_report.family_record()
+    record = macro_report.records_by_family()
     charge = record["families"]["sram-charge"]
     line = trust.record_line(with_overrides(Config(), {"array.family": "charge", "device.preset": "sram"}))
     assert line.startswith(f"Validation against {charge['macros']} published sram-charge macros")
@@ -235,7 +235,7 @@ def test_report_json_holds_the_record_of_its_family(tmp_path):
     assert result.exit_code == 0, result.output
     validation = json.loads((tmp_path / "report.json").read_text())["validation"]
     assert validation["family"] == "rram"
-    assert validation["record"] == macro_report.family_record()["families"]["rram"]
+    assert validation["record"] == macro_report.records_by_family()["families"]["rram"]
 
 
 def test_readme_summary_where_readme_has_the_markers():

@@ -55,7 +55,7 @@ def record_line(config: Config) -> str:
     record = family_record(config)
     family, entry = record["family"], record["record"]
     if entry is None:
-        return (f"Validation: no published {family} macro is in cimsim's validation record (docs/validation.md); "
+        return (f"Validation: no published {family} macro is in cimsim's validation record ({record['source']}); "
                 "these cost figures are not checked against silicon.")
     tolerance = 100 * record["absolute_tolerance"]
     parts = [f"{label} median |error| {100 * entry[kind]['median_abs_error']:.0f} % ({entry[kind]['within']} of "
@@ -64,4 +64,4 @@ def record_line(config: Config) -> str:
     if trends["cases"]:
         parts.append(f"{trends['within']} of {trends['cases']} trends within ±{100 * record['trend_tolerance']:.0f} %")
     macros = f"{entry['macros']} published {family} macro{'s' * (entry['macros'] > 1)}"
-    return f"Validation against {macros} (docs/validation.md): {'; '.join(parts)}."
+    return f"Validation against {macros} ({record['source']}): {'; '.join(parts)}."

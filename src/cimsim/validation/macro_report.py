@@ -19,10 +19,10 @@ from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, ex
 from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
 from .macro_data import file_name, load_macros
 
-__all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json", "family_record",
-           "family_record_json", "GENERATED_BEGIN", "GENERATED_END", "README_BEGIN", "README_END", "presets_markdown",
-           "defaults_markdown", "validation_section", "macro_section", "readme_summary", "generated_block",
-           "with_generated_block"]
+__all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json",
+           "records_by_family", "records_by_family_json", "GENERATED_BEGIN", "GENERATED_END", "README_BEGIN",
+           "README_END", "presets_markdown", "defaults_markdown", "validation_section", "macro_section",
+           "readme_summary", "generated_block", "with_generated_block"]
 
 @dataclass(frozen=True)
 class Summary:
@@ -176,7 +176,7 @@ def _kind(quantity: str) -> str:
     return {"tops": "throughput", "tops_per_mm2": "density"}.get(quantity, "energy")
 
 
-def family_record(cases: Iterable[MacroCase] | None = None) -> dict:
+def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
     """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput) the
     absolute cases, their median |error| and how many are within tolerance, and the trends and how many are within
     tolerance: what reports quote (``cimsim.cost.trust``)."""
@@ -197,9 +197,9 @@ def family_record(cases: Iterable[MacroCase] | None = None) -> dict:
     return {"absolute_tolerance": ABSOLUTE_TOLERANCE, "trend_tolerance": TREND_TOLERANCE, "families": record}
 
 
-def family_record_json(cases: Iterable[MacroCase] | None = None) -> str:
-    """The text of ``validation/record.json`` (:func:`family_record`), held equal to a run by the tests"""
-    return json.dumps(family_record(cases), indent=1) + "\n"
+def records_by_family_json(cases: Iterable[MacroCase] | None = None) -> str:
+    """The text of ``validation/record.json`` (:func:`records_by_family`), held equal to a run by the tests"""
+    return json.dumps(records_by_family(cases), indent=1) + "\n"
 
 
 # ---- the generated section of docs/validation.md -------------------------------------------------------------
