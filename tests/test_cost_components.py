@@ -95,6 +95,22 @@ def test_dac_energy_zigzag_form_at_28nm():
         periphery.dac_energy_pj(0, T28)
 
 
+def test_driver_chain_is_the_geometric_sum_of_its_fanout_4_stages():
+    """stages C_in, 4 C_in, ..., C_L / 4 each switch their input and an equal diffusion capacitance: with C_L = 4**n
+    C_in the chain switches 2 (C_in + ... + C_L / 4) = 2 (C_L - C_in) / 3 at V_DD"""
+    c_in = 0.7  # NAND2 input at 28 nm, fF
+    for n in (1, 3, 5):
+        stages = [c_in * 4 ** i for i in range(n)]
+        expected_pj = 2 * sum(stages) * 0.9 ** 2 * 1e-3
+        assert periphery.driver_chain_energy_pj(c_in * 4 ** n, T28) == pytest.approx(expected_pj)
+    assert periphery.driver_chain_energy_pj(c_in, T28) == 0.0  # a gate drives its own load
+    low = TechnologyConfig(node_nm=28.0, vdd_v=0.6)
+    assert (periphery.driver_chain_energy_pj(100.0, low) / periphery.driver_chain_energy_pj(100.0, T28)
+            == pytest.approx((0.6 / 0.9) ** 2))
+    with pytest.raises(ValueError):
+        periphery.driver_chain_energy_pj(-1.0, T28)
+
+
 def test_isaac_periphery_figures_reproduced_at_32nm():
     assert 8 * 128 * periphery.dac_area_um2(1, T32) == pytest.approx(170.0)  # 0.00017 mm2
     assert periphery.dac_area_um2(3, T32) == pytest.approx(4 * periphery.dac_area_um2(1, T32))

@@ -9,7 +9,7 @@ import pytest
 from cimsim.config.load import with_overrides
 from cimsim.config.schema import Config
 from cimsim.errors import ConfigError
-from cimsim.cost import cim_breakdown, cim_parameters, cim_timing, gates, pricing_table
+from cimsim.cost import cim_breakdown, cim_parameters, cim_timing, gates, periphery, pricing_table
 from cimsim.cost.cim import layer_area_um2, layer_energy_pj
 from cimsim.analytic import uniform_cell_activity
 from cimsim.cost.families import CHAIN_TOGGLE_RATE, adder_tree_full_adders, chain_registers
@@ -227,10 +227,12 @@ def test_digital_inputs_reach_rows_as_bits_without_a_dac():
     assert p.row_line_capacitance_ff == pytest.approx(3 * config.array.cols * per_cell_ff)
     one_bit = _priced({"array.family": "digital", "dac.mode": "bit_serial", "dac.signed_inputs": "unsigned"})[2]
     assert p.dac_area_um2 == pytest.approx(3 * one_bit.dac_area_um2)
+    wire_chain_pj = periphery.driver_chain_energy_pj(config.array.cols * per_cell_ff, config.technology)
+    assert p.driver_energy_pj == pytest.approx(3 * wire_chain_pj) and wire_chain_pj > 0  # a chain per wire
     b = cim_breakdown(config, plan, counts)
-    assert b.energy_pj["dac"] == pytest.approx(counts.row_activations * p.row_charge_energy_pj)
+    assert b.energy_pj["dac"] == pytest.approx(counts.row_activations * (p.row_charge_energy_pj + p.driver_energy_pj))
     analog = _priced({**overrides, "array.family": "current"})[2]
-    assert analog.dac_energy_pj > 0.0
+    assert analog.dac_energy_pj > 0.0 and analog.driver_energy_pj == 0.0  # a multi-bit DAC drives the row
     assert analog.row_line_capacitance_ff == pytest.approx(config.array.cols * per_cell_ff)
 
 
@@ -256,8 +258,9 @@ def test_time_domain_inputs_take_their_pulses_and_no_dac():
     _, plan, p, _ = _priced({"dac.mode": "sliced", "dac.bits_per_read": 3, "dac.encoding": "pulse_width",
                              "device.read_pulse_ns": 2.0})
     assert plan.pulses_per_read == 7 and p.read_ns == 14.0 and p.dac_energy_pj == 0.0
+    assert p.driver_energy_pj > 0.0  # a pulse is a 1-bit driver's swing
     voltage = _priced({"dac.mode": "sliced", "dac.bits_per_read": 3, "device.read_pulse_ns": 2.0})[2]
-    assert voltage.read_ns == 2.0 and voltage.dac_energy_pj > 0.0
+    assert voltage.read_ns == 2.0 and voltage.dac_energy_pj > 0.0 and voltage.driver_energy_pj == 0.0
 
 
 def test_analog_accumulation_converts_once_per_round_of_planes():
@@ -291,7 +294,7 @@ def test_pricing_table_is_the_one_source_of_energy_and_area():
 
 def test_unsigned_one_bit_inputs_price_one_read():
     _, plan, p, counts = _priced({"dac.signed_inputs": "unsigned", "dac.input_bits": 1, "dac.mode": "parallel"})
-    assert plan.n_planes == 1 and plan.dac_bits == 1 and p.dac_energy_pj == 0.0
+    assert plan.n_planes == 1 and plan.dac_bits == 1 and p.dac_energy_pj == 0.0 and p.driver_energy_pj > 0.0
     assert counts.array_reads == 10 * plan.n_arrays
 
 

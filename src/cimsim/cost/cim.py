@@ -163,7 +163,8 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
     accumulators = plan.out_features * plan.replication if plan.row_tiles > 1 else 0
     table = [
         Component("dac", (Action("DAC conversions", lambda c: c.dac_conversions, p.dac_energy_pj),
-                          Action("word-line charges", lambda c: c.row_activations, p.row_charge_energy_pj)),
+                          Action("word-line charges", lambda c: c.row_activations, p.row_charge_energy_pj),
+                          Action("1-bit driver chains", lambda c: c.row_activations, p.driver_energy_pj)),
                   n * plan.rows, p.dac_area_um2),
         Component("array", (bitline_charges,) + ((cells,) if cells else ()), n * plan.rows * plan.cols,
                   p.cell_area_um2),

@@ -27,7 +27,8 @@ SRAM lines (every family but resistive): each cell a line crosses loads it with 
 28 nm (ZigZag-IMC ``wl_cap`` / ``bl_cap``, :mod:`.gates`), scaled with the node; the lines swing V_DD
 (the SRAM's read voltage is its supply: ``device.read_voltage_v`` does not apply). A digital array has no DAC:
 a read's input code reaches a row as bits, one wire per bit (``Plan.dac_bits`` wires, each driven by a 1-bit
-driver and priced as a word line is, one charge per read).
+driver and priced as a word line is, one charge per read, plus its driver's inverter chain:
+:func:`.periphery.driver_chain_energy_pj`).
 """
 
 from __future__ import annotations

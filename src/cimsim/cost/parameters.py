@@ -45,9 +45,12 @@ class CimParameters:
     adc_area_um2: float
     """one ADC designed for adc_rate_gsps (0 without ADCs)"""
     dac_energy_pj: float
-    """one DAC conversion, beyond the word-line charge (0 for a 1-bit driver or a time-domain pulse)"""
+    """one DAC conversion, beyond the word-line charge (0 for a 1-bit driver or a time-domain pulse: driver_energy_pj)"""
     dac_area_um2: float
     """one row's DAC / driver"""
+    driver_energy_pj: float
+    """one row activation's 1-bit driver chains beyond the line (a digital row's input-bit wires, a time-domain
+    pulse, a 1-bit input; 0 where a multi-bit DAC drives the row)"""
     line_voltage_v: float
     """swing of the word and bit lines: the device's read voltage (resistive), the supply (SRAM families)"""
     row_line_capacitance_ff: float
@@ -179,10 +182,15 @@ def _converter_fields(config: Config, plan: Plan, rate: float) -> dict:
 
 
 def _array_fields(config: Config, plan: Plan, cell: cells.CellFamily) -> dict:
-    """Line, cell-compute, adder-tree and digital-periphery fields of :class:`CimParameters`."""
+    """Line, 1-bit driver, cell-compute, adder-tree and digital-periphery fields of :class:`CimParameters`."""
     tech = config.technology
     lines = families.line_model(plan, config, cell)
+    digital = plan.family == ArrayFamily.DIGITAL
+    wires = plan.dac_bits if digital else 1  # a digital row's input bits, each on its own wire and driver
+    one_bit = digital or plan.dac_bits == 1 or plan.dac_encoding != InputEncoding.VOLTAGE
+    chain_pj = wires * periphery.driver_chain_energy_pj(lines.row_cap_ff / wires, tech) if one_bit else 0.0
     return dict(
+        driver_energy_pj=chain_pj,
         line_voltage_v=lines.voltage_v,
         row_line_capacitance_ff=lines.row_cap_ff,
         row_charge_energy_pj=gates.switch_energy_pj(lines.row_cap_ff, lines.voltage_v),

@@ -6,7 +6,9 @@ Every figure is given at its source's node and supply and scaled to the configur
 - wires: NeuroSim (``Bus.cpp`` / ``HTree.cpp``: unitLengthWireCap = 0.2e-15 / 1e-6 F/m = 0.2 fF/um);
   a line's energy per charge is C * V**2 (C = 0.2 fF/um * length);
 - multi-bit DAC: ZigZag-IMC (``AimcArray.get_dac_cost``, 28 nm, 0.9 V): E = k0 * B * VDD**2 with
-  k0 = 50 fF; a 1-bit DAC is the row driver itself (ZigZag: 0 beyond the line), priced by its line charge;
+  k0 = 50 fF; a 1-bit DAC is the row driver itself (ZigZag: 0 beyond the line), priced by its line charge and
+  by its own inverter chain (:func:`driver_chain_energy_pj`: Weste & Harris, CMOS VLSI Design, 4th ed., ch. 4,
+  logical effort: stages of fan-out 4, an inverter's diffusion capacitance equal to its input's, p_inv = 1);
 - ISAAC (Shafiee et al., ISCA 2016, component table, 32 nm): DAC, sample-and-hold, shift-and-add and
   eDRAM-to-IMA bus powers and areas, turned into energy per action as derived next to each constant;
 - adders and registers: ZigZag-IMC's 28 nm, 0.9 V gates (:mod:`.gates`): a full adder (4.2 fF, 4.79 um2) and
@@ -26,7 +28,8 @@ __all__ = [
     "ISAAC_READ_NS", "ISAAC_DAC_AREA_UM2", "ISAAC_SAMPLE_HOLD_ENERGY_PJ", "ISAAC_SAMPLE_HOLD_AREA_UM2",
     "ISAAC_SHIFT_ADD_ENERGY_PJ", "ISAAC_SHIFT_ADD_AREA_UM2", "ISAAC_ADCS_PER_SHIFT_ADD",
     "ISAAC_BUS_ENERGY_PJ_PER_BIT", "ISAAC_BUS_AREA_UM2",
-    "line_capacitance_ff", "line_charge_energy_pj", "dac_energy_pj", "dac_area_um2",
+    "DRIVER_STAGE_FANOUT", "DRIVER_PARASITIC_RATIO",
+    "line_capacitance_ff", "line_charge_energy_pj", "driver_chain_energy_pj", "dac_energy_pj", "dac_area_um2",
     "sample_hold_energy_pj", "sample_hold_area_um2", "shift_add_energy_pj", "shift_add_area_um2",
     "accumulator_add_energy_pj", "accumulator_area_um2", "interconnect_energy_pj_per_bit_hop", "bus_area_um2",
 ]
@@ -36,6 +39,12 @@ WIRE_CAP_FF_PER_UM = 0.2
 
 ZIGZAG_DAC_CAP_FF_PER_BIT = 50.0
 """k0 of the multi-bit DAC energy k0 * B * VDD**2, fF (ZigZag-IMC AimcArray.get_dac_cost: 50e-3 pF)"""
+
+DRIVER_STAGE_FANOUT = 4.0
+"""fan-out of each stage of a line driver's inverter chain: the fan-out-of-4 rule (Weste & Harris, CMOS VLSI Design,
+4th ed., ch. 4: the best stage effort is 3.6 to 4 for p_inv = 1)"""
+DRIVER_PARASITIC_RATIO = 1.0
+"""an inverter's diffusion (output) capacitance over its input capacitance (Weste & Harris's p_inv = 1)"""
 
 ISAAC_READ_NS = 100.0
 """ISAAC crossbar read cycle, ns: one 1.28 GS/s ADC converts the 128 columns of a read, 128 / 1.28 GHz"""
@@ -74,6 +83,19 @@ def line_capacitance_ff(n_cells: int, pitch_um: float) -> float:
 def line_charge_energy_pj(capacitance_ff: float, voltage_v: float) -> float:
     """Energy to charge a line to ``voltage_v`` and let it discharge, pJ: C * V**2 (:func:`.gates.switch_energy_pj`)."""
     return gates.switch_energy_pj(capacitance_ff, voltage_v)
+
+
+@checked_types
+def driver_chain_energy_pj(load_ff: float, tech: TechnologyConfig) -> float:
+    """Switching of a 1-bit line driver's inverter chain beyond its load, pJ, each swing of the line. Stages grow by
+    f = DRIVER_STAGE_FANOUT from a minimum gate (C_in: a NAND2 input at the node, :mod:`.gates`) to the load C_L,
+    each switching its input and its diffusion capacitance (gamma = DRIVER_PARASITIC_RATIO times its input): the
+    geometric sum (1 + gamma) (C_L - C_in) / (f - 1) at V_DD (2/3 of the load's capacitance); 0 for a load a gate
+    drives alone (C_L <= C_in)."""
+    load_ff = check_real("driver load (fF)", load_ff, 0.0)
+    c_in = gates.capacitance_ff(gates.NAND2_CAP_FF, tech)
+    chain_ff = (1.0 + DRIVER_PARASITIC_RATIO) * max(0.0, load_ff - c_in) / (DRIVER_STAGE_FANOUT - 1.0)
+    return gates.switch_energy_pj(chain_ff, tech.vdd_v)
 
 
 @checked_types

@@ -198,8 +198,8 @@ def find_macro(key: str, file: str | None = None) -> Macro:
 ENTRY_LIMITS: dict[str, str] = {
     "kim-jssc2021-colonnade": "priced as a cell chain (a full adder per bit cell, B + 7 columns per weight, every "
                               "column of a driven row adding); the entry's drivers (28.8 % of its energy, Fig. 17) "
-                              "are priced as line charges only, and its 0.6-0.8 V trend (4x) is steeper than C V**2 "
-                              "(1.8x)",
+                              "are priced as input-wire charges and their inverter chains only, and its 0.6-0.8 V "
+                              "trend (4x) is steeper than C V**2 (1.8x)",
     "wan-nature2022-neurram": "the entry's neurons integrate and convert by charge decrement (steps = output bits), "
                               "priced here as its 8-bit SAR run for the output bits",
     "wu-isscc2022-tdcim": "the entry computes and converts in the time domain (TDC), priced here as a SAR ADC",
