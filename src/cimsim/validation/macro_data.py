@@ -80,6 +80,33 @@ def _checked(file: str, where: str, kind: str, values: Mapping[str, Any]) -> Non
         raise ValueError(f"{file}: {where}: 'family' must be one of {', '.join(FAMILIES)}; got {values['family']!r}")
 
 
+_ANALOG_ONLY = ("analog_accumulation", "weight_accumulation")
+"""flags that only an analog (ADC) macro can set"""
+
+
+def _check_consistent(file: str, where: str, family: str, fields: Mapping[str, Any]) -> None:
+    """A ValueError naming the field where a point's configuration fields (the macro's, overridden by its own)
+    contradict each other or the family: a digital macro converting or summing in the analog domain, an analog one
+    without a converter, or weight_bits and weight_levels that disagree."""
+    adc_type, adc_bits = str(fields.get("adc_type", "")).strip(), fields.get("adc_bits")
+    if family == "digital":
+        stated = [f"{n} = true" for n in _ANALOG_ONLY if fields.get(n)]
+        stated += [f"adc_bits = {adc_bits!r}"] if adc_bits else []
+        stated += [f"adc_type = {adc_type!r}"] if adc_type not in ("", "none") else []
+        if stated:
+            raise ValueError(f"{file}: {where}: a digital macro has no ADC and sums exactly; it states "
+                             f"{', '.join(stated)} (leave them out, or give an analog family)")
+    elif adc_type == "none" or adc_bits == 0:
+        field = "adc_type = 'none'" if adc_type == "none" else "adc_bits = 0"
+        raise ValueError(f"{file}: {where}: a {family} macro converts its columns with ADCs; it states {field} "
+                         "(only a digital macro has none)")
+    if "weight_bits" in fields and "weight_levels" in fields:
+        bits, levels = fields["weight_bits"], fields["weight_levels"]
+        if 2 ** bits - 1 != levels:
+            raise ValueError(f"{file}: {where}: weight_bits = {bits} and weight_levels = {levels} disagree ({levels} "
+                             f"levels are log2({levels} + 1) = {math.log2(levels + 1):g} weight bits); give one")
+
+
 class Unusable(ValueError):
     """A point (or one of its figures) that cannot be compared; the message is the reason."""
 
@@ -170,6 +197,7 @@ def load_macros(file: str | None = None) -> tuple[Macro, ...]:
         values = {k: v for k, v in entry.items() if k != "point"}
         _checked(name, f"macro {entry.get('key', f'number {n + 1}')!r}", "macro", values)
         base = {k: v for k, v in values.items() if k in CONFIG_FIELDS}
+        _check_consistent(name, f"macro {entry['key']!r}", entry["family"], base)
         points, seen = [], {}
         for i, raw in enumerate(entry.get("point", [])):
             _checked(name, f"macro {entry['key']!r}, point {i + 1}", "point", raw)
@@ -178,7 +206,12 @@ def load_macros(file: str | None = None) -> tuple[Macro, ...]:
             if seen[label] > 1:
                 label = f"{label} ({seen[label]})"
             merged = dict(base)
+            for pair in (("weight_bits", "weight_levels"), ("weight_levels", "weight_bits")):
+                if pair[0] in raw and pair[1] not in raw:  # the point's precision replaces the macro's
+                    merged.pop(pair[1], None)
             merged.update({k: v for k, v in raw.items() if k in CONFIG_FIELDS})
+            _check_consistent(name, f"macro {entry['key']!r}, point {i + 1} ({raw['label']!r})", entry["family"],
+                              merged)
             points.append(MacroPoint(entry["key"], i, label, str(raw.get("source", "")), dict(raw), merged))
         macros.append(Macro(entry["key"], entry["title"], entry["source"], entry["read_via"], entry["family"],
                             entry.get("notes", ""), values, tuple(points), file))
