@@ -90,8 +90,8 @@ def driver_chain_energy_pj(load_ff: float, tech: TechnologyConfig) -> float:
     """Switching of a 1-bit line driver's inverter chain beyond its load, pJ, each swing of the line. Stages grow by
     f = DRIVER_STAGE_FANOUT from a minimum gate (C_in: a NAND2 input at the node, :mod:`.gates`) to the load C_L,
     each switching its input and its diffusion capacitance (gamma = DRIVER_PARASITIC_RATIO times its input): the
-    geometric sum (1 + gamma) (C_L - C_in) / (f - 1) at V_DD (2/3 of the load's capacitance); 0 for a load a gate
-    drives alone (C_L <= C_in)."""
+    geometric sum (1 + gamma) (C_L - C_in) / (f - 1) at V_DD (2/3 of the load's capacitance; every stage at V_DD, an
+    upper bound where the last one drives a lower read voltage); 0 for a load a gate drives alone (C_L <= C_in)."""
     load_ff = check_real("driver load (fF)", load_ff, 0.0)
     c_in = gates.capacitance_ff(gates.NAND2_CAP_FF, tech)
     chain_ff = (1.0 + DRIVER_PARASITIC_RATIO) * max(0.0, load_ff - c_in) / (DRIVER_STAGE_FANOUT - 1.0)
