@@ -85,7 +85,7 @@ _ANALOG_ONLY = ("analog_accumulation", "weight_accumulation")
 
 
 def _check_consistent(file: str, where: str, family: str, fields: Mapping[str, Any]) -> None:
-    """A ValueError naming the field where a point's configuration fields (the macro's, overridden by its own)
+    """A ValueError naming the field where configuration fields (a macro's, or a point's merged with its macro's)
     contradict each other or the family: a digital macro converting or summing in the analog domain, an analog one
     without a converter, or weight_bits and weight_levels that disagree."""
     adc_type, adc_bits = str(fields.get("adc_type", "")).strip(), fields.get("adc_bits")
