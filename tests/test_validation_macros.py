@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -240,8 +241,10 @@ def test_a_report_quotes_the_record_of_its_family(monkeypatch):
     line = trust.record_line(with_overrides(Config(), {"array.family": "charge", "device.preset": "sram"}))
     assert line.startswith(f"Validation against {charge['macros']} published sram-charge macros")
     energy = charge["energy"]
+    low, median, high = energy["measured_over_model"]
     assert (f"energy median |error| {100 * energy['median_abs_error']:.0f} % ({energy['within']} of {energy['cases']} "
-            "figures within ±15 %)") in line
+            f"figures within ±15 %, silicon {low:.2g}-{high:.2g}x the model over the middle half, median "
+            f"{median:.2g}x)") in line
     assert f"{charge['trends']['within']} of {charge['trends']['cases']} trends within ±10 %" in line
     pcm = with_overrides(Config(), {"device.preset": "pcm"})
     assert trust.record_family(pcm) == "pcm"
@@ -250,6 +253,26 @@ def test_a_report_quotes_the_record_of_its_family(monkeypatch):
     plan = plan_layer(pcm)  # and every report carries it
     assert trust.record_line(pcm) in cim_breakdown(pcm, plan, analytic_counts(plan, 4)).assumptions
     assert trust.family_record(pcm)["record"] is None
+
+
+def test_the_record_says_which_way_the_model_errs():
+    """silicon over model as a cost: an efficiency the model puts at twice the chip's means the chip spends twice the
+    model's energy (2x); the quartiles over a family's figures are numpy's linear percentiles (3 digits)"""
+    def case(quantity, model, published):
+        return macro_comparison.MacroCase("k", "jia-jssc2020", "p", quantity, "", published, model, 0.15, "absolute",
+                                          "", "")
+    synthetic = [case("tops_per_w", 200.0, 100.0), case("energy_fj_per_mac", 10.0, 40.0),
+                 case("tops_per_mm2", 1.0, 3.0)]
+    entry = macro_report.records_by_family(synthetic)["families"]["sram-charge"]
+    assert entry["energy"]["measured_over_model"] == [2.5, 3.0, 3.5]  # silicon spends 2x and 4x the model's
+    assert entry["density"]["measured_over_model"] == [3.0, 3.0, 3.0]
+    families = {m.key: m.family for m in macro_data.load_macros()}
+    for family, entry in macro_report.records_by_family()["families"].items():
+        energy = [c.model / c.published if c.quantity == "tops_per_w" else c.published / c.model
+                  for c in CASES.values() if families[c.macro] == family and c.kind == "absolute"
+                  and c.quantity not in ("tops", "tops_per_mm2")]
+        expected = np.percentile(energy, [25, 50, 75])
+        np.testing.assert_allclose(entry["energy"]["measured_over_model"], expected, rtol=5e-3, err_msg=family)
 
 
 def test_report_json_holds_the_record_of_its_family(tmp_path):

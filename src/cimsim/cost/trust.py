@@ -50,6 +50,15 @@ def family_record(config: Config) -> dict:
             "source": "docs/validation.md"}
 
 
+def _spread(kind_record: dict) -> str:
+    """which way and how far the model errs on one kind of figure: silicon / model over the middle half of the
+    published figures (of an energy figure, the energy per operation)"""
+    low, median, high = kind_record["measured_over_model"]
+    if low == high:
+        return f"silicon {median:.2g}x the model"
+    return f"silicon {low:.2g}-{high:.2g}x the model over the middle half, median {median:.2g}x"
+
+
 def record_line(config: Config) -> str:
     """One sentence for a report: how the cost model fared against the published macros of ``config``'s family."""
     record = family_record(config)
@@ -59,7 +68,8 @@ def record_line(config: Config) -> str:
                 "these cost figures are not checked against silicon.")
     tolerance = 100 * record["absolute_tolerance"]
     parts = [f"{label} median |error| {100 * entry[kind]['median_abs_error']:.0f} % ({entry[kind]['within']} of "
-             f"{entry[kind]['cases']} figures within ±{tolerance:.0f} %)" for kind, label in _KINDS if kind in entry]
+             f"{entry[kind]['cases']} figures within ±{tolerance:.0f} %, {_spread(entry[kind])})"
+             for kind, label in _KINDS if kind in entry]
     trends = entry["trends"]
     if trends["cases"]:
         parts.append(f"{trends['within']} of {trends['cases']} trends within ±{100 * record['trend_tolerance']:.0f} %")

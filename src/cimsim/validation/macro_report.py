@@ -20,7 +20,7 @@ from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
 from .macro_data import file_name, load_macros
 
 __all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json",
-           "records_by_family", "records_by_family_json", "GENERATED_BEGIN", "GENERATED_END", "README_BEGIN",
+           "measured_over_model_quartiles", "records_by_family", "records_by_family_json", "GENERATED_BEGIN", "GENERATED_END", "README_BEGIN",
            "README_END", "presets_markdown", "defaults_markdown", "validation_section", "macro_section",
            "readme_summary", "generated_block", "with_generated_block"]
 
@@ -103,6 +103,25 @@ def config_summary(config: Config) -> str:
             f"read {dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
 
 
+def _family_rows(cases: tuple[MacroCase, ...], families: Iterable[str], file: str | None) -> list[str]:
+    """The per-family table of the macro tables: cases, median |error|, how many within tolerance, which way the
+    model errs on energy (silicon / model, :func:`measured_over_model_quartiles`) and the trends."""
+    out = ["| family | macros | absolute cases | median \\|error\\| | absolute within ±15 % | silicon / model energy "
+           "(middle half, median) | trends | trends within ±10 % |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    family = {m.key: m.family for m in load_macros(file)}
+    for fam in families:
+        a = [c for c in cases if c.kind == "absolute" and family[c.macro] == fam]
+        t = [c for c in cases if c.kind == "trend" and family[c.macro] == fam]
+        med = f"{100 * statistics.median(abs(c.error) for c in a):.1f} %" if a else "-"
+        energy, spread = [c for c in a if _kind(c.quantity) == "energy"], "-"
+        if energy:
+            low, mid, high = measured_over_model_quartiles(energy)
+            spread = f"{low:.2g}-{high:.2g}x ({mid:.2g}x)"
+        out.append(f"| {fam} | {len({c.macro for c in a})} | {len(a)} | {med} | "
+                   f"{sum(c.passed for c in a)} | {spread} | {len(t)} | {sum(c.passed for c in t)} |")
+    return out
+
+
 def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | None = None) -> str:
     """The macro tables of the macro file ``file`` (None: the shipped one): absolute cases, trend cases, the summary
     and the exclusions, as Markdown."""
@@ -132,15 +151,7 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
             f"| median over macros of each macro's median \\|error\\| | {100 * s.median_of_macro_medians:.1f} % |",
             f"| absolute cases within ±{100 * ABSOLUTE_TOLERANCE:.0f} % | {100 * s.within_absolute:.0f} % |",
             f"| trend cases within ±{100 * TREND_TOLERANCE:.0f} % | {100 * s.within_trend:.0f} % |"]
-    out += ["", "| family | macros | absolute cases | median \\|error\\| | absolute within ±15 % | trends | trends within ±10 % |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
-    family = {m.key: m.family for m in load_macros(file)}
-    for fam in s.families:
-        a = [c for c in cases if c.kind == "absolute" and family[c.macro] == fam]
-        t = [c for c in cases if c.kind == "trend" and family[c.macro] == fam]
-        med = f"{100 * statistics.median(abs(c.error) for c in a):.1f} %" if a else "-"
-        out.append(f"| {fam} | {len({c.macro for c in a})} | {len(a)} | {med} | "
-                   f"{sum(c.passed for c in a)} | {len(t)} | {sum(c.passed for c in t)} |")
+    out += ["", *_family_rows(cases, s.families, file)]
     out += ["", "| operating variables a trend's two points differ in | macros | trends | within ±10 % "
                 "| median error |", "|---|---:|---:|---:|---:|"]
     by_variables: dict[str, list[MacroCase]] = {}
@@ -176,10 +187,25 @@ def _kind(quantity: str) -> str:
     return {"tops": "throughput", "tops_per_mm2": "density"}.get(quantity, "energy")
 
 
+def _measured_over_model(c: MacroCase) -> float:
+    """the silicon's figure over the model's, as a cost: energy per operation (of an efficiency, its inverse),
+    compute density, throughput"""
+    return c.model / c.published if c.quantity == "tops_per_w" else c.published / c.model
+
+
+def measured_over_model_quartiles(cases: Iterable[MacroCase]) -> list[float]:
+    """[lower quartile, median, upper quartile] of silicon / model over ``cases`` (absolute cases, at least one; 3
+    significant digits): which way the model errs and how far"""
+    ratios = [_measured_over_model(c) for c in cases]
+    quartiles = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else ratios * 3
+    return [float(f"{q:.3g}") for q in quartiles]
+
+
 def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
     """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput) the
-    absolute cases, their median |error| and how many are within tolerance, and the trends and how many are within
-    tolerance: what reports quote (``cimsim.cost.trust``)."""
+    absolute cases, their median |error|, how many are within tolerance and the quartiles of measured / model
+    (energy per operation, density, throughput: which way and how far the model errs), and the trends and how many
+    are within tolerance: what reports quote (``cimsim.cost.trust``)."""
     cases = tuple(macro_cases() if cases is None else cases)
     family = {m.key: m.family for m in load_macros()}
     record: dict = {}
@@ -190,7 +216,8 @@ def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
             a = [c for c in own if c.kind == "absolute" and _kind(c.quantity) == kind]
             if a:
                 median = round(statistics.median(abs(c.error) for c in a), 4)
-                entry[kind] = {"cases": len(a), "median_abs_error": median, "within": sum(c.passed for c in a)}
+                entry[kind] = {"cases": len(a), "median_abs_error": median, "within": sum(c.passed for c in a),
+                               "measured_over_model": measured_over_model_quartiles(a)}
         t = [c for c in own if c.kind == "trend"]
         entry["trends"] = {"cases": len(t), "within": sum(c.passed for c in t)}
         record[fam] = entry
