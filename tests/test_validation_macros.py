@@ -4,6 +4,7 @@ generated section of docs/validation.md."""
 import json
 import math
 import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -273,6 +274,17 @@ def test_the_record_says_which_way_the_model_errs():
                   and c.quantity not in ("tops", "tops_per_mm2")]
         expected = np.percentile(energy, [25, 50, 75])
         np.testing.assert_allclose(entry["energy"]["measured_over_model"], expected, rtol=5e-3, err_msg=family)
+
+
+def test_the_macro_tables_sum_up_each_macro():
+    """one row per compared macro: its family, absolute cases, median |error| and how many are within tolerance"""
+    text = macro_report.macro_tables_markdown()
+    families = {m.key: m.family for m in macro_data.load_macros()}
+    for macro in {c.macro for c in CASES.values()}:
+        a = [c for c in CASES.values() if c.macro == macro and c.kind == "absolute"]
+        row = (f"| {macro} | {families[macro]} | {len(a)} | {100 * statistics.median(abs(c.error) for c in a):.1f} % | "
+               f"{sum(c.passed for c in a)} |")
+        assert row in text, row
 
 
 def test_report_json_holds_the_record_of_its_family(tmp_path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..config.modes import Accumulation, ArrayFamily, DacMode
@@ -103,22 +103,23 @@ def config_summary(config: Config) -> str:
             f"read {dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
 
 
-def _family_rows(cases: tuple[MacroCase, ...], families: Iterable[str], file: str | None) -> list[str]:
-    """The per-family table of the macro tables: cases, median |error|, how many within tolerance, which way the
-    model errs on energy (silicon / model, :func:`measured_over_model_quartiles`) and the trends."""
-    out = ["| family | macros | absolute cases | median \\|error\\| | absolute within ±15 % | silicon / model energy "
-           "(middle half, median) | trends | trends within ±10 % |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    family = {m.key: m.family for m in load_macros(file)}
-    for fam in families:
-        a = [c for c in cases if c.kind == "absolute" and family[c.macro] == fam]
-        t = [c for c in cases if c.kind == "trend" and family[c.macro] == fam]
+def _group_rows(cases: tuple[MacroCase, ...], groups: Mapping[str, str], group_of: Callable[[MacroCase], str],
+                first: str, second: str) -> list[str]:
+    """A table of ``cases`` by group (``groups``: name -> its second cell, in order; ``group_of``: a case's group):
+    absolute cases, median |error|, how many within tolerance, which way the model errs on energy (silicon / model,
+    :func:`measured_over_model_quartiles`) and the trends."""
+    out = [f"| {first} | {second} | absolute cases | median \\|error\\| | absolute within ±15 % | silicon / model "
+           "energy (middle half, median) | trends | trends within ±10 % |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for name, cell in groups.items():
+        a = [c for c in cases if c.kind == "absolute" and group_of(c) == name]
+        t = [c for c in cases if c.kind == "trend" and group_of(c) == name]
         med = f"{100 * statistics.median(abs(c.error) for c in a):.1f} %" if a else "-"
         energy, spread = [c for c in a if _kind(c.quantity) == "energy"], "-"
         if energy:
             low, mid, high = measured_over_model_quartiles(energy)
-            spread = f"{low:.2g}-{high:.2g}x ({mid:.2g}x)"
-        out.append(f"| {fam} | {len({c.macro for c in a})} | {len(a)} | {med} | "
-                   f"{sum(c.passed for c in a)} | {spread} | {len(t)} | {sum(c.passed for c in t)} |")
+            spread = f"{mid:.2g}x" if low == high else f"{low:.2g}-{high:.2g}x ({mid:.2g}x)"
+        out.append(f"| {name} | {cell} | {len(a)} | {med} | {sum(c.passed for c in a)} | {spread} | {len(t)} | "
+                   f"{sum(c.passed for c in t)} |")
     return out
 
 
@@ -151,7 +152,12 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
             f"| median over macros of each macro's median \\|error\\| | {100 * s.median_of_macro_medians:.1f} % |",
             f"| absolute cases within ±{100 * ABSOLUTE_TOLERANCE:.0f} % | {100 * s.within_absolute:.0f} % |",
             f"| trend cases within ±{100 * TREND_TOLERANCE:.0f} % | {100 * s.within_trend:.0f} % |"]
-    out += ["", *_family_rows(cases, s.families, file)]
+    family = {m.key: m.family for m in load_macros(file)}
+    compared = {c.macro for c in cases if c.kind == "absolute"}
+    macros = {fam: str(len({k for k in compared if family[k] == fam})) for fam in s.families}
+    out += ["", *_group_rows(cases, macros, lambda c: family[c.macro], "family", "macros")]
+    out += ["", *_group_rows(cases, {k: family[k] for k in family if k in compared}, lambda c: c.macro, "macro",
+                             "family")]
     out += ["", "| operating variables a trend's two points differ in | macros | trends | within ±10 % "
                 "| median error |", "|---|---:|---:|---:|---:|"]
     by_variables: dict[str, list[MacroCase]] = {}
