@@ -20,8 +20,8 @@ from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
 from .macro_data import file_name, load_macros
 
 __all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json",
-           "measured_over_model_quartiles", "records_by_family", "records_by_family_json", "GENERATED_BEGIN", "GENERATED_END", "README_BEGIN",
-           "README_END", "presets_markdown", "defaults_markdown", "validation_section", "macro_section",
+           "measured_over_model_quartiles", "records_by_family", "records_by_family_json", "GENERATED_BEGIN",
+           "GENERATED_END", "README_BEGIN", "README_END", "presets_markdown", "defaults_markdown", "validation_section", "macro_section",
            "readme_summary", "generated_block", "with_generated_block"]
 
 @dataclass(frozen=True)
@@ -194,8 +194,8 @@ def _kind(quantity: str) -> str:
 
 
 def _measured_over_model(c: MacroCase) -> float:
-    """the silicon's figure over the model's, as a cost: energy per operation (of an efficiency, its inverse),
-    compute density, throughput"""
+    """the silicon's figure over the model's: energy per operation (of an efficiency, the model's over the
+    published one), compute density, throughput"""
     return c.model / c.published if c.quantity == "tops_per_w" else c.published / c.model
 
 
@@ -209,7 +209,7 @@ def measured_over_model_quartiles(cases: Iterable[MacroCase]) -> list[float]:
 
 def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
     """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput) the
-    absolute cases, their median |error|, how many are within tolerance and the quartiles of measured / model
+    absolute cases, their median |error|, how many are within tolerance and the quartiles of silicon / model
     (energy per operation, density, throughput: which way and how far the model errs), and the trends and how many
     are within tolerance: what reports quote (``cimsim.cost.trust``)."""
     cases = tuple(macro_cases() if cases is None else cases)
