@@ -197,7 +197,8 @@ def test_every_case_is_sourced_and_pinned():
     assert CASES, "no cases"
     for c in CASES.values():
         assert c.source and len(c.why) > 5, c.key
-        assert c.tolerance == (macro_comparison.ABSOLUTE_TOLERANCE if c.kind == "absolute" else macro_comparison.TREND_TOLERANCE), c.key
+        tolerance = macro_comparison.ABSOLUTE_TOLERANCE if c.kind == "absolute" else macro_comparison.TREND_TOLERANCE
+        assert c.tolerance == tolerance, c.key
         assert c.published > 0 and math.isfinite(c.model), c.key
     missing = sorted(set(CASES) - set(EXPECTED))
     stale = sorted(set(EXPECTED) - set(CASES))
@@ -297,7 +298,8 @@ def test_report_json_holds_the_record_of_its_family(tmp_path):
 
 def test_readme_summary_where_readme_has_the_markers():
     readme = (ROOT / "README.md").read_text()
-    assert macro_report.generated_block(readme, macro_report.README_BEGIN, macro_report.README_END) == macro_report.readme_summary(), (
+    block = macro_report.generated_block(readme, macro_report.README_BEGIN, macro_report.README_END)
+    assert block == macro_report.readme_summary(), (
         "README's validation summary is stale: run benchmarks/validate_published.py --write")
 
 

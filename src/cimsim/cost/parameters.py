@@ -45,7 +45,8 @@ class CimParameters:
     adc_area_um2: float
     """one ADC designed for adc_rate_gsps (0 without ADCs)"""
     dac_energy_pj: float
-    """one DAC conversion, beyond the word-line charge (0 for a 1-bit driver or a time-domain pulse: driver_energy_pj)"""
+    """one DAC conversion, beyond the word-line charge (0 for a 1-bit driver or a time-domain pulse, whose drivers
+    are priced by driver_energy_pj)"""
     dac_area_um2: float
     """one row's DAC / driver"""
     driver_energy_pj: float

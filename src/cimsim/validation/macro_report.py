@@ -21,8 +21,8 @@ from .macro_data import file_name, load_macros
 
 __all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json",
            "measured_over_model_quartiles", "records_by_family", "records_by_family_json", "GENERATED_BEGIN",
-           "GENERATED_END", "README_BEGIN", "README_END", "presets_markdown", "defaults_markdown", "validation_section", "macro_section",
-           "readme_summary", "generated_block", "with_generated_block"]
+           "GENERATED_END", "README_BEGIN", "README_END", "presets_markdown", "defaults_markdown",
+           "validation_section", "macro_section", "readme_summary", "generated_block", "with_generated_block"]
 
 @dataclass(frozen=True)
 class Summary:
@@ -299,8 +299,8 @@ def readme_summary() -> str:
     s = summarize()
     return (f"Validation against {s.usable_macros} published CIM macros and chips ({s.usable_points} measured "
             f"points, {', '.join(s.families)}; {s.sweeps} sweeps of one chip): median |error| "
-            f"{100 * s.median_abs_error:.1f} % over the cases ({100 * s.median_of_macro_medians:.1f} % over the macros' "
-            f"medians), {100 * s.within_absolute:.0f} % of {s.absolute} absolute figures "
+            f"{100 * s.median_abs_error:.1f} % over the cases ({100 * s.median_of_macro_medians:.1f} % over the "
+            f"macros' medians), {100 * s.within_absolute:.0f} % of {s.absolute} absolute figures "
             f"within ±{100 * ABSOLUTE_TOLERANCE:.0f} %, {100 * s.within_trend:.0f} % of {s.trends} trends within ±"
             f"{100 * TREND_TOLERANCE:.0f} % (docs/validation.md).")
 
