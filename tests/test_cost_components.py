@@ -97,18 +97,23 @@ def test_dac_energy_zigzag_form_at_28nm():
 
 def test_driver_chain_is_the_geometric_sum_of_its_fanout_4_stages():
     """stages C_in, 4 C_in, ..., C_L / 4 each switch their input and an equal diffusion capacitance: with C_L = 4**n
-    C_in the chain switches 2 (C_in + ... + C_L / 4) = 2 (C_L - C_in) / 3 at V_DD"""
+    C_in the chain switches 2 (C_in + ... + C_L / 4) = 2 (C_L - C_in) / 3 at V_DD; the last stage's diffusion swings
+    the line's voltage (it drives the line from the line's rail)"""
     c_in = 0.7  # NAND2 input at 28 nm, fF
     for n in (1, 3, 5):
         stages = [c_in * 4 ** i for i in range(n)]
         expected_pj = 2 * sum(stages) * 0.9 ** 2 * 1e-3
-        assert periphery.driver_chain_energy_pj(c_in * 4 ** n, T28) == pytest.approx(expected_pj)
-    assert periphery.driver_chain_energy_pj(c_in, T28) == 0.0  # a gate drives its own load
+        assert periphery.driver_chain_energy_pj(c_in * 4 ** n, 0.9, T28) == pytest.approx(expected_pj)
+        low_line_pj = ((2 * sum(stages) - stages[-1]) * 0.9 ** 2 + stages[-1] * 0.2 ** 2) * 1e-3
+        assert periphery.driver_chain_energy_pj(c_in * 4 ** n, 0.2, T28) == pytest.approx(low_line_pj)
+    assert periphery.driver_chain_energy_pj(c_in, 0.9, T28) == 0.0  # a gate drives its own load
     low = TechnologyConfig(node_nm=28.0, vdd_v=0.6)
-    assert (periphery.driver_chain_energy_pj(100.0, low) / periphery.driver_chain_energy_pj(100.0, T28)
+    assert (periphery.driver_chain_energy_pj(100.0, 0.6, low) / periphery.driver_chain_energy_pj(100.0, 0.9, T28)
             == pytest.approx((0.6 / 0.9) ** 2))
     with pytest.raises(ValueError):
-        periphery.driver_chain_energy_pj(-1.0, T28)
+        periphery.driver_chain_energy_pj(-1.0, 0.9, T28)
+    with pytest.raises(ValueError):
+        periphery.driver_chain_energy_pj(1.0, float("nan"), T28)
 
 
 def test_isaac_periphery_figures_reproduced_at_32nm():

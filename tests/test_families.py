@@ -227,7 +227,8 @@ def test_digital_inputs_reach_rows_as_bits_without_a_dac():
     assert p.row_line_capacitance_ff == pytest.approx(3 * config.array.cols * per_cell_ff)
     one_bit = _priced({"array.family": "digital", "dac.mode": "bit_serial", "dac.signed_inputs": "unsigned"})[2]
     assert p.dac_area_um2 == pytest.approx(3 * one_bit.dac_area_um2)
-    wire_chain_pj = periphery.driver_chain_energy_pj(config.array.cols * per_cell_ff, config.technology)
+    wire_chain_pj = periphery.driver_chain_energy_pj(config.array.cols * per_cell_ff, p.line_voltage_v,
+                                                     config.technology)
     assert p.driver_energy_pj == pytest.approx(3 * wire_chain_pj) and wire_chain_pj > 0  # a chain per wire
     b = cim_breakdown(config, plan, counts)
     assert b.energy_pj["dac"] == pytest.approx(counts.row_activations * (p.row_charge_energy_pj + p.driver_energy_pj))

@@ -188,8 +188,9 @@ def _array_fields(config: Config, plan: Plan, cell: cells.CellFamily) -> dict:
     lines = families.line_model(plan, config, cell)
     digital = plan.family == ArrayFamily.DIGITAL
     wires = plan.dac_bits if digital else 1  # a digital row's input bits, each on its own wire and driver
-    one_bit = digital or plan.dac_bits == 1 or plan.dac_encoding != InputEncoding.VOLTAGE
-    chain_pj = wires * periphery.driver_chain_energy_pj(lines.row_cap_ff / wires, tech) if one_bit else 0.0
+    chain_pj = 0.0
+    if digital or plan.dac_bits == 1 or plan.dac_encoding != InputEncoding.VOLTAGE:  # rows on 1-bit drivers
+        chain_pj = wires * periphery.driver_chain_energy_pj(lines.row_cap_ff / wires, lines.voltage_v, tech)
     return dict(
         driver_energy_pj=chain_pj,
         line_voltage_v=lines.voltage_v,

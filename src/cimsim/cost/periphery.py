@@ -86,16 +86,20 @@ def line_charge_energy_pj(capacitance_ff: float, voltage_v: float) -> float:
 
 
 @checked_types
-def driver_chain_energy_pj(load_ff: float, tech: TechnologyConfig) -> float:
-    """Switching of a 1-bit line driver's inverter chain beyond its load, pJ, each swing of the line. Stages grow by
-    f = DRIVER_STAGE_FANOUT from a minimum gate (C_in: a NAND2 input at the node, :mod:`.gates`) to the load C_L,
-    each switching its input and its diffusion capacitance (gamma = DRIVER_PARASITIC_RATIO times its input): the
-    geometric sum (1 + gamma) (C_L - C_in) / (f - 1) at V_DD (2/3 of the load's capacitance; every stage at V_DD, an
-    upper bound where the last one drives a lower read voltage); 0 for a load a gate drives alone (C_L <= C_in)."""
+def driver_chain_energy_pj(load_ff: float, line_voltage_v: float, tech: TechnologyConfig) -> float:
+    """Switching of a 1-bit line driver's inverter chain beyond its load, pJ, each swing of the line to
+    ``line_voltage_v``. Stages grow by f = DRIVER_STAGE_FANOUT from a minimum gate (C_in: a NAND2 input at the node,
+    :mod:`.gates`) to the load C_L: their inputs sum to S = (C_L - C_in) / (f - 1) (the geometric sum; 0 for a load
+    a gate drives alone, C_L <= C_in) and swing V_DD; each stage's diffusion capacitance, gamma =
+    DRIVER_PARASITIC_RATIO times its input, swings its supply: V_DD, but the line's voltage for the last stage
+    (C_L / f, at most S), which drives the line from the line's rail. At V_line = V_DD: (1 + gamma) S V_DD**2, 2/3
+    of the load's capacitance."""
     load_ff = check_real("driver load (fF)", load_ff, 0.0)
-    c_in = gates.capacitance_ff(gates.NAND2_CAP_FF, tech)
-    chain_ff = (1.0 + DRIVER_PARASITIC_RATIO) * max(0.0, load_ff - c_in) / (DRIVER_STAGE_FANOUT - 1.0)
-    return gates.switch_energy_pj(chain_ff, tech.vdd_v)
+    line_voltage_v = check_real("line voltage (V)", line_voltage_v, 0.0)
+    inputs_ff = max(0.0, load_ff - gates.capacitance_ff(gates.NAND2_CAP_FF, tech)) / (DRIVER_STAGE_FANOUT - 1.0)
+    last_ff = min(load_ff / DRIVER_STAGE_FANOUT, inputs_ff)
+    return (gates.switch_energy_pj(inputs_ff + DRIVER_PARASITIC_RATIO * (inputs_ff - last_ff), tech.vdd_v)
+            + gates.switch_energy_pj(DRIVER_PARASITIC_RATIO * last_ff, line_voltage_v))
 
 
 @checked_types
