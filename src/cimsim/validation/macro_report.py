@@ -295,14 +295,21 @@ def macro_section(file: str | None = None) -> str:
 
 
 def readme_summary() -> str:
-    """One paragraph for README's validation summary, from the same run."""
+    """One paragraph for README's validation summary, from the same run: the statistics, then which way the model
+    errs on energy in each family of three or more macros."""
     s = summarize()
+    spreads = []
+    for family, entry in records_by_family()["families"].items():
+        if entry["macros"] >= 3 and "energy" in entry:
+            low, _, high = entry["energy"]["measured_over_model"]
+            spreads.append(f"{family} {low:.2g}-{high:.2g}x")
     return (f"Validation against {s.usable_macros} published CIM macros and chips ({s.usable_points} measured "
             f"points, {', '.join(s.families)}; {s.sweeps} sweeps of one chip): median |error| "
             f"{100 * s.median_abs_error:.1f} % over the cases ({100 * s.median_of_macro_medians:.1f} % over the "
             f"macros' medians), {100 * s.within_absolute:.0f} % of {s.absolute} absolute figures "
             f"within ±{100 * ABSOLUTE_TOLERANCE:.0f} %, {100 * s.within_trend:.0f} % of {s.trends} trends within ±"
-            f"{100 * TREND_TOLERANCE:.0f} % (docs/validation.md).")
+            f"{100 * TREND_TOLERANCE:.0f} % (docs/validation.md). Silicon's energy per operation over the model's, "
+            f"middle half of each family's figures: {', '.join(spreads)}.")
 
 
 def generated_block(text: str, begin: str = GENERATED_BEGIN, end: str = GENERATED_END) -> str:
