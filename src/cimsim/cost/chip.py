@@ -225,9 +225,9 @@ def _converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
         return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
                 f"{p.adder_tree_energy_pj:.3g} pJ per output sum.")
     enob, built = config.adc.enob, config.adc.built_bits
-    enob = ("" if enob is None else f", ENOB {enob:g}") + (
+    detail = ("" if enob is None else f", ENOB {enob:g}") + (
         "" if built in (None, p.adc_bits) else f", built for {built} bits and run for {p.adc_bits} bit-cycles")
-    return (f"ADC: {p.adc_bits}-bit {p.adc_type}{enob} (docs/adc.md: survey regression by type); layer 0 samples at "
+    return (f"ADC: {p.adc_bits}-bit {p.adc_type}{detail} (docs/adc.md: survey regression by type); layer 0 samples at "
             f"{p.adc_rate_gsps:.3g} GS/s = {t.conversions_per_adc} conversions per {t.read_cycle_ns:.3g} ns round: "
             f"{p.adc_energy_pj:.3g} pJ per conversion.")
 
