@@ -36,7 +36,7 @@ CONSISTENCY_FIELDS = {
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
-    "adc.built_bits",
+    "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction",
 }
 
 
@@ -529,6 +529,10 @@ def consistent_dicts(draw) -> dict:
     workload["weights"] = draw(st.sampled_from(["normal", "uniform"]))
     workload["inputs"] = draw(st.sampled_from(["normal", "uniform"]))
     workload["kind"] = "dense"
+    if binary:  # +/-1 inputs have no zero (refused, tested in test_data_stats)
+        workload["input_zero_fraction"] = 0.0
+    if weights["weight_bits"] == 1:  # nor have +/-1 weights
+        workload["weight_zero_fraction"] = 0.0
     device["drift_time_s"] = device["drift_t0_s"] * draw(st.floats(1.0, 1e6))
     device["stuck_at_gmax_rate"] = draw(st.floats(0.0, 1.0 - device["stuck_at_gmin_rate"]))
     baseline = data["baseline"]

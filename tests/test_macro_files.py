@@ -146,3 +146,21 @@ def test_a_digital_chip_that_states_summed_reads_is_left_out_not_priced_without_
     path = macro_file(tmp_path, entry)
     reasons = [e.reason for e in macro_comparison.excluded_points(path)]
     assert reasons and all("'array.family' = \"digital\" has no analog sum" in r for r in reasons)
+
+
+def test_a_chip_measured_at_sparse_inputs_states_its_zero_fraction(tmp_path):
+    """input_zero_fraction: the share of zero inputs a figure was measured at (workload.input_zero_fraction): the
+    pulses and cell energy of those inputs are not spent; out of [0, 1] the file is refused"""
+    entry = shipped_entry("sinangil-jssc2021").replace('key = "sinangil-jssc2021"', 'key = "my-chip"')
+    plain = macro_file(tmp_path, entry, "plain.toml")
+    sparse = macro_file(tmp_path, entry.replace('family = "sram-current"',
+                                                'family = "sram-current"\ninput_zero_fraction = 0.5'), "sparse.toml")
+    label = macro_data.load_macros(plain)[0].points[0].label
+    a, b = (macro_configs.macro_config(macro_data.load_macros(f)[0], label) for f in (plain, sparse))
+    assert (a.workload.input_zero_fraction, b.workload.input_zero_fraction) == (0.0, 0.5)
+    ea, eb = (macro_configs.model_point(macro_data.load_macros(f)[0], label) for f in (plain, sparse))
+    assert eb["energy_fj_per_mac"] < 0.7 * ea["energy_fj_per_mac"]  # its pulses are most of its energy
+    bad = macro_file(tmp_path, entry.replace('family = "sram-current"',
+                                             'family = "sram-current"\ninput_zero_fraction = 1.5'), "bad.toml")
+    result = invoke(bad)
+    assert result.exit_code == 2 and "'input_zero_fraction' must be a number in [0, 1]; got 1.5" in result.output

@@ -7,6 +7,7 @@ data-dependent ones are estimated (see :func:`analytic_counts`).
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,23 +17,50 @@ from .counts import Counts
 from .iv_curve import read_levels
 from .mapping import Plan
 
-__all__ = ["analytic_counts", "uniform_cell_activity", "uniform_level_fractions"]
+__all__ = ["DataStats", "analytic_counts", "uniform_cell_activity", "uniform_level_fractions"]
+
+
+@dataclass(frozen=True)
+class DataStats:
+    """What the analytic path assumes of the data: each input value is 0 with probability ``input_zero_fraction``
+    (a ReLU's outputs: about half), else uniform over its codes; each weight is 0 with probability
+    ``weight_zero_fraction`` (pruned weights), else uniform over its codes. Both 0: uniform data."""
+
+    input_zero_fraction: float = 0.0
+    weight_zero_fraction: float = 0.0
+
+    def __post_init__(self):
+        for name in ("input_zero_fraction", "weight_zero_fraction"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be a number in [0, 1]; got {value!r}")
+
+    @classmethod
+    def of(cls, config) -> "DataStats":
+        """the statistics a config's workload states (``workload.input_zero_fraction``, ``weight_zero_fraction``)"""
+        return cls(config.workload.input_zero_fraction, config.workload.weight_zero_fraction)
+
+
+UNIFORM_DATA = DataStats()
 
 
 @checked_types
-def analytic_counts(plan: Plan, vectors: int) -> Counts:
+def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) -> Counts:
     """Counts of ``vectors`` MVMs from shapes alone (no weights, no data, no programming).
 
-    Data-independent fields equal the functional path's exactly. The data-dependent fields are estimated:
-    ``row_activations`` at its upper bound (every driven row non-zero; every unit pulse of a pulse-count input),
+    Data-independent fields equal the functional path's exactly. The data-dependent fields are estimated for the
+    data ``data`` describes (default: uniform codes): ``row_activations`` at its upper bound over the non-zero
+    inputs (each driven row whose input is not 0 non-zero on every read; every unit pulse of a pulse-count input),
     ``array_gv2t_fj`` for weight codes uniform over their range (each cell at the conductance of its mean level,
     :func:`uniform_level_fractions`) and each plane's input code uniform over its range (voltage inputs: energy ~
-    code**2; time-domain inputs: ~ code unit pulses), ``cell_activity`` likewise (:func:`uniform_cell_activity`).
+    code**2; time-domain inputs: ~ code unit pulses), ``cell_activity`` likewise (:func:`uniform_cell_activity`);
+    zero inputs drive nothing and spend nothing, zero weights hold the level of code 0 (exact expectations).
     """
     vectors = check_int("vectors", vectors, 0, 2 ** 53)  # counts stay exact as floats
+    live = _live_inputs(plan, data)
     reads = dac = cells = sums = 0
     level_sum = 0.0  # sum over the cells read of level / max level, weight codes uniform
-    per_output, per_array = uniform_level_fractions(plan)
+    per_output, per_array = uniform_level_fractions(plan, data.weight_zero_fraction)
     groups, conversions = plan.row_groups(), plan.n_planes // plan.planes_per_conversion * len(plan.conversion_groups())
     for tile in range(plan.col_tiles):
         outputs = plan.outputs_of_col_tile(tile)
@@ -43,18 +71,9 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
             level_sum += plan.n_planes * (stop - start) * (outputs * per_output + per_array)
         sums += conversions * plan.column_sums(outputs)
     c = plan.max_plane_code
-    if plan.binary_inputs:
-        mean_energy_fraction = 1.0  # every row driven at +/- V_read (or one unit pulse) on every read
-    elif (levels := read_levels(plan)) is not None:  # a non-linear cell: E[k I(k)] / c**2, I in code units
-        mean_energy_fraction = float(np.arange(c + 1) @ levels) / ((c + 1) * c ** 2)
-    elif plan.dac_encoding == InputEncoding.VOLTAGE:
-        mean_energy_fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c: V = V_read k / c
-    else:
-        mean_energy_fraction = c / 2  # E[k] for k uniform on 0..c: k unit pulses at V_read
-    if plan.signed_inputs == SignedInputs.TWO_PHASE:
-        mean_energy_fraction /= 2  # a row is driven in one of its two phases only
-    gv2t_per_us_fj = plan.read_voltage_v ** 2 * mean_energy_fraction * plan.read_pulse_ns  # per uS of a cell read
+    gv2t_per_us_fj = plan.read_voltage_v ** 2 * _mean_energy_fraction(plan) * plan.read_pulse_ns  # per uS read
     conductance_us = cells * plan.g_min_us + level_sum * (plan.g_max_us - plan.g_min_us)  # summed over the cells read
+    rows = vectors * dac * (c if plan.dac_encoding == InputEncoding.PULSE_COUNT else 1)  # every live row's pulses
     in_bits = plan.in_features * plan.input_bits
     partial_bits = plan.out_features * plan.accumulator_bits * (plan.row_tiles - 1)
     return Counts(
@@ -63,10 +82,10 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
         array_reads=vectors * reads,
         dac_conversions=vectors * dac,
         dac_bits=plan.dac_bits,
-        row_activations=vectors * dac * (c if plan.dac_encoding == InputEncoding.PULSE_COUNT else 1),
+        row_activations=rows if live == 1.0 else round(live * rows),
         cells_read=vectors * cells,
-        array_gv2t_fj=vectors * conductance_us * gv2t_per_us_fj,
-        cell_activity=vectors * level_sum * _input_activity(plan),
+        array_gv2t_fj=live * vectors * conductance_us * gv2t_per_us_fj,
+        cell_activity=live * vectors * level_sum * _input_activity(plan),
         adc_conversions=vectors * sums if plan.has_adc else 0,
         adc_bits=plan.adc_bits,
         adder_tree_sums=0 if plan.has_adc else vectors * sums,
@@ -81,21 +100,47 @@ def analytic_counts(plan: Plan, vectors: int) -> Counts:
     )
 
 
+def _mean_energy_fraction(plan: Plan) -> float:
+    """the mean of a cell's V**2 t over uniform plane codes, in units of V_read**2 x one read pulse"""
+    c = plan.max_plane_code
+    if plan.binary_inputs:
+        fraction = 1.0  # every row driven at +/- V_read (or one unit pulse) on every read
+    elif (levels := read_levels(plan)) is not None:  # a non-linear cell: E[k I(k)] / c**2, I in code units
+        fraction = float(np.arange(c + 1) @ levels) / ((c + 1) * c ** 2)
+    elif plan.dac_encoding == InputEncoding.VOLTAGE:
+        fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c: V = V_read k / c
+    else:
+        fraction = c / 2  # E[k] for k uniform on 0..c: k unit pulses at V_read
+    return fraction / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else fraction  # one of two phases driven
+
+
+def _live_inputs(plan: Plan, data: DataStats) -> float:
+    """the fraction of input values that are not 0 (binary +/-1 inputs have no 0 code)"""
+    if plan.binary_inputs and data.input_zero_fraction:
+        raise ValueError("input_zero_fraction must be 0 for binary inputs (+/-1: no input is 0); got "
+                         f"{data.input_zero_fraction}")
+    return 1.0 - data.input_zero_fraction
+
+
 @checked_types
-def uniform_level_fractions(plan: Plan) -> tuple[float, float]:
-    """(mean over uniform weight codes of the summed level / max level of one output's cells; the summed level / max
-    level of one array's reference columns). Codes are uniform on [-m, m], m = 2**(bits-1) - 1 (binary: +/-1):
-    a differential pair holds |q| on one side only (about 1/4 of the top level per cell), the offset and two's-
-    complement codes fill about half of it."""
+def uniform_level_fractions(plan: Plan, weight_zero_fraction: float = 0.0) -> tuple[float, float]:
+    """(mean over weight codes of the summed level / max level of one output's cells; the summed level / max
+    level of one array's reference columns). Codes are 0 with probability ``weight_zero_fraction``, else uniform on
+    [-m, m], m = 2**(bits-1) - 1 (binary: +/-1, which has no 0): a differential pair holds |q| on one side only
+    (about 1/4 of the top level per cell), the offset and two's-complement codes fill about half of it."""
+    if plan.weight_bits == 1 and weight_zero_fraction:
+        raise ValueError(f"weight_zero_fraction must be 0 for binary weights (+/-1: no weight is 0); got "
+                         f"{weight_zero_fraction}")
     return _level_fractions(plan.signed_encoding, plan.weight_bits, plan.bits_per_cell, plan.n_slices,
-                            plan.reference_cols > 0)
+                            plan.reference_cols > 0, float(weight_zero_fraction))
 
 
 @functools.cache
 def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, slices: int,
-                     references: bool) -> tuple[float, float]:
+                     references: bool, zero_fraction: float) -> tuple[float, float]:
     m = 2 ** (bits - 1) - 1
     codes = np.array([-1, 1]) if bits == 1 else np.arange(-m, m + 1)
+    weights = np.full(codes.size, (1.0 - zero_fraction) / codes.size) + zero_fraction * (codes == 0)
     if encoding == SignedEncoding.DIFFERENTIAL:
         stored = [np.maximum(codes, 0), np.maximum(-codes, 0)]
     elif encoding == SignedEncoding.TWOS_COMPLEMENT:
@@ -104,7 +149,7 @@ def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, sl
         step = 2 if bits == 1 else 1
         stored = [(codes + 2 ** (bits - 1)) // step]
     top, shifts = 2 ** bits_per_cell - 1, [bits_per_cell * k for k in range(slices)]
-    per_output = sum(float(np.mean((s >> k) & top)) for s in stored for k in shifts) / top
+    per_output = sum(float(weights @ ((s >> k) & top)) for s in stored for k in shifts) / top
     reference = sum((2 ** (bits - 1) >> k) & top for k in shifts) / top if references else 0.0
     return per_output, reference
 
@@ -120,11 +165,12 @@ def _input_activity(plan: Plan) -> float:
 
 
 @checked_types
-def uniform_cell_activity(plan: Plan) -> float:
+def uniform_cell_activity(plan: Plan, data: DataStats = UNIFORM_DATA) -> float:
     """Mean of (x / c_max)**2 (l / l_max) over the cells of one full array read: x uniform on 0..c_max (E = (2c + 1)
     / (6c); binary inputs +/-1: E = 1), halved for two-phase inputs (a row is driven in one of its two phases);
     l the level of weight codes uniform over their range (:func:`uniform_level_fractions`; a digital cell chain's
-    adder columns hold none)."""
-    per_output, per_array = uniform_level_fractions(plan)
+    adder columns hold none); zero inputs and weights with the probabilities ``data`` states."""
+    per_output, per_array = uniform_level_fractions(plan, data.weight_zero_fraction)
     outputs = plan.outputs_per_array
-    return _input_activity(plan) * (outputs * per_output + per_array) / plan.used_cols(outputs)
+    return (_live_inputs(plan, data) * _input_activity(plan) * (outputs * per_output + per_array)
+            / plan.used_cols(outputs))

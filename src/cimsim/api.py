@@ -68,6 +68,10 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
         return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}
     if network is not None or labels is not None:
         raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
+    for name, given in (("weight", weights), ("input", inputs)):
+        if given is not None and (zeros := getattr(cfg.workload, f"{name}_zero_fraction")):
+            raise ValueError(f"{name}s were given, but workload.{name}_zero_fraction is {zeros:g}: it zeroes "
+                             f"generated {name}s only; the {name}s given decide which are 0")
     shape = {}
     if weights is not None:
         w = _matrix("weights", weights, "out_features x in_features")

@@ -26,7 +26,7 @@ from .models.from_network import model_from_network
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
 from .network import Network
-from .analytic import analytic_counts
+from .analytic import DataStats, analytic_counts
 from .mapping import Plan, plan_layer
 from .run import RunResult
 from .trials import run_trials
@@ -208,10 +208,12 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
 def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
     dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
-    counts are :func:`cimsim.analytic.analytic_counts` (the data-dependent ones estimated)."""
+    counts are :func:`cimsim.analytic.analytic_counts` (the data-dependent ones estimated for the workload's
+    stated zero fractions)."""
     if config.workload.kind != WorkloadKind.NETWORK:
         plan = plan_layer(config)
-        return (cim_breakdown(config, plan, analytic_counts(plan, config.workload.vectors), name=config.name),
+        counts = analytic_counts(plan, config.workload.vectors, DataStats.of(config))
+        return (cim_breakdown(config, plan, counts, name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
     network, x, _ = load_workload_network(config)
     samples = len(x)

@@ -2,8 +2,9 @@
 
 Generated data are reproducible from the config's seed and independent of the simulation's chunk size:
 weights come from ``default_rng([seed, 0])`` and input block k (of ``INPUT_BLOCK`` vectors) from
-``default_rng([seed, 1, k])``. Files are memory-mapped and read block by block, so a long input file
-never has to fit in memory.
+``default_rng([seed, 1, k])``; the values set to 0 (``workload.weight_zero_fraction``, ``input_zero_fraction``)
+are drawn from ``default_rng([seed, 3])`` and ``default_rng([seed, 2, k])``, so the other values stay. Files are
+memory-mapped and read block by block, so a long input file never has to fit in memory.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ def _generate(kind: str, rng: np.random.Generator, shape: tuple[int, int], unsig
         x = rng.standard_normal(shape)
         return np.abs(x) if unsigned else x
     return rng.uniform(0.0 if unsigned else -1.0, 1.0, shape)
+
+
+def _zeroed(values: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """``values`` with each one set to 0 with probability ``fraction`` (in place)"""
+    if fraction > 0:
+        values[rng.random(values.shape) < fraction] = 0.0
+    return values
 
 
 def _error(config: Config, field: str, message: str) -> ConfigError:
@@ -61,6 +69,8 @@ def load_weights(config: Config) -> np.ndarray:
         w = np.clip(np.random.default_rng([config.simulation.seed, 0]).standard_normal(shape), -3.0, 3.0) / 3.0
     else:
         w = np.random.default_rng([config.simulation.seed, 0]).uniform(-1.0, 1.0, shape)
+    if wl.weights != WeightSource.FILE:
+        w = _zeroed(w, wl.weight_zero_fraction, np.random.default_rng([config.simulation.seed, 3]))
     if not np.isfinite(w).all():
         raise _error(config, "workload.weights_file", "the weight matrix holds NaN or infinite values")
     return w
@@ -88,6 +98,7 @@ def input_blocks(config: Config) -> Iterator[np.ndarray]:
                              f"vectors {start}..{start + n - 1} hold negative values, but 'dac.signed_inputs' is "
                              "\"unsigned\" (inputs >= 0)")
         else:
-            block = _generate(wl.inputs, np.random.default_rng([config.simulation.seed, 1, k]), (n, wl.in_features),
-                              unsigned)
+            block = _zeroed(_generate(wl.inputs, np.random.default_rng([config.simulation.seed, 1, k]),
+                                      (n, wl.in_features), unsigned),
+                            wl.input_zero_fraction, np.random.default_rng([config.simulation.seed, 2, k]))
         yield block

@@ -69,6 +69,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
             if getattr(config.workload, kind) == "file":
                 errors.extend(_check_file(getattr(config.workload, f"{kind}_file"), f"workload.{kind}_file",
                                           f"'workload.{kind}' is \"file\""))
+    errors.extend(_check_zero_fractions(config))
     if input_errors or encoding_errors or family_errors:
         return errors  # the plan needs a valid input layout, weight encoding and family
     from ..plan_checks import plan_problems  # checks on the layer's plan
@@ -247,6 +248,28 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
                                            [f"device.{n}" for n in noisy]
                                            + (["array.wire_resistance_ohm"] if array.wire_resistance_ohm > 0 else []))
                                        + " > 0)"))
+    return errors
+
+
+def _check_zero_fractions(config: Config) -> list[tuple[str, str]]:
+    """Zero fractions shape generated data of codes that have a 0: not a network's or a file's data, not binary
+    (+/-1) inputs or weights."""
+    wl, errors = config.workload, []
+    binary_in = binary_inputs(config.dac.input_bits, config.dac.signed_inputs)
+    for name, source, binary in (("input", wl.inputs, "dac.input_bits = 1 with bipolar inputs" if binary_in else ""),
+                                 ("weight", wl.weights, "mapping.weight_bits = 1" if config.mapping.weight_bits == 1
+                                  else "")):
+        dotted, value = f"workload.{name}_zero_fraction", getattr(wl, f"{name}_zero_fraction")
+        if value == 0:
+            continue
+        if wl.kind == WorkloadKind.NETWORK or source == "file":
+            where = ("'workload.kind' is \"network\"" if wl.kind == WorkloadKind.NETWORK
+                     else f"'workload.{name}s' is \"file\"")
+            errors.append((dotted, f"'{dotted}' ({value:g}) zeroes generated {name}s, but {where}: those values "
+                                   "decide which are 0 (the simulation measures them); leave it at 0"))
+        elif binary:
+            errors.append((dotted, f"'{dotted}' ({value:g}) needs {name}s that can be 0; binary {name}s are +/-1 "
+                                   f"({binary})"))
     return errors
 
 

@@ -210,6 +210,10 @@ class WorkloadConfig:
         Choice(InputSource), "input vectors of a dense workload (their magnitudes for unsigned inputs)"))
     inputs_file: str | None = field(default=None, metadata=rule(
         Text(optional=True), "path of the .npy input matrix, relative to the config file"))
+    input_zero_fraction: float = field(default=0.0, metadata=rule(Float(0.0, 1.0), (
+        "generated inputs: the fraction set to 0 (a ReLU's outputs: about 0.5); the analytic path prices it")))
+    weight_zero_fraction: float = field(default=0.0, metadata=rule(Float(0.0, 1.0), (
+        "generated weights: the fraction set to 0 (pruning); the analytic path prices it")))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from ..analytic import analytic_counts
+from ..analytic import UNIFORM_DATA, DataStats, analytic_counts
 from ..argcheck import check_int, checked_types
 from ..breakdown import Breakdown
 from ..config.modes import Pipeline
@@ -83,16 +83,16 @@ def _extras(part: ChipPart, unit: VectorUnit, config: Config, rewritten: frozens
 
 
 @checked_types
-def counts_per_vector(plan: Plan) -> Counts:
-    """``analytic_counts(plan, 1)``, from one full column tile and the last one: every count but ``mvms`` and the
-    DRAM input (per vector, not per tile) adds over the column tiles, and the full tiles are alike (exact; a
+def counts_per_vector(plan: Plan, data: DataStats = UNIFORM_DATA) -> Counts:
+    """``analytic_counts(plan, 1, data)``, from one full column tile and the last one: every count but ``mvms`` and
+    the DRAM input (per vector, not per tile) adds over the column tiles, and the full tiles are alike (exact; a
     4096 x 22016 matrix: 2 tiles counted instead of 688)."""
     full, rest = divmod(plan.out_features, plan.outputs_per_array)
     if full < 2:
-        return analytic_counts(plan, 1)
-    counts = analytic_counts(replace(plan, out_features=plan.outputs_per_array), 1).scaled(full)
+        return analytic_counts(plan, 1, data)
+    counts = analytic_counts(replace(plan, out_features=plan.outputs_per_array), 1, data).scaled(full)
     if rest:
-        counts = counts + analytic_counts(replace(plan, out_features=rest), 1)
+        counts = counts + analytic_counts(replace(plan, out_features=rest), 1, data)
     return replace(counts, mvms=1, dram_read_bits=plan.in_features * plan.input_bits)
 
 
@@ -114,7 +114,7 @@ class _Pricer:
     def stage(self, placed: Placed, first: bool, last: bool) -> Stage:
         plan, v, bits = placed.plan, placed.busy_vectors_per_item, self.config.dac.input_bits
         if plan not in self._counts:
-            self._counts[plan] = counts_per_vector(plan)
+            self._counts[plan] = counts_per_vector(plan, DataStats.of(self.config))
         counts = self._counts[plan].scaled(self.items * placed.vectors_per_item).share(placed.op.routed_fraction)
         counts = replace(counts, macs=self.items * placed.op.macs_per_item,
                          dram_read_bits=self.items * self.model.input_elements_per_item * bits if first else 0,

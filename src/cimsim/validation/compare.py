@@ -18,7 +18,7 @@ from ..config import load_preset
 from ..config.schema import Config
 from ..cost import cim_breakdown
 from ..cost.cim import MACRO_COMPONENTS
-from ..analytic import analytic_counts
+from ..analytic import DataStats, analytic_counts
 from ..mapping import plan_layer
 from .published import PUBLISHED, Published
 
@@ -54,7 +54,7 @@ def _breakdown(preset: str, out_features: int | None = None) -> Breakdown:
     if out_features is not None:
         config = _with_outputs(config, out_features)
     plan = plan_layer(config)
-    return cim_breakdown(config, plan, analytic_counts(plan, config.workload.vectors))
+    return cim_breakdown(config, plan, analytic_counts(plan, config.workload.vectors, DataStats.of(config)))
 
 
 def _tile(preset: str) -> Breakdown:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..cost.baseline import baseline_breakdown
 from ..config import load_preset, with_overrides
 from ..cost import cim_breakdown
-from ..analytic import analytic_counts
+from ..analytic import DataStats, analytic_counts
 from ..mapping import plan_layer
 
 __all__ = ["PAPER_GAINS", "DensityGains", "isaac_vs_dadiannao"]
@@ -47,7 +47,7 @@ def isaac_vs_dadiannao(vectors: int = 16800) -> DensityGains:
         "baseline.preset": "dadiannao",
     })
     plan = plan_layer(config)
-    cim = cim_breakdown(config, plan, analytic_counts(plan, vectors))
+    cim = cim_breakdown(config, plan, analytic_counts(plan, vectors, DataStats.of(config)))
     cim_energy = sum(v for k, v in cim.energy_pj.items() if k != "dram")
     base = baseline_breakdown(config, vectors, include_weight_load=False, dram_activation_bits=0)
     cim_ops_per_ns = 2.0 * cim.macs / cim.compute_ns

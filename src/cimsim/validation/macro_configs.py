@@ -22,7 +22,7 @@ from ..config.schema import Config
 from ..cost import cim_breakdown
 from ..cost.technology import NODES_NM, delay_scale
 from ..errors import ConfigError
-from ..analytic import analytic_counts
+from ..analytic import DataStats, analytic_counts
 from ..mapping import plan_layer
 from .macro_data import Macro, MacroPoint, Unusable, file_name, find_macro
 
@@ -72,6 +72,8 @@ DEFAULTS: dict[str, str] = {
               "digital macros take the 'sram' device preset with device.read_voltage_v = vdd",
     "ops_per_mac": "the entry's ops_per_mac, 2 (one multiply and one add) when not stated",
     "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
+    "data": "codes uniform over their range, unless input_zero_fraction / weight_zero_fraction state the share of "
+            "zero inputs / weights the figure was measured at (workload.input_zero_fraction, weight_zero_fraction)",
 }
 """every value cimsim needs that an entry may leave out, with the one global rule used for it"""
 
@@ -259,7 +261,8 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
                   **{k: f[k] for k in ("digital_adders", "chain_register_rows") if k in f}},
         "device": device, "mapping": mapping, "dac": dac,
         "adc": adc, "technology": technology,
-        "workload": {"kind": "dense", "in_features": rows, "out_features": 1, "vectors": VECTORS},
+        "workload": {"kind": "dense", "in_features": rows, "out_features": 1, "vectors": VECTORS,
+                     **{k: f[k] for k in ("input_zero_fraction", "weight_zero_fraction") if k in f}},
     }
     return data, tuple(notes)
 
@@ -303,7 +306,7 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
     point = m.points[index]
     config = point_config(macro_key, index, file)[0]
     plan = plan_layer(config)
-    counts = analytic_counts(plan, config.workload.vectors)
+    counts = analytic_counts(plan, config.workload.vectors, DataStats.of(config))
     b = cim_breakdown(config, plan, counts)
     energy = {k: v for k, v in b.energy_pj.items() if k not in NON_MACRO_COMPONENTS}
     area = {k: v for k, v in b.area_um2.items() if k not in NON_MACRO_COMPONENTS}

@@ -25,7 +25,8 @@ MACRO_FILE = "published_macros.toml"
 CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bits", "input_signed", "bits_per_read",
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
                  "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
-                 "digital_adders", "chain_register_rows", "row_groups_per_conversion")
+                 "digital_adders", "chain_register_rows", "row_groups_per_conversion", "input_zero_fraction",
+                 "weight_zero_fraction")
 """entry fields that set the configuration (a point's value overrides the macro's)"""
 
 
@@ -37,6 +38,7 @@ _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "ops_per_mac",
                      "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_mac", "neuron_fj_per_mac",
                      "input_pulse_fj_per_mac")
 _NON_NEGATIVE_NUMBERS = ("adc_bits", "avg_output_value")
+_FRACTIONS = ("input_zero_fraction", "weight_zero_fraction")
 _BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
 _STRINGS = ("key", "title", "source", "read_via", "family", "notes", "label", "adc_type", "input_encoding",
             "digital_adders", "energy_per", "vdd_note")
@@ -53,6 +55,7 @@ _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance
                  "a positive integer"),
                 (_POSITIVE_NUMBERS, lambda v: _number(v) and v > 0, "a positive finite number"),
                 (_NON_NEGATIVE_NUMBERS, lambda v: _number(v) and v >= 0, "a finite number >= 0"),
+                (_FRACTIONS, lambda v: _number(v) and 0 <= v <= 1, "a number in [0, 1]"),
                 (_BOOLS, lambda v: isinstance(v, bool), "true or false"),
                 (_STRINGS, lambda v: isinstance(v, str), "a string"))
 """(fields, test of a value, what the test asks for) of the entries' fields the harness reads"""
