@@ -164,3 +164,97 @@ def test_analytic_path_refuses_zeros_it_cannot_place():
     with pytest.raises(ValueError, match="binary weights"):
         uniform_level_fractions(plan_layer(with_overrides(SMALL, {"mapping.weight_bits": 1,
                                                                   "device.bits_per_cell": 1})), 0.5)
+
+
+def _relu_mlp(rng):
+    from cimsim.network import Dense, Network, ReLU
+
+    w1 = rng.standard_normal((32, 16))
+    w2 = rng.standard_normal((4, 32))
+    w2[:, :8] = 0.0  # a pruned quarter of the second matrix
+    return Network((Dense(w1, None), ReLU(), Dense(w2, None)), (16,))
+
+
+def test_zero_fractions_are_what_a_float_forward_pass_feeds_each_matrix():
+    from cimsim.models.from_network import zero_fractions
+
+    rng = np.random.default_rng(5)
+    net, x = _relu_mlp(rng), rng.uniform(-1, 1, (100, 16))
+    x[:, 0] = 0.0  # one input of 16 is 0
+    first, second = zero_fractions(net, x, samples=50)
+    hidden = np.maximum(x[:50] @ net.layers[0].weight.T, 0)
+    assert first == DataStats(1 / 16, 0.0)
+    assert second == DataStats(float(np.mean(hidden == 0)), 0.25)
+    assert 0.3 < second.input_zero_fraction < 0.7  # about half of a ReLU's outputs
+
+
+def test_models_of_networks_carry_measured_zeros_and_price_them():
+    from cimsim.models.from_network import model_from_network
+    from cimsim.models.ops import MatrixOp
+    from cimsim.models.pricing import op_data, price_model
+
+    rng = np.random.default_rng(6)
+    net, x = _relu_mlp(rng), rng.uniform(-1, 1, (64, 16))
+    shapes_only, measured = model_from_network(net), model_from_network(net, inputs=x)
+    ops = [op for op in measured.ops if isinstance(op, MatrixOp)]
+    assert [op.input_zero_fraction for op in shapes_only.of_type(MatrixOp)] == [None, None]
+    assert ops[1].input_zero_fraction > 0.3 and ops[1].weight_zero_fraction == 0.25
+    config = with_overrides(SMALL, {"dac.encoding": "pulse_count", "workload.input_zero_fraction": 0.1})
+    assert op_data(shapes_only.ops[0], config) == DataStats(0.1, 0.0)  # none measured: the config's
+    assert op_data(ops[1], config) == DataStats(ops[1].input_zero_fraction, 0.25)  # its own
+    assert price_model(config, measured).cim.energy_pj["dac"] < price_model(config, shapes_only).cim.energy_pj["dac"]
+    with pytest.raises(ValueError, match="input_zero_fraction"):
+        MatrixOp("fc", 4, 4, 1, input_zero_fraction=1.5)
+
+
+def test_a_networks_analytic_price_follows_its_measured_zeros(tmp_path, monkeypatch):
+    """Priced from shapes with its layers' measured zeros, a ReLU network's pulse-count arrays come at least 40 %
+    closer to what a simulation of the same samples measures than with uniform codes (here +16 % against +35 %:
+    the non-zero codes of a ReLU, mostly small, are still taken as uniform)."""
+    from cimsim import comparison
+    from cimsim.network import save_network
+
+    rng = np.random.default_rng(7)
+    net = _relu_mlp(rng)
+    path = tmp_path / "mlp.npz"
+    save_network(net, path)
+    data = tmp_path / "data.npz"
+    np.savez(data, x=rng.uniform(0, 1, (40, 16)), y=rng.integers(0, 4, 40))
+    config = with_overrides(Config(), {"workload.kind": "network", "workload.network_file": str(path),
+                                       "workload.dataset": "file", "workload.dataset_file": str(data),
+                                       "workload.vectors": 40, "dac.encoding": "pulse_count",
+                                       "dac.signed_inputs": "unsigned", "array.rows": 64, "array.cols": 64,
+                                       "array.rows_per_read": 64})
+    analytic = price_from_shapes(config)[0].energy_pj["array"]
+    simulated = api.compare(config).cim.energy_pj["array"]
+    monkeypatch.setattr(comparison, "zero_fractions", lambda network, x: [DataStats()] * 2)
+    uniform = price_from_shapes(config)[0].energy_pj["array"]
+    assert abs(analytic / simulated - 1) < 0.6 * abs(uniform / simulated - 1)
+
+
+def test_price_model_measures_zero_inputs_on_samples_and_refuses_bad_ones(tmp_path):
+    from click.testing import CliRunner
+
+    from cimsim.cli import main
+    from cimsim.network import save_network
+
+    rng = np.random.default_rng(8)
+    save_network(_relu_mlp(rng), tmp_path / "mlp.npz")
+    np.savez(tmp_path / "x.npz", x=rng.uniform(0, 1, (100, 16)))
+    np.savez(tmp_path / "wide.npz", x=rng.uniform(0, 1, (100, 15)))
+    np.savez(tmp_path / "nox.npz", y=np.ones(3))
+
+    def run(*args):
+        return CliRunner().invoke(main, ["price-model", str(tmp_path / "mlp.npz"), *args])
+
+    plain, measured = run(), run("--samples", str(tmp_path / "x.npz"))
+    assert plain.exit_code == 0 and "zero inputs" not in plain.output
+    assert measured.exit_code == 0, measured.output
+    assert "zero inputs measured by a float forward pass of 16 samples: 0%, " in measured.output
+    for name, message in (("wide.npz", "must have shape (batch, 16)"), ("nox.npz", "expected an array 'x'"),
+                          ("missing.npz", "missing.npz")):
+        result = run("--samples", str(tmp_path / name))
+        assert result.exit_code == 2 and f"--samples {tmp_path / name}: " in result.output, result.output
+        assert message in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(main, ["price-model", "resnet18", "--samples", str(tmp_path / "x.npz")])
+    assert result.exit_code == 2 and "--samples is for network files" in result.output

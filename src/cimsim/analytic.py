@@ -40,6 +40,12 @@ class DataStats:
         """the statistics a config's workload states (``workload.input_zero_fraction``, ``weight_zero_fraction``)"""
         return cls(config.workload.input_zero_fraction, config.workload.weight_zero_fraction)
 
+    def on(self, plan: Plan) -> "DataStats":
+        """these statistics as ``plan``'s codes see measured data: binary (+/-1) inputs or weights have no 0 (a 0
+        reads as +1), so their zero fraction is 0"""
+        return DataStats(0.0 if plan.binary_inputs else self.input_zero_fraction,
+                         0.0 if plan.weight_bits == 1 else self.weight_zero_fraction)
+
 
 UNIFORM_DATA = DataStats()
 

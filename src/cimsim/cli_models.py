@@ -30,10 +30,13 @@ __all__ = ["price_model_command"]
 @click.option("--activation-products", type=click.Choice(["digital", "arrays"]), default="digital",
               help="Attention's activation x activation products on the vector unit, or on crossbars rewritten "
                    "with one operand every item (write energy, time and the cells' lifetime shown).")
+@click.option("--samples", "samples_path", type=click.Path(dir_okay=False), default=None,
+              help="Network files: a .npz whose array x holds sample inputs; each matrix layer is priced at the "
+                   "share of zero inputs a float forward pass of up to 16 of them feeds it (default: none).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write every figure as JSON here.")
 @guarded
 def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips, reload_weights, items, sequences,
-                        vector_lanes, image_side, activation_products, output):
+                        vector_lanes, image_side, activation_products, samples_path, output):
     """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b,
     mixtral-8x7b) or a network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the
     config's baseline: energy per item and token, rates, chips, gains."""
@@ -48,12 +51,14 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                                ".npz / .onnx network file")
     if chips is not None and reload_weights:
         raise click.UsageError("--chips and --reload-weights exclude each other")
+    if samples_path is not None and not is_file:
+        raise click.UsageError(f"--samples is for network files; {model_name} is a standard model without data")
     if phase is not None and model_name not in DECODERS:
         raise click.UsageError(f"--phase is for decoders ({', '.join(DECODERS)}); {model_name} has one phase")
     cfg = load_config(config_path) if config_path else load_preset("rram-default")
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
     try:
-        models = ([_file_model(model_name)] if is_file else
+        models = ([_file_model(model_name, samples_path)] if is_file else
                   [get_model(model_name, seq_len=seq_len, phase=p, image_side=image_side) for p in phases])
         prices = [price_model(cfg, m, items=items, chips=chips, reload_weights=reload_weights, kv_cache=kv_cache,
                               vector_lanes=vector_lanes or DEFAULT_VECTOR_LANES, sequences=sequences,
@@ -73,12 +78,22 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
         click.echo(f"\nwrote {output}")
 
 
-def _file_model(path: str):
+def _file_model(path: str, samples_path: str | None):
     from .models.from_network import model_from_network
     from .network import load_network
+    from .npfiles import read_npz
 
     try:
         network = load_network(path)
     except (OSError, ImportError) as exc:
         raise click.UsageError(f"cannot load {path}: {exc}") from None
-    return model_from_network(network, Path(path).stem)
+    if samples_path is None:
+        return model_from_network(network, Path(path).stem)
+    try:
+        samples = read_npz(samples_path).get("x")
+        if samples is None or samples.dtype.kind not in "biuf":
+            raise ValueError(f"expected an array 'x' of real numbers (samples x the network's input shape "
+                             f"{network.input_shape})")
+        return model_from_network(network, Path(path).stem, samples)
+    except (OSError, ValueError) as exc:  # no such file, no x, samples of another shape or not finite
+        raise click.UsageError(f"--samples {samples_path}: {exc}") from None

@@ -22,7 +22,7 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import vector_unit, with_vector_energy
 from .inference import NetworkResult, load_workload_network
-from .models.from_network import model_from_network
+from .models.from_network import model_from_network, zero_fractions
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
 from .network import Network
@@ -209,18 +209,19 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
     dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
     counts are :func:`cimsim.analytic.analytic_counts` (the data-dependent ones estimated for the workload's
-    stated zero fractions)."""
+    stated zero fractions; a network's: its layers' zero inputs and weights, measured by a float forward pass of
+    its first ``ZERO_SAMPLES`` samples, :func:`cimsim.models.from_network.zero_fractions`)."""
     if config.workload.kind != WorkloadKind.NETWORK:
         plan = plan_layer(config)
         counts = analytic_counts(plan, config.workload.vectors, DataStats.of(config))
         return (cim_breakdown(config, plan, counts, name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
     network, x, _ = load_workload_network(config)
-    samples = len(x)
+    samples, zeros = len(x), zero_fractions(network, x)
     layers = []
     for shape in network.matrix_shapes():
         plan = plan_layer(config, shape.in_features, shape.out_features)
-        layers.append((plan, analytic_counts(plan, samples * shape.rows_per_sample)))
+        layers.append((plan, analytic_counts(plan, samples * shape.rows_per_sample, zeros[shape.index].on(plan))))
     return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),
                          include_weight_load=False, network=network)
 

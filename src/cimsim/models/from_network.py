@@ -17,13 +17,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..argcheck import checked_types
+from ..analytic import DataStats
+from ..argcheck import check_int, checked_types
 from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
 from ..network.ops import VALUE_TESTS
 from .ops import MatrixOp, Model, VectorOp
 
-__all__ = ["model_from_network", "DIGITAL_KINDS"]
+__all__ = ["model_from_network", "zero_fractions", "DIGITAL_KINDS", "ZERO_SAMPLES"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
@@ -76,10 +77,35 @@ def _tied(table, network: Network) -> bool:
                for layer in network.layers)
 
 
+ZERO_SAMPLES = 16
+"""samples whose float forward pass measures each matrix's share of zero inputs (:func:`zero_fractions`)"""
+
+
 @checked_types
-def model_from_network(network: Network, name: str = "network") -> Model:
+def zero_fractions(network: Network, inputs, samples: int = ZERO_SAMPLES) -> list[DataStats]:
+    """For each matrix of :meth:`Network.matrix_layers`: the fraction of the values it multiplies that are 0 (over
+    all its places) in a float forward pass of the first ``samples`` rows of ``inputs``, and of its weights."""
+    samples = check_int("samples", samples, 1)
+    zeros: dict[int, list[int]] = {}
+
+    def count(index: int, layer, rows: np.ndarray) -> np.ndarray:
+        seen = zeros.setdefault(index, [0, 0])
+        seen[0] += rows.size - int(np.count_nonzero(rows))
+        seen[1] += rows.size
+        return layer.product(rows)
+
+    network.forward(np.asarray(inputs)[:samples], count)
+    return [DataStats(zeros[k][0] / zeros[k][1] if zeros.get(k, (0, 0))[1] else 0.0, float(np.mean(layer.weight == 0)))
+            for k, layer in enumerate(network.matrix_layers())]
+
+
+@checked_types
+def model_from_network(network: Network, name: str = "network", inputs=None) -> Model:
     """The shapes-only model of ``network``, one item = one inference. A matrix shared by several places of the
-    graph is one static op, at its first place, with the vectors and inputs of all its places."""
+    graph is one static op, at its first place, with the vectors and inputs of all its places. Each static op
+    holds its weights' share of zeros, and with sample ``inputs`` its inputs' (:func:`zero_fractions`)."""
+    measured = zero_fractions(network, inputs) if inputs is not None else None
+    index = {id(layer): k for k, layer in enumerate(network.matrix_layers())}
     values = network.shapes()
     ops: list = []
     shared: dict[int, int] = {}  # matrix layer -> the position of its op in ops
@@ -95,9 +121,12 @@ def model_from_network(network: Network, name: str = "network") -> Model:
             conv = isinstance(layer, (Conv2d, Conv3d))
             groups = layer.groups if conv else 1
             out, inp = layer.matrix_shape
+            zero_inputs = None if measured is None else measured[index[id(layer)]].input_zero_fraction
             op = MatrixOp(layer_name, layer.weight[0].size if conv else inp, out // groups, vectors, "static", groups,
                           input_elements_per_item=math.ceil(math.prod(shapes[0]) * layer.routed_fraction),
-                          routed_fraction=layer.routed_fraction)  # a routed expert: its share of the tokens
+                          routed_fraction=layer.routed_fraction,  # a routed expert: its share of the tokens
+                          input_zero_fraction=zero_inputs,
+                          weight_zero_fraction=float(np.mean(layer.weight == 0)))
             if id(layer) in shared:  # another place of a shared matrix: more vectors through its op
                 first = ops[shared[id(layer)]]
                 ops[shared[id(layer)]] = replace(first, vectors_per_item=first.vectors_per_item + vectors,
@@ -113,5 +142,16 @@ def model_from_network(network: Network, name: str = "network") -> Model:
     tables = sum(layer.table.size for layer in network.layers if layer.kind == "embedding"
                  and not _tied(layer.table, network))
     return Model(name, "inference", tuple(ops), math.prod(network.input_shape), math.prod(network.output_shape),
-                 dram_parameters=tables, source="network file")
+                 dram_parameters=tables, source="network file" + _zeros_note(measured, inputs))
+
+
+def _zeros_note(measured: list[DataStats] | None, inputs) -> str:
+    """how the ops' zero inputs were measured, for the model's source line"""
+    if measured is None:
+        return ""
+    samples = np.asarray(inputs).shape[0]
+    shares = [z.input_zero_fraction for z in measured]
+    listed = (", ".join(f"{z:.0%}" for z in shares) + " by matrix" if len(shares) <= 8 else
+              f"{min(shares):.0%}-{max(shares):.0%} over {len(shares)} matrices, mean {np.mean(shares):.0%}")
+    return f"; zero inputs measured by a float forward pass of {min(samples, ZERO_SAMPLES)} samples: {listed}"
 

@@ -57,12 +57,21 @@ class MatrixOp:
     routed_fraction: float = 1.0
     """the mean fraction of the vectors the op multiplies, in (0, 1]: k / E for an expert of a mixture routing each
     token to k of its E experts (its weights always held)"""
+    input_zero_fraction: float | None = None
+    """the fraction of its input values that are 0 (after a ReLU: measured by
+    :func:`cimsim.models.from_network.model_from_network` from sample inputs); None: the config's
+    ``workload.input_zero_fraction``"""
+    weight_zero_fraction: float | None = None
+    """the fraction of its weights that are 0 (pruned); None: the config's ``workload.weight_zero_fraction``"""
 
     def __post_init__(self) -> None:
         _positive(self, "in_features", "out_features", "vectors_per_item", "groups")
         _positive(self, "input_elements_per_item", "skip_elements_per_item", minimum=0)
         object.__setattr__(self, "routed_fraction", check_real(f"MatrixOp {self.name!r}: routed_fraction",
                                                                self.routed_fraction, 0, 1, low_open=True))
+        for name in ("input_zero_fraction", "weight_zero_fraction"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, check_real(f"MatrixOp {self.name!r}: {name}", getattr(self, name), 0, 1))
         if self.weights not in WEIGHT_KINDS:
             raise ValueError(f"MatrixOp {self.name!r}: weights must be one of {WEIGHT_KINDS}; got {self.weights!r}")
         if not self.input_elements_per_item:

@@ -96,6 +96,14 @@ def counts_per_vector(plan: Plan, data: DataStats = UNIFORM_DATA) -> Counts:
     return replace(counts, mvms=1, dram_read_bits=plan.in_features * plan.input_bits)
 
 
+@checked_types
+def op_data(op: MatrixOp, config: Config) -> DataStats:
+    """the zero fractions of ``op``'s inputs and weights: its own where it states them, else the config's"""
+    stated = DataStats.of(config)
+    return DataStats(stated.input_zero_fraction if op.input_zero_fraction is None else op.input_zero_fraction,
+                     stated.weight_zero_fraction if op.weight_zero_fraction is None else op.weight_zero_fraction)
+
+
 def _global_buffer_kib(config: Config, stages: list[Stage]) -> float:
     """the chip model's need for activations between layers (double-buffered when pipelined), or the config's"""
     bounds = [s.out_bits_per_item for s in stages[:-1]]
@@ -113,9 +121,10 @@ class _Pricer:
 
     def stage(self, placed: Placed, first: bool, last: bool) -> Stage:
         plan, v, bits = placed.plan, placed.busy_vectors_per_item, self.config.dac.input_bits
-        if plan not in self._counts:
-            self._counts[plan] = counts_per_vector(plan, DataStats.of(self.config))
-        counts = self._counts[plan].scaled(self.items * placed.vectors_per_item).share(placed.op.routed_fraction)
+        data = op_data(placed.op, self.config).on(plan)
+        if (plan, data) not in self._counts:
+            self._counts[plan, data] = counts_per_vector(plan, data)
+        counts = self._counts[plan, data].scaled(self.items * placed.vectors_per_item).share(placed.op.routed_fraction)
         counts = replace(counts, macs=self.items * placed.op.macs_per_item,
                          dram_read_bits=self.items * self.model.input_elements_per_item * bits if first else 0,
                          dram_write_bits=(self.items * self.model.output_elements_per_item * plan.accumulator_bits
