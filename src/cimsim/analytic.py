@@ -88,7 +88,7 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
         array_reads=vectors * reads,
         dac_conversions=vectors * dac,
         dac_bits=plan.dac_bits,
-        row_activations=rows if live == 1.0 else round(live * rows),
+        row_activations=rows if live == 1.0 else live * rows,  # an expectation: rounding a vector's would bias it
         cells_read=vectors * cells,
         array_gv2t_fj=live * vectors * conductance_us * gv2t_per_us_fj,
         cell_activity=live * vectors * level_sum * _input_activity(plan),

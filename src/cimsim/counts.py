@@ -28,8 +28,9 @@ class Counts:
     """row-driver / DAC conversions (one per row of a row group per read)"""
     dac_bits: int = 1
     """resolution of each DAC conversion, bits"""
-    row_activations: int = 0
-    """rows driven with a non-zero voltage (data-dependent); with pulse-count inputs, every unit pulse"""
+    row_activations: int | float = 0
+    """rows driven with a non-zero voltage (data-dependent); with pulse-count inputs, every unit pulse (the analytic
+    path's expectation, fractional where a share of the inputs is 0)"""
     cells_read: int = 0
     """cells on a driven row group of a used column, summed over reads"""
     array_gv2t_fj: float = 0.0
