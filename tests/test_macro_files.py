@@ -119,18 +119,24 @@ def test_every_entry_family_has_a_cimsim_family():
     assert set(macro_configs._FAMILY) == set(macro_data.FAMILIES)
 
 
+def _first_point_both_ways(tmp_path, entry: str, old: str, new: str):
+    """(configs, modelled figures) of the first point of ``entry`` as it is and with ``old`` replaced by ``new``"""
+    files = [macro_file(tmp_path, text, name) for text, name in ((entry, "plain.toml"),
+                                                                  (entry.replace(old, new), "changed.toml"))]
+    macros = [macro_data.load_macros(f)[0] for f in files]
+    label = macros[0].points[0].label
+    return ([macro_configs.macro_config(m, label) for m in macros],
+            [macro_configs.model_point(m, label) for m in macros])
+
+
 def test_a_chip_that_sums_reads_on_its_columns_converts_less(tmp_path):
     """row_groups_per_conversion = g: the entry's columns add g reads before one conversion (adc.groups_per_conversion);
     more groups than the array has leave the point out, with the config's reason"""
     entry = shipped_entry("jia-jssc2020").replace('key = "jia-jssc2020"', 'key = "my-chip"').replace(
         "rows_per_read = 768", "rows_per_read = 192")
-    plain = macro_file(tmp_path, entry, "plain.toml")
-    summed = macro_file(tmp_path, entry.replace("rows_per_read = 192",
-                                                "rows_per_read = 192\nrow_groups_per_conversion = 4"), "summed.toml")
-    label = macro_data.load_macros(plain)[0].points[0].label
-    a, b = (macro_configs.macro_config(macro_data.load_macros(f)[0], label) for f in (plain, summed))
+    (a, b), (ea, eb) = _first_point_both_ways(tmp_path, entry, "rows_per_read = 192",
+                                              "rows_per_read = 192\nrow_groups_per_conversion = 4")
     assert (a.adc.groups_per_conversion, b.adc.groups_per_conversion) == (1, 4)
-    ea, eb = (macro_configs.model_point(macro_data.load_macros(f)[0], label) for f in (plain, summed))
     assert eb["energy_fj_per_mac"] < ea["energy_fj_per_mac"]  # a quarter of the conversions
     too_many = macro_file(tmp_path, entry.replace("rows_per_read = 192", "rows_per_read = 192\n"
                                                                           "row_groups_per_conversion = 5"), "bad.toml")
@@ -152,13 +158,9 @@ def test_a_chip_measured_at_sparse_inputs_states_its_zero_fraction(tmp_path):
     """input_zero_fraction: the share of zero inputs a figure was measured at (workload.input_zero_fraction): the
     pulses and cell energy of those inputs are not spent; out of [0, 1] the file is refused"""
     entry = shipped_entry("sinangil-jssc2021").replace('key = "sinangil-jssc2021"', 'key = "my-chip"')
-    plain = macro_file(tmp_path, entry, "plain.toml")
-    sparse = macro_file(tmp_path, entry.replace('family = "sram-current"',
-                                                'family = "sram-current"\ninput_zero_fraction = 0.5'), "sparse.toml")
-    label = macro_data.load_macros(plain)[0].points[0].label
-    a, b = (macro_configs.macro_config(macro_data.load_macros(f)[0], label) for f in (plain, sparse))
+    (a, b), (ea, eb) = _first_point_both_ways(tmp_path, entry, 'family = "sram-current"',
+                                              'family = "sram-current"\ninput_zero_fraction = 0.5')
     assert (a.workload.input_zero_fraction, b.workload.input_zero_fraction) == (0.0, 0.5)
-    ea, eb = (macro_configs.model_point(macro_data.load_macros(f)[0], label) for f in (plain, sparse))
     assert eb["energy_fj_per_mac"] < 0.7 * ea["energy_fj_per_mac"]  # its pulses are most of its energy
     bad = macro_file(tmp_path, entry.replace('family = "sram-current"',
                                              'family = "sram-current"\ninput_zero_fraction = 1.5'), "bad.toml")
