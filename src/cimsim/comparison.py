@@ -210,7 +210,7 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
     counts are :func:`cimsim.analytic.analytic_counts` (the data-dependent ones estimated for the workload's
     stated zero fractions; a network's: its layers' zero inputs and weights, measured by a float forward pass of
-    its first ``ZERO_SAMPLES`` samples, :func:`cimsim.models.from_network.zero_fractions`)."""
+    its first samples, :func:`cimsim.models.from_network.zero_fractions`)."""
     if config.workload.kind != WorkloadKind.NETWORK:
         plan = plan_layer(config)
         counts = analytic_counts(plan, config.workload.vectors, DataStats.of(config))
