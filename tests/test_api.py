@@ -13,6 +13,7 @@ from click.testing import CliRunner
 import cimsim
 from cimsim.cli import main
 from cimsim.config import load_config
+from cimsim.errors import ConfigError
 from cimsim.inference import NetworkResult
 from cimsim.network import load_network
 from cimsim.run import RunResult
@@ -122,3 +123,24 @@ def test_how_a_run_is_carried_out_is_checked_before_it_starts(call, kwargs, erro
 def test_weights_and_inputs_that_disagree_on_in_features_are_named_together():
     with pytest.raises(ValueError, match=r"weights \(3 x 256\) and inputs \(4 x 100\) disagree on in_features"):
         cimsim.simulate(DEFAULT, weights=np.ones((3, 256)), inputs=np.ones((4, 100)))
+
+
+def test_estimate_prices_from_shapes_as_an_analytic_sweep_does():
+    """cimsim.estimate is price_from_shapes with the settings applied: the sweep's analytic point, close to what a
+    simulation prices (data-dependent counts estimated), its gains the baseline's over the CIM side's."""
+    from cimsim.comparison import price_from_shapes
+
+    est = cimsim.estimate("configs/default.toml", {"adc.bits": 6})
+    cim, base = price_from_shapes(cimsim.as_config("configs/default.toml", {"adc.bits": 6}))
+    assert est.cim.energy_pj == cim.energy_pj and est.baseline.latency_ns == base.latency_ns
+    assert est.gain["energy"] == pytest.approx(base.total_energy_pj / cim.total_energy_pj)
+    simulated = cimsim.compare("configs/default.toml", {"adc.bits": 6, "workload.vectors": 200})
+    assert est.cim.total_energy_pj / est.cim.mvms == pytest.approx(
+        simulated.cim.total_energy_pj / simulated.cim.mvms, rel=0.01)
+    assert json.loads(json.dumps(est.to_dict()))["gain"]["energy"] == pytest.approx(est.gain["energy"])
+    rows = est.rows()
+    assert {r["side"] for r in rows} == {"cim", "baseline"}
+    assert sum(r["energy_pj"] for r in rows if r["side"] == "cim") == pytest.approx(est.cim.total_energy_pj)
+    assert repr(est).startswith("Estimate('default' vs ") and "from shapes" in repr(est)
+    with pytest.raises(ConfigError, match="adc.bits"):
+        cimsim.estimate("configs/default.toml", {"adc.bits": 0})

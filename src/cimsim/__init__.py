@@ -2,12 +2,12 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["simulate", "compare", "Simulation", "as_config", "__version__"]
+__all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "__version__"]
 
 
 def __getattr__(name: str):
     """The research-script API (:mod:`cimsim.api`), imported on first use: ``import cimsim`` stays light."""
-    if name in ("simulate", "compare", "Simulation", "as_config"):
+    if name in ("simulate", "compare", "estimate", "Simulation", "Estimate", "as_config"):
         from . import api
 
         return getattr(api, name)

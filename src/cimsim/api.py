@@ -5,6 +5,8 @@
 >>> sim.analog_accuracy, sim.spreads["analog_accuracy"].std
 >>> comp = cimsim.compare("configs/default.toml", weights=W, inputs=X)   # `cimsim compare`: CIM vs baseline
 >>> comp.gain["energy"], comp.to_dict(), comp.to_frame()
+>>> est = cimsim.estimate("configs/default.toml", {"adc.bits": 6})    # `kind = "analytic"`: from shapes, no run
+>>> est.gain["energy"], est.cim.tops_per_w
 
 ``config`` is a path to a TOML file, a :class:`~cimsim.config.Config` or a dict of tables; ``settings`` overrides
 fields (``{"adc.bits": 6}``). A dense workload takes ``weights`` (out x in) and ``inputs`` (vectors x in), its shape
@@ -12,7 +14,8 @@ then set from them; a network workload takes ``network`` (a :class:`~cimsim.netw
 :func:`~cimsim.network.from_torch`), ``inputs`` (samples, ...) and ``labels`` (samples,) or none (accuracy is then
 top-1 agreement with float). ``progress(n)`` is called as items finish. Results: :class:`Simulation` and
 :class:`~cimsim.comparison.Comparison`, each with ``to_dict()`` (the JSON the CLI writes), ``rows()`` / ``to_frame()``
-(a tidy table) and a short repr (a Markdown report in notebooks).
+(a tidy table) and a short repr (a Markdown report in notebooks); :class:`Estimate` has the same, without accuracy
+and without the Markdown report.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .breakdown import Breakdown
-from .comparison import Comparison, price
+from .comparison import Comparison, gains, price, price_from_shapes
 from .comparison import compare as _compare
 from .config import config_from_dict, load_config, with_overrides
 from .config.modes import WorkloadKind
@@ -35,7 +38,7 @@ from .network import Network
 from .run import RunResult
 from .trials import Spread, run_trials, spreads
 
-__all__ = ["simulate", "compare", "Simulation", "as_config", "rows_frame"]
+__all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "rows_frame"]
 
 
 def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[str, Any] | None = None) -> Config:
@@ -148,6 +151,40 @@ class Simulation:
         return run_text(self.trials, self.cost)
 
 
+@dataclass(frozen=True, repr=False)
+class Estimate:
+    """A workload priced from its shapes alone, as an analytic sweep prices a point: CIM next to the baseline,
+    steady state (weights resident), no accuracy; the data-dependent counts estimated (:mod:`cimsim.analytic`)."""
+
+    cim: Breakdown
+    baseline: Breakdown
+
+    @property
+    def gain(self) -> dict[str, float]:
+        """baseline / CIM for energy, latency and EDP; CIM / baseline for throughput"""
+        return gains(self.cim, self.baseline)
+
+    def to_dict(self) -> dict:
+        return {"cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(), "gain": self.gain}
+
+    def rows(self) -> list[dict]:
+        """One row per (side, component): its energy (pJ) and area (um2), the side's latency (ns) and items (whole
+        workload)."""
+        return [{"side": side, "name": b.name, "component": c, "energy_pj": b.energy_pj.get(c, 0.0),
+                 "area_um2": b.area_um2.get(c, 0.0), "latency_ns": b.latency_ns, "items": b.mvms}
+                for side, b in (("cim", self.cim), ("baseline", self.baseline))
+                for c in sorted(set(b.energy_pj) | set(b.area_um2))]
+
+    def to_frame(self):
+        """:meth:`rows` as a pandas DataFrame (needs pandas)."""
+        return rows_frame(self.rows())
+
+    def __repr__(self) -> str:
+        g = self.gain
+        return (f"Estimate({self.cim.name!r} vs {self.baseline.name!r}, from shapes: energy gain {g['energy']:.3g}x, "
+                f"throughput gain {g['throughput']:.3g}x, CIM {self.cim.tops_per_w:.4g} TOPS/W)")
+
+
 def rows_frame(rows: list[dict]):
     """``rows`` (plain dicts) as a pandas DataFrame; an ImportError saying so when pandas is missing."""
     try:
@@ -165,6 +202,12 @@ def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
     cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
     results = run_trials(cfg, progress, workers=workers, scheduler=scheduler, **data)
     return Simulation(results, price(cfg, results[0], include_weight_load=False)[0])
+
+
+def estimate(config, settings: Mapping[str, Any] | None = None) -> Estimate:
+    """What a ``kind = "analytic"`` sweep does for one point: the workload priced from its shapes, without
+    simulating (milliseconds; a network's layers at the zeros its first samples feed them)."""
+    return Estimate(*price_from_shapes(as_config(config, settings)))
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,
