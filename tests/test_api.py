@@ -142,5 +142,7 @@ def test_estimate_prices_from_shapes_as_an_analytic_sweep_does():
     assert {r["side"] for r in rows} == {"cim", "baseline"}
     assert sum(r["energy_pj"] for r in rows if r["side"] == "cim") == pytest.approx(est.cim.total_energy_pj)
     assert repr(est).startswith("Estimate('default' vs ") and "from shapes" in repr(est)
+    report = est._repr_markdown_()
+    assert report.startswith("# cimsim estimate: default") and "| energy per MVM |" in report
     with pytest.raises(ConfigError, match="adc.bits"):
         cimsim.estimate("configs/default.toml", {"adc.bits": 0})

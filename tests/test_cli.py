@@ -229,3 +229,18 @@ def test_the_command_caps_openblas_idle_spinning_unless_the_user_chose():
         run_env = env if given is None else {**env, "OPENBLAS_THREAD_TIMEOUT": given}
         out = subprocess.run([sys.executable, "-c", code], env=run_env, capture_output=True, text=True, check=True)
         assert out.stdout.strip() == expected
+
+
+def test_estimate_prints_and_writes_the_shapes_only_price(tmp_path):
+    """`cimsim estimate`: the analytic price of the config with its settings, marked as such, its JSON what the
+    API's Estimate gives; a bad setting exits 2 naming the field"""
+    import cimsim
+
+    out = tmp_path / "estimate.json"
+    result = invoke("estimate", DEFAULT, "--set", "adc.bits=6", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# cimsim estimate: default") and "without simulating" in result.output
+    assert json.loads(out.read_text()) == json.loads(json.dumps(
+        cimsim.estimate(DEFAULT, {"adc.bits": 6}).to_dict()))
+    bad = invoke("estimate", DEFAULT, "--set", "adc.bits=0")
+    assert bad.exit_code == 2 and "'adc.bits' must be an integer in [1, 16]" in bad.output

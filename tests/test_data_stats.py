@@ -250,7 +250,8 @@ def test_price_model_measures_zero_inputs_on_samples_and_refuses_bad_ones(tmp_pa
     plain, measured = run(), run("--samples", str(tmp_path / "x.npz"))
     assert plain.exit_code == 0 and "zero inputs" not in plain.output
     assert measured.exit_code == 0, measured.output
-    assert "zero inputs measured by a float forward pass of the first samples (until each matrix saw 4096 values, 16 samples at most): 0%, " in measured.output
+    assert ("zero inputs measured by a float forward pass of the first samples (until each matrix saw 4096 values, "
+            "16 samples at most): 0%, ") in measured.output
     for name, message in (("wide.npz", "must have shape (batch, 16)"), ("nox.npz", "expected an array 'x'"),
                           ("missing.npz", "missing.npz")):
         result = run("--samples", str(tmp_path / name))

@@ -14,8 +14,7 @@ then set from them; a network workload takes ``network`` (a :class:`~cimsim.netw
 :func:`~cimsim.network.from_torch`), ``inputs`` (samples, ...) and ``labels`` (samples,) or none (accuracy is then
 top-1 agreement with float). ``progress(n)`` is called as items finish. Results: :class:`Simulation` and
 :class:`~cimsim.comparison.Comparison`, each with ``to_dict()`` (the JSON the CLI writes), ``rows()`` / ``to_frame()``
-(a tidy table) and a short repr (a Markdown report in notebooks); :class:`Estimate` has the same, without accuracy
-and without the Markdown report.
+(a tidy table) and a short repr (a Markdown report in notebooks); :class:`Estimate` has the same, without accuracy.
 """
 
 from __future__ import annotations
@@ -158,6 +157,8 @@ class Estimate:
 
     cim: Breakdown
     baseline: Breakdown
+    item: str = "MVM"
+    """what one workload item is: an MVM of a dense layer, or an inference of a network"""
 
     @property
     def gain(self) -> dict[str, float]:
@@ -184,6 +185,11 @@ class Estimate:
         return (f"Estimate({self.cim.name!r} vs {self.baseline.name!r}, from shapes: energy gain {g['energy']:.3g}x, "
                 f"throughput gain {g['throughput']:.3g}x, CIM {self.cim.tops_per_w:.4g} TOPS/W)")
 
+    def _repr_markdown_(self) -> str:
+        from .report_estimate import estimate_markdown
+
+        return estimate_markdown(self)
+
 
 def rows_frame(rows: list[dict]):
     """``rows`` (plain dicts) as a pandas DataFrame; an ImportError saying so when pandas is missing."""
@@ -207,7 +213,8 @@ def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
 def estimate(config, settings: Mapping[str, Any] | None = None) -> Estimate:
     """What a ``kind = "analytic"`` sweep does for one point: the workload priced from its shapes, without
     simulating (milliseconds; a network's layers at the zeros its first samples feed them)."""
-    return Estimate(*price_from_shapes(as_config(config, settings)))
+    cfg = as_config(config, settings)
+    return Estimate(*price_from_shapes(cfg), "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM")
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,

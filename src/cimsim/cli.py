@@ -189,6 +189,26 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     _plots(comps, out)
 
 
+@main.command()
+@config_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the estimate as JSON here.")
+@set_option
+@guarded
+def estimate(config, output, settings):
+    """Price CONFIG's workload from its shapes alone, without simulating (milliseconds; no accuracy): CIM next to
+    the baseline, as a `kind = "analytic"` sweep prices a point."""
+    from .api import estimate as price_shapes
+    from .atomic import write_atomic
+    from .report_json import to_json
+    from .report_estimate import estimate_markdown
+
+    est = price_shapes(_load(config, None, settings, None))
+    click.echo(estimate_markdown(est))
+    if output:
+        write_atomic(output, to_json(est.to_dict()))
+        click.echo(f"wrote {output}")
+
+
 def _plots(comps, out: Path) -> None:
     from .plots import PLOTS_MISSING, write_breakdown_plots
     from .report import item_name
