@@ -15,9 +15,10 @@ def estimate_markdown(est) -> str:
         f"# cimsim estimate: {cim.name}",
         "",
         f"Priced from the workload's shapes alone ({cim.mvms} {est.item}s, steady state with the weights resident), "
-        "without simulating: no accuracy; the data-dependent counts estimated (`cimsim.analytic`: codes uniform "
-        "over their range but for the stated or measured shares of zeros). `cimsim compare` simulates and prices "
-        "what ran.",
+        "without simulating: no accuracy; the data-dependent counts estimated (`cimsim.analytic`): row drivers at "
+        "their upper bound (the row of every input that is not 0 on every read, every pulse of the largest code), "
+        "cells at codes uniform over their range, zeros in the stated or measured shares. `cimsim compare` "
+        "simulates and prices what ran.",
         "",
         *_side_by_side(cim, base, est.gain, est.item),
         "",
