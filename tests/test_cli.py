@@ -244,3 +244,15 @@ def test_estimate_prints_and_writes_the_shapes_only_price(tmp_path):
         cimsim.estimate(DEFAULT, {"adc.bits": 6}).to_dict()))
     bad = invoke("estimate", DEFAULT, "--set", "adc.bits=0")
     assert bad.exit_code == 2 and "'adc.bits' must be an integer in [1, 16]" in bad.output
+
+
+def test_estimate_of_several_configs_is_a_table_side_by_side(tmp_path):
+    out = tmp_path / "estimates.json"
+    paths = [ROOT / "configs" / n for n in ("default.toml", "sram-cim.toml")]
+    result = invoke("estimate", *paths, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# cimsim estimate of 2 designs")
+    rows = [line for line in result.output.splitlines() if line.startswith("| default (") or
+            line.startswith("| sram-cim (")]
+    assert len(rows) == 2 and all("x |" in r for r in rows)
+    assert sorted(json.loads(out.read_text())) == sorted(str(p) for p in paths)

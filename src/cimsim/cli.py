@@ -190,22 +190,23 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
 
 
 @main.command()
-@config_argument
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the estimate as JSON here.")
+@click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the estimates as JSON here.")
 @set_option
 @guarded
-def estimate(config, output, settings):
-    """Price CONFIG's workload from its shapes alone, without simulating (milliseconds; no accuracy): CIM next to
-    the baseline, as a `kind = "analytic"` sweep prices a point."""
+def estimate(configs, output, settings):
+    """Price each CONFIG's workload from its shapes alone, without simulating (milliseconds; no accuracy): CIM next
+    to the baseline, as a `kind = "analytic"` sweep prices a point. Several CONFIGs: a table side by side."""
     from .api import estimate as price_shapes
     from .atomic import write_atomic
     from .report_json import to_json
-    from .report_estimate import estimate_markdown
+    from .report_estimate import estimate_markdown, estimates_markdown
 
-    est = price_shapes(_load(config, None, settings, None))
-    click.echo(estimate_markdown(est))
+    ests = [price_shapes(_load(path, None, settings, None)) for path in configs]
+    click.echo(estimate_markdown(ests[0]) if len(ests) == 1 else estimates_markdown(ests, configs))
     if output:
-        write_atomic(output, to_json(est.to_dict()))
+        dicts = [e.to_dict() for e in ests]
+        write_atomic(output, to_json(dicts[0] if len(dicts) == 1 else dict(zip(configs, dicts))))
         click.echo(f"wrote {output}")
 
 

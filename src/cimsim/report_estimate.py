@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .report import _share_table, _side_by_side, _time_split
+from .report import _fmt, _share_table, _side_by_side, _time_split
 
-__all__ = ["estimate_markdown"]
+__all__ = ["estimate_markdown", "estimates_markdown"]
 
 
 def estimate_markdown(est) -> str:
@@ -33,3 +33,20 @@ def estimate_markdown(est) -> str:
         lines += [f"## {side} ({b.name})", "", *_share_table(b.energy_pj, "energy (pJ)"), "",
                   *_share_table(b.area_um2, "area (mm²)", 1e-6), "", *(f"- {a}" for a in b.assumptions), ""]
     return "\n".join(lines)
+
+
+def estimates_markdown(ests, sources) -> str:
+    """Several designs priced from shapes side by side, each against its own baseline (``sources``: their files)."""
+    lines = [f"# cimsim estimate of {len(ests)} designs", "",
+             "Each priced from its own config's workload shapes alone, without simulating (no accuracy; "
+             "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline.", "",
+             "| design | energy | latency | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain | dominant |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for est, source in zip(ests, sources):
+        b = est.cim
+        top, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
+        lines.append(f"| {b.name} (`{source}`) | {b.total_energy_pj / b.mvms:.4g} pJ/{est.item} | "
+                     f"{_fmt(b.latency_ns * 1e-9, 's')} | {_fmt(b.throughput_items_per_s, est.item + '/s')} | "
+                     f"{b.area_mm2:.4g} | {b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {est.gain['energy']:.3g}x | "
+                     f"{top} ({100 * energy / b.total_energy_pj:.1f} %) |")
+    return "\n".join(lines + [""])
