@@ -525,7 +525,8 @@ def _classify_cli(proc_or_none, timeout: float, expect_ok: bool, validated: bool
 
 
 def run_cli(case: dict, fix: Path, runnable_hint: bool, timeout: float = 10.0, tag: str = "0") -> list[dict]:
-    """``cimsim validate`` on a toml case, then ``cimsim run -o`` if it validated and is small: one result each."""
+    """``cimsim validate`` on a toml case, then ``cimsim estimate`` if it validated, and ``cimsim run -o`` if it is
+    small too: one result each."""
     import json
 
     fix = Path(fix)
@@ -549,6 +550,11 @@ def run_cli(case: dict, fix: Path, runnable_hint: bool, timeout: float = 10.0, t
     res = _classify_cli(proc, timeout, False, False)
     res.update(command="validate", seconds=round(time.monotonic() - t0, 3))
     out.append(res)
+    if res["outcome"] == "ok":  # a valid config is priced from its shapes, every time
+        t0 = time.monotonic()
+        est = _classify_cli(call(["estimate", str(path)]), timeout, True, True)
+        est.update(command="estimate", seconds=round(time.monotonic() - t0, 3))
+        out.append(est)
     if res["outcome"] == "ok" and runnable_hint:
         report = fix / f"report{tag}.json"
         report.unlink(missing_ok=True)
