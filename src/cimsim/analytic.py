@@ -24,16 +24,34 @@ __all__ = ["DataStats", "analytic_counts", "uniform_cell_activity", "uniform_lev
 class DataStats:
     """What the analytic path assumes of the data: each input value is 0 with probability ``input_zero_fraction``
     (a ReLU's outputs: about half), else uniform over its codes; each weight is 0 with probability
-    ``weight_zero_fraction`` (pruned weights), else uniform over its codes. Both 0: uniform data."""
+    ``weight_zero_fraction`` (pruned weights), else uniform over its codes. Both 0: uniform data. With
+    ``input_codes`` (measured on sample inputs), the inputs' codes are those shares instead."""
 
     input_zero_fraction: float = 0.0
     weight_zero_fraction: float = 0.0
+    input_codes: tuple[float, ...] | None = None
+    """the share of each plane-code magnitude 0..max_plane_code over the reads of sample inputs
+    (:func:`cimsim.numerics.encoding.plane_code_shares`; its 0 share holds the zero inputs); None: uniform codes"""
+    weight_levels: float | None = None
+    """the summed level / max level of one weight's cells, averaged over measured weights
+    (:func:`cimsim.numerics.encoding.weight_level_share`; zero weights included); None: uniform codes"""
 
     def __post_init__(self):
         for name in ("input_zero_fraction", "weight_zero_fraction"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be a number in [0, 1]; got {value!r}")
+        if self.input_codes is not None:
+            shares = np.asarray(self.input_codes, dtype=float)
+            if (shares.ndim != 1 or shares.size < 2 or not np.isfinite(shares).all() or (shares < 0).any()
+                    or abs(shares.sum() - 1.0) > 1e-9 or self.input_zero_fraction):
+                raise ValueError("input_codes must be the non-negative shares of the codes 0..c (at least 2), "
+                                 "summing to 1, with input_zero_fraction 0 (the share of code 0 holds the zeros); "
+                                 f"got {self.input_codes!r}")
+        if self.weight_levels is not None and (not 0.0 <= self.weight_levels < float("inf") or
+                                               self.weight_zero_fraction):
+            raise ValueError("weight_levels must be a finite share >= 0, with weight_zero_fraction 0 (it holds the "
+                             f"zero weights); got {self.weight_levels!r}")
 
     @classmethod
     def of(cls, config) -> "DataStats":
@@ -44,7 +62,8 @@ class DataStats:
         """these statistics as ``plan``'s codes see measured data: binary (+/-1) inputs or weights have no 0 (a 0
         reads as +1), so their zero fraction is 0"""
         return DataStats(0.0 if plan.binary_inputs else self.input_zero_fraction,
-                         0.0 if plan.weight_bits == 1 else self.weight_zero_fraction)
+                         0.0 if plan.weight_bits == 1 else self.weight_zero_fraction, self.input_codes,
+                         self.weight_levels)
 
 
 UNIFORM_DATA = DataStats()
@@ -61,12 +80,13 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     :func:`uniform_level_fractions`) and each plane's input code uniform over its range (voltage inputs: energy ~
     code**2; time-domain inputs: ~ code unit pulses), ``cell_activity`` likewise (:func:`uniform_cell_activity`);
     zero inputs drive nothing and spend nothing, zero weights hold the level of code 0 (exact expectations).
+    With measured ``data.input_codes``, every input term is its mean over those codes (row activations too).
     """
     vectors = check_int("vectors", vectors, 0, 2 ** 53)  # counts stay exact as floats
-    live = _live_inputs(plan, data)
+    row_rate, energy_fraction, activity = _input_factors(plan, data)
     reads = dac = cells = sums = 0
     level_sum = 0.0  # sum over the cells read of level / max level, weight codes uniform
-    per_output, per_array = uniform_level_fractions(plan, data.weight_zero_fraction)
+    per_output, per_array = _level_fractions_of(plan, data)
     groups, conversions = plan.row_groups(), plan.n_planes // plan.planes_per_conversion * len(plan.conversion_groups())
     for tile in range(plan.col_tiles):
         outputs = plan.outputs_of_col_tile(tile)
@@ -76,10 +96,8 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
             cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
             level_sum += plan.n_planes * (stop - start) * (outputs * per_output + per_array)
         sums += conversions * plan.column_sums(outputs)
-    c = plan.max_plane_code
-    gv2t_per_us_fj = plan.read_voltage_v ** 2 * _mean_energy_fraction(plan) * plan.read_pulse_ns  # per uS read
+    gv2t_per_us_fj = plan.read_voltage_v ** 2 * energy_fraction * plan.read_pulse_ns  # per uS of a cell read
     conductance_us = cells * plan.g_min_us + level_sum * (plan.g_max_us - plan.g_min_us)  # summed over the cells read
-    rows = vectors * dac * (c if plan.dac_encoding == InputEncoding.PULSE_COUNT else 1)  # every live row's pulses
     in_bits = plan.in_features * plan.input_bits
     partial_bits = plan.out_features * plan.accumulator_bits * (plan.row_tiles - 1)
     return Counts(
@@ -88,10 +106,10 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
         array_reads=vectors * reads,
         dac_conversions=vectors * dac,
         dac_bits=plan.dac_bits,
-        row_activations=rows if live == 1.0 else live * rows,  # an expectation: rounding a vector's would bias it
+        row_activations=vectors * dac * row_rate,  # fractional where it is a mean: rounding a vector's would bias it
         cells_read=vectors * cells,
-        array_gv2t_fj=live * vectors * conductance_us * gv2t_per_us_fj,
-        cell_activity=live * vectors * level_sum * _input_activity(plan),
+        array_gv2t_fj=vectors * conductance_us * gv2t_per_us_fj,
+        cell_activity=vectors * level_sum * activity,
         adc_conversions=vectors * sums if plan.has_adc else 0,
         adc_bits=plan.adc_bits,
         adder_tree_sums=0 if plan.has_adc else vectors * sums,
@@ -118,6 +136,35 @@ def _mean_energy_fraction(plan: Plan) -> float:
     else:
         fraction = c / 2  # E[k] for k uniform on 0..c: k unit pulses at V_read
     return fraction / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else fraction  # one of two phases driven
+
+
+def _input_factors(plan: Plan, data: DataStats) -> tuple[int | float, float, float]:
+    """(row activations per DAC conversion, a cell's mean V**2 t in units of V_read**2 x one read pulse, the mean of
+    (x / c_max)**2 over the reads): uniform codes (row activations at their upper bound) for the non-zero inputs,
+    or the means over measured ``data.input_codes`` (no halving for two-phase inputs: their codes hold both
+    phases' reads)"""
+    c, pulse_count = plan.max_plane_code, plan.dac_encoding == InputEncoding.PULSE_COUNT
+    if data.input_codes is None:
+        live, pulses = _live_inputs(plan, data), c if pulse_count else 1
+        rate = pulses if live == 1.0 else live * pulses  # an int where exact
+        return rate, live * _mean_energy_fraction(plan), live * _input_activity(plan)
+    shares, k = np.asarray(data.input_codes), np.arange(c + 1)
+    if shares.size != c + 1:
+        raise ValueError(f"input_codes must hold the shares of the codes 0..{c} of this plan; got {shares.size}")
+    levels = read_levels(plan)
+    if levels is not None:  # a non-linear cell: k I(k) / c**2, I in code units
+        energy = float(shares @ (k * levels)) / c ** 2
+    elif plan.dac_encoding == InputEncoding.VOLTAGE or plan.binary_inputs:
+        energy = float(shares @ k ** 2) / c ** 2
+    else:
+        energy = float(shares @ k)  # k unit pulses at V_read
+    return float(shares @ k) if pulse_count else 1.0 - float(shares[0]), energy, float(shares @ k ** 2) / c ** 2
+
+
+def _level_fractions_of(plan: Plan, data: DataStats) -> tuple[float, float]:
+    """:func:`uniform_level_fractions` at ``data``'s share of zero weights, or with its measured weight levels"""
+    per_output, per_array = uniform_level_fractions(plan, data.weight_zero_fraction)
+    return (per_output if data.weight_levels is None else data.weight_levels), per_array
 
 
 def _live_inputs(plan: Plan, data: DataStats) -> float:
@@ -176,7 +223,6 @@ def uniform_cell_activity(plan: Plan, data: DataStats = UNIFORM_DATA) -> float:
     / (6c); binary inputs +/-1: E = 1), halved for two-phase inputs (a row is driven in one of its two phases);
     l the level of weight codes uniform over their range (:func:`uniform_level_fractions`; a digital cell chain's
     adder columns hold none); zero inputs and weights with the probabilities ``data`` states."""
-    per_output, per_array = uniform_level_fractions(plan, data.weight_zero_fraction)
+    per_output, per_array = _level_fractions_of(plan, data)
     outputs = plan.outputs_per_array
-    return (_live_inputs(plan, data) * _input_activity(plan) * (outputs * per_output + per_array)
-            / plan.used_cols(outputs))
+    return _input_factors(plan, data)[2] * (outputs * per_output + per_array) / plan.used_cols(outputs)

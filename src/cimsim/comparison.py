@@ -12,8 +12,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .argcheck import checked_types
-from .config.modes import Pipeline, WorkloadKind
+from .config.modes import Pipeline, WeightScale, WorkloadKind
 from .cost.baseline import baseline_breakdown
 from .breakdown import Breakdown, in_sequence
 from .config.schema import Config
@@ -22,12 +24,13 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import vector_unit, with_vector_energy
 from .inference import NetworkResult, load_workload_network
-from .models.from_network import model_from_network, zero_fractions
+from .models.from_network import input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
 from .network import Network
 from .analytic import DataStats, analytic_counts
 from .mapping import Plan, plan_layer
+from .numerics.encoding import plane_code_shares, weight_level_share
 from .run import RunResult
 from .trials import run_trials
 
@@ -204,24 +207,33 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     return cim, base
 
 
+def _measured(config: Config, plan: Plan, rows: np.ndarray, matrix: np.ndarray) -> DataStats:
+    """the input codes of ``rows`` and the weight levels of ``matrix`` as ``plan``'s arrays hold them"""
+    codes = plane_code_shares(plan, rows, config.dac.input_max) if len(rows) else None
+    per_output = config.mapping.weight_scale == WeightScale.PER_OUTPUT
+    return DataStats(input_codes=codes, weight_levels=weight_level_share(plan, matrix, per_output))
+
+
 @checked_types
 def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
     dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
-    counts are :func:`cimsim.analytic.analytic_counts` (the data-dependent ones estimated for the workload's
-    stated zero fractions; a network's: its layers' zero inputs and weights, measured by a float forward pass of
-    its first samples, :func:`cimsim.models.from_network.zero_fractions`)."""
+    counts are :func:`cimsim.analytic.analytic_counts`, the data-dependent ones estimated: a dense layer's at the
+    workload's stated shares of zeros, codes uniform; a network's at its own data, each matrix's input codes
+    measured on its inputs in a float forward pass of the first samples (:func:`cimsim.models.from_network.
+    input_samples`) and its weights' levels on its weights (:mod:`cimsim.numerics.encoding`)."""
     if config.workload.kind != WorkloadKind.NETWORK:
         plan = plan_layer(config)
         counts = analytic_counts(plan, config.workload.vectors, DataStats.of(config))
         return (cim_breakdown(config, plan, counts, name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
     network, x, _ = load_workload_network(config)
-    samples, zeros = len(x), zero_fractions(network, x)
+    samples, measured = len(x), input_samples(network, x)
     layers = []
     for shape in network.matrix_shapes():
         plan = plan_layer(config, shape.in_features, shape.out_features)
-        layers.append((plan, analytic_counts(plan, samples * shape.rows_per_sample, zeros[shape.index].on(plan))))
+        data = _measured(config, plan, measured[shape.index][1], network.matrix_layers()[shape.index].matrix)
+        layers.append((plan, analytic_counts(plan, samples * shape.rows_per_sample, data)))
     return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),
                          include_weight_load=False, network=network)
 

@@ -24,7 +24,7 @@ from ..network.layers import DigitalLayer
 from ..network.ops import VALUE_TESTS
 from .ops import MatrixOp, Model, VectorOp
 
-__all__ = ["model_from_network", "zero_fractions", "DIGITAL_KINDS", "ZERO_SAMPLES"]
+__all__ = ["model_from_network", "zero_fractions", "input_samples", "DIGITAL_KINDS", "ZERO_SAMPLES", "ZERO_VALUES"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
@@ -85,17 +85,22 @@ ZERO_VALUES = 4096
 
 
 @checked_types
-def zero_fractions(network: Network, inputs, samples: int = ZERO_SAMPLES) -> list[DataStats]:
-    """For each matrix of :meth:`Network.matrix_layers`: the fraction of the values it multiplies that are 0 (over
-    all its places) in a float forward pass of the first rows of ``inputs``, one at a time until every matrix has
-    seen ``ZERO_VALUES`` values or ``samples`` rows have run; and the fraction of its weights that are 0."""
+def input_samples(network: Network, inputs, samples: int = ZERO_SAMPLES) -> list[tuple[DataStats, np.ndarray]]:
+    """For each matrix of :meth:`Network.matrix_layers`, from a float forward pass of the first rows of
+    ``inputs``, one at a time until every matrix has seen ``ZERO_VALUES`` values or ``samples`` rows have run: its
+    zero shares (of the values it multiplies, over all its places; of its weights) and input vectors of about
+    ``ZERO_VALUES`` values (evenly spaced over each pass's vectors) to measure their codes on."""
     samples = check_int("samples", samples, 1)
     zeros: dict[int, list[int]] = {}
+    kept: dict[int, list[np.ndarray]] = {}
 
     def count(index: int, layer, rows: np.ndarray) -> np.ndarray:
         seen = zeros.setdefault(index, [0, 0])
         seen[0] += rows.size - int(np.count_nonzero(rows))
         seen[1] += rows.size
+        want = -(-ZERO_VALUES // rows.shape[1]) - sum(len(r) for r in kept.get(index, []))
+        if want > 0:
+            kept.setdefault(index, []).append(rows[np.linspace(0, len(rows) - 1, min(want, len(rows))).astype(int)])
         return layer.product(rows)
 
     inputs, matrices = np.asarray(inputs), network.matrix_layers()
@@ -103,8 +108,17 @@ def zero_fractions(network: Network, inputs, samples: int = ZERO_SAMPLES) -> lis
         network.forward(inputs[k:k + 1], count)
         if len(zeros) == len(matrices) and min(n for _, n in zeros.values()) >= ZERO_VALUES:
             break
-    return [DataStats(zeros[k][0] / zeros[k][1] if zeros.get(k, (0, 0))[1] else 0.0, float(np.mean(layer.weight == 0)))
+    return [(DataStats(zeros[k][0] / zeros[k][1] if zeros.get(k, (0, 0))[1] else 0.0,
+                       float(np.mean(layer.weight == 0))),
+             np.concatenate(kept[k]) if k in kept else np.zeros((0, layer.matrix_shape[1])))
             for k, layer in enumerate(matrices)]
+
+
+@checked_types
+def zero_fractions(network: Network, inputs, samples: int = ZERO_SAMPLES) -> list[DataStats]:
+    """For each matrix of :meth:`Network.matrix_layers`: the shares of its inputs and weights that are 0
+    (:func:`input_samples`)."""
+    return [stats for stats, _ in input_samples(network, inputs, samples)]
 
 
 @checked_types

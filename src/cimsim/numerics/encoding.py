@@ -7,6 +7,7 @@ m = 2**(bits-1) - 1, so the code range is [-m, m] and v is approximately code * 
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import numpy as np
 
@@ -18,7 +19,8 @@ from . import _input_kernels
 from .threads import scratch
 
 __all__ = ["quantize_weights", "quantize_inputs", "binary_scale", "weight_levels", "SIGN_MODES", "dac_layout",
-           "prepare_planes", "accumulate_planes", "TinyRows", "normal_rows", "with_normal_rows", "unshifted"]
+           "prepare_planes", "plane_code_shares", "weight_level_share", "accumulate_planes", "TinyRows", "normal_rows",
+           "with_normal_rows", "unshifted"]
 
 SIGN_MODES = {"two_phase": 0, "bipolar": 1, "twos_complement": 2, "unsigned": 3}
 """signed_inputs -> sign handling code of the input-plane kernel's general (sliced) layout"""
@@ -224,6 +226,28 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
         row_sq, current = iv.bend_planes(levels, planes, starts)
         return planes, scale, row_sq, current, int(nonzero)
     return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
+
+
+@checked_types
+def plane_code_shares(plan: Plan, x: np.ndarray, input_max: float | None) -> tuple[float, ...]:
+    """The share of each plane-code magnitude 0..``plan.max_plane_code`` over the reads of inputs ``x`` (batch x
+    in), formed as the functional path forms its DAC planes (the codes, not a non-linear cell's currents): what
+    :class:`cimsim.analytic.DataStats` takes as measured ``input_codes``."""
+    linear = replace(plan, iv_nonlinearity=2.0)  # an ohmic cell: the planes keep their codes
+    planes, _ = with_normal_rows(lambda v: prepare_planes(linear, v, input_max)[0], np.asarray(x, dtype=np.float64))
+    counts = np.bincount(np.abs(planes).astype(np.int64).ravel(), minlength=plan.max_plane_code + 1)
+    return tuple(float(n) for n in counts / counts.sum())
+
+
+@checked_types
+def weight_level_share(plan: Plan, w: np.ndarray, per_output: bool) -> float:
+    """The summed level / max level of one weight's cells (its slices and polarities), averaged over the weights
+    ``w`` (out x in) as :func:`quantize_weights` and :func:`weight_levels` store them; outputs evenly spaced, about
+    2**16 weights: what :class:`cimsim.analytic.DataStats` takes as measured ``weight_levels``."""
+    codes, _ = quantize_weights(w, plan.weight_bits, per_output)
+    rows = np.linspace(0, len(codes) - 1, min(len(codes), -(-2 ** 16 // codes.shape[1]))).astype(np.int64)
+    levels, _ = weight_levels(codes[rows], plan)
+    return float(levels.sum(dtype=np.int64)) / (plan.max_level * len(rows) * codes.shape[1])
 
 
 def _binary_planes(x: np.ndarray, input_max: float | None, zero_point: int, group_rows: np.ndarray,
