@@ -11,14 +11,16 @@ def estimate_markdown(est) -> str:
     """The two sides' figures, where their energy goes and the assumptions of both, marked as an estimate."""
     cim, base = est.cim, est.baseline
     dominant = [max(b.energy_pj.items(), key=lambda kv: kv[1]) for b in (cim, base)]
+    data = ("each layer's input codes and weight levels measured on the network's own data (a float forward pass of "
+            "its first samples)" if est.item == "inference" else "row drivers at their upper bound (the row of every "
+            "input that is not 0 on every read, every pulse of the largest code), cells at codes uniform over their "
+            "range, zeros in the stated shares")
     lines = [
         f"# cimsim estimate: {cim.name}",
         "",
         f"Priced from the workload's shapes alone ({cim.mvms} {est.item}s, steady state with the weights resident), "
-        "without simulating: no accuracy; the data-dependent counts estimated (`cimsim.analytic`): row drivers at "
-        "their upper bound (the row of every input that is not 0 on every read, every pulse of the largest code), "
-        "cells at codes uniform over their range, zeros in the stated or measured shares. `cimsim compare` "
-        "simulates and prices what ran.",
+        f"without simulating: no accuracy; the data-dependent counts estimated (`cimsim.analytic`): {data}. "
+        "`cimsim compare` simulates and prices what ran.",
         "",
         *_side_by_side(cim, base, est.gain, est.item),
         "",
