@@ -1,6 +1,6 @@
 """Energy against the share of zero inputs (a ReLU's outputs) on an SRAM macro with pulse-count inputs, where every
-input pulse costs: simulated on generated data with that share set to 0, and priced from shapes, whose row drivers
-are an upper bound (every pulse of the largest code: twice what uniform codes send) that falls with the zeros alike."""
+input pulse costs: simulated on generated data with that share set to 0, and priced from shapes (at the codes of
+the workload's first inputs, measured without simulating)."""
 import cimsim
 
 design = {"dac.encoding": "pulse_count", "dac.mode": "parallel", "dac.signed_inputs": "unsigned",

@@ -112,13 +112,13 @@ def test_sparse_inputs_cost_less_from_shapes_and_in_models():
 
     config = with_overrides(SMALL, {"dac.encoding": "pulse_count"})
     relu = with_overrides(config, {"workload.input_zero_fraction": 0.5})
+    plan = plan_layer(config)
+    uniform, half = analytic_counts(plan, 4000), analytic_counts(plan, 4000, DataStats.of(relu))
+    assert (half.row_activations, half.array_gv2t_fj) == (0.5 * uniform.row_activations, 0.5 * uniform.array_gv2t_fj)
+    # priced from shapes at its own generated data, half of it 0: half the pulses; the converters do not change
     dense, sparse = price_from_shapes(config)[0].energy_pj, price_from_shapes(relu)[0].energy_pj
-    plan, counts = plan_layer(config), analytic_counts(plan_layer(config), 4000)
-    p = cim_parameters(config, plan)
-    # half the pulses and half the cells' G V**2 t; the converters and the bit lines' charges do not change
-    assert dense["dac"] - sparse["dac"] == pytest.approx(
-        0.5 * counts.row_activations * (p.row_charge_energy_pj + p.driver_energy_pj))
-    assert dense["array"] - sparse["array"] == pytest.approx(0.5 * counts.array_gv2t_fj * 1e-3)
+    pulses = lambda e: e["dac"] - uniform.dac_conversions * cim_parameters(config, plan).dac_energy_pj  # noqa: E731
+    assert pulses(sparse) == pytest.approx(0.5 * pulses(dense), rel=0.05)
     assert sparse["adc"] == dense["adc"]
     model = Model("two layers", "item", (MatrixOp("fc1", 64, 64, 1), MatrixOp("fc2", 64, 8, 1)), 64, 8)
     assert price_model(relu, model).cim.energy_pj["dac"] == pytest.approx(

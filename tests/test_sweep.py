@@ -15,13 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cimsim.cost.baseline import baseline_breakdown
 from cimsim.cli import main
 from cimsim.comparison import compare, price_from_shapes
 from cimsim.config import config_to_dict, load_config, with_overrides
-from cimsim.cost import cim_breakdown
-from cimsim.analytic import analytic_counts
-from cimsim.mapping import plan_layer
 from cimsim.sweep import COST_METRICS, OutputLocked, expand, load_spec, pareto_front, read_table, spec_from_dict
 from cimsim.sweep import lock
 from cimsim.sweep.lock import lock_path, output_lock
@@ -82,9 +78,7 @@ def test_local_sweep_gives_one_row_per_point_with_the_direct_numbers(tmp_path):
     canonical = json.dumps(config_to_dict(cfg), sort_keys=True, separators=(",", ":"))
     row = rows[-1]
     assert row["point_id"] == hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    plan = plan_layer(cfg)
-    cim = cim_breakdown(cfg, plan, analytic_counts(plan, cfg.workload.vectors), name=cfg.name)
-    base = baseline_breakdown(cfg, cfg.workload.vectors, include_weight_load=False)
+    cim, base = price_from_shapes(cfg)
     assert float(row["energy_pj"]) == cim.total_energy_pj / cim.mvms
     assert float(row["area_mm2"]) == cim.area_mm2
     assert float(row["energy_gain"]) == base.total_energy_pj / cim.total_energy_pj

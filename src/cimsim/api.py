@@ -212,7 +212,7 @@ def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
 
 def estimate(config, settings: Mapping[str, Any] | None = None) -> Estimate:
     """What a ``kind = "analytic"`` sweep does for one point: the workload priced from its shapes, without
-    simulating (milliseconds; a network's layers at the zeros its first samples feed them)."""
+    simulating (milliseconds; the data-dependent counts at the codes of a sample of its own inputs and weights)."""
     cfg = as_config(config, settings)
     return Estimate(*price_from_shapes(cfg), "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM")
 

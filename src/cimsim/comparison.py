@@ -24,7 +24,7 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import vector_unit, with_vector_energy
 from .inference import NetworkResult, load_workload_network
-from .models.from_network import input_samples, model_from_network
+from .models.from_network import ZERO_VALUES, input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
 from .network import Network
@@ -33,6 +33,7 @@ from .mapping import Plan, plan_layer
 from .numerics.encoding import plane_code_shares, weight_level_share
 from .run import RunResult
 from .trials import run_trials
+from .workload import input_blocks, load_weights
 
 __all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_from_shapes", "MACRO_COMPONENTS"]
 
@@ -218,13 +219,16 @@ def _measured(config: Config, plan: Plan, rows: np.ndarray, matrix: np.ndarray) 
 def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
     dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
-    counts are :func:`cimsim.analytic.analytic_counts`, the data-dependent ones estimated: a dense layer's at the
-    workload's stated shares of zeros, codes uniform; a network's at its own data, each matrix's input codes
-    measured on its inputs in a float forward pass of the first samples (:func:`cimsim.models.from_network.
-    input_samples`) and its weights' levels on its weights (:mod:`cimsim.numerics.encoding`)."""
+    counts are :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each
+    matrix's input codes measured on a sample of its inputs (a dense layer's first ``ZERO_VALUES`` input values; a
+    network's: in a float forward pass of its first samples, :func:`cimsim.models.from_network.input_samples`) and
+    its weights' stored levels (about ``ZERO_VALUES`` weights: a dense layer's first, at their own peak; a network's
+    of evenly spaced outputs, at the matrix's peak; :func:`cimsim.numerics.encoding.weight_level_share`)."""
     if config.workload.kind != WorkloadKind.NETWORK:
-        plan = plan_layer(config)
-        counts = analytic_counts(plan, config.workload.vectors, DataStats.of(config))
+        plan, wl = plan_layer(config), config.workload
+        first = replace(config, workload=replace(wl, vectors=min(wl.vectors, -(-ZERO_VALUES // wl.in_features))))
+        data = _measured(config, plan, next(input_blocks(first)), load_weights(config, -(-ZERO_VALUES // wl.in_features)))
+        counts = analytic_counts(plan, wl.vectors, data)
         return (cim_breakdown(config, plan, counts, name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
     network, x, _ = load_workload_network(config)

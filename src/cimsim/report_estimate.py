@@ -12,9 +12,8 @@ def estimate_markdown(est) -> str:
     cim, base = est.cim, est.baseline
     dominant = [max(b.energy_pj.items(), key=lambda kv: kv[1]) for b in (cim, base)]
     data = ("each layer's input codes and weight levels measured on the network's own data (a float forward pass of "
-            "its first samples)" if est.item == "inference" else "row drivers at their upper bound (the row of every "
-            "input that is not 0 on every read, every pulse of the largest code), cells at codes uniform over their "
-            "range, zeros in the stated shares")
+            "its first samples)" if est.item == "inference" else "at the input codes and weight levels of the "
+            "workload's first inputs and weights")
     lines = [
         f"# cimsim estimate: {cim.name}",
         "",

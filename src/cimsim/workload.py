@@ -59,12 +59,13 @@ def _open_npy(config: Config, field: str, path: str, shape: tuple[int | None, in
 
 
 @checked_types
-def load_weights(config: Config) -> np.ndarray:
-    """The weight matrix W (out_features x in_features, float64)."""
+def load_weights(config: Config, rows: int | None = None) -> np.ndarray:
+    """The weight matrix W (out_features x in_features, float64), or its first ``rows`` rows (the same values)."""
     wl = config.workload
-    shape = (wl.out_features, wl.in_features)
+    shape = (wl.out_features if rows is None else min(rows, wl.out_features), wl.in_features)
     if wl.weights == WeightSource.FILE:
-        w = np.array(_open_npy(config, "workload.weights_file", wl.weights_file, shape), dtype=np.float64)
+        arr = _open_npy(config, "workload.weights_file", wl.weights_file, (wl.out_features, wl.in_features))
+        w = np.array(arr[:shape[0]], dtype=np.float64)
     elif wl.weights == WeightSource.NORMAL:
         w = np.clip(np.random.default_rng([config.simulation.seed, 0]).standard_normal(shape), -3.0, 3.0) / 3.0
     else:

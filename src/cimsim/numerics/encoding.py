@@ -240,14 +240,17 @@ def plane_code_shares(plan: Plan, x: np.ndarray, input_max: float | None) -> tup
 
 
 @checked_types
-def weight_level_share(plan: Plan, w: np.ndarray, per_output: bool) -> float:
+def weight_level_share(plan: Plan, w: np.ndarray, per_output: bool, values: int = 4096) -> float:
     """The summed level / max level of one weight's cells (its slices and polarities), averaged over the weights
-    ``w`` (out x in) as :func:`quantize_weights` and :func:`weight_levels` store them; outputs evenly spaced, about
-    2**16 weights: what :class:`cimsim.analytic.DataStats` takes as measured ``weight_levels``."""
-    codes, _ = quantize_weights(w, plan.weight_bits, per_output)
-    rows = np.linspace(0, len(codes) - 1, min(len(codes), -(-2 ** 16 // codes.shape[1]))).astype(np.int64)
-    levels, _ = weight_levels(codes[rows], plan)
-    return float(levels.sum(dtype=np.int64)) / (plan.max_level * len(rows) * codes.shape[1])
+    ``w`` (out x in) as :func:`quantize_weights` and :func:`weight_levels` store them: over about ``values``
+    weights, of evenly spaced outputs and the one holding the peak (so a whole-tensor scale is the tensor's): what
+    :class:`cimsim.analytic.DataStats` takes as measured ``weight_levels``."""
+    w = np.asarray(w, dtype=np.float64)
+    rows = np.linspace(0, len(w) - 1, min(len(w), -(-check_int("values", values, 1) // w.shape[1]))).astype(np.int64)
+    rows = np.union1d(rows, [int(np.abs(w).max(axis=1).argmax())])
+    codes, _ = quantize_weights(w[rows], plan.weight_bits, per_output)
+    levels, _ = weight_levels(codes, plan)
+    return float(levels.sum(dtype=np.int64)) / (plan.max_level * codes.size)
 
 
 def _binary_planes(x: np.ndarray, input_max: float | None, zero_point: int, group_rows: np.ndarray,
