@@ -225,9 +225,9 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     its weights' stored levels (about ``ZERO_VALUES`` weights: a dense layer's first, at their own peak; a network's
     of evenly spaced outputs, at the matrix's peak; :func:`cimsim.numerics.encoding.weight_level_share`)."""
     if config.workload.kind != WorkloadKind.NETWORK:
-        plan, wl = plan_layer(config), config.workload
-        first = replace(config, workload=replace(wl, vectors=min(wl.vectors, -(-ZERO_VALUES // wl.in_features))))
-        data = _measured(config, plan, next(input_blocks(first)), load_weights(config, -(-ZERO_VALUES // wl.in_features)))
+        plan, wl, rows = plan_layer(config), config.workload, -(-ZERO_VALUES // config.workload.in_features)
+        first = replace(config, workload=replace(wl, vectors=min(wl.vectors, rows)))
+        data = _measured(config, plan, next(input_blocks(first)), load_weights(config, rows))
         counts = analytic_counts(plan, wl.vectors, data)
         return (cim_breakdown(config, plan, counts, name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
