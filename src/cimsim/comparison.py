@@ -232,11 +232,11 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
         return (cim_breakdown(config, plan, counts, name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
     network, x, _ = load_workload_network(config)
-    samples, measured = len(x), input_samples(network, x)
+    samples, measured, matrices = len(x), input_samples(network, x), network.matrix_layers()
     layers = []
     for shape in network.matrix_shapes():
         plan = plan_layer(config, shape.in_features, shape.out_features)
-        data = _measured(config, plan, measured[shape.index][1], network.matrix_layers()[shape.index].matrix)
+        data = _measured(config, plan, measured[shape.index][1], matrices[shape.index].matrix)
         layers.append((plan, analytic_counts(plan, samples * shape.rows_per_sample, data)))
     return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),
                          include_weight_load=False, network=network)
