@@ -200,8 +200,12 @@ def test_models_of_networks_carry_measured_zeros_and_price_them():
     assert [op.input_zero_fraction for op in shapes_only.of_type(MatrixOp)] == [None, None]
     assert ops[1].input_zero_fraction > 0.3 and ops[1].weight_zero_fraction == 0.25
     config = with_overrides(SMALL, {"dac.encoding": "pulse_count", "workload.input_zero_fraction": 0.1})
-    assert op_data(shapes_only.ops[0], config) == DataStats(0.1, 0.0)  # none measured: the config's
-    assert op_data(ops[1], config) == DataStats(ops[1].input_zero_fraction, 0.25)  # its own
+    plan = plan_layer(config, 32, 4)
+    assert op_data(shapes_only.ops[0], config, plan) == DataStats(0.1, 0.0)  # none measured: the config's
+    unsampled = dataclasses.replace(ops[1], input_sample=None, weight_sample=None)
+    assert op_data(unsampled, config, plan) == DataStats(ops[1].input_zero_fraction, 0.25)  # its own
+    sampled = op_data(ops[1], config, plan)  # its samples' codes and levels
+    assert sampled.input_codes[0] > 0.3 and sampled.weight_levels is not None
     assert price_model(config, measured).cim.energy_pj["dac"] < price_model(config, shapes_only).cim.energy_pj["dac"]
     with pytest.raises(ValueError, match="input_zero_fraction"):
         MatrixOp("fc", 4, 4, 1, input_zero_fraction=1.5)
@@ -307,3 +311,31 @@ def test_measured_weight_levels_are_the_mean_stored_level():
 def test_measured_statistics_that_cannot_be_are_refused(kwargs):
     with pytest.raises(ValueError, match="input_codes|weight_levels"):
         DataStats(**kwargs)
+
+
+def test_price_model_of_a_sampled_network_prices_what_price_from_shapes_prices(tmp_path):
+    """model_from_network(net, inputs=x) gives each ungrouped op samples of its inputs and weights: price_model
+    then spends on row drivers and cells what the network config priced from shapes does (the same codes and
+    levels), where the shapes-only model is 2.6x and 1.3x off"""
+    from cimsim.models.from_network import model_from_network
+    from cimsim.models.ops import MatrixOp
+    from cimsim.models.pricing import price_model
+    from cimsim.network import save_network
+
+    rng = np.random.default_rng(7)
+    net, x = _relu_mlp(rng), rng.uniform(0, 1, (40, 16))
+    save_network(net, tmp_path / "mlp.npz")
+    np.savez(tmp_path / "data.npz", x=x, y=rng.integers(0, 4, 40))
+    design = {"dac.encoding": "pulse_count", "dac.signed_inputs": "unsigned", "array.rows": 64, "array.cols": 64,
+              "array.rows_per_read": 64}
+    config = with_overrides(Config(), {**design, "workload.kind": "network", "workload.network_file": str(tmp_path /
+                                       "mlp.npz"), "workload.dataset": "file",
+                                       "workload.dataset_file": str(tmp_path / "data.npz"), "workload.vectors": 40})
+    shapes = price_from_shapes(config)[0].energy_pj
+    sampled = price_model(with_overrides(Config(), design), model_from_network(net, inputs=x), items=40).cim.energy_pj
+    plain = price_model(with_overrides(Config(), design), model_from_network(net), items=40).cim.energy_pj
+    for name in ("dac", "array"):
+        assert sampled[name] == pytest.approx(shapes[name], rel=1e-9)
+        assert abs(plain[name] / shapes[name] - 1) > 0.2
+    with pytest.raises(ValueError, match="input_sample must be finite rows of in_features = 4"):
+        MatrixOp("fc", 4, 4, 1, input_sample=np.ones((2, 3)))

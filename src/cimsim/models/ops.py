@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..argcheck import check_int, check_real
 from ..cost.vector_unit import VECTOR_KINDS
@@ -63,6 +65,12 @@ class MatrixOp:
     ``workload.input_zero_fraction``"""
     weight_zero_fraction: float | None = None
     """the fraction of its weights that are 0 (pruned); None: the config's ``workload.weight_zero_fraction``"""
+    input_sample: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """input vectors (n x in_features) of a float forward pass: priced at their plane codes instead of the zero
+    fraction (:func:`cimsim.models.from_network.model_from_network` with sample inputs)"""
+    weight_sample: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """rows of its weights (n x in_features, the peak's among them): priced at their stored levels instead of the
+    weight zero fraction"""
 
     def __post_init__(self) -> None:
         _positive(self, "in_features", "out_features", "vectors_per_item", "groups")
@@ -72,6 +80,14 @@ class MatrixOp:
         for name in ("input_zero_fraction", "weight_zero_fraction"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, check_real(f"MatrixOp {self.name!r}: {name}", getattr(self, name), 0, 1))
+        for name in ("input_sample", "weight_sample"):
+            if getattr(self, name) is not None:
+                sample = np.asarray(getattr(self, name), dtype=np.float64)
+                if sample.ndim != 2 or not len(sample) or sample.shape[1] != self.in_features or \
+                        not np.isfinite(sample).all():
+                    raise ValueError(f"MatrixOp {self.name!r}: {name} must be finite rows of in_features = "
+                                     f"{self.in_features} values; got shape {sample.shape}")
+                object.__setattr__(self, name, sample)
         if self.weights not in WEIGHT_KINDS:
             raise ValueError(f"MatrixOp {self.name!r}: weights must be one of {WEIGHT_KINDS}; got {self.weights!r}")
         if not self.input_elements_per_item:

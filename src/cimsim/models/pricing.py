@@ -31,7 +31,7 @@ from dataclasses import replace
 from ..analytic import UNIFORM_DATA, DataStats, analytic_counts
 from ..argcheck import check_int, checked_types
 from ..breakdown import Breakdown
-from ..config.modes import Pipeline
+from ..config.modes import Pipeline, WeightScale
 from ..config.schema import Config
 from ..cost.cells import cell_family
 from ..cost.chip import Stage, chip_breakdown
@@ -97,11 +97,19 @@ def counts_per_vector(plan: Plan, data: DataStats = UNIFORM_DATA) -> Counts:
 
 
 @checked_types
-def op_data(op: MatrixOp, config: Config) -> DataStats:
-    """the zero fractions of ``op``'s inputs and weights: its own where it states them, else the config's"""
+def op_data(op: MatrixOp, config: Config, plan: Plan) -> DataStats:
+    """the data of ``op`` as ``plan`` reads it: the plane codes and stored levels of its input and weight samples
+    where it has them, else its zero fractions where it states them, else the config's"""
+    from ..numerics.encoding import plane_code_shares, weight_level_share  # numba's kernels, only where sampled
+
     stated = DataStats.of(config)
-    return DataStats(stated.input_zero_fraction if op.input_zero_fraction is None else op.input_zero_fraction,
-                     stated.weight_zero_fraction if op.weight_zero_fraction is None else op.weight_zero_fraction)
+    zeros = DataStats(stated.input_zero_fraction if op.input_zero_fraction is None else op.input_zero_fraction,
+                      stated.weight_zero_fraction if op.weight_zero_fraction is None else op.weight_zero_fraction)
+    codes = None if op.input_sample is None else plane_code_shares(plan, op.input_sample, config.dac.input_max)
+    levels = None if op.weight_sample is None else weight_level_share(
+        plan, op.weight_sample, config.mapping.weight_scale == WeightScale.PER_OUTPUT)
+    return DataStats(0.0 if codes else zeros.input_zero_fraction,
+                     0.0 if levels is not None else zeros.weight_zero_fraction, codes, levels).on(plan)
 
 
 def _global_buffer_kib(config: Config, stages: list[Stage]) -> float:
@@ -121,7 +129,7 @@ class _Pricer:
 
     def stage(self, placed: Placed, first: bool, last: bool) -> Stage:
         plan, v, bits = placed.plan, placed.busy_vectors_per_item, self.config.dac.input_bits
-        data = op_data(placed.op, self.config).on(plan)
+        data = op_data(placed.op, self.config, plan)
         if (plan, data) not in self._counts:
             self._counts[plan, data] = counts_per_vector(plan, data)
         counts = self._counts[plan, data].scaled(self.items * placed.vectors_per_item).share(placed.op.routed_fraction)

@@ -19,8 +19,8 @@ from . import _input_kernels
 from .threads import scratch
 
 __all__ = ["quantize_weights", "quantize_inputs", "binary_scale", "weight_levels", "SIGN_MODES", "dac_layout",
-           "prepare_planes", "plane_code_shares", "weight_level_share", "accumulate_planes", "TinyRows", "normal_rows",
-           "with_normal_rows", "unshifted"]
+           "prepare_planes", "plane_code_shares", "weight_level_share", "weight_sample_rows", "accumulate_planes",
+           "TinyRows", "normal_rows", "with_normal_rows", "unshifted"]
 
 SIGN_MODES = {"two_phase": 0, "bipolar": 1, "twos_complement": 2, "unsigned": 3}
 """signed_inputs -> sign handling code of the input-plane kernel's general (sliced) layout"""
@@ -239,6 +239,13 @@ def plane_code_shares(plan: Plan, x: np.ndarray, input_max: float | None) -> tup
     return tuple(float(n) for n in counts / counts.sum())
 
 
+def weight_sample_rows(w: np.ndarray, values: int = 4096) -> np.ndarray:
+    """The rows of ``w`` (out x in) that :func:`weight_level_share` measures: about ``values`` weights of evenly
+    spaced outputs, and the row holding the peak |w| (so a whole-tensor scale is the tensor's)."""
+    rows = np.linspace(0, len(w) - 1, min(len(w), -(-check_int("values", values, 1) // w.shape[1]))).astype(np.int64)
+    return np.union1d(rows, [int(np.abs(w).max(axis=1).argmax())])
+
+
 @checked_types
 def weight_level_share(plan: Plan, w: np.ndarray, per_output: bool, values: int = 4096) -> float:
     """The summed level / max level of one weight's cells (its slices and polarities), averaged over the weights
@@ -246,9 +253,7 @@ def weight_level_share(plan: Plan, w: np.ndarray, per_output: bool, values: int 
     weights, of evenly spaced outputs and the one holding the peak (so a whole-tensor scale is the tensor's): what
     :class:`cimsim.analytic.DataStats` takes as measured ``weight_levels``."""
     w = np.asarray(w, dtype=np.float64)
-    rows = np.linspace(0, len(w) - 1, min(len(w), -(-check_int("values", values, 1) // w.shape[1]))).astype(np.int64)
-    rows = np.union1d(rows, [int(np.abs(w).max(axis=1).argmax())])
-    codes, _ = quantize_weights(w[rows], plan.weight_bits, per_output)
+    codes, _ = quantize_weights(w[weight_sample_rows(w, values)], plan.weight_bits, per_output)
     levels, _ = weight_levels(codes, plan)
     return float(levels.sum(dtype=np.int64)) / (plan.max_level * codes.size)
 
