@@ -171,10 +171,8 @@ class Estimate:
     def rows(self) -> list[dict]:
         """One row per (side, component): its energy (pJ) and area (um2), the side's latency (ns) and items (whole
         workload)."""
-        return [{"side": side, "name": b.name, "component": c, "energy_pj": b.energy_pj.get(c, 0.0),
-                 "area_um2": b.area_um2.get(c, 0.0), "latency_ns": b.latency_ns, "items": b.mvms}
-                for side, b in (("cim", self.cim), ("baseline", self.baseline))
-                for c in sorted(set(b.energy_pj) | set(b.area_um2))]
+        return [{"side": side, **row} for side, b in (("cim", self.cim), ("baseline", self.baseline))
+                for row in b.component_rows()]
 
     def to_frame(self):
         """:meth:`rows` as a pandas DataFrame (needs pandas)."""

@@ -109,6 +109,13 @@ class Breakdown:
         """energy-delay product, pJ x ns"""
         return self.total_energy_pj * self.latency_ns
 
+    def component_rows(self) -> list[dict]:
+        """One row per component: its energy (pJ) and area (um2), with the side's name, latency (ns) and items
+        (whole workload), for tidy tables."""
+        return [{"name": self.name, "component": c, "energy_pj": self.energy_pj.get(c, 0.0),
+                 "area_um2": self.area_um2.get(c, 0.0), "latency_ns": self.latency_ns, "items": self.mvms}
+                for c in sorted(set(self.energy_pj) | set(self.area_um2))]
+
     def as_dict(self) -> dict:
         """Plain dict for JSON: totals, derived figures and breakdowns."""
         return {

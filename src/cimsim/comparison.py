@@ -93,16 +93,10 @@ class Comparison:
     def rows(self) -> list[dict]:
         """A tidy table: one row per (scenario, side, component) with its energy (pJ, whole workload) and area
         (um2), and the side's latency (ns, whole workload) and items."""
-        rows = []
-        for scenario, sides in (("steady", (self.cim, self.baseline)),
-                                ("with_weight_load", (self.cim_with_load, self.baseline_with_load))):
-            for side, b in zip(("cim", "baseline"), sides):
-                for component in sorted(set(b.energy_pj) | set(b.area_um2)):
-                    rows.append({"scenario": scenario, "side": side, "name": b.name, "component": component,
-                                 "energy_pj": b.energy_pj.get(component, 0.0),
-                                 "area_um2": b.area_um2.get(component, 0.0), "latency_ns": b.latency_ns,
-                                 "items": b.mvms})
-        return rows
+        return [{"scenario": scenario, "side": side, **row}
+                for scenario, sides in (("steady", (self.cim, self.baseline)),
+                                        ("with_weight_load", (self.cim_with_load, self.baseline_with_load)))
+                for side, b in zip(("cim", "baseline"), sides) for row in b.component_rows()]
 
     def to_frame(self):
         """:meth:`rows` as a pandas DataFrame (needs pandas)."""
