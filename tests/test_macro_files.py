@@ -166,3 +166,17 @@ def test_a_chip_measured_at_sparse_inputs_states_its_zero_fraction(tmp_path):
                                              'family = "sram-current"\ninput_zero_fraction = 1.5'), "bad.toml")
     result = invoke(bad)
     assert result.exit_code == 2 and "'input_zero_fraction' must be a number in [0, 1]; got 1.5" in result.output
+
+
+def test_a_chip_measured_at_full_scale_is_priced_there(tmp_path):
+    """data = "full_scale": every input and weight at its largest code (a paper's worst case); a charge macro's
+    cells then switch fully, so its energy rises above uniform data's; another condition is refused by name"""
+    entry = shipped_entry("jia-jssc2020").replace('key = "jia-jssc2020"', 'key = "my-chip"')
+    _, (uniform, full) = _first_point_both_ways(tmp_path, entry, 'family = "sram-charge"',
+                                                'family = "sram-charge"\ndata = "full_scale"')
+    assert full["energy_fj_per_mac"] > uniform["energy_fj_per_mac"]
+    assert full["energy_share"]["array"] > uniform["energy_share"]["array"]
+    bad = macro_file(tmp_path, entry.replace('family = "sram-charge"', 'family = "sram-charge"\ndata = "max"'),
+                     "bad.toml")
+    result = invoke(bad)
+    assert result.exit_code == 2 and "'data' must be one of uniform, full_scale; got 'max'" in result.output

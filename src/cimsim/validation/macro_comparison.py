@@ -265,7 +265,9 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
         parts.append("digitized from a plot")
     if "ops_per_mac" not in u.point.values and fig.quantity in ("tops_per_w", "tops", "tops_per_mm2"):
         parts.append("ops per MAC not stated: 2")
-    if "avg_output_value" in u.point.values:
+    if u.point.fields.get("data") == "full_scale":
+        parts.append("every input and weight at its largest code, as the entry states and cimsim prices it")
+    elif "avg_output_value" in u.point.values:
         parts.append(f"data-dependent (average output {u.point.values['avg_output_value']}); cimsim prices "
                      "uniform random data")
     parts.extend(u.notes)

@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..config.checks import input_magnitude_bits
 from ..config.load import config_from_dict
 from ..config.schema import Config
@@ -23,7 +25,8 @@ from ..cost import cim_breakdown
 from ..cost.technology import NODES_NM, delay_scale
 from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
-from ..mapping import plan_layer
+from ..mapping import Plan, plan_layer
+from ..numerics.encoding import plane_code_shares, weight_level_share
 from .macro_data import Macro, MacroPoint, Unusable, file_name, find_macro
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
@@ -72,8 +75,8 @@ DEFAULTS: dict[str, str] = {
               "digital macros take the 'sram' device preset with device.read_voltage_v = vdd",
     "ops_per_mac": "the entry's ops_per_mac, 2 (one multiply and one add) when not stated",
     "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
-    "data": "codes uniform over their range, unless input_zero_fraction / weight_zero_fraction state the share of "
-            "zero inputs / weights the figure was measured at (workload.input_zero_fraction, weight_zero_fraction)",
+    "data": "codes uniform over their range, but for the shares of zero inputs / weights input_zero_fraction / "
+            "weight_zero_fraction state; data = \"full_scale\": every input and weight at its largest (positive) code",
 }
 """every value cimsim needs that an entry may leave out, with the one global rule used for it"""
 
@@ -299,6 +302,13 @@ def macro_config(macro: Macro | str, point: MacroPoint | str) -> Config:
     return point_config(m.key, p.index, m.file)[0]
 
 
+def _data(config: Config, plan: Plan, condition: str | None) -> DataStats:
+    """the stated statistics, or every input and weight at its largest positive code (``full_scale``)"""
+    peak = np.ones((1, plan.in_features))
+    return DataStats.of(config) if condition != "full_scale" else DataStats(
+        input_codes=plane_code_shares(plan, peak, None), weight_levels=weight_level_share(plan, peak, False))
+
+
 @functools.cache
 def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str, Any]:
     """cimsim's figures of point ``index`` of a macro of ``file``, cached (:func:`model_point`)"""
@@ -306,7 +316,7 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
     point = m.points[index]
     config = point_config(macro_key, index, file)[0]
     plan = plan_layer(config)
-    counts = analytic_counts(plan, config.workload.vectors, DataStats.of(config))
+    counts = analytic_counts(plan, config.workload.vectors, _data(config, plan, point.fields.get("data")))
     b = cim_breakdown(config, plan, counts)
     energy = {k: v for k, v in b.energy_pj.items() if k not in NON_MACRO_COMPONENTS}
     area = {k: v for k, v in b.area_um2.items() if k not in NON_MACRO_COMPONENTS}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-__all__ = ["MACRO_FILE", "CONFIG_FIELDS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint", "Macro", "file_name",
+__all__ = ["MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint", "Macro", "file_name",
            "load_macros", "find_macro"]
 
 MACRO_FILE = "published_macros.toml"
@@ -26,7 +26,7 @@ CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bit
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
                  "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
                  "digital_adders", "chain_register_rows", "row_groups_per_conversion", "input_zero_fraction",
-                 "weight_zero_fraction")
+                 "weight_zero_fraction", "data")
 """entry fields that set the configuration (a point's value overrides the macro's)"""
 
 
@@ -40,8 +40,11 @@ _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "ops_per_mac",
 _NON_NEGATIVE_NUMBERS = ("adc_bits", "avg_output_value")
 _FRACTIONS = ("input_zero_fraction", "weight_zero_fraction")
 _BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
-_STRINGS = ("key", "title", "source", "read_via", "family", "notes", "label", "adc_type", "input_encoding",
+_STRINGS = ("key", "title", "source", "read_via", "family", "notes", "label", "adc_type", "input_encoding", "data",
             "digital_adders", "energy_per", "vdd_note")
+DATA_CONDITIONS = ("uniform", "full_scale")
+"""an entry's ``data``: the inputs and weights its figures were measured at: codes uniform over their range (the
+default), or every input and weight at its largest code (a paper's worst case)"""
 FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
 """an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
 _REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
@@ -81,6 +84,8 @@ def _checked(file: str, where: str, kind: str, values: Mapping[str, Any]) -> Non
                 raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {value!r}")
     if kind == "macro" and values["family"] not in FAMILIES:
         raise ValueError(f"{file}: {where}: 'family' must be one of {', '.join(FAMILIES)}; got {values['family']!r}")
+    if values.get("data", DATA_CONDITIONS[0]) not in DATA_CONDITIONS:
+        raise ValueError(f"{file}: {where}: 'data' must be one of {', '.join(DATA_CONDITIONS)}; got {values['data']!r}")
 
 
 _ANALOG_ONLY = ("analog_accumulation", "weight_accumulation")
