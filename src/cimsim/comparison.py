@@ -24,7 +24,7 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import vector_unit, with_vector_energy
 from .inference import NetworkResult, load_workload_network
-from .models.from_network import ZERO_VALUES, input_samples, model_from_network
+from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
 from .network import Network
@@ -214,12 +214,12 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
     dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
     counts are :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each
-    matrix's input codes measured on a sample of its inputs (a dense layer's first ``ZERO_VALUES`` input values; a
+    matrix's input codes measured on a sample of its inputs (a dense layer's first ``SAMPLE_VALUES`` input values; a
     network's: in a float forward pass of its first samples, :func:`cimsim.models.from_network.input_samples`) and
-    its weights' stored levels (about ``ZERO_VALUES`` weights: a dense layer's first, at their own peak; a network's
+    its weights' stored levels (about ``SAMPLE_VALUES`` weights: a dense layer's first, at their own peak; a network's
     of evenly spaced outputs, at the matrix's peak; :func:`cimsim.numerics.encoding.weight_level_share`)."""
     if config.workload.kind != WorkloadKind.NETWORK:
-        plan, wl, rows = plan_layer(config), config.workload, -(-ZERO_VALUES // config.workload.in_features)
+        plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
         first = replace(config, workload=replace(wl, vectors=min(wl.vectors, rows)))
         data = _measured(config, plan, next(input_blocks(first)), load_weights(config, rows))
         counts = analytic_counts(plan, wl.vectors, data)

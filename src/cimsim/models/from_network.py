@@ -25,7 +25,7 @@ from ..network.ops import VALUE_TESTS
 from ..numerics.encoding import weight_sample_rows
 from .ops import MatrixOp, Model, VectorOp
 
-__all__ = ["model_from_network", "zero_fractions", "input_samples", "DIGITAL_KINDS", "ZERO_SAMPLES", "ZERO_VALUES"]
+__all__ = ["model_from_network", "zero_fractions", "input_samples", "DIGITAL_KINDS", "SAMPLE_ITEMS", "SAMPLE_VALUES"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
@@ -78,19 +78,19 @@ def _tied(table, network: Network) -> bool:
                for layer in network.layers)
 
 
-ZERO_SAMPLES = 16
-"""samples whose float forward pass measures each matrix's share of zero inputs, at most (:func:`zero_fractions`)"""
-ZERO_VALUES = 4096
-"""values each matrix's share is measured over, at least, where the samples allow: a standard error of at most
-0.8 % (one 224 x 224 image is enough for a CNN's convolutions)"""
+SAMPLE_ITEMS = 16
+"""network inputs, at most, whose float forward pass measures each matrix's data (:func:`input_samples`)"""
+SAMPLE_VALUES = 4096
+"""values each matrix's data is measured over, at least, where the inputs allow: a share's standard error is at
+most 0.8 % (one 224 x 224 image is enough for a CNN's convolutions); also the size of a dense layer's sample"""
 
 
 @checked_types
-def input_samples(network: Network, inputs, samples: int = ZERO_SAMPLES) -> list[tuple[DataStats, np.ndarray]]:
+def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list[tuple[DataStats, np.ndarray]]:
     """For each matrix of :meth:`Network.matrix_layers`, from a float forward pass of the first rows of
-    ``inputs``, one at a time until every matrix has seen ``ZERO_VALUES`` values or ``samples`` rows have run: its
+    ``inputs``, one at a time until every matrix has seen ``SAMPLE_VALUES`` values or ``samples`` rows have run: its
     zero shares (of the values it multiplies, over all its places; of its weights) and input vectors of about
-    ``ZERO_VALUES`` values (evenly spaced over each pass's vectors) to measure their codes on."""
+    ``SAMPLE_VALUES`` values (evenly spaced over each pass's vectors) to measure their codes on."""
     samples = check_int("samples", samples, 1)
     zeros: dict[int, list[int]] = {}
     kept: dict[int, list[np.ndarray]] = {}
@@ -99,7 +99,7 @@ def input_samples(network: Network, inputs, samples: int = ZERO_SAMPLES) -> list
         seen = zeros.setdefault(index, [0, 0])
         seen[0] += rows.size - int(np.count_nonzero(rows))
         seen[1] += rows.size
-        want = -(-ZERO_VALUES // rows.shape[1]) - sum(len(r) for r in kept.get(index, []))
+        want = -(-SAMPLE_VALUES // rows.shape[1]) - sum(len(r) for r in kept.get(index, []))
         if want > 0:
             kept.setdefault(index, []).append(rows[np.linspace(0, len(rows) - 1, min(want, len(rows))).astype(int)])
         return layer.product(rows)
@@ -107,7 +107,7 @@ def input_samples(network: Network, inputs, samples: int = ZERO_SAMPLES) -> list
     inputs, matrices = np.asarray(inputs), network.matrix_layers()
     for k in range(min(samples, len(inputs))):
         network.forward(inputs[k:k + 1], count)
-        if len(zeros) == len(matrices) and min(n for _, n in zeros.values()) >= ZERO_VALUES:
+        if len(zeros) == len(matrices) and min(n for _, n in zeros.values()) >= SAMPLE_VALUES:
             break
     return [(DataStats(zeros[k][0] / zeros[k][1] if zeros.get(k, (0, 0))[1] else 0.0,
                        float(np.mean(layer.weight == 0))),
@@ -116,7 +116,7 @@ def input_samples(network: Network, inputs, samples: int = ZERO_SAMPLES) -> list
 
 
 @checked_types
-def zero_fractions(network: Network, inputs, samples: int = ZERO_SAMPLES) -> list[DataStats]:
+def zero_fractions(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list[DataStats]:
     """For each matrix of :meth:`Network.matrix_layers`: the shares of its inputs and weights that are 0
     (:func:`input_samples`)."""
     return [stats for stats, _ in input_samples(network, inputs, samples)]
@@ -180,6 +180,6 @@ def _zeros_note(measured: list[DataStats] | None) -> str:
     listed = (", ".join(f"{z:.0%}" for z in shares) + " by matrix" if len(shares) <= 8 else
               f"{min(shares):.0%}-{max(shares):.0%} over {len(shares)} matrices, mean {np.mean(shares):.0%}")
     return (f"; zero inputs measured by a float forward pass of the first samples (until each matrix saw "
-            f"{ZERO_VALUES} values, {ZERO_SAMPLES} samples at most): {listed}; ungrouped matrices priced at the codes "
-            "of their sampled inputs and the levels of their weights")
+            f"{SAMPLE_VALUES} values, {SAMPLE_ITEMS} samples at most): {listed}; ungrouped matrices priced at the "
+            "codes of their sampled inputs and the levels of their weights")
 
