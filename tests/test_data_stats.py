@@ -340,3 +340,10 @@ def test_price_model_of_a_sampled_network_prices_what_price_from_shapes_prices(t
         assert abs(plain[name] / shapes[name] - 1) > 0.2
     with pytest.raises(ValueError, match="input_sample must be finite rows of in_features = 4"):
         MatrixOp("fc", 4, 4, 1, input_sample=np.ones((2, 3)))
+
+
+def test_measured_shares_given_as_a_list_are_kept_hashable():
+    assert DataStats(input_codes=[0.25, 0.75]) == DataStats(input_codes=(0.25, 0.75))
+    assert hash(DataStats(input_codes=[0.25, 0.75], weight_levels=0.5))
+    with pytest.raises(ValueError, match="weight_levels"):
+        DataStats(weight_levels="half")

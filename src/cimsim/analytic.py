@@ -24,8 +24,8 @@ __all__ = ["DataStats", "analytic_counts", "uniform_cell_activity", "uniform_lev
 class DataStats:
     """What the analytic path assumes of the data: each input value is 0 with probability ``input_zero_fraction``
     (a ReLU's outputs: about half), else uniform over its codes; each weight is 0 with probability
-    ``weight_zero_fraction`` (pruned weights), else uniform over its codes. Both 0: uniform data. With
-    ``input_codes`` (measured on sample inputs), the inputs' codes are those shares instead."""
+    ``weight_zero_fraction`` (pruned weights), else uniform over its codes. Both 0: uniform data. Measured on a
+    sample of the data, ``input_codes`` and ``weight_levels`` replace the uniform codes of the inputs and weights."""
 
     input_zero_fraction: float = 0.0
     weight_zero_fraction: float = 0.0
@@ -48,8 +48,10 @@ class DataStats:
                 raise ValueError("input_codes must be the non-negative shares of the codes 0..c (at least 2), "
                                  "summing to 1, with input_zero_fraction 0 (the share of code 0 holds the zeros); "
                                  f"got {self.input_codes!r}")
-        if self.weight_levels is not None and (not 0.0 <= self.weight_levels < float("inf") or
-                                               self.weight_zero_fraction):
+            object.__setattr__(self, "input_codes", tuple(float(v) for v in shares))  # hashable, as a cache key
+        levels = self.weight_levels
+        if levels is not None and (isinstance(levels, bool) or not isinstance(levels, (int, float))
+                                   or not 0.0 <= levels < float("inf") or self.weight_zero_fraction):
             raise ValueError("weight_levels must be a finite share >= 0, with weight_zero_fraction 0 (it holds the "
                              f"zero weights); got {self.weight_levels!r}")
 
