@@ -347,3 +347,21 @@ def test_measured_shares_given_as_a_list_are_kept_hashable():
     assert hash(DataStats(input_codes=[0.25, 0.75], weight_levels=0.5))
     with pytest.raises(ValueError, match="weight_levels"):
         DataStats(weight_levels="half")
+
+
+def test_a_grouped_conv_op_samples_each_groups_vectors_and_weights():
+    """a grouped op multiplies each group's input vector by that group's weights: its samples are the network's
+    input vectors split by group, and each output's own weights"""
+    from cimsim.models.from_network import model_from_network
+    from cimsim.models.ops import MatrixOp
+    from cimsim.network import Conv2d, Network, ReLU
+
+    rng = np.random.default_rng(3)
+    weight = rng.standard_normal((8, 2, 3, 3))
+    net = Network((Conv2d(rng.standard_normal((8, 2, 3, 3)), None, 1, 1), ReLU(), Conv2d(weight, None, 1, 1, groups=4)),
+                  (2, 6, 6))
+    grouped = list(model_from_network(net, inputs=rng.uniform(0, 1, (4, 2, 6, 6))).of_type(MatrixOp))[1]
+    assert grouped.groups == 4 and grouped.input_sample.shape[1] == 18 and len(grouped.input_sample) % 4 == 0
+    flat = weight.reshape(8, 18)
+    assert all(any(np.array_equal(row, w) for w in flat) for row in grouped.weight_sample)
+    assert 0.3 < np.mean(grouped.input_sample == 0) < 0.7  # a ReLU's outputs (and the padding)

@@ -32,8 +32,8 @@ __all__ = ["price_model_command"]
                    "with one operand every item (write energy, time and the cells' lifetime shown).")
 @click.option("--samples", "samples_path", type=click.Path(dir_okay=False), default=None,
               help="Network files: a .npz whose array x holds sample inputs; each matrix layer is priced at the "
-                   "inputs a float forward pass of the first of them (up to 16) feeds it: their codes, or a grouped "
-                   "conv's share of zeros (default: uniform codes).")
+                   "codes of the inputs a float forward pass of the first of them (up to 16) feeds it, and at its "
+                   "weights' levels (default: uniform codes).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write every figure as JSON here.")
 @guarded
 def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips, reload_weights, items, sequences,

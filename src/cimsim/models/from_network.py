@@ -126,8 +126,8 @@ def zero_fractions(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> lis
 def model_from_network(network: Network, name: str = "network", inputs=None) -> Model:
     """The shapes-only model of ``network``, one item = one inference. A matrix shared by several places of the
     graph is one static op, at its first place, with the vectors and inputs of all its places. Each static op
-    holds its weights' share of zeros; with sample ``inputs``, its inputs' too (:func:`input_samples`), and an
-    ungrouped op samples of its input vectors and weight rows, priced at their codes and levels."""
+    holds its weights' share of zeros; with sample ``inputs``, its inputs' too (:func:`input_samples`), and
+    samples of its input vectors and weight rows (a grouped op's: each group's), priced at their codes and levels."""
     samples = input_samples(network, inputs) if inputs is not None else None
     measured = None if samples is None else [stats for stats, _ in samples]
     index = {id(layer): k for k, layer in enumerate(network.matrix_layers())}
@@ -147,13 +147,15 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
             groups = layer.groups if conv else 1
             out, inp = layer.matrix_shape
             zero_inputs = None if measured is None else measured[index[id(layer)]].input_zero_fraction
-            rows = None if samples is None or groups > 1 else samples[index[id(layer)]][1]  # a grouped op: per group
-            op = MatrixOp(layer_name, layer.weight[0].size if conv else inp, out // groups, vectors, "static", groups,
+            per = layer.weight[0].size if conv else inp  # the inputs of one group
+            rows = None if samples is None else samples[index[id(layer)]][1].reshape(-1, per)  # a vector per group
+            weights = layer.weight.reshape(len(layer.weight), per)  # each output's weights, within its group
+            op = MatrixOp(layer_name, per, out // groups, vectors, "static", groups,
                           input_elements_per_item=math.ceil(math.prod(shapes[0]) * layer.routed_fraction),
                           routed_fraction=layer.routed_fraction,  # a routed expert: its share of the tokens
                           input_zero_fraction=zero_inputs, weight_zero_fraction=float(np.mean(layer.weight == 0)),
                           input_sample=rows if rows is not None and len(rows) else None,
-                          weight_sample=None if rows is None else layer.matrix[weight_sample_rows(layer.matrix)])
+                          weight_sample=None if rows is None else weights[weight_sample_rows(weights)])
             if id(layer) in shared:  # another place of a shared matrix: more vectors through its op
                 first = ops[shared[id(layer)]]
                 ops[shared[id(layer)]] = replace(first, vectors_per_item=first.vectors_per_item + vectors,
@@ -180,6 +182,6 @@ def _zeros_note(measured: list[DataStats] | None) -> str:
     listed = (", ".join(f"{z:.0%}" for z in shares) + " by matrix" if len(shares) <= 8 else
               f"{min(shares):.0%}-{max(shares):.0%} over {len(shares)} matrices, mean {np.mean(shares):.0%}")
     return (f"; zero inputs measured by a float forward pass of the first samples (until each matrix saw "
-            f"{SAMPLE_VALUES} values, {SAMPLE_ITEMS} samples at most): {listed}; ungrouped matrices priced at the "
-            "codes of their sampled inputs and the levels of their weights")
+            f"{SAMPLE_VALUES} values, {SAMPLE_ITEMS} samples at most): {listed}; matrices priced at the codes "
+            "of their sampled inputs and the levels of their weights")
 
