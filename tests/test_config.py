@@ -571,3 +571,15 @@ def test_a_path_that_is_not_a_path_is_refused_and_closes_nothing(bad):
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_a_config_error_with_many_problems_keeps_every_field_and_shows_twenty():
+    """the message lists SHOWN_ERRORS problems and counts the rest; ``fields`` still names every one (a long list
+    had been cut to 20 fields and a field-less count)"""
+    from cimsim.errors import SHOWN_ERRORS
+
+    err = ConfigError("f.toml", [(f"adc.k{i}", f"'adc.k{i}': bad") for i in range(25)])
+    assert err.fields == [f"adc.k{i}" for i in range(25)]
+    lines = str(err).splitlines()
+    assert len(lines) == SHOWN_ERRORS + 1 and lines[-1] == "f.toml: ... and 5 more problems"
+    assert pickle.loads(pickle.dumps(err)).fields == err.fields

@@ -5,12 +5,17 @@ from __future__ import annotations
 __all__ = ["ConfigError", "CallOrderError"]
 
 
+SHOWN_ERRORS = 20
+"""problems a ConfigError's message lists one by one; the rest are counted (all of them stay in ``errors``)"""
+
+
 class ConfigError(ValueError):
     """A configuration that cannot be used, with every problem found in it.
 
     ``source`` is the file (or other origin) of the configuration; ``errors`` lists
     ``(dotted_field, message)`` pairs, the field being ``""`` for problems of the file as a whole
-    (unreadable, TOML syntax). ``str()`` gives one line per error: ``"FILE: message"``.
+    (unreadable, TOML syntax). ``str()`` gives one line per error, ``"FILE: message"``, for the first
+    ``SHOWN_ERRORS`` of them, then a count of the rest.
     """
 
     def __init__(self, source: str, errors: list[tuple[str, str]]):
@@ -21,7 +26,10 @@ class ConfigError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "\n".join(f"{self.source}: {message}" for _, message in self.errors)
+        lines = [f"{self.source}: {message}" for _, message in self.errors[:SHOWN_ERRORS]]
+        if len(self.errors) > SHOWN_ERRORS:
+            lines.append(f"{self.source}: ... and {len(self.errors) - SHOWN_ERRORS} more problems")
+        return "\n".join(lines)
 
     def __reduce__(self):
         """pickle by source and errors (the error crosses process boundaries, e.g. in sweeps)"""

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..argcheck import check_path, checked_types
-from ..errors import ConfigError
+from ..errors import SHOWN_ERRORS, ConfigError
 from .checks import check_consistency
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
@@ -118,24 +118,18 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         sections[section] = values
     _resolve_paths(sections["workload"], Path(base_dir) if base_dir is not None else Path.cwd())
     if errors:
-        raise _config_error(source, errors)
+        raise ConfigError(source, errors)
 
     config = Config(name=name, source=source,
                     **{section: cls(**sections[section]) for section, cls in SECTIONS.items()})
     errors = check_consistency(config)
     if errors:
-        raise _config_error(source, errors)
+        raise ConfigError(source, errors)
     return config
 
 
-MAX_REPORTED = 20
-"""problems listed one by one in a ConfigError; the rest are counted (and get no "did you mean" suggestion)"""
-
-
-def _config_error(source: str, errors: list[tuple[str, str]]) -> ConfigError:
-    if len(errors) > MAX_REPORTED:
-        errors = errors[:MAX_REPORTED] + [("", f"... and {len(errors) - MAX_REPORTED} more problems")]
-    return ConfigError(source, errors)
+MAX_REPORTED = SHOWN_ERRORS
+"""problems a ConfigError lists one by one; the rest are counted (and get no "did you mean" suggestion)"""
 
 
 @checked_types
@@ -183,7 +177,7 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
         else:
             errors.append((str(key), _unknown_key(str(key), _OVERRIDE_KEYS, errors)))
     if errors:
-        raise _config_error(config.source, errors)
+        raise ConfigError(config.source, errors)
     return config_from_dict(data, config.source, base_dir=base_dir)
 
 
