@@ -177,12 +177,12 @@ def _relu_mlp(rng):
 
 
 def test_zero_fractions_are_what_a_float_forward_pass_feeds_each_matrix():
-    from cimsim.models.from_network import zero_fractions
+    from cimsim.models.from_network import input_samples
 
     rng = np.random.default_rng(5)
     net, x = _relu_mlp(rng), rng.uniform(-1, 1, (100, 16))
     x[:, 0] = 0.0  # one input of 16 is 0
-    first, second = zero_fractions(net, x, samples=50)
+    first, second = (stats for stats, _ in input_samples(net, x, samples=50))
     hidden = np.maximum(x[:50] @ net.layers[0].weight.T, 0)
     assert first == DataStats(1 / 16, 0.0)
     assert second == DataStats(float(np.mean(hidden == 0)), 0.25)

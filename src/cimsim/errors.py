@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "CallOrderError"]
+__all__ = ["ConfigError", "CallOrderError", "SHOWN_ERRORS"]
 
 
 SHOWN_ERRORS = 20

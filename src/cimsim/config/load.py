@@ -128,10 +128,6 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     return config
 
 
-MAX_REPORTED = SHOWN_ERRORS
-"""problems a ConfigError lists one by one; the rest are counted (and get no "did you mean" suggestion)"""
-
-
 @checked_types
 def config_to_dict(config: Config) -> dict[str, Any]:
     """The config as plain TOML/JSON-ready tables (``name`` and one table per section).
@@ -295,12 +291,12 @@ def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:
 
 def _unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> str:
     """Message for an unknown key: the valid key it differs from only in case, else the closest valid key (of any
-    table), else the valid keys; a bare message once ``errors`` holds MAX_REPORTED problems (no suggestion work).
+    table), else the valid keys; a bare message once ``errors`` holds SHOWN_ERRORS problems (no suggestion work).
 
     ``top_level`` holds the keys valid outside the tables and a sentence listing the valid keys.
     """
     key = _short(key)
-    if len(errors) >= MAX_REPORTED:
+    if len(errors) >= SHOWN_ERRORS:  # the rest are only counted in the message
         return f"unknown key '{key}'"
     keys, listing = top_level
     candidates = _DOTTED_FIELDS if "." in key else [*keys, *_DOTTED_FIELDS]

@@ -25,7 +25,7 @@ from ..network.ops import VALUE_TESTS
 from ..numerics.encoding import weight_sample_rows
 from .ops import MatrixOp, Model, VectorOp
 
-__all__ = ["model_from_network", "zero_fractions", "input_samples", "DIGITAL_KINDS", "SAMPLE_ITEMS", "SAMPLE_VALUES"]
+__all__ = ["model_from_network", "input_samples", "DIGITAL_KINDS", "SAMPLE_ITEMS", "SAMPLE_VALUES"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
@@ -114,12 +114,6 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
              np.concatenate(kept[k]) if k in kept else np.zeros((0, layer.matrix_shape[1])))
             for k, layer in enumerate(matrices)]
 
-
-@checked_types
-def zero_fractions(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list[DataStats]:
-    """For each matrix of :meth:`Network.matrix_layers`: the shares of its inputs and weights that are 0
-    (:func:`input_samples`)."""
-    return [stats for stats, _ in input_samples(network, inputs, samples)]
 
 
 @checked_types

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-__all__ = ["MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint", "Macro", "file_name",
-           "load_macros", "find_macro"]
+__all__ = ["MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint",
+           "Macro", "file_name", "load_macros", "find_macro"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""

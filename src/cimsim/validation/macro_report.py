@@ -108,8 +108,9 @@ def _group_rows(cases: tuple[MacroCase, ...], groups: Mapping[str, str], group_o
     """A table of ``cases`` by group (``groups``: name -> its second cell, in order; ``group_of``: a case's group):
     absolute cases, median |error|, how many within tolerance, which way the model errs on energy (silicon / model,
     :func:`measured_over_model_quartiles`) and the trends."""
-    out = [f"| {first} | {second} | absolute cases | median \\|error\\| | absolute within ±15 % | silicon / model "
-           "energy (middle half, median) | trends | trends within ±10 % |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    out = [f"| {first} | {second} | absolute cases | median \\|error\\| | absolute within "
+           f"±{100 * ABSOLUTE_TOLERANCE:.0f} % | silicon / model energy (middle half, median) | trends | trends within "
+           f"±{100 * TREND_TOLERANCE:.0f} % |", "|---|---|---:|---:|---:|---:|---:|---:|"]
     for name, cell in groups.items():
         a = [c for c in cases if c.kind == "absolute" and group_of(c) == name]
         t = [c for c in cases if c.kind == "trend" and group_of(c) == name]
