@@ -23,7 +23,6 @@ from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .sampling import GridSample
 from .selection import Select, TopK
 from .tables import Embedding, Interpolate, Scatter
-from .torch_import import from_torch
 
 __all__ = [
     "Layer", "MatrixLayer", "DigitalLayer", "Dense", "Conv2d", "Conv3d", "ReLU", "Unary", "Clip", "Affine",
@@ -36,3 +35,13 @@ __all__ = [
     "FORMAT", "LAYER_KINDS", "load_network", "save_network", "from_torch",
     "DIGITS_SCALE", "digits_test_path", "load_dataset",
 ]
+
+
+def __getattr__(name: str):
+    """``from_torch``, imported on first use: it brings the ONNX importer (about 0.1 s), which a run of a dense
+    layer or a .npz network never needs."""
+    if name == "from_torch":
+        from .torch_import import from_torch
+
+        return from_torch
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
