@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -254,5 +255,5 @@ def test_estimate_of_several_configs_is_a_table_side_by_side(tmp_path):
     assert result.output.startswith("# cimsim estimate of 2 designs")
     rows = [line for line in result.output.splitlines() if line.startswith("| default (") or
             line.startswith("| sram-cim (")]
-    assert len(rows) == 2 and all("x |" in r for r in rows)
+    assert len(rows) == 2 and all(re.search(r"[\d.]+x \([\d.]+-[\d.]+\) \|", r) for r in rows)  # gain (range)
     assert sorted(json.loads(out.read_text())) == sorted(str(p) for p in paths)

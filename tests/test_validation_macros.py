@@ -257,6 +257,54 @@ def test_a_report_quotes_the_record_of_its_family(monkeypatch):
     assert trust.family_record(pcm)["record"] is None
 
 
+def test_the_energy_gain_range_scales_the_macro_by_the_familys_quartiles(monkeypatch):
+    """the gain with the macro's energy at silicon / model's quartiles, the rest as priced: hand-computed on a
+    breakdown of 30 pJ of macro and 70 pJ of buffers against a 400 pJ baseline"""
+    from cimsim.breakdown import Breakdown
+
+    def side(energy):
+        return Breakdown(name="x", energy_pj=energy, area_um2={}, latency_ns=1.0, compute_ns=1.0,
+                         memory_ns=0.0, mvms=1, macs=1)
+
+    cim, base = side({"adc": 20.0, "array": 10.0, "buffers": 70.0}), side({"mac": 400.0})
+    charge = with_overrides(Config(), {"array.family": "charge", "device.preset": "sram"})
+    low, median, high = trust.validation_record()["families"]["sram-charge"]["energy"]["measured_over_model"]
+    r = trust.energy_gain_range(charge, cim, base)
+    assert r["low"] == pytest.approx(400 / (70 + 30 * high)) and r["high"] == pytest.approx(400 / (70 + 30 * low))
+    assert r["median"] == pytest.approx(400 / (70 + 30 * median)) and r["macro_share"] == pytest.approx(0.3)
+    assert r["low"] <= r["median"] <= r["high"] and r["family"] == "sram-charge"
+    line = trust.gain_range_line(4.0, r)
+    assert line.startswith(f"Energy gain 4x as modelled; {r['low']:.3g}-{r['high']:.3g}x") and "30 % of the" in line
+    assert trust.gain_range_cell(r) == f" ({r['low']:.3g}-{r['high']:.3g})" and trust.gain_range_cell(None) == ""
+    # a family with fewer published energy figures than MIN_RANGE_CASES (pcm: 2) gets no range, and says so
+    pcm = with_overrides(Config(), {"device.preset": "pcm"})
+    assert trust.validation_record()["families"]["pcm"]["energy"]["cases"] < trust.MIN_RANGE_CASES
+    assert trust.energy_gain_range(pcm, cim, base) is None
+    assert "no range" in trust.gain_range_line(4.0, None)
+    record = trust.validation_record()
+    monkeypatch.setattr(trust, "validation_record", lambda: {**record, "families": {}})
+    assert trust.energy_gain_range(charge, cim, base) is None  # no published macro of the family at all
+
+
+def test_reports_give_the_energy_gain_its_range(tmp_path):
+    import cimsim
+
+    est = cimsim.estimate(str(ROOT / "configs" / "sram-cim.toml"))
+    cfg = cimsim.as_config(str(ROOT / "configs" / "sram-cim.toml"))
+    assert est.energy_gain_range == trust.energy_gain_range(cfg, est.cim, est.baseline) is not None
+    assert est.energy_gain_range["low"] <= est.gain["energy"] * 1.0001 <= est.energy_gain_range["high"] * 1.0001
+    assert est.to_dict()["energy_gain_range"] == est.energy_gain_range
+    assert trust.gain_range_line(est.gain["energy"], est.energy_gain_range) in est._repr_markdown_()
+    result = CliRunner().invoke(main, ["compare", str(ROOT / "configs" / "sram-cim.toml"), "-o", str(tmp_path),
+                                       "--set", "workload.vectors=20"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["energy_gain_range"]["family"] == "sram-current"
+    assert report["energy_gain_range"]["low"] <= report["energy_gain_range"]["high"]
+    assert "Energy gain" in (tmp_path / "report.md").read_text() and "published sram-current energy figures" in \
+        (tmp_path / "report.md").read_text()
+
+
 def test_the_record_says_which_way_the_model_errs():
     """silicon over model as a cost: an efficiency the model puts at twice the chip's means the chip spends twice the
     model's energy (2x); the quartiles over a family's figures are numpy's linear percentiles (3 digits)"""

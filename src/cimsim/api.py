@@ -32,6 +32,7 @@ from .comparison import compare as _compare
 from .config import config_from_dict, load_config, with_overrides
 from .config.modes import WorkloadKind
 from .config.schema import Config
+from .cost import trust
 from .inference import NetworkResult
 from .network import Network
 from .run import RunResult
@@ -159,6 +160,9 @@ class Estimate:
     baseline: Breakdown
     item: str = "MVM"
     """what one workload item is: an MVM of a dense layer, or an inference of a network"""
+    energy_gain_range: dict | None = None
+    """the energy gain with the macro's energy at silicon / model of its family's published figures
+    (:func:`cimsim.cost.trust.energy_gain_range`; None where the record has too few)"""
 
     @property
     def gain(self) -> dict[str, float]:
@@ -166,7 +170,8 @@ class Estimate:
         return gains(self.cim, self.baseline)
 
     def to_dict(self) -> dict:
-        return {"cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(), "gain": self.gain}
+        return {"cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(), "gain": self.gain,
+                "energy_gain_range": self.energy_gain_range}
 
     def rows(self) -> list[dict]:
         """One row per (side, component): its energy (pJ) and area (um2), the side's latency (ns) and items (whole
@@ -212,7 +217,9 @@ def estimate(config, settings: Mapping[str, Any] | None = None) -> Estimate:
     """What a ``kind = "analytic"`` sweep does for one point: the workload priced from its shapes, without
     simulating (milliseconds; the data-dependent counts at the codes of a sample of its own inputs and weights)."""
     cfg = as_config(config, settings)
-    return Estimate(*price_from_shapes(cfg), "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM")
+    cim, baseline = price_from_shapes(cfg)
+    return Estimate(cim, baseline, "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM",
+                    trust.energy_gain_range(cfg, cim, baseline))
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,

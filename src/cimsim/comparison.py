@@ -16,6 +16,7 @@ import numpy as np
 
 from .argcheck import checked_types
 from .config.modes import Pipeline, WeightScale, WorkloadKind
+from .cost import trust
 from .cost.baseline import baseline_breakdown
 from .breakdown import Breakdown, in_sequence
 from .config.schema import Config
@@ -78,6 +79,12 @@ class Comparison:
     @property
     def gain_with_load(self) -> dict[str, float]:
         return gains(self.cim_with_load, self.baseline_with_load)
+
+    @property
+    def energy_gain_range(self) -> dict | None:
+        """the energy gain with the macro's energy at silicon / model of its family's published figures
+        (:func:`cimsim.cost.trust.energy_gain_range`; None where the record has too few)"""
+        return trust.energy_gain_range(self.run.config, self.cim, self.baseline)
 
     @property
     def macro_energy_pj(self) -> float:

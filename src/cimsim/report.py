@@ -10,7 +10,7 @@ from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
 from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
-from .cost import cim_parameters, pricing_table
+from .cost import cim_parameters, pricing_table, trust
 from .report_json import clipped_fraction, to_json
 from .run import RunResult
 from .trials import Result, spreads
@@ -232,6 +232,8 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         "",
         *_side_by_side(comp.cim, comp.baseline, comp.gain, item_name(comp.run)),
         "",
+        trust.gain_range_line(comp.gain["energy"], comp.energy_gain_range),
+        "",
         f"The CIM macro alone (arrays and converters: {', '.join(MACRO_COMPONENTS)}) spends "
         f"{comp.macro_energy_pj:.4g} pJ ({2.0 * comp.cim.macs / comp.macro_energy_pj:.4g} TOPS/W).",
         "",
@@ -313,17 +315,13 @@ def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant
             f"{b.tops_per_mm2:.4g} | {gain} | {dominant} |")
 
 
-def _headline_accuracy(result: Result) -> str:
-    return result.headline
-
-
 def multi_markdown(comps: Sequence[Comparison]) -> str:
     """Several architectures side by side (each against its baseline), with what dominates each."""
     lines = [
         f"# cimsim comparison of {len(comps)} architectures",
         "",
         "Each architecture runs its own config's workload; gains are against that config's baseline, priced for "
-        "the same workload. Steady state (weights resident).",
+        f"the same workload. Steady state (weights resident). {trust.RANGE_NOTE}",
         "",
         "| architecture | accuracy | energy | latency | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
         "| dominant component |",
@@ -332,8 +330,8 @@ def multi_markdown(comps: Sequence[Comparison]) -> str:
     baselines: dict[str, tuple[Breakdown, str, str]] = {}  # distinct baselines (same processor and workload once)
     for comp in comps:
         item = item_name(comp.run)
-        lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item,
-                          _headline_accuracy(comp.run), f"{comp.gain['energy']:.3g}x",
+        gain = f"{comp.gain['energy']:.3g}x{trust.gain_range_cell(comp.energy_gain_range)}"
+        lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item, comp.run.headline, gain,
                           dominant_component(comp.cim, comp.run, item)))
         baselines.setdefault(to_json(comp.baseline.as_dict()), (comp.baseline, item, comp.run.config.name))
     for base, item, workload in baselines.values():

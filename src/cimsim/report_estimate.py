@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .cost.trust import RANGE_NOTE, gain_range_cell, gain_range_line
 from .report import _fmt, _share_table, _side_by_side, _time_split
 
 __all__ = ["estimate_markdown", "estimates_markdown"]
@@ -23,6 +24,8 @@ def estimate_markdown(est) -> str:
         "",
         *_side_by_side(cim, base, est.gain, est.item),
         "",
+        gain_range_line(est.gain["energy"], est.energy_gain_range),
+        "",
         _time_split(cim),
         _time_split(base),
         "",
@@ -40,7 +43,8 @@ def estimates_markdown(ests, sources) -> str:
     """Several designs priced from shapes side by side, each against its own baseline (``sources``: their files)."""
     lines = [f"# cimsim estimate of {len(ests)} designs", "",
              "Each priced from its own config's workload shapes alone, without simulating (no accuracy; "
-             "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline.", "",
+             "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline. "
+             + RANGE_NOTE, "",
              "| design | energy | latency | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain | dominant |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for est, source in zip(ests, sources):
@@ -48,6 +52,7 @@ def estimates_markdown(ests, sources) -> str:
         top, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
         lines.append(f"| {b.name} (`{source}`) | {b.total_energy_pj / b.mvms:.4g} pJ/{est.item} | "
                      f"{_fmt(b.latency_ns * 1e-9, 's')} | {_fmt(b.throughput_items_per_s, est.item + '/s')} | "
-                     f"{b.area_mm2:.4g} | {b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {est.gain['energy']:.3g}x | "
+                     f"{b.area_mm2:.4g} | {b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {est.gain['energy']:.3g}x"
+                     f"{gain_range_cell(est.energy_gain_range)} | "
                      f"{top} ({100 * energy / b.total_energy_pj:.1f} %) |")
     return "\n".join(lines + [""])

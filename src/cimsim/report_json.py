@@ -121,6 +121,7 @@ def comparison_dict(comp: Comparison) -> dict:
         "cim": comp.cim.as_dict(),
         "baseline": comp.baseline.as_dict(),
         "gain": comp.gain,
+        "energy_gain_range": comp.energy_gain_range,
         "validation": trust.family_record(comp.run.config),
         "macro": {"energy_pj": comp.macro_energy_pj, "components": list(MACRO_COMPONENTS),
                   "tops_per_w": 2.0 * comp.cim.macs / comp.macro_energy_pj if comp.macro_energy_pj else None},
