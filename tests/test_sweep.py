@@ -402,6 +402,28 @@ def test_axes_as_sub_tables_and_stepped_float_ranges():
     assert spec.objectives == COST_METRICS and len(expand(spec)) == 6
 
 
+def test_the_energy_gain_range_is_recorded_when_the_objectives_name_it():
+    """energy_gain_low / high: opt-in (a default spec records COST_METRICS alone), equal to the record's range of
+    the point's design, NaN for a family with too few published energy figures (pcm)"""
+    import math
+
+    from cimsim.cost import trust
+    from cimsim.sweep import RANGE_METRICS
+    from cimsim.sweep.metrics import Task, evaluate
+
+    spec = spec_from_dict({"base": DEFAULT, "objectives": ["energy_gain", *RANGE_METRICS],
+                           "axes": {"device.preset": ["rram", "pcm"]}})
+    assert spec.objectives == ("energy_gain", *RANGE_METRICS)
+    rram, pcm = (p.config for p in expand(spec))
+    ok_rram, ok_pcm = evaluate([Task(k, c, "analytic", spec.objectives) for k, c in (("a", rram), ("b", pcm))])
+    expected = trust.energy_gain_range(rram, *price_from_shapes(rram))
+    assert ok_rram.metrics["energy_gain_low"] == expected["low"] and ok_rram.metrics["energy_gain_high"] == \
+        expected["high"]
+    assert math.isnan(ok_pcm.metrics["energy_gain_low"]) and math.isnan(ok_pcm.metrics["energy_gain_high"])
+    bad = pytest.raises(Exception, spec_from_dict, {"base": DEFAULT, "objectives": ["energy_gain_mid"]})
+    assert "energy_gain_low, energy_gain_high" in str(bad.value)
+
+
 def test_progress_only_on_a_terminal(monkeypatch, capsys):
     from cimsim.cli import _SweepProgress
 

@@ -8,7 +8,7 @@ picks the Pareto-optimal rows of a results table. The format and semantics are i
 
 from .execute import DASK_MISSING, Summary, run_sweep
 from .lock import OutputLocked
-from .metrics import COST_METRICS, available_metrics
+from .metrics import COST_METRICS, RANGE_METRICS, available_metrics, default_metrics
 from .pareto import Table, front_markdown, pareto_front, read_table
 from .points import Point, expand, point_id
 from .results import columns
@@ -16,6 +16,6 @@ from .spec import KINDS, MODES, Axis, SweepSpec, load_spec, spec_from_dict
 
 __all__ = [
     "load_spec", "spec_from_dict", "SweepSpec", "Axis", "KINDS", "MODES", "expand", "Point", "point_id",
-    "available_metrics", "COST_METRICS", "columns", "run_sweep", "Summary", "DASK_MISSING", "OutputLocked",
+    "available_metrics", "default_metrics", "COST_METRICS", "RANGE_METRICS", "columns", "run_sweep", "Summary", "DASK_MISSING", "OutputLocked",
     "read_table", "Table", "pareto_front", "front_markdown",
 ]

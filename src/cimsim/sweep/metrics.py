@@ -7,6 +7,7 @@ steady state (weights resident); gains are baseline / CIM (throughput: CIM / bas
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,23 +15,33 @@ from ..breakdown import Breakdown
 from ..config.schema import Config
 from ..errors import ConfigError
 
-__all__ = ["COST_METRICS", "available_metrics", "Task", "Outcome", "evaluate", "error_text"]
+__all__ = ["COST_METRICS", "RANGE_METRICS", "available_metrics", "default_metrics", "Task", "Outcome", "evaluate",
+           "error_text"]
 
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
                 "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
 """energy per item (pJ), latency of one item (ns), items per second, CIM area, efficiencies, gains"""
+RANGE_METRICS = ("energy_gain_low", "energy_gain_high")
+"""the energy gain's range from the validation record (:func:`cimsim.cost.trust.energy_gain_range`; NaN where the
+design's family has too few published energy figures): recorded only when the objectives name them"""
 _ACCURACY = {
     "dense": ("relative_error", "snr_db"),          # analog result against float (mean over trials)
     "network": ("accuracy", "digital_accuracy"),    # analog classification accuracy (mean over trials); digital
 }
 
 
-def available_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
-    """The metrics a sweep of ``kind`` ("analytic" or "functional") can record for a workload of that kind."""
+def default_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
+    """The metrics a sweep of ``kind`` ("analytic" or "functional") records for a workload of that kind when its
+    spec names none."""
     if kind not in ("analytic", "functional") or workload_kind not in _ACCURACY:
         raise ValueError(f"kind must be analytic or functional and workload_kind one of {', '.join(_ACCURACY)}; got "
                          f"{kind!r}, {workload_kind!r}")
     return COST_METRICS if kind == "analytic" else (*_ACCURACY[workload_kind], *COST_METRICS)
+
+
+def available_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
+    """The metrics a sweep of ``kind`` can record: the defaults and :data:`RANGE_METRICS`."""
+    return (*default_metrics(kind, workload_kind), *RANGE_METRICS)
 
 
 @dataclass(frozen=True)
@@ -77,10 +88,12 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
     return outcomes
 
 
-def _costs(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
+def _costs(config: Config, cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
     from ..comparison import gains
+    from ..cost.trust import energy_gain_range
 
     gain = gains(cim, baseline)
+    span = energy_gain_range(config, cim, baseline) or {"low": math.nan, "high": math.nan}
     return {
         "energy_pj": cim.total_energy_pj / cim.mvms,
         "latency_ns": cim.item_latency_ns,
@@ -89,6 +102,8 @@ def _costs(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
         "tops_per_w": cim.tops_per_w,
         "tops_per_mm2": cim.tops_per_mm2,
         **{f"{name}_gain": value for name, value in gain.items()},
+        "energy_gain_low": span["low"],
+        "energy_gain_high": span["high"],
     }
 
 
@@ -96,7 +111,7 @@ def _analytic(config: Config) -> dict[str, float]:
     """Cost from shapes alone (:func:`cimsim.comparison.price_from_shapes`: a dense layer or a network's layers)."""
     from ..comparison import price_from_shapes
 
-    return _costs(*price_from_shapes(config))
+    return _costs(config, *price_from_shapes(config))
 
 
 def _functional(config: Config) -> dict[str, float]:
@@ -112,4 +127,4 @@ def _functional(config: Config) -> dict[str, float]:
     else:
         snr = spread["snr_db"].mean if "snr_db" in spread else float("inf")
         accuracy = {"relative_error": spread["relative_error"].mean, "snr_db": snr}
-    return {**accuracy, **_costs(comp.cim, comp.baseline)}
+    return {**accuracy, **_costs(config, comp.cim, comp.baseline)}

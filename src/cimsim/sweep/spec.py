@@ -20,7 +20,7 @@ from ..argcheck import is_int
 from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, load_config, load_preset, with_overrides
 from ..config.load import read_toml
 from ..errors import ConfigError
-from .metrics import available_metrics
+from .metrics import available_metrics, default_metrics
 
 __all__ = ["Axis", "SweepSpec", "load_spec", "spec_from_dict", "KINDS", "MODES", "MAX_POINTS"]
 
@@ -104,7 +104,8 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         base = _with_set(base, data["set"], axes, Path(base_dir), errors)
     objectives: tuple[str, ...] = ()
     if base is not None and kind is not None:
-        objectives = _objectives(data.get("objectives"), available_metrics(kind, base.workload.kind), errors)
+        objectives = _objectives(data.get("objectives"), available_metrics(kind, base.workload.kind),
+                                 default_metrics(kind, base.workload.kind), errors)
     if errors:
         raise ConfigError(source, errors)
     return SweepSpec(source, base, kind, mode, axes, objectives, samples, seed, str(base_dir))
@@ -285,10 +286,11 @@ def _with_set(base: Config, table: Any, axes: tuple[Axis, ...], base_dir: Path,
             return None
 
 
-def _objectives(value: Any, available: tuple[str, ...], errors: list[tuple[str, str]]) -> tuple[str, ...]:
-    """The recorded metrics (default: all ``available``), in the order given."""
+def _objectives(value: Any, available: tuple[str, ...], default: tuple[str, ...],
+                errors: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The recorded metrics (``default`` when not given; any of ``available``), in the order given."""
     if value is None:
-        return available
+        return default
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         errors.append(("objectives", f"'objectives' must be a non-empty list of metric names; got {value!r}"))
         return ()
