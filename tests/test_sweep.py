@@ -404,23 +404,26 @@ def test_axes_as_sub_tables_and_stepped_float_ranges():
 
 def test_the_energy_gain_range_is_recorded_when_the_objectives_name_it():
     """energy_gain_low / high: opt-in (a default spec records COST_METRICS alone), equal to the record's range of
-    the point's design, NaN for a family with too few published energy figures (pcm)"""
+    the point's design, NaN for a family with too few published macros"""
     import math
 
     from cimsim.cost import trust
     from cimsim.sweep import RANGE_METRICS
     from cimsim.sweep.metrics import Task, evaluate
 
-    spec = spec_from_dict({"base": DEFAULT, "objectives": ["energy_gain", *RANGE_METRICS],
-                           "axes": {"device.preset": ["rram", "pcm"]}})
+    spec = spec_from_dict({"base": (ROOT / "configs" / "sram-cim.toml").as_posix(), "axes": {"adc.bits": [6]},
+                           "objectives": ["energy_gain", *RANGE_METRICS]})
     assert spec.objectives == ("energy_gain", *RANGE_METRICS)
-    rram, pcm = (p.config for p in expand(spec))
-    ok_rram, ok_pcm = evaluate([Task(k, c, "analytic", spec.objectives) for k, c in (("a", rram), ("b", pcm))])
-    expected = trust.energy_gain_range(rram, *price_from_shapes(rram))
-    assert ok_rram.metrics["energy_gain_low"] == expected["low"] and ok_rram.metrics["energy_gain_high"] == \
-        expected["high"]
-    assert math.isnan(ok_pcm.metrics["energy_gain_low"]) and math.isnan(ok_pcm.metrics["energy_gain_high"])
-    bad = pytest.raises(Exception, spec_from_dict, {"base": DEFAULT, "objectives": ["energy_gain_mid"]})
+    current = expand(spec)[0].config
+    other = expand(spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [6]}}))[0].config
+    ok, no_range = evaluate([Task(k, c, "analytic", spec.objectives) for k, c in (("a", current), ("b", other))])
+    expected = trust.energy_gain_range(current, *price_from_shapes(current))
+    assert ok.metrics["energy_gain_low"] == expected["low"] and ok.metrics["energy_gain_high"] == expected["high"]
+    assert expected["low"] < expected["high"]
+    # rram: 3 published macros with energy figures, too few for a range
+    assert math.isnan(no_range.metrics["energy_gain_low"]) and math.isnan(no_range.metrics["energy_gain_high"])
+    bad = pytest.raises(Exception, spec_from_dict, {"base": DEFAULT, "axes": {"adc.bits": [6]},
+                                                    "objectives": ["energy_gain_mid"]})
     assert "energy_gain_low, energy_gain_high" in str(bad.value)
 
 

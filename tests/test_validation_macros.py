@@ -244,9 +244,11 @@ def test_a_report_quotes_the_record_of_its_family(monkeypatch):
     assert line.startswith(f"Validation against {charge['macros']} published sram-charge macros")
     energy = charge["energy"]
     low, median, high = energy["measured_over_model"]
+    chip_low, chip_median, chip_high = energy["macro_medians_over_model"]
     assert (f"energy median |error| {100 * energy['median_abs_error']:.0f} % ({energy['within']} of {energy['cases']} "
             f"figures within ±15 %, silicon {low:.2g}-{high:.2g}x the model over the middle half, median "
-            f"{median:.2g}x)") in line
+            f"{median:.2g}x; over its {energy['macros']} macros' medians {chip_low:.2g}-{chip_high:.2g}x, median "
+            f"{chip_median:.2g}x)") in line
     assert f"{charge['trends']['within']} of {charge['trends']['cases']} trends within ±10 %" in line
     pcm = with_overrides(Config(), {"device.preset": "pcm"})
     assert trust.record_family(pcm) == "pcm"
@@ -268,18 +270,20 @@ def test_the_energy_gain_range_scales_the_macro_by_the_familys_quartiles(monkeyp
 
     cim, base = side({"adc": 20.0, "array": 10.0, "buffers": 70.0}), side({"mac": 400.0})
     charge = with_overrides(Config(), {"array.family": "charge", "device.preset": "sram"})
-    low, median, high = trust.validation_record()["families"]["sram-charge"]["energy"]["measured_over_model"]
+    energy = trust.validation_record()["families"]["sram-charge"]["energy"]
+    low, median, high = energy["macro_medians_over_model"]
     r = trust.energy_gain_range(charge, cim, base)
     assert r["low"] == pytest.approx(400 / (70 + 30 * high)) and r["high"] == pytest.approx(400 / (70 + 30 * low))
     assert r["median"] == pytest.approx(400 / (70 + 30 * median)) and r["macro_share"] == pytest.approx(0.3)
-    assert r["low"] <= r["median"] <= r["high"] and r["family"] == "sram-charge"
+    assert r["low"] <= r["median"] <= r["high"] and r["family"] == "sram-charge" and r["macros"] == energy["macros"]
     line = trust.gain_range_line(4.0, r)
     assert line.startswith(f"Energy gain 4x as modelled; {r['low']:.3g}-{r['high']:.3g}x") and "30 % of the" in line
     assert trust.gain_range_cell(r) == f" ({r['low']:.3g}-{r['high']:.3g})" and trust.gain_range_cell(None) == ""
-    # a family with fewer published energy figures than MIN_RANGE_CASES (pcm: 2) gets no range, and says so
-    pcm = with_overrides(Config(), {"device.preset": "pcm"})
-    assert trust.validation_record()["families"]["pcm"]["energy"]["cases"] < trust.MIN_RANGE_CASES
-    assert trust.energy_gain_range(pcm, cim, base) is None
+    # a family with fewer macros with energy figures than MIN_RANGE_MACROS (pcm: 1, rram: 3) gets no range, says so
+    for preset in ("pcm", "rram"):
+        config = with_overrides(Config(), {"device.preset": preset})
+        assert trust.validation_record()["families"][preset]["energy"]["macros"] < trust.MIN_RANGE_MACROS
+        assert trust.energy_gain_range(config, cim, base) is None
     assert "no range" in trust.gain_range_line(4.0, None)
     record = trust.validation_record()
     monkeypatch.setattr(trust, "validation_record", lambda: {**record, "families": {}})
@@ -301,7 +305,7 @@ def test_reports_give_the_energy_gain_its_range(tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["energy_gain_range"]["family"] == "sram-current"
     assert report["energy_gain_range"]["low"] <= report["energy_gain_range"]["high"]
-    assert "Energy gain" in (tmp_path / "report.md").read_text() and "published sram-current energy figures" in \
+    assert "Energy gain" in (tmp_path / "report.md").read_text() and "published sram-current macros" in \
         (tmp_path / "report.md").read_text()
 
 
@@ -323,6 +327,30 @@ def test_the_record_says_which_way_the_model_errs():
                   and c.quantity not in ("tops", "tops_per_mm2")]
         expected = np.percentile(energy, [25, 50, 75])
         np.testing.assert_allclose(entry["energy"]["measured_over_model"], expected, rtol=5e-3, err_msg=family)
+
+
+def test_over_its_macros_a_family_counts_each_chip_once():
+    """macro_medians_over_model: quartiles over the macros of each macro's median silicon / model, so a sweep of
+    many points of one chip is one value; numpy's linear percentiles (3 digits)"""
+    def case(macro, model, published):
+        return macro_comparison.MacroCase("k", macro, "p", "energy_fj_per_mac", "", published, model, 0.15,
+                                          "absolute", "", "")
+    # jia and the C-2C macro (sram-charge): one figure at 4x, a sweep of five at 1x: over the figures the quartiles
+    # are all 1x; over the macros, the two chips' medians 1x and 4x
+    synthetic = [case("jia-jssc2020", 1.0, 4.0)] + [case("wang-vlsi2022-c2c", 2.0, 2.0) for _ in range(5)]
+    entry = macro_report.records_by_family(synthetic)["families"]["sram-charge"]["energy"]
+    assert entry["measured_over_model"] == [1.0, 1.0, 1.0] and entry["macros"] == 2
+    assert entry["macro_medians_over_model"] == [1.75, 2.5, 3.25]
+    families = {m.key: m.family for m in macro_data.load_macros()}
+    for family, entry in macro_report.records_by_family()["families"].items():
+        ratios = {}
+        for c in CASES.values():
+            if families[c.macro] == family and c.kind == "absolute" and c.quantity not in ("tops", "tops_per_mm2"):
+                ratios.setdefault(c.macro, []).append(c.model / c.published if c.quantity == "tops_per_w"
+                                                      else c.published / c.model)
+        expected = np.percentile([np.median(v) for v in ratios.values()], [25, 50, 75])
+        assert entry["energy"]["macros"] == len(ratios)
+        np.testing.assert_allclose(entry["energy"]["macro_medians_over_model"], expected, rtol=5e-3, err_msg=family)
 
 
 def test_the_macro_tables_sum_up_each_macro():

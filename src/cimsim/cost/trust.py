@@ -8,9 +8,10 @@ run, and a test holds it equal to one.
 
 The record also gives the energy gain a range (:func:`energy_gain_range`): the gain with the macro's energy (its
 arrays and converters, :data:`~cimsim.cost.cim.MACRO_COMPONENTS`, what the published macros' figures cover) taken
-at silicon / model's lower quartile, median and upper quartile over the family's published energy figures. It says
-how far the headline gain moves if the macro errs as the model did on silicon; the rest of the energy (buffers,
-DRAM, network) is taken as priced.
+at the lower quartile, median and upper quartile of silicon / model over the family's published macros, each macro
+counted once (its median over its energy figures: a long sweep of one chip is one chip, and a new design is one
+more). It says how far the headline gain moves if the macro errs as the model did on silicon; the rest of the
+energy (buffers, DRAM, network) is taken as priced.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ..config.schema import Config
 from .cells import cell_family
 from .cim import MACRO_COMPONENTS
 
-__all__ = ["RECORD_FILE", "RECORD_DOC", "MIN_RANGE_CASES", "RANGE_NOTE", "validation_record", "record_family",
+__all__ = ["RECORD_FILE", "RECORD_DOC", "MIN_RANGE_MACROS", "RANGE_NOTE", "validation_record", "record_family",
            "family_record", "record_line", "energy_gain_range", "gain_range_line", "gain_range_cell"]
 
 RECORD_FILE = Path(__file__).resolve().parents[1] / "validation" / "record.json"
@@ -33,10 +34,11 @@ RECORD_FILE = Path(__file__).resolve().parents[1] / "validation" / "record.json"
 
 RECORD_DOC = "docs/validation.md"
 """where the record's cases are tabulated, as reports cite it"""
-MIN_RANGE_CASES = 4
-"""published energy figures of a family below which :func:`energy_gain_range` gives no range (no quartiles)"""
-RANGE_NOTE = ("In brackets, an energy gain's range with the macro's energy at silicon / model of its family's "
-              f"published energy figures over the middle half ({RECORD_DOC}).")
+MIN_RANGE_MACROS = 4
+"""published macros with energy figures a family needs for :func:`energy_gain_range` to give a range (quartiles of
+fewer chips say little)"""
+RANGE_NOTE = ("In brackets, an energy gain's range with the macro's energy at silicon / model over the middle half of "
+              f"its family's published macros ({RECORD_DOC}).")
 """what the bracketed range after an energy gain in a table means"""
 _FAMILIES = {ArrayFamily.CHARGE: "sram-charge", ArrayFamily.CURRENT: "sram-current", ArrayFamily.DIGITAL: "digital"}
 _KINDS = (("energy", "energy"), ("density", "compute density"), ("throughput", "throughput"))
@@ -68,11 +70,16 @@ def family_record(config: Config) -> dict:
 
 def _spread(kind_record: dict) -> str:
     """which way and how far the model errs on one kind of figure: silicon / model over the middle half of the
-    published figures (of an energy figure, the energy per operation)"""
+    published figures (of an energy figure, the energy per operation), and over the macros' medians where
+    :data:`MIN_RANGE_MACROS` or more macros have such figures"""
     low, median, high = kind_record["measured_over_model"]
     if low == high:
         return f"silicon {median:.2g}x the model"
-    return f"silicon {low:.2g}-{high:.2g}x the model over the middle half, median {median:.2g}x"
+    text = f"silicon {low:.2g}-{high:.2g}x the model over the middle half, median {median:.2g}x"
+    if kind_record["macros"] < MIN_RANGE_MACROS:
+        return text
+    low, median, high = kind_record["macro_medians_over_model"]
+    return f"{text}; over its {kind_record['macros']} macros' medians {low:.2g}-{high:.2g}x, median {median:.2g}x"
 
 
 def record_line(config: Config) -> str:
@@ -93,39 +100,40 @@ def record_line(config: Config) -> str:
     return f"Validation against {macros} ({record['source']}): {'; '.join(parts)}."
 
 
-def gain_range_cell(r: dict | None) -> str:
-    """an energy gain's range (:func:`energy_gain_range`) as a table cell's suffix: ' (low-high)',
-    or nothing without one"""
-    return "" if r is None else f" ({r['low']:.3g}-{r['high']:.3g})"
-
-
 def energy_gain_range(config: Config, cim: Breakdown, baseline: Breakdown) -> dict | None:
     """The energy gain of ``cim`` over ``baseline`` with the macro's energy (:data:`MACRO_COMPONENTS`) scaled by
-    silicon / model of ``config``'s family (module doc): ``low`` at the upper quartile, ``median``, ``high`` at the
-    lower quartile, with the family, its published energy figures (``cases``), the quartiles
-    (``silicon_over_model``) and the macro's share of the CIM energy; None where the family has fewer than
-    :data:`MIN_RANGE_CASES` published energy figures."""
+    silicon / model over the published macros of ``config``'s family (module doc): ``low`` at the upper quartile,
+    ``median``, ``high`` at the lower quartile, with the family, its macros and energy figures (``macros``,
+    ``cases``), the quartiles (``silicon_over_model``) and the macro's share of the CIM energy; None where fewer than
+    :data:`MIN_RANGE_MACROS` macros of the family have published energy figures."""
     record = family_record(config)
     energy = (record["record"] or {}).get("energy")
-    if energy is None or energy["cases"] < MIN_RANGE_CASES:
+    if energy is None or energy["macros"] < MIN_RANGE_MACROS:
         return None
     macro = sum(cim.energy_pj.get(k, 0.0) for k in MACRO_COMPONENTS)
     rest = cim.total_energy_pj - macro
-    low, median, high = energy["measured_over_model"]
+    low, median, high = energy["macro_medians_over_model"]
     gain = [baseline.total_energy_pj / (rest + q * macro) for q in (high, median, low)]
-    return {"family": record["family"], "cases": energy["cases"], "silicon_over_model": [low, median, high],
-            "macro_share": macro / cim.total_energy_pj, "low": gain[0], "median": gain[1], "high": gain[2],
-            "source": record["source"]}
+    return {"family": record["family"], "macros": energy["macros"], "cases": energy["cases"],
+            "silicon_over_model": [low, median, high], "macro_share": macro / cim.total_energy_pj,
+            "low": gain[0], "median": gain[1], "high": gain[2], "source": record["source"]}
+
+
+def gain_range_cell(r: dict | None) -> str:
+    """an energy gain's range (:func:`energy_gain_range`) as a table cell's suffix: ' (low-high)', or nothing
+    without one"""
+    return "" if r is None else f" ({r['low']:.3g}-{r['high']:.3g})"
 
 
 def gain_range_line(gain: float, r: dict | None) -> str:
     """One sentence for a report: the energy gain ``gain`` and its range ``r`` (:func:`energy_gain_range`), or that
     there is none."""
     if r is None:
-        return (f"Energy gain {gain:.3g}x as modelled; no range: the design's family has fewer than {MIN_RANGE_CASES} "
-                f"published energy figures in the validation record ({RECORD_DOC}).")
+        return (f"Energy gain {gain:.3g}x as modelled; no range: fewer than {MIN_RANGE_MACROS} published macros of "
+                f"the design's family have energy figures in the validation record ({RECORD_DOC}).")
     low, median, high = r["silicon_over_model"]
     return (f"Energy gain {gain:.3g}x as modelled; {r['low']:.3g}-{r['high']:.3g}x (median {r['median']:.3g}x) with "
             f"the macro's energy ({100 * r['macro_share']:.3g} % of the CIM energy: arrays and converters) at "
-            f"silicon / model of the {r['cases']} published {r['family']} energy figures ({low:.2g}-{high:.2g}x over "
-            f"the middle half, median {median:.2g}x; {r['source']}), the rest as priced.")
+            f"silicon / model of the {r['macros']} published {r['family']} macros ({low:.2g}-{high:.2g}x over the "
+            f"middle half, median {median:.2g}x, each macro's median over its energy figures, {r['cases']} in all; "
+            f"{r['source']}), the rest as priced.")

@@ -16,6 +16,6 @@ from .spec import KINDS, MODES, Axis, SweepSpec, load_spec, spec_from_dict
 
 __all__ = [
     "load_spec", "spec_from_dict", "SweepSpec", "Axis", "KINDS", "MODES", "expand", "Point", "point_id",
-    "available_metrics", "default_metrics", "COST_METRICS", "RANGE_METRICS", "columns", "run_sweep", "Summary", "DASK_MISSING", "OutputLocked",
-    "read_table", "Table", "pareto_front", "front_markdown",
+    "available_metrics", "default_metrics", "COST_METRICS", "RANGE_METRICS", "columns", "run_sweep", "Summary",
+    "DASK_MISSING", "OutputLocked", "read_table", "Table", "pareto_front", "front_markdown",
 ]

@@ -23,7 +23,7 @@ COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops
 """energy per item (pJ), latency of one item (ns), items per second, CIM area, efficiencies, gains"""
 RANGE_METRICS = ("energy_gain_low", "energy_gain_high")
 """the energy gain's range from the validation record (:func:`cimsim.cost.trust.energy_gain_range`; NaN where the
-design's family has too few published energy figures): recorded only when the objectives name them"""
+design's family has too few published macros): recorded only when the objectives name them"""
 _ACCURACY = {
     "dense": ("relative_error", "snr_db"),          # analog result against float (mean over trials)
     "network": ("accuracy", "digital_accuracy"),    # analog classification accuracy (mean over trials); digital

@@ -20,8 +20,8 @@ from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
 from .macro_data import file_name, load_macros
 
 __all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json",
-           "measured_over_model_quartiles", "records_by_family", "records_by_family_json", "GENERATED_BEGIN",
-           "GENERATED_END", "README_BEGIN", "README_END", "presets_markdown", "defaults_markdown",
+           "measured_over_model_quartiles", "macro_medians_quartiles", "records_by_family", "records_by_family_json",
+           "GENERATED_BEGIN", "GENERATED_END", "README_BEGIN", "README_END", "presets_markdown", "defaults_markdown",
            "validation_section", "macro_section", "readme_summary", "generated_block", "with_generated_block"]
 
 @dataclass(frozen=True)
@@ -208,11 +208,23 @@ def measured_over_model_quartiles(cases: Iterable[MacroCase]) -> list[float]:
     return [float(f"{q:.3g}") for q in quartiles]
 
 
+def macro_medians_quartiles(cases: Iterable[MacroCase]) -> list[float]:
+    """[lower quartile, median, upper quartile] over the macros of ``cases`` of each macro's median silicon / model
+    (3 significant digits): one value per chip, so a long sweep of one chip counts once, as a new chip would"""
+    ratios: dict[str, list[float]] = {}
+    for c in cases:
+        ratios.setdefault(c.macro, []).append(_measured_over_model(c))
+    medians = [statistics.median(v) for v in ratios.values()]
+    quartiles = statistics.quantiles(medians, n=4, method="inclusive") if len(medians) > 1 else medians * 3
+    return [float(f"{q:.3g}") for q in quartiles]
+
+
 def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
     """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput) the
-    absolute cases, their median |error|, how many are within tolerance and the quartiles of silicon / model
-    (energy per operation, density, throughput: which way and how far the model errs), and the trends and how many
-    are within tolerance: what reports quote (``cimsim.cost.trust``)."""
+    absolute cases, their median |error|, how many are within tolerance, the quartiles of silicon / model
+    (energy per operation, density, throughput: which way and how far the model errs) over the cases and over the
+    macros' medians (:func:`macro_medians_quartiles`, with the macros that have such figures), and the trends and
+    how many are within tolerance: what reports quote (``cimsim.cost.trust``)."""
     cases = tuple(macro_cases() if cases is None else cases)
     family = {m.key: m.family for m in load_macros()}
     record: dict = {}
@@ -224,7 +236,9 @@ def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
             if a:
                 median = round(statistics.median(abs(c.error) for c in a), 4)
                 entry[kind] = {"cases": len(a), "median_abs_error": median, "within": sum(c.passed for c in a),
-                               "measured_over_model": measured_over_model_quartiles(a)}
+                               "measured_over_model": measured_over_model_quartiles(a),
+                               "macros": len({c.macro for c in a}),
+                               "macro_medians_over_model": macro_medians_quartiles(a)}
         t = [c for c in own if c.kind == "trend"]
         entry["trends"] = {"cases": len(t), "within": sum(c.passed for c in t)}
         record[fam] = entry
@@ -297,20 +311,23 @@ def macro_section(file: str | None = None) -> str:
 
 def readme_summary() -> str:
     """One paragraph for README's validation summary, from the same run: the statistics, then which way the model
-    errs on energy in each family of three or more macros."""
+    errs on energy in each family of three or more macros, over its figures and over its macros."""
     s = summarize()
-    spreads = []
+    spreads, chips = [], []
     for family, entry in records_by_family()["families"].items():
         if entry["macros"] >= 3 and "energy" in entry:
             low, _, high = entry["energy"]["measured_over_model"]
             spreads.append(f"{family} {low:.2g}-{high:.2g}x")
+            low, _, high = entry["energy"]["macro_medians_over_model"]
+            chips.append(f"{family} {low:.2g}-{high:.2g}x")
     return (f"Validation against {s.usable_macros} published CIM macros and chips ({s.usable_points} measured "
             f"points, {', '.join(s.families)}; {s.sweeps} sweeps of one chip): median |error| "
             f"{100 * s.median_abs_error:.1f} % over the cases ({100 * s.median_of_macro_medians:.1f} % over the "
             f"macros' medians), {100 * s.within_absolute:.0f} % of {s.absolute} absolute figures "
             f"within ±{100 * ABSOLUTE_TOLERANCE:.0f} %, {100 * s.within_trend:.0f} % of {s.trends} trends within ±"
             f"{100 * TREND_TOLERANCE:.0f} % (docs/validation.md). Silicon's energy per operation over the model's, "
-            f"middle half of each family's figures: {', '.join(spreads)}.")
+            f"middle half of each family's figures: {', '.join(spreads)}; of its macros, each counted once (its "
+            f"median): {', '.join(chips)}.")
 
 
 def generated_block(text: str, begin: str = GENERATED_BEGIN, end: str = GENERATED_END) -> str:
