@@ -420,11 +420,13 @@ def test_the_energy_gain_range_is_recorded_when_the_objectives_name_it():
     expected = trust.energy_gain_range(current, *price_from_shapes(current))
     assert ok.metrics["energy_gain_low"] == expected["low"] and ok.metrics["energy_gain_high"] == expected["high"]
     assert expected["low"] < expected["high"]
+    area = trust.area_range(current, price_from_shapes(current)[0])
+    assert ok.metrics["area_mm2_low"] == area["low"] and ok.metrics["area_mm2_high"] == area["high"]
     # rram: 3 published macros with energy figures, too few for a range
-    assert math.isnan(no_range.metrics["energy_gain_low"]) and math.isnan(no_range.metrics["energy_gain_high"])
+    assert all(math.isnan(no_range.metrics[m]) for m in RANGE_METRICS)
     bad = pytest.raises(Exception, spec_from_dict, {"base": DEFAULT, "axes": {"adc.bits": [6]},
                                                     "objectives": ["energy_gain_mid"]})
-    assert "energy_gain_low, energy_gain_high" in str(bad.value)
+    assert "energy_gain_low, energy_gain_high, area_mm2_low, area_mm2_high" in str(bad.value)
 
 
 def test_progress_only_on_a_terminal(monkeypatch, capsys):

@@ -290,6 +290,27 @@ def test_the_energy_gain_range_scales_the_macro_by_the_familys_quartiles(monkeyp
     assert trust.energy_gain_range(charge, cim, base) is None  # no published macro of the family at all
 
 
+def test_the_area_range_divides_the_macro_by_the_familys_density_ratio():
+    """a chip of silicon / model compute density q takes 1 / q of the model's macro area at the model's throughput:
+    hand-computed on 0.6 mm2 of macro and 0.4 mm2 of buffers"""
+    from cimsim.breakdown import Breakdown
+
+    cim = Breakdown(name="x", energy_pj={"adc": 1.0}, area_um2={"adc": 4e5, "array": 2e5, "buffers": 4e5},
+                    latency_ns=1.0, compute_ns=1.0, memory_ns=0.0, mvms=1, macs=1)
+    current = with_overrides(Config(), {"array.family": "current", "device.preset": "sram"})
+    density = trust.validation_record()["families"]["sram-current"]["density"]
+    low, median, high = density["macro_medians_over_model"]
+    r = trust.area_range(current, cim)
+    assert r["low"] == pytest.approx(0.4 + 0.6 / high) and r["high"] == pytest.approx(0.4 + 0.6 / low)
+    assert r["median"] == pytest.approx(0.4 + 0.6 / median) and r["macro_share"] == pytest.approx(0.6)
+    assert r["macros"] == density["macros"] >= trust.MIN_RANGE_MACROS and r["family"] == "sram-current"
+    line = trust.area_range_line(1.0, 2.0, r)
+    assert line.startswith(f"Area 1 mm² as modelled; {r['low']:.3g}-{r['high']:.3g} mm²")
+    assert f"{2.0 / r['high']:.3g}-{2.0 / r['low']:.3g} TOPS/mm²" in line  # the same throughput over each area
+    assert trust.area_range(with_overrides(Config(), {"device.preset": "rram"}), cim) is None  # 1 rram macro
+    assert "no range" in trust.area_range_line(1.0, 2.0, None)
+
+
 def test_reports_give_the_energy_gain_its_range(tmp_path):
     import cimsim
 
@@ -305,6 +326,8 @@ def test_reports_give_the_energy_gain_its_range(tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["energy_gain_range"]["family"] == "sram-current"
     assert report["energy_gain_range"]["low"] <= report["energy_gain_range"]["high"]
+    assert report["area_range"]["low"] <= report["area_range"]["high"] and est.to_dict()["area_range"] == est.area_range
+    assert trust.area_range_line(est.cim.area_mm2, est.cim.tops_per_mm2, est.area_range) in est._repr_markdown_()
     assert "Energy gain" in (tmp_path / "report.md").read_text() and "published sram-current macros" in \
         (tmp_path / "report.md").read_text()
 

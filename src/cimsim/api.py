@@ -163,6 +163,9 @@ class Estimate:
     energy_gain_range: dict | None = None
     """the energy gain with the macro's energy at silicon / model of its family's published figures
     (:func:`cimsim.cost.trust.energy_gain_range`; None where the record has too few)"""
+    area_range: dict | None = None
+    """the CIM area, mm2, with the macro's area at its family's published compute density
+    (:func:`cimsim.cost.trust.area_range`; None where the record has too few)"""
 
     @property
     def gain(self) -> dict[str, float]:
@@ -171,7 +174,7 @@ class Estimate:
 
     def to_dict(self) -> dict:
         return {"cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(), "gain": self.gain,
-                "energy_gain_range": self.energy_gain_range}
+                "energy_gain_range": self.energy_gain_range, "area_range": self.area_range}
 
     def rows(self) -> list[dict]:
         """One row per (side, component): its energy (pJ) and area (um2), the side's latency (ns) and items (whole
@@ -219,7 +222,7 @@ def estimate(config, settings: Mapping[str, Any] | None = None) -> Estimate:
     cfg = as_config(config, settings)
     cim, baseline = price_from_shapes(cfg)
     return Estimate(cim, baseline, "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM",
-                    trust.energy_gain_range(cfg, cim, baseline))
+                    trust.energy_gain_range(cfg, cim, baseline), trust.area_range(cfg, cim))
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,

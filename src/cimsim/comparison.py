@@ -87,6 +87,12 @@ class Comparison:
         return trust.energy_gain_range(self.run.config, self.cim, self.baseline)
 
     @property
+    def area_range(self) -> dict | None:
+        """the CIM area, mm2, with the macro's area at its family's published compute density
+        (:func:`cimsim.cost.trust.area_range`; None where the record has too few)"""
+        return trust.area_range(self.run.config, self.cim)
+
+    @property
     def macro_energy_pj(self) -> float:
         """energy of the arrays and their converters alone (steady state)"""
         return sum(v for k, v in self.cim.energy_pj.items() if k in MACRO_COMPONENTS)

@@ -233,6 +233,7 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         *_side_by_side(comp.cim, comp.baseline, comp.gain, item_name(comp.run)),
         "",
         trust.gain_range_line(comp.gain["energy"], comp.energy_gain_range),
+        trust.area_range_line(comp.cim.area_mm2, comp.cim.tops_per_mm2, comp.area_range),
         "",
         f"The CIM macro alone (arrays and converters: {', '.join(MACRO_COMPONENTS)}) spends "
         f"{comp.macro_energy_pj:.4g} pJ ({2.0 * comp.cim.macs / comp.macro_energy_pj:.4g} TOPS/W).",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .cost.trust import RANGE_NOTE, gain_range_cell, gain_range_line
+from .cost.trust import RANGE_NOTE, area_range_line, gain_range_cell, gain_range_line
 from .report import _fmt, _share_table, _side_by_side, _time_split
 
 __all__ = ["estimate_markdown", "estimates_markdown"]
@@ -25,6 +25,7 @@ def estimate_markdown(est) -> str:
         *_side_by_side(cim, base, est.gain, est.item),
         "",
         gain_range_line(est.gain["energy"], est.energy_gain_range),
+        area_range_line(cim.area_mm2, cim.tops_per_mm2, est.area_range),
         "",
         _time_split(cim),
         _time_split(base),

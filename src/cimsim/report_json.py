@@ -122,6 +122,7 @@ def comparison_dict(comp: Comparison) -> dict:
         "baseline": comp.baseline.as_dict(),
         "gain": comp.gain,
         "energy_gain_range": comp.energy_gain_range,
+        "area_range": comp.area_range,
         "validation": trust.family_record(comp.run.config),
         "macro": {"energy_pj": comp.macro_energy_pj, "components": list(MACRO_COMPONENTS),
                   "tops_per_w": 2.0 * comp.cim.macs / comp.macro_energy_pj if comp.macro_energy_pj else None},

@@ -27,7 +27,8 @@ from .cells import cell_family
 from .cim import MACRO_COMPONENTS
 
 __all__ = ["RECORD_FILE", "RECORD_DOC", "MIN_RANGE_MACROS", "RANGE_NOTE", "validation_record", "record_family",
-           "family_record", "record_line", "energy_gain_range", "gain_range_line", "gain_range_cell"]
+           "family_record", "record_line", "energy_gain_range", "area_range", "gain_range_line", "area_range_line",
+           "gain_range_cell"]
 
 RECORD_FILE = Path(__file__).resolve().parents[1] / "validation" / "record.json"
 """the shipped validation record"""
@@ -100,23 +101,48 @@ def record_line(config: Config) -> str:
     return f"Validation against {macros} ({record['source']}): {'; '.join(parts)}."
 
 
+def _by_macro(config: Config, kind: str) -> tuple[dict, dict] | None:
+    """``config``'s family record and its entry for ``kind`` (energy, density), or None where fewer than
+    :data:`MIN_RANGE_MACROS` of its macros have such figures"""
+    record = family_record(config)
+    entry = (record["record"] or {}).get(kind)
+    return None if entry is None or entry["macros"] < MIN_RANGE_MACROS else (record, entry)
+
+
+def _range(record: dict, entry: dict, share: float, values: list[float]) -> dict:
+    low, median, high = entry["macro_medians_over_model"]
+    return {"family": record["family"], "macros": entry["macros"], "cases": entry["cases"],
+            "silicon_over_model": [low, median, high], "macro_share": share, "low": min(values),
+            "median": values[1], "high": max(values), "source": record["source"]}
+
+
 def energy_gain_range(config: Config, cim: Breakdown, baseline: Breakdown) -> dict | None:
     """The energy gain of ``cim`` over ``baseline`` with the macro's energy (:data:`MACRO_COMPONENTS`) scaled by
     silicon / model over the published macros of ``config``'s family (module doc): ``low`` at the upper quartile,
     ``median``, ``high`` at the lower quartile, with the family, its macros and energy figures (``macros``,
     ``cases``), the quartiles (``silicon_over_model``) and the macro's share of the CIM energy; None where fewer than
     :data:`MIN_RANGE_MACROS` macros of the family have published energy figures."""
-    record = family_record(config)
-    energy = (record["record"] or {}).get("energy")
-    if energy is None or energy["macros"] < MIN_RANGE_MACROS:
+    found = _by_macro(config, "energy")
+    if found is None:
         return None
     macro = sum(cim.energy_pj.get(k, 0.0) for k in MACRO_COMPONENTS)
     rest = cim.total_energy_pj - macro
-    low, median, high = energy["macro_medians_over_model"]
-    gain = [baseline.total_energy_pj / (rest + q * macro) for q in (high, median, low)]
-    return {"family": record["family"], "macros": energy["macros"], "cases": energy["cases"],
-            "silicon_over_model": [low, median, high], "macro_share": macro / cim.total_energy_pj,
-            "low": gain[0], "median": gain[1], "high": gain[2], "source": record["source"]}
+    gains = [baseline.total_energy_pj / (rest + q * macro) for q in found[1]["macro_medians_over_model"]]
+    return _range(*found, macro / cim.total_energy_pj, gains)
+
+
+def area_range(config: Config, cim: Breakdown) -> dict | None:
+    """The CIM area, mm2, with the macro's area (:data:`MACRO_COMPONENTS`) at the compute density of the published
+    macros of ``config``'s family: a chip of silicon / model density q packs q times the model's throughput per
+    area, so at the model's throughput its macro takes 1 / q of the model's area. ``low``, ``median``, ``high`` and
+    the rest as :func:`energy_gain_range`'s (``macro_share``: of the CIM area); None where fewer than
+    :data:`MIN_RANGE_MACROS` macros of the family have published density figures."""
+    found = _by_macro(config, "density")
+    if found is None:
+        return None
+    macro = sum(cim.area_um2.get(k, 0.0) for k in MACRO_COMPONENTS) * 1e-6
+    rest = cim.area_mm2 - macro
+    return _range(*found, macro / cim.area_mm2, [rest + macro / q for q in found[1]["macro_medians_over_model"]])
 
 
 def gain_range_cell(r: dict | None) -> str:
@@ -137,3 +163,17 @@ def gain_range_line(gain: float, r: dict | None) -> str:
             f"silicon / model of the {r['macros']} published {r['family']} macros ({low:.2g}-{high:.2g}x over the "
             f"middle half, median {median:.2g}x, each macro's median over its energy figures, {r['cases']} in all; "
             f"{r['source']}), the rest as priced.")
+
+
+def area_range_line(area_mm2: float, tops_per_mm2: float, r: dict | None) -> str:
+    """One sentence for a report: the CIM area and its range ``r`` (:func:`area_range`) with the compute density
+    it gives, or that there is none."""
+    if r is None:
+        return (f"Area {area_mm2:.4g} mm² as modelled; no range: fewer than {MIN_RANGE_MACROS} published macros of the "
+                f"design's family have compute-density figures in the validation record ({RECORD_DOC}).")
+    low, median, high = r["silicon_over_model"]
+    return (f"Area {area_mm2:.4g} mm² as modelled; {r['low']:.3g}-{r['high']:.3g} mm² (median {r['median']:.3g} mm²; "
+            f"{tops_per_mm2 * area_mm2 / r['high']:.3g}-{tops_per_mm2 * area_mm2 / r['low']:.3g} TOPS/mm²) with the "
+            f"macro's area ({100 * r['macro_share']:.3g} % of the CIM area: arrays and converters) at the compute "
+            f"density of the {r['macros']} published {r['family']} macros (silicon {low:.2g}-{high:.2g}x the model's "
+            f"over the middle half, median {median:.2g}x, each macro's median; {r['source']}), the rest as priced.")

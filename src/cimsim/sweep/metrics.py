@@ -21,9 +21,10 @@ __all__ = ["COST_METRICS", "RANGE_METRICS", "available_metrics", "default_metric
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
                 "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
 """energy per item (pJ), latency of one item (ns), items per second, CIM area, efficiencies, gains"""
-RANGE_METRICS = ("energy_gain_low", "energy_gain_high")
-"""the energy gain's range from the validation record (:func:`cimsim.cost.trust.energy_gain_range`; NaN where the
-design's family has too few published macros): recorded only when the objectives name them"""
+RANGE_METRICS = ("energy_gain_low", "energy_gain_high", "area_mm2_low", "area_mm2_high")
+"""the energy gain's and the CIM area's ranges from the validation record (:func:`cimsim.cost.trust.energy_gain_range`,
+:func:`cimsim.cost.trust.area_range`; NaN where the design's family has too few published macros): recorded only
+when the objectives name them"""
 _ACCURACY = {
     "dense": ("relative_error", "snr_db"),          # analog result against float (mean over trials)
     "network": ("accuracy", "digital_accuracy"),    # analog classification accuracy (mean over trials); digital
@@ -90,10 +91,11 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
 
 def _costs(config: Config, cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
     from ..comparison import gains
-    from ..cost.trust import energy_gain_range
+    from ..cost.trust import area_range, energy_gain_range
 
     gain = gains(cim, baseline)
-    span = energy_gain_range(config, cim, baseline) or {"low": math.nan, "high": math.nan}
+    none = {"low": math.nan, "high": math.nan}
+    span, area = energy_gain_range(config, cim, baseline) or none, area_range(config, cim) or none
     return {
         "energy_pj": cim.total_energy_pj / cim.mvms,
         "latency_ns": cim.item_latency_ns,
@@ -104,6 +106,8 @@ def _costs(config: Config, cim: Breakdown, baseline: Breakdown) -> dict[str, flo
         **{f"{name}_gain": value for name, value in gain.items()},
         "energy_gain_low": span["low"],
         "energy_gain_high": span["high"],
+        "area_mm2_low": area["low"],
+        "area_mm2_high": area["high"],
     }
 
 
