@@ -11,7 +11,8 @@ arrays and converters, :data:`~cimsim.cost.cim.MACRO_COMPONENTS`, what the publi
 at the lower quartile, median and upper quartile of silicon / model over the family's published macros, each macro
 counted once (its median over its energy figures: a long sweep of one chip is one chip, and a new design is one
 more). It says how far the headline gain moves if the macro errs as the model did on silicon; the rest of the
-energy (buffers, DRAM, network) is taken as priced.
+energy (buffers, DRAM, network) is taken as priced. The CIM area gets one from the macros' compute densities
+(:func:`area_range`).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ RECORD_FILE = Path(__file__).resolve().parents[1] / "validation" / "record.json"
 RECORD_DOC = "docs/validation.md"
 """where the record's cases are tabulated, as reports cite it"""
 MIN_RANGE_MACROS = 4
-"""published macros with energy figures a family needs for :func:`energy_gain_range` to give a range (quartiles of
-fewer chips say little)"""
+"""published macros with figures of a kind (energy, density) a family needs for a range of that kind
+(:func:`energy_gain_range`, :func:`area_range`) and for the record line's spread over macros: quartiles of fewer
+chips say little"""
 RANGE_NOTE = ("In brackets, an energy gain's range with the macro's energy at silicon / model over the middle half of "
               f"its family's published macros ({RECORD_DOC}).")
 """what the bracketed range after an energy gain in a table means"""
@@ -110,6 +112,8 @@ def _by_macro(config: Config, kind: str) -> tuple[dict, dict] | None:
 
 
 def _range(record: dict, entry: dict, share: float, values: list[float]) -> dict:
+    """a range as :func:`energy_gain_range` returns it: ``values`` the figure at silicon / model's lower quartile,
+    median and upper quartile over the macros (``entry``), ``share`` the macro's share of the CIM figure"""
     low, median, high = entry["macro_medians_over_model"]
     return {"family": record["family"], "macros": entry["macros"], "cases": entry["cases"],
             "silicon_over_model": [low, median, high], "macro_share": share, "low": min(values),
