@@ -155,29 +155,33 @@ def gain_range_cell(r: dict | None) -> str:
     return "" if r is None else f" ({r['low']:.3g}-{r['high']:.3g})"
 
 
+def _range_sentence(head: str, r: dict | None, figures: str, values: str, what: str) -> str:
+    """'``head`` as modelled; ``values`` with ``what`` of the family's macros ...', or that there is no range ``r``
+    (too few macros with ``figures``)"""
+    if r is None:
+        return (f"{head} as modelled; no range: fewer than {MIN_RANGE_MACROS} published macros of the design's family "
+                f"have {figures} in the validation record ({RECORD_DOC}).")
+    low, median, high = r["silicon_over_model"]
+    return (f"{head} as modelled; {values} with {what} of the {r['macros']} published {r['family']} macros "
+            f"({low:.2g}-{high:.2g}x over the middle half, median {median:.2g}x, each macro's median over its "
+            f"{figures}; {r['source']}), the rest as priced.")
+
+
 def gain_range_line(gain: float, r: dict | None) -> str:
     """One sentence for a report: the energy gain ``gain`` and its range ``r`` (:func:`energy_gain_range`), or that
     there is none."""
-    if r is None:
-        return (f"Energy gain {gain:.3g}x as modelled; no range: fewer than {MIN_RANGE_MACROS} published macros of "
-                f"the design's family have energy figures in the validation record ({RECORD_DOC}).")
-    low, median, high = r["silicon_over_model"]
-    return (f"Energy gain {gain:.3g}x as modelled; {r['low']:.3g}-{r['high']:.3g}x (median {r['median']:.3g}x) with "
-            f"the macro's energy ({100 * r['macro_share']:.3g} % of the CIM energy: arrays and converters) at "
-            f"silicon / model of the {r['macros']} published {r['family']} macros ({low:.2g}-{high:.2g}x over the "
-            f"middle half, median {median:.2g}x, each macro's median over its energy figures, {r['cases']} in all; "
-            f"{r['source']}), the rest as priced.")
+    values = "" if r is None else f"{r['low']:.3g}-{r['high']:.3g}x (median {r['median']:.3g}x)"
+    what = "" if r is None else (f"the macro's energy ({100 * r['macro_share']:.3g} % of the CIM energy: arrays and "
+                                 "converters) at silicon / model")
+    return _range_sentence(f"Energy gain {gain:.3g}x", r, "energy figures", values, what)
 
 
 def area_range_line(area_mm2: float, tops_per_mm2: float, r: dict | None) -> str:
     """One sentence for a report: the CIM area and its range ``r`` (:func:`area_range`) with the compute density
     it gives, or that there is none."""
-    if r is None:
-        return (f"Area {area_mm2:.4g} mm² as modelled; no range: fewer than {MIN_RANGE_MACROS} published macros of the "
-                f"design's family have compute-density figures in the validation record ({RECORD_DOC}).")
-    low, median, high = r["silicon_over_model"]
-    return (f"Area {area_mm2:.4g} mm² as modelled; {r['low']:.3g}-{r['high']:.3g} mm² (median {r['median']:.3g} mm²; "
-            f"{tops_per_mm2 * area_mm2 / r['high']:.3g}-{tops_per_mm2 * area_mm2 / r['low']:.3g} TOPS/mm²) with the "
-            f"macro's area ({100 * r['macro_share']:.3g} % of the CIM area: arrays and converters) at the compute "
-            f"density of the {r['macros']} published {r['family']} macros (silicon {low:.2g}-{high:.2g}x the model's "
-            f"over the middle half, median {median:.2g}x, each macro's median; {r['source']}), the rest as priced.")
+    ops = tops_per_mm2 * area_mm2  # TOPS
+    values = "" if r is None else (f"{r['low']:.3g}-{r['high']:.3g} mm² (median {r['median']:.3g} mm²; "
+                                   f"{ops / r['high']:.3g}-{ops / r['low']:.3g} TOPS/mm²)")
+    what = "" if r is None else (f"the macro's area ({100 * r['macro_share']:.3g} % of the CIM area: arrays and "
+                                 "converters) at silicon / model compute density")
+    return _range_sentence(f"Area {area_mm2:.4g} mm²", r, "compute-density figures", values, what)
