@@ -18,6 +18,8 @@ from ..mapping import plan_layer
 from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, excluded_points, macro_cases, survey
 from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
 from .macro_data import file_name, load_macros
+from .macro_record import (figure_kind, macro_medians_quartiles, measured_over_model_quartiles, records_by_family,
+                           records_by_family_json)
 
 __all__ = ["Summary", "summarize", "config_summary", "macro_tables_markdown", "expected_outcomes_json",
            "measured_over_model_quartiles", "macro_medians_quartiles", "records_by_family", "records_by_family_json",
@@ -103,22 +105,29 @@ def config_summary(config: Config) -> str:
             f"read {dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
 
 
+def _spread(quartiles: list[float]) -> str:
+    low, mid, high = quartiles
+    return f"{mid:.2g}x" if low == high else f"{low:.2g}-{high:.2g}x ({mid:.2g}x)"
+
+
 def _group_rows(cases: tuple[MacroCase, ...], groups: Mapping[str, str], group_of: Callable[[MacroCase], str],
-                first: str, second: str) -> list[str]:
+                first: str, second: str, by_macro: bool = False) -> list[str]:
     """A table of ``cases`` by group (``groups``: name -> its second cell, in order; ``group_of``: a case's group):
     absolute cases, median |error|, how many within tolerance, which way the model errs on energy (silicon / model,
-    :func:`measured_over_model_quartiles`) and the trends."""
+    :func:`measured_over_model_quartiles`; ``by_macro``: also over the group's macros, each once,
+    :func:`macro_medians_quartiles`) and the trends."""
+    extra = " silicon / model energy, each macro once |" if by_macro else ""
     out = [f"| {first} | {second} | absolute cases | median \\|error\\| | absolute within "
-           f"±{100 * ABSOLUTE_TOLERANCE:.0f} % | silicon / model energy (middle half, median) | trends | trends within "
-           f"±{100 * TREND_TOLERANCE:.0f} % |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+           f"±{100 * ABSOLUTE_TOLERANCE:.0f} % | silicon / model energy (middle half, median) |{extra} trends | "
+           f"trends within ±{100 * TREND_TOLERANCE:.0f} % |", f"|---|---|---:|---:|---:|---:|{'---:|' * by_macro}---:|---:|"]
     for name, cell in groups.items():
         a = [c for c in cases if c.kind == "absolute" and group_of(c) == name]
         t = [c for c in cases if c.kind == "trend" and group_of(c) == name]
         med = f"{100 * statistics.median(abs(c.error) for c in a):.1f} %" if a else "-"
-        energy, spread = [c for c in a if _kind(c.quantity) == "energy"], "-"
-        if energy:
-            low, mid, high = measured_over_model_quartiles(energy)
-            spread = f"{mid:.2g}x" if low == high else f"{low:.2g}-{high:.2g}x ({mid:.2g}x)"
+        energy = [c for c in a if figure_kind(c.quantity) == "energy"]
+        spread = _spread(measured_over_model_quartiles(energy)) if energy else "-"
+        if by_macro:
+            spread += f" | {_spread(macro_medians_quartiles(energy)) if energy else '-'}"
         out.append(f"| {name} | {cell} | {len(a)} | {med} | {sum(c.passed for c in a)} | {spread} | {len(t)} | "
                    f"{sum(c.passed for c in t)} |")
     return out
@@ -156,7 +165,7 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
     family = {m.key: m.family for m in load_macros(file)}
     compared = {c.macro for c in cases if c.kind == "absolute"}
     macros = {fam: str(len({k for k in compared if family[k] == fam})) for fam in s.families}
-    out += ["", *_group_rows(cases, macros, lambda c: family[c.macro], "family", "macros")]
+    out += ["", *_group_rows(cases, macros, lambda c: family[c.macro], "family", "macros", by_macro=True)]
     out += ["", *_group_rows(cases, {k: family[k] for k in family if k in compared}, lambda c: c.macro, "macro",
                              "family")]
     out += ["", "| operating variables a trend's two points differ in | macros | trends | within ±10 % "
@@ -187,67 +196,6 @@ def expected_outcomes_json(cases: Iterable[MacroCase] | None = None) -> str:
     changes outcome after a cost-model change fails tests/test_validation_macros.py until it is regenerated"""
     cases = tuple(macro_cases() if cases is None else cases)
     return json.dumps({c.key: "pass" if c.passed else "gap" for c in cases}, indent=1) + "\n"
-
-
-def _kind(quantity: str) -> str:
-    """which figure of a design a quantity checks: 'throughput' (tops), 'density' (tops_per_mm2) or 'energy'"""
-    return {"tops": "throughput", "tops_per_mm2": "density"}.get(quantity, "energy")
-
-
-def _measured_over_model(c: MacroCase) -> float:
-    """the silicon's figure over the model's: energy per operation (of an efficiency, the model's over the
-    published one), compute density, throughput"""
-    return c.model / c.published if c.quantity == "tops_per_w" else c.published / c.model
-
-
-def measured_over_model_quartiles(cases: Iterable[MacroCase]) -> list[float]:
-    """[lower quartile, median, upper quartile] of silicon / model over ``cases`` (absolute cases, at least one; 3
-    significant digits): which way the model errs and how far"""
-    ratios = [_measured_over_model(c) for c in cases]
-    quartiles = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else ratios * 3
-    return [float(f"{q:.3g}") for q in quartiles]
-
-
-def macro_medians_quartiles(cases: Iterable[MacroCase]) -> list[float]:
-    """[lower quartile, median, upper quartile] over the macros of ``cases`` of each macro's median silicon / model
-    (3 significant digits): one value per chip, so a long sweep of one chip counts once, as a new chip would"""
-    ratios: dict[str, list[float]] = {}
-    for c in cases:
-        ratios.setdefault(c.macro, []).append(_measured_over_model(c))
-    medians = [statistics.median(v) for v in ratios.values()]
-    quartiles = statistics.quantiles(medians, n=4, method="inclusive") if len(medians) > 1 else medians * 3
-    return [float(f"{q:.3g}") for q in quartiles]
-
-
-def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
-    """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput) the
-    absolute cases, their median |error|, how many are within tolerance, the quartiles of silicon / model
-    (energy per operation, density, throughput: which way and how far the model errs) over the cases and over the
-    macros' medians (:func:`macro_medians_quartiles`, with the macros that have such figures), and the trends and
-    how many are within tolerance: what reports quote (``cimsim.cost.trust``)."""
-    cases = tuple(macro_cases() if cases is None else cases)
-    family = {m.key: m.family for m in load_macros()}
-    record: dict = {}
-    for fam in sorted({family[c.macro] for c in cases}):
-        own = [c for c in cases if family[c.macro] == fam]
-        entry: dict = {"macros": len({c.macro for c in own})}
-        for kind in ("energy", "density", "throughput"):
-            a = [c for c in own if c.kind == "absolute" and _kind(c.quantity) == kind]
-            if a:
-                median = round(statistics.median(abs(c.error) for c in a), 4)
-                entry[kind] = {"cases": len(a), "median_abs_error": median, "within": sum(c.passed for c in a),
-                               "measured_over_model": measured_over_model_quartiles(a),
-                               "macros": len({c.macro for c in a}),
-                               "macro_medians_over_model": macro_medians_quartiles(a)}
-        t = [c for c in own if c.kind == "trend"]
-        entry["trends"] = {"cases": len(t), "within": sum(c.passed for c in t)}
-        record[fam] = entry
-    return {"absolute_tolerance": ABSOLUTE_TOLERANCE, "trend_tolerance": TREND_TOLERANCE, "families": record}
-
-
-def records_by_family_json(cases: Iterable[MacroCase] | None = None) -> str:
-    """The text of ``validation/record.json`` (:func:`records_by_family`), held equal to a run by the tests"""
-    return json.dumps(records_by_family(cases), indent=1) + "\n"
 
 
 # ---- the generated section of docs/validation.md -------------------------------------------------------------

@@ -1,0 +1,76 @@
+"""The validation record reports quote: per family of the published macros, how far the model's figures are from
+silicon (``validation/record.json``, written by ``benchmarks/validate_published.py --write``; read by
+:mod:`cimsim.cost.trust`)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Iterable
+
+from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, macro_cases
+from .macro_data import load_macros
+
+__all__ = ["figure_kind", "measured_over_model", "measured_over_model_quartiles", "macro_medians_quartiles",
+           "records_by_family", "records_by_family_json"]
+
+
+def figure_kind(quantity: str) -> str:
+    """which figure of a design a quantity checks: 'throughput' (tops), 'density' (tops_per_mm2) or 'energy'"""
+    return {"tops": "throughput", "tops_per_mm2": "density"}.get(quantity, "energy")
+
+
+def measured_over_model(c: MacroCase) -> float:
+    """the silicon's figure over the model's: energy per operation (of an efficiency, the model's over the
+    published one), compute density, throughput"""
+    return c.model / c.published if c.quantity == "tops_per_w" else c.published / c.model
+
+
+def measured_over_model_quartiles(cases: Iterable[MacroCase]) -> list[float]:
+    """[lower quartile, median, upper quartile] of silicon / model over ``cases`` (absolute cases, at least one; 3
+    significant digits): which way the model errs and how far"""
+    ratios = [measured_over_model(c) for c in cases]
+    quartiles = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else ratios * 3
+    return [float(f"{q:.3g}") for q in quartiles]
+
+
+def macro_medians_quartiles(cases: Iterable[MacroCase]) -> list[float]:
+    """[lower quartile, median, upper quartile] over the macros of ``cases`` of each macro's median silicon / model
+    (3 significant digits): one value per chip, so a long sweep of one chip counts once, as a new chip would"""
+    ratios: dict[str, list[float]] = {}
+    for c in cases:
+        ratios.setdefault(c.macro, []).append(measured_over_model(c))
+    medians = [statistics.median(v) for v in ratios.values()]
+    quartiles = statistics.quantiles(medians, n=4, method="inclusive") if len(medians) > 1 else medians * 3
+    return [float(f"{q:.3g}") for q in quartiles]
+
+
+def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
+    """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput) the
+    absolute cases, their median |error|, how many are within tolerance, the quartiles of silicon / model
+    (energy per operation, density, throughput: which way and how far the model errs) over the cases and over the
+    macros' medians (:func:`macro_medians_quartiles`, with the macros that have such figures), and the trends and
+    how many are within tolerance: what reports quote (``cimsim.cost.trust``)."""
+    cases = tuple(macro_cases() if cases is None else cases)
+    family = {m.key: m.family for m in load_macros()}
+    record: dict = {}
+    for fam in sorted({family[c.macro] for c in cases}):
+        own = [c for c in cases if family[c.macro] == fam]
+        entry: dict = {"macros": len({c.macro for c in own})}
+        for kind in ("energy", "density", "throughput"):
+            a = [c for c in own if c.kind == "absolute" and figure_kind(c.quantity) == kind]
+            if a:
+                median = round(statistics.median(abs(c.error) for c in a), 4)
+                entry[kind] = {"cases": len(a), "median_abs_error": median, "within": sum(c.passed for c in a),
+                               "measured_over_model": measured_over_model_quartiles(a),
+                               "macros": len({c.macro for c in a}),
+                               "macro_medians_over_model": macro_medians_quartiles(a)}
+        t = [c for c in own if c.kind == "trend"]
+        entry["trends"] = {"cases": len(t), "within": sum(c.passed for c in t)}
+        record[fam] = entry
+    return {"absolute_tolerance": ABSOLUTE_TOLERANCE, "trend_tolerance": TREND_TOLERANCE, "families": record}
+
+
+def records_by_family_json(cases: Iterable[MacroCase] | None = None) -> str:
+    """The text of ``validation/record.json`` (:func:`records_by_family`), held equal to a run by the tests"""
+    return json.dumps(records_by_family(cases), indent=1) + "\n"
