@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = {"adc_bits_sweep.py": 19, "device_monte_carlo.py": 10, "sklearn_model.py": 28, "iv_curve_vs_dac.py": None,
-           "relu_sparsity.py": None}
+           "relu_sparsity.py": None, "family_ranges.py": None}
 """script -> its lines with the old API (None: written for this API)"""
 
 
