@@ -123,6 +123,9 @@ kind = "analytic"
     cim, _ = price_from_shapes(cfg)
     assert float(rows[1]["energy_pj"]) == cim.total_energy_pj / cim.mvms
     assert float(rows[0]["energy_pj"]) < float(rows[1]["energy_pj"])  # a 4-bit ADC costs less than an 8-bit one
+    # the summary says how far the published chips' ADC-resolution trends back this axis
+    from cimsim.cost import trust
+    assert trust.axis_trend_lines(["adc.bits"])[0] in result.output.splitlines()
 
 
 def test_dask_cluster_gives_the_same_file_as_local_processes(tmp_path):

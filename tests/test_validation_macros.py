@@ -376,6 +376,36 @@ def test_over_its_macros_a_family_counts_each_chip_once():
         np.testing.assert_allclose(entry["energy"]["macro_medians_over_model"], expected, rtol=5e-3, err_msg=family)
 
 
+def test_trends_are_recorded_by_the_variable_they_vary():
+    """a trend counts for each operating variable it varies; the record holds every trend so, and a sweep's axes
+    are told how many of the published trends in their variable the model held"""
+    from cimsim.validation import macro_record
+
+    def trend(macro, varied, published, model):
+        return macro_comparison.MacroCase("k", macro, "p vs q", "tops_per_w", "", published, model, 0.10, "trend",
+                                          "", "", varied=varied)
+    synthetic = [trend("jia-jssc2020", "vdd_v", 2.0, 2.1), trend("sinangil-jssc2021", "vdd_v", 2.0, 3.0),
+                 trend("jia-jssc2020", "input_bits + adc_bits", 4.0, 4.0)]
+    record = macro_record.trends_by_variable(synthetic)
+    assert record["vdd_v"] == {"cases": 2, "within": 1, "macros": 2, "median_abs_error": 0.275}
+    assert record["input_bits"] == record["adc_bits"] == {"cases": 1, "within": 1, "macros": 1,
+                                                          "median_abs_error": 0.0}
+    shipped = trust.validation_record()["trends_by_variable"]
+    trends = [c for c in CASES.values() if c.kind == "trend"]
+    for variable, entry in shipped.items():
+        own = [c for c in trends if variable in c.varied.split(" + ")]
+        assert entry["cases"] == len(own) and entry["within"] == sum(c.passed for c in own), variable
+    lines = trust.axis_trend_lines(["technology.vdd_v", "device.read_noise_sigma"])
+    vdd = shipped["vdd_v"]
+    assert lines[0].startswith(f"technology.vdd_v: the model's trends in vdd_v held within ±10 % in {vdd['within']} "
+                               f"of {vdd['cases']} published cases, on {vdd['macros']} chips")
+    assert lines[1].startswith("Not checked against published trends: device.read_noise_sigma")
+    assert set(trust.TREND_VARIABLES.values()) <= set(macro_data.CONFIG_FIELDS) | {"clock"}
+    for field in trust.TREND_VARIABLES:  # each a field of the config
+        table, key = field.split(".")
+        assert hasattr(getattr(Config(), table), key), field
+
+
 def test_the_macro_tables_sum_up_each_macro():
     """one row per compared macro: its family, absolute cases, median |error| and how many are within tolerance"""
     text = macro_report.macro_tables_markdown()

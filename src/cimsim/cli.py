@@ -286,6 +286,7 @@ def sweep(spec, output, workers, scheduler):
     rest; a damaged line is reported and its point runs again. Exit 1 if any point failed (its row holds the
     error), 2 for a bad spec or when another sweep is writing OUTPUT.
     """
+    from .cost.trust import axis_trend_lines
     from .sweep import DASK_MISSING, load_spec, run_sweep
 
     if workers is not None and scheduler is not None:
@@ -300,6 +301,8 @@ def sweep(spec, output, workers, scheduler):
         fail(exc, 2)
     click.echo(f"{spec}: {summary.total} points, {summary.ok} ok, {summary.failed} failed "
                f"({summary.skipped} from an earlier run); results in {output}")
+    for line in axis_trend_lines(axis.field for axis in plan.axes):  # how far published trends back each axis
+        click.echo(line)
     if summary.stopped:
         click.echo(f"stopped: {summary.stopped}; {summary.total - summary.ok - summary.failed} points not run. "
                    "Run the same command again to resume.", err=True)

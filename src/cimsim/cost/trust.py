@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..breakdown import Breakdown
@@ -29,7 +30,7 @@ from .cim import MACRO_COMPONENTS
 
 __all__ = ["RECORD_FILE", "RECORD_DOC", "MIN_RANGE_MACROS", "RANGE_NOTE", "validation_record", "record_family",
            "family_record", "record_line", "energy_gain_range", "area_range", "gain_range_line", "area_range_line",
-           "gain_range_cell"]
+           "gain_range_cell", "TREND_VARIABLES", "axis_trend_lines"]
 
 RECORD_FILE = Path(__file__).resolve().parents[1] / "validation" / "record.json"
 """the shipped validation record"""
@@ -43,6 +44,14 @@ chips say little"""
 RANGE_NOTE = ("In brackets, an energy gain's range with the macro's energy at silicon / model over the middle half of "
               f"its family's published macros ({RECORD_DOC}).")
 """what the bracketed range after an energy gain in a table means"""
+TREND_VARIABLES = {"technology.vdd_v": "vdd_v", "technology.node_nm": "node_nm", "technology.clock_ghz": "clock",
+                   "dac.input_bits": "input_bits", "dac.bits_per_read": "bits_per_read",
+                   "mapping.weight_bits": "weight_bits", "device.bits_per_cell": "bits_per_cell",
+                   "adc.bits": "adc_bits", "adc.type": "adc_type", "array.rows": "rows", "array.cols": "cols",
+                   "array.rows_per_read": "rows_per_read", "workload.input_zero_fraction": "input_zero_fraction",
+                   "workload.weight_zero_fraction": "weight_zero_fraction"}
+"""config field a sweep varies -> the operating variable of the published macros' trends that test the same law
+(``validation.macro_trends.varied``'s names)"""
 _FAMILIES = {ArrayFamily.CHARGE: "sram-charge", ArrayFamily.CURRENT: "sram-current", ArrayFamily.DIGITAL: "digital"}
 _KINDS = (("energy", "energy"), ("density", "compute density"), ("throughput", "throughput"))
 
@@ -185,3 +194,25 @@ def area_range_line(area_mm2: float, tops_per_mm2: float, r: dict | None) -> str
     what = "" if r is None else (f"the macro's area ({100 * r['macro_share']:.3g} % of the CIM area: arrays and "
                                  "converters) at silicon / model compute density")
     return _range_sentence(f"Area {area_mm2:.4g} mm²", r, "compute-density figures", values, what)
+
+
+def axis_trend_lines(fields: Iterable[str]) -> list[str]:
+    """For a sweep along ``fields`` (config fields): one line per field whose operating variable has published
+    trends in the record, saying how many of them the model held within tolerance, and one line naming the fields
+    no published trend checks (their trends in cost are the model's alone)."""
+    record = validation_record()
+    trends, lines, unchecked = record["trends_by_variable"], [], []
+    for field in fields:
+        entry = trends.get(TREND_VARIABLES.get(field, ""))
+        if entry is None:
+            unchecked.append(field)
+            continue
+        tolerance = 100 * record["trend_tolerance"]
+        lines.append(f"{field}: the model's trends in {TREND_VARIABLES[field]} held within ±{tolerance:.0f} % in "
+                     f"{entry['within']} of {entry['cases']} published cases, on {entry['macros']} "
+                     f"chip{'s' * (entry['macros'] > 1)} (median |error| {100 * entry['median_abs_error']:.0f} %; "
+                     f"{RECORD_DOC}).")
+    if unchecked:
+        lines.append(f"Not checked against published trends: {', '.join(unchecked)} (the cost's trend along "
+                     f"{'them' if len(unchecked) > 1 else 'it'} is the model's alone).")
+    return lines

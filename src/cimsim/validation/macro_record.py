@@ -12,7 +12,7 @@ from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, ma
 from .macro_data import load_macros
 
 __all__ = ["figure_kind", "measured_over_model", "measured_over_model_quartiles", "macro_medians_quartiles",
-           "records_by_family", "records_by_family_json"]
+           "trends_by_variable", "records_by_family", "records_by_family_json"]
 
 
 def figure_kind(quantity: str) -> str:
@@ -45,12 +45,27 @@ def macro_medians_quartiles(cases: Iterable[MacroCase]) -> list[float]:
     return [float(f"{q:.3g}") for q in quartiles]
 
 
+def trends_by_variable(cases: Iterable[MacroCase]) -> dict:
+    """Per operating variable (:func:`.macro_trends.varied`'s names: vdd_v, input_bits, clock, ...), the trend cases
+    that vary it, alone or with others: how many, how many within tolerance, on how many macros, their median
+    |error|"""
+    by_variable: dict[str, list[MacroCase]] = {}
+    for c in cases:
+        if c.kind == "trend":
+            for variable in c.varied.split(" + "):
+                by_variable.setdefault(variable, []).append(c)
+    return {v: {"cases": len(t), "within": sum(c.passed for c in t), "macros": len({c.macro for c in t}),
+                "median_abs_error": round(statistics.median(abs(c.error) for c in t), 4)}
+            for v, t in sorted(by_variable.items())}
+
+
 def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
     """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput) the
     absolute cases, their median |error|, how many are within tolerance, the quartiles of silicon / model
     (energy per operation, density, throughput: which way and how far the model errs) over the cases and over the
     macros' medians (:func:`macro_medians_quartiles`, with the macros that have such figures), and the trends and
-    how many are within tolerance: what reports quote (``cimsim.cost.trust``)."""
+    how many are within tolerance; and the trends by operating variable over all families
+    (:func:`trends_by_variable`): what reports quote (``cimsim.cost.trust``)."""
     cases = tuple(macro_cases() if cases is None else cases)
     family = {m.key: m.family for m in load_macros()}
     record: dict = {}
@@ -68,7 +83,8 @@ def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
         t = [c for c in own if c.kind == "trend"]
         entry["trends"] = {"cases": len(t), "within": sum(c.passed for c in t)}
         record[fam] = entry
-    return {"absolute_tolerance": ABSOLUTE_TOLERANCE, "trend_tolerance": TREND_TOLERANCE, "families": record}
+    return {"absolute_tolerance": ABSOLUTE_TOLERANCE, "trend_tolerance": TREND_TOLERANCE, "families": record,
+            "trends_by_variable": trends_by_variable(cases)}
 
 
 def records_by_family_json(cases: Iterable[MacroCase] | None = None) -> str:
