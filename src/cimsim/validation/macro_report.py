@@ -119,7 +119,8 @@ def _group_rows(cases: tuple[MacroCase, ...], groups: Mapping[str, str], group_o
     extra = " silicon / model energy, each macro once |" if by_macro else ""
     out = [f"| {first} | {second} | absolute cases | median \\|error\\| | absolute within "
            f"±{100 * ABSOLUTE_TOLERANCE:.0f} % | silicon / model energy (middle half, median) |{extra} trends | "
-           f"trends within ±{100 * TREND_TOLERANCE:.0f} % |", f"|---|---|---:|---:|---:|---:|{'---:|' * by_macro}---:|---:|"]
+           f"trends within ±{100 * TREND_TOLERANCE:.0f} % |",
+           f"|---|---|---:|---:|---:|---:|{'---:|' * by_macro}---:|---:|"]
     for name, cell in groups.items():
         a = [c for c in cases if c.kind == "absolute" and group_of(c) == name]
         t = [c for c in cases if c.kind == "trend" and group_of(c) == name]
