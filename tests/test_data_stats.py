@@ -231,7 +231,7 @@ def test_a_networks_analytic_price_follows_its_measured_codes(tmp_path, monkeypa
                                        "dac.signed_inputs": "unsigned", "array.rows": 64, "array.cols": 64,
                                        "array.rows_per_read": 64})
     analytic, simulated = price_from_shapes(config)[0].energy_pj, api.compare(config).cim.energy_pj
-    monkeypatch.setattr(comparison, "_measured", lambda *args: DataStats())
+    monkeypatch.setattr(comparison, "measured_data", lambda *args: DataStats())
     uniform = price_from_shapes(config)[0].energy_pj
     for name in ("array", "dac"):
         assert analytic[name] == pytest.approx(simulated[name], rel=0.03)

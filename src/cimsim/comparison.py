@@ -12,10 +12,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from .argcheck import checked_types
-from .config.modes import Pipeline, WeightScale, WorkloadKind
+from .config.modes import Pipeline, WorkloadKind
 from .cost import trust
 from .cost.baseline import baseline_breakdown
 from .breakdown import Breakdown, in_sequence
@@ -27,11 +25,10 @@ from .cost.vector_unit import vector_unit, with_vector_energy
 from .inference import NetworkResult, load_workload_network
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
-from .models.pricing import DEFAULT_VECTOR_LANES
+from .models.pricing import DEFAULT_VECTOR_LANES, measured_data
 from .network import Network
-from .analytic import DataStats, analytic_counts
+from .analytic import analytic_counts
 from .mapping import Plan, plan_layer
-from .numerics.encoding import plane_code_shares, weight_level_share
 from .run import RunResult
 from .trials import run_trials
 from .workload import input_blocks, load_weights
@@ -216,13 +213,6 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     return cim, base
 
 
-def _measured(config: Config, plan: Plan, rows: np.ndarray, matrix: np.ndarray) -> DataStats:
-    """the input codes of ``rows`` and the weight levels of ``matrix`` as ``plan``'s arrays hold them"""
-    codes = plane_code_shares(plan, rows, config.dac.input_max) if len(rows) else None
-    per_output = config.mapping.weight_scale == WeightScale.PER_OUTPUT
-    return DataStats(input_codes=codes, weight_levels=weight_level_share(plan, matrix, per_output))
-
-
 @checked_types
 def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
@@ -235,7 +225,7 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
         first = replace(config, workload=replace(wl, vectors=min(wl.vectors, rows)))
-        data = _measured(config, plan, next(input_blocks(first)), load_weights(config, rows))
+        data = measured_data(config, plan, next(input_blocks(first)), load_weights(config, rows))
         counts = analytic_counts(plan, wl.vectors, data)
         return (cim_breakdown(config, plan, counts, name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
@@ -244,7 +234,7 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     layers = []
     for shape in network.matrix_shapes():
         plan = plan_layer(config, shape.in_features, shape.out_features)
-        data = _measured(config, plan, measured[shape.index][1], matrices[shape.index].matrix)
+        data = measured_data(config, plan, measured[shape.index][1], matrices[shape.index].matrix)
         layers.append((plan, analytic_counts(plan, samples * shape.rows_per_sample, data)))
     return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),
                          include_weight_load=False, network=network)

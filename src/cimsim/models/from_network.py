@@ -22,7 +22,7 @@ from ..argcheck import check_int, checked_types
 from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
 from ..network.ops import VALUE_TESTS
-from ..numerics.encoding import weight_sample_rows
+from ..numerics.encoding import SAMPLE_VALUES, weight_sample_rows
 from .ops import MatrixOp, Model, VectorOp
 
 __all__ = ["model_from_network", "input_samples", "DIGITAL_KINDS", "SAMPLE_ITEMS", "SAMPLE_VALUES"]
@@ -80,9 +80,6 @@ def _tied(table, network: Network) -> bool:
 
 SAMPLE_ITEMS = 16
 """network inputs, at most, whose float forward pass measures each matrix's data (:func:`input_samples`)"""
-SAMPLE_VALUES = 4096
-"""values each matrix's data is measured over, at least, where the inputs allow: a share's standard error is at
-most 0.8 % (one 224 x 224 image is enough for a CNN's convolutions); also the size of a dense layer's sample"""
 
 
 @checked_types
@@ -113,7 +110,6 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
                        float(np.mean(layer.weight == 0))),
              np.concatenate(kept[k]) if k in kept else np.zeros((0, layer.matrix_shape[1])))
             for k, layer in enumerate(matrices)]
-
 
 
 @checked_types

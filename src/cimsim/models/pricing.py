@@ -44,8 +44,8 @@ from .ops import MatrixOp, Model, VectorOp
 from .placement import ChipPart, Placed, check_arguments, place_model
 from .result import ModelPrice
 
-__all__ = ["price_model", "chips_needed", "counts_per_vector", "DoesNotFitError", "LINK_ENERGY_PJ_PER_BIT",
-           "LINK_BANDWIDTH_GBPS", "DEFAULT_VECTOR_LANES", "KV_PLACES", "ACTIVATION_PLACES"]
+__all__ = ["price_model", "chips_needed", "counts_per_vector", "measured_data", "op_data", "DoesNotFitError",
+           "LINK_ENERGY_PJ_PER_BIT", "LINK_BANDWIDTH_GBPS", "DEFAULT_VECTOR_LANES", "KV_PLACES", "ACTIVATION_PLACES"]
 
 DEFAULT_VECTOR_LANES = 256
 """cimsim's choice: as many lanes as the default baseline's MAC units (config/baselines/digital-accelerator.toml)"""
@@ -96,20 +96,27 @@ def counts_per_vector(plan: Plan, data: DataStats = UNIFORM_DATA) -> Counts:
     return replace(counts, mvms=1, dram_read_bits=plan.in_features * plan.input_bits)
 
 
+def measured_data(config: Config, plan: Plan, inputs, weights, zeros: DataStats = UNIFORM_DATA) -> DataStats:
+    """The data as ``plan``'s arrays read it: the plane codes of sample ``inputs`` (vectors x in) and the stored
+    levels of sample ``weights`` (rows x in), each quantised as ``config`` quantises them; where a sample is None or
+    empty, the share of zeros ``zeros`` states instead."""
+    from ..numerics.encoding import plane_code_shares, weight_level_share  # numba's kernels, only where sampled
+
+    codes = None if inputs is None or not len(inputs) else plane_code_shares(plan, inputs, config.dac.input_max)
+    levels = None if weights is None else weight_level_share(plan, weights,
+                                                              config.mapping.weight_scale == WeightScale.PER_OUTPUT)
+    return DataStats(0.0 if codes is not None else zeros.input_zero_fraction,
+                     0.0 if levels is not None else zeros.weight_zero_fraction, codes, levels).on(plan)
+
+
 @checked_types
 def op_data(op: MatrixOp, config: Config, plan: Plan) -> DataStats:
     """the data of ``op`` as ``plan`` reads it: the plane codes and stored levels of its input and weight samples
-    where it has them, else its zero fractions where it states them, else the config's"""
-    from ..numerics.encoding import plane_code_shares, weight_level_share  # numba's kernels, only where sampled
-
+    where it has them (:func:`measured_data`), else its zero fractions where it states them, else the config's"""
     stated = DataStats.of(config)
     zeros = DataStats(stated.input_zero_fraction if op.input_zero_fraction is None else op.input_zero_fraction,
                       stated.weight_zero_fraction if op.weight_zero_fraction is None else op.weight_zero_fraction)
-    codes = None if op.input_sample is None else plane_code_shares(plan, op.input_sample, config.dac.input_max)
-    levels = None if op.weight_sample is None else weight_level_share(
-        plan, op.weight_sample, config.mapping.weight_scale == WeightScale.PER_OUTPUT)
-    return DataStats(0.0 if codes else zeros.input_zero_fraction,
-                     0.0 if levels is not None else zeros.weight_zero_fraction, codes, levels).on(plan)
+    return measured_data(config, plan, op.input_sample, op.weight_sample, zeros)
 
 
 def _global_buffer_kib(config: Config, stages: list[Stage]) -> float:
