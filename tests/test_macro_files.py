@@ -112,7 +112,20 @@ def test_the_docs_example_file_runs(tmp_path):
     example = doc.split("An example, its figures illustrative:\n\n```toml\n", 1)[1].split("```", 1)[0]
     result = invoke(macro_file(tmp_path, example))
     assert result.exit_code == 0, result.output
-    assert "2 absolute cases" in result.output and "1 trend," in result.output
+    assert "2 absolute cases" in result.output and re.search(r"\d+ % of 1 trend within ±10 %", result.output)
+
+
+def test_a_single_point_reports_no_trend_and_no_nan(tmp_path):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text()
+    example = doc.split("An example, its figures illustrative:\n\n```toml\n", 1)[1].split("```", 1)[0]
+    one_point = example[:example.rindex("[[macro.point]]")]
+    result = invoke(macro_file(tmp_path, one_point))
+    assert result.exit_code == 0, result.output
+    assert "no trend (no two comparable points of one macro)" in result.output
+    assert "No trend: no two comparable points of one macro." in result.output
+    assert "No point or figure left out." in result.output
+    assert "| trend cases within ±10 % | - |" in result.output
+    assert "nan" not in result.output.lower()
 
 
 def test_every_entry_family_has_a_cimsim_family():

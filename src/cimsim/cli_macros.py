@@ -40,7 +40,7 @@ def macros_command(file, output, csv_path):
     (file, entry and field named), 1 when it has no point cimsim can compare."""
     from .atomic import write_atomic
     from .validation import macro_comparison, macro_report
-    from .validation.macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE
+    from .validation.macro_comparison import ABSOLUTE_TOLERANCE
 
     try:
         cases = macro_comparison.macro_cases(file)
@@ -59,8 +59,6 @@ def macros_command(file, output, csv_path):
         write_atomic(csv_path, cases_csv(cases))
         click.echo(f"wrote {csv_path}", err=not output)
     s = macro_report.summarize(cases, file)
-    trends = (f"{s.trends} trend{'s' * (s.trends != 1)}, {100 * s.within_trend:.0f} % within "
-              f"±{100 * TREND_TOLERANCE:.0f} %" if s.trends else "no trend (no two comparable points of one macro)")
     click.echo(f"{s.absolute} absolute cases, median |error| {100 * s.median_abs_error:.1f} %, "
-               f"{100 * s.within_absolute:.0f} % within ±{100 * ABSOLUTE_TOLERANCE:.0f} %; {trends}",
+               f"{100 * s.within_absolute:.0f} % within ±{100 * ABSOLUTE_TOLERANCE:.0f} %; {s.trend_phrase()}",
                err=not output)

@@ -50,6 +50,13 @@ class Summary:
     """share of trend cases within 10 %"""
     excluded_points: int
 
+    def trend_phrase(self) -> str:
+        """'X % of n trends within ±10 %', or that there is no trend to hold."""
+        if not self.trends:
+            return "no trend (no two comparable points of one macro)"
+        return (f"{100 * self.within_trend:.0f} % of {self.trends} trend{'s' * (self.trends != 1)} within "
+                f"±{100 * TREND_TOLERANCE:.0f} %")
+
 
 def summarize(cases: Iterable[MacroCase] | None = None, file: str | None = None) -> Summary:
     """The statistics of ``cases`` (default: every case of the macro file ``file``; None: the shipped file)."""
@@ -105,6 +112,16 @@ def config_summary(config: Config) -> str:
             f"read {dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
 
 
+def _percent(share: float, spec: str) -> str:
+    """A share as a percentage, '-' where there is none (NaN)."""
+    return f"{100 * share:{spec}} %" if math.isfinite(share) else "-"
+
+
+def _table(head: list[str], rows: list[str], none: str) -> list[str]:
+    """A Markdown table, or the sentence ``none`` where it has no row."""
+    return [*head, *rows] if rows else [none]
+
+
 def _spread(quartiles: list[float]) -> str:
     low, mid, high = quartiles
     return f"{mid:.2g}x" if low == high else f"{low:.2g}-{high:.2g}x ({mid:.2g}x)"
@@ -146,12 +163,12 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
             out.append(f"| {c.macro} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} | {c.unit} "
                        f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} "
                        f"| {_cell(c.source)} |")
-    out += ["", "| macro | point vs reference | quantity | model ratio | published ratio | error | tol. | result "
-                "| why |", "|---|---|---|---:|---:|---:|---:|---|---|"]
-    for c in cases:
-        if c.kind == "trend":
-            out.append(f"| {c.macro} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} "
-                       f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} |")
+    trend_rows = [f"| {c.macro} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} "
+                  f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} |"
+                  for c in cases if c.kind == "trend"]
+    out += ["", *_table(["| macro | point vs reference | quantity | model ratio | published ratio | error | tol. "
+                         "| result | why |", "|---|---|---|---:|---:|---:|---:|---|---|"], trend_rows,
+                        "No trend: no two comparable points of one macro.")]
     out += ["", "| summary | value |", "|---|---:|",
             f"| macros / points in {file_name(file)} | {s.macros} / {s.points} |",
             f"| usable macros / points | {s.usable_macros} / {s.usable_points} |",
@@ -159,28 +176,29 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
             f"| measured sweeps (usable macros with >= 2 usable points) | {s.sweeps} |",
             f"| points left out | {s.excluded_points} |",
             f"| absolute cases / trend cases | {s.absolute} / {s.trends} |",
-            f"| median \\|error\\| of the absolute cases | {100 * s.median_abs_error:.1f} % |",
-            f"| median over macros of each macro's median \\|error\\| | {100 * s.median_of_macro_medians:.1f} % |",
-            f"| absolute cases within ±{100 * ABSOLUTE_TOLERANCE:.0f} % | {100 * s.within_absolute:.0f} % |",
-            f"| trend cases within ±{100 * TREND_TOLERANCE:.0f} % | {100 * s.within_trend:.0f} % |"]
+            f"| median \\|error\\| of the absolute cases | {_percent(s.median_abs_error, '.1f')} |",
+            f"| median over macros of each macro's median \\|error\\| | {_percent(s.median_of_macro_medians, '.1f')} |",
+            f"| absolute cases within ±{100 * ABSOLUTE_TOLERANCE:.0f} % | {_percent(s.within_absolute, '.0f')} |",
+            f"| trend cases within ±{100 * TREND_TOLERANCE:.0f} % | {_percent(s.within_trend, '.0f')} |"]
     family = {m.key: m.family for m in load_macros(file)}
     compared = {c.macro for c in cases if c.kind == "absolute"}
     macros = {fam: str(len({k for k in compared if family[k] == fam})) for fam in s.families}
     out += ["", *_group_rows(cases, macros, lambda c: family[c.macro], "family", "macros", by_macro=True)]
     out += ["", *_group_rows(cases, {k: family[k] for k in family if k in compared}, lambda c: c.macro, "macro",
                              "family")]
-    out += ["", "| operating variables a trend's two points differ in | macros | trends | within ±10 % "
-                "| median error |", "|---|---:|---:|---:|---:|"]
     by_variables: dict[str, list[MacroCase]] = {}
     for c in cases:
         if c.kind == "trend":
             by_variables.setdefault(c.varied, []).append(c)
-    for names, t in sorted(by_variables.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        out.append(f"| {names} | {len({c.macro for c in t})} | {len(t)} | {sum(c.passed for c in t)} | "
-                   f"{100 * statistics.median(c.error for c in t):+.1f} % |")
-    out += ["", "| macro | point | left out | reason |", "|---|---|---|---|"]
-    for e in excluded_points(file):
-        out.append(f"| {e.macro} | {_cell(e.label)} | {e.what} | {_cell(e.reason)} |")
+    variable_rows = [f"| {names} | {len({c.macro for c in t})} | {len(t)} | {sum(c.passed for c in t)} | "
+                     f"{100 * statistics.median(c.error for c in t):+.1f} % |"
+                     for names, t in sorted(by_variables.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    if variable_rows:
+        out += ["", f"| operating variables a trend's two points differ in | macros | trends | within "
+                    f"±{100 * TREND_TOLERANCE:.0f} % | median error |", "|---|---:|---:|---:|---:|", *variable_rows]
+    left_out = [f"| {e.macro} | {_cell(e.label)} | {e.what} | {_cell(e.reason)} |" for e in excluded_points(file)]
+    out += ["", *_table(["| macro | point | left out | reason |", "|---|---|---|---|"], left_out,
+                        "No point or figure left out.")]
     out += ["", "| macro | point | cimsim configuration (from the entry and the global defaults) |", "|---|---|---|"]
     for u in survey(file)[0]:
         config = point_config(u.macro.key, u.point.index, file)[0]
@@ -248,8 +266,7 @@ def macro_section(file: str | None = None) -> str:
         f"Summary: {s.usable_macros} of {s.macros} macros and {s.usable_points} of {s.points} points usable "
         f"({', '.join(s.families)}; {s.sweeps} measured sweeps); median |error| {100 * s.median_abs_error:.1f} % "
         f"over {s.absolute} absolute cases, {100 * s.within_absolute:.0f} % within ±"
-        f"{100 * ABSOLUTE_TOLERANCE:.0f} %; {100 * s.within_trend:.0f} % of {s.trends} trends within ±"
-        f"{100 * TREND_TOLERANCE:.0f} %.",
+        f"{100 * ABSOLUTE_TOLERANCE:.0f} %; {s.trend_phrase()}.",
         "",
         "Values an entry does not state take one global default each, the same for every macro:",
         "",
