@@ -192,6 +192,7 @@ def test_file_names_longer_than_the_file_system_allows(tmp_path):
     (lambda d: np.save(d / "s.npy", np.ones((3, 3))) or "s.npy", "must have shape (256 x 256)"),
     (lambda d: np.save(d / "n.npy", np.full((256, 256), np.nan)) or "n.npy", "NaN or infinite"),
     (lambda d: np.save(d / "h.npy", np.full((256, 256), 1e308)) or "h.npy", "overflow float64"),
+    (lambda d: np.save(d / "t.npy", np.full((256, 256), 5e-324)) or "t.npy", "underflow float64"),
     (lambda d: "/etc/passwd", "is not a numpy file (it starts with"),
 ])
 def test_validate_loads_the_weights_file_as_a_run_would(tmp_path, make, fragment):
@@ -366,6 +367,30 @@ def test_data_in_memory_are_named_not_a_config_field():
         cimsim.simulate(DEFAULT, weights=w, inputs=[[1.0, 2.0], [3.0]])
     with pytest.raises(ValueError, match="^weights and inputs: values this large overflow float64"):
         cimsim.compare(DEFAULT, weights=w, inputs=x * 1e300)
+
+
+@pytest.mark.parametrize("w_scale, x_scale, tiny_row", [(1e-160, 1e-160, None), (1.0, 1e-310, None),
+                                                         (1e-310, 1.0, None), (1.0, 1.0, 1e-320)])
+def test_data_so_small_that_float64_loses_them_is_refused(w_scale, x_scale, tiny_row):
+    """products below 1e-300 would be subnormal, a few bits each, and the float reference with them: an error of
+    0 / 0 or a wrong one, refused instead; one tiny vector among normal ones is enough (each has its own scale)"""
+    rng = np.random.default_rng(5)
+    w, x = rng.standard_normal((8, 32)) * w_scale, rng.standard_normal((4, 32)) * x_scale
+    if tiny_row is not None:
+        x[2] *= tiny_row
+    message = r"^weights and inputs: values this small underflow float64 \(an output's peak"
+    with pytest.raises(ValueError, match=message):
+        cimsim.simulate(DEFAULT, weights=w, inputs=x)
+
+
+def test_small_data_within_float64_keeps_its_relative_error():
+    rng = np.random.default_rng(5)
+    w, x = rng.standard_normal((8, 32)), rng.standard_normal((4, 32))
+    x[1] = 0.0  # an all-zero vector has no scale to lose
+    reference = cimsim.simulate(DEFAULT, weights=w, inputs=x).vs_float.relative_error
+    for w_scale, x_scale in ((1e-100, 1e-100), (1e-140, 1e-140), (1e-310, 1e20)):  # tiny weights, normal products
+        result = cimsim.simulate(DEFAULT, weights=w * w_scale, inputs=x * x_scale)
+        assert result.vs_float.relative_error == pytest.approx(reference)
 
 
 # ---- the CLI's last line -------------------------------------------------------------------------------------

@@ -23,11 +23,16 @@ from .mapping import Plan, plan_layer
 from .network import DigitalLayer, Network
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
-__all__ = ["check_dense", "check_network", "check_magnitudes", "magnitude_field", "preflight", "MAGNITUDE_BOUND"]
+__all__ = ["check_dense", "check_network", "check_magnitudes", "magnitude_field", "preflight", "peaks",
+           "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
 
 MAGNITUDE_BOUND = 1e145
 """largest max|w| x max|x| x inputs of a layer: its products stay below it, their squares below 1e290 and the
 error statistics' sums of squares over up to 1e15 outputs below float64's 1.8e308"""
+MAGNITUDE_FLOOR = 1e-300
+"""smallest product of an output's nonzero peak |w| and a vector's nonzero peak |x|: the layer's products and its
+float reference stay normal float64 numbers (from 2.2e-308), not subnormals that keep only a few bits (the crossbar
+itself brings tiny rows to a normal range before it quantises them: ``numerics.encoding.normal_rows``)"""
 
 
 GENERATED_INPUT_BOUND = 10.0
@@ -74,18 +79,37 @@ def check_labels(network: Network, labels, where: str = "labels") -> None:
                          f"{labels.min()} to {labels.max()}")
 
 
+def peaks(matrix: np.ndarray) -> np.ndarray:
+    """max |value| of each row of ``matrix`` (a weight matrix's outputs, an input block's vectors): the scales the
+    crossbar quantises each by"""
+    return np.abs(matrix).max(axis=1, initial=0.0)
+
+
 @checked_types
-def check_magnitudes(config: Config, field: str | None, w_max: float, x_max: float, inputs: int) -> None:
+def check_magnitudes(config: Config, field: str | None, w_peaks: np.ndarray, x_peaks: np.ndarray,
+                     inputs: int) -> None:
     """A ConfigError naming ``field`` (a ValueError naming the weights and inputs given in memory when None) when
-    max|w| x max|x| x inputs reaches MAGNITUDE_BOUND (float64 overflow)."""
+    the per-row peaks (:func:`peaks`) of the weights and the inputs could overflow float64 (largest |w| x largest |x|
+    x inputs reaches MAGNITUDE_BOUND) or underflow it (the smallest nonzero peaks' product, the smallest output a
+    nonzero pair gives, below MAGNITUDE_FLOOR)."""
+    w_max, x_max = float(w_peaks.max(initial=0.0)), float(x_peaks.max(initial=0.0))
     bound = w_max * x_max * inputs
     if not bound < MAGNITUDE_BOUND:
         why = (f"values this large overflow float64 (max |weight| {w_max:.3g} x max |input| {x_max:.3g} x "
                f"{inputs} inputs = {bound:.3g}, above {MAGNITUDE_BOUND:.0e}); scale the data down (only ratios "
                "matter to the quantised crossbars)")
-        if field is None:
-            raise ValueError(f"weights and inputs: {why}")
-        raise ConfigError(config.source, [(field, f"'{field}': {why}")])
+    else:
+        w_min = float(w_peaks[w_peaks > 0].min(initial=np.inf))
+        x_min = float(x_peaks[x_peaks > 0].min(initial=np.inf))
+        if not w_min * x_min < MAGNITUDE_FLOOR:
+            return
+        why = (f"values this small underflow float64 (an output's peak |weight| {w_min:.3g} x a vector's peak "
+               f"|input| {x_min:.3g} = {w_min * x_min:.3g}, below {MAGNITUDE_FLOOR:.0e}: the products would be "
+               "subnormal, a few bits each, and so would the float reference); scale the data up (only ratios matter "
+               "to the quantised crossbars)")
+    if field is None:
+        raise ValueError(f"weights and inputs: {why}")
+    raise ConfigError(config.source, [(field, f"'{field}': {why}")])
 
 
 @checked_types
@@ -128,12 +152,12 @@ def preflight(config: Config) -> str:
     plan = plan_layer(config)
     check_dense(config, plan)
     wl = config.workload
-    w_max = float(np.abs(load_weights(config)).max())
+    w_peaks = peaks(load_weights(config))
     if wl.inputs == InputSource.FILE:  # read as the run reads it: shape, NaN, sign, every vector
-        x_max = max(float(np.abs(block).max(initial=0.0)) for block in input_blocks(config))
-    else:  # generated: U(-1, 1) or N(0, 1), far below any overflow
-        x_max = GENERATED_INPUT_BOUND
-    check_magnitudes(config, magnitude_field(config), w_max, x_max, wl.in_features)
+        x_peaks = np.concatenate([peaks(block) for block in input_blocks(config)])
+    else:  # generated: U(-1, 1) or N(0, 1), far below any overflow and far above any underflow
+        x_peaks = np.array([GENERATED_INPUT_BOUND])
+    check_magnitudes(config, magnitude_field(config), w_peaks, x_peaks, wl.in_features)
     _check_pricing(config)
     return f"{plan.n_arrays} arrays of {plan.rows} x {plan.cols}, {wl.out_features} x {wl.in_features} layer"
 

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
-
 from .argcheck import checked_types
 from .accuracy import ErrorStats
 from .config.modes import WorkloadKind
@@ -20,7 +18,7 @@ from .counts import Counts
 from .mapping import Plan, plan_layer
 from .numerics import AdcSetting, build_crossbar
 from .numerics.checks import finite_matrix
-from .preflight import check_dense, check_magnitudes, magnitude_field
+from .preflight import check_dense, check_magnitudes, magnitude_field, peaks
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
 __all__ = ["RunResult", "simulate"]
@@ -88,7 +86,7 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
     field = magnitude_field(config, weights is not None, inputs is not None)
     weights = load_weights(config) if weights is None else finite_matrix(
         "weights", weights, (wl.out_features, wl.in_features))
-    w_max = float(np.abs(weights).max())
+    w_peaks = peaks(weights)
     xbar.program(weights)
     vs_float = vs_digital = digital_vs_float = ErrorStats()
     if inputs is not None:
@@ -96,7 +94,7 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
     blocks = input_blocks(config) if inputs is None else (
         inputs[k:k + INPUT_BLOCK] for k in range(0, len(inputs), INPUT_BLOCK))
     for block in blocks:
-        check_magnitudes(config, field, w_max, float(np.abs(block).max(initial=0.0)), config.workload.in_features)
+        check_magnitudes(config, field, w_peaks, peaks(block), config.workload.in_features)
         if xbar.adc is None:  # adc.range = "calibrated": the first vectors of the workload set the range
             xbar.calibrate(block[: config.adc.calibration_vectors])
         y = xbar.mvm(block)
