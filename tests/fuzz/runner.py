@@ -15,8 +15,8 @@ and ``run_dict``, as ``cimsim run`` does.
 Outcomes (``OUTCOMES``): ``ok``; ``ok_not_run`` (valid, too big to simulate here); ``clean_error`` (ConfigError /
 ValueError / TypeError naming the file and dotted field, or the argument); ``unclear_error`` (one of those types
 whose message names neither); ``traceback`` (any other exception type); ``hang`` (no answer within the time
-limit); ``crash`` (the worker process died); ``validated_then_failed`` (validation passed, the run failed);
-``silent_wrong`` (a report with NaN or a non-finite relative error; for the API, an invalid argument accepted).
+limit, twice: a case is retried once in a fresh worker); ``crash`` (the worker process died);
+``validated_then_failed`` (validation passed, the run failed); ``silent_wrong`` (a report with NaN or a non-finite relative error; for the API, an invalid argument accepted).
 The CLI adds ``wrong_exit`` (a bad input answered with an exit code other than 2, without a traceback).
 """
 
@@ -451,8 +451,11 @@ class Pool:
         self.restarts += 1
 
     def run(self, cases, progress=None):
-        """Yield ``(case, result)`` for every case (in completion order)."""
+        """Yield ``(case, result)`` for every case (in completion order). A case without an answer within
+        ``hang_s`` runs once more in a fresh worker (a kernel's first compile in a restarted worker can take that
+        long; its result then carries a note) and is a hang only when it hangs again."""
         queue = list(cases)[::-1]
+        retried: dict[int, str] = {}
         while queue or any(w.case is not None for w in self.pool):
             for w in self.pool:
                 if w.case is None and queue:
@@ -477,13 +480,21 @@ class Pool:
                         yield case, result
                         continue
                     w.case = None
+                    if id(case) in retried:
+                        result["note"] = (f"{result.get('note', '')}; " * bool(result.get("note")) + "no answer "
+                                          f"within {self.hang_s:g} s at first (stack in {retried[id(case)]}), "
+                                          "answered in a fresh worker")
                     yield case, result
                 elif time.monotonic() - w.started > self.hang_s:
                     where = _hang_where(w.fix)
                     w.case = None
                     self._replace(i)
+                    if id(case) not in retried:  # once more in a fresh worker: a first compile is not a hang
+                        retried[id(case)] = where
+                        queue.append(case)
+                        continue
                     yield case, {"outcome": "hang", "stage": "?", "exc_type": "Hang", "where": where,
-                                 "message": f"no answer within {self.hang_s:g} s", "last_tb_line": "",
+                                 "message": f"no answer within {self.hang_s:g} s, twice", "last_tb_line": "",
                                  "seconds": self.hang_s}
 
 
