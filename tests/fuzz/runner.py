@@ -16,7 +16,8 @@ Outcomes (``OUTCOMES``): ``ok``; ``ok_not_run`` (valid, too big to simulate here
 ValueError / TypeError naming the file and dotted field, or the argument); ``unclear_error`` (one of those types
 whose message names neither); ``traceback`` (any other exception type); ``hang`` (no answer within the time
 limit, twice: a case is retried once in a fresh worker); ``crash`` (the worker process died);
-``validated_then_failed`` (validation passed, the run failed); ``silent_wrong`` (a report with NaN or a non-finite relative error; for the API, an invalid argument accepted).
+``validated_then_failed`` (validation passed, the run failed); ``silent_wrong`` (a report with NaN or a non-finite
+relative error; for the API, an invalid argument accepted).
 The CLI adds ``wrong_exit`` (a bad input answered with an exit code other than 2, without a traceback).
 """
 
