@@ -139,10 +139,23 @@ def test_every_usable_point_builds_a_valid_config(macro, label):
     p = m.point(label)
     assert config.array.rows == p.fields["rows"] and config.array.cols == p.fields["cols"]
     assert config.technology.node_nm == p.fields["node_nm"] and config.technology.vdd_v == p.fields["vdd_v"]
-    assert config.workload.in_features == config.array.rows and config.adc.range == "max"
+    r = config.array.rows_per_read
+    assert config.workload.in_features == r * (config.array.rows // r) and config.adc.range == "max"  # whole reads
     figures = macro_configs.model_point(macro, label)
     for name in ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac", "area_mm2"):
         assert math.isfinite(figures[name]) and figures[name] > 0, name
+
+
+def test_the_workload_fills_whole_reads_as_a_peak_figure_does():
+    """1156 rows read 1152 at a time are one full read of 1152 (a peak figure), not a second read of 4 rows
+    that halves the MACs per read; the note says which rows are idle"""
+    config = macro_configs.macro_config("lee-vlsi2021", "UIUC row 1: 0.9 V, B_x 5, B_w 1, ADC 8, R_C 1152, alpha 1")
+    assert (config.array.rows, config.array.rows_per_read, config.workload.in_features) == (1156, 1152, 1152)
+    m = macro_data.find_macro("lee-vlsi2021")
+    assert "workload of 1152 rows (1 full read of 1152; 4 of 1156 rows idle)" in macro_configs.config_data(
+        m, m.points[0])[1]
+    full = macro_configs.macro_config("jia-jssc2020", "1b/1b 0.85 V")
+    assert full.workload.in_features == full.array.rows  # all rows at once: the whole macro
 
 
 def test_configs_state_only_the_entry_and_the_global_defaults():

@@ -28,6 +28,7 @@ from ..analytic import DataStats, analytic_counts
 from ..mapping import Plan, plan_layer
 from ..numerics.encoding import plane_code_shares, weight_level_share
 from .macro_data import Macro, MacroPoint, Unusable, file_name, find_macro
+from .macro_defaults import DEFAULTS
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
            "model_point", "point_config", "point_model", "cycle_ns"]
@@ -37,48 +38,6 @@ NON_MACRO_COMPONENTS = frozenset({"buffers", "interconnect", "global_buffer", "n
 any component the cost model adds, such as an adder tree) counts towards the macro's energy and area"""
 VECTORS = 1000
 """input vectors priced per point (the fill of the pipeline is 1 / VECTORS of the time)"""
-
-DEFAULTS: dict[str, str] = {
-    "rows_per_read": "all rows at once (= rows) when the entry gives no rows_per_read",
-    "bits_per_read": "all magnitude bits in one read (dac.mode = parallel) when not stated; 1 -> bit_serial, "
-                     "k below the magnitude bits -> sliced",
-    "input_signed": "inputs unsigned (dac.signed_inputs = unsigned) unless input_signed = true; signed inputs read "
-                    "whole are bipolar (1 signed bit: binary, +/-1), signed inputs read in slices are two's "
-                    "complement (sign plane last)",
-    "input_encoding": "voltage when not stated; for pulse encodings the cycle is one read of 2**bits_per_read - 1 "
-                      "unit pulses (device.read_pulse_ns = cycle / unit pulses)",
-    "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
-                           "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
-                           "whose UIUC B_w (weight bits per analog dot product) is >= 2 -> slices (both: "
-                           "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns; "
-                           "row_groups_per_conversion g -> adc.groups_per_conversion = g (1: every read converted)",
-    "weights": "signed weights; SRAM and digital macros with one bit per cell store their two's-complement bits "
-               "(mapping.signed_encoding = twos_complement: no reference column, the sign bit's column recombined "
-               "with weight -2**(bits-1) after conversion) unless their weight-bit columns are summed before the "
-               "ADC; other macros in the offset encoding (one cell per stored bit, a reference column per slice, "
-               "subtracted before the ADC; a digital macro forms the reference in its adders); a 1-bit weight is a "
-               "binary weight in {-1, +1} (offset: one cell storing (q + 1) / 2, recombined as 2 x column - "
-               "reference after the ADC: digital subtraction); weight_levels L -> weight_bits log2(L + 1)",
-    "bits_per_cell": "1 bit per cell when not stated, at most the stored weight bits",
-    "adc_type": "sar/flash/ramp/vco as stated; 'other' that names an oscillator (CCO/VCO) -> vco; any other or "
-                "no type -> sar (the schema default); fractional adc_bits -> bits = ceil, adc.enob = the figure",
-    "adc_bits": "the macro's adc_bits is its converter: a SAR point stating fewer bits runs it for its own bits "
-                "(adc.built_bits = the macro's adc_bits; not with fractional bits)",
-    "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC",
-    "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first, a value equal to the macro's is no "
-             "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
-             "stated with it, else 1 / cycle; a point at another supply that states neither takes the macro's "
-             "cycle and clock scaled by the delay law (cimsim.cost.technology.delay_scale at the macro's node); "
-             "with neither, throughput figures are left out and energy uses the device preset's read pulse",
-    "device": "resistive families take the shipped device preset of their cell (rram, pcm; mram and fefet the "
-              "schema's default device named after the cell, so the cell family is priced right); SRAM and "
-              "digital macros take the 'sram' device preset with device.read_voltage_v = vdd",
-    "ops_per_mac": "the entry's ops_per_mac, 2 (one multiply and one add) when not stated",
-    "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
-    "data": "codes uniform over their range, but for the shares of zero inputs / weights input_zero_fraction / "
-            "weight_zero_fraction state; data = \"full_scale\": every input and weight at its largest (positive) code",
-}
-"""every value cimsim needs that an entry may leave out, with the one global rule used for it"""
 
 _FAMILY = {"rram": ("resistive", "rram"), "pcm": ("resistive", "pcm"), "mram": ("resistive", "mram"),
            "fefet": ("resistive", "fefet"), "sram-charge": ("charge", "sram"),
@@ -264,10 +223,22 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
                   **{k: f[k] for k in ("digital_adders", "chain_register_rows") if k in f}},
         "device": device, "mapping": mapping, "dac": dac,
         "adc": adc, "technology": technology,
-        "workload": {"kind": "dense", "in_features": rows, "out_features": 1, "vectors": VECTORS,
+        "workload": {"kind": "dense", "in_features": _peak_rows(rows, rows_per_read, notes), "out_features": 1,
+                     "vectors": VECTORS,
                      **{k: f[k] for k in ("input_zero_fraction", "weight_zero_fraction") if k in f}},
     }
     return data, tuple(notes)
+
+
+def _peak_rows(rows: int, rows_per_read: int, notes: list[str]) -> int:
+    """The workload's in_features: the rows of whole reads of ``rows_per_read`` (a peak figure counts every read
+    full; a last read of the rows left over would add a read with fewer MACs), with a note where rows are left."""
+    whole = rows_per_read * max(1, rows // rows_per_read)
+    if whole != rows:
+        reads = whole // rows_per_read
+        notes.append(f"workload of {whole} rows ({reads} full read{'s' * (reads != 1)} of {rows_per_read}; "
+                     f"{rows - whole} of {rows} rows idle)")
+    return whole
 
 
 def _validated(data: Mapping[str, Any], source: str) -> Config:

@@ -1,0 +1,49 @@
+"""The one global rule for every value cimsim needs that a published macro's entry may leave out: what
+:mod:`.macro_configs` applies, the same for every macro, and what the validation report lists."""
+
+from __future__ import annotations
+
+__all__ = ["DEFAULTS"]
+
+DEFAULTS: dict[str, str] = {
+    "rows_per_read": "all rows at once (= rows) when the entry gives no rows_per_read; the workload fills whole "
+                     "reads, as a peak figure does: in_features = rows_per_read x floor(rows / rows_per_read)",
+    "bits_per_read": "all magnitude bits in one read (dac.mode = parallel) when not stated; 1 -> bit_serial, "
+                     "k below the magnitude bits -> sliced",
+    "input_signed": "inputs unsigned (dac.signed_inputs = unsigned) unless input_signed = true; signed inputs read "
+                    "whole are bipolar (1 signed bit: binary, +/-1), signed inputs read in slices are two's "
+                    "complement (sign plane last)",
+    "input_encoding": "voltage when not stated; for pulse encodings the cycle is one read of 2**bits_per_read - 1 "
+                      "unit pulses (device.read_pulse_ns = cycle / unit pulses)",
+    "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
+                           "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
+                           "whose UIUC B_w (weight bits per analog dot product) is >= 2 -> slices (both: "
+                           "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns; "
+                           "row_groups_per_conversion g -> adc.groups_per_conversion = g (1: every read converted)",
+    "weights": "signed weights; SRAM and digital macros with one bit per cell store their two's-complement bits "
+               "(mapping.signed_encoding = twos_complement: no reference column, the sign bit's column recombined "
+               "with weight -2**(bits-1) after conversion) unless their weight-bit columns are summed before the "
+               "ADC; other macros in the offset encoding (one cell per stored bit, a reference column per slice, "
+               "subtracted before the ADC; a digital macro forms the reference in its adders); a 1-bit weight is a "
+               "binary weight in {-1, +1} (offset: one cell storing (q + 1) / 2, recombined as 2 x column - "
+               "reference after the ADC: digital subtraction); weight_levels L -> weight_bits log2(L + 1)",
+    "bits_per_cell": "1 bit per cell when not stated, at most the stored weight bits",
+    "adc_type": "sar/flash/ramp/vco as stated; 'other' that names an oscillator (CCO/VCO) -> vco; any other or "
+                "no type -> sar (the schema default); fractional adc_bits -> bits = ceil, adc.enob = the figure",
+    "adc_bits": "the macro's adc_bits is its converter: a SAR point stating fewer bits runs it for its own bits "
+                "(adc.built_bits = the macro's adc_bits; not with fractional bits)",
+    "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC",
+    "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first, a value equal to the macro's is no "
+             "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
+             "stated with it, else 1 / cycle; a point at another supply that states neither takes the macro's "
+             "cycle and clock scaled by the delay law (cimsim.cost.technology.delay_scale at the macro's node); "
+             "with neither, throughput figures are left out and energy uses the device preset's read pulse",
+    "device": "resistive families take the shipped device preset of their cell (rram, pcm; mram and fefet the "
+              "schema's default device named after the cell, so the cell family is priced right); SRAM and "
+              "digital macros take the 'sram' device preset with device.read_voltage_v = vdd",
+    "ops_per_mac": "the entry's ops_per_mac, 2 (one multiply and one add) when not stated",
+    "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
+    "data": "codes uniform over their range, but for the shares of zero inputs / weights input_zero_fraction / "
+            "weight_zero_fraction state; data = \"full_scale\": every input and weight at its largest (positive) code",
+}
+"""every value cimsim needs that an entry may leave out, with the one global rule used for it"""
