@@ -201,6 +201,16 @@ def test_a_point_at_another_supply_scales_the_stated_cycle_by_the_delay_law():
     assert own.device.read_pulse_ns == pytest.approx(4.17)
 
 
+def test_a_point_restating_the_macros_clock_at_another_supply_keeps_it():
+    """Colonnade was measured at a fixed 100 MHz at 0.6-0.8 V, each point says so: no delay law applies"""
+    m = macro_data.find_macro("kim-jssc2021-colonnade")
+    point = m.point("1b-in 1b-w 0.6 V")
+    assert point.values["clock_mhz"] == m.values["clock_mhz"] == 100 and point.values["vdd_v"] != m.values["vdd_v"]
+    config = macro_configs.macro_config(m, point)
+    assert config.technology.clock_ghz == pytest.approx(0.1) and config.device.read_pulse_ns == pytest.approx(10.0)
+    assert not any("delay law" in note for note in macro_configs.config_data(m, point)[1])
+
+
 def test_every_exclusion_has_a_reason():
     for e in macro_comparison.excluded_points():
         assert len(e.reason) > 15, e

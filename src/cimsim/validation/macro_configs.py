@@ -132,10 +132,12 @@ def _dac_table(f: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
 
 def _supply_delay(macro: Macro, point: MacroPoint, technology: Mapping[str, Any], notes: list[str]) -> float:
     """How much slower the point's supply runs the macro's stated cycle: the delay law (technology.delay_scale) from
-    the macro's supply where the point sets its own supply and no cycle; else 1 (also for a node outside the law's
+    the macro's supply where the point sets its own supply and states no cycle (one it states, even the macro's,
+    is its clock: a chip measured at a fixed clock across supplies); else 1 (also for a node outside the law's
     range: the config is refused; and where the macro states no supply of its own to scale from)."""
     own, node, vdd = _own(macro, point), technology["node_nm"], technology["vdd_v"]
-    if ("cycle_ns" in own or "clock_mhz" in own or "vdd_v" not in own or "vdd_v" not in macro.values
+    stated_clock = "cycle_ns" in point.values or "clock_mhz" in point.values
+    if (stated_clock or "vdd_v" not in own or "vdd_v" not in macro.values
             or not min(NODES_NM) <= node <= max(NODES_NM)):
         return 1.0
     stated_v = float(macro.values["vdd_v"])
