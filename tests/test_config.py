@@ -351,6 +351,17 @@ def test_with_overrides_updates_and_keeps_the_rest():
     assert config.device == base.device and config.source == base.source
 
 
+def test_with_overrides_takes_numpy_numbers_as_python_ones():
+    """research scripts sweep with numpy: scalars and 0-d arrays are the number they hold; an array is refused,
+    named as an array (not shown as a list)"""
+    config = with_overrides(Config(), {"adc.bits": np.int64(6), "technology.vdd_v": np.float32(0.75),
+                                       "array.rows_per_read": np.array(64)})
+    assert (config.adc.bits, config.array.rows_per_read) == (6, 64) and type(config.adc.bits) is int
+    assert config.technology.vdd_v == pytest.approx(0.75) and type(config.technology.vdd_v) is float
+    with pytest.raises(ConfigError, match=r"'adc.bits' must be an integer in \[1, 16\]; got an array of shape \(1,\)"):
+        with_overrides(Config(), {"adc.bits": np.array([6])})
+
+
 def test_with_overrides_validates_values():
     with pytest.raises(ConfigError) as info:
         with_overrides(Config(), {"adc.bits": 0, "dac.mode": "serial"})

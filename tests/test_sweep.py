@@ -405,6 +405,22 @@ def test_axes_as_sub_tables_and_stepped_float_ranges():
     assert spec.objectives == COST_METRICS and len(expand(spec)) == 6
 
 
+def test_axes_from_a_script_take_any_sequence_and_numpy_numbers():
+    """a spec built in Python may list an axis as a tuple, a range or a numpy array, its ends as numpy scalars:
+    the values are stored as Python numbers (so results serialise), a 2-d array is refused"""
+    import numpy as np
+
+    spec = spec_from_dict({"base": DEFAULT, "axes": {
+        "adc.bits": np.arange(4, 7), "dac.input_bits": (6, 8), "array.rows_per_read": range(64, 129, 64),
+        "technology.vdd_v": {"start": np.float64(0.8), "stop": np.float64(0.9), "step": np.float64(0.1)}}})
+    values = {a.field: a.values for a in spec.axes}
+    assert values == {"adc.bits": (4, 5, 6), "dac.input_bits": (6, 8), "array.rows_per_read": (64, 128),
+                      "technology.vdd_v": (0.8, 0.9)}
+    assert all(type(v) in (int, float) for vs in values.values() for v in vs)
+    with pytest.raises(ValueError, match=r"axes.'adc.bits' must be a list of values or a range"):
+        spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": np.array([[4, 5]])}})
+
+
 def test_the_energy_gain_range_is_recorded_when_the_objectives_name_it():
     """energy_gain_low / high: opt-in (a default spec records COST_METRICS alone), equal to the record's range of
     the point's design, NaN for a family with too few published macros"""

@@ -35,7 +35,7 @@ from .schema import SECTIONS, Config
 
 __all__ = [
     "load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency",
-    "list_presets", "load_preset", "list_section_presets", "section_preset", "SECTION_PRESETS",
+    "list_presets", "load_preset", "list_section_presets", "section_preset", "SECTION_PRESETS", "python_scalar",
 ]
 
 _TOP_LEVEL = ("name", "preset", "description")
@@ -275,11 +275,18 @@ def _checked_table(section: str, table: Mapping[str, Any], errors: list[tuple[st
             errors.append((dotted, _unknown_key(dotted, _TOP_LEVEL_KEYS, errors)))
             continue
         rule = fields[key].metadata["rule"]
+        value = python_scalar(value)
         if rule.accepts(value):
             values[key] = rule.convert(value)
         else:
             errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {_show(value)}"))
     return values
+
+
+def python_scalar(value: Any) -> Any:
+    """A numpy scalar or 0-d array (as research scripts pass them: ``np.arange(4, 9)[k]``) as the Python number it
+    holds; any other value as it is."""
+    return value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value
 
 
 def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:
@@ -325,6 +332,8 @@ def _show(value: Any) -> str:
         return _short(json.dumps(value))
     if isinstance(value, Mapping):
         return "a table"
+    if getattr(value, "ndim", 0) and hasattr(value, "shape"):  # a numpy array: one value is asked for
+        return f"an array of shape {tuple(value.shape)}"
     if isinstance(value, int) and abs(value) > 10**30:
         return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     try:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..argcheck import is_int
 from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, load_config, load_preset, with_overrides
-from ..config.load import read_toml
+from ..config.load import python_scalar, read_toml
 from ..errors import ConfigError
 from .metrics import available_metrics, default_metrics
 
@@ -166,10 +166,10 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[
             errors.append((key, f"{key}: no config field '{field}' (fields are 'table.field', e.g. 'adc.bits')"))
         elif field in _NOT_AXES:
             errors.append((key, f"{key}: '{field}' cannot be an axis: {_NOT_AXES[field]}"))
-        elif isinstance(value, list):
-            axes.append(_list_axis(field, key, value, errors))
+        elif isinstance(value, (list, tuple, range)) or getattr(value, "ndim", None) == 1:  # a dict: any sequence
+            axes.append(_list_axis(field, key, [python_scalar(v) for v in value], errors))
         elif isinstance(value, Mapping):
-            axes.append(_range_axis(field, key, value, mode, errors))
+            axes.append(_range_axis(field, key, {k: python_scalar(v) for k, v in value.items()}, mode, errors))
         else:
             errors.append((key, f"{key} must be a list of values or a range {{start, stop, step}}; got {value!r}"))
     return tuple(a for a in axes if a is not None)
