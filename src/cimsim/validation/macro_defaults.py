@@ -36,8 +36,9 @@ DEFAULTS: dict[str, str] = {
     "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first, a value equal to the macro's is no "
              "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
              "stated with it, else 1 / cycle; a point at another supply that states neither (not even the "
-             "macro's: a fixed clock across supplies) takes the macro's cycle and clock scaled by the delay law (cimsim.cost.technology.delay_scale at the macro's node); "
-             "with neither, throughput figures are left out and energy uses the device preset's read pulse",
+             "macro's: a fixed clock across supplies) takes the macro's cycle and clock scaled by the delay law "
+             "(cimsim.cost.technology.delay_scale at the macro's node); with neither, throughput figures are left "
+             "out and energy uses the device preset's read pulse",
     "device": "resistive families take the shipped device preset of their cell (rram, pcm; mram and fefet the "
               "schema's default device named after the cell, so the cell family is priced right); SRAM and "
               "digital macros take the 'sram' device preset with device.read_voltage_v = vdd",
