@@ -158,6 +158,20 @@ def test_the_workload_fills_whole_reads_as_a_peak_figure_does():
     assert full.workload.in_features == full.array.rows  # all rows at once: the whole macro
 
 
+def test_the_workload_has_the_outputs_the_stated_adcs_convert():
+    """Si et al. 2019: 60 columns hold 11 five-bit weights, but 8 ADCs of 5 columns convert 8 per read (UIUC counts
+    N_ADC = 8 dot products an invocation): the workload has 8 outputs; a macro whose ADCs cover its columns keeps
+    every output"""
+    label = "UIUC row 2: 1 V, B_x 2, B_w 5, ADC 5, R_C 64, alpha 1"
+    config = macro_configs.macro_config("si-isscc2019-twin8t", label)
+    assert (config.array.cols, plan_layer(config).outputs_per_array, config.workload.out_features) == (60, 11, 8)
+    m = macro_data.find_macro("si-isscc2019-twin8t")
+    assert "workload of the 8 outputs its 8 ADCs convert per read (of the 11 its 60 columns hold)" in \
+        macro_configs.point_config(m.key, m.point(label).index)[1]
+    full = macro_configs.macro_config("jia-jssc2020", "1b/1b 0.85 V")
+    assert full.workload.out_features == plan_layer(full).outputs_per_array
+
+
 def test_configs_state_only_the_entry_and_the_global_defaults():
     # the same entry fields give the same config, whatever the macro: no per-chip choice
     for m in macro_data.load_macros():

@@ -260,11 +260,24 @@ def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[C
     source = f"{file_name(file)}: {point.key}"
     config = _validated(data, source)
     try:
-        outputs = plan_layer(config).outputs_per_array
+        plan = plan_layer(config)
     except ValueError as exc:
         raise Unusable(f"cimsim cannot map the macro: {exc}") from None
-    data["workload"]["out_features"] = outputs
-    return _validated(data, source), notes
+    data["workload"]["out_features"] = _served_outputs(plan, config, point.fields, notes := list(notes))
+    return _validated(data, source), tuple(notes)
+
+
+def _served_outputs(plan: Plan, config: Config, fields: Mapping[str, Any], notes: list[str]) -> int:
+    """The workload's out_features: the outputs one array holds, or fewer where the entry's stated ADCs convert
+    fewer per read (a peak figure counts the dot products its ADCs deliver, as UIUC's N_ADC does), with a note."""
+    if not plan.has_adc or "adcs" not in fields:
+        return plan.outputs_per_array
+    served = int(fields["adcs"]) * config.adc.cols_per_adc // plan.converted_cols_per_output
+    if served >= plan.outputs_per_array:
+        return plan.outputs_per_array
+    notes.append(f"workload of the {max(1, served)} outputs its {fields['adcs']} ADCs convert per read (of the "
+                 f"{plan.outputs_per_array} its {plan.cols} columns hold)")
+    return max(1, served)
 
 
 def macro_config(macro: Macro | str, point: MacroPoint | str) -> Config:

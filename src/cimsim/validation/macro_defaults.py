@@ -32,7 +32,9 @@ DEFAULTS: dict[str, str] = {
                 "no type -> sar (the schema default); fractional adc_bits -> bits = ceil, adc.enob = the figure",
     "adc_bits": "the macro's adc_bits is its converter: a SAR point stating fewer bits runs it for its own bits "
                 "(adc.built_bits = the macro's adc_bits; not with fractional bits)",
-    "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC",
+    "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC; where the stated "
+                    "adcs convert fewer outputs per read than the columns hold, the workload has those outputs "
+                    "(a peak figure counts the dot products the ADCs deliver, as UIUC's N_ADC does)",
     "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first, a value equal to the macro's is no "
              "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
              "stated with it, else 1 / cycle; a point at another supply that states neither (not even the "
