@@ -186,6 +186,26 @@ def test_file_names_longer_than_the_file_system_allows(tmp_path):
     assert_clean(cli("validate", path), 2, "'workload.weights_file'")
 
 
+@pytest.mark.parametrize("command, what", [("estimate", "config file"), ("macros", "macro file"),
+                                           ("sweep", "sweep spec")])
+def test_a_toml_file_beyond_its_size_limit_is_refused_unread(tmp_path, monkeypatch, command, what):
+    """/dev/zero (or a device, a huge file) given as a TOML file had been read for ever: cimsim reads at most
+    MAX_TOML_BYTES (64 MiB; lowered here to 64 bytes) and names the file"""
+    import cimsim.config.load
+
+    monkeypatch.setattr(cimsim.config.load, "MAX_TOML_BYTES", 64)
+    path = write(tmp_path, "# a comment\n" * 20)
+    extra = ("-o", tmp_path / "r.csv") if command == "sweep" else ()
+    assert_clean(cli(command, path, *extra), 2, f"{path}: the {what} holds more than 64 bytes")
+
+
+def test_dev_zero_as_a_config_is_refused():
+    if not Path("/dev/zero").exists():  # a Linux / macOS device; CI runs on Linux
+        assert os.environ.get("CI") != "true", "CI runs where /dev/zero exists"
+        pytest.skip("no /dev/zero on this system")
+    assert_clean(cli("validate", "/dev/zero"), 2, "/dev/zero: the config file holds more than 64 MiB")
+
+
 @pytest.mark.parametrize("make, fragment", [
     (lambda d: np.savez(d / "w.npz", w=np.ones((256, 256))) or "w.npz", "is a zip archive (.npz); expected a .npy"),
     (lambda d: (d / "e.npy").write_bytes(b"") and "e.npy" or "e.npy", "is empty; expected a .npy array"),

@@ -71,7 +71,7 @@ def test_cli_without_a_file_reports_the_shipped_macros():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("[[macro]\nkey = 1\n", "not valid TOML"),
+    ("[[macro]\nkey = 1\n", "invalid TOML"),
     ("title = 'no macros here'\n", "expected one or more [[macro]] tables"),
     ("macro = 3\n", "expected one or more [[macro]] tables"),
     ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\nadc_bit = 6\n',

@@ -62,16 +62,27 @@ def load_config(path: str | os.PathLike) -> Config:
     return config_from_dict(data, source, base_dir=Path(path).parent)
 
 
+MAX_TOML_BYTES = 64 << 20
+"""the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
+
+
 def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
-    """The tables of a TOML file, or a :class:`ConfigError` naming the file (unreadable, not UTF-8, bad TOML
-    with its line and column); ``what`` names the kind of file in the message."""
+    """The tables of a TOML file, or a :class:`ConfigError` naming the file (unreadable, larger than MAX_TOML_BYTES,
+    not UTF-8, bad TOML with its line and column); ``what`` names the kind of file in the message."""
     check_path(f"the {what}", path)
     try:
         with open(path, "rb") as file:
-            raw = file.read()
-        return tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))  # a byte-order mark: Notepad's
+            raw = file.read(MAX_TOML_BYTES + 1)
     except OSError as exc:
         raise ConfigError(str(path), [("", f"cannot read the {what}: {exc.strerror or exc}")]) from None
+    except ValueError as exc:  # e.g. a path with a NUL byte
+        raise ConfigError(_short(str(path)), [("", f"cannot read the {what}: {exc}")]) from None
+    if len(raw) > MAX_TOML_BYTES:
+        size = f"{MAX_TOML_BYTES >> 20} MiB" if MAX_TOML_BYTES >= 1 << 20 else f"{MAX_TOML_BYTES} bytes"
+        raise ConfigError(str(path), [("", f"the {what} holds more than {size} (a device, or not a file of TOML "
+                                           "settings?); cimsim reads no further")])
+    try:
+        return tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))  # a byte-order mark: Notepad's
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from None
     except UnicodeDecodeError:  # UTF-16 (PowerShell's >) starts with its byte-order mark
@@ -80,8 +91,6 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         raise ConfigError(str(path), [("", f"invalid TOML: {why}")]) from None
     except RecursionError:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
-    except ValueError as exc:  # e.g. a path with a NUL byte
-        raise ConfigError(_short(str(path)), [("", f"cannot read the {what}: {exc}")]) from None
 
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
@@ -284,8 +293,7 @@ def _checked_table(section: str, table: Mapping[str, Any], errors: list[tuple[st
 
 
 def python_scalar(value: Any) -> Any:
-    """A numpy scalar or 0-d array (as research scripts pass them: ``np.arange(4, 9)[k]``) as the Python number it
-    holds; any other value as it is."""
+    """A numpy scalar or 0-d array (as scripts pass them) as the Python number it holds; else ``value`` itself."""
     return value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from ..config.load import read_toml
+
 __all__ = ["MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint",
            "Macro", "file_name", "load_macros", "find_macro"]
 
@@ -169,16 +171,10 @@ def file_name(file: str | None) -> str:
 
 def _read_table(file: str | None = None) -> dict[str, Any]:
     """the TOML table of ``file``; a ValueError naming the file where it cannot be read or parsed"""
-    try:
-        if file is None:
-            with (resources.files("cimsim.validation") / MACRO_FILE).open("rb") as stream:
-                return tomllib.load(stream)
-        with open(file, "rb") as stream:
-            return tomllib.load(stream)
-    except OSError as exc:
-        raise ValueError(f"{file}: cannot read the macro file: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{file}: not valid TOML: {exc}") from None
+    if file is not None:
+        return read_toml(file, "macro file")
+    with (resources.files("cimsim.validation") / MACRO_FILE).open("rb") as stream:
+        return tomllib.load(stream)
 
 
 def _entries(file: str | None) -> list[dict[str, Any]]:
