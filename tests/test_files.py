@@ -59,3 +59,23 @@ def test_sweep_output_under_a_file_is_a_config_error(tmp_path):
     (tmp_path / "taken").write_text("")
     with pytest.raises(ConfigError, match="output.*its folder cannot be made: '.*taken' is a file"):
         run_sweep(ROOT / "configs" / "sweep-adc.toml", tmp_path / "taken" / "deeper" / "r.csv", workers=1)
+
+
+def test_a_long_file_name_is_written_and_one_too_long_refused_up_front(tmp_path):
+    """the temporary file beside the result carries at most 64 characters of its name, so a 250-character name
+    (within the usual 255-byte limit) is written; a name beyond the file system's limit is refused before any work,
+    as are folders where no file can be created"""
+    from cimsim.atomic import check_writable
+
+    long_name = tmp_path / ("r" * 245 + ".json")
+    write_atomic(long_name, "{}")
+    assert long_name.read_text() == "{}" and [p.name for p in tmp_path.iterdir()] == [long_name.name]
+    check_writable(tmp_path / "new" / "deeper" / "r.json")  # folders to be made: nothing is created
+    check_writable(tmp_path / "new", folder=True)
+    assert [p.name for p in tmp_path.iterdir()] == [long_name.name]
+    with pytest.raises(OSError, match="longer than the .* bytes the file system allows"):
+        check_writable(tmp_path / ("x" * 300 + ".json"))
+    with pytest.raises(OSError, match="File name too long|longer than the .* bytes the file system allows"):
+        check_writable(tmp_path / ("d" * 300) / "r.json")
+    with pytest.raises(NotADirectoryError):
+        check_writable(long_name / "r.json")

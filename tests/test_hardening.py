@@ -180,6 +180,19 @@ def test_many_unknown_keys_are_fast_and_counted(tmp_path):
 
 
 # ---- files ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("args", [("run", DEFAULT, "-o"), ("estimate", DEFAULT, "-o"), ("compare", DEFAULT, "-o"),
+                                  ("macros", "-o"), ("macros", "--csv"), ("price-model", "resnet18", "-o")])
+def test_an_output_no_file_can_be_written_to_is_refused_before_any_work(tmp_path, monkeypatch, args):
+    """-o under a regular file (or in /proc, /sys) had failed after the whole run; now a usage error, exit 2,
+    before the config is even read"""
+    import cimsim.trials
+
+    monkeypatch.setattr(cimsim.trials, "run_trials", lambda *a, **k: pytest.fail("ran before refusing -o"))
+    blocker = write(tmp_path, "a file, not a folder", "blocker.txt")
+    result = cli(*args, blocker / "out.json")
+    assert_clean(result, 2, f"{blocker / 'out.json'}: cannot write there")
+
+
 def test_file_names_longer_than_the_file_system_allows(tmp_path):
     assert_clean(cli("validate", tmp_path / ("b" * 300 + ".toml")), 2, "cannot read the config file")
     path = write(tmp_path, default_with('weights = "normal"', f'weights = "file"\nweights_file = "{"a" * 300}.npy"'))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["write_atomic", "check_writable"]
 
 
 def _umask() -> int:
@@ -46,7 +47,7 @@ def _write(path: str | os.PathLike, text: str) -> None:
         return
     path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")  # a long name's fits
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file 0600; give it an ordinary file's mode
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -57,3 +58,21 @@ def _write(path: str | os.PathLike, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: str | os.PathLike, folder: bool = False) -> None:
+    """An OSError where no file can be written at ``path`` (``folder``: inside the folder ``path``): the nearest
+    existing folder refuses a new file (said before a long run, not after it); a device or pipe passes."""
+    if _stream(path):
+        return
+    target = Path(os.path.realpath(path))
+    where = target if folder else target.parent
+    while not where.exists():
+        where = where.parent
+    with tempfile.TemporaryFile(dir=where):
+        pass
+    longest = os.pathconf(where, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    for name in target.relative_to(where).parts:  # the folders to make and the file's own name
+        if len(os.fsencode(name)) > longest:
+            raise OSError(errno.ENAMETOOLONG, f"a name longer than the {longest} bytes the file system allows",
+                          str(path))

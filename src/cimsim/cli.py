@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .cli_guard import fail, guarded
+from .cli_guard import OutputPath, fail, guarded
 from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .config.modes import WorkloadKind
@@ -115,7 +115,7 @@ def _split(cfg, workers, scheduler) -> dict:
 
 @main.command()
 @config_argument
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the full result as JSON here.")
+@click.option("-o", "--output", type=OutputPath(dir_okay=False), help="Write the full result as JSON here.")
 @seed_option
 @set_option
 @trials_option
@@ -142,7 +142,7 @@ def run(config, output, seed, settings, trials, workers, scheduler):
 
 @main.command()
 @click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
+@click.option("-o", "--output", "outdir", type=OutputPath(file_okay=False), default=None,
               help="Directory for report.md, report.json and (with matplotlib) breakdown plots.")
 @seed_option
 @set_option
@@ -191,7 +191,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
 
 @main.command()
 @click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the estimates as JSON here.")
+@click.option("-o", "--output", type=OutputPath(dir_okay=False), help="Write the estimates as JSON here.")
 @set_option
 @guarded
 def estimate(configs, output, settings):
@@ -272,7 +272,7 @@ class _SweepProgress:
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(dir_okay=False),
               help="Results CSV: one row per finished point, appended as points finish; re-run to resume.")
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Local worker processes (default: the core count).")
@@ -316,7 +316,7 @@ def sweep(spec, output, workers, scheduler):
 @click.option("--x", "x", required=True, metavar="COLUMN", help="Column to minimise (e.g. energy_pj).")
 @click.option("--y", "y", required=True, metavar="COLUMN", help="Column to minimise (e.g. relative_error).")
 @click.option("--maximize-y", is_flag=True, help="Maximise the y column instead (e.g. accuracy).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=OutputPath(dir_okay=False), default=None,
               help="Also draw the points and the front to this PNG (needs the plot extra).")
 @guarded
 def pareto(results, x, y, maximize_y, output):

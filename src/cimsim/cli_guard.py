@@ -7,9 +7,10 @@ import sys
 
 import click
 
+from .atomic import check_writable
 from .errors import ConfigError
 
-__all__ = ["guarded", "fail"]
+__all__ = ["guarded", "fail", "OutputPath"]
 
 
 def fail(exc: Exception, code: int) -> None:
@@ -39,3 +40,16 @@ def guarded(fn):
                                "traceback, and please report it)"), 1)
 
     return wrapper
+
+
+class OutputPath(click.Path):
+    """A file (or, with ``file_okay=False``, a folder) the command will write: refused on the command line, before
+    any work, where no file can be created there."""
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        try:
+            check_writable(value, folder=not self.file_okay)
+        except OSError as exc:
+            self.fail(f"{value}: cannot write there ({exc.strerror or exc})", param, ctx)
+        return value

@@ -7,7 +7,7 @@ import io
 
 import click
 
-from .cli_guard import fail, guarded
+from .cli_guard import OutputPath, fail, guarded
 
 __all__ = ["macros_command", "cases_csv"]
 
@@ -29,8 +29,8 @@ def cases_csv(cases) -> str:
 
 @click.command("macros")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the Markdown report here, not stdout.")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write every case as CSV here.")
+@click.option("-o", "--output", type=OutputPath(dir_okay=False), help="Write the Markdown report here, not stdout.")
+@click.option("--csv", "csv_path", type=OutputPath(dir_okay=False), help="Also write every case as CSV here.")
 @guarded
 def macros_command(file, output, csv_path):
     """Hold the measured macros and chips of FILE (TOML in the format of cimsim's own published_macros.toml:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli_guard import guarded
+from .cli_guard import OutputPath, guarded
 
 __all__ = ["price_model_command"]
 
@@ -34,7 +34,7 @@ __all__ = ["price_model_command"]
               help="Network files: a .npz whose array x holds sample inputs; each matrix layer is priced at the "
                    "codes of the inputs a float forward pass of the first of them (up to 16) feeds it, and at its "
                    "weights' levels (default: uniform codes).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write every figure as JSON here.")
+@click.option("-o", "--output", type=OutputPath(dir_okay=False), help="Write every figure as JSON here.")
 @guarded
 def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips, reload_weights, items, sequences,
                         vector_lanes, image_side, activation_products, samples_path, output):
