@@ -351,6 +351,29 @@ def test_with_overrides_updates_and_keeps_the_rest():
     assert config.device == base.device and config.source == base.source
 
 
+@pytest.mark.parametrize("settings, field, why", [
+    ({"workload.weights_file": "w.npy"}, "workload.weights_file", "'workload.weights' is \"normal\""),
+    ({"workload.inputs_file": "x.npy"}, "workload.inputs_file", "'workload.inputs' is \"uniform\""),
+    ({"workload.network_file": "n.npz"}, "workload.network_file", "'workload.kind' is \"dense\""),
+    ({"workload.dataset_file": "d.npz"}, "workload.dataset_file", "'workload.kind' is \"dense\""),
+])
+def test_a_file_the_workload_would_not_read_is_refused(settings, field, why):
+    """a file named where the workload reads none had been silently ignored: the user meant it to be read"""
+    with pytest.raises(ConfigError) as info:
+        with_overrides(load_config(CONFIGS[0].parent / "default.toml"), settings)
+    assert info.value.fields == [field]
+    assert f"'{field}' is set, but {why}: the file would not be read" in str(info.value)
+
+
+def test_a_network_workload_refuses_dense_files_and_a_dataset_file_it_would_not_read():
+    base = load_config(CONFIGS[0].parent / "digits-mlp.toml")
+    for settings, field in (({"workload.weights_file": "w.npy"}, "workload.weights_file"),
+                            ({"workload.dataset_file": "d.npz"}, "workload.dataset_file")):
+        with pytest.raises(ConfigError) as info:
+            with_overrides(base, settings)
+        assert info.value.fields == [field]
+
+
 def test_with_overrides_takes_numpy_numbers_as_python_ones():
     """research scripts sweep with numpy: scalars and 0-d arrays are the number they hold; an array is refused,
     named as an array (not shown as a list)"""
@@ -540,6 +563,8 @@ def consistent_dicts(draw) -> dict:
     workload["weights"] = draw(st.sampled_from(["normal", "uniform"]))
     workload["inputs"] = draw(st.sampled_from(["normal", "uniform"]))
     workload["kind"] = "dense"
+    for name in ("weights_file", "inputs_file", "network_file", "dataset_file"):
+        workload[name] = None  # a file the workload would not read is refused (tested by the cross-field checks)
     if binary:  # +/-1 inputs have no zero (refused, tested in test_data_stats)
         workload["input_zero_fraction"] = 0.0
     if weights["weight_bits"] == 1:  # nor have +/-1 weights

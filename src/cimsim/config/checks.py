@@ -70,6 +70,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
                 errors.extend(_check_file(getattr(config.workload, f"{kind}_file"), f"workload.{kind}_file",
                                           f"'workload.{kind}' is \"file\""))
     errors.extend(_check_zero_fractions(config))
+    errors.extend(_unread_files(config))
     if input_errors or encoding_errors or family_errors:
         return errors  # the plan needs a valid input layout, weight encoding and family
     from ..plan_checks import plan_problems  # checks on the layer's plan
@@ -271,6 +272,22 @@ def _check_zero_fractions(config: Config) -> list[tuple[str, str]]:
             errors.append((dotted, f"'{dotted}' ({value:g}) needs {name}s that can be 0; binary {name}s are +/-1 "
                                    f"({binary})"))
     return errors
+
+
+def _unread_files(config: Config) -> list[tuple[str, str]]:
+    """A file field set where the workload would not read it (a user who set it meant it to be read)."""
+    wl = config.workload
+    kind = f"'workload.kind' is \"{wl.kind}\""
+    if wl.kind == WorkloadKind.NETWORK:
+        unread = {"weights_file": kind, "inputs_file": kind,
+                  "dataset_file": None if wl.dataset == Dataset.FILE else f"'workload.dataset' is \"{wl.dataset}\""}
+    else:
+        unread = {"network_file": kind, "dataset_file": kind,
+                  **{f"{data}_file": None if getattr(wl, data) == "file" else
+                     f"'workload.{data}' is \"{getattr(wl, data)}\"" for data in ("weights", "inputs")}}
+    return [(f"workload.{name}", f"'workload.{name}' is set, but {why}: the file would not be read; leave it out, "
+                                 "or make the workload read it") for name, why in unread.items()
+            if why and getattr(wl, name) is not None]
 
 
 def _check_file(path: str | None, dotted: str, condition: str) -> list[tuple[str, str]]:
