@@ -351,26 +351,26 @@ def test_with_overrides_updates_and_keeps_the_rest():
     assert config.device == base.device and config.source == base.source
 
 
-@pytest.mark.parametrize("settings, field, why", [
+@pytest.mark.parametrize("overrides, field, why", [
     ({"workload.weights_file": "w.npy"}, "workload.weights_file", "'workload.weights' is \"normal\""),
     ({"workload.inputs_file": "x.npy"}, "workload.inputs_file", "'workload.inputs' is \"uniform\""),
     ({"workload.network_file": "n.npz"}, "workload.network_file", "'workload.kind' is \"dense\""),
     ({"workload.dataset_file": "d.npz"}, "workload.dataset_file", "'workload.kind' is \"dense\""),
 ])
-def test_a_file_the_workload_would_not_read_is_refused(settings, field, why):
+def test_a_file_the_workload_would_not_read_is_refused(overrides, field, why):
     """a file named where the workload reads none had been silently ignored: the user meant it to be read"""
     with pytest.raises(ConfigError) as info:
-        with_overrides(load_config(CONFIGS[0].parent / "default.toml"), settings)
+        with_overrides(load_config(CONFIGS[0].parent / "default.toml"), overrides)
     assert info.value.fields == [field]
     assert f"'{field}' is set, but {why}: the file would not be read" in str(info.value)
 
 
 def test_a_network_workload_refuses_dense_files_and_a_dataset_file_it_would_not_read():
     base = load_config(CONFIGS[0].parent / "digits-mlp.toml")
-    for settings, field in (({"workload.weights_file": "w.npy"}, "workload.weights_file"),
-                            ({"workload.dataset_file": "d.npz"}, "workload.dataset_file")):
+    for overrides, field in (({"workload.weights_file": "w.npy"}, "workload.weights_file"),
+                             ({"workload.dataset_file": "d.npz"}, "workload.dataset_file")):
         with pytest.raises(ConfigError) as info:
-            with_overrides(base, settings)
+            with_overrides(base, overrides)
         assert info.value.fields == [field]
 
 
