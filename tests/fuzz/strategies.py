@@ -680,7 +680,8 @@ def api(draw) -> dict:
         expect = ["<dict>"]
         invalid = data not in ("{'adc': {'bits': 6}}", "collections.OrderedDict(adc={'bits': 6})",
                                "types.MappingProxyType({'adc': {'bits': 6}})", "{'adc': {'bits': np.int64(6)}}",
-                               "{'adc': {'percentile': np.float32(99)}}", "{'name': None}")
+                               "{'adc': {'percentile': np.float32(99)}}", "{'name': None}",
+                               "{'adc': {'bits': np.array(6)}}")  # a 0-d array is the number it holds
     return {"category": "api", "kind": "api", "code": code, "expect": expect, "invalid": invalid, "which": which}
 
 
