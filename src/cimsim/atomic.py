@@ -47,7 +47,7 @@ def _write(path: str | os.PathLike, text: str) -> None:
         return
     path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")  # a long name's fits
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")  # fits a long name
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file 0600; give it an ordinary file's mode
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

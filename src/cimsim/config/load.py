@@ -42,6 +42,8 @@ _TOP_LEVEL = ("name", "preset", "description")
 _SECTION_FIELDS = {section: {f.name: f for f in dataclasses.fields(cls)} for section, cls in SECTIONS.items()}
 _DOTTED_FIELDS = [f"{section}.{name}" for section, fields in _SECTION_FIELDS.items() for name in fields]
 _FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
+MAX_TOML_BYTES = 64 << 20
+"""the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
 _TOP_LEVEL_KEYS = (
     [*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
 _OVERRIDE_KEYS = (["name"], f"name and 'table.field' for the tables {', '.join(SECTIONS)}")
@@ -60,10 +62,6 @@ def load_config(path: str | os.PathLike) -> Config:
     if "name" not in data:
         data["name"] = Path(path).stem
     return config_from_dict(data, source, base_dir=Path(path).parent)
-
-
-MAX_TOML_BYTES = 64 << 20
-"""the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
 
 
 def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
