@@ -210,6 +210,8 @@ def test_get_model_rejects_unknown_names_and_bad_options():
         get_model("resnet50", phase="decode")
     with pytest.raises(ValueError, match="2048 learned positions"):
         get_model("llama-7b", seq_len=4096)
+    with pytest.raises(ValueError, match="bert-base takes a sequence, not an image side"):
+        get_model("bert-base", image_side=224)
     assert set(MODEL_NAMES) == {"resnet18", "resnet50", "mobilenetv2", "bert-base", "gpt2-small", "llama-7b",
                                 "mixtral-8x7b"}
     assert "124.44 M parameters" in get_model("gpt2-small").summary()
@@ -258,8 +260,15 @@ def test_cli_prices_a_model_and_writes_json(tmp_path):
     (("resnet50", "--phase", "decode"), "decoders"),
     (("bert-base", "--seq-len", 1000), "512 learned positions"),
     (("resnet18", "--kv-cache", "hbm"), "hbm"),
+    (("resnet18", "--kv-cache", "dram"), "--kv-cache does not apply to resnet18: it is for decoders"),
+    (("bert-base", "--sequences", 4), "--sequences does not apply to bert-base: it is for decoding"),
+    (("gpt2-small", "--phase", "prefill", "--sequences", 4), "--sequences does not apply to gpt2-small"),
+    (("gpt2-small", "--image-side", 64), "--image-side does not apply to gpt2-small: it is for the CNNs"),
+    ((str(ROOT / "src" / "cimsim" / "data" / "digits_mlp.npz"), "--seq-len", 5), "its own input shape"),
+    (("resnet18", "--activation-products", "arrays"), "resnet18 has no activation x activation product"),
 ])
 def test_cli_bad_usage_exits_2_with_a_clear_message(args, message):
+    """including an option the model would ignore: refused, since the user meant it to change something"""
     result = invoke(*args)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output

@@ -26,7 +26,7 @@ __all__ = ["price_model_command"]
 @click.option("--items", type=click.IntRange(1), default=1, help="Items (images, sequences, tokens) priced.")
 @click.option("--sequences", type=click.IntRange(1), default=1, help="Decode: sequences decoded at once.")
 @click.option("--vector-lanes", type=click.IntRange(1), default=None, help="Lanes of each chip's vector unit (256).")
-@click.option("--image-side", type=click.IntRange(32), default=224, help="CNNs: image side, pixels.")
+@click.option("--image-side", type=click.IntRange(32), default=None, help="CNNs: image side, pixels (224).")
 @click.option("--activation-products", type=click.Choice(["digital", "arrays"]), default="digital",
               help="Attention's activation x activation products on the vector unit, or on crossbars rewritten "
                    "with one operand every item (write energy, time and the cells' lifetime shown).")
@@ -42,7 +42,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     mixtral-8x7b) or a network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the
     config's baseline: energy per item and token, rates, chips, gains."""
     from .config import load_config, load_preset
-    from .models import DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, get_model, price_model, price_table
+    from .models import DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, MatrixOp, get_model, price_model, price_table
     from .atomic import write_atomic
     from .report_json import to_json
 
@@ -56,6 +56,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
         raise click.UsageError(f"--samples is for network files; {model_name} is a standard model without data")
     if phase is not None and model_name not in DECODERS:
         raise click.UsageError(f"--phase is for decoders ({', '.join(DECODERS)}); {model_name} has one phase")
+    _check_options_apply(model_name, is_file, phase)
     cfg = load_config(config_path) if config_path else load_preset("rram-default")
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
     try:
@@ -66,6 +67,9 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                               activation_products=activation_products) for m in models]
     except ValueError as exc:  # a shape the options ask for: a seq_len too long, too few chips (DoesNotFitError)
         raise click.UsageError(str(exc)) from None
+    if activation_products == "arrays" and all(op.static for m in models for op in m.of_type(MatrixOp)):
+        raise click.UsageError(f"--activation-products arrays: {model_name} has no activation x activation product "
+                               "(attention) to put on arrays")
     click.echo("\n".join(m.summary() for m in models))
     click.echo(f"on {cfg.name}: {prices[0].arrays} arrays ({prices[0].cell_utilisation:.1%} of their cells hold a "
                f"weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n")
@@ -77,6 +81,22 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     if output:
         write_atomic(output, to_json({"config": cfg.name, "prices": [p.as_dict() for p in prices]}))
         click.echo(f"\nwrote {output}")
+
+
+def _check_options_apply(model_name: str, is_file: bool, phase: str | None) -> None:
+    """A UsageError for an option given that the model would ignore (the user meant it to change something)."""
+    from .models import CNN_NAMES, DECODERS
+
+    given = {name for name in ("seq_len", "image_side", "kv_cache", "sequences") if click.get_current_context()
+             .get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
+    decoding = model_name in DECODERS and phase != "prefill"
+    why = {"seq_len": "a network file has its own input shape" if is_file else None,
+           "image_side": None if model_name in CNN_NAMES else f"it is for the CNNs ({', '.join(CNN_NAMES)})",
+           "kv_cache": None if model_name in DECODERS else f"it is for decoders ({', '.join(DECODERS)})",
+           "sequences": None if decoding else "it is for decoding (a decoder's decode phase)"}
+    for name in sorted(given):
+        if why[name]:
+            raise click.UsageError(f"--{name.replace('_', '-')} does not apply to {model_name}: {why[name]}")
 
 
 def _file_model(path: str, samples_path: str | None):

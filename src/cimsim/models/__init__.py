@@ -25,13 +25,16 @@ from .transformer import DECODERS, Decoder, bert_base
 
 __all__ = [
     "MatrixOp", "VectorOp", "CacheOp", "Model", "Decoder", "DECODERS", "resnet18", "resnet50", "mobilenetv2",
-    "bert_base", "MODEL_NAMES", "PHASES", "get_model", "price_model", "chips_needed", "ModelPrice", "price_table",
-    "DoesNotFitError", "DEFAULT_VECTOR_LANES", "KV_PLACES", "LINK_ENERGY_PJ_PER_BIT", "LINK_BANDWIDTH_GBPS",
+    "bert_base", "MODEL_NAMES", "CNN_NAMES", "PHASES", "get_model", "price_model", "chips_needed", "ModelPrice",
+    "price_table", "DoesNotFitError", "DEFAULT_VECTOR_LANES", "KV_PLACES", "LINK_ENERGY_PJ_PER_BIT",
+    "LINK_BANDWIDTH_GBPS",
 ]
 
 _CNNS: dict[str, Callable[[int], Model]] = {"resnet18": resnet18, "resnet50": resnet50, "mobilenetv2": mobilenetv2}
 MODEL_NAMES: tuple[str, ...] = (*_CNNS, "bert-base", *DECODERS)
 """names :func:`get_model` knows"""
+CNN_NAMES: tuple[str, ...] = tuple(_CNNS)
+"""the models that take an image (``image_side``)"""
 PHASES = ("prefill", "decode")
 DEFAULT_SEQ_LEN = {"bert-base": 128}
 """sequence length when none is given: BERT's 128 (its pre-training length for 90 % of steps); a decoder's
@@ -39,12 +42,15 @@ trained context (``Decoder.max_context``)"""
 
 
 def get_model(name: str, *, seq_len: int | None = None, phase: str | None = None,
-              image_side: int = 224) -> Model:
-    """The model called ``name`` (:data:`MODEL_NAMES`). CNNs take ``image_side``; BERT takes ``seq_len``; a
-    decoder takes ``phase`` (prefill: a prompt of seq_len tokens; decode: one token with a KV cache of seq_len
-    tokens; default decode) and ``seq_len`` (default: its trained context)."""
+              image_side: int | None = None) -> Model:
+    """The model called ``name`` (:data:`MODEL_NAMES`). CNNs take ``image_side`` (default 224); BERT takes
+    ``seq_len``; a decoder takes ``phase`` (prefill: a prompt of seq_len tokens; decode: one token with a KV cache
+    of seq_len tokens; default decode) and ``seq_len`` (default: its trained context). An argument the model does
+    not take is refused, not ignored."""
     if name not in MODEL_NAMES:
         raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODEL_NAMES)}")
+    if image_side is not None and name not in _CNNS:
+        raise ValueError(f"{name} takes a sequence, not an image side (image_side is for {', '.join(_CNNS)})")
     if name in DECODERS:
         if phase is not None and phase not in PHASES:
             raise ValueError(f"phase must be one of {', '.join(PHASES)}; got {phase!r}")
@@ -56,5 +62,5 @@ def get_model(name: str, *, seq_len: int | None = None, phase: str | None = None
     if name in _CNNS:
         if seq_len is not None:
             raise ValueError(f"{name} takes an image, not a sequence length")
-        return _CNNS[name](image_side)
+        return _CNNS[name](224 if image_side is None else image_side)
     return bert_base(DEFAULT_SEQ_LEN[name] if seq_len is None else seq_len)
