@@ -263,6 +263,7 @@ def test_one_bit_signed_inputs_are_binary_with_a_bipolar_dac_only(tmp_path):
     ({"array": {"family": "digital"}, "device": {"read_noise_sigma": 0.01}}, "array.family"),
     ({"dac": {"mode": "parallel", "signed_inputs": "twos_complement"}}, "dac.signed_inputs"),
     ({"dac": {"input_range": "fixed"}}, "dac.input_max"),
+    ({"dac": {"input_max": 2.0}}, "dac.input_max"),  # per_vector: the fixed scale would apply all the same
     ({"workload": {"weights": "file"}}, "workload.weights_file"),
     ({"workload": {"inputs": "file"}}, "workload.inputs_file"),
     ({"workload": {"weights": "file", "weights_file": "missing.npy"}}, "workload.weights_file"),
@@ -550,6 +551,8 @@ def consistent_dicts(draw) -> dict:
         device["iv_nonlinearity"] = 2.0  # so is a non-linear I-V curve (tested in test_iv_curve)
     if dac["input_range"] == "fixed" and dac["input_max"] is None:
         dac["input_max"] = 1.0
+    elif dac["input_range"] != "fixed":
+        dac["input_max"] = None  # it would fix the scale all the same: refused (tested by the cross-field checks)
     adc["bits"] = max(adc["bits"], 2)  # a 1-bit ADC cannot convert a signed sum (tested by the cross-field checks)
     if adc["built_bits"] is not None:  # a converter built for more bits: a SAR, no ENOB of its own (tested there)
         adc.update(built_bits=max(adc["built_bits"], adc["bits"]), type="sar", enob=None)

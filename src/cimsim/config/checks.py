@@ -51,6 +51,10 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     errors.extend(family_errors)
     if dac.input_range == InputRange.FIXED and dac.input_max is None:
         errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
+    elif dac.input_range != InputRange.FIXED and dac.input_max is not None:  # it would fix the scale all the same
+        errors.append(("dac.input_max", f"'dac.input_max' ({dac.input_max:g}) fixes the DAC's full scale, but "
+                                        f"'dac.input_range' is \"{dac.input_range}\"; set input_range = \"fixed\" "
+                                        "or leave input_max out"))
     if device.drift_time_s < device.drift_t0_s:
         errors.append(("device.drift_time_s", f"'device.drift_time_s' ({device.drift_time_s}) must not be before "
                                               f"'device.drift_t0_s' ({device.drift_t0_s})"))
