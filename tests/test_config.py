@@ -36,7 +36,8 @@ CONSISTENCY_FIELDS = {
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
-    "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction",
+    "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", "workload.in_features",
+    "workload.out_features", "workload.weights", "workload.inputs",
 }
 
 
@@ -364,6 +365,25 @@ def test_a_file_the_workload_would_not_read_is_refused(overrides, field, why):
         with_overrides(load_config(CONFIGS[0].parent / "default.toml"), overrides)
     assert info.value.fields == [field]
     assert f"'{field}' is set, but {why}: the file would not be read" in str(info.value)
+
+
+def test_a_network_workload_refuses_a_dense_layers_fields_and_round_trips_without_them(tmp_path):
+    """in_features, out_features, weights, inputs: a network takes them from itself and its dataset, so a config or
+    override stating them for one is refused (they had been ignored); config_to_dict leaves them out"""
+    base = load_config(CONFIGS[0].parent / "digits-mlp.toml")
+    with pytest.raises(ConfigError) as info:
+        with_overrides(base, {"workload.in_features": 100, "workload.weights": "uniform", "workload.vectors": 50})
+    assert info.value.fields == ["workload.in_features", "workload.weights"]
+    assert "'workload.in_features' is a dense layer's; 'workload.kind' is \"network\"" in str(info.value)
+    data = config_to_dict(base)
+    assert not {"in_features", "out_features", "weights", "inputs"} & set(data["workload"])
+    assert config_from_dict(data, base.source) == base
+    text = (CONFIGS[0].parent / "digits-mlp.toml").read_text().replace("[workload]", "[workload]\nout_features = 10")
+    (tmp_path / "net.toml").write_text(text.replace('"../src', f'"{CONFIGS[0].parents[1]}/src'))
+    with pytest.raises(ConfigError, match="'workload.out_features' is a dense layer's"):
+        load_config(tmp_path / "net.toml")
+    dense = with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"workload.in_features": 100})
+    assert dense.workload.in_features == 100 and "in_features" in config_to_dict(dense)["workload"]
 
 
 def test_a_network_workload_refuses_dense_files_and_a_dataset_file_it_would_not_read():

@@ -16,7 +16,7 @@ from .modes import (
 from .schema import AdcConfig, Config, DacConfig
 
 __all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits", "binary_inputs",
-           "resolved_bits_per_read"]
+           "resolved_bits_per_read", "dense_fields_of_a_network", "DENSE_FIELDS"]
 
 
 @checked_types
@@ -276,6 +276,19 @@ def _check_zero_fractions(config: Config) -> list[tuple[str, str]]:
             errors.append((dotted, f"'{dotted}' ({value:g}) needs {name}s that can be 0; binary {name}s are +/-1 "
                                    f"({binary})"))
     return errors
+
+
+DENSE_FIELDS = ("workload.in_features", "workload.out_features", "workload.weights", "workload.inputs")
+"""a dense layer's shape and data, which a network workload takes from its network and dataset"""
+
+
+def dense_fields_of_a_network(config: Config, stated: set[str]) -> list[tuple[str, str]]:
+    """The dense-layer fields among ``stated`` (the dotted fields a user gave) where the workload is a network,
+    which would ignore them."""
+    if config.workload.kind != WorkloadKind.NETWORK:
+        return []
+    return [(field, f"'{field}' is a dense layer's; 'workload.kind' is \"network\", whose shapes and values come "
+                    "from its network and dataset: leave it out") for field in DENSE_FIELDS if field in stated]
 
 
 def _unread_files(config: Config) -> list[tuple[str, str]]:

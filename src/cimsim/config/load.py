@@ -22,14 +22,15 @@ import json
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..argcheck import check_path, checked_types
 from ..errors import SHOWN_ERRORS, ConfigError
-from .checks import check_consistency
+from .checks import DENSE_FIELDS, check_consistency, dense_fields_of_a_network
+from .modes import WorkloadKind
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
 
@@ -52,11 +53,8 @@ SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 
 
 def load_config(path: str | os.PathLike) -> Config:
-    """Read and validate a TOML config file; ``name`` defaults to the file's stem.
-
-    Raises :class:`ConfigError` naming the file when it cannot be read, is not valid TOML
-    (with the line and column), or fails validation.
-    """
+    """Read and validate a TOML config file; ``name`` defaults to the file's stem. Raises :class:`ConfigError`
+    naming the file when it cannot be read, is not valid TOML (with the line and column), or fails validation."""
     source = str(path)
     data = read_toml(path, "config file")
     if "name" not in data:
@@ -92,12 +90,12 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
 
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
-                     base_dir: str | os.PathLike | None = None) -> Config:
+                     base_dir: str | os.PathLike | None = None, stated: Iterable[str] | None = None) -> Config:
     """Validate a parsed config (the tables of a TOML file) and build its :class:`Config`.
 
     ``source`` names the origin in messages and is stored in ``Config.source``; relative file paths
     are resolved against ``base_dir`` (default: the working directory). ``name`` defaults to the
-    preset's name, or ``"default"``.
+    preset's name, or ``"default"``. ``stated``: the dotted fields the user gave (default: ``data``'s workload table).
     """
     if not isinstance(data, Mapping):
         raise ConfigError(source, [("", f"a config must be a table of settings; got {_show(data)}")])
@@ -129,7 +127,8 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
 
     config = Config(name=name, source=source,
                     **{section: cls(**sections[section]) for section, cls in SECTIONS.items()})
-    errors = check_consistency(config)
+    stated = {f"workload.{k}" for k in data.get("workload", ())} if stated is None else set(stated)
+    errors = check_consistency(config) + dense_fields_of_a_network(config, stated)
     if errors:
         raise ConfigError(source, errors)
     return config
@@ -139,13 +138,15 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
 def config_to_dict(config: Config) -> dict[str, Any]:
     """The config as plain TOML/JSON-ready tables (``name`` and one table per section).
 
-    Fields left out (None) are omitted and ``source`` is not included, so
-    ``config_from_dict(config_to_dict(c), c.source)`` rebuilds ``c``.
+    Fields left out (None) are omitted, as are a dense layer's fields in a network workload (``DENSE_FIELDS``), and
+    ``source`` is not included, so ``config_from_dict(config_to_dict(c), c.source)`` rebuilds ``c``.
     """
     data: dict[str, Any] = {"name": config.name}
+    unused = DENSE_FIELDS if config.workload.kind == WorkloadKind.NETWORK else ()
     for section in SECTIONS:
         values = dataclasses.asdict(getattr(config, section))
-        data[section] = {key: value for key, value in values.items() if value is not None}
+        data[section] = {key: value for key, value in values.items()
+                         if value is not None and f"{section}.{key}" not in unused}
     return data
 
 
@@ -181,7 +182,7 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
             errors.append((str(key), _unknown_key(str(key), _OVERRIDE_KEYS, errors)))
     if errors:
         raise ConfigError(config.source, errors)
-    return config_from_dict(data, config.source, base_dir=base_dir)
+    return config_from_dict(data, config.source, base_dir=base_dir, stated=overrides)
 
 
 def list_presets() -> dict[str, str]:

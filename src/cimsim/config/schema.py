@@ -198,8 +198,8 @@ class WorkloadConfig:
     dataset: Dataset = field(default=Dataset.DIGITS, metadata=rule(Choice(Dataset), "network inputs and labels"))
     dataset_file: str | None = field(default=None, metadata=rule(
         Text(optional=True), ".npz with arrays x (samples x input shape) and y (integer labels)"))
-    in_features: int = field(default=256, metadata=rule(Int(1, 1 << 20), "inputs per vector (columns of W)"))
-    out_features: int = field(default=256, metadata=rule(Int(1, 1 << 20), "outputs per vector (rows of W)"))
+    in_features: int = field(default=256, metadata=rule(Int(1, 1 << 20), "dense: inputs per vector (columns of W)"))
+    out_features: int = field(default=256, metadata=rule(Int(1, 1 << 20), "dense: outputs per vector (rows of W)"))
     vectors: int = field(default=1000, metadata=rule(
         Int(1, 1 << 40), "input vectors to process (network: test samples used, at most the dataset's)"))
     weights: WeightSource = field(default=WeightSource.NORMAL, metadata=rule(
