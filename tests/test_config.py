@@ -20,6 +20,7 @@ from cimsim.config import (
     load_preset, reference_markdown, with_overrides,
 )
 from cimsim.config import modes as modes_module
+from cimsim.config.checks import CONDITIONAL_FIELDS
 from cimsim.config.modes import AdcType, DacMode, Mode
 from cimsim.config.rules import Choice, Float, Int, OptionalFloat, OptionalInt, Text
 from cimsim.mapping import plan_layer
@@ -36,8 +37,7 @@ CONSISTENCY_FIELDS = {
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
-    "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", "workload.in_features",
-    "workload.out_features", "workload.weights", "workload.inputs",
+    "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", *CONDITIONAL_FIELDS,
 }
 
 
@@ -374,16 +374,51 @@ def test_a_network_workload_refuses_a_dense_layers_fields_and_round_trips_withou
     with pytest.raises(ConfigError) as info:
         with_overrides(base, {"workload.in_features": 100, "workload.weights": "uniform", "workload.vectors": 50})
     assert info.value.fields == ["workload.in_features", "workload.weights"]
-    assert "'workload.in_features' is a dense layer's; 'workload.kind' is \"network\"" in str(info.value)
+    assert "'workload.in_features' applies only when the workload is a dense layer" in str(info.value)
     data = config_to_dict(base)
     assert not {"in_features", "out_features", "weights", "inputs"} & set(data["workload"])
     assert config_from_dict(data, base.source) == base
     text = (CONFIGS[0].parent / "digits-mlp.toml").read_text().replace("[workload]", "[workload]\nout_features = 10")
     (tmp_path / "net.toml").write_text(text.replace('"../src', f'"{CONFIGS[0].parents[1]}/src'))
-    with pytest.raises(ConfigError, match="'workload.out_features' is a dense layer's"):
+    with pytest.raises(ConfigError, match="'workload.out_features' applies only when the workload is a dense"):
         load_config(tmp_path / "net.toml")
     dense = with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"workload.in_features": 100})
     assert dense.workload.in_features == 100 and "in_features" in config_to_dict(dense)["workload"]
+
+
+@pytest.mark.parametrize("overrides, field, when", [
+    ({"adc.range": "max", "adc.percentile": 99.0}, "adc.percentile", "'adc.range' is \"calibrated\""),
+    ({"adc.range": "max", "adc.calibration_vectors": 8}, "adc.calibration_vectors", "'adc.range' is \"calibrated\""),
+    ({"adc.range": "max", "adc.calibration_scope": "column"}, "adc.calibration_scope",
+     "'adc.range' is \"calibrated\""),
+    ({"adc.full_scale_fraction": 0.5}, "adc.full_scale_fraction", "'adc.range' is \"fixed\""),
+    ({"device.program_verify_max_writes": 5}, "device.program_verify_max_writes",
+     "'device.program_verify_tolerance' is set"),
+])
+def test_a_field_stated_where_it_does_not_apply_is_refused(overrides, field, when):
+    """a user who states a field means it to change something; where the settings ignore it, the config says so"""
+    with pytest.raises(ConfigError) as info:
+        with_overrides(load_config(CONFIGS[0].parent / "default.toml"), overrides)
+    assert info.value.fields == [field]
+    assert f"'{field}' applies only when {when}; here it would be ignored" in str(info.value)
+
+
+def test_a_default_written_out_where_it_does_not_apply_is_no_error(tmp_path):
+    """configs/default.toml writes percentile and calibration_vectors at their defaults: switching its range to
+    "max" in the file changes nothing they say, so it is accepted"""
+    text = (CONFIGS[0].parent / "default.toml").read_text().replace('range = "calibrated"', 'range = "max"')
+    (tmp_path / "max.toml").write_text(text)
+    assert load_config(tmp_path / "max.toml").adc.range == "max"
+
+
+def test_fields_that_do_not_apply_are_left_out_of_the_written_config_and_it_round_trips():
+    config = with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"adc.range": "max"})
+    data = config_to_dict(config)
+    assert not {"percentile", "calibration_vectors", "calibration_scope", "full_scale_fraction"} & set(data["adc"])
+    assert "program_verify_max_writes" not in data["device"]
+    assert config_from_dict(data, config.source) == config
+    calibrated = config_to_dict(load_config(CONFIGS[0].parent / "default.toml"))
+    assert {"percentile", "calibration_vectors", "calibration_scope"} <= set(calibrated["adc"])
 
 
 def test_a_network_workload_refuses_dense_files_and_a_dataset_file_it_would_not_read():
@@ -601,6 +636,13 @@ def consistent_dicts(draw) -> dict:
         baseline["board_power_w"] = 300.0
     device.pop("preset")
     baseline.pop("preset")
+    if adc["range"] != "calibrated":  # fields that would not apply are refused (tested by the cross-field checks)
+        for name in ("percentile", "calibration_vectors", "calibration_scope"):
+            adc.pop(name)
+    if adc["range"] != "fixed":
+        adc.pop("full_scale_fraction")
+    if device["program_verify_tolerance"] is None:
+        device.pop("program_verify_max_writes")
     return data
 
 

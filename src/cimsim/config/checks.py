@@ -6,17 +6,19 @@ Each rule returns ``(dotted_field, message)`` pairs naming the field to fix and 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from ..argcheck import checked_types
 from .modes import (
-    Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, InputEncoding, InputRange,
-    SignedEncoding, SignedInputs, Subtraction, WorkloadKind,
+    Accumulation, AdcRange, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, InputEncoding,
+    InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind,
 )
-from .schema import AdcConfig, Config, DacConfig
+from .schema import SECTIONS, AdcConfig, Config, DacConfig
 
 __all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits", "binary_inputs",
-           "resolved_bits_per_read", "dense_fields_of_a_network", "DENSE_FIELDS"]
+           "resolved_bits_per_read", "unused_stated_fields", "DENSE_FIELDS",
+           "CONDITIONAL_FIELDS"]
 
 
 @checked_types
@@ -280,15 +282,33 @@ def _check_zero_fractions(config: Config) -> list[tuple[str, str]]:
 
 DENSE_FIELDS = ("workload.in_features", "workload.out_features", "workload.weights", "workload.inputs")
 """a dense layer's shape and data, which a network workload takes from its network and dataset"""
+_CALIBRATED = (lambda c: c.adc.range == AdcRange.CALIBRATED, "'adc.range' is \"calibrated\"")
+CONDITIONAL_FIELDS = {
+    **dict.fromkeys(DENSE_FIELDS, (lambda c: c.workload.kind != WorkloadKind.NETWORK, "the workload is a dense "
+                                   "layer (a network takes its shapes and values from its network and dataset)")),
+    **dict.fromkeys(("adc.percentile", "adc.calibration_vectors", "adc.calibration_scope"), _CALIBRATED),
+    "adc.full_scale_fraction": (lambda c: c.adc.range == AdcRange.FIXED, "'adc.range' is \"fixed\""),
+    "device.program_verify_max_writes": (lambda c: c.device.program_verify_tolerance is not None,
+                                         "'device.program_verify_tolerance' is set"),
+}
+"""fields that apply only in some settings -> (whether they apply to a config, when they do)"""
 
 
-def dense_fields_of_a_network(config: Config, stated: set[str]) -> list[tuple[str, str]]:
-    """The dense-layer fields among ``stated`` (the dotted fields a user gave) where the workload is a network,
-    which would ignore them."""
-    if config.workload.kind != WorkloadKind.NETWORK:
-        return []
-    return [(field, f"'{field}' is a dense layer's; 'workload.kind' is \"network\", whose shapes and values come "
-                    "from its network and dataset: leave it out") for field in DENSE_FIELDS if field in stated]
+def unused_stated_fields(config: Config, stated: set[str]) -> list[tuple[str, str]]:
+    """The fields among ``stated`` (the dotted fields a user gave) that ``config`` would ignore, set to other than
+    their default: a user who stated one meant it to change something (a default written out changes nothing)."""
+    changed = {field for field in stated & CONDITIONAL_FIELDS.keys() if _value(config, field) != _DEFAULTS[field]}
+    return [(field, f"'{field}' applies only when {when}; here it would be ignored: leave it out, or set what it "
+                    "needs") for field, (applies, when) in CONDITIONAL_FIELDS.items()
+            if field in changed and not applies(config)]
+
+
+_DEFAULTS = {f"{section}.{f.name}": f.default for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
+
+
+def _value(config: Config, field: str):
+    section, _, name = field.partition(".")
+    return getattr(getattr(config, section), name)
 
 
 def _unread_files(config: Config) -> list[tuple[str, str]]:

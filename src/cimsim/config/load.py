@@ -29,8 +29,7 @@ from typing import Any
 
 from ..argcheck import check_path, checked_types
 from ..errors import SHOWN_ERRORS, ConfigError
-from .checks import DENSE_FIELDS, check_consistency, dense_fields_of_a_network
-from .modes import WorkloadKind
+from .checks import CONDITIONAL_FIELDS, check_consistency, unused_stated_fields
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
 
@@ -95,7 +94,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
 
     ``source`` names the origin in messages and is stored in ``Config.source``; relative file paths
     are resolved against ``base_dir`` (default: the working directory). ``name`` defaults to the
-    preset's name, or ``"default"``. ``stated``: the dotted fields the user gave (default: ``data``'s workload table).
+    preset's name, or ``"default"``. ``stated``: the dotted fields the user gave (default: those of ``data``).
     """
     if not isinstance(data, Mapping):
         raise ConfigError(source, [("", f"a config must be a table of settings; got {_show(data)}")])
@@ -127,8 +126,9 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
 
     config = Config(name=name, source=source,
                     **{section: cls(**sections[section]) for section, cls in SECTIONS.items()})
-    stated = {f"workload.{k}" for k in data.get("workload", ())} if stated is None else set(stated)
-    errors = check_consistency(config) + dense_fields_of_a_network(config, stated)
+    stated = ({f"{section}.{key}" for section in SECTIONS for key in data.get(section, ())} if stated is None
+              else set(stated))
+    errors = check_consistency(config) + unused_stated_fields(config, stated)
     if errors:
         raise ConfigError(source, errors)
     return config
@@ -138,11 +138,11 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
 def config_to_dict(config: Config) -> dict[str, Any]:
     """The config as plain TOML/JSON-ready tables (``name`` and one table per section).
 
-    Fields left out (None) are omitted, as are a dense layer's fields in a network workload (``DENSE_FIELDS``), and
+    Fields left out (None) are omitted, as are those that do not apply to it (``CONDITIONAL_FIELDS``), and
     ``source`` is not included, so ``config_from_dict(config_to_dict(c), c.source)`` rebuilds ``c``.
     """
     data: dict[str, Any] = {"name": config.name}
-    unused = DENSE_FIELDS if config.workload.kind == WorkloadKind.NETWORK else ()
+    unused = {field for field, (applies, _) in CONDITIONAL_FIELDS.items() if not applies(config)}
     for section in SECTIONS:
         values = dataclasses.asdict(getattr(config, section))
         data[section] = {key: value for key, value in values.items()
