@@ -353,20 +353,6 @@ def test_with_overrides_updates_and_keeps_the_rest():
     assert config.device == base.device and config.source == base.source
 
 
-@pytest.mark.parametrize("overrides, field, why", [
-    ({"workload.weights_file": "w.npy"}, "workload.weights_file", "'workload.weights' is \"normal\""),
-    ({"workload.inputs_file": "x.npy"}, "workload.inputs_file", "'workload.inputs' is \"uniform\""),
-    ({"workload.network_file": "n.npz"}, "workload.network_file", "'workload.kind' is \"dense\""),
-    ({"workload.dataset_file": "d.npz"}, "workload.dataset_file", "'workload.kind' is \"dense\""),
-])
-def test_a_file_the_workload_would_not_read_is_refused(overrides, field, why):
-    """a file named where the workload reads none had been silently ignored: the user meant it to be read"""
-    with pytest.raises(ConfigError) as info:
-        with_overrides(load_config(CONFIGS[0].parent / "default.toml"), overrides)
-    assert info.value.fields == [field]
-    assert f"'{field}' is set, but {why}: the file would not be read" in str(info.value)
-
-
 def test_a_network_workload_refuses_a_dense_layers_fields_and_round_trips_without_them(tmp_path):
     """in_features, out_features, weights, inputs: a network takes them from itself and its dataset, so a config or
     override stating them for one is refused (they had been ignored); config_to_dict leaves them out"""
@@ -386,21 +372,31 @@ def test_a_network_workload_refuses_a_dense_layers_fields_and_round_trips_withou
     assert dense.workload.in_features == 100 and "in_features" in config_to_dict(dense)["workload"]
 
 
-@pytest.mark.parametrize("overrides, field, when", [
-    ({"adc.range": "max", "adc.percentile": 99.0}, "adc.percentile", "'adc.range' is \"calibrated\""),
-    ({"adc.range": "max", "adc.calibration_vectors": 8}, "adc.calibration_vectors", "'adc.range' is \"calibrated\""),
+_IGNORED = "applies only when {}; here it would be ignored"
+_UNREAD = "is set, but {}: the file would not be read"
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"workload.weights_file": "w.npy"}, "workload.weights_file", _UNREAD.format("'workload.weights' is \"normal\"")),
+    ({"workload.inputs_file": "x.npy"}, "workload.inputs_file", _UNREAD.format("'workload.inputs' is \"uniform\"")),
+    ({"workload.network_file": "n.npz"}, "workload.network_file", _UNREAD.format("'workload.kind' is \"dense\"")),
+    ({"workload.dataset_file": "d.npz"}, "workload.dataset_file", _UNREAD.format("'workload.kind' is \"dense\"")),
+    ({"adc.range": "max", "adc.percentile": 99.0}, "adc.percentile", _IGNORED.format("'adc.range' is \"calibrated\"")),
+    ({"adc.range": "max", "adc.calibration_vectors": 8}, "adc.calibration_vectors",
+     _IGNORED.format("'adc.range' is \"calibrated\"")),
     ({"adc.range": "max", "adc.calibration_scope": "column"}, "adc.calibration_scope",
-     "'adc.range' is \"calibrated\""),
-    ({"adc.full_scale_fraction": 0.5}, "adc.full_scale_fraction", "'adc.range' is \"fixed\""),
+     _IGNORED.format("'adc.range' is \"calibrated\"")),
+    ({"adc.full_scale_fraction": 0.5}, "adc.full_scale_fraction", _IGNORED.format("'adc.range' is \"fixed\"")),
     ({"device.program_verify_max_writes": 5}, "device.program_verify_max_writes",
-     "'device.program_verify_tolerance' is set"),
+     _IGNORED.format("'device.program_verify_tolerance' is set")),
 ])
-def test_a_field_stated_where_it_does_not_apply_is_refused(overrides, field, when):
-    """a user who states a field means it to change something; where the settings ignore it, the config says so"""
+def test_a_setting_the_config_would_ignore_is_refused(overrides, field, message):
+    """a user who states a file or a field means it to be read or to change something; where the settings ignore
+    it (it had been ignored silently), the config says so"""
     with pytest.raises(ConfigError) as info:
         with_overrides(load_config(CONFIGS[0].parent / "default.toml"), overrides)
     assert info.value.fields == [field]
-    assert f"'{field}' applies only when {when}; here it would be ignored" in str(info.value)
+    assert f"'{field}' {message}" in str(info.value)
 
 
 def test_a_default_written_out_where_it_does_not_apply_is_no_error(tmp_path):
