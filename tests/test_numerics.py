@@ -760,3 +760,19 @@ def test_a_worker_runs_its_range_in_pieces():
     results, _ = share_rows(run, x, x, 0, 64, 2, None, 128)
     assert results == [0, 128, 256] and sorted(seen) == [(False, 128, 128), (False, 256, 64), (True, 0, 128)]
     assert piece_rows(PIECE_BYTES // 1000, 64) == 960 and piece_rows(PIECE_BYTES, 64) == 64
+
+
+def test_the_dac_scale_follows_input_range_not_a_leftover_input_max():
+    """input_max fixes the scale only with input_range = "fixed": a config switched to per-vector scaling that keeps
+    an input_max (an override of input_range alone) reads as if it had none; with "fixed" it does fix the scale"""
+    from cimsim.config import config_from_dict, with_overrides
+
+    fixed = config_from_dict({"dac": {"input_range": "fixed", "input_max": 4.0}, "adc": {"range": "max"},
+                              "workload": {"in_features": 32, "out_features": 8}})
+    switched = with_overrides(fixed, {"dac.input_range": "per_vector"})
+    assert switched.dac.input_max == 4.0
+    plain = dataclasses.replace(switched, dac=dataclasses.replace(switched.dac, input_max=None))
+    w, x = data(plain)
+    y_plain, y_switched = programmed(plain, w).mvm(x), programmed(switched, w).mvm(x)
+    np.testing.assert_array_equal(y_switched, y_plain)
+    assert not np.array_equal(programmed(fixed, w).mvm(x), y_plain)

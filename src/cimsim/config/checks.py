@@ -53,10 +53,6 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     errors.extend(family_errors)
     if dac.input_range == InputRange.FIXED and dac.input_max is None:
         errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
-    elif dac.input_range != InputRange.FIXED and dac.input_max is not None:  # it would fix the scale all the same
-        errors.append(("dac.input_max", f"'dac.input_max' ({dac.input_max:g}) fixes the DAC's full scale, but "
-                                        f"'dac.input_range' is \"{dac.input_range}\"; set input_range = \"fixed\" "
-                                        "or leave input_max out"))
     if device.drift_time_s < device.drift_t0_s:
         errors.append(("device.drift_time_s", f"'device.drift_time_s' ({device.drift_time_s}) must not be before "
                                               f"'device.drift_t0_s' ({device.drift_t0_s})"))
@@ -288,6 +284,7 @@ CONDITIONAL_FIELDS = {
                                    "layer (a network takes its shapes and values from its network and dataset)")),
     **dict.fromkeys(("adc.percentile", "adc.calibration_vectors", "adc.calibration_scope"), _CALIBRATED),
     "adc.full_scale_fraction": (lambda c: c.adc.range == AdcRange.FIXED, "'adc.range' is \"fixed\""),
+    "dac.input_max": (lambda c: c.dac.input_range == InputRange.FIXED, "'dac.input_range' is \"fixed\""),
     "device.program_verify_max_writes": (lambda c: c.device.program_verify_tolerance is not None,
                                          "'device.program_verify_tolerance' is set"),
 }

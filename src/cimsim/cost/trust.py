@@ -202,12 +202,12 @@ def axis_trend_lines(fields: Iterable[str]) -> list[str]:
     no published trend checks (their trends in cost are the model's alone)."""
     record = validation_record()
     trends, lines, unchecked = record["trends_by_variable"], [], []
+    tolerance = 100 * record["trend_tolerance"]
     for field in fields:
         entry = trends.get(TREND_VARIABLES.get(field, ""))
         if entry is None:
             unchecked.append(field)
             continue
-        tolerance = 100 * record["trend_tolerance"]
         lines.append(f"{field}: the model's trends in {TREND_VARIABLES[field]} held within ±{tolerance:.0f} % in "
                      f"{entry['within']} of {entry['cases']} published cases, on {entry['macros']} "
                      f"chip{'s' * (entry['macros'] > 1)} (median |error| {100 * entry['median_abs_error']:.0f} %; "

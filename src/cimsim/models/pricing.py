@@ -100,9 +100,10 @@ def measured_data(config: Config, plan: Plan, inputs, weights, zeros: DataStats 
     """The data as ``plan``'s arrays read it: the plane codes of sample ``inputs`` (vectors x in) and the stored
     levels of sample ``weights`` (rows x in), each quantised as ``config`` quantises them; where a sample is None or
     empty, the share of zeros ``zeros`` states instead."""
-    from ..numerics.encoding import plane_code_shares, weight_level_share  # numba's kernels, only where sampled
+    from ..numerics.encoding import (  # numba's kernels, only where sampled
+        fixed_input_max, plane_code_shares, weight_level_share)
 
-    codes = None if inputs is None or not len(inputs) else plane_code_shares(plan, inputs, config.dac.input_max)
+    codes = None if inputs is None or not len(inputs) else plane_code_shares(plan, inputs, fixed_input_max(config.dac))
     levels = None if weights is None else weight_level_share(plan, weights,
                                                               config.mapping.weight_scale == WeightScale.PER_OUTPUT)
     return DataStats(0.0 if codes is not None else zeros.input_zero_fraction,

@@ -31,7 +31,8 @@ from ..mapping import plan_layer
 from . import _kernels
 from .checks import check_unsigned, checked_inputs, finite_matrix, finite_outputs, vector_rows
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
-from .encoding import accumulate_planes, prepare_planes, quantize_inputs, unshifted, with_normal_rows
+from .encoding import (accumulate_planes, fixed_input_max, prepare_planes, quantize_inputs, unshifted,
+                       with_normal_rows)
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from . import int8
 from .int8 import IntegerProducts
@@ -126,7 +127,8 @@ class Crossbar:
     def _prepare(self, x: np.ndarray, integer: bool = False):
         """the input planes of ``x`` and their bookkeeping (:func:`.encoding.prepare_planes`); ``integer``: uint8
         planes for the int8 units"""
-        return prepare_planes(self.plan, x, self.config.dac.input_max, self._integer.zero_point if integer else None)
+        zero_point = self._integer.zero_point if integer else None
+        return prepare_planes(self.plan, x, fixed_input_max(self.config.dac), zero_point)
 
     def _noise_key(self, group: int, purpose: int) -> np.uint64:
         return noise_key(self.config.simulation.seed, self._read_key, group, purpose)
@@ -320,7 +322,7 @@ class Crossbar:
         self._require_programmed()
         p, (x, one) = self.plan, self._inputs(inputs)
         (codes, x_scale), shift = with_normal_rows(lambda v: quantize_inputs(
-            v, p.input_bits, self.config.dac.input_max, p.signed_inputs == SignedInputs.UNSIGNED), x)
+            v, p.input_bits, fixed_input_max(self.config.dac), p.signed_inputs == SignedInputs.UNSIGNED), x)
         out = int8.exact_product(codes, self.layer.weight_codes,  # a new float64 array: rescaled in place
                                  self.config.simulation.int8_products == Int8Products.AUTO)
         with np.errstate(over="ignore"):

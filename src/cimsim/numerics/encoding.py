@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import iv_curve as iv
 from ..argcheck import check_int, checked_types
-from ..config.modes import SignedEncoding, SignedInputs
+from ..config.modes import InputRange, SignedEncoding, SignedInputs
+from ..config.schema import DacConfig
 from ..mapping import Plan
 from . import _input_kernels
 from .threads import scratch
@@ -71,6 +72,11 @@ def normal_rows(a: np.ndarray, peak: np.ndarray | None = None) -> tuple[np.ndarr
         return a, None
     shift = np.where(tiny, -np.frexp(peak)[1], 0).astype(np.int64)
     return np.ldexp(a, shift[:, None]), shift
+
+
+def fixed_input_max(dac: DacConfig) -> float | None:
+    """The full-scale input every vector shares where ``dac.input_range`` is "fixed"; None: each vector's own."""
+    return dac.input_max if dac.input_range == InputRange.FIXED else None
 
 
 def with_normal_rows(call, x: np.ndarray):
