@@ -193,3 +193,19 @@ def test_a_chip_measured_at_full_scale_is_priced_there(tmp_path):
                      "bad.toml")
     result = invoke(bad)
     assert result.exit_code == 2 and "'data' must be one of uniform, full_scale; got 'max'" in result.output
+
+
+def test_a_uiuc_point_is_priced_per_invocation_only_with_nothing_but_1b_figures(tmp_path):
+    """B_x and B_w stand for the operand precision only where every figure of the point is UIUC 1b-normalised and
+    B_w is whole: a raw figure (at a precision the entry does not state) or B_w 1.5 (ternary) leaves the point out"""
+    entry = shipped_entry("xue-isscc2021-rram").replace('key = "xue-isscc2021-rram"', 'key = "my-rram"')
+    usable = macro_comparison.survey(macro_file(tmp_path, entry))[0]
+    assert [u.point.fields["input_bits"] for u in usable] == [1, 4, 8]
+    for n, (old, new, reason) in enumerate((("tops_per_w_1b_norm = 395\n", "tops_per_w_1b_norm = 395\ntops_per_w = 6\n",
+                                             "not stated: input_bits, weight_bits"),
+                                            ("uiuc_b_w = 1\n", "uiuc_b_w = 1.5\n", "a fractional B_w (1.5)"))):
+        assert old in entry
+        path = macro_file(tmp_path, entry.replace(old, new, 1), f"changed{n}.toml")  # the harness caches by path
+        left = [e for e in macro_comparison.excluded_points(path) if e.label.startswith("UIUC row 1")]
+        assert left and all(reason in e.reason for e in left), [e.reason for e in left]
+        assert len(macro_comparison.survey(path)[0]) == 2

@@ -158,18 +158,53 @@ def test_the_workload_fills_whole_reads_as_a_peak_figure_does():
     assert full.workload.in_features == full.array.rows  # all rows at once: the whole macro
 
 
-def test_the_workload_has_the_outputs_the_stated_adcs_convert():
-    """Si et al. 2019: 60 columns hold 11 five-bit weights, but 8 ADCs of 5 columns convert 8 per read (UIUC counts
-    N_ADC = 8 dot products an invocation): the workload has 8 outputs; a macro whose ADCs cover its columns keeps
-    every output"""
-    label = "UIUC row 2: 1 V, B_x 2, B_w 5, ADC 5, R_C 64, alpha 1"
-    config = macro_configs.macro_config("si-isscc2019-twin8t", label)
-    assert (config.array.cols, plan_layer(config).outputs_per_array, config.workload.out_features) == (60, 11, 8)
-    m = macro_data.find_macro("si-isscc2019-twin8t")
-    assert "workload of the 8 outputs its 8 ADCs convert per read (of the 11 its 60 columns hold)" in \
-        macro_configs.point_config(m.key, m.point(label).index)[1]
-    full = macro_configs.macro_config("jia-jssc2020", "1b/1b 0.85 V")
-    assert full.workload.out_features == plan_layer(full).outputs_per_array
+def _notes(key: str, label: str) -> tuple[str, ...]:
+    m = macro_data.find_macro(key)
+    return macro_configs.point_config(m.key, m.point(label).index)[1]
+
+
+def test_the_workload_has_the_outputs_the_figure_counts():
+    """A UIUC figure counts N_ADC dot products of B_w weight bits an invocation (N_1b = 2 N N_ADC B_x B_w): Si et
+    al. 2019's 60 columns hold 11 five-bit weights, its 8 ADCs deliver 8 (B_w 5 = its weight bits); Xue et al.
+    2021's 512 one-bit columns, 64 ADCs of 8 columns: 64 a read. A digital macro's stated adcs are its adder trees,
+    one dot product each: Jedhe 2023's 128 columns of 4-bit weights hold 32 outputs, its 16 trees sum 16. A macro
+    whose converters cover its columns keeps every output."""
+    cases = (("si-isscc2019-twin8t", "UIUC row 2: 1 V, B_x 2, B_w 5, ADC 5, R_C 64, alpha 1", 60, 11, 8,
+              "workload of the 8 outputs UIUC counts an invocation (N_ADC 8 x B_w 5 / 5 weight bits) per read (of "
+              "the 11 its 60 columns hold)"),
+             ("xue-isscc2021-rram", "UIUC row 1: 0.8 V, B_x 1, B_w 1, ADC 4, R_C 4, alpha 1", 512, 511, 64,
+              "workload of the 64 outputs UIUC counts an invocation (N_ADC 64 x B_w 1 / 1 weight bits)"),
+             ("jedhe-vlsi2023", "UIUC row 1: 0.55 V, B_x 1, B_w 4, ADC -, R_C 64, alpha 1", 128, 32, 16,
+              "workload of the 16 outputs its 16 adder trees sum per read (of the 32 its 128 columns hold)"))
+    for key, label, cols, held, served, note in cases:
+        config = macro_configs.macro_config(key, label)
+        assert (config.array.cols, plan_layer(config).outputs_per_array, config.workload.out_features) == (
+            cols, held, served), key
+        assert any(n.startswith(note) for n in _notes(key, label)), _notes(key, label)
+    for key, label in (("jia-jssc2020", "1b/1b 0.85 V"),
+                       ("chih-isscc2021", "UIUC row 1: 0.72 V, B_x 1, B_w 4, ADC 0, R_C 256, alpha 1")):
+        full = macro_configs.macro_config(key, label)
+        assert full.workload.out_features == plan_layer(full).outputs_per_array, key
+
+
+def test_a_point_with_only_uiuc_figures_is_priced_as_one_invocation():
+    """no operand precision stated, only UIUC 1b-normalised figures: input_bits = B_x, weight_bits = B_w, each
+    figure over B_x x B_w (UIUC's 1b figures are one invocation's); two such points form a trend in B_x"""
+    key, base = "xue-isscc2021-rram", "UIUC row {}: 0.8 V, B_x {}, B_w 1, ADC 4, R_C 4, alpha 1"
+    m = macro_data.find_macro(key)
+    assert not any("input_bits" in p.values for p in m.points) and "input_bits" not in m.values
+    cases = [c for c in macro_comparison.macro_cases() if c.macro == key]
+    for row, b_x in ((1, 1), (2, 4), (3, 8)):
+        label = base.format(row, b_x)
+        config = macro_configs.macro_config(key, label)
+        assert (config.dac.input_bits, config.mapping.weight_bits) == (b_x, 1)
+        assert f"{b_x}b inputs, 1b weights, UIUC's B_x and B_w" in " ".join(_notes(key, label))
+        case = next(c for c in cases if c.point == label and c.quantity == "tops_per_w")
+        assert case.published == pytest.approx(m.point(label).values["tops_per_w_1b_norm"] / b_x)
+    trends = [c for c in cases if c.kind == "trend" and c.quantity == "tops_per_w"]
+    assert {c.point for c in trends} == {f"{base.format(2, 4)} vs {base.format(1, 1)}",
+                                         f"{base.format(3, 8)} vs {base.format(1, 1)}"}
+    assert all(c.varied.startswith("input_bits") for c in trends)
 
 
 def test_configs_state_only_the_entry_and_the_global_defaults():
@@ -316,11 +351,10 @@ def test_the_energy_gain_range_scales_the_macro_by_the_familys_quartiles(monkeyp
     line = trust.gain_range_line(4.0, r)
     assert line.startswith(f"Energy gain 4x as modelled; {r['low']:.3g}-{r['high']:.3g}x") and "30 % of the" in line
     assert trust.gain_range_cell(r) == f" ({r['low']:.3g}-{r['high']:.3g})" and trust.gain_range_cell(None) == ""
-    # a family with fewer macros with energy figures than MIN_RANGE_MACROS (pcm: 1, rram: 3) gets no range, says so
-    for preset in ("pcm", "rram"):
-        config = with_overrides(Config(), {"device.preset": preset})
-        assert trust.validation_record()["families"][preset]["energy"]["macros"] < trust.MIN_RANGE_MACROS
-        assert trust.energy_gain_range(config, cim, base) is None
+    # a family with fewer macros with energy figures than MIN_RANGE_MACROS (pcm: 1) gets no range, says so
+    config = with_overrides(Config(), {"device.preset": "pcm"})
+    assert trust.validation_record()["families"]["pcm"]["energy"]["macros"] < trust.MIN_RANGE_MACROS
+    assert trust.energy_gain_range(config, cim, base) is None
     assert "no range" in trust.gain_range_line(4.0, None)
     record = trust.validation_record()
     monkeypatch.setattr(trust, "validation_record", lambda: {**record, "families": {}})
@@ -344,7 +378,8 @@ def test_the_area_range_divides_the_macro_by_the_familys_density_ratio():
     line = trust.area_range_line(1.0, 2.0, r)
     assert line.startswith(f"Area 1 mm² as modelled; {r['low']:.3g}-{r['high']:.3g} mm²")
     assert f"{2.0 / r['high']:.3g}-{2.0 / r['low']:.3g} TOPS/mm²" in line  # the same throughput over each area
-    assert trust.area_range(with_overrides(Config(), {"device.preset": "rram"}), cim) is None  # 1 rram macro
+    assert trust.validation_record()["families"]["pcm"]["density"]["macros"] < trust.MIN_RANGE_MACROS
+    assert trust.area_range(with_overrides(Config(), {"device.preset": "pcm"}), cim) is None
     assert "no range" in trust.area_range_line(1.0, 2.0, None)
 
 

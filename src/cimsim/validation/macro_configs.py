@@ -202,6 +202,9 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     family, cell = _FAMILY[macro.family]
     _check_stated(f, family)
     notes: list[str] = []
+    if "input_bits" not in point.values and "input_bits" not in macro.values:
+        notes.append(f"one array invocation priced (no operand precision stated): {f['input_bits']}b inputs, "
+                     f"{f['weight_bits']}b weights, UIUC's B_x and B_w")
     rows, cols, vdd = int(f["rows"]), int(f["cols"]), float(f["vdd_v"])
     rows_per_read = int(f.get("rows_per_read", rows))
     dac, k = _dac_table(f)
@@ -263,20 +266,31 @@ def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[C
         plan = plan_layer(config)
     except ValueError as exc:
         raise Unusable(f"cimsim cannot map the macro: {exc}") from None
-    data["workload"]["out_features"] = _served_outputs(plan, config, point.fields, notes := list(notes))
+    uiuc_b_w = point.values.get("uiuc_b_w") if any(k.endswith("_1b_norm") for k in point.values) else None
+    data["workload"]["out_features"] = _served_outputs(plan, config, point.fields, uiuc_b_w, notes := list(notes))
     return _validated(data, source), tuple(notes)
 
 
-def _served_outputs(plan: Plan, config: Config, fields: Mapping[str, Any], notes: list[str]) -> int:
-    """The workload's out_features: the outputs one array holds, or fewer where the entry's stated ADCs convert
-    fewer per read (a peak figure counts the dot products its ADCs deliver, as UIUC's N_ADC does), with a note."""
-    if not plan.has_adc or "adcs" not in fields:
+def _served_outputs(plan: Plan, config: Config, fields: Mapping[str, Any], uiuc_b_w: float | None,
+                    notes: list[str]) -> int:
+    """The workload's out_features: the outputs one array holds, or fewer where the entry's stated ADCs deliver
+    fewer per read (a peak figure counts the dot products its converters deliver; a digital macro's adcs are its
+    adder trees, one dot product each), with a note. A UIUC figure (``uiuc_b_w``: its B_w) counts N_ADC dot products
+    of B_w weight bits per invocation (N_1b = 2 N N_ADC B_x B_w): N_ADC x B_w / weight_bits outputs."""
+    if "adcs" not in fields:
         return plan.outputs_per_array
-    served = int(fields["adcs"]) * config.adc.cols_per_adc // plan.converted_cols_per_output
+    adcs = int(fields["adcs"])
+    if not plan.has_adc:
+        served, what = adcs, f"its {adcs} adder trees sum"
+    elif uiuc_b_w is not None:
+        served = int(adcs * uiuc_b_w) // config.mapping.weight_bits
+        what = f"UIUC counts an invocation (N_ADC {adcs} x B_w {uiuc_b_w:g} / {config.mapping.weight_bits} weight bits)"
+    else:
+        served, what = adcs * config.adc.cols_per_adc // plan.converted_cols_per_output, f"its {adcs} ADCs convert"
     if served >= plan.outputs_per_array:
         return plan.outputs_per_array
-    notes.append(f"workload of the {max(1, served)} outputs its {fields['adcs']} ADCs convert per read (of the "
-                 f"{plan.outputs_per_array} its {plan.cols} columns hold)")
+    notes.append(f"workload of the {max(1, served)} outputs {what} per read (of the {plan.outputs_per_array} its "
+                 f"{plan.cols} columns hold)")
     return max(1, served)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from ..config.load import read_toml
 
 __all__ = ["MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint",
-           "Macro", "file_name", "load_macros", "find_macro"]
+           "Macro", "UIUC_MVM_ENERGY", "invocation_precision", "file_name", "load_macros", "find_macro"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
@@ -117,6 +117,25 @@ def _check_consistent(file: str, where: str, family: str, fields: Mapping[str, A
                              f"levels are log2({levels} + 1) = {math.log2(levels + 1):g} weight bits); give one")
 
 
+_RAW_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac", "area_mm2")
+"""an entry's figures at its operand precision (not 1b-normalised), with energy_pj but for UIUC's E_mvm"""
+UIUC_MVM_ENERGY = "one multi-bit MVM (UIUC E_mvm)"
+"""an entry's energy_per of UIUC's energy per MVM (of an MVM whose extent the database does not state)"""
+
+
+def invocation_precision(fields: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, int]:
+    """``{"input_bits": B_x, "weight_bits": B_w}`` of one array invocation for a point (configuration ``fields``,
+    own ``values``) that states no input or weight precision and whose only figures are UIUC 1b-normalised ones,
+    with a whole B_w; else ``{}``. Such a figure is one invocation's (1b-TOPS/W = N_1b / E_core, N_1b = 2 N N_ADC
+    B_x B_w), so one invocation priced and the figure divided by B_x B_w compare the same quantity."""
+    b_x, b_w = values.get("uiuc_b_x"), values.get("uiuc_b_w")
+    raw = any(k in values for k in _RAW_FIGURES) or values.get("energy_per", UIUC_MVM_ENERGY) != UIUC_MVM_ENERGY
+    if (b_x is None or b_w is None or not float(b_w).is_integer() or raw
+            or any(k in fields for k in ("input_bits", "weight_bits", "weight_levels"))):
+        return {}
+    return {"input_bits": int(b_x), "weight_bits": int(b_w)}
+
+
 class Unusable(ValueError):
     """A point (or one of its figures) that cannot be compared; the message is the reason."""
 
@@ -134,7 +153,8 @@ class MacroPoint:
     values: Mapping[str, Any]
     """the point's own fields"""
     fields: Mapping[str, Any]
-    """configuration fields: the macro's, overridden by the point's"""
+    """configuration fields: the macro's, overridden by the point's, and one array invocation's precision where
+    the point states none (:func:`invocation_precision`)"""
 
     @property
     def key(self) -> str:
@@ -214,6 +234,7 @@ def load_macros(file: str | None = None) -> tuple[Macro, ...]:
                 if pair[0] in raw and pair[1] not in raw:  # the point's precision replaces the macro's
                     merged.pop(pair[1], None)
             merged.update({k: v for k, v in raw.items() if k in CONFIG_FIELDS})
+            merged.update(invocation_precision(merged, raw))
             _check_consistent(name, f"macro {entry['key']!r}, point {i + 1} ({raw['label']!r})", entry["family"],
                               merged)
             points.append(MacroPoint(entry["key"], i, label, str(raw.get("source", "")), dict(raw), merged))

@@ -6,6 +6,10 @@ from __future__ import annotations
 __all__ = ["DEFAULTS"]
 
 DEFAULTS: dict[str, str] = {
+    "input_bits / weight_bits": "as stated; a point that states neither and whose figures are all UIUC "
+                                "1b-normalised is priced as one array invocation: input_bits = B_x, weight_bits = "
+                                "B_w (a whole B_w), each figure divided by B_x x B_w (UIUC's 1b figures are one "
+                                "invocation's: 1b-TOPS/W = N_1b / E_core, N_1b = 2 N N_ADC B_x B_w)",
     "rows_per_read": "all rows at once (= rows) when the entry gives no rows_per_read; the workload fills whole "
                      "reads, as a peak figure does: in_features = rows_per_read x floor(rows / rows_per_read)",
     "bits_per_read": "all magnitude bits in one read (dac.mode = parallel) when not stated; 1 -> bit_serial, "
@@ -32,9 +36,11 @@ DEFAULTS: dict[str, str] = {
                 "no type -> sar (the schema default); fractional adc_bits -> bits = ceil, adc.enob = the figure",
     "adc_bits": "the macro's adc_bits is its converter: a SAR point stating fewer bits runs it for its own bits "
                 "(adc.built_bits = the macro's adc_bits; not with fractional bits)",
-    "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC; where the stated "
-                    "adcs convert fewer outputs per read than the columns hold, the workload has those outputs "
-                    "(a peak figure counts the dot products the ADCs deliver, as UIUC's N_ADC does)",
+    "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC (its adcs are its "
+                    "adder trees, UIUC's N_ADC); where the stated adcs (or adder trees, one dot product each) deliver "
+                    "fewer outputs per read than the columns hold, the workload has those outputs (a peak figure "
+                    "counts the dot products the ADCs deliver); a point with UIUC figures has the N_ADC x B_w / "
+                    "weight_bits outputs UIUC counts an invocation (N_1b = 2 N N_ADC B_x B_w per T_core)",
     "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first, a value equal to the macro's is no "
              "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
              "stated with it, else 1 / cycle; a point at another supply that states neither (not even the "

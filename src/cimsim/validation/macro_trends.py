@@ -22,7 +22,9 @@ from .macro_data import CONFIG_FIELDS, MacroPoint
 __all__ = ["UNMODELLED", "varied", "trend_pairs"]
 
 UNMODELLED = ("avg_output_value", "one_phase", "read_phases", "uiuc_alpha", "uiuc_b_x", "uiuc_b_w")
-"""point conditions cimsim's analytic counts do not see: trends are only formed between points that agree on them"""
+"""point conditions cimsim's analytic counts do not see: trends are only formed between points that agree on them
+(UIUC's B_x and B_w excepted between two points priced at them, as one array invocation each)"""
+_INVOCATION = {"uiuc_b_x": "input_bits", "uiuc_b_w": "weight_bits"}
 _CLOCK = ("cycle_ns", "clock_mhz")
 
 T = TypeVar("T")
@@ -36,6 +38,11 @@ def varied(point: MacroPoint, ref: MacroPoint) -> tuple[str, ...]:
     return tuple(k for k in names if k not in _CLOCK) + (("clock",) if clock else ())
 
 
+def _invocation(point: MacroPoint) -> bool:
+    """whether the point is priced at UIUC's B_x and B_w (input and weight bits of one array invocation)"""
+    return all(k in point.values and point.fields.get(f) == point.values[k] for k, f in _INVOCATION.items())
+
+
 def trend_pairs(entries: Sequence[T], point_of: Callable[[T], MacroPoint],
                 same_config: Callable[[MacroPoint, MacroPoint], bool]) -> list[tuple[T, T, tuple[str, ...]]]:
     """(entry, reference entry, variables changed) of every trend among ``entries`` (one macro's points that hold
@@ -47,7 +54,8 @@ def trend_pairs(entries: Sequence[T], point_of: Callable[[T], MacroPoint],
         candidates = []
         for ref in entries[:i]:
             ref_point = point_of(ref)
-            if any(point.values.get(c) != ref_point.values.get(c) for c in UNMODELLED):
+            seen_by_model = _INVOCATION if _invocation(point) and _invocation(ref_point) else {}
+            if any(point.values.get(c) != ref_point.values.get(c) for c in UNMODELLED if c not in seen_by_model):
                 continue
             if same_config(point, ref_point):
                 continue
