@@ -209,3 +209,17 @@ def test_a_uiuc_point_is_priced_per_invocation_only_with_nothing_but_1b_figures(
         left = [e for e in macro_comparison.excluded_points(path) if e.label.startswith("UIUC row 1")]
         assert left and all(reason in e.reason for e in left), [e.reason for e in left]
         assert len(macro_comparison.survey(path)[0]) == 2
+
+
+def test_a_file_edited_between_two_calls_is_read_anew(tmp_path):
+    """the harness caches per file version (modification time and size): a research script that edits its file
+    and asks again gets the edit, not the first answer"""
+    entry = shipped_entry("jia-jssc2020").replace('key = "jia-jssc2020"', 'key = "my-chip"')
+    path = macro_file(tmp_path, entry)
+    first = {c.key: c.published for c in macro_comparison.macro_cases(path)}
+    assert macro_comparison.macro_cases(path) is macro_comparison.macro_cases(path)  # unchanged: cached
+    Path(path).write_text(entry.replace("tops_per_w = 400", "tops_per_w = 450.5"))  # another size too
+    second = {c.key: c.published for c in macro_comparison.macro_cases(path)}
+    key = "my-chip / 1b/1b 0.85 V / tops_per_w"
+    assert (first[key], second[key]) == (400, 450.5)
+    assert macro_data.load_macros(path)[0].point("1b/1b 0.85 V").values["tops_per_w"] == 450.5

@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Any
 
 from .macro_configs import cycle_ns, point_config, point_model
-from .macro_data import CONFIG_FIELDS, ENTRY_LIMITS, Macro, MacroPoint, Unusable, load_macros
+from .macro_data import CONFIG_FIELDS, ENTRY_LIMITS, Macro, MacroPoint, Unusable, cached_per_file, load_macros
 from .macro_trends import trend_pairs
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",
@@ -171,7 +171,7 @@ class UsablePoint:
     notes: tuple[str, ...]
 
 
-@functools.cache
+@cached_per_file
 def survey(file: str | None = None) -> tuple[tuple[UsablePoint, ...], tuple[Exclusion, ...]]:
     """(every usable point, every point or figure left out with its reason), over the whole macro file (None: the
     shipped one)"""
@@ -284,7 +284,7 @@ def expected_outcomes() -> Mapping[str, str]:
     return json.loads(resources.files(__package__).joinpath(EXPECTED_FILE).read_text())
 
 
-@functools.cache
+@cached_per_file
 def _cases(file: str | None) -> tuple[MacroCase, ...]:
     usable, _ = survey(file)
     expected = expected_outcomes() if file is None else {}

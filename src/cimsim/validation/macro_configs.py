@@ -10,7 +10,6 @@ the sums over the other components, time is ``compute_ns``.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Mapping
@@ -27,7 +26,7 @@ from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
 from ..mapping import Plan, plan_layer
 from ..numerics.encoding import plane_code_shares, weight_level_share
-from .macro_data import Macro, MacroPoint, Unusable, file_name, find_macro
+from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
 from .macro_defaults import DEFAULTS
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
@@ -253,7 +252,7 @@ def _validated(data: Mapping[str, Any], source: str) -> Config:
         raise Unusable("cimsim refuses the configuration: " + "; ".join(m for _, m in exc.errors)) from None
 
 
-@functools.cache
+@cached_per_file
 def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[Config, tuple[str, ...]]:
     """(validated config, notes on its defaults) of point ``index`` of a macro of ``file`` (None: the shipped
     file), cached; raises :class:`Unusable`"""
@@ -309,7 +308,7 @@ def _data(config: Config, plan: Plan, condition: str | None) -> DataStats:
         input_codes=plane_code_shares(plan, peak, None), weight_levels=weight_level_share(plan, peak, False))
 
 
-@functools.cache
+@cached_per_file
 def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str, Any]:
     """cimsim's figures of point ``index`` of a macro of ``file``, cached (:func:`model_point`)"""
     m = find_macro(macro_key, file)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import difflib
 import functools
+import inspect
 import math
+import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 from ..config.load import read_toml
 
 __all__ = ["MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint",
-           "Macro", "UIUC_MVM_ENERGY", "invocation_precision", "file_name", "load_macros", "find_macro"]
+           "Macro", "UIUC_MVM_ENERGY", "invocation_precision", "cached_per_file", "file_name", "load_macros", "find_macro"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
@@ -184,6 +186,35 @@ class Macro:
         raise KeyError(f"macro {self.key!r} has no point {label!r}; points: {[p.label for p in self.points]}")
 
 
+def _version(file: str | None) -> tuple[int, int] | None:
+    """(modification time, ns; size, bytes) of a macro file, None for the shipped one or one that cannot be read
+    (the reader then says why)"""
+    try:
+        stat = os.stat(file) if file is not None else None
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size) if stat else None
+
+
+def cached_per_file(function: Callable) -> Callable:
+    """``functools.cache`` of a function with a ``file`` argument (a macro file), keyed on that file's version
+    too: a file edited between two calls in one process is read anew, not answered from the cache."""
+    signature = inspect.signature(function)
+
+    @functools.cache
+    def cached(version, args):
+        return function(*args)
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return cached(_version(bound.arguments["file"]), bound.args)
+
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper
+
+
 def file_name(file: str | None) -> str:
     """how messages name a macro file: its path, or the shipped file's name"""
     return MACRO_FILE if file is None else file
@@ -213,7 +244,7 @@ def _entries(file: str | None) -> list[dict[str, Any]]:
     return macros
 
 
-@functools.cache
+@cached_per_file
 def load_macros(file: str | None = None) -> tuple[Macro, ...]:
     """Every macro of ``file`` (default: ``published_macros.toml``) with its points, in file order."""
     macros, name = [], file_name(file)
