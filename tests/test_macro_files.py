@@ -223,3 +223,12 @@ def test_a_file_edited_between_two_calls_is_read_anew(tmp_path):
     key = "my-chip / 1b/1b 0.85 V / tops_per_w"
     assert (first[key], second[key]) == (400, 450.5)
     assert macro_data.load_macros(path)[0].point("1b/1b 0.85 V").values["tops_per_w"] == 450.5
+
+
+def test_a_point_with_1b_figures_and_no_uiuc_bits_says_so(tmp_path):
+    """only 1b-normalised figures, no precision and no B_x / B_w: left out, the reason naming what is missing"""
+    entry = shipped_entry("xue-isscc2021-rram").replace('key = "xue-isscc2021-rram"', 'key = "my-rram"')
+    path = macro_file(tmp_path, entry.replace("uiuc_b_x = 1\nuiuc_b_w = 1\n", "", 1))
+    left = [e.reason for e in macro_comparison.excluded_points(path) if e.label.startswith("UIUC row 1")]
+    assert left == ["only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and no "
+                    "UIUC B_x and B_w to price one invocation at; not stated: input_bits, weight_bits"]

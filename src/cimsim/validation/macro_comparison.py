@@ -156,8 +156,10 @@ def _explained(point: MacroPoint, reason: str) -> str:
     raw = [f for f in ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac") if f in point.values]
     if reason.startswith("not stated:") and "input_bits" in reason and not raw and any(
             k.endswith("_1b_norm") for k in point.values):
-        return (f"only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and a "
-                f"fractional B_w ({point.values.get('uiuc_b_w')}) to price one invocation at; " + reason)
+        b_w = point.values.get("uiuc_b_w")
+        invocation = f"a fractional B_w ({b_w:g})" if b_w is not None else "no UIUC B_x and B_w"
+        return (f"only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and "
+                f"{invocation} to price one invocation at; " + reason)
     return reason
 
 
