@@ -592,3 +592,22 @@ def test_novel_entries_price_to_finite_figures_or_are_left_out(monkeypatch):
         monkeypatch.undo()
         _clear_caches()
     assert priced >= 30
+
+
+def test_a_miss_says_when_silicons_whole_conversion_costs_less_than_the_model_adc():
+    """Su et al. 2021 spend 2 ops / 22.75 TOPS/W per 8b MAC in all; over the model's conversions per MAC that is
+    less per conversion than the model's ADC alone: the why says so, with both figures"""
+    from cimsim.analytic import DataStats
+
+    label = "UIUC row 1: 0.7 V, B_x 4, B_w 1, ADC 10, R_C 16, alpha 2"
+    config = macro_configs.macro_config("su-isscc2021", label)
+    plan = plan_layer(config)
+    counts = analytic_counts(plan, config.workload.vectors, DataStats.of(config))
+    silicon_pj = 2 / 22.75 / (counts.adc_conversions / (plan.in_features * plan.out_features * config.workload.vectors))
+    model_adc_pj = macro_configs.model_point("su-isscc2021", label)["adc_energy_pj"]
+    assert silicon_pj < model_adc_pj / 5
+    case = next(c for c in macro_comparison.macro_cases() if c.key == f"su-isscc2021 / {label} / tops_per_w")
+    assert (f"silicon's whole energy per conversion, {silicon_pj:.3g} pJ, is below the model ADC's "
+            f"{model_adc_pj:.3g}") in case.why
+    high = [c for c in macro_comparison.macro_cases() if c.kind == "absolute" and c.model > c.published * 1.15]
+    assert high and not any("whole energy per conversion" in c.why for c in high)

@@ -243,13 +243,18 @@ class MacroCase:
 
 
 def _top(shares: Mapping[str, float]) -> str:
-    top = sorted(shares.items(), key=lambda kv: -kv[1])[:3]
-    return ", ".join(f"{k} {100 * v:.0f} %" for k, v in top)
+    return ", ".join(f"{k} {100 * v:.0f} %" for k, v in sorted(shares.items(), key=lambda kv: -kv[1])[:3])
 
 
-def _diagnosis(quantity: str, model: Mapping[str, Any]) -> str:
-    """what the model's figure is made of, for a case outside its tolerance"""
+def _diagnosis(quantity: str, model: Mapping[str, Any], silicon_pj_per_mac: float) -> str:
+    """what the model's figure is made of, for a case outside its tolerance; for energy, where silicon's whole energy
+    per conversion (its energy per MAC over the model's conversions per MAC) is below the model's ADC alone, that"""
     energy = f"model energy {_top(model['energy_share'])}"
+    adc_pj = model["adc_energy_pj"]
+    if adc_pj > 0 and (conversions := model["energy_fj_per_mac"] * 1e-3 * model["energy_share"].get("adc", 0) / adc_pj):
+        if (silicon_pj := silicon_pj_per_mac / conversions) < adc_pj:  # the converter alone exceeds silicon's all
+            energy += (f"; silicon's whole energy per conversion, {silicon_pj:.3g} pJ, is below the model ADC's "
+                       f"{adc_pj:.3g}")
     time = (f"model {model['reads_per_vector']} reads x {model['ns_per_vector'] / model['reads_per_vector']:.3g} ns "
             f"per vector of {model['macs_per_vector']} MACs")
     area = f"model area {model['area_mm2']:.3g} mm2 ({_top(model['area_share'])})"
@@ -274,7 +279,8 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
                      "uniform random data")
     parts.extend(u.notes)
     if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
-        parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model)}")
+        silicon = float(u.point.values.get("ops_per_mac", 2)) / fig.value if fig.quantity == "tops_per_w" else math.nan
+        parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model, silicon)}")
         if u.macro.file is None and u.macro.key in ENTRY_LIMITS:
             parts.append(ENTRY_LIMITS[u.macro.key])
     return "; ".join(parts) if parts else "independent prediction"
