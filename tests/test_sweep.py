@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import cimsim.errors
 from cimsim.cli import main
 from cimsim.comparison import compare, price_from_shapes
 from cimsim.config import config_to_dict, load_config, with_overrides
@@ -582,3 +583,18 @@ def test_run_sweep_checks_how_it_runs_before_it_takes_the_output(kwargs, error, 
 def test_a_spec_that_is_not_a_table_is_named():
     with pytest.raises(TypeError, match="a sweep spec must be a dict of its keys .* got str"):
         spec_from_dict("adc.bits = [4, 6]")
+
+
+def test_a_config_and_a_spec_given_for_each_other_get_one_clear_error(tmp_path):
+    """a config handed to `cimsim sweep`, or a sweep spec to `run`, is named for what it is, with the command that
+    takes it (one line, not an unknown-key error per table)"""
+    result = invoke("sweep", DEFAULT, "-o", tmp_path / "x.csv")
+    assert result.exit_code == 2 and "a config ([array], [device]" in result.output
+    assert "not a sweep spec" in result.output and result.output.count("error:") == 1
+    for command in ("run", "estimate", "compare"):
+        result = invoke(command, ROOT / "configs" / "sweep-adc.toml")
+        assert result.exit_code == 2, command
+        assert "a sweep spec ([axes]), not a config: it runs with 'cimsim sweep'" in result.output
+        assert result.output.count("error:") == 1
+    with pytest.raises(cimsim.errors.ConfigError, match="not a sweep spec"):
+        spec_from_dict({"adc": {"bits": 6}})

@@ -98,6 +98,8 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     """
     if not isinstance(data, Mapping):
         raise ConfigError(source, [("", f"a config must be a table of settings; got {_show(data)}")])
+    if "axes" in data:  # one clear error for a sweep spec given where a config is asked for
+        raise ConfigError(source, [("", "a sweep spec ([axes]), not a config: it runs with 'cimsim sweep'")])
     errors: list[tuple[str, str]] = []
     for key in data:
         if key not in _TOP_LEVEL and key not in SECTIONS:
@@ -108,7 +110,6 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         name = _checked("name", Text(), data["name"], errors)
     if "description" in data:
         _checked("description", Text(), data["description"], errors)
-
     sections: dict[str, dict[str, Any]] = {}
     for section in SECTIONS:
         values = dict(base.get(section, {}))

@@ -91,6 +91,11 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     if not isinstance(data, Mapping):
         raise TypeError(f"a sweep spec must be a dict of its keys (as a TOML spec file parses); got "
                         f"{type(data).__name__}")
+    sections = [f"[{k}]" for k in data if k in SECTIONS]
+    if sections and "axes" not in data:  # one clear error for a config given where a spec is asked for
+        raise ConfigError(source, [("", f"a config ({', '.join(sections)}), not a sweep spec: a spec names it as its "
+                                        "base (base = \"config.toml\") and lists [axes] to vary; a config runs with "
+                                        "'cimsim run', 'estimate' or 'compare'")])
     errors: list[tuple[str, str]] = []
     for key in data:
         if key not in _KEYS:
