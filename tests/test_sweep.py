@@ -568,6 +568,17 @@ def test_pareto_unknown_column_lists_the_columns(tmp_path):
     assert "no column 'energy' for --x; columns: point_id, adc.bits, energy_pj" in result.output
 
 
+@pytest.mark.parametrize("given", [DEFAULT, (ROOT / "configs" / "sweep-adc.toml").as_posix(), "one column"])
+def test_pareto_of_a_file_that_is_no_results_table_says_so(tmp_path, given):
+    """a config or sweep spec (TOML: a comment for a first line) or a one-column text: one error saying what pareto
+    reads, not an unknown-column error listing the file's first line as columns"""
+    path = given if given.endswith(".toml") else write(tmp_path, "just text\nmore\n", "t.csv")
+    result = invoke("pareto", path, "--x", "energy_pj", "--y", "relative_error")
+    assert result.exit_code == 2 and result.output.count("error:") == 1
+    assert "not a results table (its first line: " in result.output
+    assert "cimsim sweep SPEC -o results.csv" in result.output
+
+
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
     ({"workers": 0}, ValueError, "workers must be an int >= 1"), ({"progress": "yes"}, TypeError, "progress must be"),
     ({"scheduler": 8786}, TypeError, "scheduler must be"), ({"notice": 1}, TypeError, "notice must be a callable")])

@@ -43,6 +43,10 @@ def read_table(path: str | os.PathLike) -> Table:
         raise ConfigError(str(path), [("", f"cannot read the results table: {exc}")]) from None
     if not header:
         raise ConfigError(str(path), [("", "the results table is empty (no header)")])
+    if len(header) == 1 or header[0].lstrip().startswith(("#", "[")):  # TOML or text, its first line the header
+        raise ConfigError(str(path), [("", f"not a results table (its first line: {', '.join(header)[:60]!r}); "
+                                           "'cimsim sweep SPEC -o results.csv' writes one, a column per axis and "
+                                           "metric")])
     return Table(str(path), header, rows)
 
 
