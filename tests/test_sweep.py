@@ -605,7 +605,11 @@ def test_a_config_and_a_spec_given_for_each_other_get_one_clear_error(tmp_path):
     for command in ("run", "estimate", "compare"):
         result = invoke(command, ROOT / "configs" / "sweep-adc.toml")
         assert result.exit_code == 2, command
-        assert "a sweep spec ([axes]), not a config: it runs with 'cimsim sweep'" in result.output
+        assert "a sweep spec ([axes]) where a config is asked for: run it with cimsim sweep" in result.output
         assert result.output.count("error:") == 1
     with pytest.raises(cimsim.errors.ConfigError, match="not a sweep spec"):
         spec_from_dict({"adc": {"bits": 6}})
+    spec = tmp_path / "spec.toml"  # a spec whose base is a spec: the base is named, and what it is
+    spec.write_text('base = "spec.toml"\n[axes]\n"adc.bits" = [4]\n')
+    result = invoke("sweep", spec, "-o", tmp_path / "x.csv")
+    assert result.exit_code == 2 and f"{spec}: a sweep spec ([axes]) where a config is asked for" in result.output

@@ -99,7 +99,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     if not isinstance(data, Mapping):
         raise ConfigError(source, [("", f"a config must be a table of settings; got {_show(data)}")])
     if "axes" in data:  # one clear error for a sweep spec given where a config is asked for
-        raise ConfigError(source, [("", "a sweep spec ([axes]), not a config: it runs with 'cimsim sweep'")])
+        raise ConfigError(source, [("", "a sweep spec ([axes]) where a config is asked for: run it with cimsim sweep")])
     errors: list[tuple[str, str]] = []
     for key in data:
         if key not in _TOP_LEVEL and key not in SECTIONS:
