@@ -19,7 +19,8 @@ from importlib import resources
 from typing import Any
 
 from .macro_configs import cycle_ns, point_config, point_model
-from .macro_data import CONFIG_FIELDS, ENTRY_LIMITS, Macro, MacroPoint, Unusable, cached_per_file, load_macros
+from .macro_data import (CONFIG_FIELDS, ENTRY_LIMITS, RAW_FIGURES, Macro, MacroPoint, Unusable, cached_per_file,
+                         load_macros, uiuc_normalised)
 from .macro_trends import trend_pairs
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",
@@ -153,9 +154,8 @@ def _point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
 
 def _explained(point: MacroPoint, reason: str) -> str:
     """the reason a point's config cannot be built, said in the entry's terms where they explain it"""
-    raw = [f for f in ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac") if f in point.values]
-    if reason.startswith("not stated:") and "input_bits" in reason and not raw and any(
-            k.endswith("_1b_norm") for k in point.values):
+    raw = any(f in point.values for f in RAW_FIGURES)
+    if reason.startswith("not stated:") and "input_bits" in reason and not raw and uiuc_normalised(point.values):
         b_w = point.values.get("uiuc_b_w")
         invocation = f"a fractional B_w ({b_w:g})" if b_w is not None else "no UIUC B_x and B_w"
         return (f"only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and "
@@ -250,11 +250,10 @@ def _diagnosis(quantity: str, model: Mapping[str, Any], silicon_pj_per_mac: floa
     """what the model's figure is made of, for a case outside its tolerance; for energy, where silicon's whole energy
     per conversion (its energy per MAC over the model's conversions per MAC) is below the model's ADC alone, that"""
     energy = f"model energy {_top(model['energy_share'])}"
-    adc_pj = model["adc_energy_pj"]
-    if adc_pj > 0 and (conversions := model["energy_fj_per_mac"] * 1e-3 * model["energy_share"].get("adc", 0) / adc_pj):
-        if (silicon_pj := silicon_pj_per_mac / conversions) < adc_pj:  # the converter alone exceeds silicon's all
-            energy += (f"; silicon's whole energy per conversion, {silicon_pj:.3g} pJ, is below the model ADC's "
-                       f"{adc_pj:.3g}")
+    adc_pj, conversions = model["adc_energy_pj"], model["conversions_per_mac"]
+    if conversions and (silicon_pj := silicon_pj_per_mac / conversions) < adc_pj:  # the converter alone exceeds it
+        energy += (f"; silicon's whole energy per conversion, {silicon_pj:.3g} pJ, is below the model ADC's "
+                   f"{adc_pj:.3g}")
     time = (f"model {model['reads_per_vector']} reads x {model['ns_per_vector'] / model['reads_per_vector']:.3g} ns "
             f"per vector of {model['macs_per_vector']} MACs")
     area = f"model area {model['area_mm2']:.3g} mm2 ({_top(model['area_share'])})"

@@ -26,7 +26,7 @@ from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
 from ..mapping import Plan, plan_layer
 from ..numerics.encoding import plane_code_shares, weight_level_share
-from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
+from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro, uiuc_normalised
 from .macro_defaults import DEFAULTS
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
@@ -265,7 +265,7 @@ def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[C
         plan = plan_layer(config)
     except ValueError as exc:
         raise Unusable(f"cimsim cannot map the macro: {exc}") from None
-    uiuc_b_w = point.values.get("uiuc_b_w") if any(k.endswith("_1b_norm") for k in point.values) else None
+    uiuc_b_w = point.values.get("uiuc_b_w") if uiuc_normalised(point.values) else None
     data["workload"]["out_features"] = _served_outputs(plan, config, point.fields, uiuc_b_w, notes := list(notes))
     return _validated(data, source), tuple(notes)
 
@@ -329,6 +329,7 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
         "energy_fj_per_mac": energy_pj * 1e3 / b.macs,
         "energy_pj_per_mvm": energy_pj / b.mvms,
         "adc_energy_pj": b.energy_pj.get("adc", 0.0) / counts.adc_conversions if counts.adc_conversions else math.nan,
+        "conversions_per_mac": counts.adc_conversions / b.macs,
         "area_mm2": area_mm2,
         "energy_share": {k: v / energy_pj for k, v in energy.items()} if energy_pj > 0 else {},
         "area_share": {k: v * 1e-6 / area_mm2 for k, v in area.items()} if area_mm2 > 0 else {},
@@ -341,8 +342,8 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
 
 def model_point(macro: Macro | str, point: MacroPoint | str) -> dict[str, Any]:
     """cimsim's figures of one operating point: tops_per_w, tops, tops_per_mm2 (the entry's ops per MAC),
-    energy_fj_per_mac, energy_pj_per_mvm, adc_energy_pj, area_mm2 (macro components only; time = compute_ns),
-    plus energy_share (fraction per macro component), macs_per_vector and outputs."""
+    energy_fj_per_mac, energy_pj_per_mvm, adc_energy_pj, conversions_per_mac, area_mm2 (macro components only;
+    time = compute_ns), plus energy_share (fraction per macro component), macs_per_vector and outputs."""
     m = find_macro(macro) if isinstance(macro, str) else macro
     p = m.point(point) if isinstance(point, str) else point
     point_config(m.key, p.index, m.file)  # raises Unusable first

@@ -22,7 +22,8 @@ from typing import Any
 from ..config.load import read_toml
 
 __all__ = ["MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint",
-           "Macro", "UIUC_MVM_ENERGY", "invocation_precision", "cached_per_file", "file_name", "load_macros", "find_macro"]
+           "Macro", "RAW_FIGURES", "UIUC_MVM_ENERGY", "uiuc_normalised", "invocation_precision", "cached_per_file",
+           "file_name", "load_macros", "find_macro"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
@@ -119,10 +120,15 @@ def _check_consistent(file: str, where: str, family: str, fields: Mapping[str, A
                              f"levels are log2({levels} + 1) = {math.log2(levels + 1):g} weight bits); give one")
 
 
-_RAW_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac", "area_mm2")
+RAW_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac", "area_mm2")
 """an entry's figures at its operand precision (not 1b-normalised), with energy_pj but for UIUC's E_mvm"""
 UIUC_MVM_ENERGY = "one multi-bit MVM (UIUC E_mvm)"
 """an entry's energy_per of UIUC's energy per MVM (of an MVM whose extent the database does not state)"""
+
+
+def uiuc_normalised(values: Mapping[str, Any]) -> bool:
+    """whether a point's own ``values`` hold UIUC 1b-normalised figures"""
+    return any(k.endswith("_1b_norm") for k in values)
 
 
 def invocation_precision(fields: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, int]:
@@ -131,7 +137,7 @@ def invocation_precision(fields: Mapping[str, Any], values: Mapping[str, Any]) -
     with a whole B_w; else ``{}``. Such a figure is one invocation's (1b-TOPS/W = N_1b / E_core, N_1b = 2 N N_ADC
     B_x B_w), so one invocation priced and the figure divided by B_x B_w compare the same quantity."""
     b_x, b_w = values.get("uiuc_b_x"), values.get("uiuc_b_w")
-    raw = any(k in values for k in _RAW_FIGURES) or values.get("energy_per", UIUC_MVM_ENERGY) != UIUC_MVM_ENERGY
+    raw = any(k in values for k in RAW_FIGURES) or values.get("energy_per", UIUC_MVM_ENERGY) != UIUC_MVM_ENERGY
     if (b_x is None or b_w is None or not float(b_w).is_integer() or raw
             or any(k in fields for k in ("input_bits", "weight_bits", "weight_levels"))):
         return {}
