@@ -305,6 +305,14 @@ def test_transformer_encoder_layer_without_mask():
     _imported(layer, np.random.default_rng(8).standard_normal((2, 6, 16)))
 
 
+def test_a_scripted_model_imports():
+    """a TorchScript module's outputs require grad even under torch.no_grad; the check against the model had
+    raised torch's RuntimeError on them"""
+    torch.manual_seed(9)
+    model = torch.jit.script(nn.Sequential(nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 4))).eval()
+    _imported(model, np.random.default_rng(9).standard_normal((2, 16)))
+
+
 def test_export_failure_is_torch_message_without_its_graph():
     class Inverse(nn.Module):
         def forward(self, x):

@@ -143,7 +143,7 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None 
             want = _one_tensor(want, torch)
             if not isinstance(want, torch.Tensor):
                 return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
-            difference = _difference(net.forward(probe), want.double().numpy())
+            difference = _difference(net.forward(probe), want.detach().double().numpy())
             if difference:
                 return f"on a batch of {len(probe)} inputs of the example's shape {difference}"
     finally:
