@@ -313,6 +313,21 @@ def test_a_scripted_model_imports():
     _imported(model, np.random.default_rng(9).standard_normal((2, 16)))
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_models_are_checked_at_their_precision(dtype):
+    """a bfloat16 model rounds its outputs by ~2e-3 of their largest, beyond float32's 1e-3 check (it had been refused
+    as differing from its own network); the network computes in float64, within the model's own rounding"""
+    torch.manual_seed(10)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 6 * 6, 5)).eval().to(dtype)
+    x = np.random.default_rng(10).standard_normal((2, 3, 8, 8))
+    net = from_torch(model, x)
+    with torch.no_grad():
+        want = model(torch.as_tensor(x, dtype=dtype)).double().numpy()
+        exact = model.double()(torch.as_tensor(x)).numpy()
+    assert np.abs(net.forward(x) - want).max() <= 8 * torch.finfo(dtype).eps * np.abs(want).max()
+    assert np.abs(net.forward(x) - exact).max() <= 1e-6 * np.abs(exact).max()  # the parameters, computed exactly
+
+
 def test_export_failure_is_torch_message_without_its_graph():
     class Inverse(nn.Module):
         def forward(self, x):

@@ -109,6 +109,16 @@ def _example(model, example_input, torch):
 PROBE_TOLERANCE = 1e-3
 """largest difference between the imported network and the model's own forward pass on a probe input, relative to
 the largest output magnitude: float32 rounding is about 1e-6 of it; a different traced branch differs by O(1)"""
+PROBE_ROUNDINGS = 8
+"""a model whose parameters are a coarser float (float16, bfloat16) may differ by this many of its own roundings
+(machine epsilon, relative to the largest output) where that exceeds PROBE_TOLERANCE: bfloat16 (epsilon 2**-7)
+rounds a small network's outputs by a few 1e-3 of their largest"""
+
+
+def _probe_tolerance(dtype, torch) -> float:
+    """the largest relative difference accepted between the imported network and a model of parameters ``dtype``"""
+    return max(PROBE_TOLERANCE, PROBE_ROUNDINGS * torch.finfo(dtype).eps) if dtype.is_floating_point \
+        else PROBE_TOLERANCE
 
 
 def _probes(x: np.ndarray) -> list[np.ndarray]:
@@ -127,7 +137,8 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
 def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None = None,
                   inputs: list[np.ndarray] | None = None) -> str | None:
     """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`; the first
-    ``probes`` of them; or the given ``inputs``) within PROBE_TOLERANCE (NaN and infinities where both have them),
+    ``probes`` of them; or the given ``inputs``) within :func:`_probe_tolerance` of the model's precision (NaN and
+    infinities where both have them),
     else what differed or stopped the check (a model whose output is not one tensor, or that raises on a probe,
     cannot be checked)"""
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
@@ -143,7 +154,8 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None 
             want = _one_tensor(want, torch)
             if not isinstance(want, torch.Tensor):
                 return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
-            difference = _difference(net.forward(probe), want.detach().double().numpy())
+            difference = _difference(net.forward(probe), want.detach().double().numpy(),
+                                     _probe_tolerance(dtype, torch))
             if difference:
                 return f"on a batch of {len(probe)} inputs of the example's shape {difference}"
     finally:
@@ -158,8 +170,9 @@ def _one_tensor(output, torch):
     return items[0] if len(items) == 1 and isinstance(items[0], torch.Tensor) else output
 
 
-def _difference(got: np.ndarray, want: np.ndarray) -> str | None:
-    """what separates the traced network's output from the model's beyond PROBE_TOLERANCE, or None"""
+def _difference(got: np.ndarray, want: np.ndarray, tolerance: float) -> str | None:
+    """what separates the traced network's output from the model's beyond ``tolerance`` (relative to the largest
+    output), or None"""
     if got.shape != want.shape:
         return f"the traced network gives shape {got.shape}, the model {want.shape}"
     if not (np.array_equal(np.isnan(got), np.isnan(want)) and np.array_equal(np.isposinf(got), np.isposinf(want))
@@ -168,6 +181,6 @@ def _difference(got: np.ndarray, want: np.ndarray) -> str | None:
     finite = np.isfinite(want)
     scale = float(np.abs(want[finite]).max(initial=0.0)) or 1.0
     worst = float(np.abs(got[finite] - want[finite]).max(initial=0.0))
-    if worst <= PROBE_TOLERANCE * scale:
+    if worst <= tolerance * scale:
         return None
     return f"the traced network and the model differ by up to {worst:.3g} (outputs up to {scale:.3g})"
