@@ -328,6 +328,40 @@ def test_half_precision_models_are_checked_at_their_precision(dtype):
     assert np.abs(net.forward(x) - exact).max() <= 1e-6 * np.abs(exact).max()  # the parameters, computed exactly
 
 
+def test_a_bfloat16_model_torch_cannot_export_is_exported_from_a_float32_copy():
+    """torch's TorchScript exporter fails on a bfloat16 attention with an explicit scale (as Hugging Face's sdpa
+    attention calls it) with "ScalarType ComplexDouble is an unexpected tensor scalar type"; from_torch exports a
+    float32 copy (the same values) and checks the network against the bfloat16 model; the model is left as it was"""
+    class Attention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.qkv = nn.Linear(8, 24)
+
+        def forward(self, x):
+            q, k, v = self.qkv(x)[:, None].chunk(3, -1)
+            return nn.functional.scaled_dot_product_attention(q, k, v, scale=0.25)[:, 0]
+
+    torch.manual_seed(11)
+    model = Attention().eval().to(torch.bfloat16)
+    x = np.random.default_rng(11).standard_normal((2, 5, 8))
+    net = from_torch(model, x)
+    assert model.qkv.weight.dtype == torch.bfloat16
+    with torch.no_grad():
+        exact = Attention().double()
+        exact.load_state_dict(model.state_dict())
+        want = exact(torch.as_tensor(x)).numpy()
+    assert np.abs(net.forward(x) - want).max() <= 1e-6 * np.abs(want).max()
+
+
+def test_each_module_keeps_its_own_mode():
+    """a model in training mode holding a module in eval mode: both modes as they were after the import (the
+    import's model.train(True) had switched the inner module's dropout on)"""
+    inner = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5)).eval()
+    outer = nn.Sequential(inner, nn.Linear(8, 2))
+    from_torch(outer, np.ones((1, 8)))
+    assert outer.training and not inner.training and not inner[1].training
+
+
 def test_export_failure_is_torch_message_without_its_graph():
     class Inverse(nn.Module):
         def forward(self, x):

@@ -8,9 +8,11 @@ to a file and loading that.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import warnings
+from copy import deepcopy
 
 import numpy as np
 
@@ -45,20 +47,16 @@ def from_torch(model, example_input) -> Network:
         raise TypeError(f"from_torch needs a torch.nn.Module; got {type(model).__name__}")
     x, ids = _example(model, example_input, torch)
     name = type(model).__name__
-    was_training = model.training
-    model.eval()
     try:
-        with warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select fused
-            # kernels (e.g. the transformer fast path) that have no ONNX form
+        with _evaluated(model), warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select
+            # fused kernels (e.g. the transformer fast path) that have no ONNX form
             warnings.simplefilter("always")
-            exported, routing = export(torch, onnx, model, x[:1], OPSET, name)
+            exported, routing = export(torch, onnx, *_exportable(model, x[:1], torch), OPSET, name)
     except ValueError as err:
         if not (ids and re.search(r"dtype|scalar type", str(err))):  # a float model given integers
             raise
         raise ValueError(f"an integer example_input is taken as token ids (for a model of real-valued inputs give "
                          f"a float example, e.g. images.float()); {err}") from None
-    finally:
-        model.train(was_training)
     own = os.path.dirname(torch.__file__)  # torch's own modules check shapes in Python; they export correctly
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning) and not w.filename.startswith(own)]
     try:
@@ -85,6 +83,32 @@ def from_torch(model, example_input) -> Network:
                          "its first axis must be the batch and its samples independent (a sequence-first RNN or "
                          "attention: use batch_first=True, or wrap it)")
     return net
+
+
+@contextlib.contextmanager
+def _evaluated(model):
+    """the model in eval mode, each of its modules given back its own mode afterwards (``model.train(mode)`` would
+    set every submodule to the top module's)"""
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+def _exportable(model, x, torch) -> tuple:
+    """(model, example) as the exporter takes them: a model holding bfloat16 tensors, which torch's TorchScript
+    exporter cannot write ("ScalarType ComplexDouble is an unexpected tensor scalar type"), as a copy whose
+    bfloat16 parameters and buffers are float32 (exactly their values), with a float32 example"""
+    if not any(t.dtype == torch.bfloat16 for t in (*model.parameters(), *model.buffers())):
+        return model, x
+    copy = deepcopy(model)
+    for t in (*copy.parameters(), *copy.buffers()):
+        if t.dtype == torch.bfloat16:
+            t.data = t.data.float()
+    return copy, x.float() if x.is_floating_point() else x
 
 
 def _example(model, example_input, torch):
@@ -142,9 +166,7 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None 
     else what differed or stopped the check (a model whose output is not one tensor, or that raises on a probe,
     cannot be checked)"""
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
-    was_training = model.training
-    model.eval()
-    try:
+    with _evaluated(model):
         for probe in _probes(x)[:probes] if inputs is None else inputs:
             try:
                 with torch.no_grad():
@@ -158,8 +180,6 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None 
                                      _probe_tolerance(dtype, torch))
             if difference:
                 return f"on a batch of {len(probe)} inputs of the example's shape {difference}"
-    finally:
-        model.train(was_training)
     return None
 
 
