@@ -35,7 +35,8 @@ def export(torch, onnx, model, x, opset: int, name: str):
     with tempfile.TemporaryDirectory(prefix="cimsim-export-") as folder:
         path = os.path.join(folder, "model.onnx")
         try:
-            with _exportable(torch), onnx_symbolics(torch), dense_experts(torch, model) as routing:
+            with (_exportable(torch), onnx_symbolics(torch), _no_graph_dump(torch),
+                  dense_experts(torch, model) as routing):
                 torch.onnx.export(model, (x,), path, dynamo=False, opset_version=opset, do_constant_folding=True,
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
@@ -43,6 +44,21 @@ def export(torch, onnx, model, x, opset: int, name: str):
                              f"{_message(str(exc))}{routing_hint(model, str(exc)) or _constant_hint(str(exc))}"
                              ) from None
         return onnx.load(path), routing  # with the external data of a model past 2 GiB
+
+
+@contextlib.contextmanager
+def _no_graph_dump(torch):
+    """torch's TorchScript exporter writes its whole IR graph to standard output where it fails (its ONNX log is on
+    whatever ``verbose`` says: torch tests the log's getter, a function, for truth); its log dropped meanwhile"""
+    log = getattr(torch._C, "_jit_onnx_log", None)
+    if log is None:
+        yield
+        return
+    torch._C._jit_onnx_log = lambda *parts: None
+    try:
+        yield
+    finally:
+        torch._C._jit_onnx_log = log
 
 
 ROUTING_OPS = ("histc", "bincount", "nonzero", "index_add", "one_hot")

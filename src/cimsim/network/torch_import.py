@@ -51,7 +51,7 @@ def from_torch(model, example_input) -> Network:
         with _evaluated(model), warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select
             # fused kernels (e.g. the transformer fast path) that have no ONNX form
             warnings.simplefilter("always")
-            exported, routing = export(torch, onnx, *_exportable(model, x[:1], torch), OPSET, name)
+            exported, routing = export(torch, onnx, *_exportable_precision(model, x[:1], torch), OPSET, name)
     except ValueError as err:
         if not (ids and re.search(r"dtype|scalar type", str(err))):  # a float model given integers
             raise
@@ -98,7 +98,7 @@ def _evaluated(model):
             module.training = training
 
 
-def _exportable(model, x, torch) -> tuple:
+def _exportable_precision(model, x, torch) -> tuple:
     """(model, example) as the exporter takes them: a model holding bfloat16 tensors, which torch's TorchScript
     exporter cannot write ("ScalarType ComplexDouble is an unexpected tensor scalar type"), as a copy whose
     bfloat16 parameters and buffers are float32 (exactly their values), with a float32 example"""
