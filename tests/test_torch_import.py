@@ -369,7 +369,8 @@ def test_export_failure_is_torch_message_without_its_graph(capfd):
         def forward(self, x):
             return torch.linalg.inv(x)
 
-    with pytest.raises(ValueError, match=r"torch model Inverse: the ONNX export failed: .*linalg_inv") as info:
+    with pytest.raises(ValueError, match=r"torch model Inverse: the ONNX export \(traced on a batch of one sample\) "
+                                         r"failed: .*linalg_inv") as info:
         from_torch(Inverse(), np.eye(3)[None])
     assert "graph" not in str(info.value) and len(str(info.value)) < 400
     assert "may translate it: torch.onnx.export(model, (x,), path, dynamo=True" in str(info.value)  # the way out
@@ -418,7 +419,8 @@ def test_examples_and_outputs_named_for_what_they_are():
         def forward(self, ids):
             return torch.linalg.inv(self.table(ids))
 
-    with pytest.raises(ValueError, match=r"^torch model IdsThenInverse: the ONNX export failed: .*linalg_inv"):
+    with pytest.raises(ValueError, match=r"^torch model IdsThenInverse: the ONNX export \(traced on a batch of one "
+                                         r"sample\) failed: .*linalg_inv"):
         from_torch(IdsThenInverse(), torch.tensor([[1, 2, 3]]))
 
     class Heads(nn.Module):

@@ -40,9 +40,9 @@ def export(torch, onnx, model, x, opset: int, name: str):
                 torch.onnx.export(model, (x,), path, dynamo=False, opset_version=opset, do_constant_folding=True,
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
-            raise ValueError(f"torch model {name}: the ONNX export failed: {type(exc).__name__}: "
-                             f"{_message(str(exc))}{routing_hint(model, str(exc)) or _constant_hint(str(exc))}"
-                             ) from None
+            hint = routing_hint(model, str(exc)) or _constant_hint(str(exc))
+            raise ValueError(f"torch model {name}: the ONNX export (traced on a batch of one sample) failed: "
+                             f"{type(exc).__name__}: {_message(str(exc))}{hint}") from None
         return onnx.load(path), routing  # with the external data of a model past 2 GiB
 
 
