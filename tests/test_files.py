@@ -6,6 +6,7 @@ import os
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cimsim.atomic import write_atomic
@@ -27,8 +28,12 @@ def test_config_text_encodings(tmp_path):
     with pytest.raises(ConfigError, match=r"wide.toml: invalid TOML: the file is UTF-16 text .*; save it as UTF-8"):
         load_config(tmp_path / "wide.toml")
     (tmp_path / "latin.toml").write_bytes("name = 'caf\xe9'".encode("latin-1"))
-    with pytest.raises(ConfigError, match="latin.toml: invalid TOML: the file is not UTF-8 text"):
+    with pytest.raises(ConfigError, match="latin.toml: invalid TOML: the file is binary data, not UTF-8 text"):
         load_config(tmp_path / "latin.toml")
+    np.savez(tmp_path / "w.npz", w=np.ones(3))  # a network or weights file given as the config: where it goes
+    with pytest.raises(ConfigError, match=r"w.npz: invalid TOML: the file is a zip archive \(a .npz\?\), not UTF-8 "
+                                          r"text; a network, weights, .* is named in a config's \[workload\]"):
+        load_config(tmp_path / "w.npz")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX's")

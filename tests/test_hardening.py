@@ -204,9 +204,9 @@ def test_file_names_longer_than_the_file_system_allows(tmp_path):
 def test_a_toml_file_beyond_its_size_limit_is_refused_unread(tmp_path, monkeypatch, command, what):
     """/dev/zero (or a device, a huge file) given as a TOML file had been read for ever: cimsim reads at most
     MAX_TOML_BYTES (64 MiB; lowered here to 64 bytes) and names the file"""
-    import cimsim.config.load
+    import cimsim.config.toml_file
 
-    monkeypatch.setattr(cimsim.config.load, "MAX_TOML_BYTES", 64)
+    monkeypatch.setattr(cimsim.config.toml_file, "MAX_TOML_BYTES", 64)
     path = write(tmp_path, "# a comment\n" * 20)
     extra = ("-o", tmp_path / "r.csv") if command == "sweep" else ()
     assert_clean(cli(command, path, *extra), 2, f"{path}: the {what} holds more than 64 bytes")

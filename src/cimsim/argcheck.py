@@ -19,7 +19,7 @@ import typing
 import numpy as np
 
 __all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path", "check_execution", "check_instance",
-           "checked_types", "described"]
+           "checked_types", "described", "cut_short"]
 
 
 def is_int(value) -> bool:
@@ -62,10 +62,14 @@ def finite_float(value) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def cut_short(text: str, limit: int = 80) -> str:
+    """``text``, cut to ``limit`` characters with its length said when longer."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _shown(value, limit: int = 60) -> str:
     """repr of ``value``, cut to ``limit`` characters"""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+    return cut_short(repr(value), limit)
 
 
 def check_path(name: str, value) -> str | os.PathLike:

@@ -14,7 +14,6 @@ Paths of weight and input files are resolved against the config file's directory
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import difflib
 import functools
@@ -27,11 +26,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..argcheck import check_path, checked_types
+from ..argcheck import checked_types, cut_short
 from ..errors import SHOWN_ERRORS, ConfigError
 from .checks import CONDITIONAL_FIELDS, check_consistency, unused_stated_fields
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
+from .toml_file import read_toml
 
 __all__ = [
     "load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency",
@@ -42,8 +42,6 @@ _TOP_LEVEL = ("name", "preset", "description")
 _SECTION_FIELDS = {section: {f.name: f for f in dataclasses.fields(cls)} for section, cls in SECTIONS.items()}
 _DOTTED_FIELDS = [f"{section}.{name}" for section, fields in _SECTION_FIELDS.items() for name in fields]
 _FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
-MAX_TOML_BYTES = 64 << 20
-"""the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
 _TOP_LEVEL_KEYS = (
     [*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
 _OVERRIDE_KEYS = (["name"], f"name and 'table.field' for the tables {', '.join(SECTIONS)}")
@@ -59,33 +57,6 @@ def load_config(path: str | os.PathLike) -> Config:
     if "name" not in data:
         data["name"] = Path(path).stem
     return config_from_dict(data, source, base_dir=Path(path).parent)
-
-
-def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
-    """The tables of a TOML file, or a :class:`ConfigError` naming the file (unreadable, larger than MAX_TOML_BYTES,
-    not UTF-8, bad TOML with its line and column); ``what`` names the kind of file in the message."""
-    check_path(f"the {what}", path)
-    try:
-        with open(path, "rb") as file:
-            raw = file.read(MAX_TOML_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(str(path), [("", f"cannot read the {what}: {exc.strerror or exc}")]) from None
-    except ValueError as exc:  # e.g. a path with a NUL byte
-        raise ConfigError(_short(str(path)), [("", f"cannot read the {what}: {exc}")]) from None
-    if len(raw) > MAX_TOML_BYTES:
-        size = f"{MAX_TOML_BYTES >> 20} MiB" if MAX_TOML_BYTES >= 1 << 20 else f"{MAX_TOML_BYTES} bytes"
-        raise ConfigError(str(path), [("", f"the {what} holds more than {size} (a device, or not a file of TOML "
-                                           "settings?); cimsim reads no further")])
-    try:
-        return tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))  # a byte-order mark: Notepad's
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from None
-    except UnicodeDecodeError:  # UTF-16 (PowerShell's >) starts with its byte-order mark
-        why = ("the file is UTF-16 text (as Windows PowerShell writes it); save it as UTF-8"
-               if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "the file is not UTF-8 text")
-        raise ConfigError(str(path), [("", f"invalid TOML: {why}")]) from None
-    except RecursionError:
-        raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
 
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
@@ -310,7 +281,7 @@ def _unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> st
 
     ``top_level`` holds the keys valid outside the tables and a sentence listing the valid keys.
     """
-    key = _short(key)
+    key = cut_short(key)
     if len(errors) >= SHOWN_ERRORS:  # the rest are only counted in the message
         return f"unknown key '{key}'"
     keys, listing = top_level
@@ -327,17 +298,12 @@ def _unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> st
     return f"unknown key '{key}'; valid keys: {listing}"
 
 
-def _short(text: str, limit: int = 80) -> str:
-    """``text``, cut to ``limit`` characters with its length said when longer."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
-
-
 def _show(value: Any) -> str:
     """A value as a user wrote it in TOML (long ones cut short)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return _short(json.dumps(value))
+        return cut_short(json.dumps(value))
     if isinstance(value, Mapping):
         return "a table"
     if getattr(value, "ndim", 0) and hasattr(value, "shape"):  # a numpy array: one value is asked for
@@ -345,6 +311,6 @@ def _show(value: Any) -> str:
     if isinstance(value, int) and abs(value) > 10**30:
         return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     try:
-        return _short(str(value))
+        return cut_short(str(value))
     except (RecursionError, ValueError):  # arrays nested thousands deep; ints beyond str()'s digit limit
         return f"a value of type {type(value).__name__}"

@@ -18,7 +18,8 @@ from typing import Any
 
 from ..argcheck import is_int
 from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, load_config, load_preset, with_overrides
-from ..config.load import python_scalar, read_toml
+from ..config.load import python_scalar
+from ..config.toml_file import read_toml
 from ..errors import ConfigError
 from .metrics import available_metrics, default_metrics
 

@@ -1,0 +1,52 @@
+"""Reading a TOML file (a config, a sweep spec, a macro file) safely: bounded in size, UTF-8, and refused with the
+file named and what it holds instead where it is not TOML text (UTF-16, a zip archive, binary data)."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import tomllib
+from typing import Any
+
+from ..argcheck import check_path, cut_short
+from ..errors import ConfigError
+
+__all__ = ["MAX_TOML_BYTES", "read_toml"]
+
+MAX_TOML_BYTES = 64 << 20
+"""the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
+
+
+def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
+    """The tables of a TOML file, or a :class:`ConfigError` naming the file (unreadable, larger than MAX_TOML_BYTES,
+    not UTF-8 text, bad TOML with its line and column); ``what`` names the kind of file in the message."""
+    check_path(f"the {what}", path)
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(MAX_TOML_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(str(path), [("", f"cannot read the {what}: {exc.strerror or exc}")]) from None
+    except ValueError as exc:  # e.g. a path with a NUL byte
+        raise ConfigError(cut_short(str(path)), [("", f"cannot read the {what}: {exc}")]) from None
+    if len(raw) > MAX_TOML_BYTES:
+        size = f"{MAX_TOML_BYTES >> 20} MiB" if MAX_TOML_BYTES >= 1 << 20 else f"{MAX_TOML_BYTES} bytes"
+        raise ConfigError(str(path), [("", f"the {what} holds more than {size} (a device, or not a file of TOML "
+                                           "settings?); cimsim reads no further")])
+    try:
+        return tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))  # a byte-order mark: Notepad's
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), [("", f"invalid TOML: {_not_text(raw, what)}")]) from None
+    except RecursionError:
+        raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
+
+
+def _not_text(raw: bytes, what: str) -> str:
+    """what a file that is not UTF-8 text holds instead, as far as its first bytes say"""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # PowerShell's > writes UTF-16
+        return "the file is UTF-16 text (as Windows PowerShell writes it); save it as UTF-8"
+    held = "a zip archive (a .npz?)" if raw.startswith(b"PK\x03\x04") else "binary data"
+    hint = ("; a network, weights, inputs or dataset file is named in a config's [workload] (network_file, "
+            "weights_file, inputs_file, dataset_file)" if what == "config file" else "")
+    return f"the file is {held}, not UTF-8 text{hint}"
