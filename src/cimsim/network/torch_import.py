@@ -162,9 +162,8 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None 
                   inputs: list[np.ndarray] | None = None) -> str | None:
     """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`; the first
     ``probes`` of them; or the given ``inputs``) within :func:`_probe_tolerance` of the model's precision (NaN and
-    infinities where both have them),
-    else what differed or stopped the check (a model whose output is not one tensor, or that raises on a probe,
-    cannot be checked)"""
+    infinities where both have them), else what differed or stopped the check (a model whose output is not one
+    tensor, or that raises on a probe, cannot be checked)"""
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
     with _evaluated(model):
         for probe in _probes(x)[:probes] if inputs is None else inputs:
