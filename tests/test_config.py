@@ -353,6 +353,17 @@ def test_with_overrides_updates_and_keeps_the_rest():
     assert config.device == base.device and config.source == base.source
 
 
+def test_chained_overrides_keep_a_field_that_stops_applying_on_the_way():
+    """a calibrated ADC's percentile survives a detour through range "max" (where it does not apply); it had come back
+    as the default 99.99, config_to_dict having left it out of the intermediate config"""
+    calibrated = with_overrides(load_preset("rram-default"), {"adc.range": "calibrated", "adc.percentile": 99.0})
+    fixed = with_overrides(calibrated, {"adc.range": "max"})
+    assert "percentile" not in config_to_dict(fixed)["adc"]  # the round trip of a config stays as it was
+    assert with_overrides(fixed, {"adc.range": "calibrated"}).adc.percentile == 99.0
+    with pytest.raises(ConfigError, match="'adc.percentile' applies only when"):  # stating it there is still refused
+        with_overrides(fixed, {"adc.percentile": 98.0})
+
+
 def test_a_network_workload_refuses_a_dense_layers_fields_and_round_trips_without_them(tmp_path):
     """in_features, out_features, weights, inputs: a network takes them from itself and its dataset, so a config or
     override stating them for one is refused (they had been ignored); config_to_dict leaves them out"""

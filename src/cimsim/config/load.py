@@ -113,12 +113,16 @@ def config_to_dict(config: Config) -> dict[str, Any]:
     Fields left out (None) are omitted, as are those that do not apply to it (``CONDITIONAL_FIELDS``), and
     ``source`` is not included, so ``config_from_dict(config_to_dict(c), c.source)`` rebuilds ``c``.
     """
+    return _tables(config, {field for field, (applies, _) in CONDITIONAL_FIELDS.items() if not applies(config)})
+
+
+def _tables(config: Config, left_out: set[str]) -> dict[str, Any]:
+    """``name`` and one table per section of the fields set (not None), but the dotted fields ``left_out``"""
     data: dict[str, Any] = {"name": config.name}
-    unused = {field for field, (applies, _) in CONDITIONAL_FIELDS.items() if not applies(config)}
     for section in SECTIONS:
         values = dataclasses.asdict(getattr(config, section))
         data[section] = {key: value for key, value in values.items()
-                         if value is not None and f"{section}.{key}" not in unused}
+                         if value is not None and f"{section}.{key}" not in left_out}
     return data
 
 
@@ -139,7 +143,7 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     if bad:
         raise ConfigError(config.source, [("", f"override keys must be strings 'table.field'; got "
                                                f"{_show(bad[0])} ({type(bad[0]).__name__})")])
-    data = config_to_dict(config)
+    data = _tables(config, set())  # fields that do not apply too: an override that makes one apply finds its value
     errors: list[tuple[str, str]] = []
     for key, value in overrides.items():
         section, _, name = str(key).partition(".")
