@@ -111,16 +111,23 @@ def _exportable_precision(model, x, torch) -> tuple:
     return copy, x.float() if x.is_floating_point() else x
 
 
+def _placement(model, torch) -> tuple:
+    """(dtype, device) of the model's first parameter (float32 on the CPU for a model without parameters): where
+    its example and probes go (a model on a GPU is traced and checked there)"""
+    first = next(model.parameters(), None)
+    return (torch.float32, torch.device("cpu")) if first is None else (first.dtype, first.device)
+
+
 def _example(model, example_input, torch):
-    """(the example as a tensor in the model's precision, or as int64 token ids; whether it is token ids), or a
-    ValueError for an example that is not a batch of finite floats or integers"""
+    """(the example as a tensor in the model's precision on its device, or as int64 token ids; whether it is
+    token ids), or a ValueError for an example that is not a batch of finite floats or integers"""
     x = example_input if isinstance(example_input, torch.Tensor) else torch.as_tensor(np.asarray(example_input))
-    dtype = next((p.dtype for p in model.parameters()), torch.float32)
+    dtype, device = _placement(model, torch)
     ids = not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
     if x.is_floating_point():
-        x = x.to(dtype)  # a float64 array for a float32 model: traced in the model's precision
+        x = x.to(device=device, dtype=dtype)  # a float64 array for a float32 model: traced in the model's precision
     elif ids:
-        x = x.long()  # token ids: the network takes them as floats of integer value
+        x = x.to(device=device, dtype=torch.long)  # token ids: the network takes them as floats of integer value
     if x.ndim < 2 or not (x.is_floating_point() or ids):
         raise ValueError(f"example_input must be a float tensor, or integer token ids, (batch, ...); got shape "
                          f"{tuple(x.shape)}, dtype {x.dtype}")
@@ -164,18 +171,19 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None 
     ``probes`` of them; or the given ``inputs``) within :func:`_probe_tolerance` of the model's precision (NaN and
     infinities where both have them), else what differed or stopped the check (a model whose output is not one
     tensor, or that raises on a probe, cannot be checked)"""
-    dtype = next((p.dtype for p in model.parameters()), torch.float32)
+    dtype, device = _placement(model, torch)
     with _evaluated(model):
         for probe in _probes(x)[:probes] if inputs is None else inputs:
             try:
                 with torch.no_grad():
-                    want = model(torch.as_tensor(probe).to(torch.long if x.dtype.kind in "iu" else dtype))
+                    want = model(torch.as_tensor(probe).to(device=device,
+                                                           dtype=torch.long if x.dtype.kind in "iu" else dtype))
             except Exception as exc:  # the model's own code may raise anything on an input it rejects
                 return f"the model raised {type(exc).__name__} on a probe input ({exc}), so the trace cannot be checked"
             want = _one_tensor(want, torch)
             if not isinstance(want, torch.Tensor):
                 return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
-            difference = _difference(net.forward(probe), want.detach().double().numpy(),
+            difference = _difference(net.forward(probe), want.detach().cpu().double().numpy(),
                                      _probe_tolerance(dtype, torch))
             if difference:
                 return f"on a batch of {len(probe)} inputs of the example's shape {difference}"
