@@ -353,6 +353,17 @@ def test_a_bfloat16_model_torch_cannot_export_is_exported_from_a_float32_copy():
     assert np.abs(net.forward(x) - want).max() <= 1e-6 * np.abs(want).max()
 
 
+def test_compiled_and_data_parallel_models_import_as_the_model_they_wrap():
+    """torch's exporter refuses torch.compile's OptimizedModule ("FX to torch.jit.trace a dynamo-optimized function")
+    and nn.DataParallel; each wraps the module that computes, which is imported"""
+    torch.manual_seed(12)
+    model = nn.Sequential(nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 3)).eval()
+    x = np.random.default_rng(12).standard_normal((2, 16))
+    for wrapped in (torch.compile(model), nn.DataParallel(model), torch.compile(nn.DataParallel(model))):
+        net = from_torch(wrapped, x)
+        assert np.abs(net.forward(x) - _torch_out(model, x)).max() <= 1e-6
+
+
 def test_each_module_keeps_its_own_mode():
     """a model in training mode holding a module in eval mode: both modes as they were after the import (the
     import's model.train(True) had switched the inner module's dropout on)"""

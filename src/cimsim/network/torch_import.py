@@ -45,6 +45,7 @@ def from_torch(model, example_input) -> Network:
         raise ImportError("from_torch needs torch and onnx: pip install torch '.[onnx]'") from None
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"from_torch needs a torch.nn.Module; got {type(model).__name__}")
+    model = _unwrapped(model, torch)
     x, ids = _example(model, example_input, torch)
     name = type(model).__name__
     try:
@@ -83,6 +84,20 @@ def from_torch(model, example_input) -> Network:
                          "its first axis must be the batch and its samples independent (a sequence-first RNN or "
                          "attention: use batch_first=True, or wrap it)")
     return net
+
+
+def _unwrapped(model, torch):
+    """the module that computes: the model that ``torch.compile`` (its ``_orig_mod``) or data-parallel training
+    (``nn.DataParallel``, ``DistributedDataParallel``: its ``module``) wraps, which torch's exporter refuses"""
+    parallel = (torch.nn.DataParallel, torch.nn.parallel.DistributedDataParallel)
+    while True:
+        if isinstance(model, parallel):
+            model = model.module
+        elif type(model).__name__ == "OptimizedModule" and isinstance(getattr(model, "_orig_mod", None),
+                                                                      torch.nn.Module):
+            model = model._orig_mod
+        else:
+            return model
 
 
 @contextlib.contextmanager
