@@ -421,6 +421,14 @@ def test_examples_and_outputs_named_for_what_they_are():
     with pytest.raises(ValueError, match=r"^an integer example_input is taken as token ids \(for a model of "
                                          r"real-valued inputs give a float example, e.g. images.float\(\)\); torch"):
         from_torch(dense, torch.ones(2, 8, dtype=torch.uint8))
+    # what is no array of numbers is named as what it is (it had been torch's "can't convert np.ndarray of type
+    # numpy.object_"); a dict of keyword inputs is told how to wrap the model
+    for bad, error, why in ((None, TypeError, "got NoneType of dtype object"), ("ids", TypeError, "got str of dtype"),
+                            ([[1.0, 2.0], [3.0]], ValueError, "got list that is no array"),
+                            ({"input_ids": torch.ones(2, 8)}, TypeError, r"got a dict: wrap a model that takes keyword "
+                                                                        r"inputs, e.g. forward\(self, ids\)")):
+        with pytest.raises(error, match="example_input must be .*" + why):
+            from_torch(dense, bad)
 
     class IdsThenInverse(nn.Module):  # token ids, then an operator the exporter refuses: no hint about the ids
         def __init__(self):

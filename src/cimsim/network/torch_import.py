@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import warnings
+from collections.abc import Mapping
 from copy import deepcopy
 
 import numpy as np
@@ -133,10 +134,27 @@ def _placement(model, torch) -> tuple:
     return (torch.float32, torch.device("cpu")) if first is None else (first.dtype, first.device)
 
 
+def _as_tensor(example_input, torch):
+    """a tensor of the numbers ``example_input`` (an array or nested lists) holds, or a TypeError / ValueError that
+    says what was given instead"""
+    if isinstance(example_input, Mapping):  # Hugging Face's keyword inputs
+        raise TypeError("example_input must be one tensor (batch, ...); got a dict: wrap a model that takes keyword "
+                        "inputs, e.g. forward(self, ids): return self.m(input_ids=ids).logits")
+    try:
+        array = np.asarray(example_input)
+    except ValueError as err:  # ragged nested lists
+        raise ValueError(f"example_input must be a tensor or array (batch, ...); got {type(example_input).__name__} "
+                         f"that is no array: {err}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"example_input must be a tensor or array of numbers (batch, ...); got "
+                        f"{type(example_input).__name__} of dtype {array.dtype}")
+    return torch.as_tensor(array)
+
+
 def _example(model, example_input, torch):
     """(the example as a tensor in the model's precision on its device, or as int64 token ids; whether it is
-    token ids), or a ValueError for an example that is not a batch of finite floats or integers"""
-    x = example_input if isinstance(example_input, torch.Tensor) else torch.as_tensor(np.asarray(example_input))
+    token ids), or a TypeError / ValueError for an example that is not a batch of finite floats or integers"""
+    x = example_input if isinstance(example_input, torch.Tensor) else _as_tensor(example_input, torch)
     dtype, device = _placement(model, torch)
     ids = not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
     if x.is_floating_point():
