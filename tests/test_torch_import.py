@@ -353,6 +353,25 @@ def test_a_bfloat16_model_torch_cannot_export_is_exported_from_a_float32_copy():
     assert np.abs(net.forward(x) - want).max() <= 1e-6 * np.abs(want).max()
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16])
+def test_a_model_of_buffers_alone_is_traced_in_their_precision(dtype):
+    """a fixed filter held as a buffer, no parameters: the example takes the buffer's precision (it had been taken
+    as float32: "expected scalar type Float but found Double" from torch's exporter)"""
+    class Fixed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("kernel", torch.randn(4, 3, 3, 3, generator=torch.Generator().manual_seed(13)))
+
+        def forward(self, x):
+            return nn.functional.conv2d(x, self.kernel)
+
+    model = Fixed().eval().to(dtype)
+    x = np.random.default_rng(13).standard_normal((2, 3, 8, 8))
+    with torch.no_grad():
+        want = nn.functional.conv2d(torch.as_tensor(x), model.kernel.double()).numpy()
+    assert np.abs(from_torch(model, x).forward(x) - want).max() <= 1e-9 * np.abs(want).max()
+
+
 def test_compiled_and_data_parallel_models_import_as_the_model_they_wrap():
     """torch's exporter refuses torch.compile's OptimizedModule ("FX to torch.jit.trace a dynamo-optimized function")
     and nn.DataParallel; each wraps the module that computes, which is imported"""

@@ -128,9 +128,10 @@ def _exportable_precision(model, x, torch) -> tuple:
 
 
 def _placement(model, torch) -> tuple:
-    """(dtype, device) of the model's first parameter (float32 on the CPU for a model without parameters): where
-    its example and probes go (a model on a GPU is traced and checked there)"""
-    first = next(model.parameters(), None)
+    """(dtype, device) of the model's first floating-point parameter, else buffer (float32 on the CPU for a model
+    without either): where its example and probes go (a model on a GPU is traced and checked there)"""
+    tensors = (t for t in (*model.parameters(), *model.buffers()) if t.is_floating_point())
+    first = next(tensors, None)
     return (torch.float32, torch.device("cpu")) if first is None else (first.dtype, first.device)
 
 
