@@ -206,6 +206,10 @@ def test_counts_from_two_column_tiles_equal_analytic_counts(path):
 def test_get_model_rejects_unknown_names_and_bad_options():
     with pytest.raises(ValueError, match="resnet18, resnet50"):
         get_model("vgg16")
+    for name, meant in (("ResNet-18", "resnet18"), ("llama", "llama-7b"), ("bert", "bert-base"), ("mobilnetv2",
+                                                                                                  "mobilenetv2")):
+        with pytest.raises(ValueError, match=rf"unknown model '{name}' \(did you mean '{meant}'\?\)"):
+            get_model(name)
     with pytest.raises(ValueError, match="phases"):
         get_model("resnet50", phase="decode")
     with pytest.raises(ValueError, match="2048 learned positions"):
@@ -254,7 +258,8 @@ def test_cli_prices_a_model_and_writes_json(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("vgg16",), "valid models: resnet18"),
+    (("vgg16",), "unknown model 'vgg16'; known models: resnet18"),
+    (("GPT2",), "unknown model 'GPT2' (did you mean 'gpt2-small'?); known models: resnet18"),
     (("gpt2-small", "--phase", "decode"), "--chips 2"),
     (("gpt2-small", "--chips", 2, "--reload-weights"), "exclude each other"),
     (("resnet50", "--phase", "decode"), "decoders"),

@@ -42,14 +42,14 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     mixtral-8x7b) or a network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the
     config's baseline: energy per item and token, rates, chips, gains."""
     from .config import load_config, load_preset
-    from .models import DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, MatrixOp, get_model, price_model, price_table
+    from .models import (DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, MatrixOp, get_model, price_model, price_table,
+                         unknown_model)
     from .atomic import write_atomic
     from .report_json import to_json
 
     is_file = model_name.lower().endswith((".npz", ".onnx"))
     if model_name not in MODEL_NAMES and not is_file:
-        raise click.UsageError(f"unknown model {model_name!r}; valid models: {', '.join(MODEL_NAMES)}, or a "
-                               ".npz / .onnx network file")
+        raise click.UsageError(f"{unknown_model(model_name)}, or a .npz / .onnx network file")
     if chips is not None and reload_weights:
         raise click.UsageError("--chips and --reload-weights exclude each other")
     if samples_path is not None and not is_file:

@@ -14,6 +14,7 @@ Decoders have two phases: ``get_model("llama-7b", phase="decode", seq_len=2048)`
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 
 from .cnn import mobilenetv2, resnet18, resnet50
@@ -25,7 +26,7 @@ from .transformer import DECODERS, Decoder, bert_base
 
 __all__ = [
     "MatrixOp", "VectorOp", "CacheOp", "Model", "Decoder", "DECODERS", "resnet18", "resnet50", "mobilenetv2",
-    "bert_base", "MODEL_NAMES", "CNN_NAMES", "PHASES", "get_model", "price_model", "chips_needed", "ModelPrice",
+    "bert_base", "MODEL_NAMES", "CNN_NAMES", "PHASES", "get_model", "unknown_model", "price_model", "chips_needed", "ModelPrice",
     "price_table", "DoesNotFitError", "DEFAULT_VECTOR_LANES", "KV_PLACES", "LINK_ENERGY_PJ_PER_BIT",
     "LINK_BANDWIDTH_GBPS",
 ]
@@ -41,6 +42,19 @@ DEFAULT_SEQ_LEN = {"bert-base": 128}
 trained context (``Decoder.max_context``)"""
 
 
+def unknown_model(name: str) -> str:
+    """The message for a model name :func:`get_model` does not know: the known name it spells differently (case,
+    hyphens, a missing size), if one, and the known names."""
+    def bare(text: str) -> str:
+        return text.lower().replace("-", "").replace("_", "")
+
+    close = ([known for known in MODEL_NAMES if bare(known) == bare(name)]
+             or [known for known in MODEL_NAMES if bare(known).startswith(bare(name)) and bare(name)]
+             or difflib.get_close_matches(name.lower(), MODEL_NAMES, n=1))
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown model {name!r}{hint}; known models: {', '.join(MODEL_NAMES)}"
+
+
 def get_model(name: str, *, seq_len: int | None = None, phase: str | None = None,
               image_side: int | None = None) -> Model:
     """The model called ``name`` (:data:`MODEL_NAMES`). CNNs take ``image_side`` (default 224); BERT takes
@@ -48,7 +62,7 @@ def get_model(name: str, *, seq_len: int | None = None, phase: str | None = None
     of seq_len tokens; default decode) and ``seq_len`` (default: its trained context). An argument the model does
     not take is refused, not ignored."""
     if name not in MODEL_NAMES:
-        raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODEL_NAMES)}")
+        raise ValueError(unknown_model(name))
     if image_side is not None and name not in _CNNS:
         raise ValueError(f"{name} takes a sequence, not an image side (image_side is for {', '.join(_CNNS)})")
     if name in DECODERS:
