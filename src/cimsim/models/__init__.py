@@ -26,8 +26,8 @@ from .transformer import DECODERS, Decoder, bert_base
 
 __all__ = [
     "MatrixOp", "VectorOp", "CacheOp", "Model", "Decoder", "DECODERS", "resnet18", "resnet50", "mobilenetv2",
-    "bert_base", "MODEL_NAMES", "CNN_NAMES", "PHASES", "get_model", "unknown_model", "price_model", "chips_needed", "ModelPrice",
-    "price_table", "DoesNotFitError", "DEFAULT_VECTOR_LANES", "KV_PLACES", "LINK_ENERGY_PJ_PER_BIT",
+    "bert_base", "MODEL_NAMES", "CNN_NAMES", "PHASES", "get_model", "unknown_model", "price_model", "chips_needed",
+    "ModelPrice", "price_table", "DoesNotFitError", "DEFAULT_VECTOR_LANES", "KV_PLACES", "LINK_ENERGY_PJ_PER_BIT",
     "LINK_BANDWIDTH_GBPS",
 ]
 
