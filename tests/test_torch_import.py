@@ -448,6 +448,8 @@ def test_examples_and_outputs_named_for_what_they_are():
                                                                         r"inputs, e.g. forward\(self, ids\)")):
         with pytest.raises(error, match="example_input must be .*" + why):
             from_torch(dense, bad)
+    x = torch.randn(2, 8)  # torch.onnx.export's args, (x,), is the one input (it had been a batch of one (2, 8) sample)
+    assert all(from_torch(dense, args).input_shape == (8,) for args in ((x,), [x]))
 
     class IdsThenInverse(nn.Module):  # token ids, then an operator the exporter refuses: no hint about the ids
         def __init__(self):

@@ -155,6 +155,9 @@ def _as_tensor(example_input, torch):
 def _example(model, example_input, torch):
     """(the example as a tensor in the model's precision on its device, or as int64 token ids; whether it is
     token ids), or a TypeError / ValueError for an example that is not a batch of finite floats or integers"""
+    if isinstance(example_input, (tuple, list)) and len(example_input) == 1 and isinstance(example_input[0],
+                                                                                        torch.Tensor):
+        example_input = example_input[0]  # torch.onnx.export's args, (x,): the one input, not a batch of one
     x = example_input if isinstance(example_input, torch.Tensor) else _as_tensor(example_input, torch)
     dtype, device = _placement(model, torch)
     ids = not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
