@@ -210,6 +210,8 @@ def test_get_model_rejects_unknown_names_and_bad_options():
                                                                                                   "mobilenetv2")):
         with pytest.raises(ValueError, match=rf"unknown model '{name}' \(did you mean '{meant}'\?\)"):
             get_model(name)
+    with pytest.raises(ValueError, match="unknown model None; known models"):  # not a name at all
+        get_model(None)
     with pytest.raises(ValueError, match="phases"):
         get_model("resnet50", phase="decode")
     with pytest.raises(ValueError, match="2048 learned positions"):

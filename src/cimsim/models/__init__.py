@@ -45,12 +45,12 @@ trained context (``Decoder.max_context``)"""
 def unknown_model(name: str) -> str:
     """The message for a model name :func:`get_model` does not know: the known name it spells differently (case,
     hyphens, a missing size), if one, and the known names."""
-    def bare(text: str) -> str:
-        return text.lower().replace("-", "").replace("_", "")
+    def bare(text) -> str:
+        return str(text).lower().replace("-", "").replace("_", "")
 
     close = ([known for known in MODEL_NAMES if bare(known) == bare(name)]
              or [known for known in MODEL_NAMES if bare(known).startswith(bare(name)) and bare(name)]
-             or difflib.get_close_matches(name.lower(), MODEL_NAMES, n=1))
+             or difflib.get_close_matches(bare(name), MODEL_NAMES, n=1))
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown model {name!r}{hint}; known models: {', '.join(MODEL_NAMES)}"
 
