@@ -232,3 +232,38 @@ def test_a_point_with_1b_figures_and_no_uiuc_bits_says_so(tmp_path):
     left = [e.reason for e in macro_comparison.excluded_points(path) if e.label.startswith("UIUC row 1")]
     assert left == ["only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and no "
                     "UIUC B_x and B_w to price one invocation at; not stated: input_bits, weight_bits"]
+
+
+def test_the_converter_diagnosis_reads_an_energy_per_mac_as_it_reads_an_efficiency(tmp_path):
+    """one chip's energy stated twice, as TOPS/W and as the same energy per MAC in fJ: both misses say that
+    silicon's whole energy per conversion is below the model ADC's, with the same figure (the diagnosis had read
+    TOPS/W figures only)"""
+    text = """[[macro]]
+key = "my-chip"
+title = "t"
+source = "s"
+read_via = "primary"
+family = "sram-charge"
+node_nm = 28
+vdd_v = 0.9
+rows = 256
+cols = 64
+input_bits = 8
+weight_bits = 1
+adc_bits = 8
+cols_per_adc = 1
+cycle_ns = 20.0
+
+[[macro.point]]
+label = "as TOPS/W"
+ops_per_mac = 2
+tops_per_w = 2000.0
+
+[[macro.point]]
+label = "as fJ per MAC"
+energy_fj_per_mac = 1.0
+"""
+    whys = {c.point: c.why for c in macro_comparison.macro_cases(macro_file(tmp_path, text)) if c.kind == "absolute"}
+    found = [re.search(r"silicon's whole energy per conversion, ([\d.e+-]+) pJ, is below the model ADC's", why)
+             for why in whys.values()]
+    assert len(whys) == 2 and all(found) and found[0].group(1) == found[1].group(1)

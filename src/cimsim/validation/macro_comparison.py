@@ -77,9 +77,7 @@ def _digitized(point: MacroPoint) -> bool:
 
 def _precision(point: MacroPoint) -> tuple[int, int] | None:
     f = point.fields
-    if "input_bits" in f and "weight_bits" in f:
-        return int(f["input_bits"]), int(f["weight_bits"])
-    return None
+    return (int(f["input_bits"]), int(f["weight_bits"])) if "input_bits" in f and "weight_bits" in f else None
 
 
 def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], list[Exclusion]]:
@@ -246,14 +244,17 @@ def _top(shares: Mapping[str, float]) -> str:
     return ", ".join(f"{k} {100 * v:.0f} %" for k, v in sorted(shares.items(), key=lambda kv: -kv[1])[:3])
 
 
-def _diagnosis(quantity: str, model: Mapping[str, Any], silicon_pj_per_mac: float) -> str:
-    """what the model's figure is made of, for a case outside its tolerance; for energy, where silicon's whole energy
-    per conversion (its energy per MAC over the model's conversions per MAC) is below the model's ADC alone, that"""
+def _diagnosis(quantity: str, model: Mapping[str, Any], error: float) -> str:
+    """what the model's figure is made of, for a case outside its tolerance (``error`` = model / published - 1), and
+    where silicon's whole energy per conversion (per MAC, over the model's conversions per MAC) is below its ADC's"""
     energy = f"model energy {_top(model['energy_share'])}"
     adc_pj, conversions = model["adc_energy_pj"], model["conversions_per_mac"]
-    if conversions and (silicon_pj := silicon_pj_per_mac / conversions) < adc_pj:  # the converter alone exceeds it
-        energy += (f"; silicon's whole energy per conversion, {silicon_pj:.3g} pJ, is below the model ADC's "
-                   f"{adc_pj:.3g}")
+    if conversions and quantity in ("tops_per_w", "energy_fj_per_mac", "energy_pj_per_mvm") and -1 < error < math.inf:
+        silicon_over_model = 1.0 + error if quantity == "tops_per_w" else 1.0 / (1.0 + error)  # energy per MAC
+        silicon_pj = model["energy_fj_per_mac"] * 1e-3 * silicon_over_model / conversions
+        if silicon_pj < adc_pj:  # the converter alone exceeds silicon's whole energy
+            energy += (f"; silicon's whole energy per conversion, {silicon_pj:.3g} pJ, is below the model ADC's "
+                       f"{adc_pj:.3g}")
     time = (f"model {model['reads_per_vector']} reads x {model['ns_per_vector'] / model['reads_per_vector']:.3g} ns "
             f"per vector of {model['macs_per_vector']} MACs")
     area = f"model area {model['area_mm2']:.3g} mm2 ({_top(model['area_share'])})"
@@ -278,8 +279,7 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
                      "uniform random data")
     parts.extend(u.notes)
     if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
-        silicon = float(u.point.values.get("ops_per_mac", 2)) / fig.value if fig.quantity == "tops_per_w" else math.nan
-        parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model, silicon)}")
+        parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model, error)}")
         if u.macro.file is None and u.macro.key in ENTRY_LIMITS:
             parts.append(ENTRY_LIMITS[u.macro.key])
     return "; ".join(parts) if parts else "independent prediction"
