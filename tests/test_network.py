@@ -1220,6 +1220,59 @@ def test_onnx_where_never_mixes_an_unchosen_infinity_in():
     assert np.isfinite(got).all()
 
 
+@pytest.mark.parametrize("op", ["Where", "Where-swapped", "Trilu"])
+def test_a_constant_mask_selects_without_mixing_an_unchosen_infinity_in(tmp_path, op):
+    """Where(mask, log x, -inf) (a causal mask after a padding mask), Where(mask, 0, log x) and Trilu(log x) with a
+    constant mask: log 0 = -inf where the mask drops the value. An affine select, x mask + v (1 - mask), had given NaN
+    there (a softmax row all NaN). Against onnx's reference evaluator; the layer saves and loads."""
+    onnx = pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    make = onnx.helper.make_node
+    mask = np.array([[False, True], [False, True]])
+    nodes = [make("Relu", ["x"], ["r"]), make("Log", ["r"], ["l"])]
+    typed = {"c": mask, "v": np.array(-np.inf, np.float32), "zero": np.array(0.0, np.float32)}
+    if op == "Trilu":
+        nodes.append(make("Trilu", ["l"], ["y"], upper=1))
+    else:
+        nodes.append(make("Where", ["c", "l", "v"] if op == "Where" else ["c", "zero", "l"], ["y"]))
+    graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", 1, [1, 2, 2])],
+                                   [onnx.helper.make_tensor_value_info("y", 1, None)],
+                                   [onnx.numpy_helper.from_array(np.asarray(v), k) for k, v in typed.items()])
+    x = np.array([[[-1.0, 2.0], [-3.0, 4.0]]], np.float32)
+    with np.errstate(all="ignore"):
+        want = ReferenceEvaluator(onnx.helper.make_model(graph, opset_imports=[
+            onnx.helper.make_opsetid("", 14)])).run(None, {"x": x})[0]
+        net = _typed_model(nodes, typed, (2, 2), opset=14)
+        got = net.forward(x.astype(np.float64))
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+        assert not np.isnan(got).any()
+        save_network(net, tmp_path / "m.npz")
+        np.testing.assert_array_equal(load_network(tmp_path / "m.npz").forward(x.astype(np.float64)), got)
+
+
+@pytest.mark.parametrize("op", ["LeakyRelu", "PRelu"])
+def test_leaky_relu_of_infinities(op):
+    """LeakyRelu / PRelu of exp(x) overflowing to +inf and of -inf: +inf and -slope x inf (relu(x) + slope (x -
+    relu(x)) had given inf - inf = NaN); against onnx's reference evaluator"""
+    onnx = pytest.importorskip("onnx")
+    from onnx.reference import ReferenceEvaluator
+
+    make = onnx.helper.make_node
+    nodes = [make("Exp", ["x"], ["e"]), make("Neg", ["e"], ["n"]), make("Concat", ["e", "n"], ["c"], axis=1),
+             make(op, ["c", "s"] if op == "PRelu" else ["c"], ["y"], **({"alpha": 0.1} if op == "LeakyRelu" else {}))]
+    typed = {"s": np.array([0.2], np.float32)} if op == "PRelu" else {}
+    graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", 1, [1, 2])],
+                                   [onnx.helper.make_tensor_value_info("y", 1, None)],
+                                   [onnx.numpy_helper.from_array(v, k) for k, v in typed.items()])
+    x = np.array([[1.0, 1000.0]], np.float32)
+    with np.errstate(all="ignore"):
+        want = ReferenceEvaluator(onnx.helper.make_model(graph)).run(None, {"x": x})[0]
+        got = _typed_model(nodes, typed, (2,)).forward(x.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert np.isinf(got).sum() == 2 and not np.isnan(got).any()
+
+
 def test_an_import_that_outgrows_the_machine_stops_with_a_message(monkeypatch, tmp_path):
     """between nodes the import checks the process's peak memory against 80 % of the machine's: a model whose
     constants and layers outgrow it (torchvision's MViT v2 reached 21.4 GiB of 23.5) gets an error, not the

@@ -257,6 +257,30 @@ def test_minus_infinity_padding_is_the_max_pools():
         from_torch(nn.Sequential(nn.ConstantPad2d(1, -float("inf")), nn.ReLU()).eval(), x)
 
 
+def test_a_causal_mask_over_a_padding_mask_imports():
+    """scores + a constant key-padding row of 0 / -inf, then masked_fill(causal, -inf), then softmax: torch's
+    result is finite; the constant Where had selected arithmetically (-inf x 0 = NaN) and the import was refused as
+    computing something else"""
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q, self.k = nn.Linear(8, 8), nn.Linear(8, 8)
+            pad = torch.zeros(5)
+            pad[3] = -float("inf")
+            self.register_buffer("pad", pad)
+            self.register_buffer("causal", torch.triu(torch.ones(5, 5, dtype=torch.bool), 1))
+
+        def forward(self, x):
+            scores = self.q(x) @ self.k(x).transpose(1, 2) + self.pad
+            return scores.masked_fill(self.causal, -float("inf")).softmax(-1)
+
+    torch.manual_seed(0)
+    model, x = Masked().eval(), np.random.default_rng(41).standard_normal((3, 5, 8))
+    got = from_torch(model, x[:1]).forward(x)
+    with torch.no_grad():
+        np.testing.assert_allclose(got, model(torch.tensor(x, dtype=torch.float32)).numpy(), atol=1e-6)
+
+
 def test_nearest_upsampling_and_its_refusals():
     """nn.Upsample(nearest) by a whole factor, or to a size that is one, becomes an Upsample layer; a fractional
     nearest resize becomes one-hot Interpolate layers (no vector-unit work); area resizing is refused, naming the

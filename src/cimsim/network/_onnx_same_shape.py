@@ -18,6 +18,7 @@ from .movement import Reshape
 from .norms import RMSNorm
 from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
 from .pooling import AvgPool2d
+from .selection import Select
 
 __all__ = ["SAME_SHAPE_HANDLERS"]
 
@@ -99,35 +100,32 @@ def _variadic(g, op, attrs, names, outs, name):
 
 
 def _trilu(g, op, attrs, names, outs, name):
-    """Trilu of an activation: its upper (lower) triangle of the last two axes, from diagonal k, kept by a constant
-    0 / 1 mask (an affine)"""
+    """Trilu of an activation: its upper (lower) triangle of the last two axes, from diagonal k, selected by a
+    constant mask (0 elsewhere, whatever the activation holds there: infinities too)"""
     if len(names) > 1 and names[1] and names[1] not in g.consts:
         raise ValueError("Trilu needs a constant diagonal offset")
     k = int(np.ravel(g.consts[names[1]])[0]) if len(names) > 1 and names[1] else 0
     rows, cols = g.full_shape(names[0])[-2:]
     ones = np.ones((rows, cols))
     mask = np.triu(ones, k) if attrs.get("upper", 1) else np.tril(ones, k)
-    g.append(Affine(scale=mask), names[:1], outs[0], name)
+    g.append(Select(condition=mask, b=0.0), names[:1], outs[0], name)
 
 
 def _where(g, op, attrs, names, outs, name):
-    """Where with a constant condition (a mask): an activation where the condition holds, the other operand (an
-    activation or a constant, such as -inf) elsewhere, as affine layers: x * mask + value * (1 - mask). A condition
-    computed from activations: :func:`._onnx_logic.data_where`; of IsNaN or IsInf: :func:`._onnx_logic.value_where`."""
+    """Where with a constant condition (a mask): a :class:`.selection.Select` of the operands where each is an
+    activation (a constant one, such as -inf, held by the layer), exact whatever the operand not chosen holds. A
+    condition computed from activations: :func:`._onnx_logic.data_where`; of IsNaN or IsInf:
+    :func:`._onnx_logic.value_where`."""
     cond, a, b = names
     if cond in g.value_tests:
         return value_where(g, cond, a, b, outs[0], name)
     if g.is_data(cond):
         return data_where(g, cond, a, b, outs[0], name)
     data = a if g.is_data(a) else b
-    keep = np.asarray(g.sample_constant(g.consts[cond], data), dtype=bool)
-    if g.is_data(a) and g.is_data(b):
-        g.append(Affine(scale=keep.astype(np.float64)), [a], f"{outs[0]}#true", name)
-        g.append(Affine(scale=(~keep).astype(np.float64)), [b], f"{outs[0]}#false", name)
-        return g.append(Elementwise("add"), [f"{outs[0]}#true", f"{outs[0]}#false"], outs[0], name)
-    mask = keep if g.is_data(a) else ~keep  # where the activation is taken
-    other = g.sample_constant(g.consts[b if g.is_data(a) else a], data)
-    g.append(Affine(scale=mask.astype(np.float64), shift=np.where(mask, 0.0, other)), [data], outs[0], name)
+    constant = {n: g.sample_constant(g.consts[n], data) for n in (a, b) if not g.is_data(n)}
+    keep = g.sample_constant(g.consts[cond], data).astype(bool)
+    g.append(Select(condition=keep, a=constant.get(a), b=constant.get(b)), [n for n in (a, b) if g.is_data(n)],
+             outs[0], name)
 
 
 POW_MAX_EXPONENT = 16
@@ -190,7 +188,7 @@ def _hard_sigmoid(g, op, attrs, names, outs, name):
 
 def _leaky_relu(g, op, attrs, names, outs, name):
     """LeakyRelu (slope alpha, 0.01 when not given) and PRelu (a constant slope, per channel or one):
-    relu(x) + slope (x - relu(x)), whatever the sign or size of the slope"""
+    relu(x) + slope min(x, 0), whatever the sign or size of the slope (x - relu(x) for min(x, 0) had made +inf NaN)"""
     x, out = names[0], outs[0]
     if op == "LeakyRelu":
         slope = float(attrs.get("alpha", 0.01))
@@ -199,7 +197,7 @@ def _leaky_relu(g, op, attrs, names, outs, name):
     else:
         raise ValueError("PRelu needs a constant slope")
     g.append(ReLU(), [x], f"{out}#pos", name)
-    g.append(Elementwise("sub"), [x, f"{out}#pos"], f"{out}#neg", name)
+    g.append(Clip(None, 0.0), [x], f"{out}#neg", name)
     g.append(Affine(scale=slope), [f"{out}#neg"], f"{out}#sloped", name)
     g.append(Elementwise("add"), [f"{out}#pos", f"{out}#sloped"], out, name)
 

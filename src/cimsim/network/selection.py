@@ -63,15 +63,19 @@ class Select(DigitalLayer):
     activations (0 / 1 values). Exact whatever a and b hold: an arithmetic select, b + c (a - b), would turn an
     infinite value it does not choose into NaN (torch's nan_to_num selects its replacement for infinities so).
     Inputs: the condition, then a and b where each is an activation; a constant operand is ``a`` or ``b`` here
-    (broadcast per sample; any value, infinities and NaN included)."""
+    (broadcast per sample; any value, infinities and NaN included), a constant condition ``condition`` (a mask:
+    ONNX Where of a constant condition, Trilu's triangle)."""
 
     kind: ClassVar[str] = "select"
     arity: ClassVar[int | None] = None
     a: np.ndarray | None = None
     b: np.ndarray | None = None
+    condition: np.ndarray | None = None
 
     def __post_init__(self):
-        for name in ("a", "b"):
+        if self.condition is not None and self.a is not None and self.b is not None:
+            raise ValueError("Select of a constant condition needs an activation operand (else it is a constant)")
+        for name in ("a", "b", "condition"):
             if getattr(self, name) is not None:
                 value = np.array(getattr(self, name), dtype=np.float64)
                 value.setflags(write=False)
@@ -79,21 +83,22 @@ class Select(DigitalLayer):
 
     @property
     def _inputs(self) -> int:
-        return 1 + (self.a is None) + (self.b is None)
+        return (self.condition is None) + (self.a is None) + (self.b is None)
 
     def output_shape(self, *shapes: tuple[int, ...]) -> tuple[int, ...]:
         if len(shapes) != self._inputs:
-            raise ValueError(f"Select takes {self._inputs} inputs (the condition and its activation operands); "
-                             f"got {len(shapes)}")
-        constants = [v.shape for v in (self.a, self.b) if v is not None]
+            raise ValueError(f"Select takes {self._inputs} inputs (the condition and the operands that are "
+                             f"activations); got {len(shapes)}")
+        constants = [v.shape for v in (self.condition, self.a, self.b) if v is not None]
         try:
             return tuple(np.broadcast_shapes(*(tuple(s) for s in shapes), *constants))
         except ValueError:
             raise ValueError(f"Select operands of shapes {[tuple(s) for s in shapes] + constants} do not "
                              "broadcast") from None
 
-    def __call__(self, condition: np.ndarray, *operands: np.ndarray) -> np.ndarray:
-        given = iter(operands)
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+        given = iter(inputs)
+        condition = next(given) if self.condition is None else self.condition[None]
         a = next(given) if self.a is None else self.a[None]
         b = next(given) if self.b is None else self.b[None]
         condition, a, b = aligned((condition, a, b))
