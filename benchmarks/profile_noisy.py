@@ -19,10 +19,10 @@ from bench_targets import data, design  # noqa: E402
 
 from cimsim.config import with_overrides  # noqa: E402
 from cimsim.numerics import Crossbar, _kernels, set_worker_threads  # noqa: E402
-from cimsim.numerics import crossbar as crossbar_module, int8  # noqa: E402
+from cimsim.numerics import crossbar as crossbar_module  # noqa: E402
 
 STAGES = ((crossbar_module, "prepare_planes", "quantise the inputs into planes"),
-          (int8, "group_sums", "products"),
+          (crossbar_module, "group_sums", "products"),
           (_kernels, "adc_accumulate", "read noise + ADC + shift-add kernel"))
 
 

@@ -677,28 +677,55 @@ def test_operands_near_the_bottom_of_float64_give_the_products_of_their_normal_t
                                  ("sliced", "bipolar", 2)])
 def test_results_do_not_depend_on_the_worker_threads(dac, monkeypatch):
     """the same outputs and counts, bit for bit, on one worker thread and on two (made to share even this small
-    batch), and on two running their ranges in pieces of 64 rows, with programming error and read noise on every
-    read"""
+    batch), on two running their ranges in pieces of 128 rows, in chunks of 100 vectors, and over calls of 1, 299
+    and 400 vectors, with programming error and read noise on every read: the non-integer levels' float32 sums
+    (BLAS rounds a row's sums by where it sits in the call: OpenBLAS's kernels did, for 160 rows a read) too"""
     from cimsim.config import with_overrides
     from cimsim.numerics import set_worker_threads, threads
 
     monkeypatch.setattr(threads, "SPLIT_MIN_S", 0.0)
-    cfg = with_overrides(make_config(dac=dac, in_features=24, out_features=12, adc_bits=8),
-                         {"device.program_sigma": 0.02, "device.read_noise_sigma": 0.01})
-    w, x = data(cfg, batch=300)
+    cfg = with_overrides(make_config(dac=dac, in_features=160, out_features=12, adc_bits=8),
+                         {"device.program_sigma": 0.02, "device.read_noise_sigma": 0.01, "array.rows": 160,
+                          "array.rows_per_read": 160})
+    w, x = data(cfg, batch=700)
     runs = []
     try:
-        for workers, piece_bytes in ((1, threads.PIECE_BYTES), (2, threads.PIECE_BYTES), (2, 1)):
+        for workers, piece_bytes, chunk, calls in ((1, threads.PIECE_BYTES, 2048, [700]),
+                                                   (2, threads.PIECE_BYTES, 2048, [700]), (2, 1, 2048, [700]),
+                                                   (1, threads.PIECE_BYTES, 100, [700]), (2, 1, 2048, [1, 299, 400])):
             set_worker_threads(workers)
             monkeypatch.setattr(threads, "PIECE_BYTES", piece_bytes)
-            xbar = Crossbar(cfg)
+            xbar = Crossbar(with_overrides(cfg, {"simulation.batch_size": chunk}))
             xbar.program(w)
-            runs.append((xbar.mvm(x), xbar.counts))
+            runs.append((np.vstack([xbar.mvm(part) for part in np.split(x, np.cumsum(calls)[:-1])]), xbar.counts))
     finally:
         set_worker_threads(threads.USABLE_CORES)
     for y, counts in runs[1:]:
         np.testing.assert_array_equal(runs[0][0], y)
         assert runs[0][1] == counts
+
+
+@pytest.mark.parametrize("first_vector", [0, 5, 128, 1000])
+def test_aligned_products_give_each_row_the_same_sums_whatever_the_call(first_vector):
+    """float32 x @ w of non-integer w in calls of PRODUCT_ROWS rows aligned to the vector numbers: the rows of any
+    split of a batch (one call, calls of 1, 127, 129 and 200 rows, a piece starting mid-block) come out the same
+    bit for bit, within float32 rounding of the float64 product"""
+    from cimsim.numerics.products import aligned_product
+
+    rng = np.random.default_rng(first_vector)
+    x = rng.integers(-128, 128, (457, 256)).astype(np.float32)
+    w = rng.standard_normal((256, 40)).astype(np.float32)
+    whole = np.empty((457, 40), np.float32)
+    aligned_product(x, w, whole, first_vector)
+    np.testing.assert_allclose(whole, x.astype(np.float64) @ w, rtol=1e-5, atol=0.05)
+    cuts = [0, 1, 128, 257, 457]
+    parts = np.empty_like(whole)
+    for a, b in zip(cuts, cuts[1:]):
+        aligned_product(x[a:b], w, parts[a:b], first_vector + a)
+    np.testing.assert_array_equal(parts, whole)
+    column_slice = np.hstack([x, x])[:, 256:]  # rows strided as a row group's columns of a wider layer
+    aligned_product(column_slice, w, parts, first_vector)
+    np.testing.assert_array_equal(parts, whole)
 
 
 def test_small_work_stays_on_the_calling_thread():
@@ -716,9 +743,15 @@ def test_small_work_stays_on_the_calling_thread():
     x = np.zeros((256, 2))
     for seconds_per_row, want in ((SPLIT_MIN_S / 1000, [256]), (SPLIT_MIN_S, [128, 128]), (None, [128, 128])):
         seen.clear()
-        results, measured = share_rows(run, x, x, 5, 64, 2, seconds_per_row, 256)
+        results, measured = share_rows(run, x, x, 0, 64, 2, seconds_per_row, 256)
         assert results == want and measured > 0
-        assert sorted(seen) == sorted([(True, 5, want[0])] + ([(False, 5 + 128, 128)] if len(want) == 2 else []))
+        assert sorted(seen) == sorted([(True, 0, want[0])] + ([(False, 128, 128)] if len(want) == 2 else []))
+    # ranges end where a vector number is a multiple of the block, pieces where it is one of the piece: vectors 5
+    # to 260 run as 5-191 on the calling thread (pieces 5-127, 128-191), 192-260 on the helper (192-255, 256-260)
+    seen.clear()
+    results, _ = share_rows(run, x, x, 5, 64, 2, None, 128)
+    assert results == [123, 64, 64, 5]
+    assert sorted(seen) == sorted([(True, 5, 123), (True, 128, 64), (False, 192, 64), (False, 256, 5)])
 
 
 def test_workers_run_with_one_blas_thread_and_the_limit_is_undone():

@@ -177,9 +177,10 @@ def test_mobilenet_v3_activations():
     with torch.no_grad():
         model.act.weight.copy_(torch.linspace(-0.5, 1.5, 8))  # slopes of both signs, above and below 1
     net = _imported(model, x)
-    kinds = [layer.kind for layer in net.layers]
     assert [layer.function for layer in net.layers if layer.kind == "unary"] == ["hardswish", "hardswish"]
-    assert kinds.count("clip") == 1  # the hard sigmoid: an affine line, clipped to [0, 1]
+    clips = [(layer.low, layer.high) for layer in net.layers if layer.kind == "clip"]
+    assert clips.count((0.0, 1.0)) == 1  # the hard sigmoid: an affine line, clipped to [0, 1]
+    assert clips.count((None, 0.0)) == 2 and len(clips) == 3  # the leaky ReLU's and PReLU's min(x, 0)
     from cimsim.models import VectorOp
     from cimsim.models.from_network import model_from_network
     assert sum(isinstance(op, VectorOp) and op.kind == "hardswish" for op in model_from_network(net).ops) == 2

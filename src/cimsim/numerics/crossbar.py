@@ -28,14 +28,13 @@ from ..analytic import analytic_counts
 from ..errors import CallOrderError
 from ..footprint import check_memory
 from ..mapping import plan_layer
-from . import _kernels
+from . import _kernels, int8
 from .checks import check_unsigned, checked_inputs, finite_matrix, finite_outputs, vector_rows
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
 from .encoding import (accumulate_planes, fixed_input_max, prepare_planes, quantize_inputs, unshifted,
                        with_normal_rows)
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
-from . import int8
-from .int8 import IntegerProducts
+from .products import PRODUCT_ROWS, group_sums
 from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer, row_level_fractions
 from .threads import piece_rows, share_rows, worker_threads
 
@@ -78,7 +77,7 @@ class Crossbar:
         self.adc: AdcSetting | None = None
         self.layer: ProgrammedLayer | None = None
         """what programming left in the arrays (None until :meth:`program`)"""
-        self._integer: IntegerProducts | None = None
+        self._integer: int8.IntegerProducts | None = None
         self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
         self._row_seconds: float | None = None  # a row's time on one thread, last measured (threads.share_rows)
         self._ktc_std = ktc_noise_std(self.plan, config.array.cell_capacitance_ff)
@@ -99,7 +98,7 @@ class Crossbar:
         if codes is not None:
             layer = compact_layer(layer, codes, p)
         self.layer = layer
-        self._integer = None if codes is None else IntegerProducts(codes, p)
+        self._integer = None if codes is None else int8.IntegerProducts(codes, p)
         self.adc = None if fraction is None else adc_setting(p, np.full(
             (p.row_tiles, layer.col_w.size), fraction * self.max_sum))
         self._vector_events = self._events_per_vector()
@@ -149,8 +148,8 @@ class Crossbar:
         """Column sums of one conversion group for every plane row with their read noise (float64), as the ADCs see
         them."""
         start, stop = self.plan.conversion_groups()[group]
-        matrix = self.layer.matrix[start:stop] if self._integer is None else self._integer.float_rows(group)
-        sums = (planes2d[:, start:stop] @ matrix).astype(np.float64)
+        sums = group_sums(planes2d, [True], group, start, stop, self.layer.matrix, self._integer, 0,
+                          self.layer.integer_levels).astype(np.float64)  # the plane rows numbered as one batch
         if self._output_noise:
             batch = planes2d.shape[0] // self.plan.n_planes
             _kernels.add_read_noise(sums, batch, self.plan.n_planes, self.layer.col_w.size,
@@ -243,8 +242,8 @@ class Crossbar:
         """
         workers = 1 if self._cell_noise_path else worker_threads()
         p = self.plan  # a row's input planes and column sums, float32 (or uint8 planes and int32 sums)
-        piece = piece_rows(4 * p.n_planes * (p.in_features + self.layer.col_w.size + 1), _kernels.ROW_BLOCK)
-        results, self._row_seconds = share_rows(self._rows, x, out, first_vector, _kernels.ROW_BLOCK, workers,
+        piece = piece_rows(4 * p.n_planes * (p.in_features + self.layer.col_w.size + 1), PRODUCT_ROWS)
+        results, self._row_seconds = share_rows(self._rows, x, out, first_vector, PRODUCT_ROWS, workers,
                                                 self._row_seconds, piece)
         code_sq = sum((r[1] for r in results[1:]), results[0][1])
         return sum(r[0] for r in results), code_sq, sum(r[2] for r in results), max(r[3] for r in results)
@@ -267,7 +266,8 @@ class Crossbar:
         for g, (start, stop) in enumerate(groups):
             tile = start // p.rows
             live = [bool(row_sq[g][k * batch:(k + 1) * batch].any()) for k in range(p.n_planes)]
-            sums = int8.group_sums(planes2d, live, g, start, stop, self.layer.matrix, self._integer)
+            sums = group_sums(planes2d, live, g, start, stop, self.layer.matrix, self._integer, first_vector,
+                              self.layer.integer_levels)
             if self._cell_noise_path:
                 self._cell_noise(sums, planes2d[:, start:stop])
             noise_std, plane_w = (self._noise_std(row_sq[g], g) if self._output_noise else empty), p.plane_weights

@@ -40,7 +40,7 @@ from ._int8_model import matmul_integer_model
 from .threads import scratch
 
 __all__ = ["available", "weight_offset", "form", "stored", "speedup", "faster", "compact", "IntegerProducts",
-           "group_sums", "run_session", "exact_product", "ALWAYS_CELLS", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE",
+           "run_session", "exact_product", "ALWAYS_CELLS", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE",
            "MIN_SPEEDUP", "PAIR_MAX"]
 
 MIN_MACS = 1 << 24
@@ -302,33 +302,6 @@ class IntegerProducts:
         if w is not None and self._offset:  # uint8 codes + 128: each int8 byte with its top bit flipped
             w = np.bitwise_xor(w.view(np.uint8), 0x80, out=scratch("int8 rows", w.shape, np.uint8))
         return run_session(self._sessions[group], x, y, w)
-
-
-def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, stop: int, matrix: np.ndarray,
-               integer: IntegerProducts | None) -> np.ndarray:
-    """Column sums of row group ``group`` (rows ``start:stop`` of ``matrix``) for every plane row of ``planes2d``
-    (float32 codes, or uint8 for the int8 units), one product per live plane (all at once when every plane is
-    live); a plane whose codes are all zero in these rows (``live`` False: the negative phase of ReLU outputs) sums
-    to exactly 0 unmultiplied. The int8 units' int32 sums come back as they are when every plane is live; else
-    the sums are float32 (this thread's work array)."""
-    n_planes = len(live)
-    batch = planes2d.shape[0] // n_planes
-    spans = [slice(None)] if all(live) else [slice(k * batch, (k + 1) * batch) for k in range(n_planes)]
-    sums = scratch("sums", (planes2d.shape[0], matrix.shape[1]), np.float32)
-    for k, rows in enumerate(spans):
-        exact = integer.products(planes2d[rows], group) if planes2d.dtype == np.uint8 and live[k] else None
-        if exact is not None and len(spans) == 1:
-            return exact
-        if exact is not None:
-            sums[rows] = exact
-        elif live[k]:
-            rows_in = planes2d[rows, start:stop]
-            if rows_in.dtype == np.uint8:  # a product too small for the int8 units, from their planes
-                rows_in = rows_in.astype(np.float32) - integer.zero_point
-            np.matmul(rows_in, matrix[start:stop] if integer is None else integer.float_rows(group), out=sums[rows])
-        else:
-            sums[rows] = 0.0
-    return sums
 
 
 def exact_product(codes: np.ndarray, weight_codes: np.ndarray, int8_units: bool = True) -> np.ndarray:

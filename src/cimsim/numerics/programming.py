@@ -71,6 +71,8 @@ class ProgrammedLayer:
     """programming pulses spent (program-and-verify included)"""
     cells_at_target: bool
     """every cell holds its target level exactly (no programming error, stuck cell or drift)"""
+    integer_levels: bool
+    """``matrix`` holds integers only: its products are exact in any order (:mod:`.products`)"""
 
 
 @checked_types
@@ -103,17 +105,18 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     compensated = device.drift_compensation == DriftCompensation.GLOBAL
     compensation = (drift_gains(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile, lay.col_tile, p)
                     if compensated else np.ones((p.row_tiles, lay.col_w.size)))
+    matrix = np.ascontiguousarray(np.hstack(blocks) if len(blocks) > 1 else converted, dtype=np.float32)
     layer = ProgrammedLayer(
         weight_codes=codes.astype(np.int8 if p.weight_bits <= 8 else np.int16), weight_scale=scale, weight_shift=shift,
         conductances_us=None if ideal else conductances_us.astype(np.float32),
-        matrix=np.ascontiguousarray(np.hstack(blocks) if len(blocks) > 1 else converted, dtype=np.float32),
-        col_r=col_r, ones_col=ones_col,
+        matrix=matrix, col_r=col_r, ones_col=ones_col,
         col_w=lay.col_w, col_tile=lay.col_tile, n_blocks=n_blocks,
         ref_tile=lay.col_tile[n_blocks * p.out_features:].astype(np.int64), layout_tiles=lay.phys_tile,
         noise_cells=lay.cells_per_conversion, combine=lay.combine, noise_weight=lay.noise_weight,
         row_g_us=_row_conductance_us(phys, r, step) if ideal else conductances_us.sum(axis=1),
         compensation=compensation, cell_writes=cells.writes,
-        cells_at_target=cells.at_target or not cells.deviation.any())
+        cells_at_target=cells.at_target or not cells.deviation.any(),
+        integer_levels=bool(np.array_equal(matrix, np.round(matrix))))
     for value in vars(layer).values():
         if isinstance(value, np.ndarray) and value.flags.owndata:
             value.setflags(write=False)

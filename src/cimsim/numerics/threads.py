@@ -83,22 +83,26 @@ def piece_rows(bytes_per_row: int, block: int) -> int:
 
 
 def _pieces(run, x: np.ndarray, out: np.ndarray, first_vector: int, rows: int) -> list:
-    """``run`` over the rows of ``x`` in pieces of ``rows``"""
-    return [run(x[a:a + rows], out[a:a + rows], first_vector + a) for a in range(0, x.shape[0], rows)]
+    """``run`` over the rows of ``x`` (vectors ``first_vector`` on) in pieces that end where a vector number is a
+    multiple of ``rows``"""
+    cuts = [0, *range(-first_vector % rows or rows, x.shape[0], rows), x.shape[0]]
+    return [run(x[a:b], out[a:b], first_vector + a) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 def share_rows(run, x: np.ndarray, out: np.ndarray, first_vector: int, block: int, workers: int,
                seconds_per_row: float | None, rows_per_piece: int) -> tuple[list, float]:
-    """The results of ``run(x[a:b], out[a:b], first_vector + a)`` over fixed row ranges of ``x`` (whole blocks of
-    ``block`` rows), one per worker, the calling thread running the first; a single range when ``seconds_per_row``
-    (the caller's last measure, None: not known yet) says the rows take less than :data:`SPLIT_MIN_S`. A worker
-    runs its range in pieces of ``rows_per_piece`` rows (:func:`piece_rows`). Returns the results in range and
-    piece order and the seconds per row the calling thread took."""
+    """The results of ``run(x[a:b], out[a:b], first_vector + a)`` over fixed row ranges of ``x`` (the rows of
+    vectors ``first_vector`` on; ranges of whole blocks of ``block`` vectors, a block starting where a vector number
+    is a multiple of ``block``), one per worker, the calling thread running the first; a single range when
+    ``seconds_per_row`` (the caller's last measure, None: not known yet) says the rows take less than
+    :data:`SPLIT_MIN_S`. A worker runs its range in pieces of ``rows_per_piece`` rows (:func:`piece_rows`), aligned
+    alike. Returns the results in range and piece order and the seconds per row the calling thread took."""
     batch = x.shape[0]
     if seconds_per_row is not None and batch * seconds_per_row < SPLIT_MIN_S:
         workers = 1
-    blocks = -(-batch // block)
-    edges = [min(batch, block * (blocks * k // workers)) for k in range(workers + 1)]
+    lead = min(batch, -first_vector % block)  # rows before the first block boundary
+    blocks = -(-(batch - lead) // block)
+    edges = [0] + [min(batch, lead + block * (blocks * k // workers)) for k in range(1, workers + 1)]
     parts = [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
     start = time.perf_counter()
     if len(parts) == 1:

@@ -1,0 +1,89 @@
+"""Column sums of one row group: the input plane rows times the group's rows of the layer's matrix.
+
+Integer levels (ideal cells) multiply exactly, on the int8 units (:mod:`.int8`) or on float32 BLAS (every sum below
+2**24, checked at config time). Non-integer levels (programming error, drift, IR drop) round, and a BLAS kernel
+sums a row's products in an order that depends on where the row sits in the call and how many rows the call has
+(measured, OpenBLAS 0.3.31 Haswell kernels, one thread: 10 000 x 256 @ 256 x 256 in float32, about 900 of the first
+1 000 rows' sums differ between one call of all the rows and one of those 1 000 alone); a sum on an ADC step's edge
+then converts to another code. So their products run in calls of exactly :data:`PRODUCT_ROWS` rows aligned to the
+vector numbers (vectors 0 to R - 1, R to 2R - 1, ...; a block the rows cover only in part is padded with zero rows),
+on one BLAS thread: a vector's sums are the same whatever the batch, chunk, piece or worker it falls in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .int8 import IntegerProducts
+from .threads import one_blas_thread, scratch
+
+__all__ = ["PRODUCT_ROWS", "group_sums", "aligned_product"]
+
+PRODUCT_ROWS = 128
+"""rows of each float32 product of non-integer levels (:func:`aligned_product`). Measured on the 2-core VM of the
+benchmarks, one thread, against one call of all the rows: calls of 64 rows take 1.2-1.5x as long, of 128 rows
+1.1x, of 256 rows 1.0-1.06x (B is packed again on every call); a block the rows cover only in part costs a whole
+one, so a call of one vector costs 128 rows' product."""
+
+
+def aligned_product(x: np.ndarray, w: np.ndarray, out: np.ndarray, first_vector: int) -> None:
+    """``out`` = ``x`` @ ``w`` (float32), the rows of ``x`` those of vectors ``first_vector``, ``first_vector`` + 1,
+    ..., in calls of :data:`PRODUCT_ROWS` rows aligned to the vector numbers, on one BLAS thread: each row's sums
+    are the same bit for bit whatever rows come with it."""
+    rows, block = x.shape[0], PRODUCT_ROWS
+    head = min(rows, -first_vector % block)  # rows before the first block boundary
+    whole = (rows - head) // block * block
+    with one_blas_thread():
+        if head:
+            _padded_product(x[:head], w, out[:head], first_vector % block)
+        if whole:
+            np.matmul(x[head:head + whole].reshape(-1, block, x.shape[1]), w,
+                      out=out[head:head + whole].reshape(-1, block, w.shape[1]))
+        if head + whole < rows:
+            _padded_product(x[head + whole:], w, out[head + whole:], 0)
+
+
+def _padded_product(x: np.ndarray, w: np.ndarray, out: np.ndarray, at: int) -> None:
+    """``out`` = ``x`` @ ``w`` for rows that sit at row ``at`` of a block of :data:`PRODUCT_ROWS` rows, the others
+    zero"""
+    block = scratch("padded rows", (PRODUCT_ROWS, x.shape[1]), np.float32)
+    block[:at] = 0.0
+    block[at:at + x.shape[0]] = x
+    block[at + x.shape[0]:] = 0.0
+    sums = scratch("padded sums", (PRODUCT_ROWS, w.shape[1]), np.float32)
+    np.matmul(block, w, out=sums)
+    out[:] = sums[at:at + x.shape[0]]
+
+
+def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, stop: int, matrix: np.ndarray,
+               integer: IntegerProducts | None, first_vector: int, integer_levels: bool) -> np.ndarray:
+    """Column sums of row group ``group`` (rows ``start:stop`` of ``matrix``) for every plane row of ``planes2d``
+    (float32 codes, or uint8 for the int8 units; plane by plane, each plane's rows those of vectors
+    ``first_vector`` on), one product per live plane (all at once when every plane is live and the levels are
+    integers); a plane whose codes are all zero in these rows (``live`` False: the negative phase of ReLU outputs)
+    sums to exactly 0 unmultiplied. Non-integer levels (``integer_levels`` False) multiply in aligned blocks
+    (:func:`aligned_product`). The int8 units' int32 sums come back as they are when every plane is live; else
+    the sums are float32 (this thread's work array)."""
+    n_planes = len(live)
+    batch = planes2d.shape[0] // n_planes
+    whole = all(live) and integer_levels
+    spans = [slice(None)] if whole else [slice(k * batch, (k + 1) * batch) for k in range(n_planes)]
+    sums = scratch("sums", (planes2d.shape[0], matrix.shape[1]), np.float32)
+    for k, rows in enumerate(spans):
+        exact = integer.products(planes2d[rows], group) if planes2d.dtype == np.uint8 and live[k] else None
+        if exact is not None and len(spans) == 1:
+            return exact
+        if exact is not None:
+            sums[rows] = exact
+        elif live[k]:
+            rows_in = planes2d[rows, start:stop]
+            if rows_in.dtype == np.uint8:  # a product too small for the int8 units, from their planes
+                rows_in = rows_in.astype(np.float32) - integer.zero_point
+            w = matrix[start:stop] if integer is None else integer.float_rows(group)
+            if integer_levels:
+                np.matmul(rows_in, w, out=sums[rows])
+            else:
+                aligned_product(rows_in, w, sums[rows], first_vector)
+        else:
+            sums[rows] = 0.0
+    return sums
