@@ -4,6 +4,7 @@ that say what they hold (to_dict = the CLI's JSON, rows, short reprs)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from cimsim.config import load_config
 from cimsim.errors import ConfigError
 from cimsim.inference import NetworkResult
 from cimsim.network import load_network
+from cimsim.numerics import Crossbar
 from cimsim.run import RunResult
 from cimsim.run import simulate as run_dense
 
@@ -146,3 +148,55 @@ def test_estimate_prices_from_shapes_as_an_analytic_sweep_does():
     assert report.startswith("# cimsim estimate: default") and "| energy per MVM |" in report
     with pytest.raises(ConfigError, match="adc.bits"):
         cimsim.estimate("configs/default.toml", {"adc.bits": 0})
+
+
+def test_torch_tensors_are_read_as_arrays():
+    """a model's weight (requires grad), inputs that require grad and a bfloat16 weight: read as their values, the
+    same results as the numpy arrays of them (they had met torch's "Can't call numpy() on Tensor that requires grad"
+    and numpy's unsupported ScalarType BFloat16)"""
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("torch is not installed: this test reads torch tensors")
+    torch.manual_seed(0)
+    weight, x = torch.nn.Linear(16, 8).weight, torch.randn(4, 16, requires_grad=True)
+    got = cimsim.simulate(DEFAULT, weights=weight, inputs=x).vs_float.relative_error
+    want = cimsim.simulate(DEFAULT, weights=weight.detach().numpy(), inputs=x.detach().numpy()).vs_float.relative_error
+    assert got == want
+    half = weight.to(torch.bfloat16)
+    assert (cimsim.simulate(DEFAULT, weights=half, inputs=x).vs_float.relative_error
+            == cimsim.simulate(DEFAULT, weights=half.float().detach().numpy(), inputs=x.detach().numpy())
+            .vs_float.relative_error)
+    xbar = Crossbar(cimsim.as_config(DEFAULT, {"workload.in_features": 16, "workload.out_features": 8,
+                                              "adc.range": "max"}))
+    xbar.program(weight)
+    np.testing.assert_array_equal(xbar.mvm(x), xbar.mvm(x.detach().numpy()))
+
+
+def test_to_dict_is_the_json_the_cli_writes_infinities_as_null():
+    """an exact result's SNR is infinite: to_dict gives None there, as the files hold (json.dumps with
+    allow_nan=False had failed, and plain json.dumps wrote the non-standard Infinity)"""
+    ideal = {"preset": "ideal", "workload": {"vectors": 8, "in_features": 16, "out_features": 8}}
+    sim = cimsim.simulate(ideal)
+    assert sim.vs_digital.snr_db == float("inf")
+    json.dumps(sim.to_dict(), allow_nan=False)
+    json.dumps(cimsim.compare(ideal).to_dict(), allow_nan=False)
+    json.dumps(cimsim.estimate(DEFAULT).to_dict(), allow_nan=False)
+
+
+def test_a_network_given_in_memory_needs_no_network_file(tmp_path):
+    """network= and inputs= in memory run with a config naming no network file, and the report says where they came
+    from; a config without both still gets the field named (exit 2 from the command line)"""
+    net = load_network(ROOT / "src" / "cimsim" / "data" / "digits_mlp.npz")
+    x = np.random.default_rng(3).uniform(0, 1, (6, 64))
+    sim = cimsim.simulate({"preset": "ideal", "workload": {"kind": "network"}}, network=net, inputs=x)
+    assert sim.samples == 6
+    assert "a network given in memory (2 matrix layers), 6 samples given in memory" in sim._repr_markdown_()
+    with pytest.raises(ConfigError, match="'workload.network_file' is required when 'workload.kind' is \"network\""):
+        cimsim.simulate({"preset": "ideal", "workload": {"kind": "network"}})
+    (tmp_path / "n.toml").write_text('[workload]\nkind = "network"\n')
+    for command in ("validate", "run", "estimate"):
+        result = CliRunner().invoke(main, [command, str(tmp_path / "n.toml")])
+        assert result.exit_code == 2 and "'workload.network_file' is required" in result.output

@@ -209,6 +209,14 @@ def test_key_in_wrong_table_suggests_the_right_one():
     assert "did you mean 'device.bits_per_cell'?" in str(error_of({"array": {"bits_per_cell": 2}}))
 
 
+def test_a_dotted_field_where_tables_are_expected_says_where_it_belongs():
+    """{"adc.bits": 3} (a dict, or "adc.bits" = 3 quoted in TOML): said where a field goes, not "did you mean
+    'adc.bits'" (the key it is)"""
+    message = str(error_of({"adc.bits": 3}))
+    assert "'adc.bits' is one key here" in message and "{'adc': {'bits': ...}}" in message
+    assert "did you mean" not in message
+
+
 def test_unknown_table_suggests_closest():
     assert "unknown key 'devices'; did you mean 'device'?" in str(error_of({"devices": {}}))
 

@@ -396,10 +396,15 @@ def test_data_in_memory_are_named_not_a_config_field():
     for weights, inputs, shape in ((np.zeros((8, 0)), np.zeros((4, 0)), "(8, 0)"), (np.zeros((0, 32)), x, "(0, 32)")):
         with pytest.raises(ValueError, match=rf"weights must be a 2-d array .*got shape {re.escape(shape)}"):
             cimsim.simulate(DEFAULT, weights=weights, inputs=inputs)
-    with pytest.raises(ValueError, match=r"inputs must be a 2-d array \(vectors x in_features\): setting an array"):
+    with pytest.raises(ValueError, match=r"inputs must be a rectangular array of real numbers; numpy could not read "
+                                         r"it \(setting an array"):
         cimsim.simulate(DEFAULT, weights=w, inputs=[[1.0, 2.0], [3.0]])
-    with pytest.raises(ValueError, match="^weights and inputs: values this large overflow float64"):
+    with pytest.raises(ValueError, match="^weights and inputs: values this large could overflow float64"):
         cimsim.compare(DEFAULT, weights=w, inputs=x * 1e300)
+    # products far from float64's end are simulated (the error statistics scale them): max |w| |x| n near 1e299
+    huge = cimsim.simulate(DEFAULT, weights=w, inputs=x * 1e297)
+    assert huge.vs_float.relative_error == pytest.approx(cimsim.simulate(DEFAULT, weights=w, inputs=x)
+                                                         .vs_float.relative_error, rel=1e-9)
 
 
 @pytest.mark.parametrize("w_scale, x_scale, tiny_row", [(1e-160, 1e-160, None), (1.0, 1e-310, None),

@@ -35,6 +35,7 @@ from .config.schema import Config
 from .cost import trust
 from .inference import NetworkResult
 from .network import Network
+from .numerics.checks import as_array
 from .run import RunResult
 from .trials import Spread, run_trials, spreads
 
@@ -90,11 +91,9 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
 
 
 def _matrix(name: str, data, axes: str) -> np.ndarray:
-    """``data`` as an array, or a ValueError unless it is 2-d with at least one row and one column."""
-    try:
-        array = np.asarray(data)
-    except ValueError as exc:  # ragged nested lists
-        raise ValueError(f"{name} must be a 2-d array ({axes}): {exc}") from None
+    """``data`` as an array (:func:`.numerics.checks.as_array`), or a ValueError unless it is 2-d with at least one
+    row and one column."""
+    array = as_array(name, data)
     if array.ndim != 2 or 0 in array.shape:
         raise ValueError(f"{name} must be a 2-d array ({axes}), neither axis empty; got shape {array.shape}")
     return array
@@ -123,10 +122,10 @@ class Simulation:
         return getattr(self.trials[0], name)
 
     def to_dict(self) -> dict:
-        """The JSON ``cimsim run -o`` writes."""
-        from .report_json import run_dict
+        """The JSON ``cimsim run -o`` writes (an infinite figure, e.g. an exact result's SNR, as None)."""
+        from .report_json import json_safe, run_dict
 
-        return run_dict(self.trials, self.cost)
+        return json_safe(run_dict(self.trials, self.cost))
 
     def rows(self) -> list[dict]:
         """One row per trial: its accuracy metrics, plus the CIM energy, latency and area (whole workload)."""
@@ -173,8 +172,11 @@ class Estimate:
         return gains(self.cim, self.baseline)
 
     def to_dict(self) -> dict:
-        return {"cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(), "gain": self.gain,
-                "energy_gain_range": self.energy_gain_range, "area_range": self.area_range}
+        """the priced sides, gains and ranges as JSON-safe values (an infinite figure as None)"""
+        from .report_json import json_safe
+
+        return json_safe({"cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(), "gain": self.gain,
+                          "energy_gain_range": self.energy_gain_range, "area_range": self.area_range})
 
     def rows(self) -> list[dict]:
         """One row per (side, component): its energy (pJ) and area (um2), the side's latency (ns) and items (whole

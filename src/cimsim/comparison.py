@@ -95,10 +95,10 @@ class Comparison:
         return sum(v for k, v in self.cim.energy_pj.items() if k in MACRO_COMPONENTS)
 
     def to_dict(self) -> dict:
-        """The JSON ``cimsim compare -o`` writes (report.json)."""
-        from .report_json import comparison_dict
+        """The JSON ``cimsim compare -o`` writes (report.json; an infinite figure as None)."""
+        from .report_json import comparison_dict, json_safe
 
-        return comparison_dict(self)
+        return json_safe(comparison_dict(self))
 
     def rows(self) -> list[dict]:
         """A tidy table: one row per (scenario, side, component) with its energy (pJ, whole workload) and area

@@ -73,6 +73,8 @@ class NetworkResult:
     """the quantised digital network's outputs against the float network's"""
     network: Network | None = None
     """the network run (its digital layers are priced on the chip's vector unit)"""
+    inputs_given: bool = False
+    """the samples were given in memory, not read from the config's dataset"""
     item: ClassVar[str] = "inference"
     """what one workload item is (shared with RunResult: the interface reports use)"""
 
@@ -107,6 +109,10 @@ class NetworkResult:
 def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray | None]:
     """The config's network and its dataset (inputs shaped for the network, integer labels or None)."""
     path = config.workload.network_file
+    if path is None:
+        raise ConfigError(config.source, [("workload.network_file", (
+            "'workload.network_file' is required when 'workload.kind' is \"network\" (a script may give the network "
+            "in memory instead: cimsim.simulate(config, network=...))"))])
     try:
         network = load_network(path)
     except (ValueError, OSError, ImportError) as exc:
@@ -173,7 +179,8 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     accuracies = (float(c) / (n * per_sample) if has_classes(network.output_shape) else float("nan") for c in correct)
     return NetworkResult(config, n, *accuracies, layers,
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
-                         time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network)
+                         time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network,
+                         inputs is not None)
 
 
 def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) -> list[tuple[int, int]]:

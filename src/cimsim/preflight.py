@@ -26,9 +26,10 @@ from .workload import INPUT_BLOCK, input_blocks, load_weights
 __all__ = ["check_dense", "check_network", "check_magnitudes", "magnitude_field", "preflight", "peaks",
            "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
 
-MAGNITUDE_BOUND = 1e145
-"""largest max|w| x max|x| x inputs of a layer: its products stay below it, their squares below 1e290 and the
-error statistics' sums of squares over up to 1e15 outputs below float64's 1.8e308"""
+MAGNITUDE_BOUND = 1e300
+"""largest max|w| x max|x| x inputs of a layer (the largest sum its products can reach): below float64's 1.8e308
+with room for rounding; the error statistics scale outputs beyond 2**200 before they square them
+(:class:`.accuracy.ErrorStats`)"""
 MAGNITUDE_FLOOR = 1e-300
 """smallest product of an output's nonzero peak |w| and a vector's nonzero peak |x|: the layer's products and its
 float reference stay normal float64 numbers (from 2.2e-308), not subnormals that keep only a few bits (the crossbar
@@ -95,9 +96,9 @@ def check_magnitudes(config: Config, field: str | None, w_peaks: np.ndarray, x_p
     w_max, x_max = float(w_peaks.max(initial=0.0)), float(x_peaks.max(initial=0.0))
     bound = w_max * x_max * inputs
     if not bound < MAGNITUDE_BOUND:
-        why = (f"values this large overflow float64 (max |weight| {w_max:.3g} x max |input| {x_max:.3g} x "
-               f"{inputs} inputs = {bound:.3g}, above {MAGNITUDE_BOUND:.0e}); scale the data down (only ratios "
-               "matter to the quantised crossbars)")
+        why = (f"values this large could overflow float64 (max |weight| {w_max:.3g} x max |input| {x_max:.3g} x "
+               f"{inputs} inputs = {bound:.3g}, the largest sum of products, above {MAGNITUDE_BOUND:.0e}; float64 "
+               "ends at 1.8e308); scale the data down (only ratios matter to the quantised crossbars)")
     else:
         w_min = float(w_peaks[w_peaks > 0].min(initial=np.inf))
         x_min = float(x_peaks[x_peaks > 0].min(initial=np.inf))

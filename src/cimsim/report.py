@@ -155,9 +155,10 @@ def _workload_lines(result: Result) -> list[str]:
             f"Workload: a {p.out_features} x {p.in_features} dense layer, {cfg.workload.vectors} input vectors, on "
             f"{p.n_arrays} arrays ({p.row_tiles} row x {p.col_tiles} column tiles, {p.n_slices} slices per weight, "
             f"{p.n_planes} input planes).", ""]
+    source = "a network given in memory" if cfg.workload.network_file is None else f"`{cfg.workload.network_file}`"
+    data = "given in memory" if result.inputs_given else f"of the {cfg.workload.dataset} dataset"
     return lines + [
-        f"Workload: `{cfg.workload.network_file}` ({len(result.layers)} matrix layers), {result.samples} samples of "
-        f"the {cfg.workload.dataset} dataset.", "",
+        f"Workload: {source} ({len(result.layers)} matrix layers), {result.samples} samples {data}.", "",
         "| layer | matrix (out x in) | products per sample | arrays | row x column tiles |",
         "|---:|---|---:|---:|---|",
         *(f"| {layer.index} | {layer.plan.out_features} x {layer.plan.in_features} | "

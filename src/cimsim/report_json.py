@@ -21,22 +21,22 @@ from .mapping import Plan
 from .run import RunResult
 from .trials import Result, spreads
 
-__all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "clipped_fraction"]
+__all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "json_safe", "clipped_fraction"]
 
 
-def _finite(value):
+def json_safe(value):
     """JSON-safe copy: non-finite floats become None."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
 def to_json(data: dict) -> str:
-    return json.dumps(_finite(data), indent=2, allow_nan=False) + "\n"
+    return json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"
 
 
 def _layer_stats(result: NetworkResult) -> ErrorStats:

@@ -61,8 +61,8 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
                                                     "must not exceed 1"))
     errors.extend(config.baseline.consistency_errors())
     if config.workload.kind == WorkloadKind.NETWORK:
-        errors.extend(_check_file(config.workload.network_file, "workload.network_file",
-                                  "'workload.kind' is \"network\""))
+        if config.workload.network_file is not None:  # none: a script gives the network in memory (or a run refuses)
+            errors.extend(_check_file(config.workload.network_file, "workload.network_file", ""))
         if config.workload.dataset == Dataset.FILE:
             errors.extend(_check_file(config.workload.dataset_file, "workload.dataset_file",
                                       "'workload.dataset' is \"file\""))

@@ -290,6 +290,11 @@ def _unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> st
         return f"unknown key '{key}'"
     keys, listing = top_level
     candidates = _DOTTED_FIELDS if "." in key else [*keys, *_DOTTED_FIELDS]
+    if key in _DOTTED_FIELDS:  # "adc.bits" as one key, where its table is expected
+        section, field = key.split(".", 1)
+        return (f"'{key}' is one key here; a field belongs in its table ([{section}] {field} = ... in TOML, "
+                f"{{'{section}': {{'{field}': ...}}}} in a dict) or among the settings (--set {key}=..., "
+                f"settings={{'{key}': ...}})")
     same = [k for k in candidates if k.lower() == key.lower()]
     if same:
         return f"unknown key '{key}'; did you mean '{same[0]}'? (keys are lower case)"

@@ -194,7 +194,8 @@ class WorkloadConfig:
 
     kind: WorkloadKind = field(default=WorkloadKind.DENSE, metadata=rule(Choice(WorkloadKind), "what is simulated"))
     network_file: str | None = field(default=None, metadata=rule(
-        Text(optional=True), "trained network (.npz; .onnx with the onnx extra), relative to the config file"))
+        Text(optional=True), "trained network (.npz; .onnx with the onnx extra), relative to the config file; a "
+        "network workload needs one unless a script gives the network (cimsim.simulate(config, network=...))"))
     dataset: Dataset = field(default=Dataset.DIGITS, metadata=rule(Choice(Dataset), "network inputs and labels"))
     dataset_file: str | None = field(default=None, metadata=rule(
         Text(optional=True), ".npz with arrays x (samples x input shape) and y (integer labels)"))

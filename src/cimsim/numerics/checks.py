@@ -8,10 +8,14 @@ __all__ = ["as_array", "vector_rows", "finite_matrix", "checked_inputs", "check_
 
 
 def as_array(name: str, a) -> np.ndarray:
-    """``a`` as a numpy array, or a ValueError naming it: a masked array (its mask would be dropped), or what numpy
-    cannot read as one array (ragged nested lists)"""
+    """``a`` as a numpy array (a torch tensor detached and copied to the CPU, float16 / bfloat16 as float32: numpy
+    has no bfloat16), or a ValueError naming it: a masked array (its mask would be dropped), or what numpy cannot
+    read as one array (ragged nested lists)"""
     if isinstance(a, np.ma.MaskedArray):
         raise ValueError(f"{name} is a masked array; fill or drop the masked values first (np.ma.filled)")
+    if all(hasattr(a, method) for method in ("detach", "cpu", "numpy", "is_floating_point")):  # a torch tensor
+        a = a.detach().cpu()
+        a = (a.float() if a.is_floating_point() and a.element_size() < 4 else a).numpy()
     try:
         return np.asarray(a)
     except (ValueError, TypeError) as err:  # ragged nested lists, objects numpy cannot read as an array
