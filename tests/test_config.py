@@ -217,6 +217,18 @@ def test_a_dotted_field_where_tables_are_expected_says_where_it_belongs():
     assert "did you mean" not in message
 
 
+def test_a_path_object_is_a_path_and_an_odd_number_type_is_named(tmp_path):
+    """pathlib.Path for a file field is its string (it had been refused as not a string, shown as one); a number of
+    a type the config does not take (Decimal) is named with its type (it had read as the number in range)"""
+    import decimal
+
+    np.save(tmp_path / "w.npy", np.ones((4, 8)))
+    cfg = config_from_dict({"workload": {"weights": "file", "weights_file": tmp_path / "w.npy", "in_features": 8,
+                                         "out_features": 4}})
+    assert cfg.workload.weights_file == str(tmp_path / "w.npy")
+    assert "got 5.5 (a Decimal)" in str(error_of({"device": {"g_max_us": decimal.Decimal("5.5")}}))
+
+
 def test_unknown_table_suggests_closest():
     assert "unknown key 'devices'; did you mean 'device'?" in str(error_of({"devices": {}}))
 

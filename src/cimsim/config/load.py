@@ -268,7 +268,10 @@ def _checked_table(section: str, table: Mapping[str, Any], errors: list[tuple[st
 
 
 def python_scalar(value: Any) -> Any:
-    """A numpy scalar or 0-d array (as scripts pass them) as the Python number it holds; else ``value`` itself."""
+    """A numpy scalar or 0-d array (as scripts pass them) as the Python number it holds, a path object
+    (``pathlib.Path``) as its string; else ``value`` itself."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     return value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value
 
 
@@ -320,6 +323,8 @@ def _show(value: Any) -> str:
     if isinstance(value, int) and abs(value) > 10**30:
         return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     try:
-        return cut_short(str(value))
+        shown = cut_short(str(value))
+        plain = isinstance(value, (int, float, list, tuple, type(None)))
+        return shown if plain else f"{shown} (a {type(value).__name__})"
     except (RecursionError, ValueError):  # arrays nested thousands deep; ints beyond str()'s digit limit
         return f"a value of type {type(value).__name__}"
