@@ -420,6 +420,10 @@ _UNREAD = "is set, but {}: the file would not be read"
     ({"adc.full_scale_fraction": 0.5}, "adc.full_scale_fraction", _IGNORED.format("'adc.range' is \"fixed\"")),
     ({"device.program_verify_max_writes": 5}, "device.program_verify_max_writes",
      _IGNORED.format("'device.program_verify_tolerance' is set")),
+    ({"array.cell_capacitance_ff": 500.0}, "array.cell_capacitance_ff", _IGNORED.format("'array.family' is \"charge\"")),
+    ({"array.ir_drop": "approximate"}, "array.ir_drop", _IGNORED.format("'array.wire_resistance_ohm' is above 0")),
+    ({"baseline.board_power_w": 300.0}, "baseline.board_power_w",
+     _IGNORED.format("'baseline.energy_model' is \"board_power\"")),
 ])
 def test_a_setting_the_config_would_ignore_is_refused(overrides, field, message):
     """a user who states a file or a field means it to be read or to change something; where the settings ignore
@@ -670,6 +674,12 @@ def consistent_dicts(draw) -> dict:
         adc.pop("full_scale_fraction")
     if device["program_verify_tolerance"] is None:
         device.pop("program_verify_max_writes")
+    if array["family"] != "charge":
+        array.pop("cell_capacitance_ff")
+    if array["wire_resistance_ohm"] == 0:
+        array.pop("ir_drop")
+    if baseline["energy_model"] != "board_power":
+        baseline.pop("board_power_w")
     return data
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..argcheck import checked_types
 from .modes import (
-    Accumulation, AdcRange, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, InputEncoding,
-    InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind,
+    Accumulation, AdcRange, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, EnergyModel,
+    InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind,
 )
 from .schema import SECTIONS, AdcConfig, Config, DacConfig
 
@@ -287,6 +287,10 @@ CONDITIONAL_FIELDS = {
     "dac.input_max": (lambda c: c.dac.input_range == InputRange.FIXED, "'dac.input_range' is \"fixed\""),
     "device.program_verify_max_writes": (lambda c: c.device.program_verify_tolerance is not None,
                                          "'device.program_verify_tolerance' is set"),
+    "array.cell_capacitance_ff": (lambda c: c.array.family == ArrayFamily.CHARGE, "'array.family' is \"charge\""),
+    "array.ir_drop": (lambda c: c.array.wire_resistance_ohm > 0, "'array.wire_resistance_ohm' is above 0"),
+    "baseline.board_power_w": (lambda c: c.baseline.energy_model == EnergyModel.BOARD_POWER,
+                               "'baseline.energy_model' is \"board_power\""),
 }
 """fields that apply only in some settings -> (whether they apply to a config, when they do)"""
 
