@@ -37,7 +37,8 @@ CONSISTENCY_FIELDS = {
     "baseline.board_power_w", "baseline.wide_macs_per_cycle", "baseline.onchip_banks", "mapping.subtraction",
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
-    "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", *CONDITIONAL_FIELDS,
+    "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", "chip.tile_buffer_kib",
+    *CONDITIONAL_FIELDS,
 }
 
 
@@ -434,6 +435,13 @@ def test_a_setting_the_config_would_ignore_is_refused(overrides, field, message)
     assert f"'{field}' {message}" in str(info.value)
 
 
+def test_a_tile_buffer_smaller_than_one_read_is_refused():
+    """a 1-byte tile buffer had been priced (cheaper than the 64 KiB one: Horowitz's law in its size)"""
+    with pytest.raises(ConfigError, match=r"'chip.tile_buffer_kib' \(0.001\) must hold one array read's inputs: "
+                                          r"'array.rows' x 'dac.input_bits' = 2048 bits \(0.25 KiB\)"):
+        with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"chip.tile_buffer_kib": 0.001})
+
+
 def test_a_default_written_out_where_it_does_not_apply_is_no_error(tmp_path):
     """configs/default.toml writes percentile and calibration_vectors at their defaults: switching its range to
     "max" in the file changes nothing they say, so it is accepted"""
@@ -680,6 +688,8 @@ def consistent_dicts(draw) -> dict:
         array.pop("ir_drop")
     if baseline["energy_model"] != "board_power":
         baseline.pop("board_power_w")
+    chip = data["chip"]  # the tile buffer holds one array read's inputs
+    chip["tile_buffer_kib"] = max(chip["tile_buffer_kib"], array["rows"] * dac["input_bits"] / 8192)
     return data
 
 

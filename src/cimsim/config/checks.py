@@ -60,6 +60,10 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
         errors.append(("device.stuck_at_gmax_rate", "'device.stuck_at_gmin_rate' + 'device.stuck_at_gmax_rate' "
                                                     "must not exceed 1"))
     errors.extend(config.baseline.consistency_errors())
+    if (read_bits := array.rows * dac.input_bits) > config.chip.tile_buffer_kib * 8192:
+        errors.append(("chip.tile_buffer_kib", f"'chip.tile_buffer_kib' ({config.chip.tile_buffer_kib:g}) must hold "
+                                               f"one array read's inputs: 'array.rows' x 'dac.input_bits' = "
+                                               f"{read_bits} bits ({read_bits / 8192:.4g} KiB)"))
     if config.workload.kind == WorkloadKind.NETWORK:
         if config.workload.network_file is not None:  # none: a script gives the network in memory (or a run refuses)
             errors.extend(_check_file(config.workload.network_file, "workload.network_file", ""))
