@@ -94,7 +94,7 @@ CASES = {
     "bad gather": ([helper.make_node("Gather", ["t", "i"], ["g"], name="pick", axis=0),
                     helper.make_node("Add", ["x", "g"], ["y"])],
                    {"t": np.ones((1, 3), np.float32), "i": np.array([4], np.int64)}, (1, 3),
-                   r"node 'pick' \(Gather\): malformed node \(IndexError.*out of bounds"),
+                   r"node 'pick' \(Gather\): Gather indices \[4\] are outside \[-1, 0\]"),
 }
 
 

@@ -2009,3 +2009,47 @@ def test_a_squeeze_that_takes_the_batch_axis_at_export_and_a_wider_constant():
         want = Shifted()(torch.as_tensor(x, dtype=torch.float32)).numpy()
     net = from_torch(Shifted(), x)
     np.testing.assert_allclose(net.forward(x), want, rtol=1e-5, atol=1e-6)
+
+
+class _Renormed(nn.Module):
+    """an nn.Embedding, an nn.EmbeddingBag and F.embedding, each with a max_norm (torch renormalises the rows it
+    looks up), over a table of large rows"""
+
+    def __init__(self, norm_type: float):
+        super().__init__()
+        self.e = nn.Embedding(10, 4, max_norm=1.0, norm_type=norm_type)
+        self.bag = nn.EmbeddingBag(10, 4, max_norm=0.5, mode="sum")
+        self.table = nn.Parameter(torch.randn(10, 4))
+        for table in (self.e.weight, self.bag.weight, self.table):
+            table.data *= 5
+
+    def forward(self, ids):
+        looked_up = nn.functional.embedding(ids, self.table, max_norm=2.0)
+        return self.e(ids).sum(1) + self.bag(ids) + looked_up.sum(1)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0])
+def test_embeddings_with_a_max_norm_are_renormalised_as_torch_does_and_the_model_is_left_as_it_was(norm_type):
+    """ids never seen at import (the example's 1..3, the probes' 1..3) give torch's renormalised rows, and neither
+    the import nor its checks renormalise the model's tables in place"""
+    torch.manual_seed(0)
+    model = _Renormed(norm_type).eval()
+    tables = [t.detach().clone() for t in model.parameters()]
+    net = from_torch(model, torch.tensor([[1, 2, 3]]))
+    assert all(torch.equal(t, u) for t, u in zip(tables, model.parameters()))
+    ids = torch.tensor([[4, 5, 6], [7, 8, 9]])
+    with torch.no_grad():
+        want = model(ids).double().numpy()
+    np.testing.assert_allclose(net.forward(ids.double().numpy()), want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_model_that_writes_into_its_input_leaves_the_callers_example_as_it_was():
+    class InPlace(nn.Module):
+        def forward(self, x):
+            x.mul_(2)
+            return x + 1
+
+    example = torch.ones(1, 4)
+    net = from_torch(InPlace(), example)
+    assert torch.equal(example, torch.ones(1, 4))
+    np.testing.assert_allclose(net.forward(np.full((2, 4), 3.0)), 7.0)

@@ -9,7 +9,8 @@ import math
 import numpy as np
 
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
-           "type_kind", "array_kind", "MICROSOFT_OPS"]
+           "type_kind", "array_kind", "MICROSOFT_OPS",
+           "input_shape", "check_external_data", "unbuilt_output", "in_range"]
 
 MAX_FOLDED_VALUES = 1 << 28
 """most values a constant computed at import may hold (2 GiB in float64): the masks and position tables models
@@ -67,6 +68,17 @@ def check_node(onnx, node, opset: int) -> None:
         raise ValueError(f"{node.op_type} needs the attribute(s) {', '.join(missing)}")
 
 
+def in_range(indices, size: int, what: str) -> np.ndarray:
+    """constant ``indices`` into an axis of ``size``, a negative one counted from the end, as indices from 0; a
+    ValueError naming ``what`` for one outside [-size, size) (onnxruntime refuses it; numpy would wrap it)"""
+    indices = np.asarray(indices).astype(np.int64)
+    outside = indices[(indices < -size) | (indices >= size)]
+    if outside.size:
+        raise ValueError(f"{what} indices {sorted(set(outside.tolist()))[:4]} are outside [-{size}, {size - 1}], "
+                         f"the positions of an axis of {size}")
+    return np.where(indices < 0, indices + size, indices)
+
+
 def prod(shape) -> float:
     """the number of values of ``shape`` (a float: no overflow), negative where a dimension is"""
     return math.prod(float(d) for d in shape)
@@ -102,3 +114,38 @@ def type_kind(onnx, elem_type: int) -> str | None:
     """'float', 'int' or 'bool': the kind of ONNX element type ``elem_type`` (None for UNDEFINED)"""
     name = onnx.TensorProto.DataType.Name(elem_type)
     return None if name == "UNDEFINED" else "bool" if name == "BOOL" else "int" if "INT" in name else "float"
+
+
+def input_shape(source: str, value_info) -> tuple[int, tuple[int, ...], bool]:
+    """(export batch size, per-sample shape, whether the batch size is symbolic) of the data input; the batch is 1
+    when symbolic."""
+    dims = value_info.type.tensor_type.shape.dim
+    shape = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims[1:])
+    if len(dims) < 2 or not all(shape):
+        raise ValueError(f"{source}: input {value_info.name!r} needs a known shape (batch, ...); got "
+                         f"{[d.dim_param or d.dim_value for d in dims]}")
+    symbolic = not (dims[0].HasField("dim_value") and dims[0].dim_value > 0)
+    return 1 if symbolic else dims[0].dim_value, shape, symbolic
+
+
+def check_external_data(model, source: str) -> None:
+    """ValueError where a weight of ``model`` is kept in an external data file that was not loaded with it"""
+    tensors = (*model.graph.initializer, *(a.t for n in model.graph.node for a in n.attribute if a.HasField("t")))
+    for tensor in tensors:
+        if tensor.data_location == tensor.EXTERNAL:
+            location = next((e.value for e in tensor.external_data if e.key == "location"), "?")
+            raise ValueError(f"{source}: the values of tensor {tensor.name!r} are in the external data file "
+                             f"{location!r}, which was not loaded with the model (onnx.load(..., "
+                             "load_external_data=False)): load the model with its data (onnx.load(path)), or pass "
+                             "the file's path (load_network(path))")
+
+
+def unbuilt_output(onnx, node, k: int, opset: int, where: str) -> str:
+    """what output ``k`` of ``node`` is, which the importer does not compute (MaxPool's indices, Dropout's mask,
+    LayerNormalization's mean): for the error where a node reads it"""
+    try:
+        role = f"{onnx.defs.get_schema(node.op_type, opset, node.domain or '').outputs[k].name}, "
+    except (onnx.defs.SchemaError, IndexError):
+        role = ""
+    return (f"{where}: its output {k} ({role}{node.output[k]!r}) is not supported: cimsim computes only its "
+            f"output(s) {[o for o in node.output[:k] if o]}")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._onnx_checks import bounded, prod
-from ._onnx_quant import dequantize, quantize
+from ._onnx_checks import bounded, in_range, prod
+from ._onnx_quant import dequantize
 
-__all__ = ["FOLDABLE", "fold", "int_list", "text_attr", "tensor_array"]
+__all__ = ["FOLDABLE", "NARROW_INTEGERS", "fold", "int_list", "text_attr", "tensor_array", "constant_attr"]
 
 
 def _divide(a, b):
@@ -120,7 +120,7 @@ def _scatter_elements(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     out, indices, updates = np.array(x, copy=True), np.asarray(operands[1]).astype(np.int64), operands[2]
     axis = attrs.get("axis", 0) % x.ndim
     where = list(np.indices(indices.shape))
-    where[axis] = indices % x.shape[axis]
+    where[axis] = in_range(indices, x.shape[axis], "ScatterElements")
     if text_attr(attrs, "reduction", "none") == "add":
         np.add.at(out, tuple(where), updates)
     else:
@@ -170,7 +170,7 @@ def _one_hot(x, operands, attrs) -> np.ndarray:
 
 _WITH_ATTRIBUTES = {
     "BatchNormalization": _batch_norm,
-    "CumSum": _cumsum, "Flatten": _flatten, "QuantizeLinear": quantize, "DequantizeLinear": dequantize,
+    "CumSum": _cumsum, "Flatten": _flatten, "DequantizeLinear": dequantize,
     "GatherElements": lambda x, operands, attrs: np.take_along_axis(x, operands[1].astype(np.int64),
                                                                     axis=attrs.get("axis", 0)),
     "Tile": lambda x, operands, attrs: np.tile(x, np.ravel(operands[1]).astype(int)),
@@ -190,13 +190,21 @@ FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Conca
 """operators evaluated at import when every input is a constant"""
 
 
+NARROW_INTEGERS = frozenset({21, 22, 25, 26})
+"""ONNX's UINT4, INT4, UINT2 and INT2 (TensorProto.DataType), which :func:`tensor_array` holds in 8 bits"""
+
+
 def tensor_array(tensor) -> np.ndarray:
-    """An ONNX tensor as a numpy array; the narrow floats and ints numpy lacks (bfloat16, float8, int4: ml_dtypes
-    types) as float32, which holds each of their values exactly."""
+    """An ONNX tensor as a numpy array; the narrow floats numpy lacks (bfloat16, float8: ml_dtypes types) as float32,
+    the narrow integers (int4, uint4, int2, uint2) as int8 or uint8, which hold each of their values exactly."""
     from onnx import numpy_helper
 
     array = numpy_helper.to_array(tensor)
-    return array.astype(np.float32) if array.dtype.kind == "V" else array
+    if array.dtype.kind != "V":
+        return array
+    if array.dtype.name in ("int4", "int2", "uint4", "uint2"):
+        return array.astype(np.uint8 if array.dtype.name.startswith("u") else np.int8)
+    return array.astype(np.float32)
 
 
 def text_attr(attrs: dict, key: str, default: str) -> str:
@@ -224,6 +232,18 @@ def split_sizes(attrs: dict, operands: list, size: int, parts: int) -> list[int]
         return given
     step = -(-size // parts)
     return [min(step, size - k * step) for k in range(parts)]
+
+
+def _reduced(op: str, x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
+    """ReduceProd, ReduceSum, ReduceMax, ReduceMin or ReduceMean of a constant: over its axes (an axis named twice
+    once, as onnxruntime), or none given, every axis, or none with ``noop_with_empty_axes``"""
+    axes = int_list(attrs, operands, "axes", 1)
+    if not axes and attrs.get("noop_with_empty_axes", 0):
+        return x
+    reduce = {"ReduceProd": np.prod, "ReduceSum": np.sum, "ReduceMax": np.max, "ReduceMin": np.min,
+              "ReduceMean": np.mean}[op]
+    axes = None if not axes else tuple(dict.fromkeys(a % max(x.ndim, 1) for a in axes))
+    return np.asarray(reduce(x, axis=axes, keepdims=bool(attrs.get("keepdims", 1))))
 
 
 def _check_size(op: str, x, operands: list) -> None:
@@ -256,7 +276,8 @@ def fold(onnx, op: str, attrs: dict, operands: list, outputs: int = 1) -> list[n
         y = x.astype(onnx.helper.tensor_dtype_to_np_dtype(attrs["to"]))
         return [y.astype(np.float32) if y.dtype.kind == "V" else y]
     if op == "Gather":
-        return [np.take(x, operands[1], axis=attrs.get("axis", 0))]
+        axis = attrs.get("axis", 0)
+        return [np.take(x, in_range(operands[1], x.shape[axis], "Gather"), axis=axis)]
     if op in ("Unsqueeze", "Squeeze"):
         axes = int_list(attrs, operands, "axes", 1)
         if op == "Squeeze":
@@ -276,7 +297,7 @@ def fold(onnx, op: str, attrs: dict, operands: list, outputs: int = 1) -> list[n
             index[a] = slice(s, e, st)
         return [x[tuple(index)]]
     if op == "Reshape":
-        target = [d if d != 0 else x.shape[k] for k, d in enumerate(np.ravel(operands[1]))]
+        target = [d if d != 0 else x.shape[k] for k, d in enumerate(int_list(attrs, operands, "shape", 1))]
         return [x.reshape(target)]
     if op == "Transpose":
         return [np.transpose(x, attrs.get("perm"))]
@@ -286,11 +307,7 @@ def fold(onnx, op: str, attrs: dict, operands: list, outputs: int = 1) -> list[n
     if op == "Expand":
         return [x * np.ones(np.ravel(operands[1]).astype(int), dtype=x.dtype)]
     if op.startswith("Reduce"):  # e.g. the count of a std's Bessel correction, a product of shape values
-        axes = int_list(attrs, operands, "axes", 1)
-        reduce = {"ReduceProd": np.prod, "ReduceSum": np.sum, "ReduceMax": np.max, "ReduceMin": np.min,
-                  "ReduceMean": np.mean}[op]
-        return [np.asarray(reduce(x, axis=None if axes is None else tuple(axes),
-                                  keepdims=bool(attrs.get("keepdims", 1))))]
+        return [_reduced(op, x, operands, attrs)]
     if op == "Einsum":
         return [np.einsum(text_attr(attrs, "equation", ""), *operands)]
     if op in _WITH_ATTRIBUTES:
@@ -299,3 +316,15 @@ def fold(onnx, op: str, attrs: dict, operands: list, outputs: int = 1) -> list[n
         k = int(np.ravel(operands[1])[0]) if len(operands) > 1 and operands[1] is not None else 0
         return [np.triu(x, k) if attrs.get("upper", 1) else np.tril(x, k)]
     raise ValueError(f"constant folding of {op} is not supported")
+
+def constant_attr(attrs: dict, where: str) -> np.ndarray:
+    """The value of a Constant node of attributes ``attrs``."""
+    if "value" in attrs:
+        return tensor_array(attrs["value"])
+    for key in ("value_float", "value_int"):
+        if key in attrs:
+            return np.array(attrs[key])
+    for key in ("value_floats", "value_ints"):
+        if key in attrs:
+            return np.array(list(attrs[key]))
+    raise ValueError(f"{where}: Constant with attributes {sorted(attrs)} is not supported")

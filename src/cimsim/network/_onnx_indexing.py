@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ._onnx_checks import in_range
 from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
 from .indexing import PutAlong, TakeAlong, checked_reduction
@@ -67,7 +68,7 @@ def _scatter(g, op, attrs, names, outs, name):
     else:
         where = list(np.indices(indices.shape))
         axis = g.onnx_axis(attrs.get("axis", 0), data)
-        where[axis] = indices % full[axis]
+        where[axis] = in_range(indices, full[axis], op)
         targets = cells[tuple(where)]
     if targets.shape != g.full_shape(updates):
         raise ValueError(f"{op} indices {list(indices.shape)} name {list(targets.shape)} values; the updates have "

@@ -179,8 +179,9 @@ def _cast(g, op, attrs, names, outs, name):
 
 
 def _top_k(g, op, attrs, names, outs, name):
-    """TopK of an activation at a constant k: its values (a sort's too), and its indices where they are read"""
-    k = int(np.ravel(g.operand(names, 1, "TopK's k"))[0])
+    """TopK of an activation at a constant k (input 1; an attribute before opset 10): its values (a sort's too), and
+    its indices where they are read"""
+    k = int(attrs["k"]) if "k" in attrs else int(np.ravel(g.operand(names, 1, "TopK's k"))[0])
     axis, largest = g.sample_axis(attrs.get("axis", -1), names[0]), bool(attrs.get("largest", 1))
     g.append(TopK(k, axis, largest), names[:1], outs[0], name)
     if len(outs) > 1 and outs[1] and g.consumers.get(outs[1], 0):

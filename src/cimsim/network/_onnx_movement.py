@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ._onnx_checks import in_range
 from ._onnx_fold import flatten_axis, int_list, split_sizes, text_attr
 from .movement import PAD_MODES, Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .tables import Embedding, Interpolate
@@ -29,9 +30,11 @@ def resolved_shape(full: tuple[int, ...], target) -> tuple[int, ...]:
         raise ValueError(f"cannot reshape {list(full)} to {list(target)}") from None
 
 
-def _reshape(g, names: list[str], out: str, name: str) -> None:
+def _reshape(g, attrs: dict, names: list[str], out: str, name: str) -> None:
+    """Reshape to a constant shape (input 1; an attribute before opset 5)"""
     full = g.full_shape(names[0])
-    target = [full[k] if d == 0 else int(d) for k, d in enumerate(np.ravel(g.consts[names[1]]))]
+    given = attrs["shape"] if "shape" in attrs else g.operand(names, 1, "Reshape's shape")
+    target = [full[k] if d == 0 else int(d) for k, d in enumerate(np.ravel(given))]
     shape = g.sample_shape(resolved_shape(full, target))
     if shape == g.shape[names[0]]:
         return g.alias(out, names[0])
@@ -93,7 +96,7 @@ def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
         raise ValueError("Gather needs constant indices, or ids (an activation) indexing a constant table")
     axis = g.sample_axis(attrs.get("axis", 0), names[0])
     size = g.shape[names[0]][axis]
-    index = np.asarray(g.consts[names[1]]).astype(np.int64) % size
+    index = in_range(g.consts[names[1]], size, "Gather")
     if index.size == 0:
         raise ValueError("Gather with no indices is not supported")
     if index.ndim > 1 or (index.ndim == 1 and np.any(np.diff(index) != 1)):  # any other selection: one-hot rows
@@ -309,7 +312,7 @@ def _depth_space(g, op, attrs, names, outs, name):
 MOVEMENT_HANDLERS = {
     "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Expand": _expand, "Tile": _tile,
     "DepthToSpace": _depth_space, "SpaceToDepth": _depth_space,
-    "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, names, outs[0], name),
+    "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, attrs, names, outs[0], name),
     "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),
     "Slice": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),
     "Squeeze": lambda g, op, attrs, names, outs, name: _squeeze(g, op, attrs, names, outs[0], name),

@@ -35,7 +35,7 @@ from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 __all__ = ["FOLDED_BY_HANDLER", "SUPPORTED_OPS", "BatchAxisError", "layer_for"]
 
 
-_ALIASES = ("Identity", "Dropout")
+_ALIASES = ("Identity",)
 _QUOTIENTS = ("Mean", "ReduceMean")
 """operators whose result on integers is a truncated quotient: computed in float (a sum over a count), then
 truncated (Div of integers: :func:`_quotient`)"""
@@ -72,6 +72,19 @@ def _mod(g, op, attrs, names, outs, name):
         return g.append(Elementwise("sub"), [a, f"{out}#multiple"], out, name)
     g.append(Affine(scale=-1.0, shift=g.sample_constant(g.consts[a], f"{out}#multiple")), [f"{out}#multiple"], out,
              name)
+
+
+def _dropout(g, op, attrs, names, outs, name):
+    """Dropout at inference (training_mode false or not given; opsets before 7: is_test set), or of ratio 0: its
+    input"""
+    training = g.operand(names, 2, "Dropout's training_mode")
+    training = bool(np.ravel(training)[0]) if training is not None else g.opset < 7 and not attrs.get("is_test", 0)
+    ratio = g.operand(names, 1, "Dropout's ratio")
+    ratio = float(np.ravel(ratio)[0]) if ratio is not None else attrs.get("ratio", 0.5)
+    if training and ratio:
+        raise ValueError("Dropout in training mode (training_mode true, or before opset 7 is_test 0: values dropped "
+                         "at random) is not supported; export the model in eval mode")
+    g.alias(outs[0], names[0])
 
 
 def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
@@ -295,7 +308,7 @@ def _one_d(g, make, attrs: dict, x: str, out: str, name: str) -> None:
 _HANDLERS = {
     **PRODUCT_HANDLERS, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **INDEXING_HANDLERS, **LOGIC_HANDLERS,
     **QUANT_HANDLERS, **AXIS_MAP_HANDLERS, **RECURRENT_HANDLERS, **ATTENTION_HANDLERS,
-    "GlobalAveragePool": _global_average_pool, "Mod": _mod,
+    "GlobalAveragePool": _global_average_pool, "Mod": _mod, "Dropout": _dropout,
     **{op: lambda g, op, attrs, names, outs, name: g.append(ArgMax(
         g.sample_axis(attrs.get("axis", 0), names[0]), bool(attrs.get("keepdims", 1)), op == "ArgMin",
         bool(attrs.get("select_last_index", 0))), names[:1], outs[0], name) for op in ("ArgMax", "ArgMin")},
@@ -331,5 +344,5 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
 
 SUPPORTED_OPS = tuple(sorted(set(_HANDLERS) | {"Constant", "Shape"} | FOLDABLE | CONTROL_OPS))
 """ONNX operators the importer understands (those in FOLDABLE only when every input is a constant)"""
-FOLDED_BY_HANDLER = CONSTANT_INPUT_OPS | {"Conv", "CastLike"}
+FOLDED_BY_HANDLER = CONSTANT_INPUT_OPS | {"Conv", "CastLike", "QuantizeLinear"}
 """operators whose handler also takes constant inputs (and folds them), rather than the constant folding"""

@@ -6,8 +6,11 @@ handler signature of :mod:`._onnx_ops`. Of constants (int8 weights and their sca
   z's integer type (uint8 when no z is given): an affine 1 / s, a ``round`` unary, an affine + z and a clip;
 - DequantizeLinear(q, s, z) = (q - z) s: one affine.
 
-``s`` and ``z`` hold one value, or one per channel along ``axis`` (default 1). cimsim then quantises the
-activations and weights itself, as its config says; the pairs keep the model's own rounding in the float network.
+``s`` and ``z`` hold one value, one per channel along ``axis`` (default 1), or (opset 21's ``block_size``) one per
+block of that many values along it, repeated over the block. QuantizeLinear's integer type is z's, else its
+``output_dtype`` (opset 21), else uint8: 2-, 4-, 8-, 16- or 32-bit; the float8 types are refused. cimsim then
+quantises the activations and weights itself, as its config says; the pairs keep the model's own rounding in the
+float network.
 
 The QOperator format (onnxruntime's QLinearConv, QLinearMatMul, QGemm, QLinearAdd, QLinearMul, QLinear(Global)
 AveragePool, QLinearConcat, QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax) is each operator between a dequantise
@@ -24,35 +27,69 @@ from .ops import Affine, Clip, Unary
 
 __all__ = ["QUANT_HANDLERS", "quantize", "dequantize"]
 
+RANGES = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (-2**15, 2**15 - 1), "UINT16": (0, 2**16 - 1),
+          "INT32": (-2**31, 2**31 - 1), "UINT32": (0, 2**32 - 1), "INT4": (-8, 7), "UINT4": (0, 15), "INT2": (-2, 1),
+          "UINT2": (0, 3)}
+"""the integer types QuantizeLinear may quantise to -> their range (its saturation)"""
 
-def _along(value: np.ndarray, ndim: int, axis: int) -> np.ndarray:
-    """a per-tensor (one value) or per-axis (1-d) parameter shaped to broadcast against a tensor of ``ndim`` axes"""
-    value = np.asarray(value)
+
+def _along(value: np.ndarray, shape: tuple[int, ...], axis: int, block: int) -> np.ndarray:
+    """a per-tensor (one value), per-axis (1-d) or blocked (``block`` > 0: x's rank, one value per block along
+    ``axis``) parameter shaped to broadcast against a tensor of ``shape``"""
+    value, ndim = np.asarray(value), len(shape)
+    if block > 0:
+        axis %= ndim
+        wanted = tuple(-(-n // block) if k == axis else n for k, n in enumerate(shape))
+        if value.shape != wanted:
+            raise ValueError(f"block_size {block} along axis {axis} needs scales and zero points of shape "
+                             f"{list(wanted)} for an input of shape {list(shape)}; got {list(value.shape)}")
+        return np.repeat(value, block, axis=axis).take(range(shape[axis]), axis=axis)
     if value.ndim == 0 or value.size == 1:
         return value.reshape(())
-    shape = [1] * ndim
-    shape[axis % ndim] = value.size
-    return value.reshape(shape)
+    if value.ndim != 1 or value.size != shape[axis % ndim]:
+        raise ValueError(f"scales and zero points of shape {list(value.shape)} are neither one value nor one per "
+                         f"position of axis {axis} of an input of shape {list(shape)} (blocks need block_size)")
+    axes = [1] * ndim
+    axes[axis % ndim] = value.size
+    return value.reshape(axes)
 
 
-def _parameters(operands: list, ndim: int, attrs: dict) -> tuple[np.ndarray, np.ndarray, np.dtype]:
-    """(scale, zero point, integer type) of a node, shaped for a tensor of ``ndim`` axes"""
-    axis = attrs.get("axis", 1)
-    zero = operands[2] if len(operands) > 2 and operands[2] is not None else np.zeros((), np.uint8)
-    return (_along(np.asarray(operands[1], dtype=np.float64), ndim, axis), _along(zero, ndim, axis).astype(np.float64),
-            np.asarray(zero).dtype)
+def _parameters(operands: list, shape: tuple[int, ...], attrs: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(scale, zero point) of a node, shaped for a tensor of ``shape``"""
+    axis, block = attrs.get("axis", 1), int(attrs.get("block_size", 0))
+    zero = operands[2] if len(operands) > 2 and operands[2] is not None else None
+    return (_along(np.asarray(operands[1], dtype=np.float64), shape, axis, block),
+            np.zeros(()) if zero is None else _along(zero, shape, axis, block).astype(np.float64))
+
+
+def _output_type(operands: list, attrs: dict) -> tuple[int, int, np.dtype]:
+    """(least, greatest, numpy type holding them) of QuantizeLinear's integer type: its ``output_dtype`` (given, or
+    a 4-bit zero point's), else its zero point's type, else uint8"""
+    from onnx import TensorProto
+
+    zero = operands[2] if len(operands) > 2 and operands[2] is not None else None
+    if "output_dtype" in attrs:
+        name = TensorProto.DataType.Name(attrs["output_dtype"])
+    else:  # a zero point of a type numpy lacks (float8) is held as float32
+        name = "UINT8" if zero is None else np.asarray(zero).dtype.name.upper()
+    if name not in RANGES:
+        raise ValueError(f"QuantizeLinear to type {name.lower()} (its output_dtype, or its zero point's type) is not "
+                         f"supported; supported: {', '.join(t.lower() for t in RANGES)} (a float8 zero point reads "
+                         "as float32)")
+    low, high = RANGES[name]
+    return low, high, np.dtype(name.lower().replace("4", "8").replace("int2", "int8"))
 
 
 def quantize(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     """QuantizeLinear of constants"""
-    scale, zero, dtype = _parameters(operands, np.ndim(x), attrs)
-    info = np.iinfo(dtype)
-    return np.clip(np.round(np.asarray(x, dtype=np.float64) / scale) + zero, info.min, info.max).astype(dtype)
+    scale, zero = _parameters(operands, np.shape(x), attrs)
+    low, high, dtype = _output_type(operands, attrs)
+    return np.clip(np.round(np.asarray(x, dtype=np.float64) / scale) + zero, low, high).astype(dtype)
 
 
 def dequantize(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     """DequantizeLinear of constants (float32, as ONNX returns)"""
-    scale, zero, _ = _parameters(operands, np.ndim(x), attrs)
+    scale, zero = _parameters(operands, np.shape(x), attrs)
     return ((np.asarray(x, dtype=np.float64) - zero) * scale).astype(np.float32)
 
 
@@ -63,18 +100,26 @@ def _constant_parameters(g, names: list[str]) -> list:
 
 
 def _quantize_activation(g, op, attrs, names, outs, name):
+    """QuantizeLinear of an activation, or of a constant (folded); a 4-bit zero point (held in 8 bits) gives its
+    type's range"""
     x, out = names[0], outs[0]
-    scale, zero, dtype = _parameters(_constant_parameters(g, names), g.full_ndim(x), attrs)
-    info = np.iinfo(dtype)
+    if len(names) > 2 and names[2] in g.narrow:
+        attrs = {**attrs, "output_dtype": g.narrow[names[2]]}
+    operands = _constant_parameters(g, names)
+    if x in g.consts:
+        g.consts[out] = quantize(g.consts[x], operands, attrs)
+        return
+    scale, zero = _parameters(operands, g.full_shape(x), attrs)
+    low, high, _ = _output_type(operands, attrs)
     g.append(Affine(scale=g.sample_constant(1.0 / scale, x)), [x], f"{out}#scaled", name)
     g.append(Unary("round"), [f"{out}#scaled"], f"{out}#rounded", name)
     g.append(Affine(shift=g.sample_constant(zero, x)), [f"{out}#rounded"], f"{out}#shifted", name)
-    g.append(Clip(float(info.min), float(info.max)), [f"{out}#shifted"], out, name)
+    g.append(Clip(float(low), float(high)), [f"{out}#shifted"], out, name)
 
 
 def _dequantize_activation(g, op, attrs, names, outs, name):
     x = names[0]
-    scale, zero, _ = _parameters(_constant_parameters(g, names), g.full_ndim(x), attrs)
+    scale, zero = _parameters(_constant_parameters(g, names), g.full_shape(x), attrs)
     g.append(Affine(scale=g.sample_constant(scale, x), shift=g.sample_constant(-zero * scale, x)), [x], outs[0], name)
 
 

@@ -24,15 +24,16 @@ def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> N
     ReduceL2 of x**2, ReduceLogSum) as the mean times the number of values summed, then sqrt or log;
     ReduceLogSumExp as m + log(sum(exp(x - m))), m the maximum (no overflow). No axes: every axis (of a graph
     exported with batch 1, every axis of a sample; with a larger batch, refused: the batch is summed), or with
-    ``noop_with_empty_axes`` none (the same value)."""
+    ``noop_with_empty_axes`` none (the element-wise part only: :func:`_unreduced`). An axis named twice counts
+    once (as onnxruntime)."""
     x, nd = names[0], g.full_ndim(names[0])
     axes = int_list(attrs, [None, g.operand(names, 1, f"{op}'s axes")], "axes", 1)
     if not axes and attrs.get("noop_with_empty_axes", 0):
-        return g.alias(out, x)
+        return _unreduced(g, op, x, out, name)
     if not axes and g.batch != 1 and not g.batch_as_axis:
         raise BatchAxisError(f"{op} over every axis reduces the batch axis (exported with batch {g.batch}) too")
     axes = axes or list(range(0 if g.batch_as_axis else 1, nd))
-    axes = tuple(g.sample_axis(a, x) for a in axes)
+    axes = tuple(dict.fromkeys(g.sample_axis(a, x) for a in axes))
     keep = bool(attrs.get("keepdims", 1))
     if op == "ReduceProd":
         return _product(g, x, axes, keep, out, name)
@@ -68,6 +69,18 @@ def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> N
         g.append(Reshape(tuple(n for k, n in enumerate(kept) if k not in axes)), [peak], f"{out}#peak_dropped", name)
         peak = f"{out}#peak_dropped"
     g.append(Elementwise("add"), [f"{out}#log", peak], out, name)
+
+
+def _unreduced(g, op: str, x: str, out: str, name: str) -> None:
+    """A reduction over no axes (``noop_with_empty_axes``): its element-wise part, as ONNX defines it: |x| (ReduceL1,
+    and ReduceL2's sqrt(x**2)), x**2 (ReduceSumSquare), log x (ReduceLogSum); the others x itself"""
+    if op in ("ReduceL1", "ReduceL2"):
+        return g.append(Unary("abs"), [x], out, name)
+    if op == "ReduceSumSquare":
+        return g.append(Elementwise("mul"), [x, x], out, name)
+    if op == "ReduceLogSum":
+        return g.append(Unary("log"), [x], out, name)
+    g.alias(out, x)
 
 
 def _product(g, x: str, axes: tuple[int, ...], keep: bool, out: str, name: str) -> None:

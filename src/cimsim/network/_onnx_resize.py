@@ -77,7 +77,10 @@ def _resize(g, op, attrs, names, outs, name):
     """Resize by constant scales or sizes, of an activation or of a constant (a position table interpolated to the
     input's size: folded). Nearest mode where every axis repeats each value a whole number of times
     (nn.Upsample(scale_factor=k)): an Upsample layer; other nearest mappings: one-hot Interpolate layers; linear
-    (bilinear) and cubic (bicubic) modes, antialiased too: an Interpolate layer per resized axis."""
+    (bilinear) and cubic (bicubic) modes, antialiased too: an Interpolate layer per resized axis. Opset 10's Resize
+    (scales as input 1) is Upsample's (:func:`_upsample`)."""
+    if g.opset < 11 and len(names) == 2:  # (X, scales)
+        return _upsample(g, op, attrs, names, outs, name)
     mode = text_attr(attrs, "mode", "nearest")
     if mode not in ("nearest", "linear", "cubic"):
         raise ValueError(f"Resize mode {mode!r} is not supported (nearest, linear, cubic)")
@@ -168,14 +171,18 @@ def _antialiased(mode: str, attrs: dict, size: int, scale: float) -> np.ndarray:
 
 
 def _upsample(g, op, attrs, names, outs, name):
-    """Upsample (deprecated since opset 10): a Resize by its scales (an attribute before opset 9, an input from it)
-    with the asymmetric coordinates and floor rounding it defines"""
+    """Upsample (deprecated since opset 10), and Resize at opset 10: a Resize by its scales (an attribute before
+    opset 9, an input from it) with the asymmetric coordinates and floor rounding Upsample defines"""
     if "scales" not in attrs and not (len(names) > 1 and names[1] in g.consts):
-        raise ValueError("Upsample needs constant scales")
+        raise ValueError(f"{op} needs constant scales")
     scales = f"{outs[0]}#scales"
     g.consts[scales] = np.asarray(attrs["scales"] if "scales" in attrs else g.consts[names[1]], dtype=np.float32)
+    down = np.asarray(g.consts[scales]) < 1  # onnxruntime's nearest rounds up there (ONNX says nothing)
+    if down.any() and np.any(g.consts[scales] > 1) and text_attr(attrs, "mode", "nearest") == "nearest":
+        raise ValueError(f"{op} in nearest mode by scales {g.consts[scales].tolist()} that enlarge some axes and "
+                         "shrink others is not supported")
     resize = {"mode": text_attr(attrs, "mode", "nearest"), "coordinate_transformation_mode": "asymmetric",
-              "nearest_mode": "floor"}
+              "nearest_mode": "ceil" if down.any() else "floor"}
     _resize(g, "Resize", resize, [names[0], "", scales], outs, name)
 
 

@@ -8,7 +8,7 @@ import contextlib
 import importlib
 import math
 
-__all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "HYPERBOLIC"]
+__all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "renormed_lookups", "HYPERBOLIC"]
 
 def tensor_calls(torch) -> dict:
     """``repeat_interleave``, ``diff``, ``expm1``, ``trunc``, ``fix``, ``frac``, ``exp2``, ``erfc``, ``sgn``,
@@ -188,7 +188,8 @@ def functional_calls(torch) -> dict:
         return torch.where(z > threshold, x, original_softplus(z) / beta)
 
     return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear,
-            "embedding_bag": _embedding_bag(torch), "affine_grid": _affine_grid(torch), "softplus": softplus,
+            "embedding": _embedding(torch), "embedding_bag": _embedding_bag(torch), "affine_grid": _affine_grid(torch),
+            "softplus": softplus,
             "interpolate": interpolate,
             "avg_pool2d": _average_pool(functional.avg_pool2d, 2),
             "avg_pool3d": _average_pool(functional.avg_pool3d, 3)}
@@ -214,18 +215,49 @@ def _nearest_exact(torch, x, size, scale_factor, recompute_scale_factor):
     return x
 
 
+def _embedding(torch):
+    """``embedding`` with a ``max_norm`` (``nn.Embedding(max_norm=...)``): each looked-up row scaled by
+    max_norm / (norm + 1e-7) where its ``norm_type`` norm exceeds max_norm, which is what torch computes by
+    renormalising those rows of the table in place (``embedding_renorm_``) before the lookup; the exporter drops that
+    in-place step, and the table here is left as it is"""
+    original = torch.nn.functional.embedding
+
+    def embedding(x, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+        rows = original(x, weight, padding_idx, None, norm_type, scale_grad_by_freq, sparse)
+        if max_norm is None:
+            return rows
+        norm = torch.linalg.vector_norm(rows, norm_type, dim=-1, keepdim=True)
+        return rows * torch.where(norm > max_norm, max_norm / (norm + 1e-7), torch.ones_like(norm))
+
+    return embedding
+
+
+@contextlib.contextmanager
+def renormed_lookups(torch):
+    """``embedding`` and ``embedding_bag`` as :func:`_embedding` and :func:`_embedding_bag` compute them, meanwhile:
+    the same values as torch's, without renormalising the model's tables in place (from_torch's checks run the
+    model so)"""
+    functional = torch.nn.functional
+    originals = functional.embedding, functional.embedding_bag
+    functional.embedding, functional.embedding_bag = _embedding(torch), _embedding_bag(torch)
+    try:
+        yield
+    finally:
+        functional.embedding, functional.embedding_bag = originals
+
+
 def _embedding_bag(torch):
-    """``embedding_bag`` of bags of one size (2-d ids, no offsets): the rows' embeddings, reduced over each bag;
-    any other, torch's own"""
+    """``embedding_bag`` of bags of one size (2-d ids, no offsets): the rows' embeddings (renormalised with a
+    ``max_norm``: :func:`_embedding`), reduced over each bag; any other, torch's own"""
     functional = torch.nn.functional
     original_bag = functional.embedding_bag
 
     def embedding_bag(x, weight, offsets=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, mode="mean",
                       sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
-        if x.dim() != 2 or offsets is not None or max_norm is not None or padding_idx is not None:
+        if x.dim() != 2 or offsets is not None or padding_idx is not None:
             return original_bag(x, weight, offsets, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
                                 per_sample_weights, include_last_offset, padding_idx)
-        rows = functional.embedding(x, weight)
+        rows = _embedding(torch)(x, weight, max_norm=max_norm, norm_type=norm_type)
         if per_sample_weights is not None:
             rows = rows * per_sample_weights.unsqueeze(-1)
         return {"sum": rows.sum, "mean": rows.mean, "max": rows.amax}[mode](1)

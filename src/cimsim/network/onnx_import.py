@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from ..footprint import check_process_memory
-from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_domain, check_node, element_types, prod
+from ._onnx_batch import BatchSize
+from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
+                            element_types, input_shape, prod, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
-from ._onnx_fold import FOLDABLE, fold, tensor_array
+from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, tensor_array
 from ._onnx_functions import function_nodes, with_local_functions_inlined
 from ._onnx_images import per_stacked_image
 from ._onnx_logic import materialized
@@ -57,6 +59,7 @@ def load_onnx(path: str | os.PathLike) -> Network:
 def network_from_onnx(model, source: str = "ONNX model") -> Network:
     """The network of an in-memory ``onnx.ModelProto``; ``source`` names it in error messages."""
     onnx = _onnx()
+    check_external_data(model, source)
     model = with_local_functions_inlined(onnx, model, source)
     graph = model.graph
     consts = {t.name: tensor_array(t) for t in graph.initializer}
@@ -66,9 +69,9 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
                          f"({', '.join(i.name for i in data_inputs)}) and {len(graph.output)} "
                          f"({', '.join(o.name for o in graph.output)}): export or wrap the model so that it takes one "
                          "tensor and returns one")
-    batch, input_shape = _input_shape(source, data_inputs[0])
+    batch, shape, symbolic = input_shape(source, data_inputs[0])
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), LATEST_OPSET)
-    inputs = (batch, input_shape, (opset, element_types(onnx, model)))
+    inputs = (batch, shape, (opset, element_types(onnx, model), symbolic))
     consumers: dict[str, int] = {graph.output[0].name: 1}
     for node in graph.node:
         for name in node.input:
@@ -84,10 +87,13 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
 
 def _build(onnx, graph, source: str, inputs: tuple, consts: dict, consumers: dict[str, int],
            batch_as_axis: bool) -> Network:
-    """The network of ``graph``; ``inputs``: (export batch, per-sample input shape, (opset, element types))"""
-    batch, input_shape, (opset, types) = inputs
+    """The network of ``graph``; ``inputs``: (export batch, per-sample input shape, (opset, element types, whether
+    the batch size is symbolic))"""
+    batch, shape, (opset, types, symbolic) = inputs
     graph_state = _Graph(graph.input[[i.name for i in graph.input].index(_data_input(graph, consts))].name,
-                         input_shape, batch, dict(consts), consumers, batch_as_axis, opset, types)
+                         shape, batch, dict(consts), consumers, batch_as_axis, opset, types)
+    graph_state.batch_size = BatchSize(symbolic)
+    graph_state.narrow = {t.name: t.data_type for t in graph.initializer if t.data_type in NARROW_INTEGERS}
     for node in graph.node:
         graph_state.add(onnx, node, f"{source}: node {node.name or '(unnamed)'!r} ({node.op_type})")
     try:
@@ -98,17 +104,6 @@ def _build(onnx, graph, source: str, inputs: tuple, consts: dict, consumers: dic
 
 def _data_input(graph, consts: dict) -> str:
     return next(i.name for i in graph.input if i.name not in consts)
-
-
-def _input_shape(source: str, value_info) -> tuple[int, tuple[int, ...]]:
-    """(export batch size, per-sample shape) of the data input; the batch is 1 when symbolic."""
-    dims = value_info.type.tensor_type.shape.dim
-    shape = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims[1:])
-    if len(dims) < 2 or not all(shape):
-        raise ValueError(f"{source}: input {value_info.name!r} needs a known shape (batch, ...); got "
-                         f"{[d.dim_param or d.dim_value for d in dims]}")
-    batch = dims[0].dim_value if dims[0].HasField("dim_value") and dims[0].dim_value > 0 else 1
-    return batch, shape
 
 
 class _Graph:
@@ -145,17 +140,37 @@ class _Graph:
         self.matrices: dict[tuple, tuple] = {}
         self.origin: dict = {}
         """matrix layers of shared initializers, and the layer each folded one came from (:mod:`._onnx_sharing`)"""
+        self.batch_size = BatchSize(False)
+        """the constants computed from a symbolic batch size (:mod:`._onnx_batch`)"""
+        self.narrow: dict[str, int] = {}
+        """constant name -> ONNX type, of the 2- and 4-bit integers (held in 8 bits: a quantiser's range)"""
+        self.unbuilt: dict[str, str] = {}
+        """an output a node has but the importer does not compute (MaxPool's indices) -> what it is"""
+
+    def known(self, name: str) -> bool:
+        """whether tensor (or sequence) ``name`` has been computed"""
+        return any(name in held for held in (self.consts, self.value, self.sequences, self.value_tests,
+                                             self.max_pool_pads))
 
     def add(self, onnx, node, where: str) -> None:
+        """Add the layers of ``node`` (or the constants it computes); an output it has that is not computed is
+        recorded, for an error naming it where a later node reads it."""
+        self._add(onnx, node, where)
+        for k, out in enumerate(node.output):
+            if out and not self.known(out):
+                self.unbuilt[out] = unbuilt_output(onnx, node, k, self.opset, where)
+
+    def _add(self, onnx, node, where: str) -> None:
         check_process_memory(where)  # a clear error, before the machine's out-of-memory killer
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
         names = list(node.input)
         check_domain(node, where)
         if node.op_type == "Constant":
-            self.consts[node.output[0]] = _constant_attr(attrs, where)
+            self.consts[node.output[0]] = constant_attr(attrs, where)
             return
-        unknown = [n for n in names if n and n not in self.consts and n not in self.value and n not in self.sequences
-                   and n not in self.value_tests and n not in self.max_pool_pads]
+        unknown = [n for n in names if n and not self.known(n)]
+        if unknown and unknown[0] in self.unbuilt:
+            raise ValueError(f"{self.unbuilt[unknown[0]]}; {where.split(': ', 1)[-1]} reads it")
         if unknown:
             raise ValueError(f"{where} reads {unknown}, which no earlier node produced")
         if node.op_type in CONTROL_OPS:  # If, Loop, the sequence operators: the nodes they stand for
@@ -174,8 +189,11 @@ class _Graph:
             if node.op_type in SUPPORTED_OPS:  # others are refused by name below
                 check_node(onnx, node, self.opset)
             if node.op_type == "Shape" and data:
-                full = self.full_shape(data[0])
-                self.consts[node.output[0]] = np.array(full[attrs.get("start", 0):attrs.get("end")], dtype=np.int64)
+                full, start = self.full_shape(data[0]), attrs.get("start", 0)
+                self.consts[node.output[0]] = np.array(full[start:attrs.get("end")], dtype=np.int64)
+                self.batch_size.shape_read(node.output[0], len(self.consts[node.output[0]]),
+                                           start if start >= 0 else max(start + len(full), 0),
+                                           f"{node.name or '(unnamed)'!r} (Shape of {data[0]!r})")
                 return
             if not data and node.op_type in SUPPORTED_OPS and node.op_type not in FOLDED_BY_HANDLER:
                 if node.op_type not in FOLDABLE:  # a layer's operator, given no data to act on
@@ -183,7 +201,8 @@ class _Graph:
                 operands = [self.consts[n] if n else None for n in names]
                 for out, value in zip(node.output, fold(onnx, node.op_type, attrs, operands, len(node.output))):
                     self.consts[out] = value
-                return
+                return self.batch_size.folded(onnx, node.op_type, attrs, names, self.consts, list(node.output))
+            self.batch_size.check(node.op_type, names)
             layer_for(self, node.op_type, attrs, names, list(node.output), node.name or node.output[0])
         except ValueError as exc:  # BatchAxisError stays one: the import retries with the batch as an axis
             raise type(exc)(f"{where}: {exc}") from None
@@ -294,6 +313,8 @@ class _Graph:
     def network(self, output: str) -> Network:
         if output in self.consts:
             raise ValueError(f"the graph output {output!r} is a constant: it does not depend on the input")
+        if output in self.unbuilt:
+            raise ValueError(f"{self.unbuilt[output]}; it is the graph output")
         if output not in self.value:
             raise ValueError(f"the graph output {output!r} is not computed by any supported node")
         if self.value[output] == 0:  # the output is the input (an Identity, eval-mode dropout): one no-op reshape
@@ -322,14 +343,3 @@ class _Graph:
             inputs.append((len(layers) - 1,))
         return Network(tuple(layers), input_shape, tuple(inputs), tuple(names))
 
-
-def _constant_attr(attrs: dict, where: str) -> np.ndarray:
-    if "value" in attrs:
-        return tensor_array(attrs["value"])
-    for key in ("value_float", "value_int"):
-        if key in attrs:
-            return np.array(attrs[key])
-    for key in ("value_floats", "value_ints"):
-        if key in attrs:
-            return np.array(list(attrs[key]))
-    raise ValueError(f"{where}: Constant with attributes {sorted(attrs)} is not supported")

@@ -19,6 +19,7 @@ import numpy as np
 
 from ._torch_experts import mark_routed
 from ._torch_export import DYNAMO_HINT, export, routing_hint
+from ._torch_rewrites import renormed_lookups
 from .model import Network
 from .onnx_import import network_from_onnx
 
@@ -53,7 +54,8 @@ def from_torch(model, example_input) -> Network:
         with _evaluated(model), warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select
             # fused kernels (e.g. the transformer fast path) that have no ONNX form
             warnings.simplefilter("always")
-            exported, routing = export(torch, onnx, *_exportable_precision(model, x[:1], torch), OPSET, name)
+            exported, routing = export(torch, onnx, *_exportable_precision(model, x[:1].clone(), torch), OPSET,
+                                       name)  # a copy: a model may write into its input
     except ValueError as err:
         if not (ids and re.search(r"dtype|scalar type", str(err))):  # a float model given integers
             raise
@@ -209,12 +211,12 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None 
     infinities where both have them), else what differed or stopped the check (a model whose output is not one
     tensor, or that raises on a probe, cannot be checked)"""
     dtype, device = _placement(model, torch)
-    with _evaluated(model):
+    with _evaluated(model), renormed_lookups(torch):  # the model's embedding tables left as they are
         for probe in _probes(x)[:probes] if inputs is None else inputs:
             try:
-                with torch.no_grad():
-                    want = model(torch.as_tensor(probe).to(device=device,
-                                                           dtype=torch.long if x.dtype.kind in "iu" else dtype))
+                with torch.no_grad():  # on a copy of the probe: a model may write into its input
+                    want = model(torch.tensor(probe).to(device=device,
+                                                        dtype=torch.long if x.dtype.kind in "iu" else dtype))
             except Exception as exc:  # the model's own code may raise anything on an input it rejects
                 return f"the model raised {type(exc).__name__} on a probe input ({exc}), so the trace cannot be checked"
             want = _one_tensor(want, torch)
