@@ -486,6 +486,16 @@ def test_with_overrides_validates_values():
     assert sorted(info.value.fields) == ["adc.bits", "dac.mode"]
 
 
+def test_an_overrides_value_is_named_as_an_overrides_not_the_files(tmp_path):
+    """--set adc.bits=0 had read as the file's error ("default.toml: 'adc.bits' must be ...", the file says 8)"""
+    with pytest.raises(ConfigError, match=r"'adc.bits' must be .*; got 0 \(given as an override\)"):
+        with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"adc.bits": 0})
+    (tmp_path / "bad.toml").write_text("[adc]\nbits = 0\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "bad.toml")
+    assert "override" not in str(info.value)
+
+
 def test_with_overrides_rejects_unknown_keys():
     with pytest.raises(ConfigError, match="did you mean 'adc.bits'"):
         with_overrides(Config(), {"adc.bitz": 6})

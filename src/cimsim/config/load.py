@@ -155,10 +155,14 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
         elif section in SECTIONS and name in _SECTION_FIELDS[section]:
             data[section][name] = value
         else:
-            errors.append((str(key), _unknown_key(str(key), _OVERRIDE_KEYS, errors)))
+            errors.append((str(key), f"{_unknown_key(str(key), _OVERRIDE_KEYS, errors)} (given as an override)"))
     if errors:
         raise ConfigError(config.source, errors)
-    return config_from_dict(data, config.source, base_dir=base_dir, stated=overrides)
+    try:
+        return config_from_dict(data, config.source, base_dir=base_dir, stated=overrides)
+    except ConfigError as err:  # a value the overrides gave is theirs, not the file's
+        raise ConfigError(err.source, [(f, f"{m} (given as an override)" if f in overrides else m)
+                                       for f, m in err.errors]) from None
 
 
 def list_presets() -> dict[str, str]:
