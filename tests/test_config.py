@@ -493,7 +493,7 @@ def test_an_overrides_value_is_named_as_an_overrides_not_the_files(tmp_path):
     (tmp_path / "bad.toml").write_text("[adc]\nbits = 0\n")
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path / "bad.toml")
-    assert "override" not in str(info.value)
+    assert "given as an override" not in str(info.value)
 
 
 def test_with_overrides_rejects_unknown_keys():
