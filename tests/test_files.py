@@ -27,9 +27,13 @@ def test_config_text_encodings(tmp_path):
     (tmp_path / "wide.toml").write_text(text, encoding="utf-16")
     with pytest.raises(ConfigError, match=r"wide.toml: invalid TOML: the file is UTF-16 text .*; save it as UTF-8"):
         load_config(tmp_path / "wide.toml")
-    (tmp_path / "latin.toml").write_bytes("name = 'caf\xe9'".encode("latin-1"))
-    with pytest.raises(ConfigError, match="latin.toml: invalid TOML: the file is binary data, not UTF-8 text"):
+    (tmp_path / "latin.toml").write_bytes("# a comment\nname = 'caf\xe9'".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin.toml: invalid TOML: the file is text in another encoding than "
+                                          r"UTF-8 \(byte 0xE9 at line 2, column 12: Latin-1"):
         load_config(tmp_path / "latin.toml")
+    (tmp_path / "bytes.toml").write_bytes(bytes(range(256)))
+    with pytest.raises(ConfigError, match="bytes.toml: invalid TOML: the file is binary data, not UTF-8 text"):
+        load_config(tmp_path / "bytes.toml")
     np.savez(tmp_path / "w.npz", w=np.ones(3))  # a network or weights file given as the config: where it goes
     with pytest.raises(ConfigError, match=r"w.npz: invalid TOML: the file is a zip archive \(a .npz\?\), not UTF-8 "
                                           r"text; a network, weights, .* is named in a config's \[workload\]"):

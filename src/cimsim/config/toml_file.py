@@ -36,17 +36,29 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         return tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))  # a byte-order mark: Notepad's
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(path), [("", f"invalid TOML: {_not_text(raw, what)}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), [("", f"invalid TOML: {_not_text(raw, what, exc.start)}")]) from None
     except RecursionError:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
 
 
-def _not_text(raw: bytes, what: str) -> str:
-    """what a file that is not UTF-8 text holds instead, as far as its first bytes say"""
+def _not_text(raw: bytes, what: str, at: int) -> str:
+    """what a file that is not UTF-8 text holds instead, as far as its bytes say (``at``: the first byte UTF-8
+    cannot read)"""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # PowerShell's > writes UTF-16
         return "the file is UTF-16 text (as Windows PowerShell writes it); save it as UTF-8"
+    if _single_byte_text(raw):
+        line = raw.count(b"\n", 0, at) + 1
+        column = at - (raw.rfind(b"\n", 0, at) + 1) + 1
+        return (f"the file is text in another encoding than UTF-8 (byte 0x{raw[at]:02X} at line {line}, column "
+                f"{column}: Latin-1 or a Windows code page?); save it as UTF-8")
     held = "a zip archive (a .npz?)" if raw.startswith(b"PK\x03\x04") else "binary data"
     hint = ("; a network, weights, inputs or dataset file is named in a config's [workload] (network_file, "
             "weights_file, inputs_file, dataset_file)" if what == "config file" else "")
     return f"the file is {held}, not UTF-8 text{hint}"
+
+
+def _single_byte_text(raw: bytes) -> bool:
+    """whether ``raw`` reads as text in a single-byte encoding: no control characters but tab, line ends and form
+    feed"""
+    return not any(b < 32 and b not in b"\t\n\r\x0c" for b in raw[:65536])
