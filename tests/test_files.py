@@ -88,3 +88,18 @@ def test_a_long_file_name_is_written_and_one_too_long_refused_up_front(tmp_path)
         check_writable(tmp_path / ("d" * 300) / "r.json")
     with pytest.raises(NotADirectoryError):
         check_writable(long_name / "r.json")
+
+
+@pytest.mark.parametrize("mmap", [True, False])
+def test_arrays_of_python_objects_are_named(tmp_path, mmap):
+    """a .npy or .npz of Python objects (pickled) is named as such, whether memory-mapped or not (memory-mapped,
+    numpy's words differ: it had been called a damaged file)"""
+    from cimsim.npfiles import read_npy, read_npz
+
+    objects = np.array([{"a": 1}], dtype=object)
+    np.save(tmp_path / "o.npy", objects, allow_pickle=True)
+    np.savez(tmp_path / "o.npz", a=objects)
+    with pytest.raises(ValueError, match=r"o.npy' holds Python objects \(a pickled array\); expected numbers"):
+        read_npy(tmp_path / "o.npy", mmap)
+    with pytest.raises(ValueError, match=r"o.npz' holds Python objects"):
+        read_npz(tmp_path / "o.npz")

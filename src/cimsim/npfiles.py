@@ -43,6 +43,11 @@ def _what(head: bytes) -> str:
     return f"is not a numpy file (it starts with {head[:8]!r})"
 
 
+def _objects(exc: Exception) -> bool:
+    """whether numpy refused to load an array of Python objects (its words differ by version and by mmap_mode)"""
+    return any(words in str(exc) for words in ("pickle", "Python objects"))
+
+
 def read_npy(path: str | os.PathLike, mmap: bool = True) -> np.ndarray:
     """The array in the .npy file ``path`` (memory-mapped by default)."""
     head = _head(path)
@@ -51,7 +56,7 @@ def read_npy(path: str | os.PathLike, mmap: bool = True) -> np.ndarray:
     try:
         return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except Exception as exc:  # noqa: BLE001  (numpy raises ValueError, OSError, EOFError, SyntaxError, TokenError...)
-        if "pickled" in str(exc):
+        if _objects(exc):
             raise ValueError(f"{_name(path)} holds Python objects (a pickled array); expected numbers") from None
         raise ValueError(f"{_name(path)} is a damaged .npy file ({type(exc).__name__}: "
                          f"{str(exc)[:200] or 'it ends early'})") from None
@@ -66,7 +71,7 @@ def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
     except Exception as exc:  # noqa: BLE001  (zipfile and numpy raise many types for a damaged archive)
-        if "pickled" in str(exc):
+        if _objects(exc):
             raise ValueError(f"{_name(path)} holds Python objects (a pickled array); expected numbers") from None
         raise ValueError(f"{_name(path)} is a damaged .npz archive ({type(exc).__name__}: "
                          f"{str(exc)[:200] or 'it ends early'})") from None
