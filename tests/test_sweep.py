@@ -450,14 +450,14 @@ def test_the_energy_gain_range_is_recorded_when_the_objectives_name_it():
 
 
 def test_progress_only_on_a_terminal(monkeypatch, capsys):
-    from cimsim.cli import _SweepProgress
+    from cimsim.cli_progress import SweepProgress
 
-    quiet = _SweepProgress()
+    quiet = SweepProgress()
     quiet(0, 0, 4)
     quiet(4, 0, 4)
     assert capsys.readouterr().err == ""
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    progress = _SweepProgress()
+    progress = SweepProgress()
     progress(1, 0, 4)  # one point already in the file
     progress(2, 1, 4)
     progress(4, 1, 4)

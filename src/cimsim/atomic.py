@@ -7,9 +7,11 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["write_atomic", "check_writable"]
+__all__ = ["write_atomic", "write_atomic_with", "check_writable", "is_stream"]
 
 
 def _umask() -> int:
@@ -18,7 +20,7 @@ def _umask() -> int:
     return mask
 
 
-def _stream(path: str | os.PathLike) -> bool:
+def is_stream(path: str | os.PathLike) -> bool:
     """whether ``path`` is a device, pipe or socket, or one of this process's open files (``/dev/stdout``)"""
     try:
         mode = os.stat(path).st_mode
@@ -40,18 +42,40 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
 
 
 def _write(path: str | os.PathLike, text: str) -> None:
-    if _stream(path):
+    if is_stream(path):
         sys.stdout.flush()  # this process's own output first, where path is its stdout
         with open(path, "a", encoding="utf-8") as fh:  # appended: a file behind /dev/stdout keeps what came before
             fh.write(text)
         return
+
+    def write(fh) -> None:
+        fh.write(text.encode("utf-8"))
+
+    _replace(Path(os.path.realpath(path)), write)
+
+
+def write_atomic_with(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
+    """Write a file through ``write`` (called with a binary file open for writing: a plot's ``savefig``), through a
+    temporary file and a rename as :func:`write_atomic` does; on any failure no temporary file is left behind.
+    Returns the path written; an OSError names ``path``."""
     path = Path(os.path.realpath(path))
+    try:
+        _replace(path, write)
+    except OSError as err:
+        if err.filename is not None:
+            raise
+        raise OSError(err.errno, err.strerror, os.fspath(path)) from None
+    return path
+
+
+def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """``path`` replaced by what ``write`` writes to a temporary file beside it (removed on any failure)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")  # fits a long name
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file 0600; give it an ordinary file's mode
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -63,7 +87,7 @@ def _write(path: str | os.PathLike, text: str) -> None:
 def check_writable(path: str | os.PathLike, folder: bool = False) -> None:
     """An OSError where no file can be written at ``path`` (``folder``: inside the folder ``path``): the nearest
     existing folder refuses a new file (said before a long run, not after it); a device or pipe passes."""
-    if _stream(path):
+    if is_stream(path):
         return
     target = Path(os.path.realpath(path))
     where = target if folder else target.parent

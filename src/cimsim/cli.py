@@ -13,9 +13,11 @@ from pathlib import Path
 
 import click
 
+from .cli_checks import check_not_inputs, check_outputs, compare_outputs, config_inputs, scheduler_address
 from .cli_guard import OutputPath, fail, guarded
 from .cli_macros import macros_command
 from .cli_models import price_model_command
+from .cli_progress import Progress, SweepProgress, items_word
 from .config.modes import WorkloadKind
 
 __all__ = ["main"]
@@ -46,39 +48,6 @@ def _load(path: str, seed: int | None, settings: tuple[str, ...], trials: int | 
     return with_overrides(config, overrides) if overrides else config
 
 
-class _Progress:
-    """Items done as a click progress bar on stderr, only on a terminal (quiet in CI and when piped); says when
-    the first run compiles the kernels, which takes seconds before any item is done."""
-
-    def __init__(self, total: int, item: str):
-        self.enabled = sys.stderr.isatty()
-        self.bar = None
-        if self.enabled:
-            from .numerics.compile_cache import kernels_cached
-
-            if not kernels_cached():
-                click.echo("compiling cimsim's kernels (first run only: numba caches them) ...", err=True)
-            self.bar = click.progressbar(length=total, label=f"simulating {item}", file=sys.stderr, show_eta=True,
-                                         show_pos=True)
-
-    def __enter__(self) -> "_Progress":
-        if self.bar is not None:
-            self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
-
-    def __call__(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-
-def _items(cfg) -> str:
-    return "samples" if cfg.workload.kind == WorkloadKind.NETWORK else "vectors"
-
-
 config_argument = click.argument("config", type=click.Path(dir_okay=False))
 seed_option = click.option("--seed", type=click.IntRange(0), default=None,
                            help="Override simulation.seed (same config + seed = same numbers).")
@@ -102,15 +71,26 @@ workers_option = click.option(
     "--workers", type=click.IntRange(1), default=None,
     help="A network's samples split over this many local processes (results identical to one process).")
 scheduler_option = click.option(
-    "--scheduler", default=None, metavar="ADDRESS",
+    "--scheduler", default=None, metavar="ADDRESS", callback=scheduler_address,
     help="A network's samples split over the Dask cluster at this scheduler address (the dask extra).")
 
 
-def _split(cfg, workers, scheduler) -> dict:
-    if (workers or scheduler) and cfg.workload.kind != WorkloadKind.NETWORK:
-        raise click.UsageError("--workers and --scheduler split a network's samples; this workload is "
-                               f"{cfg.workload.kind!r}")
-    return {"workers": workers, "scheduler": scheduler}
+def _check_runs(cfgs, workers, scheduler) -> None:
+    """Whether --workers / --scheduler can split each config's samples: a UsageError for a dense layer, said once
+    where they will not be used (the samples asked for make one chunk, or one worker would take them all)."""
+    from .cli_checks import split_note
+
+    notes = []
+    for cfg in cfgs:
+        if cfg.workload.kind != WorkloadKind.NETWORK:
+            if workers or scheduler:
+                raise click.UsageError("--workers and --scheduler split a network's samples; this workload is "
+                                       f"{cfg.workload.kind!r}")
+            continue
+        note = split_note(cfg, cfg.workload.vectors, workers, scheduler)
+        if note and note not in notes:
+            notes.append(note)
+            click.echo(f"warning: {note}", err=True)
 
 
 @main.command()
@@ -131,8 +111,10 @@ def run(config, output, seed, settings, trials, workers, scheduler):
     from .trials import run_trials
 
     cfg = _load(config, seed, settings, trials)
-    with _Progress(cfg.workload.vectors * cfg.simulation.trials, _items(cfg)) as progress:
-        results = run_trials(cfg, progress, **_split(cfg, workers, scheduler))
+    check_not_inputs([("-o", output)], config_inputs([config], [cfg]))
+    _check_runs([cfg], workers, scheduler)
+    with Progress(cfg.workload.vectors * cfg.simulation.trials, items_word(cfg)) as progress:
+        results = run_trials(cfg, progress, workers=workers, scheduler=scheduler)
     cim, _ = price(cfg, results[0], include_weight_load=False)
     click.echo(run_text(results, cim))
     if output:
@@ -158,7 +140,8 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     energy and area breakdowns (needs the `plot` extra; without it the plots are skipped and the rest is written).
     """
     from .comparison import compare as run_compare
-    from .report import comparison_markdown, comparison_summary, multi_markdown
+    from .report import comparison_markdown, comparison_summary
+    from .report_multi import multi_markdown
     from .atomic import write_atomic
     from .report_json import comparison_dict, multi_dict, to_json
 
@@ -166,12 +149,17 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
         raise click.UsageError(f"-o {outdir} exists and is not a directory")
     cfgs = [_load(path, seed, settings, trials) for path in configs]
     names = [c.name for c in cfgs]
+    if outdir:  # every file it writes, checked before the run
+        outputs = compare_outputs(outdir, configs, names)
+        check_outputs("-o", outputs)
+        check_not_inputs([("-o", p) for p in outputs], config_inputs(configs, cfgs))
     if len(set(names)) < len(names):
         raise click.UsageError(f"configs must have distinct names (their report folders); got {names}")
+    _check_runs(cfgs, workers, scheduler)
     comps = []
     for c in cfgs:
-        with _Progress(c.workload.vectors * c.simulation.trials, _items(c)) as progress:
-            comps.append(run_compare(c, progress, **_split(c, workers, scheduler)))
+        with Progress(c.workload.vectors * c.simulation.trials, items_word(c)) as progress:
+            comps.append(run_compare(c, progress, workers=workers, scheduler=scheduler))
     click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps))
     if not outdir:
         return
@@ -202,7 +190,9 @@ def estimate(configs, output, settings):
     from .report_json import to_json
     from .report_estimate import estimate_markdown, estimates_markdown
 
-    ests = [price_shapes(_load(path, None, settings, None)) for path in configs]
+    cfgs = [_load(path, None, settings, None) for path in configs]
+    check_not_inputs([("-o", output)], config_inputs(configs, cfgs))
+    ests = [price_shapes(c) for c in cfgs]
     click.echo(estimate_markdown(ests[0]) if len(ests) == 1 else estimates_markdown(ests, configs))
     if output:
         dicts = [e.to_dict() for e in ests]
@@ -251,32 +241,13 @@ def presets():
             click.echo(f"  {name:<{width}}  {description}")
 
 
-class _SweepProgress:
-    """Points done / failed and the time left, on stderr, only on a terminal (quiet in CI and when piped)."""
-
-    def __init__(self):
-        import time
-
-        self.enabled = sys.stderr.isatty()
-        self.clock, self.start, self.first = time.monotonic, time.monotonic(), None
-
-    def __call__(self, done: int, failed: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if self.first is None:  # the first call gives the points already in the file: not in the rate
-            self.first = done
-        ran, left = done - self.first, total - done
-        eta = f", about {(self.clock() - self.start) / ran * left:.0f} s left" if ran and left else ""
-        click.echo(f"\r{done}/{total} points done, {failed} failed{eta}\033[K", err=True, nl=done >= total)
-
-
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=OutputPath(dir_okay=False),
               help="Results CSV: one row per finished point, appended as points finish; re-run to resume.")
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Local worker processes (default: the core count).")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
+@click.option("--scheduler", metavar="ADDRESS", default=None, callback=scheduler_address,
               help="Run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead; needs the dask extra.")
 @guarded
 def sweep(spec, output, workers, scheduler):
@@ -286,14 +257,16 @@ def sweep(spec, output, workers, scheduler):
     rest; a damaged line is reported and its point runs again. Exit 1 if any point failed (its row holds the
     error), 2 for a bad spec or when another sweep is writing OUTPUT.
     """
+    from .cli_checks import sweep_inputs
     from .cost.trust import axis_trend_lines
     from .sweep import DASK_MISSING, load_spec, run_sweep
 
     if workers is not None and scheduler is not None:
         raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
     plan = load_spec(spec)
+    check_not_inputs([("-o", output)], sweep_inputs(spec, plan))
     try:
-        summary = run_sweep(plan, output, workers=workers, scheduler=scheduler, progress=_SweepProgress(),
+        summary = run_sweep(plan, output, workers=workers, scheduler=scheduler, progress=SweepProgress(),
                             notice=lambda note: click.echo(f"warning: {note}", err=True))
     except ImportError as exc:
         if str(exc) != DASK_MISSING:
@@ -317,21 +290,26 @@ def sweep(spec, output, workers, scheduler):
 @click.option("--y", "y", required=True, metavar="COLUMN", help="Column to minimise (e.g. relative_error).")
 @click.option("--maximize-y", is_flag=True, help="Maximise the y column instead (e.g. accuracy).")
 @click.option("-o", "--output", type=OutputPath(dir_okay=False), default=None,
-              help="Also draw the points and the front to this PNG (needs the plot extra).")
+              help="Also draw the points and the front to this .png, .pdf or .svg (needs the plot extra).")
 @guarded
 def pareto(results, x, y, maximize_y, output):
     """The Pareto-optimal rows of a sweep's RESULTS CSV, as a Markdown table (failed rows left out)."""
     from .plots import PLOTS_MISSING
     from .sweep import front_markdown, pareto_front, read_table
+    from .sweep.plot import plot_format, write_pareto_plot
 
+    if output:
+        check_not_inputs([("-o", output)], {f"the results {results}": results})
+        try:
+            plot_format(output)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'-o' / '--output'") from None
     table = read_table(results)
     points, front = pareto_front(table, x, y, maximize_y)
     if not points:
         raise ValueError(f"{results}: no finished point has numbers in both '{x}' and '{y}'")
     click.echo(front_markdown(table, front, len(points), x, y, maximize_y), nl=False)
     if output:
-        from .sweep.plot import write_pareto_plot
-
         try:
             click.echo(f"\nwrote {write_pareto_plot(points, front, x, y, output)}")
         except ImportError:

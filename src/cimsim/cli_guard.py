@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -44,10 +46,16 @@ def guarded(fn):
 
 class OutputPath(click.Path):
     """A file (or, with ``file_okay=False``, a folder) the command will write: refused on the command line, before
-    any work, where no file can be created there."""
+    any work, where no file can be created there, where it is empty, and (a file) where it names a folder (a
+    trailing '/', '.' or '..')."""
 
     def convert(self, value, param, ctx):
         value = super().convert(value, param, ctx)
+        if not os.fspath(value):
+            self.fail("an empty path names no file or folder", param, ctx)
+        if self.file_okay and not self.dir_okay and (os.fspath(value).endswith(("/", os.sep))
+                                                     or Path(value).name in ("", ".", "..")):
+            self.fail(f"{value} names a directory; give the path of a file", param, ctx)
         try:
             check_writable(value, folder=not self.file_okay)
         except OSError as exc:

@@ -7,6 +7,7 @@ import io
 
 import click
 
+from .cli_checks import check_not_inputs
 from .cli_guard import OutputPath, fail, guarded
 
 __all__ = ["macros_command", "cases_csv"]
@@ -42,6 +43,7 @@ def macros_command(file, output, csv_path):
     from .validation import macro_comparison, macro_report
     from .validation.macro_comparison import ABSOLUTE_TOLERANCE
 
+    check_not_inputs([("-o", output), ("--csv", csv_path)], {f"the macro file {file}": file})
     try:
         cases = macro_comparison.macro_cases(file)
     except ValueError as exc:  # the file's own fault: unreadable, not TOML, an entry's field

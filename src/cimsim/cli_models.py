@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .cli_checks import check_not_inputs
 from .cli_guard import OutputPath, guarded
 
 __all__ = ["price_model_command"]
@@ -57,6 +58,9 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     if phase is not None and model_name not in DECODERS:
         raise click.UsageError(f"--phase is for decoders ({', '.join(DECODERS)}); {model_name} has one phase")
     _check_options_apply(model_name, is_file, phase)
+    check_not_inputs([("-o", output)], {f"the network file {model_name}": model_name if is_file else None,
+                                        f"--config {config_path}": config_path,
+                                        f"--samples {samples_path}": samples_path})
     cfg = load_config(config_path) if config_path else load_preset("rram-default")
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
     try:

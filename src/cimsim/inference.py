@@ -24,7 +24,7 @@ import numpy as np
 
 from .argcheck import checked_types
 from .accuracy import ErrorStats
-from .config.modes import ReadNoisePath
+from .config.modes import Dataset, ReadNoisePath
 from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
@@ -34,7 +34,7 @@ from .network import Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
 from .preflight import check_labels, check_network
 
-__all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network"]
+__all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network", "config_dataset"]
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,19 @@ def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarr
     except (ValueError, OSError, ImportError) as exc:
         raise ConfigError(config.source, [("workload.network_file",
                                            f"'workload.network_file': cannot load {path}: {exc}")]) from None
+    return (network, *config_dataset(config, network))
+
+
+def config_dataset(config: Config, network: Network) -> tuple[np.ndarray, np.ndarray | None]:
+    """The config's dataset for ``network`` (inputs, labels or None), its labels checked against the network's
+    outputs (a ConfigError naming the field, before any simulation)."""
     x, y = load_dataset(config, network.input_shape)
-    return network, x, y
+    field = "workload.dataset_file" if config.workload.dataset == Dataset.FILE else "workload.dataset"
+    try:
+        check_labels(network, y, f"the labels of '{field}'")
+    except ValueError as exc:
+        raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {exc}")]) from None
+    return x, y
 
 
 @checked_types
@@ -140,7 +151,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
         if network is None:
             network, x, labels = load_workload_network(config)
         else:
-            x, labels = load_dataset(config, network.input_shape)
+            x, labels = config_dataset(config, network)
     else:
         network = load_workload_network(config)[0] if network is None else network
         x = network._checked_input(inputs, "inputs")

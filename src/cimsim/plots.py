@@ -12,11 +12,14 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from .atomic import write_atomic_with
 from .breakdown import Breakdown
 
-__all__ = ["PLOTS_MISSING", "write_breakdown_plots", "component_style", "readable_unit"]
+__all__ = ["PLOTS_MISSING", "PLOT_FILES", "write_breakdown_plots", "component_style", "readable_unit"]
 
 PLOTS_MISSING = "plots skipped: matplotlib is not installed (pip install '.[plot]')"
+PLOT_FILES = ("energy_breakdown.png", "area_breakdown.png")
+"""the files :func:`write_breakdown_plots` writes in its folder"""
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf")
@@ -71,7 +74,8 @@ def _stacked(ax, bars: Sequence[tuple[str, dict[str, float]]], ylabel: str) -> N
 
 
 def write_breakdown_plots(sides: Sequence[tuple[str, Breakdown]], outdir: str | Path, item: str) -> list[Path]:
-    """Write energy_breakdown.png (pJ per ``item``) and area_breakdown.png (mm²) of the labelled ``sides``.
+    """Write energy_breakdown.png (pJ per ``item``) and area_breakdown.png (mm²), :data:`PLOT_FILES`, of the
+    labelled ``sides``.
 
     Raises ImportError when matplotlib is missing (the caller reports :data:`PLOTS_MISSING`).
     """
@@ -86,18 +90,17 @@ def write_breakdown_plots(sides: Sequence[tuple[str, Breakdown]], outdir: str | 
     e_factor, e_unit = readable_unit(max(b.total_energy_pj / b.mvms for _, b in sides), _ENERGY_UNITS)
     a_factor, a_unit = readable_unit(max(sum(b.area_um2.values()) for _, b in sides), _AREA_UNITS)
     plots = (
-        ("energy_breakdown.png", f"energy per {item} ({e_unit})",
+        (PLOT_FILES[0], f"energy per {item} ({e_unit})",
          [(label, {k: e_factor * v / b.mvms for k, v in b.energy_pj.items()}) for label, b in sides]),
-        ("area_breakdown.png", f"area ({a_unit})",
+        (PLOT_FILES[1], f"area ({a_unit})",
          [(label, {k: a_factor * v for k, v in b.area_um2.items()}) for label, b in sides]),
     )
     for filename, ylabel, bars in plots:
         fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(bars) + 4.0), 4.5), layout="constrained")
         _stacked(ax, bars, ylabel)
-        path = outdir / filename
-        tmp = path.with_name(f".{path.name}.tmp")
-        fig.savefig(tmp, dpi=120, format="png")
-        plt.close(fig)
-        tmp.replace(path)
-        written.append(path)
+        try:
+            write_atomic_with(outdir / filename, lambda fh: fig.savefig(fh, dpi=120, format="png"))
+        finally:
+            plt.close(fig)
+        written.append(outdir / filename)
     return written

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 from .argcheck import checked_types
 from .breakdown import Breakdown
@@ -11,12 +10,17 @@ from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
 from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
 from .cost import cim_parameters, pricing_table, trust
-from .report_json import clipped_fraction, to_json
+from .report_json import clipped_fraction
 from .run import RunResult
 from .trials import Result, spreads
 
-__all__ = ["comparison_markdown", "comparison_summary", "multi_markdown", "item_name", "dominant_component",
-           "run_text"]
+__all__ = ["comparison_markdown", "comparison_summary", "item_name", "dominant_component", "run_text",
+           "markdown_cell"]
+
+
+def markdown_cell(text: str) -> str:
+    """``text`` as one cell of a Markdown table: a '|' escaped, line breaks as spaces"""
+    return " ".join(str(text).splitlines()).replace("|", "\\|")
 
 
 def _fmt(x: float, unit: str) -> str:
@@ -51,7 +55,7 @@ def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float], item:
     """the two sides' figures; ``item`` names one workload item (MVM, inference)"""
     per_mvm = lambda b: b.total_energy_pj / b.mvms  # noqa: E731
     return [
-        f"| figure | CIM ({cim.name}) | baseline ({base.name}) | gain (> 1: CIM wins) |",
+        f"| figure | CIM ({markdown_cell(cim.name)}) | baseline ({markdown_cell(base.name)}) | gain (> 1: CIM wins) |",
         "|---|---:|---:|---:|",
         f"| energy (whole workload) | {_fmt(cim.total_energy_pj * 1e-12, 'J')} | "
         f"{_fmt(base.total_energy_pj * 1e-12, 'J')} | {gain['energy']:.3g}x |",
@@ -62,7 +66,8 @@ def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float], item:
         "| |",
         f"| interval between {item}s (pipelined) | {_fmt(cim.interval_ns * 1e-9, 's')} | "
         f"{_fmt(base.interval_ns * 1e-9, 's')} | |",
-        f"| throughput (steady state) | {_fmt(cim.throughput_items_per_s, item + '/s')} | {_fmt(base.throughput_items_per_s, item + '/s')} "
+        f"| throughput (steady state) | {_fmt(cim.throughput_items_per_s, item + '/s')} | "
+        f"{_fmt(base.throughput_items_per_s, item + '/s')} "
         f"| {gain['throughput']:.3g}x |",
         f"| EDP (whole workload) | {cim.edp_pj_ns:.4g} pJ·ns | {base.edp_pj_ns:.4g} pJ·ns | {gain['edp']:.3g}x |",
         f"| TOPS/W, system | {cim.tops_per_w:.4g} | {base.tops_per_w:.4g} | |",
@@ -125,9 +130,10 @@ def _design(cfg) -> str:
         summed = ", input planes summed before one conversion" if a.accumulation == Accumulation.PLANES else ""
         converters = (f"{a.bits}-bit {a.type} ADCs (range {a.range}, {a.cols_per_adc} columns each{summed})")
     return (f"{cfg.array.family} arrays, {cfg.mapping.weight_bits}-bit weights in {cfg.device.bits_per_cell}-bit "
-            f"cells ({cfg.mapping.signed_encoding} encoding, {cfg.mapping.subtraction} subtraction), {d.input_bits}-bit "
-            f"inputs ({d.mode} DAC{per_read}, {sign}{timing}), {cfg.array.rows} x {cfg.array.cols} arrays "
-            f"read {min(cfg.array.rows_per_read, cfg.array.rows)} rows at a time, {converters}, {_device(cfg.device)}.")
+            f"cells ({cfg.mapping.signed_encoding} encoding, {cfg.mapping.subtraction} subtraction), "
+            f"{d.input_bits}-bit inputs ({d.mode} DAC{per_read}, {sign}{timing}), "
+            f"{cfg.array.rows} x {cfg.array.cols} arrays read {min(cfg.array.rows_per_read, cfg.array.rows)} rows at a "
+            f"time, {converters}, {_device(cfg.device)}.")
 
 
 def _device(dev) -> str:
@@ -279,7 +285,8 @@ def run_text(results: tuple[Result, ...], cim: Breakdown) -> str:
         f"CIM cost (first trial; whole workload of {cim.mvms} {item_name(r)}s unless per {item_name(r)}): energy "
         f"{_fmt(cim.total_energy_pj * 1e-12, 'J')} ({cim.total_energy_pj / cim.mvms:.4g} pJ per {item_name(r)}), "
         f"{cim.tops_per_w:.4g} TOPS/W system, {_macro_tops_per_w(cim):.4g} TOPS/W macro (arrays and converters), "
-        f"latency {_fmt(cim.latency_ns * 1e-9, 's')}, throughput {_fmt(cim.throughput_items_per_s, item_name(r) + '/s')}, "
+        f"latency {_fmt(cim.latency_ns * 1e-9, 's')}, "
+        f"throughput {_fmt(cim.throughput_items_per_s, item_name(r) + '/s')}, "
         f"area {cim.area_mm2:.4g} mm²",
         "",
         *_share_table(cim.energy_pj, "energy (pJ)"),
@@ -309,42 +316,3 @@ def dominant_component(b: Breakdown, result: Result | None, item: str) -> str:
         if n:
             text += f": {n / b.mvms:.4g} {action.label} per {item} at {action.energy_pj:.3g} pJ each"
     return text
-
-
-def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant: str) -> str:
-    return (f"| {label} | {accuracy} | {b.total_energy_pj / b.mvms:.4g} pJ/{item} | {_fmt(b.latency_ns * 1e-9, 's')} | "
-            f"{_fmt(b.throughput_items_per_s, item + '/s')} | {b.area_mm2:.4g} | {b.tops_per_w:.4g} | "
-            f"{b.tops_per_mm2:.4g} | {gain} | {dominant} |")
-
-
-def multi_markdown(comps: Sequence[Comparison]) -> str:
-    """Several architectures side by side (each against its baseline), with what dominates each."""
-    lines = [
-        f"# cimsim comparison of {len(comps)} architectures",
-        "",
-        "Each architecture runs its own config's workload; gains are against that config's baseline, priced for "
-        f"the same workload. Steady state (weights resident). {trust.RANGE_NOTE}",
-        "",
-        "| architecture | accuracy | energy | latency | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
-        "| dominant component |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    baselines: dict[str, tuple[Breakdown, str, str]] = {}  # distinct baselines (same processor and workload once)
-    for comp in comps:
-        item = item_name(comp.run)
-        gain = f"{comp.gain['energy']:.3g}x{trust.gain_range_cell(comp.energy_gain_range)}"
-        lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item, comp.run.headline, gain,
-                          dominant_component(comp.cim, comp.run, item)))
-        baselines.setdefault(to_json(comp.baseline.as_dict()), (comp.baseline, item, comp.run.config.name))
-    for base, item, workload in baselines.values():
-        top, energy = max(base.energy_pj.items(), key=lambda kv: kv[1])
-        lines.append(_row(f"baseline {base.name} on {workload}'s workload", base, item, "exact", "1x",
-                          f"{top} ({100 * energy / base.total_energy_pj:.1f} %)"))
-    lines += ["", "## Why each architecture spends what it spends", ""]
-    for comp in comps:
-        lines += [f"- **{comp.cim.name}**: dominated by {dominant_component(comp.cim, comp.run, item_name(comp.run))}; compute "
-                  f"{_fmt(comp.cim.compute_ns * 1e-9, 's')}, waiting on data {_fmt(comp.cim.stall_ns * 1e-9, 's')}. "
-                  f"ADCs take {100 * comp.cim.area_um2.get('adc', 0.0) / sum(comp.cim.area_um2.values()):.1f} % of "
-                  f"the area."]
-    lines += ["", "Each architecture's full report (breakdowns, assumptions) is in `<name>/report.md`.", ""]
-    return "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .cost.trust import RANGE_NOTE, area_range_line, gain_range_cell, gain_range_line
-from .report import _fmt, _share_table, _side_by_side, _time_split
+from .report import _fmt, _share_table, _side_by_side, _time_split, markdown_cell
 
 __all__ = ["estimate_markdown", "estimates_markdown"]
 
@@ -51,7 +51,7 @@ def estimates_markdown(ests, sources) -> str:
     for est, source in zip(ests, sources):
         b = est.cim
         top, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
-        lines.append(f"| {b.name} (`{source}`) | {b.total_energy_pj / b.mvms:.4g} pJ/{est.item} | "
+        lines.append(f"| {markdown_cell(f'{b.name} (`{source}`)')} | {b.total_energy_pj / b.mvms:.4g} pJ/{est.item} | "
                      f"{_fmt(b.latency_ns * 1e-9, 's')} | {_fmt(b.throughput_items_per_s, est.item + '/s')} | "
                      f"{b.area_mm2:.4g} | {b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {est.gain['energy']:.3g}x"
                      f"{gain_range_cell(est.energy_gain_range)} | "

@@ -1,13 +1,18 @@
-"""PNG plot of a Pareto front (the optional ``plot`` extra: matplotlib): every point, the front highlighted."""
+"""A plot of a Pareto front (PNG, PDF or SVG; the optional ``plot`` extra: matplotlib): every point, the front
+highlighted."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from ..atomic import write_atomic_with
 from .pareto import Row
 
-__all__ = ["write_pareto_plot"]
+__all__ = ["write_pareto_plot", "plot_format", "PLOT_FORMATS"]
+
+PLOT_FORMATS = ("png", "pdf", "svg")
+"""the formats a Pareto plot is written in, named by the output's suffix"""
 
 
 def point_label(row: Row) -> str:
@@ -17,7 +22,7 @@ def point_label(row: Row) -> str:
 
 def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path: str | os.PathLike) -> Path:
     """Scatter of ``points`` in (x, y) with ``front`` drawn as a step line, each front point labelled with its
-    axis values; written atomically.
+    axis values; written atomically, in the format ``path``'s suffix names (:func:`plot_format`).
 
     An axis whose values are all positive and span more than two decades is drawn on a log scale.
     Raises ImportError when matplotlib is missing (the caller reports ``cimsim.plots.PLOTS_MISSING``).
@@ -43,10 +48,18 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.legend(fontsize=8)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    try:
+        write_atomic_with(path, lambda fh: fig.savefig(fh, dpi=120, format=plot_format(path)))
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def plot_format(path: str | os.PathLike) -> str:
+    """The format a plot at ``path`` is written in, from its suffix (one of :data:`PLOT_FORMATS`); a ValueError
+    naming the path for any other suffix."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in PLOT_FORMATS:
+        raise ValueError(f"{os.fspath(path)}: a plot is written as {', '.join(f'.{f}' for f in PLOT_FORMATS)} (the "
+                         f"suffix names the format); got {f'.{suffix}' if suffix else 'no suffix'}")
+    return suffix

@@ -1,17 +1,22 @@
 """The points of a sweep: every combination of the axes (grid) or a seeded sample, each with a stable id.
 
 A point's id is the first 16 hex digits of the sha256 of its full config as canonical JSON
-(``config_to_dict``, sorted keys, no spaces): the same design gets the same id in every run, which is
-what lets an interrupted sweep resume. A combination that breaks a rule between fields gets no config;
-its id hashes the base config and the point's values, and it is recorded as failed with the message.
+(``config_to_dict``, sorted keys, no spaces), with the sha256 of each data file the config names
+(``workload.*_file``) when it names any: the same design on the same data gets the same id in every run, which
+is what lets an interrupted sweep resume, and a data file changed since makes its points new ones. A combination
+that breaks a rule between fields gets no config; its id hashes the base config and the point's values, and it is
+recorded as failed with the message. A point whose axis sets a table's preset (``device.preset``) gets that preset
+first and then the spec's ``[set]`` fields of the table, as ``--set`` does.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
 import math
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +29,7 @@ from ..errors import ConfigError
 from .metrics import error_text
 from .spec import Axis, SweepSpec
 
-__all__ = ["Point", "expand", "point_id"]
+__all__ = ["Point", "expand", "point_id", "identity"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,29 @@ def point_id(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def identity(config: Config) -> dict[str, Any]:
+    """What a point's id hashes: the config's tables (``config_to_dict``) and, where it names data files, the
+    sha256 of each file's contents (``"file_sha256"``: dotted field -> hex digest)."""
+    data = config_to_dict(config)
+    files = {f"workload.{key}": _digest(path) for key, path in data["workload"].items() if key.endswith("_file")}
+    return {**data, "file_sha256": files} if files else data
+
+
+def _digest(path: str) -> str:
+    """sha256 of a file's contents, hex (computed once per version of the file: modification time and size)"""
+    stat = os.stat(path)
+    return _file_digest(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _file_digest(path: str, mtime_ns: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 @checked_types
 def expand(spec: SweepSpec) -> list[Point]:
     """The sweep's points in run order; two combinations giving the same config count once."""
@@ -58,12 +86,13 @@ def expand(spec: SweepSpec) -> list[Point]:
 
 def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
     overrides = {axis.field: value for axis, value in zip(spec.axes, values)}
+    reset = {field.partition(".")[0] for field in overrides if field.endswith(".preset")}  # tables a preset replaces
+    overrides = {**{f: v for f, v in spec.fixed if f.partition(".")[0] in reset}, **overrides}
     try:
         config = with_overrides(spec.base, overrides, base_dir=spec.base_dir)
     except ConfigError as exc:
-        return Point(point_id({"base": config_to_dict(spec.base), "overrides": overrides}), values, None,
-                     error_text(exc))
-    return Point(point_id(config_to_dict(config)), values, config)
+        return Point(point_id({"base": identity(spec.base), "overrides": overrides}), values, None, error_text(exc))
+    return Point(point_id(identity(config)), values, config)
 
 
 def _combinations(spec: SweepSpec) -> Iterator[tuple[Any, ...]]:

@@ -92,7 +92,9 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     """The rows in ``path`` (none if there is no file yet), each checked as the module doc says.
 
     ``points`` are the sweep's points: a row of one of them must hold its axis values. Reads only; raises
-    :class:`ConfigError` if the header is neither this sweep's columns nor those without ``checksum``.
+    :class:`ConfigError` if the header is neither this sweep's columns nor those without ``checksum``, or where a
+    sound row holds the axis values of one of ``points`` under another id: it was computed from other inputs (the
+    base config, ``[set]`` or a data file changed since) and would stand beside the new row unnoticed.
     """
     path = Path(path)
     if not path.exists():
@@ -109,7 +111,8 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
             "write to another file (-o) or delete this one"))])
     names = header[:-1] if legacy else header
     values = {p.id: dict(zip((a.field for a in spec.axes), map(_cell, p.values))) for p in points}
-    rows, damaged = {}, []
+    positions = {tuple(v.values()) for v in values.values()}
+    rows, damaged, stale = {}, [], 0
     for number, line in enumerate(lines[1:-1], start=2):
         record = next(csv.reader([line]), [])
         row = dict(zip(names, record))
@@ -119,8 +122,14 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
             damaged.append(f"line {number}: {why}")
         else:
             rows.setdefault(row["point_id"], row)
+            stale += row["point_id"] not in values and tuple(row[a.field] for a in spec.axes) in positions
     if lines[-1]:
         damaged.append(f"line {len(lines)}: cut short (no newline: a write interrupted by a crash)")
+    if stale:
+        raise ConfigError(str(path), [("", (
+            f"{stale} rows hold the axis values of this sweep's points under other point ids: they were computed "
+            "from other inputs (the base config, [set] or a data file it names changed since); write to another "
+            "file (-o) or delete this one"))])
     return Contents(rows, tuple(damaged), legacy)
 
 

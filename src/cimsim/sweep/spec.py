@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,9 @@ class SweepSpec:
     """random mode: seed of the draw"""
     base_dir: str = "."
     """directory of the spec (relative file paths in axes resolve against it)"""
+    fixed: tuple[tuple[str, Any], ...] = ()
+    """the ``[set]`` overrides (dotted field, value): a point whose axis sets a table's preset applies that preset
+    first and then these fields of the table, as ``--set`` does"""
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
@@ -106,15 +110,16 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     mode = _choice(data, "mode", MODES, "grid", errors)
     axes = _axes(data.get("axes"), mode, errors)
     samples, seed = _sampling(data, mode, axes, errors)
+    fixed = _flatten(data["set"], "set", errors) if isinstance(data.get("set"), Mapping) else {}
     if base is not None and "set" in data:
-        base = _with_set(base, data["set"], axes, Path(base_dir), errors)
+        base = _with_set(base, data["set"], fixed, axes, Path(base_dir), errors)
     objectives: tuple[str, ...] = ()
     if base is not None and kind is not None:
         objectives = _objectives(data.get("objectives"), available_metrics(kind, base.workload.kind),
                                  default_metrics(kind, base.workload.kind), errors)
     if errors:
         raise ConfigError(source, errors)
-    return SweepSpec(source, base, kind, mode, axes, objectives, samples, seed, str(base_dir))
+    return SweepSpec(source, base, kind, mode, axes, objectives, samples, seed, str(base_dir), tuple(fixed.items()))
 
 
 def _base(data: Mapping[str, Any], base_dir: Path, errors: list[tuple[str, str]]) -> Config | None:
@@ -149,14 +154,18 @@ def _choice(data: Mapping[str, Any], key: str, options: tuple[str, ...], default
     return value
 
 
-def _flatten(table: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"adc": {"bits": [...]}}`` (unquoted dotted keys in TOML) as ``{"adc.bits": [...]}``."""
-    flat = {}
+def _flatten(table: Mapping[str, Any], where: str, errors: list[tuple[str, str]]) -> dict[str, Any]:
+    """``{"adc": {"bits": [...]}}`` (unquoted dotted keys in TOML) as ``{"adc.bits": [...]}``; a field given both
+    ways (``[axes.adc] bits`` and ``[axes] "adc.bits"``) is an error, named ``<where>.'<field>'``."""
+    flat: dict[str, Any] = {}
     for key, value in table.items():
-        if key in SECTIONS and isinstance(value, Mapping):
-            flat.update({f"{key}.{name}": v for name, v in value.items()})
-        else:
-            flat[key] = value
+        items = ({f"{key}.{name}": v for name, v in value.items()} if key in SECTIONS and isinstance(value, Mapping)
+                 else {key: value})
+        for field, v in items.items():
+            if field in flat:
+                errors.append((f"{where}.'{field}'", f"[{where}] gives '{field}' twice (as \"{field}\" and in "
+                                                     f"[{where}.{field.partition('.')[0]}]); give it once"))
+            flat[field] = v
     return flat
 
 
@@ -166,7 +175,7 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[
                                "\"adc.bits\" = [4, 6, 8]"))
         return ()
     axes = []
-    for field, value in _flatten(table).items():
+    for field, value in _flatten(table, "axes", errors).items():
         key = f"axes.'{field}'"
         if field not in _FIELDS:
             errors.append((key, f"{key}: no config field '{field}' (fields are 'table.field', e.g. 'adc.bits')"))
@@ -181,8 +190,15 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[
     return tuple(a for a in axes if a is not None)
 
 
+def _control(value: Any) -> bool:
+    """whether ``value`` is a string holding a control character (a newline, a tab, ...)"""
+    return isinstance(value, str) and any(unicodedata.category(ch) == "Cc" for ch in value)
+
+
 def _field_error(field: str, value: Any) -> str | None:
     """Why ``value`` is not valid for ``field`` on its own (None if it is)."""
+    if _control(value):
+        return "must hold no control character (a newline, a tab: each value is one cell of a one-line CSV row)"
     section, _, name = field.partition(".")
     if name == "preset" and section in SECTION_PRESETS:
         valid = list_section_presets(section)
@@ -270,7 +286,7 @@ def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
     return samples, seed
 
 
-def _with_set(base: Config, table: Any, axes: tuple[Axis, ...], base_dir: Path,
+def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[Axis, ...], base_dir: Path,
               errors: list[tuple[str, str]]) -> Config | None:
     """The base with the fixed overrides of ``[set]``, validated (each error named ``set.<field>``). A field that
     ``[set]`` needs may come from an axis (``dac.mode = "sliced"`` and a ``dac.bits_per_read`` axis): then the base
@@ -278,9 +294,10 @@ def _with_set(base: Config, table: Any, axes: tuple[Axis, ...], base_dir: Path,
     if not isinstance(table, Mapping):
         errors.append(("set", f"[set] must be a table of dotted config fields; got {table!r}"))
         return None
-    overrides = _flatten(table)
     clash = [f for f in overrides if f in {a.field for a in axes}]
     errors.extend((f"set.'{f}'", f"[set] '{f}' is both an axis and in [set]") for f in clash)
+    errors.extend((f"set.'{f}'", f"[set] '{f}' must hold no control character (a newline, a tab); got {v!r}")
+                  for f, v in overrides.items() if _control(v))
     try:
         return with_overrides(base, overrides, base_dir=base_dir)
     except ConfigError as exc:

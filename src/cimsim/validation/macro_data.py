@@ -53,6 +53,8 @@ default), or every input and weight at its largest code (a paper's worst case)""
 FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
 """an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
 _REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
+_TABLES = {"macro": ("the [[macro]] table", "the [[macro]] table"),
+           "point": ("each [[macro.point]]", "a [[macro.point]]")}
 
 
 def _number(value) -> bool:
@@ -71,6 +73,10 @@ _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance
 
 _KNOWN = frozenset(name for names, _, _ in _FIELD_RULES for name in names)
 """every field an entry may hold (a misspelt one would be ignored silently, so it is refused)"""
+_LEVEL = {"macro": frozenset(("key", "title", "read_via", "family", "notes")),
+          "point": _KNOWN - set(CONFIG_FIELDS) - {"key", "title", "read_via", "family", "notes", "source"}}
+"""the fields read at one level only (a [[macro]] table's, a [[macro.point]]'s): given at the other they would be
+ignored silently, so they are refused; the configuration fields and ``source`` belong to both"""
 
 
 def _checked(file: str, where: str, kind: str, values: Mapping[str, Any]) -> None:
@@ -84,6 +90,10 @@ def _checked(file: str, where: str, kind: str, values: Mapping[str, Any]) -> Non
             close = difflib.get_close_matches(name, _KNOWN, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(sorted(_KNOWN))}"
             raise ValueError(f"{file}: {where}: unknown field '{name}'{hint}")
+        other = "point" if kind == "macro" else "macro"
+        if name in _LEVEL[other]:
+            raise ValueError(f"{file}: {where}: '{name}' belongs in {_TABLES[other][0]}, not in {_TABLES[kind][1]} "
+                             "(it is read there only; here it would be ignored)")
         for names, accepts, what in _FIELD_RULES:
             if name in names and not accepts(value):
                 raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {value!r}")

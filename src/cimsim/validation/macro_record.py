@@ -11,13 +11,20 @@ from collections.abc import Iterable
 from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, macro_cases
 from .macro_data import load_macros
 
-__all__ = ["figure_kind", "measured_over_model", "measured_over_model_quartiles", "macro_medians_quartiles",
-           "trends_by_variable", "records_by_family", "records_by_family_json"]
+__all__ = ["FIGURE_KINDS", "figure_kind", "measured_over_model", "measured_over_model_quartiles",
+           "macro_medians_quartiles", "trends_by_variable", "records_by_family", "records_by_family_json"]
+
+
+FIGURE_KINDS = {"tops_per_w": "energy", "energy_fj_per_mac": "energy", "energy_pj_per_mvm": "energy",
+                "adc_energy_pj": "energy", "tops": "throughput", "tops_per_mm2": "density", "area_mm2": "area"}
+"""the figure of a design each quantity checks (an energy, a TOPS/W, is one; an area is not)"""
 
 
 def figure_kind(quantity: str) -> str:
-    """which figure of a design a quantity checks: 'throughput' (tops), 'density' (tops_per_mm2) or 'energy'"""
-    return {"tops": "throughput", "tops_per_mm2": "density"}.get(quantity, "energy")
+    """which figure of a design a quantity checks: 'energy' (per operation, or an efficiency), 'throughput'
+    (tops), 'density' (tops_per_mm2), 'area' (area_mm2), or 'other' for a quantity not in :data:`FIGURE_KINDS`
+    (never taken for an energy)"""
+    return FIGURE_KINDS.get(quantity, "other")
 
 
 def measured_over_model(c: MacroCase) -> float:
@@ -60,7 +67,7 @@ def trends_by_variable(cases: Iterable[MacroCase]) -> dict:
 
 
 def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
-    """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput) the
+    """Per entry family of the shipped macros: macros, and per kind of figure (energy, density, throughput, area) the
     absolute cases, their median |error|, how many are within tolerance, the quartiles of silicon / model
     (energy per operation, density, throughput: which way and how far the model errs) over the cases and over the
     macros' medians (:func:`macro_medians_quartiles`, with the macros that have such figures), and the trends and
@@ -72,7 +79,7 @@ def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
     for fam in sorted({family[c.macro] for c in cases}):
         own = [c for c in cases if family[c.macro] == fam]
         entry: dict = {"macros": len({c.macro for c in own})}
-        for kind in ("energy", "density", "throughput"):
+        for kind in ("energy", "density", "throughput", "area"):
             a = [c for c in own if c.kind == "absolute" and figure_kind(c.quantity) == kind]
             if a:
                 median = round(statistics.median(abs(c.error) for c in a), 4)

@@ -1,0 +1,64 @@
+"""The CLI's progress on stderr: a bar of the items simulated, and a sweep's points done; shown only on a terminal
+(quiet in CI and when piped)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .config.modes import WorkloadKind
+
+__all__ = ["Progress", "SweepProgress", "items_word"]
+
+
+class Progress:
+    """Items done as a click progress bar on stderr, only on a terminal (quiet in CI and when piped); says when
+    the first run compiles the kernels, which takes seconds before any item is done."""
+
+    def __init__(self, total: int, item: str):
+        self.enabled = sys.stderr.isatty()
+        self.bar = None
+        if self.enabled:
+            from .numerics.compile_cache import kernels_cached
+
+            if not kernels_cached():
+                click.echo("compiling cimsim's kernels (first run only: numba caches them) ...", err=True)
+            self.bar = click.progressbar(length=total, label=f"simulating {item}", file=sys.stderr, show_eta=True,
+                                         show_pos=True)
+
+    def __enter__(self) -> "Progress":
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+
+def items_word(cfg) -> str:
+    return "samples" if cfg.workload.kind == WorkloadKind.NETWORK else "vectors"
+
+
+class SweepProgress:
+    """Points done / failed and the time left, on stderr, only on a terminal (quiet in CI and when piped)."""
+
+    def __init__(self):
+        import time
+
+        self.enabled = sys.stderr.isatty()
+        self.clock, self.start, self.first = time.monotonic, time.monotonic(), None
+
+    def __call__(self, done: int, failed: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.first is None:  # the first call gives the points already in the file: not in the rate
+            self.first = done
+        ran, left = done - self.first, total - done
+        eta = f", about {(self.clock() - self.start) / ran * left:.0f} s left" if ran and left else ""
+        click.echo(f"\r{done}/{total} points done, {failed} failed{eta}\033[K", err=True, nl=done >= total)

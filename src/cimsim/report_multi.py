@@ -1,0 +1,54 @@
+"""Several architectures side by side in Markdown: ``cimsim compare`` of several configs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .breakdown import Breakdown
+from .comparison import Comparison
+from .cost import trust
+from .report import _fmt, dominant_component, item_name, markdown_cell
+from .report_json import to_json
+
+__all__ = ["multi_markdown"]
+
+
+def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant: str) -> str:
+    """one row of the table: ``label`` (escaped as a cell) and the side's figures per ``item``"""
+    return (f"| {markdown_cell(label)} | {accuracy} | {b.total_energy_pj / b.mvms:.4g} pJ/{item} | "
+            f"{_fmt(b.latency_ns * 1e-9, 's')} | {_fmt(b.throughput_items_per_s, item + '/s')} | {b.area_mm2:.4g} | "
+            f"{b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {gain} | {dominant} |")
+
+
+def multi_markdown(comps: Sequence[Comparison]) -> str:
+    """Several architectures side by side (each against its baseline), with what dominates each."""
+    lines = [
+        f"# cimsim comparison of {len(comps)} architectures",
+        "",
+        "Each architecture runs its own config's workload; gains are against that config's baseline, priced for "
+        f"the same workload. Steady state (weights resident). {trust.RANGE_NOTE}",
+        "",
+        "| architecture | accuracy | energy | latency | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
+        "| dominant component |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    baselines: dict[str, tuple[Breakdown, str, str]] = {}  # distinct baselines (same processor and workload once)
+    for comp in comps:
+        item = item_name(comp.run)
+        gain = f"{comp.gain['energy']:.3g}x{trust.gain_range_cell(comp.energy_gain_range)}"
+        lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item, comp.run.headline, gain,
+                          dominant_component(comp.cim, comp.run, item)))
+        baselines.setdefault(to_json(comp.baseline.as_dict()), (comp.baseline, item, comp.run.config.name))
+    for base, item, workload in baselines.values():
+        top, energy = max(base.energy_pj.items(), key=lambda kv: kv[1])
+        lines.append(_row(f"baseline {base.name} on {workload}'s workload", base, item, "exact", "1x",
+                          f"{markdown_cell(top)} ({100 * energy / base.total_energy_pj:.1f} %)"))
+    lines += ["", "## Why each architecture spends what it spends", ""]
+    for comp in comps:
+        dominant = dominant_component(comp.cim, comp.run, item_name(comp.run))
+        adc_share = comp.cim.area_um2.get("adc", 0.0) / sum(comp.cim.area_um2.values())
+        lines += [f"- **{comp.cim.name}**: dominated by {dominant}; compute {_fmt(comp.cim.compute_ns * 1e-9, 's')}, "
+                  f"waiting on data {_fmt(comp.cim.stall_ns * 1e-9, 's')}. ADCs take {100 * adc_share:.1f} % of the "
+                  "area."]
+    lines += ["", "Each architecture's full report (breakdowns, assumptions) is in `<name>/report.md`.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,198 @@
+"""The command line's checks before any work: report folders named after configs, outputs that would overwrite an
+input or name no file, scheduler addresses, a dataset's labels; and what the reports and plots then write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cimsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "configs" / "default.toml"
+SMALL = ("--set", "workload.vectors=40")
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def refused(result, *fragments):
+    """exit 2, one message holding every fragment, no traceback"""
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    for fragment in fragments:
+        assert fragment in result.output, result.output
+
+
+def named(tmp_path, name, file="n.toml"):
+    """a copy of the default config under another ``name``"""
+    text = DEFAULT.read_text().replace('name = "default"', f"name = {name}", 1)
+    assert text != DEFAULT.read_text()
+    path = tmp_path / file
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """fails a test whose command starts simulating"""
+    import cimsim.comparison
+    import cimsim.trials
+
+    monkeypatch.setattr(cimsim.comparison, "compare", lambda *a, **k: pytest.fail("the run started"))
+    monkeypatch.setattr(cimsim.trials, "run_trials", lambda *a, **k: pytest.fail("the run started"))
+
+
+@pytest.mark.parametrize("name, why", [
+    ('"../escaped"', "path separator"), ('"/tmp/abs"', "path separator"), ('"."', "names a folder itself"),
+    ('".."', "names a folder itself"), ('"./b"', "path separator"), ('"a\\nb"', "control character"),
+    ('" b"', "starts or ends with a space"), (f'"{"x" * 300}"', "300 characters long"),
+    ('"energy_breakdown.png"', "the name of a file compare writes"), ('"Report.MD"', "the name of a file")])
+def test_compare_refuses_a_name_that_is_no_single_folder_before_any_run(tmp_path, no_run, name, why):
+    """a config's name is its report folder: '../escaped' had written outside -o, '.' over the combined report,
+    300 characters failed with Errno 36 after the run, 'energy_breakdown.png' clashed with a plot"""
+    path = named(tmp_path, name)
+    refused(invoke("compare", DEFAULT, path, "-o", tmp_path / "out"), str(path), "cannot name its report folder", why)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.toml"]
+
+
+def test_compare_refuses_names_that_give_one_folder(tmp_path, no_run):
+    first, second = named(tmp_path, '"b"', "b1.toml"), named(tmp_path, '"B"', "b2.toml")
+    refused(invoke("compare", first, second, "-o", tmp_path / "out"), "one report folder", "'b' and 'B'")
+
+
+def test_compare_checks_every_file_it_writes_before_any_run(tmp_path, no_run):
+    """DIR/c a file (Errno 17) or DIR/report.md a folder had failed after the whole run"""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "c").write_text("a file where the folder of config c goes")
+    refused(invoke("compare", DEFAULT, named(tmp_path, '"c"'), "-o", out), f"{out / 'c'} is a file")
+    (out / "report.md").mkdir()
+    refused(invoke("compare", DEFAULT, "-o", out), f"{out / 'report.md'} is a directory")
+
+
+def test_a_plot_that_cannot_be_written_leaves_no_temporary_file(tmp_path):
+    """the plots' temporary file had been left behind when the rename failed (Errno 21)"""
+    import cimsim
+    from cimsim.plots import write_breakdown_plots
+
+    comp = cimsim.compare(DEFAULT, {"workload.vectors": 16})
+    (tmp_path / "energy_breakdown.png").mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_breakdown_plots([("a", comp.cim)], tmp_path, "vector")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["energy_breakdown.png"]
+
+
+def test_compare_escapes_a_pipe_in_a_name_in_its_tables(tmp_path):
+    result = invoke("compare", DEFAULT, named(tmp_path, '"a|b"'), *SMALL)
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "n.toml`" in line)
+    assert row.startswith("| a\\|b (`") and row.replace("\\|", "").count("|") == 11
+
+
+@pytest.mark.parametrize("command", ["run", "estimate"])
+def test_an_output_naming_the_config_or_its_data_is_refused(tmp_path, no_run, command):
+    config = tmp_path / "c.toml"
+    config.write_text(DEFAULT.read_text())
+    weights = tmp_path / "w.npy"
+    np.save(weights, np.ones((256, 256)))
+    before = config.read_text()
+    refused(invoke(command, config, "-o", tmp_path / "." / "c.toml"), f"is the config {config}")
+    with_file = ("--set", 'workload.weights="file"', "--set", f'workload.weights_file="{weights}"')
+    refused(invoke(command, config, *with_file, "-o", weights), "is workload.weights_file of")
+    assert config.read_text() == before and np.load(weights).shape == (256, 256)
+
+
+def test_outputs_naming_an_input_or_each_other_are_refused(tmp_path):
+    """pareto, macros, price-model and sweep had overwritten their own inputs"""
+    results = tmp_path / "r.csv"
+    results.write_text("point_id,a,status\nx,1,ok\n")
+    refused(invoke("pareto", results, "--x", "a", "--y", "a", "-o", results.with_suffix(".csv")),
+            f"is the results {results}")
+    macros = tmp_path / "m.toml"
+    macros.write_text("not read")
+    refused(invoke("macros", macros, "-o", macros), f"is the macro file {macros}")
+    refused(invoke("macros", "-o", tmp_path / "same.md", "--csv", tmp_path / "same.md"),
+            f"--csv {tmp_path / 'same.md'} is -o")
+    refused(invoke("price-model", "resnet18", "--config", DEFAULT, "-o", DEFAULT), f"is --config {DEFAULT}")
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'base = "{DEFAULT}"\n[axes]\n"adc.bits" = [4, 6]\n')
+    refused(invoke("sweep", spec, "-o", spec), f"is the spec {spec}")
+    refused(invoke("sweep", spec, "-o", DEFAULT), f"is its base config {DEFAULT}")
+    assert macros.read_text() == "not read" and not (tmp_path / "same.md").exists()
+
+
+@pytest.mark.parametrize("args", [("run", DEFAULT), ("compare", DEFAULT), ("sweep", DEFAULT), ("estimate", DEFAULT),
+                                  ("macros",), ("price-model", "resnet18")])
+def test_an_empty_output_is_refused(tmp_path, no_run, args):
+    """'-o ""' had written nothing with exit 0 (run, compare) or failed with a PosixPath message (sweep)"""
+    refused(invoke(*args, "-o", ""), "an empty path names no file")
+
+
+@pytest.mark.parametrize("args", [("run", DEFAULT), ("sweep", DEFAULT), ("estimate", DEFAULT), ("macros",),
+                                  ("price-model", "resnet18"), ("pareto", DEFAULT, "--x", "a", "--y", "b")])
+def test_an_output_file_ending_in_a_slash_is_refused(tmp_path, no_run, args):
+    """'-o out/' had made a plain file named out"""
+    refused(invoke(*args, "-o", f"{tmp_path / 'out'}/"), "names a directory")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["bogus", "bogus:99999", "http://host:8786", "tcp://", "tcp://host:port", ""])
+def test_a_malformed_scheduler_address_is_refused_before_any_work(no_run, address):
+    """'--scheduler bogus' had been ignored silently when the samples fit one chunk"""
+    config = ROOT / "configs" / "digits-mlp.toml"
+    refused(invoke("run", config, "--scheduler", address), "is not a Dask scheduler address")
+    refused(invoke("sweep", DEFAULT, "-o", "r.csv", "--scheduler", address), "is not a Dask scheduler address")
+
+
+def mlp(tmp_path, name="digits-mlp", file="mlp.toml"):
+    """a copy of configs/digits-mlp.toml (its network named by an absolute path) under another ``name``"""
+    text = (ROOT / "configs" / "digits-mlp.toml").read_text()
+    text = text.replace('"../src/cimsim/data/', f'"{ROOT}/src/cimsim/data/').replace('name = "digits-mlp"',
+                                                                                    f'name = "{name}"', 1)
+    path = tmp_path / file
+    path.write_text(text)
+    return path
+
+
+def test_an_unused_scheduler_is_said_once(tmp_path):
+    options = ("--set", "workload.vectors=20", "--scheduler", "tcp://10.0.0.5:8786")
+    note = "--scheduler tcp://10.0.0.5:8786 is not used: the 20 samples make one chunk"
+    result = invoke("compare", mlp(tmp_path), mlp(tmp_path, "other", "other.toml"), *options)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count(note) == 1
+
+
+def test_run_refuses_labels_out_of_range_as_validate_does(tmp_path):
+    """run had failed with exit 1 and no field named; validate named it with exit 2 (the dataset's labels are
+    checked as it is loaded, before any simulation)"""
+    data = tmp_path / "d.npz"
+    np.savez(data, x=np.zeros((10, 64)), y=np.arange(100, 110))
+    config = mlp(tmp_path)
+    settings = ("--set", 'workload.dataset="file"', "--set", f'workload.dataset_file="{data}"', "--set",
+                "workload.vectors=10")
+    for command in ("validate", "run", "compare"):
+        refused(invoke(command, config, *settings), f"{config}: 'workload.network_file': the labels of "
+                "'workload.dataset_file' must be class numbers in [0, 10)")
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".pdf", b"%PDF"), (".svg", b"<?xml")])
+def test_pareto_writes_the_format_its_suffix_names(tmp_path, suffix, magic):
+    results = tmp_path / "r.csv"
+    results.write_text("point_id,a,b,status\nx,1,2,ok\ny,2,1,ok\n")
+    result = invoke("pareto", results, "--x", "a", "--y", "b", "-o", tmp_path / f"p{suffix}")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / f"p{suffix}").read_bytes().startswith(magic)
+
+
+@pytest.mark.parametrize("name", ["p.jpg", "p.xyz", "p"])
+def test_pareto_refuses_a_suffix_it_cannot_write(tmp_path, name):
+    """'-o p.pdf' had written PNG data"""
+    results = tmp_path / "r.csv"
+    results.write_text("point_id,a,b,status\nx,1,2,ok\n")
+    refused(invoke("pareto", results, "--x", "a", "--y", "b", "-o", tmp_path / name), "a plot is written as .png")
+    assert not (tmp_path / name).exists()

@@ -1,0 +1,66 @@
+"""A macro file's fields at the level they are read at, and which published figures count as energy."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from cimsim.cli import main
+from cimsim.validation import macro_comparison, macro_record, macro_report
+
+MACRO = """[[macro]]
+key = "m"
+title = "a macro"
+source = "a paper"
+read_via = "a table"
+family = "rram"
+rows = 256
+{macro}
+[[macro.point]]
+label = "p"
+tops_per_w = 10.0
+{point}
+"""
+
+
+@pytest.mark.parametrize("macro, point, message", [
+    ("", 'family = "pcm"', "macro 'm', point 1: 'family' belongs in the [[macro]] table, not in a [[macro.point]]"),
+    ("", 'key = "other"', "macro 'm', point 1: 'key' belongs in the [[macro]] table"),
+    ("", 'notes = "n"', "macro 'm', point 1: 'notes' belongs in the [[macro]] table"),
+    ("tops_per_w = 3.0", "", "macro 'm': 'tops_per_w' belongs in each [[macro.point]], not in the [[macro]] table"),
+    ('label = "x"', "", "macro 'm': 'label' belongs in each [[macro.point]]"),
+    ("ops_per_mac = 1", "", "macro 'm': 'ops_per_mac' belongs in each [[macro.point]]"),
+])
+def test_a_field_at_the_wrong_level_is_refused_naming_its_level(tmp_path, macro, point, message):
+    """fields read at one level only had been ignored silently at the other"""
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(macro=macro, point=point))
+    result = CliRunner().invoke(main, ["macros", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {path}: {message}" in result.output
+
+
+@pytest.mark.parametrize("macro, point", [("vdd_v = 0.9", "vdd_v = 0.8"), ("", 'source = "its own figure"')])
+def test_fields_of_both_levels_stay_accepted_at_both(tmp_path, macro, point):
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(macro=macro, point=point))
+    assert "belongs in" not in CliRunner().invoke(main, ["macros", str(path)]).output
+
+
+def case(quantity: str, model: float, published: float) -> macro_comparison.MacroCase:
+    return macro_comparison.MacroCase("k", "jia-jssc2020", "p", quantity, "", published, model, 0.15, "absolute", "",
+                                      "")
+
+
+def test_only_energy_figures_count_as_energy():
+    """an area_mm2 figure had been counted in the 'silicon / model energy' column and the energy record"""
+    assert {q for q in macro_comparison._QUANTITIES if macro_record.figure_kind(q) == "energy"} == {
+        "tops_per_w", "energy_fj_per_mac", "energy_pj_per_mvm", "adc_energy_pj"}
+    assert macro_record.figure_kind("area_mm2") == "area" and macro_record.figure_kind("new_quantity") == "other"
+    synthetic = [case("tops_per_w", 200.0, 100.0), case("area_mm2", 1.0, 8.0)]
+    entry = macro_record.records_by_family(synthetic)["families"]["sram-charge"]
+    assert entry["energy"]["measured_over_model"] == [2.0, 2.0, 2.0]
+    assert entry["area"]["measured_over_model"] == [8.0, 8.0, 8.0] and entry["area"]["cases"] == 1
+    row = macro_report._group_rows(tuple(synthetic), {"sram-charge": "1"}, lambda c: "sram-charge", "family",
+                                   "macros")[-1]
+    assert "| 2x |" in row and "8" not in row.split("|")[6]
