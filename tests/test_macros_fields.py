@@ -64,3 +64,60 @@ def test_only_energy_figures_count_as_energy():
     row = macro_report._group_rows(tuple(synthetic), {"sram-charge": "1"}, lambda c: "sram-charge", "family",
                                    "macros")[-1]
     assert "| 2x |" in row and "8" not in row.split("|")[6]
+
+
+CHIP = """[[macro]]
+key = "c"
+title = "a chip"
+source = "a paper"
+read_via = "a table"
+family = "sram-charge"
+node_nm = 65
+vdd_v = 0.7
+rows = 128
+cols = 128
+adc_bits = 5
+cols_per_adc = 2
+{macro}
+[[macro.point]]
+label = "p"
+{point}
+"""
+
+
+def _survey(tmp_path, macro: str, point: str):
+    path = tmp_path / "c.toml"
+    path.write_text(CHIP.format(macro=macro, point=point))
+    return macro_comparison.survey(str(path))
+
+
+def test_weight_levels_undo_a_1b_normalised_figure_as_weight_bits_do(tmp_path):
+    """weight_levels = 3 is 2-bit weights: the 1b-normalised figure is divided by 5 x 2, as for weight_bits = 2 (it
+    had been left out as 'no weight precision stated')"""
+    point = "uiuc_b_x = 5\nuiuc_b_w = 2\nuiuc_alpha = 1\ntops_per_w_1b_norm = 2482.5"
+    levels = _survey(tmp_path, "cycle_ns = 325\ninput_bits = 5\nweight_levels = 3", point)[0]
+    bits = _survey(tmp_path, "cycle_ns = 325\ninput_bits = 5\nweight_bits = 2", point)[0]
+    assert [f.value for f in levels[0].figures] == [f.value for f in bits[0].figures] == [2482.5 / 10]
+
+
+@pytest.mark.parametrize("stated, priced", [("Flash", "flash"), ("SAR", "sar"), ("single-slope", "ramp"),
+                                            ("other: CCO-based", "vco"), ("other: TDC", "sar")])
+def test_adc_types_are_read_in_any_case(tmp_path, stated, priced):
+    """'Flash' had been priced as a SAR converter (only the lower-case names were read)"""
+    from cimsim.validation.macro_configs import point_config
+
+    path = tmp_path / "c.toml"
+    path.write_text(CHIP.format(macro=f'cycle_ns = 20\ninput_bits = 4\nweight_bits = 4\nadc_type = "{stated}"',
+                                point="tops_per_w = 100.0"))
+    assert point_config("c", 0, str(path))[0].adc.type == priced
+
+
+def test_a_point_without_a_clock_leaves_its_area_out_and_is_counted(tmp_path):
+    """without a clock the converters are sized for an assumed rate: area is left out with the throughput; a point
+    whose every figure is left out counts among the points left out (it had been counted nowhere)"""
+    usable, excluded = _survey(tmp_path, "input_bits = 4\nweight_bits = 4", "area_mm2 = 0.1\ntops = 1.0")
+    assert not usable
+    reasons = {(e.what, e.reason) for e in excluded}
+    assert ("area_mm2", "no clock or cycle time stated: converters sized for an assumed rate") in reasons
+    assert ("tops", "no clock or cycle time stated: throughput not predictable") in reasons
+    assert ("point", "every figure left out (each one's row says why)") in reasons

@@ -45,6 +45,9 @@ _QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
     "area_mm2": ("mm2", "area_mm2", None),
 }
 _THROUGHPUT = ("tops", "tops_per_mm2")
+_CLOCKED = {**dict.fromkeys(_THROUGHPUT, "throughput not predictable"),
+            "area_mm2": "converters sized for an assumed rate"}
+"""figures left out where a point states no clock, and why"""
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,6 @@ def _digitized(point: MacroPoint) -> bool:
     return "digitized" in point.source
 
 
-def _precision(point: MacroPoint) -> tuple[int, int] | None:
-    f = point.fields
-    return (int(f["input_bits"]), int(f["weight_bits"])) if "input_bits" in f and "weight_bits" in f else None
-
-
 def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], list[Exclusion]]:
     """The figures of one point that can be compared, and the ones that cannot with the reason."""
     v = point.values
@@ -96,7 +94,7 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
         elif raw and raw in v:
             figures.append(Figure(quantity, unit, float(v[raw])))
         elif norm and norm in v:
-            precision = _precision(point)
+            precision = point.precision
             b_w = v.get("uiuc_b_w")
             if precision is None:
                 skip(quantity, "only a 1b-normalised UIUC figure, and the entry states no input and weight precision "
@@ -107,7 +105,7 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
             else:
                 bx, bw = precision
                 figures.append(Figure(quantity, unit, float(v[norm]) / (bx * bw),
-                                      f"UIUC 1b-normalised {v[norm]:g} / ({bx} x {bw}) bits"))
+                                      f"UIUC 1b-normalised {v[norm]:g} / ({bx} x {bw:g}) bits"))
     if "energy_pj" in v:
         per = str(v.get("energy_per", ""))
         if per.startswith("one ADC conversion") and macro.family == "digital":
@@ -119,8 +117,8 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
             figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]),
                                   macs=int(macs.group(1)) if macs else None))
         else:
-            skip("energy_pj", f"energy per '{per}': the MVM the UIUC database prices (rows, columns, precision, "
-                              "cores) is not stated")
+            skip("energy_pj", f"energy per {per!r}: what it covers is not stated (rows, columns, precision, cores); "
+                              "compared: energy_per 'one ADC conversion' or 'one full-array MVM (N MACs)'")
     for name in ("wl_switching_fj_per_mac", "neuron_fj_per_mac", "input_pulse_fj_per_mac"):
         if name in v:
             skip(name, "component of a measured energy breakdown with no cimsim component of the same extent")
@@ -190,15 +188,15 @@ def survey(file: str | None = None) -> tuple[tuple[UsablePoint, ...], tuple[Excl
                 continue
             figures, skipped = published_figures(m, p)
             if cycle_ns(m, p) is None:
-                for fig in [f for f in figures if f.quantity in _THROUGHPUT]:
-                    skipped.append(Exclusion(m.key, p.label, fig.quantity,
-                                             "no clock or cycle time stated: throughput not predictable"))
-                figures = [f for f in figures if f.quantity not in _THROUGHPUT]
+                skipped += [Exclusion(m.key, p.label, f.quantity, "no clock or cycle time stated: "
+                                      + _CLOCKED[f.quantity]) for f in figures if f.quantity in _CLOCKED]
+                figures = [f for f in figures if f.quantity not in _CLOCKED]
             excluded.extend(skipped)
             if figures:
                 usable.append(UsablePoint(m, p, tuple(figures), notes))
-            elif not skipped:
-                excluded.append(Exclusion(m.key, p.label, "point", "no published figure cimsim computes"))
+            else:
+                excluded.append(Exclusion(m.key, p.label, "point", "every figure left out (each one's row says "
+                                          "why)" if skipped else "no published figure cimsim computes"))
     return tuple(usable), tuple(excluded)
 
 

@@ -69,11 +69,12 @@ def _clock_ghz(macro: Macro, point: MacroPoint, cycle: float) -> float:
 
 
 def _adc_type(stated: str | None) -> str:
-    if stated in ("sar", "flash", "ramp", "vco"):
-        return stated
-    if stated and re.search(r"\b(CCO|VCO)\b|oscillator", stated):
-        return "vco"
-    return "sar"
+    """the ADC type an entry states, by its name in any case (single-slope and integrating converters: ramp); 'other'
+    text naming an oscillator (CCO / VCO): vco; any other: sar"""
+    name = (stated or "").strip().lower()
+    ramp = name in ("single-slope", "single slope", "integrating")
+    return "ramp" if ramp else name if name in ("sar", "flash", "ramp", "vco") else (
+        "vco" if re.search(r"\b(cco|vco)\b|oscillator", name) else "sar")
 
 
 def _weight_bits(f: Mapping[str, Any]) -> int:
@@ -179,7 +180,7 @@ def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int
     built = math.ceil(float(macro.values.get("adc_bits", 0)))
     if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
         adc["built_bits"] = built
-    if f.get("adc_type") and adc["type"] != f.get("adc_type"):
+    if f.get("adc_type") and adc["type"] != str(f["adc_type"]).strip().lower():
         notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
     adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
     planes = bool(f.get("analog_accumulation"))
@@ -225,8 +226,7 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
         "name": point.key,
         "array": {"family": family, "rows": rows, "cols": cols, "rows_per_read": rows_per_read,
                   **{k: f[k] for k in ("digital_adders", "chain_register_rows") if k in f}},
-        "device": device, "mapping": mapping, "dac": dac,
-        "adc": adc, "technology": technology,
+        "device": device, "mapping": mapping, "dac": dac, "adc": adc, "technology": technology,
         "workload": {"kind": "dense", "in_features": _peak_rows(rows, rows_per_read, notes), "out_features": 1,
                      "vectors": VECTORS,
                      **{k: f[k] for k in ("input_zero_fraction", "weight_zero_fraction") if k in f}},

@@ -178,6 +178,14 @@ class MacroPoint:
     def key(self) -> str:
         return f"{self.macro} / {self.label}"
 
+    @property
+    def precision(self) -> tuple[int, float] | None:
+        """(input bits, weight bits) the point states (weight_levels L: log2(L + 1) bits), None without both"""
+        f = self.fields
+        if "input_bits" not in f or not ("weight_bits" in f or "weight_levels" in f):
+            return None
+        return int(f["input_bits"]), int(f["weight_bits"]) if "weight_bits" in f else math.log2(f["weight_levels"] + 1)
+
 
 @dataclass(frozen=True)
 class Macro:

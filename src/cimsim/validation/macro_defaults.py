@@ -45,11 +45,13 @@ DEFAULTS: dict[str, str] = {
              "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
              "stated with it, else 1 / cycle; a point at another supply that states neither (not even the "
              "macro's: a fixed clock across supplies) takes the macro's cycle and clock scaled by the delay law "
-             "(cimsim.cost.technology.delay_scale at the macro's node); with neither, throughput figures are left "
-             "out and energy uses the device preset's read pulse",
+             "(cimsim.cost.technology.delay_scale at the macro's node: a resistive cell conducts for the whole, longer "
+             "read, so its energy grows as the supply falls); with neither, throughput and area figures are left "
+             "out (the converters are sized for their rate) and energy uses the device preset's read pulse",
     "device": "resistive families take the shipped device preset of their cell (rram, pcm; mram and fefet the "
-              "schema's default device named after the cell, so the cell family is priced right); SRAM and "
-              "digital macros take the 'sram' device preset with device.read_voltage_v = vdd",
+              "schema's default device named after the cell: mram priced as its own cell family, fefet, which "
+              "cimsim's cell table lacks, as the RRAM 1T1R cell); SRAM and digital macros take the 'sram' device "
+              "preset with device.read_voltage_v = vdd",
     "ops_per_mac": "the entry's ops_per_mac, 2 (one multiply and one add) when not stated",
     "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
     "data": "codes uniform over their range, but for the shares of zero inputs / weights input_zero_fraction / "
