@@ -121,3 +121,11 @@ def test_a_point_without_a_clock_leaves_its_area_out_and_is_counted(tmp_path):
     assert ("area_mm2", "no clock or cycle time stated: converters sized for an assumed rate") in reasons
     assert ("tops", "no clock or cycle time stated: throughput not predictable") in reasons
     assert ("point", "every figure left out (each one's row says why)") in reasons
+
+
+def test_adcs_that_contradict_the_columns_are_noted(tmp_path):
+    """8 ADCs of 2 columns each for 128 columns: priced with one per cols_per_adc columns, and the case says so
+    (it had been silent)"""
+    usable, _ = _survey(tmp_path, "cycle_ns = 10\ninput_bits = 1\nweight_bits = 4\nadcs = 8", "tops_per_w = 164.0")
+    assert "adcs x cols_per_adc = 8 x 2 for 128 columns: ADCs built one per cols_per_adc columns" in " ".join(
+        usable[0].notes)

@@ -11,7 +11,6 @@ the sums over the other components, time is ``compute_ns``.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +25,8 @@ from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
 from ..mapping import Plan, plan_layer
 from ..numerics.encoding import plane_code_shares, weight_level_share
-from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro, uiuc_normalised
+from .macro_data import (Macro, MacroPoint, Unusable, adc_type, cached_per_file, file_name, find_macro,
+                         uiuc_normalised)
 from .macro_defaults import DEFAULTS
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
@@ -66,15 +66,6 @@ def _clock_ghz(macro: Macro, point: MacroPoint, cycle: float) -> float:
         if "cycle_ns" in values or "clock_mhz" in values:
             return float(values["clock_mhz"]) / 1000.0 if "clock_mhz" in values else 1.0 / cycle
     return 1.0 / cycle
-
-
-def _adc_type(stated: str | None) -> str:
-    """the ADC type an entry states, by its name in any case (single-slope and integrating converters: ramp); 'other'
-    text naming an oscillator (CCO / VCO): vco; any other: sar"""
-    name = (stated or "").strip().lower()
-    ramp = name in ("single-slope", "single slope", "integrating")
-    return "ramp" if ramp else name if name in ("sar", "flash", "ramp", "vco") else (
-        "vco" if re.search(r"\b(cco|vco)\b|oscillator", name) else "sar")
 
 
 def _weight_bits(f: Mapping[str, Any]) -> int:
@@ -176,13 +167,16 @@ def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int
     adc["bits"] = math.ceil(stated_bits)
     if stated_bits != adc["bits"]:
         adc["enob"] = stated_bits
-    adc["type"] = _adc_type(f.get("adc_type"))
+    adc["type"] = adc_type(f.get("adc_type"))
     built = math.ceil(float(macro.values.get("adc_bits", 0)))
     if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
         adc["built_bits"] = built
     if f.get("adc_type") and adc["type"] != str(f["adc_type"]).strip().lower():
         notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
     adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
+    if "adcs" in f and "cols_per_adc" in f and int(f["adcs"]) * adc["cols_per_adc"] != int(f["cols"]):
+        notes.append(f"adcs x cols_per_adc = {f['adcs']} x {f['cols_per_adc']} for {f['cols']} columns: ADCs built "
+                     "one per cols_per_adc columns, the stated adcs bound the outputs per read")
     planes = bool(f.get("analog_accumulation"))
     weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
     if planes or weights:

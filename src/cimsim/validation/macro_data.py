@@ -13,6 +13,7 @@ import functools
 import inspect
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 
 from ..config.toml_file import read_toml
 
-__all__ = ["MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint",
+__all__ = ["adc_type", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable", "MacroPoint",
            "Macro", "RAW_FIGURES", "UIUC_MVM_ENERGY", "uiuc_normalised", "invocation_precision", "cached_per_file",
            "file_name", "load_macros", "find_macro"]
 
@@ -156,6 +157,14 @@ def invocation_precision(fields: Mapping[str, Any], values: Mapping[str, Any]) -
 
 class Unusable(ValueError):
     """A point (or one of its figures) that cannot be compared; the message is the reason."""
+
+
+def adc_type(stated: str | None) -> str:
+    """the stated ADC type in any case (single-slope, integrating: ramp; text naming CCO / VCO: vco; else sar)"""
+    name = (stated or "").strip().lower()
+    ramp = name in ("single-slope", "single slope", "integrating")
+    return "ramp" if ramp else name if name in ("sar", "flash", "ramp", "vco") else (
+        "vco" if re.search(r"\b(cco|vco)\b|oscillator", name) else "sar")
 
 
 @dataclass(frozen=True)
