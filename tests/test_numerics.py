@@ -705,6 +705,27 @@ def test_results_do_not_depend_on_the_worker_threads(dac, monkeypatch):
         assert runs[0][1] == counts
 
 
+def test_bent_planes_of_exact_cells_do_not_depend_on_the_batch_split():
+    """a non-linear I-V curve bends the planes of multi-level reads into non-integer currents: their float32 sums
+    round even where the cells hold integer levels, so they too run in aligned blocks (they had not: the outputs
+    moved with simulation.batch_size and the call split)"""
+    from cimsim.config import Config, with_overrides
+
+    rng = np.random.default_rng(0)
+    w, x = rng.uniform(-1, 1, (128, 256)), rng.uniform(-1, 1, (3000, 256))
+    cfg = with_overrides(Config(), {"device.preset": "ideal", "device.iv_nonlinearity": 3.0, "array.rows": 256,
+                                    "array.cols": 256, "dac.mode": "parallel", "adc.bits": 16, "adc.range": "max",
+                                    "workload.in_features": 256, "workload.out_features": 128})
+    outputs = []
+    for chunk, calls in ((4096, [3000]), (37, [3000]), (4096, [5, 695, 2300])):
+        xbar = Crossbar(with_overrides(cfg, {"simulation.batch_size": chunk}))
+        xbar.program(w)
+        assert not xbar.layer.exact_sums
+        outputs.append(np.vstack([xbar.mvm(part) for part in np.split(x, np.cumsum(calls)[:-1])]))
+    for y in outputs[1:]:
+        np.testing.assert_array_equal(y, outputs[0])
+
+
 @pytest.mark.parametrize("first_vector", [0, 5, 128, 1000])
 def test_aligned_products_give_each_row_the_same_sums_whatever_the_call(first_vector):
     """float32 x @ w of non-integer w in calls of PRODUCT_ROWS rows aligned to the vector numbers: the rows of any

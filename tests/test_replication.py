@@ -56,6 +56,8 @@ def test_copies_take_vectors_by_their_number_whatever_the_calls():
     assert [c.counts.mvms for c in late.copies] == [2, 2, 2]  # vectors 5-10: copies 2, 0, 1, 2, 0, 1
     with pytest.raises(ValueError, match="vector must be"):
         late.seek(-1)
+    with pytest.raises(ValueError, match=r"vector must be an int >= 0 and <= 4611686018427387904"):
+        late.seek(2**63)  # it had been accepted, then mvm raised numba's OverflowError
 
 
 def test_ideal_copies_give_the_single_copy_result():

@@ -149,7 +149,7 @@ class Crossbar:
         them."""
         start, stop = self.plan.conversion_groups()[group]
         sums = group_sums(planes2d, [True], group, start, stop, self.layer.matrix, self._integer, 0,
-                          self.layer.integer_levels).astype(np.float64)  # the plane rows numbered as one batch
+                          self.layer.exact_sums).astype(np.float64)  # the plane rows numbered as one batch
         if self._output_noise:
             batch = planes2d.shape[0] // self.plan.n_planes
             _kernels.add_read_noise(sums, batch, self.plan.n_planes, self.layer.col_w.size,
@@ -267,7 +267,7 @@ class Crossbar:
             tile = start // p.rows
             live = [bool(row_sq[g][k * batch:(k + 1) * batch].any()) for k in range(p.n_planes)]
             sums = group_sums(planes2d, live, g, start, stop, self.layer.matrix, self._integer, first_vector,
-                              self.layer.integer_levels)
+                              self.layer.exact_sums)
             if self._cell_noise_path:
                 self._cell_noise(sums, planes2d[:, start:stop])
             noise_std, plane_w = (self._noise_std(row_sq[g], g) if self._output_noise else empty), p.plane_weights
@@ -341,8 +341,8 @@ class Crossbar:
 
     def seek(self, vector: int) -> None:
         """Number the next vector read ``vector`` (read noise is keyed by that number): a range of a long run
-        evaluated apart starts where one process reading every vector before it would be."""
-        self._vectors_read = check_int("vector", vector, minimum=0)
+        evaluated apart starts where one process reading every vector before it would be (at most 2**62)."""
+        self._vectors_read = check_int("vector", vector, minimum=0, maximum=2**62)  # vector numbers are int64
 
     def reset_counts(self) -> None:
         """Forget the events of earlier MVMs (programming counts are kept; later reads draw fresh noise)."""

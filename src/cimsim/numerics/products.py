@@ -1,7 +1,8 @@
 """Column sums of one row group: the input plane rows times the group's rows of the layer's matrix.
 
-Integer levels (ideal cells) multiply exactly, on the int8 units (:mod:`.int8`) or on float32 BLAS (every sum below
-2**24, checked at config time). Non-integer levels (programming error, drift, IR drop) round, and a BLAS kernel
+Integer levels (ideal cells) read by integer codes multiply exactly, on the int8 units (:mod:`.int8`) or on float32
+BLAS (every sum below 2**24, checked at config time). Non-integer levels (programming error, drift, IR drop) and
+planes a non-linear cell bends into currents (:mod:`cimsim.iv_curve`) round, and a BLAS kernel
 sums a row's products in an order that depends on where the row sits in the call and how many rows the call has
 (measured, OpenBLAS 0.3.31 Haswell kernels, one thread, 4 000 x 256 @ 256 x 256 in float32: 875 of the first 1 000
 rows' 256 000 sums differ between one call of all the rows and a call of those 1 000 alone; of 2 048 rows, 26 246
@@ -57,17 +58,18 @@ def _padded_product(x: np.ndarray, w: np.ndarray, out: np.ndarray, at: int) -> N
 
 
 def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, stop: int, matrix: np.ndarray,
-               integer: IntegerProducts | None, first_vector: int, integer_levels: bool) -> np.ndarray:
+               integer: IntegerProducts | None, first_vector: int, exact_sums: bool) -> np.ndarray:
     """Column sums of row group ``group`` (rows ``start:stop`` of ``matrix``) for every plane row of ``planes2d``
     (float32 codes, or uint8 for the int8 units; plane by plane, each plane's rows those of vectors
-    ``first_vector`` on), one product per live plane (all at once when every plane is live and the levels are
-    integers); a plane whose codes are all zero in these rows (``live`` False: the negative phase of ReLU outputs)
-    sums to exactly 0 unmultiplied. Non-integer levels (``integer_levels`` False) multiply in aligned blocks
-    (:func:`aligned_product`). The int8 units' int32 sums come back as they are when every plane is live; else
-    the sums are float32 (this thread's work array)."""
+    ``first_vector`` on), one product per live plane (all at once when every plane is live and the sums are
+    exact); a plane whose codes are all zero in these rows (``live`` False: the negative phase of ReLU outputs)
+    sums to exactly 0 unmultiplied. Sums that round (``exact_sums`` False: non-integer levels, or planes a
+    non-linear cell bent into currents) multiply in aligned blocks (:func:`aligned_product`). The int8 units'
+    int32 sums come back as they are when every plane is live; else the sums are float32 (this thread's work
+    array)."""
     n_planes = len(live)
     batch = planes2d.shape[0] // n_planes
-    whole = all(live) and integer_levels
+    whole = all(live) and exact_sums
     spans = [slice(None)] if whole else [slice(k * batch, (k + 1) * batch) for k in range(n_planes)]
     sums = scratch("sums", (planes2d.shape[0], matrix.shape[1]), np.float32)
     for k, rows in enumerate(spans):
@@ -81,7 +83,7 @@ def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, s
             if rows_in.dtype == np.uint8:  # a product too small for the int8 units, from their planes
                 rows_in = rows_in.astype(np.float32) - integer.zero_point
             w = matrix[start:stop] if integer is None else integer.float_rows(group)
-            if integer_levels:
+            if exact_sums:
                 np.matmul(rows_in, w, out=sums[rows])
             else:
                 aligned_product(rows_in, w, sums[rows], first_vector)

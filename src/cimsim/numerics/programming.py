@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import iv_curve as iv
 from ..argcheck import checked_types
 from ..config.modes import DriftCompensation, IrDropModel, WeightScale
 from ..config.schema import Config
@@ -71,8 +72,9 @@ class ProgrammedLayer:
     """programming pulses spent (program-and-verify included)"""
     cells_at_target: bool
     """every cell holds its target level exactly (no programming error, stuck cell or drift)"""
-    integer_levels: bool
-    """``matrix`` holds integers only: its products are exact in any order (:mod:`.products`)"""
+    exact_sums: bool
+    """``matrix`` holds integers only and reads multiply it by integer codes (a linear cell, no bent planes): its
+    products are exact in any order (:mod:`.products`)"""
 
 
 @checked_types
@@ -116,7 +118,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
         row_g_us=_row_conductance_us(phys, r, step) if ideal else conductances_us.sum(axis=1),
         compensation=compensation, cell_writes=cells.writes,
         cells_at_target=cells.at_target or not cells.deviation.any(),
-        integer_levels=bool(np.array_equal(matrix, np.round(matrix))))
+        exact_sums=iv.read_levels(p) is None and bool(np.array_equal(matrix, np.round(matrix))))
     for value in vars(layer).values():
         if isinstance(value, np.ndarray) and value.flags.owndata:
             value.setflags(write=False)

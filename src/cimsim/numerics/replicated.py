@@ -77,7 +77,7 @@ class ReplicatedCrossbar:
         """Number the next vector read ``vector``: it goes to copy (vector mod copies), and each copy numbers its own
         vectors as if every earlier one had been read (copy c has read those of the numbers below ``vector``
         that are c mod copies)."""
-        self._vectors_read = check_int("vector", vector, minimum=0)
+        self._vectors_read = check_int("vector", vector, minimum=0, maximum=2**62)  # vector numbers are int64
         n = len(self.copies)
         for c, copy in enumerate(self.copies):
             copy.seek(max(0, -(-(vector - c) // n)))
