@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import contextlib
 import os
 import stat
 import sys
@@ -33,8 +34,15 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename: never a half-written file. A symbolic link
     is followed (its target is replaced, the link kept); a device or pipe (``/dev/stdout``) is written as it is,
     never replaced by a file. An OSError names ``path``."""
-    try:
+    with _naming(path):
         _write(path, text)
+
+
+@contextlib.contextmanager
+def _naming(path: str | os.PathLike):
+    """an OSError raised meanwhile without a file name, with ``path`` as its file name"""
+    try:
+        yield
     except OSError as err:
         if err.filename is not None:
             raise
@@ -59,12 +67,8 @@ def write_atomic_with(path: str | os.PathLike, write: Callable[[BinaryIO], None]
     temporary file and a rename as :func:`write_atomic` does; on any failure no temporary file is left behind.
     Returns the path written; an OSError names ``path``."""
     path = Path(os.path.realpath(path))
-    try:
+    with _naming(path):
         _replace(path, write)
-    except OSError as err:
-        if err.filename is not None:
-            raise
-        raise OSError(err.errno, err.strerror, os.fspath(path)) from None
     return path
 
 
