@@ -114,6 +114,7 @@ def test_config_forms():
     ({"workers": 2.5}, ValueError, "workers must be an int >= 1"),
     ({"workers": True}, ValueError, "workers must be an int >= 1; got True"),
     ({"scheduler": 5}, TypeError, "scheduler must be a Dask scheduler address"),
+    ({"scheduler": "tcp://host"}, ValueError, "scheduler: 'tcp://host' is not a Dask scheduler address"),
 ])
 def test_how_a_run_is_carried_out_is_checked_before_it_starts(call, kwargs, error, message):
     """a bad progress, workers or scheduler is named before any work (they used to fail deep inside, or be taken:

@@ -581,7 +581,8 @@ def test_pareto_of_a_file_that_is_no_results_table_says_so(tmp_path, given):
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
     ({"workers": 0}, ValueError, "workers must be an int >= 1"), ({"progress": "yes"}, TypeError, "progress must be"),
-    ({"scheduler": 8786}, TypeError, "scheduler must be"), ({"notice": 1}, TypeError, "notice must be a callable")])
+    ({"scheduler": 8786}, TypeError, "scheduler must be"), ({"notice": 1}, TypeError, "notice must be a callable"),
+    ({"scheduler": "bogus"}, ValueError, "scheduler: 'bogus' is not a Dask scheduler address")])
 def test_run_sweep_checks_how_it_runs_before_it_takes_the_output(kwargs, error, message, tmp_path):
     from cimsim.sweep import run_sweep
 

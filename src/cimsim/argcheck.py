@@ -13,12 +13,13 @@ import inspect
 import math
 import numbers
 import os
+import re
 import types
 import typing
 
 import numpy as np
 
-__all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path", "check_execution", "check_instance",
+__all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path", "check_execution", "scheduler_problem", "check_instance",
            "checked_types", "described", "cut_short"]
 
 
@@ -91,6 +92,25 @@ def check_execution(progress, workers, scheduler) -> None:
     if scheduler is not None and not isinstance(scheduler, str):
         raise TypeError(f"scheduler must be a Dask scheduler address (a str such as 'tcp://host:8786') or None; got "
                         f"{type(scheduler).__name__} {_shown(scheduler)}")
+    if scheduler is not None and (problem := scheduler_problem(scheduler)):
+        raise ValueError(f"scheduler: {problem}")
+
+
+_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")
+_ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+                      r":(?P<port>[0-9]{1,5})/?")
+
+
+def scheduler_problem(address: str) -> str | None:
+    """Why ``address`` is no Dask scheduler address ([scheme://]host:port, or inproc://...), or None"""
+    if address.startswith("inproc://") and len(address) > len("inproc://"):
+        return None
+    match = _ADDRESS.fullmatch(address)
+    if (match is None or (match["scheme"] is not None and match["scheme"] not in _SCHEMES)
+            or not 0 < int(match["port"]) < 65536):
+        return (f"{address!r} is not a Dask scheduler address: [({'|'.join(_SCHEMES)})://]host:port, e.g. "
+                "tcp://10.0.0.5:8786")
+    return None
 
 
 _HOW = {

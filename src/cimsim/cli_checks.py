@@ -4,14 +4,13 @@ writes can be written and is none of its inputs, and a Dask scheduler address's 
 from __future__ import annotations
 
 import os
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import click
 
-from .argcheck import cut_short
+from .argcheck import cut_short, scheduler_problem
 from .atomic import check_writable, is_stream
 
 __all__ = ["MAX_NAME", "DATA_FIELDS", "compare_outputs", "check_outputs", "check_not_inputs", "config_inputs",
@@ -23,9 +22,7 @@ REPORT_FILES = ("report.md", "report.json")
 """the report files ``compare`` writes in its folder (and in each config's folder)"""
 DATA_FIELDS = ("network_file", "dataset_file", "weights_file", "inputs_file")
 """the workload fields that name a file a run reads"""
-_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")
-_ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
-                      r":(?P<port>[0-9]{1,5})/?")
+
 
 
 def _name_problem(name: str, taken: Sequence[str]) -> str | None:
@@ -139,13 +136,8 @@ def sweep_inputs(path: str, spec) -> dict[str, str]:
 def scheduler_address(ctx, param, value: str | None) -> str | None:
     """A click callback: ``value`` if it has the form of a Dask scheduler address ([scheme://]host:port, or
     inproc://...); a BadParameter (exit 2) otherwise, said before any work."""
-    if value is None or (value.startswith("inproc://") and len(value) > len("inproc://")):
-        return value
-    match = _ADDRESS.fullmatch(value)
-    if (match is None or (match["scheme"] is not None and match["scheme"] not in _SCHEMES)
-            or not 0 < int(match["port"]) < 65536):
-        raise click.BadParameter(f"{value!r} is not a Dask scheduler address: [({'|'.join(_SCHEMES)})://]host:port, "
-                                 "e.g. tcp://10.0.0.5:8786")
+    if value is not None and (problem := scheduler_problem(value)):
+        raise click.BadParameter(problem)
     return value
 
 
