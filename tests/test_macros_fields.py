@@ -129,3 +129,12 @@ def test_adcs_that_contradict_the_columns_are_noted(tmp_path):
     usable, _ = _survey(tmp_path, "cycle_ns = 10\ninput_bits = 1\nweight_bits = 4\nadcs = 8", "tops_per_w = 164.0")
     assert "adcs x cols_per_adc = 8 x 2 for 128 columns: ADCs built one per cols_per_adc columns" in " ".join(
         usable[0].notes)
+
+
+def test_a_refused_configuration_names_the_entrys_field_too(tmp_path):
+    """a 3 nm entry: the refusal quotes the config field and says which field of the entry set it"""
+    path = tmp_path / "c.toml"
+    path.write_text(CHIP.format(macro="cycle_ns = 10\ninput_bits = 4\nweight_bits = 4",
+                                point="tops_per_w = 100.0").replace("node_nm = 65", "node_nm = 3"))
+    (_, excluded) = macro_comparison.survey(str(path))
+    assert "'technology.node_nm' (the entry's node_nm) must be a finite number in [7.0, 180.0]" in excluded[0].reason

@@ -21,6 +21,7 @@ from typing import Any
 from .macro_configs import cycle_ns, point_config, point_model
 from .macro_data import (CONFIG_FIELDS, ENTRY_LIMITS, RAW_FIGURES, Macro, MacroPoint, Unusable, cached_per_file,
                          load_macros, uiuc_normalised)
+from .macro_defaults import in_entry_terms
 from .macro_trends import trend_pairs
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",
@@ -156,7 +157,7 @@ def _explained(point: MacroPoint, reason: str) -> str:
         invocation = f"a fractional B_w ({b_w:g})" if b_w is not None else "no UIUC B_x and B_w"
         return (f"only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and "
                 f"{invocation} to price one invocation at; " + reason)
-    return reason
+    return in_entry_terms(reason)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DEFAULTS"]
+__all__ = ["DEFAULTS", "ENTRY_FIELDS", "in_entry_terms"]
 
 DEFAULTS: dict[str, str] = {
     "input_bits / weight_bits": "as stated; a point that states neither and whose figures are all UIUC "
@@ -58,3 +58,17 @@ DEFAULTS: dict[str, str] = {
             "weight_zero_fraction state; data = \"full_scale\": every input and weight at its largest (positive) code",
 }
 """every value cimsim needs that an entry may leave out, with the one global rule used for it"""
+
+ENTRY_FIELDS = {"technology.node_nm": "node_nm", "technology.vdd_v": "vdd_v", "array.rows": "rows",
+                "array.cols": "cols", "array.rows_per_read": "rows_per_read", "adc.bits": "adc_bits",
+                "adc.cols_per_adc": "cols_per_adc", "dac.input_bits": "input_bits",
+                "dac.bits_per_read": "bits_per_read", "mapping.weight_bits": "weight_bits",
+                "device.bits_per_cell": "bits_per_cell"}
+"""config field -> the macro entry's field it is set from"""
+
+
+def in_entry_terms(reason: str) -> str:
+    """``reason`` (a config's refusal) with each config field it quotes followed by the entry's field it came from"""
+    for field, entry in ENTRY_FIELDS.items():
+        reason = reason.replace(f"'{field}'", f"'{field}' (the entry's {entry})")
+    return reason
