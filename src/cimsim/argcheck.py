@@ -19,8 +19,8 @@ import typing
 
 import numpy as np
 
-__all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path", "check_execution", "scheduler_problem", "check_instance",
-           "checked_types", "described", "cut_short"]
+__all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path", "markdown_cell", "check_execution",
+           "scheduler_problem", "check_instance", "checked_types", "described", "cut_short"]
 
 
 def is_int(value) -> bool:
@@ -66,6 +66,12 @@ def finite_float(value) -> float | None:
 def cut_short(text: str, limit: int = 80) -> str:
     """``text``, cut to ``limit`` characters with its length said when longer."""
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def markdown_cell(text) -> str:
+    """``text`` as one cell of a Markdown table: its whitespace runs (line breaks too) as single spaces, '|'
+    escaped"""
+    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _shown(value, limit: int = 60) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .argcheck import checked_types
+from .argcheck import checked_types, markdown_cell
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
@@ -14,13 +14,7 @@ from .report_json import clipped_fraction
 from .run import RunResult
 from .trials import Result, spreads
 
-__all__ = ["comparison_markdown", "comparison_summary", "item_name", "dominant_component", "run_text",
-           "markdown_cell"]
-
-
-def markdown_cell(text: str) -> str:
-    """``text`` as one cell of a Markdown table: a '|' escaped, line breaks as spaces"""
-    return " ".join(str(text).splitlines()).replace("|", "\\|")
+__all__ = ["comparison_markdown", "comparison_summary", "item_name", "dominant_component", "run_text"]
 
 
 def _fmt(x: float, unit: str) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .cost.trust import RANGE_NOTE, area_range_line, gain_range_cell, gain_range_line
-from .report import _fmt, _share_table, _side_by_side, _time_split, markdown_cell
+from .argcheck import markdown_cell
+from .report import _fmt, _share_table, _side_by_side, _time_split
 
 __all__ = ["estimate_markdown", "estimates_markdown"]
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from .breakdown import Breakdown
 from .comparison import Comparison
 from .cost import trust
-from .report import _fmt, dominant_component, item_name, markdown_cell
+from .argcheck import markdown_cell
+from .report import _fmt, dominant_component, item_name
 from .report_json import to_json
 
 __all__ = ["multi_markdown"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from ..argcheck import check_int
+from ..argcheck import check_int, markdown_cell as _cell
 from .load import SECTION_PRESETS, list_presets, list_section_presets
 from .rules import Choice, Float, Int, OptionalFloat, OptionalInt, Rule, Text
 from .schema import SECTIONS
@@ -86,8 +86,3 @@ def _default(field: dataclasses.Field) -> str:
     if value is None:
         return "left out"
     return f"`{json.dumps(value)}`"
-
-
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(text.split()).replace("|", "\\|")

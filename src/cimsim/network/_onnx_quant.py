@@ -27,10 +27,8 @@ from .ops import Affine, Clip, Unary
 
 __all__ = ["QUANT_HANDLERS", "quantize", "dequantize"]
 
-RANGES = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (-2**15, 2**15 - 1), "UINT16": (0, 2**16 - 1),
-          "INT32": (-2**31, 2**31 - 1), "UINT32": (0, 2**32 - 1), "INT4": (-8, 7), "UINT4": (0, 15), "INT2": (-2, 1),
-          "UINT2": (0, 3)}
-"""the integer types QuantizeLinear may quantise to -> their range (its saturation)"""
+INTEGER_BITS = {f"{sign}INT{bits}": bits for sign in ("", "U") for bits in (2, 4, 8, 16, 32)}
+"""the integer types QuantizeLinear may quantise to -> their bits (their range is its saturation)"""
 
 
 def _along(value: np.ndarray, shape: tuple[int, ...], axis: int, block: int) -> np.ndarray:
@@ -72,12 +70,13 @@ def _output_type(operands: list, attrs: dict) -> tuple[int, int, np.dtype]:
         name = TensorProto.DataType.Name(attrs["output_dtype"])
     else:  # a zero point of a type numpy lacks (float8) is held as float32
         name = "UINT8" if zero is None else np.asarray(zero).dtype.name.upper()
-    if name not in RANGES:
+    if name not in INTEGER_BITS:
         raise ValueError(f"QuantizeLinear to type {name.lower()} (its output_dtype, or its zero point's type) is not "
-                         f"supported; supported: {', '.join(t.lower() for t in RANGES)} (a float8 zero point reads "
+                         f"supported; supported: {', '.join(t.lower() for t in INTEGER_BITS)} (a float8 zero point reads "
                          "as float32)")
-    low, high = RANGES[name]
-    return low, high, np.dtype(name.lower().replace("4", "8").replace("int2", "int8"))
+    bits, unsigned = INTEGER_BITS[name], name.startswith("U")
+    low, high = (0, 2**bits - 1) if unsigned else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    return low, high, np.dtype(f"{'u' * unsigned}int{max(8, bits)}")  # 2- and 4-bit values held in 8 bits
 
 
 def quantize(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:

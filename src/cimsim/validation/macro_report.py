@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from ..argcheck import markdown_cell as _cell
 from ..config.modes import Accumulation, ArrayFamily, DacMode
 from ..config.schema import Config
 from ..mapping import plan_layer
@@ -84,10 +85,6 @@ def summarize(cases: Iterable[MacroCase] | None = None, file: str | None = None)
         within_trend=sum(c.passed for c in trends) / len(trends) if trends else math.nan,
         excluded_points=len({(e.macro, e.label) for e in excluded if e.what == "point"}),
     )
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _verdict(c: MacroCase) -> str:
