@@ -72,8 +72,8 @@ def _output_type(operands: list, attrs: dict) -> tuple[int, int, np.dtype]:
         name = "UINT8" if zero is None else np.asarray(zero).dtype.name.upper()
     if name not in INTEGER_BITS:
         raise ValueError(f"QuantizeLinear to type {name.lower()} (its output_dtype, or its zero point's type) is not "
-                         f"supported; supported: {', '.join(t.lower() for t in INTEGER_BITS)} (a float8 zero point reads "
-                         "as float32)")
+                         f"supported; supported: {', '.join(t.lower() for t in INTEGER_BITS)} (a float8 zero point "
+                         "reads as float32)")
     bits, unsigned = INTEGER_BITS[name], name.startswith("U")
     low, high = (0, 2**bits - 1) if unsigned else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
     return low, high, np.dtype(f"{'u' * unsigned}int{max(8, bits)}")  # 2- and 4-bit values held in 8 bits
