@@ -128,6 +128,26 @@ def test_weights_and_inputs_that_disagree_on_in_features_are_named_together():
         cimsim.simulate(DEFAULT, weights=np.ones((3, 256)), inputs=np.ones((4, 100)))
 
 
+@pytest.mark.parametrize("call", [cimsim.simulate, cimsim.compare, cimsim.estimate, cimsim.as_config])
+@pytest.mark.parametrize("settings", [["adc.bits", 6], [("adc.bits", 6)], "adc.bits=6", 5, "", []])
+def test_settings_that_are_no_dict_are_named(call, settings):
+    """simulate / compare had raised dict()'s own errors ("dictionary update sequence element #0 ..."), taken a
+    list of pairs that estimate refused, and ignored an empty string or list"""
+    with pytest.raises(ConfigError, match="overrides must be a dict of 'table.field' -> value; got"):
+        call(DEFAULT, settings)
+
+
+@pytest.mark.parametrize(("settings", "field"), [({"workload.vectors": 3}, "workload.vectors = 3"),
+                                                 ({"workload.in_features": 7}, "workload.in_features = 7"),
+                                                 ({"workload.out_features": 2}, "workload.out_features = 2")])
+def test_settings_that_contradict_the_data_given_are_refused(settings, field):
+    """the data's shape had silently replaced the shape a setting stated"""
+    with pytest.raises(ValueError, match=f"settings give {field}, but the data given have"):
+        cimsim.simulate(DEFAULT, settings, weights=np.ones((4, 16)), inputs=np.ones((5, 16)))
+    cimsim.simulate(DEFAULT, {"workload.vectors": 5, "device.preset": "ideal"}, weights=np.ones((4, 16)),
+                    inputs=np.ones((5, 16)))  # a setting that agrees is taken
+
+
 def test_estimate_prices_from_shapes_as_an_analytic_sweep_does():
     """cimsim.estimate is price_from_shapes with the settings applied: the sweep's analytic point, close to what a
     simulation prices (data-dependent counts estimated), its gains the baseline's over the CIM side's."""

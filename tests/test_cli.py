@@ -62,6 +62,14 @@ def test_run_prints_accuracy_and_cost_and_writes_json(tmp_path):
     assert data["cim"]["energy_pj"]["total"] == pytest.approx(sum(data["cim"]["energy_pj"]["breakdown"].values()))
 
 
+def test_the_report_says_what_each_device_error_is_a_share_of():
+    """stuck cells had read as "0.003 of g_max - g_min": a share of the cells (0.001 stuck high + 0.002 low), not of
+    the conductance range"""
+    result = invoke("run", DEFAULT, *SMALL, "--set", "device.preset=rram", "--set", "device.stuck_at_gmin_rate=0.002")
+    assert result.exit_code == 0, result.output
+    assert "read noise 0.01 of g_max - g_min, stuck cells 0.003 of the cells" in result.output
+
+
 def test_compare_writes_report_with_required_fields(tmp_path):
     result = invoke("compare", DEFAULT, "-o", tmp_path / "rep", *SMALL)
     assert result.exit_code == 0, result.output

@@ -14,7 +14,7 @@ from cimsim.comparison import compare
 from cimsim.config import load_config, with_overrides
 from cimsim.inference import simulate_network
 from cimsim.network import load_network
-from cimsim.trials import run_trials, spreads
+from cimsim.trials import Spread, run_trials, spreads
 
 ROOT = Path(__file__).resolve().parents[1]
 MLP = ROOT / "configs" / "digits-mlp.toml"
@@ -56,6 +56,8 @@ def test_monte_carlo_trials_differ_and_are_reproducible():
     spread = spreads(first)["analog_accuracy"]
     assert spread.worst == min(acc) and spread.std > 0
     assert spread.mean == pytest.approx(np.mean(acc))
+    same = Spread((44.91,) * 7, True)  # np.std gives 7.7e-15: rounding, not a spread
+    assert same.std == 0.0 and Spread((1.0, 2.0), True).std == pytest.approx(0.5 ** 0.5)
 
 
 def test_layers_use_their_own_random_streams():

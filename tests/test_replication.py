@@ -82,3 +82,23 @@ def test_replication_trades_area_for_throughput():
     assert b4.compute_ns < b1.compute_ns / 3.5
     dynamic = [b.total_energy_pj - b.energy_pj["leakage"] for b in (b1, b4)]
     assert dynamic[1] == pytest.approx(dynamic[0])  # the same work; only the static power of the copies differs
+
+
+def test_a_refused_batch_changes_no_copy():
+    """A bad row dealt to a later copy is refused before any copy reads: the earlier copies had read their rows
+    (advancing their noise numbering and counts), so every later read differed from a fresh layer's."""
+    w = np.random.default_rng(0).uniform(-1, 1, (6, 40))
+    x = np.random.default_rng(1).uniform(-1, 1, (6, 40))
+    cfg = config(2, **{"device.read_noise_sigma": 0.05})
+
+    def programmed():
+        xbars = build_crossbar(cfg)
+        xbars.program(w)
+        return xbars
+
+    tried, bad = programmed(), x.copy()
+    bad[1, 0] = np.nan  # row 1 goes to copy 1
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        tried.mvm(bad)
+    np.testing.assert_array_equal(tried.mvm(x), programmed().mvm(x))
+    assert tried.counts.mvms == 6

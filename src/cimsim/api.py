@@ -52,16 +52,13 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
         cfg = config_from_dict(config)
     else:
         raise TypeError(f"config must be a path, a cimsim Config or a dict of tables; got {type(config).__name__}")
-    return with_overrides(cfg, settings) if settings else cfg
+    return cfg if settings is None else with_overrides(cfg, settings)  # a wrong type is refused there, named
 
 
 def _prepared(config, settings, trials, seed, weights, inputs, network, labels) -> tuple[Config, dict]:
-    overrides = dict(settings or {})
-    if trials is not None:
-        overrides["simulation.trials"] = trials
-    if seed is not None:
-        overrides["simulation.seed"] = seed
-    cfg = as_config(config, overrides)
+    cfg = as_config(config, settings)
+    run = {f"simulation.{k}": v for k, v in (("trials", trials), ("seed", seed)) if v is not None}
+    cfg = with_overrides(cfg, run) if run else cfg
     kind = cfg.workload.kind
     if kind == WorkloadKind.NETWORK:
         if weights is not None:
@@ -86,6 +83,10 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
             raise ValueError(f"weights ({w.shape[0]} x {w.shape[1]}) and inputs ({x.shape[0]} x {x.shape[1]}) disagree "
                              "on in_features: weights are out_features x in_features, inputs vectors x in_features")
         shape.update({"workload.vectors": x.shape[0], "workload.in_features": x.shape[1]})
+    for field, size in shape.items():
+        if field in (settings or {}) and settings[field] != size:
+            raise ValueError(f"settings give {field} = {settings[field]!r}, but the data given have {size}: the "
+                             "data decide the shape; leave the setting out")
     cfg = with_overrides(cfg, shape) if shape else cfg
     return cfg, {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
 

@@ -134,11 +134,11 @@ def _device(dev) -> str:
     """The device by name, with what errors it has: "rram" can be noise-free (a design preset) or noisy (the
     device preset), and a report must say which."""
     errors = [f"programming error {dev.program_sigma:g}" if dev.program_sigma else "",
-              f"read noise {dev.read_noise_sigma:g}" if dev.read_noise_sigma else "",
-              f"stuck cells {dev.stuck_at_gmin_rate + dev.stuck_at_gmax_rate:g}" if (
-                  dev.stuck_at_gmin_rate or dev.stuck_at_gmax_rate) else ""]
+              f"read noise {dev.read_noise_sigma:g}" if dev.read_noise_sigma else ""]
     errors = [e for e in errors if e]
-    extra = [f"drift nu {dev.drift_nu:g} after {dev.drift_time_s:g} s" if dev.drift_nu else "",
+    stuck = dev.stuck_at_gmin_rate + dev.stuck_at_gmax_rate
+    extra = [f"stuck cells {stuck:g} of the cells" if stuck else "",
+             f"drift nu {dev.drift_nu:g} after {dev.drift_time_s:g} s" if dev.drift_nu else "",
              f"I-V nonlinearity I(V)/I(V/2) = {dev.iv_nonlinearity:g}" if dev.iv_nonlinearity != 2 else ""]
     parts = ([f"{', '.join(errors)} of g_max - g_min"] if errors else []) + [e for e in extra if e]
     preset = f"device preset \"{dev.preset}\"" if dev.preset else f"device \"{dev.name}\""

@@ -36,8 +36,8 @@ class Spread:
 
     @property
     def std(self) -> float:
-        """sample standard deviation (0 for one trial)"""
-        return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else 0.0
+        """sample standard deviation (0 for one trial, and for identical trials: no rounding residue)"""
+        return float(np.std(self.values, ddof=1)) if len(set(self.values)) > 1 else 0.0
 
     @property
     def worst(self) -> float:

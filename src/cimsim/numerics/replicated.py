@@ -13,7 +13,6 @@ import numpy as np
 from ..argcheck import check_int, checked_types
 from ..config.schema import Config
 from ..counts import Counts
-from .checks import vector_rows
 from .converters import AdcSetting
 from .crossbar import Crossbar
 
@@ -54,10 +53,11 @@ class ReplicatedCrossbar:
         return self.copies[0].adc
 
     def mvm(self, inputs) -> np.ndarray:
-        x, one = vector_rows("inputs", inputs)
+        # every row checked before any copy reads: a row refused at a later copy would leave earlier ones advanced
+        x, one = self.copies[0]._inputs(inputs)
         n, out = len(self.copies), None
-        # copy c takes rows start, start + n, ... (start = (c - next vector) mod n); the copy taking row 0 first,
-        # which validates the inputs (an empty batch too)
+        # copy c takes rows start, start + n, ... (start = (c - next vector) mod n); the copy taking row 0 first
+        # (an empty batch too)
         for start, c in sorted(((c - self._vectors_read) % n, c) for c in range(n)):
             if start == 0 or start < x.shape[0]:
                 y = self.copies[c].mvm(x[start::n])
