@@ -405,6 +405,10 @@ def test_a_network_workload_refuses_a_dense_layers_fields_and_round_trips_withou
 
 
 _IGNORED = "applies only when {}; here it would be ignored"
+_CALIBRATED = "'adc.range' is \"calibrated\" on an analog array (not 'array.family' = \"digital\")"
+_FIXED = "'adc.range' is \"fixed\" on an analog array (not 'array.family' = \"digital\")"
+_CONVERTED = ("the array converts its sums ('array.family' is not \"digital\": a digital array's adder trees sum "
+              "exactly, with no ADC)")
 _UNREAD = "is set, but {}: the file would not be read"
 
 
@@ -413,12 +417,12 @@ _UNREAD = "is set, but {}: the file would not be read"
     ({"workload.inputs_file": "x.npy"}, "workload.inputs_file", _UNREAD.format("'workload.inputs' is \"uniform\"")),
     ({"workload.network_file": "n.npz"}, "workload.network_file", _UNREAD.format("'workload.kind' is \"dense\"")),
     ({"workload.dataset_file": "d.npz"}, "workload.dataset_file", _UNREAD.format("'workload.kind' is \"dense\"")),
-    ({"adc.range": "max", "adc.percentile": 99.0}, "adc.percentile", _IGNORED.format("'adc.range' is \"calibrated\"")),
+    ({"adc.range": "max", "adc.percentile": 99.0}, "adc.percentile", _IGNORED.format(_CALIBRATED)),
     ({"adc.range": "max", "adc.calibration_vectors": 8}, "adc.calibration_vectors",
-     _IGNORED.format("'adc.range' is \"calibrated\"")),
+     _IGNORED.format(_CALIBRATED)),
     ({"adc.range": "max", "adc.calibration_scope": "column"}, "adc.calibration_scope",
-     _IGNORED.format("'adc.range' is \"calibrated\"")),
-    ({"adc.full_scale_fraction": 0.5}, "adc.full_scale_fraction", _IGNORED.format("'adc.range' is \"fixed\"")),
+     _IGNORED.format(_CALIBRATED)),
+    ({"adc.full_scale_fraction": 0.5}, "adc.full_scale_fraction", _IGNORED.format(_FIXED)),
     ({"device.program_verify_max_writes": 5}, "device.program_verify_max_writes",
      _IGNORED.format("'device.program_verify_tolerance' is set")),
     ({"array.cell_capacitance_ff": 500.0}, "array.cell_capacitance_ff",
@@ -426,6 +430,10 @@ _UNREAD = "is set, but {}: the file would not be read"
     ({"array.ir_drop": "approximate"}, "array.ir_drop", _IGNORED.format("'array.wire_resistance_ohm' is above 0")),
     ({"baseline.board_power_w": 300.0}, "baseline.board_power_w",
      _IGNORED.format("'baseline.energy_model' is \"board_power\"")),
+    *[({"array.family": "digital", field: value}, field, _IGNORED.format(_CONVERTED)) for field, value in (
+        ("adc.bits", 6), ("adc.type", "flash"), ("adc.enob", 7.0), ("adc.range", "max"), ("adc.offset_lsb", 0.5),
+        ("adc.gain_error", 0.01), ("adc.inl_lsb", 0.5))],  # a digital array has no ADC: they had been ignored
+    ({"array.family": "digital", "adc.percentile": 99.0}, "adc.percentile", _IGNORED.format(_CALIBRATED)),
 ])
 def test_a_setting_the_config_would_ignore_is_refused(overrides, field, message):
     """a user who states a file or a field means it to be read or to change something; where the settings ignore

@@ -282,12 +282,19 @@ def _check_zero_fractions(config: Config) -> list[tuple[str, str]]:
 
 DENSE_FIELDS = ("workload.in_features", "workload.out_features", "workload.weights", "workload.inputs")
 """a dense layer's shape and data, which a network workload takes from its network and dataset"""
-_CALIBRATED = (lambda c: c.adc.range == AdcRange.CALIBRATED, "'adc.range' is \"calibrated\"")
+_CALIBRATED = (lambda c: c.adc.range == AdcRange.CALIBRATED and c.array.family != ArrayFamily.DIGITAL,
+               "'adc.range' is \"calibrated\" on an analog array (not 'array.family' = \"digital\")")
+_CONVERTED = (lambda c: c.array.family != ArrayFamily.DIGITAL,
+              "the array converts its sums ('array.family' is not \"digital\": a digital array's adder trees sum "
+              "exactly, with no ADC)")
 CONDITIONAL_FIELDS = {
+    **dict.fromkeys(("adc.bits", "adc.type", "adc.enob", "adc.built_bits", "adc.range", "adc.offset_lsb",
+                     "adc.gain_error", "adc.inl_lsb"), _CONVERTED),
     **dict.fromkeys(DENSE_FIELDS, (lambda c: c.workload.kind != WorkloadKind.NETWORK, "the workload is a dense "
                                    "layer (a network takes its shapes and values from its network and dataset)")),
     **dict.fromkeys(("adc.percentile", "adc.calibration_vectors", "adc.calibration_scope"), _CALIBRATED),
-    "adc.full_scale_fraction": (lambda c: c.adc.range == AdcRange.FIXED, "'adc.range' is \"fixed\""),
+    "adc.full_scale_fraction": (lambda c: c.adc.range == AdcRange.FIXED and c.array.family != ArrayFamily.DIGITAL,
+                                "'adc.range' is \"fixed\" on an analog array (not 'array.family' = \"digital\")"),
     "dac.input_max": (lambda c: c.dac.input_range == InputRange.FIXED, "'dac.input_range' is \"fixed\""),
     "device.program_verify_max_writes": (lambda c: c.device.program_verify_tolerance is not None,
                                          "'device.program_verify_tolerance' is set"),

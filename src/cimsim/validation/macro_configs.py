@@ -160,9 +160,10 @@ def _clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technolog
 def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int, bits_per_cell: int,
                notes: list[str]) -> dict[str, Any]:
     """The [adc] table (range max; a digital macro has no ADC), appending a note when the type is changed."""
-    adc: dict[str, Any] = {"range": "max", "groups_per_conversion": int(f.get("row_groups_per_conversion", 1))}
+    adc: dict[str, Any] = {"groups_per_conversion": int(f.get("row_groups_per_conversion", 1))}
     if family == "digital":  # summed row groups stated for one are refused by the config's checks
         return adc
+    adc["range"] = "max"
     stated_bits = float(f["adc_bits"])
     adc["bits"] = math.ceil(stated_bits)
     if stated_bits != adc["bits"]:
