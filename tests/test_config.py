@@ -20,7 +20,7 @@ from cimsim.config import (
     load_preset, reference_markdown, with_overrides,
 )
 from cimsim.config import modes as modes_module
-from cimsim.config.checks import CONDITIONAL_FIELDS
+from cimsim.config.conditional import CONDITIONAL_FIELDS
 from cimsim.config.modes import AdcType, DacMode, Mode
 from cimsim.config.rules import Choice, Float, Int, OptionalFloat, OptionalInt, Text
 from cimsim.mapping import plan_layer

@@ -6,19 +6,17 @@ Each rule returns ``(dotted_field, message)`` pairs naming the field to fix and 
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from ..argcheck import checked_types
 from .modes import (
-    Accumulation, AdcRange, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, EnergyModel,
+    Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders,
     InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind,
 )
-from .schema import SECTIONS, AdcConfig, Config, DacConfig
+from .schema import AdcConfig, Config, DacConfig
 
 __all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits", "binary_inputs",
-           "resolved_bits_per_read", "unused_stated_fields", "DENSE_FIELDS",
-           "CONDITIONAL_FIELDS"]
+           "resolved_bits_per_read"]
 
 
 @checked_types
@@ -278,49 +276,6 @@ def _check_zero_fractions(config: Config) -> list[tuple[str, str]]:
             errors.append((dotted, f"'{dotted}' ({value:g}) needs {name}s that can be 0; binary {name}s are +/-1 "
                                    f"({binary})"))
     return errors
-
-
-DENSE_FIELDS = ("workload.in_features", "workload.out_features", "workload.weights", "workload.inputs")
-"""a dense layer's shape and data, which a network workload takes from its network and dataset"""
-_CALIBRATED = (lambda c: c.adc.range == AdcRange.CALIBRATED and c.array.family != ArrayFamily.DIGITAL,
-               "'adc.range' is \"calibrated\" on an analog array (not 'array.family' = \"digital\")")
-_CONVERTED = (lambda c: c.array.family != ArrayFamily.DIGITAL,
-              "the array converts its sums ('array.family' is not \"digital\": a digital array's adder trees sum "
-              "exactly, with no ADC)")
-CONDITIONAL_FIELDS = {
-    **dict.fromkeys(("adc.bits", "adc.type", "adc.enob", "adc.built_bits", "adc.range", "adc.offset_lsb",
-                     "adc.gain_error", "adc.inl_lsb"), _CONVERTED),
-    **dict.fromkeys(DENSE_FIELDS, (lambda c: c.workload.kind != WorkloadKind.NETWORK, "the workload is a dense "
-                                   "layer (a network takes its shapes and values from its network and dataset)")),
-    **dict.fromkeys(("adc.percentile", "adc.calibration_vectors", "adc.calibration_scope"), _CALIBRATED),
-    "adc.full_scale_fraction": (lambda c: c.adc.range == AdcRange.FIXED and c.array.family != ArrayFamily.DIGITAL,
-                                "'adc.range' is \"fixed\" on an analog array (not 'array.family' = \"digital\")"),
-    "dac.input_max": (lambda c: c.dac.input_range == InputRange.FIXED, "'dac.input_range' is \"fixed\""),
-    "device.program_verify_max_writes": (lambda c: c.device.program_verify_tolerance is not None,
-                                         "'device.program_verify_tolerance' is set"),
-    "array.cell_capacitance_ff": (lambda c: c.array.family == ArrayFamily.CHARGE, "'array.family' is \"charge\""),
-    "array.ir_drop": (lambda c: c.array.wire_resistance_ohm > 0, "'array.wire_resistance_ohm' is above 0"),
-    "baseline.board_power_w": (lambda c: c.baseline.energy_model == EnergyModel.BOARD_POWER,
-                               "'baseline.energy_model' is \"board_power\""),
-}
-"""fields that apply only in some settings -> (whether they apply to a config, when they do)"""
-
-
-def unused_stated_fields(config: Config, stated: set[str]) -> list[tuple[str, str]]:
-    """The fields among ``stated`` (the dotted fields a user gave) that ``config`` would ignore, set to other than
-    their default: a user who stated one meant it to change something (a default written out changes nothing)."""
-    changed = {field for field in stated & CONDITIONAL_FIELDS.keys() if _value(config, field) != _DEFAULTS[field]}
-    return [(field, f"'{field}' applies only when {when}; here it would be ignored: leave it out, or set what it "
-                    "needs") for field, (applies, when) in CONDITIONAL_FIELDS.items()
-            if field in changed and not applies(config)]
-
-
-_DEFAULTS = {f"{section}.{f.name}": f.default for section, cls in SECTIONS.items() for f in dataclasses.fields(cls)}
-
-
-def _value(config: Config, field: str):
-    section, _, name = field.partition(".")
-    return getattr(getattr(config, section), name)
 
 
 def _unread_files(config: Config) -> list[tuple[str, str]]:

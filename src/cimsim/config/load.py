@@ -28,7 +28,8 @@ from typing import Any
 
 from ..argcheck import checked_types, cut_short
 from ..errors import SHOWN_ERRORS, ConfigError
-from .checks import CONDITIONAL_FIELDS, check_consistency, unused_stated_fields
+from .checks import check_consistency
+from .conditional import CONDITIONAL_FIELDS, unused_stated_fields
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
 from .toml_file import read_toml
