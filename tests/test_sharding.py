@@ -43,10 +43,10 @@ def test_ranges_evaluated_apart_equal_one_range():
     net = load_network(cfg.workload.network_file)
     x = np.random.default_rng(0).uniform(0, 1, (150, *net.input_shape))
     whole = evaluate(cfg, net, x, None, 0, 0)
-    late = evaluate(cfg, net, x[80:], None, 80, 0, first_chunk=x[:40])
+    late = evaluate(cfg, net, x[80:], None, 80, 0, x[:cfg.adc.calibration_vectors])  # the calibration samples
     assert late.chunks == whole.chunks[2:]
     assert all(same_adc(a, b) for a, b in zip(late.adcs, whole.adcs))
-    with pytest.raises(ValueError, match="needs the run's first chunk"):
+    with pytest.raises(ValueError, match="needs the run's first samples"):
         evaluate(cfg, net, x[80:], None, 80, 0)
 
 

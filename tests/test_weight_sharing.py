@@ -74,7 +74,7 @@ def test_a_shared_matrix_on_crossbars_is_programmed_once_and_read_at_each_place(
     reads = sum(chunk.layer_counts[0].mvms for chunk in whole.chunks)
     assert reads == 2 * 150 and len(whole.plans) == 2
     assert whole.programming_counts[0] == apart.programming_counts[0]  # one matrix's writes, not two
-    late = evaluate(cfg, net, x[80:], None, 80, 0, first_chunk=x[:40])
+    late = evaluate(cfg, net, x[80:], None, 80, 0, x[:cfg.adc.calibration_vectors])  # the calibration samples
     assert late.chunks == whole.chunks[2:]
 
 

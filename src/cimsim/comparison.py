@@ -26,7 +26,7 @@ from .inference import NetworkResult, load_workload_network
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES, measured_data
-from .network import Network
+from .network import MatrixShape, Network
 from .analytic import analytic_counts
 from .mapping import Plan, plan_layer
 from .run import RunResult
@@ -161,27 +161,48 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     """
     stages, bases = [], []
     last = len(layers) - 1
-    fractions = [1.0] * len(layers) if network is None else [s.routed_fraction for s in network.matrix_shapes()]
-    for index, ((p, counts), fraction) in enumerate(zip(layers, fractions, strict=True)):
-        counts = counts.share(fraction)  # a routed expert: its share of the tokens
+    shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
+                                                                  for k, (p, _) in enumerate(layers)]
+    for index, ((p, counts), shape) in enumerate(zip(layers, shapes, strict=True)):
+        # a routed expert: its share of the tokens; a grouped conv: the MACs of its groups' blocks (the zeros of its
+        # block-diagonal matrix are read, not counted: TOPS/W counts the network's products, as the baseline does)
+        counts = counts.share(shape.routed_fraction)
+        counts = replace(counts, macs=counts.macs // shape.groups)
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
         out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
         vectors = max(1, round(counts.mvms / samples)) if samples else 1
         out_width = p.accumulator_bits if index == last else p.input_bits
         stages.append(Stage(p, replace(counts, dram_read_bits=in_bits, dram_write_bits=out_bits), vectors,
                             vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
-        bases.append(baseline_breakdown(_layer_config(config, p.in_features, p.out_features), counts.mvms,
-                                        include_weight_load=include_weight_load,
-                                        dram_activation_bits=in_bits + out_bits))
+        bases += _baseline_blocks(config, p, counts.mvms, shape.groups, include_weight_load=include_weight_load,
+                                  io_bits=in_bits + out_bits)
     cim = chip_breakdown(config, stages, samples, name=config.name)
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
-    routed = sorted({f for f in fractions if f < 1.0})
+    routed = sorted({s.routed_fraction for s in shapes if s.routed_fraction < 1.0})
     if routed:
-        line = (f"{sum(f < 1.0 for f in fractions)} routed expert matrices (a mixture of experts, imported densely) "
+        line = (f"{sum(s.routed_fraction < 1.0 for s in shapes)} routed expert matrices (a mixture of experts, imported densely) "
                 f"priced at their share of the tokens, {', '.join(f'{f:g}' for f in routed)}; every expert's "
                 "weights held, and multiplied for every token in the numerics")
         cim, base = (replace(b, assumptions=b.assumptions + (line,)) for b in (cim, base))
+    if grouped := [s.groups for s in shapes if s.groups > 1]:
+        line = (f"{len(grouped)} grouped convolutions ({', '.join(map(str, sorted(set(grouped))))} groups) count "
+                "their groups' products: the arrays hold and read each one's block-diagonal matrix (its zeros too), "
+                "the baseline runs its blocks; MACs and TOPS/W count the network's products on both sides")
+        cim, base = (replace(b, assumptions=b.assumptions + (line,)) for b in (cim, base))
     return (cim, base) if network is None else _with_vector_unit(config, network, samples, cim, base)
+
+
+def _baseline_blocks(config: Config, plan: Plan, vectors: int, groups: int, *, include_weight_load: bool,
+                     io_bits: int) -> list[Breakdown]:
+    """The baseline of one matrix layer run ``vectors`` times: a grouped conv as its ``groups`` blocks (in_features /
+    groups x out_features / groups each; the first moves the ``io_bits`` that cross the DRAM interface), not as its
+    block-diagonal matrix (groups times the MACs and weights)."""
+    block = _layer_config(config, plan.in_features // groups, plan.out_features // groups)
+    first = baseline_breakdown(block, vectors, include_weight_load=include_weight_load, dram_activation_bits=io_bits)
+    if groups == 1:
+        return [first]
+    rest = baseline_breakdown(block, vectors, include_weight_load=include_weight_load, dram_activation_bits=0)
+    return [first] + [rest] * (groups - 1)
 
 
 def _with_vector_unit(config: Config, network: Network, samples: int, cim: Breakdown,

@@ -5,9 +5,10 @@ a contiguous range of samples in chunks of ``simulation.batch_size``, three pass
 digital, analog). It returns one :class:`ChunkResult` per chunk, which :func:`cimsim.inference.simulate_network`
 folds in sample order. Every random draw is keyed by position, never by process: programming by the key, read
 noise by the number of the vector read (:meth:`Crossbar.seek` starts a range where one process would be), and a
-calibrated ADC on the first ``adc.calibration_vectors`` rows of the first chunk of the whole run (a range that
-does not start there runs that chunk first, untimed and uncounted). So any split of the samples over processes
-gives results identical to one process. A matrix shared by several places of the network (weight sharing) has a
+calibrated ADC on the first ``adc.calibration_vectors`` rows each layer sees of the run's first
+``adc.calibration_vectors`` samples (a range that does not start there, or whose first chunk is smaller, runs those
+samples first, untimed and uncounted). So any split of the samples over processes or chunks gives results identical
+to one process. A matrix shared by several places of the network (weight sharing) has a
 crossbar per place, all programmed from the same key (the same device draws: one programmed matrix) but each with
 its own read-noise streams and its own calibrated ADC; its events are summed over its places, and it is programmed
 (counted) once.
@@ -57,21 +58,22 @@ class RangeResult:
 
 @checked_types
 def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray | None, first_sample: int,
-             trial: int, first_chunk: np.ndarray | None = None,
+             trial: int, calibration_samples: np.ndarray | None = None,
              progress: Callable[[int], None] | None = None) -> RangeResult:
     """Samples ``x`` (the run's samples from ``first_sample`` on) in chunks; ``labels`` None: agreement with
-    the float network. ``first_chunk``: the run's first chunk of samples, needed when the ADC is calibrated and
-    ``first_sample`` > 0."""
+    the float network. ``calibration_samples``: the run's first ``adc.calibration_vectors`` samples, which a
+    calibrated ADC needs unless ``x`` holds them in its first chunk (default: ``x``'s own, for a whole run)."""
     shapes = network.matrix_shapes()
     places = [_programmed(config, layer, shape, trial) for shape, layer in zip(shapes, network.matrix_layers())]
     reads = [0] * len(places)  # matmul calls per matrix: the place a call reads is the count modulo the places
     stats = [ErrorStats() for _ in places]
+    calibration = _Calibration(config.adc.calibration_vectors)
 
     def analog(index: int, layer, rows: np.ndarray) -> np.ndarray:
         xbar = places[index][reads[index] % len(places[index])]
         reads[index] += 1
         if xbar.adc is None:
-            xbar.calibrate(rows[: config.adc.calibration_vectors])
+            calibration.calibrate(xbar, rows)
         y = xbar.mvm(rows)
         stats[index] = stats[index].add(y, xbar.digital_reference(rows))
         return y
@@ -80,16 +82,18 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
         return places[index][0].digital_reference(rows)
 
     with one_blas_thread():  # BLAS splits its products by thread count, and so may round them differently
-        if first_sample and any(xb.adc is None for xbars in places for xb in xbars):
-            if first_chunk is None:
-                raise ValueError("a calibrated ADC needs the run's first chunk to calibrate a later range of "
-                                 "samples")
-            network.forward(first_chunk, analog)  # calibrates every layer as one process does
+        size = config.simulation.batch_size
+        if any(xb.adc is None for xbars in places for xb in xbars):
+            if calibration_samples is None and first_sample:
+                raise ValueError("a calibrated ADC needs the run's first samples to calibrate a later range")
+            samples = x[:config.adc.calibration_vectors] if calibration_samples is None else calibration_samples
+            if first_sample or size < len(samples):  # the range's first chunk does not hold them all
+                calibration.run(network, samples, size, analog, places, reads)
         for xbars, shape in zip(places, shapes):
             for xb, rows in zip(xbars, shape.rows_per_use):
                 xb.seek(first_sample * rows)
                 xb.reset_counts()
-        chunks, size = [], config.simulation.batch_size
+        chunks = []
         for start in range(0, len(x), size):
             xs = x[start:start + size]
             stats[:] = [ErrorStats() for _ in places]  # this chunk's (the analog hook adds to this list)
@@ -97,8 +101,7 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
                 outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
             if not np.isfinite(outputs[0]).all():
                 raise ValueError("the network's float outputs hold NaN or infinite values for finite inputs: layers "
-                                 "after its last matrix product make them (e.g. sqrt or log of a negative value, or an "
-                                 "overflow)")
+                                 "after its last matrix product make them (e.g. sqrt or log of a negative, overflow)")
             correct = (0, 0, 0)
             if has_classes(network.output_shape):
                 ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
@@ -114,6 +117,54 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
                 progress(len(xs))
     return RangeResult(tuple(chunks), tuple(xbars[0].plan for xbars in places),
                        tuple(xbars[0].programming_counts for xbars in places), tuple(xbars[0].adc for xbars in places))
+
+
+class _Partial(Exception):
+    """A layer has fewer calibration rows than it needs: the rest of this chunk's forward pass is not needed."""
+
+
+class _Restart(Exception):
+    """A layer calibrated on rows of several chunks: the layers after it missed those chunks, so start again."""
+
+
+class _Calibration:
+    """Each crossbar's ADC calibrated on the first ``vectors`` rows it reads of the run's first samples, whatever
+    the chunks they come in (a layer reads a sample's rows in sample order: the rows of one chunk holding the
+    samples, or those of several chunks, joined)."""
+
+    def __init__(self, vectors: int):
+        self.vectors, self.last_chunk, self.rows = vectors, True, {}  # crossbar id -> the rows read so far
+
+    def calibrate(self, xbar, rows: np.ndarray) -> None:
+        """Calibrate ``xbar`` on its rows so far and ``rows``, or raise :class:`_Partial` while more may come."""
+        held = [*self.rows.pop(id(xbar), []), rows]
+        if sum(map(len, held)) < self.vectors and not self.last_chunk:
+            self.rows[id(xbar)] = held
+            raise _Partial
+        xbar.calibrate(np.concatenate(held)[:self.vectors])
+        if len(held) > 1:
+            raise _Restart
+
+    def run(self, network: Network, samples: np.ndarray, size: int, analog, places, reads) -> None:
+        """Calibrate every crossbar on ``samples`` in chunks of ``size``, each read from vector 0 as in the run."""
+        while True:
+            for xbars in places:
+                for xb in xbars:
+                    xb.seek(0)
+            reads[:] = [0] * len(reads)
+            try:
+                for start in range(0, len(samples), size):
+                    self.last_chunk = start + size >= len(samples)
+                    try:
+                        network.forward(samples[start:start + size], analog)
+                    except _Partial:
+                        reads[:] = [0] * len(reads)  # the pass stopped part way: the next chunk starts anew
+                    if all(xb.adc is not None for xbars in places for xb in xbars):
+                        break
+            except _Restart:
+                continue
+            self.last_chunk = True
+            return
 
 
 def has_classes(output_shape: tuple[int, ...]) -> bool:

@@ -9,7 +9,7 @@ its accuracies are NaN. The network's outputs are also compared with the float o
 relative error, SNR). Each
 matrix layer gets its crossbars (:func:`~cimsim.numerics.build_crossbar`) with random streams ``key = (trial,
 layer)``; with ``adc.range = "calibrated"`` each layer calibrates on the first ``adc.calibration_vectors`` input
-vectors it sees in the analog pass. Samples go through in chunks of ``simulation.batch_size``.
+vectors it sees in the analog pass of the run's first ``adc.calibration_vectors`` samples, whatever the chunks. Samples go through in chunks of ``simulation.batch_size``.
 """
 
 from __future__ import annotations
@@ -165,11 +165,11 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     check_labels(network, labels)
     check_network(config, network, len(x))
     ranges = _ranges(config, len(x), workers, scheduler)
-    first_chunk = x[:config.simulation.batch_size]
+    calibration = x[:config.adc.calibration_vectors]
     if len(ranges) == 1:
         parts = [evaluate(config, network, x, labels, 0, trial, progress=progress)]
     else:
-        parts = _evaluate_apart(config, network, x, labels, trial, ranges, first_chunk, workers, scheduler, progress)
+        parts = _evaluate_apart(config, network, x, labels, trial, ranges, calibration, workers, scheduler, progress)
     chunks = [c for part in parts for c in part.chunks]
     correct = np.sum([c.correct for c in chunks], axis=0)
     vs_float, digital_vs_float = ErrorStats(), ErrorStats()
@@ -206,13 +206,13 @@ def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) 
     return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
-def _evaluate_apart(config, network, x, labels, trial, ranges, first_chunk, workers, scheduler, progress):
+def _evaluate_apart(config, network, x, labels, trial, ranges, calibration, workers, scheduler, progress):
     """Each range on a worker (local processes, or the Dask cluster at ``scheduler``), results in order."""
     from .sweep.execute import open_executor
 
     with open_executor(workers or len(ranges), scheduler) as executor:
         futures = [executor.submit(evaluate, config, network, x[a:b], None if labels is None else labels[a:b], a,
-                                   trial, first_chunk if a else None) for a, b in ranges]
+                                   trial, calibration) for a, b in ranges]
         parts = []
         for (a, b), future in zip(ranges, futures):
             parts.append(future.result())

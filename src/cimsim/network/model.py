@@ -51,6 +51,9 @@ class MatrixShape:
     routed_fraction: float = 1.0
     """the mean fraction of those products a chip computes (``Dense.routed_fraction``: k / E for a mixture's
     expert); the cost counts that fraction"""
+    groups: int = 1
+    """channel groups of a grouped conv: its matrix is block-diagonal, groups blocks of in_features / groups x
+    out_features / groups (the products of the other blocks are zero); 1 for every other layer"""
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,7 +133,7 @@ class Network:
             if isinstance(layer, MatrixLayer):
                 uses.setdefault(id(layer), []).append(layer.rows_per_sample(shapes[values[0]]))
         return [MatrixShape(k, layer.matrix_shape[1], layer.matrix_shape[0], sum(uses[id(layer)]),
-                            tuple(uses[id(layer)]), layer.routed_fraction)
+                            tuple(uses[id(layer)]), layer.routed_fraction, getattr(layer, "groups", 1))
                 for k, layer in enumerate(self.matrix_layers())]
 
     def digital_work(self) -> dict[str, int]:
