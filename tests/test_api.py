@@ -40,6 +40,11 @@ def test_dense_data_in_memory_set_the_shape():
     assert isinstance(sim.trials[0], RunResult)
     assert (sim.plan.out_features, sim.plan.in_features, sim.counts.mvms) == (12, 40, 30)
     assert sim.vs_float.relative_error < 0.02  # 8-bit operands, exact converters: quantisation alone
+    # the config written beside the results says weights = "normal": the JSON and the report say what was given
+    assert sim.to_dict()["given_in_memory"] == ["weights", "inputs"] and sim.given == ("weights", "inputs")
+    comp = cimsim.compare(DEFAULT, {"workload.vectors": 20}, weights=w)
+    assert comp.to_dict()["given_in_memory"] == ["weights"] and "(weights given in memory)" in comp._repr_markdown_()
+    assert cimsim.compare(DEFAULT, {"workload.vectors": 20}).to_dict()["given_in_memory"] == []
     with pytest.raises(ValueError, match="weights must be a 2-d array"):
         cimsim.simulate(DEFAULT, weights=np.ones(3))
     with pytest.raises(ValueError, match="network and labels are for a network workload"):
@@ -57,6 +62,7 @@ def test_network_in_memory_with_labels_and_trials():
     spread = sim.spreads["analog_accuracy"]
     assert spread.values == tuple(t.analog_accuracy for t in sim.trials)
     assert [row["trial"] for row in sim.rows()] == [0, 1, 2]
+    assert sim.to_dict()["given_in_memory"] == ["network", "inputs"]
 
 
 def test_to_dict_is_what_the_cli_writes(tmp_path):

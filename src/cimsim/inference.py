@@ -75,6 +75,8 @@ class NetworkResult:
     """the network run (its digital layers are priced on the chip's vector unit)"""
     inputs_given: bool = False
     """the samples were given in memory, not read from the config's dataset"""
+    network_given: bool = False
+    """the network was given in memory, not read from the config's workload.network_file"""
     item: ClassVar[str] = "inference"
     """what one workload item is (shared with RunResult: the interface reports use)"""
 
@@ -144,7 +146,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     ``workers`` local processes (or the Dask cluster at ``scheduler``) share the samples, whole chunks each,
     with results identical to one process (:mod:`cimsim.evaluation`); None: this process.
     """
-    start = time.perf_counter()
+    start, network_given = time.perf_counter(), network is not None
     if inputs is None:
         if labels is not None:
             raise ValueError("labels were given without inputs")
@@ -191,7 +193,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     return NetworkResult(config, n, *accuracies, layers,
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
                          time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network,
-                         inputs is not None)
+                         inputs is not None, network_given)
 
 
 def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) -> list[tuple[int, int]]:

@@ -150,12 +150,13 @@ def _workload_lines(result: Result) -> list[str]:
     lines = [f"Config `{cfg.source}`, seed {cfg.simulation.seed}, {cfg.simulation.trials} trial(s). "
              f"Design: {_design(cfg)}", ""]
     if isinstance(result, RunResult):
-        p = result.plan
+        p, given = result.plan, " and ".join(result.given)
+        given = f" ({given} given in memory)" if given else ""
         return lines + [
-            f"Workload: a {p.out_features} x {p.in_features} dense layer, {cfg.workload.vectors} input vectors, on "
-            f"{p.n_arrays} arrays ({p.row_tiles} row x {p.col_tiles} column tiles, {p.n_slices} slices per weight, "
+            f"Workload: a {p.out_features} x {p.in_features} dense layer, {cfg.workload.vectors} input vectors{given}, "
+            f"on {p.n_arrays} arrays ({p.row_tiles} row x {p.col_tiles} column tiles, {p.n_slices} slices per weight, "
             f"{p.n_planes} input planes).", ""]
-    source = "a network given in memory" if cfg.workload.network_file is None else f"`{cfg.workload.network_file}`"
+    source = "a network given in memory" if result.network_given else f"`{cfg.workload.network_file}`"
     data = "given in memory" if result.inputs_given else f"of the {cfg.workload.dataset} dataset"
     return lines + [
         f"Workload: {source} ({len(result.layers)} matrix layers), {result.samples} samples {data}.", "",

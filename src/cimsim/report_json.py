@@ -95,6 +95,7 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
     counts, programming = results[0].counts, results[0].programming_counts
     return {
         "config": config_to_dict(results[0].config),
+        "given_in_memory": given_in_memory(results[0]),
         "source": results[0].config.source,
         "mapping": _mapping(results[0]),
         "accuracy": _accuracy(results),
@@ -107,6 +108,14 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
     }
 
 
+def given_in_memory(result: Result) -> list[str]:
+    """What a run took from memory, not from its config ("weights", "inputs", "network"): the config written beside
+    it does not describe those data, and running it again would not use them."""
+    if isinstance(result, RunResult):
+        return list(result.given)
+    return [name for name, given in (("network", result.network_given), ("inputs", result.inputs_given)) if given]
+
+
 @checked_types
 def comparison_dict(comp: Comparison) -> dict:
     """What ``cimsim compare`` writes to report.json."""
@@ -115,6 +124,7 @@ def comparison_dict(comp: Comparison) -> dict:
         "name": comp.run.config.name,
         "source": comp.run.config.source,
         "config": config_to_dict(comp.run.config),
+        "given_in_memory": given_in_memory(comp.run),
         "mapping": _mapping(comp.run),
         "accuracy": _accuracy(comp.runs),
         "item": comp.run.item,

@@ -44,6 +44,9 @@ class RunResult:
     digital_vs_float: ErrorStats
     """the quantised digital product against float (the quantisation error alone)"""
     wall_s: float
+    given: tuple[str, ...] = ()
+    """what was given in memory, not read as the config says: "weights", "inputs" (the config's workload.weights and
+    workload.inputs do not describe those)"""
 
     item: ClassVar[str] = "MVM"
     """what one workload item is (shared with NetworkResult: the interface reports use)"""
@@ -84,6 +87,7 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
     check_dense(config, plan_layer(config))
     xbar = build_crossbar(config, key=(trial,))
     field = magnitude_field(config, weights is not None, inputs is not None)
+    given = tuple(name for name, data in (("weights", weights), ("inputs", inputs)) if data is not None)
     weights = load_weights(config) if weights is None else finite_matrix(
         "weights", weights, (wl.out_features, wl.in_features))
     w_peaks = peaks(weights)
@@ -106,4 +110,4 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
         if progress is not None:
             progress(block.shape[0])
     return RunResult(config, xbar.plan, xbar.counts, xbar.programming_counts, xbar.adc, xbar.adc_clipped,
-                     vs_float, vs_digital, digital_vs_float, time.perf_counter() - start)
+                     vs_float, vs_digital, digital_vs_float, time.perf_counter() - start, given)
