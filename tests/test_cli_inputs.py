@@ -196,3 +196,12 @@ def test_pareto_refuses_a_suffix_it_cannot_write(tmp_path, name):
     results.write_text("point_id,a,b,status\nx,1,2,ok\n")
     refused(invoke("pareto", results, "--x", "a", "--y", "b", "-o", tmp_path / name), "a plot is written as .png")
     assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("address", ["tls://127.0.0.1:8786", "wss://host:8786", "ucx://127.0.0.1:8786", "inproc://foo"])
+def test_a_scheduler_scheme_a_client_cannot_use_is_refused_before_any_work(no_run, address):
+    """tls://, ucx:// and inproc:// had passed the check and then failed as internal errors"""
+    scheme = address.partition("://")[0]
+    for args in (("run", ROOT / "configs" / "digits-mlp.toml"), ("sweep", DEFAULT, "-o", "r.csv")):
+        refused(invoke(*args, "--scheduler", address), f"the {scheme}:// scheme is not supported",
+                "give tcp://host:port, ws://host:port or a bare host:port")

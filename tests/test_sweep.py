@@ -74,9 +74,10 @@ def test_local_sweep_gives_one_row_per_point_with_the_direct_numbers(tmp_path):
     assert [(r["adc.bits"], r["device.bits_per_cell"]) for r in rows] == [
         (a, b) for a in ("4", "8") for b in ("1", "2", "3")]
     assert {r["status"] for r in rows} == {"ok"} and {r["error"] for r in rows} == {""}
-    # the id is the sha256 of the point's full config as canonical JSON; the numbers are the cost models'
+    # the id is the sha256 of the point's full config and its kind as canonical JSON; the numbers are the cost
+    # models'
     cfg = with_overrides(load_config(DEFAULT), {"adc.bits": 8, "device.bits_per_cell": 3})
-    canonical = json.dumps(config_to_dict(cfg), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps({**config_to_dict(cfg), "kind": "analytic"}, sort_keys=True, separators=(",", ":"))
     row = rows[-1]
     assert row["point_id"] == hashlib.sha256(canonical.encode()).hexdigest()[:16]
     cim, base = price_from_shapes(cfg)
@@ -614,3 +615,164 @@ def test_a_config_and_a_spec_given_for_each_other_get_one_clear_error(tmp_path):
     spec.write_text('base = "spec.toml"\n[axes]\n"adc.bits" = [4]\n')
     result = invoke("sweep", spec, "-o", tmp_path / "x.csv")
     assert result.exit_code == 2 and f"{spec}: a sweep spec ([axes]) where a config is asked for" in result.output
+
+
+def test_a_link_to_a_results_file_takes_the_files_lock(tmp_path):
+    """the lock had been keyed on the path as typed: a second sweep through a symbolic or hard link wrote at once"""
+    out = tmp_path / "r.csv"
+    out.write_text("")
+    (tmp_path / "soft.csv").symlink_to(out)
+    os.link(out, tmp_path / "hard.csv")
+    assert lock_path(tmp_path / "soft.csv") == lock_path(out)
+    with output_lock(out):
+        soft = invoke("sweep", write(tmp_path, ANALYTIC), "-o", tmp_path / "soft.csv", "--workers", 1)
+        hard = invoke("sweep", write(tmp_path, ANALYTIC), "-o", tmp_path / "hard.csv", "--workers", 1)
+    assert soft.exit_code == 2 and "another sweep (PID" in soft.output and "it holds r.csv.lock" in soft.output
+    assert hard.exit_code == 2 and "is writing this results file (through another name: a hard link)" in hard.output
+    assert out.read_text() == "" and not lock_path(out).exists()
+
+
+def test_another_kind_makes_new_points_and_the_other_kinds_rows_are_refused(tmp_path):
+    """the id had not folded in the kind: an analytic sweep on a functional sweep's file took its rows as its own"""
+    analytic = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}, "objectives": ["energy_pj"]})
+    functional = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}, "objectives": ["energy_pj"],
+                                 "kind": "functional"})
+    assert not {p.id for p in expand(analytic)} & {p.id for p in expand(functional)}
+    out = tmp_path / "r.csv"
+    from cimsim.sweep import run_sweep
+
+    assert run_sweep(analytic, out, workers=1).ok == 2
+    text = out.read_text()
+    with pytest.raises(cimsim.errors.ConfigError, match="2 rows hold the axis values .* under other point ids"):
+        run_sweep(functional, out, workers=1)
+    assert out.read_text() == text
+
+
+def test_rows_of_points_no_longer_in_the_sweep_are_moved_to_a_side_file(tmp_path):
+    """an axis value removed had left its rows in the finished file (and on a Pareto front): the file now is a
+    fresh run's, and the rows are kept in r.csv.removed.csv, said on stderr"""
+    spec, out, fresh = write(tmp_path, ANALYTIC), tmp_path / "r.csv", tmp_path / "fresh.csv"
+    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    removed = [r for r in read_rows(out) if r["adc.bits"] == "8"]
+    spec.write_text(ANALYTIC.replace("[4, 8]", "[4]"))
+    result = invoke("sweep", spec, "-o", out, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    side = tmp_path / "r.csv.removed.csv"
+    assert f"warning: {out}: 3 rows are of points this sweep no longer has" in result.stderr
+    assert f"moved to {side}" in result.stderr and "(3 from an earlier run)" in result.output
+    assert invoke("sweep", spec, "-o", fresh, "--workers", 1).exit_code == 0
+    assert out.read_bytes() == fresh.read_bytes()
+    assert read_rows(side) == removed
+    again = invoke("sweep", spec, "-o", out, "--workers", 1)
+    assert again.exit_code == 0 and "warning" not in again.stderr and read_rows(side) == removed
+
+
+def test_a_results_file_that_cannot_be_appended_to_is_refused_before_any_work(tmp_path):
+    """a read-only (immutable) results file had been found after the first points ran, blamed on a lost worker"""
+    out = tmp_path / "r.csv"
+    out.write_text("")
+    if os.geteuid() != 0:
+        out.chmod(0o444)
+    elif subprocess.run(["chattr", "+i", str(out)], capture_output=True).returncode != 0:
+        pytest.skip("root, and no chattr +i here")
+    try:
+        result = invoke("sweep", write(tmp_path, ANALYTIC), "-o", out, "--workers", 1)
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(out)], check=True)
+    assert result.exit_code == 2, result.output
+    assert f"error: {out}: cannot write this results file (" in result.output
+    assert out.read_text() == "" and not lock_path(out).exists()
+
+
+def test_a_failed_write_stops_the_run_naming_the_file_not_a_worker(tmp_path, monkeypatch):
+    """a results file that could not be written had been reported as: a worker was lost (PermissionError ...)"""
+    from cimsim.sweep import execute
+    from cimsim.sweep.results import append_rows
+
+    def full(path, header, rows):
+        if rows:
+            raise OSError(28, "No space left on device")
+        append_rows(path, header, rows)  # the header, when the file is made
+
+    monkeypatch.setattr(execute, "append_rows", full)
+    out = tmp_path / "r.csv"
+    result = invoke("sweep", write(tmp_path, ANALYTIC), "-o", out, "--workers", 1)
+    assert result.exit_code == 1, result.output
+    assert f"stopped: writing {out} failed (No space left on device); 6 points not run" in result.output
+    assert "worker was lost" not in result.output
+
+
+def test_a_name_whose_lock_sidecar_would_be_too_long_is_refused_before_any_work(tmp_path):
+    """a 254-byte name passed the -o check, then failed making name.lock (File name too long) with exit 1"""
+    out = tmp_path / ("a" * 250 + ".csv")
+    result = invoke("sweep", write(tmp_path, ANALYTIC), "-o", out, "--workers", 1)
+    assert result.exit_code == 2, result.output
+    assert "allows: the name with .lock, a file written beside it" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.toml"]
+
+
+def test_ctrl_c_before_the_points_run_exits_130(tmp_path, monkeypatch):
+    """Ctrl-C while a spec was expanded or a cluster connected had exited 1 with click's 'Aborted!'"""
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cimsim.sweep.execute.expand", interrupted)
+    result = invoke("sweep", write(tmp_path, ANALYTIC), "-o", tmp_path / "r.csv", "--workers", 1)
+    assert result.exit_code == 130, result.output
+    assert "stopped: interrupted" in result.stderr and "Aborted" not in result.output
+    assert not lock_path(tmp_path / "r.csv").exists()
+
+
+def test_a_link_to_a_file_in_missing_folders_is_written_through(tmp_path):
+    """-o link.csv -> out/sub/r.csv had passed the check, then failed to append naming the link (exit 1)"""
+    link = tmp_path / "link.csv"
+    link.symlink_to(tmp_path / "out" / "sub" / "r.csv")
+    result = invoke("sweep", write(tmp_path, ANALYTIC), "-o", link, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and len(read_rows(tmp_path / "out" / "sub" / "r.csv")) == 6
+
+
+def _listener(banner: bytes):
+    """a local TCP port where something that is not Dask listens: it accepts, sends ``banner`` and keeps quiet"""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:  # closed
+                return
+            conn.sendall(banner)
+            held.append(conn)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, f"tcp://127.0.0.1:{server.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(("banner", "why"), [(b"", "no answer within 1.5 s"), (
+    b"SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.6\r\n", "what answered does not speak Dask's protocol: MemoryError")])
+def test_a_scheduler_address_where_something_else_listens_is_an_error_not_a_hang(tmp_path, monkeypatch, banner,
+                                                                                  why):
+    """a listener that never spoke had hung the sweep in Client(); one sending a banner had failed with
+    'Unable to allocate 2.82 EiB'"""
+    import threading
+
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("cimsim.sweep.cluster.CONNECT_TIMEOUT_S", 1.0)
+    server, address = _listener(banner)
+    results = []
+    thread = threading.Thread(target=lambda: results.append(
+        invoke("sweep", write(tmp_path, ANALYTIC), "-o", tmp_path / "r.csv", "--scheduler", address)), daemon=True)
+    try:
+        thread.start()
+        thread.join(30)
+    finally:
+        server.close()
+    assert results, "the sweep hung"
+    assert results[0].exit_code == 2, results[0].output
+    assert f"error: scheduler: could not connect to a Dask scheduler at {address} ({why}" in results[0].output

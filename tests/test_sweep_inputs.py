@@ -50,7 +50,7 @@ def test_set_fields_apply_on_top_of_a_preset_axis_as_the_cli_does():
     for p in points:  # the config --set device.read_noise_sigma=0.2 --set device.preset=... gives, and its id
         cli = with_overrides(load_config(DEFAULT), {"device.read_noise_sigma": 0.2, "device.preset": p.values[0],
                                                     "workload.vectors": 8})
-        assert config_to_dict(p.config) == config_to_dict(cli) and p.id == point_id(identity(cli))
+        assert config_to_dict(p.config) == config_to_dict(cli) and p.id == point_id(identity(cli, "analytic"))
 
 
 def test_a_changed_data_file_makes_new_points_and_its_old_rows_are_not_resumed(tmp_path):
@@ -74,5 +74,9 @@ def test_a_changed_data_file_makes_new_points_and_its_old_rows_are_not_resumed(t
 
 
 def test_a_sweep_without_data_files_keeps_the_ids_of_its_configs():
-    spec = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}})
+    """a functional point's id is its config's; an analytic point's folds in its kind"""
+    spec = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}, "kind": "functional"})
     assert [p.id for p in expand(spec)] == [point_id(config_to_dict(p.config)) for p in expand(spec)]
+    spec = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}})
+    assert [p.id for p in expand(spec)] == [point_id({**config_to_dict(p.config), "kind": "analytic"})
+                                            for p in expand(spec)]

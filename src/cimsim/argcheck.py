@@ -102,15 +102,21 @@ def check_execution(progress, workers, scheduler) -> None:
         raise ValueError(f"scheduler: {problem}")
 
 
-_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")
+_SCHEMES = ("tcp", "ws")
+"""the schemes a Client reaches with an address alone"""
+_UNSUPPORTED = {"tls": "a security context (certificates)", "wss": "a security context (certificates)",
+                "ucx": "the ucx package", "inproc": "a scheduler in the same process"}
+"""Dask's other schemes, and what a Client would need to use them"""
 _ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
                       r":(?P<port>[0-9]{1,5})/?")
 
 
 def scheduler_problem(address: str) -> str | None:
-    """Why ``address`` is no Dask scheduler address ([scheme://]host:port, or inproc://...), or None"""
-    if address.startswith("inproc://") and len(address) > len("inproc://"):
-        return None
+    """Why ``address`` is no Dask scheduler address a run can use ([tcp:// or ws://]host:port), or None"""
+    scheme = address.partition("://")[0].lower()
+    if "://" in address and scheme in _UNSUPPORTED:
+        return (f"{cut_short(repr(address))}: the {scheme}:// scheme is not supported (it needs "
+                f"{_UNSUPPORTED[scheme]}); give tcp://host:port, ws://host:port or a bare host:port")
     match = _ADDRESS.fullmatch(address)
     if (match is None or (match["scheme"] is not None and match["scheme"] not in _SCHEMES)
             or not 0 < int(match["port"]) < 65536):

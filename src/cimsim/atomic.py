@@ -88,9 +88,12 @@ def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
         raise
 
 
-def check_writable(path: str | os.PathLike, folder: bool = False) -> None:
+def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool = False,
+                   sidecars: tuple[str, ...] = ()) -> None:
     """An OSError where no file can be written at ``path`` (``folder``: inside the folder ``path``): the nearest
-    existing folder refuses a new file (said before a long run, not after it); a device or pipe passes."""
+    existing folder refuses a new file (said before a long run, not after it); a device or pipe passes.
+    ``appended``: an existing file must open for appending too (not read-only, not immutable); ``sidecars``: the
+    suffixes of files written beside it (``.lock``), whose names must fit the file system too."""
     if is_stream(path):
         return
     target = Path(os.path.realpath(path))
@@ -100,7 +103,11 @@ def check_writable(path: str | os.PathLike, folder: bool = False) -> None:
     with tempfile.TemporaryFile(dir=where):
         pass
     longest = os.pathconf(where, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
-    for name in target.relative_to(where).parts:  # the folders to make and the file's own name
+    names = [(name, "") for name in target.relative_to(where).parts]  # the folders to make and the file's name
+    names += [(target.name + suffix, f": the name with {suffix}, a file written beside it") for suffix in sidecars]
+    for name, which in names:
         if len(os.fsencode(name)) > longest:
-            raise OSError(errno.ENAMETOOLONG, f"a name longer than the {longest} bytes the file system allows",
+            raise OSError(errno.ENAMETOOLONG, f"a name longer than the {longest} bytes the file system allows{which}",
                           str(path))
+    if appended and target.is_file():
+        os.close(os.open(target, os.O_WRONLY | os.O_APPEND))  # opened, nothing written

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .cli_checks import check_not_inputs, check_outputs, compare_outputs, config_inputs, scheduler_address
-from .cli_guard import OutputPath, fail, guarded
+from .cli_guard import OutputPath, fail, guarded, interruptible
 from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .cli_progress import Progress, SweepProgress, items_word
@@ -249,6 +249,7 @@ def presets():
               help="Local worker processes (default: the core count).")
 @click.option("--scheduler", metavar="ADDRESS", default=None, callback=scheduler_address,
               help="Run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead; needs the dask extra.")
+@interruptible
 @guarded
 def sweep(spec, output, workers, scheduler):
     """Run every point of the sweep SPEC (TOML; see docs/sweeps.md) and stream one CSV row per point.

@@ -134,8 +134,8 @@ def sweep_inputs(path: str, spec) -> dict[str, str]:
 
 
 def scheduler_address(ctx, param, value: str | None) -> str | None:
-    """A click callback: ``value`` if it has the form of a Dask scheduler address ([scheme://]host:port, or
-    inproc://...); a BadParameter (exit 2) otherwise, said before any work."""
+    """A click callback: ``value`` if it is a Dask scheduler address a run can use ([tcp:// or ws://]host:port); a
+    BadParameter (exit 2) otherwise, said before any work."""
     if value is not None and (problem := scheduler_problem(value)):
         raise click.BadParameter(problem)
     return value

@@ -12,7 +12,7 @@ import click
 from .atomic import check_writable
 from .errors import ConfigError
 
-__all__ = ["guarded", "fail", "OutputPath"]
+__all__ = ["guarded", "fail", "OutputPath", "interruptible"]
 
 
 def fail(exc: Exception, code: int) -> None:
@@ -40,6 +40,21 @@ def guarded(fn):
                 fail(exc if str(exc) else RuntimeError(type(exc).__name__), 1)
             fail(RuntimeError(f"internal error, {type(exc).__name__}: {exc} (run `cimsim --debug ...` for the "
                                "traceback, and please report it)"), 1)
+
+    return wrapper
+
+
+def interruptible(fn):
+    """Ctrl-C at any moment of the command (a spec expanded, a cluster connecting) exits with 130, saying so, not
+    with click's 'Aborted!' and 1; the command handles it itself where it has work to keep."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("stopped: interrupted. Run the same command again to resume.", err=True)
+            sys.exit(130)
 
     return wrapper
 

@@ -6,6 +6,7 @@ runs the ones not yet in the results CSV on local processes or a Dask cluster; :
 picks the Pareto-optimal rows of a results table. The format and semantics are in docs/sweeps.md.
 """
 
+from .cluster import SchedulerUnreachable
 from .execute import DASK_MISSING, Summary, run_sweep
 from .lock import OutputLocked
 from .metrics import COST_METRICS, RANGE_METRICS, available_metrics, default_metrics
@@ -17,5 +18,5 @@ from .spec import KINDS, MODES, Axis, SweepSpec, load_spec, spec_from_dict
 __all__ = [
     "load_spec", "spec_from_dict", "SweepSpec", "Axis", "KINDS", "MODES", "expand", "Point", "point_id",
     "available_metrics", "default_metrics", "COST_METRICS", "RANGE_METRICS", "columns", "run_sweep", "Summary",
-    "DASK_MISSING", "OutputLocked", "read_table", "Table", "pareto_front", "front_markdown",
+    "DASK_MISSING", "OutputLocked", "SchedulerUnreachable", "read_table", "Table", "pareto_front", "front_markdown",
 ]

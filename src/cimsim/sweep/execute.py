@@ -5,9 +5,10 @@ or the executor of a ``dask.distributed.Client`` connected to a scheduler addres
 appended to the results file at once (:mod:`.results`); a point that raises is recorded as failed and the
 sweep goes on. Re-running the same sweep skips every point with a sound row in the file, so an interrupted
 sweep (Ctrl-C, a killed process, a crashed worker) resumes where it stopped; damaged lines are reported and
-removed, and their points run again. Ctrl-C stops taking new points and writes the points in progress as
-they finish. When every point is in the file, it is rewritten in the sweep's point order, so the file does
-not depend on the worker count or the scheduler. The whole run holds the file's lock (:mod:`.lock`).
+removed, and their points run again; rows of points the sweep no longer has go to a side file. Ctrl-C stops
+taking new points and writes the points in progress as they finish. When every point is in the file, it is
+rewritten in the sweep's point order, so the file does not depend on the worker count or the scheduler. The
+whole run holds the file's lock (:mod:`.lock`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..argcheck import check_execution, check_path
+from ..atomic import check_writable
 from ..errors import ConfigError
+from .cluster import check_scheduler
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
-from .lock import output_lock
-from .results import append_rows, columns, format_row, read_results, write_rows
+from .lock import LOCK_SUFFIX, output_lock
+from .results import REMOVED_SUFFIX, append_rows, columns, format_row, read_results, set_aside, write_rows
 from .spec import SweepSpec, load_spec
 
 __all__ = ["Summary", "run_sweep", "DASK_MISSING"]
@@ -54,8 +57,9 @@ class Summary:
     stopped: str | None = None
     """why the run stopped before every point was done (interrupted, a worker lost), or None"""
     notes: tuple[str, ...] = ()
-    """what was wrong with the file at the start: each damaged line left out (its point ran again), or rows
-    accepted unverified from a file without checksums"""
+    """what was wrong with the file at the start: each damaged line left out (its point ran again), rows
+    accepted unverified from a file without checksums, rows of points the sweep no longer has moved to the side
+    file (:func:`.results.removed_path`)"""
 
     @property
     def complete(self) -> bool:
@@ -75,7 +79,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     ``workers`` local processes (default: the core count), or the Dask cluster at ``scheduler``. ``notice``
     gets each of :attr:`Summary.notes` before any point runs. Raises :class:`~.lock.OutputLocked` when
     another sweep holds ``output``, ImportError (:data:`DASK_MISSING`) when a scheduler is given and Dask is
-    not installed.
+    not installed, :class:`~.cluster.SchedulerUnreachable` when no Dask scheduler answers there.
     """
     check_execution(progress, workers, scheduler)
     if notice is not None and not callable(notice):
@@ -88,9 +92,14 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     if "\x00" in os.fspath(output) or (os.path.exists(output) and not os.path.isfile(output)):
         raise ConfigError(repr(os.fspath(output)), [("output", "the output must name a results CSV: a regular file, "
                                                                "or one to make (it is appended to and rewritten)")])
-    blocking = next((p for p in Path(output).parents if p.exists()), None)
+    blocking = next((p for p in Path(os.path.realpath(output)).parents if p.exists()), None)
     if blocking is not None and not blocking.is_dir():
         raise ConfigError(repr(os.fspath(output)), [("output", f"its folder cannot be made: '{blocking}' is a file")])
+    try:
+        check_writable(output, appended=True, sidecars=(LOCK_SUFFIX, REMOVED_SUFFIX))
+    except OSError as exc:
+        raise ConfigError(str(output), [("output", f"cannot write this results file ({exc.strerror or exc})")]
+                          ) from None
     with output_lock(output):
         return _run(spec, output, workers, scheduler, progress, notice)
 
@@ -99,25 +108,19 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
          progress: Progress | None, notice: Callable[[str], None] | None) -> Summary:
     points = expand(spec)
     header = columns(spec)
-    found = read_results(output, spec, points)
-    notes = tuple(f"{output}: {line}; left out, its point runs again" for line in found.damaged)
-    if found.legacy:
-        notes += (f"{output}: written without checksums; its {len(found.rows)} rows are accepted unverified "
-                  "and the file gets a checksum column",)
-    for note in notes if notice is not None else ():
-        notice(note)
-    if notes:
-        write_rows(output, header, found.rows)  # sound rows only, each with its checksum
-    wanted = {p.id for p in points}
-    status = {pid: row["status"] for pid, row in found.rows.items() if pid in wanted}
+    kept, notes = _start(spec, output, points, notice)
+    status = {pid: row["status"] for pid, row in kept.items()}
     todo = [p for p in points if p.id not in status]
     skipped = len(status)
     if progress is not None:
         progress(skipped, sum(s != "ok" for s in status.values()), len(points))
 
     def record(rows: list[tuple[Point, Outcome | None]]) -> None:
-        append_rows(output, header, [format_row(p, spec.objectives, o.metrics if o else {},
-                                                o.error if o else p.error) for p, o in rows])
+        try:
+            append_rows(output, header, [format_row(p, spec.objectives, o.metrics if o else {},
+                                                    o.error if o else p.error) for p, o in rows])
+        except OSError as exc:
+            raise _WriteFailed(f"writing {output} failed ({exc.strerror or exc})") from exc
         for p, o in rows:
             status[p.id] = "ok" if o is not None and o.error is None else "failed"
         if progress is not None:
@@ -136,6 +139,34 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
     if summary.complete:
         write_rows(output, header, read_results(output, spec).rows, [p.id for p in points])
     return summary
+
+
+def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point],
+           notice: Callable[[str], None] | None) -> tuple[dict[str, dict[str, str]], tuple[str, ...]]:
+    """The sound rows of the sweep's points in ``output`` (by id) and the notes on the rest of the file: damaged
+    lines left out, rows accepted unverified, rows of points the sweep no longer has moved to the side file. Where
+    there are notes, the file is rewritten with those rows only."""
+    found = read_results(output, spec, points)
+    notes = tuple(f"{output}: {line}; left out, its point runs again" for line in found.damaged)
+    if found.legacy:
+        notes += (f"{output}: written without checksums; its {len(found.rows)} rows are accepted unverified "
+                  "and the file gets a checksum column",)
+    wanted = {p.id for p in points}
+    rows = {pid: row for pid, row in found.rows.items() if pid in wanted}
+    if len(rows) < len(found.rows):
+        side = set_aside(output, spec, {pid: row for pid, row in found.rows.items() if pid not in wanted})
+        notes += (f"{output}: {len(found.rows) - len(rows)} rows are of points this sweep no longer has (an axis "
+                  f"value or a random sample changed since); moved to {side}, so the file holds this sweep's points "
+                  "only",)
+    for note in notes if notice is not None else ():
+        notice(note)
+    if notes:
+        write_rows(output, columns(spec), rows)  # sound rows of this sweep's points only, each with its checksum
+    return rows, notes
+
+
+class _WriteFailed(OSError):
+    """appending to the results file failed: the run stops (no worker was lost)"""
 
 
 def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[list[Task]]:
@@ -172,6 +203,10 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
         with contextlib.suppress(Exception):
             drain(as_completed(list(pending)))  # the points in progress still finish and are written
         return "interrupted"
+    except _WriteFailed as exc:  # what finished before is in the file; this batch could not be written
+        for future in pending:
+            future.cancel()
+        return str(exc)
     except Exception as exc:  # noqa: BLE001 -- a worker or the cluster was lost: stop, keep what finished
         for future in pending:
             future.cancel()
@@ -195,6 +230,7 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Execut
         from dask.distributed import Client
     except ImportError:
         raise ImportError(DASK_MISSING) from None
+    check_scheduler(scheduler)  # a Client would hang where something else listens
     with Client(scheduler, timeout="10s") as client:
         executor = client.get_executor(pure=False)
         try:

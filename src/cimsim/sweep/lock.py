@@ -1,10 +1,12 @@
-"""One sweep per results file: an exclusive, non-blocking lock on a sidecar file ``<results>.lock``.
+"""One sweep per results file: an exclusive, non-blocking lock on a sidecar file ``<results>.lock`` beside the
+resolved file (a symbolic link's target), so every path to one file takes one lock.
 
 Where :mod:`fcntl` exists (Linux, macOS), the lock is ``flock`` on the sidecar: the kernel releases it
 when the holding process ends in any way (kill -9 included), so a left-over sidecar never blocks a later
 run. Elsewhere (Windows) the sidecar is created with ``O_EXCL`` and holds the owner's PID; a sidecar whose
 PID is no longer running (or unreadable) is stale and taken over. The sidecar is removed on release and
-holds the owner's PID either way, for the message a refused sweep prints.
+holds the owner's PID either way, for the message a refused sweep prints. With ``flock``, the results file
+itself (where it exists) is locked too: a hard link to it (another name, another sidecar) is refused as well.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ try:
 except ImportError:  # Windows
     fcntl = None
 
-__all__ = ["OutputLocked", "output_lock", "lock_path"]
+__all__ = ["OutputLocked", "output_lock", "lock_path", "LOCK_SUFFIX"]
+
+LOCK_SUFFIX = ".lock"
 
 
 class OutputLocked(ConfigError):
@@ -29,9 +33,10 @@ class OutputLocked(ConfigError):
 
 
 def lock_path(output: str | os.PathLike) -> Path:
-    """The sidecar lock file of a results file: ``results.csv`` -> ``results.csv.lock``."""
-    output = Path(output)
-    return output.with_name(output.name + ".lock")
+    """The sidecar lock file of a results file, beside the file a symbolic link names: ``results.csv`` ->
+    ``results.csv.lock``."""
+    output = Path(os.path.realpath(output))
+    return output.with_name(output.name + LOCK_SUFFIX)
 
 
 @contextlib.contextmanager
@@ -43,10 +48,31 @@ def output_lock(output: str | os.PathLike) -> Iterator[None]:
     try:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
-        yield
+        with _file_lock(output):
+            yield
     finally:
         path.unlink(missing_ok=True)  # still holding it: a waiting process re-checks the file it locked
         os.close(fd)
+
+
+@contextlib.contextmanager
+def _file_lock(output: str | os.PathLike) -> Iterator[None]:
+    """``flock`` on the results file itself, where it exists: a sweep through a hard link (another name, so
+    another sidecar) finds it held. The lock stays on that file's inode when the sweep replaces the file."""
+    try:
+        fd = os.open(output, os.O_RDONLY) if fcntl is not None else None
+    except OSError:  # not there yet (no other name can link to it), or unreadable (reading it says why)
+        fd = None
+    try:
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise _locked(output, None, None) from None
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _flock(path: Path, output: str | os.PathLike) -> int:
@@ -76,11 +102,11 @@ def _exclusive(path: Path, output: str | os.PathLike) -> int:
                 path.unlink()  # stale: its owner is gone
 
 
-def _locked(output: str | os.PathLike, path: Path, holder: int | None) -> OutputLocked:
+def _locked(output: str | os.PathLike, path: Path | None, holder: int | None) -> OutputLocked:
     who = f"another sweep (PID {holder})" if holder is not None else "another sweep"
+    held = f"it holds {path.name}" if path is not None else "through another name: a hard link"
     return OutputLocked(str(output), [("", (
-        f"{who} is writing this results file (it holds {path.name}); wait for it to finish, or write to "
-        "another file (-o)"))])
+        f"{who} is writing this results file ({held}); wait for it to finish, or write to another file (-o)"))])
 
 
 def _pid(data: bytes) -> int | None:

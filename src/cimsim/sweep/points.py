@@ -2,8 +2,10 @@
 
 A point's id is the first 16 hex digits of the sha256 of its full config as canonical JSON
 (``config_to_dict``, sorted keys, no spaces), with the sha256 of each data file the config names
-(``workload.*_file``) when it names any: the same design on the same data gets the same id in every run, which
-is what lets an interrupted sweep resume, and a data file changed since makes its points new ones. A combination
+(``workload.*_file``) when it names any, and ``"kind": "analytic"`` for an analytic point (a functional point's id
+is its config's, as before the kind was folded in): the same design on the same data, priced the same way, gets
+the same id in every run, which is what lets an interrupted sweep resume; a data file changed since, or another
+kind, makes its points new ones. A combination
 that breaks a rule between fields gets no config; its id hashes the base config and the point's values, and it is
 recorded as failed with the message. A point whose axis sets a table's preset (``device.preset``) gets that preset
 first and then the spec's ``[set]`` fields of the table, as ``--set`` does.
@@ -51,12 +53,14 @@ def point_id(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def identity(config: Config) -> dict[str, Any]:
-    """What a point's id hashes: the config's tables (``config_to_dict``) and, where it names data files, the
-    sha256 of each file's contents (``"file_sha256"``: dotted field -> hex digest)."""
+def identity(config: Config, kind: str = "functional") -> dict[str, Any]:
+    """What a point's id hashes: the config's tables (``config_to_dict``); where it names data files, the sha256
+    of each file's contents (``"file_sha256"``: dotted field -> hex digest); ``"kind": "analytic"`` where the
+    sweep's ``kind`` is analytic, whose numbers are not a simulation's."""
     data = config_to_dict(config)
     files = {f"workload.{key}": _digest(path) for key, path in data["workload"].items() if key.endswith("_file")}
-    return {**data, "file_sha256": files} if files else data
+    data = {**data, "file_sha256": files} if files else data
+    return {**data, "kind": kind} if kind != "functional" else data
 
 
 def _digest(path: str) -> str:
@@ -92,7 +96,7 @@ def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
         config = with_overrides(spec.base, overrides, base_dir=spec.base_dir)
     except ConfigError as exc:
         return Point(point_id({"base": identity(spec.base), "overrides": overrides}), values, None, error_text(exc))
-    return Point(point_id(identity(config)), values, config)
+    return Point(point_id(identity(config, spec.kind)), values, config)
 
 
 def _combinations(spec: SweepSpec) -> Iterator[tuple[Any, ...]]:

@@ -11,7 +11,8 @@ newline, has every field, its checksum matches, its status is ok / failed, an ok
 (a failed row's are empty) and its axis cells are its point's values. Any other line is damaged: it is
 reported by line number and left out, so its point runs again. A file written before rows had checksums
 (the same columns without ``checksum``) is read with every check but the checksum: its rows are accepted
-unverified, and the file is rewritten with checksums.
+unverified, and the file is rewritten with checksums. Rows of points the sweep no longer has are moved to a side
+file (:func:`set_aside`), so a finished file is a fresh run's.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,12 @@ from ..atomic import write_atomic
 from .points import Point
 from .spec import SweepSpec
 
-__all__ = ["columns", "checksum", "format_row", "Contents", "read_results", "append_rows", "write_rows"]
+__all__ = ["columns", "checksum", "format_row", "Contents", "read_results", "append_rows", "write_rows",
+           "removed_path", "set_aside", "REMOVED_SUFFIX"]
 
 CHECKSUM = "checksum"
+REMOVED_SUFFIX = ".removed.csv"
+"""the side file of rows of points a sweep no longer has (an axis value removed since): ``r.csv.removed.csv``"""
 
 
 @checked_types
@@ -94,7 +98,7 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     ``points`` are the sweep's points: a row of one of them must hold its axis values. Reads only; raises
     :class:`ConfigError` if the header is neither this sweep's columns nor those without ``checksum``, or where a
     sound row holds the axis values of one of ``points`` under another id: it was computed from other inputs (the
-    base config, ``[set]`` or a data file changed since) and would stand beside the new row unnoticed.
+    kind, the base config, ``[set]`` or a data file changed since) and would stand beside the new row unnoticed.
     """
     path = Path(path)
     if not path.exists():
@@ -128,8 +132,9 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     if stale:
         raise ConfigError(str(path), [("", (
             f"{stale} rows hold the axis values of this sweep's points under other point ids: they were computed "
-            "from other inputs (the base config, [set] or a data file it names changed since); write to another "
-            "file (-o) or delete this one"))])
+            "from other inputs (the kind, the base config, [set] or a data file it names changed since; or an "
+            "analytic sweep's file written before ids folded in the kind); write to another file (-o) or delete "
+            "this one"))])
     return Contents(rows, tuple(damaged), legacy)
 
 
@@ -160,7 +165,7 @@ def _is_number(text: str) -> bool:
 
 def append_rows(path: str | os.PathLike, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """Append complete lines in one write and fsync; a new (or empty) file gets the header first."""
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # a symbolic link's target, whose folders may be missing
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
@@ -179,5 +184,34 @@ def write_rows(path: str | os.PathLike, header: Sequence[str], rows: Mapping[str
     computed afresh (rows read from a file without them get theirs)."""
     rank = {pid: k for k, pid in enumerate(order)}
     ids = sorted(rows, key=lambda pid: rank.get(pid, len(rank)))
-    cells = ([rows[pid][c] for c in header[:-1]] for pid in ids)
-    write_atomic(path, _lines([header, *([*c, checksum(c)] for c in cells)]))
+    write_atomic(path, _lines([header, *_records(header, rows, ids)]))
+
+
+def _records(header: Sequence[str], rows: Mapping[str, Mapping[str, str]], ids: Iterable[str]) -> Iterator[list[str]]:
+    """the cells of the rows of ``ids`` in column order, each with its checksum computed afresh"""
+    for pid in ids:
+        cells = [rows[pid][c] for c in header[:-1]]
+        yield [*cells, checksum(cells)]
+
+
+def removed_path(path: str | os.PathLike) -> Path:
+    """The side file of a results file's rows of points its sweep no longer has: ``r.csv`` -> ``r.csv.removed.csv``
+    (beside the file a symbolic link names)."""
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    return path.with_name(path.name + REMOVED_SUFFIX)
+
+
+def set_aside(path: str | os.PathLike, spec: SweepSpec, rows: Mapping[str, Mapping[str, str]]) -> Path:
+    """Append ``rows`` (of points the sweep no longer has) to :func:`removed_path`, those of ids not there yet, and
+    return its path; a ConfigError, before anything is written, where that file holds other columns."""
+    side, header = removed_path(path), columns(spec)
+    try:
+        kept = read_results(side, spec).rows
+    except ConfigError:
+        raise ConfigError(str(side), [("", (
+            f"it holds other columns than this sweep's; the {len(rows)} rows of {path} of points this sweep no "
+            "longer has are to be moved there: move it away (or delete it) first"))]) from None
+    new = [pid for pid in rows if pid not in kept]
+    if new:
+        append_rows(side, header, list(_records(header, rows, new)))
+    return side
