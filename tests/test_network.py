@@ -588,6 +588,8 @@ def test_onnx_scatters_of_activations_match_the_reference_evaluator(op, tmp_path
     onnx = pytest.importorskip("onnx")
     from onnx.reference import ReferenceEvaluator
 
+    from cimsim.network.onnx_import import network_from_onnx
+
     make = onnx.helper.make_node
     if op == "ScatterND":  # two (batch, row, column) tuples; the updates: the first two values of -x
         nodes = [make("Neg", ["x"], ["n"]), make("Reshape", ["n", "flat"], ["f"]),
@@ -599,14 +601,14 @@ def test_onnx_scatters_of_activations_match_the_reference_evaluator(op, tmp_path
                  make("ScatterElements", ["x", "i", "u"], ["y"], axis=-1)]
         typed = {"i": np.array([[[2, 0, 1, 3], [0, 1, 3, 2]]], np.int64), "s": np.array([0], np.int64),
                  "e": np.array([2], np.int64), "a": np.array([1], np.int64)}
-    net = _typed_model(nodes, typed, (3, 4), opset=18)
     graph = onnx.helper.make_graph(nodes, "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT,
                                                                                   [1, 3, 4])],
                                    [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
                                    [onnx.numpy_helper.from_array(v, k) for k, v in typed.items()])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 18)])
+    net = network_from_onnx(model)  # batch 1: its indices address the batch axis (a symbolic batch is refused)
     x = np.random.default_rng(26).standard_normal((1, 3, 4)).astype(np.float32)
-    want = ReferenceEvaluator(onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 18)])).run(
-        None, {"x": x})[0]
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
     assert [layer.kind for layer in net.layers].count("scatter") == 1 and not np.array_equal(want, x)
     np.testing.assert_array_equal(net.forward(x.astype(np.float64)), want)
     save_network(net, tmp_path / "scatter.npz")
@@ -1325,3 +1327,30 @@ def test_onnx_loop_with_a_constant_trip_count_and_sequences_match_the_reference_
     net = network_from_onnx(model, "loop.onnx")
     np.testing.assert_allclose(net.forward(x.astype(np.float64)), want, rtol=1e-6)
     assert want.shape == (1, 14)
+
+
+def _sigmoid_reference(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) where exp(-x) cannot overflow (x >= 0), exp(x) / (1 + exp(x)) elsewhere: float64"""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def test_sigmoid_and_the_functions_holding_it_keep_their_precision_far_from_zero():
+    """sigmoid, silu and gelu_tanh were 0.5 (1 + tanh(x / 2)), gelu 0.5 x (1 + erf(x / sqrt 2)): exactly 0 below
+    about -37 (sigmoid) and -8 (gelu), where the values are 1e-17 and less, so log(sigmoid(x)) (torch's log_sigmoid
+    export) was -inf; now each within rounding of a float64 reference over [-800, 800], without overflow warnings"""
+    from cimsim.network import Unary
+
+    x = np.linspace(-800.0, 800.0, 3201)[None]
+    sigmoid = _sigmoid_reference(x)
+    u = math.sqrt(8.0 / math.pi) * (x + 0.044715 * x ** 3)
+    wants = {"sigmoid": sigmoid, "silu": x * sigmoid, "gelu_tanh": x * _sigmoid_reference(u),
+             "gelu": 0.5 * x * np.vectorize(math.erfc)(-x / math.sqrt(2.0))}
+    tail = x[:, 200:]  # x >= -700: sigmoid a normal float, its log -log1p(exp(-x)) within rounding
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        gots = {name: Network((Unary(name),), (3201,)).forward(x) for name in wants}
+        logs = Network((Unary("sigmoid"), Unary("log")), (3001,)).forward(tail)
+    for name, want in wants.items():  # values of 1e-300 and less, where scipy's expit is 0 (x < -709), may be 0
+        np.testing.assert_allclose(gots[name], want, rtol=1e-12, atol=1e-300, err_msg=name)
+    want = np.where(tail < 0, tail - np.log1p(np.exp(np.minimum(tail, 0))), -np.log1p(np.exp(-np.maximum(tail, 0))))
+    np.testing.assert_allclose(logs, want, rtol=1e-12, atol=1e-15)  # x > 0: the rounding of sigmoid near 1

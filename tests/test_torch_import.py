@@ -1695,6 +1695,99 @@ def test_a_model_whose_first_axis_is_not_the_batch_is_refused(make):
         from_torch(SequenceFirst().eval(), np.random.default_rng(50).standard_normal((7, 2, 5)))
 
 
+class BatchRMS(nn.Module):
+    """each feature divided by its root mean square over the batch: an even statistic of the samples"""
+
+    def forward(self, x):
+        return x / (x.pow(2).mean(0, keepdim=True).sqrt() + 1e-3)
+
+
+class BatchMaxAbs(nn.Module):
+    """the batch divided by its largest magnitude"""
+
+    def forward(self, x):
+        return x / x.abs().max()
+
+
+@pytest.mark.parametrize("model", [BatchRMS(), BatchMaxAbs()], ids=["rms", "max-abs"])
+@pytest.mark.parametrize("samples", [4, 1])
+def test_a_model_mixing_its_samples_through_an_even_statistic_is_refused(model, samples):
+    """a statistic of |x| or x**2 over the batch is the same for a sample and its negation, the batch the check
+    had used: such models imported as one network per sample, off by up to 0.94. The check now takes the example's
+    first two different samples, or (one sample) the sample and its negation halved"""
+    x = torch.from_numpy(np.random.default_rng(51).standard_normal((samples, 6))).float()
+    with pytest.raises(ValueError, match=rf"torch model {type(model).__name__}: its network, one per sample, "
+                                         r"differs from the model on a batch of 2 inputs"):
+        from_torch(model, x)
+
+
+def test_a_model_normalising_each_sample_alone_still_imports():
+    """the same statistic per sample is no mixing: the check on two different samples passes it"""
+    class SampleMaxAbs(nn.Module):
+        def forward(self, x):
+            return x / x.abs().amax(-1, keepdim=True)
+
+    x = np.random.default_rng(52).standard_normal((3, 6))
+    for example in (x, x[:1], np.repeat(x[:1], 3, axis=0)):
+        np.testing.assert_allclose(from_torch(SampleMaxAbs(), example).forward(x), x / np.abs(x).max(-1, keepdims=True),
+                                   rtol=1e-6)
+
+
+def test_a_model_whose_output_does_not_depend_on_its_input_is_refused_saying_so():
+    """torch's exporter drops an input that nothing reads; the import had said 'expected one data input and one
+    output; got 0 () and 1 (output)'"""
+    class Constant(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.value = nn.Parameter(torch.ones(3))
+
+        def forward(self, x):
+            return self.value
+
+    class OfTheShape(Constant):
+        def forward(self, x):
+            return self.value * x.shape[-1]
+
+    for model in (Constant(), OfTheShape()):
+        with pytest.raises(ValueError, match=rf"^torch model {type(model).__name__}: its output does not depend on "
+                                             r"its input \(the traced forward pass reads no input value"):
+            from_torch(model, torch.randn(2, 4))
+
+
+def test_log_sigmoid_far_below_zero_imports_and_matches_torch():
+    """nn.LogSigmoid exports as Sigmoid then Log; sigmoid as 0.5 (1 + tanh(x / 2)) was exactly 0 below about -37,
+    its log -inf, and the import was refused as an export that computes something else"""
+    x = torch.tensor([[-60.0, -38.0, -10.0, 0.0, 10.0, 60.0]])
+    np.testing.assert_allclose(from_torch(nn.LogSigmoid(), x).forward(x.double().numpy()),
+                               nn.functional.logsigmoid(x).double().numpy(), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda: nn.Conv2d(3, 4, 3), lambda: nn.Conv2d(3, 4, 3, bias=False),
+                                  lambda: nn.Sequential(nn.Flatten(), nn.Linear(48, 4)),
+                                  lambda: nn.Sequential(nn.BatchNorm2d(3), nn.Conv2d(3, 4, 3)),
+                                  lambda: nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear"))],
+                         ids=["conv", "conv-no-bias", "linear", "batchnorm", "bilinear"])
+def test_uint8_images_to_a_float_model_say_they_were_taken_as_token_ids(make):
+    """whatever torch's message for integers in a float layer ("Input type (long int) and bias type (float) should
+    be the same" had not matched the dtype words looked for): the model raises on the integers and runs on them as
+    floats"""
+    images = torch.from_numpy(np.random.default_rng(53).integers(0, 256, (2, 3, 4, 4), dtype=np.uint8))
+    with pytest.raises(ValueError, match=r"^an integer example_input is taken as token ids \(for a model of "
+                                         r"real-valued inputs give a float example, e.g. images.float\(\)\); torch"):
+        from_torch(make().eval(), images)
+
+
+def test_an_integer_example_that_the_model_takes_gets_no_token_hint():
+    """a model that runs on the integers but does not export gets torch's message only"""
+    class Inverse(nn.Module):
+        def forward(self, x):
+            return torch.linalg.inv(x.double() + 4 * torch.eye(3, dtype=torch.double))
+
+    with pytest.raises(ValueError, match=r"^torch model Inverse: the ONNX export \(traced on a batch of one sample\) "
+                                         r"failed: .*linalg_inv"):
+        from_torch(Inverse(), torch.ones(2, 3, 3, dtype=torch.long))
+
+
 @pytest.mark.parametrize("options", [{}, {"bidirectional": True, "num_layers": 2}, {"bias": False}])
 def test_lstm_with_projections_exports_as_its_steps(options):
     """nn.LSTM with proj_size (which torch's exporter refuses) written out step by step during the export: per

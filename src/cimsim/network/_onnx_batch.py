@@ -13,7 +13,7 @@ import numpy as np
 
 from ._onnx_fold import fold
 
-__all__ = ["BatchSize"]
+__all__ = ["BatchSize", "kept_apart"]
 
 SHAPE_INPUTS = {"Reshape": (1,), "Expand": (1,), "Slice": (1, 2, 3, 4), "Resize": (3,)}
 """inputs of data operators that take a shape or bounds, where the batch size may be read (per sample, 1)"""
@@ -30,8 +30,9 @@ _ELEMENTWISE = frozenset({"Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Neg", "Flo
 class BatchSize:
     """The constants of a graph computed from its symbolic batch size (none where the batch size is a number)."""
 
-    def __init__(self, symbolic: bool):
+    def __init__(self, symbolic: str):
         self.symbolic = symbolic
+        """the batch dimension's name where it is symbolic (:func:`._onnx_checks.input_shape`), else ''"""
         self.masks: dict[str, tuple[np.ndarray, str]] = {}
         """constant name -> (which of its entries are computed from the batch size, the Shape node that read it)"""
 
@@ -67,6 +68,10 @@ class BatchSize:
             if mask.any():
                 self.masks[out] = (mask, origin)
 
+    def leads(self, name: str) -> bool:
+        """whether the first entry of constant ``name`` (a shape) is computed from the batch size"""
+        return name in self.masks and bool(np.ravel(self.masks[name][0])[:1].any())
+
     def _mask(self, name: str, consts: dict) -> np.ndarray:
         return self.masks[name][0] if name in self.masks else np.zeros(np.shape(consts[name]), dtype=bool)
 
@@ -80,3 +85,37 @@ class BatchSize:
                                  "(the batch size may only shape a tensor: a Reshape's or Expand's target, a Slice's "
                                  "bounds). Export the graph with a fixed batch size, or without the batch size in "
                                  "its values")
+
+
+def kept_apart(onnx, model, input_name: str, network, refusal: str):
+    """``network``, a graph of symbolic batch size imported with its batch axis as a per-sample axis of size 1 (it
+    moves that axis: a batch-first RNN's transposes), where it computes for each of two samples what onnx's
+    reference evaluator computes for them as one batch (or for one, where the graph runs at batch 1 only: its
+    shapes fix the batch); else a ValueError ``refusal`` (it computes across the samples: a softmax over them)"""
+    from onnx.reference import ReferenceEvaluator
+
+    info = next(i for i in model.graph.input if i.name == input_name)
+    dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(info.type.tensor_type.elem_type))
+    shape = tuple(network.input_shape)
+    x = (np.random.default_rng(5).standard_normal((2,) + shape) if dtype.kind == "f"
+         else np.stack([np.zeros(shape), np.ones(shape)])).astype(dtype)  # two different samples
+    want = None
+    for batch in (x, x[:1]):
+        try:  # the reference's errors vary: a shape that needs batch 1, an operator it lacks
+            want = np.asarray(ReferenceEvaluator(model).run(None, {input_name: batch})[0], dtype=np.float64)
+            break
+        except Exception:
+            continue
+    if want is None:
+        raise ValueError(f"{refusal}; onnx's reference evaluator, which would check that its samples stay apart, "
+                         "cannot run it")
+    try:
+        got = network.forward(batch.astype(np.float64))
+        apart = got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5 * np.abs(want).max(),
+                                                        equal_nan=True)
+    except (ValueError, ArithmeticError):
+        apart = False
+    if not apart:
+        raise ValueError(f"{refusal}: on a batch of {len(batch)} the graph computes other values than the network "
+                         "does for each sample alone (its nodes mix the samples)")
+    return network

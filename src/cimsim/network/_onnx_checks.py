@@ -1,6 +1,7 @@
 """Checks of the ONNX importer on malformed graphs: a node against its operator's schema, and sizes that no machine
-holds, so that a broken file is a ValueError naming the node rather than a traceback or an exhausted memory; and
-the element kind (float, int, bool) of each tensor, where ONNX's type inference knows it."""
+holds, so that a broken file is a ValueError naming the node rather than a traceback or an exhausted memory; of
+what valid graphs may hold but the import cannot take (strings, a convolution's weights computed from the
+activations); and the element kind (float, int, bool) of each tensor, where ONNX's type inference knows it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
            "type_kind", "array_kind", "MICROSOFT_OPS",
-           "input_shape", "check_external_data", "unbuilt_output", "in_range"]
+           "input_shape", "check_external_data", "unbuilt_output", "in_range", "NON_NUMERIC", "constant_weights"]
 
 MAX_FOLDED_VALUES = 1 << 28
 """most values a constant computed at import may hold (2 GiB in float64): the masks and position tables models
@@ -25,6 +26,9 @@ def bounded(count: float, what: str, limit: int = MAX_FOLDED_VALUES) -> None:
     if not count <= limit:  # NaN too
         raise ValueError(f"{what} would hold {count:.4g} values, more than {limit} (a malformed shape?)")
 
+
+NON_NUMERIC = {8: "STRING", 14: "COMPLEX64", 15: "COMPLEX128"}
+"""ONNX element types (TensorProto.DataType) of no real numbers, which cimsim cannot compute with"""
 
 MICROSOFT_OPS = frozenset({"QLinearAdd", "QLinearMul", "QGemm", "QLinearAveragePool", "QLinearGlobalAveragePool",
                            "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax", "QLinearConcat", "QuantizeLinear",
@@ -79,6 +83,17 @@ def in_range(indices, size: int, what: str) -> np.ndarray:
     return np.where(indices < 0, indices + size, indices)
 
 
+def constant_weights(g, names: list[str], op: str) -> np.ndarray:
+    """The weights (input 1) of a convolution ``op``; a ValueError where they or its bias (input 2) are computed
+    from the activations"""
+    for k, what in ((1, "weights"), (2, "bias")):
+        if len(names) > k and names[k] and names[k] not in g.consts:
+            raise ValueError(f"{op}'s {what} (input {k}, {names[k]!r}) are computed from the activations: cimsim "
+                             "programs weights onto its arrays once, before any input, so they must be constants "
+                             "(initializers or Constant nodes)")
+    return np.asarray(g.consts[names[1]])
+
+
 def prod(shape) -> float:
     """the number of values of ``shape`` (a float: no overflow), negative where a dimension is"""
     return math.prod(float(d) for d in shape)
@@ -116,16 +131,22 @@ def type_kind(onnx, elem_type: int) -> str | None:
     return None if name == "UNDEFINED" else "bool" if name == "BOOL" else "int" if "INT" in name else "float"
 
 
-def input_shape(source: str, value_info) -> tuple[int, tuple[int, ...], bool]:
-    """(export batch size, per-sample shape, whether the batch size is symbolic) of the data input; the batch is 1
-    when symbolic."""
+def input_shape(source: str, value_info) -> tuple[int, tuple[int, ...], str]:
+    """(export batch size, per-sample shape, the batch dimension's name where it is symbolic: '' where it is a
+    number, its quoted name, or '?' where unnamed) of the data input; the batch is 1 when symbolic (the value
+    shape arithmetic on it folds with: :mod:`._onnx_batch`)."""
     dims = value_info.type.tensor_type.shape.dim
+    if value_info.type.tensor_type.elem_type in NON_NUMERIC:
+        raise ValueError(f"{source}: input {value_info.name!r} holds "
+                         f"{NON_NUMERIC[value_info.type.tensor_type.elem_type]} values; cimsim computes with real "
+                         "numbers")
     shape = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims[1:])
     if len(dims) < 2 or not all(shape):
         raise ValueError(f"{source}: input {value_info.name!r} needs a known shape (batch, ...); got "
                          f"{[d.dim_param or d.dim_value for d in dims]}")
-    symbolic = not (dims[0].HasField("dim_value") and dims[0].dim_value > 0)
-    return 1 if symbolic else dims[0].dim_value, shape, symbolic
+    if dims[0].HasField("dim_value") and dims[0].dim_value > 0:
+        return dims[0].dim_value, shape, ""
+    return 1, shape, repr(dims[0].dim_param) if dims[0].dim_param else "?"
 
 
 def check_external_data(model, source: str) -> None:

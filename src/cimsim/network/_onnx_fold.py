@@ -8,6 +8,7 @@ import numpy as np
 
 from ._onnx_checks import bounded, in_range, prod
 from ._onnx_quant import dequantize
+from .ops import UNARY_FUNCTIONS, special
 
 __all__ = ["FOLDABLE", "NARROW_INTEGERS", "fold", "int_list", "text_attr", "tensor_array", "constant_attr"]
 
@@ -30,8 +31,8 @@ _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _divide,
           "Sin": np.sin, "Reciprocal": np.reciprocal, "Sign": np.sign, "Round": np.round, "Xor": np.logical_xor,
           "IsNaN": np.isnan, "Shape": lambda x: np.array(np.shape(x), dtype=np.int64),
           "Size": lambda x: np.array(np.size(x), dtype=np.int64), "MatMul": np.matmul,
-          "Relu": lambda x: np.maximum(x, 0), "Sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "Tanh": np.tanh,
-          "Softplus": lambda x: np.logaddexp(0, x), "Erf": lambda x: _erf(x),
+          "Relu": lambda x: np.maximum(x, 0), "Sigmoid": UNARY_FUNCTIONS["sigmoid"], "Tanh": np.tanh,
+          "Softplus": lambda x: np.logaddexp(0, x), "Erf": lambda x: special("erf", x),
           "Tan": np.tan, "Asin": np.arcsin, "Acos": np.arccos, "Atan": np.arctan, "Sinh": np.sinh, "Cosh": np.cosh,
           "Asinh": np.arcsinh, "Acosh": np.arccosh, "Atanh": np.arctanh,
           "Sum": lambda *xs: np.sum(np.broadcast_arrays(*xs), axis=0),
@@ -69,12 +70,6 @@ def flatten_axis(attrs: dict, rank: int) -> int:
 def _flatten(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
     axis = flatten_axis(attrs, x.ndim)
     return x.reshape(int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis:])))
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erf
-
-    return erf(x)
 
 
 def _clip(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
@@ -129,9 +124,7 @@ def _scatter_elements(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
 
 
 def _gelu(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
-    if text_attr(attrs, "approximate", "none") == "tanh":
-        return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+    return UNARY_FUNCTIONS["gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh" else "gelu"](x)
 
 
 def _batch_norm(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:

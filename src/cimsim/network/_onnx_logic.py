@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._onnx_checks import array_kind, type_kind
+from ._onnx_checks import NON_NUMERIC, array_kind, type_kind
 from ._onnx_movement import MOVEMENT_HANDLERS, widened
 from .ops import Affine, ArgMax, Elementwise, Unary
 from .selection import Select, TopK
@@ -159,6 +159,8 @@ def _cast(g, op, attrs, names, outs, name):
     import onnx  # present: this is an ONNX import
 
     x, out = names[0], outs[0]
+    if op == "Cast" and attrs["to"] in NON_NUMERIC:
+        raise ValueError(f"Cast to {NON_NUMERIC[attrs['to']]} is not supported: cimsim computes with real numbers")
     if op == "Cast":
         target = type_kind(onnx, attrs["to"])
     elif names[1] in g.consts:

@@ -33,9 +33,13 @@ def resolved_shape(full: tuple[int, ...], target) -> tuple[int, ...]:
 def _reshape(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     """Reshape to a constant shape (input 1; an attribute before opset 5)"""
     full = g.full_shape(names[0])
-    given = attrs["shape"] if "shape" in attrs else g.operand(names, 1, "Reshape's shape")
-    target = [full[k] if d == 0 else int(d) for k, d in enumerate(np.ravel(given))]
-    shape = g.sample_shape(resolved_shape(full, target))
+    given = np.ravel(attrs["shape"] if "shape" in attrs else g.operand(names, 1, "Reshape's shape")).astype(np.int64)
+    target = [full[k] if d == 0 else int(d) for k, d in enumerate(given)]
+    resolved = resolved_shape(full, target)
+    if given.size and given[0] > 0 and not g.batch_size.leads(names[1] if len(names) > 1 else ""):
+        _symbolic_batch(g, f"a reshape to {given.tolist()} puts {given[0]} on the batch axis, not the batch size "
+                        "(0, -1, or the size read by Shape)")
+    shape = g.sample_shape(resolved)
     if shape == g.shape[names[0]]:
         return g.alias(out, names[0])
     g.append(Flatten() if len(shape) == 1 and not g.batch_as_axis else Reshape(shape), [names[0]], out, name)
@@ -117,6 +121,8 @@ def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> 
     if op == "Unsqueeze":
         for a in sorted(g.onnx_axis(a, names[0], len(axes)) for a in axes):
             full.insert(a, 1)
+            if a == 0:
+                _symbolic_batch(g, "an Unsqueeze at axis 0 puts an axis before the batch axis")
     else:
         drop = {g.onnx_axis(a, names[0]) for a in axes} if axes else {k for k, s in enumerate(full) if s == 1}
         full = [s for k, s in enumerate(full) if k not in drop]
@@ -126,8 +132,17 @@ def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> 
 def _flatten(g, op, attrs, names, outs, name):
     full = g.full_shape(names[0])
     axis = flatten_axis(attrs, len(full))
+    if axis == 0:
+        _symbolic_batch(g, "a Flatten at axis 0 merges the batch axis into the others")
     shape = g.sample_shape((int(np.prod(full[:axis])), int(np.prod(full[axis:]))))
     g.append(Flatten() if len(shape) == 1 else Reshape(shape), names[:1], outs[0], name)
+
+
+def _symbolic_batch(g, what: str) -> None:
+    """BatchAxisError ``what`` where the graph's batch size is symbolic: a first axis of size 1 that is not the
+    batch axis (which a fixed batch tells from it by its size; at a fixed batch 1 they hold the same values)"""
+    if g.batch_size.symbolic and not g.batch_as_axis:
+        raise BatchAxisError(what)
 
 
 def per_sample_transpose(g, perm) -> Transpose:

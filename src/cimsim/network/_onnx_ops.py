@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ._onnx_checks import constant_weights
 from ._onnx_control import CONTROL_OPS
 from ._onnx_fold import FOLDABLE, text_attr
 from ._onnx_attention import ATTENTION_HANDLERS
@@ -145,7 +146,7 @@ def _kernel(attrs: dict, w: np.ndarray) -> np.ndarray:
 
 
 def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
-    w = _kernel(attrs, np.asarray(g.consts[names[1]]))
+    w = _kernel(attrs, constant_weights(g, names, "Conv"))
     bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
     if names[0] in g.consts:  # a convolution of a constant (EdgeNeXt's Fourier position table): folded
         x = np.asarray(g.consts[names[0]], dtype=np.float64)
@@ -171,7 +172,7 @@ def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> No
     """ConvTranspose (2-d or 3-d) as the convolution it equals: over its input dilated by the stride and padded by
     d (k - 1) - pad on each side (+ output_padding at the end), with the kernel flipped and each group's input and
     output channels swapped, stride 1"""
-    w = _kernel(attrs, np.asarray(g.consts[names[1]], dtype=np.float64))
+    w = _kernel(attrs, constant_weights(g, names, "ConvTranspose").astype(np.float64))
     if w.ndim == 3:  # 1-d: the 2-d one over a map of height 1, between reshapes
         shape = g.shape[names[0]]
         g.append(Reshape(shape[:-1] + (1, shape[-1])), [names[0]], f"{out}#2d", name)

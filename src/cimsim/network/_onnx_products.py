@@ -19,15 +19,24 @@ __all__ = ["PRODUCT_HANDLERS"]
 
 
 def _gemm(g, op, attrs, names, outs, name):
+    """A Dense of B (alpha folded in) with bias beta C, one row of C for every row of A (sample): C of shape (N,) or
+    (1, N), a scalar, or of rows repeating one; a C that differs between rows is refused"""
     if attrs.get("transA", 0) or not g.is_data(names[0]) or g.is_data(names[1]):
         raise ValueError("Gemm needs an activation times a constant matrix (transA = 0)")
     c = g.operand(names, 2, "Gemm's C")
+    if c is not None and np.ndim(c) == 2 and not np.array_equal(c, np.broadcast_to(np.asarray(c)[:1], np.shape(c))):
+        raise ValueError(f"Gemm's C of shape {list(np.shape(c))} adds its own bias to each row of A, each sample: "
+                         "not supported (the network computes one sample at a time); a C the same for every row "
+                         "((N,), (1, N), or rows repeating one) is")
 
     def dense():
         b = np.asarray(g.consts[names[1]], dtype=np.float64) * attrs.get("alpha", 1.0)
         w = b if attrs.get("transB", 0) else b.T
-        bias = None if c is None else np.broadcast_to(np.ravel(c) * attrs.get("beta", 1.0), (w.shape[0],))
-        return Dense(w, bias)
+        row = None if c is None else np.ravel(np.asarray(c)[:1] if np.ndim(c) == 2 else c)
+        if row is not None and row.size not in (1, w.shape[0]):
+            raise ValueError(f"Gemm's C of shape {list(np.shape(c))} does not broadcast against the {w.shape[0]} "
+                             "outputs")
+        return Dense(w, None if row is None else np.broadcast_to(row * attrs.get("beta", 1.0), (w.shape[0],)))
 
     how = (op, id(c), tuple(sorted((k, attrs.get(k, 1.0)) for k in ("alpha", "beta", "transB"))))
     g.append(shared_matrix(g, names[1], how, dense), names[:1], outs[0], name)

@@ -23,15 +23,16 @@ def _reduce(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> N
     """ReduceMean, ReduceMax; ReduceMin as -max(-x); the sums (ReduceSum, ReduceL1 of |x|, ReduceSumSquare and
     ReduceL2 of x**2, ReduceLogSum) as the mean times the number of values summed, then sqrt or log;
     ReduceLogSumExp as m + log(sum(exp(x - m))), m the maximum (no overflow). No axes: every axis (of a graph
-    exported with batch 1, every axis of a sample; with a larger batch, refused: the batch is summed), or with
-    ``noop_with_empty_axes`` none (the element-wise part only: :func:`_unreduced`). An axis named twice counts
-    once (as onnxruntime)."""
+    exported with batch 1, every axis of a sample; with a larger or symbolic batch, refused: the batch is summed),
+    or with ``noop_with_empty_axes`` none (the element-wise part only: :func:`_unreduced`). An axis named twice
+    counts once (as onnxruntime)."""
     x, nd = names[0], g.full_ndim(names[0])
     axes = int_list(attrs, [None, g.operand(names, 1, f"{op}'s axes")], "axes", 1)
     if not axes and attrs.get("noop_with_empty_axes", 0):
         return _unreduced(g, op, x, out, name)
-    if not axes and g.batch != 1 and not g.batch_as_axis:
-        raise BatchAxisError(f"{op} over every axis reduces the batch axis (exported with batch {g.batch}) too")
+    if not axes and (g.batch != 1 or g.batch_size.symbolic) and not g.batch_as_axis:
+        raise BatchAxisError(f"{op} over every axis reduces the batch axis (exported with batch "
+                             f"{g.batch_size.symbolic or g.batch}) too")
     axes = axes or list(range(0 if g.batch_as_axis else 1, nd))
     axes = tuple(dict.fromkeys(g.sample_axis(a, x) for a in axes))
     keep = bool(attrs.get("keepdims", 1))

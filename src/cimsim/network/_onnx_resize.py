@@ -20,10 +20,14 @@ __all__ = ["AXIS_MAP_HANDLERS", "CONSTANT_INPUT_OPS", "linear_weights", "cubic_w
 
 def _source_coordinates(attrs: dict, size: int, out: int, scale: float) -> np.ndarray:
     """The input coordinate each output index of one axis maps to in ONNX's Resize (its
-    coordinate_transformation_mode; ``scale`` the node's scale of the axis, out / size where it gives sizes)"""
+    coordinate_transformation_mode; ``scale`` the node's scale of the axis, out / size where it gives sizes;
+    half_pixel_symmetric (opset 19): half_pixel shifted so that the centres of input and output coincide where
+    out is not size x scale)"""
     i = np.arange(out, dtype=np.float64)
     mode = text_attr(attrs, "coordinate_transformation_mode", "half_pixel")
+    offset = size / 2 * (1 - out / (scale * size))
     x = {"asymmetric": i / scale, "half_pixel": (i + 0.5) / scale - 0.5, "tf_half_pixel_for_nn": (i + 0.5) / scale,
+         "half_pixel_symmetric": offset + (i + 0.5) / scale - 0.5,
          "pytorch_half_pixel": (i + 0.5) / scale - 0.5 if out > 1 else 0.0 * i,
          "align_corners": i * (size - 1) / max(out - 1, 1)}.get(mode)
     if x is None:
@@ -93,7 +97,7 @@ def _resize(g, op, attrs, names, outs, name):
     scales, sizes = _scales_and_sizes(attrs, full, given, sizes)
     coordinates = [_source_coordinates(attrs, n, m, s) for n, m, s in zip(full, sizes, scales)]
     if mode != "nearest" and attrs.get("antialias", 0):
-        weights = {a: _antialiased(mode, attrs, n, s) for a, (n, m, s) in enumerate(zip(full, sizes, scales))
+        weights = {a: _antialiased(mode, attrs, n, m, s) for a, (n, m, s) in enumerate(zip(full, sizes, scales))
                    if n != m}
     elif mode == "linear":
         weights = {a: linear_weights(c, n) for a, (c, n, m) in enumerate(zip(coordinates, full, sizes)) if n != m}
@@ -152,21 +156,25 @@ def _scales_and_sizes(attrs: dict, full: tuple[int, ...], given, sizes) -> tuple
     return scales, sizes
 
 
-def _antialiased(mode: str, attrs: dict, size: int, scale: float) -> np.ndarray:
+def _antialiased(mode: str, attrs: dict, size: int, out: int, scale: float) -> np.ndarray:
     """The (out, size) matrix of an antialiased (opset 18) linear or cubic Resize along one axis: onnx's reference
     Resize of the identity, each input's unit response (the spec's filter, stretched by 1 / scale where it shrinks
-    the axis, renormalised at the edges)."""
+    the axis, renormalised at the edges), by the scale, or by the size where the scale in float32 gives fewer
+    outputs (9 / 5 x 5 rounds below 9)."""
     import onnx
     from onnx.reference import ReferenceEvaluator
 
     kept = {k: v for k, v in attrs.items() if k in ("antialias", "coordinate_transformation_mode", "cubic_coeff_a",
                                                      "exclude_outside")}
-    node = onnx.helper.make_node("Resize", ["x", "", "scales"], ["y"], mode=mode, **kept)
+    by_scale = int(float(np.float32(scale)) * size) == out
+    node = onnx.helper.make_node("Resize", ["x", "", "scales"] if by_scale else ["x", "", "", "sizes"], ["y"],
+                                 mode=mode, **kept)
+    given = np.array([1.0, scale], np.float32) if by_scale else np.array([size, out], np.int64)
     graph = onnx.helper.make_graph(
         [node], "axis", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.DOUBLE, [size, size])],
         [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.DOUBLE, None)],
-        [onnx.numpy_helper.from_array(np.array([1.0, scale], np.float32), "scales")])
-    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 18)])
+        [onnx.numpy_helper.from_array(given, "scales" if by_scale else "sizes")])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 19)])
     return ReferenceEvaluator(model).run(None, {"x": np.eye(size)})[0].T
 
 

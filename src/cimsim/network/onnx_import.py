@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..footprint import check_process_memory
-from ._onnx_batch import BatchSize
+from ._onnx_batch import BatchSize, kept_apart
 from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
                             element_types, input_shape, prod, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
@@ -79,16 +79,18 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     try:
         return _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=False)
     except BatchAxisError as exc:
+        refusal = (f"{exc} (a graph exported with batch 1 is imported with its batch axis as a per-sample axis of size "
+                   f"1{'; this one has the symbolic batch ' + symbolic if symbolic else ''})")
         if batch != 1:
-            raise ValueError(f"{exc} (a graph exported with batch 1 is imported with its batch axis as a per-sample "
-                             "axis of size 1)") from None
-        return _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=True)
+            raise ValueError(refusal) from None
+        network = _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=True)
+        return kept_apart(onnx, model, data_inputs[0].name, network, refusal) if symbolic else network
 
 
 def _build(onnx, graph, source: str, inputs: tuple, consts: dict, consumers: dict[str, int],
            batch_as_axis: bool) -> Network:
-    """The network of ``graph``; ``inputs``: (export batch, per-sample input shape, (opset, element types, whether
-    the batch size is symbolic))"""
+    """The network of ``graph``; ``inputs``: (export batch, per-sample input shape, (opset, element types, the
+    batch dimension's name where it is symbolic))"""
     batch, shape, (opset, types, symbolic) = inputs
     graph_state = _Graph(graph.input[[i.name for i in graph.input].index(_data_input(graph, consts))].name,
                          shape, batch, dict(consts), consumers, batch_as_axis, opset, types)
@@ -140,7 +142,7 @@ class _Graph:
         self.matrices: dict[tuple, tuple] = {}
         self.origin: dict = {}
         """matrix layers of shared initializers, and the layer each folded one came from (:mod:`._onnx_sharing`)"""
-        self.batch_size = BatchSize(False)
+        self.batch_size = BatchSize("")
         """the constants computed from a symbolic batch size (:mod:`._onnx_batch`)"""
         self.narrow: dict[str, int] = {}
         """constant name -> ONNX type, of the 2- and 4-bit integers (held in 8 bits: a quantiser's range)"""
@@ -226,8 +228,8 @@ class _Graph:
         if self.batch_as_axis:
             return tuple(full)
         if not full or full[0] != self.batch:
-            raise BatchAxisError(f"shape {list(full)} mixes the batch axis (exported with batch {self.batch}) with "
-                                 "others")
+            raise BatchAxisError(f"shape {list(full)} mixes the batch axis (exported with batch "
+                                 f"{self.batch_size.symbolic or self.batch}) with others")
         return tuple(full[1:])
 
     def operand(self, names: list[str], k: int, what: str):

@@ -21,23 +21,23 @@ from .layers import DigitalLayer
 __all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "Max", "ActivationMatMul",
            "ArgMax", "VALUE_TESTS", "per_sample_axis", "aligned"]
 
-def erf(x: np.ndarray) -> np.ndarray:
-    """The error function, elementwise (scipy.special.erf, imported when a network first uses it)."""
-    from scipy.special import erf as scipy_erf
+def special(name: str, x: np.ndarray) -> np.ndarray:
+    """scipy.special's function ``name`` of x, elementwise (scipy imported when a network first uses one)."""
+    from scipy import special as functions
 
-    return scipy_erf(x)
+    return getattr(functions, name)(x)
 
 
 VALUE_TESTS = {"isnan": np.isnan, "isinf": np.isinf, "isposinf": np.isposinf, "isneginf": np.isneginf}
 """tests of non-finite values: the unary ``name`` (1 where found, else 0) and ``name[2:]`` + "_to_zero" (them 0)"""
 
 UNARY_FUNCTIONS = {
-    "sigmoid": lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
+    "sigmoid": lambda x: special("expit", x),  # 1 / (1 + exp(-x)) without overflow, exact far below 0
     "tanh": np.tanh,
-    "erf": erf,
-    "gelu": lambda x: 0.5 * x * (1.0 + erf(x / math.sqrt(2.0))),
-    "gelu_tanh": lambda x: 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3))),
-    "silu": lambda x: x * 0.5 * (1.0 + np.tanh(0.5 * x)),
+    "erf": lambda x: special("erf", x),
+    "gelu": lambda x: 0.5 * x * special("erfc", -x / math.sqrt(2.0)),  # 1 + erf(x / sqrt 2) without cancelling
+    "gelu_tanh": lambda x: x * special("expit", math.sqrt(8.0 / math.pi) * (x + 0.044715 * x ** 3)),
+    "silu": lambda x: x * special("expit", x),
     "hardswish": lambda x: x * np.clip(x / 6.0 + 0.5, 0.0, 1.0),
     "softplus": lambda x: np.logaddexp(0.0, x),
     "log": np.log,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import warnings
 from collections.abc import Mapping
 from copy import deepcopy
@@ -35,10 +34,11 @@ def from_torch(model, example_input) -> Network:
     The per-sample input shape is the example's; the batch size is free. An integer example is token ids (a
     language model's ``input_ids``): the network takes them as floats of integer value and looks them up
     (:class:`~cimsim.network.tables.Embedding`). The network is checked against the model's forward pass on a
-    batch of two (the first example and its negation) and refused where they differ: a model whose first axis is
-    not the batch (a sequence-first RNN or attention) or that mixes its samples cannot be one network per sample.
-    Where the tracer warns about Python control flow on tensors in the model's own code, it is checked on more
-    probe inputs: a trace holds one path only.
+    batch of two different samples (the example's first and the next that differs, else the first negated and
+    halved) and refused where they differ: a model whose first axis is not the batch (a sequence-first RNN or
+    attention) or that mixes its samples cannot be one network per sample. Where the tracer warns about Python
+    control flow on tensors in the model's own code, it is checked on more probe inputs: a trace holds one path
+    only. A model whose output does not depend on its input is refused.
     """
     try:
         import onnx
@@ -50,6 +50,20 @@ def from_torch(model, example_input) -> Network:
     model = _unwrapped(model, torch)
     x, ids = _example(model, example_input, torch)
     name = type(model).__name__
+    exported, routing, tracer = _export(model, x, ids, name, torch, onnx)
+    try:
+        net = mark_routed(network_from_onnx(exported, f"torch model {name}"), routing)
+    except ValueError as err:  # a routed mixture of experts says so
+        raise ValueError(f"{err}{routing_hint(model, str(err))}") from None
+    example = x.detach().cpu()
+    _check(net, model, (example.long() if ids else example.double()).numpy(), tracer, name, torch)
+    return net
+
+
+def _export(model, x, ids: bool, name: str, torch, onnx) -> tuple:
+    """(the ONNX model of ``model`` traced on the example's first sample, its routing, the tracer's warnings about
+    the model's own code), or a ValueError: torch's where the export fails (saying the example was taken as token
+    ids where a float model fails on integers), or one saying that the model's output does not depend on its input"""
     try:
         with _evaluated(model), warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select
             # fused kernels (e.g. the transformer fast path) that have no ONNX form
@@ -57,28 +71,48 @@ def from_torch(model, example_input) -> Network:
             exported, routing = export(torch, onnx, *_exportable_precision(model, x[:1].clone(), torch), OPSET,
                                        name)  # a copy: a model may write into its input
     except ValueError as err:
-        if not (ids and re.search(r"dtype|scalar type", str(err))):  # a float model given integers
+        if not (ids and _takes_floats(model, x, torch)):
             raise
         raise ValueError(f"an integer example_input is taken as token ids (for a model of real-valued inputs give "
                          f"a float example, e.g. images.float()); {err}") from None
+    if not any(i.name == "input" for i in exported.graph.input):  # torch's exporter drops an input nothing reads
+        raise ValueError(f"torch model {name}: its output does not depend on its input (the traced forward pass "
+                         "reads no input value: it returns a constant, or computes from the input's shape only), so "
+                         "it is no network of its input")
     own = os.path.dirname(torch.__file__)  # torch's own modules check shapes in Python; they export correctly
-    tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning) and not w.filename.startswith(own)]
-    try:
-        net = mark_routed(network_from_onnx(exported, f"torch model {name}"), routing)
-    except ValueError as err:  # a routed mixture of experts says so
-        raise ValueError(f"{err}{routing_hint(model, str(err))}") from None
-    example = x.detach().cpu()
-    example = (example.long() if ids else example.double()).numpy()
-    # without tracer warnings, two samples show a batch-mixing model; with them (most read a shape, fixed for the
-    # example's sample shape) every probe, where a value-dependent branch shows
-    disagreement = _disagreement(net, model, example if tracer else example[:1], torch, None if tracer else 1)
+    return exported, routing, [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)
+                               and not w.filename.startswith(own)]
+
+
+def _takes_floats(model, x, torch) -> bool:
+    """whether the model, which failed to export on the integer example, raises on its first sample but runs on it
+    as floats: a model of real-valued inputs given integers (uint8 images), whatever torch's message says"""
+    dtype, _ = _placement(model, torch)
+    runs = []
+    with _evaluated(model), renormed_lookups(torch), torch.no_grad():
+        for sample in (x[:1].clone(), x[:1].to(dtype)):  # copies: a model may write into its input
+            try:
+                model(sample)
+            except Exception:  # the model's own code may raise anything on an input it rejects
+                runs.append(False)
+            else:
+                runs.append(True)
+    return runs == [False, True]
+
+
+def _check(net: Network, model, example: np.ndarray, tracer: list, name: str, torch) -> None:
+    """a ValueError, saying why, where ``net`` differs from the model's forward pass: without tracer warnings on
+    :func:`_two_samples` (a batch-mixing model differs), with them (most read a shape, fixed for the example's
+    sample shape) on every probe (:func:`_probes`), where a value-dependent branch shows"""
+    pair = _two_samples(example)
+    disagreement = _disagreement(net, model, example, torch, inputs=None if tracer else [pair])
     if disagreement is not None and tracer:
         raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
                          f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
                          f"{tracer[0].message}")
     if disagreement is not None and "not one tensor" in disagreement:
         raise ValueError(f"torch model {name}: {disagreement}: wrap the model so that it returns one tensor")
-    alone = disagreement and _disagreement(net, model, example[:1], torch, inputs=[example[:1].astype(np.float64)])
+    alone = disagreement and _disagreement(net, model, example, torch, inputs=[pair[:1], pair[1:]])  # each alone
     if alone is not None:
         raise ValueError(f"torch model {name}: its network differs from the model on the example itself ({alone}): "
                          f"torch's ONNX export of an operation in it computes something else{DYNAMO_HINT}")
@@ -86,7 +120,18 @@ def from_torch(model, example_input) -> Network:
         raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
                          "its first axis must be the batch and its samples independent (a sequence-first RNN or "
                          "attention: use batch_first=True, or wrap it)")
-    return net
+
+
+def _two_samples(x: np.ndarray) -> np.ndarray:
+    """a batch of two different samples of the example's shape, as floats, on which a model that mixes its samples
+    differs from one network per sample: the example's first sample and the first that differs from it (through
+    an even statistic too, such as the batch's largest magnitude, which a sample and its negation share); for an
+    example of one distinct sample, its ids reversed (token ids) or its negation halved. Two whatever the example's
+    size: the check costs one forward pass of a batch of two, for a large example or model too"""
+    other = next((s[None] for s in x[1:] if not np.array_equal(s, x[0])), None)
+    if other is None:
+        other = np.flip(x[:1], -1) if x.dtype.kind in "iu" else -0.5 * x[:1]
+    return np.concatenate([x[:1], other]).astype(np.float64)
 
 
 def _unwrapped(model, torch):
@@ -204,15 +249,14 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
     return [np.concatenate([x, -x]), rng.normal(float(x.mean()), spread, (2,) + x.shape[1:])]
 
 
-def _disagreement(net: Network, model, x: np.ndarray, torch, probes: int | None = None,
-                  inputs: list[np.ndarray] | None = None) -> str | None:
-    """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`; the first
-    ``probes`` of them; or the given ``inputs``) within :func:`_probe_tolerance` of the model's precision (NaN and
-    infinities where both have them), else what differed or stopped the check (a model whose output is not one
-    tensor, or that raises on a probe, cannot be checked)"""
+def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.ndarray] | None = None) -> str | None:
+    """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`, or the given
+    ``inputs``) within :func:`_probe_tolerance` of the model's precision (NaN and infinities where both have them),
+    else what differed or stopped the check (a model whose output is not one tensor, or that raises on a probe,
+    cannot be checked)"""
     dtype, device = _placement(model, torch)
     with _evaluated(model), renormed_lookups(torch):  # the model's embedding tables left as they are
-        for probe in _probes(x)[:probes] if inputs is None else inputs:
+        for probe in _probes(x) if inputs is None else inputs:
             try:
                 with torch.no_grad():  # on a copy of the probe: a model may write into its input
                     want = model(torch.tensor(probe).to(device=device,

@@ -1,0 +1,56 @@
+"""Resize's opset-19 coordinate_transformation_mode half_pixel_symmetric (half_pixel with the output's centre kept on
+the input's where size x scale is not a whole number), and antialiased resizes to given sizes, against onnx's
+reference evaluator (and onnxruntime for the linear ones: its nearest rounding differs from the reference's at exact
+ties)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+helper, numpy_helper, TP = onnx.helper, onnx.numpy_helper, onnx.TensorProto
+from onnx.reference import ReferenceEvaluator  # noqa: E402
+
+from cimsim.network.onnx_import import network_from_onnx  # noqa: E402
+
+X = np.random.default_rng(43).standard_normal((2, 2, 5, 7)).astype(np.float32)
+
+
+def _resize(attrs: dict, scales=None, sizes=None):
+    """a Resize of the last two axes of x (batch, 2, 5, 7) by ``scales`` or to ``sizes``"""
+    inputs, given = (["x", "", "s"], np.array([1, 1, *scales], np.float32)) if sizes is None else (
+        ["x", "", "", "s"], np.array(sizes, np.int64))
+    node = helper.make_node("Resize", inputs, ["y"], **attrs, **({} if sizes is None else {"axes": [2, 3]}))
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TP.FLOAT, ["N", 2, 5, 7])],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                              [numpy_helper.from_array(given, "s")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)])
+    model.ir_version = 9
+    return model
+
+
+SYMMETRIC = [({"mode": "linear"}, (1.6, 0.6), None), ({"mode": "linear"}, (0.5, 1.3), None),
+             ({"mode": "linear"}, None, (9, 4)), ({"mode": "cubic"}, (1.6, 0.6), None),
+             ({"mode": "nearest"}, (1.6, 0.6), None), ({"mode": "nearest", "nearest_mode": "floor"}, (0.5, 1.3), None),
+             ({"mode": "nearest", "nearest_mode": "ceil"}, (1.3, 2.7), None), ({"mode": "nearest"}, None, (3, 11))]
+
+
+@pytest.mark.parametrize("attrs, scales, sizes", SYMMETRIC)
+def test_half_pixel_symmetric_matches_the_reference(attrs, scales, sizes):
+    model = _resize({**attrs, "coordinate_transformation_mode": "half_pixel_symmetric"}, scales, sizes)
+    want = ReferenceEvaluator(model).run(None, {"x": X})[0]
+    got = network_from_onnx(model).forward(X.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    if attrs["mode"] == "linear":
+        ort = pytest.importorskip("onnxruntime")
+        session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        np.testing.assert_allclose(got, session.run(None, {"x": X})[0], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["half_pixel", "half_pixel_symmetric"])
+def test_antialiased_resize_to_sizes_has_them(mode):
+    """9 / 5 in float32 times 5 is below 9: the antialiasing filter is taken for the size asked, not one fewer"""
+    model = _resize({"mode": "linear", "antialias": 1, "coordinate_transformation_mode": mode}, sizes=(9, 4))
+    want = ReferenceEvaluator(model).run(None, {"x": X})[0]
+    np.testing.assert_allclose(network_from_onnx(model).forward(X.astype(np.float64)), want, rtol=1e-5, atol=1e-5)

@@ -1,0 +1,111 @@
+"""A graph whose input's batch is symbolic ("N") may run on many samples: a node that computes across the batch axis
+or moves it (a softmax or mean over it, a transpose, pad, flatten or unsqueeze at it, a reshape putting another size
+first, a constant of more axes broadcast against it) is refused naming the node, as at a fixed batch above 1 (the
+import had taken it one sample at a time, as a graph exported at batch 1: other values or another layout than
+onnxruntime's), unless onnx's reference evaluator on a batch of two shows the samples kept apart (a batch-first
+LSTM's transposes). Graphs that keep the samples apart import and match onnxruntime at any batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+helper, numpy_helper, TP = onnx.helper, onnx.numpy_helper, onnx.TensorProto
+
+from cimsim.network.onnx_import import network_from_onnx  # noqa: E402
+
+RNG = np.random.default_rng(41)
+
+
+def _model(node, batch, consts=None):
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TP.FLOAT, [batch, 3, 2])],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                              [numpy_helper.from_array(np.asarray(v), k) for k, v in (consts or {}).items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 9
+    return model
+
+
+def _runtime(model, x):
+    ort = pytest.importorskip("onnxruntime")
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": x.astype(np.float32)})[0]
+
+
+ACROSS = {  # node (named "n"), constants, what the refusal says
+    "softmax": (helper.make_node("Softmax", ["x"], ["y"], name="n", axis=0), {}, "axis 0 is the batch axis"),
+    "mean": (helper.make_node("ReduceMean", ["x", "a"], ["y"], name="n"), {"a": np.array([0], np.int64)},
+             "axis 0 is the batch axis"),
+    "sum of all": (helper.make_node("ReduceSum", ["x"], ["y"], name="n"), {}, "reduces the batch axis"),
+    "transpose": (helper.make_node("Transpose", ["x"], ["y"], name="n", perm=[1, 0, 2]), {},
+                  "a transpose that moves the batch axis"),
+    "pad": (helper.make_node("Pad", ["x", "p"], ["y"], name="n"), {"p": np.array([1, 0, 0, 0, 0, 0], np.int64)},
+            "a pad of the batch axis"),
+    "flatten": (helper.make_node("Flatten", ["x"], ["y"], name="n", axis=0), {},
+                "a Flatten at axis 0 merges the batch axis"),
+    "unsqueeze": (helper.make_node("Unsqueeze", ["x", "a"], ["y"], name="n"), {"a": np.array([0], np.int64)},
+                  "an Unsqueeze at axis 0"),
+    "reshape": (helper.make_node("Reshape", ["x", "s"], ["y"], name="n"), {"s": np.array([1, -1], np.int64)},
+                r"a reshape to \[1, -1\] puts 1 on the batch axis"),
+    "constant of more axes": (helper.make_node("Add", ["x", "c"], ["y"], name="n"),
+                              {"c": RNG.standard_normal((2, 1, 3, 2)).astype(np.float32)}, "leading axes"),
+    "layer norm": (helper.make_node("LayerNormalization", ["x", "s"], ["y"], name="n", axis=0),
+                   {"s": RNG.standard_normal((4, 3, 2)).astype(np.float32)}, "axis 0 is the batch axis"),
+}
+
+
+@pytest.mark.parametrize("case", list(ACROSS))
+def test_a_node_across_a_symbolic_batch_is_refused_naming_it(case):
+    """refused as at a fixed batch of 4; a graph exported at batch 1 is still taken, its batch as an axis of 1"""
+    node, consts, says = ACROSS[case]
+    with pytest.raises(ValueError, match=rf"node 'n' \({node.op_type}\): .*{says}.*the symbolic batch 'N'"):
+        network_from_onnx(_model(node, "N", consts))
+    with pytest.raises(ValueError, match=rf"node 'n' \({node.op_type}\)"):
+        network_from_onnx(_model(node, 4, consts))
+    if case != "layer norm":  # its scale is shaped for a batch of 4
+        x = RNG.standard_normal((1, 3, 2))  # the network's output has the batch first: the values compared
+        got, want = network_from_onnx(_model(node, 1, consts)).forward(x), _runtime(_model(node, 1, consts), x)
+        np.testing.assert_allclose(got.ravel(), want.ravel(), rtol=1e-5, atol=1e-6)
+
+
+def test_an_unnamed_symbolic_batch_is_a_batch_too():
+    with pytest.raises(ValueError, match=r"node 'n' \(Softmax\): axis 0 is the batch axis.*symbolic batch \?"):
+        network_from_onnx(_model(helper.make_node("Softmax", ["x"], ["y"], name="n", axis=0), None))
+
+
+PER_SAMPLE = {
+    "reshape keeping the batch": (helper.make_node("Reshape", ["x", "s"], ["y"]), {"s": np.array([0, -1], np.int64)}),
+    "reshape inferring the batch": (helper.make_node("Reshape", ["x", "s"], ["y"]),
+                                    {"s": np.array([-1, 6], np.int64)}),
+    "flatten": (helper.make_node("Flatten", ["x"], ["y"], axis=1), {}),
+    "softmax": (helper.make_node("Softmax", ["x"], ["y"], axis=1), {}),
+    "unsqueeze": (helper.make_node("Unsqueeze", ["x", "a"], ["y"]), {"a": np.array([1], np.int64)}),
+    "constant of the batch's rank": (helper.make_node("Add", ["x", "c"], ["y"]),
+                                     {"c": RNG.standard_normal((1, 3, 2)).astype(np.float32)}),
+}
+
+
+@pytest.mark.parametrize("case", list(PER_SAMPLE))
+def test_a_graph_keeping_a_symbolic_batch_apart_matches_onnxruntime(case):
+    node, consts = PER_SAMPLE[case]
+    model, x = _model(node, "N", consts), RNG.standard_normal((3, 3, 2))
+    np.testing.assert_allclose(network_from_onnx(model).forward(x), _runtime(model, x), rtol=1e-5, atol=1e-6)
+
+
+def test_a_batch_first_lstm_moving_a_symbolic_batch_matches_onnxruntime():
+    """x (N, T, I) transposed to the LSTM's (T, N, I) and back keeps the samples apart: imported with the batch as
+    a per-sample axis, as onnx's reference evaluator on a batch of two confirms"""
+    w, r = RNG.standard_normal((1, 8, 2)).astype(np.float32), RNG.standard_normal((1, 8, 2)).astype(np.float32)
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0, 2]),
+             helper.make_node("LSTM", ["t", "w", "r"], ["h", "last"], hidden_size=2),
+             helper.make_node("Squeeze", ["h", "one"], ["s"]),
+             helper.make_node("Transpose", ["s"], ["y"], perm=[1, 0, 2])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, ["N", 3, 2])],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                              [numpy_helper.from_array(w, "w"), numpy_helper.from_array(r, "r"),
+                               numpy_helper.from_array(np.array([1], np.int64), "one")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 9
+    x = RNG.standard_normal((3, 3, 2))
+    np.testing.assert_allclose(network_from_onnx(model).forward(x), _runtime(model, x), rtol=1e-5, atol=1e-6)
