@@ -131,6 +131,15 @@ def test_adcs_that_contradict_the_columns_are_noted(tmp_path):
         usable[0].notes)
 
 
+def test_more_adcs_than_columns_without_cols_per_adc_are_noted(tmp_path):
+    """300 ADCs for 128 columns (UIUC's N_ADC may count a macro's cores) had been priced as one per column silently"""
+    path = tmp_path / "c.toml"
+    path.write_text(CHIP.replace("cols_per_adc = 2\n", "").format(
+        macro="cycle_ns = 10\ninput_bits = 1\nweight_bits = 4\nadcs = 300", point="tops_per_w = 164.0"))
+    usable, _ = macro_comparison.survey(str(path))
+    assert "300 adcs for 128 columns: one ADC built per column" in " ".join(usable[0].notes)
+
+
 def test_a_refused_configuration_names_the_entrys_field_too(tmp_path):
     """a 3 nm entry: the refusal quotes the config field and says which field of the entry set it"""
     path = tmp_path / "c.toml"
@@ -138,3 +147,75 @@ def test_a_refused_configuration_names_the_entrys_field_too(tmp_path):
                                 point="tops_per_w = 100.0").replace("node_nm = 65", "node_nm = 3"))
     (_, excluded) = macro_comparison.survey(str(path))
     assert "'technology.node_nm' (the entry's node_nm) must be a finite number in [7.0, 180.0]" in excluded[0].reason
+
+
+def _refusal(tmp_path, text: str) -> str:
+    """the output of `cimsim macros` on ``text``, which must stop with exit code 2"""
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["macros", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return result.output.replace(f"{path}: ", "FILE: ")
+
+
+@pytest.mark.parametrize("macro, point, message", [
+    ("input_bits = 4\nweight_bits = 4", 'tops_per_w = 1.0\ninput_encoding = "pulse-count"',
+     "FILE: macro 'c', point 1 ('p'): 'input_encoding' must be one of voltage, pulse_width, pulse_count; got "
+     "'pulse-count'; did you mean 'pulse_count'?"),
+    ('digital_adders = "cell-chain"', "tops_per_w = 1.0",
+     "FILE: macro 'c': 'digital_adders' must be one of tree, cell_chain; got 'cell-chain'; did you mean 'cell_chain'?"),
+    ("", 'tops_per_w = 1.0\ndata = "fullscale"', "'data' must be one of uniform, full_scale; got 'fullscale'; did you "
+                                                 "mean 'full_scale'?"),
+])
+def test_a_misspelt_choice_is_refused_with_the_values_allowed(tmp_path, macro, point, message):
+    """a misspelt input_encoding or digital_adders had left the point out as a configuration cimsim refuses (exit 0
+    with other points, 1 alone), not refused as the file's error"""
+    assert message in _refusal(tmp_path, CHIP.format(macro=macro, point=point))
+
+
+@pytest.mark.parametrize("family", ["sram_charge", "SRAM-charge"])
+def test_a_misspelt_family_gets_the_nearest_family(tmp_path, family):
+    text = CHIP.format(macro="", point="tops_per_w = 1.0").replace('"sram-charge"', f'"{family}"')
+    assert "FILE: macro 'c': 'family' must be one of rram, pcm, mram, fefet, sram-charge, sram-current, digital; got " \
+           f"'{family}'; did you mean 'sram-charge'?" in _refusal(tmp_path, text)
+
+
+@pytest.mark.parametrize("edits, message", [
+    ([("rows = 128", "rows = 128\nrows_per_read = 512")], "macro 'c': it states rows_per_read = 512 above rows = 128"),
+    ([("rows = 128", "rows = 128\ninput_bits = 4"), ('label = "p"', 'label = "p"\nbits_per_read = 16')],
+     "macro 'c', point 1 ('p'): it states bits_per_read = 16 above input_bits = 4"),
+    ([("rows = 128", 'rows = 128\ndigital_adders = "cell_chain"')],
+     "macro 'c': a sram-charge macro converts its columns with ADCs; it states digital_adders (a digital macro's"),
+    ([("adc_bits = 5", "adc_bits = 0.5")],
+     "'adc_bits' must be a number >= 1 (the converter's bits), or 0 for a digital macro (no ADC); got 0.5"),
+    ([('label = "p"', 'label = "p"\nops_per_mac = 1e9')], "macro 'c', point 1: 'ops_per_mac' must be 1 (a MAC "
+                                                          "counted as one operation) or 2 (a multiply and an add)"),
+])
+def test_fields_that_contradict_each_other_or_physics_are_refused(tmp_path, edits, message):
+    """more rows per read than rows had left the point out; more bits per read than input bits had been priced as
+    all bits per read; a digital macro's adders on an analog one had left the point out; adc_bits 0.5 and
+    ops_per_mac 1e9 had been priced"""
+    text = CHIP.format(macro="", point="tops_per_w = 1.0")
+    for old, new in edits:
+        text = text.replace(old, new)
+    assert message in _refusal(tmp_path, text)
+
+
+@pytest.mark.parametrize("old, new, message", [('key = "c"', 'key = ""', "FILE: macro '': 'key' must be a non-empty "
+                                                                        "string; got ''"),
+                                               ('label = "p"', 'label = " "', "FILE: macro 'c', point 1: 'label' must "
+                                                                              "be a non-empty string; got ' '")])
+def test_an_empty_key_or_label_is_refused(tmp_path, old, new, message):
+    """an empty key or label had been accepted (a case key ' / p / tops_per_w', a blank cell in the report)"""
+    assert message in _refusal(tmp_path, CHIP.format(macro="", point="tops_per_w = 1.0").replace(old, new))
+
+
+def test_a_pipe_in_a_macro_key_is_escaped_in_every_table(tmp_path):
+    """a '|' in a key had split the report's table rows (labels, titles and sources were already escaped)"""
+    path = tmp_path / "c.toml"
+    path.write_text(CHIP.format(macro="cycle_ns = 10\ninput_bits = 4\nweight_bits = 4", point="tops_per_w = 100.0")
+                    .replace('key = "c"', 'key = "c|d"'))
+    report = macro_report.macro_tables_markdown(file=str(path))
+    rows = [line for line in report.splitlines() if "c\\|d" in line]
+    assert len(rows) == 4 and "| c|d" not in report  # absolute case, macro group, configuration, paper

@@ -178,6 +178,8 @@ def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int
     if "adcs" in f and "cols_per_adc" in f and int(f["adcs"]) * adc["cols_per_adc"] != int(f["cols"]):
         notes.append(f"adcs x cols_per_adc = {f['adcs']} x {f['cols_per_adc']} for {f['cols']} columns: ADCs built "
                      "one per cols_per_adc columns, the stated adcs bound the outputs per read")
+    elif int(f.get("adcs", 0)) > int(f["cols"]):
+        notes.append(f"{f['adcs']} adcs for {f['cols']} columns: one ADC built per column")
     planes = bool(f.get("analog_accumulation"))
     weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
     if planes or weights:

@@ -4,11 +4,11 @@ format), as data.
 Each :class:`Macro` holds its source and its measured operating points (:class:`MacroPoint`); a point's fields
 override the macro's. Conventions of the file (units, 1b-normalised figures, digitized values) are in its header.
 Functions taking ``file`` read that path (a TOML file of ``[[macro]]`` entries); ``None`` is the shipped file.
+Reading it runs the checks of :mod:`.macro_checks` (a misspelt or contradictory entry is refused, not ignored).
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import math
@@ -21,6 +21,8 @@ from importlib import resources
 from typing import Any
 
 from ..config.toml_file import read_toml
+from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, check_consistent, check_fields,
+                           check_top_level, unique_labels)
 
 __all__ = ["adc_type", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable",
            "MacroPoint", "Macro", "RAW_FIGURES", "UIUC_MVM_ENERGY", "uiuc_normalised", "invocation_precision",
@@ -28,109 +30,6 @@ __all__ = ["adc_type", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILI
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
-CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bits", "input_signed", "bits_per_read",
-                 "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
-                 "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
-                 "digital_adders", "chain_register_rows", "row_groups_per_conversion", "input_zero_fraction",
-                 "weight_zero_fraction", "data")
-"""entry fields that set the configuration (a point's value overrides the macro's)"""
-
-
-_POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
-                  "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha", "uiuc_b_x",
-                  "read_phases", "row_groups_per_conversion")
-_POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "ops_per_mac", "uiuc_b_w", "energy_pj", "tops",
-                     "tops_1b_norm", "tops_per_mm2", "tops_per_mm2_1b_norm", "tops_per_w", "tops_per_w_1b_norm",
-                     "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_mac", "neuron_fj_per_mac",
-                     "input_pulse_fj_per_mac")
-_NON_NEGATIVE_NUMBERS = ("adc_bits", "avg_output_value")
-_FRACTIONS = ("input_zero_fraction", "weight_zero_fraction")
-_BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
-_STRINGS = ("key", "title", "source", "read_via", "family", "notes", "label", "adc_type", "input_encoding", "data",
-            "digital_adders", "energy_per", "vdd_note")
-DATA_CONDITIONS = ("uniform", "full_scale")
-"""an entry's ``data``: the inputs and weights its figures were measured at: codes uniform over their range (the
-default), or every input and weight at its largest code (a paper's worst case)"""
-FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
-"""an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
-_REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
-_TABLES = {"macro": ("the [[macro]] table", "the [[macro]] table"),
-           "point": ("each [[macro.point]]", "a [[macro.point]]")}
-
-
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-_FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
-                 "a positive integer"),
-                (_POSITIVE_NUMBERS, lambda v: _number(v) and v > 0, "a positive finite number"),
-                (_NON_NEGATIVE_NUMBERS, lambda v: _number(v) and v >= 0, "a finite number >= 0"),
-                (_FRACTIONS, lambda v: _number(v) and 0 <= v <= 1, "a number in [0, 1]"),
-                (_BOOLS, lambda v: isinstance(v, bool), "true or false"),
-                (_STRINGS, lambda v: isinstance(v, str), "a string"))
-"""(fields, test of a value, what the test asks for) of the entries' fields the harness reads"""
-
-
-_KNOWN = frozenset(name for names, _, _ in _FIELD_RULES for name in names)
-"""every field an entry may hold (a misspelt one would be ignored silently, so it is refused)"""
-_LEVEL = {"macro": frozenset(("key", "title", "read_via", "family", "notes")),
-          "point": _KNOWN - set(CONFIG_FIELDS) - {"key", "title", "read_via", "family", "notes", "source"}}
-"""the fields read at one level only (a [[macro]] table's, a [[macro.point]]'s): given at the other they would be
-ignored silently, so they are refused; the configuration fields and ``source`` belong to both"""
-
-
-def _checked(file: str, where: str, kind: str, values: Mapping[str, Any]) -> None:
-    """A ValueError naming the file, entry and field where a field is unknown or has the wrong type or range (an
-    int where a count is meant, a positive finite number for a figure, ...)."""
-    for name in _REQUIRED[kind]:
-        if name not in values:
-            raise ValueError(f"{file}: {where}: '{name}' is required")
-    for name, value in values.items():
-        if name not in _KNOWN:
-            close = difflib.get_close_matches(name, _KNOWN, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(sorted(_KNOWN))}"
-            raise ValueError(f"{file}: {where}: unknown field '{name}'{hint}")
-        other = "point" if kind == "macro" else "macro"
-        if name in _LEVEL[other]:
-            raise ValueError(f"{file}: {where}: '{name}' belongs in {_TABLES[other][0]}, not in {_TABLES[kind][1]} "
-                             "(it is read there only; here it would be ignored)")
-        for names, accepts, what in _FIELD_RULES:
-            if name in names and not accepts(value):
-                raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {value!r}")
-    if kind == "macro" and values["family"] not in FAMILIES:
-        raise ValueError(f"{file}: {where}: 'family' must be one of {', '.join(FAMILIES)}; got {values['family']!r}")
-    if values.get("data", DATA_CONDITIONS[0]) not in DATA_CONDITIONS:
-        raise ValueError(f"{file}: {where}: 'data' must be one of {', '.join(DATA_CONDITIONS)}; got {values['data']!r}")
-
-
-_ANALOG_ONLY = ("analog_accumulation", "weight_accumulation")
-"""flags that only an analog (ADC) macro can set"""
-
-
-def _check_consistent(file: str, where: str, family: str, fields: Mapping[str, Any]) -> None:
-    """A ValueError naming the field where configuration fields (a macro's, or a point's merged with its macro's)
-    contradict each other or the family: a digital macro converting or summing in the analog domain, an analog one
-    without a converter, or weight_bits and weight_levels that disagree."""
-    adc_type, adc_bits = str(fields.get("adc_type", "")).strip(), fields.get("adc_bits")
-    if family == "digital":
-        stated = [f"{n} = true" for n in _ANALOG_ONLY if fields.get(n)]
-        stated += [f"adc_bits = {adc_bits!r}"] if adc_bits else []
-        stated += [f"adc_type = {adc_type!r}"] if adc_type not in ("", "none") else []
-        if stated:
-            raise ValueError(f"{file}: {where}: a digital macro has no ADC and sums exactly; it states "
-                             f"{', '.join(stated)} (leave them out, or give an analog family)")
-    elif adc_type == "none" or adc_bits == 0:
-        field = "adc_type = 'none'" if adc_type == "none" else "adc_bits = 0"
-        raise ValueError(f"{file}: {where}: a {family} macro converts its columns with ADCs; it states {field} "
-                         "(only a digital macro has none)")
-    if "weight_bits" in fields and "weight_levels" in fields:
-        bits, levels = fields["weight_bits"], fields["weight_levels"]
-        if 2 ** bits - 1 != levels:
-            raise ValueError(f"{file}: {where}: weight_bits = {bits} and weight_levels = {levels} disagree ({levels} "
-                             f"levels are log2({levels} + 1) = {math.log2(levels + 1):g} weight bits); give one")
-
-
 RAW_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac", "area_mm2")
 """an entry's figures at its operand precision (not 1b-normalised), with energy_pj but for UIUC's E_mvm"""
 UIUC_MVM_ENERGY = "one multi-bit MVM (UIUC E_mvm)"
@@ -175,7 +74,8 @@ class MacroPoint:
     index: int
     """position in the macro's list (0 = first)"""
     label: str
-    """the entry's label, with ' (2)', ' (3)' appended to a repeated one"""
+    """the entry's label, a repeated one with ' (2)', ' (3)', ... appended (:func:`.macro_checks.unique_labels`: a
+    label of its own)"""
     source: str
     values: Mapping[str, Any]
     """the point's own fields"""
@@ -263,12 +163,9 @@ def _read_table(file: str | None = None) -> dict[str, Any]:
 
 def _entries(file: str | None) -> list[dict[str, Any]]:
     """the ``[[macro]]`` tables of ``file``, each with its ``[[macro.point]]`` tables; a ValueError where the file
-    has none or holds them in another shape"""
-    table, name = _read_table(file), file_name(file)
-    macros = table.get("macro")
-    if not isinstance(macros, list) or not macros or not all(isinstance(m, dict) for m in macros):
-        raise ValueError(f"{name}: expected one or more [[macro]] tables (each with [[macro.point]] tables); "
-                         f"top-level keys: {sorted(table) or 'none'}")
+    has none, holds them in another shape or holds anything else (:func:`.macro_checks.check_top_level`)"""
+    name = file_name(file)
+    macros = check_top_level(name, _read_table(file))
     for n, entry in enumerate(macros):
         points = entry.get("point", [])
         if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
@@ -277,33 +174,36 @@ def _entries(file: str | None) -> list[dict[str, Any]]:
     return macros
 
 
+def _points(name: str, entry: Mapping[str, Any], base: Mapping[str, Any]) -> tuple[MacroPoint, ...]:
+    """the checked points of one ``[[macro]]`` table (``base``: its configuration fields), each labelled apart"""
+    raws, key = entry.get("point", []), entry["key"]
+    for i, raw in enumerate(raws):
+        check_fields(name, f"macro {key!r}, point {i + 1}", "point", raw)
+    points = []
+    for i, (raw, label) in enumerate(zip(raws, unique_labels([raw["label"] for raw in raws]))):
+        merged = dict(base)
+        for pair in (("weight_bits", "weight_levels"), ("weight_levels", "weight_bits")):
+            if pair[0] in raw and pair[1] not in raw:  # the point's precision replaces the macro's
+                merged.pop(pair[1], None)
+        merged.update({k: v for k, v in raw.items() if k in CONFIG_FIELDS})
+        merged.update(invocation_precision(merged, raw))
+        check_consistent(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry["family"], merged)
+        points.append(MacroPoint(key, i, label, str(raw.get("source", "")), dict(raw), merged))
+    return tuple(points)
+
+
 @cached_per_file
 def load_macros(file: str | None = None) -> tuple[Macro, ...]:
-    """Every macro of ``file`` (default: ``published_macros.toml``) with its points, in file order."""
+    """Every macro of ``file`` (default: ``published_macros.toml``) with its points, in file order; a ValueError
+    naming the file, entry, point and field where a check of :mod:`.macro_checks` refuses one."""
     macros, name = [], file_name(file)
     for n, entry in enumerate(_entries(file)):
         values = {k: v for k, v in entry.items() if k != "point"}
-        _checked(name, f"macro {entry.get('key', f'number {n + 1}')!r}", "macro", values)
+        check_fields(name, f"macro {entry.get('key', f'number {n + 1}')!r}", "macro", values)
         base = {k: v for k, v in values.items() if k in CONFIG_FIELDS}
-        _check_consistent(name, f"macro {entry['key']!r}", entry["family"], base)
-        points, seen = [], {}
-        for i, raw in enumerate(entry.get("point", [])):
-            _checked(name, f"macro {entry['key']!r}, point {i + 1}", "point", raw)
-            label = raw["label"]
-            seen[label] = seen.get(label, 0) + 1
-            if seen[label] > 1:
-                label = f"{label} ({seen[label]})"
-            merged = dict(base)
-            for pair in (("weight_bits", "weight_levels"), ("weight_levels", "weight_bits")):
-                if pair[0] in raw and pair[1] not in raw:  # the point's precision replaces the macro's
-                    merged.pop(pair[1], None)
-            merged.update({k: v for k, v in raw.items() if k in CONFIG_FIELDS})
-            merged.update(invocation_precision(merged, raw))
-            _check_consistent(name, f"macro {entry['key']!r}, point {i + 1} ({raw['label']!r})", entry["family"],
-                              merged)
-            points.append(MacroPoint(entry["key"], i, label, str(raw.get("source", "")), dict(raw), merged))
+        check_consistent(name, f"macro {entry['key']!r}", entry["family"], base)
         macros.append(Macro(entry["key"], entry["title"], entry["source"], entry["read_via"], entry["family"],
-                            entry.get("notes", ""), values, tuple(points), file))
+                            entry.get("notes", ""), values, _points(name, entry, base), file))
     repeated = sorted({k for k in (m.key for m in macros) if [m.key for m in macros].count(k) > 1})
     if repeated:
         raise ValueError(f"{name}: repeated macro keys: {', '.join(repeated)}")

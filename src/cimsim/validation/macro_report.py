@@ -143,7 +143,7 @@ def _group_rows(cases: tuple[MacroCase, ...], groups: Mapping[str, str], group_o
         spread = _spread(measured_over_model_quartiles(energy)) if energy else "-"
         if by_macro:
             spread += f" | {_spread(macro_medians_quartiles(energy)) if energy else '-'}"
-        out.append(f"| {name} | {cell} | {len(a)} | {med} | {sum(c.passed for c in a)} | {spread} | {len(t)} | "
+        out.append(f"| {_cell(name)} | {cell} | {len(a)} | {med} | {sum(c.passed for c in a)} | {spread} | {len(t)} | "
                    f"{sum(c.passed for c in t)} |")
     return out
 
@@ -157,17 +157,17 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
            "|---|---|---|---:|---:|---|---:|---:|---|---|---|"]
     for c in cases:
         if c.kind == "absolute":
-            out.append(f"| {c.macro} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} | {c.unit} "
-                       f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} "
-                       f"| {_cell(c.source)} |")
-    trend_rows = [f"| {c.macro} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} "
+            out.append(f"| {_cell(c.macro)} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} "
+                       f"| {c.unit} | {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} "
+                       f"| {_cell(c.why)} | {_cell(c.source)} |")
+    trend_rows = [f"| {_cell(c.macro)} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} "
                   f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} |"
                   for c in cases if c.kind == "trend"]
     out += ["", *_table(["| macro | point vs reference | quantity | model ratio | published ratio | error | tol. "
                          "| result | why |", "|---|---|---|---:|---:|---:|---:|---|---|"], trend_rows,
                         "No trend: no two comparable points of one macro.")]
     out += ["", "| summary | value |", "|---|---:|",
-            f"| macros / points in {file_name(file)} | {s.macros} / {s.points} |",
+            f"| macros / points in {_cell(file_name(file))} | {s.macros} / {s.points} |",
             f"| usable macros / points | {s.usable_macros} / {s.usable_points} |",
             f"| families of the usable macros | {', '.join(s.families)} |",
             f"| measured sweeps (usable macros with >= 2 usable points) | {s.sweeps} |",
@@ -193,17 +193,18 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
     if variable_rows:
         out += ["", f"| operating variables a trend's two points differ in | macros | trends | within "
                     f"±{100 * TREND_TOLERANCE:.0f} % | median error |", "|---|---:|---:|---:|---:|", *variable_rows]
-    left_out = [f"| {e.macro} | {_cell(e.label)} | {e.what} | {_cell(e.reason)} |" for e in excluded_points(file)]
+    left_out = [f"| {_cell(e.macro)} | {_cell(e.label)} | {e.what} | {_cell(e.reason)} |"
+                for e in excluded_points(file)]
     out += ["", *_table(["| macro | point | left out | reason |", "|---|---|---|---|"], left_out,
                         "No point or figure left out.")]
     out += ["", "| macro | point | cimsim configuration (from the entry and the global defaults) |", "|---|---|---|"]
     for u in survey(file)[0]:
         config = point_config(u.macro.key, u.point.index, file)[0]
-        out.append(f"| {u.macro.key} | {_cell(u.point.label)} | {_cell(config_summary(config))} |")
+        out.append(f"| {_cell(u.macro.key)} | {_cell(u.point.label)} | {_cell(config_summary(config))} |")
     out += ["", "| macro | family | node | paper | read via |", "|---|---|---:|---|---|"]
     for m in load_macros(file):
-        out.append(f"| {m.key} | {m.family} | {m.values.get('node_nm', '')} nm | {_cell(m.title)}; {_cell(m.source)} "
-                   f"| {_cell(m.read_via)} |")
+        out.append(f"| {_cell(m.key)} | {m.family} | {m.values.get('node_nm', '')} nm | {_cell(m.title)}; "
+                   f"{_cell(m.source)} | {_cell(m.read_via)} |")
     return "\n".join(out)
 
 

@@ -1,0 +1,193 @@
+"""The checks a macro file (``published_macros.toml`` or a user's file in its format) passes when it is read.
+
+Each refuses with a ValueError naming the file, the entry, the point and the field, so that a misspelt or
+contradictory entry stops the run (exit 2) instead of being priced as something else or left out silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from ..config.modes import DigitalAdders, InputEncoding
+
+__all__ = ["CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "CHOICES", "check_top_level", "check_fields",
+           "check_consistent", "unique_labels"]
+
+CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bits", "input_signed", "bits_per_read",
+                 "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
+                 "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
+                 "digital_adders", "chain_register_rows", "row_groups_per_conversion", "input_zero_fraction",
+                 "weight_zero_fraction", "data")
+"""entry fields that set the configuration (a point's value overrides the macro's)"""
+DATA_CONDITIONS = ("uniform", "full_scale")
+"""an entry's ``data``: the inputs and weights its figures were measured at: codes uniform over their range (the
+default), or every input and weight at its largest code (a paper's worst case)"""
+FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
+"""an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
+CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIONS,
+                                       "input_encoding": tuple(m.value for m in InputEncoding),
+                                       "digital_adders": tuple(m.value for m in DigitalAdders)}
+"""the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
+
+_POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
+                  "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha", "uiuc_b_x",
+                  "read_phases", "row_groups_per_conversion")
+_POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "uiuc_b_w", "energy_pj", "tops",
+                     "tops_1b_norm", "tops_per_mm2", "tops_per_mm2_1b_norm", "tops_per_w", "tops_per_w_1b_norm",
+                     "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_mac", "neuron_fj_per_mac",
+                     "input_pulse_fj_per_mac")
+_FRACTIONS = ("input_zero_fraction", "weight_zero_fraction")
+_BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
+_NAMES = ("key", "label")
+_STRINGS = ("title", "source", "read_via", "family", "notes", "adc_type", "input_encoding", "data", "digital_adders",
+            "energy_per", "vdd_note")
+_REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
+_TABLES = {"macro": ("the [[macro]] table", "the [[macro]] table"),
+           "point": ("each [[macro.point]]", "a [[macro.point]]")}
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+                 "a positive integer"),
+                (_POSITIVE_NUMBERS, lambda v: _number(v) and v > 0, "a positive finite number"),
+                (("adc_bits",), lambda v: _number(v) and (v == 0 or v >= 1),
+                 "a number >= 1 (the converter's bits), or 0 for a digital macro (no ADC)"),
+                (("ops_per_mac",), lambda v: _number(v) and v in (1, 2),
+                 "1 (a MAC counted as one operation) or 2 (a multiply and an add)"),
+                (("avg_output_value",), lambda v: _number(v) and v >= 0, "a finite number >= 0"),
+                (_FRACTIONS, lambda v: _number(v) and 0 <= v <= 1, "a number in [0, 1]"),
+                (_BOOLS, lambda v: isinstance(v, bool), "true or false"),
+                (_NAMES, lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
+                (_STRINGS, lambda v: isinstance(v, str), "a string"))
+"""(fields, test of a value, what the test asks for) of the entries' fields the harness reads"""
+
+_KNOWN = frozenset(name for names, _, _ in _FIELD_RULES for name in names)
+"""every field an entry may hold (a misspelt one would be ignored silently, so it is refused)"""
+_LEVEL = {"macro": frozenset(("key", "title", "read_via", "family", "notes")),
+          "point": _KNOWN - set(CONFIG_FIELDS) - {"key", "title", "read_via", "family", "notes", "source"}}
+"""the fields read at one level only (a [[macro]] table's, a [[macro.point]]'s): given at the other they would be
+ignored silently, so they are refused; the configuration fields and ``source`` belong to both"""
+
+
+def _did_you_mean(name: str, known: Collection[str]) -> str:
+    """'; did you mean ...?' with the known name nearest to ``name`` in any case, '' where none is near"""
+    lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), lower, n=1)
+    return f"; did you mean {lower[close[0]]!r}?" if close else ""
+
+
+def check_top_level(file: str, table: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The ``[[macro]]`` tables of a macro file's ``table``; a ValueError where it has none, holds them in another
+    shape, or has another top-level key (``[[macros]]`` for ``[[macro]]``, a key above the first ``[[macro]]``),
+    whose tables would be ignored silently."""
+    macros, others = table.get("macro"), [key for key in table if key != "macro"]
+    if not isinstance(macros, list) or not macros or not all(isinstance(m, dict) for m in macros):
+        near = [key for key in others if _did_you_mean(key, ["macro"])]
+        raise ValueError(f"{file}: expected one or more [[macro]] tables (each with [[macro.point]] tables); "
+                         f"top-level keys: {sorted(table) or 'none'}"
+                         + (f"; did you mean 'macro' for {near[0]!r}?" if near else ""))
+    if others:
+        raise ValueError(f"{file}: unknown top-level key {others[0]!r}{_did_you_mean(others[0], ['macro'])} (a macro "
+                         "file holds only [[macro]] tables, each with its [[macro.point]] tables)")
+    return macros
+
+
+def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) -> None:
+    """A ValueError naming the file, entry and field where a field of a ``kind`` ('macro' or 'point') table is
+    missing, unknown or at the wrong level, or has the wrong type or range (an int where a count is meant, a
+    positive finite number for a figure, ...)."""
+    for name in _REQUIRED[kind]:
+        if name not in values:
+            raise ValueError(f"{file}: {where}: '{name}' is required")
+    for name, value in values.items():
+        if name not in _KNOWN:
+            known = _KNOWN | {"point"} if kind == "macro" else _KNOWN
+            hint = _did_you_mean(name, known) or f"; known fields: {', '.join(sorted(_KNOWN))}"
+            tables = " ([[macro.point]] tables)" if hint == "; did you mean 'point'?" else ""
+            raise ValueError(f"{file}: {where}: unknown field '{name}'{hint}{tables}")
+        other = "point" if kind == "macro" else "macro"
+        if name in _LEVEL[other]:
+            raise ValueError(f"{file}: {where}: '{name}' belongs in {_TABLES[other][0]}, not in {_TABLES[kind][1]} "
+                             "(it is read there only; here it would be ignored)")
+        for names, accepts, what in _FIELD_RULES:
+            if name in names and not accepts(value):
+                raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {value!r}")
+    if kind == "macro":
+        _check_choices(file, where, {"family": values["family"]})
+
+
+def _check_choices(file: str, where: str, fields: Mapping[str, Any]) -> None:
+    """A ValueError naming the field whose value is none of its :data:`CHOICES`, with the nearest one"""
+    for name, allowed in CHOICES.items():
+        if name in fields and fields[name] not in allowed:
+            raise ValueError(f"{file}: {where}: '{name}' must be one of {', '.join(allowed)}; got {fields[name]!r}"
+                             f"{_did_you_mean(str(fields[name]), allowed)}")
+
+
+_ANALOG_ONLY = ("analog_accumulation", "weight_accumulation")
+"""flags that only an analog (ADC) macro can set"""
+_DIGITAL_ONLY = ("digital_adders", "chain_register_rows")
+"""fields of a digital macro's adders"""
+
+
+def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any]) -> None:
+    """A ValueError where a digital macro states a converter or analog summing, or an analog one no converter or a
+    digital macro's adders."""
+    adc_type, adc_bits = str(fields.get("adc_type", "")).strip(), fields.get("adc_bits")
+    if family == "digital":
+        stated = [f"{n} = true" for n in _ANALOG_ONLY if fields.get(n)]
+        stated += [f"adc_bits = {adc_bits!r}"] if adc_bits else []
+        stated += [f"adc_type = {adc_type!r}"] if adc_type not in ("", "none") else []
+        if stated:
+            raise ValueError(f"{file}: {where}: a digital macro has no ADC and sums exactly; it states "
+                             f"{', '.join(stated)} (leave them out, or give an analog family)")
+        return
+    if adc_type == "none" or adc_bits == 0:
+        field = "adc_type = 'none'" if adc_type == "none" else "adc_bits = 0"
+        raise ValueError(f"{file}: {where}: a {family} macro converts its columns with ADCs; it states {field} "
+                         "(only a digital macro has none)")
+    stated = [n for n in _DIGITAL_ONLY if n in fields]
+    if stated:
+        raise ValueError(f"{file}: {where}: a {family} macro converts its columns with ADCs; it states "
+                         f"{' and '.join(stated)} (a digital macro's adders: leave them out, or give a digital family)")
+
+
+def check_consistent(file: str, where: str, family: str, fields: Mapping[str, Any]) -> None:
+    """A ValueError naming the fields where configuration fields (a macro's, or a point's merged with its macro's)
+    have a value outside their :data:`CHOICES` or contradict each other or the family (:func:`_check_family`):
+    weight_bits and weight_levels that disagree, more rows per read than rows, more bits per read than input
+    bits."""
+    _check_choices(file, where, fields)
+    _check_family(file, where, family, fields)
+    if "weight_bits" in fields and "weight_levels" in fields:
+        bits, levels = fields["weight_bits"], fields["weight_levels"]
+        if 2 ** bits - 1 != levels:
+            raise ValueError(f"{file}: {where}: weight_bits = {bits} and weight_levels = {levels} disagree ({levels} "
+                             f"levels are log2({levels} + 1) = {math.log2(levels + 1):g} weight bits); give one")
+    for part, whole, what in (("rows_per_read", "rows", "a read drives at most every row"),
+                              ("bits_per_read", "input_bits", "a read takes at most every input bit")):
+        if part in fields and whole in fields and fields[part] > fields[whole]:
+            raise ValueError(f"{file}: {where}: it states {part} = {fields[part]} above {whole} = {fields[whole]} "
+                             f"({what})")
+
+
+def unique_labels(labels: list[str]) -> list[str]:
+    """The points' ``labels``, each repeat of one with ' (2)', ' (3)', ... appended: the lowest count from its
+    repeat on that no label of the macro, stated or appended, has (the shipped file repeats labels: Colonnade's
+    1b-in 1b-w points of two figures), so every point keeps a label of its own."""
+    taken, seen, out = set(labels), {}, []
+    for label in labels:
+        seen[label] = n = seen.get(label, 0) + 1
+        if n > 1:
+            while f"{label} ({n})" in taken:
+                n += 1
+            label = f"{label} ({n})"
+            taken.add(label)
+        out.append(label)
+    return out
