@@ -20,7 +20,8 @@ from cimsim.config.load import with_overrides
 from cimsim.config.schema import Config
 from cimsim.cost import cim_breakdown, trust
 from cimsim.mapping import plan_layer
-from cimsim.validation import macro_comparison, macro_configs, macro_data, macro_report, macro_trends
+from cimsim.validation import (macro_comparison, macro_configs, macro_data, macro_record, macro_report,
+                               macro_trends)
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {c.key: c for c in macro_comparison.macro_cases()}
@@ -421,7 +422,7 @@ def test_the_record_says_which_way_the_model_errs():
     for family, entry in macro_report.records_by_family()["families"].items():
         energy = [c.model / c.published if c.quantity == "tops_per_w" else c.published / c.model
                   for c in CASES.values() if families[c.macro] == family and c.kind == "absolute"
-                  and c.quantity not in ("tops", "tops_per_mm2")]
+                  and macro_record.figure_kind(c.quantity) == "energy"]
         expected = np.percentile(energy, [25, 50, 75])
         np.testing.assert_allclose(entry["energy"]["measured_over_model"], expected, rtol=5e-3, err_msg=family)
 
@@ -442,7 +443,8 @@ def test_over_its_macros_a_family_counts_each_chip_once():
     for family, entry in macro_report.records_by_family()["families"].items():
         ratios = {}
         for c in CASES.values():
-            if families[c.macro] == family and c.kind == "absolute" and c.quantity not in ("tops", "tops_per_mm2"):
+            if families[c.macro] == family and c.kind == "absolute" and macro_record.figure_kind(c.quantity) == (
+                    "energy"):
                 ratios.setdefault(c.macro, []).append(c.model / c.published if c.quantity == "tops_per_w"
                                                       else c.published / c.model)
         expected = np.percentile([np.median(v) for v in ratios.values()], [25, 50, 75])
@@ -453,7 +455,6 @@ def test_over_its_macros_a_family_counts_each_chip_once():
 def test_trends_are_recorded_by_the_variable_they_vary():
     """a trend counts for each operating variable it varies; the record holds every trend so, and a sweep's axes
     are told how many of the published trends in their variable the model held"""
-    from cimsim.validation import macro_record
 
     def trend(macro, varied, published, model):
         return macro_comparison.MacroCase("k", macro, "p vs q", "tops_per_w", "", published, model, 0.10, "trend",

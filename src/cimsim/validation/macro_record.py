@@ -16,14 +16,15 @@ __all__ = ["FIGURE_KINDS", "figure_kind", "measured_over_model", "measured_over_
 
 
 FIGURE_KINDS = {"tops_per_w": "energy", "energy_fj_per_mac": "energy", "energy_pj_per_mvm": "energy",
-                "adc_energy_pj": "energy", "tops": "throughput", "tops_per_mm2": "density", "area_mm2": "area"}
-"""the figure of a design each quantity checks (an energy, a TOPS/W, is one; an area is not)"""
+                "adc_energy_pj": "converter", "tops": "throughput", "tops_per_mm2": "density", "area_mm2": "area"}
+"""the figure of a design each quantity checks: the macro's energy per operation (a TOPS/W is one; a converter's
+energy per conversion, one component's, is not: the record's energy quartiles scale a whole macro's energy)"""
 
 
 def figure_kind(quantity: str) -> str:
-    """which figure of a design a quantity checks: 'energy' (per operation, or an efficiency), 'throughput'
-    (tops), 'density' (tops_per_mm2), 'area' (area_mm2), or 'other' for a quantity not in :data:`FIGURE_KINDS`
-    (never taken for an energy)"""
+    """which figure of a design a quantity checks: 'energy' (per operation, or an efficiency), 'converter' (one ADC
+    conversion's energy), 'throughput' (tops), 'density' (tops_per_mm2), 'area' (area_mm2), or 'other' for a
+    quantity not in :data:`FIGURE_KINDS` (never taken for an energy)"""
     return FIGURE_KINDS.get(quantity, "other")
 
 
