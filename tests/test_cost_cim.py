@@ -230,3 +230,17 @@ def test_every_cost_function_names_an_argument_of_the_wrong_type():
     with pytest.raises(ValueError, match="at least one stage"):
         map_stages(config, [])
     assert tiles_for_arrays(5, 2) == 3
+
+
+@pytest.mark.parametrize("groups", [1, 2, 3, 4, 5])
+def test_sample_and_hold_takes_one_sample_per_read_whatever_groups_per_conversion(groups):
+    """with 3 groups per conversion a tile's 16 row groups make 5 conversions of 3 and one of 1: the samples had
+    been priced as conversions x 3 (12.5 % too many)"""
+    config = dataclasses.replace(Config(), array=dataclasses.replace(Config().array, rows_per_read=16),
+                                 adc=dataclasses.replace(Config().adc, groups_per_conversion=groups))
+    plan = plan_layer(config, in_features=512, out_features=40)  # two row tiles
+    counts = analytic_counts(plan, 3)
+    samples = cim_breakdown(config, plan, counts).energy_pj["sample_hold"] / cim_parameters(
+        config, plan).sample_hold_energy_pj
+    columns = sum(plan.converted_cols(plan.outputs_of_col_tile(t)) for t in range(plan.col_tiles))  # 32 + 8 outputs
+    assert samples == pytest.approx(counts.array_reads / plan.col_tiles * columns, rel=1e-12)

@@ -171,8 +171,10 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
     ]
     if analog:
         table += [
-            Component("sample_hold", (Action("samples", lambda c: c.adc_conversions * plan.reads_per_conversion,
-                                             p.sample_hold_energy_pj),), n * plan.cols, p.sample_hold_area_um2),
+            # one sample per read: a tile's last conversion may sum fewer row groups than groups_per_conversion
+            Component("sample_hold", (Action("samples", lambda c: c.adc_conversions * plan.planes_per_conversion * len(
+                plan.row_groups()) / len(plan.conversion_groups()), p.sample_hold_energy_pj),), n * plan.cols,
+                      p.sample_hold_area_um2),
             Component("adc", (Action("ADC conversions", lambda c: c.adc_conversions, p.adc_energy_pj),),
                       n * plan.adcs_per_array, p.adc_area_um2),
         ]

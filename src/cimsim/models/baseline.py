@@ -28,13 +28,13 @@ from .ops import MatrixOp, Model
 __all__ = ["price_baseline"]
 
 
-def _scaled(b: Breakdown, k: int) -> Breakdown:
-    """``k`` repetitions of ``b`` on the same hardware"""
+def _scaled(b: Breakdown, k: float) -> Breakdown:
+    """``k`` repetitions of ``b`` on the same hardware (a fraction: a routed expert's mean share of them)"""
     if k == 1:
         return b
     return replace(b, energy_pj={key: k * v for key, v in b.energy_pj.items()}, latency_ns=k * b.latency_ns,
-                   compute_ns=k * b.compute_ns, memory_ns=k * b.memory_ns, macs=k * b.macs, item_latency_ns=None,
-                   interval_ns=None)
+                   compute_ns=k * b.compute_ns, memory_ns=k * b.memory_ns, macs=round(k * b.macs),
+                   item_latency_ns=None, interval_ns=None)
 
 
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
@@ -49,7 +49,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
     for op in model.of_type(MatrixOp):
         load = too_big if op.static else kv_cache == "dram"
         dram_bits = dram_io.get(id(op), 0) // op.groups
-        vectors = max(1, round(items * op.vectors_per_item * op.routed_fraction))  # a routed expert's share
+        vectors = items * op.vectors_per_item  # a routed expert: every token, then its mean share of them
         key = (op.in_features, op.out_features, vectors, load, dram_bits)
         if key not in cache:
             workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
@@ -57,7 +57,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
             layer = replace(config, workload=workload)
             cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
                                             dram_activation_bits=dram_bits)
-        parts.append(_scaled(cache[key], op.groups))
+        parts.append(_scaled(cache[key], op.groups * op.routed_fraction))
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True)
 
 
