@@ -126,8 +126,8 @@ def test_a_dataset_without_labels_reports_agreement_with_float(tmp_path):
     x = np.random.default_rng(0).uniform(0, 1, (30, 64))
     np.savez(tmp_path / "x.npz", x=x)
     text = (tmp_path / "c.toml")
-    text.write_text(MLP.read_text().replace('dataset = "digits"', f'dataset = "file"\ndataset_file = "{tmp_path / "x.npz"}"')
-                    .replace("../src", str(ROOT / "src")))
+    data = f'dataset = "file"\ndataset_file = "{tmp_path / "x.npz"}"'
+    text.write_text(MLP.read_text().replace('dataset = "digits"', data).replace("../src", str(ROOT / "src")))
     result = CliRunner().invoke(main, ["run", str(text), "-o", str(tmp_path / "r.json")])
     assert result.exit_code == 0, result.output
     assert "top-1 agreement with float (no labels)" in result.output

@@ -180,9 +180,9 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
     routed = sorted({s.routed_fraction for s in shapes if s.routed_fraction < 1.0})
     if routed:
-        line = (f"{sum(s.routed_fraction < 1.0 for s in shapes)} routed expert matrices (a mixture of experts, imported densely) "
-                f"priced at their share of the tokens, {', '.join(f'{f:g}' for f in routed)}; every expert's "
-                "weights held, and multiplied for every token in the numerics")
+        line = (f"{sum(s.routed_fraction < 1.0 for s in shapes)} routed expert matrices (a mixture of experts, "
+                f"imported densely) priced at their share of the tokens, {', '.join(f'{f:g}' for f in routed)}; "
+                "every expert's weights held, and multiplied for every token in the numerics")
         cim, base = (replace(b, assumptions=b.assumptions + (line,)) for b in (cim, base))
     if grouped := [s.groups for s in shapes if s.groups > 1]:
         line = (f"{len(grouped)} grouped convolutions ({', '.join(map(str, sorted(set(grouped))))} groups) count "

@@ -9,7 +9,8 @@ its accuracies are NaN. The network's outputs are also compared with the float o
 relative error, SNR). Each
 matrix layer gets its crossbars (:func:`~cimsim.numerics.build_crossbar`) with random streams ``key = (trial,
 layer)``; with ``adc.range = "calibrated"`` each layer calibrates on the first ``adc.calibration_vectors`` input
-vectors it sees in the analog pass of the run's first ``adc.calibration_vectors`` samples, whatever the chunks. Samples go through in chunks of ``simulation.batch_size``.
+vectors it sees in the analog pass of the run's first ``adc.calibration_vectors`` samples, whatever the chunks.
+Samples go through in chunks of ``simulation.batch_size``.
 """
 
 from __future__ import annotations

@@ -70,8 +70,8 @@ def _accuracy(results: tuple[Result, ...]) -> dict:
                "quantized_digital_outputs_vs_float": result.digital_vs_float.as_dict(),
                "relative_error": both.relative_error, "snr_db": both.snr_db,
                "error_of": "every matrix layer's analog products against its exact quantised products",
-               "layers": [{"index": layer.index, **layer.vs_digital.as_dict(), **_adc(layer.adc, clipped_fraction(layer))}
-                          for layer in result.layers]}
+               "layers": [{"index": layer.index, **layer.vs_digital.as_dict(),
+                           **_adc(layer.adc, clipped_fraction(layer))} for layer in result.layers]}
     out["monte_carlo"] = {name: spread.as_dict() for name, spread in spreads(results).items()}
     return out
 

@@ -64,6 +64,6 @@ def finite_outputs(y: np.ndarray) -> np.ndarray:
     """``y``, or a ValueError when products of finite operands overflowed float64 (operands near 1e308)."""
     if not np.isfinite(y).all():
         raise ValueError("the products overflow float64 on their way back to the operands' scale (each sum of codes "
-                         "is multiplied by its vector's input scale, then by its column's weight scale): the weights or "
-                         "inputs are too large; scale them down (only ratios matter to the quantised crossbars)")
+                         "is multiplied by its vector's input scale, then by its column's weight scale): the weights "
+                         "or inputs are too large; scale them down (only ratios matter to the quantised crossbars)")
     return y
