@@ -124,11 +124,14 @@ class CimParameters:
 
 @checked_types
 def conversions_per_adc(plan: Plan) -> int:
-    """Columns one ADC converts per conversion round: converted columns of a full array / its ADCs (0 without
-    ADCs: a digital adder tree per column sums within the read)."""
+    """Columns the busiest ADC converts per conversion round: converted columns of a full array / its ADCs, each
+    serving adjacent columns, or the layer's converted columns where they are fewer (an ADC skips the columns no
+    output uses: one output read through a 64-column multiplexer takes one conversion); 0 without ADCs (a
+    digital adder tree per column sums within the read)."""
     if not plan.has_adc:
         return 0
-    return math.ceil(plan.converted_cols(plan.outputs_per_array) / plan.adcs_per_array)
+    share = math.ceil(plan.converted_cols(plan.outputs_per_array) / plan.adcs_per_array)
+    return min(share, plan.converted_cols(plan.outputs_of_col_tile(0)))
 
 
 @checked_types
