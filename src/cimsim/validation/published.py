@@ -112,8 +112,8 @@ PUBLISHED: tuple[Published, ...] = (
        "independent: cimsim has no router, IR/OR buffers or HyperTransport (10.4 W, 16 % of chip power), its DAC "
        "power is ~0 and its ADC power 26 % low (see those cases), so it comes out high", expected="gap"),
     _p("isaac.computational_efficiency", 478.95, "GOPS/s/mm2", _ISAAC_T4,
-       "independent: the survey-regression ADC area (4.7x ISAAC's) and 48 F**2 cells (32x ISAAC's) outweigh the "
-       "missing router and HyperTransport area", expected="gap"),
+       "independent: the survey-regression ADC area (4.7x ISAAC's) and 4 F**2 crosspoint cells (2.7x ISAAC's "
+       "0.0015 um2) outweigh the missing router and HyperTransport area", expected="gap"),
     # ---- PUMA ---------------------------------------------------------------------------------------------
     _p("puma.mvmu_energy", 43.97, "nJ", _PUMA + ": 16,384 MACs",
        "independent: cimsim's component models at PUMA's configuration; PUMA's own MVMU periphery is not modelled"),
