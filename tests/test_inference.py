@@ -188,3 +188,12 @@ def test_a_calibrated_network_is_the_same_whatever_the_chunks():
             np.testing.assert_array_equal(layer.adc.lsb, first.adc.lsb)
             assert layer.counts.as_dict() == pytest.approx(first.counts.as_dict(), rel=1e-12)  # float sums: by chunk
             assert layer.adc_clipped == first.adc_clipped
+
+
+def test_the_vector_unit_on_both_sides_counts_in_both_areas():
+    """a network's digital work runs on a vector unit on both sides, its energy charged to both: its area had been
+    counted on the CIM chip only (baseline 0.857 mm2 for price-model's 2.79, TOPS/mm2 3x the baseline's)"""
+    comp = compare(config(MLP, **{"workload.vectors": 20}))
+    assert comp.baseline.area_um2["vector_unit"] == comp.cim.area_um2["vector_unit"] > 0
+    gpu = compare(config(MLP, **{"workload.vectors": 20, "baseline.preset": "h100"}))
+    assert "vector_unit" not in gpu.baseline.area_um2  # a published die area holds its own units

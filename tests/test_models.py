@@ -92,6 +92,16 @@ def test_a_mixtures_baseline_does_the_routed_experts_products_as_the_chip_does(t
     assert priced.baseline.macs == pytest.approx(tokens * model.macs_per_item, rel=1e-6)
 
 
+def test_each_decoded_sequence_in_flight_holds_its_own_kv_cache():
+    """the SRAM KV cache had been sized for one sequence whatever the sequences decoded at once (the rate rose with
+    them, its area and leakage did not)"""
+    cfg = load_config(ROOT / "configs" / "default.toml")
+    model = get_model("gpt2-small", phase="decode")
+    one, four = (price_model(cfg, model, chips=2, sequences=n).cim for n in (1, 4))
+    assert four.area_um2["kv_cache"] == pytest.approx(4 * one.area_um2["kv_cache"], rel=0.02)
+    assert four.energy_pj["leakage"] / four.latency_ns > one.energy_pj["leakage"] / one.latency_ns
+
+
 def test_resnet_macs_scale_with_the_image_area():
     small, large = get_model("resnet50", image_side=224), get_model("resnet50", image_side=448)
     assert small.parameters == large.parameters

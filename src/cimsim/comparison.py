@@ -228,7 +228,9 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
                   item_latency_ns=item, interval_ns=interval, assumptions=cim.assumptions + (line,))
     base_ns = base.latency_ns + samples * vec_ns
     base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * pj, samples * vec_ns)
-    base = replace(base, energy_pj=base_energy, latency_ns=base_ns,
+    base_area = base.area_um2 if config.baseline.die_area_mm2 is not None else {  # a published die holds its own
+        **base.area_um2, "vector_unit": unit.area_um2}
+    base = replace(base, energy_pj=base_energy, area_um2=base_area, latency_ns=base_ns,
                    compute_ns=base.compute_ns + samples * vec_ns, item_latency_ns=None, interval_ns=None,
                    assumptions=base.assumptions + (line,))
     return cim, base

@@ -125,7 +125,8 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     rows = []
     for j in range(len(chips)):
         rows.append(_add_chip(config, chips, j, unit, items, reload_runs, kv_prices, energy, area))
-    held_bits = sum(c[3].kv_held_bits for c in chips)
+    in_flight = sequences if model.phase == "decode" else 1  # each sequence in flight holds its own cache
+    held_bits = in_flight * sum(c[3].kv_held_bits for c in chips)
     physical = 1 if reload else len(chips)
     area["vector_unit"] = physical * unit.area_um2
     static_uw = physical * unit.leakage_uw
