@@ -44,6 +44,21 @@ def test_presets_lists_each_with_a_description():
     assert "[device] presets:" in result.output and "[baseline] presets:" in result.output
 
 
+def test_presets_says_a_broken_preset_file_in_one_line(monkeypatch):
+    """a preset file that is no TOML had printed a traceback"""
+    import tomllib
+
+    import cimsim.config
+
+    def broken():
+        raise tomllib.TOMLDecodeError("Invalid value (at line 1, column 1)")
+
+    monkeypatch.setattr(cimsim.config, "list_presets", broken)
+    result = invoke("presets")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output == "error: Invalid value (at line 1, column 1)\n"
+
+
 @pytest.mark.parametrize("name", ["default.toml", "isaac-like.toml", "sram-cim.toml"])
 def test_validate_shipped_configs(name):
     result = invoke("validate", ROOT / "configs" / name)
@@ -176,6 +191,8 @@ def test_compare_several_architectures_side_by_side_with_plots(tmp_path):
     result = invoke("compare", *configs, "-o", out, "--set", "workload.vectors=100")
     assert result.exit_code == 0, result.output
     md = (out / "report.md").read_text()
+    assert "full report (breakdowns, assumptions) is in `<name>/report.md`" in md
+    assert f"is in `{out / '<name>' / 'report.md'}`" in result.output
     for name in ("default", "sram-cim", "isaac-like"):
         assert f"| {name} (" in md and (out / name / "report.md").is_file()
         assert f"**{name}**: dominated by" in md
@@ -183,6 +200,14 @@ def test_compare_several_architectures_side_by_side_with_plots(tmp_path):
     assert [a["name"] for a in data["architectures"]] == ["default", "sram-cim", "isaac-like"]
     for path in (out / "energy_breakdown.png", out / "area_breakdown.png"):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_compare_of_several_without_a_folder_points_to_no_report(tmp_path):
+    """without -o it had said each full report 'is in <name>/report.md', writing none"""
+    other = write(tmp_path, Path(DEFAULT).read_text().replace('name = "default"', 'name = "other"', 1))
+    result = invoke("compare", DEFAULT, other, *SMALL)
+    assert result.exit_code == 0, result.output
+    assert "# cimsim comparison of 2 architectures" in result.output and "report.md" not in result.output
 
 
 def test_compare_without_matplotlib_skips_plots_only(tmp_path, monkeypatch):
@@ -250,7 +275,7 @@ def test_estimate_prints_and_writes_the_shapes_only_price(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("# cimsim estimate: default") and "without simulating" in result.output
     assert json.loads(out.read_text()) == json.loads(json.dumps(
-        cimsim.estimate(DEFAULT, {"adc.bits": 6}).to_dict()))
+        {"name": "default", "source": DEFAULT, **cimsim.estimate(DEFAULT, {"adc.bits": 6}).to_dict()}))
     bad = invoke("estimate", DEFAULT, "--set", "adc.bits=0")
     assert bad.exit_code == 2 and "'adc.bits' must be an integer in [1, 16]" in bad.output
 
@@ -266,4 +291,15 @@ def test_estimate_of_several_configs_is_a_table_side_by_side(tmp_path):
     assert len(rows) == 2 and all(re.search(r"\| [\d.]+x( \([\d.]+-[\d.]+\))? \|", r) for r in rows)
     # the energy gain's range: rram and sram-current each have enough published macros (>= MIN_RANGE_MACROS)
     assert all(re.search(r"x \([\d.]+-[\d.]+\) \|", r) for r in rows)
-    assert sorted(json.loads(out.read_text())) == sorted(str(p) for p in paths)
+    data = json.loads(out.read_text())
+    assert list(data) == ["architectures"] and [a["source"] for a in data["architectures"]] == [str(p) for p in paths]
+
+
+def test_estimate_of_one_config_twice_keeps_both_as_compare_shapes_its_json(tmp_path):
+    """the JSON had been keyed by path, so a config given twice kept one estimate, and its shape was compare's in
+    neither case: now one estimate (name, source, figures), or {"architectures": [...]} in the order given"""
+    out = tmp_path / "twice.json"
+    assert invoke("estimate", DEFAULT, DEFAULT, "-o", out).exit_code == 0
+    data = json.loads(out.read_text())
+    assert [(a["name"], a["source"]) for a in data["architectures"]] == [("default", DEFAULT)] * 2
+    assert data["architectures"][0]["cim"] == data["architectures"][1]["cim"]

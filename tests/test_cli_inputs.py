@@ -205,3 +205,78 @@ def test_a_scheduler_scheme_a_client_cannot_use_is_refused_before_any_work(no_ru
     for args in (("run", ROOT / "configs" / "digits-mlp.toml"), ("sweep", DEFAULT, "-o", "r.csv")):
         refused(invoke(*args, "--scheduler", address), f"the {scheme}:// scheme is not supported",
                 "give tcp://host:port, ws://host:port or a bare host:port")
+
+
+def test_an_output_in_the_cimsim_package_is_refused(tmp_path, no_run, monkeypatch):
+    """-o had overwritten the shipped digits dataset a network config reads, and the preset a config starts from
+    (then every config naming a preset failed); nothing is written or made in the package here"""
+    import cimsim.atomic
+    import cimsim.cli_checks
+    import cimsim.cli_guard
+    from cimsim.network.datasets import digits_test_path
+
+    for module in (cimsim.cli_guard, cimsim.cli_checks):
+        monkeypatch.setattr(module, "check_writable", lambda *a, **k: None)
+    monkeypatch.setattr(cimsim.atomic, "write_atomic", lambda *a, **k: pytest.fail("a file was written"))
+    dataset, configs = digits_test_path(), ROOT / "configs"
+    preset = dataset.parents[1] / "config" / "presets" / "rram-isaac-like.toml"
+    refused(invoke("run", configs / "digits-mlp.toml", "-o", dataset), f"-o {dataset} is the digits dataset that "
+            f"workload.dataset of {configs / 'digits-mlp.toml'} reads")
+    for args in (("run", configs / "isaac-like.toml"), ("estimate", configs / "isaac-like.toml"),
+                 ("price-model", "resnet18", "--config", configs / "isaac-like.toml")):
+        refused(invoke(*args, "-o", preset), f"-o {preset} is in the cimsim package")
+    refused(invoke("compare", configs / "isaac-like.toml", "-o", preset.parent), "is in the cimsim package")
+
+
+@pytest.mark.parametrize("option, field", [("--seed", "simulation.seed"), ("--trials", "simulation.trials")])
+def test_an_option_and_a_set_of_its_field_must_agree(no_run, option, field):
+    """'--seed 5 --set simulation.seed=7' had used 5 silently"""
+    refused(invoke("run", DEFAULT, option, "5", "--set", f"{field}=7"), f"{option} 5 and --set {field}=7 disagree")
+    refused(invoke("compare", DEFAULT, option, "5", "--set", f"{field}=true"), "disagree")
+    from cimsim.cli_settings import load_with_options
+
+    given = {"seed": None, "trials": None, option[2:]: 5}
+    config = load_with_options(str(DEFAULT), given["seed"], (f"{field}=5",), given["trials"])  # they agree
+    assert getattr(config.simulation, field.partition(".")[2]) == 5
+
+
+@pytest.mark.parametrize("item", ["adc.bits=6\nx=1", "adc.bits=6\r\nx=1", "name=a\x00b"])
+def test_a_set_item_holding_a_control_character_is_refused(no_run, item):
+    """'--set $'adc.bits=6\\nx=1'' had set adc.bits and dropped the rest silently"""
+    refused(invoke("run", DEFAULT, "--set", item), "holds a control character")
+
+
+def test_pareto_reads_past_a_byte_order_mark_and_refuses_a_repeated_column(tmp_path):
+    """a CSV saved by Excel (a BOM) had lost its first column; 'a,b,a' had used the last 'a' silently"""
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbfpoint_id,a,b,status\nx,1,2,ok\ny,2,1,ok\n")
+    result = invoke("pareto", bom, "--x", "a", "--y", "b")
+    assert result.exit_code == 0 and "| point_id | a | b |" in result.output and "| x | 1 | 2 |" in result.output
+    dup = tmp_path / "dup.csv"
+    dup.write_text("a,b,a\n1,2,30\n2,1,0\n")
+    refused(invoke("pareto", dup, "--x", "a", "--y", "b"), f"{dup}: the column 'a' is given 2 times in the header")
+
+
+@pytest.mark.parametrize("text, x, why", [("a,b\n", "a", "has no rows (a header only)"),
+                                          ("point_id,a,b\nx,1,2\n", "point_id", "no finished point has numbers")])
+def test_pareto_of_a_table_without_points_is_bad_input(tmp_path, text, x, why):
+    """a header only or a column of text had exited 1, 'the run failed'"""
+    results = tmp_path / "r.csv"
+    results.write_text(text)
+    refused(invoke("pareto", results, "--x", x, "--y", "b"), f"{results}: ", why)
+
+
+def test_a_dataset_without_x_names_the_arrays_it_holds(tmp_path):
+    """the message had listed only the x and y it found: 'found []'"""
+    data = tmp_path / "d.npz"
+    np.savez(data, X=np.ones((5, 64)), Y=np.zeros(5, int))
+    refused(invoke("validate", mlp(tmp_path), "--set", 'workload.dataset="file"', "--set",
+                   f'workload.dataset_file="{data}"'), "must hold an array 'x'", "it holds ['X', 'Y']")
+
+
+def test_price_model_refuses_samples_without_a_sample(tmp_path):
+    """an x of shape (0, 64) had been priced silently as if no --samples were given"""
+    samples = tmp_path / "s.npz"
+    np.savez(samples, x=np.ones((0, 64)))
+    refused(invoke("price-model", ROOT / "src" / "cimsim" / "data" / "digits_mlp.npz", "--samples", samples),
+            f"--samples {samples}: 'x' holds no sample (shape (0, 64))")

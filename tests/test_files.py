@@ -103,3 +103,16 @@ def test_arrays_of_python_objects_are_named(tmp_path, mmap):
         read_npy(tmp_path / "o.npy", mmap)
     with pytest.raises(ValueError, match=r"o.npz' holds Python objects"):
         read_npz(tmp_path / "o.npz")
+
+
+def test_a_data_file_field_naming_a_folder_or_a_device_says_so(tmp_path):
+    """a folder or /dev/zero had been reported as 'names no existing file'"""
+    from cimsim.config import with_overrides
+
+    dense = {"workload.weights": "file", "workload.in_features": 32, "workload.out_features": 16}
+    config = load_config(DEFAULT)
+    for path, what in ((tmp_path, "a directory"), (os.devnull, "a device, pipe or socket")):
+        with pytest.raises(ConfigError, match=f"'workload.weights_file' names {what}, not a regular file: {path}"):
+            with_overrides(config, {**dense, "workload.weights_file": str(path)})
+    with pytest.raises(ConfigError, match="'workload.weights_file' names no existing file"):
+        with_overrides(config, {**dense, "workload.weights_file": str(tmp_path / "none.npy")})

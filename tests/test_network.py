@@ -291,7 +291,7 @@ def test_dataset_vectors_cap_and_file(tmp_path):
 
 
 @pytest.mark.parametrize("arrays, match", [
-    ({"y": np.zeros(3, int)}, r"must hold an array 'x' \(and 'y', labels, when there are any\); found \['y'\]"),
+    ({"y": np.zeros(3, int)}, r"must hold an array 'x' \(and 'y', labels, when there are any\); it holds \['y'\]"),
     ({"x": np.zeros((3, 5)), "y": np.zeros(3, int)}, r"do not fit the network's input shape \(4,\)"),
     ({"x": np.zeros((3, 4)), "y": np.zeros(3)}, "integer labels"),
     ({"x": np.full((3, 4), np.nan), "y": np.zeros(3, int)}, "NaN"),

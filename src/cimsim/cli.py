@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from . import openblas  # noqa: F401, I001  (first: before anything loads numpy)
 import sys  # noqa: E402
-import tomllib  # noqa: E402
 from pathlib import Path
 
 import click
@@ -18,34 +17,10 @@ from .cli_guard import OutputPath, fail, guarded, interruptible
 from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .cli_progress import Progress, SweepProgress, items_word
+from .cli_settings import load_with_options
 from .config.modes import WorkloadKind
 
 __all__ = ["main"]
-
-
-def _parse_value(text: str):
-    """A --set value as TOML would read it (numbers, booleans, quoted strings); bare words stay strings."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
-def _load(path: str, seed: int | None, settings: tuple[str, ...], trials: int | None):
-    from .config import load_config, with_overrides
-
-    config = load_config(path)
-    overrides = {}
-    for item in settings:
-        field, sep, value = item.partition("=")
-        if not sep or not field.strip():
-            raise click.UsageError(f"--set expects FIELD=VALUE (e.g. adc.bits=6); got {item!r}")
-        overrides[field.strip()] = _parse_value(value.strip())
-    if seed is not None:
-        overrides["simulation.seed"] = seed
-    if trials is not None:
-        overrides["simulation.trials"] = trials
-    return with_overrides(config, overrides) if overrides else config
 
 
 config_argument = click.argument("config", type=click.Path(dir_okay=False))
@@ -110,7 +85,7 @@ def run(config, output, seed, settings, trials, workers, scheduler):
     from .report_json import run_dict, to_json
     from .trials import run_trials
 
-    cfg = _load(config, seed, settings, trials)
+    cfg = load_with_options(config, seed, settings, trials)
     check_not_inputs([("-o", output)], config_inputs([config], [cfg]))
     _check_runs([cfg], workers, scheduler)
     with Progress(cfg.workload.vectors * cfg.simulation.trials, items_word(cfg)) as progress:
@@ -147,7 +122,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
 
     if outdir and Path(outdir).exists() and not Path(outdir).is_dir():  # said before the run, not after it
         raise click.UsageError(f"-o {outdir} exists and is not a directory")
-    cfgs = [_load(path, seed, settings, trials) for path in configs]
+    cfgs = [load_with_options(path, seed, settings, trials) for path in configs]
     names = [c.name for c in cfgs]
     if outdir:  # every file it writes, checked before the run
         outputs = compare_outputs(outdir, configs, names)
@@ -160,7 +135,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     for c in cfgs:
         with Progress(c.workload.vectors * c.simulation.trials, items_word(c)) as progress:
             comps.append(run_compare(c, progress, workers=workers, scheduler=scheduler))
-    click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps))
+    click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps, outdir))
     if not outdir:
         return
     out = Path(outdir)
@@ -172,7 +147,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
             write_atomic(out / comp.run.config.name / "report.json", to_json(comparison_dict(comp)))
             write_atomic(out / comp.run.config.name / "report.md", comparison_markdown(comp))
         write_atomic(out / "report.json", to_json(multi_dict(comps)))
-        write_atomic(out / "report.md", multi_markdown(comps))
+        write_atomic(out / "report.md", multi_markdown(comps, ""))
     click.echo(f"wrote {out / 'report.md'} and {out / 'report.json'}")
     _plots(comps, out)
 
@@ -184,19 +159,22 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
 @guarded
 def estimate(configs, output, settings):
     """Price each CONFIG's workload from its shapes alone, without simulating (milliseconds; no accuracy): CIM next
-    to the baseline, as a `kind = "analytic"` sweep prices a point. Several CONFIGs: a table side by side."""
+    to the baseline, as a `kind = "analytic"` sweep prices a point. Several CONFIGs: a table side by side.
+
+    The JSON, as compare's report.json: one config's estimate (name, source and the figures), or for several
+    {"architectures": [one such estimate per CONFIG, in order]}."""
     from .api import estimate as price_shapes
     from .atomic import write_atomic
     from .report_json import to_json
     from .report_estimate import estimate_markdown, estimates_markdown
 
-    cfgs = [_load(path, None, settings, None) for path in configs]
+    cfgs = [load_with_options(path, None, settings, None) for path in configs]
     check_not_inputs([("-o", output)], config_inputs(configs, cfgs))
     ests = [price_shapes(c) for c in cfgs]
     click.echo(estimate_markdown(ests[0]) if len(ests) == 1 else estimates_markdown(ests, configs))
     if output:
-        dicts = [e.to_dict() for e in ests]
-        write_atomic(output, to_json(dicts[0] if len(dicts) == 1 else dict(zip(configs, dicts))))
+        dicts = [{"name": c.name, "source": c.source, **e.to_dict()} for c, e in zip(cfgs, ests)]
+        write_atomic(output, to_json(dicts[0] if len(dicts) == 1 else {"architectures": dicts}))
         click.echo(f"wrote {output}")
 
 
@@ -224,11 +202,12 @@ def validate(config, settings):
     (loaded, shapes, values), chip capacity and estimated memory. Exit 0 if valid, 2 if not."""
     from .preflight import preflight
 
-    cfg = _load(config, None, settings, None)
+    cfg = load_with_options(config, None, settings, None)
     click.echo(f"{config}: valid ({cfg.name}: {preflight(cfg)})")
 
 
 @main.command()
+@guarded
 def presets():
     """List the built-in presets: whole designs (`preset = "NAME"`) and tables ([device] preset = "NAME")."""
     from .config import SECTION_PRESETS, list_presets, list_section_presets
@@ -295,6 +274,7 @@ def sweep(spec, output, workers, scheduler):
 @guarded
 def pareto(results, x, y, maximize_y, output):
     """The Pareto-optimal rows of a sweep's RESULTS CSV, as a Markdown table (failed rows left out)."""
+    from .errors import ConfigError
     from .plots import PLOTS_MISSING
     from .sweep import front_markdown, pareto_front, read_table
     from .sweep.plot import plot_format, write_pareto_plot
@@ -308,7 +288,8 @@ def pareto(results, x, y, maximize_y, output):
     table = read_table(results)
     points, front = pareto_front(table, x, y, maximize_y)
     if not points:
-        raise ValueError(f"{results}: no finished point has numbers in both '{x}' and '{y}'")
+        raise ConfigError(results, [("", "the results table has no rows (a header only)" if not table.rows else
+                                     f"no finished point has numbers in both '{x}' and '{y}'")])
     click.echo(front_markdown(table, front, len(points), x, y, maximize_y), nl=False)
     if output:
         try:

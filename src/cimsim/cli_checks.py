@@ -12,6 +12,7 @@ import click
 
 from .argcheck import cut_short, scheduler_problem
 from .atomic import check_writable, is_stream
+from .config.modes import WorkloadKind
 
 __all__ = ["MAX_NAME", "DATA_FIELDS", "compare_outputs", "check_outputs", "check_not_inputs", "config_inputs",
            "sweep_inputs", "scheduler_address", "split_note"]
@@ -22,7 +23,8 @@ REPORT_FILES = ("report.md", "report.json")
 """the report files ``compare`` writes in its folder (and in each config's folder)"""
 DATA_FIELDS = ("network_file", "dataset_file", "weights_file", "inputs_file")
 """the workload fields that name a file a run reads"""
-
+PACKAGE = os.path.realpath(Path(__file__).parent)
+"""the cimsim package's folder: no output may be written in it"""
 
 
 def _name_problem(name: str, taken: Sequence[str]) -> str | None:
@@ -97,8 +99,8 @@ def _same(a: str | os.PathLike, b: str | os.PathLike) -> bool:
 def check_not_inputs(outputs: Sequence[tuple[str, str | os.PathLike | None]],
                      inputs: Mapping[str, str | os.PathLike | None]) -> None:
     """A UsageError where an output file ((option, path); path None: not written) is one of the ``inputs`` (what
-    it is, path included -> path) or another option's output, by resolved path: writing it would lose that file.
-    A device or pipe passes."""
+    it is, path included -> path), another option's output, or in the cimsim package (its presets, datasets and
+    code: read by every run), by resolved path: writing it would lose that file. A device or pipe passes."""
     given = [(option, path) for option, path in outputs if path is not None and not is_stream(path)]
     for k, (option, path) in enumerate(given):
         others = [*((i, p) for i, p in inputs.items() if p is not None),
@@ -107,16 +109,25 @@ def check_not_inputs(outputs: Sequence[tuple[str, str | os.PathLike | None]],
             if _same(path, other_path):
                 raise click.UsageError(f"{option} {path} is {other}: writing it would overwrite that file; write "
                                        "to another path")
+        if os.path.realpath(path).startswith(os.path.join(PACKAGE, "")):
+            raise click.UsageError(f"{option} {path} is in the cimsim package ({PACKAGE}), whose files runs read "
+                                   "(presets, datasets, networks, the code): write to another path")
 
 
 def config_inputs(paths: Sequence[str], configs: Sequence) -> dict[str, str]:
-    """The files the runs of ``configs`` (read from ``paths``) read: each config file and its workload's data files
-    (label -> path)."""
+    """The files the runs of ``configs`` (read from ``paths``) read: each config file, its workload's data files and
+    the shipped digits dataset a network reads with ``dataset = "digits"`` (label -> path). The presets a config
+    starts from are files of the package, which :func:`check_not_inputs` keeps every output out of."""
+    from .config.modes import Dataset
+    from .network.datasets import digits_test_path
+
     files = {}
     for path, config in zip(paths, configs):
         wl = config.workload
         files.update({f"the config {path}": path, **{f"workload.{f} of {path} ({getattr(wl, f)})": getattr(wl, f)
                                                      for f in DATA_FIELDS if getattr(wl, f) is not None}})
+        if wl.kind == WorkloadKind.NETWORK and wl.dataset == Dataset.DIGITS:
+            files[f"the digits dataset that workload.dataset of {path} reads"] = digits_test_path()
     return files
 
 

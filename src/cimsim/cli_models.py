@@ -119,6 +119,8 @@ def _file_model(path: str, samples_path: str | None):
         if samples is None or samples.dtype.kind not in "biuf":
             raise ValueError(f"expected an array 'x' of real numbers (samples x the network's input shape "
                              f"{network.input_shape})")
+        if samples.ndim == 0 or samples.shape[0] == 0:  # had priced uniform codes, as without --samples
+            raise ValueError(f"'x' holds no sample (shape {samples.shape}); give at least one")
         return model_from_network(network, Path(path).stem, samples)
     except (OSError, ValueError) as exc:  # no such file, no x, samples of another shape or not finite
         raise click.UsageError(f"--samples {samples_path}: {exc}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from .breakdown import Breakdown
@@ -21,8 +22,10 @@ def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant
             f"{b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {gain} | {dominant} |")
 
 
-def multi_markdown(comps: Sequence[Comparison]) -> str:
-    """Several architectures side by side (each against its baseline), with what dominates each."""
+def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> str:
+    """Several architectures side by side (each against its baseline), with what dominates each; ``reports``: the
+    folder the architectures' own reports are written in, as the reader finds it ("": beside this report; None:
+    not written, and not pointed to)."""
     lines = [
         f"# cimsim comparison of {len(comps)} architectures",
         "",
@@ -51,5 +54,7 @@ def multi_markdown(comps: Sequence[Comparison]) -> str:
         lines += [f"- **{comp.cim.name}**: dominated by {dominant}; compute {_fmt(comp.cim.compute_ns * 1e-9, 's')}, "
                   f"waiting on data {_fmt(comp.cim.stall_ns * 1e-9, 's')}. ADCs take {100 * adc_share:.1f} % of the "
                   "area."]
-    lines += ["", "Each architecture's full report (breakdowns, assumptions) is in `<name>/report.md`.", ""]
-    return "\n".join(lines)
+    if reports is not None:
+        lines += ["", "Each architecture's full report (breakdowns, assumptions) is in "
+                      f"`{os.path.join(reports, '<name>', 'report.md')}`."]
+    return "\n".join(lines + [""])

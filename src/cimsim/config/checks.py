@@ -295,15 +295,17 @@ def _unread_files(config: Config) -> list[tuple[str, str]]:
 
 
 def _check_file(path: str | None, dotted: str, condition: str) -> list[tuple[str, str]]:
-    """``dotted`` must name an existing file (it is required when ``condition``)."""
+    """``dotted`` must name an existing regular file (it is required when ``condition``)."""
     if path is None:
         return [(dotted, f"'{dotted}' is required when {condition}")]
     try:
-        exists = Path(path).is_file()
+        exists, folder, other = Path(path).is_file(), Path(path).is_dir(), Path(path).exists()
     except (OSError, ValueError) as exc:  # a name longer than the file system allows, a NUL byte
         shown = path if len(path) <= 120 else f"{path[:80]}... ({len(path)} characters)"
         return [(dotted, f"'{dotted}' is not a usable path ({exc.strerror if isinstance(exc, OSError) else exc}): "
                          f"{shown}")]
     if not exists:
-        return [(dotted, f"'{dotted}' names no existing file: {path}")]
+        what = "a directory" if folder else "a device, pipe or socket" if other else None
+        return [(dotted, f"'{dotted}' names {what}, not a regular file: {path}" if what else
+                         f"'{dotted}' names no existing file: {path}")]
     return []

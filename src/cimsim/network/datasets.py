@@ -68,12 +68,13 @@ def _read_file(config: Config, field: str, path: str | None) -> tuple[np.ndarray
     if path is None:
         raise _error(config, field, "is required when 'workload.dataset' is \"file\"")
     try:
-        arrays = {name: a for name, a in read_npz(path).items() if name in ("x", "y")}
+        held = read_npz(path)
     except ValueError as exc:
         raise _error(config, field, str(exc)) from None
+    arrays = {name: a for name, a in held.items() if name in ("x", "y")}
     if "x" not in arrays:
-        raise _error(config, field, f"{path!r} must hold an array 'x' (and 'y', labels, when there are any); found "
-                                    f"{sorted(arrays)}")
+        raise _error(config, field, f"{path!r} must hold an array 'x' (and 'y', labels, when there are any); it "
+                                    f"holds {sorted(held) or 'no array'}")
     x, y = arrays["x"], arrays.get("y")
     if x.dtype.kind not in "biuf" or x.ndim < 2 or x.shape[0] == 0:
         raise _error(config, field, f"'x' in {path!r} must be real numbers of shape (samples, ...); got "

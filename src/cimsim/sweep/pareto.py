@@ -32,10 +32,11 @@ class Table:
 
 
 def read_table(path: str | os.PathLike) -> Table:
-    """Read a results CSV; raises :class:`ConfigError` naming the file if it cannot be read."""
+    """Read a results CSV (UTF-8, a byte-order mark skipped); raises :class:`ConfigError` naming the file if it
+    cannot be read or names a column twice."""
     check_path("the results table", path)
     try:
-        with open(path, newline="", encoding="utf-8") as file:
+        with open(path, newline="", encoding="utf-8-sig") as file:  # past a byte-order mark (Excel's CSV UTF-8)
             reader = csv.DictReader(file)
             rows = tuple(reader)
             header = tuple(reader.fieldnames or ())
@@ -47,6 +48,10 @@ def read_table(path: str | os.PathLike) -> Table:
         raise ConfigError(str(path), [("", f"not a results table (its first line: {', '.join(header)[:60]!r}); "
                                            "'cimsim sweep SPEC -o results.csv' writes one, a column per axis and "
                                            "metric")])
+    repeated = sorted({c for c in header if c.strip() and header.count(c) > 1})
+    if repeated:  # a row would keep the last of them only
+        raise ConfigError(str(path), [("", f"the column {c!r} is given {header.count(c)} times in the header; give "
+                                           "each column once") for c in repeated])
     return Table(str(path), header, rows)
 
 

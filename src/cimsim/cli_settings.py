@@ -1,0 +1,49 @@
+"""A config as the CLI's options give it: the file, its ``--set`` overrides and ``--seed`` / ``--trials``."""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+
+import click
+
+__all__ = ["load_with_options", "parse_value"]
+
+
+def parse_value(text: str):
+    """A --set value as TOML would read it (numbers, booleans, quoted strings); bare words stay strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _overrides(settings: tuple[str, ...]) -> dict:
+    """``--set FIELD=VALUE`` items as overrides; a UsageError for an item without '=' or holding a control
+    character (a newline had cut the value short, TOML reading the rest as another key)."""
+    overrides = {}
+    for item in settings:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise click.UsageError(f"--set expects FIELD=VALUE (e.g. adc.bits=6); got {item!r}")
+        if any(unicodedata.category(ch) == "Cc" for ch in item.strip()):
+            raise click.UsageError(f"--set {item!r} holds a control character (a newline, a tab ...); give one "
+                                   "FIELD=VALUE per --set, on one line")
+        overrides[field.strip()] = parse_value(value.strip())
+    return overrides
+
+
+def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], trials: int | None):
+    """The config at ``path`` with the ``--set`` overrides, ``--seed`` and ``--trials``; a UsageError where an
+    option and a ``--set`` of its field disagree (the option had won silently)."""
+    from .config import load_config, with_overrides
+
+    config = load_config(path)
+    overrides = _overrides(settings)
+    for option, field, value in (("--seed", "simulation.seed", seed), ("--trials", "simulation.trials", trials)):
+        if value is None:
+            continue
+        if field in overrides and (overrides[field] != value or isinstance(overrides[field], bool)):
+            raise click.UsageError(f"{option} {value} and --set {field}={overrides[field]!r} disagree; give one")
+        overrides[field] = value
+    return with_overrides(config, overrides) if overrides else config
