@@ -8,6 +8,7 @@ import math
 import pkgutil
 from unittest import mock
 
+import numpy as np
 import pytest
 
 import cimsim
@@ -119,3 +120,13 @@ def test_numbers_too_large_to_price_are_refused_by_name():
         with pytest.raises(ValueError, match=message):
             call()
     assert reference_markdown(2).startswith("## Configuration reference")
+
+
+@pytest.mark.parametrize("value", ["False", "no", 0, 1, 0.0, None, [True]])
+def test_check_bool_refuses_what_only_looks_true_or_false(value):
+    """a string "False" had been taken as True by its truth value"""
+    from cimsim.argcheck import check_bool
+
+    with pytest.raises(ValueError, match="flag must be True or False; got"):
+        check_bool("flag", value)
+    assert check_bool("flag", True) is True and check_bool("flag", np.bool_(False)) is False

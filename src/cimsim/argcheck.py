@@ -19,7 +19,7 @@ import typing
 
 import numpy as np
 
-__all__ = ["is_int", "finite_float", "check_int", "check_real", "check_path", "markdown_cell", "check_execution",
+__all__ = ["is_int", "finite_float", "check_int", "check_bool", "check_real", "check_path", "markdown_cell", "check_execution",
            "scheduler_problem", "check_instance", "checked_types", "described", "cut_short"]
 
 
@@ -37,6 +37,14 @@ def check_int(name: str, value, minimum: int | None = 1, maximum: int | None = N
                                                  f"<= {maximum}" if maximum is not None else "") if part)
         raise ValueError(f"{name} must be an int{' ' + bounds if bounds else ''}; got {_shown(value)}")
     return int(value)
+
+
+def check_bool(name: str, value) -> bool:
+    """``value`` as a bool: True / False (numpy's too), or a ValueError naming ``name`` (a string "False" or a 0 / 1
+    had been taken by its truth value)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {_shown(value)}")
+    return bool(value)
 
 
 def check_real(name: str, value, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
