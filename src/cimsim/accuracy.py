@@ -33,12 +33,16 @@ class ErrorStats:
 
     def add(self, y: np.ndarray, ref: np.ndarray) -> "ErrorStats":
         """These statistics with the outputs ``y`` against ``ref`` added; a ValueError when either is not finite
-        or their difference overflows float64 (an overflow is an error, never a NaN or a null in a report)."""
+        or their difference overflows float64 (an overflow is an error, never a NaN or a null in a report), or
+        when their shapes differ (one is never broadcast against the other)."""
+        y, ref = np.asarray(y), np.asarray(ref)
+        if y.shape != ref.shape:
+            raise ValueError(f"y and ref must have the same shape; got {y.shape} and {ref.shape}")
         with np.errstate(over="ignore", invalid="ignore"):
             err = y - ref
             max_err = float(np.abs(err).max(initial=0.0))
             peak = max(float(np.abs(ref).max(initial=0.0)), max_err)
-        if not math.isfinite(peak):
+        if not (math.isfinite(peak) and math.isfinite(max_err)):  # max(1.0, nan) is 1.0
             raise ValueError("the results overflow float64 (or hold NaN): the weights and inputs are too large for "
                              "their products; scale them down (only ratios matter to the quantised crossbars)")
         exponent = math.frexp(peak)[1]

@@ -9,9 +9,10 @@ axis is in the unit that keeps its numbers readable (pJ to J, µm² to mm²).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .argcheck import check_instance, check_path
 from .atomic import write_atomic_with
 from .breakdown import Breakdown
 
@@ -41,6 +42,7 @@ no two components look alike and a component looks the same in every figure (the
 def component_style(name: str) -> tuple[str, str | None]:
     """(colour, hatch) of a component, the same in every figure; a name not in COMPONENT_ORDER takes a style from
     a hash of its name, cross-hatched."""
+    check_instance("name", name, str, "a component name (str)")
     i = COMPONENT_ORDER.index(name) if name in COMPONENT_ORDER else len(COMPONENT_ORDER) + zlib.crc32(name.encode())
     return PALETTE[i % len(PALETTE)], HATCHES[(i // len(PALETTE)) % len(HATCHES)]
 
@@ -73,6 +75,23 @@ def _stacked(ax, bars: Sequence[tuple[str, dict[str, float]]], ylabel: str) -> N
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
+def _checked_sides(sides) -> list[tuple[str, Breakdown]]:
+    """``sides`` as a list of one (label, Breakdown) pair or more, each of one item (MVM) or more; else a
+    ValueError / TypeError naming the side"""
+    if isinstance(sides, (str, bytes)) or not isinstance(sides, Iterable):
+        raise TypeError(f"sides must be a sequence of (label, Breakdown) pairs; got {type(sides).__name__}")
+    sides = list(sides)
+    if not sides:
+        raise ValueError("sides must hold one (label, Breakdown) pair at least; got none")
+    for k, side in enumerate(sides):
+        if not (isinstance(side, (tuple, list)) and len(side) == 2 and isinstance(side[0], str)):
+            raise TypeError(f"sides[{k}] must be a (label, Breakdown) pair; got {type(side).__name__}")
+        check_instance(f"sides[{k}][1]", side[1], Breakdown)
+        if side[1].mvms < 1:
+            raise ValueError(f"sides[{k}] ({side[0]!r}) has {side[1].mvms} MVMs: no energy per item to plot")
+    return sides
+
+
 def write_breakdown_plots(sides: Sequence[tuple[str, Breakdown]], outdir: str | Path, item: str) -> list[Path]:
     """Write energy_breakdown.png (pJ per ``item``) and area_breakdown.png (mm²), :data:`PLOT_FILES`, of the
     labelled ``sides``.
@@ -84,7 +103,9 @@ def write_breakdown_plots(sides: Sequence[tuple[str, Breakdown]], outdir: str | 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    outdir = Path(outdir)
+    sides = _checked_sides(sides)
+    check_instance("item", item, str, "what one item is (str: 'vector', 'image')")
+    outdir = Path(check_path("outdir", outdir))
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
     e_factor, e_unit = readable_unit(max(b.total_energy_pj / b.mvms for _, b in sides), _ENERGY_UNITS)

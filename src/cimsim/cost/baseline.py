@@ -52,7 +52,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..argcheck import check_int, checked_types
+from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown
 from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
 from ..config.schema import BaselineConfig, Config
@@ -209,6 +209,9 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     """
     _check_vectors(vectors)
     vectors = int(vectors)
+    include_weight_load = check_bool("include_weight_load", include_weight_load)
+    if dram_activation_bits is not None:
+        dram_activation_bits = check_int("dram_activation_bits", dram_activation_bits, minimum=0)
     plan = plan_layer(config)
     b = config.baseline
     n_in, n_out = plan.in_features, plan.out_features

@@ -106,7 +106,8 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
 @checked_types
 def check_counts(plan: Plan, counts: Counts) -> None:
     """TypeError unless ``plan`` is a Plan and ``counts`` Counts; ValueError unless the counts were made with the
-    plan's converters."""
+    plan's converters and each is a number >= 0 (:meth:`Counts.check`)."""
+    counts.check()
     if counts.adc_conversions and counts.adc_bits != plan.adc_bits:
         raise ValueError(f"counts were made with {counts.adc_bits}-bit ADCs but the plan has {plan.adc_bits}-bit ADCs")
     if counts.dac_conversions and counts.dac_bits != plan.dac_bits:
@@ -147,6 +148,7 @@ class Component:
 def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Component, ...]:
     """Every component of ``plan``'s layer with its actions and units (module docstring); ``copies`` copies of
     the weights share the work (same dynamic energy) but are all programmed and all take area."""
+    check_int("copies", copies)
     n = plan.n_arrays
     analog = plan.has_adc
     bitline_charges = Action("bit-line charges", lambda c: c.array_reads * _mean_used_cols(plan),
@@ -209,6 +211,7 @@ def layer_energy_pj(counts: Counts, plan: Plan, p: CimParameters, copies: int = 
                     table: tuple[Component, ...] | None = None) -> dict[str, float]:
     """Dynamic energy of ``counts`` on ``plan``'s arrays, pJ per component of :func:`pricing_table` (``table``:
     that table when the caller has built it already)."""
+    check_counts(plan, counts)
     return {c.name: c.energy_pj(counts) for c in table or pricing_table(plan, p, copies)}
 
 
@@ -217,6 +220,7 @@ def layer_area_um2(plan: Plan, p: CimParameters, copies: int = 1,
                    table: tuple[Component, ...] | None = None) -> dict[str, float]:
     """Area of ``copies`` copies of ``plan``'s arrays with their converters and digital periphery, um2 (the
     components of :func:`pricing_table` that take area; ``table``: that table when built already)."""
+    check_int("copies", copies)
     return {c.name: copies * c.units * c.unit_area_um2 for c in table or pricing_table(plan, p, copies)
             if c.name not in _CHIP_AREA_KEYS}
 

@@ -73,8 +73,10 @@ def mac_energy_pj(weight_bits: int, input_bits: int, tech: TechnologyConfig,
 
     ``accumulator_bits`` defaults to the product width ``weight_bits + input_bits``.
     """
+    multiply = multiply_energy_pj(weight_bits, input_bits, tech)  # checks both widths
     acc = weight_bits + input_bits if accumulator_bits is None else accumulator_bits
-    return multiply_energy_pj(weight_bits, input_bits, tech) + add_energy_pj(acc, tech)
+    _check_bits("accumulator_bits", acc)
+    return multiply + add_energy_pj(acc, tech)
 
 
 @checked_types

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 
 from ..argcheck import checked_types
 from ..config.modes import ArrayFamily, InputEncoding, MemoryTechnology
+from ..config.checks import resolved_bits_per_read
 from ..config.schema import Config, TechnologyConfig
 from ..mapping import Plan, plan_layer
 from . import adc, cells, edram, families, gates, leakage, memory, noc, periphery
@@ -244,10 +245,23 @@ def _memory_fields(config: Config) -> dict:
     )
 
 
+def _check_plan(config: Config, plan: Plan) -> None:
+    """a ValueError naming the first field where ``plan`` was not made from ``config`` (plan_layer(config))"""
+    pairs = (("array.rows", plan.rows, config.array.rows), ("array.cols", plan.cols, config.array.cols),
+             ("adc.bits", plan.adc_bits, config.adc.bits), ("dac.input_bits", plan.input_bits, config.dac.input_bits),
+             ("dac.bits_per_read", plan.bits_per_read, resolved_bits_per_read(config.dac)))
+    for field, planned, configured in pairs:
+        if planned != configured:
+            raise ValueError(f"the plan was made for another design: its {field} is {planned}, the config's "
+                             f"{configured}; plan the layer on this config (plan_layer(config))")
+
+
 @checked_types
 def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = None) -> CimParameters:
     """The cost of every action of ``plan`` at ``config``'s technology, array family, device, chip and DRAM; ADCs
-    sample at ``adc_rate_gsps`` (default: :func:`adc_sampling_rate_gsps` of the plan)."""
+    sample at ``adc_rate_gsps`` (default: :func:`adc_sampling_rate_gsps` of the plan). A plan of other arrays or
+    converters than ``config``'s is a ValueError."""
+    _check_plan(config, plan)
     tech, device = config.technology, config.device
     cell, recognised = cells.cell_family(device.name)
     cell = cells.with_access(cell, config.array.cell_access)

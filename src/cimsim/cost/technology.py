@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+from ..argcheck import finite_float
 
 __all__ = ["NODES_NM", "ENERGY_REFERENCE_VDD_V", "DELAY_FASTEST_V", "energy_scale", "delay_scale", "area_scale"]
 
@@ -66,14 +67,21 @@ NODES_NM: tuple[float, ...] = tuple(sorted(_ENERGY_COEFFS, reverse=True))
 """tabulated technology nodes, nanometres (largest first)"""
 
 
-def _check_node(node_nm: float) -> None:
-    if not (NODES_NM[-1] <= node_nm <= NODES_NM[0]):
-        raise ValueError(f"technology node must be in [{NODES_NM[-1]:g}, {NODES_NM[0]:g}] nm; got {node_nm!r}")
+_PLAIN = (float, int)
+"""the types a node is compared as it comes (anything else is converted by finite_float)"""
+
+
+def _check_node(name: str, node_nm: float) -> float:
+    """``node_nm`` as a float within the tabulated nodes, else a ValueError naming ``name``"""
+    node = node_nm if type(node_nm) in _PLAIN else finite_float(node_nm)
+    if node is None or not (NODES_NM[-1] <= node <= NODES_NM[0]):
+        raise ValueError(f"{name}: technology node must be a number in [{NODES_NM[-1]:g}, {NODES_NM[0]:g}] nm; got "
+                         f"{node_nm!r}")
+    return float(node)
 
 
 def _neighbours(node_nm: float) -> tuple[float, float, float]:
-    """(larger tabulated node, smaller tabulated node, weight of the smaller one in log(node))"""
-    _check_node(node_nm)
+    """(larger tabulated node, smaller tabulated node, weight of the smaller one in log(node); a checked node)"""
     big, small = next((b, s) for b, s in zip(NODES_NM, NODES_NM[1:]) if node_nm >= s)
     return big, small, math.log(big / node_nm) / math.log(big / small)
 
@@ -135,9 +143,22 @@ def _delay_factor(node_nm: float, vdd_v: float) -> float:
     return _loglog(node_nm, at)
 
 
-def _check_vdd(vdd_v: float) -> None:
-    if not vdd_v > 0.0:
-        raise ValueError(f"supply voltage must be > 0 V; got {vdd_v!r}")
+def _check_vdd(name: str, vdd_v: float) -> float:
+    """``vdd_v`` as a float > 0, else a ValueError naming ``name``"""
+    vdd = vdd_v if type(vdd_v) is float else finite_float(vdd_v)
+    if vdd is None or not 0.0 < vdd < math.inf:
+        raise ValueError(f"{name}: supply voltage must be a finite number > 0 V; got {vdd_v!r}")
+    return vdd
+
+
+def _checked(from_node_nm, from_vdd_v, to_node_nm, to_vdd_v) -> tuple[float, float, float, float]:
+    """the arguments of a scaling between (node, supply) pairs, checked: nodes tabulated, supplies > 0 V"""
+    if (type(from_vdd_v) is float and type(to_vdd_v) is float and 0.0 < from_vdd_v < math.inf
+            and 0.0 < to_vdd_v < math.inf and type(from_node_nm) in _PLAIN and type(to_node_nm) in _PLAIN
+            and NODES_NM[-1] <= from_node_nm <= NODES_NM[0] and NODES_NM[-1] <= to_node_nm <= NODES_NM[0]):
+        return from_node_nm, from_vdd_v, to_node_nm, to_vdd_v  # the usual call, checked without a further call
+    return (_check_node("from_node_nm", from_node_nm), _check_vdd("from_vdd_v", from_vdd_v),
+            _check_node("to_node_nm", to_node_nm), _check_vdd("to_vdd_v", to_vdd_v))
 
 
 ENERGY_REFERENCE_VDD_V = 0.9
@@ -153,8 +174,7 @@ def energy_scale(from_node_nm: float, from_vdd_v: float, to_node_nm: float, to_v
     unchanged), not the fits' own polynomial in V: those describe the paper's benchmark circuits run at the speed
     each supply allows, with their leakage, and are flatter than V**2 below nominal supply and steeper above
     (65 nm: 1.25x from 0.6 to 0.8 V against 1.78x)."""
-    _check_vdd(from_vdd_v)
-    _check_vdd(to_vdd_v)
+    from_node_nm, from_vdd_v, to_node_nm, to_vdd_v = _checked(from_node_nm, from_vdd_v, to_node_nm, to_vdd_v)
     node_ratio = (_energy_factor(to_node_nm, ENERGY_REFERENCE_VDD_V)
                   / _energy_factor(from_node_nm, ENERGY_REFERENCE_VDD_V))
     return node_ratio * (to_vdd_v / from_vdd_v) ** 2
@@ -162,11 +182,11 @@ def energy_scale(from_node_nm: float, from_vdd_v: float, to_node_nm: float, to_v
 
 def delay_scale(from_node_nm: float, from_vdd_v: float, to_node_nm: float, to_vdd_v: float) -> float:
     """Factor to multiply a delay at (from_node_nm, from_vdd_v) by to get it at (to_node_nm, to_vdd_v)."""
-    _check_vdd(from_vdd_v)
-    _check_vdd(to_vdd_v)
+    from_node_nm, from_vdd_v, to_node_nm, to_vdd_v = _checked(from_node_nm, from_vdd_v, to_node_nm, to_vdd_v)
     return _delay_factor(to_node_nm, to_vdd_v) / _delay_factor(from_node_nm, from_vdd_v)
 
 
 def area_scale(from_node_nm: float, to_node_nm: float) -> float:
     """Factor to multiply an area at from_node_nm by to get it at to_node_nm (supply-independent)."""
+    from_node_nm, to_node_nm = _check_node("from_node_nm", from_node_nm), _check_node("to_node_nm", to_node_nm)
     return _loglog(to_node_nm, _AREA_REL_45NM.__getitem__) / _loglog(from_node_nm, _AREA_REL_45NM.__getitem__)

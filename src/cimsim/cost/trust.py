@@ -17,6 +17,7 @@ energy (buffers, DRAM, network) is taken as priced. The CIM area gets one from t
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Iterable
@@ -57,9 +58,14 @@ _KINDS = (("energy", "energy"), ("density", "compute density"), ("throughput", "
 
 
 @functools.cache
-def validation_record() -> dict:
-    """The shipped record (:data:`RECORD_FILE`), read once."""
+def _shipped_record() -> dict:
+    """the shipped record, read once (never handed out: a caller's edit would change every later report)"""
     return json.loads(RECORD_FILE.read_text())
+
+
+def validation_record() -> dict:
+    """The shipped record (:data:`RECORD_FILE`), a copy of its one reading (the caller's to change)."""
+    return copy.deepcopy(_shipped_record())
 
 
 def record_family(config: Config) -> str:

@@ -87,8 +87,12 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
     """For each matrix of :meth:`Network.matrix_layers`, from a float forward pass of the first rows of
     ``inputs``, one at a time until every matrix has seen ``SAMPLE_VALUES`` values or ``samples`` rows have run: its
     zero shares (of the values it multiplies, over all its places; of its weights) and input vectors of about
-    ``SAMPLE_VALUES`` values (evenly spaced over each pass's vectors) to measure their codes on."""
+    ``SAMPLE_VALUES`` values (evenly spaced over each pass's vectors) to measure their codes on. ``inputs``: one
+    sample or more, (samples, *network.input_shape), else a ValueError naming them."""
     samples = check_int("samples", samples, 1)
+    inputs = network._checked_input(inputs, "inputs")  # (batch, *input_shape), real and finite
+    if not len(inputs):
+        raise ValueError(f"inputs must hold one sample at least; got shape {inputs.shape}")
     zeros: dict[int, list[int]] = {}
     kept: dict[int, list[np.ndarray]] = {}
 
@@ -101,7 +105,7 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
             kept.setdefault(index, []).append(rows[np.linspace(0, len(rows) - 1, min(want, len(rows))).astype(int)])
         return layer.product(rows)
 
-    inputs, matrices = np.asarray(inputs), network.matrix_layers()
+    matrices = network.matrix_layers()
     for k in range(min(samples, len(inputs))):
         network.forward(inputs[k:k + 1], count)
         if len(zeros) == len(matrices) and min(n for _, n in zeros.values()) >= SAMPLE_VALUES:

@@ -29,7 +29,7 @@ import math
 from dataclasses import replace
 
 from ..analytic import UNIFORM_DATA, DataStats, analytic_counts
-from ..argcheck import check_int, checked_types
+from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown
 from ..config.modes import Pipeline, WeightScale
 from ..config.schema import Config
@@ -40,7 +40,7 @@ from ..counts import Counts
 from ..mapping import Plan
 from .baseline import price_baseline
 from .compose import LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, PerItem, compose
-from .ops import MatrixOp, Model, VectorOp
+from .ops import CacheOp, MatrixOp, Model, VectorOp
 from .placement import ChipPart, Placed, check_arguments, place_model
 from .result import ModelPrice
 
@@ -161,6 +161,7 @@ class _Pricer:
 def _check_options(config, model, items: int, chips: int | None, reload_weights: bool, kv_cache: str, sequences: int,
                    activation_products: str) -> None:
     check_arguments(config, model)
+    check_bool("reload_weights", reload_weights)
     if activation_products not in ACTIVATION_PLACES:
         raise ValueError(f"activation_products must be one of {', '.join(ACTIVATION_PLACES)}; got "
                          f"{activation_products!r}")
@@ -172,6 +173,20 @@ def _check_options(config, model, items: int, chips: int | None, reload_weights:
         raise ValueError("give either chips (the weights span several chips) or reload_weights, not both")
     if kv_cache not in KV_PLACES:
         raise ValueError(f"kv_cache must be one of {', '.join(KV_PLACES)}; got {kv_cache!r}")
+    _check_options_apply(model, kv_cache, sequences, activation_products)
+
+
+def _check_options_apply(model: Model, kv_cache: str, sequences: int, activation_products: str) -> None:
+    """a ValueError for an option ``model`` would ignore (as the CLI refuses it): a KV cache's place or sequences
+    decoded at once for a model without a KV cache, activation products on arrays for a model without any"""
+    cached = any(True for _ in model.of_type(CacheOp))
+    for name, value, default in (("kv_cache", kv_cache, "sram"), ("sequences", sequences, 1)):
+        if value != default and not cached:
+            raise ValueError(f"{name}={value!r} does not apply to {model.name}: it has no KV cache (it is for "
+                             "decoders)")
+    if activation_products == "arrays" and all(op.static for op in model.of_type(MatrixOp)):
+        raise ValueError(f"activation_products='arrays': {model.name} has no activation x activation product "
+                         "(attention) to put on arrays")
 
 
 def price_model(config: Config, model: Model, *, items: int = 1, chips: int | None = None,
@@ -184,8 +199,8 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     ``kv_cache``: sram or dram; ``vector_lanes``: lanes of each chip's vector unit; ``sequences``: decode only,
     sequences decoded at once. ``activation_products``: "digital" (the vector unit) or "arrays": crossbars written
     with one operand (K, V) every item, then read (one pulse per cell: a lower bound; writes before reads);
-    ``cell_lifetime_s`` is how long the cells' write endurance lasts at this rate.
-    """
+    ``cell_lifetime_s`` is how long the cells' write endurance lasts at this rate. An option the model would ignore
+    is a ValueError (kv_cache or sequences off their defaults without a KV cache; arrays without attention)."""
     _check_options(config, model, items, chips, reload_weights, kv_cache, sequences, activation_products)
     rewritten = frozenset(op.name for op in model.of_type(MatrixOp) if not op.static
                           and activation_products == "arrays")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..argcheck import check_instance
 from ..breakdown import Breakdown
 
 __all__ = ["ModelPrice", "price_table"]
@@ -92,7 +93,13 @@ def _si(value: float, unit: str) -> str:
 
 
 def price_table(prices: Sequence[ModelPrice]) -> str:
-    """A Markdown table: per item and per token energy, items and tokens per second, chips, gains."""
+    """A Markdown table: per item and per token energy, items and tokens per second, chips, gains (``prices``:
+    ModelPrice objects, as :func:`~cimsim.models.price_model` returns them)."""
+    if isinstance(prices, (str, bytes)) or not isinstance(prices, Iterable):
+        raise TypeError(f"prices must be a sequence of ModelPrice (price_model(config, model)); got "
+                        f"{type(prices).__name__}")
+    prices = [check_instance(f"prices[{k}]", p, ModelPrice, "a ModelPrice (price_model(config, model))")
+              for k, p in enumerate(prices)]
     rows = ["| model | per | CIM energy | CIM energy / token | CIM rate | CIM tokens/s | chips | baseline energy | "
             "baseline rate | energy gain | throughput gain |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..argcheck import check_int
+from ..argcheck import check_bool, check_int
 from .ops import CacheOp, MatrixOp, Model, Op, VectorOp
 
 __all__ = ["Decoder", "DECODERS", "bert_base"]
@@ -178,6 +178,10 @@ class Decoder:
     def __post_init__(self) -> None:
         for name in ("layers", "d_model", "heads", "d_ff", "vocab", "max_context", "experts", "experts_per_token"):
             _check_tokens(name, getattr(self, name))
+        for name in ("gated_mlp", "bias", "learned_positions", "tied_embeddings"):
+            check_bool(name, getattr(self, name))
+        if self.kv_heads is not None:
+            check_int("kv_heads", self.kv_heads)
         if self.experts_per_token > self.experts:
             raise ValueError(f"{self.name}: experts_per_token {self.experts_per_token} exceeds experts "
                              f"{self.experts}")

@@ -13,7 +13,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from ..argcheck import check_path, checked_types
+from ..argcheck import check_bool, check_path, checked_types
 from ..errors import ConfigError
 
 __all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
@@ -63,6 +63,15 @@ def _number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _check_columns(table: Table, x: str, y: str, maximize_y: bool) -> None:
+    """a ConfigError naming a column ``table`` lacks and listing its columns; ``maximize_y`` a bool"""
+    check_bool("maximize_y", maximize_y)
+    unknown = [(opt, c) for opt, c in (("x", x), ("y", y)) if c not in table.columns]
+    if unknown:
+        raise ConfigError(table.source, [(opt, f"no column '{c}' for --{opt}; columns: {', '.join(table.columns)}")
+                                         for opt, c in unknown])
+
+
 def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False) -> tuple[list[Row], list[Row]]:
     """(the rows with numbers in x and y, the Pareto-optimal ones sorted by x).
 
@@ -70,10 +79,7 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False) -> tupl
     """
     if not isinstance(table, Table):
         raise TypeError(f"table must be a results Table (read_table(path)); got {type(table).__name__}")
-    unknown = [(opt, c) for opt, c in (("x", x), ("y", y)) if c not in table.columns]
-    if unknown:
-        raise ConfigError(table.source, [(opt, f"no column '{c}' for --{opt}; columns: {', '.join(table.columns)}")
-                                         for opt, c in unknown])
+    _check_columns(table, x, y, maximize_y)
     sign = -1.0 if maximize_y else 1.0
     points = [(vx, sign * vy, row) for row in table.rows
               if row.get("status", "ok") == "ok"
@@ -93,7 +99,9 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False) -> tupl
 @checked_types
 def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: str,
                    maximize_y: bool) -> str:
-    """The front as a Markdown table: point id, the axis columns (dotted config fields), x and y."""
+    """The front as a Markdown table: point id, the axis columns (dotted config fields), x and y (an unknown
+    column: :func:`pareto_front`'s ConfigError)."""
+    _check_columns(table, x, y, maximize_y)
     shown = [c for c in table.columns if c == "point_id" or "." in c]
     shown += [c for c in (x, y) if c not in shown]
     lines = [f"Pareto front of {table.source}: minimise {x}, {'maximise' if maximize_y else 'minimise'} {y} "

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..argcheck import checked_types
+from ..argcheck import check_instance, checked_types, cut_short
 from ..config import Config, config_to_dict, with_overrides
 from ..errors import ConfigError
 from .metrics import error_text
@@ -48,9 +48,40 @@ class Point:
 
 
 def point_id(data: Mapping[str, Any]) -> str:
-    """sha256 of canonical JSON (sorted keys, compact), first 16 hex digits."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    """sha256 of canonical JSON (sorted keys, compact), first 16 hex digits. A numpy scalar counts as the number it
+    holds; a NaN, an infinity or a value JSON cannot hold is a ValueError naming its field."""
+    check_instance("data", data, Mapping, "a mapping (field -> value)")
+    try:
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False, default=_plain)
+    except (TypeError, ValueError) as exc:
+        found = _unfit(data, "")
+        if found is None:  # keys of mixed types, which cannot be sorted
+            raise ValueError(f"data cannot be written as canonical JSON: {exc}") from None
+        raise ValueError(f"{found[0]} must be a finite number, a str, a bool, None, a list or a mapping; got "
+                         f"{cut_short(repr(found[1]))}") from None
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    """a numpy scalar as the Python value it holds (json's hook for what it cannot write itself)"""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _unfit(value: Any, field: str) -> tuple[str, Any] | None:
+    """(field, value) of the first value under ``value`` that canonical JSON cannot hold (NaN, infinity, an
+    object), or None"""
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, Mapping):
+        items = ((f"{field}.{k}" if field else str(k), v) for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        items = ((f"{field}[{i}]", v) for i, v in enumerate(value))
+    elif value is None or isinstance(value, (str, int)) or (isinstance(value, float) and math.isfinite(value)):
+        return None
+    else:
+        return field or "data", value
+    return next((found for name, v in items if (found := _unfit(v, name)) is not None), None)
 
 
 def identity(config: Config, kind: str = "functional") -> dict[str, Any]:
