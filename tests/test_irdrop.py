@@ -226,3 +226,22 @@ def test_ir_drop_error_grows_with_wire_resistance_and_approximation_is_close():
     assert errors[0] == 0.0 and errors[0] < errors[1] < errors[2]
     exact, approx = _ir_crossbar(1.0).mvm(x), _ir_crossbar(1.0, "approximate").mvm(x)
     assert np.linalg.norm(exact - approx) / np.linalg.norm(exact) < 0.01
+
+
+@pytest.mark.parametrize("scale, r", [(1e50, 1.0), (1e200, 1.0), (1.0, 1e300), (1e8, 1e6)])
+def test_the_exact_solve_refuses_cells_far_above_the_wires(scale, r):
+    """G x 1e50 had given 7.2e33 µS (above the physical bound 1/(2r): a path crosses two wire segments), G x 1e200 or
+    r = 1e300 NaN, silently; the approximation stays within the bound at any magnitude"""
+    g = np.random.default_rng(0).uniform(1, 10, (8, 6))
+    with pytest.raises(ValueError, match=r"a cell's conductance over a wire segment's\) must be at most 1e\+08"):
+        effective_conductance(g * scale, r)
+    with pytest.raises(ValueError, match="must be at most 1e"):
+        column_currents_ua(g * scale, np.ones(8), r)
+    approx = effective_conductance_approx(g * scale, r)
+    assert np.isfinite(approx).all() and approx.max() <= 1e6 / (2 * r)
+
+
+def test_the_exact_solve_stays_within_the_bound_up_to_the_limit():
+    g = np.random.default_rng(0).uniform(1, 10, (8, 6))
+    geff = effective_conductance(g * 1e13, 1.0)  # r G 1e-6 up to 1e8
+    assert np.isfinite(geff).all() and 0 < geff.min() and geff.max() <= 1e6 / 2

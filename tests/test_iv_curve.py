@@ -182,3 +182,21 @@ def test_sixteen_bit_reads_bend_without_overflow():
     _, current = bend_planes(levels, planes, np.array([0, 4]))
     np.testing.assert_allclose(planes[0, 0], levels[[65535, 32768, 1, 0]].astype(np.float32))
     assert current[0] == pytest.approx(65535.0 * 65535.0) and current[1] == pytest.approx(32768 * levels[32768])
+
+
+@pytest.mark.parametrize("levels, planes, starts, match", [
+    (None, np.array([[[200.0]]], np.float32), [0, 1], "planes must hold whole codes of magnitude below 128"),
+    (None, np.array([[[np.nan]]], np.float32), [0, 1], "planes must hold whole codes"),
+    (None, np.array([[[1.5]]], np.float32), [0, 1], "planes must hold whole codes"),
+    (None, np.array([[1.0]], np.float32), [0, 1], r"planes must be a float32 array \(n_planes x batch x in\)"),
+    (None, np.array([[[1.0]]]), [0, 1], "planes must be a float32 array"),
+    (None, np.ones((1, 1, 4), np.float32), [0, 2], "starts must be increasing ints from 0 to the 4 inputs"),
+    (None, np.ones((1, 1, 4), np.float32), [0, 3, 2, 4], "starts must be increasing ints"),
+    (np.array([[1.0]]), np.ones((1, 1, 1), np.float32), [0, 1], "levels must be a non-empty 1-d array"),
+    (np.array([np.nan]), np.zeros((1, 1, 1), np.float32), [0, 1], "levels must be a non-empty 1-d array of finite"),
+])
+def test_bend_planes_names_a_bad_argument(levels, planes, starts, match):
+    """codes beyond the level table or NaN had given an IndexError, 2-d planes numpy's AxisError"""
+    table = 127 * np.sinh(1.3 * np.arange(128) / 127) / np.sinh(1.3)
+    with pytest.raises(ValueError, match=match):
+        bend_planes(table if levels is None else levels, planes, np.array(starts))

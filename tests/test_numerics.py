@@ -830,3 +830,75 @@ def test_the_dac_scale_follows_input_range_not_a_leftover_input_max():
     y_plain, y_switched = programmed(plain, w).mvm(x), programmed(switched, w).mvm(x)
     np.testing.assert_array_equal(y_switched, y_plain)
     assert not np.array_equal(programmed(fixed, w).mvm(x), y_plain)
+
+
+# ---- public entry points check what they are given ------------------------------------------------------------
+@pytest.mark.parametrize("call, match", [
+    (lambda: quantize_weights(np.array([[np.nan, 1.0]]), 8, False), "weights hold NaN or infinite values"),
+    (lambda: quantize_weights(np.zeros((0, 3)), 8, False), "weights must have at least one row and one column"),
+    (lambda: quantize_weights(np.ones((2, 2)), 8, "no"), "per_output must be True or False; got 'no'"),
+    (lambda: quantize_inputs(np.array([[np.inf, 1.0]]), 8, None), "inputs hold NaN or infinite values"),
+    (lambda: quantize_inputs(np.zeros((2, 0)), 8, None), r"inputs must have at least one column; got shape \(2, 0\)"),
+    (lambda: quantize_inputs(np.ones((1, 2)), 8, 0.0), "input_max must be a finite number > 0; got 0.0"),
+    (lambda: quantize_inputs(np.ones((1, 2)), 8, -1.0), "input_max must be a finite number > 0; got -1.0"),
+    (lambda: quantize_inputs(np.ones((1, 2)), 8, "1"), "input_max must be a finite number > 0; got '1'"),
+    (lambda: quantize_inputs(np.array([[-1.0, 0.5]]), 8, None, True), "inputs must be >= 0 when unsigned"),
+    (lambda: quantize_inputs(np.ones((1, 2)), 8, None, "no"), "unsigned must be True or False"),
+    (lambda: quantize_inputs(np.array([[1e-300, 0.0]]), 8, None), "too small to quantise at its own scale"),
+])
+def test_public_quantisers_check_values(call, match):
+    """NaN had become INT_MIN codes, an empty matrix numpy's zero-size error, input_max 0 a ZeroDivisionError, -1 a
+    negative scale, "no" per-output scales, negative unsigned inputs negative codes"""
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_public_weight_levels_check_their_codes():
+    """a code out of range had wrapped (383 read as 127), transposed codes had been laid out"""
+    plan = plan_layer(make_config(weight_bits=8, bits_per_cell=2, in_features=2, out_features=1))
+    levels, _ = weight_levels(np.array([[127, -127]]), plan)
+    assert levels.shape == (2, 4, 2, 1)
+    for codes, match in (([[383, -127]], r"codes of 8-bit weights must lie in \[-127, 127\]; got -127 to 383"),
+                         ([[1], [2]], r"codes must be integers of shape \(out, in\) = \(1, 2\)"),
+                         ([[1.0, 2.0]], "codes must be integers")):
+        with pytest.raises(ValueError, match=match):
+            weight_levels(np.array(codes), plan)
+    binary = plan_layer(legal_config("differential", 1, 1, "analog", in_features=2, out_features=1))
+    with pytest.raises(ValueError, match=r"codes of binary weights must be -1 or \+1"):
+        weight_levels(np.array([[0, 1]]), binary)
+
+
+def test_crossbar_validates_a_config_built_without_the_loader():
+    """dataclasses.replace(cfg.adc, bits=0) had given code_min 0.5 > code_max -0.5 and all-zero outputs, silently"""
+    from cimsim.errors import ConfigError
+    from cimsim.numerics import build_crossbar
+
+    cfg = make_config()
+    for bits, shown in ((0, "0"), ("8", "'8'"), (True, "True")):
+        bad = dataclasses.replace(cfg, adc=dataclasses.replace(cfg.adc, bits=bits))
+        for build in (Crossbar, build_crossbar):
+            with pytest.raises(ConfigError, match=rf"'adc.bits' must be an integer in \[1, 16\]; got {shown}"):
+                build(bad)
+    with pytest.raises(TypeError, match="config.adc must be a cimsim AdcConfig"):
+        Crossbar(dataclasses.replace(cfg, adc=8))
+    w, x = data(cfg)
+    np.testing.assert_array_equal(programmed(cfg, w).mvm(x), programmed(cfg, w).mvm(x))  # checked once, then held
+
+
+def test_a_calibrated_setting_cannot_change_the_crossbar():
+    """calibrate() returns the setting mvm reads: its lsb had been writable, so scaling it changed later results"""
+    from cimsim.numerics import AdcSetting
+
+    cfg = make_config(adc_range="calibrated", adc_bits=6)
+    w, x = data(cfg)
+    xbar = programmed(cfg, w)
+    setting = xbar.calibrate(x)
+    y = xbar.mvm(x)
+    assert not setting.lsb.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        setting.lsb[:] *= 100
+    np.testing.assert_array_equal(xbar.mvm(x), y)
+    given = np.ones((1, 4))
+    held = AdcSetting(given, -1, 1)
+    given[:] = 5.0
+    assert (held.lsb == 1.0).all()

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from .argcheck import check_real, checked_types
+from .argcheck import check_real, checked_types, cut_short
 from .config.modes import InputEncoding
 from .mapping import Plan
 
@@ -44,7 +44,28 @@ def read_levels(plan: Plan) -> np.ndarray | None:
     return top * np.sinh(a * np.arange(top + 1) / top) / math.sinh(a)
 
 
-def bend_planes(levels: np.ndarray, planes: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bend_planes(levels, planes: np.ndarray, starts) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_bend_planes` of checked arguments, or a ValueError naming the bad one: ``levels`` a 1-d table of finite
+    currents, ``planes`` a float32 (n_planes x batch x in) array of whole codes with |code| < len(levels) (bent in
+    place), ``starts`` increasing group starts from 0, the input count last."""
+    levels = np.asarray(levels)
+    if levels.ndim != 1 or levels.dtype.kind not in "iuf" or not len(levels) or not np.isfinite(levels).all():
+        raise ValueError(f"levels must be a non-empty 1-d array of finite currents; got {levels.dtype} {levels.shape}")
+    if not isinstance(planes, np.ndarray) or planes.dtype != np.float32 or planes.ndim != 3:
+        raise ValueError(f"planes must be a float32 array (n_planes x batch x in), bent in place; got "
+                         f"{type(planes).__name__} {getattr(planes, 'dtype', '')} {np.shape(planes)}")
+    if not (np.isfinite(planes).all() and (planes == np.round(planes)).all()
+            and np.abs(planes).max(initial=0) < len(levels)):
+        raise ValueError(f"planes must hold whole codes of magnitude below {len(levels)} (the level table's length)")
+    starts = np.asarray(starts)
+    if (starts.ndim != 1 or starts.dtype.kind not in "iu" or len(starts) < 2 or starts[0] != 0
+            or starts[-1] != planes.shape[2] or (np.diff(starts) <= 0).any()):
+        raise ValueError(f"starts must be increasing ints from 0 to the {planes.shape[2]} inputs (each group's first "
+                         f"input, then the input count); got {cut_short(repr(starts.tolist()), 60)}")
+    return _bend_planes(levels, planes, starts)
+
+
+def _bend_planes(levels: np.ndarray, planes: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each code of ``planes`` (n_planes x batch x in, float32, signed codes keep their sign) replaced in place by
     its current ``levels[|code|]``; returns the squared currents per row group (rows starting at ``starts``, the
     last entry the input count) of every plane row, (groups, n_planes * batch), and per input the sum of code x

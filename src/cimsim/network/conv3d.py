@@ -12,7 +12,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .layers import GroupedConv, checked_bias, checked_groups, ints, real_array, window_out
+from .arguments import checked_bias, checked_groups, ints, real_array
+from .layers import GroupedConv, window_out
 
 __all__ = ["Conv3d"]
 
@@ -40,6 +41,7 @@ class Conv3d(GroupedConv):
     """channel groups: in_ch and out_ch are split in ``groups`` independent convolutions"""
 
     def __post_init__(self):
+        super().__post_init__()
         object.__setattr__(self, "weight", real_array("Conv3d weight", self.weight, 5))
         object.__setattr__(self, "bias", checked_bias(self.bias, self.weight.shape[0]))
         object.__setattr__(self, "stride", ints("Conv3d stride", self.stride, 3, 1, _AXES))

@@ -5,7 +5,6 @@ Digital: data movement on the vector unit, and a scatter's combining operation p
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -95,18 +94,14 @@ class PutAlong(DigitalLayer):
     reduction: str = "none"
 
     def __post_init__(self):
+        super().__post_init__()
         checked_reduction(self.reduction, "PutAlong")
-        if self.value is not None:
-            value = float(self.value)
-            if math.isnan(value):
-                raise ValueError("PutAlong value must be a number (infinities allowed); got NaN")
-            object.__setattr__(self, "value", value)
 
-    def output_shape(self, data_shape: tuple[int, ...], index_shape: tuple[int, ...],
-                     *updates_shape: tuple[int, ...]) -> tuple[int, ...]:
-        if len(updates_shape) != (self.value is None):
+    def output_shape(self, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+        if len(shapes) != 2 + (self.value is None):
             raise ValueError(f"PutAlong takes (data, indices{', updates' if self.value is None else ''}); got "
-                             f"{2 + len(updates_shape)} inputs")
+                             f"{len(shapes)} inputs")
+        data_shape, index_shape, *updates_shape = shapes
         _check_shapes(tuple(data_shape), tuple(index_shape), per_sample_axis(self.axis, len(data_shape), "PutAlong"),
                       "PutAlong")
         if updates_shape and tuple(updates_shape[0]) != tuple(index_shape):

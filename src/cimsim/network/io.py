@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..argcheck import check_path
+from ..argcheck import check_path, cut_short
+from ..numerics.checks import as_array
 from ..npfiles import read_npz
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense, Layer, MatrixLayer
@@ -94,11 +95,29 @@ def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str,
         architecture.append(params)
     arrays.update(format=np.array(FORMAT), architecture=np.array(json.dumps(architecture)),
                   input_shape=np.array(network.input_shape, dtype=np.int64))
-    for name, value in (extras or {}).items():
-        if name in arrays:
-            raise ValueError(f"extra array {name!r} would overwrite the network's own entry of that name")
-        arrays[name] = np.asarray(value)
+    arrays.update(_checked_extras(extras, arrays))
     np.savez_compressed(path, **arrays)
+
+
+def _checked_extras(extras, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``extras`` (a mapping of names to arrays, or None) as arrays, or a ValueError naming extras: a name that is not
+    a non-empty str, one of the network's own entries (``arrays``) or of np.savez's arguments, an object array"""
+    if extras is None:
+        return {}
+    if not isinstance(extras, Mapping):
+        raise ValueError(f"extras must be a dict of name -> array or None; got {type(extras).__name__}")
+    checked = {}
+    for name, value in extras.items():
+        if not isinstance(name, str) or not name or name in ("file", "allow_pickle"):
+            raise ValueError(f"extras names must be non-empty strings other than 'file' and 'allow_pickle' "
+                             f"(np.savez's arguments); got {cut_short(repr(name), 60)}")
+        if name in arrays:
+            raise ValueError(f"extras array {name!r} would overwrite the network's own entry of that name")
+        checked[name] = as_array(f"extras[{name!r}]", value)
+        if checked[name].dtype.hasobject:
+            raise ValueError(f"extras[{name!r}] must be an array of numbers or strings (a file a loader can read "
+                             f"without pickles); got dtype {checked[name].dtype}")
+    return checked
 
 
 def _load_npz(path: Path) -> Network:

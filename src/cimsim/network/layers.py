@@ -23,64 +23,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..argcheck import check_real
+from .arguments import _padding, _pair, checked_bias, checked_groups, checked_scalar, real_array, scalar_fields
 
 __all__ = ["Layer", "MatrixLayer", "DigitalLayer", "Dense", "GroupedConv", "Conv2d"]
-
-
-def ints(name: str, value, count: int, minimum: int, axes: str) -> tuple[int, ...]:
-    """``value`` (an int or ``count`` ints) as ``count`` ints >= ``minimum``; ``axes`` names them for the error"""
-    values = (value,) * count if isinstance(value, (int, np.integer)) else value
-    values = tuple(np.ravel(values)) if isinstance(values, (tuple, list, np.ndarray)) else (values,)
-    if len(values) != count or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in values):
-        raise ValueError(f"{name} must be an int >= {minimum} or {count} of them ({axes}); got {value!r}")
-    return tuple(int(v) for v in values)
-
-
-def _pair(name: str, value, minimum: int) -> tuple[int, int]:
-    """``value`` (an int or two ints) as a (height, width) pair of ints >= ``minimum``."""
-    return ints(name, value, 2, minimum, "height, width")
-
-
-def real_array(name: str, value, ndim: int) -> np.ndarray:
-    """``value`` as a read-only float64 array of ``ndim`` dimensions holding finite numbers."""
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
-    if arr.ndim != ndim or 0 in arr.shape:
-        raise ValueError(f"{name} must be a non-empty {ndim}-d array; got shape {arr.shape}")
-    arr = np.array(arr, dtype=np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} holds NaN or infinite values")
-    arr.setflags(write=False)
-    return arr
-
-
-def checked_bias(value, out: int) -> np.ndarray | None:
-    if value is None:
-        return None
-    bias = real_array("bias", value, 1)
-    if bias.shape != (out,):
-        raise ValueError(f"bias must have shape ({out},) to match the weight; got {bias.shape}")
-    return bias
-
-
-def _padding(name: str, value) -> tuple[int, int, int, int]:
-    """Zero padding as (top, left, bottom, right) from an int, a (height, width) pair or four ints (ONNX order)."""
-    if isinstance(value, (int, np.integer)) or len(tuple(value)) == 2:
-        ph, pw = _pair(name, value, 0)
-        return ph, pw, ph, pw
-    pads = tuple(value)
-    if len(pads) != 4 or not all(isinstance(v, (int, np.integer)) and v >= 0 for v in pads):
-        raise ValueError(f"{name} must be an int >= 0, two of them (height, width) or four (top, left, bottom, "
-                         f"right); got {value!r}")
-    return tuple(int(v) for v in pads)
-
-
-def checked_groups(layer: str, groups, out_ch: int) -> int:
-    """a convolution's channel groups: an int >= 1 dividing its ``out_ch`` output channels"""
-    if not isinstance(groups, (int, np.integer)) or groups < 1 or out_ch % groups:
-        raise ValueError(f"{layer} groups must be an int >= 1 dividing the {out_ch} output channels; got {groups!r}")
-    return int(groups)
 
 
 def grouped_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -119,6 +64,13 @@ class Layer(ABC):
     """name of the layer in the .npz architecture list"""
     arity: ClassVar[int | None] = 1
     """activations the layer takes (None: one or more)"""
+
+    def __post_init__(self):
+        """Every scalar field checked and stored as a plain Python value (:func:`checked_scalar`); a layer with
+        checks of its own calls this first."""
+        for name, kind in scalar_fields(type(self)):
+            value = checked_scalar(f"{type(self).__name__} {name}", getattr(self, name), kind)
+            object.__setattr__(self, name, value)
 
     @abstractmethod
     def output_shape(self, *input_shapes: tuple[int, ...]) -> tuple[int, ...]:
@@ -202,6 +154,7 @@ class Dense(MatrixLayer):
         object.__setattr__(self, "bias", checked_bias(self.bias, self.weight.shape[0]))
         object.__setattr__(self, "routed_fraction", check_real("Dense routed_fraction", self.routed_fraction, 0, 1,
                                                                low_open=True))
+        super().__post_init__()  # after its own, stricter check
 
     @property
     def matrix(self) -> np.ndarray:
@@ -269,6 +222,7 @@ class Conv2d(GroupedConv):
     """channel groups: in_ch and out_ch are split in ``groups`` independent convolutions"""
 
     def __post_init__(self):
+        super().__post_init__()
         object.__setattr__(self, "weight", real_array("Conv2d weight", self.weight, 4))
         object.__setattr__(self, "bias", checked_bias(self.bias, self.weight.shape[0]))
         object.__setattr__(self, "stride", _pair("Conv2d stride", self.stride, 1))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..argcheck import is_int
+from ..argcheck import cut_short, is_int
 from ..numerics.checks import as_array
 from .layers import DigitalLayer, Layer, MatrixLayer
 
@@ -69,15 +69,15 @@ class Network:
     """a name per layer (e.g. the ONNX node's), for messages and reports; None: 'layer{k}'"""
 
     def __post_init__(self):
-        layers = tuple(self.layers)
+        layers = tuple(self.layers) if isinstance(self.layers, (tuple, list)) else None
         if not layers:
-            raise ValueError("a Network needs at least one layer")
+            raise ValueError(f"layers must be a tuple of at least one layer; got {cut_short(repr(self.layers), 60)}")
         for k, layer in enumerate(layers):
             if not isinstance(layer, (MatrixLayer, DigitalLayer)):
                 raise ValueError(f"layer {k} is not a cimsim layer: {type(layer).__name__}")
-        shape = tuple(self.input_shape)
+        shape = tuple(self.input_shape) if isinstance(self.input_shape, (tuple, list, np.ndarray)) else ()
         if not shape or not all(is_int(s) and s > 0 for s in shape):
-            raise ValueError(f"input_shape must be positive ints; got {self.input_shape!r}")
+            raise ValueError(f"input_shape must be a tuple of positive ints; got {cut_short(repr(self.input_shape))}")
         object.__setattr__(self, "layers", layers)
         object.__setattr__(self, "input_shape", tuple(int(s) for s in shape))
         object.__setattr__(self, "inputs", self._checked_inputs())
@@ -88,18 +88,24 @@ class Network:
         self.shapes()  # every layer must accept the shapes it reads
 
     def _checked_inputs(self) -> tuple[tuple[int, ...], ...]:
-        if self.inputs is None:
-            return tuple((k,) for k in range(len(self.layers)))
-        inputs = tuple(tuple(v) for v in self.inputs)
+        """``inputs`` as tuples of ints (None: a chain), or a ValueError naming the layer that reads the wrong
+        values or the wrong number of them (its ``arity``)"""
+        chain = self.inputs is None
+        try:
+            inputs = tuple((k,) for k in range(len(self.layers))) if chain else tuple(tuple(v) for v in self.inputs)
+        except TypeError:
+            raise ValueError(f"inputs must hold a tuple of value numbers per layer; got "
+                             f"{cut_short(repr(self.inputs))}") from None
         if len(inputs) != len(self.layers):
             raise ValueError(f"inputs must list the values read by each of the {len(self.layers)} layers; got "
                              f"{len(inputs)} entries")
         for k, (layer, values) in enumerate(zip(self.layers, inputs)):
-            if not values or not all(isinstance(v, (int, np.integer)) and 0 <= v <= k for v in values):
+            if not values or not all(is_int(v) and 0 <= v <= k for v in values):
                 raise ValueError(f"layer {k} ({layer.kind}) must read values in 0..{k} (0: the network input, j + 1: "
                                  f"layer j's output); got {values}")
             if layer.arity is not None and len(values) != layer.arity:
-                raise ValueError(f"layer {k} ({layer.kind}) takes {layer.arity} input(s); got {len(values)}")
+                raise ValueError(f"layer {k} ({layer.kind}) takes {layer.arity} input(s); got {len(values)}"
+                                 + (" (a chain gives each layer the one before it: give inputs)" if chain else ""))
         return tuple(tuple(int(v) for v in values) for values in inputs)
 
     def shapes(self) -> list[tuple[int, ...]]:
@@ -162,9 +168,10 @@ class Network:
 
         ``matmul(index, layer, rows)`` computes every matrix product (module doc); None: the float product
         ``layer.product(rows)`` (= ``rows @ layer.matrix.T``). A value is dropped once the last layer reading it has
-        run.
+        run. The outputs never share memory with ``x``.
         """
-        values: dict[int, np.ndarray] = {0: self._checked_input(x)}
+        x = self._checked_input(x)
+        values: dict[int, np.ndarray] = {0: x}
         last_read = {v: k for k, vs in enumerate(self.inputs) for v in vs}
         indices = {id(layer): k for k, layer in enumerate(self.matrix_layers())}
         for k, (layer, reads) in enumerate(zip(self.layers, self.inputs)):
@@ -195,7 +202,8 @@ class Network:
                 if last_read[v] == k:
                     values.pop(v, None)
             values[k + 1] = out
-        return values[len(self.layers)]
+        out = values[len(self.layers)]
+        return out.copy() if np.shares_memory(out, x) else out  # a view of x (Reshape, Slice): not the caller's
 
     def predict(self, x, matmul: MatMul | None = None) -> np.ndarray:
         """Class labels (batch,) int64: argmax of the outputs (which must be (batch, classes))."""

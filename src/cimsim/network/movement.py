@@ -13,8 +13,10 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..argcheck import check_real
+from .arguments import constant_array
 from .layers import DigitalLayer
-from .ops import _constant, int_tuple, per_sample_axis
+from .ops import int_tuple, per_sample_axis
 
 __all__ = ["Concat", "JoinConstant", "Constant", "Slice", "Reshape", "Flatten", "Transpose", "Pad", "Upsample",
            "Dilate"]
@@ -54,8 +56,8 @@ class JoinConstant(DigitalLayer):
     before: bool = True
 
     def __post_init__(self):
-        object.__setattr__(self, "constant", _constant("JoinConstant constant", self.constant))
-        object.__setattr__(self, "before", bool(self.before))
+        super().__post_init__()
+        object.__setattr__(self, "constant", constant_array("JoinConstant constant", self.constant))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         parts = (self.constant.shape, tuple(input_shape)) if self.before else (tuple(input_shape), self.constant.shape)
@@ -76,7 +78,8 @@ class Constant(DigitalLayer):
     value: np.ndarray
 
     def __post_init__(self):
-        object.__setattr__(self, "value", _constant("Constant value", self.value))
+        super().__post_init__()
+        object.__setattr__(self, "value", constant_array("Constant value", self.value))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return self.value.shape
@@ -120,6 +123,7 @@ class Reshape(DigitalLayer):
     shape: tuple[int, ...]
 
     def __post_init__(self):
+        super().__post_init__()
         object.__setattr__(self, "shape", int_tuple("Reshape shape", self.shape))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -157,6 +161,7 @@ class Transpose(DigitalLayer):
     perm: tuple[int, ...]
 
     def __post_init__(self):
+        super().__post_init__()
         object.__setattr__(self, "perm", int_tuple("Transpose perm", self.perm))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -180,12 +185,11 @@ class Pad(DigitalLayer):
     mode: str = "constant"
 
     def __post_init__(self):
+        object.__setattr__(self, "value", check_real("Pad value", self.value))
+        super().__post_init__()  # after its own, stricter check
         object.__setattr__(self, "pads", int_tuple("Pad pads", self.pads))
-        object.__setattr__(self, "value", float(self.value))
         if len(self.pads) % 2 or any(p < 0 for p in self.pads):
             raise ValueError(f"Pad needs a begin and an end >= 0 for every axis; got pads {self.pads}")
-        if not math.isfinite(self.value):
-            raise ValueError(f"Pad value must be finite; got {self.value!r}")
         if self.mode not in PAD_MODES:
             raise ValueError(f"Pad mode must be one of {', '.join(PAD_MODES)}; got {self.mode!r}")
 
@@ -211,6 +215,7 @@ class _PerAxisFactors(DigitalLayer):
     factors: tuple[int, ...]
 
     def __post_init__(self):
+        super().__post_init__()
         object.__setattr__(self, "factors", int_tuple(f"{type(self).__name__} factors", self.factors))
         if any(f < 1 for f in self.factors):
             raise ValueError(f"{type(self).__name__} factors must be whole numbers >= 1; got {self.factors}")

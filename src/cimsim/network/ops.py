@@ -16,6 +16,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..argcheck import check_real
+from .arguments import constant_array
 from .layers import DigitalLayer
 
 __all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "Max", "ActivationMatMul",
@@ -93,18 +95,6 @@ def per_sample_axis(axis, ndim: int, name: str) -> int:
     return int(axis) % ndim
 
 
-def _constant(name: str, value, minus_inf: bool = False) -> np.ndarray | None:
-    """``value`` as a read-only float64 array (None stays None); NaN and infinities refused, but -inf where
-    ``minus_inf`` (an attention mask's shift)."""
-    if value is None:
-        return None
-    arr = np.array(value, dtype=np.float64)
-    if not (np.isfinite(arr) | (minus_inf & (arr == -np.inf))).all():
-        raise ValueError(f"{name} holds NaN or infinite values" + (" (only -inf is allowed)" if minus_inf else ""))
-    arr.setflags(write=False)
-    return arr
-
-
 def aligned(xs: tuple[np.ndarray, ...]) -> list[np.ndarray]:
     """Batches given the same number of axes by inserting ones after the batch axis (numpy broadcasting per sample)."""
     ndim = max(x.ndim for x in xs)
@@ -135,6 +125,7 @@ class Unary(_SameShape):
     function: str
 
     def __post_init__(self):
+        super().__post_init__()
         if self.function not in UNARY_FUNCTIONS:
             raise ValueError(f"unknown function {self.function!r}; known: {', '.join(UNARY_FUNCTIONS)}")
 
@@ -145,18 +136,11 @@ class Unary(_SameShape):
 
 @dataclass(frozen=True, eq=False)
 class Clip(_SameShape):
-    """min(max(x, low), high); None: no bound on that side."""
+    """min(max(x, low), high); None: no bound on that side (either may be infinite)."""
 
     kind: ClassVar[str] = "clip"
     low: float | None = None
     high: float | None = None
-
-    def __post_init__(self):
-        for side in ("low", "high"):
-            value = getattr(self, side)
-            if value is not None and not (isinstance(value, (int, float, np.integer, np.floating))
-                                          and not isinstance(value, (bool, np.bool_)) and not math.isnan(value)):
-                raise ValueError(f"Clip {side} must be a number (+/-inf allowed) or None; got {value!r}")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return np.clip(x, self.low, self.high)
@@ -172,8 +156,9 @@ class Affine(DigitalLayer):
     shift: np.ndarray | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "scale", _constant("Affine scale", self.scale))
-        object.__setattr__(self, "shift", _constant("Affine shift", self.shift, minus_inf=True))
+        super().__post_init__()
+        object.__setattr__(self, "scale", constant_array("Affine scale", self.scale))
+        object.__setattr__(self, "shift", constant_array("Affine shift", self.shift, minus_inf=True))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         shape = tuple(input_shape)
@@ -202,6 +187,7 @@ class Elementwise(DigitalLayer):
     op: str = "add"
 
     def __post_init__(self):
+        super().__post_init__()
         if self.op not in BINARY_FUNCTIONS:
             raise ValueError(f"unknown elementwise op {self.op!r}; known: {', '.join(BINARY_FUNCTIONS)}")
 
@@ -245,10 +231,11 @@ class LayerNorm(_SameShape):
     axis: int = -1
 
     def __post_init__(self):
-        object.__setattr__(self, "weight", _constant("LayerNorm weight", self.weight))
-        object.__setattr__(self, "bias", _constant("LayerNorm bias", self.bias))
-        if not self.epsilon > 0:
-            raise ValueError(f"LayerNorm epsilon must be > 0; got {self.epsilon!r}")
+        name = type(self).__name__
+        object.__setattr__(self, "epsilon", check_real(f"{name} epsilon", self.epsilon, 0.0, low_open=True))
+        super().__post_init__()  # after its own, stricter check
+        object.__setattr__(self, "weight", constant_array(f"{name} weight", self.weight))
+        object.__setattr__(self, "bias", constant_array(f"{name} bias", self.bias))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         axes = tuple(range(per_sample_axis(self.axis, x.ndim - 1, "LayerNorm") + 1, x.ndim))
@@ -268,6 +255,7 @@ class Mean(DigitalLayer):
     keepdims: bool = True
 
     def __post_init__(self):
+        super().__post_init__()
         object.__setattr__(self, "axes", int_tuple(f"{type(self).__name__} axes", self.axes))
 
     def _axes(self, ndim: int) -> tuple[int, ...]:

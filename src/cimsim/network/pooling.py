@@ -9,7 +9,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .layers import DigitalLayer, _pair, _padding, window_out
+from .arguments import _padding, _pair
+from .layers import DigitalLayer, window_out
 
 __all__ = ["MaxPool2d", "AvgPool2d", "GlobalAvgPool2d"]
 
@@ -30,6 +31,7 @@ class _Pool2d(DigitalLayer):
     """(vertical, horizontal) distance between a window's taps; an int means both"""
 
     def __post_init__(self):
+        super().__post_init__()
         name = type(self).__name__
         object.__setattr__(self, "kernel", _pair(f"{name} kernel", self.kernel, 1))
         object.__setattr__(self, "stride", _pair(f"{name} stride",

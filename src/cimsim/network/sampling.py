@@ -34,11 +34,11 @@ class GridSample(DigitalLayer):
     align_corners: bool = False
 
     def __post_init__(self):
+        super().__post_init__()
         for name, value, allowed in (("mode", self.mode, GRID_MODES), ("padding_mode", self.padding_mode,
                                                                        GRID_PADDING)):
             if value not in allowed:
                 raise ValueError(f"GridSample {name} must be one of {', '.join(allowed)}; got {value!r}")
-        object.__setattr__(self, "align_corners", bool(self.align_corners))
 
     def output_shape(self, map_shape: tuple[int, ...], grid_shape: tuple[int, ...]) -> tuple[int, ...]:
         if len(map_shape) != 3 or len(grid_shape) != 3 or grid_shape[2] != 2:

@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..argcheck import check_int
+from .arguments import constant_array
 from .layers import DigitalLayer
 from .ops import aligned, per_sample_axis
 
@@ -31,9 +32,8 @@ class TopK(DigitalLayer):
     indices: bool = False
 
     def __post_init__(self):
+        super().__post_init__()
         object.__setattr__(self, "k", check_int("TopK k", self.k))
-        object.__setattr__(self, "largest", bool(self.largest))
-        object.__setattr__(self, "indices", bool(self.indices))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         shape = list(input_shape)
@@ -73,13 +73,11 @@ class Select(DigitalLayer):
     condition: np.ndarray | None = None
 
     def __post_init__(self):
+        super().__post_init__()
         if self.condition is not None and self.a is not None and self.b is not None:
             raise ValueError("Select of a constant condition needs an activation operand (else it is a constant)")
         for name in ("a", "b", "condition"):
-            if getattr(self, name) is not None:
-                value = np.array(getattr(self, name), dtype=np.float64)
-                value.setflags(write=False)
-                object.__setattr__(self, name, value)
+            object.__setattr__(self, name, constant_array(f"Select {name}", getattr(self, name), any_value=True))
 
     @property
     def _inputs(self) -> int:

@@ -11,8 +11,9 @@ from typing import ClassVar
 import numpy as np
 
 from .indexing import checked_reduction, scattered
+from .arguments import constant_array
 from .layers import DigitalLayer
-from .ops import _constant, per_sample_axis
+from .ops import per_sample_axis
 
 __all__ = ["Interpolate", "Embedding", "Scatter"]
 
@@ -28,7 +29,8 @@ class Interpolate(DigitalLayer):
     axis: int = 0
 
     def __post_init__(self):
-        object.__setattr__(self, "weight", _constant("Interpolate weight", self.weight))
+        super().__post_init__()
+        object.__setattr__(self, "weight", constant_array("Interpolate weight", self.weight))
         if self.weight.ndim != 2 or 0 in self.weight.shape:
             raise ValueError(f"Interpolate weight must be a non-empty (out, in) matrix; got shape {self.weight.shape}")
 
@@ -67,7 +69,8 @@ class Embedding(DigitalLayer):
     table: np.ndarray
 
     def __post_init__(self):
-        object.__setattr__(self, "table", _constant("Embedding table", self.table))
+        super().__post_init__()
+        object.__setattr__(self, "table", constant_array("Embedding table", self.table))
         if self.table.ndim != 2 or 0 in self.table.shape:
             raise ValueError(f"Embedding table must be a non-empty (vocabulary, dim) matrix; got {self.table.shape}")
 
@@ -100,6 +103,7 @@ class Scatter(DigitalLayer):
     reduction: str = "none"
 
     def __post_init__(self):
+        super().__post_init__()
         checked_reduction(self.reduction, "Scatter")
         p = np.asarray(self.positions)
         if p.ndim != 1 or p.dtype.kind not in "iu" or (p.size and p.min() < 0):

@@ -1,10 +1,47 @@
-"""What the crossbar's public calls accept: real, finite matrices of the right shape, non-negative unsigned inputs."""
+"""What the crossbar's public calls accept: a valid config, real, finite matrices of the right shape, non-negative
+unsigned inputs."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-__all__ = ["as_array", "vector_rows", "finite_matrix", "checked_inputs", "check_unsigned", "finite_outputs"]
+from ..argcheck import check_instance, cut_short
+from ..config.schema import SECTIONS, Config
+from ..errors import ConfigError
+
+__all__ = ["as_array", "vector_rows", "finite_matrix", "checked_inputs", "check_unsigned", "finite_outputs",
+           "checked_config"]
+
+_CHECKED: dict[int, Config] = {}
+"""the configs :func:`checked_config` passed last, by id (held, so an id is not reused while it is here)"""
+
+
+def checked_config(config) -> Config:
+    """``config`` when each field passes the loader's rule for it (type and range), else the loader's
+    :class:`ConfigError` naming each field: a Config built with dataclasses.replace or directly is not validated
+    (adc.bits = 0 had given all-zero outputs, "8" been accepted). The rules between fields are the loader's alone:
+    the numerics run combinations it refuses (a digital array with summed planes). Each config is checked once (up
+    to 64 held, by identity)."""
+    if not isinstance(config, Config):  # as plan_layer says it
+        raise TypeError(f"a cimsim Config is needed (cimsim.config.load_config(path)); got {type(config).__name__}")
+    if _CHECKED.get(id(config)) is config:
+        return config
+    errors = []
+    for name, cls in SECTIONS.items():
+        section = check_instance(f"config.{name}", getattr(config, name), cls)
+        for field in dataclasses.fields(section):
+            rule, value = field.metadata["rule"], getattr(section, field.name)
+            if not rule.accepts(value):
+                dotted = f"{name}.{field.name}"
+                errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {cut_short(repr(value), 60)}"))
+    if errors:
+        raise ConfigError(config.source, errors)
+    if len(_CHECKED) >= 64:
+        _CHECKED.clear()
+    _CHECKED[id(config)] = config
+    return config
 
 
 def as_array(name: str, a) -> np.ndarray:

@@ -23,12 +23,18 @@ class AdcSetting:
     """The converters' transfer: code = clip(floor(a / lsb + 0.5), code_min, code_max), lsb per array column.
 
     ``lsb[r, c]`` is the step of converted column c in row tile r, in units of one input code x one level;
-    it is never below 1, so a converter with codes to spare is lossless.
+    it is never below 1, so a converter with codes to spare is lossless. ``lsb`` is a read-only copy (the setting a
+    crossbar returns is the one it reads; the kernels get a writable copy of it, the type they are compiled for).
     """
 
     lsb: np.ndarray
     code_min: int
     code_max: int
+
+    def __post_init__(self):
+        lsb = np.array(self.lsb, dtype=np.float64)
+        lsb.setflags(write=False)
+        object.__setattr__(self, "lsb", lsb)
 
     @property
     def full_scale(self) -> np.ndarray:

@@ -29,9 +29,9 @@ from ..errors import CallOrderError
 from ..footprint import check_memory
 from ..mapping import plan_layer
 from . import _kernels, int8
-from .checks import check_unsigned, checked_inputs, finite_matrix, finite_outputs, vector_rows
+from .checks import check_unsigned, checked_config, checked_inputs, finite_matrix, finite_outputs, vector_rows
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
-from .encoding import (accumulate_planes, fixed_input_max, prepare_planes, quantize_inputs, unshifted,
+from .encoding import (_quantize_inputs, accumulate_planes, fixed_input_max, prepare_planes, unshifted,
                        with_normal_rows)
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from .products import PRODUCT_ROWS, group_sums
@@ -62,7 +62,7 @@ class Crossbar:
 
     def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None,
                  *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None):
-        self.config = config
+        self.config = checked_config(config)  # each field by the loader's rule: one built otherwise may be invalid
         self.plan = plan_layer(config, in_features, out_features)
         check_memory(config, [self.plan], "in_features and out_features", chunk=1)  # each read checks its vectors
         seed = config.simulation.seed
@@ -281,8 +281,8 @@ class Crossbar:
             clipped += _kernels.adc_accumulate(
                 sums, batch, plane_w, self.layer.n_blocks, p.out_features,
                 self.layer.col_w * self.layer.compensation[tile],
-                self.layer.col_r, self.layer.ref_tile, self.layer.ones_col, adc.lsb[tile], float(adc.code_min),
-                float(adc.code_max), gain, offset, inl, p.outputs_per_array, noise_std,
+                self.layer.col_r, self.layer.ref_tile, self.layer.ones_col, adc.lsb[tile].copy(),
+                float(adc.code_min), float(adc.code_max), gain, offset, inl, p.outputs_per_array, noise_std,
                 self._noise_key(g, 0) if self._output_noise else np.uint64(0), first_vector,
                 g == 0, x_scale if last else no_scale, self.layer.weight_scale if last else no_scale, out)
         return clipped, code_sq, nonzero, float(x_scale.max(initial=0.0))
@@ -321,7 +321,7 @@ class Crossbar:
         """The exact product of the quantised operands, rescaled: what a lossless array would return."""
         self._require_programmed()
         p, (x, one) = self.plan, self._inputs(inputs)
-        (codes, x_scale), shift = with_normal_rows(lambda v: quantize_inputs(
+        (codes, x_scale), shift = with_normal_rows(lambda v: _quantize_inputs(
             v, p.input_bits, fixed_input_max(self.config.dac), p.signed_inputs == SignedInputs.UNSIGNED), x)
         out = int8.exact_product(codes, self.layer.weight_codes,  # a new float64 array: rescaled in place
                                  self.config.simulation.int8_products == Int8Products.AUTO)

@@ -12,11 +12,12 @@ from dataclasses import replace
 import numpy as np
 
 from .. import iv_curve as iv
-from ..argcheck import check_int, checked_types
+from ..argcheck import check_bool, check_int, check_real, checked_types
 from ..config.modes import InputRange, SignedEncoding, SignedInputs
 from ..config.schema import DacConfig
 from ..mapping import Plan
 from . import _input_kernels
+from .checks import as_array
 from .threads import scratch
 
 __all__ = ["quantize_weights", "quantize_inputs", "binary_scale", "weight_levels", "SIGN_MODES", "dac_layout",
@@ -112,8 +113,40 @@ def _operand(name: str, a, bits, max_bits: int) -> tuple[np.ndarray, int]:
     return a.astype(np.float64, copy=False), check_int(f"{name} bits", bits, 1, max_bits)
 
 
-def quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Signed weight codes (int64, out x in) and their scale per output (float64, out).
+def _checked_matrix(name: str, a, rows: int) -> np.ndarray:
+    """``a`` as a finite float64 matrix of at least ``rows`` rows and one column, or a ValueError naming it: the
+    public quantisers' check (the crossbar checks its operands before it quantises them)"""
+    a, _ = _operand(name, as_array(name, a), 1, 1)
+    if a.shape[0] < rows or a.shape[1] == 0:
+        raise ValueError(f"{name} must have at least {'one row and ' if rows else ''}one column; got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} hold NaN or infinite values")
+    return a
+
+
+def quantize_weights(w, bits: int, per_output: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Signed weight codes (int64, out x in) and their scale per output (float64, out) of finite weights ``w``
+    (:func:`_quantize_weights`), or a ValueError naming a bad argument."""
+    return _quantize_weights(_checked_matrix("weights", w, 1), bits, check_bool("per_output", per_output))
+
+
+def quantize_inputs(x, bits: int, input_max: float | None, unsigned: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Input codes (int32, batch x in) and their scale per vector (float64, batch) of finite inputs ``x``
+    (:func:`_quantize_inputs`; ``input_max`` None or > 0, ``unsigned`` inputs >= 0), or a ValueError naming a bad
+    argument."""
+    x = _checked_matrix("inputs", x, 0)
+    input_max = None if input_max is None else check_real("input_max", input_max, 0.0, low_open=True)
+    if check_bool("unsigned", unsigned) and (x < 0).any():
+        raise ValueError(f"inputs must be >= 0 when unsigned; the smallest is {x.min():.6g}")
+    try:
+        return _quantize_inputs(x, bits, input_max, unsigned)
+    except TinyRows:
+        raise ValueError("inputs: a vector's max |x| is too small to quantise at its own scale (below about 1e-289 "
+                         "times its largest code); scale the inputs up (only ratios matter to the codes)") from None
+
+
+def _quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Signed weight codes (int64, out x in) and their scale per output (float64, out); ``w`` is not scanned.
 
     The scale is max|W| / m over the whole tensor or over each output row; an all-zero tensor or row gets
     scale 1 so its codes are 0. Binary weights (``bits`` = 1) are sign(W) in {-1, +1} (0 -> +1) with the
@@ -143,9 +176,9 @@ def binary_scale(x: np.ndarray, input_max: float | None) -> np.ndarray:
     return safe * (np.abs(x) / safe[:, None]).mean(axis=1)
 
 
-def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
-                    unsigned: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Input codes (int32, batch x in) and their scale per vector (float64, batch).
+def _quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
+                     unsigned: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Input codes (int32, batch x in) and their scale per vector (float64, batch); ``x`` is not scanned.
 
     ``input_max = None``: each vector's own max |x| maps to full scale. Otherwise input_max does, and
     larger values clip. Signed codes are in [-m, m] with m = 2**(bits-1) - 1; ``unsigned`` codes (inputs
@@ -168,7 +201,22 @@ def quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
 
 
 @checked_types
-def weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+def weight_levels(codes, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """The cell levels of weight ``codes`` (integers, out x in, in [-m, m] as :func:`quantize_weights` gives them;
+    -1 or +1 for binary weights) on ``plan`` (:func:`_weight_levels`), or a ValueError naming codes."""
+    codes = as_array("codes", codes)
+    shape, m = (plan.out_features, plan.in_features), 2 ** (plan.weight_bits - 1) - 1
+    if codes.dtype.kind not in "iu" or codes.shape != shape:
+        raise ValueError(f"codes must be integers of shape (out, in) = {shape}; got {codes.dtype} {codes.shape}")
+    if plan.weight_bits == 1 and not np.isin(codes, (-1, 1)).all():
+        raise ValueError("codes of binary weights must be -1 or +1")
+    if codes.size and (codes.min() < -m or codes.max() > m):
+        raise ValueError(f"codes of {plan.weight_bits}-bit weights must lie in [-{m}, {m}]; got {codes.min()} to "
+                         f"{codes.max()}")
+    return _weight_levels(codes, plan)
+
+
+def _weight_levels(codes: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     """Cell levels of every slice: (polarities x slices x in x out) uint8 (a cell holds at most 8 bits: one byte
     per cell, not eight), and the reference levels (slices,), uint8.
 
@@ -232,7 +280,7 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     if status == 2:
         raise TinyRows
     if levels is not None:
-        row_sq, current = iv.bend_planes(levels, planes, starts)
+        row_sq, current = iv._bend_planes(levels, planes, starts)  # planes and starts made here
         return planes, scale, row_sq, current, int(nonzero)
     return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
 
@@ -262,8 +310,8 @@ def weight_level_share(plan: Plan, w: np.ndarray, per_output: bool, values: int 
     weights, of evenly spaced outputs and the one holding the peak (so a whole-tensor scale is the tensor's): what
     :class:`cimsim.analytic.DataStats` takes as measured ``weight_levels``."""
     w = np.asarray(w, dtype=np.float64)
-    codes, _ = quantize_weights(w[weight_sample_rows(w, values)], plan.weight_bits, per_output)
-    levels, _ = weight_levels(codes, plan)
+    codes, _ = _quantize_weights(w[weight_sample_rows(w, values)], plan.weight_bits, per_output)
+    levels, _ = _weight_levels(codes, plan)
     return float(levels.sum(dtype=np.int64)) / (plan.max_level * codes.size)
 
 

@@ -19,7 +19,7 @@ from ..config.schema import Config
 from ..mapping import Plan
 from .checks import finite_matrix
 from .devices import drift_gains, program_cells
-from .encoding import normal_rows, quantize_weights, weight_levels
+from .encoding import _quantize_weights, _weight_levels, normal_rows
 from .irdrop import layer_effective_conductance
 from .layout import layout
 
@@ -84,8 +84,8 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     w = finite_matrix("weights", weights, (p.out_features, p.in_features))
     per_output = config.mapping.weight_scale == WeightScale.PER_OUTPUT
     w, shift = normal_rows(w, None if per_output else np.full(w.shape[0], np.abs(w).max()))
-    codes, scale = quantize_weights(w, p.weight_bits, per_output)
-    lay = layout(*weight_levels(codes, p), p)
+    codes, scale = _quantize_weights(w, p.weight_bits, per_output)
+    lay = layout(*_weight_levels(codes, p), p)
     step, r = _level_step_us(p)
     cells = program_cells(lay.targets, r, p.max_level, device, rng)
     phys = lay.targets if cells.at_target else lay.targets + cells.deviation  # conductance - g_min, level units
@@ -150,7 +150,7 @@ def ideal_conductances_us(plan: Plan, weight_codes: np.ndarray) -> np.ndarray:
     """The conductance of every used cell (in x physical columns), microsiemens, when each holds its target level
     exactly (no programming error, stuck cells or drift), float32 as :attr:`ProgrammedLayer.conductances_us`."""
     step, r = _level_step_us(plan)
-    targets = layout(*weight_levels(weight_codes.astype(np.int64), plan), plan).targets
+    targets = layout(*_weight_levels(weight_codes.astype(np.int64), plan), plan).targets
     return ((targets + r) * step).astype(np.float32)
 
 
