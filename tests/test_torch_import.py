@@ -2146,3 +2146,94 @@ def test_a_model_that_writes_into_its_input_leaves_the_callers_example_as_it_was
     net = from_torch(InPlace(), example)
     assert torch.equal(example, torch.ones(1, 4))
     np.testing.assert_allclose(net.forward(np.full((2, 4), 3.0)), 7.0)
+
+
+class _NegativePermute(nn.Module):
+    """Mamba-2's x.permute(0, -2, -1, 1): torch's exporter writes perm [0, -2, -1, 1]"""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(5, 5)
+
+    def forward(self, x):
+        return self.lin(x.permute(0, -2, -1, 1))
+
+
+def test_a_permute_by_negative_dims_is_imported():
+    torch.manual_seed(0)
+    _imported(_NegativePermute().eval(), np.random.default_rng(40).standard_normal((2, 5, 3, 5)))
+
+
+@torch.jit.script_if_tracing
+def _scripted_table(table: torch.Tensor, length: int) -> torch.Tensor:
+    """code TorchScript compiles while tracing (VitDet's relative positions) calling functions from_torch rewrites"""
+    stretched = nn.functional.interpolate(table[None], size=length, mode="linear")[0]
+    doubled = nn.functional.interpolate(table[None], scale_factor=2.0, mode="linear")[0, :, :length]
+    pooled = nn.functional.adaptive_avg_pool1d(doubled[None], 3)[0]  # batched: torch exports a 2-d pool wrongly
+    return nn.functional.softplus(stretched) + pooled.sum(-1, keepdim=True)
+
+
+class _ScriptedWhileTracing(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.table = nn.Parameter(torch.randn(4, 3))
+
+    def forward(self, x):
+        return x + _scripted_table(self.table, 6)
+
+
+def test_code_scripted_while_tracing_calls_torchs_own_functions():
+    """TorchScript cannot compile from_torch's untyped rewrites ("aten::ne ... found type 'str'"); the code it
+    scripts calls torch's own, and its table of such calls is left as it was"""
+    torch.manual_seed(0)
+    table = dict(torch._jit_internal.boolean_dispatched)
+    _imported(_ScriptedWhileTracing().eval(), np.random.default_rng(41).standard_normal((2, 4, 6)))
+    assert dict(torch._jit_internal.boolean_dispatched) == table
+
+
+class _CodebooksInBatch(nn.Module):
+    """MusicGen's decoder folds its codebooks into the batch: (batch, 2, 8) -> (2 batch, 3)"""
+
+    def __init__(self, warn: bool):
+        super().__init__()
+        self.lin, self.warn = nn.Linear(8, 3), warn
+
+    def forward(self, x):
+        if self.warn and bool(x.shape[-1] == 8):  # a harmless shape check: a TracerWarning
+            pass
+        return self.lin(x.reshape(-1, 8))
+
+
+@pytest.mark.parametrize("warn", [False, True])
+def test_an_output_whose_first_axis_is_not_the_batch_is_refused_saying_so(warn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=r"its output is not one per sample \(on a batch of \d inputs .* shape "
+                                             r"\(\d, 3\)\); its first axis must be the batch .* wrap it"):
+            from_torch(_CodebooksInBatch(warn).eval(), np.ones((2, 2, 8), np.float32))
+
+
+from torch.nn.functional import rms_norm as _rms_norm_by_name  # noqa: E402  (bound by name, as timm does)
+
+
+class _RmsNormByName(nn.Module):
+    def __init__(self, weighted: bool):
+        super().__init__()
+        self.w = nn.Parameter(torch.rand(16)) if weighted else None
+
+    def forward(self, x):
+        return _rms_norm_by_name(x, [16], self.w, 1e-6 if self.w is not None else None)
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_rms_norm_bound_by_name_is_exported_as_its_operations(weighted):
+    """timm's ``from torch.nn.functional import rms_norm`` calls aten::rms_norm whatever torch.nn.functional holds:
+    exported as x / sqrt(mean(x ** 2) + eps) (eps float32's machine epsilon where not given), only meanwhile"""
+    from cimsim.network._torch_rewrites import _registered
+
+    torch.manual_seed(0)
+    model = _RmsNormByName(weighted).eval()
+    net = _imported(model, np.random.default_rng(42).standard_normal((2, 3, 16)))
+    x = np.random.default_rng(43).standard_normal((2, 3, 16)) * 1e-3  # eps matters at this scale
+    np.testing.assert_allclose(net.forward(x), _torch_out(model, x), rtol=1e-5)
+    assert not _registered("aten::rms_norm")

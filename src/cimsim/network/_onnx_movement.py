@@ -154,8 +154,14 @@ def per_sample_transpose(g, perm) -> Transpose:
 
 
 def _transpose(g, op, attrs, names, outs, name):
-    perm = attrs.get("perm", list(range(g.full_ndim(names[0])))[::-1])
-    g.append(per_sample_transpose(g, perm), names[:1], outs[0], name)
+    """Transpose; a perm entry in [-rank, 0) counts from the last axis, as numpy and torch read it: ONNX has
+    perm in [0, rank), but torch's TorchScript exporter writes x.permute(0, -2, -1, 1) with the negative entries"""
+    rank = g.full_ndim(names[0])
+    perm = attrs.get("perm", list(range(rank))[::-1])
+    if any(not -rank <= p < rank for p in perm):
+        raise ValueError(f"Transpose perm {list(perm)} has an entry outside [-{rank}, {rank}) for a tensor of rank "
+                         f"{rank}")
+    g.append(per_sample_transpose(g, [p % rank for p in perm]), names[:1], outs[0], name)
 
 
 def _concat(g, op, attrs, names, outs, name):

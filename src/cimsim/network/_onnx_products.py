@@ -100,15 +100,15 @@ def _constant_times(g, const: np.ndarray, x: str, out: str, name: str) -> None:
 
 def _einsum(g, op, attrs, names, outs, name):
     """Einsum of two operands that is a (batched) matrix product: each label once per operand and in the output
-    unless contracted, no ellipsis. The operands are transposed to (batch, free, contracted) and (batch,
+    unless contracted (an ellipsis: labels of its own, :func:`_without_ellipses`). The operands are transposed to (batch, free, contracted) and (batch,
     contracted, free), reshaped to matrices, multiplied (two activations: ActivationMatMul; an activation by a
     constant without batch labels: Dense), and the product reshaped and transposed to the output's order. With no
     label contracted (an outer product), the elementwise product of the two broadcast to the output's axes."""
     eq = text_attr(attrs, "equation", "").replace(" ", "")
-    inputs, _, res = eq.partition("->")
+    inputs, _, res = _without_ellipses(g, eq, names).partition("->")
     parts = inputs.split(",")
-    if len(parts) != 2 or "." in eq or not res or any(len(set(p)) != len(p) for p in parts + [res]):
-        raise ValueError(f"Einsum {eq!r} is not supported (two operands, an explicit output, each label once, no ...)")
+    if len(parts) != 2 or not res or any(len(set(p)) != len(p) for p in parts + [res]):
+        raise ValueError(f"Einsum {eq!r} is not supported (two operands, an explicit output, each label once)")
     (a, b), (x, y) = (parts, names) if g.is_data(names[0]) else (parts[::-1], names[::-1])
     batch, con = [c for c in a if c in b and c in res], [c for c in a if c in b and c not in res]
     free_a, free_b = [c for c in a if c not in b], [c for c in b if c not in a]
@@ -134,6 +134,27 @@ def _einsum(g, op, attrs, names, outs, name):
     done = batch + free_a + free_b
     _arranged(g, f"{outs[0]}#product", None, None, tuple(size[c] for c in done), f"{outs[0]}#split", name)
     g.append(per_sample_transpose(g, [done.index(c) for c in res]), [f"{outs[0]}#split"], outs[0], name)
+
+
+def _without_ellipses(g, eq: str, names: list[str]) -> str:
+    """``eq`` with each operand's ellipsis as labels of its own for the axes it covers, aligned from the last as
+    ONNX's Einsum broadcasts them (longT5's '...nd,...ng->...gd'), the output's as all of them; ValueError where two
+    operands' axes under one such label differ in size (a broadcast)"""
+    if "..." not in eq:
+        return eq
+    inputs, arrow, res = eq.partition("->")
+    parts, sizes = inputs.split(","), {}
+    fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in eq]
+    for k, (part, tensor) in enumerate(zip(parts, names)):
+        shape = g.full_shape(tensor) if g.is_data(tensor) else np.shape(g.consts[tensor])
+        start, covered = part.find("..."), len(shape) - len(part.replace("...", ""))
+        own = fresh[len(fresh) - covered:] if start >= 0 and covered > 0 else []
+        for label, n in zip(own, shape[start:]):
+            if sizes.setdefault(label, n) != n:
+                raise ValueError(f"Einsum {eq!r} broadcasts its ellipsis axes ({sizes[label]} and {n}); not supported")
+        parts[k] = part.replace("...", "".join(own))
+    labels = "".join(c for c in fresh if c in sizes)
+    return ",".join(parts) + arrow + res.replace("...", labels)
 
 
 def _outer(g, first: tuple[str, str], second: tuple[str, str], res: str, out: str, name: str) -> None:

@@ -125,13 +125,36 @@ def _exportable(torch):
     - torch functions, tensor methods and ``torch.linalg`` functions it refuses (``diff``, ``erfc``, ``median``
       along an axis, ``solve_triangular``, ...) or exports wrongly (``repeat_interleave``): the operations they
       compute (:func:`_call_rewrites`). The hyperbolic functions are registered as ONNX's operators in ``export``.
+
+    Code that torch scripts while tracing calls torch's own (:func:`_scripted_as_originals`).
     """
     functional = torch.nn.functional
-    plain = functional_calls(torch)
-    originals = {name: getattr(functional, name) for name in (*_ADAPTIVE, "fold", *plain)}
-    unfold, attention = torch.Tensor.unfold, functional.scaled_dot_product_attention
-    rewrites = _call_rewrites(torch)
-    calls = {(owner, name): getattr(owner, name) for owner, name in rewrites}
+    rewrites = {(functional, "scaled_dot_product_attention"): _grouped_attention(torch)}
+    rewrites |= {(functional, fn_name): _adaptive(torch, getattr(functional, fn_name), dims, reduce)
+                 for fn_name, (dims, reduce) in _ADAPTIVE.items()}
+    rewrites[functional, "fold"] = _fold(torch, functional.fold)
+    rewrites |= {(functional, fn_name): rewrite for fn_name, rewrite in functional_calls(torch).items()}
+    rewrites |= _call_rewrites(torch)
+    rewrites[torch.Tensor, "unfold"] = _windows(torch, torch.Tensor.unfold)
+    rewrites[torch.nn.LSTM, "forward"] = _projected_lstm(torch, torch.nn.LSTM.forward)
+    originals = {call: getattr(*call) for call in rewrites}
+    for (owner, name), rewrite in rewrites.items():
+        setattr(owner, name, rewrite)
+    scripted = _scripted_as_originals(torch, {rewrites[call]: originals[call] for call in rewrites
+                                              if not isinstance(call[0], type)})  # functions, not methods
+    try:
+        yield
+    finally:
+        for rewrite in scripted:
+            torch._jit_internal.boolean_dispatched.pop(rewrite, None)
+        for (owner, name), original in originals.items():
+            setattr(owner, name, original)
+
+
+def _grouped_attention(torch):
+    """``scaled_dot_product_attention`` with ``enable_gqa`` as its key and value heads repeated for their query
+    heads, and an ``is_causal`` given as a 0-d tensor as its bool (:func:`_exportable`)"""
+    attention = torch.nn.functional.scaled_dot_product_attention
 
     def grouped_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *args,
                           enable_gqa=False, **kwargs):
@@ -142,27 +165,22 @@ def _exportable(torch):
             is_causal = bool(is_causal)
         return attention(query, key, value, attn_mask, dropout_p, is_causal, *args, **kwargs)
 
-    functional.scaled_dot_product_attention = grouped_attention
-    for fn_name, (dims, reduce) in _ADAPTIVE.items():
-        setattr(functional, fn_name, _adaptive(torch, originals[fn_name], dims, reduce))
-    functional.fold = _fold(torch, originals["fold"])
-    for fn_name, rewrite in plain.items():
-        setattr(functional, fn_name, rewrite)
-    torch.Tensor.unfold = _windows(torch, unfold)
-    for (owner, name), rewrite in rewrites.items():
-        setattr(owner, name, rewrite)
-    lstm_forward = torch.nn.LSTM.forward
-    torch.nn.LSTM.forward = _projected_lstm(torch, lstm_forward)
-    try:
-        yield
-    finally:
-        torch.nn.LSTM.forward = lstm_forward
-        torch.Tensor.unfold = unfold
-        for (owner, name), original in calls.items():
-            setattr(owner, name, original)
-        functional.scaled_dot_product_attention = attention
-        for fn_name, original in originals.items():
-            setattr(functional, fn_name, original)
+    return grouped_attention
+
+
+def _scripted_as_originals(torch, originals: dict) -> list:
+    """Each rewrite of ``originals`` (rewrite -> the call it stands for) compiled by TorchScript as that call: code
+    torch scripts while tracing (``@torch.jit.script_if_tracing``: VitDet's relative positions) calls torch's own,
+    as TorchScript cannot compile a rewrite (untyped Python). Entered in TorchScript's table of functions compiled
+    as one of two by a constant flag (``boolean_dispatched``: both the original, the flag one no call gives); the
+    rewrites entered (none where this torch lacks the table)"""
+    table = getattr(getattr(torch, "_jit_internal", None), "boolean_dispatched", None)
+    if table is None:
+        return []
+    for rewrite, original in originals.items():
+        table[rewrite] = {"if_true": original, "if_false": original, "index": 1 << 20, "default": False,
+                          "arg_name": "_never_given"}
+    return list(originals)
 
 
 def _call_rewrites(torch) -> dict:

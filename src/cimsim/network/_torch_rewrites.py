@@ -8,7 +8,9 @@ import contextlib
 import importlib
 import math
 
-__all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "renormed_lookups", "HYPERBOLIC"]
+from ._torch_lookups import embedding_call, embedding_bag_call
+
+__all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "HYPERBOLIC"]
 
 def tensor_calls(torch) -> dict:
     """``repeat_interleave``, ``diff``, ``expm1``, ``trunc``, ``fix``, ``frac``, ``exp2``, ``erfc``, ``sgn``,
@@ -146,13 +148,13 @@ def _median(torch):
 
 
 def functional_calls(torch) -> dict:
-    """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``rms_norm``, ``bilinear``, ``embedding_bag`` (bags
-    of one size, which it exports as a Loop), ``affine_grid`` (2-d), ``softplus``, ``avg_pool2d`` / ``3d`` with a
+    """torch.nn.functional's ``channel_shuffle``, ``threshold``, ``bilinear``, ``embedding_bag`` (bags of one size,
+    which it exports as a Loop), ``affine_grid`` (2-d), ``softplus``, ``avg_pool2d`` / ``3d`` with a
     ``divisor_override`` and ``interpolate`` in mode nearest-exact as the plain tensor operations they compute
-    (``nn.ChannelShuffle``, ``nn.Threshold``, ``nn.RMSNorm``, ``nn.Bilinear``, ``nn.EmbeddingBag``, ``nn.Softplus``,
-    ``nn.AvgPool2d``, ``nn.Upsample``). The exporter writes a
-    softplus without its threshold (x where beta x > threshold; off by up to exp(-threshold) / beta, 3.4e-3 at
-    beta 2, threshold 5) and an average pool without its divisor_override."""
+    (``nn.ChannelShuffle``, ``nn.Threshold``, ``nn.Bilinear``, ``nn.EmbeddingBag``, ``nn.Softplus``,
+    ``nn.AvgPool2d``, ``nn.Upsample``). The exporter writes a softplus without its threshold (x where
+    beta x > threshold; off by up to exp(-threshold) / beta, 3.4e-3 at beta 2, threshold 5) and an average pool
+    without its divisor_override."""
     functional = torch.nn.functional
     original_softplus = functional.softplus
 
@@ -162,12 +164,6 @@ def functional_calls(torch) -> dict:
 
     def threshold(x, threshold: float, value: float, inplace: bool = False):
         return torch.where(x > threshold, x, torch.tensor(value, dtype=x.dtype))
-
-    def rms_norm(x, normalized_shape, weight=None, eps=None):
-        axes = tuple(range(-len(normalized_shape), 0))
-        eps = torch.finfo(x.dtype).eps if eps is None else eps
-        y = x * torch.rsqrt(x.pow(2).mean(axes, keepdim=True) + eps)
-        return y if weight is None else y * weight
 
     def bilinear(x1, x2, weight, bias=None):  # y_o = x1 W_o x2 + b_o: x1's products with every W_o, then with x2
         out, n1, n2 = weight.shape
@@ -187,10 +183,9 @@ def functional_calls(torch) -> dict:
         z = x * beta
         return torch.where(z > threshold, x, original_softplus(z) / beta)
 
-    return {"channel_shuffle": channel_shuffle, "threshold": threshold, "rms_norm": rms_norm, "bilinear": bilinear,
-            "embedding": _embedding(torch), "embedding_bag": _embedding_bag(torch), "affine_grid": _affine_grid(torch),
-            "softplus": softplus,
-            "interpolate": interpolate,
+    return {"channel_shuffle": channel_shuffle, "threshold": threshold, "bilinear": bilinear,
+            "embedding": embedding_call(torch), "embedding_bag": embedding_bag_call(torch),
+            "affine_grid": _affine_grid(torch), "softplus": softplus, "interpolate": interpolate,
             "avg_pool2d": _average_pool(functional.avg_pool2d, 2),
             "avg_pool3d": _average_pool(functional.avg_pool3d, 3)}
 
@@ -213,56 +208,6 @@ def _nearest_exact(torch, x, size, scale_factor, recompute_scale_factor):
         source = torch.floor((torch.arange(n_out, dtype=torch.float32) + 0.5) * step).long().clamp(max=n_in - 1)
         x = torch.index_select(x, 2 + axis, source)
     return x
-
-
-def _embedding(torch):
-    """``embedding`` with a ``max_norm`` (``nn.Embedding(max_norm=...)``): each looked-up row scaled by
-    max_norm / (norm + 1e-7) where its ``norm_type`` norm exceeds max_norm, which is what torch computes by
-    renormalising those rows of the table in place (``embedding_renorm_``) before the lookup; the exporter drops that
-    in-place step, and the table here is left as it is"""
-    original = torch.nn.functional.embedding
-
-    def embedding(x, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
-        rows = original(x, weight, padding_idx, None, norm_type, scale_grad_by_freq, sparse)
-        if max_norm is None:
-            return rows
-        norm = torch.linalg.vector_norm(rows, norm_type, dim=-1, keepdim=True)
-        return rows * torch.where(norm > max_norm, max_norm / (norm + 1e-7), torch.ones_like(norm))
-
-    return embedding
-
-
-@contextlib.contextmanager
-def renormed_lookups(torch):
-    """``embedding`` and ``embedding_bag`` as :func:`_embedding` and :func:`_embedding_bag` compute them, meanwhile:
-    the same values as torch's, without renormalising the model's tables in place (from_torch's checks run the
-    model so)"""
-    functional = torch.nn.functional
-    originals = functional.embedding, functional.embedding_bag
-    functional.embedding, functional.embedding_bag = _embedding(torch), _embedding_bag(torch)
-    try:
-        yield
-    finally:
-        functional.embedding, functional.embedding_bag = originals
-
-
-def _embedding_bag(torch):
-    """``embedding_bag`` of bags of one size (2-d ids, no offsets): the rows' embeddings (renormalised with a
-    ``max_norm``: :func:`_embedding`), reduced over each bag; any other, torch's own"""
-    functional = torch.nn.functional
-    original_bag = functional.embedding_bag
-
-    def embedding_bag(x, weight, offsets=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, mode="mean",
-                      sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
-        if x.dim() != 2 or offsets is not None or padding_idx is not None:
-            return original_bag(x, weight, offsets, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
-                                per_sample_weights, include_last_offset, padding_idx)
-        rows = _embedding(torch)(x, weight, max_norm=max_norm, norm_type=norm_type)
-        if per_sample_weights is not None:
-            rows = rows * per_sample_weights.unsqueeze(-1)
-        return {"sum": rows.sum, "mean": rows.mean, "max": rows.amax}[mode](1)
-
-    return embedding_bag
 
 
 def _affine_grid(torch):
@@ -310,16 +255,37 @@ _SINCE = 9
 
 @contextlib.contextmanager
 def onnx_symbolics(torch):
-    """During an export, each of :data:`HYPERBOLIC` exported as its ONNX operator; a translation the user registered
-    stays in place, theirs."""
-    added = [name for name in HYPERBOLIC if not _registered(f"aten::{name}")]
+    """During an export, each of :data:`HYPERBOLIC` exported as its ONNX operator, and ``rms_norm`` as the operations
+    it computes (:func:`_rms_norm`); a translation the user registered stays in place, theirs."""
+    symbolics = {f"aten::{name}": _symbolic(op) for name, op in HYPERBOLIC.items()}
+    symbolics["aten::rms_norm"] = _rms_norm(torch)
+    added = [name for name in symbolics if not _registered(name)]
     for name in added:
-        torch.onnx.register_custom_op_symbolic(f"aten::{name}", _symbolic(HYPERBOLIC[name]), _SINCE)
+        torch.onnx.register_custom_op_symbolic(name, symbolics[name], _SINCE)
     try:
         yield
     finally:
         for name in added:
-            torch.onnx.unregister_custom_op_symbolic(f"aten::{name}", _SINCE)
+            torch.onnx.unregister_custom_op_symbolic(name, _SINCE)
+
+
+def _rms_norm(torch):
+    """``aten::rms_norm`` (``nn.RMSNorm``; ``F.rms_norm`` however the model's code binds it: timm's ``from
+    torch.nn.functional import rms_norm``) as x / sqrt(mean(x ** 2) + eps) over the normalised axes, times the
+    weight; eps the input type's machine epsilon where not given (PyTorch's documentation of nn.RMSNorm)"""
+    helper = torch.onnx.symbolic_helper
+
+    @helper.parse_args("v", "is", "v", "v")
+    def rms_norm(g, x, normalized_shape, weight, eps):
+        dtype = torch.onnx.JitScalarType.from_value(x, torch.onnx.JitScalarType.FLOAT).dtype()
+        eps = torch.finfo(dtype).eps if helper._is_none(eps) else helper._get_const(eps, "f", "eps")
+        square = g.op("Pow", x, g.op("Constant", value_t=torch.tensor(2.0, dtype=dtype)))
+        mean = g.op("ReduceMean", square, axes_i=list(range(-len(normalized_shape), 0)), keepdims_i=1)
+        shifted = g.op("Add", mean, g.op("Constant", value_t=torch.tensor(eps, dtype=dtype)))
+        y = g.op("Div", x, g.op("Sqrt", shifted))
+        return y if helper._is_none(weight) else g.op("Mul", y, weight)
+
+    return rms_norm
 
 
 def _symbolic(op: str):

@@ -26,6 +26,7 @@ from ._onnx_images import per_stacked_image
 from ._onnx_logic import materialized
 from ._onnx_movement import max_pool_padding
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
+from ._onnx_reference import reference_fold
 from ._onnx_sharing import unified
 from .model import Network
 from .movement import Reshape
@@ -198,10 +199,10 @@ class _Graph:
                                            f"{node.name or '(unnamed)'!r} (Shape of {data[0]!r})")
                 return
             if not data and node.op_type in SUPPORTED_OPS and node.op_type not in FOLDED_BY_HANDLER:
-                if node.op_type not in FOLDABLE:  # a layer's operator, given no data to act on
-                    raise ValueError(f"{node.op_type} of constants only: folding it at import is not supported")
                 operands = [self.consts[n] if n else None for n in names]
-                for out, value in zip(node.output, fold(onnx, node.op_type, attrs, operands, len(node.output))):
+                values = (fold(onnx, node.op_type, attrs, operands, len(node.output)) if node.op_type in FOLDABLE
+                          else reference_fold(onnx, node, names, attrs, operands, self.opset))  # a layer's operator
+                for out, value in zip(node.output, values):
                     self.consts[out] = value
                 return self.batch_size.folded(onnx, node.op_type, attrs, names, self.consts, list(node.output))
             self.batch_size.check(node.op_type, names)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._torch_experts import mark_routed
 from ._torch_export import DYNAMO_HINT, export, routing_hint
-from ._torch_rewrites import renormed_lookups
+from ._torch_lookups import renormed_lookups
 from .model import Network
 from .onnx_import import network_from_onnx
 
@@ -106,6 +106,8 @@ def _check(net: Network, model, example: np.ndarray, tracer: list, name: str, to
     sample shape) on every probe (:func:`_probes`), where a value-dependent branch shows"""
     pair = _two_samples(example)
     disagreement = _disagreement(net, model, example, torch, inputs=None if tracer else [pair])
+    if disagreement is not None and _NOT_BATCH in disagreement:
+        raise ValueError(f"torch model {name}: {disagreement}; {_BATCH_FIRST}")
     if disagreement is not None and tracer:
         raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
                          f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
@@ -118,8 +120,14 @@ def _check(net: Network, model, example: np.ndarray, tracer: list, name: str, to
                          f"torch's ONNX export of an operation in it computes something else{DYNAMO_HINT}")
     if disagreement is not None:
         raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
-                         "its first axis must be the batch and its samples independent (a sequence-first RNN or "
-                         "attention: use batch_first=True, or wrap it)")
+                         f"{_BATCH_FIRST}")
+
+
+_BATCH_FIRST = ("its first axis must be the batch and its samples independent (a sequence-first RNN or attention: use "
+                "batch_first=True, or wrap it)")
+"""what a model must be for one network per sample to stand for it"""
+_NOT_BATCH = "its output is not one per sample"
+"""what :func:`_disagreement` says of a model output whose leading size is not the number of samples fed"""
 
 
 def _two_samples(x: np.ndarray) -> np.ndarray:
@@ -266,6 +274,9 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
             want = _one_tensor(want, torch)
             if not isinstance(want, torch.Tensor):
                 return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
+            if want.dim() == 0 or want.shape[0] != len(probe):  # e.g. MusicGen's codebooks folded into the batch
+                return (f"{_NOT_BATCH} (on a batch of {len(probe)} inputs of the example's shape the model gives "
+                        f"shape {tuple(want.shape)})")
             difference = _difference(net.forward(probe), want.detach().cpu().double().numpy(),
                                      _probe_tolerance(dtype, torch))
             if difference:

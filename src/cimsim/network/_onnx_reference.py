@@ -1,0 +1,52 @@
+"""Constant folding of the operators :mod:`._onnx_fold` has no rule for: a layer's operator given constants only (a
+LayerNormalization of learned latents or global tokens, a Pad or MaxPool of a position table) evaluated at import
+by onnx's reference implementation, alone in a graph of its constant inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._onnx_checks import bounded, prod
+
+__all__ = ["reference_fold"]
+
+
+def reference_fold(onnx, node, names: list[str], attrs: dict, operands: list, opset: int) -> list[np.ndarray]:
+    """The outputs of ``node`` (operator and outputs; inputs ``names``, attributes ``attrs``) whose inputs are all
+    constants (``operands``, None for an input not given), at the graph's ``opset``: onnx.reference's evaluation; a
+    ValueError where an output would hold more than MAX_FOLDED_VALUES values (as onnx's shape inference or the
+    result says) or the evaluation fails"""
+    from onnx import helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    kinds = {a.name: a.type for a in node.attribute}
+    one = helper.make_node(node.op_type, names, list(node.output), domain=node.domain)
+    one.attribute.extend(helper.make_attribute(key, value, attr_type=kinds.get(key)) for key, value in attrs.items())
+    given = {n: numpy_helper.from_array(np.asarray(v), n) for n, v in zip(names, operands) if n}
+    outputs = [helper.make_empty_tensor_value_info(out) for out in node.output if out]
+    graph = helper.make_graph([one], "constant", [], outputs, initializer=list(given.values()))
+    domains = {"", node.domain}
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, opset if d in ("", "ai.onnx") else 1)
+                                                    for d in sorted(domains)])
+    _check_sizes(onnx, model, node.op_type)
+    try:
+        values = ReferenceEvaluator(model).run(None, {})
+    except Exception as exc:  # onnx's reference implementations raise many types on inputs they reject
+        raise ValueError(f"{node.op_type} of constants only: folding it at import (onnx's reference evaluation) "
+                         f"failed: {type(exc).__name__}: {exc}") from None
+    for value in values:
+        bounded(np.size(value), node.op_type)
+    return [np.asarray(v) for v in values]
+
+
+def _check_sizes(onnx, model, op: str) -> None:
+    """ValueError where onnx's shape inference gives the one node's output more than MAX_FOLDED_VALUES values
+    (before the evaluation would hold them); an output it cannot size is checked once computed"""
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+    except Exception:  # an inference failure leaves the size to the check of the result
+        return
+    for info in inferred.graph.output:
+        dims = info.type.tensor_type.shape.dim
+        if info.type.tensor_type.HasField("shape") and all(d.HasField("dim_value") for d in dims):
+            bounded(prod([d.dim_value for d in dims]), op)

@@ -1,0 +1,95 @@
+"""Patterns of unseen Hugging Face models, as small hand-built ONNX graphs against onnx's reference evaluator: a
+Transpose with negative perm entries (torch's TorchScript export of Mamba-2's x.permute(0, -2, -1, 1)), and layer
+operators of constants only folded at import (Perceiver's LayerNormalization of its latents, Funnel's Pad, CANINE's
+MaxPool), within the size guard of folded constants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+helper, numpy_helper, TensorProto = onnx.helper, onnx.numpy_helper, onnx.TensorProto
+from onnx.reference import ReferenceEvaluator  # noqa: E402
+
+from cimsim.network.onnx_import import network_from_onnx  # noqa: E402
+
+RNG = np.random.default_rng(11)
+
+
+def _model(nodes: list, shape: tuple, consts: dict | None = None, opset: int = 17):
+    """a graph of input x (``shape``, batch first) and output y"""
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.asarray(v), k) for k, v in (consts or {}).items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def _matches(model, x: np.ndarray, want: np.ndarray | None = None) -> None:
+    """the imported network's output on ``x`` is ``want`` (else onnx's reference evaluation of the model)"""
+    if want is None:
+        want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    got = network_from_onnx(model).forward(x.astype(np.float64))
+    assert got.shape == want.shape
+    assert np.abs(got - want).max() <= 1e-5 * max(np.abs(want).max(), 1.0)
+
+
+def test_negative_transpose_entries_count_from_the_last_axis():
+    """perm (0, -2, -1, 1), as torch's TorchScript exporter writes x.permute(0, -2, -1, 1): numpy's and torch's
+    (0, 2, 3, 1) (onnxruntime and the ONNX spec take [0, rank) only; cimsim reads what torch wrote)"""
+    x = RNG.standard_normal((2, 5, 3, 4)).astype(np.float32)
+    model = _model([helper.make_node("Transpose", ["x"], ["y"], perm=[0, -2, -1, 1])], x.shape)
+    _matches(model, x, np.transpose(x, (0, 2, 3, 1)))
+
+
+def test_a_transpose_entry_beyond_the_rank_is_refused_naming_it():
+    model = _model([helper.make_node("Transpose", ["x"], ["y"], perm=[0, 1, 2, -5])], (2, 5, 3, 4))
+    with pytest.raises(ValueError, match=r"perm \[0, 1, 2, -5\] has an entry outside \[-4, 4\)"):
+        network_from_onnx(model)
+
+
+def test_a_layer_norm_of_constants_is_folded():
+    """Perceiver's latents (and Pegasus-X's global tokens): a LayerNormalization of a learned table, added to the
+    activations"""
+    consts = {"latents": RNG.standard_normal((3, 8)).astype(np.float32), "gain": RNG.random(8).astype(np.float32),
+              "shift": RNG.standard_normal(8).astype(np.float32)}
+    nodes = [helper.make_node("LayerNormalization", ["latents", "gain", "shift"], ["normed"], axis=-1,
+                              epsilon=1e-5),
+             helper.make_node("Add", ["x", "normed"], ["y"])]
+    _matches(_model(nodes, (2, 3, 8), consts), RNG.standard_normal((2, 3, 8)).astype(np.float32))
+
+
+def test_a_pad_and_a_max_pool_of_constants_are_folded():
+    """Funnel's Pad and CANINE's MaxPool of tables computed from constants"""
+    consts = {"table": RNG.standard_normal((1, 2, 6)).astype(np.float32), "pads": np.array([0, 0, 1, 0, 0, 1])}
+    nodes = [helper.make_node("Pad", ["table", "pads"], ["padded"], mode="reflect"),
+             helper.make_node("MaxPool", ["padded"], ["pooled"], kernel_shape=[2], strides=[2]),
+             helper.make_node("Add", ["x", "pooled"], ["y"])]
+    _matches(_model(nodes, (2, 2, 4), consts), RNG.standard_normal((2, 2, 4)).astype(np.float32))
+
+
+def test_a_folded_constant_past_the_size_guard_is_refused_before_it_is_computed():
+    consts = {"table": np.ones((1, 1), np.float32), "pads": np.array([0, 0, 20000, 20000])}
+    nodes = [helper.make_node("Pad", ["table", "pads"], ["padded"]),
+             helper.make_node("Add", ["x", "padded"], ["y"])]
+    with pytest.raises(ValueError, match=r"Pad would hold 4e\+08 values, more than"):
+        network_from_onnx(_model(nodes, (1, 20001, 20001), consts))
+
+
+@pytest.mark.parametrize("equation, x_shape, constant", [
+    ("...nd,...ng->...gd", (1, 6, 4), (1, 6, 3)),  # longT5's global aggregates: the ellipsis holds the batch
+    ("...nd,ng->...gd", (2, 5, 6, 4), (6, 3)),  # an ellipsis in one operand only
+    ("...nd,...ne->...de", (2, 3, 6, 4), None),  # two activations (the second x's Relu)
+])
+def test_einsum_ellipses_are_labels_of_their_own(equation, x_shape, constant):
+    consts = {} if constant is None else {"c": RNG.standard_normal(constant).astype(np.float32)}
+    nodes = [helper.make_node("Relu", ["x"], ["c"])] if constant is None else []
+    nodes.append(helper.make_node("Einsum", ["x", "c"], ["y"], equation=equation))
+    _matches(_model(nodes, x_shape, consts), RNG.standard_normal(x_shape).astype(np.float32))
+
+
+def test_einsum_ellipses_that_broadcast_are_refused():
+    consts = {"c": RNG.standard_normal((1, 6, 3)).astype(np.float32)}
+    nodes = [helper.make_node("Einsum", ["x", "c"], ["y"], equation="...nd,...ng->...gd")]
+    with pytest.raises(ValueError, match=r"broadcasts its ellipsis axes \(2 and 1\)"):
+        network_from_onnx(_model(nodes, (2, 6, 4), consts))
