@@ -604,7 +604,8 @@ def test_binary_weights_are_signs_and_exact(encoding, subtraction):
     xbar = programmed(cfg, w)
     np.testing.assert_array_equal(xbar.mvm(x), xbar.digital_reference(x))
     p = xbar.plan
-    assert p.n_slices == 1 and p.outputs_per_array == (cfg.array.cols - 1 if encoding == "offset" else cfg.array.cols // 2)
+    assert p.n_slices == 1
+    assert p.outputs_per_array == (cfg.array.cols - 1 if encoding == "offset" else cfg.array.cols // 2)
 
 
 def test_binary_weights_cannot_be_subtracted_in_the_analog_domain_in_the_offset_encoding():

@@ -19,8 +19,8 @@ import typing
 
 import numpy as np
 
-__all__ = ["is_int", "finite_float", "check_int", "check_bool", "check_real", "check_path", "markdown_cell", "check_execution",
-           "scheduler_problem", "check_instance", "checked_types", "described", "cut_short"]
+__all__ = ["is_int", "finite_float", "check_int", "check_bool", "check_real", "check_path", "markdown_cell",
+           "check_execution", "scheduler_problem", "check_instance", "checked_types", "described", "cut_short"]
 
 
 def is_int(value) -> bool:

@@ -100,10 +100,11 @@ def _constant_times(g, const: np.ndarray, x: str, out: str, name: str) -> None:
 
 def _einsum(g, op, attrs, names, outs, name):
     """Einsum of two operands that is a (batched) matrix product: each label once per operand and in the output
-    unless contracted (an ellipsis: labels of its own, :func:`_without_ellipses`). The operands are transposed to (batch, free, contracted) and (batch,
-    contracted, free), reshaped to matrices, multiplied (two activations: ActivationMatMul; an activation by a
-    constant without batch labels: Dense), and the product reshaped and transposed to the output's order. With no
-    label contracted (an outer product), the elementwise product of the two broadcast to the output's axes."""
+    unless contracted (an ellipsis: labels of its own, :func:`_without_ellipses`). The operands are transposed to
+    (batch, free, contracted) and (batch, contracted, free), reshaped to matrices, multiplied (two activations:
+    ActivationMatMul; an activation by a constant without batch labels: Dense), and the product reshaped and
+    transposed to the output's order. With no label contracted (an outer product), the elementwise product of the
+    two broadcast to the output's axes."""
     eq = text_attr(attrs, "equation", "").replace(" ", "")
     inputs, _, res = _without_ellipses(g, eq, names).partition("->")
     parts = inputs.split(",")
