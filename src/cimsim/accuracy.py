@@ -43,8 +43,10 @@ class ErrorStats:
             max_err = float(np.abs(err).max(initial=0.0))
             peak = max(float(np.abs(ref).max(initial=0.0)), max_err)
         if not (math.isfinite(peak) and math.isfinite(max_err)):  # max(1.0, nan) is 1.0
-            raise ValueError("the results overflow float64 (or hold NaN): the weights and inputs are too large for "
-                             "their products; scale them down (only ratios matter to the quantised crossbars)")
+            if np.isnan(y).any() or np.isnan(ref).any():
+                raise ValueError("y or ref holds NaN: error statistics need finite outputs")
+            raise ValueError("the results overflow float64: the weights and inputs are too large for their "
+                             "products; scale them down (only ratios matter to the quantised crossbars)")
         exponent = math.frexp(peak)[1]
         if abs(exponent) <= _SAFE_EXPONENT:
             exponent = 0
