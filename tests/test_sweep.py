@@ -776,3 +776,4 @@ def test_a_scheduler_address_where_something_else_listens_is_an_error_not_a_hang
     assert results, "the sweep hung"
     assert results[0].exit_code == 2, results[0].output
     assert f"error: scheduler: could not connect to a Dask scheduler at {address} ({why}" in results[0].output
+    assert not (tmp_path / "r.csv").exists()  # asked before the results file is made (a header-only file was left)

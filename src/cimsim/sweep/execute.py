@@ -100,6 +100,12 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     except OSError as exc:
         raise ConfigError(str(output), [("output", f"cannot write this results file ({exc.strerror or exc})")]
                           ) from None
+    if scheduler is not None:  # asked before the results file is made: a refused run leaves nothing behind
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ImportError(DASK_MISSING) from None
+        check_scheduler(scheduler)
     with output_lock(output):
         return _run(spec, output, workers, scheduler, progress, notice)
 
