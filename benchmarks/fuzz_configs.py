@@ -37,7 +37,10 @@ COUNTS = {"schema_toml": 5000, "schema_dict": 3000, "keys": 2000, "file_mutation
 
 
 def generate(seed: int, scale: float) -> list[dict]:
-    from fuzz.strategies import cases_of
+    try:
+        from fuzz.strategies import cases_of
+    except ImportError as exc:  # hypothesis, of the test extra
+        sys.exit(f"fuzz_configs.py needs the test extra (pip install '.[test]'): {exc}")
 
     cases = []
     for k, (category, n) in enumerate(COUNTS.items()):

@@ -1,4 +1,7 @@
-"""Accuracy of the digits MLP against ADC resolution, plotted (needs matplotlib)."""
+"""Accuracy of the digits MLP against ADC resolution, plotted (needs matplotlib).
+
+Run from the repository root (it reads ``configs/``): ``python examples/adc_bits_sweep.py``
+"""
 import matplotlib.pyplot as plt
 
 import cimsim

@@ -1,4 +1,7 @@
-"""The digits CNN on each device preset: Monte Carlo over device draws."""
+"""The digits CNN on each device preset: Monte Carlo over device draws.
+
+Run from the repository root (it reads ``configs/``): ``python examples/device_monte_carlo.py``
+"""
 import cimsim
 
 for preset in ("ideal", "rram", "pcm", "sram"):

@@ -1,7 +1,10 @@
 """One 256 x 256 layer on SRAM arrays of three compute families, priced from shapes: each energy gain as modelled
 and its range if the macro erred as the model did on the family's published chips, and the area likewise
 (docs/validation.md). Where two families' ranges overlap, the model alone does not settle which one wins; a range
-above the modelled gain says silicon of that family spent less than the model on most published chips."""
+above the modelled gain says silicon of that family spent less than the model on most published chips.
+
+Run from the repository root (it reads ``configs/``): ``python examples/family_ranges.py``
+"""
 import cimsim
 
 for family in ("charge", "current", "digital"):

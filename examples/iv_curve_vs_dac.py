@@ -1,4 +1,7 @@
-"""Non-linear cell I-V curves against the DAC: parallel reads bend with the curve, bit-serial reads do not."""
+"""Non-linear cell I-V curves against the DAC: parallel reads bend with the curve, bit-serial reads do not.
+
+Run from the repository root (it reads ``configs/``): ``python examples/iv_curve_vs_dac.py``
+"""
 import cimsim
 
 for nl in (2.0, 2.5, 3.0, 4.0):  # I(V_read) / I(V_read / 2): 2 is an ohmic cell

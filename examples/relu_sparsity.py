@@ -1,6 +1,9 @@
 """Energy against the share of zero inputs (a ReLU's outputs) on an SRAM macro with pulse-count inputs, where every
 input pulse costs: simulated on generated data with that share set to 0, and priced from shapes (at the codes of
-the workload's first inputs, measured without simulating)."""
+the workload's first inputs, measured without simulating).
+
+Run from the repository root (it reads ``configs/``): ``python examples/relu_sparsity.py``
+"""
 import cimsim
 
 design = {"dac.encoding": "pulse_count", "dac.mode": "parallel", "dac.signed_inputs": "unsigned",

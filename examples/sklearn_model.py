@@ -1,4 +1,7 @@
-"""A scikit-learn MLP trained here, put on crossbars in memory (needs scikit-learn)."""
+"""A scikit-learn MLP trained here, put on crossbars in memory (needs scikit-learn).
+
+Run from the repository root (it reads ``configs/``): ``python examples/sklearn_model.py``
+"""
 from sklearn.datasets import load_digits
 from sklearn.neural_network import MLPClassifier
 
