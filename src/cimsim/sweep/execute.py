@@ -14,6 +14,7 @@ whole run holds the file's lock (:mod:`.lock`).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import multiprocessing
 import os
@@ -102,7 +103,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
                           ) from None
     if scheduler is not None:  # asked before the results file is made: a refused run leaves nothing behind
         try:
-            import distributed  # noqa: F401
+            importlib.import_module("dask.distributed")
         except ImportError:
             raise ImportError(DASK_MISSING) from None
         check_scheduler(scheduler)
