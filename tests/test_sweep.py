@@ -554,7 +554,8 @@ def test_pareto_command_prints_the_front_and_draws_it(tmp_path, monkeypatch):
     path = write(tmp_path, PARETO, "t.csv")
     result = invoke("pareto", path, "--x", "energy_pj", "--y", "accuracy", "--maximize-y", "-o", tmp_path / "f.png")
     assert result.exit_code == 0, result.output
-    assert "maximise accuracy (3 of 7 points)" in result.output
+    told = "(3 of 7 points; 2 rows left out: failed, or without a finite number in energy_pj and accuracy)"
+    assert f"maximise accuracy {told}" in result.output  # the rows left out had not been told
     assert "| point_id | adc.bits | energy_pj | accuracy |" in result.output
     assert "| d | 7 | 3 | 0.99 |" in result.output and "| e |" not in result.output
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -104,8 +104,10 @@ def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: s
     _check_columns(table, x, y, maximize_y)
     shown = [c for c in table.columns if c == "point_id" or "." in c]
     shown += [c for c in (x, y) if c not in shown]
+    left = len(table.rows) - candidates
+    left_out = f"; {left} rows left out: failed, or without a finite number in {x} and {y}" if left > 0 else ""
     lines = [f"Pareto front of {table.source}: minimise {x}, {'maximise' if maximize_y else 'minimise'} {y} "
-             f"({len(front)} of {candidates} points)", "",
+             f"({len(front)} of {candidates} points{left_out})", "",
              "| " + " | ".join(shown) + " |", "|" + "|".join("---:" if c in (x, y) else "---" for c in shown) + "|"]
     for row in front:
         lines.append("| " + " | ".join(f"{float(row[c]):.6g}" if c in (x, y) else row[c] for c in shown) + " |")
