@@ -165,6 +165,9 @@ def test_an_unused_scheduler_is_said_once(tmp_path):
     result = invoke("compare", mlp(tmp_path), mlp(tmp_path, "other", "other.toml"), *options)
     assert result.exit_code == 0, result.output
     assert result.stderr.count(note) == 1
+    both = invoke("run", mlp(tmp_path), *options, "--workers", "2")  # the second option had gone unmentioned
+    assert both.exit_code == 0, both.output
+    assert "--workers and --scheduler tcp://10.0.0.5:8786 are not used: the 20 samples make one chunk" in both.stderr
 
 
 def test_run_refuses_labels_out_of_range_as_validate_does(tmp_path):

@@ -160,10 +160,12 @@ def split_note(config, samples: int, workers: int | None, scheduler: str | None)
     if workers is None and scheduler is None:
         return None
     chunks = -(-samples // config.simulation.batch_size)
-    option = "--workers" if workers is not None else f"--scheduler {scheduler}"
+    given = [o for o, v in (("--workers", workers), (f"--scheduler {scheduler}", scheduler)) if v is not None]
+    option = " and ".join(given)  # both named where both were given (the second had gone unmentioned)
     if chunks == 1:
-        return (f"{option} is not used: the {samples} samples make one chunk (simulation.batch_size = "
+        return (f"{option} {'are' if len(given) > 1 else 'is'} not used: the {samples} samples make one chunk (simulation.batch_size = "
                 f"{config.simulation.batch_size}), simulated here")
     if min(chunks, workers or USABLE_CORES) == 1:
-        return f"{option} is not used: one worker would take every chunk, so they are simulated here"
+        return (f"{option} {'are' if len(given) > 1 else 'is'} not used: one worker would take every chunk, so they "
+                "are simulated here")
     return None
