@@ -109,3 +109,14 @@ def test_pool_window_on_padding_only_is_refused():
     with pytest.raises(ValueError, match=r"MaxPool2d padding \(2, 0, 0, 0\) leaves a 2-wide window"):
         MaxPool2d(2, 1, (2, 0, 0, 0)).output_shape((1, 4, 4))
     assert MaxPool2d(2, 1, (1, 1, 1, 1)).output_shape((1, 4, 4)) == (1, 5, 5)  # each window holds an input value
+
+
+def test_an_empty_onnx_file_is_named_as_empty(tmp_path):
+    """an empty file parses as an empty model: it had been refused as 'expected one data input and one output; got
+    0 () and 0 ()'"""
+    pytest.importorskip("onnx")
+    from cimsim.network import load_network
+
+    (tmp_path / "empty.onnx").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty\.onnx: the file is empty, not an ONNX model"):
+        load_network(tmp_path / "empty.onnx")

@@ -50,6 +50,8 @@ def load_onnx(path: str | os.PathLike) -> Network:
     """The network of the ONNX model in ``path``."""
     onnx = _onnx()
     path = Path(path)
+    if path.is_file() and path.stat().st_size == 0:  # parses as an empty model: "got 0 () and 0 ()" had been said
+        raise ValueError(f"{path}: the file is empty, not an ONNX model")
     try:
         model = onnx.load(str(path))
     except Exception as exc:  # onnx raises protobuf DecodeError and others for a bad file
