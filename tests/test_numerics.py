@@ -875,7 +875,7 @@ def test_crossbar_validates_a_config_built_without_the_loader():
     from cimsim.numerics import build_crossbar
 
     cfg = make_config()
-    for bits, shown in ((0, "0"), ("8", "'8'"), (True, "True")):
+    for bits, shown in ((0, "0"), ("8", '"8"'), (True, "true")):  # as the loader shows them
         bad = dataclasses.replace(cfg, adc=dataclasses.replace(cfg.adc, bits=bits))
         for build in (Crossbar, build_crossbar):
             with pytest.raises(ConfigError, match=rf"'adc.bits' must be an integer in \[1, 16\]; got {shown}"):

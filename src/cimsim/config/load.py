@@ -254,6 +254,17 @@ def _checked(dotted: str, rule: Any, value: Any, errors: list[tuple[str, str]]) 
     return None
 
 
+def field_errors(config: Config) -> list[tuple[str, str]]:
+    """(dotted field, message) of every field of ``config`` its own rule rejects, as the loader words it: a Config
+    built directly or with dataclasses.replace passed no loader."""
+    errors: list[tuple[str, str]] = []
+    for section in SECTIONS:
+        table = getattr(config, section)
+        for f in dataclasses.fields(table):
+            _checked(f"{section}.{f.name}", f.metadata["rule"], getattr(table, f.name), errors)
+    return errors
+
+
 def _checked_table(section: str, table: Mapping[str, Any], errors: list[tuple[str, str]]) -> dict[str, Any]:
     """The valid values of one section's table; every unknown key or invalid value is recorded."""
     fields = _SECTION_FIELDS[section]

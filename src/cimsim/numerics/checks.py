@@ -3,11 +3,10 @@ unsigned inputs."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
-from ..argcheck import check_instance, cut_short
+from ..argcheck import check_instance
+from ..config.load import field_errors
 from ..config.schema import SECTIONS, Config
 from ..errors import ConfigError
 
@@ -28,15 +27,9 @@ def checked_config(config) -> Config:
         raise TypeError(f"a cimsim Config is needed (cimsim.config.load_config(path)); got {type(config).__name__}")
     if _CHECKED.get(id(config)) is config:
         return config
-    errors = []
     for name, cls in SECTIONS.items():
-        section = check_instance(f"config.{name}", getattr(config, name), cls)
-        for field in dataclasses.fields(section):
-            rule, value = field.metadata["rule"], getattr(section, field.name)
-            if not rule.accepts(value):
-                dotted = f"{name}.{field.name}"
-                errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {cut_short(repr(value), 60)}"))
-    if errors:
+        check_instance(f"config.{name}", getattr(config, name), cls)
+    if errors := field_errors(config):
         raise ConfigError(config.source, errors)
     if len(_CHECKED) >= 64:
         _CHECKED.clear()
