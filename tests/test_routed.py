@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import math
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from scipy.stats import binom
 
 from cimsim.analytic import analytic_counts
 from cimsim.comparison import price_network
 from cimsim.config import Config
+from cimsim.cost.memory import dram_energy_pj_per_bit
+from cimsim.cost.routing import POINTS, routed_vectors
 from cimsim.counts import Counts
 from cimsim.mapping import plan_layer
+from cimsim.models import Decoder, price_model
 from cimsim.models.from_network import model_from_network
+from cimsim.models.ops import MatrixOp
 from cimsim.network import Dense, Network, load_network, save_network
 
 RNG = np.random.default_rng(5)
@@ -26,12 +33,12 @@ def network(fraction: float) -> Network:
                     Dense(RNG.standard_normal((WIDTH, WIDTH)), routed_fraction=fraction)), (TOKENS, WIDTH))
 
 
-def priced(net: Network, samples: int = 10):
+def priced(net: Network, samples: int = 10, load: bool = False):
     config = Config()
     layers = [(plan, analytic_counts(plan, samples * shape.rows_per_sample)) for shape in net.matrix_shapes()
               for plan in [plan_layer(config, shape.in_features, shape.out_features)]]
     return price_network(config, layers, samples, math.prod(net.input_shape), math.prod(net.output_shape),
-                         include_weight_load=False, network=net)
+                         include_weight_load=load, network=net)
 
 
 def test_an_expert_is_priced_at_its_share_of_the_tokens():
@@ -58,3 +65,42 @@ def test_the_fraction_is_saved_checked_and_counts_keep_their_writes(tmp_path):
             Dense(np.ones((2, 2)), routed_fraction=bad)
     counts = Counts(mvms=10, adc_conversions=7, array_gv2t_fj=3.0, cell_writes=40, adc_bits=6)
     assert counts.share(0.5) == Counts(mvms=5, adc_conversions=4, array_gv2t_fj=1.5, cell_writes=40, adc_bits=6)
+
+
+def test_an_experts_token_count_is_binomial():
+    """cost.routing: the pairs (n, weight) are Binomial(N, k / E) without n = 0, whole or cut into runs"""
+    for vectors, share in ((1, 0.25), (3, 0.5), (64, 0.25), (5000, 0.25), (10 ** 7, 2 / 8), (9, 0.999)):
+        pairs = routed_vectors(vectors, share)
+        n, weight = (np.array(column, dtype=float) for column in zip(*pairs))
+        assert 1 <= n.min() and n.max() <= vectors and len(pairs) <= 2 * POINTS
+        assert weight.sum() == pytest.approx(1 - (1 - share) ** vectors, rel=1e-9)  # P(some token comes)
+        assert n @ weight == pytest.approx(vectors * share, rel=1e-9)  # its mean count of tokens
+    assert routed_vectors(4, 0.25) == [(k, pytest.approx(binom.pmf(k, 4, 0.25), rel=1e-12)) for k in range(1, 5)]
+    assert routed_vectors(10, 1.0) == [(10, 1.0)]
+    for vectors, share in ((0, 0.5), (10, 0.0), (10, 1.5), (10, float("nan"))):
+        with pytest.raises(ValueError, match="vectors|share"):
+            routed_vectors(vectors, share)
+
+
+def test_a_decode_step_fetches_every_expert_some_token_reaches():
+    """A baseline that cannot hold the weights fetches them once a step; an expert only in steps some token reaches
+    it: 1 - (1 - k / E) ** S of the steps at S sequences in flight, not k / E of them (which was priced before)"""
+    moe = Decoder("moe", layers=1, d_model=64, heads=4, d_ff=256, vocab=64, max_context=32, experts=8,
+                  experts_per_token=2).decode(32)
+    config = Config(baseline=replace(Config().baseline, sram_kib=64.0))  # each matrix fits, not all
+    statics = [op for op in moe.of_type(MatrixOp) if op.static]
+    bits = {op.name: op.in_features * op.out_features * config.mapping.weight_bits for op in statics}
+    dram_pj = dram_energy_pj_per_bit(config.baseline.dram)
+    for sequences in (1, 4, 16, 64):
+        price = price_model(config, moe, items=sequences, sequences=sequences, chips=64)
+        fetched = sum(bits[op.name] * (1 - (1 - op.routed_fraction) ** sequences if op.routed_fraction < 1 else 1)
+                      for op in statics)
+        assert price.baseline.energy_pj["dram_weights"] == pytest.approx(fetched * dram_pj, rel=1e-9)
+
+
+def test_an_imported_expert_is_fetched_when_some_token_reaches_it():
+    """the network path prices the baseline's routed expert as price_model does: its weights loaded with the
+    probability that one of the run's 8 tokens reaches it, 1 - (3/4) ** 8, not once whatever the routing"""
+    dram_pj = dram_energy_pj_per_bit(Config().baseline.dram)
+    fetched = priced(network(0.25), samples=1, load=True)[1].energy_pj["dram_weights"] / dram_pj
+    assert fetched == pytest.approx(WIDTH ** 2 * Config().mapping.weight_bits * (1 + 1 - 0.75 ** TOKENS), rel=1e-9)

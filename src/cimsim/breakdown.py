@@ -8,9 +8,9 @@ picojoules, nanoseconds, square micrometres; converted only at the edges (``area
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
-__all__ = ["Breakdown", "StageTime", "in_sequence"]
+__all__ = ["Breakdown", "StageTime", "in_sequence", "repeated"]
 
 
 @dataclass(frozen=True)
@@ -160,3 +160,13 @@ def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hard
         memory_ns=sum(p.memory_ns for p in parts), mvms=mvms, macs=sum(p.macs for p in parts),
         assumptions=tuple(dict.fromkeys(a for p in parts for a in p.assumptions)),
     )
+
+
+def repeated(b: Breakdown, k: float) -> Breakdown:
+    """``k`` runs of ``b`` one after the other on the same hardware: energies, times and MACs times ``k`` (a
+    fraction: an expected share of one, e.g. a routed expert's probability of a token count); area unchanged."""
+    if k == 1:
+        return b
+    return replace(b, energy_pj={key: k * v for key, v in b.energy_pj.items()}, latency_ns=k * b.latency_ns,
+                   compute_ns=k * b.compute_ns, memory_ns=k * b.memory_ns, macs=round(k * b.macs),
+                   item_latency_ns=None, interval_ns=None)

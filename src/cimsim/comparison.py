@@ -16,9 +16,10 @@ from .argcheck import checked_types
 from .config.modes import Pipeline, WorkloadKind
 from .cost import trust
 from .cost.baseline import baseline_breakdown
-from .breakdown import Breakdown, in_sequence
+from .breakdown import Breakdown, in_sequence, repeated
 from .config.schema import Config
 from .cost.chip import Stage, chip_breakdown, cim_breakdown
+from .cost.routing import routed_vectors
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import vector_unit, with_vector_energy
@@ -157,15 +158,17 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     and outputs (output_elements, at accumulator_bits) cross the DRAM interface, activations between layers stay
     on chip. Baseline: the layers run one after the other on one processor. With ``network``, its digital layers
     and activation products run on a vector unit on both sides (:func:`_with_vector_unit`), and a routed expert
-    (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on both sides.
+    (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on the chip and at the mean over
+    the token counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes).
     """
-    stages, bases = [], []
+    stages, bases, blocks = [], [], {}
     last = len(layers) - 1
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
     for index, ((p, counts), shape) in enumerate(zip(layers, shapes, strict=True)):
         # a routed expert: its share of the tokens; a grouped conv: the MACs of its groups' blocks (the zeros of its
         # block-diagonal matrix are read, not counted: TOPS/W counts the network's products, as the baseline does)
+        vectors_in = counts.mvms
         counts = counts.share(shape.routed_fraction)
         counts = replace(counts, macs=counts.macs // shape.groups)
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
@@ -174,8 +177,12 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         out_width = p.accumulator_bits if index == last else p.input_bits
         stages.append(Stage(p, replace(counts, dram_read_bits=in_bits, dram_write_bits=out_bits), vectors,
                             vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
-        bases += _baseline_blocks(config, p, counts.mvms, shape.groups, include_weight_load=include_weight_load,
-                                  io_bits=in_bits + out_bits)
+        for n, weight in routed_vectors(vectors_in, shape.routed_fraction):  # cost.routing: an expert's tokens
+            key = (p.in_features, p.out_features, n, shape.groups, in_bits + out_bits)
+            if key not in blocks:
+                blocks[key] = _baseline_blocks(config, p, n, shape.groups, include_weight_load=include_weight_load,
+                                               io_bits=in_bits + out_bits)
+            bases += [repeated(b, weight) for b in blocks[key]]
     cim = chip_breakdown(config, stages, samples, name=config.name)
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
     routed = sorted({s.routed_fraction for s in shapes if s.routed_fraction < 1.0})

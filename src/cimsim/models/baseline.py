@@ -6,7 +6,9 @@ and fetched from DRAM at least once per run when the model's static weights toge
 ``baseline.sram_kib`` (they cannot all stay on chip). Attention products: K and V are the "weights" of one
 product per key/value head, fetched from DRAM when the KV cache is in DRAM. The model's input is read from and
 its output written to DRAM once per item; activations between products stay on chip. A decode runs in steps of
-one token per sequence in flight: tokens of one sequence never share a weight fetch. Vector ops run on the same
+one token per sequence in flight: tokens of one sequence never share a weight fetch. A routed expert is priced at
+the mean over the number of a step's tokens it receives (:mod:`cimsim.cost.routing`: its weights are fetched only
+in steps some token reaches it, and then whole). Vector ops run on the same
 vector unit as the CIM chip (its dynamic energy; for a ``board_power`` baseline, board power x its time) and
 KV-cache writes go to DRAM or to the on-chip memory.
 """
@@ -16,25 +18,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..argcheck import checked_types
-from ..breakdown import Breakdown, in_sequence
+from ..breakdown import Breakdown, in_sequence, repeated
 from ..config.modes import WorkloadKind
 from ..config.schema import Config
 from ..cost.baseline import baseline_breakdown, onchip_memory
 from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
+from ..cost.routing import routed_vectors
 from ..cost.vector_unit import VectorUnit, with_vector_energy
 from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
 __all__ = ["price_baseline"]
-
-
-def _scaled(b: Breakdown, k: float) -> Breakdown:
-    """``k`` repetitions of ``b`` on the same hardware (a fraction: a routed expert's mean share of them)"""
-    if k == 1:
-        return b
-    return replace(b, energy_pj={key: k * v for key, v in b.energy_pj.items()}, latency_ns=k * b.latency_ns,
-                   compute_ns=k * b.compute_ns, memory_ns=k * b.memory_ns, macs=round(k * b.macs),
-                   item_latency_ns=None, interval_ns=None)
 
 
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
@@ -49,15 +43,16 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
     for op in model.of_type(MatrixOp):
         load = too_big if op.static else kv_cache == "dram"
         dram_bits = dram_io.get(id(op), 0) // op.groups
-        vectors = items * op.vectors_per_item  # a routed expert: every token, then its mean share of them
-        key = (op.in_features, op.out_features, vectors, load, dram_bits)
-        if key not in cache:
-            workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
-                               out_features=op.out_features)
-            layer = replace(config, workload=workload)
-            cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
-                                            dram_activation_bits=dram_bits)
-        parts.append(_scaled(cache[key], op.groups * op.routed_fraction))
+        # a routed expert: the mean over the token counts it receives (cost.routing)
+        for vectors, weight in routed_vectors(items * op.vectors_per_item, op.routed_fraction):
+            key = (op.in_features, op.out_features, vectors, load, dram_bits)
+            if key not in cache:
+                workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
+                                   out_features=op.out_features)
+                layer = replace(config, workload=workload)
+                cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
+                                                dram_activation_bits=dram_bits)
+            parts.append(repeated(cache[key], op.groups * weight))
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True)
 
 
@@ -72,7 +67,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     cache: dict[tuple, Breakdown] = {}
     step = min(items, sequences) if model.phase == "decode" else items
     full, rest = divmod(items, step)
-    steps = [_scaled(_products(config, model, step, kv_cache, too_big, cache), full)]
+    steps = [repeated(_products(config, model, step, kv_cache, too_big, cache), full)]
     if rest:
         steps.append(_products(config, model, rest, kv_cache, too_big, cache))
     seq = in_sequence(steps, b.name, items, shared_hardware=True)
