@@ -338,3 +338,24 @@ def test_a_kernel_that_gets_a_sum_wrong_is_never_used(monkeypatch):
     xbar = Crossbar(design())
     xbar.program(np.random.default_rng(0).standard_normal((70, 300)))
     assert xbar._integer is None and xbar.layer.matrix.dtype == np.float32
+
+
+@pytest.mark.parametrize("extra_min_bytes", [0, int8.EXTRA_MIN_BYTES])
+def test_many_small_row_groups_hold_at_most_the_layers_budget(extra_min_bytes, monkeypatch):
+    """Partial activation cuts a layer into many small row groups; their held sessions and float32 copies stop at
+    the layer's budget (half its int8 matrix's bytes, or EXTRA_MIN_BYTES), the rest bound per call, the results the
+    same"""
+    monkeypatch.setattr(int8, "EXTRA_MIN_BYTES", extra_min_bytes)
+    cfg = design(**{"workload.in_features": 1024, "workload.out_features": 128, "array.rows_per_read": 32,
+                    "adc.bits": 6})
+    rng = np.random.default_rng(9)
+    w, x = rng.standard_normal((128, 1024)), rng.uniform(-1, 1, (40, 1024))
+    fast, slow = Crossbar(cfg), Crossbar(with_overrides(cfg, {"simulation.int8_products": "off"}))
+    for xbar in (fast, slow):
+        xbar.program(w)
+        xbar.calibrate(x[:16])
+    products = fast._integer
+    assert products.extra_bytes <= max(extra_min_bytes, products._codes.nbytes / 2)
+    assert bool(products._bound) == (extra_min_bytes == 0)  # 0: past the budget some groups bind their rows
+    assert len(products._sessions) == len(products._groups) == 1024 // 32
+    np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))

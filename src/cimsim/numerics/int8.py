@@ -40,8 +40,8 @@ from ._int8_model import matmul_integer_model
 from .threads import scratch
 
 __all__ = ["available", "weight_offset", "form", "stored", "speedup", "faster", "compact", "IntegerProducts",
-           "run_session", "exact_product", "ALWAYS_CELLS", "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE",
-           "MIN_SPEEDUP", "PAIR_MAX"]
+           "run_session", "exact_product", "ALWAYS_CELLS", "EXTRA_MIN_BYTES", "HELD_BYTES_PER_CELL",
+           "HELD_MAX_CELLS", "MIN_MACS", "MIN_SIDE", "MIN_SPEEDUP", "PAIR_MAX", "SESSION_BYTES"]
 
 MIN_MACS = 1 << 24
 """smallest product (plane rows x rows x columns) sent to the int8 units when the matrix is small (below
@@ -56,6 +56,15 @@ HELD_MAX_CELLS = 1 << 20
 """largest row group (rows x columns, 1024 x 1024) whose session holds its own prepacked copy of the rows (about 2.6
 bytes per cell besides the layer's one, measured at 4096 x 4096: at most 2.6 MiB a group); larger groups bind the
 layer's rows on every call, which repacks them (measured, 256 x 256 and batch 10 000: 3.8 ms held, 5.0 ms bound)"""
+HELD_BYTES_PER_CELL = 2.6
+"""bytes a session holding its rows keeps per cell besides the layer's own int8 matrix (onnxruntime's prepacked copy
+and its model's initializer; measured at 4096 x 4096)"""
+SESSION_BYTES = 76 << 10
+"""bytes a held session keeps whatever its size (onnxruntime 1.32: 75 KiB each, measured over 100 sessions of 8 x 64)"""
+EXTRA_MIN_BYTES = 4 << 20
+"""the held sessions and float32 copies of one layer's row groups (the faster paths) may hold this much (4 MiB),
+or half as much as the layer's own int8 matrix where that is larger: a layer holds at most about 1.5 bytes per
+cell, however many row groups partial activation cuts it into; groups past the budget bind their rows per call"""
 MIN_SPEEDUP = 1.25
 """smallest :func:`speedup` at which products go to the int8 units: below it the work around each product (a
 contiguous copy of a group's uint8 columns, the session call) eats the gain"""
@@ -241,7 +250,9 @@ class IntegerProducts:
     """Products with one layer's int8 matrix (:func:`compact`), one session per row group wide enough: a group of
     at most :data:`HELD_MAX_CELLS` cells gets a session holding its rows prepacked, a larger one the shared session
     of its shape, given the rows on every call (as uint8 codes + 128 where that is the exact form, converted into
-    this thread's work array: no second copy of the layer)."""
+    this thread's work array: no second copy of the layer). Held sessions, then float32 copies of the small groups,
+    only while the layer's extra bytes (:attr:`extra_bytes`) stay within :data:`EXTRA_MIN_BYTES` or half its
+    matrix's size, whichever is larger; the other groups bind their rows and convert them for BLAS on every call."""
 
     def __init__(self, codes: np.ndarray, plan: Plan):
         if codes.dtype != np.int8:
@@ -252,17 +263,27 @@ class IntegerProducts:
         self._groups = plan.conversion_groups()
         self._bound: dict[int, np.ndarray] = {}  # group -> its rows, bound per call
         self._sessions = {}
+        budget = max(EXTRA_MIN_BYTES, codes.nbytes / 2)
+        self.extra_bytes = 0.0
+        """bytes the held sessions and float32 copies keep beside the int8 matrix (estimated: SESSION_BYTES,
+        HELD_BYTES_PER_CELL)"""
         for g, (start, stop) in _wide_groups(codes, plan).items():
-            if (stop - start) * cols <= HELD_MAX_CELLS:
+            held_bytes = SESSION_BYTES + HELD_BYTES_PER_CELL * (stop - start) * cols
+            if (stop - start) * cols <= HELD_MAX_CELLS and self.extra_bytes + held_bytes <= budget:
                 held = stored(codes[start:stop], self._offset)
                 self._sessions[g] = _session(stop - start, cols, zero_point, held, self._offset)
+                self.extra_bytes += held_bytes
             else:
                 self._sessions[g] = _shared_session(stop - start, cols, zero_point, self._offset)
                 self._bound[g] = codes[start:stop]  # C-contiguous row slice: no copy
         # small groups keep their rows in float32 too (at most 4 * ALWAYS_CELLS bytes each): their small products
         # run on BLAS without converting the int8 rows on every call
-        self._float = {g: codes[start:stop].astype(np.float32) for g, (start, stop) in enumerate(self._groups)
-                       if (stop - start) * cols < ALWAYS_CELLS}
+        self._float = {}
+        for g, (start, stop) in enumerate(self._groups):
+            float_bytes = 4 * (stop - start) * cols
+            if (stop - start) * cols < ALWAYS_CELLS and self.extra_bytes + float_bytes <= budget:
+                self._float[g] = codes[start:stop].astype(np.float32)
+                self.extra_bytes += float_bytes
         self.zero_point = zero_point
         """added to the codes of the uint8 planes (128 for bipolar planes, 0 for the others); MLAS takes it away"""
         self._cols = cols
