@@ -147,13 +147,19 @@ def test_a_plan_of_another_design_is_refused(config):
 
 @pytest.mark.parametrize("option, message", [
     ({"kv_cache": "dram"}, "kv_cache='dram' does not apply to resnet18: it has no KV cache"),
-    ({"sequences": 2}, "sequences=2 does not apply to resnet18: it has no KV cache"),
+    ({"sequences": 2}, "sequences=2 does not apply to resnet18: it is for decoding"),
     ({"activation_products": "arrays"}, "resnet18 has no activation x activation product"),
 ])
 def test_price_model_refuses_an_option_a_cnn_would_ignore(config, option, message):
     """as the CLI does: these had been accepted and ignored"""
     with pytest.raises(ValueError, match=message):
         price_model(config, get_model("resnet18", image_side=32), **option)
+
+
+def test_price_model_refuses_sequences_for_a_prefill(config):
+    """a prefill's sequences had been accepted and ignored by the API (the CLI refused them)"""
+    with pytest.raises(ValueError, match="sequences=4 does not apply to gpt2-small: it is for decoding"):
+        price_model(config, get_model("gpt2-small", phase="prefill", seq_len=16), chips=2, sequences=4)
 
 
 def test_baseline_dram_activation_bits_are_a_count(config):

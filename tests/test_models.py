@@ -102,6 +102,33 @@ def test_each_decoded_sequence_in_flight_holds_its_own_kv_cache():
     assert four.energy_pj["leakage"] / four.latency_ns > one.energy_pj["leakage"] / one.latency_ns
 
 
+def test_the_baseline_reads_each_sequences_own_kv_cache():
+    """the baseline had read one K and V per key/value head for all the sequences of a step (or prompts of a
+    prefill), as if they shared one cache: its KV reads from DRAM did not grow with them"""
+    cfg = load_config(ROOT / "configs" / "default.toml")
+    cfg = replace(cfg, baseline=replace(cfg.baseline, batch=64))  # static weights fetched once a step at any count
+    for phase, option in (("decode", "sequences"), ("prefill", None)):
+        model = get_model("gpt2-small", phase=phase, seq_len=64)
+
+        def kv_reads(n):
+            dram, sram = (price_model(cfg, model, chips=2, items=n, kv_cache=place, **({option: n} if option else {}))
+                          .baseline.energy_pj["dram_weights"] for place in ("dram", "sram"))
+            return dram - sram
+
+        assert kv_reads(4) == pytest.approx(4 * kv_reads(1), rel=1e-9) and kv_reads(1) > 0
+
+
+def test_fewer_tokens_than_sequences_are_priced_in_the_same_steady_state():
+    """items below sequences had given the chip 8 sequences in flight and the baseline a step of 1 token (the
+    throughput gain 336x against 43x at items = sequences)"""
+    cfg = load_config(ROOT / "configs" / "default.toml")
+    model = get_model("gpt2-small", phase="decode", seq_len=256)
+    one, eight = (price_model(cfg, model, chips=2, items=n, sequences=8) for n in (1, 8))
+    assert one.baseline.throughput_items_per_s == pytest.approx(eight.baseline.throughput_items_per_s, rel=1e-9)
+    assert one.cim.throughput_items_per_s == pytest.approx(eight.cim.throughput_items_per_s, rel=1e-9)
+    assert 8 * one.baseline.total_energy_pj == pytest.approx(eight.baseline.total_energy_pj, rel=1e-9)
+
+
 def test_resnet_macs_scale_with_the_image_area():
     small, large = get_model("resnet50", image_side=224), get_model("resnet50", image_side=448)
     assert small.parameters == large.parameters

@@ -67,7 +67,8 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
         models = ([_file_model(model_name, samples_path)] if is_file else
                   [get_model(model_name, seq_len=seq_len, phase=p, image_side=image_side) for p in phases])
         prices = [price_model(cfg, m, items=items, chips=chips, reload_weights=reload_weights, kv_cache=kv_cache,
-                              vector_lanes=vector_lanes or DEFAULT_VECTOR_LANES, sequences=sequences,
+                              vector_lanes=vector_lanes or DEFAULT_VECTOR_LANES,
+                              sequences=sequences if m.phase == "decode" else 1,
                               activation_products=activation_products) for m in models]
     except ValueError as exc:  # a shape the options ask for: a seq_len too long, too few chips (DoesNotFitError)
         raise click.UsageError(str(exc)) from None

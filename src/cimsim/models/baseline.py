@@ -4,7 +4,8 @@ The products run one after the other on the one processor (:func:`cimsim.breakdo
 hardware). Static weights: the layer's own rule (kept on chip when they fit its memory, else streamed per batch),
 and fetched from DRAM at least once per run when the model's static weights together exceed
 ``baseline.sram_kib`` (they cannot all stay on chip). Attention products: K and V are the "weights" of one
-product per key/value head, fetched from DRAM when the KV cache is in DRAM. The model's input is read from and
+product per key/value head and item (each sequence has its own cache: items never share its reads), fetched from
+DRAM when the KV cache is in DRAM. The model's input is read from and
 its output written to DRAM once per item; activations between products stay on chip. A decode runs in steps of
 one token per sequence in flight: tokens of one sequence never share a weight fetch. A routed expert is priced at
 the mean over the number of a step's tokens it receives (:mod:`cimsim.cost.routing`: its weights are fetched only
@@ -43,8 +44,11 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
     for op in model.of_type(MatrixOp):
         load = too_big if op.static else kv_cache == "dram"
         dram_bits = dram_io.get(id(op), 0) // op.groups
+        # static weights serve every item of the run; an attention product's K and V are one item's own (a decoded
+        # token's sequence, a prompt), so each item runs it apart
+        runs, run_vectors = (1, items * op.vectors_per_item) if op.static else (items, op.vectors_per_item)
         # a routed expert: the mean over the token counts it receives (cost.routing)
-        for vectors, weight in routed_vectors(items * op.vectors_per_item, op.routed_fraction):
+        for vectors, weight in routed_vectors(run_vectors, op.routed_fraction):
             key = (op.in_features, op.out_features, vectors, load, dram_bits)
             if key not in cache:
                 workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
@@ -52,7 +56,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
                 layer = replace(config, workload=workload)
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
                                                 dram_activation_bits=dram_bits)
-            parts.append(repeated(cache[key], op.groups * weight))
+            parts.append(repeated(cache[key], runs * op.groups * weight))
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True)
 
 
@@ -61,16 +65,14 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                    vector_pj_per_item: float, vector_cycles_per_item: float, kv_write_bits_per_item: int,
                    sequences: int) -> Breakdown:
     """The baseline's breakdown of ``items`` items of ``model`` (module docstring); a decode runs in steps of
-    ``sequences`` tokens, one per sequence (a token needs the one before it in its sequence)."""
+    ``sequences`` tokens, one per sequence (a token needs the one before it in its sequence), ``items`` tokens
+    priced as that share of such steps (fewer items than sequences: a share of one step)."""
     b = config.baseline
     too_big = model.crossbar_parameters * config.mapping.weight_bits > b.sram_kib * 1024 * 8
     cache: dict[tuple, Breakdown] = {}
-    step = min(items, sequences) if model.phase == "decode" else items
-    full, rest = divmod(items, step)
-    steps = [repeated(_products(config, model, step, kv_cache, too_big, cache), full)]
-    if rest:
-        steps.append(_products(config, model, rest, kv_cache, too_big, cache))
-    seq = in_sequence(steps, b.name, items, shared_hardware=True)
+    step = sequences if model.phase == "decode" else items  # the steady state the chip's interval prices too
+    seq = in_sequence([repeated(_products(config, model, step, kv_cache, too_big, cache), items / step)], b.name,
+                      items, shared_hardware=True)
 
     vector_ns = items * unit.time_ns(vector_cycles_per_item)
     energy = with_vector_energy(seq.energy_pj, b, items * vector_pj_per_item, vector_ns)

@@ -177,13 +177,15 @@ def _check_options(config, model, items: int, chips: int | None, reload_weights:
 
 
 def _check_options_apply(model: Model, kv_cache: str, sequences: int, activation_products: str) -> None:
-    """a ValueError for an option ``model`` would ignore (as the CLI refuses it): a KV cache's place or sequences
-    decoded at once for a model without a KV cache, activation products on arrays for a model without any"""
-    cached = any(True for _ in model.of_type(CacheOp))
-    for name, value, default in (("kv_cache", kv_cache, "sram"), ("sequences", sequences, 1)):
-        if value != default and not cached:
-            raise ValueError(f"{name}={value!r} does not apply to {model.name}: it has no KV cache (it is for "
-                             "decoders)")
+    """a ValueError for an option ``model`` would ignore (as the CLI refuses it): a KV cache's place for a model
+    without a KV cache, sequences decoded at once for a model that does not decode, activation products on arrays
+    for a model without any"""
+    if kv_cache != "sram" and not any(True for _ in model.of_type(CacheOp)):
+        raise ValueError(f"kv_cache={kv_cache!r} does not apply to {model.name}: it has no KV cache (it is for "
+                         "decoders)")
+    if sequences != 1 and model.phase != "decode":
+        raise ValueError(f"sequences={sequences!r} does not apply to {model.name}: it is for decoding (a decoder's "
+                         "decode phase)")
     if activation_products == "arrays" and all(op.static for op in model.of_type(MatrixOp)):
         raise ValueError(f"activation_products='arrays': {model.name} has no activation x activation product "
                          "(attention) to put on arrays")
