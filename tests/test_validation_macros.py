@@ -121,6 +121,24 @@ def test_a_binary_input_point_with_pulse_inputs_and_a_cycle(one_entry):
     assert (config.dac.input_bits, config.dac.signed_inputs, config.device.read_pulse_ns) == (1, "bipolar", 100.0)
 
 
+def test_a_pulse_read_with_no_clock_takes_the_presets_read_pulse_as_each_unit_pulse():
+    """NeuRRAM's pulse-count points state no clock: each unit pulse lasts the rram preset's read pulse (the
+    simulator's own definition of device.read_pulse_ns for time-domain inputs), and the note says how many make a
+    read (it had said only 'the device preset's read pulse')"""
+    from cimsim.config import section_preset
+    preset_ns = section_preset("device", "rram")["read_pulse_ns"]
+    m = macro_data.find_macro("wan-nature2022-neurram")
+    assert "cycle_ns" not in m.values and "clock_mhz" not in m.values
+    multi = 0
+    for p in m.points:
+        config, notes = macro_configs.point_config(m.key, p.index)
+        pulses = plan_layer(config).pulses_per_read
+        multi += pulses > 1
+        assert config.device.read_pulse_ns == preset_ns, p.label
+        assert any(f"({preset_ns:g} ns) as each of a read's {pulses} unit pulses" in n for n in notes) == (pulses > 1)
+    assert multi >= 4
+
+
 def test_an_adc_energy_of_a_digital_macro_is_left_out_with_its_reason(one_entry):
     """a digital macro has no ADC: a published energy per conversion is left out saying so (it had been compared
     with the model's NaN, 0 joules over 0 conversions)"""

@@ -27,7 +27,7 @@ from ..mapping import Plan, plan_layer
 from ..numerics.encoding import plane_code_shares, weight_level_share
 from .macro_data import (Macro, MacroPoint, Unusable, adc_type, cached_per_file, file_name, find_macro,
                          uiuc_normalised)
-from .macro_defaults import DEFAULTS
+from .macro_defaults import DEFAULTS, preset_read_pulse_ns
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
            "model_point", "point_config", "point_model", "cycle_ns"]
@@ -145,12 +145,12 @@ def _clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technolog
               encoding: str, notes: list[str]) -> None:
     """Sets the read pulse (device.read_pulse_ns, ns) and technology.clock_ghz from the point's cycle (a pulse
     encoding spreads one read over 2**k - 1 unit pulses) and appends the notes on them."""
-    cycle = cycle_ns(macro, point)
-    if cycle is None:
-        notes.append("no clock stated: the device preset's read pulse and a 1 GHz clock")
+    cycle, pulses = cycle_ns(macro, point), 2 ** k - 1 if encoding != "voltage" else 1
+    if cycle is None:  # a time-domain read: the preset's read pulse as each unit pulse, the simulator's definition
+        each = f" ({preset_read_pulse_ns(device):g} ns) as each of a read's {pulses} unit pulses" if pulses > 1 else ""
+        notes.append(f"no clock stated: the device preset's read pulse{each} and a 1 GHz clock")
         return
     slower = _supply_delay(macro, point, technology, notes)
-    pulses = 2 ** k - 1 if encoding != "voltage" else 1
     device["read_pulse_ns"] = cycle * slower / pulses
     if pulses > 1:
         notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle * slower:.3g} ns cycle")

@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
-__all__ = ["DEFAULTS", "ENTRY_FIELDS", "in_entry_terms"]
+from collections.abc import Mapping
+from typing import Any
+
+from ..config import section_preset
+from ..config.schema import DeviceConfig
+
+__all__ = ["DEFAULTS", "ENTRY_FIELDS", "in_entry_terms", "preset_read_pulse_ns"]
 
 DEFAULTS: dict[str, str] = {
     "input_bits / weight_bits": "as stated; a point that states neither and whose figures are all UIUC "
@@ -18,7 +24,8 @@ DEFAULTS: dict[str, str] = {
                     "whole are bipolar (1 signed bit: binary, +/-1), signed inputs read in slices are two's "
                     "complement (sign plane last)",
     "input_encoding": "voltage when not stated; for pulse encodings the cycle is one read of 2**bits_per_read - 1 "
-                      "unit pulses (device.read_pulse_ns = cycle / unit pulses)",
+                      "unit pulses (device.read_pulse_ns = cycle / unit pulses); with no clock stated each unit "
+                      "pulse lasts the device preset's read pulse (the simulator's definition, docs/cost_cim.md)",
     "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
                            "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
                            "whose UIUC B_w (weight bits per analog dot product) is >= 2 -> slices (both: "
@@ -72,3 +79,9 @@ def in_entry_terms(reason: str) -> str:
     for field, entry in ENTRY_FIELDS.items():
         reason = reason.replace(f"'{field}'", f"'{field}' (the entry's {entry})")
     return reason
+
+
+def preset_read_pulse_ns(device: Mapping[str, Any]) -> float:
+    """The read pulse, ns, of a [device] table's shipped preset, else the schema's default device"""
+    values = section_preset("device", device["preset"]) if "preset" in device else {}
+    return float(values.get("read_pulse_ns", DeviceConfig.read_pulse_ns))
