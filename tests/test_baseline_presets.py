@@ -36,6 +36,17 @@ def test_peak_reproduces_published_peak(name, published_tops):
     assert peak_tops(preset(name).baseline) == pytest.approx(published_tops, rel=tolerance)
 
 
+@pytest.mark.parametrize("name, slowdown", [
+    ("tpu-v1", 4),  # Jouppi et al. ISCA 2017 Sec. 2: the matrix unit runs at quarter speed for 16 x 16-bit operands
+    ("cpu", 2),     # a 256-bit AVX2 vector holds 32 8-bit lanes but 16 16-bit ones
+])
+def test_sixteen_bit_operands_run_at_the_published_fraction_of_the_8_bit_rate(name, slowdown):
+    eight, sixteen = preset(name, size=1024), preset(name, size=1024, bits=16)
+    assert peak_tops(eight.baseline) / peak_tops(sixteen.baseline, 16) == pytest.approx(slowdown)
+    fast, slow = (baseline_breakdown(c, 4096, include_weight_load=False) for c in (eight, sixteen))
+    assert slow.macs == fast.macs and slow.compute_ns / fast.compute_ns == pytest.approx(slowdown)
+
+
 def test_dadiannao_peak_counts_one_multiply_and_add_per_multiplier():
     # 2 x 4096 x 0.606 GHz = 4.965 TOPS; the paper reports 5.58 TOPS = 9208 operations per cycle (2.25 per
     # multiplier), so its count includes more than the multiply and add of each MAC. The gap is pinned here.

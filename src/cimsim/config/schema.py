@@ -167,7 +167,8 @@ class AdcConfig:
     full_scale_fraction: float = field(default=1.0, metadata=rule(
         Float(0.0, 1.0, low_open=True), "full scale as a fraction of the largest possible sum (range = fixed)"))
     cols_per_adc: int = field(default=8, metadata=rule(
-        Int(1, 4096), "columns multiplexed onto one ADC (costs time, not accuracy)"))
+        Int(1, 4096), "converted columns sharing one ADC, in turn on each read (costs time, not accuracy): a "
+                      "differential pair subtracted in analog is one, one subtracted digitally two"))
     calibration_scope: CalibrationScope = field(default=CalibrationScope.LAYER, metadata=rule(
         Choice(CalibrationScope), "full scales set by range = calibrated"))
     offset_lsb: float = field(default=0.0, metadata=rule(
