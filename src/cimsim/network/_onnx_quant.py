@@ -3,20 +3,25 @@ handler signature of :mod:`._onnx_ops`. Of constants (int8 weights and their sca
 (:func:`quantize`, :func:`dequantize`); of activations they become the float layers that compute the same values:
 
 - QuantizeLinear(x, s, z) = clip(round(x / s) + z, q_min, q_max), round half to even, [q_min, q_max] the range of
-  z's integer type (uint8 when no z is given): an affine 1 / s, a ``round`` unary, an affine + z and a clip;
+  z's integer type (uint8 when no z is given): an affine 1 / s, a ``round`` unary, an affine + z and a clip. ONNX
+  divides in the scale's float type (opset 23: its ``precision``), float32 as a rule: so does the folding of
+  constants; an activation's quotient is float64, so where the float32 quotient rounds onto a .5 tie that the
+  float64 one misses, its code is one step apart;
 - DequantizeLinear(q, s, z) = (q - z) s: one affine.
 
 ``s`` and ``z`` hold one value, one per channel along ``axis`` (default 1), or (opset 21's ``block_size``) one per
 block of that many values along it, repeated over the block. QuantizeLinear's integer type is z's, else its
 ``output_dtype`` (opset 21), else uint8: 2-, 4-, 8-, 16- or 32-bit; the float8 types are refused. cimsim then
 quantises the activations and weights itself, as its config says; the pairs keep the model's own rounding in the
-float network.
+float network. DynamicQuantizeLinear of an activation (onnxruntime's dynamic quantisation: a scale computed from
+each input at run time) is refused by name; of a constant it folds.
 
 The QOperator format (onnxruntime's QLinearConv, QLinearMatMul, QGemm, QLinearAdd, QLinearMul, QLinear(Global)
 AveragePool, QLinearConcat, QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax) is each operator between a dequantise
 of its quantised inputs and a quantise of its output (:data:`QLINEAR`): the float operator's own handler in between,
-an int32 bias dequantised with the product of its operands' scales. onnxruntime requantises in float32, so a value
-on a rounding boundary may land one step apart.
+an int32 bias dequantised with the product of its operands' scales. That is what onnxruntime computes node by node,
+within float32 rounding; its fused int8 kernels (its default session) requantise their own way, measured up to one
+output step apart with symmetric int8 weights and two with uint8 or asymmetric int8 weights (docs/networks.md).
 """
 
 from __future__ import annotations
@@ -79,11 +84,27 @@ def _output_type(operands: list, attrs: dict) -> tuple[int, int, np.dtype]:
     return low, high, np.dtype(f"{'u' * unsigned}int{max(8, bits)}")  # 2- and 4-bit values held in 8 bits
 
 
+def _quotient_type(operands: list, attrs: dict) -> np.dtype:
+    """the float type QuantizeLinear divides in, as ONNX defines it: its ``precision`` (opset 23), else its scale's
+    type; bfloat16 as float32 (numpy lacks it; the scale is held so), an integer scale's in float64"""
+    if "precision" in attrs:
+        from onnx import helper
+
+        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(attrs["precision"]))
+    else:
+        dtype = np.asarray(operands[1]).dtype
+    return dtype if dtype.kind == "f" else np.dtype(np.float32 if dtype.kind == "V" else np.float64)
+
+
 def quantize(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
-    """QuantizeLinear of constants"""
+    """QuantizeLinear of constants: x / s in ONNX's type (:func:`_quotient_type`), rounded half to even, + z,
+    saturated"""
     scale, zero = _parameters(operands, np.shape(x), attrs)
     low, high, dtype = _output_type(operands, attrs)
-    return np.clip(np.round(np.asarray(x, dtype=np.float64) / scale) + zero, low, high).astype(dtype)
+    kind = _quotient_type(operands, attrs)
+    with np.errstate(over="ignore"):  # a quotient past the type's range is infinite, and saturates
+        quotient = np.asarray(x).astype(kind) / scale.astype(kind)
+    return np.clip(np.round(quotient).astype(np.float64) + zero, low, high).astype(dtype)
 
 
 def dequantize(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
@@ -177,6 +198,15 @@ def _qlinear(g, op, attrs, names, outs, name):
                              name)
 
 
+def _dynamic(g, op, attrs, names, outs, name):
+    """DynamicQuantizeLinear of an activation: refused by name (of constants it folds, not reaching here), before
+    its function body is inlined into nodes whose scale is no constant"""
+    raise ValueError("dynamic quantisation (a scale and zero point computed from each input at run time, as "
+                     "onnxruntime's quantize_dynamic writes) is not supported; quantise the model with onnxruntime's "
+                     "quantize_static (QDQ format) instead")
+
+
 QUANT_HANDLERS = {"QuantizeLinear": _quantize_activation, "DequantizeLinear": _dequantize_activation,
-                  **{op: _qlinear for op in QLINEAR}}
-"""ONNX operator -> handler, for the quantise / dequantise operators of activations and the QOperators"""
+                  "DynamicQuantizeLinear": _dynamic, **{op: _qlinear for op in QLINEAR}}
+"""ONNX operator -> handler, for the quantise / dequantise operators of activations and the QOperators (a dynamic
+quantisation of an activation: refused)"""

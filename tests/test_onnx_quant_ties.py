@@ -1,0 +1,81 @@
+"""QuantizeLinear as ONNX defines it where float precision decides a code: x / s formed in the scale's float type
+(opset 23: its ``precision``) and rounded half to even, so a quotient that float32 rounds onto a .5 tie takes the
+even code (constants folded at import, against onnx's reference evaluator); onnxruntime's dynamic quantisation
+(DynamicQuantizeLinear of an activation) refused by name, a constant's folded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+helper, numpy_helper, TP = onnx.helper, onnx.numpy_helper, onnx.TensorProto
+from onnx.reference import ReferenceEvaluator  # noqa: E402
+
+from cimsim.network.onnx_import import network_from_onnx  # noqa: E402
+
+RNG = np.random.default_rng(11)
+
+
+def _model(nodes, consts: dict, opset: int, in_shape=(2, 64)):
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, list(in_shape))],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                              [numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 10
+    return model
+
+
+def _near_ties(scale: np.float32, n: int = 4000) -> np.ndarray:
+    """float32 values two float32 steps from (k + 1/2) s: float32 quotients round some of them onto the tie"""
+    k = RNG.integers(-120, 120, n)
+    w = ((k + 0.5) * np.float64(scale)).astype(np.float32)
+    for _ in range(2):
+        w = np.nextafter(w, np.where(RNG.random(n) < 0.5, np.float32(np.inf), np.float32(-np.inf)))
+    return w
+
+
+@pytest.mark.parametrize("opset, precision, kind", [(19, None, np.float32), (23, TP.FLOAT16, np.float16)])
+def test_a_constants_quotient_rounds_in_onnxs_type_onto_its_ties(opset, precision, kind):
+    """weights quantised in the graph (QuantizeLinear of a constant, folded at import) whose quotient, formed in
+    the scale's type (float32) or the ``precision`` attribute's (float16), is a .5 tie rounded half to even: the
+    codes onnx's reference evaluator computes (float64 quotients had rounded a tie's neighbours the other way)"""
+    s = np.float32(0.024713434)  # the prober's scale: -3.1509628 / s is exactly -127.5 in float32
+    w = np.concatenate([[np.float32(-3.1509628)], _near_ties(s)])
+    quotient = w.astype(kind) / s.astype(kind)
+    apart = np.round(quotient) != np.round(w.astype(np.float64) / np.float64(s))
+    assert apart.sum() >= 5  # codes the quotient's type decides: in float32, only ties that float64 misses
+    assert kind is np.float16 or (quotient[apart] % 1 == 0.5).all()
+    attrs = {} if precision is None else {"precision": precision}
+    nodes = [helper.make_node("QuantizeLinear", ["w", "s", "z"], ["q"], axis=0, **attrs),
+             helper.make_node("DequantizeLinear", ["q", "s", "z"], ["wf"], axis=0),
+             helper.make_node("Mul", ["x", "wf"], ["y"])]
+    consts = {"w": w.reshape(1, -1), "s": s, "z": np.uint8(128)}
+    model = _model(nodes, consts, opset, in_shape=(1, w.size))
+    x = np.ones((1, w.size), np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    got = network_from_onnx(model).forward(x.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=0)  # float32 rounding of (q - z) s; a code is s apart
+
+
+def _dynamic_model(weights_constant: bool):
+    """DynamicQuantizeLinear of the input (as onnxruntime's quantize_dynamic writes it) or of constant weights,
+    dequantised, then a MatMul"""
+    quantised = "w" if weights_constant else "x"
+    nodes = [helper.make_node("DynamicQuantizeLinear", [quantised], ["q", "qs", "qz"], name="dyn"),
+             helper.make_node("DequantizeLinear", ["q", "qs", "qz"], ["deq"]),
+             helper.make_node("MatMul", ["x", "deq"] if weights_constant else ["deq", "w"], ["y"])]
+    return _model(nodes, {"w": RNG.standard_normal((64, 3)).astype(np.float32)}, 21)
+
+
+def test_dynamic_quantisation_of_an_activation_is_refused_by_name_and_of_a_constant_folds():
+    """an activation's DynamicQuantizeLinear (scales computed from each input at run time) is refused naming the
+    node and dynamic quantisation, advising the static quantiser (it had been inlined and refused as needing
+    constant scales); a constant's folds at import, as onnx's reference evaluator computes it"""
+    with pytest.raises(ValueError, match=r"'dyn' \(DynamicQuantizeLinear\): dynamic quantisation .* not supported.*"
+                                         r"quantize_static"):
+        network_from_onnx(_dynamic_model(weights_constant=False))
+    model = _dynamic_model(weights_constant=True)
+    x = RNG.standard_normal((2, 64)).astype(np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)), want, rtol=1e-5, atol=1e-5)
