@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import math
@@ -16,6 +17,7 @@ from cimsim.argcheck import _dataclass_parameters, checked_types, described
 from cimsim.config.schema import Config, TechnologyConfig
 from cimsim.cost import gates, leakage, noc, periphery, vector_unit
 from cimsim.cost.families import chain_registers
+from cimsim.errors import ConfigError
 from cimsim.mapping import Plan, plan_layer
 
 def _checked_parameters():
@@ -130,3 +132,33 @@ def test_check_bool_refuses_what_only_looks_true_or_false(value):
     with pytest.raises(ValueError, match="flag must be True or False; got"):
         check_bool("flag", value)
     assert check_bool("flag", True) is True and check_bool("flag", np.bool_(False)) is False
+
+
+_SMALL = Config(workload=dataclasses.replace(Config().workload, in_features=16, out_features=8, vectors=4))
+
+
+@pytest.mark.parametrize("device, field", [
+    ({"g_min_us": 20.0}, "device.g_min_us"),                                 # above g_max_us (10)
+    ({"drift_nu": 0.1, "drift_time_s": 1e-3}, "device.drift_time_s"),         # read before drift_t0_s (20 s)
+    ({"stuck_at_gmin_rate": 0.7, "stuck_at_gmax_rate": 0.7}, "device.stuck_at_gmax_rate"),  # rates sum to 1.4
+    ({"bits_per_cell": 0}, "device.bits_per_cell"),                          # outside its own range
+])
+@pytest.mark.parametrize("call", [cimsim.simulate, cimsim.compare, cimsim.estimate])
+def test_a_config_given_in_memory_passes_the_loaders_checks(call, device, field):
+    """A Config built with dataclasses.replace had skipped the rules between fields (g_min above g_max ran, reads
+    before t0 grew the conductances) and its fields' own rules (bits_per_cell = 0: ZeroDivisionError deep inside);
+    the loader refuses each by name, settings or not."""
+    config = dataclasses.replace(_SMALL, device=dataclasses.replace(_SMALL.device, **device))
+    with pytest.raises(ConfigError) as err:
+        call(config)
+    assert field in err.value.fields
+    with pytest.raises(ConfigError) as err:  # the same values through the settings: the same field refused
+        call(_SMALL, {f"device.{k}": v for k, v in device.items()})
+    assert field in err.value.fields
+    assert cimsim.as_config(_SMALL) is _SMALL  # a valid one passes unchanged
+
+
+def test_settings_may_mend_a_config_given_in_memory():
+    """with settings, the checks apply to the config they make (as for a file): a field they set right is no error"""
+    config = dataclasses.replace(_SMALL, device=dataclasses.replace(_SMALL.device, g_min_us=20.0))
+    assert cimsim.as_config(config, {"device.g_max_us": 40.0}).device.g_max_us == 40.0

@@ -29,13 +29,14 @@ import numpy as np
 from .breakdown import Breakdown
 from .comparison import Comparison, gains, price, price_from_shapes
 from .comparison import compare as _compare
-from .config import config_from_dict, load_config, with_overrides
+from .config import check_consistency, config_from_dict, load_config, with_overrides
 from .config.modes import WorkloadKind
 from .config.schema import Config
 from .cost import trust
 from .inference import NetworkResult
 from .network import Network
-from .numerics.checks import as_array
+from .errors import ConfigError
+from .numerics.checks import as_array, checked_config
 from .run import RunResult
 from .trials import Spread, run_trials, spreads
 
@@ -43,9 +44,13 @@ __all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_conf
 
 
 def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[str, Any] | None = None) -> Config:
-    """A Config from a Config, a TOML path or a dict of tables, with ``settings`` ("table.field" -> value)."""
+    """A Config from a Config, a TOML path or a dict of tables, with ``settings`` ("table.field" -> value).
+
+    A Config given in memory (built directly or with dataclasses.replace, which validate nothing) passes the
+    loader's rules for each field and between fields (with ``settings``: once they are applied), or raises its
+    :class:`ConfigError` naming each field."""
     if isinstance(config, Config):
-        cfg = config
+        cfg = _validated(config) if settings is None else config
     elif isinstance(config, (str, os.PathLike)):
         cfg = load_config(config)
     elif isinstance(config, Mapping):
@@ -53,6 +58,14 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
     else:
         raise TypeError(f"config must be a path, a cimsim Config or a dict of tables; got {type(config).__name__}")
     return cfg if settings is None else with_overrides(cfg, settings)  # a wrong type is refused there, named
+
+
+def _validated(config: Config) -> Config:
+    """``config`` when it passes the loader's checks: each field's rule, then the rules between fields."""
+    errors = check_consistency(checked_config(config))  # checked_config raises the per-field ConfigError
+    if errors:
+        raise ConfigError(config.source, errors)
+    return config
 
 
 def _prepared(config, settings, trials, seed, weights, inputs, network, labels) -> tuple[Config, dict]:
