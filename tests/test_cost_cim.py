@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 from cimsim.config.schema import AdcConfig, Config, DeviceConfig, TechnologyConfig
@@ -255,3 +256,92 @@ def test_sample_and_hold_takes_one_sample_per_read_whatever_groups_per_conversio
         config, plan).sample_hold_energy_pj
     columns = sum(plan.converted_cols(plan.outputs_of_col_tile(t)) for t in range(plan.col_tiles))  # 32 + 8 outputs
     assert samples == pytest.approx(counts.array_reads / plan.col_tiles * columns, rel=1e-12)
+
+
+def _counts_tile_by_tile(plan, vectors, data):
+    """analytic_counts as it was before it counted by tile shape: a loop over every column tile x row group (the
+    reference the shape-wise counts must equal)"""
+    from cimsim.analytic import _input_factors, _level_fractions_of
+
+    row_rate, energy_fraction, activity = _input_factors(plan, data)
+    reads = dac = cells = sums = 0
+    level_sum = 0.0
+    per_output, per_array = _level_fractions_of(plan, data)
+    groups, conversions = plan.row_groups(), plan.n_planes // plan.planes_per_conversion * len(plan.conversion_groups())
+    for tile in range(plan.col_tiles):
+        outputs = plan.outputs_of_col_tile(tile)
+        for start, stop in groups:
+            reads += plan.n_planes
+            dac += plan.n_planes * (stop - start)
+            cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
+            level_sum += plan.n_planes * (stop - start) * (outputs * per_output + per_array)
+        sums += conversions * plan.column_sums(outputs)
+    conductance_us = cells * plan.g_min_us + level_sum * (plan.g_max_us - plan.g_min_us)
+    in_bits, partial_bits = plan.in_features * plan.input_bits, plan.out_features * plan.accumulator_bits * (
+        plan.row_tiles - 1)
+    return Counts(
+        mvms=vectors, macs=vectors * plan.in_features * plan.out_features, array_reads=vectors * reads,
+        dac_conversions=vectors * dac, dac_bits=plan.dac_bits, row_activations=vectors * dac * row_rate,
+        cells_read=vectors * cells,
+        array_gv2t_fj=vectors * conductance_us * plan.read_voltage_v ** 2 * energy_fraction * plan.read_pulse_ns,
+        cell_activity=vectors * level_sum * activity, adc_conversions=vectors * sums if plan.has_adc else 0,
+        adc_bits=plan.adc_bits, adder_tree_sums=0 if plan.has_adc else vectors * sums,
+        reference_sums=vectors * reads // plan.planes_per_conversion * plan.reference_sums,
+        shift_adds=vectors * sums, accumulator_adds=vectors * plan.out_features * (plan.row_tiles - 1),
+        buffer_read_bits=vectors * in_bits * plan.col_tiles,
+        buffer_write_bits=vectors * plan.out_features * plan.accumulator_bits,
+        interconnect_bit_hops=vectors * (in_bits * plan.col_tiles + partial_bits), dram_read_bits=vectors * in_bits,
+        dram_write_bits=vectors * plan.out_features * plan.accumulator_bits)
+
+
+_LAYOUTS = [  # partial row groups, conversion groups of several reads, bit-serial planes, analog plane and slice
+    {},       # accumulation, reference columns, two's complement, a digital array's adder tree, the shipped designs
+    {"array.rows_per_read": 100, "adc.groups_per_conversion": 3},
+    {"array.rows_per_read": 16, "adc.groups_per_conversion": 5, "dac.mode": "bit_serial"},
+    {"dac.mode": "bit_serial", "adc.accumulation": "planes_and_slices", "array.rows_per_read": 64},
+    {"mapping.signed_encoding": "offset", "array.rows_per_read": 48, "dac.signed_inputs": "unsigned"},
+    {"mapping.signed_encoding": "twos_complement", "mapping.subtraction": "digital", "device.g_min_us": 0.0,
+     "device.bits_per_cell": 1, "dac.mode": "bit_serial", "array.rows_per_read": 96, "adc.groups_per_conversion": 2},
+    {"array.family": "digital", "array.rows_per_read": 64},
+    "isaac-like.toml", "sram-cim.toml",
+]
+
+
+@pytest.mark.parametrize("layout", _LAYOUTS, ids=str)
+def test_analytic_counts_by_tile_shape_equal_the_tile_by_tile_loop(layout):
+    """analytic_counts counts one tile of each shape (full, partial last) and scales: every integer count equals
+    the old loop's exactly; the two float sums equal it but for the loop's running-sum rounding"""
+    from pathlib import Path
+
+    from cimsim.analytic import DataStats
+    from cimsim.config import load_config, with_overrides
+
+    root = Path(__file__).resolve().parents[1] / "configs"
+    config = load_config(root / layout) if isinstance(layout, str) else with_overrides(Config(), layout)
+    probe = plan_layer(config, 64, 64)
+    codes = np.arange(probe.max_plane_code + 1.0)
+    data = [DataStats(), DataStats(0.5, 0.25), DataStats(0.0, 0.0, tuple(codes / codes.sum()), 0.3)]
+    for shape in [(1, 1), (100, 7), (256, 32), (300, 1000), (1000, 300), (5000, 33), (2049, 513)]:
+        plan = plan_layer(config, *shape)
+        for stats in data if plan.weight_bits > 1 and not plan.binary_inputs else data[:1]:
+            fast, slow = analytic_counts(plan, 7, stats).as_dict(), _counts_tile_by_tile(plan, 7, stats).as_dict()
+            for name in ("array_gv2t_fj", "cell_activity"):
+                assert fast.pop(name) == pytest.approx(slow.pop(name), rel=1e-13, abs=0.0), (shape, stats, name)
+            assert fast == slow, (shape, stats)
+
+
+def test_analytic_counts_count_each_tile_shape_once_not_each_tile(monkeypatch):
+    """a 5000 x 3000 layer in rows of 16 (many column tiles x row groups): its columns are counted for the full
+    column tile and the partial last one, not for every column tile x row group (a 2**18 x 2**18 layer had made
+    16.7 M such calls, and a 2**20 x 2**20 estimate took minutes)"""
+    from cimsim.mapping import Plan
+
+    calls = []
+    for name in ("used_cols", "column_sums"):
+        method = getattr(Plan, name)
+        monkeypatch.setattr(Plan, name, lambda self, outputs, _m=method, _n=name: calls.append(_n) or _m(self, outputs))
+    plan = plan_layer(dataclasses.replace(Config(), array=dataclasses.replace(Config().array, rows_per_read=16)),
+                      in_features=5000, out_features=3000)
+    assert plan.col_tiles > 2 and len(plan.row_groups()) > 2 and plan.out_features % plan.outputs_per_array
+    analytic_counts(plan, 1)
+    assert calls.count("used_cols") <= 2 and calls.count("column_sums") <= 2, len(calls)

@@ -74,3 +74,24 @@ def test_unsigned_inputs_are_generated_non_negative_and_files_checked(tmp_path):
     cfg = small(**{"dac.signed_inputs": "unsigned", "workload.inputs": "file", "workload.inputs_file": str(path)})
     with pytest.raises(ConfigError, match="negative values.*unsigned"):
         list(input_blocks(cfg))
+
+
+def test_an_estimate_that_does_not_fit_the_chip_is_refused_before_anything_is_counted(monkeypatch):
+    """the documented largest layer (2**20 x 2**20) on the default chip: refused naming chip.tiles before its
+    inputs are sampled or its counts made (which had taken most of a minute to then refuse it); a network too"""
+    import pytest
+
+    import cimsim
+    from cimsim import comparison
+    from cimsim.errors import ConfigError
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("sampled or counted a workload that does not fit the chip")
+
+    for name in ("analytic_counts", "measured_data", "input_samples"):
+        monkeypatch.setattr(comparison, name, must_not_run)
+    huge = {"workload.in_features": 1 << 20, "workload.out_features": 1 << 20}
+    with pytest.raises(ConfigError, match=r"'chip.tiles': the workload needs 1398102 tiles .* the chip has 168"):
+        cimsim.estimate("configs/default.toml", huge)
+    with pytest.raises(ConfigError, match=r"'chip.tiles': the workload needs 2 tiles .* the chip has 1"):
+        cimsim.estimate("configs/digits-mlp.toml", {"chip.tiles": 1})

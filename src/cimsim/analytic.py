@@ -89,15 +89,14 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     reads = dac = cells = sums = 0
     level_sum = 0.0  # sum over the cells read of level / max level, weight codes uniform
     per_output, per_array = _level_fractions_of(plan, data)
-    groups, conversions = plan.row_groups(), plan.n_planes // plan.planes_per_conversion * len(plan.conversion_groups())
-    for tile in range(plan.col_tiles):
-        outputs = plan.outputs_of_col_tile(tile)
-        for start, stop in groups:
-            reads += plan.n_planes
-            dac += plan.n_planes * (stop - start)
-            cells += plan.n_planes * (stop - start) * plan.used_cols(outputs)
-            level_sum += plan.n_planes * (stop - start) * (outputs * per_output + per_array)
-        sums += conversions * plan.column_sums(outputs)
+    conversions = plan.n_planes // plan.planes_per_conversion * _group_count(plan, plan.rows_per_conversion)
+    rows_read = plan.n_planes * plan.in_features  # every input's row is driven once per plane in each column tile
+    for outputs, tiles in _col_tile_shapes(plan):  # the tiles of one shape count alike: O(shapes), not O(tiles)
+        reads += tiles * plan.n_planes * _group_count(plan, plan.rows_per_read)
+        dac += tiles * rows_read
+        cells += tiles * rows_read * plan.used_cols(outputs)
+        level_sum += tiles * rows_read * (outputs * per_output + per_array)
+        sums += tiles * conversions * plan.column_sums(outputs)
     gv2t_per_us_fj = plan.read_voltage_v ** 2 * energy_fraction * plan.read_pulse_ns  # per uS of a cell read
     conductance_us = cells * plan.g_min_us + level_sum * (plan.g_max_us - plan.g_min_us)  # summed over the cells read
     in_bits = plan.in_features * plan.input_bits
@@ -124,6 +123,18 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
         dram_read_bits=vectors * in_bits,
         dram_write_bits=vectors * plan.out_features * plan.accumulator_bits,
     )
+
+
+def _col_tile_shapes(plan: Plan) -> list[tuple[int, int]]:
+    """(outputs held, column tiles holding that many) for the full column tiles and a partial last one"""
+    full, rest = divmod(plan.out_features, plan.outputs_per_array)
+    return [(plan.outputs_per_array, full)] + [(rest, 1)] * (rest > 0)
+
+
+def _group_count(plan: Plan, step: int) -> int:
+    """how many groups of ``step`` rows the row tiles split into (``len(plan._groups(step))``, in closed form)"""
+    full, rest = divmod(plan.in_features, plan.rows)
+    return full * -(-plan.rows // step) + -(-rest // step)
 
 
 def _mean_energy_fraction(plan: Plan) -> float:

@@ -18,7 +18,7 @@ from .cost import trust
 from .cost.baseline import baseline_breakdown
 from .breakdown import Breakdown, in_sequence, repeated
 from .config.schema import Config
-from .cost.chip import Stage, chip_breakdown, cim_breakdown
+from .cost.chip import Stage, check_fits, chip_breakdown, cim_breakdown
 from .cost.routing import routed_vectors
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
@@ -251,19 +251,22 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     matrix's input codes measured on a sample of its inputs (a dense layer's first ``SAMPLE_VALUES`` input values; a
     network's: in a float forward pass of its first samples, :func:`cimsim.models.from_network.input_samples`) and
     its weights' stored levels (about ``SAMPLE_VALUES`` weights: a dense layer's first, at their own peak; a network's
-    of evenly spaced outputs, at the matrix's peak; :func:`cimsim.numerics.encoding.weight_level_share`)."""
+    of evenly spaced outputs, at the matrix's peak; :func:`cimsim.numerics.encoding.weight_level_share`). A workload
+    that does not fit the chip is refused (:func:`cimsim.cost.chip.check_fits`) before it is sampled or counted."""
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
+        check_fits(config, [plan])
         first = replace(config, workload=replace(wl, vectors=min(wl.vectors, rows)))
         data = measured_data(config, plan, next(input_blocks(first)), load_weights(config, rows))
         counts = analytic_counts(plan, wl.vectors, data)
         return (cim_breakdown(config, plan, counts, name=config.name),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
     network, x, _ = load_workload_network(config)
+    shapes, layers = network.matrix_shapes(), []
+    plans = [plan_layer(config, shape.in_features, shape.out_features) for shape in shapes]
+    check_fits(config, plans)
     samples, measured, matrices = len(x), input_samples(network, x), network.matrix_layers()
-    layers = []
-    for shape in network.matrix_shapes():
-        plan = plan_layer(config, shape.in_features, shape.out_features)
+    for shape, plan in zip(shapes, plans):
         data = measured_data(config, plan, measured[shape.index][1], matrices[shape.index].matrix)
         layers.append((plan, analytic_counts(plan, samples * shape.rows_per_sample, data)))
     return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),
