@@ -8,10 +8,22 @@ interpolation, a scatter that writes) costs no vector-unit operation, a scatter 
 update; a linear resize costs a multiply and an add per weight it applies. An
 embedding lookup is a memory read: its table counts as parameters kept in DRAM (``Model.dram_parameters``), unless
 a matrix layer holds the same weights (a head tied to the token embeddings: counted once, on the crossbars).
+
+Parameters (``Model.parameters``) are the trained values the network holds, each array once however many places
+read it: matrix weights and biases (a shared matrix layer's once), norm gains and shifts, embedding tables (each
+content once), and the constants of digital layers that are per-channel or per-feature vectors (one axis longer
+than 1: a batch norm kept as scale and shift, a vision transformer's class token). A scalar constant is the
+arithmetic's (GELU's 1 / sqrt 2, an attention scale) and a constant of several axes longer than 1 an expansion
+whose source the network does not keep (BERT's position rows for the example's tokens, Swin's relative-position
+bias per window, an attention mask): neither counts, so the count does not change with the example's length.
+Unlike torch's count, then: no position table (ViT's, added whole, neither), a batch norm folded into the matrix
+before it counts C (the bias) for torch's 2 C, and a digital layer applied at several places (a shared
+LayerNorm) counts at each, the import giving each place its own copy.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import replace
 
@@ -45,7 +57,17 @@ _MOVES = {"reshape", "transpose", "slice", "concat", "join_constant", "flatten",
           "embedding", "scatter", "take_along", "put_along", "constant"}
 
 
-def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -> list[VectorOp]:
+def _counted(array: np.ndarray | None, seen: set[int], vectors_only: bool = False) -> int:
+    """the parameters ``array`` adds (module doc): 0 for None or an array counted before (``seen``: the ids of
+    those, updated); ``vectors_only``: 0 too unless exactly one axis is longer than 1"""
+    if array is None or id(array) in seen:
+        return 0
+    seen.add(id(array))
+    return 0 if vectors_only and sum(n > 1 for n in array.shape) != 1 else int(array.size)
+
+
+def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set[int]) -> list[VectorOp]:
+    """the vector-unit ops of a digital layer, with the parameters it holds that no earlier op counted (``seen``)"""
     if getattr(layer, "reduction", "none") != "none":  # a scatter that combines: one operation per update
         return [VectorOp(name, _ELEMENTWISE_KINDS[layer.reduction], math.prod(shapes[1]))]
     if layer.kind in _MOVES:
@@ -56,7 +78,7 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -
         return [VectorOp(name, _ELEMENTWISE_KINDS[layer.op], layer.work(*shapes))]
     if layer.kind == "affine":
         n = layer.work(*shapes)
-        return [VectorOp(f"{name}/{part}", kind, n, int(getattr(layer, part).size))
+        return [VectorOp(f"{name}/{part}", kind, n, _counted(getattr(layer, part), seen, vectors_only=True))
                 for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None]
     if layer.kind == "interpolate" and layer.selects:  # a nearest resize only moves data
         return []
@@ -67,7 +89,7 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]]) -
         return [VectorOp(name, "add" if layer.kind == "mean" else "max", math.prod(shapes[0]))]
     if layer.kind not in DIGITAL_KINDS:
         raise ValueError(f"layer {name!r} ({layer.kind}) has no vector-unit cost model")
-    parameters = sum(int(getattr(layer, p).size) for p in ("weight", "bias") if getattr(layer, p, None) is not None)
+    parameters = sum(_counted(getattr(layer, part, None), seen) for part in ("weight", "bias"))
     return [VectorOp(name, DIGITAL_KINDS[layer.kind], layer.work(*shapes), parameters)]
 
 
@@ -76,6 +98,16 @@ def _tied(table, network: Network) -> bool:
     embeddings, as GPT-2's): it is then counted once, on the crossbars"""
     return any(isinstance(layer, Dense) and layer.weight.shape == table.shape and np.array_equal(layer.weight, table)
                for layer in network.layers)
+
+
+def _memory_parameters(network: Network, seen: set[int]) -> int:
+    """trained values only read from memory (``Model.dram_parameters``): the embedding tables no matrix layer holds
+    (:func:`_tied`), each content once (an import gives each lookup of one table its own copy), and the joined
+    constants of one axis longer than 1 (a class token)"""
+    tables = {(t.shape, hashlib.sha256(np.ascontiguousarray(t)).hexdigest()): t.size for t in
+              (layer.table for layer in network.layers if layer.kind == "embedding") if not _tied(t, network)}
+    return sum(tables.values()) + sum(_counted(layer.constant, seen, vectors_only=True) for layer in network.layers
+                                      if layer.kind == "join_constant")
 
 
 SAMPLE_ITEMS = 16
@@ -121,20 +153,22 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     """The shapes-only model of ``network``, one item = one inference. A matrix shared by several places of the
     graph is one static op, at its first place, with the vectors and inputs of all its places. Each static op
     holds its weights' share of zeros; with sample ``inputs``, its inputs' too (:func:`input_samples`), and
-    samples of its input vectors and weight rows (a grouped op's: each group's), priced at their codes and levels."""
+    samples of its input vectors and weight rows (a grouped op's: each group's), priced at their codes and levels.
+    Its ``parameters`` count each stored array once (module doc: what counts), whatever the example's length."""
     samples = input_samples(network, inputs) if inputs is not None else None
     measured = None if samples is None else [stats for stats, _ in samples]
     index = {id(layer): k for k, layer in enumerate(network.matrix_layers())}
     values = network.shapes()
     ops: list = []
     shared: dict[int, int] = {}  # matrix layer -> the position of its op in ops
+    seen: set[int] = set()  # the arrays whose parameters an op holds already
     for layer, reads, layer_name in zip(network.layers, network.inputs, network.names):
         shapes = [values[v] for v in reads]
         if isinstance(layer, ActivationMatMul):
             (a, b), out = shapes, layer.output_shape(*shapes)
             ops.append(MatrixOp(layer_name, a[-1], b[-1], a[-2], "activation", math.prod(out[:-2])))
         elif isinstance(layer, DigitalLayer):
-            ops.extend(_vector_ops(layer, layer_name, shapes))
+            ops.extend(_vector_ops(layer, layer_name, shapes, seen))
         else:
             vectors = layer.rows_per_sample(shapes[0])
             conv = isinstance(layer, (Conv2d, Conv3d))
@@ -159,13 +193,11 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
                 shared[id(layer)] = len(ops)
                 ops.append(op)
             if layer.bias is not None:
-                ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out), out))
+                ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out), _counted(layer.bias, seen)))
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
-    tables = sum(layer.table.size for layer in network.layers if layer.kind == "embedding"
-                 and not _tied(layer.table, network))
     return Model(name, "inference", tuple(ops), math.prod(network.input_shape), math.prod(network.output_shape),
-                 dram_parameters=tables, source="network file" + _zeros_note(measured))
+                 dram_parameters=_memory_parameters(network, seen), source="network file" + _zeros_note(measured))
 
 
 def _zeros_note(measured: list[DataStats] | None) -> str:

@@ -1,0 +1,158 @@
+"""The parameter count of an imported network (``model_from_network(...).parameters``): each stored array once, a
+shared layer once, the same whatever the example's sequence length (models/from_network.py's module doc says what
+counts). The torch tests need torch (CI installs it; elsewhere they skip, saying why)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import numpy as np
+import pytest
+
+from cimsim.models.from_network import model_from_network
+from cimsim.network import Dense, Network
+from cimsim.network.ops import ReLU
+
+
+def _torch():
+    """torch, or a skip outside CI (CI installs it: missing there, the tests fail)"""
+    pytest.importorskip("onnx")
+    try:
+        return importlib.import_module("torch")
+    except ImportError:
+        if os.environ.get("CI"):
+            raise ImportError("CI must install torch (see .ci/run) so that the torch tests run") from None
+        pytest.skip("torch is not installed (pip install torch==2.13.0): the from_torch tests need it")
+
+
+def _torch_count(module) -> int:
+    """torch's count: each parameter tensor once"""
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_a_matrix_layer_at_two_places_counts_its_weights_and_bias_once():
+    rng = np.random.default_rng(0)
+    layer = Dense(rng.normal(size=(16, 16)), rng.normal(size=16))
+    model = model_from_network(Network((layer, ReLU(), layer), (16,)))
+    assert model.parameters == layer.weight.size + layer.bias.size
+    assert len([op for op in model.ops if op.name.endswith("/bias")]) == 2  # each place still adds it
+
+
+def test_a_shared_torch_linear_counts_as_torch_does():
+    torch = _torch()
+    from cimsim.network import from_torch
+
+    class Twice(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(16, 16)
+
+        def forward(self, x):
+            return self.linear(torch.relu(self.linear(x)))
+
+    module = Twice().eval()
+    assert model_from_network(from_torch(module, torch.randn(1, 16))).parameters == _torch_count(module)
+
+
+def _encoder(torch):
+    """a one-block BERT-like encoder of token ids: token and position tables, a causal mask, a scaled attention,
+    GELU"""
+    nn = torch.nn
+
+    class Encoder(nn.Module):
+        def __init__(self, width=16, vocab=30, longest=32):
+            super().__init__()
+            self.tokens, self.positions = nn.Embedding(vocab, width), nn.Embedding(longest, width)
+            self.norm, self.out_norm = nn.LayerNorm(width), nn.LayerNorm(width)
+            self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
+            self.mlp = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
+
+        def forward(self, ids):
+            n = ids.shape[1]
+            h = self.norm(self.tokens(ids) + self.positions(torch.arange(n)))
+            q, k, v = self.qkv(h).chunk(3, dim=-1)
+            scores = q @ k.transpose(1, 2) / q.shape[-1] ** 0.5
+            scores = scores.masked_fill(torch.ones(n, n, dtype=torch.bool).triu(1), float("-inf"))
+            h = h + self.proj(scores.softmax(-1) @ v)
+            return self.out_norm(h + self.mlp(h))
+
+    return Encoder().eval()
+
+
+def test_a_transformers_count_is_the_same_at_every_sequence_length():
+    """the position rows for the example's tokens, the mask and the scalars (the attention scale, GELU's) are no
+    parameters; the position table, which the network does not keep, is the only difference from torch"""
+    torch = _torch()
+    from cimsim.network import from_torch
+
+    torch.manual_seed(0)
+    encoder = _encoder(torch)
+    counts = {n: model_from_network(from_torch(encoder, torch.randint(0, 30, (1, n)))).parameters for n in (4, 12)}
+    assert counts[4] == counts[12] == _torch_count(encoder) - encoder.positions.weight.numel()
+
+
+def test_a_vision_transformer_counts_its_class_token():
+    torch = _torch()
+    from cimsim.network import from_torch
+    nn = torch.nn
+
+    class Patches(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed, self.norm, self.head = nn.Conv2d(3, 16, 4, 4), nn.LayerNorm(16), nn.Linear(16, 10)
+            self.token, self.positions = nn.Parameter(torch.randn(1, 1, 16)), nn.Parameter(torch.randn(1, 5, 16))
+
+        def forward(self, x):
+            t = torch.cat([self.token.expand(len(x), -1, -1), self.embed(x).flatten(2).transpose(1, 2)], 1)
+            return self.head(nn.functional.gelu(self.norm(t + self.positions))[:, 0])
+
+    torch.manual_seed(0)
+    vit = Patches().eval()
+    model = model_from_network(from_torch(vit, torch.randn(1, 3, 8, 8)))
+    assert model.parameters == _torch_count(vit) - vit.positions.numel()
+
+
+def test_a_cnns_batch_norms_count_their_scale_and_shift():
+    """a batch norm after a ReLU stays a scale and a shift per channel (2 C, as torch); one right after a conv is
+    folded into it (C: the conv's new bias); a scalar (x / 2) is no parameter; the image size changes nothing"""
+    torch = _torch()
+    from cimsim.network import from_torch
+    nn = torch.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.folded, self.kept = nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.BatchNorm2d(8)
+            self.last, self.head = nn.Conv2d(8, 4, 3), nn.Linear(4, 5)
+
+        def forward(self, x):
+            h = self.last(self.kept(torch.relu(self.folded(self.conv(x))))) / 2
+            return self.head(h.mean((2, 3)))
+
+    torch.manual_seed(0)
+    net = Net().eval()
+    for norm in (net.folded, net.kept):  # trained statistics, not the initial 0 and 1
+        norm.running_mean.uniform_(-1, 1)
+        norm.running_var.uniform_(0.5, 2)
+    counts = {side: model_from_network(from_torch(net, torch.randn(1, 3, side, side))).parameters for side in (8, 12)}
+    assert counts[8] == counts[12] == _torch_count(net) - net.folded.num_features
+
+
+def test_an_embedding_looked_up_twice_counts_its_table_once():
+    """the import gives each lookup its own copy of the table: it counts once, in DRAM"""
+    torch = _torch()
+    from cimsim.network import from_torch
+
+    class Twice(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.table, self.head = torch.nn.Embedding(30, 8), torch.nn.Linear(8, 5)
+
+        def forward(self, ids):
+            return self.head(self.table(ids) + self.table(ids.flip(1)))
+
+    torch.manual_seed(0)
+    module = Twice().eval()
+    model = model_from_network(from_torch(module, torch.randint(0, 30, (1, 6))))
+    assert (model.parameters, model.dram_parameters) == (_torch_count(module), module.table.weight.numel())
