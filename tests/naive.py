@@ -151,7 +151,12 @@ def mvm(w, x, cfg, full_scale=None):
         if ad.range == "fixed":
             full_scale *= ad.full_scale_fraction
     codes = 2 ** (ad.bits - 1) - 1 if signed else 2 ** ad.bits - 1
-    lsb = max(1.0, full_scale / codes)
+    lsb = full_scale / codes
+    if lsb < 1.0:  # codes to spare: the step 2**-k, k the largest with full_scale x 2**k <= codes (1 for a 0 range)
+        k = 0
+        while full_scale > 0 and full_scale * 2.0 ** (k + 1) <= codes:
+            k += 1
+        lsb = 2.0 ** -k
     lo, hi = (-codes if signed else 0), codes
     if arr.family == "digital":  # an adder tree: exact sums
         lsb, lo, hi = 1.0, -np.inf, np.inf

@@ -284,3 +284,61 @@ def test_each_read_draws_from_its_own_stream_and_silent_reads_draw_nothing():
             _kernels.fill_normals(np.uint64(_kernels._stream(key, first + b, p)), z, block)
             np.testing.assert_array_equal(sums[p * batch + b], std[p * batch + b] * z)
     assert (sums[std == 0] == 0).all()
+
+
+def test_cells_at_or_below_g_min_hold_no_cell_activity():
+    """A charge cell's activity counts the level above g_min: a cell stuck at g_min, or drifted below it (finite
+    on/off ratio), stores none, so it adds 0, never a negative share (which made valid runs fail Counts.check)."""
+    base = {"device.g_min_us": 10.0 / 17.0, "device.g_max_us": 10.0, "device.bits_per_cell": 1,
+            "dac.mode": "bit_serial"}  # the default on/off ratio 17: g_min is r = 1/16 level steps
+    x = np.random.default_rng(11).uniform(-1, 1, (20, 64))
+
+    def activity(**overrides):
+        xbar, _ = programmed(small_config(**base, **overrides))
+        xbar.mvm(x)
+        return xbar.counts.check().cell_activity
+
+    ideal = activity()
+    assert ideal > 0
+    stuck = activity(**{"device.stuck_at_gmin_rate": 1.0})
+    assert 0.0 <= stuck <= 1e-12 * ideal
+    # drift by f = (t / t0)**-nu: a level-1 cell keeps f (1 + r) - r > 0 levels above g_min (r = g_min in level
+    # steps), a level-0 cell f r < r lies below it and adds 0: the activity is the ideal one x (f (1 + r) - r)
+    nu, t, t0 = 0.3, 1000.0, DeviceConfig().drift_t0_s
+    f, r = (t / t0) ** -nu, 1.0 / 16.0
+    assert f * r < r < f * (1 + r)
+    drifted = activity(**{"device.drift_nu": nu, "device.drift_time_s": t})
+    assert drifted == pytest.approx(ideal * (f * (1 + r) - r), rel=1e-9)
+    # drifted so far that every cell lies below g_min: nothing above the floor
+    assert activity(**{"device.drift_nu": 1.0, "device.drift_time_s": 1e6}) == 0.0
+
+
+def test_a_calibrated_range_over_non_integer_sums_gets_its_finer_step():
+    """16 rows of 1-bit cells, bit-serial inputs: the largest sum of these data (7, measured) needs far fewer than
+    the 8-bit ADC's 127 codes. The step is the largest power of two 2**-k whose range covers the calibrated full
+    scale, not one level: drifted (then compensated) and noisy sums keep their fractions; integer sums stay exact."""
+    cfg = with_overrides(Config(), {
+        "array.rows": 16, "array.cols": 64, "array.rows_per_read": 16, "device.g_min_us": 0.0,
+        "device.g_max_us": 10.0, "device.bits_per_cell": 1, "mapping.weight_bits": 4, "dac.mode": "bit_serial",
+        "dac.input_bits": 4, "adc.bits": 8, "adc.range": "calibrated", "adc.percentile": 100.0,
+        "workload.in_features": 16, "workload.out_features": 32})
+    rng = np.random.default_rng(0)
+    w, x = rng.normal(size=(32, 16)), rng.uniform(-1, 1, (512, 16))
+
+    def run(**device):
+        xbar = Crossbar(with_overrides(cfg, {f"device.{k}": v for k, v in device.items()}))
+        xbar.program(w)
+        setting = xbar.calibrate(x)
+        ref = xbar.digital_reference(x)
+        return np.linalg.norm(xbar.mvm(x) - ref) / np.linalg.norm(ref), setting, xbar.adc_clipped
+
+    error, setting, clipped = run()
+    assert error == 0.0 and clipped == 0  # integer sums: exact codes
+    assert (setting.lsb < 1.0).all() and (np.frexp(setting.lsb)[0] == 0.5).all()  # powers of two
+    assert (setting.full_scale < 2 * 7.0).all()  # one level per code would span 127
+    # drift to (3000)**-0.1 = 0.45 of the programmed conductances, compensated globally: non-integer sums
+    error, setting, clipped = run(drift_nu=0.1, drift_time_s=20.0 * 3000.0, drift_compensation="global")
+    assert (setting.full_scale < 7.0).all() and clipped == 0
+    assert error < 0.03  # a one-level step left 0.57 (and 0.255 at a drift to 0.7)
+    error, setting, _ = run(read_noise_sigma=0.01)
+    assert 0.0 < error < 0.05 and (setting.lsb <= 1.0 / 8).all()  # the noise is converted, not rounded away

@@ -15,6 +15,7 @@ from cimsim.analytic import analytic_counts
 from cimsim.mapping import plan_layer
 from cimsim.numerics import Crossbar, quantize_inputs, quantize_weights, weight_levels
 from cimsim.numerics import _input_kernels, _kernels
+from cimsim.numerics.converters import adc_setting
 
 CLASSIC_DAC_CHOICES = [("parallel", "two_phase"), ("parallel", "bipolar"),
                        ("bit_serial", "two_phase"), ("bit_serial", "twos_complement")]
@@ -311,7 +312,8 @@ def test_lossless_adc_gives_exact_integer_product(cfg, seed):
     xbar = programmed(cfg, w)
     # a sum of many planes or slices can outgrow 16 bits; below that the converter has a code for every sum
     assume(xbar.max_sum <= 2 ** 15 - 1 or not xbar.plan.has_adc)
-    assert (xbar.adc.lsb == 1.0).all()
+    lsb = xbar.adc.lsb  # a power-of-two step of at most one level: every integer sum is an exact code
+    assert (lsb <= 1.0).all() and (np.frexp(lsb)[0] == 0.5).all()
     np.testing.assert_array_equal(xbar.mvm(x), xbar.digital_reference(x))
     assert xbar.adc_clipped == 0
 
@@ -372,6 +374,25 @@ def test_calibrated_range_uses_percentile_of_observed_sums():
     assert xbar.adc_clipped == 0  # the 100th percentile covers every observed sum
     np.testing.assert_array_equal(xbar.mvm(x), naive.mvm(w, x, cfg, full_scale=setting.full_scale[0, 0])[0])
     assert (xbar.calibrate(x, percentile=90.0).full_scale < setting.full_scale).all()
+
+
+@pytest.mark.parametrize("subtraction", ["analog", "digital"])
+def test_a_step_below_one_level_is_the_largest_power_of_two_that_covers_the_full_scale(subtraction):
+    """full scale F over `codes` codes: step F / codes from one level up; below it 2**-k, k the largest with
+    F 2**k <= codes (the range covers F, at most twice as coarse, integer sums exact codes), never a whole level"""
+    plan = plan_layer(make_config(adc_bits=8, subtraction=subtraction))
+    codes = 127 if plan.signed_sum else 255
+    rng = np.random.default_rng(0)
+    edges = codes / 2.0 ** np.arange(12)  # powers of two apart from codes, and a rounding either side of them
+    full = np.concatenate([rng.uniform(0, 2 * codes, 2000), edges, edges * (1 - 2 ** -52), edges * (1 + 2 ** -52)])
+    setting = adc_setting(plan, full)
+    assert setting.code_max == codes
+    lsb, coarse = setting.lsb, full >= codes
+    np.testing.assert_array_equal(lsb[coarse], full[coarse] / codes)
+    fine = lsb[~coarse]
+    assert (np.frexp(fine)[0] == 0.5).all() and (fine <= 1.0).all()
+    assert (codes * fine >= full[~coarse]).all() and (codes * fine / 2 < full[~coarse]).all()
+    assert adc_setting(plan, np.zeros(3)).lsb.tolist() == [1.0, 1.0, 1.0]  # nothing observed: a unit step
 
 
 def test_chunking_does_not_change_results_or_counts():

@@ -22,9 +22,10 @@ __all__ = ["AdcSetting", "max_sum", "adc_setting", "calibrated_full_scale"]
 class AdcSetting:
     """The converters' transfer: code = clip(floor(a / lsb + 0.5), code_min, code_max), lsb per array column.
 
-    ``lsb[r, c]`` is the step of converted column c in row tile r, in units of one input code x one level;
-    it is never below 1, so a converter with codes to spare is lossless. ``lsb`` is a read-only copy (the setting a
-    crossbar returns is the one it reads; the kernels get a writable copy of it, the type they are compiled for).
+    ``lsb[r, c]`` is the step of converted column c in row tile r, in units of one input code x one level: full
+    scale / codes, or where that is below 1, the smallest power of two 2**-k not below it (:func:`adc_setting`), so
+    integer sums convert to exact codes and a converter with codes to spare is lossless. ``lsb`` is a read-only copy
+    (the setting a crossbar returns is the one it reads; the kernels get a writable copy, the type they compile for).
     """
 
     lsb: np.ndarray
@@ -56,12 +57,23 @@ def max_sum(plan: Plan) -> float:
 @checked_types
 def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
     """The setting whose full scale is ``full_scale`` (per row tile and converted column): codes on each side of
-    zero when the converted sum can be negative; unit steps over the whole range without ADCs."""
+    zero when the converted sum can be negative; unit steps over the whole range without ADCs.
+
+    The step is full scale / codes where that is at least 1; below 1 it is 2**-k, k the largest with
+    full scale x 2**k <= codes (the range still covers the full scale, at most twice as coarse as full scale / codes):
+    an integer sum a converts to the exact code a 2**k and back to a exactly (a power of two scales floats without
+    rounding; 1 / m for other m does not: 49 x (1 / 49) != 1), while a non-integer sum (drift, noise, g_min offsets)
+    keeps the finer step its range allows. A full scale of 0 (nothing observed) takes step 1."""
     if not plan.has_adc:  # lsb 1 over the whole range: integer sums come out exactly
         codes = int(np.ceil(full_scale.max()))
         return AdcSetting(np.ones_like(full_scale), -codes, codes)
     codes = 2 ** (plan.adc_bits - 1) - 1 if plan.signed_sum else 2 ** plan.adc_bits - 1
-    return AdcSetting(np.maximum(1.0, full_scale / codes), -codes if plan.signed_sum else 0, codes)
+    full = np.asarray(full_scale, dtype=np.float64)
+    with np.errstate(divide="ignore", over="ignore"):  # F = 0 (or below codes x 2**-1024): inf, then step 1
+        k = np.frexp(codes / full)[1] - 1  # codes / F = m 2**e, m in [0.5, 1): k = e - 1 up to the division's
+    k = k - (np.ldexp(full, k) > codes) + (np.ldexp(full, k + 1) <= codes)  # rounding; these tests are exact
+    fine = np.where(full > 0, np.ldexp(1.0, -k), 1.0)
+    return AdcSetting(np.where(full >= codes, full / codes, fine), -codes if plan.signed_sum else 0, codes)
 
 
 def calibrated_full_scale(observed: np.ndarray, row_tile: np.ndarray, scope: CalibrationScope, percentile: float,

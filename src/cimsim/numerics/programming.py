@@ -66,6 +66,9 @@ class ProgrammedLayer:
     """cells x squared slice weights summed into each converted column"""
     row_g_us: np.ndarray
     """conductance of the used cells on each row (all tiles), microsiemens"""
+    row_levels: np.ndarray
+    """sum over the used cells of each row (all tiles) of the level each holds above g_min, in level steps, each
+    clipped at 0: a cell stuck at g_min or drifted below it holds nothing above the floor (float64)"""
     compensation: np.ndarray
     """global drift compensation gain per (row tile, converted column); ones without compensation"""
     cell_writes: int
@@ -116,6 +119,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
         ref_tile=lay.col_tile[n_blocks * p.out_features:].astype(np.int64), layout_tiles=lay.phys_tile,
         noise_cells=lay.cells_per_conversion, combine=lay.combine, noise_weight=lay.noise_weight,
         row_g_us=_row_conductance_us(phys, r, step) if ideal else conductances_us.sum(axis=1),
+        row_levels=_row_levels(phys),
         compensation=compensation, cell_writes=cells.writes,
         cells_at_target=cells.at_target or not cells.deviation.any(),
         exact_sums=iv.read_levels(p) is None and bool(np.array_equal(matrix, np.round(matrix))))
@@ -137,6 +141,13 @@ def _row_conductance_us(levels: np.ndarray, r: float, step: float, rows: int = 2
     """sum over each row of (level + r) x step, microsiemens: the conductance of the row's cells, summed a block of
     ``rows`` at a time (the same sums as over the whole matrix, without a float64 copy of it)"""
     return np.concatenate([((levels[k:k + rows] + r) * step).sum(axis=1) for k in range(0, len(levels), rows)])
+
+
+def _row_levels(levels: np.ndarray, rows: int = 256) -> np.ndarray:
+    """sum over each row of max(level, 0), level steps, float64, a block of ``rows`` at a time (no float64 copy of
+    the whole matrix)"""
+    return np.concatenate([np.maximum(levels[k:k + rows], 0).sum(axis=1, dtype=np.float64)
+                           for k in range(0, len(levels), rows)])
 
 
 def _level_step_us(plan: Plan) -> tuple[float, float]:
@@ -167,7 +178,7 @@ def compact_layer(layer: ProgrammedLayer, codes: np.ndarray, plan: Plan) -> Prog
 
 @checked_types
 def row_level_fractions(layer: ProgrammedLayer, plan: Plan) -> np.ndarray:
-    """Sum over each row's used cells (every physical column of the layout) of level / max level, from the row's
-    conductance: G = g_min + l (g_max - g_min) / l_max."""
-    cells = layer.layout_tiles.size
-    return (layer.row_g_us - cells * plan.g_min_us) / (plan.g_max_us - plan.g_min_us)
+    """Sum over each row's used cells (every physical column of the layout) of level / max level, >= 0: the level
+    l of a cell of conductance G = g_min + l (g_max - g_min) / l_max, clipped at 0 (a cell at or below g_min
+    stores no level; :attr:`ProgrammedLayer.row_levels`)."""
+    return layer.row_levels / plan.max_level
