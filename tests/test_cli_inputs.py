@@ -3,6 +3,8 @@ input or name no file, scheduler addresses, a dataset's labels; and what the rep
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -283,3 +285,48 @@ def test_price_model_refuses_samples_without_a_sample(tmp_path):
     np.savez(samples, x=np.ones((0, 64)))
     refused(invoke("price-model", ROOT / "src" / "cimsim" / "data" / "digits_mlp.npz", "--samples", samples),
             f"--samples {samples}: 'x' holds no sample (shape (0, 64))")
+
+
+PAST_FLOAT32 = ("--set", "array.rows=1024", "--set", "array.rows_per_read=1024", "--set", "array.cols=1024", "--set",
+                "device.bits_per_cell=8", "--set", "mapping.signed_encoding=offset", "--set",
+                "dac.signed_inputs=unsigned", "--set", "workload.in_features=1024")
+"""1024 rows of 8-bit parallel inputs on 8-bit cells (a Mythic-like macro): column sums up to 1024 x 255 x 255 =
+66 585 600, past the 2**24 float32 holds exactly"""
+
+
+def _numbers(data):
+    if isinstance(data, dict):
+        return [n for v in data.values() for n in _numbers(v)]
+    if isinstance(data, list):
+        return [n for v in data for n in _numbers(v)]
+    return [data] if isinstance(data, (int, float)) and not isinstance(data, bool) else []
+
+
+def test_a_design_past_the_float32_limit_is_priced_but_not_simulated(tmp_path):
+    """2**24 is the simulator's limit (exact float32 products), not the hardware's: estimate and price-model price
+    the design from its shapes; validate and run, which simulate, refuse it naming the field"""
+    out = tmp_path / "e.json"
+    result = invoke("estimate", DEFAULT, *PAST_FLOAT32, "-o", out)
+    assert result.exit_code == 0, result.output
+    numbers = _numbers(json.loads(out.read_text()))
+    assert numbers and all(math.isfinite(n) for n in numbers)
+    config = tmp_path / "c.toml"
+    config.write_text('preset = "rram-default"\n[array]\nrows = 1024\nrows_per_read = 1024\ncols = 1024\n'
+                      '[device]\nbits_per_cell = 8\n[mapping]\nsigned_encoding = "offset"\n'
+                      '[dac]\nsigned_inputs = "unsigned"\n')
+    result = invoke("price-model", ROOT / "src" / "cimsim" / "data" / "digits_mlp.npz", "--config", config, "-o",
+                    tmp_path / "p.json")
+    assert result.exit_code == 0, result.output
+    numbers = _numbers(json.loads((tmp_path / "p.json").read_text()))
+    assert numbers and all(math.isfinite(n) for n in numbers)
+    macro = tmp_path / "m.toml"  # a Mythic M1076 tile as a macro file states it
+    macro.write_text('[[macro]]\nkey = "m"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "fefet"\n'
+                     'node_nm = 40\nvdd_v = 0.9\nrows = 1024\ncols = 1024\ncols_per_adc = 1\ninput_bits = 8\n'
+                     'weight_bits = 8\nbits_per_cell = 8\nadc_bits = 8\n[[macro.point]]\nlabel = "p"\n'
+                     'tops_per_w = 7.1\nsource = "s"\n')
+    result = invoke("macros", macro)
+    assert result.exit_code == 0 and "1 of 1 points usable" in result.output and "refuses" not in result.output
+    for command in (("validate",), ("run", "-o", tmp_path / "r.json")):
+        refused(invoke(command[0], DEFAULT, *PAST_FLOAT32, *command[1:]), "'array.rows_per_read'",
+                "1024 x 255 x 255 = 66585600 must stay below 2**24", "not of the hardware")
+    assert not (tmp_path / "r.json").exists()

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -113,6 +114,30 @@ def test_preset_values_follow_their_sources():
     sram = load_preset("sram-cim")
     assert (sram.device.bits_per_cell, sram.device.g_min_us, sram.dac.mode) == (1, 0.0, "bit_serial")
     assert sram.array.rows_per_read < sram.array.rows
+
+
+@pytest.mark.parametrize("name", sorted(list_presets()))
+def test_preset_description_states_the_converters_it_builds(name):
+    # a description's "N-bit DAC" is the DAC priced (two-phase signed inputs leave the sign out of it), its "N-bit
+    # ADC" the converter's bits, "ADC ... per output" one converter per output and "ADC per array" one per array
+    text, config = list_presets()[name], load_preset(name)
+    plan = plan_layer(config)
+    for bits in re.findall(r"(\d+)-bit DAC", text):
+        assert int(bits) == plan.dac_bits, (name, text)
+    for bits in re.findall(r"(\d+)-bit ADC", text):
+        assert int(bits) == config.adc.bits, (name, text)
+    if re.search(r"ADC\)? per output", text):
+        assert plan.adcs_per_array == plan.outputs_per_array, (name, plan.adcs_per_array, plan.outputs_per_array)
+    if "ADC per array" in text:
+        assert plan.adcs_per_array == 1, (name, plan.adcs_per_array)
+
+
+def test_neurram_builds_a_neuron_for_every_output_of_a_core():
+    # NeuRRAM shares no neuron between columns; cimsim's ADCs convert converted columns (an analog pair is one)
+    config = load_preset("neurram")
+    plan = plan_layer(config)
+    assert plan.analog_subtraction and plan.converted_cols_per_output == 1
+    assert plan.adcs_per_array == plan.converted_cols(plan.outputs_per_array) == config.array.cols // 2
 
 
 def test_ideal_preset_adc_resolves_every_column_sum():
@@ -290,8 +315,6 @@ def test_one_bit_signed_inputs_are_binary_with_a_bipolar_dac_only(tmp_path):
     ({"workload": {"inputs": "file"}}, "workload.inputs_file"),
     ({"workload": {"weights": "file", "weights_file": "missing.npy"}}, "workload.weights_file"),
     ({"array": {"cols": 7}, "adc": {"cols_per_adc": 1}}, "array.cols"),
-    ({"dac": {"input_bits": 16}, "device": {"bits_per_cell": 8}, "mapping": {"weight_bits": 16}},
-     "array.rows_per_read"),
 ])
 def test_consistency_check_fires(data, field, tmp_path):
     err = error_of(data, base_dir=tmp_path)
@@ -308,11 +331,45 @@ def test_consistency_edges_are_accepted():
     config_from_dict({"dac": {"input_range": "fixed", "input_max": 2.5}}, "x")
 
 
-def test_float32_limit_names_the_limit():
-    err = error_of({"dac": {"input_bits": 16}, "device": {"bits_per_cell": 8}, "mapping": {"weight_bits": 16}})
-    assert "2**24 = 16777216" in str(err) and "256 x 32767 x 255" in str(err)
-    config_from_dict({"dac": {"input_bits": 16}, "device": {"bits_per_cell": 8}, "mapping": {"weight_bits": 16},
-                      "array": {"rows_per_read": 2}}, "x")  # 2 x 32767 x 255 < 2**24
+def test_float32_limit_refuses_a_simulation_not_a_config():
+    """2**24 bounds the simulator's exact float32 products, not the hardware: the loader (and so pricing) takes the
+    design; a crossbar, a run and validate refuse it, naming the field and the limit"""
+    from cimsim.numerics import Crossbar
+    from cimsim.preflight import preflight
+
+    data = {"dac": {"input_bits": 16}, "device": {"bits_per_cell": 8}, "mapping": {"weight_bits": 16}}
+    config = config_from_dict(data, "x")
+    for simulate in (Crossbar, preflight):
+        with pytest.raises(ConfigError) as info:
+            simulate(config)
+        assert info.value.fields == ["array.rows_per_read"]
+        assert "2**24 = 16777216" in str(info.value) and "256 x 32767 x 255" in str(info.value)
+    Crossbar(config_from_dict({**data, "array": {"rows_per_read": 2}}, "x"))  # 2 x 32767 x 255 < 2**24
+
+
+@pytest.mark.parametrize("data, suggested, not_suggested", [
+    ({"mapping": {"subtraction": "analog"}, "dac": {"signed_inputs": "unsigned"}},
+     ["'mapping.subtraction' = \"digital\""], ["signed inputs"]),
+    ({"mapping": {"subtraction": "digital"}, "dac": {"signed_inputs": "bipolar"}},  # digital subtraction: no help
+     ["signed inputs ('dac.signed_inputs' = \"bipolar\") make every converted sum signed",
+      "'dac.signed_inputs' = \"unsigned\" or \"two_phase\""], ["'mapping.subtraction'"]),
+    ({"mapping": {"subtraction": "analog"}, "dac": {"signed_inputs": "bipolar"}},  # both must change
+     ["'mapping.subtraction' = \"digital\" with 'dac.signed_inputs' = \"unsigned\""], []),
+    ({"mapping": {"subtraction": "digital"}, "dac": {"signed_inputs": "bipolar", "input_bits": 1}},  # binary
+     ["'dac.signed_inputs' = \"unsigned\" (or \"two_phase\" with 'dac.input_bits' >= 2)"], ["'mapping.subtraction'"]),
+    ({"mapping": {"subtraction": "digital"}, "dac": {"signed_inputs": "two_phase", "mode": "bit_serial"},
+      "adc": {"accumulation": "planes"}},  # the negative phase summed with the positive
+     ["'adc.accumulation' = \"none\" or \"slices\""], ["'mapping.subtraction'", "'dac.signed_inputs' ="]),
+])
+def test_a_one_bit_converter_of_a_signed_sum_is_told_the_fix_that_works(data, suggested, not_suggested):
+    data = {**data, "adc": {"bits": 1, **data.get("adc", {})}}
+    err = error_of(data)
+    assert err.fields == ["adc.bits"] and "1 bit holds no sign" in str(err)
+    assert all(s in str(err) for s in suggested) and not any(s in str(err) for s in not_suggested)
+    cure = {"mapping": {"subtraction": "digital"}, "dac": {**data["dac"], "signed_inputs": "unsigned"}}
+    if "accumulation" in data["adc"]:
+        cure = {**data, "adc": {"bits": 1, "accumulation": "none"}}
+    config_from_dict({**data, **cure}, "x")  # the fix suggested is accepted
 
 
 def test_data_files_resolve_against_the_config_directory(tmp_path):
@@ -672,7 +729,13 @@ def consistent_dicts(draw) -> dict:
     if adc["enob"] is not None:
         adc["enob"] = min(adc["enob"], float(adc["bits"]))
     plane_code = 2 ** dac["bits_per_read"] - 1
-    float32_rows = (2 ** 24 - 1) // (plane_code * (2 ** device["bits_per_cell"] - 1))
+    level = 2 ** device["bits_per_cell"] - 1
+    entry = level * sum(2 ** (s * device["bits_per_cell"]) for s in range(slices))  # the slices summed on a column
+    if adc["accumulation"] not in ("slices", "planes_and_slices") or plane_code * entry >= 2 ** 24:
+        adc["accumulation"] = {"slices": "none", "planes_and_slices": "planes"}.get(adc["accumulation"],
+                                                                                     adc["accumulation"])
+        entry = level  # (summed slices past float32's exact sums even on one row: refused, tested there)
+    float32_rows = (2 ** 24 - 1) // (plane_code * entry)
     array["rows_per_read"] = draw(st.integers(1, min(array["rows"], float32_rows)))
     row_groups = -(-array["rows"] // array["rows_per_read"])  # at most the row groups whose sum float32 holds
     adc["groups_per_conversion"] = draw(st.integers(1, max(1, min(row_groups, float32_rows // array["rows_per_read"]))))
@@ -703,6 +766,8 @@ def consistent_dicts(draw) -> dict:
         device.pop("program_verify_max_writes")
     if array["family"] != "charge":
         array.pop("cell_capacitance_ff")
+    else:  # a charge-sharing column carries no DC current: no IR drop (refused, tested by the cross-field checks)
+        array["wire_resistance_ohm"] = 0.0
     if array["wire_resistance_ohm"] == 0:
         array.pop("ir_drop")
     if baseline["energy_model"] != "board_power":

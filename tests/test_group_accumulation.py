@@ -111,9 +111,6 @@ def test_a_tiles_short_last_round_takes_only_its_reads():
     ({"array.family": "digital", "device.name": "sram", "mapping.signed_encoding": "offset",
       "mapping.subtraction": "digital", "dac.signed_inputs": "unsigned", "adc.groups_per_conversion": 2},
      "'array.family' = \"digital\" has no analog sum"),
-    ({"array.rows": 1024, "array.rows_per_read": 256, "device.bits_per_cell": 7, "dac.mode": "parallel",
-      "dac.input_bits": 8, "dac.signed_inputs": "unsigned", "adc.groups_per_conversion": 3},  # 3 x 256 x 255 x 127
-     r"'array.rows_per_read' x 'adc.groups_per_conversion' x largest input code"),
 ])
 def test_impossible_group_sums_are_refused_naming_the_field(overrides, match):
     with pytest.raises(ConfigError, match=match) as info:
@@ -123,7 +120,55 @@ def test_impossible_group_sums_are_refused_naming_the_field(overrides, match):
     assert "array.cols" not in info.value.fields  # no second, misleading error from the plan
 
 
+def test_group_sums_past_the_float32_limit_are_not_simulated():
+    cfg = with_overrides(Config(), {"workload.in_features": 64, "array.rows": 1024, "array.rows_per_read": 256,
+                                    "device.bits_per_cell": 7, "dac.mode": "parallel", "dac.input_bits": 8,
+                                    "dac.signed_inputs": "unsigned", "adc.groups_per_conversion": 3})
+    with pytest.raises(ConfigError, match=r"'array.rows_per_read' x 'adc.groups_per_conversion' x largest input "
+                                          r"code x largest cell level = 768 x 255 x 127") as info:
+        Crossbar(cfg)  # 3 x 256 x 255 x 127 > 2**24
+    assert info.value.fields == ["adc.groups_per_conversion"]
+
+
 def test_one_group_per_conversion_is_the_default():
     assert Config().adc.groups_per_conversion == 1
     plan = plan_layer(Config())
     assert plan.conversion_groups() == plan.row_groups() and plan.rows_per_conversion == plan.rows_per_read
+
+
+SUMMED = {"device.preset": "ideal", "array.rows": 1024, "array.cols": 256, "array.rows_per_read": 1024,
+          "workload.in_features": 1024, "workload.out_features": 64, "device.bits_per_cell": 2, "dac.mode": "parallel",
+          "dac.signed_inputs": "unsigned", "adc.range": "max", "adc.bits": 16}
+"""1024 rows of 8-bit codes (255) x 2-bit cells (level 3): 783 360 < 2**24 per slice column; with the 4 slices of a
+weight summed (slice weights 1 + 4 + 16 + 64 = 85) the matrix holds levels up to 255: 66 585 600 > 2**24"""
+
+
+@pytest.mark.parametrize("overrides", [
+    {"adc.accumulation": "slices"},
+    {"adc.accumulation": "planes_and_slices"},
+    {"adc.accumulation": "slices", "array.rows_per_read": 256, "adc.groups_per_conversion": 4},
+])
+def test_summed_slices_count_in_the_float32_limit(overrides):
+    cfg = with_overrides(Config(), {**SUMMED, **overrides})  # the loader takes it: pricing needs no simulation
+    with pytest.raises(ConfigError, match=r"1024 x 255 x 255 = 66585600 must stay below 2\*\*24") as info:
+        Crossbar(cfg)
+    assert info.value.fields == ["adc.accumulation"]  # converting the slices apart is what brings it below
+    assert "'adc.accumulation'" in str(info.value)
+    Crossbar(with_overrides(cfg, {"array.rows_per_read": 256, "adc.groups_per_conversion": 1}))
+
+
+def test_the_float32_limit_counts_the_matrix_the_crossbar_multiplies():
+    """The limit's largest matrix entry is the one the crossbar's float32 product takes (offset codes of 8 bits on
+    four 2-bit cells, the reference subtracted after the ADC: the top weight stores 255 = 3 x 85 with its slices
+    summed)."""
+    from cimsim.plan_checks import largest_product_sum
+
+    for accumulation in ("none", "slices", "planes_and_slices"):
+        cfg = with_overrides(Config(), {**SUMMED, "array.rows_per_read": 64, "mapping.signed_encoding": "offset",
+                                        "mapping.subtraction": "digital", "adc.accumulation": accumulation,
+                                        "simulation.int8_products": "off"})
+        xbar = Crossbar(cfg)
+        xbar.program(np.ones((64, 1024)))  # the largest weight: every stored bit set
+        plan = xbar.plan
+        entry = np.abs(xbar.layer.matrix[:, :xbar.layer.col_w.size]).max()
+        assert largest_product_sum(plan) == plan.rows_per_conversion * plan.max_plane_code * entry

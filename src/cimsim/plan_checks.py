@@ -1,12 +1,18 @@
-"""Config problems only a layer's plan shows: arrays too narrow for one weight, a signed sum on a 1-bit converter, and
-a conversion whose largest column sum float32 cannot hold exactly."""
+"""Config problems only a layer's plan shows: arrays too narrow for one weight and a signed sum on a 1-bit converter
+(:func:`plan_problems`, limits of the hardware, refused by the config loader), and a conversion whose largest column
+sum float32 cannot hold exactly (:func:`simulation_problems`, a limit of the functional simulation alone, refused by
+:func:`check_simulable` and :func:`simulated_plan` where a run simulates, never where a design is only priced:
+docs/robustness.md)."""
 
 from __future__ import annotations
 
+from .config.modes import SignedInputs
 from .config.schema import Config
-from .mapping import plan_layer
+from .errors import ConfigError
+from .mapping import Plan, plan_layer
 
-__all__ = ["FLOAT32_EXACT_LIMIT", "plan_problems"]
+__all__ = ["FLOAT32_EXACT_LIMIT", "plan_problems", "simulation_problems", "check_simulable", "simulated_plan",
+           "largest_product_sum"]
 
 FLOAT32_EXACT_LIMIT = 2**24
 """largest integer float32 holds exactly: the column sums of one conversion must stay below it"""
@@ -19,14 +25,68 @@ def plan_problems(config: Config) -> list[tuple[str, str]]:
     except ValueError as exc:
         return [("array.cols", f"'array.cols' is too small: {exc}")]
     if plan.has_adc and plan.signed_sum and plan.adc_bits < 2:
-        return [("adc.bits", "'adc.bits' must be at least 2 when the converted sum is signed (a differential pair "
-                             "subtracted before the ADC, or signed inputs): 1 bit holds no sign; use 'mapping."
-                             "subtraction' = \"digital\" for 1-bit converters")]
-    if (peak := plan.rows_per_conversion * plan.max_plane_code * plan.max_level) >= FLOAT32_EXACT_LIMIT:
-        rows, field = (("'array.rows_per_read'", "array.rows_per_read") if plan.groups_per_conversion == 1 else
-                       ("'array.rows_per_read' x 'adc.groups_per_conversion'", "adc.groups_per_conversion"))
-        return [(field, (
-            f"{rows} x largest input code x largest cell level = {plan.rows_per_conversion} x "
-            f"{plan.max_plane_code} x {plan.max_level} = {peak} must stay below 2**24 = {FLOAT32_EXACT_LIMIT} "
-            "(the largest integer float32 holds exactly); sum fewer rows into a conversion or use fewer bits"))]
+        return [("adc.bits", _one_bit_message(plan))]
     return []
+
+
+def check_simulable(config: Config, plan: Plan) -> None:
+    """Raise a :class:`ConfigError` naming the field when the functional simulation of ``plan`` (made from
+    ``config``) cannot be exact (:func:`simulation_problems`); called before a run simulates."""
+    if problems := simulation_problems(plan):
+        raise ConfigError(config.source, problems)
+
+
+def simulated_plan(config: Config, in_features: int | None = None, out_features: int | None = None) -> Plan:
+    """The plan of a layer the functional simulation runs (:func:`cimsim.mapping.plan_layer`), refused by
+    :func:`check_simulable` when its float32 products cannot be exact."""
+    plan = plan_layer(config, in_features, out_features)
+    check_simulable(config, plan)
+    return plan
+
+
+def _one_bit_message(plan: Plan) -> str:
+    """Why the converted sum of ``plan`` is signed and what would make it unsigned: each cause with its own fix."""
+    causes, fixes = [], []
+    if plan.analog_subtraction:
+        causes.append("the pair or reference is subtracted before the ADC ('mapping.subtraction' = \"analog\")")
+        fixes.append("'mapping.subtraction' = \"digital\"")
+    if plan.signed_inputs == SignedInputs.BIPOLAR:
+        causes.append("signed inputs ('dac.signed_inputs' = \"bipolar\") make every converted sum signed")
+        fixes.append("'dac.signed_inputs' = \"unsigned\"" + (" (or \"two_phase\" with 'dac.input_bits' >= 2)"
+                                                             if plan.binary_inputs else " or \"two_phase\""))
+    if plan.plane_accumulation and (plan.plane_weights < 0).any():
+        causes.append(f"the negative input planes of \"{plan.signed_inputs}\" inputs are summed before the ADC "
+                      "('adc.accumulation' summing planes)")
+        fixes.append("'adc.accumulation' = \"none\" or \"slices\"")
+    return (f"'adc.bits' must be at least 2 when the converted sum is signed: 1 bit holds no sign, and here "
+            f"{' and '.join(causes)}; for a 1-bit converter use {' with '.join(fixes)}, else 'adc.bits' >= 2")
+
+
+def largest_product_sum(plan: Plan) -> int:
+    """largest |column sum| one float32 product of a conversion takes, in units of one input code x one level: rows
+    summed x largest plane code x largest matrix entry (the top cell level x the slice weights summed into a column,
+    ``Plan.slice_weight_sum``, as :func:`cimsim.numerics.converters.max_sum`); planes are summed after the products,
+    in float64"""
+    return plan.rows_per_conversion * plan.max_plane_code * plan.max_level * plan.slice_weight_sum
+
+
+def simulation_problems(plan: Plan) -> list[tuple[str, str]]:
+    """The float32 product of a conversion must be exact (every column sum below 2**24) for ideal cells to give
+    the integer product bit for bit whatever the batch: a limit of the functional simulation, not of the hardware
+    (dotted field, message)."""
+    if (peak := largest_product_sum(plan)) < FLOAT32_EXACT_LIMIT:
+        return []
+    rows, field = (("'array.rows_per_read'", "array.rows_per_read") if plan.groups_per_conversion == 1 else
+                   ("'array.rows_per_read' x 'adc.groups_per_conversion'", "adc.groups_per_conversion"))
+    level, fix = "largest cell level", "sum fewer rows into a conversion or use fewer bits"
+    if plan.slice_accumulation:
+        level = (f"largest summed level (cell level {plan.max_level} x slice weights {plan.slice_weight_sum}, "
+                 "'adc.accumulation' summing slices)")
+        fix = "convert the slices apart ('adc.accumulation' = \"none\" or \"planes\"), " + fix
+        if plan.rows_per_conversion * plan.max_plane_code * plan.max_level < FLOAT32_EXACT_LIMIT:
+            field = "adc.accumulation"  # the summed slices alone take the sums past the limit
+    entry = plan.max_level * plan.slice_weight_sum
+    return [(field, (
+        f"{rows} x largest input code x {level} = {plan.rows_per_conversion} x {plan.max_plane_code} x {entry} = "
+        f"{peak} must stay below 2**24 = {FLOAT32_EXACT_LIMIT} (the largest integer float32 holds exactly: a limit "
+        f"of the simulation, not of the hardware); {fix}"))]

@@ -1,7 +1,8 @@
 """What a run checks before it simulates, so that a config that validates also runs.
 
 :func:`check_dense` and :func:`check_network` (called by the simulations themselves) refuse, naming the field, a
-workload the chip cannot hold (``chip.tiles``) or whose memory estimate exceeds the limit (:mod:`cimsim.footprint`).
+design whose float32 products would not be exact (:func:`cimsim.plan_checks.check_simulable`), a workload the chip
+cannot hold (``chip.tiles``) or whose memory estimate exceeds the limit (:mod:`cimsim.footprint`).
 :func:`preflight` (``cimsim validate``) does that and loads every file the run will read, as the run reads it:
 weights and inputs (.npy of the right shape, real, finite; products that cannot overflow float64), or the network
 and its dataset. Every problem is a :class:`~cimsim.errors.ConfigError` naming the file and the dotted field.
@@ -21,6 +22,7 @@ from .errors import ConfigError
 from .footprint import check_memory
 from .mapping import Plan, plan_layer
 from .network import DigitalLayer, Network
+from .plan_checks import check_simulable
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
 __all__ = ["check_dense", "check_network", "check_magnitudes", "magnitude_field", "preflight", "peaks",
@@ -42,7 +44,8 @@ GENERATED_INPUT_BOUND = 10.0
 
 @checked_types
 def check_dense(config: Config, plan: Plan) -> None:
-    """The dense layer fits the chip and the memory limit."""
+    """The dense layer can be simulated exactly, fits the chip and the memory limit."""
+    check_simulable(config, plan)
     check_fits(config, [plan])
     wl = config.workload
     check_memory(config, [plan], "workload.in_features" if wl.in_features >= wl.out_features
@@ -51,8 +54,8 @@ def check_dense(config: Config, plan: Plan) -> None:
 
 @checked_types
 def check_network(config: Config, network: Network, samples: int | None = None) -> list[Plan]:
-    """The network has a matrix layer, fits the chip and the memory limit (``samples``: how many will run, which
-    caps a chunk); returns its layers' plans."""
+    """The network has a matrix layer, can be simulated exactly, fits the chip and the memory limit (``samples``: how
+    many will run, which caps a chunk); returns its layers' plans."""
     shapes = network.matrix_shapes()
     if not shapes:
         kinds = sorted({layer.kind for layer in network.layers if isinstance(layer, DigitalLayer)})
@@ -60,6 +63,7 @@ def check_network(config: Config, network: Network, samples: int | None = None) 
             f"'workload.network_file': the network has no matrix layer to put on crossbars (only {', '.join(kinds)})"
         ))])
     plans = [plan_layer(config, s.in_features, s.out_features) for s in shapes]
+    check_simulable(config, plans[0])  # every layer's conversions alike: the same rows, codes and levels
     check_fits(config, plans)
     values = network.shapes()
     rows = max(s.rows_per_sample * s.in_features for s in shapes)

@@ -27,7 +27,7 @@ from ..counts import Counts
 from ..analytic import analytic_counts
 from ..errors import CallOrderError
 from ..footprint import check_memory
-from ..mapping import plan_layer
+from ..plan_checks import simulated_plan
 from . import _kernels, int8
 from .checks import check_unsigned, checked_config, checked_inputs, finite_matrix, finite_outputs, vector_rows
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
@@ -63,7 +63,7 @@ class Crossbar:
     def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None,
                  *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None):
         self.config = checked_config(config)  # each field by the loader's rule: one built otherwise may be invalid
-        self.plan = plan_layer(config, in_features, out_features)
+        self.plan = simulated_plan(config, in_features, out_features)  # float32 products exact, or refused
         check_memory(config, [self.plan], "in_features and out_features", chunk=1)  # each read checks its vectors
         seed = config.simulation.seed
         read_key = key if read_key is None else read_key

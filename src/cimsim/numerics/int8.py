@@ -4,9 +4,9 @@ A programmed layer whose product matrix holds integers in [-128, 127] (ideal cel
 or drift; at most 7 bits per cell; weight slices not summed before the ADC) and input planes of integer codes in
 [0, 255] (unsigned, two-phase, bit-serial planes) or [-128, 127] (bipolar: shifted by a zero point of 128, which
 MLAS takes away inside the product) give the same sums as the float32 product, exactly (every sum is below 2**24,
-checked at config time), up to 4x faster on large products (small or narrow ones stay on float32:
-:data:`MIN_MACS`, :data:`ALWAYS_CELLS`, :data:`MIN_SIDE`). Everything else takes the float32 path, which stays the
-reference the tests compare against.
+checked before a simulation: :mod:`cimsim.plan_checks`), up to 4x faster on large products (small or narrow ones
+stay on float32: :data:`MIN_MACS`, :data:`ALWAYS_CELLS`, :data:`MIN_SIDE`). Everything else takes the float32
+path, which stays the reference the tests compare against.
 
 Exact only where the CPU's kernel is: MLAS multiplies uint8 by int8 with VNNI's dot products (exact) where the CPU
 has them, else with AVX2's multiply-add pairs (``vpmaddubsw``), which saturate each pair's sum at int16, so 255 x

@@ -1,8 +1,8 @@
 """Column sums of one row group: the input plane rows times the group's rows of the layer's matrix.
 
 Integer levels (ideal cells) read by integer codes multiply exactly, on the int8 units (:mod:`.int8`) or on float32
-BLAS (every sum below 2**24, checked at config time). Non-integer levels (programming error, drift, IR drop) and
-planes a non-linear cell bends into currents (:mod:`cimsim.iv_curve`) round, and a BLAS kernel
+BLAS (every sum below 2**24, checked before a simulation: :mod:`cimsim.plan_checks`). Non-integer levels
+(programming error, drift, IR drop) and planes a non-linear cell bends into currents (:mod:`cimsim.iv_curve`) round, and a BLAS kernel
 sums a row's products in an order that depends on where the row sits in the call and how many rows the call has
 (measured, OpenBLAS 0.3.31 Haswell kernels, one thread, 4 000 x 256 @ 256 x 256 in float32: 875 of the first 1 000
 rows' 256 000 sums differ between one call of all the rows and a call of those 1 000 alone; of 2 048 rows, 26 246
