@@ -163,8 +163,8 @@ def split_note(config, samples: int, workers: int | None, scheduler: str | None)
     given = [o for o, v in (("--workers", workers), (f"--scheduler {scheduler}", scheduler)) if v is not None]
     option = " and ".join(given)  # both named where both were given (the second had gone unmentioned)
     if chunks == 1:
-        return (f"{option} {'are' if len(given) > 1 else 'is'} not used: the {samples} samples make one chunk (simulation.batch_size = "
-                f"{config.simulation.batch_size}), simulated here")
+        return (f"{option} {'are' if len(given) > 1 else 'is'} not used: the {samples} samples make one chunk "
+                f"(simulation.batch_size = {config.simulation.batch_size}), simulated here")
     if min(chunks, workers or USABLE_CORES) == 1:
         return (f"{option} {'are' if len(given) > 1 else 'is'} not used: one worker would take every chunk, so they "
                 "are simulated here")

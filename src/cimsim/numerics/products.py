@@ -2,14 +2,14 @@
 
 Integer levels (ideal cells) read by integer codes multiply exactly, on the int8 units (:mod:`.int8`) or on float32
 BLAS (every sum below 2**24, checked before a simulation: :mod:`cimsim.plan_checks`). Non-integer levels
-(programming error, drift, IR drop) and planes a non-linear cell bends into currents (:mod:`cimsim.iv_curve`) round, and a BLAS kernel
-sums a row's products in an order that depends on where the row sits in the call and how many rows the call has
-(measured, OpenBLAS 0.3.31 Haswell kernels, one thread, 4 000 x 256 @ 256 x 256 in float32: 875 of the first 1 000
-rows' 256 000 sums differ between one call of all the rows and a call of those 1 000 alone; of 2 048 rows, 26 246
-of 523 008 sums when the call starts 5 rows further on); a sum on an ADC step's edge then converts to another
-code. So their products run in calls of exactly :data:`PRODUCT_ROWS` rows aligned to the vector numbers (vectors 0
-to R - 1, R to 2R - 1, ...; a block the rows cover only in part is padded with zero rows), on one BLAS thread: a
-vector's sums are the same whatever the batch, chunk, piece or worker it falls in.
+(programming error, drift, IR drop) and planes a non-linear cell bends into currents (:mod:`cimsim.iv_curve`) round,
+and a BLAS kernel sums a row's products in an order that depends on where the row sits in the call and how many rows
+the call has (measured, OpenBLAS 0.3.31 Haswell kernels, one thread, 4 000 x 256 @ 256 x 256 in float32: 875 of the
+first 1 000 rows' 256 000 sums differ between one call of all the rows and a call of those 1 000 alone; of 2 048
+rows, 26 246 of 523 008 sums when the call starts 5 rows further on); a sum on an ADC step's edge then converts to
+another code. So their products run in calls of exactly :data:`PRODUCT_ROWS` rows aligned to the vector numbers
+(vectors 0 to R - 1, R to 2R - 1, ...; a block the rows cover only in part is padded with zero rows), on one BLAS
+thread: a vector's sums are the same whatever the batch, chunk, piece or worker it falls in.
 """
 
 from __future__ import annotations
