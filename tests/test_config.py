@@ -39,6 +39,7 @@ CONSISTENCY_FIELDS = {
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
     "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", "chip.tile_buffer_kib",
+    "array.wire_resistance_ohm",
     *CONDITIONAL_FIELDS,
 }
 

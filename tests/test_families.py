@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
-from cimsim.config.load import with_overrides
+from cimsim.config.load import load_config, with_overrides
 from cimsim.config.schema import Config
 from cimsim.errors import ConfigError
 from cimsim.cost import cim_breakdown, cim_parameters, cim_timing, gates, periphery, pricing_table
@@ -331,3 +332,27 @@ def test_analytic_array_energy_is_what_uniform_weights_and_inputs_measure(family
     measured, analytic = xbar.counts, analytic_counts(xbar.plan, 3000)
     name = "array_gv2t_fj" if family == "resistive" else "cell_activity"
     assert getattr(measured, name) == pytest.approx(getattr(analytic, name), rel=0.04)
+
+
+def test_a_wire_resistance_is_refused_on_a_charge_array_by_name():
+    """A charge-sharing column carries no DC current, so no IR drop: a stated wire resistance had been solved as a
+    resistive mesh at device.g_max_us (a conductance an SRAM capacitor cell does not have), losing 44 % at 5 ohm."""
+    with pytest.raises(ConfigError) as err:
+        with_overrides(BASE, {"array.family": "charge", "array.wire_resistance_ohm": 5.0})
+    assert err.value.fields == ["array.wire_resistance_ohm"] and "\"charge\"" in str(err.value)
+    assert with_overrides(BASE, {"array.family": "charge", "array.wire_resistance_ohm": 0.0}).array.family == "charge"
+    current = with_overrides(BASE, {"array.family": "current", "array.wire_resistance_ohm": 5.0})  # a DC current
+    assert current.array.wire_resistance_ohm == 5.0
+
+
+def test_an_sram_cell_holds_one_bit():
+    """the sram device preset with 8-bit cells had been priced (macro TOPS/W 16.5 against 2.0 at 1 bit); a charge
+    or current array of another device keeps its cells' bits"""
+    sram = load_config(Path(__file__).resolve().parents[1] / "configs" / "sram-cim.toml")
+    for settings in ({"device.bits_per_cell": 8, "mapping.signed_encoding": "offset"},
+                     {"device.preset": "sram", "device.bits_per_cell": 2, "mapping.signed_encoding": "offset"}):
+        with pytest.raises(ConfigError) as err:
+            with_overrides(sram, settings)
+        assert err.value.fields == ["device.bits_per_cell"]
+        assert "must be 1 with the sram device preset" in str(err.value)
+    assert with_overrides(BASE, {"array.family": "charge", "device.bits_per_cell": 2}).device.bits_per_cell == 2

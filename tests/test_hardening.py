@@ -481,3 +481,26 @@ def test_nan_made_inside_a_network_is_named_at_the_layer_it_reaches_without_a_wa
         with pytest.raises(ValueError, match=r"the network's float outputs hold NaN or infinite values for finite "
                                              r"inputs: layers after its last matrix product make them"):
             cimsim.simulate("configs/digits-mlp.toml", network=last, inputs=x)
+
+
+@pytest.mark.parametrize("device, field", [
+    ({"program_sigma": math.nan}, "device.program_sigma"),                    # had given NaN deviations
+    ({"program_sigma": -0.5}, "device.program_sigma"),
+    ({"stuck_at_gmin_rate": 2.0}, "device.stuck_at_gmin_rate"),
+    ({"drift_nu": 0.1, "drift_time_s": -5.0}, "device.drift_time_s"),
+    ({"drift_nu": 0.1, "drift_t0_s": 0.0}, "device.drift_t0_s"),              # had raised ZeroDivisionError
+    ({"drift_nu": 0.1, "drift_time_s": 1.0}, "device.drift_time_s"),          # before t0 = 20 s: cells grew
+    ({"stuck_at_gmin_rate": 0.6, "stuck_at_gmax_rate": 0.6}, "device.stuck_at_gmax_rate"),
+])
+def test_program_cells_refuses_a_device_the_loader_refuses(device, field):
+    """the public program_cells takes a DeviceConfig built in Python: its fields pass the loader's rules, named"""
+    from cimsim.config.schema import DeviceConfig
+    from cimsim.numerics.devices import program_cells
+
+    targets, rng = np.array([0.0, 1.0, 2.0, 3.0]), np.random.default_rng(0)
+    with pytest.raises(ConfigError) as err:
+        program_cells(targets, 0.0, 3, dataclasses.replace(DeviceConfig(), **device), rng)
+    assert err.value.fields == [field]
+    with pytest.raises(ConfigError) as err:  # the loader names the same field
+        with_overrides(load_config("configs/default.toml"), {f"device.{k}": v for k, v in device.items()})
+    assert field in err.value.fields

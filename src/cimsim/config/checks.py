@@ -13,9 +13,9 @@ from .modes import (
     Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders,
     InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind,
 )
-from .schema import AdcConfig, Config, DacConfig
+from .schema import AdcConfig, Config, DacConfig, DeviceConfig
 
-__all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits", "binary_inputs",
+__all__ = ["check_consistency", "device_errors", "stored_weight_bits", "input_magnitude_bits", "binary_inputs",
            "resolved_bits_per_read"]
 
 
@@ -23,10 +23,7 @@ __all__ = ["check_consistency", "stored_weight_bits", "input_magnitude_bits", "b
 def check_consistency(config: Config) -> list[tuple[str, str]]:
     """Rules between fields that the per-field rules cannot express, as ``(dotted_field, message)``."""
     array, device, dac, adc = config.array, config.device, config.dac, config.adc
-    errors: list[tuple[str, str]] = []
-    if device.g_min_us >= device.g_max_us:
-        errors.append(("device.g_min_us", f"'device.g_min_us' ({device.g_min_us}) must be below "
-                                          f"'device.g_max_us' ({device.g_max_us})"))
+    errors = device_errors(device)
     if array.rows_per_read > array.rows:
         errors.append(("array.rows_per_read", f"'array.rows_per_read' ({array.rows_per_read}) must not exceed "
                                               f"'array.rows' ({array.rows})"))
@@ -51,12 +48,6 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     errors.extend(family_errors)
     if dac.input_range == InputRange.FIXED and dac.input_max is None:
         errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
-    if device.drift_time_s < device.drift_t0_s:
-        errors.append(("device.drift_time_s", f"'device.drift_time_s' ({device.drift_time_s}) must not be before "
-                                              f"'device.drift_t0_s' ({device.drift_t0_s})"))
-    if device.stuck_at_gmin_rate + device.stuck_at_gmax_rate > 1:
-        errors.append(("device.stuck_at_gmax_rate", "'device.stuck_at_gmin_rate' + 'device.stuck_at_gmax_rate' "
-                                                    "must not exceed 1"))
     errors.extend(config.baseline.consistency_errors())
     if (read_bits := array.rows * dac.input_bits) > config.chip.tile_buffer_kib * 8192:
         errors.append(("chip.tile_buffer_kib", f"'chip.tile_buffer_kib' ({config.chip.tile_buffer_kib:g}) must hold "
@@ -80,6 +71,27 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     from ..plan_checks import plan_problems  # checks on the layer's plan
 
     return errors + plan_problems(config)
+
+
+@checked_types
+def device_errors(device: DeviceConfig) -> list[tuple[str, str]]:
+    """Rules between a device's own fields: g_min below g_max, reads at or after drift t0, stuck rates summing to at
+    most 1, one bit in a cell of the sram device preset."""
+    errors = []
+    if device.g_min_us >= device.g_max_us:
+        errors.append(("device.g_min_us", f"'device.g_min_us' ({device.g_min_us}) must be below "
+                                          f"'device.g_max_us' ({device.g_max_us})"))
+    if device.drift_time_s < device.drift_t0_s:
+        errors.append(("device.drift_time_s", f"'device.drift_time_s' ({device.drift_time_s}) must not be before "
+                                              f"'device.drift_t0_s' ({device.drift_t0_s})"))
+    if device.stuck_at_gmin_rate + device.stuck_at_gmax_rate > 1:
+        errors.append(("device.stuck_at_gmax_rate", "'device.stuck_at_gmin_rate' + 'device.stuck_at_gmax_rate' "
+                                                    "must not exceed 1"))
+    if device.bits_per_cell > 1 and device.preset == "sram":
+        errors.append(("device.bits_per_cell", f"'device.bits_per_cell' ({device.bits_per_cell}) must be 1 with the "
+                                               "sram device preset: an SRAM cell stores one bit (a weight of more "
+                                               "bits takes as many cells)"))
+    return errors
 
 
 def binary_inputs(input_bits: int, signed_inputs: str) -> bool:
@@ -221,6 +233,10 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
         errors.append(("device.iv_nonlinearity", "'device.iv_nonlinearity' bends a resistive cell's I-V curve: it "
                                                  f"needs 'array.family' = \"resistive\" (the family is "
                                                  f"\"{array.family}\")"))
+    if array.wire_resistance_ohm > 0 and array.family == ArrayFamily.CHARGE:
+        errors.append(("array.wire_resistance_ohm", "'array.wire_resistance_ohm' gives a DC current's IR drop; "
+                                                    "'array.family' = \"charge\" shares charge on its columns and "
+                                                    "carries none (set it to 0)"))
     if array.cell_access != CellAccess.ONE_T_ONE_R and array.family != ArrayFamily.RESISTIVE:
         errors.append(("array.cell_access", f"'array.cell_access' = \"{array.cell_access}\" selects a resistive cell: "
                                             f"it needs 'array.family' = \"resistive\" (the family is "

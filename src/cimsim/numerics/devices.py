@@ -20,8 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..argcheck import checked_types
+from ..config.checks import device_errors
+from ..config.load import field_errors
 from ..config.modes import ProgramError
-from ..config.schema import DeviceConfig
+from ..config.schema import Config, DeviceConfig
+from ..errors import ConfigError
 from ..mapping import Plan
 
 __all__ = ["ProgrammedCells", "program_cells", "drift_gains"]
@@ -65,7 +68,10 @@ def _programming_error(target: np.ndarray, r: float, max_level: int, device: Dev
 @checked_types
 def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
                   rng: np.random.Generator) -> ProgrammedCells:
-    """Program cells to integer ``target`` levels; returns their deviation from the ideal at read time."""
+    """Program cells to integer ``target`` levels; returns their deviation from the ideal at read time.
+
+    ``device`` must pass the loader's rules (:func:`_checked_device`), else a :class:`ConfigError` names each field."""
+    _checked_device(device)
     if not (device.program_sigma or device.stuck_at_gmin_rate or device.stuck_at_gmax_rate or device.drift_nu
             or device.drift_nu_sigma):  # ideal cells hold their targets: no draws, no arithmetic over every cell
         return ProgrammedCells(np.zeros(target.shape), np.ones(()), target.size, at_target=True)
@@ -82,6 +88,16 @@ def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceCo
         factor = (device.drift_time_s / device.drift_t0_s) ** -nu
     programmed = np.maximum(programmed, 0.0) * factor  # a conductance cannot go negative
     return ProgrammedCells(programmed - (target + r), factor, writes)
+
+
+def _checked_device(device: DeviceConfig) -> DeviceConfig:
+    """``device`` when it passes the loader's rules for each field and between its fields
+    (:func:`cimsim.config.checks.device_errors`); else the loader's :class:`ConfigError` (source "<device>"): a
+    DeviceConfig built in Python is not validated (a NaN sigma gave NaN cells, drift_t0_s = 0 a ZeroDivisionError)."""
+    errors = field_errors(Config(device=device)) or device_errors(device)  # the other sections are defaults, valid
+    if errors:
+        raise ConfigError("<device>", errors)
+    return device
 
 
 @checked_types
