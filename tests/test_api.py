@@ -4,6 +4,7 @@ that say what they hold (to_dict = the CLI's JSON, rows, short reprs)."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -227,3 +228,31 @@ def test_a_network_given_in_memory_needs_no_network_file(tmp_path):
     for command in ("validate", "run", "estimate"):
         result = CliRunner().invoke(main, [command, str(tmp_path / "n.toml")])
         assert result.exit_code == 2 and "'workload.network_file' is required" in result.output
+
+
+def _error_at(bits: int, results=None) -> float:
+    error = cimsim.simulate(ROOT / "configs" / "default.toml", {"adc.bits": bits}).vs_float.relative_error
+    if results is not None:
+        results.put(error)
+    return error
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="fork is POSIX only")
+def test_a_process_forked_after_a_simulation_simulates(monkeypatch):
+    """a fork after a call had inherited the cached helper-thread executor without its threads: the child's first
+    product waited for ever (Python's default process pool on Linux)"""
+    from cimsim.numerics import threads
+
+    monkeypatch.setattr(threads, "_WORKERS", 2)  # helper threads in use whatever this machine's cores
+    parent = _error_at(6)
+    fork = multiprocessing.get_context("fork")
+    results = fork.Queue()
+    child = fork.Process(target=_error_at, args=(6, results))
+    child.start()
+    child.join(60)  # a call takes well under a second
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+        child.join()
+    assert not hung, "the forked process made no progress"
+    assert results.get(timeout=10) == parent

@@ -46,8 +46,12 @@ def worker_threads() -> int:
 
 @functools.cache
 def pool(helpers: int) -> ThreadPoolExecutor:
-    """threads that help the calling thread (which runs the first row range itself)"""
+    """threads that help the calling thread (which runs the first row range itself); a process forked from this one
+    starts its own (the parent's threads are not in the child: an inherited executor would wait on them for ever)"""
     return ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="cimsim")
+
+
+os.register_at_fork(after_in_child=pool.cache_clear)
 
 
 def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
