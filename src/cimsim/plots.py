@@ -96,12 +96,10 @@ def write_breakdown_plots(sides: Sequence[tuple[str, Breakdown]], outdir: str | 
     """Write energy_breakdown.png (pJ per ``item``) and area_breakdown.png (mm²), :data:`PLOT_FILES`, of the
     labelled ``sides``.
 
-    Raises ImportError when matplotlib is missing (the caller reports :data:`PLOTS_MISSING`).
+    Raises ImportError when matplotlib is missing (the caller reports :data:`PLOTS_MISSING`). The figures are
+    built without pyplot, so the caller's backend and open figures are left as they were.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     sides = _checked_sides(sides)
     check_instance("item", item, str, "what one item is (str: 'vector', 'image')")
@@ -117,11 +115,8 @@ def write_breakdown_plots(sides: Sequence[tuple[str, Breakdown]], outdir: str | 
          [(label, {k: a_factor * v for k, v in b.area_um2.items()}) for label, b in sides]),
     )
     for filename, ylabel, bars in plots:
-        fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(bars) + 4.0), 4.5), layout="constrained")
-        _stacked(ax, bars, ylabel)
-        try:
-            write_atomic_with(outdir / filename, lambda fh: fig.savefig(fh, dpi=120, format="png"))
-        finally:
-            plt.close(fig)
+        fig = Figure(figsize=(max(6.0, 1.6 * len(bars) + 4.0), 4.5), layout="constrained")
+        _stacked(fig.add_subplot(), bars, ylabel)
+        write_atomic_with(outdir / filename, lambda fh: fig.savefig(fh, dpi=120, format="png"))
         written.append(outdir / filename)
     return written

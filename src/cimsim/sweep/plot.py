@@ -25,16 +25,15 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     axis values; written atomically, in the format ``path``'s suffix names (:func:`plot_format`).
 
     An axis whose values are all positive and span more than two decades is drawn on a log scale.
-    Raises ImportError when matplotlib is missing (the caller reports ``cimsim.plots.PLOTS_MISSING``).
+    Raises ImportError when matplotlib is missing (the caller reports ``cimsim.plots.PLOTS_MISSING``). The figure
+    is built without pyplot, so the caller's backend and open figures are left as they were.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     xs, ys = [float(p[x]) for p in points], [float(p[y]) for p in points]
     fx, fy = [float(p[x]) for p in front], [float(p[y]) for p in front]
-    fig, ax = plt.subplots(figsize=(6.0, 4.5), layout="constrained")
+    fig = Figure(figsize=(6.0, 4.5), layout="constrained")
+    ax = fig.add_subplot()
     ax.scatter(xs, ys, s=14, color="0.6", label=f"all points ({len(points)})")
     ax.step(fx, fy, where="post", color="tab:red", linewidth=1.2)
     ax.scatter(fx, fy, s=24, color="tab:red", label=f"Pareto front ({len(front)})", zorder=3)
@@ -48,10 +47,7 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.legend(fontsize=8)
-    try:
-        write_atomic_with(path, lambda fh: fig.savefig(fh, dpi=120, format=plot_format(path)))
-    finally:
-        plt.close(fig)
+    write_atomic_with(path, lambda fh: fig.savefig(fh, dpi=120, format=plot_format(path)))
     return Path(path)
 
 

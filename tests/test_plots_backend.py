@@ -1,0 +1,64 @@
+"""The plot writers leave the caller's matplotlib state alone: a notebook's backend stays selected (its later
+inline plots still show), its current figure stays current, and no figure of theirs is left open in pyplot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cimsim.analytic import analytic_counts
+from cimsim.config import load_config
+from cimsim.cost import cim_breakdown
+from cimsim.cost.baseline import baseline_breakdown
+from cimsim.mapping import plan_layer
+
+matplotlib = pytest.importorskip("matplotlib")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+ROOT = Path(__file__).resolve().parents[1]
+MAGIC = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml"}
+"""the first bytes of each format's files (PNG signature, PDF header, XML declaration of matplotlib's SVG)"""
+
+
+@pytest.fixture
+def user_figure():
+    """A user's session: the non-Agg (headless) "svg" backend selected and one figure of theirs open and current;
+    the backend in place before is restored afterwards."""
+    before = matplotlib.get_backend()
+    plt.close("all")
+    plt.switch_backend("svg")
+    fig = plt.figure()
+    plt.plot([1, 2])
+    yield fig
+    plt.close("all")
+    plt.switch_backend(before)
+
+
+def assert_untouched(fig) -> None:
+    assert matplotlib.get_backend().lower() == "svg"
+    assert plt.gcf() is fig
+    assert plt.get_fignums() == [fig.number], "a writer left a figure open in pyplot (or closed the user's)"
+
+
+def test_breakdown_plots_keep_the_users_backend_and_figures(user_figure, tmp_path):
+    from cimsim.plots import PLOT_FILES, write_breakdown_plots
+
+    config = load_config(ROOT / "configs" / "default.toml")
+    plan = plan_layer(config)
+    sides = [("cim", cim_breakdown(config, plan, analytic_counts(plan, 10))),
+             ("baseline", baseline_breakdown(config, 10, include_weight_load=False))]
+    written = write_breakdown_plots(sides, tmp_path, "vector")
+    assert_untouched(user_figure)
+    assert [p.name for p in written] == list(PLOT_FILES)
+    assert all(p.read_bytes().startswith(MAGIC["png"]) for p in written)
+
+
+@pytest.mark.parametrize("fmt", sorted(MAGIC))
+def test_pareto_plot_keeps_the_users_backend_and_figures(user_figure, tmp_path, fmt):
+    from cimsim.sweep.plot import write_pareto_plot
+
+    points = [{"adc.bits": str(b), "energy_pj": str(2.0 ** b), "error": str(1.0 / b)} for b in range(2, 9)]
+    path = write_pareto_plot(points, points[::2], "energy_pj", "error", tmp_path / f"front.{fmt}")
+    assert_untouched(user_figure)
+    assert path.read_bytes().startswith(MAGIC[fmt])
