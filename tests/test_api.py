@@ -66,6 +66,29 @@ def test_network_in_memory_with_labels_and_trials():
     assert sim.to_dict()["given_in_memory"] == ["network", "inputs"]
 
 
+def test_a_network_runs_and_reports_the_samples_given():
+    """with inputs given, workload.vectors had kept the config's value in the report (10 for 40 samples priced), and
+    a setting contradicting them had been ignored where the dense path refuses it"""
+    x = np.random.default_rng(2).uniform(0, 1, (40, 64))
+    result = cimsim.compare(MLP, {"device.preset": "ideal"}, inputs=x, labels=np.zeros(40, int))
+    assert result.to_dict()["config"]["workload"]["vectors"] == 40
+    with pytest.raises(ValueError, match="settings give workload.vectors = 10, but the data given have 40"):
+        cimsim.compare(MLP, {"workload.vectors": 10}, inputs=x, labels=np.zeros(40, int))
+
+
+@pytest.mark.parametrize("argument", ["seed", "trials"])
+def test_an_argument_contradicting_its_setting_is_refused(argument):
+    """seed= / trials= had silently won over simulation.seed / simulation.trials in settings"""
+    with pytest.raises(ValueError, match=f"settings give simulation.{argument} = 3, but the argument 2"):
+        cimsim.simulate(DEFAULT, {f"simulation.{argument}": 3, "workload.vectors": 8}, **{argument: 2})
+    cimsim.simulate(DEFAULT, {f"simulation.{argument}": 2, "workload.vectors": 8}, **{argument: 2})  # they agree
+
+
+def test_the_lazy_api_is_in_dir():
+    """tab completion had not offered cimsim.simulate (names loaded on first use, no __dir__)"""
+    assert {"simulate", "compare", "estimate", "as_config", "__version__"} <= set(dir(cimsim))
+
+
 def test_to_dict_is_what_the_cli_writes(tmp_path):
     out = tmp_path / "r.json"
     CliRunner().invoke(main, ["run", str(DEFAULT), "-o", str(out), "--set", "workload.vectors=64"])

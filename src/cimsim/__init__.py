@@ -12,3 +12,8 @@ def __getattr__(name: str):
 
         return getattr(api, name)
     raise AttributeError(f"module 'cimsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names and the lazily imported API's, so tab completion offers ``cimsim.simulate``."""
+    return sorted({*globals(), *__all__})

@@ -71,6 +71,7 @@ def _validated(config: Config) -> Config:
 def _prepared(config, settings, trials, seed, weights, inputs, network, labels) -> tuple[Config, dict]:
     cfg = as_config(config, settings)
     run = {f"simulation.{k}": v for k, v in (("trials", trials), ("seed", seed)) if v is not None}
+    _agree(settings, run, "the argument")
     cfg = with_overrides(cfg, run) if run else cfg
     kind = cfg.workload.kind
     if kind == WorkloadKind.NETWORK:
@@ -79,6 +80,9 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
         if network is not None and not isinstance(network, Network):
             raise TypeError(f"network must be a cimsim Network (load_network(path), from_torch(model, x)); got "
                             f"{type(network).__name__} (a file is settings={{'workload.network_file': path}})")
+        if inputs is not None and np.ndim(inputs) >= 1:  # the samples given decide how many are run and reported
+            _agree(settings, {"workload.vectors": len(inputs)}, "the data given have")
+            cfg = with_overrides(cfg, {"workload.vectors": len(inputs)})
         return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}
     if network is not None or labels is not None:
         raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
@@ -96,12 +100,17 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
             raise ValueError(f"weights ({w.shape[0]} x {w.shape[1]}) and inputs ({x.shape[0]} x {x.shape[1]}) disagree "
                              "on in_features: weights are out_features x in_features, inputs vectors x in_features")
         shape.update({"workload.vectors": x.shape[0], "workload.in_features": x.shape[1]})
-    for field, size in shape.items():
-        if field in (settings or {}) and settings[field] != size:
-            raise ValueError(f"settings give {field} = {settings[field]!r}, but the data given have {size}: the "
-                             "data decide the shape; leave the setting out")
+    _agree(settings, shape, "the data given have")
     cfg = with_overrides(cfg, shape) if shape else cfg
     return cfg, {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
+
+
+def _agree(settings: Mapping[str, Any] | None, given: Mapping[str, Any], source: str) -> None:
+    """A ValueError where ``settings`` state a field of ``given`` (from the data or an argument) with another value."""
+    for field, value in given.items():
+        if field in (settings or {}) and settings[field] != value:
+            raise ValueError(f"settings give {field} = {settings[field]!r}, but {source} {value!r}: leave the "
+                             "setting out")
 
 
 def _matrix(name: str, data, axes: str) -> np.ndarray:
