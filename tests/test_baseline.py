@@ -314,3 +314,125 @@ def test_old_import_path_is_an_alias():
     import cimsim.baseline
     import cimsim.cost.baseline
     assert cimsim.baseline.baseline_breakdown is cimsim.cost.baseline.baseline_breakdown
+
+
+# --- resident weights and the batch: a bigger batch never adds weight traffic (sub-batches) ---
+
+SWEEP_SHAPES = [  # (in, out, on-chip KiB, vectors): weights that fit beside a few vectors' activations, or never
+    (700, 700, 512.0, 1024), (300, 100, 32.0, 100), (4, 4, 0.02, 8), (4, 4, 1.0, 200), (1000, 64, 64.0, 37),
+    (256, 256, 64.0, 50),
+]
+
+
+@pytest.mark.parametrize("dataflow", ["output_stationary", "weight_stationary", "weight_streaming"])
+@pytest.mark.parametrize("include_weight_load", [False, True])
+def test_weight_traffic_never_rises_with_batch(dataflow, include_weight_load):
+    for n_in, n_out, sram_kib, vectors in SWEEP_SHAPES:
+        layer = WorkloadConfig(in_features=n_in, out_features=n_out)
+        traffic = [baseline_traffic(Config(technology=TECH, workload=layer, baseline=BaselineConfig(
+            sram_kib=sram_kib, batch=batch, dataflow=dataflow)), vectors, include_weight_load=include_weight_load)
+                   for batch in (1, 2, 3, 8, 16, 64, 256, 4096)]
+        assert len({t.weights_fit for t in traffic}) == 1  # residence does not depend on the batch
+        # resident weights: no traffic of theirs rises either (streamed output-stationary fetches are staged on chip
+        # from batch 2 on, trading DRAM for on-chip reads)
+        names = ("dram_weight_bits", "sram_weight_read_bits", "sram_weight_write_bits", "register_bits")
+        for name in names if traffic[0].weights_fit else names[:1]:
+            bits = [getattr(t, name) for t in traffic]
+            assert all(b <= a for a, b in zip(bits, bits[1:])), (n_in, n_out, sram_kib, name, bits)
+
+
+def test_default_preset_layer_stays_resident_at_a_larger_batch():
+    # 700 x 700 int8 (478.5 KiB) beside one vector's 700 B in and 700 x 27 bits out fits the 512 KiB at any batch
+    config = Config(workload=WorkloadConfig(in_features=700, out_features=700))
+    for batch in (8, 16, 1024):
+        t = baseline_traffic(replace(config, baseline=replace(config.baseline, batch=batch)), 1024,
+                             include_weight_load=True)
+        assert t.weights_fit and t.weight_fetches == 1 and t.dram_weight_bits == 700 * 700 * 8
+
+
+def test_weight_stationary_runs_a_batch_too_big_for_the_memory_in_sub_batches():
+    # 1 KiB = 8192 bits: 128 bits of weights leave 8064 for 104-bit vectors (32 in + 4 x 18 out): 77 at a time
+    t = baseline_traffic(tiny(batch=100, dataflow="weight_stationary"), 200, include_weight_load=True)
+    assert t.weights_fit and t.weight_fetches == 1 and t.dram_weight_bits == 128
+    assert t.sram_weight_read_bits == math.ceil(200 / 77) * 128  # the registers reload once per sub-batch
+    assert t.register_bits == 200 * 16 * (8 + 18) + math.ceil(200 / 77) * 128
+    assert t.sram_activation_write_bits == 200 * 104  # activations per vector as at any batch
+
+
+# --- a model or a network: baseline.batch counts items, whose vectors share a weight fetch ---
+
+def model_config(**baseline) -> Config:
+    fields = dict(dataflow="weight_streaming", batch=1, sram_kib=1.0, dram="ddr4")
+    fields.update(baseline)
+    return Config(technology=TECH, baseline=BaselineConfig(**fields))
+
+
+def conv_model(**extra):
+    from cimsim.models.ops import MatrixOp, Model
+    ops = (MatrixOp("conv", 64, 32, 100), MatrixOp("fc", 32, 10, 1)) + tuple(extra.pop("ops", ()))
+    return Model(name="conv", item="image", ops=ops, input_elements_per_item=6400, output_elements_per_item=10,
+                 **extra)
+
+
+@pytest.mark.parametrize("dataflow", ["weight_streaming", "output_stationary", "weight_stationary"])
+@pytest.mark.parametrize("batch, fetches", [(1, 6), (2, 3), (4, 2)])
+def test_a_models_positions_share_a_weight_fetch(dataflow, batch, fetches):
+    from cimsim.models import price_model
+    # the 64 x 32 x 8-bit conv (2 KiB) never fits in 1 KiB: 6 images stream it once per batch of images, not once
+    # per output position (100 per image)
+    base = price_model(model_config(dataflow=dataflow, batch=batch), conv_model(), items=6).baseline
+    # weight_streaming streams the 320 B fc too; else it fits and is loaded once (the two exceed the 1 KiB together)
+    bits = fetches * 64 * 32 * 8 + (fetches if dataflow == "weight_streaming" else 1) * 32 * 10 * 8
+    assert base.energy_pj["dram_weights"] == pytest.approx(bits * 1300 / 64)
+
+
+def network_layers(samples: int):
+    """two 16 x 16 layers (256 B of weights each) over ``samples`` samples of 8 rows (tokens) each"""
+    from cimsim.analytic import analytic_counts
+    from cimsim.mapping import plan_layer
+    plan = plan_layer(model_config(), 16, 16)
+    return [(plan, analytic_counts(plan, samples * 8))] * 2
+
+
+def test_a_networks_rows_share_a_weight_fetch():
+    from cimsim.comparison import price_network
+    _, base = price_network(model_config(), network_layers(10), 10, 8 * 16, 8 * 16, include_weight_load=False)
+    assert base.energy_pj["dram_weights"] == pytest.approx(2 * 10 * 16 * 16 * 8 * 1300 / 64)  # one fetch per sample
+
+
+def test_a_networks_weights_must_fit_the_dram_together():
+    from cimsim.comparison import price_network
+    # 512 B of weights in all, 256 B a layer
+    price_network(model_config(dram_gb=6e-7), network_layers(2), 2, 128, 128, include_weight_load=False)
+    with pytest.raises(ConfigError, match=r"network's weight matrices \(5.12e-07 GB\)") as err:
+        price_network(model_config(dram_gb=3e-7), network_layers(2), 2, 128, 128, include_weight_load=False)
+    assert err.value.fields == ["baseline.dram_gb"]
+
+
+def test_a_model_and_its_dram_kv_cache_must_fit_the_dram():
+    from cimsim.models import price_model
+    from cimsim.models.ops import CacheOp
+    # 2368 parameters x 1 B of weights; each sequence in flight holds 1000 B of KV cache
+    model = conv_model(ops=(CacheOp("kv", 10, 100, 1000),), phase="decode")
+    price_model(model_config(dram_gb=3.4e-6), model, kv_cache="sram", sequences=2)
+    price_model(model_config(dram_gb=3.4e-6), model, kv_cache="dram", sequences=1)
+    with pytest.raises(ConfigError, match=r"KV caches of 2 sequence\(s\).*'baseline.dram_gb' \(3.4e-06 GB\)") as err:
+        price_model(model_config(dram_gb=3.4e-6), model, kv_cache="dram", sequences=2)
+    assert err.value.fields == ["baseline.dram_gb"]
+    with pytest.raises(ConfigError, match=r"model 'conv': its 2,368 parameters at 8 bits \(2.368e-06 GB\)"):
+        price_model(model_config(dram_gb=2e-6), model)  # each matrix fits alone, not the two together
+
+
+@pytest.mark.parametrize("dataflow", ["weight_streaming", "output_stationary"])
+def test_a_models_assumption_says_what_the_dataflow_does(dataflow):
+    from cimsim.models import price_model
+    from cimsim.models.ops import MatrixOp
+    model = conv_model(ops=(MatrixOp("scores", 16, 16, 4, weights="activation"),))
+    line = next(a for a in price_model(model_config(dataflow=dataflow, sram_kib=64.0), model).baseline.assumptions
+                if a.startswith("Model 'conv'"))
+    if dataflow == "weight_streaming":  # every layer streamed, K and V too, though all fit in the 64 KiB
+        assert "every layer's fetched from DRAM once per batch of 1 image" in line
+        assert "are the weights of their products (fetched from DRAM)" in line
+    else:
+        assert "the others kept on chip" in line and "kept on chip where they fit" in line
+    assert "only for a layer larger" not in line and "(on chip)" not in line

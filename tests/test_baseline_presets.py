@@ -160,3 +160,14 @@ def test_gpu_batching_amortises_the_weight_fetch_up_to_the_ridge(name):
     # weight fetch from HBM, set the time
     bd = baseline_breakdown(config, 4096, include_weight_load=False, dram_activation_bits=0)
     assert bd.latency_ns == bd.compute_ns > 2 * bd.memory_ns
+
+
+@pytest.mark.parametrize("name", ["a100", "h100"])
+def test_gpu_reads_a_batch_one_images_weights_once(name):
+    # batch 1 counts images: ResNet-50's conv positions share one fetch of its 25.5 MB of int8 weights from HBM
+    # (before 2026-12 each output position fetched them again: one HBM byte per MAC, 160 x the time)
+    from cimsim.models import get_model, price_model
+    config, model = preset(name, node_nm=7.0), get_model("resnet50")
+    weight_ns = sum(op.parameters for op in model.static_ops) / config.baseline.dram_bandwidth_gbps
+    base = price_model(config, model).baseline
+    assert weight_ns <= base.memory_ns < 1.5 * weight_ns

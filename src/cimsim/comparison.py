@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from .argcheck import checked_types
 from .config.modes import Pipeline, WorkloadKind
 from .cost import trust
-from .cost.baseline import baseline_breakdown
+from .cost.baseline import baseline_breakdown, check_dram_capacity
 from .breakdown import Breakdown, in_sequence, repeated
 from .config.schema import Config
 from .cost.chip import Stage, check_fits, chip_breakdown, cim_breakdown
@@ -165,6 +165,8 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     last = len(layers) - 1
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
+    check_dram_capacity(config, sum(p.in_features * p.out_features // s.groups * p.weight_bits
+                                    for (p, _), s in zip(layers, shapes)), "the network's weight matrices")
     for index, ((p, counts), shape) in enumerate(zip(layers, shapes, strict=True)):
         # a routed expert: its share of the tokens; a grouped conv: the MACs of its groups' blocks (the zeros of its
         # block-diagonal matrix are read, not counted: TOPS/W counts the network's products, as the baseline does)
@@ -177,11 +179,12 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         out_width = p.accumulator_bits if index == last else p.input_bits
         stages.append(Stage(p, replace(counts, dram_read_bits=in_bits, dram_write_bits=out_bits), vectors,
                             vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
+        per_item = max(1, round(vectors_in / samples)) if samples else 1  # a sample's vectors share a fetch
         for n, weight in routed_vectors(vectors_in, shape.routed_fraction):  # cost.routing: an expert's tokens
-            key = (p.in_features, p.out_features, n, shape.groups, in_bits + out_bits)
+            key = (p.in_features, p.out_features, n, shape.groups, per_item, in_bits + out_bits)
             if key not in blocks:
-                blocks[key] = _baseline_blocks(config, p, n, shape.groups, include_weight_load=include_weight_load,
-                                               io_bits=in_bits + out_bits)
+                blocks[key] = _baseline_blocks(config, p, n, shape.groups, per_item,
+                                               include_weight_load=include_weight_load, io_bits=in_bits + out_bits)
             bases += [repeated(b, weight) for b in blocks[key]]
     cim = chip_breakdown(config, stages, samples, name=config.name)
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
@@ -199,12 +202,14 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     return (cim, base) if network is None else _with_vector_unit(config, network, samples, cim, base)
 
 
-def _baseline_blocks(config: Config, plan: Plan, vectors: int, groups: int, *, include_weight_load: bool,
-                     io_bits: int) -> list[Breakdown]:
+def _baseline_blocks(config: Config, plan: Plan, vectors: int, groups: int, per_item: int, *,
+                     include_weight_load: bool, io_bits: int) -> list[Breakdown]:
     """The baseline of one matrix layer run ``vectors`` times: a grouped conv as its ``groups`` blocks (in_features /
     groups x out_features / groups each; the first moves the ``io_bits`` that cross the DRAM interface), not as its
-    block-diagonal matrix (groups times the MACs and weights)."""
+    block-diagonal matrix (groups times the MACs and weights). ``baseline.batch`` counts samples: the ``per_item``
+    vectors of one (a conv's output positions) share a weight fetch."""
     block = _layer_config(config, plan.in_features // groups, plan.out_features // groups)
+    block = replace(block, baseline=replace(block.baseline, batch=config.baseline.batch * per_item))
     first = baseline_breakdown(block, vectors, include_weight_load=include_weight_load, dram_activation_bits=io_bits)
     if groups == 1:
         return [first]

@@ -250,10 +250,10 @@ class BaselineConfig:
         OptionalFloat(1e-6, None), "DRAM bandwidth, GB/s (at least 1e-6, a kilobyte a second; left out: the "
                                    "technology's default)"))
     dram_gb: float | None = field(default=None, metadata=rule(
-        OptionalFloat(0.0, None, low_open=True), "DRAM capacity, GB (1e9 bytes; left out: not checked); a layer "
-                                                 "whose weights exceed it cannot run"))
+        OptionalFloat(0.0, None, low_open=True), "DRAM capacity, GB (1e9 bytes; left out: not checked); a layer's "
+                                                 "weights, or a model's with its DRAM KV cache, above it cannot run"))
     batch: int = field(default=16, metadata=rule(
-        Int(1, 1 << 20), "input vectors that share one fetch of the weights (reuse)"))
+        Int(1, 1 << 20), "vectors sharing one weight fetch (a model or network: items, whose vectors all share it)"))
     energy_model: EnergyModel = field(default=EnergyModel.COMPONENTS, metadata=rule(
         Choice(EnergyModel), "how the baseline's energy is priced"))
     board_power_w: float | None = field(default=None, metadata=rule(

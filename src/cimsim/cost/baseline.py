@@ -4,7 +4,8 @@ Shapes only, no numerics. The processor has P = ``macs_per_cycle`` MAC units at 
 ``wide_macs_per_cycle`` when weights or inputs have more than 8 bits and that field is set), each with its own
 registers, one on-chip memory of ``sram_kib`` (SRAM or eDRAM, ``onchip_memory``, split into ``onchip_banks``
 banks) and a DRAM of kind ``dram``, all at the config's technology node and supply. Per vector of the layer
-(n_in inputs, n_out outputs), with B = ``batch``:
+(n_in inputs, n_out outputs), with B = ``batch`` vectors (a model or network prices each layer at ``batch`` x the
+vectors of one item: :mod:`cimsim.models.baseline`, :func:`cimsim.comparison.price_network`):
 
 - ``output_stationary``: each unit owns one output and accumulates it in a register over all inputs;
   per MAC it clocks its weight, input and accumulator registers once. P outputs of one vector are computed
@@ -24,9 +25,11 @@ banks) and a DRAM of kind ``dram``, all at the config's technology node and supp
 
 Where the weights live:
 
-- they fit on chip when their bytes plus the inputs and outputs of one batch fit in the on-chip memory
+- they fit on chip when their bytes plus the inputs and outputs of one vector fit in the on-chip memory
   (never with ``weight_streaming``). Then they are fetched from DRAM once (only with ``include_weight_load``),
-  written into the on-chip memory, and read from it as the dataflow says;
+  written into the on-chip memory, and read from it as the dataflow says; a batch whose inputs and outputs do
+  not fit beside them runs in sub-batches of as many vectors as do (``weight_stationary`` registers reload per
+  sub-batch), so a larger batch never adds weight traffic;
 - they do not fit (or ``weight_streaming``): they stream from DRAM once per batch of B vectors. A fetch that
   nothing reuses goes straight from DRAM into the MAC registers without being written into and read back from
   the on-chip memory: always with ``weight_stationary`` and ``weight_streaming`` (the register holds the weight
@@ -66,7 +69,7 @@ from .memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2,
 
 __all__ = [
     "BaselineTraffic", "OnChipMemory", "baseline_traffic", "baseline_breakdown", "onchip_memory", "peak_tops",
-    "macs_per_cycle",
+    "macs_per_cycle", "check_dram_capacity",
 ]
 
 ENERGY_MODELS: tuple[EnergyModel, ...] = tuple(EnergyModel)
@@ -127,10 +130,6 @@ class OnChipMemory:
     """all banks"""
 
 
-def _check_vectors(vectors: int) -> None:
-    check_int("vectors", vectors)
-
-
 def _check_baseline(config: Config) -> None:
     """The [baseline] table's cross-field rules (the loader checks them too; configs built in code reach here)."""
     errors = config.baseline.consistency_errors()
@@ -168,13 +167,14 @@ def onchip_memory(config: Config) -> OnChipMemory:
     return OnChipMemory(b.onchip_memory, b.onchip_banks, bank_bytes, read, write, area)
 
 
-def _check_dram_capacity(config: Config, weight_bits: int) -> None:
-    """ConfigError naming baseline.dram_gb when the layer's ``weight_bits`` do not fit in the DRAM."""
+@checked_types
+def check_dram_capacity(config: Config, bits: int, what: str = "the layer's weights") -> None:
+    """ConfigError naming baseline.dram_gb when ``bits`` held in the DRAM (``what``: the layer's weights, a model's
+    weights and KV cache) exceed it."""
     b = config.baseline
-    if b.dram_gb is not None and weight_bits / 8 > b.dram_gb * 1e9:
+    if b.dram_gb is not None and bits / 8 > b.dram_gb * 1e9:
         raise ConfigError(config.source, [("baseline.dram_gb", (
-            f"the layer's weights ({weight_bits / 8 / 1e9:.4g} GB) do not fit in 'baseline.dram_gb' "
-            f"({b.dram_gb:g} GB)"))])
+            f"{what} ({bits / 8 / 1e9:.4g} GB) do not fit in 'baseline.dram_gb' ({b.dram_gb:g} GB)"))])
 
 
 def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
@@ -198,6 +198,16 @@ def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
     return input_reads, 0, weight_reads, macs * (w_bits + x_bits + acc_bits)
 
 
+def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, vectors: int) -> tuple[bool, int]:
+    """(the weights stay on chip, batches sharing one load of them into the MAC registers): resident weights
+    need room beside one vector's inputs and outputs, a batch runs in sub-batches of as many vectors as fit."""
+    room_bits = b.sram_kib * 1024 * 8 - weight_bits
+    if b.dataflow == Dataflow.WEIGHT_STREAMING or room_bits < io_bits_per_vector:
+        return False, math.ceil(vectors / b.batch)
+    sub_batch = min(b.batch, int(room_bits // io_bits_per_vector))
+    return True, math.ceil(vectors / sub_batch)
+
+
 @checked_types
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
                      dram_activation_bits: int | None = None) -> BaselineTraffic:
@@ -207,8 +217,7 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     read and every output written once (a network passes what its layer really moves: activations between
     layers stay on chip).
     """
-    _check_vectors(vectors)
-    vectors = int(vectors)
+    vectors = check_int("vectors", vectors)
     include_weight_load = check_bool("include_weight_load", include_weight_load)
     if dram_activation_bits is not None:
         dram_activation_bits = check_int("dram_activation_bits", dram_activation_bits, minimum=0)
@@ -216,14 +225,11 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     b = config.baseline
     n_in, n_out = plan.in_features, plan.out_features
     weight_bits = n_in * n_out * plan.weight_bits
-    _check_dram_capacity(config, weight_bits)
+    check_dram_capacity(config, weight_bits)
     in_bits_per_vector = n_in * plan.input_bits
     out_bits_per_vector = n_out * plan.accumulator_bits
     per_batch = min(b.batch, vectors)
-    batch_io_bits = per_batch * (in_bits_per_vector + out_bits_per_vector)
-    streaming = b.dataflow == Dataflow.WEIGHT_STREAMING
-    weights_fit = not streaming and weight_bits + batch_io_bits <= b.sram_kib * 1024 * 8
-    batches = math.ceil(vectors / b.batch)
+    weights_fit, batches = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector, vectors)
     fetches = (1 if include_weight_load else 0) if weights_fit else batches
     stationary_tiles = b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING)
     direct = not weights_fit and (stationary_tiles or per_batch == 1)

@@ -1,11 +1,14 @@
 """A model on the von Neumann baseline: every matrix product by :func:`cimsim.cost.baseline.baseline_breakdown`.
 
 The products run one after the other on the one processor (:func:`cimsim.breakdown.in_sequence`, shared
-hardware). Static weights: the layer's own rule (kept on chip when they fit its memory, else streamed per batch),
+hardware). ``baseline.batch`` counts items here: an item's vectors (a conv's output positions, a prompt's tokens)
+share a weight fetch, so a product's batch is ``batch`` x its vectors per item. Static weights: the layer's own
+rule (kept on chip when they fit its memory, else streamed per batch; ``weight_streaming``: always streamed),
 and fetched from DRAM at least once per run when the model's static weights together exceed
-``baseline.sram_kib`` (they cannot all stay on chip). Attention products: K and V are the "weights" of one
+``baseline.sram_kib`` (they cannot all stay on chip). The model's parameters (at ``mapping.weight_bits``) and a
+DRAM KV cache must fit in ``baseline.dram_gb``. Attention products: K and V are the "weights" of one
 product per key/value head and item (each sequence has its own cache: items never share its reads), fetched from
-DRAM when the KV cache is in DRAM. The model's input is read from and
+DRAM when the KV cache is in DRAM (or with ``weight_streaming``). The model's input is read from and
 its output written to DRAM once per item; activations between products stay on chip. A decode runs in steps of
 one token per sequence in flight: tokens of one sequence never share a weight fetch. A routed expert is priced at
 the mean over the number of a step's tokens it receives (:mod:`cimsim.cost.routing`: its weights are fetched only
@@ -20,9 +23,9 @@ from dataclasses import replace
 
 from ..argcheck import checked_types
 from ..breakdown import Breakdown, in_sequence, repeated
-from ..config.modes import WorkloadKind
+from ..config.modes import Dataflow, WorkloadKind
 from ..config.schema import Config
-from ..cost.baseline import baseline_breakdown, onchip_memory
+from ..cost.baseline import baseline_breakdown, check_dram_capacity, onchip_memory
 from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
 from ..cost.routing import routed_vectors
 from ..cost.vector_unit import VectorUnit, with_vector_energy
@@ -47,17 +50,49 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         # static weights serve every item of the run; an attention product's K and V are one item's own (a decoded
         # token's sequence, a prompt), so each item runs it apart
         runs, run_vectors = (1, items * op.vectors_per_item) if op.static else (items, op.vectors_per_item)
+        # baseline.batch counts items: an item's vectors (a conv's positions, a prompt's tokens) share a fetch
+        batch = config.baseline.batch * op.vectors_per_item
         # a routed expert: the mean over the token counts it receives (cost.routing)
         for vectors, weight in routed_vectors(run_vectors, op.routed_fraction):
-            key = (op.in_features, op.out_features, vectors, load, dram_bits)
+            key = (op.in_features, op.out_features, vectors, batch, load, dram_bits)
             if key not in cache:
                 workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
                                    out_features=op.out_features)
-                layer = replace(config, workload=workload)
+                layer = replace(config, workload=workload, baseline=replace(config.baseline, batch=batch))
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
                                                 dram_activation_bits=dram_bits)
             parts.append(repeated(cache[key], runs * op.groups * weight))
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True)
+
+
+def _check_dram(config: Config, model: Model, kv_cache: str, sequences: int) -> None:
+    """ConfigError naming baseline.dram_gb when the model's parameters (at mapping.weight_bits) and a DRAM KV cache
+    (every sequence in flight holds its own, at dac.input_bits) exceed the DRAM."""
+    weight_bits = model.parameters * config.mapping.weight_bits
+    in_flight = sequences if model.phase == "decode" else 1
+    kv_bits = in_flight * model.cache_elements * config.dac.input_bits if kv_cache == "dram" else 0
+    what = f"model '{model.name}': its {model.parameters:,} parameters at {config.mapping.weight_bits} bits"
+    if kv_bits:
+        what += f" ({weight_bits / 8e9:.4g} GB) and the KV caches of {in_flight} sequence(s) ({kv_bits / 8e9:.4g} GB)"
+    check_dram_capacity(config, weight_bits + kv_bits, what)
+
+
+def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes: int) -> str:
+    """the model-level assumption: where its static weights and its attention's K and V come from"""
+    b = config.baseline
+    per_batch = f"once per batch of {b.batch} {model.item}{'s' * (b.batch != 1)}"
+    streaming = b.dataflow == Dataflow.WEIGHT_STREAMING
+    if streaming:
+        fetched = f"every layer's fetched from DRAM {per_batch} (weight_streaming keeps no weight on chip)"
+    else:
+        fetched = (f"those of a layer larger than the on-chip memory fetched from DRAM {per_batch}, the others "
+                   + ("fetched once per run (together they exceed baseline.sram_kib)" if too_big else "kept on chip"))
+    kv = ("fetched from DRAM" if kv_cache == "dram" or streaming
+          else "kept on chip where they fit beside a vector's activations, else streamed from DRAM")
+    attention = (f"; attention's K and V, each item's own, are the weights of their products ({kv})"
+                 if any(not op.static for op in model.of_type(MatrixOp)) else "")
+    return (f"Model '{model.name}': its matrix products one after the other; static weights: {fetched}{attention}; "
+            f"vector ops on the CIM chip's {lanes}-lane vector unit.")
 
 
 @checked_types
@@ -68,6 +103,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     ``sequences`` tokens, one per sequence (a token needs the one before it in its sequence), ``items`` tokens
     priced as that share of such steps (fewer items than sequences: a share of one step)."""
     b = config.baseline
+    _check_dram(config, model, kv_cache, sequences)
     too_big = model.crossbar_parameters * config.mapping.weight_bits > b.sram_kib * 1024 * 8
     cache: dict[tuple, Breakdown] = {}
     step = sequences if model.phase == "decode" else items  # the steady state the chip's interval prices too
@@ -83,13 +119,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
         kv_ns = kv_bits / (8.0 * (b.dram_bandwidth_gbps or dram_bandwidth_gbps(b.dram)))
     elif kv_bits:
         energy["kv_cache_writes"] = kv_bits * onchip_memory(config).write_pj_per_bit
-    fetched = ("at least once per run (together they exceed baseline.sram_kib)" if too_big
-               else "only for a layer larger than the on-chip memory")
-    assumptions = seq.assumptions + (
-        f"Model '{model.name}': its matrix products one after the other; static weights fetched from DRAM "
-        f"{fetched}; attention's K and V are the weights of their products "
-        f"({'fetched from DRAM' if kv_cache == 'dram' else 'on chip'}); vector ops on the CIM chip's "
-        f"{unit.lanes}-lane vector unit.",)
+    assumptions = seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes),)
     area = dict(seq.area_um2)
     if b.die_area_mm2 is None:
         area["vector_unit"] = unit.area_um2
