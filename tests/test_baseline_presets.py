@@ -1,9 +1,12 @@
 """Shipped baseline presets against the figures their papers publish (docs/cost_baseline.md, "Validation")."""
 
+from dataclasses import replace
+
 import pytest
 
 from cimsim.cost.baseline import baseline_breakdown, baseline_traffic, onchip_memory, peak_tops
 from cimsim.config.load import config_from_dict, list_section_presets
+from cimsim.cost.vector_unit import VectorUnit
 
 PRESETS = ("digital-accelerator", "dadiannao", "cpu", "tpu-v1", "a100", "h100")
 
@@ -171,3 +174,38 @@ def test_gpu_reads_a_batch_one_images_weights_once(name):
     weight_ns = sum(op.parameters for op in model.static_ops) / config.baseline.dram_bandwidth_gbps
     base = price_model(config, model).baseline
     assert weight_ns <= base.memory_ns < 1.5 * weight_ns
+
+
+@pytest.mark.parametrize(("name", "lanes"), [("a100", 6912), ("h100", 8448)])
+def test_gpu_runs_element_wise_work_on_its_own_lanes(name, lanes):
+    # before 2026-12 a GPU's norms, softmax and activations ran on the CIM chip's 256-lane vector unit: 89 % (A100)
+    # of its ResNet-50 time, and --vector-lanes, a CIM option, moved the GPU's figures 6-20x
+    from cimsim.models import get_model, price_model
+    from cimsim.models.ops import VectorOp
+    config, model = preset(name, node_nm=7.0), get_model("resnet50")
+    cycles = sum(v.elements_per_item * VectorUnit.element_cycles(v.kind) for v in model.of_type(VectorOp))
+    narrow, wide = (price_model(config, model, vector_lanes=n).baseline for n in (256, 4096))
+    assert narrow.latency_ns == wide.latency_ns  # the chip's lanes leave the GPU alone
+    products = price_model(replace(config, baseline=replace(config.baseline, vector_lanes=None)), model,
+                           vector_lanes=lanes).baseline  # the same lanes at the chip's clock, the old way
+    vector_ns = cycles / lanes / config.baseline.clock_ghz
+    assert narrow.latency_ns == pytest.approx(products.latency_ns - cycles / lanes / config.technology.clock_ghz
+                                              + vector_ns, rel=1e-9)
+    assert any(f"its own {lanes} lanes" in a for a in narrow.assumptions)
+
+
+def test_a_networks_digital_work_on_a_gpu_and_the_leakage_the_report_states():
+    # a network's vector work had run on the chip's 256 lanes on the GPU too; the CIM report's Leakage line had left
+    # out the chip's vector unit (digits-mlp: 4987 uW stated, 21 666 uW priced)
+    import re
+    from pathlib import Path
+
+    from cimsim.comparison import price_from_shapes
+    from cimsim.config import load_config, with_overrides
+    mlp = load_config(Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml")
+    cim, base = price_from_shapes(with_overrides(mlp, {"baseline.preset": "a100", "technology.node_nm": 7.0}))
+    assert any("on the baseline on its own 6912 lanes at 1.41 GHz" in a for a in base.assumptions)
+    found = [pair for a in cim.assumptions for pair in re.findall(r"^Leakage: ([0-9.e+]+) uW|leaks ([0-9.e+]+) uW", a)]
+    assert len(found) == 2  # the chip's buffers and logic, and its vector unit
+    stated_uw = sum(float(chip or unit) for chip, unit in found)
+    assert cim.energy_pj["leakage"] / cim.latency_ns * 1e3 == pytest.approx(stated_uw, rel=2e-3)

@@ -22,7 +22,7 @@ from .cost.chip import Stage, check_fits, chip_breakdown, cim_breakdown
 from .cost.routing import routed_vectors
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
-from .cost.vector_unit import vector_unit, with_vector_energy
+from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
 from .inference import NetworkResult, load_workload_network
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
@@ -221,7 +221,8 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
                       base: Breakdown) -> tuple[Breakdown, Breakdown]:
     """Both sides with the network's digital work on a vector unit of DEFAULT_VECTOR_LANES lanes
     (:mod:`cimsim.cost.vector_unit`): on the CIM chip beside the crossbars (a pipeline stage of its own with
-    ``chip.pipeline = "layer"``, else after them), on the baseline after its matrix products."""
+    ``chip.pipeline = "layer"``, else after them), on the baseline after its matrix products (on its own lanes
+    where ``baseline.vector_lanes`` is set)."""
     unit = vector_unit(config.technology, DEFAULT_VECTOR_LANES, config.dac.input_bits)
     model = model_from_network(network)
     pj, cycles = unit.work(model.of_type(VectorOp), (op for op in model.of_type(MatrixOp) if not op.static),
@@ -230,20 +231,25 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     item = cim.item_latency_ns + vec_ns
     interval = max(cim.interval_ns, vec_ns) if config.chip.pipeline == Pipeline.LAYER else item
     latency = item + (samples - 1) * interval
+    base_unit = baseline_vector_unit(config, unit)
+    base_vec_ns = base_unit.time_ns(cycles)
+    where = ("on both sides" if base_unit is unit else f"on the chip; on the baseline on its own {base_unit.lanes} "
+             f"lanes at {base_unit.clock_ghz:g} GHz (baseline.vector_lanes), {base_vec_ns:.4g} ns")
     line = (f"Digital layers and activation products on a {unit.lanes}-lane vector unit at {unit.clock_ghz:g} GHz "
             f"(I-BERT integer algorithms at Horowitz's energies): {pj / 1e3:.4g} nJ and {vec_ns:.4g} ns per "
-            "inference, on both sides.")
+            f"inference, {where}; the chip's unit leaks {unit.leakage_uw:.4g} uW besides the leakage above (the "
+            "baseline's leakage is not modelled).")
     energy = {**cim.energy_pj, "vector_unit": samples * pj}
     energy["leakage"] = energy.get("leakage", 0.0) + unit.leakage_uw * latency * 1e-3  # uW x ns = fJ
     cim = replace(cim, energy_pj=energy, area_um2={**cim.area_um2, "vector_unit": unit.area_um2},
                   latency_ns=latency, compute_ns=min(latency, cim.compute_ns + samples * vec_ns),
                   item_latency_ns=item, interval_ns=interval, assumptions=cim.assumptions + (line,))
-    base_ns = base.latency_ns + samples * vec_ns
-    base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * pj, samples * vec_ns)
+    base_ns = base.latency_ns + samples * base_vec_ns
+    base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * pj, samples * base_vec_ns)
     base_area = base.area_um2 if config.baseline.die_area_mm2 is not None else {  # a published die holds its own
-        **base.area_um2, "vector_unit": unit.area_um2}
+        **base.area_um2, "vector_unit": base_unit.area_um2}
     base = replace(base, energy_pj=base_energy, area_um2=base_area, latency_ns=base_ns,
-                   compute_ns=base.compute_ns + samples * vec_ns, item_latency_ns=None, interval_ns=None,
+                   compute_ns=base.compute_ns + samples * base_vec_ns, item_latency_ns=None, interval_ns=None,
                    assumptions=base.assumptions + (line,))
     return cim, base
 

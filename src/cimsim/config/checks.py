@@ -10,12 +10,12 @@ from pathlib import Path
 
 from ..argcheck import checked_types
 from .modes import (
-    Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders,
+    Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, EnergyModel,
     InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind,
 )
-from .schema import AdcConfig, Config, DacConfig, DeviceConfig
+from .schema import AdcConfig, BaselineConfig, Config, DacConfig, DeviceConfig
 
-__all__ = ["check_consistency", "device_errors", "stored_weight_bits", "input_magnitude_bits", "binary_inputs",
+__all__ = ["check_consistency", "baseline_errors", "device_errors", "stored_weight_bits", "input_magnitude_bits", "binary_inputs",
            "resolved_bits_per_read"]
 
 
@@ -48,7 +48,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     errors.extend(family_errors)
     if dac.input_range == InputRange.FIXED and dac.input_max is None:
         errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
-    errors.extend(config.baseline.consistency_errors())
+    errors.extend(baseline_errors(config.baseline))
     if (read_bits := array.rows * dac.input_bits) > config.chip.tile_buffer_kib * 8192:
         errors.append(("chip.tile_buffer_kib", f"'chip.tile_buffer_kib' ({config.chip.tile_buffer_kib:g}) must hold "
                                                f"one array read's inputs: 'array.rows' x 'dac.input_bits' = "
@@ -71,6 +71,25 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     from ..plan_checks import plan_problems  # checks on the layer's plan
 
     return errors + plan_problems(config)
+
+
+@checked_types
+def baseline_errors(baseline: BaselineConfig) -> list[tuple[str, str]]:
+    """Rules between the fields of the [baseline] table, as ``(dotted_field, message)``."""
+    errors: list[tuple[str, str]] = []
+    if baseline.energy_model == EnergyModel.BOARD_POWER and baseline.board_power_w is None:
+        errors.append(("baseline.board_power_w", "'baseline.board_power_w' is required when "
+                                                 "'baseline.energy_model' is \"board_power\""))
+    if baseline.wide_macs_per_cycle > baseline.macs_per_cycle:
+        errors.append(("baseline.wide_macs_per_cycle", (
+            f"'baseline.wide_macs_per_cycle' ({baseline.wide_macs_per_cycle}) must not exceed "
+            f"'baseline.macs_per_cycle' ({baseline.macs_per_cycle}): wider operands do not run faster")))
+    if baseline.onchip_banks > 1 and baseline.sram_kib / baseline.onchip_banks < 1.0:
+        errors.append(("baseline.onchip_banks", (
+            f"'baseline.onchip_banks' ({baseline.onchip_banks}) leaves banks of {baseline.sram_kib / baseline.onchip_banks:g} "
+            f"KiB of the {baseline.sram_kib:g} KiB ('baseline.sram_kib'); a bank must hold at least 1 KiB (the "
+            "memory laws are anchored at 8 KB and 64 KB)")))
+    return errors
 
 
 @checked_types

@@ -259,26 +259,12 @@ class BaselineConfig:
     board_power_w: float | None = field(default=None, metadata=rule(
         OptionalFloat(0.0, None, low_open=True), "board power, watts (the datasheet's TDP; needed for "
                                                  "energy_model = board_power)"))
+    vector_lanes: int | None = field(default=None, metadata=rule(
+        OptionalInt(1, 1 << 24), "lanes of the baseline's own unit for element-wise work, at clock_ghz (a GPU: its "
+                                 "INT32 cores; left out: the CIM chip's vector unit, the same on both sides)"))
     die_area_mm2: float | None = field(default=None, metadata=rule(
         OptionalFloat(1e-6, 1e6), "published die area, mm2 (1e-6 to 1e6), reported as the baseline's area (left "
                                   "out: MAC units + registers + on-chip memory cells)"))
-
-    def consistency_errors(self) -> list[tuple[str, str]]:
-        """Rules between the fields of this table, as ``(dotted_field, message)`` (see check_consistency)."""
-        errors: list[tuple[str, str]] = []
-        if self.energy_model == EnergyModel.BOARD_POWER and self.board_power_w is None:
-            errors.append(("baseline.board_power_w", "'baseline.board_power_w' is required when "
-                                                     "'baseline.energy_model' is \"board_power\""))
-        if self.wide_macs_per_cycle > self.macs_per_cycle:
-            errors.append(("baseline.wide_macs_per_cycle", (
-                f"'baseline.wide_macs_per_cycle' ({self.wide_macs_per_cycle}) must not exceed "
-                f"'baseline.macs_per_cycle' ({self.macs_per_cycle}): wider operands do not run faster")))
-        if self.onchip_banks > 1 and self.sram_kib / self.onchip_banks < 1.0:
-            errors.append(("baseline.onchip_banks", (
-                f"'baseline.onchip_banks' ({self.onchip_banks}) leaves banks of {self.sram_kib / self.onchip_banks:g} "
-                f"KiB of the {self.sram_kib:g} KiB ('baseline.sram_kib'); a bank must hold at least 1 KiB (the "
-                "memory laws are anchored at 8 KB and 64 KB)")))
-        return errors
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from dataclasses import dataclass
 
 from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown
+from ..config.checks import baseline_errors
 from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
@@ -132,7 +133,7 @@ class OnChipMemory:
 
 def _check_baseline(config: Config) -> None:
     """The [baseline] table's cross-field rules (the loader checks them too; configs built in code reach here)."""
-    errors = config.baseline.consistency_errors()
+    errors = baseline_errors(config.baseline)
     if errors:
         raise ConfigError(config.source, errors)
 

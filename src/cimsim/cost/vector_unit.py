@@ -40,17 +40,18 @@ registers; leakage: that logic at the Aladdin density (:mod:`cimsim.cost.leakage
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..argcheck import check_int, checked_types
 from ..config.modes import EnergyModel
-from ..config.schema import BaselineConfig, TechnologyConfig
+from ..config.schema import BaselineConfig, Config, TechnologyConfig
 from .digital import (add_energy_pj, mac_area_um2, mac_energy_pj, multiply_energy_pj, register_area_um2_per_bit,
                       register_file_energy_pj_per_bit)
 from .gates import MAX_BITS
 from .leakage import logic_leakage_uw
 
-__all__ = ["VECTOR_KINDS", "VECTOR_OPERAND_BITS", "VectorUnit", "vector_unit", "with_vector_energy"]
+__all__ = ["VECTOR_KINDS", "VECTOR_OPERAND_BITS", "VectorUnit", "vector_unit", "baseline_vector_unit",
+           "with_vector_energy"]
 
 VECTOR_OPERAND_BITS = 32
 """width of the vector unit's element operations: I-BERT's INT32 intermediates (Kim et al., ICML 2021)"""
@@ -155,3 +156,13 @@ def vector_unit(tech: TechnologyConfig, lanes: int, input_bits: int) -> VectorUn
         area_um2=lanes * lane_um2,
         leakage_uw=logic_leakage_uw(lanes * lane_um2),
     )
+
+
+@checked_types
+def baseline_vector_unit(config: Config, chip_unit: VectorUnit) -> VectorUnit:
+    """The unit the baseline runs element-wise work on: its own ``baseline.vector_lanes`` lanes at its clock (a GPU's
+    INT32 cores), else ``chip_unit``, the CIM chip's, so both sides do that work alike."""
+    lanes = config.baseline.vector_lanes
+    if lanes is None:
+        return chip_unit
+    return vector_unit(replace(config.technology, clock_ghz=config.baseline.clock_ghz), lanes, chip_unit.input_bits)

@@ -28,7 +28,7 @@ from ..config.schema import Config
 from ..cost.baseline import baseline_breakdown, check_dram_capacity, onchip_memory
 from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
 from ..cost.routing import routed_vectors
-from ..cost.vector_unit import VectorUnit, with_vector_energy
+from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_energy
 from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
@@ -91,8 +91,10 @@ def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes:
           else "kept on chip where they fit beside a vector's activations, else streamed from DRAM")
     attention = (f"; attention's K and V, each item's own, are the weights of their products ({kv})"
                  if any(not op.static for op in model.of_type(MatrixOp)) else "")
+    unit = (f"its own {lanes} lanes at {b.clock_ghz:g} GHz (baseline.vector_lanes)" if b.vector_lanes else
+            f"the CIM chip's {lanes}-lane vector unit")
     return (f"Model '{model.name}': its matrix products one after the other; static weights: {fetched}{attention}; "
-            f"vector ops on the CIM chip's {lanes}-lane vector unit.")
+            f"vector ops on {unit}.")
 
 
 @checked_types
@@ -102,7 +104,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     """The baseline's breakdown of ``items`` items of ``model`` (module docstring); a decode runs in steps of
     ``sequences`` tokens, one per sequence (a token needs the one before it in its sequence), ``items`` tokens
     priced as that share of such steps (fewer items than sequences: a share of one step)."""
-    b = config.baseline
+    b, unit = config.baseline, baseline_vector_unit(config, unit)
     _check_dram(config, model, kv_cache, sequences)
     too_big = model.crossbar_parameters * config.mapping.weight_bits > b.sram_kib * 1024 * 8
     cache: dict[tuple, Breakdown] = {}
