@@ -15,8 +15,8 @@ from .modes import (
 )
 from .schema import AdcConfig, BaselineConfig, Config, DacConfig, DeviceConfig
 
-__all__ = ["check_consistency", "baseline_errors", "device_errors", "stored_weight_bits", "input_magnitude_bits", "binary_inputs",
-           "resolved_bits_per_read"]
+__all__ = ["check_consistency", "baseline_errors", "device_errors", "stored_weight_bits", "input_magnitude_bits",
+           "binary_inputs", "resolved_bits_per_read"]
 
 
 @checked_types
@@ -84,9 +84,9 @@ def baseline_errors(baseline: BaselineConfig) -> list[tuple[str, str]]:
         errors.append(("baseline.wide_macs_per_cycle", (
             f"'baseline.wide_macs_per_cycle' ({baseline.wide_macs_per_cycle}) must not exceed "
             f"'baseline.macs_per_cycle' ({baseline.macs_per_cycle}): wider operands do not run faster")))
-    if baseline.onchip_banks > 1 and baseline.sram_kib / baseline.onchip_banks < 1.0:
+    if baseline.onchip_banks > 1 and (bank_kib := baseline.sram_kib / baseline.onchip_banks) < 1.0:
         errors.append(("baseline.onchip_banks", (
-            f"'baseline.onchip_banks' ({baseline.onchip_banks}) leaves banks of {baseline.sram_kib / baseline.onchip_banks:g} "
+            f"'baseline.onchip_banks' ({baseline.onchip_banks}) leaves banks of {bank_kib:g} "
             f"KiB of the {baseline.sram_kib:g} KiB ('baseline.sram_kib'); a bank must hold at least 1 KiB (the "
             "memory laws are anchored at 8 KB and 64 KB)")))
     return errors
