@@ -197,3 +197,69 @@ def test_the_vector_unit_on_both_sides_counts_in_both_areas():
     assert comp.baseline.area_um2["vector_unit"] == comp.cim.area_um2["vector_unit"] > 0
     gpu = compare(config(MLP, **{"workload.vectors": 20, "baseline.preset": "h100"}))
     assert "vector_unit" not in gpu.baseline.area_um2  # a published die area holds its own units
+
+
+def test_a_regression_networks_monte_carlo_spreads_its_outputs_error(tmp_path):
+    """a network without classes had no Monte Carlo figures at all (its accuracies are NaN, and only they were
+    spread): its outputs' error against float is spread over the trials, worst = largest error"""
+    from cimsim.network import Dense, Network, ReLU, save_network
+    from cimsim.numerics import build_crossbar
+
+    rng = np.random.default_rng(7)
+    net = Network((Dense(rng.standard_normal((8, 6)) * 0.5), ReLU(), Dense(rng.standard_normal((1, 8)))), (6,))
+    x = rng.normal(size=(30, 6))
+    save_network(net, tmp_path / "net.npz")
+    np.savez(tmp_path / "x.npz", x=x)
+    settings = {"device.preset": "rram", "adc.range": "calibrated", "workload.vectors": 30, "simulation.trials": 3,
+                "workload.network_file": str(tmp_path / "net.npz"), "workload.dataset": "file",
+                "workload.dataset_file": str(tmp_path / "x.npz")}
+    cfg = config(**settings)
+    errors, snrs = [], []
+    for trial in range(3):  # each trial's analog network by hand (docs/networks.md), against float
+        xbars = [build_crossbar(cfg, s.in_features, s.out_features, key=(trial, s.index)) for s in net.matrix_shapes()]
+        for xbar, layer in zip(xbars, net.matrix_layers()):
+            xbar.program(layer.matrix)
+
+
+        def on_crossbars(index, layer, rows):
+            if xbars[index].adc is None:  # calibrated ADC: on the first rows it reads
+                xbars[index].calibrate(rows[:cfg.adc.calibration_vectors])
+            return xbars[index].mvm(rows)
+
+        analog, ref = net.forward(x, matmul=on_crossbars), net.forward(x)
+        errors.append(np.linalg.norm(analog - ref) / np.linalg.norm(ref))
+        snrs.append(10 * np.log10(np.sum(ref ** 2) / np.sum((analog - ref) ** 2)))
+    assert len(set(errors)) == 3 and all(0 < e < 1 for e in errors)  # noisy trials, each its own
+    out = tmp_path / "r.json"
+    args = [a for name, value in settings.items() if name != "simulation.trials" for a in ("--set", f"{name}={value}")]
+    result = CliRunner().invoke(main, ["run", str(MLP), "--trials", "3", *args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    spread = json.loads(out.read_text())["accuracy"]["monte_carlo"]["outputs_relative_error"]
+    assert spread["trials"] == pytest.approx(errors, rel=1e-9)
+    assert spread["mean"] == pytest.approx(np.mean(errors), rel=1e-9)
+    assert spread["std"] == pytest.approx(np.std(errors, ddof=1), rel=1e-9)
+    assert spread["worst"] == pytest.approx(max(errors), rel=1e-9)
+    snr = json.loads(out.read_text())["accuracy"]["monte_carlo"]["outputs_snr_db"]
+    assert snr["worst"] == pytest.approx(min(snrs), rel=1e-9)
+    assert f"outputs relative error: mean {np.mean(errors):.4g}" in result.output
+    assert f"worst {max(errors):.4g}" in result.output
+
+
+@pytest.mark.parametrize("from_file", [False, True])
+def test_labels_a_network_cannot_give_name_the_dataset_and_where_the_network_came_from(tmp_path, from_file):
+    """a network given in memory whose outputs cannot give the dataset's labels was reported under
+    'workload.network_file', which it never read; a network read from that file still is"""
+    from cimsim.errors import ConfigError
+    from cimsim.network import Dense, Network, save_network
+
+    net = Network((Dense(np.random.default_rng(0).standard_normal((5, 64))),), (64,))  # 5 classes; digits has 10
+    save_network(net, tmp_path / "net.npz")
+    cfg = config(**{"workload.network_file": str(tmp_path / "net.npz")} if from_file else {})
+    with pytest.raises(ConfigError) as info:
+        simulate_network(cfg) if from_file else simulate_network(cfg, network=net)
+    field = "workload.network_file" if from_file else "workload.dataset"
+    assert info.value.fields == [field]
+    message = str(info.value)
+    assert f"'{field}': the labels of 'workload.dataset' must be class numbers in [0, 5)" in message
+    assert ("(the network argument, in memory)" in message) != from_file
+    assert ("workload.network_file" in message) == from_file

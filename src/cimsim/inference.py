@@ -89,13 +89,16 @@ class NetworkResult:
         return f"{100 * self.analog_accuracy:.2f} % (digital {100 * self.digital_accuracy:.2f} %)"
 
     def metrics(self) -> dict[str, float]:
-        """the accuracy figures of this trial, by name"""
+        """the accuracy figures of this trial, by name: top-1 accuracies (NaN without classes) and the analog
+        outputs' error against the float network's (relative error, SNR in dB)"""
         return {"float_accuracy": self.float_accuracy, "digital_accuracy": self.digital_accuracy,
-                "analog_accuracy": self.analog_accuracy}
+                "analog_accuracy": self.analog_accuracy, "outputs_relative_error": self.vs_float.relative_error,
+                "outputs_snr_db": self.vs_float.snr_db}
 
     def varying(self) -> dict[str, bool]:
-        """the metrics that vary between Monte Carlo trials -> whether higher is better"""
-        return {"analog_accuracy": True}
+        """the metrics that vary between Monte Carlo trials -> whether higher is better (the analog accuracy, which
+        a network without classes lacks, and its outputs' error, which every network has)"""
+        return {"analog_accuracy": True, "outputs_relative_error": False, "outputs_snr_db": True}
 
     @property
     def counts(self) -> Counts:
@@ -121,18 +124,21 @@ def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarr
     except (ValueError, OSError, ImportError) as exc:
         raise ConfigError(config.source, [("workload.network_file",
                                            f"'workload.network_file': cannot load {path}: {exc}")]) from None
-    return (network, *config_dataset(config, network))
+    return (network, *config_dataset(config, network, from_file=True))
 
 
-def config_dataset(config: Config, network: Network) -> tuple[np.ndarray, np.ndarray | None]:
+def config_dataset(config: Config, network: Network, *,
+                   from_file: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """The config's dataset for ``network`` (inputs, labels or None), its labels checked against the network's
-    outputs (a ConfigError naming the field, before any simulation)."""
+    outputs before any simulation: a ConfigError naming ``workload.network_file`` when the network came from it
+    (``from_file``), else the dataset's field and the network argument given in memory."""
     x, y = load_dataset(config, network.input_shape)
     field = "workload.dataset_file" if config.workload.dataset == Dataset.FILE else "workload.dataset"
     try:
         check_labels(network, y, f"the labels of '{field}'")
     except ValueError as exc:
-        raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {exc}")]) from None
+        named, note = ("workload.network_file", "") if from_file else (field, " (the network argument, in memory)")
+        raise ConfigError(config.source, [(named, f"'{named}': {exc}{note}")]) from None
     return x, y
 
 
