@@ -303,3 +303,49 @@ def test_estimate_of_one_config_twice_keeps_both_as_compare_shapes_its_json(tmp_
     data = json.loads(out.read_text())
     assert [(a["name"], a["source"]) for a in data["architectures"]] == [("default", DEFAULT)] * 2
     assert data["architectures"][0]["cim"] == data["architectures"][1]["cim"]
+
+
+def test_compare_of_several_with_trials_gives_each_accuracys_mean_std_and_worst(tmp_path):
+    """with --trials the table had shown trial 0's relative error, unlabelled, while the JSON (and a functional
+    sweep) give the mean: the cell is now the Monte Carlo mean, std and worst trial of the JSON's spread"""
+    other = write(tmp_path, Path(DEFAULT).read_text().replace('name = "default"', 'name = "other"', 1))
+    out = tmp_path / "mc"
+    result = invoke("compare", DEFAULT, other, "-o", out, "--trials", 3, "--set", "device.preset=rram",
+                    "--set", "workload.vectors=64")
+    assert result.exit_code == 0, result.output
+    md = (out / "report.md").read_text()
+    assert "Monte Carlo: where an architecture ran several trials" in md
+    data = json.loads((out / "report.json").read_text())
+    for name, arch in zip(("default", "other"), data["architectures"]):
+        spread = arch["accuracy"]["monte_carlo"]["relative_error"]
+        assert len(set(spread["trials"])) == 3  # the trials differ: trial 0 is not the mean
+        row = next(line for line in md.splitlines() if line.startswith(f"| {name} ("))
+        cell = row.split(" | ")[1]
+        assert cell == (f"relative error over 3 trials: mean {spread['mean']:.4g}, std {spread['std']:.3g}, "
+                        f"worst {spread['worst']:.4g}")
+    single = invoke("compare", DEFAULT, other, *SMALL)  # one trial: the headline, and no Monte Carlo note
+    assert single.exit_code == 0 and "| rel. error " in single.output and "Monte Carlo" not in single.output
+
+
+@pytest.mark.parametrize("value, unit, text", [
+    (999.4, "/s", "999 /s"), (999.8, "/s", "1 k/s"), (0.9997, "J", "1 J"), (9.9996e-4, "J", "1 mJ"),
+    (2.5e-6, "J", "2.5 µJ"), (9.999e-13, "J", "1 pJ"), (5e-13, "J", "0.5 pJ")])
+def test_price_models_table_writes_figures_with_the_reports_si_prefixes(value, unit, text):
+    """price-model's own formatter had printed 999.8 /s as '1e+03 /s', 0.9997 J as '1e+03 mJ', 5e-13 J as
+    '5e-13 J' (no pico) and micro as 'u': the table now uses the reports' one formatter, which takes the next
+    prefix where a value rounds up to it"""
+    from cimsim.breakdown import Breakdown
+    from cimsim.models import ModelPrice, price_table
+    from cimsim.report import _fmt
+
+    assert _fmt(value, unit) == text
+    # one item of one token: every figure of the row is `value` in its unit
+    per_s = {"interval_ns": 1e9 / value} if unit == "/s" else {}
+    side = Breakdown("side", {"mac": value * 1e12 if unit == "J" else 1.0}, {"mac": 1.0}, 1.0, 1.0, 0.0, 1, 1,
+                     **per_s)
+    price = ModelPrice("m", "", "image", 1, 1, side, side, 1, 1, 1, 1, 1, "", (1.0,), 1.0, 1, 1)
+    cells = price_table([price]).splitlines()[-1].split(" | ")
+    column = (2, 3, 7) if unit == "J" else (4, 8)
+    assert [cells[k] for k in column] == [text] * len(column)
+    if unit == "/s":
+        assert cells[5] == _fmt(value, "")  # tokens per second: the same prefix, no unit

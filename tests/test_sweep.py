@@ -778,3 +778,40 @@ def test_a_scheduler_address_where_something_else_listens_is_an_error_not_a_hang
     assert results[0].exit_code == 2, results[0].output
     assert f"error: scheduler: could not connect to a Dask scheduler at {address} ({why}" in results[0].output
     assert not (tmp_path / "r.csv").exists()  # asked before the results file is made (a header-only file was left)
+
+
+def test_a_functional_sweep_of_a_network_without_classes_records_nan_accuracy_and_its_outputs_error(tmp_path):
+    """a regression network (one output value per sample) has no top-1: every point had failed with KeyError:
+    'analog_accuracy', whatever the objectives; its accuracies are NaN (docs/networks.md), its costs are those of
+    compare, and its outputs' error against float (mean over the trials) is recorded when the objectives name it"""
+    import math
+
+    import numpy as np
+
+    from cimsim.network import Dense, Network, ReLU, save_network
+    from cimsim.sweep.metrics import OUTPUT_METRICS, Task, evaluate
+
+    rng = np.random.default_rng(3)
+    save_network(Network((Dense(rng.standard_normal((8, 16)) * 0.3), ReLU(), Dense(rng.standard_normal((1, 8)))),
+                         (16,)), tmp_path / "net.npz")
+    np.savez(tmp_path / "x.npz", x=rng.uniform(0, 1, (20, 16)))
+    settings = {"workload.kind": "network", "workload.network_file": (tmp_path / "net.npz").as_posix(),
+                "workload.dataset": "file", "workload.dataset_file": (tmp_path / "x.npz").as_posix(),
+                "workload.vectors": 20, "device.preset": "rram", "simulation.trials": 2}
+    default = spec_from_dict({"base": DEFAULT, "kind": "functional", "axes": {"adc.bits": [6]}, "set": settings})
+    asked = spec_from_dict({"base": DEFAULT, "kind": "functional", "axes": {"adc.bits": [6]}, "set": settings,
+                            "objectives": ["accuracy", *OUTPUT_METRICS, "energy_pj", "latency_ns"]})
+    assert not set(OUTPUT_METRICS) & set(default.objectives)  # opt-in: a default spec's columns are unchanged
+    cfg = expand(asked)[0].config
+    plain, named = evaluate([Task("a", cfg, "functional", default.objectives),
+                             Task("b", cfg, "functional", asked.objectives)])
+    assert plain.error is None and named.error is None, (plain.error, named.error)
+    comp = compare(cfg)
+    for outcome in (plain, named):
+        assert math.isnan(outcome.metrics["accuracy"])
+        assert outcome.metrics["energy_pj"] == comp.cim.total_energy_pj / comp.cim.mvms
+    assert math.isnan(plain.metrics["digital_accuracy"]) and plain.metrics["latency_ns"] == comp.cim.item_latency_ns
+    errors = [run.vs_float.relative_error for run in comp.runs]
+    assert errors[0] != errors[1]  # the trials differ, so the mean is not one trial's
+    assert named.metrics["outputs_relative_error"] == pytest.approx(sum(errors) / 2, rel=1e-12)
+    assert named.metrics["outputs_snr_db"] == pytest.approx(sum(r.vs_float.snr_db for r in comp.runs) / 2, rel=1e-12)

@@ -12,9 +12,9 @@ from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
 from .cost import cim_parameters, pricing_table, trust
 from .report_json import clipped_fraction
 from .run import RunResult
-from .trials import Result, spreads
+from .trials import Result, Spread, spreads
 
-__all__ = ["comparison_markdown", "comparison_summary", "item_name", "dominant_component", "run_text"]
+__all__ = ["comparison_markdown", "comparison_summary", "item_name", "dominant_component", "run_text", "spread_text"]
 
 
 def _fmt(x: float, unit: str) -> str:
@@ -207,15 +207,17 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
         ]
     if len(results) > 1:
         lines.append("")
-        for name, spread in spreads(results).items():
-            if name.endswith("accuracy"):  # percent, as the table above
-                lines.append(f"Monte Carlo over {len(results)} trials, {name.replace('_', ' ')}: mean "
-                             f"{100 * spread.mean:.2f} %, std {100 * spread.std:.2f} points, worst "
-                             f"{100 * spread.worst:.2f} %.")
-            else:
-                lines.append(f"Monte Carlo over {len(results)} trials, {name.replace('_', ' ')}: mean "
-                             f"{spread.mean:.4g}, std {spread.std:.3g}, worst {spread.worst:.4g}.")
+        lines += [f"Monte Carlo over {len(results)} trials, {name.replace('_', ' ')}: {spread_text(name, spread)}."
+                  for name, spread in spreads(results).items()]
     return lines
+
+
+def spread_text(name: str, spread: Spread) -> str:
+    """metric ``name``'s spread over the Monte Carlo trials in words: mean, std and worst trial (an accuracy in
+    percent)"""
+    if name.endswith("accuracy"):
+        return f"mean {100 * spread.mean:.2f} %, std {100 * spread.std:.2f} points, worst {100 * spread.worst:.2f} %"
+    return f"mean {spread.mean:.4g}, std {spread.std:.3g}, worst {spread.worst:.4g}"
 
 
 def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:

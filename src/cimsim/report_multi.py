@@ -9,8 +9,9 @@ from .breakdown import Breakdown
 from .comparison import Comparison
 from .cost import trust
 from .argcheck import markdown_cell
-from .report import _fmt, dominant_component, item_name
+from .report import _fmt, dominant_component, item_name, spread_text
 from .report_json import to_json
+from .trials import spreads
 
 __all__ = ["multi_markdown"]
 
@@ -20,6 +21,17 @@ def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant
     return (f"| {markdown_cell(label)} | {accuracy} | {b.total_energy_pj / b.mvms:.4g} pJ/{item} | "
             f"{_fmt(b.latency_ns * 1e-9, 's')} | {_fmt(b.throughput_items_per_s, item + '/s')} | {b.area_mm2:.4g} | "
             f"{b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {gain} | {dominant} |")
+
+
+def _accuracy(comp: Comparison) -> str:
+    """the accuracy cell: the run's headline, or over several Monte Carlo trials the mean, std and worst trial of
+    the first figure that varies between them (a network's analog accuracy, or its outputs' error without classes;
+    a dense layer's relative error)"""
+    varying = spreads(comp.runs)
+    if len(comp.runs) == 1 or not varying:
+        return comp.run.headline
+    name, spread = next(iter(varying.items()))
+    return f"{name.replace('_', ' ')} over {len(comp.runs)} trials: {spread_text(name, spread)}"
 
 
 def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> str:
@@ -40,13 +52,17 @@ def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> s
     for comp in comps:
         item = item_name(comp.run)
         gain = f"{comp.gain['energy']:.3g}x{trust.gain_range_cell(comp.energy_gain_range)}"
-        lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item, comp.run.headline, gain,
+        lines.append(_row(f"{comp.cim.name} (`{comp.run.config.source}`)", comp.cim, item, _accuracy(comp), gain,
                           dominant_component(comp.cim, comp.run, item)))
         baselines.setdefault(to_json(comp.baseline.as_dict()), (comp.baseline, item, comp.run.config.name))
     for base, item, workload in baselines.values():
         top, energy = max(base.energy_pj.items(), key=lambda kv: kv[1])
         lines.append(_row(f"baseline {base.name} on {workload}'s workload", base, item, "exact", "1x",
                           f"{markdown_cell(top)} ({100 * energy / base.total_energy_pj:.1f} %)"))
+    if any(len(comp.runs) > 1 for comp in comps):
+        own = " (its own report gives every figure's spread)" if reports is not None else ""
+        lines += ["", "Monte Carlo: where an architecture ran several trials, its accuracy is the mean over them, with "
+                      f"the sample std and the worst trial{own}; its costs are priced on the first trial."]
     lines += ["", "## Why each architecture spends what it spends", ""]
     for comp in comps:
         dominant = dominant_component(comp.cim, comp.run, item_name(comp.run))

@@ -82,19 +82,12 @@ class ModelPrice:
         }
 
 
-def _si(value: float, unit: str) -> str:
-    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, "")):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g} {prefix}{unit}"
-    for factor, prefix in ((1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p")):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g} {prefix}{unit}"
-    return f"{value:.3g} {unit}"
-
-
 def price_table(prices: Sequence[ModelPrice]) -> str:
     """A Markdown table: per item and per token energy, items and tokens per second, chips, gains (``prices``:
-    ModelPrice objects, as :func:`~cimsim.models.price_model` returns them)."""
+    ModelPrice objects, as :func:`~cimsim.models.price_model` returns them); figures with the SI prefixes of the
+    other reports (:func:`cimsim.report._fmt`)."""
+    from ..report import _fmt  # here: cimsim.report imports cimsim.models through cimsim.comparison
+
     if isinstance(prices, (str, bytes)) or not isinstance(prices, Iterable):
         raise TypeError(f"prices must be a sequence of ModelPrice (price_model(config, model)); got "
                         f"{type(prices).__name__}")
@@ -107,8 +100,8 @@ def price_table(prices: Sequence[ModelPrice]) -> str:
         chips = f"1 ({p.weight_parts} parts reloaded)" if p.weight_parts > 1 else str(p.chips)
         g = p.gain
         rows.append(
-            f"| {p.label} | {p.item} | {_si(p.energy_per_item_pj(p.cim) * 1e-12, 'J')} | "
-            f"{_si(p.energy_per_token_pj(p.cim) * 1e-12, 'J')} | {_si(p.cim.throughput_items_per_s, '/s')} | "
-            f"{_si(p.tokens_per_s(p.cim), '')} | {chips} | {_si(p.energy_per_item_pj(p.baseline) * 1e-12, 'J')} | "
-            f"{_si(p.baseline.throughput_items_per_s, '/s')} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")
+            f"| {p.label} | {p.item} | {_fmt(p.energy_per_item_pj(p.cim) * 1e-12, 'J')} | "
+            f"{_fmt(p.energy_per_token_pj(p.cim) * 1e-12, 'J')} | {_fmt(p.cim.throughput_items_per_s, '/s')} | "
+            f"{_fmt(p.tokens_per_s(p.cim), '')} | {chips} | {_fmt(p.energy_per_item_pj(p.baseline) * 1e-12, 'J')} | "
+            f"{_fmt(p.baseline.throughput_items_per_s, '/s')} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")
     return "\n".join(rows)

@@ -1,8 +1,10 @@
 """What one sweep point measures, and the function the workers run.
 
 Each point's numbers depend only on its config (the seed included), so a sweep gives the same rows
-whatever the worker count or scheduler. Costs are per workload item (one vector, or one inference) in the
-steady state (weights resident); gains are baseline / CIM (throughput: CIM / baseline), > 1 means CIM wins.
+whatever the worker count or scheduler. Costs are those of ``cimsim compare`` (weights resident): energy per workload
+item (one vector, or one inference) is the whole workload's / items; latency is one item's and throughput the steady
+state's; TOPS/mm² and the energy, latency and EDP gains are of the whole workload, pipeline fill included
+(docs/sweeps.md); gains are baseline / CIM (throughput: CIM / baseline), > 1 means CIM wins.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..breakdown import Breakdown
 from ..config.schema import Config
 from ..errors import ConfigError
 
-__all__ = ["COST_METRICS", "RANGE_METRICS", "available_metrics", "default_metrics", "Task", "Outcome", "evaluate",
-           "error_text"]
+__all__ = ["COST_METRICS", "OUTPUT_METRICS", "RANGE_METRICS", "available_metrics", "default_metrics", "Task", "Outcome",
+           "evaluate", "error_text"]
 
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
                 "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
-"""energy per item (pJ), latency of one item (ns), items per second, CIM area, efficiencies, gains"""
+"""energy per item (pJ), latency of one item (ns), items per second (steady state), CIM area (mm²), TOPS/W, TOPS/mm²
+(over the whole workload's latency), gains (energy, latency, EDP: whole workload; throughput: steady state)"""
 RANGE_METRICS = ("energy_gain_low", "energy_gain_high", "area_mm2_low", "area_mm2_high")
 """the energy gain's and the CIM area's ranges from the validation record (:func:`cimsim.cost.trust.energy_gain_range`,
 :func:`cimsim.cost.trust.area_range`; NaN where the design's family has too few published macros): recorded only
@@ -29,6 +34,12 @@ _ACCURACY = {
     "dense": ("relative_error", "snr_db"),          # analog result against float (mean over trials)
     "network": ("accuracy", "digital_accuracy"),    # analog classification accuracy (mean over trials); digital
 }
+OUTPUT_METRICS = ("outputs_relative_error", "outputs_snr_db")
+"""a functional network sweep's analog outputs against the float network's (relative error, SNR in dB; mean over
+trials; :meth:`cimsim.inference.NetworkResult.metrics`, NaN where it gives none): the error of a network without
+classes, whose accuracies are NaN; recorded only when the objectives name them"""
+_SOURCE = {"accuracy": "analog_accuracy"}
+"""a sweep metric's name in the results' ``metrics()`` where it differs"""
 
 
 def default_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
@@ -41,8 +52,10 @@ def default_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
 
 
 def available_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
-    """The metrics a sweep of ``kind`` can record: the defaults and :data:`RANGE_METRICS`."""
-    return (*default_metrics(kind, workload_kind), *RANGE_METRICS)
+    """The metrics a sweep of ``kind`` can record: the defaults, :data:`OUTPUT_METRICS` (a functional network sweep)
+    and :data:`RANGE_METRICS`."""
+    outputs = OUTPUT_METRICS if (kind, workload_kind) == ("functional", "network") else ()
+    return (*default_metrics(kind, workload_kind), *outputs, *RANGE_METRICS)
 
 
 @dataclass(frozen=True)
@@ -119,16 +132,13 @@ def _analytic(config: Config) -> dict[str, float]:
 
 
 def _functional(config: Config) -> dict[str, float]:
-    """Simulate (every Monte Carlo trial) and price what ran, as ``cimsim compare`` does."""
+    """Simulate (every Monte Carlo trial) and price what ran, as ``cimsim compare`` does; each accuracy metric is
+    its mean over the trials: NaN where a result has no such figure (a network without classes has no top-1
+    accuracy), inf where a trial is exact (an infinite SNR)."""
     from ..comparison import compare
-    from ..inference import NetworkResult
-    from ..trials import spreads
 
     comp = compare(config)
-    spread = spreads(comp.runs)
-    if isinstance(comp.run, NetworkResult):
-        accuracy = {"accuracy": spread["analog_accuracy"].mean, "digital_accuracy": comp.run.digital_accuracy}
-    else:
-        snr = spread["snr_db"].mean if "snr_db" in spread else float("inf")
-        accuracy = {"relative_error": spread["relative_error"].mean, "snr_db": snr}
+    names = [m for m in available_metrics("functional", config.workload.kind) if m not in COST_METRICS + RANGE_METRICS]
+    accuracy = {name: float(np.mean([r.metrics().get(_SOURCE.get(name, name), math.nan) for r in comp.runs]))
+                for name in names}
     return {**accuracy, **_costs(config, comp.cim, comp.baseline)}
