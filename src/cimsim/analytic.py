@@ -17,7 +17,8 @@ from .counts import Counts
 from .iv_curve import read_levels
 from .mapping import Plan
 
-__all__ = ["DataStats", "analytic_counts", "uniform_cell_activity", "uniform_level_fractions"]
+__all__ = ["DataStats", "analytic_counts", "plane_top_codes", "uniform_cell_activity",
+           "uniform_level_fractions"]
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,9 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     data ``data`` describes (default: uniform codes): ``row_activations`` at its upper bound over the non-zero
     inputs (each driven row whose input is not 0 non-zero on every read; every unit pulse of a pulse-count input),
     ``array_gv2t_fj`` for weight codes uniform over their range (each cell at the conductance of its mean level,
-    :func:`uniform_level_fractions`) and each plane's input code uniform over its range (voltage inputs: energy ~
-    code**2; time-domain inputs: ~ code unit pulses), ``cell_activity`` likewise (:func:`uniform_cell_activity`);
+    :func:`uniform_level_fractions`) and each plane's input code uniform over its own range (0 to the largest code
+    of the bits it carries, :func:`plane_top_codes`; voltage inputs: energy ~ code**2; time-domain inputs: ~ code
+    unit pulses), ``cell_activity`` likewise (:func:`uniform_cell_activity`);
     zero inputs drive nothing and spend nothing, zero weights hold the level of code 0 (exact expectations).
     With measured ``data.input_codes``, every input term is its mean over those codes (row activations too).
     """
@@ -137,17 +139,46 @@ def _group_count(plan: Plan, step: int) -> int:
     return full * -(-plan.rows // step) + -(-rest // step)
 
 
+def plane_top_codes(plan: Plan) -> np.ndarray:
+    """The largest code of each input plane, in plane order: 2**b - 1 for the b magnitude bits it carries (the top
+    slice of a sliced input carries what bits_per_read leaves, a two's-complement sign plane 1 bit), at most
+    ``plan.max_plane_code``; binary inputs: 1."""
+    return np.array(_plane_tops(plan), dtype=np.int64)
+
+
+def _plane_tops(plan: Plan) -> tuple[int, ...]:
+    return (1,) if plan.binary_inputs else _tops(plan.bits_per_read, plan.magnitude_bits, plan.signed_inputs)
+
+
+@functools.cache
+def _tops(k: int, bits: int, signed: SignedInputs) -> tuple[int, ...]:
+    """:func:`plane_top_codes` of ``bits`` magnitude bits read ``k`` at a time, signed as ``signed`` says"""
+    tops = [2 ** min(k, bits - j * k) - 1 for j in range(-(-bits // k))]
+    if signed == SignedInputs.TWO_PHASE:
+        return tuple(tops * 2)  # the negative phase's planes as the positive's
+    return tuple(tops + [1] if signed == SignedInputs.TWOS_COMPLEMENT else tops)  # the sign bit last
+
+
+def _mean_square_fraction(plan: Plan) -> float:
+    """the mean over the planes j of E[k**2] / c**2 for k uniform on 0..c_j (c_j the plane's largest code, c
+    ``max_plane_code``): (2 c_j + 1) c_j / (6 c**2)"""
+    tops = _plane_tops(plan)
+    return sum((2 * t + 1) * t for t in tops) / (6 * len(tops) * plan.max_plane_code ** 2)
+
+
 def _mean_energy_fraction(plan: Plan) -> float:
-    """the mean of a cell's V**2 t over uniform plane codes, in units of V_read**2 x one read pulse"""
-    c = plan.max_plane_code
+    """the mean of a cell's V**2 t over uniform plane codes (each plane's code uniform on 0..c_j, its largest code:
+    :func:`plane_top_codes`), in units of V_read**2 x one read pulse (time-domain inputs: one unit pulse)"""
+    c, tops = plan.max_plane_code, _plane_tops(plan)
     if plan.binary_inputs:
         fraction = 1.0  # every row driven at +/- V_read (or one unit pulse) on every read
     elif (levels := read_levels(plan)) is not None:  # a non-linear cell: E[k I(k)] / c**2, I in code units
-        fraction = float(np.arange(c + 1) @ levels) / ((c + 1) * c ** 2)
+        energy = np.cumsum(np.arange(c + 1) * levels)  # sum of k I(k) over k = 0..j
+        fraction = float(np.mean([energy[t] / (t + 1) for t in tops])) / c ** 2
     elif plan.dac_encoding == InputEncoding.VOLTAGE:
-        fraction = (2 * c + 1) / (6 * c)  # E[k**2] / c**2 for k uniform on 0..c: V = V_read k / c
+        fraction = _mean_square_fraction(plan)  # E[k**2] / c**2: V = V_read k / c
     else:
-        fraction = c / 2  # E[k] for k uniform on 0..c: k unit pulses at V_read
+        fraction = sum(tops) / (2 * len(tops))  # E[k] for k uniform on 0..c_j: k unit pulses at V_read
     return fraction / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else fraction  # one of two phases driven
 
 
@@ -221,19 +252,19 @@ def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, sl
 
 
 def _input_activity(plan: Plan) -> float:
-    """mean of (x / c_max)**2 over a cell read, x uniform on 0..c_max ((2c + 1) / (6c); binary inputs +/-1: 1),
-    halved for two-phase inputs (a row is driven in one of its two phases)"""
-    c = plan.max_plane_code
+    """mean of (x / c_max)**2 over a cell read, each plane's x uniform on 0..c_j (:func:`_mean_square_fraction`;
+    binary inputs +/-1: 1), halved for two-phase inputs (a row is driven in one of its two phases)"""
     if plan.binary_inputs:  # every code is +/-1
         return 1.0
-    activity = (2 * c + 1) / (6 * c)
+    activity = _mean_square_fraction(plan)
     return activity / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else activity
 
 
 @checked_types
 def uniform_cell_activity(plan: Plan, data: DataStats = UNIFORM_DATA) -> float:
-    """Mean of (x / c_max)**2 (l / l_max) over the cells of one full array read: x uniform on 0..c_max (E = (2c + 1)
-    / (6c); binary inputs +/-1: E = 1), halved for two-phase inputs (a row is driven in one of its two phases);
+    """Mean of (x / c_max)**2 (l / l_max) over the cells of one full array read: x uniform on each plane's codes
+    0..c_j (:func:`plane_top_codes`; E = the mean over planes of (2 c_j + 1) c_j / (6 c_max**2); binary inputs +/-1:
+    E = 1), halved for two-phase inputs (a row is driven in one of its two phases);
     l the level of weight codes uniform over their range (:func:`uniform_level_fractions`; a digital cell chain's
     adder columns hold none); zero inputs and weights with the probabilities ``data`` states."""
     per_output, per_array = _level_fractions_of(plan, data)

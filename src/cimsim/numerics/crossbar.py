@@ -123,11 +123,11 @@ class Crossbar:
             check_unsigned(x)
         return x, one
 
-    def _prepare(self, x: np.ndarray, integer: bool = False):
-        """the input planes of ``x`` and their bookkeeping (:func:`.encoding.prepare_planes`); ``integer``: uint8
-        planes for the int8 units"""
+    def _prepare(self, x: np.ndarray, integer: bool = False, energy: np.ndarray | None = None):
+        """the input planes of ``x`` and their bookkeeping (:func:`.encoding.prepare_planes`, which adds each
+        input's V**2 t term into ``energy``); ``integer``: uint8 planes for the int8 units"""
         zero_point = self._integer.zero_point if integer else None
-        return prepare_planes(self.plan, x, fixed_input_max(self.config.dac), zero_point)
+        return prepare_planes(self.plan, x, fixed_input_max(self.config.dac), zero_point, energy)
 
     def _noise_key(self, group: int, purpose: int) -> np.uint64:
         return noise_key(self.config.simulation.seed, self._read_key, group, purpose)
@@ -209,10 +209,10 @@ class Crossbar:
         if self.adc is None:
             raise CallOrderError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
         x, one = self._inputs(inputs, scanned=False)
-        (out, clipped, code_sq, nonzero, x_scale), shift = with_normal_rows(self._read, x)
+        (out, clipped, input_sums, nonzero, x_scale), shift = with_normal_rows(self._read, x)
         self._mvms += x.shape[0]
         self._nonzero += nonzero
-        self._code_sq += code_sq
+        self._input_sums += input_sums
         self.adc_clipped += clipped
         self._vectors_read += x.shape[0]
         if x_scale * float(self.layer.weight_scale.max()) >= RESCALE_CHECKED_FROM:
@@ -221,19 +221,20 @@ class Crossbar:
         return out[0] if one else out
 
     def _read(self, x: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, int, float]:
-        """(outputs, clipped, squared codes, non-zero codes, largest input scale) of ``x``, chunk by chunk."""
+        """(outputs, clipped, per-input sums (:meth:`_rows`), non-zero codes, largest input scale) of ``x``, chunk
+        by chunk."""
         out, chunk = np.empty((x.shape[0], self.plan.out_features)), self.config.simulation.batch_size
-        code_sq, clipped, nonzero, x_scale = np.zeros(self.plan.in_features), 0, 0, 0.0
+        in_sums, clipped, nonzero, x_scale = np.zeros((2, self.plan.in_features)), 0, 0, 0.0
         for start in range(0, x.shape[0], chunk):  # (a slice past the end stops at it)
-            chunk_clipped, chunk_sq, chunk_nonzero, chunk_scale = self._mvm_chunk(
+            chunk_clipped, chunk_sums, chunk_nonzero, chunk_scale = self._mvm_chunk(
                 x[start:start + chunk], out[start:start + chunk], self._vectors_read + start)
-            clipped, code_sq, nonzero = clipped + chunk_clipped, code_sq + chunk_sq, nonzero + chunk_nonzero
+            clipped, in_sums, nonzero = clipped + chunk_clipped, in_sums + chunk_sums, nonzero + chunk_nonzero
             x_scale = max(x_scale, chunk_scale)
-        return out, clipped, code_sq, nonzero, x_scale
+        return out, clipped, in_sums, nonzero, x_scale
 
     def _mvm_chunk(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int, float]:
-        """Products of one chunk into ``out``; returns (clipped conversions, squared codes per input, non-zero
-        input codes, largest input scale).
+        """Products of one chunk into ``out``; returns (clipped conversions, per-input sums (:meth:`_rows`),
+        non-zero input codes, largest input scale).
 
         The rows are shared out to one worker thread per core (fixed row ranges: the calling thread runs the
         first, pool threads the others), each running its kernels and single-threaded BLAS products
@@ -245,20 +246,21 @@ class Crossbar:
         piece = piece_rows(4 * p.n_planes * (p.in_features + self.layer.col_w.size + 1), PRODUCT_ROWS)
         results, self._row_seconds = share_rows(self._rows, x, out, first_vector, PRODUCT_ROWS, workers,
                                                 self._row_seconds, piece)
-        code_sq = sum((r[1] for r in results[1:]), results[0][1])
-        return sum(r[0] for r in results), code_sq, sum(r[2] for r in results), max(r[3] for r in results)
+        in_sums = sum((r[1] for r in results[1:]), results[0][1])
+        return sum(r[0] for r in results), in_sums, sum(r[2] for r in results), max(r[3] for r in results)
 
     def _rows(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int, float]:
-        """Quantise, multiply, convert and recombine some rows of a chunk into ``out``."""
+        """Quantise, multiply, convert and recombine some rows of a chunk into ``out``; returns (clipped conversions,
+        per input its squared codes and its V**2 t term (:func:`.encoding.prepare_planes`), non-zero codes (with
+        pulse-count inputs, unit pulses), largest input scale)."""
         p, adc, cfg = self.plan, self.adc, self.config.adc
         batch = x.shape[0]
         integer = (self._integer is not None and p.dac_encoding == InputEncoding.VOLTAGE and not self._cell_noise_path
                    and self._integer.uses_integer(p.n_planes * batch))  # uint8 planes, straight to the int8 units
-        planes, x_scale, row_sq, code_sq, nonzero = self._prepare(x, integer)
-        if p.dac_encoding != InputEncoding.VOLTAGE:  # time domain: a cell's energy grows with the code, not its square
-            code_sq = np.abs(planes).sum(axis=(0, 1), dtype=np.float64)
-            if p.dac_encoding == InputEncoding.PULSE_COUNT:
-                nonzero = int(code_sq.sum())  # every unit pulse charges its row
+        in_sums = np.zeros((2, p.in_features))
+        planes, x_scale, row_sq, in_sums[0], nonzero = self._prepare(x, integer, in_sums[1])
+        if p.dac_encoding == InputEncoding.PULSE_COUNT:
+            nonzero = int(in_sums[1].sum())  # every unit pulse charges its row
         planes2d = planes.reshape(-1, p.in_features)
         groups = p.conversion_groups()
         clipped, no_scale, empty = 0, np.empty(0), np.empty(0)
@@ -285,11 +287,11 @@ class Crossbar:
                 float(adc.code_min), float(adc.code_max), gain, offset, inl, p.outputs_per_array, noise_std,
                 self._noise_key(g, 0) if self._output_noise else np.uint64(0), first_vector,
                 g == 0, x_scale if last else no_scale, self.layer.weight_scale if last else no_scale, out)
-        return clipped, code_sq, nonzero, float(x_scale.max(initial=0.0))
+        return clipped, in_sums, nonzero, float(x_scale.max(initial=0.0))
 
     def _events_per_vector(self) -> Counts:
         """The events of one input vector as the loop executes them, less the data-dependent row activations
-        and energy sum (from ``_nonzero`` and ``_code_sq``)."""
+        and energy sums (from ``_nonzero`` and ``_input_sums``)."""
         p = self.plan
         reads = p.n_planes * len(p.row_groups())
         sums = (p.n_planes // p.planes_per_conversion * len(p.conversion_groups())
@@ -302,19 +304,16 @@ class Crossbar:
 
     @property
     def counts(self) -> Counts:
-        """Events of every MVM since programming (or ``reset_counts``), with the data-dependent sums: G V**2 t and,
-        for voltage inputs, the charge cells' activity (time-domain inputs keep its analytic mean)."""
+        """Events of every MVM since programming (or ``reset_counts``), with the data-dependent sums of the codes
+        read: G V**2 t (time-domain inputs: code unit pulses at V_read) and the cells' (x / c_max)**2 (l / l_max)."""
         p = self.plan
         if not self._mvms:
             return Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits)
-        voltage = p.dac_encoding == InputEncoding.VOLTAGE
-        v_unit = p.read_voltage_v / (p.max_plane_code if voltage else 1)
-        events = replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * p.col_tiles,
-                         array_gv2t_fj=float(self._code_sq @ self.layer.row_g_us) * v_unit ** 2 * p.read_pulse_ns)
-        if not voltage:  # _code_sq holds unit pulses, not squared codes
-            return events
-        activity = float(self._code_sq @ row_level_fractions(self.layer, p)) / p.max_plane_code ** 2
-        return replace(events, cell_activity=activity)
+        v_unit = p.read_voltage_v / (p.max_plane_code if p.dac_encoding == InputEncoding.VOLTAGE else 1)
+        activity = float(self._input_sums[0] @ row_level_fractions(self.layer, p)) / p.max_plane_code ** 2
+        return replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * p.col_tiles,
+                       array_gv2t_fj=float(self._input_sums[1] @ self.layer.row_g_us) * v_unit ** 2 * p.read_pulse_ns,
+                       cell_activity=activity)
 
     # ---- references -------------------------------------------------------------------------
     def digital_reference(self, inputs) -> np.ndarray:
@@ -347,4 +346,4 @@ class Crossbar:
     def reset_counts(self) -> None:
         """Forget the events of earlier MVMs (programming counts are kept; later reads draw fresh noise)."""
         self._mvms = self._nonzero = self.adc_clipped = 0
-        self._code_sq = np.zeros(self.plan.in_features)
+        self._input_sums = np.zeros((2, self.plan.in_features))  # per input: squared codes, V**2 t term

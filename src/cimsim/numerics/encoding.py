@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import iv_curve as iv
 from ..argcheck import check_bool, check_int, check_real, checked_types
-from ..config.modes import InputRange, SignedEncoding, SignedInputs
+from ..config.modes import InputEncoding, InputRange, SignedEncoding, SignedInputs
 from ..config.schema import DacConfig
 from ..mapping import Plan
 from . import _input_kernels
@@ -253,21 +253,27 @@ def _read_layout(plan: Plan) -> tuple[np.ndarray, np.ndarray | None, int]:
 
 
 @checked_types
-def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_point: int | None = None):
+def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_point: int | None = None,
+                   energy: np.ndarray | None = None):
     """Quantised DAC planes of ``x`` (n_planes x batch x in, float32, a work array of this thread; with
     ``zero_point``, uint8 for the int8 units: the codes of signed planes shifted by it) and per-row input scales,
     per-group squared sums of every plane row, per-input squared codes and the count of non-zero codes
     (:func:`._input_kernels.prepare_inputs`); a ValueError for non-finite inputs, :class:`TinyRows` for a vector
     too small for its scale. Cells with a non-linear I-V curve bend the planes into currents
-    (:mod:`cimsim.iv_curve`; float32 planes even with ``zero_point``, squared currents per group, code x current
-    per input)."""
+    (:mod:`cimsim.iv_curve`; float32 planes even with ``zero_point``, squared currents per group; the squared codes
+    stay codes). ``energy`` (float64, in), if given, gets added per input what its cells' V**2 t grows with, summed
+    over the plane rows: the squared code (voltage inputs), its unit pulses |code| (time-domain inputs), code x
+    current (a non-linear cell)."""
     batch = x.shape[0]
     starts, levels, layout = _read_layout(plan)
     shape = (plan.n_planes, batch, plan.in_features)
     zero_point = None if levels is not None else zero_point
     planes = scratch("planes", shape, np.float32) if zero_point is None else scratch("planes8", shape, np.uint8)
     if plan.binary_inputs:
-        return _binary_planes(x, input_max, int(zero_point or 0), np.diff(starts), planes)
+        prepared = _binary_planes(x, input_max, int(zero_point or 0), np.diff(starts), planes)
+        if energy is not None:
+            energy += prepared[3]  # every code is +/-1: it squares to 1, one unit pulse
+        return prepared
     scale = np.empty(batch)
     row_sq = np.empty((len(starts) - 1, plan.n_planes * batch))
     code_sq = np.zeros(((batch + _input_kernels.ROW_BLOCK - 1) // _input_kernels.ROW_BLOCK, plan.in_features))
@@ -279,10 +285,14 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
         raise ValueError("inputs hold NaN or infinite values")
     if status == 2:
         raise TinyRows
+    code_sq = term = code_sq.sum(axis=0)
     if levels is not None:
-        row_sq, current = iv._bend_planes(levels, planes, starts)  # planes and starts made here
-        return planes, scale, row_sq, current, int(nonzero)
-    return planes, scale, row_sq, code_sq.sum(axis=0), int(nonzero)
+        row_sq, term = iv._bend_planes(levels, planes, starts)  # planes and starts made here
+    elif energy is not None and plan.dac_encoding != InputEncoding.VOLTAGE:
+        term = np.abs(planes).sum(axis=(0, 1), dtype=np.float64)  # a time-domain code's unit pulses
+    if energy is not None:
+        energy += term
+    return planes, scale, row_sq, code_sq, int(nonzero)
 
 
 @checked_types

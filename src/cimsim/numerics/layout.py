@@ -3,7 +3,8 @@
 Physical columns (every column of cells, all column tiles side by side, each spanning all inputs):
 - differential: (polarity, slice, output), polarity 0 holding max(q, 0) and 1 holding max(-q, 0);
 - offset: (slice, output) holding q + 2**(bits-1), then one reference column per (column tile, slice)
-  holding the slices of the offset (in a digital array, its adders' sum of the read's inputs, not cells);
+  holding the slices of the offset (in a digital array, which has none (``Plan.reference_cols`` = 0), its adders'
+  sum of the read's inputs: ``Layout.adder_levels``, read after the cells, not cells);
 - twos_complement: (slice, output) holding q mod 2**bits, one bit per cell, the top slice's weight negative.
 Converted columns (what one ADC conversion sees): with analog subtraction the difference of two physical
 columns (the pair, or the data column and its tile's reference column); with digital subtraction each
@@ -33,9 +34,9 @@ class Layout:
     phys_tile: np.ndarray
     """column tile of each physical column"""
     pos: np.ndarray
-    """physical column added into each converted column"""
+    """physical column added into each converted column (indices past the cells name columns of ``adder_levels``)"""
     neg: np.ndarray | None
-    """physical column subtracted from each converted column (analog subtraction), else None"""
+    """physical column subtracted from each converted column (analog subtraction; as ``pos``), else None"""
     col_w: np.ndarray
     """recombination weight of each converted column (float64, +-2**k)"""
     col_t: np.ndarray
@@ -44,6 +45,9 @@ class Layout:
     """column tile of each converted column"""
     combine: np.ndarray | None = None
     """(slice accumulation) weights summing the per-slice columns (pos - neg) into the converted columns"""
+    adder_levels: np.ndarray | None = None
+    """(a digital array's offset encoding) the reference levels its adders multiply the read's inputs by (in x
+    (column tile, slice)), uint8: read as columns after the cells, held in none; else None"""
 
     @property
     def cells_per_conversion(self) -> int:
@@ -80,7 +84,7 @@ def _summed_slices(lay: Layout) -> Layout:
         combine[members, g] = np.abs(lay.col_w[members]) / unit
         col_w[g] = np.sign(lay.col_w[members[0]]) * unit
         col_t[g], col_tile[g] = lay.col_t[members[0]], lay.col_tile[members[0]]
-    return Layout(lay.targets, lay.phys_tile, lay.pos, lay.neg, col_w, col_t, col_tile, combine)
+    return Layout(lay.targets, lay.phys_tile, lay.pos, lay.neg, col_w, col_t, col_tile, combine, lay.adder_levels)
 
 
 def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout:
@@ -96,11 +100,13 @@ def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout
     data_w = np.repeat(np.outer([1.0, -1.0][: p.polarities], pow2).ravel(), n_out) * p.weight_step
     data_t = np.tile(outputs, p.polarities * n_s)
     data_tile = np.tile(out_tile, p.polarities * n_s)
+    adder_levels = None
     if p.signed_encoding == SignedEncoding.OFFSET:
         tiles = np.arange(p.col_tiles)
         refs = np.broadcast_to(np.tile(ref, p.col_tiles), (n_in, p.col_tiles * n_s))
-        targets = np.hstack([data, refs])
-        phys_tile = np.concatenate([data_tile, np.repeat(tiles, n_s)])
+        cells = p.reference_cols > 0  # else the adders form the reference: no cells hold it
+        targets, adder_levels = (np.hstack([data, refs]), None) if cells else (data, np.ascontiguousarray(refs))
+        phys_tile = np.concatenate([data_tile, np.repeat(tiles, n_s)]) if cells else data_tile
         ref_index = n_data + out_tile[None, :] * n_s + np.arange(n_s)[:, None]  # (slice, out)
         ref_w, ref_t, ref_tile = np.tile(-pow2, p.col_tiles), np.repeat(-(tiles + 1), n_s), np.repeat(tiles, n_s)
     else:
@@ -110,12 +116,12 @@ def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout
         pos = np.arange(half)
         neg = ref_index.ravel() if p.signed_encoding == SignedEncoding.OFFSET else half + pos
         return Layout(np.ascontiguousarray(targets), phys_tile, pos, neg,
-                      np.repeat(pow2, n_out), np.tile(outputs, n_s), np.tile(out_tile, n_s))
-    pos = np.arange(targets.shape[1])
+                      np.repeat(pow2, n_out), np.tile(outputs, n_s), np.tile(out_tile, n_s), adder_levels=adder_levels)
+    pos = np.arange(targets.shape[1] + (0 if adder_levels is None else adder_levels.shape[1]))
     col_w, col_t, col_tile = data_w, data_t, data_tile
     if p.signed_encoding == SignedEncoding.OFFSET:
         col_w = np.concatenate([data_w, ref_w])
         col_t = np.concatenate([data_t, ref_t])
         col_tile = np.concatenate([data_tile, ref_tile])
     return Layout(np.ascontiguousarray(targets), phys_tile, pos, None, col_w,
-                  col_t.astype(np.int64), col_tile)
+                  col_t.astype(np.int64), col_tile, adder_levels=adder_levels)

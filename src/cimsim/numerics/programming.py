@@ -97,6 +97,8 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     seen = phys if config.array.wire_resistance_ohm == 0 else (
         layer_effective_conductance(conductances_us, lay.phys_tile, p, config.array.wire_resistance_ohm,
                                     exact=config.array.ir_drop == IrDropModel.EXACT) / step - r)
+    if lay.adder_levels is not None:  # a digital array's offset reference: its adders', read after the cells
+        seen = np.hstack([seen, lay.adder_levels])
     converted = seen
     if lay.neg is not None:  # the pair subtracted (target levels, uint8, as float32: exact)
         first = _columns(seen, lay.pos)
