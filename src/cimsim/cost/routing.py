@@ -11,18 +11,34 @@ the steps, not a quarter of them.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy.stats import binom
 
 from ..argcheck import check_int, check_real
 
-__all__ = ["routed_vectors", "TAIL", "POINTS"]
+__all__ = ["routed_vectors", "SIGMAS", "POINTS"]
 
-TAIL = 1e-12
-"""probability left out at each end of the binomial (n below or above it is never priced)"""
+SIGMAS = 10
+"""token counts priced: the mean +- this many standard deviations (+- 10 counts more), where the binomial holds all
+but far below 1e-12 of its mass; scipy.stats is not imported for it (half a second at start-up)"""
 POINTS = 64
 """most token counts priced for one expert: a wider binomial is cut into this many runs of consecutive counts, each
 priced at its mean count (its mass split between the two whole counts around it, so the mean of n stays exact)"""
+
+
+def _binomial(vectors: int, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """(n, P(n)) of Binomial(vectors, share) for n >= 1 within SIGMAS of the mean: log P at the first n by log-gamma,
+    the others by the ratio P(n + 1) / P(n) = (vectors - n) / (n + 1) x share / (1 - share)"""
+    mean, spread = vectors * share, SIGMAS * math.sqrt(vectors * share * (1 - share)) + 10
+    first, last = max(1, math.floor(mean - spread)), min(vectors, math.ceil(mean + spread))
+    n = np.arange(first, last + 1)
+    log_first = (math.lgamma(vectors + 1) - math.lgamma(first + 1) - math.lgamma(vectors - first + 1)
+                 + first * math.log(share) + (vectors - first) * math.log1p(-share))
+    steps = np.log(vectors - n[:-1]) - np.log(n[:-1] + 1) + math.log(share) - math.log1p(-share)
+    mass = np.exp(log_first + np.concatenate(([0.0], np.cumsum(steps))))
+    kept = mass > 0
+    return n[kept], mass[kept]
 
 
 def routed_vectors(vectors: int, share: float) -> list[tuple[int, float]]:
@@ -33,12 +49,9 @@ def routed_vectors(vectors: int, share: float) -> list[tuple[int, float]]:
     share = check_real("share", share, 0, 1, low_open=True)
     if share == 1:
         return [(vectors, 1.0)]
-    low = max(1, int(binom.ppf(TAIL, vectors, share)))
-    high = min(vectors, int(binom.isf(TAIL, vectors, share)) + 1)
-    n = np.arange(low, high + 1)
-    mass = binom.pmf(n, vectors, share)
+    n, mass = _binomial(vectors, share)
     if len(n) <= POINTS:
-        return [(int(k), float(w)) for k, w in zip(n, mass) if w > 0]
+        return [(int(k), float(w)) for k, w in zip(n, mass)]
     weights: dict[int, float] = {}
     for part_n, part_mass in zip(np.array_split(n, POINTS), np.array_split(mass, POINTS)):
         total = float(part_mass.sum())
