@@ -79,3 +79,20 @@ def test_dynamic_quantisation_of_an_activation_is_refused_by_name_and_of_a_const
     x = RNG.standard_normal((2, 64)).astype(np.float32)
     want = ReferenceEvaluator(model).run(None, {"x": x})[0]
     np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)), want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("batch_axes", [(), (2,)])
+def test_qlinear_matmul_scales_b_by_its_columns_whatever_its_batch_axes(batch_axes):
+    """b_scale holds one scale per column of b (its last axis); on a batched (3-d) constant b it had been applied
+    along axis 1, K (107 output steps off at K = N = 4)"""
+    k = n = 4
+    b = RNG.integers(-100, 100, (*batch_axes, k, n)).astype(np.int8)
+    consts = {"as": np.float32(0.02), "az": np.uint8(128), "b": b, "bs": np.array([0.01, 0.02, 0.04, 0.08], np.float32),
+              "bz": np.zeros(n, np.int8), "ys": np.float32(0.05), "yz": np.uint8(128)}
+    nodes = [helper.make_node("QuantizeLinear", ["x", "as", "az"], ["xq"]),
+             helper.make_node("QLinearMatMul", ["xq", "as", "az", "b", "bs", "bz", "ys", "yz"], ["yq"]),
+             helper.make_node("DequantizeLinear", ["yq", "ys", "yz"], ["y"])]
+    model = _model(nodes, consts, 21, in_shape=(1, *batch_axes, 3, k))
+    x = RNG.uniform(-1, 1, (1, *batch_axes, 3, k)).astype(np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)), want, atol=1e-6)

@@ -156,9 +156,14 @@ int32 bias (None: no bias), positions of the output's scale and zero point (QGem
 QLinearConcat's inputs are the triples after its output's scale and zero point"""
 
 
-def _weight_axis(op: str, attrs: dict) -> int:
-    """the axis of a quantised matrix's per-channel scales: a conv's output channels, a MatMul's columns, a Gemm's
-    outputs"""
+def _operand_axis(op: str, attrs: dict, k: int) -> int:
+    """the axis of the per-channel scales of a QOperator's input ``k`` (0: the activation): a conv's input and
+    output channels, a MatMul's rows of a and columns of b (the last two axes, whatever the batch axes before
+    them), a Gemm's outputs"""
+    if op == "QLinearMatMul":
+        return -1 if k else -2
+    if not k:
+        return 1
     return 0 if op == "QLinearConv" or (op == "QGemm" and attrs.get("transB", 0)) else 1
 
 
@@ -184,8 +189,7 @@ def _qlinear(g, op, attrs, names, outs, name):
         triples = tuple(range(2, len(names), 3))
     if attrs.get("channels_last", 0):
         raise ValueError(f"{op} with channels_last is not supported")
-    operands = [_dequantized(g, names, k, _weight_axis(op, attrs) if k else 1, f"{out}#in{k}", name)
-                for k in triples]
+    operands = [_dequantized(g, names, k, _operand_axis(op, attrs, k), f"{out}#in{k}", name) for k in triples]
     if bias is not None and len(names) > bias and names[bias]:
         scales = [np.ravel(np.asarray(g.consts[names[k + 1]], dtype=np.float64)) for k in triples[:2]]
         g.consts[f"{out}#bias"] = np.asarray(g.consts[names[bias]], dtype=np.float64) * scales[0] * scales[1]
