@@ -63,8 +63,8 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
 def _validated(config: Config) -> Config:
     """``config`` when it passes the loader's checks: each field's rule, then the rules between fields."""
     errors = check_consistency(checked_config(config))  # checked_config raises the per-field ConfigError
-    if errors:
-        raise ConfigError(config.source, errors)
+    if errors:  # its file (if any) passed: the values were changed in memory
+        raise ConfigError(f"{config.source} (a Config given in memory)", errors)
     return config
 
 

@@ -29,8 +29,8 @@ def checked_config(config) -> Config:
         return config
     for name, cls in SECTIONS.items():
         check_instance(f"config.{name}", getattr(config, name), cls)
-    if errors := field_errors(config):
-        raise ConfigError(config.source, errors)
+    if errors := field_errors(config):  # its file (if any) passed: the values were changed in memory
+        raise ConfigError(f"{config.source} (a Config given in memory)", errors)
     if len(_CHECKED) >= 64:
         _CHECKED.clear()
     _CHECKED[id(config)] = config
