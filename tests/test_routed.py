@@ -15,7 +15,7 @@ from cimsim.analytic import analytic_counts
 from cimsim.comparison import price_network
 from cimsim.config import Config
 from cimsim.cost.memory import dram_energy_pj_per_bit
-from cimsim.cost.routing import POINTS, routed_vectors
+from cimsim.cost.routing import POINTS, routed_runs, routed_vectors
 from cimsim.counts import Counts
 from cimsim.mapping import plan_layer
 from cimsim.models import Decoder, price_model
@@ -104,3 +104,24 @@ def test_an_imported_expert_is_fetched_when_some_token_reaches_it():
     dram_pj = dram_energy_pj_per_bit(Config().baseline.dram)
     fetched = priced(network(0.25), samples=1, load=True)[1].energy_pj["dram_weights"] / dram_pj
     assert fetched == pytest.approx(WIDTH ** 2 * Config().mapping.weight_bits * (1 + 1 - 0.75 ** TOKENS), rel=1e-9)
+
+
+def test_streamed_experts_draw_their_tokens_batch_by_batch():
+    """where weights stream once per batch, each batch's tokens reach an expert on their own: an imported expert
+    of 8 tokens a sample at batch 1 (one sample) is fetched 1 - (3/4)**8 times a sample whatever the samples (it had
+    fallen to 0.26 at 64 samples: tokens of different batches had shared one fetch)"""
+    config = Config()
+    streaming = replace(config, baseline=replace(config.baseline, dataflow="weight_streaming", batch=1))
+    dram_pj = dram_energy_pj_per_bit(config.baseline.dram)
+    bits = WIDTH ** 2 * config.mapping.weight_bits
+    net = network(0.25)
+    for samples in (1, 8):
+        layers = [(plan, analytic_counts(plan, samples * shape.rows_per_sample)) for shape in net.matrix_shapes()
+                  for plan in [plan_layer(streaming, shape.in_features, shape.out_features)]]
+        base = price_network(streaming, layers, samples, math.prod(net.input_shape), math.prod(net.output_shape),
+                             include_weight_load=False, network=net)[1]
+        assert base.energy_pj["dram_weights"] / dram_pj / samples == pytest.approx(bits * (2 - 0.75 ** TOKENS),
+                                                                                   rel=1e-9)
+    pairs = routed_runs(20, 0.25, 8, resident=False)  # two batches of 8 and one of 4
+    assert sum(w for _, w in pairs) == pytest.approx(2 * (1 - 0.75 ** 8) + 1 - 0.75 ** 4, rel=1e-12)
+    assert max(n for n, _ in pairs) == 8 and routed_runs(20, 0.25, 8, resident=True) == routed_vectors(20, 0.25)

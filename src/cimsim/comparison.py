@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 from .argcheck import checked_types
 from .config.modes import Pipeline, WorkloadKind
 from .cost import trust
-from .cost.baseline import baseline_breakdown, check_dram_capacity
+from .cost.baseline import baseline_breakdown, baseline_traffic, check_dram_capacity
 from .breakdown import Breakdown, in_sequence, repeated
 from .config.schema import Config
 from .cost.chip import Stage, check_fits, chip_breakdown, cim_breakdown
-from .cost.routing import routed_vectors
+from .cost.routing import routed_runs
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
@@ -180,7 +180,10 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         stages.append(Stage(p, replace(counts, dram_read_bits=in_bits, dram_write_bits=out_bits), vectors,
                             vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
         per_item = max(1, round(vectors_in / samples)) if samples else 1  # a sample's vectors share a fetch
-        for n, weight in routed_vectors(vectors_in, shape.routed_fraction):  # cost.routing: an expert's tokens
+        block = _layer_config(config, p.in_features // shape.groups, p.out_features // shape.groups)
+        resident = shape.routed_fraction == 1 or baseline_traffic(  # streamed per batch: each its own tokens
+            block, 1, include_weight_load=include_weight_load).weights_fit
+        for n, weight in routed_runs(vectors_in, shape.routed_fraction, config.baseline.batch * per_item, resident):
             key = (p.in_features, p.out_features, n, shape.groups, per_item, in_bits + out_bits)
             if key not in blocks:
                 blocks[key] = _baseline_blocks(config, p, n, shape.groups, per_item,

@@ -6,7 +6,8 @@ Transformers", JMLR 23, 2022, Sec. 2.2), one expert receives n ~ Binomial(N, k /
 in n except where the baseline fetches its weights (once per run, or once per batch of the tokens that reach it)
 and where its roofline turns from compute- to memory-bound, so the expected cost is the mean of the cost over n, not
 the cost at the mean share k / E: at 64 tokens a step and k / E = 1/4, an expert is fetched in 1 - (3/4)**64 ≈ 1 of
-the steps, not a quarter of them.
+the steps, not a quarter of them. Where the weights stream per batch, each batch draws its own tokens
+(:func:`routed_runs`): tokens of two batches never share a fetch.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..argcheck import check_int, check_real
 
-__all__ = ["routed_vectors", "SIGMAS", "POINTS"]
+__all__ = ["routed_vectors", "routed_runs", "SIGMAS", "POINTS"]
 
 SIGMAS = 10
 """token counts priced: the mean +- this many standard deviations (+- 10 counts more), where the binomial holds all
@@ -62,3 +63,18 @@ def routed_vectors(vectors: int, share: float) -> list[tuple[int, float]]:
         if above_share:
             weights[below + 1] = weights.get(below + 1, 0.0) + total * above_share
     return sorted((k, w) for k, w in weights.items() if w > 0)
+
+
+def routed_runs(vectors: int, share: float, batch: int, resident: bool) -> list[tuple[int, float]]:
+    """:func:`routed_vectors` of a run of ``vectors`` vectors on a processor fetching weights once per run
+    (``resident``), else once per ``batch`` vectors: then each batch (and the short last one) is its own binomial,
+    the pairs weighted by how many such batches run, so no fetch is shared across batches."""
+    vectors, batch = check_int("vectors", vectors, minimum=1), check_int("batch", batch, minimum=1)
+    if resident or share == 1 or vectors <= batch:
+        return routed_vectors(vectors, share)
+    full, rest = divmod(vectors, batch)
+    weights: dict[int, float] = {}
+    for size, runs in ((batch, full), (rest, 1)):
+        for n, w in routed_vectors(size, share) if size else ():
+            weights[n] = weights.get(n, 0.0) + runs * w
+    return sorted(weights.items())

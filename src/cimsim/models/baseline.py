@@ -25,9 +25,9 @@ from ..argcheck import checked_types
 from ..breakdown import Breakdown, in_sequence, repeated
 from ..config.modes import Dataflow, WorkloadKind
 from ..config.schema import Config
-from ..cost.baseline import baseline_breakdown, check_dram_capacity, onchip_memory
+from ..cost.baseline import baseline_breakdown, baseline_traffic, check_dram_capacity, onchip_memory
 from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
-from ..cost.routing import routed_vectors
+from ..cost.routing import routed_runs
 from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_energy
 from ..mapping import plan_layer
 from .ops import MatrixOp, Model
@@ -52,13 +52,14 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         runs, run_vectors = (1, items * op.vectors_per_item) if op.static else (items, op.vectors_per_item)
         # baseline.batch counts items: an item's vectors (a conv's positions, a prompt's tokens) share a fetch
         batch = config.baseline.batch * op.vectors_per_item
-        # a routed expert: the mean over the token counts it receives (cost.routing)
-        for vectors, weight in routed_vectors(run_vectors, op.routed_fraction):
+        workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
+                           out_features=op.out_features)
+        layer = replace(config, workload=workload, baseline=replace(config.baseline, batch=batch))
+        resident = op.routed_fraction == 1 or baseline_traffic(layer, 1, include_weight_load=load).weights_fit
+        # a routed expert: the mean over the token counts it receives, batch by batch where it streams (cost.routing)
+        for vectors, weight in routed_runs(run_vectors, op.routed_fraction, batch, resident):
             key = (op.in_features, op.out_features, vectors, batch, load, dram_bits)
             if key not in cache:
-                workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
-                                   out_features=op.out_features)
-                layer = replace(config, workload=workload, baseline=replace(config.baseline, batch=batch))
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
                                                 dram_activation_bits=dram_bits)
             parts.append(repeated(cache[key], runs * op.groups * weight))
