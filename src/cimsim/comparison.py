@@ -235,26 +235,46 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     interval = max(cim.interval_ns, vec_ns) if config.chip.pipeline == Pipeline.LAYER else item
     latency = item + (samples - 1) * interval
     base_unit = baseline_vector_unit(config, unit)
-    base_vec_ns = base_unit.time_ns(cycles)
+    base_pj, base_cycles = unit.work(model.of_type(VectorOp), (), config.technology)
+    base_vec_ns = base_unit.time_ns(base_cycles)
     where = ("on both sides" if base_unit is unit else f"on the chip; on the baseline on its own {base_unit.lanes} "
              f"lanes at {base_unit.clock_ghz:g} GHz (baseline.vector_lanes), {base_vec_ns:.4g} ns")
     line = (f"Digital layers and activation products on a {unit.lanes}-lane vector unit at {unit.clock_ghz:g} GHz "
             f"(I-BERT integer algorithms at Horowitz's energies): {pj / 1e3:.4g} nJ and {vec_ns:.4g} ns per "
-            f"inference, {where}; the chip's unit leaks {unit.leakage_uw:.4g} uW besides the leakage above (the "
+            f"inference, {where} (its activation products as matrix products on its MAC units, as a shapes-only "
+            f"model prices them); the chip's unit leaks {unit.leakage_uw:.4g} uW besides the leakage above (the "
             "baseline's leakage is not modelled).")
     energy = {**cim.energy_pj, "vector_unit": samples * pj}
     energy["leakage"] = energy.get("leakage", 0.0) + unit.leakage_uw * latency * 1e-3  # uW x ns = fJ
+    activation_macs = samples * sum(op.macs_per_item for op in model.of_type(MatrixOp) if not op.static)
     cim = replace(cim, energy_pj=energy, area_um2={**cim.area_um2, "vector_unit": unit.area_um2},
+                  macs=cim.macs + activation_macs,  # the network's products, as the baseline and a model count them
                   latency_ns=latency, compute_ns=min(latency, cim.compute_ns + samples * vec_ns),
                   item_latency_ns=item, interval_ns=interval, assumptions=cim.assumptions + (line,))
+    base = in_sequence([base, *_activation_products(config, model, samples)], base.name, samples,
+                       shared_hardware=True)
     base_ns = base.latency_ns + samples * base_vec_ns
-    base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * pj, samples * base_vec_ns)
+    base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * base_pj, samples * base_vec_ns)
     base_area = base.area_um2 if config.baseline.die_area_mm2 is not None else {  # a published die holds its own
         **base.area_um2, "vector_unit": base_unit.area_um2}
     base = replace(base, energy_pj=base_energy, area_um2=base_area, latency_ns=base_ns,
                    compute_ns=base.compute_ns + samples * base_vec_ns, item_latency_ns=None, interval_ns=None,
                    assumptions=base.assumptions + (line,))
     return cim, base
+
+
+def _activation_products(config: Config, model, samples: int) -> list[Breakdown]:
+    """The baseline's activation x activation products (attention's Q K^T, A V) of ``samples`` items, as matrix
+    products on its MAC units (:mod:`cimsim.models.baseline` prices them so): each item's own operands, its
+    vectors sharing their reads (a batch of items: ``baseline.batch`` x the vectors of one)."""
+    parts = []
+    for op in model.of_type(MatrixOp):
+        if not op.static:
+            layer = _layer_config(config, op.in_features, op.out_features)
+            layer = replace(layer, baseline=replace(layer.baseline, batch=layer.baseline.batch * op.vectors_per_item))
+            parts.append(repeated(baseline_breakdown(layer, op.vectors_per_item, include_weight_load=False,
+                                                     dram_activation_bits=0), samples * op.groups))
+    return parts
 
 
 @checked_types
