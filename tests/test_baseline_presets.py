@@ -230,3 +230,13 @@ def test_a_networks_attention_is_priced_alike_from_a_file_and_from_its_shapes(na
     assert base.total_energy_pj == pytest.approx(model.baseline.total_energy_pj, rel=1e-9)
     assert base.throughput_items_per_s == pytest.approx(model.baseline.throughput_items_per_s, rel=1e-9)
     assert cim.macs == base.macs == model.cim.macs
+
+
+def test_a_part_filled_batch_is_said_as_such():
+    # one image priced at baseline.batch 64 had been said to be fetched "once per batch of 64 images"
+    from cimsim.models import get_model, price_model
+    config = preset("a100", node_nm=7.0, batch=64)
+    sentences = [[a for a in price_model(config, get_model("resnet50"), items=n).baseline.assumptions
+                  if a.startswith("Model")][0] for n in (1, 64)]
+    assert "once per batch of 1 image (baseline.batch 64: 1 priced)" in sentences[0]
+    assert "once per batch of 64 images (" in sentences[1] and "priced)" not in sentences[1]

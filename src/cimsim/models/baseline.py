@@ -78,10 +78,13 @@ def _check_dram(config: Config, model: Model, kv_cache: str, sequences: int) -> 
     check_dram_capacity(config, weight_bits + kv_bits, what)
 
 
-def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes: int) -> str:
-    """the model-level assumption: where its static weights and its attention's K and V come from"""
+def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes: int, step: int) -> str:
+    """the model-level assumption: where its static weights and its attention's K and V come from (``step``: the
+    items run together, a batch holding at most that many)"""
     b = config.baseline
-    per_batch = f"once per batch of {b.batch} {model.item}{'s' * (b.batch != 1)}"
+    filled = min(b.batch, step)
+    per_batch = (f"once per batch of {filled} {model.item}{'s' * (filled != 1)}"
+                 + (f" (baseline.batch {b.batch}: {step} priced)" if filled < b.batch else ""))
     streaming = b.dataflow == Dataflow.WEIGHT_STREAMING
     if streaming:
         fetched = f"every layer's fetched from DRAM {per_batch} (weight_streaming keeps no weight on chip)"
@@ -122,7 +125,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
         kv_ns = kv_bits / (8.0 * (b.dram_bandwidth_gbps or dram_bandwidth_gbps(b.dram)))
     elif kv_bits:
         energy["kv_cache_writes"] = kv_bits * onchip_memory(config).write_pj_per_bit
-    assumptions = seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes),)
+    assumptions = seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step),)
     area = dict(seq.area_um2)
     if b.die_area_mm2 is None:
         area["vector_unit"] = unit.area_um2
