@@ -414,8 +414,11 @@ def test_a_model_and_its_dram_kv_cache_must_fit_the_dram():
     from cimsim.models.ops import CacheOp
     # 2368 parameters x 1 B of weights; each sequence in flight holds 1000 B of KV cache
     model = conv_model(ops=(CacheOp("kv", 10, 100, 1000),), phase="decode")
-    price_model(model_config(dram_gb=3.4e-6), model, kv_cache="sram", sequences=2)
+    on_chip = model_config(dram_gb=3.4e-6, dataflow="output_stationary", sram_kib=64.0)  # weights and caches fit
+    price_model(on_chip, model, kv_cache="sram", sequences=2)
     price_model(model_config(dram_gb=3.4e-6), model, kv_cache="dram", sequences=1)
+    with pytest.raises(ConfigError, match=r"KV caches of 2 sequence\(s\)"):  # streaming keeps them in DRAM too
+        price_model(model_config(dram_gb=3.4e-6), model, kv_cache="sram", sequences=2)
     with pytest.raises(ConfigError, match=r"KV caches of 2 sequence\(s\).*'baseline.dram_gb' \(3.4e-06 GB\)") as err:
         price_model(model_config(dram_gb=3.4e-6), model, kv_cache="dram", sequences=2)
     assert err.value.fields == ["baseline.dram_gb"]

@@ -240,3 +240,14 @@ def test_a_part_filled_batch_is_said_as_such():
                   if a.startswith("Model")][0] for n in (1, 64)]
     assert "once per batch of 1 image (baseline.batch 64: 1 priced)" in sentences[0]
     assert "once per batch of 64 images (" in sentences[1] and "priced)" not in sentences[1]
+
+
+def test_kv_caches_that_do_not_fit_on_chip_are_in_the_baselines_dram():
+    # TPU v1 (28 MiB on chip) decoding LLaMA-7B at 64 sequences had held their 34 GB of KV caches on chip
+    from cimsim.models import get_model, price_model
+    config, model = preset("tpu-v1", node_nm=28.0), get_model("llama-7b", phase="decode", seq_len=512)
+    asked_sram, dram = (price_model(config, model, chips=66, items=8, sequences=8, kv_cache=place).baseline
+                        for place in ("sram", "dram"))
+    assert asked_sram.total_energy_pj == pytest.approx(dram.total_energy_pj, rel=1e-12)
+    assert asked_sram.latency_ns == pytest.approx(dram.latency_ns, rel=1e-12)
+    assert any("are in the baseline's DRAM: they do not fit in baseline.sram_kib" in a for a in asked_sram.assumptions)

@@ -78,6 +78,17 @@ def _check_dram(config: Config, model: Model, kv_cache: str, sequences: int) -> 
     check_dram_capacity(config, weight_bits + kv_bits, what)
 
 
+def _kv_place(config: Config, model: Model, kv_cache: str, sequences: int, too_big: bool) -> str:
+    """where the baseline holds the KV caches: in DRAM when asked, or when the caches of the sequences in flight do
+    not fit in baseline.sram_kib beside the static weights it keeps there, or when weight_streaming keeps nothing on
+    chip; else on chip, as asked"""
+    b = config.baseline
+    held = (sequences if model.phase == "decode" else 1) * model.cache_elements * config.dac.input_bits
+    beside = 0 if too_big else model.crossbar_parameters * config.mapping.weight_bits
+    fits = b.dataflow != Dataflow.WEIGHT_STREAMING and held + beside <= b.sram_kib * 1024 * 8
+    return kv_cache if kv_cache == "dram" or not held or fits else "dram"
+
+
 def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes: int, step: int) -> str:
     """the model-level assumption: where its static weights and its attention's K and V come from (``step``: the
     items run together, a batch holding at most that many)"""
@@ -109,8 +120,9 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     ``sequences`` tokens, one per sequence (a token needs the one before it in its sequence), ``items`` tokens
     priced as that share of such steps (fewer items than sequences: a share of one step)."""
     b, unit = config.baseline, baseline_vector_unit(config, unit)
-    _check_dram(config, model, kv_cache, sequences)
     too_big = model.crossbar_parameters * config.mapping.weight_bits > b.sram_kib * 1024 * 8
+    asked, kv_cache = kv_cache, _kv_place(config, model, kv_cache, sequences, too_big)
+    _check_dram(config, model, kv_cache, sequences)
     cache: dict[tuple, Breakdown] = {}
     step = sequences if model.phase == "decode" else items  # the steady state the chip's interval prices too
     seq = in_sequence([repeated(_products(config, model, step, kv_cache, too_big, cache), items / step)], b.name,
@@ -125,7 +137,9 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
         kv_ns = kv_bits / (8.0 * (b.dram_bandwidth_gbps or dram_bandwidth_gbps(b.dram)))
     elif kv_bits:
         energy["kv_cache_writes"] = kv_bits * onchip_memory(config).write_pj_per_bit
-    assumptions = seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step),)
+    moved = (f" The KV caches the chip holds on chip are in the baseline's DRAM: they do not fit in baseline.sram_kib "
+             f"({b.sram_kib:g} KiB) beside what it keeps there." if asked != kv_cache else "")
+    assumptions = seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + moved,)
     area = dict(seq.area_um2)
     if b.die_area_mm2 is None:
         area["vector_unit"] = unit.area_um2
