@@ -251,3 +251,13 @@ def test_kv_caches_that_do_not_fit_on_chip_are_in_the_baselines_dram():
     assert asked_sram.total_energy_pj == pytest.approx(dram.total_energy_pj, rel=1e-12)
     assert asked_sram.latency_ns == pytest.approx(dram.latency_ns, rel=1e-12)
     assert any("are in the baseline's DRAM: they do not fit in baseline.sram_kib" in a for a in asked_sram.assumptions)
+
+
+def test_vectors_sharing_a_streamed_fetch_wait_for_their_batch():
+    # the A100 at batch 64 had shown 10 ns as the latency of one vector of a 651 ns batch (latency / vectors)
+    config = preset("a100", node_nm=7.0, size=1024, batch=64)
+    streamed = baseline_breakdown(config, 128, include_weight_load=False)
+    assert streamed.item_latency_ns == pytest.approx(streamed.latency_ns / 2, rel=1e-12)  # two batches of 64
+    assert streamed.interval_ns == pytest.approx(streamed.latency_ns / 128, rel=1e-12)  # the rate is unchanged
+    resident = baseline_breakdown(preset("digital-accelerator", size=256), 128, include_weight_load=False)
+    assert resident.item_latency_ns == pytest.approx(resident.latency_ns / 128, rel=1e-12)

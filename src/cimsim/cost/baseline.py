@@ -345,4 +345,6 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         mvms=int(vectors),
         macs=t.macs,
         assumptions=tuple(assumptions),
+        # vectors sharing a streamed fetch finish together: one waits for its whole batch
+        item_latency_ns=None if t.weights_fit else latency_ns * min(b.batch, vectors) / vectors,
     )
