@@ -439,3 +439,15 @@ def test_a_models_assumption_says_what_the_dataflow_does(dataflow):
     else:
         assert "the others kept on chip" in line and "kept on chip where they fit" in line
     assert "only for a layer larger" not in line and "(on chip)" not in line
+
+
+def test_an_output_stationary_sentence_says_where_streamed_weights_go():
+    # streamed straight to the MACs (no on-chip weight traffic), it had said each weight is read from on-chip
+    # memory once per vector
+    config = Config(baseline=BaselineConfig(batch=1), workload=replace(Config().workload, in_features=1024,
+                                                                        out_features=1024))
+    lines = baseline_breakdown(config, 8, include_weight_load=False).assumptions
+    assert any("straight into a MAC's register, once per batch of 1 vectors" in a for a in lines)
+    assert not any("read from on-chip memory once per vector" in a for a in lines)
+    resident = baseline_breakdown(Config(), 8, include_weight_load=False).assumptions
+    assert any("read from on-chip memory once per vector" in a for a in resident)

@@ -16,6 +16,9 @@ __all__ = ["baseline_assumptions", "board_power_sentence"]
 _DATAFLOW_SENTENCES = {
     "output_stationary": "Output-stationary: each MAC clocks its weight, input and accumulator registers once; "
                          "every weight is read from on-chip memory once per vector.",
+    "output_stationary_direct": "Output-stationary: each MAC clocks its weight, input and accumulator registers "
+                                "once; every weight comes from DRAM straight into a MAC's register, once per batch "
+                                "of {batch} vectors (nothing on chip would reuse it).",
     "weight_stationary": "Weight-stationary: each weight is read into a MAC's register once per batch of {batch} "
                          "vectors; inputs are broadcast and partial sums leave the array once per input tile.",
     "weight_streaming": "Weight-streaming: no weight is kept on chip; each batch of {batch} vectors fetches every "
@@ -58,7 +61,8 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         "Energies from Horowitz (ISSCC 2014, 45 nm) scaled with Stillmaker & Baas (2017); leakage not modelled.",
         f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
-        _DATAFLOW_SENTENCES[b.dataflow].format(batch=b.batch),
+        _DATAFLOW_SENTENCES["output_stationary_direct" if b.dataflow == "output_stationary" and t.weights_direct
+                            else b.dataflow].format(batch=b.batch),
         _weights_sentence(config, plan, t, kind, include_weight_load),
         f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
         + ("the workload's inputs read and outputs written once; activations between layers stay on chip."
