@@ -24,6 +24,7 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
 from .inference import NetworkResult, load_workload_network
+from .models.baseline import product_config
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES, measured_data
@@ -127,12 +128,6 @@ class Comparison:
         return comparison_markdown(self)
 
 
-def _layer_config(config: Config, in_features: int, out_features: int) -> Config:
-    """The config of one matrix layer priced as a dense workload (shapes only; already validated)."""
-    workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=in_features, out_features=out_features)
-    return replace(config, workload=workload)
-
-
 @checked_types
 def price(config: Config, result: RunResult | NetworkResult, *, include_weight_load: bool) -> tuple[Breakdown,
                                                                                                    Breakdown]:
@@ -180,14 +175,14 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         stages.append(Stage(p, replace(counts, dram_read_bits=in_bits, dram_write_bits=out_bits), vectors,
                             vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
         per_item = max(1, round(vectors_in / samples)) if samples else 1  # a sample's vectors share a fetch
-        block = _layer_config(config, p.in_features // shape.groups, p.out_features // shape.groups)
+        block = product_config(config, p.in_features // shape.groups, p.out_features // shape.groups, per_item)
         resident = shape.routed_fraction == 1 or baseline_traffic(  # streamed per batch: each its own tokens
             block, 1, include_weight_load=include_weight_load).weights_fit
-        for n, weight in routed_runs(vectors_in, shape.routed_fraction, config.baseline.batch * per_item, resident):
+        for n, weight in routed_runs(vectors_in, shape.routed_fraction, block.baseline.batch, resident):
             key = (p.in_features, p.out_features, n, shape.groups, per_item, in_bits + out_bits)
             if key not in blocks:
-                blocks[key] = _baseline_blocks(config, p, n, shape.groups, per_item,
-                                               include_weight_load=include_weight_load, io_bits=in_bits + out_bits)
+                blocks[key] = _baseline_blocks(block, n, shape.groups, include_weight_load=include_weight_load,
+                                               io_bits=in_bits + out_bits)
             bases += [repeated(b, weight) for b in blocks[key]]
     cim = chip_breakdown(config, stages, samples, name=config.name)
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
@@ -205,14 +200,12 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     return (cim, base) if network is None else _with_vector_unit(config, network, samples, cim, base)
 
 
-def _baseline_blocks(config: Config, plan: Plan, vectors: int, groups: int, per_item: int, *,
-                     include_weight_load: bool, io_bits: int) -> list[Breakdown]:
-    """The baseline of one matrix layer run ``vectors`` times: a grouped conv as its ``groups`` blocks (in_features /
-    groups x out_features / groups each; the first moves the ``io_bits`` that cross the DRAM interface), not as its
-    block-diagonal matrix (groups times the MACs and weights). ``baseline.batch`` counts samples: the ``per_item``
-    vectors of one (a conv's output positions) share a weight fetch."""
-    block = _layer_config(config, plan.in_features // groups, plan.out_features // groups)
-    block = replace(block, baseline=replace(block.baseline, batch=config.baseline.batch * per_item))
+def _baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool,
+                     io_bits: int) -> list[Breakdown]:
+    """The baseline of one matrix layer run ``vectors`` times: a grouped conv as its ``groups`` blocks (``block``,
+    :func:`cimsim.models.baseline.product_config` of in_features / groups x out_features / groups; the first moves
+    the ``io_bits`` that cross the DRAM interface), not as its block-diagonal matrix (groups times the MACs and
+    weights)."""
     first = baseline_breakdown(block, vectors, include_weight_load=include_weight_load, dram_activation_bits=io_bits)
     if groups == 1:
         return [first]
@@ -270,8 +263,7 @@ def _activation_products(config: Config, model, samples: int) -> list[Breakdown]
     parts = []
     for op in model.of_type(MatrixOp):
         if not op.static:
-            layer = _layer_config(config, op.in_features, op.out_features)
-            layer = replace(layer, baseline=replace(layer.baseline, batch=layer.baseline.batch * op.vectors_per_item))
+            layer = product_config(config, op.in_features, op.out_features, op.vectors_per_item)
             parts.append(repeated(baseline_breakdown(layer, op.vectors_per_item, include_weight_load=False,
                                                      dram_activation_bits=0), samples * op.groups))
     return parts

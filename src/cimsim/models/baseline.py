@@ -32,7 +32,16 @@ from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_ene
 from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
-__all__ = ["price_baseline"]
+__all__ = ["price_baseline", "product_config"]
+
+
+def product_config(config: Config, in_features: int, out_features: int, vectors_per_item: int = 1) -> Config:
+    """``config`` for one matrix product priced as a dense layer (shapes only; already validated): the items of a
+    ``baseline.batch`` share a weight fetch with all their ``vectors_per_item`` vectors (a conv's output positions,
+    a prompt's tokens), so its batch in vectors is ``batch`` x ``vectors_per_item``."""
+    workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=in_features, out_features=out_features)
+    baseline = replace(config.baseline, batch=config.baseline.batch * vectors_per_item)
+    return replace(config, workload=workload, baseline=baseline)
 
 
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
@@ -51,10 +60,8 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         # token's sequence, a prompt), so each item runs it apart
         runs, run_vectors = (1, items * op.vectors_per_item) if op.static else (items, op.vectors_per_item)
         # baseline.batch counts items: an item's vectors (a conv's positions, a prompt's tokens) share a fetch
-        batch = config.baseline.batch * op.vectors_per_item
-        workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=op.in_features,
-                           out_features=op.out_features)
-        layer = replace(config, workload=workload, baseline=replace(config.baseline, batch=batch))
+        layer = product_config(config, op.in_features, op.out_features, op.vectors_per_item)
+        batch = layer.baseline.batch
         resident = op.routed_fraction == 1 or baseline_traffic(layer, 1, include_weight_load=load).weights_fit
         # a routed expert: the mean over the token counts it receives, batch by batch where it streams (cost.routing)
         for vectors, weight in routed_runs(run_vectors, op.routed_fraction, batch, resident):
@@ -71,11 +78,16 @@ def _check_dram(config: Config, model: Model, kv_cache: str, sequences: int) -> 
     (every sequence in flight holds its own, at dac.input_bits) exceed the DRAM."""
     weight_bits = model.parameters * config.mapping.weight_bits
     in_flight = sequences if model.phase == "decode" else 1
-    kv_bits = in_flight * model.cache_elements * config.dac.input_bits if kv_cache == "dram" else 0
+    kv_bits = _kv_bits_held(config, model, sequences) if kv_cache == "dram" else 0
     what = f"model '{model.name}': its {model.parameters:,} parameters at {config.mapping.weight_bits} bits"
     if kv_bits:
         what += f" ({weight_bits / 8e9:.4g} GB) and the KV caches of {in_flight} sequence(s) ({kv_bits / 8e9:.4g} GB)"
     check_dram_capacity(config, weight_bits + kv_bits, what)
+
+
+def _kv_bits_held(config: Config, model: Model, sequences: int) -> int:
+    """bits of the KV caches held at once: one per sequence in flight (a decode), at dac.input_bits"""
+    return (sequences if model.phase == "decode" else 1) * model.cache_elements * config.dac.input_bits
 
 
 def _kv_place(config: Config, model: Model, kv_cache: str, sequences: int, too_big: bool) -> str:
@@ -83,7 +95,7 @@ def _kv_place(config: Config, model: Model, kv_cache: str, sequences: int, too_b
     not fit in baseline.sram_kib beside the static weights it keeps there, or when weight_streaming keeps nothing on
     chip; else on chip, as asked"""
     b = config.baseline
-    held = (sequences if model.phase == "decode" else 1) * model.cache_elements * config.dac.input_bits
+    held = _kv_bits_held(config, model, sequences)
     beside = 0 if too_big else model.crossbar_parameters * config.mapping.weight_bits
     fits = b.dataflow != Dataflow.WEIGHT_STREAMING and held + beside <= b.sram_kib * 1024 * 8
     return kv_cache if kv_cache == "dram" or not held or fits else "dram"
