@@ -165,7 +165,7 @@ def test_tasks_cancelled_by_the_cluster_stop_the_run_with_exit_1(tmp_path, monke
             future.set_running_or_notify_cancel()  # as an executor does with a cancelled task
             return future
 
-    monkeypatch.setattr("cimsim.sweep.execute.open_executor", lambda *a: contextlib.nullcontext(Dropping()))
+    monkeypatch.setattr("cimsim.sweep.execute.open_executor", lambda *a, **k: contextlib.nullcontext(Dropping()))
     out = tmp_path / "r.csv"
     result = invoke("sweep", write(tmp_path, ANALYTIC), "-o", out, "--workers", 1)
     assert result.exit_code == 1, result.output

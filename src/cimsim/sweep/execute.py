@@ -14,7 +14,6 @@ whole run holds the file's lock (:mod:`.lock`).
 from __future__ import annotations
 
 import contextlib
-import importlib
 import math
 import multiprocessing
 import os
@@ -102,11 +101,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
         raise ConfigError(str(output), [("output", f"cannot write this results file ({exc.strerror or exc})")]
                           ) from None
     if scheduler is not None:  # asked before the results file is made: a refused run leaves nothing behind
-        try:
-            importlib.import_module("dask.distributed")
-        except ImportError:
-            raise ImportError(DASK_MISSING) from None
-        check_scheduler(scheduler)
+        _dask_client(scheduler)
     with output_lock(output):
         return _run(spec, output, workers, scheduler, progress, notice)
 
@@ -139,7 +134,7 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
     runnable = [p for p in todo if p.config is not None]
     stopped = None
     if runnable:
-        with open_executor(workers, scheduler) as executor:
+        with open_executor(workers, scheduler, checked=True) as executor:
             stopped = _collect(executor, _tasks(spec, runnable, workers), {p.id: p for p in runnable}, record)
     summary = Summary(len(points), sum(s == "ok" for s in status.values()),
                       sum(s != "ok" for s in status.values()), skipped, stopped, notes)
@@ -221,9 +216,21 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
     return None
 
 
+def _dask_client(scheduler: str):
+    """dask.distributed's Client class once ``scheduler`` answers as a Dask scheduler (:func:`check_scheduler`: a
+    Client would hang where something else listens); an ImportError saying how to install Dask without it"""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ImportError(DASK_MISSING) from None
+    check_scheduler(scheduler)
+    return Client
+
+
 @contextlib.contextmanager
-def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
-    """``workers`` spawned local processes (default: the core count) or the Dask cluster at ``scheduler``."""
+def open_executor(workers: int | None, scheduler: str | None, *, checked: bool = False) -> Iterator[Executor]:
+    """``workers`` spawned local processes (default: the core count) or the Dask cluster at ``scheduler``
+    (``checked``: already asked by :func:`_dask_client`, not asked again)."""
     if scheduler is None:
         n = workers or os.cpu_count() or 1
         pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
@@ -233,11 +240,10 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Execut
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return
-    try:
+    if checked:
         from dask.distributed import Client
-    except ImportError:
-        raise ImportError(DASK_MISSING) from None
-    check_scheduler(scheduler)  # a Client would hang where something else listens
+    else:
+        Client = _dask_client(scheduler)
     with Client(scheduler, timeout="10s") as client:
         executor = client.get_executor(pure=False)
         try:
