@@ -162,10 +162,11 @@ def split_note(config, samples: int, workers: int | None, scheduler: str | None)
     chunks = -(-samples // config.simulation.batch_size)
     given = [o for o, v in (("--workers", workers), (f"--scheduler {scheduler}", scheduler)) if v is not None]
     option = " and ".join(given)  # both named where both were given (the second had gone unmentioned)
+    verb = "are" if len(given) > 1 else "is"
     if chunks == 1:
-        return (f"{option} {'are' if len(given) > 1 else 'is'} not used: the {samples} samples make one chunk "
+        return (f"{option} {verb} not used: the {samples} samples make one chunk "
                 f"(simulation.batch_size = {config.simulation.batch_size}), simulated here")
     if min(chunks, workers or USABLE_CORES) == 1:
-        return (f"{option} {'are' if len(given) > 1 else 'is'} not used: one worker would take every chunk, so they "
+        return (f"{option} {verb} not used: one worker would take every chunk, so they "
                 "are simulated here")
     return None

@@ -138,7 +138,7 @@ def _functional(config: Config) -> dict[str, float]:
     from ..comparison import compare
 
     comp = compare(config)
-    names = [m for m in available_metrics("functional", config.workload.kind) if m not in COST_METRICS + RANGE_METRICS]
+    kind = config.workload.kind
     accuracy = {name: float(np.mean([r.metrics().get(_SOURCE.get(name, name), math.nan) for r in comp.runs]))
-                for name in names}
+                for name in (*_ACCURACY[kind], *(OUTPUT_METRICS if kind == "network" else ()))}
     return {**accuracy, **_costs(config, comp.cim, comp.baseline)}
