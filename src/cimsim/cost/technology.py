@@ -153,10 +153,6 @@ def _check_vdd(name: str, vdd_v: float) -> float:
 
 def _checked(from_node_nm, from_vdd_v, to_node_nm, to_vdd_v) -> tuple[float, float, float, float]:
     """the arguments of a scaling between (node, supply) pairs, checked: nodes tabulated, supplies > 0 V"""
-    if (type(from_vdd_v) is float and type(to_vdd_v) is float and 0.0 < from_vdd_v < math.inf
-            and 0.0 < to_vdd_v < math.inf and type(from_node_nm) in _PLAIN and type(to_node_nm) in _PLAIN
-            and NODES_NM[-1] <= from_node_nm <= NODES_NM[0] and NODES_NM[-1] <= to_node_nm <= NODES_NM[0]):
-        return from_node_nm, from_vdd_v, to_node_nm, to_vdd_v  # the usual call, checked without a further call
     return (_check_node("from_node_nm", from_node_nm), _check_vdd("from_vdd_v", from_vdd_v),
             _check_node("to_node_nm", to_node_nm), _check_vdd("to_vdd_v", to_vdd_v))
 
