@@ -20,7 +20,8 @@ import typing
 import numpy as np
 
 __all__ = ["is_int", "finite_float", "check_int", "check_bool", "check_real", "check_path", "markdown_cell",
-           "check_execution", "scheduler_problem", "check_instance", "checked_types", "described", "cut_short"]
+           "check_execution", "scheduler_problem", "check_instance", "checked_types", "described", "cut_short",
+           "shown"]
 
 
 def is_int(value) -> bool:
@@ -35,7 +36,7 @@ def check_int(name: str, value, minimum: int | None = 1, maximum: int | None = N
     if not ok:
         bounds = " and ".join(part for part in (f">= {minimum}" if minimum is not None else "",
                                                  f"<= {maximum}" if maximum is not None else "") if part)
-        raise ValueError(f"{name} must be an int{' ' + bounds if bounds else ''}; got {_shown(value)}")
+        raise ValueError(f"{name} must be an int{' ' + bounds if bounds else ''}; got {shown(value)}")
     return int(value)
 
 
@@ -43,7 +44,7 @@ def check_bool(name: str, value) -> bool:
     """``value`` as a bool: True / False (numpy's too), or a ValueError naming ``name`` (a string "False" or a 0 / 1
     had been taken by its truth value)."""
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False; got {_shown(value)}")
+        raise ValueError(f"{name} must be True or False; got {shown(value)}")
     return bool(value)
 
 
@@ -55,7 +56,7 @@ def check_real(name: str, value, low: float | None = None, high: float | None = 
         lower = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
         upper = "" if high is None else f"<= {high:g}"
         bounds = " and ".join(part for part in (lower, upper) if part)
-        raise ValueError(f"{name} must be a finite number{' ' + bounds if bounds else ''}; got {_shown(value)}")
+        raise ValueError(f"{name} must be a finite number{' ' + bounds if bounds else ''}; got {shown(value)}")
     return x
 
 
@@ -82,7 +83,7 @@ def markdown_cell(text) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def _shown(value, limit: int = 60) -> str:
+def shown(value, limit: int = 60) -> str:
     """repr of ``value``, cut to ``limit`` characters"""
     return cut_short(repr(value), limit)
 
@@ -92,7 +93,7 @@ def check_path(name: str, value) -> str | os.PathLike:
     it would close whatever the process had there."""
     if isinstance(value, (str, os.PathLike)):
         return value
-    raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(value).__name__} {_shown(value)}")
+    raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(value).__name__} {shown(value)}")
 
 
 def check_execution(progress, workers, scheduler) -> None:
@@ -100,12 +101,12 @@ def check_execution(progress, workers, scheduler) -> None:
     None, ``scheduler`` a Dask scheduler address (str) or None."""
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable (it is called with the work done so far) or None; got "
-                        f"{type(progress).__name__} {_shown(progress)}")
+                        f"{type(progress).__name__} {shown(progress)}")
     if workers is not None:
         check_int("workers", workers, 1)
     if scheduler is not None and not isinstance(scheduler, str):
         raise TypeError(f"scheduler must be a Dask scheduler address (a str such as 'tcp://host:8786') or None; got "
-                        f"{type(scheduler).__name__} {_shown(scheduler)}")
+                        f"{type(scheduler).__name__} {shown(scheduler)}")
     if scheduler is not None and (problem := scheduler_problem(scheduler)):
         raise ValueError(f"scheduler: {problem}")
 
@@ -157,7 +158,7 @@ def check_instance(name: str, value, cls: type, expected: str | None = None):
     """``value`` when it is a ``cls``; else a TypeError naming the argument, what was expected (default:
     :func:`described`) and what came."""
     if not isinstance(value, cls):
-        raise TypeError(f"{name} must be {expected or described(cls)}; got {type(value).__name__} {_shown(value)}")
+        raise TypeError(f"{name} must be {expected or described(cls)}; got {type(value).__name__} {shown(value)}")
     return value
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .argcheck import cut_short, scheduler_problem
+from .argcheck import scheduler_problem, shown
 from .atomic import check_writable, is_stream
 from .config.modes import WorkloadKind
 
@@ -61,7 +61,7 @@ def compare_outputs(outdir: str, configs: Sequence[str], names: Sequence[str]) -
     for path, name in zip(configs, names):
         why = _name_problem(name, (*REPORT_FILES, *PLOT_FILES))
         if why:
-            raise click.UsageError(f"{path}: name = {cut_short(repr(name), 60)} cannot name its report folder "
+            raise click.UsageError(f"{path}: name = {shown(name)} cannot name its report folder "
                                    f"({outdir}/<name>): {why}; give the config a name of one folder")
         key = unicodedata.normalize("NFC", name).casefold()
         if key in folders:

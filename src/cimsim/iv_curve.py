@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from .argcheck import check_real, checked_types, cut_short
+from .argcheck import check_real, checked_types, shown
 from .config.modes import InputEncoding
 from .mapping import Plan
 
@@ -61,7 +61,7 @@ def bend_planes(levels, planes: np.ndarray, starts) -> tuple[np.ndarray, np.ndar
     if (starts.ndim != 1 or starts.dtype.kind not in "iu" or len(starts) < 2 or starts[0] != 0
             or starts[-1] != planes.shape[2] or (np.diff(starts) <= 0).any()):
         raise ValueError(f"starts must be increasing ints from 0 to the {planes.shape[2]} inputs (each group's first "
-                         f"input, then the input count); got {cut_short(repr(starts.tolist()), 60)}")
+                         f"input, then the input count); got {shown(starts.tolist())}")
     return _bend_planes(levels, planes, starts)
 
 

@@ -11,7 +11,7 @@ from dataclasses import fields
 
 import numpy as np
 
-from ..argcheck import check_bool, check_int, cut_short, is_int
+from ..argcheck import check_bool, check_int, is_int, shown
 from ..numerics.checks import as_array
 
 __all__ = ["checked_scalar", "scalar_fields", "constant_array", "real_array", "checked_bias", "checked_groups", "ints"]
@@ -38,21 +38,21 @@ def _number(name: str, value) -> float:
     except OverflowError:  # an int float cannot hold
         ok = False
     if not ok:
-        raise ValueError(f"{name} must be a number (not NaN); got {cut_short(repr(value), 60)}")
+        raise ValueError(f"{name} must be a number (not NaN); got {shown(value)}")
     return float(value)
 
 
 def _text(name: str, value) -> str:
     """``value`` when it is a str (a list had failed as unhashable)"""
     if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string; got {cut_short(repr(value), 60)}")
+        raise ValueError(f"{name} must be a string; got {shown(value)}")
     return str(value)
 
 
 def _axis(name: str, value) -> int:
     """``value`` as an int: a per-sample axis (its range is checked against the shapes the layer reads)"""
     if not is_int(value):
-        raise ValueError(f"{name} {cut_short(repr(value), 60)} is outside the per-sample axes (an axis is an int, "
+        raise ValueError(f"{name} {shown(value)} is outside the per-sample axes (an axis is an int, "
                          "negative: from the end)")
     return int(value)
 
@@ -87,7 +87,7 @@ def constant_array(name: str, value, minus_inf: bool = False, any_value: bool = 
         return None
     arr = as_array(name, value)
     if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold real numbers; got {cut_short(repr(value), 60)}")
+        raise ValueError(f"{name} must hold real numbers; got {shown(value)}")
     arr = np.array(arr, dtype=np.float64)
     if not any_value and not (np.isfinite(arr) | (minus_inf & (arr == -np.inf))).all():
         raise ValueError(f"{name} holds NaN or infinite values" + (" (only -inf is allowed)" if minus_inf else ""))
@@ -127,7 +127,7 @@ def _padding(name: str, value) -> tuple[int, int, int, int]:
         return ph, pw, ph, pw
     except ValueError:
         raise ValueError(f"{name} must be an int >= 0, two of them (height, width) or four (top, left, bottom, "
-                         f"right); got {cut_short(repr(value), 60)}") from None
+                         f"right); got {shown(value)}") from None
 
 
 def checked_groups(layer: str, groups, out_ch: int) -> int:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..argcheck import check_path, cut_short
+from ..argcheck import check_path, shown
 from ..numerics.checks import as_array
 from ..npfiles import read_npz
 from .conv3d import Conv3d
@@ -110,7 +110,7 @@ def _checked_extras(extras, arrays: Mapping[str, np.ndarray]) -> dict[str, np.nd
     for name, value in extras.items():
         if not isinstance(name, str) or not name or name in ("file", "allow_pickle"):
             raise ValueError(f"extras names must be non-empty strings other than 'file' and 'allow_pickle' "
-                             f"(np.savez's arguments); got {cut_short(repr(name), 60)}")
+                             f"(np.savez's arguments); got {shown(name)}")
         if name in arrays:
             raise ValueError(f"extras array {name!r} would overwrite the network's own entry of that name")
         checked[name] = as_array(f"extras[{name!r}]", value)

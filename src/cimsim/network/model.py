@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..argcheck import cut_short, is_int
+from ..argcheck import cut_short, is_int, shown
 from ..numerics.checks import as_array
 from .layers import DigitalLayer, Layer, MatrixLayer
 
@@ -71,7 +71,7 @@ class Network:
     def __post_init__(self):
         layers = tuple(self.layers) if isinstance(self.layers, (tuple, list)) else None
         if not layers:
-            raise ValueError(f"layers must be a tuple of at least one layer; got {cut_short(repr(self.layers), 60)}")
+            raise ValueError(f"layers must be a tuple of at least one layer; got {shown(self.layers)}")
         for k, layer in enumerate(layers):
             if not isinstance(layer, (MatrixLayer, DigitalLayer)):
                 raise ValueError(f"layer {k} is not a cimsim layer: {type(layer).__name__}")

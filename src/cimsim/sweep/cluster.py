@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from ..argcheck import cut_short
+from ..argcheck import cut_short, shown
 from ..errors import ConfigError
 
 __all__ = ["SchedulerUnreachable", "check_scheduler", "CONNECT_TIMEOUT_S"]
@@ -71,7 +71,7 @@ async def _identity(address: str) -> object:
         finally:
             comm.abort()
         if not isinstance(reply, dict):
-            raise ValueError(f"it answered {cut_short(repr(reply), 60)}")
+            raise ValueError(f"it answered {shown(reply)}")
         return reply.get("type")
 
     return await asyncio.wait_for(ask(), CONNECT_TIMEOUT_S * 1.5)
