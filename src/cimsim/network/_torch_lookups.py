@@ -43,14 +43,14 @@ def embedding_bag_call(torch):
     """``embedding_bag`` of bags of one size (2-d ids, no offsets): the rows' embeddings (renormalised with a
     ``max_norm``: :func:`embedding_call`), reduced over each bag; any other, torch's own"""
     functional = torch.nn.functional
-    original_bag = functional.embedding_bag
+    original_bag, embedding = functional.embedding_bag, embedding_call(torch)  # made once, from torch's own
 
     def embedding_bag(x, weight, offsets=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, mode="mean",
                       sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
         if x.dim() != 2 or offsets is not None or padding_idx is not None:
             return original_bag(x, weight, offsets, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
                                 per_sample_weights, include_last_offset, padding_idx)
-        rows = embedding_call(torch)(x, weight, max_norm=max_norm, norm_type=norm_type)
+        rows = embedding(x, weight, max_norm=max_norm, norm_type=norm_type)
         if per_sample_weights is not None:
             rows = rows * per_sample_weights.unsqueeze(-1)
         return {"sum": rows.sum, "mean": rows.mean, "max": rows.amax}[mode](1)

@@ -203,7 +203,7 @@ class Network:
                     values.pop(v, None)
             values[k + 1] = out
         out = values[len(self.layers)]
-        return out.copy() if np.shares_memory(out, x) else out  # a view of x (Reshape, Slice): not the caller's
+        return out.copy() if np.may_share_memory(out, x) else out  # a view of x (Reshape, Slice): not the caller's
 
     def predict(self, x, matmul: MatMul | None = None) -> np.ndarray:
         """Class labels (batch,) int64: argmax of the outputs (which must be (batch, classes))."""
