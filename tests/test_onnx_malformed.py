@@ -120,3 +120,14 @@ def test_an_empty_onnx_file_is_named_as_empty(tmp_path):
     (tmp_path / "empty.onnx").write_bytes(b"")
     with pytest.raises(ValueError, match=r"empty\.onnx: the file is empty, not an ONNX model"):
         load_network(tmp_path / "empty.onnx")
+
+
+def test_bytes_that_parse_to_no_graph_are_named_as_such(tmp_path):
+    """a file whose bytes protobuf parses as an empty model (not only a 0-byte one) had been refused as a graph of
+    0 inputs and 0 outputs"""
+    path = tmp_path / "two.onnx"
+    path.write_bytes(b"\x08\x07")  # field 1 (ir_version) = 7, nothing else
+    from cimsim.network import load_network
+
+    with pytest.raises(ValueError, match=r"two\.onnx: it holds no graph, not an ONNX model"):
+        load_network(path)

@@ -48,14 +48,14 @@ def _onnx():
 
 def load_onnx(path: str | os.PathLike) -> Network:
     """The network of the ONNX model in ``path``."""
-    onnx = _onnx()
-    path = Path(path)
-    if path.is_file() and path.stat().st_size == 0:  # parses as an empty model: "got 0 () and 0 ()" had been said
-        raise ValueError(f"{path}: the file is empty, not an ONNX model")
+    onnx, path = _onnx(), Path(path)
     try:
         model = onnx.load(str(path))
     except Exception as exc:  # onnx raises protobuf DecodeError and others for a bad file
         raise ValueError(f"{path}: cannot read as an ONNX model ({exc})") from None
+    if not (model.graph.node or model.graph.input or model.graph.output):  # empty, or bytes that parse to nothing
+        raise ValueError(f"{path}: {'it holds no graph' if path.stat().st_size else 'the file is empty'}, not an "
+                         "ONNX model")
     return network_from_onnx(model, str(path))
 
 
