@@ -14,7 +14,8 @@ import numpy as np
 from ..argcheck import check_bool, check_int, is_int, shown
 from ..numerics.checks import as_array
 
-__all__ = ["checked_scalar", "scalar_fields", "constant_array", "real_array", "checked_bias", "checked_groups", "ints"]
+__all__ = ["checked_scalar", "scalar_fields", "constant_array", "real_array", "checked_bias", "checked_groups", "ints",
+           "positive_shape"]
 
 
 def ints(name: str, value, count: int, minimum: int, axes: str) -> tuple[int, ...]:
@@ -24,6 +25,15 @@ def ints(name: str, value, count: int, minimum: int, axes: str) -> tuple[int, ..
     if len(values) != count or not all(is_int(v) and v >= minimum for v in values):
         raise ValueError(f"{name} must be an int >= {minimum} or {count} of them ({axes}); got {value!r}")
     return tuple(int(v) for v in values)
+
+
+def positive_shape(name: str, value, example: str = "") -> tuple[int, ...]:
+    """``value`` (a tuple, list or array of positive ints) as a tuple of ints, or a ValueError naming ``name``
+    (``example``: shapes to show)"""
+    shape = tuple(value) if isinstance(value, (tuple, list, np.ndarray)) else ()
+    if not shape or not all(is_int(s) and s > 0 for s in shape):
+        raise ValueError(f"{name} must be a tuple of positive ints{example}; got {shown(value, 80)}")
+    return tuple(int(s) for s in shape)
 
 
 def _pair(name: str, value, minimum: int) -> tuple[int, int]:

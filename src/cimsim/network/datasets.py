@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..argcheck import cut_short, is_int
 from ..config.modes import Dataset
 from ..config.schema import Config
 from ..errors import ConfigError
 from ..npfiles import read_npz
+from .arguments import positive_shape
 
 __all__ = ["DIGITS_SCALE", "digits_test_path", "load_dataset"]
 
@@ -44,11 +44,7 @@ def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarr
     if not isinstance(config, Config):
         raise TypeError(f"load_dataset needs a cimsim Config (cimsim.config.load_config(path)); got "
                         f"{type(config).__name__}")
-    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list, np.ndarray)) else ()
-    if not shape or not all(is_int(s) and s > 0 for s in shape):
-        raise ValueError(f"input_shape must be a tuple of positive ints (the network's, e.g. (64,) or (1, 8, 8)); "
-                         f"got {cut_short(repr(input_shape))}")
-    input_shape = tuple(int(s) for s in shape)
+    input_shape = positive_shape("input_shape", input_shape, " (the network's, e.g. (64,) or (1, 8, 8))")
     wl = config.workload
     if wl.dataset == Dataset.DIGITS:
         with np.load(digits_test_path(), allow_pickle=False) as data:

@@ -25,6 +25,7 @@ import numpy as np
 from ..argcheck import cut_short, is_int, shown
 from ..numerics.checks import as_array
 from .layers import DigitalLayer, Layer, MatrixLayer
+from .arguments import positive_shape
 
 __all__ = ["Network", "MatrixShape", "MatMul"]
 
@@ -75,11 +76,8 @@ class Network:
         for k, layer in enumerate(layers):
             if not isinstance(layer, (MatrixLayer, DigitalLayer)):
                 raise ValueError(f"layer {k} is not a cimsim layer: {type(layer).__name__}")
-        shape = tuple(self.input_shape) if isinstance(self.input_shape, (tuple, list, np.ndarray)) else ()
-        if not shape or not all(is_int(s) and s > 0 for s in shape):
-            raise ValueError(f"input_shape must be a tuple of positive ints; got {cut_short(repr(self.input_shape))}")
         object.__setattr__(self, "layers", layers)
-        object.__setattr__(self, "input_shape", tuple(int(s) for s in shape))
+        object.__setattr__(self, "input_shape", positive_shape("input_shape", self.input_shape))
         object.__setattr__(self, "inputs", self._checked_inputs())
         names = tuple(f"layer{k}" for k in range(len(layers))) if self.names is None else tuple(self.names)
         if len(names) != len(layers) or not all(isinstance(n, str) for n in names):
