@@ -279,3 +279,10 @@ def test_a_process_forked_after_a_simulation_simulates(monkeypatch):
         child.join()
     assert not hung, "the forked process made no progress"
     assert results.get(timeout=10) == parent
+
+
+def test_an_estimates_to_dict_is_what_the_cli_writes(tmp_path):
+    """the CLI had added the config's name and source that Estimate.to_dict lacked"""
+    out = tmp_path / "e.json"
+    CliRunner().invoke(main, ["estimate", str(DEFAULT), "-o", str(out)])
+    assert json.loads(json.dumps(cimsim.estimate(DEFAULT).to_dict())) == json.loads(out.read_text())

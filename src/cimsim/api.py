@@ -188,6 +188,10 @@ class Estimate:
     area_range: dict | None = None
     """the CIM area, mm2, with the macro's area at its family's published compute density
     (:func:`cimsim.cost.trust.area_range`; None where the record has too few)"""
+    name: str = ""
+    """the config's name"""
+    source: str = ""
+    """where the config came from (its file)"""
 
     @property
     def gain(self) -> dict[str, float]:
@@ -195,10 +199,12 @@ class Estimate:
         return gains(self.cim, self.baseline)
 
     def to_dict(self) -> dict:
-        """the priced sides, gains and ranges as JSON-safe values (an infinite figure as None)"""
+        """the config's name and source, the priced sides, gains and ranges as JSON-safe values (an infinite figure
+        as None): what ``cimsim estimate -o`` writes"""
         from .report_json import json_safe
 
-        return json_safe({"cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(), "gain": self.gain,
+        return json_safe({"name": self.name, "source": self.source, "cim": self.cim.as_dict(),
+                          "baseline": self.baseline.as_dict(), "gain": self.gain,
                           "energy_gain_range": self.energy_gain_range, "area_range": self.area_range})
 
     def rows(self) -> list[dict]:
@@ -248,7 +254,7 @@ def estimate(config, settings: Mapping[str, Any] | None = None) -> Estimate:
     cfg = as_config(config, settings)
     cim, baseline = price_from_shapes(cfg)
     return Estimate(cim, baseline, "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM",
-                    trust.energy_gain_range(cfg, cim, baseline), trust.area_range(cfg, cim))
+                    trust.energy_gain_range(cfg, cim, baseline), trust.area_range(cfg, cim), cfg.name, cfg.source)
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,

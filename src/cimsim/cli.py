@@ -173,7 +173,7 @@ def estimate(configs, output, settings):
     ests = [price_shapes(c) for c in cfgs]
     click.echo(estimate_markdown(ests[0]) if len(ests) == 1 else estimates_markdown(ests, configs))
     if output:
-        dicts = [{"name": c.name, "source": c.source, **e.to_dict()} for c, e in zip(cfgs, ests)]
+        dicts = [e.to_dict() for e in ests]
         write_atomic(output, to_json(dicts[0] if len(dicts) == 1 else {"architectures": dicts}))
         click.echo(f"wrote {output}")
 
