@@ -105,16 +105,17 @@ def _check(net: Network, model, example: np.ndarray, tracer: list, name: str, to
     :func:`_two_samples` (a batch-mixing model differs), with them (most read a shape, fixed for the example's
     sample shape) on every probe (:func:`_probes`), where a value-dependent branch shows"""
     pair = _two_samples(example)
-    disagreement = _disagreement(net, model, example, torch, inputs=None if tracer else [pair])
-    if disagreement is not None and _NOT_BATCH in disagreement:
-        raise ValueError(f"torch model {name}: {disagreement}; {_BATCH_FIRST}")
+    try:
+        disagreement = _disagreement(net, model, example, torch, inputs=None if tracer else [pair])
+        alone = disagreement and _disagreement(net, model, example, torch, inputs=[pair[:1], pair[1:]])  # each alone
+    except _NotPerSample as exc:
+        raise ValueError(f"torch model {name}: {exc}; {_BATCH_FIRST}") from None
     if disagreement is not None and tracer:
         raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
                          f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
                          f"{tracer[0].message}")
     if disagreement is not None and "not one tensor" in disagreement:
         raise ValueError(f"torch model {name}: {disagreement}: wrap the model so that it returns one tensor")
-    alone = disagreement and _disagreement(net, model, example, torch, inputs=[pair[:1], pair[1:]])  # each alone
     if alone is not None:
         raise ValueError(f"torch model {name}: its network differs from the model on the example itself ({alone}): "
                          f"torch's ONNX export of an operation in it computes something else{DYNAMO_HINT}")
@@ -126,8 +127,10 @@ def _check(net: Network, model, example: np.ndarray, tracer: list, name: str, to
 _BATCH_FIRST = ("its first axis must be the batch and its samples independent (a sequence-first RNN or attention: use "
                 "batch_first=True, or wrap it)")
 """what a model must be for one network per sample to stand for it"""
-_NOT_BATCH = "its output is not one per sample"
-"""what :func:`_disagreement` says of a model output whose leading size is not the number of samples fed"""
+
+
+class _NotPerSample(ValueError):
+    """a model output whose leading size is not the number of samples fed (:func:`_disagreement`)"""
 
 
 def _two_samples(x: np.ndarray) -> np.ndarray:
@@ -261,7 +264,7 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
     """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`, or the given
     ``inputs``) within :func:`_probe_tolerance` of the model's precision (NaN and infinities where both have them),
     else what differed or stopped the check (a model whose output is not one tensor, or that raises on a probe,
-    cannot be checked)"""
+    cannot be checked); :class:`_NotPerSample` where its output is not one per sample"""
     dtype, device = _placement(model, torch)
     with _evaluated(model), renormed_lookups(torch):  # the model's embedding tables left as they are
         for probe in _probes(x) if inputs is None else inputs:
@@ -275,8 +278,8 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
             if not isinstance(want, torch.Tensor):
                 return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
             if want.dim() == 0 or want.shape[0] != len(probe):  # e.g. MusicGen's codebooks folded into the batch
-                return (f"{_NOT_BATCH} (on a batch of {len(probe)} inputs of the example's shape the model gives "
-                        f"shape {tuple(want.shape)})")
+                raise _NotPerSample(f"its output is not one per sample (on a batch of {len(probe)} inputs of the "
+                                    f"example's shape the model gives shape {tuple(want.shape)})")
             difference = _difference(net.forward(probe), want.detach().cpu().double().numpy(),
                                      _probe_tolerance(dtype, torch))
             if difference:
