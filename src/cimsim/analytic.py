@@ -91,10 +91,11 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     reads = dac = cells = sums = 0
     level_sum = 0.0  # sum over the cells read of level / max level, weight codes uniform
     per_output, per_array = _level_fractions_of(plan, data)
-    conversions = plan.n_planes // plan.planes_per_conversion * _group_count(plan, plan.rows_per_conversion)
+    conversions = plan.n_planes // plan.planes_per_conversion * len(plan.conversion_groups())
+    reads_per_tile = plan.n_planes * len(plan.row_groups())
     rows_read = plan.n_planes * plan.in_features  # every input's row is driven once per plane in each column tile
     for outputs, tiles in _col_tile_shapes(plan):  # the tiles of one shape count alike: O(shapes), not O(tiles)
-        reads += tiles * plan.n_planes * _group_count(plan, plan.rows_per_read)
+        reads += tiles * reads_per_tile
         dac += tiles * rows_read
         cells += tiles * rows_read * plan.used_cols(outputs)
         level_sum += tiles * rows_read * (outputs * per_output + per_array)
@@ -131,12 +132,6 @@ def _col_tile_shapes(plan: Plan) -> list[tuple[int, int]]:
     """(outputs held, column tiles holding that many) for the full column tiles and a partial last one"""
     full, rest = divmod(plan.out_features, plan.outputs_per_array)
     return [(plan.outputs_per_array, full)] + [(rest, 1)] * (rest > 0)
-
-
-def _group_count(plan: Plan, step: int) -> int:
-    """how many groups of ``step`` rows the row tiles split into (``len(plan._groups(step))``, in closed form)"""
-    full, rest = divmod(plan.in_features, plan.rows)
-    return full * -(-plan.rows // step) + -(-rest // step)
 
 
 def plane_top_codes(plan: Plan) -> np.ndarray:
