@@ -224,12 +224,15 @@ def test_a_networks_attention_is_priced_alike_from_a_file_and_from_its_shapes(na
     from cimsim.network import load_network
     root = Path(__file__).resolve().parents[1]
     config = with_overrides(load_config(root / "configs" / "digits-vit.toml"), {"baseline.preset": name})
+    config = with_overrides(config, {"baseline.batch": 4})  # the A100 streams its weights: 4 samples to a fetch
     cim, base = price_from_shapes(config)
     model = price_model(config, model_from_network(load_network(root / "src/cimsim/data/digits_vit.npz")),
                         items=base.mvms)
     assert base.total_energy_pj == pytest.approx(model.baseline.total_energy_pj, rel=1e-9)
     assert base.throughput_items_per_s == pytest.approx(model.baseline.throughput_items_per_s, rel=1e-9)
     assert cim.macs == base.macs == model.cim.macs
+    assert base.item_latency_ns == pytest.approx(model.baseline.item_latency_ns, rel=1e-9)
+    assert base.item_latency_ns == pytest.approx(base.interval_ns * (4 if name == "a100" else 1), rel=1e-9)
 
 
 def test_a_part_filled_batch_is_said_as_such():
@@ -261,3 +264,15 @@ def test_vectors_sharing_a_streamed_fetch_wait_for_their_batch():
     assert streamed.interval_ns == pytest.approx(streamed.latency_ns / 128, rel=1e-12)  # the rate is unchanged
     resident = baseline_breakdown(preset("digital-accelerator", size=256), 128, include_weight_load=False)
     assert resident.item_latency_ns == pytest.approx(resident.latency_ns / 128, rel=1e-12)
+
+
+@pytest.mark.parametrize(("name", "node_nm", "streams"), [("a100", 7.0, True), ("cpu", 45.0, False)])
+def test_a_models_items_sharing_a_streamed_fetch_wait_for_their_batch(name, node_nm, streams):
+    # a model's baseline had stated latency / items as one image's latency, where a batch's images share each streamed
+    # fetch and finish together (the A100 at batch 8: 16.5 us of a 132 us batch); ResNet-50 stays on the CPU's chip
+    from cimsim.models import get_model, price_model
+    for model, options in ((get_model("resnet50"), {}),
+                           (get_model("gpt2-small", phase="decode", seq_len=128), {"sequences": 16})):
+        base = price_model(preset(name, node_nm=node_nm, batch=8), model, items=32, chips=200, **options).baseline
+        assert base.interval_ns == pytest.approx(base.latency_ns / 32, rel=1e-12)
+        assert base.item_latency_ns == pytest.approx(base.interval_ns * (8 if streams else 1), rel=1e-12)

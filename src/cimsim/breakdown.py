@@ -170,3 +170,12 @@ def repeated(b: Breakdown, k: float) -> Breakdown:
     return replace(b, energy_pj={key: k * v for key, v in b.energy_pj.items()}, latency_ns=k * b.latency_ns,
                    compute_ns=k * b.compute_ns, memory_ns=k * b.memory_ns, macs=round(k * b.macs),
                    item_latency_ns=None, interval_ns=None)
+
+
+def in_batches(b: Breakdown, batch_items: float) -> Breakdown:
+    """``b`` whose items run in batches of ``batch_items`` that finish together (a streamed weight fetch serves the
+    whole batch; a batch of a share of a run, e.g. a decode step of more sequences than tokens priced, counts
+    whole): one item waits for its batch, latency x batch_items / items; the rate is unchanged."""
+    if b.mvms <= 0:
+        return b
+    return replace(b, item_latency_ns=b.latency_ns * batch_items / b.mvms, interval_ns=b.latency_ns / b.mvms)

@@ -16,7 +16,7 @@ from .argcheck import checked_types
 from .config.modes import Pipeline, WorkloadKind
 from .cost import trust
 from .cost.baseline import baseline_breakdown, baseline_traffic, check_dram_capacity
-from .breakdown import Breakdown, in_sequence, repeated
+from .breakdown import Breakdown, in_batches, in_sequence, repeated
 from .config.schema import Config
 from .cost.chip import Stage, check_fits, chip_breakdown, cim_breakdown
 from .cost.routing import routed_runs
@@ -156,7 +156,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on the chip and at the mean over
     the token counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes).
     """
-    stages, bases, blocks = [], [], {}
+    stages, bases, blocks, streamed = [], [], {}, False
     last = len(layers) - 1
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
@@ -176,8 +176,9 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
                             vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
         per_item = max(1, round(vectors_in / samples)) if samples else 1  # a sample's vectors share a fetch
         block = product_config(config, p.in_features // shape.groups, p.out_features // shape.groups, per_item)
-        resident = shape.routed_fraction == 1 or baseline_traffic(  # streamed per batch: each its own tokens
-            block, 1, include_weight_load=include_weight_load).weights_fit
+        fits = baseline_traffic(block, 1, include_weight_load=include_weight_load).weights_fit
+        streamed = streamed or not fits
+        resident = shape.routed_fraction == 1 or fits  # a routed expert streamed per batch: each its own tokens
         for n, weight in routed_runs(vectors_in, shape.routed_fraction, block.baseline.batch, resident):
             key = (p.in_features, p.out_features, n, shape.groups, per_item, in_bits + out_bits)
             if key not in blocks:
@@ -197,7 +198,10 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
                 "their groups' products: the arrays hold and read each one's block-diagonal matrix (its zeros too), "
                 "the baseline runs its blocks; MACs and TOPS/W count the network's products on both sides")
         cim, base = (replace(b, assumptions=b.assumptions + (line,)) for b in (cim, base))
-    return (cim, base) if network is None else _with_vector_unit(config, network, samples, cim, base)
+    if network is not None:
+        cim, base = _with_vector_unit(config, network, samples, cim, base)
+    # a batch's samples share each streamed fetch and finish together
+    return cim, in_batches(base, min(config.baseline.batch, samples)) if streamed else base
 
 
 def _baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool,

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..argcheck import checked_types
-from ..breakdown import Breakdown, in_sequence, repeated
+from ..breakdown import Breakdown, in_batches, in_sequence, repeated
 from ..config.modes import Dataflow, WorkloadKind
 from ..config.schema import Config
 from ..cost.baseline import baseline_breakdown, baseline_traffic, check_dram_capacity, onchip_memory
@@ -45,14 +45,15 @@ def product_config(config: Config, in_features: int, out_features: int, vectors_
 
 
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
-              cache: dict[tuple, Breakdown]) -> Breakdown:
-    """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch)"""
+              cache: dict[tuple, Breakdown]) -> tuple[Breakdown, bool]:
+    """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch), and whether
+    some static weights are fetched per batch (then a batch's items finish together)"""
     statics, bits = model.static_ops, config.dac.input_bits
     last = statics[-1]
     out_bits = model.output_elements_per_item * plan_layer(config, last.in_features, last.out_features).accumulator_bits
     dram_io = {id(statics[0]): items * model.input_elements_per_item * bits}
     dram_io[id(last)] = dram_io.get(id(last), 0) + items * out_bits
-    parts = []
+    parts, streamed = [], False
     for op in model.of_type(MatrixOp):
         load = too_big if op.static else kv_cache == "dram"
         dram_bits = dram_io.get(id(op), 0) // op.groups
@@ -62,7 +63,9 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         # baseline.batch counts items: an item's vectors (a conv's positions, a prompt's tokens) share a fetch
         layer = product_config(config, op.in_features, op.out_features, op.vectors_per_item)
         batch = layer.baseline.batch
-        resident = op.routed_fraction == 1 or baseline_traffic(layer, 1, include_weight_load=load).weights_fit
+        fits = baseline_traffic(layer, 1, include_weight_load=load).weights_fit
+        streamed = streamed or (op.static and not fits)
+        resident = op.routed_fraction == 1 or fits
         # a routed expert: the mean over the token counts it receives, batch by batch where it streams (cost.routing)
         for vectors, weight in routed_runs(run_vectors, op.routed_fraction, batch, resident):
             key = (op.in_features, op.out_features, vectors, batch, load, dram_bits)
@@ -70,7 +73,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
                                                 dram_activation_bits=dram_bits)
             parts.append(repeated(cache[key], runs * op.groups * weight))
-    return in_sequence(parts, config.baseline.name, items, shared_hardware=True)
+    return in_sequence(parts, config.baseline.name, items, shared_hardware=True), streamed
 
 
 def _check_dram(config: Config, model: Model, kv_cache: str, sequences: int) -> None:
@@ -137,8 +140,8 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     _check_dram(config, model, kv_cache, sequences)
     cache: dict[tuple, Breakdown] = {}
     step = sequences if model.phase == "decode" else items  # the steady state the chip's interval prices too
-    seq = in_sequence([repeated(_products(config, model, step, kv_cache, too_big, cache), items / step)], b.name,
-                      items, shared_hardware=True)
+    products, streamed = _products(config, model, step, kv_cache, too_big, cache)
+    seq = in_sequence([repeated(products, items / step)], b.name, items, shared_hardware=True)
 
     vector_ns = items * unit.time_ns(vector_cycles_per_item)
     energy = with_vector_energy(seq.energy_pj, b, items * vector_pj_per_item, vector_ns)
@@ -155,6 +158,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     area = dict(seq.area_um2)
     if b.die_area_mm2 is None:
         area["vector_unit"] = unit.area_um2
-    return Breakdown(name=b.name, energy_pj=energy, area_um2=area,
-                     latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
-                     memory_ns=seq.memory_ns + kv_ns, mvms=items, macs=seq.macs, assumptions=assumptions)
+    priced = Breakdown(name=b.name, energy_pj=energy, area_um2=area,
+                       latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
+                       memory_ns=seq.memory_ns + kv_ns, mvms=items, macs=seq.macs, assumptions=assumptions)
+    return in_batches(priced, min(b.batch, step)) if streamed else priced
