@@ -48,7 +48,8 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
 
     A Config given in memory (built directly or with dataclasses.replace, which validate nothing) passes the
     loader's rules for each field and between fields (with ``settings``: once they are applied), or raises its
-    :class:`ConfigError` naming each field."""
+    :class:`ConfigError` naming each field; its fields are then stored as the loader stores them (a numpy number as
+    the Python number)."""
     if isinstance(config, Config):
         cfg = _validated(config) if settings is None else config
     elif isinstance(config, (str, os.PathLike)):
@@ -61,11 +62,12 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
 
 
 def _validated(config: Config) -> Config:
-    """``config`` when it passes the loader's checks: each field's rule, then the rules between fields."""
-    errors = check_consistency(checked_config(config))  # checked_config raises the per-field ConfigError
-    if errors:  # its file (if any) passed: the values were changed in memory
+    """``config`` with each field as the loader stores it, when it passes the loader's checks: each field's rule
+    (the name's too), then the rules between fields."""
+    stored = checked_config(config)  # raises the per-field ConfigError; numpy scalars become Python numbers
+    if errors := check_consistency(stored):  # its file (if any) passed: the values were changed in memory
         raise ConfigError(f"{config.source} (a Config given in memory)", errors)
-    return config
+    return stored
 
 
 def _prepared(config, settings, trials, seed, weights, inputs, network, labels) -> tuple[Config, dict]:
@@ -81,6 +83,8 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
             raise TypeError(f"network must be a cimsim Network (load_network(path), from_torch(model, x)); got "
                             f"{type(network).__name__} (a file is settings={{'workload.network_file': path}})")
         if inputs is not None and np.ndim(inputs) >= 1:  # the samples given decide how many are run and reported
+            if len(inputs) == 0:  # before workload.vectors is set from it, which would blame that setting
+                raise ValueError(f"inputs must hold at least one sample; got shape {tuple(np.shape(inputs))}")
             _agree(settings, {"workload.vectors": len(inputs)}, "the data given have")
             cfg = with_overrides(cfg, {"workload.vectors": len(inputs)})
         return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}

@@ -16,7 +16,9 @@ Samples go through in chunks of ``simulation.batch_size``.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -35,7 +37,8 @@ from .network import Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
 from .preflight import check_labels, check_network
 
-__all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network", "config_dataset"]
+__all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network", "config_network",
+           "config_dataset"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,14 @@ class NetworkResult:
 @checked_types
 def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray | None]:
     """The config's network and its dataset (inputs shaped for the network, integer labels or None)."""
+    network = config_network(config)
+    return (network, *config_dataset(config, network, from_file=True))
+
+
+@checked_types
+def config_network(config: Config) -> Network:
+    """The config's network (``workload.network_file``) alone, without its dataset (for inputs given in memory), or a
+    ConfigError naming that field."""
     path = config.workload.network_file
     if path is None:
         raise ConfigError(config.source, [("workload.network_file", (
@@ -124,7 +135,7 @@ def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarr
     except (ValueError, OSError, ImportError) as exc:
         raise ConfigError(config.source, [("workload.network_file",
                                            f"'workload.network_file': cannot load {path}: {exc}")]) from None
-    return (network, *config_dataset(config, network, from_file=True))
+    return network
 
 
 def config_dataset(config: Config, network: Network, *,
@@ -151,7 +162,8 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     ``network``, ``inputs`` (n, *input_shape) and ``labels`` (n,) may be given in memory; left out, they come
     from the config (``workload.network_file``, its dataset). Inputs without labels: agreement with float.
     ``workers`` local processes (or the Dask cluster at ``scheduler``) share the samples, whole chunks each,
-    with results identical to one process (:mod:`cimsim.evaluation`); None: this process.
+    with results identical to one process (:mod:`cimsim.evaluation`); None: this process (also in a daemonic process,
+    a multiprocessing.Pool worker, which cannot start any: with a RuntimeWarning).
     """
     start, network_given = time.perf_counter(), network is not None
     if inputs is None:
@@ -162,7 +174,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
         else:
             x, labels = config_dataset(config, network)
     else:
-        network = load_workload_network(config)[0] if network is None else network
+        network = config_network(config) if network is None else network  # the config's dataset is not used
         x = network._checked_input(inputs, "inputs")
         if len(x) == 0:
             raise ValueError("inputs must hold at least one sample")
@@ -208,6 +220,11 @@ def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) 
     size = config.simulation.batch_size
     n_chunks = -(-n // size)
     parts = 1 if workers is None and scheduler is None else min(n_chunks, workers or USABLE_CORES)
+    if parts > 1 and scheduler is None and multiprocessing.current_process().daemon:
+        warnings.warn(f"workers={workers}: this is a daemonic process (a multiprocessing.Pool worker), which cannot "
+                      "start worker processes; the samples run in this process, with the same results (a "
+                      "concurrent.futures.ProcessPoolExecutor's workers may start them)", RuntimeWarning, stacklevel=2)
+        parts = 1
     if parts > 1 and config.device.read_noise_sigma > 0 and config.device.read_noise_path == ReadNoisePath.CELL:
         raise ValueError("device.read_noise_path = 'cell' draws its noise in order, so a run split over workers "
                          "would differ from one process; use the output-referred path or one worker")

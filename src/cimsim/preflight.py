@@ -19,6 +19,7 @@ from .config.modes import Dataset, InputSource, WeightSource, WorkloadKind
 from .config.schema import Config
 from .cost.chip import check_fits
 from .errors import ConfigError
+from .evaluation import has_classes
 from .footprint import check_memory
 from .mapping import Plan, plan_layer
 from .network import DigitalLayer, Network
@@ -73,11 +74,16 @@ def check_network(config: Config, network: Network, samples: int | None = None) 
 
 
 def check_labels(network: Network, labels, where: str = "labels") -> None:
-    """ValueError unless ``labels`` (or None) are class numbers the network's (classes,) outputs can give."""
+    """ValueError unless ``labels`` (or None) are class numbers the network's (classes,) outputs (two or more) can
+    give: one output per sample has no top-1, and labels would be ignored."""
     if labels is None:
         return
     if len(network.output_shape) != 1:
         raise ValueError(f"{where} need (classes,) outputs per sample; the network gives {network.output_shape}")
+    if not has_classes(network.output_shape):
+        raise ValueError(f"{where} need two or more classes (outputs) per sample for a top-1; the network gives "
+                         f"{network.output_shape}, one value per sample (a regression, or a one-logit binary "
+                         "classifier: give it two outputs); leave labels out to compare its outputs with float")
     classes = network.output_shape[0]
     if len(labels) and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"{where} must be class numbers in [0, {classes}) for the network's {classes} outputs; got "

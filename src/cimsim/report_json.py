@@ -10,6 +10,8 @@ import json
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from .argcheck import checked_types
 from .accuracy import ErrorStats
 from .breakdown import Breakdown
@@ -25,7 +27,9 @@ __all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "json_safe", 
 
 
 def json_safe(value):
-    """JSON-safe copy: non-finite floats become None."""
+    """JSON-safe copy: a numpy scalar becomes the Python value it holds, a non-finite float None."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):

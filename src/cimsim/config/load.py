@@ -258,6 +258,7 @@ def field_errors(config: Config) -> list[tuple[str, str]]:
     """(dotted field, message) of every field of ``config`` its own rule rejects, as the loader words it: a Config
     built directly or with dataclasses.replace passed no loader."""
     errors: list[tuple[str, str]] = []
+    _checked("name", Text(), config.name, errors)
     for section in SECTIONS:
         table = getattr(config, section)
         for f in dataclasses.fields(table):

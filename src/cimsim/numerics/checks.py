@@ -3,6 +3,8 @@ unsigned inputs."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..argcheck import check_instance
@@ -13,28 +15,45 @@ from ..errors import ConfigError
 __all__ = ["as_array", "vector_rows", "finite_matrix", "checked_inputs", "check_unsigned", "finite_outputs",
            "checked_config"]
 
-_CHECKED: dict[int, Config] = {}
-"""the configs :func:`checked_config` passed last, by id (held, so an id is not reused while it is here)"""
+_CHECKED: dict[int, tuple[Config, Config]] = {}
+"""the configs :func:`checked_config` passed last, by id, each with its stored form (the given one held, so an id
+is not reused while it is here)"""
 
 
 def checked_config(config) -> Config:
-    """``config`` when each field passes the loader's rule for it (type and range), else the loader's
-    :class:`ConfigError` naming each field: a Config built with dataclasses.replace or directly is not validated
-    (adc.bits = 0 had given all-zero outputs, "8" been accepted). The rules between fields are the loader's alone:
-    the numerics run combinations it refuses (a digital array with summed planes). Each config is checked once (up
-    to 64 held, by identity)."""
+    """``config`` with each field as the loader stores it (:func:`_as_stored`) when each passes the loader's rule for
+    it (type and range), else the loader's :class:`ConfigError` naming each field: a Config built with
+    dataclasses.replace or directly is not validated (adc.bits = 0 had given all-zero outputs, "8" been accepted).
+    The rules between fields are the loader's alone: the numerics run combinations it refuses (a digital array with
+    summed planes). Each config is checked once (up to 64 held, by identity)."""
     if not isinstance(config, Config):  # as plan_layer says it
         raise TypeError(f"a cimsim Config is needed (cimsim.config.load_config(path)); got {type(config).__name__}")
-    if _CHECKED.get(id(config)) is config:
-        return config
+    held = _CHECKED.get(id(config))
+    if held is not None and held[0] is config:
+        return held[1]
     for name, cls in SECTIONS.items():
         check_instance(f"config.{name}", getattr(config, name), cls)
     if errors := field_errors(config):  # its file (if any) passed: the values were changed in memory
         raise ConfigError(f"{config.source} (a Config given in memory)", errors)
     if len(_CHECKED) >= 64:
         _CHECKED.clear()
-    _CHECKED[id(config)] = config
-    return config
+    _CHECKED[id(config)] = (config, _as_stored(config))
+    return _CHECKED[id(config)][1]
+
+
+def _as_stored(config: Config) -> Config:
+    """``config`` with each field converted by its rule, as the loader stores it (a numpy integer or float as the
+    Python number, an int for a float field as a float, a mode's name as its member); ``config`` itself when every
+    field already is. A numpy scalar kept had overflowed its own type in products between fields (uint8 input_bits x
+    rows) and was not JSON-serialisable."""
+    tables = {}
+    for section in SECTIONS:
+        table = getattr(config, section)
+        stored = {f.name: f.metadata["rule"].convert(getattr(table, f.name)) for f in dataclasses.fields(table)}
+        changed = {name: value for name, value in stored.items() if type(value) is not type(getattr(table, name))}
+        if changed:
+            tables[section] = dataclasses.replace(table, **changed)
+    return dataclasses.replace(config, **tables) if tables else config
 
 
 def as_array(name: str, a) -> np.ndarray:

@@ -230,8 +230,13 @@ def _dask_client(scheduler: str):
 @contextlib.contextmanager
 def open_executor(workers: int | None, scheduler: str | None, *, checked: bool = False) -> Iterator[Executor]:
     """``workers`` spawned local processes (default: the core count) or the Dask cluster at ``scheduler``
-    (``checked``: already asked by :func:`_dask_client`, not asked again)."""
+    (``checked``: already asked by :func:`_dask_client`, not asked again). A ValueError naming ``workers`` in a
+    daemonic process (a multiprocessing.Pool worker), which cannot start processes."""
     if scheduler is None:
+        if multiprocessing.current_process().daemon:  # else multiprocessing's bare AssertionError at the first task
+            raise ValueError(f"workers={workers}: local worker processes cannot be started from a daemonic process "
+                             "(a multiprocessing.Pool worker); run this from a main process or a "
+                             "concurrent.futures.ProcessPoolExecutor worker, or give a Dask scheduler")
         n = workers or os.cpu_count() or 1
         pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_worker_init, initargs=(os.getpid(), n))

@@ -1,0 +1,111 @@
+"""The research-script API with what a script holds in memory: a Config of numpy numbers (stored as Python numbers,
+as settings are), its name checked, inputs run without the config's dataset, labels refused where a network has no
+classes, zero samples named as such, and workers inside a daemonic process (a multiprocessing.Pool worker)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cimsim
+from cimsim.errors import ConfigError
+from cimsim.network import Dense, Network, ReLU, save_network
+from cimsim.report_json import json_safe
+from cimsim.sweep.execute import open_executor
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+DENSE = {"workload.in_features": 16, "workload.out_features": 8, "workload.vectors": 6}
+
+
+def _net(outputs: int) -> Network:
+    """a small MLP of 8 inputs (seeded random weights)"""
+    rng = np.random.default_rng(0)
+    return Network((Dense(rng.standard_normal((12, 8)), rng.standard_normal(12)), ReLU(),
+                    Dense(rng.standard_normal((outputs, 12)))), (8,))
+
+
+def _samples(n: int = 24) -> np.ndarray:
+    return np.random.default_rng(1).standard_normal((n, 8))
+
+
+@pytest.mark.parametrize("field, value", [("adc.bits", np.int64(6)), ("dac.input_bits", np.uint8(8)),
+                                          ("array.rows_per_read", np.uint16(256)), ("array.rows", np.uint16(256)),
+                                          ("device.program_sigma", np.float32(0.01))])
+def test_numpy_numbers_in_a_config_are_stored_as_settings_store_them(field, value):
+    """dataclasses.replace with a numpy scalar had passed validation, then overflowed its own type (uint8 input_bits x
+    rows) or made to_dict() unserialisable (int64, float32); given as a setting, the same value worked"""
+    cfg = cimsim.as_config(CONFIGS / "default.toml", DENSE)
+    section, name = field.split(".")
+    given = dataclasses.replace(cfg, **{section: dataclasses.replace(getattr(cfg, section), **{name: value})})
+    stored = getattr(getattr(cimsim.as_config(given), section), name)
+    assert type(stored) is type(value.item()) and stored == value.item()
+    sim, by_setting = cimsim.simulate(given), cimsim.simulate(cfg, {field: value})
+    assert json.loads(json.dumps(sim.to_dict()))["config"] == json.loads(json.dumps(by_setting.to_dict()))["config"]
+    assert sim.vs_float == by_setting.vs_float
+    json.dumps(cimsim.compare(given).to_dict())
+
+
+def test_json_safe_takes_numpy_scalars_as_their_python_values():
+    safe = json_safe({"a": np.int64(3), "b": [np.float32(np.inf), np.float32(0.5)], "c": np.bool_(True)})
+    assert safe == {"a": 3, "b": [None, 0.5], "c": True}
+    assert [type(v) for v in (safe["a"], safe["b"][1], safe["c"])] == [int, float, bool]
+
+
+@pytest.mark.parametrize("name", [5, "", "  "])
+def test_the_name_of_a_config_in_memory_is_checked(name):
+    """a name the loader refuses (as a setting: 'name' must be a non-empty string) had been accepted in memory"""
+    bad = dataclasses.replace(cimsim.as_config(CONFIGS / "default.toml", DENSE), name=name)
+    for call in (cimsim.as_config, cimsim.simulate, cimsim.estimate):
+        with pytest.raises(ConfigError, match="'name' must be a non-empty string"):
+            call(bad)
+
+
+def test_inputs_given_run_without_the_configs_dataset(tmp_path):
+    """the config's dataset (digits: 64 pixels) was loaded and checked against a network of 8 inputs, then unused"""
+    save_network(_net(3), tmp_path / "net.npz")
+    cfg = {"preset": "rram-default", "workload": {"kind": "network", "network_file": str(tmp_path / "net.npz")}}
+    x = _samples()
+    sim = cimsim.simulate(cfg, inputs=x, labels=np.arange(len(x)) % 3)
+    assert sim.samples == len(x) and sim.inputs_given and sim.labelled
+    assert cimsim.compare(cfg, inputs=x).run.samples == len(x)
+    with pytest.raises(ConfigError, match="workload.dataset"):  # the dataset is still checked where it is used
+        cimsim.simulate(cfg)
+
+
+@pytest.mark.parametrize("labels", [np.zeros(24, int), np.arange(24) % 2])
+def test_labels_are_refused_for_a_network_without_classes(labels):
+    """a one-output network had reported labelled = True and an accuracy of NaN for all-zero labels"""
+    with pytest.raises(ValueError, match=r"labels need two or more classes .* gives \(1,\)"):
+        cimsim.simulate(CONFIGS / "digits-mlp.toml", network=_net(1), inputs=_samples(), labels=labels)
+    sim = cimsim.simulate(CONFIGS / "digits-mlp.toml", network=_net(1), inputs=_samples())
+    assert not sim.labelled and np.isnan(sim.analog_accuracy) and np.isfinite(sim.vs_float.relative_error)
+
+
+def test_zero_samples_are_named_not_blamed_on_a_setting():
+    """0 samples had been reported as "'workload.vectors' ... got 0 (given as an override)", a setting never given"""
+    with pytest.raises(ValueError, match=r"inputs must hold at least one sample; got shape \(0, 8\)"):
+        cimsim.simulate(CONFIGS / "digits-mlp.toml", network=_net(3), inputs=np.zeros((0, 8)),
+                        labels=np.zeros(0, int))
+
+
+def test_workers_in_a_daemonic_process_run_here_with_the_same_results(monkeypatch):
+    """workers=N in a multiprocessing.Pool worker had failed with multiprocessing's bare AssertionError"""
+    settings = {"simulation.batch_size": 8}
+    alone = cimsim.simulate(CONFIGS / "digits-mlp.toml", settings, network=_net(3), inputs=_samples())
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
+    with pytest.warns(RuntimeWarning, match="workers=2: this is a daemonic process"):
+        pooled = cimsim.simulate(CONFIGS / "digits-mlp.toml", settings, network=_net(3), inputs=_samples(), workers=2)
+    assert pooled.analog_accuracy == alone.analog_accuracy and pooled.vs_float == alone.vs_float
+    assert pooled.counts == alone.counts
+
+
+def test_a_sweeps_executor_in_a_daemonic_process_names_workers(monkeypatch):
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
+    with pytest.raises(ValueError, match="workers=3: local worker processes cannot be started from a daemonic"):
+        with open_executor(3, None):
+            pass
