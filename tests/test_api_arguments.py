@@ -7,6 +7,7 @@ import importlib
 import inspect
 import math
 import pkgutil
+import re
 from unittest import mock
 
 import numpy as np
@@ -162,3 +163,21 @@ def test_settings_may_mend_a_config_given_in_memory():
     """with settings, the checks apply to the config they make (as for a file): a field they set right is no error"""
     config = dataclasses.replace(_SMALL, device=dataclasses.replace(_SMALL.device, g_min_us=20.0))
     assert cimsim.as_config(config, {"device.g_max_us": 40.0}).device.g_max_us == 40.0
+
+
+def test_an_empty_path_names_no_file(tmp_path):
+    """run_sweep(spec, "") had passed the output checks and failed deep inside (IsADirectoryError on '.'); an empty
+    config path read as "'': cannot read the config file: No such file or directory" """
+    from cimsim.config import load_config
+    from cimsim.network import load_network
+    from cimsim.sweep import run_sweep
+    spec = tmp_path / "s.toml"
+    spec.write_text('base = "c.toml"\n[axes]\n"adc.bits" = [6, 8]\n')
+    (tmp_path / "c.toml").write_text('preset = "rram-default"\n')
+    for call, what in ((lambda: run_sweep(spec, ""), "output (the results CSV)"),
+                       (lambda: load_network(""), "network path")):
+        with pytest.raises(ValueError, match=re.escape(f"{what} must name a file; got an empty path")):
+            call()
+    with pytest.raises(ConfigError, match="the config file must name a file; got an empty path"):
+        load_config("")
+    assert not list(tmp_path.glob("*.lock"))  # refused before the results file's lock was taken

@@ -90,8 +90,10 @@ def shown(value, limit: int = 60) -> str:
 
 def check_path(name: str, value) -> str | os.PathLike:
     """``value`` when it is a file path (str or os.PathLike): an int would open that file descriptor, and closing
-    it would close whatever the process had there."""
+    it would close whatever the process had there; an empty path names no file."""
     if isinstance(value, (str, os.PathLike)):
+        if not os.fspath(value):
+            raise ValueError(f"{name} must name a file; got an empty path")
         return value
     raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(value).__name__} {shown(value)}")
 

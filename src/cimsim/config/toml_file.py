@@ -20,7 +20,10 @@ MAX_TOML_BYTES = 64 << 20
 def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
     """The tables of a TOML file, or a :class:`ConfigError` naming the file (unreadable, larger than MAX_TOML_BYTES,
     not UTF-8 text, bad TOML with its line and column); ``what`` names the kind of file in the message."""
-    check_path(f"the {what}", path)
+    try:
+        check_path(f"the {what}", path)
+    except ValueError as exc:  # an empty path: a bad input (exit 2 on the command line), as a missing file is
+        raise ConfigError(repr(os.fspath(path)), [("", str(exc))]) from None
     try:
         with open(path, "rb") as file:
             raw = file.read(MAX_TOML_BYTES + 1)
