@@ -229,8 +229,10 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
                            config.technology)
     vec_ns = unit.time_ns(cycles)
     item = cim.item_latency_ns + vec_ns
-    interval = max(cim.interval_ns, vec_ns) if config.chip.pipeline == Pipeline.LAYER else item
-    latency = item + (samples - 1) * interval
+    # never faster than the chip's own interval (its DRAM bound); the unit a stage of its own or after the crossbars
+    interval = max(cim.interval_ns, vec_ns if config.chip.pipeline == Pipeline.LAYER else item)
+    # the chip's latency (programming, the DRAM bound kept) and the time the unit adds to the items' path
+    latency = cim.latency_ns + (vec_ns + (samples - 1) * (interval - cim.interval_ns) if samples else 0.0)
     base_unit = baseline_vector_unit(config, unit)
     base_pj, base_cycles = unit.work(model.of_type(VectorOp), (), config.technology)
     base_vec_ns = base_unit.time_ns(base_cycles)
@@ -242,7 +244,8 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
             f"model prices them); the chip's unit leaks {unit.leakage_uw:.4g} uW besides the leakage above (the "
             "baseline's leakage is not modelled).")
     energy = {**cim.energy_pj, "vector_unit": samples * pj}
-    energy["leakage"] = energy.get("leakage", 0.0) + unit.leakage_uw * latency * 1e-3  # uW x ns = fJ
+    chip_uw = energy.get("leakage", 0.0) / cim.latency_ns * 1e3 if cim.latency_ns > 0 else 0.0  # fJ / ns = uW
+    energy["leakage"] = (chip_uw + unit.leakage_uw) * latency * 1e-3  # the chip's and the unit's, uW x ns = fJ
     activation_macs = samples * sum(op.macs_per_item for op in model.of_type(MatrixOp) if not op.static)
     cim = replace(cim, energy_pj=energy, area_um2={**cim.area_um2, "vector_unit": unit.area_um2},
                   macs=cim.macs + activation_macs,  # the network's products, as the baseline and a model count them

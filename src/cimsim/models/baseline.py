@@ -13,8 +13,8 @@ its output written to DRAM once per item; activations between products stay on c
 one token per sequence in flight: tokens of one sequence never share a weight fetch. A routed expert is priced at
 the mean over the number of a step's tokens it receives (:mod:`cimsim.cost.routing`: its weights are fetched only
 in steps some token reaches it, and then whole). Vector ops run on the same
-vector unit as the CIM chip (its dynamic energy; for a ``board_power`` baseline, board power x its time) and
-KV-cache writes go to DRAM or to the on-chip memory.
+vector unit as the CIM chip and KV-cache writes go to DRAM or to the on-chip memory (their dynamic energy; for a
+``board_power`` baseline, board power x their time).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from ..argcheck import checked_types
 from ..breakdown import Breakdown, in_batches, in_sequence, repeated
-from ..config.modes import Dataflow, WorkloadKind
+from ..config.modes import Dataflow, EnergyModel, WorkloadKind
 from ..config.schema import Config
 from ..cost.baseline import baseline_breakdown, baseline_traffic, check_dram_capacity, onchip_memory
 from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
@@ -144,14 +144,13 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     seq = in_sequence([repeated(products, items / step)], b.name, items, shared_hardware=True)
 
     vector_ns = items * unit.time_ns(vector_cycles_per_item)
-    energy = with_vector_energy(seq.energy_pj, b, items * vector_pj_per_item, vector_ns)
     kv_bits = items * kv_write_bits_per_item
-    kv_ns = 0.0
-    if kv_cache == "dram":
-        energy["kv_cache_writes"] = kv_bits * dram_energy_pj_per_bit(b.dram)
-        kv_ns = kv_bits / (8.0 * (b.dram_bandwidth_gbps or dram_bandwidth_gbps(b.dram)))
-    elif kv_bits:
-        energy["kv_cache_writes"] = kv_bits * onchip_memory(config).write_pj_per_bit
+    kv_ns = kv_bits / (8.0 * (b.dram_bandwidth_gbps or dram_bandwidth_gbps(b.dram))) if kv_cache == "dram" else 0.0
+    # board power: the board over the vector work's and the KV writes' time, as over the products' (one component)
+    energy = with_vector_energy(seq.energy_pj, b, items * vector_pj_per_item, vector_ns + kv_ns)
+    if kv_bits and b.energy_model != EnergyModel.BOARD_POWER:
+        energy["kv_cache_writes"] = kv_bits * (dram_energy_pj_per_bit(b.dram) if kv_cache == "dram"
+                                               else onchip_memory(config).write_pj_per_bit)
     moved = (f" The KV caches the chip holds on chip are in the baseline's DRAM: they do not fit in baseline.sram_kib "
              f"({b.sram_kib:g} KiB) beside what it keeps there." if asked != kv_cache else "")
     assumptions = seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + moved,)

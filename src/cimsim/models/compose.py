@@ -74,7 +74,8 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
               kv_prices: tuple[float, float, float], energy: dict[str, float],
               area: dict[str, float]) -> tuple[float, ...]:
     """Adds chip part ``j``'s energy (pJ, leakage apart) and area (um2) to ``energy`` and ``area``; returns its row:
-    (item latency ns, interval ns, part time ns, chip leakage uW, crossbar compute ns, vector-unit ns of all items)."""
+    (item latency ns, interval ns, part time ns, chip leakage uW, crossbar compute ns, vector-unit ns of all items,
+    ns the chip model's latency holds beyond its items' path: a DRAM bound)."""
     part, bd, _, e = chips[j]
     kv_write_pj, kv_read_pj, kv_gbps = kv_prices
     for key, value in bd.energy_pj.items():
@@ -93,23 +94,27 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
     link_ns, move_ns = _move_out(config, part, out_bits, items, reload_runs, energy)
     item_ns = bd.item_latency_ns + rewrite_ns + vec_ns + kv_ns + link_ns
     pipelined = config.chip.pipeline == Pipeline.LAYER
-    interval = max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if pipelined else item_ns
+    # never faster than the chip model's own interval (its DRAM bound)
+    interval = max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if pipelined else max(bd.interval_ns, item_ns)
     leak_uw = bd.energy_pj.get("leakage", 0.0) / bd.latency_ns * 1e3 if bd.latency_ns > 0 else 0.0
     return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, leak_uw,
-            bd.compute_ns, items * vec_ns)
+            bd.compute_ns, items * vec_ns, bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns)
 
 
-def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items: int, reload: bool,
+def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items: int, reload_runs: int,
               sequences: int) -> tuple[float, float, float, float]:
     """(latency ns, item latency ns, interval ns, chips' leakage pJ) of ``items`` items from the parts' ``rows``."""
-    if reload:
+    if reload_runs:
         latency = sum(r[2] for r in rows)
-        return latency, latency, latency / items, sum(r[3] * r[2] for r in rows) * 1e-3
+        # a run's items (a decode step's tokens) pass every part together and finish together
+        return latency, latency / reload_runs, latency / items, sum(r[3] * r[2] for r in rows) * 1e-3
     item_latency = sum(r[0] for r in rows)
-    interval = max(r[1] for r in rows) if config.chip.pipeline == Pipeline.LAYER else item_latency
+    interval = max(r[1] for r in rows)
+    if config.chip.pipeline != Pipeline.LAYER:
+        interval = max(interval, item_latency)  # one item at a time through every chip
     if model.phase == "decode":
         interval = max(interval, item_latency / sequences)
-    latency = item_latency + (items - 1) * interval
+    latency = item_latency + (items - 1) * interval + max(r[6] for r in rows)  # the chips' DRAM bounds kept
     return latency, item_latency, interval, sum(r[3] for r in rows) * latency * 1e-3
 
 
@@ -133,7 +138,7 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     if kv_cache == "sram" and held_bits:
         area["kv_cache"] = sram_area_um2(held_bits / 8, config.technology)
         static_uw += buffer_leakage_uw("sram", held_bits / 8, config.technology)
-    latency, item_latency, interval, chip_leak_pj = _timeline(config, model, rows, items, reload, sequences)
+    latency, item_latency, interval, chip_leak_pj = _timeline(config, model, rows, items, reload_runs, sequences)
     energy["leakage"] = chip_leak_pj + static_uw * latency * 1e-3  # uW x ns = fJ
     compute = min(latency, sum(r[4] + r[5] for r in rows))
     assumptions = chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)

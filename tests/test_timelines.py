@@ -1,0 +1,111 @@
+"""Times of a whole workload once the chip model's breakdown gains a vector unit, a KV cache or reloads: the chip's
+programming time and DRAM bound are kept, a reloaded run's items finish together, and a board-power baseline's
+energy is its board power over its whole latency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cimsim
+from cimsim.comparison import price_network
+from cimsim.config import load_config, with_overrides
+from cimsim.cost.memory import dram_bandwidth_gbps
+from cimsim.mapping import plan_layer
+from cimsim.models import get_model, price_model
+from cimsim.models.from_network import model_from_network
+from cimsim.network import Dense, Network
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "configs" / "default.toml"
+
+
+def _chip_alone(run, load: bool):
+    """the chip model's breakdown of a simulated network, without the network's vector unit"""
+    layers = [(layer.plan, layer.counts + layer.programming_counts if load else layer.counts) for layer in run.layers]
+    return price_network(run.config, layers, run.samples, run.input_elements, run.output_elements,
+                         include_weight_load=load)[0]
+
+
+def test_a_networks_latency_with_the_weight_load_keeps_the_programming_time():
+    # digits-mlp, 20 samples: "with weight load" had reported the steady 449 ns, dropping the 640 ns of programming
+    # the chip model had priced (and its leakage over 1088 ns)
+    comp = cimsim.compare(ROOT / "configs" / "digits-mlp.toml", {"workload.vectors": 20})
+    steady, loaded = _chip_alone(comp.run, False), _chip_alone(comp.run, True)
+    assert loaded.latency_ns > steady.latency_ns + 100.0  # the chip model's programming time
+    unit_ns = comp.cim.latency_ns - steady.latency_ns  # what the vector unit adds to the items' path
+    assert unit_ns > 0.0
+    assert comp.cim_with_load.latency_ns == pytest.approx(loaded.latency_ns + unit_ns, rel=1e-12)
+    assert comp.cim_with_load.memory_ns <= comp.cim_with_load.latency_ns
+    # the same static power over either latency: the chip's leakage is priced over the latency reported
+    powers = [b.energy_pj["leakage"] / b.latency_ns for b in (comp.cim, comp.cim_with_load)]
+    assert powers[0] == pytest.approx(powers[1], rel=1e-12)
+
+
+def _wide_layer() -> tuple[Network, np.ndarray]:
+    """one 4096 -> 10 layer: its 4096 inputs per item from DRAM take longer than the arrays do"""
+    rng = np.random.default_rng(0)
+    return Network((Dense(rng.uniform(-0.02, 0.02, (10, 4096)), np.zeros(10)),), (4096,)), rng.random((4, 4096))
+
+
+@pytest.mark.parametrize("pipeline", ["layer", "none"])
+def test_a_networks_vector_unit_keeps_the_chips_dram_bound(pipeline):
+    # pipeline "none" had reported an interval of 164 ns under the 242 ns DRAM time per item (6.1 M/s above the
+    # DRAM's 4.1 M/s), and both pipelines a latency of 890 ns under their own 968 ns memory time
+    net, x = _wide_layer()
+    comp = cimsim.compare(DEFAULT, {"workload.kind": "network", "chip.pipeline": pipeline}, network=net, inputs=x)
+    chip = _chip_alone(comp.run, False)
+    assert chip.interval_ns > chip.item_latency_ns  # DRAM-bound: the case this test is about
+    cim = comp.cim
+    assert cim.interval_ns >= chip.interval_ns and cim.item_latency_ns > chip.item_latency_ns
+    assert cim.latency_ns > chip.latency_ns >= cim.memory_ns
+    assert cim.throughput_items_per_s <= chip.throughput_items_per_s
+
+
+@pytest.mark.parametrize("pipeline", ["layer", "none"])
+def test_a_models_vector_unit_keeps_the_chips_dram_bound(pipeline):
+    # the same layer priced as a model: "none" had lost the DRAM bound on the interval (164 ns, not 242 ns) and
+    # both pipelines on the latency of 4 items (890 / 655 ns, not 968 ns)
+    config = with_overrides(load_config(DEFAULT), {"chip.pipeline": pipeline})
+    net, _ = _wide_layer()
+    model = model_from_network(net)
+    cim = price_model(config, model, items=4).cim
+    plan = plan_layer(config, 4096, 10)
+    bits = model.input_elements_per_item * plan.input_bits + model.output_elements_per_item * plan.accumulator_bits
+    dram_ns = bits / (8.0 * (config.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(config.baseline.dram)))
+    assert cim.interval_ns >= dram_ns * (1 - 1e-12)
+    assert cim.latency_ns >= 4 * dram_ns * (1 - 1e-12)
+    assert cim.memory_ns <= cim.latency_ns
+
+
+def test_a_reloaded_decodes_token_waits_for_its_step_not_the_run():
+    # gpt2-small decode with reloaded weights had stated the whole run (29 ms for 4 tokens, 116 ms for 16) as one
+    # token's latency; a step reloads every part and runs its sequences' tokens, which finish together
+    config, model = load_config(DEFAULT), get_model("gpt2-small", phase="decode", seq_len=32)
+    for items, sequences in ((1, 1), (4, 1), (4, 2), (3, 2)):
+        cim = price_model(config, model, items=items, sequences=sequences, reload_weights=True).cim
+        steps = -(-items // sequences)
+        assert cim.item_latency_ns == pytest.approx(cim.latency_ns / steps, rel=1e-12)
+        assert cim.interval_ns == pytest.approx(cim.latency_ns / items, rel=1e-12)
+    one, four = (price_model(config, model, items=n, reload_weights=True).cim for n in (1, 4))
+    assert four.item_latency_ns == pytest.approx(one.item_latency_ns, rel=0.01)
+    # a reloaded prefill runs every part on all its items in turn: they finish together
+    prefill = price_model(config, get_model("gpt2-small", phase="prefill", seq_len=32), items=2,
+                          reload_weights=True).cim
+    assert prefill.item_latency_ns == prefill.latency_ns
+
+
+@pytest.mark.parametrize("phase", ["prefill", "decode"])
+def test_a_board_power_baselines_energy_is_its_board_power_over_its_whole_latency(phase):
+    # the A100 had added its KV-cache writes as dynamic energy and left their DRAM time uncharged (gpt2-small prefill
+    # at 1024 tokens: 1.092e12 pJ, where 400 W x 2.762 ms is 1.105e12 pJ)
+    config = with_overrides(load_config(DEFAULT), {"baseline.preset": "a100", "technology.node_nm": 7.0})
+    model = get_model("gpt2-small", phase=phase, seq_len=128)
+    options = {"sequences": 2} if phase == "decode" else {}
+    base = price_model(config, model, items=2, chips=4, **options).baseline
+    assert set(base.energy_pj) == {"board_power"}
+    assert base.total_energy_pj == pytest.approx(config.baseline.board_power_w * base.latency_ns * 1e3, rel=1e-9)
+    dynamic = with_overrides(config, {"baseline.energy_model": "components"})
+    assert price_model(dynamic, model, items=2, chips=4, **options).baseline.energy_pj["kv_cache_writes"] > 0.0
