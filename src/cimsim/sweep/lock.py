@@ -6,7 +6,8 @@ when the holding process ends in any way (kill -9 included), so a left-over side
 run. Elsewhere (Windows) the sidecar is created with ``O_EXCL`` and holds the owner's PID; a sidecar whose
 PID is no longer running (or unreadable) is stale and taken over. The sidecar is removed on release and
 holds the owner's PID either way, for the message a refused sweep prints. With ``flock``, the results file
-itself (where it exists) is locked too: a hard link to it (another name, another sidecar) is refused as well.
+itself is locked too, as found and each file made or rewritten under its name during the run (:func:`hold`, before
+the file takes the name): a hard link to it (another name, another sidecar) is refused as well.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ try:
 except ImportError:  # Windows
     fcntl = None
 
-__all__ = ["OutputLocked", "output_lock", "lock_path", "LOCK_SUFFIX"]
+__all__ = ["OutputLocked", "output_lock", "lock_path", "hold", "LOCK_SUFFIX"]
 
 LOCK_SUFFIX = ".lock"
+_HELD: dict[str, list[int]] = {}
+"""the results files whose lock this process holds (resolved path) -> open files whose flock holds its inodes"""
 
 
 class OutputLocked(ConfigError):
@@ -45,34 +48,43 @@ def output_lock(output: str | os.PathLike) -> Iterator[None]:
     path = lock_path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = _flock(path, output) if fcntl is not None else _exclusive(path, output)
+    key = os.path.realpath(output)
+    _HELD[key] = []
     try:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
-        with _file_lock(output):
-            yield
+        with contextlib.suppress(OSError):  # not there yet (held once made), or unreadable (reading it says why)
+            found = os.open(output, os.O_RDONLY)
+            try:
+                hold(output, found)
+            finally:
+                os.close(found)
+        yield
     finally:
         path.unlink(missing_ok=True)  # still holding it: a waiting process re-checks the file it locked
+        for each in _HELD.pop(key):
+            os.close(each)
         os.close(fd)
 
 
-@contextlib.contextmanager
-def _file_lock(output: str | os.PathLike) -> Iterator[None]:
-    """``flock`` on the results file itself, where it exists: a sweep through a hard link (another name, so
-    another sidecar) finds it held. The lock stays on that file's inode when the sweep replaces the file."""
+def hold(output: str | os.PathLike, fd: int) -> None:
+    """While this process holds the lock of ``output``, ``flock`` the file open at ``fd`` too (the results file as
+    found, or one made or rewritten under its name: lock it before it takes the name) until the lock is released, so
+    a sweep through a hard link (another name, so another sidecar) finds it held. Nothing without ``fcntl``, for
+    another file, or one already held. :class:`OutputLocked` where another process holds it (through a hard link)."""
+    held = _HELD.get(os.path.realpath(output))
+    if held is None or fcntl is None:
+        return
+    inode = os.fstat(fd)
+    if any(os.path.samestat(inode, os.fstat(each)) for each in held):
+        return  # flock on a second open file of one inode would wait for our own
+    each = os.dup(fd)  # the same open file: its lock outlives fd
     try:
-        fd = os.open(output, os.O_RDONLY) if fcntl is not None else None
-    except OSError:  # not there yet (no other name can link to it), or unreadable (reading it says why)
-        fd = None
-    try:
-        if fd is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise _locked(output, None, None) from None
-        yield
-    finally:
-        if fd is not None:
-            os.close(fd)
+        fcntl.flock(each, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(each)
+        raise _locked(output, None, None) from None
+    held.append(each)
 
 
 def _flock(path: Path, output: str | os.PathLike) -> int:

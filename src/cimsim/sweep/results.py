@@ -30,7 +30,8 @@ from typing import Any
 
 from ..argcheck import checked_types
 from ..errors import ConfigError
-from ..atomic import write_atomic
+from ..atomic import is_stream, write_atomic, write_atomic_with
+from .lock import hold
 from .points import Point
 from .spec import SweepSpec
 
@@ -103,10 +104,11 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     path = Path(path)
     if not path.exists():
         return Contents({})
-    text = path.read_bytes().decode("utf-8", errors="replace")
+    data = path.read_bytes()
+    text = data.decode("utf-8-sig", errors="replace")  # a byte-order mark (a spreadsheet's "CSV UTF-8") left out
     lines = text.split("\n")  # the last item is "" after a final newline, else a line cut short
-    if len(lines) == 1:  # not even the header is whole
-        return Contents({}, ("line 1: cut short (no newline: a write interrupted by a crash)",) if text else ())
+    if len(lines) == 1:  # not even the header is whole (a mark alone too: the file is rewritten with a header)
+        return Contents({}, ("line 1: cut short (no newline: a write interrupted by a crash)",) if data else ())
     header, found = columns(spec), next(csv.reader(lines[:1]), [])
     legacy = tuple(found) == header[:-1]
     if not legacy and tuple(found) != header:
@@ -169,6 +171,7 @@ def append_rows(path: str | os.PathLike, header: Sequence[str], rows: Sequence[S
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
+        hold(path, fd)  # a results file made here is locked before its first line
         text = (_lines([header]) if os.fstat(fd).st_size == 0 else "") + _lines(rows)
         data = text.encode("utf-8")
         while data:
@@ -181,10 +184,20 @@ def append_rows(path: str | os.PathLike, header: Sequence[str], rows: Sequence[S
 def write_rows(path: str | os.PathLike, header: Sequence[str], rows: Mapping[str, Mapping[str, str]],
                order: Sequence[str] = ()) -> None:
     """Rewrite the file atomically with ``rows`` only, in ``order`` of point id (other ids last), checksums
-    computed afresh (rows read from a file without them get theirs)."""
+    computed afresh (rows read from a file without them get theirs); the new file is locked (:func:`.lock.hold`)
+    before it replaces the old one."""
     rank = {pid: k for k, pid in enumerate(order)}
     ids = sorted(rows, key=lambda pid: rank.get(pid, len(rank)))
-    write_atomic(path, _lines([header, *_records(header, rows, ids)]))
+    text = _lines([header, *_records(header, rows, ids)])
+    if is_stream(path):  # a device or pipe is written as it is
+        write_atomic(path, text)
+        return
+
+    def write(fh) -> None:
+        hold(path, fh.fileno())
+        fh.write(text.encode("utf-8"))
+
+    write_atomic_with(path, write)
 
 
 def _records(header: Sequence[str], rows: Mapping[str, Mapping[str, str]], ids: Iterable[str]) -> Iterator[list[str]]:

@@ -9,8 +9,10 @@ so one invalid combination fails alone.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import math
 import os
+import sys
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -90,21 +92,19 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
     return spec_from_dict(read_toml(path, "sweep spec"), str(path), Path(path).parent)
 
 
-def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>",
-                   base_dir: str | os.PathLike = ".") -> SweepSpec:
+def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: str | os.PathLike = ".") -> SweepSpec:
     """Validate a parsed spec; ``base`` and file-valued axes resolve against ``base_dir``."""
     if not isinstance(data, Mapping):
-        raise TypeError(f"a sweep spec must be a dict of its keys (as a TOML spec file parses); got "
-                        f"{type(data).__name__}")
+        raise TypeError(f"a sweep spec must be a dict of its keys (as a TOML file parses); got {type(data).__name__}")
     sections = [f"[{k}]" for k in data if k in SECTIONS]
     if sections and "axes" not in data:  # one clear error for a config given where a spec is asked for
         raise ConfigError(source, [("", f"a config ({', '.join(sections)}), not a sweep spec: a spec names it as its "
                                         "base (base = \"config.toml\") and lists [axes] to vary; a config runs with "
                                         "'cimsim run', 'estimate' or 'compare'")])
     errors: list[tuple[str, str]] = []
-    for key in data:
-        if key not in _KEYS:
-            errors.append((key, f"unknown key '{key}'; valid keys: {', '.join(_KEYS)}"))
+    errors.extend((key, f"unknown key '{key}'; valid keys: {', '.join(_KEYS)}") for key in data if key not in _KEYS)
+    if not isinstance(data.get("description", ""), str):
+        errors.append(("description", f"'description' must be a string (free text); got {data['description']!r}"))
     base = _base(data, Path(base_dir), errors)
     kind = _choice(data, "kind", KINDS, "analytic", errors)
     mode = _choice(data, "mode", MODES, "grid", errors)
@@ -170,12 +170,13 @@ def _flatten(table: Mapping[str, Any], where: str, errors: list[tuple[str, str]]
 
 
 def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[Axis, ...]:
-    if not isinstance(table, Mapping) or not table:
+    fields = _flatten(table, "axes", errors) if isinstance(table, Mapping) else {}
+    if not fields:  # also [axes.adc] alone, an empty sub-table
         errors.append(("axes", "[axes] must be a table of at least one dotted config field, e.g. "
                                "\"adc.bits\" = [4, 6, 8]"))
         return ()
     axes = []
-    for field, value in _flatten(table, "axes", errors).items():
+    for field, value in fields.items():
         key = f"axes.'{field}'"
         if field not in _FIELDS:
             errors.append((key, f"{key}: no config field '{field}' (fields are 'table.field', e.g. 'adc.bits')"))
@@ -202,7 +203,7 @@ def _field_error(field: str, value: Any) -> str | None:
     section, _, name = field.partition(".")
     if name == "preset" and section in SECTION_PRESETS:
         valid = list_section_presets(section)
-        return None if value in valid else f"must be one of {', '.join(valid)}"
+        return None if isinstance(value, str) and value in valid else f"must be one of {', '.join(valid)}"
     rule = _FIELDS[field]
     return None if rule.accepts(value) else f"must be {rule.expected}"
 
@@ -245,18 +246,40 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
         axis = Axis(field, low=start, high=stop, integer=integer)
         ends = (int(start), int(stop)) if integer else (float(start), float(stop))
     else:
-        count = math.floor((stop - start) / step + 1e-9) + 1
+        count, value = _steps(start, stop, step, integer)
         if count > MAX_POINTS:
-            errors.append((key, f"{key}: the range has {count} values, above the {MAX_POINTS} points a sweep may "
+            size = count if count < 10 ** 15 else f"about {decimal.Decimal(count):.3g}"  # 10**320: 321 digits
+            errors.append((key, f"{key}: the range has {size} values, above the {MAX_POINTS} points a sweep may "
                                 "hold; take a larger step, or sample it with mode = \"random\" and no step"))
             return None
-        value = (lambda k: start + k * step) if integer else (lambda k: round(start + k * step, 12))
         axis, ends = None, (value(0), value(count - 1))  # the ends checked before the values are made
     bad = [(v, why) for v in ends if (why := _field_error(field, v)) is not None]
     if bad:
         errors.extend((key, f"{key}: '{field}' {why}; the range reaches {v!r}") for v, why in bad)
         return None
-    return axis or Axis(field, tuple(value(k) for k in range(count)))
+    values = () if axis else tuple(value(k) for k in range(count))
+    if len(set(values)) < len(values):
+        errors.append((key, f"{key}: the step is below the 15 significant digits of its values: they repeat"))
+        return None
+    return axis or Axis(field, values)
+
+
+_EXACT = decimal.Context(prec=60)  # 60 digits: exact on any two 17-digit floats but those 43 or more decades apart
+_DIGITS = decimal.Context(prec=sys.float_info.dig)  # 15: every decimal of 15 digits is a float and back unchanged
+
+
+def _steps(start: float, stop: float, step: float, integer: bool) -> tuple[int, Any]:
+    """The value count of a stepped range (stop in when it lands on the step) and its k-th value: for floats, decimal
+    arithmetic on the numbers' ``repr`` rounded to 15 significant digits (65536.1 to 65536.12 by 0.01 holds its stop;
+    12345.6 + 2 x 0.1 is 12345.8), counted with a slack for numbers computed in floats (``0.1 * 3``): 1e-9 of a step
+    (a few float epsilons of the 1e6 steps at most) and 8 ulps of the larger end (half an ulp a rounding: 16)."""
+    if integer:
+        return (stop - start) // step + 1, lambda k: start + k * step
+    first, size, last = (decimal.Decimal(repr(float(v))) for v in (start, step, stop))
+    slack = _EXACT.divide(decimal.Decimal(8 * math.ulp(max(abs(start), abs(stop)))), size) + decimal.Decimal("1e-9")
+    quotient = _EXACT.divide(_EXACT.subtract(last, first), size)
+    count = int(_EXACT.add(quotient, slack).to_integral_value(decimal.ROUND_FLOOR)) + 1
+    return count, lambda k: float(_DIGITS.add(first, _EXACT.multiply(k, size)))
 
 
 def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],

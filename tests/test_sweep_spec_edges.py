@@ -1,0 +1,162 @@
+"""Edges of a sweep spec and of its results file: preset axes holding a list, an empty axes sub-table, ranges whose
+count overflows or whose float sums drift, a non-string description, the hard-link lock on a results file the sweep
+makes or rewrites, and a results file with a UTF-8 byte-order mark."""
+
+from __future__ import annotations
+
+import decimal
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cimsim.cli import main
+from cimsim.errors import ConfigError
+from cimsim.sweep import OutputLocked, expand, run_sweep, spec_from_dict
+from cimsim.sweep.lock import output_lock
+from cimsim.sweep.results import append_rows, columns, write_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = (ROOT / "configs" / "default.toml").as_posix()
+AXES = {"adc.bits": [4, 8], "device.bits_per_cell": {"start": 1, "stop": 3, "step": 1}}
+
+
+def refused(spec: dict, *fragments: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        spec_from_dict({"base": DEFAULT, **spec})
+    for fragment in fragments:
+        assert fragment in str(info.value), str(info.value)
+    return str(info.value)
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def range_values(field: str, start, stop, step) -> tuple:
+    axes = {field: {"start": start, "stop": stop, "step": step}}
+    return spec_from_dict({"base": DEFAULT, "axes": axes}).axes[0].values
+
+
+@pytest.mark.parametrize("field, value, toml", [("device.preset", ["rram"], '[["rram"]]'),
+                                               ("baseline.preset", {"name": "a100"}, '[{name = "a100"}]')])
+def test_a_preset_axis_holding_a_list_or_a_table_is_refused_by_name(tmp_path, field, value, toml):
+    """a list or an inline table had been tested for membership in the preset names: TypeError, unhashable (exit 1)"""
+    refused({"axes": {field: [value]}}, f"axes.'{field}': '{field}' must be one of", f"got {value!r}")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f'base = "{DEFAULT}"\n[axes]\n"{field}" = {toml}\n')
+    result = invoke("sweep", spec, "-o", tmp_path / "r.csv")
+    assert result.exit_code == 2 and "must be one of" in result.output and "internal error" not in result.output
+
+
+@pytest.mark.parametrize("sampling", [{}, {"mode": "random", "samples": 3}])
+def test_an_axes_table_of_empty_sub_tables_is_no_axis(sampling):
+    """[axes.adc] alone had run the base once (grid) or failed in numpy's sampling (random)"""
+    refused({"axes": {"adc": {}}, **sampling}, "[axes] must be a table of at least one dotted config field")
+    refused({"axes": {"adc": {}, "dac": {}}, **sampling}, "[axes] must be a table of at least one")
+
+
+@pytest.mark.parametrize("field, start, stop, step", [("technology.vdd_v", 0.5, 0.9, 1e-320),
+                                                      ("adc.offset_lsb", -1.7e308, 1.7e308, 1.0)])
+def test_a_range_whose_count_overflows_a_float_is_too_many_values(field, start, stop, step):
+    """(stop - start) / step had been infinite: OverflowError, an internal error, not the spec's own message"""
+    message = refused({"axes": {field: {"start": start, "stop": stop, "step": step}}},
+                      f"axes.'{field}': the range has about ", "values, above the 1000000 points")
+    count = (decimal.Decimal(repr(stop)) - decimal.Decimal(repr(start))) / decimal.Decimal(repr(step))
+    assert f"{count:.3g}".split("e")[1] in message  # the order of magnitude said
+
+
+def test_a_float_range_holds_its_stop_and_no_float_noise_at_any_magnitude():
+    """float sums had dropped the stop (65536.1 to 65536.12 by 0.01: two values) and written 12345.800000000001"""
+    for start, stop, step, count in [(65536.1, 65536.12, 0.01, 3), (999999.1, 999999.2, 0.01, 11),
+                                     (12345.6, 12346.6, 0.1, 11), (1e-13, 1e-12, 1e-13, 10), (0.5, 0.9, 0.1, 5)]:
+        values = range_values("baseline.sram_kib" if start > 0.1 else "adc.offset_lsb", start, stop, step)
+        exact = [decimal.Decimal(repr(start)) + k * decimal.Decimal(repr(step)) for k in range(count)]
+        assert values == tuple(float(v) for v in exact), (start, stop, step)
+        assert values[-1] == stop
+    computed = range_values("adc.offset_lsb", 0.1 * 3, 0.9, 0.1)  # an end computed in floats: 0.30000000000000004
+    assert len(computed) == 7 and computed[-1] == 0.9
+
+
+def test_clean_float_ranges_keep_the_values_they_had():
+    """resume compares a results file's axis cells: the values the old sums rounded to 12 places gave stay as they
+    were wherever those were the decimals as written"""
+    for start in (-2.5, 0.0, 0.05, 1.25, 7.0, 123.4):
+        for step in (0.001, 0.01, 0.05, 0.1, 0.25, 0.3, 1.5):
+            stop = start + 40 * step
+            old = tuple(round(start + k * step, 12) for k in range(int((stop - start) / step + 1e-9) + 1))
+            assert range_values("adc.offset_lsb", start, stop, step) == old, (start, step)
+
+
+def test_a_step_below_the_values_digits_is_refused_rather_than_repeating_values():
+    refused({"axes": {"adc.offset_lsb": {"start": 1.0, "stop": 1.000000000000001, "step": 1e-17}}},
+            "axes.'adc.offset_lsb': the step is below the 15 significant digits of its values")
+
+
+@pytest.mark.parametrize("description", [5, ["a", "b"], {"text": "x"}])
+def test_a_description_that_is_not_text_is_refused(description):
+    refused({"axes": AXES, "description": description}, "description", "'description' must be a string")
+    assert spec_from_dict({"base": DEFAULT, "axes": AXES, "description": "free text"}).axes
+
+
+def test_a_results_file_made_or_rewritten_under_the_lock_is_held_against_a_hard_link(tmp_path):
+    """the file itself had been locked only where it existed when the lock was taken: a file the sweep made, or
+    replaced (atomically: a new inode), was open to a second sweep through a hard link"""
+    spec = spec_from_dict({"base": DEFAULT, "axes": AXES})
+    out, header = tmp_path / "r.csv", columns(spec)
+    with output_lock(out):
+        append_rows(out, header, [])  # made under the lock
+        os.link(out, tmp_path / "made.csv")
+        with pytest.raises(OutputLocked, match="through another name: a hard link"):
+            with output_lock(tmp_path / "made.csv"):
+                pass
+        write_rows(out, header, {})  # replaced by a new file
+        os.link(out, tmp_path / "rewritten.csv")
+        with pytest.raises(OutputLocked, match="through another name: a hard link"):
+            with output_lock(tmp_path / "rewritten.csv"):
+                pass
+    with output_lock(tmp_path / "rewritten.csv"):  # released with the lock
+        pass
+    write_rows(tmp_path / "other.csv", header, {})  # no lock held: written as before
+    assert (tmp_path / "other.csv").read_text() == out.read_text()
+
+
+@pytest.mark.parametrize("start", ["", "torn"])
+def test_a_sweep_holds_the_file_it_makes_or_rewrites_against_a_hard_link(tmp_path, start):
+    """a whole run: a hard link made while it runs, after it made the file or rewrote a torn one"""
+    spec = spec_from_dict({"base": DEFAULT, "axes": AXES})
+    out, tries = tmp_path / "r.csv", []
+    if start:
+        out.write_text(",".join(columns(spec)) + "\nabc,4")
+
+    def progress(done: int, failed: int, total: int) -> None:
+        if tries or not out.exists():
+            return
+        link = tmp_path / f"link{len(tries)}.csv"
+        os.link(out, link)
+        try:
+            with output_lock(link):
+                tries.append("taken")
+        except OutputLocked as exc:
+            tries.append(str(exc))
+
+    summary = run_sweep(spec, out, workers=1, progress=progress)
+    assert summary.complete and len(tries) == 1 and "through another name: a hard link" in tries[0], tries
+    assert len(out.read_text().splitlines()) == 1 + len(expand(spec))
+
+
+def test_a_results_file_with_a_byte_order_mark_resumes(tmp_path):
+    """a file saved as "CSV UTF-8" (a BOM first) had been refused: its columns looked the same as the sweep's"""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f'base = "{DEFAULT}"\n[axes]\n"adc.bits" = [4, 6, 8]\n')
+    fresh = tmp_path / "fresh.csv"
+    assert invoke("sweep", spec, "-o", fresh, "--workers", 1).exit_code == 0
+    text = fresh.read_text(encoding="utf-8")
+    part = "".join(text.splitlines(keepends=True)[:2])  # the header and one row
+    for name, kept in (("whole.csv", text), ("part.csv", part), ("mark.csv", "")):
+        out = tmp_path / name
+        out.write_bytes(b"\xef\xbb\xbf" + kept.encode("utf-8"))
+        result = invoke("sweep", spec, "-o", out, "--workers", 1)
+        assert result.exit_code == 0, (name, result.output)
+        assert out.read_bytes() == fresh.read_bytes(), name  # the mark dropped by the rewrite, the rows the same
