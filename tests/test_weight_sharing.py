@@ -68,7 +68,7 @@ def test_a_shared_matrix_on_crossbars_is_programmed_once_and_read_at_each_place(
     x = RNG.standard_normal((150, 12))
     cfg = config()
     whole = evaluate(cfg, net, x, None, 0, 0)
-    unshared = Network((Dense(net.layers[0].weight, net.layers[0].bias), ReLU(), net.layers[2], ReLU(),
+    unshared = Network((Dense(net.layers[0].weight.copy(), net.layers[0].bias), ReLU(), net.layers[2], ReLU(),
                         net.layers[4]), (12,))
     apart = evaluate(cfg, unshared, x, None, 0, 0)
     reads = sum(chunk.layer_counts[0].mvms for chunk in whole.chunks)

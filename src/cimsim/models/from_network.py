@@ -17,8 +17,10 @@ arithmetic's (GELU's 1 / sqrt 2, an attention scale) and a constant of several a
 whose source the network does not keep (BERT's position rows for the example's tokens, Swin's relative-position
 bias per window, an attention mask): neither counts, so the count does not change with the example's length.
 Unlike torch's count, then: no position table (ViT's, added whole, neither), a batch norm folded into the matrix
-before it counts C (the bias) for torch's 2 C, and a digital layer applied at several places (a shared
-LayerNorm) counts at each, the import giving each place its own copy.
+before it counts C (the bias) for torch's 2 C, a recurrent layer's W and R biases summed at import count once
+(docs/models.md), a digital layer applied at several places (a shared LayerNorm) counts at each, the import giving
+each place its own copy, and a matrix read transposed (a tied decoder) is a second matrix (``Network``: weight
+sharing), counted again.
 """
 
 from __future__ import annotations
@@ -157,12 +159,12 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     Its ``parameters`` count each stored array once (module doc: what counts), whatever the example's length."""
     samples = input_samples(network, inputs) if inputs is not None else None
     measured = None if samples is None else [stats for stats, _ in samples]
-    index = {id(layer): k for k, layer in enumerate(network.matrix_layers())}
     values = network.shapes()
     ops: list = []
-    shared: dict[int, int] = {}  # matrix layer -> the position of its op in ops
+    shared: dict[int, int] = {}  # matrix index -> the position of its op in ops
     seen: set[int] = set()  # the arrays whose parameters an op holds already
-    for layer, reads, layer_name in zip(network.layers, network.inputs, network.names):
+    for layer, reads, layer_name, index in zip(network.layers, network.inputs, network.names,
+                                               network.matrix_indices()):
         shapes = [values[v] for v in reads]
         if isinstance(layer, ActivationMatMul):
             (a, b), out = shapes, layer.output_shape(*shapes)
@@ -174,9 +176,9 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
             conv = isinstance(layer, (Conv2d, Conv3d))
             groups = layer.groups if conv else 1
             out, inp = layer.matrix_shape
-            zero_inputs = None if measured is None else measured[index[id(layer)]].input_zero_fraction
+            zero_inputs = None if measured is None else measured[index].input_zero_fraction
             per = layer.weight[0].size if conv else inp  # the inputs of one group
-            rows = None if samples is None else samples[index[id(layer)]][1].reshape(-1, per)  # a vector per group
+            rows = None if samples is None else samples[index][1].reshape(-1, per)  # a vector per group
             weights = layer.weight.reshape(len(layer.weight), per)  # each output's weights, within its group
             op = MatrixOp(layer_name, per, out // groups, vectors, "static", groups,
                           input_elements_per_item=math.ceil(math.prod(shapes[0]) * layer.routed_fraction),
@@ -184,13 +186,13 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
                           input_zero_fraction=zero_inputs, weight_zero_fraction=float(np.mean(layer.weight == 0)),
                           input_sample=rows if rows is not None and len(rows) else None,
                           weight_sample=None if rows is None else weights[weight_sample_rows(weights)])
-            if id(layer) in shared:  # another place of a shared matrix: more vectors through its op
-                first = ops[shared[id(layer)]]
-                ops[shared[id(layer)]] = replace(first, vectors_per_item=first.vectors_per_item + vectors,
-                                                 input_elements_per_item=first.input_elements_per_item
-                                                 + op.input_elements_per_item)
+            if index in shared:  # another place of a shared matrix: more vectors through its op
+                first = ops[shared[index]]
+                ops[shared[index]] = replace(first, vectors_per_item=first.vectors_per_item + vectors,
+                                             input_elements_per_item=first.input_elements_per_item
+                                             + op.input_elements_per_item)
             else:
-                shared[id(layer)] = len(ops)
+                shared[index] = len(ops)
                 ops.append(op)
             if layer.bias is not None:
                 ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out), _counted(layer.bias, seen)))

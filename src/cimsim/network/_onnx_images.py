@@ -4,6 +4,7 @@ with the batch axis kept as a per-sample axis."""
 
 from __future__ import annotations
 
+from ._onnx_sharing import derived
 from .conv3d import Conv3d
 from .layers import Conv2d
 from .movement import Concat, Reshape, Slice, Transpose
@@ -20,8 +21,9 @@ def per_stacked_image(g, layer, x: str, out: str, name: str) -> None:
     shape = g.shape[x]
     if len(shape) == 4 and isinstance(layer, Conv2d):
         top, left, bottom, right = layer.padding
-        conv = Conv3d(layer.weight[:, :, None], layer.bias, (1,) + layer.stride, (0, top, left, 0, bottom, right),
-                      (1,) + layer.dilation, layer.groups)
+        weight = derived(g, layer.weight, "Conv3d of depth 1", lambda w: w[:, :, None])  # one per matrix
+        conv = Conv3d(weight, layer.bias, (1,) + layer.stride, (0, top, left, 0, bottom, right), (1,) + layer.dilation,
+                      layer.groups)
         g.append(Transpose((1, 0, 2, 3)), [x], f"{out}#channels_first", name)
         g.append(conv, [f"{out}#channels_first"], f"{out}#conv", name)
         return g.append(Transpose((1, 0, 2, 3)), [f"{out}#conv"], out, name)

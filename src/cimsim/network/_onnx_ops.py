@@ -1,7 +1,8 @@
 """The ONNX operators the importer understands: constant folding (numpy) and one handler per data operator (those
 that keep a tensor's shape in :mod:`._onnx_same_shape`, data movement in :mod:`._onnx_movement`, matrix products in
 :mod:`._onnx_products`, resizes in :mod:`._onnx_resize`, comparisons in :mod:`._onnx_logic`, int8 operators in
-:mod:`._onnx_quant`, reductions in :mod:`._onnx_reduce`; convolutions, pooling and normalisations here).
+:mod:`._onnx_quant`, reductions in :mod:`._onnx_reduce`, batch norms in :mod:`._onnx_batch_norm`; convolutions and
+pooling here).
 
 A handler gets the graph being built (``onnx_import._Graph``), the node's attributes, input and output tensor names
 and its name; it appends layers (``g.append``), aliases a tensor (``g.alias``) or folds the node into the layer
@@ -9,14 +10,13 @@ before it. ONNX axes count the batch; layers' axes do not (``g.sample_axis``).""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from ._onnx_checks import constant_weights
 from ._onnx_control import CONTROL_OPS
 from ._onnx_fold import FOLDABLE, text_attr
 from ._onnx_attention import ATTENTION_HANDLERS
+from ._onnx_batch_norm import batch_norm
 from ._onnx_indexing import INDEXING_HANDLERS
 from ._onnx_logic import LOGIC_HANDLERS
 from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError
@@ -26,9 +26,9 @@ from ._onnx_recurrent import RECURRENT_HANDLERS
 from ._onnx_reduce import REDUCTION_HANDLERS
 from ._onnx_resize import AXIS_MAP_HANDLERS, CONSTANT_INPUT_OPS
 from ._onnx_same_shape import SAME_SHAPE_HANDLERS
-from ._onnx_sharing import shared_matrix
+from ._onnx_sharing import derived
 from .conv3d import Conv3d
-from .layers import Conv2d, Dense
+from .layers import Conv2d
 from .movement import Dilate, Pad, Reshape
 from .ops import Affine, ArgMax, Elementwise, Max, Mean, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
@@ -88,28 +88,6 @@ def _dropout(g, op, attrs, names, outs, name):
     g.alias(outs[0], names[0])
 
 
-def _batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
-    if attrs.get("training_mode", 0):
-        raise ValueError("BatchNormalization in training mode (the statistics of the batch) is supported on "
-                         "constants only; export the model in eval mode")
-    scale, bias, mean, var = (np.asarray(g.operand(names, k, f"BatchNormalization's {part}"), dtype=np.float64)
-                              for k, part in enumerate(("scale", "bias", "mean", "variance"), 1))
-    s = scale / np.sqrt(var + attrs.get("epsilon", 1e-5))
-    t = bias - mean * s
-    x, full_ndim = names[0], g.full_ndim(names[0])
-    found = g.sole_producer(x)
-    # ONNX normalises axis 1: a Dense's outputs only when they are that axis (a (batch, features) tensor)
-    if found and (isinstance(found[1], (Conv2d, Conv3d)) or (isinstance(found[1], Dense) and full_ndim == 2)):
-        layer = found[1]
-        w = layer.weight * s.reshape((-1,) + (1,) * (layer.weight.ndim - 1))
-        b = (0.0 if layer.bias is None else layer.bias) * s + t
-        g.replace(found[0], replace(layer, weight=w, bias=b))
-        return g.alias(out, x)
-    channels = (1, -1) + (1,) * (full_ndim - 2)  # axis 1 of the ONNX tensor, batch axis included
-    g.append(Affine(scale=g.sample_constant(s.reshape(channels), x), shift=g.sample_constant(t.reshape(channels), x)),
-             [x], out, name)
-
-
 def _pads(attrs: dict, size: tuple[int, ...], extent: tuple[int, ...]) -> list[int]:
     """the begins then the ends of each axis ((top, left, bottom, right) in 2-d) from ``pads`` or ``auto_pad``
     (SAME_UPPER / SAME_LOWER: output = ceil(input / stride), the odd pad at the end / the start) for a window of
@@ -155,17 +133,19 @@ def _conv(g, attrs: dict, names: list[str], out: str, name: str) -> None:
         conv = _conv2d(attrs, w, bias, x.shape[-2:])
         g.consts[out] = conv.from_rows(conv.product(conv.to_rows(x)), x)
         return None
+    # one weight array (and bias) per initializer, whatever each node's geometry: one matrix (_onnx_sharing)
+    bias = None if bias is None else derived(g, bias, "bias")
     if w.ndim == 3:
-        return _one_d(g, lambda size, a: _conv2d(a, w[:, :, None, :], bias, size), attrs, names[0], out, name)
+        w = derived(g, g.consts[names[1]], "Conv 1-d", lambda v: v[:, :, None, :])
+        return _one_d(g, lambda size, a: _conv2d(a, w, bias, size), attrs, names[0], out, name)
     if w.ndim == 5:
-        layer = Conv3d(w, bias, attrs.get("strides", 1), _conv_pads(attrs, w, g.shape[names[0]][-3:]),
-                       attrs.get("dilations", 1), attrs.get("group", 1))
+        layer = Conv3d(derived(g, g.consts[names[1]], "Conv"), bias, attrs.get("strides", 1),
+                       _conv_pads(attrs, w, g.shape[names[0]][-3:]), attrs.get("dilations", 1), attrs.get("group", 1))
         return g.append_per_image(layer, [names[0]], out, name)
     if w.ndim != 4:
         raise ValueError(f"only 1-d, 2-d and 3-d convolutions are supported; got a weight of shape {w.shape}")
-    size = g.shape[names[0]][-2:]  # the same pads on maps of any size (an FPN head's levels): one shared layer
-    how = ("Conv", id(bias), tuple(_conv_pads(attrs, w, size)), repr(sorted(attrs.items())))
-    g.append_per_image(shared_matrix(g, names[1], how, lambda: _conv2d(attrs, w, bias, size)), [names[0]], out, name)
+    w = derived(g, g.consts[names[1]], "Conv")
+    g.append_per_image(_conv2d(attrs, w, bias, g.shape[names[0]][-2:]), [names[0]], out, name)
 
 
 def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> None:
@@ -176,7 +156,7 @@ def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> No
     if w.ndim == 3:  # 1-d: the 2-d one over a map of height 1, between reshapes
         shape = g.shape[names[0]]
         g.append(Reshape(shape[:-1] + (1, shape[-1])), [names[0]], f"{out}#2d", name)
-        g.consts[f"{out}#w2d"] = w[:, :, None, :]
+        g.consts[f"{out}#w2d"] = derived(g, g.consts[names[1]], "ConvTranspose 1-d", lambda v: v[:, :, None, :])
         _conv_transpose(g, _two_d(attrs), [f"{out}#2d", f"{out}#w2d"] + names[2:], f"{out}#2d_out", name)
         done = g.shape[f"{out}#2d_out"]
         return g.append(Reshape(done[:-2] + (done[-1],)), [f"{out}#2d_out"], out, name)
@@ -202,12 +182,13 @@ def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> No
         raise ValueError(f"ConvTranspose pads {pads} beyond dilation x (kernel - 1) {reach} crop the output; not "
                          "supported")
     c_in, flip = w.shape[0] // groups, (slice(None), slice(None)) + (slice(None, None, -1),) * dims
-    kernel = np.concatenate([np.swapaxes(w[k * c_in:(k + 1) * c_in], 0, 1)[flip] for k in range(groups)])
-    bias = g.consts[names[2]] if len(names) > 2 and names[2] else None
+    kernel = derived(g, g.consts[names[1]], ("ConvTranspose", groups), lambda v: np.concatenate(
+        [np.swapaxes(v[k * c_in:(k + 1) * c_in], 0, 1)[flip] for k in range(groups)]))
+    bias = derived(g, g.consts[names[2]], "bias") if len(names) > 2 and names[2] else None
     lead = len(g.shape[names[0]]) - dims  # the channel axis (and a batch axis kept per sample)
     g.append(Dilate((1,) * lead + tuple(strides)), names[:1], f"{out}#dilated", name)
     g.append(Pad((0,) * lead + tuple(begin) + (0,) * lead + tuple(end)), [f"{out}#dilated"], f"{out}#padded", name)
-    conv = (Conv2d if dims == 2 else Conv3d)(np.ascontiguousarray(kernel), bias, 1, 0, dil, groups)
+    conv = (Conv2d if dims == 2 else Conv3d)(kernel, bias, 1, 0, dil, groups)
     g.append_per_image(conv, [f"{out}#padded"], out, name)
 
 
@@ -315,7 +296,7 @@ _HANDLERS = {
         bool(attrs.get("select_last_index", 0))), names[:1], outs[0], name) for op in ("ArgMax", "ArgMin")},
     "GlobalMaxPool": lambda g, op, attrs, names, outs, name: g.append(
         Max(tuple(g.sample_axis(a, names[0]) for a in range(2, g.full_ndim(names[0])))), names[:1], outs[0], name),
-    "BatchNormalization": lambda g, op, attrs, names, outs, name: _batch_norm(g, attrs, names, outs[0], name),
+    "BatchNormalization": lambda g, op, attrs, names, outs, name: batch_norm(g, attrs, names, outs[0], name),
     "Conv": lambda g, op, attrs, names, outs, name: _conv(g, attrs, names, outs[0], name),
     "ConvTranspose": lambda g, op, attrs, names, outs, name: _conv_transpose(g, attrs, names, outs[0], name),
     "MaxPool": lambda g, op, attrs, names, outs, name: _pool(g, op, attrs, names, outs[0], name),

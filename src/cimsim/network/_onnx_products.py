@@ -10,7 +10,7 @@ import numpy as np
 
 from ._onnx_fold import text_attr
 from ._onnx_movement import per_sample_transpose, resolved_shape
-from ._onnx_sharing import shared_matrix
+from ._onnx_sharing import derived
 from .layers import Dense
 from .movement import Concat, Reshape, Slice, Upsample
 from .ops import ActivationMatMul, Affine, Elementwise
@@ -29,17 +29,15 @@ def _gemm(g, op, attrs, names, outs, name):
                          "not supported (the network computes one sample at a time); a C the same for every row "
                          "((N,), (1, N), or rows repeating one) is")
 
-    def dense():
-        b = np.asarray(g.consts[names[1]], dtype=np.float64) * attrs.get("alpha", 1.0)
-        w = b if attrs.get("transB", 0) else b.T
-        row = None if c is None else np.ravel(np.asarray(c)[:1] if np.ndim(c) == 2 else c)
-        if row is not None and row.size not in (1, w.shape[0]):
-            raise ValueError(f"Gemm's C of shape {list(np.shape(c))} does not broadcast against the {w.shape[0]} "
-                             "outputs")
-        return Dense(w, None if row is None else np.broadcast_to(row * attrs.get("beta", 1.0), (w.shape[0],)))
-
-    how = (op, id(c), tuple(sorted((k, attrs.get(k, 1.0)) for k in ("alpha", "beta", "transB"))))
-    g.append(shared_matrix(g, names[1], how, dense), names[:1], outs[0], name)
+    alpha, beta, trans = attrs.get("alpha", 1.0), attrs.get("beta", 1.0), attrs.get("transB", 0)
+    w = derived(g, g.consts[names[1]], (op, alpha, trans),
+                lambda b: np.asarray(b if trans else b.T, dtype=np.float64) * alpha)
+    row = None if c is None else np.ravel(np.asarray(c)[:1] if np.ndim(c) == 2 else c)
+    if row is not None and row.size not in (1, w.shape[0]):
+        raise ValueError(f"Gemm's C of shape {list(np.shape(c))} does not broadcast against the {w.shape[0]} outputs")
+    bias = None if c is None else derived(g, c, ("Gemm C", beta, w.shape[0]),
+                                          lambda _: np.broadcast_to(row * beta, (w.shape[0],)))
+    g.append(Dense(w, bias), names[:1], outs[0], name)  # one weight array per initializer: one matrix
 
 
 def _matmul(g, op, attrs, names, outs, name):
@@ -52,7 +50,7 @@ def _matmul(g, op, attrs, names, outs, name):
         return _constant_times(g, np.asarray(g.consts[a]), b, outs[0], name)
     if np.ndim(g.consts[b]) != 2:
         return _times_constants(g, a, np.asarray(g.consts[b]), outs[0], name)
-    g.append(shared_matrix(g, b, (op,), lambda: Dense(np.asarray(g.consts[b]).T)), [a], outs[0], name)
+    g.append(Dense(derived(g, g.consts[b], op, lambda m: m.T)), [a], outs[0], name)
 
 
 def _times_constants(g, x: str, const: np.ndarray, out: str, name: str) -> None:

@@ -40,11 +40,11 @@ def _recurrent(g, op, attrs, names, outs, name):
     seq, batch, _ = g.full_shape(x)
     w, r = (np.asarray(g.operand(names, k, part), dtype=np.float64) for k, part in ((1, "W"), (2, "R")))
     gates, hidden = _GATES[op], int(attrs.get("hidden_size", r.shape[-1]))
-    b = g.operand(names, 3, "B")
-    b = np.zeros((w.shape[0], 2 * gates * hidden)) if b is None else np.asarray(b, dtype=np.float64)
+    b = g.operand(names, 3, "B")  # not given: no bias (none made up, none counted)
+    b = None if b is None else np.asarray(b, dtype=np.float64)
     if w.shape[1:] != (gates * hidden, g.full_shape(x)[2]) or r.shape != (len(w), gates * hidden, hidden) or \
-            b.shape != (len(w), 2 * gates * hidden):
-        raise ValueError(f"{op} weights W {list(w.shape)}, R {list(r.shape)} and B {list(b.shape)} do not fit "
+            (b is not None and b.shape != (len(w), 2 * gates * hidden)):
+        raise ValueError(f"{op} weights W {list(w.shape)}, R {list(r.shape)} and B {list(np.shape(b))} do not fit "
                          f"{gates} gates of {hidden} and inputs of {g.full_shape(x)[2]}")
     _check(g, op, attrs, names, (seq, len(w), batch, hidden))
     reverse = {"forward": [False], "reverse": [True], "bidirectional": [False, True]}.get(
@@ -57,7 +57,8 @@ def _recurrent(g, op, attrs, names, outs, name):
     for d, backwards in enumerate(reverse):
         n = len(_ACTIVATIONS[op])
         roles = _activations(op, attrs, len(w))[d * n:(d + 1) * n]  # this direction's f (g, h)
-        cell = _Cell(g, op, (b[d], r[d]), (bool(attrs.get("linear_before_reset", 0)), roles), f"{base}{d}", name)
+        cell = _Cell(g, op, (None if b is None else b[d], r[d]), (bool(attrs.get("linear_before_reset", 0)), roles),
+                     f"{base}{d}", name)
         g.append(Dense(w[d], cell.input_bias), [x], f"{cell.base}#xw", name)
         state, steps = _initial(g, names, d, batch, hidden), {}
         for t in (reversed(range(seq)) if backwards else range(seq)):
@@ -115,27 +116,29 @@ def _initial(g, names: list[str], d: int, batch: int, hidden: int) -> tuple:
 
 class _Cell:
     """The layers of one direction's steps: ``step`` adds one time step, returning its (h, c) tensor names.
-    ``weights``: the biases (Wb then Rb) and R. The biases go with W's Dense, but a GRU's candidate Rb stays with
-    R's where the reset multiplies it (linear_before_reset = 1). R is one Dense object read at every step after the
-    first; a GRU without linear_before_reset has two, the update and reset gates' (on h) and the candidate's (on
-    r h). ``options``: linear_before_reset, and the activations f (g, h) by name."""
+    ``weights``: the biases (Wb then Rb; None: no bias) and R. The biases are summed into W's Dense, but a GRU's
+    candidate Rb, which the reset multiplies (linear_before_reset = 1), is added to R's candidate outputs (one array,
+    an ``Affine`` at each step). R is one Dense object read at every step after the first; a GRU without
+    linear_before_reset has two, the update and reset gates' (on h) and the candidate's (on r h). ``options``:
+    linear_before_reset, and the activations f (g, h) by name."""
 
-    def __init__(self, g, op: str, weights: tuple[np.ndarray, np.ndarray], options: tuple[bool, list[str]],
+    def __init__(self, g, op: str, weights: tuple[np.ndarray | None, np.ndarray], options: tuple[bool, list[str]],
                  base: str, name: str):
         (b, r), (before_reset, roles) = weights, options
         self.act_f, self.act_g, self.act_h = (_FUNCTIONS[a] for a in (roles + ["tanh"] * 3)[:3])
         self.g, self.op, self.hidden, self.base, self.name = g, op, r.shape[-1], base, name
-        wb, rb = b[:len(b) // 2], b[len(b) // 2:].copy()
-        n = 2 * self.hidden
-        self.candidate_rb = rb[n:].copy() if op == "GRU" and before_reset else None
+        n, apart = 2 * self.hidden, op == "GRU" and before_reset
+        self.input_bias = self.candidate_rb = None
+        if b is not None:
+            wb, rb = b[:len(b) // 2], b[len(b) // 2:]
+            self.input_bias = wb + (np.concatenate([rb[:n], np.zeros(self.hidden)]) if apart else rb)
+            self.candidate_rb = np.array(rb[n:]) if apart else None
         if self.candidate_rb is not None:
-            rb[n:] = 0.0
-        self.input_bias = wb + rb
+            self.candidate_rb.setflags(write=False)  # one array object in every step's Affine: counted once
         if op == "GRU" and not before_reset:
             self.recurrent, self.candidate = Dense(r[:n]), Dense(r[n:])
         else:
-            bias = None if self.candidate_rb is None else np.concatenate([np.zeros(n), self.candidate_rb])
-            self.recurrent, self.candidate = Dense(r, bias), None
+            self.recurrent, self.candidate = Dense(r), None
 
     def _add(self, layer, reads: list[str], tag: str) -> str:
         out = f"{self.base}#{tag}"
@@ -165,7 +168,7 @@ class _Cell:
         """R h: None where h is zero, a constant where h is one (computed here), else a Dense layer's output"""
         if h is None or not isinstance(h, np.ndarray):
             return None if h is None else self._add(layer, [h], tag)
-        return h @ layer.weight.T + (0.0 if layer.bias is None else layer.bias)
+        return h @ layer.weight.T
 
     def step(self, xt: str, h, c, tag: str) -> tuple[str, str | None]:
         """one step from the state (h, c): tensors, constants (the initial state) or None (zero)"""
@@ -190,9 +193,13 @@ class _Cell:
         if self.candidate is not None:  # R_n (r h); nothing while h = 0
             reset = None if h is None else self._add(self.candidate, [self._times(r, h, f"{tag}rh")], f"{tag}rn")
         elif s is None:  # h = 0: R_n h + Rb_n is Rb_n
-            reset = self._add(Affine(scale=self.candidate_rb), [r], f"{tag}rn")
+            reset = None if self.candidate_rb is None else self._add(Affine(scale=self.candidate_rb), [r], f"{tag}rn")
         else:
-            reset = self._times(r, self._gate(s, 2, f"{tag}s2"), f"{tag}rn")
+            sn = self._gate(s, 2, f"{tag}s2")
+            if self.candidate_rb is not None:  # R_n h + Rb_n
+                sn = (sn + self.candidate_rb if isinstance(sn, np.ndarray)
+                      else self._plus(sn, self.candidate_rb, f"{tag}sb"))
+            reset = self._times(r, sn, f"{tag}rn")
         n = self._add(self.act_g(), [self._plus(self._gate(xt, 2, f"{tag}x2"), reset, f"{tag}na")], f"{tag}n")
         if h is None:  # h' = (1 - z) n
             return self._add(Elementwise("mul"), [self._add(Affine(-1.0, 1.0), [z], f"{tag}1z"), n], f"{tag}h")

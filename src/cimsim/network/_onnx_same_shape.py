@@ -259,12 +259,21 @@ def _lrn(g, op, attrs, names, outs, name):
     g.append(Elementwise("mul"), [x, f"{out}#divisor"], out, name)
 
 
+def learned(g, names: list[str], k: int, what: str, absent: float):
+    """Input k of a norm node (``what`` names it), or None where not given or where it is an exporter's stand-in for
+    a parameter the model lacks (torch's LayerNorm without elementwise_affine or bias, its InstanceNorm and GroupNorm
+    without affine): a Constant node, no initializer, holding ``absent`` everywhere (1: a scale, 0: a shift)"""
+    value = g.operand(names, k, what)
+    return None if value is not None and names[k] in g.made_up and np.all(np.asarray(value) == absent) else value
+
+
 def _instance_norm(g, op, attrs, names, outs, name):
     """InstanceNormalization (also GroupNorm as torch exports it): a layer norm of each channel over its
     spatial axes, with a per-channel scale and shift"""
     x = names[0]
     trailing = (1,) * (g.full_ndim(x) - 2)
-    scale, bias = (np.asarray(g.consts[n], dtype=np.float64).reshape((-1,) + trailing) for n in names[1:3])
+    given = learned(g, names, 1, "InstanceNormalization's scale", 1), learned(g, names, 2, "its B", 0)
+    scale, bias = (None if v is None else np.asarray(v, dtype=np.float64).reshape((-1,) + trailing) for v in given)
     g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), g.sample_axis(2, x)), [x], outs[0], name)
 
 
@@ -277,29 +286,31 @@ def _group_norm(g, op, attrs, names, outs, name):
     lead, (c, *rest) = (shape[:1], shape[1:]) if g.batch_as_axis else ((), shape)
     if groups < 1 or c % groups:
         raise ValueError(f"GroupNormalization num_groups {groups} does not divide the {c} channels")
-    per_channel = [np.asarray(g.operand(names, k, what), dtype=np.float64).ravel()
-                   for k, what in ((1, "GroupNormalization's scale"), (2, "its bias"))]
-    scale, bias = (np.repeat(p, c // groups) if p.size == groups else p for p in per_channel)
-    if scale.size != c or bias.size != c:
-        raise ValueError(f"GroupNormalization scale and bias need {c} channels or {groups} groups; got "
-                         f"{per_channel[0].size} and {per_channel[1].size}")
+    per_channel = [learned(g, names, k, what, absent)  # None: a stand-in, no multiply or add
+                   for k, what, absent in ((1, "GroupNormalization's scale", 1), (2, "its bias", 0))]
+    sizes = [np.size(g.operand(names, k, "")) for k in (1, 2)]
+    if any(n not in (c, groups) for n in sizes):
+        raise ValueError(f"GroupNormalization scale and bias need {c} channels or {groups} groups; got {sizes[0]} "
+                         f"and {sizes[1]}")
+    scale, bias = (None if p is None else np.repeat(np.ravel(p).astype(np.float64), c // np.size(p)).reshape(
+        (-1,) + (1,) * len(rest)) for p in per_channel)
     g.append(Reshape(lead + (groups, -1)), [x], f"{out}#groups", name)
     g.append(LayerNorm(None, None, attrs.get("epsilon", 1e-5), -1), [f"{out}#groups"], f"{out}#normed", name)
+    if scale is None and bias is None:
+        return g.append(Reshape(shape), [f"{out}#normed"], out, name)
     g.append(Reshape(shape), [f"{out}#normed"], f"{out}#channels", name)
-    trailing = (1,) * len(rest)
-    g.append(Affine(scale.reshape((-1,) + trailing), bias.reshape((-1,) + trailing)), [f"{out}#channels"], out,
-             name)
+    g.append(Affine(scale, bias), [f"{out}#channels"], out, name)
 
 
 def _layer_norm(g, op, attrs, names, outs, name):
-    scale, bias = g.operand(names, 1, "LayerNormalization's scale"), g.operand(names, 2, "its bias")
+    scale, bias = learned(g, names, 1, "LayerNormalization's scale", 1), learned(g, names, 2, "its bias", 0)
     axis = g.sample_axis(attrs.get("axis", -1), names[0])
     g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), axis), names[:1], outs[0], name)
 
 
 def _rms_norm(g, op, attrs, names, outs, name):
     """RMSNormalization (opset 23): the layer norm without its mean, a scale and no bias"""
-    scale = g.operand(names, 1, "RMSNormalization's scale")
+    scale = learned(g, names, 1, "RMSNormalization's scale", 1)
     axis = g.sample_axis(attrs.get("axis", -1), names[0])
     g.append(RMSNorm(scale, None, attrs.get("epsilon", 1e-5), axis), names[:1], outs[0], name)
 

@@ -1,50 +1,63 @@
-"""Weight sharing at ONNX import: nodes that read one weight initializer (a module applied at several places, as
-ALBERT's repeated blocks, which torch exports as one initializer, or an ``Identity`` of it) get one matrix layer
-object, which :class:`~cimsim.network.Network` programs once and reads at each place.
+"""Weight sharing at ONNX import: the nodes that read one weight initializer (a module applied at several places, as
+ALBERT's repeated blocks, which torch exports as one initializer, or an ``Identity`` of it; TridentNet's one kernel
+at three dilations; one kernel with a bias per branch) get layers that hold one weight array object, which
+:class:`~cimsim.network.Network` takes for one matrix, programmed once and read at each place, whatever bias and
+geometry each place has.
 
-The handlers ask :func:`shared_matrix` for their layer; a bias or batch norm folded into it later makes a new
-layer at that place (``_Graph.replace`` records which layer it came from), and :func:`unified` makes the layers
-that came from one matrix and still hold equal weights and biases one object again.
+The handlers build their layers from :func:`derived` arrays, made once per constant; a bias or batch norm folded in
+later makes a new layer at that place (``_Graph.replace`` records which layer it came from), and :func:`unified`
+gives the folded layers of one matrix that still hold equal weights (or biases) one array again.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 
 from .layers import MatrixLayer
 
-__all__ = ["shared_matrix", "unified"]
+__all__ = ["derived", "unified"]
 
 
-def shared_matrix(g, weight: str, how: tuple, make):
-    """The matrix layer of initializer ``weight`` made as ``how`` says (attributes, input size: hashable); the
-    layer made earlier for the same initializer and ``how``, or ``make()``"""
-    key = (id(g.consts[weight]), how)
+def derived(g, const: np.ndarray, how, make=None) -> np.ndarray:
+    """``make(const)`` (None: ``const`` itself) as a read-only float64 array, made once per constant of the graph
+    ``g`` and ``how`` (hashable: what ``make`` does), so that the layers built with it hold one object"""
+    key = (id(const), how)
     if key not in g.matrices:
-        g.matrices[key] = (g.consts[weight], make())  # the array kept: its id stays unique while the key lives
+        array = np.array(np.asarray(const) if make is None else make(np.asarray(const)), dtype=np.float64)
+        array.setflags(write=False)
+        g.matrices[key] = (const, array)  # the constant kept: its id stays unique while the key lives
     return g.matrices[key][1]
 
 
+def _matrix(layer: MatrixLayer) -> tuple[int, int]:
+    """what makes a layer's matrix (``Network.matrix_indices``): its weight array object and its groups"""
+    return id(layer.weight), getattr(layer, "groups", 1)
+
+
 def unified(layers: list, origin: dict) -> list:
-    """``layers`` with each matrix layer that came from the same one (``origin``: derived layer -> the layer it came
-    from) and holds the same weights and bias replaced by the first of them"""
-    roots = [origin.get(layer, layer) if isinstance(layer, MatrixLayer) else None for layer in layers]
-    counts: dict[int, int] = {}
-    for root in roots:
-        if root is not None:
-            counts[id(root)] = counts.get(id(root), 0) + 1
-    first: dict[tuple, MatrixLayer] = {}
+    """``layers`` with each folded matrix layer (``origin``: folded layer -> the layer it came from) whose weights
+    (bias) equal those of an earlier folded layer from the same matrix given that layer's array: one matrix (one
+    bias) again"""
+    places: dict[tuple, int] = {}
+    for layer in layers:
+        if isinstance(layer, MatrixLayer):
+            places[_matrix(origin.get(layer, layer))] = places.get(_matrix(origin.get(layer, layer)), 0) + 1
+    first: dict[tuple, np.ndarray] = {}
     out = []
-    for layer, root in zip(layers, roots):
-        if root is not None and counts[id(root)] > 1:
-            layer = first.setdefault((id(root), _content(layer)), layer)
+    for layer in layers:
+        if isinstance(layer, MatrixLayer) and layer in origin and places[_matrix(origin[layer])] > 1:
+            root = _matrix(origin[layer])
+            weight = first.setdefault((root, "weight", _digest(layer.weight)), layer.weight)
+            bias = None if layer.bias is None else first.setdefault((root, "bias", _digest(layer.bias)), layer.bias)
+            if weight is not layer.weight or bias is not layer.bias:
+                layer = replace(layer, weight=weight, bias=bias)
         out.append(layer)
     return out
 
 
-def _content(layer: MatrixLayer) -> tuple[str, str]:
-    """digests of the layer's weights and bias"""
-    return tuple(hashlib.sha256(np.ascontiguousarray(a if a is not None else np.zeros(0))).hexdigest()
-                 for a in (layer.weight, layer.bias))
+def _digest(array: np.ndarray) -> tuple:
+    """the shape and a digest of the values of ``array``"""
+    return array.shape, hashlib.sha256(np.ascontiguousarray(array)).hexdigest()

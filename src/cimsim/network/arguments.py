@@ -90,6 +90,12 @@ def scalar_fields(cls: type) -> tuple[tuple[str, str], ...]:
                  if kind.partition(" | ")[0] in _SCALARS and kind.partition(" | ")[2] in ("", "None"))
 
 
+def _frozen(arr: np.ndarray) -> bool:
+    """whether ``arr`` is a read-only float64 array that owns its values (a layer's own, or one made so): kept as
+    is, not copied, so that layers made with one array hold one object (one matrix: ``Network``, weight sharing)"""
+    return type(arr) is np.ndarray and arr.dtype == np.float64 and arr.base is None and not arr.flags.writeable
+
+
 def constant_array(name: str, value, minus_inf: bool = False, any_value: bool = False) -> np.ndarray | None:
     """``value`` as a read-only float64 array (None stays None), or a ValueError naming ``name``: not real numbers,
     NaN or infinities (but -inf where ``minus_inf``, an attention mask's shift; anything where ``any_value``)."""
@@ -98,7 +104,7 @@ def constant_array(name: str, value, minus_inf: bool = False, any_value: bool = 
     arr = as_array(name, value)
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{name} must hold real numbers; got {shown(value)}")
-    arr = np.array(arr, dtype=np.float64)
+    arr = arr if _frozen(arr) else np.array(arr, dtype=np.float64)
     if not any_value and not (np.isfinite(arr) | (minus_inf & (arr == -np.inf))).all():
         raise ValueError(f"{name} holds NaN or infinite values" + (" (only -inf is allowed)" if minus_inf else ""))
     arr.setflags(write=False)
@@ -112,7 +118,7 @@ def real_array(name: str, value, ndim: int) -> np.ndarray:
         raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
     if arr.ndim != ndim or 0 in arr.shape:
         raise ValueError(f"{name} must be a non-empty {ndim}-d array; got shape {arr.shape}")
-    arr = np.array(arr, dtype=np.float64)
+    arr = arr if _frozen(arr) else np.array(arr, dtype=np.float64)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} holds NaN or infinite values")
     arr.setflags(write=False)

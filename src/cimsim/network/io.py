@@ -8,8 +8,9 @@ written by :func:`save_network`:
   "name": ..., params}``, the layer's scalar and tuple fields as JSON (e.g. ``{"kind": "conv2d", "stride":
   [1, 1], "padding": [1, 1, 1, 1], "dilation": [1, 1], "groups": 1}``), ``inputs`` the values it reads (0: the
   network input, j + 1: layer j's output; left out: the previous value) and ``name`` its name (optional); a
-  matrix layer that shares an earlier layer's matrix (weight sharing) is ``{"kind": ..., "inputs": [...], "name":
-  ..., "shares": j}``, j that layer's position, with no arrays of its own;
+  matrix layer that is an earlier layer again (weight sharing) is ``{"kind": ..., "inputs": [...], "name": ...,
+  "shares": j}``, j that layer's position, with no arrays of its own; one that reads an earlier layer's matrix
+  with a bias or geometry of its own has its own fields and arrays but no ``weight``, and ``"weight_of": j``;
 - ``input_shape``: int array, the per-sample input shape (no batch), e.g. [64] or [1, 8, 8];
 - ``layer{k}.{field}`` for each array field of layer k (Dense / Conv2d ``weight`` and ``bias``, Affine
   ``scale`` and ``shift``, LayerNorm ``weight`` and ``bias``); no array: the field is None;
@@ -79,15 +80,22 @@ def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str,
     if path.suffix.lower() != ".npz":
         raise ValueError(f"save_network writes .npz files; got {path}")
     arrays: dict[str, np.ndarray] = {}
-    architecture, first = [], {}
-    for k, (layer, reads, name) in enumerate(zip(network.layers, network.inputs, network.names)):
+    architecture, first, matrices = [], {}, {}
+    for k, (layer, reads, name, index) in enumerate(zip(network.layers, network.inputs, network.names,
+                                                        network.matrix_indices())):
         params = {"kind": layer.kind, "inputs": list(reads), "name": name}
         if isinstance(layer, MatrixLayer) and id(layer) in first:  # a shared matrix: its first place holds it
             architecture.append(dict(params, shares=first[id(layer)]))
             continue
         first[id(layer)] = k
+        if index in matrices:  # another place's matrix, a bias or geometry of its own
+            params["weight_of"] = matrices[index]
+        elif index is not None:
+            matrices[index] = k
         for f in fields(layer):
             value = getattr(layer, f.name)
+            if "weight_of" in params and f.name == "weight":
+                continue
             if isinstance(value, np.ndarray):
                 arrays[f"layer{k}.{f.name}"] = value
             elif value is not None:
@@ -142,7 +150,9 @@ def _load_npz(path: Path) -> Network:
     names = tuple(str(p.pop("name", f"layer{k}")) for k, p in enumerate(params))
     layers = []
     for k, p in enumerate(params):
-        layers.append(_shared(path, k, p, layers) if "shares" in p else _layer(path, k, p, arrays))
+        if "weight_of" in p:
+            p["weight"] = _shared(path, k, p, layers, "weight_of").weight
+        layers.append(_shared(path, k, p, layers, "shares") if "shares" in p else _layer(path, k, p, arrays))
     shape = np.atleast_1d(arrays["input_shape"])
     if shape.dtype.kind not in "iu":
         raise ValueError(f"{path}: 'input_shape' must hold integers; got {shape.tolist()}")
@@ -152,12 +162,13 @@ def _load_npz(path: Path) -> Network:
         raise ValueError(f"{path}: {exc}") from None
 
 
-def _shared(path: Path, k: int, params: dict, layers: list[Layer]) -> Layer:
-    """Layer k of a saved network that reads the matrix of an earlier layer (weight sharing)"""
-    j = params["shares"]
+def _shared(path: Path, k: int, params: dict, layers: list[Layer], key: str) -> Layer:
+    """The earlier layer whose matrix layer k of a saved network reads (weight sharing): ``params[key]`` (shares:
+    that layer again; weight_of: its weight, popped from ``params``)"""
+    j = params.pop(key) if key == "weight_of" else params[key]
     if not (isinstance(j, int) and 0 <= j < k and isinstance(layers[j], MatrixLayer)
             and layers[j].kind == params.get("kind")):
-        raise ValueError(f"{path}: layer {k} shares {j!r}, which is not an earlier matrix layer of its kind")
+        raise ValueError(f"{path}: layer {k} {key} {j!r}, which is not an earlier matrix layer of its kind")
     return layers[j]
 
 

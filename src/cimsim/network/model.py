@@ -11,8 +11,11 @@ The callback is how the simulator puts the network on crossbars: ``forward(x, ma
 ``rows`` = ``layer.to_rows(activation)`` of shape (n_vectors, in_flat), and expects the products
 (n_vectors, out) back; everything else (bias, ReLU, pooling, reshapes) stays digital and exact.
 
-Weight sharing: one matrix layer object listed at several places of ``layers`` (ALBERT's repeated blocks) is one
-matrix, programmed once and read at each place; it has one ``index``, and ``matmul`` is called once per place.
+Weight sharing: the matrix layers that hold one weight array object (``layer.weight``, the same object, not equal
+values) with the same ``groups`` are one matrix, programmed once and read at each place; it has one ``index``, and
+``matmul`` is called once per place. They are one layer object listed at several places (ALBERT's repeated
+blocks), or layers made with that array that differ in bias or geometry (a bias per branch, TridentNet's dilations:
+the bias is added digitally, the geometry only decides which input vectors are read).
 """
 
 from __future__ import annotations
@@ -121,23 +124,30 @@ class Network:
         """per-sample output shape"""
         return self.shapes()[-1]
 
+    def matrix_indices(self) -> list[int | None]:
+        """Per layer, the ``index`` of the matrix it reads (module doc: weight sharing; in order of first use), None
+        for a digital layer."""
+        first: dict[tuple[int, int], int] = {}
+        return [first.setdefault((id(layer.weight), getattr(layer, "groups", 1)), len(first))
+                if isinstance(layer, MatrixLayer) else None for layer in self.layers]
+
     def matrix_layers(self) -> list[MatrixLayer]:
-        """The matrices on crossbars, in order of first use, each once (module doc: weight sharing); a matrix's
-        position here is the ``index`` given to matmul."""
+        """The matrices on crossbars, in order of first use, each once (module doc: weight sharing) as the layer of
+        its first place; a matrix's position here is the ``index`` given to matmul."""
         distinct: dict[int, MatrixLayer] = {}
-        for layer in self.layers:
-            if isinstance(layer, MatrixLayer):
-                distinct.setdefault(id(layer), layer)
+        for layer, index in zip(self.layers, self.matrix_indices()):
+            if index is not None:
+                distinct.setdefault(index, layer)
         return list(distinct.values())
 
     def matrix_shapes(self) -> list[MatrixShape]:
         """Shape and products per inference of each matrix (:meth:`matrix_layers`), without running anything."""
         shapes, uses = self.shapes(), {}
-        for layer, values in zip(self.layers, self.inputs):
-            if isinstance(layer, MatrixLayer):
-                uses.setdefault(id(layer), []).append(layer.rows_per_sample(shapes[values[0]]))
-        return [MatrixShape(k, layer.matrix_shape[1], layer.matrix_shape[0], sum(uses[id(layer)]),
-                            tuple(uses[id(layer)]), layer.routed_fraction, getattr(layer, "groups", 1))
+        for layer, values, index in zip(self.layers, self.inputs, self.matrix_indices()):
+            if index is not None:
+                uses.setdefault(index, []).append(layer.rows_per_sample(shapes[values[0]]))
+        return [MatrixShape(k, layer.matrix_shape[1], layer.matrix_shape[0], sum(uses[k]), tuple(uses[k]),
+                            layer.routed_fraction, getattr(layer, "groups", 1))
                 for k, layer in enumerate(self.matrix_layers())]
 
     def digital_work(self) -> dict[str, int]:
@@ -171,7 +181,7 @@ class Network:
         x = self._checked_input(x)
         values: dict[int, np.ndarray] = {0: x}
         last_read = {v: k for k, vs in enumerate(self.inputs) for v in vs}
-        indices = {id(layer): k for k, layer in enumerate(self.matrix_layers())}
+        indices = self.matrix_indices()
         for k, (layer, reads) in enumerate(zip(self.layers, self.inputs)):
             args = [values[v] for v in reads]
             if isinstance(layer, DigitalLayer):
@@ -184,7 +194,7 @@ class Network:
                 if matmul is None:
                     y = layer.product(rows)
                 else:
-                    index = indices[id(layer)]
+                    index = indices[k]
                     if not np.isfinite(rows.sum()) and not np.isfinite(rows).all():
                         raise ValueError(f"layer {k} ({self.names[k]}): its input holds NaN or infinite values, made "
                                          "by the layers before it from finite network inputs (e.g. sqrt or log of "

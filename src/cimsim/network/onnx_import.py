@@ -27,7 +27,7 @@ from ._onnx_logic import materialized
 from ._onnx_movement import max_pool_padding
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
 from ._onnx_reference import reference_fold
-from ._onnx_sharing import unified
+from ._onnx_assembly import assembled
 from .model import Network
 from .movement import Reshape
 
@@ -102,7 +102,7 @@ def _build(onnx, graph, source: str, inputs: tuple, consts: dict, consumers: dic
     for node in graph.node:
         graph_state.add(onnx, node, f"{source}: node {node.name or '(unnamed)'!r} ({node.op_type})")
     try:
-        return graph_state.network(graph.output[0].name)
+        return assembled(graph_state, graph.output[0].name)
     except ValueError as exc:
         raise ValueError(f"{source}: {exc}") from None
 
@@ -144,7 +144,10 @@ class _Graph:
         """output of a Pad with -inf -> (the tensor padded, the ONNX pads) (read by a MaxPool, as its padding)"""
         self.matrices: dict[tuple, tuple] = {}
         self.origin: dict = {}
-        """matrix layers of shared initializers, and the layer each folded one came from (:mod:`._onnx_sharing`)"""
+        """the arrays made once per constant, the layer each folded matrix layer came from (:mod:`._onnx_sharing`)"""
+        self.made_up: set[str] = set()
+        """constants no initializer holds (Constant nodes, values folded from those alone): an exporter's stand-in
+        for a parameter the model lacks is one (``_onnx_same_shape.learned``)"""
         self.batch_size = BatchSize("")
         """the constants computed from a symbolic batch size (:mod:`._onnx_batch`)"""
         self.narrow: dict[str, int] = {}
@@ -172,7 +175,7 @@ class _Graph:
         check_domain(node, where)
         if node.op_type == "Constant":
             self.consts[node.output[0]] = constant_attr(attrs, where)
-            return
+            return self.made_up.add(node.output[0])
         unknown = [n for n in names if n and not self.known(n)]
         if unknown and unknown[0] in self.unbuilt:
             raise ValueError(f"{self.unbuilt[unknown[0]]}; {where.split(': ', 1)[-1]} reads it")
@@ -206,6 +209,8 @@ class _Graph:
                           else reference_fold(onnx, node, names, attrs, operands, self.opset))  # a layer's operator
                 for out, value in zip(node.output, values):
                     self.consts[out] = value
+                if all(n in self.made_up for n in names if n):
+                    self.made_up.update(node.output)
                 return self.batch_size.folded(onnx, node.op_type, attrs, names, self.consts, list(node.output))
             self.batch_size.check(node.op_type, names)
             layer_for(self, node.op_type, attrs, names, list(node.output), node.name or node.output[0])
@@ -314,37 +319,3 @@ class _Graph:
     def replace(self, index: int, layer) -> None:
         self.origin[layer] = self.origin.get(self.layers[index], self.layers[index])
         self.layers[index] = layer
-
-    def network(self, output: str) -> Network:
-        if output in self.consts:
-            raise ValueError(f"the graph output {output!r} is a constant: it does not depend on the input")
-        if output in self.unbuilt:
-            raise ValueError(f"{self.unbuilt[output]}; it is the graph output")
-        if output not in self.value:
-            raise ValueError(f"the graph output {output!r} is not computed by any supported node")
-        if self.value[output] == 0:  # the output is the input (an Identity, eval-mode dropout): one no-op reshape
-            self.append(Reshape(self.shape[output]), [output], f"{output}#identity", "identity")
-            output = f"{output}#identity"
-        needed, stack = set(), [self.value[output]]
-        while stack:  # keep the layers the output depends on, drop dead branches
-            v = stack.pop()
-            if v and v not in needed:
-                needed.add(v)
-                stack.extend(self.inputs[v - 1])
-        order = sorted(needed)
-        input_shape = next(self.shape[n] for n, v in self.value.items() if v == 0)
-        layers, names = unified([self.layers[v - 1] for v in order], self.origin), [self.names[v - 1] for v in order]
-        first = 0
-        if self.batch_as_axis:  # a leading axis of size 1 in, and out where the output has it
-            layers.insert(0, Reshape(input_shape))
-            names.insert(0, "batch axis in")
-            input_shape, first = input_shape[1:], 1
-        renumber = {0: first, **{v: k + 1 + first for k, v in enumerate(order)}}
-        inputs = [(0,)] * first + [tuple(renumber[r] for r in self.inputs[v - 1]) for v in order]
-        output_shape = self.shape[output]
-        if self.batch_as_axis and len(output_shape) > 1 and output_shape[0] == 1:
-            layers.append(Reshape(output_shape[1:]))
-            names.append("batch axis out")
-            inputs.append((len(layers) - 1,))
-        return Network(tuple(layers), input_shape, tuple(inputs), tuple(names))
-
