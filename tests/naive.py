@@ -13,24 +13,28 @@ def round_half_away(v):
     return np.sign(v) * np.floor(np.abs(v) + 0.5)
 
 
-def quantize(v, bits, scale):
-    m = 2 ** (bits - 1) - 1
-    return np.clip(round_half_away(v / scale), -m, m).astype(np.int64)
+def round_ratio(v, m, full):
+    """round_half_away(v r), r = (m / full) (1 + 2**-52) (full > 0, one per row): a ratio never below m / full, so a
+    value exactly half-way between two codes rounds away from zero"""
+    return round_half_away(v * ((m / full) * (1.0 + 2.0 ** -52))[:, None])
 
 
 def weight_codes(w, bits, per_output):
-    if bits == 1:  # binary weights: sign (0 -> +1), scale mean |w| (0 for an all-zero row)
+    """codes round_ratio(w, m, peak) (peak = max |w| of the tensor or row), scale peak / m (1 for an all-zero
+    row); binary weights (1 bit) are sign(w) (0 -> +1) with the scale mean |w| (0 for an all-zero row)"""
+    if bits == 1:
         mean = np.abs(w).mean(axis=1) if per_output else np.full(w.shape[0], np.abs(w).mean())
         return np.where(w >= 0, 1, -1).astype(np.int64), mean
     m = 2 ** (bits - 1) - 1
     peak = np.abs(w).max(axis=1) if per_output else np.full(w.shape[0], np.abs(w).max())
-    scale = np.where(peak > 0, peak / m, 1.0)
-    return quantize(w, bits, scale[:, None]), scale
+    full = np.where(peak > 0, peak, 1.0)
+    return np.clip(round_ratio(w, m, full), -m, m).astype(np.int64), np.where(peak > 0, peak / m, 1.0)
 
 
 def input_codes(x, bits, input_max, unsigned=False):
-    """inputs are quantised by multiplying with the reciprocal of their scale (as the kernels do); binary inputs (1
-    signed bit) are sign(x) (0 -> +1) with the scale mean |x| (max |x| x mean(|x| / max |x|)) or input_max"""
+    """codes round_ratio(x, m, full), full = input_max or the vector's max |x|, scale full / m (1 for an
+    all-zero vector); binary inputs (1 signed bit) are sign(x) (0 -> +1) with the scale mean |x|
+    (max |x| x mean(|x| / max |x|)) or input_max"""
     if bits == 1 and not unsigned:
         if input_max is not None:
             return np.where(x >= 0, 1, -1).astype(np.int64), np.full(x.shape[0], float(input_max))
@@ -40,11 +44,11 @@ def input_codes(x, bits, input_max, unsigned=False):
     m = 2 ** bits - 1 if unsigned else 2 ** (bits - 1) - 1
     if input_max is None:
         peak = np.abs(x).max(axis=1)
-        scale = np.where(peak > 0, peak / m, 1.0)
+        full = np.where(peak > 0, peak, float(m))
     else:
-        scale = np.full(x.shape[0], input_max / m)
+        full = np.full(x.shape[0], float(input_max))
     lo = 0 if unsigned else -m
-    return np.clip(round_half_away(x * (1.0 / scale)[:, None]), lo, m).astype(np.int64), scale
+    return np.clip(round_ratio(x, m, full), lo, m).astype(np.int64), full / m
 
 
 def bits_per_read(dac):

@@ -5,10 +5,13 @@ This is what ``cimsim run`` does, as a function a research script can call.
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
+
+import numpy as np
 
 from .argcheck import checked_types
 from .accuracy import ErrorStats
@@ -97,10 +100,10 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
         inputs = finite_matrix("inputs", inputs, (wl.vectors, wl.in_features))
     blocks = input_blocks(config) if inputs is None else (
         inputs[k:k + INPUT_BLOCK] for k in range(0, len(inputs), INPUT_BLOCK))
+    blocks = _checked(blocks, lambda block: check_magnitudes(config, field, w_peaks, peaks(block), wl.in_features))
+    if xbar.adc is None:  # adc.range = "calibrated": the first vectors of the workload set the range
+        blocks = _calibrated(xbar, blocks, config.adc.calibration_vectors)
     for block in blocks:
-        check_magnitudes(config, field, w_peaks, peaks(block), config.workload.in_features)
-        if xbar.adc is None:  # adc.range = "calibrated": the first vectors of the workload set the range
-            xbar.calibrate(block[: config.adc.calibration_vectors])
         y = xbar.mvm(block)
         exact = block @ weights.T
         digital = xbar.digital_reference(block)
@@ -111,3 +114,24 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
             progress(block.shape[0])
     return RunResult(config, xbar.plan, xbar.counts, xbar.programming_counts, xbar.adc, xbar.adc_clipped,
                      vs_float, vs_digital, digital_vs_float, time.perf_counter() - start, given)
+
+
+def _checked(blocks: Iterator[np.ndarray], check: Callable[[np.ndarray], None]) -> Iterator[np.ndarray]:
+    """``blocks``, each passed to ``check`` before it is yielded"""
+    for block in blocks:
+        check(block)
+        yield block
+
+
+def _calibrated(xbar, blocks: Iterator[np.ndarray], vectors: int) -> Iterator[np.ndarray]:
+    """Calibrate ``xbar``'s ADC on the first ``vectors`` input vectors of ``blocks``, however many blocks they span
+    (only those blocks are held: fewer than ``vectors`` + one block's vectors, and one joined copy of them), and
+    return every block, those read first included, in order."""
+    held, rows = [], 0
+    for block in blocks:
+        held.append(block)
+        rows += len(block)
+        if rows >= vectors:
+            break
+    xbar.calibrate(held[0][:vectors] if len(held) == 1 else np.concatenate(held)[:vectors])
+    return itertools.chain(held, blocks)

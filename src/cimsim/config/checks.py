@@ -32,7 +32,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
                                                     f"must not exceed the row groups of an array: {groups} ('array."
                                                     f"rows' {array.rows} / 'array.rows_per_read' "
                                                     f"{array.rows_per_read}, rounded up)"))
-    if adc.cols_per_adc > array.cols:
+    if adc.cols_per_adc > array.cols and array.family != ArrayFamily.DIGITAL:  # an adder tree shares no ADC
         errors.append(("adc.cols_per_adc", f"'adc.cols_per_adc' ({adc.cols_per_adc}) must not exceed "
                                            f"'array.cols' ({array.cols})"))
     encoding_errors = _check_encoding(config)

@@ -2,6 +2,16 @@
 every input (see :mod:`._kernels` for the threading rules all kernels follow).
 
 Each kernel has a plain-numpy twin in ``tests/naive.py`` and must match it bit for bit.
+
+Rounding. A value x of full scale P (a vector's max |x|, or the given input maximum) has the code
+round_half_away(x * r), clipped to [-m, m], with r = (m / P) * (1 + 2**-52) (:func:`ratio_up`): m / P rounded to
+nearest is at most half an ulp below the exact ratio and the factor lifts it by one to two ulps, so r is never below
+m / P and less than 2**-50 (relative) above it. So a value exactly half-way between two codes (x m / P = k + 1/2)
+rounds away from zero whatever the rounding of m / P: |x| r >= k + 1/2 exactly, and the product's rounding to
+nearest keeps that. The computed quotient is never below the exact one and less than 2**-50 above it, so only a
+value less than that below a half-way point rounds away from zero with it. Deciding those too (an exact fma check of
+every value near a half-way point) made this kernel 22-58 % slower (10 000 vectors of 256 and of 64 inputs, one
+thread).
 """
 
 from __future__ import annotations
@@ -24,6 +34,13 @@ reciprocal scale overflows or loses bits, and the caller brings the vector up by
 
 
 @njit(**INLINE)
+def ratio_up(m, full):
+    """(m / full) * (1 + 2**-52): never below the exact ratio m / full and less than 2**-50 above it (both > 0, the
+    ratio a normal float; see Rounding above)"""
+    return (m / full) * (1.0 + 2.0 ** -52)
+
+
+@njit(**INLINE)
 def _quantize(v, max_code):
     """round half away from zero, clipped to [-max_code, max_code]"""
     r = np.floor(np.abs(v) + 0.5)
@@ -33,11 +50,12 @@ def _quantize(v, max_code):
 
 
 @njit(**CACHED)
-def quantize_rows(x, scale, max_code, codes):
-    """codes[b, i] = clip(round_half_away(x[b, i] * (1 / scale[b])), -max_code, max_code), int32."""
+def quantize_rows(x, full, max_code, codes):
+    """codes[b, i] = clip(round_half_away(x[b, i] * ratio_up(max_code, full[b])), -max_code, max_code), int32: the
+    code of x[b, i] at full scale full[b] > 0 (see Rounding above)."""
     batch, n = x.shape
     for b in range(batch):
-        inv = 1.0 / scale[b]
+        inv = ratio_up(max_code, full[b])
         for i in range(n):
             codes[b, i] = np.int32(_quantize(x[b, i] * inv, max_code))
 
@@ -47,8 +65,9 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, bits_per_read, sign_mod
                    code_sq_blocks, zero_point):
     """Quantise inputs x (batch x n, float64) and write their DAC planes, in one pass.
 
-    scale[b] = input_max / max_code, or (input_max <= 0) the row's max |x| / max_code (1 for an all-zero row);
-    code = clip(round_half_away(x * (1 / scale[b]))).
+    With full scale P = input_max, or (input_max <= 0) the row's max |x| (max_code for an all-zero row), code =
+    clip(round_half_away(x * ratio_up(max_code, P)), -max_code, max_code) (see Rounding above) and
+    scale[b] = P / max_code.
     planes (n_planes x batch x n, float32; or uint8 for the int8 units, signed codes shifted by zero_point, 0
     for float32 planes) hold the DAC code of each read (mode 0: parallel two-phase
     [max(q, 0), max(-q, 0)]; 1: parallel bipolar [q]; 2: bit-serial two-phase, bits 0..n_bits-2 of max(q, 0)
@@ -78,11 +97,12 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, bits_per_read, sign_mod
                 return 1, 0
             peak_cell[0] = peak_bits
             peak = peak_float[0]
-            s = input_max / max_code if input_max > 0 else (peak / max_code if peak > 0 else 1.0)
+            full = input_max if input_max > 0 else (peak if peak > 0 else max_code)
+            s = full / max_code
             if s < TINY_SCALE:
                 return 2, 0
             scale[b] = s
-            inv_scale[b - first] = 1.0 / s
+            inv_scale[b - first] = ratio_up(max_code, full)
         if mode == 1:
             nonzero += _bipolar_codes(x, first, stop, inv_scale, max_code, group_starts, planes, row_sq,
                                       code_sq_blocks[blk], zero_point)

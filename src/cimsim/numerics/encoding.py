@@ -1,7 +1,9 @@
 """Weights and inputs as the array sees them: quantised codes, cell levels per slice, DAC input planes.
 
-Quantisation is symmetric: a real value v with scale s becomes clip(round_half_away(v / s), -m, m) with
-m = 2**(bits-1) - 1, so the code range is [-m, m] and v is approximately code * s.
+Quantisation is symmetric: a real value v with full scale P (the peak |value| or a given maximum) becomes
+clip(round_half_away(v m / P), -m, m) with m = 2**(bits-1) - 1, so the code range is [-m, m] and v is approximately
+code * s, s = P / m. A value exactly half-way between two codes rounds away from zero whatever the rounding of
+m / P or s (the kernels' quotient is never below the exact one: :mod:`._input_kernels`, Rounding).
 """
 
 from __future__ import annotations
@@ -100,10 +102,6 @@ def unshifted(out: np.ndarray, row_shift: np.ndarray | None, col_shift: np.ndarr
     return np.ldexp(out, -(rows[:, None] + cols[None, :]))
 
 
-def _round_half_away(v: np.ndarray) -> np.ndarray:
-    return np.sign(v) * np.floor(np.abs(v) + 0.5)
-
-
 def _operand(name: str, a, bits, max_bits: int) -> tuple[np.ndarray, int]:
     """(``a`` as a float64 matrix, ``bits`` as an int in [1, max_bits]); a ValueError naming a bad one (only the
     shape and type are checked here: the crossbar checks every value before it quantises)"""
@@ -148,9 +146,9 @@ def quantize_inputs(x, bits: int, input_max: float | None, unsigned: bool = Fals
 def _quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.ndarray, np.ndarray]:
     """Signed weight codes (int64, out x in) and their scale per output (float64, out); ``w`` is not scanned.
 
-    The scale is max|W| / m over the whole tensor or over each output row; an all-zero tensor or row gets
-    scale 1 so its codes are 0. Binary weights (``bits`` = 1) are sign(W) in {-1, +1} (0 -> +1) with the
-    scale mean|W| (XNOR-Net, Rastegari et al., ECCV 2016: the scale that minimises the L2 error; 0 for an all-zero
+    The codes are round_half_away(w m / P) (:func:`._input_kernels.quantize_rows`), P = max|W| over the whole
+    tensor or over each output row, and the scale P / m; an all-zero tensor or row gets scale 1 so its codes are 0.
+    Binary weights (``bits`` = 1) are sign(W) in {-1, +1} (0 -> +1) with the scale mean|W| (XNOR-Net, Rastegari et al., ECCV 2016: the scale that minimises the L2 error; 0 for an all-zero
     row, which no sign can represent).
     """
     w, bits = _operand("weights", w, bits, 16)
@@ -159,9 +157,13 @@ def _quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.nd
         return np.where(w < 0, -1, 1).astype(np.int64), mean
     m = 2 ** (bits - 1) - 1
     peak = np.abs(w).max(axis=1) if per_output else np.full(w.shape[0], np.abs(w).max())
-    scale = np.where(peak > 0, peak / m, 1.0)
-    codes = np.clip(_round_half_away(w / scale[:, None]), -m, m).astype(np.int64)
-    return codes, scale
+    # each row and its P brought to P in [0.5, 1) by a power of two (exact; the codes do not change), so m / P is a
+    # normal float however small or large the weights
+    exp = np.frexp(peak)[1]
+    codes = np.empty(w.shape, dtype=np.int32)
+    _input_kernels.quantize_rows(np.ldexp(w, -exp[:, None]), np.where(peak > 0, np.ldexp(peak, -exp), 1.0), float(m),
+                                 codes)
+    return codes.astype(np.int64), np.where(peak > 0, peak / m, 1.0)
 
 
 def binary_scale(x: np.ndarray, input_max: float | None) -> np.ndarray:
@@ -192,12 +194,12 @@ def _quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
     if input_max is None:
         peak = np.maximum(x.max(axis=1), -x.min(axis=1))  # max |x| without an array of |x|: 2.5x faster
         _check_peaks(peak, m)
-        scale = np.where(peak > 0, peak / m, 1.0)
+        full = np.where(peak > 0, peak, m)  # an all-zero vector: codes 0, scale 1
     else:
-        scale = np.full(x.shape[0], input_max / m)
+        full = np.full(x.shape[0], float(input_max))
     codes = np.empty(x.shape, dtype=np.int32)
-    _input_kernels.quantize_rows(x, scale, m, codes)
-    return codes, scale
+    _input_kernels.quantize_rows(x, full, float(m), codes)
+    return codes, full / m
 
 
 @checked_types
