@@ -4,10 +4,10 @@
 :mod:`.compare` computes cimsim's value of each from the presets and reports model versus published;
 :mod:`.gains` prices ISAAC against the DaDianNao baseline preset next to the gains ISAAC reports;
 :mod:`.macro_data` reads the published macros and chips (``published_macros.toml``), :mod:`.macro_configs` turns
-each operating point into a cimsim config and prices it, :mod:`.macro_comparison` compares (absolute figures and trends,
-:mod:`.macro_trends` pairing the points of a trend), :mod:`.macro_report` sums up and renders,
-``macro_expected.json`` pins each case's outcome, and ``record.json`` (:mod:`.macro_record`) holds the record by
-family that reports quote (:mod:`cimsim.cost.trust`).
+each operating point into a cimsim config (:mod:`.macro_tables` its DAC and ADC tables) and prices it,
+:mod:`.macro_comparison` compares (absolute figures and trends, :mod:`.macro_trends` pairing the points of a
+trend), :mod:`.macro_report` sums up and renders, ``macro_expected.json`` pins each case's outcome, and
+``record.json`` (:mod:`.macro_record`) holds the record by family that reports quote (:mod:`cimsim.cost.trust`).
 """
 
 from .compare import CaseResult, markdown_table, model_value, validate

@@ -24,7 +24,8 @@ CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bit
 """entry fields that set the configuration (a point's value overrides the macro's)"""
 DATA_CONDITIONS = ("uniform", "full_scale")
 """an entry's ``data``: the inputs and weights its figures were measured at: codes uniform over their range (the
-default), or every input and weight at its largest code (a paper's worst case)"""
+default), or every input and weight at its largest code (a paper's full-scale figure: dearer than uniform data
+for a resistive or charge array, but no worst case for a digital macro, whose adder trees switch less then)"""
 FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
 """an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
 CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIONS,

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from ..config.checks import input_magnitude_bits
 from ..config.load import config_from_dict
 from ..config.schema import Config
 from ..cost import cim_breakdown
@@ -25,9 +24,9 @@ from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
 from ..mapping import Plan, plan_layer
 from ..numerics.encoding import plane_code_shares, weight_level_share
-from .macro_data import (Macro, MacroPoint, Unusable, adc_type, cached_per_file, file_name, find_macro,
-                         uiuc_normalised)
+from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro, uiuc_normalised
 from .macro_defaults import DEFAULTS, preset_read_pulse_ns
+from .macro_tables import adc_table, dac_table
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
            "model_point", "point_config", "point_model", "cycle_ns"]
@@ -78,12 +77,6 @@ def _weight_bits(f: Mapping[str, Any]) -> int:
     return int(bits)
 
 
-def _uiuc_weight_group(macro: Macro) -> bool:
-    """Whether the UIUC database gives the macro a group of >= 2 weight bits per analog dot product (B_w): in a
-    1-bit-per-cell SRAM array those bits' columns are summed in the analog domain before one conversion."""
-    return any(float(p.values.get("uiuc_b_w", 1)) >= 2 for p in macro.points)
-
-
 def _check_stated(f: Mapping[str, Any], family: str) -> None:
     """Unusable when the point lacks a value the model needs."""
     missing = [name for name in ("node_nm", "vdd_v", "rows", "cols", "input_bits") if name not in f]
@@ -95,30 +88,6 @@ def _check_stated(f: Mapping[str, Any], family: str) -> None:
             missing.append("adcs / cols_per_adc")
     if missing:
         raise Unusable("not stated: " + ", ".join(missing))
-
-
-def _dac_table(f: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
-    """The [dac] table of the point's inputs and the magnitude bits read at once (k)."""
-    input_bits = int(f["input_bits"])
-    signed = bool(f.get("input_signed", False))
-    magnitude = input_magnitude_bits(input_bits, "bipolar" if signed else "unsigned")  # 1 signed bit: binary, +/-1
-    k = f.get("bits_per_read")
-    if k is None or int(k) >= magnitude:
-        dac: dict[str, Any] = {"mode": "parallel"}
-        k = magnitude
-    elif int(k) == 1:
-        dac = {"mode": "bit_serial"}
-        k = 1
-    else:
-        dac = {"mode": "sliced", "bits_per_read": int(k)}
-        k = int(k)
-    if signed:
-        dac["signed_inputs"] = "bipolar" if dac["mode"] == "parallel" else "twos_complement"
-    else:
-        dac["signed_inputs"] = "unsigned"
-    dac["input_bits"] = input_bits
-    dac["encoding"] = str(f.get("input_encoding", "voltage"))
-    return dac, k
 
 
 def _supply_delay(macro: Macro, point: MacroPoint, technology: Mapping[str, Any], notes: list[str]) -> float:
@@ -157,39 +126,6 @@ def _clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technolog
     technology["clock_ghz"] = _clock_ghz(macro, point, cycle) / slower
 
 
-def _adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int, bits_per_cell: int,
-               notes: list[str]) -> dict[str, Any]:
-    """The [adc] table (range max; a digital macro has no ADC), appending a note when the type is changed."""
-    adc: dict[str, Any] = {"groups_per_conversion": int(f.get("row_groups_per_conversion", 1))}
-    if family == "digital":  # summed row groups stated for one are refused by the config's checks
-        return adc
-    adc["range"] = "max"
-    stated_bits = float(f["adc_bits"])
-    adc["bits"] = math.ceil(stated_bits)
-    if stated_bits != adc["bits"]:
-        adc["enob"] = stated_bits
-    adc["type"] = adc_type(f.get("adc_type"))
-    built = math.ceil(float(macro.values.get("adc_bits", 0)))
-    if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
-        adc["built_bits"] = built
-    if f.get("adc_type") and adc["type"] != str(f["adc_type"]).strip().lower():
-        notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
-    adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
-    if "adcs" in f and "cols_per_adc" in f and int(f["adcs"]) * adc["cols_per_adc"] != int(f["cols"]):
-        notes.append(f"adcs x cols_per_adc = {f['adcs']} x {f['cols_per_adc']} for {f['cols']} columns: ADCs built "
-                     "one per cols_per_adc columns, the stated adcs bound the outputs per read")
-    elif int(f.get("adcs", 0)) > int(f["cols"]):
-        notes.append(f"{f['adcs']} adcs for {f['cols']} columns: one ADC built per column")
-    planes = bool(f.get("analog_accumulation"))
-    weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
-    if planes or weights:
-        adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
-                               (True, True): "planes_and_slices"}[(planes, weights)]
-    if weights:  # an ADC serves summed columns: the entry's physical columns per ADC over a weight's columns
-        adc["cols_per_adc"] = max(1, adc["cols_per_adc"] // math.ceil(weight_bits / bits_per_cell))
-    return adc
-
-
 def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The cimsim config tables of one point (before validation) and the notes on the defaults it needed.
 
@@ -204,12 +140,12 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
                      f"{f['weight_bits']}b weights, UIUC's B_x and B_w")
     rows, cols, vdd = int(f["rows"]), int(f["cols"]), float(f["vdd_v"])
     rows_per_read = int(f.get("rows_per_read", rows))
-    dac, k = _dac_table(f)
+    dac, k = dac_table(f, family, notes)
     weight_bits = _weight_bits(f)
     bits_per_cell = min(int(f.get("bits_per_cell", 1)), weight_bits)
     if family == "resistive" and "bits_per_cell" not in f:
         notes.append("bits per cell not stated: 1")
-    adc = _adc_table(macro, f, family, weight_bits, bits_per_cell, notes)
+    adc = adc_table(macro, f, family, weight_bits, bits_per_cell, notes)
     twos = family != "resistive" and bits_per_cell == 1 < weight_bits and "slices" not in adc.get("accumulation", "")
     mapping = {"weight_bits": weight_bits, "signed_encoding": "twos_complement" if twos else "offset",
                "subtraction": "digital" if twos or weight_bits == 1 else "analog"}

@@ -21,8 +21,10 @@ DEFAULTS: dict[str, str] = {
     "bits_per_read": "all magnitude bits in one read (dac.mode = parallel) when not stated; 1 -> bit_serial, "
                      "k below the magnitude bits -> sliced",
     "input_signed": "inputs unsigned (dac.signed_inputs = unsigned) unless input_signed = true; signed inputs read "
-                    "whole are bipolar (1 signed bit: binary, +/-1), signed inputs read in slices are two's "
-                    "complement (sign plane last)",
+                    "whole are bipolar (1 signed bit: binary, +/-1), but a digital macro's of 2 or more bits are "
+                    "two's complement as a digital INT-n macro's (dac.mode = sliced: the magnitude bits in one "
+                    "read, the sign bit in its own); signed inputs read in slices are two's complement (sign plane "
+                    "last)",
     "input_encoding": "voltage when not stated; for pulse encodings the cycle is one read of 2**bits_per_read - 1 "
                       "unit pulses (device.read_pulse_ns = cycle / unit pulses); with no clock stated each unit "
                       "pulse lasts the device preset's read pulse (the simulator's definition, docs/cost_cim.md)",
@@ -40,9 +42,12 @@ DEFAULTS: dict[str, str] = {
                "reference after the ADC: digital subtraction); weight_levels L -> weight_bits log2(L + 1)",
     "bits_per_cell": "1 bit per cell when not stated, at most the stored weight bits",
     "adc_type": "sar/flash/ramp/vco as stated; 'other' that names an oscillator (CCO/VCO) -> vco; any other or "
-                "no type -> sar (the schema default); fractional adc_bits -> bits = ceil, adc.enob = the figure",
-    "adc_bits": "the macro's adc_bits is its converter: a SAR point stating fewer bits runs it for its own bits "
-                "(adc.built_bits = the macro's adc_bits; not with fractional bits)",
+                "no type -> sar (the schema default)",
+    "adc_bits": "the converter's nominal resolution, its ENOB the ADC model's default (bits - the survey's loss, "
+                "docs/adc.md); fractional adc_bits (a level count, log2(levels): 3.4 for 11 levels) -> adc.bits = "
+                "ceil, adc.enob = that default interpolated linearly between the whole bits either side, so energy "
+                "rises with the stated bits; the macro's adc_bits is its converter: a SAR point stating fewer bits "
+                "runs it for its own bits (adc.built_bits = the macro's adc_bits; not with fractional bits)",
     "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC (its adcs are its "
                     "adder trees, UIUC's N_ADC); where the stated adcs (or adder trees, one dot product each) deliver "
                     "fewer outputs per read than the columns hold, the workload has those outputs (a peak figure "
@@ -62,7 +67,11 @@ DEFAULTS: dict[str, str] = {
     "ops_per_mac": "the entry's ops_per_mac, 2 (one multiply and one add) when not stated",
     "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
     "data": "codes uniform over their range, but for the shares of zero inputs / weights input_zero_fraction / "
-            "weight_zero_fraction state; data = \"full_scale\": every input and weight at its largest (positive) code",
+            "weight_zero_fraction state; data = \"full_scale\": every input and weight at its largest (positive) code: "
+            "dearer than uniform data for a resistive or charge array (its currents and charges grow with the "
+            "codes; a current-domain array's row pulses are priced at their upper bound either way), but no worst "
+            "case for a digital macro (its adder trees switch less when every code is the same; a cell chain "
+            "prices the same)",
 }
 """every value cimsim needs that an entry may leave out, with the one global rule used for it"""
 

@@ -101,7 +101,7 @@ def config_summary(config: Config) -> str:
     read = {DacMode.PARALLEL: "all bits per read", DacMode.BIT_SERIAL: "bit-serial"}.get(
         d.mode, f"{d.bits_per_read}b per read")
     adc = "no ADC" if a.family == ArrayFamily.DIGITAL else (
-        f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
+        f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:.3g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
         + (", planes summed" if c.accumulation == Accumulation.PLANES else ""))
     return (f"{a.family} ({dv.name}), {a.rows}x{a.cols}, {plan.rows_per_read} rows/read; in {d.input_bits}b "
             f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding}, "

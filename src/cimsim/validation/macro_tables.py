@@ -1,0 +1,100 @@
+"""The [dac] and [adc] tables of a published macro's operating point (used by :mod:`.macro_configs`): how the
+entry's stated inputs and converter become cimsim's input reads, sign handling and converter."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ..config.checks import input_magnitude_bits
+from ..cost.adc import adc_default_enob
+from .macro_data import Macro, adc_type
+
+__all__ = ["dac_table", "adc_table", "stated_adc_enob"]
+
+
+def dac_table(f: Mapping[str, Any], family: str, notes: list[str]) -> tuple[dict[str, Any], int]:
+    """The [dac] table of the point's inputs and the magnitude bits read at once (k). Signed inputs read whole are
+    bipolar (+/- row voltages), but a digital array's (cimsim ``family``) of 2 or more bits, which has no analog
+    row voltage to negate, are two's complement as a digital INT-n macro's: the sign bit in a read of its own,
+    with a note; signed inputs read in slices are two's complement."""
+    input_bits = int(f["input_bits"])
+    signed = bool(f.get("input_signed", False))
+    magnitude = input_magnitude_bits(input_bits, "bipolar" if signed else "unsigned")  # 1 signed bit: binary, +/-1
+    digital_signed = signed and family == "digital" and input_bits > 1
+    stated = f.get("bits_per_read")
+    k = magnitude if stated is None else min(int(stated), magnitude)
+    if k == magnitude and not digital_signed:
+        dac: dict[str, Any] = {"mode": "parallel"}
+    elif k == 1:
+        dac = {"mode": "bit_serial"}
+    else:
+        dac = {"mode": "sliced", "bits_per_read": k}
+    if digital_signed and k == magnitude:
+        bits = f"{magnitude} magnitude bit{'s' * (magnitude != 1)}"
+        notes.append(f"signed {input_bits}b inputs of a digital macro read whole: two's complement, the {bits} in "
+                     "one read and the sign bit in a read of its own")
+    if signed:
+        dac["signed_inputs"] = "bipolar" if dac["mode"] == "parallel" else "twos_complement"
+    else:
+        dac["signed_inputs"] = "unsigned"
+    dac["input_bits"] = input_bits
+    dac["encoding"] = str(f.get("input_encoding", "voltage"))
+    return dac, k
+
+
+def stated_adc_enob(stated_bits: float) -> float | None:
+    """ENOB, bits, of a converter stated with fractional bits (a level count: log2(levels) bits, e.g. 3.4 for 11
+    levels): the default-ENOB law (:func:`cimsim.cost.adc.adc_default_enob`, nominal bits - the survey's loss)
+    interpolated linearly between the whole bits either side, so ENOB, and the energy, rise with the stated bits
+    as across whole ones. None for whole bits (the law's own default) or beyond the law's resolutions (the
+    config refuses adc.bits itself)."""
+    low, high = math.floor(stated_bits), math.ceil(stated_bits)
+    if low == high:
+        return None
+    try:
+        at_low, at_high = adc_default_enob(low), adc_default_enob(high)
+    except ValueError:
+        return None
+    return at_low + (stated_bits - low) * (at_high - at_low)
+
+
+def _uiuc_weight_group(macro: Macro) -> bool:
+    """Whether the UIUC database gives the macro a group of >= 2 weight bits per analog dot product (B_w): in a
+    1-bit-per-cell SRAM array those bits' columns are summed in the analog domain before one conversion."""
+    return any(float(p.values.get("uiuc_b_w", 1)) >= 2 for p in macro.points)
+
+
+def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int, bits_per_cell: int,
+              notes: list[str]) -> dict[str, Any]:
+    """The [adc] table (range max; a digital macro has no ADC), appending a note when the type is changed."""
+    adc: dict[str, Any] = {"groups_per_conversion": int(f.get("row_groups_per_conversion", 1))}
+    if family == "digital":  # summed row groups stated for one are refused by the config's checks
+        return adc
+    adc["range"] = "max"
+    stated_bits = float(f["adc_bits"])
+    adc["bits"] = math.ceil(stated_bits)
+    enob = stated_adc_enob(stated_bits)
+    if enob is not None:
+        adc["enob"] = enob
+    adc["type"] = adc_type(f.get("adc_type"))
+    built = math.ceil(float(macro.values.get("adc_bits", 0)))
+    if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
+        adc["built_bits"] = built
+    if f.get("adc_type") and adc["type"] != str(f["adc_type"]).strip().lower():
+        notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
+    adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
+    if "adcs" in f and "cols_per_adc" in f and int(f["adcs"]) * adc["cols_per_adc"] != int(f["cols"]):
+        notes.append(f"adcs x cols_per_adc = {f['adcs']} x {f['cols_per_adc']} for {f['cols']} columns: ADCs built "
+                     "one per cols_per_adc columns, the stated adcs bound the outputs per read")
+    elif int(f.get("adcs", 0)) > int(f["cols"]):
+        notes.append(f"{f['adcs']} adcs for {f['cols']} columns: one ADC built per column")
+    planes = bool(f.get("analog_accumulation"))
+    weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
+    if planes or weights:
+        adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
+                               (True, True): "planes_and_slices"}[(planes, weights)]
+    if weights:  # an ADC serves summed columns: the entry's physical columns per ADC over a weight's columns
+        adc["cols_per_adc"] = max(1, adc["cols_per_adc"] // math.ceil(weight_bits / bits_per_cell))
+    return adc

@@ -1,0 +1,119 @@
+"""How the published-macro harness maps an entry's stated fields onto a cimsim configuration: fractional ADC
+resolutions, signed inputs of a digital macro and full-scale data."""
+
+import math
+
+import pytest
+
+from cimsim.cost.adc import adc_default_enob
+from cimsim.validation import macro_checks, macro_configs, macro_defaults
+
+MACRO = """
+[[macro]]
+key = "{key}"
+title = "test macro"
+source = "test"
+read_via = "test"
+family = "{family}"
+node_nm = 22
+vdd_v = 0.8
+rows = 128
+cols = 128
+adcs = 32
+cycle_ns = 5.0
+input_bits = {input_bits}
+weight_bits = 4
+bits_per_cell = 1
+{extra}
+"""
+POINT = """
+[[macro.point]]
+label = "{label}"
+tops_per_w = 20.0
+{extra}
+"""
+
+
+def _file(tmp_path, name, macros):
+    """a macro file of ``macros``: (key, family, input_bits, macro lines, [(label, point lines), ...]) each"""
+    text = ""
+    for key, family, input_bits, extra, points in macros:
+        text += MACRO.format(key=key, family=family, input_bits=input_bits, extra=extra)
+        text += "".join(POINT.format(label=label, extra=lines) for label, lines in points)
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+STATED_BITS = (2, 2.5, 3, 3.4, 3.9, 4, 5, 5.01, 5.5, 5.9, 6, 6.5, 6.99, 7, 7.5, 8, 8.5, 9, 9.5, 10, 11.5, 12)
+
+
+@pytest.mark.parametrize("adc_type", ["sar", "flash"])
+def test_energy_per_conversion_rises_with_the_stated_adc_bits(tmp_path, adc_type):
+    """a fractional adc_bits is a nominal resolution (a level count) like a whole one: its ENOB lies between the
+    default ENOBs of the whole bits either side, and the energy per conversion never falls as the stated bits rise
+    (a fraction had been read as the ENOB itself: 6.99 bits cost more than 7)"""
+    points = [(f"{b} b", f"adc_bits = {b}") for b in STATED_BITS]
+    file = _file(tmp_path, "bits.toml", [("bits", "sram-charge", 4, f'bits_per_read = 1\nadc_type = "{adc_type}"',
+                                          points)])
+    energies = [macro_configs.point_model("bits", i, file)["adc_energy_pj"] for i in range(len(STATED_BITS))]
+    assert all(a <= b * (1 + 1e-12) for a, b in zip(energies, energies[1:])), list(zip(STATED_BITS, energies))
+    enobs = []
+    for index, stated in enumerate(STATED_BITS):
+        adc = macro_configs.point_config("bits", index, file)[0].adc
+        assert adc.bits == math.ceil(stated)
+        enobs.append(adc.enob if adc.enob is not None else adc_default_enob(adc.bits))
+        if stated != int(stated):
+            assert adc_default_enob(math.floor(stated)) < adc.enob < adc_default_enob(math.ceil(stated))
+    assert all(a < b for a, b in zip(enobs, enobs[1:])), enobs
+
+
+def test_a_digital_macro_reads_signed_inputs_whole_in_twos_complement(tmp_path):
+    """signed inputs of a digital macro read whole (bits_per_read = input_bits or not stated) are two's complement,
+    as a digital INT-n macro's, with a note; they had been mapped to bipolar row voltages, which cimsim refuses for
+    a digital array. An analog array keeps them bipolar; slices stay two's complement."""
+    signed = "input_signed = true"
+    file = _file(tmp_path, "signed.toml", [
+        ("dig", "digital", 8, signed, [("not stated", ""), ("8 per read", "bits_per_read = 8"),
+                                       ("4 per read", "bits_per_read = 4"), ("1 per read", "bits_per_read = 1")]),
+        ("dig2", "digital", 2, signed, [("2b", "")]),
+        ("ana", "sram-charge", 8, signed + "\nadc_bits = 6", [("not stated", "")])])
+    for index in (0, 1):
+        config, notes = macro_configs.point_config("dig", index, file)
+        assert (config.dac.mode, config.dac.bits_per_read, config.dac.signed_inputs) == ("sliced", 7,
+                                                                                         "twos_complement")
+        assert macro_configs.point_model("dig", index, file)["reads_per_vector"] == 2  # 7 magnitude bits, the sign
+        assert any("two's complement" in n and "digital" in n for n in notes), notes
+    sliced, serial = (macro_configs.point_config("dig", i, file) for i in (2, 3))
+    assert (sliced[0].dac.mode, sliced[0].dac.bits_per_read, sliced[0].dac.signed_inputs) == (
+        "sliced", 4, "twos_complement")
+    assert (serial[0].dac.mode, serial[0].dac.signed_inputs) == ("bit_serial", "twos_complement")
+    assert not any("read whole" in n for n in sliced[1] + serial[1])
+    two_bits = macro_configs.point_config("dig2", 0, file)[0].dac
+    assert (two_bits.mode, two_bits.signed_inputs) == ("bit_serial", "twos_complement")
+    analog, notes = macro_configs.point_config("ana", 0, file)
+    assert (analog.dac.mode, analog.dac.signed_inputs) == ("parallel", "bipolar") and not notes
+
+
+def test_full_scale_data_is_described_as_the_model_prices_it(tmp_path):
+    """data = "full_scale" is dearer than uniform data for resistive and charge arrays, not for a digital adder
+    tree (fewer toggles when every code is the same) and no different for a cell chain; the harness's rules (the
+    docs' defaults list) and the data field's description say so instead of calling it a worst case"""
+    points = [("uniform", ""), ("full scale", 'data = "full_scale"')]
+    macros = [(f, f, 8, "bits_per_read = 1\nadc_bits = 6", points) for f in ("rram", "pcm", "sram-charge")]
+    macros += [("tree", "digital", 8, "bits_per_read = 1", points),
+               ("chain", "digital", 8, 'bits_per_read = 1\ndigital_adders = "cell_chain"', points)]
+    file = _file(tmp_path, "data.toml", macros)
+    ratio = {key: macro_configs.point_model(key, 1, file)["energy_fj_per_mac"]
+             / macro_configs.point_model(key, 0, file)["energy_fj_per_mac"] for key, *_ in macros}
+    assert min(ratio[k] for k in ("rram", "pcm", "sram-charge")) > 1 > ratio["tree"], ratio
+    assert ratio["chain"] == pytest.approx(1.0), ratio
+    for text in (macro_defaults.DEFAULTS["data"], _data_conditions_doc()):
+        assert "no worst case for a digital macro" in text or "worst case" not in text, text
+
+
+def _data_conditions_doc():
+    """the attribute docstring of macro_checks.DATA_CONDITIONS (the text after its assignment)"""
+    source = open(macro_checks.__file__).read()
+    after = source.split("DATA_CONDITIONS = (", 1)[1]
+    return after.split('"""', 2)[1]
