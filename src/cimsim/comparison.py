@@ -26,7 +26,7 @@ from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_ene
 from .inference import NetworkResult, load_workload_network
 from .models.baseline import product_config
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
-from .models.ops import MatrixOp, VectorOp
+from .models.ops import MatrixOp, VectorOp, real_runs
 from .models.pricing import DEFAULT_VECTOR_LANES, measured_data
 from .network import MatrixShape, Network
 from .analytic import analytic_counts
@@ -154,7 +154,9 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     on chip. Baseline: the layers run one after the other on one processor. With ``network``, its digital layers
     and activation products run on a vector unit on both sides (:func:`_with_vector_unit`), and a routed expert
     (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on the chip and at the mean over
-    the token counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes).
+    the token counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes);
+    a transposed convolution (``MatrixShape.tap_fraction`` below 1) counts the MACs of its taps that meet input values,
+    and the baseline runs that share of its vectors (:func:`cimsim.models.ops.real_runs`).
     """
     stages, bases, blocks, streamed = [], [], {}, False
     last = len(layers) - 1
@@ -164,10 +166,11 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
                                     for (p, _), s in zip(layers, shapes)), "the network's weight matrices")
     for index, ((p, counts), shape) in enumerate(zip(layers, shapes, strict=True)):
         # a routed expert: its share of the tokens; a grouped conv: the MACs of its groups' blocks (the zeros of its
-        # block-diagonal matrix are read, not counted: TOPS/W counts the network's products, as the baseline does)
+        # block-diagonal matrix are read, not counted: TOPS/W counts the network's products, as the baseline does);
+        # a transposed conv: those of its taps that meet input values (the inserted zeros read, not counted)
         vectors_in = counts.mvms
         counts = counts.share(shape.routed_fraction)
-        counts = replace(counts, macs=counts.macs // shape.groups)
+        counts = replace(counts, macs=round(counts.macs // shape.groups * shape.tap_fraction))
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
         out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
         vectors = max(1, round(counts.mvms / samples)) if samples else 1
@@ -175,33 +178,47 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         stages.append(Stage(p, replace(counts, dram_read_bits=in_bits, dram_write_bits=out_bits), vectors,
                             vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
         per_item = max(1, round(vectors_in / samples)) if samples else 1  # a sample's vectors share a fetch
-        block = product_config(config, p.in_features // shape.groups, p.out_features // shape.groups, per_item)
+        # a transposed conv: the real share of a sample's vectors (models.ops.real_runs) share a fetch
+        block = product_config(config, p.in_features // shape.groups, p.out_features // shape.groups,
+                               max(1, round(per_item * shape.tap_fraction)))
         fits = baseline_traffic(block, 1, include_weight_load=include_weight_load).weights_fit
         streamed = streamed or not fits
         resident = shape.routed_fraction == 1 or fits  # a routed expert streamed per batch: each its own tokens
-        for n, weight in routed_runs(vectors_in, shape.routed_fraction, block.baseline.batch, resident):
-            key = (p.in_features, p.out_features, n, shape.groups, per_item, in_bits + out_bits)
+        runs = routed_runs(vectors_in, shape.routed_fraction, block.baseline.batch, resident)
+        for n, weight in real_runs(runs, shape.tap_fraction):
+            key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits)
             if key not in blocks:
                 blocks[key] = _baseline_blocks(block, n, shape.groups, include_weight_load=include_weight_load,
                                                io_bits=in_bits + out_bits)
             bases += [repeated(b, weight) for b in blocks[key]]
     cim = chip_breakdown(config, stages, samples, name=config.name)
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
-    routed = sorted({s.routed_fraction for s in shapes if s.routed_fraction < 1.0})
-    if routed:
-        line = (f"{sum(s.routed_fraction < 1.0 for s in shapes)} routed expert matrices (a mixture of experts, "
-                f"imported densely) priced at their share of the tokens, {', '.join(f'{f:g}' for f in routed)}; "
-                "every expert's weights held, and multiplied for every token in the numerics")
-        cim, base = (replace(b, assumptions=b.assumptions + (line,)) for b in (cim, base))
-    if grouped := [s.groups for s in shapes if s.groups > 1]:
-        line = (f"{len(grouped)} grouped convolutions ({', '.join(map(str, sorted(set(grouped))))} groups) count "
-                "their groups' products: the arrays hold and read each one's block-diagonal matrix (its zeros too), "
-                "the baseline runs its blocks; MACs and TOPS/W count the network's products on both sides")
-        cim, base = (replace(b, assumptions=b.assumptions + (line,)) for b in (cim, base))
+    lines = _shape_notes(shapes)
+    cim, base = (replace(b, assumptions=b.assumptions + lines) for b in (cim, base))
     if network is not None:
         cim, base = _with_vector_unit(config, network, samples, cim, base)
     # a batch's samples share each streamed fetch and finish together
     return cim, in_batches(base, min(config.baseline.batch, samples)) if streamed else base
+
+
+def _shape_notes(shapes: Sequence[MatrixShape]) -> tuple[str, ...]:
+    """the assumptions the matrices' shapes add on both sides: routed experts, grouped and transposed convolutions
+    priced at their share of the products"""
+    lines = []
+    if routed := sorted({s.routed_fraction for s in shapes if s.routed_fraction < 1.0}):
+        lines.append(f"{sum(s.routed_fraction < 1.0 for s in shapes)} routed expert matrices (a mixture of experts, "
+                     f"imported densely) priced at their share of the tokens, {', '.join(f'{f:g}' for f in routed)}; "
+                     "every expert's weights held, and multiplied for every token in the numerics")
+    if grouped := [s.groups for s in shapes if s.groups > 1]:
+        lines.append(f"{len(grouped)} grouped convolutions ({', '.join(map(str, sorted(set(grouped))))} groups) count "
+                     "their groups' products: the arrays hold and read each one's block-diagonal matrix (its zeros "
+                     "too), the baseline runs its blocks; MACs and TOPS/W count the network's products on both sides")
+    if taps := sorted({s.tap_fraction for s in shapes if s.tap_fraction < 1.0}):
+        lines.append(f"{sum(s.tap_fraction < 1.0 for s in shapes)} transposed convolutions count the products that "
+                     f"meet input values ({', '.join(f'{f:.3g}' for f in taps)} of their taps): the arrays read the "
+                     "zeros their lowering inserts (stride, padding), the baseline multiplies the input values only "
+                     "(that share of the vectors); MACs and TOPS/W count the network's products on both sides")
+    return tuple(lines)
 
 
 def _baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool,

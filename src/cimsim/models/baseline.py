@@ -30,7 +30,7 @@ from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
 from ..cost.routing import routed_runs
 from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_energy
 from ..mapping import plan_layer
-from .ops import MatrixOp, Model
+from .ops import MatrixOp, Model, real_runs
 
 __all__ = ["price_baseline", "product_config"]
 
@@ -60,14 +60,17 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         # static weights serve every item of the run; an attention product's K and V are one item's own (a decoded
         # token's sequence, a prompt), so each item runs it apart
         runs, run_vectors = (1, items * op.vectors_per_item) if op.static else (items, op.vectors_per_item)
-        # baseline.batch counts items: an item's vectors (a conv's positions, a prompt's tokens) share a fetch
-        layer = product_config(config, op.in_features, op.out_features, op.vectors_per_item)
+        # baseline.batch counts items: an item's vectors (a conv's positions, a prompt's tokens; a transposed
+        # conv's: the share that meets input values, ops.real_runs) share a fetch
+        layer = product_config(config, op.in_features, op.out_features,
+                               max(1, round(op.vectors_per_item * op.tap_fraction)))
         batch = layer.baseline.batch
         fits = baseline_traffic(layer, 1, include_weight_load=load).weights_fit
         streamed = streamed or (op.static and not fits)
         resident = op.routed_fraction == 1 or fits
         # a routed expert: the mean over the token counts it receives, batch by batch where it streams (cost.routing)
-        for vectors, weight in routed_runs(run_vectors, op.routed_fraction, batch, resident):
+        routed = routed_runs(run_vectors, op.routed_fraction, batch, resident)
+        for vectors, weight in real_runs(routed, op.tap_fraction):  # a transposed conv: its real products only
             key = (op.in_features, op.out_features, vectors, batch, load, dram_bits)
             if key not in cache:
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,

@@ -1,8 +1,9 @@
 """A network graph (:class:`cimsim.network.Network`: from .npz, ONNX or PyTorch) as a shapes-only :class:`Model`.
 
 Each matrix layer becomes a static :class:`MatrixOp` (a grouped conv: ``groups`` blocks of in_ch / groups x k x k
-inputs), each activation product an ``activation`` MatrixOp, and each digital layer a :class:`VectorOp` of the
-vector unit's kind that does its work (``DIGITAL_KINDS``); biases added after the crossbars are ``add`` ops.
+inputs; a transposed conv: the ``tap_fraction`` of its products that meet input values), each activation product
+an ``activation`` MatrixOp, and each digital layer a :class:`VectorOp` of the vector unit's kind that does its work
+(``DIGITAL_KINDS``); biases added after the crossbars are ``add`` ops.
 Data movement (reshape, transpose, slice, concat, flatten, pad, upsample, dilate, a nearest resize's one-hot
 interpolation, a scatter that writes) costs no vector-unit operation, a scatter that combines (scatter_add) one per
 update; a linear resize costs a multiply and an add per weight it applies. An
@@ -159,7 +160,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     Its ``parameters`` count each stored array once (module doc: what counts), whatever the example's length."""
     samples = input_samples(network, inputs) if inputs is not None else None
     measured = None if samples is None else [stats for stats, _ in samples]
-    values = network.shapes()
+    values, taps = network.shapes(), [shape.tap_fraction for shape in network.matrix_shapes()]
     ops: list = []
     shared: dict[int, int] = {}  # matrix index -> the position of its op in ops
     seen: set[int] = set()  # the arrays whose parameters an op holds already
@@ -183,6 +184,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
             op = MatrixOp(layer_name, per, out // groups, vectors, "static", groups,
                           input_elements_per_item=math.ceil(math.prod(shapes[0]) * layer.routed_fraction),
                           routed_fraction=layer.routed_fraction,  # a routed expert: its share of the tokens
+                          tap_fraction=taps[index],  # a transposed conv: the share of its taps meeting inputs
                           input_zero_fraction=zero_inputs, weight_zero_fraction=float(np.mean(layer.weight == 0)),
                           input_sample=rows if rows is not None and len(rows) else None,
                           weight_sample=None if rows is None else weights[weight_sample_rows(weights)])

@@ -7,7 +7,8 @@ sequence for an encoder or a prefill, one generated token for a decode step):
   ``vectors_per_item`` vectors. ``weights = "static"``: trained weights, which go on crossbars (a dense layer,
   a conv after im2col: vectors = output positions, in = k*k*C_in; a depthwise conv: groups = channels);
   ``"activation"``: both operands are activations (attention's Q K^T and A V), run on the chip's digital vector
-  unit. MACs per item = vectors x groups x in x out.
+  unit. MACs per item = vectors x groups x in x out (x ``routed_fraction``, x ``tap_fraction``: the products
+  that meet input values, a transposed convolution's share).
 - :class:`VectorOp`: element-wise work on the vector unit (softmax, norms, activations, residual adds,
   pooling), ``elements_per_item`` elements of ``kind`` (:data:`cimsim.cost.vector_unit.VECTOR_KINDS`), and the
   trained parameters it holds digitally (biases, norm scales).
@@ -25,7 +26,7 @@ import numpy as np
 from ..argcheck import check_int, check_real
 from ..cost.vector_unit import VECTOR_KINDS
 
-__all__ = ["MatrixOp", "VectorOp", "CacheOp", "Op", "Model", "WEIGHT_KINDS"]
+__all__ = ["MatrixOp", "VectorOp", "CacheOp", "Op", "Model", "WEIGHT_KINDS", "real_runs"]
 
 WEIGHT_KINDS = ("static", "activation")
 
@@ -59,6 +60,10 @@ class MatrixOp:
     routed_fraction: float = 1.0
     """the mean fraction of the vectors the op multiplies, in (0, 1]: k / E for an expert of a mixture routing each
     token to k of its E experts (its weights always held)"""
+    tap_fraction: float = 1.0
+    """the share of its products that meet an input value, in (0, 1]: a transposed convolution's (lowered to the
+    conv over its input with the stride's and padding's zeros inserted, ``Conv2d.tap_fraction``): MACs and the
+    baseline's work count that share (:func:`real_runs`), the arrays read every vector whole"""
     input_zero_fraction: float | None = None
     """the fraction of its input values that are 0 (after a ReLU: measured by
     :func:`cimsim.models.from_network.model_from_network` from sample inputs); None: the config's
@@ -75,8 +80,9 @@ class MatrixOp:
     def __post_init__(self) -> None:
         _positive(self, "in_features", "out_features", "vectors_per_item", "groups")
         _positive(self, "input_elements_per_item", "skip_elements_per_item", minimum=0)
-        object.__setattr__(self, "routed_fraction", check_real(f"MatrixOp {self.name!r}: routed_fraction",
-                                                               self.routed_fraction, 0, 1, low_open=True))
+        for name in ("routed_fraction", "tap_fraction"):
+            object.__setattr__(self, name, check_real(f"MatrixOp {self.name!r}: {name}", getattr(self, name), 0, 1,
+                                                      low_open=True))
         for name in ("input_zero_fraction", "weight_zero_fraction"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, check_real(f"MatrixOp {self.name!r}: {name}", getattr(self, name), 0, 1))
@@ -104,8 +110,9 @@ class MatrixOp:
 
     @property
     def macs_per_item(self) -> int:
-        """multiply-accumulates per item: of the routed vectors only"""
-        return round(self.vectors_per_item * self.groups * self.in_features * self.out_features * self.routed_fraction)
+        """multiply-accumulates per item: of the routed vectors only, the products that meet input values"""
+        return round(self.vectors_per_item * self.groups * self.in_features * self.out_features * self.routed_fraction
+                     * self.tap_fraction)
 
     @property
     def routed_vectors_per_item(self) -> int:
@@ -152,6 +159,19 @@ class CacheOp:
 
     def __post_init__(self) -> None:
         _positive(self, "write_elements_per_item", "read_elements_per_item", "held_elements", minimum=0)
+
+
+def real_runs(runs: list[tuple[int, float]], tap_fraction: float) -> list[tuple[int, float]]:
+    """(vectors, weight) ``runs`` of a matrix whose products meet input values at ``tap_fraction`` of its taps
+    (:attr:`MatrixOp.tap_fraction`) as the whole vectors a processor that skips the others runs: each run as the
+    floor and the ceiling of vectors x tap_fraction (at least one), weighted to that mean"""
+    done = []
+    for vectors, weight in runs:
+        real = vectors * tap_fraction
+        low = max(1, math.floor(real))
+        done += [(low, weight * real / low)] if real <= low else [(low, weight * (low + 1 - real)),
+                                                                  (low + 1, weight * (real - low))]
+    return done
 
 
 Op = MatrixOp | VectorOp | CacheOp

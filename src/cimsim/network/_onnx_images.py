@@ -23,7 +23,7 @@ def per_stacked_image(g, layer, x: str, out: str, name: str) -> None:
         top, left, bottom, right = layer.padding
         weight = derived(g, layer.weight, "Conv3d of depth 1", lambda w: w[:, :, None])  # one per matrix
         conv = Conv3d(weight, layer.bias, (1,) + layer.stride, (0, top, left, 0, bottom, right), (1,) + layer.dilation,
-                      layer.groups)
+                      layer.groups, layer.tap_fraction)  # a transposed conv's share of taps: the same per image
         g.append(Transpose((1, 0, 2, 3)), [x], f"{out}#channels_first", name)
         g.append(conv, [f"{out}#channels_first"], f"{out}#conv", name)
         return g.append(Transpose((1, 0, 2, 3)), [f"{out}#conv"], out, name)

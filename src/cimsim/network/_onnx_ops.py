@@ -188,8 +188,23 @@ def _conv_transpose(g, attrs: dict, names: list[str], out: str, name: str) -> No
     lead = len(g.shape[names[0]]) - dims  # the channel axis (and a batch axis kept per sample)
     g.append(Dilate((1,) * lead + tuple(strides)), names[:1], f"{out}#dilated", name)
     g.append(Pad((0,) * lead + tuple(begin) + (0,) * lead + tuple(end)), [f"{out}#dilated"], f"{out}#padded", name)
-    conv = (Conv2d if dims == 2 else Conv3d)(kernel, bias, 1, 0, dil, groups)
+    taps = _tap_fraction(g.shape[names[0]][-dims:], strides, dil, w.shape[2:], begin, end)
+    conv = (Conv2d if dims == 2 else Conv3d)(kernel, bias, 1, 0, dil, groups, tap_fraction=taps)
     g.append_per_image(conv, [f"{out}#padded"], out, name)
+
+
+def _tap_fraction(size, strides, dil, kernel, begin, end) -> float:
+    """the share of the (output position, tap) pairs of a stride-1 convolution over an input of ``size`` dilated by
+    ``strides`` and padded by ``begin`` / ``end`` whose tap meets an input value: per axis, the pairs (o, t) with
+    o + d t = begin + s i, where value i of n lies, and o inside the output; the axes' shares multiplied (exact:
+    edges, cropping pads and output_padding included)"""
+    real = every = 1
+    for n, s, d, k, b, e in zip(size, strides, dil, kernel, begin, end):
+        outputs = b + s * (n - 1) + 1 + e - d * (k - 1)
+        reached = b + s * np.arange(n)
+        real *= sum(int(np.count_nonzero((reached >= d * t) & (reached - d * t < outputs))) for t in range(k))
+        every *= outputs * k
+    return real / every
 
 
 def _ceil_extra(n: int, begin: int, end: int, k: int, s: int) -> int:

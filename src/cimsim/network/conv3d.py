@@ -39,9 +39,13 @@ class Conv3d(GroupedConv):
     """(depth, height, width) spacing of the kernel taps; an int means all three"""
     groups: int = 1
     """channel groups: in_ch and out_ch are split in ``groups`` independent convolutions"""
+    tap_fraction: float = 1.0
+    """the share of its (output position, kernel tap) pairs whose input is a value, not a zero an import inserted
+    (as Conv2d's: a transposed convolution's)"""
 
     def __post_init__(self):
         super().__post_init__()
+        self._check_taps()
         object.__setattr__(self, "weight", real_array("Conv3d weight", self.weight, 5))
         object.__setattr__(self, "bias", checked_bias(self.bias, self.weight.shape[0]))
         object.__setattr__(self, "stride", ints("Conv3d stride", self.stride, 3, 1, _AXES))

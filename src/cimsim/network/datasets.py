@@ -58,6 +58,9 @@ def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarr
     if int(np.prod(x.shape[1:])) != per_sample:
         raise _error(config, field, f"samples of shape {x.shape[1:]} do not fit the network's input shape "
                                     f"{tuple(input_shape)}")
+    if y is not None and n and y[:n].max() > np.iinfo(np.int64).max:  # checked as given: the cast would wrap them
+        raise _error(config, field, f"labels must be class numbers (below 2**63); got {y[:n].min()} to "
+                                    f"{y[:n].max()}")
     return (np.asarray(x[:n], dtype=np.float64).reshape((n, *input_shape)),
             None if y is None else np.asarray(y[:n], dtype=np.int64))
 

@@ -119,6 +119,12 @@ class MatrixLayer(Layer):
         """the mean fraction of its input vectors a chip multiplies: 1 (see :class:`Dense`)"""
         return 1.0
 
+    @property
+    def tap_fraction(self) -> float:
+        """the share of its products that meet an input value, not a zero an import inserted: 1 (see
+        :class:`Conv2d`)"""
+        return 1.0
+
 
 class DigitalLayer(Layer):
     """A layer computed by the digital periphery."""
@@ -183,6 +189,11 @@ class GroupedConv(MatrixLayer):
     """A convolution's matrix layer: ``weight`` (out_ch, in_ch / groups, *kernel) over ``groups`` channel groups,
     one block-diagonal matrix (:func:`grouped_matrix`) multiplied group by group (:func:`grouped_product`)."""
 
+    def _check_taps(self) -> None:
+        """``tap_fraction`` checked: a real number in (0, 1]"""
+        name = f"{type(self).__name__} tap_fraction"
+        object.__setattr__(self, "tap_fraction", check_real(name, self.tap_fraction, 0, 1, low_open=True))
+
     @cached_property
     def matrix(self) -> np.ndarray:
         return grouped_matrix(self.weight, self.groups)
@@ -220,9 +231,15 @@ class Conv2d(GroupedConv):
     """(vertical, horizontal) spacing of the kernel taps; an int means both"""
     groups: int = 1
     """channel groups: in_ch and out_ch are split in ``groups`` independent convolutions"""
+    tap_fraction: float = 1.0
+    """the share of its (output position, kernel tap) pairs whose input is a value, not a zero an import inserted,
+    in (0, 1]: a transposed convolution, lowered to Dilate + Pad + this conv, meets its stride's and padding's zeros
+    at the others (from their pattern, edges included). MACs and the baseline's work count that share; the arrays
+    read every tap"""
 
     def __post_init__(self):
         super().__post_init__()
+        self._check_taps()
         object.__setattr__(self, "weight", real_array("Conv2d weight", self.weight, 4))
         object.__setattr__(self, "bias", checked_bias(self.bias, self.weight.shape[0]))
         object.__setattr__(self, "stride", _pair("Conv2d stride", self.stride, 1))

@@ -58,6 +58,10 @@ class MatrixShape:
     groups: int = 1
     """channel groups of a grouped conv: its matrix is block-diagonal, groups blocks of in_features / groups x
     out_features / groups (the products of the other blocks are zero); 1 for every other layer"""
+    tap_fraction: float = 1.0
+    """the share of those products that meet an input value, not a zero an import inserted (``Conv2d.tap_fraction``:
+    a transposed convolution's; over a shared matrix's places, weighted by their products): MACs and the baseline's
+    work count that share, the arrays read all"""
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,12 +146,15 @@ class Network:
 
     def matrix_shapes(self) -> list[MatrixShape]:
         """Shape and products per inference of each matrix (:meth:`matrix_layers`), without running anything."""
-        shapes, uses = self.shapes(), {}
+        shapes, uses, taps = self.shapes(), {}, {}
         for layer, values, index in zip(self.layers, self.inputs, self.matrix_indices()):
             if index is not None:
                 uses.setdefault(index, []).append(layer.rows_per_sample(shapes[values[0]]))
+                taps.setdefault(index, []).append(layer.tap_fraction)
         return [MatrixShape(k, layer.matrix_shape[1], layer.matrix_shape[0], sum(uses[k]), tuple(uses[k]),
-                            layer.routed_fraction, getattr(layer, "groups", 1))
+                            layer.routed_fraction, getattr(layer, "groups", 1),
+                            taps[k][0] if len(set(taps[k])) == 1 else
+                            sum(n * f for n, f in zip(uses[k], taps[k])) / sum(uses[k]))
                 for k, layer in enumerate(self.matrix_layers())]
 
     def digital_work(self) -> dict[str, int]:
