@@ -742,7 +742,7 @@ def consistent_dicts(draw) -> dict:
     adc["groups_per_conversion"] = draw(st.integers(1, max(1, min(row_groups, float32_rows // array["rows_per_read"]))))
     workload["weights"] = draw(st.sampled_from(["normal", "uniform"]))
     workload["inputs"] = draw(st.sampled_from(["normal", "uniform"]))
-    workload["kind"] = "dense"
+    workload["kind"], workload["dataset"] = "dense", "digits"  # a network's dataset: refused for a dense layer
     for name in ("weights_file", "inputs_file", "network_file", "dataset_file"):
         workload[name] = None  # a file the workload would not read is refused (tested by the cross-field checks)
     if binary:  # +/-1 inputs have no zero (refused, tested in test_data_stats)

@@ -163,7 +163,8 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     from the config (``workload.network_file``, its dataset). Inputs without labels: agreement with float.
     ``workers`` local processes (or the Dask cluster at ``scheduler``) share the samples, whole chunks each,
     with results identical to one process (:mod:`cimsim.evaluation`); None: this process (also in a daemonic process,
-    a multiprocessing.Pool worker, which cannot start any: with a RuntimeWarning).
+    a multiprocessing.Pool worker, which cannot start any: with a RuntimeWarning). A ValueError naming ``workers``
+    from a script without a main guard (:func:`~cimsim.sweep.execute.open_executor`).
     """
     start, network_given = time.perf_counter(), network is not None
     if inputs is None:

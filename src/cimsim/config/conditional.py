@@ -13,6 +13,15 @@ __all__ = ["DENSE_FIELDS", "CONDITIONAL_FIELDS", "unused_stated_fields"]
 
 DENSE_FIELDS = ("workload.in_features", "workload.out_features", "workload.weights", "workload.inputs")
 """a dense layer's shape and data, which a network workload takes from its network and dataset"""
+
+
+def _kept_at_default(field: str, applies):
+    """``applies``, or ``field`` holds its default: a field that joined this table after the sweep point ids were
+    fixed, still written by ``config_to_dict`` at its default where it does not apply, so the ids, which hash those
+    tables (docs/sweeps.md), stay as they were; stated at another value it is refused all the same"""
+    return lambda config: applies(config) or _value(config, field) == _DEFAULTS[field]
+
+
 _CALIBRATED = (lambda c: c.adc.range == AdcRange.CALIBRATED and c.array.family != ArrayFamily.DIGITAL,
                "'adc.range' is \"calibrated\" on an analog array (not 'array.family' = \"digital\")")
 _CONVERTED = (lambda c: c.array.family != ArrayFamily.DIGITAL,
@@ -21,8 +30,11 @@ _CONVERTED = (lambda c: c.array.family != ArrayFamily.DIGITAL,
 CONDITIONAL_FIELDS = {
     **dict.fromkeys(("adc.bits", "adc.type", "adc.enob", "adc.built_bits", "adc.range", "adc.offset_lsb",
                      "adc.gain_error", "adc.inl_lsb"), _CONVERTED),
+    "adc.cols_per_adc": (_kept_at_default("adc.cols_per_adc", _CONVERTED[0]), _CONVERTED[1]),
     **dict.fromkeys(DENSE_FIELDS, (lambda c: c.workload.kind != WorkloadKind.NETWORK, "the workload is a dense "
                                    "layer (a network takes its shapes and values from its network and dataset)")),
+    "workload.dataset": (_kept_at_default("workload.dataset", lambda c: c.workload.kind == WorkloadKind.NETWORK),
+                         "'workload.kind' is \"network\" (a dense layer's inputs are 'workload.inputs')"),
     **dict.fromkeys(("adc.percentile", "adc.calibration_vectors", "adc.calibration_scope"), _CALIBRATED),
     "adc.full_scale_fraction": (lambda c: c.adc.range == AdcRange.FIXED and c.array.family != ArrayFamily.DIGITAL,
                                 "'adc.range' is \"fixed\" on an analog array (not 'array.family' = \"digital\")"),

@@ -18,10 +18,12 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +37,7 @@ from .lock import LOCK_SUFFIX, output_lock
 from .results import REMOVED_SUFFIX, append_rows, columns, format_row, read_results, set_aside, write_rows
 from .spec import SweepSpec, load_spec
 
-__all__ = ["Summary", "run_sweep", "DASK_MISSING"]
+__all__ = ["Summary", "run_sweep", "DASK_MISSING", "check_not_bootstrapping"]
 
 DASK_MISSING = "--scheduler needs Dask: install the dask extra: pip install '.[dask]'"
 _ANALYTIC_CHUNK = 64
@@ -82,6 +84,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     not installed, :class:`~.cluster.SchedulerUnreachable` when no Dask scheduler answers there.
     """
     check_execution(progress, workers, scheduler)
+    check_not_bootstrapping("run_sweep")  # before the lock: each worker would otherwise start the sweep over
     if notice is not None and not callable(notice):
         raise TypeError(f"notice must be a callable taking a str, or None; got {type(notice).__name__}")
     spec = load_spec(spec) if isinstance(spec, (str, os.PathLike)) else spec
@@ -212,6 +215,7 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
     except Exception as exc:  # noqa: BLE001 -- a worker or the cluster was lost: stop, keep what finished
         for future in pending:
             future.cancel()
+        _check_started(executor, exc)
         return f"a worker was lost ({type(exc).__name__}{f': {exc}' if str(exc) else ''})"
     return None
 
@@ -227,21 +231,63 @@ def _dask_client(scheduler: str):
     return Client
 
 
+def check_not_bootstrapping(call: str) -> None:
+    """A ValueError naming ``call`` in a spawned process still importing its parent's main module (a script without
+    a main guard, run again in each worker), which must not start processes or a sweep: multiprocessing's own check
+    (``spawn._check_not_importing_main``) would end it in a RuntimeError, and its parent in a BrokenProcessPool."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):  # multiprocessing's own test of that
+        raise ValueError(f"{call}: this process is a worker still starting: it imports {_main_module()} of the "
+                         "process that started it, which made this call again; a script that starts worker processes "
+                         "must make its cimsim calls under `if __name__ == \"__main__\":` (the Python docs: "
+                         "multiprocessing, 'Safe importing of main module')")
+
+
+class _LocalPool(ProcessPoolExecutor):
+    """``workers`` spawned local processes that share the cores (:func:`_worker_init`); ``started`` is set once one
+    is ready."""
+
+    def __init__(self, workers: int):
+        context = multiprocessing.get_context("spawn")
+        self.workers, self.started = workers, context.Event()
+        super().__init__(workers, mp_context=context, initializer=_worker_init,
+                         initargs=(os.getpid(), workers, self.started))
+
+
+def _check_started(executor: Executor, exc: BaseException) -> None:
+    """A ValueError naming ``workers`` when ``exc`` broke local workers none of which had started (each ended
+    while importing the main module: a script without a main guard, most likely); else nothing."""
+    if isinstance(exc, BrokenProcessPool) and isinstance(executor, _LocalPool) and not executor.started.is_set():
+        raise ValueError(f"workers={executor.workers}: the worker processes could not start (each ended while "
+                         f"importing {_main_module()} as a spawned worker does first; their errors are above). A "
+                         "script that starts worker processes must make its cimsim calls under "
+                         "`if __name__ == \"__main__\":`, or its top-level code runs again in every worker") from None
+
+
+def _main_module() -> str:
+    """the main module and its file: a spawned worker imports it first (as "__mp_main__", multiprocessing's alias of
+    "__main__" in the parent)"""
+    path = getattr(sys.modules.get("__mp_main__", sys.modules.get("__main__")), "__file__", None)
+    return f"the main module, {path}," if path else "the main module"
+
+
 @contextlib.contextmanager
 def open_executor(workers: int | None, scheduler: str | None, *, checked: bool = False) -> Iterator[Executor]:
     """``workers`` spawned local processes (default: the core count) or the Dask cluster at ``scheduler``
     (``checked``: already asked by :func:`_dask_client`, not asked again). A ValueError naming ``workers`` in a
-    daemonic process (a multiprocessing.Pool worker), which cannot start processes."""
+    daemonic process (a multiprocessing.Pool worker), which cannot start processes, in a worker still importing its
+    parent's main module (:func:`check_not_bootstrapping`), and when the workers end before any has started."""
     if scheduler is None:
+        check_not_bootstrapping(f"workers={workers}")
         if multiprocessing.current_process().daemon:  # else multiprocessing's bare AssertionError at the first task
             raise ValueError(f"workers={workers}: local worker processes cannot be started from a daemonic process "
                              "(a multiprocessing.Pool worker); run this from a main process or a "
                              "concurrent.futures.ProcessPoolExecutor worker, or give a Dask scheduler")
-        n = workers or os.cpu_count() or 1
-        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(os.getpid(), n))
+        pool = _LocalPool(workers or os.cpu_count() or 1)
         try:
             yield pool
+        except BrokenProcessPool as exc:
+            _check_started(pool, exc)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return
@@ -257,9 +303,9 @@ def open_executor(workers: int | None, scheduler: str | None, *, checked: bool =
             executor.shutdown(wait=False)
 
 
-def _worker_init(parent_pid: int, workers: int) -> None:
-    """Workers share the cores (numerics and BLAS threads per process), leave Ctrl-C to the sweep process, and exit
-    when it is gone (killed)."""
+def _worker_init(parent_pid: int, workers: int, started) -> None:
+    """Workers share the cores (numerics and BLAS threads per process), leave Ctrl-C to the sweep process, exit
+    when it is gone (killed), and set ``started`` (a multiprocessing Event) once ready."""
     from ..numerics import USABLE_CORES, set_worker_threads
     from ..numerics.threads import BLAS
 
@@ -274,3 +320,4 @@ def _worker_init(parent_pid: int, workers: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+    started.set()

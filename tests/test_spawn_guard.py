@@ -1,0 +1,109 @@
+"""A script without `if __name__ == "__main__":` that starts workers: one clear error, not BrokenProcessPool
+tracebacks; and a network's dataset, a digital array's cols_per_adc stated where ignored: refused."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pytest
+
+import cimsim
+from cimsim.config import ConfigError, config_from_dict, config_to_dict, load_config, with_overrides
+from cimsim.sweep import run_sweep, spec_from_dict
+from cimsim.sweep.execute import open_executor
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT, MLP = ROOT / "configs" / "default.toml", ROOT / "configs" / "digits-mlp.toml"
+SPEC = f'base = "{DEFAULT}"\nkind = "analytic"\nobjectives = ["energy_pj"]\n[axes]\n"adc.bits" = [4, 5, 6]\n'
+GUARD = 'if __name__ == "__main__":'
+
+
+def unguarded(tmp_path: Path, call: str) -> subprocess.CompletedProcess:
+    """``call`` at the top level of a script (no main guard), run as ``python script.py``"""
+    (tmp_path / "spec.toml").write_text(SPEC)
+    script = tmp_path / "script.py"
+    script.write_text(f"import cimsim\nfrom cimsim.sweep import run_sweep, spec_from_dict\nprint({call})\n")
+    return subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+
+
+def parent_error(run: subprocess.CompletedProcess) -> str:
+    assert run.returncode == 1, run.stderr[-3000:]
+    last = run.stderr.strip().splitlines()[-1]
+    assert "BrokenProcessPool" not in run.stderr and "bootstrapping phase" not in run.stderr, run.stderr[-3000:]
+    assert last.startswith("ValueError: workers=2: the worker processes could not start"), last
+    assert GUARD in last and "script.py" in last
+    return run.stderr
+
+
+def test_simulate_with_workers_without_a_main_guard_is_one_clear_error(tmp_path):
+    """each spawned worker re-runs the script: it had met multiprocessing's bootstrapping RuntimeError, and the
+    caller a bare BrokenProcessPool; now the worker refuses the call and the caller names the cause"""
+    run = unguarded(tmp_path, f'cimsim.simulate("{MLP}", {{"simulation.batch_size": 100}}, workers=2)')
+    assert "ValueError: workers=2: this process is a worker still starting" in parent_error(run)
+
+
+def test_run_sweep_without_a_main_guard_starts_no_sweep_in_its_workers(tmp_path):
+    """the workers had each started the sweep over and failed on the results file's lock (OutputLocked), and the
+    sweep returned 0 points 'a worker was lost'"""
+    run = unguarded(tmp_path, 'run_sweep("spec.toml", "out.csv", workers=2)')
+    stderr = parent_error(run)
+    assert "ValueError: run_sweep: this process is a worker still starting" in stderr
+    assert "OutputLocked" not in stderr
+
+
+@pytest.fixture
+def starting(monkeypatch):
+    """this process as a spawned worker importing its parent's main module (multiprocessing's own flag)"""
+    monkeypatch.setattr(multiprocessing.current_process(), "_inheriting", True, raising=False)
+
+
+def test_a_starting_worker_refuses_to_start_workers_or_a_sweep(starting, tmp_path):
+    with pytest.raises(ValueError, match=f"run_sweep: .*{GUARD}"):
+        run_sweep(spec_from_dict({"base": str(DEFAULT), "kind": "analytic", "objectives": ["energy_pj"],
+                                  "axes": {"adc.bits": [4, 5]}}), tmp_path / "out.csv")
+    assert list(tmp_path.iterdir()) == []  # neither the results file nor its lock
+    with pytest.raises(ValueError, match=f"workers=2: .*{GUARD}"):
+        with open_executor(2, None):
+            pass
+    config = with_overrides(load_config(MLP), {"workload.vectors": 20, "simulation.batch_size": 10})
+    with pytest.raises(ValueError, match=f"workers=2: .*{GUARD}"):
+        cimsim.simulate(config, workers=2)
+    assert cimsim.simulate(config).samples == 20  # in this process: nothing is started, nothing refused
+
+
+def test_a_worker_lost_after_it_started_is_not_blamed_on_the_main_guard():
+    with open_executor(1, None) as executor:
+        with pytest.raises(BrokenProcessPool):
+            executor.submit(os._exit, 3).result()
+
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"workload.dataset": "file"}, "workload.dataset"),  # a dense layer reads no dataset: it had been ignored
+    ({"array.family": "digital", "adc.cols_per_adc": 4}, "adc.cols_per_adc"),  # adder trees share no ADC
+])
+def test_a_field_the_settings_ignore_is_refused(overrides, field):
+    with pytest.raises(ConfigError, match=f"'{field}' applies only when .* here it would be ignored") as info:
+        with_overrides(load_config(DEFAULT), overrides)
+    assert info.value.fields == [field]
+
+
+def test_fields_refused_where_ignored_are_still_written_at_their_default():
+    """config_to_dict keeps them, so the sweep point ids that hash its tables stay as they were"""
+    dense = load_config(DEFAULT)
+    digital = with_overrides(dense, {"array.family": "digital"})
+    assert config_to_dict(dense)["workload"]["dataset"] == "digits"
+    assert config_to_dict(digital)["adc"]["cols_per_adc"] == 8
+    for config in (dense, digital):
+        assert config_from_dict(config_to_dict(config), config.source) == config
+
+
+def test_the_scale_out_docs_say_to_guard_the_main_module():
+    text = (ROOT / "docs" / "networks.md").read_text()
+    scale_out = text[text.index("## Scale out"):text.index("## The .npz format")]
+    assert GUARD in scale_out
+    assert GUARD in (ROOT / "docs" / "robustness.md").read_text()
