@@ -254,6 +254,9 @@ def sweep(spec, output, workers, scheduler):
         fail(exc, 2)
     click.echo(f"{spec}: {summary.total} points, {summary.ok} ok, {summary.failed} failed "
                f"({summary.skipped} from an earlier run); results in {output}")
+    if plan.mode == "random" and summary.total < plan.samples:
+        click.echo(f"{plan.samples} samples drew {summary.total} distinct points: a draw that repeats one (a range "
+                   "of few values drawn with replacement) or gives the same config runs once")
     for line in axis_trend_lines(axis.field for axis in plan.axes):  # how far published trends back each axis
         click.echo(line)
     if summary.stopped:

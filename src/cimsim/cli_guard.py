@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import select
 import sys
 from pathlib import Path
 
@@ -23,7 +24,8 @@ def fail(exc: Exception, code: int) -> None:
 
 
 def guarded(fn):
-    """Turn the errors a user can cause into one clear message and an exit code (``--debug``: the traceback)."""
+    """Turn the errors a user can cause into one clear message and an exit code (``--debug``: the traceback); a
+    closed stdout (``| head``) ends the command quietly."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -34,6 +36,8 @@ def guarded(fn):
         except Exception as exc:  # noqa: BLE001  (the CLI's last line: a message and an exit code, no traceback)
             if click.get_current_context().find_root().params.get("debug"):
                 raise
+            if isinstance(exc, BrokenPipeError) and _stdout_closed():  # `cimsim ... | head -1`: no error to say
+                _end_quietly()
             if isinstance(exc, ConfigError):
                 fail(exc, 2)
             if isinstance(exc, (ValueError, OSError, MemoryError)):
@@ -42,6 +46,24 @@ def guarded(fn):
                                "traceback, and please report it)"), 1)
 
     return wrapper
+
+
+def _stdout_closed() -> bool:
+    """whether stdout is a pipe whose reader has gone (poll reports an error on its write end); False where stdout
+    is no file (a test's runner)"""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _end_quietly() -> None:
+    """Exit with 141 (128 + SIGPIPE: what a shell reports for a program the closed pipe ended, as `cat file | head`
+    ends cat) and no message; stdout goes to /dev/null first, so that Python's last flush has nothing to fail on."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(141)
 
 
 def interruptible(fn):

@@ -24,10 +24,13 @@ __all__ = ["price_model_command"]
 @click.option("--kv-cache", type=click.Choice(["sram", "dram"]), default="sram", help="Where the KV cache lives.")
 @click.option("--chips", type=click.IntRange(1), default=None, help="Chips the weights may span (default 1).")
 @click.option("--reload-weights", is_flag=True, help="One chip, the weights reloaded from DRAM part by part.")
-@click.option("--items", type=click.IntRange(1), default=1, help="Items (images, sequences, tokens) priced.")
-@click.option("--sequences", type=click.IntRange(1), default=1, help="Decode: sequences decoded at once.")
+@click.option("--items", type=click.IntRange(1, 2 ** 40), default=1,
+              help="Items (images, sequences, tokens) priced (at most 2**40, models.MAX_ITEMS).")
+@click.option("--sequences", type=click.IntRange(1, 2 ** 16), default=1,
+              help="Decode: sequences decoded at once (at most 65536, models.MAX_SEQUENCES).")
 @click.option("--vector-lanes", type=click.IntRange(1), default=None, help="Lanes of each chip's vector unit (256).")
-@click.option("--image-side", type=click.IntRange(32), default=None, help="CNNs: image side, pixels (224).")
+@click.option("--image-side", type=click.IntRange(32, 8192), default=None,
+              help="CNNs: image side, pixels (224; 32 to 8192, models.MAX_IMAGE_SIDE).")
 @click.option("--activation-products", type=click.Choice(["digital", "arrays"]), default="digital",
               help="Attention's activation x activation products on the vector unit, or on crossbars rewritten "
                    "with one operand every item (write energy, time and the cells' lifetime shown).")

@@ -35,8 +35,9 @@ class ArrayConfig:
     family: ArrayFamily = field(default=ArrayFamily.RESISTIVE, metadata=rule(
         Choice(ArrayFamily), "how a cell computes"))
     cell_capacitance_ff: float = field(default=1.2, metadata=rule(
-        Float(0.0, 1e3, low_open=True), "compute capacitor of one cell, femtofarads (family = charge; default: "
-                                        "Valavi et al., JSSC 2019, 1.2 fF metal-fringe capacitor)"))
+        Float(1e-3, 1e3), "compute capacitor of one cell, femtofarads (family = charge; default: Valavi et al., "
+        "JSSC 2019, 1.2 fF metal-fringe capacitor; at least 1e-3, an attofarad, below any transistor's gate: a "
+        "subnormal one overflowed the kT/C noise)"))
     ir_drop: IrDropModel = field(default=IrDropModel.EXACT, metadata=rule(
         Choice(IrDropModel), "IR-drop model when wire_resistance_ohm > 0"))
     digital_adders: DigitalAdders = field(default=DigitalAdders.TREE, metadata=rule(
@@ -59,7 +60,8 @@ class DeviceConfig:
         "beyond any cell's on-state either way; a subnormal one left no step between levels, 1e300 overflowed)"))
     bits_per_cell: int = field(default=2, metadata=rule(Int(1, 8), "bits stored per cell (2**bits levels)"))
     read_voltage_v: float = field(default=0.51, metadata=rule(
-        Float(0.0, 2.0, low_open=True), "row voltage of the full-scale DAC code, volts"))
+        Float(1e-3, 2.0), "row voltage of the full-scale DAC code, volts (at least 1e-3, a millivolt, 26x below the "
+        "thermal voltage kT/q: a subnormal one overflowed a charge array's kT/C noise in level units)"))
     read_pulse_ns: float = field(default=10.0, metadata=rule(
         Float(0.0, 1e9, low_open=True), "duration of one read pulse (array settling), nanoseconds (at most 1e9, a "
         "second)"))
@@ -84,9 +86,11 @@ class DeviceConfig:
     drift_nu_sigma: float = field(default=0.0, metadata=rule(
         Float(0.0, 1.0), "std of nu across devices"))
     drift_t0_s: float = field(default=20.0, metadata=rule(
-        Float(0.0, None, low_open=True), "drift reference time after programming, seconds"))
+        Float(1e-9, None), "drift reference time after programming, seconds (at least 1e-9, a nanosecond, shorter "
+        "than any programming pulse: drift_time_s / drift_t0_s had overflowed float64)"))
     drift_time_s: float = field(default=20.0, metadata=rule(
-        Float(0.0, None, low_open=True), "time of the reads after programming, seconds (>= drift_t0_s)"))
+        Float(1e-9, 1e13), "time of the reads after programming, seconds (>= drift_t0_s; at most 1e13, 300 000 "
+        "years, beyond any retention specification: 10 years is 3.2e8 s)"))
     drift_compensation: DriftCompensation = field(default=DriftCompensation.NONE, metadata=rule(
         Choice(DriftCompensation), "correction of conductance drift"))
     stuck_at_gmin_rate: float = field(default=0.0, metadata=rule(
@@ -165,7 +169,8 @@ class AdcConfig:
     calibration_vectors: int = field(default=256, metadata=rule(
         Int(1, None), "input vectors used to calibrate the range (range = calibrated)"))
     full_scale_fraction: float = field(default=1.0, metadata=rule(
-        Float(0.0, 1.0, low_open=True), "full scale as a fraction of the largest possible sum (range = fixed)"))
+        Float(1e-12, 1.0), "full scale as a fraction of the largest possible sum (range = fixed; at least 1e-12, 40 "
+        "bits below it, beyond any converter: a subnormal one left no float64 step and converted as step 1)"))
     cols_per_adc: int = field(default=8, metadata=rule(
         Int(1, 4096), "converted columns sharing one ADC, in turn on each read (costs time, not accuracy): a "
                       "differential pair subtracted in analog is one, one subtracted digitally two"))

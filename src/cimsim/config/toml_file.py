@@ -1,17 +1,21 @@
 """Reading a TOML file (a config, a sweep spec, a macro file) safely: bounded in size, UTF-8, and refused with the
-file named and what it holds instead where it is not TOML text (UTF-16, a zip archive, binary data)."""
+file named and what it holds instead where it is not TOML text (UTF-16, a zip archive, binary data). Every input file
+a user names is opened by :func:`open_input`, which never waits on a pipe that nothing writes to."""
 
 from __future__ import annotations
 
 import codecs
+import errno
+import io
 import os
+import stat
 import tomllib
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..argcheck import check_path, cut_short
 from ..errors import ConfigError
 
-__all__ = ["MAX_TOML_BYTES", "read_toml"]
+__all__ = ["MAX_TOML_BYTES", "read_toml", "open_input"]
 
 MAX_TOML_BYTES = 64 << 20
 """the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
@@ -25,7 +29,7 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
     except ValueError as exc:  # an empty path: a bad input (exit 2 on the command line), as a missing file is
         raise ConfigError(repr(os.fspath(path)), [("", str(exc))]) from None
     try:
-        with open(path, "rb") as file:
+        with open_input(path) as file:
             raw = file.read(MAX_TOML_BYTES + 1)
     except OSError as exc:
         raise ConfigError(str(path), [("", f"cannot read the {what}: {exc.strerror or exc}")]) from None
@@ -43,6 +47,56 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         raise ConfigError(str(path), [("", f"invalid TOML: {_not_text(raw, what, exc.start)}")]) from None
     except RecursionError:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
+
+
+NO_WRITER = "a pipe (FIFO) that nothing writes to: reading it would wait for ever; give a file"
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+"""POSIX's flag to open a FIFO without waiting for a writer (Windows has no FIFOs in its file system to wait on)"""
+
+
+def open_input(path: str | os.PathLike) -> BinaryIO:
+    """``path`` opened for reading, in binary. A pipe (a FIFO, bash's ``<(command)``) is read where a writer holds it
+    or it holds data; one with neither is an OSError saying so (:data:`NO_WRITER`), where open() had waited for a
+    writer for ever. OSError and ValueError (a NUL byte in the path) as open() raises them."""
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_BINARY", 0))  # a FIFO opens at once, writer or not
+    try:
+        first = b""
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            try:
+                first = os.read(fd, 1 << 16)
+            except BlockingIOError:  # a writer holds it and has written nothing yet: wait for it
+                pass
+            else:
+                if not first:  # end of file at once: no writer (and nothing left by one)
+                    raise OSError(errno.EPIPE, NO_WRITER, os.fspath(path))
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
+        return io.BufferedReader(_Read(fd, first)) if first else os.fdopen(fd, "rb")  # a folder: IsADirectoryError
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class _Read(io.RawIOBase):
+    """a file descriptor whose first bytes were read already (a pipe cannot be rewound)"""
+
+    def __init__(self, fd: int, first: bytes):
+        super().__init__()
+        self._fd, self._first = fd, first
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._first[:len(buffer)] if self._first else os.read(self._fd, len(buffer))
+        self._first = self._first[len(data):]
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
 
 
 def _not_text(raw: bytes, what: str, at: int) -> str:

@@ -17,10 +17,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
+from ..argcheck import check_int
 from .cnn import mobilenetv2, resnet18, resnet50
 from .ops import CacheOp, MatrixOp, Model, VectorOp
-from .pricing import (DEFAULT_VECTOR_LANES, KV_PLACES, LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, DoesNotFitError,
-                      chips_needed, price_model)
+from .pricing import (DEFAULT_VECTOR_LANES, KV_PLACES, LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, MAX_ITEMS,
+                      MAX_SEQUENCES, DoesNotFitError, chips_needed, price_model)
 from .result import ModelPrice, price_table
 from .transformer import DECODERS, Decoder, bert_base
 
@@ -28,7 +29,7 @@ __all__ = [
     "MatrixOp", "VectorOp", "CacheOp", "Model", "Decoder", "DECODERS", "resnet18", "resnet50", "mobilenetv2",
     "bert_base", "MODEL_NAMES", "CNN_NAMES", "PHASES", "get_model", "unknown_model", "price_model", "chips_needed",
     "ModelPrice", "price_table", "DoesNotFitError", "DEFAULT_VECTOR_LANES", "KV_PLACES", "LINK_ENERGY_PJ_PER_BIT",
-    "LINK_BANDWIDTH_GBPS",
+    "LINK_BANDWIDTH_GBPS", "MAX_ITEMS", "MAX_SEQUENCES", "MAX_IMAGE_SIDE",
 ]
 
 _CNNS: dict[str, Callable[[int], Model]] = {"resnet18": resnet18, "resnet50": resnet50, "mobilenetv2": mobilenetv2}
@@ -40,6 +41,9 @@ PHASES = ("prefill", "decode")
 DEFAULT_SEQ_LEN = {"bert-base": 128}
 """sequence length when none is given: BERT's 128 (its pre-training length for 90 % of steps); a decoder's
 trained context (``Decoder.max_context``)"""
+MAX_IMAGE_SIDE = 8192
+"""largest CNN image side, pixels: an 8K UHD frame is 7680 wide (2**64 had priced 2.9e51 TJ an image, 10**400
+overflowed)"""
 
 
 def unknown_model(name: str) -> str:
@@ -60,7 +64,7 @@ def get_model(name: str, *, seq_len: int | None = None, phase: str | None = None
     """The model called ``name`` (:data:`MODEL_NAMES`). CNNs take ``image_side`` (default 224); BERT takes
     ``seq_len``; a decoder takes ``phase`` (prefill: a prompt of seq_len tokens; decode: one token with a KV cache
     of seq_len tokens; default decode) and ``seq_len`` (default: its trained context). An argument the model does
-    not take is refused, not ignored."""
+    not take is refused, not ignored; an image side above :data:`MAX_IMAGE_SIDE` too."""
     if name not in MODEL_NAMES:
         raise ValueError(unknown_model(name))
     if image_side is not None and name not in _CNNS:
@@ -76,5 +80,6 @@ def get_model(name: str, *, seq_len: int | None = None, phase: str | None = None
     if name in _CNNS:
         if seq_len is not None:
             raise ValueError(f"{name} takes an image, not a sequence length")
-        return _CNNS[name](224 if image_side is None else image_side)
+        side = 224 if image_side is None else check_int("image_side", image_side, minimum=32, maximum=MAX_IMAGE_SIDE)
+        return _CNNS[name](side)
     return bert_base(DEFAULT_SEQ_LEN[name] if seq_len is None else seq_len)

@@ -45,13 +45,20 @@ from .placement import ChipPart, Placed, check_arguments, place_model
 from .result import ModelPrice
 
 __all__ = ["price_model", "chips_needed", "counts_per_vector", "measured_data", "op_data", "DoesNotFitError",
-           "LINK_ENERGY_PJ_PER_BIT", "LINK_BANDWIDTH_GBPS", "DEFAULT_VECTOR_LANES", "KV_PLACES", "ACTIVATION_PLACES"]
+           "LINK_ENERGY_PJ_PER_BIT", "LINK_BANDWIDTH_GBPS", "DEFAULT_VECTOR_LANES", "KV_PLACES", "ACTIVATION_PLACES",
+           "MAX_ITEMS", "MAX_SEQUENCES"]
 
 DEFAULT_VECTOR_LANES = 256
 """cimsim's choice: as many lanes as the default baseline's MAC units (config/baselines/digital-accelerator.toml)"""
 KV_PLACES = ("sram", "dram")
 ACTIVATION_PLACES = ("digital", "arrays")
 """where activation x activation products run: the vector unit, or crossbars rewritten with one operand per item"""
+MAX_ITEMS = 2 ** 40
+"""most items price_model takes (1.1e12: a year of inference at 35 000 items a second); its figures are per item
+from a steady state a few items reach, and items x MACs per item stay far inside float64 (10**400 had overflowed)"""
+MAX_SEQUENCES = 2 ** 16
+"""most sequences decoded at once (65 536: 16x the largest batch vLLM's tuning guides use, 4096), each holding its
+own KV cache (10**50 had priced 2e33 TJ a token)"""
 
 
 class DoesNotFitError(ValueError):
@@ -165,8 +172,8 @@ def _check_options(config, model, items: int, chips: int | None, reload_weights:
     if activation_products not in ACTIVATION_PLACES:
         raise ValueError(f"activation_products must be one of {', '.join(ACTIVATION_PLACES)}; got "
                          f"{activation_products!r}")
-    for name, value in (("items", items), ("sequences", sequences)):
-        check_int(name, value)
+    for name, value, most in (("items", items, MAX_ITEMS), ("sequences", sequences, MAX_SEQUENCES)):
+        check_int(name, value, maximum=most)
     if chips is not None:
         check_int("chips", chips)
     if chips is not None and reload_weights:

@@ -9,11 +9,13 @@ left out: an infinite energy or error is no point of a trade-off.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from dataclasses import dataclass
 
 from ..argcheck import check_bool, check_path, checked_types
+from ..config.toml_file import open_input
 from ..errors import ConfigError
 
 __all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
@@ -36,12 +38,14 @@ def read_table(path: str | os.PathLike) -> Table:
     cannot be read or names a column twice."""
     check_path("the results table", path)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as file:  # past a byte-order mark (Excel's CSV UTF-8)
+        with io.TextIOWrapper(open_input(path), encoding="utf-8-sig", newline="") as file:  # past a byte-order
+            # mark (Excel's CSV UTF-8); a pipe with no writer refused, not waited on for ever
             reader = csv.DictReader(file)
             rows = tuple(reader)
             header = tuple(reader.fieldnames or ())
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ConfigError(str(path), [("", f"cannot read the results table: {exc}")]) from None
+        raise ConfigError(str(path), [("", f"cannot read the results table: {getattr(exc, 'strerror', None) or exc}")]
+                          ) from None
     if not header:
         raise ConfigError(str(path), [("", "the results table is empty (no header)")])
     if len(header) == 1 or header[0].lstrip().startswith(("#", "[")):  # TOML or text, its first line the header

@@ -27,9 +27,10 @@ import numpy as np
 
 from ..argcheck import check_instance, checked_types, cut_short
 from ..config import Config, config_to_dict, with_overrides
+from ..config.rules import Float
 from ..errors import ConfigError
 from .metrics import error_text
-from .spec import Axis, SweepSpec
+from .spec import FIELD_RULES, Axis, SweepSpec
 
 __all__ = ["Point", "expand", "point_id", "identity"]
 
@@ -119,7 +120,15 @@ def expand(spec: SweepSpec) -> list[Point]:
     return list(points.values())
 
 
+def _stored(field: str, value: Any) -> Any:
+    """an axis value as the config stores it, by its field's rule: an int in a float field as a float (0 and 0.0 are
+    one point: its cell is written '0.0' whichever the spec lists, where '0' had made a resumed 0.0 run again)"""
+    rule = FIELD_RULES.get(field)
+    return rule.convert(value) if isinstance(rule, Float) and rule.accepts(value) else value
+
+
 def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
+    values = tuple(_stored(axis.field, value) for axis, value in zip(spec.axes, values))
     overrides = {axis.field: value for axis, value in zip(spec.axes, values)}
     reset = {field.partition(".")[0] for field in overrides if field.endswith(".preset")}  # tables a preset replaces
     overrides = {**{f: v for f, v in spec.fixed if f.partition(".")[0] in reset}, **overrides}

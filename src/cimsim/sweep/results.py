@@ -150,11 +150,17 @@ def _fault(row: dict[str, str], spec: SweepSpec, values: Mapping[str, Mapping[st
         if row["status"] == "ok" and not _is_number(row[name]):
             return f"{name} {row[name]!r} is not a number"
     for field, value in values.get(row["point_id"], {}).items():
-        if row[field] != value:
+        if row[field] != value and not _same_number(row[field], value):
             return f"{field} is {row[field]!r}, its point's value is {value!r}"
     if not legacy and row[CHECKSUM] != checksum([v for k, v in row.items() if k != CHECKSUM]):
         return "checksum mismatch (the row changed after it was written)"
     return None
+
+
+def _same_number(cell: str, value: str) -> bool:
+    """whether two cells spell one number: '0' (an int a float axis listed, as sweeps wrote it before axis values were
+    stored by their field's rule) and '0.0'"""
+    return _is_number(cell) and _is_number(value) and float(cell) == float(value)
 
 
 def _is_number(text: str) -> bool:

@@ -26,7 +26,7 @@ from ..config.toml_file import read_toml
 from ..errors import ConfigError
 from .metrics import available_metrics, default_metrics
 
-__all__ = ["Axis", "SweepSpec", "load_spec", "spec_from_dict", "KINDS", "MODES", "MAX_POINTS"]
+__all__ = ["Axis", "SweepSpec", "load_spec", "spec_from_dict", "KINDS", "MODES", "MAX_POINTS", "FIELD_RULES"]
 
 KINDS = ("analytic", "functional")
 """analytic: cost from shapes alone (fast); functional: simulate, accuracy too"""
@@ -40,8 +40,9 @@ this limit); a larger design space is sampled (mode = "random")"""
 
 _KEYS = ("base", "preset", "description", "kind", "mode", "samples", "seed", "objectives", "axes", "set")
 _RANGE_KEYS = ("start", "stop", "step")
-_FIELDS = {f"{section}.{f.name}": f.metadata["rule"] for section, cls in SECTIONS.items()
-           for f in dataclasses.fields(cls)}
+FIELD_RULES = {f"{section}.{f.name}": f.metadata["rule"] for section, cls in SECTIONS.items()
+               for f in dataclasses.fields(cls)}
+"""dotted config field -> its rule (an axis value is checked, and stored, by it)"""
 _NOT_AXES = {"workload.kind": "the recorded metrics depend on it; sweep each kind with its own spec"}
 
 
@@ -77,7 +78,7 @@ class SweepSpec:
     objectives: tuple[str, ...]
     """metrics recorded per point, in column order"""
     samples: int | None = None
-    """random mode: points drawn"""
+    """random mode: draws (two giving one point run once: fewer points, said by the CLI)"""
     seed: int = 0
     """random mode: seed of the draw"""
     base_dir: str = "."
@@ -178,7 +179,7 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[
     axes = []
     for field, value in fields.items():
         key = f"axes.'{field}'"
-        if field not in _FIELDS:
+        if field not in FIELD_RULES:
             errors.append((key, f"{key}: no config field '{field}' (fields are 'table.field', e.g. 'adc.bits')"))
         elif field in _NOT_AXES:
             errors.append((key, f"{key}: '{field}' cannot be an axis: {_NOT_AXES[field]}"))
@@ -204,7 +205,7 @@ def _field_error(field: str, value: Any) -> str | None:
     if name == "preset" and section in SECTION_PRESETS:
         valid = list_section_presets(section)
         return None if isinstance(value, str) and value in valid else f"must be one of {', '.join(valid)}"
-    rule = _FIELDS[field]
+    rule = FIELD_RULES[field]
     return None if rule.accepts(value) else f"must be {rule.expected}"
 
 
