@@ -28,7 +28,9 @@ def reference_markdown(level: int = 1) -> str:
         "",
         "Generated from the schema by `cimsim.config.reference_markdown()`.",
         "",
-        "A config file is TOML. Top-level keys:",
+        "A config file is TOML. A file path it gives (the `*_file` fields) is relative to the config file; given as "
+        "an override (`--set`, a script's settings) relative to the working directory; in a sweep spec's `[set]` or "
+        "axes relative to the spec's folder. Top-level keys:",
         "",
         "| key | type | meaning |",
         "|---|---|---|",
