@@ -80,7 +80,11 @@ def test_cli_without_a_file_reports_the_shipped_macros():
      "macro 'a': 'family' must be one of rram, pcm, mram, fefet, sram-charge, sram-current, digital; got 'sram'"),
     ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n'
      '[[macro.point]]\nlabel = "p"\ntops_per_w = -1.0\n',
-     "macro 'a', point 1: 'tops_per_w' must be a positive finite number; got -1.0"),
+     "macro 'a', point 1: 'tops_per_w' must be a positive number in [1e-9, 1e12]"),
+    *((f'[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n'
+       f'[[macro.point]]\nlabel = "p"\ntops_per_w = {value}\n',  # had printed "+inf %" or a 300-digit error
+       f"'tops_per_w' must be a positive number in [1e-9, 1e12] (the shipped figures span 0.004 to 2e4: one outside "
+       f"is a slip); got {shown}") for value, shown in (("5e-324", "5e-324"), ("1.7e308", "1.7e+308"))),
     ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\npoint = 2\n',
      "macro 'a': 'point' must be [[macro.point]] tables"),
     ('[[macro]]\nkey = "a"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\n' * 2,

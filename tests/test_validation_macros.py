@@ -71,7 +71,8 @@ def one_entry(monkeypatch):
 @pytest.mark.parametrize("edit, message", [
     (lambda m: m.update(rows="768"), "macro 'jia-jssc2020': 'rows' must be a positive integer; got '768'"),
     (lambda m: m["point"][1].update(tops_per_w=float("nan")),
-     "macro 'jia-jssc2020', point 2: 'tops_per_w' must be a positive finite number; got nan"),
+     "macro 'jia-jssc2020', point 2: 'tops_per_w' must be a positive number in [1e-9, 1e12] (the shipped figures "
+     "span 0.004 to 2e4: one outside is a slip); got nan"),
     (lambda m: m.update(input_signed="yes"), "'input_signed' must be true or false; got 'yes'"),
     (lambda m: m.pop("family"), "macro 'jia-jssc2020': 'family' is required"),
     (lambda m: m["point"][0].pop("label"), "macro 'jia-jssc2020', point 1: 'label' is required"),

@@ -56,7 +56,8 @@ def _number(value) -> bool:
 
 _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
                  "a positive integer"),
-                (_POSITIVE_NUMBERS, lambda v: _number(v) and v > 0, "a positive finite number"),
+                (_POSITIVE_NUMBERS, lambda v: _number(v) and 1e-9 <= v <= 1e12,
+                 "a positive number in [1e-9, 1e12] (the shipped figures span 0.004 to 2e4: one outside is a slip)"),
                 (("adc_bits",), lambda v: _number(v) and (v == 0 or v >= 1),
                  "a number >= 1 (the converter's bits), or 0 for a digital macro (no ADC)"),
                 (("ops_per_mac",), lambda v: _number(v) and v in (1, 2),
@@ -102,7 +103,7 @@ def check_top_level(file: str, table: Mapping[str, Any]) -> list[dict[str, Any]]
 def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) -> None:
     """A ValueError naming the file, entry and field where a field of a ``kind`` ('macro' or 'point') table is
     missing, unknown or at the wrong level, or has the wrong type or range (an int where a count is meant, a
-    positive finite number for a figure, ...)."""
+    a positive number in [1e-9, 1e12] for a figure, ...)."""
     for name in _REQUIRED[kind]:
         if name not in values:
             raise ValueError(f"{file}: {where}: '{name}' is required")

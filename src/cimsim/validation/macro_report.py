@@ -109,6 +109,12 @@ def config_summary(config: Config) -> str:
             f"read {dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
 
 
+def _error(error: float) -> str:
+    """A relative error as a signed percentage: one decimal, or three digits past 99 999 % (a figure a file gave
+    absurdly small had printed 300 digits)."""
+    return f"{100 * error:+.1f} %" if abs(error) < 1e3 else f"{100 * error:+.3g} %"
+
+
 def _percent(share: float, spec: str) -> str:
     """A share as a percentage, '-' where there is none (NaN)."""
     return f"{100 * share:{spec}} %" if math.isfinite(share) else "-"
@@ -158,10 +164,10 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
     for c in cases:
         if c.kind == "absolute":
             out.append(f"| {_cell(c.macro)} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} "
-                       f"| {c.unit} | {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} "
+                       f"| {c.unit} | {_error(c.error)} | ±{100 * c.tolerance:.0f} % | {_verdict(c)} "
                        f"| {_cell(c.why)} | {_cell(c.source)} |")
     trend_rows = [f"| {_cell(c.macro)} | {_cell(c.point)} | {c.quantity} | {c.model:.4g} | {c.published:.4g} "
-                  f"| {100 * c.error:+.1f} % | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} |"
+                  f"| {_error(c.error)} | ±{100 * c.tolerance:.0f} % | {_verdict(c)} | {_cell(c.why)} |"
                   for c in cases if c.kind == "trend"]
     out += ["", *_table(["| macro | point vs reference | quantity | model ratio | published ratio | error | tol. "
                          "| result | why |", "|---|---|---|---:|---:|---:|---:|---|---|"], trend_rows,
