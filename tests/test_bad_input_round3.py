@@ -278,3 +278,14 @@ def test_a_closed_stdout_ends_the_command_quietly():
                            timeout=120)
     os.close(write_end)
     assert child.returncode == 141 and child.stderr == "", child.stderr
+
+
+def test_an_on_off_ratio_float_rounding_cannot_hold_is_refused():
+    """g_min a hair below g_max (1 - 1e-15) had validated, then given a relative error of 1.7 with digital
+    subtraction and 1.4e13 with IR drop: the levels' spacing was below float64's rounding"""
+    from cimsim.errors import ConfigError
+    with pytest.raises(ConfigError, match=r"'device.g_min_us' .* by a millionth of it at least"):
+        cimsim.as_config(TINY, {"device.g_min_us": 1e6 * (1 - 1e-15), "device.g_max_us": 1e6})
+    near, off = (cimsim.simulate(TINY, {"device.g_min_us": g_min, "device.g_max_us": 1e6}).to_dict()["accuracy"]
+                 for g_min in (1e6 * (1 - 2e-6), 0.0))  # just past the bound: the levels still resolve
+    assert near["relative_error"] == pytest.approx(off["relative_error"], rel=1e-6)

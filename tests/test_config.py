@@ -691,7 +691,7 @@ def consistent_dicts(draw) -> dict:
         summed = adc["accumulation"]
         adc["accumulation"] = {"slices": "none", "planes_and_slices": "planes"}.get(summed, summed)
     device["g_min_us"] = min(device["g_min_us"], 1e5)  # g_max_us, above it, is at most 1e6
-    device["g_max_us"] = device["g_min_us"] + draw(st.floats(1e-3, 1e3))
+    device["g_max_us"] = device["g_min_us"] * (1 + 1e-6) + draw(st.floats(1e-3, 1e3))  # on/off >= 1 + 1e-6
     technology = data["technology"]
     try:
         delay_scale(technology["node_nm"], technology["vdd_v"], technology["node_nm"], technology["vdd_v"])

@@ -94,12 +94,13 @@ def baseline_errors(baseline: BaselineConfig) -> list[tuple[str, str]]:
 
 @checked_types
 def device_errors(device: DeviceConfig) -> list[tuple[str, str]]:
-    """Rules between a device's own fields: g_min below g_max, reads at or after drift t0, stuck rates summing to at
+    """Rules between a device's own fields: g_min below g_max (on/off ratio at least 1 + 1e-6), reads at or after drift t0, stuck rates summing to at
     most 1, one bit in a cell of the sram device preset."""
     errors = []
-    if device.g_min_us >= device.g_max_us:
+    if device.g_min_us * (1 + 1e-6) >= device.g_max_us:  # closer, float rounding swamps the levels' spacing
         errors.append(("device.g_min_us", f"'device.g_min_us' ({device.g_min_us}) must be below "
-                                          f"'device.g_max_us' ({device.g_max_us})"))
+                                          f"'device.g_max_us' ({device.g_max_us}), by a millionth of it at least (an "
+                                          "on/off ratio of 1 + 1e-15 had given a relative error of 1.7)"))
     if device.drift_time_s < device.drift_t0_s:
         errors.append(("device.drift_time_s", f"'device.drift_time_s' ({device.drift_time_s}) must not be before "
                                               f"'device.drift_t0_s' ({device.drift_t0_s})"))
