@@ -26,7 +26,7 @@ conversions per ADC x fastest conversion time) and the ADCs sample at conversion
 of the layer work in parallel. A digital array sums each read in its adder tree within the read. Paid once
 per item: the first round's reads (or its last conversions) and the digital tail (one shift-add cycle plus one
 cycle per level of the adder tree over row tiles, at ``technology.clock_ghz``). Programming writes one row of
-every array at a time.
+every array at a time (:func:`programming_pulses`).
 
 Area. Cells (arrays x rows x cols), ADCs (arrays x ADCs per array), one DAC per row, one sample-and-hold per
 column (analog families), one adder tree per output (digital), one shift-and-add unit per two ADCs or adder
@@ -47,8 +47,8 @@ from .families import ADDER_TREE_TOGGLE_RATE, tree_toggle_rate
 from .parameters import CimParameters, conversions_per_adc
 from .periphery import ISAAC_ADCS_PER_SHIFT_ADD
 
-__all__ = ["CimTiming", "cim_timing", "Action", "Component", "pricing_table", "layer_energy_pj", "layer_area_um2",
-           "check_counts", "MACRO_COMPONENTS"]
+__all__ = ["CimTiming", "cim_timing", "stored_cells", "programming_pulses", "Action", "Component", "pricing_table",
+           "layer_energy_pj", "layer_area_um2", "check_counts", "MACRO_COMPONENTS"]
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,25 @@ class CimTiming:
     digital_tail_ns: float
     """shift-add cycle + adder-tree levels over row tiles, at the digital clock"""
     programming_ns: float
-    """writing the counted cells, one row of every array at a time"""
+    """writing the counted cells, one row of every array at a time (:func:`programming_pulses`)"""
     replicas: int
     """copies of the weights from mapping.replication"""
+
+
+def stored_cells(plan: Plan) -> int:
+    """cells holding ``plan``'s matrix: every slice, both columns of a pair, reference columns; every copy"""
+    p = plan
+    return p.in_features * (p.out_features * p.n_slices * p.polarities + p.col_tiles * p.reference_cols) \
+        * p.replication
+
+
+def programming_pulses(plan: Plan, cell_writes: int) -> int:
+    """pulse times, one after another, that ``cell_writes`` cell writes take on ``plan``'s arrays written one row of
+    every array at a time (all arrays and copies at once): the rows of the fullest array, min(in_features, rows),
+    times the write passes per cell, cell_writes / :func:`stored_cells` (1 per programming, more under
+    program-and-verify), rounded up"""
+    rows = min(plan.in_features, plan.rows)
+    return -(-cell_writes * rows // stored_cells(plan))
 
 
 @checked_types
@@ -89,7 +105,6 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
         plan.planes_per_conversion * (groups % g) * params.read_ns, convert_ns)
     tree_levels = math.ceil(math.log2(plan.row_tiles)) if plan.row_tiles > 1 else 0
     digital_tail_ns = (1 + tree_levels) * params.digital_cycle_ns
-    rows_written = math.ceil(cell_writes / (plan.n_arrays * plan.cols))
     return CimTiming(
         conversions_per_adc=conversions,
         adc_rate_gsps=conversions / read_cycle_ns,
@@ -98,7 +113,7 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
         vector_ns=plan.n_planes // plan.planes_per_conversion * rounds_ns,
         fill_ns=min(reads_ns, convert_ns) + digital_tail_ns,
         digital_tail_ns=digital_tail_ns,
-        programming_ns=rows_written * params.cell_write_ns,
+        programming_ns=programming_pulses(plan, cell_writes) * params.cell_write_ns,
         replicas=plan.replication,
     )
 

@@ -112,7 +112,7 @@ def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes:
     items run together, a batch holding at most that many)"""
     b = config.baseline
     filled = min(b.batch, step)
-    per_batch = (f"once per batch of {filled} {model.item}{'s' * (filled != 1)}"
+    per_batch = (f"once per batch of {filled} {model.item}{'' if filled == 1 else 's'}"
                  + (f" (baseline.batch {b.batch}: {step} priced)" if filled < b.batch else ""))
     streaming = b.dataflow == Dataflow.WEIGHT_STREAMING
     if streaming:
@@ -136,7 +136,8 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                    sequences: int) -> Breakdown:
     """The baseline's breakdown of ``items`` items of ``model`` (module docstring); a decode runs in steps of
     ``sequences`` tokens, one per sequence (a token needs the one before it in its sequence), ``items`` tokens
-    priced as that share of such steps (fewer items than sequences: a share of one step)."""
+    priced as that share of such steps (fewer items than sequences: a share of one step, its time and energy; an
+    item's latency is still its whole batch's time where weights stream per batch)."""
     b, unit = config.baseline, baseline_vector_unit(config, unit)
     too_big = model.crossbar_parameters * config.mapping.weight_bits > b.sram_kib * 1024 * 8
     asked, kv_cache = kv_cache, _kv_place(config, model, kv_cache, sequences, too_big)
@@ -164,3 +165,4 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
                        memory_ns=seq.memory_ns + kv_ns, mvms=items, macs=seq.macs, assumptions=assumptions)
     return in_batches(priced, min(b.batch, step)) if streamed else priced
+

@@ -57,13 +57,15 @@ def _add(total: dict[str, float], key: str, value: float) -> None:
 def _move_out(config: Config, part: ChipPart, out_bits: int, items: int, reload_runs: int,
               energy: dict[str, float]) -> tuple[float, float]:
     """Adds the energy (pJ) of what leaves a part to ``energy``: over the link to the next chip, or (reloading) its
-    weights fetched and its ``out_bits`` per item spilled to DRAM; returns (link ns per item, DRAM ns per run)."""
+    weights fetched (an activation product's operand, written every item, is no weight) and its ``out_bits`` per
+    item spilled to DRAM; returns (link ns per item, DRAM ns of the whole run)."""
     if not reload_runs:
         _add(energy, "link", items * out_bits * LINK_ENERGY_PJ_PER_BIT)
         return out_bits / (8.0 * LINK_BANDWIDTH_GBPS), 0.0
     dram_pj = dram_energy_pj_per_bit(config.baseline.dram)
     dram_gbps = config.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(config.baseline.dram)
-    weight_bits = reload_runs * sum(p.op.parameters for p in part.placed) * config.mapping.weight_bits
+    weights = sum(p.op.parameters for p in part.placed if not p.rewritten)
+    weight_bits = reload_runs * weights * config.mapping.weight_bits
     spill_bits = 2 * items * out_bits  # written by this part, read back by the next
     _add(energy, "weight_reload", weight_bits * dram_pj)
     _add(energy, "activation_spill", spill_bits * dram_pj)

@@ -10,8 +10,10 @@ uses only 1 / b of the cells it reads: ``cell_utilisation`` reports the share of
 
 Chips. Matrices are placed in execution order on whole tiles (a matrix never shares a tile, as in
 :mod:`cimsim.cost.chip`); a chip is full when the next matrix would take it past ``chip.tiles``, and that matrix
-starts the next chip. A matrix larger than a whole chip is cut by output columns into pieces of at most one chip
-each (every piece reads the whole input; the outputs of earlier pieces travel on to be gathered). Non-matrix ops
+starts the next chip. A matrix larger than a whole chip is cut into pieces of at most one chip each: a dense one
+by output columns (every piece reads the whole input; the outputs of earlier pieces travel on to be gathered), a
+grouped one by whole packed blocks of groups (each piece reads its groups' share of the input; the inputs of later
+pieces and the outputs of earlier ones travel on beside it). Non-matrix ops
 run on the chip of the matrix before them. What crosses from one chip to the next, per item: the input and the
 skip activations (``MatrixOp.skip_elements_per_item``) of the next chip's first matrix.
 """
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from ..argcheck import check_instance, checked_types
 from ..config.schema import Config
 from ..cost.chip import tiles_for_arrays
+from ..cost.cim import stored_cells
 from ..mapping import Plan, plan_layer
 from .ops import CacheOp, MatrixOp, Model, VectorOp
 from .transformer import Decoder
@@ -40,6 +43,8 @@ class Placed:
     """the packed block's plan; ``plan.replication`` includes the packed blocks (copies of it)"""
     blocks: int
     """packed blocks (1 for a dense matrix)"""
+    rewritten: bool = False
+    """an activation product on arrays, its operand written every item (not a weight fetched and programmed)"""
 
     @property
     def vectors_per_item(self) -> int:
@@ -55,9 +60,7 @@ class Placed:
     @property
     def cells(self) -> int:
         """cells holding the matrix (every slice, both columns of a pair, reference columns; every copy)"""
-        p = self.plan
-        return p.in_features * (p.out_features * p.n_slices * p.polarities + p.col_tiles * p.reference_cols) \
-            * p.replication
+        return stored_cells(self.plan)
 
     @property
     def weight_cells(self) -> int:
@@ -99,22 +102,23 @@ def packed_plan(config: Config, op: MatrixOp) -> tuple[Plan, int]:
     return replace(plan, replication=plan.replication * blocks), blocks
 
 
-def _pieces(config: Config, op: MatrixOp, plan: Plan) -> list[MatrixOp]:
-    """``op`` cut by output columns so that each piece fits one chip"""
+def _pieces(config: Config, op: MatrixOp, plan: Plan, blocks: int) -> list[MatrixOp]:
+    """``op`` cut so that each piece fits one chip: by output columns, or (grouped) by whole packed blocks"""
     chip = config.chip
     tiles = tiles_for_arrays(plan.n_arrays, chip.arrays_per_tile)
     if tiles <= chip.tiles:
         return [op]
-    if op.groups > 1:
-        raise ValueError(f"{op.name}: a grouped matrix larger than one chip is not supported ({tiles} tiles, "
-                         f"chip.tiles is {chip.tiles})")
-    arrays_per_col_tile = plan.row_tiles * plan.replication
-    col_tiles = chip.tiles * chip.arrays_per_tile // arrays_per_col_tile
-    if col_tiles < 1:
-        raise ValueError(f"{op.name}: one column of arrays ({arrays_per_col_tile} arrays: {plan.row_tiles} row tiles x "
-                         f"{plan.replication} copies) does not fit one chip ({chip.tiles} tiles of "
-                         f"{chip.arrays_per_tile}); enlarge chip.tiles or chip.arrays_per_tile")
-    width = col_tiles * plan.outputs_per_array
+    grouped = op.groups > 1  # a unit: a packed block's arrays, or one column tile's
+    unit = plan.n_arrays // blocks if grouped else plan.row_tiles * plan.replication
+    fit = chip.tiles * chip.arrays_per_tile // unit
+    if fit < 1:
+        what = (f"one packed block of {plan.in_features // op.in_features} group(s) ({unit} arrays)" if grouped else
+                f"one column of arrays ({unit} arrays: {plan.row_tiles} row tiles x {plan.replication} copies)")
+        raise ValueError(f"{op.name}: {what} does not fit one chip ({chip.tiles} tiles of {chip.arrays_per_tile}); "
+                         "enlarge chip.tiles or chip.arrays_per_tile")
+    if grouped:
+        return _group_pieces(op, fit * (plan.in_features // op.in_features))
+    width = fit * plan.outputs_per_array
     pieces, done = [], 0
     while done < op.out_features:
         out = min(width, op.out_features - done)
@@ -122,6 +126,19 @@ def _pieces(config: Config, op: MatrixOp, plan: Plan) -> list[MatrixOp]:
                               input_elements_per_item=op.input_elements_per_item,
                               skip_elements_per_item=op.skip_elements_per_item + op.vectors_per_item * done))
         done += out
+    return pieces
+
+
+def _group_pieces(op: MatrixOp, per_piece: int) -> list[MatrixOp]:
+    """``op`` cut into pieces of ``per_piece`` groups: each reads its groups' share of the input; the inputs of the
+    later pieces and the outputs of the earlier ones pass it by (its skip activations)"""
+    pieces, share = [], lambda g: op.input_elements_per_item * g // op.groups
+    for start in range(0, op.groups, per_piece):
+        stop = min(start + per_piece, op.groups)
+        skip = op.vectors_per_item * op.out_features * start + share(op.groups) - share(stop)
+        pieces.append(replace(op, name=f"{op.name}[groups {start}:{stop}]", groups=stop - start,
+                              input_elements_per_item=max(1, share(stop) - share(start)),
+                              skip_elements_per_item=op.skip_elements_per_item + skip))
     return pieces
 
 
@@ -134,8 +151,9 @@ def check_arguments(config, model) -> None:
     check_instance("model", model, Model, "a cimsim.models Model (get_model(name) or decoder(...))")
 
 
-def place_model(config: Config, model: Model) -> list[ChipPart]:
-    """The model's ops on as few chips as the placement rule allows (module docstring), in execution order."""
+def place_model(config: Config, model: Model, rewritten: frozenset[str] = frozenset()) -> list[ChipPart]:
+    """The model's ops on as few chips as the placement rule allows (module docstring), in execution order; the
+    static matrices named in ``rewritten`` (activation products put on arrays) are marked :attr:`Placed.rewritten`."""
     check_arguments(config, model)
     plans: dict[tuple[int, int, int], tuple[Plan, int]] = {}
 
@@ -156,11 +174,11 @@ def place_model(config: Config, model: Model) -> list[ChipPart]:
         elif not op.static:
             part.activation_ops.append(op)
         else:
-            for piece in _pieces(config, op, plan_of(op)[0]):
+            for piece in _pieces(config, op, *plan_of(op)):
                 plan, blocks = plan_of(piece)
                 tiles = tiles_for_arrays(plan.n_arrays, per_tile)
                 if parts[-1].placed and parts[-1].tiles + tiles > limit:
                     parts.append(ChipPart())
-                parts[-1].placed.append(Placed(piece, plan, blocks))
+                parts[-1].placed.append(Placed(piece, plan, blocks, op.name in rewritten))
                 parts[-1].tiles += tiles
     return parts

@@ -17,7 +17,9 @@ Several chips: chip k passes its outbound activations to chip k+1 over a chip-to
 one chip holds one part of the weights at a time; each part is fetched from DRAM (``weight_reload``), programmed
 (one pulse per cell: a lower bound under program-and-verify) and run on the items, its outputs spilled to DRAM and
 read back by the next part (``activation_spill``); parts run one after the other, once per run (a decode: once
-per step, as a token needs the whole model before the next one of its sequence).
+per step, as a token needs the whole model before the next one of its sequence; each part is priced on one step's
+tokens and the steps add). Activation products on arrays are placed like weights but neither fetched nor
+programmed by a reload: their operands are written every item.
 
 Baseline: :mod:`cimsim.models.baseline` (attention's products as matrix products; vector ops on the same
 vector unit).
@@ -30,11 +32,12 @@ from dataclasses import replace
 
 from ..analytic import UNIFORM_DATA, DataStats, analytic_counts
 from ..argcheck import check_bool, check_int, checked_types
-from ..breakdown import Breakdown
+from ..breakdown import Breakdown, in_sequence, repeated
 from ..config.modes import Pipeline, WeightScale
 from ..config.schema import Config
 from ..cost.cells import cell_family
 from ..cost.chip import Stage, chip_breakdown
+from ..cost.cim import programming_pulses
 from ..cost.vector_unit import VectorUnit, vector_unit
 from ..counts import Counts
 from ..mapping import Plan
@@ -65,19 +68,20 @@ class DoesNotFitError(ValueError):
     """The weights need more chips than allowed and reloading was not asked for."""
 
 
-def _rewrites(part: ChipPart, config: Config, rewritten: frozenset[str]) -> tuple[float, float]:
+def _rewrites(part: ChipPart, config: Config) -> tuple[float, float]:
     """(energy pJ, time ns) per item of writing the operands of the part's activation products on arrays: one
-    pulse per cell, a row of every array at a time, the products one after another."""
+    pulse per cell, a row of every array at a time (:func:`cimsim.cost.cim.programming_pulses`), the products one
+    after another."""
     family, _ = cell_family(config.device.name)
     pj = ns = 0.0
     for placed in part.placed:
-        if placed.op.name in rewritten:
+        if placed.rewritten:
             pj += placed.cells * family.write_energy_pj
-            ns += math.ceil(placed.cells / (placed.plan.n_arrays * placed.plan.cols)) * family.write_ns
+            ns += programming_pulses(placed.plan, placed.cells) * family.write_ns
     return pj, ns
 
 
-def _extras(part: ChipPart, unit: VectorUnit, config: Config, rewritten: frozenset[str]) -> PerItem:
+def _extras(part: ChipPart, unit: VectorUnit, config: Config) -> PerItem:
     bits = config.dac.input_bits
     vector_pj, vector_cycles = unit.work(part.vector_ops, part.activation_ops, config.technology)
     return PerItem(
@@ -85,7 +89,7 @@ def _extras(part: ChipPart, unit: VectorUnit, config: Config, rewritten: frozens
         kv_write_bits=sum(c.write_elements_per_item for c in part.cache_ops) * bits,
         kv_read_bits=sum(c.read_elements_per_item for c in part.cache_ops) * bits,
         kv_held_bits=sum(c.held_elements for c in part.cache_ops) * bits,
-        rewrite=_rewrites(part, config, rewritten),
+        rewrite=_rewrites(part, config),
     )
 
 
@@ -135,52 +139,72 @@ def _global_buffer_kib(config: Config, stages: list[Stage]) -> float:
 
 
 class _Pricer:
-    """Prices the chip parts of one model, caching counts and chips of identical shapes."""
+    """Prices the chip parts of one model, caching counts and chips of identical shapes: ``items`` items, the
+    weights loaded ``reload_runs`` times (0: resident), a decode's steps of ``step`` tokens."""
 
-    def __init__(self, config: Config, model: Model, items: int, reload_runs: int):
-        self.config, self.model, self.items, self.reload_runs = config, model, items, reload_runs
+    def __init__(self, config: Config, model: Model, items: int, reload_runs: int, step: int):
+        self.config, self.model, self.items, self.reload_runs, self.step = config, model, items, reload_runs, step
         self._counts: dict = {}
         self._chips: dict = {}
 
-    def stage(self, placed: Placed, first: bool, last: bool) -> Stage:
+    def stage(self, placed: Placed, first: bool, last: bool, items: int, loads: int) -> Stage:
+        """``placed`` as a stage of ``items`` items, its weights programmed ``loads`` times (an operand rewritten
+        every item is not: :func:`_rewrites`)"""
         plan, v, bits = placed.plan, placed.busy_vectors_per_item, self.config.dac.input_bits
         data = op_data(placed.op, self.config, plan)
         if (plan, data) not in self._counts:
             self._counts[plan, data] = counts_per_vector(plan, data)
-        counts = self._counts[plan, data].scaled(self.items * placed.vectors_per_item).share(placed.op.routed_fraction)
-        counts = replace(counts, macs=self.items * placed.op.macs_per_item,
-                         dram_read_bits=self.items * self.model.input_elements_per_item * bits if first else 0,
-                         dram_write_bits=(self.items * self.model.output_elements_per_item * plan.accumulator_bits
+        counts = self._counts[plan, data].scaled(items * placed.vectors_per_item).share(placed.op.routed_fraction)
+        counts = replace(counts, macs=items * placed.op.macs_per_item,
+                         dram_read_bits=items * self.model.input_elements_per_item * bits if first else 0,
+                         dram_write_bits=(items * self.model.output_elements_per_item * plan.accumulator_bits
                                           if last else 0),
-                         cell_writes=placed.cells * self.reload_runs)
+                         cell_writes=0 if placed.rewritten else placed.cells * loads)
         out_width = plan.accumulator_bits if last else bits
         return Stage(plan, counts, v, v * plan.in_features * bits, v * plan.out_features * out_width)
 
-    def chip(self, stages: list[Stage]) -> tuple[Breakdown, float]:
+    def chip(self, stages: list[Stage], items: int) -> tuple[Breakdown, float]:
         gb = _global_buffer_kib(self.config, stages)
         key = (tuple(stages), gb)
         if key not in self._chips:
             config = replace(self.config, chip=replace(self.config.chip, global_buffer_kib=gb))
-            self._chips[key] = chip_breakdown(config, stages, self.items, name=self.config.name)
+            self._chips[key] = chip_breakdown(config, stages, items, name=self.config.name)
         return self._chips[key], gb
+
+    def part(self, part: ChipPart, first: bool, last: bool) -> tuple[Breakdown, float]:
+        """(chip breakdown, global buffer KiB) of ``part`` (``first`` / ``last``: it holds the model's first / last
+        matrix) over every item: one run, or, reloaded every decode step, one run per step (programmed, then its
+        tokens), the steps one after the other: tokens of different steps never overlap"""
+        def run(items: int, loads: int) -> tuple[Breakdown, float]:
+            return self.chip([self.stage(p, first and i == 0, last and i == len(part.placed) - 1, items, loads)
+                              for i, p in enumerate(part.placed)], items)
+
+        if self.reload_runs <= 1:
+            return run(self.items, self.reload_runs)
+        full, rest = divmod(self.items, self.step)
+        steps = [(run(self.step, 1), full)] + ([(run(rest, 1), 1)] if rest else [])
+        bd = in_sequence([repeated(b, k) for (b, _), k in steps], self.config.name, self.items, shared_hardware=True)
+        return bd, max(gb for (_, gb), _ in steps)
 
 
 def _check_options(config, model, items: int, chips: int | None, reload_weights: bool, kv_cache: str, sequences: int,
-                   activation_products: str) -> None:
+                   activation_products: str, vector_lanes: int) -> tuple[int, int | None, int, int]:
+    """(items, chips, sequences, vector_lanes) as Python ints (a numpy integer passes the checks) once they pass"""
     check_arguments(config, model)
     check_bool("reload_weights", reload_weights)
     if activation_products not in ACTIVATION_PLACES:
         raise ValueError(f"activation_products must be one of {', '.join(ACTIVATION_PLACES)}; got "
                          f"{activation_products!r}")
-    for name, value, most in (("items", items, MAX_ITEMS), ("sequences", sequences, MAX_SEQUENCES)):
-        check_int(name, value, maximum=most)
-    if chips is not None:
-        check_int("chips", chips)
+    items, sequences = (check_int(name, value, maximum=most) for name, value, most in (
+        ("items", items, MAX_ITEMS), ("sequences", sequences, MAX_SEQUENCES)))
+    chips = None if chips is None else check_int("chips", chips)
+    vector_lanes = check_int("vector_lanes", vector_lanes, 1, 2 ** 31)  # the vector unit's bound
     if chips is not None and reload_weights:
         raise ValueError("give either chips (the weights span several chips) or reload_weights, not both")
     if kv_cache not in KV_PLACES:
         raise ValueError(f"kv_cache must be one of {', '.join(KV_PLACES)}; got {kv_cache!r}")
     _check_options_apply(model, kv_cache, sequences, activation_products)
+    return items, chips, sequences, vector_lanes
 
 
 def _check_options_apply(model: Model, kv_cache: str, sequences: int, activation_products: str) -> None:
@@ -210,12 +234,13 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     with one operand (K, V) every item, then read (one pulse per cell: a lower bound; writes before reads);
     ``cell_lifetime_s`` is how long the cells' write endurance lasts at this rate. An option the model would ignore
     is a ValueError (kv_cache or sequences off their defaults without a KV cache; arrays without attention)."""
-    _check_options(config, model, items, chips, reload_weights, kv_cache, sequences, activation_products)
+    items, chips, sequences, vector_lanes = _check_options(config, model, items, chips, reload_weights, kv_cache,
+                                                           sequences, activation_products, vector_lanes)
     rewritten = frozenset(op.name for op in model.of_type(MatrixOp) if not op.static
                           and activation_products == "arrays")
     placed_model = model if not rewritten else replace(model, ops=tuple(
         replace(op, weights="static") if isinstance(op, MatrixOp) and op.name in rewritten else op for op in model.ops))
-    parts = place_model(config, placed_model)
+    parts = place_model(config, placed_model, rewritten)
     chip_cfg = config.chip
     arrays = sum(p.arrays for p in parts)
     if len(parts) > (chips or 1) and not reload_weights:
@@ -226,13 +251,9 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
             f"(--chips {len(parts)}) or reload them from DRAM with reload_weights=True (--reload-weights)")
     unit = vector_unit(config.technology, vector_lanes, config.dac.input_bits)
     runs = _reload_runs(model, items, sequences) if reload_weights else 0
-    pricer = _Pricer(config, placed_model, items, runs)
-    last = len(parts) - 1
-    chips_priced = []
-    for j, part in enumerate(parts):
-        stages = [pricer.stage(p, j == 0 and i == 0, j == last and i == len(part.placed) - 1)
-                  for i, p in enumerate(part.placed)]
-        chips_priced.append((part, *pricer.chip(stages), _extras(part, unit, config, rewritten)))
+    pricer = _Pricer(config, placed_model, items, runs, sequences)
+    chips_priced = [(part, *pricer.part(part, j == 0, j == len(parts) - 1), _extras(part, unit, config))
+                    for j, part in enumerate(parts)]
     cim = compose(config, model, chips_priced, unit, items, kv_cache, runs, sequences)
     lifetime = None
     if rewritten:
