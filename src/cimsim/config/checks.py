@@ -94,8 +94,8 @@ def baseline_errors(baseline: BaselineConfig) -> list[tuple[str, str]]:
 
 @checked_types
 def device_errors(device: DeviceConfig) -> list[tuple[str, str]]:
-    """Rules between a device's own fields: g_min below g_max (on/off ratio at least 1 + 1e-6), reads at or after drift t0, stuck rates summing to at
-    most 1, one bit in a cell of the sram device preset."""
+    """Rules between a device's own fields: g_min below g_max (on/off ratio at least 1 + 1e-6), reads at or after
+    drift t0, stuck rates summing to at most 1, one bit in a cell of the sram device preset."""
     errors = []
     if device.g_min_us * (1 + 1e-6) >= device.g_max_us:  # closer, float rounding swamps the levels' spacing
         errors.append(("device.g_min_us", f"'device.g_min_us' ({device.g_min_us}) must be below "

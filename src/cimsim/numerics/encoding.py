@@ -148,8 +148,8 @@ def _quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.nd
 
     The codes are round_half_away(w m / P) (:func:`._input_kernels.quantize_rows`), P = max|W| over the whole
     tensor or over each output row, and the scale P / m; an all-zero tensor or row gets scale 1 so its codes are 0.
-    Binary weights (``bits`` = 1) are sign(W) in {-1, +1} (0 -> +1) with the scale mean|W| (XNOR-Net, Rastegari et al., ECCV 2016: the scale that minimises the L2 error; 0 for an all-zero
-    row, which no sign can represent).
+    Binary weights (``bits`` = 1) are sign(W) in {-1, +1} (0 -> +1) with the scale mean|W| (XNOR-Net, Rastegari
+    et al., ECCV 2016: the scale that minimises the L2 error; 0 for an all-zero row, which no sign can represent).
     """
     w, bits = _operand("weights", w, bits, 16)
     if bits == 1:
