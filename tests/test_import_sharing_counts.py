@@ -4,9 +4,7 @@ differ). The torch tests need torch (CI installs it; elsewhere they skip, saying
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 from dataclasses import replace
 
 import numpy as np
@@ -15,25 +13,15 @@ import pytest
 from cimsim.models.from_network import model_from_network
 from cimsim.network import Conv2d, Dense, Network, ReLU, load_network, save_network
 from cimsim.network.ops import Elementwise
+from extras import torch_or_skip
 
 RNG = np.random.default_rng(61)
-
-
-def _torch():
-    """torch, or a skip outside CI (CI installs it: missing there, the tests fail)"""
-    pytest.importorskip("onnx")
-    try:
-        return importlib.import_module("torch")
-    except ImportError:
-        if os.environ.get("CI"):
-            raise ImportError("CI must install torch (see .ci/run) so that the torch tests run") from None
-        pytest.skip("torch is not installed (pip install torch==2.13.0): the from_torch tests need it")
 
 
 def _imported(module, x: np.ndarray):
     """(network, Model.parameters, torch's count) of ``module`` imported on ``x``, its outputs checked against
     torch's (within float32 rounding)"""
-    torch = _torch()
+    torch = torch_or_skip()
     from cimsim.network import from_torch
 
     module = module.eval()
@@ -99,7 +87,7 @@ def test_a_bad_weight_of_in_a_saved_network_is_refused(tmp_path):
 
 
 def test_one_kernel_at_three_dilations_is_one_matrix_counted_once():
-    torch = _torch()
+    torch = torch_or_skip()
 
     class Trident(torch.nn.Module):  # TridentNet: one 3 x 3 convolution at dilations 1, 2 and 3
         def __init__(self):
@@ -116,7 +104,7 @@ def test_one_kernel_at_three_dilations_is_one_matrix_counted_once():
 
 
 def test_one_kernel_with_a_bias_per_branch_is_one_matrix_each_bias_counted():
-    torch = _torch()
+    torch = torch_or_skip()
 
     class PerBranchBias(torch.nn.Module):
         def __init__(self):
@@ -136,7 +124,7 @@ def test_one_kernel_with_a_bias_per_branch_is_one_matrix_each_bias_counted():
 def test_a_batch_norm_per_branch_makes_its_own_matrix():
     """a kernel shared by branches, each with its own batch norm folded in: different cells, so two matrices; the
     same batch norm at both places keeps one"""
-    torch = _torch()
+    torch = torch_or_skip()
 
     class Branches(torch.nn.Module):
         def __init__(self, norms: int):
@@ -157,7 +145,7 @@ def test_a_batch_norm_per_branch_makes_its_own_matrix():
 def test_a_weight_read_transposed_is_a_second_matrix_counted_again():
     """an autoencoder whose decoder reads its encoder's weight transposed: two matrices on the crossbars (cimsim does
     not read an array transposed), each counted; torch counts the tensor once"""
-    torch = _torch()
+    torch = torch_or_skip()
 
     class Tied(torch.nn.Module):
         def __init__(self):
@@ -178,7 +166,7 @@ def test_a_weight_read_transposed_is_a_second_matrix_counted_again():
 def test_a_norms_parameters_count_as_torchs(norm):
     """the exporter's Constant ones and zeros for a norm without learned scale or shift are no parameters (and no
     operations); a fresh norm's learned ones and zeros (initializers) are"""
-    torch = _torch()
+    torch = torch_or_skip()
     nn = torch.nn
     torch.manual_seed(65)
     make = {"layer norm without affine": lambda: nn.LayerNorm(6, elementwise_affine=False),
@@ -195,7 +183,7 @@ def test_a_norms_parameters_count_as_torchs(norm):
 
 @pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
 def test_a_recurrent_layer_without_bias_gets_none(kind):
-    torch = _torch()
+    torch = torch_or_skip()
 
     class Recurrent(torch.nn.Module):
         def __init__(self):
@@ -215,7 +203,7 @@ def test_a_recurrent_layer_without_bias_gets_none(kind):
 def test_a_recurrent_layers_biases_are_summed_where_they_add(kind, summed):
     """per direction and layer, W's and R's biases of each gate that adds them count once (docs/models.md); a GRU's
     candidate bias of R, which the reset multiplies, is kept apart and counted once over its steps"""
-    torch = _torch()
+    torch = torch_or_skip()
     hidden, layers, directions = 4, 2, 2
 
     class Recurrent(torch.nn.Module):

@@ -4,26 +4,13 @@ counts). The torch tests need torch (CI installs it; elsewhere they skip, saying
 
 from __future__ import annotations
 
-import importlib
-import os
 
 import numpy as np
-import pytest
 
 from cimsim.models.from_network import model_from_network
 from cimsim.network import Dense, Network
 from cimsim.network.ops import ReLU
-
-
-def _torch():
-    """torch, or a skip outside CI (CI installs it: missing there, the tests fail)"""
-    pytest.importorskip("onnx")
-    try:
-        return importlib.import_module("torch")
-    except ImportError:
-        if os.environ.get("CI"):
-            raise ImportError("CI must install torch (see .ci/run) so that the torch tests run") from None
-        pytest.skip("torch is not installed (pip install torch==2.13.0): the from_torch tests need it")
+from extras import torch_or_skip
 
 
 def _torch_count(module) -> int:
@@ -40,7 +27,7 @@ def test_a_matrix_layer_at_two_places_counts_its_weights_and_bias_once():
 
 
 def test_a_shared_torch_linear_counts_as_torch_does():
-    torch = _torch()
+    torch = torch_or_skip()
     from cimsim.network import from_torch
 
     class Twice(torch.nn.Module):
@@ -83,7 +70,7 @@ def _encoder(torch):
 def test_a_transformers_count_is_the_same_at_every_sequence_length():
     """the position rows for the example's tokens, the mask and the scalars (the attention scale, GELU's) are no
     parameters; the position table, which the network does not keep, is the only difference from torch"""
-    torch = _torch()
+    torch = torch_or_skip()
     from cimsim.network import from_torch
 
     torch.manual_seed(0)
@@ -93,7 +80,7 @@ def test_a_transformers_count_is_the_same_at_every_sequence_length():
 
 
 def test_a_vision_transformer_counts_its_class_token():
-    torch = _torch()
+    torch = torch_or_skip()
     from cimsim.network import from_torch
     nn = torch.nn
 
@@ -116,7 +103,7 @@ def test_a_vision_transformer_counts_its_class_token():
 def test_a_cnns_batch_norms_count_their_scale_and_shift():
     """a batch norm after a ReLU stays a scale and a shift per channel (2 C, as torch); one right after a conv is
     folded into it (C: the conv's new bias); a scalar (x / 2) is no parameter; the image size changes nothing"""
-    torch = _torch()
+    torch = torch_or_skip()
     from cimsim.network import from_torch
     nn = torch.nn
 
@@ -141,7 +128,7 @@ def test_a_cnns_batch_norms_count_their_scale_and_shift():
 
 def test_an_embedding_looked_up_twice_counts_its_table_once():
     """the import gives each lookup its own copy of the table: it counts once, in DRAM"""
-    torch = _torch()
+    torch = torch_or_skip()
     from cimsim.network import from_torch
 
     class Twice(torch.nn.Module):
