@@ -1,6 +1,6 @@
 """A transposed convolution counts its products, not those of the zeros its lowering inserts: MACs, TOPS/W and the
 baseline's work, alike from a network file and from its shapes; and labels too large for int64 are refused as
-given. Needs torch and onnx (the tests skip without them)."""
+given. The torch tests need torch and onnx (CI installs them; elsewhere they skip, saying why)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from cimsim.config import load_config, with_overrides
 from cimsim.errors import ConfigError
+from extras import torch_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,11 +22,6 @@ _CASES = {  # name: (module arguments, per-sample input shape); the torch class 
     "2-d, cropping pads": ((3, 4, (3, 4), (3, 2), (2, 1)), (3, 5, 4)),
     "3-d, groups, output_padding": ((2, 4, 3, 2, 0, 1, 2), (2, 3, 4, 4)),
 }
-
-
-def _torch_modules():
-    pytest.importorskip("onnx")
-    return pytest.importorskip("torch")
 
 
 def _transposed(torch, args, shape):
@@ -47,7 +43,7 @@ def _products(torch, module, shape) -> int:
 @pytest.mark.parametrize("case", list(_CASES))
 def test_a_transposed_convolution_counts_its_products_not_the_inserted_zeros(case):
     # ConvTranspose2d(16, 16, 2, stride=2) had counted 262 144 MACs, 4x its 65 536 (those of the stride's zeros)
-    torch = _torch_modules()
+    torch = torch_or_skip()
     from cimsim.models.from_network import model_from_network
     from cimsim.network import from_torch
     args, shape = _CASES[case]
@@ -65,7 +61,7 @@ def test_a_transposed_convolution_counts_its_products_not_the_inserted_zeros(cas
 
 def test_a_transposed_convolution_over_stacked_windows_counts_its_products():
     # windows moved into the batch axis (EfficientViT, TNT) run as a Conv3d of depth 1, which must keep the share
-    torch = _torch_modules()
+    torch = torch_or_skip()
     from cimsim.models.from_network import model_from_network
     from cimsim.network import from_torch
 
@@ -85,7 +81,7 @@ def test_a_transposed_convolution_over_stacked_windows_counts_its_products():
 
 
 def test_real_runs_keep_the_mean_of_the_real_vectors():
-    from cimsim.models.ops import real_runs
+    from cimsim.cost.routing import real_runs
     for runs, share in (([(256, 1.0)], 0.25), ([(37, 0.5), (5, 0.5)], 0.3), ([(3, 1.0)], 0.1), ([(9, 1.0)], 1.0)):
         parts = real_runs(runs, share)
         assert all(isinstance(n, int) and n >= 1 and w >= 0 for n, w in parts)
@@ -95,7 +91,7 @@ def test_real_runs_keep_the_mean_of_the_real_vectors():
 
 def _decoder_file(tmp_path) -> Path:
     """a digits network with a transposed convolution (stride 2, pads 1, output_padding 1: 8x8 -> 16x16), saved"""
-    torch = _torch_modules()
+    torch = torch_or_skip()
     from cimsim.network import from_torch, save_network
     torch.manual_seed(0)
     m = torch.nn.Sequential(torch.nn.ConvTranspose2d(1, 4, 3, 2, 1, 1), torch.nn.ReLU(),
@@ -125,7 +121,7 @@ def test_a_transposed_convolution_is_priced_alike_from_a_file_and_from_its_shape
     for side in (cim, base):
         assert any(a.startswith("1 transposed convolutions count the products that meet input values")
                    for a in side.assumptions)
-    # the shapes-only baseline runs the same real products (cimsim.models.baseline through models.ops.real_runs)
+    # the shapes-only baseline runs the same real products (cimsim.models.baseline through cost.routing.real_runs)
     assert priced.baseline.macs == base.macs
     assert base.total_energy_pj == pytest.approx(priced.baseline.total_energy_pj, rel=1e-9)
     assert base.latency_ns == pytest.approx(priced.baseline.latency_ns, rel=1e-9)

@@ -15,18 +15,17 @@ from dataclasses import dataclass, replace
 from .argcheck import checked_types
 from .config.modes import Pipeline, WorkloadKind
 from .cost import trust
-from .cost.baseline import baseline_breakdown, baseline_traffic, check_dram_capacity
+from .cost.baseline import baseline_breakdown, check_dram_capacity
 from .breakdown import Breakdown, in_batches, in_sequence, repeated
 from .config.schema import Config
 from .cost.chip import Stage, check_fits, chip_breakdown, cim_breakdown
-from .cost.routing import routed_runs
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
 from .inference import NetworkResult, load_workload_network
-from .models.baseline import product_config
+from .models.baseline import product_config, product_runs
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
-from .models.ops import MatrixOp, VectorOp, real_runs
+from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES, measured_data
 from .network import MatrixShape, Network
 from .analytic import analytic_counts
@@ -156,7 +155,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on the chip and at the mean over
     the token counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes);
     a transposed convolution (``MatrixShape.tap_fraction`` below 1) counts the MACs of its taps that meet input values,
-    and the baseline runs that share of its vectors (:func:`cimsim.models.ops.real_runs`).
+    and the baseline runs that share of its vectors (:func:`cimsim.cost.routing.real_runs`).
     """
     stages, bases, blocks, streamed = [], [], {}, False
     last = len(layers) - 1
@@ -178,14 +177,11 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         stages.append(Stage(p, replace(counts, dram_read_bits=in_bits, dram_write_bits=out_bits), vectors,
                             vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
         per_item = max(1, round(vectors_in / samples)) if samples else 1  # a sample's vectors share a fetch
-        # a transposed conv: the real share of a sample's vectors (models.ops.real_runs) share a fetch
-        block = product_config(config, p.in_features // shape.groups, p.out_features // shape.groups,
-                               max(1, round(per_item * shape.tap_fraction)))
-        fits = baseline_traffic(block, 1, include_weight_load=include_weight_load).weights_fit
+        block, fits, runs = product_runs(config, p.in_features // shape.groups, p.out_features // shape.groups,
+                                         per_item, vectors_in, shape.routed_fraction, shape.tap_fraction,
+                                         include_weight_load)
         streamed = streamed or not fits
-        resident = shape.routed_fraction == 1 or fits  # a routed expert streamed per batch: each its own tokens
-        runs = routed_runs(vectors_in, shape.routed_fraction, block.baseline.batch, resident)
-        for n, weight in real_runs(runs, shape.tap_fraction):
+        for n, weight in runs:
             key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits)
             if key not in blocks:
                 blocks[key] = _baseline_blocks(block, n, shape.groups, include_weight_load=include_weight_load,

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..argcheck import check_int, check_real
 
-__all__ = ["routed_vectors", "routed_runs", "SIGMAS", "POINTS"]
+__all__ = ["routed_vectors", "routed_runs", "real_runs", "SIGMAS", "POINTS"]
 
 SIGMAS = 10
 """token counts priced: the mean +- this many standard deviations (+- 10 counts more), where the binomial holds all
@@ -78,3 +78,17 @@ def routed_runs(vectors: int, share: float, batch: int, resident: bool) -> list[
         for n, w in routed_vectors(size, share) if size else ():
             weights[n] = weights.get(n, 0.0) + runs * w
     return sorted(weights.items())
+
+
+def real_runs(runs: list[tuple[int, float]], tap_fraction: float) -> list[tuple[int, float]]:
+    """(vectors, weight) ``runs`` of a matrix whose products meet input values at ``tap_fraction`` of its taps
+    (:attr:`cimsim.models.ops.MatrixOp.tap_fraction`: a transposed convolution's) as the whole vectors a processor
+    that skips the others runs: each run as the floor and the ceiling of vectors x tap_fraction (at least one),
+    weighted to that mean"""
+    done = []
+    for vectors, weight in runs:
+        real = vectors * tap_fraction
+        low = max(1, math.floor(real))
+        done += [(low, weight * real / low)] if real <= low else [(low, weight * (low + 1 - real)),
+                                                                  (low + 1, weight * (real - low))]
+    return done

@@ -50,8 +50,11 @@ from .digital import (add_energy_pj, mac_area_um2, mac_energy_pj, multiply_energ
 from .gates import MAX_BITS
 from .leakage import logic_leakage_uw
 
-__all__ = ["VECTOR_KINDS", "VECTOR_OPERAND_BITS", "VectorUnit", "vector_unit", "baseline_vector_unit",
-           "with_vector_energy"]
+__all__ = ["VECTOR_KINDS", "VECTOR_OPERAND_BITS", "MAX_LANES", "VectorUnit", "vector_unit",
+           "baseline_vector_unit", "with_vector_energy"]
+
+MAX_LANES = 2 ** 31
+"""the most lanes a vector unit may have (a bound on the argument, far past any chip: an H100 has 8 448)"""
 
 VECTOR_OPERAND_BITS = 32
 """width of the vector unit's element operations: I-BERT's INT32 intermediates (Kim et al., ICML 2021)"""
@@ -142,7 +145,7 @@ def _kind(kind: str) -> tuple[int, int]:
 @checked_types
 def vector_unit(tech: TechnologyConfig, lanes: int, input_bits: int) -> VectorUnit:
     """The vector unit of ``lanes`` lanes at ``tech`` (node, supply, clock), attention products at ``input_bits``."""
-    check_int("vector unit lanes", lanes, 1, 2 ** 31)
+    check_int("vector unit lanes", lanes, 1, MAX_LANES)
     check_int("attention input_bits", input_bits, 1, MAX_BITS)
     bits = VECTOR_OPERAND_BITS
     register_pj = register_file_energy_pj_per_bit(tech)

@@ -17,8 +17,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from ..argcheck import check_int
-from .cnn import mobilenetv2, resnet18, resnet50
+from .cnn import MAX_IMAGE_SIDE, mobilenetv2, resnet18, resnet50
 from .ops import CacheOp, MatrixOp, Model, VectorOp
 from .pricing import (DEFAULT_VECTOR_LANES, KV_PLACES, LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, MAX_ITEMS,
                       MAX_SEQUENCES, DoesNotFitError, chips_needed, price_model)
@@ -41,9 +40,6 @@ PHASES = ("prefill", "decode")
 DEFAULT_SEQ_LEN = {"bert-base": 128}
 """sequence length when none is given: BERT's 128 (its pre-training length for 90 % of steps); a decoder's
 trained context (``Decoder.max_context``)"""
-MAX_IMAGE_SIDE = 8192
-"""largest CNN image side, pixels: an 8K UHD frame is 7680 wide (2**64 had priced 2.9e51 TJ an image, 10**400
-overflowed)"""
 
 
 def unknown_model(name: str) -> str:
@@ -80,6 +76,5 @@ def get_model(name: str, *, seq_len: int | None = None, phase: str | None = None
     if name in _CNNS:
         if seq_len is not None:
             raise ValueError(f"{name} takes an image, not a sequence length")
-        side = 224 if image_side is None else check_int("image_side", image_side, minimum=32, maximum=MAX_IMAGE_SIDE)
-        return _CNNS[name](side)
+        return _CNNS[name](224 if image_side is None else image_side)  # the builder checks the side
     return bert_base(DEFAULT_SEQ_LEN[name] if seq_len is None else seq_len)

@@ -27,12 +27,12 @@ from ..config.modes import Dataflow, EnergyModel, WorkloadKind
 from ..config.schema import Config
 from ..cost.baseline import baseline_breakdown, baseline_traffic, check_dram_capacity, onchip_memory
 from ..cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
-from ..cost.routing import routed_runs
+from ..cost.routing import real_runs, routed_runs
 from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_energy
 from ..mapping import plan_layer
-from .ops import MatrixOp, Model, real_runs
+from .ops import MatrixOp, Model
 
-__all__ = ["price_baseline", "product_config"]
+__all__ = ["price_baseline", "product_config", "product_runs"]
 
 
 def product_config(config: Config, in_features: int, out_features: int, vectors_per_item: int = 1) -> Config:
@@ -42,6 +42,20 @@ def product_config(config: Config, in_features: int, out_features: int, vectors_
     workload = replace(config.workload, kind=WorkloadKind.DENSE, in_features=in_features, out_features=out_features)
     baseline = replace(config.baseline, batch=config.baseline.batch * vectors_per_item)
     return replace(config, workload=workload, baseline=baseline)
+
+
+def product_runs(config: Config, in_features: int, out_features: int, vectors_per_item: int, vectors: int,
+                 routed_fraction: float, tap_fraction: float,
+                 include_weight_load: bool) -> tuple[Config, bool, list[tuple[int, float]]]:
+    """(the product's config, whether its weights stay on chip, its (vectors, weight) runs) for ``vectors`` vectors
+    of an in_features x out_features product: baseline.batch counts items, an item's ``vectors_per_item`` (a conv's
+    positions, a prompt's tokens; a transposed conv's: its share meeting input values) sharing a fetch; a routed
+    expert as the mean over the token counts it receives, batch by batch where it streams
+    (:func:`cimsim.cost.routing.routed_runs`); a transposed conv's real products only (``real_runs``)."""
+    layer = product_config(config, in_features, out_features, max(1, round(vectors_per_item * tap_fraction)))
+    fits = baseline_traffic(layer, 1, include_weight_load=include_weight_load).weights_fit
+    runs = routed_runs(vectors, routed_fraction, layer.baseline.batch, routed_fraction == 1 or fits)
+    return layer, fits, real_runs(runs, tap_fraction)
 
 
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
@@ -60,18 +74,11 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         # static weights serve every item of the run; an attention product's K and V are one item's own (a decoded
         # token's sequence, a prompt), so each item runs it apart
         runs, run_vectors = (1, items * op.vectors_per_item) if op.static else (items, op.vectors_per_item)
-        # baseline.batch counts items: an item's vectors (a conv's positions, a prompt's tokens; a transposed
-        # conv's: the share that meets input values, ops.real_runs) share a fetch
-        layer = product_config(config, op.in_features, op.out_features,
-                               max(1, round(op.vectors_per_item * op.tap_fraction)))
-        batch = layer.baseline.batch
-        fits = baseline_traffic(layer, 1, include_weight_load=load).weights_fit
+        layer, fits, vector_runs = product_runs(config, op.in_features, op.out_features, op.vectors_per_item,
+                                                run_vectors, op.routed_fraction, op.tap_fraction, load)
         streamed = streamed or (op.static and not fits)
-        resident = op.routed_fraction == 1 or fits
-        # a routed expert: the mean over the token counts it receives, batch by batch where it streams (cost.routing)
-        routed = routed_runs(run_vectors, op.routed_fraction, batch, resident)
-        for vectors, weight in real_runs(routed, op.tap_fraction):  # a transposed conv: its real products only
-            key = (op.in_features, op.out_features, vectors, batch, load, dram_bits)
+        for vectors, weight in vector_runs:
+            key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits)
             if key not in cache:
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
                                                 dram_activation_bits=dram_bits)

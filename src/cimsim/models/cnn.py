@@ -19,7 +19,11 @@ from __future__ import annotations
 from ..argcheck import check_int
 from .ops import MatrixOp, Model, Op, VectorOp
 
-__all__ = ["resnet18", "resnet50", "mobilenetv2"]
+__all__ = ["resnet18", "resnet50", "mobilenetv2", "MAX_IMAGE_SIDE"]
+
+MAX_IMAGE_SIDE = 8192
+"""largest CNN image side, pixels: an 8K UHD frame is 7680 wide (2**64 had priced 2.9e51 TJ an image, 10**400
+overflowed)"""
 
 _CLASSES = 1000  # ImageNet-1k
 
@@ -28,7 +32,7 @@ class _Builder:
     """Collects ops while tracking the feature map (side x side x channels)."""
 
     def __init__(self, side: int, channels: int):
-        check_int("image side (pixels)", side, minimum=32)
+        check_int("image_side", side, minimum=32, maximum=MAX_IMAGE_SIDE)
         self.side, self.channels = side, channels
         self.ops: list[Op] = []
 

@@ -26,7 +26,7 @@ import numpy as np
 from ..argcheck import check_int, check_real
 from ..cost.vector_unit import VECTOR_KINDS
 
-__all__ = ["MatrixOp", "VectorOp", "CacheOp", "Op", "Model", "WEIGHT_KINDS", "real_runs"]
+__all__ = ["MatrixOp", "VectorOp", "CacheOp", "Op", "Model", "WEIGHT_KINDS"]
 
 WEIGHT_KINDS = ("static", "activation")
 
@@ -63,7 +63,7 @@ class MatrixOp:
     tap_fraction: float = 1.0
     """the share of its products that meet an input value, in (0, 1]: a transposed convolution's (lowered to the
     conv over its input with the stride's and padding's zeros inserted, ``Conv2d.tap_fraction``): MACs and the
-    baseline's work count that share (:func:`real_runs`), the arrays read every vector whole"""
+    baseline's work count that share (:func:`cimsim.cost.routing.real_runs`), the arrays read every vector whole"""
     input_zero_fraction: float | None = None
     """the fraction of its input values that are 0 (after a ReLU: measured by
     :func:`cimsim.models.from_network.model_from_network` from sample inputs); None: the config's
@@ -159,19 +159,6 @@ class CacheOp:
 
     def __post_init__(self) -> None:
         _positive(self, "write_elements_per_item", "read_elements_per_item", "held_elements", minimum=0)
-
-
-def real_runs(runs: list[tuple[int, float]], tap_fraction: float) -> list[tuple[int, float]]:
-    """(vectors, weight) ``runs`` of a matrix whose products meet input values at ``tap_fraction`` of its taps
-    (:attr:`MatrixOp.tap_fraction`) as the whole vectors a processor that skips the others runs: each run as the
-    floor and the ceiling of vectors x tap_fraction (at least one), weighted to that mean"""
-    done = []
-    for vectors, weight in runs:
-        real = vectors * tap_fraction
-        low = max(1, math.floor(real))
-        done += [(low, weight * real / low)] if real <= low else [(low, weight * (low + 1 - real)),
-                                                                  (low + 1, weight * (real - low))]
-    return done
 
 
 Op = MatrixOp | VectorOp | CacheOp

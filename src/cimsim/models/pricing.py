@@ -38,7 +38,7 @@ from ..config.schema import Config
 from ..cost.cells import cell_family
 from ..cost.chip import Stage, chip_breakdown
 from ..cost.cim import programming_pulses
-from ..cost.vector_unit import VectorUnit, vector_unit
+from ..cost.vector_unit import MAX_LANES, VectorUnit, vector_unit
 from ..counts import Counts
 from ..mapping import Plan
 from .baseline import price_baseline
@@ -198,7 +198,7 @@ def _check_options(config, model, items: int, chips: int | None, reload_weights:
     items, sequences = (check_int(name, value, maximum=most) for name, value, most in (
         ("items", items, MAX_ITEMS), ("sequences", sequences, MAX_SEQUENCES)))
     chips = None if chips is None else check_int("chips", chips)
-    vector_lanes = check_int("vector_lanes", vector_lanes, 1, 2 ** 31)  # the vector unit's bound
+    vector_lanes = check_int("vector_lanes", vector_lanes, 1, MAX_LANES)
     if chips is not None and reload_weights:
         raise ValueError("give either chips (the weights span several chips) or reload_weights, not both")
     if kv_cache not in KV_PLACES:

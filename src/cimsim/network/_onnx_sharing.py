@@ -12,6 +12,7 @@ gives the folded layers of one matrix that still hold equal weights (or biases) 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -32,24 +33,16 @@ def derived(g, const: np.ndarray, how, make=None) -> np.ndarray:
     return g.matrices[key][1]
 
 
-def _matrix(layer: MatrixLayer) -> tuple[int, int]:
-    """what makes a layer's matrix (``Network.matrix_indices``): its weight array object and its groups"""
-    return id(layer.weight), getattr(layer, "groups", 1)
-
-
 def unified(layers: list, origin: dict) -> list:
     """``layers`` with each folded matrix layer (``origin``: folded layer -> the layer it came from) whose weights
     (bias) equal those of an earlier folded layer from the same matrix given that layer's array: one matrix (one
     bias) again"""
-    places: dict[tuple, int] = {}
-    for layer in layers:
-        if isinstance(layer, MatrixLayer):
-            places[_matrix(origin.get(layer, layer))] = places.get(_matrix(origin.get(layer, layer)), 0) + 1
+    places = Counter(origin.get(layer, layer).matrix_key for layer in layers if isinstance(layer, MatrixLayer))
     first: dict[tuple, np.ndarray] = {}
     out = []
     for layer in layers:
-        if isinstance(layer, MatrixLayer) and layer in origin and places[_matrix(origin[layer])] > 1:
-            root = _matrix(origin[layer])
+        if isinstance(layer, MatrixLayer) and layer in origin and places[origin[layer].matrix_key] > 1:
+            root = origin[layer].matrix_key
             weight = first.setdefault((root, "weight", _digest(layer.weight)), layer.weight)
             bias = None if layer.bias is None else first.setdefault((root, "bias", _digest(layer.bias)), layer.bias)
             if weight is not layer.weight or bias is not layer.bias:

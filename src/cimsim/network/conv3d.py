@@ -45,7 +45,6 @@ class Conv3d(GroupedConv):
 
     def __post_init__(self):
         super().__post_init__()
-        self._check_taps()
         object.__setattr__(self, "weight", real_array("Conv3d weight", self.weight, 5))
         object.__setattr__(self, "bias", checked_bias(self.bias, self.weight.shape[0]))
         object.__setattr__(self, "stride", ints("Conv3d stride", self.stride, 3, 1, _AXES))

@@ -125,6 +125,12 @@ class MatrixLayer(Layer):
         :class:`Conv2d`)"""
         return 1.0
 
+    @property
+    def matrix_key(self) -> tuple[int, int]:
+        """what makes its matrix one with another layer's (weight sharing, ``Network.matrix_indices``): the weight
+        array object and the groups"""
+        return id(self.weight), getattr(self, "groups", 1)
+
 
 class DigitalLayer(Layer):
     """A layer computed by the digital periphery."""
@@ -189,8 +195,9 @@ class GroupedConv(MatrixLayer):
     """A convolution's matrix layer: ``weight`` (out_ch, in_ch / groups, *kernel) over ``groups`` channel groups,
     one block-diagonal matrix (:func:`grouped_matrix`) multiplied group by group (:func:`grouped_product`)."""
 
-    def _check_taps(self) -> None:
-        """``tap_fraction`` checked: a real number in (0, 1]"""
+    def __post_init__(self):
+        """the scalar fields (:meth:`Layer.__post_init__`), then ``tap_fraction``: a real number in (0, 1]"""
+        super().__post_init__()
         name = f"{type(self).__name__} tap_fraction"
         object.__setattr__(self, "tap_fraction", check_real(name, self.tap_fraction, 0, 1, low_open=True))
 
@@ -239,7 +246,6 @@ class Conv2d(GroupedConv):
 
     def __post_init__(self):
         super().__post_init__()
-        self._check_taps()
         object.__setattr__(self, "weight", real_array("Conv2d weight", self.weight, 4))
         object.__setattr__(self, "bias", checked_bias(self.bias, self.weight.shape[0]))
         object.__setattr__(self, "stride", _pair("Conv2d stride", self.stride, 1))

@@ -132,8 +132,8 @@ class Network:
         """Per layer, the ``index`` of the matrix it reads (module doc: weight sharing; in order of first use), None
         for a digital layer."""
         first: dict[tuple[int, int], int] = {}
-        return [first.setdefault((id(layer.weight), getattr(layer, "groups", 1)), len(first))
-                if isinstance(layer, MatrixLayer) else None for layer in self.layers]
+        return [first.setdefault(layer.matrix_key, len(first)) if isinstance(layer, MatrixLayer) else None
+                for layer in self.layers]
 
     def matrix_layers(self) -> list[MatrixLayer]:
         """The matrices on crossbars, in order of first use, each once (module doc: weight sharing) as the layer of

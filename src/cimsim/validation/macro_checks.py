@@ -103,7 +103,7 @@ def check_top_level(file: str, table: Mapping[str, Any]) -> list[dict[str, Any]]
 def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) -> None:
     """A ValueError naming the file, entry and field where a field of a ``kind`` ('macro' or 'point') table is
     missing, unknown or at the wrong level, or has the wrong type or range (an int where a count is meant, a
-    a positive number in [1e-9, 1e12] for a figure, ...)."""
+    positive number in [1e-9, 1e12] for a figure, ...)."""
     for name in _REQUIRED[kind]:
         if name not in values:
             raise ValueError(f"{file}: {where}: '{name}' is required")
