@@ -154,7 +154,7 @@ class Crossbar:
             batch = planes2d.shape[0] // self.plan.n_planes
             _kernels.add_read_noise(sums, batch, self.plan.n_planes, self.layer.col_w.size,
                                     self._noise_std(row_sq[group], group), self._noise_key(group, purpose), 0)
-        elif self.config.device.read_noise_sigma > 0:
+        if self._cell_noise_path:  # as in _rows: drawn cell by cell, on top of any kT/C noise
             self._cell_noise(sums, planes2d[:, start:stop])
         return sums
 

@@ -9,7 +9,9 @@ Models (each drawn once per programming, in a fixed order from the generator giv
 - programming error: Gaussian, sigma = program_sigma x (g_max - g_min) ("absolute") or x the target
   conductance ("proportional"); with program-and-verify a cell is rewritten (a fresh draw) while
   |error| > tolerance x (g_max - g_min), at most program_verify_max_writes writes;
-- stuck cells: a fraction stuck at g_min, another at g_max, whatever was programmed;
+- stuck cells: a fraction stuck at g_min, another at g_max, whatever was programmed (drawn after the programming
+  error); with program-and-verify a stuck cell takes one write when its stuck level is within tolerance of its
+  target, else program_verify_max_writes (it never verifies);
 - drift: G(t) = G_programmed x (t / t0) ** -nu, nu ~ N(drift_nu, drift_nu_sigma) per cell, clipped at 0.
 """
 
@@ -45,24 +47,44 @@ class ProgrammedCells:
 
 
 def _programming_error(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
-                       rng: np.random.Generator) -> tuple[np.ndarray, int]:
-    """Error of each programmed cell (level units) and the writes spent."""
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+    """Error of each programmed cell (level units) and the writes each took (None: one each, no verify)."""
     if device.program_sigma == 0:
-        return np.zeros(target.shape), target.size
+        return np.zeros(target.shape), None
     sigma = device.program_sigma * (max_level if device.program_error == ProgramError.ABSOLUTE else target + r)
     error = sigma * rng.standard_normal(target.shape)
-    writes = target.size
-    if device.program_verify_tolerance is not None:
-        tolerance = device.program_verify_tolerance * max_level
-        for _ in range(device.program_verify_max_writes - 1):
-            retry = np.abs(error) > tolerance
-            n = int(retry.sum())
-            if n == 0:
-                break
-            writes += n
-            sig = sigma if np.isscalar(sigma) else sigma[retry]
-            error[retry] = sig * rng.standard_normal(n)
+    if device.program_verify_tolerance is None:
+        return error, None
+    tolerance = device.program_verify_tolerance * max_level
+    writes = np.ones(target.shape, dtype=np.int16)  # at most program_verify_max_writes <= 1000 (the loader's bound)
+    for _ in range(device.program_verify_max_writes - 1):
+        retry = np.abs(error) > tolerance
+        n = int(retry.sum())
+        if n == 0:
+            break
+        writes[retry] += 1
+        sig = sigma if np.isscalar(sigma) else sigma[retry]
+        error[retry] = sig * rng.standard_normal(n)
     return error, writes
+
+
+def _stuck(target: np.ndarray, r: float, max_level: int, device: DeviceConfig, programmed: np.ndarray,
+           writes: np.ndarray | None, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """``programmed`` with the stuck cells at g_min or g_max (level units), and the writes spent on all cells.
+
+    With program-and-verify a stuck cell verifies at once when its stuck level is within tolerance of its target,
+    else it takes program_verify_max_writes writes (it never verifies)."""
+    u = rng.random(target.shape)
+    low = u < device.stuck_at_gmin_rate
+    high = (u >= device.stuck_at_gmin_rate) & (u < device.stuck_at_gmin_rate + device.stuck_at_gmax_rate)
+    programmed = np.where(high, max_level + r, np.where(low, r, programmed))
+    if device.program_verify_tolerance is None:
+        return programmed, target.size
+    stuck = low | high
+    held = np.where(high, max_level, 0)[stuck]  # the stuck level above g_min
+    missed = np.abs(held - target[stuck]) > device.program_verify_tolerance * max_level
+    free = int((~stuck).sum()) if writes is None else int(writes[~stuck].sum(dtype=np.int64))
+    return programmed, free + int(np.where(missed, device.program_verify_max_writes, 1).sum(dtype=np.int64))
 
 
 @checked_types
@@ -75,13 +97,11 @@ def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceCo
     if not (device.program_sigma or device.stuck_at_gmin_rate or device.stuck_at_gmax_rate or device.drift_nu
             or device.drift_nu_sigma):  # ideal cells hold their targets: no draws, no arithmetic over every cell
         return ProgrammedCells(np.zeros(target.shape), np.ones(()), target.size, at_target=True)
-    error, writes = _programming_error(target, r, max_level, device, rng)
+    error, cell_writes = _programming_error(target, r, max_level, device, rng)
     programmed = target + r + error
+    writes = target.size if cell_writes is None else int(cell_writes.sum(dtype=np.int64))
     if device.stuck_at_gmin_rate or device.stuck_at_gmax_rate:
-        u = rng.random(target.shape)
-        programmed = np.where(u < device.stuck_at_gmin_rate, r, programmed)
-        high = (u >= device.stuck_at_gmin_rate) & (u < device.stuck_at_gmin_rate + device.stuck_at_gmax_rate)
-        programmed = np.where(high, max_level + r, programmed)
+        programmed, writes = _stuck(target, r, max_level, device, programmed, cell_writes, rng)
     factor = np.ones(())
     if device.drift_nu or device.drift_nu_sigma:
         nu = np.maximum(0.0, device.drift_nu + device.drift_nu_sigma * rng.standard_normal(target.shape))
@@ -107,8 +127,9 @@ def drift_gains(now: np.ndarray, programmed: np.ndarray, phys_tile: np.ndarray, 
     of its array.
 
     The drift of array (row tile, column tile) is the ratio of its total conductance now to that just after
-    programming (what an all-ones calibration read returns; Joshi et al., Nat. Commun. 2020); ``phys_tile`` and
-    ``col_tile`` give the column tile of each physical and each converted column.
+    programming (what an all-ones calibration read returns; Joshi et al., Nat. Commun. 2020): ``now`` and
+    ``programmed`` are the conductances the sense amplifiers see (with IR drop, the effective ones); ``phys_tile``
+    and ``col_tile`` give the column tile of each physical and each converted column.
     """
     starts = np.arange(0, plan.in_features, plan.rows)
 

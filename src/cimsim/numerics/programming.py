@@ -21,7 +21,7 @@ from .checks import finite_matrix
 from .devices import drift_gains, program_cells
 from .encoding import _quantize_weights, _weight_levels, normal_rows
 from .irdrop import layer_effective_conductance
-from .layout import layout
+from .layout import Layout, layout
 
 __all__ = ["ProgrammedLayer", "program_layer", "ideal_conductances_us", "compact_layer", "row_level_fractions"]
 
@@ -97,6 +97,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     seen = phys if config.array.wire_resistance_ohm == 0 else (
         layer_effective_conductance(conductances_us, lay.phys_tile, p, config.array.wire_resistance_ohm,
                                     exact=config.array.ir_drop == IrDropModel.EXACT) / step - r)
+    compensation = _drift_compensation(config, p, lay, phys, seen, cells.drift_factor, step)
     if lay.adder_levels is not None:  # a digital array's offset reference: its adders', read after the cells
         seen = np.hstack([seen, lay.adder_levels])
     converted = seen
@@ -109,9 +110,6 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     ones_col = lay.col_w.size if col_r.any() else -1  # an unsubtracted g_min needs the row sum: a ones column
     blocks = [converted, np.ones((p.in_features, 1))] if ones_col >= 0 else [converted]
     n_blocks = int((lay.col_t >= 0).sum()) // p.out_features
-    compensated = device.drift_compensation == DriftCompensation.GLOBAL
-    compensation = (drift_gains(phys + r, (phys + r) / cells.drift_factor, lay.phys_tile, lay.col_tile, p)
-                    if compensated else np.ones((p.row_tiles, lay.col_w.size)))
     matrix = np.ascontiguousarray(np.hstack(blocks) if len(blocks) > 1 else converted, dtype=np.float32)
     layer = ProgrammedLayer(
         weight_codes=codes.astype(np.int8 if p.weight_bits <= 8 else np.int16), weight_scale=scale, weight_shift=shift,
@@ -129,6 +127,21 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
         if isinstance(value, np.ndarray) and value.flags.owndata:
             value.setflags(write=False)
     return layer
+
+
+def _drift_compensation(config: Config, plan: Plan, lay: Layout, phys: np.ndarray, seen: np.ndarray,
+                        drift_factor: np.ndarray, step: float) -> np.ndarray:
+    """Global drift compensation gains (:func:`.drift_gains`; ones without it) from the cells' levels above g_min
+    ``phys`` (drift included) and what the sense amplifiers see ``seen`` (level units): the all-ones calibration read
+    measures the effective conductances with IR drop, now and just after programming (undrifted: / drift_factor)."""
+    if config.device.drift_compensation != DriftCompensation.GLOBAL:
+        return np.ones((plan.row_tiles, lay.col_w.size))
+    r, wire = plan.g_min_us / step, config.array.wire_resistance_ohm
+    then = (phys + r) / drift_factor
+    if wire:  # the read just after programming saw the undrifted cells through the same wires
+        then = layer_effective_conductance(then * step, lay.phys_tile, plan, wire,
+                                           exact=config.array.ir_drop == IrDropModel.EXACT) / step
+    return drift_gains(seen + r, then, lay.phys_tile, lay.col_tile, plan)
 
 
 def _columns(a: np.ndarray, index: np.ndarray) -> np.ndarray:
