@@ -153,7 +153,8 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
 
 @checked_types
 def model_from_network(network: Network, name: str = "network", inputs=None) -> Model:
-    """The shapes-only model of ``network``, one item = one inference. A matrix shared by several places of the
+    """The shapes-only model of ``network``, one item = one inference (of a network of token ids, its tokens per
+    item those :func:`_tokens` counts, for per-token figures). A matrix shared by several places of the
     graph is one static op, at its first place, with the vectors and inputs of all its places. Each static op
     holds its weights' share of zeros; with sample ``inputs``, its inputs' too (:func:`input_samples`), and
     samples of its input vectors and weight rows (a grouped op's: each group's), priced at their codes and levels.
@@ -201,7 +202,24 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     return Model(name, "inference", tuple(ops), math.prod(network.input_shape), math.prod(network.output_shape),
-                 dram_parameters=_memory_parameters(network, seen), source="network file" + _zeros_note(measured))
+                 tokens_per_item=_tokens(network), dram_parameters=_memory_parameters(network, seen),
+                 source="network file" + _zeros_note(measured))
+
+
+_ID_MOVES = {"reshape", "transpose", "slice", "flatten"}
+"""data movements after which values of the input are still its token ids, one each"""
+
+
+def _tokens(network: Network) -> int:
+    """the tokens of one inference of a network whose input is token ids (an embedding lookup reads it, directly or
+    after :data:`_ID_MOVES`): the most ids one lookup reads, one token each; 1 for any other network"""
+    shapes, ids, tokens = network.shapes(), {0}, 1  # value 0: the network input
+    for k, (layer, reads) in enumerate(zip(network.layers, network.inputs)):
+        if layer.kind == "embedding" and reads[0] in ids:
+            tokens = max(tokens, math.prod(shapes[reads[0]]))
+        elif layer.kind in _ID_MOVES and reads and all(v in ids for v in reads):
+            ids.add(k + 1)  # value k + 1: layer k's output
+    return tokens
 
 
 def _zeros_note(measured: list[DataStats] | None) -> str:

@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 
+from ._torch_distinct import distinct_values, exact_initializers
 from ._torch_experts import dense_experts
 from ._torch_linalg import linalg_calls
 from ._torch_rewrites import functional_calls, onnx_symbolics, tensor_calls
@@ -30,20 +31,23 @@ MESSAGE_CHARS = 600
 
 def export(torch, onnx, model, x, opset: int, name: str):
     """(The ONNX model of ``model`` traced on ``x`` (TorchScript tracer, eval mode as the caller set it), loaded
-    with its weights; its experts modules computed densely -> the experts per token, :mod:`._torch_experts`); a
+    with its weights; its experts modules computed densely -> the experts per token, :mod:`._torch_experts`; its
+    distinct tensors of equal values kept apart, :mod:`._torch_distinct`); a
     ValueError naming ``name`` and torch's message where the export fails."""
     with tempfile.TemporaryDirectory(prefix="cimsim-export-") as folder:
         path = os.path.join(folder, "model.onnx")
         try:
             with (_exportable(torch), onnx_symbolics(torch), _no_graph_dump(torch),
-                  dense_experts(torch, model) as routing):
+                  distinct_values(torch, model) as moved, dense_experts(torch, model) as routing):
                 torch.onnx.export(model, (x,), path, dynamo=False, opset_version=opset, do_constant_folding=True,
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
             hint = routing_hint(model, str(exc)) or _constant_hint(str(exc))
             raise ValueError(f"torch model {name}: the ONNX export (traced on a batch of one sample) failed: "
                              f"{type(exc).__name__}: {_message(str(exc))}{hint}") from None
-        return onnx.load(path), routing  # with the external data of a model past 2 GiB
+        exported = onnx.load(path)  # with the external data of a model past 2 GiB
+        exact_initializers(onnx, exported, moved)
+        return exported, routing
 
 
 @contextlib.contextmanager

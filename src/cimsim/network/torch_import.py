@@ -3,7 +3,8 @@
 The model is exported by torch's own ONNX exporter (the TorchScript tracer: ``dynamo=False``, which needs no further
 package; :mod:`._torch_export`), in eval mode, on one example sample, with batch-norm and constant subgraphs folded,
 to a temporary file, and read by :func:`~cimsim.network.onnx_import.network_from_onnx`: the same network as exporting
-to a file and loading that.
+to a file and loading that, but for distinct tensors of equal values, which torch's exporter merges into one and
+from_torch keeps apart (:mod:`._torch_distinct`).
 """
 
 from __future__ import annotations

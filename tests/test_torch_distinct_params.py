@@ -1,0 +1,124 @@
+"""Distinct torch tensors of equal values stay distinct matrices through from_torch (docs/networks.md: weight
+sharing is one weight object, not equal values), the user's model left bit for bit as it was; and a network of
+token ids is priced per token (docs/models.md). The torch tests need torch (CI installs it; elsewhere they skip)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from cimsim.config import load_config
+from cimsim.models import price_model
+from cimsim.models.from_network import model_from_network
+from cimsim.network import Dense, Embedding, Network, Reshape
+from extras import torch_or_skip
+
+RNG = np.random.default_rng(83)
+CONFIG = Path(__file__).parent.parent / "configs" / "default.toml"
+
+
+def _imported(module, x: np.ndarray):
+    """(network, its Model) of ``module`` imported on ``x``, its outputs checked against torch's within float32
+    rounding (the import check's own tolerance is looser)"""
+    torch = torch_or_skip()
+    from cimsim.network import from_torch
+
+    module = module.eval()
+    net = from_torch(module, x)
+    with torch.no_grad():
+        want = module(torch.as_tensor(x)).double().numpy()
+    assert np.abs(net.forward(x) - want).max() <= 1e-5 * np.abs(want).max()
+    return net, model_from_network(net)
+
+
+def _bits(module) -> dict:
+    """each parameter and buffer of ``module`` as its bits (-0 apart from +0)"""
+    torch = torch_or_skip()
+    return {name: t.detach().clone().view(torch.int32) for name, t in module.state_dict().items()
+            if t.dtype == torch.float32}
+
+
+def test_a_fresh_transformer_encoder_keeps_each_layer_its_own_matrices():
+    torch = torch_or_skip()
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, batch_first=True, dropout=0.0)
+    encoder = torch.nn.TransformerEncoder(layer, num_layers=3, enable_nested_tensor=False)  # deep copies: equal values
+    net, model = _imported(encoder, RNG.standard_normal((2, 5, 16)).astype(np.float32))
+    assert len(net.matrix_layers()) == 3 * 4  # in-projection, out-projection and the two feed-forward matrices
+    assert model.parameters == sum(p.numel() for p in encoder.parameters())  # no position table, no batch norm
+
+
+def _copied_pair(torch):
+    """two Linear layers of one weight's values (distinct tensors) and zero biases, and a third module applied twice"""
+
+    class Copies(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.shared = (torch.nn.Linear(8, 8) for _ in range(3))
+            with torch.no_grad():
+                self.b.weight.copy_(self.a.weight)
+                self.a.bias.zero_()
+                self.b.bias.zero_().neg_()  # -0: equal to a's +0
+                self.shared.weight.copy_(self.a.weight)
+
+        def forward(self, x):
+            return self.shared(torch.relu(self.shared(self.b(torch.relu(self.a(x))))))
+
+    return Copies()
+
+
+def test_copied_weights_are_two_matrices_and_a_reused_module_one():
+    torch = torch_or_skip()
+    torch.manual_seed(1)
+    module = _copied_pair(torch)
+    net, model = _imported(module, RNG.standard_normal((2, 8)).astype(np.float32))
+    assert len(net.matrix_layers()) == 3  # a, b and shared (at two places: one matrix)
+    assert sorted(i for i in net.matrix_indices() if i is not None) == [0, 1, 2, 2]
+    assert model.parameters == sum(p.numel() for p in module.parameters())
+    for layer, linear in zip(net.matrix_layers(), (module.a, module.b, module.shared)):  # exact: no ulp left
+        assert np.array_equal(layer.weight, linear.weight.detach().double().numpy())
+        assert np.array_equal(layer.bias, linear.bias.detach().double().numpy())
+
+
+def test_from_torch_leaves_the_model_bit_for_bit():
+    torch = torch_or_skip()
+    from cimsim.network import from_torch
+
+    torch.manual_seed(2)
+    module = _copied_pair(torch).eval()
+    before = _bits(module)
+    from_torch(module, RNG.standard_normal((2, 8)).astype(np.float32))
+    after = _bits(module)
+    assert before.keys() == after.keys()
+    assert all(torch.equal(before[name], after[name]) for name in before)
+
+
+def _token_model(torch):
+    class Tokens(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.table, self.head = torch.nn.Embedding(20, 8), torch.nn.Linear(8, 4)
+
+        def forward(self, ids):
+            return self.head(self.table(ids))
+
+    return Tokens()
+
+
+def test_a_network_of_token_ids_is_priced_per_token():
+    torch = torch_or_skip()
+    torch.manual_seed(3)
+    net, model = _imported(_token_model(torch), RNG.integers(0, 20, (2, 6)))
+    assert model.tokens_per_item == 6
+    price = price_model(load_config(CONFIG), model)
+    assert np.isclose(price.energy_per_token_pj(price.cim) * 6, price.energy_per_item_pj(price.cim))
+    assert np.isclose(price.tokens_per_s(price.cim), 6 * price.cim.throughput_items_per_s)
+
+
+def test_token_ids_read_after_a_reshape_count_and_other_inputs_are_one_item():
+    table = RNG.standard_normal((10, 4))
+    ids = Network((Reshape((6,)), Embedding(table), Dense(RNG.standard_normal((3, 4)))), (2, 3))
+    assert model_from_network(ids).tokens_per_item == 6
+    floats = Network((Dense(RNG.standard_normal((3, 4))),), (5, 4))
+    assert model_from_network(floats).tokens_per_item == 1
