@@ -70,7 +70,8 @@ def _stacked(ax, bars: Sequence[tuple[str, dict[str, float]]], ylabel: str) -> N
         ax.bar(range(len(bars)), heights, bottom=bottoms, label=component, color=color, hatch=hatch,
                edgecolor="white" if hatch else None, linewidth=0.4)
         bottoms = [b + h for b, h in zip(bottoms, heights)]
-    ax.set_xticks(range(len(bars)), [name for name, _ in bars], rotation=20, ha="right")
+    ax.set_xticks(range(len(bars)), [name for name, _ in bars], rotation=20, ha="right",
+                  parse_math=False)  # a config's name as written: "$5 or $6" had been set as math
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 

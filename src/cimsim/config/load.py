@@ -79,7 +79,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     base = _preset_values(data["preset"], errors) if "preset" in data else {}
     name = base.get("name", Config.name)
     if "name" in data:
-        name = _checked("name", Text(), data["name"], errors)
+        name = _checked("name", Text(one_line=True), data["name"], errors)
     if "description" in data:
         _checked("description", Text(), data["description"], errors)
     sections: dict[str, dict[str, Any]] = {}
@@ -258,7 +258,7 @@ def field_errors(config: Config) -> list[tuple[str, str]]:
     """(dotted field, message) of every field of ``config`` its own rule rejects, as the loader words it: a Config
     built directly or with dataclasses.replace passed no loader."""
     errors: list[tuple[str, str]] = []
-    _checked("name", Text(), config.name, errors)
+    _checked("name", Text(one_line=True), config.name, errors)
     for section in SECTIONS:
         table = getattr(config, section)
         for f in dataclasses.fields(table):

@@ -7,6 +7,8 @@ A rule checks a value and, when it fails, says what was expected in words a user
 
 from __future__ import annotations
 
+import unicodedata
+
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -143,18 +145,22 @@ class Choice(Rule):
 
 @dataclass(frozen=True)
 class Text(Rule):
-    """A non-empty string; with ``optional`` the field may be left out (stored as None)."""
+    """A non-empty string; with ``optional`` the field may be left out (stored as None); with ``one_line`` it holds
+    no control character (a label printed in headings and captions: a newline had cut a report's heading)."""
 
     optional: bool = False
+    one_line: bool = False
 
     @property
     def expected(self) -> str:
-        return "a non-empty string" + (" (or left out)" if self.optional else "")
+        return ("a non-empty string" + (" without control characters (newlines, tabs)" if self.one_line else "")
+                + (" (or left out)" if self.optional else ""))
 
     def accepts(self, value: Any) -> bool:
         if value is None:
             return self.optional
-        return isinstance(value, str) and value.strip() != ""
+        return (isinstance(value, str) and value.strip() != ""
+                and not (self.one_line and any(unicodedata.category(ch) == "Cc" for ch in value)))
 
 
 def rule(check: Rule, doc: str) -> dict:

@@ -14,7 +14,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from ..argcheck import check_bool, check_path, checked_types
+from ..argcheck import check_bool, check_path, checked_types, markdown_cell
 from ..config.toml_file import open_input
 from ..errors import ConfigError
 
@@ -52,6 +52,12 @@ def read_table(path: str | os.PathLike) -> Table:
         raise ConfigError(str(path), [("", f"not a results table (its first line: {', '.join(header)[:60]!r}); "
                                            "'cimsim sweep SPEC -o results.csv' writes one, a column per axis and "
                                            "metric")])
+    ragged = [(k, sum(v is not None for c, v in row.items() if c is not None) + len(row.get(None) or ()))
+              for k, row in enumerate(rows, start=2) if None in row or None in row.values()]
+    if ragged:  # a row cut short (None cells) or longer than the header (its extras under None)
+        k, cells = ragged[0]
+        raise ConfigError(str(path), [("", f"line {k} has {cells} cells, the header {len(header)}; every row "
+                                           "holds a cell per column")])
     repeated = sorted({c for c in header if c.strip() and header.count(c) > 1})
     if repeated:  # a row would keep the last of them only
         raise ConfigError(str(path), [("", f"the column {c!r} is given {header.count(c)} times in the header; give "
@@ -112,7 +118,9 @@ def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: s
     left_out = f"; {left} rows left out: failed, or without a finite number in {x} and {y}" if left > 0 else ""
     lines = [f"Pareto front of {table.source}: minimise {x}, {'maximise' if maximize_y else 'minimise'} {y} "
              f"({len(front)} of {candidates} points{left_out})", "",
-             "| " + " | ".join(shown) + " |", "|" + "|".join("---:" if c in (x, y) else "---" for c in shown) + "|"]
+             "| " + " | ".join(map(markdown_cell, shown)) + " |",
+             "|" + "|".join("---:" if c in (x, y) else "---" for c in shown) + "|"]
     for row in front:
-        lines.append("| " + " | ".join(f"{float(row[c]):.6g}" if c in (x, y) else row[c] for c in shown) + " |")
+        lines.append("| " + " | ".join(f"{float(row[c]):.6g}" if c in (x, y) else markdown_cell(row[c])
+                                       for c in shown) + " |")
     return "\n".join(lines) + "\n"

@@ -39,13 +39,13 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     ax.scatter(fx, fy, s=24, color="tab:red", label=f"Pareto front ({len(front)})", zorder=3)
     for k, (row, px, py) in enumerate(zip(front, fx, fy)):
         ax.annotate(point_label(row), (px, py), xytext=(6, 6 if k % 2 else -10), textcoords="offset points",
-                    fontsize=6.5, color="tab:red")
+                    fontsize=6.5, color="tab:red", parse_math=False)  # a '$' in a name is drawn as written
     for values, set_scale in ((xs, ax.set_xscale), (ys, ax.set_yscale)):
         finite = [v for v in values if 0 < v < float("inf")]
         if finite and len(finite) == len(values) and max(finite) > 100 * min(finite):
             set_scale("log")
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(x, parse_math=False)
+    ax.set_ylabel(y, parse_math=False)
     ax.legend(fontsize=8)
     write_atomic_with(path, lambda fh: fig.savefig(fh, dpi=120, format=plot_format(path)))
     return Path(path)
