@@ -32,8 +32,12 @@ WEIGHT_KINDS = ("static", "activation")
 
 
 def _positive(owner: object, *names: str, minimum: int = 1) -> None:
+    """each field ``names`` of ``owner`` checked an int >= ``minimum`` and stored as a Python int (a numpy integer
+    kept had made a price's dict unwritable as JSON)"""
     for name in names:
-        check_int(f"{type(owner).__name__} {getattr(owner, 'name', '')!r}: {name}", getattr(owner, name), minimum)
+        value = check_int(f"{type(owner).__name__} {getattr(owner, 'name', '')!r}: {name}", getattr(owner, name),
+                          minimum)
+        object.__setattr__(owner, name, value)
 
 
 @dataclass(frozen=True)
@@ -196,7 +200,14 @@ class Model:
                             f"{', '.join(strays[:3])}")
         if not any(isinstance(op, MatrixOp) and op.static for op in self.ops):
             raise ValueError(f"model {self.name!r} has no static-weight matrix to put on crossbars")
+        if self.phase not in ("", "prefill", "decode"):
+            raise ValueError(f"model {self.name!r}: phase must be 'prefill', 'decode' or '' (no phases); got "
+                             f"{self.phase!r}")
+        if not isinstance(self.item, str) or not self.item.strip():
+            raise TypeError(f"model {self.name!r}: item must name what one item is (a str: image, sequence, token); "
+                            f"got {self.item!r}")
         _positive(self, "input_elements_per_item", "output_elements_per_item", "tokens_per_item")
+        _positive(self, "dram_parameters", minimum=0)
 
     def of_type(self, kind: type) -> Iterator:
         return (op for op in self.ops if isinstance(op, kind))

@@ -238,6 +238,9 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
                                                            sequences, activation_products, vector_lanes)
     rewritten = frozenset(op.name for op in model.of_type(MatrixOp) if not op.static
                           and activation_products == "arrays")
+    if clash := sorted(rewritten & {op.name for op in model.static_ops}):  # placement marks them by name
+        raise ValueError(f"model {model.name!r}: activation_products='arrays' tells its activation products by name, "
+                         f"and {', '.join(map(repr, clash))} also names a trained matrix; give the ops distinct names")
     placed_model = model if not rewritten else replace(model, ops=tuple(
         replace(op, weights="static") if isinstance(op, MatrixOp) and op.name in rewritten else op for op in model.ops))
     parts = place_model(config, placed_model, rewritten)
@@ -282,7 +285,9 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
 
 
 def chips_needed(config: Config, model: Model) -> int:
-    """chips that hold every weight of ``model`` at once (the placement rule of :mod:`cimsim.models.placement`)"""
+    """chips that hold every trained weight of ``model`` at once (the placement rule of
+    :mod:`cimsim.models.placement`); activation products put on arrays (``price_model(...,
+    activation_products="arrays")``) need room besides"""
     return len(place_model(config, model))
 
 
