@@ -51,7 +51,7 @@ def no_run(monkeypatch):
 
 @pytest.mark.parametrize("name, why", [
     ('"../escaped"', "path separator"), ('"/tmp/abs"', "path separator"), ('"."', "names a folder itself"),
-    ('".."', "names a folder itself"), ('"./b"', "path separator"), ('"a\\nb"', "control character"),
+    ('".."', "names a folder itself"), ('"./b"', "path separator"),
     ('" b"', "starts or ends with a space"), (f'"{"x" * 300}"', "300 characters long"),
     ('"energy_breakdown.png"', "the name of a file compare writes"), ('"Report.MD"', "the name of a file")])
 def test_compare_refuses_a_name_that_is_no_single_folder_before_any_run(tmp_path, no_run, name, why):

@@ -16,6 +16,7 @@ import os
 import re
 import types
 import typing
+import unicodedata
 
 import numpy as np
 
@@ -75,6 +76,11 @@ def finite_float(value) -> float | None:
 def cut_short(text: str, limit: int = 80) -> str:
     """``text``, cut to ``limit`` characters with its length said when longer."""
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def has_control_character(text: str) -> bool:
+    """whether ``text`` holds a control character (a newline, a tab, a NUL: Unicode category Cc)"""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def markdown_cell(text) -> str:

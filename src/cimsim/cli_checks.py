@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .argcheck import scheduler_problem, shown
+from .argcheck import has_control_character, scheduler_problem, shown
 from .atomic import check_writable, is_stream
 from .config.modes import WorkloadKind
 
@@ -35,7 +35,7 @@ def _name_problem(name: str, taken: Sequence[str]) -> str | None:
         return f"'{name}' names a folder itself, not a new one"
     if "/" in name or "\\" in name:
         return "it holds a path separator ('/' or '\\')"
-    if any(unicodedata.category(ch) == "Cc" for ch in name):
+    if has_control_character(name):
         return "it holds a control character"
     if name != name.strip():
         return "it starts or ends with a space"

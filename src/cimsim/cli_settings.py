@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import tomllib
-import unicodedata
 
 import click
+
+from .argcheck import has_control_character
 
 __all__ = ["load_with_options", "parse_value"]
 
@@ -26,7 +27,7 @@ def _overrides(settings: tuple[str, ...]) -> dict:
         field, sep, value = item.partition("=")
         if not sep or not field.strip():
             raise click.UsageError(f"--set expects FIELD=VALUE (e.g. adc.bits=6); got {item!r}")
-        if any(unicodedata.category(ch) == "Cc" for ch in item.strip()):
+        if has_control_character(item.strip()):
             raise click.UsageError(f"--set {item!r} holds a control character (a newline, a tab ...); give one "
                                    "FIELD=VALUE per --set, on one line")
         overrides[field.strip()] = parse_value(value.strip())

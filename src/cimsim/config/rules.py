@@ -7,13 +7,12 @@ A rule checks a value and, when it fails, says what was expected in words a user
 
 from __future__ import annotations
 
-import unicodedata
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from ..argcheck import finite_float, is_int
+from ..argcheck import finite_float, has_control_character, is_int
 from .modes import Mode
 
 __all__ = ["Rule", "Int", "Float", "Choice", "Text", "OptionalInt", "OptionalFloat", "rule"]
@@ -160,7 +159,7 @@ class Text(Rule):
         if value is None:
             return self.optional
         return (isinstance(value, str) and value.strip() != ""
-                and not (self.one_line and any(unicodedata.category(ch) == "Cc" for ch in value)))
+                and not (self.one_line and has_control_character(value)))
 
 
 def rule(check: Rule, doc: str) -> dict:

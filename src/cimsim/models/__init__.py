@@ -18,7 +18,7 @@ import difflib
 from collections.abc import Callable
 
 from .cnn import MAX_IMAGE_SIDE, mobilenetv2, resnet18, resnet50
-from .ops import CacheOp, MatrixOp, Model, VectorOp
+from .ops import PHASES, CacheOp, MatrixOp, Model, VectorOp
 from .pricing import (DEFAULT_VECTOR_LANES, KV_PLACES, LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, MAX_ITEMS,
                       MAX_SEQUENCES, DoesNotFitError, chips_needed, price_model)
 from .result import ModelPrice, price_table
@@ -36,7 +36,6 @@ MODEL_NAMES: tuple[str, ...] = (*_CNNS, "bert-base", *DECODERS)
 """names :func:`get_model` knows"""
 CNN_NAMES: tuple[str, ...] = tuple(_CNNS)
 """the models that take an image (``image_side``)"""
-PHASES = ("prefill", "decode")
 DEFAULT_SEQ_LEN = {"bert-base": 128}
 """sequence length when none is given: BERT's 128 (its pre-training length for 90 % of steps); a decoder's
 trained context (``Decoder.max_context``)"""

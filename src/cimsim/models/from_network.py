@@ -202,7 +202,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
     return Model(name, "inference", tuple(ops), math.prod(network.input_shape), math.prod(network.output_shape),
-                 tokens_per_item=_tokens(network), dram_parameters=_memory_parameters(network, seen),
+                 tokens_per_item=_tokens(network, values), dram_parameters=_memory_parameters(network, seen),
                  source="network file" + _zeros_note(measured))
 
 
@@ -210,10 +210,11 @@ _ID_MOVES = {"reshape", "transpose", "slice", "flatten"}
 """data movements after which values of the input are still its token ids, one each"""
 
 
-def _tokens(network: Network) -> int:
+def _tokens(network: Network, shapes: list) -> int:
     """the tokens of one inference of a network whose input is token ids (an embedding lookup reads it, directly or
-    after :data:`_ID_MOVES`): the most ids one lookup reads, one token each; 1 for any other network"""
-    shapes, ids, tokens = network.shapes(), {0}, 1  # value 0: the network input
+    after :data:`_ID_MOVES`): the most ids one lookup reads, one token each; 1 for any other network (``shapes``:
+    its values' shapes, ``Network.shapes()``)"""
+    ids, tokens = {0}, 1  # value 0: the network input
     for k, (layer, reads) in enumerate(zip(network.layers, network.inputs)):
         if layer.kind == "embedding" and reads[0] in ids:
             tokens = max(tokens, math.prod(shapes[reads[0]]))

@@ -26,7 +26,10 @@ import numpy as np
 from ..argcheck import check_int, check_real
 from ..cost.vector_unit import VECTOR_KINDS
 
-__all__ = ["MatrixOp", "VectorOp", "CacheOp", "Op", "Model", "WEIGHT_KINDS"]
+__all__ = ["MatrixOp", "VectorOp", "CacheOp", "Op", "Model", "WEIGHT_KINDS", "PHASES"]
+
+PHASES = ("prefill", "decode")
+"""a decoder's phases: a prompt's tokens at once, or one token per sequence a step"""
 
 WEIGHT_KINDS = ("static", "activation")
 
@@ -200,9 +203,9 @@ class Model:
                             f"{', '.join(strays[:3])}")
         if not any(isinstance(op, MatrixOp) and op.static for op in self.ops):
             raise ValueError(f"model {self.name!r} has no static-weight matrix to put on crossbars")
-        if self.phase not in ("", "prefill", "decode"):
-            raise ValueError(f"model {self.name!r}: phase must be 'prefill', 'decode' or '' (no phases); got "
-                             f"{self.phase!r}")
+        if self.phase not in ("", *PHASES):
+            raise ValueError(f"model {self.name!r}: phase must be {', '.join(map(repr, PHASES))} or '' (no "
+                             f"phases); got {self.phase!r}")
         if not isinstance(self.item, str) or not self.item.strip():
             raise TypeError(f"model {self.name!r}: item must name what one item is (a str: image, sequence, token); "
                             f"got {self.item!r}")

@@ -100,7 +100,8 @@ def price_table(prices: Sequence[ModelPrice]) -> str:
         chips = f"1 ({p.weight_parts} parts reloaded)" if p.weight_parts > 1 else str(p.chips)
         g = p.gain
         rows.append(
-            f"| {markdown_cell(p.label)} | {markdown_cell(p.item)} | {_fmt(p.energy_per_item_pj(p.cim) * 1e-12, 'J')} | "
+            f"| {markdown_cell(p.label)} | {markdown_cell(p.item)} | "
+            f"{_fmt(p.energy_per_item_pj(p.cim) * 1e-12, 'J')} | "
             f"{_fmt(p.energy_per_token_pj(p.cim) * 1e-12, 'J')} | {_fmt(p.cim.throughput_items_per_s, '/s')} | "
             f"{_fmt(p.tokens_per_s(p.cim), '')} | {chips} | {_fmt(p.energy_per_item_pj(p.baseline) * 1e-12, 'J')} | "
             f"{_fmt(p.baseline.throughput_items_per_s, '/s')} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")

@@ -100,10 +100,10 @@ def exact_initializers(onnx, exported, moved: list) -> None:
         wanted[values.shape, values.dtype.str, values.tobytes()] = original
         if values.ndim == 2:
             wanted[values.T.shape, values.dtype.str, np.ascontiguousarray(values.T).tobytes()] = original.T
-    shapes = {key[:2] for key in wanted}
+    shapes = {(shape, onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))) for shape, dtype, _ in wanted}
     for initializer in exported.graph.initializer:
-        array = onnx.numpy_helper.to_array(initializer)
-        if (array.shape, array.dtype.str) in shapes:
+        if (tuple(initializer.dims), initializer.data_type) in shapes:  # only these are read (a model of GiBs)
+            array = onnx.numpy_helper.to_array(initializer)
             original = wanted.get((array.shape, array.dtype.str, np.ascontiguousarray(array).tobytes()))
             if original is not None:
                 initializer.CopyFrom(onnx.numpy_helper.from_array(np.ascontiguousarray(original), initializer.name))

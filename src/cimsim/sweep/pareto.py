@@ -41,7 +41,8 @@ def read_table(path: str | os.PathLike) -> Table:
         with io.TextIOWrapper(open_input(path), encoding="utf-8-sig", newline="") as file:  # past a byte-order
             # mark (Excel's CSV UTF-8); a pipe with no writer refused, not waited on for ever
             reader = csv.DictReader(file)
-            rows = tuple(reader)
+            read = [(row, reader.line_num) for row in reader]  # the line each row ends on (a cell may span lines)
+            rows = tuple(row for row, _ in read)
             header = tuple(reader.fieldnames or ())
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ConfigError(str(path), [("", f"cannot read the results table: {getattr(exc, 'strerror', None) or exc}")]
@@ -52,16 +53,16 @@ def read_table(path: str | os.PathLike) -> Table:
         raise ConfigError(str(path), [("", f"not a results table (its first line: {', '.join(header)[:60]!r}); "
                                            "'cimsim sweep SPEC -o results.csv' writes one, a column per axis and "
                                            "metric")])
-    ragged = [(k, sum(v is not None for c, v in row.items() if c is not None) + len(row.get(None) or ()))
-              for k, row in enumerate(rows, start=2) if None in row or None in row.values()]
-    if ragged:  # a row cut short (None cells) or longer than the header (its extras under None)
-        k, cells = ragged[0]
-        raise ConfigError(str(path), [("", f"line {k} has {cells} cells, the header {len(header)}; every row "
-                                           "holds a cell per column")])
     repeated = sorted({c for c in header if c.strip() and header.count(c) > 1})
     if repeated:  # a row would keep the last of them only
         raise ConfigError(str(path), [("", f"the column {c!r} is given {header.count(c)} times in the header; give "
                                            "each column once") for c in repeated])
+    ragged = [(k, sum(v is not None for c, v in row.items() if c is not None) + len(row.get(None) or ()))
+              for row, k in read if None in row or None in row.values()]
+    if ragged:  # a row cut short (None cells) or longer than the header (its extras under None)
+        k, cells = ragged[0]
+        raise ConfigError(str(path), [("", f"line {k} has {cells} cells, the header {len(header)}; every row "
+                                           "holds a cell per column")])
     return Table(str(path), header, rows)
 
 

@@ -13,13 +13,12 @@ import decimal
 import math
 import os
 import sys
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..argcheck import is_int
+from ..argcheck import has_control_character, is_int
 from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, load_config, load_preset, with_overrides
 from ..config.load import python_scalar
 from ..config.toml_file import read_toml
@@ -194,7 +193,7 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[
 
 def _control(value: Any) -> bool:
     """whether ``value`` is a string holding a control character (a newline, a tab, ...)"""
-    return isinstance(value, str) and any(unicodedata.category(ch) == "Cc" for ch in value)
+    return isinstance(value, str) and has_control_character(value)
 
 
 def _field_error(field: str, value: Any) -> str | None:
