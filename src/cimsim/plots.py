@@ -72,7 +72,7 @@ def _stacked(ax, bars: Sequence[tuple[str, dict[str, float]]], ylabel: str) -> N
         bottoms = [b + h for b, h in zip(bottoms, heights)]
     ax.set_xticks(range(len(bars)), [name for name, _ in bars], rotation=20, ha="right",
                   parse_math=False)  # a config's name as written: "$5 or $6" had been set as math
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(ylabel, parse_math=False)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
