@@ -52,14 +52,17 @@ def _measured(config: Config):
 def test_analytic_counts_price_the_zeros_the_simulation_measures(design):
     """With 40 % zero inputs and 30 % zero weights generated, the measured data-dependent counts fall from uniform
     data's as the analytic path says: zero inputs drive nothing, zero weights hold code 0's level."""
-    uniform = with_overrides(SMALL, DESIGNS[design])
+    # 64 outputs (4 096 weights: a zero fraction realised within about 1 %; with 8, seeds 0-7 had spread -0.2 to
+    # +5.5 %); within the 5 % the docs promise between estimate and simulation (docs/sweeps.md), the model's own
+    # bias on these designs measured +0.4 to +3.0 % over seeds 0-7
+    uniform = with_overrides(SMALL, {**DESIGNS[design], "workload.out_features": 64})
     sparse = with_overrides(uniform, {"workload.input_zero_fraction": 0.4, "workload.weight_zero_fraction": 0.3})
     plan = plan_layer(sparse)
     before, after = _measured(uniform), _measured(sparse)
     predicted, base = analytic_counts(plan, 4000, DataStats.of(sparse)), analytic_counts(plan, 4000)
     name = "array_gv2t_fj" if plan.family.value == "resistive" else "cell_activity"
     assert getattr(after, name) / getattr(before, name) == pytest.approx(
-        getattr(predicted, name) / getattr(base, name), rel=0.03)
+        getattr(predicted, name) / getattr(base, name), rel=0.05)
     assert getattr(predicted, name) < 0.75 * getattr(base, name)  # the zeros matter: a test that could fail
     for field in dataclasses.fields(predicted):  # data-independent counts are the functional path's exactly
         if field.name not in DATA_DEPENDENT:
@@ -365,3 +368,16 @@ def test_a_grouped_conv_op_samples_each_groups_vectors_and_weights():
     flat = weight.reshape(8, 18)
     assert all(any(np.array_equal(row, w) for w in flat) for row in grouped.weight_sample)
     assert 0.3 < np.mean(grouped.input_sample == 0) < 0.7  # a ReLU's outputs (and the padding)
+
+
+def test_zero_masks_draw_from_streams_of_their_own():
+    """the input zero mask of block 0 had drawn default_rng([seed, 2, 0]), trial 0's device stream, and the weight
+    mask default_rng([seed, 3]), trial 0's cell read-noise stream ([seed, 3, 0] pads to it): masks and device draws
+    were the same numbers"""
+    config = with_overrides(SMALL, {"workload.input_zero_fraction": 0.5, "workload.weight_zero_fraction": 0.5,
+                                    "simulation.seed": 11})
+    inputs, weights = next(iter(input_blocks(config))), load_weights(config)
+    for mask, shape, crossbar_stream in ((inputs == 0, inputs.shape, [11, 2, 0]), (weights == 0, weights.shape,
+                                                                                  [11, 3, 0])):
+        assert 0.4 < mask.mean() < 0.6
+        assert not np.array_equal(mask, np.random.default_rng(crossbar_stream).random(shape) < 0.5)

@@ -3,7 +3,9 @@
 Generated data are reproducible from the config's seed and independent of the simulation's chunk size:
 weights come from ``default_rng([seed, 0])`` and input block k (of ``INPUT_BLOCK`` vectors) from
 ``default_rng([seed, 1, k])``; the values set to 0 (``workload.weight_zero_fraction``, ``input_zero_fraction``)
-are drawn from ``default_rng([seed, 3])`` and ``default_rng([seed, 2, k])``, so the other values stay. Files are
+are drawn from ``default_rng([seed, 4])`` and ``default_rng([seed, 5, k])``, so the other values stay: streams of
+their own (tags 0, 1, 4, 5 here; 2 and 3 are the crossbars' device and read-noise streams, ``[seed, 2, trial]``; a
+zero mask on 2 or 3 had drawn the very numbers of trial 0's programming or read noise). Files are
 memory-mapped and read block by block, so a long input file never has to fit in memory.
 """
 
@@ -71,7 +73,7 @@ def load_weights(config: Config, rows: int | None = None) -> np.ndarray:
     else:
         w = np.random.default_rng([config.simulation.seed, 0]).uniform(-1.0, 1.0, shape)
     if wl.weights != WeightSource.FILE:
-        w = _zeroed(w, wl.weight_zero_fraction, np.random.default_rng([config.simulation.seed, 3]))
+        w = _zeroed(w, wl.weight_zero_fraction, np.random.default_rng([config.simulation.seed, 4]))
     if not np.isfinite(w).all():
         raise _error(config, "workload.weights_file", "the weight matrix holds NaN or infinite values")
     return w
@@ -101,5 +103,5 @@ def input_blocks(config: Config) -> Iterator[np.ndarray]:
         else:
             block = _zeroed(_generate(wl.inputs, np.random.default_rng([config.simulation.seed, 1, k]),
                                       (n, wl.in_features), unsigned),
-                            wl.input_zero_fraction, np.random.default_rng([config.simulation.seed, 2, k]))
+                            wl.input_zero_fraction, np.random.default_rng([config.simulation.seed, 5, k]))
         yield block
