@@ -288,3 +288,11 @@ def test_an_on_off_ratio_float_rounding_cannot_hold_is_refused():
     near, off = (cimsim.simulate(TINY, {"device.g_min_us": g_min, "device.g_max_us": 1e6}).to_dict()["accuracy"]
                  for g_min in (1e6 * (1 - 2e-6), 0.0))  # just past the bound: the levels still resolve
     assert near["relative_error"] == pytest.approx(off["relative_error"], rel=1e-6)
+
+
+def test_a_seed_numpy_would_split_into_words_is_refused():
+    """numpy splits a seed past 2**32 into 32-bit words: seed 2**33 + 5 had drawn seed 5's devices of trial 2"""
+    from cimsim.errors import ConfigError
+    with pytest.raises(ConfigError, match=r"'simulation.seed' must be an integer in \[0, 4294967295\]"):
+        cimsim.as_config(TINY, {"simulation.seed": 2**33 + 5})
+    assert cimsim.as_config(TINY, {"simulation.seed": 2**32 - 1}).simulation.seed == 2**32 - 1
