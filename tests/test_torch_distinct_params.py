@@ -122,3 +122,41 @@ def test_token_ids_read_after_a_reshape_count_and_other_inputs_are_one_item():
     assert model_from_network(ids).tokens_per_item == 6
     floats = Network((Dense(RNG.standard_normal((3, 4))),), (5, 4))
     assert model_from_network(floats).tokens_per_item == 1
+
+
+def test_a_pending_backward_pass_and_odd_tensors_survive_the_export():
+    """the nudge and its restore had written into the parameters themselves: a loss computed before from_torch
+    failed its backward pass (version 0 -> 2); a nudge that landed on a third tensor's values merged the two (2
+    matrices for 3 weights); overlapping views of one storage kept the nudge in the other view's weights"""
+    torch = torch_or_skip()
+    from cimsim.network import from_torch
+
+    torch.manual_seed(0)
+    chain = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Linear(8, 8))
+    chain[1].load_state_dict(chain[0].state_dict())
+    loss, version = chain(torch.randn(3, 8)).square().sum(), chain[1].weight._version
+    from_torch(chain.eval(), RNG.standard_normal((2, 8)))
+    loss.backward()  # the versions the graph saved are still those of the tensors
+    assert chain[1].weight._version == version and chain[1].weight.grad is not None
+
+    class Three(torch.nn.Module):
+        def __init__(self, shared=None):
+            super().__init__()
+            ones = torch.ones(4, 4)
+            self.a, self.b, self.c = (torch.nn.Parameter(t) for t in (ones.clone(), ones.clone(), ones.clone()))
+            self.c.data[2, 2] = torch.nextafter(torch.tensor(1.0), torch.tensor(2.0))  # where b's nudge would land
+
+        def forward(self, x):
+            return x @ self.a @ self.b @ self.c
+
+    three = Three()
+    net = from_torch(three, RNG.standard_normal((2, 4)))
+    assert len(net.matrix_layers()) == 3
+    assert np.array_equal(net.matrix_layers()[2].weight.T, three.c.detach().numpy())
+
+    big = torch.ones(4, 5)
+    views = Three()
+    views.a, views.b = torch.nn.Parameter(big[:, :4]), torch.nn.Parameter(big[:, 1:])  # overlapping views
+    net = from_torch(views, RNG.standard_normal((2, 4)))  # views are left to the exporter's merge: a and b are one
+    for layer, param in zip(net.matrix_layers(), (views.a, views.c), strict=True):
+        assert np.array_equal(layer.weight.T, param.detach().numpy())  # exact, no nudge left in a view

@@ -24,14 +24,25 @@ __all__ = ["distinct_values", "exact_initializers"]
 def distinct_values(torch, model):
     """During the block, the k-th (k >= 1) of the floating-point parameters and buffers of ``model`` that hold the
     same values (other tensors, not one tensor listed twice) has one element moved toward +inf: its
-    ((k - 1) mod n)-th largest in magnitude of the finite ones (n of them) by 1 + (k - 1) // n ulps, so each differs
-    from the others in one element by at most a few ulps; the values are restored afterwards, bit for bit. Yields
-    the (values exported, values) of each tensor moved (numpy), for :func:`exact_initializers`."""
+    ((k - 1) mod n)-th largest in magnitude of the finite ones (n of them) by 1 + (k - 1) // n ulps, more where that
+    would equal another tensor, so each differs from the others in one element by a few ulps; the values are
+    restored afterwards, bit for bit, through ``.data`` (a pending backward pass still finds its tensors' versions).
+    Yields the (values exported, values) of each tensor moved (numpy), for :func:`exact_initializers`."""
     changed, moved = [], []
     try:
         with torch.no_grad():
-            for group in _equal_groups(torch, model):
-                changed += [_nudge(torch, tensor, rank) for rank, tensor in enumerate(group[1:])]
+            for group, taken in _equal_groups(torch, model):
+                for rank, tensor in enumerate(group[1:]):
+                    for extra in range(len(taken) + 1):  # a move that equals a third tensor is moved further
+                        index, value, new = _nudged(torch, tensor, rank, extra)
+                        changed.append((tensor, index, value))  # before the write: restored whatever follows
+                        tensor.data[index] = new
+                        digest = _digest(torch, tensor)
+                        if digest not in taken:
+                            taken.add(digest)
+                            break
+                        tensor.data[index] = value
+                        changed.pop()
             for tensor, index, value in changed:
                 if tensor.dtype in (torch.float16, torch.float32, torch.float64):  # the dtypes numpy holds
                     exported = tensor.detach().cpu().numpy().copy()
@@ -42,28 +53,34 @@ def distinct_values(torch, model):
     finally:
         with torch.no_grad():
             for tensor, index, value in reversed(changed):
-                tensor[index] = value
+                tensor.data[index] = value
 
 
-def _equal_groups(torch, model) -> list[list]:
-    """the floating-point parameters and buffers of ``model`` in groups of two or more that hold the same values
-    (same shape, dtype and device, bytes equal once -0 is +0), in the model's order; views that are one tensor
-    (the same storage, offset, shape and strides: a tied weight) counted once"""
+def _equal_groups(torch, model) -> list[tuple[list, set]]:
+    """(group, the digests of its shape's tensors) for the floating-point parameters and buffers of ``model`` in
+    groups of two or more that hold the same values (same shape, dtype and device, bytes equal once -0 is +0), in
+    the model's order; views that are one tensor (the same storage, offset, shape and strides: a tied weight)
+    counted once; tensors that share storage with another (overlapping views: moving one moves the other) and
+    inference tensors outside inference mode (not writable) left out, merged as the exporter merges them"""
     by_shape: dict[tuple, list] = {}
-    seen = set()
-    for tensor in (*model.parameters(), *model.buffers()):
-        if not tensor.is_floating_point() or tensor.numel() == 0 or tensor.is_sparse or tensor.device.type == "meta":
-            continue
+    seen, storages = set(), {}
+    writable = torch.is_inference_mode_enabled()
+    tensors = [t for t in (*model.parameters(), *model.buffers()) if t.is_floating_point() and t.numel()
+               and not t.is_sparse and t.device.type != "meta" and (writable or not t.is_inference())]
+    for tensor in tensors:
         key = (tensor.device, tensor.data_ptr(), tuple(tensor.shape), tensor.stride(), tensor.dtype)
         if key not in seen:
             seen.add(key)
-            by_shape.setdefault((tensor.device, tuple(tensor.shape), tensor.dtype), []).append(tensor)
+            storages.setdefault((tensor.device, tensor.untyped_storage().data_ptr()), set()).add(key)
+            by_shape.setdefault((tensor.device, tuple(tensor.shape), tensor.dtype), []).append((key, tensor))
     groups = []
-    for tensors in (ts for ts in by_shape.values() if len(ts) > 1):
+    for members in by_shape.values():
         by_value: dict[bytes, list] = {}
-        for tensor in tensors:
-            by_value.setdefault(_digest(torch, tensor), []).append(tensor)
-        groups += [group for group in by_value.values() if len(group) > 1]
+        for key, tensor in members:
+            if len(storages[tensor.device, tensor.untyped_storage().data_ptr()]) == 1:
+                by_value.setdefault(_digest(torch, tensor), []).append(tensor)
+        taken = set(by_value)
+        groups += [(group, taken) for group in by_value.values() if len(group) > 1]
     return groups
 
 
@@ -73,9 +90,9 @@ def _digest(torch, tensor) -> bytes:
     return hashlib.blake2b(values.numpy(), digest_size=16).digest()
 
 
-def _nudge(torch, tensor, rank: int) -> tuple:
-    """(tensor, the index of the element moved, its value before): the element ``rank`` mod n (the n finite
-    elements by magnitude, largest first) moved 1 + rank // n ulps toward +inf"""
+def _nudged(torch, tensor, rank: int, extra: int) -> tuple:
+    """(the index of the element to move, its value, its moved value): the element ``rank`` mod n (the n finite
+    elements by magnitude, largest first) moved 1 + rank // n + ``extra`` ulps toward +inf"""
     flat = tensor.detach().reshape(-1)
     finite = torch.isfinite(flat)
     count = max(int(finite.sum()), 1)
@@ -84,10 +101,9 @@ def _nudge(torch, tensor, rank: int) -> tuple:
     index = tuple(int(i) for i in torch.unravel_index(torch.tensor(position), tuple(tensor.shape)))
     value = tensor[index].clone()
     moved, up = value.clone(), torch.tensor(float("inf"), dtype=tensor.dtype, device=tensor.device)
-    for _ in range(1 + rank // count):
+    for _ in range(1 + rank // count + extra):
         moved = torch.nextafter(moved, up)
-    tensor[index] = moved
-    return tensor, index, value
+    return index, value, moved
 
 
 def exact_initializers(onnx, exported, moved: list) -> None:
