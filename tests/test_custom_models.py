@@ -57,3 +57,9 @@ def test_a_models_name_and_item_are_escaped_in_the_price_table():
     # 'mlp|v2' had given 12 cells under an 11-column header
     table = price_table([price_model(CONFIG, _model(name="mlp|v2", item="im|age"))])
     assert {line.replace("\\|", "").count("|") for line in table.splitlines() if line.startswith("|")} == {12}
+
+
+def test_a_small_models_summary_gives_its_whole_parameter_count():
+    # a 34 k-parameter model had been summarised as "0.03 M parameters", a 4 810 one as "0.00 M"
+    model = _model()
+    assert model.summary().startswith(f"mlp: {model.parameters:,} parameters ({model.crossbar_parameters:,} on ")

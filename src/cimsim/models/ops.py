@@ -253,8 +253,8 @@ class Model:
         label = f"{self.name} ({self.phase})" if self.phase else self.name
         act = self.macs_per_item - self.static_macs_per_item
         lines = [
-            f"{label}: {self.parameters / 1e6:,.2f} M parameters ({self.crossbar_parameters / 1e6:,.2f} M on "
-            f"crossbars), {len(self.static_ops)} weight matrices",
+            f"{label}: {_count(self.parameters)} parameters ({_count(self.crossbar_parameters)} on crossbars), "
+            f"{len(self.static_ops)} weight matrices",
             f"  per {self.item}: {self.macs_per_item / 1e9:,.4g} GMACs ({self.static_macs_per_item / 1e9:,.4g} "
             f"static, {act / 1e9:,.4g} activation x activation), {self.vector_elements_per_item / 1e6:,.4g} M "
             f"vector-unit elements" + (f", {self.tokens_per_item} tokens" if self.tokens_per_item > 1 else ""),
@@ -264,3 +264,9 @@ class Model:
         if self.source:
             lines.append(f"  source: {self.source}")
         return "\n".join(lines)
+
+
+def _count(n: int) -> str:
+    """a parameter count to read: millions to two decimals from 100 k on (124.44 M), the whole count below
+    (4,810, where "0.00 M" had been printed)"""
+    return f"{n / 1e6:,.2f} M" if n >= 100_000 else f"{n:,}"
