@@ -5,6 +5,7 @@ makes or rewrites, and a results file with a UTF-8 byte-order mark."""
 from __future__ import annotations
 
 import decimal
+import math
 import os
 from pathlib import Path
 
@@ -160,3 +161,10 @@ def test_a_results_file_with_a_byte_order_mark_resumes(tmp_path):
         result = invoke("sweep", spec, "-o", out, "--workers", 1)
         assert result.exit_code == 0, (name, result.output)
         assert out.read_bytes() == fresh.read_bytes(), name  # the mark dropped by the rewrite, the rows the same
+
+
+def test_minus_zero_is_the_point_of_zero():
+    """'[0, 0.0, -0.0]' had run two points: -0.0 hashed apart from 0.0 for one and the same config"""
+    spec = spec_from_dict({"base": DEFAULT, "axes": {"device.read_noise_sigma": [0, 0.0, -0.0, 0.1]}})
+    points = expand(spec)
+    assert len(points) == 2 and all(math.copysign(1.0, p.values[0]) == 1.0 for p in points)

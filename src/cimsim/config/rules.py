@@ -101,7 +101,7 @@ class Float(Rule):
         return x is not None and _in_interval(x, self.low, self.high, self.low_open, self.high_open)
 
     def convert(self, value: Any) -> float:
-        return float(value)
+        return float(value) + 0.0  # -0.0 stored as 0.0 (IEEE 754): a sweep had run it as a point of its own
 
 
 @dataclass(frozen=True)
