@@ -79,6 +79,11 @@ class Breakdown:
         return float(sum(self.energy_pj.values()))
 
     @property
+    def leakage_uw(self) -> float:
+        """the static power its ``leakage`` energy stands for over its latency, uW (pJ / ns = mW: x 1e3)"""
+        return self.energy_pj.get("leakage", 0.0) / self.latency_ns * 1e3 if self.latency_ns > 0 else 0.0
+
+    @property
     def area_mm2(self) -> float:
         return float(sum(self.area_um2.values())) * 1e-6
 

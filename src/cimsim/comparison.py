@@ -257,8 +257,7 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
             f"model prices them); the chip's unit leaks {unit.leakage_uw:.4g} uW besides the leakage above (the "
             "baseline's leakage is not modelled).")
     energy = {**cim.energy_pj, "vector_unit": samples * pj}
-    chip_uw = energy.get("leakage", 0.0) / cim.latency_ns * 1e3 if cim.latency_ns > 0 else 0.0  # fJ / ns = uW
-    energy["leakage"] = (chip_uw + unit.leakage_uw) * latency * 1e-3  # the chip's and the unit's, uW x ns = fJ
+    energy["leakage"] = (cim.leakage_uw + unit.leakage_uw) * latency * 1e-3  # the chip's and the unit's; uW x ns = fJ
     activation_macs = samples * sum(op.macs_per_item for op in model.of_type(MatrixOp) if not op.static)
     cim = replace(cim, energy_pj=energy, area_um2={**cim.area_um2, "vector_unit": unit.area_um2},
                   macs=cim.macs + activation_macs,  # the network's products, as the baseline and a model count them

@@ -98,8 +98,7 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
     pipelined = config.chip.pipeline == Pipeline.LAYER
     # never faster than the chip model's own interval (its DRAM bound)
     interval = max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if pipelined else max(bd.interval_ns, item_ns)
-    leak_uw = bd.energy_pj.get("leakage", 0.0) / bd.latency_ns * 1e3 if bd.latency_ns > 0 else 0.0
-    return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, leak_uw,
+    return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, bd.leakage_uw,
             bd.compute_ns, items * vec_ns, bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns)
 
 
