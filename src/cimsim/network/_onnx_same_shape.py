@@ -286,9 +286,9 @@ def _group_norm(g, op, attrs, names, outs, name):
     lead, (c, *rest) = (shape[:1], shape[1:]) if g.batch_as_axis else ((), shape)
     if groups < 1 or c % groups:
         raise ValueError(f"GroupNormalization num_groups {groups} does not divide the {c} channels")
-    per_channel = [learned(g, names, k, what, absent)  # None: a stand-in, no multiply or add
-                   for k, what, absent in ((1, "GroupNormalization's scale", 1), (2, "its bias", 0))]
-    sizes = [np.size(g.operand(names, k, "")) for k in (1, 2)]
+    operands = ((1, "GroupNormalization's scale", 1), (2, "its bias", 0))
+    per_channel = [learned(g, names, k, what, absent) for k, what, absent in operands]  # None: a stand-in
+    sizes = [np.size(g.operand(names, k, what)) for k, what, _ in operands]  # a stand-in's size too
     if any(n not in (c, groups) for n in sizes):
         raise ValueError(f"GroupNormalization scale and bias need {c} channels or {groups} groups; got {sizes[0]} "
                          f"and {sizes[1]}")
