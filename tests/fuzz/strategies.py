@@ -766,7 +766,7 @@ def macro_files(draw) -> dict:
             lines.insert(k + 1, "[[macro.point]]")
         else:
             lines.insert(k + 1, f"{draw(st.sampled_from(_MACRO_FIELDS))} = {draw(st.sampled_from(_MACRO_VALUES))}")
-    code = (f"path = pathlib.Path(tempfile.mkdtemp()) / 'chips.toml'\npath.write_text({chr(10).join(lines)!r})\n"
+    code = (f"path = pathlib.Path(tempfile.mkdtemp(dir=FIX)) / 'chips.toml'\npath.write_text({chr(10).join(lines)!r})\n"
             "(lambda cases: (macro_section(str(path)), cases_csv(cases)) if cases else excluded_points(str(path)))"
             "(macro_cases(str(path)))")
     return {"category": "macro_files", "kind": "api", "code": code, "invalid": False,
