@@ -475,6 +475,9 @@ def test_examples_and_outputs_named_for_what_they_are():
             from_torch(dense, bad)
     x = torch.randn(2, 8)  # torch.onnx.export's args, (x,), is the one input (it had been a batch of one (2, 8) sample)
     assert all(from_torch(dense, args).input_shape == (8,) for args in ((x,), [x]))
+    for several in ((x, torch.ones(2, 8)), [x, x], (x, 1.0)):  # a model's two inputs: had been stacked as one batch
+        with pytest.raises(ValueError, match=r"example_input holds 2 values with tensors among them.*one input tensor"):
+            from_torch(dense, several)
 
     class IdsThenInverse(nn.Module):  # token ids, then an operator the exporter refuses: no hint about the ids
         def __init__(self):

@@ -217,6 +217,10 @@ def _example(model, example_input, torch):
     if isinstance(example_input, (tuple, list)) and len(example_input) == 1 and isinstance(example_input[0],
                                                                                         torch.Tensor):
         example_input = example_input[0]  # torch.onnx.export's args, (x,): the one input, not a batch of one
+    elif isinstance(example_input, (tuple, list)) and any(isinstance(v, torch.Tensor) for v in example_input):
+        raise ValueError(f"example_input holds {len(example_input)} values with tensors among them, as a model of "
+                         "several inputs takes: from_torch imports a model of one input tensor; wrap the model so "
+                         "that it takes one (the other inputs held in the wrapper)")
     x = example_input if isinstance(example_input, torch.Tensor) else _as_tensor(example_input, torch)
     dtype, device = _placement(model, torch)
     ids = not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
