@@ -96,3 +96,21 @@ def test_qlinear_matmul_scales_b_by_its_columns_whatever_its_batch_axes(batch_ax
     x = RNG.uniform(-1, 1, (1, *batch_axes, 3, k)).astype(np.float32)
     want = ReferenceEvaluator(model).run(None, {"x": x})[0]
     np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)), want, atol=1e-6)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.5])
+def test_qgemm_bias_is_quantised_at_alpha_times_its_operands_scales(alpha):
+    """com.microsoft QGemm: C is quantised at scale alpha * sa * sb (onnxruntime's contrib spec, which onnxruntime
+    computes), so y = alpha (A - za) sa (B - zb)^T sb + alpha sa sb C; the bias had been added without alpha"""
+    sa, sb = np.float32(0.05), np.float32(0.02)
+    b = RNG.integers(-60, 60, (4, 8)).astype(np.int8)
+    c = RNG.integers(-2000, 2000, 4).astype(np.int32)
+    nodes = [helper.make_node("QuantizeLinear", ["x", "sa", "za"], ["aq"]),
+             helper.make_node("QGemm", ["aq", "sa", "za", "B", "sb", "zb", "C"], ["y"], domain="com.microsoft",
+                              alpha=alpha, transB=1)]
+    model = _model(nodes, {"sa": sa, "za": np.uint8(128), "sb": sb, "zb": np.int8(0), "B": b, "C": c}, 17, (5, 8))
+    model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    x = RNG.standard_normal((5, 8))
+    codes = np.clip(np.round(x.astype(np.float32) / sa), -128, 127)
+    want = alpha * (codes * np.float64(sa)) @ (b * np.float64(sb)).T + alpha * np.float64(sa) * np.float64(sb) * c
+    np.testing.assert_allclose(network_from_onnx(model).forward(x), want, rtol=1e-6, atol=1e-6)

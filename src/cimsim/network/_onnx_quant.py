@@ -192,7 +192,9 @@ def _qlinear(g, op, attrs, names, outs, name):
     operands = [_dequantized(g, names, k, _operand_axis(op, attrs, k), f"{out}#in{k}", name) for k in triples]
     if bias is not None and len(names) > bias and names[bias]:
         scales = [np.ravel(np.asarray(g.consts[names[k + 1]], dtype=np.float64)) for k in triples[:2]]
-        g.consts[f"{out}#bias"] = np.asarray(g.consts[names[bias]], dtype=np.float64) * scales[0] * scales[1]
+        # QGemm's C is quantised at scale alpha * sa * sb (onnxruntime's contrib spec): the float Gemm adds it once
+        scale = scales[0] * scales[1] * float(attrs.get("alpha", 1.0))
+        g.consts[f"{out}#bias"] = np.asarray(g.consts[names[bias]], dtype=np.float64) * scale
         operands.append(f"{out}#bias")
     float_attrs = {k: v for k, v in attrs.items() if k != "channels_last"}
     float_out = out if len(names) <= output[0] or not names[output[0]] else f"{out}#float"
