@@ -566,8 +566,16 @@ def test_an_overrides_value_is_named_as_an_overrides_not_the_files(tmp_path):
 def test_with_overrides_rejects_unknown_keys():
     with pytest.raises(ConfigError, match="did you mean 'adc.bits'"):
         with_overrides(Config(), {"adc.bitz": 6})
-    with pytest.raises(ConfigError, match="valid keys: name and 'table.field'"):
+    with pytest.raises(ConfigError, match="valid keys: name, description and 'table.field'"):
         with_overrides(Config(), {"qqqqqq": 6})
+
+
+def test_a_description_override_is_checked_as_text_and_changes_nothing_else():
+    """description is a documented top-level key: --set description="..." is taken (it had been 'unknown key'),
+    checked as a file's is, and leaves the config as it was"""
+    assert with_overrides(Config(), {"description": "run A"}) == with_overrides(Config(), {})
+    with pytest.raises(ConfigError, match="description"):
+        with_overrides(Config(), {"description": 5})
 
 
 def test_with_overrides_checks_consistency():

@@ -45,7 +45,7 @@ _DOTTED_FIELDS = [f"{section}.{name}" for section, fields in _SECTION_FIELDS.ite
 _FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
 _TOP_LEVEL_KEYS = (
     [*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
-_OVERRIDE_KEYS = (["name"], f"name and 'table.field' for the tables {', '.join(SECTIONS)}")
+_OVERRIDE_KEYS = (["name", "description"], f"name, description and 'table.field' for the tables {', '.join(SECTIONS)}")
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
 
@@ -148,8 +148,8 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     errors: list[tuple[str, str]] = []
     for key, value in overrides.items():
         section, _, name = str(key).partition(".")
-        if key == "name":
-            data["name"] = value
+        if key in ("name", "description"):  # a description is checked as text and, as in a file, not kept
+            data[key] = value
         elif name == "preset" and section in SECTION_PRESETS:  # a new section preset replaces the whole table
             data[section] = {"preset": value, **{k.partition(".")[2]: v for k, v in overrides.items()
                                                  if k.startswith(f"{section}.")}}
