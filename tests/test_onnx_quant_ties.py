@@ -114,3 +114,17 @@ def test_qgemm_bias_is_quantised_at_alpha_times_its_operands_scales(alpha):
     codes = np.clip(np.round(x.astype(np.float32) / sa), -128, 127)
     want = alpha * (codes * np.float64(sa)) @ (b * np.float64(sb)).T + alpha * np.float64(sa) * np.float64(sb) * c
     np.testing.assert_allclose(network_from_onnx(model).forward(x), want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("zero, low", [(np.int8(0), -128), (np.uint8(128), 0)])
+def test_a_qoperators_output_without_zero_point_is_of_its_inputs_type(zero, low):
+    """com.microsoft QLinearAdd with its optional output zero point left out: the output is of its inputs' type
+    (int8 here keeps negative sums; they had been clipped at 0, QuantizeLinear's uint8 default), uint8 stays uint8"""
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+             helper.make_node("QLinearAdd", ["q", "s", "z", "q", "s", "z", "so"], ["yq"], domain="com.microsoft"),
+             helper.make_node("DequantizeLinear", ["yq", "so"], ["y"])]
+    model = _model(nodes, {"s": np.float32(0.05), "z": zero, "so": np.float32(0.1)}, 17, (1, 6))
+    model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    x = np.array([[-3, -1, -0.2, 0.2, 1, 3]])
+    want = np.clip(np.round(2 * x / 0.1), low, low + 255) * 0.1  # the sum requantised into the inputs' type
+    np.testing.assert_allclose(network_from_onnx(model).forward(x), want, rtol=1e-6, atol=1e-6)

@@ -200,8 +200,23 @@ def _qlinear(g, op, attrs, names, outs, name):
     float_out = out if len(names) <= output[0] or not names[output[0]] else f"{out}#float"
     layer_for(g, float_op, float_attrs, operands, [float_out], name)
     if float_out != out:
-        _quantize_activation(g, "QuantizeLinear", {"axis": 1}, [float_out, *names[output[0]:output[1] + 1]], [out],
-                             name)
+        quantized = [float_out, *names[output[0]:output[1] + 1]]
+        _quantize_activation(g, "QuantizeLinear", {"axis": 1, **_type_without_zero_point(g, quantized, names,
+                                                                                          triples[0])},
+                             quantized, [out], name)
+
+
+def _type_without_zero_point(g, quantized: list[str], names: list[str], k: int) -> dict:
+    """a QOperator's output without its optional zero point is of its first input's type (com.microsoft's schemas),
+    not QuantizeLinear's uint8: that input's zero point's type as ``output_dtype`` (none either: uint8)"""
+    from onnx import TensorProto
+
+    zero = names[k + 2] if len(names) > k + 2 else ""
+    if len(quantized) > 2 and quantized[2] or not zero:
+        return {}
+    if zero in g.narrow:
+        return {"output_dtype": g.narrow[zero]}
+    return {"output_dtype": TensorProto.DataType.Value(np.asarray(g.consts[zero]).dtype.name.upper())}
 
 
 def _dynamic(g, op, attrs, names, outs, name):
