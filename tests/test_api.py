@@ -286,3 +286,15 @@ def test_an_estimates_to_dict_is_what_the_cli_writes(tmp_path):
     out = tmp_path / "e.json"
     CliRunner().invoke(main, ["estimate", str(DEFAULT), "-o", str(out)])
     assert json.loads(json.dumps(cimsim.estimate(DEFAULT).to_dict())) == json.loads(out.read_text())
+
+
+def test_workers_or_a_scheduler_that_a_network_run_will_not_use_are_said_as_the_cli_says():
+    """simulate / compare with workers= or scheduler= on samples that make one chunk warn (the CLI's note): a
+    cluster address, mistyped or unreachable, had gone unused without a word; the results are this process's"""
+    settings = {"workload.vectors": 20}
+    with pytest.warns(RuntimeWarning, match=r"^scheduler=tcp://127.0.0.1:1 is not used: the 20 samples make one "
+                                            r"chunk \(simulation.batch_size = 2048\), simulated here"):
+        split = cimsim.simulate(MLP, settings, scheduler="tcp://127.0.0.1:1")
+    with pytest.warns(RuntimeWarning, match=r"^workers is not used"):
+        cimsim.compare(MLP, settings, workers=2)
+    assert split.analog_accuracy == cimsim.simulate(MLP, settings).analog_accuracy

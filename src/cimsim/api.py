@@ -20,6 +20,7 @@ top-1 agreement with float). ``progress(n)`` is called as items finish. Results:
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -242,12 +243,24 @@ def rows_frame(rows: list[dict]):
     return pandas.DataFrame(rows)
 
 
+def _warn_unsplit(cfg: Config, workers: int | None, scheduler: str | None) -> None:
+    """a RuntimeWarning, as the CLI's note, where workers / scheduler will not split a network's samples (they had
+    gone unused without a word, a cluster address unreachable or mistyped included)"""
+    from .cli_checks import split_note
+
+    if cfg.workload.kind == WorkloadKind.NETWORK:
+        note = split_note(cfg, cfg.workload.vectors, workers, scheduler, ("workers", "scheduler="))
+        if note:
+            warnings.warn(note, RuntimeWarning, stacklevel=3)
+
+
 def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,
              labels=None, trials: int | None = None, seed: int | None = None,
              progress: Callable[[int], None] | None = None, workers: int | None = None,
              scheduler: str | None = None) -> Simulation:
     """What ``cimsim run`` does: simulate the workload (every trial) and price its CIM cost (module doc)."""
     cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
+    _warn_unsplit(cfg, workers, scheduler)
     results = run_trials(cfg, progress, workers=workers, scheduler=scheduler, **data)
     return Simulation(results, price(cfg, results[0], include_weight_load=False)[0])
 
@@ -267,4 +280,5 @@ def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, 
             scheduler: str | None = None) -> Comparison:
     """What ``cimsim compare`` does: the workload on CIM next to the config's von Neumann baseline (module doc)."""
     cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
+    _warn_unsplit(cfg, workers, scheduler)
     return _compare(cfg, progress, workers=workers, scheduler=scheduler, **data)

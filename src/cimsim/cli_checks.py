@@ -152,15 +152,17 @@ def scheduler_address(ctx, param, value: str | None) -> str | None:
     return value
 
 
-def split_note(config, samples: int, workers: int | None, scheduler: str | None) -> str | None:
+def split_note(config, samples: int, workers: int | None, scheduler: str | None,
+               options: tuple[str, str] = ("--workers", "--scheduler ")) -> str | None:
     """Why ``--workers`` / ``--scheduler`` will not split a network's ``samples`` (one chunk of
-    ``simulation.batch_size``, or one core to split over), or None where they will (or were not given)."""
+    ``simulation.batch_size``, or one core to split over), or None where they will (or were not given);
+    ``options``: how the two are named (the API's arguments: ``("workers", "scheduler=")``)."""
     from .numerics import USABLE_CORES
 
     if workers is None and scheduler is None:
         return None
     chunks = -(-samples // config.simulation.batch_size)
-    given = [o for o, v in (("--workers", workers), (f"--scheduler {scheduler}", scheduler)) if v is not None]
+    given = [o for o, v in ((options[0], workers), (f"{options[1]}{scheduler}", scheduler)) if v is not None]
     option = " and ".join(given)  # both named where both were given (the second had gone unmentioned)
     verb = "are" if len(given) > 1 else "is"
     if chunks == 1:
