@@ -260,8 +260,8 @@ def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
              scheduler: str | None = None) -> Simulation:
     """What ``cimsim run`` does: simulate the workload (every trial) and price its CIM cost (module doc)."""
     cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
-    _warn_unsplit(cfg, workers, scheduler)
     results = run_trials(cfg, progress, workers=workers, scheduler=scheduler, **data)
+    _warn_unsplit(cfg, workers, scheduler)  # after the run: arguments it refuses raise without a warning first
     return Simulation(results, price(cfg, results[0], include_weight_load=False)[0])
 
 
@@ -280,5 +280,6 @@ def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, 
             scheduler: str | None = None) -> Comparison:
     """What ``cimsim compare`` does: the workload on CIM next to the config's von Neumann baseline (module doc)."""
     cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
+    comparison = _compare(cfg, progress, workers=workers, scheduler=scheduler, **data)
     _warn_unsplit(cfg, workers, scheduler)
-    return _compare(cfg, progress, workers=workers, scheduler=scheduler, **data)
+    return comparison
