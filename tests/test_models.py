@@ -262,8 +262,10 @@ def test_get_model_rejects_unknown_names_and_bad_options():
         get_model(None)
     with pytest.raises(ValueError, match="phases"):
         get_model("resnet50", phase="decode")
-    with pytest.raises(ValueError, match="2048 learned positions"):
+    with pytest.raises(ValueError, match=r"2048 tokens of trained context \(rotary positions\)"):  # no learned table
         get_model("llama-7b", seq_len=4096)
+    with pytest.raises(ValueError, match="1024 learned positions"):
+        get_model("gpt2-small", seq_len=2048)
     with pytest.raises(ValueError, match="bert-base takes a sequence, not an image side"):
         get_model("bert-base", image_side=224)
     assert set(MODEL_NAMES) == {"resnet18", "resnet50", "mobilenetv2", "bert-base", "gpt2-small", "llama-7b",

@@ -119,10 +119,11 @@ class _Layers:
         return ops
 
 
-def _check_tokens(name: str, value: int, limit: int | None = None) -> None:
+def _check_tokens(name: str, value: int, limit: int | None = None, learned: bool = True) -> None:
     check_int(name, value)
     if limit is not None and value > limit:
-        raise ValueError(f"{name} {value} exceeds the model's {limit} learned positions")
+        raise ValueError(f"{name} {value} exceeds the model's {limit} "
+                         + ("learned positions" if learned else "tokens of trained context (rotary positions)"))
 
 
 # BERT-base: J. Devlin, M.-W. Chang, K. Lee, K. Toutanova, "BERT: Pre-training of Deep Bidirectional Transformers for
@@ -213,12 +214,12 @@ class Decoder:
 
     def prefill(self, seq_len: int) -> Model:
         """one prompt of ``seq_len`` tokens at once"""
-        _check_tokens("seq_len", seq_len, self.max_context)
+        _check_tokens("seq_len", seq_len, self.max_context, self.learned_positions)
         return self._model("prefill", seq_len, seq_len)
 
     def decode(self, context: int) -> Model:
         """one generated token attending to a KV cache of ``context`` tokens"""
-        _check_tokens("context", context, self.max_context)
+        _check_tokens("context", context, self.max_context, self.learned_positions)
         return self._model("decode", 1, context)
 
     @property
