@@ -201,18 +201,18 @@ def _qlinear(g, op, attrs, names, outs, name):
     layer_for(g, float_op, float_attrs, operands, [float_out], name)
     if float_out != out:
         quantized = [float_out, *names[output[0]:output[1] + 1]]
-        _quantize_activation(g, "QuantizeLinear", {"axis": 1, **_type_without_zero_point(g, quantized, names,
-                                                                                          triples[0])},
-                             quantized, [out], name)
+        zero_given = len(quantized) > 2 and bool(quantized[2])
+        type_attrs = {} if zero_given else _first_input_type(g, names, triples[0])
+        _quantize_activation(g, "QuantizeLinear", {"axis": 1, **type_attrs}, quantized, [out], name)
 
 
-def _type_without_zero_point(g, quantized: list[str], names: list[str], k: int) -> dict:
-    """a QOperator's output without its optional zero point is of its first input's type (com.microsoft's schemas),
-    not QuantizeLinear's uint8: that input's zero point's type as ``output_dtype`` (none either: uint8)"""
+def _first_input_type(g, names: list[str], k: int) -> dict:
+    """``output_dtype`` of a QOperator's output whose optional zero point is left out: its first input's integer type
+    (com.microsoft's schemas), not QuantizeLinear's uint8; that input's zero point left out too: {} (uint8)"""
     from onnx import TensorProto
 
     zero = names[k + 2] if len(names) > k + 2 else ""
-    if len(quantized) > 2 and quantized[2] or not zero:
+    if not zero:
         return {}
     if zero in g.narrow:
         return {"output_dtype": g.narrow[zero]}
