@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from cimsim.cost.technology import DELAY_FASTEST_V, NODES_NM, area_scale, delay_scale, energy_scale
+from cimsim.cost.technology import DELAY_HOLD_V, NODES_NM, area_scale, delay_scale, energy_scale
 
 GRID_NM = [180, 150, 130, 90, 65, 45, 40, 32, 28, 22, 20, 16, 14, 12, 10, 7]
 
@@ -103,17 +103,25 @@ def test_delay_never_rises_with_supply(node):
     supplies = [0.5 + 0.05 * k for k in range(13)]  # 0.5 .. 1.1 V: positive for every fit
     delays = [delay_scale(node, 0.9, node, v) for v in supplies]
     assert all(b <= a for a, b in zip(delays, delays[1:]))
-    fastest = DELAY_FASTEST_V[node]
-    if fastest < 1.1:
-        assert delay_scale(node, fastest, node, 1.1) == 1.0
-        assert delay_scale(node, 0.9 * fastest, node, fastest) < 1.0
+    held = DELAY_HOLD_V[node]
+    if held < 1.1:
+        assert delay_scale(node, held, node, 1.1) == 1.0
+        assert delay_scale(node, 0.9 * held, node, held) < 1.0
 
 
-def test_fastest_supply_is_the_fit_minimum():
+def test_hold_supply_is_the_fit_minimum_or_inflection():
     # 32 nm: derivative -3141 V**2 + 5964 V - 2797 = 0 -> V = (5964 - sqrt(5964**2 - 4 * 3141 * 2797)) / (2 * 3141)
-    assert DELAY_FASTEST_V[32.0] == pytest.approx((5964 - (5964**2 - 4 * 3141 * 2797) ** 0.5) / (2 * 3141))
-    assert DELAY_FASTEST_V[20.0] == pytest.approx(66.37 / (2 * 34.63))  # quadratic: -d1 / (2 d2)
-    assert DELAY_FASTEST_V[65.0] == math.inf
+    assert DELAY_HOLD_V[32.0] == pytest.approx((5964 - (5964**2 - 4 * 3141 * 2797) ** 0.5) / (2 * 3141))
+    assert DELAY_HOLD_V[20.0] == pytest.approx(66.37 / (2 * 34.63))  # quadratic: -d1 / (2 d2)
+    assert DELAY_HOLD_V[7.0] == pytest.approx(76.6 / (3 * 28.58))  # falls all the way: its inflection -d2 / (3 d3)
+    assert DELAY_HOLD_V[65.0] == pytest.approx(230.4 / (3 * 53.3))
+
+
+@pytest.mark.parametrize("node", [14.0, 10.0, 7.0])
+def test_delay_of_the_smallest_nodes_does_not_vanish_above_nominal(node):
+    """their cubics fall to zero near 1.3 V (7 nm: 0.016 at 1.3 V, 1/200 of its 0.7 V value); a circuit at 1.29 V
+    is no faster than at the fit's inflection"""
+    assert delay_scale(node, 0.7, node, 1.29) == delay_scale(node, 0.7, node, DELAY_HOLD_V[node]) > 0.7
 
 
 def test_the_node_table_in_the_docs_is_the_codes():

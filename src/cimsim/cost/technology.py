@@ -13,9 +13,9 @@ used. Units of the fitted factors are arbitrary: only their ratios are used.
 Energy: the node law is the fits' ratio between nodes at 0.9 V, the supply law the dynamic C V**2
 (:func:`energy_scale`). Delay: the fits' cubic in V at each node (an alpha-power-like law). Nodes between
 tabulated ones are interpolated log-linearly in log(node) (each neighbour's factor is evaluated at the
-same supply first). The delay fits cover each node's supply range up to its nominal supply; four of them turn
-near it and rise beyond (:data:`DELAY_FASTEST_V`): the delay is held at the fit's minimum there, and a supply at
-which a fitted factor is not positive is rejected with ValueError.
+same supply first). A CMOS delay falls with the supply ever more slowly (an alpha-power law: falling and convex in
+V); each cubic is used where it is so, up to its minimum or its inflection, whichever comes first, and held there
+beyond (:data:`DELAY_HOLD_V`), and a supply at which a fitted factor is not positive is rejected with ValueError.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import math
 
 from ..argcheck import finite_float
 
-__all__ = ["NODES_NM", "ENERGY_REFERENCE_VDD_V", "DELAY_FASTEST_V", "energy_scale", "delay_scale", "area_scale"]
+__all__ = ["NODES_NM", "ENERGY_REFERENCE_VDD_V", "DELAY_HOLD_V", "energy_scale", "delay_scale", "area_scale"]
 
 # node_nm: (d3, d2, d1, d0) -- delay factor = d3*V^3 + d2*V^2 + d1*V + d0 (Stillmaker & Baas 2017, delay table)
 _DELAY_COEFFS: dict[float, tuple[float, float, float, float]] = {
@@ -115,31 +115,34 @@ def _cubic(coeffs: tuple[float, float, float, float], v: float) -> float:
     return ((d3 * v + d2) * v + d1) * v + d0
 
 
-def _fastest_v(coeffs: tuple[float, float, float, float]) -> float:
-    """the supply at which a delay fit has its minimum (inf where it falls all the way): the zero of its derivative
-    3 d3 V**2 + 2 d2 V + d1 where the second derivative 6 d3 V + 2 d2 is positive"""
+def _hold_v(coeffs: tuple[float, float, float, float]) -> float:
+    """the supply beyond which a delay fit stops being falling and convex (inf where it never does): the first of
+    its minimum (a zero of 3 d3 V**2 + 2 d2 V + d1 where the second derivative 6 d3 V + 2 d2 is positive) and its
+    inflection (-d2 / (3 d3), where d3 < 0)"""
     d3, d2, d1, _ = coeffs
     if d3 == 0.0:
         return -d1 / (2.0 * d2) if d2 > 0.0 else math.inf
+    inflection = -d2 / (3.0 * d3) if d3 < 0.0 else math.inf
     disc = (2.0 * d2) ** 2 - 12.0 * d3 * d1
     if disc < 0.0:
-        return math.inf
+        return inflection
     minima = [v for v in ((-2.0 * d2 + r) / (6.0 * d3) for r in (math.sqrt(disc), -math.sqrt(disc)))
               if v > 0.0 and 6.0 * d3 * v + 2.0 * d2 > 0.0]
-    return min(minima, default=math.inf)
+    return min(minima + [inflection])
 
 
-DELAY_FASTEST_V: dict[float, float] = {node: _fastest_v(c) for node, c in _DELAY_COEFFS.items()}
-"""node_nm -> supply of the delay fit's minimum, V (inf where the fit falls over every supply): 45, 32, 20 and 16 nm
-turn at 0.95, 0.85, 0.96 and 0.96 V, near their nominal supplies, and rise beyond, which no circuit does; the
-delay is held at the fit's minimum from there on (no further speed-up: conservative)"""
+DELAY_HOLD_V: dict[float, float] = {node: _hold_v(c) for node, c in _DELAY_COEFFS.items()}
+"""node_nm -> supply beyond which the delay is held, V: 45, 32, 20 and 16 nm fits turn at their minimum (0.95, 0.85,
+0.96 and 0.96 V, near their nominal supplies) and rise beyond, which no circuit does; 14, 10 and 7 nm fits inflect
+at 0.89 V and fall to zero near 1.3 V; 130, 90 and 65 nm inflect at 1.44-1.46 V. From there on the delay is held
+(no further speed-up: conservative)"""
 
 
 def _delay_factor(node_nm: float, vdd_v: float) -> float:
     def at(node: float) -> float:
         coeffs = _DELAY_COEFFS[node]
         _positive(_cubic(coeffs, vdd_v), "delay", node, vdd_v)  # far outside the fit: refused
-        return _cubic(coeffs, min(vdd_v, DELAY_FASTEST_V[node]))
+        return _cubic(coeffs, min(vdd_v, DELAY_HOLD_V[node]))
     return _loglog(node_nm, at)
 
 
