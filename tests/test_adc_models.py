@@ -162,6 +162,8 @@ def test_max_rate_is_capped_by_the_survey():
     assert adc.SURVEY_MAX_RATE_GSPS == pytest.approx(10.0)
     t7 = TechnologyConfig(node_nm=7.0, vdd_v=0.7)
     assert adc.adc_max_rate_gsps(1, t7, adc_type="flash") == pytest.approx(10.0)
+    # the conversion time agrees with the capped rate (a 7 nm flash cycle, 0.1042 ns x 0.4, would be 0.04 ns)
+    assert adc.adc_conversion_ns(1, t7, adc_type="flash") == pytest.approx(0.1)
     for t in ("sar", "flash", "ramp", "vco"):
         assert adc.adc_max_rate_gsps(6, T32, adc_type=t) == pytest.approx(
             min(1 / adc.adc_conversion_ns(6, T32, adc_type=t), 10.0))

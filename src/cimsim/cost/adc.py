@@ -227,7 +227,8 @@ def _reference_rate_gsps(rate_gsps: float, tech: TechnologyConfig) -> float:
 # ---- public laws ---------------------------------------------------------------------------------------------
 @checked_types
 def adc_conversion_ns(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = AdcType.SAR) -> float:
-    """Time of one conversion, ns: cycles per conversion * cycle time, scaled to ``tech`` (Stillmaker & Baas delay).
+    """Time of one conversion, ns: cycles per conversion * cycle time, scaled to ``tech`` (Stillmaker & Baas delay),
+    at least 1 / SURVEY_MAX_RATE_GSPS (no converter of the survey law samples faster).
 
     SAR B * t_bit, flash t_bit, ramp 2**B * t_bit with t_bit = 0.1042 ns at 32 nm, 0.9 V (survey SAR frontier);
     vco 2**B * 0.300 ns at 14 nm, 0.8 V (HERMES).
@@ -235,15 +236,17 @@ def adc_conversion_ns(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = 
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
     cycles = adc_cycles_per_conversion(bits, adc_type=adc_type)
     if adc_type == AdcType.VCO:
-        return cycles * VCO_LSB_NS_14NM * technology.delay_scale(VCO_NODE_NM, VCO_VDD_V, tech.node_nm, tech.vdd_v)
-    return cycles * SAR_BIT_CYCLE_NS_32NM * technology.delay_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V,
-                                                                    tech.node_nm, tech.vdd_v)
+        cycle_ns = VCO_LSB_NS_14NM * technology.delay_scale(VCO_NODE_NM, VCO_VDD_V, tech.node_nm, tech.vdd_v)
+    else:
+        cycle_ns = SAR_BIT_CYCLE_NS_32NM * technology.delay_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V, tech.node_nm,
+                                                                  tech.vdd_v)
+    return max(cycles * cycle_ns, 1.0 / SURVEY_MAX_RATE_GSPS)
 
 
 @checked_types
 def adc_max_rate_gsps(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = AdcType.SAR) -> float:
-    """Fastest sampling rate, GS/s: min(1 / :func:`adc_conversion_ns`, 10 GS/s, the survey regression's limit)."""
-    return min(1.0 / adc_conversion_ns(bits, tech, adc_type=adc_type), SURVEY_MAX_RATE_GSPS)
+    """Fastest sampling rate, GS/s: 1 / :func:`adc_conversion_ns` (at most 10 GS/s, the survey regression's limit)."""
+    return 1.0 / adc_conversion_ns(bits, tech, adc_type=adc_type)
 
 
 def _built(bits: int, built_bits: int | None, adc_type: str, enob: float | None,
