@@ -13,6 +13,7 @@ from cimsim.counts import Counts
 from cimsim.cost import (adc, adc_sampling_rate_gsps, chip_breakdown, cim_breakdown, cim_cost_parameters,
                          cim_parameters, cim_timing, dense_stage, map_stages, memory, pricing_table, tiles_for_arrays)
 from cimsim.analytic import analytic_counts
+from cimsim.config import with_overrides
 from cimsim.mapping import plan_layer
 from designs import isaac_like
 
@@ -256,6 +257,19 @@ def test_sample_and_hold_takes_one_sample_per_read_whatever_groups_per_conversio
         config, plan).sample_hold_energy_pj
     columns = sum(plan.converted_cols(plan.outputs_of_col_tile(t)) for t in range(plan.col_tiles))  # 32 + 8 outputs
     assert samples == pytest.approx(counts.array_reads / plan.col_tiles * columns, rel=1e-12)
+
+
+@pytest.mark.parametrize("in_features, groups_summed", [(24, 2), (40, 3), (512, 4)])
+def test_a_layer_with_fewer_row_groups_than_a_conversion_sums_reads_only_those(in_features, groups_summed):
+    """groups_per_conversion 4 of 16-row reads: a 24-input layer has 2 row groups, so a conversion sums 2 reads and
+    the ADCs sample at conversions / 2 reads (they had been priced at the slower rate of 4 reads)"""
+    config = with_overrides(Config(), {"array.rows_per_read": 16, "adc.groups_per_conversion": 4})
+    plan = plan_layer(config, in_features=in_features, out_features=8)
+    assert plan.reads_per_conversion == groups_summed
+    params, timing = cim_parameters(config, plan), cim_timing(plan, cim_parameters(config, plan))
+    round_ns = max(groups_summed * params.read_ns, timing.conversions_per_adc * params.adc_conversion_ns)
+    assert adc_sampling_rate_gsps(plan, config) == pytest.approx(timing.conversions_per_adc / round_ns, rel=1e-12)
+    assert timing.adc_rate_gsps == pytest.approx(params.adc_rate_gsps, rel=1e-12)
 
 
 def _counts_tile_by_tile(plan, vectors, data):

@@ -223,9 +223,9 @@ class Plan:
 
     @functools.cached_property
     def reads_per_conversion(self) -> int:
-        """reads summed before one conversion: planes_per_conversion x groups_per_conversion (a tile's last
-        conversion may take fewer groups)"""
-        return self.planes_per_conversion * self.groups_per_conversion
+        """reads summed before a full conversion: planes_per_conversion x the row groups of rows_per_conversion rows
+        of a tile (at most groups_per_conversion; a tile's last conversion may take fewer)"""
+        return self.planes_per_conversion * -(-min(self.rows_per_conversion, self.in_features) // self.rows_per_read)
 
     @functools.cached_property
     def has_adc(self) -> bool:
