@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import cimsim
 from cimsim.cli import main
+from cimsim.report import _fmt
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = str(ROOT / "configs" / "default.toml")
@@ -208,6 +210,7 @@ def test_compare_of_several_without_a_folder_points_to_no_report(tmp_path):
     result = invoke("compare", DEFAULT, other, *SMALL)
     assert result.exit_code == 0, result.output
     assert "# cimsim comparison of 2 architectures" in result.output and "report.md" not in result.output
+    assert "| latency of one item |" in result.output
 
 
 def test_compare_without_matplotlib_skips_plots_only(tmp_path, monkeypatch):
@@ -291,6 +294,10 @@ def test_estimate_of_several_configs_is_a_table_side_by_side(tmp_path):
     assert len(rows) == 2 and all(re.search(r"\| [\d.]+x( \([\d.]+-[\d.]+\))? \|", r) for r in rows)
     # the energy gain's range: rram and sram-current each have enough published macros (>= MIN_RANGE_MACROS)
     assert all(re.search(r"x \([\d.]+-[\d.]+\) \|", r) for r in rows)
+    for path, row in zip(paths, rows):  # latency of one item, as energy is per item (it had been the whole workload's)
+        est = cimsim.estimate(path)
+        assert f"| {_fmt(est.cim.item_latency_ns * 1e-9, 's')} per {est.item} |" in row
+        assert est.cim.mvms > 1 and est.cim.item_latency_ns < est.cim.latency_ns
     data = json.loads(out.read_text())
     assert list(data) == ["architectures"] and [a["source"] for a in data["architectures"]] == [str(p) for p in paths]
 

@@ -47,13 +47,15 @@ def estimates_markdown(ests, sources) -> str:
              "Each priced from its own config's workload shapes alone, without simulating (no accuracy; "
              "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline. "
              + RANGE_NOTE, "",
-             "| design | energy | latency | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain | dominant |",
+             "| design | energy | latency of one item | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
+             "| dominant |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for est, source in zip(ests, sources):
         b = est.cim
         top, energy = max(b.energy_pj.items(), key=lambda kv: kv[1])
         lines.append(f"| {markdown_cell(f'{b.name} (`{source}`)')} | {b.total_energy_pj / b.mvms:.4g} pJ/{est.item} | "
-                     f"{_fmt(b.latency_ns * 1e-9, 's')} | {_fmt(b.throughput_items_per_s, est.item + '/s')} | "
+                     f"{_fmt(b.item_latency_ns * 1e-9, 's')} per {est.item} | "
+                     f"{_fmt(b.throughput_items_per_s, est.item + '/s')} | "
                      f"{b.area_mm2:.4g} | {b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {est.gain['energy']:.3g}x"
                      f"{gain_range_cell(est.energy_gain_range)} | "
                      f"{top} ({100 * energy / b.total_energy_pj:.1f} %) |")

@@ -19,7 +19,8 @@ __all__ = ["multi_markdown"]
 def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant: str) -> str:
     """one row of the table: ``label`` (escaped as a cell) and the side's figures per ``item``"""
     return (f"| {markdown_cell(label)} | {accuracy} | {b.total_energy_pj / b.mvms:.4g} pJ/{item} | "
-            f"{_fmt(b.latency_ns * 1e-9, 's')} | {_fmt(b.throughput_items_per_s, item + '/s')} | {b.area_mm2:.4g} | "
+            f"{_fmt(b.item_latency_ns * 1e-9, 's')} per {item} | {_fmt(b.throughput_items_per_s, item + '/s')} | "
+            f"{b.area_mm2:.4g} | "
             f"{b.tops_per_w:.4g} | {b.tops_per_mm2:.4g} | {gain} | {dominant} |")
 
 
@@ -44,8 +45,8 @@ def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> s
         "Each architecture runs its own config's workload; gains are against that config's baseline, priced for "
         f"the same workload. Steady state (weights resident). {trust.RANGE_NOTE}",
         "",
-        "| architecture | accuracy | energy | latency | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
-        "| dominant component |",
+        "| architecture | accuracy | energy | latency of one item | throughput | area (mm²) | TOPS/W | TOPS/mm² "
+        "| energy gain | dominant component |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     baselines: dict[str, tuple[Breakdown, str, str]] = {}  # distinct baselines (same processor and workload once)
