@@ -181,3 +181,18 @@ def test_leakage_is_power_times_time():
     assert leakage.buffer_leakage_uw("edram", 1024, T32) < leakage.buffer_leakage_uw("sram", 1024, T32)
     with pytest.raises(ValueError):
         leakage.buffer_leakage_uw("flash", 1024, T32)
+
+
+def test_assumptions_state_the_line_swing_of_the_family():
+    """an SRAM array's lines swing V_DD (ZigZag-IMC loads): its 'Cells:' line had said they swing the device's read
+    voltage at 0.2 fF/um, the resistive model"""
+    from pathlib import Path
+
+    import cimsim
+
+    sram = Path(__file__).resolve().parents[1] / "configs" / "sram-cim.toml"
+    lines = cimsim.estimate(sram, {"device.read_voltage_v": 0.3}).cim.assumptions
+    assert not [a for a in lines if "0.3 V" in a or "0.2 fF/um" in a]
+    assert any(a.startswith("Array family 'current': word and bit lines swing 0.9 V") and "V_DD" in a for a in lines)
+    resistive = cimsim.estimate(Path(sram).with_name("default.toml")).cim.assumptions
+    assert any("0.2 fF/um at the full read voltage" in a for a in resistive)

@@ -178,15 +178,17 @@ def _add(total: dict[str, float], part: dict[str, float]) -> None:
 def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params: Sequence[CimParameters],
                  timings: Sequence[CimTiming], leakage_uw: float, items: int) -> tuple[str, ...]:
     tech, chip, p0, t0 = config.technology, config.chip, params[0], timings[0]
-    access = f", {config.array.cell_access} cell" if p0.family == ArrayFamily.RESISTIVE else ""
+    resistive = p0.family == ArrayFamily.RESISTIVE
+    access = f", {config.array.cell_access} cell" if resistive else ""
+    lines = "0.2 fF/um at the full read voltage, an upper bound" if resistive else "ZigZag-IMC per-cell loads at V_DD"
     out = [
         f"Technology {tech.node_nm:g} nm, {tech.vdd_v:g} V: ISAAC figures (32 nm, 0.9 V assumed), ZigZag-IMC gates "
         f"(28 nm, 0.9 V) and survey ADC regressions scaled with Stillmaker & Baas 2017; lines switch C V**2.",
         _converter_line(config, p0, t0),
         f"Array family '{p0.family}': word and bit lines swing {p0.line_voltage_v:g} V "
-        f"({p0.row_line_capacitance_ff:.3g} fF and {p0.bitline_capacitance_ff:.3g} fF); sample-and-hold lets the "
-        f"ADCs convert one round while the next is read: a round is max({config.dac.encoding} reads summed x "
-        f"{p0.read_ns:g} ns, conversions x {p0.adc_conversion_ns:.3g} ns); the arrays of a layer work in parallel; "
+        f"({p0.row_line_capacitance_ff:.3g} fF and {p0.bitline_capacitance_ff:.3g} fF: {lines}); sample-and-hold "
+        f"lets the ADCs convert one round while the next is read: a round is max({config.dac.encoding} reads summed "
+        f"x {p0.read_ns:g} ns, conversions x {p0.adc_conversion_ns:.3g} ns); the arrays of a layer work in parallel; "
         f"digital periphery at {tech.clock_ghz:g} GHz.",
         f"Chip: {m.total_tiles} of {chip.tiles} tiles used ({chip.arrays_per_tile} arrays per tile, a layer on "
         f"whole tiles of its own), each with a {p0.buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} buffer, "
@@ -201,8 +203,7 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
         f"Leakage: {leakage_uw:.4g} uW static power of buffers and logic over the run time (eDRAM: Giterman 2020; "
         f"logic: Aladdin adder density; SRAM: cimsim's assumption, bitcells leak like logic of the same area); "
         f"converters and arrays have none beyond their ISAAC active power.",
-        f"Cells: {p0.cell_family} family, {p0.cell_area_um2:.3g} um2 per cell (NeuroSim geometry{access}); word "
-        f"and bit lines at 0.2 fF/um swing the full read voltage {config.device.read_voltage_v:g} V (upper bound).",
+        f"Cells: {p0.cell_family} family, {p0.cell_area_um2:.3g} um2 per cell (NeuroSim geometry{access}).",
         trust.record_line(config),
     ]
     if not p0.cell_family_recognised:
