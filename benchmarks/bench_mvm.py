@@ -18,7 +18,7 @@ bought with a changed answer.
     python benchmarks/bench_mvm.py --quick --repeat 1   # smoke run
     python benchmarks/bench_mvm.py -o benchmarks/results/bench_mvm.md
 
-Exit status: 0 on success, 2 when the optional "bench" extra (threadpoolctl) is missing.
+Exit status: 0 on success.
 """
 
 from __future__ import annotations
