@@ -128,3 +128,82 @@ def test_a_qoperators_output_without_zero_point_is_of_its_inputs_type(zero, low)
     x = np.array([[-3, -1, -0.2, 0.2, 1, 3]])
     want = np.clip(np.round(2 * x / 0.1), low, low + 255) * 0.1  # the sum requantised into the inputs' type
     np.testing.assert_allclose(network_from_onnx(model).forward(x), want, rtol=1e-6, atol=1e-6)
+
+
+def _twice(op: str, weight_scales: tuple[str, str]):
+    """a QOperator (QLinearConv or QLinearMatMul) applied twice with one int8 weight initializer, at the weight
+    scales named ``weight_scales`` (one each)"""
+    shape = [1, 4, 5, 5] if op == "QLinearConv" else [1, 4]
+    w = RNG.integers(-50, 50, (4, 4, 3, 3) if op == "QLinearConv" else (4, 4)).astype(np.int8)
+    pads = {"pads": [1, 1, 1, 1]} if op == "QLinearConv" else {}
+    consts = {"s": np.float32(0.05), "z": np.uint8(128), "w": w, "ws": np.float32(0.01), "ws2": np.float32(0.02),
+              "wz": np.int8(0)}
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q0"]),
+             *[helper.make_node(op, [f"q{k}", "s", "z", "w", ws, "wz", "s", "z"], [f"q{k + 1}"], **pads)
+               for k, ws in enumerate(weight_scales)],
+             helper.make_node("DequantizeLinear", ["q2", "s", "z"], ["y"])]
+    return _model(nodes, consts, 19, shape), shape
+
+
+@pytest.mark.parametrize("op", ["QLinearConv", "QLinearMatMul"])
+def test_a_quantised_weight_read_by_two_qoperators_is_one_matrix(op):
+    """one int8 initializer read by two QOperators at one scale is one matrix, as the float path's shared weights
+    (each dequantised weight had been an array of its own: two matrices); at two scales, two matrices"""
+    model, shape = _twice(op, ("ws", "ws"))
+    net = network_from_onnx(model)
+    assert len(net.matrix_layers()) == 1 and [i for i in net.matrix_indices() if i is not None] == [0, 0]
+    x = RNG.uniform(-1, 1, shape).astype(np.float32)
+    step = 0.05 if op == "QLinearConv" else 0  # its requantisation: one output step apart at most (module doc)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    np.testing.assert_allclose(net.forward(x.astype(np.float64)), want, atol=step + 1e-6)
+    assert len(network_from_onnx(_twice(op, ("ws", "ws2"))[0]).matrix_layers()) == 2
+
+
+@pytest.mark.parametrize("axis", [2, 5, -3])
+@pytest.mark.parametrize("weights", [False, True])
+def test_a_quantisation_axis_out_of_range_is_refused_naming_the_node(axis, weights):
+    """per-axis scales along an axis past a rank-2 tensor's (as onnxruntime and onnx's reference refuse it): a
+    ValueError naming the node and its axis attribute (5 and -3 had wrapped onto axis 1 and 1 of a constant's or an
+    activation's shape); a per-tensor scale ignores the axis, as they do"""
+    scale, zero = np.array([0.1, 0.2, 0.3], np.float32), np.zeros(3, np.int8)
+    if weights:
+        nodes = [helper.make_node("DequantizeLinear", ["w", "s", "z"], ["wf"], axis=axis, name="dq"),
+                 helper.make_node("MatMul", ["x", "wf"], ["y"])]
+    else:
+        nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], axis=axis, name="dq"),
+                 helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], axis=axis)]
+    consts = {"w": RNG.integers(-9, 9, (3, 3)).astype(np.int8), "s": scale, "z": zero}
+    with pytest.raises(ValueError, match=rf"node 'dq' \((Dequantize|Quantize)Linear\): attribute axis {axis} is out of "
+                                         r"range for an input of rank 2 \(-2 to 1\)"):
+        network_from_onnx(_model(nodes, consts, 19, (2, 3)))
+    x = RNG.uniform(-1, 1, (2, 3)).astype(np.float32)
+    model = _model(nodes, {**consts, "s": np.float32(0.1), "z": np.int8(0)}, 19, (2, 3))
+    np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)),
+                               ReferenceEvaluator(model).run(None, {"x": x})[0], atol=1e-6)
+
+
+PER_TENSOR = {  # QOperator, its inputs (the quantised activation: q), which input holds several values
+    "QLinearMatMul a_scale": ("QLinearMatMul", ["q", "v", "z", "b", "s", "bz", "s", "z"], 1, "scale"),
+    "QLinearMatMul a_zero_point": ("QLinearMatMul", ["q", "s", "vz", "b", "s", "bz", "s", "z"], 2, "zero point"),
+    "QLinearMatMul y_scale": ("QLinearMatMul", ["q", "s", "z", "b", "s", "bz", "v", "z"], 6, "scale"),
+    "QLinearAdd B_scale": ("QLinearAdd", ["q", "s", "z", "q", "v", "z", "s", "z"], 4, "scale"),
+    "QLinearConv x_scale": ("QLinearConv", ["q", "v", "z", "wc", "s", "bz", "s", "z"], 1, "scale"),
+}
+
+
+@pytest.mark.parametrize("case", list(PER_TENSOR))
+def test_a_vector_scale_of_a_per_tensor_qoperator_input_is_refused(case):
+    """QOperator inputs and outputs other than a weight are quantised per tensor (onnxruntime refuses a vector
+    scale or zero point there): a ValueError naming the node and the input (a_scale had been taken per row)"""
+    op, inputs, position, role = PER_TENSOR[case]
+    consts = {"s": np.float32(0.05), "z": np.uint8(128), "v": np.array([0.05, 0.1, 0.2], np.float32),
+              "vz": np.full(3, 128, np.uint8), "b": RNG.integers(-9, 9, (3, 3)).astype(np.int8), "bz": np.int8(0),
+              "wc": RNG.integers(-9, 9, (3, 3, 1, 1)).astype(np.int8)}
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+             helper.make_node(op, inputs, ["yq"], name="qop", domain="com.microsoft" if op == "QLinearAdd" else ""),
+             helper.make_node("DequantizeLinear", ["yq", "s", "z"], ["y"])]
+    model = _model(nodes, consts, 19, (1, 3, 3, 3) if op == "QLinearConv" else (1, 3, 3))
+    model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    with pytest.raises(ValueError, match=rf"node 'qop' \({op}\): {op}'s input {position} \('{inputs[position]}', "
+                                         rf"a {role}\) holds 3 values; .*per tensor"):
+        network_from_onnx(model)

@@ -54,3 +54,38 @@ def test_antialiased_resize_to_sizes_has_them(mode):
     model = _resize({"mode": "linear", "antialias": 1, "coordinate_transformation_mode": mode}, sizes=(9, 4))
     want = ReferenceEvaluator(model).run(None, {"x": X})[0]
     np.testing.assert_allclose(network_from_onnx(model).forward(X.astype(np.float64)), want, rtol=1e-5, atol=1e-5)
+
+
+def _integer_resize(code: int, attrs: dict, scales):
+    """x quantised (uint8 or int8 codes, as between QOperators), resized as integers, dequantised"""
+    zero = np.uint8(128) if code == TP.UINT8 else np.int8(0)
+    nodes = [helper.make_node("QuantizeLinear", ["x", "qs", "qz"], ["q"]),
+             helper.make_node("Resize", ["q", "", "s"], ["r"], **attrs),
+             helper.make_node("DequantizeLinear", ["r", "qs", "qz"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, ["N", 2, 5, 7])],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                              [numpy_helper.from_array(np.array([1, 1, *scales], np.float32), "s"),
+                               numpy_helper.from_array(np.float32(0.02), "qs"), numpy_helper.from_array(zero, "qz")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)])
+    model.ir_version = 9
+    return model
+
+
+@pytest.mark.parametrize("code", [TP.UINT8, TP.INT8], ids=["uint8", "int8"])
+@pytest.mark.parametrize("attrs, scales", [({"mode": "linear"}, (2, 4)), ({"mode": "linear"}, (0.5, 2)),
+                                           ({"mode": "nearest"}, (1.6, 0.6))])
+def test_a_resize_of_integer_codes_truncates_as_onnxruntime(code, attrs, scales):
+    """a linear Resize of uint8 / int8 codes (a QOperator model's) interpolates, then casts back to the integer
+    type as onnxruntime does: truncated toward zero (the interpolated value had been kept, up to a step off);
+    dyadic weights here, which float32 computes exactly too"""
+    ort = pytest.importorskip("onnxruntime")
+    model = _integer_resize(code, attrs, scales)
+    x = X * 2  # codes of the whole range, saturated too: int8's negative interpolations truncate up, not down
+    want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)), want, rtol=0, atol=1e-6)
+
+
+def test_an_antialiased_resize_of_integers_is_refused():
+    """onnxruntime rounds an antialiased resize of integers axis by axis (fixed point for 8 bits): refused by name"""
+    with pytest.raises(ValueError, match=r"Resize\): an antialiased Resize of integers is not supported"):
+        network_from_onnx(_integer_resize(TP.UINT8, {"mode": "linear", "antialias": 1}, (0.5, 2)))

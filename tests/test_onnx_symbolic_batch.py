@@ -109,3 +109,28 @@ def test_a_batch_first_lstm_moving_a_symbolic_batch_matches_onnxruntime():
     model.ir_version = 9
     x = RNG.standard_normal((3, 3, 2))
     np.testing.assert_allclose(network_from_onnx(model).forward(x), _runtime(model, x), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("opset", [13, 18, 19])
+def test_a_qdq_graph_moving_a_symbolic_batch_is_checked_at_any_opset(opset):
+    """a quantise / dequantise pair before a batch-first transpose: onnx's reference evaluator lacks
+    DequantizeLinear before opset 19 (which computes it as opsets 10 and 13 define it), so the samples-apart check
+    takes opset 19's; it had refused the graph as one the reference 'cannot run'. A graph mixing the samples (a
+    softmax over the batch) is still refused, for that reason"""
+    def model(axis):
+        nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+                 helper.make_node("DequantizeLinear", ["q", "s", "z"], ["d"]),
+                 helper.make_node("Transpose", ["d"], ["t"], perm=[1, 0, 2]),
+                 helper.make_node("Softmax", ["t"], ["u"], axis=axis),
+                 helper.make_node("Transpose", ["u"], ["y"], perm=[1, 0, 2])]
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, ["N", 3, 2])],
+                                  [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                                  [numpy_helper.from_array(np.float32(0.05), "s"),
+                                   numpy_helper.from_array(np.uint8(128), "z")])
+        made = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+        made.ir_version = 9
+        return made
+    x = RNG.standard_normal((3, 3, 2))
+    np.testing.assert_allclose(network_from_onnx(model(2)).forward(x), _runtime(model(2), x), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="on a batch of 2 the graph computes other values"):
+        network_from_onnx(model(1))

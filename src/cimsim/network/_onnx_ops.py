@@ -37,9 +37,9 @@ __all__ = ["FOLDED_BY_HANDLER", "SUPPORTED_OPS", "BatchAxisError", "layer_for"]
 
 
 _ALIASES = ("Identity",)
-_QUOTIENTS = ("Mean", "ReduceMean")
-"""operators whose result on integers is a truncated quotient: computed in float (a sum over a count), then
-truncated (Div of integers: :func:`_quotient`)"""
+_QUOTIENTS = {"Mean": "", "ReduceMean": "", "Resize": "nearest", "Upsample": "nearest"}
+"""operators whose result on integers is truncated: computed in float (a sum over a count, an interpolation that
+onnxruntime casts back), then truncated (Div of integers: :func:`_quotient`) -> default mode (nearest: kept)"""
 
 
 def _quotient(g, a: str, b: str, out: str, name: str, rounding: str) -> None:
@@ -333,8 +333,13 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
         raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
     if op == "Div" and g.types.get(outs[0]) == "int":  # integers divided: ONNX truncates toward zero
         return _quotient(g, names[0], names[1], outs[0], name, "trunc")
-    if op in _QUOTIENTS and g.types.get(outs[0]) == "int":
+    if op in _QUOTIENTS and g.types.get(outs[0]) == "int" and text_attr(attrs, "mode", _QUOTIENTS[op]) != "nearest":
+        if attrs.get("antialias", 0):  # onnxruntime: per axis, in fixed point (8 bits) or rounded
+            raise ValueError(f"an antialiased {op} of integers is not supported (onnxruntime rounds it per axis)")
         _HANDLERS[op](g, op, attrs, names, [f"{outs[0]}#quotient"], name)
+        if f"{outs[0]}#quotient" in g.consts:  # a constant's resize, folded
+            g.consts[outs[0]] = np.trunc(g.consts[f"{outs[0]}#quotient"])
+            return None
         return g.append(Unary("trunc"), [f"{outs[0]}#quotient"], outs[0], name)
     _HANDLERS[op](g, op, attrs, names, outs, name)
 

@@ -21,13 +21,16 @@ AveragePool, QLinearConcat, QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax) is
 of its quantised inputs and a quantise of its output (:data:`QLINEAR`): the float operator's own handler in between,
 an int32 bias dequantised with the product of its operands' scales. That is what onnxruntime computes node by node,
 within float32 rounding; its fused int8 kernels (its default session) requantise their own way, measured up to one
-output step apart with symmetric int8 weights and two with uint8 or asymmetric int8 weights (docs/networks.md).
+output step apart with symmetric int8 weights and two with uint8 or asymmetric int8 weights (docs/networks.md). Their
+scales and zero points are one value each but a weight's (per channel), as onnxruntime requires; a weight initializer
+read by several QOperators is one matrix, as a float weight is.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._onnx_sharing import derived
 from .ops import Affine, Clip, Unary
 
 __all__ = ["QUANT_HANDLERS", "quantize", "dequantize"]
@@ -40,20 +43,22 @@ def _along(value: np.ndarray, shape: tuple[int, ...], axis: int, block: int) -> 
     """a per-tensor (one value), per-axis (1-d) or blocked (``block`` > 0: x's rank, one value per block along
     ``axis``) parameter shaped to broadcast against a tensor of ``shape``"""
     value, ndim = np.asarray(value), len(shape)
+    if block <= 0 and value.size == 1:
+        return value.reshape(())
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"attribute axis {axis} is out of range for an input of rank {ndim} ({-ndim} to {ndim - 1})")
+    axis %= ndim
     if block > 0:
-        axis %= ndim
         wanted = tuple(-(-n // block) if k == axis else n for k, n in enumerate(shape))
         if value.shape != wanted:
             raise ValueError(f"block_size {block} along axis {axis} needs scales and zero points of shape "
                              f"{list(wanted)} for an input of shape {list(shape)}; got {list(value.shape)}")
         return np.repeat(value, block, axis=axis).take(range(shape[axis]), axis=axis)
-    if value.ndim == 0 or value.size == 1:
-        return value.reshape(())
-    if value.ndim != 1 or value.size != shape[axis % ndim]:
+    if value.ndim != 1 or value.size != shape[axis]:
         raise ValueError(f"scales and zero points of shape {list(value.shape)} are neither one value nor one per "
                          f"position of axis {axis} of an input of shape {list(shape)} (blocks need block_size)")
     axes = [1] * ndim
-    axes[axis % ndim] = value.size
+    axes[axis] = value.size
     return value.reshape(axes)
 
 
@@ -156,6 +161,18 @@ int32 bias (None: no bias), positions of the output's scale and zero point (QGem
 QLinearConcat's inputs are the triples after its output's scale and zero point"""
 
 
+def _per_tensor(g, op: str, names: list[str], triples: tuple[int, ...], output: tuple[int, int]) -> None:
+    """ValueError where a scale or zero point that the QOperator's schema (and onnxruntime) takes as one value
+    holds several: every one but a weight's (input 3 of QLinearConv, QLinearMatMul and QGemm: per channel)"""
+    weight = 3 if op in ("QLinearConv", "QLinearMatMul", "QGemm") else None
+    for scale in [k + 1 for k in triples if k != weight] + [output[0]]:
+        for p, role in ((scale, "scale"), (scale + 1, "zero point")):
+            if p < len(names) and names[p] in g.consts and np.size(g.consts[names[p]]) != 1:
+                raise ValueError(f"{op}'s input {p} ({names[p]!r}, a {role}) holds {np.size(g.consts[names[p]])} "
+                                 "values; it quantises its input or output per tensor: one value (per channel: a "
+                                 "weight's only)")
+
+
 def _operand_axis(op: str, attrs: dict, k: int) -> int:
     """the axis of the per-channel scales of a QOperator's input ``k`` (0: the activation): a conv's input and
     output channels, a MatMul's rows of a and columns of b (the last two axes, whatever the batch axes before
@@ -169,11 +186,15 @@ def _operand_axis(op: str, attrs: dict, k: int) -> int:
 
 def _dequantized(g, names: list[str], k: int, axis: int, out: str, name: str) -> str:
     """the float tensor of quantised input ``names[k]`` (scale names[k + 1], zero point names[k + 2]): a folded
-    constant, or an affine of the activation"""
+    constant, one array per initializer and parameter values (:func:`._onnx_sharing.derived`: a weight read by two
+    nodes stays one matrix), or an affine of the activation"""
     triple = names[k:k + 3] + [""] * (3 - len(names[k:k + 3]))
     attrs = {"axis": axis}
     if triple[0] in g.consts:
-        g.consts[out] = dequantize(g.consts[triple[0]], _constant_parameters(g, triple), attrs)
+        operands = _constant_parameters(g, triple)
+        how = ("DequantizeLinear", axis, *(None if v is None else (np.asarray(v).dtype.str, np.shape(v),
+                                                                   np.asarray(v).tobytes()) for v in operands[1:]))
+        g.consts[out] = derived(g, g.consts[triple[0]], how, lambda q: dequantize(q, operands, attrs))
     else:
         _dequantize_activation(g, "DequantizeLinear", attrs, triple, [out], name)
     return out
@@ -189,6 +210,7 @@ def _qlinear(g, op, attrs, names, outs, name):
         triples = tuple(range(2, len(names), 3))
     if attrs.get("channels_last", 0):
         raise ValueError(f"{op} with channels_last is not supported")
+    _per_tensor(g, op, names, triples, output)
     operands = [_dequantized(g, names, k, _operand_axis(op, attrs, k), f"{out}#in{k}", name) for k in triples]
     if bias is not None and len(names) > bias and names[bias]:
         scales = [np.ravel(np.asarray(g.consts[names[k + 1]], dtype=np.float64)) for k in triples[:2]]
