@@ -508,6 +508,46 @@ def test_a_field_set_needs_may_come_from_an_axis(tmp_path):
     assert [(p.config.dac.mode, p.config.dac.bits_per_read) for p in points] == [("sliced", 2), ("sliced", 4)]
 
 
+
+@pytest.mark.parametrize("modes", [["parallel", "sliced"], ["sliced", "parallel"]])
+def test_set_is_checked_against_the_points_not_the_axes_first_values(modes):
+    """[set] dac.bits_per_read needs dac.mode = "sliced", which one point of the axis has: it had been checked at
+    the axes' first values only, so the spec was refused when "parallel" came first and accepted the other way."""
+    points = expand(spec_from_dict({"base": DEFAULT, "axes": {"dac.mode": modes}, "set": {"dac.bits_per_read": 2}}))
+    by_mode = {p.values[0]: p for p in points}
+    assert by_mode["sliced"].config.dac.bits_per_read == 2
+    assert by_mode["parallel"].config is None and "contradicts 'dac.mode' = \"parallel\"" in by_mode["parallel"].error
+    with pytest.raises(cimsim.errors.ConfigError) as info:  # valid at no point: refused, naming a point's values
+        spec_from_dict({"base": DEFAULT, "axes": {"dac.mode": ["parallel", "bit_serial"], "adc.bits": [6, 8]},
+                        "set": {"dac.bits_per_read": 2}})
+    assert "valid at no point of the sweep (its first: dac.mode = 'parallel', adc.bits = 6)" in str(info.value)
+
+
+def test_an_invalid_points_id_is_its_own_whatever_the_axes_order():
+    """an invalid point's id had hashed a base holding the axes' first values (where [set] needed them): the same
+    point got another id when an axis's values, or the axes, were listed in another order"""
+    def ids(axes):
+        spec = spec_from_dict({"base": DEFAULT, "axes": axes, "set": {"dac.bits_per_read": 2}})
+        return {frozenset(zip((a.field for a in spec.axes), p.values)): (p.id, p.config is None) for p in expand(spec)}
+
+    first = ids({"dac.mode": ["sliced", "parallel"], "adc.bits": [6, 8]})
+    assert sum(invalid for _, invalid in first.values()) == 2
+    assert ids({"dac.mode": ["sliced", "parallel"], "adc.bits": [8, 6]}) == first
+    assert ids({"adc.bits": [8, 6], "dac.mode": ["sliced", "parallel"]}) == first
+
+
+def test_set_fields_are_stated_at_every_point():
+    """[set] adc.full_scale_fraction applies only to a fixed ADC range: the "calibrated" point had run with it silently
+    ignored, where the same field as an axis, or --set, makes that point invalid"""
+    spec = spec_from_dict({"base": DEFAULT, "axes": {"adc.range": ["fixed", "calibrated"]},
+                           "set": {"adc.full_scale_fraction": 0.5}})
+    fixed, calibrated = expand(spec)
+    assert fixed.config.adc.full_scale_fraction == 0.5
+    assert calibrated.config is None and "'adc.full_scale_fraction' applies only when" in calibrated.error
+    as_axis = expand(spec_from_dict({"base": DEFAULT, "axes": {"adc.range": ["fixed", "calibrated"],
+                                                                "adc.full_scale_fraction": [0.5]}}))
+    assert [p.id for p in as_axis] == [fixed.id, calibrated.id]
+
 def test_shipped_sweeps_are_valid():
     adc = load_spec(ROOT / "configs" / "sweep-adc.toml")
     assert adc.kind == "functional" and len(expand(adc)) == 60 and "relative_error" in adc.objectives

@@ -5,21 +5,21 @@ A point's id is the first 16 hex digits of the sha256 of its full config as cano
 (``workload.*_file``) when it names any, and ``"kind": "analytic"`` for an analytic point (a functional point's id
 is its config's, as before the kind was folded in): the same design on the same data, priced the same way, gets
 the same id in every run, which is what lets an interrupted sweep resume; a data file changed since, or another
-kind, makes its points new ones. A combination
-that breaks a rule between fields gets no config; its id hashes the base config and the point's values, and it is
-recorded as failed with the message. A point whose axis sets a table's preset (``device.preset``) gets that preset
-first and then the spec's ``[set]`` fields of the table, as ``--set`` does.
+kind, makes its points new ones. Each point
+states its axis values and the spec's ``[set]`` fields, as ``--set`` does; a combination that breaks a rule between
+them gets no config: its id hashes the base config and the fields the point sets on it (not the other points'
+values), and it is recorded as failed with the message. A point whose axis sets a table's preset (``device.preset``)
+gets that preset first and then the spec's ``[set]`` fields of the table.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,8 @@ from ..config import Config, config_to_dict, with_overrides
 from ..config.rules import Float
 from ..errors import ConfigError
 from .metrics import error_text
-from .spec import FIELD_RULES, Axis, SweepSpec
+from .sampling import combinations
+from .spec import FIELD_RULES, SweepSpec
 
 __all__ = ["Point", "expand", "point_id", "identity"]
 
@@ -114,7 +115,7 @@ def _file_digest(path: str, mtime_ns: int, size: int) -> str:
 def expand(spec: SweepSpec) -> list[Point]:
     """The sweep's points in run order; two combinations giving the same config count once."""
     points: dict[str, Point] = {}
-    for values in _combinations(spec):
+    for values in combinations(spec.axes, spec.mode, spec.samples, spec.seed):
         point = _point(spec, values)
         points.setdefault(point.id, point)
     return list(points.values())
@@ -128,48 +129,23 @@ def _stored(field: str, value: Any) -> Any:
 
 
 def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
+    """A point's config: the base with the ``[set]`` fields and its axis values, every one of them stated (a field
+    one of them states that the point's config would ignore makes it invalid, as with ``--set``)."""
     values = tuple(_stored(axis.field, value) for axis, value in zip(spec.axes, values))
-    overrides = {axis.field: value for axis, value in zip(spec.axes, values)}
-    reset = {field.partition(".")[0] for field in overrides if field.endswith(".preset")}  # tables a preset replaces
-    overrides = {**{f: v for f, v in spec.fixed if f.partition(".")[0] in reset}, **overrides}
+    axes = {axis.field: value for axis, value in zip(spec.axes, values)}
     try:
-        config = with_overrides(spec.base, overrides, base_dir=spec.base_dir)
+        config = with_overrides(spec.base, {**dict(spec.fixed), **axes}, base_dir=spec.base_dir)
     except ConfigError as exc:
-        return Point(point_id({"base": identity(spec.base), "overrides": overrides}), values, None, error_text(exc))
+        return Point(point_id(_invalid_identity(spec, axes)), values, None, error_text(exc))
     return Point(point_id(identity(config, spec.kind)), values, config)
 
 
-def _combinations(spec: SweepSpec) -> Iterator[tuple[Any, ...]]:
-    if spec.mode == "grid":
-        yield from itertools.product(*(axis.values for axis in spec.axes))
-        return
-    rng = np.random.default_rng(spec.seed)
-    if not any(axis.continuous for axis in spec.axes):  # distinct points of the grid, in grid order
-        sizes = [len(axis.values) for axis in spec.axes]
-        for index in _distinct_indices(sizes, spec.samples, rng):
-            yield tuple(axis.values[i] for axis, i in zip(spec.axes, index))
-        return
-    for _ in range(spec.samples):
-        yield tuple(_draw(axis, rng) for axis in spec.axes)
-
-
-def _distinct_indices(sizes: list[int], samples: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
-    """``samples`` distinct index tuples of a grid of ``sizes``, in grid order: flat indices drawn without
-    replacement; beyond int64's range of flat indices, one index per axis at a time, a repeat drawn again (at
-    most 10**6 samples of over 2**63 points: a repeat is all but impossible)"""
-    total = math.prod(sizes)
-    if total < 2**63:
-        return [np.unravel_index(flat, sizes) for flat in sorted(rng.choice(total, size=samples, replace=False))]
-    drawn: set[tuple[int, ...]] = set()
-    while len(drawn) < samples:
-        drawn.add(tuple(int(rng.integers(n)) for n in sizes))
-    return sorted(drawn)
-
-
-def _draw(axis: Axis, rng: np.random.Generator) -> Any:
-    """One value of an axis: uniform over its values, or over its continuous range."""
-    if not axis.continuous:
-        return axis.values[int(rng.integers(len(axis.values)))]
-    if axis.integer:
-        return int(rng.integers(int(axis.low), int(axis.high), endpoint=True))
-    return float(rng.uniform(axis.low, axis.high))
+def _invalid_identity(spec: SweepSpec, axes: dict[str, Any]) -> dict[str, Any]:
+    """What an invalid point's id hashes, the same whatever the order of the axes and their values: the base config
+    and the fields the point sets on it, its axis values and the ``[set]`` fields ``spec.base`` does not hold (all
+    of them over ``spec.origin`` where ``[set]`` needs axis values; else those of a table its preset replaces)."""
+    if spec.origin is not None:
+        return {"base": identity(spec.origin), "overrides": {**dict(spec.fixed), **axes}}
+    reset = {field.partition(".")[0] for field in axes if field.endswith(".preset")}  # tables a preset replaces
+    return {"base": identity(spec.base), "overrides": {**{f: v for f, v in spec.fixed if f.partition(".")[0] in reset},
+                                                       **axes}}

@@ -12,8 +12,7 @@ import dataclasses
 import decimal
 import math
 import os
-import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from ..config.load import python_scalar
 from ..config.toml_file import read_toml
 from ..errors import ConfigError
 from .metrics import available_metrics, default_metrics
+from .sampling import combinations, steps
 
 __all__ = ["Axis", "SweepSpec", "load_spec", "spec_from_dict", "KINDS", "MODES", "MAX_POINTS", "FIELD_RULES"]
 
@@ -70,7 +70,7 @@ class SweepSpec:
     source: str
     """the spec file (for messages)"""
     base: Config
-    """the base config with the spec's ``[set]`` overrides applied"""
+    """the base config with the spec's ``[set]`` overrides applied (and a point's axis values where they need them)"""
     kind: str
     mode: str
     axes: tuple[Axis, ...]
@@ -83,8 +83,11 @@ class SweepSpec:
     base_dir: str = "."
     """directory of the spec (relative file paths in axes resolve against it)"""
     fixed: tuple[tuple[str, Any], ...] = ()
-    """the ``[set]`` overrides (dotted field, value): a point whose axis sets a table's preset applies that preset
-    first and then these fields of the table, as ``--set`` does"""
+    """the ``[set]`` overrides (dotted field, value), stated at every point with its axis values: a point whose axis
+    sets a table's preset applies that preset first and then these fields of the table, as ``--set`` does"""
+    origin: Config | None = None
+    """the base config without ``[set]`` where ``[set]`` is valid only with some points' axis values (``base`` is
+    then the first valid point's config; an invalid point's id hashes ``origin``); None where ``base`` holds it"""
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
@@ -108,18 +111,22 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
     base = _base(data, Path(base_dir), errors)
     kind = _choice(data, "kind", KINDS, "analytic", errors)
     mode = _choice(data, "mode", MODES, "grid", errors)
+    before_axes = len(errors)
     axes = _axes(data.get("axes"), mode, errors)
     samples, seed = _sampling(data, mode, axes, errors)
+    points = (({a.field: v for a, v in zip(axes, values)} for values in combinations(axes, mode, samples, seed))
+              if mode is not None and len(errors) == before_axes else None)  # None: bad axes or sampling
     fixed = _flatten(data["set"], "set", errors) if isinstance(data.get("set"), Mapping) else {}
-    if base is not None and "set" in data:
-        base = _with_set(base, data["set"], fixed, axes, Path(base_dir), errors)
+    base, origin = (_with_set(base, data["set"], fixed, axes, points, Path(base_dir), errors)
+                    if base is not None and "set" in data else (base, None))
     objectives: tuple[str, ...] = ()
     if base is not None and kind is not None:
         objectives = _objectives(data.get("objectives"), available_metrics(kind, base.workload.kind),
                                  default_metrics(kind, base.workload.kind), errors)
     if errors:
         raise ConfigError(source, errors)
-    return SweepSpec(source, base, kind, mode, axes, objectives, samples, seed, str(base_dir), tuple(fixed.items()))
+    return SweepSpec(source, base, kind, mode, axes, objectives, samples, seed, str(base_dir), tuple(fixed.items()),
+                     origin)
 
 
 def _base(data: Mapping[str, Any], base_dir: Path, errors: list[tuple[str, str]]) -> Config | None:
@@ -246,7 +253,7 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
         axis = Axis(field, low=start, high=stop, integer=integer)
         ends = (int(start), int(stop)) if integer else (float(start), float(stop))
     else:
-        count, value = _steps(start, stop, step, integer)
+        count, value = steps(start, stop, step, integer)
         if count > MAX_POINTS:
             size = count if count < 10 ** 15 else f"about {decimal.Decimal(count):.3g}"  # 10**320: 321 digits
             errors.append((key, f"{key}: the range has {size} values, above the {MAX_POINTS} points a sweep may "
@@ -262,24 +269,6 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
         errors.append((key, f"{key}: the step is below the 15 significant digits of its values: they repeat"))
         return None
     return axis or Axis(field, values)
-
-
-_EXACT = decimal.Context(prec=60)  # 60 digits: exact on any two 17-digit floats but those 43 or more decades apart
-_DIGITS = decimal.Context(prec=sys.float_info.dig)  # 15: every decimal of 15 digits is a float and back unchanged
-
-
-def _steps(start: float, stop: float, step: float, integer: bool) -> tuple[int, Any]:
-    """The value count of a stepped range (stop in when it lands on the step) and its k-th value: for floats, decimal
-    arithmetic on the numbers' ``repr`` rounded to 15 significant digits (65536.1 to 65536.12 by 0.01 holds its stop;
-    12345.6 + 2 x 0.1 is 12345.8), counted with a slack for numbers computed in floats (``0.1 * 3``): 1e-9 of a step
-    (a few float epsilons of the 1e6 steps at most) and 8 ulps of the larger end (half an ulp a rounding: 16)."""
-    if integer:
-        return (stop - start) // step + 1, lambda k: start + k * step
-    first, size, last = (decimal.Decimal(repr(float(v))) for v in (start, step, stop))
-    slack = _EXACT.divide(decimal.Decimal(8 * math.ulp(max(abs(start), abs(stop)))), size) + decimal.Decimal("1e-9")
-    quotient = _EXACT.divide(_EXACT.subtract(last, first), size)
-    count = int(_EXACT.add(quotient, slack).to_integral_value(decimal.ROUND_FLOOR)) + 1
-    return count, lambda k: float(_DIGITS.add(first, _EXACT.multiply(k, size)))
 
 
 def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
@@ -309,27 +298,38 @@ def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
     return samples, seed
 
 
-def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[Axis, ...], base_dir: Path,
-              errors: list[tuple[str, str]]) -> Config | None:
-    """The base with the fixed overrides of ``[set]``, validated (each error named ``set.<field>``). A field that
-    ``[set]`` needs may come from an axis (``dac.mode = "sliced"`` and a ``dac.bits_per_read`` axis): then the base
-    holds the axes' first values too, which every point replaces with its own."""
+def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[Axis, ...],
+              points: Iterator[dict[str, Any]] | None, base_dir: Path,
+              errors: list[tuple[str, str]]) -> tuple[Config | None, Config | None]:
+    """(the base with the fixed overrides of ``[set]``, the base without them where they need axis values), or
+    (None, None) with each error named ``set.<field>``. A field's own rule is checked alone, a rule between fields
+    against the ``points`` (field -> axis value; None when the axes or sampling are invalid): refused only where
+    valid at none (``dac.mode = "sliced"`` needs ``dac.bits_per_read``, which an axis may give), naming the first."""
     if not isinstance(table, Mapping):
         errors.append(("set", f"[set] must be a table of dotted config fields; got {table!r}"))
-        return None
+        return None, None
     clash = [f for f in overrides if f in {a.field for a in axes}]
     errors.extend((f"set.'{f}'", f"[set] '{f}' is both an axis and in [set]") for f in clash)
     errors.extend((f"set.'{f}'", f"[set] '{f}' must hold no control character (a newline, a tab); got {v!r}")
                   for f, v in overrides.items() if _control(v))
     try:
-        return with_overrides(base, overrides, base_dir=base_dir)
+        return with_overrides(base, overrides, base_dir=base_dir), None
     except ConfigError as exc:
-        first = {a.field: a.values[0] if a.values else (int(a.low) if a.integer else a.low) for a in axes}
+        alone = exc.errors
+    own = all(f in ("name", "description") or (f in FIELD_RULES and _field_error(f, v) is None)
+              for f, v in overrides.items())  # each field's own rule holds (one broken is broken at every point)
+    errors.extend((f"set.'{field}'", f"[set] {message}") for field, message in alone if not own)
+    first = None
+    for values in points if own and points is not None else ():  # unknown points (bad axes): not checked
         try:
-            return with_overrides(base, {**overrides, **first}, base_dir=base_dir)
-        except ConfigError:
-            errors.extend((f"set.'{field}'", f"[set] {message}") for field, message in exc.errors)
-            return None
+            return with_overrides(base, {**overrides, **values}, base_dir=base_dir), base
+        except ConfigError as exc:
+            first = first or (values, exc.errors)
+    if first is not None:
+        at = ", ".join(f"{field} = {value!r}" for field, value in first[0].items())
+        errors.extend((f"set.'{field}'", f"[set] {message}; [set] is valid at no point of the sweep (its first: "
+                                         f"{at})") for field, message in first[1])
+    return None, None
 
 
 def _objectives(value: Any, available: tuple[str, ...], default: tuple[str, ...],
