@@ -196,3 +196,10 @@ def test_assumptions_state_the_line_swing_of_the_family():
     assert any(a.startswith("Array family 'current': word and bit lines swing 0.9 V") and "V_DD" in a for a in lines)
     resistive = cimsim.estimate(Path(sram).with_name("default.toml")).cim.assumptions
     assert any("0.2 fF/um at the full read voltage" in a for a in resistive)
+
+
+@pytest.mark.parametrize("share", [0.0, -0.5, 1.5, float("nan"), "1"])
+def test_a_stage_path_share_outside_0_1_is_refused(share):
+    plan = plan_layer(Config(), 64, 64)
+    with pytest.raises(ValueError, match="Stage.path_share must be a finite number > 0 and <= 1"):
+        Stage(plan, analytic_counts(plan, 1), 1, 0, 0, share)

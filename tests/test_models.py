@@ -17,8 +17,8 @@ from cimsim.config import load_config, with_overrides
 from cimsim.cost.digital import add_energy_pj, multiply_energy_pj
 from cimsim.cost.vector_unit import VECTOR_KINDS, vector_unit
 from cimsim.mapping import plan_layer
-from cimsim.models import (DECODERS, MODEL_NAMES, CacheOp, DoesNotFitError, MatrixOp, Model, VectorOp, chips_needed,
-                           get_model, price_model, price_table)
+from cimsim.models import (DECODERS, MODEL_NAMES, CacheOp, Decoder, DoesNotFitError, MatrixOp, Model, VectorOp,
+                           chips_needed, get_model, price_model, price_table)
 from cimsim.models.placement import packed_plan
 from cimsim.models.pricing import counts_per_vector
 
@@ -90,6 +90,59 @@ def test_a_mixtures_baseline_does_the_routed_experts_products_as_the_chip_does(t
     priced = price_model(cfg, model, chips=chips_needed(cfg, model), items=tokens, sequences=tokens)
     assert priced.baseline.macs == pytest.approx(priced.cim.macs, rel=1e-6)
     assert priced.baseline.macs == pytest.approx(tokens * model.macs_per_item, rel=1e-6)
+
+
+def small_moe(experts_per_token: int = 2):
+    """one decoder layer of 8 experts, each token routed to ``experts_per_token`` of them, decoding at 8 tokens"""
+    return Decoder("moe", layers=1, d_model=64, heads=4, d_ff=256, vocab=64, max_context=32, experts=8,
+                   experts_per_token=experts_per_token).decode(8)
+
+
+@pytest.mark.parametrize("pipeline", ["layer", "none"])
+def test_a_token_waits_for_and_moves_through_only_the_experts_it_reaches(config, pipeline):
+    """a decoded token reaching k of 8 experts had been priced busy in all eight: every expert's activations through
+    the global buffer and the mesh (2.08e5 pJ of global buffer at k = 1 as at k = 8) and every expert's compute in
+    its path; both grow with k, as the arrays' events (ADC) and the MACs do"""
+    cfg = with_overrides(config, {"chip.pipeline": pipeline})
+    one, two, eight = (price_model(cfg, small_moe(k), items=8).cim for k in (1, 2, 8))
+    for key in ("adc", "global_buffer", "noc"):  # linear in k: a share k / 8 of every expert's
+        assert two.energy_pj[key] - one.energy_pj[key] == pytest.approx(
+            (eight.energy_pj[key] - one.energy_pj[key]) / 7, rel=1e-6)
+        assert eight.energy_pj[key] > 2.5 * one.energy_pj[key]
+    assert eight.item_latency_ns > 2 * one.item_latency_ns  # was 991 ns against 937
+    assert two.item_latency_ns - one.item_latency_ns == pytest.approx(  # the transfers' whole flits aside
+        (eight.item_latency_ns - one.item_latency_ns) / 7, rel=0.05)
+    assert eight.throughput_items_per_s < one.throughput_items_per_s
+
+
+@pytest.mark.parametrize("items, sequences", [(1, 1), (4, 4), (3, 4), (6, 4)])
+def test_reloaded_experts_are_fetched_as_the_baseline_fetches_them(config, items, sequences):
+    """with reload_weights the chip had fetched and programmed all eight experts every step (2.27e6 bits a token at
+    one sequence) while the baseline fetches an expert only in the steps some token reaches (6.9e5)"""
+    small_sram = with_overrides(config, {"baseline.sram_kib": 128.0})  # the weights exceed it: fetched every step
+    priced = price_model(small_sram, small_moe(), items=items, sequences=sequences, reload_weights=True)
+    assert priced.cim.energy_pj["weight_reload"] == pytest.approx(priced.baseline.energy_pj["dram_weights"], rel=1e-9)
+    dense = price_model(small_sram, small_moe(8), items=items, sequences=sequences, reload_weights=True)
+
+    def ratio(key):  # the routed mixture's share of the fully routed one's
+        return priced.cim.energy_pj[key] / dense.cim.energy_pj[key]
+
+    assert ratio("programming") == pytest.approx(ratio("weight_reload"), rel=0.02) and ratio("programming") < 0.8
+
+
+def test_a_share_of_a_reloaded_decode_step_is_priced_as_that_share(config):
+    """fewer tokens than a step's (or a step and a share) had been priced on the chip as whole steps, each reloading
+    every part (1 token of 4 sequences: 4x a token's energy of a full step), and as that share of a step on the
+    baseline: both now price the share, in the steady state of 4 sequences in flight"""
+    step = price_model(config, small_moe(), items=4, sequences=4, reload_weights=True)
+    for items in (1, 3, 6):
+        priced = price_model(config, small_moe(), items=items, sequences=4, reload_weights=True)
+        for side in ("cim", "baseline"):
+            assert getattr(priced, side).total_energy_pj == pytest.approx(
+                items / 4 * getattr(step, side).total_energy_pj, rel=1e-9)
+        assert priced.cim.latency_ns == pytest.approx(items / 4 * step.cim.latency_ns, rel=1e-9)
+        assert priced.cim.item_latency_ns == pytest.approx(step.cim.item_latency_ns, rel=1e-9)
+        assert priced.cim.throughput_items_per_s == pytest.approx(step.cim.throughput_items_per_s, rel=1e-9)
 
 
 def test_each_decoded_sequence_in_flight_holds_its_own_kv_cache():

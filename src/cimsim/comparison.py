@@ -23,7 +23,7 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
 from .inference import NetworkResult, load_workload_network
-from .models.baseline import product_config, product_runs
+from .models.baseline import RUN_FETCH, exceeds_sram, product_config, product_runs
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES, measured_data
@@ -150,19 +150,24 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     CIM: the layers as stages of the chip model (:func:`cimsim.cost.chip_breakdown`: tiles, global buffer,
     layer pipeline per ``config.chip``); only the network's inputs (input_elements per sample, at input_bits)
     and outputs (output_elements, at accumulator_bits) cross the DRAM interface, activations between layers stay
-    on chip. Baseline: the layers run one after the other on one processor. With ``network``, its digital layers
-    and activation products run on a vector unit on both sides (:func:`_with_vector_unit`), and a routed expert
-    (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on the chip and at the mean over
-    the token counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes);
-    a transposed convolution (``MatrixShape.tap_fraction`` below 1) counts the MACs of its taps that meet input values,
-    and the baseline runs that share of its vectors (:func:`cimsim.cost.routing.real_runs`).
+    on chip. Baseline: the layers run one after the other on one processor, their weights fetched from DRAM at
+    least once per run where together they exceed ``baseline.sram_kib`` (as :mod:`cimsim.models.baseline` prices a
+    model's; each layer's own rule besides: kept on chip where it fits, else streamed per batch). With ``network``,
+    its digital layers and activation products run on a vector unit on both sides (:func:`_with_vector_unit`), and
+    a routed expert (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on the chip and at
+    the mean over the token counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only
+    where one comes); a transposed convolution (``MatrixShape.tap_fraction`` below 1) counts the MACs of its taps
+    that meet input values, and the baseline runs that share of its vectors (:func:`cimsim.cost.routing.real_runs`).
     """
     stages, bases, blocks, streamed = [], [], {}, False
     last = len(layers) - 1
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
-    check_dram_capacity(config, sum(p.in_features * p.out_features // s.groups * p.weight_bits
-                                    for (p, _), s in zip(layers, shapes)), "the network's weight matrices")
+    weight_bits = sum(p.in_features * p.out_features // s.groups * p.weight_bits
+                      for (p, _), s in zip(layers, shapes))
+    check_dram_capacity(config, weight_bits, "the network's weight matrices")
+    too_big = exceeds_sram(config, weight_bits)
+    load = include_weight_load or too_big
     for index, ((p, counts), shape) in enumerate(zip(layers, shapes, strict=True)):
         # a routed expert: its share of the tokens; a grouped conv: the MACs of its groups' blocks (the zeros of its
         # block-diagonal matrix are read, not counted: TOPS/W counts the network's products, as the baseline does);
@@ -178,19 +183,21 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
                             vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
         per_item = max(1, round(vectors_in / samples)) if samples else 1  # a sample's vectors share a fetch
         block, fits, runs = product_runs(config, p.in_features // shape.groups, p.out_features // shape.groups,
-                                         per_item, vectors_in, shape.routed_fraction, shape.tap_fraction,
-                                         include_weight_load)
+                                         per_item, vectors_in, shape.routed_fraction, shape.tap_fraction, load)
         streamed = streamed or not fits
         for n, weight in runs:
             key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits)
             if key not in blocks:
-                blocks[key] = _baseline_blocks(block, n, shape.groups, include_weight_load=include_weight_load,
+                blocks[key] = _baseline_blocks(block, n, shape.groups, include_weight_load=load,
                                                io_bits=in_bits + out_bits)
             bases += [repeated(b, weight) for b in blocks[key]]
     cim = chip_breakdown(config, stages, samples, name=config.name)
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
     lines = _shape_notes(shapes)
     cim, base = (replace(b, assumptions=b.assumptions + lines) for b in (cim, base))
+    if too_big:
+        base = replace(base, assumptions=base.assumptions + (
+            f"The network's static weights ({weight_bits / 8192:.4g} KiB): those a layer keeps on chip {RUN_FETCH}.",))
     if network is not None:
         cim, base = _with_vector_unit(config, network, samples, cim, base)
     # a batch's samples share each streamed fetch and finish together

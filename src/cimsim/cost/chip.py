@@ -16,14 +16,14 @@ from the global buffer to the layer's tiles; the workload's input is written int
 to DRAM. A transfer of b bits over h hops takes (ceil(b / 256) + h) digital clock cycles; a layer's input and output
 use different router ports and overlap its compute in the steady state (double-buffered tile buffers).
 
-Pipeline. A layer with v vectors per item on c copies computes for an item in ceil(v / c) x vector time + fill, and in
-the steady state takes v x vector time / c per item (copies interleave); its stage interval is the larger of that and
-its transfer times. One item's latency is the sum over layers of transfer in + compute + transfer out. ``chip.pipeline
-= "layer"``: layers work on successive items at once, interval = the slowest stage; ``"none"``: one item at a time,
-interval = item latency. DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds
-copies of the slowest layer's weights on free tiles, one at a time, while that shortens the slowest stage and the chip
-has room (with ``pipeline = "none"`` it shortens the slowest layer's own time, which copies only do for layers with
-several vectors per item).
+Pipeline. A layer with v vectors per item on c copies computes for an item in ceil(v / c) x vector time + fill (a routed
+expert: that x its ``Stage.path_share``), and in the steady state takes v x vector time / c per item (copies
+interleave); its stage interval is the larger of that and its transfer times. One item's latency is the sum over layers
+of transfer in + compute + transfer out. ``chip.pipeline = "layer"``: layers work on successive items at once, interval
+= the slowest stage; ``"none"``: one item at a time, interval = item latency. DRAM bounds the interval by its transfer
+time per item. ``chip.balance = "replicate"`` adds copies of the slowest layer's weights on free tiles, one at a time,
+while that shortens the slowest stage and the chip has room (with ``pipeline = "none"`` it shortens the slowest layer's
+own time, which copies only do for layers with several vectors per item).
 
 Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, item transfers +
 (items - 1) x transfer interval); latency = max(compute, memory, programming + item latency + (items - 1) x interval).
@@ -36,7 +36,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..argcheck import check_instance, check_int, checked_types
+from ..argcheck import check_instance, check_int, check_real, checked_types
 from ..breakdown import Breakdown, StageTime
 from ..config.modes import ArrayFamily, Balance, DigitalAdders, Pipeline
 from ..errors import ConfigError
@@ -66,11 +66,14 @@ class Stage:
     """activation bits the layer reads from the global buffer per item"""
     out_bits_per_item: int
     """activation bits the layer writes to the global buffer per item"""
+    path_share: float = 1.0
+    """share of its compute in an item's path: a routed expert's mean vectors per item / vectors_per_item (busy)"""
 
     def __post_init__(self) -> None:
         check_counts(self.plan, self.counts)
         for name in ("vectors_per_item", "in_bits_per_item", "out_bits_per_item"):
             check_int(f"Stage.{name}", getattr(self, name), 1 if name == "vectors_per_item" else 0)
+        check_real("Stage.path_share", self.path_share, 0.0, 1.0, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,7 @@ def _serialisation_ns(stage: Stage, p: CimParameters) -> float:
 
 def _compute_time(stage: Stage, t: CimTiming, copies: int, pipelined: bool) -> float:
     """per-item compute time the balancing evens out: steady-state interval (pipelined) or one item's time"""
-    c = t.replicas * copies
-    v = stage.vectors_per_item
+    c, v = t.replicas * copies, stage.vectors_per_item
     return v * t.vector_ns / c if pipelined else math.ceil(v / c) * t.vector_ns
 
 
@@ -126,8 +128,7 @@ def check_fits(config: Config, plans: Sequence[Plan]) -> None:
     tiles = [tiles_for_arrays(a, chip.arrays_per_tile) for a in arrays]
     if sum(tiles) > chip.tiles:
         per_layer = ", ".join(f"layer {i}: {a} arrays -> {t}" for i, (a, t) in enumerate(zip(arrays, tiles)))
-        if len(per_layer) > 300:
-            per_layer = per_layer[:300] + ", ..."
+        per_layer = per_layer if len(per_layer) <= 300 else per_layer[:300] + ", ..."
         raise ConfigError(config.source, [("chip.tiles", (
             f"'chip.tiles': the workload needs {sum(tiles)} tiles of {chip.arrays_per_tile} arrays ({per_layer}) but "
             f"the chip has {chip.tiles}; give the chip more tiles or arrays per tile, or price a network across "
@@ -251,11 +252,9 @@ def _checked_stages(stages: Sequence[Stage], items: int = 0) -> tuple[Stage, ...
     check_int("items", items, minimum=0)
     if not isinstance(stages, Iterable) or isinstance(stages, str):
         raise TypeError(f"stages must be a sequence of cimsim Stage objects; got {type(stages).__name__}")
-    stages = tuple(stages)
+    stages = tuple(check_instance("every stage", s, Stage) for s in stages)
     if not stages:
         raise ValueError("a workload needs at least one stage")
-    for s in stages:
-        check_instance("every stage", s, Stage)
     return stages
 
 
@@ -271,7 +270,7 @@ def _price_stages(stages: Sequence[Stage], params: Sequence[CimParameters], timi
         _add(energy, layer_energy_pj(s.counts, s.plan, p, k, table))
         _add(area, layer_area_um2(s.plan, p, k, table))
         c = t.replicas * k
-        compute_item = math.ceil(s.vectors_per_item / c) * t.vector_ns + t.fill_ns
+        compute_item = s.path_share * (math.ceil(s.vectors_per_item / c) * t.vector_ns + t.fill_ns)
         compute_interval = s.vectors_per_item * t.vector_ns / c
         t_in = _transfer_ns(s.in_bits_per_item, hops, p.noc_flit_bits, p.digital_cycle_ns)
         t_out = _transfer_ns(s.out_bits_per_item, hops, p.noc_flit_bits, p.digital_cycle_ns)

@@ -32,7 +32,16 @@ from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_ene
 from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
-__all__ = ["price_baseline", "product_config", "product_runs"]
+__all__ = ["price_baseline", "product_config", "product_runs", "exceeds_sram", "RUN_FETCH"]
+
+RUN_FETCH = "fetched once per run (together they exceed baseline.sram_kib)"
+"""how the baseline fetches static weights that fit its on-chip memory one layer at a time but not together"""
+
+
+def exceeds_sram(config: Config, weight_bits: int) -> bool:
+    """whether ``weight_bits`` of static weights exceed ``baseline.sram_kib``: they cannot all stay on chip, so the
+    baseline fetches them from DRAM at least once per run (:data:`RUN_FETCH`)"""
+    return weight_bits > config.baseline.sram_kib * 1024 * 8
 
 
 def product_config(config: Config, in_features: int, out_features: int, vectors_per_item: int = 1) -> Config:
@@ -126,7 +135,7 @@ def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes:
         fetched = f"every layer's fetched from DRAM {per_batch} (weight_streaming keeps no weight on chip)"
     else:
         fetched = (f"those of a layer larger than the on-chip memory fetched from DRAM {per_batch}, the others "
-                   + ("fetched once per run (together they exceed baseline.sram_kib)" if too_big else "kept on chip"))
+                   + (RUN_FETCH if too_big else "kept on chip"))
     kv = ("fetched from DRAM" if kv_cache == "dram" or streaming
           else "kept on chip where they fit beside a vector's activations, else streamed from DRAM")
     attention = (f"; attention's K and V, each item's own, are the weights of their products ({kv})"
@@ -146,7 +155,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     priced as that share of such steps (fewer items than sequences: a share of one step, its time and energy; an
     item's latency is still its whole batch's time where weights stream per batch)."""
     b, unit = config.baseline, baseline_vector_unit(config, unit)
-    too_big = model.crossbar_parameters * config.mapping.weight_bits > b.sram_kib * 1024 * 8
+    too_big = exceeds_sram(config, model.crossbar_parameters * config.mapping.weight_bits)
     asked, kv_cache = kv_cache, _kv_place(config, model, kv_cache, sequences, too_big)
     _check_dram(config, model, kv_cache, sequences)
     cache: dict[tuple, Breakdown] = {}

@@ -14,11 +14,12 @@ from ..config.schema import Config
 from ..cost.leakage import buffer_leakage_uw
 from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
                            sram_write_energy_pj_per_bit)
+from ..cost.routing import routed_vectors
 from ..cost.vector_unit import VectorUnit
-from .ops import Model
+from .ops import MatrixOp, Model
 from .placement import ChipPart
 
-__all__ = ["PerItem", "compose", "LINK_ENERGY_PJ_PER_BIT", "LINK_BANDWIDTH_GBPS"]
+__all__ = ["PerItem", "compose", "reached", "LINK_ENERGY_PJ_PER_BIT", "LINK_BANDWIDTH_GBPS"]
 
 # NVLink-C2C, the chip-to-chip link of NVIDIA's Grace Hopper: Y. Wei et al., "NVLink-C2C: A Coherent Off Package
 # Chip-to-Chip Interconnect with 40Gbps/pin Single-ended Signaling", ISSCC 2023, paper 9.3; NVIDIA, "NVIDIA Grace
@@ -54,17 +55,27 @@ def _add(total: dict[str, float], key: str, value: float) -> None:
     total[key] = total.get(key, 0.0) + value
 
 
-def _move_out(config: Config, part: ChipPart, out_bits: int, items: int, reload_runs: int,
+def reached(op: MatrixOp, items: int) -> float:
+    """the share of runs of ``items`` items in which some vector reaches ``op``: 1, or a routed expert's P(n >= 1) of
+    the n vectors it receives (:func:`cimsim.cost.routing.routed_vectors`: the runs the baseline fetches it in)"""
+    if op.routed_fraction == 1:
+        return 1.0
+    return sum(w for _, w in routed_vectors(items * op.vectors_per_item, op.routed_fraction))
+
+
+def _move_out(config: Config, part: ChipPart, out_bits: int, items: int, reload_runs: float,
               energy: dict[str, float]) -> tuple[float, float]:
     """Adds the energy (pJ) of what leaves a part to ``energy``: over the link to the next chip, or (reloading) its
-    weights fetched (an activation product's operand, written every item, is no weight) and its ``out_bits`` per
-    item spilled to DRAM; returns (link ns per item, DRAM ns of the whole run)."""
+    weights fetched (an activation product's operand, written every item, is no weight; a routed expert's only in
+    the runs some item reaches it, :func:`reached`) and its ``out_bits`` per item spilled to DRAM; returns (link ns
+    per item, DRAM ns of the whole run)."""
     if not reload_runs:
         _add(energy, "link", items * out_bits * LINK_ENERGY_PJ_PER_BIT)
         return out_bits / (8.0 * LINK_BANDWIDTH_GBPS), 0.0
     dram_pj = dram_energy_pj_per_bit(config.baseline.dram)
     dram_gbps = config.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(config.baseline.dram)
-    weights = sum(p.op.parameters for p in part.placed if not p.rewritten)
+    run_items = round(items / reload_runs)  # a run's items: a decode step's tokens, or all of them
+    weights = sum(p.op.parameters * reached(p.op, run_items) for p in part.placed if not p.rewritten)
     weight_bits = reload_runs * weights * config.mapping.weight_bits
     spill_bits = 2 * items * out_bits  # written by this part, read back by the next
     _add(energy, "weight_reload", weight_bits * dram_pj)
@@ -72,7 +83,7 @@ def _move_out(config: Config, part: ChipPart, out_bits: int, items: int, reload_
     return 0.0, (weight_bits + spill_bits) / (8.0 * dram_gbps)
 
 
-def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int, reload_runs: int,
+def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int, reload_runs: float,
               kv_prices: tuple[float, float, float], energy: dict[str, float],
               area: dict[str, float]) -> tuple[float, ...]:
     """Adds chip part ``j``'s energy (pJ, leakage apart) and area (um2) to ``energy`` and ``area``; returns its row:
@@ -102,7 +113,7 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
             bd.compute_ns, items * vec_ns, bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns)
 
 
-def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items: int, reload_runs: int,
+def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items: int, reload_runs: float,
               sequences: int) -> tuple[float, float, float, float]:
     """(latency ns, item latency ns, interval ns, chips' leakage pJ) of ``items`` items from the parts' ``rows``."""
     if reload_runs:
@@ -121,9 +132,9 @@ def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items
 
 @checked_types
 def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown, float, PerItem]],
-            unit: VectorUnit, items: int, kv_cache: str, reload_runs: int, sequences: int) -> Breakdown:
-    """The chips (or the parts of one chip reloaded ``reload_runs`` times) with their vector units, KV cache and
-    links: one Breakdown."""
+            unit: VectorUnit, items: int, kv_cache: str, reload_runs: float, sequences: int) -> Breakdown:
+    """The chips (or the parts of one chip reloaded ``reload_runs`` times, a share of a run counted as that share)
+    with their vector units, KV cache and links: one Breakdown."""
     reload = reload_runs > 0
     kv_prices = _kv_prices(config, kv_cache)
     energy: dict[str, float] = {}
@@ -148,7 +159,7 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
                      assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
 
 
-def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, reload_runs: int, sequences: int,
+def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, reload_runs: float, sequences: int,
                  model: Model) -> tuple[str, ...]:
     n = len(chips)
     gb = max(c[2] for c in chips)
@@ -164,8 +175,9 @@ def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, r
     ]
     if reload_runs:
         out.append(f"Weights reloaded: {n} parts fetched from {config.baseline.dram} and programmed one after "
-                   f"another, {reload_runs} time(s) (once per run; a decode: once per step of the sequences in "
-                   f"flight), activations spilled to DRAM between parts.")
+                   f"another, {reload_runs:g} time(s) (once per run; a decode: once per step of the sequences in "
+                   f"flight, fewer tokens as that share of a step; a routed expert only in the runs some token "
+                   f"reaches), activations spilled to DRAM between parts.")
     elif n > 1:
         out.append(f"{n} chips in a pipeline joined by NVLink-C2C-class links ({LINK_ENERGY_PJ_PER_BIT:g} pJ/bit, "
                    f"{LINK_BANDWIDTH_GBPS:g} GB/s per direction; Wei et al., ISSCC 2023).")

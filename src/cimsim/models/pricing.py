@@ -18,8 +18,14 @@ one chip holds one part of the weights at a time; each part is fetched from DRAM
 (one pulse per cell: a lower bound under program-and-verify) and run on the items, its outputs spilled to DRAM and
 read back by the next part (``activation_spill``); parts run one after the other, once per run (a decode: once
 per step, as a token needs the whole model before the next one of its sequence; each part is priced on one step's
-tokens and the steps add). Activation products on arrays are placed like weights but neither fetched nor
-programmed by a reload: their operands are written every item.
+tokens and the steps add, fewer tokens than a step counted as that share of one, as the baseline counts them). A
+routed expert's weights are fetched and programmed only in the runs some token reaches (the baseline's rule,
+:func:`cimsim.models.compose.reached`). Activation products on arrays are placed like weights but neither fetched
+nor programmed by a reload: their operands are written every item.
+
+A routed expert (``MatrixOp.routed_fraction`` below 1) is busy for at least one vector of an item that reaches it;
+its activations cross the global buffer and the mesh for its mean share of the vectors, and its compute time is in
+an item's path for that share of the busy vectors (``Stage.path_share``), as its MACs and array events are.
 
 Baseline: :mod:`cimsim.models.baseline` (attention's products as matrix products; vector ops on the same
 vector unit).
@@ -42,7 +48,7 @@ from ..cost.vector_unit import MAX_LANES, VectorUnit, vector_unit
 from ..counts import Counts
 from ..mapping import Plan
 from .baseline import price_baseline
-from .compose import LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, PerItem, compose
+from .compose import LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, PerItem, compose, reached
 from .ops import CacheOp, MatrixOp, Model, VectorOp
 from .placement import ChipPart, Placed, check_arguments, place_model
 from .result import ModelPrice
@@ -140,17 +146,21 @@ def _global_buffer_kib(config: Config, stages: list[Stage]) -> float:
 
 class _Pricer:
     """Prices the chip parts of one model, caching counts and chips of identical shapes: ``items`` items, the
-    weights loaded ``reload_runs`` times (0: resident), a decode's steps of ``step`` tokens."""
+    weights loaded ``reload_runs`` times (0: resident; a share of a run: that share of its cost), a run of ``step``
+    items (a decode's step of tokens; else all of them)."""
 
-    def __init__(self, config: Config, model: Model, items: int, reload_runs: int, step: int):
+    def __init__(self, config: Config, model: Model, items: int, reload_runs: float, step: int):
         self.config, self.model, self.items, self.reload_runs, self.step = config, model, items, reload_runs, step
         self._counts: dict = {}
         self._chips: dict = {}
 
     def stage(self, placed: Placed, first: bool, last: bool, items: int, loads: int) -> Stage:
         """``placed`` as a stage of ``items`` items, its weights programmed ``loads`` times (an operand rewritten
-        every item is not: :func:`_rewrites`)"""
-        plan, v, bits = placed.plan, placed.busy_vectors_per_item, self.config.dac.input_bits
+        every item is not: :func:`_rewrites`; a routed expert's: where some item reaches it), its activations those
+        of its mean share of the vectors"""
+        plan, bits = placed.plan, self.config.dac.input_bits
+        mean = placed.vectors_per_item * placed.op.routed_fraction  # the vectors an item sends it, on the mean
+        writes = 0 if placed.rewritten or not loads else round(placed.cells * loads * reached(placed.op, items))
         data = op_data(placed.op, self.config, plan)
         if (plan, data) not in self._counts:
             self._counts[plan, data] = counts_per_vector(plan, data)
@@ -159,9 +169,10 @@ class _Pricer:
                          dram_read_bits=items * self.model.input_elements_per_item * bits if first else 0,
                          dram_write_bits=(items * self.model.output_elements_per_item * plan.accumulator_bits
                                           if last else 0),
-                         cell_writes=0 if placed.rewritten else placed.cells * loads)
+                         cell_writes=writes)
         out_width = plan.accumulator_bits if last else bits
-        return Stage(plan, counts, v, v * plan.in_features * bits, v * plan.out_features * out_width)
+        return Stage(plan, counts, placed.busy_vectors_per_item, round(mean * plan.in_features * bits),
+                     round(mean * plan.out_features * out_width), mean / placed.busy_vectors_per_item)
 
     def chip(self, stages: list[Stage], items: int) -> tuple[Breakdown, float]:
         gb = _global_buffer_kib(self.config, stages)
@@ -173,18 +184,17 @@ class _Pricer:
 
     def part(self, part: ChipPart, first: bool, last: bool) -> tuple[Breakdown, float]:
         """(chip breakdown, global buffer KiB) of ``part`` (``first`` / ``last``: it holds the model's first / last
-        matrix) over every item: one run, or, reloaded every decode step, one run per step (programmed, then its
-        tokens), the steps one after the other: tokens of different steps never overlap"""
+        matrix) over every item: one run with the weights resident, or the reloaded runs of ``step`` items each
+        (programmed, then its items; a decode's steps one after the other: tokens of different steps never overlap;
+        a share of a run counted as that share of it)"""
         def run(items: int, loads: int) -> tuple[Breakdown, float]:
             return self.chip([self.stage(p, first and i == 0, last and i == len(part.placed) - 1, items, loads)
                               for i, p in enumerate(part.placed)], items)
 
-        if self.reload_runs <= 1:
-            return run(self.items, self.reload_runs)
-        full, rest = divmod(self.items, self.step)
-        steps = [(run(self.step, 1), full)] + ([(run(rest, 1), 1)] if rest else [])
-        bd = in_sequence([repeated(b, k) for (b, _), k in steps], self.config.name, self.items, shared_hardware=True)
-        return bd, max(gb for (_, gb), _ in steps)
+        if not self.reload_runs:
+            return run(self.items, 0)
+        bd, gb = run(self.step, 1)
+        return in_sequence([repeated(bd, self.reload_runs)], self.config.name, self.items, shared_hardware=True), gb
 
 
 def _check_options(config, model, items: int, chips: int | None, reload_weights: bool, kv_cache: str, sequences: int,
@@ -253,8 +263,8 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
             f"arrays (chip.tiles, chip.arrays_per_tile); let the weights span chips with chips={len(parts)} "
             f"(--chips {len(parts)}) or reload them from DRAM with reload_weights=True (--reload-weights)")
     unit = vector_unit(config.technology, vector_lanes, config.dac.input_bits)
-    runs = _reload_runs(model, items, sequences) if reload_weights else 0
-    pricer = _Pricer(config, placed_model, items, runs, sequences)
+    runs, run_items = _reload_runs(model, items, sequences) if reload_weights else (0, items)
+    pricer = _Pricer(config, placed_model, items, runs, run_items)
     chips_priced = [(part, *pricer.part(part, j == 0, j == len(parts) - 1), _extras(part, unit, config))
                     for j, part in enumerate(parts)]
     cim = compose(config, model, chips_priced, unit, items, kv_cache, runs, sequences)
@@ -291,7 +301,9 @@ def chips_needed(config: Config, model: Model) -> int:
     return len(place_model(config, model))
 
 
-def _reload_runs(model: Model, items: int, sequences: int) -> int:
-    """times the weights are loaded: once per run, or once per decode step of ``sequences`` tokens (a token needs
-    the whole model before the next token of its sequence can start)"""
-    return math.ceil(items / sequences) if model.phase == "decode" else 1
+def _reload_runs(model: Model, items: int, sequences: int) -> tuple[float, int]:
+    """(times the weights are loaded, items of each load): once for the run, or once per decode step of
+    ``sequences`` tokens (a token needs the whole model before the next token of its sequence can start), ``items``
+    tokens as that share of such steps: a share of one step counted as that share, in the steady state the
+    baseline prices (:func:`cimsim.models.baseline.price_baseline`)"""
+    return (items / sequences, sequences) if model.phase == "decode" else (1, items)

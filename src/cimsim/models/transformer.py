@@ -6,7 +6,8 @@ head, so grouped-query attention reads each cached head once for its query heads
 projection, a residual add, a norm, the MLP (gated: gate and up projections fused into one d_model -> 2 d_ff
 matrix, SiLU, their product, the down projection; else d_model -> d_ff, GELU, d_ff -> d_model), a residual add. A
 mixture of experts has E such MLPs and a router (d_model -> E, softmax, top k); each expert multiplies its mean
-share k / E of the tokens (``MatrixOp.routed_fraction``: at least one vector's time per item, all its weights held).
+share k / E of the tokens (``MatrixOp.routed_fraction``: busy for at least one vector of an item it takes, all
+its weights held).
 Attention counts every query against every key it can see in one score matrix of queries x keys: a prefill of
 S tokens computes all S x S scores (the causal mask is applied to them, as standard attention kernels do; a
 kernel skipping masked blocks does about half).

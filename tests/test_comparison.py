@@ -1,0 +1,47 @@
+"""comparison.price_network: a network's layers priced on the CIM chip and on the baseline, as price_model prices
+the same shapes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from cimsim.analytic import analytic_counts
+from cimsim.comparison import price_network
+from cimsim.config import Config
+from cimsim.cost.memory import dram_energy_pj_per_bit
+from cimsim.mapping import plan_layer
+from cimsim.models import price_model
+from cimsim.models.from_network import model_from_network
+from cimsim.network import Dense, Network
+
+WIDTH, LAYERS, SAMPLES = 64, 4, 10
+
+
+def baseline(config: Config, net: Network, load: bool = False):
+    layers = [(plan, analytic_counts(plan, SAMPLES * shape.rows_per_sample)) for shape in net.matrix_shapes()
+              for plan in [plan_layer(config, shape.in_features, shape.out_features)]]
+    return price_network(config, layers, SAMPLES, math.prod(net.input_shape), math.prod(net.output_shape),
+                         include_weight_load=load, network=net)[1]
+
+
+def test_a_networks_weights_that_together_exceed_the_sram_are_fetched_once_per_run():
+    """four 64 x 64 layers of 4 KiB each on an 8 KiB SRAM: each fits, all four do not; the network path had kept
+    them all on chip in the steady state (no DRAM weight traffic) where price_model fetches them once per run"""
+    rng = np.random.default_rng(0)
+    net = Network(tuple(Dense(rng.standard_normal((WIDTH, WIDTH))) for _ in range(LAYERS)), (WIDTH,))
+    config = Config()
+    small, large = (replace(config, baseline=replace(config.baseline, sram_kib=kib)) for kib in (8.0, 1024.0))
+    steady = baseline(small, net)
+    bits = LAYERS * WIDTH ** 2 * config.mapping.weight_bits
+    assert steady.energy_pj["dram_weights"] == pytest.approx(bits * dram_energy_pj_per_bit(config.baseline.dram))
+    assert steady.energy_pj == pytest.approx(baseline(small, net, load=True).energy_pj)  # the load is the run's own
+    model = price_model(small, model_from_network(net), items=SAMPLES).baseline
+    assert steady.energy_pj["dram_weights"] == pytest.approx(model.energy_pj["dram_weights"], rel=1e-12)
+    assert any("fetched once per run (together they exceed baseline.sram_kib)" in a for a in steady.assumptions)
+    resident = baseline(large, net)
+    assert resident.energy_pj.get("dram_weights", 0.0) == 0.0
+    assert not any("together they exceed" in a for a in resident.assumptions)
