@@ -160,3 +160,92 @@ def test_a_pending_backward_pass_and_odd_tensors_survive_the_export():
     net = from_torch(views, RNG.standard_normal((2, 4)))  # views are left to the exporter's merge: a and b are one
     for layer, param in zip(net.matrix_layers(), (views.a, views.c), strict=True):
         assert np.array_equal(layer.weight.T, param.detach().numpy())  # exact, no nudge left in a view
+
+
+def _zero_norm_blocks(torch):
+    """three residual conv + batch norm blocks whose norms' weights are 0 (timm's zero_init_last), and a fourth
+    block applied twice"""
+
+    class Blocks(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = torch.nn.ModuleList(torch.nn.Sequential(torch.nn.Conv2d(4, 4, 3, padding=1, bias=False),
+                                                                  torch.nn.BatchNorm2d(4)) for _ in range(4))
+            for block in self.blocks:
+                torch.nn.init.zeros_(block[1].weight)
+
+        def forward(self, x):
+            for block in (*self.blocks, self.blocks[-1]):
+                x = x + block(x)
+            return x
+
+    return Blocks()
+
+
+def test_convolutions_of_zero_batch_norm_weights_and_slices_of_one_weight_stay_distinct():
+    """the nudge of a zero weight was a subnormal that the batch norm's fold multiplied back to 0 (timm's resnet18:
+    17 matrices for 21 convolutions), and a nudge in one element left the other slices of an attention's
+    in_proj_weight (a decoder's cross-attention: query rows, key and value rows) equal to the layer before's"""
+    torch = torch_or_skip()
+    torch.manual_seed(4)
+    blocks = _zero_norm_blocks(torch)
+    net, model = _imported(blocks, RNG.standard_normal((2, 4, 6, 6)).astype(np.float32))
+    assert len(net.matrix_layers()) == 4  # the fourth, applied twice, one matrix
+    assert sorted(i for i in net.matrix_indices() if i is not None) == [0, 1, 2, 3, 3]
+    assert all(np.abs(layer.weight).max() < 1e-30 for layer in net.matrix_layers())  # 0, or a nudge of 0
+
+    layer = torch.nn.TransformerDecoderLayer(d_model=16, nhead=2, dim_feedforward=32, batch_first=True, dropout=0.0)
+    decoder = torch.nn.TransformerDecoder(layer, num_layers=2)  # deep copies: equal values
+
+    class Decoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.decoder = decoder
+
+        def forward(self, x):
+            return self.decoder(x, x)
+
+    module = Decoder()
+    net, model = _imported(module, RNG.standard_normal((2, 5, 16)).astype(np.float32))
+    assert len(net.matrix_layers()) == 2 * 7  # self-attention's 2, cross-attention's 3 (query, key-value, out), 2
+    assert model.parameters == sum(p.numel() for p in module.parameters())
+
+
+def test_a_linear_applied_at_two_ranks_is_one_matrix():
+    """torch exports a Linear applied to a 2-d input as a Gemm of W and to a 3-d one as a MatMul of W^T: two
+    initializers of one weight had made two matrices"""
+    torch = torch_or_skip()
+
+    class TwoRanks(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(8, 8)
+
+        def forward(self, x):
+            return self.linear(x) + self.linear(x[:, 0])[:, None]
+
+    torch.manual_seed(5)
+    module = TwoRanks()
+    net, model = _imported(module, RNG.standard_normal((2, 3, 8)).astype(np.float32))
+    assert len(net.matrix_layers()) == 1
+    assert np.array_equal(net.matrix_layers()[0].weight, module.linear.weight.detach().double().numpy())
+    assert model.parameters == sum(p.numel() for p in module.parameters())
+
+
+def test_the_classes_one_hot_compares_against_are_no_parameters():
+    """F.one_hot's classes (0 .. depth - 1, and from the end) are an index grid the network computes against: they
+    had counted as 2 x depth parameters"""
+    torch = torch_or_skip()
+
+    class OneHot(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(10, 4)
+
+        def forward(self, ids):
+            return self.linear(torch.nn.functional.one_hot(ids, 10).float())
+
+    torch.manual_seed(6)
+    module = OneHot()
+    _, model = _imported(module, RNG.integers(0, 10, (2, 5)))
+    assert model.parameters == sum(p.numel() for p in module.parameters())

@@ -1955,10 +1955,15 @@ def test_the_hyperbolic_translations_last_only_as_long_as_the_export():
 
 @pytest.mark.parametrize("pool, shape", [(nn.AvgPool2d(2, divisor_override=3), (2, 3, 6, 6)),
                                          (nn.AvgPool2d(3, 2, 1, divisor_override=5), (2, 3, 7, 7)),
-                                         (nn.AvgPool3d((1, 2, 2), divisor_override=3), (2, 3, 2, 6, 6))])
+                                         (nn.AvgPool3d((1, 2, 2), divisor_override=3), (2, 3, 2, 6, 6)),
+                                         (nn.AvgPool2d(3, 2, ceil_mode=True, divisor_override=4), (2, 3, 8, 8)),
+                                         (nn.AvgPool2d(3, 2, 1, ceil_mode=True, divisor_override=5), (2, 3, 8, 9)),
+                                         (nn.AvgPool3d(2, (1, 2, 3), ceil_mode=True, divisor_override=3),
+                                          (2, 3, 3, 5, 7))])
 def test_average_pools_with_a_divisor_override(pool, shape):
-    """the exporter drops divisor_override (a window's sum over that divisor): the mean over the kernel's taps
-    rescaled, exact for every window that lies within the padded input"""
+    """the exporter drops divisor_override (a window's sum over that divisor): the mean over the kernel's taps of
+    the zero-padded input rescaled, exact for every window; with ceil_mode (refused before, the error not naming
+    avg_pool2d) the windows past the input's end too, the input padded to their end"""
     _imported(pool, np.random.default_rng(29).standard_normal(shape))
 
 

@@ -14,9 +14,10 @@ Parameters (``Model.parameters``) are the trained values the network holds, each
 read it: matrix weights and biases (a shared matrix layer's once), norm gains and shifts, embedding tables (each
 content once), and the constants of digital layers that are per-channel or per-feature vectors (one axis longer
 than 1: a batch norm kept as scale and shift, a vision transformer's class token). A scalar constant is the
-arithmetic's (GELU's 1 / sqrt 2, an attention scale) and a constant of several axes longer than 1 an expansion
+arithmetic's (GELU's 1 / sqrt 2, an attention scale), a vector of evenly spaced integers an index grid (the
+classes ``one_hot`` compares against, position ids) and a constant of several axes longer than 1 an expansion
 whose source the network does not keep (BERT's position rows for the example's tokens, Swin's relative-position
-bias per window, an attention mask): neither counts, so the count does not change with the example's length.
+bias per window, an attention mask): none counts, so the count does not change with the example's length.
 Unlike torch's count, then: no position table (ViT's, added whole, neither), a batch norm folded into the matrix
 before it counts C (the bias) for torch's 2 C, a recurrent layer's W and R biases summed at import count once
 (docs/models.md), a digital layer applied at several places (a shared LayerNorm) counts at each, the import giving
@@ -66,7 +67,16 @@ def _counted(array: np.ndarray | None, seen: set[int], vectors_only: bool = Fals
     if array is None or id(array) in seen:
         return 0
     seen.add(id(array))
-    return 0 if vectors_only and sum(n > 1 for n in array.shape) != 1 else int(array.size)
+    return 0 if vectors_only and (sum(n > 1 for n in array.shape) != 1 or _index_grid(array)) else int(array.size)
+
+
+def _index_grid(array: np.ndarray) -> bool:
+    """whether ``array`` holds evenly spaced integers, two different at least (one_hot's classes, position ids):
+    positions the network computes against, not trained values"""
+    values = np.ravel(array)
+    steps = np.diff(values)
+    return bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)) and steps[0] != 0
+                and np.all(steps == steps[0]))
 
 
 def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set[int]) -> list[VectorOp]:

@@ -4,9 +4,10 @@ at three dilations; one kernel with a bias per branch) get layers that hold one 
 :class:`~cimsim.network.Network` takes for one matrix, programmed once and read at each place, whatever bias and
 geometry each place has.
 
-The handlers build their layers from :func:`derived` arrays, made once per constant; a bias or batch norm folded in
-later makes a new layer at that place (``_Graph.replace`` records which layer it came from), and :func:`unified`
-gives the folded layers of one matrix that still hold equal weights (or biases) one array again.
+The handlers build their layers from :func:`derived` arrays, made once per constant (and values: a Gemm and a MatMul
+reading one initializer); a bias or batch norm folded in later makes a new layer at that place (``_Graph.replace``
+records which layer it came from), and :func:`unified` gives the layers of one matrix, folded or not, that still
+hold equal weights (or biases) one array again.
 """
 
 from __future__ import annotations
@@ -24,25 +25,31 @@ __all__ = ["derived", "unified"]
 
 def derived(g, const: np.ndarray, how, make=None) -> np.ndarray:
     """``make(const)`` (None: ``const`` itself) as a read-only float64 array, made once per constant of the graph
-    ``g`` and ``how`` (hashable: what ``make`` does), so that the layers built with it hold one object"""
+    ``g`` and ``how`` (hashable: what ``make`` does), so that the layers built with it hold one object; one made
+    another way from the same constant with the same values is that array too (a Gemm's untransposed B and a
+    MatMul's B, both read from one initializer: one matrix)"""
     key = (id(const), how)
     if key not in g.matrices:
         array = np.array(np.asarray(const) if make is None else make(np.asarray(const)), dtype=np.float64)
         array.setflags(write=False)
+        made = g.matrices.setdefault(("made from", id(const)), (const, []))[1]  # the arrays of this constant
+        array = next((a for a in made if a.shape == array.shape and np.array_equal(a, array)), array)
+        if not any(a is array for a in made):
+            made.append(array)
         g.matrices[key] = (const, array)  # the constant kept: its id stays unique while the key lives
     return g.matrices[key][1]
 
 
 def unified(layers: list, origin: dict) -> list:
-    """``layers`` with each folded matrix layer (``origin``: folded layer -> the layer it came from) whose weights
-    (bias) equal those of an earlier folded layer from the same matrix given that layer's array: one matrix (one
-    bias) again"""
+    """``layers`` with each matrix layer, folded (``origin``: folded layer -> the layer it came from) or not, whose
+    weights (bias) equal those of an earlier layer from the same matrix given that layer's array: one matrix (one
+    bias) again (a Gemm's bias and a MatMul's Add of it folded in)"""
     places = Counter(origin.get(layer, layer).matrix_key for layer in layers if isinstance(layer, MatrixLayer))
     first: dict[tuple, np.ndarray] = {}
     out = []
     for layer in layers:
-        if isinstance(layer, MatrixLayer) and layer in origin and places[origin[layer].matrix_key] > 1:
-            root = origin[layer].matrix_key
+        if isinstance(layer, MatrixLayer) and places[origin.get(layer, layer).matrix_key] > 1:
+            root = origin.get(layer, layer).matrix_key
             weight = first.setdefault((root, "weight", _digest(layer.weight)), layer.weight)
             bias = None if layer.bias is None else first.setdefault((root, "bias", _digest(layer.bias)), layer.bias)
             if weight is not layer.weight or bias is not layer.bias:

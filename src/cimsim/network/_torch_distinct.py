@@ -4,10 +4,14 @@ torch's TorchScript exporter merges the initializers of equal values into one (`
 eval mode; by value, not by tensor), so two modules whose weights are equal (a layer deep-copied by
 ``nn.TransformerEncoder``, zero biases, ones scales) would become one shared matrix. During the export, each such
 tensor after the first of its values differs from the others by a few units in the last place (ulps) in one element
-(:func:`distinct_values`); one tensor read at several places (a module applied twice, a tied head) is one tensor and
-is left as it is, so the exporter's merge of its folded copies still makes it one matrix. The initializers that are
-such a tensor, or its transpose (a Linear's weight as MatMul reads it), get its exact values back after the export
-(:func:`exact_initializers`); one folded with others (a batch norm into a convolution) keeps the few ulps.
+of each row, a zero by the smallest normal float (:func:`distinct_values`): the slices of one tensor the export
+takes apart and the folds of a zero batch-norm weight into distinct convolutions stay distinct too. One tensor read
+at several places (a module applied twice, a tied head) is one tensor and is left as it is, so the exporter's merge
+of its folded copies still makes it one matrix. The initializers that are such a tensor, or its transpose (a
+Linear's weight as MatMul reads it), get its exact values back after the export (:func:`exact_initializers`); one
+folded with others (a batch norm into a convolution) or a slice keeps the few ulps (a folded zero weight: the
+smallest normal float times the convolution's weights). A Gemm that reads a weight whose transpose another
+initializer holds (a Linear applied at rank 2 and at rank 3) reads that one (:func:`one_transpose`).
 """
 
 from __future__ import annotations
@@ -17,17 +21,18 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["distinct_values", "exact_initializers"]
+__all__ = ["distinct_values", "exact_initializers", "one_transpose"]
 
 
 @contextlib.contextmanager
 def distinct_values(torch, model):
     """During the block, the k-th (k >= 1) of the floating-point parameters and buffers of ``model`` that hold the
-    same values (other tensors, not one tensor listed twice) has one element moved toward +inf: its
-    ((k - 1) mod n)-th largest in magnitude of the finite ones (n of them) by 1 + (k - 1) // n ulps, more where that
-    would equal another tensor, so each differs from the others in one element by a few ulps; the values are
-    restored afterwards, bit for bit, through ``.data`` (a pending backward pass still finds its tensors' versions).
-    Yields the (values exported, values) of each tensor moved (numpy), for :func:`exact_initializers`."""
+    same values (other tensors, not one tensor listed twice) has one element of each row (each slice along its first
+    axis) moved toward +inf (:func:`_nudged`), more where that would equal another tensor, so that each row, and
+    each slice of rows an export takes (a query's rows of an attention's ``in_proj_weight``), differs from the
+    others', a row scaled by a batch norm's zero weight too; the values are restored afterwards, bit for bit,
+    through ``.data`` (a pending backward pass still finds its tensors' versions). Yields the (values exported,
+    values) of each tensor moved (numpy), for :func:`exact_initializers`."""
     changed, moved = [], []
     try:
         with torch.no_grad():
@@ -47,7 +52,8 @@ def distinct_values(torch, model):
                 if tensor.dtype in (torch.float16, torch.float32, torch.float64):  # the dtypes numpy holds
                     exported = tensor.detach().cpu().numpy().copy()
                     original = exported.copy()
-                    original[index] = value.item()
+                    at = tuple(i.cpu().numpy() for i in index)  # () for a 0-d tensor
+                    original[at] = value.cpu().numpy().reshape(np.shape(original[at]))
                     moved.append((exported, original))
         yield moved  # not under torch.no_grad: the export traces as the caller set it
     finally:
@@ -91,19 +97,27 @@ def _digest(torch, tensor) -> bytes:
 
 
 def _nudged(torch, tensor, rank: int, extra: int) -> tuple:
-    """(the index of the element to move, its value, its moved value): the element ``rank`` mod n (the n finite
-    elements by magnitude, largest first) moved 1 + rank // n + ``extra`` ulps toward +inf"""
-    flat = tensor.detach().reshape(-1)
+    """(the indices of the elements to move, their values, their moved values): in each row (slice along the first
+    axis; a 0-d tensor is one row) its element ``rank`` mod n (the row's n finite elements by magnitude, largest
+    first; a tie in their order) moved 1 + rank // n + ``extra`` ulps toward +inf, a zero (or subnormal) one from
+    the smallest normal float on: 0 moved by ulps is subnormal, and a batch norm folded into a convolution
+    multiplies it down to 0 again (torch's export merged the convolutions of zero-initialised batch norms)"""
+    rows = tensor.shape[0] if tensor.dim() else 1
+    flat = tensor.detach().reshape(rows, -1)
     finite = torch.isfinite(flat)
-    count = max(int(finite.sum()), 1)
+    count = finite.sum(1).clamp(min=1)
     magnitude = torch.where(finite, flat.abs(), torch.full_like(flat, -1.0))
-    position = int(torch.topk(magnitude, rank % count + 1).indices[-1])
-    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(position), tuple(tensor.shape)))
-    value = tensor[index].clone()
-    moved, up = value.clone(), torch.tensor(float("inf"), dtype=tensor.dtype, device=tensor.device)
-    for _ in range(1 + rank // count + extra):
-        moved = torch.nextafter(moved, up)
-    return index, value, moved
+    order = torch.sort(magnitude, dim=1, descending=True, stable=True).indices
+    column = order.gather(1, (rank % count)[:, None])[:, 0]
+    value = flat.gather(1, column[:, None])[:, 0]
+    tiny = torch.finfo(tensor.dtype).tiny
+    small = value.abs() < tiny
+    steps = 1 + rank // count + extra - small.long()  # the smallest normal float is the first step from 0
+    new, up = torch.where(small, torch.full_like(value, tiny), value), torch.full_like(value, float("inf"))
+    for step in range(int(steps.max())):
+        new = torch.where(steps > step, torch.nextafter(new, up), new)
+    position = torch.arange(rows, device=flat.device) * flat.shape[1] + column
+    return torch.unravel_index(position, tuple(tensor.shape)), value, new
 
 
 def exact_initializers(onnx, exported, moved: list) -> None:
@@ -123,3 +137,34 @@ def exact_initializers(onnx, exported, moved: list) -> None:
             original = wanted.get((array.shape, array.dtype.str, np.ascontiguousarray(array).tobytes()))
             if original is not None:
                 initializer.CopyFrom(onnx.numpy_helper.from_array(np.ascontiguousarray(original), initializer.name))
+
+
+def one_transpose(onnx, exported) -> None:
+    """Each Gemm of the ONNX model ``exported`` that reads a 2-d initializer transposed (transB) where another
+    initializer holds its transpose reads that one, untransposed, in place: torch's exporter writes a Linear's
+    weight W for a Gemm (a 2-d input) and W^T for a MatMul (any other rank), two initializers of one tensor, which
+    the import takes for one matrix where one initializer is read (tensors of equal values are kept apart by
+    :func:`distinct_values`, so equal values are one tensor)"""
+    graph = exported.graph
+    constants = {i.name: i for i in graph.initializer}
+    gemms = [node for node in graph.node if node.op_type == "Gemm" and len(node.input) > 1
+             and node.input[1] in constants and len(constants[node.input[1]].dims) == 2
+             and any(a.name == "transB" and a.i for a in node.attribute)]
+    wanted = {tuple(constants[node.input[1]].dims[::-1]) for node in gemms}
+    by_value = {}
+    for initializer in graph.initializer:
+        if tuple(initializer.dims) in wanted:  # only these are read (a model of GiBs)
+            by_value.setdefault(_values_key(onnx.numpy_helper.to_array(initializer)), initializer.name)
+    for node in gemms:
+        weight = onnx.numpy_helper.to_array(constants[node.input[1]])
+        name = by_value.get(_values_key(np.ascontiguousarray(weight.T)))
+        if name is not None:
+            node.input[1] = name
+            for attribute in node.attribute:
+                if attribute.name == "transB":
+                    attribute.i = 0
+
+
+def _values_key(array: np.ndarray) -> tuple:
+    """the shape, dtype and a digest of the values of ``array``"""
+    return array.shape, array.dtype.str, hashlib.blake2b(np.ascontiguousarray(array).tobytes(), digest_size=16).digest()

@@ -186,8 +186,8 @@ def functional_calls(torch) -> dict:
     return {"channel_shuffle": channel_shuffle, "threshold": threshold, "bilinear": bilinear,
             "embedding": embedding_call(torch), "embedding_bag": embedding_bag_call(torch),
             "affine_grid": _affine_grid(torch), "softplus": softplus, "interpolate": interpolate,
-            "avg_pool2d": _average_pool(functional.avg_pool2d, 2),
-            "avg_pool3d": _average_pool(functional.avg_pool3d, 3)}
+            "avg_pool2d": _average_pool(functional.avg_pool2d, functional.pad, 2),
+            "avg_pool3d": _average_pool(functional.avg_pool3d, functional.pad, 3)}
 
 
 def _nearest_exact(torch, x, size, scale_factor, recompute_scale_factor):
@@ -232,19 +232,39 @@ def _affine_grid(torch):
     return affine_grid
 
 
-def _average_pool(original, dims: int):
+def _average_pool(original, pad, dims: int):
     """``avg_pool2d`` / ``3d`` (``dims`` spatial axes) with a ``divisor_override`` (which the exporter drops: a window's
-    sum over that divisor) as the mean over the kernel's taps, rescaled; exact for every window within the padded
-    input, as all are without ceil_mode"""
+    sum over that divisor) as the mean over the kernel's taps of the input zero-padded (``pad``), rescaled; with
+    ceil_mode, the input padded on the far side too, to the end of the last window (:func:`_ceil_padding`): exact
+    for every window, a window's taps past the input adding zeros to its sum. A padding past half the kernel, which
+    torch refuses: torch's own"""
 
     def pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
              divisor_override=None):
-        if divisor_override is None or ceil_mode:  # the exporter drops divisor_override
+        if divisor_override is None:
             return original(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-        # every window lies within the padded input: its sum over divisor is its mean over the kernel's taps
-        taps = math.prod((kernel_size,) * dims if isinstance(kernel_size, int) else kernel_size)
-        return original(x, kernel_size, stride, padding, False, True) * (taps / divisor_override)
+        kernel, strides, pads = (_per_axis(v, dims) for v in (kernel_size, stride or kernel_size, padding))
+        if any(2 * p > k for p, k in zip(pads, kernel)):
+            return original(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        far = [_ceil_padding(n, k, s, p) if ceil_mode else p for n, k, s, p in zip(x.shape[-dims:], kernel, strides,
+                                                                                   pads)]
+        padded = pad(x, [n for near, after in zip(pads[::-1], far[::-1]) for n in (near, after)])  # last axis first
+        return original(padded, kernel, strides, 0, False, True) * (math.prod(kernel) / divisor_override)
     return pool
+
+
+def _per_axis(value, dims: int) -> list[int]:
+    """a pooling argument (an int, or one per spatial axis) as one int per spatial axis"""
+    return [int(value)] * dims if isinstance(value, int) else [int(v) for v in value]
+
+
+def _ceil_padding(n: int, kernel: int, stride: int, pad: int) -> int:
+    """the zeros after an axis of ``n`` values that an average pool in ceil_mode reads (PyTorch's output size: the
+    windows that start within the input or its near padding)"""
+    count = -(-(n + 2 * pad - kernel) // stride) + 1
+    if (count - 1) * stride >= n + pad:
+        count -= 1
+    return max((count - 1) * stride + kernel - n - pad, 0)
 
 
 HYPERBOLIC = {"sinh": "Sinh", "cosh": "Cosh", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh"}

@@ -17,6 +17,7 @@ from copy import deepcopy
 
 import numpy as np
 
+from ._torch_distinct import one_transpose
 from ._torch_experts import mark_routed
 from ._torch_export import DYNAMO_HINT, export, routing_hint
 from ._torch_lookups import renormed_lookups
@@ -80,6 +81,7 @@ def _export(model, x, ids: bool, name: str, torch, onnx) -> tuple:
         raise ValueError(f"torch model {name}: its output does not depend on its input (the traced forward pass "
                          "reads no input value: it returns a constant, or computes from the input's shape only), so "
                          "it is no network of its input")
+    one_transpose(onnx, exported)  # a Linear applied at rank 2 and at another: one initializer, one matrix
     own = os.path.dirname(torch.__file__)  # torch's own modules check shapes in Python; they export correctly
     return exported, routing, [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)
                                and not w.filename.startswith(own)]
