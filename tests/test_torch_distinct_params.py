@@ -249,3 +249,27 @@ def test_the_classes_one_hot_compares_against_are_no_parameters():
     module = OneHot()
     _, model = _imported(module, RNG.integers(0, 10, (2, 5)))
     assert model.parameters == sum(p.numel() for p in module.parameters())
+
+
+def test_many_fresh_batch_norms_are_kept_apart_by_a_few_ulps_each():
+    """the k-th of 200 equal (4,) tensors (a hundred fresh batch norms' weights and variances) had moved by about k
+    ulps in every element (k // 4 in one, before): folded into their convolutions, a hundred such layers put the
+    import 3e-4 of the output's scale off torch; now each element moves at most 4 ulps, by the digits of k"""
+    torch = torch_or_skip()
+    from cimsim.network._torch_distinct import distinct_values
+
+    norms = torch.nn.ModuleList(torch.nn.BatchNorm1d(4) for _ in range(100)).eval()
+    ones = [t for n in norms for t in (n.weight, n.running_var)]
+    with distinct_values(torch, norms):
+        moved = torch.stack([t.detach().clone() for t in ones])
+    assert len({tuple(row.tolist()) for row in moved}) == 200  # every tensor its own
+    assert float((moved - 1).abs().max()) <= 4 * torch.finfo(torch.float32).eps
+    assert all(bool((t == 1).all()) for t in ones)  # restored
+
+    torch.manual_seed(0)
+    layers = []
+    for _ in range(60):
+        conv = torch.nn.Conv2d(4, 4, 1, bias=False)
+        torch.nn.init.orthogonal_(conv.weight)
+        layers += [conv, torch.nn.BatchNorm2d(4)]
+    _imported(torch.nn.Sequential(*layers), RNG.standard_normal((1, 4, 2, 2)).astype(np.float32))

@@ -3,9 +3,10 @@
 torch's TorchScript exporter merges the initializers of equal values into one (``deduplicate_initializers``, in
 eval mode; by value, not by tensor), so two modules whose weights are equal (a layer deep-copied by
 ``nn.TransformerEncoder``, zero biases, ones scales) would become one shared matrix. During the export, each such
-tensor after the first of its values differs from the others by a few units in the last place (ulps) in one element
-of each row, a zero by the smallest normal float (:func:`distinct_values`): the slices of one tensor the export
-takes apart and the folds of a zero batch-norm weight into distinct convolutions stay distinct too. One tensor read
+tensor after the first of its values differs from the others by a few units in the last place (ulps) in its
+largest elements (in each row of a matrix), a zero by the smallest normal float (:func:`distinct_values`): the row
+slices of one matrix the export takes apart and the folds of a zero batch-norm weight into distinct convolutions
+stay distinct too, and a hundred fresh batch norms in a row move a network's output by about 1e-5 of its scale. One tensor read
 at several places (a module applied twice, a tied head) is one tensor and is left as it is, so the exporter's merge
 of its folded copies still makes it one matrix. The initializers that are such a tensor, or its transpose (a
 Linear's weight as MatMul reads it), get its exact values back after the export (:func:`exact_initializers`); one
@@ -27,19 +28,21 @@ __all__ = ["distinct_values", "exact_initializers", "one_transpose"]
 @contextlib.contextmanager
 def distinct_values(torch, model):
     """During the block, the k-th (k >= 1) of the floating-point parameters and buffers of ``model`` that hold the
-    same values (other tensors, not one tensor listed twice) has one element of each row (each slice along its first
-    axis) moved toward +inf (:func:`_nudged`), more where that would equal another tensor, so that each row, and
-    each slice of rows an export takes (a query's rows of an attention's ``in_proj_weight``), differs from the
-    others', a row scaled by a batch norm's zero weight too; the values are restored afterwards, bit for bit,
-    through ``.data`` (a pending backward pass still finds its tensors' versions). Yields the (values exported,
-    values) of each tensor moved (numpy), for :func:`exact_initializers`."""
+    same values (other tensors, not one tensor listed twice) has its largest elements (of each row of a matrix)
+    moved toward +inf by the digits of k (:func:`_nudged`), further where that would equal another tensor, so that
+    each row of a matrix, and each slice of rows an export takes (a query's rows of an attention's
+    ``in_proj_weight``), differs from the others', a row scaled by a batch norm's zero weight too, by at most a few
+    ulps an element; the values are restored afterwards, bit for bit, through ``.data`` (a pending backward pass
+    still finds its tensors' versions). Yields the (values exported, values) of each tensor moved (numpy), for
+    :func:`exact_initializers`."""
     changed, moved = [], []
     try:
         with torch.no_grad():
             for group, taken in _equal_groups(torch, model):
+                copies, tries = len(group) - 1, len(taken) + 1  # a move that equals a third tensor: the next
                 for rank, tensor in enumerate(group[1:]):
-                    for extra in range(len(taken) + 1):  # a move that equals a third tensor is moved further
-                        index, value, new = _nudged(torch, tensor, rank, extra)
+                    for extra in range(tries):
+                        index, value, new = _nudged(torch, tensor, 1 + rank + extra * copies, copies * tries)
                         changed.append((tensor, index, value))  # before the write: restored whatever follows
                         tensor.data[index] = new
                         digest = _digest(torch, tensor)
@@ -96,28 +99,36 @@ def _digest(torch, tensor) -> bytes:
     return hashlib.blake2b(values.numpy(), digest_size=16).digest()
 
 
-def _nudged(torch, tensor, rank: int, extra: int) -> tuple:
-    """(the indices of the elements to move, their values, their moved values): in each row (slice along the first
-    axis; a 0-d tensor is one row) its element ``rank`` mod n (the row's n finite elements by magnitude, largest
-    first; a tie in their order) moved 1 + rank // n + ``extra`` ulps toward +inf, a zero (or subnormal) one from
-    the smallest normal float on: 0 moved by ulps is subnormal, and a batch norm folded into a convolution
-    multiplies it down to 0 again (torch's export merged the convolutions of zero-initialised batch norms)"""
-    rows = tensor.shape[0] if tensor.dim() else 1
+def _nudged(torch, tensor, number: int, largest: int) -> tuple:
+    """(the indices of the elements to move, their values, their moved values): ``number`` (1 to ``largest``)
+    written in the smallest base b with b**n > ``largest`` (n: the fewest finite elements of a row; a row: a slice
+    along the first axis of a matrix or more, else the whole tensor), its k-th digit the ulps toward +inf that each
+    row's k-th element by magnitude (largest first; a tie in their order) moves, so that the tensors of one value
+    differ by at most b - 1 ulps an element; a zero (or subnormal) element moves from the smallest normal float on:
+    0 moved by ulps is subnormal, and a batch norm folded into a convolution multiplies it down to 0 again"""
+    rows = tensor.shape[0] if tensor.dim() > 1 else 1
     flat = tensor.detach().reshape(rows, -1)
     finite = torch.isfinite(flat)
-    count = finite.sum(1).clamp(min=1)
+    n = max(int(finite.sum(1).min()), 1)
+    base = 2
+    while base ** n <= largest:
+        base += 1
+    digits = []
+    while number:
+        number, digit = divmod(number, base)
+        digits.append(digit)
     magnitude = torch.where(finite, flat.abs(), torch.full_like(flat, -1.0))
-    order = torch.sort(magnitude, dim=1, descending=True, stable=True).indices
-    column = order.gather(1, (rank % count)[:, None])[:, 0]
-    value = flat.gather(1, column[:, None])[:, 0]
+    columns = torch.sort(magnitude, dim=1, descending=True, stable=True).indices[:, :len(digits)]
+    value = flat.gather(1, columns)
     tiny = torch.finfo(tensor.dtype).tiny
-    small = value.abs() < tiny
-    steps = 1 + rank // count + extra - small.long()  # the smallest normal float is the first step from 0
+    steps = torch.tensor(digits, device=flat.device).expand_as(value)
+    small = (value.abs() < tiny) & (steps > 0)
+    steps = steps - small.long()  # the smallest normal float is the first step from 0
     new, up = torch.where(small, torch.full_like(value, tiny), value), torch.full_like(value, float("inf"))
     for step in range(int(steps.max())):
         new = torch.where(steps > step, torch.nextafter(new, up), new)
-    position = torch.arange(rows, device=flat.device) * flat.shape[1] + column
-    return torch.unravel_index(position, tuple(tensor.shape)), value, new
+    position = (torch.arange(rows, device=flat.device)[:, None] * flat.shape[1] + columns).reshape(-1)
+    return torch.unravel_index(position, tuple(tensor.shape)), value.reshape(-1), new.reshape(-1)
 
 
 def exact_initializers(onnx, exported, moved: list) -> None:
