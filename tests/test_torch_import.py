@@ -892,7 +892,7 @@ def test_dynamic_control_flow_is_refused():
             return self.fc(x) if x.sum() > 0 else -self.fc(x)
 
     with pytest.raises(ValueError, match="Branchy: its trace depends on the input values .*: on a batch of 2 inputs of "
-                                         "the example's shape the traced network and the model differ by up to"):
+                                         "the example's shape, the traced network and the model differ by up to"):
         from_torch(Branchy(), np.ones((1, 4)))
 
     class PositiveOnly(nn.Module):  # raises on the probes' negated example: the trace cannot be checked
@@ -1696,6 +1696,24 @@ def test_a_model_whose_first_axis_is_not_the_batch_is_refused(make):
     with pytest.raises(ValueError, match=r"torch model SequenceFirst: its network, one per sample, differs from the "
                                          r"model .* its first axis must be the batch"):
         from_torch(SequenceFirst().eval(), np.random.default_rng(50).standard_normal((7, 2, 5)))
+
+
+def test_a_model_mixing_samples_after_an_adaptive_pool_is_told_so_not_blamed_for_control_flow():
+    """cimsim's adaptive-pool rewrite reads the example's sizes (a TracerWarning from cimsim's own code), which had
+    been taken for the model's own value-dependent code: 'its trace depends on the input values'"""
+    class Mix(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.pool = nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1)
+
+        def forward(self, x):
+            y = self.pool(self.conv(x)).flatten(1)
+            return y - y.mean(0, keepdim=True)
+
+    with pytest.raises(ValueError, match=r"of the example's shape, the traced network and the model differ .* its "
+                                         r"first axis must be the batch") as info:
+        from_torch(Mix().eval(), np.random.default_rng(51).standard_normal((1, 3, 8, 8)))
+    assert "control flow" not in str(info.value)
 
 
 class BatchRMS(nn.Module):
