@@ -273,3 +273,25 @@ def test_many_fresh_batch_norms_are_kept_apart_by_a_few_ulps_each():
         torch.nn.init.orthogonal_(conv.weight)
         layers += [conv, torch.nn.BatchNorm2d(4)]
     _imported(torch.nn.Sequential(*layers), RNG.standard_normal((1, 4, 2, 2)).astype(np.float32))
+
+
+def test_a_norm_applied_at_several_places_counts_its_parameters_once():
+    """each LayerNormalization (InstanceNormalization) node had made its own float64 copy of the shared scale and
+    bias, counted at every use: 368 parameters for torch's 304"""
+    torch = torch_or_skip()
+
+    class Repeated(torch.nn.Module):
+        def __init__(self, norm, linear):
+            super().__init__()
+            self.linear, self.norm = linear, norm
+
+        def forward(self, x):
+            for _ in range(3):
+                x = self.norm(self.linear(x))
+            return x
+
+    for module, x in ((Repeated(torch.nn.LayerNorm(16), torch.nn.Linear(16, 16)), RNG.standard_normal((1, 5, 16))),
+                      (Repeated(torch.nn.InstanceNorm2d(4, affine=True), torch.nn.Conv2d(4, 4, 1)),
+                       RNG.standard_normal((1, 4, 5, 5)))):
+        _, model = _imported(module, x.astype(np.float32))
+        assert model.parameters == sum(p.numel() for p in module.parameters())

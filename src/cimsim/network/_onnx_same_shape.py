@@ -12,6 +12,7 @@ import numpy as np
 from ._onnx_fold import text_attr
 from ._onnx_logic import data_where, value_where
 from ._onnx_movement import widened
+from ._onnx_sharing import derived
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Reshape
@@ -262,9 +263,12 @@ def _lrn(g, op, attrs, names, outs, name):
 def learned(g, names: list[str], k: int, what: str, absent: float):
     """Input k of a norm node (``what`` names it), or None where not given or where it is an exporter's stand-in for
     a parameter the model lacks (torch's LayerNorm without elementwise_affine or bias, its InstanceNorm and GroupNorm
-    without affine): a Constant node, no initializer, holding ``absent`` everywhere (1: a scale, 0: a shift)"""
+    without affine): a Constant node, no initializer, holding ``absent`` everywhere (1: a scale, 0: a shift); one
+    array per constant (:func:`._onnx_sharing.derived`: a norm applied at several places holds it once)"""
     value = g.operand(names, k, what)
-    return None if value is not None and names[k] in g.made_up and np.all(np.asarray(value) == absent) else value
+    if value is None or names[k] in g.made_up and np.all(np.asarray(value) == absent):
+        return None
+    return derived(g, value, "norm")
 
 
 def _instance_norm(g, op, attrs, names, outs, name):
@@ -273,7 +277,7 @@ def _instance_norm(g, op, attrs, names, outs, name):
     x = names[0]
     trailing = (1,) * (g.full_ndim(x) - 2)
     given = learned(g, names, 1, "InstanceNormalization's scale", 1), learned(g, names, 2, "its B", 0)
-    scale, bias = (None if v is None else np.asarray(v, dtype=np.float64).reshape((-1,) + trailing) for v in given)
+    scale, bias = (None if v is None else derived(g, v, trailing, lambda a: a.reshape((-1,) + trailing)) for v in given)
     g.append(LayerNorm(scale, bias, attrs.get("epsilon", 1e-5), g.sample_axis(2, x)), [x], outs[0], name)
 
 
