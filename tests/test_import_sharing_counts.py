@@ -86,6 +86,28 @@ def test_a_bad_weight_of_in_a_saved_network_is_refused(tmp_path):
         load_network(tmp_path / "bad.npz")
 
 
+def test_a_bias_and_norm_read_at_several_places_are_saved_once(tmp_path):
+    """a module applied twice is two layers of one weight and one bias, a norm at two places one scale: saved, the
+    bias and scale had been stored at each place and loaded as arrays of their own (counted twice)"""
+    from cimsim.network.ops import LayerNorm
+
+    dense, norm = Dense(RNG.standard_normal((6, 6)), RNG.standard_normal(6)), LayerNorm(np.ones(6), np.zeros(6))
+    net = Network((dense, norm, Dense(dense.weight, dense.bias), norm), (6,))  # a place of its own, one matrix
+    save_network(net, tmp_path / "twice.npz")
+    saved = dict(np.load(tmp_path / "twice.npz"))
+    assert "layer2.bias" not in saved and "layer3.weight" not in saved
+    back = load_network(tmp_path / "twice.npz")
+    assert back.layers[2].bias is back.layers[0].bias and back.layers[2].weight is back.layers[0].weight
+    assert model_from_network(back).parameters == model_from_network(net).parameters == 36 + 6 + 12
+    x = RNG.standard_normal((2, 6))
+    np.testing.assert_array_equal(back.forward(x), net.forward(x))
+    architecture = json.loads(str(saved["architecture"]))
+    architecture[2]["same_as"] = {"bias": [3, "bias"]}
+    np.savez(tmp_path / "bad.npz", **dict(saved, architecture=np.array(json.dumps(architecture))))
+    with pytest.raises(ValueError, match=r"layer 2 'same_as' 'bias': \[3, 'bias'\] is not an array of an earlier"):
+        load_network(tmp_path / "bad.npz")
+
+
 def test_one_kernel_at_three_dilations_is_one_matrix_counted_once():
     torch = torch_or_skip()
 

@@ -11,6 +11,8 @@ written by :func:`save_network`:
   matrix layer that is an earlier layer again (weight sharing) is ``{"kind": ..., "inputs": [...], "name": ...,
   "shares": j}``, j that layer's position, with no arrays of its own; one that reads an earlier layer's matrix
   with a bias or geometry of its own has its own fields and arrays but no ``weight``, and ``"weight_of": j``;
+  an array field that holds an earlier layer's array (one bias or norm read at several places) is not stored
+  again: ``"same_as": {field: [j, field of layer j]}``;
 - ``input_shape``: int array, the per-sample input shape (no batch), e.g. [64] or [1, 8, 8];
 - ``layer{k}.{field}`` for each array field of layer k (Dense / Conv2d ``weight`` and ``bias``, Affine
   ``scale`` and ``shift``, LayerNorm ``weight`` and ``bias``); no array: the field is None;
@@ -80,7 +82,7 @@ def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str,
     if path.suffix.lower() != ".npz":
         raise ValueError(f"save_network writes .npz files; got {path}")
     arrays: dict[str, np.ndarray] = {}
-    architecture, first, matrices = [], {}, {}
+    architecture, first, matrices, saved = [], {}, {}, {}
     for k, (layer, reads, name, index) in enumerate(zip(network.layers, network.inputs, network.names,
                                                         network.matrix_indices())):
         params = {"kind": layer.kind, "inputs": list(reads), "name": name}
@@ -96,8 +98,10 @@ def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str,
             value = getattr(layer, f.name)
             if "weight_of" in params and f.name == "weight":
                 continue
-            if isinstance(value, np.ndarray):
-                arrays[f"layer{k}.{f.name}"] = value
+            if isinstance(value, np.ndarray) and id(value) in saved:  # an earlier layer's array: one array again
+                params.setdefault("same_as", {})[f.name] = saved[id(value)]
+            elif isinstance(value, np.ndarray):
+                arrays[f"layer{k}.{f.name}"], saved[id(value)] = value, [k, f.name]
             elif value is not None:
                 params[f.name] = list(value) if isinstance(value, tuple) else value
         architecture.append(params)
@@ -152,6 +156,7 @@ def _load_npz(path: Path) -> Network:
     for k, p in enumerate(params):
         if "weight_of" in p:
             p["weight"] = _shared(path, k, p, layers, "weight_of").weight
+        p.update(_same_as(path, k, p.pop("same_as", {}), layers))
         layers.append(_shared(path, k, p, layers, "shares") if "shares" in p else _layer(path, k, p, arrays))
     shape = np.atleast_1d(arrays["input_shape"])
     if shape.dtype.kind not in "iu":
@@ -170,6 +175,21 @@ def _shared(path: Path, k: int, params: dict, layers: list[Layer], key: str) -> 
             and layers[j].kind == params.get("kind")):
         raise ValueError(f"{path}: layer {k} {key} {j!r}, which is not an earlier matrix layer of its kind")
     return layers[j]
+
+
+def _same_as(path: Path, k: int, refs, layers: list[Layer]) -> dict[str, np.ndarray]:
+    """field -> the earlier layer's array that layer k of a saved network holds again (``refs``: its "same_as")"""
+    if not isinstance(refs, dict):
+        raise ValueError(f"{path}: layer {k} 'same_as' must be an object of field: [layer, field]")
+    out = {}
+    for name, ref in refs.items():
+        j, field = ref if isinstance(ref, list) and len(ref) == 2 else (None, None)
+        known = type(j) is int and 0 <= j < k and isinstance(field, str)
+        value = getattr(layers[j], field, None) if known else None
+        if not isinstance(value, np.ndarray):
+            raise ValueError(f"{path}: layer {k} 'same_as' {name!r}: {ref!r} is not an array of an earlier layer")
+        out[name] = value
+    return out
 
 
 def _layer(path: Path, k: int, params: dict, arrays: Mapping[str, np.ndarray]) -> Layer:
