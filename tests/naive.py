@@ -20,7 +20,7 @@ def round_ratio(v, m, full):
 
 
 def weight_codes(w, bits, per_output):
-    """codes round_ratio(w, m, peak) (peak = max |w| of the tensor or row), scale peak / m (1 for an all-zero
+    """codes round_ratio(w, m, peak) (peak = max |w| of the tensor or row), scale peak / m (0 for an all-zero
     row); binary weights (1 bit) are sign(w) (0 -> +1) with the scale mean |w| (0 for an all-zero row)"""
     if bits == 1:
         mean = np.abs(w).mean(axis=1) if per_output else np.full(w.shape[0], np.abs(w).mean())
@@ -28,12 +28,12 @@ def weight_codes(w, bits, per_output):
     m = 2 ** (bits - 1) - 1
     peak = np.abs(w).max(axis=1) if per_output else np.full(w.shape[0], np.abs(w).max())
     full = np.where(peak > 0, peak, 1.0)
-    return np.clip(round_ratio(w, m, full), -m, m).astype(np.int64), np.where(peak > 0, peak / m, 1.0)
+    return np.clip(round_ratio(w, m, full), -m, m).astype(np.int64), np.where(peak > 0, peak / m, 0.0)
 
 
 def input_codes(x, bits, input_max, unsigned=False):
-    """codes round_ratio(x, m, full), full = input_max or the vector's max |x|, scale full / m (1 for an
-    all-zero vector); binary inputs (1 signed bit) are sign(x) (0 -> +1) with the scale mean |x|
+    """codes round_ratio(x, m, full), full = input_max or the vector's max |x|, scale full / m (0 for an
+    all-zero vector without input_max); binary inputs (1 signed bit) are sign(x) (0 -> +1) with the scale mean |x|
     (max |x| x mean(|x| / max |x|)) or input_max"""
     if bits == 1 and not unsigned:
         if input_max is not None:
@@ -45,10 +45,12 @@ def input_codes(x, bits, input_max, unsigned=False):
     if input_max is None:
         peak = np.abs(x).max(axis=1)
         full = np.where(peak > 0, peak, float(m))
+        scale = np.where(peak > 0, full / m, 0.0)
     else:
         full = np.full(x.shape[0], float(input_max))
+        scale = full / m
     lo = 0 if unsigned else -m
-    return np.clip(round_ratio(x, m, full), lo, m).astype(np.int64), full / m
+    return np.clip(round_ratio(x, m, full), lo, m).astype(np.int64), scale
 
 
 def bits_per_read(dac):

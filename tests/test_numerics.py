@@ -924,3 +924,22 @@ def test_a_calibrated_setting_cannot_change_the_crossbar():
     held = AdcSetting(given, -1, 1)
     given[:] = 5.0
     assert (held.lsb == 1.0).all()
+
+
+@pytest.mark.parametrize("per_output", [True, False])
+def test_an_all_zero_input_or_weight_row_reads_zero_on_noisy_devices(per_output):
+    """an all-zero vector (a ReLU's output) or weight row (a pruned output) had taken scale 1: its device and read
+    noise came out at that made-up scale, up to 11 x the largest true output; now its scale is 0 and its outputs 0"""
+    from cimsim.config import with_overrides
+
+    cfg = with_overrides(make_config(g_min_us=1.0, per_output=per_output, in_features=8, out_features=5),
+                         {"device.program_sigma": 0.05, "device.read_noise_sigma": 0.05})
+    rng = np.random.default_rng(9)
+    w, x = rng.uniform(-1, 1, (5, 8)) * 0.01, rng.uniform(-1, 1, (6, 8)) * 0.01
+    w[2] = 0.0 if per_output else w[2]
+    x[4] = 0.0
+    xbar = Crossbar(cfg)
+    xbar.program(np.zeros_like(w) if not per_output else w)
+    y = xbar.mvm(x)
+    assert not y[4].any()
+    assert not y[:, 2].any() if per_output else not y.any()  # the row's (the tensor's) scale is 0

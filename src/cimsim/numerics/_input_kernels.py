@@ -67,7 +67,7 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, bits_per_read, sign_mod
 
     With full scale P = input_max, or (input_max <= 0) the row's max |x| (max_code for an all-zero row), code =
     clip(round_half_away(x * ratio_up(max_code, P)), -max_code, max_code) (see Rounding above) and
-    scale[b] = P / max_code.
+    scale[b] = P / max_code (0 for an all-zero row without input_max: its outputs, noise and all, are 0).
     planes (n_planes x batch x n, float32; or uint8 for the int8 units, signed codes shifted by zero_point, 0
     for float32 planes) hold the DAC code of each read (mode 0: parallel two-phase
     [max(q, 0), max(-q, 0)]; 1: parallel bipolar [q]; 2: bit-serial two-phase, bits 0..n_bits-2 of max(q, 0)
@@ -101,7 +101,7 @@ def prepare_inputs(x, max_code, input_max, mode, n_bits, bits_per_read, sign_mod
             s = full / max_code
             if s < TINY_SCALE:
                 return 2, 0
-            scale[b] = s
+            scale[b] = s if input_max > 0 or peak > 0 else 0.0
             inv_scale[b - first] = ratio_up(max_code, full)
         if mode == 1:
             nonzero += _bipolar_codes(x, first, stop, inv_scale, max_code, group_starts, planes, row_sq,

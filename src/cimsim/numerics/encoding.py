@@ -147,7 +147,8 @@ def _quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.nd
     """Signed weight codes (int64, out x in) and their scale per output (float64, out); ``w`` is not scanned.
 
     The codes are round_half_away(w m / P) (:func:`._input_kernels.quantize_rows`), P = max|W| over the whole
-    tensor or over each output row, and the scale P / m; an all-zero tensor or row gets scale 1 so its codes are 0.
+    tensor or over each output row, and the scale P / m; an all-zero tensor or row gets codes 0 and scale 0, so its
+    outputs are 0 whatever its cells add (a pruned output on noisy devices: no noise at a made-up scale).
     Binary weights (``bits`` = 1) are sign(W) in {-1, +1} (0 -> +1) with the scale mean|W| (XNOR-Net, Rastegari
     et al., ECCV 2016: the scale that minimises the L2 error; 0 for an all-zero row, which no sign can represent).
     """
@@ -163,7 +164,7 @@ def _quantize_weights(w: np.ndarray, bits: int, per_output: bool) -> tuple[np.nd
     codes = np.empty(w.shape, dtype=np.int32)
     _input_kernels.quantize_rows(np.ldexp(w, -exp[:, None]), np.where(peak > 0, np.ldexp(peak, -exp), 1.0), float(m),
                                  codes)
-    return codes.astype(np.int64), np.where(peak > 0, peak / m, 1.0)
+    return codes.astype(np.int64), np.where(peak > 0, peak / m, 0.0)
 
 
 def binary_scale(x: np.ndarray, input_max: float | None) -> np.ndarray:
@@ -180,7 +181,8 @@ def binary_scale(x: np.ndarray, input_max: float | None) -> np.ndarray:
 
 def _quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
                      unsigned: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Input codes (int32, batch x in) and their scale per vector (float64, batch); ``x`` is not scanned.
+    """Input codes (int32, batch x in) and their scale per vector (float64, batch; 0 for an all-zero vector without
+    ``input_max``); ``x`` is not scanned.
 
     ``input_max = None``: each vector's own max |x| maps to full scale. Otherwise input_max does, and
     larger values clip. Signed codes are in [-m, m] with m = 2**(bits-1) - 1; ``unsigned`` codes (inputs
@@ -194,12 +196,12 @@ def _quantize_inputs(x: np.ndarray, bits: int, input_max: float | None,
     if input_max is None:
         peak = np.maximum(x.max(axis=1), -x.min(axis=1))  # max |x| without an array of |x|: 2.5x faster
         _check_peaks(peak, m)
-        full = np.where(peak > 0, peak, m)  # an all-zero vector: codes 0, scale 1
+        full = np.where(peak > 0, peak, m)  # an all-zero vector: codes 0, and scale 0 (its outputs 0, noise too)
     else:
-        full = np.full(x.shape[0], float(input_max))
+        peak, full = None, np.full(x.shape[0], float(input_max))
     codes = np.empty(x.shape, dtype=np.int32)
     _input_kernels.quantize_rows(x, full, float(m), codes)
-    return codes, full / m
+    return codes, full / m if peak is None else np.where(peak > 0, full / m, 0.0)
 
 
 @checked_types
