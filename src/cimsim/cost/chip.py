@@ -50,7 +50,7 @@ from .parameters import CimParameters, cim_parameters
 __all__ = ["Stage", "ChipMapping", "dense_stage", "tiles_for_arrays", "check_fits", "map_stages", "chip_breakdown",
            "cim_breakdown"]
 
-_LOGIC_AREA_KEYS = ("shift_add", "accumulate", "noc")
+_LOGIC_AREA_KEYS = ("shift_add", "accumulate", "adder_tree", "noc")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Static power of the chip's components; the cost model charges it over the run time as "leakage".
 
-- Logic (shift-and-add units, accumulators, routers): the leakage density of Aladdin's 32-bit adder at
-  40 nm, 2.4 uW on 278 um2 (Shao et al., ISCA 2014, as tabulated in Accelergy-Project/hwcomponents-library,
-  ``hwcomponents_library/library/aladdin.py``, ``AladdinAdder``) = 8.63 nW per um2 of logic.
+- Logic (shift-and-add units, accumulators, digital arrays' adder trees, routers): the leakage density of
+  Aladdin's 32-bit adder at 40 nm, 2.4 uW on 278 um2 (Shao et al., ISCA 2014, as tabulated in
+  Accelergy-Project/hwcomponents-library, ``hwcomponents_library/library/aladdin.py``, ``AladdinAdder``) = 8.63 nW
+  per um2 of logic.
 - eDRAM: retention power (leakage + refresh) of a 1-Mbit 3T gain-cell eDRAM in 16 nm FinFET, 105 uW +
   276 uW = 381 uW (Giterman et al., IEEE SSC-L 3, 2020, pp. 110-113; tabulated in hwcomponents-library
   ``misc.py``, ``RaaamEDRAM``) = 0.363 nW per bit.
