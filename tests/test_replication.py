@@ -31,6 +31,8 @@ def test_copies_deal_vectors_in_turn_with_their_own_devices():
         np.testing.assert_array_equal(y[c::3], alone.mvm(x[c::3]))
     assert xbars.counts.mvms == 7 and xbars.programming_counts.cell_writes == 3 * Crossbar(cfg).plan.in_features * (
         6 * xbars.plan.n_slices * 2)
+    # the weights come from DRAM once for the three copies (each copy had fetched them again)
+    assert xbars.programming_counts.dram_read_bits == 6 * 40 * xbars.plan.weight_bits
     assert not np.array_equal(xbars.copies[0].mvm(x), xbars.copies[1].mvm(x))
 
 

@@ -8,6 +8,8 @@ vectors; with one copy the layer is that Crossbar itself, unchanged.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..argcheck import check_int, checked_types
@@ -88,7 +90,9 @@ class ReplicatedCrossbar:
 
     @property
     def programming_counts(self) -> Counts:
-        return Counts.total(c.programming_counts for c in self.copies)
+        """every copy's cells written, the weights fetched from DRAM once (each copy holds the same matrix)"""
+        total = Counts.total(c.programming_counts for c in self.copies)
+        return replace(total, dram_read_bits=self.copies[0].programming_counts.dram_read_bits)
 
     @property
     def adc_clipped(self) -> int:
