@@ -6,11 +6,13 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 from cimsim.breakdown import Breakdown
 from cimsim.config.schema import ChipConfig, Config, DeviceConfig, TechnologyConfig
-from cimsim.cost import Stage, adc, chip_breakdown, cim_breakdown, edram, leakage, map_stages, noc, tiles_for_arrays
+from cimsim.cost import (Stage, adc, chip_breakdown, cim_breakdown, cim_parameters, edram, leakage, map_stages, noc,
+                         tiles_for_arrays)
 from cimsim.analytic import analytic_counts
 from cimsim.mapping import plan_layer
 from designs import isaac_like
@@ -217,3 +219,21 @@ def test_a_digital_arrays_adder_trees_leak_as_logic():
     b = cimsim.estimate(sram, {"array.family": "digital"}).cim
     trees_pj = logic_leakage_uw(b.area_um2["adder_tree"]) * b.latency_ns * 1e-3
     assert trees_pj > 0 and b.energy_pj["leakage"] > trees_pj
+
+
+def test_a_one_off_weight_fetch_is_no_part_of_the_steady_state_interval():
+    """the weights fetched once had been spread over the items' interval: 60 ns without the load, 137 ns with it at
+    50 vectors and 64 ns at 1000 (a 'steady state' that changed with the workload's length)"""
+    from cimsim.numerics import Crossbar
+
+    config = Config()
+    plan = plan_layer(config, 256, 64)
+    xbar = Crossbar(config, 256, 64)
+    xbar.program(np.random.default_rng(3).uniform(-1, 1, (64, 256)))
+    load = xbar.programming_counts
+    for items in (50, 1000):
+        steady = cim_breakdown(config, plan, analytic_counts(plan, items))
+        loaded = cim_breakdown(config, plan, analytic_counts(plan, items) + load, fetched_bits=load.dram_read_bits)
+        assert loaded.interval_ns == pytest.approx(steady.interval_ns, rel=1e-12)
+        fetch_ns = load.dram_read_bits / (8 * cim_parameters(config, plan).dram_bandwidth_gbps)
+        assert loaded.latency_ns >= fetch_ns + steady.item_latency_ns + (items - 1) * steady.interval_ns

@@ -25,8 +25,9 @@ time per item. ``chip.balance = "replicate"`` adds copies of the slowest layer's
 while that shortens the slowest stage and the chip has room (with ``pipeline = "none"`` it shortens the slowest layer's
 own time, which copies only do for layers with several vectors per item).
 
-Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, item transfers +
-(items - 1) x transfer interval); latency = max(compute, memory, programming + item latency + (items - 1) x interval).
+Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, weight fetch +
+item transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight fetch + programming + item
+latency + (items - 1) x interval); a weight fetch (``Stage.fetched_bits``, once) is no part of the interval.
 Leakage energy = static power of the tile buffers, global buffer and logic (:mod:`cimsim.cost.leakage`) x latency.
 """
 
@@ -68,10 +69,12 @@ class Stage:
     """activation bits the layer writes to the global buffer per item"""
     path_share: float = 1.0
     """share of its compute in an item's path: a routed expert's mean vectors per item / vectors_per_item (busy)"""
+    fetched_bits: int = 0
+    """weight bits fetched from DRAM once before the items (programmed then; within counts.dram_read_bits)"""
 
     def __post_init__(self) -> None:
         check_counts(self.plan, self.counts)
-        for name in ("vectors_per_item", "in_bits_per_item", "out_bits_per_item"):
+        for name in ("vectors_per_item", "in_bits_per_item", "out_bits_per_item", "fetched_bits"):
             check_int(f"Stage.{name}", getattr(self, name), 1 if name == "vectors_per_item" else 0)
         check_real("Stage.path_share", self.path_share, 0.0, 1.0, low_open=True)
 
@@ -92,10 +95,11 @@ class ChipMapping:
 
 
 @checked_types
-def dense_stage(plan: Plan, counts: Counts) -> Stage:
+def dense_stage(plan: Plan, counts: Counts, fetched_bits: int = 0) -> Stage:
     """A single dense layer as its own workload: one vector per item, inputs at input_bits, outputs at
-    accumulator_bits (as the DRAM counts of :func:`cimsim.analytic.analytic_counts`)."""
-    return Stage(plan, counts, 1, plan.in_features * plan.input_bits, plan.out_features * plan.accumulator_bits)
+    accumulator_bits (as the DRAM counts of :func:`cimsim.analytic.analytic_counts`); ``fetched_bits``: see Stage."""
+    return Stage(plan, counts, 1, plan.in_features * plan.input_bits, plan.out_features * plan.accumulator_bits,
+                 fetched_bits=fetched_bits)
 
 
 def tiles_for_arrays(arrays: int, arrays_per_tile: int) -> int:
@@ -164,11 +168,8 @@ def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTim
 
 
 def _stage_costs(config: Config, stages: Sequence[Stage]) -> tuple[list[CimParameters], list[CimTiming]]:
-    params, timings = [], []
-    for s in stages:
-        params.append(cim_parameters(config, s.plan))
-        timings.append(cim_timing(s.plan, params[-1], s.counts.cell_writes))
-    return params, timings
+    params = [cim_parameters(config, s.plan) for s in stages]
+    return params, [cim_timing(s.plan, p, s.counts.cell_writes) for s, p in zip(stages, params)]
 
 
 def _add(total: dict[str, float], part: dict[str, float]) -> None:
@@ -300,15 +301,15 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
     item_latency = compute_item + move_item
     compute_interval = max(r[1] for r in rows) if pipelined else compute_item
     move_interval = max(r[3] for r in rows) if pipelined else move_item
-    dram_bits = sum(s.counts.dram_read_bits + s.counts.dram_write_bits for s in stages)
-    dram_ns = dram_bits / (8.0 * dram_bandwidth_gbps)
+    fetch_ns = sum(s.fetched_bits for s in stages) / (8.0 * dram_bandwidth_gbps)  # once, before programming
+    dram_ns = sum(s.counts.dram_read_bits + s.counts.dram_write_bits for s in stages) / (8.0 * dram_bandwidth_gbps)
     programming_ns = max(t.programming_ns for t in timings)
     interval = max(max(r[1], r[3]) for r in rows) if pipelined else item_latency
     if items > 0:
-        interval = max(interval, dram_ns / items)
+        interval = max(interval, (dram_ns - fetch_ns) / items)
         compute_ns = programming_ns + compute_item + (items - 1) * compute_interval
-        memory_ns = max(dram_ns, move_item + (items - 1) * move_interval)
-        latency_ns = max(compute_ns, memory_ns, programming_ns + item_latency + (items - 1) * interval)
+        memory_ns = max(dram_ns, fetch_ns + move_item + (items - 1) * move_interval)
+        latency_ns = max(compute_ns, memory_ns, fetch_ns + programming_ns + item_latency + (items - 1) * interval)
     else:
         compute_ns, memory_ns, latency_ns = programming_ns, 0.0, programming_ns
     return compute_ns, memory_ns, latency_ns, item_latency, interval
@@ -343,6 +344,7 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
 
 
 @checked_types
-def cim_breakdown(config: Config, plan: Plan, counts: Counts, name: str = "CIM") -> Breakdown:
-    """One dense layer as the workload (one vector per item, ``counts.mvms`` items) on ``config``'s chip."""
-    return chip_breakdown(config, [dense_stage(plan, counts)], counts.mvms, name=name)
+def cim_breakdown(config: Config, plan: Plan, counts: Counts, name: str = "CIM", fetched_bits: int = 0) -> Breakdown:
+    """One dense layer as the workload (one vector per item, ``counts.mvms`` items) on ``config``'s chip
+    (``fetched_bits``: its weights fetched from DRAM once, within ``counts``)."""
+    return chip_breakdown(config, [dense_stage(plan, counts, fetched_bits)], counts.mvms, name=name)
