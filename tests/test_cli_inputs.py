@@ -245,6 +245,17 @@ def test_an_option_and_a_set_of_its_field_must_agree(no_run, option, field):
     assert getattr(config.simulation, field.partition(".")[2]) == 5
 
 
+def test_a_field_set_twice_must_have_one_value(no_run):
+    """'--set workload.vectors=8 --set workload.vectors=9' had used 9 silently"""
+    twice = ("--set", "workload.vectors=8", "--set", "workload.vectors=9")
+    refused(invoke("run", DEFAULT, *twice), "--set workload.vectors=8 and --set workload.vectors=9 disagree; give one")
+    refused(invoke("compare", DEFAULT, "--set", "adc.bits=1", "--set", "adc.bits=true"), "disagree")
+    from cimsim.cli_settings import load_with_options
+
+    config = load_with_options(str(DEFAULT), None, ("workload.vectors=8", " workload.vectors = 8"), None)  # agree
+    assert config.workload.vectors == 8
+
+
 @pytest.mark.parametrize("item", ["adc.bits=6\nx=1", "adc.bits=6\r\nx=1", "name=a\x00b"])
 def test_a_set_item_holding_a_control_character_is_refused(no_run, item):
     """'--set $'adc.bits=6\\nx=1'' had set adc.bits and dropped the rest silently"""

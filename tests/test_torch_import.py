@@ -1884,6 +1884,26 @@ def test_bad_arguments():
         from_torch(TwoOutputs(), np.ones((1, 4)))
 
 
+def test_a_model_without_loaded_weights_and_an_example_without_values_are_named():
+    """a model on the meta device (Hugging Face's init_empty_weights) and a sparse example had raised torch's
+    RuntimeError / NotImplementedError from deep inside"""
+    with torch.device("meta"):
+        empty = nn.Linear(8, 4)
+    with pytest.raises(ValueError, match=r"the model's weights must be loaded: they are on the meta device"):
+        from_torch(empty.eval(), torch.ones(1, 8))
+    partly = nn.Sequential(nn.Linear(8, 4), nn.Linear(4, 2))
+    partly[1].to("meta")
+    with pytest.raises(ValueError, match="the model's weights must be loaded"):
+        from_torch(partly.eval(), torch.ones(1, 8))
+    dense = torch.ones(1, 8)
+    for example, held in ((dense.to_sparse(), r"a torch.sparse_coo tensor: give x.to_dense\(\)"),
+                          (dense.to("meta"), "a tensor on the meta device"),
+                          (torch.quantize_per_tensor(dense, 0.1, 0, torch.quint8), "a quantised tensor")):
+        with pytest.raises(ValueError, match=r"example_input must be a dense tensor of values \(batch, ...\); got "
+                                             + held):
+            from_torch(nn.Linear(8, 4).eval(), example)
+
+
 class ConvThenAttention(nn.Module):
     """A strided-conv patch embedding into attention: the graph is imported with its batch axis kept (attention
     mixes it), so the conv runs between reshapes."""

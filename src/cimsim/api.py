@@ -34,7 +34,7 @@ from .config import check_consistency, config_from_dict, load_config, with_overr
 from .config.modes import WorkloadKind
 from .config.schema import Config
 from .cost import trust
-from .inference import NetworkResult
+from .inference import NetworkResult, config_network
 from .network import Network
 from .errors import ConfigError
 from .numerics.checks import as_array, checked_config
@@ -83,7 +83,9 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
         if network is not None and not isinstance(network, Network):
             raise TypeError(f"network must be a cimsim Network (load_network(path), from_torch(model, x)); got "
                             f"{type(network).__name__} (a file is settings={{'workload.network_file': path}})")
-        if inputs is not None and np.ndim(inputs) >= 1:  # the samples given decide how many are run and reported
+        if inputs is not None:  # the samples given decide how many are run and reported; their shape is checked
+            # first: one sample without its batch axis had been counted as that many samples, blaming a setting
+            inputs = (config_network(cfg) if network is None else network)._checked_input(inputs, "inputs")
             if len(inputs) == 0:  # before workload.vectors is set from it, which would blame that setting
                 raise ValueError(f"inputs must hold at least one sample; got shape {tuple(np.shape(inputs))}")
             _agree(settings, {"workload.vectors": len(inputs)}, "the data given have")

@@ -21,7 +21,8 @@ def parse_value(text: str):
 
 def _overrides(settings: tuple[str, ...]) -> dict:
     """``--set FIELD=VALUE`` items as overrides; a UsageError for an item without '=' or holding a control
-    character (a newline had cut the value short, TOML reading the rest as another key)."""
+    character (a newline had cut the value short, TOML reading the rest as another key), or for a field set twice
+    to different values (the last had won silently)."""
     overrides = {}
     for item in settings:
         field, sep, value = item.partition("=")
@@ -30,7 +31,11 @@ def _overrides(settings: tuple[str, ...]) -> dict:
         if has_control_character(item.strip()):
             raise click.UsageError(f"--set {item!r} holds a control character (a newline, a tab ...); give one "
                                    "FIELD=VALUE per --set, on one line")
-        overrides[field.strip()] = parse_value(value.strip())
+        field, value = field.strip(), parse_value(value.strip())
+        if field in overrides and repr(overrides[field]) != repr(value):  # repr: 1 and true, 8 and 8.0 differ
+            raise click.UsageError(f"--set {field}={overrides[field]!r} and --set {field}={value!r} disagree; "
+                                   "give one")
+        overrides[field] = value
     return overrides
 
 

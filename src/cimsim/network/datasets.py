@@ -84,7 +84,7 @@ def _read_file(config: Config, field: str, path: str | None) -> tuple[np.ndarray
     if x.dtype.kind not in "biuf" or x.ndim < 2 or x.shape[0] == 0:
         raise _error(config, field, f"'x' in {path!r} must be real numbers of shape (samples, ...); got "
                                     f"{x.dtype} {x.shape}")
-    if y is not None and (y.dtype.kind not in "biu" or y.shape != (x.shape[0],)):
+    if y is not None and (y.dtype.kind not in "iu" or y.shape != (x.shape[0],)):  # booleans are no class numbers
         raise _error(config, field, f"'y' in {path!r} must be integer labels of shape ({x.shape[0]},); got "
                                     f"{y.dtype} {y.shape}")
     if not np.isfinite(x).all():

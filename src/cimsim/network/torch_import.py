@@ -216,7 +216,12 @@ def _as_tensor(example_input, torch):
 
 def _example(model, example_input, torch):
     """(the example as a tensor in the model's precision on its device, or as int64 token ids; whether it is
-    token ids), or a TypeError / ValueError for an example that is not a batch of finite floats or integers"""
+    token ids), or a TypeError / ValueError for an example that is not a batch of finite floats or integers, or that
+    holds no values (a sparse, nested or quantised tensor, one on the meta device), or for a model that holds none"""
+    if any(t.is_meta for t in (*model.parameters(), *model.buffers())):  # torch then fails on the data it lacks
+        raise ValueError("the model's weights must be loaded: they are on the meta device, shapes without values "
+                         "(e.g. built under Hugging Face's init_empty_weights or torch.device('meta')); load them "
+                         "(load_state_dict(..., assign=True), from_pretrained) before from_torch")
     if isinstance(example_input, (tuple, list)) and len(example_input) == 1 and isinstance(example_input[0],
                                                                                         torch.Tensor):
         example_input = example_input[0]  # torch.onnx.export's args, (x,): the one input, not a batch of one
@@ -225,6 +230,12 @@ def _example(model, example_input, torch):
                          "several inputs takes: from_torch imports a model of one input tensor; wrap the model so "
                          "that it takes one (the other inputs held in the wrapper)")
     x = example_input if isinstance(example_input, torch.Tensor) else _as_tensor(example_input, torch)
+    if x.is_meta or x.is_nested or x.is_quantized or x.layout != torch.strided:  # torch fails on them deep inside
+        held = ("a tensor on the meta device (a shape without values)" if x.is_meta else
+                "a nested tensor: give samples of one shape, stacked" if x.is_nested else
+                f"a quantised tensor ({x.dtype}): give x.dequantize()" if x.is_quantized else
+                f"a {x.layout} tensor: give x.to_dense()")
+        raise ValueError(f"example_input must be a dense tensor of values (batch, ...); got {held}")
     dtype, device = _placement(model, torch)
     ids = not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
     if x.is_floating_point():
