@@ -93,6 +93,17 @@ def test_zero_samples_are_named_not_blamed_on_a_setting():
                         labels=np.zeros(0, int))
 
 
+def test_one_sample_without_its_batch_axis_is_named_not_blamed_on_a_setting(tmp_path):
+    """inputs=x[0] had been counted as 8 samples, the error blaming the setting: 'settings give workload.vectors =
+    3, but the data given have 8'"""
+    save_network(_net(3), tmp_path / "net.npz")
+    cfg = {"preset": "rram-default", "workload": {"kind": "network", "network_file": str(tmp_path / "net.npz")}}
+    for network in (None, _net(3)):  # the config's network, or one given
+        for run in (cimsim.simulate, cimsim.compare):
+            with pytest.raises(ValueError, match=r"inputs must have shape \(batch, 8\); got \(8,\)"):
+                run(cfg, {"workload.vectors": 3}, inputs=_samples()[0], network=network)
+
+
 def test_workers_in_a_daemonic_process_run_here_with_the_same_results(monkeypatch):
     """workers=N in a multiprocessing.Pool worker had failed with multiprocessing's bare AssertionError"""
     settings = {"simulation.batch_size": 8}
