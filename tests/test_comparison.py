@@ -13,19 +13,26 @@ from cimsim.analytic import analytic_counts
 from cimsim.comparison import price_network
 from cimsim.config import Config
 from cimsim.cost.memory import dram_energy_pj_per_bit
+from cimsim.cost.vector_unit import vector_unit
 from cimsim.mapping import plan_layer
 from cimsim.models import price_model
 from cimsim.models.from_network import model_from_network
-from cimsim.network import Dense, Network
+from cimsim.models.pricing import DEFAULT_VECTOR_LANES
+from cimsim.network import Dense, Network, ReLU
 
 WIDTH, LAYERS, SAMPLES = 64, 4, 10
 
 
-def baseline(config: Config, net: Network, load: bool = False):
+def both(config: Config, net: Network, load: bool = False, with_network: bool = True):
+    """(CIM, baseline) of ``net`` at SAMPLES samples, its digital work priced (``with_network``) or not"""
     layers = [(plan, analytic_counts(plan, SAMPLES * shape.rows_per_sample)) for shape in net.matrix_shapes()
               for plan in [plan_layer(config, shape.in_features, shape.out_features)]]
     return price_network(config, layers, SAMPLES, math.prod(net.input_shape), math.prod(net.output_shape),
-                         include_weight_load=load, network=net)[1]
+                         include_weight_load=load, network=net if with_network else None)
+
+
+def baseline(config: Config, net: Network, load: bool = False):
+    return both(config, net, load)[1]
 
 
 def test_a_networks_weights_that_together_exceed_the_sram_are_fetched_once_per_run():
@@ -45,3 +52,28 @@ def test_a_networks_weights_that_together_exceed_the_sram_are_fetched_once_per_r
     resident = baseline(large, net)
     assert resident.energy_pj.get("dram_weights", 0.0) == 0.0
     assert not any("together they exceed" in a for a in resident.assumptions)
+
+
+def test_a_network_without_digital_work_has_no_vector_unit_on_either_side():
+    """a one-layer network had a 1.93 mm2 vector unit doing nothing: its area and leakage on the chip (2.5x the
+    dense layer's area, 5x its leakage), its area on the baseline; now both sides are priced as its matrices alone"""
+    net = Network((Dense(np.random.default_rng(0).standard_normal((WIDTH, WIDTH))),), (WIDTH,))
+    for side, alone in zip(both(Config(), net), both(Config(), net, with_network=False)):
+        assert "vector_unit" not in side.area_um2
+        assert side.area_um2 == alone.area_um2 and side.energy_pj == pytest.approx(alone.energy_pj)
+
+
+def test_a_vector_unit_with_work_is_held_by_both_sides_and_leaks_on_the_chip():
+    """a ReLU between two layers: both sides hold the unit (its area and dynamic energy alike); the chip's unit leaks
+    as its other logic does, the baseline's leakage is not modelled"""
+    rng = np.random.default_rng(0)
+    net = Network((Dense(rng.standard_normal((WIDTH, WIDTH))), ReLU(), Dense(rng.standard_normal((WIDTH, WIDTH)))),
+                  (WIDTH,))
+    config = Config()
+    unit = vector_unit(config.technology, DEFAULT_VECTOR_LANES, config.dac.input_bits)
+    (cim, base), chip = both(config, net), both(config, net, with_network=False)[0]
+    assert base.area_um2["vector_unit"] == cim.area_um2["vector_unit"] == unit.area_um2
+    assert cim.energy_pj["vector_unit"] == base.energy_pj["vector_unit"] > 0
+    assert cim.latency_ns > chip.latency_ns
+    assert cim.leakage_uw == pytest.approx(chip.leakage_uw + unit.leakage_uw, rel=1e-12)
+    assert "leakage" not in base.energy_pj

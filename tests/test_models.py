@@ -15,6 +15,7 @@ from cimsim.analytic import analytic_counts
 from cimsim.cli import main
 from cimsim.config import load_config, with_overrides
 from cimsim.cost.digital import add_energy_pj, multiply_energy_pj
+from cimsim.cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
 from cimsim.cost.vector_unit import VECTOR_KINDS, vector_unit
 from cimsim.mapping import plan_layer
 from cimsim.models import (DECODERS, MODEL_NAMES, CacheOp, Decoder, DoesNotFitError, MatrixOp, Model, VectorOp,
@@ -253,6 +254,39 @@ def test_spanning_chips_prices_the_link_and_reloading_prices_the_weights(config)
     assert reload.cim.total_energy_pj > span.cim.total_energy_pj
     one = price_model(config, get_model("resnet18"))
     assert one.cim.energy_pj["link"] == 0.0 and one.chips == 1
+
+
+def test_a_models_memory_time_is_its_data_movement_not_its_stall(config):
+    """memory_ns had been latency - compute (the stall): 7996 ns for one 256 x 256 layer over 200 items whose DRAM
+    inputs and outputs alone need 12002 ns, as the chip model says"""
+    price = price_model(config, Model("one", "item", (MatrixOp("fc", 256, 256, 1),), 256, 256), items=200)
+    plan = plan_layer(config, 256, 256)
+    io_bits = 200 * 256 * (plan.input_bits + plan.accumulator_bits)
+    dram = config.baseline.dram
+    gbps = config.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(dram)
+    cim = price.cim
+    assert cim.memory_ns == pytest.approx(io_bits / (8 * gbps))
+    assert cim.latency_ns >= max(cim.compute_ns, cim.memory_ns) and cim.stall_ns < cim.memory_ns
+    reload = price_model(config, get_model("gpt2-small", phase="decode", seq_len=256), reload_weights=True,
+                         items=4).cim  # its weights fetched and its activations spilled part by part
+    moved_pj = reload.energy_pj["weight_reload"] + reload.energy_pj["activation_spill"]
+    assert reload.latency_ns >= reload.memory_ns > moved_pj / dram_energy_pj_per_bit(dram) / (8 * gbps)
+
+
+def test_only_chips_with_vector_work_hold_a_vector_unit(config):
+    """every chip had a vector unit, its area and leakage, even one with no element work (a model of matrices
+    alone; gpt2's second chip, its LM head only); a unit held leaks on the chip, as a network's"""
+    unit = vector_unit(config.technology, 256, config.dac.input_bits)
+    matrices = price_model(config, Model("fc", "item", (MatrixOp("fc", 64, 64, 1),), 64, 64)).cim
+    assert "vector_unit" not in matrices.area_um2 and "vector_unit" not in matrices.energy_pj
+    no_unit = price_model(config, Model("fc", "item", (MatrixOp("fc", 64, 64, 1),), 64, 64)).baseline
+    assert "vector_unit" not in no_unit.area_um2  # nor on the baseline
+    relu = price_model(config, Model("fc", "item", (MatrixOp("fc", 64, 64, 1), VectorOp("act", "relu", 64)), 64,
+                                     64)).cim
+    assert relu.area_um2["vector_unit"] == unit.area_um2
+    assert relu.leakage_uw == pytest.approx(matrices.leakage_uw + unit.leakage_uw, rel=1e-9)
+    span = price_model(config, get_model("gpt2-small", phase="decode", seq_len=256), chips=3)
+    assert span.chips == 2 and span.cim.area_um2["vector_unit"] == unit.area_um2
 
 
 def test_breakdowns_count_every_mac_and_state_the_gain(config):

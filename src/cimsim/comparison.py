@@ -242,11 +242,14 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     """Both sides with the network's digital work on a vector unit of DEFAULT_VECTOR_LANES lanes
     (:mod:`cimsim.cost.vector_unit`): on the CIM chip beside the crossbars (a pipeline stage of its own with
     ``chip.pipeline = "layer"``, else after them), on the baseline after its matrix products (on its own lanes
-    where ``baseline.vector_lanes`` is set)."""
+    where ``baseline.vector_lanes`` is set). A side holds the unit (its area, and on the chip its leakage: the
+    baseline's is not modelled) only if it runs work on it."""
     unit = vector_unit(config.technology, DEFAULT_VECTOR_LANES, config.dac.input_bits)
     model = model_from_network(network)
     pj, cycles = unit.work(model.of_type(VectorOp), (op for op in model.of_type(MatrixOp) if not op.static),
                            config.technology)
+    if not cycles:  # neither side has digital work (the baseline's is a part of the chip's)
+        return cim, base
     vec_ns = unit.time_ns(cycles)
     item = cim.item_latency_ns + vec_ns
     # never faster than the chip's own interval (its DRAM bound); the unit a stage of its own or after the crossbars
@@ -274,8 +277,8 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
                        shared_hardware=True)
     base_ns = base.latency_ns + samples * base_vec_ns
     base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * base_pj, samples * base_vec_ns)
-    base_area = base.area_um2 if config.baseline.die_area_mm2 is not None else {  # a published die holds its own
-        **base.area_um2, "vector_unit": base_unit.area_um2}
+    base_area = base.area_um2 if not base_cycles or config.baseline.die_area_mm2 is not None else {
+        **base.area_um2, "vector_unit": base_unit.area_um2}  # a unit with work; a published die holds its own
     base = replace(base, energy_pj=base_energy, area_um2=base_area, latency_ns=base_ns,
                    compute_ns=base.compute_ns + samples * base_vec_ns, item_latency_ns=None, interval_ns=None,
                    assumptions=base.assumptions + (line,))

@@ -175,7 +175,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
              f"({b.sram_kib:g} KiB) beside what it keeps there." if asked != kv_cache else "")
     assumptions = seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + moved,)
     area = dict(seq.area_um2)
-    if b.die_area_mm2 is None:
+    if b.die_area_mm2 is None and vector_cycles_per_item:  # a unit with work; a published die holds its own
         area["vector_unit"] = unit.area_um2
     priced = Breakdown(name=b.name, energy_pj=energy, area_um2=area,
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,

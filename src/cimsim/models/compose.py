@@ -88,7 +88,8 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
               area: dict[str, float]) -> tuple[float, ...]:
     """Adds chip part ``j``'s energy (pJ, leakage apart) and area (um2) to ``energy`` and ``area``; returns its row:
     (item latency ns, interval ns, part time ns, chip leakage uW, crossbar compute ns, vector-unit ns of all items,
-    ns the chip model's latency holds beyond its items' path: a DRAM bound)."""
+    ns the chip model's latency holds beyond its items' path: a DRAM bound, data movement ns of all items: the chip
+    model's, KV-cache traffic, the outgoing link, DRAM reloads and spills)."""
     part, bd, _, e = chips[j]
     kv_write_pj, kv_read_pj, kv_gbps = kv_prices
     for key, value in bd.energy_pj.items():
@@ -98,7 +99,8 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
         area[key] = max(area.get(key, 0.0), value) if reload_runs > 0 else area.get(key, 0.0) + value
     vec_ns = unit.time_ns(e.vector_cycles)
     kv_ns = (e.kv_write_bits + e.kv_read_bits) / (8.0 * kv_gbps)
-    _add(energy, "vector_unit", items * e.vector_pj)
+    if e.vector_pj:
+        _add(energy, "vector_unit", items * e.vector_pj)
     rewrite_pj, rewrite_ns = e.rewrite
     if rewrite_pj:
         _add(energy, "array_rewrite", items * rewrite_pj)
@@ -110,7 +112,8 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
     # never faster than the chip model's own interval (its DRAM bound)
     interval = max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if pipelined else max(bd.interval_ns, item_ns)
     return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, bd.leakage_uw,
-            bd.compute_ns, items * vec_ns, bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns)
+            bd.compute_ns, items * vec_ns, bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns,
+            bd.memory_ns + items * (kv_ns + link_ns) + move_ns)
 
 
 def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items: int, reload_runs: float,
@@ -134,7 +137,9 @@ def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items
 def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown, float, PerItem]],
             unit: VectorUnit, items: int, kv_cache: str, reload_runs: float, sequences: int) -> Breakdown:
     """The chips (or the parts of one chip reloaded ``reload_runs`` times, a share of a run counted as that share)
-    with their vector units, KV cache and links: one Breakdown."""
+    with their vector units (on the chips with vector work, as :func:`cimsim.comparison.price_network` holds one),
+    KV cache and links: one Breakdown. ``memory_ns`` is what the
+    parts' data movement needs, one part after another (at most the latency, as ``compute_ns``)."""
     reload = reload_runs > 0
     kv_prices = _kv_prices(config, kv_cache)
     energy: dict[str, float] = {}
@@ -144,18 +149,19 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
         rows.append(_add_chip(config, chips, j, unit, items, reload_runs, kv_prices, energy, area))
     in_flight = sequences if model.phase == "decode" else 1  # each sequence in flight holds its own cache
     held_bits = in_flight * sum(c[3].kv_held_bits for c in chips)
-    physical = 1 if reload else len(chips)
-    area["vector_unit"] = physical * unit.area_um2
-    static_uw = physical * unit.leakage_uw
+    units = min(1 if reload else len(chips), sum(c[3].vector_cycles > 0 for c in chips))  # reloading: one chip
+    if units:
+        area["vector_unit"] = units * unit.area_um2
+    static_uw = units * unit.leakage_uw
     if kv_cache == "sram" and held_bits:
         area["kv_cache"] = sram_area_um2(held_bits / 8, config.technology)
         static_uw += buffer_leakage_uw("sram", held_bits / 8, config.technology)
     latency, item_latency, interval, chip_leak_pj = _timeline(config, model, rows, items, reload_runs, sequences)
     energy["leakage"] = chip_leak_pj + static_uw * latency * 1e-3  # uW x ns = fJ
-    compute = min(latency, sum(r[4] + r[5] for r in rows))
+    compute, memory = min(latency, sum(r[4] + r[5] for r in rows)), min(latency, sum(r[7] for r in rows))
     assumptions = chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
-                     memory_ns=max(0.0, latency - compute), mvms=items, macs=items * model.macs_per_item,
+                     memory_ns=memory, mvms=items, macs=items * model.macs_per_item,
                      assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
 
 
@@ -167,7 +173,8 @@ def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, r
         f"Model '{model.name}'{f' ({model.phase})' if model.phase else ''}: {n} chip part(s); the chip lines above "
         f"describe the first. Global buffer per chip: {gb:g} KiB at most "
         f"({'chip.global_buffer_kib' if gb <= config.chip.global_buffer_kib else 'sized up to the layer boundaries'}).",
-        f"Vector unit per chip: {unit.lanes} lanes at {unit.clock_ghz:g} GHz, 32-bit integer operations after I-BERT "
+        f"Vector unit on the chip parts with digital work ({sum(c[3].vector_cycles > 0 for c in chips)} of {n}): "
+        f"{unit.lanes} lanes at {unit.clock_ghz:g} GHz, 32-bit integer operations after I-BERT "
         f"(Kim et al. 2021) at Horowitz's energies ({unit.multiply_energy_pj:.3g} pJ per multiply, "
         f"{unit.add_energy_pj:.3g} pJ per add, registers included), attention products at {unit.input_bits} bits.",
         f"KV cache in {kv_cache}" + (" (DRAM energy and bandwidth of baseline.dram)." if kv_cache == "dram" else
