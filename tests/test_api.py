@@ -226,13 +226,14 @@ def test_torch_tensors_are_read_as_arrays():
     np.testing.assert_array_equal(xbar.mvm(x), xbar.mvm(x.detach().numpy()))
 
 
-def test_to_dict_is_the_json_the_cli_writes_infinities_as_null():
-    """an exact result's SNR is infinite: to_dict gives None there, as the files hold (json.dumps with
+def test_to_dict_is_the_json_the_cli_writes_infinities_as_strings():
+    """an exact result's SNR is infinite: to_dict gives "inf" there, as the files hold (json.dumps with
     allow_nan=False had failed, and plain json.dumps wrote the non-standard Infinity)"""
     ideal = {"preset": "ideal", "workload": {"vectors": 8, "in_features": 16, "out_features": 8}}
     sim = cimsim.simulate(ideal)
     assert sim.vs_digital.snr_db == float("inf")
     json.dumps(sim.to_dict(), allow_nan=False)
+    assert sim.to_dict()["accuracy"]["vs_quantized_digital"]["snr_db"] == "inf"
     json.dumps(cimsim.compare(ideal).to_dict(), allow_nan=False)
     json.dumps(cimsim.estimate(DEFAULT).to_dict(), allow_nan=False)
 

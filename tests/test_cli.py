@@ -122,7 +122,7 @@ def test_ideal_preset_is_exact(tmp_path):
     assert invoke("run", cfg, "-o", out).exit_code == 0
     acc = json.loads(out.read_text())["accuracy"]
     assert acc["vs_quantized_digital"]["relative_error"] == 0.0
-    assert acc["vs_quantized_digital"]["snr_db"] is None  # infinite SNR is written as null
+    assert acc["vs_quantized_digital"]["snr_db"] == "inf"  # infinite SNR: the string "inf" (strict JSON)
 
 
 def test_weights_and_inputs_from_npy_files(tmp_path):

@@ -1,16 +1,23 @@
 """What users read, fed odd but legal names and tables: a Pareto table keeps its columns, a ragged results table is
-named, a '$' in a name is drawn as written, a name that would cut a report's heading is refused."""
+named, a '$' in a name is drawn as written, a name that would cut a report's heading is refused, an infinite error is
+not written as the null of an exact figure."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from cimsim.cli import main
 from cimsim.config import config_from_dict
 from cimsim.errors import ConfigError
+from cimsim.report_json import json_safe, to_json
+from cimsim.sweep import pareto_front, read_table
+from cimsim.sweep.results import checksum
 
 
 def invoke(*args):
@@ -55,3 +62,75 @@ def test_a_dollar_in_a_name_is_drawn_as_written(tmp_path):
     result = invoke("compare", config, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "energy_breakdown.png").stat().st_size > 0
+
+
+def test_an_infinite_error_is_not_written_as_an_exact_result(tmp_path):
+    # outputs whose float reference is all zero (w = [1, 1, -2] / 256 on inputs of ones) came out of the 8-bit
+    # weights non-zero: relative error inf, SNR -inf; both had been written as null, as an exact result's SNR is
+    np.save(tmp_path / "w.npy", np.array([[1.0, 1.0, -2.0]] * 2) / 256)
+    np.save(tmp_path / "x.npy", np.ones((4, 3)))
+    config = tmp_path / "c.toml"
+    config.write_text('preset = "ideal"\n[workload]\nin_features = 3\nout_features = 2\nvectors = 4\n'
+                      'weights = "file"\nweights_file = "w.npy"\ninputs = "file"\ninputs_file = "x.npy"\n')
+    out = tmp_path / "r.json"
+    result = invoke("run", config, "-o", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    accuracy = json.loads(text)["accuracy"]  # strict JSON: no Infinity or NaN tokens
+    assert (accuracy["relative_error"], accuracy["snr_db"]) == ("inf", "-inf")
+    assert (accuracy["vs_quantized_digital"]["relative_error"], accuracy["vs_quantized_digital"]["snr_db"]) == (
+        0.0, "inf")  # the ideal preset is exact against the quantised product
+    assert float(accuracy["relative_error"]) == math.inf and "Infinity" not in text and "NaN" not in text
+
+
+def test_json_safe_spells_every_non_finite_float():
+    assert json_safe({"a": [math.inf, -math.inf, math.nan, np.float32("nan"), 1.5], "b": None}) == {
+        "a": ["inf", "-inf", "nan", "nan", 1.5], "b": None}
+    assert json.loads(to_json({"x": np.float64("-inf")})) == {"x": "-inf"}
+
+
+def _results_table(path, rows, sums=True):
+    """a results CSV as a sweep writes it: each row's checksum over its other cells (``sums=False``: no column)"""
+    header = ["point_id", "adc.bits", "energy_pj", "area_mm2", "status", "error"]
+    lines = [",".join(header + ["checksum"] * sums)]
+    lines += [",".join(cells + [checksum(cells)] * sums) for cells in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_pareto_ranks_only_the_rows_a_resumed_sweep_would_take(tmp_path):
+    # a row with a bad checksum had been ranked (here the best of all), a repeated point id ranked twice
+    good = [["a", "4", "1.0", "3.0", "ok", ""], ["b", "6", "2.0", "2.0", "ok", ""], ["c", "8", "3.0", "1.0", "ok", ""]]
+    table = _results_table(tmp_path / "r.csv", good + [["a", "4", "1.0", "3.0", "ok", ""]])
+    lines = table.read_text().splitlines()
+    lines[2] = lines[2].replace("2.0,2.0", "0.5,0.5")  # a hand edit of b: its checksum no longer matches
+    table.write_text("\n".join(lines + ["c,8,3.0,1.0,ok,," + checksum(good[2])]) + "\n")
+    result = invoke("pareto", table, "--x", "energy_pj", "--y", "area_mm2")
+    assert result.exit_code == 0, result.output
+    assert "(2 of 2 points)" in result.stdout and "| b |" not in result.stdout
+    assert result.stdout.count("| a |") == result.stdout.count("| c |") == 1
+    warned = result.stderr.splitlines()
+    assert len(warned) == 2 and warned[0].startswith(f"warning: {table}: 1 row left out (line 3): a checksum that does")
+    assert "2 rows left out (lines 5, 6): the point id of an earlier row (line 5 repeats line 2's" in warned[1]
+    notes = []
+    assert [r["point_id"] for r in read_table(table, notice=notes.append).rows] == ["a", "c"] and len(notes) == 2
+    table.write_text("\n".join(lines[:1] + [line[:-2] + "00" for line in lines[1:]]) + "\n")
+    result = invoke("pareto", table, "--x", "energy_pj", "--y", "area_mm2")  # no row left: refused, told why
+    assert result.exit_code == 2 and "no row is left to rank: 4 rows left out (lines 2, 3, 4, 5)" in result.output
+
+
+@pytest.mark.parametrize("cell", [" 0.5 ", "0_5", "\uff10.\uff15", "0.5\u00a0", "abc"])
+def test_pareto_reads_numbers_as_a_sweep_writes_them(tmp_path, cell):
+    # float() takes ' 5 ', '1_000' and full-width digits: a hand edit had been ranked (here at the front)
+    rows = [["a", "4", "1.0", "3.0", "ok", ""], ["b", "6", cell, "0.5", "ok", ""], ["c", "8", "1e-1", "-inf", "ok", ""]]
+    table = _results_table(tmp_path / "r.csv", rows, sums=False)
+    result = invoke("pareto", table, "--x", "energy_pj", "--y", "area_mm2")
+    assert result.exit_code == 0, result.output
+    assert "(1 of 1 points; 2 rows left out" in result.stdout and "| b |" not in result.stdout
+    assert result.stderr == (f"warning: {table}: 1 row left out: energy_pj or area_mm2 is no number as a program "
+                             f"writes one (e.g. {cell!r}; spaces, '_' and non-ASCII digits are not read)\n")
+    notes = []
+    points, _ = pareto_front(read_table(table), "energy_pj", "area_mm2", notice=notes.append)
+    assert [r["point_id"] for r in points] == ["a"] and len(notes) == 1
+    with pytest.raises(TypeError, match="notice must be a callable taking a str, or None; got str"):
+        pareto_front(read_table(table), "energy_pj", "area_mm2", notice="quiet")

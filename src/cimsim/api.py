@@ -152,7 +152,7 @@ class Simulation:
         return getattr(self.trials[0], name)
 
     def to_dict(self) -> dict:
-        """The JSON ``cimsim run -o`` writes (an infinite figure, e.g. an exact result's SNR, as None)."""
+        """The JSON ``cimsim run -o`` writes (a non-finite figure, e.g. an exact result's SNR, as "inf")."""
         from .report_json import json_safe, run_dict
 
         return json_safe(run_dict(self.trials, self.cost))
@@ -206,8 +206,8 @@ class Estimate:
         return gains(self.cim, self.baseline)
 
     def to_dict(self) -> dict:
-        """the config's name and source, the priced sides, gains and ranges as JSON-safe values (an infinite figure
-        as None): what ``cimsim estimate -o`` writes"""
+        """the config's name and source, the priced sides, gains and ranges as JSON-safe values (a non-finite figure
+        as "inf", "-inf" or "nan"): what ``cimsim estimate -o`` writes"""
         from .report_json import json_safe
 
         return json_safe({"name": self.name, "source": self.source, "cim": self.cim.as_dict(),

@@ -96,7 +96,7 @@ class Comparison:
         return sum(v for k, v in self.cim.energy_pj.items() if k in MACRO_COMPONENTS)
 
     def to_dict(self) -> dict:
-        """The JSON ``cimsim compare -o`` writes (report.json; an infinite figure as None)."""
+        """The JSON ``cimsim compare -o`` writes (report.json; a non-finite figure as "inf", "-inf" or "nan")."""
         from .report_json import comparison_dict, json_safe
 
         return json_safe(comparison_dict(self))

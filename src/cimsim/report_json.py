@@ -1,7 +1,8 @@
 """The machine-readable forms of a run and of a CIM-versus-baseline comparison (``result.json``, ``report.json``).
 
-JSON carries no NaN/Infinity: an infinite figure (e.g. the SNR of an exact result) is written as null. Files are
-written atomically (:func:`write_atomic`).
+Strict JSON carries no NaN/Infinity: a non-finite figure is written as the string "inf", "-inf" or "nan" (an exact
+result's SNR is "inf"; the relative error of outputs whose reference is all zero, "inf"), which ``float()`` reads
+back; null is kept for a figure that does not apply. Files are written atomically (:func:`write_atomic`).
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ __all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "json_safe", 
 
 
 def json_safe(value):
-    """JSON-safe copy: a numpy scalar becomes the Python value it holds, a non-finite float None."""
+    """JSON-safe copy: a numpy scalar becomes the Python value it holds, a non-finite float the string "inf", "-inf"
+    or "nan" (null had stood for both an infinite error and an exact result's infinite SNR)."""
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else "inf" if value > 0 else "-inf"
     if isinstance(value, dict):
         return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

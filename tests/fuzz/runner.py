@@ -103,6 +103,8 @@ def _bad_numbers(obj: Any, path: str = "") -> list[str]:
     """paths of NaN floats in a report, and of infinite ones but an SNR's (an exact result has an infinite SNR; an
     infinite energy or latency is a figure that overflowed)"""
     out: list[str] = []
+    if isinstance(obj, str) and obj in ("inf", "-inf", "nan"):  # how the JSON writes a non-finite figure
+        obj = float(obj)
     if isinstance(obj, float):
         if math.isnan(obj) or (math.isinf(obj) and "snr" not in path.lower()):
             out.append(path)
@@ -119,7 +121,7 @@ def _report_problem(report: dict) -> str:
     bad = _bad_numbers(report)
     acc = report.get("accuracy", {})
     rel = acc.get("relative_error")
-    if rel is None or (isinstance(rel, float) and not math.isfinite(rel)):
+    if rel is None or not math.isfinite(float(rel)):  # non-finite figures are written as "inf", "-inf", "nan"
         bad.insert(0, f".accuracy.relative_error = {rel}")
     return ", ".join(bad[:5])
 

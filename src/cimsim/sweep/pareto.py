@@ -3,7 +3,10 @@
 A point is on the front when no other point is at least as good on x and on y and better on one of them
 (x is minimised; y is minimised, or maximised when asked). Points with the same x and y are all kept.
 Rows that failed (``status`` other than ok) or lack a finite number in either column (empty, text, NaN, inf) are
-left out: an infinite energy or error is no point of a trade-off.
+left out: an infinite energy or error is no point of a trade-off. A number is read as a program writes it: a cell
+``float()`` would also take but no sweep writes (' 5 ', '1_000', full-width digits: a hand edit) is no number.
+As resuming a sweep does, a row whose ``checksum`` (where the table has that column) does not match its other cells
+is left out, and of rows with one point id the first is kept; each kind of row left out so is told (``notice``).
 """
 
 from __future__ import annotations
@@ -12,16 +15,39 @@ import csv
 import io
 import math
 import os
+import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..argcheck import check_bool, check_path, checked_types, markdown_cell
 from ..config.toml_file import open_input
 from ..errors import ConfigError
+from .results import CHECKSUM, checksum
 
 __all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
 
 Row = dict[str, str]
 """one record of a results table: column -> text"""
+
+Notice = Callable[[str], None] | None
+"""what gets each note on rows left out: a callable taking a str (default :func:`warn`), or None (quiet)"""
+
+_NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf|infinity|nan)", re.ASCII | re.IGNORECASE)
+"""a number as a program writes one (Python's repr, 'inf', 'nan'): ASCII digits, no spaces or '_'"""
+
+
+def warn(note: str) -> None:
+    """Print ``note`` on stderr as ``warning: NOTE`` (as the CLI prints a sweep's notes)."""
+    print(f"warning: {note}", file=sys.stderr)
+
+
+def _tell(notice: Notice, notes: list[str]) -> None:
+    """pass each note to ``notice``; a TypeError if it is neither a callable nor None"""
+    if notice is not None and not callable(notice):
+        raise TypeError(f"notice must be a callable taking a str, or None; got {type(notice).__name__}")
+    for note in notes if notice is not None else ():
+        notice(note)
 
 
 @dataclass(frozen=True)
@@ -33,9 +59,10 @@ class Table:
     rows: tuple[Row, ...]
 
 
-def read_table(path: str | os.PathLike) -> Table:
-    """Read a results CSV (UTF-8, a byte-order mark skipped); raises :class:`ConfigError` naming the file if it
-    cannot be read or names a column twice."""
+def read_table(path: str | os.PathLike, notice: Notice = warn) -> Table:
+    """Read a results CSV (UTF-8, a byte-order mark skipped), its rows with a bad checksum or a repeated point id
+    left out (module doc), each kind told to ``notice``; raises :class:`ConfigError` naming the file if it cannot be
+    read, names a column twice or has rows but none left."""
     check_path("the results table", path)
     try:
         with io.TextIOWrapper(open_input(path), encoding="utf-8-sig", newline="") as file:  # past a byte-order
@@ -63,14 +90,47 @@ def read_table(path: str | os.PathLike) -> Table:
         k, cells = ragged[0]
         raise ConfigError(str(path), [("", f"line {k} has {cells} cells, the header {len(header)}; every row "
                                            "holds a cell per column")])
-    return Table(str(path), header, rows)
+    kept, notes = _sound_rows(header, read)
+    if rows and not kept:
+        raise ConfigError(str(path), [("", f"no row is left to rank: {note}") for note in notes])
+    _tell(notice, [f"{path}: {note}" for note in notes])
+    return Table(str(path), header, kept)
+
+
+def _sound_rows(header: tuple[str, ...], read: list[tuple[Row, int]]) -> tuple[tuple[Row, ...], list[str]]:
+    """(the rows to rank, a note per kind left out): a row whose checksum does not match its other cells in column
+    order (:func:`.results.checksum`), or whose point id an earlier row kept has"""
+    kept, first, bad, repeated = [], {}, [], []
+    for row, line in read:
+        pid = row.get("point_id") or None
+        if CHECKSUM in header and row[CHECKSUM] != checksum([v for c, v in row.items() if c != CHECKSUM]):
+            bad.append(line)
+        elif pid in first:
+            repeated.append((line, first[pid]))
+        else:
+            kept.append(row)
+            if pid:
+                first[pid] = line
+    notes = [f"{_left_out(bad)}: a checksum that does not match the row's cells (changed after it was written: a "
+             "hand edit?), as resuming the sweep finds too"] if bad else []
+    if repeated:
+        shown = ", ".join(f"line {k} repeats line {j}'s" for k, j in repeated[:3]) + (", ..." * (len(repeated) > 3))
+        notes.append(f"{_left_out([k for k, _ in repeated])}: the point id of an earlier row ({shown}); a point is "
+                     "ranked once, as its first row (resuming a sweep keeps the first too)")
+    return tuple(kept), notes
+
+
+def _left_out(lines: list[int]) -> str:
+    """'2 rows left out (lines 3, 7)', at most 5 line numbers shown"""
+    shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
+    return f"{len(lines)} row{'s' * (len(lines) > 1)} left out (line{'s' * (len(lines) > 1)} {shown})"
 
 
 def _number(text: str | None) -> float | None:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
+    """the finite number ``text`` spells as a program writes one (:data:`_NUMBER`), else None"""
+    if text is None or not _NUMBER.fullmatch(text):
         return None
+    value = float(text)
     return value if math.isfinite(value) else None
 
 
@@ -83,8 +143,10 @@ def _check_columns(table: Table, x: str, y: str, maximize_y: bool) -> None:
                                          for opt, c in unknown])
 
 
-def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False) -> tuple[list[Row], list[Row]]:
-    """(the rows with numbers in x and y, the Pareto-optimal ones sorted by x).
+def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False,
+                 notice: Notice = warn) -> tuple[list[Row], list[Row]]:
+    """(the rows with numbers in x and y, the Pareto-optimal ones sorted by x); ``notice`` is told of ok rows left
+    out for a cell in x or y that is no number as a program writes one (text, ' 5 ', '1_000').
 
     Raises :class:`ConfigError` naming an unknown column and listing the columns.
     """
@@ -95,6 +157,7 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False) -> tupl
     points = [(vx, sign * vy, row) for row in table.rows
               if row.get("status", "ok") == "ok"
               and (vx := _number(row[x])) is not None and (vy := _number(row[y])) is not None]
+    _tell(notice, _not_numbers(table, x, y))
     points.sort(key=lambda p: (p[0], p[1]))
     front, best, k = [], math.inf, 0
     while k < len(points):  # one group of equal x at a time; its smallest y must beat every smaller x
@@ -105,6 +168,14 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False) -> tupl
             k += 1
         best = min(best, group_y)
     return [p[2] for p in points], front
+
+
+def _not_numbers(table: Table, x: str, y: str) -> list[str]:
+    """a note on the ok rows with a cell in x or y that is neither empty nor a number as a program writes one"""
+    odd = [cell for row in table.rows if row.get("status", "ok") == "ok"
+           if (cell := next((c for c in (row[x], row[y]) if c and not _NUMBER.fullmatch(c)), None))]
+    return [f"{table.source}: {len(odd)} row{'s' * (len(odd) > 1)} left out: {x} or {y} is no number as a program "
+            f"writes one (e.g. {odd[0]!r}; spaces, '_' and non-ASCII digits are not read)"] if odd else []
 
 
 @checked_types
