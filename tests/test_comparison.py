@@ -77,3 +77,20 @@ def test_a_vector_unit_with_work_is_held_by_both_sides_and_leaks_on_the_chip():
     assert cim.latency_ns > chip.latency_ns
     assert cim.leakage_uw == pytest.approx(chip.leakage_uw + unit.leakage_uw, rel=1e-12)
     assert "leakage" not in base.energy_pj
+
+
+@pytest.mark.parametrize("name", ["digits-mlp.toml", "default.toml"])
+def test_a_weight_load_fetches_the_weights_once_on_the_chip_as_on_the_baseline(name):
+    """a network's chip had paid no DRAM for its weights with the load (the baseline paid 530 kpJ on digits-mlp),
+    and a dense layer's one-off fetch had been spread over its steady-state interval"""
+    from pathlib import Path
+
+    from cimsim.comparison import compare
+    from cimsim.config import load_config, with_overrides
+
+    config = with_overrides(load_config(Path(__file__).resolve().parents[1] / "configs" / name),
+                            {"workload.vectors": 20})
+    comp = compare(config)
+    fetched = comp.cim_with_load.energy_pj["dram"] - comp.cim.energy_pj["dram"]
+    assert fetched == pytest.approx(comp.baseline_with_load.energy_pj["dram_weights"], rel=1e-9)
+    assert comp.cim_with_load.interval_ns == pytest.approx(comp.cim.interval_ns, rel=1e-12)

@@ -25,8 +25,9 @@ DEFAULT = ROOT / "configs" / "default.toml"
 def _chip_alone(run, load: bool):
     """the chip model's breakdown of a simulated network, without the network's vector unit"""
     layers = [(layer.plan, layer.counts + layer.programming_counts if load else layer.counts) for layer in run.layers]
+    fetched = [layer.programming_counts.dram_read_bits for layer in run.layers] if load else None
     return price_network(run.config, layers, run.samples, run.input_elements, run.output_elements,
-                         include_weight_load=load)[0]
+                         include_weight_load=load, fetched_bits=fetched)[0]
 
 
 def test_a_networks_latency_with_the_weight_load_keeps_the_programming_time():

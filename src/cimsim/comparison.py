@@ -133,54 +133,49 @@ def price(config: Config, result: RunResult | NetworkResult, *, include_weight_l
     """(CIM, baseline) breakdowns of a simulated workload (a network's as in :func:`price_network`)."""
     if isinstance(result, RunResult):
         counts = result.counts + result.programming_counts if include_weight_load else result.counts
-        return (cim_breakdown(config, result.plan, counts, name=config.name),
+        fetched = result.programming_counts.dram_read_bits if include_weight_load else 0
+        return (cim_breakdown(config, result.plan, counts, name=config.name, fetched_bits=fetched),
                 baseline_breakdown(config, config.workload.vectors, include_weight_load=include_weight_load))
     layers = [(layer.plan, layer.counts + layer.programming_counts if include_weight_load else layer.counts)
               for layer in result.layers]
+    fetched = [layer.programming_counts.dram_read_bits for layer in result.layers] if include_weight_load else None
     return price_network(config, layers, result.samples, result.input_elements, result.output_elements,
-                         include_weight_load=include_weight_load, network=result.network)
+                         include_weight_load=include_weight_load, network=result.network, fetched_bits=fetched)
 
 
 @checked_types
 def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples: int, input_elements: int,
-                  output_elements: int, *, include_weight_load: bool,
-                  network: Network | None = None) -> tuple[Breakdown, Breakdown]:
+                  output_elements: int, *, include_weight_load: bool, network: Network | None = None,
+                  fetched_bits: Sequence[int] | None = None) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of a network's matrix layers, each given as (plan, counts of all samples).
 
-    CIM: the layers as stages of the chip model (:func:`cimsim.cost.chip_breakdown`: tiles, global buffer,
-    layer pipeline per ``config.chip``); only the network's inputs (input_elements per sample, at input_bits)
-    and outputs (output_elements, at accumulator_bits) cross the DRAM interface, activations between layers stay
-    on chip. Baseline: the layers run one after the other on one processor, their weights fetched from DRAM at
-    least once per run where together they exceed ``baseline.sram_kib`` (as :mod:`cimsim.models.baseline` prices a
-    model's; each layer's own rule besides: kept on chip where it fits, else streamed per batch). With ``network``,
-    its digital layers and activation products run on a vector unit on both sides (:func:`_with_vector_unit`), and
-    a routed expert (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on the chip and at
-    the mean over the token counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only
-    where one comes); a transposed convolution (``MatrixShape.tap_fraction`` below 1) counts the MACs of its taps
-    that meet input values, and the baseline runs that share of its vectors (:func:`cimsim.cost.routing.real_runs`).
+    CIM: the layers as stages of the chip model (:func:`cimsim.cost.chip_breakdown`: tiles, global buffer, layer
+    pipeline per ``config.chip``); only the network's inputs (input_elements per sample, at input_bits), outputs
+    (output_elements, at accumulator_bits) and each layer's ``fetched_bits`` of weights (once, before programming;
+    None: none) cross the DRAM interface, activations between layers stay on chip. Baseline: the layers run one
+    after the other on one processor, their weights fetched from DRAM at least once per run where together they
+    exceed ``baseline.sram_kib`` (as :mod:`cimsim.models.baseline` prices a model's; each layer's own rule besides:
+    kept on chip where it fits, else streamed per batch). With ``network``, its digital layers and activation
+    products run on a vector unit on both sides (:func:`_with_vector_unit`), and a routed expert
+    (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on the chip and at the mean over
+    the token counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes);
+    a transposed convolution (``MatrixShape.tap_fraction`` below 1) counts the MACs of its taps that meet input
+    values, and the baseline runs that share of its vectors (:func:`cimsim.cost.routing.real_runs`).
     """
     stages, bases, blocks, streamed = [], [], {}, False
     last = len(layers) - 1
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
-    weight_bits = sum(p.in_features * p.out_features // s.groups * p.weight_bits
-                      for (p, _), s in zip(layers, shapes))
+    weight_bits = sum(p.in_features * p.out_features // s.groups * p.weight_bits for (p, _), s in zip(layers, shapes))
     check_dram_capacity(config, weight_bits, "the network's weight matrices")
     too_big = exceeds_sram(config, weight_bits)
     load = include_weight_load or too_big
     for index, ((p, counts), shape) in enumerate(zip(layers, shapes, strict=True)):
-        # a routed expert: its share of the tokens; a grouped conv: the MACs of its groups' blocks (the zeros of its
-        # block-diagonal matrix are read, not counted: TOPS/W counts the network's products, as the baseline does);
-        # a transposed conv: those of its taps that meet input values (the inserted zeros read, not counted)
         vectors_in = counts.mvms
-        counts = counts.share(shape.routed_fraction)
-        counts = replace(counts, macs=round(counts.macs // shape.groups * shape.tap_fraction))
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
         out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
-        vectors = max(1, round(counts.mvms / samples)) if samples else 1
-        out_width = p.accumulator_bits if index == last else p.input_bits
-        stages.append(Stage(p, replace(counts, dram_read_bits=in_bits, dram_write_bits=out_bits), vectors,
-                            vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width))
+        fetched = fetched_bits[index] if fetched_bits else 0
+        stages.append(_chip_stage(p, counts, shape, samples, (in_bits, out_bits, fetched), index == last))
         per_item = max(1, round(vectors_in / samples)) if samples else 1  # a sample's vectors share a fetch
         block, fits, runs = product_runs(config, p.in_features // shape.groups, p.out_features // shape.groups,
                                          per_item, vectors_in, shape.routed_fraction, shape.tap_fraction, load)
@@ -202,6 +197,21 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         cim, base = _with_vector_unit(config, network, samples, cim, base)
     # a batch's samples share each streamed fetch and finish together
     return cim, in_batches(base, min(config.baseline.batch, samples)) if streamed else base
+
+
+def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram: tuple[int, int, int],
+                last: bool) -> Stage:
+    """A network layer as a chip stage; ``dram``: (input bits read, output bits written, weight bits fetched once). A
+    routed expert: its share of the tokens; a grouped conv: its groups' blocks' MACs (TOPS/W counts the network's
+    products, as the baseline does); a transposed conv: those of its taps that meet input values."""
+    in_bits, out_bits, fetched = dram
+    counts = counts.share(shape.routed_fraction)
+    counts = replace(counts, macs=round(counts.macs // shape.groups * shape.tap_fraction),
+                     dram_read_bits=in_bits + fetched, dram_write_bits=out_bits)
+    vectors = max(1, round(counts.mvms / samples)) if samples else 1
+    out_width = p.accumulator_bits if last else p.input_bits
+    return Stage(p, counts, vectors, vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width,
+                 fetched_bits=fetched)
 
 
 def _shape_notes(shapes: Sequence[MatrixShape]) -> tuple[str, ...]:
