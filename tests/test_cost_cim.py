@@ -302,8 +302,8 @@ def _counts_tile_by_tile(plan, vectors, data):
         adc_bits=plan.adc_bits, adder_tree_sums=0 if plan.has_adc else vectors * sums,
         reference_sums=vectors * reads // plan.planes_per_conversion * plan.reference_sums,
         shift_adds=vectors * sums, accumulator_adds=vectors * plan.out_features * (plan.row_tiles - 1),
-        buffer_read_bits=vectors * in_bits * plan.col_tiles,
-        buffer_write_bits=vectors * plan.out_features * plan.accumulator_bits,
+        buffer_read_bits=vectors * (in_bits * plan.col_tiles + plan.out_features * plan.accumulator_bits),
+        buffer_write_bits=vectors * (in_bits + plan.out_features * plan.accumulator_bits),
         interconnect_bit_hops=vectors * (in_bits * plan.col_tiles + partial_bits), dram_read_bits=vectors * in_bits,
         dram_write_bits=vectors * plan.out_features * plan.accumulator_bits)
 
@@ -359,3 +359,15 @@ def test_analytic_counts_count_each_tile_shape_once_not_each_tile(monkeypatch):
     assert plan.col_tiles > 2 and len(plan.row_groups()) > 2 and plan.out_features % plan.outputs_per_array
     analytic_counts(plan, 1)
     assert calls.count("used_cols") <= 2 and calls.count("column_sums") <= 2, len(calls)
+
+
+def test_the_tile_buffer_takes_each_input_in_and_each_output_out():
+    """an input arriving from the mesh is written into the tile buffer before the arrays read it (once per column
+    tile), and an output written there is read back out for the global buffer: those two accesses had been missing
+    (ISAAC's buffer power per tile: -43 % of its Table I figure, -30 % with them)"""
+    plan = plan_layer(Config(), in_features=256, out_features=40)  # 2 column tiles of 32 outputs
+    counts = analytic_counts(plan, 5)
+    in_bits, out_bits = 256 * plan.input_bits, 40 * plan.accumulator_bits
+    assert plan.col_tiles == 2
+    assert counts.buffer_write_bits == 5 * (in_bits + out_bits)
+    assert counts.buffer_read_bits == 5 * (2 * in_bits + out_bits)

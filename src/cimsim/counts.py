@@ -61,9 +61,9 @@ class Counts:
     accumulator_adds: int = 0
     """digital additions of partial sums across row tiles"""
     buffer_read_bits: int = 0
-    """bits read from the input buffers"""
+    """bits read from the tile buffers: inputs (once per column tile) and outputs (on their way out)"""
     buffer_write_bits: int = 0
-    """bits written to the output buffers"""
+    """bits written to the tile buffers: inputs (as they arrive) and outputs"""
     interconnect_bit_hops: int = 0
     """bits moved one hop between arrays / tiles (input broadcast, partial sums)"""
     dram_read_bits: int = 0

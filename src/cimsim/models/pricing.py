@@ -101,16 +101,18 @@ def _extras(part: ChipPart, unit: VectorUnit, config: Config) -> PerItem:
 
 @checked_types
 def counts_per_vector(plan: Plan, data: DataStats = UNIFORM_DATA) -> Counts:
-    """``analytic_counts(plan, 1, data)``, from one full column tile and the last one: every count but ``mvms`` and
-    the DRAM input (per vector, not per tile) adds over the column tiles, and the full tiles are alike (exact; a
-    4096 x 22016 matrix: 2 tiles counted instead of 688)."""
+    """``analytic_counts(plan, 1, data)``, from one full column tile and the last one: every count but ``mvms``, the
+    DRAM input and the input written into the tile buffer (per vector, not per tile) adds over the column tiles, and
+    the full tiles are alike (exact; a 4096 x 22016 matrix: 2 tiles counted instead of 688)."""
     full, rest = divmod(plan.out_features, plan.outputs_per_array)
     if full < 2:
         return analytic_counts(plan, 1, data)
     counts = analytic_counts(replace(plan, out_features=plan.outputs_per_array), 1, data).scaled(full)
     if rest:
         counts = counts + analytic_counts(replace(plan, out_features=rest), 1, data)
-    return replace(counts, mvms=1, dram_read_bits=plan.in_features * plan.input_bits)
+    in_bits = plan.in_features * plan.input_bits
+    return replace(counts, mvms=1, dram_read_bits=in_bits,
+                   buffer_write_bits=in_bits + plan.out_features * plan.accumulator_bits)
 
 
 def measured_data(config: Config, plan: Plan, inputs, weights, zeros: DataStats = UNIFORM_DATA) -> DataStats:
