@@ -67,7 +67,10 @@ def test_tiles_needed_beyond_capacity_raise():
 def test_pipelined_throughput_is_the_slowest_stage_and_latency_the_sum():
     items = 20
     config = isaac_like(pipeline="layer")
-    b = chip_breakdown(config, _stages(config, items), items)
+    stages = _stages(config, items)
+    b = chip_breakdown(config, stages, items)
+    bits = sum(s.counts.dram_read_bits + s.counts.dram_write_bits for s in stages)
+    io_ns = bits / (8 * cim_parameters(config, stages[0].plan).dram_bandwidth_gbps) / items  # DRAM in and out
     vector_ns, fill_ns = ISAAC_LIKE_VECTOR_NS, 100.0 + 1 / 1.2  # one row tile: shift-add cycle only
     assert [s.interval_ns for s in b.stages] == pytest.approx([vector_ns, 2 * vector_ns, 4 * vector_ns])
     # stage latency: transfer in + compute + transfer out; one tile each, mesh 2 wide: hops 1, 2, 2
@@ -75,16 +78,17 @@ def test_pipelined_throughput_is_the_slowest_stage_and_latency_the_sum():
         t_in = (math.ceil(v * 128 * 16 / 256) + hops) / 1.2
         t_out = (math.ceil(v * 15 * 16 / 256) + hops) / 1.2
         assert s.latency_ns == pytest.approx(t_in + v * vector_ns + fill_ns + t_out)
-    assert b.item_latency_ns == pytest.approx(sum(s.latency_ns for s in b.stages))
-    assert b.interval_ns == pytest.approx(4 * vector_ns)
+    on_chip = sum(s.latency_ns for s in b.stages)
+    assert b.item_latency_ns == pytest.approx(io_ns + on_chip)  # an item's input from DRAM and output to it too
+    assert b.interval_ns == pytest.approx(4 * vector_ns) and io_ns < 4 * vector_ns
     assert b.throughput_items_per_s == pytest.approx(1e9 / (4 * vector_ns))
     assert b.latency_ns == pytest.approx(b.item_latency_ns + (items - 1) * b.interval_ns)
 
     serial = chip_breakdown(dataclasses.replace(config, chip=ChipConfig(pipeline="none")),
                             _stages(config, items), items)
-    assert serial.interval_ns == pytest.approx(b.item_latency_ns)
-    assert serial.throughput_items_per_s == pytest.approx(1e9 / b.item_latency_ns)
-    assert serial.latency_ns == pytest.approx(items * b.item_latency_ns)
+    assert serial.interval_ns == pytest.approx(on_chip)  # one item at a time on the chip, its DRAM overlapped
+    assert serial.throughput_items_per_s == pytest.approx(1e9 / on_chip)
+    assert serial.latency_ns == pytest.approx(b.item_latency_ns + (items - 1) * on_chip)
     assert serial.total_energy_pj - serial.energy_pj["leakage"] == pytest.approx(
         b.total_energy_pj - b.energy_pj["leakage"])  # same work, only the time (and so leakage) differs
 
@@ -237,3 +241,14 @@ def test_a_one_off_weight_fetch_is_no_part_of_the_steady_state_interval():
         assert loaded.interval_ns == pytest.approx(steady.interval_ns, rel=1e-12)
         fetch_ns = load.dram_read_bits / (8 * cim_parameters(config, plan).dram_bandwidth_gbps)
         assert loaded.latency_ns >= fetch_ns + steady.item_latency_ns + (items - 1) * steady.interval_ns
+
+
+def test_one_items_latency_holds_its_own_dram_transfers():
+    """one vector of the default layer: its input (2048 bits, 15 ns) must come from DRAM before the rows are
+    driven and its output (6144 bits, 45 ns) can leave only after; the latency had been 61.7 ns, under both"""
+    config = Config()
+    plan = plan_layer(config, 256, 256)
+    b = cim_breakdown(config, plan, analytic_counts(plan, 1))
+    bits = 256 * plan.input_bits + 256 * plan.accumulator_bits
+    dram_ns = bits / (8 * cim_parameters(config, plan).dram_bandwidth_gbps)
+    assert b.latency_ns == b.item_latency_ns >= dram_ns + b.compute_ns

@@ -18,9 +18,10 @@ use different router ports and overlap its compute in the steady state (double-b
 
 Pipeline. A layer with v vectors per item on c copies computes for an item in ceil(v / c) x vector time + fill (a routed
 expert: that x its ``Stage.path_share``), and in the steady state takes v x vector time / c per item (copies
-interleave); its stage interval is the larger of that and its transfer times. One item's latency is the sum over layers
-of transfer in + compute + transfer out. ``chip.pipeline = "layer"``: layers work on successive items at once, interval
-= the slowest stage; ``"none"``: one item at a time, interval = item latency. DRAM bounds the interval by its transfer
+interleave); its stage interval is the larger of that and its transfer times. One item's latency is its input's time
+from DRAM, the sum over layers of transfer in + compute + transfer out, and its output's time to DRAM. ``chip.pipeline =
+"layer"``: layers work on successive items at once, interval = the slowest stage; ``"none"``: one item at a time,
+interval = its time on the chip (its DRAM transfers overlap its neighbours'). DRAM bounds the interval by its transfer
 time per item. ``chip.balance = "replicate"`` adds copies of the slowest layer's weights on free tiles, one at a time,
 while that shortens the slowest stage and the chip has room (with ``pipeline = "none"`` it shortens the slowest layer's
 own time, which copies only do for layers with several vectors per item).
@@ -148,8 +149,7 @@ def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTim
         params, timings = _stage_costs(config, stages)
     chip = config.chip
     check_fits(config, [s.plan for s in stages])
-    arrays = [s.plan.n_arrays for s in stages]
-    copies = [1] * len(stages)
+    arrays, copies = [s.plan.n_arrays for s in stages], [1] * len(stages)
     tiles = [tiles_for_arrays(a, chip.arrays_per_tile) for a in arrays]
     if chip.balance == Balance.REPLICATE:
         pipelined = chip.pipeline == Pipeline.LAYER
@@ -198,8 +198,8 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
         f"buffer; every activation crosses the mesh to and from the global buffer (ISAAC router via CiMLoop, "
         f"{p0.router_energy_pj_per_bit_hop:.3g} pJ/bit-hop, {p0.noc_flit_bits}-bit links).",
         f"Pipeline '{chip.pipeline}', balance '{chip.balance}': copies of each layer's weights "
-        f"{[t.replicas * k for t, k in zip(timings, m.copies)]}; throughput from the steady-state interval, "
-        f"latency of one item = sum over layers of transfer in + compute + transfer out.",
+        f"{[t.replicas * k for t, k in zip(timings, m.copies)]}; throughput from the steady-state interval; one "
+        f"item's latency: its input from DRAM, each layer's transfer in + compute + transfer out, its output out.",
         f"DRAM: {p0.dram_kind} ({p0.dram_energy_pj_per_bit:g} pJ/bit, {p0.dram_bandwidth_gbps:g} GB/s), the same "
         f"technology as the baseline; it bounds the interval and the total time (roofline).",
         f"Leakage: {leakage_uw:.4g} uW static power of buffers and logic over the run time (eDRAM: Giterman 2020; "
@@ -294,8 +294,7 @@ def _price_stages(stages: Sequence[Stage], params: Sequence[CimParameters], timi
 
 def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming], rows: list[tuple],
                 items: int, dram_bandwidth_gbps: float) -> tuple[float, float, float, float, float]:
-    """(compute, memory, latency, one item's latency, interval), ns, of ``items`` items (``rows``: as returned by
-    :func:`_price_stages`)."""
+    """(compute, memory, latency, one item's latency, interval), ns, of ``items`` items (``rows``: _price_stages')"""
     pipelined = config.chip.pipeline == Pipeline.LAYER
     compute_item, move_item = sum(r[0] for r in rows), sum(r[2] for r in rows)
     item_latency = compute_item + move_item
@@ -306,7 +305,8 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
     programming_ns = max(t.programming_ns for t in timings)
     interval = max(max(r[1], r[3]) for r in rows) if pipelined else item_latency
     if items > 0:
-        interval = max(interval, (dram_ns - fetch_ns) / items)
+        io_ns = (dram_ns - fetch_ns) / items  # an item's input in from DRAM and output out: before and after it
+        interval, item_latency = max(interval, io_ns), item_latency + io_ns
         compute_ns = programming_ns + compute_item + (items - 1) * compute_interval
         memory_ns = max(dram_ns, fetch_ns + move_item + (items - 1) * move_interval)
         latency_ns = max(compute_ns, memory_ns, fetch_ns + programming_ns + item_latency + (items - 1) * interval)
