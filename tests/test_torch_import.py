@@ -433,6 +433,25 @@ def test_export_failure_is_torch_message_without_its_graph(capfd):
     assert "graph" not in out + err
 
 
+def test_an_example_the_model_raises_on_is_named_as_not_fitting_without_an_exporter_hint():
+    """the model's own forward pass (eval mode, no_grad) raising on the example: the example does not fit, with
+    torch's error (a wrong sample shape had been told to try torch's dynamo exporter, which fails as well); a
+    model of torch's dynamic quantisation, which the dynamo exporter fails on too, is pointed to the float model
+    and static (QDQ) quantisation"""
+    with pytest.raises(ValueError, match=r"^torch model Linear: the example does not fit the model \(example_input "
+                                         r"of shape \(1, 5\), torch.float32\): the model's own forward pass \(eval "
+                                         r"mode, no_grad\) on its first sample raises RuntimeError: mat1 and mat2 "
+                                         r"shapes cannot be multiplied \(1x5 and 8x4\)$"):
+        from_torch(nn.Linear(8, 4), torch.randn(1, 5))
+    quantised = torch.ao.quantization.quantize_dynamic(nn.Sequential(nn.Linear(8, 4), nn.ReLU()), {nn.Linear},
+                                                       dtype=torch.qint8)
+    with pytest.raises(ValueError, match=r"quantized::linear_dynamic.* \(the model is dynamically quantised, "
+                                         r"torch\.ao\.nn\.quantized\.dynamic.*give the float model, or quantise it "
+                                         r"statically.*quantize_static \(QDQ format\)") as info:
+        from_torch(quantised, torch.randn(1, 8))
+    assert "dynamo=True" not in str(info.value)
+
+
 def test_a_module_the_model_does_not_hold_is_named_as_the_cause():
     """a module kept in a plain list (or created in forward) is not registered: torch refuses its weights as
     constants and appends their values; the error says what such a tensor usually is, without the values"""

@@ -42,7 +42,7 @@ def export(torch, onnx, model, x, opset: int, name: str):
                 torch.onnx.export(model, (x,), path, dynamo=False, opset_version=opset, do_constant_folding=True,
                                   input_names=["input"], output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
-            hint = routing_hint(model, str(exc)) or _constant_hint(str(exc))
+            hint = routing_hint(model, str(exc)) or _quantised_hint(model) or _constant_hint(str(exc))
             raise ValueError(f"torch model {name}: the ONNX export (traced on a batch of one sample) failed: "
                              f"{type(exc).__name__}: {_message(str(exc))}{hint}") from None
         exported = onnx.load(path)  # with the external data of a model past 2 GiB
@@ -87,6 +87,19 @@ def routing_hint(model, message: str) -> str:
 _GRAD_CONSTANT = "Cannot insert a Tensor that requires grad as a constant"
 """torch's message for a tensor the forward pass reads that is neither an input nor the model's parameter or
 buffer, and that requires grad (a module's weights where the module is not registered in the model)"""
+
+
+def _quantised_hint(model) -> str:
+    """the way out for a model of torch's dynamic quantisation (``torch.ao.quantization.quantize_dynamic``: its
+    activations' scales computed from each input at run time), which neither of torch's exporters translates; else
+    ''"""
+    dynamic = next((m for m in model.modules() if ".quantized.dynamic" in type(m).__module__), None)
+    if dynamic is None:
+        return ""
+    return (f" (the model is dynamically quantised, {type(dynamic).__module__}.{type(dynamic).__name__}, which "
+            "neither of torch's ONNX exporters translates, the dynamo one included: give the float model, or "
+            "quantise it statically: export the float model and quantise the file with onnxruntime's "
+            "quantize_static (QDQ format), then load_network(path) (docs/networks.md))")
 
 
 def _constant_hint(message: str) -> str:

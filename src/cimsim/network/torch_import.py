@@ -19,7 +19,7 @@ import numpy as np
 
 from ._torch_distinct import one_transpose
 from ._torch_experts import mark_routed
-from ._torch_export import DYNAMO_HINT, export, routing_hint
+from ._torch_export import DYNAMO_HINT, _message, export, routing_hint
 from ._torch_lookups import renormed_lookups
 from .model import Network
 from .onnx_import import network_from_onnx
@@ -65,7 +65,8 @@ def from_torch(model, example_input) -> Network:
 def _export(model, x, ids: bool, name: str, torch, onnx) -> tuple:
     """(the ONNX model of ``model`` traced on the example's first sample, its routing, the tracer's warnings about
     the model's own code), or a ValueError: torch's where the export fails (saying the example was taken as token
-    ids where a float model fails on integers), or one saying that the model's output does not depend on its input"""
+    ids where a float model fails on integers, or that the example does not fit where the model itself raises on
+    it), or one saying that the model's output does not depend on its input"""
     try:
         with _evaluated(model), warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select
             # fused kernels (e.g. the transformer fast path) that have no ONNX form
@@ -73,10 +74,15 @@ def _export(model, x, ids: bool, name: str, torch, onnx) -> tuple:
             exported, routing = export(torch, onnx, *_exportable_precision(model, x[:1].clone(), torch), OPSET,
                                        name)  # a copy: a model may write into its input
     except ValueError as err:
-        if not (ids and _takes_floats(model, x, torch)):
+        if ids and _takes_floats(model, x, torch):
+            raise ValueError(f"an integer example_input is taken as token ids (for a model of real-valued inputs "
+                             f"give a float example, e.g. images.float()); {err}") from None
+        failure = _forward_error(*_exportable_precision(model, x[:1], torch), torch)
+        if failure is None:
             raise
-        raise ValueError(f"an integer example_input is taken as token ids (for a model of real-valued inputs give "
-                         f"a float example, e.g. images.float()); {err}") from None
+        raise ValueError(f"torch model {name}: the example does not fit the model (example_input of shape "
+                         f"{tuple(x.shape)}, {x.dtype}): the model's own forward pass (eval mode, no_grad) on its "
+                         f"first sample raises {type(failure).__name__}: {_message(str(failure))}") from None
     if not any(i.name == "input" for i in exported.graph.input):  # torch's exporter drops an input nothing reads
         raise ValueError(f"torch model {name}: its output does not depend on its input (the traced forward pass "
                          "reads no input value: it returns a constant, or computes from the input's shape only), so "
@@ -92,16 +98,18 @@ def _takes_floats(model, x, torch) -> bool:
     """whether the model, which failed to export on the integer example, raises on its first sample but runs on it
     as floats: a model of real-valued inputs given integers (uint8 images), whatever torch's message says"""
     dtype, _ = _placement(model, torch)
-    runs = []
+    return _forward_error(model, x[:1], torch) is not None and _forward_error(model, x[:1].to(dtype), torch) is None
+
+
+def _forward_error(model, sample, torch) -> Exception | None:
+    """what the model's own forward pass (eval mode, no_grad, its tables not renormalised in place:
+    :func:`renormed_lookups`) raises on a copy of ``sample`` (a model may write into its input), else None"""
     with _evaluated(model), renormed_lookups(torch), torch.no_grad():
-        for sample in (x[:1].clone(), x[:1].to(dtype)):  # copies: a model may write into its input
-            try:
-                model(sample)
-            except Exception:  # the model's own code may raise anything on an input it rejects
-                runs.append(False)
-            else:
-                runs.append(True)
-    return runs == [False, True]
+        try:
+            model(sample.clone())
+        except Exception as exc:  # the model's own code may raise anything on an input it rejects
+            return exc
+    return None
 
 
 def _check(net: Network, model, example: np.ndarray, tracer: list, name: str, torch) -> None:
