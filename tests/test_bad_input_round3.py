@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import math
 import os
 import pickle
@@ -296,3 +297,60 @@ def test_a_seed_numpy_would_split_into_words_is_refused():
     with pytest.raises(ConfigError, match=r"'simulation.seed' must be an integer in \[0, 4294967295\]"):
         cimsim.as_config(TINY, {"simulation.seed": 2**33 + 5})
     assert cimsim.as_config(TINY, {"simulation.seed": 2**32 - 1}).simulation.seed == 2**32 - 1
+
+
+def _padded_network(tmp_path: Path, pad: int) -> Path:
+    """a network file of Pad((pad, 0)), the first 8 values sliced back out, Dense(4 x 8), its pad written into the
+    file (Network refuses a pad past MAX_SAMPLE_VALUES), and a config that runs it on 5 samples"""
+    from cimsim.network import Dense, Network, Pad, Slice, save_network
+
+    save_network(Network((Pad((2, 0)), Slice(0, 2, 10), Dense(np.ones((4, 8)))), input_shape=(8,)),
+                 tmp_path / "net.npz")
+    arrays = dict(np.load(tmp_path / "net.npz"))
+    architecture = json.loads(str(arrays["architecture"]))
+    architecture[0]["pads"] = [pad, 0]
+    architecture[1].update(start=pad, stop=pad + 8)
+    np.savez(tmp_path / "net.npz", **dict(arrays, architecture=np.array(json.dumps(architecture))))
+    np.savez(tmp_path / "ds.npz", x=np.ones((5, 8)), y=np.zeros(5, dtype=np.int64))
+    (tmp_path / "c.toml").write_text("[workload]\nkind = 'network'\nnetwork_file = 'net.npz'\ndataset = 'file'\n"
+                                     "dataset_file = 'ds.npz'\nvectors = 5\n")
+    return tmp_path / "net.npz"
+
+
+def _shape_commands(tmp_path: Path) -> list[list[str]]:
+    net, cfg = str(tmp_path / "net.npz"), str(tmp_path / "c.toml")
+    return [["validate", cfg], ["estimate", cfg], ["price-model", net, "--samples", str(tmp_path / "ds.npz")]]
+
+
+def test_a_network_value_past_the_per_sample_limit_is_refused_by_every_command(tmp_path):
+    """A saved Pad((2**40, 0)) (8 TiB per sample): estimate and price-model --samples had failed with "Unable to
+    allocate 8.00 TiB" (exit 1, nothing named), price-model without samples had priced it; each now refuses it at
+    load (the ONNX importer's MAX_SAMPLE_VALUES), naming the file, the layer and its shape, with exit 2"""
+    net = _padded_network(tmp_path, 2**40)
+    for args in [*_shape_commands(tmp_path), ["price-model", str(net)]]:
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "net.npz: layer 0 (pad, 'layer0'): its output, shape (1099511627784,) per sample" in result.output
+
+
+def test_a_float_pass_past_memory_is_refused_by_the_shape_only_commands(tmp_path, monkeypatch):
+    """A network whose values fit the per-sample limit but not this machine (64 MiB here): estimate and price-model
+    --samples, whose float pass of the first samples had run into numpy's allocation (16.9 GB for a 2**31 pad on a
+    23.5 GiB machine), refuse it before anything runs, as validate does, with exit 2"""
+    import cimsim.footprint
+    import cimsim.models.from_network
+
+    _padded_network(tmp_path, 2**24)  # 128 MiB per sample
+    monkeypatch.setattr(cimsim.footprint, "machine_memory_bytes", lambda: 2**26)
+    monkeypatch.setattr(cimsim.models.from_network, "machine_memory_bytes", lambda: 2**26)
+    for args in _shape_commands(tmp_path):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "'workload.network_file'" in result.output or "--samples" in result.output
+        assert "this machine's memory (0.0625 GiB)" in result.output, result.output
+        if args[0] != "validate":  # validate's own estimate (the simulation's) says so first
+            assert ("the network's float forward pass of one sample would need 0.125 GiB (16777244 activation and 8 "
+                    "input-row values, float64; the largest, layer 0 (pad, 'layer0'): shape (16777224,))"
+                    ) in result.output
+    result = CliRunner().invoke(main, ["price-model", str(tmp_path / "net.npz")])  # shapes alone: no pass to run
+    assert result.exit_code == 0, result.output

@@ -16,7 +16,7 @@ from scipy.signal import correlate
 from cimsim.config.schema import Config, WorkloadConfig
 from cimsim.errors import ConfigError
 from cimsim.network import (
-    AvgPool2d, Clip, Conv2d, Dense, Flatten, MatrixShape, MaxPool2d, Mean, Network, Pad, ReLU, Reshape, Softmax,
+    AvgPool2d, Clip, Conv2d, Dense, Flatten, MatrixShape, MaxPool2d, Mean, Network, Pad, ReLU, Reshape, Slice, Softmax,
     Transpose, Upsample, digits_test_path, load_dataset, load_network, save_network,
 )
 
@@ -250,6 +250,26 @@ def test_bad_npz_raises(tmp_path, changes, match):
     _rewrite(tmp_path / "ok.npz", tmp_path / "bad.npz", **changes)
     with pytest.raises(ValueError, match=match):
         load_network(tmp_path / "bad.npz")
+
+
+def test_a_value_past_the_onnx_importers_per_sample_limit_is_refused_naming_its_layer(tmp_path):
+    """Network and load_network refuse a value over MAX_SAMPLE_VALUES (2**31) per sample, the ONNX importer's limit,
+    naming the layer and its shape before anything is allocated (an 8 TiB Pad had been built and saved, then failed
+    to allocate in every command that ran it)"""
+    huge = r"layer 0 \(pad, 'layer0'\): its output, shape \(1099511627784,\) per sample, would hold 1.1e\+12 values"
+    with pytest.raises(ValueError, match=huge + ", more than 2147483648"):
+        Network((Pad((2**40, 0)), Slice(0, 2**40, 2**40 + 8), Dense(np.ones((4, 8)))), input_shape=(8,))
+    with pytest.raises(ValueError, match=r"input_shape \(2147483649,\) would hold 2.147e\+09 values"):
+        Network((ReLU(),), input_shape=(2**31 + 1,))
+    small = Network((Pad((2, 0)), Slice(0, 2, 10), Dense(np.ones((4, 8)))), input_shape=(8,))
+    save_network(small, tmp_path / "ok.npz")
+    with np.load(tmp_path / "ok.npz") as data:
+        architecture = json.loads(str(data["architecture"]))
+    architecture[0]["pads"] = [2**40, 0]
+    architecture[1].update(start=2**40, stop=2**40 + 8)
+    _rewrite(tmp_path / "ok.npz", tmp_path / "huge.npz", architecture=np.array(json.dumps(architecture)))
+    with pytest.raises(ValueError, match="huge.npz: " + huge):
+        load_network(tmp_path / "huge.npz")
 
 
 def test_unknown_suffix_raises(tmp_path):

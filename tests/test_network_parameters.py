@@ -143,3 +143,28 @@ def test_an_embedding_looked_up_twice_counts_its_table_once():
     module = Twice().eval()
     model = model_from_network(from_torch(module, torch.randint(0, 30, (1, 6))))
     assert (model.parameters, model.dram_parameters) == (_torch_count(module), module.table.weight.numel())
+
+
+def test_masks_along_the_tokens_are_no_parameters_and_untrained_gains_are():
+    """a mask the export computes from the example's shape (DeBERTa's ones per token, a padding mask's zeros for
+    nn.MultiheadAttention) grows with the sequence and is not counted; a gain of ones (an untrained norm's) along
+    the features is, even where the features are as many as the tokens"""
+    torch = torch_or_skip()
+    from cimsim.network import from_torch
+    nn = torch.nn
+
+    class Masked(nn.Module):
+        def __init__(self, width=8):
+            super().__init__()
+            self.tokens, self.gain = nn.Embedding(30, width), nn.Parameter(torch.ones(width))
+            self.attention = nn.MultiheadAttention(width, 2, batch_first=True)
+
+        def forward(self, ids):
+            h = self.tokens(ids) * torch.ones(ids.shape)[..., None] * self.gain  # a mask of ones, a gain of ones
+            return self.attention(h, h, h, key_padding_mask=ids < 0, need_weights=False)[0]
+
+    torch.manual_seed(0)
+    module = Masked().eval()
+    for n in (6, 8, 9):  # 8: as many tokens as features
+        model = model_from_network(from_torch(module, torch.randint(0, 30, (1, n))))
+        assert (model.parameters, model.dram_parameters) == (_torch_count(module), module.tokens.weight.numel())

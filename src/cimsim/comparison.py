@@ -28,6 +28,7 @@ from .models.from_network import SAMPLE_VALUES, input_samples, model_from_networ
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES, measured_data
 from .network import MatrixShape, Network
+from .preflight import check_float_pass
 from .analytic import analytic_counts
 from .mapping import Plan, plan_layer
 from .run import RunResult
@@ -310,26 +311,25 @@ def _activation_products(config: Config, model, samples: int) -> list[Breakdown]
 
 @checked_types
 def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
-    """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a
-    dense layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The
-    counts are :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each
-    matrix's input codes measured on a sample of its inputs (a dense layer's first ``SAMPLE_VALUES`` input values; a
-    network's: in a float forward pass of its first samples, :func:`cimsim.models.from_network.input_samples`) and
-    its weights' stored levels (about ``SAMPLE_VALUES`` weights: a dense layer's first, at their own peak; a network's
-    of evenly spaced outputs, at the matrix's peak; :func:`cimsim.numerics.encoding.weight_level_share`). A workload
-    that does not fit the chip is refused (:func:`cimsim.cost.chip.check_fits`) before it is sampled or counted."""
+    """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a dense
+    layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The counts are
+    :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each matrix's input
+    codes measured on a sample of its inputs (a dense layer's first ``SAMPLE_VALUES`` values; a network's: in a float
+    pass of its first samples, ``input_samples``) and its weights' levels (``weight_level_share`` of ``SAMPLE_VALUES``
+    or so: a dense layer's first, at their peak; a network's of evenly spaced outputs, at the matrix's peak). Refused
+    first: a workload the chip cannot hold (``check_fits``), a float pass past memory (``check_float_pass``)."""
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
         check_fits(config, [plan])
         first = replace(config, workload=replace(wl, vectors=min(wl.vectors, rows)))
         data = measured_data(config, plan, next(input_blocks(first)), load_weights(config, rows))
-        counts = analytic_counts(plan, wl.vectors, data)
-        return (cim_breakdown(config, plan, counts, name=config.name),
-                baseline_breakdown(config, config.workload.vectors, include_weight_load=False))
+        return (cim_breakdown(config, plan, analytic_counts(plan, wl.vectors, data), name=config.name),
+                baseline_breakdown(config, wl.vectors, include_weight_load=False))
     network, x, _ = load_workload_network(config)
     shapes, layers = network.matrix_shapes(), []
     plans = [plan_layer(config, shape.in_features, shape.out_features) for shape in shapes]
     check_fits(config, plans)
+    check_float_pass(config, network)
     samples, measured, matrices = len(x), input_samples(network, x), network.matrix_layers()
     for shape, plan in zip(shapes, plans):
         data = measured_data(config, plan, measured[shape.index][1], matrices[shape.index].matrix)

@@ -5,12 +5,11 @@ design whose float32 products would not be exact (:func:`cimsim.plan_checks.chec
 cannot hold (``chip.tiles``) or whose memory estimate exceeds the limit (:mod:`cimsim.footprint`).
 :func:`preflight` (``cimsim validate``) does that and loads every file the run will read, as the run reads it:
 weights and inputs (.npy of the right shape, real, finite; products that cannot overflow float64), or the network
-and its dataset. Every problem is a :class:`~cimsim.errors.ConfigError` naming the file and the dotted field.
+and its dataset. Every problem is a :class:`~cimsim.errors.ConfigError` naming the file and the dotted field, as is
+a price from shapes' float pass too large for memory (:func:`check_float_pass`).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -27,7 +26,7 @@ from .plan_checks import check_simulable
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
 __all__ = ["check_dense", "check_network", "check_magnitudes", "magnitude_field", "preflight", "peaks",
-           "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
+           "check_float_pass", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
 
 MAGNITUDE_BOUND = 1e300
 """largest max|w| x max|x| x inputs of a layer (the largest sum its products can reach): below float64's 1.8e308
@@ -66,11 +65,22 @@ def check_network(config: Config, network: Network, samples: int | None = None) 
     plans = [plan_layer(config, s.in_features, s.out_features) for s in shapes]
     check_simulable(config, plans[0])  # every layer's conversions alike: the same rows, codes and levels
     check_fits(config, plans)
-    values = network.shapes()
-    rows = max(s.rows_per_sample * s.in_features for s in shapes)
     simulated = [plan for s, plan in zip(shapes, plans) for _ in s.rows_per_use]  # a crossbar per place read
-    check_memory(config, simulated, "workload.network_file", sum(math.prod(v) for v in values), rows, samples)
+    check_memory(config, simulated, "workload.network_file", *network.pass_values(), samples)
     return plans
+
+
+@checked_types
+def check_float_pass(config: Config, network: Network) -> None:
+    """A ConfigError naming ``workload.network_file`` where the float pass of one sample that a price from shapes
+    makes (:func:`cimsim.models.from_network.input_samples`) would not fit in this machine's memory
+    (:func:`cimsim.models.from_network.check_pass_memory`); :func:`check_network`'s estimate covers it for a run"""
+    from .models.from_network import check_pass_memory
+
+    try:
+        check_pass_memory(network)
+    except ValueError as exc:
+        raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {exc}")]) from None
 
 
 def check_labels(network: Network, labels, where: str = "labels") -> None:

@@ -17,7 +17,9 @@ than 1: a batch norm kept as scale and shift, a vision transformer's class token
 arithmetic's (GELU's 1 / sqrt 2, an attention scale), a vector of evenly spaced integers an index grid (the
 classes ``one_hot`` compares against, position ids) and a constant of several axes longer than 1 an expansion
 whose source the network does not keep (BERT's position rows for the example's tokens, Swin's relative-position
-bias per window, an attention mask): none counts, so the count does not change with the example's length.
+bias per window, an attention mask), and a scale or shift that is a mask along a position axis of the example
+(:func:`_positional`: DeBERTa's ones for its tokens, a padding mask's zeros): none counts, so the count does not
+change with the example's length.
 Unlike torch's count, then: no position table (ViT's, added whole, neither), a batch norm folded into the matrix
 before it counts C (the bias) for torch's 2 C, a recurrent layer's W and R biases summed at import count once
 (docs/models.md), a digital layer applied at several places (a shared LayerNorm) counts at each, the import giving
@@ -35,13 +37,15 @@ import numpy as np
 
 from ..analytic import DataStats
 from ..argcheck import check_int, checked_types
+from ..footprint import GIB, machine_memory_bytes
 from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
 from ..network.ops import VALUE_TESTS
 from ..numerics.encoding import SAMPLE_VALUES, weight_sample_rows
 from .ops import MatrixOp, Model, VectorOp
 
-__all__ = ["model_from_network", "input_samples", "DIGITAL_KINDS", "SAMPLE_ITEMS", "SAMPLE_VALUES"]
+__all__ = ["model_from_network", "input_samples", "check_pass_memory", "DIGITAL_KINDS", "SAMPLE_ITEMS",
+           "SAMPLE_VALUES"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
@@ -79,8 +83,38 @@ def _index_grid(array: np.ndarray) -> bool:
                 and np.all(steps == steps[0]))
 
 
-def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set[int]) -> list[VectorOp]:
-    """the vector-unit ops of a digital layer, with the parameters it holds that no earlier op counted (``seen``)"""
+MASK_FILL = -1e4
+"""a constant's value at or below this (or -inf), beside zeros, is a mask's fill: the attention scores it removes"""
+
+
+def _positions(network: Network, shapes: list) -> set[int]:
+    """the lengths of the example's position axes, which another example's length changes: every axis of token ids
+    (:func:`_tokens`), all but the last (the features) of a float input of two axes (a sequence), all but the first
+    (the channels) of one of three or more (an image); none of a vector (``shapes``: ``Network.shapes()``)"""
+    axes = network.input_shape
+    return set(axes if _tokens(network, shapes) > 1 else axes[:-1] if len(axes) == 2 else axes[1:])
+
+
+def _positional(array: np.ndarray | None, operand: tuple[int, ...], positions: set[int]) -> bool:
+    """whether an affine layer's constant, read with a value of shape ``operand``, is one the export computed from
+    the example's shape, not a trained value: a mask (values 0 and 1, or 0 and a fill, :data:`MASK_FILL`; all ones
+    or all zeros too) of one axis longer than 1, of a length in ``positions`` (:func:`_positions`), unless along
+    the operand's features (its last axis, an image's first of three) and broadcast over its other axes, as a
+    norm's gains, all ones untrained, are"""
+    long = [k for k, n in enumerate(np.shape(array)) if n > 1]
+    if array is None or len(long) != 1 or array.shape[long[0]] not in positions:
+        return False
+    values = np.unique(array)
+    mask = set(values.tolist()) <= {0.0, 1.0} or (len(values) == 2 and values[1] == 0 and values[0] <= MASK_FILL)
+    axis = len(operand) - array.ndim + long[0]  # the operand's axis it runs along
+    features = (axis == len(operand) - 1 or (axis == 0 and len(operand) == 3)) and array.size < math.prod(operand)
+    return mask and not features
+
+
+def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], seen: set[int],
+                positions: set[int]) -> list[VectorOp]:
+    """the vector-unit ops of a digital layer, with the parameters it holds that no earlier op counted (``seen``);
+    none for a mask along a position axis of the example (``positions``, :func:`_positional`)"""
     if getattr(layer, "reduction", "none") != "none":  # a scatter that combines: one operation per update
         return [VectorOp(name, _ELEMENTWISE_KINDS[layer.reduction], math.prod(shapes[1]))]
     if layer.kind in _MOVES:
@@ -91,7 +125,8 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], s
         return [VectorOp(name, _ELEMENTWISE_KINDS[layer.op], layer.work(*shapes))]
     if layer.kind == "affine":
         n = layer.work(*shapes)
-        return [VectorOp(f"{name}/{part}", kind, n, _counted(getattr(layer, part), seen, vectors_only=True))
+        return [VectorOp(f"{name}/{part}", kind, n, 0 if _positional(getattr(layer, part), shapes[0], positions)
+                         else _counted(getattr(layer, part), seen, vectors_only=True))
                 for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None]
     if layer.kind == "interpolate" and layer.selects:  # a nearest resize only moves data
         return []
@@ -123,6 +158,20 @@ def _memory_parameters(network: Network, seen: set[int]) -> int:
                                       if layer.kind == "join_constant")
 
 
+def check_pass_memory(network: Network) -> None:
+    """ValueError before a float forward pass of one sample that would need more than this machine's memory: 8 bytes
+    per value it may hold (:meth:`Network.pass_values`, as ``cimsim validate`` counts them), naming the largest"""
+    (activations, rows), total = network.pass_values(), machine_memory_bytes()
+    if total is None or 8 * (activations + rows) <= total:
+        return
+    shapes = network.shapes()
+    k = max(range(len(network.layers)), key=lambda j: math.prod(shapes[j + 1]))
+    raise ValueError(f"the network's float forward pass of one sample would need {8 * (activations + rows) / GIB:.3g} "
+                     f"GiB ({activations} activation and {rows} input-row values, float64; the largest, layer {k} "
+                     f"({network.layers[k].kind}, {network.names[k]!r}): shape {shapes[k + 1]}), more than this "
+                     f"machine's memory ({total / GIB:.3g} GiB)")
+
+
 SAMPLE_ITEMS = 16
 """network inputs, at most, whose float forward pass measures each matrix's data (:func:`input_samples`)"""
 
@@ -133,11 +182,13 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
     ``inputs``, one at a time until every matrix has seen ``SAMPLE_VALUES`` values or ``samples`` rows have run: its
     zero shares (of the values it multiplies, over all its places; of its weights) and input vectors of about
     ``SAMPLE_VALUES`` values (evenly spaced over each pass's vectors) to measure their codes on. ``inputs``: one
-    sample or more, (samples, *network.input_shape), else a ValueError naming them."""
+    sample or more, (samples, *network.input_shape), else a ValueError naming them; a ValueError too, before
+    anything runs, where one sample's pass would not fit in this machine's memory (:func:`check_pass_memory`)."""
     samples = check_int("samples", samples, 1)
     inputs = network._checked_input(inputs, "inputs")  # (batch, *input_shape), real and finite
     if not len(inputs):
         raise ValueError(f"inputs must hold one sample at least; got shape {inputs.shape}")
+    check_pass_memory(network)
     zeros: dict[int, list[int]] = {}
     kept: dict[int, list[np.ndarray]] = {}
 
@@ -175,6 +226,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     ops: list = []
     shared: dict[int, int] = {}  # matrix index -> the position of its op in ops
     seen: set[int] = set()  # the arrays whose parameters an op holds already
+    positions = _positions(network, values)
     for layer, reads, layer_name, index in zip(network.layers, network.inputs, network.names,
                                                network.matrix_indices()):
         shapes = [values[v] for v in reads]
@@ -182,7 +234,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
             (a, b), out = shapes, layer.output_shape(*shapes)
             ops.append(MatrixOp(layer_name, a[-1], b[-1], a[-2], "activation", math.prod(out[:-2])))
         elif isinstance(layer, DigitalLayer):
-            ops.extend(_vector_ops(layer, layer_name, shapes, seen))
+            ops.extend(_vector_ops(layer, layer_name, shapes, seen, positions))
         else:
             vectors = layer.rows_per_sample(shapes[0])
             conv = isinstance(layer, (Conv2d, Conv3d))

@@ -20,6 +20,7 @@ the bias is added digitally, the geometry only decides which input vectors are r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ import numpy as np
 
 from ..argcheck import cut_short, is_int, shown
 from ..numerics.checks import as_array
+from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, prod
 from .layers import DigitalLayer, Layer, MatrixLayer
 from .arguments import positive_shape
 
@@ -66,7 +68,9 @@ class MatrixShape:
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """Layers applied to inputs of per-sample shape ``input_shape`` (the batch dimension comes first)."""
+    """Layers applied to inputs of per-sample shape ``input_shape`` (the batch dimension comes first); each value (the
+    input, each layer's output) holds at most ``MAX_SAMPLE_VALUES`` per sample, the ONNX importer's limit (16 GiB of
+    float64): a larger one is refused, naming it, before anything is allocated."""
 
     layers: tuple[Layer, ...]
     input_shape: tuple[int, ...]
@@ -85,12 +89,13 @@ class Network:
                 raise ValueError(f"layer {k} is not a cimsim layer: {type(layer).__name__}")
         object.__setattr__(self, "layers", layers)
         object.__setattr__(self, "input_shape", positive_shape("input_shape", self.input_shape))
+        bounded(prod(self.input_shape), f"input_shape {self.input_shape}", MAX_SAMPLE_VALUES)
         object.__setattr__(self, "inputs", self._checked_inputs())
         names = tuple(f"layer{k}" for k in range(len(layers))) if self.names is None else tuple(self.names)
         if len(names) != len(layers) or not all(isinstance(n, str) for n in names):
             raise ValueError(f"names must hold one string per layer ({len(layers)}); got {self.names!r}")
         object.__setattr__(self, "names", names)
-        self.shapes()  # every layer must accept the shapes it reads
+        self.shapes()  # every layer must accept the shapes it reads, and give an output within MAX_SAMPLE_VALUES
 
     def _checked_inputs(self) -> tuple[tuple[int, ...], ...]:
         """``inputs`` as tuples of ints (None: a chain), or a ValueError naming the layer that reads the wrong
@@ -119,6 +124,7 @@ class Network:
         for k, (layer, values) in enumerate(zip(self.layers, self.inputs)):
             try:
                 shapes.append(tuple(layer.output_shape(*(shapes[v] for v in values))))
+                bounded(prod(shapes[-1]), f"its output, shape {shapes[-1]} per sample,", MAX_SAMPLE_VALUES)
             except ValueError as exc:
                 raise ValueError(f"layer {k} ({layer.kind}, {self.names[k]!r}): {exc}") from None
         return shapes
@@ -156,6 +162,13 @@ class Network:
                             taps[k][0] if len(set(taps[k])) == 1 else
                             sum(n * f for n, f in zip(uses[k], taps[k])) / sum(uses[k]))
                 for k, layer in enumerate(self.matrix_layers())]
+
+    def pass_values(self) -> tuple[int, int]:
+        """(its values' sizes summed, the most input-row values a matrix reads: rows x inputs over all its places)
+        per sample: what one sample's forward pass holds at most, float64, for the memory estimates
+        (:mod:`cimsim.footprint`)"""
+        rows = max((s.rows_per_sample * s.in_features for s in self.matrix_shapes()), default=0)
+        return sum(math.prod(v) for v in self.shapes()), rows
 
     def digital_work(self) -> dict[str, int]:
         """Digital operations per inference by layer kind (``DigitalLayer.work``), for the vector unit's cost."""
