@@ -1,18 +1,18 @@
 """Distinct tensors of equal values kept apart through torch's ONNX export.
 
-torch's TorchScript exporter merges the initializers of equal values into one (``deduplicate_initializers``, in
-eval mode; by value, not by tensor), so two modules whose weights are equal (a layer deep-copied by
+torch's TorchScript exporter merges the initializers of equal values into one (``deduplicate_initializers``, in eval
+mode; by value, not by tensor), so two modules whose weights are equal (a layer deep-copied by
 ``nn.TransformerEncoder``, zero biases, ones scales) would become one shared matrix. During the export, each such
-tensor after the first of its values differs from the others by a few units in the last place (ulps) in its
-largest elements (in each row of a matrix), a zero by the smallest normal float (:func:`distinct_values`): the row
-slices of one matrix the export takes apart and the folds of a zero batch-norm weight into distinct convolutions
-stay distinct too, and a hundred fresh batch norms in a row move a network's output by about 1e-5 of its scale. One tensor read
-at several places (a module applied twice, a tied head) is one tensor and is left as it is, so the exporter's merge
-of its folded copies still makes it one matrix. The initializers that are such a tensor, or its transpose (a
-Linear's weight as MatMul reads it), get its exact values back after the export (:func:`exact_initializers`); one
-folded with others (a batch norm into a convolution) or a slice keeps the few ulps (a folded zero weight: the
-smallest normal float times the convolution's weights). A Gemm that reads a weight whose transpose another
-initializer holds (a Linear applied at rank 2 and at rank 3) reads that one (:func:`one_transpose`).
+tensor after the first of its values differs from the others by a few units in the last place (ulps) in its largest
+elements (in each row of a matrix), a zero by the smallest normal float (:func:`distinct_values`): the row slices of
+one matrix the export takes apart and the folds of a zero batch-norm weight into distinct convolutions stay distinct
+too, and a hundred fresh batch norms in a row move a network's output by about 1e-5 of its scale. One tensor read at
+several places (a module applied twice, a tied head) is one tensor and is left as it is, so the exporter's merge of
+its folded copies still makes it one matrix. The initializers that are such a tensor, or its transpose (a Linear's
+weight as MatMul reads it), get its exact values back after the export (:func:`exact_initializers`); one folded with
+others (a batch norm into a convolution) or a slice keeps the few ulps (a folded zero weight: the smallest normal
+float times the convolution's weights). A Gemm that reads a weight whose transpose another initializer holds (a
+Linear applied at rank 2 and at rank 3) reads that one (:func:`one_transpose`).
 """
 
 from __future__ import annotations
