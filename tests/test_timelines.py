@@ -113,3 +113,15 @@ def test_a_board_power_baselines_energy_is_its_board_power_over_its_whole_latenc
     assert base.total_energy_pj == pytest.approx(config.baseline.board_power_w * base.latency_ns * 1e3, rel=1e-9)
     dynamic = with_overrides(config, {"baseline.energy_model": "components"})
     assert price_model(dynamic, model, items=2, chips=4, **options).baseline.energy_pj["kv_cache_writes"] > 0.0
+
+
+def test_one_item_at_a_time_overlaps_its_dram_with_a_vector_unit_too():
+    """pipeline 'none': the chip model's interval is an item's time through its stages (its DRAM input and output
+    overlap its neighbours'); the vector unit had taken the interval from the item latency, DRAM included"""
+    comp = cimsim.compare(ROOT / "configs" / "digits-mlp.toml", {"workload.vectors": 20, "chip.pipeline": "none"})
+    chip = _chip_alone(comp.run, False)
+    assert chip.item_latency_ns > chip.stages_ns  # its DRAM input and output
+    vec_ns = comp.cim.item_latency_ns - chip.item_latency_ns
+    assert vec_ns > 0
+    assert comp.cim.interval_ns == pytest.approx(max(chip.interval_ns, chip.stages_ns + vec_ns), rel=1e-12)
+    assert comp.cim.interval_ns < comp.cim.item_latency_ns

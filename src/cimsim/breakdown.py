@@ -110,6 +110,12 @@ class Breakdown:
         return 2.0 * self.macs / (self.latency_ns * 1e-9) / 1e12 / self.area_mm2
 
     @property
+    def stages_ns(self) -> float:
+        """one item's time through its stages, ns: their latencies summed (its item latency without its DRAM input
+        and output), or the item latency where it lists none"""
+        return sum(s.latency_ns for s in self.stages) if self.stages else self.item_latency_ns
+
+    @property
     def edp_pj_ns(self) -> float:
         """energy-delay product, pJ x ns"""
         return self.total_energy_pj * self.latency_ns

@@ -264,7 +264,7 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     vec_ns = unit.time_ns(cycles)
     item = cim.item_latency_ns + vec_ns
     # never faster than the chip's own interval (its DRAM bound); the unit a stage of its own or after the crossbars
-    interval = max(cim.interval_ns, vec_ns if config.chip.pipeline == Pipeline.LAYER else item)
+    interval = max(cim.interval_ns, vec_ns if config.chip.pipeline == Pipeline.LAYER else cim.stages_ns + vec_ns)
     # the chip's latency (programming, the DRAM bound kept) and the time the unit adds to the items' path
     latency = cim.latency_ns + (vec_ns + (samples - 1) * (interval - cim.interval_ns) if samples else 0.0)
     base_unit = baseline_vector_unit(config, unit)

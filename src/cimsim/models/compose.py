@@ -109,8 +109,9 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
     link_ns, move_ns = _move_out(config, part, out_bits, items, reload_runs, energy)
     item_ns = bd.item_latency_ns + rewrite_ns + vec_ns + kv_ns + link_ns
     pipelined = config.chip.pipeline == Pipeline.LAYER
-    # never faster than the chip model's own interval (its DRAM bound)
-    interval = max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if pipelined else max(bd.interval_ns, item_ns)
+    # never faster than the chip model's own interval (its DRAM bound); one item at a time: its DRAM overlapped
+    interval = (max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if pipelined else
+                max(bd.interval_ns, item_ns - bd.item_latency_ns + bd.stages_ns))
     return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, bd.leakage_uw,
             bd.compute_ns, items * vec_ns, bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns,
             bd.memory_ns + items * (kv_ns + link_ns) + move_ns)
