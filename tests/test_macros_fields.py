@@ -220,3 +220,80 @@ def test_a_pipe_in_a_macro_key_is_escaped_in_every_table(tmp_path):
     report = macro_report.macro_tables_markdown(file=str(path))
     rows = [line for line in report.splitlines() if "c\\|d" in line]
     assert len(rows) == 4 and "| c|d" not in report  # absolute case, macro group, configuration, paper
+
+
+@pytest.mark.parametrize("count", ["0 MACs", "00 MACs", "16,384 MACs", "16k MACs", "16384 macs at 4b"])
+def test_an_energy_per_mvm_whose_mac_count_is_no_whole_number_is_refused(tmp_path, count):
+    """'(0 MACs)' had divided by zero (an internal error, exit 1); '(16,384 MACs)' and '(16k MACs)' had been ignored,
+    the MVM priced as the whole array without a note"""
+    point = f'energy_pj = 50.0\nenergy_per = "one full-array MVM ({count})"'
+    assert "FILE: macro 'c', point 1: 'energy_per' must give the MVM's MACs as '(N MACs)', N a whole number >= 1" \
+        in _refusal(tmp_path, CHIP.format(macro="cycle_ns = 10\ninput_bits = 4\nweight_bits = 4", point=point))
+
+
+def test_an_energy_per_mvm_of_a_whole_mac_count_is_priced_at_it(tmp_path):
+    usable, _ = _survey(tmp_path, "cycle_ns = 10\ninput_bits = 4\nweight_bits = 4",
+                        'energy_pj = 50.0\nenergy_per = "one full-array 128x64 MVM (8192 MACs), at maximum"')
+    assert [f.macs for f in usable[0].figures] == [8192]
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('key = "c"', 'key = "c\\td"', "FILE: macro 'c\\td': 'key' must be a string without control characters"),
+    ('label = "p"', 'label = "p\\nq"',
+     "FILE: macro 'c', point 1: 'label' must be a string without control characters")])
+def test_a_control_character_in_a_key_or_label_is_refused_naming_it(tmp_path, old, new, message):
+    """a tab or newline had been accepted and refused later as the config's 'name' (exit 1, or the point left out)"""
+    text = CHIP.format(macro="cycle_ns = 10\ninput_bits = 4\nweight_bits = 4", point="tops_per_w = 100.0")
+    assert message in _refusal(tmp_path, text.replace(old, new))
+
+
+DIGITAL = """[[macro]]
+key = "d"
+title = "a digital macro"
+source = "a paper"
+read_via = "a table"
+family = "digital"
+node_nm = 7
+vdd_v = 0.7
+rows = 64
+cols = 256
+input_bits = 4
+weight_bits = 4
+adcs = 64
+clock_mhz = 1000
+{macro}
+[[macro.point]]
+label = "p"
+tops_per_w = 254.0
+"""
+
+
+@pytest.mark.parametrize("stated", ["None", "NONE", " none "])
+def test_adc_type_none_is_read_in_any_case(tmp_path, stated):
+    """an analog macro stating 'None' had been priced as SAR (with a note), a digital one refused"""
+    message = f"FILE: macro 'c': a sram-charge macro converts its columns with ADCs; it states adc_type = " \
+              f"{stated.strip()!r} (only a digital macro has none)"
+    assert message in _refusal(tmp_path, CHIP.format(macro=f'adc_type = "{stated}"', point="tops_per_w = 1.0"))
+    path = tmp_path / "d.toml"
+    path.write_text(DIGITAL.format(macro=f'adc_type = "{stated}"'))
+    assert macro_comparison.survey(str(path))[0]
+
+
+@pytest.mark.parametrize("macro", ["cols_per_adc = 4", "cols_per_adc = 4\nadcs = 16"])
+def test_a_digital_macros_columns_per_adc_are_refused_unless_they_restate_its_adder_trees(tmp_path, macro):
+    """a digital macro's cols_per_adc had been ignored silently (it reads only adcs, its adder trees); 4 columns per
+    tree of 64 trees for 256 columns says no more than adcs, and stays accepted"""
+    text = DIGITAL.replace("adcs = 64\n", "").format(macro=macro)
+    assert "FILE: macro 'd': a digital macro has no ADC and sums exactly; it states cols_per_adc = 4" in _refusal(
+        tmp_path, text)
+    path = tmp_path / "d.toml"
+    path.write_text(DIGITAL.format(macro="cols_per_adc = 4"))
+    assert macro_comparison.survey(str(path))[0]
+
+
+@pytest.mark.parametrize("before", ["", CHIP.format(macro="", point="tops_per_w = 1.0") + "\n"])
+def test_a_macro_without_points_is_refused_naming_it(tmp_path, before):
+    """a [[macro]] with no [[macro.point]] had been dropped without a reason ('1 of 2 macros usable'; alone, exit 1
+    'no point cimsim can compare')"""
+    pointless = '[[macro]]\nkey = "e"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\nrows = 64\n'
+    assert "FILE: macro 'e' has no [[macro.point]]" in _refusal(tmp_path, before + pointless)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from ..argcheck import has_control_character
 from ..config.modes import DigitalAdders, InputEncoding
 
-__all__ = ["CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "CHOICES", "check_top_level", "check_fields",
-           "check_consistent", "unique_labels"]
+__all__ = ["CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "CHOICES", "MVM_MACS", "check_top_level",
+           "check_fields", "check_consistent", "unique_labels"]
 
 CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bits", "input_signed", "bits_per_read",
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
@@ -32,6 +34,8 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "input_encoding": tuple(m.value for m in InputEncoding),
                                        "digital_adders": tuple(m.value for m in DigitalAdders)}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
+MVM_MACS = re.compile(r"\((\d+) MACs?\)")
+"""an ``energy_per``'s count of MACs, '(N MACs)': the MVM a 'one full-array MVM' energy covers"""
 
 _POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
                   "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha", "uiuc_b_x",
@@ -66,6 +70,8 @@ _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance
                 (_FRACTIONS, lambda v: _number(v) and 0 <= v <= 1, "a number in [0, 1]"),
                 (_BOOLS, lambda v: isinstance(v, bool), "true or false"),
                 (_NAMES, lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
+                (_NAMES, lambda v: not has_control_character(v), "a string without control characters (newlines, "
+                                                                 "tabs)"),
                 (_STRINGS, lambda v: isinstance(v, str), "a string"))
 """(fields, test of a value, what the test asks for) of the entries' fields the harness reads"""
 
@@ -120,8 +126,19 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
         for names, accepts, what in _FIELD_RULES:
             if name in names and not accepts(value):
                 raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {value!r}")
+    _check_energy_per(file, where, str(values.get("energy_per", "")))
     if kind == "macro":
         _check_choices(file, where, {"family": values["family"]})
+
+
+def _check_energy_per(file: str, where: str, per: str) -> None:
+    """A ValueError where a parenthesis of an ``energy_per`` names MACs but is no count '(N MACs)' of N >= 1 (a
+    '(16,384 MACs)' had been ignored, the MVM priced as the whole array; a '(0 MACs)' divided by zero)"""
+    for inner in re.findall(r"\([^()]*\)", per):
+        count = MVM_MACS.fullmatch(inner)
+        if re.search(r"\bMACs\b", inner, re.IGNORECASE) and not (count and int(count.group(1)) >= 1):
+            raise ValueError(f"{file}: {where}: 'energy_per' must give the MVM's MACs as '(N MACs)', N a whole "
+                             f"number >= 1 in digits only; got {per!r}")
 
 
 def _check_choices(file: str, where: str, fields: Mapping[str, Any]) -> None:
@@ -139,19 +156,22 @@ _DIGITAL_ONLY = ("digital_adders", "chain_register_rows")
 
 
 def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any]) -> None:
-    """A ValueError where a digital macro states a converter or analog summing, or an analog one no converter or a
-    digital macro's adders."""
+    """A ValueError where a digital macro states a converter (its bits, its type in any case, columns per ADC that
+    do not restate cols / adcs: it reads only adcs, its adder trees) or analog summing, or an analog one no
+    converter or a digital macro's adders."""
     adc_type, adc_bits = str(fields.get("adc_type", "")).strip(), fields.get("adc_bits")
     if family == "digital":
         stated = [f"{n} = true" for n in _ANALOG_ONLY if fields.get(n)]
         stated += [f"adc_bits = {adc_bits!r}"] if adc_bits else []
-        stated += [f"adc_type = {adc_type!r}"] if adc_type not in ("", "none") else []
+        stated += [f"adc_type = {adc_type!r}"] if adc_type.lower() not in ("", "none") else []
+        per_adc, adcs = fields.get("cols_per_adc"), fields.get("adcs")
+        stated += [f"cols_per_adc = {per_adc}"] if per_adc and per_adc * (adcs or 0) != fields.get("cols") else []
         if stated:
             raise ValueError(f"{file}: {where}: a digital macro has no ADC and sums exactly; it states "
                              f"{', '.join(stated)} (leave them out, or give an analog family)")
         return
-    if adc_type == "none" or adc_bits == 0:
-        field = "adc_type = 'none'" if adc_type == "none" else "adc_bits = 0"
+    if adc_type.lower() == "none" or adc_bits == 0:
+        field = f"adc_type = {adc_type!r}" if adc_type.lower() == "none" else "adc_bits = 0"
         raise ValueError(f"{file}: {where}: a {family} macro converts its columns with ADCs; it states {field} "
                          "(only a digital macro has none)")
     stated = [n for n in _DIGITAL_ONLY if n in fields]

@@ -19,8 +19,8 @@ from importlib import resources
 from typing import Any
 
 from .macro_configs import cycle_ns, point_config, point_model
-from .macro_data import (CONFIG_FIELDS, ENTRY_LIMITS, RAW_FIGURES, Macro, MacroPoint, Unusable, cached_per_file,
-                         load_macros, uiuc_normalised)
+from .macro_data import (CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, RAW_FIGURES, Macro, MacroPoint, Unusable,
+                         cached_per_file, load_macros, uiuc_normalised)
 from .macro_defaults import in_entry_terms
 from .macro_trends import trend_pairs
 
@@ -114,7 +114,7 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
         elif per.startswith("one ADC conversion"):
             figures.append(Figure("adc_energy_pj", "pJ/conv", float(v["energy_pj"])))
         elif per.startswith("one full-array"):
-            macs = re.search(r"\((\d+) MACs\)", per)
+            macs = MVM_MACS.search(per)
             figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]),
                                   macs=int(macs.group(1)) if macs else None))
         else:

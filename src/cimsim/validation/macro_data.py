@@ -21,12 +21,12 @@ from importlib import resources
 from typing import Any
 
 from ..config.toml_file import read_toml
-from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, check_consistent, check_fields,
+from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, MVM_MACS, check_consistent, check_fields,
                            check_top_level, unique_labels)
 
 __all__ = ["adc_type", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable",
-           "MacroPoint", "Macro", "RAW_FIGURES", "UIUC_MVM_ENERGY", "uiuc_normalised", "invocation_precision",
-           "cached_per_file", "file_name", "load_macros", "find_macro"]
+           "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "UIUC_MVM_ENERGY", "uiuc_normalised",
+           "invocation_precision", "cached_per_file", "file_name", "load_macros", "find_macro"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
@@ -195,7 +195,8 @@ def _points(name: str, entry: Mapping[str, Any], base: Mapping[str, Any]) -> tup
 @cached_per_file
 def load_macros(file: str | None = None) -> tuple[Macro, ...]:
     """Every macro of ``file`` (default: ``published_macros.toml``) with its points, in file order; a ValueError
-    naming the file, entry, point and field where a check of :mod:`.macro_checks` refuses one."""
+    naming the file, entry, point and field where a check of :mod:`.macro_checks` refuses one, or a macro that has
+    no point."""
     macros, name = [], file_name(file)
     for n, entry in enumerate(_entries(file)):
         values = {k: v for k, v in entry.items() if k != "point"}
@@ -207,6 +208,10 @@ def load_macros(file: str | None = None) -> tuple[Macro, ...]:
     repeated = sorted({k for k in (m.key for m in macros) if [m.key for m in macros].count(k) > 1})
     if repeated:
         raise ValueError(f"{name}: repeated macro keys: {', '.join(repeated)}")
+    pointless = [m.key for m in macros if not m.points]  # it would be dropped without a reason
+    if pointless:
+        raise ValueError(f"{name}: macro {pointless[0]!r} has no [[macro.point]] (a measured operating point with its "
+                         "figures)")
     return tuple(macros)
 
 
