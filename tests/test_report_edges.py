@@ -38,11 +38,32 @@ def test_a_pareto_cell_holding_a_pipe_keeps_the_tables_columns(tmp_path):
 
 @pytest.mark.parametrize(("line", "cells"), [("a,1.0,2.0", 3), ("a,1.0,2.0,ok,extra", 5)])
 def test_a_row_of_another_length_than_the_header_is_named(tmp_path, line, cells):
-    # a short row had ended in "internal error, TypeError"; a long one had been read, its extras dropped
+    # a short row had ended in "internal error, TypeError"; a long one had been read, its extras dropped; it is left
+    # out, named, as resuming the sweep leaves it out (the whole table had been refused)
     table = tmp_path / "r.csv"
-    table.write_text(f"point_id,energy_pj,area_mm2,status\nb,2.0,1.0,ok\n{line}\n")
+    table.write_text(f"point_id,energy_pj,area_mm2,status\nb,2.0,1.0,ok\n{line}\nc,1.0,2.0,ok\n")
     result = invoke("pareto", table, "--x", "energy_pj", "--y", "area_mm2")
-    assert result.exit_code == 2 and f"line 3 has {cells} cells, the header 4" in result.output
+    assert result.exit_code == 0 and "(2 of 2 points)" in result.stdout and "| a |" not in result.stdout
+    assert result.stderr == (f"warning: {table}: 1 row left out (line 3): another number of cells than the header's "
+                             f"4 (line 3 has {cells}), as resuming the sweep finds too\n")
+    table.write_text(f"point_id,energy_pj,area_mm2,status\n{line}\n")
+    result = invoke("pareto", table, "--x", "energy_pj", "--y", "area_mm2")  # no row left: refused, told why
+    assert result.exit_code == 2 and "no row is left to rank: 1 row left out (line 2): another number" in result.output
+
+
+@pytest.mark.parametrize("cut", [25, 1])
+def test_a_last_row_cut_short_is_left_out_as_resuming_leaves_it(tmp_path, cut):
+    # a results file whose last row a disk-full stop or a truncated copy cut short had been refused whole ("line 5
+    # has 4 cells, the header 7"); resuming leaves that row out, whole cells or not, and so does pareto now
+    rows = [["a", "4", "1.0", "3.0", "ok", ""], ["b", "6", "2.0", "2.0", "ok", ""], ["c", "8", "0.5", "0.5", "ok", ""]]
+    table = _results_table(tmp_path / "r.csv", rows)
+    table.write_bytes(table.read_bytes()[:-cut])  # cut: 25 bytes, inside the row; 1, its newline only
+    result = invoke("pareto", table, "--x", "energy_pj", "--y", "area_mm2")
+    assert result.exit_code == 0, result.output
+    assert "(2 of 2 points)" in result.stdout and "| c |" not in result.stdout
+    assert result.stderr == (f"warning: {table}: 1 row left out (line 4): cut short (no newline at the end of the "
+                             "file: a write stopped by a crash or a full disk, a truncated copy), as resuming the "
+                             "sweep finds too\n")
 
 
 def test_a_name_with_a_control_character_is_refused_by_name():

@@ -708,6 +708,23 @@ def test_rows_of_points_no_longer_in_the_sweep_are_moved_to_a_side_file(tmp_path
     assert again.exit_code == 0 and "warning" not in again.stderr and read_rows(side) == removed
 
 
+def test_rows_moved_to_a_side_file_cut_short_are_not_glued_to_its_last_line(tmp_path):
+    """rows moved to r.csv.removed.csv had been appended straight after its last line cut short (a crash), the first
+    of them glued to it and lost; that line is now left out as the results file's is, with a warning"""
+    spec, out, side = write(tmp_path, ANALYTIC), tmp_path / "r.csv", tmp_path / "r.csv.removed.csv"
+    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    rows = read_rows(out)
+    spec.write_text(ANALYTIC.replace("[4, 8]", "[4]"))
+    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    side.write_bytes(side.read_bytes()[:-25])  # its last row cut short
+    spec.write_text(ANALYTIC.replace("[4, 8]", "[4]").replace("stop = 3", "stop = 2"))
+    result = invoke("sweep", spec, "-o", out, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    moved = [r for r in rows if r["adc.bits"] == "4" and r["device.bits_per_cell"] == "3"]
+    assert read_rows(side) == [r for r in rows if r["adc.bits"] == "8"][:2] + moved
+    assert f"warning: {side}: line 4: cut short (no newline: a write interrupted by a crash); left out" in result.stderr
+
+
 def test_a_results_file_that_cannot_be_appended_to_is_refused_before_any_work(tmp_path):
     """a read-only (immutable) results file had been found after the first points ran, blamed on a lost worker"""
     out = tmp_path / "r.csv"
@@ -742,6 +759,31 @@ def test_a_failed_write_stops_the_run_naming_the_file_not_a_worker(tmp_path, mon
     assert result.exit_code == 1, result.output
     assert f"stopped: writing {out} failed (No space left on device); 6 points not run" in result.output
     assert "worker was lost" not in result.output
+
+
+def test_a_failed_rewrite_of_the_results_file_stops_the_run_with_the_summary(tmp_path, monkeypatch):
+    """a full disk at the rewrite when every point was in (or at the start, leaving damaged lines out) had ended in a
+    bare 'error: [Errno 28] No space left on device', exit 1, without the summary or how to resume"""
+    from cimsim.sweep import execute
+
+    def full(path, header, rows, order=()):
+        raise OSError(28, "No space left on device")
+
+    spec, out, fresh = write(tmp_path, ANALYTIC), tmp_path / "r.csv", tmp_path / "fresh.csv"
+    assert invoke("sweep", spec, "-o", fresh, "--workers", 1).exit_code == 0
+    monkeypatch.setattr(execute, "write_rows", full)
+    result = invoke("sweep", spec, "-o", out, "--workers", 1)
+    assert result.exit_code == 1, result.output
+    assert "6 points, 6 ok, 0 failed (0 from an earlier run)" in result.stdout
+    assert result.stderr.endswith(f"stopped: writing {out} failed (No space left on device); 0 points not run. "
+                                  "Run the same command again to resume.\n")
+    out.write_bytes(out.read_bytes()[:-25])  # a line cut short: the start rewrites the file, and cannot
+    result = invoke("sweep", spec, "-o", out, "--workers", 1)
+    assert result.exit_code == 1, result.output
+    assert f"stopped: writing {out} failed (No space left on device); 1 points not run. Run the" in result.stderr
+    monkeypatch.undo()
+    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    assert out.read_bytes() == fresh.read_bytes()
 
 
 def test_a_name_whose_lock_sidecar_would_be_too_long_is_refused_before_any_work(tmp_path):

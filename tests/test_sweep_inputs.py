@@ -3,6 +3,8 @@ fields on top of a preset axis, and point ids that change with the data files' c
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ from cimsim.cli import main
 from cimsim.config import config_to_dict, load_config, with_overrides
 from cimsim.errors import ConfigError
 from cimsim.sweep import expand, load_spec, point_id, run_sweep, spec_from_dict
+from cimsim.sweep import points
 from cimsim.sweep.points import identity
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,3 +83,23 @@ def test_a_sweep_without_data_files_keeps_the_ids_of_its_configs():
     spec = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}})
     assert [p.id for p in expand(spec)] == [point_id({**config_to_dict(p.config), "kind": "analytic"})
                                             for p in expand(spec)]
+
+
+@pytest.mark.parametrize("recent_ns", [2_000_000_000, 0])
+def test_new_contents_of_a_data_file_with_its_size_and_time_kept_make_new_points(tmp_path, monkeypatch, recent_ns):
+    """file digests had been cached by (path, modification time, size) for the process's life: new weights of the
+    same size with the time kept (cp -p, rsync -t, tar) resumed the old rows in the same process"""
+    monkeypatch.setattr(points, "_RECENT_NS", recent_ns, raising=False)  # 0: every digest cached by its stat
+    weights = tmp_path / "w.npy"
+    np.save(weights, np.random.default_rng(0).uniform(-1, 1, (64, 64)))
+    spec = spec_from_dict({"base": DEFAULT, "axes": {"adc.bits": [4, 6]}, "set": {
+        "workload.in_features": 64, "workload.out_features": 64, "workload.weights": "file",
+        "workload.weights_file": weights.as_posix()}})
+    before = {p.id for p in expand(spec)}
+    assert before == {p.id for p in expand(spec)}
+    stat = os.stat(weights)
+    time.sleep(0.05)  # past a tick of the file system's clock
+    np.save(weights, np.random.default_rng(1).uniform(-1, 1, (64, 64)))
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert os.stat(weights).st_size == stat.st_size
+    assert not {p.id for p in expand(spec)} & before

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..argcheck import check_execution, check_path
@@ -34,7 +34,8 @@ from .cluster import check_scheduler
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
-from .results import REMOVED_SUFFIX, append_rows, columns, format_row, read_results, set_aside, write_rows
+from .results import (REMOVED_SUFFIX, append_rows, columns, format_row, read_results, removed_path, set_aside,
+                      write_rows)
 from .spec import SweepSpec, load_spec
 
 __all__ = ["Summary", "run_sweep", "DASK_MISSING", "check_not_bootstrapping"]
@@ -113,65 +114,85 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
          progress: Progress | None, notice: Callable[[str], None] | None) -> Summary:
     points = expand(spec)
     header = columns(spec)
-    kept, notes = _start(spec, output, points, notice)
+    kept, notes, stopped = _start(spec, output, points, notice)
     status = {pid: row["status"] for pid, row in kept.items()}
-    todo = [p for p in points if p.id not in status]
+    todo = [p for p in points if p.id not in status and stopped is None]
     skipped = len(status)
     if progress is not None:
         progress(skipped, sum(s != "ok" for s in status.values()), len(points))
 
     def record(rows: list[tuple[Point, Outcome | None]]) -> None:
-        try:
+        with _writing(output):
             append_rows(output, header, [format_row(p, spec.objectives, o.metrics if o else {},
                                                     o.error if o else p.error) for p, o in rows])
-        except OSError as exc:
-            raise _WriteFailed(f"writing {output} failed ({exc.strerror or exc})") from exc
         for p, o in rows:
             status[p.id] = "ok" if o is not None and o.error is None else "failed"
         if progress is not None:
             progress(len(status), sum(s != "ok" for s in status.values()), len(points))
 
     invalid = [p for p in todo if p.config is None]
-    if invalid or not Path(output).exists():
-        record([(p, None) for p in invalid])  # also creates the file with its header
-    runnable = [p for p in todo if p.config is not None]
-    stopped = None
+    if stopped is None and (invalid or not Path(output).exists()):
+        try:
+            record([(p, None) for p in invalid])  # also creates the file with its header
+        except _WriteFailed as exc:
+            stopped = str(exc)
+    runnable = [p for p in todo if p.config is not None and stopped is None]
     if runnable:
         with open_executor(workers, scheduler, checked=True) as executor:
             stopped = _collect(executor, _tasks(spec, runnable, workers), {p.id: p for p in runnable}, record)
     summary = Summary(len(points), sum(s == "ok" for s in status.values()),
                       sum(s != "ok" for s in status.values()), skipped, stopped, notes)
     if summary.complete:
-        write_rows(output, header, read_results(output, spec).rows, [p.id for p in points])
+        try:
+            with _writing(output):  # a full disk: the file keeps every row, unordered; the same command resumes
+                write_rows(output, header, read_results(output, spec).rows, [p.id for p in points])
+        except _WriteFailed as exc:
+            return replace(summary, stopped=str(exc))
     return summary
 
 
-def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point],
-           notice: Callable[[str], None] | None) -> tuple[dict[str, dict[str, str]], tuple[str, ...]]:
-    """The sound rows of the sweep's points in ``output`` (by id) and the notes on the rest of the file: damaged
-    lines left out, rows accepted unverified, rows of points the sweep no longer has moved to the side file. Where
-    there are notes, the file is rewritten with those rows only."""
+def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], notice: Callable[[str], None] | None
+           ) -> tuple[dict[str, dict[str, str]], tuple[str, ...], str | None]:
+    """The sound rows of the sweep's points in ``output`` (by id), the notes on the rest of the file (damaged lines
+    left out, rows accepted unverified, rows of points the sweep no longer has moved to the side file) and why the
+    run stops (a write that failed: a full disk), or None. Where there are notes, the file is rewritten with those
+    rows only."""
     found = read_results(output, spec, points)
     notes = tuple(f"{output}: {line}; left out, its point runs again" for line in found.damaged)
     if found.legacy:
         notes += (f"{output}: written without checksums; its {len(found.rows)} rows are accepted unverified "
                   "and the file gets a checksum column",)
-    wanted = {p.id for p in points}
+    wanted, stopped = {p.id for p in points}, None
     rows = {pid: row for pid, row in found.rows.items() if pid in wanted}
-    if len(rows) < len(found.rows):
-        side = set_aside(output, spec, {pid: row for pid, row in found.rows.items() if pid not in wanted})
-        notes += (f"{output}: {len(found.rows) - len(rows)} rows are of points this sweep no longer has (an axis "
-                  f"value or a random sample changed since); moved to {side}, so the file holds this sweep's points "
-                  "only",)
+    try:
+        if len(rows) < len(found.rows):
+            with _writing(removed_path(output)):
+                side, damaged = set_aside(output, spec, {p: row for p, row in found.rows.items() if p not in wanted})
+            notes += tuple(f"{side}: {line}; left out" for line in damaged)
+            notes += (f"{output}: {len(found.rows) - len(rows)} rows are of points this sweep no longer has (an axis "
+                      f"value or a random sample changed since); moved to {side}, so the file holds this sweep's "
+                      "points only",)
+        if notes:
+            with _writing(output):  # sound rows of this sweep's points only, each with its checksum
+                write_rows(output, columns(spec), rows)
+    except _WriteFailed as exc:  # the file as it was: the same command resumes
+        stopped = str(exc)
     for note in notes if notice is not None else ():
         notice(note)
-    if notes:
-        write_rows(output, columns(spec), rows)  # sound rows of this sweep's points only, each with its checksum
-    return rows, notes
+    return rows, notes, stopped
 
 
 class _WriteFailed(OSError):
-    """appending to the results file failed: the run stops (no worker was lost)"""
+    """writing the results file (or its side file) failed: the run stops (no worker was lost)"""
+
+
+@contextlib.contextmanager
+def _writing(path: str | os.PathLike) -> Iterator[None]:
+    """an OSError meanwhile as a :class:`_WriteFailed` saying ``writing PATH failed (why)``"""
+    try:
+        yield
+    except OSError as exc:
+        raise _WriteFailed(f"writing {path} failed ({exc.strerror or exc})") from exc
 
 
 def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[list[Task]]:

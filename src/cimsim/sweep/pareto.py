@@ -5,8 +5,10 @@ A point is on the front when no other point is at least as good on x and on y an
 Rows that failed (``status`` other than ok) or lack a finite number in either column (empty, text, NaN, inf) are
 left out: an infinite energy or error is no point of a trade-off. A number is read as a program writes it: a cell
 ``float()`` would also take but no sweep writes (' 5 ', '1_000', full-width digits: a hand edit) is no number.
-As resuming a sweep does, a row whose ``checksum`` (where the table has that column) does not match its other cells
-is left out, and of rows with one point id the first is kept; each kind of row left out so is told (``notice``).
+As resuming a sweep does, a last row without its newline (a write cut short: a crash, a full disk, a truncated copy),
+a row of another number of cells than the header and a row whose ``checksum`` (where the table has that column) does
+not match its other cells are left out, and of rows with one point id the first is kept; each kind of row left out so
+is told (``notice``).
 """
 
 from __future__ import annotations
@@ -60,17 +62,17 @@ class Table:
 
 
 def read_table(path: str | os.PathLike, notice: Notice = warn) -> Table:
-    """Read a results CSV (UTF-8, a byte-order mark skipped), its rows with a bad checksum or a repeated point id
-    left out (module doc), each kind told to ``notice``; raises :class:`ConfigError` naming the file if it cannot be
-    read, names a column twice or has rows but none left."""
+    """Read a results CSV (UTF-8, a byte-order mark skipped), the rows resuming would leave out left out (a last row
+    cut short, a row of another number of cells than the header, a bad checksum, a repeated point id: module doc),
+    each kind told to ``notice``; raises :class:`ConfigError` naming the file if it cannot be read, names a column
+    twice or has rows but none left."""
     check_path("the results table", path)
     try:
         with io.TextIOWrapper(open_input(path), encoding="utf-8-sig", newline="") as file:  # past a byte-order
-            # mark (Excel's CSV UTF-8); a pipe with no writer refused, not waited on for ever
-            reader = csv.DictReader(file)
-            read = [(row, reader.line_num) for row in reader]  # the line each row ends on (a cell may span lines)
-            rows = tuple(row for row, _ in read)
-            header = tuple(reader.fieldnames or ())
+            text = file.read()  # mark (Excel's CSV UTF-8); a pipe with no writer refused, not waited on for ever
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        read = [(row, reader.line_num) for row in reader]  # the line each row ends on (a cell may span lines)
+        header = tuple(reader.fieldnames or ())
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ConfigError(str(path), [("", f"cannot read the results table: {getattr(exc, 'strerror', None) or exc}")]
                           ) from None
@@ -84,26 +86,26 @@ def read_table(path: str | os.PathLike, notice: Notice = warn) -> Table:
     if repeated:  # a row would keep the last of them only
         raise ConfigError(str(path), [("", f"the column {c!r} is given {header.count(c)} times in the header; give "
                                            "each column once") for c in repeated])
-    ragged = [(k, sum(v is not None for c, v in row.items() if c is not None) + len(row.get(None) or ()))
-              for row, k in read if None in row or None in row.values()]
-    if ragged:  # a row cut short (None cells) or longer than the header (its extras under None)
-        k, cells = ragged[0]
-        raise ConfigError(str(path), [("", f"line {k} has {cells} cells, the header {len(header)}; every row "
-                                           "holds a cell per column")])
-    kept, notes = _sound_rows(header, read)
-    if rows and not kept:
+    kept, notes = _sound_rows(header, read, cut=not text.endswith("\n"))
+    if read and not kept:
         raise ConfigError(str(path), [("", f"no row is left to rank: {note}") for note in notes])
     _tell(notice, [f"{path}: {note}" for note in notes])
     return Table(str(path), header, kept)
 
 
-def _sound_rows(header: tuple[str, ...], read: list[tuple[Row, int]]) -> tuple[tuple[Row, ...], list[str]]:
-    """(the rows to rank, a note per kind left out): a row whose checksum does not match its other cells in column
-    order (:func:`.results.checksum`), or whose point id an earlier row kept has"""
-    kept, first, bad, repeated = [], {}, [], []
-    for row, line in read:
+def _sound_rows(header: tuple[str, ...], read: list[tuple[Row, int]],
+                cut: bool) -> tuple[tuple[Row, ...], list[str]]:
+    """(the rows to rank, a note per kind left out), as resuming a sweep leaves them out: the last row where ``cut``
+    (the file does not end with a newline), a row of another number of cells than the header, a row whose checksum
+    does not match its other cells in column order (:func:`.results.checksum`), or whose point id an earlier row
+    kept has"""
+    kept, first, ragged, bad, repeated = [], {}, [], [], []
+    for row, line in read[:len(read) - cut]:
         pid = row.get("point_id") or None
-        if CHECKSUM in header and row[CHECKSUM] != checksum([v for c, v in row.items() if c != CHECKSUM]):
+        if None in row or None in row.values():  # cells missing (None) or more than the header (under None)
+            ragged.append((line, sum(v is not None for c, v in row.items() if c is not None)
+                           + len(row.get(None) or ())))
+        elif CHECKSUM in header and row[CHECKSUM] != checksum([v for c, v in row.items() if c != CHECKSUM]):
             bad.append(line)
         elif pid in first:
             repeated.append((line, first[pid]))
@@ -111,8 +113,15 @@ def _sound_rows(header: tuple[str, ...], read: list[tuple[Row, int]]) -> tuple[t
             kept.append(row)
             if pid:
                 first[pid] = line
-    notes = [f"{_left_out(bad)}: a checksum that does not match the row's cells (changed after it was written: a "
-             "hand edit?), as resuming the sweep finds too"] if bad else []
+    notes = [f"{_left_out([read[-1][1]])}: cut short (no newline at the end of the file: a write stopped by a crash or "
+             "a full disk, a truncated copy), as resuming the sweep finds too"] if cut and read else []
+    if ragged:
+        notes.append(f"{_left_out([k for k, _ in ragged])}: another number of cells than the header's {len(header)} ("
+                     + ", ".join(f"line {k} has {n}" for k, n in ragged[:3]) + ", ..." * (len(ragged) > 3)
+                     + "), as resuming the sweep finds too")
+    if bad:
+        notes.append(f"{_left_out(bad)}: a checksum that does not match the row's cells (changed after it was "
+                     "written: a hand edit?), as resuming the sweep finds too")
     if repeated:
         shown = ", ".join(f"line {k} repeats line {j}'s" for k, j in repeated[:3]) + (", ..." * (len(repeated) > 3))
         notes.append(f"{_left_out([k for k, _ in repeated])}: the point id of an earlier row ({shown}); a point is "

@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,10 @@ from .sampling import combinations
 from .spec import FIELD_RULES, SweepSpec
 
 __all__ = ["Point", "expand", "point_id", "identity"]
+
+_RECENT_NS = 2_000_000_000
+"""a data file changed less than this long ago (ns; 2 s, the tick of the coarsest file-system clock, FAT's) is hashed
+again at each use"""
 
 
 @dataclass(frozen=True)
@@ -97,13 +102,21 @@ def identity(config: Config, kind: str = "functional") -> dict[str, Any]:
 
 
 def _digest(path: str) -> str:
-    """sha256 of a file's contents, hex (computed once per version of the file: modification time and size)"""
+    """sha256 of a file's contents, hex, computed once per version of the file: its device, inode, size, modification
+    and change times (the change time moves on any write or ``utime`` and cannot be set back, so new contents of the
+    same size with the modification time kept, as ``cp -p`` or ``rsync -t`` leave them, are hashed again). A file
+    changed within ``_RECENT_NS`` of now is hashed every time: a second change within one tick of the file system's
+    clock can keep every one of those."""
     stat = os.stat(path)
-    return _file_digest(path, stat.st_mtime_ns, stat.st_size)
+    version = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    if abs(time.time_ns() - stat.st_ctime_ns) < _RECENT_NS:
+        return _file_digest.__wrapped__(path, version)
+    return _file_digest(path, version)
 
 
 @functools.lru_cache(maxsize=256)
-def _file_digest(path: str, mtime_ns: int, size: int) -> str:
+def _file_digest(path: str, version: tuple[int, ...]) -> str:
+    """sha256 of the file at ``path``, hex; ``version`` (its stat) keys the cache only"""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -220,17 +220,23 @@ def removed_path(path: str | os.PathLike) -> Path:
     return path.with_name(path.name + REMOVED_SUFFIX)
 
 
-def set_aside(path: str | os.PathLike, spec: SweepSpec, rows: Mapping[str, Mapping[str, str]]) -> Path:
-    """Append ``rows`` (of points the sweep no longer has) to :func:`removed_path`, those of ids not there yet, and
-    return its path; a ConfigError, before anything is written, where that file holds other columns."""
+def set_aside(path: str | os.PathLike, spec: SweepSpec,
+              rows: Mapping[str, Mapping[str, str]]) -> tuple[Path, tuple[str, ...]]:
+    """Add ``rows`` (of points the sweep no longer has) to :func:`removed_path`, those of ids not there yet; return its
+    path and its lines left out (``"line N: why"``). That file is read as the results file is: where a line of it is
+    left out (a last line cut short, which an appended row would be glued to) or it has no checksums, it is rewritten
+    with its sound rows and ``rows``, else ``rows`` are appended. A ConfigError, before anything is written, where
+    that file holds other columns."""
     side, header = removed_path(path), columns(spec)
     try:
-        kept = read_results(side, spec).rows
+        found = read_results(side, spec)
     except ConfigError:
         raise ConfigError(str(side), [("", (
             f"it holds other columns than this sweep's; the {len(rows)} rows of {path} of points this sweep no "
             "longer has are to be moved there: move it away (or delete it) first"))]) from None
-    new = [pid for pid in rows if pid not in kept]
-    if new:
-        append_rows(side, header, list(_records(header, rows, new)))
-    return side
+    new = {pid: row for pid, row in rows.items() if pid not in found.rows}
+    if found.damaged or found.legacy:
+        write_rows(side, header, {**found.rows, **new})
+    elif new:
+        append_rows(side, header, list(_records(header, new, new)))
+    return side, found.damaged
