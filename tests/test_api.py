@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +116,19 @@ def test_reprs_are_short_and_notebooks_get_markdown():
     assert cim_energy == pytest.approx(comp.cim.total_energy_pj)
 
 
+def test_a_metric_that_is_no_field_is_refused_naming_simulation_and_where_it_lives():
+    """sim.relative_error had raised "'RunResult' object has no attribute", though rows() give relative_error"""
+    sim = cimsim.simulate(DEFAULT, weights=np.ones((4, 16)), inputs=np.ones((5, 16)), trials=2)
+    assert sim.rows()[0]["relative_error"] == sim.vs_float.relative_error == sim.trials[0].metrics()["relative_error"]
+    with pytest.raises(AttributeError, match=r"^'Simulation' object has no attribute 'relative_error': .* are "
+                                             r"sim\.vs_float\.relative_error; .*metrics\(\)\['relative_error'\].*"
+                                             r"\(accuracy metrics: relative_error, snr_db\)"):
+        sim.relative_error
+    with pytest.raises(AttributeError, match=r"^'Simulation' object has no attribute 'colour' \(accuracy metrics: "):
+        sim.colour
+    assert not hasattr(sim, "colour") and sim.counts == sim.trials[0].counts
+
+
 def test_to_frame_says_what_it_needs():
     sim = cimsim.simulate(DEFAULT, {"workload.vectors": 16})
     try:
@@ -176,6 +190,27 @@ def test_settings_that_contradict_the_data_given_are_refused(settings, field):
         cimsim.simulate(DEFAULT, settings, weights=np.ones((4, 16)), inputs=np.ones((5, 16)))
     cimsim.simulate(DEFAULT, {"workload.vectors": 5, "device.preset": "ideal"}, weights=np.ones((4, 16)),
                     inputs=np.ones((5, 16)))  # a setting that agrees is taken
+
+
+@pytest.mark.parametrize(("settings", "stated", "data"), [
+    ({"workload.weights": "uniform"}, "workload.weights = 'uniform'", "weights"),
+    ({"workload.inputs": "file", "workload.inputs_file": "x.npy"},
+     "workload.inputs = 'file' and workload.inputs_file = 'x.npy'", "inputs"),
+    ({"workload.weights": "file", "workload.weights_file": "w.npy"}, "workload.weights = 'file'", "weights")])
+def test_settings_saying_where_data_given_in_memory_come_from_are_refused(tmp_path, settings, stated, data):
+    """a generator or file a setting named for weights or inputs given in memory had been ignored without a word"""
+    weights, inputs = np.ones((4, 16)), np.ones((5, 16))
+    np.save(tmp_path / "x.npy", inputs), np.save(tmp_path / "w.npy", weights)
+    settings = {k: str(tmp_path / v) if k.endswith("_file") else v for k, v in settings.items()}
+    stated = stated.replace("'x.npy'", repr(str(tmp_path / "x.npy")))
+    with pytest.raises(ValueError, match=f"settings give {re.escape(stated)}.*, but {data}= is given in memory"):
+        cimsim.simulate(DEFAULT, settings, weights=weights, inputs=inputs)
+    with pytest.raises(ValueError, match="settings give workload.network_file = .*, but network= is given"):
+        cimsim.simulate(MLP, {"workload.network_file": str(ROOT / "src/cimsim/data/digits_mlp.npz")},
+                        network=load_network(ROOT / "src/cimsim/data/digits_mlp.npz"))
+    with pytest.raises(ValueError, match="settings give workload.dataset = 'digits', but inputs= is given"):
+        cimsim.simulate(MLP, {"workload.dataset": "digits"}, inputs=np.ones((3, 64)))
+    cimsim.simulate(DEFAULT, {"workload.weights": "uniform"}, inputs=inputs)  # weights generated as the setting says
 
 
 def test_estimate_prices_from_shapes_as_an_analytic_sweep_does():
@@ -248,6 +283,9 @@ def test_a_network_given_in_memory_needs_no_network_file(tmp_path):
     assert "a network given in memory (2 matrix layers), 6 samples given in memory" in sim._repr_markdown_()
     with pytest.raises(ConfigError, match="'workload.network_file' is required when 'workload.kind' is \"network\""):
         cimsim.simulate({"preset": "ideal", "workload": {"kind": "network"}})
+    with pytest.raises(ConfigError, match=r"cimsim\.estimate reads it from this file: cimsim\.network\.save_network"
+                                          r"\(network, path\), then set workload\.network_file = path\)"):
+        cimsim.estimate({"preset": "ideal", "workload": {"kind": "network"}})  # it takes no network=
     (tmp_path / "n.toml").write_text('[workload]\nkind = "network"\n')
     for command in ("validate", "run", "estimate"):
         result = CliRunner().invoke(main, [command, str(tmp_path / "n.toml")])

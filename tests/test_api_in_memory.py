@@ -77,6 +77,17 @@ def test_inputs_given_run_without_the_configs_dataset(tmp_path):
         cimsim.simulate(cfg)
 
 
+def test_a_network_in_memory_without_inputs_is_told_the_default_dataset_and_how_to_give_its_own():
+    """the default dataset that does not fit had been blamed on 'workload.dataset', a setting the user never gave"""
+    with pytest.raises(ConfigError, match=r"'workload\.dataset': samples of shape \(64,\) do not fit the network's "
+                                          r"input shape \(8,\): \"digits\" \(the default\) is the shipped 8x8 "
+                                          r"digits; give .*inputs= and labels= in a script, or workload\.dataset = "
+                                          r"\"file\" with workload\.dataset_file"):
+        cimsim.simulate({"preset": "ideal", "workload": {"kind": "network"}}, network=_net(3))
+    sim = cimsim.simulate({"preset": "ideal", "workload": {"kind": "network"}}, network=_net(3), inputs=_samples())
+    assert sim.samples == 24
+
+
 @pytest.mark.parametrize("labels", [np.zeros(24, int), np.arange(24) % 2])
 def test_labels_are_refused_for_a_network_without_classes(labels):
     """a one-output network had reported labelled = True and an accuracy of NaN for all-zero labels"""

@@ -77,6 +77,7 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
     _agree(settings, run, "the argument")
     cfg = with_overrides(cfg, run) if run else cfg
     kind = cfg.workload.kind
+    _unread_sources(settings, kind, {"weights": weights, "inputs": inputs, "network": network})
     if kind == WorkloadKind.NETWORK:
         if weights is not None:
             raise ValueError("weights are for a dense workload; a network carries its own (network=...)")
@@ -110,6 +111,18 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
     _agree(settings, shape, "the data given have")
     cfg = with_overrides(cfg, shape) if shape else cfg
     return cfg, {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
+
+
+def _unread_sources(settings: Mapping[str, Any] | None, kind: WorkloadKind, given: Mapping[str, Any]) -> None:
+    """A ValueError where ``settings`` state where data come from (a generator, a file, a dataset) that are given in
+    memory instead: the setting would be ignored (a config file's own fields are not refused)."""
+    sources = ({"network": ("network_file",), "inputs": ("dataset", "dataset_file")} if kind == WorkloadKind.NETWORK
+               else {"weights": ("weights", "weights_file"), "inputs": ("inputs", "inputs_file")})
+    for name, fields in sources.items():
+        stated = [f"{key} = {settings[key]!r}" for key in (f"workload.{f}" for f in fields) if key in (settings or {})]
+        if stated and given[name] is not None:
+            raise ValueError(f"settings give {' and '.join(stated)}, but {name}= is given in memory and is what runs: "
+                             "leave the setting out")
 
 
 def _agree(settings: Mapping[str, Any] | None, given: Mapping[str, Any], source: str) -> None:
@@ -149,7 +162,17 @@ class Simulation:
     def __getattr__(self, name: str):
         if name.startswith("_") or name in ("trials", "cost"):
             raise AttributeError(name)
-        return getattr(self.trials[0], name)
+        first = self.trials[0]
+        try:
+            return getattr(first, name)
+        except AttributeError:
+            pass
+        metrics = first.metrics()  # the names rows(), spreads and to_dict() use, not all of them fields
+        where = f": the first trial's outputs against float are sim.vs_float.{name}" * hasattr(first.vs_float, name)
+        if name in metrics:
+            where += f"; trial k's metric is sim.trials[k].metrics()[{name!r}], every trial's in sim.rows()"
+        raise AttributeError(f"'Simulation' object has no attribute {name!r}{where} (accuracy metrics: "
+                             f"{', '.join(metrics)})")
 
     def to_dict(self) -> dict:
         """The JSON ``cimsim run -o`` writes (a non-finite figure, e.g. an exact result's SNR, as "inf")."""

@@ -129,7 +129,8 @@ def config_network(config: Config) -> Network:
     if path is None:
         raise ConfigError(config.source, [("workload.network_file", (
             "'workload.network_file' is required when 'workload.kind' is \"network\" (a script may give the network "
-            "in memory instead: cimsim.simulate(config, network=...))"))])
+            "in memory instead to cimsim.simulate or cimsim.compare: network=...; cimsim.estimate reads it from this "
+            "file: cimsim.network.save_network(network, path), then set workload.network_file = path)"))])
     try:
         network = load_network(path)
     except (ValueError, OSError, ImportError) as exc:

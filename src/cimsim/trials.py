@@ -32,12 +32,16 @@ class Spread:
 
     @property
     def mean(self) -> float:
-        return float(np.mean(self.values))
+        """the mean, within [min, max] of the trials (identical trials: their value, no rounding residue)"""
+        return float(np.clip(np.mean(self.values), np.min(self.values), np.max(self.values)))
 
     @property
     def std(self) -> float:
-        """sample standard deviation (0 for one trial, and for identical trials: no rounding residue)"""
-        return float(np.std(self.values, ddof=1)) if len(set(self.values)) > 1 else 0.0
+        """sample standard deviation (0 for one trial, and for identical trials: no rounding residue; inf where the
+        trials differ and one is infinite)"""
+        if len(set(self.values)) <= 1:
+            return 0.0
+        return math.inf if any(map(math.isinf, self.values)) else float(np.std(self.values, ddof=1))
 
     @property
     def worst(self) -> float:

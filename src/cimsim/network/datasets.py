@@ -56,8 +56,11 @@ def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarr
     n = min(wl.vectors, x.shape[0])
     per_sample = int(np.prod(input_shape))
     if int(np.prod(x.shape[1:])) != per_sample:
+        fix = "" if wl.dataset != Dataset.DIGITS else (
+            ": \"digits\" (the default) is the shipped 8x8 digits; give the network's own samples: inputs= and "
+            "labels= in a script, or workload.dataset = \"file\" with workload.dataset_file")
         raise _error(config, field, f"samples of shape {x.shape[1:]} do not fit the network's input shape "
-                                    f"{tuple(input_shape)}")
+                                    f"{tuple(input_shape)}{fix}")
     if y is not None and n and y[:n].max() > np.iinfo(np.int64).max:  # checked as given: the cast would wrap them
         raise _error(config, field, f"labels must be class numbers (below 2**63); got {y[:n].min()} to "
                                     f"{y[:n].max()}")
