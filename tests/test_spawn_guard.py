@@ -107,3 +107,14 @@ def test_the_scale_out_docs_say_to_guard_the_main_module():
     scale_out = text[text.index("## Scale out"):text.index("## The .npz format")]
     assert GUARD in scale_out
     assert GUARD in (ROOT / "docs" / "robustness.md").read_text()
+
+
+def test_a_guarded_script_piped_on_stdin_is_told_to_run_from_a_file(tmp_path):
+    """a spawned worker cannot import a main module read from stdin: the caller had been told to add the main guard
+    the script already had"""
+    script = f'import cimsim\n{GUARD}\n    cimsim.simulate("{MLP}", {{"simulation.batch_size": 100}}, workers=2)\n'
+    run = subprocess.run([sys.executable, "-"], input=script, cwd=tmp_path, capture_output=True, text=True,
+                         timeout=600)
+    last = run.stderr.strip().splitlines()[-1]
+    assert run.returncode == 1 and last.startswith("ValueError: workers=2: the worker processes could not start"), last
+    assert "(a script piped on stdin): run the script from a file, or leave workers out" in last and GUARD not in last

@@ -278,10 +278,14 @@ def _check_started(executor: Executor, exc: BaseException) -> None:
     """A ValueError naming ``workers`` when ``exc`` broke local workers none of which had started (each ended
     while importing the main module: a script without a main guard, most likely); else nothing."""
     if isinstance(exc, BrokenProcessPool) and isinstance(executor, _LocalPool) and not executor.started.is_set():
+        path = getattr(sys.modules.get("__mp_main__", sys.modules.get("__main__")), "__file__", None)
+        fix = ("A script that starts worker processes must make its cimsim calls under `if __name__ == \"__main__\":`,"
+               " or its top-level code runs again in every worker" if path and os.path.isfile(path) else
+               f"The main module ({path or 'no file'}) is no file a worker can import (a script piped on stdin): "
+               "run the script from a file, or leave workers out")
         raise ValueError(f"workers={executor.workers}: the worker processes could not start (each ended while "
-                         f"importing {_main_module()} as a spawned worker does first; their errors are above). A "
-                         "script that starts worker processes must make its cimsim calls under "
-                         "`if __name__ == \"__main__\":`, or its top-level code runs again in every worker") from None
+                         f"importing {_main_module()} as a spawned worker does first; their errors are above). "
+                         f"{fix}") from None
 
 
 def _main_module() -> str:
