@@ -297,3 +297,37 @@ def test_a_macro_without_points_is_refused_naming_it(tmp_path, before):
     'no point cimsim can compare')"""
     pointless = '[[macro]]\nkey = "e"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "rram"\nrows = 64\n'
     assert "FILE: macro 'e' has no [[macro.point]]" in _refusal(tmp_path, before + pointless)
+
+
+def test_points_that_differ_only_in_their_data_condition_form_a_trend(tmp_path):
+    """a uniform-data point and a full-scale one of one configuration are priced apart, but had been taken for
+    repeats: 'No trend: no two comparable points'"""
+    chip = """[[macro]]
+key = "charge-28"
+title = "t"
+source = "s"
+read_via = "primary"
+family = "sram-charge"
+node_nm = 28
+vdd_v = 0.9
+rows = 256
+cols = 64
+adc_bits = 5
+cols_per_adc = 1
+cycle_ns = 20.0
+[[macro.point]]
+label = "uniform"
+input_bits = 4
+weight_bits = 4
+tops_per_w = 150.0
+[[macro.point]]
+label = "full scale"
+input_bits = 4
+weight_bits = 4
+data = "full_scale"
+tops_per_w = 120.0
+"""
+    path = tmp_path / "c.toml"
+    path.write_text(chip)
+    trends = [c for c in macro_comparison.macro_cases(str(path)) if c.kind == "trend"]
+    assert len(trends) == 1 and "(data uniform -> full_scale)" in trends[0].why

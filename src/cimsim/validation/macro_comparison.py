@@ -41,8 +41,7 @@ _QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
     "tops": ("TOPS", "tops", "tops_1b_norm"),
     "tops_per_mm2": ("TOPS/mm2", "tops_per_mm2", "tops_per_mm2_1b_norm"),
     "energy_fj_per_mac": ("fJ/MAC", "energy_fj_per_mac", None),
-    "energy_pj_per_mvm": ("pJ/MVM", None, None),
-    "adc_energy_pj": ("pJ/conv", None, None),
+    "energy_pj_per_mvm": ("pJ/MVM", None, None), "adc_energy_pj": ("pJ/conv", None, None),
     "area_mm2": ("mm2", "area_mm2", None),
 }
 _THROUGHPUT = ("tops", "tops_per_mm2")
@@ -318,8 +317,10 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
 
 
 def _same_config(macro_key: str, file: str | None, p: MacroPoint, q: MacroPoint) -> bool:
-    a, b = point_config(macro_key, p.index, file)[0], point_config(macro_key, q.index, file)[0]
-    return replace(a, name="", source="") == replace(b, name="", source="")
+    """whether two points are priced alike: one config and one data condition (which the pricing reads apart)"""
+    a, b = (point_config(macro_key, point.index, file)[0] for point in (p, q))
+    return replace(a, name="", source="") == replace(b, name="", source="") and p.fields.get("data") == q.fields.get(
+        "data")
 
 
 def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: UsablePoint, ref_fig: Figure,
@@ -328,8 +329,9 @@ def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: Usa
     published = fig.value / ref_fig.value
     model_ratio = value / ref_value
     key = f"{macro_key} / {u.point.label} vs {ref_u.point.label} / {fig.quantity}"
-    changed = ", ".join(f"{k} {ref_u.point.fields.get(k)} -> {u.point.fields.get(k)}" for k in CONFIG_FIELDS
-                        if u.point.fields.get(k) != ref_u.point.fields.get(k))
+    shown = {"data": "uniform"}  # the default a point that states no data condition is priced at
+    changed = ", ".join(f"{k} {ref_u.point.fields.get(k, shown.get(k))} -> {u.point.fields.get(k, shown.get(k))}"
+                        for k in CONFIG_FIELDS if u.point.fields.get(k) != ref_u.point.fields.get(k))
     why = f"ratio to '{ref_u.point.label}' ({changed})"
     if fig.derived or ref_fig.derived:
         why += "; from UIUC 1b-normalised figures"
