@@ -356,3 +356,17 @@ def test_price_models_table_writes_figures_with_the_reports_si_prefixes(value, u
     assert [cells[k] for k in column] == [text] * len(column)
     if unit == "/s":
         assert cells[5] == _fmt(value, "")  # tokens per second: the same prefix, no unit
+
+
+@pytest.mark.parametrize("command", [["run", DEFAULT], ["compare", DEFAULT], ["estimate", DEFAULT],
+                                     ["price-model", "resnet18"]])
+def test_ctrl_c_in_any_command_exits_130_saying_so(monkeypatch, command):
+    """run and compare had ended a Ctrl-C with click's 'Aborted!' and 1, a failed run's code"""
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cimsim.config.load.read_toml", interrupted)
+    monkeypatch.setattr("cimsim.models.get_model", interrupted)
+    result = invoke(*command)
+    assert result.exit_code == 130, result.output
+    assert "stopped: interrupted." in result.output and "Aborted" not in result.output

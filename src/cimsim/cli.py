@@ -228,8 +228,8 @@ def presets():
               help="Local worker processes (default: the core count).")
 @click.option("--scheduler", metavar="ADDRESS", default=None, callback=scheduler_address,
               help="Run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead; needs the dask extra.")
-@interruptible
 @guarded
+@interruptible
 def sweep(spec, output, workers, scheduler):
     """Run every point of the sweep SPEC (TOML; see docs/sweeps.md) and stream one CSV row per point.
 

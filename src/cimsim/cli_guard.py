@@ -25,12 +25,16 @@ def fail(exc: Exception, code: int) -> None:
 
 def guarded(fn):
     """Turn the errors a user can cause into one clear message and an exit code (``--debug``: the traceback); a
-    closed stdout (``| head``) ends the command quietly."""
+    closed stdout (``| head``) ends the command quietly; Ctrl-C exits with 130, saying so (click's 'Aborted!' had
+    exited with 1, a failed run's code)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("stopped: interrupted.", err=True)
+            sys.exit(130)
         except click.ClickException:
             raise
         except Exception as exc:  # noqa: BLE001  (the CLI's last line: a message and an exit code, no traceback)

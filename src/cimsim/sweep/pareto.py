@@ -181,10 +181,11 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False,
 
 def _not_numbers(table: Table, x: str, y: str) -> list[str]:
     """a note on the ok rows with a cell in x or y that is neither empty nor a number as a program writes one"""
-    odd = [cell for row in table.rows if row.get("status", "ok") == "ok"
-           if (cell := next((c for c in (row[x], row[y]) if c and not _NUMBER.fullmatch(c)), None))]
-    return [f"{table.source}: {len(odd)} row{'s' * (len(odd) > 1)} left out: {x} or {y} is no number as a program "
-            f"writes one (e.g. {odd[0]!r}; spaces, '_' and non-ASCII digits are not read)"] if odd else []
+    odd = [(name, cell) for row in table.rows if row.get("status", "ok") == "ok" for name, cell in
+           [next(((n, row[n]) for n in (x, y) if row[n] and not _NUMBER.fullmatch(row[n])), (None, None))] if name]
+    names = " or ".join(dict.fromkeys(name for name, _ in odd))  # the columns that hold them, as they come
+    return [f"{table.source}: {len(odd)} row{'s' * (len(odd) > 1)} left out: {names} is no number as a program "
+            f"writes one (e.g. {odd[0][1]!r}; spaces, '_' and non-ASCII digits are not read)"] if odd else []
 
 
 @checked_types
