@@ -167,9 +167,8 @@ def test_an_unused_scheduler_is_said_once(tmp_path):
     result = invoke("compare", mlp(tmp_path), mlp(tmp_path, "other", "other.toml"), *options)
     assert result.exit_code == 0, result.output
     assert result.stderr.count(note) == 1
-    both = invoke("run", mlp(tmp_path), *options, "--workers", "2")  # the second option had gone unmentioned
-    assert both.exit_code == 0, both.output
-    assert "--workers and --scheduler tcp://10.0.0.5:8786 are not used: the 20 samples make one chunk" in both.stderr
+    both = invoke("run", mlp(tmp_path), *options, "--workers", "2")  # refused, as sweep refuses them
+    assert both.exit_code == 2 and "--workers sets local processes; a Dask cluster (--scheduler)" in both.output
 
 
 def test_run_refuses_labels_out_of_range_as_validate_does(tmp_path):

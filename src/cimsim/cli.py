@@ -55,6 +55,8 @@ def _check_runs(cfgs, workers, scheduler) -> None:
     where they will not be used (the samples asked for make one chunk, or one worker would take them all)."""
     from .cli_checks import split_note
 
+    if workers and scheduler:  # as sweep refuses them: no local process would start
+        raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
     notes = []
     for cfg in cfgs:
         if cfg.workload.kind != WorkloadKind.NETWORK:
