@@ -1,7 +1,8 @@
 """Graphs at the edges of what ONNX allows, against onnx's reference evaluator (or refused, naming the node): the
 batch size read as a value, blocked and 4-bit quantisation, reductions over no axes or an axis named twice,
 constant indices out of range, training-mode dropout, weights in an external file not loaded, an unsupported second
-output read by a later node, and older opsets' forms of TopK, Reshape and Resize."""
+output read by a later node, older opsets' forms of TopK, Reshape and Resize, a max pool's windows of -inf padding
+only, Slice bounds at the int64 limits, and MatMul by one matrix with leading axes of 1."""
 
 from __future__ import annotations
 
@@ -142,3 +143,39 @@ def test_older_opsets_forms_of_top_k_reshape_and_resize():
         model = _model([helper.make_node("Resize", ["x", "s"], ["y"], mode=mode)], [2, 3, 4, 6],
                        {"s": np.array(scales, np.float32)}, opset=10)
         _matches_reference(model, x, runtime=True)  # onnxruntime's rounding where nearest shrinks an axis
+
+
+@pytest.mark.parametrize("pads, ceil_mode", [((0, 2), 1), ((3, 1), 0)])
+def test_a_max_pool_reading_a_minus_inf_pad_keeps_its_windows_of_padding_only(pads, ceil_mode):
+    """timm's "same" max pool (a Pad of -inf, then MaxPool): the -inf values count as input, so a window of them
+    only (ceil_mode's last, starting in them; a first one inside a wide begin pad) gives -inf, as onnxruntime's"""
+    nodes = [helper.make_node("Pad", ["x", "p", "v"], ["q"]),
+             helper.make_node("MaxPool", ["q"], ["y"], kernel_shape=[1, 3], strides=[1, 2], ceil_mode=ceil_mode)]
+    consts = {"p": np.array([0, 0, 0, pads[0], 0, 0, 0, pads[1]], np.int64), "v": np.array(-np.inf, np.float32)}
+    model, x = _model(nodes, [2, 1, 1, 6], consts, opset=13), RNG.standard_normal((2, 1, 1, 6)).astype(np.float32)
+    session = pytest.importorskip("onnxruntime").InferenceSession(model.SerializeToString(),
+                                                                  providers=["CPUExecutionProvider"])
+    want = session.run(None, {"x": x})[0]
+    want = np.where(want <= np.finfo(np.float32).min, -np.inf, want)  # onnxruntime's max of no value: float32's lowest
+    assert want.shape == (2, 1, 1, 4) and np.isneginf(want).sum() == 2
+    np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("start, end, step", [(-2**63, -2**63, 1), (-1, -2**63, 1), (-2**63, 2**63 - 1, -1),
+                                              (2**63 - 1, -2**63, -1), (-2**31 - 5, 2**31 - 1, 1)])
+def test_slice_bounds_at_the_int64_limits_are_clamped_by_the_steps_sign(start, end, step):
+    """ONNX clamps start to [0, size] ([0, size - 1] for a negative step) and end to [0, size] ([-1, size - 1]);
+    onnxruntime reads an end of INT64_MAX to the last value in the step's direction. A slice left empty is joined to
+    x (Concat drops it)."""
+    nodes = [helper.make_node("Slice", ["x", "s", "e", "a", "t"], ["z"]),
+             helper.make_node("Concat", ["z", "x"], ["y"], axis=-1)]
+    consts = {k: np.array([v], np.int64) for k, v in (("s", start), ("e", end), ("a", -1), ("t", step))}
+    _matches_reference(_model(nodes, [2, 3, 4], consts), RNG.standard_normal((2, 3, 4)), runtime=True)
+
+
+def test_matmul_by_one_matrix_with_leading_axes_of_one_is_a_dense():
+    """(N, 3, 2, 4) @ (1, 4, 5): the constant's leading 1s broadcast, so it is the one (4, 5) matrix"""
+    w = RNG.standard_normal((1, 4, 5)).astype(np.float32)
+    model = _model([helper.make_node("MatMul", ["x", "w"], ["y"])], [2, 3, 2, 4], {"w": w})
+    assert [layer.kind for layer in network_from_onnx(model).layers] == ["dense"]
+    _matches_reference(model, RNG.standard_normal((2, 3, 2, 4)), runtime=True)

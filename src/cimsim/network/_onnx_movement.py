@@ -1,7 +1,7 @@
 """ONNX data-movement operators: reshapes, slices, gathers (and embedding lookups), squeezes, flatten, transpose,
 concat (with constant parts too), pad, expand, tile and depth / space rearrangements, one handler each (the handler
 signature of :mod:`._onnx_ops`). Resize is in :mod:`._onnx_resize`; GatherElements and the scatters in
-:mod:`._onnx_indexing`."""
+:mod:`._onnx_indexing`; Slice and Split's handler in :mod:`._onnx_slices`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import math
 import numpy as np
 
 from ._onnx_checks import in_range
-from ._onnx_fold import flatten_axis, int_list, split_sizes, text_attr
+from ._onnx_fold import flatten_axis, int_list, text_attr
+from ._onnx_slices import slices
 from .movement import PAD_MODES, Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
+from .ops import Affine
 from .tables import Embedding, Interpolate
 
 __all__ = ["MOVEMENT_HANDLERS", "BatchAxisError", "per_sample_transpose", "resolved_shape"]
@@ -43,47 +45,6 @@ def _reshape(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     if shape == g.shape[names[0]]:
         return g.alias(out, names[0])
     g.append(Flatten() if len(shape) == 1 and not g.batch_as_axis else Reshape(shape), [names[0]], out, name)
-
-
-def _slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: str) -> None:
-    """Split into ``outs`` along one axis, or Slice with constant starts / ends / axes / steps."""
-    nd = g.full_ndim(names[0])
-    operands = [None] + [g.operand(names, k, f"{op}'s {part}") for k, part in enumerate(
-        ("split sizes",) if op == "Split" else ("starts", "ends", "axes", "steps"), 1)]
-    if op == "Split":
-        axis = g.sample_axis(attrs.get("axis", 0), names[0])
-        size = g.shape[names[0]][axis]
-        sizes = split_sizes(attrs, operands, size, len(outs))
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        for out, start, n in zip(outs, starts, sizes):
-            if n:
-                g.append(Slice(axis, int(start), int(start + n)), [names[0]], out, f"{name}/{out}")
-            else:
-                _empty(g, out, g.shape[names[0]], axis)
-        return
-    starts, ends = int_list(attrs, operands, "starts", 1), int_list(attrs, operands, "ends", 2)
-    axes = int_list(attrs, operands, "axes", 3) or list(range(len(starts)))
-    steps = int_list(attrs, operands, "steps", 4) or [1] * len(starts)
-    current = names[0]
-    for k, (a, s, e, st) in enumerate(zip(axes, starts, ends, steps)):
-        if a % nd == 0 and not g.batch_as_axis and s == 0 and st == 1 and e >= 2**31 - 1:
-            continue  # the whole batch axis
-        tmp = outs[0] if k == len(axes) - 1 else f"{outs[0]}#slice{k}"
-        big = 2**62
-        layer = Slice(g.sample_axis(a, names[0]), None if s <= -big else s, None if abs(e) >= big else e, st)
-        axis, shape = layer.axis, g.shape[current]
-        if not range(*slice(layer.start, layer.stop, st).indices(shape[axis])):
-            return _empty(g, outs[0], shape, axis)
-        g.append(layer, [current], tmp, name)
-        current = tmp
-    if current == names[0]:
-        g.alias(outs[0], names[0])
-
-
-def _empty(g, out: str, shape: tuple[int, ...], axis: int) -> None:
-    """An empty part of a Slice or Split (a rotary embedding over the whole head leaves no pass-through part): a
-    constant of no values (per-sample ``shape`` with none along ``axis``), which Concat drops"""
-    g.consts[out] = np.zeros((1,) * (not g.batch_as_axis) + shape[:axis] + (0,) + shape[axis + 1:])
 
 
 def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
@@ -238,7 +199,8 @@ def _cropped(g, x: str, full: list[int], out: str, name: str) -> str:
 
 def max_pool_padding(g, op: str, names: list[str], attrs: dict) -> tuple[list[str], dict]:
     """A MaxPool of a tensor padded with -inf: the pool of the unpadded tensor, the pads added to its own (the
-    padding of a max pool is never the maximum)"""
+    padding of a max pool is never the maximum); where ONNX has a window of -inf values and padding only (its maximum
+    -inf; the -inf values count as input: ceil_mode keeps a last window starting in them), the padded tensor itself"""
     if op != "MaxPool" or names[1:] or names[0] not in g.max_pool_pads:
         raise ValueError("a Pad with value -inf is supported as the input of a MaxPool only (as its padding)")
     source, full = g.max_pool_pads[names[0]]
@@ -246,9 +208,30 @@ def max_pool_padding(g, op: str, names: list[str], attrs: dict) -> tuple[list[st
     if any(full[:nd - dims] + full[nd:2 * nd - dims]) or text_attr(attrs, "auto_pad", "NOTSET") != "NOTSET":
         raise ValueError(f"a Pad with value -inf before a MaxPool pads only the pooled axes (and no auto_pad); got "
                          f"pads {full}")
-    own = list(attrs.get("pads", [0] * 2 * dims))
-    pads = [a + b for a, b in zip(own, full[nd - dims:nd] + full[2 * nd - dims:])]
-    return [source], dict(attrs, pads=pads)
+    own, begins, ends = list(attrs.get("pads", [0] * 2 * dims)), full[nd - dims:nd], full[2 * nd - dims:]
+    sizes = g.full_shape(source)[-dims:]
+    extents = [d * (k - 1) + 1 for d, k in zip(attrs.get("dilations", [1] * dims), attrs["kernel_shape"])]
+    for n, b, e, k, s, ob, oe in zip(sizes, begins, ends, extents, attrs.get("strides", [1] * dims), own[:dims],
+                                     own[dims:]):
+        last = (-(-(n + b + e + ob + oe - k) // s) if attrs.get("ceil_mode", 0) else (n + b + e + ob + oe - k) // s) * s
+        last -= s if last >= n + b + e + ob else 0  # where ONNX's last window starts (ceil_mode: not in the end pads)
+        if b + ob >= k or last >= n + b + ob:  # a window of -inf values (and own padding) only: kept as they are
+            _minus_inf_padded(g, source, full, names[0])
+            return names, attrs
+    return [source], dict(attrs, pads=[a + b for a, b in zip(own, begins + ends)])
+
+
+def _minus_inf_padded(g, x: str, full: list[int], out: str) -> None:
+    """``x`` padded with -inf by the ONNX pads ``full`` (begins, then ends) as ``out``: padded with zeros, then
+    -inf added to the padding, an ordinary activation from then on"""
+    nd = len(full) // 2
+    keep = slice(0, nd) if g.batch_as_axis else slice(1, nd)
+    g.append(Pad(tuple(full[keep]) + tuple(full[nd:][keep])), [x], f"{out}#zero_padded", out)
+    padded = g.shape[f"{out}#zero_padded"]
+    shift = np.full(padded, -np.inf)
+    shift[tuple(slice(b, n - e) for n, b, e in zip(padded, full[keep], full[nd:][keep]))] = 0.0
+    g.append(Affine(shift=shift), [f"{out}#zero_padded"], out, out)
+    del g.max_pool_pads[out]
 
 
 def _expand(g, op, attrs, names, outs, name):
@@ -334,8 +317,8 @@ MOVEMENT_HANDLERS = {
     "Flatten": _flatten, "Transpose": _transpose, "Concat": _concat, "Pad": _pad, "Expand": _expand, "Tile": _tile,
     "DepthToSpace": _depth_space, "SpaceToDepth": _depth_space,
     "Reshape": lambda g, op, attrs, names, outs, name: _reshape(g, attrs, names, outs[0], name),
-    "Split": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),
-    "Slice": lambda g, op, attrs, names, outs, name: _slices(g, attrs, names, outs, name, op),
+    "Split": lambda g, op, attrs, names, outs, name: slices(g, attrs, names, outs, name, op),
+    "Slice": lambda g, op, attrs, names, outs, name: slices(g, attrs, names, outs, name, op),
     "Squeeze": lambda g, op, attrs, names, outs, name: _squeeze(g, op, attrs, names, outs[0], name),
     "Unsqueeze": lambda g, op, attrs, names, outs, name: _squeeze(g, op, attrs, names, outs[0], name),
     "Gather": lambda g, op, attrs, names, outs, name: _gather(g, attrs, names, outs[0], name),

@@ -48,9 +48,10 @@ def _matmul(g, op, attrs, names, outs, name):
         return g.append(ActivationMatMul(), names[:2], outs[0], name)
     if g.is_data(b):
         return _constant_times(g, np.asarray(g.consts[a]), b, outs[0], name)
-    if np.ndim(g.consts[b]) != 2:
+    shape = np.shape(g.consts[b])  # leading axes all 1, no more than the activation's: one matrix, broadcast
+    if len(shape) != 2 and not (2 < len(shape) <= g.full_ndim(a) and math.prod(shape[:-2]) == 1):
         return _times_constants(g, a, np.asarray(g.consts[b]), outs[0], name)
-    g.append(Dense(derived(g, g.consts[b], op, lambda m: m.T)), [a], outs[0], name)
+    g.append(Dense(derived(g, g.consts[b], op, lambda m: m.reshape(m.shape[-2:]).T)), [a], outs[0], name)
 
 
 def _times_constants(g, x: str, const: np.ndarray, out: str, name: str) -> None:
