@@ -15,7 +15,7 @@ from ._torch_experts import dense_experts
 from ._torch_linalg import linalg_calls
 from ._torch_rewrites import functional_calls, onnx_symbolics, tensor_calls
 
-__all__ = ["export", "routing_hint"]
+__all__ = ["export", "routing_hint", "short_message"]
 
 MAX_UNFOLD_WINDOWS = 256
 """most windows of a ``Tensor.unfold`` that the export writes as slices (beyond: torch's own export of it)"""
@@ -44,7 +44,7 @@ def export(torch, onnx, model, x, opset: int, name: str):
         except Exception as exc:  # torch raises many types for an unexportable model
             hint = routing_hint(model, str(exc)) or _quantised_hint(model) or _constant_hint(str(exc))
             raise ValueError(f"torch model {name}: the ONNX export (traced on a batch of one sample) failed: "
-                             f"{type(exc).__name__}: {_message(str(exc))}{hint}") from None
+                             f"{type(exc).__name__}: {short_message(str(exc))}{hint}") from None
         exported = onnx.load(path)  # with the external data of a model past 2 GiB
         exact_initializers(onnx, exported, moved)
         return exported, routing
@@ -111,7 +111,7 @@ def _constant_hint(message: str) -> str:
             "nn.ModuleDict of the model, or detach the tensor)")
 
 
-def _message(text: str) -> str:
+def short_message(text: str) -> str:
     """torch's message without the IR graph, cause or tensor values it appends"""
     for marker in ("Torch IR graph at exception", "[Caused by"):
         text = text.split(marker)[0]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._torch_distinct import one_transpose
 from ._torch_experts import mark_routed
-from ._torch_export import DYNAMO_HINT, _message, export, routing_hint
+from ._torch_export import DYNAMO_HINT, export, routing_hint, short_message
 from ._torch_lookups import renormed_lookups
 from .model import Network
 from .onnx_import import network_from_onnx
@@ -82,7 +82,7 @@ def _export(model, x, ids: bool, name: str, torch, onnx) -> tuple:
             raise
         raise ValueError(f"torch model {name}: the example does not fit the model (example_input of shape "
                          f"{tuple(x.shape)}, {x.dtype}): the model's own forward pass (eval mode, no_grad) on its "
-                         f"first sample raises {type(failure).__name__}: {_message(str(failure))}") from None
+                         f"first sample raises {type(failure).__name__}: {short_message(str(failure))}") from None
     if not any(i.name == "input" for i in exported.graph.input):  # torch's exporter drops an input nothing reads
         raise ValueError(f"torch model {name}: its output does not depend on its input (the traced forward pass "
                          "reads no input value: it returns a constant, or computes from the input's shape only), so "
