@@ -116,7 +116,7 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
     header = columns(spec)
     kept, notes, stopped = _start(spec, output, points, notice)
     status = {pid: row["status"] for pid, row in kept.items()}
-    todo = [p for p in points if p.id not in status and stopped is None]
+    todo = [p for p in points if p.id not in status] if stopped is None else []  # a failed start runs nothing
     skipped = len(status)
     if progress is not None:
         progress(skipped, sum(s != "ok" for s in status.values()), len(points))
