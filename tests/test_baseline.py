@@ -447,7 +447,74 @@ def test_an_output_stationary_sentence_says_where_streamed_weights_go():
     config = Config(baseline=BaselineConfig(batch=1), workload=replace(Config().workload, in_features=1024,
                                                                         out_features=1024))
     lines = baseline_breakdown(config, 8, include_weight_load=False).assumptions
-    assert any("straight into a MAC's register, once per batch of 1 vectors" in a for a in lines)
+    assert any("straight into a MAC's register, once per vector" in a for a in lines)
     assert not any("read from on-chip memory once per vector" in a for a in lines)
     resident = baseline_breakdown(Config(), 8, include_weight_load=False).assumptions
     assert any("read from on-chip memory once per vector" in a for a in resident)
+
+
+# --- streamed output-stationary weights are staged on chip only where that is cheaper than DRAM ---
+
+def wide_layer(dram: str, batch: int) -> Config:
+    """4096 x 4096 int8 (16 MiB) on an 8 MiB SRAM at 45 nm (4.0 pJ/bit per access): the weights never fit."""
+    return Config(technology=TECH, workload=WorkloadConfig(in_features=4096, out_features=4096),
+                  baseline=BaselineConfig(sram_kib=8192.0, batch=batch, dram=dram))
+
+
+@pytest.mark.parametrize("dram", ["hbm2", "lpddr4", "ddr4"])
+def test_output_stationary_energy_per_vector_never_rises_with_batch(dram):
+    # staging a fetch costs DRAM + write per batch and a read per vector; fetching per vector costs DRAM per vector.
+    # HBM2 (3.9 pJ/bit) is cheaper than the 8 MiB SRAM's read: staging at batch 2 had cost 2x the batch-1 energy
+    energies = [baseline_breakdown(wide_layer(dram, batch), 32, include_weight_load=False).total_energy_pj
+                for batch in (1, 2, 3, 8, 16, 32, 64)]
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(energies, energies[1:])), energies
+    staged = baseline_traffic(wide_layer(dram, 16), 32, include_weight_load=False)
+    assert staged.weights_direct == (dram == "hbm2")  # an 8 MiB SRAM read (4.0 pJ/bit) is dearer than HBM2's
+
+
+def test_output_stationary_fetches_per_vector_where_staging_costs_more():
+    config = wide_layer("hbm2", 16)
+    t = baseline_traffic(config, 32, include_weight_load=False)
+    weight_bits = 4096 * 4096 * 8
+    assert not t.weights_fit and t.weights_direct and t.weight_fetches == 32
+    assert t.dram_weight_bits == 32 * weight_bits and t.sram_weight_read_bits == t.sram_weight_write_bits == 0
+    bd = baseline_breakdown(config, 32, include_weight_load=False)
+    assert bd.item_latency_ns == pytest.approx(bd.latency_ns / 32)  # each vector has its own fetch
+    assert any("would cost more energy than fetching it again" in a for a in bd.assumptions)
+    assert any("once per vector (32 fetches)" in a for a in bd.assumptions)
+
+
+# --- eDRAM: a bank is never smaller than its cells; a bank beyond the depth law's range is refused ---
+
+@pytest.mark.parametrize("node_nm", [22.0, 32.0, 65.0])
+def test_edram_area_never_falls_below_its_cells(node_nm):
+    from cimsim.cost.edram import EDRAM_CELL_AREA_UM2, EDRAM_CELL_NODE_NM
+    from cimsim.cost.technology import area_scale
+    tech = TechnologyConfig(node_nm=node_nm, vdd_v=0.9)
+    cell = EDRAM_CELL_AREA_UM2 * area_scale(EDRAM_CELL_NODE_NM, node_nm)
+    for kib in (64, 1024, 16384, 65536, 262144):
+        assert edram_area_um2(kib * 1024, tech) >= kib * 1024 * 8 * cell * (1 - 1e-12)
+    # 256 MiB at 32 nm: the depth law alone gave 0.025 um2/bit, below the 0.049 um2 cell
+    assert edram_area_um2(256 * 2**20, tech) == pytest.approx(256 * 2**23 * cell)
+
+
+def test_edram_banking_keeps_the_cells_area():
+    from cimsim.cost.edram import EDRAM_CELL_AREA_UM2, EDRAM_CELL_NODE_NM
+    from cimsim.cost.technology import area_scale
+    cells = DADIANNAO_BYTES * 8 * EDRAM_CELL_AREA_UM2 * area_scale(EDRAM_CELL_NODE_NM, 28.0)
+    areas = [onchip_memory(big_memory(onchip_memory="edram", onchip_banks=banks, dram="ddr4")).area_um2
+             for banks in (1, 8, 64, 576)]
+    assert areas[0] == pytest.approx(cells)  # one 36 MB bank: its cells (the depth law gave less, 9.5 mm2)
+    assert all(a >= cells * (1 - 1e-12) for a in areas) and areas == sorted(areas)
+
+
+def test_edram_bank_dearer_than_dram_is_refused_naming_the_field():
+    # 64 MiB in one bank at 32 nm: 17.8 pJ/bit under the depth law, more than LPDDR4's 14
+    config = Config(baseline=BaselineConfig(sram_kib=65536.0, onchip_memory="edram", dram="lpddr4"))
+    with pytest.raises(ConfigError) as err:
+        onchip_memory(config)
+    assert err.value.errors[0][0] == "baseline.onchip_banks"
+    with pytest.raises(ConfigError, match="onchip_banks"):
+        baseline_breakdown(config, 1, include_weight_load=False)
+    banked = replace(config, baseline=replace(config.baseline, onchip_banks=64))
+    assert onchip_memory(banked).read_pj_per_bit < 14.0

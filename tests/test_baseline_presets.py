@@ -276,3 +276,46 @@ def test_a_models_items_sharing_a_streamed_fetch_wait_for_their_batch(name, node
         base = price_model(preset(name, node_nm=node_nm, batch=8), model, items=32, chips=200, **options).baseline
         assert base.interval_ns == pytest.approx(base.latency_ns / 32, rel=1e-12)
         assert base.item_latency_ns == pytest.approx(base.interval_ns * (8 if streams else 1), rel=1e-12)
+
+
+# --- a preset is fixed hardware: its MAC array keeps its native width whatever the workload's operands ---
+
+@pytest.mark.parametrize("name", ["tpu-v1", "cpu"])
+def test_preset_mac_area_is_priced_at_its_native_operand_width(name):
+    areas = [baseline_breakdown(preset(name, bits=bits, size=1024), 1024, include_weight_load=False).area_um2
+             for bits in (4, 8, 16)]
+    # 4-bit operands had shrunk the TPU's MAC array (37.7 -> 13.7 mm2), 16-bit ones had grown it to 129 mm2
+    # while the quarter rate was also applied
+    for key in ("mac_units", "register_file"):
+        assert areas[0][key] == pytest.approx(areas[1][key]) and areas[2][key] == pytest.approx(areas[1][key])
+
+
+def test_preset_without_a_wide_rate_is_as_wide_as_the_operands_it_runs_at_full_rate():
+    # DaDianNao states no reduced 16-bit rate: its 4096 units run 16-bit operands at full rate, so they are 16 bits
+    eight, sixteen = (baseline_breakdown(preset("dadiannao", bits=bits), 1, include_weight_load=False)
+                      for bits in (8, 16))
+    assert sixteen.area_um2["mac_units"] > 2 * eight.area_um2["mac_units"]
+    assert sixteen.compute_ns == pytest.approx(eight.compute_ns)
+    # narrower operands do not shrink fixed hardware below its 8-bit units
+    four = baseline_breakdown(preset("dadiannao", bits=4), 1, include_weight_load=False)
+    assert four.area_um2 == pytest.approx(eight.area_um2)
+
+
+def test_a_baseline_of_fields_only_is_sized_to_the_workload():
+    def area(bits):
+        config = config_from_dict({"mapping": {"weight_bits": bits}, "dac": {"input_bits": bits}}, "t.toml")
+        return baseline_breakdown(config, 1, include_weight_load=False).area_um2["mac_units"]
+    assert area(4) < area(8) < area(16)
+
+
+def test_cpu_energy_per_vector_never_rises_with_batch_at_65_nm():
+    # 8192 x 8192 int8 streams through the 51 MiB SRAM (21.9 pJ/bit at 65 nm, 1.1 V > DDR4's 20.3): staging it
+    # for the batch had cost 11.0, 23.2, 13.3 mJ per vector at batch 1, 2, 16; now it is fetched per vector
+    def per_vector(batch):
+        config = config_from_dict({
+            "baseline": {"preset": "cpu", "batch": batch}, "technology": {"node_nm": 65.0, "vdd_v": 1.1},
+            "workload": {"in_features": 8192, "out_features": 8192}}, "t.toml")
+        return baseline_breakdown(config, 64, include_weight_load=True).total_energy_pj / 64
+    energies = [per_vector(batch) for batch in (1, 2, 16)]
+    assert energies[0] == pytest.approx(11.01e9, rel=1e-3)
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(energies, energies[1:]))

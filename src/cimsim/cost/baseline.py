@@ -1,53 +1,28 @@
-"""The von Neumann baseline: the same dense workload on a digital processor (docs/design.md section 4).
+"""The von Neumann baseline: the same dense workload on a digital processor (docs/design.md section 4; every rule
+in docs/cost_baseline.md).
 
-Shapes only, no numerics. The processor has P = ``macs_per_cycle`` MAC units at ``clock_ghz`` (P =
-``wide_macs_per_cycle`` when weights or inputs have more than 8 bits and that field is set), each with its own
-registers, one on-chip memory of ``sram_kib`` (SRAM or eDRAM, ``onchip_memory``, split into ``onchip_banks``
-banks) and a DRAM of kind ``dram``, all at the config's technology node and supply. Per vector of the layer
-(n_in inputs, n_out outputs), with B = ``batch`` vectors (a model or network prices each layer at ``batch`` x the
-vectors of one item: :mod:`cimsim.models.baseline`, :func:`cimsim.comparison.price_network`):
+Shapes only. P = ``macs_per_cycle`` MAC units at ``clock_ghz`` (``wide_macs_per_cycle`` above 8-bit operands when
+set), one on-chip memory of ``sram_kib`` (SRAM or eDRAM in ``onchip_banks`` banks; every access touches one bank)
+and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weight fetch (a model or network:
+``batch`` x an item's vectors). Dataflows, per vector of n_in inputs and n_out outputs:
 
-- ``output_stationary``: each unit owns one output and accumulates it in a register over all inputs;
-  per MAC it clocks its weight, input and accumulator registers once. P outputs of one vector are computed
-  at once, so each input is read from the on-chip memory once per group of P outputs (ceil(n_out / P) groups)
-  and broadcast; each weight is read from the on-chip memory once per vector (batching saves DRAM traffic,
-  not on-chip reads).
-- ``weight_stationary``: the units hold a tile of k = min(n_in, P) inputs x m = min(n_out, P // k) outputs
-  of weights; each weight is read into its register once per batch of B vectors and used for all of them.
-  Inputs of the tile are read once per vector and broadcast along its m outputs (ceil(n_out / m) output
-  tiles); the k products of an output are summed inside the array, and its partial sum leaves the array once
-  per input tile: with T = ceil(n_in / k) input tiles it is written to and read back from the on-chip memory
-  T - 1 times per vector before its final write. Per MAC the input and accumulator registers are clocked;
-  each weight register is written once per batch.
-- ``weight_streaming``: the weight-stationary tiling, but the weights are never kept on chip: every batch
-  fetches all of them from DRAM straight into the units' registers (a GPU serving a model far larger than its
-  caches, or a TPU's weight FIFO). ``include_weight_load`` does not apply: the weights are always fetched.
+- ``output_stationary``: each unit accumulates one output, clocking weight, input and accumulator registers per
+  MAC; each input is read once per group of P outputs, each weight once per vector.
+- ``weight_stationary``: the units hold k = min(n_in, P) inputs x m = min(n_out, P // k) outputs of weights, each
+  loaded once per batch; inputs are read once per output tile; partial sums are written out and read back
+  T - 1 times per output and vector (T = ceil(n_in / k)).
+- ``weight_streaming``: that tiling, but every batch fetches all weights from DRAM straight into the registers.
 
-Where the weights live:
+Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
+(with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic. Otherwise
+they stream from DRAM once per batch, straight into the registers with the weight-stationary tilings;
+``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), and does so only
+where that costs less energy than fetching the weights from DRAM for every vector (which it does otherwise), so
+the energy per vector never rises with the batch. Inputs are read from DRAM once; outputs written to it once.
 
-- they fit on chip when their bytes plus the inputs and outputs of one vector fit in the on-chip memory
-  (never with ``weight_streaming``). Then they are fetched from DRAM once (only with ``include_weight_load``),
-  written into the on-chip memory, and read from it as the dataflow says; a batch whose inputs and outputs do
-  not fit beside them runs in sub-batches of as many vectors as do (``weight_stationary`` registers reload per
-  sub-batch), so a larger batch never adds weight traffic;
-- they do not fit (or ``weight_streaming``): they stream from DRAM once per batch of B vectors. A fetch that
-  nothing reuses goes straight from DRAM into the MAC registers without being written into and read back from
-  the on-chip memory: always with ``weight_stationary`` and ``weight_streaming`` (the register holds the weight
-  for the whole batch), and with ``output_stationary`` when a batch holds one vector. ``output_stationary``
-  with more than one vector per batch stages each fetch in the on-chip memory (written once, read once per
-  vector), which is how it reuses it.
-
-Inputs are read from DRAM once and written on chip; outputs (``accumulator_bits`` wide) are written on chip,
-read back and written to DRAM once. Every on-chip access reads or writes one bank of ``sram_kib /
-onchip_banks`` (SRAM: :mod:`.memory`, eDRAM: :mod:`.edram`).
-
-Latency is a roofline: compute_ns = MACs / (P x clock_ghz) at full utilisation;
-memory_ns = max(DRAM bytes / DRAM bandwidth, on-chip bytes / on-chip bandwidth) (the two levels overlap);
-latency_ns = max(compute_ns, memory_ns). Leakage is not modelled.
-
-Energy (``energy_model``): ``components`` prices every event above (dynamic energy); ``board_power`` is the
-datasheet-level model of a GPU: ``board_power_w`` x latency, one component ``board_power``, with the
-components' figure kept in the assumptions as the dynamic view.
+Latency is a roofline: max(MACs / (P x clock_ghz), DRAM bytes / DRAM bandwidth, on-chip bytes / on-chip
+bandwidth). Energy (``energy_model``): ``components`` prices every event (dynamic energy, no leakage);
+``board_power`` is ``board_power_w`` x latency (a GPU's datasheet-level model).
 """
 
 from __future__ import annotations
@@ -64,7 +39,7 @@ from ..errors import ConfigError
 from ..mapping import Plan, plan_layer
 from .baseline_notes import baseline_assumptions, board_power_sentence
 from .digital import mac_area_um2, mac_energy_pj, register_area_um2_per_bit, register_file_energy_pj_per_bit
-from .edram import edram_area_um2, edram_energy_pj_per_bit
+from .edram import check_edram_bank, edram_area_um2, edram_energy_pj_per_bit
 from .memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
                      sram_write_energy_pj_per_bit)
 
@@ -159,6 +134,7 @@ def onchip_memory(config: Config) -> OnChipMemory:
     b, tech = config.baseline, config.technology
     bank_bytes = b.sram_kib * 1024 / b.onchip_banks
     if b.onchip_memory == MemoryTechnology.EDRAM:
+        check_edram_bank(bank_bytes, tech, dram_energy_pj_per_bit(b.dram), config.source)
         read = write = edram_energy_pj_per_bit(bank_bytes, tech)
         area = b.onchip_banks * edram_area_um2(bank_bytes, tech)
     else:
@@ -209,6 +185,14 @@ def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, vec
     return True, math.ceil(vectors / sub_batch)
 
 
+def _staging_pays(config: Config, vectors: int, batches: int) -> bool:
+    """Whether staging streamed weights on chip (per bit: one DRAM fetch and one write per batch, one read per
+    vector) costs less energy than fetching them from DRAM straight into the MAC registers for every vector."""
+    mem = onchip_memory(config)
+    dram_pj = dram_energy_pj_per_bit(config.baseline.dram)
+    return batches * (dram_pj + mem.write_pj_per_bit) + vectors * mem.read_pj_per_bit < vectors * dram_pj
+
+
 @checked_types
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
                      dram_activation_bits: int | None = None) -> BaselineTraffic:
@@ -229,11 +213,11 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     check_dram_capacity(config, weight_bits)
     in_bits_per_vector = n_in * plan.input_bits
     out_bits_per_vector = n_out * plan.accumulator_bits
-    per_batch = min(b.batch, vectors)
     weights_fit, batches = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector, vectors)
-    fetches = (1 if include_weight_load else 0) if weights_fit else batches
     stationary_tiles = b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING)
-    direct = not weights_fit and (stationary_tiles or per_batch == 1)
+    direct = not weights_fit and (stationary_tiles or not _staging_pays(config, vectors, batches))
+    fetches = ((1 if include_weight_load else 0) if weights_fit
+               else vectors if direct and not stationary_tiles else batches)
     input_reads, spills, weight_reads, register_bits = _dataflow_counts(b, plan, vectors, batches, direct)
     partial_sum_bits = vectors * n_out * spills * plan.accumulator_bits
 
@@ -285,12 +269,27 @@ def _component_energy_pj(config: Config, plan: Plan, t: BaselineTraffic, mem: On
     }
 
 
+NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS = 8, 32
+"""a preset's MAC unit, bits: operands as ``macs_per_cycle`` is stated ("up to 8 bits"), accumulator as TPU v1's
+(Jouppi et al., ISCA 2017, Sec. 2: 32-bit accumulators; int8 AVX2 and tensor cores also accumulate in int32)"""
+
+
+def _unit_bits(b: BaselineConfig, plan: Plan) -> tuple[int, int, int]:
+    """(weight, input, accumulator) bits one MAC unit is built for. A preset is fixed hardware: 8 x 8-bit units
+    with 32-bit accumulators, which run wider operands at ``wide_macs_per_cycle`` (or, without that rate, are as
+    wide as the operands they run at full rate); a baseline of fields only (no preset) is sized to the workload."""
+    used = plan.weight_bits, plan.input_bits, plan.accumulator_bits
+    if b.preset is None or (max(used[:2]) > NATIVE_OPERAND_BITS and b.wide_macs_per_cycle == 0):
+        return used
+    return NATIVE_OPERAND_BITS, NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS
+
+
 def _area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float]:
-    """Area, um2: the published die, else the MAC units, their registers and the on-chip memory."""
+    """Area, um2: the published die, else the MAC units (as :func:`_unit_bits` builds them), registers, memory."""
     b, tech = config.baseline, config.technology
     if b.die_area_mm2 is not None:
         return {"die": b.die_area_mm2 * 1e6}
-    w_bits, x_bits, acc_bits = plan.weight_bits, plan.input_bits, plan.accumulator_bits
+    w_bits, x_bits, acc_bits = _unit_bits(b, plan)
     return {
         "mac_units": b.macs_per_cycle * mac_area_um2(w_bits, x_bits, tech, acc_bits),
         "register_file": b.macs_per_cycle * (w_bits + x_bits + acc_bits) * register_area_um2_per_bit(tech),
@@ -333,6 +332,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         assumptions.append(board_power_sentence(config, latency_ns, sum(components.values())))
     else:
         energy_pj = components
+    shared = 1 if t.weight_fetches >= vectors else min(b.batch, vectors)  # vectors finishing with one fetch
     if b.die_area_mm2 is not None:
         assumptions.append(f"Area is the published die area, {b.die_area_mm2:g} mm2.")
     return Breakdown(
@@ -346,5 +346,5 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         macs=t.macs,
         assumptions=tuple(assumptions),
         # vectors sharing a streamed fetch finish together: one waits for its whole batch
-        item_latency_ns=None if t.weights_fit else latency_ns * min(b.batch, vectors) / vectors,
+        item_latency_ns=None if t.weights_fit else latency_ns * shared / vectors,
     )

@@ -17,14 +17,23 @@ _DATAFLOW_SENTENCES = {
     "output_stationary": "Output-stationary: each MAC clocks its weight, input and accumulator registers once; "
                          "every weight is read from on-chip memory once per vector.",
     "output_stationary_direct": "Output-stationary: each MAC clocks its weight, input and accumulator registers "
-                                "once; every weight comes from DRAM straight into a MAC's register, once per batch "
-                                "of {batch} vectors (nothing on chip would reuse it).",
+                                "once; every weight comes from DRAM straight into a MAC's register, once per vector "
+                                "({reason}).",
     "weight_stationary": "Weight-stationary: each weight is read into a MAC's register once per batch of {batch} "
                          "vectors; inputs are broadcast and partial sums leave the array once per input tile.",
     "weight_streaming": "Weight-streaming: no weight is kept on chip; each batch of {batch} vectors fetches every "
                         "weight from DRAM straight into a MAC's register; inputs are broadcast and partial sums leave "
                         "the array once per input tile.",
 }
+
+
+def _direct_reason(batch: int, t: BaselineTraffic) -> str:
+    """Why output-stationary weights stream straight into the registers: one vector per batch, or staging a fetch
+    on chip would cost more energy than fetching it again."""
+    if batch == 1 or t.weight_fetches <= 1:
+        return "nothing on chip would reuse it"
+    return (f"staging it on chip for a batch of {batch} would cost more energy than fetching it again for each "
+            "vector")
 
 
 def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str, include_weight_load: bool) -> str:
@@ -39,7 +48,9 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
               else f"do not fit in the {b.sram_kib:g} KiB {kind}")
     route = ("straight into the MAC registers (no on-chip weight traffic)" if t.weights_direct
              else f"through the {kind}, which keeps each fetch for the batch")
-    return (f"{shape} {reason}; they stream from DRAM once per batch of {b.batch} vectors "
+    per_fetch = 1 if t.weights_direct and b.dataflow == Dataflow.OUTPUT_STATIONARY else b.batch
+    every = "vector" if per_fetch == 1 else f"batch of {per_fetch} vectors"
+    return (f"{shape} {reason}; they stream from DRAM once per {every} "
             f"({t.weight_fetches} fetches), {route}.")
 
 
@@ -62,7 +73,7 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
         _DATAFLOW_SENTENCES["output_stationary_direct" if b.dataflow == "output_stationary" and t.weights_direct
-                            else b.dataflow].format(batch=b.batch),
+                            else b.dataflow].format(batch=b.batch, reason=_direct_reason(b.batch, t)),
         _weights_sentence(config, plan, t, kind, include_weight_load),
         f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
         + ("the workload's inputs read and outputs written once; activations between layers stay on chip."
