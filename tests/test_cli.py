@@ -382,3 +382,20 @@ def test_workers_a_run_cannot_use_are_refused_as_bad_input():
                   "--set", "simulation.batch_size=100", "--workers", "2")
     assert cell.exit_code == 2 and "device.read_noise_path = 'cell' draws its noise in order" in cell.output
     assert "(--workers, --scheduler)" in cell.output
+
+
+@pytest.mark.parametrize("args", [
+    ("run", "configs/default.toml", "--trials", "0"), ("bogus",), ("run",), ("macros", "--bogus"),
+    ("sweep", "configs/sweep-adc.toml", "--workers", "0"), ("compare", "configs/default.toml", "--trails", "2"),
+])
+def test_click_usage_errors_are_one_error_line(args):
+    """docs/robustness.md: exit 2 with one ``error:`` line per problem; click's own checks of arguments and
+    options, and an unknown command, had printed three lines of usage and 'Error: ...'"""
+    result = CliRunner().invoke(main, [*args])
+    assert result.exit_code == 2, result.output
+    assert len(result.output.splitlines()) == 1 and result.output.startswith("error: "), result.output
+
+
+def test_the_group_alone_still_shows_its_help():
+    result = CliRunner().invoke(main, [])
+    assert result.output.startswith("Usage: ") and "Commands:" in result.output

@@ -418,6 +418,20 @@ def test_cli_bad_usage_exits_2_with_a_clear_message(args, message):
     assert message in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("args", [
+    ("gpt2",), ("resnet50", "--kv-cache", "sram"), ("gpt2-small", "--chips", 2, "--reload-weights"),
+    ("gpt2-small", "--phase", "decode"), ("bert-base", "--seq-len", 1000), ("resnet50", "--phase", "both"),
+    ("resnet50", "--items", 0), ("resnet50", "--image-side", 16), ("resnet50", "--activation-products", "analog"),
+    ("resnet50", "--bogus"), (), ("resnet50", "-o", ROOT), ("resnet50", "--samples", ROOT / "none.npz"),
+])
+def test_cli_bad_usage_is_one_error_line(args):
+    """docs/models.md: 'exits 2 with one line saying what to set' (click had printed three lines of usage, then
+    'Error: ...'), click's own checks of the options too"""
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert len(result.output.splitlines()) == 1 and result.output.startswith("error: "), result.output
+
+
 def test_a_network_graph_priced_from_its_shapes():
     from cimsim.models.from_network import model_from_network
     from cimsim.network import load_network

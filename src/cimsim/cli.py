@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .cli_checks import check_not_inputs, check_outputs, compare_outputs, config_inputs, scheduler_address
-from .cli_guard import OutputPath, fail, guarded, interruptible
+from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible
 from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .cli_progress import Progress, SweepProgress, items_word
@@ -32,7 +32,7 @@ set_option = click.option("--set", "settings", multiple=True, metavar="FIELD=VAL
                           help="Override a config field, e.g. --set adc.bits=6 (repeatable).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cimsim-emulator")
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an error instead of one message.")
 def main(debug):

@@ -13,7 +13,7 @@ import click
 from .atomic import check_writable
 from .errors import ConfigError
 
-__all__ = ["guarded", "fail", "OutputPath", "interruptible"]
+__all__ = ["guarded", "fail", "OutputPath", "interruptible", "OneLineErrors", "OneLineGroup"]
 
 
 def fail(exc: Exception, code: int) -> None:
@@ -83,6 +83,38 @@ def interruptible(fn):
             sys.exit(130)
 
     return wrapper
+
+
+class _OneLine:
+    """Bad input to a command (click's own checks of its arguments and options, the UsageErrors the command
+    raises, an unknown command) as one ``error:`` line and exit 2, as a bad config is (click had printed three lines
+    of usage and 'Error: ...'); a group called with nothing still shows its help."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            fail(RuntimeError(exc.format_message()), 2)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            fail(RuntimeError(exc.format_message()), 2)
+
+
+class OneLineErrors(_OneLine, click.Command):
+    """A command whose bad input is one ``error:`` line and exit 2 (:class:`_OneLine`)."""
+
+
+class OneLineGroup(_OneLine, click.Group):
+    """A group whose commands (and the group itself: an unknown command) say bad input in one ``error:`` line."""
+
+    command_class = OneLineErrors
 
 
 class OutputPath(click.Path):

@@ -8,7 +8,7 @@ import io
 import click
 
 from .cli_checks import check_not_inputs
-from .cli_guard import OutputPath, fail, guarded
+from .cli_guard import OneLineErrors, OutputPath, fail, guarded
 
 __all__ = ["macros_command", "cases_csv"]
 
@@ -28,7 +28,7 @@ def cases_csv(cases) -> str:
     return out.getvalue()
 
 
-@click.command("macros")
+@click.command("macros", cls=OneLineErrors)
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=OutputPath(dir_okay=False), help="Write the Markdown report here, not stdout.")
 @click.option("--csv", "csv_path", type=OutputPath(dir_okay=False), help="Also write every case as CSV here.")

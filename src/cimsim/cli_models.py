@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from .cli_checks import check_not_inputs
-from .cli_guard import OutputPath, guarded
+from .cli_guard import OneLineErrors, OutputPath, guarded
 
 __all__ = ["price_model_command"]
 
 
-@click.command("price-model")
+@click.command("price-model", cls=OneLineErrors)
 @click.argument("model_name", metavar="MODEL")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Design to price it on (default: the rram-default preset, the hardware of configs/default.toml).")
