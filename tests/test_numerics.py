@@ -943,3 +943,120 @@ def test_an_all_zero_input_or_weight_row_reads_zero_on_noisy_devices(per_output)
     y = xbar.mvm(x)
     assert not y[4].any()
     assert not y[:, 2].any() if per_output else not y.any()  # the row's (the tensor's) scale is 0
+
+
+# ---- the offset encoding's shared reference column and the kT/C noise of a whole column --------------------------
+def offset_reference_config(path, accumulation="none", sigma=0.01):
+    """offset encoding subtracted in the analog domain: 5-bit weights in 3 slices of 2 bits (+ 3 reference columns),
+    4 outputs per 16-column array, 6 outputs on 2 arrays; 1-bit unsigned inputs, 8 rows read at once"""
+    cfg = make_config(weight_bits=5, bits_per_cell=2, rows=8, rows_per_read=8, in_features=8, out_features=6,
+                      encoding="offset", accumulation=accumulation, dac=("bit_serial", "unsigned"), input_bits=1)
+    return dataclasses.replace(cfg, device=dataclasses.replace(cfg.device, read_noise_sigma=sigma,
+                                                                read_noise_path=path))
+
+
+@pytest.mark.parametrize("accumulation", ["none", "slices"])
+@pytest.mark.parametrize("path", ["output", "cell"])
+def test_an_analog_reference_column_is_read_once_for_all_outputs_of_its_array(path, accumulation):
+    """With analog subtraction every output of an array subtracts the same reference column (one per slice), whose
+    read noise is one draw per read: a converted column's noise variance is sigma**2 x 2 x (sum of its squared
+    slice weights) x sum_i x_i**2, half of it shared with the other columns of its array (and slice), none with
+    another array's (each had been drawn for each output: covariance 0 in the same array)"""
+    xbar = programmed(offset_reference_config(path, accumulation), np.zeros((6, 8)))
+    p, n_cols = xbar.plan, xbar.layer.col_w.size
+    assert p.outputs_per_array == 4 and p.n_slices == 3
+    planes, _, row_sq, _, _ = xbar._prepare(np.ones((6000, 8)))
+    sums = xbar._noisy_sums(planes.reshape(-1, 8), row_sq, 0, purpose=1)[:, :n_cols]
+    noise = sums - sums.mean(axis=0)  # every read the same vector: the exact sums are the mean
+    squares = (1 + 16 + 256) if accumulation == "slices" else 1
+    var = (0.01 * p.max_level) ** 2 * 2 * squares * 8
+    outputs = np.tile(np.arange(6), n_cols // 6)  # the converted columns: (slice,) output
+    slices = np.repeat(np.arange(n_cols // 6), 6)
+    same = (outputs[:, None] // 4 == outputs[None, :] // 4) & (slices[:, None] == slices[None, :])
+    want = np.where(same, var / 2, 0.0) + np.eye(n_cols) * var / 2
+    cov = noise.T @ noise / len(noise)
+    np.testing.assert_allclose(cov, want, atol=0.06 * var)  # 6000 draws: std of each entry below 1.9 % of var
+
+
+@pytest.mark.parametrize("path", ["output", "cell"])
+def test_analog_and_digital_subtraction_of_an_offset_reference_give_outputs_of_one_law(path):
+    """An output at the offset level read 4000 times: its variance is the closed form sigma**2 x 2 x sum_i x_i**2
+    x (x scale x w scale)**2, and two outputs of one array correlate 0.5 (the shared reference column), with the
+    reference subtracted in the analog domain as after the ADC (corr had been 0 and var(y1 - y2) twice var(y1))"""
+    from cimsim.config import with_overrides
+
+    cfg = with_overrides(offset_reference_config(path, sigma=0.05), {
+        "array.rows": 32, "array.cols": 64, "array.rows_per_read": 32, "device.bits_per_cell": 4,
+        "mapping.weight_bits": 4, "dac.input_bits": 4, "dac.mode": "parallel", "workload.in_features": 32,
+        "workload.out_features": 3})
+    w = np.zeros((3, 32))
+    w[:, 0] = 1.0  # outputs 1 and 2 hold the offset level in every cell
+    x = np.zeros((4000, 32))
+    x[:, 2:] = 1.0
+    want = (0.05 * 15) ** 2 * 2 * 30 * 15 ** 2 / (15 * 7) ** 2  # sigma levels, 30 inputs of code 15, 1/15 x 1/7
+    for subtraction in ("analog", "digital"):
+        y = programmed(with_overrides(cfg, {"mapping.subtraction": subtraction}), w).mvm(x)
+        assert y[:, 1].var() == pytest.approx(want, rel=0.1)  # 4000 draws: std of the estimate 2.2 %
+        assert np.corrcoef(y[:, 1], y[:, 2])[0, 1] == pytest.approx(0.5, abs=0.07)
+
+
+def test_shared_read_noise_kernel_matches_numpy():
+    """add_read_noise with shared columns adds std (z[c] + z[n_cols + shared[c]]) / sqrt(2), z the normals of each
+    read's stream, and the same first n_cols normals as without"""
+    batch, n_cols, first = 5, 6, 3
+    shared = np.array([0, 0, 1, 1, 2, 0], dtype=np.int64)
+    std = np.random.default_rng(2).uniform(0.0, 2.0, 2 * batch)
+    std[3] = 0.0
+    key = np.uint64(13579)
+    sums = np.zeros((2 * batch, n_cols))
+    _kernels.add_read_noise(sums, batch, 2, n_cols, std, key, first, shared)
+    z, block = np.empty(n_cols + 3), np.empty(n_cols + 3, dtype=np.uint64)
+    for p in range(2):
+        for b in range(batch):
+            _kernels.fill_normals(np.uint64(_kernels._stream(key, first + b, p)), z, block)
+            want = std[p * batch + b] * np.sqrt(0.5) * (z[:n_cols] + z[n_cols + shared])
+            np.testing.assert_allclose(sums[p * batch + b], want, rtol=1e-14, atol=1e-15)
+    assert (sums[3] == 0).all()
+
+
+def test_shared_reference_noise_does_not_depend_on_the_worker_threads_or_the_batch_split(monkeypatch):
+    from cimsim.config import with_overrides
+    from cimsim.numerics import set_worker_threads, threads
+
+    monkeypatch.setattr(threads, "SPLIT_MIN_S", 0.0)
+    monkeypatch.setattr(threads, "PIECE_BYTES", 1)
+    cfg = with_overrides(offset_reference_config("output"), {"dac.mode": "parallel", "dac.input_bits": 4})
+    w, x = data(cfg, batch=500)
+    runs = []
+    try:
+        for workers, chunk in ((1, 2048), (2, 2048), (2, 37)):
+            set_worker_threads(workers)
+            runs.append(programmed(with_overrides(cfg, {"simulation.batch_size": chunk}), w).mvm(x))
+    finally:
+        set_worker_threads(threads.USABLE_CORES)
+    for y in runs[1:]:
+        np.testing.assert_array_equal(runs[0], y)
+
+
+@pytest.mark.parametrize("rows_per_read", [32, 8])
+def test_ktc_noise_counts_every_cell_of_the_column_whatever_rows_the_layer_uses(rows_per_read):
+    """kT/C noise follows the capacitance of the column read, the array's rows per conversion (or per read where
+    narrower): a 40-input layer on 32-row arrays (8 rows of the second) draws what it does padded with 24 zero rows
+    (it had been sqrt(40 / 64) as much over 8 rows: std 0.0356 for 0.0451)"""
+    xbars = []
+    for n_in in (40, 64):
+        cfg = dataclasses.replace(
+            make_config(rows=32, rows_per_read=rows_per_read, in_features=n_in, out_features=1, weight_bits=2,
+                        bits_per_cell=1, dac=("parallel", "unsigned"), input_bits=2),
+            array=ArrayConfig(rows=32, cols=32, rows_per_read=rows_per_read, family="charge", cell_capacitance_ff=1.0))
+        xbars.append(programmed(cfg, np.ones((1, n_in))))
+    p = xbars[0].plan
+    n = p.rows_per_conversion
+    assert n == rows_per_read
+    want = np.sqrt(1.380649e-23 * 300.0 / (n * 1e-15)) * n * p.max_plane_code * p.max_level / p.read_voltage_v
+    np.testing.assert_allclose(xbars[0]._ktc_std, want, rtol=1e-12)
+    np.testing.assert_allclose(xbars[1]._ktc_std, want, rtol=1e-12)
+    planes, _, row_sq, _, _ = xbars[0]._prepare(np.zeros((20000, 40)))
+    last = len(p.conversion_groups()) - 1  # the second array's 8 rows
+    noise = xbars[0]._noisy_sums(planes.reshape(-1, 40), row_sq, last, purpose=1)[:, :xbars[0].layer.col_w.size]
+    assert noise.var() == pytest.approx(xbars[0].layer.noise_weight * want ** 2, rel=0.04)

@@ -136,18 +136,34 @@ def _stream(noise_key, vector, plane):
     return _mix(noise_key ^ _mix(np.uint64(vector) * np.uint64(0x100000001B3) + np.uint64(plane)))
 
 
+_HALF_SQRT = np.sqrt(0.5)
+"""sqrt(1 / 2): the std of each half of a noise variance split in two"""
+
+
 @njit(**THREADED)
-def add_read_noise(sums, batch, n_planes, n_cols, noise_std, noise_key, first_vector):
-    """sums[p * batch + b, c] += noise_std[p * batch + b] * z, z the draws :func:`adc_accumulate` would make."""
-    z = np.empty(n_cols)
-    block = np.empty(n_cols, dtype=np.uint64)
+def add_read_noise(sums, batch, n_planes, n_cols, noise_std, noise_key, first_vector, shared=None):
+    """sums[p * batch + b, c] += noise_std[p * batch + b] * z[c], z the normals of the read's stream (the draws
+    :func:`adc_accumulate` would make).
+
+    ``shared`` (int64 per column, from 0): column c subtracts shared column shared[c], read once for every column
+    naming it; half of each column's noise variance is its own (z[c] / sqrt(2)), half that shared column's
+    (z[n_cols + shared[c]] / sqrt(2), normal number n_cols + shared[c] of the same stream).
+    """
+    n_shared = 0 if shared is None else shared.max() + 1
+    z = np.empty(n_cols + n_shared)
+    block = np.empty(n_cols + n_shared, dtype=np.uint64)
     for b in range(batch):
         for p in range(n_planes):
             row = p * batch + b
             if noise_std[row] > 0.0:
                 fill_normals(_stream(noise_key, first_vector + b, p), z, block)
-                for c in range(n_cols):
-                    sums[row, c] += noise_std[row] * z[c]
+                if shared is None:
+                    for c in range(n_cols):
+                        sums[row, c] += noise_std[row] * z[c]
+                else:
+                    half = noise_std[row] * _HALF_SQRT
+                    for c in range(n_cols):
+                        sums[row, c] += half * (z[c] + z[n_cols + shared[c]])
 
 
 @njit(**INLINE)

@@ -33,6 +33,7 @@ from .checks import check_unsigned, checked_config, checked_inputs, finite_matri
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
 from .encoding import (_quantize_inputs, accumulate_planes, fixed_input_max, prepare_planes, unshifted,
                        with_normal_rows)
+from .layout import shared_references
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from .products import PRODUCT_ROWS, group_sums
 from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer, row_level_fractions
@@ -81,6 +82,7 @@ class Crossbar:
         self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
         self._row_seconds: float | None = None  # a row's time on one thread, last measured (threads.share_rows)
         self._ktc_std = ktc_noise_std(self.plan, config.array.cell_capacitance_ff)
+        self._slice_refs, self._col_refs = shared_references(self.plan) or (None, None)
         self.reset_counts()
 
     # ---- programming --------------------------------------------------------------------------
@@ -142,7 +144,7 @@ class Crossbar:
     def _cell_noise(self, sums: np.ndarray, x: np.ndarray) -> None:
         """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks)."""
         add_cell_noise(sums, x, self.config.device.read_noise_sigma * self.plan.max_level, self.layer.noise_cells,
-                       self.layer.col_w.size, self.layer.combine, self._read_rng)
+                       self.layer.col_w.size, self.layer.combine, self._read_rng, self._slice_refs)
 
     def _noisy_sums(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, purpose: int) -> np.ndarray:
         """Column sums of one conversion group for every plane row with their read noise (float64), as the ADCs see
@@ -151,9 +153,9 @@ class Crossbar:
         sums = group_sums(planes2d, [True], group, start, stop, self.layer.matrix, self._integer, 0,
                           self.layer.exact_sums).astype(np.float64)  # the plane rows numbered as one batch
         if self._output_noise:
-            batch = planes2d.shape[0] // self.plan.n_planes
-            _kernels.add_read_noise(sums, batch, self.plan.n_planes, self.layer.col_w.size,
-                                    self._noise_std(row_sq[group], group), self._noise_key(group, purpose), 0)
+            _kernels.add_read_noise(sums, len(sums) // self.plan.n_planes, self.plan.n_planes, self.layer.col_w.size,
+                                    self._noise_std(row_sq[group], group), self._noise_key(group, purpose), 0,
+                                    self._col_refs)
         if self._cell_noise_path:  # as in _rows: drawn cell by cell, on top of any kT/C noise
             self._cell_noise(sums, planes2d[:, start:stop])
         return sums
@@ -161,14 +163,12 @@ class Crossbar:
     @property
     def _output_noise(self) -> bool:
         """noise drawn at the column outputs: output-path read noise or kT/C noise"""
-        device = self.config.device
-        output_noise = device.read_noise_sigma > 0 and device.read_noise_path == ReadNoisePath.OUTPUT
-        return output_noise or bool(self._ktc_std.any())
+        dev = self.config.device
+        return bool(self._ktc_std.any()) or (dev.read_noise_sigma > 0 and dev.read_noise_path == ReadNoisePath.OUTPUT)
 
     @property
     def _cell_noise_path(self) -> bool:
-        device = self.config.device
-        return device.read_noise_sigma > 0 and device.read_noise_path == ReadNoisePath.CELL
+        return self.config.device.read_noise_sigma > 0 and self.config.device.read_noise_path == ReadNoisePath.CELL
 
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
         """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in, or one vector).
@@ -273,12 +273,13 @@ class Crossbar:
             if self._cell_noise_path:
                 self._cell_noise(sums, planes2d[:, start:stop])
             noise_std, plane_w = (self._noise_std(row_sq[g], g) if self._output_noise else empty), p.plane_weights
-            if p.plane_accumulation:  # noise on every read, then one conversion of the weighted sum
-                sums = sums.astype(np.float64)
+            if p.plane_accumulation or (self._output_noise and self._col_refs is not None):  # noise, then convert
+                sums, std, noise_std = sums.astype(np.float64), noise_std, empty  # (ADC kernel: unshared noise)
                 if self._output_noise:
-                    _kernels.add_read_noise(sums, batch, p.n_planes, self.layer.col_w.size, noise_std,
-                                            self._noise_key(g, 0), first_vector)
-                sums, noise_std, plane_w = accumulate_planes(self.plan, sums), empty, _ONE_PLANE
+                    _kernels.add_read_noise(sums, batch, p.n_planes, self.layer.col_w.size, std,
+                                            self._noise_key(g, 0), first_vector, self._col_refs)
+                if p.plane_accumulation:  # one conversion of the weighted sum
+                    sums, plane_w = accumulate_planes(self.plan, sums), _ONE_PLANE
             last = g == len(groups) - 1
             clipped += _kernels.adc_accumulate(
                 sums, batch, plane_w, self.layer.n_blocks, p.out_features,

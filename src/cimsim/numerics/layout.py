@@ -24,7 +24,7 @@ from ..argcheck import checked_types
 from ..config.modes import SignedEncoding
 from ..mapping import Plan
 
-__all__ = ["Layout", "layout"]
+__all__ = ["Layout", "layout", "shared_references"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,25 @@ def _summed_slices(lay: Layout) -> Layout:
     return Layout(lay.targets, lay.phys_tile, lay.pos, lay.neg, col_w, col_t, col_tile, combine, lay.adder_levels)
 
 
+@checked_types
+def shared_references(plan: Plan) -> tuple[np.ndarray, np.ndarray] | None:
+    """(an offset encoding's reference cells subtracted in the analog domain) the reference column each per-slice
+    column (slice, output) subtracts, and the one each converted column subtracts (with slice accumulation the
+    tile's slices summed as its data slices are), numbered from 0: one column, hence one read-noise draw per read,
+    shared by every output of its array. None where no reference cells are subtracted before the ADC."""
+    p = plan
+    if not (p.signed_encoding == SignedEncoding.OFFSET and p.analog_subtraction and p.reference_cols > 0):
+        return None
+    per_slice = _reference_of(p).ravel()
+    return per_slice, (np.arange(p.out_features) // p.outputs_per_array if p.slice_accumulation else per_slice)
+
+
+def _reference_of(plan: Plan) -> np.ndarray:
+    """the reference column (tile x slices + slice, from 0) of every (slice, output) of an offset layout"""
+    out_tile = np.arange(plan.out_features) // plan.outputs_per_array
+    return out_tile[None, :] * plan.n_slices + np.arange(plan.n_slices)[:, None]
+
+
 def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout:
     p = plan
     n_in, n_out, n_s = p.in_features, p.out_features, p.n_slices
@@ -107,7 +126,7 @@ def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout
         cells = p.reference_cols > 0  # else the adders form the reference: no cells hold it
         targets, adder_levels = (np.hstack([data, refs]), None) if cells else (data, np.ascontiguousarray(refs))
         phys_tile = np.concatenate([data_tile, np.repeat(tiles, n_s)]) if cells else data_tile
-        ref_index = n_data + out_tile[None, :] * n_s + np.arange(n_s)[:, None]  # (slice, out)
+        ref_index = n_data + _reference_of(p)  # (slice, out)
         ref_w, ref_t, ref_tile = np.tile(-pow2, p.col_tiles), np.repeat(-(tiles + 1), n_s), np.repeat(tiles, n_s)
     else:
         targets, phys_tile = data, data_tile

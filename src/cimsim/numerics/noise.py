@@ -29,10 +29,11 @@ def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
     A column of N cells of capacitance C shares its charge: V_col = V_read S / (N c_max l_max) for the sum S
     (input code x level), and the sampled voltage has variance kT / (N C). Hence sigma_S = sqrt(kT / (N C))
     x N c_max l_max / V_read, per converted column (x sqrt(2) for an analog difference of two columns is
-    applied with the cells per conversion).
+    applied with the cells per conversion). N is the array's rows per conversion (``Plan.rows_per_conversion``),
+    every cell of the column, whether the layer uses its row or not (as the ADC's range, :func:`.max_sum`).
     """
     p = plan
-    rows = np.array([stop - start for start, stop in p.conversion_groups()], dtype=np.float64)
+    rows = np.full(len(p.conversion_groups()), float(p.rows_per_conversion))  # a column's cells, used or not
     if p.family != ArrayFamily.CHARGE:
         return np.zeros(rows.size)
     cap_f = rows * cell_capacitance_ff * 1e-15
@@ -59,13 +60,20 @@ def output_noise_std(sigma_level: float, noise_weight: float, row_sq: np.ndarray
 
 
 def add_cell_noise(sums: np.ndarray, x: np.ndarray, sigma_level: float, cells_per_conversion: int, n_cols: int,
-                   combine: np.ndarray | None, rng: np.random.Generator) -> None:
+                   combine: np.ndarray | None, rng: np.random.Generator, shared: np.ndarray | None = None) -> None:
     """Add read noise drawn cell by cell on every read (the slow, obvious path, for checks) to the first ``n_cols``
-    sums of each row of ``sums``: a pair's two cells subtract, summed slice columns add with ``combine``'s weights."""
+    sums of each row of ``sums``: a pair's two cells subtract, summed slice columns add with ``combine``'s weights.
+    ``shared`` (per slice column, from 0): the pair's second cells are those of a reference column shared by every
+    slice column naming it (one draw per cell and read), not a column of their own."""
     per_slice = n_cols if combine is None else combine.shape[0]
+    n_shared = 0 if shared is None else int(shared.max()) + 1
     for row in range(x.shape[0]):
-        cells = rng.standard_normal((cells_per_conversion, x.shape[1], per_slice))
-        noise = cells[0] - cells[1] if cells_per_conversion == 2 else cells[0]
+        if shared is None:
+            cells = rng.standard_normal((cells_per_conversion, x.shape[1], per_slice))
+            noise = cells[0] - cells[1] if cells_per_conversion == 2 else cells[0]
+        else:
+            cells = rng.standard_normal((x.shape[1], per_slice + n_shared))
+            noise = cells[:, :per_slice] - cells[:, per_slice + shared]
         if combine is not None:  # each slice column's cells, summed with its weight
             noise = noise @ combine
         sums[row, :n_cols] += sigma_level * (x[row].astype(np.float64) @ noise)
