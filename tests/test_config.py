@@ -39,7 +39,7 @@ CONSISTENCY_FIELDS = {
     "adc.enob", "adc.bits", "array.digital_adders", "array.chain_register_rows", "array.cell_access",
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
     "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", "chip.tile_buffer_kib",
-    "array.wire_resistance_ohm",
+    "array.wire_resistance_ohm", "device.drift_nu", "device.drift_nu_sigma", "device.program_verify_tolerance",
     *CONDITIONAL_FIELDS,
 }
 
@@ -764,6 +764,8 @@ def consistent_dicts(draw) -> dict:
     baseline["onchip_banks"] = draw(st.integers(1, min(1 << 20, max(1, int(baseline["sram_kib"])))))  # banks >= 1 KiB
     if baseline["energy_model"] == "board_power" and baseline["board_power_w"] is None:
         baseline["board_power_w"] = 300.0
+    if array["family"] in ("charge", "current"):  # SRAM cells: no drift nor program-and-verify (test_families)
+        device.update(drift_nu=0.0, drift_nu_sigma=0.0, program_verify_tolerance=None)
     device.pop("preset")
     baseline.pop("preset")
     if adc["range"] != "calibrated":  # fields that would not apply are refused (tested by the cross-field checks)

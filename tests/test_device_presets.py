@@ -145,3 +145,15 @@ def test_sram_is_a_binary_exact_cell():
     assert (sram.bits_per_cell, sram.g_min_us) == (1, 0.0)
     assert sram.program_sigma == sram.read_noise_sigma == sram.drift_nu == 0.0
     assert sram.stuck_at_gmin_rate == sram.stuck_at_gmax_rate == 0.0
+
+
+def test_the_pcm_drift_clips_hold_from_the_levels_stated():
+    """sigma_nu = -0.0125 ln g_T - 0.0059 reaches its clip 0.008 at g_T = exp(-1.112) = 0.329 (the file and
+    docs/devices.md had said 0.42); mu_nu reaches 0.049 at exp(-1.587) = 0.205"""
+    sigma_from = math.exp(-(0.008 + 0.0059) / 0.0125)
+    mean_from = math.exp(-(0.049 - 0.0244) / 0.0155)
+    assert round(sigma_from, 2) == 0.33 and round(mean_from, 1) == 0.2
+    text = (DEVICES / "pcm.toml").read_text()
+    assert "0.008 for g_T >= 0.33" in text and "0.049 for g_T >= 0.2" in text and "0.42" not in text
+    doc = (DEVICES.parents[3] / "docs" / "devices.md").read_text()
+    assert "exact for g_T ≥ 0.33" in doc and "0.42" not in doc

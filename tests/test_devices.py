@@ -70,6 +70,36 @@ def test_program_and_verify_truncates_the_error_and_counts_the_writes():
     assert e.var() == pytest.approx(truncated.var(), rel=0.02)
 
 
+@pytest.mark.parametrize("max_writes", [100, 3])
+def test_verify_reads_the_conductance_a_cell_holds_clipped_at_zero(max_writes):
+    """With g_min = 0 a cell targeted at 0 that draws a negative error holds 0 S, on target: it verifies when its
+    error is at most the tolerance, P = Phi(tol / sigma) per write, mean writes (1 - (1 - P)**M) / P (M the most);
+    a mid-range cell needs |error| within it, P = 2 Phi(tol / sigma) - 1. Verifying the unclipped error had taken
+    6.32 writes at target 0 (sigma 0.05, tol 0.01, M 100) against the 1.73 of Phi(0.2)."""
+    sigma, tol, n = 0.05, 0.01, 100_000
+    dev = device(g_min_us=0.0, g_max_us=40.0, bits_per_cell=7, program_sigma=sigma, program_verify_tolerance=tol,
+                 program_verify_max_writes=max_writes)
+    for level, p in ((0, stats.norm.cdf(tol / sigma)), (64, 2 * stats.norm.cdf(tol / sigma) - 1)):
+        cells = program_cells(np.full(n, level), 0.0, 127, dev, np.random.default_rng(0))
+        expected = (1 - (1 - p) ** max_writes) / p
+        writes_std = np.sqrt(1 - p) / p  # of the geometric number of writes (an upper bound when capped)
+        assert within(cells.writes / n, expected, writes_std, n), (level, cells.writes / n, expected)
+        assert (level + cells.deviation >= 0).all()  # no conductance below 0 S
+
+
+def test_a_stuck_cell_keeps_its_stuck_conductance_as_the_others_drift():
+    """A cell stuck at g_max had drifted with the rest: 0.63 g_max at t / t0 = 100, nu = 0.1."""
+    dev = device(g_min_us=0.0, g_max_us=10.0, bits_per_cell=2, stuck_at_gmax_rate=0.2, drift_nu=0.1,
+                 drift_t0_s=20.0, drift_time_s=2000.0)
+    t = targets(seed=7)
+    cells = program_cells(t, 0.0, 3, dev, np.random.default_rng(0))
+    held = t + cells.deviation
+    stuck = cells.drift_factor == 1
+    assert stuck.mean() == pytest.approx(0.2, abs=0.01)
+    assert (held[stuck] == 3).all()  # g_max, undrifted
+    np.testing.assert_allclose(held[~stuck], t[~stuck] * 100.0 ** -0.1)
+
+
 def test_stuck_cells_have_the_stated_rates_and_values():
     r, max_level = 0.2, 3
     t = targets()

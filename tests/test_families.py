@@ -386,3 +386,35 @@ def test_a_digital_arrays_offset_reference_holds_no_cells(subtraction):
     assert counts.cell_activity == float(input_bits @ weight_bits)
     cells = 100 * sum(plan.used_cols(plan.outputs_of_col_tile(t)) for t in range(plan.col_tiles))
     assert xbar.conductances_us.size == cells == xbar.programming_counts.cell_writes
+
+
+def test_a_digital_array_refuses_every_non_ideal_device_field():
+    """drift_nu_sigma had been missing from the list: a digital array, documented exact, drifted (error 0.46 at
+    sigma 0.2, 1e6 s)"""
+    digital = {"array.family": "digital", "dac.mode": "bit_serial", "device.g_min_us": 0.0,
+               "mapping.signed_encoding": "offset", "mapping.subtraction": "digital"}
+    assert with_overrides(BASE, digital).array.family == "digital"
+    for name in ("program_sigma", "read_noise_sigma", "drift_nu", "drift_nu_sigma", "stuck_at_gmin_rate",
+                 "stuck_at_gmax_rate"):
+        with pytest.raises(ConfigError) as err:
+            with_overrides(BASE, {**digital, f"device.{name}": 0.01})
+        assert "array.family" in err.value.fields and f"device.{name} > 0" in str(err.value)
+
+
+@pytest.mark.parametrize("family", ["charge", "current"])
+def test_sram_cells_of_an_analog_array_take_no_drift_nor_program_and_verify(family):
+    """a charge array had drifted (error 0.66 at nu 0.1, 1e6 s): its SRAM bits and capacitors hold no programmed
+    conductance; nor does a rewrite change their mismatch. Their mismatch, read noise and stuck bits stay."""
+    for name in ("drift_nu", "drift_nu_sigma"):
+        with pytest.raises(ConfigError) as err:
+            with_overrides(BASE, {"array.family": family, f"device.{name}": 0.1, "device.drift_time_s": 1e6})
+        assert err.value.fields == [f"device.{name}"] and "hold no programmed conductance" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        with_overrides(BASE, {"array.family": family, "device.program_sigma": 0.05,
+                              "device.program_verify_tolerance": 0.01})
+    assert err.value.fields == ["device.program_verify_tolerance"] and f'"{family}" has SRAM cells' in str(err.value)
+    kept = {"device.program_sigma": 0.05, "device.read_noise_sigma": 0.02, "device.stuck_at_gmax_rate": 0.01}
+    assert with_overrides(BASE, {"array.family": family, **kept}).device.program_sigma == 0.05
+    resistive = with_overrides(BASE, {"device.drift_nu": 0.1, "device.program_sigma": 0.05,
+                                      "device.program_verify_tolerance": 0.01})
+    assert resistive.device.drift_nu == 0.1

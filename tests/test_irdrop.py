@@ -259,3 +259,11 @@ def test_the_exact_solve_stays_within_the_bound_up_to_the_limit():
     g = np.random.default_rng(0).uniform(1, 10, (8, 6))
     geff = effective_conductance(g * 1e13, 1.0)  # r G 1e-6 up to 1e8
     assert np.isfinite(geff).all() and 0 < geff.min() and geff.max() <= 1e6 / 2
+
+
+@pytest.mark.parametrize("exact", ["no", 0, None])
+def test_the_solve_choice_must_be_a_bool(exact):
+    """exact="no" had run the exact solve (a string's truth value)"""
+    with pytest.raises(ValueError, match="exact must be True or False; got"):
+        column_currents_ua(np.ones((2, 3)), np.ones(2), 1.0, exact=exact)
+    assert column_currents_ua(np.ones((2, 3)), np.ones(2), 1.0, exact=np.bool_(False)).shape == (3,)

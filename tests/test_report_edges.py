@@ -155,3 +155,15 @@ def test_pareto_reads_numbers_as_a_sweep_writes_them(tmp_path, cell):
     assert [r["point_id"] for r in points] == ["a"] and len(notes) == 1
     with pytest.raises(TypeError, match="notice must be a callable taking a str, or None; got str"):
         pareto_front(read_table(table), "energy_pj", "area_mm2", notice="quiet")
+
+
+def test_the_report_names_drift_from_its_spread_alone():
+    """the ideal preset with drift_nu_sigma 0.2 had read "no device error: ideal levels" (drift was named only
+    with a mean drift_nu)"""
+    from cimsim.report import _device
+
+    ideal = config_from_dict({"device": {"preset": "ideal", "drift_nu_sigma": 0.2, "drift_time_s": 1e6}}).device
+    assert _device(ideal) == 'device preset "ideal" (drift nu 0 +/- 0.2 after 1e+06 s)'
+    pcm = config_from_dict({"device": {"preset": "pcm"}}).device
+    assert "drift nu 0.049 +/- 0.008 after 3600 s" in _device(pcm)
+    assert "no device error" in _device(config_from_dict({"device": {"preset": "ideal"}}).device)

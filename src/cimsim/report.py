@@ -6,7 +6,7 @@ import math
 
 from .argcheck import checked_types, markdown_cell
 from .breakdown import Breakdown
-from .comparison import MACRO_COMPONENTS, Comparison
+from .comparison import MACRO_COMPONENTS, Comparison, macro_macs
 from .config.checks import binary_inputs
 from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
 from .cost import cim_parameters, pricing_table, trust
@@ -138,7 +138,8 @@ def _device(dev) -> str:
     errors = [e for e in errors if e]
     stuck = dev.stuck_at_gmin_rate + dev.stuck_at_gmax_rate
     extra = [f"stuck cells {stuck:g} of the cells" if stuck else "",
-             f"drift nu {dev.drift_nu:g} after {dev.drift_time_s:g} s" if dev.drift_nu else "",
+             f"drift nu {dev.drift_nu:g} +/- {dev.drift_nu_sigma:g} after {dev.drift_time_s:g} s"
+             if dev.drift_nu or dev.drift_nu_sigma else "",
              f"I-V nonlinearity I(V)/I(V/2) = {dev.iv_nonlinearity:g}" if dev.iv_nonlinearity != 2 else ""]
     parts = ([f"{', '.join(errors)} of g_max - g_min"] if errors else []) + [e for e in extra if e]
     preset = f"device preset \"{dev.preset}\"" if dev.preset else f"device \"{dev.name}\""
@@ -292,9 +293,10 @@ def run_text(results: tuple[Result, ...], cim: Breakdown) -> str:
 
 
 def _macro_tops_per_w(b: Breakdown) -> float:
-    """TOPS/W of the macro alone (the figure papers quote): arrays and converters, no buffers, DRAM, NoC."""
+    """TOPS/W of the macro alone (the figure papers quote): arrays and converters, no buffers, DRAM, NoC, and the
+    MACs the arrays did (not a vector unit's activation products)."""
     macro_pj = sum(v for k, v in b.energy_pj.items() if k in MACRO_COMPONENTS)
-    return 2 * b.macs / macro_pj if macro_pj else 0.0
+    return 2 * macro_macs(b) / macro_pj if macro_pj else 0.0
 
 
 def dominant_component(b: Breakdown, result: Result | None, item: str) -> str:

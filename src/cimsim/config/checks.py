@@ -13,6 +13,7 @@ from .modes import (
     Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, EnergyModel,
     InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind,
 )
+from .conditional import NON_IDEAL_FIELDS, sram_cell_errors
 from .schema import AdcConfig, BaselineConfig, Config, DacConfig, DeviceConfig
 
 __all__ = ["check_consistency", "baseline_errors", "device_errors", "stored_weight_bits", "input_magnitude_bits",
@@ -245,7 +246,7 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
     """Combinations the compute family cannot do: a digital array has no analog inputs or ADC; only it has adders
     (a cell chain, with its pipeline registers); only resistive cells have an access choice."""
     array, dac, adc = config.array, config.dac, config.adc
-    errors = []
+    errors = sram_cell_errors(config)
     if array.chain_register_rows > 0 and array.digital_adders != DigitalAdders.CELL_CHAIN:
         errors.append(("array.chain_register_rows", "'array.chain_register_rows' applies to a cell chain: it needs "
                                                     "'array.digital_adders' = \"cell_chain\""))
@@ -281,8 +282,7 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
         errors.append(("dac.signed_inputs", "'dac.signed_inputs' = \"bipolar\" drives +/- row voltages; "
                                             "'array.family' = \"digital\" takes \"two_phase\", "
                                             "\"twos_complement\" or \"unsigned\" inputs"))
-    noisy = [name for name in ("program_sigma", "read_noise_sigma", "drift_nu", "stuck_at_gmin_rate",
-                               "stuck_at_gmax_rate") if getattr(config.device, name) > 0]
+    noisy = [name for name in NON_IDEAL_FIELDS if getattr(config.device, name) > 0]
     if noisy or array.wire_resistance_ohm > 0:
         errors.append(("array.family", "'array.family' = \"digital\" computes exactly; it cannot take analog "
                                        "non-idealities (" + ", ".join(

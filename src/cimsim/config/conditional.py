@@ -1,5 +1,5 @@
 """Fields that apply only in some settings, and the stated ones a configuration would ignore (refused: a user who
-states a field means it to change something)."""
+states a field means it to change something); the device non-idealities an array family's cells cannot have."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ import dataclasses
 from .modes import AdcRange, ArrayFamily, EnergyModel, InputRange, WorkloadKind
 from .schema import SECTIONS, Config
 
-__all__ = ["DENSE_FIELDS", "CONDITIONAL_FIELDS", "unused_stated_fields"]
+__all__ = ["DENSE_FIELDS", "CONDITIONAL_FIELDS", "NON_IDEAL_FIELDS", "unused_stated_fields", "sram_cell_errors"]
+
+NON_IDEAL_FIELDS = ("program_sigma", "read_noise_sigma", "drift_nu", "drift_nu_sigma", "stuck_at_gmin_rate",
+                    "stuck_at_gmax_rate")
+"""the [device] fields that make a cell non-ideal when above 0 (a digital array, which computes exactly, refuses
+each of them)"""
 
 
 DENSE_FIELDS = ("workload.in_features", "workload.out_features", "workload.weights", "workload.inputs")
@@ -64,3 +69,22 @@ _DEFAULTS = {f"{section}.{f.name}": f.default for section, cls in SECTIONS.items
 def _value(config: Config, field: str):
     section, _, name = field.partition(".")
     return getattr(getattr(config, section), name)
+
+
+def sram_cell_errors(config: Config) -> list[tuple[str, str]]:
+    """What the SRAM cells of an analog array (charge or current family) cannot have, refused however set (a
+    preset's value too): conductance drift, of resistive memory (a latch, its capacitor or transistor hold no
+    programmed conductance), and program-and-verify (a rewritten bit keeps its capacitor's or transistor's mismatch,
+    its programming error). Their mismatch (program_sigma), read noise and stuck bits stay."""
+    family, device = config.array.family, config.device
+    if family not in (ArrayFamily.CHARGE, ArrayFamily.CURRENT):
+        return []
+    cells = f"'array.family' = \"{family}\" has SRAM cells"
+    errors = [(f"device.{name}", f"'device.{name}' ({getattr(device, name):g}) sets conductance drift, of resistive "
+                                 f"cells (PCM); {cells}, which hold no programmed conductance to drift (set it to 0)")
+              for name in ("drift_nu", "drift_nu_sigma") if getattr(device, name) > 0]
+    if device.program_verify_tolerance is not None:
+        errors.append(("device.program_verify_tolerance", f"'device.program_verify_tolerance' rewrites a cell until "
+                                                          f"it holds its target; {cells}, whose mismatch a rewrite "
+                                                          "does not change (leave it out)"))
+    return errors

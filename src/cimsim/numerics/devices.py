@@ -7,12 +7,14 @@ of every cell from that ideal (level units, float64): zero for an ideal device, 
 Models (each drawn once per programming, in a fixed order from the generator given):
 
 - programming error: Gaussian, sigma = program_sigma x (g_max - g_min) ("absolute") or x the target
-  conductance ("proportional"); with program-and-verify a cell is rewritten (a fresh draw) while
-  |error| > tolerance x (g_max - g_min), at most program_verify_max_writes writes;
+  conductance ("proportional"), clipped where the cell would fall below 0 S (a conductance cannot go negative);
+  with program-and-verify a cell is rewritten (a fresh draw) while the error it holds (clipped) exceeds
+  tolerance x (g_max - g_min) in magnitude, at most program_verify_max_writes writes;
 - stuck cells: a fraction stuck at g_min, another at g_max, whatever was programmed (drawn after the programming
   error); with program-and-verify a stuck cell takes one write when its stuck level is within tolerance of its
   target, else program_verify_max_writes (it never verifies);
-- drift: G(t) = G_programmed x (t / t0) ** -nu, nu ~ N(drift_nu, drift_nu_sigma) per cell, clipped at 0.
+- drift: G(t) = G_programmed x (t / t0) ** -nu, nu ~ N(drift_nu, drift_nu_sigma) per cell, clipped at 0; a stuck
+  cell keeps its stuck conductance (nu is drawn for every cell all the same, so the draws do not depend on it).
 """
 
 from __future__ import annotations
@@ -48,11 +50,12 @@ class ProgrammedCells:
 
 def _programming_error(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
-    """Error of each programmed cell (level units) and the writes each took (None: one each, no verify)."""
+    """Error each programmed cell holds (level units, clipped at conductance 0: what a verify read sees) and the
+    writes each took (None: one each, no verify)."""
     if device.program_sigma == 0:
         return np.zeros(target.shape), None
     sigma = device.program_sigma * (max_level if device.program_error == ProgramError.ABSOLUTE else target + r)
-    error = sigma * rng.standard_normal(target.shape)
+    error = np.maximum(sigma * rng.standard_normal(target.shape), -(target + r))
     if device.program_verify_tolerance is None:
         return error, None
     tolerance = device.program_verify_tolerance * max_level
@@ -64,13 +67,14 @@ def _programming_error(target: np.ndarray, r: float, max_level: int, device: Dev
             break
         writes[retry] += 1
         sig = sigma if np.isscalar(sigma) else sigma[retry]
-        error[retry] = sig * rng.standard_normal(n)
+        error[retry] = np.maximum(sig * rng.standard_normal(n), -(target[retry] + r))
     return error, writes
 
 
 def _stuck(target: np.ndarray, r: float, max_level: int, device: DeviceConfig, programmed: np.ndarray,
-           writes: np.ndarray | None, rng: np.random.Generator) -> tuple[np.ndarray, int]:
-    """``programmed`` with the stuck cells at g_min or g_max (level units), and the writes spent on all cells.
+           writes: np.ndarray | None, rng: np.random.Generator) -> tuple[np.ndarray, int, np.ndarray]:
+    """``programmed`` with the stuck cells at g_min or g_max (level units), the writes spent on all cells and
+    which cells are stuck.
 
     With program-and-verify a stuck cell verifies at once when its stuck level is within tolerance of its target,
     else it takes program_verify_max_writes writes (it never verifies)."""
@@ -78,13 +82,13 @@ def _stuck(target: np.ndarray, r: float, max_level: int, device: DeviceConfig, p
     low = u < device.stuck_at_gmin_rate
     high = (u >= device.stuck_at_gmin_rate) & (u < device.stuck_at_gmin_rate + device.stuck_at_gmax_rate)
     programmed = np.where(high, max_level + r, np.where(low, r, programmed))
-    if device.program_verify_tolerance is None:
-        return programmed, target.size
     stuck = low | high
+    if device.program_verify_tolerance is None:
+        return programmed, target.size, stuck
     held = np.where(high, max_level, 0)[stuck]  # the stuck level above g_min
     missed = np.abs(held - target[stuck]) > device.program_verify_tolerance * max_level
     free = int((~stuck).sum()) if writes is None else int(writes[~stuck].sum(dtype=np.int64))
-    return programmed, free + int(np.where(missed, device.program_verify_max_writes, 1).sum(dtype=np.int64))
+    return programmed, free + int(np.where(missed, device.program_verify_max_writes, 1).sum(dtype=np.int64)), stuck
 
 
 @checked_types
@@ -98,16 +102,18 @@ def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceCo
             or device.drift_nu_sigma):  # ideal cells hold their targets: no draws, no arithmetic over every cell
         return ProgrammedCells(np.zeros(target.shape), np.ones(()), target.size, at_target=True)
     error, cell_writes = _programming_error(target, r, max_level, device, rng)
-    programmed = target + r + error
+    programmed = target + r + error  # at or above 0: the error is clipped where the conductance would be negative
     writes = target.size if cell_writes is None else int(cell_writes.sum(dtype=np.int64))
+    stuck = None
     if device.stuck_at_gmin_rate or device.stuck_at_gmax_rate:
-        programmed, writes = _stuck(target, r, max_level, device, programmed, cell_writes, rng)
+        programmed, writes, stuck = _stuck(target, r, max_level, device, programmed, cell_writes, rng)
     factor = np.ones(())
     if device.drift_nu or device.drift_nu_sigma:
         nu = np.maximum(0.0, device.drift_nu + device.drift_nu_sigma * rng.standard_normal(target.shape))
         factor = (device.drift_time_s / device.drift_t0_s) ** -nu
-    programmed = np.maximum(programmed, 0.0) * factor  # a conductance cannot go negative
-    return ProgrammedCells(programmed - (target + r), factor, writes)
+        if stuck is not None:  # a stuck cell holds its stuck conductance: it does not drift
+            factor = np.where(stuck, 1.0, factor)
+    return ProgrammedCells(programmed * factor - (target + r), factor, writes)
 
 
 def _checked_device(device: DeviceConfig) -> DeviceConfig:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..argcheck import check_real, checked_types
+from ..argcheck import check_bool, check_real, checked_types
 from ..mapping import Plan
 
 __all__ = ["effective_conductance", "effective_conductance_approx", "column_currents_ua", "layer_effective_conductance"]
@@ -167,8 +167,8 @@ def column_currents_ua(g_us, v_row_v, wire_resistance_ohm: float, *, exact: bool
         raise ValueError(f"v_row_v must have shape ({g.shape[0]},) or (batch, {g.shape[0]}); got {v.shape}")
     if not np.all(np.isfinite(v)):
         raise ValueError("v_row_v must be finite; it holds NaN or inf")
-    geff = (effective_conductance if exact else effective_conductance_approx)(g, wire_resistance_ohm)
-    return v.astype(np.float64) @ geff
+    solve = effective_conductance if check_bool("exact", exact) else effective_conductance_approx
+    return v.astype(np.float64) @ solve(g, wire_resistance_ohm)
 
 
 @checked_types
@@ -179,7 +179,7 @@ def layer_effective_conductance(g_us: np.ndarray, phys_tile: np.ndarray, plan: P
     Array (row tile, column tile) holds that tile's rows and its physical columns (``phys_tile`` == tile) in
     layout order, the first column nearest the row drivers; rows not driven in a read are held at 0 V.
     """
-    solve = effective_conductance if exact else effective_conductance_approx
+    solve = effective_conductance if check_bool("exact", exact) else effective_conductance_approx
     seen = np.empty_like(g_us)
     for tile in range(plan.col_tiles):
         cols = np.flatnonzero(phys_tile == tile)
