@@ -114,6 +114,23 @@ def test_balancing_greedy_by_hand():
     assert map_stages(config, _stages(config, 1)).copies == (1, 2, 3)
 
 
+@pytest.mark.parametrize("dram_vectors, copies", [(5.0, [1, 1, 1]), (2.5, [1, 1, 2]), (1.5, [1, 2, 3])])
+def test_balancing_keeps_only_copies_that_lower_the_interval(dram_vectors, copies):
+    """DRAM bounds the interval at ``dram_vectors`` vector times: balancing adds copies (1, 2, 4 vectors: the slowest
+    first, through a tie) only until the interval reaches that bound, though the 9 tiles have room for more"""
+    plain, items = isaac_like(arrays_per_tile=1, tiles=9), 8
+    stages = _stages(plain, items)
+    vector_ns = chip_breakdown(plain, stages, items).stages[0].interval_ns
+    bits = sum(s.counts.dram_read_bits + s.counts.dram_write_bits for s in stages) / items
+    baseline = dataclasses.replace(plain.baseline, dram_bandwidth_gbps=bits / (8.0 * dram_vectors * vector_ns))
+    config = dataclasses.replace(plain, baseline=baseline, chip=ChipConfig(arrays_per_tile=1, tiles=9,
+                                                                            balance="replicate"))
+    b = chip_breakdown(config, stages, items)
+    assert [s.copies for s in b.stages] == copies
+    assert b.interval_ns == pytest.approx(max(dram_vectors, 4.0 / copies[2]) * vector_ns)
+    assert map_stages(config, stages, items=items).copies == tuple(copies)
+
+
 def test_dense_layer_is_one_stage_and_replication_shortens_its_interval():
     config = isaac_like()
     plan = plan_layer(config)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cimsim.analytic import analytic_counts
-from cimsim.comparison import price_network
+from cimsim.comparison import MACRO_COMPONENTS, price_network
 from cimsim.config import Config
 from cimsim.cost.memory import dram_energy_pj_per_bit
 from cimsim.cost.vector_unit import vector_unit
@@ -18,7 +18,7 @@ from cimsim.mapping import plan_layer
 from cimsim.models import price_model
 from cimsim.models.from_network import model_from_network
 from cimsim.models.pricing import DEFAULT_VECTOR_LANES
-from cimsim.network import Dense, Network, ReLU
+from cimsim.network import ActivationMatMul, Dense, Network, ReLU, Softmax, Transpose
 
 WIDTH, LAYERS, SAMPLES = 64, 4, 10
 
@@ -77,6 +77,22 @@ def test_a_vector_unit_with_work_is_held_by_both_sides_and_leaks_on_the_chip():
     assert cim.latency_ns > chip.latency_ns
     assert cim.leakage_uw == pytest.approx(chip.leakage_uw + unit.leakage_uw, rel=1e-12)
     assert "leakage" not in base.energy_pj
+
+
+def test_the_macro_alone_counts_only_the_products_its_arrays_did():
+    """one-head self-attention: its two activation products run on the vector unit; the system's MACs count them (as
+    the baseline's do), the macro's TOPS/W must not (digits-vit had shown 6.99 TOPS/W for its arrays' 6.22)"""
+    from cimsim.report import _macro_tops_per_w
+
+    rng, d = np.random.default_rng(0), 6
+    w = [rng.standard_normal((d, d)) for _ in range(4)]
+    net = Network((Dense(w[0]), Dense(w[1]), Dense(w[2]), Transpose((1, 0)), ActivationMatMul(), Softmax(-1),
+                   ActivationMatMul(), Dense(w[3])), (4, d), ((0,), (0,), (0,), (2,), (1, 4), (5,), (6, 3), (7,)))
+    (cim, base), arrays = both(Config(), net), both(Config(), net, with_network=False)[0]
+    assert cim.macs == arrays.macs + SAMPLES * 2 * 4 * 4 * d == base.macs  # Q K^T and A V: 4 x 4 x 6 each
+    assert cim.array_macs == arrays.macs and arrays.array_macs == arrays.macs
+    macro_pj = sum(v for k, v in cim.energy_pj.items() if k in MACRO_COMPONENTS)
+    assert _macro_tops_per_w(cim) == pytest.approx(2.0 * arrays.macs / macro_pj)
 
 
 @pytest.mark.parametrize("name", ["digits-mlp.toml", "default.toml"])

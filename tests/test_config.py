@@ -303,7 +303,6 @@ def test_one_bit_signed_inputs_are_binary_with_a_bipolar_dac_only(tmp_path):
     ({"dac": {"mode": "bit_serial", "bits_per_read": 2}}, "dac.bits_per_read"),
     ({"dac": {"mode": "sliced", "bits_per_read": 8, "input_bits": 8}}, "dac.bits_per_read"),
     ({"dac": {"input_bits": 1}}, "dac.input_bits"),
-    ({"technology": {"node_nm": 7, "vdd_v": 1.5}}, "technology.vdd_v"),
     ({"dac": {"input_bits": 1, "mode": "bit_serial", "signed_inputs": "twos_complement"}}, "dac.input_bits"),
     ({"array": {"family": "digital"}, "adc": {"accumulation": "planes"}}, "adc.accumulation"),
     ({"array": {"family": "digital"}, "dac": {"encoding": "pulse_width"}}, "dac.encoding"),

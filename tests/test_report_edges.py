@@ -167,3 +167,24 @@ def test_the_report_names_drift_from_its_spread_alone():
     pcm = config_from_dict({"device": {"preset": "pcm"}}).device
     assert "drift nu 0.049 +/- 0.008 after 3600 s" in _device(pcm)
     assert "no device error" in _device(config_from_dict({"device": {"preset": "ideal"}}).device)
+
+
+def test_the_macros_tops_per_w_counts_only_the_arrays_products_in_every_report():
+    """a vector unit's activation products are in the system's MACs but not the macro's: report.json's and the
+    table's macro TOPS/W had counted them (digits-vit: 6.99 TOPS/W for its arrays' 6.22)"""
+    from dataclasses import replace
+    from pathlib import Path
+
+    import cimsim
+    from cimsim.report import comparison_markdown
+    from cimsim.report_json import comparison_dict
+
+    comp = cimsim.compare(Path(__file__).parents[1] / "configs" / "default.toml", {"workload.vectors": 32})
+    arrays_macs = comp.cim.macs
+    cim = replace(comp.cim, vector_unit_macs=arrays_macs, macs=2 * arrays_macs)
+    want = 2.0 * arrays_macs / comp.macro_energy_pj
+    with_unit = replace(comp, cim=cim)
+    assert comparison_dict(with_unit)["macro"]["tops_per_w"] == pytest.approx(want)
+    text = comparison_markdown(with_unit)
+    assert f"| TOPS/W, macro alone (arrays and converters) | {want:.4g} |" in text
+    assert f"pJ ({want:.4g} TOPS/W)." in text  # the sentence under the table says the same

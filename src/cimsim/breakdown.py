@@ -64,6 +64,8 @@ class Breakdown:
     """steady-state time between successive workload items, nanoseconds"""
     stages: tuple[StageTime, ...] = field(default=())
     """the pipeline stages (CIM: one per layer)"""
+    vector_unit_macs: int = 0
+    """of ``macs``, the activation products a vector unit beside the arrays ran (a network's attention)"""
 
     def __post_init__(self) -> None:
         per_item = self.latency_ns / self.mvms if self.mvms > 0 else 0.0
@@ -73,6 +75,11 @@ class Breakdown:
                 object.__setattr__(self, name, per_item)
             elif not value >= 0.0:
                 raise ValueError(f"{name} must be >= 0 ns; got {value!r}")
+
+    @property
+    def array_macs(self) -> int:
+        """multiply-accumulates the arrays did (``macs`` less the vector unit's): the macro's TOPS/W counts these"""
+        return self.macs - self.vector_unit_macs
 
     @property
     def total_energy_pj(self) -> float:

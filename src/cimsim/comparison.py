@@ -38,16 +38,12 @@ from .workload import input_blocks, load_weights
 __all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_from_shapes", "MACRO_COMPONENTS"]
 
 
-
 @checked_types
 def gains(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
     """baseline / CIM for energy, latency and EDP; CIM / baseline for throughput: > 1 means CIM wins."""
-    return {
-        "energy": baseline.total_energy_pj / cim.total_energy_pj,
-        "latency": baseline.latency_ns / cim.latency_ns,
-        "throughput": cim.throughput_items_per_s / baseline.throughput_items_per_s,
-        "edp": baseline.edp_pj_ns / cim.edp_pj_ns,
-    }
+    return {"energy": baseline.total_energy_pj / cim.total_energy_pj, "latency": baseline.latency_ns / cim.latency_ns,
+            "throughput": cim.throughput_items_per_s / baseline.throughput_items_per_s,
+            "edp": baseline.edp_pj_ns / cim.edp_pj_ns}
 
 
 @dataclass(frozen=True, repr=False)
@@ -163,8 +159,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     a transposed convolution (``MatrixShape.tap_fraction`` below 1) counts the MACs of its taps that meet input
     values, and the baseline runs that share of its vectors (:func:`cimsim.cost.routing.real_runs`).
     """
-    stages, bases, blocks, streamed = [], [], {}, False
-    last = len(layers) - 1
+    stages, bases, blocks, streamed, last = [], [], {}, False, len(layers) - 1
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
     weight_bits = sum(p.in_features * p.out_features // s.groups * p.weight_bits for (p, _), s in zip(layers, shapes))
@@ -189,8 +184,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
             bases += [repeated(b, weight) for b in blocks[key]]
     cim = chip_breakdown(config, stages, samples, name=config.name)
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
-    lines = _shape_notes(shapes)
-    cim, base = (replace(b, assumptions=b.assumptions + lines) for b in (cim, base))
+    cim, base = (replace(b, assumptions=b.assumptions + _shape_notes(shapes)) for b in (cim, base))
     if too_big:
         base = replace(base, assumptions=base.assumptions + (
             f"The network's static weights ({weight_bits / 8192:.4g} KiB): those a layer keeps on chip {RUN_FETCH}.",))
@@ -242,10 +236,8 @@ def _baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight
     the ``io_bits`` that cross the DRAM interface), not as its block-diagonal matrix (groups times the MACs and
     weights)."""
     first = baseline_breakdown(block, vectors, include_weight_load=include_weight_load, dram_activation_bits=io_bits)
-    if groups == 1:
-        return [first]
-    rest = baseline_breakdown(block, vectors, include_weight_load=include_weight_load, dram_activation_bits=0)
-    return [first] + [rest] * (groups - 1)
+    return [first] + ([baseline_breakdown(block, vectors, include_weight_load=include_weight_load,
+                                          dram_activation_bits=0)] * (groups - 1) if groups > 1 else [])
 
 
 def _with_vector_unit(config: Config, network: Network, samples: int, cim: Breakdown,
@@ -262,7 +254,6 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     if not cycles:  # neither side has digital work (the baseline's is a part of the chip's)
         return cim, base
     vec_ns = unit.time_ns(cycles)
-    item = cim.item_latency_ns + vec_ns
     # never faster than the chip's own interval (its DRAM bound); the unit a stage of its own or after the crossbars
     interval = max(cim.interval_ns, vec_ns if config.chip.pipeline == Pipeline.LAYER else cim.stages_ns + vec_ns)
     # the chip's latency (programming, the DRAM bound kept) and the time the unit adds to the items' path
@@ -280,17 +271,16 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     energy = {**cim.energy_pj, "vector_unit": samples * pj}
     energy["leakage"] = (cim.leakage_uw + unit.leakage_uw) * latency * 1e-3  # the chip's and the unit's; uW x ns = fJ
     activation_macs = samples * sum(op.macs_per_item for op in model.of_type(MatrixOp) if not op.static)
-    cim = replace(cim, energy_pj=energy, area_um2={**cim.area_um2, "vector_unit": unit.area_um2},
-                  macs=cim.macs + activation_macs,  # the network's products, as the baseline and a model count them
-                  latency_ns=latency, compute_ns=min(latency, cim.compute_ns + samples * vec_ns),
-                  item_latency_ns=item, interval_ns=interval, assumptions=cim.assumptions + (line,))
+    cim = replace(cim, vector_unit_macs=activation_macs, energy_pj=energy,
+                  area_um2={**cim.area_um2, "vector_unit": unit.area_um2}, macs=cim.macs + activation_macs,
+                  latency_ns=latency, compute_ns=min(latency, cim.compute_ns + samples * vec_ns), interval_ns=interval,
+                  item_latency_ns=cim.item_latency_ns + vec_ns, assumptions=cim.assumptions + (line,))
     base = in_sequence([base, *_activation_products(config, model, samples)], base.name, samples,
                        shared_hardware=True)
-    base_ns = base.latency_ns + samples * base_vec_ns
     base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * base_pj, samples * base_vec_ns)
     base_area = base.area_um2 if not base_cycles or config.baseline.die_area_mm2 is not None else {
         **base.area_um2, "vector_unit": base_unit.area_um2}  # a unit with work; a published die holds its own
-    base = replace(base, energy_pj=base_energy, area_um2=base_area, latency_ns=base_ns,
+    base = replace(base, energy_pj=base_energy, area_um2=base_area, latency_ns=base.latency_ns + samples * base_vec_ns,
                    compute_ns=base.compute_ns + samples * base_vec_ns, item_latency_ns=None, interval_ns=None,
                    assumptions=base.assumptions + (line,))
     return cim, base
@@ -300,13 +290,9 @@ def _activation_products(config: Config, model, samples: int) -> list[Breakdown]
     """The baseline's activation x activation products (attention's Q K^T, A V) of ``samples`` items, as matrix
     products on its MAC units (:mod:`cimsim.models.baseline` prices them so): each item's own operands, its
     vectors sharing their reads (a batch of items: ``baseline.batch`` x the vectors of one)."""
-    parts = []
-    for op in model.of_type(MatrixOp):
-        if not op.static:
-            layer = product_config(config, op.in_features, op.out_features, op.vectors_per_item)
-            parts.append(repeated(baseline_breakdown(layer, op.vectors_per_item, include_weight_load=False,
-                                                     dram_activation_bits=0), samples * op.groups))
-    return parts
+    return [repeated(baseline_breakdown(product_config(config, op.in_features, op.out_features, op.vectors_per_item),
+                                        op.vectors_per_item, include_weight_load=False, dram_activation_bits=0),
+                     samples * op.groups) for op in model.of_type(MatrixOp) if not op.static]
 
 
 @checked_types
@@ -345,6 +331,5 @@ def compare(config: Config, progress: Callable[[int], None] | None = None, *, wo
     ``workers`` processes or the Dask cluster at ``scheduler``, results identical to one process; ``data``: in-memory
     arrays as :func:`cimsim.trials.run_trials` takes them)."""
     runs = run_trials(config, progress, workers=workers, scheduler=scheduler, **data)
-    cim, baseline = price(config, runs[0], include_weight_load=False)
-    cim_load, baseline_load = price(config, runs[0], include_weight_load=True)
-    return Comparison(runs, cim, baseline, cim_load, baseline_load)
+    return Comparison(runs, *price(config, runs[0], include_weight_load=False),
+                      *price(config, runs[0], include_weight_load=True))

@@ -6,7 +6,7 @@ import math
 
 from .argcheck import checked_types, markdown_cell
 from .breakdown import Breakdown
-from .comparison import MACRO_COMPONENTS, Comparison, macro_macs
+from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
 from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
 from .cost import cim_parameters, pricing_table, trust
@@ -241,7 +241,7 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         trust.area_range_line(comp.cim.area_mm2, comp.cim.tops_per_mm2, comp.area_range),
         "",
         f"The CIM macro alone (arrays and converters: {', '.join(MACRO_COMPONENTS)}) spends "
-        f"{comp.macro_energy_pj:.4g} pJ ({2.0 * comp.cim.macs / comp.macro_energy_pj:.4g} TOPS/W).",
+        f"{comp.macro_energy_pj:.4g} pJ ({2.0 * comp.cim.array_macs / comp.macro_energy_pj:.4g} TOPS/W).",
         "",
         "### Where the time goes",
         "",
@@ -296,7 +296,7 @@ def _macro_tops_per_w(b: Breakdown) -> float:
     """TOPS/W of the macro alone (the figure papers quote): arrays and converters, no buffers, DRAM, NoC, and the
     MACs the arrays did (not a vector unit's activation products)."""
     macro_pj = sum(v for k, v in b.energy_pj.items() if k in MACRO_COMPONENTS)
-    return 2 * macro_macs(b) / macro_pj if macro_pj else 0.0
+    return 2 * b.array_macs / macro_pj if macro_pj else 0.0
 
 
 def dominant_component(b: Breakdown, result: Result | None, item: str) -> str:

@@ -141,7 +141,7 @@ def comparison_dict(comp: Comparison) -> dict:
         "area_range": comp.area_range,
         "validation": trust.family_record(comp.run.config),
         "macro": {"energy_pj": comp.macro_energy_pj, "components": list(MACRO_COMPONENTS),
-                  "tops_per_w": 2.0 * comp.cim.macs / comp.macro_energy_pj if comp.macro_energy_pj else None},
+                  "tops_per_w": 2.0 * comp.cim.array_macs / comp.macro_energy_pj if comp.macro_energy_pj else None},
         "including_weight_load": {"cim": comp.cim_with_load.as_dict(), "baseline": comp.baseline_with_load.as_dict(),
                                   "gain": comp.gain_with_load},
         "counts": counts.as_dict(),

@@ -42,7 +42,6 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
         errors.append(("adc.enob", f"'adc.enob' ({adc.enob:g}) must not exceed 'adc.bits' ({adc.bits}): a converter "
                                    "resolves at most its nominal bits"))
     errors.extend(_check_built(adc))
-    errors.extend(_check_supply(config.technology))
     input_errors = _check_inputs(dac)
     errors.extend(input_errors)
     family_errors = _check_family(config)
@@ -160,20 +159,6 @@ def _check_built(adc: AdcConfig) -> list[tuple[str, str]]:
     if adc.enob is not None:
         return [("adc.enob", "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the built "
                              "converter takes its default ENOB")]
-    return []
-
-
-def _check_supply(tech) -> list[tuple[str, str]]:
-    """A supply the node's Stillmaker & Baas delay or energy fit cannot price (its factor is not positive there),
-    refused with the field named rather than by the cost model."""
-    from ..cost.technology import delay_scale, energy_scale  # the cost laws import the config schema
-
-    try:
-        delay_scale(tech.node_nm, tech.vdd_v, tech.node_nm, tech.vdd_v)
-        energy_scale(tech.node_nm, tech.vdd_v, tech.node_nm, tech.vdd_v)
-    except ValueError as exc:
-        return [("technology.vdd_v", f"'technology.vdd_v' ({tech.vdd_v:g} V) cannot be priced at 'technology.node_nm' "
-                                     f"= {tech.node_nm:g}: {exc}")]
     return []
 
 

@@ -4,11 +4,8 @@ Hierarchy. An array (crossbar with its DACs, sample-and-holds, ADCs and shift-ad
 in a tile of ``chip.arrays_per_tile`` arrays that share one input/output buffer of ``chip.tile_buffer_kib`` (SRAM or
 eDRAM, ``chip.buffer_memory``), one bus (ISAAC's) and one router. Tiles form a 2-D mesh (:mod:`cimsim.cost.noc`); a
 global buffer of ``chip.global_buffer_kib`` holds the activations between layers and meets the DRAM interface at the
-mesh corner.
-
-Mapping rule. A layer needs ``plan.n_arrays`` arrays per copy of its weights and occupies whole tiles: ceil(arrays x
-copies / arrays_per_tile); layers never share a tile (each tile buffer serves one layer). More tiles than
-``chip.tiles`` raise ValueError.
+mesh corner. A layer needs ``plan.n_arrays`` arrays per copy of its weights on whole tiles of its own (each tile
+buffer serves one layer): ceil(arrays x copies / arrays_per_tile); more tiles than ``chip.tiles`` raise ValueError.
 
 Data movement. Every activation passes through the global buffer: a layer reads its input (``Stage.in_bits_per_item``)
 from it and writes its output (``out_bits_per_item``) back, each bit crossing the mesh once over the mean hop count
@@ -22,9 +19,9 @@ interleave); its stage interval is the larger of that and its transfer times. On
 from DRAM, the sum over layers of transfer in + compute + transfer out, and its output's time to DRAM. ``chip.pipeline =
 "layer"``: layers work on successive items at once, interval = the slowest stage; ``"none"``: one item at a time,
 interval = its time on the chip (its DRAM transfers overlap its neighbours'). DRAM bounds the interval by its transfer
-time per item. ``chip.balance = "replicate"`` adds copies of the slowest layer's weights on free tiles, one at a time,
-while that shortens the slowest stage and the chip has room (with ``pipeline = "none"`` it shortens the slowest layer's
-own time, which copies only do for layers with several vectors per item).
+time per item. ``chip.balance = "replicate"`` adds copies of the slowest layer's weights (``pipeline = "none"``: of the
+layer slowest in an item's path) on free tiles, one at a time while that shortens it and the chip has room, and keeps
+the fewest that reach the lowest interval: a copy buys nothing once transfers, DRAM or another stage bound it.
 
 Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, weight fetch +
 item transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight fetch + programming + item
@@ -108,28 +105,31 @@ def tiles_for_arrays(arrays: int, arrays_per_tile: int) -> int:
     return -(-check_int("arrays", arrays) // check_int("arrays_per_tile", arrays_per_tile))
 
 
-def _transfer_ns(bits: int, hops: float, flit_bits: int, cycle_ns: float) -> float:
-    return (math.ceil(bits / flit_bits) + hops) * cycle_ns if bits > 0 else 0.0
+def _row(s: Stage, p: CimParameters, t: CimTiming, k: int, hops: float) -> tuple[float, float, float, float]:
+    """a stage's times, ns: (compute of one item, compute interval, transfers in + out of one item, the larger)"""
+    c = t.replicas * k
+    t_in, t_out = ((math.ceil(b / p.noc_flit_bits) + hops) * p.digital_cycle_ns if b > 0 else 0.0
+                   for b in (s.in_bits_per_item, s.out_bits_per_item))
+    return (s.path_share * (math.ceil(s.vectors_per_item / c) * t.vector_ns + t.fill_ns),
+            s.vectors_per_item * t.vector_ns / c, t_in + t_out, max(t_in, t_out))
 
 
-def _serialisation_ns(stage: Stage, p: CimParameters) -> float:
-    """the stage's larger transfer without hops: a floor on its interval that copies cannot lower"""
-    return max(_transfer_ns(stage.in_bits_per_item, 0.0, p.noc_flit_bits, p.digital_cycle_ns),
-               _transfer_ns(stage.out_bits_per_item, 0.0, p.noc_flit_bits, p.digital_cycle_ns))
+def _interval(rows: Sequence[tuple], pipelined: bool, io_ns: float) -> float:
+    """the chip's interval, ns: its slowest stage (pipelined) or one item's time on it, at least its DRAM time"""
+    return max(max(max(r[1], r[3]) for r in rows) if pipelined else sum(r[0] + r[2] for r in rows), io_ns)
 
 
-def _compute_time(stage: Stage, t: CimTiming, copies: int, pipelined: bool) -> float:
-    """per-item compute time the balancing evens out: steady-state interval (pipelined) or one item's time"""
-    c, v = t.replicas * copies, stage.vectors_per_item
-    return v * t.vector_ns / c if pipelined else math.ceil(v / c) * t.vector_ns
+def _io_ns(stages: Sequence[Stage], items: int, dram_bandwidth_gbps: float) -> float:
+    """an item's DRAM input and output time, ns (the weights fetched once left out; 0 without items)"""
+    bits = sum(s.counts.dram_read_bits + s.counts.dram_write_bits - s.fetched_bits for s in stages)
+    return bits / (8.0 * dram_bandwidth_gbps) / items if items else 0.0
 
 
 @checked_types
 def check_fits(config: Config, plans: Sequence[Plan]) -> None:
     """A ConfigError naming chip.tiles when the layers' arrays need more tiles than the chip has (one layer per
     tile at least: layers do not share a tile)."""
-    chip = config.chip
-    arrays = [p.n_arrays for p in plans]
+    chip, arrays = config.chip, [p.n_arrays for p in plans]
     tiles = [tiles_for_arrays(a, chip.arrays_per_tile) for a in arrays]
     if sum(tiles) > chip.tiles:
         per_layer = ", ".join(f"layer {i}: {a} arrays -> {t}" for i, (a, t) in enumerate(zip(arrays, tiles)))
@@ -142,29 +142,50 @@ def check_fits(config: Config, plans: Sequence[Plan]) -> None:
 
 @checked_types
 def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming] | None = None,
-               params: Sequence[CimParameters] | None = None) -> ChipMapping:
-    """Tiles of every stage (with chip.balance copies); ValueError when the workload does not fit the chip."""
-    stages = _checked_stages(stages)
+               params: Sequence[CimParameters] | None = None, items: int = 0) -> ChipMapping:
+    """Tiles of every stage (with chip.balance copies; ``items``: the workload's, whose DRAM time per item bounds the
+    interval, 0: none); ValueError when the workload does not fit the chip."""
+    stages = _checked_stages(stages, items)
     if timings is None or params is None:
         params, timings = _stage_costs(config, stages)
-    chip = config.chip
     check_fits(config, [s.plan for s in stages])
-    arrays, copies = [s.plan.n_arrays for s in stages], [1] * len(stages)
-    tiles = [tiles_for_arrays(a, chip.arrays_per_tile) for a in arrays]
-    if chip.balance == Balance.REPLICATE:
-        pipelined = chip.pipeline == Pipeline.LAYER
-        floor = max(_serialisation_ns(s, p) for s, p in zip(stages, params)) if pipelined else 0.0
-        while True:
-            times = [_compute_time(s, t, k, pipelined) for s, t, k in zip(stages, timings, copies)]
-            i = max(range(len(stages)), key=times.__getitem__)
-            if times[i] <= floor or _compute_time(stages[i], timings[i], copies[i] + 1, pipelined) >= times[i]:
-                break
-            more = tiles_for_arrays(arrays[i] * (copies[i] + 1), chip.arrays_per_tile)
-            if sum(tiles) - tiles[i] + more > chip.tiles:
-                break
-            copies[i] += 1
-            tiles[i] = more
+    copies = ([1] * len(stages) if config.chip.balance != Balance.REPLICATE else
+              _balance(config, stages, params, timings, _io_ns(stages, items, params[0].dram_bandwidth_gbps)))
+    tiles = _tiles(config, stages, copies)
     return ChipMapping(tuple(copies), tuple(tiles), noc.mean_hops(tiles))
+
+
+def _tiles(config: Config, stages: Sequence[Stage], copies: Sequence[int]) -> list[int]:
+    return [tiles_for_arrays(s.plan.n_arrays * k, config.chip.arrays_per_tile) for s, k in zip(stages, copies)]
+
+
+def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParameters], timings: Sequence[CimTiming],
+             io_ns: float) -> list[int]:
+    """chip.balance copies per stage (module doc): greedy steps while compute may still bound the interval, then the
+    fewest of them that reach the lowest chip interval (transfers with their hops, DRAM or another stage bound it)."""
+    pipelined, n = config.chip.pipeline == Pipeline.LAYER, len(stages)
+    # under DRAM's time and every transfer's over one hop (the fewest), compute no longer bounds the interval
+    floor = max([io_ns] + [_row(*a, 1, 1.0)[3] for a in zip(stages, params, timings)]) if pipelined else 0.0
+
+    def rows(copies: Sequence[int], hops: Sequence[float]) -> list[tuple]:
+        return [_row(*a) for a in zip(stages, params, timings, copies, hops)]
+
+    history = [[1] * n]  # what copies even out: _row's compute interval (pipelined) or one item's compute time
+    while True:
+        times = [r[int(pipelined)] for r in rows(history[-1], [0.0] * n)]
+        i = max(range(n), key=times.__getitem__)
+        more = [k + (j == i) for j, k in enumerate(history[-1])]
+        if (times[i] <= floor or rows(more, [0.0] * n)[i][int(pipelined)] >= times[i]
+                or sum(_tiles(config, stages, more)) > config.chip.tiles):
+            break
+        history.append(more)
+    best, chosen = math.inf, history[-1]
+    for copies in reversed(history):  # from the last step back; the interval without hops, a floor, only rises
+        if _interval(rows(copies, [0.0] * n), pipelined, io_ns) > best:
+            break
+        if (now := _interval(rows(copies, noc.mean_hops(_tiles(config, stages, copies))), pipelined, io_ns)) <= best:
+            best, chosen = now, copies
+    return chosen
 
 
 def _stage_costs(config: Config, stages: Sequence[Stage]) -> tuple[list[CimParameters], list[CimTiming]]:
@@ -210,8 +231,7 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
     ]
     if not p0.cell_family_recognised:
         out.append(f"Device '{config.device.name}' is not a known cell family; priced as 1T1R RRAM.")
-    writes = sum(s.counts.cell_writes for s in stages)
-    if writes:
+    if writes := sum(s.counts.cell_writes for s in stages):
         out.append(f"Programming: {writes} cell writes at {p0.cell_write_energy_pj:.3g} pJ and {p0.cell_write_ns:.3g} "
                    f"ns per pulse (every copy written), one row of every array at a time, all layers at once: "
                    f"{max(t.programming_ns for t in timings):.4g} ns.")
@@ -222,9 +242,8 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
 
 def _converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
     if p.family == ArrayFamily.DIGITAL:
-        chain = config.array.digital_adders == DigitalAdders.CELL_CHAIN
-        adders = ("a full adder in every bit cell (a cell chain)" if chain
-                  else "a ripple adder tree (ZigZag-IMC DIMC model)")
+        adders = ("a full adder in every bit cell (a cell chain)" if config.array.digital_adders ==
+                  DigitalAdders.CELL_CHAIN else "a ripple adder tree (ZigZag-IMC DIMC model)")
         return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
                 f"{p.adder_tree_energy_pj:.3g} pJ per output sum.")
     enob, built = config.adc.enob, config.adc.built_bits
@@ -237,9 +256,7 @@ def _converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
 
 def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParameters) -> None:
     boundaries = [s.out_bits_per_item for s in stages[:-1]]
-    if not boundaries:
-        return
-    need_bits = 2 * sum(boundaries) if config.chip.pipeline == Pipeline.LAYER else max(boundaries)
+    need_bits = 2 * sum(boundaries) if config.chip.pipeline == Pipeline.LAYER else max(boundaries, default=0)
     if need_bits > 8 * p.global_buffer_capacity_bytes:
         raise ValueError(
             f"activations between layers need {need_bits / 8192:.4g} KiB of global buffer "
@@ -248,8 +265,7 @@ def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParamete
 
 
 def _checked_stages(stages: Sequence[Stage], items: int = 0) -> tuple[Stage, ...]:
-    """The stages as a tuple (at least one); TypeError when a stage has the wrong type, ValueError for a bad
-    ``items``."""
+    """The stages as a tuple (at least one); TypeError for a stage of the wrong type, ValueError for bad ``items``."""
     check_int("items", items, minimum=0)
     if not isinstance(stages, Iterable) or isinstance(stages, str):
         raise TypeError(f"stages must be a sequence of cimsim Stage objects; got {type(stages).__name__}")
@@ -261,34 +277,24 @@ def _checked_stages(stages: Sequence[Stage], items: int = 0) -> tuple[Stage, ...
 
 def _price_stages(stages: Sequence[Stage], params: Sequence[CimParameters], timings: Sequence[CimTiming],
                   m: ChipMapping, items: int) -> tuple[dict[str, float], dict[str, float], list[tuple]]:
-    """Energy (pJ) and area (um2) of the layers, tiles, global buffer and mesh, and per stage the times, ns:
-    (compute of one item, compute interval, transfers in + out of one item, the larger transfer)."""
+    """Energy (pJ) and area (um2) of the layers, tiles, global buffer and mesh, and per stage its times (_row)."""
     energy: dict[str, float] = {}
     area: dict[str, float] = {}
-    rows, gb_read_bits, gb_write_bits, noc_bit_hops = [], 0, 0, 0.0
+    rows: list[tuple] = []
     for s, p, t, k, hops in zip(stages, params, timings, m.copies, m.hops):
         table = pricing_table(s.plan, p, k)
         _add(energy, layer_energy_pj(s.counts, s.plan, p, k, table))
         _add(area, layer_area_um2(s.plan, p, k, table))
-        c = t.replicas * k
-        compute_item = s.path_share * (math.ceil(s.vectors_per_item / c) * t.vector_ns + t.fill_ns)
-        compute_interval = s.vectors_per_item * t.vector_ns / c
-        t_in = _transfer_ns(s.in_bits_per_item, hops, p.noc_flit_bits, p.digital_cycle_ns)
-        t_out = _transfer_ns(s.out_bits_per_item, hops, p.noc_flit_bits, p.digital_cycle_ns)
-        rows.append((compute_item, compute_interval, t_in + t_out, max(t_in, t_out)))
-        gb_read_bits += s.in_bits_per_item
-        gb_write_bits += s.out_bits_per_item
-        noc_bit_hops += (s.in_bits_per_item + s.out_bits_per_item) * hops
-    gb_write_bits += stages[0].in_bits_per_item   # the workload's input, from DRAM
-    gb_read_bits += stages[-1].out_bits_per_item  # the workload's output, to DRAM
+        rows.append(_row(s, p, t, k, hops))
+    gb_read_bits = sum(s.in_bits_per_item for s in stages) + stages[-1].out_bits_per_item  # the output, to DRAM
+    gb_write_bits = sum(s.out_bits_per_item for s in stages) + stages[0].in_bits_per_item  # the input, from DRAM
+    noc_bit_hops = sum((s.in_bits_per_item + s.out_bits_per_item) * h for s, h in zip(stages, m.hops))
     p0 = params[0]
     energy["global_buffer"] = items * (gb_read_bits * p0.global_buffer_read_energy_pj_per_bit
                                        + gb_write_bits * p0.global_buffer_write_energy_pj_per_bit)
     energy["noc"] = items * noc_bit_hops * p0.router_energy_pj_per_bit_hop
-    area["buffers"] = m.total_tiles * p0.buffer_area_um2
-    area["interconnect"] = m.total_tiles * p0.bus_area_um2
-    area["noc"] = m.total_tiles * p0.router_area_um2
-    area["global_buffer"] = p0.global_buffer_area_um2
+    area.update(buffers=m.total_tiles * p0.buffer_area_um2, interconnect=m.total_tiles * p0.bus_area_um2,
+                noc=m.total_tiles * p0.router_area_um2, global_buffer=p0.global_buffer_area_um2)
     return energy, area, rows
 
 
@@ -297,16 +303,14 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
     """(compute, memory, latency, one item's latency, interval), ns, of ``items`` items (``rows``: _price_stages')"""
     pipelined = config.chip.pipeline == Pipeline.LAYER
     compute_item, move_item = sum(r[0] for r in rows), sum(r[2] for r in rows)
-    item_latency = compute_item + move_item
     compute_interval = max(r[1] for r in rows) if pipelined else compute_item
     move_interval = max(r[3] for r in rows) if pipelined else move_item
     fetch_ns = sum(s.fetched_bits for s in stages) / (8.0 * dram_bandwidth_gbps)  # once, before programming
     dram_ns = sum(s.counts.dram_read_bits + s.counts.dram_write_bits for s in stages) / (8.0 * dram_bandwidth_gbps)
     programming_ns = max(t.programming_ns for t in timings)
-    interval = max(max(r[1], r[3]) for r in rows) if pipelined else item_latency
+    io_ns = _io_ns(stages, items, dram_bandwidth_gbps)  # an item's input in from DRAM and output out: before, after
+    interval, item_latency = _interval(rows, pipelined, io_ns), compute_item + move_item + io_ns
     if items > 0:
-        io_ns = (dram_ns - fetch_ns) / items  # an item's input in from DRAM and output out: before and after it
-        interval, item_latency = max(interval, io_ns), item_latency + io_ns
         compute_ns = programming_ns + compute_item + (items - 1) * compute_interval
         memory_ns = max(dram_ns, fetch_ns + move_item + (items - 1) * move_interval)
         latency_ns = max(compute_ns, memory_ns, fetch_ns + programming_ns + item_latency + (items - 1) * interval)
@@ -320,8 +324,7 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip."""
     stages = _checked_stages(stages, items)
     params, timings = _stage_costs(config, stages)
-    m = map_stages(config, stages, timings, params)
-    p0 = params[0]
+    m, p0 = map_stages(config, stages, timings, params, items), params[0]
     _check_global_buffer(config, stages, p0)
     energy, area, rows = _price_stages(stages, params, timings, m, items)
     compute_ns, memory_ns, latency_ns, item_latency, interval = _chip_times(config, stages, timings, rows, items,
@@ -334,13 +337,10 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
         StageTime(index=i, arrays=s.plan.n_arrays * k, tiles=tiles, copies=t.replicas * k,
                   interval_ns=max(r[1], r[3]), latency_ns=r[0] + r[2])
         for i, (s, t, k, tiles, r) in enumerate(zip(stages, timings, m.copies, m.tiles, rows)))
-    return Breakdown(
-        name=name, energy_pj=energy, area_um2=area,
-        latency_ns=latency_ns, compute_ns=compute_ns, memory_ns=memory_ns,
-        mvms=items, macs=sum(s.counts.macs for s in stages),
-        assumptions=_assumptions(config, stages, m, params, timings, leakage_uw, items),
-        item_latency_ns=item_latency, interval_ns=interval, stages=stage_times,
-    )
+    return Breakdown(name=name, energy_pj=energy, area_um2=area, latency_ns=latency_ns, compute_ns=compute_ns,
+                     memory_ns=memory_ns, mvms=items, macs=sum(s.counts.macs for s in stages),
+                     assumptions=_assumptions(config, stages, m, params, timings, leakage_uw, items),
+                     item_latency_ns=item_latency, interval_ns=interval, stages=stage_times)
 
 
 @checked_types

@@ -12,10 +12,11 @@ used. Units of the fitted factors are arbitrary: only their ratios are used.
 
 Energy: the node law is the fits' ratio between nodes at 0.9 V, the supply law the dynamic C V**2
 (:func:`energy_scale`). Delay: the fits' cubic in V at each node (an alpha-power-like law). Nodes between
-tabulated ones are interpolated log-linearly in log(node) (each neighbour's factor is evaluated at the
-same supply first). A CMOS delay falls with the supply ever more slowly (an alpha-power law: falling and convex in
-V); each cubic is used where it is so, up to its minimum or its inflection, whichever comes first, and held there
-beyond (:data:`DELAY_HOLD_V`), and a supply at which a fitted factor is not positive is rejected with ValueError.
+tabulated ones are interpolated log-linearly in log(node) (each neighbour's factor is taken at the same
+supply first, as that node uses it). A CMOS delay falls with the supply ever more slowly (an alpha-power law: falling
+and convex in V); each cubic is used where it is so, up to its minimum or its inflection, whichever comes first, and
+held there beyond (:data:`DELAY_HOLD_V`): its values past that point are never used, nor checked. A factor that is not
+positive where it is used is rejected with ValueError.
 """
 
 from __future__ import annotations
@@ -139,10 +140,8 @@ at 0.89 V and fall to zero near 1.3 V; 130, 90 and 65 nm inflect at 1.44-1.46 V.
 
 
 def _delay_factor(node_nm: float, vdd_v: float) -> float:
-    def at(node: float) -> float:
-        coeffs = _DELAY_COEFFS[node]
-        _positive(_cubic(coeffs, vdd_v), "delay", node, vdd_v)  # far outside the fit: refused
-        return _cubic(coeffs, min(vdd_v, DELAY_HOLD_V[node]))
+    def at(node: float) -> float:  # as used: held beyond the node's hold supply
+        return _positive(_cubic(_DELAY_COEFFS[node], min(vdd_v, DELAY_HOLD_V[node])), "delay", node, vdd_v)
     return _loglog(node_nm, at)
 
 
