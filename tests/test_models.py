@@ -464,3 +464,28 @@ def test_activation_products_on_rewritten_arrays():
     assert arrays.baseline.total_energy_pj == pytest.approx(digital.baseline.total_energy_pj)
     with pytest.raises(ValueError, match="activation_products must be one of digital, arrays"):
         price_model(config, model, activation_products="analog")
+
+
+def test_packed_grouped_ops_price_the_blocks_zeros_and_a_part_filled_last_block_as_its_groups(config):
+    """A packed block of 28 depthwise channels holds 27 zero weights (at code 0's level) for each of its own: it
+    reads as the dense 252 x 28 matrix with 27 / 28 of its weights 0 (it had been priced at the op's own zero
+    share: 3.8x the array energy). 32 channels fill a block and 4 / 28 of another: that last block's reads are
+    its 4 channels' (its DACs and ADCs as a 4-channel op's, its activations its channels'; it had been priced as a
+    full block, 1.75x), its arrays and time a full block's; only its bit-line charges are priced at a full
+    block's columns (the stage's plan)."""
+    def price(*ops):
+        priced = price_model(config, Model("m", "image", ops, 6272, 196))
+        return priced, {k: priced.cim.energy_pj[k] for k in ("dac", "array", "adc")}
+
+    _, packed = price(MatrixOp("dw", 9, 1, 196, groups=28))
+    _, dense = price(MatrixOp("d", 252, 28, 196, weight_zero_fraction=27 / 28))
+    assert packed == pytest.approx(dense, rel=1e-9)
+    one, partial = price(MatrixOp("dw", 9, 1, 196, groups=32))
+    _, split = price(MatrixOp("a", 9, 1, 196, groups=28), MatrixOp("b", 9, 1, 196, groups=4))
+    two_full, _ = price(MatrixOp("dw", 9, 1, 196, groups=56))
+    assert (partial["dac"], partial["adc"]) == pytest.approx((split["dac"], split["adc"]), rel=1e-9)
+    assert split["array"] < partial["array"] < 1.02 * split["array"]
+    assert one.arrays == two_full.arrays == 2
+    gb = [p.cim.energy_pj["global_buffer"] for p in (one, two_full)]  # 32 channels' activations in and out, not 56's
+    assert gb[0] == pytest.approx(gb[1] * 32 / 56, rel=1e-12)
+    assert one.cim.throughput_items_per_s == pytest.approx(two_full.cim.throughput_items_per_s, rel=1e-12)

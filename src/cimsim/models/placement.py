@@ -3,10 +3,12 @@
 Mapping. A dense matrix (a conv after im2col) is :func:`cimsim.mapping.plan_layer` of its shape. A grouped one
 (a depthwise conv: C blocks of k*k -> 1) is packed block-diagonally: ``b`` = min(rows // in, outputs per array //
 out) blocks share an array (3x3 depthwise on 256-row arrays of 32 outputs: 28 channels, 252 of 256 rows, 28 of
-32 outputs), and the layer is ceil(groups / b) such packed arrays, priced as that many copies of one packed
+32 outputs), and the layer is ceil(groups / b) such packed arrays, placed as that many copies of one packed
 (b in x b out) block (the chip model's replication: each copy takes its share of the vectors). The packed block
 is read as a dense one, its zero weights included (they conduct at the lowest level), so a depthwise layer
-uses only 1 / b of the cells it reads: ``cell_utilisation`` reports the share of cells holding a weight.
+uses only 1 / b of the cells it reads: ``cell_utilisation`` reports the share of cells holding a weight. A last
+block that the groups leave part-filled (32 channels: 28 + 4) takes a full block's arrays and time, but its reads
+and activations are its own groups' rows and columns (:attr:`Placed.last`); it is programmed as a full one.
 
 Chips. Matrices are placed in execution order on whole tiles (a matrix never shares a tile, as in
 :mod:`cimsim.cost.chip`); a chip is full when the next matrix would take it past ``chip.tiles``, and that matrix
@@ -31,7 +33,7 @@ from ..mapping import Plan, plan_layer
 from .ops import CacheOp, MatrixOp, Model, VectorOp
 from .transformer import Decoder
 
-__all__ = ["Placed", "ChipPart", "check_arguments", "place_model", "packed_plan"]
+__all__ = ["Placed", "ChipPart", "check_arguments", "place_model", "packed_plan", "last_block"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Placed:
     """packed blocks (1 for a dense matrix)"""
     rewritten: bool = False
     """an activation product on arrays, its operand written every item (not a weight fetched and programmed)"""
+    last: Plan | None = None
+    """the plan of one copy of a part-filled last packed block (its own groups only); None: every block full"""
 
     @property
     def vectors_per_item(self) -> int:
@@ -59,7 +63,8 @@ class Placed:
 
     @property
     def cells(self) -> int:
-        """cells holding the matrix (every slice, both columns of a pair, reference columns; every copy)"""
+        """cells holding the matrix (every slice, both columns of a pair, reference columns; every copy, a
+        part-filled last block as a full one: its arrays are written row by row as the others)"""
         return stored_cells(self.plan)
 
     @property
@@ -100,6 +105,16 @@ def packed_plan(config: Config, op: MatrixOp) -> tuple[Plan, int]:
     blocks = math.ceil(op.groups / per_block)
     plan = plan_layer(config, per_block * op.in_features, per_block * op.out_features)
     return replace(plan, replication=plan.replication * blocks), blocks
+
+
+@checked_types
+def last_block(config: Config, op: MatrixOp) -> Plan | None:
+    """the plan of one copy of ``op``'s last packed block where its groups fill it only in part (32 groups of 28
+    a block: the 4 left), else None"""
+    plan, blocks = packed_plan(config, op)
+    left = op.groups - (blocks - 1) * (plan.in_features // op.in_features)
+    return None if left * op.in_features == plan.in_features else plan_layer(
+        config, left * op.in_features, left * op.out_features)
 
 
 def _pieces(config: Config, op: MatrixOp, plan: Plan, blocks: int) -> list[MatrixOp]:
@@ -155,12 +170,12 @@ def place_model(config: Config, model: Model, rewritten: frozenset[str] = frozen
     """The model's ops on as few chips as the placement rule allows (module docstring), in execution order; the
     static matrices named in ``rewritten`` (activation products put on arrays) are marked :attr:`Placed.rewritten`."""
     check_arguments(config, model)
-    plans: dict[tuple[int, int, int], tuple[Plan, int]] = {}
+    plans: dict[tuple[int, int, int], tuple[Plan, int, Plan | None]] = {}
 
-    def plan_of(op: MatrixOp) -> tuple[Plan, int]:
+    def plan_of(op: MatrixOp) -> tuple[Plan, int, Plan | None]:
         key = (op.in_features, op.out_features, op.groups)
         if key not in plans:
-            plans[key] = packed_plan(config, op)
+            plans[key] = *packed_plan(config, op), last_block(config, op)
         return plans[key]
 
     limit, per_tile = config.chip.tiles, config.chip.arrays_per_tile
@@ -174,11 +189,11 @@ def place_model(config: Config, model: Model, rewritten: frozenset[str] = frozen
         elif not op.static:
             part.activation_ops.append(op)
         else:
-            for piece in _pieces(config, op, *plan_of(op)):
-                plan, blocks = plan_of(piece)
+            for piece in _pieces(config, op, *plan_of(op)[:2]):
+                plan, blocks, last = plan_of(piece)
                 tiles = tiles_for_arrays(plan.n_arrays, per_tile)
                 if parts[-1].placed and parts[-1].tiles + tiles > limit:
                     parts.append(ChipPart())
-                parts[-1].placed.append(Placed(piece, plan, blocks, op.name in rewritten))
+                parts[-1].placed.append(Placed(piece, plan, blocks, op.name in rewritten, last))
                 parts[-1].tiles += tiles
     return parts

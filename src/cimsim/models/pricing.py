@@ -36,6 +36,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import numpy as np
+
 from ..analytic import UNIFORM_DATA, DataStats, analytic_counts
 from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown, in_sequence, repeated
@@ -130,13 +132,37 @@ def measured_data(config: Config, plan: Plan, inputs, weights, zeros: DataStats 
 
 
 @checked_types
-def op_data(op: MatrixOp, config: Config, plan: Plan) -> DataStats:
+def op_data(op: MatrixOp, config: Config, plan: Plan, last: bool = False) -> DataStats:
     """the data of ``op`` as ``plan`` reads it: the plane codes and stored levels of its input and weight samples
-    where it has them (:func:`measured_data`), else its zero fractions where it states them, else the config's"""
+    where it has them (:func:`measured_data`), else its zero fractions where it states them, else the config's.
+    A grouped op's ``plan`` is a packed block of g = plan.in_features // op.in_features groups read whole
+    (:mod:`cimsim.models.placement`): its cells hold the block-diagonal matrix (of every g cells, g - 1 hold a
+    zero weight) and its rows the inputs of its groups (:func:`_packed_inputs`: the full blocks', or ``last``: the
+    last g groups', a part-filled last block)."""
     stated = DataStats.of(config)
-    zeros = DataStats(stated.input_zero_fraction if op.input_zero_fraction is None else op.input_zero_fraction,
-                      stated.weight_zero_fraction if op.weight_zero_fraction is None else op.weight_zero_fraction)
-    return measured_data(config, plan, op.input_sample, op.weight_sample, zeros)
+    zero_in = stated.input_zero_fraction if op.input_zero_fraction is None else op.input_zero_fraction
+    zero_w = stated.weight_zero_fraction if op.weight_zero_fraction is None else op.weight_zero_fraction
+    inputs, weights, g = op.input_sample, op.weight_sample, plan.in_features // op.in_features
+    if op.groups > 1 and g > 1:
+        zero_w = 1.0 - (1.0 - zero_w) / g
+        inputs = None if inputs is None else _packed_inputs(inputs, op.groups, g, last)
+        if weights is not None:  # row k (output k, of group k // out_features) in its group's columns, 0 elsewhere
+            rows, per = np.arange(len(weights))[:, None], op.in_features
+            block = np.zeros((len(weights), g * per))
+            block[rows, rows // op.out_features % g * per + np.arange(per)] = weights
+            weights = block
+    return measured_data(config, plan, inputs, weights, DataStats(zero_in, zero_w))
+
+
+def _packed_inputs(sample: np.ndarray, groups: int, g: int, last: bool = False) -> np.ndarray:
+    """the input vectors of packed blocks of ``g`` groups from a grouped op's ``sample`` (rows of in values, row k
+    of group k % ``groups``, as :func:`cimsim.models.from_network.model_from_network` gives them; repeated to
+    whole vectors of the groups): each block's groups in its rows, the blocks of the first groups // g * g groups
+    (``last``: of the last g groups) one after another"""
+    per = sample.shape[1]
+    vectors = np.resize(sample, (-(-len(sample) // groups) * groups, per)).reshape(-1, groups * per)
+    first, blocks = (groups - g, 1) if last else (0, groups // g)
+    return vectors[:, first * per:(first + blocks * g) * per].reshape(-1, g * per)
 
 
 def _global_buffer_kib(config: Config, stages: list[Stage]) -> float:
@@ -163,18 +189,29 @@ class _Pricer:
         plan, bits = placed.plan, self.config.dac.input_bits
         mean = placed.vectors_per_item * placed.op.routed_fraction  # the vectors an item sends it, on the mean
         writes = 0 if placed.rewritten or not loads else round(placed.cells * loads * reached(placed.op, items))
-        data = op_data(placed.op, self.config, plan)
-        if (plan, data) not in self._counts:
-            self._counts[plan, data] = counts_per_vector(plan, data)
-        counts = self._counts[plan, data].scaled(items * placed.vectors_per_item).share(placed.op.routed_fraction)
+        counts = self.vector_counts(placed).scaled(items * placed.op.vectors_per_item).share(placed.op.routed_fraction)
         counts = replace(counts, macs=items * placed.op.macs_per_item,
                          dram_read_bits=items * self.model.input_elements_per_item * bits if first else 0,
                          dram_write_bits=(items * self.model.output_elements_per_item * plan.accumulator_bits
                                           if last else 0),
                          cell_writes=writes)
-        out_width = plan.accumulator_bits if last else bits
-        return Stage(plan, counts, placed.busy_vectors_per_item, round(mean * plan.in_features * bits),
-                     round(mean * plan.out_features * out_width), mean / placed.busy_vectors_per_item)
+        op, out_width = placed.op, plan.accumulator_bits if last else bits
+        group_vectors = op.vectors_per_item * op.routed_fraction * op.groups  # no part-filled block's empty groups
+        return Stage(plan, counts, placed.busy_vectors_per_item, round(group_vectors * op.in_features * bits),
+                     round(group_vectors * op.out_features * out_width), mean / placed.busy_vectors_per_item)
+
+    def vector_counts(self, placed: Placed) -> Counts:
+        """counts of one vector of ``placed.op`` through all its packed blocks: the full ones alike, a part-filled
+        last one on its own plan (:attr:`Placed.last`), each at the data it reads (:func:`op_data`)"""
+        full = self._block_counts(placed.op, placed.plan, False).scaled(placed.blocks - (placed.last is not None))
+        return full if placed.last is None else full + self._block_counts(placed.op, placed.last, True)
+
+    def _block_counts(self, op: MatrixOp, plan: Plan, last: bool) -> Counts:
+        """:func:`counts_per_vector` of ``plan`` at the data it reads of ``op`` (:func:`op_data`), cached"""
+        data = op_data(op, self.config, plan, last)
+        if (plan, data) not in self._counts:
+            self._counts[plan, data] = counts_per_vector(plan, data)
+        return self._counts[plan, data]
 
     def chip(self, stages: list[Stage], items: int) -> tuple[Breakdown, float]:
         gb = _global_buffer_kib(self.config, stages)

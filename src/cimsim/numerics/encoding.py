@@ -303,9 +303,11 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
 def plane_code_shares(plan: Plan, x: np.ndarray, input_max: float | None) -> tuple[float, ...]:
     """The share of each plane-code magnitude 0..``plan.max_plane_code`` over the reads of inputs ``x`` (batch x
     in), formed as the functional path forms its DAC planes (the codes, not a non-linear cell's currents): what
-    :class:`cimsim.analytic.DataStats` takes as measured ``input_codes``."""
+    :class:`cimsim.analytic.DataStats` takes as measured ``input_codes``; x not batch x in: a ValueError."""
+    if (x := np.asarray(x, dtype=np.float64)).ndim != 2 or x.shape[1] != plan.in_features:
+        raise ValueError(f"x must be vectors x the plan's in_features = {plan.in_features}; got shape {x.shape}")
     linear = replace(plan, iv_nonlinearity=2.0)  # an ohmic cell: the planes keep their codes
-    planes, _ = with_normal_rows(lambda v: prepare_planes(linear, v, input_max)[0], np.asarray(x, dtype=np.float64))
+    planes, _ = with_normal_rows(lambda v: prepare_planes(linear, v, input_max)[0], x)
     counts = np.bincount(np.abs(planes).astype(np.int64).ravel(), minlength=plan.max_plane_code + 1)
     return tuple(float(n) for n in counts / counts.sum())
 
