@@ -1,5 +1,5 @@
 """How the published-macro harness maps an entry's stated fields onto a cimsim configuration: fractional ADC
-resolutions, signed inputs of a digital macro and full-scale data."""
+resolutions, signed inputs of a digital macro, full-scale data and a stated weight encoding."""
 
 import math
 
@@ -117,3 +117,31 @@ def _data_conditions_doc():
     source = open(macro_checks.__file__).read()
     after = source.split("DATA_CONDITIONS = (", 1)[1]
     return after.split('"""', 2)[1]
+
+
+def test_a_stated_differential_weight_encoding_stores_a_column_pair_per_weight(tmp_path):
+    """weight_encoding = "differential" is cimsim's differential encoding (a G+ / G- column pair subtracted before
+    one conversion, its cells holding the magnitude bits, wider cells capped there): half the outputs of the offset
+    encoding, which was all an entry could be priced in (NeuRRAM's 256 x 256 cores had held 255 weights per read,
+    not the 128 of its differential pairs)"""
+    cells = [("1b cells", ""), ("3b cells", "bits_per_cell = 3"), ("4b cells", "bits_per_cell = 4")]
+    file = _file(tmp_path, "pair.toml", [
+        ("pair", "rram", 4, 'weight_encoding = "differential"\nadc_bits = 6\ncols_per_adc = 4', cells),
+        ("offset", "rram", 4, "adc_bits = 6\ncols_per_adc = 4", cells[2:])])
+    for index, (cell_bits, outputs) in enumerate([(1, 128 // 6), (3, 64), (3, 64)]):
+        config = macro_configs.point_config("pair", index, file)[0]
+        assert (config.mapping.signed_encoding, config.mapping.subtraction) == ("differential", "analog")
+        assert config.device.bits_per_cell == cell_bits
+        assert macro_configs.point_model("pair", index, file)["outputs"] == outputs
+    assert macro_configs.point_config("offset", 0, file)[0].mapping.signed_encoding == "offset"
+    assert macro_configs.point_model("offset", 0, file)["outputs"] == 127
+    neurram = [p for p in macro_configs.find_macro("wan-nature2022-neurram").points if p.values.get("one_phase")]
+    assert neurram and {macro_configs.point_model(p.macro, p.index)["outputs"] for p in neurram} == {128}
+
+
+def test_a_weight_encoding_is_one_of_cimsims(tmp_path):
+    """a misspelt weight_encoding is refused naming the field and the nearest encoding"""
+    file = _file(tmp_path, "bad.toml", [("bad", "rram", 4, 'weight_encoding = "diferential"\nadc_bits = 6',
+                                         [("p", "")])])
+    with pytest.raises(ValueError, match="'weight_encoding' must be one of .*did you mean 'differential'"):
+        macro_configs.find_macro("bad", file)

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..argcheck import has_control_character
-from ..config.modes import DigitalAdders, InputEncoding
+from ..config.modes import DigitalAdders, InputEncoding, SignedEncoding
 
 __all__ = ["CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "CHOICES", "MVM_MACS", "check_top_level",
            "check_fields", "check_consistent", "unique_labels"]
@@ -22,7 +22,7 @@ CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bit
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
                  "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
                  "digital_adders", "chain_register_rows", "row_groups_per_conversion", "input_zero_fraction",
-                 "weight_zero_fraction", "data")
+                 "weight_zero_fraction", "data", "weight_encoding")
 """entry fields that set the configuration (a point's value overrides the macro's)"""
 DATA_CONDITIONS = ("uniform", "full_scale")
 """an entry's ``data``: the inputs and weights its figures were measured at: codes uniform over their range (the
@@ -32,7 +32,8 @@ FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digi
 """an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
 CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIONS,
                                        "input_encoding": tuple(m.value for m in InputEncoding),
-                                       "digital_adders": tuple(m.value for m in DigitalAdders)}
+                                       "digital_adders": tuple(m.value for m in DigitalAdders),
+                                       "weight_encoding": tuple(m.value for m in SignedEncoding)}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
 MVM_MACS = re.compile(r"\((\d+) MACs?\)")
 """an ``energy_per``'s count of MACs, '(N MACs)': the MVM a 'one full-array MVM' energy covers"""
@@ -42,14 +43,17 @@ _POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read"
                   "read_phases", "row_groups_per_conversion")
 _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "uiuc_b_w", "energy_pj", "tops",
                      "tops_1b_norm", "tops_per_mm2", "tops_per_mm2_1b_norm", "tops_per_w", "tops_per_w_1b_norm",
-                     "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_mac", "neuron_fj_per_mac",
-                     "input_pulse_fj_per_mac")
+                     "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_op", "neuron_fj_per_op",
+                     "input_pulse_fj_per_op")
 _FRACTIONS = ("input_zero_fraction", "weight_zero_fraction")
 _BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
 _NAMES = ("key", "label")
 _STRINGS = ("title", "source", "read_via", "family", "notes", "adc_type", "input_encoding", "data", "digital_adders",
-            "energy_per", "vdd_note")
+            "energy_per", "vdd_note", "weight_encoding", "doubtful_figure", "doubtful_reason")
 _REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
+_DOUBTFUL_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "tops_per_w_1b_norm", "tops_1b_norm", "tops_per_mm2_1b_norm",
+                     "energy_fj_per_mac", "energy_pj", "area_mm2")
+"""the figures a point may flag as doubtful (``doubtful_figure``, with its ``doubtful_reason``)"""
 _TABLES = {"macro": ("the [[macro]] table", "the [[macro]] table"),
            "point": ("each [[macro.point]]", "a [[macro.point]]")}
 
@@ -127,8 +131,21 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
             if name in names and not accepts(value):
                 raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {value!r}")
     _check_energy_per(file, where, str(values.get("energy_per", "")))
+    _check_doubtful(file, where, values)
     if kind == "macro":
         _check_choices(file, where, {"family": values["family"]})
+
+
+def _check_doubtful(file: str, where: str, values: Mapping[str, Any]) -> None:
+    """A ValueError where a point's ``doubtful_figure`` comes without its ``doubtful_reason`` (or the reason without
+    the figure), or names no figure the point states (the flag would leave nothing out)"""
+    figure, reason = values.get("doubtful_figure"), values.get("doubtful_reason")
+    if (figure is None) != (reason is None) or (reason is not None and not reason.strip()):
+        raise ValueError(f"{file}: {where}: 'doubtful_figure' and 'doubtful_reason' go together (the figure left out "
+                         "and why, in the source's terms)")
+    if figure is not None and (figure not in _DOUBTFUL_FIGURES or figure not in values):
+        raise ValueError(f"{file}: {where}: 'doubtful_figure' must name a figure the point states (one of "
+                         f"{', '.join(k for k in _DOUBTFUL_FIGURES if k in values) or 'none here'}); got {figure!r}")
 
 
 def _check_energy_per(file: str, where: str, per: str) -> None:

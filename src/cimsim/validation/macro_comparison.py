@@ -74,28 +74,26 @@ class Exclusion:
     reason: str
 
 
-def _digitized(point: MacroPoint) -> bool:
-    return "digitized" in point.source
-
-
 def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], list[Exclusion]]:
     """The figures of one point that can be compared, and the ones that cannot with the reason."""
-    v = point.values
+    v = dict(point.values)
     figures: list[Figure] = []
     out: list[Exclusion] = []
 
     def skip(what: str, reason: str) -> None:
         out.append(Exclusion(macro.key, point.label, what, reason))
 
+    if "doubtful_figure" in v:  # left out with the reason the entry states
+        del v[v["doubtful_figure"]]
+        skip(v["doubtful_figure"], f"the entry flags the figure as doubtful: {v['doubtful_reason']}")
     for quantity, (unit, raw, norm) in _QUANTITIES.items():
         if quantity in ("tops", "area_mm2") and (raw in v or (norm and norm in v)) and (_n_core(macro) or 1) > 1:
-            skip(quantity, f"{quantity} of a design of {_n_core(macro)} cores or banks (entry notes): whether the "
-                           "figure is one core's is not stated")
+            skip(quantity, f"{quantity} of a design of {_n_core(macro)} cores or banks (entry notes): the whole "
+                           "design's figure, or one of an unstated extent, not one macro's")
         elif raw and raw in v:
             figures.append(Figure(quantity, unit, float(v[raw])))
         elif norm and norm in v:
-            precision = point.precision
-            b_w = v.get("uiuc_b_w")
+            precision, b_w = point.precision, v.get("uiuc_b_w")
             if precision is None:
                 skip(quantity, "only a 1b-normalised UIUC figure, and the entry states no input and weight precision "
                                "to undo the normalisation")
@@ -119,7 +117,7 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
         else:
             skip("energy_pj", f"energy per {per!r}: what it covers is not stated (rows, columns, precision, cores); "
                               "compared: energy_per 'one ADC conversion' or 'one full-array MVM (N MACs)'")
-    for name in ("wl_switching_fj_per_mac", "neuron_fj_per_mac", "input_pulse_fj_per_mac"):
+    for name in ("wl_switching_fj_per_op", "neuron_fj_per_op", "input_pulse_fj_per_op"):
         if name in v:
             skip(name, "component of a measured energy breakdown with no cimsim component of the same extent")
     if "latency_ns" in v:
@@ -128,8 +126,8 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
 
 
 def _n_core(macro: Macro) -> int | None:
-    """cores (UIUC 'N_core') or banks the entry's notes give the design, None when they give neither"""
-    match = re.search(r"N_core (\d+)|(\d+) banks", macro.notes)
+    """cores ('N_core N', 'N cores', 'N <kind> cores') or banks ('N banks') the entry's notes give, else None"""
+    match = re.search(r"N_core (\d+)|\b(\d+) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b", macro.notes)
     return int(match.group(1) or match.group(2)) if match else None
 
 
@@ -266,7 +264,7 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
         parts.append(fig.derived)
     if fig.macs is not None:
         parts.append(f"model energy per MAC x the stated {fig.macs} MACs")
-    if _digitized(u.point):
+    if "digitized" in u.point.source:
         parts.append("digitized from a plot")
     if "ops_per_mac" not in u.point.values and fig.quantity in ("tops_per_w", "tops", "tops_per_mm2"):
         parts.append("ops per MAC not stated: 2")

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config.checks import stored_weight_bits
 from ..config.load import config_from_dict
 from ..config.schema import Config
 from ..cost import cim_breakdown
@@ -142,13 +143,11 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     rows_per_read = int(f.get("rows_per_read", rows))
     dac, k = dac_table(f, family, notes)
     weight_bits = _weight_bits(f)
-    bits_per_cell = min(int(f.get("bits_per_cell", 1)), weight_bits)
+    bits_per_cell = min(int(f.get("bits_per_cell", 1)), stored_weight_bits(weight_bits, f.get("weight_encoding", "")))
     if family == "resistive" and "bits_per_cell" not in f:
         notes.append("bits per cell not stated: 1")
     adc = adc_table(macro, f, family, weight_bits, bits_per_cell, notes)
-    twos = family != "resistive" and bits_per_cell == 1 < weight_bits and "slices" not in adc.get("accumulation", "")
-    mapping = {"weight_bits": weight_bits, "signed_encoding": "twos_complement" if twos else "offset",
-               "subtraction": "digital" if twos or weight_bits == 1 else "analog"}
+    mapping = _mapping(f, family, weight_bits, bits_per_cell, adc)
     device: dict[str, Any] = {"preset": cell} if cell in _DEVICE_PRESETS else {"name": cell}
     device["bits_per_cell"] = bits_per_cell
     if family != "resistive":
@@ -165,6 +164,21 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
                      **{k: f[k] for k in ("input_zero_fraction", "weight_zero_fraction") if k in f}},
     }
     return data, tuple(notes)
+
+
+def _mapping(f: Mapping[str, Any], family: str, weight_bits: int, bits_per_cell: int,
+             adc: Mapping[str, Any]) -> dict[str, Any]:
+    """The mapping table: the entry's weight_encoding where stated (a differential pair subtracted on its column
+    pair before the ADC, one converted column per output), else two's complement for SRAM and digital macros with
+    one bit per cell whose weight-bit columns are not summed before the ADC, else offset; the subtraction digital
+    for two's complement and binary offset weights, else analog."""
+    encoding = f.get("weight_encoding")
+    if encoding is None:
+        summed = "slices" in adc.get("accumulation", "")
+        twos = family != "resistive" and bits_per_cell == 1 < weight_bits and not summed
+        encoding = "twos_complement" if twos else "offset"
+    digital = encoding == "twos_complement" or (encoding == "offset" and weight_bits == 1)
+    return {"weight_bits": weight_bits, "signed_encoding": encoding, "subtraction": "digital" if digital else "analog"}
 
 
 def _peak_rows(rows: int, rows_per_read: int, notes: list[str]) -> int:

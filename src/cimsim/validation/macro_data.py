@@ -230,11 +230,9 @@ ENTRY_LIMITS: dict[str, str] = {
     "wan-nature2022-neurram": "the entry's neurons integrate and convert by charge decrement (steps = output bits), "
                               "priced here as its 8-bit SAR run for the output bits",
     "wu-isscc2022-tdcim": "the entry computes and converts in the time domain (TDC), priced here as a SAR ADC",
-    "zigzag-isscc2023-7p8": "the entry's figure assumes 37.5 % input toggle and 50 % weight sparsity (ZigZag); "
-                            "cimsim prices uniform data",
+    "zigzag-isscc2023-7p8": "ZigZag's figure assumes 37.5 % input toggle and 50 % weight sparsity; the title's "
+                            "conditions are not stated; cimsim prices uniform data",
     "iscas2022-7t-65nm": "the entry's 2 GHz clock may be the input-pulse clock; cimsim takes it as one read",
-    "spetalnick-isscc2022-rram": "the UIUC area figure (0.004 1b-TOPS/mm2 at 0.009 1b-TOPS) implies ~2 mm2 for a "
-                                 "64 kb macro whose title states 2.37 Mb/mm2",
 }
 """what each of these entries' notes say the macro does that its cimsim configuration cannot express (appended to
 the why of a case outside its tolerance)"""
