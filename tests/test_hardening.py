@@ -270,11 +270,12 @@ def test_a_huge_layer_is_refused_before_allocating(tmp_path):
 
 
 def test_memory_limit_names_the_batch_when_that_is_the_fix(tmp_path):
-    """The layers take 0.026 GiB, a chunk of 2048 vectors 0.034 GiB: a 0.04 GiB limit asks for a smaller batch,
-    a 0.01 GiB limit for smaller layers."""
-    path = write(tmp_path, default_with("batch_size = 2048", "batch_size = 2048\nmemory_limit_gib = 0.04"))
+    """The layers take 0.014 GiB, 4096 vectors read 2048 at a time 0.10 to 0.16 GiB (by the worker threads): a
+    0.08 GiB limit asks for a smaller batch, a 0.01 GiB limit for smaller layers; 1000 vectors read 256 at a time
+    need 0.052 GiB in all."""
+    path = write(tmp_path, default_with("batch_size = 2048", "batch_size = 2048\nmemory_limit_gib = 0.08"))
     assert_clean(cli("validate", path, "--set", "workload.vectors=4096"), 2, "'simulation.batch_size'",
-                 "more than simulation.memory_limit_gib (0.04 GiB)")
+                 "more than simulation.memory_limit_gib (0.08 GiB)")
     assert_clean(cli("validate", path, "--set", "simulation.memory_limit_gib=0.01"), 2, "'workload.in_features'")
     assert_clean(cli("validate", path, "--set", "simulation.batch_size=256"), 0, "valid")
 
@@ -504,3 +505,65 @@ def test_program_cells_refuses_a_device_the_loader_refuses(device, field):
     with pytest.raises(ConfigError) as err:  # the loader names the same field
         with_overrides(load_config("configs/default.toml"), {f"device.{k}": v for k, v in device.items()})
     assert field in err.value.fields
+
+
+# ---- memory estimate -------------------------------------------------------------------------------------------
+def _plan(overrides: dict, in_features: int, out_features: int):
+    from cimsim.mapping import plan_layer
+
+    return plan_layer(with_overrides(load_config(DEFAULT), overrides), in_features, out_features)
+
+
+def test_the_memory_estimate_counts_the_cells_that_hold_the_layer(tmp_path):
+    """The estimate had counted every cell of every array: 65536 inputs x 10 outputs on 64 arrays of 1024 x 1024
+    (5.2 M cells of their 67 M hold the layer) were estimated at 4.0 GB, measured 0.1 GB, and refused under 2 GiB.
+    The cells are counted as the layout holds them: a layer's estimate does not depend on its arrays' size, and
+    grows with its inputs as its cells do."""
+    from cimsim.footprint import estimate_bytes
+
+    sizes = {n: estimate_bytes([_plan({"array.rows": n, "array.cols": n, "array.rows_per_read": n}, 4096, 10)], 1)[0]
+             for n in (64, 256, 1024, 4096)}
+    assert len(set(sizes.values())) == 1, sizes
+    assert estimate_bytes([_plan({}, 8192, 10)], 1)[0] == 2 * estimate_bytes([_plan({}, 4096, 10)], 1)[0]
+    args = ["validate", DEFAULT, "--set", "workload.in_features=65536", "--set", "workload.out_features=10",
+            "--set", "array.rows=1024", "--set", "array.cols=1024", "--set", "array.rows_per_read=1024",
+            "--set", "workload.vectors=2", "--set", "simulation.batch_size=2"]
+    assert_clean(cli(*args, "--set", "simulation.memory_limit_gib=2"), 0, "valid")
+    assert_clean(cli(*args, "--set", "simulation.memory_limit_gib=0.05"), 2, "'workload.in_features'")
+
+
+def test_the_memory_estimate_of_a_chunk_grows_with_its_column_sums():
+    """A chunk's estimate had grown with its inputs only: 4 inputs x 65536 outputs, 128 vectors, peaked at 0.65 GB
+    against 0.13 GB estimated and ran past simulation.memory_limit_gib = 0.3. Per vector it now grows with the
+    planes x converted columns and the outputs, a measured peak stays below it, and the limit refuses the run."""
+    import tracemalloc
+
+    from cimsim.footprint import GIB, check_memory, estimate_bytes
+
+    wide = {"array.rows": 4, "array.cols": 4096, "array.rows_per_read": 4, "adc.range": "max"}
+    chunks = [estimate_bytes([_plan(wide, 4, out)], 64)[1] for out in (4096, 8192)]
+    assert chunks[1] > 1.9 * chunks[0]
+    shape = {"workload.in_features": 4, "workload.out_features": 8192, "workload.vectors": 64,
+             "simulation.batch_size": 64}
+    cfg = with_overrides(load_config(DEFAULT), {**wide, **shape})
+    tracemalloc.start()
+    try:
+        cimsim.simulate(cfg)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    with pytest.raises(ConfigError, match="'simulation.batch_size'"):  # the estimate is above the peak
+        check_memory(with_overrides(cfg, {"simulation.memory_limit_gib": peak / GIB}), [_plan(wide, 4, 8192)],
+                     "workload.out_features", chunk=64)
+    limited = with_overrides(cfg, {"workload.out_features": 65536, "workload.vectors": 128,
+                                   "simulation.batch_size": 128, "simulation.memory_limit_gib": 0.3})
+    with pytest.raises(ConfigError, match="'simulation.batch_size': the simulation would need about"):
+        cimsim.simulate(limited)
+
+
+def test_the_memory_estimate_counts_an_exact_ir_drop_solve():
+    """The exact IR-drop solve of one 256 x 256 array (sparse LU factors) reached 293 MB resident while the whole
+    run was estimated at 0.03 GB; each array's solve is now counted (0.34 GB here), the approximate model's not."""
+    args = ["validate", DEFAULT, "--set", "array.wire_resistance_ohm=1", "--set", "simulation.memory_limit_gib=0.25"]
+    assert_clean(cli(*args), 2, "'workload.in_features': the simulation would need about")
+    assert_clean(cli(*args, "--set", "array.ir_drop=approximate"), 0, "valid")

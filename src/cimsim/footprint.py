@@ -1,37 +1,63 @@
 """Memory a functional simulation needs, estimated from shapes before anything is allocated.
 
-Figures measured with ``tracemalloc`` on 1024 x 1024 layers (1, 4 and 7 slices per weight, differential pairs, 256 x
-256 arrays; numpy 2.4, 2026-11-30, after codes became int16 and conductances float32): a programmed layer holds
-about :data:`HELD_BYTES_PER_CELL` per cell of its arrays (levels, conductances, the float32 product matrix) and
-peaks at :data:`PROGRAMMING_BYTES_PER_CELL` while it is programmed; one chunk of products takes at most
-:data:`BYTES_PER_VECTOR_INPUT` per (vector x input) of the chunk (input planes, float32 sums and the scratch arrays
-of the first call). A network also holds its activations (float64) and the im2col rows of its largest layer. The
-estimate is the largest of those at any moment plus what is held; it is meant to refuse the impossible (terabytes)
-with the field to change, not to budget bytes.
+What the functional core holds is counted as it stores it (:mod:`cimsim.numerics.layout`): a layer keeps one row per
+input of every used physical column (each slice and polarity of each output, an offset encoding's reference columns
+of each column tile), never the unused cells of its arrays. Figures measured with ``tracemalloc`` and the resident
+size (numpy 2.4, 2026-12-03, on 1 to 64 arrays of 4 x 4096 to 4096 x 4096 cells, ideal and noisy devices, analog and
+digital subtraction, plane and slice accumulation): a programmed layer holds about :data:`HELD_BYTES_PER_CELL` per
+used cell (conductances, the float32 product matrix) and :data:`HELD_BYTES_PER_WEIGHT` per weight (the real weights,
+their codes) and peaks at :data:`PROGRAMMING_BYTES_PER_CELL` per cell and :data:`PROGRAMMING_BYTES_PER_WEIGHT` per
+weight while it is programmed (:data:`PROGRAMMING_BYTES_PER_IDEAL_CELL` per cell of ideal cells; an exact IR-drop
+solve of an array adds :data:`IR_DROP_BYTES_PER_CELL_BIT`). A read holds, per vector of one call, its float64 inputs
+and about :data:`OUTPUT_ARRAYS` float64 arrays of its outputs (the products, their references and error terms); per
+row in the core at once (the chunk's rows, at most each worker's piece: :mod:`cimsim.numerics.threads`) its input
+planes and per plane and converted column its sums (float32, int32 from the int8 units, float64 with read noise or
+plane accumulation); a calibration per vector its sums of every conversion group (float64). A network holds its
+activations (float64) and the im2col rows of its largest layer in place of the calls' inputs and outputs (the
+layers' calls check their own vectors as they come). The estimate is the largest of those at any moment
+plus what is held: an upper bound that guards against running out of memory.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from collections.abc import Sequence
 
 from .argcheck import checked_types
+from .config.modes import AdcRange, IrDropModel, SignedEncoding
 from .config.schema import Config
 from .errors import ConfigError
 from .mapping import Plan
 
-__all__ = ["HELD_BYTES_PER_CELL", "PROGRAMMING_BYTES_PER_CELL", "BYTES_PER_VECTOR_INPUT", "machine_memory_bytes",
+__all__ = ["HELD_BYTES_PER_CELL", "HELD_BYTES_PER_WEIGHT", "PROGRAMMING_BYTES_PER_CELL", "PROGRAMMING_BYTES_PER_WEIGHT",
+           "PROGRAMMING_BYTES_PER_IDEAL_CELL", "BYTES_PER_VECTOR_INPUT", "IR_DROP_BYTES_PER_CELL_BIT",
+           "OUTPUT_ARRAYS", "machine_memory_bytes",
            "IMPORT_MEMORY_FRACTION", "check_process_memory",
            "estimate_bytes", "check_memory"]
 
 HELD_BYTES_PER_CELL = 8
-"""bytes per cell a programmed layer keeps (measured 6.6 to 7.6, module doc)"""
-PROGRAMMING_BYTES_PER_CELL = 60
-"""peak bytes per cell while a layer is programmed (measured 54 to 59, module doc)"""
+"""bytes per used cell a programmed layer keeps: float32 conductances and product matrix (measured 4.0 to 7.9)"""
+HELD_BYTES_PER_WEIGHT = 10
+"""bytes per weight a programmed layer keeps: the float64 weights and their codes (measured 9.0 to 9.1)"""
+PROGRAMMING_BYTES_PER_CELL = 72
+"""peak bytes per used cell while a layer is programmed, held bytes included (measured 12 (ideal cells) to 67
+(programming error, drift compensated through wire resistance); module doc)"""
+PROGRAMMING_BYTES_PER_IDEAL_CELL = 24
+"""peak bytes per used cell while a layer of ideal cells (no device draws, no wire resistance) is programmed
+(measured 11 to 17)"""
+PROGRAMMING_BYTES_PER_WEIGHT = 40
+"""peak bytes per weight while a layer is programmed, held bytes included (module doc)"""
 BYTES_PER_VECTOR_INPUT = 70
-"""peak bytes per (vector x input) of one chunk of products (measured: 12 to 68, module doc)"""
+"""a network's bytes per sample and input-row value (its largest layer's im2col rows and their planes, measured 12
+to 68)"""
+IR_DROP_BYTES_PER_CELL_BIT = 320
+"""bytes per cell and per bit of log2(cells) of one array's exact IR-drop solve (sparse LU factors and right-hand
+sides; measured resident 202 to 286 on 64 x 64 to 512 x 512 and 32 x 1024 arrays)"""
+OUTPUT_ARRAYS = 8
+"""float64 arrays of a call's outputs at once (measured: 6.3 per vector of 65 536 outputs)"""
 GIB = 2**30
 
 
@@ -76,18 +102,94 @@ def check_process_memory(where: str) -> None:
 
 
 def _cells(plan: Plan) -> int:
-    return plan.n_arrays * plan.rows * plan.cols
+    """cells the core holds: per input, every slice and polarity of every output and an offset encoding's reference
+    slices of every column tile (cells, or a digital array's adder levels read as columns)"""
+    p = plan
+    refs = p.n_slices * p.col_tiles if p.signed_encoding == SignedEncoding.OFFSET else 0
+    return p.in_features * (p.out_features * p.n_slices * p.polarities + refs)
 
 
-def estimate_bytes(plans: Sequence[Plan], chunk: int, activation_values: int = 0,
-                   rows_values: int = 0) -> tuple[float, float]:
-    """(bytes held by the programmed layers + the largest programming transient, bytes of one chunk in flight)
-    for layers ``plans`` run ``chunk`` vectors (samples) at a time; a network's ``activation_values`` (its
-    activations per sample, float64) and ``rows_values`` (its largest layer's input vectors x inputs per sample)."""
-    held = sum(HELD_BYTES_PER_CELL * _cells(p) for p in plans)
-    programming = max((PROGRAMMING_BYTES_PER_CELL - HELD_BYTES_PER_CELL) * _cells(p) for p in plans)
-    rows = max(rows_values, max(p.in_features for p in plans))
-    return float(held + programming), float(chunk * (BYTES_PER_VECTOR_INPUT * rows + 8 * activation_values))
+def _solve_bytes(plan: Plan) -> float:
+    """bytes of an exact IR-drop solve of the layer's largest array (its rows x its used physical columns)"""
+    p = plan
+    refs = p.n_slices if p.signed_encoding == SignedEncoding.OFFSET else 0
+    cells = min(p.rows, p.in_features) * (min(p.outputs_per_array, p.out_features) * p.n_slices * p.polarities + refs)
+    return IR_DROP_BYTES_PER_CELL_BIT * cells * math.log2(max(2, cells))
+
+
+def _converted(plan: Plan) -> int:
+    """columns of the product matrix: the converted columns of every output, a digitally subtracted offset
+    encoding's reference columns of every column tile, and a ones column"""
+    p = plan
+    refs = p.col_tiles * p.converted_slices if p.signed_encoding == SignedEncoding.OFFSET and not \
+        p.analog_subtraction else 0
+    return p.out_features * p.converted_cols_per_output + refs + 1
+
+
+def _groups(plan: Plan) -> int:
+    """conversion groups of the layer (at most: each row tile's rows in groups of rows_per_conversion)"""
+    return plan.row_tiles * -(-min(plan.rows, plan.in_features) // plan.rows_per_conversion)
+
+
+def _row_bytes(plan: Plan) -> tuple[int, int]:
+    """bytes per row the core reads at once: (its input planes, float32 and a non-linear cell's bent copy, and their
+    squared sums per group; its sums per plane and converted column: float32 or int32, and float64, plus the
+    planes' float64 accumulation)"""
+    p, n = plan, plan.n_planes
+    return 8 * n * (p.in_features + _groups(p)), (12 * n + 8) * _converted(p)
+
+
+def _calibration_bytes(plan: Plan) -> int:
+    """bytes per vector a calibration reads at once: its planes, one group's sums and copies, and the float64 sums of
+    every conversion group"""
+    p = plan
+    planes = 1 if p.plane_accumulation else p.n_planes
+    return sum(_row_bytes(p)) + 8 * (p.n_planes + _groups(p) * planes) * _converted(p)
+
+
+def _call_bytes(plan: Plan) -> int:
+    """bytes per vector of one call: its float64 inputs, quantised codes and their float64 copy, and
+    :data:`OUTPUT_ARRAYS` float64 arrays of its outputs"""
+    return 24 * plan.in_features + 8 * OUTPUT_ARRAYS * plan.out_features
+
+
+def _core_rows(plan: Plan, rows: int, batch: int) -> int:
+    """rows the core reads at once: a call's ``rows`` in chunks of ``batch``, each worker's share in pieces
+    (:func:`cimsim.numerics.threads.piece_rows`)"""
+    from .numerics.products import PRODUCT_ROWS
+    from .numerics.threads import piece_rows, worker_threads
+
+    piece = piece_rows(4 * plan.n_planes * (plan.in_features + _converted(plan)), PRODUCT_ROWS)
+    return min(rows, batch, worker_threads() * piece)
+
+
+def estimate_bytes(plans: Sequence[Plan], chunk: int, activation_values: int = 0, rows_values: int = 0,
+                   batch: int | None = None, calibration: int = 0, ir_drop: bool = False,
+                   ideal_cells: bool = False) -> tuple[float, float]:
+    """(bytes held by the programmed layers + the largest programming transient, bytes of one call in flight) for
+    layers ``plans`` given ``chunk`` vectors (samples) at a time, read ``batch`` rows at a time (default: ``chunk``),
+    ``calibration`` vectors calibrated at once; ``ir_drop``: each array's IR drop solved exactly; ``ideal_cells``:
+    every cell at its target (no device draws, no wire resistance). A network's ``activation_values`` (its
+    activations per sample, float64) and ``rows_values`` (its largest layer's input vectors x inputs per sample: at
+    most that many vectors of each layer per sample) replace the calls' inputs and outputs (each crossbar's call
+    checks the vectors it is given, :class:`cimsim.numerics.Crossbar`)."""
+    batch = chunk if batch is None else batch
+    weights = [p.in_features * p.out_features for p in plans]
+    held = sum(p.replication * (HELD_BYTES_PER_CELL * _cells(p) + HELD_BYTES_PER_WEIGHT * w)
+               for p, w in zip(plans, weights))
+    per_cell = PROGRAMMING_BYTES_PER_IDEAL_CELL if ideal_cells else PROGRAMMING_BYTES_PER_CELL
+    programming = max((per_cell - HELD_BYTES_PER_CELL) * _cells(p)
+                      + (PROGRAMMING_BYTES_PER_WEIGHT - HELD_BYTES_PER_WEIGHT) * w
+                      + (_solve_bytes(p) if ir_drop else 0) for p, w in zip(plans, weights))
+    rows = [max(1, rows_values // p.in_features) for p in plans]  # vectors per sample, at most
+    core = [[_core_rows(p, chunk * r, batch) * b for b in _row_bytes(p)] for p, r in zip(plans, rows)]
+    reads = max(c[0] for c in core) + max(c[1] for c in core)  # work arrays: kept per thread, the largest grown to
+    if activation_values or rows_values:  # a network: per sample its values and im2col rows
+        values = BYTES_PER_VECTOR_INPUT * rows_values + 8 * activation_values
+        return float(held + programming), float(reads + chunk * values)
+    calibrating = max(calibration * _calibration_bytes(p) for p in plans)
+    calls = max(chunk * _call_bytes(p) for p in plans)
+    return float(held + programming), float(max(reads, calibrating) + calls)
 
 
 @checked_types
@@ -95,20 +197,33 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
                  rows_values: int = 0, chunk: int | None = None) -> None:
     """A ConfigError when the estimate exceeds ``simulation.memory_limit_gib`` (default: the machine's memory),
     naming ``shape_field`` (what sizes the layers) when even one vector at a time would not fit, else
-    ``simulation.batch_size``. ``chunk``: vectors (samples) in flight at once (default: the batch size)."""
+    ``simulation.batch_size``. ``chunk``: vectors of one call (a network's samples, run a batch at a time; default:
+    the batch size)."""
     limit = config.simulation.memory_limit_gib
     limit_bytes = limit * GIB if limit is not None else machine_memory_bytes()
     if limit_bytes is None:
         return
-    vectors = config.simulation.batch_size if chunk is None else max(1, min(chunk, config.simulation.batch_size))
-    layers, chunk_bytes = estimate_bytes(plans, vectors, activation_values, rows_values)
+    batch = config.simulation.batch_size
+    vectors = max(1, batch if chunk is None else chunk)
+    if activation_values or rows_values:  # a network runs its samples a batch at a time
+        vectors = min(vectors, batch)
+    calibration = config.adc.calibration_vectors if config.adc.range == AdcRange.CALIBRATED else 0
+    ir_drop = config.array.wire_resistance_ohm > 0 and config.array.ir_drop == IrDropModel.EXACT
+    dev = config.device  # ideal cells: no draws (numerics.devices.program_cells), no IR drop
+    ideal = not (dev.program_sigma or dev.stuck_at_gmin_rate or dev.stuck_at_gmax_rate or dev.drift_nu
+                 or dev.drift_nu_sigma or config.array.wire_resistance_ohm)
+
+    def estimate(n: int) -> tuple[float, float]:
+        return estimate_bytes(plans, n, activation_values, rows_values, batch, min(calibration, n), ir_drop, ideal)
+
+    layers, chunk_bytes = estimate(vectors)
     if layers + chunk_bytes <= limit_bytes:
         return
-    one_vector = chunk_bytes / vectors
-    field = shape_field if layers + one_vector > limit_bytes else "simulation.batch_size"  # what a fix must change
+    field = shape_field if layers + estimate(1)[1] > limit_bytes else "simulation.batch_size"  # what a fix changes
     where = "simulation.memory_limit_gib" if limit is not None else "this machine's memory"
     raise ConfigError(config.source, [(field, (
         f"'{field}': the simulation would need about {(layers + chunk_bytes) / GIB:.3g} GiB (layers on crossbars "
-        f"{layers / GIB:.3g} GiB, a chunk of {vectors} in flight {chunk_bytes / GIB:.3g} GiB), more "
+        f"{layers / GIB:.3g} GiB, a chunk of {vectors} in flight, read {min(vectors, batch)} at a time, "
+        f"{chunk_bytes / GIB:.3g} GiB), more "
         f"than {where} ({limit_bytes / GIB:.3g} GiB); use smaller layers or a smaller simulation.batch_size, or price "
         "the design from shapes alone (a sweep with kind = \"analytic\", or cimsim price-model)"))])
