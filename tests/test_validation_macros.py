@@ -703,3 +703,44 @@ def test_a_miss_says_when_silicons_whole_conversion_costs_less_than_the_model_ad
             f"{model_adc_pj:.3g}") in case.why
     high = [c for c in macro_comparison.macro_cases() if c.kind == "absolute" and c.model > c.published * 1.15]
     assert high and not any("whole energy per conversion" in c.why for c in high)
+
+
+def _uiuc_row_for(entry, point):
+    """The entry's UIUC row whose 1b-normalised TOPS/W over the title point's bits is the point's TOPS/W (5 %)"""
+    def bits(p):
+        return (p.get("input_bits", entry.get("input_bits", p.get("uiuc_b_x"))),
+                p.get("weight_bits", entry.get("weight_bits", p.get("uiuc_b_w"))))
+    for row in entry["point"]:
+        if "tops_per_w_1b_norm" in row and bits(row) == bits(point):
+            x, w = bits(row)
+            if abs(row["tops_per_w_1b_norm"] / (x * w) / point["tops_per_w"] - 1) < 0.05:
+                return row
+    return None
+
+
+def test_a_title_figure_is_priced_at_the_conditions_of_the_uiuc_row_it_matches():
+    """a title's TOPS/W is one of its entry's UIUC rows at the same bits (else flagged doubtful with the reason),
+    and its point runs at that row's supply and cycle, not at conditions inherited from the macro's first row"""
+    for entry in macro_data._read_table()["macro"]:
+        if not any("tops_per_w_1b_norm" in p for p in entry["point"]):
+            continue  # no UIUC row to hold the title to
+        for point in entry["point"]:
+            if not point["label"].startswith("title") or "tops_per_w" not in point:
+                continue
+            if point.get("doubtful_figure") == "tops_per_w":
+                assert point["doubtful_reason"], (entry["key"], point["label"])
+                continue
+            row = _uiuc_row_for(entry, point)
+            assert row is not None, (entry["key"], point["label"], "matches no UIUC row: flag it doubtful")
+            for field in ("vdd_v", "cycle_ns"):
+                assert point.get(field, entry.get(field)) == row.get(field, entry.get(field)), (
+                    entry["key"], point["label"], field, row["label"])
+
+
+def test_the_weights_rule_says_a_stated_weight_encoding_comes_first():
+    """the listed default for signed weights names the entry's weight_encoding as overriding it (as macro_configs
+    applies it)"""
+    from cimsim.validation import macro_defaults
+
+    rule = macro_defaults.DEFAULTS["weights"]
+    assert "weight_encoding" in rule and "overrides" in rule

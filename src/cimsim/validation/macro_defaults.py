@@ -33,7 +33,8 @@ DEFAULTS: dict[str, str] = {
                            "whose UIUC B_w (weight bits per analog dot product) is >= 2 -> slices (both: "
                            "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns; "
                            "row_groups_per_conversion g -> adc.groups_per_conversion = g (1: every read converted)",
-    "weights": "signed weights; SRAM and digital macros with one bit per cell store their two's-complement bits "
+    "weights": "signed weights in the entry's weight_encoding where stated (it overrides the default below); "
+               "else SRAM and digital macros with one bit per cell store their two's-complement bits "
                "(mapping.signed_encoding = twos_complement: no reference column, the sign bit's column recombined "
                "with weight -2**(bits-1) after conversion) unless their weight-bit columns are summed before the "
                "ADC; other macros in the offset encoding (one cell per stored bit, a reference column per slice, "
