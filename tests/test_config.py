@@ -761,6 +761,9 @@ def consistent_dicts(draw) -> dict:
     baseline = data["baseline"]
     baseline["wide_macs_per_cycle"] = draw(st.integers(0, baseline["macs_per_cycle"]))
     baseline["onchip_banks"] = draw(st.integers(1, min(1 << 20, max(1, int(baseline["sram_kib"])))))  # banks >= 1 KiB
+    if baseline["onchip_memory"] == "edram":  # banks of at most 8 KiB: within the eDRAM energy law's range
+        baseline["sram_kib"] = min(baseline["sram_kib"], 8.0 * (1 << 20))
+        baseline["onchip_banks"] = max(baseline["onchip_banks"], -(-int(baseline["sram_kib"]) // 8))
     if baseline["energy_model"] == "board_power" and baseline["board_power_w"] is None:
         baseline["board_power_w"] = 300.0
     if array["family"] in ("charge", "current"):  # SRAM cells: no drift nor program-and-verify (test_families)
@@ -825,3 +828,13 @@ def test_a_config_error_with_many_problems_keeps_every_field_and_shows_twenty():
     lines = str(err).splitlines()
     assert len(lines) == SHOWN_ERRORS + 1 and lines[-1] == "f.toml: ... and 5 more problems"
     assert pickle.loads(pickle.dumps(err)).fields == err.fields
+
+
+def test_an_edram_bank_beyond_its_energy_law_is_refused_at_validation():
+    """a baseline eDRAM bank dearer per bit than its DRAM had validated and then failed when priced"""
+    default = load_config(CONFIGS[0].parent / "default.toml")
+    big = {"baseline.preset": "dadiannao", "baseline.dram": "lpddr4", "baseline.sram_kib": 131072.0}
+    with pytest.raises(ConfigError) as info:
+        with_overrides(default, {**big, "baseline.onchip_banks": 1})
+    assert info.value.fields == ["baseline.onchip_banks"] and "30.6 pJ/bit, at least the DRAM's 14" in str(info.value)
+    assert with_overrides(default, {**big, "baseline.onchip_banks": 64}).baseline.onchip_banks == 64

@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..argcheck import checked_types
-from .modes import (
-    Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, EnergyModel,
-    InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind,
-)
+from ..errors import ConfigError
+from .modes import (Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, EnergyModel,
+                    InputEncoding, InputRange, MemoryTechnology, SignedEncoding, SignedInputs, Subtraction, WorkloadKind)
 from .conditional import NON_IDEAL_FIELDS, sram_cell_errors
 from .schema import AdcConfig, BaselineConfig, Config, DacConfig, DeviceConfig
 
@@ -49,6 +48,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     if dac.input_range == InputRange.FIXED and dac.input_max is None:
         errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
     errors.extend(baseline_errors(config.baseline))
+    errors.extend(_check_edram_bank(config))
     if (read_bits := array.rows * dac.input_bits) > config.chip.tile_buffer_kib * 8192:
         errors.append(("chip.tile_buffer_kib", f"'chip.tile_buffer_kib' ({config.chip.tile_buffer_kib:g}) must hold "
                                                f"one array read's inputs: 'array.rows' x 'dac.input_bits' = "
@@ -159,6 +159,23 @@ def _check_built(adc: AdcConfig) -> list[tuple[str, str]]:
     if adc.enob is not None:
         return [("adc.enob", "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the built "
                              "converter takes its default ENOB")]
+    return []
+
+
+def _check_edram_bank(config: Config) -> list[tuple[str, str]]:
+    """A baseline eDRAM bank beyond its energy law's range (:func:`cimsim.cost.edram.check_edram_bank`), refused at
+    validation as when it is priced."""
+    from ..cost.edram import check_edram_bank  # the cost laws import the config schema
+    from ..cost.memory import dram_energy_pj_per_bit
+
+    b = config.baseline
+    if b.onchip_memory != MemoryTechnology.EDRAM:
+        return []
+    try:
+        check_edram_bank(b.sram_kib * 1024 / b.onchip_banks, config.technology, dram_energy_pj_per_bit(b.dram),
+                         config.source)
+    except ConfigError as exc:
+        return list(exc.errors)
     return []
 
 
