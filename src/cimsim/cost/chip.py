@@ -47,9 +47,9 @@ from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_ener
 from .parameters import CimParameters, cim_parameters
 
 __all__ = ["Stage", "ChipMapping", "dense_stage", "tiles_for_arrays", "check_fits", "map_stages", "chip_breakdown",
-           "cim_breakdown"]
+           "cim_breakdown", "LOGIC_AREA_KEYS"]
 
-_LOGIC_AREA_KEYS = ("shift_add", "accumulate", "adder_tree", "noc")
+LOGIC_AREA_KEYS = ("shift_add", "accumulate", "adder_tree", "noc")  # area keys that leak as logic
 
 
 @dataclass(frozen=True)
@@ -329,7 +329,7 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     energy, area, rows = _price_stages(stages, params, timings, m, items)
     compute_ns, memory_ns, latency_ns, item_latency, interval = _chip_times(config, stages, timings, rows, items,
                                                                             p0.dram_bandwidth_gbps)
-    logic_um2 = sum(area.get(key, 0.0) for key in _LOGIC_AREA_KEYS)
+    logic_um2 = sum(area.get(key, 0.0) for key in LOGIC_AREA_KEYS)
     leakage_uw = (m.total_tiles * p0.buffer_leakage_uw + p0.global_buffer_leakage_uw
                   + logic_um2 * p0.logic_leakage_uw_per_um2)
     energy["leakage"] = leakage_uw * latency_ns * 1e-3  # uW x ns = fJ

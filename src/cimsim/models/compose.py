@@ -11,7 +11,8 @@ from ..argcheck import checked_types
 from ..breakdown import Breakdown
 from ..config.modes import Pipeline
 from ..config.schema import Config
-from ..cost.leakage import buffer_leakage_uw
+from ..cost.chip import LOGIC_AREA_KEYS
+from ..cost.leakage import buffer_leakage_uw, logic_leakage_uw
 from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
                            sram_write_energy_pj_per_bit)
 from ..cost.routing import routed_vectors
@@ -109,21 +110,33 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
     link_ns, move_ns = _move_out(config, part, out_bits, items, reload_runs, energy)
     item_ns = bd.item_latency_ns + rewrite_ns + vec_ns + kv_ns + link_ns
     pipelined = config.chip.pipeline == Pipeline.LAYER
-    # never faster than the chip model's own interval (its DRAM bound); one item at a time: its DRAM overlapped
-    interval = (max(bd.interval_ns + rewrite_ns, vec_ns, kv_ns, link_ns) if pipelined else
-                max(bd.interval_ns, item_ns - bd.item_latency_ns + bd.stages_ns))
+    # one DRAM channel: an item's input and output (the chip model's DRAM bound) and its KV traffic add
+    dram_ns = bd.item_latency_ns - bd.stages_ns + kv_ns
+    # never faster than the chip model's own interval; one item at a time: its DRAM overlapped
+    interval = (max(bd.interval_ns + rewrite_ns, dram_ns, vec_ns, link_ns) if pipelined else
+                max(bd.interval_ns, dram_ns, item_ns - bd.item_latency_ns + bd.stages_ns))
     return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, bd.leakage_uw,
             bd.compute_ns, items * vec_ns, bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns,
             bd.memory_ns + items * (kv_ns + link_ns) + move_ns)
 
 
+def _reloaded_chip_uw(config: Config, chips: list, rows: list[tuple[float, ...]], area: dict[str, float]) -> float:
+    """static power, uW, of the one chip every reloaded part runs on, the chip ``area`` describes: per component
+    the largest part's (:func:`cimsim.cost.chip.chip_breakdown`'s rule: tile buffers, global buffer, logic)"""
+    memory, tech = config.chip.buffer_memory, config.technology
+    global_uw = [buffer_leakage_uw(memory, round(c[2] * 1024), tech) for c in chips]
+    logic_uw = [logic_leakage_uw(sum(c[1].area_um2.get(k, 0.0) for k in LOGIC_AREA_KEYS)) for c in chips]
+    tiles_uw = max(r[3] - g - lg for r, g, lg in zip(rows, global_uw, logic_uw))  # the tile buffers' share
+    return tiles_uw + max(global_uw) + logic_leakage_uw(sum(area.get(k, 0.0) for k in LOGIC_AREA_KEYS))
+
+
 def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items: int, reload_runs: float,
-              sequences: int) -> tuple[float, float, float, float]:
-    """(latency ns, item latency ns, interval ns, chips' leakage pJ) of ``items`` items from the parts' ``rows``."""
+              sequences: int) -> tuple[float, float, float]:
+    """(latency ns, item latency ns, interval ns) of ``items`` items from the parts' ``rows``."""
     if reload_runs:
         latency = sum(r[2] for r in rows)
         # a run's items (a decode step's tokens) pass every part together and finish together
-        return latency, latency / reload_runs, latency / items, sum(r[3] * r[2] for r in rows) * 1e-3
+        return latency, latency / reload_runs, latency / items
     item_latency = sum(r[0] for r in rows)
     interval = max(r[1] for r in rows)
     if config.chip.pipeline != Pipeline.LAYER:
@@ -131,7 +144,7 @@ def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items
     if model.phase == "decode":
         interval = max(interval, item_latency / sequences)
     latency = item_latency + (items - 1) * interval + max(r[6] for r in rows)  # the chips' DRAM bounds kept
-    return latency, item_latency, interval, sum(r[3] for r in rows) * latency * 1e-3
+    return latency, item_latency, interval
 
 
 @checked_types
@@ -157,8 +170,10 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     if kv_cache == "sram" and held_bits:
         area["kv_cache"] = sram_area_um2(held_bits / 8, config.technology)
         static_uw += buffer_leakage_uw("sram", held_bits / 8, config.technology)
-    latency, item_latency, interval, chip_leak_pj = _timeline(config, model, rows, items, reload_runs, sequences)
-    energy["leakage"] = chip_leak_pj + static_uw * latency * 1e-3  # uW x ns = fJ
+    # reloading: one chip, big enough for every part (the area's per-component maxima), leaks the whole run
+    chip_uw = _reloaded_chip_uw(config, chips, rows, area) if reload else sum(r[3] for r in rows)
+    latency, item_latency, interval = _timeline(config, model, rows, items, reload_runs, sequences)
+    energy["leakage"] = (chip_uw + static_uw) * latency * 1e-3  # uW x ns = fJ
     compute, memory = min(latency, sum(r[4] + r[5] for r in rows)), min(latency, sum(r[7] for r in rows))
     assumptions = chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
