@@ -188,3 +188,19 @@ def test_the_macros_tops_per_w_counts_only_the_arrays_products_in_every_report()
     text = comparison_markdown(with_unit)
     assert f"| TOPS/W, macro alone (arrays and converters) | {want:.4g} |" in text
     assert f"pJ ({want:.4g} TOPS/W)." in text  # the sentence under the table says the same
+
+
+def test_a_reports_accuracy_tables_say_they_are_the_first_trials():
+    """with several trials the accuracy table (and report.json's figures) are trial 0's; the report had not said so
+    beside a Monte Carlo mean that differs"""
+    from pathlib import Path
+
+    import cimsim
+
+    sim = cimsim.simulate(Path(__file__).parents[1] / "configs" / "default.toml",
+                          {"simulation.trials": 2, "device.program_sigma": 0.05, "workload.vectors": 16,
+                           "workload.in_features": 16, "workload.out_features": 8})
+    assert "The first of 2 trials (the spread over all of them below):" in sim._repr_markdown_()
+    accuracy = sim.to_dict()["accuracy"]
+    assert (accuracy["of_trial"], accuracy["trials"]) == (0, 2)
+    assert accuracy["relative_error"] == sim.trials[0].vs_float.relative_error

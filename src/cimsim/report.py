@@ -207,7 +207,7 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
               f"{100 * clipped_fraction(layer):.3f} % |" for layer in r.layers),
         ]
     if len(results) > 1:
-        lines.append("")
+        lines = [f"The first of {len(results)} trials (the spread over all of them below):", "", *lines, ""]
         lines += [f"Monte Carlo over {len(results)} trials, {name.replace('_', ' ')}: {spread_text(name, spread)}."
                   for name, spread in spreads(results).items()]
     return lines

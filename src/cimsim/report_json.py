@@ -79,6 +79,7 @@ def _accuracy(results: tuple[Result, ...]) -> dict:
                "layers": [{"index": layer.index, **layer.vs_digital.as_dict(),
                            **_adc(layer.adc, clipped_fraction(layer))} for layer in result.layers]}
     out["monte_carlo"] = {name: spread.as_dict() for name, spread in spreads(results).items()}
+    out["of_trial"], out["trials"] = 0, len(results)  # the figures above are the first trial's
     return out
 
 
