@@ -518,3 +518,30 @@ def test_edram_bank_dearer_than_dram_is_refused_naming_the_field():
         baseline_breakdown(config, 1, include_weight_load=False)
     banked = replace(config, baseline=replace(config.baseline, onchip_banks=64))
     assert onchip_memory(banked).read_pj_per_bit < 14.0
+
+
+@pytest.mark.parametrize("dataflow", ["weight_stationary", "weight_streaming"])
+def test_a_stated_array_shape_sets_the_tiles(dataflow):
+    # 4 units as a 2 x 2 array: tiles of k = 2 inputs x m = 2 outputs, T = 2, 2 output tiles (the array had taken
+    # the layer's shape, 4 x 1, whatever array_rows said: each input read once per output)
+    t = baseline_traffic(tiny(macs_per_cycle=4, array_rows=2, dataflow=dataflow), 2, include_weight_load=False)
+    assert t.sram_activation_read_bits == 2 * (32 * 2 + 72)  # each input read once per output tile
+    assert t.sram_partial_sum_read_bits == t.sram_partial_sum_write_bits == 2 * 4 * 1 * 18
+    for rows in (None, 4, 8):  # left out: the layer's shape, 4 x 1; above the units: all of them in one column
+        t = baseline_traffic(tiny(macs_per_cycle=4, array_rows=rows, dataflow=dataflow), 2, include_weight_load=False)
+        assert t.sram_activation_read_bits == 2 * (32 * 4 + 72) and t.sram_partial_sum_read_bits == 0
+    bd = baseline_breakdown(tiny(macs_per_cycle=4, array_rows=2, dataflow=dataflow), 2, include_weight_load=False)
+    assert any("(2 x 2 MACs, baseline.array_rows)" in a for a in bd.assumptions)
+
+
+def test_an_activation_products_operands_are_both_activations():
+    # K or V as the "weights" of attention's products: at weight_bits = dac.input_bits = 16, not mapping's 8 bits
+    config = tiny(dataflow="weight_streaming")
+    config = replace(config, dac=replace(config.dac, input_bits=16))
+    eight, sixteen = (baseline_traffic(config, 2, include_weight_load=False, weight_bits=w) for w in (None, 16))
+    assert eight.dram_weight_bits == 128 and sixteen.dram_weight_bits == 256
+    assert sixteen.register_bits == 32 * (16 + 34) + 256  # input + accumulator (16 + 16 + log2 4) per MAC
+    bd = baseline_breakdown(config, 2, include_weight_load=False, energy_model="components", weight_bits=16)
+    assert bd.energy_pj["mac"] == pytest.approx(32 * mac_energy_pj(16, 16, TECH, 34))
+    with pytest.raises(ValueError, match="weight_bits"):
+        baseline_traffic(config, 2, include_weight_load=False, weight_bits=0)

@@ -319,3 +319,42 @@ def test_cpu_energy_per_vector_never_rises_with_batch_at_65_nm():
     energies = [per_vector(batch) for batch in (1, 2, 16)]
     assert energies[0] == pytest.approx(11.01e9, rel=1e-3)
     assert all(b <= a * (1 + 1e-12) for a, b in zip(energies, energies[1:]))
+
+
+def test_tpu_is_a_256_by_256_array_and_its_weight_memory_8_gib():
+    # Jouppi et al. ISCA 2017 Sec. 2: the array had taken a layer's shape, 4096 x 16 for a 4096-input layer, so each
+    # input was read once per 16 outputs (LLaMA-7B prefill on 66 chips: 10,000 Gbit of input reads, 3.93 s a prompt)
+    config = preset("tpu-v1", node_nm=28.0, size=4096)
+    t = baseline_traffic(config, 200, include_weight_load=False)
+    plan_acc = 8 + 8 + 12  # accumulator bits of a 4096-input layer
+    assert t.sram_activation_read_bits == 200 * 4096 * (8 * 16 + plan_acc)  # each input once per 256 outputs
+    assert t.sram_partial_sum_read_bits == 200 * 4096 * 15 * plan_acc  # T = 16 input tiles
+    assert any("(256 x 256 MACs, baseline.array_rows)" in a
+               for a in baseline_breakdown(config, 200, include_weight_load=False).assumptions)
+    # 8 GiB DDR3 Weight Memory: a model and KV caches above it are refused, as on the GPU presets
+    from cimsim.errors import ConfigError
+    from cimsim.models import get_model, price_model
+    assert config.baseline.dram_gb * 1e9 == 8 * 2**30
+    model = get_model("llama-7b", phase="decode")
+    price_model(config, model, chips=66, kv_cache="dram")
+    with pytest.raises(ConfigError, match=r"KV caches of 64 sequence\(s\).*'baseline.dram_gb'"):
+        price_model(config, model, chips=66, items=64, sequences=64, kv_cache="dram")
+
+
+def test_a_networks_attention_reads_both_operands_at_the_activation_width():
+    """the network-file path had priced attention's K and V at the weight width (digits-vit with 16-bit inputs:
+    0.916 of the model path's baseline energy)"""
+    from pathlib import Path
+
+    from cimsim.comparison import price_from_shapes
+    from cimsim.config import load_config, with_overrides
+    from cimsim.models import price_model
+    from cimsim.models.from_network import model_from_network
+    from cimsim.network import load_network
+    root = Path(__file__).resolve().parents[1]
+    config = with_overrides(load_config(root / "configs" / "digits-vit.toml"),
+                            {"baseline.preset": "tpu-v1", "dac.input_bits": 16})
+    _, base = price_from_shapes(config)
+    model = price_model(config, model_from_network(load_network(root / "src/cimsim/data/digits_vit.npz")),
+                        items=base.mvms)
+    assert base.total_energy_pj == pytest.approx(model.baseline.total_energy_pj, rel=1e-9)

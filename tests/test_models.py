@@ -489,3 +489,51 @@ def test_packed_grouped_ops_price_the_blocks_zeros_and_a_part_filled_last_block_
     gb = [p.cim.energy_pj["global_buffer"] for p in (one, two_full)]  # 32 channels' activations in and out, not 56's
     assert gb[0] == pytest.approx(gb[1] * 32 / 56, rel=1e-12)
     assert one.cim.throughput_items_per_s == pytest.approx(two_full.cim.throughput_items_per_s, rel=1e-12)
+
+
+def test_a_dram_kv_cache_shares_the_chips_dram_channel_with_its_input_and_output(config):
+    """A GPT-2 decode on one 170-tile chip is bound by its DRAM input and logits (164 kB a token); with the KV cache
+    in DRAM its reads and writes cross the same channel, so their times add: 51.7 k tokens/s, not the 103 k of the
+    larger of the two (a rate twice the channel's roofline), and the data movement is no longer clipped. One item
+    at a time (pipeline "none") the cache's time adds to the token's all the same."""
+    model = get_model("gpt2-small", phase="decode", seq_len=8)
+    kv_bits = sum(c.write_elements_per_item + c.read_elements_per_item for c in model.of_type(CacheOp))
+    for pipeline in ("layer", "none"):
+        chip = with_overrides(config, {"chip.tiles": 170, "chip.pipeline": pipeline})
+        sram, dram = (price_model(chip, model, items=64, sequences=64, kv_cache=kv).cim for kv in ("sram", "dram"))
+        gbps = chip.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(chip.baseline.dram)
+        kv_ns = kv_bits * chip.dac.input_bits / (8.0 * gbps)
+        assert dram.interval_ns == pytest.approx(sram.interval_ns + kv_ns, rel=1e-9)
+        assert dram.memory_ns < dram.latency_ns
+        if pipeline == "layer":
+            assert dram.throughput_items_per_s == pytest.approx(51.7e3, rel=1e-3)
+
+
+def test_a_reloaded_chip_leaks_as_the_one_chip_its_area_describes(config):
+    """Reloading runs every part on one chip sized for each (its area the parts' largest per component): that chip
+    leaks for the whole run, at a power that does not depend on how long each part runs (it had been each part's
+    power over that part's time: 12.0 J instead of 13.3 J for 64 GPT-2 prompts). With SRAM buffers every leaking
+    component leaks at the Aladdin density of its area."""
+    from cimsim.cost.leakage import ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2
+    leaking = ("buffers", "global_buffer", "shift_add", "accumulate", "adder_tree", "noc", "vector_unit", "kv_cache")
+    for phase in ("prefill", "decode"):
+        model = get_model("gpt2-small", phase=phase, seq_len=64)
+        one, many = (price_model(config, model, items=items, reload_weights=True).cim for items in (1, 64))
+        assert one.leakage_uw == pytest.approx(many.leakage_uw, rel=1e-9)
+        area_uw = ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2 * sum(many.area_um2.get(k, 0.0) for k in leaking)
+        assert many.leakage_uw == pytest.approx(area_uw, rel=1e-9)
+
+
+@pytest.mark.parametrize("overrides, sequences", [
+    ({"dac.input_bits": 16}, 1), ({"mapping.weight_bits": 4}, 1), ({"dac.input_bits": 16, "baseline.batch": 64}, 64)])
+def test_the_baseline_reads_its_kv_cache_at_the_activation_width(config, overrides, sequences):
+    """K and V are activations: the baseline had read them at mapping.weight_bits, so a LLaMA-7B decode on the h100
+    beat its HBM roofline (the weights and the KV caches at dac.input_bits over 3.35 TB/s): 469 tokens/s at 16-bit
+    activations against 436, 936 at 4-bit weights against 872, 5,181 for 64 sequences at 16 bits against 2,846."""
+    config = with_overrides(with_overrides(config, {"baseline.preset": "h100"}), overrides)
+    model = get_model("llama-7b", phase="decode")
+    price = price_model(config, model, chips=200, items=sequences, sequences=sequences, kv_cache="dram")
+    bits = (model.crossbar_parameters * config.mapping.weight_bits
+            + sequences * model.cache_elements * config.dac.input_bits)
+    roofline = sequences * 8e9 * config.baseline.dram_bandwidth_gbps / bits  # tokens/s
+    assert 0.99 * roofline < price.baseline.throughput_items_per_s <= roofline

@@ -288,11 +288,13 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
 
 def _activation_products(config: Config, model, samples: int) -> list[Breakdown]:
     """The baseline's activation x activation products (attention's Q K^T, A V) of ``samples`` items, as matrix
-    products on its MAC units (:mod:`cimsim.models.baseline` prices them so): each item's own operands, its
-    vectors sharing their reads (a batch of items: ``baseline.batch`` x the vectors of one)."""
+    products on its MAC units (:mod:`cimsim.models.baseline` prices them so): each item's own operands, both
+    activations (``dac.input_bits`` wide), its vectors sharing their reads (a batch of items: ``baseline.batch`` x
+    the vectors of one)."""
     return [repeated(baseline_breakdown(product_config(config, op.in_features, op.out_features, op.vectors_per_item),
-                                        op.vectors_per_item, include_weight_load=False, dram_activation_bits=0),
-                     samples * op.groups) for op in model.of_type(MatrixOp) if not op.static]
+                                        op.vectors_per_item, include_weight_load=False, dram_activation_bits=0,
+                                        weight_bits=config.dac.input_bits), samples * op.groups)
+            for op in model.of_type(MatrixOp) if not op.static]
 
 
 @checked_types

@@ -169,11 +169,11 @@ def _check_edram_bank(config: Config) -> list[tuple[str, str]]:
     from ..cost.memory import dram_energy_pj_per_bit
 
     b = config.baseline
-    if b.onchip_memory != MemoryTechnology.EDRAM:
+    bank_bytes = b.sram_kib * 1024 / b.onchip_banks
+    if b.onchip_memory != MemoryTechnology.EDRAM or bank_bytes < 1024:  # below 1 KiB: refused by baseline_errors
         return []
     try:
-        check_edram_bank(b.sram_kib * 1024 / b.onchip_banks, config.technology, dram_energy_pj_per_bit(b.dram),
-                         config.source)
+        check_edram_bank(bank_bytes, config.technology, dram_energy_pj_per_bit(b.dram), config.source)
     except ConfigError as exc:
         return list(exc.errors)
     return []

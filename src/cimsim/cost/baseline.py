@@ -8,9 +8,10 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
 
 - ``output_stationary``: each unit accumulates one output, clocking weight, input and accumulator registers per
   MAC; each input is read once per group of P outputs, each weight once per vector.
-- ``weight_stationary``: the units hold k = min(n_in, P) inputs x m = min(n_out, P // k) outputs of weights, each
-  loaded once per batch; inputs are read once per output tile; partial sums are written out and read back
-  T - 1 times per output and vector (T = ceil(n_in / k)).
+- ``weight_stationary``: the units form an array of R = ``array_rows`` (left out: min(n_in, P); at most P) rows x
+  P // R columns holding k = min(n_in, R) inputs x m = min(n_out, P // R) outputs of weights, each loaded once per
+  batch; inputs are read once per output tile; partial sums are written out and read back T - 1 times per output
+  and vector (T = ceil(n_in / k)).
 - ``weight_streaming``: that tiling, but every batch fetches all weights from DRAM straight into the registers.
 
 Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
@@ -18,7 +19,9 @@ Weights fit when they and one vector's activations fit on chip (never with ``wei
 they stream from DRAM once per batch, straight into the registers with the weight-stationary tilings;
 ``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), and does so only
 where that costs less energy than fetching the weights from DRAM for every vector (which it does otherwise), so
-the energy per vector never rises with the batch. Inputs are read from DRAM once; outputs written to it once.
+the energy per vector never rises with the batch. Inputs are read from DRAM once; outputs written to it once. An
+activation x activation product (attention's Q K^T, A V) passes ``weight_bits`` = ``dac.input_bits``: its
+"weights" (K, V) are activations, in its traffic, MAC energy and registers.
 
 Latency is a roofline: max(MACs / (P x clock_ghz), DRAM bytes / DRAM bandwidth, on-chip bytes / on-chip
 bandwidth). Energy (``energy_model``): ``components`` prices every event (dynamic energy, no leakage);
@@ -28,7 +31,7 @@ bandwidth). Energy (``energy_model``): ``components`` prices every event (dynami
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown
@@ -37,16 +40,15 @@ from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
 from ..mapping import Plan, plan_layer
+from .baseline_area import baseline_area_um2
 from .baseline_notes import baseline_assumptions, board_power_sentence
-from .digital import mac_area_um2, mac_energy_pj, register_area_um2_per_bit, register_file_energy_pj_per_bit
+from .digital import mac_energy_pj, register_file_energy_pj_per_bit
 from .edram import check_edram_bank, edram_area_um2, edram_energy_pj_per_bit
 from .memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
                      sram_write_energy_pj_per_bit)
 
-__all__ = [
-    "BaselineTraffic", "OnChipMemory", "baseline_traffic", "baseline_breakdown", "onchip_memory", "peak_tops",
-    "macs_per_cycle", "check_dram_capacity",
-]
+__all__ = ["BaselineTraffic", "OnChipMemory", "baseline_traffic", "baseline_breakdown", "onchip_memory", "peak_tops",
+           "macs_per_cycle", "check_dram_capacity"]
 
 ENERGY_MODELS: tuple[EnergyModel, ...] = tuple(EnergyModel)
 
@@ -164,8 +166,8 @@ def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
     macs = vectors * n_in * n_out
     weight_bits = n_in * n_out * w_bits
     if b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING):
-        tile_in = min(n_in, p)
-        tile_out = min(n_out, p // tile_in)
+        rows = min(b.array_rows or n_in, p)  # the array's inputs: stated, else the layer's
+        tile_in, tile_out = min(n_in, rows), min(n_out, p // rows)
         input_reads = math.ceil(n_out / tile_out)  # each input tile is read once per output tile
         spills = math.ceil(n_in / tile_in) - 1  # partial sums written out and read back per output and vector
         weight_reads = 0 if direct else batches * weight_bits
@@ -193,20 +195,27 @@ def _staging_pays(config: Config, vectors: int, batches: int) -> bool:
     return batches * (dram_pj + mem.write_pj_per_bit) + vectors * mem.read_pj_per_bit < vectors * dram_pj
 
 
+def _plan(config: Config, weight_bits: int | None) -> Plan:
+    """The layer's plan, its stationary operand at ``weight_bits`` bits (None: mapping.weight_bits)."""
+    plan = plan_layer(config)
+    return plan if weight_bits is None else replace(plan, weight_bits=check_int("weight_bits", weight_bits, 1, 64))
+
+
 @checked_types
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
-                     dram_activation_bits: int | None = None) -> BaselineTraffic:
+                     dram_activation_bits: int | None = None, weight_bits: int | None = None) -> BaselineTraffic:
     """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer.
 
     ``dram_activation_bits``: input and output bits that cross the DRAM interface; None: every input vector
     read and every output written once (a network passes what its layer really moves: activations between
-    layers stay on chip).
+    layers stay on chip). ``weight_bits``: the stationary operand's width (None: mapping.weight_bits; an
+    activation x activation product: dac.input_bits).
     """
     vectors = check_int("vectors", vectors)
     include_weight_load = check_bool("include_weight_load", include_weight_load)
     if dram_activation_bits is not None:
         dram_activation_bits = check_int("dram_activation_bits", dram_activation_bits, minimum=0)
-    plan = plan_layer(config)
+    plan = _plan(config, weight_bits)
     b = config.baseline
     n_in, n_out = plan.in_features, plan.out_features
     weight_bits = n_in * n_out * plan.weight_bits
@@ -269,39 +278,12 @@ def _component_energy_pj(config: Config, plan: Plan, t: BaselineTraffic, mem: On
     }
 
 
-NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS = 8, 32
-"""a preset's MAC unit, bits: operands as ``macs_per_cycle`` is stated ("up to 8 bits"), accumulator as TPU v1's
-(Jouppi et al., ISCA 2017, Sec. 2: 32-bit accumulators; int8 AVX2 and tensor cores also accumulate in int32)"""
-
-
-def _unit_bits(b: BaselineConfig, plan: Plan) -> tuple[int, int, int]:
-    """(weight, input, accumulator) bits one MAC unit is built for. A preset is fixed hardware: 8 x 8-bit units
-    with 32-bit accumulators, which run wider operands at ``wide_macs_per_cycle`` (or, without that rate, are as
-    wide as the operands they run at full rate); a baseline of fields only (no preset) is sized to the workload."""
-    used = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    if b.preset is None or (max(used[:2]) > NATIVE_OPERAND_BITS and b.wide_macs_per_cycle == 0):
-        return used
-    return NATIVE_OPERAND_BITS, NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS
-
-
-def _area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float]:
-    """Area, um2: the published die, else the MAC units (as :func:`_unit_bits` builds them), registers, memory."""
-    b, tech = config.baseline, config.technology
-    if b.die_area_mm2 is not None:
-        return {"die": b.die_area_mm2 * 1e6}
-    w_bits, x_bits, acc_bits = _unit_bits(b, plan)
-    return {
-        "mac_units": b.macs_per_cycle * mac_area_um2(w_bits, x_bits, tech, acc_bits),
-        "register_file": b.macs_per_cycle * (w_bits + x_bits + acc_bits) * register_area_um2_per_bit(tech),
-        "sram": mem.area_um2,
-    }
-
-
 @checked_types
 def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool,
-                       dram_activation_bits: int | None = None, energy_model: str | None = None) -> Breakdown:
+                       dram_activation_bits: int | None = None, energy_model: str | None = None,
+                       weight_bits: int | None = None) -> Breakdown:
     """Energy, latency and area of the baseline processor running ``vectors`` vectors of the layer
-    (``dram_activation_bits`` as in :func:`baseline_traffic`).
+    (``dram_activation_bits``, ``weight_bits`` as in :func:`baseline_traffic`).
 
     ``energy_model`` overrides ``config.baseline.energy_model`` (e.g. ``"components"`` for the dynamic view of a
     GPU preset priced by board power).
@@ -310,8 +292,8 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     b = config.baseline
     model = _energy_model(config, energy_model)
     t = baseline_traffic(config, vectors, include_weight_load=include_weight_load,
-                         dram_activation_bits=dram_activation_bits)
-    plan = plan_layer(config)
+                         dram_activation_bits=dram_activation_bits, weight_bits=weight_bits)
+    plan = _plan(config, weight_bits)
     units = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits))
     mem = onchip_memory(config)
     dram_pj = dram_energy_pj_per_bit(b.dram)
@@ -338,7 +320,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     return Breakdown(
         name=b.name,
         energy_pj=energy_pj,
-        area_um2=_area_um2(config, plan, mem),
+        area_um2=baseline_area_um2(config, plan, mem),
         latency_ns=latency_ns,
         compute_ns=compute_ns,
         memory_ns=memory_ns,

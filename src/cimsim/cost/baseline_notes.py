@@ -20,10 +20,11 @@ _DATAFLOW_SENTENCES = {
                                 "once; every weight comes from DRAM straight into a MAC's register, once per vector "
                                 "({reason}).",
     "weight_stationary": "Weight-stationary: each weight is read into a MAC's register once per batch of {batch} "
-                         "vectors; inputs are broadcast and partial sums leave the array once per input tile.",
+                         "vectors; inputs are broadcast and partial sums leave the array ({array}) once per input "
+                         "tile.",
     "weight_streaming": "Weight-streaming: no weight is kept on chip; each batch of {batch} vectors fetches every "
                         "weight from DRAM straight into a MAC's register; inputs are broadcast and partial sums leave "
-                        "the array once per input tile.",
+                        "the array ({array}) once per input tile.",
 }
 
 
@@ -73,7 +74,9 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
         _DATAFLOW_SENTENCES["output_stationary_direct" if b.dataflow == "output_stationary" and t.weights_direct
-                            else b.dataflow].format(batch=b.batch, reason=_direct_reason(b.batch, t)),
+                            else b.dataflow].format(batch=b.batch, reason=_direct_reason(b.batch, t), array=(
+            f"{min(b.array_rows, units)} x {units // min(b.array_rows, units)} MACs, baseline.array_rows"
+            if b.array_rows else "shaped to each layer")),
         _weights_sentence(config, plan, t, kind, include_weight_load),
         f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
         + ("the workload's inputs read and outputs written once; activations between layers stay on chip."
@@ -91,3 +94,4 @@ def board_power_sentence(config: Config, latency_ns: float, components_pj: float
             f"utilisation below peak not modelled). The dynamic (component) view of the same run is "
             f"{components_pj:.4g} pJ (MACs, registers, on-chip memory and DRAM priced per event at "
             f"{tech.node_nm:g} nm).")
+

@@ -7,8 +7,9 @@ rule (kept on chip when they fit its memory, else streamed per batch; ``weight_s
 and fetched from DRAM at least once per run when the model's static weights together exceed
 ``baseline.sram_kib`` (they cannot all stay on chip). The model's parameters (at ``mapping.weight_bits``) and a
 DRAM KV cache must fit in ``baseline.dram_gb``. Attention products: K and V are the "weights" of one
-product per key/value head and item (each sequence has its own cache: items never share its reads), fetched from
-DRAM when the KV cache is in DRAM (or with ``weight_streaming``). The model's input is read from and
+product per key/value head and item (each sequence has its own cache: items never share its reads), activations at
+``dac.input_bits`` (their reads, MACs and registers), fetched from DRAM when the KV cache is in DRAM (or with
+``weight_streaming``). The model's input is read from and
 its output written to DRAM once per item; activations between products stay on chip. A decode runs in steps of
 one token per sequence in flight: tokens of one sequence never share a weight fetch. A routed expert is priced at
 the mean over the number of a step's tokens it receives (:mod:`cimsim.cost.routing`: its weights are fetched only
@@ -54,15 +55,16 @@ def product_config(config: Config, in_features: int, out_features: int, vectors_
 
 
 def product_runs(config: Config, in_features: int, out_features: int, vectors_per_item: int, vectors: int,
-                 routed_fraction: float, tap_fraction: float,
-                 include_weight_load: bool) -> tuple[Config, bool, list[tuple[int, float]]]:
+                 routed_fraction: float, tap_fraction: float, include_weight_load: bool,
+                 weight_bits: int | None = None) -> tuple[Config, bool, list[tuple[int, float]]]:
     """(the product's config, whether its weights stay on chip, its (vectors, weight) runs) for ``vectors`` vectors
     of an in_features x out_features product: baseline.batch counts items, an item's ``vectors_per_item`` (a conv's
     positions, a prompt's tokens; a transposed conv's: its share meeting input values) sharing a fetch; a routed
     expert as the mean over the token counts it receives, batch by batch where it streams
-    (:func:`cimsim.cost.routing.routed_runs`); a transposed conv's real products only (``real_runs``)."""
+    (:func:`cimsim.cost.routing.routed_runs`); a transposed conv's real products only (``real_runs``);
+    ``weight_bits`` as in :func:`cimsim.cost.baseline.baseline_traffic`."""
     layer = product_config(config, in_features, out_features, max(1, round(vectors_per_item * tap_fraction)))
-    fits = baseline_traffic(layer, 1, include_weight_load=include_weight_load).weights_fit
+    fits = baseline_traffic(layer, 1, include_weight_load=include_weight_load, weight_bits=weight_bits).weights_fit
     runs = routed_runs(vectors, routed_fraction, layer.baseline.batch, routed_fraction == 1 or fits)
     return layer, fits, real_runs(runs, tap_fraction)
 
@@ -82,15 +84,17 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         dram_bits = dram_io.get(id(op), 0) // op.groups
         # static weights serve every item of the run; an attention product's K and V are one item's own (a decoded
         # token's sequence, a prompt), so each item runs it apart
+        # (their "weights" K and V are activations, at dac.input_bits)
         runs, run_vectors = (1, items * op.vectors_per_item) if op.static else (items, op.vectors_per_item)
+        w_bits = None if op.static else bits
         layer, fits, vector_runs = product_runs(config, op.in_features, op.out_features, op.vectors_per_item,
-                                                run_vectors, op.routed_fraction, op.tap_fraction, load)
+                                                run_vectors, op.routed_fraction, op.tap_fraction, load, w_bits)
         streamed = streamed or (op.static and not fits)
         for vectors, weight in vector_runs:
-            key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits)
+            key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits, w_bits)
             if key not in cache:
                 cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
-                                                dram_activation_bits=dram_bits)
+                                                dram_activation_bits=dram_bits, weight_bits=w_bits)
             parts.append(repeated(cache[key], runs * op.groups * weight))
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True), streamed
 
