@@ -269,3 +269,34 @@ def test_one_items_latency_holds_its_own_dram_transfers():
     bits = 256 * plan.input_bits + 256 * plan.accumulator_bits
     dram_ns = bits / (8 * cim_parameters(config, plan).dram_bandwidth_gbps)
     assert b.latency_ns == b.item_latency_ns >= dram_ns + b.compute_ns
+
+
+@pytest.mark.parametrize("pipeline, balance", [("none", "none"), ("none", "replicate"), ("layer", "replicate")])
+def test_a_shared_matrixs_places_take_an_item_one_after_the_other(pipeline, balance):
+    """a matrix read at 8 places of one vector each (each reading the last one's output) had been charged one fill
+    and one set of transfers for all 8, under a network of 8 copies of it, and balancing bought it copies that
+    shorten no place; its places now take as long as the copies do, each with its transfers"""
+    config = isaac_like(arrays_per_tile=1, tiles=24, pipeline=pipeline, balance=balance)
+    plan, items = plan_layer(config, 128, 15), 4
+    one = Stage(plan, analytic_counts(plan, items), 1, 0, 0)
+    shared = Stage(plan, analytic_counts(plan, 8 * items), 8, 0, 0, places=(1,) * 8)
+    chain, copies = chip_breakdown(config, [shared], items), chip_breakdown(config, [one] * 8, items)
+    assert chain.item_latency_ns == pytest.approx(copies.item_latency_ns, rel=1e-12)
+    k, k1 = chain.stages[0].copies, copies.stages[0].copies
+    assert chain.stages[0].interval_ns == pytest.approx(8 * copies.stages[0].interval_ns * k1 / k, rel=1e-12)
+    if pipeline == "none":
+        assert k == 1  # no place has a second vector for a copy to take
+    moving = [Stage(plan, analytic_counts(plan, n * items), n, n * 128 * 16, n * 15 * 16, places=(1,) * n)
+              for n in (1, 8)]
+    alone, eight = (chip_breakdown(config, [s], items).stages[0] for s in moving)
+    assert eight.latency_ns == pytest.approx(8 * alone.latency_ns, rel=1e-12)  # transfers at each place too
+
+
+def test_a_stage_places_must_sum_to_its_vectors():
+    plan = plan_layer(Config(), 64, 64)
+    with pytest.raises(ValueError, match=r"Stage.places must sum to vectors_per_item \(3\)"):
+        Stage(plan, analytic_counts(plan, 3), 3, 0, 0, places=(1, 1))
+    with pytest.raises(ValueError, match="Stage.places"):
+        Stage(plan, analytic_counts(plan, 2), 2, 0, 0, places=(2, 0))
+    with pytest.raises(TypeError, match="Stage.places"):
+        Stage(plan, analytic_counts(plan, 2), 2, 0, 0, places=[1, 1])

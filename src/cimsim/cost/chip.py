@@ -13,15 +13,16 @@ from the global buffer to the layer's tiles; the workload's input is written int
 to DRAM. A transfer of b bits over h hops takes (ceil(b / 256) + h) digital clock cycles; a layer's input and output
 use different router ports and overlap its compute in the steady state (double-buffered tile buffers).
 
-Pipeline. A layer with v vectors per item on c copies computes for an item in ceil(v / c) x vector time + fill (a routed
-expert: that x its ``Stage.path_share``), and in the steady state takes v x vector time / c per item (copies
-interleave); its stage interval is the larger of that and its transfer times. One item's latency is its input's time
-from DRAM, the sum over layers of transfer in + compute + transfer out, and its output's time to DRAM. ``chip.pipeline =
-"layer"``: layers work on successive items at once, interval = the slowest stage; ``"none"``: one item at a time,
-interval = its time on the chip (its DRAM transfers overlap its neighbours'). DRAM bounds the interval by its transfer
-time per item. ``chip.balance = "replicate"`` adds copies of the slowest layer's weights (``pipeline = "none"``: of the
-layer slowest in an item's path) on free tiles, one at a time while that shortens it and the chip has room, and keeps
-the fewest that reach the lowest interval: a copy buys nothing once transfers, DRAM or another stage bound it.
+Pipeline. A layer with v vectors per item on c copies computes an item in ceil(v / c) x vector time + fill (a routed
+expert: that x ``Stage.path_share``; a shared matrix: that and its transfers summed over its chain of places,
+``Stage.places``), in the steady state v x vector time / c per item; its interval is the larger of that and its
+transfers'. An item's latency: its input's time from DRAM, the sum over layers of transfer in + compute + transfer out,
+its output's time to DRAM. ``chip.pipeline = "layer"``: layers work on successive items at once, interval = the slowest
+stage; ``"none"``: one item at a time, interval = its time on the chip (its DRAM transfers overlap its neighbours').
+DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds copies of the slowest
+layer's weights (unpipelined: of the layer slowest in an item's path) on free tiles, one at a time while that shortens
+it and tiles are free, and keeps the fewest that reach the lowest interval: a copy buys nothing once transfers, DRAM or
+another stage bound it.
 
 Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, weight fetch +
 item transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight fetch + programming + item
@@ -69,12 +70,17 @@ class Stage:
     """share of its compute in an item's path: a routed expert's mean vectors per item / vectors_per_item (busy)"""
     fetched_bits: int = 0
     """weight bits fetched from DRAM once before the items (programmed then; within counts.dram_read_bits)"""
+    places: tuple[int, ...] = ()
+    """a shared matrix's vectors per item at each place, in an item's order (a chain: module doc); (): one place"""
 
     def __post_init__(self) -> None:
         check_counts(self.plan, self.counts)
         for name in ("vectors_per_item", "in_bits_per_item", "out_bits_per_item", "fetched_bits"):
             check_int(f"Stage.{name}", getattr(self, name), 1 if name == "vectors_per_item" else 0)
         check_real("Stage.path_share", self.path_share, 0.0, 1.0, low_open=True)
+        places = check_instance("Stage.places", self.places, tuple)
+        if sum(check_int("Stage.places", v, 1) for v in places) not in (0, self.vectors_per_item):
+            raise ValueError(f"Stage.places must sum to vectors_per_item ({self.vectors_per_item}); got {places!r}")
 
 
 @dataclass(frozen=True)
@@ -107,11 +113,11 @@ def tiles_for_arrays(arrays: int, arrays_per_tile: int) -> int:
 
 def _row(s: Stage, p: CimParameters, t: CimTiming, k: int, hops: float) -> tuple[float, float, float, float]:
     """a stage's times, ns: (compute of one item, compute interval, transfers in + out of one item, the larger)"""
-    c = t.replicas * k
-    t_in, t_out = ((math.ceil(b / p.noc_flit_bits) + hops) * p.digital_cycle_ns if b > 0 else 0.0
+    c, v, places = t.replicas * k, s.vectors_per_item, s.places or (s.vectors_per_item,)
+    t_in, t_out = (sum((-(-b * n // (v * p.noc_flit_bits)) + hops) * p.digital_cycle_ns for n in places) if b else 0.0
                    for b in (s.in_bits_per_item, s.out_bits_per_item))
-    return (s.path_share * (math.ceil(s.vectors_per_item / c) * t.vector_ns + t.fill_ns),
-            s.vectors_per_item * t.vector_ns / c, t_in + t_out, max(t_in, t_out))
+    return (s.path_share * sum(-(-n // c) * t.vector_ns + t.fill_ns for n in places), v * t.vector_ns / c,
+            t_in + t_out, max(t_in, t_out))
 
 
 def _interval(rows: Sequence[tuple], pipelined: bool, io_ns: float) -> float:
@@ -146,8 +152,7 @@ def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTim
     """Tiles of every stage (with chip.balance copies; ``items``: the workload's, whose DRAM time per item bounds the
     interval, 0: none); ValueError when the workload does not fit the chip."""
     stages = _checked_stages(stages, items)
-    if timings is None or params is None:
-        params, timings = _stage_costs(config, stages)
+    params, timings = _stage_costs(config, stages) if timings is None or params is None else (params, timings)
     check_fits(config, [s.plan for s in stages])
     copies = ([1] * len(stages) if config.chip.balance != Balance.REPLICATE else
               _balance(config, stages, params, timings, _io_ns(stages, items, params[0].dram_bandwidth_gbps)))
@@ -191,11 +196,6 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
 def _stage_costs(config: Config, stages: Sequence[Stage]) -> tuple[list[CimParameters], list[CimTiming]]:
     params = [cim_parameters(config, s.plan) for s in stages]
     return params, [cim_timing(s.plan, p, s.counts.cell_writes) for s, p in zip(stages, params)]
-
-
-def _add(total: dict[str, float], part: dict[str, float]) -> None:
-    for key, value in part.items():
-        total[key] = total.get(key, 0.0) + value
 
 
 def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params: Sequence[CimParameters],
@@ -278,13 +278,13 @@ def _checked_stages(stages: Sequence[Stage], items: int = 0) -> tuple[Stage, ...
 def _price_stages(stages: Sequence[Stage], params: Sequence[CimParameters], timings: Sequence[CimTiming],
                   m: ChipMapping, items: int) -> tuple[dict[str, float], dict[str, float], list[tuple]]:
     """Energy (pJ) and area (um2) of the layers, tiles, global buffer and mesh, and per stage its times (_row)."""
-    energy: dict[str, float] = {}
-    area: dict[str, float] = {}
-    rows: list[tuple] = []
+    energy, area, rows = {}, {}, []
     for s, p, t, k, hops in zip(stages, params, timings, m.copies, m.hops):
         table = pricing_table(s.plan, p, k)
-        _add(energy, layer_energy_pj(s.counts, s.plan, p, k, table))
-        _add(area, layer_area_um2(s.plan, p, k, table))
+        for total, part in ((energy, layer_energy_pj(s.counts, s.plan, p, k, table)),
+                            (area, layer_area_um2(s.plan, p, k, table))):
+            for key, value in part.items():
+                total[key] = total.get(key, 0.0) + value
         rows.append(_row(s, p, t, k, hops))
     gb_read_bits = sum(s.in_bits_per_item for s in stages) + stages[-1].out_bits_per_item  # the output, to DRAM
     gb_write_bits = sum(s.out_bits_per_item for s in stages) + stages[0].in_bits_per_item  # the input, from DRAM
