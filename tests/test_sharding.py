@@ -86,3 +86,14 @@ def test_cli_splits_networks_only():
     runner = CliRunner()
     result = runner.invoke(main, ["run", str(ROOT / "configs" / "default.toml"), "--workers", "2"])
     assert result.exit_code == 2 and "split a network's samples" in result.output
+
+
+def test_replicated_layers_energy_sums_are_the_same_whatever_the_chunks_and_workers():
+    """each copy's per-input sums are added over chunks and ranges and weighed once: the energy sums (array
+    G V**2 t, cell activity) had followed the chunks in their last digit"""
+    cfg = config(**{"mapping.replication": 3, "device.program_sigma": 0.05, "workload.vectors": 130,
+                    "adc.range": "max"})
+    runs = [simulate_network(with_overrides(cfg, {"simulation.batch_size": size}), workers=workers)
+            for size, workers in ((130, None), (40, None), (13, 2))]
+    for run in runs[1:]:
+        assert [layer.counts for layer in run.layers] == [layer.counts for layer in runs[0].layers]

@@ -8,16 +8,18 @@ noise by the number of the vector read (:meth:`Crossbar.seek` starts a range whe
 calibrated ADC on the first ``adc.calibration_vectors`` rows each layer sees of the run's first
 ``adc.calibration_vectors`` samples (a range that does not start there, or whose first chunk is smaller, runs those
 samples first, untimed and uncounted). So any split of the samples over processes or chunks gives results identical
-to one process. A matrix shared by several places of the network (weight sharing) has a
-crossbar per place, all programmed from the same key (the same device draws: one programmed matrix) but each with
-its own read-noise streams and its own calibrated ADC; its events are summed over its places, and it is programmed
-(counted) once.
+to one process; the energy sums of the counts too: each crossbar's per-input sums of the range (integer codes: exact
+whatever the chunks) come with the range, to be weighed once for the whole run
+(:class:`~cimsim.numerics.cell_energy.CellEnergy`). A matrix
+shared by several places of the network (weight sharing) has a crossbar per place, all programmed from the same key
+(the same device draws: one programmed matrix) but each with its own read-noise streams and its own calibrated ADC;
+its events are summed over its places, and it is programmed (counted) once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,7 +29,8 @@ from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan
 from .network import Network
-from .numerics import AdcSetting, build_crossbar
+from .numerics import AdcSetting, ReplicatedCrossbar, build_crossbar
+from .numerics.cell_energy import CellEnergy
 from .numerics.threads import one_blas_thread
 
 __all__ = ["ChunkResult", "RangeResult", "evaluate", "has_classes"]
@@ -42,6 +45,8 @@ class ChunkResult:
     vs_float: ErrorStats
     digital_vs_float: ErrorStats
     layer_counts: tuple[Counts, ...]
+    """the events of each layer's reads, less the data-dependent energy sums (``array_gv2t_fj``, ``cell_activity``
+    0 here: their rounding would follow the chunks), which :attr:`RangeResult.layer_sums` carries"""
     layer_clipped: tuple[int, ...]
     layer_vs_digital: tuple[ErrorStats, ...]
 
@@ -54,6 +59,16 @@ class RangeResult:
     plans: tuple[Plan, ...]
     programming_counts: tuple[Counts, ...]
     adcs: tuple[AdcSetting, ...]
+    layer_sums: tuple[tuple[np.ndarray, ...], ...]
+    """per layer, per crossbar read (its places in order, each place's copies), its per-input sums over the range's
+    reads (2 x in: squared codes, V**2 t terms), summed in sample order"""
+    layer_energy: tuple[tuple["CellEnergy", ...], ...]
+    """per layer, what each of those crossbars weighs its sums by"""
+
+
+def _leaves(xbars) -> list:
+    """the Crossbars of a layer's places, in order (each place's copies)"""
+    return [leaf for xb in xbars for leaf in (xb.copies if isinstance(xb, ReplicatedCrossbar) else [xb])]
 
 
 @checked_types
@@ -93,7 +108,8 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
             for xb, rows in zip(xbars, shape.rows_per_use):
                 xb.seek(first_sample * rows)
                 xb.reset_counts()
-        chunks = []
+        chunks, leaves = [], [_leaves(xbars) for xbars in places]
+        sums = [[np.zeros((2, leaf.plan.in_features)) for leaf in layer] for layer in leaves]
         for start in range(0, len(x), size):
             xs = x[start:start + size]
             stats[:] = [ErrorStats() for _ in places]  # this chunk's (the analog hook adds to this list)
@@ -107,16 +123,28 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
                 ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
                 correct = tuple(int((out.argmax(axis=-1) == ys).sum()) for out in outputs)
             chunks.append(ChunkResult(len(xs), correct, ErrorStats().add(outputs[2], outputs[0]),
-                                      ErrorStats().add(outputs[1], outputs[0]),
-                                      tuple(Counts.total(xb.counts for xb in xbars) for xbars in places),
-                                      tuple(sum(xb.adc_clipped for xb in xbars) for xbars in places), tuple(stats)))
-            for xbars in places:
-                for xb in xbars:
-                    xb.reset_counts()
+                                      ErrorStats().add(outputs[1], outputs[0]), *_taken_events(places, leaves, sums),
+                                      tuple(stats)))
             if progress is not None:
                 progress(len(xs))
     return RangeResult(tuple(chunks), tuple(xbars[0].plan for xbars in places),
-                       tuple(xbars[0].programming_counts for xbars in places), tuple(xbars[0].adc for xbars in places))
+                       tuple(xbars[0].programming_counts for xbars in places), tuple(xbars[0].adc for xbars in places),
+                       tuple(map(tuple, sums)), tuple(tuple(CellEnergy.of(leaf) for leaf in layer) for layer in leaves))
+
+
+def _taken_events(places, leaves, sums) -> tuple[tuple[Counts, ...], tuple[int, ...]]:
+    """(per layer its events less the energy sums, its clipped conversions) since the last call, each crossbar's
+    per-input sums added into ``sums`` (per layer, per crossbar of ``leaves``); every crossbar's counts reset."""
+    for layer, layer_sums in zip(leaves, sums):
+        for leaf, total in zip(layer, layer_sums):
+            total += leaf.input_sums
+    events = tuple(replace(Counts.total(xb.counts for xb in xbars), array_gv2t_fj=0.0, cell_activity=0.0)
+                   for xbars in places)
+    clipped = tuple(sum(xb.adc_clipped for xb in xbars) for xbars in places)
+    for xbars in places:
+        for xb in xbars:
+            xb.reset_counts()
+    return events, clipped
 
 
 class _Partial(Exception):

@@ -20,7 +20,7 @@ import multiprocessing
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -32,9 +32,10 @@ from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
 from .mapping import Plan
-from .evaluation import evaluate, has_classes
+from .evaluation import RangeResult, evaluate, has_classes
 from .network import Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
+from .numerics.threads import one_blas_thread
 from .preflight import check_labels, check_network
 
 __all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network", "config_network",
@@ -198,7 +199,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     vs_float, digital_vs_float = ErrorStats(), ErrorStats()
     n_layers = len(parts[0].plans)
     clipped, stats = [0] * n_layers, [ErrorStats()] * n_layers
-    counts = [Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits) for p in parts[0].plans]
+    counts = _energy_sums(parts, [Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits) for p in parts[0].plans])
     for c in chunks:  # folded in sample order: the same sums whatever the split
         vs_float, digital_vs_float = vs_float + c.vs_float, digital_vs_float + c.digital_vs_float
         for k in range(n_layers):
@@ -215,6 +216,21 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
                          time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network,
                          inputs is not None, network_given)
+
+
+def _energy_sums(parts: list[RangeResult], counts: list[Counts]) -> list[Counts]:
+    """``counts`` (one per layer) with the energy sums of the whole run: each crossbar's per-input sums added over
+    the ranges (exact for integer codes) and weighed once (:class:`~cimsim.numerics.cell_energy.CellEnergy`), so
+    that neither the chunks nor the split round them; summed over the layer's crossbars in order, as the chunks'
+    counts were."""
+    with one_blas_thread():  # a BLAS dot product may round by its thread count
+        for k, energies in enumerate(parts[0].layer_energy):
+            gv2t = activity = 0.0
+            for j, energy in enumerate(energies):
+                g, a = energy.sums(sum((part.layer_sums[k][j] for part in parts[1:]), parts[0].layer_sums[k][j]))
+                gv2t, activity = gv2t + g, activity + a
+            counts[k] = replace(counts[k], array_gv2t_fj=gv2t, cell_activity=activity)
+    return counts
 
 
 def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) -> list[tuple[int, int]]:

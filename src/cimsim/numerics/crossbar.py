@@ -36,7 +36,8 @@ from .encoding import (_quantize_inputs, accumulate_planes, fixed_input_max, pre
 from .layout import shared_references
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from .products import PRODUCT_ROWS, group_sums
-from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer, row_level_fractions
+from .cell_energy import CellEnergy
+from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer
 from .threads import piece_rows, share_rows, worker_threads
 
 __all__ = ["Crossbar"]
@@ -66,8 +67,7 @@ class Crossbar:
         self.config = checked_config(config)  # each field by the loader's rule: one built otherwise may be invalid
         self.plan = simulated_plan(config, in_features, out_features)  # float32 products exact, or refused
         check_memory(config, [self.plan], "in_features and out_features", chunk=1)  # each read checks its vectors
-        seed = config.simulation.seed
-        read_key = key if read_key is None else read_key
+        seed, read_key = config.simulation.seed, key if read_key is None else read_key
         for name, value in (("key", key), ("read_key", read_key)):
             if not isinstance(value, tuple) or not all(is_int(k) and k >= 0 for k in value):
                 raise ValueError(f"{name} must be a tuple of non-negative ints (e.g. (trial, layer)); got {value!r}")
@@ -97,9 +97,7 @@ class Crossbar:
         fraction = {AdcRange.MAX: 1.0, AdcRange.FIXED: adc.full_scale_fraction}.get(adc.range) if p.has_adc else 1.0
         codes = (int8.compact(layer.matrix, p) if self.config.simulation.int8_products == Int8Products.AUTO
                  and int8.available() and int8.faster() else None)
-        if codes is not None:
-            layer = compact_layer(layer, codes, p)
-        self.layer = layer
+        self.layer = layer = layer if codes is None else compact_layer(layer, codes, p)
         self._integer = None if codes is None else int8.IntegerProducts(codes, p)
         self.adc = None if fraction is None else adc_setting(p, np.full(
             (p.row_tiles, layer.col_w.size), fraction * self.max_sum))
@@ -307,14 +305,16 @@ class Crossbar:
     def counts(self) -> Counts:
         """Events of every MVM since programming (or ``reset_counts``), with the data-dependent sums of the codes
         read: G V**2 t (time-domain inputs: code unit pulses at V_read) and the cells' (x / c_max)**2 (l / l_max)."""
-        p = self.plan
         if not self._mvms:
-            return Counts(dac_bits=p.dac_bits, adc_bits=p.adc_bits)
-        v_unit = p.read_voltage_v / (p.max_plane_code if p.dac_encoding == InputEncoding.VOLTAGE else 1)
-        activity = float(self._input_sums[0] @ row_level_fractions(self.layer, p)) / p.max_plane_code ** 2
-        return replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * p.col_tiles,
-                       array_gv2t_fj=float(self._input_sums[1] @ self.layer.row_g_us) * v_unit ** 2 * p.read_pulse_ns,
-                       cell_activity=activity)
+            return Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
+        gv2t, activity = CellEnergy.of(self).sums(self._input_sums)
+        return replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * self.plan.col_tiles,
+                       array_gv2t_fj=gv2t, cell_activity=activity)
+
+    @property
+    def input_sums(self) -> np.ndarray:
+        """per input since programming (or ``reset_counts``): the squared codes read and the V**2 t terms (2 x in)"""
+        return self._input_sums.copy()
 
     # ---- references -------------------------------------------------------------------------
     def digital_reference(self, inputs) -> np.ndarray:
