@@ -537,3 +537,38 @@ def test_the_baseline_reads_its_kv_cache_at_the_activation_width(config, overrid
             + sequences * model.cache_elements * config.dac.input_bits)
     roofline = sequences * 8e9 * config.baseline.dram_bandwidth_gbps / bits  # tokens/s
     assert 0.99 * roofline < price.baseline.throughput_items_per_s <= roofline
+
+
+@pytest.mark.parametrize("pipeline, balance", [("none", "none"), ("none", "replicate"), ("layer", "replicate")])
+def test_a_shared_matrix_op_takes_an_item_through_its_places_one_after_the_other(config, pipeline, balance):
+    """model_from_network had merged a matrix read at 8 places into one op of 8 vectors, priced as one batch: 206.5,
+    86.5 and 66.5 ns an item in these modes where 8 copies of it take 291.1 ns; its op now keeps each place's vectors
+    (MatrixOp.places), a chain as the network path prices it, slower than the copies only by their farther tiles"""
+    import numpy as np
+
+    from cimsim.cost.noc import mean_hops
+    from cimsim.models.from_network import model_from_network
+    from cimsim.network import Dense, Network, ReLU
+
+    w = np.random.default_rng(0).standard_normal((32, 32)) / 6
+    nets = (Network((Dense(w), ReLU()) * 8, (32,)),
+            Network(sum(((Dense(w.copy()), ReLU()) for _ in range(8)), ()), (32,)))
+    cfg = with_overrides(config, {"device.preset": "ideal", "chip.pipeline": pipeline, "chip.balance": balance})
+    shared, copies = (model_from_network(net) for net in nets)
+    assert [op.places for op in shared.static_ops] == [(1,) * 8]
+    assert [op.places for op in copies.static_ops] == [()] * 8
+    chain, eight = (price_model(cfg, m, items=20).cim for m in (shared, copies))
+    farther = 2 * (sum(mean_hops([1] * 8)) - 8 * mean_hops([1])[0]) / cfg.technology.clock_ghz  # there and back
+    assert eight.item_latency_ns - farther <= chain.item_latency_ns <= eight.item_latency_ns
+
+
+def test_a_matrix_ops_places_must_sum_to_its_vectors():
+    assert MatrixOp("m", 4, 4, 5, places=(5,)).places == ()  # one place
+    assert MatrixOp("m", 4, 4, 5, places=(2, 3)).routed_vectors_per_item == 5
+    assert MatrixOp("m", 4, 4, 5, routed_fraction=0.25, places=(2, 3)).routed_places == (1, 1)
+    with pytest.raises(ValueError, match=r"MatrixOp 'm': places must sum to vectors_per_item \(5\)"):
+        MatrixOp("m", 4, 4, 5, places=(2, 2))
+    with pytest.raises(ValueError, match="MatrixOp 'm': places"):
+        MatrixOp("m", 4, 4, 5, places=(5, 0))
+    with pytest.raises(TypeError, match="MatrixOp 'm': places"):
+        MatrixOp("m", 4, 4, 5, places=[2, 3])

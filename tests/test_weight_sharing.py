@@ -122,8 +122,10 @@ def test_a_bad_share_in_a_saved_network_is_refused(tmp_path, bad):
 def test_a_shared_matrixs_places_take_as_long_as_copies_of_it(pipeline, balance):
     """one 32 x 32 matrix read at 8 places in a chain had taken an item 263 ns, 103 ns and 76.5 ns in these modes
     (one fill and one set of transfers for all places, copies bought that shorten none) where 8 copies of it take
-    371 ns; now the same, but for the copies' farther tiles (the shared matrix sits on one tile, 1 hop away)"""
+    371 ns; now the same, but for the copies' farther tiles (the shared matrix sits on one tile, 1 hop away: the
+    copies' 14 hops more each way, 28 ns at the 1 GHz digital clock)"""
     import cimsim
+    from cimsim.cost.noc import mean_hops
 
     w, x = RNG.standard_normal((32, 32)) / 6, RNG.uniform(0, 1, (20, 32))
     shared = Dense(w)
@@ -132,6 +134,30 @@ def test_a_shared_matrixs_places_take_as_long_as_copies_of_it(pipeline, balance)
     cfg = {"preset": "ideal", "workload": {"kind": "network", "vectors": 20}, "adc": {"range": "max"},
            "chip": {"pipeline": pipeline, "balance": balance}}
     chain, copies = (cimsim.simulate(cfg, network=net, inputs=x).cost for net in nets)
-    assert 0.95 * copies.item_latency_ns < chain.item_latency_ns <= copies.item_latency_ns
+    farther = 2 * (sum(mean_hops([1] * 8)) - 8 * mean_hops([1])[0])  # ns, there and back at 1 GHz
+    assert copies.item_latency_ns - farther <= chain.item_latency_ns <= copies.item_latency_ns
     if pipeline == "none":
         assert [s.copies for s in chain.stages] == [1]  # no place has a second vector for a copy to take
+
+
+
+def test_only_a_shared_last_matrixs_last_place_leaves_the_chip_at_accumulator_width():
+    """the network's last matrix read at 8 places had sent all 8 places' outputs over the mesh at accumulator width
+    (21 bits), though the first 7 feed the next place at the input width (8 bits): 1.6x the mesh energy of the
+    right bits, on both paths (network and shapes-only); the mesh's bit-hops now match those of 8 copies of it"""
+    import cimsim
+    from cimsim.cost.noc import mean_hops
+    from cimsim.models import price_model
+
+    w, x = RNG.standard_normal((32, 32)) / 6, RNG.uniform(0, 1, (20, 32))
+    shared = Dense(w)
+    nets = Network((shared, ReLU()) * 7 + (shared,), (32,)), Network(
+        sum(((Dense(w.copy()), ReLU()) for _ in range(7)), ()) + (Dense(w.copy()),), (32,))
+    outs = [32 * 8] * 7 + [32 * 21]  # bits out of each place (copy) per item; 32 x 8 bits into each
+    bit_hops = sum((32 * 8 + out) * h for out, h in zip(outs, mean_hops([1] * 8))), sum(32 * 8 + out for out in outs)
+    cfg = {"preset": "ideal", "workload": {"kind": "network", "vectors": 20}, "adc": {"range": "max"}}
+    config = with_overrides(load_config(ROOT / "configs" / "default.toml"), {"device.preset": "ideal"})
+    for price in (lambda net: cimsim.simulate(cfg, network=net, inputs=x).cost,
+                  lambda net: price_model(config, model_from_network(net), items=20).cim):
+        chain, copies = (price(net) for net in nets)  # the shared matrix on one tile, 1 hop away
+        assert chain.energy_pj["noc"] / copies.energy_pj["noc"] == pytest.approx(bit_hops[1] / bit_hops[0], rel=1e-9)

@@ -199,7 +199,8 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     """A network layer as a chip stage; ``dram``: (input bits read, output bits written, weight bits fetched once). A
     routed expert: its share of the tokens; a grouped conv: its groups' blocks' MACs (TOPS/W counts the network's
     products, as the baseline does); a transposed conv: those of its taps that meet input values; a shared matrix:
-    its places' vectors (``MatrixShape.rows_per_use``, at least one each), a chain."""
+    its places' vectors (``MatrixShape.rows_per_use``, at least one each), a chain, of which only the last place's
+    output leaves the chip (the network's last matrix: at accumulator width; the others' feed the next place)."""
     in_bits, out_bits, fetched = dram
     counts = counts.share(shape.routed_fraction)
     counts = replace(counts, macs=round(counts.macs // shape.groups * shape.tap_fraction),
@@ -208,9 +209,10 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     uses = shape.rows_per_use if len(shape.rows_per_use) > 1 else ()
     places = tuple(max(1, round(vectors * n / sum(uses))) for n in uses)
     vectors = sum(places) or vectors
-    out_width = p.accumulator_bits if last else p.input_bits
-    return Stage(p, counts, vectors, vectors * p.in_features * p.input_bits, vectors * p.out_features * out_width,
-                 fetched_bits=fetched, places=places)
+    final = (places or (vectors,))[-1] if last else 0  # the vectors leaving the chip, at accumulator width
+    out_bits = p.out_features * ((vectors - final) * p.input_bits + final * p.accumulator_bits)
+    return Stage(p, counts, vectors, vectors * p.in_features * p.input_bits, out_bits, fetched_bits=fetched,
+                 places=places)
 
 
 def _shape_notes(shapes: Sequence[MatrixShape]) -> tuple[str, ...]:

@@ -216,9 +216,10 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
 def model_from_network(network: Network, name: str = "network", inputs=None) -> Model:
     """The shapes-only model of ``network``, one item = one inference (of a network of token ids, its tokens per
     item those :func:`_tokens` counts, for per-token figures). A matrix shared by several places of the
-    graph is one static op, at its first place, with the vectors and inputs of all its places. Each static op
-    holds its weights' share of zeros; with sample ``inputs``, its inputs' too (:func:`input_samples`), and
-    samples of its input vectors and weight rows (a grouped op's: each group's), priced at their codes and levels.
+    graph is one static op, at its first place, with the vectors and inputs of all its places (``MatrixOp.places``:
+    each place's vectors, ``MatrixShape.rows_per_use``). Each static op holds its weights' share of zeros; with
+    sample ``inputs``, its inputs' too (:func:`input_samples`), and samples of its input vectors and weight rows (a
+    grouped op's: each group's), priced at their codes and levels.
     Its ``parameters`` count each stored array once (module doc: what counts), whatever the example's length."""
     samples = input_samples(network, inputs) if inputs is not None else None
     measured = None if samples is None else [stats for stats, _ in samples]
@@ -251,11 +252,12 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
                           input_zero_fraction=zero_inputs, weight_zero_fraction=float(np.mean(layer.weight == 0)),
                           input_sample=rows if rows is not None and len(rows) else None,
                           weight_sample=None if rows is None else weights[weight_sample_rows(weights)])
-            if index in shared:  # another place of a shared matrix: more vectors through its op
+            if index in shared:  # another place of a shared matrix: its vectors, a place more of its op
                 first = ops[shared[index]]
                 ops[shared[index]] = replace(first, vectors_per_item=first.vectors_per_item + vectors,
                                              input_elements_per_item=first.input_elements_per_item
-                                             + op.input_elements_per_item)
+                                             + op.input_elements_per_item,
+                                             places=(*(first.places or (first.vectors_per_item,)), vectors))
             else:
                 shared[index] = len(ops)
                 ops.append(op)

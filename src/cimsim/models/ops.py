@@ -8,7 +8,9 @@ sequence for an encoder or a prefill, one generated token for a decode step):
   a conv after im2col: vectors = output positions, in = k*k*C_in; a depthwise conv: groups = channels);
   ``"activation"``: both operands are activations (attention's Q K^T and A V), run on the chip's digital vector
   unit. MACs per item = vectors x groups x in x out (x ``routed_fraction``, x ``tap_fraction``: the products
-  that meet input values, a transposed convolution's share).
+  that meet input values, a transposed convolution's share). A matrix read at several places of the network (weight
+  sharing, a recurrent matrix unrolled) is one op whose ``places`` hold its vectors per item at each place, in an
+  item's order: a chain, each place reading the last one's output (:class:`cimsim.cost.chip.Stage`'s ``places``).
 - :class:`VectorOp`: element-wise work on the vector unit (softmax, norms, activations, residual adds,
   pooling), ``elements_per_item`` elements of ``kind`` (:data:`cimsim.cost.vector_unit.VECTOR_KINDS`), and the
   trained parameters it holds digitally (biases, norm scales).
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..argcheck import check_int, check_real
+from ..argcheck import check_instance, check_int, check_real
 from ..cost.vector_unit import VECTOR_KINDS
 
 __all__ = ["MatrixOp", "VectorOp", "CacheOp", "Op", "Model", "WEIGHT_KINDS", "PHASES"]
@@ -83,6 +85,9 @@ class MatrixOp:
     weight_sample: np.ndarray | None = field(default=None, compare=False, repr=False)
     """rows of its weights (n x in_features, the peak's among them): priced at their stored levels instead of the
     weight zero fraction"""
+    places: tuple[int, ...] = ()
+    """a shared matrix's vectors per item (and group) at each place it is read, in an item's order, summing to
+    ``vectors_per_item``; (): one place (a single place is stored as ())"""
 
     def __post_init__(self) -> None:
         _positive(self, "in_features", "out_features", "vectors_per_item", "groups")
@@ -105,6 +110,11 @@ class MatrixOp:
             raise ValueError(f"MatrixOp {self.name!r}: weights must be one of {WEIGHT_KINDS}; got {self.weights!r}")
         if not self.input_elements_per_item:
             object.__setattr__(self, "input_elements_per_item", self.vectors_per_item * self.groups * self.in_features)
+        places = check_instance(f"MatrixOp {self.name!r}: places", self.places, tuple)
+        if sum(check_int(f"MatrixOp {self.name!r}: places", n, 1) for n in places) not in (0, self.vectors_per_item):
+            raise ValueError(f"MatrixOp {self.name!r}: places must sum to vectors_per_item ({self.vectors_per_item}); "
+                             f"got {places!r}")
+        object.__setattr__(self, "places", tuple(map(int, places)) if len(places) > 1 else ())
 
     @property
     def static(self) -> bool:
@@ -122,9 +132,15 @@ class MatrixOp:
                      * self.tap_fraction)
 
     @property
+    def routed_places(self) -> tuple[int, ...]:
+        """vectors an item keeps the op busy at each place: the routed share of each place's, at least one; (): one
+        place"""
+        return tuple(max(1, math.ceil(n * self.routed_fraction)) for n in self.places)
+
+    @property
     def routed_vectors_per_item(self) -> int:
-        """vectors an item keeps the op busy: the routed share of them, at least one"""
-        return max(1, math.ceil(self.vectors_per_item * self.routed_fraction))
+        """vectors an item keeps the op busy: the routed share of them, at least one (at each place)"""
+        return sum(self.routed_places) or max(1, math.ceil(self.vectors_per_item * self.routed_fraction))
 
     def routed_elements(self, per_vector: int) -> int:
         """values per item of ``per_vector`` each of the routed vectors (a bias add, an expert's activation): their

@@ -62,6 +62,12 @@ class Placed:
         return self.op.routed_vectors_per_item * self.blocks
 
     @property
+    def busy_places(self) -> tuple[int, ...]:
+        """a shared matrix's :attr:`busy_vectors_per_item` at each of its places (``MatrixOp.places``, a chain
+        through every copy); (): one place"""
+        return tuple(n * self.blocks for n in self.op.routed_places)
+
+    @property
     def cells(self) -> int:
         """cells holding the matrix (every slice, both columns of a pair, reference columns; every copy, a
         part-filled last block as a full one: its arrays are written row by row as the others)"""

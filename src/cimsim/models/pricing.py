@@ -195,10 +195,12 @@ class _Pricer:
                          dram_write_bits=(items * self.model.output_elements_per_item * plan.accumulator_bits
                                           if last else 0),
                          cell_writes=writes)
-        op, out_width = placed.op, plan.accumulator_bits if last else bits
+        op = placed.op
         group_vectors = op.vectors_per_item * op.routed_fraction * op.groups  # no part-filled block's empty groups
+        final = (op.places or (op.vectors_per_item,))[-1] * op.routed_fraction * op.groups if last else 0.0
+        out_bits = op.out_features * ((group_vectors - final) * bits + final * plan.accumulator_bits)
         return Stage(plan, counts, placed.busy_vectors_per_item, round(group_vectors * op.in_features * bits),
-                     round(group_vectors * op.out_features * out_width), mean / placed.busy_vectors_per_item)
+                     round(out_bits), mean / placed.busy_vectors_per_item, places=placed.busy_places)
 
     def vector_counts(self, placed: Placed) -> Counts:
         """counts of one vector of ``placed.op`` through all its packed blocks: the full ones alike, a part-filled
