@@ -24,6 +24,7 @@ Exit status: 0 on success.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import platform
@@ -38,7 +39,9 @@ import numba
 import numpy as np
 
 from cimsim.config import Config, with_overrides
+from cimsim.numerics import set_worker_threads
 from cimsim.numerics.crossbar import Crossbar
+from cimsim.numerics.threads import worker_threads
 
 from bench_targets import race  # the same turn-taking timing as the targets (this script's folder is on the path)
 
@@ -198,13 +201,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--serial-signed", choices=("twos_complement", "two_phase"), default="twos_complement",
                     help="signed inputs of the bit-serial DAC: twos_complement (8 reads) or two_phase (14 reads)")
     ap.add_argument("--blas-threads", type=int, default=None,
-                    help="limit BLAS threads (threadpoolctl) for cimsim and numpy alike; default: untouched")
+                    help="limit BLAS threads (threadpoolctl) and cimsim's worker threads to N, for cimsim and "
+                         "numpy alike; default: untouched")
     ap.add_argument("-o", "--output", metavar="FILE", help="also write the report (Markdown) to FILE")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
     if args.batch is not None and args.batch < 1:
         ap.error("--batch must be at least 1")
+    if args.blas_threads is not None and args.blas_threads < 1:
+        ap.error("--blas-threads must be at least 1")
     if any(n < 2 for n in args.sizes):
         ap.error("--sizes must be at least 2")
     return args
@@ -218,16 +224,32 @@ def batch_for(n: int, args: argparse.Namespace) -> int:
     return FULL_BATCH.get(n, DEFAULT_BATCH)
 
 
+@contextlib.contextmanager
+def limited_threads(n: int | None):
+    """BLAS (threadpoolctl) and cimsim's worker threads (``set_worker_threads``) limited to ``n``, then back; None:
+    both untouched"""
+    if n is None:
+        yield
+        return
+    workers = worker_threads()
+    set_worker_threads(n)
+    try:
+        with threadpoolctl.threadpool_limits(n, user_api="blas"):
+            yield
+    finally:
+        set_worker_threads(workers)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
-    limiter = threadpoolctl.threadpool_limits(args.blas_threads, user_api="blas") if args.blas_threads else None
     lines = ["# bench_mvm: Crossbar.mvm vs numpy float64 X @ W.T", ""]
     lines += machine_lines()
     lines += [
         f"- settings: 8-bit weights (per_tensor, differential, 2 bits/cell), 8-bit inputs (per_vector), 8-bit ADC, "
         f"adc.range = max, g_min_us = 0, arrays n x n with rows_per_read = n, simulation.batch_size = "
         f"{Config().simulation.batch_size}; best of {args.repeat} rounds, each timed call after a 2 ms pause and an untimed call"
-        + (f"; BLAS limited to {args.blas_threads} thread(s)" if args.blas_threads else "")
+        + (f"; BLAS and cimsim's worker threads limited to {args.blas_threads}" if args.blas_threads
+           else f"; cimsim worker threads {worker_threads()}, BLAS threads untouched")
         + ("; --quick" if args.quick else ""),
         "- ratio = cimsim time / numpy time (numpy: float64 `X @ W.T` of the same shape, same process, same BLAS); "
         "MVM/s = input vectors per second of cimsim",
@@ -237,15 +259,12 @@ def main(argv=None) -> int:
     print(HEADER, flush=True)
     rows = []
     ticks0, cpu0 = _cpu_ticks(), time.process_time()
-    try:
+    with limited_threads(args.blas_threads):
         for n in args.sizes:
             for dac in args.dac:
                 r = run_case(n, dac, batch_for(n, args), args.repeat, args.serial_signed)
                 rows.append(table_row(r))
                 print(rows[-1], flush=True)
-    finally:
-        if limiter is not None:
-            limiter.restore_original_limits()
     footer = []
     others = others_busy_fraction(ticks0, time.process_time() - cpu0)
     if others is not None:

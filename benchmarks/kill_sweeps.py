@@ -381,6 +381,9 @@ class Bench:
             self.problem(f"run {self.serial} ({mode}): lock sidecar left after a completed run")
         stray = [p.name for p in out.parent.iterdir() if p.name.endswith(".tmp")]
         self.stray_tmp += len(stray)
+        if stray:
+            self.problem(f"run {self.serial} ({mode}): temporary files left next to a completed output: "
+                         f"{', '.join(sorted(stray))}")
 
     def kills(self) -> int:
         return sum(t.kills for t in self.tally.values())
@@ -489,7 +492,8 @@ def report(bench: Bench, wall: float, strays: list[str], load: tuple[float, floa
             f"| kills that left a cut-short last line (repaired by the resume) | {t.cut_short_after_kill} |",
             f"| kills that left a damaged or duplicated line (repaired by the resume) | {t.damaged_after_kill} |",
             "", f"Total wall time {wall / 60:.1f} min ({wall:.0f} s), reference runs and cluster start included."]
-    ok = (not t.problems and not strays and t.identical == t.completed and bench.kills() >= a.kills)
+    ok = (not t.problems and not strays and not bench.stray_tmp and t.identical == t.completed
+          and bench.kills() >= a.kills)
     out += ["", "Result: **every check passed**." if ok else "Result: **PROBLEMS**:"]
     out += [f"- {p}" for p in t.problems] + [f"- still running: {s}" for s in strays]
     return "\n".join(out) + "\n", ok

@@ -1,7 +1,7 @@
 """Where the time of a noisy MVM goes (with non-integer conductances the product stays float32; what is
 left to bring down): the 256 x 256 design of bench_targets with 2 % programming error and 1 % read noise, batch
 10 000, one worker thread, best of 5; each stage timed around its call. ``--ideal``: the same without noise (the
-int8 products where onnxruntime is installed).
+int8 products where onnxruntime is installed). The machine, BLAS and date are printed first.
 
     python benchmarks/profile_noisy.py [--ideal]
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import cimsim.openblas  # noqa: F401  (first: caps OpenBLAS's idle spinning before numpy loads it)
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_targets import data, design  # noqa: E402
+from bench_targets import data, design, platform_lines  # noqa: E402
 
 from cimsim.config import with_overrides  # noqa: E402
 from cimsim.numerics import Crossbar, _kernels, set_worker_threads  # noqa: E402
@@ -53,6 +53,7 @@ def main() -> None:
         total = time.perf_counter() - start
         if total < best:
             best, parts = total, dict(spent)
+    print("\n".join(platform_lines()))
     print(f"{'noisy' if noisy else 'ideal'} {n}x{n}, batch {batch}, one worker thread, "
           f"{'int8' if xbar._integer else 'float32'} products: {best * 1e3:.1f} ms")
     for label, seconds in parts.items():
