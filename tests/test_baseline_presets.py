@@ -128,7 +128,7 @@ def test_gpu_presets_reproduce_their_datasheets(name, int8_tops, fp16_tflops, hb
     b = preset(name).baseline
     assert peak_tops(b) == pytest.approx(int8_tops, rel=0.001)
     assert peak_tops(b, 16) == pytest.approx(fp16_tflops, rel=0.001)
-    assert b.dram_bandwidth_gbps == hbm_gbps and b.board_power_w == tdp_w and b.dram_gb == 80.0
+    assert b.dram_bandwidth_gbps == hbm_gbps and b.board_power_w == tdp_w and b.dram_gb * 1e9 == 80 * 2**30
     assert b.energy_model == "board_power" and b.dataflow == "weight_streaming"
 
 
@@ -358,3 +358,10 @@ def test_a_networks_attention_reads_both_operands_at_the_activation_width():
     model = price_model(config, model_from_network(load_network(root / "src/cimsim/data/digits_vit.npz")),
                         items=base.mvms)
     assert base.total_energy_pj == pytest.approx(model.baseline.total_energy_pj, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["a100", "h100"])
+def test_a_gpus_80_gb_is_80_gib(name):
+    """the cards' "80 GB" is a binary capacity, as their L2's "40 MB" / "50 MB" (read as MiB) and tpu-v1's 8 GiB;
+    dram_gb = 80.0 had held 80e9 bytes, 6.9 % short"""
+    assert preset(name).baseline.dram_gb * 1e9 == pytest.approx(80 * 2**30, rel=1e-12)

@@ -96,3 +96,28 @@ def test_markdown_table_and_benchmark_script():
                           text=True, timeout=60, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("\n| ") >= len(PUBLISHED) + 4 and "ISAAC / DaDianNao" in proc.stdout
+
+
+def test_neurram_runs_its_inputs_and_neurons_as_cimloop_states():
+    """CiMLoop's wan_nature_2022 model: a 4-bit signed input (3 magnitude bits, at most MAX_INPUT_BITS_BEFORE_TWO_PHASE)
+    is one phase of 2**3 - 1 pulses on a signed DAC, the neuron converts in one step per output bit, 1.8 V, Vread 0.5 V;
+    the preset had run it bit-serial in two phases through a ramp (2**8 counts) at 1.2 V and 0.2 V"""
+    config = load_preset("neurram")
+    assert (config.dac.mode, config.dac.signed_inputs, config.dac.encoding) == ("parallel", "bipolar", "pulse_count")
+    assert (config.adc.type, config.adc.bits) == ("sar", 8)
+    assert (config.technology.vdd_v, config.device.read_voltage_v) == (1.8, 0.5)
+    plan = plan_layer(config)
+    assert plan.reads_per_vector == 1 and plan.max_plane_code == 2 ** (config.dac.input_bits - 1) - 1
+
+
+def test_isaac_like_states_isaacs_chip():
+    # the ISAAC-like preset had left [chip] to the schema's defaults: an SRAM tile buffer where ISAAC's is eDRAM
+    assert load_preset("rram-isaac-like").chip == load_preset("isaac").chip
+    assert load_preset("rram-isaac-like").chip.buffer_memory == "edram"
+
+
+def test_headline_densities_are_checked():
+    # CICC 2021's title (12.1 TOP/s/mm2 over ZigZag-IMC's 1.9425 mm2) and PUMA's abstract (577 GOPS/s/mm2) had no case
+    cicc, puma = RESULTS["sram-cicc2021.compute_density"], RESULTS["puma.area_efficiency"]
+    assert cicc.case.value == 12.1 and not cicc.case.anchored and cicc.model == pytest.approx(26.86, rel=0.02)
+    assert puma.case.value == 577.0 and not puma.case.anchored and puma.model == pytest.approx(185.6, rel=0.02)

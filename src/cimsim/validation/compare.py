@@ -3,8 +3,8 @@
 Each design runs its preset's nominal workload (``[workload]`` of the preset) through the analytic path:
 ``analytic_counts`` of the preset's plan priced by ``cim_breakdown``. Powers are energy over latency (pJ/ns =
 mW); system figures leave out the DRAM traffic of the nominal workload (the published designs keep
-activations on chip, or count their off-chip links separately); a macro's energy efficiency counts the macro
-components alone (``MACRO_COMPONENTS``), as macro papers measure it.
+activations on chip, or count their off-chip links separately); a macro's energy efficiency and compute density
+count the macro components alone (``MACRO_COMPONENTS``), as macro papers measure them.
 """
 
 from __future__ import annotations
@@ -82,6 +82,11 @@ def _macro_power_w(b: Breakdown) -> float:
     return sum(b.energy_pj.get(k, 0.0) for k in MACRO_COMPONENTS) / b.compute_ns * 1e-3
 
 
+def _macro_area_mm2(b: Breakdown) -> float:
+    """the macro alone (arrays, drivers, converters): the area a macro paper states"""
+    return sum(b.area_um2.get(k, 0.0) for k in MACRO_COMPONENTS) * 1e-6
+
+
 def _isaac_chip_gops() -> float:
     return _ops_per_s(_tile("isaac")) * load_preset("isaac").chip.tiles * 1e-9
 
@@ -121,10 +126,13 @@ _MODEL: dict[str, Callable[[], float]] = {
     "puma.mvmu_energy": lambda: _puma_per_mvmu("energy"),
     "puma.mvmu_latency": lambda: _puma_per_mvmu("latency"),
     "puma.power_efficiency": lambda: _ops_per_s(_breakdown("puma")) * 1e-9 / _on_chip_power_w(_breakdown("puma")),
+    "puma.area_efficiency": lambda: _ops_per_s(_tile("puma")) * 1e-9 / _tile("puma").area_mm2,
     "neurram.rram_cells": _neurram_cells,
     "sram-cicc2021.throughput": lambda: _ops_per_s(_breakdown("sram-cicc2021")) * 1e-12,
     "sram-cicc2021.energy_efficiency": lambda: (_ops_per_s(_breakdown("sram-cicc2021")) * 1e-12
                                                 / _macro_power_w(_breakdown("sram-cicc2021"))),
+    "sram-cicc2021.compute_density": lambda: (_ops_per_s(_breakdown("sram-cicc2021")) * 1e-12
+                                              / _macro_area_mm2(_breakdown("sram-cicc2021"))),
 }
 
 

@@ -10,9 +10,11 @@ up. Sources:
 - ISAAC: Shafiee et al., ISCA 2016, pp. 14-26 (corrected version of 5 Oct 2016); Table I "ISAAC parameters"
   (p. 8) gives power and area per IMA (group totals of 8 ADCs, 1024 DACs, ...) and per tile; Table IV gives
   CE and PE with HyperTransport included. Read via a transcription checked against a page render.
-- PUMA: Ankit et al., ASPLOS 2019; read via a full-text digest (Table 6, Sec. 7.4).
+- PUMA: Ankit et al., ASPLOS 2019; read via a full-text digest (Table 6, Sec. 7.4) and its abstract (arXiv 1901.10351).
 - NeuRRAM: Wan et al., Nature 608 (2022); read via a full-text digest.
-- CICC 2021 22 nm SRAM macro (IEEE Xplore 9431575): the ZigZag-IMC AIMC validation script's "CICC2021" entry.
+- CICC 2021 22 nm SRAM macro (IEEE Xplore 9431575): the ZigZag-IMC AIMC validation script's "CICC2021" entry, and its
+  title, "A 22 nm, 1540 TOP/s/W, 12.1 TOP/s/mm2 in-Memory Analog Matrix-Vector-Multiplier for DNN Acceleration"
+  (Papistas et al.; UIUC IMC benchmarking database, row 33).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ _ISAAC_T4 = "ISAAC (Shafiee, ISCA 2016), Table IV, p. 10"
 _PUMA = "PUMA (Ankit, ASPLOS 2019), Table 6 / Sec. 7.4"
 _NEURRAM = "NeuRRAM (Wan, Nature 2022), abstract / Fig. 1"
 _CICC = "CICC 2021 22 nm SRAM AIMC (IEEE 9431575), via ZigZag-IMC validation 'aimc1'"
+_CICC_TITLE = "CICC 2021 22 nm SRAM AIMC (IEEE 9431575), its title, via the UIUC IMC database row 33"
 _ANCHOR = "cimsim's cost model is anchored on this very figure"
 
 
@@ -123,6 +126,11 @@ PUBLISHED: tuple[Published, ...] = (
     _p("puma.power_efficiency", 837.0, "GOPS/W", _PUMA + ", abstract",
        "independent: macro and tile buffers only; PUMA's cores, VFUs, register files and network are not modelled",
        expected="gap"),
+    _p("puma.area_efficiency", 577.0, "GOPS/s/mm2", "PUMA (Ankit, ASPLOS 2019), abstract ('577 GOPS/s/mm^2' at 1 GHz)",
+       "independent, on a tile of arrays (the preset's layer widened to the tile): PUMA's tile and node layout is not "
+       "stated in the text read, so the tile is the schema's ISAAC default (96 arrays, 64 KiB SRAM buffer); the "
+       "survey-regression SAR (4.7x ISAAC's converter, which PUMA adopts) is 46 % of that tile's area and the "
+       "256 KiB global buffer 29 %", expected="gap"),
     # ---- NeuRRAM ------------------------------------------------------------------------------------------
     _p("neurram.rram_cells", 3.0e6, "cells", _NEURRAM + ": 48 cores, '3 million RRAM'",
        "structure only: 48 cores x 256 x 256 cells = 3.15 M against the rounded '3 million'", tolerance=0.05),
@@ -132,6 +140,12 @@ PUBLISHED: tuple[Published, ...] = (
     _p("sram-cicc2021.energy_efficiency", 1050.0, "TOPS/W", _CICC,
        "independent: current family (bit lines of 1024 SRAM loads swing 0.8 V in full, an upper bound), 7-bit DAC "
        "per row (ZigZag-IMC 50 fF per bit), 6-bit survey SAR per output: the model spends less than the macro",
+       expected="gap"),
+    _p("sram-cicc2021.compute_density", 12.1, "TOPS/mm2",
+       _CICC_TITLE + " (area: ZigZag-IMC validation 'aimc1', 1.9425 mm2)",
+       "independent, the macro's components alone (as its 1.9425 mm2): cimsim's 0.88 mm2 (ADCs 0.72, cells 0.14) is "
+       "45 % of it: a 6T-sized cell (0.136 um2, NeuroSim) where the macro's cell is 18T (UIUC database), and no row "
+       "drivers, pulse generators or control (ZigZag-IMC doubles its banks' area for the pulse generators)",
        expected="gap"),
 )
 """every published figure cimsim is checked against"""
