@@ -281,3 +281,25 @@ def test_a_networks_counts_and_energy_are_the_same_whatever_the_chunks_and_worke
         assert [layer.counts for layer in run.trials[0].layers] == [layer.counts for layer in first.layers]
         assert run.cost.energy_pj == runs[0].cost.energy_pj
         assert run.cost.total_energy_pj == runs[0].cost.total_energy_pj
+
+
+def test_a_conv_map_has_no_top1_but_a_dense_head_over_a_sequence_has():
+    """a denoiser's (C, H, W) output had been scored by an argmax over its width (83.75 % "accuracy"); the last axis
+    holds classes where a Dense head writes it (an LM head's (sequence, vocab)) or the outputs have one axis"""
+    import math
+
+    from cimsim.evaluation import has_classes
+    from cimsim.network import Conv2d, Dense, Flatten, Network
+
+    rng = np.random.default_rng(47)
+    denoiser = Network((Conv2d(rng.normal(0, 0.3, (1, 1, 3, 3)), padding=1),), (1, 8, 8))
+    cfg = config(**{"device.preset": "rram", "adc.bits": 4})
+    result = simulate_network(cfg, network=denoiser, inputs=rng.normal(size=(20, 1, 8, 8)))
+    assert all(math.isnan(a) for a in (result.float_accuracy, result.digital_accuracy, result.analog_accuracy))
+    assert result.headline == f"outputs {result.vs_float.relative_error:.3g} relative error"
+    conv = Conv2d(rng.normal(size=(4, 1, 3, 3)))
+    assert has_classes(Network((conv, Flatten(), Dense(rng.normal(size=(5, 144)))), (1, 8, 8)))
+    assert has_classes(Network((conv, Flatten()), (1, 8, 8)))  # one axis: (classes,)
+    lm = Network((Dense(rng.normal(size=(16, 8))), Dense(rng.normal(size=(10, 16)))), (6, 8))
+    assert has_classes(lm) and not has_classes(Network((Dense(rng.normal(size=(1, 8))),), (6, 8)))
+    assert not math.isnan(simulate_network(cfg, network=lm, inputs=rng.normal(size=(4, 6, 8))).analog_accuracy)

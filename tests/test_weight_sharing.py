@@ -161,3 +161,23 @@ def test_only_a_shared_last_matrixs_last_place_leaves_the_chip_at_accumulator_wi
                   lambda net: price_model(config, model_from_network(net), items=20).cim):
         chain, copies = (price(net) for net in nets)  # the shared matrix on one tile, 1 hop away
         assert chain.energy_pj["noc"] / copies.energy_pj["noc"] == pytest.approx(bit_hops[1] / bit_hops[0], rel=1e-9)
+
+
+def test_a_shared_matrixs_adc_range_spans_every_places_calibration():
+    """each place calibrates its own ADC (place 1 on place 0's outputs: full scale 1184 vs 1213), but the layer had
+    reported place 0's alone; the report's range now covers every place, as its clipped fraction sums them"""
+    from cimsim.config.load import config_from_dict
+    from cimsim.evaluation import _programmed
+    from cimsim.report_json import _adc, clipped_fraction
+
+    rng = np.random.default_rng(0)
+    shared = Dense(rng.normal(0, 1, (16, 16)))
+    net = Network((shared, ReLU(), shared, Dense(rng.normal(size=(4, 16)))), (16,))
+    x = rng.normal(size=(40, 16))
+    cfg = config_from_dict({"preset": "rram-default", "adc": {"range": "calibrated", "calibration_vectors": 40}})
+    layer = simulate_network(cfg, network=net, inputs=x).layers[0]
+    places = _programmed(cfg, net.matrix_layers()[0], net.matrix_shapes()[0], 0)
+    scales = [places[0].calibrate(x).full_scale, places[1].calibrate(np.maximum(places[0].mvm(x), 0)).full_scale]
+    assert scales[0].min() != scales[1].min()
+    reported = _adc(layer.adc, clipped_fraction(layer))["adc_full_scale"]
+    assert reported == {"min": min(s.min() for s in scales), "max": max(s.max() for s in scales)}

@@ -28,7 +28,7 @@ from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan
-from .network import Network
+from .network import Dense, MatrixLayer, Network
 from .numerics import AdcSetting, ReplicatedCrossbar, build_crossbar
 from .numerics.cell_energy import CellEnergy
 from .numerics.threads import one_blas_thread
@@ -59,6 +59,7 @@ class RangeResult:
     plans: tuple[Plan, ...]
     programming_counts: tuple[Counts, ...]
     adcs: tuple[AdcSetting, ...]
+    """per layer, its converters: every crossbar's (:func:`_spanning`), so a report's range covers them all"""
     layer_sums: tuple[tuple[np.ndarray, ...], ...]
     """per layer, per crossbar read (its places in order, each place's copies), its per-input sums over the range's
     reads (2 x in: squared codes, V**2 t terms), summed in sample order"""
@@ -108,7 +109,7 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
             for xb, rows in zip(xbars, shape.rows_per_use):
                 xb.seek(first_sample * rows)
                 xb.reset_counts()
-        chunks, leaves = [], [_leaves(xbars) for xbars in places]
+        chunks, leaves, classes = [], [_leaves(xbars) for xbars in places], has_classes(network)
         sums = [[np.zeros((2, leaf.plan.in_features)) for leaf in layer] for layer in leaves]
         for start in range(0, len(x), size):
             xs = x[start:start + size]
@@ -119,7 +120,7 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
                 raise ValueError("the network's float outputs hold NaN or infinite values for finite inputs: layers "
                                  "after its last matrix product make them (e.g. sqrt or log of a negative, overflow)")
             correct = (0, 0, 0)
-            if has_classes(network.output_shape):
+            if classes:
                 ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
                 correct = tuple(int((out.argmax(axis=-1) == ys).sum()) for out in outputs)
             chunks.append(ChunkResult(len(xs), correct, ErrorStats().add(outputs[2], outputs[0]),
@@ -128,8 +129,16 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
             if progress is not None:
                 progress(len(xs))
     return RangeResult(tuple(chunks), tuple(xbars[0].plan for xbars in places),
-                       tuple(xbars[0].programming_counts for xbars in places), tuple(xbars[0].adc for xbars in places),
+                       tuple(xbars[0].programming_counts for xbars in places), tuple(map(_spanning, leaves)),
                        tuple(map(tuple, sums)), tuple(tuple(CellEnergy.of(leaf) for leaf in layer) for layer in leaves))
+
+
+def _spanning(leaves: list) -> AdcSetting:
+    """the converters of a layer's crossbars (:func:`_leaves`): one crossbar's setting, or for several (a shared
+    matrix's places, replicated copies: each calibrated apart) their ``lsb`` stacked, (crossbar, row tile, column)"""
+    if len(leaves) == 1:
+        return leaves[0].adc
+    return replace(leaves[0].adc, lsb=np.stack([leaf.adc.lsb for leaf in leaves]))
 
 
 def _taken_events(places, leaves, sums) -> tuple[tuple[Counts, ...], tuple[int, ...]]:
@@ -195,10 +204,26 @@ class _Calibration:
             return
 
 
-def has_classes(output_shape: tuple[int, ...]) -> bool:
-    """whether outputs of this per-sample shape have a top-1: a last axis of two or more values (a regression, one
-    value per output position, has none)"""
-    return bool(output_shape) and output_shape[-1] > 1
+def has_classes(network: Network) -> bool:
+    """whether the network's outputs have a top-1 over their last axis: two or more values there, and either one
+    axis (a classifier's (classes,)) or a last axis a Dense head writes (the last matrix layer the outputs depend
+    on, with that many outputs: an LM head's (sequence, vocab)); a regression (one value per output position) or a
+    conv's channel-first map (C, H, W), whose last axis is a width, has none"""
+    shape = network.output_shape
+    if not shape or shape[-1] < 2:
+        return False
+    return len(shape) == 1 or isinstance(head := _head(network), Dense) and head.matrix_shape[0] == shape[-1]
+
+
+def _head(network: Network) -> MatrixLayer | None:
+    """the last matrix layer (in layer order) that the network's output depends on; None: none"""
+    needed = {len(network.layers)}  # value numbers (value k + 1: layer k's output)
+    for k in range(len(network.layers) - 1, -1, -1):
+        if k + 1 in needed:
+            if isinstance(network.layers[k], MatrixLayer):
+                return network.layers[k]
+            needed.update(network.inputs[k])
+    return None
 
 
 def _programmed(config: Config, layer, shape, trial: int) -> list:

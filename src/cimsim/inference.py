@@ -3,14 +3,16 @@
 Three passes over the same samples (:mod:`cimsim.evaluation`): float (the trained network), quantised digital (each
 layer's operands quantised as the arrays see them, products exact) and analog (the crossbars). With labels, the
 accuracies are top-1 against them; without (a model with no labelled data, e.g. a random-initialised ResNet),
-against the float model's own top-1 (argmax over the last output axis): its agreement with the float model. A
-network with one value per output position (a regression: no output axis, or a last axis of one) has no top-1:
-its accuracies are NaN. The network's outputs are also compared with the float outputs as a whole (``vs_float``:
-relative error, SNR). Each
-matrix layer gets its crossbars (:func:`~cimsim.numerics.build_crossbar`) with random streams ``key = (trial,
-layer)``; with ``adc.range = "calibrated"`` each layer calibrates on the first ``adc.calibration_vectors`` input
-vectors it sees in the analog pass of the run's first ``adc.calibration_vectors`` samples, whatever the chunks.
-Samples go through in chunks of ``simulation.batch_size``.
+against the float model's own top-1 (argmax over the last output axis): its agreement with the float model. The last
+axis holds classes when the outputs have one axis (a classifier's (classes,)) or a Dense head writes it (the last
+matrix layer the outputs depend on: an LM head's (sequence, vocab)); a network with one value per output position (a
+regression: no output axis, or a last axis of one) or a conv's channel-first map (a denoiser's (C, H, W)) has no
+top-1 (:func:`~cimsim.evaluation.has_classes`): its accuracies are NaN. The network's outputs are also compared with
+the float outputs as a whole (``vs_float``: relative error, SNR). Each matrix layer gets its crossbars
+(:func:`~cimsim.numerics.build_crossbar`) with random streams ``key = (trial, layer)``; with ``adc.range =
+"calibrated"`` each layer calibrates on the first ``adc.calibration_vectors`` input vectors it sees in the analog
+pass of the run's first ``adc.calibration_vectors`` samples, whatever the chunks. Samples go through in chunks of
+``simulation.batch_size``.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class LayerResult:
     counts: Counts
     programming_counts: Counts
     adc: AdcSetting
+    """the layer's converters; for a matrix read at several places, or replicated, every crossbar's (each calibrated
+    apart), ``lsb`` stacked (crossbar, row tile, column), as ``adc_clipped`` sums them"""
     adc_clipped: int
     vs_digital: ErrorStats
     """the layer's analog products against the exact products of its quantised operands (same inputs)"""
@@ -211,7 +215,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     first = parts[0]
     layers = tuple(LayerResult(k, first.plans[k], counts[k], first.programming_counts[k], first.adcs[k], clipped[k],
                                stats[k]) for k in range(n_layers))
-    accuracies = (float(c) / (n * per_sample) if has_classes(network.output_shape) else float("nan") for c in correct)
+    accuracies = (float(c) / (n * per_sample) if has_classes(network) else float("nan") for c in correct)
     return NetworkResult(config, n, *accuracies, layers,
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
                          time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network,

@@ -90,7 +90,7 @@ def check_labels(network: Network, labels, where: str = "labels") -> None:
         return
     if len(network.output_shape) != 1:
         raise ValueError(f"{where} need (classes,) outputs per sample; the network gives {network.output_shape}")
-    if not has_classes(network.output_shape):
+    if not has_classes(network):
         raise ValueError(f"{where} need two or more classes (outputs) per sample for a top-1; the network gives "
                          f"{network.output_shape}, one value per sample (a regression, or a one-logit binary "
                          "classifier: give it two outputs); leave labels out to compare its outputs with float")

@@ -12,6 +12,7 @@ import numpy as np
 from ._onnx_fold import text_attr
 from ._onnx_logic import data_where, value_where
 from ._onnx_movement import widened
+from ._onnx_reduce import REDUCTION_HANDLERS
 from ._onnx_sharing import derived
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
@@ -223,21 +224,25 @@ def _elu(g, op, attrs, names, outs, name):
 
 
 def _softmax(g, op, attrs, names, outs, name):
-    """Softmax and LogSoftmax (a softmax, then its log). Before opset 13 the input is coerced to 2-d at ``axis``
-    (default 1): the softmax runs over all the axes from ``axis`` on, as one (a reshape around it)."""
+    """Softmax, and LogSoftmax as x - log(sum(exp(x))) (the ReduceLogSumExp's stable form: no overflow, no log of an
+    underflowed 0). Before opset 13 the input is coerced to 2-d at ``axis`` (default 1): the softmax runs over all
+    the axes from ``axis`` on, as one (a reshape around it)."""
     x, out = names[0], outs[0]
     full = g.full_shape(x)
     axis = g.onnx_axis(attrs.get("axis", 1 if g.opset < 13 else -1), x)
-    soft = f"{out}#softmax" if op == "LogSoftmax" else out
-    if g.opset < 13 and axis < len(full) - 1:
-        merged = full[:axis] + (int(np.prod(full[axis:])),)
-        g.append(Reshape(g.sample_shape(merged)), [x], f"{out}#rows", name)
-        g.append(Softmax(-1), [f"{out}#rows"], f"{out}#merged", name)
-        g.append(Reshape(g.sample_shape(full)), [f"{out}#merged"], soft, name)
+    merge = g.opset < 13 and axis < len(full) - 1
+    if merge:
+        g.append(Reshape(g.sample_shape(full[:axis] + (int(np.prod(full[axis:])),))), [x], f"{out}#rows", name)
+        x = f"{out}#rows"
+    soft = f"{out}#merged" if merge else out
+    if op == "LogSoftmax":
+        REDUCTION_HANDLERS["ReduceLogSumExp"](g, "ReduceLogSumExp", {"axes": [axis], "keepdims": 1}, [x],
+                                              [f"{soft}#logsumexp"], name)
+        g.append(Elementwise("sub"), [x, f"{soft}#logsumexp"], soft, name)
     else:
         g.append(Softmax(g.sample_axis(axis, x)), [x], soft, name)
-    if op == "LogSoftmax":
-        g.append(Unary("log"), [soft], out, name)
+    if merge:
+        g.append(Reshape(g.sample_shape(full)), [soft], out, name)
 
 
 def _lrn(g, op, attrs, names, outs, name):

@@ -7,7 +7,9 @@ Inputs are scaled as in training: x = pixels / 16, in [0, 1].
 
 ``dataset = "file"``: an .npz with ``x`` (samples, ...) real and ``y`` (samples,) integer labels, used as given.
 
-Either way x is reshaped to (samples, *input_shape) of the network (same number of values per sample).
+Either way x is reshaped to (samples, *input_shape) of the network: samples flat (the digits' (64,) into (1, 8,
+8)) or of the network's input shape, axes of one aside; another shape of as many values (an NHWC image for an NCHW
+network) is refused, naming the file, not scrambled.
 """
 
 from __future__ import annotations
@@ -61,11 +63,32 @@ def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarr
             "labels= in a script, or workload.dataset = \"file\" with workload.dataset_file")
         raise _error(config, field, f"samples of shape {x.shape[1:]} do not fit the network's input shape "
                                     f"{tuple(input_shape)}{fix}")
+    if not _fits(x.shape[1:], input_shape):
+        raise _error(config, field, f"samples of shape {x.shape[1:]} in {wl.dataset_file!r} hold as many values as "
+                                    f"the network's input shape {tuple(input_shape)} but not in its layout: store "
+                                    f"them as (samples, {', '.join(map(str, input_shape))}), or flat in that order"
+                                    f"{_permuted(x.shape[1:], input_shape)}")
     if y is not None and n and y[:n].max() > np.iinfo(np.int64).max:  # checked as given: the cast would wrap them
         raise _error(config, field, f"labels must be class numbers (below 2**63); got {y[:n].min()} to "
                                     f"{y[:n].max()}")
     return (np.asarray(x[:n], dtype=np.float64).reshape((n, *input_shape)),
             None if y is None else np.asarray(y[:n], dtype=np.int64))
+
+
+def _fits(sample: tuple[int, ...], input_shape: tuple[int, ...]) -> bool:
+    """whether samples of shape ``sample`` are the network's inputs in order: flat, or its shape once axes of one
+    are dropped (a reshape then moves no value)"""
+    return len(sample) == 1 or [n for n in sample if n != 1] == [n for n in input_shape if n != 1]
+
+
+def _permuted(sample: tuple[int, ...], input_shape: tuple[int, ...]) -> str:
+    """a hint when the sample's axes are the network's in another order (channels last for channels first)"""
+    if sorted(sample) != sorted(input_shape):
+        return ""
+    if sample == (*input_shape[1:], input_shape[0]):
+        order = ", ".join(map(str, (0, len(sample), *range(1, len(sample)))))
+        return f"; they look channels last (NHWC) for a channels-first (NCHW) network: store x.transpose({order})"
+    return "; their axes are the network's in another order: transpose x to the network's layout"
 
 
 def _error(config: Config, field: str, message: str) -> ConfigError:
