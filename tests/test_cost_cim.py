@@ -11,7 +11,8 @@ import pytest
 from cimsim.config.schema import AdcConfig, Config, DeviceConfig, TechnologyConfig
 from cimsim.counts import Counts
 from cimsim.cost import (adc, adc_sampling_rate_gsps, chip_breakdown, cim_breakdown, cim_cost_parameters,
-                         cim_parameters, cim_timing, dense_stage, map_stages, memory, pricing_table, tiles_for_arrays)
+                         cim_parameters, cim_timing, dense_stage, gates, map_stages, memory, periphery, pricing_table,
+                         tiles_for_arrays)
 from cimsim.analytic import analytic_counts
 from cimsim.config import with_overrides
 from cimsim.mapping import plan_layer
@@ -36,9 +37,13 @@ def test_hand_computed_breakdown_of_a_tiny_count():
                     dram_read_bits=64, dram_write_bits=32, cell_writes=6)
     b = cim_breakdown(config, plan, counts)
     row_charge_pj = 0.2 * 256 * 12 * 0.032 * 0.2 ** 2 * 1e-3  # 0.2 fF/um x 256 cells x 12F x V**2
+    # the DAC's output stage drives the line: an inverter chain from a NAND2 input to the line (32 nm), fan-out 4
+    row_ff, nand2_ff = 0.2 * 256 * 12 * 0.032, gates.capacitance_ff(gates.NAND2_CAP_FF, T32)
+    inputs_ff = (row_ff - nand2_ff) / 3
+    driver_pj = ((2 * inputs_ff - row_ff / 4) * 0.9 ** 2 + row_ff / 4 * 0.2 ** 2) * 1e-3
     bitline_charge_pj = 0.2 * 256 * 4 * 0.032 * 0.2 ** 2 * 1e-3  # 0.2 fF/um x 256 cells x 4F x V**2
     expected = {
-        "dac": 5 * row_charge_pj,
+        "dac": 5 * (row_charge_pj + driver_pj),
         "array": 2 * 64 * bitline_charge_pj + 1.0,
         "sample_hold": 3 * 10.0 * 100.0 / 1024 * 1e-3,
         "adc": 3 * _default_adc_pj(),
@@ -371,3 +376,34 @@ def test_the_tile_buffer_takes_each_input_in_and_each_output_out():
     assert plan.col_tiles == 2
     assert counts.buffer_write_bits == 5 * (in_bits + out_bits)
     assert counts.buffer_read_bits == 5 * (2 * in_bits + out_bits)
+
+
+@pytest.mark.parametrize("signed", ["bipolar", "two_phase", "unsigned"])
+def test_a_one_bit_read_is_priced_as_a_driver_whatever_its_sign_and_encoding(signed):
+    """A bit-serial read drives a row to +V_read, -V_read or leaves it at 0 for one pulse: one 1-bit driver's swing
+    whether the setting calls it a voltage or a pulse (a bipolar one had been a 2-bit DAC, 66x the pulse's price),
+    priced as the binary +/-1 input's 1-bit DAC"""
+    binary = cim_cost_parameters(with_overrides(Config(), {"dac.input_bits": 1, "dac.signed_inputs": "bipolar"}))
+    for encoding in ("voltage", "pulse_width", "pulse_count"):
+        p = cim_cost_parameters(with_overrides(Config(), {"dac.mode": "bit_serial", "dac.signed_inputs": signed,
+                                                          "dac.encoding": encoding}))
+        for key in ("dac_energy_pj", "driver_energy_pj", "dac_area_um2"):
+            assert p[key] == pytest.approx(binary[key], rel=1e-12), (encoding, key)
+        assert p["dac_energy_pj"] == 0.0 and p["driver_energy_pj"] > 0.0
+
+
+@pytest.mark.parametrize("cols", [64, 4096])
+def test_every_dac_width_drives_its_line(cols):
+    """A multi-bit DAC's output stage drives the same word line as a 1-bit driver: its line driver is priced for
+    every width (the DAC core on top), so a row read never costs less with more DAC bits (at 4096 columns a 1-bit
+    read had cost 2.21 pJ, a 2-bit one 1.43)"""
+    per_read = []
+    for k in (1, 2, 4, 7):
+        config = with_overrides(Config(), {"array.family": "charge", "device.preset": "sram", "array.cols": cols,
+                                           "array.rows": 64, "array.rows_per_read": 64, "dac.bits_per_read": k,
+                                           "mapping.signed_encoding": "offset", "dac.mode": "sliced"})
+        p = cim_parameters(config, plan_layer(config))
+        chain_pj = periphery.driver_chain_energy_pj(p.row_line_capacitance_ff, p.line_voltage_v, config.technology)
+        assert p.driver_energy_pj == pytest.approx(chain_pj, rel=1e-12) and chain_pj > 0.0
+        per_read.append(p.dac_energy_pj + p.driver_energy_pj + p.row_charge_energy_pj)
+    assert per_read == sorted(per_read)

@@ -10,6 +10,8 @@ import pytest
 from cimsim.analytic import analytic_counts, plane_top_codes
 from cimsim.config.load import with_overrides
 from cimsim.config.schema import Config
+from cimsim.cost import cim_parameters, cim_timing
+from cimsim.cost.parameters import read_pulses
 from cimsim.mapping import plan_layer
 from cimsim.numerics import Crossbar
 
@@ -98,3 +100,35 @@ def test_cell_activity_is_measured_from_the_codes_read(design):
     levels = xbar.layer.row_levels / plan.max_level  # each row's summed l / l_max
     expected = sum(float(((p / plan.max_plane_code) ** 2).sum(axis=0) @ levels) for p in _planes(plan, q))
     assert xbar.counts.cell_activity == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("accumulate", ["none", "planes"])
+@pytest.mark.parametrize("signed, k, pulses", [("unsigned", 7, 127 + 1), ("two_phase", 6, 2 * (63 + 1)),
+                                               ("twos_complement", 4, 15 + 7 + 1)])
+def test_a_time_domain_read_lasts_its_planes_largest_code(signed, k, pulses, accumulate):
+    """A pulse-width read lasts as many unit pulses as its plane's largest code: 8-bit unsigned inputs read 7 bits
+    at a time take 127 + 1 pulses, not 2 x 127 (as the energy already priced them), with or without analog
+    accumulation of the planes; the ADCs are designed for the shortest round"""
+    config = with_overrides(SMALL, {"dac.signed_inputs": signed, "dac.mode": "sliced", "dac.bits_per_read": k,
+                                    "dac.encoding": "pulse_width", "device.read_pulse_ns": 100.0,
+                                    "adc.accumulation": accumulate})  # read-bound rounds: 100 ns per unit pulse
+    plan = plan_layer(config)
+    params = cim_parameters(config, plan)
+    timing = cim_timing(plan, params)
+    assert read_pulses(plan) == tuple(plane_top_codes(plan).tolist()) and sum(read_pulses(plan)) == pulses
+    assert timing.vector_ns == pytest.approx(pulses * 100.0)  # one row group per plane
+    assert timing.adc_rate_gsps == pytest.approx(params.adc_rate_gsps, rel=1e-12)
+    shortest = pulses if accumulate == "planes" else min(read_pulses(plan))
+    assert timing.read_cycle_ns == pytest.approx(shortest * 100.0)
+    voltage = plan_layer(with_overrides(config, {"dac.encoding": "voltage"}))
+    assert read_pulses(voltage) == (1,) * voltage.n_planes
+
+
+@pytest.mark.parametrize("signed", ["two_phase", "bipolar", "unsigned"])
+def test_uniform_row_activations_drive_a_two_phase_input_in_one_phase(signed):
+    """Each row activation the analytic path counts for uniform codes is one the simulation measures: a two-phase
+    input is 0 in the phase of the other sign, so its row is driven in one of the two (the analytic path had
+    driven it in both: 2.0x the measured activations)"""
+    xbar, _ = _measured(with_overrides(SMALL, {"dac.signed_inputs": signed, "dac.mode": "parallel"}))
+    analytic = analytic_counts(xbar.plan, 2000)
+    assert analytic.row_activations == pytest.approx(xbar.counts.row_activations, rel=0.02)

@@ -78,7 +78,8 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
 
     Data-independent fields equal the functional path's exactly. The data-dependent fields are estimated for the
     data ``data`` describes (default: uniform codes): ``row_activations`` at its upper bound over the non-zero
-    inputs (each driven row whose input is not 0 non-zero on every read; every unit pulse of a pulse-count input),
+    inputs (each driven row whose input is not 0 non-zero on every read of its phase: a two-phase input in one of
+    its two; every unit pulse of a pulse-count input),
     ``array_gv2t_fj`` for weight codes uniform over their range (each cell at the conductance of its mean level,
     :func:`uniform_level_fractions`) and each plane's input code uniform over its own range (0 to the largest code
     of the bits it carries, :func:`plane_top_codes`; voltage inputs: energy ~ code**2; time-domain inputs: ~ code
@@ -180,12 +181,13 @@ def _mean_energy_fraction(plan: Plan) -> float:
 def _input_factors(plan: Plan, data: DataStats) -> tuple[int | float, float, float]:
     """(row activations per DAC conversion, a cell's mean V**2 t in units of V_read**2 x one read pulse, the mean of
     (x / c_max)**2 over the reads): uniform codes (row activations at their upper bound) for the non-zero inputs,
-    or the means over measured ``data.input_codes`` (no halving for two-phase inputs: their codes hold both
-    phases' reads)"""
+    halved for two-phase inputs (each is 0 in one of its phases), or the means over measured ``data.input_codes``
+    (no halving for two-phase inputs: their codes hold both phases' reads)"""
     c, pulse_count = plan.max_plane_code, plan.dac_encoding == InputEncoding.PULSE_COUNT
     if data.input_codes is None:
         live, pulses = _live_inputs(plan, data), c if pulse_count else 1
-        rate = pulses if live == 1.0 else live * pulses  # an int where exact
+        driven = live / 2 if plan.signed_inputs == SignedInputs.TWO_PHASE else live  # driven in one of two phases
+        rate = pulses if driven == 1.0 else driven * pulses  # an int where exact
         return rate, live * _mean_energy_fraction(plan), live * _input_activity(plan)
     shares, k = np.asarray(data.input_codes), np.arange(c + 1)
     if shares.size != c + 1:

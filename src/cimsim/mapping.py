@@ -213,7 +213,7 @@ class Plan:
 
     @functools.cached_property
     def pulses_per_read(self) -> int:
-        """unit pulses one read lasts: 1 for voltage inputs, 2**bits_per_read - 1 for time-domain inputs"""
+        """unit pulses of the longest read: 1 (voltage inputs), else 2**bits_per_read - 1 (per plane: read_pulses)"""
         return 1 if self.dac_encoding == InputEncoding.VOLTAGE else self.max_plane_code
 
     @functools.cached_property

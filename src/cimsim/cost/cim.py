@@ -17,11 +17,13 @@ entry. Components (the family decides which actions apply, :mod:`.families`):
 - ``shift_add``, ``accumulate``; ``buffers`` (tile buffer bits); ``interconnect`` (bit-hops on the tile bus);
   ``dram``; ``programming`` (every copy written).
 
-Cycle model. A read applies one input plane to one row group for ``pulses_per_read`` unit pulses of
-``read_pulse_ns``; ``reads_per_conversion`` reads (the planes of a row group with analog accumulation, else one,
-times ``adc.groups_per_conversion`` row groups) are summed before their columns are converted; sample-and-hold
-circuits let the ADCs convert one round while the next is read, so a conversion round lasts max(reads x read time,
-conversions per ADC x fastest conversion time) and the ADCs sample at conversions / round. A vector takes
+Cycle model. A read applies one input plane to one row group for one unit pulse of ``read_pulse_ns`` (voltage
+inputs) or as many as the plane's largest code (time-domain inputs, :func:`.parameters.read_pulses`: a plane that
+carries fewer bits reads for fewer); ``reads_per_conversion`` reads (the planes of a row group with analog
+accumulation, else one, times ``adc.groups_per_conversion`` row groups) are summed before their columns are
+converted; sample-and-hold circuits let the ADCs convert one round while the next is read, so a conversion round
+lasts max(reads x read time, conversions per ADC x fastest conversion time) and the ADCs sample at conversions per
+shortest round. A vector takes
 ``conversions_per_vector_per_array`` rounds (a tile's last may sum fewer row groups: its reads take less); all arrays
 of the layer work in parallel. A digital array sums each read in its adder tree within the read. Paid once
 per item: the first round's reads (or its last conversions) and the digital tail (one shift-add cycle plus one
@@ -44,7 +46,7 @@ from ..config.modes import ArrayFamily
 from ..counts import Counts
 from ..mapping import Plan
 from .families import ADDER_TREE_TOGGLE_RATE, tree_toggle_rate
-from .parameters import CimParameters, conversions_per_adc
+from .parameters import CimParameters, conversions_per_adc, round_pulses
 from .periphery import ISAAC_ADCS_PER_SHIFT_ADD
 
 __all__ = ["CimTiming", "cim_timing", "stored_cells", "programming_pulses", "Action", "Component", "pricing_table",
@@ -60,7 +62,8 @@ class CimTiming:
     adc_rate_gsps: float
     """conversions_per_adc / read_cycle_ns: the rate the ADCs sample at"""
     read_cycle_ns: float
-    """one conversion round: max(reads summed x read time, conversions_per_adc x fastest conversion time)"""
+    """the shortest full conversion round: max(reads summed x their read times, conversions_per_adc x fastest
+    conversion time)"""
     reads_per_vector: int
     vector_ns: float
     """the rounds of a vector, each max(its reads x read time, conversions per ADC x conversion time): the
@@ -97,12 +100,19 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
     check_int("cell_writes", cell_writes, 0)
     conversions = conversions_per_adc(plan)
     convert_ns = conversions * params.adc_conversion_ns
-    reads_ns = plan.reads_per_conversion * params.read_ns
-    read_cycle_ns = max(reads_ns, convert_ns)
-    # the rounds of one row tile: its row groups g at a time, the last round holding the rest
+    pulse_ns = params.read_ns / plan.pulses_per_read  # one unit pulse (read_ns: the longest read)
+    # the rounds of one row tile for each set of planes summed: its row groups g at a time, the last holding the rest
     groups, g = plan.reads_per_vector // plan.n_planes, plan.groups_per_conversion
-    rounds_ns = groups // g * read_cycle_ns + (groups % g > 0) * max(
-        plan.planes_per_conversion * (groups % g) * params.read_ns, convert_ns)
+    sets = round_pulses(plan)  # unit pulses of one row group's reads in a round, per set of planes
+
+    def round_ns(pulses: int, groups_read: int) -> float:
+        """one round of ``groups_read`` row groups' reads of ``pulses`` unit pulses each, ns"""
+        return max(groups_read * pulses * pulse_ns, convert_ns)
+
+    read_cycle_ns = min(round_ns(pulses, min(g, groups)) for pulses in sets)
+    reads_ns = min(g, groups) * sets[0] * pulse_ns  # the first round's reads
+    vector_ns = sum(groups // g * round_ns(pulses, g) + (groups % g > 0) * round_ns(pulses, groups % g)
+                    for pulses in sets)
     tree_levels = math.ceil(math.log2(plan.row_tiles)) if plan.row_tiles > 1 else 0
     digital_tail_ns = (1 + tree_levels) * params.digital_cycle_ns
     return CimTiming(
@@ -110,7 +120,7 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
         adc_rate_gsps=conversions / read_cycle_ns,
         read_cycle_ns=read_cycle_ns,
         reads_per_vector=plan.reads_per_vector,
-        vector_ns=plan.n_planes // plan.planes_per_conversion * rounds_ns,
+        vector_ns=vector_ns,
         fill_ns=min(reads_ns, convert_ns) + digital_tail_ns,
         digital_tail_ns=digital_tail_ns,
         programming_ns=programming_pulses(plan, cell_writes) * params.cell_write_ns,

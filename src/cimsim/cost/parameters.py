@@ -8,7 +8,9 @@ counts (:func:`cim_cost_parameters`).
 ADC sampling rate (:func:`adc_sampling_rate_gsps`): each ADC converts ``conversions_per_adc`` columns per
 conversion round; a round lasts max(reads summed before a conversion x read time, conversions x fastest
 conversion time) (:func:`conversion_round_ns`), so the ADC samples at conversions / round: its fastest rate
-when the conversions set the round, slower (and cheaper, :mod:`.adc`) when the reads do.
+when the conversions set the round, slower (and cheaper, :mod:`.adc`) when the reads do. A time-domain read lasts
+its plane's largest code in unit pulses (:func:`read_pulses`), so the rounds of planes that carry fewer bits are
+shorter, and the ADC is designed for the shortest.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from ..analytic import plane_top_codes
 from ..argcheck import checked_types
 from ..config.modes import ArrayFamily, InputEncoding, MemoryTechnology
 from ..config.checks import resolved_bits_per_read
@@ -23,8 +26,8 @@ from ..config.schema import Config, TechnologyConfig
 from ..mapping import Plan, plan_layer
 from . import adc, cells, edram, families, gates, leakage, memory, noc, periphery
 
-__all__ = ["CimParameters", "cim_parameters", "cim_cost_parameters", "conversions_per_adc", "conversion_round_ns",
-           "adc_sampling_rate_gsps"]
+__all__ = ["CimParameters", "cim_parameters", "cim_cost_parameters", "conversions_per_adc", "read_pulses",
+           "round_pulses", "conversion_round_ns", "adc_sampling_rate_gsps"]
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,13 @@ class CimParameters:
     adc_area_um2: float
     """one ADC designed for adc_rate_gsps (0 without ADCs)"""
     dac_energy_pj: float
-    """one DAC conversion, beyond the word-line charge (0 for a 1-bit driver or a time-domain pulse, whose drivers
-    are priced by driver_energy_pj)"""
+    """one DAC conversion's core, beyond the word-line charge and its driver (0 for a 1-bit read, +/-V or 0, and a
+    time-domain pulse: their driver alone, driver_energy_pj)"""
     dac_area_um2: float
     """one row's DAC / driver"""
     driver_energy_pj: float
-    """one row activation's 1-bit driver chains beyond the line (a digital row's input-bit wires, a time-domain
-    pulse, a 1-bit input; 0 where a multi-bit DAC drives the row)"""
+    """one row activation's line-driver chains beyond the line (a digital row's input-bit wires; any other row's
+    one driver, the output stage of its DAC)"""
     line_voltage_v: float
     """swing of the word and bit lines: the device's read voltage (resistive), the supply (SRAM families)"""
     row_line_capacitance_ff: float
@@ -118,7 +121,8 @@ class CimParameters:
     read_pulse_ns: float
     """one unit read pulse (array settling; a time-domain input lasts several)"""
     read_ns: float
-    """one read: unit pulses per read x read_pulse_ns"""
+    """the longest read: pulses_per_read unit pulses x read_pulse_ns (a plane carrying fewer bits reads for fewer,
+    :func:`read_pulses`)"""
     digital_cycle_ns: float
     """one cycle of the digital periphery (shift-add, accumulation)"""
 
@@ -136,11 +140,29 @@ def conversions_per_adc(plan: Plan) -> int:
 
 
 @checked_types
+def read_pulses(plan: Plan) -> tuple[int, ...]:
+    """Unit pulses each input plane's read lasts, in plane order: 1 for voltage inputs; a time-domain read lasts
+    its plane's largest code (:func:`.analytic.plane_top_codes`: 2**b - 1 for the b bits the plane carries)."""
+    if plan.dac_encoding == InputEncoding.VOLTAGE:
+        return (1,) * plan.n_planes
+    return tuple(int(t) for t in plane_top_codes(plan))
+
+
+@checked_types
+def round_pulses(plan: Plan) -> tuple[int, ...]:
+    """Unit pulses of one row group's reads in each conversion round of a row group, in plane order: the
+    :func:`read_pulses` of the planes summed before one conversion (all of them with analog accumulation, else one)"""
+    pulses, step = read_pulses(plan), plan.planes_per_conversion
+    return tuple(sum(pulses[i:i + step]) for i in range(0, plan.n_planes, step))
+
+
+@checked_types
 def conversion_round_ns(plan: Plan, conversion_ns: float) -> float:
-    """One conversion round, ns: the reads summed before a conversion (reads_per_conversion, each of
-    pulses_per_read unit pulses) overlap the previous round's conversions (sample-and-hold):
+    """The shortest full conversion round, ns: the reads summed before a conversion (reads_per_conversion, each
+    of its plane's :func:`read_pulses`) overlap the previous round's conversions (sample-and-hold):
     max(reads x read time, conversions per ADC x conversion time)."""
-    reads_ns = plan.reads_per_conversion * plan.pulses_per_read * plan.read_pulse_ns
+    groups = plan.reads_per_conversion // plan.planes_per_conversion  # row groups summed in a full round
+    reads_ns = groups * min(round_pulses(plan)) * plan.read_pulse_ns
     return max(reads_ns, conversions_per_adc(plan) * conversion_ns)
 
 
@@ -171,30 +193,29 @@ def _converter_fields(config: Config, plan: Plan, rate: float) -> dict:
     """ADC (sampling at ``rate`` GS/s) and DAC fields of :class:`CimParameters`."""
     tech, adc_cfg = config.technology, config.adc
     adc_kw = dict(adc_type=adc_cfg.type, enob=adc_cfg.enob, built_bits=adc_cfg.built_bits)
-    time_domain = plan.dac_encoding != InputEncoding.VOLTAGE
     digital = plan.family == ArrayFamily.DIGITAL  # no DAC: a row's input bits on wires with 1-bit drivers
     drivers = plan.dac_bits if digital else 1
-    dac_area = drivers * periphery.dac_area_um2(1 if time_domain or digital else plan.dac_bits, tech)
+    # a time-domain pulse or a 1-bit read (the row to +V_read, -V_read or left at 0) is a 1-bit driver, no DAC core
+    one_bit = digital or plan.dac_encoding != InputEncoding.VOLTAGE or plan.bits_per_read == 1
+    dac_area = drivers * periphery.dac_area_um2(1 if one_bit else plan.dac_bits, tech)
     return dict(
         adc_type=adc_cfg.type,
         adc_rate_gsps=rate,
         adc_energy_pj=adc.adc_energy_pj(plan.adc_bits, tech, rate, **adc_kw) if plan.has_adc else 0.0,
         adc_conversion_ns=adc.adc_conversion_ns(plan.adc_bits, tech, adc_type=adc_cfg.type),
         adc_area_um2=adc.adc_area_um2(plan.adc_bits, tech, rate, **adc_kw) if plan.has_adc else 0.0,
-        dac_energy_pj=0.0 if time_domain or digital else periphery.dac_energy_pj(plan.dac_bits, tech),
+        dac_energy_pj=0.0 if one_bit else periphery.dac_energy_pj(plan.dac_bits, tech),
         dac_area_um2=dac_area,
     )
 
 
 def _array_fields(config: Config, plan: Plan, cell: cells.CellFamily) -> dict:
-    """Line, 1-bit driver, cell-compute, adder-tree and digital-periphery fields of :class:`CimParameters`."""
+    """Line, line-driver, cell-compute, adder-tree and digital-periphery fields of :class:`CimParameters`."""
     tech = config.technology
     lines = families.line_model(plan, config, cell)
-    digital = plan.family == ArrayFamily.DIGITAL
-    wires = plan.dac_bits if digital else 1  # a digital row's input bits, each on its own wire and driver
-    chain_pj = 0.0
-    if digital or plan.dac_bits == 1 or plan.dac_encoding != InputEncoding.VOLTAGE:  # rows on 1-bit drivers
-        chain_pj = wires * periphery.driver_chain_energy_pj(lines.row_cap_ff / wires, lines.voltage_v, tech)
+    wires = plan.dac_bits if plan.family == ArrayFamily.DIGITAL else 1  # a digital row's input bits, each its wire
+    # every row line has its driver: a 1-bit driver, or a multi-bit DAC's output stage (the DAC core on top)
+    chain_pj = wires * periphery.driver_chain_energy_pj(lines.row_cap_ff / wires, lines.voltage_v, tech)
     return dict(
         driver_energy_pj=chain_pj,
         line_voltage_v=lines.voltage_v,
