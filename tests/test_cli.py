@@ -350,7 +350,7 @@ def test_price_models_table_writes_figures_with_the_reports_si_prefixes(value, u
     per_s = {"interval_ns": 1e9 / value} if unit == "/s" else {}
     side = Breakdown("side", {"mac": value * 1e12 if unit == "J" else 1.0}, {"mac": 1.0}, 1.0, 1.0, 0.0, 1, 1,
                      **per_s)
-    price = ModelPrice("m", "", "image", 1, 1, side, side, 1, 1, 1, 1, 1, "", (1.0,), 1.0, 1, 1)
+    price = ModelPrice("m", "", "token", 1, 1, side, side, 1, 1, 1, 1, 1, "", (1.0,), 1.0, 1, 1)
     cells = price_table([price]).splitlines()[-1].split(" | ")
     column = (2, 3, 7) if unit == "J" else (4, 8)
     assert [cells[k] for k in column] == [text] * len(column)

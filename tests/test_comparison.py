@@ -110,3 +110,43 @@ def test_a_weight_load_fetches_the_weights_once_on_the_chip_as_on_the_baseline(n
     fetched = comp.cim_with_load.energy_pj["dram"] - comp.cim.energy_pj["dram"]
     assert fetched == pytest.approx(comp.baseline_with_load.energy_pj["dram_weights"], rel=1e-9)
     assert comp.cim_with_load.interval_ns == pytest.approx(comp.cim.interval_ns, rel=1e-12)
+
+
+def test_the_vector_unit_sentence_gives_each_side_its_own_figures():
+    """the baseline runs attention's products on its MACs, not on the unit: its unit's energy and time are its own
+    (digits-vit: 64.88 nJ and 280 ns per inference against the chip's 73.03 nJ and 408 ns), not the chip's"""
+    from pathlib import Path
+
+    from cimsim.comparison import price_from_shapes
+    from cimsim.config import load_config
+
+    config = load_config(Path(__file__).resolve().parents[1] / "configs" / "digits-vit.toml")
+    cim, base = price_from_shapes(config)
+    line = next(a for a in base.assumptions if "vector unit" in a)
+    assert line in cim.assumptions and "on both sides" not in line
+    chip_nj, base_nj = (b.energy_pj["vector_unit"] / b.mvms / 1e3 for b in (cim, base))
+    assert chip_nj != pytest.approx(base_nj, rel=0.01)
+    assert f"on the chip, with the activation products, {chip_nj:.4g} nJ" in line
+    assert f"on the baseline on the same unit, {base_nj:.4g} nJ" in line
+
+
+def test_a_sequences_assumptions_mark_a_parts_figures_as_per_part():
+    """parts in sequence: a sentence the parts state with other figures (a time, a width, a shape) is stated once,
+    marked as per part, each figure that differs as its range: never one part's figure as if it were the whole's"""
+    from cimsim.breakdown import Breakdown, in_sequence
+
+    def part(ns, bits, shape):
+        return Breakdown(name="b", energy_pj={"mac": 1.0}, area_um2={}, latency_ns=ns, compute_ns=ns, memory_ns=0.0,
+                         mvms=1, macs=1, assumptions=(
+                             f"board power 400 W x roofline time {ns:g} ns.", f"{bits}-bit accumulators.",
+                             f"The weights ({shape} x 8 bit) fit.", "Shared 14 pJ/bit."))
+
+    seq = in_sequence([part(100, 18, "4x32"), part(300, 22, "32x96"), part(100, 18, "4x32")], "b", 1,
+                      shared_hardware=True)
+    per_part = [a for a in seq.assumptions if a.startswith("Per part, over the 3 parts")]
+    assert len(per_part) == 3 and "Shared 14 pJ/bit." in seq.assumptions and len(seq.assumptions) == 4
+    text = "\n".join(per_part)
+    assert "roofline time (100 to 300) ns." in text and "(18 to 22)-bit accumulators" in text
+    assert "The weights ((4 to 32)x(32 to 96) x 8 bit)" in text
+    alike = in_sequence([part(100, 18, "4x32")] * 2, "b", 1, shared_hardware=True)
+    assert alike.assumptions == part(100, 18, "4x32").assumptions

@@ -572,3 +572,13 @@ def test_a_matrix_ops_places_must_sum_to_its_vectors():
         MatrixOp("m", 4, 4, 5, places=(5, 0))
     with pytest.raises(TypeError, match="MatrixOp 'm': places"):
         MatrixOp("m", 4, 4, 5, places=[2, 3])
+
+
+def test_a_model_without_tokens_has_no_per_token_figures(config):
+    """an image is not a token: resnet18's per-token cells are '-' and its JSON's per-token figures None; a
+    sequence's are per token"""
+    image, sequence = price_model(config, get_model("resnet18")), price_model(config, get_model("bert-base", seq_len=8))
+    assert image.as_dict()["cim"]["energy_per_token_pj"] is None and image.as_dict()["baseline"]["tokens_per_s"] is None
+    row = price_table([image, sequence]).splitlines()[2].split(" | ")
+    assert row[1] == "image" and row[3] == "-" and row[5] == "-"
+    assert sequence.as_dict()["cim"]["tokens_per_s"] == pytest.approx(8 * sequence.cim.throughput_items_per_s)

@@ -204,3 +204,45 @@ def test_a_reports_accuracy_tables_say_they_are_the_first_trials():
     accuracy = sim.to_dict()["accuracy"]
     assert (accuracy["of_trial"], accuracy["trials"]) == (0, 2)
     assert accuracy["relative_error"] == sim.trials[0].vs_float.relative_error
+
+
+def test_the_readme_states_each_gain_and_accuracy_figure_as_computed():
+    """throughput's gain is CIM / baseline (comparison.gains); a network's relative_error is its layers' analog
+    error against their quantised products, outputs_vs_float the error against float"""
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    assert "`throughput` as CIM / baseline" in readme and "`throughput`, `edp`, baseline / CIM" not in readme
+    assert "`outputs_vs_float` is the outputs' error against float" in readme
+
+
+def _compare(tmp_path, name, *sets):
+    out = tmp_path / name
+    args = ["compare", "configs/default.toml", *[a for s in sets for a in ("--set", s)], "-o", str(out)]
+    cwd = os.getcwd()
+    os.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        result = CliRunner().invoke(main, args)
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_the_workload_line_counts_copies_and_the_multi_report_labels_whole_workload_times(tmp_path):
+    """mapping.replication = 4: 32 arrays are 4 copies of 1 x 8 tiles; a network's layer table counts chip.balance's
+    copies as the stage table does; the several-config report's compute and waiting times are the whole workload's"""
+    md = (_compare(tmp_path, "rep", "mapping.replication=4", "workload.vectors=64") / "report.md").read_text()
+    assert "on 32 arrays (4 copies of 1 row x 8 column tiles" in md
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    args = ["compare", f"{root}/configs/digits-cnn.toml", "--set", 'chip.balance="replicate"', "--set",
+            "workload.vectors=20", "-o", str(tmp_path / "cnn")]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    rows = [line for line in (tmp_path / "cnn" / "report.md").read_text().splitlines() if line.startswith("| 0 |")]
+    assert rows[0].split(" | ")[3:5] == ["34", "34"] and rows[-1].split(" | ")[1] == "34"  # layer and stage tables
+    args = ["compare", f"{root}/configs/default.toml", f"{root}/configs/digits-cnn.toml", "--set",
+            "workload.vectors=20", "-o", str(tmp_path / "multi")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    multi = (tmp_path / "multi" / "report.md").read_text()
+    assert "over the whole workload (20 MVMs), compute" in multi and "over the whole workload (20 inferences)" in multi

@@ -744,3 +744,11 @@ def test_the_weights_rule_says_a_stated_weight_encoding_comes_first():
 
     rule = macro_defaults.DEFAULTS["weights"]
     assert "weight_encoding" in rule and "overrides" in rule
+
+
+def test_a_range_sentence_gives_its_quartiles_the_digits_of_the_gain_range():
+    """silicon / model quartiles print to 3 significant figures, as the gains they give do: 1.04 not '1'"""
+    r = {"low": 2.29, "median": 2.6, "high": 3.29, "macro_share": 0.5, "macros": 7, "family": "sram-charge",
+         "source": "docs/validation.md", "silicon_over_model": (0.0912, 0.345, 1.04)}
+    line = trust.gain_range_line(2.32, r)
+    assert "(0.0912-1.04x over the middle half, median 0.345x" in line

@@ -7,6 +7,7 @@ picojoules, nanoseconds, square micrometres; converted only at the edges (``area
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
@@ -176,8 +177,30 @@ def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hard
         name=name, energy_pj=energy, area_um2=area,
         latency_ns=sum(p.latency_ns for p in parts), compute_ns=sum(p.compute_ns for p in parts),
         memory_ns=sum(p.memory_ns for p in parts), mvms=mvms, macs=sum(p.macs for p in parts),
-        assumptions=tuple(dict.fromkeys(a for p in parts for a in p.assumptions)),
+        assumptions=_merged_assumptions(parts),
     )
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def _merged_assumptions(parts: Sequence[Breakdown]) -> tuple[str, ...]:
+    """the parts' assumption sentences, each once: as stated where the parts state it alike; where they state it
+    with other figures (a layer's shape, width, time), once, marked as per part, each figure that differs as its
+    range over the parts (a part's figure is not the sequence's, and a repeated part states one run's)"""
+    forms: dict[str, list[list[str]]] = {}
+    for sentence in dict.fromkeys(a for p in parts for a in p.assumptions):
+        forms.setdefault(_NUMBER.sub("#", sentence), []).append(_NUMBER.findall(sentence))
+    merged = []
+    for form, figures in forms.items():
+        pieces = form.split("#")
+        text = pieces[0]
+        for k, piece in enumerate(pieces[1:]):
+            low, high = min((f[k] for f in figures), key=float), max((f[k] for f in figures), key=float)
+            text += (low if low == high else f"({low} to {high})") + piece
+        merged.append(text if len(figures) == 1 else f"Per part, over the {len(parts)} parts run one after the other "
+                                                     f"(a range where they differ): {text}")
+    return tuple(merged)
 
 
 def repeated(b: Breakdown, k: float) -> Breakdown:

@@ -267,13 +267,13 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     base_unit = baseline_vector_unit(config, unit)
     base_pj, base_cycles = unit.work(model.of_type(VectorOp), (), config.technology)
     base_vec_ns = base_unit.time_ns(base_cycles)
-    where = ("on both sides" if base_unit is unit else f"on the chip; on the baseline on its own {base_unit.lanes} "
-             f"lanes at {base_unit.clock_ghz:g} GHz (baseline.vector_lanes), {base_vec_ns:.4g} ns")
-    line = (f"Digital layers and activation products on a {unit.lanes}-lane vector unit at {unit.clock_ghz:g} GHz "
-            f"(I-BERT integer algorithms at Horowitz's energies): {pj / 1e3:.4g} nJ and {vec_ns:.4g} ns per "
-            f"inference, {where} (its activation products as matrix products on its MAC units, as a shapes-only "
-            f"model prices them); the chip's unit leaks {unit.leakage_uw:.4g} uW besides the leakage above (the "
-            "baseline's leakage is not modelled).")
+    where = "the same unit" if base_unit is unit else (f"its own {base_unit.lanes} lanes at "
+                                                       f"{base_unit.clock_ghz:g} GHz (baseline.vector_lanes)")
+    line = (f"Digital layers on a {unit.lanes}-lane vector unit at {unit.clock_ghz:g} GHz (I-BERT integer algorithms "
+            f"at Horowitz's energies): on the chip, with the activation products, {pj / 1e3:.4g} nJ and {vec_ns:.4g} "
+            f"ns per inference; on the baseline on {where}, {base_pj / 1e3:.4g} nJ and {base_vec_ns:.4g} ns (its "
+            "activation products as matrix products on its MAC units, as a shapes-only model prices them); the "
+            f"chip's unit leaks {unit.leakage_uw:.4g} uW besides the leakage above (the baseline's is not modelled).")
     energy = {**cim.energy_pj, "vector_unit": samples * pj}
     energy["leakage"] = (cim.leakage_uw + unit.leakage_uw) * latency * 1e-3  # the chip's and the unit's; uW x ns = fJ
     activation_macs = samples * sum(op.macs_per_item for op in model.of_type(MatrixOp) if not op.static)

@@ -146,26 +146,41 @@ def _device(dev) -> str:
     return f"{preset} ({', '.join(parts)})" if parts else f"{preset} (no device error: ideal levels)"
 
 
-def _workload_lines(result: Result) -> list[str]:
+def _workload_lines(result: Result, stages: tuple = ()) -> list[str]:
+    """the config and workload; a layer's arrays count every copy of its weights (mapping.replication x those
+    chip.balance adds, from the CIM side's ``stages`` where it has them), its tiles one copy's"""
     cfg = result.config
     lines = [f"Config `{cfg.source}`, seed {cfg.simulation.seed}, {cfg.simulation.trials} trial(s). "
              f"Design: {_design(cfg)}", ""]
     if isinstance(result, RunResult):
-        p, given = result.plan, " and ".join(result.given)
+        (p, stage), given = (result.plan, _per_layer(stages, 1)[0]), " and ".join(result.given)
         given = f" ({given} given in memory)" if given else ""
         return lines + [
             f"Workload: a {p.out_features} x {p.in_features} dense layer, {cfg.workload.vectors} input vectors{given}, "
-            f"on {p.n_arrays} arrays ({p.row_tiles} row x {p.col_tiles} column tiles, {p.n_slices} slices per weight, "
-            f"{p.n_planes} input planes).", ""]
+            f"on {stage.arrays if stage else p.n_arrays} arrays ({_copies(stage.copies if stage else p.replication)}"
+            f"{p.row_tiles} row x {p.col_tiles} column tiles, "
+            f"{p.n_slices} slices per weight, {p.n_planes} input planes).", ""]
     source = "a network given in memory" if result.network_given else f"`{cfg.workload.network_file}`"
     data = "given in memory" if result.inputs_given else f"of the {cfg.workload.dataset} dataset"
     return lines + [
         f"Workload: {source} ({len(result.layers)} matrix layers), {result.samples} samples {data}.", "",
-        "| layer | matrix (out x in) | products per sample | arrays | row x column tiles |",
-        "|---:|---|---:|---:|---|",
+        "| layer | matrix (out x in) | products per sample | arrays | copies of the weights | row x column tiles "
+        "of a copy |",
+        "|---:|---|---:|---:|---:|---|",
         *(f"| {layer.index} | {layer.plan.out_features} x {layer.plan.in_features} | "
-          f"{layer.counts.mvms // result.samples} | {layer.plan.n_arrays} | {layer.plan.row_tiles} x "
-          f"{layer.plan.col_tiles} |" for layer in result.layers), ""]
+          f"{layer.counts.mvms // result.samples} | {s.arrays if s else layer.plan.n_arrays} | "
+          f"{s.copies if s else layer.plan.replication} | {layer.plan.row_tiles} x {layer.plan.col_tiles} |"
+          for layer, s in zip(result.layers, _per_layer(stages, len(result.layers)))), ""]
+
+
+def _per_layer(stages: tuple, layers: int) -> tuple:
+    """the chip's stages, one a layer, or Nones where it has not one a layer"""
+    return stages if len(stages) == layers else (None,) * layers
+
+
+def _copies(n: int) -> str:
+    """'n copies of ' a mapping, or nothing for one"""
+    return f"{n} copies of " if n > 1 else ""
 
 
 def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
@@ -228,7 +243,7 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
     head = [
         f"# cimsim report: {cfg.name}",
         "",
-        *_workload_lines(comp.run),
+        *_workload_lines(comp.run, comp.cim.stages),
         "## Accuracy",
         "",
         *_accuracy_lines(comp.runs),
@@ -277,7 +292,7 @@ def run_text(results: tuple[Result, ...], cim: Breakdown) -> str:
     lines = [
         f"{r.config.name} ({sum(x.wall_s for x in results):.2f} s)",
         "",
-        *_workload_lines(r),
+        *_workload_lines(r, cim.stages),
         *_accuracy_lines(results),
         "",
         f"CIM cost (first trial; whole workload of {cim.mvms} {item_name(r)}s unless per {item_name(r)}): energy "

@@ -178,7 +178,7 @@ def _range_sentence(head: str, r: dict | None, figures: str, values: str, what: 
                 f"have {figures} in the validation record ({RECORD_DOC}).")
     low, median, high = r["silicon_over_model"]
     return (f"{head} as modelled; {values} with {what} of the {r['macros']} published {r['family']} macros "
-            f"({low:.2g}-{high:.2g}x over the middle half, median {median:.2g}x, each macro's median over its "
+            f"({low:.3g}-{high:.3g}x over the middle half, median {median:.3g}x, each macro's median over its "
             f"{figures}; {r['source']}), the rest as priced.")
 
 

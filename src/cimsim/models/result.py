@@ -54,14 +54,21 @@ class ModelPrice:
 
         return gains(self.cim, self.baseline)
 
+    @property
+    def has_tokens(self) -> bool:
+        """an item is a token or holds several (a model of images has none: its per-token figures are None)"""
+        return self.item == "token" or self.tokens_per_item > 1
+
     def energy_per_item_pj(self, side: Breakdown) -> float:
         return side.total_energy_pj / self.items
 
-    def energy_per_token_pj(self, side: Breakdown) -> float:
-        return side.total_energy_pj / (self.items * self.tokens_per_item)
+    def energy_per_token_pj(self, side: Breakdown) -> float | None:
+        """pJ per token; None for a model without tokens"""
+        return side.total_energy_pj / (self.items * self.tokens_per_item) if self.has_tokens else None
 
-    def tokens_per_s(self, side: Breakdown) -> float:
-        return side.throughput_items_per_s * self.tokens_per_item
+    def tokens_per_s(self, side: Breakdown) -> float | None:
+        """tokens per second; None for a model without tokens"""
+        return side.throughput_items_per_s * self.tokens_per_item if self.has_tokens else None
 
     def as_dict(self) -> dict:
         sides = {}
@@ -102,7 +109,9 @@ def price_table(prices: Sequence[ModelPrice]) -> str:
         rows.append(
             f"| {markdown_cell(p.label)} | {markdown_cell(p.item)} | "
             f"{_fmt(p.energy_per_item_pj(p.cim) * 1e-12, 'J')} | "
-            f"{_fmt(p.energy_per_token_pj(p.cim) * 1e-12, 'J')} | {_fmt(p.cim.throughput_items_per_s, '/s')} | "
-            f"{_fmt(p.tokens_per_s(p.cim), '')} | {chips} | {_fmt(p.energy_per_item_pj(p.baseline) * 1e-12, 'J')} | "
+            f"{_fmt(p.energy_per_token_pj(p.cim) * 1e-12, 'J') if p.has_tokens else '-'} | "
+            f"{_fmt(p.cim.throughput_items_per_s, '/s')} | "
+            f"{_fmt(p.tokens_per_s(p.cim), '') if p.has_tokens else '-'} | {chips} | "
+            f"{_fmt(p.energy_per_item_pj(p.baseline) * 1e-12, 'J')} | "
             f"{_fmt(p.baseline.throughput_items_per_s, '/s')} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")
     return "\n".join(rows)
