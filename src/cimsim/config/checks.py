@@ -11,7 +11,8 @@ from pathlib import Path
 from ..argcheck import checked_types
 from ..errors import ConfigError
 from .modes import (Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, EnergyModel,
-                    InputEncoding, InputRange, MemoryTechnology, SignedEncoding, SignedInputs, Subtraction, WorkloadKind)
+                    InputEncoding, InputRange, MemoryTechnology, SignedEncoding, SignedInputs, Subtraction,
+                    WorkloadKind)
 from .conditional import NON_IDEAL_FIELDS, sram_cell_errors
 from .schema import AdcConfig, BaselineConfig, Config, DacConfig, DeviceConfig
 
