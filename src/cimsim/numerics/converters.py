@@ -41,7 +41,7 @@ class AdcSetting:
     def full_scale(self) -> np.ndarray:
         """the top code's level, lsb x code_max, per row tile and converted column: sums up to half an LSB above
         it still round to the top code, beyond that they clip (a calibrated ADC at percentile p thus clips fewer
-        than 100 - p % of its conversions: 1 - p (1 + 1 / (2 code_max)) of uniform sums)"""
+        than 100 - p % of its conversions)"""
         return self.lsb * self.code_max
 
 
