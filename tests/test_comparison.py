@@ -150,3 +150,23 @@ def test_a_sequences_assumptions_mark_a_parts_figures_as_per_part():
     assert "The weights ((4 to 32)x(32 to 96) x 8 bit)" in text
     alike = in_sequence([part(100, 18, "4x32")] * 2, "b", 1, shared_hardware=True)
     assert alike.assumptions == part(100, 18, "4x32").assumptions
+
+
+def test_a_board_power_networks_baseline_states_the_runs_latency_and_energy():
+    """a100 (energy_model "board_power"): the parts each stated their own board power x time (a range per part) but
+    no sentence gave the run's (digits-vit: 9 050 ns, 3.62e9 pJ); now one states the final baseline's, vector unit
+    included, its energy = board power x latency"""
+    from cimsim.config import with_overrides
+
+    rng = np.random.default_rng(0)
+    net = Network((Dense(rng.standard_normal((WIDTH, WIDTH))), ReLU(), Dense(rng.standard_normal((WIDTH, WIDTH)))),
+                  (WIDTH,))
+    config = with_overrides(Config(), {"baseline.preset": "a100"})
+    base = baseline(config, net)
+    watts = config.baseline.board_power_w
+    assert base.total_energy_pj == pytest.approx(watts * base.latency_ns * 1e3, rel=1e-12)
+    whole = [a for a in base.assumptions if a.startswith("The whole run: ")]
+    assert len(whole) == 1
+    assert (f"board power {watts:g} W x roofline time {base.latency_ns:.4g} ns = {base.total_energy_pj:.4g} pJ"
+            in whole[0])
+    assert not any(a.startswith("The whole run: ") for a in baseline(Config(), net).assumptions)

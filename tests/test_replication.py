@@ -104,3 +104,23 @@ def test_a_refused_batch_changes_no_copy():
         tried.mvm(bad)
     np.testing.assert_array_equal(tried.mvm(x), programmed().mvm(x))
     assert tried.counts.mvms == 6
+
+
+def test_a_replicated_calibrated_layers_adc_spans_every_copy():
+    """3 copies calibrated apart (each with its own programming errors): a dense run's ADC (RunResult.adc, the
+    report's ADC line) had been copy 0's alone; now every copy's LSBs, stacked (copy, row tile, column), as a
+    network's layer reports its crossbars"""
+    from cimsim.report import _span
+    from cimsim.run import simulate
+    from cimsim.workload import input_blocks, load_weights
+
+    cfg = config(3, **{"adc.range": "calibrated", "adc.calibration_vectors": 8, "device.program_sigma": 0.2,
+                       "workload.vectors": 16})
+    result, xbars = simulate(cfg), build_crossbar(cfg)
+    xbars.program(load_weights(cfg))
+    spanned = xbars.calibrate(next(input_blocks(cfg))[:8])
+    lsbs = np.stack([copy.adc.lsb for copy in xbars.copies])
+    assert len({float(lsb.max()) for lsb in lsbs}) == 3  # the copies differ
+    np.testing.assert_array_equal(result.adc.lsb, lsbs)
+    np.testing.assert_array_equal(spanned.lsb, lsbs)
+    assert _span(result.adc.lsb) == _span(lsbs)

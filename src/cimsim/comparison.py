@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .argcheck import checked_types
-from .config.modes import Pipeline, WorkloadKind
+from .config.modes import EnergyModel, Pipeline, WorkloadKind
 from .cost import trust
 from .cost.baseline import baseline_breakdown, check_dram_capacity
+from .cost.baseline_notes import board_power_sentence
 from .breakdown import Breakdown, in_batches, in_sequence, repeated
 from .config.schema import Config
 from .cost.chip import Stage, check_fits, chip_breakdown, cim_breakdown
@@ -190,6 +191,9 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
             f"The network's static weights ({weight_bits / 8192:.4g} KiB): those a layer keeps on chip {RUN_FETCH}.",))
     if network is not None:
         cim, base = _with_vector_unit(config, network, samples, cim, base)
+    if config.baseline.energy_model == EnergyModel.BOARD_POWER:  # the run's figures; its parts state their own
+        base = replace(base, assumptions=base.assumptions + (
+            board_power_sentence(config, base.latency_ns, None, "The whole run: "),))
     # a batch's samples share each streamed fetch and finish together
     return cim, in_batches(base, min(config.baseline.batch, samples)) if streamed else base
 

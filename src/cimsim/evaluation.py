@@ -30,6 +30,7 @@ from .counts import Counts
 from .mapping import Plan
 from .network import Dense, MatrixLayer, Network
 from .numerics import AdcSetting, ReplicatedCrossbar, build_crossbar
+from .numerics.replicated import spanning_adc
 from .numerics.cell_energy import CellEnergy
 from .numerics.threads import one_blas_thread
 
@@ -59,7 +60,8 @@ class RangeResult:
     plans: tuple[Plan, ...]
     programming_counts: tuple[Counts, ...]
     adcs: tuple[AdcSetting, ...]
-    """per layer, its converters: every crossbar's (:func:`_spanning`), so a report's range covers them all"""
+    """per layer, its converters: every crossbar's (:func:`~cimsim.numerics.replicated.spanning_adc`), so a
+    report's range covers them all"""
     layer_sums: tuple[tuple[np.ndarray, ...], ...]
     """per layer, per crossbar read (its places in order, each place's copies), its per-input sums over the range's
     reads (2 x in: squared codes, V**2 t terms), summed in sample order"""
@@ -129,16 +131,8 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
             if progress is not None:
                 progress(len(xs))
     return RangeResult(tuple(chunks), tuple(xbars[0].plan for xbars in places),
-                       tuple(xbars[0].programming_counts for xbars in places), tuple(map(_spanning, leaves)),
+                       tuple(xbars[0].programming_counts for xbars in places), tuple(map(spanning_adc, leaves)),
                        tuple(map(tuple, sums)), tuple(tuple(CellEnergy.of(leaf) for leaf in layer) for layer in leaves))
-
-
-def _spanning(leaves: list) -> AdcSetting:
-    """the converters of a layer's crossbars (:func:`_leaves`): one crossbar's setting, or for several (a shared
-    matrix's places, replicated copies: each calibrated apart) their ``lsb`` stacked, (crossbar, row tile, column)"""
-    if len(leaves) == 1:
-        return leaves[0].adc
-    return replace(leaves[0].adc, lsb=np.stack([leaf.adc.lsb for leaf in leaves]))
 
 
 def _taken_events(places, leaves, sums) -> tuple[tuple[Counts, ...], tuple[int, ...]]:

@@ -38,6 +38,7 @@ class RunResult:
     programming_counts: Counts
     """events of loading the weights into the arrays"""
     adc: AdcSetting
+    """the converters (lsb: input code x level); replicated copies' stacked (copy, row tile, column)"""
     adc_clipped: int
     """conversions that hit the ADC's code range"""
     vs_float: ErrorStats

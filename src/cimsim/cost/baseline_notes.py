@@ -85,13 +85,14 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
     ]
 
 
-def board_power_sentence(config: Config, latency_ns: float, components_pj: float) -> str:
-    """The board-power model's assumption: rated power x roofline time ``latency_ns``, with the dynamic view
-    ``components_pj`` (pJ) beside it."""
+def board_power_sentence(config: Config, latency_ns: float, components_pj: float | None, whole: str = "") -> str:
+    """The board-power model's assumption: rated power x roofline time ``latency_ns`` = the energy (pJ), with the
+    dynamic view ``components_pj`` (pJ) beside it (None: not stated); ``whole``: what the figures are of (a run of
+    parts, each stating its own), prefixed."""
     b, tech = config.baseline, config.technology
-    return (f"Energy is the datasheet-level model: board power {b.board_power_w:g} W x roofline time "
-            f"{latency_ns:.4g} ns (the whole board at its rated power, idle units included; kernel launches and "
-            f"utilisation below peak not modelled). The dynamic (component) view of the same run is "
-            f"{components_pj:.4g} pJ (MACs, registers, on-chip memory and DRAM priced per event at "
-            f"{tech.node_nm:g} nm).")
-
+    dynamic = "" if components_pj is None else (
+        f" The dynamic (component) view of the same run is {components_pj:.4g} pJ (MACs, registers, on-chip memory "
+        f"and DRAM priced per event at {tech.node_nm:g} nm).")
+    return (f"{whole}Energy is the datasheet-level model: board power {b.board_power_w:g} W x roofline time "
+            f"{latency_ns:.4g} ns = {b.board_power_w * latency_ns * 1e3:.4g} pJ (the whole board at its rated power, "
+            f"idle units included; kernel launches and utilisation below peak not modelled).{dynamic}")

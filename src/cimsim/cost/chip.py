@@ -8,10 +8,10 @@ mesh corner. A layer needs ``plan.n_arrays`` arrays per copy of its weights on w
 buffer serves one layer): ceil(arrays x copies / arrays_per_tile); more tiles than ``chip.tiles`` raise ValueError.
 
 Data movement. Every activation passes through the global buffer: a layer reads its input (``Stage.in_bits_per_item``)
-from it and writes its output (``out_bits_per_item``) back, each bit crossing the mesh once over the mean hop count
-from the global buffer to the layer's tiles; the workload's input is written into it from DRAM and its output read out
-to DRAM. A transfer of b bits over h hops takes (ceil(b / 256) + h) digital clock cycles; a layer's input and output
-use different router ports and overlap its compute in the steady state (double-buffered tile buffers).
+from it and writes its output (``out_bits_per_item``) back, each bit crossing the mesh once over the mean hops from the
+global buffer to its tiles; the workload's input comes into it from DRAM, its output goes out (of a shared matrix: its
+first place's input, its last place's output). A transfer of b bits over h hops takes (ceil(b / 256) + h) digital
+clock cycles; a layer's input and output use different router ports and overlap its compute (double-buffered).
 
 Pipeline. A layer with v vectors per item on c copies computes an item in ceil(v / c) x vector time + fill (a routed
 expert: that x ``Stage.path_share``; a shared matrix: that and its transfers summed over its chain of places,
@@ -20,9 +20,8 @@ transfers'. An item's latency: its input's time from DRAM, the sum over layers o
 its output's time to DRAM. ``chip.pipeline = "layer"``: layers work on successive items at once, interval = the slowest
 stage; ``"none"``: one item at a time, interval = its time on the chip (its DRAM transfers overlap its neighbours').
 DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds copies of the slowest
-layer's weights (unpipelined: of the layer slowest in an item's path) on free tiles, one at a time while that shortens
-it and tiles are free, and keeps the fewest that reach the lowest interval: a copy buys nothing once transfers, DRAM or
-another stage bound it.
+layer's weights (unpipelined: slowest in an item's path) one at a time while that shortens it and tiles are free, and
+keeps the fewest that reach the lowest interval: a copy buys nothing once transfers, DRAM or another stage bound it.
 
 Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, weight fetch +
 item transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight fetch + programming + item
@@ -286,10 +285,13 @@ def _price_stages(stages: Sequence[Stage], params: Sequence[CimParameters], timi
             for key, value in part.items():
                 total[key] = total.get(key, 0.0) + value
         rows.append(_row(s, p, t, k, hops))
-    gb_read_bits = sum(s.in_bits_per_item for s in stages) + stages[-1].out_bits_per_item  # the output, to DRAM
-    gb_write_bits = sum(s.out_bits_per_item for s in stages) + stages[0].in_bits_per_item  # the input, from DRAM
-    noc_bit_hops = sum((s.in_bits_per_item + s.out_bits_per_item) * h for s, h in zip(stages, m.hops))
-    p0 = params[0]
+    first, last = stages[0], stages[-1]  # of a shared matrix: its first place's input enters, its last's output leaves
+    enter, r = (s.places[k] / s.vectors_per_item if s.places else 1.0 for s, k in ((first, 0), (last, -1)))
+    wide = r * (last.plan.accumulator_bits if last.counts.dram_write_bits else last.plan.input_bits)  # to DRAM: wide
+    leave = wide / (wide + (1 - r) * last.plan.input_bits)  # its share of out_bits_per_item, the others at input width
+    gb_read_bits = sum(s.in_bits_per_item for s in stages) + leave * last.out_bits_per_item  # the output
+    gb_write_bits = sum(s.out_bits_per_item for s in stages) + enter * first.in_bits_per_item  # the input, from DRAM
+    noc_bit_hops, p0 = sum((s.in_bits_per_item + s.out_bits_per_item) * h for s, h in zip(stages, m.hops)), params[0]
     energy["global_buffer"] = items * (gb_read_bits * p0.global_buffer_read_energy_pj_per_bit
                                        + gb_write_bits * p0.global_buffer_write_energy_pj_per_bit)
     energy["noc"] = items * noc_bit_hops * p0.router_energy_pj_per_bit_hop
@@ -329,14 +331,12 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     energy, area, rows = _price_stages(stages, params, timings, m, items)
     compute_ns, memory_ns, latency_ns, item_latency, interval = _chip_times(config, stages, timings, rows, items,
                                                                             p0.dram_bandwidth_gbps)
-    logic_um2 = sum(area.get(key, 0.0) for key in LOGIC_AREA_KEYS)
     leakage_uw = (m.total_tiles * p0.buffer_leakage_uw + p0.global_buffer_leakage_uw
-                  + logic_um2 * p0.logic_leakage_uw_per_um2)
+                  + sum(area.get(key, 0.0) for key in LOGIC_AREA_KEYS) * p0.logic_leakage_uw_per_um2)
     energy["leakage"] = leakage_uw * latency_ns * 1e-3  # uW x ns = fJ
-    stage_times = tuple(
-        StageTime(index=i, arrays=s.plan.n_arrays * k, tiles=tiles, copies=t.replicas * k,
-                  interval_ns=max(r[1], r[3]), latency_ns=r[0] + r[2])
-        for i, (s, t, k, tiles, r) in enumerate(zip(stages, timings, m.copies, m.tiles, rows)))
+    stage_times = tuple(StageTime(index=i, arrays=s.plan.n_arrays * k, tiles=tiles, copies=t.replicas * k,
+                                  interval_ns=max(r[1], r[3]), latency_ns=r[0] + r[2])
+                        for i, (s, t, k, tiles, r) in enumerate(zip(stages, timings, m.copies, m.tiles, rows)))
     return Breakdown(name=name, energy_pj=energy, area_um2=area, latency_ns=latency_ns, compute_ns=compute_ns,
                      memory_ns=memory_ns, mvms=items, macs=sum(s.counts.macs for s in stages),
                      assumptions=_assumptions(config, stages, m, params, timings, leakage_uw, items),

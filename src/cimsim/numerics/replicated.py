@@ -18,7 +18,17 @@ from ..counts import Counts
 from .converters import AdcSetting
 from .crossbar import Crossbar
 
-__all__ = ["ReplicatedCrossbar", "build_crossbar"]
+__all__ = ["ReplicatedCrossbar", "build_crossbar", "spanning_adc"]
+
+
+def spanning_adc(crossbars) -> AdcSetting | None:
+    """The converters of a layer's crossbars (a shared matrix's places, replicated copies: each calibrated apart): one
+    crossbar's setting, or for several their ``lsb`` (input code x level) stacked, (crossbar, row tile, column); None
+    while any is uncalibrated."""
+    settings = [xb.adc for xb in crossbars]
+    if any(s is None for s in settings):
+        return None
+    return settings[0] if len(settings) == 1 else replace(settings[0], lsb=np.stack([s.lsb for s in settings]))
 
 
 @checked_types
@@ -47,12 +57,15 @@ class ReplicatedCrossbar:
             copy.program(weights)
 
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
-        """Calibrate every copy on the same inputs; returns the first copy's setting."""
-        return [copy.calibrate(inputs, percentile) for copy in self.copies][0]
+        """Calibrate every copy on the same inputs; returns their settings (:attr:`adc`)."""
+        for copy in self.copies:
+            copy.calibrate(inputs, percentile)
+        return self.adc
 
     @property
     def adc(self) -> AdcSetting | None:
-        return self.copies[0].adc
+        """every copy's converters (:func:`spanning_adc`), so a result's range covers them all"""
+        return spanning_adc(self.copies)
 
     def mvm(self, inputs) -> np.ndarray:
         # every row checked before any copy reads: a row refused at a later copy would leave earlier ones advanced
