@@ -170,3 +170,23 @@ def test_a_board_power_networks_baseline_states_the_runs_latency_and_energy():
     assert (f"board power {watts:g} W x roofline time {base.latency_ns:.4g} ns = {base.total_energy_pj:.4g} pJ"
             in whole[0])
     assert not any(a.startswith("The whole run: ") for a in baseline(Config(), net).assumptions)
+
+
+def test_a_networks_baseline_sentences_are_merged_once():
+    """the activation products had been merged into already-merged sentences: the weights sentence twice, 'over the
+    3 parts' and 'over the 4 parts' for one network"""
+    import re
+    from pathlib import Path
+
+    import cimsim
+    from cimsim.network import ActivationMatMul, Dense, Network, Softmax, Transpose
+
+    rng, d, t = np.random.default_rng(0), 32, 8
+    layers = (Dense(rng.normal(0, .2, (d, d))), Dense(rng.normal(0, .2, (d, d))), Dense(rng.normal(0, .2, (d, d))),
+              Transpose((1, 0)), ActivationMatMul(), Softmax(-1), ActivationMatMul(), Dense(rng.normal(0, .2, (16, d))))
+    net = Network(layers, input_shape=(t, d), inputs=((0,), (0,), (0,), (2,), (1, 4), (5,), (6, 3), (7,)))
+    config = Path(__file__).resolve().parents[1] / "configs" / "digits-cnn.toml"
+    comp = cimsim.compare(config, network=net, inputs=rng.normal(size=(2, t, d)))
+    per_part = [a for a in comp.baseline.assumptions if a.startswith("Per part")]
+    assert len({re.sub(r"over the \d+ parts", "", a.split(": ", 1)[1][:20]) for a in per_part}) == len(per_part)
+    assert len({re.findall(r"over the (\d+) parts", a)[0] for a in per_part}) <= 1

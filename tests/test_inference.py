@@ -303,3 +303,19 @@ def test_a_conv_map_has_no_top1_but_a_dense_head_over_a_sequence_has():
     lm = Network((Dense(rng.normal(size=(16, 8))), Dense(rng.normal(size=(10, 16)))), (6, 8))
     assert has_classes(lm) and not has_classes(Network((Dense(rng.normal(size=(1, 8))),), (6, 8)))
     assert not math.isnan(simulate_network(cfg, network=lm, inputs=rng.normal(size=(4, 6, 8))).analog_accuracy)
+
+
+def test_an_encoders_hidden_states_have_no_top1():
+    """a Dense whose output passes a residual add and a norm writes hidden states, not classes: an encoder's
+    (tokens, hidden) output had been given a 'top-1 agreement' over its hidden axis"""
+    from cimsim.evaluation import has_classes
+    from cimsim.network import Dense, Elementwise, LayerNorm, Network, ReLU, Softmax
+
+    rng, d = np.random.default_rng(0), 32
+    block = (Dense(rng.normal(0, .2, (d, d))), ReLU(), Dense(rng.normal(0, .2, (d, d))), Elementwise("add"),
+             LayerNorm(np.ones(d), np.zeros(d), 1e-5, -1))
+    encoder = Network(block, input_shape=(8, d), inputs=((0,), (1,), (2,), (3, 0), (4,)))
+    assert encoder.output_shape == (8, d) and not has_classes(encoder)
+    head = Network((*block, Dense(rng.normal(0, .2, (10, d))), Softmax(-1)), input_shape=(8, d),
+                   inputs=((0,), (1,), (2,), (3, 0), (4,), (5,), (6,)))
+    assert head.output_shape == (8, 10) and has_classes(head)  # an LM-style head over each token

@@ -285,6 +285,7 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
                   area_um2={**cim.area_um2, "vector_unit": unit.area_um2}, macs=cim.macs + activation_macs,
                   latency_ns=latency, compute_ns=min(latency, cim.compute_ns + samples * vec_ns), interval_ns=interval,
                   item_latency_ns=cim.item_latency_ns + vec_ns, assumptions=cim.assumptions + (line,))
+    kept = base.assumptions  # merged once; the vector-unit line says how the activation products run
     base = in_sequence([base, *_activation_products(config, model, samples)], base.name, samples,
                        shared_hardware=True)
     base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * base_pj, samples * base_vec_ns)
@@ -292,7 +293,7 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
         **base.area_um2, "vector_unit": base_unit.area_um2}  # a unit with work; a published die holds its own
     base = replace(base, energy_pj=base_energy, area_um2=base_area, latency_ns=base.latency_ns + samples * base_vec_ns,
                    compute_ns=base.compute_ns + samples * base_vec_ns, item_latency_ns=None, interval_ns=None,
-                   assumptions=base.assumptions + (line,))
+                   assumptions=kept + (line,))
     return cim, base
 
 

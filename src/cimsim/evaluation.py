@@ -28,7 +28,7 @@ from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan
-from .network import Dense, MatrixLayer, Network
+from .network import Dense, MatrixLayer, Network, Reshape, Slice, Softmax
 from .numerics import AdcSetting, ReplicatedCrossbar, build_crossbar
 from .numerics.replicated import spanning_adc
 from .numerics.cell_energy import CellEnergy
@@ -200,8 +200,8 @@ class _Calibration:
 
 def has_classes(network: Network) -> bool:
     """whether the network's outputs have a top-1 over their last axis: two or more values there, and either one
-    axis (a classifier's (classes,)) or a last axis a Dense head writes (the last matrix layer the outputs depend
-    on, with that many outputs: an LM head's (sequence, vocab)); a regression (one value per output position) or a
+    axis (a classifier's (classes,)) or a last axis a Dense head writes (:func:`_head`, with that many outputs: an
+    LM head's (sequence, vocab)); a regression (one value per output position) or a
     conv's channel-first map (C, H, W), whose last axis is a width, has none"""
     shape = network.output_shape
     if not shape or shape[-1] < 2:
@@ -210,12 +210,16 @@ def has_classes(network: Network) -> bool:
 
 
 def _head(network: Network) -> MatrixLayer | None:
-    """the last matrix layer (in layer order) that the network's output depends on; None: none"""
+    """the matrix layer that writes the network's output, through layers that keep its last axis's values apart
+    (a softmax, a slice, a reshape); None where another layer mixes them first (a residual add, a norm: an
+    encoder's hidden states are no classes)"""
     needed = {len(network.layers)}  # value numbers (value k + 1: layer k's output)
     for k in range(len(network.layers) - 1, -1, -1):
         if k + 1 in needed:
             if isinstance(network.layers[k], MatrixLayer):
                 return network.layers[k]
+            if not isinstance(network.layers[k], (Softmax, Slice, Reshape)):
+                return None
             needed.update(network.inputs[k])
     return None
 
