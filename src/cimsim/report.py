@@ -256,7 +256,7 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         trust.area_range_line(comp.cim.area_mm2, comp.cim.tops_per_mm2, comp.area_range),
         "",
         f"The CIM macro alone (arrays and converters: {', '.join(MACRO_COMPONENTS)}) spends "
-        f"{comp.macro_energy_pj:.4g} pJ ({2.0 * comp.cim.array_macs / comp.macro_energy_pj:.4g} TOPS/W).",
+        f"{comp.macro_energy_pj:.4g} pJ ({_macro_tops_per_w(comp.cim):.4g} TOPS/W).",
         "",
         "### Where the time goes",
         "",

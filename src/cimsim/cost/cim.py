@@ -100,7 +100,7 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
     check_int("cell_writes", cell_writes, 0)
     conversions = conversions_per_adc(plan)
     convert_ns = conversions * params.adc_conversion_ns
-    pulse_ns = params.read_ns / plan.pulses_per_read  # one unit pulse (read_ns: the longest read)
+    pulse_ns = params.read_pulse_ns  # one unit pulse
     # the rounds of one row tile for each set of planes summed: its row groups g at a time, the last holding the rest
     groups, g = plan.reads_per_vector // plan.n_planes, plan.groups_per_conversion
     sets = round_pulses(plan)  # unit pulses of one row group's reads in a round, per set of planes

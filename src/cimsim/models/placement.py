@@ -114,10 +114,9 @@ def packed_plan(config: Config, op: MatrixOp) -> tuple[Plan, int]:
 
 
 @checked_types
-def last_block(config: Config, op: MatrixOp) -> Plan | None:
-    """the plan of one copy of ``op``'s last packed block where its groups fill it only in part (32 groups of 28
-    a block: the 4 left), else None"""
-    plan, blocks = packed_plan(config, op)
+def last_block(config: Config, op: MatrixOp, plan: Plan, blocks: int) -> Plan | None:
+    """the plan of one copy of ``op``'s last packed block (of ``blocks`` of ``plan``, :func:`packed_plan`) where its
+    groups fill it only in part (32 groups of 28 a block: the 4 left), else None"""
     left = op.groups - (blocks - 1) * (plan.in_features // op.in_features)
     return None if left * op.in_features == plan.in_features else plan_layer(
         config, left * op.in_features, left * op.out_features)
@@ -181,7 +180,8 @@ def place_model(config: Config, model: Model, rewritten: frozenset[str] = frozen
     def plan_of(op: MatrixOp) -> tuple[Plan, int, Plan | None]:
         key = (op.in_features, op.out_features, op.groups)
         if key not in plans:
-            plans[key] = *packed_plan(config, op), last_block(config, op)
+            plan, blocks = packed_plan(config, op)
+            plans[key] = plan, blocks, last_block(config, op, plan, blocks)
         return plans[key]
 
     limit, per_tile = config.chip.tiles, config.chip.arrays_per_tile
