@@ -87,6 +87,24 @@ def test_verify_reads_the_conductance_a_cell_holds_clipped_at_zero(max_writes):
         assert (level + cells.deviation >= 0).all()  # no conductance below 0 S
 
 
+def test_a_cell_that_never_verifies_keeps_its_last_full_sigma_draw():
+    """docs/devices.md: at tolerance t and W writes a mid-range cell misses with probability q = (2 - 2 Phi(t /
+    sigma))**W and then holds a full-sigma error; the others a normal error truncated at +-t. At t = 0.1 sigma and
+    W = 20, q = 19 %: a tighter tolerance than 0.2 sigma (q = 3.2 %) leaves the cells further off."""
+    sigma, n, spread = 0.02, N, {}
+    for ratio in (0.1, 0.2):
+        dev = device(program_sigma=sigma, program_verify_tolerance=ratio * sigma, program_verify_max_writes=20)
+        e = program_cells(np.full(n, 64), 1.0, 127, dev, np.random.default_rng(5)).deviation / 127  # g_max units
+        q = (2 * stats.norm.sf(ratio)) ** 20
+        missed = np.abs(e) > ratio * sigma
+        assert within(missed.mean(), q, np.sqrt(q * (1 - q)), n), (ratio, missed.mean(), q)
+        expected_var = q * sigma ** 2 * (1 + ratio * stats.norm.pdf(ratio) / stats.norm.sf(ratio)) \
+            + (1 - q) * stats.truncnorm(-ratio, ratio, scale=sigma).var()
+        assert e.var() == pytest.approx(expected_var, rel=0.03)
+        spread[ratio] = e.std()
+    assert spread[0.1] > 1.5 * spread[0.2]
+
+
 def test_a_stuck_cell_keeps_its_stuck_conductance_as_the_others_drift():
     """A cell stuck at g_max had drifted with the rest: 0.63 g_max at t / t0 = 100, nu = 0.1."""
     dev = device(g_min_us=0.0, g_max_us=10.0, bits_per_cell=2, stuck_at_gmax_rate=0.2, drift_nu=0.1,
