@@ -56,7 +56,7 @@ class Breakdown:
     """workload items processed: input vectors (MVMs) of a dense layer, inferences of a network, images, sequences or
     tokens of a shapes-only model (the field keeps its first name)"""
     macs: int
-    """multiply-accumulates of the workload"""
+    """multiply-accumulates of the workload (of a :func:`repeated` share of a run: its expected count, a fraction)"""
     assumptions: tuple[str, ...] = field(default=())
     """the modelling assumptions a reader needs to interpret the numbers"""
     item_latency_ns: float | None = None
@@ -164,7 +164,8 @@ def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hard
 
     Areas add when every stage has hardware of its own (CIM: each layer on its own arrays); with
     ``shared_hardware`` (a processor running every layer) the area is the largest stage's, per component.
-    ``mvms`` counts the workload items (e.g. inferences) of the whole.
+    ``mvms`` counts the workload items (e.g. inferences) of the whole; its MACs are the parts' summed, then rounded
+    (a :func:`repeated` part's may be a fraction).
     """
     energy: dict[str, float] = {}
     area: dict[str, float] = {}
@@ -176,7 +177,7 @@ def in_sequence(parts: Sequence[Breakdown], name: str, mvms: int, *, shared_hard
     return Breakdown(
         name=name, energy_pj=energy, area_um2=area,
         latency_ns=sum(p.latency_ns for p in parts), compute_ns=sum(p.compute_ns for p in parts),
-        memory_ns=sum(p.memory_ns for p in parts), mvms=mvms, macs=sum(p.macs for p in parts),
+        memory_ns=sum(p.memory_ns for p in parts), mvms=mvms, macs=round(sum(p.macs for p in parts)),
         assumptions=_merged_assumptions(parts),
     )
 
@@ -205,11 +206,13 @@ def _merged_assumptions(parts: Sequence[Breakdown]) -> tuple[str, ...]:
 
 def repeated(b: Breakdown, k: float) -> Breakdown:
     """``k`` runs of ``b`` one after the other on the same hardware: energies, times and MACs times ``k`` (a
-    fraction: an expected share of one, e.g. a routed expert's probability of a token count); area unchanged."""
+    fraction: an expected share of one, e.g. a routed expert's probability of a token count; its MACs then kept
+    unrounded, so that :func:`in_sequence` of the runs sums them exactly); area unchanged."""
     if k == 1:
         return b
+    macs = k * b.macs
     return replace(b, energy_pj={key: k * v for key, v in b.energy_pj.items()}, latency_ns=k * b.latency_ns,
-                   compute_ns=k * b.compute_ns, memory_ns=k * b.memory_ns, macs=round(k * b.macs),
+                   compute_ns=k * b.compute_ns, memory_ns=k * b.memory_ns, macs=int(macs) if macs % 1 == 0 else macs,
                    item_latency_ns=None, interval_ns=None)
 
 

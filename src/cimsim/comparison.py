@@ -128,17 +128,21 @@ class Comparison:
 @checked_types
 def price(config: Config, result: RunResult | NetworkResult, *, include_weight_load: bool) -> tuple[Breakdown,
                                                                                                    Breakdown]:
-    """(CIM, baseline) breakdowns of a simulated workload (a network's as in :func:`price_network`)."""
+    """(CIM, baseline) of a simulated workload (a network's: :func:`price_network`); a one-off weight load counts in
+    the run's latency and energy, not in an item's latency or interval (the baseline's: its steady state's)."""
     if isinstance(result, RunResult):
         counts = result.counts + result.programming_counts if include_weight_load else result.counts
         fetched = result.programming_counts.dram_read_bits if include_weight_load else 0
-        return (cim_breakdown(config, result.plan, counts, name=config.name, fetched_bits=fetched),
-                baseline_breakdown(config, config.workload.vectors, include_weight_load=include_weight_load))
-    layers = [(layer.plan, layer.counts + layer.programming_counts if include_weight_load else layer.counts)
-              for layer in result.layers]
-    fetched = [layer.programming_counts.dram_read_bits for layer in result.layers] if include_weight_load else None
-    return price_network(config, layers, result.samples, result.input_elements, result.output_elements,
-                         include_weight_load=include_weight_load, network=result.network, fetched_bits=fetched)
+        cim, base = (cim_breakdown(config, result.plan, counts, name=config.name, fetched_bits=fetched),
+                     baseline_breakdown(config, config.workload.vectors, include_weight_load=include_weight_load))
+    else:
+        layers = [(layer.plan, layer.counts + layer.programming_counts if include_weight_load else layer.counts)
+                  for layer in result.layers]
+        fetched = [layer.programming_counts.dram_read_bits for layer in result.layers] if include_weight_load else None
+        cim, base = price_network(config, layers, result.samples, result.input_elements, result.output_elements,
+                                  include_weight_load=include_weight_load, network=result.network, fetched_bits=fetched)
+    steady = price(config, result, include_weight_load=False)[1] if include_weight_load else base
+    return cim, replace(base, interval_ns=steady.interval_ns, item_latency_ns=steady.item_latency_ns)
 
 
 @checked_types
@@ -149,17 +153,16 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
 
     CIM: the layers as stages of the chip model (:func:`cimsim.cost.chip_breakdown`: tiles, global buffer, layer
     pipeline per ``config.chip``); only the network's inputs (input_elements per sample, at input_bits), outputs
-    (output_elements, at accumulator_bits) and each layer's ``fetched_bits`` of weights (once, before programming;
-    None: none) cross the DRAM interface, activations between layers stay on chip. Baseline: the layers run one
-    after the other on one processor, their weights fetched from DRAM at least once per run where together they
-    exceed ``baseline.sram_kib`` (as :mod:`cimsim.models.baseline` prices a model's; each layer's own rule besides:
-    kept on chip where it fits, else streamed per batch). With ``network``, its digital layers and activation
-    products run on a vector unit on both sides (:func:`_with_vector_unit`), and a routed expert
-    (``Dense.routed_fraction`` below 1) is priced at that fraction of its counts on the chip and at the mean over
-    the token counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes);
-    a transposed convolution (``MatrixShape.tap_fraction`` below 1) counts the MACs of its taps that meet input
-    values, and the baseline runs that share of its vectors (:func:`cimsim.cost.routing.real_runs`).
-    """
+    (output_elements, at accumulator_bits) and each layer's ``fetched_bits`` of weights (once, before programming; None:
+    none) cross the DRAM interface, activations between layers stay on chip. Baseline: the layers run one after the
+    other on one processor, their weights fetched from DRAM at least once per run where together they exceed
+    ``baseline.sram_kib`` (as :mod:`cimsim.models.baseline` prices a model's; each layer's own rule besides: kept on
+    chip where it fits, else streamed per batch). With ``network``, its digital layers and activation products run on a
+    vector unit on both sides (:func:`_with_vector_unit`); a routed expert (``Dense.routed_fraction`` below 1) is priced
+    at its share of the tokens on the chip (:func:`_chip_stage`) and at the mean over the token counts it receives on
+    the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes); a transposed convolution
+    (``MatrixShape.tap_fraction`` below 1) counts its taps' MACs that meet input values, the baseline runs that share of
+    its vectors (:func:`cimsim.cost.routing.real_runs`)."""
     stages, bases, blocks, streamed, last = [], [], {}, False, len(layers) - 1
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
@@ -168,14 +171,13 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     too_big = exceeds_sram(config, weight_bits)
     load = include_weight_load or too_big
     for index, ((p, counts), shape) in enumerate(zip(layers, shapes, strict=True)):
-        vectors_in = counts.mvms
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
         out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
         fetched = fetched_bits[index] if fetched_bits else 0
         stages.append(_chip_stage(p, counts, shape, samples, (in_bits, out_bits, fetched), index == last))
-        per_item = max(1, round(vectors_in / samples)) if samples else 1  # a sample's vectors share a fetch
+        per_item = max(1, round(counts.mvms / samples)) if samples else 1  # a sample's vectors share a fetch
         block, fits, runs = product_runs(config, p.in_features // shape.groups, p.out_features // shape.groups,
-                                         per_item, vectors_in, shape.routed_fraction, shape.tap_fraction, load)
+                                         per_item, counts.mvms, shape.routed_fraction, shape.tap_fraction, load)
         streamed = streamed or not fits
         for n, weight in runs:
             key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits)
@@ -201,22 +203,24 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
 def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram: tuple[int, int, int],
                 last: bool) -> Stage:
     """A network layer as a chip stage; ``dram``: (input bits read, output bits written, weight bits fetched once). A
-    routed expert: its share of the tokens; a grouped conv: its groups' blocks' MACs (TOPS/W counts the network's
-    products, as the baseline does); a transposed conv: those of its taps that meet input values; a shared matrix:
-    its places' vectors (``MatrixShape.rows_per_use``, at least one each), a chain, of which only the last place's
-    output leaves the chip (the network's last matrix: at accumulator width; the others' feed the next place)."""
+    routed expert (share f), as :mod:`cimsim.models.pricing` prices it: activations for the mean f x v of an item's v
+    vectors, compute busy for ceil(f x v), at least one a place; a grouped conv: its groups' blocks' MACs (TOPS/W
+    counts the network's products, as the baseline does); a transposed conv: its taps' that meet input values; a shared
+    matrix: its places' vectors (``MatrixShape.rows_per_use``, at least one each), a chain of which the last place's
+    output leaves the chip (the network's last matrix: at accumulator width)."""
     in_bits, out_bits, fetched = dram
-    counts = counts.share(shape.routed_fraction)
-    counts = replace(counts, macs=round(counts.macs // shape.groups * shape.tap_fraction),
+    share, vectors = shape.routed_fraction, max(1, round(counts.mvms / samples)) if samples else 1
+    counts = replace(shared := counts.share(share), macs=round(shared.macs // shape.groups * shape.tap_fraction),
                      dram_read_bits=in_bits + fetched, dram_write_bits=out_bits)
-    vectors = max(1, round(counts.mvms / samples)) if samples else 1
     uses = shape.rows_per_use if len(shape.rows_per_use) > 1 else ()
     places = tuple(max(1, round(vectors * n / sum(uses))) for n in uses)
     vectors = sum(places) or vectors
-    final = (places or (vectors,))[-1] if last else 0  # the vectors leaving the chip, at accumulator width
-    out_bits = p.out_features * ((vectors - final) * p.input_bits + final * p.accumulator_bits)
-    return Stage(p, counts, vectors, vectors * p.in_features * p.input_bits, out_bits, fetched_bits=fetched,
-                 places=places)
+    busy = tuple(max(1, math.ceil(n * share)) for n in places)
+    busy_vectors, mean = sum(busy) or max(1, math.ceil(vectors * share)), vectors * share
+    final = (places or (vectors,))[-1] * share if last else 0.0  # those leaving the chip at accumulator width
+    out_bits = round(p.out_features * ((mean - final) * p.input_bits + final * p.accumulator_bits))
+    return Stage(p, counts, busy_vectors, round(mean * p.in_features * p.input_bits), out_bits, mean / busy_vectors,
+                 fetched_bits=fetched, places=busy)
 
 
 def _shape_notes(shapes: Sequence[MatrixShape]) -> tuple[str, ...]:
@@ -242,9 +246,8 @@ def _shape_notes(shapes: Sequence[MatrixShape]) -> tuple[str, ...]:
 def _baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool,
                      io_bits: int) -> list[Breakdown]:
     """The baseline of one matrix layer run ``vectors`` times: a grouped conv as its ``groups`` blocks (``block``,
-    :func:`cimsim.models.baseline.product_config` of in_features / groups x out_features / groups; the first moves
-    the ``io_bits`` that cross the DRAM interface), not as its block-diagonal matrix (groups times the MACs and
-    weights)."""
+    :func:`cimsim.models.baseline.product_config` of in / groups x out / groups; the first moves the ``io_bits``
+    crossing the DRAM interface), not as its block-diagonal matrix (groups times the MACs and weights)."""
     first = baseline_breakdown(block, vectors, include_weight_load=include_weight_load, dram_activation_bits=io_bits)
     return [first] + ([baseline_breakdown(block, vectors, include_weight_load=include_weight_load,
                                           dram_activation_bits=0)] * (groups - 1) if groups > 1 else [])
@@ -300,8 +303,7 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
 def _activation_products(config: Config, model, samples: int) -> list[Breakdown]:
     """The baseline's activation x activation products (attention's Q K^T, A V) of ``samples`` items, as matrix
     products on its MAC units (:mod:`cimsim.models.baseline` prices them so): each item's own operands, both
-    activations (``dac.input_bits`` wide), its vectors sharing their reads (a batch of items: ``baseline.batch`` x
-    the vectors of one)."""
+    activations (``dac.input_bits`` wide), its vectors sharing their reads (a batch: ``baseline.batch`` items')."""
     return [repeated(baseline_breakdown(product_config(config, op.in_features, op.out_features, op.vectors_per_item),
                                         op.vectors_per_item, include_weight_load=False, dram_activation_bits=0,
                                         weight_bits=config.dac.input_bits), samples * op.groups)
