@@ -134,3 +134,64 @@ def test_a_qdq_graph_moving_a_symbolic_batch_is_checked_at_any_opset(opset):
     np.testing.assert_allclose(network_from_onnx(model(2)).forward(x), _runtime(model(2), x), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="on a batch of 2 the graph computes other values"):
         network_from_onnx(model(1))
+
+
+def _batch_first(nodes, consts, domains=()):
+    """a graph of symbolic batch that moves x (N, 3, 2) to (3, N, 2), runs ``nodes`` on "t" into "u" (3, N, k),
+    and moves it back to "y" (N, 3, k)"""
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0, 2]), *nodes,
+             helper.make_node("Transpose", ["u"], ["y"], perm=[1, 0, 2])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, ["N", 3, 2])],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                              [numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]
+                              + [helper.make_opsetid(d, 1) for d in domains])
+    model.ir_version = 9
+    return model
+
+
+def _recurrent(op, activations):
+    """a batch-first one-layer ``op`` (RNN, GRU) of hidden size 2 with the given ``activations``"""
+    gates = {"RNN": 1, "GRU": 3}[op]
+    consts = {"w": RNG.standard_normal((1, 2 * gates, 2)).astype(np.float32),
+              "r": RNG.standard_normal((1, 2 * gates, 2)).astype(np.float32), "one": np.array([1], np.int64)}
+    return _batch_first([helper.make_node(op, ["t", "w", "r"], ["h"], hidden_size=2, activations=activations),
+                         helper.make_node("Squeeze", ["h", "one"], ["u"])], consts)
+
+
+def _qlinear_add():
+    """a batch-first QOperator QLinearAdd (com.microsoft) of x with itself between a quantise and a dequantise"""
+    s, z = np.float32(0.05), np.uint8(128)
+    nodes = [helper.make_node("QuantizeLinear", ["t", "s", "z"], ["q"]),
+             helper.make_node("QLinearAdd", ["q", "s", "z", "q", "s", "z", "s2", "z"], ["a"], domain="com.microsoft"),
+             helper.make_node("DequantizeLinear", ["a", "s2", "z"], ["u"])]
+    return _batch_first(nodes, {"s": s, "z": z, "s2": np.float32(0.1)}, domains=("com.microsoft",))
+
+
+REFERENCE_LACKS = {  # graphs keeping the samples apart that onnx's reference evaluator refuses or gets wrong
+    "rnn relu": lambda: _recurrent("RNN", ["Relu"]),  # "Unknown activation function 'Relu'"
+    "gru of other activations": lambda: _recurrent("GRU", ["Tanh", "Sigmoid"]),  # computes Sigmoid, Tanh instead
+    "qlinear add": _qlinear_add,  # a com.microsoft operator
+}
+
+
+@pytest.mark.parametrize("case", list(REFERENCE_LACKS))
+def test_a_symbolic_batch_graph_the_reference_evaluator_lacks_is_checked_by_onnxruntime(case):
+    """the samples-apart check runs onnxruntime where it is installed: these graphs had been refused, as ones the
+    reference evaluator 'cannot run' or whose 'nodes mix the samples', though they import at batch 1"""
+    pytest.importorskip("onnxruntime")
+    model, x = REFERENCE_LACKS[case](), RNG.standard_normal((3, 3, 2))
+    np.testing.assert_allclose(network_from_onnx(model).forward(x), _runtime(model, x), rtol=1e-5, atol=1e-6)
+
+
+def test_without_onnxruntime_a_graph_the_reference_cannot_check_is_refused_as_unchecked(monkeypatch):
+    """onnx's reference evaluator as the check: a GRU whose activations it would ignore is refused as one it cannot
+    run (it had said its nodes mix the samples); a softmax over the batch is still refused as mixing them"""
+    monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)
+    with pytest.raises(ValueError, match=r"reference evaluator.*cannot run it \(NotImplementedError: .*GRU.*"
+                                         r"\['Tanh', 'Sigmoid'\]\).*not known whether its nodes mix"):
+        network_from_onnx(REFERENCE_LACKS["gru of other activations"]())
+    mixing = _batch_first([helper.make_node("Softmax", ["t"], ["u"], axis=1)], {})
+    with pytest.raises(ValueError, match="on a batch of 2 the graph computes other values"):
+        network_from_onnx(mixing)
+    assert network_from_onnx(_batch_first([helper.make_node("Softmax", ["t"], ["u"], axis=2)], {})) is not None

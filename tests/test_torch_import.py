@@ -524,6 +524,19 @@ def test_examples_and_outputs_named_for_what_they_are():
     with pytest.raises(ValueError, match="torch model Heads: expected one data input and one output"):
         from_torch(Heads(["out", "aux"]), x)
 
+    class HeadAndNone(nn.Module):  # a dict or tuple of one tensor, its other values None (dropped by the export)
+        def __init__(self, pack):
+            super().__init__()
+            self.pack, self.dense = pack, nn.Linear(8, 4)
+
+        def forward(self, x):
+            return self.pack(self.dense(x))
+
+    for pack in (lambda y: {"out": y, "aux": None}, lambda y: (y, None), lambda y: [None, y]):  # had been refused:
+        model = HeadAndNone(pack)  # "its output is a dict, not one tensor"
+        assert np.allclose(from_torch(model, x).forward(x.double().numpy()), model.dense(x).detach().numpy(),
+                           atol=1e-5)
+
 
 @pytest.mark.parametrize("kwargs", [{"scale_factor": 2}, {"scale_factor": 2, "align_corners": True},
                                     {"size": (7, 5)}, {"size": (7, 5), "align_corners": True}, {"scale_factor": 0.5},
@@ -901,6 +914,31 @@ def test_top_k_indices_are_positions():
     np.testing.assert_array_equal(net.forward(x.double().numpy()), [[5 + 4, 10 + 1, 10 + 3]])
 
 
+def test_fields_packed_in_one_id_tensor_are_probed_each_in_its_own_range():
+    """token ids and token types stacked in one tensor (a BERT wrapper's x[:, 0] ids 1..99, x[:, 1] types 0..1) and
+    value-dependent Python code (a tracer warning, so probes of drawn ids): the probes had drawn types up to 99 from
+    the whole example's range, an IndexError in torch refused as 'its trace depends on the input values (dynamic
+    control flow)'; each value is drawn from the range the example's samples hold at its position"""
+    class Packed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ids, self.types = nn.Embedding(100, 4), nn.Embedding(2, 4)
+
+        def forward(self, x):
+            if (x < 0).any():  # as Hugging Face's checks of the ids
+                raise ValueError("ids must be >= 0")
+            return self.ids(x[:, 0]) + self.types(x[:, 1])
+
+    torch.manual_seed(0)
+    model = Packed().eval()
+    x = torch.stack([torch.randint(1, 100, (2, 8)), torch.randint(0, 2, (2, 8))], 1)
+    other = torch.stack([torch.randint(1, 100, (3, 8)), torch.randint(0, 2, (3, 8))], 1)
+    net = from_torch(model, x)
+    with torch.no_grad():
+        want = model(other).double().numpy()
+    np.testing.assert_allclose(net.forward(other.double().numpy()), want, rtol=1e-5, atol=1e-6)
+
+
 def test_dynamic_control_flow_is_refused():
     class Branchy(nn.Module):
         def __init__(self):
@@ -920,9 +958,11 @@ def test_dynamic_control_flow_is_refused():
                 raise RuntimeError("inputs must be >= 0")
             return x.sqrt()
 
-    with pytest.raises(ValueError, match=r"PositiveOnly: its trace depends .*the model raised RuntimeError on a probe "
-                                         r"input \(inputs must be >= 0\)"):
+    with pytest.raises(ValueError, match=r"PositiveOnly: the model raised RuntimeError on a probe input \(inputs must "
+                                         r"be >= 0\), so its trace cannot be checked: the probe input made it raise, "
+                                         r"not its control flow") as info:  # it had blamed control flow
         from_torch(PositiveOnly(), np.ones((1, 4)))
+    assert "trace depends on the input values" not in str(info.value)
 
     class Logs(nn.Module):  # a shape check and NaN on the negated probe, in torch and in the network alike
         def forward(self, x):

@@ -89,27 +89,26 @@ class BatchSize:
 
 def kept_apart(onnx, model, input_name: str, network, refusal: str):
     """``network``, a graph of symbolic batch size imported with its batch axis as a per-sample axis of size 1 (it
-    moves that axis: a batch-first RNN's transposes), where it computes for each of two samples what onnx's
-    reference evaluator computes for them as one batch (or for one, where the graph runs at batch 1 only: its
-    shapes fix the batch); else a ValueError ``refusal`` (it computes across the samples: a softmax over them)"""
-    from onnx.reference import ReferenceEvaluator
-
+    moves that axis: a batch-first RNN's transposes), where it computes for each of two samples what the reference
+    (:func:`_reference`) computes for them as one batch (or for one, where the graph runs at batch 1 only: its
+    shapes fix the batch); else a ValueError ``refusal``, saying why: it computes across the samples (a softmax over
+    them), or no reference can run it"""
     info = next(i for i in model.graph.input if i.name == input_name)
     dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(info.type.tensor_type.elem_type))
     shape = tuple(network.input_shape)
     x = (np.random.default_rng(5).standard_normal((2,) + shape) if dtype.kind == "f"
          else np.stack([np.zeros(shape), np.ones(shape)])).astype(dtype)  # two different samples
     want, failure = None, None
+    run, reference = _reference(onnx, model, input_name)
     for batch in (x, x[:1]):
         try:  # the reference's errors vary: a shape that needs batch 1, an operator it lacks
-            want = np.asarray(ReferenceEvaluator(model, new_ops=_missing_ops(onnx, model)).run(
-                None, {input_name: batch})[0], dtype=np.float64)
+            want = np.asarray(run(batch), dtype=np.float64)
             break
         except Exception as exc:
             failure = failure or exc
     if want is None:
-        raise ValueError(f"{refusal}; onnx's reference evaluator, which would check that its samples stay apart, "
-                         f"cannot run it ({type(failure).__name__}: {failure})")
+        raise ValueError(f"{refusal}; {reference}, which would check that its samples stay apart, cannot run it "
+                         f"({type(failure).__name__}: {failure}), so it is not known whether its nodes mix them")
     try:
         got = network.forward(batch.astype(np.float64))
         apart = got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5 * np.abs(want).max(),
@@ -120,6 +119,46 @@ def kept_apart(onnx, model, input_name: str, network, refusal: str):
         raise ValueError(f"{refusal}: on a batch of {len(batch)} the graph computes other values than the network "
                          "does for each sample alone (its nodes mix the samples)")
     return network
+
+
+def _reference(onnx, model, input_name: str) -> tuple:
+    """(what computes ``model``'s output for a batch of inputs, its name): onnxruntime, its graph optimisations
+    off, where it is installed and takes the model (it has the com.microsoft operators, e.g. QLinearAdd); else onnx's
+    reference evaluator, given what it lacks (:func:`_missing_ops`), which raises on a recurrent node whose
+    activations it ignores (a GRU's or LSTM's other than the defaults: it computes the defaults)"""
+    try:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        return (lambda batch: session.run(None, {input_name: batch})[0]), "onnxruntime"
+    except Exception:  # not installed, or a model it does not take (its errors vary)
+        pass
+
+    def run(batch):
+        from onnx.reference import ReferenceEvaluator
+
+        ignored = next((n for n in model.graph.node if _own_activations(onnx, n)), None)
+        if ignored is not None:
+            raise NotImplementedError(f"it computes the default activations of {ignored.op_type} node "
+                                      f"{ignored.name!r}, not its {_own_activations(onnx, ignored)}")
+        return ReferenceEvaluator(model, new_ops=_missing_ops(onnx, model)).run(None, {input_name: batch})[0]
+    return run, "onnx's reference evaluator"
+
+
+_DEFAULT_ACTIVATIONS = {"GRU": ("sigmoid", "tanh"), "LSTM": ("sigmoid", "tanh", "tanh")}
+"""the activations of the recurrent operators whose ``activations`` attribute onnx's reference evaluator ignores"""
+
+
+def _own_activations(onnx, node) -> list[str]:
+    """the activations of a GRU or LSTM ``node`` where they are not the defaults (per direction), else []"""
+    default = _DEFAULT_ACTIVATIONS.get(node.op_type)
+    given = next((onnx.helper.get_attribute_value(a) for a in node.attribute if a.name == "activations"), None)
+    if default is None or given is None:
+        return []
+    names = [v.decode() if isinstance(v, bytes) else v for v in given]
+    return [] if tuple(n.lower() for n in names) == default * (len(names) // len(default)) else names
 
 
 def _missing_ops(onnx, model) -> list:

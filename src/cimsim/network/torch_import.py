@@ -122,6 +122,10 @@ def _check(net: Network, model, example: np.ndarray, tracer: list, name: str, to
         alone = disagreement and _disagreement(net, model, example, torch, inputs=[pair[:1], pair[1:]])  # each alone
     except _NotPerSample as exc:
         raise ValueError(f"torch model {name}: {exc}; {_BATCH_FIRST}") from None
+    except _ProbeRaised as exc:
+        raise ValueError(f"torch model {name}: {exc}, so its trace cannot be checked: the probe input made it raise, "
+                         "not its control flow (a probe holds, at each position, values of the range the example's "
+                         "samples hold there); give an example whose samples span the values the model takes") from None
     if disagreement is not None and tracer:
         raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
                          f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
@@ -143,6 +147,10 @@ _BATCH_FIRST = ("its first axis must be the batch and its samples independent (a
 
 class _NotPerSample(ValueError):
     """a model output whose leading size is not the number of samples fed (:func:`_disagreement`)"""
+
+
+class _ProbeRaised(ValueError):
+    """the model's own forward pass raising on a probe input (:func:`_disagreement`)"""
 
 
 def _two_samples(x: np.ndarray) -> np.ndarray:
@@ -277,10 +285,11 @@ def _probe_tolerance(dtype, torch) -> float:
 def _probes(x: np.ndarray) -> list[np.ndarray]:
     """inputs of the example's sample shape that a value- or batch-dependent trace gets wrong (fixed seed): the
     example and its negation in one batch, and two samples of normal values with the example's mean and spread;
-    for token ids, the example and its ids reversed, and two samples of ids drawn from the example's range"""
+    for token ids, the example and its ids reversed, and two samples of ids each drawn from the range the
+    example's samples hold at its position (fields of other ranges packed in one tensor: ids and token types)"""
     rng = np.random.default_rng(0)
     if x.dtype.kind in "iu":
-        drawn = rng.integers(int(x.min()), int(x.max()) + 1, (2,) + x.shape[1:])
+        drawn = rng.integers(x.min(axis=0), x.max(axis=0) + 1, (2,) + x.shape[1:])
         return [np.concatenate([x, np.flip(x, -1)]).astype(np.float64), drawn.astype(np.float64)]
     x = x.astype(np.float64)
     spread = float(x.std()) or 1.0
@@ -290,8 +299,8 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
 def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.ndarray] | None = None) -> str | None:
     """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`, or the given
     ``inputs``) within :func:`_probe_tolerance` of the model's precision (NaN and infinities where both have them),
-    else what differed or stopped the check (a model whose output is not one tensor, or that raises on a probe,
-    cannot be checked); :class:`_NotPerSample` where its output is not one per sample"""
+    else what differed or stopped the check (a model whose output is not one tensor cannot be checked);
+    :class:`_NotPerSample` where its output is not one per sample, :class:`_ProbeRaised` where the model raises"""
     dtype, device = _placement(model, torch)
     with _evaluated(model), renormed_lookups(torch):  # the model's embedding tables left as they are
         for probe in _probes(x) if inputs is None else inputs:
@@ -300,7 +309,7 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
                     want = model(torch.tensor(probe).to(device=device,
                                                         dtype=torch.long if x.dtype.kind in "iu" else dtype))
             except Exception as exc:  # the model's own code may raise anything on an input it rejects
-                return f"the model raised {type(exc).__name__} on a probe input ({exc}), so the trace cannot be checked"
+                raise _ProbeRaised(f"the model raised {type(exc).__name__} on a probe input ({exc})") from None
             want = _one_tensor(want, torch)
             if not isinstance(want, torch.Tensor):
                 return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
@@ -315,9 +324,10 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
 
 
 def _one_tensor(output, torch):
-    """the tensor of a model output that holds one tensor only (a dict, tuple or list of one, as the ONNX export
-    flattens it), else the output as it is"""
+    """the tensor of a model output that holds one tensor only (a dict, tuple or list of one, its other values None:
+    the ONNX export flattens it and drops them), else the output as it is"""
     items = list(output.values()) if isinstance(output, dict) else output if isinstance(output, (tuple, list)) else []
+    items = [item for item in items if item is not None]
     return items[0] if len(items) == 1 and isinstance(items[0], torch.Tensor) else output
 
 
