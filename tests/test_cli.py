@@ -399,3 +399,21 @@ def test_click_usage_errors_are_one_error_line(args):
 def test_the_group_alone_still_shows_its_help():
     result = CliRunner().invoke(main, [])
     assert result.output.startswith("Usage: ") and "Commands:" in result.output
+
+
+def test_an_empty_set_value_leaves_an_optional_field_out(tmp_path):
+    """--set dac.input_max= had been the string "" ("must be a finite number ... (or left out); got \"\""): nothing
+    after '=' is None, as the Python API's; a required field left out is named; --set x=none stays the word"""
+    path = write(tmp_path, '[dac]\ninput_range = "fixed"\ninput_max = 2.0\n[baseline]\npreset = "a100"\n'
+                           'energy_model = "components"\n')
+    fixed = invoke("validate", path, "--set", "dac.input_range=per_vector", "--set", "dac.input_max=",
+                   "--set", "baseline.die_area_mm2=")
+    assert fixed.exit_code == 0, fixed.output
+    required = invoke("validate", path, "--set", "dac.input_max=")  # a fixed range needs it
+    assert required.exit_code == 2 and "'dac.input_max' is required when 'dac.input_range' is \"fixed\"" in (
+        required.output)
+    bits = invoke("validate", path, "--set", "adc.bits=")
+    assert bits.exit_code == 2 and "--set adc.bits= leaves 'adc.bits' out" in bits.output
+    assert "must be an integer in [1, 16]" in bits.output
+    assert invoke("validate", path, "--set", "device.drift_compensation=none").exit_code == 0
+    assert "(--set dac.input_max=) leaves an optional field out" in " ".join(invoke("run", "--help").output.split())

@@ -40,7 +40,7 @@ CONSISTENCY_FIELDS = {
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
     "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", "chip.tile_buffer_kib",
     "array.wire_resistance_ohm", "device.drift_nu", "device.drift_nu_sigma", "device.program_verify_tolerance",
-    *CONDITIONAL_FIELDS,
+    "baseline.sram_kib", "chip.global_buffer_kib", *CONDITIONAL_FIELDS,
 }
 
 
@@ -508,6 +508,22 @@ def test_a_tile_buffer_smaller_than_one_read_is_refused():
         with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"chip.tile_buffer_kib": 0.001})
 
 
+@pytest.mark.parametrize("overrides, field", [
+    ({"baseline.sram_kib": 1e-9, "baseline.onchip_memory": "edram"}, "baseline.sram_kib"),
+    ({"baseline.sram_kib": 0.5}, "baseline.sram_kib"),
+    ({"chip.global_buffer_kib": 0.001}, "chip.global_buffer_kib"),
+    ({"chip.tile_buffer_kib": 0.5}, "chip.tile_buffer_kib"),  # above one read's 0.25 KiB of inputs
+])
+def test_a_memory_bank_below_a_kib_is_refused_whatever_the_banks(overrides, field):
+    """one bank of 1e-9 KiB had been priced 3e-10 pJ/bit (eDRAM; 0.74 at 512 KiB) and a 1-byte global buffer 13 pJ
+    against 6185, while the same memory over 2 banks was refused: every bank the memory laws price holds 1 KiB"""
+    with pytest.raises(ConfigError) as info:
+        with_overrides(load_config(CONFIGS[0].parent / "default.toml"), overrides)
+    assert info.value.fields == [field]
+    assert f"'{field}' ({overrides[field]:g}) must be at least 1 KiB" in str(info.value)
+    with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {**overrides, field: 1.0})  # 1 KiB: accepted
+
+
 def test_a_default_written_out_where_it_does_not_apply_is_no_error(tmp_path):
     """configs/default.toml writes percentile and calibration_vectors at their defaults: switching its range to
     "max" in the file changes nothing they say, so it is accepted"""
@@ -760,7 +776,8 @@ def consistent_dicts(draw) -> dict:
     device["stuck_at_gmax_rate"] = draw(st.floats(0.0, 1.0 - device["stuck_at_gmin_rate"]))
     baseline = data["baseline"]
     baseline["wide_macs_per_cycle"] = draw(st.integers(0, baseline["macs_per_cycle"]))
-    baseline["onchip_banks"] = draw(st.integers(1, min(1 << 20, max(1, int(baseline["sram_kib"])))))  # banks >= 1 KiB
+    baseline["sram_kib"] = max(baseline["sram_kib"], 1.0)  # a bank holds at least 1 KiB (tested by the checks)
+    baseline["onchip_banks"] = draw(st.integers(1, min(1 << 20, int(baseline["sram_kib"]))))
     if baseline["onchip_memory"] == "edram":  # banks of at most 8 KiB: within the eDRAM energy law's range
         baseline["sram_kib"] = min(baseline["sram_kib"], 8.0 * (1 << 20))
         baseline["onchip_banks"] = max(baseline["onchip_banks"], -(-int(baseline["sram_kib"]) // 8))
@@ -785,8 +802,11 @@ def consistent_dicts(draw) -> dict:
         array.pop("ir_drop")
     if baseline["energy_model"] != "board_power":
         baseline.pop("board_power_w")
-    chip = data["chip"]  # the tile buffer holds one array read's inputs
-    chip["tile_buffer_kib"] = max(chip["tile_buffer_kib"], array["rows"] * dac["input_bits"] / 8192)
+    if baseline["dataflow"] == "output_stationary":  # array_rows shapes a weight-stationary array only
+        baseline.pop("array_rows", None)
+    chip = data["chip"]  # the tile buffer holds one array read's inputs; every buffer at least 1 KiB
+    chip["tile_buffer_kib"] = max(chip["tile_buffer_kib"], array["rows"] * dac["input_bits"] / 8192, 1.0)
+    chip["global_buffer_kib"] = max(chip["global_buffer_kib"], 1.0)
     return data
 
 
@@ -838,3 +858,43 @@ def test_an_edram_bank_beyond_its_energy_law_is_refused_at_validation():
         with_overrides(default, {**big, "baseline.onchip_banks": 1})
     assert info.value.fields == ["baseline.onchip_banks"] and "30.6 pJ/bit, at least the DRAM's 14" in str(info.value)
     assert with_overrides(default, {**big, "baseline.onchip_banks": 64}).baseline.onchip_banks == 64
+
+
+def test_a_presets_derived_values_give_way_to_the_fields_they_describe():
+    """[baseline] preset = "a100" with dram = "lpddr4", macs_per_cycle = 256, sram_kib = 512 had kept the A100's HBM
+    bandwidth (2039 GB/s, for LPDDR4's 17.064), 80 GiB, 826 mm2 die, 6912 lanes and FP16 rate (above 256 MACs: an
+    error); tpu-v1 its 256 rows. A derived value stated beside them stays; a field at the preset's value drops none"""
+    b = config_from_dict({"baseline": {"preset": "a100", "dram": "lpddr4", "macs_per_cycle": 256, "sram_kib": 512,
+                                       "energy_model": "components"}}).baseline
+    assert (b.dram_bandwidth_gbps, b.dram_gb, b.die_area_mm2, b.vector_lanes, b.wide_macs_per_cycle) == (
+        None, None, None, None, 0)
+    assert (b.clock_ghz, b.sram_bandwidth_gbps, b.onchip_banks) == (1.41, 20390.0, 80)  # describe nothing else
+    kept = config_from_dict({"baseline": {"preset": "a100", "dram": "hbm2", "sram_kib": 512.0,
+                                          "die_area_mm2": 826.0}}).baseline
+    assert (kept.dram_bandwidth_gbps, kept.dram_gb, kept.die_area_mm2, kept.vector_lanes) == (
+        2039.0, 85.89934592, 826.0, 6912)
+    tpu = config_from_dict({"baseline": {"preset": "tpu-v1", "macs_per_cycle": 1024}}).baseline
+    assert (tpu.array_rows, tpu.wide_macs_per_cycle, tpu.dram_bandwidth_gbps) == (None, 0, 34.0)
+    overridden = with_overrides(config_from_dict({"baseline": {"preset": "a100"}}), {"baseline.dram": "ddr4"})
+    assert overridden.baseline.dram_bandwidth_gbps is None and overridden.baseline.die_area_mm2 == 826.0
+
+
+def test_a_new_table_preset_keeps_the_fields_stated_beside_the_files_own(tmp_path):
+    """--set device.preset=pcm (a sweep axis too) had rebuilt [device] from the preset and the overrides alone: a
+    file's read_noise_sigma = 0.2 and stuck_at_gmax_rate = 0.1 beside preset = "pcm" were dropped (relative error
+    0.158 for 1.381). They stay over the new preset, as beside a preset in a file; a table without one is replaced"""
+    from cimsim.sweep import expand, spec_from_dict
+
+    noisy = '\nread_noise_sigma = 0.2\nstuck_at_gmax_rate = 0.1\n[workload]\nvectors = 10\n'
+    (tmp_path / "pcm.toml").write_text('[device]\npreset = "pcm"' + noisy)
+    (tmp_path / "rram.toml").write_text('[device]\npreset = "rram"' + noisy)
+    config = load_config(tmp_path / "pcm.toml")
+    assert with_overrides(config, {"device.preset": "pcm"}) == config
+    rram = with_overrides(with_overrides(config, {"adc.bits": 6}), {"device.preset": "rram"})
+    assert rram.device == load_config(tmp_path / "rram.toml").device and rram.device.read_noise_sigma == 0.2
+    spec = spec_from_dict({"base": (tmp_path / "pcm.toml").as_posix(), "axes": {"device.preset": ["rram"]}})
+    assert expand(spec)[0].config.device == rram.device
+    isaac = with_overrides(load_preset("isaac"), {"device.preset": "pcm"})  # as `preset = "isaac"` in a file
+    assert isaac.device == config_from_dict({"preset": "isaac", "device": {"preset": "pcm"}}).device
+    written = with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"device.preset": "ideal"})
+    assert written.device.g_min_us == 0.0  # default.toml's [device] has no preset: replaced, as before

@@ -152,6 +152,27 @@ def test_a_network_with_one_value_per_sample_has_no_top1(tmp_path):
     assert "top-1 accuracy does not apply" in "\n".join(_accuracy_lines((result,)))
 
 
+def test_negative_inputs_to_unsigned_dacs_name_the_layer_before_any_crossbar_runs(monkeypatch):
+    """with dac.signed_inputs = "unsigned", a layer fed by a Dense without ReLU had failed partway through the run
+    with "inputs must be >= 0", naming neither the layer nor a way out"""
+    import cimsim.inference
+    from cimsim.errors import ConfigError
+    from cimsim.network import Dense, Network, ReLU
+
+    rng = np.random.default_rng(7)
+    first, head, x = rng.standard_normal((6, 64)), rng.standard_normal((10, 6)), rng.uniform(0, 1, (40, 64))
+    cfg = config(**{"workload.vectors": 40, "dac.signed_inputs": "unsigned"})
+    plain = Network((Dense(first), Dense(head)), (64,), names=("hidden", "head"))
+    with monkeypatch.context() as patch:
+        patch.setattr(cimsim.inference, "evaluate", lambda *args, **kwargs: pytest.fail("crossbars were run"))
+        with pytest.raises(ConfigError) as info:
+            simulate_network(cfg, network=plain, inputs=x)
+    assert info.value.fields == ["dac.signed_inputs"]
+    assert "layer 1 (dense, 'head') gets negative inputs" in str(info.value) and "ReLU" in str(info.value)
+    rectified = Network((Dense(first), ReLU(), Dense(head)), (64,))  # a ReLU before it: runs
+    assert simulate_network(cfg, network=rectified, inputs=x).samples == 40
+
+
 def test_a_grouped_conv_costs_its_groups_products_not_its_block_diagonal_matrix():
     """the baseline had run a depthwise conv as its whole block-diagonal matrix (8x the MACs, energy and weights of
     its 8 groups), overstating the CIM gain of MobileNet-like networks; TOPS/W counts the network's products on both

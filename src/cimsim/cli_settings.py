@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 
 import click
@@ -12,7 +13,10 @@ __all__ = ["load_with_options", "parse_value"]
 
 
 def parse_value(text: str):
-    """A --set value as TOML would read it (numbers, booleans, quoted strings); bare words stay strings."""
+    """A --set value as TOML would read it (numbers, booleans, quoted strings); bare words stay strings; nothing
+    (``--set FIELD=``) is None, the field left out (as the Python API's None)."""
+    if not text:
+        return None
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
@@ -32,11 +36,27 @@ def _overrides(settings: tuple[str, ...]) -> dict:
             raise click.UsageError(f"--set {item!r} holds a control character (a newline, a tab ...); give one "
                                    "FIELD=VALUE per --set, on one line")
         field, value = field.strip(), parse_value(value.strip())
+        if value is None and (rule := _required_rule(field)) is not None:
+            raise click.UsageError(f"--set {field}= leaves '{field}' out, which only an optional field can be; "
+                                   f"'{field}' must be {rule.expected}")
         if field in overrides and repr(overrides[field]) != repr(value):  # repr: 1 and true, 8 and 8.0 differ
             raise click.UsageError(f"--set {field}={overrides[field]!r} and --set {field}={value!r} disagree; "
                                    "give one")
         overrides[field] = value
     return overrides
+
+
+def _required_rule(field: str):
+    """The rule of ``field`` (dotted, or name / description) when it refuses None: a field that cannot be left
+    out; else None (an optional field, or an unknown one, which the loader names)."""
+    from .config.rules import Text
+    from .config.schema import SECTIONS
+
+    section = field.partition(".")[0]
+    rules = ({f"{section}.{f.name}": f.metadata["rule"] for f in dataclasses.fields(SECTIONS[section])}
+             if section in SECTIONS else {"name": Text(one_line=True), "description": Text()})
+    rule = rules.get(field)
+    return rule if rule is not None and not rule.accepts(None) else None
 
 
 def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], trials: int | None):

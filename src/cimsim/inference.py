@@ -29,7 +29,7 @@ import numpy as np
 
 from .argcheck import checked_types
 from .accuracy import ErrorStats
-from .config.modes import Dataset, ReadNoisePath
+from .config.modes import Dataset, ReadNoisePath, SignedInputs
 from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
@@ -192,12 +192,12 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
                                  f"dtype {labels.dtype}")
     check_labels(network, labels)
     check_network(config, network, len(x))
+    _check_unsigned_inputs(config, network, x)
     ranges = _ranges(config, len(x), workers, scheduler)
-    calibration = x[:config.adc.calibration_vectors]
     if len(ranges) == 1:
         parts = [evaluate(config, network, x, labels, 0, trial, progress=progress)]
     else:
-        parts = _evaluate_apart(config, network, x, labels, trial, ranges, calibration, workers, scheduler, progress)
+        parts = _evaluate_apart(config, network, x, labels, trial, ranges, workers, scheduler, progress)
     chunks = [c for part in parts for c in part.chunks]
     correct = np.sum([c.correct for c in chunks], axis=0)
     vs_float, digital_vs_float = ErrorStats(), ErrorStats()
@@ -220,6 +220,29 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
                          time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network,
                          inputs is not None, network_given)
+
+
+def _check_unsigned_inputs(config: Config, network: Network, x: np.ndarray) -> None:
+    """With 'dac.signed_inputs' = "unsigned", a ConfigError naming the first matrix layer whose inputs go negative in
+    a float pass over ``x`` (chunks of ``simulation.batch_size``), before any crossbar is built or read: the crossbar
+    would refuse them partway through the run without naming the layer."""
+    if config.dac.signed_inputs != SignedInputs.UNSIGNED:
+        return
+    positions = [k for k, index in enumerate(network.matrix_indices()) if index is not None]
+    calls = [0]  # forward reads every matrix position once per chunk, in order
+
+    def float_product(index: int, layer, rows: np.ndarray) -> np.ndarray:
+        k, calls[0] = positions[calls[0] % len(positions)], calls[0] + 1
+        if (low := rows.min(initial=0.0)) < 0:
+            raise ConfigError(config.source, [("dac.signed_inputs", (
+                f"layer {k} ({layer.kind}, {network.names[k]!r}) gets negative inputs (the smallest {low:.6g}, in the "
+                "float network), but 'dac.signed_inputs' = \"unsigned\" takes inputs >= 0 only: set it to a signed "
+                "mode (e.g. \"two_phase\"), or give the network a ReLU (or another non-negative layer) before it"))])
+        return layer.product(rows)
+
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite values are the run's to report, layer by layer
+        for start in range(0, len(x), config.simulation.batch_size):
+            network.forward(x[start:start + config.simulation.batch_size], float_product)
 
 
 def _energy_sums(parts: list[RangeResult], counts: list[Counts]) -> list[Counts]:
@@ -255,10 +278,12 @@ def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) 
     return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
-def _evaluate_apart(config, network, x, labels, trial, ranges, calibration, workers, scheduler, progress):
-    """Each range on a worker (local processes, or the Dask cluster at ``scheduler``), results in order."""
+def _evaluate_apart(config, network, x, labels, trial, ranges, workers, scheduler, progress):
+    """Each range on a worker (local processes, or the Dask cluster at ``scheduler``), results in order; each
+    calibrates on the run's first samples."""
     from .sweep.execute import open_executor
 
+    calibration = x[:config.adc.calibration_vectors]
     with open_executor(workers or len(ranges), scheduler) as executor:
         futures = [executor.submit(evaluate, config, network, x[a:b], None if labels is None else labels[a:b], a,
                                    trial, calibration) for a, b in ranges]

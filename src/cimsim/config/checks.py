@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..argcheck import checked_types
-from ..errors import ConfigError
 from .modes import (Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, EnergyModel,
-                    InputEncoding, InputRange, MemoryTechnology, SignedEncoding, SignedInputs, Subtraction,
-                    WorkloadKind)
+                    InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind)
 from .conditional import NON_IDEAL_FIELDS, sram_cell_errors
+from .memory_checks import MIN_BANK_KIB, memory_errors
 from .schema import AdcConfig, BaselineConfig, Config, DacConfig, DeviceConfig
 
 __all__ = ["check_consistency", "baseline_errors", "device_errors", "stored_weight_bits", "input_magnitude_bits",
@@ -49,7 +48,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
     if dac.input_range == InputRange.FIXED and dac.input_max is None:
         errors.append(("dac.input_max", "'dac.input_max' is required when 'dac.input_range' is \"fixed\""))
     errors.extend(baseline_errors(config.baseline))
-    errors.extend(_check_edram_bank(config))
+    errors.extend(memory_errors(config))
     if (read_bits := array.rows * dac.input_bits) > config.chip.tile_buffer_kib * 8192:
         errors.append(("chip.tile_buffer_kib", f"'chip.tile_buffer_kib' ({config.chip.tile_buffer_kib:g}) must hold "
                                                f"one array read's inputs: 'array.rows' x 'dac.input_bits' = "
@@ -85,7 +84,7 @@ def baseline_errors(baseline: BaselineConfig) -> list[tuple[str, str]]:
         errors.append(("baseline.wide_macs_per_cycle", (
             f"'baseline.wide_macs_per_cycle' ({baseline.wide_macs_per_cycle}) must not exceed "
             f"'baseline.macs_per_cycle' ({baseline.macs_per_cycle}): wider operands do not run faster")))
-    if baseline.onchip_banks > 1 and (bank_kib := baseline.sram_kib / baseline.onchip_banks) < 1.0:
+    if baseline.onchip_banks > 1 and (bank_kib := baseline.sram_kib / baseline.onchip_banks) < MIN_BANK_KIB:
         errors.append(("baseline.onchip_banks", (
             f"'baseline.onchip_banks' ({baseline.onchip_banks}) leaves banks of {bank_kib:g} "
             f"KiB of the {baseline.sram_kib:g} KiB ('baseline.sram_kib'); a bank must hold at least 1 KiB (the "
@@ -160,23 +159,6 @@ def _check_built(adc: AdcConfig) -> list[tuple[str, str]]:
     if adc.enob is not None:
         return [("adc.enob", "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the built "
                              "converter takes its default ENOB")]
-    return []
-
-
-def _check_edram_bank(config: Config) -> list[tuple[str, str]]:
-    """A baseline eDRAM bank beyond its energy law's range (:func:`cimsim.cost.edram.check_edram_bank`), refused at
-    validation as when it is priced."""
-    from ..cost.edram import check_edram_bank  # the cost laws import the config schema
-    from ..cost.memory import dram_energy_pj_per_bit
-
-    b = config.baseline
-    bank_bytes = b.sram_kib * 1024 / b.onchip_banks
-    if b.onchip_memory != MemoryTechnology.EDRAM or bank_bytes < 1024:  # below 1 KiB: refused by baseline_errors
-        return []
-    try:
-        check_edram_bank(bank_bytes, config.technology, dram_energy_pj_per_bit(b.dram), config.source)
-    except ConfigError as exc:
-        return list(exc.errors)
     return []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .modes import AdcRange, ArrayFamily, EnergyModel, InputRange, WorkloadKind
+from .modes import AdcRange, ArrayFamily, Dataflow, EnergyModel, InputRange, WorkloadKind
 from .schema import SECTIONS, Config
 
 __all__ = ["DENSE_FIELDS", "CONDITIONAL_FIELDS", "NON_IDEAL_FIELDS", "unused_stated_fields", "sram_cell_errors"]
@@ -50,6 +50,10 @@ CONDITIONAL_FIELDS = {
     "array.ir_drop": (lambda c: c.array.wire_resistance_ohm > 0, "'array.wire_resistance_ohm' is above 0"),
     "baseline.board_power_w": (lambda c: c.baseline.energy_model == EnergyModel.BOARD_POWER,
                                "'baseline.energy_model' is \"board_power\""),
+    "baseline.array_rows": (_kept_at_default("baseline.array_rows",
+                                             lambda c: c.baseline.dataflow != Dataflow.OUTPUT_STATIONARY),
+                            "'baseline.dataflow' is \"weight_stationary\" or \"weight_streaming\" (an "
+                            "output_stationary baseline's MAC units are no array of rows)"),
 }
 """fields that apply only in some settings -> (whether they apply to a config, when they do)"""
 

@@ -30,6 +30,7 @@ from ..argcheck import checked_types, cut_short
 from ..errors import SHOWN_ERRORS, ConfigError
 from .checks import check_consistency
 from .conditional import CONDITIONAL_FIELDS, unused_stated_fields
+from .presets_merge import merged_table, remember_stated, stated_tables
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
 from .toml_file import read_toml
@@ -89,7 +90,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
         if isinstance(table, Mapping):
             if section in SECTION_PRESETS and Text().accepts(table.get("preset")):  # replaces the inherited table
                 values = _section_preset_values(section, table["preset"], errors)
-            values.update(_checked_table(section, table, errors))
+            values = merged_table(section, values, _checked_table(section, table, errors))
         else:
             errors.append((section, f"'{section}' must be a table ([{section}] in TOML); got {_show(table)}"))
         sections[section] = values
@@ -104,7 +105,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     errors = check_consistency(config) + unused_stated_fields(config, stated)
     if errors:
         raise ConfigError(source, errors)
-    return config
+    return remember_stated(config, data)
 
 
 @checked_types
@@ -132,10 +133,10 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
                    base_dir: str | os.PathLike | None = None) -> Config:
     """A copy of ``config`` with dotted-path updates (``{"adc.bits": 6}``), validated again.
 
-    Keys are ``"name"`` or ``"section.field"``; a value of None leaves an optional field out.
-    Relative file paths given here are resolved against ``base_dir`` (default: the working
-    directory, as for a command-line option). Raises :class:`ConfigError` (source ``config.source``)
-    naming each dotted field that is unknown or invalid.
+    Keys are ``"name"`` or ``"section.field"``, as if the file stated them: a new ``device.preset`` keeps the fields
+    stated beside the file's own (a table without one, or built in memory, is replaced); None leaves a field out.
+    Relative file paths given here are resolved against ``base_dir`` (default: the working directory, as for a
+    command-line option). Raises :class:`ConfigError` (source ``config.source``) naming each bad dotted field.
     """
     if not isinstance(overrides, Mapping):
         raise ConfigError(config.source, [("", f"overrides must be a dict of 'table.field' -> value; got "
@@ -144,13 +145,15 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     if bad:
         raise ConfigError(config.source, [("", f"override keys must be strings 'table.field'; got "
                                                f"{_show(bad[0])} ({type(bad[0]).__name__})")])
-    data = _tables(config, set())  # fields that do not apply too: an override that makes one apply finds its value
+    stated = stated_tables(config)  # else all fields, those that do not apply too (an override may make one apply)
+    data = stated if stated is not None else _tables(config, set())
+    kept = {section for section in SECTION_PRESETS if stated is not None and "preset" in stated[section]}
     errors: list[tuple[str, str]] = []
     for key, value in overrides.items():
         section, _, name = str(key).partition(".")
         if key in ("name", "description"):  # a description is checked as text and, as in a file, not kept
             data[key] = value
-        elif name == "preset" and section in SECTION_PRESETS:  # a new section preset replaces the whole table
+        elif name == "preset" and section in SECTION_PRESETS and section not in kept and value is not None:
             data[section] = {"preset": value, **{k.partition(".")[2]: v for k, v in overrides.items()
                                                  if k.startswith(f"{section}.")}}
         elif section in SECTIONS and name in _SECTION_FIELDS[section]:
@@ -182,7 +185,7 @@ def load_preset(name: str) -> Config:
         data = tomllib.load(file)
     if "preset" in data:
         raise ConfigError(str(path), [("preset", "a preset is stated in full; it cannot start from another preset")])
-    return config_from_dict(data, str(path))
+    return remember_stated(config_from_dict(data, str(path)), {"preset": name})  # overridden as `preset = name`
 
 
 def list_section_presets(section: str) -> dict[str, str]:

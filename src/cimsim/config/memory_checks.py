@@ -1,0 +1,51 @@
+"""Rules on the size of on-chip memories priced by the energy laws of :mod:`cimsim.cost.memory` (SRAM, anchored at
+8 KB) and :mod:`cimsim.cost.edram` (eDRAM, anchored at 64 KB), as ``(dotted_field, message)`` pairs.
+
+Below a kibibyte those laws are extrapolated far past their anchors and price a bit near zero (a 1e-9 KiB eDRAM at
+3e-10 pJ/bit against 0.74 pJ/bit for a 512 KiB SRAM), so every bank they price holds at least :data:`MIN_BANK_KIB`.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+from .modes import MemoryTechnology
+from .schema import Config
+
+__all__ = ["MIN_BANK_KIB", "memory_errors"]
+
+MIN_BANK_KIB = 1.0
+"""smallest memory bank the energy laws price, KiB (they are anchored at 8 KB and 64 KB)"""
+
+_LAWS = "the memory laws are anchored at 8 KB and 64 KB, and price a bit of a smaller bank near zero"
+
+
+def memory_errors(config: Config) -> list[tuple[str, str]]:
+    """Banks below :data:`MIN_BANK_KIB` (the baseline's single bank, the chip's tile and global buffers) and a
+    baseline eDRAM bank beyond its law's range."""
+    b, chip = config.baseline, config.chip
+    errors = []
+    if b.onchip_banks == 1 and b.sram_kib < MIN_BANK_KIB:  # more banks: baseline_errors (configs built in code too)
+        errors.append(("baseline.sram_kib", f"'baseline.sram_kib' ({b.sram_kib:g}) must be at least "
+                                            f"{MIN_BANK_KIB:g} KiB, the smallest bank priced ({_LAWS})"))
+    for name in ("tile_buffer_kib", "global_buffer_kib"):
+        if (kib := getattr(chip, name)) < MIN_BANK_KIB:
+            errors.append((f"chip.{name}", f"'chip.{name}' ({kib:g}) must be at least {MIN_BANK_KIB:g} KiB, the "
+                                           f"smallest {chip.buffer_memory} buffer priced ({_LAWS})"))
+    return errors + _check_edram_bank(config)
+
+
+def _check_edram_bank(config: Config) -> list[tuple[str, str]]:
+    """A baseline eDRAM bank beyond its energy law's range (:func:`cimsim.cost.edram.check_edram_bank`), refused at
+    validation as when it is priced."""
+    from ..cost.edram import check_edram_bank  # the cost laws import the config schema
+    from ..cost.memory import dram_energy_pj_per_bit
+
+    b = config.baseline
+    bank_bytes = b.sram_kib * 1024 / b.onchip_banks
+    if b.onchip_memory != MemoryTechnology.EDRAM or bank_bytes < MIN_BANK_KIB * 1024:  # refused as too small
+        return []
+    try:
+        check_edram_bank(bank_bytes, config.technology, dram_energy_pj_per_bit(b.dram), config.source)
+    except ConfigError as exc:
+        return list(exc.errors)
+    return []

@@ -1,0 +1,57 @@
+"""How a table's fields merge with the preset it starts from, and what a loaded config stated.
+
+A preset's value that describes other fields of its table (``DERIVED_FIELDS``: a GPU's HBM bandwidth describes
+its memory) is dropped when the user states one of those fields at another value than the preset's, unless the
+user states the derived field too: it then takes its default (left out: derived from the fields as stated).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from .schema import SECTIONS, Config
+
+__all__ = ["DERIVED_FIELDS", "merged_table", "remember_stated", "stated_tables"]
+
+_DIE = ("macs_per_cycle", "wide_macs_per_cycle", "sram_kib", "onchip_memory", "vector_lanes")
+DERIVED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "baseline": {
+        "dram_bandwidth_gbps": ("dram",), "dram_gb": ("dram",), "wide_macs_per_cycle": ("macs_per_cycle",),
+        "vector_lanes": ("macs_per_cycle",), "array_rows": ("macs_per_cycle",), "die_area_mm2": _DIE,
+    },
+}
+"""table -> {a preset's field that describes others of the table -> those fields}; the device presets hold none
+(each of their fields describes the cell by itself)"""
+
+_DEFAULTS = {section: {f.name: f.default for f in dataclasses.fields(SECTIONS[section])} for section in DERIVED_FIELDS}
+
+
+def merged_table(section: str, inherited: Mapping[str, Any], stated: Mapping[str, Any]) -> dict[str, Any]:
+    """``stated`` (the user's valid values of a table) over ``inherited`` (its preset's), less each derived field
+    of ``inherited`` whose described fields ``stated`` changes."""
+    stale = {derived for derived, described in DERIVED_FIELDS.get(section, {}).items()
+             if derived not in stated and any(f in stated and stated[f] != inherited.get(f, _DEFAULTS[section][f])
+                                             for f in described)}
+    return {**{key: value for key, value in inherited.items() if key not in stale}, **stated}
+
+
+def remember_stated(config: Config, data: Mapping[str, Any]) -> Config:
+    """``config``, noting the top-level preset and the fields its ``data`` stated (for :func:`stated_tables`)."""
+    fields = frozenset((section, key) for section in SECTIONS if isinstance(data.get(section), Mapping)
+                       for key in data[section])
+    object.__setattr__(config, "_stated", (data.get("preset"), fields))
+    return config
+
+
+def stated_tables(config: Config) -> dict[str, Any] | None:
+    """The tables ``config`` was loaded from: its top-level preset and the fields its source stated, at the values
+    it holds (paths absolute); None for a Config built in memory (directly, or with dataclasses.replace)."""
+    if not hasattr(config, "_stated"):
+        return None
+    preset, fields = config._stated
+    data: dict[str, Any] = {"name": config.name, **({"preset": preset} if preset is not None else {})}
+    for section in SECTIONS:
+        data[section] = {key: getattr(getattr(config, section), key) for table, key in fields if table == section}
+    return data
