@@ -147,12 +147,12 @@ def test_pareto_reads_numbers_as_a_sweep_writes_them(tmp_path, cell):
     table = _results_table(tmp_path / "r.csv", rows, sums=False)
     result = invoke("pareto", table, "--x", "energy_pj", "--y", "area_mm2")
     assert result.exit_code == 0, result.output
-    assert "(1 of 1 points; 2 rows left out" in result.stdout and "| b |" not in result.stdout
+    assert "(1 of 2 points; 1 row left out: 1 without a number" in result.stdout and "| b |" not in result.stdout
     assert result.stderr == (f"warning: {table}: 1 row left out: energy_pj is no number as a program "
                              f"writes one (e.g. {cell!r}; spaces, '_' and non-ASCII digits are not read)\n")
     notes = []
     points, _ = pareto_front(read_table(table), "energy_pj", "area_mm2", notice=notes.append)
-    assert [r["point_id"] for r in points] == ["a"] and len(notes) == 1
+    assert [r["point_id"] for r in points] == ["c", "a"] and len(notes) == 1  # -inf area: the smallest
     with pytest.raises(TypeError, match="notice must be a callable taking a str, or None; got str"):
         pareto_front(read_table(table), "energy_pj", "area_mm2", notice="quiet")
 

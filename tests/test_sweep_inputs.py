@@ -72,8 +72,35 @@ def test_a_changed_data_file_makes_new_points_and_its_old_rows_are_not_resumed(t
     text = out.read_text()
     result = CliRunner().invoke(main, ["sweep", str(spec_path), "-o", str(out)])
     assert result.exit_code == 2, result.output
-    assert "2 rows hold the axis values of this sweep's points under other point ids" in result.output
+    assert "2 ok rows hold the axis values of this sweep's points under other point ids (line 2: " in result.output
     assert out.read_text() == text
+
+
+def test_a_failed_row_of_a_missing_data_file_runs_again_once_the_file_exists(tmp_path):
+    """a point failed for a missing weights file hashed the path; once the file existed its id hashed the contents,
+    and the whole results file had been refused as holding stale rows: a failed row is no finished work, so it is
+    left out (the file rewritten without it) and its point runs; a stale ok row is still refused, named by line"""
+    np.save(tmp_path / "w1.npy", np.random.default_rng(0).uniform(-1, 1, (16, 32)))
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(f'base = "{DEFAULT}"\n[axes]\n"workload.weights_file" = ["w1.npy", "w2.npy"]\n'
+                         '"adc.bits" = [4, 6]\n[set]\n"workload.weights" = "file"\n"workload.in_features" = 32\n'
+                         '"workload.out_features" = 16\n')
+    out = tmp_path / "r.csv"
+    summary = run_sweep(spec_path, out, workers=1)
+    assert (summary.ok, summary.failed) == (2, 2)
+    np.save(tmp_path / "w2.npy", np.random.default_rng(1).uniform(-1, 1, (16, 32)))
+    notes = []
+    summary = run_sweep(spec_path, out, workers=1, notice=notes.append)
+    assert (summary.ok, summary.failed, summary.skipped) == (4, 0, 2)
+    assert len(notes) == 2 and all("a failed row of axis values this sweep's point now has under another id" in n
+                                   and n.endswith("left out, its point runs again") for n in notes)
+    lines = out.read_text().splitlines()
+    assert len(lines) == 5 and ",failed," not in out.read_text()
+    np.save(tmp_path / "w2.npy", np.random.default_rng(2).uniform(-1, 1, (16, 32)))
+    result = CliRunner().invoke(main, ["sweep", str(spec_path), "-o", str(out)])
+    assert result.exit_code == 2 and out.read_text().splitlines() == lines
+    named = ", ".join(f"line {k}: {lines[k - 1].split(',')[0]}" for k in (4, 5))
+    assert f"2 ok rows hold the axis values of this sweep's points under other point ids ({named})" in result.output
 
 
 def test_a_sweep_without_data_files_keeps_the_ids_of_its_configs():

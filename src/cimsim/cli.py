@@ -29,7 +29,8 @@ seed_option = click.option("--seed", type=click.IntRange(0), default=None,
 trials_option = click.option("--trials", type=click.IntRange(1), default=None,
                              help="Override simulation.trials: Monte Carlo trials over device draws.")
 set_option = click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
-                          help="Override a config field, e.g. --set adc.bits=6 (repeatable).")
+                          help="Override a config field, e.g. --set adc.bits=6 (repeatable); an empty value "
+                               "(--set dac.input_max=) leaves an optional field out.")
 
 
 @click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -274,10 +275,11 @@ def sweep(spec, output, workers, scheduler):
 @click.option("--x", "x", required=True, metavar="COLUMN", help="Column to minimise (e.g. energy_pj).")
 @click.option("--y", "y", required=True, metavar="COLUMN", help="Column to minimise (e.g. relative_error).")
 @click.option("--maximize-y", is_flag=True, help="Maximise the y column instead (e.g. accuracy).")
+@click.option("--maximize-x", is_flag=True, help="Maximise the x column instead (e.g. throughput_per_s).")
 @click.option("-o", "--output", type=OutputPath(dir_okay=False), default=None,
               help="Also draw the points and the front to this .png, .pdf or .svg (needs the plot extra).")
 @guarded
-def pareto(results, x, y, maximize_y, output):
+def pareto(results, x, y, maximize_y, maximize_x, output):
     """The Pareto-optimal rows of a sweep's RESULTS CSV, as a Markdown table (failed rows left out)."""
     from .errors import ConfigError
     from .plots import PLOTS_MISSING
@@ -291,11 +293,11 @@ def pareto(results, x, y, maximize_y, output):
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'-o' / '--output'") from None
     table = read_table(results)
-    points, front = pareto_front(table, x, y, maximize_y)
+    points, front = pareto_front(table, x, y, maximize_y, maximize_x=maximize_x)
     if not points:
         raise ConfigError(results, [("", "the results table has no rows (a header only)" if not table.rows else
                                      f"no finished point has numbers in both '{x}' and '{y}'")])
-    click.echo(front_markdown(table, front, len(points), x, y, maximize_y), nl=False)
+    click.echo(front_markdown(table, front, len(points), x, y, maximize_y, maximize_x), nl=False)
     if output:
         try:
             click.echo(f"\nwrote {write_pareto_plot(points, front, x, y, output)}")

@@ -1,10 +1,12 @@
 """Pareto fronts of a results table: the points no other point beats on both objectives.
 
 A point is on the front when no other point is at least as good on x and on y and better on one of them
-(x is minimised; y is minimised, or maximised when asked). Points with the same x and y are all kept.
-Rows that failed (``status`` other than ok) or lack a finite number in either column (empty, text, NaN, inf) are
-left out: an infinite energy or error is no point of a trade-off. A number is read as a program writes it: a cell
-``float()`` would also take but no sweep writes (' 5 ', '1_000', full-width digits: a hand edit) is no number.
+(each of x and y minimised, or maximised when asked). Points with the same x and y are all kept.
+An infinity is an ordered number (an exact simulation's ``snr_db`` is ``inf``): ``+inf`` is the best of a maximised
+objective and the worst of a minimised one, and it may be on the front. Rows that failed (``status`` other than ok)
+or lack a number in either column (empty, text, NaN) are left out, and the front's heading counts each kind. A
+number is read as a program writes it: a cell ``float()`` would also take but no sweep writes (' 5 ', '1_000',
+full-width digits: a hand edit) is no number.
 As resuming a sweep does, a last row without its newline (a write cut short: a crash, a full disk, a truncated copy),
 a row of another number of cells than the header and a row whose ``checksum`` (where the table has that column) does
 not match its other cells are left out, and of rows with one point id the first is kept; each kind of row left out so
@@ -136,16 +138,18 @@ def _left_out(lines: list[int]) -> str:
 
 
 def _number(text: str | None) -> float | None:
-    """the finite number ``text`` spells as a program writes one (:data:`_NUMBER`), else None"""
+    """the number ``text`` spells as a program writes one (:data:`_NUMBER`), an infinity too, else None (NaN too:
+    it has no order)"""
     if text is None or not _NUMBER.fullmatch(text):
         return None
     value = float(text)
-    return value if math.isfinite(value) else None
+    return None if math.isnan(value) else value
 
 
-def _check_columns(table: Table, x: str, y: str, maximize_y: bool) -> None:
-    """a ConfigError naming a column ``table`` lacks and listing its columns; ``maximize_y`` a bool"""
+def _check_columns(table: Table, x: str, y: str, maximize_y: bool, maximize_x: bool = False) -> None:
+    """a ConfigError naming a column ``table`` lacks and listing its columns; ``maximize_y``, ``maximize_x`` bools"""
     check_bool("maximize_y", maximize_y)
+    check_bool("maximize_x", maximize_x)
     unknown = [(opt, c) for opt, c in (("x", x), ("y", y)) if c not in table.columns]
     if unknown:
         raise ConfigError(table.source, [(opt, f"no column '{c}' for --{opt}; columns: {', '.join(table.columns)}")
@@ -153,29 +157,30 @@ def _check_columns(table: Table, x: str, y: str, maximize_y: bool) -> None:
 
 
 def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False,
-                 notice: Notice = warn) -> tuple[list[Row], list[Row]]:
-    """(the rows with numbers in x and y, the Pareto-optimal ones sorted by x); ``notice`` is told of ok rows left
-    out for a cell in x or y that is no number as a program writes one (text, ' 5 ', '1_000').
+                 notice: Notice = warn, maximize_x: bool = False) -> tuple[list[Row], list[Row]]:
+    """(the rows with numbers in x and y, infinities included, the Pareto-optimal ones sorted by x, best first);
+    ``notice`` is told of ok rows left out for a cell in x or y that is no number as a program writes one (text,
+    ' 5 ', '1_000').
 
     Raises :class:`ConfigError` naming an unknown column and listing the columns.
     """
     if not isinstance(table, Table):
         raise TypeError(f"table must be a results Table (read_table(path)); got {type(table).__name__}")
-    _check_columns(table, x, y, maximize_y)
-    sign = -1.0 if maximize_y else 1.0
-    points = [(vx, sign * vy, row) for row in table.rows
+    _check_columns(table, x, y, maximize_y, maximize_x)
+    sign_x, sign_y = -1.0 if maximize_x else 1.0, -1.0 if maximize_y else 1.0
+    points = [(sign_x * vx, sign_y * vy, row) for row in table.rows
               if row.get("status", "ok") == "ok"
               and (vx := _number(row[x])) is not None and (vy := _number(row[y])) is not None]
     _tell(notice, _not_numbers(table, x, y))
     points.sort(key=lambda p: (p[0], p[1]))
-    front, best, k = [], math.inf, 0
+    front, best, k = [], None, 0
     while k < len(points):  # one group of equal x at a time; its smallest y must beat every smaller x
         group_x, group_y = points[k][0], points[k][1]
         while k < len(points) and points[k][0] == group_x:
-            if points[k][1] == group_y and group_y < best:
+            if points[k][1] == group_y and (best is None or group_y < best):  # +inf beats no point before it
                 front.append(points[k][2])
             k += 1
-        best = min(best, group_y)
+        best = group_y if best is None else min(best, group_y)
     return [p[2] for p in points], front
 
 
@@ -190,19 +195,28 @@ def _not_numbers(table: Table, x: str, y: str) -> list[str]:
 
 @checked_types
 def front_markdown(table: Table, front: list[Row], candidates: int, x: str, y: str,
-                   maximize_y: bool) -> str:
+                   maximize_y: bool, maximize_x: bool = False) -> str:
     """The front as a Markdown table: point id, the axis columns (dotted config fields), x and y (an unknown
-    column: :func:`pareto_front`'s ConfigError)."""
-    _check_columns(table, x, y, maximize_y)
+    column: :func:`pareto_front`'s ConfigError); its heading counts the rows left out, failed and without a
+    number."""
+    _check_columns(table, x, y, maximize_y, maximize_x)
     shown = [c for c in table.columns if c == "point_id" or "." in c]
     shown += [c for c in (x, y) if c not in shown]
-    left = len(table.rows) - candidates
-    left_out = f"; {left} rows left out: failed, or without a finite number in {x} and {y}" if left > 0 else ""
-    lines = [f"Pareto front of {table.source}: minimise {x}, {'maximise' if maximize_y else 'minimise'} {y} "
-             f"({len(front)} of {candidates} points{left_out})", "",
+    aims = (f"{'maximise' if up else 'minimise'} {c}" for c, up in ((x, maximize_x), (y, maximize_y)))
+    lines = [f"Pareto front of {table.source}: {', '.join(aims)} ({len(front)} of {candidates} points"
+             f"{_left_out_note(table, candidates, x, y)})", "",
              "| " + " | ".join(map(markdown_cell, shown)) + " |",
              "|" + "|".join("---:" if c in (x, y) else "---" for c in shown) + "|"]
     for row in front:
         lines.append("| " + " | ".join(f"{float(row[c]):.6g}" if c in (x, y) else markdown_cell(row[c])
                                        for c in shown) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _left_out_note(table: Table, candidates: int, x: str, y: str) -> str:
+    """'; 3 rows left out: 1 failed, 2 without a number in x or y (empty, NaN or text)', or '' when none is"""
+    failed = sum(row.get("status", "ok") != "ok" for row in table.rows)
+    bare = max(0, len(table.rows) - candidates - failed)
+    kinds = [f"{failed} failed"] * (failed > 0) + [f"{bare} without a number in {x} or {y} (empty, NaN or text)"] * (
+        bare > 0)
+    return f"; {failed + bare} row{'s' * (failed + bare > 1)} left out: {', '.join(kinds)}" if kinds else ""

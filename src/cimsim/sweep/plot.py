@@ -1,15 +1,16 @@
 """A plot of a Pareto front (PNG, PDF or SVG; the optional ``plot`` extra: matplotlib): every point, the front
-highlighted."""
+highlighted; an infinite value (an exact simulation's ``snr_db``) drawn at the edge of its axis."""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 from ..atomic import write_atomic_with
 from .pareto import Row
 
-__all__ = ["write_pareto_plot", "plot_format", "PLOT_FORMATS"]
+__all__ = ["write_pareto_plot", "plot_format", "placed", "PLOT_FORMATS"]
 
 PLOT_FORMATS = ("png", "pdf", "svg")
 """the formats a Pareto plot is written in, named by the output's suffix"""
@@ -24,31 +25,60 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     """Scatter of ``points`` in (x, y) with ``front`` drawn as a step line, each front point labelled with its
     axis values; written atomically, in the format ``path``'s suffix names (:func:`plot_format`).
 
-    An axis whose values are all positive and span more than two decades is drawn on a log scale.
+    An axis whose values are all positive and finite and span more than two decades is drawn on a log scale. An
+    infinite value is drawn at its axis's edge (:func:`placed`), circled, the legend counting those points and a
+    front point's label saying ``y=inf``.
     Raises ImportError when matplotlib is missing (the caller reports ``cimsim.plots.PLOTS_MISSING``). The figure
     is built without pyplot, so the caller's backend and open figures are left as they were.
     """
     from matplotlib.figure import Figure
 
-    xs, ys = [float(p[x]) for p in points], [float(p[y]) for p in points]
-    fx, fy = [float(p[x]) for p in front], [float(p[y]) for p in front]
+    n, rows = len(points), points + front
+    xs, ys = placed([float(p[x]) for p in rows]), placed([float(p[y]) for p in rows])
+    edge = [k for k, p in enumerate(points) if not all(math.isfinite(float(p[c])) for c in (x, y))]
     fig = Figure(figsize=(6.0, 4.5), layout="constrained")
     ax = fig.add_subplot()
-    ax.scatter(xs, ys, s=14, color="0.6", label=f"all points ({len(points)})")
-    ax.step(fx, fy, where="post", color="tab:red", linewidth=1.2)
-    ax.scatter(fx, fy, s=24, color="tab:red", label=f"Pareto front ({len(front)})", zorder=3)
-    for k, (row, px, py) in enumerate(zip(front, fx, fy)):
-        ax.annotate(point_label(row), (px, py), xytext=(6, 6 if k % 2 else -10), textcoords="offset points",
+    ax.scatter(xs[:n], ys[:n], s=14, color="0.6", label=f"all points ({n})")
+    if edge:
+        ax.scatter([xs[k] for k in edge], [ys[k] for k in edge], s=60, facecolors="none", edgecolors="k",
+                   label=f"infinite {x} or {y}, drawn at the edge ({len(edge)})")
+    ax.step(xs[n:], ys[n:], where="post", color="tab:red", linewidth=1.2)
+    ax.scatter(xs[n:], ys[n:], s=24, color="tab:red", label=f"Pareto front ({len(front)})", zorder=3)
+    for k, (row, px, py) in enumerate(zip(front, xs[n:], ys[n:])):
+        label = ", ".join(filter(None, [point_label(row), *(f"{c}={row[c]}" for c in (x, y)
+                                                           if not math.isfinite(float(row[c])))]))
+        ax.annotate(label, (px, py), xytext=(6, 6 if k % 2 else -10), textcoords="offset points",
                     fontsize=6.5, color="tab:red", parse_math=False)  # a '$' in a name is drawn as written
-    for values, set_scale in ((xs, ax.set_xscale), (ys, ax.set_yscale)):
-        finite = [v for v in values if 0 < v < float("inf")]
-        if finite and len(finite) == len(values) and max(finite) > 100 * min(finite):
+    _mark_edges(ax, [float(p[x]) for p in rows], xs, vertical=True)
+    _mark_edges(ax, [float(p[y]) for p in rows], ys, vertical=False)
+    for column, set_scale in ((x, ax.set_xscale), (y, ax.set_yscale)):
+        values = [float(p[column]) for p in points]
+        if values and 0 < min(values) and max(values) < math.inf and max(values) > 100 * min(values):
             set_scale("log")
     ax.set_xlabel(x, parse_math=False)
     ax.set_ylabel(y, parse_math=False)
     ax.legend(fontsize=8)
     write_atomic_with(path, lambda fh: fig.savefig(fh, dpi=120, format=plot_format(path)))
     return Path(path)
+
+
+def placed(values: list[float]) -> list[float]:
+    """``values`` with each infinity at its axis's edge: a tenth of the finite values' span (1 where they span
+    nothing) above the largest (``+inf``) or below the smallest (``-inf``); 0 +- 1 where none is finite"""
+    finite = [v for v in values if math.isfinite(v)] or [0.0]
+    low, high = min(finite), max(finite)
+    margin = 0.1 * (high - low) or 1.0
+    return [v if math.isfinite(v) else high + margin if v > 0 else low - margin for v in values]
+
+
+def _mark_edges(ax, values: list[float], positions: list[float], vertical: bool) -> None:
+    """a dotted line at each edge where ``values`` holds an infinity (its ``positions`` from :func:`placed`), labelled
+    ``inf`` or ``-inf`` outside the axes"""
+    for edge, name in sorted({(p, repr(v)) for v, p in zip(values, positions) if math.isinf(v)}):
+        line, where = (ax.axvline, (edge, 1.0)) if vertical else (ax.axhline, (1.0, edge))
+        line(edge, linestyle=":", linewidth=0.8, color="0.5")
+        ax.text(*where, f" {name}", transform=ax.get_xaxis_transform() if vertical else ax.get_yaxis_transform(),
+                ha="center" if vertical else "left", va="bottom" if vertical else "center", fontsize=7, color="0.3")
 
 
 def plot_format(path: str | os.PathLike) -> str:

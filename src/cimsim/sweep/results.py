@@ -9,10 +9,11 @@ then flushed to disk (``fsync``); the header is written once, when the file is c
 Reading back (:func:`read_results`) takes a line as finished only if it is whole and sound: it ends with a
 newline, has every field, its checksum matches, its status is ok / failed, an ok row's metrics are numbers
 (a failed row's are empty) and its axis cells are its point's values. Any other line is damaged: it is
-reported by line number and left out, so its point runs again. A file written before rows had checksums
-(the same columns without ``checksum``) is read with every check but the checksum: its rows are accepted
-unverified, and the file is rewritten with checksums. Rows of points the sweep no longer has are moved to a side
-file (:func:`set_aside`), so a finished file is a fresh run's.
+reported by line number and left out, so its point runs again; so is a failed row of a point's axis values under
+another id (its inputs changed since: a data file it missed now exists), which is no finished work. A file written
+before rows had checksums (the same columns without ``checksum``) is read with every check but the checksum: its
+rows are accepted unverified, and the file is rewritten with checksums. Rows of points the sweep no longer has are
+moved to a side file (:func:`set_aside`), so a finished file is a fresh run's.
 """
 
 from __future__ import annotations
@@ -98,8 +99,9 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
 
     ``points`` are the sweep's points: a row of one of them must hold its axis values. Reads only; raises
     :class:`ConfigError` if the header is neither this sweep's columns nor those without ``checksum``, or where a
-    sound row holds the axis values of one of ``points`` under another id: it was computed from other inputs (the
-    kind, the base config, ``[set]`` or a data file changed since) and would stand beside the new row unnoticed.
+    sound ok row holds the axis values of one of ``points`` under another id (the error names its line and id): it
+    was computed from other inputs (the kind, the base config, ``[set]`` or a data file changed since) and would
+    stand beside the new row unnoticed. A failed row so is left out as damaged: its point runs again.
     """
     path = Path(path)
     if not path.exists():
@@ -118,26 +120,35 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     names = header[:-1] if legacy else header
     values = {p.id: dict(zip((a.field for a in spec.axes), map(_cell, p.values))) for p in points}
     positions = {tuple(v.values()) for v in values.values()}
-    rows, damaged, stale = {}, [], 0
+    rows, damaged, stale = {}, [], []
     for number, line in enumerate(lines[1:-1], start=2):
         record = next(csv.reader([line]), [])
         row = dict(zip(names, record))
         why = _fault(row, spec, values, legacy) if len(record) == len(names) else (
             f"{len(record)} fields, expected {len(names)}")
+        moved = not why and row["point_id"] not in values and tuple(row[a.field] for a in spec.axes) in positions
+        if moved and row["status"] == "failed":  # no finished work: its point, now another id, runs again
+            why = ("a failed row of axis values this sweep's point now has under another id (its inputs changed: "
+                   "a data file made or changed, the base config, [set] or the kind)")
         if why:
             damaged.append(f"line {number}: {why}")
         else:
             rows.setdefault(row["point_id"], row)
-            stale += row["point_id"] not in values and tuple(row[a.field] for a in spec.axes) in positions
+            stale += [(number, row["point_id"])] * moved
     if lines[-1]:
         damaged.append(f"line {len(lines)}: cut short (no newline: a write interrupted by a crash)")
     if stale:
-        raise ConfigError(str(path), [("", (
-            f"{stale} rows hold the axis values of this sweep's points under other point ids: they were computed "
-            "from other inputs (the kind, the base config, [set] or a data file it names changed since; or an "
-            "analytic sweep's file written before ids folded in the kind); write to another file (-o) or delete "
-            "this one"))])
+        raise ConfigError(str(path), [("", _stale_note(stale))])
     return Contents(rows, tuple(damaged), legacy)
+
+
+def _stale_note(stale: Sequence[tuple[int, str]]) -> str:
+    """why a file with ok rows of the sweep's axis values under other ids (line, id) is refused, the first 5 named"""
+    shown = ", ".join(f"line {n}: {pid}" for n, pid in stale[:5]) + ", ..." * (len(stale) > 5)
+    return (f"{len(stale)} ok row{'s' * (len(stale) > 1)} hold{'s' * (len(stale) == 1)} the axis values of this "
+            f"sweep's points under other point ids ({shown}): computed from other inputs (the kind, the base config, "
+            "[set] or a data file it names changed since; or an analytic sweep's file written before ids folded in "
+            "the kind); delete those lines, write to another file (-o) or delete this one")
 
 
 def _fault(row: dict[str, str], spec: SweepSpec, values: Mapping[str, Mapping[str, str]], legacy: bool) -> str | None:

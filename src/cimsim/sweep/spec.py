@@ -231,10 +231,9 @@ def _list_axis(field: str, key: str, values: list, errors: list[tuple[str, str]]
 
 def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None,
                 errors: list[tuple[str, str]]) -> Axis | None:
-    unknown = [k for k in table if k not in _RANGE_KEYS]
     numbers = {k: v for k, v in table.items()
                if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
-    problems = [f"unknown key '{k}' (a range has start, stop, step)" for k in unknown]
+    problems = [f"unknown key '{k}' (a range has start, stop, step)" for k in table if k not in _RANGE_KEYS]
     problems += [f"'{k}' must be a finite number" for k in _RANGE_KEYS if k in table and k not in numbers]
     problems += [f"'{k}' is required" for k in ("start", "stop") if k not in table]
     if "step" not in table and mode != "random":
@@ -262,7 +261,10 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
         axis, ends = None, (value(0), value(count - 1))  # the ends checked before the values are made
     bad = [(v, why) for v in ends if (why := _field_error(field, v)) is not None]
     if bad:
-        errors.extend((key, f"{key}: '{field}' {why}; the range reaches {v!r}") for v, why in bad)
+        floats = " and ".join(f"'{k}' ({v!r})" for k, v in numbers.items() if isinstance(v, float))
+        errors.extend((key, f"{key}: '{field}' {why}; the range reaches {v!r}" + (  # a whole float: say why a float
+            f", a float: {floats} written as a float makes every value of the range one; write integers" if floats
+            and float(v).is_integer() and _field_error(field, int(v)) is None else "")) for v, why in bad)
         return None
     values = () if axis else tuple(value(k) for k in range(count))
     if len(set(values)) < len(values):
@@ -290,11 +292,10 @@ def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
         errors.append(("seed", f"'seed' must be an integer >= 0; got {seed!r}"))
     if samples is not None and samples > MAX_POINTS:
         errors.append(("samples", f"'samples' ({samples}) is above the {MAX_POINTS} points a sweep may hold"))
-    elif samples is not None and axes and not any(a.continuous for a in axes):
-        size = math.prod(len(a.values) for a in axes)
-        if samples > size:
-            errors.append(("samples", f"'samples' ({samples}) exceeds the {size} points of the grid; "
-                                      "use mode = \"grid\" to run them all"))
+    elif samples is not None and axes and not any(a.continuous for a in axes) and samples > (
+            size := math.prod(len(a.values) for a in axes)):
+        errors.append(("samples", f"'samples' ({samples}) exceeds the {size} points of the grid; "
+                                  "use mode = \"grid\" to run them all"))
     return samples, seed
 
 
