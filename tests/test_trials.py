@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -29,3 +30,31 @@ def test_an_infinite_trial_among_others_spreads_infinitely_without_a_warning():
         spread = Spread((math.inf, 30.0), True)
         assert spread.std == math.inf and spread.mean == math.inf and spread.worst == 30.0
         assert Spread((math.inf, math.inf), True).std == 0.0
+
+
+def test_a_spread_needs_two_trials_and_identical_trials_are_stated_once():
+    """a device without error had printed 'relative error: mean 0.02488, std 0, worst 0.02488' over 3 identical
+    trials, and one noisy trial a JSON std of 0.0: a spread needs two trials, identical ones give their one value"""
+    import cimsim
+    from cimsim.report_multi import multi_markdown
+
+    config = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+    same = cimsim.simulate(config, {"workload.vectors": 20}, trials=3)  # device "rram" of default.toml: no error
+    value = same.trials[0].metrics()["relative_error"]
+    assert [t.metrics()["relative_error"] for t in same.trials] == [value] * 3
+    assert same.to_dict()["accuracy"]["monte_carlo"]["relative_error"] == {"identical": True, "value": value,
+                                                                           "trials": [value] * 3}
+    text = same._repr_markdown_()
+    assert f"Monte Carlo over 3 trials, relative error: {value:.4g}, identical in all 3 trials." in text
+    assert "std 0," not in text
+    one = cimsim.simulate(config, {"workload.vectors": 20, "device.preset": "rram"}, trials=1)  # 1 % read noise
+    assert one.spreads == {} and one.to_dict()["accuracy"]["monte_carlo"] is None
+    assert "Monte Carlo" not in one._repr_markdown_()
+    noisy = cimsim.simulate(config, {"workload.vectors": 20, "device.preset": "rram"}, trials=2)
+    spread = noisy.to_dict()["accuracy"]["monte_carlo"]["relative_error"]
+    assert spread["identical"] is False and spread["std"] > 0 and len(spread["trials"]) == 2
+    comp = cimsim.compare(config, {"workload.vectors": 20}, trials=3)
+    cell = f"| relative error over 3 trials: {value:.4g}, identical in all 3 trials |"
+    assert cell in multi_markdown([comp, comp])
+    with pytest.raises(ValueError, match="Spread.values: a spread needs at least 2 trials"):
+        Spread((0.1,), False)

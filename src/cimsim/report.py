@@ -229,8 +229,11 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
 
 
 def spread_text(name: str, spread: Spread) -> str:
-    """metric ``name``'s spread over the Monte Carlo trials in words: mean, std and worst trial (an accuracy in
-    percent)"""
+    """metric ``name``'s spread over the Monte Carlo trials in words: mean, std and worst trial, or the one value of
+    identical trials (an accuracy in percent)"""
+    if not spread.varies:
+        value = f"{100 * spread.values[0]:.2f} %" if name.endswith("accuracy") else f"{spread.values[0]:.4g}"
+        return f"{value}, identical in all {len(spread.values)} trials"
     if name.endswith("accuracy"):
         return f"mean {100 * spread.mean:.2f} %, std {100 * spread.std:.2f} points, worst {100 * spread.worst:.2f} %"
     return f"mean {spread.mean:.4g}, std {spread.std:.3g}, worst {spread.worst:.4g}"

@@ -61,7 +61,8 @@ def clipped_fraction(layer) -> float:
 
 
 def _accuracy(results: tuple[Result, ...]) -> dict:
-    """Accuracy of the first trial, and the spread over all trials."""
+    """Accuracy of the first trial, and over two or more trials each metric's spread (:meth:`Spread.as_dict`;
+    one trial: ``monte_carlo`` null)."""
     result = results[0]
     if isinstance(result, RunResult):
         out = {**result.vs_float.as_dict(),
@@ -78,7 +79,8 @@ def _accuracy(results: tuple[Result, ...]) -> dict:
                "error_of": "every matrix layer's analog products against its exact quantised products",
                "layers": [{"index": layer.index, **layer.vs_digital.as_dict(),
                            **_adc(layer.adc, clipped_fraction(layer))} for layer in result.layers]}
-    out["monte_carlo"] = {name: spread.as_dict() for name, spread in spreads(results).items()}
+    out["monte_carlo"] = ({name: spread.as_dict() for name, spread in spreads(results).items()}
+                          if len(results) > 1 else None)  # one trial: no spread
     out["of_trial"], out["trials"] = 0, len(results)  # the figures above are the first trial's
     return out
 

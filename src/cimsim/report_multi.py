@@ -27,11 +27,11 @@ def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant
 def _accuracy(comp: Comparison) -> str:
     """the accuracy cell: the run's headline, or over several Monte Carlo trials the mean, std and worst trial of
     the first figure that varies between them (a network's analog accuracy, or its outputs' error without classes;
-    a dense layer's relative error)"""
-    varying = spreads(comp.runs)
-    if len(comp.runs) == 1 or not varying:
+    a dense layer's relative error), where none varies the first one's value, identical in every trial"""
+    over = spreads(comp.runs)
+    if not over:
         return comp.run.headline
-    name, spread = next(iter(varying.items()))
+    name, spread = next((item for item in over.items() if item[1].varies), next(iter(over.items())))
     return f"{name.replace('_', ' ')} over {len(comp.runs)} trials: {spread_text(name, spread)}"
 
 
@@ -63,7 +63,8 @@ def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> s
     if any(len(comp.runs) > 1 for comp in comps):
         own = " (its own report gives every figure's spread)" if reports is not None else ""
         lines += ["", "Monte Carlo: where an architecture ran several trials, its accuracy is the mean over them, with "
-                      f"the sample std and the worst trial{own}; its costs are priced on the first trial."]
+                      f"the sample std and the worst trial (or the one value all of them gave){own}; its costs are "
+                      "priced on the first trial."]
     lines += ["", "## Why each architecture spends what it spends", ""]
     for comp in comps:
         dominant = dominant_component(comp.cim, comp.run, item_name(comp.run))

@@ -1,7 +1,8 @@
 """Monte Carlo over device draws: the same workload simulated in several trials, and the spread of results.
 
 Trial k draws its devices and read noise from its own streams (``Crossbar`` key (k, ...)); the data are
-the same in every trial. The spread reports the mean, the sample standard deviation and the worst trial.
+the same in every trial. A spread needs two trials or more: it reports the mean, the sample standard deviation and
+the worst trial of a metric that varies between them, and the one value of a metric identical in all of them.
 """
 
 from __future__ import annotations
@@ -25,10 +26,19 @@ Result = RunResult | NetworkResult
 
 @dataclass(frozen=True)
 class Spread:
-    """One metric over the trials."""
+    """One metric over two or more trials."""
 
     values: tuple[float, ...]
     higher_is_better: bool
+
+    def __post_init__(self) -> None:
+        if len(self.values) < 2:
+            raise ValueError(f"Spread.values: a spread needs at least 2 trials; got {len(self.values)}")
+
+    @property
+    def varies(self) -> bool:
+        """whether the trials differ (identical trials: reports state their one value, not a mean, std or worst)"""
+        return len(set(self.values)) > 1
 
     @property
     def mean(self) -> float:
@@ -37,9 +47,9 @@ class Spread:
 
     @property
     def std(self) -> float:
-        """sample standard deviation (0 for one trial, and for identical trials: no rounding residue; inf where the
-        trials differ and one is infinite)"""
-        if len(set(self.values)) <= 1:
+        """sample standard deviation (0 for identical trials: no rounding residue; inf where the trials differ and one
+        is infinite)"""
+        if not self.varies:
             return 0.0
         return math.inf if any(map(math.isinf, self.values)) else float(np.std(self.values, ddof=1))
 
@@ -48,7 +58,12 @@ class Spread:
         return min(self.values) if self.higher_is_better else max(self.values)
 
     def as_dict(self) -> dict:
-        return {"mean": self.mean, "std": self.std, "worst": self.worst, "trials": list(self.values)}
+        """JSON form: "identical" (whether every trial gave the same), then the mean, std and worst trial of one that
+        varies, or the "value" of one that does not, and every trial's"""
+        if not self.varies:
+            return {"identical": True, "value": self.values[0], "trials": list(self.values)}
+        return {"identical": False, "mean": self.mean, "std": self.std, "worst": self.worst,
+                "trials": list(self.values)}
 
 
 @checked_types
@@ -67,8 +82,11 @@ def run_trials(config: Config, progress: Callable[[int], None] | None = None, *,
 
 
 def spreads(results: tuple[Result, ...]) -> dict[str, Spread]:
-    """The accuracy metrics that vary between trials (an infinite SNR, an exact result, is left out)."""
+    """The accuracy metrics that may vary between trials, over two or more trials (one trial: none, no spread), each
+    finite in every trial (an infinite SNR, an exact result, is left out); ``Spread.varies``: whether it did."""
     out = {}
+    if len(results) < 2:
+        return out
     for name, higher_is_better in results[0].varying().items():
         values = tuple(r.metrics()[name] for r in results)
         if all(map(math.isfinite, values)):

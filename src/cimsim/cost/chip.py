@@ -13,10 +13,10 @@ global buffer to its tiles; the workload's input comes into it from DRAM, its ou
 first place's input, its last place's output). A transfer of b bits over h hops takes (ceil(b / 256) + h) digital
 clock cycles; a layer's input and output use different router ports and overlap its compute (double-buffered).
 
-Pipeline. A layer with v vectors per item on c copies computes an item in ceil(v / c) x vector time + fill (a routed
-expert: that x ``Stage.path_share``; a shared matrix: that and its transfers summed over its chain of places,
-``Stage.places``), in the steady state v x vector time / c per item; its interval is the larger of that and its
-transfers'. An item's latency: its input's time from DRAM, the sum over layers of transfer in + compute + transfer out,
+Pipeline. A layer with v vectors per item on c copies computes an item in ceil(v / c) x vector time + fill (a shared
+matrix: that and its transfers summed over its chain of places, ``Stage.places``), in the steady state v x vector
+time / c per item (a routed expert: both x ``Stage.path_share``, its mean busy share); its interval: the larger of
+that and its transfers'. An item's latency: its input from DRAM, per layer transfer in + compute + transfer out, and
 its output's time to DRAM. ``chip.pipeline = "layer"``: layers work on successive items at once, interval = the slowest
 stage; ``"none"``: one item at a time, interval = its time on the chip (its DRAM transfers overlap its neighbours').
 DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds copies of the slowest
@@ -66,7 +66,7 @@ class Stage:
     out_bits_per_item: int
     """activation bits the layer writes to the global buffer per item"""
     path_share: float = 1.0
-    """share of its compute in an item's path: a routed expert's mean vectors per item / vectors_per_item (busy)"""
+    """share of its compute in an item's path and interval: a routed expert's mean vectors per item / its busy ones"""
     fetched_bits: int = 0
     """weight bits fetched from DRAM once before the items (programmed then; within counts.dram_read_bits)"""
     places: tuple[int, ...] = ()
@@ -115,8 +115,8 @@ def _row(s: Stage, p: CimParameters, t: CimTiming, k: int, hops: float) -> tuple
     c, v, places = t.replicas * k, s.vectors_per_item, s.places or (s.vectors_per_item,)
     t_in, t_out = (sum((-(-b * n // (v * p.noc_flit_bits)) + hops) * p.digital_cycle_ns for n in places) if b else 0.0
                    for b in (s.in_bits_per_item, s.out_bits_per_item))
-    return (s.path_share * sum(-(-n // c) * t.vector_ns + t.fill_ns for n in places), v * t.vector_ns / c,
-            t_in + t_out, max(t_in, t_out))
+    return (s.path_share * sum(-(-n // c) * t.vector_ns + t.fill_ns for n in places),
+            s.path_share * v * t.vector_ns / c, t_in + t_out, max(t_in, t_out))
 
 
 def _interval(rows: Sequence[tuple], pipelined: bool, io_ns: float) -> float:
