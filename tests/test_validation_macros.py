@@ -386,8 +386,31 @@ def test_known_gap_is_still_outside_its_tolerance(key):
 def test_summary_counts():
     s = macro_report.summarize()
     assert s.macros == len(macro_data.load_macros()) and s.usable_points <= s.points
-    assert s.absolute + s.trends == len(CASES)
+    assert s.absolute + s.trends + s.derived + s.derived_trends == len(CASES)
     assert 0 <= s.within_absolute <= 1 and 0 <= s.within_trend <= 1
+
+
+def test_clocked_throughputs_are_bookkeeping_counted_apart():
+    # the harness takes one read per stated cycle and the outputs the converters (UIUC: N_ADC) deliver, so a
+    # published throughput is recomputed from the figures it was made of (chih: 2 x 256 x 64 x 1 x 4 / 10 ns =
+    # 13.11 1b-TOPS, -0.05 %); such cases had counted as predictions (31 of the 81 absolute cases within ±15 %)
+    cases = macro_comparison.macro_cases()
+    tops = [c for c in cases if c.quantity == "tops"]
+    assert tops and all(c.bookkeeping for c in tops)
+    assert not any(c.bookkeeping for c in cases if c.quantity != "tops")  # a density stays an area prediction
+    chih = next(c for c in tops if c.macro == "chih-isscc2021" and c.kind == "absolute")
+    assert abs(chih.error) < 1e-3 and "(derived)" in macro_report._verdict(chih)
+    predictions = [c for c in cases if not c.bookkeeping]
+    s = macro_report.summarize()
+    absolute = [c for c in predictions if c.kind == "absolute"]
+    assert (s.absolute, s.derived, s.derived_trends) == (len(absolute), sum(c.kind == "absolute" for c in tops),
+                                                         sum(c.kind == "trend" for c in tops))
+    assert s.median_abs_error == statistics.median(abs(c.error) for c in absolute)
+    assert s.within_absolute == sum(c.passed for c in absolute) / len(absolute)
+    assert s.derived_within == sum(c.passed for c in tops)
+    assert macro_report.records_by_family() == macro_report.records_by_family(predictions)
+    assert all("throughput" not in entry for entry in macro_report.records_by_family()["families"].values())
+    assert s.derived_phrase() in macro_report.readme_summary() and s.derived_phrase() in macro_report.macro_section()
 
 
 def test_docs_hold_the_generated_section():
@@ -556,7 +579,7 @@ def test_trends_are_recorded_by_the_variable_they_vary():
     assert record["input_bits"] == record["adc_bits"] == {"cases": 1, "within": 1, "macros": 1,
                                                           "median_abs_error": 0.0}
     shipped = trust.validation_record()["trends_by_variable"]
-    trends = [c for c in CASES.values() if c.kind == "trend"]
+    trends = [c for c in CASES.values() if c.kind == "trend" and not c.bookkeeping]  # predictions only
     for variable, entry in shipped.items():
         own = [c for c in trends if variable in c.varied.split(" + ")]
         assert entry["cases"] == len(own) and entry["within"] == sum(c.passed for c in own), variable
@@ -572,11 +595,13 @@ def test_trends_are_recorded_by_the_variable_they_vary():
 
 
 def test_the_macro_tables_sum_up_each_macro():
-    """one row per compared macro: its family, absolute cases, median |error| and how many are within tolerance"""
+    """one row per macro with predictions: its family, absolute predictions, median |error| and how many are within
+    tolerance (a derived throughput counted apart)"""
     text = macro_report.macro_tables_markdown()
     families = {m.key: m.family for m in macro_data.load_macros()}
-    for macro in {c.macro for c in CASES.values()}:
-        a = [c for c in CASES.values() if c.macro == macro and c.kind == "absolute"]
+    predictions = [c for c in CASES.values() if not c.bookkeeping]
+    for macro in {c.macro for c in predictions}:
+        a = [c for c in predictions if c.macro == macro and c.kind == "absolute"]
         row = (f"| {macro} | {families[macro]} | {len(a)} | {100 * statistics.median(abs(c.error) for c in a):.1f} % | "
                f"{sum(c.passed for c in a)} |")
         assert row in text, row

@@ -10,8 +10,12 @@
 - SRAM: cimsim's assumption, for want of a per-bit figure at a comparable node: a bitcell leaks like
   logic of the same area (the Aladdin density above x the bitcell area of :func:`memory.sram_area_um2`),
   1.37 nW per bit at 32 nm.
-- ADCs, DACs, sample-and-holds and crossbars: no separate term; their ISAAC figures are total powers at
-  full activity (CiMLoop's library gives ISAAC's ADC, DAC and router a leak power of 0 for the same reason).
+- ADCs: no separate term; the survey's energy per conversion (:mod:`.adc`) is a design's whole power over its
+  sampling rate (the Schreier figure of merit's P / f_s), static power included, at that rate.
+- Sample-and-holds: no separate term; the energy per sample comes from ISAAC's Table I power, a total at full
+  activity.
+- DACs (line charge and driver chain, or ZigZag-IMC's multi-bit energy) and crossbars: no static term, cimsim's
+  assumption (CiMLoop's library gives ISAAC's ADC, DAC and router a leak power of 0 too).
 
 Densities and per-bit powers are applied at every node as published (leakage does not follow the
 dynamic-energy scaling of Stillmaker & Baas); area scaling carries the node dependence of logic and SRAM.

@@ -5,6 +5,14 @@ point's of the same macro is a trend case (tolerance 10 %), the two points paire
 operating variables as the macro's points allow (:mod:`.macro_trends`). A point that cannot be priced honestly is
 left out with its reason (:func:`excluded_points`). ``expected`` of every case is pinned in ``macro_expected.json``
 (regenerate with ``benchmarks/validate_published.py --write-expected`` after a cost-model change).
+
+A throughput (tops) at a point whose read time the harness takes from the stated cycle or clock is bookkeeping,
+not a prediction: one read per stated cycle and the outputs the stated ADCs (or UIUC's N_ADC) deliver are the very
+figures the published throughput was computed from. Such a case (and a trend between two of them) is shown and held
+to its tolerance, labelled derived (``bookkeeping``), and counted apart from the statistics of the predictions; a
+model throughput that differs (reads of several cycles, converters slower than the cycle) is the model's read
+schedule, not a prediction of the cycle. A compute density (tops_per_mm2) stays a prediction: with the throughput
+bookkeeping, its error is the area model's.
 """
 
 from __future__ import annotations
@@ -19,9 +27,8 @@ from importlib import resources
 from typing import Any
 
 from .macro_configs import cycle_ns, point_config, point_model
-from .macro_data import (CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, RAW_FIGURES, Macro, MacroPoint, Unusable,
-                         cached_per_file, load_macros, uiuc_normalised)
-from .macro_defaults import in_entry_terms
+from .macro_data import (CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable, cached_per_file,
+                         explained_unusable, load_macros, point_exclusion)
 from .macro_trends import trend_pairs
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",
@@ -131,32 +138,6 @@ def _n_core(macro: Macro) -> int | None:
     return int(match.group(1) or match.group(2)) if match else None
 
 
-def _point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
-    """why a whole point is left out (before building its config), or None"""
-    if "treat with caution" in macro.notes:
-        return "the entry flags the figure as unreliable ('" + re.search(
-            r"[^.]*treat with caution[^.]*", macro.notes).group(0).strip() + "')"
-    if "system-level" in point.source or "system level" in point.label:
-        return "system-level figure (includes energy outside the macro)"
-    if point.values.get("one_phase") is False:
-        return ("two-phase input (MSB/LSB phases): the phase split is described in the notes only, not as a "
-                "configuration field")
-    if "read_phases" in point.values:
-        return "read mode (read_phases) of a whole chip, with no cimsim counterpart"
-    return None
-
-
-def _explained(point: MacroPoint, reason: str) -> str:
-    """the reason a point's config cannot be built, said in the entry's terms where they explain it"""
-    raw = any(f in point.values for f in RAW_FIGURES)
-    if reason.startswith("not stated:") and "input_bits" in reason and not raw and uiuc_normalised(point.values):
-        b_w = point.values.get("uiuc_b_w")
-        invocation = f"a fractional B_w ({b_w:g})" if b_w is not None else "no UIUC B_x and B_w"
-        return (f"only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and "
-                f"{invocation} to price one invocation at; " + reason)
-    return in_entry_terms(reason)
-
-
 @dataclass(frozen=True)
 class UsablePoint:
     """A point that can be compared, with its published figures and the notes on the defaults its config needed."""
@@ -175,12 +156,12 @@ def survey(file: str | None = None) -> tuple[tuple[UsablePoint, ...], tuple[Excl
     excluded: list[Exclusion] = []
     for m in load_macros(file):
         for p in m.points:
-            reason = _point_exclusion(m, p)
+            reason = point_exclusion(m, p)
             if reason is None:
                 try:
                     _, notes = point_config(m.key, p.index, file)
                 except Unusable as exc:
-                    reason = _explained(p, str(exc))
+                    reason = explained_unusable(p, str(exc))
             if reason is not None:
                 excluded.append(Exclusion(m.key, p.label, "point", reason))
                 continue
@@ -225,6 +206,8 @@ class MacroCase:
     """'pass' or 'gap' as pinned in macro_expected.json ('' when not pinned)"""
     varied: str = ""
     """a trend's operating variables that differ between its two points ('vdd_v', 'input_bits + weight_bits', ...)"""
+    bookkeeping: str = ""
+    """why the case is derived, not a prediction (module doc), counted apart from the statistics; '' = a prediction"""
 
     @property
     def error(self) -> float:
@@ -258,8 +241,18 @@ def _diagnosis(quantity: str, model: Mapping[str, Any], error: float) -> str:
             "adc_energy_pj": "model ADC energy per conversion at the macro's sampling rate"}.get(quantity, energy)
 
 
+_BOOKKEEPING = {"tops": "derived, counted apart: the harness sets one read per stated cycle and the converters' "
+                        "outputs, the figures the throughput is made of"}
+"""quantity -> why it is bookkeeping at a point whose read time is its stated cycle (module doc)"""
+
+
+def _bookkeeping(u: UsablePoint, quantity: str) -> str:
+    """why ``u``'s figure ``quantity`` is bookkeeping, '' for a prediction"""
+    return _BOOKKEEPING.get(quantity, "") if cycle_ns(u.macro, u.point) is not None else ""
+
+
 def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) -> str:
-    parts = []
+    parts = [_bookkeeping(u, fig.quantity)] if _bookkeeping(u, fig.quantity) else []
     if fig.derived:
         parts.append(fig.derived)
     if fig.macs is not None:
@@ -303,7 +296,7 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
             error = value / fig.value - 1.0
             cases.append(MacroCase(key, u.macro.key, u.point.label, fig.quantity, fig.unit, fig.value, value,
                                    ABSOLUTE_TOLERANCE, "absolute", u.point.source, _why(u, fig, model, error),
-                                   expected.get(key, "")))
+                                   expected.get(key, ""), bookkeeping=_bookkeeping(u, fig.quantity)))
             by_macro.setdefault(u.macro.key, []).append((u, fig, value))
     for macro_key, entries in by_macro.items():
         same = functools.partial(_same_config, macro_key, file)
@@ -331,6 +324,9 @@ def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: Usa
     changed = ", ".join(f"{k} {ref_u.point.fields.get(k, shown.get(k))} -> {u.point.fields.get(k, shown.get(k))}"
                         for k in CONFIG_FIELDS if u.point.fields.get(k) != ref_u.point.fields.get(k))
     why = f"ratio to '{ref_u.point.label}' ({changed})"
+    derived = _bookkeeping(u, fig.quantity) and _bookkeeping(ref_u, fig.quantity)
+    if derived:
+        why = f"derived, counted apart: a ratio of two throughputs set by their stated cycles; {why}"
     if fig.derived or ref_fig.derived:
         why += "; from UIUC 1b-normalised figures"
     if not abs(model_ratio / published - 1.0) <= TREND_TOLERANCE:
@@ -339,7 +335,7 @@ def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: Usa
             why += f"; {ENTRY_LIMITS[macro_key]}"
     return MacroCase(key, macro_key, f"{u.point.label} vs {ref_u.point.label}", fig.quantity, "ratio", published,
                      model_ratio, TREND_TOLERANCE, "trend", u.point.source, why, expected.get(key, ""),
-                     " + ".join(names))
+                     " + ".join(names), bookkeeping=derived)
 
 
 def macro_cases(file: str | None = None) -> tuple[MacroCase, ...]:

@@ -23,10 +23,12 @@ from typing import Any
 from ..config.toml_file import read_toml
 from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, MVM_MACS, check_consistent, check_fields,
                            check_top_level, unique_labels)
+from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable",
            "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "UIUC_MVM_ENERGY", "uiuc_normalised",
-           "invocation_precision", "cached_per_file", "file_name", "load_macros", "find_macro"]
+           "invocation_precision", "cached_per_file", "file_name", "load_macros", "find_macro", "point_exclusion",
+           "explained_unusable"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
@@ -236,3 +238,29 @@ ENTRY_LIMITS: dict[str, str] = {
 }
 """what each of these entries' notes say the macro does that its cimsim configuration cannot express (appended to
 the why of a case outside its tolerance)"""
+
+
+def point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
+    """why a whole point is left out (before building its config), or None"""
+    if "treat with caution" in macro.notes:
+        return "the entry flags the figure as unreliable ('" + re.search(
+            r"[^.]*treat with caution[^.]*", macro.notes).group(0).strip() + "')"
+    if "system-level" in point.source or "system level" in point.label:
+        return "system-level figure (includes energy outside the macro)"
+    if point.values.get("one_phase") is False:
+        return ("two-phase input (MSB/LSB phases): the phase split is described in the notes only, not as a "
+                "configuration field")
+    if "read_phases" in point.values:
+        return "read mode (read_phases) of a whole chip, with no cimsim counterpart"
+    return None
+
+
+def explained_unusable(point: MacroPoint, reason: str) -> str:
+    """the reason a point's config cannot be built, said in the entry's terms where they explain it"""
+    raw = any(f in point.values for f in RAW_FIGURES)
+    if reason.startswith("not stated:") and "input_bits" in reason and not raw and uiuc_normalised(point.values):
+        b_w = point.values.get("uiuc_b_w")
+        invocation = f"a fractional B_w ({b_w:g})" if b_w is not None else "no UIUC B_x and B_w"
+        return (f"only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and "
+                f"{invocation} to price one invocation at; " + reason)
+    return in_entry_terms(reason)

@@ -73,8 +73,9 @@ def records_by_family(cases: Iterable[MacroCase] | None = None) -> dict:
     (energy per operation, density, throughput: which way and how far the model errs) over the cases and over the
     macros' medians (:func:`macro_medians_quartiles`, with the macros that have such figures), and the trends and
     how many are within tolerance; and the trends by operating variable over all families
-    (:func:`trends_by_variable`): what reports quote (``cimsim.cost.trust``)."""
-    cases = tuple(macro_cases() if cases is None else cases)
+    (:func:`trends_by_variable`): what reports quote (``cimsim.cost.trust``). Predictions only: a case derived from
+    the stated cycle (``bookkeeping``, :mod:`.macro_comparison`) is no evidence of the model and is left out."""
+    cases = tuple(c for c in (macro_cases() if cases is None else cases) if not c.bookkeeping)
     family = {m.key: m.family for m in load_macros()}
     record: dict = {}
     for fam in sorted({family[c.macro] for c in cases}):
