@@ -1,9 +1,11 @@
 """QuantizeLinear as ONNX defines it where float precision decides a code: x / s formed in the scale's float type
 (opset 23: its ``precision``) and rounded half to even, so a quotient that float32 rounds onto a .5 tie takes the
 even code (constants folded at import, against onnx's reference evaluator); onnxruntime's dynamic quantisation
-(DynamicQuantizeLinear of an activation) refused by name, a constant's folded."""
+(DynamicQuantizeLinear of an activation) refused by name, a constant's folded; a quantise by scale 0 or NaN refused."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -207,3 +209,38 @@ def test_a_vector_scale_of_a_per_tensor_qoperator_input_is_refused(case):
     with pytest.raises(ValueError, match=rf"node 'qop' \({op}\): {op}'s input {position} \('{inputs[position]}', "
                                          rf"a {role}\) holds 3 values; .*per tensor"):
         network_from_onnx(model)
+
+
+ZERO_SCALE = {  # where a quantise divides by the scale: its nodes, the node to name
+    "activation": ([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="q0"),
+                    helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"])], "QuantizeLinear"),
+    "constant": ([helper.make_node("QuantizeLinear", ["w", "s", "z"], ["q"], name="q0"),
+                  helper.make_node("DequantizeLinear", ["q", "s", "z"], ["wf"]),
+                  helper.make_node("Mul", ["x", "wf"], ["y"])], "QuantizeLinear"),
+    "QOperator output": ([helper.make_node("QuantizeLinear", ["x", "t", "z"], ["q"]),
+                          helper.make_node("QLinearSigmoid", ["q", "t", "z", "s", "z"], ["yq"], name="q0",
+                                           domain="com.microsoft"),
+                          helper.make_node("DequantizeLinear", ["yq", "t", "z"], ["y"])], "QLinearSigmoid"),
+}
+
+
+@pytest.mark.parametrize("case", list(ZERO_SCALE))
+@pytest.mark.parametrize("scale", [0.0, np.nan])
+def test_quantising_by_scale_0_or_nan_is_refused_naming_the_node_without_a_warning(case, scale):
+    """a quantise by scale 0 (x / 0: no code) or NaN: one ValueError naming the node and the scale, no numpy
+    warning (it had warned of a division by zero and refused an internal Affine's infinite scale); a negative
+    scale quantises as onnx's reference evaluator does"""
+    nodes, op = ZERO_SCALE[case]
+    consts = {"w": RNG.standard_normal((1, 4)).astype(np.float32), "s": np.float32(scale), "t": np.float32(0.05),
+              "z": np.uint8(10)}
+    model = _model(nodes, consts, 19, (2, 4))
+    model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=rf"node 'q0' \({op}\): quantising by scale {scale:g} \(input 's'\)"):
+            network_from_onnx(model)
+    if case != "QOperator output":
+        model = _model(nodes, {**consts, "s": np.float32(-0.05)}, 19, (2, 4))
+        x = RNG.uniform(-3, 3, (2, 4)).astype(np.float32)
+        np.testing.assert_allclose(network_from_onnx(model).forward(x.astype(np.float64)),
+                                   ReferenceEvaluator(model).run(None, {"x": x})[0], atol=1e-6)

@@ -19,11 +19,13 @@ each input at run time) is refused by name; of a constant it folds.
 The QOperator format (onnxruntime's QLinearConv, QLinearMatMul, QGemm, QLinearAdd, QLinearMul, QLinear(Global)
 AveragePool, QLinearConcat, QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax) is each operator between a dequantise
 of its quantised inputs and a quantise of its output (:data:`QLINEAR`): the float operator's own handler in between,
-an int32 bias dequantised with the product of its operands' scales. That is what onnxruntime computes node by node,
-within float32 rounding; its fused int8 kernels (its default session) requantise their own way, measured up to one
-output step apart with symmetric int8 weights and two with uint8 or asymmetric int8 weights (docs/networks.md). Their
-scales and zero points are one value each but a weight's (per channel), as onnxruntime requires; a weight initializer
-read by several QOperators is one matrix, as a float weight is.
+an int32 bias dequantised with the product of its operands' scales. That is what onnxruntime computes node by node
+(ORT_DISABLE_ALL, ORT_ENABLE_BASIC), within float32 rounding; its default session fuses dequantise -> operator ->
+quantise into integer kernels that requantise their own way, measured one or two output steps apart on small CNNs
+and an MLP, up to six on an attention block (docs/networks.md). QLinearSoftmax takes axis -1 unless given and is
+coerced to 2-d as its own ``opset`` attribute says (onnxruntime's kernel), not the graph's opset. Their scales and
+zero points are one value each but a weight's (per channel), as onnxruntime requires; a weight initializer read by
+several QOperators is one matrix, as a float weight is. A quantise by scale 0 or NaN is refused.
 """
 
 from __future__ import annotations
@@ -124,6 +126,16 @@ def _constant_parameters(g, names: list[str]) -> list:
     return [None] + [g.consts[n] if n else None for n in names[1:]]
 
 
+def _nonzero_scale(scale, what: str) -> None:
+    """ValueError where the scale a quantise divides by holds 0 (x / 0 is infinite, 0 / 0 NaN: no code) or NaN; a
+    negative or infinite one quantises as ONNX says"""
+    values = np.ravel(np.asarray(scale, dtype=np.float64))
+    bad = values[(values == 0) | np.isnan(values)]
+    if bad.size:
+        raise ValueError(f"quantising by scale {bad[0]:g} (input {what!r}) is undefined; a scale must be a nonzero "
+                         "number")
+
+
 def _quantize_activation(g, op, attrs, names, outs, name):
     """QuantizeLinear of an activation, or of a constant (folded); a 4-bit zero point (held in 8 bits) gives its
     type's range"""
@@ -131,6 +143,7 @@ def _quantize_activation(g, op, attrs, names, outs, name):
     if len(names) > 2 and names[2] in g.narrow:
         attrs = {**attrs, "output_dtype": g.narrow[names[2]]}
     operands = _constant_parameters(g, names)
+    _nonzero_scale(operands[1], names[1])
     if x in g.consts:
         g.consts[out] = quantize(g.consts[x], operands, attrs)
         return
@@ -219,6 +232,10 @@ def _qlinear(g, op, attrs, names, outs, name):
         g.consts[f"{out}#bias"] = np.asarray(g.consts[names[bias]], dtype=np.float64) * scale
         operands.append(f"{out}#bias")
     float_attrs = {k: v for k, v in attrs.items() if k != "channels_last"}
+    if op == "QLinearSoftmax":  # com.microsoft's: axis -1 by default, coerced to 2-d as its own opset says
+        if "opset" not in attrs:
+            raise ValueError("QLinearSoftmax needs its attribute opset (the Softmax version it follows)")
+        float_attrs = {"axis": -1, **float_attrs}
     float_out = out if len(names) <= output[0] or not names[output[0]] else f"{out}#float"
     layer_for(g, float_op, float_attrs, operands, [float_out], name)
     if float_out != out:

@@ -225,12 +225,13 @@ def _elu(g, op, attrs, names, outs, name):
 
 def _softmax(g, op, attrs, names, outs, name):
     """Softmax, and LogSoftmax as x - log(sum(exp(x))) (the ReduceLogSumExp's stable form: no overflow, no log of an
-    underflowed 0). Before opset 13 the input is coerced to 2-d at ``axis`` (default 1): the softmax runs over all
-    the axes from ``axis`` on, as one (a reshape around it)."""
-    x, out = names[0], outs[0]
+    underflowed 0). Before opset 13 (the node's ``opset`` attribute, com.microsoft's QLinearSoftmax; else the
+    graph's) the input is coerced to 2-d at ``axis`` (default 1): the softmax runs over all the axes from ``axis``
+    on, as one (a reshape around it)."""
+    x, out, coerced = names[0], outs[0], int(attrs.get("opset", g.opset)) < 13
     full = g.full_shape(x)
-    axis = g.onnx_axis(attrs.get("axis", 1 if g.opset < 13 else -1), x)
-    merge = g.opset < 13 and axis < len(full) - 1
+    axis = g.onnx_axis(attrs.get("axis", 1 if coerced else -1), x)
+    merge = coerced and axis < len(full) - 1
     if merge:
         g.append(Reshape(g.sample_shape(full[:axis] + (int(np.prod(full[axis:])),))), [x], f"{out}#rows", name)
         x = f"{out}#rows"
