@@ -8,6 +8,7 @@ import inspect
 import math
 import pkgutil
 import re
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -181,3 +182,45 @@ def test_an_empty_path_names_no_file(tmp_path):
     with pytest.raises(ConfigError, match="the config file must name a file; got an empty path"):
         load_config("")
     assert not list(tmp_path.glob("*.lock"))  # refused before the results file's lock was taken
+
+
+_MLP = Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml"
+
+
+@pytest.mark.parametrize("call", [cimsim.simulate, cimsim.compare])
+def test_workers_and_a_scheduler_together_are_refused_before_any_connection(call):
+    """the CLI refuses --workers with --scheduler; the API had passed both on, workers=2 capping the pieces a whole
+    cluster was sent (here: 10 s trying to reach the address first)"""
+    settings = {"workload.vectors": 100, "simulation.batch_size": 10}
+    with pytest.raises(ValueError, match=r"^workers sets local processes; a Dask cluster \(scheduler\) has its own "
+                                         r"workers: give one of them$"):
+        call(_MLP, settings, workers=2, scheduler="tcp://127.0.0.1:1")
+
+
+@pytest.mark.parametrize("argument, value, match", [
+    ("trials", "2", r"^trials must be an integer in \[1, 100000\]; got '2'$"),
+    ("trials", 0, r"^trials must be an integer in \[1, 100000\]; got 0$"),
+    ("seed", 1.5, r"^seed must be an integer in \[0, 4294967295\]; got 1.5$"),
+])
+def test_run_arguments_are_named_as_the_arguments(argument, value, match):
+    """trials="2" had been refused as "'simulation.trials' must be ...; got "2" (given as an override)": a setting
+    never given"""
+    with pytest.raises(ValueError, match=match):
+        cimsim.simulate(_SMALL, **{argument: value})
+    assert len(cimsim.simulate(_SMALL, trials=np.int64(2), seed=np.uint8(3)).trials) == 2  # numpy ints as ints
+
+
+def test_settings_may_give_a_table_as_a_dict():
+    """{"adc": {"bits": 6}} had been refused as "unknown key 'adc'; valid keys: ... adc, ...": named unknown, then
+    listed as valid; it is taken as {"adc.bits": 6}, as a config's tables are"""
+    nested, dotted = cimsim.estimate(_SMALL, {"adc": {"bits": 6}}), cimsim.estimate(_SMALL, {"adc.bits": 6})
+    assert nested.cim.total_energy_pj == dotted.cim.total_energy_pj != cimsim.estimate(_SMALL).cim.total_energy_pj
+    assert cimsim.as_config(_SMALL, {"device": {"preset": "pcm", "drift_nu": 0.01}}).device.drift_nu == 0.01
+    for settings, match in (({"adc": 6}, r"'adc' is a table; set one of its fields \('adc\.\w+'\), or give the "
+                                         r"table as a dict of its fields; got 6"),
+                            ({"adc": {"bits": 6}, "adc.bits": 7}, "'adc.bits' is given twice"),
+                            ({"adc": {"bitz": 6}}, "unknown key 'adc.bitz'; did you mean 'adc.bits'?")):
+        with pytest.raises(ConfigError, match=match):
+            cimsim.estimate(_SMALL, settings)
+    with pytest.raises(ValueError, match="settings give simulation.trials = 3, but the argument 2"):  # compared too
+        cimsim.simulate(_SMALL, {"simulation": {"trials": 3}}, trials=2)

@@ -131,3 +131,14 @@ def test_a_sweeps_executor_in_a_daemonic_process_names_workers(monkeypatch):
     with pytest.raises(ValueError, match="workers=3: local worker processes cannot be started from a daemonic"):
         with open_executor(3, None):
             pass
+
+
+@pytest.mark.parametrize("labels, match", [
+    (np.ma.array(np.arange(24) % 3, mask=np.ones(24, bool)), r"^labels is a masked array; fill or drop the masked"),
+    ([[1], [2, 3]], r"^labels must be a rectangular array of real numbers; numpy could not read it"),
+])
+def test_labels_are_read_as_inputs_are(labels, match):
+    """masked labels had been run with their mask dropped (every label masked out, each scored); ragged ones had
+    raised numpy's bare "setting an array element with a sequence" from inside cimsim"""
+    with pytest.raises(ValueError, match=match):
+        cimsim.simulate(CONFIGS / "digits-mlp.toml", network=_net(3), inputs=_samples(len(labels)), labels=labels)

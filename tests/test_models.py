@@ -18,8 +18,8 @@ from cimsim.cost.digital import add_energy_pj, multiply_energy_pj
 from cimsim.cost.memory import dram_bandwidth_gbps, dram_energy_pj_per_bit
 from cimsim.cost.vector_unit import VECTOR_KINDS, vector_unit
 from cimsim.mapping import plan_layer
-from cimsim.models import (DECODERS, MODEL_NAMES, CacheOp, Decoder, DoesNotFitError, MatrixOp, Model, VectorOp,
-                           chips_needed, get_model, price_model, price_table)
+from cimsim.models import (DECODERS, MODEL_NAMES, PHASES, CacheOp, Decoder, DoesNotFitError, MatrixOp, Model,
+                           VectorOp, chips_needed, get_model, price_model, price_table)
 from cimsim.models.placement import packed_plan
 from cimsim.models.pricing import counts_per_vector
 
@@ -353,6 +353,11 @@ def test_get_model_rejects_unknown_names_and_bad_options():
         get_model("llama-7b", seq_len=4096)
     with pytest.raises(ValueError, match="1024 learned positions"):
         get_model("gpt2-small", seq_len=2048)
+    for phase in PHASES:  # the decode phase had named it "context", an argument get_model does not have
+        with pytest.raises(ValueError, match=r"^seq_len must be an int >= 1; got 128.0$"):
+            get_model("gpt2-small", phase=phase, seq_len=128.0)
+        with pytest.raises(ValueError, match=r"^seq_len 2048 exceeds the model's 1024 learned positions$"):
+            get_model("gpt2-small", phase=phase, seq_len=2048)
     with pytest.raises(ValueError, match="bert-base takes a sequence, not an image side"):
         get_model("bert-base", image_side=224)
     assert set(MODEL_NAMES) == {"resnet18", "resnet50", "mobilenetv2", "bert-base", "gpt2-small", "llama-7b",

@@ -129,3 +129,13 @@ def test_outputs_do_not_alias_the_input(layer):
     y = net.forward(x)
     y[...] = -1.0
     np.testing.assert_array_equal(x, np.arange(12.0).reshape(2, 6))
+
+
+@pytest.mark.parametrize("first", [Softmax(), LayerNorm(64)])
+def test_outputs_do_not_hang_on_the_inputs_memory_layout(first):
+    """a Fortran-order input had been kept in its order, so a float digital layer summed in another order (a Softmax
+    -> Dense network's outputs differed in the last bits from the same values in C order)"""
+    x = np.random.default_rng(0).standard_normal((300, 64)) * 3
+    net = Network((first, Dense(np.random.default_rng(1).standard_normal((10, 64)))), (64,))
+    np.testing.assert_array_equal(net.forward(np.asfortranarray(x)), net.forward(np.ascontiguousarray(x)))
+    assert net._checked_input(np.asfortranarray(x)).flags.c_contiguous

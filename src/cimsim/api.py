@@ -9,16 +9,18 @@
 >>> est.gain["energy"], est.cim.tops_per_w
 
 ``config`` is a path to a TOML file, a :class:`~cimsim.config.Config` or a dict of tables; ``settings`` overrides
-fields (``{"adc.bits": 6}``). A dense workload takes ``weights`` (out x in) and ``inputs`` (vectors x in), its shape
-then set from them; a network workload takes ``network`` (a :class:`~cimsim.network.Network`, e.g. from
-:func:`~cimsim.network.from_torch`), ``inputs`` (samples, ...) and ``labels`` (samples,) or none (accuracy is then
-top-1 agreement with float). ``progress(n)`` is called as items finish. Results: :class:`Simulation` and
-:class:`~cimsim.comparison.Comparison`, each with ``to_dict()`` (the JSON the CLI writes), ``rows()`` / ``to_frame()``
-(a tidy table) and a short repr (a Markdown report in notebooks); :class:`Estimate` has the same, without accuracy.
+fields (``{"adc.bits": 6}``, or a table's as a dict: ``{"adc": {"bits": 6}}``). A dense workload takes ``weights``
+(out x in) and ``inputs`` (vectors x in), its shape then set from them; a network workload takes ``network`` (a
+:class:`~cimsim.network.Network`, e.g. from :func:`~cimsim.network.from_torch`), ``inputs`` (samples, ...) and
+``labels`` (samples,) or none (accuracy is then top-1 agreement with float). ``progress(n)`` is called as items
+finish. Results: :class:`Simulation` and :class:`~cimsim.comparison.Comparison`, each with ``to_dict()`` (the JSON
+the CLI writes), ``rows()`` / ``to_frame()`` (a tidy table) and a short repr (a Markdown report in notebooks);
+:class:`Estimate` has the same, without accuracy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from collections.abc import Callable, Mapping
@@ -27,12 +29,15 @@ from typing import Any
 
 import numpy as np
 
+from .argcheck import shown
 from .breakdown import Breakdown
 from .comparison import Comparison, gains, price, price_from_shapes
 from .comparison import compare as _compare
 from .config import check_consistency, config_from_dict, load_config, with_overrides
+from .config.load import python_scalar
 from .config.modes import WorkloadKind
-from .config.schema import Config
+from .config.presets_merge import dotted_settings
+from .config.schema import Config, SimulationConfig
 from .cost import trust
 from .inference import NetworkResult, config_network
 from .network import Network
@@ -72,8 +77,9 @@ def _validated(config: Config) -> Config:
 
 
 def _prepared(config, settings, trials, seed, weights, inputs, network, labels) -> tuple[Config, dict]:
+    run = _run_settings(trials=trials, seed=seed)  # before the config: these arguments' errors name them
     cfg = as_config(config, settings)
-    run = {f"simulation.{k}": v for k, v in (("trials", trials), ("seed", seed)) if v is not None}
+    settings = None if settings is None else dotted_settings(settings, cfg.source)  # {"adc": {...}} too
     _agree(settings, run, "the argument")
     cfg = with_overrides(cfg, run) if run else cfg
     kind = cfg.workload.kind
@@ -111,6 +117,16 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
     _agree(settings, shape, "the data given have")
     cfg = with_overrides(cfg, shape) if shape else cfg
     return cfg, {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
+
+
+def _run_settings(**arguments) -> dict[str, Any]:
+    """The arguments given (trials=, seed=) as their simulation.* settings, each checked by its field's rule, or a
+    ValueError naming the argument (it had been named 'simulation.trials', "given as an override")."""
+    rules = {f.name: f.metadata["rule"] for f in dataclasses.fields(SimulationConfig)}
+    for name, value in arguments.items():
+        if value is not None and not rules[name].accepts(python_scalar(value)):
+            raise ValueError(f"{name} must be {rules[name].expected}; got {shown(value)}")
+    return {f"simulation.{name}": value for name, value in arguments.items() if value is not None}
 
 
 def _unread_sources(settings: Mapping[str, Any] | None, kind: WorkloadKind, given: Mapping[str, Any]) -> None:

@@ -106,7 +106,8 @@ def check_path(name: str, value) -> str | os.PathLike:
 
 def check_execution(progress, workers, scheduler) -> None:
     """How a run is carried out, as a script passes it: ``progress`` a callable or None, ``workers`` an int >= 1 or
-    None, ``scheduler`` a Dask scheduler address (str) or None."""
+    None, ``scheduler`` a Dask scheduler address (str) or None; not both (as the CLI refuses them: ``workers`` had
+    capped the pieces a whole cluster was sent)."""
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable (it is called with the work done so far) or None; got "
                         f"{type(progress).__name__} {shown(progress)}")
@@ -117,6 +118,9 @@ def check_execution(progress, workers, scheduler) -> None:
                         f"{type(scheduler).__name__} {shown(scheduler)}")
     if scheduler is not None and (problem := scheduler_problem(scheduler)):
         raise ValueError(f"scheduler: {problem}")
+    if workers is not None and scheduler is not None:
+        raise ValueError("workers sets local processes; a Dask cluster (scheduler) has its own workers: give one of "
+                         "them")
 
 
 _SCHEMES = ("tcp", "ws")

@@ -37,6 +37,7 @@ from .mapping import Plan
 from .evaluation import RangeResult, evaluate, has_classes
 from .network import Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
+from .numerics.checks import as_array
 from .numerics.threads import one_blas_thread
 from .preflight import check_labels, check_network
 
@@ -186,7 +187,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
         if len(x) == 0:
             raise ValueError("inputs must hold at least one sample")
         if labels is not None:
-            labels = np.asarray(labels)
+            labels = as_array("labels", labels)  # as inputs: a masked array's mask, ragged lists refused, named
             if labels.shape != (len(x),) or labels.dtype.kind not in "iu":
                 raise ValueError(f"labels must be ({len(x)},) integers, one per input; got shape {labels.shape}, "
                                  f"dtype {labels.dtype}")

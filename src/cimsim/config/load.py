@@ -30,22 +30,19 @@ from ..argcheck import checked_types, cut_short
 from ..errors import SHOWN_ERRORS, ConfigError
 from .checks import check_consistency
 from .conditional import CONDITIONAL_FIELDS, unused_stated_fields
-from .presets_merge import merged_table, remember_stated, stated_tables
+from .presets_merge import dotted_settings, merged_table, remember_stated, stated_tables
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
 from .toml_file import read_toml
 
-__all__ = [
-    "load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency",
-    "list_presets", "load_preset", "list_section_presets", "section_preset", "SECTION_PRESETS", "python_scalar",
-]
+__all__ = ["load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency", "list_presets",
+           "load_preset", "list_section_presets", "section_preset", "SECTION_PRESETS", "python_scalar"]
 
 _TOP_LEVEL = ("name", "preset", "description")
 _SECTION_FIELDS = {section: {f.name: f for f in dataclasses.fields(cls)} for section, cls in SECTIONS.items()}
 _DOTTED_FIELDS = [f"{section}.{name}" for section, fields in _SECTION_FIELDS.items() for name in fields]
 _FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
-_TOP_LEVEL_KEYS = (
-    [*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
+_TOP_LEVEL_KEYS = ([*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
 _OVERRIDE_KEYS = (["name", "description"], f"name, description and 'table.field' for the tables {', '.join(SECTIONS)}")
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
@@ -133,10 +130,11 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
                    base_dir: str | os.PathLike | None = None) -> Config:
     """A copy of ``config`` with dotted-path updates (``{"adc.bits": 6}``), validated again.
 
-    Keys are ``"name"`` or ``"section.field"``, as if the file stated them: a new ``device.preset`` keeps the fields
-    stated beside the file's own (a table without one, or built in memory, is replaced); None leaves a field out.
-    Relative file paths given here are resolved against ``base_dir`` (default: the working directory, as for a
-    command-line option). Raises :class:`ConfigError` (source ``config.source``) naming each bad dotted field.
+    Keys are ``"name"`` or ``"section.field"`` (or a table's fields as a dict, ``{"adc": {"bits": 6}}``), as if the
+    file stated them: a new ``device.preset`` keeps the fields stated beside the file's own (a table without one, or
+    built in memory, is replaced); None leaves a field out. Relative file paths given here are resolved against
+    ``base_dir`` (default: the working directory, as for a command-line option). Raises :class:`ConfigError` (source
+    ``config.source``) naming each bad dotted field.
     """
     if not isinstance(overrides, Mapping):
         raise ConfigError(config.source, [("", f"overrides must be a dict of 'table.field' -> value; got "
@@ -145,6 +143,7 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     if bad:
         raise ConfigError(config.source, [("", f"override keys must be strings 'table.field'; got "
                                                f"{_show(bad[0])} ({type(bad[0]).__name__})")])
+    overrides = dotted_settings(overrides, config.source)  # {"adc": {"bits": 6}} had been an unknown key 'adc'
     stated = stated_tables(config)  # else all fields, those that do not apply too (an override may make one apply)
     data = stated if stated is not None else _tables(config, set())
     kept = {section for section in SECTION_PRESETS if stated is not None and "preset" in stated[section]}

@@ -1,4 +1,5 @@
-"""How a table's fields merge with the preset it starts from, and what a loaded config stated.
+"""How a table's fields merge with the preset it starts from, what a loaded config stated, and settings given as
+tables (``{"adc": {"bits": 6}}``) as the dotted fields they state (``{"adc.bits": 6}``).
 
 A preset's value that describes other fields of its table (``DERIVED_FIELDS``: a GPU's HBM bandwidth describes
 its memory) is dropped when the user states one of those fields at another value than the preset's, unless the
@@ -11,9 +12,11 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from ..argcheck import cut_short
+from ..errors import ConfigError
 from .schema import SECTIONS, Config
 
-__all__ = ["DERIVED_FIELDS", "merged_table", "remember_stated", "stated_tables"]
+__all__ = ["DERIVED_FIELDS", "merged_table", "remember_stated", "stated_tables", "dotted_settings"]
 
 _DIE = ("macs_per_cycle", "wide_macs_per_cycle", "sram_kib", "onchip_memory", "vector_lanes")
 DERIVED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -55,3 +58,27 @@ def stated_tables(config: Config) -> dict[str, Any] | None:
     for section in SECTIONS:
         data[section] = {key: getattr(getattr(config, section), key) for table, key in fields if table == section}
     return data
+
+
+def dotted_settings(settings: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """``settings`` ("table.field" -> value) with each table given as a dict (``"adc": {"bits": 6}``, as a config's
+    tables are) as its dotted fields, in order; a :class:`ConfigError` (``source``) naming a table given as another
+    value, or a field given both ways."""
+    flat: dict[str, Any] = {}
+    errors: list[tuple[str, str]] = []
+    for key, value in settings.items():
+        if key not in SECTIONS:
+            flat[key] = value
+        elif not isinstance(value, Mapping):
+            example = dataclasses.fields(SECTIONS[key])[0].name
+            errors.append((key, f"'{key}' is a table; set one of its fields ('{key}.{example}'), or give the table "
+                                f"as a dict of its fields; got {cut_short(repr(value))}"))
+        else:
+            for field, field_value in value.items():
+                dotted = f"{key}.{field}"
+                if dotted in settings:
+                    errors.append((dotted, f"'{dotted}' is given twice: as '{dotted}' and in the table '{key}'"))
+                flat[dotted] = field_value
+    if errors:
+        raise ConfigError(source, [(f, f"{m} (given as an override)") for f, m in errors])
+    return flat

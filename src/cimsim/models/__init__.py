@@ -69,7 +69,7 @@ def get_model(name: str, *, seq_len: int | None = None, phase: str | None = None
             raise ValueError(f"phase must be one of {', '.join(PHASES)}; got {phase!r}")
         decoder = DECODERS[name]
         tokens = decoder.max_context if seq_len is None else seq_len
-        return decoder.prefill(tokens) if phase == "prefill" else decoder.decode(tokens)
+        return decoder.prefill(tokens) if phase == "prefill" else decoder.decode(tokens, name="seq_len")
     if phase is not None:
         raise ValueError(f"{name} has no phases (prefill / decode are for decoders: {', '.join(DECODERS)})")
     if name in _CNNS:

@@ -218,9 +218,10 @@ class Decoder:
         _check_tokens("seq_len", seq_len, self.max_context, self.learned_positions)
         return self._model("prefill", seq_len, seq_len)
 
-    def decode(self, context: int) -> Model:
-        """one generated token attending to a KV cache of ``context`` tokens"""
-        _check_tokens("context", context, self.max_context, self.learned_positions)
+    def decode(self, context: int, *, name: str = "context") -> Model:
+        """one generated token attending to a KV cache of ``context`` tokens (``name``: the argument's, in errors:
+        get_model's seq_len)"""
+        _check_tokens(name, context, self.max_context, self.learned_positions)
         return self._model("decode", 1, context)
 
     @property

@@ -179,14 +179,15 @@ class Network:
         return work
 
     def _checked_input(self, x, name: str = "network input") -> np.ndarray:
-        """``x`` as float64 (batch, *input_shape), or a ValueError naming it ``name`` (the caller's argument)"""
+        """``x`` as C-contiguous float64 (batch, *input_shape), or a ValueError naming it ``name`` (the caller's
+        argument): results do not hang on the memory layout of the array given"""
         arr = as_array(name, x)
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
         if arr.shape[1:] != self.input_shape or arr.ndim < 2:
             raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, self.input_shape))}); "
                              f"got {arr.shape}")
-        arr = np.asarray(arr, dtype=np.float64)
+        arr = np.ascontiguousarray(arr, dtype=np.float64)  # a Fortran-order array's sums had run in another order
         if not np.isfinite(arr).all():
             raise ValueError(f"{name} holds NaN or infinite values")
         return arr
