@@ -30,7 +30,7 @@ from ..argcheck import checked_types, cut_short
 from ..errors import SHOWN_ERRORS, ConfigError
 from .checks import check_consistency
 from .conditional import CONDITIONAL_FIELDS, unused_stated_fields
-from .presets_merge import dotted_settings, merged_table, remember_stated, stated_tables
+from .presets_merge import dotted_settings, drop_stale_derived, merged_table, remember_stated, stated_tables
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
 from .toml_file import read_toml
@@ -161,6 +161,7 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
             errors.append((str(key), f"{_unknown_key(str(key), _OVERRIDE_KEYS, errors)} (given as an override)"))
     if errors:
         raise ConfigError(config.source, errors)
+    drop_stale_derived(data, config, overrides)
     try:
         return config_from_dict(data, config.source, base_dir=base_dir, stated=overrides)
     except ConfigError as err:  # a value the overrides gave is theirs, not the file's

@@ -16,7 +16,8 @@ from ..argcheck import cut_short
 from ..errors import ConfigError
 from .schema import SECTIONS, Config
 
-__all__ = ["DERIVED_FIELDS", "merged_table", "remember_stated", "stated_tables", "dotted_settings"]
+__all__ = ["DERIVED_FIELDS", "merged_table", "drop_stale_derived", "remember_stated", "stated_tables",
+           "dotted_settings"]
 
 _DIE = ("macs_per_cycle", "wide_macs_per_cycle", "sram_kib", "onchip_memory", "vector_lanes")
 DERIVED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -38,6 +39,18 @@ def merged_table(section: str, inherited: Mapping[str, Any], stated: Mapping[str
              if derived not in stated and any(f in stated and stated[f] != inherited.get(f, _DEFAULTS[section][f])
                                              for f in described)}
     return {**{key: value for key, value in inherited.items() if key not in stale}, **stated}
+
+
+def drop_stale_derived(data: Mapping[str, Any], config: Config, overrides: Mapping[str, Any]) -> None:
+    """Drop from ``data`` (the tables an override rebuilds ``config`` from) each derived field whose described fields
+    ``overrides`` (dotted) change from what ``config`` holds, unless they state it too: the rule of
+    :func:`merged_table`, kept whether ``config`` was loaded from a file or built in memory (equal configs agree)."""
+    for section, derived_fields in DERIVED_FIELDS.items():
+        given = {key.partition(".")[2]: v for key, v in overrides.items() if key.startswith(f"{section}.")}
+        held = getattr(config, section)
+        for derived, described in derived_fields.items():
+            if derived not in given and any(f in given and given[f] != getattr(held, f) for f in described):
+                data[section].pop(derived, None)
 
 
 def remember_stated(config: Config, data: Mapping[str, Any]) -> Config:
