@@ -90,7 +90,7 @@ class BatchSize:
 def kept_apart(onnx, model, input_name: str, network, refusal: str):
     """``network``, a graph of symbolic batch size imported with its batch axis as a per-sample axis of size 1 (it
     moves that axis: a batch-first RNN's transposes), where it computes for each of two samples what the reference
-    (:func:`_reference`) computes for them as one batch (or for one, where the graph runs at batch 1 only: its
+    (:func:`_references`) computes for them as one batch (or for one, where the graph runs at batch 1 only: its
     shapes fix the batch); else a ValueError ``refusal``, saying why: it computes across the samples (a softmax over
     them), or no reference can run it"""
     info = next(i for i in model.graph.input if i.name == input_name)
@@ -98,17 +98,20 @@ def kept_apart(onnx, model, input_name: str, network, refusal: str):
     shape = tuple(network.input_shape)
     x = (np.random.default_rng(5).standard_normal((2,) + shape) if dtype.kind == "f"
          else np.stack([np.zeros(shape), np.ones(shape)])).astype(dtype)  # two different samples
-    want, failure = None, None
-    run, reference = _reference(onnx, model, input_name)
-    for batch in (x, x[:1]):
-        try:  # the reference's errors vary: a shape that needs batch 1, an operator it lacks
-            want = np.asarray(run(batch), dtype=np.float64)
+    want, failure, tried = None, None, []
+    for run, reference in _references(onnx, model, input_name):  # the first that runs the graph
+        tried.append(reference)
+        for batch in (x, x[:1]):
+            try:  # a reference's errors vary: a shape that needs batch 1, an operator it lacks
+                want = np.asarray(run(batch), dtype=np.float64)
+                break
+            except Exception as exc:
+                failure = failure or exc
+        if want is not None:
             break
-        except Exception as exc:
-            failure = failure or exc
     if want is None:
-        raise ValueError(f"{refusal}; {reference}, which would check that its samples stay apart, cannot run it "
-                         f"({type(failure).__name__}: {failure}), so it is not known whether its nodes mix them")
+        raise ValueError(f"{refusal}; {' and '.join(tried)}, which would check that its samples stay apart, cannot "
+                         f"run it ({type(failure).__name__}: {failure}), so it is not known whether its nodes mix them")
     try:
         got = network.forward(batch.astype(np.float64))
         apart = got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5 * np.abs(want).max(),
@@ -121,22 +124,13 @@ def kept_apart(onnx, model, input_name: str, network, refusal: str):
     return network
 
 
-def _reference(onnx, model, input_name: str) -> tuple:
-    """(what computes ``model``'s output for a batch of inputs, its name): onnxruntime, its graph optimisations
-    off, where it is installed and takes the model (it has the com.microsoft operators, e.g. QLinearAdd); else onnx's
-    reference evaluator, given what it lacks (:func:`_missing_ops`), which raises on a recurrent node whose
-    activations it ignores (a GRU's or LSTM's other than the defaults: it computes the defaults)"""
-    try:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-        return (lambda batch: session.run(None, {input_name: batch})[0]), "onnxruntime"
-    except Exception:  # not installed, or a model it does not take (its errors vary)
-        pass
-
-    def run(batch):
+def _references(onnx, model, input_name: str):
+    """(what computes ``model``'s output for a batch of inputs, its name), in the order tried: onnx's reference
+    evaluator, given what it lacks (:func:`_missing_ops`; it raises on a recurrent node whose activations it ignores,
+    a GRU's or LSTM's other than the defaults: it computes the defaults), then onnxruntime, its graph optimisations
+    off, where it is installed (it has RNN Relu and the com.microsoft operators, e.g. QLinearAdd, but its integer
+    QLinearMatMul rounds ties its own way, so it comes second)"""
+    def evaluate(batch):
         from onnx.reference import ReferenceEvaluator
 
         ignored = next((n for n in model.graph.node if _own_activations(onnx, n)), None)
@@ -144,7 +138,16 @@ def _reference(onnx, model, input_name: str) -> tuple:
             raise NotImplementedError(f"it computes the default activations of {ignored.op_type} node "
                                       f"{ignored.name!r}, not its {_own_activations(onnx, ignored)}")
         return ReferenceEvaluator(model, new_ops=_missing_ops(onnx, model)).run(None, {input_name: batch})[0]
-    return run, "onnx's reference evaluator"
+    yield evaluate, "onnx's reference evaluator"
+    try:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    except Exception:  # not installed, or a model it does not take (its errors vary)
+        return
+    yield (lambda batch: session.run(None, {input_name: batch})[0]), "onnxruntime"
 
 
 _DEFAULT_ACTIVATIONS = {"GRU": ("sigmoid", "tanh"), "LSTM": ("sigmoid", "tanh", "tanh")}
