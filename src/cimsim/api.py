@@ -172,7 +172,8 @@ class Simulation:
 
     @property
     def spreads(self) -> dict[str, Spread]:
-        """the accuracy metrics over the trials: mean, std, worst, every value"""
+        """the accuracy metrics over two trials or more (one trial: {}): mean, std, worst, every value, and
+        ``varies`` (False: every trial gave the same)"""
         return spreads(self.trials)
 
     def __getattr__(self, name: str):
