@@ -22,6 +22,7 @@ from cimsim.config import (
 )
 from cimsim.config import modes as modes_module
 from cimsim.config.conditional import CONDITIONAL_FIELDS
+from cimsim.config.memory_checks import MIN_BANK_KIB
 from cimsim.config.modes import AdcType, DacMode, Mode
 from cimsim.config.rules import Choice, Float, Int, OptionalFloat, OptionalInt, Text
 from cimsim.mapping import plan_layer
@@ -40,7 +41,7 @@ CONSISTENCY_FIELDS = {
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
     "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", "chip.tile_buffer_kib",
     "array.wire_resistance_ohm", "device.drift_nu", "device.drift_nu_sigma", "device.program_verify_tolerance",
-    "baseline.sram_kib", "chip.global_buffer_kib", *CONDITIONAL_FIELDS,
+    "baseline.sram_kib", *CONDITIONAL_FIELDS,
 }
 
 
@@ -502,17 +503,32 @@ def test_a_setting_the_config_would_ignore_is_refused(overrides, field, message)
 
 
 def test_a_tile_buffer_smaller_than_one_read_is_refused():
-    """a 1-byte tile buffer had been priced (cheaper than the 64 KiB one: Horowitz's law in its size)"""
-    with pytest.raises(ConfigError, match=r"'chip.tile_buffer_kib' \(0.001\) must hold one array read's inputs: "
-                                          r"'array.rows' x 'dac.input_bits' = 2048 bits \(0.25 KiB\)"):
-        with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"chip.tile_buffer_kib": 0.001})
+    """a 1-byte tile buffer had been priced (cheaper than the 64 KiB one: Horowitz's law in its size); 4096 rows of
+    8-bit inputs need 4 KiB, above the field's 1 KiB floor"""
+    with pytest.raises(ConfigError, match=r"'chip.tile_buffer_kib' \(2\) must hold one array read's inputs: "
+                                          r"'array.rows' x 'dac.input_bits' = 32768 bits \(4 KiB\)"):
+        with_overrides(load_config(CONFIGS[0].parent / "default.toml"),
+                       {"array.rows": 4096, "workload.in_features": 4096, "chip.tile_buffer_kib": 2.0})
+
+
+@pytest.mark.parametrize("name", ["tile_buffer_kib", "global_buffer_kib"])
+def test_a_chip_buffers_floor_is_its_fields_range(name):
+    """docs/configuration.md gave both buffers [0.001, 1e9] KiB while a cross-field check refused anything below
+    1 KiB (the memory laws' anchors): the floor is the field's own range, as the reference states it"""
+    rule = next(f for f in dataclasses.fields(SECTIONS["chip"]) if f.name == name).metadata["rule"]
+    assert (rule.low, rule.low_open) == (MIN_BANK_KIB, False)
+    row = next(line for line in reference_markdown().splitlines() if line.startswith(f"| `{name}` |"))
+    assert "a finite number in [1.0, 1000000000.0]" in row and "anchored at 8 KB and 64 KB" in row
+    with pytest.raises(ConfigError) as info:
+        with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {f"chip.{name}": 0.5})
+    assert info.value.fields == [f"chip.{name}"]
+    assert f"'chip.{name}' must be a finite number in [1.0, 1000000000.0]; got 0.5" in str(info.value)
+    with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {f"chip.{name}": 1.0})  # 1 KiB: accepted
 
 
 @pytest.mark.parametrize("overrides, field", [
     ({"baseline.sram_kib": 1e-9, "baseline.onchip_memory": "edram"}, "baseline.sram_kib"),
     ({"baseline.sram_kib": 0.5}, "baseline.sram_kib"),
-    ({"chip.global_buffer_kib": 0.001}, "chip.global_buffer_kib"),
-    ({"chip.tile_buffer_kib": 0.5}, "chip.tile_buffer_kib"),  # above one read's 0.25 KiB of inputs
 ])
 def test_a_memory_bank_below_a_kib_is_refused_whatever_the_banks(overrides, field):
     """one bank of 1e-9 KiB had been priced 3e-10 pJ/bit (eDRAM; 0.74 at 512 KiB) and a 1-byte global buffer 13 pJ
@@ -804,9 +820,8 @@ def consistent_dicts(draw) -> dict:
         baseline.pop("board_power_w")
     if baseline["dataflow"] == "output_stationary":  # array_rows shapes a weight-stationary array only
         baseline.pop("array_rows", None)
-    chip = data["chip"]  # the tile buffer holds one array read's inputs; every buffer at least 1 KiB
-    chip["tile_buffer_kib"] = max(chip["tile_buffer_kib"], array["rows"] * dac["input_bits"] / 8192, 1.0)
-    chip["global_buffer_kib"] = max(chip["global_buffer_kib"], 1.0)
+    chip = data["chip"]  # the tile buffer holds one array read's inputs
+    chip["tile_buffer_kib"] = max(chip["tile_buffer_kib"], array["rows"] * dac["input_bits"] / 8192)
     return data
 
 

@@ -77,7 +77,7 @@ def test_a_buffer_below_a_byte_is_refused_by_validation(tmp_path, field):
     path = write(tmp_path, f'preset = "ideal"\n[workload]\nin_features = 64\nout_features = 32\nvectors = 16\n'
                            f'[chip]\n{field} = 1e-300\n')
     assert_clean(cli("validate", path), 2,
-                 f"'chip.{field}' must be a finite number in [0.001, 1000000000.0]; got 1e-300")
+                 f"'chip.{field}' must be a finite number in [1.0, 1000000000.0]; got 1e-300")
 
 
 @pytest.mark.parametrize("field", ["technology.clock_ghz", "baseline.clock_ghz"])
@@ -91,8 +91,8 @@ def test_a_clock_below_a_kilohertz_is_refused_by_validation(tmp_path, field):
 
 @pytest.mark.parametrize("field, value, limit", [
     ("device.g_max_us", 1e300, "[1e-06, 1000000.0]"), ("device.read_pulse_ns", 1.7e308, "(0.0, 1000000000.0]"),
-    ("baseline.sram_kib", 1.7e308, "(0.0, 1000000000.0]"), ("chip.tile_buffer_kib", 1.7e308, "[0.001, 1000000000.0]"),
-    ("chip.global_buffer_kib", 1.7e308, "[0.001, 1000000000.0]")])
+    ("baseline.sram_kib", 1.7e308, "(0.0, 1000000000.0]"), ("chip.tile_buffer_kib", 1.7e308, "[1.0, 1000000000.0]"),
+    ("chip.global_buffer_kib", 1.7e308, "[1.0, 1000000000.0]")])
 def test_quantities_past_any_hardware_are_refused_by_validation(tmp_path, field, value, limit):
     """The same probe at 1e300 and 1.7e308: cells of 1e300 uS and pulses of 1.7e308 ns ran and reported infinite
     energies; buffers of 1.7e308 KiB failed inside the run (an OverflowError as an internal error, or a capacity of

@@ -2,7 +2,9 @@
 8 KB) and :mod:`cimsim.cost.edram` (eDRAM, anchored at 64 KB), as ``(dotted_field, message)`` pairs.
 
 Below a kibibyte those laws are extrapolated far past their anchors and price a bit near zero (a 1e-9 KiB eDRAM at
-3e-10 pJ/bit against 0.74 pJ/bit for a 512 KiB SRAM), so every bank they price holds at least :data:`MIN_BANK_KIB`.
+3e-10 pJ/bit against 0.74 pJ/bit for a 512 KiB SRAM), so every bank they price holds at least :data:`MIN_BANK_KIB`:
+the chip's tile and global buffers by their fields' own ranges (:mod:`.schema`), the baseline's banks here (one
+bank) and in :func:`.checks.baseline_errors` (several).
 """
 
 from __future__ import annotations
@@ -20,17 +22,12 @@ _LAWS = "the memory laws are anchored at 8 KB and 64 KB, and price a bit of a sm
 
 
 def memory_errors(config: Config) -> list[tuple[str, str]]:
-    """Banks below :data:`MIN_BANK_KIB` (the baseline's single bank, the chip's tile and global buffers) and a
-    baseline eDRAM bank beyond its law's range."""
-    b, chip = config.baseline, config.chip
+    """The baseline's single bank below :data:`MIN_BANK_KIB` and a baseline eDRAM bank beyond its law's range."""
+    b = config.baseline
     errors = []
     if b.onchip_banks == 1 and b.sram_kib < MIN_BANK_KIB:  # more banks: baseline_errors (configs built in code too)
         errors.append(("baseline.sram_kib", f"'baseline.sram_kib' ({b.sram_kib:g}) must be at least "
                                             f"{MIN_BANK_KIB:g} KiB, the smallest bank priced ({_LAWS})"))
-    for name in ("tile_buffer_kib", "global_buffer_kib"):
-        if (kib := getattr(chip, name)) < MIN_BANK_KIB:
-            errors.append((f"chip.{name}", f"'chip.{name}' ({kib:g}) must be at least {MIN_BANK_KIB:g} KiB, the "
-                                           f"smallest {chip.buffer_memory} buffer priced ({_LAWS})"))
     return errors + _check_edram_bank(config)
 
 

@@ -245,7 +245,8 @@ class BaselineConfig:
         Float(1e-6, 10.0), "MAC clock, GHz (at least 1e-6, a kilohertz)"))
     sram_kib: float = field(default=512.0, metadata=rule(
         Float(0.0, 1e9, low_open=True), "on-chip memory capacity, KiB (SRAM or eDRAM, see onchip_memory; at most "
-        "1e9, about a terabyte)"))
+        "1e9, about a terabyte; each of its onchip_banks banks at least 1 KiB: the memory laws are anchored at 8 KB "
+        "and 64 KB)"))
     sram_bandwidth_gbps: float = field(default=512.0, metadata=rule(
         Float(1e-6, None), "on-chip memory bandwidth, GB/s (at least 1e-6, a kilobyte a second)"))
     onchip_memory: MemoryTechnology = field(default=MemoryTechnology.SRAM, metadata=rule(
@@ -285,13 +286,13 @@ class ChipConfig:
     tiles: int = field(default=168, metadata=rule(
         Int(1, 1 << 20), "tiles on the chip (ISAAC: 168); a workload needing more arrays does not fit"))
     tile_buffer_kib: float = field(default=64.0, metadata=rule(
-        Float(0.001, 1e9), "input/output buffer of each tile, KiB (ISAAC: 64 KB eDRAM; 0.001 to 1e9, a byte to "
-        "about a terabyte)"))
+        Float(1.0, 1e9), "input/output buffer of each tile, KiB (ISAAC: 64 KB eDRAM; 1 to 1e9, about a terabyte: "
+        "the memory laws are anchored at 8 KB and 64 KB and price a bit of a smaller buffer near zero)"))
     buffer_memory: MemoryTechnology = field(default=MemoryTechnology.SRAM, metadata=rule(
         Choice(MemoryTechnology), "technology of the tile and global buffers"))
     global_buffer_kib: float = field(default=256.0, metadata=rule(
-        Float(0.001, 1e9), "chip buffer holding activations between layers, KiB (0.001 to 1e9, a byte to about a "
-        "terabyte)"))
+        Float(1.0, 1e9), "chip buffer holding activations between layers, KiB (1 to 1e9, about a terabyte: the "
+        "memory laws are anchored at 8 KB and 64 KB and price a bit of a smaller buffer near zero)"))
     pipeline: Pipeline = field(default=Pipeline.LAYER, metadata=rule(
         Choice(Pipeline), "how a network's layers share time"))
     balance: Balance = field(default=Balance.NONE, metadata=rule(Choice(Balance), "balancing of the layer pipeline"))
