@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from .argcheck import checked_types
 from .config.modes import EnergyModel, Pipeline, WorkloadKind
-from .cost import trust
+from .cost import pipelining, trust
 from .cost.baseline import baseline_breakdown, check_dram_capacity
 from .cost.baseline_notes import board_power_sentence
 from .breakdown import Breakdown, in_batches, in_sequence, repeated
@@ -267,8 +267,8 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
     if not cycles:  # neither side has digital work (the baseline's is a part of the chip's)
         return cim, base
     vec_ns = unit.time_ns(cycles)
-    # never faster than the chip's own interval (its DRAM bound); the unit a stage of its own or after the crossbars
-    interval = max(cim.interval_ns, vec_ns if config.chip.pipeline == Pipeline.LAYER else cim.stages_ns + vec_ns)
+    interval = pipelining.steady_interval_ns(  # the unit a stage of its own or after the crossbars; at least the chip's
+        config.chip.pipeline == Pipeline.LAYER, [vec_ns], [cim.stages_ns, vec_ns], cim.interval_ns)
     # the chip's latency (programming, the DRAM bound kept) and the time the unit adds to the items' path
     latency = cim.latency_ns + (vec_ns + (samples - 1) * (interval - cim.interval_ns) if samples else 0.0)
     base_unit = baseline_vector_unit(config, unit)

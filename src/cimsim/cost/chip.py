@@ -42,7 +42,7 @@ from ..errors import ConfigError
 from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan
-from . import noc, trust
+from . import noc, pipelining, trust
 from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj, pricing_table
 from .parameters import CimParameters, cim_parameters
 
@@ -121,7 +121,7 @@ def _row(s: Stage, p: CimParameters, t: CimTiming, k: int, hops: float) -> tuple
 
 def _interval(rows: Sequence[tuple], pipelined: bool, io_ns: float) -> float:
     """the chip's interval, ns: its slowest stage (pipelined) or one item's time on it, at least its DRAM time"""
-    return max(max(max(r[1], r[3]) for r in rows) if pipelined else sum(r[0] + r[2] for r in rows), io_ns)
+    return pipelining.steady_interval_ns(pipelined, [max(r[1], r[3]) for r in rows], [r[0] + r[2] for r in rows], io_ns)
 
 
 def _io_ns(stages: Sequence[Stage], items: int, dram_bandwidth_gbps: float) -> float:

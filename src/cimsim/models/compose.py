@@ -1,6 +1,8 @@
 """The priced chips of a model composed into one CIM Breakdown: each chip's crossbars (a chip breakdown) with its
 vector unit, KV cache and outgoing link, or the parts of one chip reloaded from DRAM (:mod:`cimsim.models.pricing`
-states the rules)."""
+states the rules). The interval follows the chip model's law (:func:`cimsim.cost.pipelining.steady_interval_ns`) over
+the chips: one item at a time (``chip.pipeline = "none"``), its time on every chip, each chip's DRAM input and output
+overlapping its neighbours' items."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from ..cost.chip import LOGIC_AREA_KEYS
 from ..cost.leakage import buffer_leakage_uw, logic_leakage_uw
 from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
                            sram_write_energy_pj_per_bit)
+from ..cost.pipelining import steady_interval_ns
 from ..cost.routing import routed_vectors
 from ..cost.vector_unit import VectorUnit
 from .ops import MatrixOp, Model
@@ -90,7 +93,8 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
     """Adds chip part ``j``'s energy (pJ, leakage apart) and area (um2) to ``energy`` and ``area``; returns its row:
     (item latency ns, interval ns, part time ns, chip leakage uW, crossbar compute ns, vector-unit ns of all items,
     ns the chip model's latency holds beyond its items' path: a DRAM bound, data movement ns of all items: the chip
-    model's, KV-cache traffic, the outgoing link, DRAM reloads and spills)."""
+    model's, KV-cache traffic, the outgoing link, DRAM reloads and spills; an item's ns on the chip: its item latency
+    without its DRAM input and output)."""
     part, bd, _, e = chips[j]
     kv_write_pj, kv_read_pj, kv_gbps = kv_prices
     for key, value in bd.energy_pj.items():
@@ -109,15 +113,16 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
     out_bits = chips[j + 1][0].inbound_elements_per_item * config.dac.input_bits if j + 1 < len(chips) else 0
     link_ns, move_ns = _move_out(config, part, out_bits, items, reload_runs, energy)
     item_ns = bd.item_latency_ns + rewrite_ns + vec_ns + kv_ns + link_ns
-    pipelined = config.chip.pipeline == Pipeline.LAYER
+    chip_ns = bd.stages_ns + rewrite_ns + vec_ns + kv_ns + link_ns  # on the chip: its DRAM input and output apart
     # one DRAM channel: an item's input and output (the chip model's DRAM bound) and its KV traffic add
     dram_ns = bd.item_latency_ns - bd.stages_ns + kv_ns
-    # never faster than the chip model's own interval; one item at a time: its DRAM overlapped
-    interval = (max(bd.interval_ns + rewrite_ns, dram_ns, vec_ns, link_ns) if pipelined else
-                max(bd.interval_ns, dram_ns, item_ns - bd.item_latency_ns + bd.stages_ns))
+    # never faster than the chip model's own interval; its vector unit and link are stages of their own (pipelined)
+    pipelined = config.chip.pipeline == Pipeline.LAYER
+    interval = steady_interval_ns(pipelined, [bd.interval_ns + rewrite_ns, vec_ns, link_ns], [chip_ns],
+                                  max(bd.interval_ns, dram_ns))
     return (item_ns, interval, bd.latency_ns + items * (rewrite_ns + vec_ns + kv_ns) + move_ns, bd.leakage_uw,
             bd.compute_ns, items * vec_ns, bd.latency_ns - bd.item_latency_ns - (items - 1) * bd.interval_ns,
-            bd.memory_ns + items * (kv_ns + link_ns) + move_ns)
+            bd.memory_ns + items * (kv_ns + link_ns) + move_ns, chip_ns)
 
 
 def _reloaded_chip_uw(config: Config, chips: list, rows: list[tuple[float, ...]], area: dict[str, float]) -> float:
@@ -138,9 +143,9 @@ def _timeline(config: Config, model: Model, rows: list[tuple[float, ...]], items
         # a run's items (a decode step's tokens) pass every part together and finish together
         return latency, latency / reload_runs, latency / items
     item_latency = sum(r[0] for r in rows)
-    interval = max(r[1] for r in rows)
-    if config.chip.pipeline != Pipeline.LAYER:
-        interval = max(interval, item_latency)  # one item at a time through every chip
+    # the slowest chip (pipelined) or one item's time on every chip, its DRAM input and output overlapped as on one
+    interval = steady_interval_ns(config.chip.pipeline == Pipeline.LAYER, [r[1] for r in rows], [r[8] for r in rows],
+                                  max(r[1] for r in rows))
     if model.phase == "decode":
         interval = max(interval, item_latency / sequences)
     latency = item_latency + (items - 1) * interval + max(r[6] for r in rows)  # the chips' DRAM bounds kept
