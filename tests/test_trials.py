@@ -58,3 +58,23 @@ def test_a_spread_needs_two_trials_and_identical_trials_are_stated_once():
     assert cell in multi_markdown([comp, comp])
     with pytest.raises(ValueError, match="Spread.values: a spread needs at least 2 trials"):
         Spread((0.1,), False)
+
+
+def test_the_accuracy_column_shows_one_metric_in_every_row():
+    """a classifier whose analog accuracy is identical in every trial had shown its outputs' relative error in the
+    accuracy column (the first metric that varied), another row's accuracy beside it"""
+    import cimsim
+    from cimsim.report_multi import multi_markdown
+
+    root = Path(__file__).resolve().parents[1]
+    mlp = cimsim.compare(root / "configs" / "digits-mlp.toml", {"device.preset": "rram", "workload.vectors": 4},
+                         trials=3)
+    over = cimsim.trials.spreads(mlp.runs)
+    assert not over["analog_accuracy"].varies and over["outputs_relative_error"].varies
+    value = over["analog_accuracy"].values[0]
+    text = multi_markdown([mlp])
+    assert f"| analog accuracy over 3 trials: {100 * value:.2f} %, identical in all 3 trials |" in text
+    assert "outputs relative error over" not in text
+    layer = cimsim.compare(root / "configs" / "default.toml", {"workload.vectors": 20, "device.preset": "rram"},
+                           trials=2)  # a dense layer: its relative error, the one accuracy it has
+    assert "| relative error over 2 trials: mean " in multi_markdown([layer])

@@ -41,7 +41,6 @@ def macros_command(file, output, csv_path):
     (file, entry and field named), 1 when it has no point cimsim can compare."""
     from .atomic import write_atomic
     from .validation import macro_comparison, macro_report
-    from .validation.macro_comparison import ABSOLUTE_TOLERANCE
 
     check_not_inputs([("-o", output), ("--csv", csv_path)], {f"the macro file {file}": file})
     try:
@@ -61,6 +60,4 @@ def macros_command(file, output, csv_path):
         write_atomic(csv_path, cases_csv(cases))
         click.echo(f"wrote {csv_path}", err=not output)
     s = macro_report.summarize(cases, file)
-    click.echo(f"{s.absolute} absolute cases, median |error| {100 * s.median_abs_error:.1f} %, "
-               f"{100 * s.within_absolute:.0f} % within ±{100 * ABSOLUTE_TOLERANCE:.0f} %; {s.trend_phrase()}",
-               err=not output)
+    click.echo(f"{s.prediction_phrase()}; {s.trend_phrase()}; {s.derived_phrase()}", err=not output)

@@ -25,13 +25,13 @@ def _row(label: str, b: Breakdown, item: str, accuracy: str, gain: str, dominant
 
 
 def _accuracy(comp: Comparison) -> str:
-    """the accuracy cell: the run's headline, or over several Monte Carlo trials the mean, std and worst trial of
-    the first figure that varies between them (a network's analog accuracy, or its outputs' error without classes;
-    a dense layer's relative error), where none varies the first one's value, identical in every trial"""
+    """the accuracy cell: the run's headline, or over several Monte Carlo trials its headline metric (a network's
+    analog accuracy, or its outputs' error without classes; a dense layer's relative error), the same in every row
+    whatever varies: its mean, std and worst trial, or its one value where the trials agree"""
     over = spreads(comp.runs)
     if not over:
         return comp.run.headline
-    name, spread = next((item for item in over.items() if item[1].varies), next(iter(over.items())))
+    name, spread = next(iter(over.items()))
     return f"{name.replace('_', ' ')} over {len(comp.runs)} trials: {spread_text(name, spread)}"
 
 

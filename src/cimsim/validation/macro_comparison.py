@@ -6,13 +6,12 @@ operating variables as the macro's points allow (:mod:`.macro_trends`). A point 
 left out with its reason (:func:`excluded_points`). ``expected`` of every case is pinned in ``macro_expected.json``
 (regenerate with ``benchmarks/validate_published.py --write-expected`` after a cost-model change).
 
-A throughput (tops) at a point whose read time the harness takes from the stated cycle or clock is bookkeeping,
-not a prediction: one read per stated cycle and the outputs the stated ADCs (or UIUC's N_ADC) deliver are the very
-figures the published throughput was computed from. Such a case (and a trend between two of them) is shown and held
-to its tolerance, labelled derived (``bookkeeping``), and counted apart from the statistics of the predictions; a
-model throughput that differs (reads of several cycles, converters slower than the cycle) is the model's read
-schedule, not a prediction of the cycle. A compute density (tops_per_mm2) stays a prediction: with the throughput
-bookkeeping, its error is the area model's.
+A throughput (tops) whose model time per vector is one read at the stated cycle or clock, unscaled (the model's
+``at_stated_cycle``), is bookkeeping, not a prediction: the figure made of the entry's own fields. It is shown and
+held to its tolerance, labelled derived (``bookkeeping``), and counted apart from the predictions' statistics, as
+are a trend between two such throughputs and a density (tops_per_mm2) trend between two points whose throughputs
+are both derived (over one chip's published area it tests the model's area ratio alone). A throughput the model's
+read count, converter speed or supply delay law sets, and every absolute density, is a prediction.
 """
 
 from __future__ import annotations
@@ -241,18 +240,20 @@ def _diagnosis(quantity: str, model: Mapping[str, Any], error: float) -> str:
             "adc_energy_pj": "model ADC energy per conversion at the macro's sampling rate"}.get(quantity, energy)
 
 
-_BOOKKEEPING = {"tops": "derived, counted apart: the harness sets one read per stated cycle and the converters' "
-                        "outputs, the figures the throughput is made of"}
-"""quantity -> why it is bookkeeping at a point whose read time is its stated cycle (module doc)"""
+_DERIVED = "derived, counted apart: the model's time per vector is one read at the stated cycle, as stated"
+_DERIVED_TRENDS = {"tops": "derived, counted apart: a ratio of two throughputs each one read at its stated cycle",
+                   "tops_per_mm2": "derived, counted apart: a ratio of two densities whose throughputs are each one "
+                                   "read at the stated cycle, over one chip's area: it tests the model's area ratio"}
 
 
-def _bookkeeping(u: UsablePoint, quantity: str) -> str:
-    """why ``u``'s figure ``quantity`` is bookkeeping, '' for a prediction"""
-    return _BOOKKEEPING.get(quantity, "") if cycle_ns(u.macro, u.point) is not None else ""
+def _bookkeeping(quantity: str, model: Mapping[str, Any]) -> str:
+    """why a figure ``quantity`` of the model's point ``model`` is bookkeeping, '' for a prediction (module doc)"""
+    return _DERIVED if quantity == "tops" and model["at_stated_cycle"] else ""
 
 
 def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) -> str:
-    parts = [_bookkeeping(u, fig.quantity)] if _bookkeeping(u, fig.quantity) else []
+    derived = _bookkeeping(fig.quantity, model)
+    parts = [derived] if derived else []
     if fig.derived:
         parts.append(fig.derived)
     if fig.macs is not None:
@@ -269,6 +270,9 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
     parts.extend(u.notes)
     if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
         parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model, error)}")
+        if derived:
+            parts.append("derived, yet not the published figure: the entry's clock is not the read cycle the "
+                         "published throughput was made of")
         if u.macro.file is None and u.macro.key in ENTRY_LIMITS:
             parts.append(ENTRY_LIMITS[u.macro.key])
     return "; ".join(parts) if parts else "independent prediction"
@@ -296,14 +300,16 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
             error = value / fig.value - 1.0
             cases.append(MacroCase(key, u.macro.key, u.point.label, fig.quantity, fig.unit, fig.value, value,
                                    ABSOLUTE_TOLERANCE, "absolute", u.point.source, _why(u, fig, model, error),
-                                   expected.get(key, ""), bookkeeping=_bookkeeping(u, fig.quantity)))
+                                   expected.get(key, ""), bookkeeping=_bookkeeping(fig.quantity, model)))
             by_macro.setdefault(u.macro.key, []).append((u, fig, value))
     for macro_key, entries in by_macro.items():
         same = functools.partial(_same_config, macro_key, file)
         for quantity in dict.fromkeys(fig.quantity for _, fig, _ in entries):
             held = [e for e in entries if e[1].quantity == quantity]
             for (u, fig, value), (ref_u, ref_fig, ref_value), names in trend_pairs(held, lambda e: e[0].point, same):
-                cases.append(_trend(macro_key, u, fig, value, ref_u, ref_fig, ref_value, names, expected))
+                both = all(point_model(macro_key, p.point.index, file)["at_stated_cycle"] for p in (u, ref_u))
+                cases.append(_trend(macro_key, u, fig, value, ref_u, ref_fig, ref_value, names, expected,
+                                    _DERIVED_TRENDS.get(quantity, "") if both else ""))
     return tuple(cases)
 
 
@@ -315,8 +321,9 @@ def _same_config(macro_key: str, file: str | None, p: MacroPoint, q: MacroPoint)
 
 
 def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: UsablePoint, ref_fig: Figure,
-           ref_value: float, names: tuple[str, ...], expected: Mapping[str, str]) -> MacroCase:
-    """the trend case of ``u``'s figure against ``ref_u``'s, which differ in the operating variables ``names``"""
+           ref_value: float, names: tuple[str, ...], expected: Mapping[str, str], derived: str) -> MacroCase:
+    """the trend case of ``u``'s figure against ``ref_u``'s, which differ in the operating variables ``names``
+    (``derived``: why it is bookkeeping, '' for a prediction)"""
     published = fig.value / ref_fig.value
     model_ratio = value / ref_value
     key = f"{macro_key} / {u.point.label} vs {ref_u.point.label} / {fig.quantity}"
@@ -324,9 +331,8 @@ def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: Usa
     changed = ", ".join(f"{k} {ref_u.point.fields.get(k, shown.get(k))} -> {u.point.fields.get(k, shown.get(k))}"
                         for k in CONFIG_FIELDS if u.point.fields.get(k) != ref_u.point.fields.get(k))
     why = f"ratio to '{ref_u.point.label}' ({changed})"
-    derived = _bookkeeping(u, fig.quantity) and _bookkeeping(ref_u, fig.quantity)
     if derived:
-        why = f"derived, counted apart: a ratio of two throughputs set by their stated cycles; {why}"
+        why = f"{derived}; {why}"
     if fig.derived or ref_fig.derived:
         why += "; from UIUC 1b-normalised figures"
     if not abs(model_ratio / published - 1.0) <= TREND_TOLERANCE:

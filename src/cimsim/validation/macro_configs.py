@@ -19,7 +19,7 @@ import numpy as np
 from ..config.checks import stored_weight_bits
 from ..config.load import config_from_dict
 from ..config.schema import Config
-from ..cost import cim_breakdown
+from ..cost import cim_breakdown, cim_parameters, cim_timing
 from ..cost.technology import NODES_NM, delay_scale
 from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
@@ -269,6 +269,7 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
     energy_pj, area_mm2, seconds = sum(energy.values()), sum(area.values()) * 1e-6, b.compute_ns * 1e-9
     ops = float(point.values.get("ops_per_mac", 2)) * b.macs
     tops = ops / seconds / 1e12 if seconds > 0 else math.inf
+    timing, cycle = cim_timing(plan, cim_parameters(config, plan)), cycle_ns(m, point)
     return {
         "tops_per_w": ops / energy_pj if energy_pj > 0 else math.inf,
         "tops": tops,
@@ -284,13 +285,17 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
         "outputs": plan.out_features,
         "reads_per_vector": plan.reads_per_vector,
         "ns_per_vector": b.compute_ns / b.mvms,
+        "at_stated_cycle": cycle is not None and plan.reads_per_vector == 1 and math.isclose(
+            timing.vector_ns / timing.replicas, cycle, rel_tol=1e-9),
     }
 
 
 def model_point(macro: Macro | str, point: MacroPoint | str) -> dict[str, Any]:
     """cimsim's figures of one operating point: tops_per_w, tops, tops_per_mm2 (the entry's ops per MAC),
     energy_fj_per_mac, energy_pj_per_mvm, adc_energy_pj, conversions_per_mac, area_mm2 (macro components only;
-    time = compute_ns), plus energy_share (fraction per macro component), macs_per_vector and outputs."""
+    time = compute_ns), plus energy_share (fraction per macro component), macs_per_vector, outputs, and
+    at_stated_cycle: whether the model's steady time per vector is one read at the stated cycle, unscaled (its
+    throughput then the entry's own figure: no read count, converter speed or delay law of the model's in it)."""
     m = find_macro(macro) if isinstance(macro, str) else macro
     p = m.point(point) if isinstance(point, str) else point
     point_config(m.key, p.index, m.file)  # raises Unusable first

@@ -53,22 +53,31 @@ class Summary:
     derived: int = 0
     """absolute cases derived from the stated cycle (bookkeeping), left out of every statistic above"""
     derived_trends: int = 0
-    """trend cases between two such figures, left out likewise"""
+    """trend cases between two such throughputs (of throughput, or of density), left out likewise"""
     derived_within: int = 0
     """of the derived absolute and trend cases, how many are within their tolerance"""
 
+    def prediction_phrase(self) -> str:
+        """'median |error| X % over n absolute predictions, Y % within ±15 %', or that there is none."""
+        if not self.absolute:
+            return "no absolute prediction (every figure compared is derived)"
+        return (f"median |error| {100 * self.median_abs_error:.1f} % over {self.absolute} absolute prediction"
+                f"{'s' * (self.absolute != 1)}, {100 * self.within_absolute:.0f} % within ±"
+                f"{100 * ABSOLUTE_TOLERANCE:.0f} %")
+
     def trend_phrase(self) -> str:
-        """'X % of n trends within ±10 %', or that there is no trend to hold."""
+        """'X % of n trends within ±10 %', or that there is no trend (prediction) to hold."""
         if not self.trends:
-            return "no trend (no two comparable points of one macro)"
+            return "no trend prediction" if self.derived_trends else "no trend (no two comparable points of one macro)"
         return (f"{100 * self.within_trend:.0f} % of {self.trends} trend{'s' * (self.trends != 1)} within "
                 f"±{100 * TREND_TOLERANCE:.0f} %")
 
     def derived_phrase(self) -> str:
         """how many cases are derived (bookkeeping) and counted apart, and how many of them are within tolerance"""
-        return (f"{self.derived} throughput figures and {self.derived_trends} throughput trends derived from the "
-                f"stated cycle counted apart (bookkeeping, not predictions; {self.derived_within} of them within "
-                "tolerance)")
+        return (f"{self.derived} throughput figure{'s' * (self.derived != 1)} and {self.derived_trends} "
+                f"trend{'s' * (self.derived_trends != 1)} (of such throughputs, or of density between two) derived "
+                f"from the stated cycle counted apart (bookkeeping, not predictions; {self.derived_within} of them "
+                "within tolerance)")
 
 
 def summarize(cases: Iterable[MacroCase] | None = None, file: str | None = None) -> Summary:
@@ -286,9 +295,8 @@ def macro_section(file: str | None = None) -> str:
         f"±{100 * TREND_TOLERANCE:.0f} %{pinned}.",
         "",
         f"Summary: {s.usable_macros} of {s.macros} macros and {s.usable_points} of {s.points} points usable "
-        f"({', '.join(s.families)}; {s.sweeps} measured sweeps); median |error| {100 * s.median_abs_error:.1f} % "
-        f"over {s.absolute} absolute predictions, {100 * s.within_absolute:.0f} % within ±"
-        f"{100 * ABSOLUTE_TOLERANCE:.0f} %; {s.trend_phrase()}; {s.derived_phrase()}.",
+        f"({', '.join(s.families)}; {s.sweeps} measured sweeps); {s.prediction_phrase()}; {s.trend_phrase()}; "
+        f"{s.derived_phrase()}.",
         "",
         "Values an entry does not state take one global default each, the same for every macro:",
         "",
@@ -314,8 +322,8 @@ def readme_summary() -> str:
             f"the macros' medians), {100 * s.within_absolute:.0f} % of {s.absolute} absolute predictions "
             f"within ±{100 * ABSOLUTE_TOLERANCE:.0f} %, {100 * s.within_trend:.0f} % of {s.trends} trends within ±"
             f"{100 * TREND_TOLERANCE:.0f} %; {s.derived_phrase()} (docs/validation.md). Silicon's energy per "
-            f"operation over the model's, middle half of each family's figures: {', '.join(spreads)}; of its macros, each counted once (its "
-            f"median): {', '.join(chips)}.")
+            f"operation over the model's, middle half of each family's figures: {', '.join(spreads)}; of its macros, "
+            f"each counted once (its median): {', '.join(chips)}.")
 
 
 def generated_block(text: str, begin: str = GENERATED_BEGIN, end: str = GENERATED_END) -> str:
