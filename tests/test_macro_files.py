@@ -325,3 +325,7 @@ def test_a_file_of_derived_figures_only_says_there_is_no_prediction(tmp_path):
     assert "nan" not in result.output.lower()
     assert result.output.count("no absolute prediction (every figure compared is derived)") == 2  # report, CLI line
     assert result.output.count("1 throughput figure and 0 trends") == 2
+    table = tmp_path / "cases.csv"
+    assert invoke(file, "--csv", table).exit_code == 0
+    (row,) = csv.DictReader(table.open())  # the CSV tells a derived case from a prediction
+    assert row["quantity"] == "tops" and row["derived"].startswith("derived")

@@ -13,8 +13,9 @@ from .cli_guard import OneLineErrors, OutputPath, fail, guarded
 __all__ = ["macros_command", "cases_csv"]
 
 CSV_FIELDS = ("kind", "macro", "point", "quantity", "unit", "model", "published", "error", "tolerance", "passed",
-              "varied", "why", "source")
-"""columns of ``--csv``: a trend's unit is 'ratio', its point 'point vs reference'; error = model / published - 1"""
+              "derived", "varied", "why", "source")
+"""columns of ``--csv``: a trend's unit is 'ratio', its point 'point vs reference'; error = model / published - 1;
+derived: why a case is bookkeeping, counted apart from the predictions ('' for a prediction)"""
 
 
 def cases_csv(cases) -> str:
@@ -24,7 +25,7 @@ def cases_csv(cases) -> str:
     writer.writerow(CSV_FIELDS)
     for c in cases:
         writer.writerow([c.kind, c.macro, c.point, c.quantity, c.unit, repr(c.model), repr(c.published),
-                         repr(c.error), c.tolerance, c.passed, c.varied, c.why, c.source])
+                         repr(c.error), c.tolerance, c.passed, c.bookkeeping, c.varied, c.why, c.source])
     return out.getvalue()
 
 
