@@ -240,13 +240,13 @@ def test_a_file_edited_between_two_calls_is_read_anew(tmp_path):
     assert macro_data.load_macros(path)[0].point("1b/1b 0.85 V").values["tops_per_w"] == 450.5
 
 
-def test_a_point_with_1b_figures_and_no_uiuc_bits_says_so(tmp_path):
-    """only 1b-normalised figures, no precision and no B_x / B_w: left out, the reason naming what is missing"""
+def test_a_point_with_1b_figures_and_no_uiuc_bits_is_refused_naming_them(tmp_path):
+    """only 1b-normalised figures and no B_x / B_w: refused at load, the error naming what is missing (UIUC's B_x
+    and B_w define the normalisation)"""
     entry = shipped_entry("xue-isscc2021-rram").replace('key = "xue-isscc2021-rram"', 'key = "my-rram"')
     path = macro_file(tmp_path, entry.replace("uiuc_b_x = 1\nuiuc_b_w = 1\n", "", 1))
-    left = [e.reason for e in macro_comparison.excluded_points(path) if e.label.startswith("UIUC row 1")]
-    assert left == ["only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and no "
-                    "UIUC B_x and B_w to price one invocation at; not stated: input_bits, weight_bits"]
+    with pytest.raises(ValueError, match="macro 'my-rram', point 1: .* without uiuc_b_x and uiuc_b_w"):
+        macro_data.load_macros(path)
 
 
 def test_the_converter_diagnosis_reads_an_energy_per_mac_as_it_reads_an_efficiency(tmp_path):
@@ -329,3 +329,65 @@ def test_a_file_of_derived_figures_only_says_there_is_no_prediction(tmp_path):
     assert invoke(file, "--csv", table).exit_code == 0
     (row,) = csv.DictReader(table.open())  # the CSV tells a derived case from a prediction
     assert row["quantity"] == "tops" and row["derived"].startswith("derived")
+
+
+CHIP = ('[[macro]]\nkey = "t"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "sram-current"\nnode_nm = 28\n'
+        'vdd_v = 0.9\nrows = 64\ncols = 64\ninput_bits = 1\nweight_bits = 1\nadc_bits = 4\nadcs = 16\ncycle_ns = 5\n')
+"""a small user's chip (its points appended)"""
+
+
+def _cases(path: str) -> dict[str, macro_comparison.MacroCase]:
+    return {c.key: c for c in macro_comparison.macro_cases(path)}
+
+
+def test_a_uiuc_figure_next_to_its_raw_one_is_left_out_and_prices_nothing(tmp_path):
+    """(the 1b-normalised figure had been dropped silently, and its UIUC output count moved the raw figure's model
+    value: 259 -> 230.5 TOPS/W)"""
+    plain = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops_per_w = 100\n', "plain.toml")
+    both = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops_per_w = 100\nuiuc_b_x = 1\n'
+                      'uiuc_b_w = 1\ntops_per_w_1b_norm = 5000\n', "both.toml")
+    assert _cases(both)["t / p / tops_per_w"].model == _cases(plain)["t / p / tops_per_w"].model
+    left = [e for e in macro_comparison.excluded_points(both) if e.what == "tops_per_w_1b_norm"]
+    assert len(left) == 1 and "the raw figure is compared" in left[0].reason
+
+
+def test_a_uiuc_figure_without_uiuc_bits_exits_2_naming_them(tmp_path):
+    """(UIUC's output count had silently not applied: +700 % TOPS on a chip of 64 outputs where UIUC counts 8)"""
+    path = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nuiuc_b_x = 1\ntops_1b_norm = 0.5\n')
+    result = invoke(path)
+    assert result.exit_code == 2, result.output
+    assert "tops_1b_norm without uiuc_b_w" in result.output and "Traceback" not in result.output
+
+
+def test_a_derived_throughput_off_its_figure_does_not_blame_the_clock(tmp_path):
+    """(every such case had said the entry's clock is not the read cycle)"""
+    path = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops = 500\n')
+    case = _cases(path)["t / p / tops"]
+    assert case.bookkeeping and not case.passed
+    assert "the entry's clock is not" not in case.why
+    assert "the published throughput is not the one the stated fields make" in case.why
+
+
+def test_a_ternary_weights_uiuc_figure_is_undone_with_uiucs_weight_bits(tmp_path):
+    """(weight_levels = 3 priced as 2 bits had halved a figure UIUC normalised with B_w 1: 403 -> 201.5 TOPS/W)"""
+    ternary = CHIP.replace("weight_bits = 1", "weight_levels = 3")
+    path = macro_file(tmp_path, ternary + '[[macro.point]]\nlabel = "p"\nuiuc_b_x = 1\nuiuc_b_w = 1\n'
+                      'tops_per_w_1b_norm = 403\n')
+    assert _cases(path)["t / p / tops_per_w"].published == 403
+
+
+def test_more_bits_per_cell_than_the_weight_stores_is_noted(tmp_path):
+    """(bits_per_cell = 2 of a 1b weight had been priced as 1 without a word)"""
+    path = macro_file(tmp_path, CHIP + 'bits_per_cell = 2\n[[macro.point]]\nlabel = "p"\ntops_per_w = 100\n')
+    assert "bits_per_cell = 2 above the 1 weight bits a column group stores: 1 priced" in _cases(path)[
+        "t / p / tops_per_w"].why
+
+
+def test_a_macro_whose_points_never_pair_says_what_keeps_them_apart(tmp_path):
+    """(the report had said only 'no two comparable points of one macro')"""
+    path = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "raw"\ntops_per_w = 100\n[[macro.point]]\n'
+                      'label = "uiuc"\nvdd_v = 0.8\nuiuc_b_x = 1\nuiuc_b_w = 1\ntops_per_w_1b_norm = 150\n')
+    result = invoke(path)
+    assert result.exit_code == 0, result.output
+    assert "No trend of t (2 usable points): its points differ in uiuc_b_x, uiuc_b_w" in result.output
+    assert "none at 'raw'" in result.output

@@ -132,6 +132,7 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
                 raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {value!r}")
     _check_energy_per(file, where, str(values.get("energy_per", "")))
     _check_doubtful(file, where, values)
+    _check_uiuc(file, where, values)
     if kind == "macro":
         _check_choices(file, where, {"family": values["family"]})
 
@@ -146,6 +147,17 @@ def _check_doubtful(file: str, where: str, values: Mapping[str, Any]) -> None:
     if figure is not None and (figure not in _DOUBTFUL_FIGURES or figure not in values):
         raise ValueError(f"{file}: {where}: 'doubtful_figure' must name a figure the point states (one of "
                          f"{', '.join(k for k in _DOUBTFUL_FIGURES if k in values) or 'none here'}); got {figure!r}")
+
+
+def _check_uiuc(file: str, where: str, values: Mapping[str, Any]) -> None:
+    """A ValueError where a point states a UIUC 1b-normalised figure without UIUC's B_x and B_w (``uiuc_b_x``,
+    ``uiuc_b_w``): they define the normalisation and the outputs UIUC counts per invocation"""
+    norms = [k for k in values if k.endswith("_1b_norm")]
+    missing = [k for k in ("uiuc_b_x", "uiuc_b_w") if k not in values]
+    if norms and missing:
+        raise ValueError(f"{file}: {where}: it states the UIUC 1b-normalised {', '.join(norms)} without "
+                         f"{' and '.join(missing)} (UIUC's input and weight bits, which define the normalisation); "
+                         "give them")
 
 
 def _check_energy_per(file: str, where: str, per: str) -> None:

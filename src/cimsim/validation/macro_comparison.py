@@ -29,6 +29,7 @@ from .macro_configs import cycle_ns, point_config, point_model
 from .macro_data import (CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable, cached_per_file,
                          explained_unusable, load_macros, point_exclusion)
 from .macro_trends import trend_pairs
+from .macro_uiuc import uiuc_raw
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",
            "excluded_points", "macro_cases", "UsablePoint", "survey", "EXPECTED_FILE",
@@ -93,23 +94,19 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
         del v[v["doubtful_figure"]]
         skip(v["doubtful_figure"], f"the entry flags the figure as doubtful: {v['doubtful_reason']}")
     for quantity, (unit, raw, norm) in _QUANTITIES.items():
+        if norm and norm in v and raw in v:
+            skip(norm, f"UIUC 1b-normalised figure of a point that states its raw {raw}: the raw figure is compared")
         if quantity in ("tops", "area_mm2") and (raw in v or (norm and norm in v)) and (_n_core(macro) or 1) > 1:
             skip(quantity, f"{quantity} of a design of {_n_core(macro)} cores or banks (entry notes): the whole "
                            "design's figure, or one of an unstated extent, not one macro's")
         elif raw and raw in v:
             figures.append(Figure(quantity, unit, float(v[raw])))
         elif norm and norm in v:
-            precision, b_w = point.precision, v.get("uiuc_b_w")
-            if precision is None:
-                skip(quantity, "only a 1b-normalised UIUC figure, and the entry states no input and weight precision "
-                               "to undo the normalisation")
-            elif b_w is not None and float(b_w) != int(float(b_w)):
-                skip(quantity, f"only a 1b-normalised UIUC figure, normalised with fractional weight bits (B_w "
-                               f"{b_w}): the raw figure cannot be recovered from the stated precision")
+            raw_figure = uiuc_raw(point.precision, point.fields, v, norm)
+            if isinstance(raw_figure, str):
+                skip(quantity, raw_figure)
             else:
-                bx, bw = precision
-                figures.append(Figure(quantity, unit, float(v[norm]) / (bx * bw),
-                                      f"UIUC 1b-normalised {v[norm]:g} / ({bx} x {bw:g}) bits"))
+                figures.append(Figure(quantity, unit, *raw_figure))
     if "energy_pj" in v:
         per = str(v.get("energy_per", ""))
         if per.startswith("one ADC conversion") and macro.family == "digital":
@@ -271,8 +268,8 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
     if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
         parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model, error)}")
         if derived:
-            parts.append("derived, yet not the published figure: the entry's clock is not the read cycle the "
-                         "published throughput was made of")
+            parts.append("derived, yet not the published figure: the published throughput is not the one the stated "
+                         "fields make (check the stated clock or cycle and the figure's normalisation)")
         if u.macro.file is None and u.macro.key in ENTRY_LIMITS:
             parts.append(ENTRY_LIMITS[u.macro.key])
     return "; ".join(parts) if parts else "independent prediction"

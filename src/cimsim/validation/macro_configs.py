@@ -25,8 +25,9 @@ from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
 from ..mapping import Plan, plan_layer
 from ..numerics.encoding import plane_code_shares, weight_level_share
-from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro, uiuc_normalised
+from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
 from .macro_defaults import DEFAULTS, preset_read_pulse_ns
+from .macro_uiuc import compared_uiuc
 from .macro_tables import adc_table, dac_table
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
@@ -143,7 +144,7 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     rows_per_read = int(f.get("rows_per_read", rows))
     dac, k = dac_table(f, family, notes)
     weight_bits = _weight_bits(f)
-    bits_per_cell = min(int(f.get("bits_per_cell", 1)), stored_weight_bits(weight_bits, f.get("weight_encoding", "")))
+    bits_per_cell = _bits_per_cell(f, weight_bits, notes)
     if family == "resistive" and "bits_per_cell" not in f:
         notes.append("bits per cell not stated: 1")
     adc = adc_table(macro, f, family, weight_bits, bits_per_cell, notes)
@@ -164,6 +165,15 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
                      **{k: f[k] for k in ("input_zero_fraction", "weight_zero_fraction") if k in f}},
     }
     return data, tuple(notes)
+
+
+def _bits_per_cell(f: Mapping[str, Any], weight_bits: int, notes: list[str]) -> int:
+    """The bits one cell holds: the stated ones (1 where none are stated), at most the weight bits a column group
+    stores, with a note where the stated ones exceed them."""
+    stated, stored = int(f.get("bits_per_cell", 1)), stored_weight_bits(weight_bits, f.get("weight_encoding", ""))
+    if stated > stored:
+        notes.append(f"bits_per_cell = {stated} above the {stored} weight bits a column group stores: {stored} priced")
+    return min(stated, stored)
 
 
 def _mapping(f: Mapping[str, Any], family: str, weight_bits: int, bits_per_cell: int,
@@ -212,7 +222,7 @@ def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[C
         plan = plan_layer(config)
     except ValueError as exc:
         raise Unusable(f"cimsim cannot map the macro: {exc}") from None
-    uiuc_b_w = point.values.get("uiuc_b_w") if uiuc_normalised(point.values) else None
+    uiuc_b_w = point.values.get("uiuc_b_w") if compared_uiuc(point.values) else None
     data["workload"]["out_features"] = _served_outputs(plan, config, point.fields, uiuc_b_w, notes := list(notes))
     return _validated(data, source), tuple(notes)
 

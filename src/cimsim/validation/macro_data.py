@@ -259,8 +259,6 @@ def explained_unusable(point: MacroPoint, reason: str) -> str:
     """the reason a point's config cannot be built, said in the entry's terms where they explain it"""
     raw = any(f in point.values for f in RAW_FIGURES)
     if reason.startswith("not stated:") and "input_bits" in reason and not raw and uiuc_normalised(point.values):
-        b_w = point.values.get("uiuc_b_w")
-        invocation = f"a fractional B_w ({b_w:g})" if b_w is not None else "no UIUC B_x and B_w"
         return (f"only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and "
-                f"{invocation} to price one invocation at; " + reason)
+                f"a fractional B_w ({point.values['uiuc_b_w']:g}) to price one invocation at; " + reason)
     return in_entry_terms(reason)

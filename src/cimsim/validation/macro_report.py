@@ -19,6 +19,7 @@ from ..mapping import plan_layer
 from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, excluded_points, macro_cases, survey
 from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
 from .macro_data import file_name, load_macros
+from .macro_trends import unpaired
 from .macro_record import (figure_kind, macro_medians_quartiles, measured_over_model_quartiles, records_by_family,
                            records_by_family_json)
 
@@ -198,7 +199,7 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
                   for c in cases if c.kind == "trend"]
     out += ["", *_table(["| macro | point vs reference | quantity | model ratio | published ratio | error | tol. "
                          "| result | why |", "|---|---|---|---:|---:|---:|---:|---|---|"], trend_rows,
-                        "No trend: no two comparable points of one macro.")]
+                        "No trend: no two comparable points of one macro."), *unpaired(survey(file)[0], cases)]
     out += ["", "| summary | value |", "|---|---:|",
             f"| macros / points in {_cell(file_name(file))} | {s.macros} / {s.points} |",
             f"| usable macros / points | {s.usable_macros} / {s.usable_points} |",

@@ -14,12 +14,13 @@ every case built on it, and a right precision law would fail for a wrong supply 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from itertools import combinations
+from typing import Any, TypeVar
 
 from .macro_data import CONFIG_FIELDS, MacroPoint
 
-__all__ = ["UNMODELLED", "varied", "trend_pairs"]
+__all__ = ["UNMODELLED", "varied", "trend_pairs", "unpaired"]
 
 UNMODELLED = ("avg_output_value", "one_phase", "read_phases", "uiuc_alpha", "uiuc_b_x", "uiuc_b_w")
 """point conditions cimsim's analytic counts do not see: trends are only formed between points that agree on them
@@ -69,3 +70,28 @@ def trend_pairs(entries: Sequence[T], point_of: Callable[[T], MacroPoint],
                 seen.add(names)
                 pairs.append((entry, ref, names))
     return pairs
+
+
+def _apart(points: Sequence[MacroPoint], figures: Sequence[Iterable[str]]) -> str:
+    """why no two of one macro's ``points`` (``figures``: the quantities compared at each) form a trend"""
+    if not any(set(a) & set(b) for a, b in combinations(figures, 2)):
+        return "no two of its points hold one compared figure"
+    fields = [c for c in UNMODELLED if len({repr(p.values.get(c)) for p in points}) > 1]
+    if not fields:
+        return "its points price as one configuration and data condition (repeats, not a trend)"
+    said = "; ".join(f"{c}: " + ", ".join(f"{p.values[c]!r} at '{p.label}'" if c in p.values else f"none at "
+                                          f"'{p.label}'" for p in points) for c in fields)
+    what = "conditions" if len(fields) > 1 else "a condition"
+    return f"its points differ in {', '.join(fields)}, {what} cimsim's counts do not see ({said})"
+
+
+def unpaired(usable: Iterable[Any], cases: Iterable[Any]) -> list[str]:
+    """a line for each macro of ``usable`` points (:class:`.macro_comparison.UsablePoint`) with two or more that form
+    no trend among ``cases``, saying what keeps its points apart"""
+    by_macro: dict[str, list[Any]] = {}
+    for u in usable:
+        by_macro.setdefault(u.macro.key, []).append(u)
+    paired = {c.macro for c in cases if c.kind == "trend"}
+    return [f"\nNo trend of {key} ({len(us)} usable points): "
+            f"{_apart([u.point for u in us], [[f.quantity for f in u.figures] for u in us])}."
+            for key, us in by_macro.items() if len(us) > 1 and key not in paired]

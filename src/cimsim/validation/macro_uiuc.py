@@ -1,0 +1,41 @@
+"""UIUC 1b-normalised figures (``*_1b_norm``): which of a point's are compared, and what undoes the normalisation.
+
+UIUC's benchmarking database normalises a throughput or efficiency to 1b x 1b operations: 1b-TOPS/W = N_1b / E_core,
+N_1b = 2 N N_ADC B_x B_w, its own B_x and B_w. A point states them (``uiuc_b_x``, ``uiuc_b_w``) with such a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["NORMALISED", "compared_uiuc", "uiuc_raw"]
+
+NORMALISED = {"tops_per_w": "tops_per_w_1b_norm", "tops": "tops_1b_norm", "tops_per_mm2": "tops_per_mm2_1b_norm"}
+"""raw figure -> its UIUC 1b-normalised figure"""
+
+
+def compared_uiuc(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """the UIUC figures of a point's own ``values`` that are compared: those whose raw figure the point does not state
+    (a stated raw figure is compared in its place), the one flagged doubtful (``doubtful_figure``) left out"""
+    stated = {k for k in values if k != values.get("doubtful_figure")}
+    return tuple(norm for raw, norm in NORMALISED.items() if norm in stated and raw not in stated)
+
+
+def uiuc_raw(precision: tuple[int, float] | None, fields: Mapping[str, Any], values: Mapping[str, Any],
+             norm: str) -> tuple[float, str] | str:
+    """(raw value, how it was derived) of the UIUC figure ``norm`` of a point (pricing ``precision``, configuration
+    ``fields``, own ``values``), or the reason it cannot be recovered. The figure is divided by the input and weight
+    bits the point is priced at; a weight stated as levels (``weight_levels``, priced as log2(L + 1) bits) counts
+    UIUC's B_w bits, the normaliser UIUC applied to it (a ternary weight is 1 bit there, not 2)."""
+    b_w = values.get("uiuc_b_w")
+    if precision is None:
+        return ("only a 1b-normalised UIUC figure, and the entry states no input and weight precision to undo the "
+                "normalisation")
+    if b_w is not None and float(b_w) != int(float(b_w)):
+        return (f"only a 1b-normalised UIUC figure, normalised with fractional weight bits (B_w {b_w}): the raw figure "
+                "cannot be recovered from the stated precision")
+    bx, bw = precision
+    if "weight_levels" in fields and b_w is not None:
+        bw = int(b_w)
+    return float(values[norm]) / (bx * bw), f"UIUC 1b-normalised {values[norm]:g} / ({bx} x {bw:g}) bits"
