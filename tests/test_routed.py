@@ -194,3 +194,20 @@ def test_streamed_experts_draw_their_tokens_batch_by_batch():
     pairs = routed_runs(20, 0.25, 8, resident=False)  # two batches of 8 and one of 4
     assert sum(w for _, w in pairs) == pytest.approx(2 * (1 - 0.75 ** 8) + 1 - 0.75 ** 4, rel=1e-12)
     assert max(n for n, _ in pairs) == 8 and routed_runs(20, 0.25, 8, resident=True) == routed_vectors(20, 0.25)
+
+
+def test_a_huge_token_count_is_priced_from_a_bounded_grid():
+    """2**40 items of 4096 tokens: every count within 10 sigma had been held (12 GiB, then killed); the wide binomial
+    is read every stride-th count at its normal density: weights sum to P(n >= 1), their mean to vectors x share"""
+    import tracemalloc
+
+    from cimsim.cost.routing import MAX_COUNTS, routed_vectors
+
+    vectors, share = 2 ** 40 * 4096, 0.25
+    tracemalloc.start()
+    pairs = routed_vectors(vectors, share)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 64 * MAX_COUNTS  # a few arrays of MAX_COUNTS float64s, not one of 1.6e9
+    assert sum(w for _, w in pairs) == pytest.approx(1.0, abs=1e-12)
+    assert sum(n * w for n, w in pairs) == pytest.approx(vectors * share, rel=1e-9)

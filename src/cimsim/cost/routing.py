@@ -18,11 +18,13 @@ import numpy as np
 
 from ..argcheck import check_int, check_real
 
-__all__ = ["routed_vectors", "routed_runs", "real_runs", "SIGMAS", "POINTS"]
+__all__ = ["routed_vectors", "routed_runs", "real_runs", "SIGMAS", "MAX_COUNTS", "POINTS"]
 
 SIGMAS = 10
 """token counts priced: the mean +- this many standard deviations (+- 10 counts more), where the binomial holds all
 but far below 1e-12 of its mass; scipy.stats is not imported for it (half a second at start-up)"""
+MAX_COUNTS = 2 ** 16
+"""most token counts :func:`_binomial` evaluates one by one"""
 POINTS = 64
 """most token counts priced for one expert: a wider binomial is cut into this many runs of consecutive counts, each
 priced at its mean count (its mass split between the two whole counts around it, so the mean of n stays exact)"""
@@ -30,9 +32,16 @@ priced at its mean count (its mass split between the two whole counts around it,
 
 def _binomial(vectors: int, share: float) -> tuple[np.ndarray, np.ndarray]:
     """(n, P(n)) of Binomial(vectors, share) for n >= 1 within SIGMAS of the mean: log P at the first n by log-gamma,
-    the others by the ratio P(n + 1) / P(n) = (vectors - n) / (n + 1) x share / (1 - share)"""
-    mean, spread = vectors * share, SIGMAS * math.sqrt(vectors * share * (1 - share)) + 10
+    the others by the ratio P(n + 1) / P(n) = (vectors - n) / (n + 1) x share / (1 - share); wider than
+    :data:`MAX_COUNTS` counts (a standard deviation above ~3000), every stride-th count, each weighing the normal
+    density of its stride (the binomial's limit there; exact counts had taken GBs at 2**40 items)"""
+    mean, sigma = vectors * share, math.sqrt(vectors * share * (1 - share))
+    spread = SIGMAS * sigma + 10
     first, last = max(1, math.floor(mean - spread)), min(vectors, math.ceil(mean + spread))
+    if (stride := -(-(last - first + 1) // MAX_COUNTS)) > 1:
+        n = np.arange(first, last + 1, stride)
+        mass = np.exp(-0.5 * ((n - mean) / sigma) ** 2)
+        return n, mass * (-math.expm1(vectors * math.log1p(-share)) / mass.sum())  # sums to P(n >= 1)
     n = np.arange(first, last + 1)
     log_first = (math.lgamma(vectors + 1) - math.lgamma(first + 1) - math.lgamma(vectors - first + 1)
                  + first * math.log(share) + (vectors - first) * math.log1p(-share))

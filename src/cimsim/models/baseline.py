@@ -73,15 +73,16 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
               cache: dict[tuple, Breakdown]) -> tuple[Breakdown, bool]:
     """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch), and whether
     some static weights are fetched per batch (then a batch's items finish together)"""
-    statics, bits = model.static_ops, config.dac.input_bits
-    last = statics[-1]
+    bits, last = config.dac.input_bits, model.static_ops[-1]
     out_bits = model.output_elements_per_item * plan_layer(config, last.in_features, last.out_features).accumulator_bits
-    dram_io = {id(statics[0]): items * model.input_elements_per_item * bits}
-    dram_io[id(last)] = dram_io.get(id(last), 0) + items * out_bits
+    ops = tuple(model.of_type(MatrixOp))  # by position: one op object may stand at several places
+    first, final = (next(k for k in order if ops[k].static) for order in (range(len(ops)), reversed(range(len(ops)))))
+    dram_io = {first: items * model.input_elements_per_item * bits}
+    dram_io[final] = dram_io.get(final, 0) + items * out_bits
     parts, streamed = [], False
-    for op in model.of_type(MatrixOp):
+    for k, op in enumerate(ops):
         load = too_big if op.static else kv_cache == "dram"
-        dram_bits = dram_io.get(id(op), 0) // op.groups
+        dram_bits = dram_io.get(k, 0) // op.groups
         # static weights serve every item of the run; an attention product's K and V are one item's own (a decoded
         # token's sequence, a prompt), so each item runs it apart
         # (their "weights" K and V are activations, at dac.input_bits)

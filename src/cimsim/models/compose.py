@@ -18,7 +18,6 @@ from ..cost.leakage import buffer_leakage_uw, logic_leakage_uw
 from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
                            sram_write_energy_pj_per_bit)
 from ..cost.pipelining import steady_interval_ns
-from ..cost.routing import routed_vectors
 from ..cost.vector_unit import VectorUnit
 from .ops import MatrixOp, Model
 from .placement import ChipPart
@@ -64,7 +63,7 @@ def reached(op: MatrixOp, items: int) -> float:
     the n vectors it receives (:func:`cimsim.cost.routing.routed_vectors`: the runs the baseline fetches it in)"""
     if op.routed_fraction == 1:
         return 1.0
-    return sum(w for _, w in routed_vectors(items * op.vectors_per_item, op.routed_fraction))
+    return -math.expm1(items * op.vectors_per_item * math.log1p(-op.routed_fraction))  # 1 - (1 - share)**vectors
 
 
 def _move_out(config: Config, part: ChipPart, out_bits: int, items: int, reload_runs: float,
