@@ -622,3 +622,12 @@ def test_one_op_object_at_several_places_is_priced_as_equal_copies():
     config = load_config(DEFAULT)
     one, other = (price_model(config, m).baseline for m in (shared, copies))
     assert one.energy_pj == other.energy_pj and one.latency_ns == other.latency_ns
+
+
+@pytest.mark.parametrize("name, options", [("gpt2-small", {"phase": "prefill", "seq_len": 1}),
+                                           ("bert-base", {"seq_len": 1})])
+def test_a_sequence_of_one_token_has_per_token_figures(name, options):
+    """a prompt or sentence of one token had no energy per token nor tokens/s (has_tokens read the count alone)"""
+    price = price_model(load_config(DEFAULT), get_model(name, **options), chips=2)
+    assert price.energy_per_token_pj(price.cim) == pytest.approx(price.energy_per_item_pj(price.cim))
+    assert price.tokens_per_s(price.cim) == pytest.approx(price.cim.throughput_items_per_s)

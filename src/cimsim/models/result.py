@@ -56,8 +56,9 @@ class ModelPrice:
 
     @property
     def has_tokens(self) -> bool:
-        """an item is a token or holds several (a model of images has none: its per-token figures are None)"""
-        return self.item == "token" or self.tokens_per_item > 1
+        """an item is a token or a sequence of them (a prompt of one token too), or holds several (a model of images
+        has none: its per-token figures are None)"""
+        return self.item in ("token", "sequence") or self.tokens_per_item > 1
 
     def energy_per_item_pj(self, side: Breakdown) -> float:
         return side.total_energy_pj / self.items
