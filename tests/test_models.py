@@ -631,3 +631,14 @@ def test_a_sequence_of_one_token_has_per_token_figures(name, options):
     price = price_model(load_config(DEFAULT), get_model(name, **options), chips=2)
     assert price.energy_per_token_pj(price.cim) == pytest.approx(price.energy_per_item_pj(price.cim))
     assert price.tokens_per_s(price.cim) == pytest.approx(price.cim.throughput_items_per_s)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("resnet18", "--activation-products", "arrays"),
+     "--activation-products arrays: resnet18 has no activation x activation product"),
+    (("resnet18", "--vector-lanes", "3000000000"), "'--vector-lanes'")])
+def test_price_model_errors_name_the_option(args, message):
+    """they had named the API's fields (activation_products='arrays', vector_lanes <= 2147483648): the option's
+    own check ran after pricing, whose check refused first, and the option had no upper bound"""
+    result = invoke(*args)
+    assert result.exit_code == 2 and message in result.output, result.output

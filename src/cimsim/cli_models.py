@@ -28,7 +28,8 @@ __all__ = ["price_model_command"]
               help="Items (images, sequences, tokens) priced (at most 2**40, models.MAX_ITEMS).")
 @click.option("--sequences", type=click.IntRange(1, 2 ** 16), default=1,
               help="Decode: sequences decoded at once (at most 65536, models.MAX_SEQUENCES).")
-@click.option("--vector-lanes", type=click.IntRange(1), default=None, help="Lanes of each chip's vector unit (256).")
+@click.option("--vector-lanes", type=click.IntRange(1, 2 ** 31), default=None,
+              help="Lanes of each chip's vector unit (256; at most 2**31, cost.vector_unit.MAX_LANES).")
 @click.option("--image-side", type=click.IntRange(32, 8192), default=None,
               help="CNNs: image side, pixels (224; 32 to 8192, models.MAX_IMAGE_SIDE).")
 @click.option("--activation-products", type=click.Choice(["digital", "arrays"]), default="digital",
@@ -69,15 +70,15 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     try:
         models = ([_file_model(model_name, samples_path)] if is_file else
                   [get_model(model_name, seq_len=seq_len, phase=p, image_side=image_side) for p in phases])
+        if activation_products == "arrays" and all(op.static for m in models for op in m.of_type(MatrixOp)):
+            raise click.UsageError(f"--activation-products arrays: {model_name} has no activation x activation "
+                                   "product (attention) to put on arrays")
         prices = [price_model(cfg, m, items=items, chips=chips, reload_weights=reload_weights, kv_cache=kv_cache,
                               vector_lanes=vector_lanes or DEFAULT_VECTOR_LANES,
                               sequences=sequences if m.phase == "decode" else 1,
                               activation_products=activation_products) for m in models]
     except ValueError as exc:  # a shape the options ask for: a seq_len too long, too few chips (DoesNotFitError)
         raise click.UsageError(str(exc)) from None
-    if activation_products == "arrays" and all(op.static for m in models for op in m.of_type(MatrixOp)):
-        raise click.UsageError(f"--activation-products arrays: {model_name} has no activation x activation product "
-                               "(attention) to put on arrays")
     click.echo("\n".join(m.summary() for m in models))
     click.echo(f"on {cfg.name}: {prices[0].arrays} arrays ({prices[0].cell_utilisation:.1%} of their cells hold a "
                f"weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n")
