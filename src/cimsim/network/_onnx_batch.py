@@ -135,8 +135,8 @@ def _references(onnx, model, input_name: str):
 
         ignored = next((n for n in model.graph.node if _own_activations(onnx, n)), None)
         if ignored is not None:
-            raise NotImplementedError(f"it computes the default activations of {ignored.op_type} node "
-                                      f"{ignored.name!r}, not its {_own_activations(onnx, ignored)}")
+            raise ValueError(f"it computes the default activations of {ignored.op_type} node "
+                             f"{ignored.name!r}, not its {_own_activations(onnx, ignored)}")
         return ReferenceEvaluator(model, new_ops=_missing_ops(onnx, model)).run(None, {input_name: batch})[0]
     yield evaluate, "onnx's reference evaluator"
     try:
