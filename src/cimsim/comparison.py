@@ -129,20 +129,17 @@ class Comparison:
 def price(config: Config, result: RunResult | NetworkResult, *, include_weight_load: bool) -> tuple[Breakdown,
                                                                                                    Breakdown]:
     """(CIM, baseline) of a simulated workload (a network's: :func:`price_network`); a one-off weight load counts in
-    the run's latency and energy, not in an item's latency or interval (the baseline's: its steady state's)."""
+    the run's latency and energy (:func:`compare` gives the baseline its steady interval and item latency)."""
     if isinstance(result, RunResult):
         counts = result.counts + result.programming_counts if include_weight_load else result.counts
         fetched = result.programming_counts.dram_read_bits if include_weight_load else 0
-        cim, base = (cim_breakdown(config, result.plan, counts, name=config.name, fetched_bits=fetched),
-                     baseline_breakdown(config, config.workload.vectors, include_weight_load=include_weight_load))
-    else:
-        layers = [(layer.plan, layer.counts + layer.programming_counts if include_weight_load else layer.counts)
-                  for layer in result.layers]
-        fetched = [layer.programming_counts.dram_read_bits for layer in result.layers] if include_weight_load else None
-        cim, base = price_network(config, layers, result.samples, result.input_elements, result.output_elements,
-                                  include_weight_load=include_weight_load, network=result.network, fetched_bits=fetched)
-    steady = price(config, result, include_weight_load=False)[1] if include_weight_load else base
-    return cim, replace(base, interval_ns=steady.interval_ns, item_latency_ns=steady.item_latency_ns)
+        return (cim_breakdown(config, result.plan, counts, name=config.name, fetched_bits=fetched),
+                baseline_breakdown(config, config.workload.vectors, include_weight_load=include_weight_load))
+    layers = [(layer.plan, layer.counts + layer.programming_counts if include_weight_load else layer.counts)
+              for layer in result.layers]
+    fetched = [layer.programming_counts.dram_read_bits for layer in result.layers] if include_weight_load else None
+    return price_network(config, layers, result.samples, result.input_elements, result.output_elements,
+                         include_weight_load=include_weight_load, network=result.network, fetched_bits=fetched)
 
 
 @checked_types
@@ -346,5 +343,8 @@ def compare(config: Config, progress: Callable[[int], None] | None = None, *, wo
     ``workers`` processes or the Dask cluster at ``scheduler``, results identical to one process; ``data``: in-memory
     arrays as :func:`cimsim.trials.run_trials` takes them)."""
     runs = run_trials(config, progress, workers=workers, scheduler=scheduler, **data)
-    return Comparison(runs, *price(config, runs[0], include_weight_load=False),
-                      *price(config, runs[0], include_weight_load=True))
+    cim, base = price(config, runs[0], include_weight_load=False)
+    cim_loaded, base_loaded = price(config, runs[0], include_weight_load=True)
+    # a one-off load (the first weight fetch, as the chip's programming) sits outside the interval and item latency
+    return Comparison(runs, cim, base, cim_loaded,
+                      replace(base_loaded, interval_ns=base.interval_ns, item_latency_ns=base.item_latency_ns))

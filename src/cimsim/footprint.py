@@ -209,9 +209,9 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
         vectors = min(vectors, batch)
     calibration = config.adc.calibration_vectors if config.adc.range == AdcRange.CALIBRATED else 0
     ir_drop = config.array.wire_resistance_ohm > 0 and config.array.ir_drop == IrDropModel.EXACT
-    dev = config.device  # ideal cells: no draws (numerics.devices.program_cells), no IR drop
-    ideal = not (dev.program_sigma or dev.stuck_at_gmin_rate or dev.stuck_at_gmax_rate or dev.drift_nu
-                 or dev.drift_nu_sigma or config.array.wire_resistance_ohm)
+    from .numerics.devices import ideal_cells  # (the numerics package loads numba: not at import)
+
+    ideal = ideal_cells(config.device) and not config.array.wire_resistance_ohm  # no draws, no IR drop
 
     def estimate(n: int) -> tuple[float, float]:
         return estimate_bytes(plans, n, activation_values, rows_values, batch, min(calibration, n), ir_drop, ideal)

@@ -212,11 +212,11 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
             clipped[k] += c.layer_clipped[k]
             stats[k] = stats[k] + c.layer_vs_digital[k]
     n = len(x)
-    per_sample = int(np.prod(network.output_shape[:-1]))  # argmax positions per sample (tokens of a sequence)
     first = parts[0]
     layers = tuple(LayerResult(k, first.plans[k], counts[k], first.programming_counts[k], first.adcs[k], clipped[k],
                                stats[k]) for k in range(n_layers))
-    accuracies = (float(c) / (n * per_sample) if has_classes(network) else float("nan") for c in correct)
+    counted = n * int(np.prod(network.output_shape[:-1])) if has_classes(network) else float("nan")  # positions
+    accuracies = (float(c) / counted for c in correct)
     return NetworkResult(config, n, *accuracies, layers,
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
                          time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network,

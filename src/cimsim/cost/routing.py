@@ -18,7 +18,7 @@ import numpy as np
 
 from ..argcheck import check_int, check_real
 
-__all__ = ["routed_vectors", "routed_runs", "real_runs", "SIGMAS", "MAX_COUNTS", "POINTS"]
+__all__ = ["routed_vectors", "routed_runs", "real_runs", "reach_probability", "SIGMAS", "MAX_COUNTS", "POINTS"]
 
 SIGMAS = 10
 """token counts priced: the mean +- this many standard deviations (+- 10 counts more), where the binomial holds all
@@ -28,6 +28,11 @@ MAX_COUNTS = 2 ** 16
 POINTS = 64
 """most token counts priced for one expert: a wider binomial is cut into this many runs of consecutive counts, each
 priced at its mean count (its mass split between the two whole counts around it, so the mean of n stays exact)"""
+
+
+def reach_probability(vectors: int, share: float) -> float:
+    """P(n >= 1) of n ~ Binomial(vectors, share): 1 - (1 - share)**vectors, the share of runs an expert is reached in"""
+    return -math.expm1(vectors * math.log1p(-share))
 
 
 def _binomial(vectors: int, share: float) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +46,7 @@ def _binomial(vectors: int, share: float) -> tuple[np.ndarray, np.ndarray]:
     if (stride := -(-(last - first + 1) // MAX_COUNTS)) > 1:
         n = np.arange(first, last + 1, stride)
         mass = np.exp(-0.5 * ((n - mean) / sigma) ** 2)
-        return n, mass * (-math.expm1(vectors * math.log1p(-share)) / mass.sum())  # sums to P(n >= 1)
+        return n, mass * (reach_probability(vectors, share) / mass.sum())  # sums to P(n >= 1)
     n = np.arange(first, last + 1)
     log_first = (math.lgamma(vectors + 1) - math.lgamma(first + 1) - math.lgamma(vectors - first + 1)
                  + first * math.log(share) + (vectors - first) * math.log1p(-share))

@@ -18,6 +18,7 @@ from ..cost.leakage import buffer_leakage_uw, logic_leakage_uw
 from ..cost.memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
                            sram_write_energy_pj_per_bit)
 from ..cost.pipelining import steady_interval_ns
+from ..cost.routing import reach_probability
 from ..cost.vector_unit import VectorUnit
 from .ops import MatrixOp, Model
 from .placement import ChipPart
@@ -60,10 +61,10 @@ def _add(total: dict[str, float], key: str, value: float) -> None:
 
 def reached(op: MatrixOp, items: int) -> float:
     """the share of runs of ``items`` items in which some vector reaches ``op``: 1, or a routed expert's P(n >= 1) of
-    the n vectors it receives (:func:`cimsim.cost.routing.routed_vectors`: the runs the baseline fetches it in)"""
+    the n vectors it receives (:func:`cimsim.cost.routing.reach_probability`: the runs the baseline fetches it in)"""
     if op.routed_fraction == 1:
         return 1.0
-    return -math.expm1(items * op.vectors_per_item * math.log1p(-op.routed_fraction))  # 1 - (1 - share)**vectors
+    return reach_probability(items * op.vectors_per_item, op.routed_fraction)
 
 
 def _move_out(config: Config, part: ChipPart, out_bits: int, items: int, reload_runs: float,

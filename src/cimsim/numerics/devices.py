@@ -31,7 +31,7 @@ from ..config.schema import Config, DeviceConfig
 from ..errors import ConfigError
 from ..mapping import Plan
 
-__all__ = ["ProgrammedCells", "program_cells", "drift_gains"]
+__all__ = ["ProgrammedCells", "ideal_cells", "program_cells", "drift_gains"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,12 @@ def _stuck(target: np.ndarray, r: float, max_level: int, device: DeviceConfig, p
     return programmed, free + int(np.where(missed, device.program_verify_max_writes, 1).sum(dtype=np.int64)), stuck
 
 
+def ideal_cells(device: DeviceConfig) -> bool:
+    """whether ``device``'s cells hold their targets exactly: no programming error, stuck cells or drift"""
+    return not (device.program_sigma or device.stuck_at_gmin_rate or device.stuck_at_gmax_rate or device.drift_nu
+                or device.drift_nu_sigma)
+
+
 @checked_types
 def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceConfig,
                   rng: np.random.Generator) -> ProgrammedCells:
@@ -98,8 +104,7 @@ def program_cells(target: np.ndarray, r: float, max_level: int, device: DeviceCo
 
     ``device`` must pass the loader's rules (:func:`_checked_device`), else a :class:`ConfigError` names each field."""
     _checked_device(device)
-    if not (device.program_sigma or device.stuck_at_gmin_rate or device.stuck_at_gmax_rate or device.drift_nu
-            or device.drift_nu_sigma):  # ideal cells hold their targets: no draws, no arithmetic over every cell
+    if ideal_cells(device):  # ideal cells hold their targets: no draws, no arithmetic over every cell
         return ProgrammedCells(np.zeros(target.shape), np.ones(()), target.size, at_target=True)
     error, cell_writes = _programming_error(target, r, max_level, device, rng)
     programmed = target + r + error  # at or above 0: the error is clipped where the conductance would be negative

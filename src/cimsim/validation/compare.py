@@ -94,6 +94,7 @@ def _isaac_chip_gops() -> float:
     return _ops_per_s(_tile("isaac")) * load_preset("isaac").chip.tiles * 1e-9
 
 
+@functools.cache
 def _per_isaac_read_mw(key: str) -> float:
     """the per-IMA power of component ``key`` at ISAAC's own read cycle, mW: its energy per read (vectors x reads per
     vector) over ISAAC_READ_NS, the cycle its per-action energy was derived at (an anchor's check; the model's
