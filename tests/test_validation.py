@@ -12,7 +12,8 @@ from cimsim.cost import leakage
 from cimsim.cost.baseline import onchip_memory
 from cimsim.cost.cim import MACRO_COMPONENTS
 from cimsim.mapping import plan_layer
-from cimsim.validation import PAPER_GAINS, PUBLISHED, isaac_vs_dadiannao, markdown_table, model_value, validate
+from cimsim.validation import (PAPER_GAINS, PUBLISHED, isaac_vs_dadiannao, macro_comparison, macro_configs,
+                               macro_data, markdown_table, model_value, validate)
 from cimsim.validation.compare import _breakdown
 from cimsim.validation.published import ANCHOR_TOLERANCE, PREDICTION_TOLERANCE
 
@@ -208,3 +209,57 @@ def test_headline_densities_are_checked():
     cicc, puma = RESULTS["sram-cicc2021.compute_density"], RESULTS["puma.area_efficiency"]
     assert cicc.case.value == 12.1 and not cicc.case.anchored and cicc.model == pytest.approx(26.86, rel=0.02)
     assert puma.case.value == 577.0 and not puma.case.anchored and puma.model == pytest.approx(185.6, rel=0.02)
+
+
+def _jia_with(tmp_path, area_line: str, name: str = "chips.toml") -> str:
+    """the shipped jia-isscc2021 entry (N_core 16, a UIUC density) in a file of its own, its uiuc_area_of line
+    replaced by ``area_line``"""
+    from test_macro_files import macro_file, shipped_entry
+    entry = shipped_entry("jia-isscc2021")
+    assert 'uiuc_area_of = "core"\n' in entry
+    return macro_file(tmp_path, entry.replace('uiuc_area_of = "core"\n', area_line), name)
+
+
+def test_a_uiuc_density_of_several_cores_is_compared_only_with_its_area_extent(tmp_path):
+    """UIUC's TOPS is one core's whatever N_core; its TOPS/mm2 divides it by an area of unstated extent (Tu et al.'s
+    is the whole design's, Jia et al.'s one core's): the absolute density of a design of N_core > 1 is compared only
+    where the entry states uiuc_area_of, x N_core for 'design'; its trends between points are kept"""
+    def density(file):
+        cases = [c for c in macro_comparison.macro_cases(file) if c.quantity == "tops_per_mm2"]
+        return cases[0] if cases else None
+    assert density(_jia_with(tmp_path, 'uiuc_area_of = "core"\n', "core.toml")).published == 44.94
+    design = density(_jia_with(tmp_path, 'uiuc_area_of = "design"\n', "design.toml"))
+    assert design.published == pytest.approx(44.94 * 16) and "published x N_core 16" in design.why
+    unstated = _jia_with(tmp_path, "", "unstated.toml")
+    assert density(unstated) is None
+    assert [e.reason for e in macro_comparison.excluded_points(unstated) if e.what == "tops_per_mm2"][0].startswith(
+        "absolute value left out: the UIUC density of a design of 16 cores")
+    shipped = [c for c in macro_comparison.macro_cases() if c.quantity == "tops_per_mm2"]
+    xue = [c for c in shipped if c.macro == "xue-isscc2021-rram"]
+    assert {c.kind for c in xue} == {"trend"} and len(xue) == 2  # the area cancels in a ratio
+    assert [c.published for c in shipped if c.macro == "tu-isscc2022"] == [pytest.approx(5.74 / 64 * 16)]
+
+
+@pytest.mark.parametrize("area_line, message", [
+    ('uiuc_area_of = "chip"\n', "'uiuc_area_of' must be one of core, design; got 'chip'"),
+    ('uiuc_area_of = "Core"\n', "did you mean 'core'"),
+    ('uiuc_area_of = "core"\nnotes = "one core"\n', "here N_core is not stated"),
+])
+def test_a_bad_uiuc_area_extent_is_refused_naming_the_field(tmp_path, area_line, message):
+    file = _jia_with(tmp_path, area_line)
+    if "notes" in area_line:  # the entry's own notes (N_core 16) dropped for one without a core count
+        text = Path(file).read_text()
+        Path(file).write_text(re.sub(r'\nnotes = "UIUC database fields[^\n]*', "", text))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        macro_data.load_macros(file)
+
+
+def test_su_transpose_point_is_priced_as_its_transpose_array():
+    """UIUC's row 2 of Su et al. (ISSCC 2020) is the transpose mode: 128 rows x 512 columns, 2 columns per ADC,
+    256 ADCs (N_1b = 2 x 16 x 256 x 2 x 1 = 16384 per 5.25 ns = 3.12 1b-TOPS); priced with the forward mode's
+    512 x 128 array and 128 ADCs its throughput had been half the published (0.774 vs 1.56 TOPS)"""
+    label = "UIUC row 2: 0.85 V, B_x 2, B_w 1, ADC 5, R_C 16, alpha 4"
+    config, _ = macro_configs.point_config("su-isscc2020", 1)
+    assert (config.array.rows, config.array.cols) == (128, 512)
+    tops = [c for c in macro_comparison.macro_cases() if c.key == f"su-isscc2020 / {label} / tops"][0]
+    assert tops.published == 1.56 and tops.model == pytest.approx(1.56, rel=0.01)

@@ -15,8 +15,8 @@ from typing import Any
 from ..argcheck import has_control_character
 from ..config.modes import DigitalAdders, InputEncoding, SignedEncoding
 
-__all__ = ["CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "CHOICES", "MVM_MACS", "check_top_level",
-           "check_fields", "check_consistent", "unique_labels"]
+__all__ = ["CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "CHOICES", "MVM_MACS", "n_core", "check_top_level",
+           "check_fields", "check_uiuc_area", "check_consistent", "unique_labels"]
 
 CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bits", "input_signed", "bits_per_read",
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
@@ -33,10 +33,19 @@ FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digi
 CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIONS,
                                        "input_encoding": tuple(m.value for m in InputEncoding),
                                        "digital_adders": tuple(m.value for m in DigitalAdders),
-                                       "weight_encoding": tuple(m.value for m in SignedEncoding)}
+                                       "weight_encoding": tuple(m.value for m in SignedEncoding),
+                                       "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
 MVM_MACS = re.compile(r"\((\d+) MACs?\)")
 """an ``energy_per``'s count of MACs, '(N MACs)': the MVM a 'one full-array MVM' energy covers"""
+_N_CORE = re.compile(r"N_core (\d+)|\b(\d+) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b")
+
+
+def n_core(notes: str) -> int | None:
+    """cores ('N_core N', 'N cores', 'N <kind> cores') or banks ('N banks') an entry's ``notes`` give, else None"""
+    match = _N_CORE.search(notes)
+    return int(match.group(1) or match.group(2)) if match else None
+
 
 _POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read", "weight_bits", "weight_levels",
                   "bits_per_cell", "adcs", "cols_per_adc", "chain_register_rows", "uiuc_alpha", "uiuc_b_x",
@@ -49,7 +58,7 @@ _FRACTIONS = ("input_zero_fraction", "weight_zero_fraction")
 _BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
 _NAMES = ("key", "label")
 _STRINGS = ("title", "source", "read_via", "family", "notes", "adc_type", "input_encoding", "data", "digital_adders",
-            "energy_per", "vdd_note", "weight_encoding", "doubtful_figure", "doubtful_reason")
+            "energy_per", "vdd_note", "weight_encoding", "doubtful_figure", "doubtful_reason", "uiuc_area_of")
 _REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
 _DOUBTFUL_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "tops_per_w_1b_norm", "tops_1b_norm", "tops_per_mm2_1b_norm",
                      "energy_fj_per_mac", "energy_pj", "area_mm2")
@@ -81,8 +90,9 @@ _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance
 
 _KNOWN = frozenset(name for names, _, _ in _FIELD_RULES for name in names)
 """every field an entry may hold (a misspelt one would be ignored silently, so it is refused)"""
-_LEVEL = {"macro": frozenset(("key", "title", "read_via", "family", "notes")),
-          "point": _KNOWN - set(CONFIG_FIELDS) - {"key", "title", "read_via", "family", "notes", "source"}}
+_LEVEL = {"macro": frozenset(("key", "title", "read_via", "family", "notes", "uiuc_area_of")),
+          "point": _KNOWN - set(CONFIG_FIELDS) - {"key", "title", "read_via", "family", "notes", "source",
+                                                  "uiuc_area_of"}}
 """the fields read at one level only (a [[macro]] table's, a [[macro.point]]'s): given at the other they would be
 ignored silently, so they are refused; the configuration fields and ``source`` belong to both"""
 
@@ -134,7 +144,7 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
     _check_doubtful(file, where, values)
     _check_uiuc(file, where, values)
     if kind == "macro":
-        _check_choices(file, where, {"family": values["family"]})
+        _check_choices(file, where, {k: values[k] for k in ("family", "uiuc_area_of") if k in values})
 
 
 def _check_doubtful(file: str, where: str, values: Mapping[str, Any]) -> None:
@@ -158,6 +168,18 @@ def _check_uiuc(file: str, where: str, values: Mapping[str, Any]) -> None:
         raise ValueError(f"{file}: {where}: it states the UIUC 1b-normalised {', '.join(norms)} without "
                          f"{' and '.join(missing)} (UIUC's input and weight bits, which define the normalisation); "
                          "give them")
+
+
+def check_uiuc_area(file: str, where: str, values: Mapping[str, Any], points: list[Mapping[str, Any]]) -> None:
+    """A ValueError where a macro's ``uiuc_area_of`` (the extent, one core's or the whole design's, of the area
+    UIUC's 1b-normalised density divides one core's throughput by) comes without a design of several cores (its
+    notes' N_core) or without a point's UIUC density (``tops_per_mm2_1b_norm``): it would be ignored"""
+    cores, densities = n_core(str(values.get("notes", ""))), any("tops_per_mm2_1b_norm" in p for p in points)
+    if "uiuc_area_of" in values and ((cores or 1) <= 1 or not densities):
+        raise ValueError(f"{file}: {where}: 'uiuc_area_of' is the area extent of a UIUC density (tops_per_mm2_1b_norm) "
+                         "of a design of several cores (the notes' N_core above 1); here N_core is "
+                         f"{cores or 'not stated'} and {'a' if densities else 'no'} point states such a density: "
+                         "leave it out")
 
 
 def _check_energy_per(file: str, where: str, per: str) -> None:

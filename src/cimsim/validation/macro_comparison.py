@@ -19,17 +19,17 @@ from __future__ import annotations
 import functools
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
+from .macro_checks import n_core
 from .macro_configs import cycle_ns, point_config, point_model
 from .macro_data import (CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable, cached_per_file,
                          explained_unusable, load_macros, point_exclusion)
 from .macro_trends import trend_pairs
-from .macro_uiuc import uiuc_raw
+from .macro_uiuc import uiuc_figure
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",
            "excluded_points", "macro_cases", "UsablePoint", "survey", "EXPECTED_FILE",
@@ -68,6 +68,8 @@ class Figure:
     """how the value was derived from the entry ('' = as published)"""
     macs: int | None = None
     """MACs of the published MVM (energy per MVM): the model's energy per MAC is priced at this count"""
+    absolute: bool = True
+    """False: held for its trends only (a UIUC density of an unstated area extent, :func:`.per_core_density`)"""
 
 
 @dataclass(frozen=True)
@@ -93,20 +95,21 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
     if "doubtful_figure" in v:  # left out with the reason the entry states
         del v[v["doubtful_figure"]]
         skip(v["doubtful_figure"], f"the entry flags the figure as doubtful: {v['doubtful_reason']}")
+    cores = n_core(macro.notes)
     for quantity, (unit, raw, norm) in _QUANTITIES.items():
         if norm and norm in v and raw in v:
             skip(norm, f"UIUC 1b-normalised figure of a point that states its raw {raw}: the raw figure is compared")
-        if quantity in ("tops", "area_mm2") and (raw in v or (norm and norm in v)) and (_n_core(macro) or 1) > 1:
-            skip(quantity, f"{quantity} of a design of {_n_core(macro)} cores or banks (entry notes): the whole "
+        if quantity in ("tops", "area_mm2") and (raw in v or (norm and norm in v)) and (cores or 1) > 1:
+            skip(quantity, f"{quantity} of a design of {cores} cores or banks (entry notes): the whole "
                            "design's figure, or one of an unstated extent, not one macro's")
         elif raw and raw in v:
             figures.append(Figure(quantity, unit, float(v[raw])))
         elif norm and norm in v:
-            raw_figure = uiuc_raw(point.precision, point.fields, v, norm)
-            if isinstance(raw_figure, str):
-                skip(quantity, raw_figure)
-            else:
-                figures.append(Figure(quantity, unit, *raw_figure))
+            raw = uiuc_figure(point.precision, point.fields, v, norm, macro.values.get("uiuc_area_of"), cores)
+            if isinstance(raw, str) or raw[2]:  # not recoverable, or held for its trends only
+                skip(quantity, raw if isinstance(raw, str) else raw[2])
+            if not isinstance(raw, str):
+                figures.append(Figure(quantity, unit, raw[0], raw[1], absolute=not raw[2]))
     if "energy_pj" in v:
         per = str(v.get("energy_per", ""))
         if per.startswith("one ADC conversion") and macro.family == "digital":
@@ -126,12 +129,6 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
     if "latency_ns" in v:
         skip("latency_ns", "latency of one MVM including the output pipeline; not compared")
     return figures, out
-
-
-def _n_core(macro: Macro) -> int | None:
-    """cores ('N_core N', 'N cores', 'N <kind> cores') or banks ('N banks') the entry's notes give, else None"""
-    match = re.search(r"N_core (\d+)|\b(\d+) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b", macro.notes)
-    return int(match.group(1) or match.group(2)) if match else None
 
 
 @dataclass(frozen=True)
@@ -293,12 +290,14 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
             value = float(model[fig.quantity])
             if fig.macs is not None:
                 value = model["energy_fj_per_mac"] * fig.macs * 1e-3
+            by_macro.setdefault(u.macro.key, []).append((u, fig, value))
+            if not fig.absolute:  # held for its trends only
+                continue
             key = f"{u.point.key} / {fig.quantity}"
             error = value / fig.value - 1.0
             cases.append(MacroCase(key, u.macro.key, u.point.label, fig.quantity, fig.unit, fig.value, value,
                                    ABSOLUTE_TOLERANCE, "absolute", u.point.source, _why(u, fig, model, error),
                                    expected.get(key, ""), bookkeeping=_bookkeeping(fig.quantity, model)))
-            by_macro.setdefault(u.macro.key, []).append((u, fig, value))
     for macro_key, entries in by_macro.items():
         same = functools.partial(_same_config, macro_key, file)
         for quantity in dict.fromkeys(fig.quantity for _, fig, _ in entries):

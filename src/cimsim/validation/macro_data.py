@@ -22,7 +22,7 @@ from typing import Any
 
 from ..config.toml_file import read_toml
 from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, MVM_MACS, check_consistent, check_fields,
-                           check_top_level, unique_labels)
+                           check_top_level, check_uiuc_area, unique_labels)
 from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable",
@@ -205,6 +205,7 @@ def load_macros(file: str | None = None) -> tuple[Macro, ...]:
         check_fields(name, f"macro {entry.get('key', f'number {n + 1}')!r}", "macro", values)
         base = {k: v for k, v in values.items() if k in CONFIG_FIELDS}
         check_consistent(name, f"macro {entry['key']!r}", entry["family"], base)
+        check_uiuc_area(name, f"macro {entry['key']!r}", values, entry.get("point", []))
         macros.append(Macro(entry["key"], entry["title"], entry["source"], entry["read_via"], entry["family"],
                             entry.get("notes", ""), values, _points(name, entry, base), file))
     repeated = sorted({k for k in (m.key for m in macros) if [m.key for m in macros].count(k) > 1})

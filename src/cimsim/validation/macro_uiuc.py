@@ -2,6 +2,9 @@
 
 UIUC's benchmarking database normalises a throughput or efficiency to 1b x 1b operations: 1b-TOPS/W = N_1b / E_core,
 N_1b = 2 N N_ADC B_x B_w, its own B_x and B_w. A point states them (``uiuc_b_x``, ``uiuc_b_w``) with such a figure.
+Its throughput (1b-TOPS = N_1b / T_core) is one core's whatever the design's N_core; its density (1b-TOPS/mm2)
+divides that one core's throughput by an area whose extent it does not state: one core's for some designs, the
+whole design's for others (:func:`per_core_density`).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["NORMALISED", "compared_uiuc", "uiuc_raw"]
+__all__ = ["NORMALISED", "compared_uiuc", "uiuc_raw", "per_core_density", "uiuc_figure"]
 
 NORMALISED = {"tops_per_w": "tops_per_w_1b_norm", "tops": "tops_1b_norm", "tops_per_mm2": "tops_per_mm2_1b_norm"}
 """raw figure -> its UIUC 1b-normalised figure"""
@@ -39,3 +42,32 @@ def uiuc_raw(precision: tuple[int, float] | None, fields: Mapping[str, Any], val
     if "weight_levels" in fields and b_w is not None:
         bw = int(b_w)
     return float(values[norm]) / (bx * bw), f"UIUC 1b-normalised {values[norm]:g} / ({bx} x {bw:g}) bits"
+
+
+def per_core_density(area_of: str | None, cores: int) -> tuple[float, str] | str:
+    """(factor, how) that makes a UIUC density of a design of ``cores`` cores one core's (the macro the model
+    prices), the entry's ``uiuc_area_of`` stating its area's extent ('core': as it is; 'design': one core's
+    throughput over the whole design's area, x ``cores``), or why its absolute value cannot be compared (the extent
+    not stated): its ratio between two points of the entry still can, the area cancelling"""
+    if cores <= 1 or area_of == "core":
+        return 1.0, ""
+    if area_of == "design":
+        return float(cores), (f"published x N_core {cores}: UIUC's density is one core's throughput over the whole "
+                              "design's area (uiuc_area_of 'design'); the model's, one core's over that core's area")
+    return (f"absolute value left out: the UIUC density of a design of {cores} cores (entry notes) is one core's "
+            "throughput over an area whose extent UIUC does not state (one core's or the whole design's: the entry "
+            "gives no uiuc_area_of); its ratio between two of the entry's points is still compared (the area cancels)")
+
+
+def uiuc_figure(precision: tuple[int, float] | None, fields: Mapping[str, Any], values: Mapping[str, Any], norm: str,
+                area_of: str | None, cores: int | None) -> tuple[float, str, str] | str:
+    """(raw value, how it was derived, why its absolute value is not compared: '' where it is) of the UIUC figure
+    ``norm`` of a point (:func:`uiuc_raw`) of a design of ``cores`` cores whose ``uiuc_area_of`` is ``area_of``, a
+    density made one core's (:func:`per_core_density`); or the reason it cannot be recovered"""
+    raw = uiuc_raw(precision, fields, values, norm)
+    if isinstance(raw, str) or norm != NORMALISED["tops_per_mm2"]:
+        return raw if isinstance(raw, str) else (*raw, "")
+    scale = per_core_density(area_of, cores or 1)
+    if isinstance(scale, str):
+        return *raw, scale
+    return raw[0] * scale[0], "; ".join(filter(None, (raw[1], scale[1]))), ""
