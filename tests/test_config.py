@@ -908,6 +908,53 @@ def test_equal_configs_drop_the_same_derived_values_loaded_or_built_in_memory():
     assert with_overrides(copied, {"baseline.dram": "ddr4"}).baseline.dram_bandwidth_gbps is None
 
 
+def test_a_copy_keeps_what_its_file_stated_so_equal_configs_agree(tmp_path):
+    """dataclasses.replace had dropped the loader's record of the fields a file stated beside its presets: under
+    device.preset = "pcm", baseline.preset = "h100" the copy, equal to the loaded config, took pcm's read_noise_sigma
+    and program_sigma and the H100's batch (relative error 0.197, energy gain 51.2, for 0.290 and 15.4). A field
+    changed in a copy counts as stated; the record is no value of the run (==, hash, repr, config_to_dict)"""
+    path = tmp_path / "stated.toml"
+    path.write_text('[workload]\nin_features = 64\nout_features = 32\nvectors = 64\n[device]\npreset = "rram"\n'
+                    'read_noise_sigma = 0.05\nprogram_sigma = 0.03\n[baseline]\npreset = "a100"\nbatch = 4\n')
+    loaded = load_config(path)
+    copy = dataclasses.replace(loaded)
+    assert copy == loaded and hash(copy) == hash(loaded) and repr(copy) == repr(loaded) == repr(Config(
+        **{f.name: getattr(loaded, f.name) for f in dataclasses.fields(Config) if f.name != "stated"}))
+    assert set(config_to_dict(loaded)) == {"name", *SECTIONS} and list(SECTIONS)[:2] == ["array", "device"]
+    overrides = {"device.preset": "pcm", "baseline.preset": "h100"}
+    a, b = (with_overrides(c, overrides) for c in (loaded, copy))
+    assert a == b and (b.device.read_noise_sigma, b.device.program_sigma, b.baseline.batch) == (0.05, 0.03, 4)
+    assert (b.device.drift_nu, b.baseline.name) == (0.049, "h100")  # the new presets' other values
+    changed = dataclasses.replace(loaded, device=dataclasses.replace(loaded.device, g_max_us=30.0))
+    for config in (with_overrides(changed, {"adc.bits": 6}), with_overrides(changed, overrides)):
+        assert (config.device.g_max_us, config.device.read_noise_sigma) == (30.0, 0.05)
+    from cimsim.sweep.points import identity
+    assert identity(loaded) == identity(Config(**{s: getattr(loaded, s) for s in SECTIONS}, name=loaded.name))
+    with pytest.raises(ConfigError, match="'stated' is the loader's record of what a file stated"):
+        with_overrides(dataclasses.replace(loaded, stated=("pcm",)), overrides)
+
+
+def test_a_preset_name_set_in_code_is_checked_as_the_loader_checks_it():
+    """DeviceConfig(preset="no-such-preset") built in code had been priced: only the loader knew the names. The
+    check every path runs refuses it in the loader's words, with the name meant"""
+    import cimsim
+    from cimsim.config import list_section_presets as shipped
+
+    good = config_from_dict({"workload": {"in_features": 64, "out_features": 32, "vectors": 16}})
+    for section, bad, meant in (("device", "no-such-preset", ""), ("device", "pcmm", "; did you mean \"pcm\"?"),
+                                ("baseline", "h10", "; did you mean \"h100\"?")):
+        config = dataclasses.replace(good, **{section: dataclasses.replace(getattr(good, section), preset=bad)})
+        with pytest.raises(ConfigError) as in_code:
+            cimsim.estimate(config)
+        with pytest.raises(ConfigError) as in_file:
+            config_from_dict({section: {"preset": bad}})
+        assert in_code.value.errors == in_file.value.errors and in_code.value.fields == [f"{section}.preset"]
+        message = in_file.value.errors[0][1]
+        assert message.endswith(f'; got "{bad}"{meant}') and all(f'"{n}"' in message for n in shipped(section))
+    with pytest.raises(ConfigError, match='did you mean "isaac"'):
+        config_from_dict({"preset": "isac"})
+
+
 def test_a_new_table_preset_keeps_the_fields_stated_beside_the_files_own(tmp_path):
     """--set device.preset=pcm (a sweep axis too) had rebuilt [device] from the preset and the overrides alone: a
     file's read_noise_sigma = 0.2 and stuck_at_gmax_rate = 0.1 beside preset = "pcm" were dropped (relative error

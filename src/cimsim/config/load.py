@@ -30,7 +30,9 @@ from ..argcheck import checked_types, cut_short
 from ..errors import SHOWN_ERRORS, ConfigError
 from .checks import check_consistency
 from .conditional import CONDITIONAL_FIELDS, unused_stated_fields
-from .presets_merge import dotted_settings, drop_stale_derived, merged_table, remember_stated, stated_tables
+from .presets_merge import (
+    SECTION_PRESETS, dotted_settings, drop_stale_derived, merged_table, remember_stated, section_tables, stated_tables,
+)
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
 from .toml_file import read_toml
@@ -44,8 +46,6 @@ _DOTTED_FIELDS = [f"{section}.{name}" for section, fields in _SECTION_FIELDS.ite
 _FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
 _TOP_LEVEL_KEYS = ([*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
 _OVERRIDE_KEYS = (["name", "description"], f"name, description and 'table.field' for the tables {', '.join(SECTIONS)}")
-SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
-"""tables that can start from a shipped preset of their own -> folder of those presets"""
 
 
 def load_config(path: str | os.PathLike) -> Config:
@@ -131,8 +131,10 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     """A copy of ``config`` with dotted-path updates (``{"adc.bits": 6}``), validated again.
 
     Keys are ``"name"`` or ``"section.field"`` (or a table's fields as a dict, ``{"adc": {"bits": 6}}``), as if the
-    file stated them: a new ``device.preset`` keeps the fields stated beside the file's own (a table without one, or
-    built in memory, is replaced); None leaves a field out. Relative file paths given here are resolved against
+    file stated them: a new ``device.preset`` keeps the fields stated beside the file's own, and those changed since
+    in a copy (dataclasses.replace); a table without one, or built in code, is replaced. None leaves a field out. In
+    code, a preset's values come from here (``with_overrides(Config(), {"baseline.preset": "h100"})``): a
+    ``BaselineConfig(preset="h100")`` keeps its defaults. Relative file paths given here are resolved against
     ``base_dir`` (default: the working directory, as for a command-line option). Raises :class:`ConfigError` (source
     ``config.source``) naming each bad dotted field.
     """
@@ -190,7 +192,7 @@ def load_preset(name: str) -> Config:
 
 def list_section_presets(section: str) -> dict[str, str]:
     """Shipped presets of one table (``[device] preset = "NAME"``): name -> one-line description."""
-    return {name: str(table.get("description", "")) for name, table in _section_tables(section).items()}
+    return {name: str(table.get("description", "")) for name, table in section_tables(section).items()}
 
 
 def section_preset(section: str, name: str) -> dict[str, Any]:
@@ -206,26 +208,13 @@ def _preset_dir() -> Path:
     return Path(str(resources.files("cimsim.config") / "presets"))
 
 
-@functools.cache
-def _section_tables(section: str) -> dict[str, dict[str, Any]]:
-    if section not in SECTION_PRESETS:
-        raise ValueError(f"no table has shipped presets under the name {section!r}; tables with presets: "
-                         f"{', '.join(SECTION_PRESETS)}")
-    tables = {}
-    folder = Path(str(resources.files("cimsim.config") / SECTION_PRESETS[section]))
-    for path in sorted(folder.glob("*.toml")):
-        with path.open("rb") as file:
-            tables[path.stem] = tomllib.load(file)
-    return tables
-
-
 def _section_preset_values(section: str, preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]:
     """The fields of the named preset of ``section`` (empty after recording an error for a bad name)."""
-    choice = Choice(tuple(_section_tables(section)))
+    choice = Choice(tuple(section_tables(section)))
     if not choice.accepts(preset):
-        errors.append((f"{section}.preset", f"'{section}.preset' must be {choice.expected}; got {_show(preset)}"))
+        errors.append(_not_one_of(f"{section}.preset", choice, preset))
         return {}
-    table = {k: v for k, v in _section_tables(section)[preset].items() if k != "description"}
+    table = {k: v for k, v in section_tables(section)[preset].items() if k != "description"}
     values = _checked_table(section, table, errors)
     values["preset"] = preset
     return values
@@ -244,9 +233,16 @@ def _preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]
     """The tables of the named preset (empty after recording an error when it is not a valid name)."""
     choice = Choice(tuple(list_presets()))
     if not choice.accepts(preset):
-        errors.append(("preset", f"'preset' must be {choice.expected}; got {_show(preset)}"))
+        errors.append(_not_one_of("preset", choice, preset))
         return {}
     return config_to_dict(load_preset(preset))
+
+
+def _not_one_of(dotted: str, choice: Choice, value: Any) -> tuple[str, str]:
+    """(dotted, message) for a ``value`` that ``choice`` refuses, with the name it comes closest to."""
+    close = difflib.get_close_matches(value, choice.names, n=1) if isinstance(value, str) else []
+    return dotted, f"'{dotted}' must be {choice.expected}; got {_show(value)}" + (
+        f'; did you mean "{close[0]}"?' if close else "")
 
 
 def _checked(dotted: str, rule: Any, value: Any, errors: list[tuple[str, str]]) -> Any:
@@ -258,14 +254,17 @@ def _checked(dotted: str, rule: Any, value: Any, errors: list[tuple[str, str]]) 
 
 
 def field_errors(config: Config) -> list[tuple[str, str]]:
-    """(dotted field, message) of every field of ``config`` its own rule rejects, as the loader words it: a Config
-    built directly or with dataclasses.replace passed no loader."""
+    """(dotted field, message) of every field of ``config`` its own rule rejects, and of a table's preset no shipped
+    one of that table is named, as the loader words them: a Config built directly or with dataclasses.replace passed
+    no loader (``DeviceConfig(preset="no-such-preset")`` had been priced)."""
     errors: list[tuple[str, str]] = []
     _checked("name", Text(one_line=True), config.name, errors)
     for section in SECTIONS:
         table = getattr(config, section)
         for f in dataclasses.fields(table):
             _checked(f"{section}.{f.name}", f.metadata["rule"], getattr(table, f.name), errors)
+        if section in SECTION_PRESETS and Text().accepts(table.preset):
+            _section_preset_values(section, table.preset, errors)
     return errors
 
 

@@ -1,5 +1,5 @@
-"""How a table's fields merge with the preset it starts from, what a loaded config stated, and settings given as
-tables (``{"adc": {"bits": 6}}``) as the dotted fields they state (``{"adc.bits": 6}``).
+"""The shipped presets of a table, how its fields merge with the preset it starts from, what a loaded config
+stated, and settings given as tables (``{"adc": {"bits": 6}}``) as the dotted fields they state (``{"adc.bits": 6}``).
 
 A preset's value that describes other fields of its table (``DERIVED_FIELDS``: a GPU's HBM bandwidth describes
 its memory) is dropped when the user states one of those fields at another value than the preset's, unless the
@@ -9,15 +9,37 @@ user states the derived field too: it then takes its default (left out: derived 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import tomllib
 from collections.abc import Mapping
-from typing import Any
+from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from ..argcheck import cut_short
 from ..errors import ConfigError
 from .schema import SECTIONS, Config
 
-__all__ = ["DERIVED_FIELDS", "merged_table", "drop_stale_derived", "remember_stated", "stated_tables",
-           "dotted_settings"]
+__all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
+           "remember_stated", "stated_tables", "dotted_settings"]
+
+SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
+"""tables that can start from a shipped preset of their own -> folder of those presets"""
+
+
+@functools.cache
+def section_tables(section: str) -> dict[str, dict[str, Any]]:
+    """The shipped presets of one table: name -> its TOML table (with its description)."""
+    if section not in SECTION_PRESETS:
+        raise ValueError(f"no table has shipped presets under the name {section!r}; tables with presets: "
+                         f"{', '.join(SECTION_PRESETS)}")
+    tables = {}
+    folder = Path(str(resources.files("cimsim.config") / SECTION_PRESETS[section]))
+    for path in sorted(folder.glob("*.toml")):
+        with path.open("rb") as file:
+            tables[path.stem] = tomllib.load(file)
+    return tables
+
 
 _DIE = ("macs_per_cycle", "wide_macs_per_cycle", "sram_kib", "onchip_memory", "vector_lanes")
 DERIVED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -53,23 +75,37 @@ def drop_stale_derived(data: Mapping[str, Any], config: Config, overrides: Mappi
                 data[section].pop(derived, None)
 
 
+class _Stated(NamedTuple):
+    """A loaded config's ``stated``: its source's top-level preset, the (table, field) pairs it stated, its tables."""
+
+    preset: str | None
+    fields: frozenset[tuple[str, str]]
+    tables: dict[str, Any]
+
+
 def remember_stated(config: Config, data: Mapping[str, Any]) -> Config:
-    """``config``, noting the top-level preset and the fields its ``data`` stated (for :func:`stated_tables`)."""
+    """``config`` recording (its field ``stated``, which dataclasses.replace keeps) the top-level preset and the
+    fields its ``data`` stated, with the tables it holds now (for :func:`stated_tables`)."""
     fields = frozenset((section, key) for section in SECTIONS if isinstance(data.get(section), Mapping)
                        for key in data[section])
-    object.__setattr__(config, "_stated", (data.get("preset"), fields))
-    return config
+    tables = {section: getattr(config, section) for section in SECTIONS}
+    return dataclasses.replace(config, stated=_Stated(data.get("preset"), fields, tables))
 
 
 def stated_tables(config: Config) -> dict[str, Any] | None:
-    """The tables ``config`` was loaded from: its top-level preset and the fields its source stated, at the values
-    it holds (paths absolute); None for a Config built in memory (directly, or with dataclasses.replace)."""
-    if not hasattr(config, "_stated"):
+    """The tables ``config`` was loaded from: its top-level preset and the fields its source stated, with each field
+    changed since (dataclasses.replace), at the values it holds (paths absolute); None for a Config built in code."""
+    if config.stated is None:
         return None
-    preset, fields = config._stated
+    if not isinstance(config.stated, _Stated):
+        raise ConfigError(config.source, [("stated", "'stated' is the loader's record of what a file stated: leave it "
+                                                     f"out (None) in code; got {cut_short(repr(config.stated))}")])
+    preset, fields, loaded = config.stated
     data: dict[str, Any] = {"name": config.name, **({"preset": preset} if preset is not None else {})}
     for section in SECTIONS:
-        data[section] = {key: getattr(getattr(config, section), key) for table, key in fields if table == section}
+        table, held = getattr(config, section), loaded[section]
+        data[section] = {f.name: getattr(table, f.name) for f in dataclasses.fields(table)
+                         if (section, f.name) in fields or getattr(table, f.name) != getattr(held, f.name)}
     return data
 
 

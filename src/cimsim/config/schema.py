@@ -6,7 +6,7 @@ validates TOML against these rules and the cross-field checks of :mod:`.checks`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 
 from .modes import (
     Accumulation, AdcRange, AdcType, ArrayFamily, Balance, CalibrationScope, CellAccess, DacMode, Dataflow, Dataset,
@@ -315,24 +315,13 @@ class SimulationConfig:
         Choice(Int8Products), "integer products on the CPU's int8 units"))
 
 
-SECTIONS: dict[str, type] = {
-    "array": ArrayConfig,
-    "device": DeviceConfig,
-    "mapping": MappingConfig,
-    "dac": DacConfig,
-    "adc": AdcConfig,
-    "technology": TechnologyConfig,
-    "workload": WorkloadConfig,
-    "baseline": BaselineConfig,
-    "chip": ChipConfig,
-    "simulation": SimulationConfig,
-}
-"""TOML table name -> dataclass of that section."""
-
-
 @dataclass(frozen=True)
 class Config:
-    """A whole run: one section per concern. ``source`` is the file it came from (for messages)."""
+    """A whole run: one section per concern. ``source`` is the file it came from (for messages); ``stated``, the
+    loader's record of what its file stated beside a preset (``presets_merge.remember_stated``: no value of the run,
+    left out of ``==``, hashes, repr and ``config_to_dict``; kept by dataclasses.replace, so equal copies agree under
+    ``with_overrides``). A table built in code takes its preset's values only through the loader or
+    ``with_overrides(config, {"device.preset": "pcm"})``: ``DeviceConfig(preset="pcm")`` keeps its defaults."""
 
     name: str = "default"
     array: ArrayConfig = field(default_factory=ArrayConfig)
@@ -346,3 +335,8 @@ class Config:
     chip: ChipConfig = field(default_factory=ChipConfig)
     simulation: SimulationConfig = field(default_factory=SimulationConfig)
     source: str = "<defaults>"
+    stated: tuple | None = field(default=None, compare=False, repr=False)
+
+
+SECTIONS: dict[str, type] = {f.name: f.default_factory for f in fields(Config) if f.default_factory is not MISSING}
+"""TOML table name -> dataclass of that section (the tables of :class:`Config`, in order)."""
