@@ -468,6 +468,8 @@ _FIXED = "'adc.range' is \"fixed\" on an analog array (not 'array.family' = \"di
 _CONVERTED = ("the array converts its sums ('array.family' is not \"digital\": a digital array's adder trees sum "
               "exactly, with no ADC)")
 _UNREAD = "is set, but {}: the file would not be read"
+_PRICED_BY_ENOB = ("'adc.type' is \"sar\" or \"flash\" on an analog array (a ramp or VCO converter is priced by its "
+                   "2**bits counts whatever its ENOB, and an ENOB adds no noise: it prices a converter only)")
 
 
 @pytest.mark.parametrize("overrides, field, message", [
@@ -489,8 +491,11 @@ _UNREAD = "is set, but {}: the file would not be read"
     ({"baseline.board_power_w": 300.0}, "baseline.board_power_w",
      _IGNORED.format("'baseline.energy_model' is \"board_power\"")),
     *[({"array.family": "digital", field: value}, field, _IGNORED.format(_CONVERTED)) for field, value in (
-        ("adc.bits", 6), ("adc.type", "flash"), ("adc.enob", 7.0), ("adc.range", "max"), ("adc.offset_lsb", 0.5),
+        ("adc.bits", 6), ("adc.type", "flash"), ("adc.range", "max"), ("adc.offset_lsb", 0.5),
         ("adc.gain_error", 0.01), ("adc.inl_lsb", 0.5))],  # a digital array has no ADC: they had been ignored
+    # a ramp's or VCO's energy counts its steps: an ENOB stated for one had been echoed in the report, pricing nothing
+    *[({**family, "adc.enob": 5.0}, "adc.enob", _IGNORED.format(_PRICED_BY_ENOB))
+      for family in ({"array.family": "digital"}, {"adc.type": "vco"}, {"adc.type": "ramp"})],
     ({"array.family": "digital", "adc.percentile": 99.0}, "adc.percentile", _IGNORED.format(_CALIBRATED)),
 ])
 def test_a_setting_the_config_would_ignore_is_refused(overrides, field, message):
@@ -974,3 +979,10 @@ def test_a_new_table_preset_keeps_the_fields_stated_beside_the_files_own(tmp_pat
     assert isaac.device == config_from_dict({"preset": "isaac", "device": {"preset": "pcm"}}).device
     written = with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"device.preset": "ideal"})
     assert written.device.g_min_us == 0.0  # default.toml's [device] has no preset: replaced, as before
+
+
+@pytest.mark.parametrize("adc_type", ["sar", "flash"])
+def test_an_enob_prices_the_converters_it_applies_to(adc_type):
+    """a SAR's energy follows the survey at its ENOB, a flash's rate penalty too: an ENOB stated for them is kept"""
+    config = with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"adc.type": adc_type, "adc.enob": 5.0})
+    assert config.adc.enob == 5.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .modes import AdcRange, ArrayFamily, Dataflow, EnergyModel, InputRange, WorkloadKind
+from .modes import AdcRange, AdcType, ArrayFamily, Dataflow, EnergyModel, InputRange, WorkloadKind
 from .schema import SECTIONS, Config
 
 __all__ = ["DENSE_FIELDS", "CONDITIONAL_FIELDS", "NON_IDEAL_FIELDS", "unused_stated_fields", "sram_cell_errors"]
@@ -33,8 +33,11 @@ _CONVERTED = (lambda c: c.array.family != ArrayFamily.DIGITAL,
               "the array converts its sums ('array.family' is not \"digital\": a digital array's adder trees sum "
               "exactly, with no ADC)")
 CONDITIONAL_FIELDS = {
-    **dict.fromkeys(("adc.bits", "adc.type", "adc.enob", "adc.built_bits", "adc.range", "adc.offset_lsb",
-                     "adc.gain_error", "adc.inl_lsb"), _CONVERTED),
+    **dict.fromkeys(("adc.bits", "adc.type", "adc.built_bits", "adc.range", "adc.offset_lsb", "adc.gain_error",
+                     "adc.inl_lsb"), _CONVERTED),
+    "adc.enob": (lambda c: _CONVERTED[0](c) and c.adc.type in (AdcType.SAR, AdcType.FLASH),
+                 "'adc.type' is \"sar\" or \"flash\" on an analog array (a ramp or VCO converter is priced by its "
+                 "2**bits counts whatever its ENOB, and an ENOB adds no noise: it prices a converter only)"),
     "adc.cols_per_adc": (_kept_at_default("adc.cols_per_adc", _CONVERTED[0]), _CONVERTED[1]),
     **dict.fromkeys(DENSE_FIELDS, (lambda c: c.workload.kind != WorkloadKind.NETWORK, "the workload is a dense "
                                    "layer (a network takes its shapes and values from its network and dataset)")),

@@ -152,7 +152,8 @@ class AdcConfig:
         Choice(AdcType), "converter architecture: its energy, time and area law (docs/adc.md)"))
     enob: float | None = field(default=None, metadata=rule(
         OptionalFloat(0.5, 16.0), "effective number of bits where a paper states it (left out: the model's "
-                                  "default for the nominal bits); prices the converter, the numerics use bits"))
+                                  "default for the nominal bits); prices a sar or flash converter (ramp and vco: "
+                                  "refused), the numerics use bits"))
     built_bits: int | None = field(default=None, metadata=rule(
         OptionalInt(1, 16), "resolution of the converter built, when more than bits: a reconfigurable SAR run at "
                             "bits stops after bits bit-cycles (energy bits / built_bits of a full conversion, "

@@ -46,8 +46,8 @@ DEFAULTS: dict[str, str] = {
                 "no type -> sar (the schema default)",
     "adc_bits": "the converter's nominal resolution, its ENOB the ADC model's default (bits - the survey's loss, "
                 "docs/adc.md); fractional adc_bits (a level count, log2(levels): 3.4 for 11 levels) -> adc.bits = "
-                "ceil, adc.enob = that default interpolated linearly between the whole bits either side, so energy "
-                "rises with the stated bits; the macro's adc_bits is its converter: a SAR point stating fewer bits "
+                "ceil, adc.enob (sar, flash) = that default interpolated linearly between the whole bits either side, "
+                "so energy rises with the stated bits; the macro's adc_bits is its converter: a SAR point stating fewer bits "
                 "runs it for its own bits (adc.built_bits = the macro's adc_bits; not with fractional bits)",
     "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC (its adcs are its "
                     "adder trees, UIUC's N_ADC); where the stated adcs (or adder trees, one dot product each) deliver "

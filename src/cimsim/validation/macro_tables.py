@@ -75,10 +75,10 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     adc["range"] = "max"
     stated_bits = float(f["adc_bits"])
     adc["bits"] = math.ceil(stated_bits)
-    enob = stated_adc_enob(stated_bits)
-    if enob is not None:
-        adc["enob"] = enob
     adc["type"] = adc_type(f.get("adc_type"))
+    enob = stated_adc_enob(stated_bits)
+    if enob is not None and adc["type"] in ("sar", "flash"):  # a ramp's or VCO's energy counts its 2**bits steps
+        adc["enob"] = enob
     built = math.ceil(float(macro.values.get("adc_bits", 0)))
     if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
         adc["built_bits"] = built
