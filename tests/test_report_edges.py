@@ -246,3 +246,14 @@ def test_the_workload_line_counts_copies_and_the_multi_report_labels_whole_workl
     assert result.exit_code == 0, result.output
     multi = (tmp_path / "multi" / "report.md").read_text()
     assert "over the whole workload (20 MVMs), compute" in multi and "over the whole workload (20 inferences)" in multi
+
+
+def test_the_report_says_how_many_operations_a_tops_counts(tmp_path):
+    """TOPS/W and TOPS/mm² count 2 operations per MAC, and the report says so beside them (a reader comparing
+    with a paper that counts 1 had no way to tell): its TOPS/W is 2 x MACs / energy in pJ"""
+    out = _compare(tmp_path, "ops", "workload.vectors=16")
+    md, data = (out / "report.md").read_text(), json.loads((out / "report.json").read_text())
+    row = next(line for line in md.splitlines() if line.startswith("| TOPS/W, system (2 ops per MAC) |"))
+    cim = data["cim"]
+    assert float(row.split(" | ")[1]) == pytest.approx(2 * cim["macs"] / cim["energy_pj"]["total"], rel=1e-3)
+    assert "| TOPS/mm² (2 ops per MAC) |" in md

@@ -64,10 +64,10 @@ def _side_by_side(cim: Breakdown, base: Breakdown, gain: dict[str, float], item:
         f"{_fmt(base.throughput_items_per_s, item + '/s')} "
         f"| {gain['throughput']:.3g}x |",
         f"| EDP (whole workload) | {cim.edp_pj_ns:.4g} pJ·ns | {base.edp_pj_ns:.4g} pJ·ns | {gain['edp']:.3g}x |",
-        f"| TOPS/W, system | {cim.tops_per_w:.4g} | {base.tops_per_w:.4g} | |",
+        f"| TOPS/W, system (2 ops per MAC) | {cim.tops_per_w:.4g} | {base.tops_per_w:.4g} | |",
         f"| TOPS/W, macro alone (arrays and converters) | {_macro_tops_per_w(cim):.4g} | - | |",
         f"| area | {cim.area_mm2:.4g} mm² | {base.area_mm2:.4g} mm² | |",
-        f"| TOPS/mm² | {cim.tops_per_mm2:.4g} | {base.tops_per_mm2:.4g} | |",
+        f"| TOPS/mm² (2 ops per MAC) | {cim.tops_per_mm2:.4g} | {base.tops_per_mm2:.4g} | |",
     ]
 
 

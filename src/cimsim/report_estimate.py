@@ -45,7 +45,8 @@ def estimates_markdown(ests, sources) -> str:
     """Several designs priced from shapes side by side, each against its own baseline (``sources``: their files)."""
     lines = [f"# cimsim estimate of {len(ests)} designs", "",
              "Each priced from its own config's workload shapes alone, without simulating (no accuracy; "
-             "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline. "
+             "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline; TOPS "
+             "count 2 operations per MAC. "
              + RANGE_NOTE, "",
              "| design | energy | latency of one item | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
              "| dominant |",
