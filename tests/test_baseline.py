@@ -24,6 +24,18 @@ def tiny(**baseline) -> Config:
                   baseline=BaselineConfig(**fields))
 
 
+W32 = 32 * 32 * 8
+"""bits of a 32 x 32 int8 layer's weights: 1 KiB, which the smallest memory priced (1 KiB) cannot hold beside a
+vector's activations"""
+
+
+def overflowing(**baseline) -> Config:
+    """:func:`tiny`'s processor and 1 KiB memory (the smallest bank priced) with a 32 x 32 layer that does not fit
+    (accumulator 8 + 8 + log2(32) = 21 bits)."""
+    config = tiny(**baseline)
+    return replace(config, workload=WorkloadConfig(in_features=32, out_features=32))
+
+
 def test_tiny_layer_fitting_in_sram_hand_computed():
     config = tiny()
     bd = baseline_breakdown(config, 2, include_weight_load=True)
@@ -46,34 +58,34 @@ def test_tiny_layer_fitting_in_sram_hand_computed():
 
 
 def test_tiny_layer_not_fitting_streams_weights_per_batch():
-    # 0.02 KiB = 20.48 B < 16 B of weights + 1 x (32 + 72) bits / 8 = 29 B (batch 1)
-    config = tiny(sram_kib=0.02, batch=1)
+    # 1 KiB < 1 KiB of weights + 1 x (256 + 32 x 21) bits / 8 = 1140 B (batch 1)
+    config = overflowing(batch=1)
     t = baseline_traffic(config, 2, include_weight_load=False)
     assert not t.weights_fit and t.weight_fetches == 2
     # batch 1: nothing reuses a fetch, so it goes from DRAM straight to the MAC units, not through the SRAM
-    assert t.weights_direct and t.dram_weight_bits == 2 * 128
+    assert t.weights_direct and t.dram_weight_bits == 2 * W32
     assert t.sram_weight_write_bits == t.sram_weight_read_bits == 0
     bd = baseline_breakdown(config, 2, include_weight_load=False)
-    assert bd.energy_pj["dram_weights"] == pytest.approx(256 * 1300 / 64)
+    assert bd.energy_pj["dram_weights"] == pytest.approx(2 * W32 * 1300 / 64)
     assert bd.energy_pj["sram_weights"] == 0.0
     assert any("do not fit" in a and "straight into the MAC registers" in a for a in bd.assumptions)
 
 
 def test_output_stationary_batch_stages_each_fetch_in_sram():
     # batch 2 of an output-stationary layer that does not fit: each fetch is written once and read once per vector
-    config = tiny(sram_kib=0.02, batch=2)
+    config = overflowing(batch=2)
     t = baseline_traffic(config, 4, include_weight_load=False)
     assert not t.weights_fit and not t.weights_direct and t.weight_fetches == 2
-    assert t.sram_weight_write_bits == 2 * 128 and t.sram_weight_read_bits == 4 * 128
+    assert t.sram_weight_write_bits == 2 * W32 and t.sram_weight_read_bits == 4 * W32
     assumptions = baseline_breakdown(config, 4, include_weight_load=False).assumptions
     assert any("which keeps each fetch" in a for a in assumptions)
 
 
 def test_weight_stationary_not_fitting_loads_registers_straight_from_dram():
-    t = baseline_traffic(tiny(sram_kib=0.02, batch=2, dataflow="weight_stationary"), 4, include_weight_load=False)
-    assert t.weights_direct and t.weight_fetches == 2 and t.dram_weight_bits == 2 * 128
+    t = baseline_traffic(overflowing(batch=2, dataflow="weight_stationary"), 4, include_weight_load=False)
+    assert t.weights_direct and t.weight_fetches == 2 and t.dram_weight_bits == 2 * W32
     assert t.sram_weight_write_bits == t.sram_weight_read_bits == 0
-    assert t.register_bits == 4 * 16 * (8 + 18) + 2 * 128  # each weight register written once per fetch
+    assert t.register_bits == 4 * 1024 * (8 + 21) + 2 * W32  # each weight register written once per fetch
 
 
 @pytest.mark.parametrize("include_weight_load", [False, True])
@@ -81,7 +93,7 @@ def test_weight_streaming_moves_no_weight_through_sram(include_weight_load):
     # the 4 x 4 layer fits in 1 KiB, but weight_streaming never keeps weights on chip: one fetch per batch of 2
     config = tiny(dataflow="weight_streaming")
     t = baseline_traffic(config, 4, include_weight_load=include_weight_load)
-    ws = baseline_traffic(tiny(dataflow="weight_stationary", sram_kib=0.02), 4, include_weight_load=False)
+    ws = baseline_traffic(tiny(dataflow="weight_stationary"), 4, include_weight_load=False)
     assert not t.weights_fit and t.weights_direct and t.weight_fetches == 2
     assert t.sram_weight_read_bits == t.sram_weight_write_bits == 0 and t.dram_weight_bits == 2 * 128
     # the same tiling, registers and activation traffic as weight_stationary streaming from DRAM
@@ -105,7 +117,7 @@ def test_resident_weights_cost_no_dram_and_scale_linearly():
 
 
 def test_batching_divides_weight_fetches():
-    config = tiny(sram_kib=0.02, batch=1)
+    config = overflowing(batch=1)
     fetches = [baseline_traffic(replace(config, baseline=replace(config.baseline, batch=b)), 8,
                                 include_weight_load=True).weight_fetches for b in (1, 2, 3, 8)]
     assert fetches == [8, 4, math.ceil(8 / 3), 1]
@@ -319,7 +331,7 @@ def test_old_import_path_is_an_alias():
 # --- resident weights and the batch: a bigger batch never adds weight traffic (sub-batches) ---
 
 SWEEP_SHAPES = [  # (in, out, on-chip KiB, vectors): weights that fit beside a few vectors' activations, or never
-    (700, 700, 512.0, 1024), (300, 100, 32.0, 100), (4, 4, 0.02, 8), (4, 4, 1.0, 200), (1000, 64, 64.0, 37),
+    (700, 700, 512.0, 1024), (300, 100, 32.0, 100), (32, 32, 1.0, 8), (4, 4, 1.0, 200), (1000, 64, 64.0, 37),
     (256, 256, 64.0, 50),
 ]
 

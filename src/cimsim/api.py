@@ -33,7 +33,7 @@ from .argcheck import shown
 from .breakdown import Breakdown
 from .comparison import Comparison, gains, price, price_from_shapes
 from .comparison import compare as _compare
-from .config import check_consistency, config_from_dict, load_config, with_overrides
+from .config import config_from_dict, load_config, with_overrides
 from .config.load import python_scalar
 from .config.modes import WorkloadKind
 from .config.presets_merge import dotted_settings
@@ -41,8 +41,7 @@ from .config.schema import Config, SimulationConfig
 from .cost import trust
 from .inference import NetworkResult, config_network
 from .network import Network
-from .errors import ConfigError
-from .numerics.checks import as_array, checked_config
+from .numerics.checks import as_array, validated_config
 from .run import RunResult
 from .trials import Spread, run_trials, spreads
 
@@ -57,7 +56,7 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
     :class:`ConfigError` naming each field; its fields are then stored as the loader stores them (a numpy number as
     the Python number)."""
     if isinstance(config, Config):
-        cfg = _validated(config) if settings is None else config
+        cfg = validated_config(config) if settings is None else config
     elif isinstance(config, (str, os.PathLike)):
         cfg = load_config(config)
     elif isinstance(config, Mapping):
@@ -65,15 +64,6 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
     else:
         raise TypeError(f"config must be a path, a cimsim Config or a dict of tables; got {type(config).__name__}")
     return cfg if settings is None else with_overrides(cfg, settings)  # a wrong type is refused there, named
-
-
-def _validated(config: Config) -> Config:
-    """``config`` with each field as the loader stores it, when it passes the loader's checks: each field's rule
-    (the name's too), then the rules between fields."""
-    stored = checked_config(config)  # raises the per-field ConfigError; numpy scalars become Python numbers
-    if errors := check_consistency(stored):  # its file (if any) passed: the values were changed in memory
-        raise ConfigError(f"{config.source} (a Config given in memory)", errors)
-    return stored
 
 
 def _prepared(config, settings, trials, seed, weights, inputs, network, labels) -> tuple[Config, dict]:

@@ -23,12 +23,13 @@ from .cost.chip import Stage, check_fits, chip_breakdown, cim_breakdown
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
-from .inference import NetworkResult, load_workload_network
+from .inference import NetworkResult, load_workload_network, shape_notes
 from .models.baseline import RUN_FETCH, exceeds_sram, product_config, product_runs
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES, measured_data
 from .network import MatrixShape, Network
+from .numerics.checks import validated_config
 from .preflight import check_float_pass
 from .analytic import analytic_counts
 from .mapping import Plan, plan_layer
@@ -130,6 +131,7 @@ def price(config: Config, result: RunResult | NetworkResult, *, include_weight_l
                                                                                                    Breakdown]:
     """(CIM, baseline) of a simulated workload (a network's: :func:`price_network`); a one-off weight load counts in
     the run's latency and energy (:func:`compare` gives the baseline its steady interval and item latency)."""
+    config = validated_config(config)
     if isinstance(result, RunResult):
         counts = result.counts + result.programming_counts if include_weight_load else result.counts
         fetched = result.programming_counts.dram_read_bits if include_weight_load else 0
@@ -184,7 +186,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
             bases += [repeated(b, weight) for b in blocks[key]]
     cim = chip_breakdown(config, stages, samples, name=config.name)
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
-    cim, base = (replace(b, assumptions=b.assumptions + _shape_notes(shapes)) for b in (cim, base))
+    cim, base = (replace(b, assumptions=b.assumptions + shape_notes(shapes)) for b in (cim, base))
     if too_big:
         base = replace(base, assumptions=base.assumptions + (
             f"The network's static weights ({weight_bits / 8192:.4g} KiB): those a layer keeps on chip {RUN_FETCH}.",))
@@ -218,26 +220,6 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     out_bits = round(p.out_features * ((mean - final) * p.input_bits + final * p.accumulator_bits))
     return Stage(p, counts, busy_vectors, round(mean * p.in_features * p.input_bits), out_bits, mean / busy_vectors,
                  fetched_bits=fetched, places=busy)
-
-
-def _shape_notes(shapes: Sequence[MatrixShape]) -> tuple[str, ...]:
-    """the assumptions the matrices' shapes add on both sides: routed experts, grouped and transposed convolutions
-    priced at their share of the products"""
-    lines = []
-    if routed := sorted({s.routed_fraction for s in shapes if s.routed_fraction < 1.0}):
-        lines.append(f"{sum(s.routed_fraction < 1.0 for s in shapes)} routed expert matrices (a mixture of experts, "
-                     f"imported densely) priced at their share of the tokens, {', '.join(f'{f:g}' for f in routed)}; "
-                     "every expert's weights held, and multiplied for every token in the numerics")
-    if grouped := [s.groups for s in shapes if s.groups > 1]:
-        lines.append(f"{len(grouped)} grouped convolutions ({', '.join(map(str, sorted(set(grouped))))} groups) count "
-                     "their groups' products: the arrays hold and read each one's block-diagonal matrix (its zeros "
-                     "too), the baseline runs its blocks; MACs and TOPS/W count the network's products on both sides")
-    if taps := sorted({s.tap_fraction for s in shapes if s.tap_fraction < 1.0}):
-        lines.append(f"{sum(s.tap_fraction < 1.0 for s in shapes)} transposed convolutions count the products that "
-                     f"meet input values ({', '.join(f'{f:.3g}' for f in taps)} of their taps): the arrays read the "
-                     "zeros their lowering inserts (stride, padding), the baseline multiplies the input values only "
-                     "(that share of the vectors); MACs and TOPS/W count the network's products on both sides")
-    return tuple(lines)
 
 
 def _baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool,
@@ -316,6 +298,7 @@ def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     pass of its first samples, ``input_samples``) and its weights' levels (``weight_level_share`` of ``SAMPLE_VALUES``
     or so: a dense layer's first, at their peak; a network's of evenly spaced outputs, at the matrix's peak). Refused
     first: a workload the chip cannot hold (``check_fits``), a float pass past memory (``check_float_pass``)."""
+    config = validated_config(config)
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
         check_fits(config, [plan])
@@ -342,6 +325,7 @@ def compare(config: Config, progress: Callable[[int], None] | None = None, *, wo
     """Simulate the config's workload on CIM and price it next to the baseline (a network's samples split over
     ``workers`` processes or the Dask cluster at ``scheduler``, results identical to one process; ``data``: in-memory
     arrays as :func:`cimsim.trials.run_trials` takes them)."""
+    config = validated_config(config)
     runs = run_trials(config, progress, workers=workers, scheduler=scheduler, **data)
     cim, base = price(config, runs[0], include_weight_load=False)
     cim_loaded, base_loaded = price(config, runs[0], include_weight_load=True)

@@ -21,7 +21,7 @@ import math
 import multiprocessing
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -35,14 +35,14 @@ from .counts import Counts
 from .errors import ConfigError
 from .mapping import Plan
 from .evaluation import RangeResult, evaluate, has_classes
-from .network import Network, load_dataset, load_network
+from .network import MatrixShape, Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
-from .numerics.checks import as_array
+from .numerics.checks import as_array, validated_config
 from .numerics.threads import one_blas_thread
 from .preflight import check_labels, check_network
 
 __all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network", "config_network",
-           "config_dataset"]
+           "config_dataset", "shape_notes"]
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     a multiprocessing.Pool worker, which cannot start any: with a RuntimeWarning). A ValueError naming ``workers``
     from a script without a main guard (:func:`~cimsim.sweep.execute.open_executor`).
     """
+    config = validated_config(config)
     start, network_given = time.perf_counter(), network is not None
     if inputs is None:
         if labels is not None:
@@ -186,11 +187,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
         x = network._checked_input(inputs, "inputs")
         if len(x) == 0:
             raise ValueError("inputs must hold at least one sample")
-        if labels is not None:
-            labels = as_array("labels", labels)  # as inputs: a masked array's mask, ragged lists refused, named
-            if labels.shape != (len(x),) or labels.dtype.kind not in "iu":
-                raise ValueError(f"labels must be ({len(x)},) integers, one per input; got shape {labels.shape}, "
-                                 f"dtype {labels.dtype}")
+        labels = None if labels is None else _given_labels(labels, len(x))
     check_labels(network, labels)
     check_network(config, network, len(x))
     _check_unsigned_inputs(config, network, x)
@@ -221,6 +218,16 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
                          int(np.prod(network.input_shape)), int(np.prod(network.output_shape)),
                          time.perf_counter() - start, labels is not None, vs_float, digital_vs_float, network,
                          inputs is not None, network_given)
+
+
+def _given_labels(labels, n: int) -> np.ndarray:
+    """``labels`` given in memory as an array of ``n`` integers, one per input, or a ValueError (as inputs: a masked
+    array's mask, ragged lists refused, named)"""
+    labels = as_array("labels", labels)
+    if labels.shape != (n,) or labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be ({n},) integers, one per input; got shape {labels.shape}, "
+                         f"dtype {labels.dtype}")
+    return labels
 
 
 def _check_unsigned_inputs(config: Config, network: Network, x: np.ndarray) -> None:
@@ -294,3 +301,23 @@ def _evaluate_apart(config, network, x, labels, trial, ranges, workers, schedule
             if progress is not None:
                 progress(b - a)
     return parts
+
+
+def shape_notes(shapes: Sequence[MatrixShape]) -> tuple[str, ...]:
+    """the assumptions the matrices' shapes add on both sides: routed experts, grouped and transposed convolutions
+    priced at their share of the products"""
+    lines = []
+    if routed := sorted({s.routed_fraction for s in shapes if s.routed_fraction < 1.0}):
+        lines.append(f"{sum(s.routed_fraction < 1.0 for s in shapes)} routed expert matrices (a mixture of experts, "
+                     f"imported densely) priced at their share of the tokens, {', '.join(f'{f:g}' for f in routed)}; "
+                     "every expert's weights held, and multiplied for every token in the numerics")
+    if grouped := [s.groups for s in shapes if s.groups > 1]:
+        lines.append(f"{len(grouped)} grouped convolutions ({', '.join(map(str, sorted(set(grouped))))} groups) count "
+                     "their groups' products: the arrays hold and read each one's block-diagonal matrix (its zeros "
+                     "too), the baseline runs its blocks; MACs and TOPS/W count the network's products on both sides")
+    if taps := sorted({s.tap_fraction for s in shapes if s.tap_fraction < 1.0}):
+        lines.append(f"{sum(s.tap_fraction < 1.0 for s in shapes)} transposed convolutions count the products that "
+                     f"meet input values ({', '.join(f'{f:.3g}' for f in taps)} of their taps): the arrays read the "
+                     "zeros their lowering inserts (stride, padding), the baseline multiplies the input values only "
+                     "(that share of the vectors); MACs and TOPS/W count the network's products on both sides")
+    return tuple(lines)

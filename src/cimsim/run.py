@@ -20,7 +20,7 @@ from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan, plan_layer
 from .numerics import AdcSetting, build_crossbar
-from .numerics.checks import finite_matrix
+from .numerics.checks import finite_matrix, validated_config
 from .preflight import check_dense, check_magnitudes, magnitude_field, peaks
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
@@ -83,6 +83,7 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
     the config's shape (:func:`cimsim.simulate` sets the shape from them); left out, they come from the config.
     A network config is refused here: :func:`cimsim.simulate` or :func:`cimsim.inference.simulate_network`.
     """
+    config = validated_config(config)
     if config.workload.kind != WorkloadKind.DENSE:
         raise ValueError(f"{config.source}: a {config.workload.kind!r} workload is simulated by cimsim.simulate "
                          "(or cimsim.inference.simulate_network), not by cimsim.run.simulate")

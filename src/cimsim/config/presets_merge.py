@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from .schema import SECTIONS, Config
 
 __all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
-           "remember_stated", "stated_tables", "dotted_settings"]
+           "remember_stated", "stated_tables", "changed_since_loaded", "dotted_settings"]
 
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
@@ -107,6 +107,16 @@ def stated_tables(config: Config) -> dict[str, Any] | None:
         data[section] = {f.name: getattr(table, f.name) for f in dataclasses.fields(table)
                          if (section, f.name) in fields or getattr(table, f.name) != getattr(held, f.name)}
     return data
+
+
+def changed_since_loaded(config: Config) -> set[str] | None:
+    """The dotted fields of a loaded ``config`` changed in code since (dataclasses.replace); None for a Config built
+    in code (no loader's record)."""
+    record = config.stated
+    if not isinstance(record, _Stated):
+        return None
+    return {f"{section}.{f.name}" for section in SECTIONS for f in dataclasses.fields(SECTIONS[section])
+            if getattr(getattr(config, section), f.name) != getattr(record.tables[section], f.name)}
 
 
 def dotted_settings(settings: Mapping[str, Any], source: str) -> dict[str, Any]:

@@ -31,11 +31,13 @@ bandwidth). Energy (``energy_model``): ``components`` prices every event (dynami
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown
 from ..config.checks import baseline_errors
+from ..config.load import field_errors, python_scalar
+from ..config.memory_checks import memory_errors
 from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
@@ -109,10 +111,24 @@ class OnChipMemory:
 
 
 def _check_baseline(config: Config) -> None:
-    """The [baseline] table's cross-field rules (the loader checks them too; configs built in code reach here)."""
-    errors = baseline_errors(config.baseline)
+    """The loader's rules on what the baseline is (configs built in code reach here): each field of the [technology]
+    and [baseline] tables by its rule, ``batch`` at least 1 (a product's config counts its vectors there, past the
+    field's range: :func:`cimsim.models.baseline.product_config`), then the [baseline] table's cross-field rules
+    and the memory floor (:func:`cimsim.config.memory_checks.memory_errors`: a 1e-9 KiB bank had priced a bit at
+    3e-10 pJ). The workload's tables are the caller's (a product's shape, a network's layer)."""
+    check_int("baseline.batch", config.baseline.batch)
+    errors = [] if all(map(_accepted, (config.technology, config.baseline))) else [  # the loader's words
+        (name, why) for name, why in field_errors(config)
+        if name.startswith(("technology.", "baseline.")) and name != "baseline.batch"]
+    errors = errors or baseline_errors(config.baseline) + memory_errors(config)
     if errors:
-        raise ConfigError(config.source, errors)
+        raise ConfigError(f"{config.source} (a Config given in memory)", errors)
+
+
+def _accepted(table) -> bool:
+    """whether each field of ``table`` passes its rule (a baseline's ``batch`` aside), as the loader checks it"""
+    return all(f.metadata["rule"].accepts(python_scalar(getattr(table, f.name))) for f in fields(table)
+               if not (isinstance(table, BaselineConfig) and f.name == "batch"))
 
 
 @checked_types

@@ -27,8 +27,7 @@ A routed expert (``MatrixOp.routed_fraction`` below 1) is busy for at least one 
 its activations cross the global buffer and the mesh for its mean share of the vectors, and its compute time is in
 an item's path for that share of the busy vectors (``Stage.path_share``), as its MACs and array events are.
 
-Baseline: :mod:`cimsim.models.baseline` (attention's products as matrix products; vector ops on the same
-vector unit).
+Baseline: :mod:`cimsim.models.baseline` (attention's products as matrix products; vector ops on the same vector unit).
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ from ..cost.cim import programming_pulses
 from ..cost.vector_unit import MAX_LANES, VectorUnit, vector_unit
 from ..counts import Counts
 from ..mapping import Plan
+from ..numerics.checks import validated_config
 from .baseline import price_baseline
 from .compose import LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, PerItem, compose, reached
 from .ops import CacheOp, MatrixOp, Model, VectorOp
@@ -239,8 +239,8 @@ class _Pricer:
 
 
 def _check_options(config, model, items: int, chips: int | None, reload_weights: bool, kv_cache: str, sequences: int,
-                   activation_products: str, vector_lanes: int) -> tuple[int, int | None, int, int]:
-    """(items, chips, sequences, vector_lanes) as Python ints (a numpy integer passes the checks) once they pass"""
+                   activation_products: str, vector_lanes: int) -> tuple[Config, int, int | None, int, int]:
+    """(config as the loader stores it, items, chips, sequences, vector_lanes as Python ints) once all pass"""
     check_arguments(config, model)
     check_bool("reload_weights", reload_weights)
     if activation_products not in ACTIVATION_PLACES:
@@ -255,7 +255,7 @@ def _check_options(config, model, items: int, chips: int | None, reload_weights:
     if kv_cache not in KV_PLACES:
         raise ValueError(f"kv_cache must be one of {', '.join(KV_PLACES)}; got {kv_cache!r}")
     _check_options_apply(model, kv_cache, sequences, activation_products)
-    return items, chips, sequences, vector_lanes
+    return validated_config(config), items, chips, sequences, vector_lanes  # a Config built in code: every rule
 
 
 def _check_options_apply(model: Model, kv_cache: str, sequences: int, activation_products: str) -> None:
@@ -285,8 +285,8 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     with one operand (K, V) every item, then read (one pulse per cell: a lower bound; writes before reads);
     ``cell_lifetime_s`` is how long the cells' write endurance lasts at this rate. An option the model would ignore
     is a ValueError (kv_cache or sequences off their defaults without a KV cache; arrays without attention)."""
-    items, chips, sequences, vector_lanes = _check_options(config, model, items, chips, reload_weights, kv_cache,
-                                                           sequences, activation_products, vector_lanes)
+    config, items, chips, sequences, vector_lanes = _check_options(
+        config, model, items, chips, reload_weights, kv_cache, sequences, activation_products, vector_lanes)
     rewritten = frozenset(op.name for op in model.of_type(MatrixOp) if not op.static
                           and activation_products == "arrays")
     if clash := sorted(rewritten & {op.name for op in model.static_ops}):  # placement marks them by name

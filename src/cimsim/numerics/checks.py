@@ -8,12 +8,15 @@ import dataclasses
 import numpy as np
 
 from ..argcheck import check_instance
+from ..config.checks import check_consistency
+from ..config.conditional import CONDITIONAL_FIELDS, unused_stated_fields
 from ..config.load import field_errors
+from ..config.presets_merge import changed_since_loaded
 from ..config.schema import SECTIONS, Config
 from ..errors import ConfigError
 
 __all__ = ["as_array", "vector_rows", "finite_matrix", "checked_inputs", "check_unsigned", "finite_outputs",
-           "checked_config"]
+           "checked_config", "validated_config"]
 
 _CHECKED: dict[int, tuple[Config, Config]] = {}
 """the configs :func:`checked_config` passed last, by id, each with its stored form (the given one held, so an id
@@ -39,6 +42,39 @@ def checked_config(config) -> Config:
         _CHECKED.clear()
     _CHECKED[id(config)] = (config, _as_stored(config))
     return _CHECKED[id(config)][1]
+
+
+_VALIDATED: dict[int, tuple[Config, Config]] = {}
+"""the configs :func:`validated_config` passed last, by id, each with its stored form (both held)"""
+
+
+def validated_config(config) -> Config:
+    """``config`` as the loader stores it when it passes all the loader's checks, as a public entry point takes it:
+    each field's rule first (:func:`checked_config`), then the rules between fields
+    (:func:`cimsim.config.check_consistency`) and a stated field it would ignore (:func:`_stated_fields`), else the
+    loader's :class:`ConfigError` naming each field. A Config built in code had been priced with a negative board
+    power or a 1e-9 KiB memory bank; a loaded one passes again. Each config is checked once (up to 64 held, by
+    identity, its stored form too)."""
+    held = _VALIDATED.get(id(config))
+    if held is not None and held[0] is config:
+        return held[1]
+    stored = checked_config(config)  # a TypeError for what is no Config; numpy scalars become Python numbers
+    # its file (if any) passed: the values were changed in memory
+    if errors := check_consistency(stored) + unused_stated_fields(stored, _stated_fields(stored)):
+        raise ConfigError(f"{config.source} (a Config given in memory)", errors)
+    if len(_VALIDATED) >= 64:
+        _VALIDATED.clear()
+    _VALIDATED[id(config)], _VALIDATED[id(stored)] = (config, stored), (stored, stored)
+    return stored
+
+
+def _stated_fields(config: Config) -> set[str]:
+    """The dotted fields stated since the loader last checked ``config``: of a loaded one, those changed in code
+    since (the loader checked its file's and overrides' own, and lets a file's field outlive an override that makes
+    it idle, as sweeps cross settings); of a Config built in code, each (those at their defaults state nothing:
+    :func:`cimsim.config.conditional.unused_stated_fields`; adc.bits on a digital array had been ignored)."""
+    changed = changed_since_loaded(config)
+    return set(CONDITIONAL_FIELDS) if changed is None else changed
 
 
 def _as_stored(config: Config) -> Config:
