@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from cimsim.breakdown import Breakdown
-from cimsim.config.schema import ChipConfig, Config, DeviceConfig, TechnologyConfig
+from cimsim.config.schema import (AdcConfig, ArrayConfig, BaselineConfig, ChipConfig, Config, DacConfig, DeviceConfig,
+                                  MappingConfig, TechnologyConfig)
 from cimsim.cost import (Stage, adc, chip_breakdown, cim_breakdown, cim_parameters, edram, leakage, map_stages, noc,
                          tiles_for_arrays)
 from cimsim.analytic import analytic_counts
@@ -141,6 +142,56 @@ def test_dense_layer_is_one_stage_and_replication_shortens_its_interval():
     plan4 = plan_layer(four)
     b4 = cim_breakdown(four, plan4, analytic_counts(plan4, 50))
     assert b4.stages[0].copies == 4 and b4.interval_ns == pytest.approx(ISAAC_LIKE_VECTOR_NS / 4)
+
+
+def _fast_layer(replication: int = 1, **chip) -> Breakdown:
+    """a 256 -> 128 layer, 100 items, on 256 x 256 arrays (4 per copy) with a column VCO ADC each: a 71.6 ns vector,
+    so a few copies bring its compute interval under its output's 12 flits (128 x 24 bits) at 1 GHz; HBM"""
+    config = Config(
+        array=ArrayConfig(rows=256, cols=256, rows_per_read=256), mapping=MappingConfig(replication=replication),
+        device=DeviceConfig(bits_per_cell=2, read_pulse_ns=10.0), dac=DacConfig(input_bits=8, signed_inputs="bipolar"),
+        adc=AdcConfig(bits=8, type="vco", cols_per_adc=1), technology=TechnologyConfig(node_nm=14.0, clock_ghz=1.0),
+        baseline=BaselineConfig(dram="hbm2"), chip=ChipConfig(tiles=256, arrays_per_tile=1, **chip))
+    plan = plan_layer(config, 256, 128)
+    return cim_breakdown(config, plan, analytic_counts(plan, 100))
+
+
+def test_more_copies_never_lower_a_pipelined_throughput():
+    """The routers are pipelined: a transfer's hops are an item's latency, its flits alone the interval's bound. More
+    copies mean more tiles and more hops; the interval had grown with them (16.5 ns with 5 copies, 28 ns with 64)."""
+    runs = [_fast_layer(r) for r in (1, 2, 4, 5, 8, 16, 32, 64)]
+    intervals = [b.interval_ns for b in runs]
+    assert all(later <= earlier for earlier, later in zip(intervals, intervals[1:]))
+    assert intervals[-1] == pytest.approx(12.0)  # ceil(128 x 24 / 256) flits of 1 ns: the output's transfer
+    assert [b.stages[0].interval_ns for b in runs[4:]] == pytest.approx([12.0] * 4)
+    latencies = [b.item_latency_ns for b in runs[1:]]  # the hops stay in an item's latency: more tiles, later
+    assert all(later > earlier for earlier, later in zip(latencies, latencies[1:]))
+    # one item at a time: the interval is its time on the chip, hops and all
+    for r in (1, 16, 64):
+        serial = _fast_layer(r, pipeline="none")
+        assert serial.interval_ns == pytest.approx(serial.stages[0].latency_ns)
+        assert serial.interval_ns == pytest.approx(_fast_layer(r).stages[0].latency_ns)
+
+
+def test_balancing_keeps_the_fewest_copies_under_the_transfers_flits():
+    # compute 71.6 ns / c falls under the 12 ns output transfer at c = 6, whatever the hops of those tiles
+    b = _fast_layer(balance="replicate")
+    assert b.stages[0].copies == 6 and b.interval_ns == pytest.approx(12.0)
+    assert b.interval_ns <= min(_fast_layer(r).interval_ns for r in (5, 6, 7, 16))
+
+
+def test_transfer_time_by_hand():
+    # 8 and 12 flits through ports of their own over 2.5 hops of 0.5 ns: an item waits (8 + 2.5 + 12 + 2.5) cycles,
+    # a stream of them is held by the 12 flits alone; no flits, no hops
+    assert noc.transfer_ns([8, 12], 2.5, 0.5) == pytest.approx((12.5, 6.0))
+    assert noc.transfer_ns([0, 3], 4.0, 1.0) == pytest.approx((7.0, 3.0))
+    for bad in ([-1], [1.5]):
+        with pytest.raises(ValueError, match="flits"):
+            noc.transfer_ns(bad, 1.0, 1.0)
+    with pytest.raises(ValueError, match="hops"):
+        noc.transfer_ns([1], -1.0, 1.0)
+    with pytest.raises(ValueError, match="cycle_ns"):
+        noc.transfer_ns([1], 1.0, 0.0)
 
 
 def test_global_buffer_must_hold_the_activations_between_layers():

@@ -10,14 +10,15 @@ buffer serves one layer): ceil(arrays x copies / arrays_per_tile); more tiles th
 Data movement. Every activation passes through the global buffer: a layer reads its input (``Stage.in_bits_per_item``)
 from it and writes its output (``out_bits_per_item``) back, each bit crossing the mesh once over the mean hops from the
 global buffer to its tiles; the workload's input comes into it from DRAM, its output goes out (of a shared matrix: its
-first place's input, its last place's output). A transfer of b bits over h hops takes (ceil(b / 256) + h) digital
-clock cycles; a layer's input and output use different router ports and overlap its compute (double-buffered).
+first place's input, its last place's output). A transfer of b bits over h hops takes (ceil(b / 256) + h) digital cycles
+of an item's latency, but of the interval only the ceil(b / 256) its flits hold a link (pipelined routers: the head's h
+hops overlap other items' transfers); input and output use different ports and overlap compute.
 
 Pipeline. A layer with v vectors per item on c copies computes an item in ceil(v / c) x vector time + fill (a shared
-matrix: that and its transfers summed over its chain of places, ``Stage.places``), in the steady state v x vector
-time / c per item (a routed expert: both x ``Stage.path_share``, its mean busy share); its interval: the larger of
-that and its transfers'. An item's latency: its input from DRAM, per layer transfer in + compute + transfer out, and
-its output's time to DRAM. ``chip.pipeline = "layer"``: layers work on successive items at once, interval = the slowest
+matrix: that and its transfers summed over its chain of places, ``Stage.places``), in the steady state v x vector time /
+c per item (a routed expert: both x ``Stage.path_share``, its mean busy share); its interval: the larger of that and its
+transfers' flit cycles. An item's latency: its input from DRAM, per layer transfer in + compute + transfer out, and its
+output's time to DRAM. ``chip.pipeline = "layer"``: layers work on successive items at once, interval = the slowest
 stage; ``"none"``: one item at a time, interval = its time on the chip (its DRAM transfers overlap its neighbours').
 DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds copies of the slowest
 layer's weights (unpipelined: slowest in an item's path) one at a time while that shortens it and tiles are free, and
@@ -111,12 +112,11 @@ def tiles_for_arrays(arrays: int, arrays_per_tile: int) -> int:
 
 
 def _row(s: Stage, p: CimParameters, t: CimTiming, k: int, hops: float) -> tuple[float, float, float, float]:
-    """a stage's times, ns: (compute of one item, compute interval, transfers in + out of one item, the larger)"""
+    """a stage's times, ns: (one item's compute, compute interval, one item's transfers in + out, their interval)"""
     c, v, places = t.replicas * k, s.vectors_per_item, s.places or (s.vectors_per_item,)
-    t_in, t_out = (sum((-(-b * n // (v * p.noc_flit_bits)) + hops) * p.digital_cycle_ns for n in places) if b else 0.0
-                   for b in (s.in_bits_per_item, s.out_bits_per_item))
+    flits = [sum(-(-b * n // (v * p.noc_flit_bits)) for n in places) for b in (s.in_bits_per_item, s.out_bits_per_item)]
     return (s.path_share * sum(-(-n // c) * t.vector_ns + t.fill_ns for n in places),
-            s.path_share * v * t.vector_ns / c, t_in + t_out, max(t_in, t_out))
+            s.path_share * v * t.vector_ns / c, *noc.transfer_ns(flits, len(places) * hops, p.digital_cycle_ns))
 
 
 def _interval(rows: Sequence[tuple], pipelined: bool, io_ns: float) -> float:
@@ -166,10 +166,10 @@ def _tiles(config: Config, stages: Sequence[Stage], copies: Sequence[int]) -> li
 def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParameters], timings: Sequence[CimTiming],
              io_ns: float) -> list[int]:
     """chip.balance copies per stage (module doc): greedy steps while compute may still bound the interval, then the
-    fewest of them that reach the lowest chip interval (transfers with their hops, DRAM or another stage bound it)."""
+    fewest of them that reach the lowest chip interval (transfers, DRAM or another stage bound it)."""
     pipelined, n = config.chip.pipeline == Pipeline.LAYER, len(stages)
-    # under DRAM's time and every transfer's over one hop (the fewest), compute no longer bounds the interval
-    floor = max([io_ns] + [_row(*a, 1, 1.0)[3] for a in zip(stages, params, timings)]) if pipelined else 0.0
+    # under DRAM's time and every transfer's flit cycles (no hops: pipelined routers), compute no longer bounds it
+    floor = max([io_ns] + [_row(*a, 1, 0.0)[3] for a in zip(stages, params, timings)]) if pipelined else 0.0
 
     def rows(copies: Sequence[int], hops: Sequence[float]) -> list[tuple]:
         return [_row(*a) for a in zip(stages, params, timings, copies, hops)]

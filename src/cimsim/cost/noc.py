@@ -10,6 +10,11 @@ a quarter of ISAAC's router (``IsaacRouterSharedByFour``: the area divided by fo
 Hops. The tiles in use are laid out row-major, in layer order, on a mesh ``ceil(sqrt(T))`` tiles wide;
 the global buffer and the DRAM interface hang on the router of tile 0 at (0, 0). A bit moved between
 the global buffer and the tile at (x, y) crosses x + y + 1 routers (one bit-hop per router).
+
+Time. Routers are pipelined (wormhole or virtual cut-through, as mesh routers are built): a transfer of f
+flits over h hops reaches its end after f + h clock cycles, its head flit's h cycles of latency paid once,
+but holds each link only f cycles, so successive items' transfers overlap in the routers and a steady stream
+of them is bounded by the flits alone, never by the hops.
 """
 
 from __future__ import annotations
@@ -17,14 +22,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ..argcheck import check_int, checked_types
+from ..argcheck import check_int, check_real, checked_types
 from ..config.schema import TechnologyConfig
 from .adc import ISAAC_NODE_NM, ISAAC_VDD_V
 from .technology import area_scale, energy_scale
 
 __all__ = [
     "ISAAC_ROUTER_ENERGY_PJ_PER_BIT", "ISAAC_ROUTER_AREA_UM2", "ISAAC_TILES_PER_ROUTER", "ROUTER_FLIT_BITS",
-    "mesh_width", "tile_hops", "mean_hops", "router_energy_pj_per_bit_hop", "router_area_um2_per_tile",
+    "mesh_width", "tile_hops", "mean_hops", "transfer_ns", "router_energy_pj_per_bit_hop", "router_area_um2_per_tile",
 ]
 
 ISAAC_ROUTER_ENERGY_PJ_PER_BIT = 20.74 / 256
@@ -67,6 +72,14 @@ def mean_hops(tiles_per_group: Sequence[int]) -> tuple[float, ...]:
         out.append(sum(_hops(i, width) for i in range(start, start + n)) / n)
         start += n
     return tuple(out)
+
+
+def transfer_ns(flits: Sequence[int], hops: float, cycle_ns: float) -> tuple[float, float]:
+    """Times, ns, of transfers of ``flits`` flits each (0: none) through ports of their own, each after ``hops``
+    cycles of head latency (module doc): (an item's: flits + hops each, summed; the steady state's: the most flits)."""
+    flits = [check_int("flits of every transfer", f, 0) for f in flits]
+    hops, cycle_ns = check_real("hops", hops, 0.0), check_real("cycle_ns", cycle_ns, 0.0, low_open=True)
+    return sum(f + hops for f in flits if f) * cycle_ns, max(flits, default=0) * cycle_ns
 
 
 @checked_types
