@@ -128,3 +128,11 @@ def test_a_guarded_script_piped_on_stdin_is_told_to_run_from_a_file(tmp_path):
     last = run.stderr.strip().splitlines()[-1]
     assert run.returncode == 1 and last.startswith("ValueError: workers=2: the worker processes could not start"), last
     assert "(a script piped on stdin): run the script from a file, or leave workers out" in last and GUARD not in last
+
+
+@pytest.mark.parametrize("call", [cimsim.simulate, cimsim.compare])
+def test_a_starting_worker_refuses_before_loading_anything(call, starting, tmp_path):
+    """the refusal came only once the config, network and dataset had been loaded in each worker (for nothing; the
+    longer a worker takes to reach it, the likelier something else ends it first and its line is lost)"""
+    with pytest.raises(ValueError, match=f"workers=2: {STILL_STARTING}"):
+        call(tmp_path / "not-written-yet.toml", workers=2)

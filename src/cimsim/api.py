@@ -43,6 +43,7 @@ from .inference import NetworkResult, config_network
 from .network import Network
 from .numerics.checks import as_array, validated_config
 from .run import RunResult
+from .sweep.execute import check_not_bootstrapping
 from .trials import Spread, run_trials, spreads
 
 __all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "rows_frame"]
@@ -286,11 +287,19 @@ def _warn_unsplit(cfg: Config, workers: int | None, scheduler: str | None) -> No
             warnings.warn(note, RuntimeWarning, stacklevel=3)
 
 
+def _not_a_starting_worker(workers: int | None, scheduler: str | None) -> None:
+    """Local workers asked for in a worker still importing its parent's script (no main guard) refused before the
+    config, network and data are loaded there for nothing (:func:`cimsim.sweep.execute.check_not_bootstrapping`)"""
+    if workers is not None and scheduler is None:
+        check_not_bootstrapping(f"workers={workers}")
+
+
 def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,
              labels=None, trials: int | None = None, seed: int | None = None,
              progress: Callable[[int], None] | None = None, workers: int | None = None,
              scheduler: str | None = None) -> Simulation:
     """What ``cimsim run`` does: simulate the workload (every trial) and price its CIM cost (module doc)."""
+    _not_a_starting_worker(workers, scheduler)
     cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
     results = run_trials(cfg, progress, workers=workers, scheduler=scheduler, **data)
     _warn_unsplit(cfg, workers, scheduler)  # after the run: arguments it refuses raise without a warning first
@@ -311,6 +320,7 @@ def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, 
             progress: Callable[[int], None] | None = None, workers: int | None = None,
             scheduler: str | None = None) -> Comparison:
     """What ``cimsim compare`` does: the workload on CIM next to the config's von Neumann baseline (module doc)."""
+    _not_a_starting_worker(workers, scheduler)
     cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
     comparison = _compare(cfg, progress, workers=workers, scheduler=scheduler, **data)
     _warn_unsplit(cfg, workers, scheduler)
