@@ -295,3 +295,56 @@ def test_a_norm_applied_at_several_places_counts_its_parameters_once():
                        RNG.standard_normal((1, 4, 5, 5)))):
         _, model = _imported(module, x.astype(np.float32))
         assert model.parameters == sum(p.numel() for p in module.parameters())
+
+
+def _masked_attention(torch, layers: int, big: float):
+    """``layers`` attention blocks each masking as GPT-1 and GPT-2 do, ``w * b - big * (1 - b)``, ``b`` a float
+    causal mask buffer per block (equal values)"""
+
+    class Masked(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.qkv = torch.nn.Linear(16, 48)
+            self.register_buffer("bias", torch.tril(torch.ones(6, 6)))
+
+        def forward(self, x):
+            q, k, v = self.qkv(x).chunk(3, -1)
+            w = q @ k.transpose(1, 2) / 4
+            return x + (w * self.bias - big * (1 - self.bias)).softmax(-1) @ v
+
+    return torch.nn.Sequential(*(Masked() for _ in range(layers)))
+
+
+def test_a_mask_buffer_folded_into_a_constant_keeps_torchs_values():
+    """the moves that keep equal tensors apart stayed in constants folded from them, amplified: GPT-2's mask
+    ``1e4 * (1 - b)`` put 12 such layers 2.5e-4 of the output's scale off torch (3 layers: 5e-5), and with 1e10
+    two layers were refused as torch's export computing something else"""
+    torch = torch_or_skip()
+    x = RNG.standard_normal((2, 6, 16)).astype(np.float32)
+    for layers, big in ((3, 1e4), (2, 1e10)):
+        torch.manual_seed(7)
+        module = _masked_attention(torch, layers, big)
+        net, model = _imported(module, x)
+        assert len(net.matrix_layers()) == layers
+        assert model.parameters == sum(p.numel() for p in module.parameters())
+
+
+def test_copied_weights_at_two_ranks_are_two_matrices():
+    """a Linear applied at rank 2 (torch's Gemm of W) and its copy at rank 3 (a MatMul of W^T): the Gemm read the
+    copy's transpose once their values were restored, one matrix for two tensors"""
+    torch = torch_or_skip()
+
+    class TwoCopies(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = torch.nn.Linear(8, 8), torch.nn.Linear(8, 8)
+            self.b.load_state_dict(self.a.state_dict())
+
+        def forward(self, x):
+            return self.b(x) + self.a(x[:, 0])[:, None]
+
+    torch.manual_seed(8)
+    module = TwoCopies()
+    net, model = _imported(module, RNG.standard_normal((2, 3, 8)).astype(np.float32))
+    assert len(net.matrix_layers()) == 2
+    assert model.parameters == sum(p.numel() for p in module.parameters())

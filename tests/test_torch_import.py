@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import warnings
 
 import numpy as np
@@ -826,6 +827,70 @@ def test_a_mixture_of_experts_that_exports_but_gathers_by_its_routing_is_refused
     with pytest.raises(ValueError, match=r"node '/1/Gather.*\(Gather\): Gather needs constant indices.* \(the model "
                                          r"routes each token to some of its experts, TinyMoE at '1'"):
         from_torch(model.eval(), np.random.default_rng(38).standard_normal((2, 5, 4)))
+
+
+class SwitchExperts(nn.Module):
+    """a routed block as Switch Transformers' (a token's expert chosen by its router's argmax), gathering the tokens
+    of expert 0 with nonzero"""
+
+    def __init__(self):
+        super().__init__()
+        self.router, self.expert = nn.Linear(4, 2), nn.Linear(4, 4)
+
+    def forward(self, x):
+        picked = torch.nonzero(self.router(x).argmax(-1).reshape(-1) == 0).reshape(-1)
+        flat = x.reshape(-1, 4)
+        return flat.index_add(0, picked, self.expert(flat[picked])).reshape(x.shape)
+
+
+def test_a_mixture_of_experts_in_a_list_of_blocks_is_refused_saying_why():
+    """Switch Transformers' experts (at 'encoder.block.1.layer.1.mlp') fail the import at a NonZero node: the hint
+    had looked for the node names '/block/1/...' (torch writes '/block.1/...') and for 'nonzero' in that case only"""
+    from cimsim.network._torch_export import routing_hint
+
+    class Block(nn.Module):
+        def __init__(self, routed: bool):
+            super().__init__()
+            self.mlp = SwitchExperts() if routed else nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.mlp(x)
+
+    class Blocks(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = nn.ModuleList([Block(False), Block(True)])
+
+        def forward(self, x):
+            for block in self.block:
+                x = block(x)
+            return x
+
+    model = Blocks().eval()
+    with pytest.raises(ValueError, match=r"'/block.1/mlp/NonZero' \(NonZero\).* \(the model routes each token to "
+                                         r"some of its experts, SwitchExperts at 'block.1.mlp'"):
+        from_torch(model, np.random.default_rng(39).standard_normal((2, 3, 4)))
+    assert routing_hint(model, "node '/block.1/mlp/Gather' (Gather): Gather needs constant indices")  # its scope
+    assert routing_hint(model, "node '/Squeeze' (NonZero): unsupported ONNX operator 'NonZero'")  # its operator
+    assert not routing_hint(model, "node '/block.0/mlp/Gemm' (Gemm): unsupported")
+
+
+def test_an_import_refused_for_shapes_that_do_not_fit_names_the_other_exporter(monkeypatch):
+    """CANINE's TorchScript export holds a MatMul of (4, 16, 8) and (8, 16, 4), which its dynamo export imports
+    right (6e-7 of torch): a refusal for a node whose inputs' shapes do not fit each other had named no way out"""
+    import cimsim.network.torch_import as torch_import
+
+    misfit = ("node '/MatMul' (MatMul): ActivationMatMul needs (..., m, k) and (..., k, n) per sample; got "
+              "(4, 16, 8) and (8, 16, 4)")
+    for said, hinted in ((misfit, True), ("node '/Add' (Add): shapes (2, 3) and (4,) do not broadcast", True),
+                         ("node '/NonZero' (NonZero): unsupported ONNX operator 'NonZero'", False)):
+        def refused(exported, source, said=said):
+            raise ValueError(f"{source}: {said}")
+
+        monkeypatch.setattr(torch_import, "network_from_onnx", refused)
+        with pytest.raises(ValueError, match=re.escape(said)) as err:
+            from_torch(nn.Linear(4, 4).eval(), np.ones((1, 4)))
+        assert ("may be inconsistent" in str(err.value) and "dynamo=True" in str(err.value)) == hinted, said
 
 
 class Experts(nn.Module):

@@ -2,17 +2,17 @@
 
 torch's TorchScript exporter merges the initializers of equal values into one (``deduplicate_initializers``, in eval
 mode; by value, not by tensor), so two modules whose weights are equal (a layer deep-copied by
-``nn.TransformerEncoder``, zero biases, ones scales) would become one shared matrix. During the export, each such
-tensor after the first of its values differs from the others by a few units in the last place (ulps) in its largest
-elements (in each row of a matrix), a zero by the smallest normal float (:func:`distinct_values`): the row slices of
-one matrix the export takes apart and the folds of a zero batch-norm weight into distinct convolutions stay distinct
-too, and a hundred fresh batch norms in a row move a network's output by about 1e-5 of its scale. One tensor read at
-several places (a module applied twice, a tied head) is one tensor and is left as it is, so the exporter's merge of
-its folded copies still makes it one matrix. The initializers that are such a tensor, or its transpose (a Linear's
-weight as MatMul reads it), get its exact values back after the export (:func:`exact_initializers`); one folded with
-others (a batch norm into a convolution) or a slice keeps the few ulps (a folded zero weight: the smallest normal
-float times the convolution's weights). A Gemm that reads a weight whose transpose another initializer holds (a
-Linear applied at rank 2 and at rank 3) reads that one (:func:`one_transpose`).
+``nn.TransformerEncoder``, zero biases, ones scales) would become one shared matrix. The model is exported with each
+such tensor after the first of its values differing from the others by a few units in the last place (ulps) in its
+largest elements (in each row of a matrix), a zero by the smallest normal float (:func:`distinct_values`): the row
+slices of one matrix the export takes apart and the folds of a zero batch-norm weight into distinct convolutions stay
+distinct too. One tensor read at several places (a module applied twice, a tied head) is one tensor and is left as it
+is, so the exporter's merge of its folded copies still makes it one matrix. That export says which initializers are
+distinct; their values are those of the model's plain export (:func:`plain_values`), which the same nodes read:
+torch's own values, also where a moved tensor is folded into a constant (a float mask ``b`` in
+``w * b - 1e4 * (1 - b)``, whose few ulps the fold would have multiplied by 1e4). A Gemm that reads a weight whose
+transpose another initializer holds (a Linear applied at rank 2 and at rank 3) reads that one
+(:func:`one_transpose`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["distinct_values", "exact_initializers", "one_transpose"]
+__all__ = ["distinct_values", "one_transpose", "plain_values"]
 
 
 @contextlib.contextmanager
@@ -33,9 +33,8 @@ def distinct_values(torch, model):
     each row of a matrix, and each slice of rows an export takes (a query's rows of an attention's
     ``in_proj_weight``), differs from the others', a row scaled by a batch norm's zero weight too, by at most a few
     ulps an element; the values are restored afterwards, bit for bit, through ``.data`` (a pending backward pass
-    still finds its tensors' versions). Yields the (values exported, values) of each tensor moved (numpy), for
-    :func:`exact_initializers`."""
-    changed, moved = [], []
+    still finds its tensors' versions). Yields whether any tensor moved."""
+    changed = []
     try:
         with torch.no_grad():
             for group, taken in _equal_groups(torch, model):
@@ -51,14 +50,7 @@ def distinct_values(torch, model):
                             break
                         tensor.data[index] = value
                         changed.pop()
-            for tensor, index, value in changed:
-                if tensor.dtype in (torch.float16, torch.float32, torch.float64):  # the dtypes numpy holds
-                    exported = tensor.detach().cpu().numpy().copy()
-                    original = exported.copy()
-                    at = tuple(i.cpu().numpy() for i in index)  # () for a 0-d tensor
-                    original[at] = value.cpu().numpy().reshape(np.shape(original[at]))
-                    moved.append((exported, original))
-        yield moved  # not under torch.no_grad: the export traces as the caller set it
+        yield bool(changed)  # not under torch.no_grad: the export traces as the caller set it
     finally:
         with torch.no_grad():
             for tensor, index, value in reversed(changed):
@@ -131,23 +123,39 @@ def _nudged(torch, tensor, number: int, largest: int) -> tuple:
     return torch.unravel_index(position, tuple(tensor.shape)), value.reshape(-1), new.reshape(-1)
 
 
-def exact_initializers(onnx, exported, moved: list) -> None:
-    """The initializers of the ONNX model ``exported`` that hold the values of a tensor :func:`distinct_values`
-    moved, or their transpose (2-D), given that tensor's own values, in place (``moved``: its pairs)"""
-    if not moved:
-        return
-    wanted = {}
-    for values, original in moved:
-        wanted[values.shape, values.dtype.str, values.tobytes()] = original
-        if values.ndim == 2:
-            wanted[values.T.shape, values.dtype.str, np.ascontiguousarray(values.T).tobytes()] = original.T
-    shapes = {(shape, onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))) for shape, dtype, _ in wanted}
-    for initializer in exported.graph.initializer:
-        if (tuple(initializer.dims), initializer.data_type) in shapes:  # only these are read (a model of GiBs)
-            array = onnx.numpy_helper.to_array(initializer)
-            original = wanted.get((array.shape, array.dtype.str, np.ascontiguousarray(array).tobytes()))
-            if original is not None:
-                initializer.CopyFrom(onnx.numpy_helper.from_array(np.ascontiguousarray(original), initializer.name))
+def plain_values(onnx, nudged, plain):
+    """``nudged`` (the ONNX model exported under :func:`distinct_values`), its Gemms given one transpose
+    (:func:`one_transpose`, of the moved values, which tell equal tensors apart), each of its initializers then
+    holding the values of the initializer that the same node of ``plain`` (the model's export without the moves)
+    reads at the same place, in place; else ``plain``, given one transpose, where it is ``nudged`` (no tensor
+    moved) or the two graphs' nodes differ (a trace that the moves changed: torch's values, equal tensors merged)"""
+    (ours, mine), (theirs, their) = _reads(nudged.graph), _reads(plain.graph)
+    constants = {i.name: i for i in plain.graph.initializer}
+    values = {}
+    if nudged is not plain and [(n.op_type, len(n.input)) for n in ours] == [(n.op_type, len(n.input)) for n in theirs]:
+        for node, other in zip(ours, theirs):
+            for name, plain_name in zip(node.input, other.input):
+                source = constants.get(their.get(plain_name, plain_name))
+                if source is not None:
+                    values.setdefault(mine.get(name, name), source)
+    initializers = [(i, values.get(i.name)) for i in nudged.graph.initializer]
+    if not values or any(v is None or (v.dims, v.data_type) != (i.dims, i.data_type) for i, v in initializers):
+        one_transpose(onnx, plain)
+        return plain
+    one_transpose(onnx, nudged)
+    for initializer, value in initializers:
+        name = initializer.name
+        initializer.CopyFrom(value)
+        initializer.name = name
+    return nudged
+
+
+def _reads(graph) -> tuple[list, dict]:
+    """(the nodes of ``graph`` but the Identity nodes of an initializer, their outputs -> that initializer): torch's
+    exporter gives each name of a merged initializer such a node"""
+    constants = {i.name for i in graph.initializer}
+    aliases = {n.output[0]: n.input[0] for n in graph.node if n.op_type == "Identity" and n.input[0] in constants}
+    return [n for n in graph.node if not (n.op_type == "Identity" and n.input[0] in constants)], aliases
 
 
 def one_transpose(onnx, exported) -> None:

@@ -6,14 +6,15 @@ rewritten as exportable equivalents, and its errors cut to their message.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import tempfile
 
-from ._torch_distinct import distinct_values, exact_initializers
+from ._torch_distinct import distinct_values, plain_values
 from ._torch_experts import dense_experts
 from ._torch_linalg import linalg_calls
-from ._torch_rewrites import functional_calls, onnx_symbolics, tensor_calls
+from ._torch_rewrites import _registered, functional_calls, onnx_symbolics, tensor_calls
 
 __all__ = ["export", "routing_hint", "short_message"]
 
@@ -29,25 +30,29 @@ MESSAGE_CHARS = 600
 """longest part of torch's own error message kept in the error from_torch raises (torch appends its whole IR graph)"""
 
 
-def export(torch, onnx, model, x, opset: int, name: str):
+def export(torch, onnx, model, x, opset: int, name: str, distinct: bool = True):
     """(The ONNX model of ``model`` traced on ``x`` (TorchScript tracer, eval mode as the caller set it), loaded
     with its weights; its experts modules computed densely -> the experts per token, :mod:`._torch_experts`; its
-    distinct tensors of equal values kept apart, :mod:`._torch_distinct`); a
-    ValueError naming ``name`` and torch's message where the export fails."""
-    with tempfile.TemporaryDirectory(prefix="cimsim-export-") as folder:
-        path = os.path.join(folder, "model.onnx")
+    distinct tensors of equal values kept apart, :mod:`._torch_distinct`: where any are, exported again without
+    the moves (``distinct`` False: one plain export), for torch's values); a ValueError naming ``name`` and torch's
+    message where the export fails."""
+    with tempfile.TemporaryDirectory(prefix="cimsim-export-") as folder:  # one per export: a model past 2 GiB
+        path = os.path.join(folder, "model.onnx")  # writes its weights beside it
         try:
             with (_exportable(torch), onnx_symbolics(torch), _no_graph_dump(torch),
-                  distinct_values(torch, model) as moved, dense_experts(torch, model) as routing):
-                torch.onnx.export(model, (x,), path, dynamo=False, opset_version=opset, do_constant_folding=True,
-                                  input_names=["input"], output_names=["output"])
+                  distinct_values(torch, model) if distinct else contextlib.nullcontext(False) as moved,
+                  dense_experts(torch, model) as routing):
+                torch.onnx.export(model, (x.clone(),), path, dynamo=False, opset_version=opset,  # a model may write
+                                  do_constant_folding=True, input_names=["input"], output_names=["output"])  # into x
         except Exception as exc:  # torch raises many types for an unexportable model
             hint = routing_hint(model, str(exc)) or _quantised_hint(model) or _constant_hint(str(exc))
             raise ValueError(f"torch model {name}: the ONNX export (traced on a batch of one sample) failed: "
                              f"{type(exc).__name__}: {short_message(str(exc))}{hint}") from None
         exported = onnx.load(path)  # with the external data of a model past 2 GiB
-        exact_initializers(onnx, exported, moved)
+    if not distinct:
         return exported, routing
+    plain = export(torch, onnx, model, x, opset, name, distinct=False)[0] if moved else exported
+    return plain_values(onnx, exported, plain), routing
 
 
 @contextlib.contextmanager
@@ -72,11 +77,12 @@ one of them in a model with a routing module gets :func:`routing_hint`"""
 
 def routing_hint(model, message: str) -> str:
     """Why a mixture-of-experts model fails (a module whose class name says it routes to experts, and an export
-    failing on one of :data:`ROUTING_OPS` or an import failing on a node of that module), else ''"""
+    failing on one of :data:`ROUTING_OPS`, any case, or an import failing on a node of that module), else ''"""
     modules = [(path, m) for path, m in model.named_modules()
                if re.search(r"moe|experts|router", type(m).__name__, re.IGNORECASE)]
-    scopes = [f"/{path.replace('.', '/')}/" for path, _ in modules]  # the module's ONNX node names start so
-    if not modules or not any(op in message for op in (*ROUTING_OPS, *scopes)):
+    scopes = [f"/{path.replace('.', '/')}/" for path, _ in modules]  # in its ONNX node names, once the dots torch
+    said = message.lower().replace(".", "/")  # keeps there ('/block.1/') are parts too; operators in any case
+    if not modules or not any(op.lower() in said for op in (*ROUTING_OPS, *scopes)):
         return ""
     routed = f"{type(modules[0][1]).__name__} at '{modules[0][0]}'"
     return (f" (the model routes each token to some of its experts, {routed}: a choice of weights made from the "
@@ -141,7 +147,8 @@ def _exportable(torch):
       (:func:`_projected_lstm`), each weight read at every step (one shared matrix on import);
     - torch functions, tensor methods and ``torch.linalg`` functions it refuses (``diff``, ``erfc``, ``median``
       along an axis, ``solve_triangular``, ...) or exports wrongly (``repeat_interleave``): the operations they
-      compute (:func:`_call_rewrites`). The hyperbolic functions are registered as ONNX's operators in ``export``.
+      compute (:func:`_call_rewrites`), and the ATen ops of the elementwise ones (:func:`_aten_symbolics`: every
+      spelling). The hyperbolic functions are registered as ONNX's operators in ``export``.
 
     Code that torch scripts while tracing calls torch's own (:func:`_scripted_as_originals`).
     """
@@ -157,11 +164,16 @@ def _exportable(torch):
     originals = {call: getattr(*call) for call in rewrites}
     for (owner, name), rewrite in rewrites.items():
         setattr(owner, name, rewrite)
+    aten = {op: symbolic for op, symbolic in _aten_symbolics(torch).items() if not _registered(op)}  # not the user's
+    for op, symbolic in aten.items():
+        torch.onnx.register_custom_op_symbolic(op, symbolic, 9)
     scripted = _scripted_as_originals(torch, {rewrites[call]: originals[call] for call in rewrites
                                               if not isinstance(call[0], type)})  # functions, not methods
     try:
         yield
     finally:
+        for op in aten:
+            torch.onnx.unregister_custom_op_symbolic(op, 9)
         for rewrite in scripted:
             torch._jit_internal.boolean_dispatched.pop(rewrite, None)
         for (owner, name), original in originals.items():
@@ -206,6 +218,32 @@ def _call_rewrites(torch) -> dict:
                 for owner in (torch, torch.Tensor) if hasattr(owner, name)}
     rewrites.update({(torch.linalg, name): rewrite for name, rewrite in linalg_calls(torch).items()})
     return rewrites
+
+
+def _aten_symbolics(torch) -> dict:
+    """ATen op -> its ONNX translation, for the elementwise calls :func:`_call_rewrites` rewrites: the same
+    operations, for the spellings that miss those rewrites (``torch.special.exp2``, ``from torch import erfc``)"""
+    def c(g, like, value):  # a constant of the element type of ``like``
+        dtype = torch.onnx.JitScalarType.from_value(like, torch.onnx.JitScalarType.FLOAT).dtype()
+        return g.op("Constant", value_t=torch.tensor(value, dtype=dtype))
+    def trunc(g, x):
+        return g.op("Mul", g.op("Sign", x), g.op("Floor", g.op("Abs", x)))
+    def at_zero(g, x, value, other):  # value where x is 0, else other
+        return g.op("Where", g.op("Equal", x, c(g, x, 0.0)), value, other)
+    def sinc(g, x):  # sin(pi x) / (pi x), 1 at 0
+        scaled = g.op("Mul", at_zero(g, x, c(g, x, 1.0), x), c(g, x, math.pi))
+        return at_zero(g, x, c(g, x, 1.0), g.op("Div", g.op("Sin", scaled), scaled))
+
+    symbolics = {"exp2": lambda g, x: g.op("Exp", g.op("Mul", x, c(g, x, math.log(2.0)))), "trunc": trunc,
+                 "erfc": lambda g, x: g.op("Sub", c(g, x, 1.0), g.op("Erf", x)), "sinc": sinc,
+                 "expm1": lambda g, x: g.op("Sub", g.op("Exp", x), c(g, x, 1.0)), "positive": lambda g, x: x,
+                 "frac": lambda g, x: g.op("Sub", x, trunc(g, x)), "sgn": lambda g, x: g.op("Sign", x),
+                 "deg2rad": lambda g, x: g.op("Mul", x, c(g, x, math.pi / 180)),
+                 "rad2deg": lambda g, x: g.op("Mul", x, c(g, x, 180 / math.pi)),
+                 "xlogy": lambda g, x, y: at_zero(g, x, c(g, y, 0.0), g.op("Mul", x, g.op("Log", y))),
+                 "heaviside": lambda g, x, v: g.op("Where", g.op("Greater", x, c(g, x, 0.0)), c(g, x, 1.0),
+                                                   at_zero(g, x, v, c(g, x, 0.0)))}
+    return {f"aten::{name}": symbolic for name, symbolic in symbolics.items()}
 
 
 _ADAPTIVE = {"adaptive_avg_pool1d": (1, "mean"), "adaptive_avg_pool2d": (2, "mean"), "adaptive_avg_pool3d": (3, "mean"),

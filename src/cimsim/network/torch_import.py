@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import warnings
 from collections.abc import Mapping
 from copy import deepcopy
 
 import numpy as np
 
-from ._torch_distinct import one_transpose
 from ._torch_experts import mark_routed
 from ._torch_export import DYNAMO_HINT, export, routing_hint, short_message
 from ._torch_lookups import renormed_lookups
@@ -28,6 +28,9 @@ __all__ = ["from_torch"]
 
 OPSET = 17
 """ONNX opset of the export: the first with LayerNormalization as one operator"""
+MISFIT = re.compile(r"needs \(.*\) and \(.*\)|do(es)? not broadcast|cannot reshape")
+"""how the import says that a node's inputs have shapes that do not fit each other (CANINE's MatMul of (4, 16, 8)
+and (8, 16, 4) as torch's TorchScript exporter writes it; its dynamo exporter's graph imports)"""
 
 
 def from_torch(model, example_input) -> Network:
@@ -55,8 +58,9 @@ def from_torch(model, example_input) -> Network:
     exported, routing, tracer = _export(model, x, ids, name, torch, onnx)
     try:
         net = mark_routed(network_from_onnx(exported, f"torch model {name}"), routing)
-    except ValueError as err:  # a routed mixture of experts says so
-        raise ValueError(f"{err}{routing_hint(model, str(err))}") from None
+    except ValueError as err:  # a routed mixture of experts says so; a graph whose shapes do not fit may be torch's
+        misfit = f" (torch's TorchScript export may be inconsistent){DYNAMO_HINT}" if MISFIT.search(str(err)) else ""
+        raise ValueError(f"{err}{routing_hint(model, str(err)) or misfit}") from None
     example = x.detach().cpu()
     _check(net, model, (example.long() if ids else example.double()).numpy(), tracer, name, torch)
     return net
@@ -87,7 +91,6 @@ def _export(model, x, ids: bool, name: str, torch, onnx) -> tuple:
         raise ValueError(f"torch model {name}: its output does not depend on its input (the traced forward pass "
                          "reads no input value: it returns a constant, or computes from the input's shape only), so "
                          "it is no network of its input")
-    one_transpose(onnx, exported)  # a Linear applied at rank 2 and at another: one initializer, one matrix
     # torch's own modules check shapes in Python, and cimsim's rewrites read the example's sizes: they export right
     own = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     return exported, routing, [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)
