@@ -53,7 +53,8 @@ def no_run(monkeypatch):
     ('"../escaped"', "path separator"), ('"/tmp/abs"', "path separator"), ('"."', "names a folder itself"),
     ('".."', "names a folder itself"), ('"./b"', "path separator"),
     ('" b"', "starts or ends with a space"), (f'"{"x" * 300}"', "300 characters long"),
-    ('"energy_breakdown.png"', "the name of a file compare writes"), ('"Report.MD"', "the name of a file")])
+    ('"energy_breakdown.png"', "the name of a file compare writes"), ('"Report.MD"', "the name of a file"),
+    ('".cimsim-outputs.json"', "the name of a file compare writes")])
 def test_compare_refuses_a_name_that_is_no_single_folder_before_any_run(tmp_path, no_run, name, why):
     """a config's name is its report folder: '../escaped' had written outside -o, '.' over the combined report,
     300 characters failed with Errno 36 after the run, 'energy_breakdown.png' clashed with a plot"""

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from .cli_checks import check_not_inputs, check_outputs, compare_outputs, config_inputs, scheduler_address
+from .cli_checks import (check_not_inputs, check_outputs, compare_outputs, config_inputs, record_outputs,
+                         scheduler_address)
 from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible
 from .cli_macros import macros_command
 from .cli_models import price_model_command
@@ -116,6 +117,8 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     One CONFIG: its report. Several: a side-by-side table of all of them (each against its baseline) in
     DIR/report.md and DIR/report.json, each architecture's own report in DIR/<name>/, and PNG plots of the
     energy and area breakdowns (needs the `plot` extra; without it the plots are skipped and the rest is written).
+    DIR/.cimsim-outputs.json records them: the files an earlier run recorded there that this one does not write are
+    removed (where unchanged), so DIR never mixes two runs; other files are left.
     """
     from .comparison import compare as run_compare
     from .report import comparison_markdown, comparison_summary
@@ -142,17 +145,15 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     if not outdir:
         return
     out = Path(outdir)
-    if len(comps) == 1:
-        write_atomic(out / "report.json", to_json(comparison_dict(comps[0])))
-        write_atomic(out / "report.md", comparison_markdown(comps[0]))
-    else:
-        for comp in comps:
-            write_atomic(out / comp.run.config.name / "report.json", to_json(comparison_dict(comp)))
-            write_atomic(out / comp.run.config.name / "report.md", comparison_markdown(comp))
-        write_atomic(out / "report.json", to_json(multi_dict(comps)))
-        write_atomic(out / "report.md", multi_markdown(comps, ""))
+    folders = [(out, comps[0])] if len(comps) == 1 else [(out / c.run.config.name, c) for c in comps]
+    reports = {folder / name: text for folder, comp in folders for name, text in (
+        ("report.json", to_json(comparison_dict(comp))), ("report.md", comparison_markdown(comp)))}
+    if len(comps) > 1:  # each config's own reports in its folder, then the table of all
+        reports.update({out / "report.json": to_json(multi_dict(comps)), out / "report.md": multi_markdown(comps, "")})
+    for path, text in reports.items():
+        write_atomic(path, text)
     click.echo(f"wrote {out / 'report.md'} and {out / 'report.json'}")
-    _plots(comps, out)
+    record_outputs(out, [*reports, *_plots(comps, out)], outputs)  # an earlier run's files removed, not left beside
 
 
 @main.command()
@@ -181,7 +182,8 @@ def estimate(configs, output, settings):
         click.echo(f"wrote {output}")
 
 
-def _plots(comps, out: Path) -> None:
+def _plots(comps, out: Path) -> list[Path]:
+    """the breakdown plots written in ``out`` (none where matplotlib is missing, said in one line)"""
     from .plots import PLOTS_MISSING, write_breakdown_plots
     from .report import item_name
 
@@ -192,8 +194,9 @@ def _plots(comps, out: Path) -> None:
         paths = write_breakdown_plots(sides, out, " or ".join(sorted(items)))
     except ImportError:
         click.echo(PLOTS_MISSING)
-        return
+        return []
     click.echo("wrote " + " and ".join(str(p) for p in paths))
+    return paths
 
 
 @main.command()

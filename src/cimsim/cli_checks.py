@@ -1,9 +1,12 @@
 """What the CLI checks before any long work: the folders ``compare`` names after configs, that every file a command
-writes can be written and is none of its inputs, and a Dask scheduler address's form."""
+writes can be written and is none of its inputs, and a Dask scheduler address's form; and, once an output folder is
+written, the record of what a run wrote there, so no earlier run's files pass as this run's."""
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -11,11 +14,11 @@ from pathlib import Path
 import click
 
 from .argcheck import has_control_character, scheduler_problem, shown
-from .atomic import check_writable, is_stream
+from .atomic import check_writable, is_stream, write_atomic
 from .config.modes import WorkloadKind
 
 __all__ = ["MAX_NAME", "DATA_FIELDS", "compare_outputs", "check_outputs", "check_not_inputs", "config_inputs",
-           "sweep_inputs", "scheduler_address", "split_note"]
+           "sweep_inputs", "scheduler_address", "split_note", "MANIFEST", "record_outputs"]
 
 MAX_NAME = 100
 """longest config name ``compare`` makes a report folder of, characters"""
@@ -25,6 +28,9 @@ DATA_FIELDS = ("network_file", "dataset_file", "weights_file", "inputs_file")
 """the workload fields that name a file a run reads"""
 PACKAGE = os.path.realpath(Path(__file__).parent)
 """the cimsim package's folder: no output may be written in it"""
+MANIFEST = ".cimsim-outputs.json"
+"""the file in an output folder that records what the last cimsim run wrote there: {"files": {path relative to the
+folder: [size in bytes, modification time in ns]}}"""
 
 
 def _name_problem(name: str, taken: Sequence[str]) -> str | None:
@@ -48,18 +54,18 @@ def _name_problem(name: str, taken: Sequence[str]) -> str | None:
 
 def compare_outputs(outdir: str, configs: Sequence[str], names: Sequence[str]) -> list[Path]:
     """Every file ``compare -o outdir`` writes for configs of ``names`` (read from the files ``configs``): the
-    reports, each config's own reports in ``outdir/<name>/`` when there are several, and the plots. A UsageError
-    where a name cannot be a folder's, or two names give one folder (told apart ignoring case and Unicode form,
-    as some file systems do)."""
+    reports, each config's own reports in ``outdir/<name>/`` when there are several, the plots and the record of
+    them (:data:`MANIFEST`). A UsageError where a name cannot be a folder's, or two names give one folder (told apart
+    ignoring case and Unicode form, as some file systems do)."""
     from .plots import PLOT_FILES
 
     out = Path(outdir)
-    paths = [out / f for f in (*REPORT_FILES, *PLOT_FILES)]
+    paths = [out / f for f in (*REPORT_FILES, *PLOT_FILES, MANIFEST)]
     if len(names) == 1:
         return paths
     folders: dict[str, str] = {}
     for path, name in zip(configs, names):
-        why = _name_problem(name, (*REPORT_FILES, *PLOT_FILES))
+        why = _name_problem(name, (*REPORT_FILES, *PLOT_FILES, MANIFEST))
         if why:
             raise click.UsageError(f"{path}: name = {shown(name)} cannot name its report folder "
                                    f"({outdir}/<name>): {why}; give the config a name of one folder")
@@ -85,6 +91,92 @@ def check_outputs(option: str, paths: Iterable[Path]) -> None:
             check_writable(path)
         except OSError as exc:
             raise click.UsageError(f"{option}: cannot write {path} ({exc.strerror or exc})") from None
+
+
+def _key(rel: str) -> str:
+    """a path as file systems that ignore case and Unicode form compare it"""
+    return unicodedata.normalize("NFC", rel).casefold()
+
+
+def _stamp(path: Path) -> list[int] | None:
+    """[size in bytes, modification time in ns] of the regular file ``path`` (a link is none), or None"""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns] if stat.S_ISREG(st.st_mode) else None
+
+
+def _recorded(out: Path) -> dict[str, list]:
+    """The files the manifest in ``out`` records (path relative to ``out`` -> stamp), those in ``out`` or in a folder
+    of it only; none, said in one line, where it cannot be read."""
+    path = out / MANIFEST
+    if _stamp(path) is None:
+        return {}
+    try:
+        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+        return {rel: list(stamp) for rel, stamp in files.items()
+                if 0 < len(rel.split("/")) <= 2 and not {"", ".", ".."} & set(rel.split("/")) and rel != MANIFEST}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        click.echo(f"warning: {path} is not a record of files cimsim can read; the files an earlier run wrote in "
+                   f"{out} are left", err=True)
+        return {}
+
+
+def _remove_stale(out: Path, recorded: Mapping[str, list], keys: set[str]) -> tuple[list[str], list[str]]:
+    """Remove the ``recorded`` files (path relative to ``out`` -> stamp) this run did not write (``keys``: what it
+    wrote, as :func:`_key` gives) that are still as an earlier run wrote them (a regular file of the same size and
+    time, in no linked folder), then the folders that leaves empty. Returns (what was removed: the folders as
+    'name/', the files left in kept folders; what was left, each with why)."""
+    gone, left, folders = [], [], set()
+    for rel, stamp in sorted(recorded.items()):
+        folder = rel.partition("/")[0] if "/" in rel else None
+        if _key(rel) in keys or not os.path.lexists(out / rel):
+            continue
+        if (folder and (out / folder).is_symlink()) or _stamp(out / rel) != stamp:
+            left.append(f"{rel} (changed since an earlier run wrote it)")
+            continue
+        try:
+            (out / rel).unlink()
+        except OSError as exc:
+            left.append(f"{rel} (cannot be removed: {exc.strerror or exc})")
+            continue
+        gone.append(rel)
+        folders.update([folder] if folder and not any(k.startswith(_key(f"{folder}/")) for k in keys) else [])
+    for folder in sorted(folders):
+        try:
+            (out / folder).rmdir()
+        except OSError:  # it holds other files: left, with the files that were ours removed
+            if not any(why.startswith(f"{folder}/") for why in left):
+                left.append(f"{folder}/ (holds files this run did not write)")
+        else:
+            gone = [g for g in gone if not g.startswith(f"{folder}/")] + [f"{folder}/"]
+    return gone, left
+
+
+def record_outputs(outdir: str | os.PathLike, written: Sequence[Path], possible: Sequence[Path]) -> None:
+    """Once a command has ``written`` its files in the folder ``outdir``: remove those the earlier run recorded there
+    (:data:`MANIFEST`) that this one did not write, where still as written, and say so in one line; warn of what is
+    left there that this run did not write although it could have (``possible``: a plot, when plots are skipped) or
+    that an earlier run wrote and was changed since; record ``written`` in the manifest. Nothing else is touched."""
+    out = Path(outdir)
+    mine = sorted(p.relative_to(out).as_posix() for p in written)
+    keys = {_key(rel) for rel in mine}
+    gone, left = _remove_stale(out, _recorded(out), keys)
+    if gone:
+        counts = [f"{n} {word}{'s' * (n > 1)}" for n, word in (
+            (sum(g.endswith("/") for g in gone), "folder"), (sum(not g.endswith("/") for g in gone), "file")) if n]
+        click.echo(f"removed {' and '.join(counts)} of an earlier run in {out} that this run did not write: "
+                   + ", ".join(gone))
+    named = {why.partition(" (")[0] for why in left}
+    others = (p.relative_to(out).as_posix() for p in possible if p.name != MANIFEST and os.path.lexists(p))
+    left += [f"{rel} (no record of which run wrote it)" for rel in others if _key(rel) not in keys and rel not in named]
+    if left:
+        click.echo(f"warning: left in {out}, not written by this run: {', '.join(left)}", err=True)
+    stamps = {rel: _stamp(out / rel) for rel in mine}
+    write_atomic(out / MANIFEST, json.dumps({
+        "about": "the files cimsim last wrote in this folder; the next run removes those it does not write again",
+        "files": {rel: stamp for rel, stamp in stamps.items() if stamp is not None}}, indent=1) + "\n")
 
 
 def _same(a: str | os.PathLike, b: str | os.PathLike) -> bool:
