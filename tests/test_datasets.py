@@ -18,7 +18,7 @@ def test_boolean_labels_in_a_dataset_file_are_refused(tmp_path):
     path = tmp_path / "d.npz"
     np.savez(path, x=np.zeros((3, 4)), y=np.array([True, False, True]))
     config = Config(workload=WorkloadConfig(kind="network", dataset="file", dataset_file=str(path)), source="t.toml")
-    refused = rf"'y' in '{re.escape(str(path))}' must be integer labels of shape \(3,\); got bool"
+    refused = rf"'y' in '{re.escape(str(path))}' holds booleans \(dtype bool\), not numbers"
     with pytest.raises(ConfigError, match=refused) as info:
         load_dataset(config, (4,))
     assert info.value.fields == ["workload.dataset_file"]

@@ -111,7 +111,7 @@ def _check_options_apply(model_name: str, is_file: bool, phase: str | None) -> N
 def _file_model(path: str, samples_path: str | None):
     from .models.from_network import model_from_network
     from .network import load_network
-    from .npfiles import read_npz
+    from .npfiles import read_npz, refuse_booleans
 
     try:
         network = load_network(path)
@@ -120,8 +120,10 @@ def _file_model(path: str, samples_path: str | None):
     if samples_path is None:
         return model_from_network(network, Path(path).stem)
     try:
-        samples = read_npz(samples_path).get("x")
-        if samples is None or samples.dtype.kind not in "biuf":
+        samples = read_npz(samples_path, ("x",)).get("x")  # its other members (labels) never decompressed
+        if samples is not None:
+            refuse_booleans("'x'", samples)
+        if samples is None or samples.dtype.kind not in "iuf":
             raise ValueError(f"expected an array 'x' of real numbers (samples x the network's input shape "
                              f"{network.input_shape})")
         if samples.ndim == 0 or samples.shape[0] == 0:  # had priced uniform codes, as without --samples

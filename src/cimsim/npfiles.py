@@ -2,7 +2,9 @@
 
 Both readers look at the file's first bytes before numpy does, so a text file, an archive given for an array (or
 the reverse), an empty file, a directory or a bad path each get one sentence naming the path and what was expected,
-as a ValueError (callers add the config field). Pickled (object) arrays are never loaded.
+as a ValueError (callers add the config field). Pickled (object) arrays are never loaded, an .npz member the
+caller does not ask for is never decompressed, and :func:`refuse_booleans` is the one message for a bool array where
+numbers are expected.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable, Collection
 
 import numpy as np
 
 from .argcheck import cut_short
 
-__all__ = ["read_npy", "read_npz"]
+__all__ = ["npz_names", "read_npy", "read_npz", "refuse_booleans"]
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK"
@@ -62,6 +65,8 @@ def _refused(path: str | os.PathLike, exc: Exception, kind: str) -> ValueError:
                           "a few hundred bytes: a damaged or hand-made file); expected numbers")
     if any(words in text for words in ("pickle", "Python objects")):
         return ValueError(f"{_name(path)} holds Python objects (a pickled array); expected numbers")
+    if isinstance(exc, MemoryError):  # an intact file too large for this machine is no damage
+        return ValueError(f"{_name(path)} is too large to load into this machine's memory (MemoryError)")
     return ValueError(f"{_name(path)} is a damaged {kind} ({type(exc).__name__}: {text[:200] or 'it ends early'})")
 
 
@@ -76,19 +81,51 @@ def read_npy(path: str | os.PathLike, mmap: bool = True) -> np.ndarray:
         raise _refused(path, exc, ".npy file") from None
 
 
-def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Every array of the .npz archive ``path``, loaded; a member that is not .npy data (numpy returns its raw
-    bytes) is refused, named."""
+def refuse_booleans(what: str, arr: np.ndarray) -> None:
+    """A ValueError naming ``what`` (a file, a member of one) when ``arr`` holds booleans where numbers are expected
+    (read as 0 and 1 they had changed results without a word), saying how to convert them."""
+    if arr.dtype.kind == "b":
+        raise ValueError(f"{what} holds booleans (dtype bool), not numbers; save them as numbers: "
+                         "a.astype(np.float64), or a.astype(np.uint8) for 0/1 codes and labels")
+
+
+def _open_npz(path: str | os.PathLike):
     head = _head(path)
     if not head.startswith(_ZIP_MAGIC):
         raise ValueError(f"{_name(path)} {_what(head)}; expected an .npz archive (numpy.savez)")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
+        return np.load(path, allow_pickle=False)
     except Exception as exc:  # noqa: BLE001  (zipfile and numpy raise many types for a damaged archive)
         raise _refused(path, exc, ".npz archive") from None
-    for name, value in arrays.items():
-        if not isinstance(value, np.ndarray):
-            raise ValueError(f"{_name(path)}: its member {cut_short(name)!r} is not .npy data (it starts with "
-                             f"{bytes(value[:8])!r}); expected arrays saved by numpy.savez")
-    return arrays
+
+
+def npz_names(path: str | os.PathLike) -> list[str]:
+    """The names of the members of the .npz archive ``path`` (as numpy.savez gave them), none decompressed."""
+    with _open_npz(path) as data:
+        return list(data.files)
+
+
+def _member(path: str | os.PathLike, data, name: str) -> np.ndarray:
+    """member ``name`` of the open archive ``data``, loaded: a MemoryError names it and its size, not damage"""
+    try:
+        value = data[name]
+    except MemoryError:
+        size = next(i.file_size for i in data.zip.infolist() if i.filename in (name, f"{name}.npy"))
+        raise ValueError(f"{_name(path)}: its member {cut_short(name)!r} holds {size / 2**20:.4g} MiB uncompressed, "
+                         "more than this machine's memory could load (MemoryError)") from None
+    except Exception as exc:  # noqa: BLE001  (zipfile and numpy raise many types for a damaged member)
+        raise _refused(path, exc, ".npz archive") from None
+    if not isinstance(value, np.ndarray):
+        raise ValueError(f"{_name(path)}: its member {cut_short(name)!r} is not .npy data (it starts with "
+                         f"{bytes(value[:8])!r}); expected arrays saved by numpy.savez")
+    return value
+
+
+def read_npz(path: str | os.PathLike,
+             names: Collection[str] | Callable[[str], bool] | None = None) -> dict[str, np.ndarray]:
+    """The arrays of the .npz archive ``path`` named in ``names`` (a collection, or a function of the name; None:
+    every one), loaded; those it holds of them only, the others never decompressed. A member that is not .npy data
+    (numpy returns its raw bytes) is refused, named."""
+    wanted = (lambda name: True) if names is None else names if callable(names) else names.__contains__
+    with _open_npz(path) as data:
+        return {name: _member(path, data, name) for name in data.files if wanted(name)}

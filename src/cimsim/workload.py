@@ -19,7 +19,7 @@ from .argcheck import checked_types
 from .config.modes import InputSource, SignedInputs, WeightSource
 from .config.schema import Config
 from .errors import ConfigError
-from .npfiles import read_npy
+from .npfiles import read_npy, refuse_booleans
 
 __all__ = ["INPUT_BLOCK", "load_weights", "input_blocks"]
 
@@ -47,15 +47,16 @@ def _error(config: Config, field: str, message: str) -> ConfigError:
 
 
 def _open_npy(config: Config, field: str, path: str, shape: tuple[int | None, int]) -> np.ndarray:
-    """A memory-mapped .npy of the expected shape and a real dtype, or a ConfigError naming the field."""
+    """A memory-mapped .npy of the expected shape and a real dtype (not bool), or a ConfigError naming the field."""
     try:
         arr = read_npy(path)
+        refuse_booleans(repr(path), arr)
     except ValueError as exc:
         raise _error(config, field, str(exc)) from None
     want = " x ".join("vectors" if s is None else str(s) for s in shape)
     if arr.ndim != 2 or any(s is not None and s != got for s, got in zip(shape, arr.shape)) or arr.size == 0:
         raise _error(config, field, f"{path!r} must have shape ({want}), not empty; got {arr.shape}")
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "iuf":
         raise _error(config, field, f"{path!r} must hold real numbers; got dtype {arr.dtype}")
     return arr
 

@@ -6,6 +6,8 @@ Each rule returns ``(dotted_field, message)`` pairs naming the field to fix and 
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 from ..argcheck import checked_types
@@ -326,7 +328,18 @@ def _check_file(path: str | None, dotted: str, condition: str) -> list[tuple[str
         return [(dotted, f"'{dotted}' is not a usable path ({exc.strerror if isinstance(exc, OSError) else exc}): "
                          f"{shown}")]
     if not exists:
-        what = "a directory" if folder else "a device, pipe or socket" if other else None
+        what = "a directory" if folder else "a device, pipe or socket" if other else _broken_link(path)
         return [(dotted, f"'{dotted}' names {what}, not a regular file: {path}" if what else
                          f"'{dotted}' names no existing file: {path}")]
     return []
+
+
+def _broken_link(path: str) -> str | None:
+    """what a symbolic link that leads to no file is (a loop, or a link to a missing file), None if not a link"""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop (links that lead back to each other)"
+        return f"a symbolic link to a missing file ({os.readlink(path)})" if os.path.islink(path) else None
+    return None

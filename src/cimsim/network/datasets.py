@@ -5,7 +5,8 @@
 ``pixels`` (540, 64) uint8 in 0..16 and ``labels`` (540,)), so scikit-learn is not needed at run time.
 Inputs are scaled as in training: x = pixels / 16, in [0, 1].
 
-``dataset = "file"``: an .npz with ``x`` (samples, ...) real and ``y`` (samples,) integer labels, used as given.
+``dataset = "file"``: an .npz with ``x`` (samples, ...) real and ``y`` (samples,) integer labels, used as given;
+booleans and any other member are refused, named (the others never decompressed).
 
 Either way x is reshaped to (samples, *input_shape) of the network: samples flat (the digits' (64,) into (1, 8,
 8)) or of the network's input shape, axes of one aside; another shape of as many values (an NHWC image for an NCHW
@@ -22,7 +23,7 @@ import numpy as np
 from ..config.modes import Dataset
 from ..config.schema import Config
 from ..errors import ConfigError
-from ..npfiles import read_npz
+from ..npfiles import npz_names, read_npz, refuse_booleans
 from .arguments import positive_shape
 
 __all__ = ["DIGITS_SCALE", "digits_test_path", "load_dataset"]
@@ -68,8 +69,8 @@ def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarr
                                     f"the network's input shape {tuple(input_shape)} but not in its layout: store "
                                     f"them as (samples, {', '.join(map(str, input_shape))}), or flat in that order"
                                     f"{_permuted(x.shape[1:], input_shape)}")
-    if y is not None and n and y[:n].max() > np.iinfo(np.int64).max:  # checked as given: the cast would wrap them
-        raise _error(config, field, f"labels must be class numbers (below 2**63); got {y[:n].min()} to "
+    if y is not None and n and (y[:n].min() < 0 or y[:n].max() > np.iinfo(np.int64).max):  # as given: no cast wraps
+        raise _error(config, field, f"labels must be class numbers (0 or more, below 2**63); got {y[:n].min()} to "
                                     f"{y[:n].max()}")
     return (np.asarray(x[:n], dtype=np.float64).reshape((n, *input_shape)),
             None if y is None else np.asarray(y[:n], dtype=np.int64))
@@ -96,21 +97,28 @@ def _error(config: Config, field: str, message: str) -> ConfigError:
 
 
 def _read_file(config: Config, field: str, path: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """x and y of the dataset file: other members are refused, named, never decompressed (a misnamed labels array
+    had been dropped without a word, a gigabyte of zeros decompressed)"""
     if path is None:
         raise _error(config, field, "is required when 'workload.dataset' is \"file\"")
     try:
-        held = read_npz(path)
+        held = npz_names(path)
+        if "x" not in held:
+            raise ValueError(f"{path!r} must hold an array 'x' (and 'y', labels, when there are any); it holds "
+                             f"{sorted(held) or 'no array'}")
+        if others := sorted(set(held) - {"x", "y"}):
+            raise ValueError(f"{path!r} holds {others} besides 'x' and 'y', which a dataset does not use: save "
+                             "only x (inputs) and y (labels), np.savez(path, x=x, y=y)")
+        arrays = read_npz(path, ("x", "y"))
+        for name, value in arrays.items():
+            refuse_booleans(f"{name!r} in {path!r}", value)
     except ValueError as exc:
         raise _error(config, field, str(exc)) from None
-    arrays = {name: a for name, a in held.items() if name in ("x", "y")}
-    if "x" not in arrays:
-        raise _error(config, field, f"{path!r} must hold an array 'x' (and 'y', labels, when there are any); it "
-                                    f"holds {sorted(held) or 'no array'}")
     x, y = arrays["x"], arrays.get("y")
-    if x.dtype.kind not in "biuf" or x.ndim < 2 or x.shape[0] == 0:
+    if x.dtype.kind not in "iuf" or x.ndim < 2 or x.shape[0] == 0:
         raise _error(config, field, f"'x' in {path!r} must be real numbers of shape (samples, ...); got "
                                     f"{x.dtype} {x.shape}")
-    if y is not None and (y.dtype.kind not in "iu" or y.shape != (x.shape[0],)):  # booleans are no class numbers
+    if y is not None and (y.dtype.kind not in "iu" or y.shape != (x.shape[0],)):
         raise _error(config, field, f"'y' in {path!r} must be integer labels of shape ({x.shape[0]},); got "
                                     f"{y.dtype} {y.shape}")
     if not np.isfinite(x).all():

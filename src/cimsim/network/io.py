@@ -15,8 +15,13 @@ written by :func:`save_network`:
   again: ``"same_as": {field: [j, field of layer j]}``;
 - ``input_shape``: int array, the per-sample input shape (no batch), e.g. [64] or [1, 8, 8];
 - ``layer{k}.{field}`` for each array field of layer k (Dense / Conv2d ``weight`` and ``bias``, Affine
-  ``scale`` and ``shift``, LayerNorm ``weight`` and ``bias``); no array: the field is None;
-- any other arrays (e.g. ``float_accuracy``) are extras, kept for the reader and ignored by the loader.
+  ``scale`` and ``shift``, LayerNorm ``weight`` and ``bias``), numbers, not booleans; no array: the field is None;
+  one no layer reads (no layer k, a field its kind lacks or its ``shares`` / ``weight_of`` / ``same_as`` gives) is
+  refused, named;
+- any other arrays (e.g. ``float_accuracy``) are extras, kept for the reader, ignored and never decompressed by
+  the loader.
+
+A key given twice in one object of ``architecture`` is refused (JSON would keep the last).
 
 Kinds: ``LAYER_KINDS``.
 """
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -33,7 +39,7 @@ import numpy as np
 
 from ..argcheck import check_path, shown
 from ..numerics.checks import as_array
-from ..npfiles import read_npz
+from ..npfiles import read_npz, refuse_booleans
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense, Layer, MatrixLayer
 from .model import Network
@@ -52,6 +58,9 @@ FORMAT = "cimsim-network-2"
 """value of the ``format`` entry of a network .npz written now"""
 
 _READABLE = ("cimsim-network-1", FORMAT)
+_ENTRIES = ("format", "architecture", "input_shape")
+_LAYER_ARRAY = re.compile(r"layer(\d+)\.(.+)", re.DOTALL)
+"""a layer's array entry: layer{k}.{field}"""
 
 LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in (
     Dense, Conv2d, ReLU, Unary, Clip, Affine, Elementwise, Concat, JoinConstant, Slice, Reshape, Transpose, Flatten,
@@ -120,9 +129,9 @@ def _checked_extras(extras, arrays: Mapping[str, np.ndarray]) -> dict[str, np.nd
         raise ValueError(f"extras must be a dict of name -> array or None; got {type(extras).__name__}")
     checked = {}
     for name, value in extras.items():
-        if not isinstance(name, str) or not name or name in ("file", "allow_pickle"):
+        if not isinstance(name, str) or not name or name in ("file", "allow_pickle") or _LAYER_ARRAY.fullmatch(name):
             raise ValueError(f"extras names must be non-empty strings other than 'file' and 'allow_pickle' "
-                             f"(np.savez's arguments); got {shown(name)}")
+                             f"(np.savez's arguments) and layer{{k}}.{{field}} (a layer's array); got {shown(name)}")
         if name in arrays:
             raise ValueError(f"extras array {name!r} would overwrite the network's own entry of that name")
         checked[name] = as_array(f"extras[{name!r}]", value)
@@ -132,18 +141,30 @@ def _checked_extras(extras, arrays: Mapping[str, np.ndarray]) -> dict[str, np.nd
     return checked
 
 
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """a JSON object's pairs as a dict, or a ValueError naming a key given twice (json.loads keeps the last)"""
+    keys = [key for key, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise ValueError(f"'architecture' gives the key {key[:60]!r} twice in one object (JSON keeps the last, "
+                             "a layer of another kind or field); give each key once")
+    return dict(pairs)
+
+
 def _load_npz(path: Path) -> Network:
-    arrays = read_npz(path)
-    for name in ("format", "architecture", "input_shape"):
+    arrays = read_npz(path, lambda name: name in _ENTRIES or _LAYER_ARRAY.fullmatch(name) is not None)
+    for name in _ENTRIES:
         if name not in arrays:
             raise ValueError(f"{path}: not a cimsim network (no {name!r} entry; see cimsim.network.io)")
     if str(arrays["format"]) not in _READABLE:
         raise ValueError(f"{path}: format {str(arrays['format'])!r} is not supported; expected one of "
                          f"{', '.join(_READABLE)}")
     try:
-        architecture = json.loads(str(arrays["architecture"]))
+        architecture = json.loads(str(arrays["architecture"]), object_pairs_hook=_unique_keys)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"{path}: 'architecture' is not valid JSON ({type(exc).__name__})") from None
+    except ValueError as exc:  # a key given twice
+        raise ValueError(f"{path}: {exc}") from None
     if not isinstance(architecture, list) or not all(isinstance(p, dict) for p in architecture):
         raise ValueError(f"{path}: 'architecture' must be a JSON list of layer objects")
     params = [dict(p) for p in architecture]
@@ -152,12 +173,13 @@ def _load_npz(path: Path) -> Network:
     except TypeError:
         raise ValueError(f"{path}: a layer's 'inputs' must be a list of value numbers") from None
     names = tuple(str(p.pop("name", f"layer{k}")) for k, p in enumerate(params))
-    layers = []
+    layers, used = [], set()
     for k, p in enumerate(params):
         if "weight_of" in p:
             p["weight"] = _shared(path, k, p, layers, "weight_of").weight
         p.update(_same_as(path, k, p.pop("same_as", {}), layers))
-        layers.append(_shared(path, k, p, layers, "shares") if "shares" in p else _layer(path, k, p, arrays))
+        layers.append(_shared(path, k, p, layers, "shares") if "shares" in p else _layer(path, k, p, arrays, used))
+    _refuse_unread(path, [name for name in arrays if name not in _ENTRIES and name not in used], layers)
     shape = np.atleast_1d(arrays["input_shape"])
     if shape.dtype.kind not in "iu":
         raise ValueError(f"{path}: 'input_shape' must hold integers; got {shape.tolist()}")
@@ -192,14 +214,28 @@ def _same_as(path: Path, k: int, refs, layers: list[Layer]) -> dict[str, np.ndar
     return out
 
 
-def _layer(path: Path, k: int, params: dict, arrays: Mapping[str, np.ndarray]) -> Layer:
+def _refuse_unread(path: Path, unread: list[str], layers: list[Layer]) -> None:
+    """a ValueError naming the first layer array no layer read (a misspelt field, no such layer, a field the
+    architecture gives otherwise): it had been ignored without a word"""
+    for name in unread:
+        k = int(_LAYER_ARRAY.fullmatch(name)[1])
+        why = (f"there is no layer {k} ({len(layers)} layers)" if k >= len(layers) else
+               f"layer {k} ({layers[k].kind}) reads no such array: a field its kind lacks, or one the architecture "
+               "gives otherwise ('shares', 'weight_of', 'same_as' or a value)")
+        raise ValueError(f"{path}: no layer reads the array {name[:80]!r}: {why}")
+
+
+def _layer(path: Path, k: int, params: dict, arrays: Mapping[str, np.ndarray], used: set[str]) -> Layer:
+    """layer k of a saved network from its ``params`` and its arrays in ``arrays`` (their names added to ``used``)"""
     kind = params.pop("kind", None)
     if not isinstance(kind, str) or kind not in LAYER_KINDS:
         raise ValueError(f"{path}: layer {k} has unknown kind {str(kind)[:60]!r}; known: {', '.join(LAYER_KINDS)}")
     cls = LAYER_KINDS[kind]
     for f in fields(cls):
-        if f"layer{k}.{f.name}" in arrays:
-            params[f.name] = arrays[f"layer{k}.{f.name}"]
+        if (name := f"layer{k}.{f.name}") in arrays and f.name not in params:
+            refuse_booleans(f"{path}: {name!r}", arrays[name])
+            params[f.name] = arrays[name]
+            used.add(name)
         elif f.name not in params and f.default is MISSING:
             where = f"a 'layer{k}.{f.name}' array" if "ndarray" in str(f.type) else f"a {f.name!r} entry"
             raise ValueError(f"{path}: layer {k} ({kind}) needs {where}")
