@@ -33,7 +33,9 @@ def is_stream(path: str | os.PathLike) -> bool:
 def write_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename: never a half-written file. A symbolic link
     is followed (its target is replaced, the link kept); a device or pipe (``/dev/stdout``) is written as it is,
-    never replaced by a file. An OSError names ``path``."""
+    never replaced by a file. An OSError names ``path`` (a loop of symbolic links is one);
+    :class:`~.sweep.OutputLocked` (a ConfigError), nothing written, where a sweep of another process is writing the
+    file (it holds the file's lock, :func:`.sweep.lock.check_free`)."""
     with _naming(path):
         _write(path, text)
 
@@ -59,15 +61,35 @@ def _write(path: str | os.PathLike, text: str) -> None:
     def write(fh) -> None:
         fh.write(text.encode("utf-8"))
 
-    _replace(Path(os.path.realpath(path)), write)
+    _replace(_target(path), write)
+
+
+def _target(path: str | os.PathLike) -> Path:
+    """the file a write to ``path`` replaces: a symbolic link's target (its folders may be missing); an OSError for a
+    loop of symbolic links (it names no file: the loop is never replaced by a file), :class:`~.sweep.OutputLocked`
+    where a sweep of another process holds the file's lock"""
+    _check_loop(path)
+    from .sweep.lock import check_free  # here: the sweep package imports this module
+
+    check_free(path)
+    return Path(os.path.realpath(path))
+
+
+def _check_loop(path: str | os.PathLike) -> None:
+    """an OSError where ``path`` is (or passes through) a loop of symbolic links: it names no file"""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "a loop of symbolic links: it names no file", os.fspath(path)) from None
 
 
 def write_atomic_with(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
     """Write a file through ``write`` (called with a binary file open for writing: a plot's ``savefig``), through a
     temporary file and a rename as :func:`write_atomic` does; on any failure no temporary file is left behind.
-    Returns the path written; an OSError names ``path``."""
-    path = Path(os.path.realpath(path))
+    Returns the path written; an OSError names ``path``; refused as :func:`write_atomic` says."""
     with _naming(path):
+        path = _target(path)
         _replace(path, write)
     return path
 
@@ -91,11 +113,13 @@ def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
 def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool = False,
                    sidecars: tuple[str, ...] = ()) -> None:
     """An OSError where no file can be written at ``path`` (``folder``: inside the folder ``path``): the nearest
-    existing folder refuses a new file (said before a long run, not after it); a device or pipe passes.
+    existing folder refuses a new file (said before a long run, not after it), or ``path`` is a loop of symbolic
+    links; a device or pipe passes.
     ``appended``: an existing file must open for appending too (not read-only, not immutable); ``sidecars``: the
     suffixes of files written beside it (``.lock``), whose names must fit the file system too."""
     if is_stream(path):
         return
+    _check_loop(path)
     target = Path(os.path.realpath(path))
     where = target if folder else target.parent
     while not where.exists():

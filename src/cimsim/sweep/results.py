@@ -10,7 +10,9 @@ Reading back (:func:`read_results`) takes a line as finished only if it is whole
 newline, has every field, its checksum matches, its status is ok / failed, an ok row's metrics are numbers
 (a failed row's are empty) and its axis cells are its point's values. Any other line is damaged: it is
 reported by line number and left out, so its point runs again; so is a failed row of a point's axis values under
-another id (its inputs changed since: a data file it missed now exists), which is no finished work. A file written
+another id (its inputs changed since: a data file it missed now exists), or a failed row whose error says a package
+was missing (:data:`.metrics.MISSING_PACKAGE`: it may be installed now), which is no finished work (both where
+:func:`read_results` is given the sweep's points, as a resumed run does). A file written
 before rows had checksums (the same columns without ``checksum``) is read with every check but the checksum: its
 rows are accepted unverified, and the file is rewritten with checksums. Rows of points the sweep no longer has are
 moved to a side file (:func:`set_aside`), so a finished file is a fresh run's.
@@ -32,7 +34,8 @@ from typing import Any
 from ..argcheck import checked_types
 from ..errors import ConfigError
 from ..atomic import is_stream, write_atomic, write_atomic_with
-from .lock import hold
+from .lock import check_named, hold
+from .metrics import MISSING_PACKAGE
 from .points import Point
 from .spec import SweepSpec
 
@@ -101,12 +104,18 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     :class:`ConfigError` if the header is neither this sweep's columns nor those without ``checksum``, or where a
     sound ok row holds the axis values of one of ``points`` under another id (the error names its line and id): it
     was computed from other inputs (the kind, the base config, ``[set]`` or a data file changed since) and would
-    stand beside the new row unnoticed. A failed row so is left out as damaged: its point runs again.
+    stand beside the new row unnoticed. A failed row so is left out as damaged: its point runs again; so is a failed
+    row of one of ``points`` whose error says a package was missing (:data:`.metrics.MISSING_PACKAGE`). Under the
+    sweep's lock, an OSError where the file it holds there was replaced, moved or removed (:func:`.lock.check_named`).
     """
     path = Path(path)
-    if not path.exists():
+    try:
+        with open(path, "rb") as fh:
+            check_named(path, fh.fileno())  # under the sweep's lock: the file it holds, not one put in its place
+            data = fh.read()
+    except FileNotFoundError:
+        check_named(path, None)
         return Contents({})
-    data = path.read_bytes()
     text = data.decode("utf-8-sig", errors="replace")  # a byte-order mark (a spreadsheet's "CSV UTF-8") left out
     lines = text.split("\n")  # the last item is "" after a final newline, else a line cut short
     if len(lines) == 1:  # not even the header is whole (a mark alone too: the file is rewritten with a header)
@@ -130,6 +139,9 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
         if moved and row["status"] == "failed":  # no finished work: its point, now another id, runs again
             why = ("a failed row of axis values this sweep's point now has under another id (its inputs changed: "
                    "a data file made or changed, the base config, [set] or the kind)")
+        if not why and row["point_id"] in values and row["status"] == "failed" and row["error"].startswith(
+                MISSING_PACKAGE):  # the environment's failure, not the point's
+            why = "a point that failed for want of a package (installed since?)"
         if why:
             damaged.append(f"line {number}: {why}")
         else:
@@ -183,11 +195,18 @@ def _is_number(text: str) -> bool:
 
 
 def append_rows(path: str | os.PathLike, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Append complete lines in one write and fsync; a new (or empty) file gets the header first."""
-    path = Path(os.path.realpath(path))  # a symbolic link's target, whose folders may be missing
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    """Append complete lines in one write and fsync; a new (or empty) file gets the header first. Under the sweep's
+    lock, an OSError (nothing written) where the file it holds under that name was replaced, moved or removed
+    (:func:`.lock.check_named`)."""
+    target = Path(os.path.realpath(path))  # a symbolic link's target, whose folders may be missing
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND)
+    except FileNotFoundError:
+        check_named(path, None)  # gone during the run: not made afresh
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        check_named(path, fd)
         hold(path, fd)  # a results file made here is locked before its first line
         text = (_lines([header]) if os.fstat(fd).st_size == 0 else "") + _lines(rows)
         data = text.encode("utf-8")

@@ -1,0 +1,204 @@
+"""Results files are never lost or clobbered: a file a sweep is writing is not replaced by another command, a sweep
+whose file was replaced or removed under it stops without writing into another file, the ``.lock`` sidecar never
+takes over a file of that name it did not make, and a loop of symbolic links is refused up front."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cimsim.atomic import check_writable, write_atomic, write_atomic_with
+from cimsim.cli import main
+from cimsim.errors import ConfigError
+from cimsim.sweep import OutputLocked, run_sweep, spec_from_dict
+from cimsim.sweep import lock
+from cimsim.sweep.lock import lock_path, output_lock
+from cimsim.sweep.results import append_rows, columns, read_results
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = (ROOT / "configs" / "default.toml").as_posix()
+SPEC = {"base": DEFAULT, "axes": {"adc.bits": [4, 6, 8], "device.bits_per_cell": [1, 2]}}
+HOLD = """
+import sys
+from cimsim.sweep.lock import output_lock
+with output_lock(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture
+def held(tmp_path):
+    """a results file r.csv with one line, whose lock another process (a sweep) holds"""
+    out = tmp_path / "r.csv"
+    out.write_text("point_id,x\n")
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline() == "held\n"
+        yield out, proc.pid
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+
+
+def test_a_file_a_sweep_is_writing_is_not_replaced_by_another_command(held, tmp_path):
+    """`cimsim estimate -o` (run, macros, ... : every output through write_atomic) onto a results CSV a sweep was
+    writing had replaced it (its rows lost), and the sweep had appended on to the new file"""
+    out, pid = held
+    message = rf"{out}: a sweep \(PID {pid}\) is writing this results file \(it holds r.csv.lock\)"
+    with pytest.raises(OutputLocked, match=message):
+        write_atomic(out, "{}")
+    with pytest.raises(OutputLocked, match=message):
+        write_atomic_with(out, lambda fh: fh.write(b"png"))
+    link = tmp_path / "link.json"
+    link.symlink_to(out)
+    with pytest.raises(OutputLocked, match="a sweep"):  # every path to the file takes its lock
+        write_atomic(link, "{}")
+    result = invoke("estimate", DEFAULT, "-o", out)
+    assert result.exit_code == 2, result.output
+    assert f"error: {out}: a sweep (PID {pid}) is writing this results file" in result.output
+    assert out.read_text() == "point_id,x\n" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "link.json", "r.csv", "r.csv.lock"]
+    write_atomic(tmp_path / "other.json", "{}")  # a file no sweep holds is written
+
+
+def test_a_file_whose_lock_this_process_holds_or_whose_sweep_is_gone_is_written(tmp_path):
+    out = tmp_path / "r.csv"
+    with output_lock(out):  # the sweep's own rewrite
+        write_atomic(out, "a\n")
+    lock_path(out).write_text("999999999\n")  # left by a killed sweep: nothing holds it
+    write_atomic(out, "b\n")
+    assert out.read_text() == "b\n"
+
+
+def _rows(n):
+    spec = spec_from_dict(SPEC)
+    return spec, columns(spec), [[f"p{k}", "4", "1", *["1.0"] * len(spec.objectives), "ok", "", "x"] for k in range(n)]
+
+
+@pytest.mark.parametrize("how", ["replaced", "removed", "moved away"])
+def test_a_sweep_writes_nothing_into_a_file_put_in_place_of_its_results_file(tmp_path, how):
+    """the sweep had reopened its results file by path for each batch: into a file that replaced it"""
+    out, other = tmp_path / "r.csv", tmp_path / "other.csv"
+    spec, header, rows = _rows(3)
+    with output_lock(out):
+        append_rows(out, header, rows[:1])
+        if how == "replaced":
+            other.write_text("{}\n")
+            os.replace(other, out)
+        elif how == "removed":
+            out.unlink()
+        else:
+            os.rename(out, other)
+        with pytest.raises(OSError, match=f"another program {how} {out} while this sweep was writing it") as err:
+            append_rows(out, header, rows[1:])
+        assert err.value.errno == errno.ESTALE
+        with pytest.raises(OSError, match=f"another program {how}"):
+            read_results(out, spec)
+    assert out.read_text() == "{}\n" if how == "replaced" else not out.exists()
+    if how == "moved away":
+        assert "rows written so far are in the file moved away" in str(err.value)
+        assert len(other.read_text().splitlines()) == 2
+
+
+def test_a_sweep_whose_results_file_is_replaced_stops_saying_so(tmp_path):
+    out = tmp_path / "r.csv"
+    done = []
+
+    def progress(count, failed, total):
+        if count and not done:  # after the first batch: another program writes its own file there
+            done.append(count)
+            (tmp_path / "new.json").write_text("{}\n")
+            os.replace(tmp_path / "new.json", out)
+
+    summary = run_sweep(spec_from_dict(SPEC), out, workers=1, progress=progress)
+    assert summary.stopped.startswith(f"writing {out} failed (another program replaced {out} while this sweep")
+    assert out.read_text() == "{}\n" and not lock_path(out).exists()
+
+
+def test_a_lock_sidecar_name_taken_by_something_else_is_refused_and_left_as_it_is(tmp_path):
+    """the sweep had deleted a user's file r.csv.lock, written its PID into a symbolic link's target and failed with
+    a raw '[Errno 21] Is a directory', exit 1"""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f'base = "{DEFAULT}"\n[axes]\n"adc.bits" = [4, 8]\n')
+    (tmp_path / "a.csv.lock").write_text("my notes\n")
+    (tmp_path / "target.txt").write_text("target data\n")
+    (tmp_path / "b.csv.lock").symlink_to("target.txt")
+    (tmp_path / "c.csv.lock").mkdir()
+    os.mkfifo(tmp_path / "d.csv.lock")
+    for name, why in [("a", "it holds other text than a sweep's PID"), ("b", "a symbolic link"), ("c", "a folder"),
+                      ("d", "not a regular file")]:
+        result = invoke("sweep", spec, "-o", tmp_path / f"{name}.csv")
+        assert result.exit_code == 2, result.output
+        assert (f"{name}.csv.lock is not a sweep's lock file ({why}); a sweep locks its results file through a file "
+                "of that name: move it away, or write to another file (-o)") in result.output
+        assert not (tmp_path / f"{name}.csv").exists()
+    assert (tmp_path / "a.csv.lock").read_text() == "my notes\n"
+    assert (tmp_path / "target.txt").read_text() == "target data\n" and (tmp_path / "b.csv.lock").is_symlink()
+    assert (tmp_path / "c.csv.lock").is_dir()
+
+
+def test_a_stale_or_empty_lock_file_is_taken_over_and_one_put_in_its_place_is_kept(tmp_path):
+    out = tmp_path / "r.csv"
+    for stale in ("999999999\n", ""):  # a killed sweep's, or one killed before it wrote its PID
+        lock_path(out).write_text(stale)
+        with output_lock(out):
+            assert lock_path(out).read_text() == f"{os.getpid()}\n"
+        assert not lock_path(out).exists()
+    with output_lock(out):
+        lock_path(out).unlink()
+        lock_path(out).write_text("mine\n")  # another program's file, made meanwhile: not removed at the end
+    assert lock_path(out).read_text() == "mine\n"
+
+
+def test_without_fcntl_a_lock_file_of_other_text_is_not_taken_over(tmp_path, monkeypatch):
+    monkeypatch.setattr(lock, "fcntl", None)
+    out = tmp_path / "r.csv"
+    lock_path(out).write_text("my notes\n")
+    with pytest.raises(ConfigError, match="r.csv.lock is not a sweep's lock file"):
+        with output_lock(out):
+            pass
+    assert lock_path(out).read_text() == "my notes\n"
+
+
+def test_a_loop_of_symbolic_links_is_refused_up_front_and_never_replaced(tmp_path):
+    """a sweep had run its points, failed writing (exit 1) and asked to be run again; write_atomic had replaced the
+    link by a file"""
+    (tmp_path / "l1.csv").symlink_to("l2.csv")
+    (tmp_path / "l2.csv").symlink_to("l1.csv")
+    loop = tmp_path / "l1.csv"
+    with pytest.raises(OSError, match="a loop of symbolic links: it names no file"):
+        check_writable(loop)
+    with pytest.raises(ConfigError, match="cannot write this results file \\(a loop of symbolic links"):
+        run_sweep(spec_from_dict(SPEC), loop, workers=1)
+    for write in (lambda: write_atomic(loop, "{}"), lambda: write_atomic_with(loop, lambda fh: fh.write(b"x"))):
+        with pytest.raises(OSError, match=f"a loop of symbolic links: it names no file: '{loop}'"):
+            write()
+        assert loop.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l1.csv", "l2.csv"]
+
+
+def test_a_sweep_through_a_link_pointed_elsewhere_during_the_run_writes_nothing_there(tmp_path):
+    out, other = tmp_path / "link.csv", tmp_path / "other.csv"
+    out.symlink_to("r.csv")
+    other.write_text("theirs\n")
+    _, header, rows = _rows(2)
+    with output_lock(out):
+        append_rows(out, header, rows[:1])
+        out.unlink()
+        out.symlink_to("other.csv")
+        with pytest.raises(OSError, match=f"another program replaced {out} .* rows written so far are in "
+                                          f"{tmp_path / 'r.csv'}; this sweep writes nothing into the new file"):
+            append_rows(out, header, rows[1:])
+    assert other.read_text() == "theirs\n" and len((tmp_path / "r.csv").read_text().splitlines()) == 2
