@@ -417,3 +417,18 @@ def test_an_empty_set_value_leaves_an_optional_field_out(tmp_path):
     assert "must be an integer in [1, 16]" in bits.output
     assert invoke("validate", path, "--set", "device.drift_compensation=none").exit_code == 0
     assert "(--set dac.input_max=) leaves an optional field out" in " ".join(invoke("run", "--help").output.split())
+
+
+def test_the_public_plot_functions_name_the_extra_without_matplotlib(tmp_path, monkeypatch):
+    """cimsim.plots.write_breakdown_plots and cimsim.sweep.plot.write_pareto_plot had raised a bare
+    ModuleNotFoundError naming no extra"""
+    import sys
+
+    from cimsim.plots import write_breakdown_plots
+    from cimsim.sweep.plot import write_pareto_plot
+
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    for call in (lambda: write_breakdown_plots([], tmp_path, "vector"),
+                 lambda: write_pareto_plot([], [], "x", "y", tmp_path / "p.png")):
+        with pytest.raises(ImportError, match=r"pip install '\.\[plot\]'"):
+            call()

@@ -16,7 +16,8 @@ from .argcheck import check_instance, check_path
 from .atomic import write_atomic_with
 from .breakdown import Breakdown
 
-__all__ = ["PLOTS_MISSING", "PLOT_FILES", "write_breakdown_plots", "component_style", "readable_unit"]
+__all__ = ["PLOTS_MISSING", "PLOT_FILES", "figure_class", "write_breakdown_plots", "component_style",
+           "readable_unit"]
 
 PLOTS_MISSING = "plots skipped: matplotlib is not installed (pip install '.[plot]')"
 PLOT_FILES = ("energy_breakdown.png", "area_breakdown.png")
@@ -93,14 +94,25 @@ def _checked_sides(sides) -> list[tuple[str, Breakdown]]:
     return sides
 
 
+def figure_class():
+    """matplotlib's Figure (no pyplot: a caller's backend and open figures untouched); an ImportError naming the
+    ``plot`` extra to install where matplotlib is missing (a bare ModuleNotFoundError had named no extra)"""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError("cimsim's plots need matplotlib, which is not installed: pip install '.[plot]' (from "
+                          "the cimsim checkout)", name="matplotlib") from exc
+    return Figure
+
+
 def write_breakdown_plots(sides: Sequence[tuple[str, Breakdown]], outdir: str | Path, item: str) -> list[Path]:
     """Write energy_breakdown.png (pJ per ``item``) and area_breakdown.png (mm²), :data:`PLOT_FILES`, of the
     labelled ``sides``.
 
-    Raises ImportError when matplotlib is missing (the caller reports :data:`PLOTS_MISSING`). The figures are
-    built without pyplot, so the caller's backend and open figures are left as they were.
+    Raises ImportError naming the ``plot`` extra when matplotlib is missing (:func:`figure_class`). The figures
+    are built without pyplot, so the caller's backend and open figures are left as they were.
     """
-    from matplotlib.figure import Figure
+    Figure = figure_class()
 
     sides = _checked_sides(sides)
     check_instance("item", item, str, "what one item is (str: 'vector', 'image')")

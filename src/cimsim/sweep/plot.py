@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from ..atomic import write_atomic_with
+from ..plots import figure_class
 from .pareto import Row
 
 __all__ = ["write_pareto_plot", "plot_format", "placed", "PLOT_FORMATS"]
@@ -28,10 +29,10 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
     An axis whose values are all positive and finite and span more than two decades is drawn on a log scale. An
     infinite value is drawn at its axis's edge (:func:`placed`), circled, the legend counting those points and a
     front point's label saying ``y=inf``.
-    Raises ImportError when matplotlib is missing (the caller reports ``cimsim.plots.PLOTS_MISSING``). The figure
-    is built without pyplot, so the caller's backend and open figures are left as they were.
+    Raises ImportError naming the ``plot`` extra when matplotlib is missing (:func:`cimsim.plots.figure_class`).
+    The figure is built without pyplot, so the caller's backend and open figures are left as they were.
     """
-    from matplotlib.figure import Figure
+    Figure = figure_class()
 
     n, rows = len(points), points + front
     xs, ys = placed([float(p[x]) for p in rows]), placed([float(p[y]) for p in rows])
