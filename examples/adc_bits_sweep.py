@@ -2,7 +2,12 @@
 
 Run from the repository root (it reads ``configs/``): ``python examples/adc_bits_sweep.py``
 """
-import matplotlib.pyplot as plt
+import sys
+
+try:
+    import matplotlib.pyplot as plt
+except ImportError:
+    sys.exit("examples/adc_bits_sweep.py needs matplotlib: pip install '.[plot]'")
 
 import cimsim
 

@@ -2,8 +2,13 @@
 
 Run from the repository root (it reads ``configs/``): ``python examples/sklearn_model.py``
 """
-from sklearn.datasets import load_digits
-from sklearn.neural_network import MLPClassifier
+import sys
+
+try:
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+except ImportError:
+    sys.exit("examples/sklearn_model.py needs scikit-learn: pip install '.[examples]'")
 
 import cimsim
 from cimsim.network import Dense, Network, ReLU

@@ -17,12 +17,17 @@ as ``float_accuracy`` and printed. Outputs: src/cimsim/data/digits_{mlp,cnn,test
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
+
+try:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier
+except ImportError:
+    sys.exit("examples/train_digits.py needs scikit-learn: pip install '.[examples]'")
 
 from cimsim.network import (
     DIGITS_SCALE, Conv2d, Dense, Flatten, MaxPool2d, Network, ReLU, load_network, save_network,

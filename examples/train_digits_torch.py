@@ -32,12 +32,13 @@ import numpy as np
 
 try:
     import torch
+    __import__("onnx")  # from_torch exports through it
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
     from torch import nn
-except ImportError:
-    sys.exit("examples/train_digits_torch.py needs PyTorch (and onnx, scikit-learn): pip install torch "
-             "'.[onnx,examples]'")
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+except ImportError as exc:
+    sys.exit(f"examples/train_digits_torch.py needs PyTorch, onnx and scikit-learn ({exc.name or exc} is missing): "
+             "pip install torch '.[onnx,examples]'")
 
 from cimsim.network import DIGITS_SCALE, digits_test_path, load_network, save_network
 from cimsim.network.torch_import import from_torch

@@ -24,9 +24,9 @@ def fail(exc: Exception, code: int) -> None:
 
 
 def guarded(fn):
-    """Turn the errors a user can cause into one clear message and an exit code (``--debug``: the traceback); a
-    closed stdout (``| head``) ends the command quietly; Ctrl-C exits with 130, saying so (click's 'Aborted!' had
-    exited with 1, a failed run's code)."""
+    """Turn the errors a user can cause into one clear message and an exit code (``--debug``: the traceback; a bad
+    config or a missing extra: 2); a closed stdout (``| head``) ends the command quietly; Ctrl-C exits with 130,
+    saying so (click's 'Aborted!' had exited with 1, a failed run's code)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -42,7 +42,7 @@ def guarded(fn):
                 raise
             if isinstance(exc, BrokenPipeError) and _stdout_closed():  # `cimsim ... | head -1`: no error to say
                 _end_quietly()
-            if isinstance(exc, ConfigError):
+            if isinstance(exc, ConfigError) or _missing_extra(exc):
                 fail(exc, 2)
             if isinstance(exc, (ValueError, OSError, MemoryError)):
                 fail(exc if str(exc) else RuntimeError(type(exc).__name__), 1)
@@ -50,6 +50,12 @@ def guarded(fn):
                                "traceback, and please report it)"), 1)
 
     return wrapper
+
+
+def _missing_extra(exc: Exception) -> bool:
+    """whether ``exc`` is an ImportError that says what to install (``pip install ...``): the user's environment, not
+    an internal error"""
+    return isinstance(exc, ImportError) and "pip install" in str(exc)
 
 
 def _stdout_closed() -> bool:

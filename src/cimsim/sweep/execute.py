@@ -30,7 +30,7 @@ from pathlib import Path
 from ..argcheck import check_execution, check_path
 from ..atomic import check_writable
 from ..errors import ConfigError
-from .cluster import check_scheduler
+from .cluster import check_scheduler, check_workers
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
@@ -40,7 +40,7 @@ from .spec import SweepSpec, load_spec
 
 __all__ = ["Summary", "run_sweep", "DASK_MISSING", "check_not_bootstrapping"]
 
-DASK_MISSING = "--scheduler needs Dask: install the dask extra: pip install '.[dask]'"
+DASK_MISSING = "a scheduler (--scheduler) needs Dask: install the dask extra: pip install '.[dask]'"
 _ANALYTIC_CHUNK = 64
 """analytic points per task at most (each takes about a millisecond; one task per point would be all overhead)"""
 
@@ -242,13 +242,14 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
 
 
 def _dask_client(scheduler: str):
-    """dask.distributed's Client class once ``scheduler`` answers as a Dask scheduler (:func:`check_scheduler`: a
-    Client would hang where something else listens); an ImportError saying how to install Dask without it"""
+    """dask.distributed's Client class once ``scheduler`` answers as a Dask scheduler whose workers run this cimsim
+    (:mod:`.cluster`: else a Client or its tasks wait for ever); an ImportError saying how to install Dask without it"""
     try:
         from dask.distributed import Client
     except ImportError:
         raise ImportError(DASK_MISSING) from None
     check_scheduler(scheduler)
+    check_workers(scheduler)
     return Client
 
 

@@ -20,7 +20,7 @@ from ..config.schema import Config
 from ..errors import ConfigError
 
 __all__ = ["COST_METRICS", "OUTPUT_METRICS", "RANGE_METRICS", "available_metrics", "default_metrics", "Task", "Outcome",
-           "evaluate", "error_text"]
+           "evaluate", "error_text", "MISSING_PACKAGE"]
 
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
                 "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
@@ -40,6 +40,9 @@ trials; :meth:`cimsim.inference.NetworkResult.metrics`, NaN where it gives none)
 classes, whose accuracies are NaN; recorded only when the objectives name them"""
 _SOURCE = {"accuracy": "analog_accuracy"}
 """a sweep metric's name in the results' ``metrics()`` where it differs"""
+MISSING_PACKAGE = "missing package (the point runs again once it is installed): "
+"""how the error of a point that failed for want of a package starts (an ImportError raised or led to it): the
+environment's failure, not the point's, so a resumed sweep runs it again (:func:`.results.read_results`)"""
 
 
 def default_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
@@ -89,7 +92,8 @@ def error_text(exc: Exception) -> str:
 def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
     """Run each task; a point that raises is returned with its error and the others go on. A broken installation
     (an ImportError: the worker cannot load cimsim's code) is not a point's result: it stops the run, so that a
-    resume after the repair runs those points instead of keeping them as failed."""
+    resume after the repair runs those points instead of keeping them as failed; nor is a point that failed for want
+    of a package (its error starts with :data:`MISSING_PACKAGE`: a resume runs it again)."""
     outcomes = []
     for task in tasks:
         try:
@@ -98,8 +102,19 @@ def evaluate(tasks: Sequence[Task]) -> list[Outcome]:
         except ImportError:
             raise
         except Exception as exc:  # noqa: BLE001 -- any other error of one point is that point's result
-            outcomes.append(Outcome(task.point_id, {}, error_text(exc)))
+            outcomes.append(Outcome(task.point_id, {}, _missing(exc) + error_text(exc)))
     return outcomes
+
+
+def _missing(exc: BaseException | None) -> str:
+    """:data:`MISSING_PACKAGE` where an ImportError is ``exc`` or its cause or context (at any depth), else ''"""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, ImportError):
+            return MISSING_PACKAGE
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return ""
 
 
 def _costs(config: Config, cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
