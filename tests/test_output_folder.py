@@ -94,3 +94,13 @@ def test_files_of_a_run_with_no_record_are_kept_and_said(tmp_path, monkeypatch):
     result = compare(out, "beta")
     assert f"{out / MANIFEST} is not a record of files cimsim can read" in result.output
     assert json.loads((out / MANIFEST).read_text())["files"].keys() == {"report.json", "report.md"}
+
+
+def test_a_folder_named_in_another_case_is_another_runs_where_cases_differ(tmp_path):
+    """names compared ignoring case had kept Net/ beside net/ on a file system that tells them apart, unrecorded
+    from then on; where the file system ignores case they are one folder, and kept"""
+    out = tmp_path / "out"
+    compare(out, "Net", "other")
+    compare(out, "net", "other")
+    case_sensitive = not (tmp_path / "NET.toml").exists()  # net.toml was written above
+    assert (out / "Net").exists() != case_sensitive and (out / "net" / "report.md").is_file()

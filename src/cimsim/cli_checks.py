@@ -123,15 +123,25 @@ def _recorded(out: Path) -> dict[str, list]:
         return {}
 
 
-def _remove_stale(out: Path, recorded: Mapping[str, list], keys: set[str]) -> tuple[list[str], list[str]]:
-    """Remove the ``recorded`` files (path relative to ``out`` -> stamp) this run did not write (``keys``: what it
-    wrote, as :func:`_key` gives) that are still as an earlier run wrote them (a regular file of the same size and
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of ``path``, or None: the same file whatever case or Unicode form names it"""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _remove_stale(out: Path, recorded: Mapping[str, list], written: set) -> tuple[list[str], list[str]]:
+    """Remove the ``recorded`` files (path relative to ``out`` -> stamp) this run did not write (``written``: the
+    :func:`_identity` of its files and their folders: a name another case gives is another file where the file
+    system tells cases apart) that are still as an earlier run wrote them (a regular file of the same size and
     time, in no linked folder), then the folders that leaves empty. Returns (what was removed: the folders as
     'name/', the files left in kept folders; what was left, each with why)."""
     gone, left, folders = [], [], set()
     for rel, stamp in sorted(recorded.items()):
         folder = rel.partition("/")[0] if "/" in rel else None
-        if _key(rel) in keys or not os.path.lexists(out / rel):
+        if not os.path.lexists(out / rel) or _identity(out / rel) in written:
             continue
         if (folder and (out / folder).is_symlink()) or _stamp(out / rel) != stamp:
             left.append(f"{rel} (changed since an earlier run wrote it)")
@@ -142,7 +152,7 @@ def _remove_stale(out: Path, recorded: Mapping[str, list], keys: set[str]) -> tu
             left.append(f"{rel} (cannot be removed: {exc.strerror or exc})")
             continue
         gone.append(rel)
-        folders.update([folder] if folder and not any(k.startswith(_key(f"{folder}/")) for k in keys) else [])
+        folders.update([folder] if folder and _identity(out / folder) not in written else [])
     for folder in sorted(folders):
         try:
             (out / folder).rmdir()
@@ -162,7 +172,7 @@ def record_outputs(outdir: str | os.PathLike, written: Sequence[Path], possible:
     out = Path(outdir)
     mine = sorted(p.relative_to(out).as_posix() for p in written)
     keys = {_key(rel) for rel in mine}
-    gone, left = _remove_stale(out, _recorded(out), keys)
+    gone, left = _remove_stale(out, _recorded(out), {_identity(p) for p in (*written, *(p.parent for p in written))})
     if gone:
         counts = [f"{n} {word}{'s' * (n > 1)}" for n, word in (
             (sum(g.endswith("/") for g in gone), "folder"), (sum(not g.endswith("/") for g in gone), "file")) if n]

@@ -99,7 +99,9 @@ def figure_class():
     ``plot`` extra to install where matplotlib is missing (a bare ModuleNotFoundError had named no extra)"""
     try:
         from matplotlib.figure import Figure
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:  # a matplotlib that fails inside (another numpy's ABI) says so itself
+        if not str(exc.name or "").startswith("matplotlib"):
+            raise
         raise ImportError("cimsim's plots need matplotlib, which is not installed: pip install '.[plot]' (from "
                           "the cimsim checkout)", name="matplotlib") from exc
     return Figure

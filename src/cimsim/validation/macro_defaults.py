@@ -47,13 +47,13 @@ DEFAULTS: dict[str, str] = {
     "adc_bits": "the converter's nominal resolution, its ENOB the ADC model's default (bits - the survey's loss, "
                 "docs/adc.md); fractional adc_bits (a level count, log2(levels): 3.4 for 11 levels) -> adc.bits = "
                 "ceil, adc.enob (sar, flash) = that default interpolated linearly between the whole bits either side, "
-                "so energy rises with the stated bits; the macro's adc_bits is its converter: a SAR point stating fewer bits "
-                "runs it for its own bits (adc.built_bits = the macro's adc_bits; not with fractional bits)",
+                "so energy rises with the stated bits; the macro's adc_bits is its converter: a SAR point stating "
+                "fewer bits runs it for its own bits (adc.built_bits = the macro's adc_bits; not with fractional bits)",
     "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC (its adcs are its "
                     "adder trees, UIUC's N_ADC); where the stated adcs (or adder trees, one dot product each) deliver "
                     "fewer outputs per read than the columns hold, the workload has those outputs (a peak figure "
-                    "counts the dot products the ADCs deliver); a point whose UIUC figures are compared has the N_ADC x B_w "
-                    "/ weight_bits outputs UIUC counts an invocation (N_1b = 2 N N_ADC B_x B_w per T_core)",
+                    "counts the dot products the ADCs deliver); a point whose UIUC figures are compared has the "
+                    "N_ADC x B_w / weight_bits outputs UIUC counts an invocation (N_1b = 2 N N_ADC B_x B_w per T_core)",
     "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first, a value equal to the macro's is no "
              "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
              "stated with it, else 1 / cycle; a point at another supply that states neither (not even the "
