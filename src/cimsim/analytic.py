@@ -7,7 +7,7 @@ data-dependent ones are estimated (see :func:`analytic_counts`).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from .counts import Counts
 from .iv_curve import read_levels
 from .mapping import Plan
 
-__all__ = ["DataStats", "analytic_counts", "plane_top_codes", "uniform_cell_activity",
+__all__ = ["DataStats", "analytic_counts", "plane_top_codes", "row_coupling", "uniform_cell_activity",
            "uniform_level_fractions"]
 
 
@@ -36,6 +36,12 @@ class DataStats:
     weight_levels: float | None = None
     """the summed level / max level of one weight's cells, averaged over measured weights
     (:func:`cimsim.numerics.encoding.weight_level_share`; zero weights included); None: uniform codes"""
+    coupling: float | None = None
+    """how a crossbar row's input energy pairs with its cells' levels: the mean over rows of (its input's V**2 t) x
+    (its cells' mean level) over the product of the two means (:func:`row_coupling`); None: 1, independent data"""
+    activity_coupling: float | None = None
+    """the same pairing of a row's squared input codes with its cells' levels (a charge cell's activity, a digital
+    cell's product bits; :func:`row_coupling`); None: 1, independent data"""
 
     def __post_init__(self):
         for name in ("input_zero_fraction", "weight_zero_fraction"):
@@ -55,6 +61,10 @@ class DataStats:
                                    or not 0.0 <= levels < float("inf") or self.weight_zero_fraction):
             raise ValueError("weight_levels must be a finite share >= 0, with weight_zero_fraction 0 (it holds the "
                              f"zero weights); got {self.weight_levels!r}")
+        for name in ("coupling", "activity_coupling"):
+            if (value := getattr(self, name)) is not None and (isinstance(value, bool) or not isinstance(
+                    value, (int, float)) or not 0.0 <= value < float("inf")):
+                raise ValueError(f"{name} must be a finite number >= 0 or None; got {value!r}")
 
     @classmethod
     def of(cls, config) -> "DataStats":
@@ -66,7 +76,7 @@ class DataStats:
         reads as +1), so their zero fraction is 0"""
         return DataStats(0.0 if plan.binary_inputs else self.input_zero_fraction,
                          0.0 if plan.weight_bits == 1 else self.weight_zero_fraction, self.input_codes,
-                         self.weight_levels)
+                         self.weight_levels, self.coupling, self.activity_coupling)
 
 
 UNIFORM_DATA = DataStats()
@@ -85,12 +95,14 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     of the bits it carries, :func:`plane_top_codes`; voltage inputs: energy ~ code**2; time-domain inputs: ~ code
     unit pulses), ``cell_activity`` likewise (:func:`uniform_cell_activity`);
     zero inputs drive nothing and spend nothing, zero weights hold the level of code 0 (exact expectations).
-    With measured ``data.input_codes``, every input term is its mean over those codes (row activations too).
+    With measured ``data.input_codes``, every input term is its mean over those codes (row activations too);
+    ``data.coupling`` and ``activity_coupling`` scale the outputs' cells' part of ``array_gv2t_fj`` and
+    ``cell_activity`` (inputs paired with weights by row).
     """
     vectors = check_int("vectors", vectors, 0, 2 ** 53)  # counts stay exact as floats
     row_rate, energy_fraction, activity = _input_factors(plan, data)
     reads = dac = cells = sums = 0
-    level_sum = 0.0  # sum over the cells read of level / max level, weight codes uniform
+    held = refs = 0.0  # sums over the outputs' and the reference cells read of level / max level
     per_output, per_array = _level_fractions_of(plan, data)
     conversions = plan.n_planes // plan.planes_per_conversion * len(plan.conversion_groups())
     reads_per_tile = plan.n_planes * len(plan.row_groups())
@@ -99,9 +111,11 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
         reads += tiles * reads_per_tile
         dac += tiles * rows_read
         cells += tiles * rows_read * plan.used_cols(outputs)
-        level_sum += tiles * rows_read * (outputs * per_output + per_array)
+        held += tiles * rows_read * outputs * per_output
+        refs += tiles * rows_read * per_array
         sums += tiles * conversions * plan.column_sums(outputs)
     gv2t_per_us_fj = plan.read_voltage_v ** 2 * energy_fraction * plan.read_pulse_ns  # per uS of a cell read
+    level_sum, activity_sum = (held * (1.0 if p is None else p) + refs for p in (data.coupling, data.activity_coupling))
     conductance_us = cells * plan.g_min_us + level_sum * (plan.g_max_us - plan.g_min_us)  # summed over the cells read
     in_bits = plan.in_features * plan.input_bits
     partial_bits = plan.out_features * plan.accumulator_bits * (plan.row_tiles - 1)
@@ -114,7 +128,7 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
         row_activations=vectors * dac * row_rate,  # fractional where it is a mean: rounding a vector's would bias it
         cells_read=vectors * cells,
         array_gv2t_fj=vectors * conductance_us * gv2t_per_us_fj,
-        cell_activity=vectors * level_sum * activity,
+        cell_activity=vectors * activity_sum * activity,
         adc_conversions=vectors * sums if plan.has_adc else 0,
         adc_bits=plan.adc_bits,
         adder_tree_sums=0 if plan.has_adc else vectors * sums,
@@ -192,14 +206,49 @@ def _input_factors(plan: Plan, data: DataStats) -> tuple[int | float, float, flo
     shares, k = np.asarray(data.input_codes), np.arange(c + 1)
     if shares.size != c + 1:
         raise ValueError(f"input_codes must hold the shares of the codes 0..{c} of this plan; got {shares.size}")
-    levels = read_levels(plan)
-    if levels is not None:  # a non-linear cell: k I(k) / c**2, I in code units
-        energy = float(shares @ (k * levels)) / c ** 2
-    elif plan.dac_encoding == InputEncoding.VOLTAGE or plan.binary_inputs:
-        energy = float(shares @ k ** 2) / c ** 2
-    else:
-        energy = float(shares @ k)  # k unit pulses at V_read
+    energy = float(shares @ _code_energy(plan))
     return float(shares @ k) if pulse_count else 1.0 - float(shares[0]), energy, float(shares @ k ** 2) / c ** 2
+
+
+def _code_energy(plan: Plan) -> np.ndarray:
+    """a cell's V**2 t at each plane code 0..c (c ``max_plane_code``), in units of V_read**2 x one read pulse:
+    (k / c)**2 (voltage and binary inputs), k unit pulses (time-domain), k I(k) / c**2 (a non-linear cell, I in code
+    units)"""
+    c, levels = plan.max_plane_code, read_levels(plan)
+    k = np.arange(c + 1, dtype=np.float64)
+    if levels is not None:
+        return k * levels / c ** 2
+    return k ** 2 / c ** 2 if plan.dac_encoding == InputEncoding.VOLTAGE or plan.binary_inputs else k
+
+
+@checked_types
+def row_coupling(plan: Plan, x: np.ndarray, w: np.ndarray, input_max: float | None,
+                 per_output: bool) -> tuple[float | None, float | None]:
+    """How the inputs ``x`` (vectors x in) pair with the weights ``w`` (rows x in) on ``plan``'s crossbar rows, row
+    r holding input r's weights (dimensionless): the mean over the vectors and rows of e_vr L_r over the product of
+    their means, L_r the mean stored level of row r's cells over the weights
+    :func:`cimsim.numerics.encoding.weight_level_share` measures, e_vr summed over input r's plane reads: a cell's
+    V**2 t at its codes, then its squared codes (the ``coupling`` and ``activity_coupling`` of :class:`DataStats`).
+    1 for independent data; None where a sample is empty or drives or holds nothing. Columns not the plan's
+    ``in_features``: a ValueError naming them."""
+    from .numerics.encoding import (  # numba's kernels, only where sampled
+        _quantize_weights, _weight_levels, prepare_planes, weight_sample_rows, with_normal_rows)
+
+    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    for name, a in (("x", x), ("w", w)):
+        if a.ndim != 2 or a.shape[1] != plan.in_features:
+            raise ValueError(f"{name} must have the plan's in_features = {plan.in_features} columns; got {a.shape}")
+    if not x.size or not w.size:
+        return None, None
+    planes, _ = with_normal_rows(lambda v: prepare_planes(replace(plan, iv_nonlinearity=2.0), v, input_max)[0], x)
+    k = np.abs(planes).astype(np.int64)  # n_planes x vectors x in
+    codes, _ = _quantize_weights(w[weight_sample_rows(w)], plan.weight_bits, per_output)
+    level = _weight_levels(codes, plan)[0].sum(axis=(0, 1), dtype=np.float64).mean(axis=1)  # per row (input)
+    pairs = []
+    for energy in (_code_energy(plan)[k].sum(axis=0), (k ** 2).sum(axis=0, dtype=np.float64)):  # vectors x in
+        scale = float(energy.mean()) * float(level.mean())
+        pairs.append(float((energy * level).mean()) / scale if scale > 0 else None)
+    return pairs[0], pairs[1]
 
 
 def _level_fractions_of(plan: Plan, data: DataStats) -> tuple[float, float]:
@@ -265,5 +314,5 @@ def uniform_cell_activity(plan: Plan, data: DataStats = UNIFORM_DATA) -> float:
     l the level of weight codes uniform over their range (:func:`uniform_level_fractions`; a digital cell chain's
     adder columns hold none); zero inputs and weights with the probabilities ``data`` states."""
     per_output, per_array = _level_fractions_of(plan, data)
-    outputs = plan.outputs_per_array
-    return _input_factors(plan, data)[2] * (outputs * per_output + per_array) / plan.used_cols(outputs)
+    outputs, coupling = plan.outputs_per_array, 1.0 if data.activity_coupling is None else data.activity_coupling
+    return _input_factors(plan, data)[2] * (outputs * per_output * coupling + per_array) / plan.used_cols(outputs)

@@ -37,7 +37,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..analytic import UNIFORM_DATA, DataStats, analytic_counts
+from ..analytic import UNIFORM_DATA, DataStats, analytic_counts, row_coupling
 from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown, in_sequence, repeated
 from ..config.modes import Pipeline, WeightScale
@@ -119,16 +119,16 @@ def counts_per_vector(plan: Plan, data: DataStats = UNIFORM_DATA) -> Counts:
 
 def measured_data(config: Config, plan: Plan, inputs, weights, zeros: DataStats = UNIFORM_DATA) -> DataStats:
     """The data as ``plan``'s arrays read it: the plane codes of sample ``inputs`` (vectors x in) and the stored
-    levels of sample ``weights`` (rows x in), each quantised as ``config`` quantises them; where a sample is None or
-    empty, the share of zeros ``zeros`` states instead."""
-    from ..numerics.encoding import (  # numba's kernels, only where sampled
-        fixed_input_max, plane_code_shares, weight_level_share)
+    levels of sample ``weights`` (rows x in), each quantised as ``config`` quantises them, and their pairing by row
+    (:func:`cimsim.analytic.row_coupling`); where a sample is None or empty, the share of zeros ``zeros`` states."""
+    from ..numerics.encoding import fixed_input_max, plane_code_shares, weight_level_share  # numba, where sampled
 
-    codes = None if inputs is None or not len(inputs) else plane_code_shares(plan, inputs, fixed_input_max(config.dac))
-    levels = None if weights is None else weight_level_share(plan, weights,
-                                                              config.mapping.weight_scale == WeightScale.PER_OUTPUT)
+    top, per_output = fixed_input_max(config.dac), config.mapping.weight_scale == WeightScale.PER_OUTPUT
+    codes = None if inputs is None or not len(inputs) else plane_code_shares(plan, inputs, top)
+    levels = None if weights is None else weight_level_share(plan, weights, per_output)
+    paired = (None, None) if codes is None or levels is None else row_coupling(plan, inputs, weights, top, per_output)
     return DataStats(0.0 if codes is not None else zeros.input_zero_fraction,
-                     0.0 if levels is not None else zeros.weight_zero_fraction, codes, levels).on(plan)
+                     0.0 if levels is not None else zeros.weight_zero_fraction, codes, levels, *paired).on(plan)
 
 
 @checked_types
