@@ -186,7 +186,7 @@ def test_zero_fractions_are_what_a_float_forward_pass_feeds_each_matrix():
     net, x = _relu_mlp(rng), rng.uniform(-1, 1, (100, 16))
     x[:, 0] = 0.0  # one input of 16 is 0
     first, second = (stats for stats, _ in input_samples(net, x, samples=50))
-    hidden = np.maximum(x[:50] @ net.layers[0].weight.T, 0)
+    hidden = np.maximum(x[np.round(np.linspace(0, 99, 50)).astype(int)] @ net.layers[0].weight.T, 0)  # spread
     assert first == DataStats(1 / 16, 0.0)
     assert second == DataStats(float(np.mean(hidden == 0)), 0.25)
     assert 0.3 < second.input_zero_fraction < 0.7  # about half of a ReLU's outputs
@@ -259,7 +259,7 @@ def test_price_model_measures_zero_inputs_on_samples_and_refuses_bad_ones(tmp_pa
     plain, measured = run(), run("--samples", str(tmp_path / "x.npz"))
     assert plain.exit_code == 0 and "zero inputs" not in plain.output
     assert measured.exit_code == 0, measured.output
-    assert ("zero inputs measured by a float forward pass of the first samples (until each matrix saw 4096 values, "
+    assert ("zero inputs measured by a float forward pass of evenly spaced samples (until each matrix saw 4096 values, "
             "16 samples at most): 0%, ") in measured.output
     for name, message in (("wide.npz", "must have shape (batch, 16)"), ("nox.npz", "expected an array 'x'"),
                           ("missing.npz", "missing.npz")):
@@ -459,3 +459,47 @@ def test_an_unpaired_sample_prices_as_before_and_bad_pairings_are_refused():
                         ("activity_coupling", "1")):
         with pytest.raises(ValueError, match=name):
             DataStats(**{name: value})
+
+
+def test_a_dense_layers_sample_spans_its_vectors_not_its_first(tmp_path):
+    """64 vectors of which the first 48 are 0: 16 vectors of the first 16 (all 0) priced the array 73x below the
+    simulation; evenly spaced over the 64 (vectors round(linspace(0, 63, 16)), a quarter not 0 like the whole) it is
+    within 5 %. Generated vectors are sampled from the blocks holding them: the very values the simulation reads."""
+    x = np.random.default_rng(11).uniform(0, 1, (64, 256))
+    x[:48] = 0.0
+    np.save(tmp_path / "x.npy", x)
+    config = with_overrides(Config(), {"workload.vectors": 64, "workload.inputs": "file", "dac.signed_inputs":
+                                       "unsigned", "workload.inputs_file": str(tmp_path / "x.npy")})
+    analytic = price_from_shapes(config)[0].energy_pj["array"]
+    assert analytic == pytest.approx(api.compare(config).cim.energy_pj["array"], rel=0.05)
+    assert analytic == price_from_shapes(config)[0].energy_pj["array"]  # the same sample on every run
+    from cimsim.comparison import _spread_inputs
+
+    for design in ({"workload.inputs": "normal"}, {"workload.inputs": "uniform", "dac.signed_inputs": "unsigned",
+                                                   "workload.input_zero_fraction": 0.3}):
+        config = with_overrides(SMALL, {"workload.vectors": 10001, "workload.in_features": 4, **design})
+        picks = np.round(np.linspace(0, 10000, 1024)).astype(int)
+        assert np.array_equal(_spread_inputs(config, 1024), np.concatenate(list(input_blocks(config)))[picks])
+
+
+def test_a_networks_sample_spans_its_dataset_not_its_first_samples(tmp_path):
+    """a dataset of 64 images whose first 48 are blank: the float pass of the first 16 saw only zeros (every input
+    0, the array priced far below the simulation); of 16 evenly spaced ones (a quarter not blank, like the whole) the
+    zero shares are the dataset's and the array is within 5 % of the simulation"""
+    from cimsim.models.from_network import input_samples
+    from cimsim.network import save_network
+
+    rng = np.random.default_rng(12)
+    net, x = _relu_mlp(rng), rng.uniform(0, 1, (64, 16))
+    x[:48] = 0.0
+    save_network(net, tmp_path / "mlp.npz")
+    np.savez(tmp_path / "data.npz", x=x, y=rng.integers(0, 4, 64))
+    first, _ = input_samples(net, x)
+    assert first[0].input_zero_fraction == pytest.approx(0.75) and len(first[1]) == 16
+    config = with_overrides(Config(), {"workload.kind": "network", "workload.network_file": str(tmp_path / "mlp.npz"),
+                                       "workload.dataset": "file", "workload.dataset_file": str(tmp_path / "data.npz"),
+                                       "workload.vectors": 64, "dac.signed_inputs": "unsigned", "array.rows": 64,
+                                       "array.cols": 64, "array.rows_per_read": 64})
+    analytic = price_from_shapes(config)[0].energy_pj["array"]
+    assert analytic == pytest.approx(api.compare(config).cim.energy_pj["array"], rel=0.05)
+    assert analytic == price_from_shapes(config)[0].energy_pj["array"]

@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .argcheck import checked_types
 from .config.modes import EnergyModel, Pipeline, WorkloadKind
 from .cost import pipelining, trust
@@ -35,7 +37,7 @@ from .analytic import analytic_counts
 from .mapping import Plan, plan_layer
 from .run import RunResult
 from .trials import run_trials
-from .workload import input_blocks, load_weights
+from .workload import INPUT_BLOCK, input_blocks, load_weights
 
 __all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_from_shapes", "MACRO_COMPONENTS"]
 
@@ -289,21 +291,31 @@ def _activation_products(config: Config, model, samples: int) -> list[Breakdown]
             for op in model.of_type(MatrixOp) if not op.static]
 
 
+def _spread_inputs(config: Config, count: int) -> np.ndarray:
+    """``count`` of a dense workload's input vectors (all, where it has fewer), evenly spaced over them (vectors
+    round(linspace(0, vectors - 1, count))), as ``input_blocks`` gives them, from the blocks that hold them"""
+    vectors = config.workload.vectors
+    picks = np.round(np.linspace(0, vectors - 1, min(count, vectors))).astype(np.int64)
+    held = np.unique(picks // INPUT_BLOCK).tolist()
+    return np.concatenate([block[picks[picks // INPUT_BLOCK == k] - k * INPUT_BLOCK]
+                           for k, block in zip(held, input_blocks(config, set(held)))])
+
+
 @checked_types
 def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a dense
     layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The counts are
     :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each matrix's input
-    codes measured on a sample of its inputs (a dense layer's first ``SAMPLE_VALUES`` values; a network's: in a float
-    pass of its first samples, ``input_samples``) and its weights' levels (``weight_level_share`` of ``SAMPLE_VALUES``
-    or so: a dense layer's first, at their peak; a network's of evenly spaced outputs, at the matrix's peak). Refused
-    first: a workload the chip cannot hold (``check_fits``), a float pass past memory (``check_float_pass``)."""
+    codes measured on a sample of its inputs (a dense layer's ``SAMPLE_VALUES`` values, in vectors evenly spaced over
+    its vectors; a network's: in a float pass of evenly spaced samples, ``input_samples``) and its weights' levels
+    (``weight_level_share`` of ``SAMPLE_VALUES`` or so: a dense layer's first, at their peak; a network's of evenly
+    spaced outputs, at the matrix's peak). Refused first: a workload the chip cannot hold (``check_fits``), a float
+    pass past memory (``check_float_pass``)."""
     config = validated_config(config)
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
         check_fits(config, [plan])
-        first = replace(config, workload=replace(wl, vectors=min(wl.vectors, rows)))
-        data = measured_data(config, plan, next(input_blocks(first)), load_weights(config, rows))
+        data = measured_data(config, plan, _spread_inputs(config, rows), load_weights(config, rows))
         return (cim_breakdown(config, plan, analytic_counts(plan, wl.vectors, data), name=config.name),
                 baseline_breakdown(config, wl.vectors, include_weight_load=False))
     network, x, _ = load_workload_network(config)

@@ -11,7 +11,7 @@ memory-mapped and read block by block, so a long input file never has to fit in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import numpy as np
 
@@ -81,8 +81,9 @@ def load_weights(config: Config, rows: int | None = None) -> np.ndarray:
 
 
 @checked_types
-def input_blocks(config: Config) -> Iterator[np.ndarray]:
-    """The workload's input vectors, ``INPUT_BLOCK`` at a time (float64, block x in_features)."""
+def input_blocks(config: Config, blocks: Collection[int] | None = None) -> Iterator[np.ndarray]:
+    """The workload's input vectors, ``INPUT_BLOCK`` at a time (float64, block x in_features); ``blocks``: only the
+    blocks of these indices, in order (each the same values as in the whole stream)."""
     wl = config.workload
     unsigned = config.dac.signed_inputs == SignedInputs.UNSIGNED
     if wl.inputs == InputSource.FILE:
@@ -91,6 +92,8 @@ def input_blocks(config: Config) -> Iterator[np.ndarray]:
             raise _error(config, "workload.vectors",
                          f"{wl.vectors} vectors requested but {wl.inputs_file!r} holds {arr.shape[0]}")
     for k, start in enumerate(range(0, wl.vectors, INPUT_BLOCK)):
+        if blocks is not None and k not in blocks:
+            continue
         n = min(INPUT_BLOCK, wl.vectors - start)
         if wl.inputs == InputSource.FILE:
             block = np.array(arr[start:start + n], dtype=np.float64)

@@ -178,12 +178,13 @@ SAMPLE_ITEMS = 16
 
 @checked_types
 def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list[tuple[DataStats, np.ndarray]]:
-    """For each matrix of :meth:`Network.matrix_layers`, from a float forward pass of the first rows of
-    ``inputs``, one at a time until every matrix has seen ``SAMPLE_VALUES`` values or ``samples`` rows have run: its
-    zero shares (of the values it multiplies, over all its places; of its weights) and input vectors of about
-    ``SAMPLE_VALUES`` values (evenly spaced over each pass's vectors) to measure their codes on. ``inputs``: one
-    sample or more, (samples, *network.input_shape), else a ValueError naming them; a ValueError too, before
-    anything runs, where one sample's pass would not fit in this machine's memory (:func:`check_pass_memory`)."""
+    """For each matrix of :meth:`Network.matrix_layers`, from a float forward pass of rows of ``inputs`` evenly
+    spaced over them (rows round(linspace(0, len - 1, m)), one at a time; m: enough for every matrix to see
+    ``SAMPLE_VALUES`` values, at most ``samples`` and all rows): its zero shares (of the values it multiplies, over
+    all its places; of its weights) and input vectors of about ``SAMPLE_VALUES`` values (evenly spaced over all the
+    passes' vectors, in order) to measure their codes on. ``inputs``: one sample or more,
+    (samples, *network.input_shape), else a ValueError naming them; a ValueError too, before anything runs, where
+    one sample's pass would not fit in this machine's memory (:func:`check_pass_memory`)."""
     samples = check_int("samples", samples, 1)
     inputs = network._checked_input(inputs, "inputs")  # (batch, *input_shape), real and finite
     if not len(inputs):
@@ -191,21 +192,23 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
     check_pass_memory(network)
     zeros: dict[int, list[int]] = {}
     kept: dict[int, list[np.ndarray]] = {}
+    shapes = network.matrix_shapes()
+    passes = min(samples, len(inputs), max((-(-SAMPLE_VALUES // max(s.rows_per_sample * s.in_features, 1))
+                                            for s in shapes), default=1))
 
     def count(index: int, layer, rows: np.ndarray) -> np.ndarray:
         seen = zeros.setdefault(index, [0, 0])
+        start = seen[1] // rows.shape[1]  # the matrix's vectors before these, over the passes and places
         seen[0] += rows.size - int(np.count_nonzero(rows))
         seen[1] += rows.size
-        want = -(-SAMPLE_VALUES // rows.shape[1]) - sum(len(r) for r in kept.get(index, []))
-        if want > 0:
-            kept.setdefault(index, []).append(rows[np.linspace(0, len(rows) - 1, min(want, len(rows))).astype(int)])
+        total = passes * shapes[index].rows_per_sample
+        spots = np.round(np.linspace(0, total - 1, min(-(-SAMPLE_VALUES // rows.shape[1]), total))).astype(int)
+        kept.setdefault(index, []).append(rows[spots[(spots >= start) & (spots < start + len(rows))] - start])
         return layer.product(rows)
 
     matrices = network.matrix_layers()
-    for k in range(min(samples, len(inputs))):
+    for k in np.round(np.linspace(0, len(inputs) - 1, passes)).astype(int):
         network.forward(inputs[k:k + 1], count)
-        if len(zeros) == len(matrices) and min(n for _, n in zeros.values()) >= SAMPLE_VALUES:
-            break
     return [(DataStats(zeros[k][0] / zeros[k][1] if zeros.get(k, (0, 0))[1] else 0.0,
                        float(np.mean(layer.weight == 0))),
              np.concatenate(kept[k]) if k in kept else np.zeros((0, layer.matrix_shape[1])))
@@ -294,7 +297,7 @@ def _zeros_note(measured: list[DataStats] | None) -> str:
     shares = [z.input_zero_fraction for z in measured]
     listed = (", ".join(f"{z:.0%}" for z in shares) + " by matrix" if len(shares) <= 8 else
               f"{min(shares):.0%}-{max(shares):.0%} over {len(shares)} matrices, mean {np.mean(shares):.0%}")
-    return (f"; zero inputs measured by a float forward pass of the first samples (until each matrix saw "
+    return (f"; zero inputs measured by a float forward pass of evenly spaced samples (until each matrix saw "
             f"{SAMPLE_VALUES} values, {SAMPLE_ITEMS} samples at most): {listed}; matrices priced at the codes "
             "of their sampled inputs and the levels of their weights")
 
