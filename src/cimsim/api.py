@@ -43,7 +43,6 @@ from .inference import NetworkResult, config_network
 from .network import Network
 from .numerics.checks import as_array, validated_config
 from .run import RunResult
-from .sweep.execute import check_not_bootstrapping
 from .trials import Spread, run_trials, spreads
 
 __all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "rows_frame"]
@@ -291,6 +290,8 @@ def _not_a_starting_worker(workers: int | None, scheduler: str | None) -> None:
     """Local workers asked for in a worker still importing its parent's script (no main guard) refused before the
     config, network and data are loaded there for nothing (:func:`cimsim.sweep.execute.check_not_bootstrapping`)"""
     if workers is not None and scheduler is None:
+        from .sweep.execute import check_not_bootstrapping  # here: the sweep package takes ~0.14 s to import
+
         check_not_bootstrapping(f"workers={workers}")
 
 
