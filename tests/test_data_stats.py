@@ -278,7 +278,7 @@ def test_measured_input_codes_price_the_row_drivers_the_simulation_counts(overri
     """Input codes measured on the very inputs a crossbar reads give its row activations exactly (they depend on
     the inputs alone) and its G V**2 t within 2 % (codes and levels independent); plane_code_shares are the shares
     of the plane codes the functional path forms."""
-    from cimsim.numerics.encoding import plane_code_shares, weight_level_share
+    from cimsim.numerics.samples import plane_code_shares, weight_level_share
 
     config = with_overrides(Config(), {"workload.in_features": 96, "workload.out_features": 24, "adc.range": "max",
                                        **overrides})
@@ -301,7 +301,7 @@ def test_measured_input_codes_price_the_row_drivers_the_simulation_counts(overri
 def test_measured_weight_levels_are_the_mean_stored_level():
     """a differential pair holds |q| on one side: codes -3, 0, 2, 3 of 3-bit weights in 2-bit cells hold levels 3,
     0, 2, 3 of 3: a mean share of (3 + 0 + 2 + 3) / 3 / 4"""
-    from cimsim.numerics.encoding import weight_level_share
+    from cimsim.numerics.samples import weight_level_share
 
     plan = plan_layer(with_overrides(Config(), {"workload.in_features": 4, "workload.out_features": 1,
                                                 "mapping.weight_bits": 3, "device.bits_per_cell": 2,
@@ -311,9 +311,9 @@ def test_measured_weight_levels_are_the_mean_stored_level():
 
 @pytest.mark.parametrize("kwargs", [dict(input_codes=(0.5, 0.4)), dict(input_codes=(1.0,)),
                                     dict(input_codes=(0.5, 0.5), input_zero_fraction=0.1),
-                                    dict(weight_levels=-0.1), dict(weight_levels=0.3, weight_zero_fraction=0.2)])
+                                    dict(weight_stored_levels=-0.1), dict(weight_levels=0.3, weight_zero_fraction=0.2)])
 def test_measured_statistics_that_cannot_be_are_refused(kwargs):
-    with pytest.raises(ValueError, match="input_codes|weight_levels"):
+    with pytest.raises(ValueError, match="input_codes|weight_levels|weight_stored_levels"):
         DataStats(**kwargs)
 
 
@@ -386,9 +386,10 @@ def test_zero_masks_draw_from_streams_of_their_own():
 def _paired(config, x, w):
     """(simulated counts, analytic counts at the measured codes and levels with and without their pairing by row)
     of a crossbar of ``config`` reading ``x`` on weights ``w``"""
-    from cimsim.analytic import row_coupling
+    from cimsim.numerics.samples import row_coupling
     from cimsim.config.modes import WeightScale
-    from cimsim.numerics.encoding import fixed_input_max, plane_code_shares, weight_level_share
+    from cimsim.numerics.encoding import fixed_input_max
+    from cimsim.numerics.samples import plane_code_shares, weight_level_share
 
     xbar = Crossbar(config)
     xbar.program(w)

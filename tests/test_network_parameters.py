@@ -184,7 +184,7 @@ def test_a_depthwise_convs_samples_are_priced_as_its_packed_block_reads_them(tmp
     from cimsim.mapping import plan_layer
     from cimsim.models import price_model
     from cimsim.network import Conv2d, Flatten, save_network
-    from cimsim.numerics.encoding import plane_code_shares
+    from cimsim.numerics.samples import plane_code_shares
 
     rng = np.random.default_rng(0)
     net = Network((Conv2d(rng.normal(size=(28, 1, 3, 3)), padding=1, groups=28), Flatten()), (28, 14, 14))

@@ -7,7 +7,7 @@ data-dependent ones are estimated (see :func:`analytic_counts`).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from .counts import Counts
 from .iv_curve import read_levels
 from .mapping import Plan
 
-__all__ = ["DataStats", "analytic_counts", "plane_top_codes", "row_coupling", "uniform_cell_activity",
+__all__ = ["DataStats", "analytic_counts", "code_energy", "plane_top_codes", "uniform_cell_activity",
            "uniform_level_fractions"]
 
 
@@ -32,16 +32,20 @@ class DataStats:
     weight_zero_fraction: float = 0.0
     input_codes: tuple[float, ...] | None = None
     """the share of each plane-code magnitude 0..max_plane_code over the reads of sample inputs
-    (:func:`cimsim.numerics.encoding.plane_code_shares`; its 0 share holds the zero inputs); None: uniform codes"""
+    (:func:`cimsim.numerics.samples.plane_code_shares`; its 0 share holds the zero inputs); None: uniform codes"""
     weight_levels: float | None = None
     """the summed level / max level of one weight's cells, averaged over measured weights
-    (:func:`cimsim.numerics.encoding.weight_level_share`; zero weights included); None: uniform codes"""
+    (:func:`cimsim.numerics.samples.weight_level_share`; zero weights included); None: uniform codes"""
     coupling: float | None = None
     """how a crossbar row's input energy pairs with its cells' levels: the mean over rows of (its input's V**2 t) x
-    (its cells' mean level) over the product of the two means (:func:`row_coupling`); None: 1, independent data"""
+    (its cells' mean level) over the product of the two means (:func:`cimsim.numerics.samples.row_coupling`);
+    None: 1, independent data"""
     activity_coupling: float | None = None
     """the same pairing of a row's squared input codes with its cells' levels (a charge cell's activity, a digital
-    cell's product bits; :func:`row_coupling`); None: 1, independent data"""
+    cell's product bits; :func:`cimsim.numerics.samples.row_coupling`); None: 1, independent data"""
+    weight_stored_levels: float | None = None
+    """``weight_levels`` as a charge cell's activity counts them: none below g_min (they differ only for cells that
+    fall below g_min: :class:`cimsim.cell_levels.CellLevels`); None: ``weight_levels``"""
 
     def __post_init__(self):
         for name in ("input_zero_fraction", "weight_zero_fraction"):
@@ -56,11 +60,14 @@ class DataStats:
                                  "summing to 1, with input_zero_fraction 0 (the share of code 0 holds the zeros); "
                                  f"got {self.input_codes!r}")
             object.__setattr__(self, "input_codes", tuple(float(v) for v in shares))  # hashable, as a cache key
-        levels = self.weight_levels
-        if levels is not None and (isinstance(levels, bool) or not isinstance(levels, (int, float))
-                                   or not 0.0 <= levels < float("inf") or self.weight_zero_fraction):
-            raise ValueError("weight_levels must be a finite share >= 0, with weight_zero_fraction 0 (it holds the "
-                             f"zero weights); got {self.weight_levels!r}")
+        for name in ("weight_levels", "weight_stored_levels"):
+            levels = getattr(self, name)
+            if levels is not None and (isinstance(levels, bool) or not isinstance(levels, (int, float))
+                                       or not (0.0 if name == "weight_stored_levels" else -float("inf")) <= levels
+                                       < float("inf") or self.weight_zero_fraction):
+                raise ValueError(f"{name} must be a finite share (stored levels >= 0; held ones < 0 where drift takes "
+                                 f"the cells below g_min), with weight_zero_fraction 0 (it holds the zero weights); "
+                                 f"got {levels!r}")
         for name in ("coupling", "activity_coupling"):
             if (value := getattr(self, name)) is not None and (isinstance(value, bool) or not isinstance(
                     value, (int, float)) or not 0.0 <= value < float("inf")):
@@ -76,7 +83,7 @@ class DataStats:
         reads as +1), so their zero fraction is 0"""
         return DataStats(0.0 if plan.binary_inputs else self.input_zero_fraction,
                          0.0 if plan.weight_bits == 1 else self.weight_zero_fraction, self.input_codes,
-                         self.weight_levels, self.coupling, self.activity_coupling)
+                         self.weight_levels, self.coupling, self.activity_coupling, self.weight_stored_levels)
 
 
 UNIFORM_DATA = DataStats()
@@ -90,10 +97,10 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     data ``data`` describes (default: uniform codes): ``row_activations`` at its upper bound over the non-zero
     inputs (each driven row whose input is not 0 non-zero on every read of its phase: a two-phase input in one of
     its two; every unit pulse of a pulse-count input),
-    ``array_gv2t_fj`` for weight codes uniform over their range (each cell at the conductance of its mean level,
-    :func:`uniform_level_fractions`) and each plane's input code uniform over its own range (0 to the largest code
-    of the bits it carries, :func:`plane_top_codes`; voltage inputs: energy ~ code**2; time-domain inputs: ~ code
-    unit pulses), ``cell_activity`` likewise (:func:`uniform_cell_activity`);
+    ``array_gv2t_fj`` for weight codes uniform over their range (each cell at the mean conductance of its level as
+    programmed, :func:`uniform_level_fractions`) and each plane's input code uniform over its own range (0 to the
+    largest code of the bits it carries, :func:`plane_top_codes`; voltage inputs: energy ~ code**2; time-domain
+    inputs: ~ code unit pulses), ``cell_activity`` likewise (:func:`uniform_cell_activity`);
     zero inputs drive nothing and spend nothing, zero weights hold the level of code 0 (exact expectations).
     With measured ``data.input_codes``, every input term is its mean over those codes (row activations too);
     ``data.coupling`` and ``activity_coupling`` scale the outputs' cells' part of ``array_gv2t_fj`` and
@@ -101,9 +108,7 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     """
     vectors = check_int("vectors", vectors, 0, 2 ** 53)  # counts stay exact as floats
     row_rate, energy_fraction, activity = _input_factors(plan, data)
-    reads = dac = cells = sums = 0
-    held = refs = 0.0  # sums over the outputs' and the reference cells read of level / max level
-    per_output, per_array = _level_fractions_of(plan, data)
+    reads = dac = cells = sums = weight_rows = 0
     conversions = plan.n_planes // plan.planes_per_conversion * len(plan.conversion_groups())
     reads_per_tile = plan.n_planes * len(plan.row_groups())
     rows_read = plan.n_planes * plan.in_features  # every input's row is driven once per plane in each column tile
@@ -111,11 +116,14 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
         reads += tiles * reads_per_tile
         dac += tiles * rows_read
         cells += tiles * rows_read * plan.used_cols(outputs)
-        held += tiles * rows_read * outputs * per_output
-        refs += tiles * rows_read * per_array
+        weight_rows += tiles * rows_read * outputs  # (cell rows read) x (outputs held): weights read
         sums += tiles * conversions * plan.column_sums(outputs)
+    array_rows = sum(tiles for _, tiles in _col_tile_shapes(plan)) * rows_read  # rows of the reference columns read
     gv2t_per_us_fj = plan.read_voltage_v ** 2 * energy_fraction * plan.read_pulse_ns  # per uS of a cell read
-    level_sum, activity_sum = (held * (1.0 if p is None else p) + refs for p in (data.coupling, data.activity_coupling))
+    level_sum, activity_sum = (  # sums over the weights' and the reference cells read of level / max level
+        weight_rows * per_output * (1.0 if pairing is None else pairing) + array_rows * per_array
+        for (per_output, per_array), pairing in ((_level_fractions_of(plan, data), data.coupling),
+                                                 (_level_fractions_of(plan, data, True), data.activity_coupling)))
     conductance_us = cells * plan.g_min_us + level_sum * (plan.g_max_us - plan.g_min_us)  # summed over the cells read
     in_bits = plan.in_features * plan.input_bits
     partial_bits = plan.out_features * plan.accumulator_bits * (plan.row_tiles - 1)
@@ -206,11 +214,11 @@ def _input_factors(plan: Plan, data: DataStats) -> tuple[int | float, float, flo
     shares, k = np.asarray(data.input_codes), np.arange(c + 1)
     if shares.size != c + 1:
         raise ValueError(f"input_codes must hold the shares of the codes 0..{c} of this plan; got {shares.size}")
-    energy = float(shares @ _code_energy(plan))
+    energy = float(shares @ code_energy(plan))
     return float(shares @ k) if pulse_count else 1.0 - float(shares[0]), energy, float(shares @ k ** 2) / c ** 2
 
 
-def _code_energy(plan: Plan) -> np.ndarray:
+def code_energy(plan: Plan) -> np.ndarray:
     """a cell's V**2 t at each plane code 0..c (c ``max_plane_code``), in units of V_read**2 x one read pulse:
     (k / c)**2 (voltage and binary inputs), k unit pulses (time-domain), k I(k) / c**2 (a non-linear cell, I in code
     units)"""
@@ -221,40 +229,11 @@ def _code_energy(plan: Plan) -> np.ndarray:
     return k ** 2 / c ** 2 if plan.dac_encoding == InputEncoding.VOLTAGE or plan.binary_inputs else k
 
 
-@checked_types
-def row_coupling(plan: Plan, x: np.ndarray, w: np.ndarray, input_max: float | None,
-                 per_output: bool) -> tuple[float | None, float | None]:
-    """How the inputs ``x`` (vectors x in) pair with the weights ``w`` (rows x in) on ``plan``'s crossbar rows, row
-    r holding input r's weights (dimensionless): the mean over the vectors and rows of e_vr L_r over the product of
-    their means, L_r the mean stored level of row r's cells over the weights
-    :func:`cimsim.numerics.encoding.weight_level_share` measures, e_vr summed over input r's plane reads: a cell's
-    V**2 t at its codes, then its squared codes (the ``coupling`` and ``activity_coupling`` of :class:`DataStats`).
-    1 for independent data; None where a sample is empty or drives or holds nothing. Columns not the plan's
-    ``in_features``: a ValueError naming them."""
-    from .numerics.encoding import (  # numba's kernels, only where sampled
-        _quantize_weights, _weight_levels, prepare_planes, weight_sample_rows, with_normal_rows)
-
-    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
-    for name, a in (("x", x), ("w", w)):
-        if a.ndim != 2 or a.shape[1] != plan.in_features:
-            raise ValueError(f"{name} must have the plan's in_features = {plan.in_features} columns; got {a.shape}")
-    if not x.size or not w.size:
-        return None, None
-    planes, _ = with_normal_rows(lambda v: prepare_planes(replace(plan, iv_nonlinearity=2.0), v, input_max)[0], x)
-    k = np.abs(planes).astype(np.int64)  # n_planes x vectors x in
-    codes, _ = _quantize_weights(w[weight_sample_rows(w)], plan.weight_bits, per_output)
-    level = _weight_levels(codes, plan)[0].sum(axis=(0, 1), dtype=np.float64).mean(axis=1)  # per row (input)
-    pairs = []
-    for energy in (_code_energy(plan)[k].sum(axis=0), (k ** 2).sum(axis=0, dtype=np.float64)):  # vectors x in
-        scale = float(energy.mean()) * float(level.mean())
-        pairs.append(float((energy * level).mean()) / scale if scale > 0 else None)
-    return pairs[0], pairs[1]
-
-
-def _level_fractions_of(plan: Plan, data: DataStats) -> tuple[float, float]:
+def _level_fractions_of(plan: Plan, data: DataStats, stored: bool = False) -> tuple[float, float]:
     """:func:`uniform_level_fractions` at ``data``'s share of zero weights, or with its measured weight levels"""
-    per_output, per_array = uniform_level_fractions(plan, data.weight_zero_fraction)
-    return (per_output if data.weight_levels is None else data.weight_levels), per_array
+    per_output, per_array = uniform_level_fractions(plan, data.weight_zero_fraction, stored)
+    measured = data.weight_stored_levels if stored and data.weight_stored_levels is not None else data.weight_levels
+    return (per_output if measured is None else measured), per_array
 
 
 def _live_inputs(plan: Plan, data: DataStats) -> float:
@@ -266,21 +245,26 @@ def _live_inputs(plan: Plan, data: DataStats) -> float:
 
 
 @checked_types
-def uniform_level_fractions(plan: Plan, weight_zero_fraction: float = 0.0) -> tuple[float, float]:
+def uniform_level_fractions(plan: Plan, weight_zero_fraction: float = 0.0, stored: bool = False
+                            ) -> tuple[float, float]:
     """(mean over weight codes of the summed level / max level of one output's cells; the summed level / max
     level of one array's reference columns). Codes are 0 with probability ``weight_zero_fraction``, else uniform on
     [-m, m], m = 2**(bits-1) - 1 (binary: +/-1, which has no 0): a differential pair holds |q| on one side only
-    (about 1/4 of the top level per cell), the offset and two's-complement codes fill about half of it."""
+    (about 1/4 of the top level per cell), the offset and two's-complement codes fill about half of it. Each level
+    counts what a cell programmed to it holds on average (:attr:`~cimsim.mapping.Plan.cell_levels`: programming
+    error, stuck cells, drift; its ``stored`` levels, none below g_min, where ``stored``), its target where the
+    cells are ideal."""
     if plan.weight_bits == 1 and weight_zero_fraction:
         raise ValueError(f"weight_zero_fraction must be 0 for binary weights (+/-1: no weight is 0); got "
                          f"{weight_zero_fraction}")
+    table = None if plan.cell_levels is None else plan.cell_levels.stored if stored else plan.cell_levels.held
     return _level_fractions(plan.signed_encoding, plan.weight_bits, plan.bits_per_cell, plan.n_slices,
-                            plan.reference_cols > 0, float(weight_zero_fraction))
+                            plan.reference_cols > 0, float(weight_zero_fraction), table)
 
 
 @functools.cache
-def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, slices: int,
-                     references: bool, zero_fraction: float) -> tuple[float, float]:
+def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, slices: int, references: bool,
+                     zero_fraction: float, cell_levels: tuple[float, ...] | None) -> tuple[float, float]:
     m = 2 ** (bits - 1) - 1
     codes = np.array([-1, 1]) if bits == 1 else np.arange(-m, m + 1)
     weights = np.full(codes.size, (1.0 - zero_fraction) / codes.size) + zero_fraction * (codes == 0)
@@ -292,8 +276,9 @@ def _level_fractions(encoding: SignedEncoding, bits: int, bits_per_cell: int, sl
         step = 2 if bits == 1 else 1
         stored = [(codes + 2 ** (bits - 1)) // step]
     top, shifts = 2 ** bits_per_cell - 1, [bits_per_cell * k for k in range(slices)]
-    per_output = sum(float(weights @ ((s >> k) & top)) for s in stored for k in shifts) / top
-    reference = sum((2 ** (bits - 1) >> k) & top for k in shifts) / top if references else 0.0
+    held = np.arange(top + 1.0) if cell_levels is None else np.asarray(cell_levels)  # what each level holds
+    per_output = sum(float(weights @ held[(s >> k) & top]) for s in stored for k in shifts) / top
+    reference = sum(float(held[(2 ** (bits - 1) >> k) & top]) for k in shifts) / top if references else 0.0
     return per_output, reference
 
 
@@ -313,6 +298,6 @@ def uniform_cell_activity(plan: Plan, data: DataStats = UNIFORM_DATA) -> float:
     E = 1), halved for two-phase inputs (a row is driven in one of its two phases);
     l the level of weight codes uniform over their range (:func:`uniform_level_fractions`; a digital cell chain's
     adder columns hold none); zero inputs and weights with the probabilities ``data`` states."""
-    per_output, per_array = _level_fractions_of(plan, data)
+    per_output, per_array = _level_fractions_of(plan, data, True)
     outputs, coupling = plan.outputs_per_array, 1.0 if data.activity_coupling is None else data.activity_coupling
     return _input_factors(plan, data)[2] * (outputs * per_output * coupling + per_array) / plan.used_cols(outputs)

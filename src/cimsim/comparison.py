@@ -29,8 +29,9 @@ from .inference import NetworkResult, load_workload_network, shape_notes
 from .models.baseline import RUN_FETCH, exceeds_sram, product_config, product_runs
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
-from .models.pricing import DEFAULT_VECTOR_LANES, measured_data
+from .models.pricing import DEFAULT_VECTOR_LANES
 from .network import MatrixShape, Network
+from .numerics.samples import measured_data
 from .numerics.checks import validated_config
 from .preflight import check_float_pass
 from .analytic import analytic_counts

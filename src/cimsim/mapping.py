@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .argcheck import check_int
+from .cell_levels import CellLevels, expected_levels
 from .config.checks import binary_inputs, input_magnitude_bits, resolved_bits_per_read, stored_weight_bits
 from .config.modes import (Accumulation, ArrayFamily, DacMode, DigitalAdders, InputEncoding, SignedEncoding,
                            SignedInputs, Subtraction)
@@ -68,6 +69,8 @@ class Plan:
     read_voltage_v: float
     read_pulse_ns: float
     iv_nonlinearity: float
+    cell_levels: CellLevels | None = None
+    """what a cell programmed to each level holds on average (:func:`.cell_levels.expected_levels`)"""
     # ---- weights -> cells -------------------------------------------------------------------
     @functools.cached_property
     def weight_offset(self) -> int:
@@ -292,8 +295,7 @@ class Plan:
         return math.ceil(self.converted_cols(self.outputs_per_array) / self.cols_per_adc)
 
 
-MAX_FEATURES = 2**40
-"""largest layer side a plan takes (the functional simulation refuses far smaller ones on memory)"""
+MAX_FEATURES = 2**40  # largest layer side a plan takes (the functional simulation refuses far smaller ones on memory)
 
 
 def plan_layer(config: Config, in_features: int | None = None, out_features: int | None = None) -> Plan:
@@ -304,14 +306,12 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
     if broken:
         raise TypeError(f"the Config's {broken[0]!r} section is not a {SECTIONS[broken[0]].__name__} (build configs "
                         "with load_config / with_overrides, not dataclasses.replace with other values)")
-    m, d = config.mapping, config.dac
-    in_features = config.workload.in_features if in_features is None else in_features
-    out_features = config.workload.out_features if out_features is None else out_features
-    for name, value in (("in_features", in_features), ("out_features", out_features)):
-        check_int(name, value, 1, MAX_FEATURES)
+    m, d, wl = config.mapping, config.dac, config.workload
+    in_features, out_features = (check_int(name, getattr(wl, name) if value is None else value, 1, MAX_FEATURES)
+                                 for name, value in (("in_features", in_features), ("out_features", out_features)))
     plan = Plan(
-        in_features=int(in_features),
-        out_features=int(out_features),
+        in_features=in_features,
+        out_features=out_features,
         rows=config.array.rows,
         cols=config.array.cols,
         rows_per_read=min(config.array.rows_per_read, config.array.rows),
@@ -337,6 +337,7 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         read_voltage_v=config.device.read_voltage_v,
         read_pulse_ns=config.device.read_pulse_ns,
         iv_nonlinearity=config.device.iv_nonlinearity,
+        cell_levels=expected_levels(config.device),
     )
     if plan.groups_per_conversion != 1 and not plan.has_adc:
         raise ValueError("a digital array has no analog sum: adc.groups_per_conversion must be 1")

@@ -41,7 +41,7 @@ from ..footprint import GIB, machine_memory_bytes
 from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
 from ..network.ops import VALUE_TESTS
-from ..numerics.encoding import SAMPLE_VALUES, weight_sample_rows
+from ..numerics.samples import SAMPLE_VALUES, weight_sample_rows
 from .ops import MatrixOp, Model, VectorOp
 
 __all__ = ["model_from_network", "input_samples", "check_pass_memory", "DIGITAL_KINDS", "SAMPLE_ITEMS",

@@ -37,10 +37,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..analytic import UNIFORM_DATA, DataStats, analytic_counts, row_coupling
+from ..analytic import UNIFORM_DATA, DataStats, analytic_counts
 from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown, in_sequence, repeated
-from ..config.modes import Pipeline, WeightScale
+from ..config.modes import Pipeline
 from ..config.schema import Config
 from ..cost.cells import cell_family
 from ..cost.chip import Stage, chip_breakdown
@@ -55,7 +55,7 @@ from .ops import CacheOp, MatrixOp, Model, VectorOp
 from .placement import ChipPart, Placed, check_arguments, place_model
 from .result import ModelPrice
 
-__all__ = ["price_model", "chips_needed", "counts_per_vector", "measured_data", "op_data", "DoesNotFitError",
+__all__ = ["price_model", "chips_needed", "counts_per_vector", "op_data", "DoesNotFitError",
            "LINK_ENERGY_PJ_PER_BIT", "LINK_BANDWIDTH_GBPS", "DEFAULT_VECTOR_LANES", "KV_PLACES", "ACTIVATION_PLACES",
            "MAX_ITEMS", "MAX_SEQUENCES"]
 
@@ -117,20 +117,6 @@ def counts_per_vector(plan: Plan, data: DataStats = UNIFORM_DATA) -> Counts:
                    buffer_write_bits=in_bits + plan.out_features * plan.accumulator_bits)
 
 
-def measured_data(config: Config, plan: Plan, inputs, weights, zeros: DataStats = UNIFORM_DATA) -> DataStats:
-    """The data as ``plan``'s arrays read it: the plane codes of sample ``inputs`` (vectors x in) and the stored
-    levels of sample ``weights`` (rows x in), each quantised as ``config`` quantises them, and their pairing by row
-    (:func:`cimsim.analytic.row_coupling`); where a sample is None or empty, the share of zeros ``zeros`` states."""
-    from ..numerics.encoding import fixed_input_max, plane_code_shares, weight_level_share  # numba, where sampled
-
-    top, per_output = fixed_input_max(config.dac), config.mapping.weight_scale == WeightScale.PER_OUTPUT
-    codes = None if inputs is None or not len(inputs) else plane_code_shares(plan, inputs, top)
-    levels = None if weights is None else weight_level_share(plan, weights, per_output)
-    paired = (None, None) if codes is None or levels is None else row_coupling(plan, inputs, weights, top, per_output)
-    return DataStats(0.0 if codes is not None else zeros.input_zero_fraction,
-                     0.0 if levels is not None else zeros.weight_zero_fraction, codes, levels, *paired).on(plan)
-
-
 @checked_types
 def op_data(op: MatrixOp, config: Config, plan: Plan, last: bool = False) -> DataStats:
     """the data of ``op`` as ``plan`` reads it: the plane codes and stored levels of its input and weight samples
@@ -151,6 +137,8 @@ def op_data(op: MatrixOp, config: Config, plan: Plan, last: bool = False) -> Dat
             block = np.zeros((len(weights), g * per))
             block[rows, rows // op.out_features % g * per + np.arange(per)] = weights
             weights = block
+    from ..numerics.samples import measured_data  # numba, where sampled
+
     return measured_data(config, plan, inputs, weights, DataStats(zero_in, zero_w))
 
 

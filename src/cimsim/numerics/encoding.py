@@ -9,7 +9,6 @@ m / P or s (the kernels' quotient is never below the exact one: :mod:`._input_ke
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 
 import numpy as np
 
@@ -23,12 +22,8 @@ from .checks import as_array
 from .threads import scratch
 
 __all__ = ["quantize_weights", "quantize_inputs", "binary_scale", "weight_levels", "SIGN_MODES", "dac_layout",
-           "prepare_planes", "SAMPLE_VALUES", "plane_code_shares", "weight_level_share", "weight_sample_rows",
-           "accumulate_planes", "TinyRows", "normal_rows", "with_normal_rows", "unshifted"]
+           "prepare_planes", "accumulate_planes", "TinyRows", "normal_rows", "with_normal_rows", "unshifted"]
 
-SAMPLE_VALUES = 4096
-"""values a measured sample of inputs or weights holds, at least, where the data allow: a code's share then has a
-standard error of at most 0.8 % (one 224 x 224 image is enough for a CNN's convolutions)"""
 SIGN_MODES = {"two_phase": 0, "bipolar": 1, "twos_complement": 2, "unsigned": 3}
 """signed_inputs -> sign handling code of the input-plane kernel's general (sliced) layout"""
 
@@ -297,38 +292,6 @@ def prepare_planes(plan: Plan, x: np.ndarray, input_max: float | None, zero_poin
     if energy is not None:
         energy += term
     return planes, scale, row_sq, code_sq, int(nonzero)
-
-
-@checked_types
-def plane_code_shares(plan: Plan, x: np.ndarray, input_max: float | None) -> tuple[float, ...]:
-    """The share of each plane-code magnitude 0..``plan.max_plane_code`` over the reads of inputs ``x`` (batch x
-    in), formed as the functional path forms its DAC planes (the codes, not a non-linear cell's currents): what
-    :class:`cimsim.analytic.DataStats` takes as measured ``input_codes``; x not batch x in: a ValueError."""
-    if (x := np.asarray(x, dtype=np.float64)).ndim != 2 or x.shape[1] != plan.in_features:
-        raise ValueError(f"x must be vectors x the plan's in_features = {plan.in_features}; got shape {x.shape}")
-    linear = replace(plan, iv_nonlinearity=2.0)  # an ohmic cell: the planes keep their codes
-    planes, _ = with_normal_rows(lambda v: prepare_planes(linear, v, input_max)[0], x)
-    counts = np.bincount(np.abs(planes).astype(np.int64).ravel(), minlength=plan.max_plane_code + 1)
-    return tuple(float(n) for n in counts / counts.sum())
-
-
-def weight_sample_rows(w: np.ndarray, values: int = SAMPLE_VALUES) -> np.ndarray:
-    """The rows of ``w`` (out x in) that :func:`weight_level_share` measures: about ``values`` weights of evenly
-    spaced outputs, and the row holding the peak |w| (so a whole-tensor scale is the tensor's)."""
-    rows = np.linspace(0, len(w) - 1, min(len(w), -(-check_int("values", values, 1) // w.shape[1]))).astype(np.int64)
-    return np.union1d(rows, [int(np.abs(w).max(axis=1).argmax())])
-
-
-@checked_types
-def weight_level_share(plan: Plan, w: np.ndarray, per_output: bool, values: int = SAMPLE_VALUES) -> float:
-    """The summed level / max level of one weight's cells (its slices and polarities), averaged over the weights
-    ``w`` (out x in) as :func:`quantize_weights` and :func:`weight_levels` store them: over about ``values``
-    weights, of evenly spaced outputs and the one holding the peak (so a whole-tensor scale is the tensor's): what
-    :class:`cimsim.analytic.DataStats` takes as measured ``weight_levels``."""
-    w = np.asarray(w, dtype=np.float64)
-    codes, _ = _quantize_weights(w[weight_sample_rows(w, values)], plan.weight_bits, per_output)
-    levels, _ = _weight_levels(codes, plan)
-    return float(levels.sum(dtype=np.int64)) / (plan.max_level * codes.size)
 
 
 def _binary_planes(x: np.ndarray, input_max: float | None, zero_point: int, group_rows: np.ndarray,

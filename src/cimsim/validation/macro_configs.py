@@ -24,7 +24,7 @@ from ..cost.technology import NODES_NM, delay_scale
 from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
 from ..mapping import Plan, plan_layer
-from ..numerics.encoding import plane_code_shares, weight_level_share
+from ..numerics.samples import plane_code_shares, weight_level_share
 from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
 from .macro_defaults import DEFAULTS, preset_read_pulse_ns
 from .macro_uiuc import compared_uiuc

@@ -1,0 +1,129 @@
+"""What a cell programmed to a level holds on average: the expected conductance of each target level under the
+device models of :mod:`cimsim.numerics.devices` (programming error with or without program-and-verify, stuck
+cells, drift), in closed form.
+
+The functional path reads the conductances programming drew; the analytic path (:mod:`cimsim.analytic`) prices
+each cell at its level's expected conductance instead of its nominal one, so both count the same G V**2 t on
+average (a drifted PCM array conducts less, a clipped programming error near g_min more), and the same charge-cell
+activity (the level above g_min, 0 for a cell at or below it).
+
+Level units as :mod:`cimsim.numerics.devices`: G / step, step = (g_max - g_min) / max_level, a cell at level L
+ideally holding L + r, r = g_min / step. For target L (mu = L + r, sigma = program_sigma x max_level, or x mu when
+proportional), a programmed value P = max(Y, 0), Y ~ N(mu, sigma**2); program-and-verify keeps the first of up to
+w writes whose |P - mu| <= tolerance x max_level (the w-th whatever it holds); a cell is stuck at r or at
+max_level + r with the stuck rates (no drift), else it holds P x F, F = (t / t0) ** -nu, nu = max(0, N(nu0,
+nu_sigma**2)) drawn independently of P. E[max(P - c, 0)] from the normal's partial moments, E[F] = Phi(-nu0 / s) +
+exp(-a nu0 + a**2 s**2 / 2) Phi((nu0 - a s**2) / s), a = ln(t / t0), s = nu_sigma; E[max(P F - r, 0)] for a spread
+nu (and r > 0) integrated over nu numerically (scipy's quad_vec).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config.modes import ProgramError
+from .config.schema import DeviceConfig
+
+__all__ = ["CellLevels", "expected_levels"]
+
+
+@dataclass(frozen=True)
+class CellLevels:
+    """What a cell programmed to each level 0..max_level holds on average, in level steps."""
+
+    held: tuple[float, ...]
+    """E[G] / step - r: its mean conductance above g_min (negative where drift takes it below g_min on average)"""
+    stored: tuple[float, ...]
+    """E[max(G / step - r, 0)]: its mean level above g_min, a cell at or below g_min storing none (a charge cell's
+    activity)"""
+
+
+def expected_levels(device: DeviceConfig) -> CellLevels | None:
+    """What a ``device`` cell programmed to each level 0..max_level holds on average (max_level =
+    2**bits_per_cell - 1), or None where its cells hold their targets exactly."""
+    stuck_low, stuck_high = device.stuck_at_gmin_rate, device.stuck_at_gmax_rate
+    if not (device.program_sigma or stuck_low or stuck_high or device.drift_nu or device.drift_nu_sigma) or (
+            device.g_max_us <= device.g_min_us):  # no levels to spread: the loader's device checks refuse it
+        return None
+    top = 2 ** device.bits_per_cell - 1
+    r = device.g_min_us / ((device.g_max_us - device.g_min_us) / top)
+    mu, free = np.arange(top + 1, dtype=np.float64) + r, 1.0 - stuck_low - stuck_high
+    held = stuck_low * r + stuck_high * (top + r) + free * _above(device, mu, top, 0.0) * _mean_drift_factor(device)
+    stored = stuck_high * top + free * _stored_drifted(device, mu, top, r)
+    return CellLevels(tuple(float(v) for v in held - r), tuple(float(v) for v in stored))
+
+
+def _stored_drifted(device: DeviceConfig, mu: np.ndarray, top: int, r: float) -> np.ndarray:
+    """E[max(P F - r, 0)] at each target mu (level units): P and F independent"""
+    nu, s = device.drift_nu, device.drift_nu_sigma
+    if not (nu or s):
+        return _above(device, mu, top, r)  # F = 1
+    if r == 0:
+        return _above(device, mu, top, 0.0) * _mean_drift_factor(device)  # P F >= 0: E[P] E[F]
+    a = math.log(device.drift_time_s / device.drift_t0_s)
+    if not s:
+        f = math.exp(-a * max(nu, 0.0))
+        return f * _above(device, mu, top, r / f)
+    from scipy.integrate import quad_vec  # only for spread drift above a floor
+
+    z0 = -nu / s  # nu <= 0 (no drift) below z0
+    drifted, _ = quad_vec(lambda z: _drifted_at(device, mu, top, r, math.exp(-a * (nu + s * z))) * _pdf(z), z0,
+                          math.inf, epsabs=1e-12, epsrel=1e-10)
+    from scipy.special import ndtr
+
+    return float(ndtr(z0)) * _above(device, mu, top, r) + drifted
+
+
+def _drifted_at(device: DeviceConfig, mu: np.ndarray, top: int, r: float, f: float) -> np.ndarray:
+    """E[max(P f - r, 0)] at each target mu for one drift factor f (0 where f underflowed)"""
+    return f * _above(device, mu, top, r / f) if f > 0 and math.isfinite(r / f) else np.zeros_like(mu)
+
+
+def _above(device: DeviceConfig, mu: np.ndarray, top: int, c: float) -> np.ndarray:
+    """E[max(P - c, 0)] of the programmed value P at each target mu (level units; c >= 0), program-and-verify
+    included"""
+    from scipy.special import ndtr  # scipy.special takes ~0.1 s to import: only for non-ideal cells
+
+    exact = np.maximum(mu - c, 0.0)
+    if not device.program_sigma:
+        return exact
+    sigma = device.program_sigma * (np.full_like(mu, top) if device.program_error == ProgramError.ABSOLUTE
+                                    else mu)  # 0 where a proportional error's target is 0: P = mu exactly
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # sigma 0 or subnormal: P = mu
+        every = _partial(mu, sigma, np.full_like(mu, c), np.full_like(mu, np.inf), c)
+        if device.program_verify_tolerance is None:
+            return np.where(sigma > 0, every, exact)
+        tol = device.program_verify_tolerance * top
+        lo = np.where(mu > tol, mu - tol, -np.inf)  # at or below tol a clipped draw (P = 0) verifies too
+        hi = mu + tol
+        accepted = ndtr((hi - mu) / sigma) - ndtr((lo - mu) / sigma)
+        kept = _partial(mu, sigma, np.minimum(np.maximum(lo, c), hi), hi, c) / accepted  # E[... | it verifies]
+        last = (1.0 - accepted) ** (device.program_verify_max_writes - 1)  # no write of the first w - 1 verified
+        verified = (1.0 - last) * kept + last * every
+    return np.where((sigma > 0) & (accepted > 0), verified, exact)
+
+
+def _partial(mu: np.ndarray, sigma: np.ndarray, a: np.ndarray, b: np.ndarray, c: float) -> np.ndarray:
+    """E[(Y - c); a <= Y <= b] for Y ~ N(mu, sigma**2), 0 <= c <= a <= b (P = max(Y, 0) = Y there)"""
+    from scipy.special import ndtr
+
+    alpha, beta = (a - mu) / sigma, (b - mu) / sigma
+    return (mu - c) * (ndtr(beta) - ndtr(alpha)) + sigma * (_pdf(alpha) - _pdf(beta))
+
+
+def _pdf(z):
+    """the standard normal density, 0 at +/- inf"""
+    return np.exp(-0.5 * np.square(z)) / math.sqrt(2.0 * math.pi)
+
+
+def _mean_drift_factor(device: DeviceConfig) -> float:
+    """E[(t / t0) ** -nu] for nu = max(0, N(drift_nu, drift_nu_sigma**2))"""
+    from scipy.special import log_ndtr, ndtr
+
+    a, nu, s = math.log(device.drift_time_s / device.drift_t0_s), device.drift_nu, device.drift_nu_sigma
+    if not s:
+        return math.exp(-a * max(nu, 0.0))
+    return float(ndtr(-nu / s) + math.exp(-a * nu + 0.5 * (a * s) ** 2 + log_ndtr((nu - a * s * s) / s)))  # no overflow

@@ -1,0 +1,115 @@
+"""What the analytic path measures of sample data (:class:`cimsim.analytic.DataStats`, :func:`measured_data`): the
+share of each input plane code, the mean stored level of the weights' cells, and how inputs pair with weights row
+by row, each formed as the functional path forms its DAC planes and programs its cells."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..analytic import UNIFORM_DATA, DataStats, code_energy
+from ..argcheck import check_int, checked_types
+from ..config.modes import WeightScale
+from ..config.schema import Config
+from ..mapping import Plan
+from .encoding import _quantize_weights, _weight_levels, fixed_input_max, prepare_planes, with_normal_rows
+
+__all__ = ["SAMPLE_VALUES", "plane_code_shares", "weight_sample_rows", "weight_level_share", "row_coupling",
+           "measured_data"]
+
+SAMPLE_VALUES = 4096
+"""values a measured sample of inputs or weights holds, at least, where the data allow: a code's share then has a
+standard error of at most 0.8 % (one 224 x 224 image is enough for a CNN's convolutions)"""
+
+
+def _plane_codes(plan: Plan, x: np.ndarray, input_max: float | None) -> np.ndarray:
+    """|plane code| of every read of inputs ``x`` (n_planes x vectors x in), as the functional path forms its DAC
+    planes (the codes, not a non-linear cell's currents)"""
+    linear = replace(plan, iv_nonlinearity=2.0)  # an ohmic cell: the planes keep their codes
+    planes, _ = with_normal_rows(lambda v: prepare_planes(linear, v, input_max)[0], x)
+    return np.abs(planes).astype(np.int64)
+
+
+@checked_types
+def plane_code_shares(plan: Plan, x: np.ndarray, input_max: float | None) -> tuple[float, ...]:
+    """The share of each plane-code magnitude 0..``plan.max_plane_code`` over the reads of inputs ``x`` (batch x
+    in), formed as the functional path forms its DAC planes (the codes, not a non-linear cell's currents): what
+    :class:`cimsim.analytic.DataStats` takes as measured ``input_codes``; x not batch x in: a ValueError."""
+    if (x := np.asarray(x, dtype=np.float64)).ndim != 2 or x.shape[1] != plan.in_features:
+        raise ValueError(f"x must be vectors x the plan's in_features = {plan.in_features}; got shape {x.shape}")
+    counts = np.bincount(_plane_codes(plan, x, input_max).ravel(), minlength=plan.max_plane_code + 1)
+    return tuple(float(n) for n in counts / counts.sum())
+
+
+def weight_sample_rows(w: np.ndarray, values: int = SAMPLE_VALUES) -> np.ndarray:
+    """The rows of ``w`` (out x in) that :func:`weight_level_share` measures: about ``values`` weights of evenly
+    spaced outputs, and the row holding the peak |w| (so a whole-tensor scale is the tensor's)."""
+    rows = np.linspace(0, len(w) - 1, min(len(w), -(-check_int("values", values, 1) // w.shape[1]))).astype(np.int64)
+    return np.union1d(rows, [int(np.abs(w).max(axis=1).argmax())])
+
+
+def _cell_levels(plan: Plan, w: np.ndarray, per_output: bool, values: int = SAMPLE_VALUES,
+                 stored: bool = False) -> np.ndarray:
+    """the level above g_min each cell of the sampled weights of ``w`` (out x in; :func:`weight_sample_rows`) holds
+    on average (the plan's :attr:`~cimsim.mapping.Plan.cell_levels`, held or ``stored``; its target where cells are
+    ideal), float64, polarities x slices x sampled outputs x in"""
+    w = np.asarray(w, dtype=np.float64)
+    codes, _ = _quantize_weights(w[weight_sample_rows(w, values)], plan.weight_bits, per_output)
+    levels, _ = _weight_levels(codes, plan)
+    cells = plan.cell_levels
+    return np.asarray(np.arange(plan.max_level + 1.0) if cells is None else cells.stored if stored else cells.held)[
+        levels]
+
+
+@checked_types
+def weight_level_share(plan: Plan, w: np.ndarray, per_output: bool, values: int = SAMPLE_VALUES,
+                       stored: bool = False) -> float:
+    """The summed level / max level of one weight's cells (its slices and polarities), averaged over the weights
+    ``w`` (out x in) as :func:`~cimsim.numerics.encoding.quantize_weights` and
+    :func:`~cimsim.numerics.encoding.weight_levels` store them, each level at what a cell programmed to it holds on
+    average (:attr:`~cimsim.mapping.Plan.cell_levels`; ``stored``: none below g_min): over about ``values`` weights,
+    of evenly spaced outputs and the one holding the peak (so a whole-tensor scale is the tensor's): what
+    :class:`cimsim.analytic.DataStats` takes as measured ``weight_levels`` (``weight_stored_levels``)."""
+    levels = _cell_levels(plan, w, per_output, values, stored)
+    return float(levels.sum()) / (plan.max_level * levels[0, 0].size)
+
+
+@checked_types
+def row_coupling(plan: Plan, x: np.ndarray, w: np.ndarray, input_max: float | None,
+                 per_output: bool) -> tuple[float | None, float | None]:
+    """How the inputs ``x`` (vectors x in) pair with the weights ``w`` (rows x in) on ``plan``'s crossbar rows, row
+    r holding input r's weights (dimensionless): the mean over the vectors and rows of e_vr L_r over the product of
+    their means, L_r the mean level of row r's cells over the weights :func:`weight_level_share` measures, e_vr
+    summed over input r's plane reads: a cell's V**2 t at its codes, then its squared codes (the ``coupling`` and
+    ``activity_coupling`` of :class:`cimsim.analytic.DataStats`). 1 for independent data; None where a sample is
+    empty or drives or holds nothing. Columns not the plan's ``in_features``: a ValueError naming them."""
+    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    for name, a in (("x", x), ("w", w)):
+        if a.ndim != 2 or a.shape[1] != plan.in_features:
+            raise ValueError(f"{name} must have the plan's in_features = {plan.in_features} columns; got {a.shape}")
+    if not x.size or not w.size:
+        return None, None
+    k = _plane_codes(plan, x, input_max)
+    level = _cell_levels(plan, w, per_output).sum(axis=(0, 1)).mean(axis=1)  # per row (input)
+    pairs = []
+    for energy in (code_energy(plan)[k].sum(axis=0), (k ** 2).sum(axis=0, dtype=np.float64)):  # vectors x in
+        scale = float(energy.mean()) * float(level.mean())
+        pairs.append(float((energy * level).mean()) / scale if scale > 0 else None)
+    return pairs[0], pairs[1]
+
+
+def measured_data(config: Config, plan: Plan, inputs, weights, zeros: DataStats = UNIFORM_DATA) -> DataStats:
+    """The data as ``plan``'s arrays read it: the plane codes of sample ``inputs`` (vectors x in) and the stored
+    levels of sample ``weights`` (rows x in), each quantised as ``config`` quantises them, and their pairing by row
+    (:func:`cimsim.numerics.samples.row_coupling`); where a sample is None or empty, the share of zeros ``zeros``
+    states."""
+    top, per_output = fixed_input_max(config.dac), config.mapping.weight_scale == WeightScale.PER_OUTPUT
+    codes = None if inputs is None or not len(inputs) else plane_code_shares(plan, inputs, top)
+    levels = None if weights is None else weight_level_share(plan, weights, per_output)
+    stored = None if weights is None or plan.cell_levels is None else weight_level_share(
+        plan, weights, per_output, stored=True)
+    paired = (None, None) if codes is None or levels is None else row_coupling(plan, inputs, weights, top, per_output)
+    return DataStats(0.0 if codes is not None else zeros.input_zero_fraction,
+                     0.0 if levels is not None else zeros.weight_zero_fraction, codes, levels, *paired,
+                     stored).on(plan)
