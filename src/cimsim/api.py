@@ -236,13 +236,15 @@ class Estimate:
         return gains(self.cim, self.baseline)
 
     def to_dict(self) -> dict:
-        """the config's name and source, the priced sides, gains and ranges as JSON-safe values (a non-finite figure
-        as "inf", "-inf" or "nan"): what ``cimsim estimate -o`` writes"""
-        from .report_json import json_safe
+        """the cimsim version, the config's name and source, what an item is, the priced sides, gains, ranges and the
+        macro alone (as compare's report.json) as JSON-safe values (a non-finite figure as "inf", "-inf" or "nan"):
+        what ``cimsim estimate -o`` writes"""
+        from .report_json import cimsim_version, json_safe, macro_dict
 
-        return json_safe({"name": self.name, "source": self.source, "cim": self.cim.as_dict(),
-                          "baseline": self.baseline.as_dict(), "gain": self.gain,
-                          "energy_gain_range": self.energy_gain_range, "area_range": self.area_range})
+        return json_safe({"cimsim_version": cimsim_version(), "name": self.name, "source": self.source,
+                          "item": self.item, "cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(),
+                          "gain": self.gain, "energy_gain_range": self.energy_gain_range, "area_range": self.area_range,
+                          "macro": macro_dict(self.cim)})
 
     def rows(self) -> list[dict]:
         """One row per (side, component): its energy (pJ) and area (um2), the side's latency (ns) and items (whole

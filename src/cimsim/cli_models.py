@@ -37,8 +37,9 @@ __all__ = ["price_model_command"]
                    "with one operand every item (write energy, time and the cells' lifetime shown).")
 @click.option("--samples", "samples_path", type=click.Path(dir_okay=False), default=None,
               help="Network files: a .npz whose array x holds sample inputs; each matrix layer is priced at the "
-                   "codes of the inputs a float forward pass of the first of them (up to 16) feeds it, and at its "
-                   "weights' levels (default: uniform codes).")
+                   "codes of the inputs that a float forward pass of samples evenly spaced over x feeds it (until "
+                   "each layer saw 4096 values, 16 samples at most) and at the levels of its weights of evenly "
+                   "spaced outputs (default: uniform codes).")
 @click.option("-o", "--output", type=OutputPath(dir_okay=False), help="Write every figure as JSON here.")
 @guarded
 def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips, reload_weights, items, sequences,
@@ -50,7 +51,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     from .models import (DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, MatrixOp, get_model, price_model, price_table,
                          unknown_model)
     from .atomic import write_atomic
-    from .report_json import to_json
+    from .report_json import cimsim_version, to_json
 
     is_file = model_name.lower().endswith((".npz", ".onnx"))
     if model_name not in MODEL_NAMES and not is_file:
@@ -88,7 +89,8 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
             click.echo(f"\n{p.label}: activation products on arrays wear their cells out in {p.cell_lifetime_s:.3g} s "
                        "(write endurance at this rate)")
     if output:
-        write_atomic(output, to_json({"config": cfg.name, "prices": [p.as_dict() for p in prices]}))
+        write_atomic(output, to_json({"cimsim_version": cimsim_version(), "config": cfg.name,
+                                      "prices": [p.as_dict() for p in prices]}))
         click.echo(f"\nwrote {output}")
 
 

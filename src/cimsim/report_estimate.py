@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .cost.trust import RANGE_NOTE, area_range_line, gain_range_cell, gain_range_line
 from .argcheck import markdown_cell
+from .models.from_network import SAMPLE_ITEMS, SAMPLE_VALUES
 from .report import _fmt, _share_table, _side_by_side, _time_split
 
 __all__ = ["estimate_markdown", "estimates_markdown"]
@@ -13,9 +14,11 @@ def estimate_markdown(est) -> str:
     """The two sides' figures, where their energy goes and the assumptions of both, marked as an estimate."""
     cim, base = est.cim, est.baseline
     dominant = [max(b.energy_pj.items(), key=lambda kv: kv[1]) for b in (cim, base)]
-    data = ("each layer's input codes and weight levels measured on the network's own data (a float forward pass of "
-            "its first samples)" if est.item == "inference" else "at the input codes and weight levels of the "
-            "workload's first inputs and weights")
+    data = (f"each matrix layer's input codes measured in a float forward pass of samples evenly spaced over the "
+            f"workload's (until each layer saw {SAMPLE_VALUES} values, {SAMPLE_ITEMS} samples at most), and its "
+            "weight levels over evenly spaced outputs" if est.item == "inference" else "at the input codes of vectors "
+            f"evenly spaced over the workload's (about {SAMPLE_VALUES} values) and the weight levels of its first "
+            f"weight rows (about {SAMPLE_VALUES} weights)")
     lines = [
         f"# cimsim estimate: {cim.name}",
         "",

@@ -2,11 +2,14 @@
 
 Strict JSON carries no NaN/Infinity: a non-finite figure is written as the string "inf", "-inf" or "nan" (an exact
 result's SNR is "inf"; the relative error of outputs whose reference is all zero, "inf"), which ``float()`` reads
-back; null is kept for a figure that does not apply. Files are written atomically (:func:`write_atomic`).
+back; null is kept for a figure that does not apply (a network without classes: its top-1 accuracies). Every output
+names the cimsim that wrote it (``cimsim_version``) and, where it prices CIM, the macro alone (``macro``). Files are
+written atomically (:func:`write_atomic`).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import math
 from collections.abc import Sequence
@@ -24,7 +27,11 @@ from .mapping import Plan
 from .run import RunResult
 from .trials import Result, spreads
 
-__all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "json_safe", "clipped_fraction"]
+__all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "json_safe", "clipped_fraction", "cimsim_version",
+           "macro_dict"]
+
+DISTRIBUTION = "cimsim-emulator"
+"""the name cimsim is installed under (pyproject.toml), whose version the outputs state"""
 
 
 def json_safe(value):
@@ -39,6 +46,28 @@ def json_safe(value):
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
     return value
+
+
+def cimsim_version() -> str | None:
+    """the installed cimsim's version, written in every JSON output; None where cimsim runs uninstalled (a checkout
+    on the path)"""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def macro_dict(cim: Breakdown) -> dict:
+    """The CIM macro alone (arrays and converters, :data:`MACRO_COMPONENTS`), what macro papers quote: its energy,
+    pJ, and TOPS/W over the MACs its arrays did (None where it spent nothing)."""
+    energy = sum(v for k, v in cim.energy_pj.items() if k in MACRO_COMPONENTS)
+    return {"energy_pj": energy, "components": list(MACRO_COMPONENTS),
+            "tops_per_w": 2.0 * cim.array_macs / energy if energy else None}
+
+
+def _applies(value: float) -> float | None:
+    """a top-1 accuracy, or None where it does not apply (NaN: a network without classes)"""
+    return None if math.isnan(value) else value
 
 
 def to_json(data: dict) -> str:
@@ -71,8 +100,9 @@ def _accuracy(results: tuple[Result, ...]) -> dict:
                **_adc(result.adc, result.clipped_fraction)}
     else:
         both = _layer_stats(result)
-        out = {"float_accuracy": result.float_accuracy, "digital_accuracy": result.digital_accuracy,
-               "analog_accuracy": result.analog_accuracy, "samples": result.samples, "labelled": result.labelled,
+        out = {**{name: _applies(getattr(result, name)) for name in ("float_accuracy", "digital_accuracy",
+                                                                      "analog_accuracy")},
+               "samples": result.samples, "labelled": result.labelled,
                "outputs_vs_float": result.vs_float.as_dict(),
                "quantized_digital_outputs_vs_float": result.digital_vs_float.as_dict(),
                "relative_error": both.relative_error, "snr_db": both.snr_db,
@@ -103,6 +133,7 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
     """What ``cimsim run -o`` writes."""
     counts, programming = results[0].counts, results[0].programming_counts
     return {
+        "cimsim_version": cimsim_version(),
         "config": config_to_dict(results[0].config),
         "given_in_memory": given_in_memory(results[0]),
         "source": results[0].config.source,
@@ -112,6 +143,7 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
         "counts": counts.as_dict(),
         "programming_counts": programming.as_dict(),
         "cim": cim.as_dict(),
+        "macro": macro_dict(cim),
         "validation": trust.family_record(results[0].config),
         "wall_s": sum(r.wall_s for r in results),
     }
@@ -130,6 +162,7 @@ def comparison_dict(comp: Comparison) -> dict:
     """What ``cimsim compare`` writes to report.json."""
     counts, programming = comp.run.counts, comp.run.programming_counts
     return {
+        "cimsim_version": cimsim_version(),
         "name": comp.run.config.name,
         "source": comp.run.config.source,
         "config": config_to_dict(comp.run.config),
@@ -143,8 +176,7 @@ def comparison_dict(comp: Comparison) -> dict:
         "energy_gain_range": comp.energy_gain_range,
         "area_range": comp.area_range,
         "validation": trust.family_record(comp.run.config),
-        "macro": {"energy_pj": comp.macro_energy_pj, "components": list(MACRO_COMPONENTS),
-                  "tops_per_w": 2.0 * comp.cim.array_macs / comp.macro_energy_pj if comp.macro_energy_pj else None},
+        "macro": macro_dict(comp.cim),
         "including_weight_load": {"cim": comp.cim_with_load.as_dict(), "baseline": comp.baseline_with_load.as_dict(),
                                   "gain": comp.gain_with_load},
         "counts": counts.as_dict(),
@@ -154,4 +186,4 @@ def comparison_dict(comp: Comparison) -> dict:
 
 def multi_dict(comps: Sequence[Comparison]) -> dict:
     """report.json of a multi-architecture comparison: every architecture's own report."""
-    return {"architectures": [comparison_dict(c) for c in comps]}
+    return {"cimsim_version": cimsim_version(), "architectures": [comparison_dict(c) for c in comps]}

@@ -171,19 +171,39 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     units = min(1 if reload else len(chips), sum(c[3].vector_cycles > 0 for c in chips))  # reloading: one chip
     if units:
         area["vector_unit"] = units * unit.area_um2
-    static_uw = units * unit.leakage_uw
+    kv_uw = 0.0
     if kv_cache == "sram" and held_bits:
         area["kv_cache"] = sram_area_um2(held_bits / 8, config.technology)
-        static_uw += buffer_leakage_uw("sram", held_bits / 8, config.technology)
+        kv_uw = buffer_leakage_uw("sram", held_bits / 8, config.technology)
     # reloading: one chip, big enough for every part (the area's per-component maxima), leaks the whole run
     chip_uw = _reloaded_chip_uw(config, chips, rows, area) if reload else sum(r[3] for r in rows)
     latency, item_latency, interval = _timeline(config, model, rows, items, reload_runs, sequences)
-    energy["leakage"] = (chip_uw + static_uw) * latency * 1e-3  # uW x ns = fJ
+    energy["leakage"] = (chip_uw + units * unit.leakage_uw + kv_uw) * latency * 1e-3  # uW x ns = fJ
     compute, memory = min(latency, sum(r[4] + r[5] for r in rows)), min(latency, sum(r[7] for r in rows))
-    assumptions = chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
+    leak_line = _leakage_line([r[3] for r in rows], chip_uw, reload, units, unit.leakage_uw, held_bits, kv_uw)
+    assumptions = (chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
+                   + (leak_line,))
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
                      memory_ns=memory, mvms=items, macs=items * model.macs_per_item,
                      assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
+
+
+def _leakage_line(chip_uws: list[float], chip_uw: float, reload: bool, units: int, unit_uw: float, held_bits: int,
+                  kv_uw: float) -> str:
+    """the static power (uW) charged over the whole run, stated with its parts: the chips' (``chip_uws`` each;
+    reloading: the one chip's ``chip_uw``), the vector units' (``units`` at ``unit_uw``) and the KV SRAM's"""
+    if reload:
+        chips = f"the one chip's {chip_uw:.4g} uW (every part's, per component the largest part's)"
+    elif len(chip_uws) > 1:
+        chips = (f"{len(chip_uws)} chips' {chip_uw:.4g} uW ({min(chip_uws):.4g} to {max(chip_uws):.4g} uW each, "
+                 "as the chip line above states the first's)")
+    else:
+        chips = f"the chip's {chip_uw:.4g} uW (the chip line above)"
+    parts = [chips] + ([f"{units} vector unit(s) at {unit_uw:.4g} uW each"] if units else [])
+    if kv_uw:
+        parts.append(f"the KV cache's {held_bits / 8 / 2**20:.4g} MiB of SRAM, {kv_uw:.4g} uW")
+    total = chip_uw + units * unit_uw + kv_uw
+    return f"Leakage charged: {total:.4g} uW static power over the whole run: " + ", ".join(parts) + "."
 
 
 def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, reload_runs: float, sequences: int,
