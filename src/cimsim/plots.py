@@ -63,7 +63,9 @@ _AREA_UNITS = ((1.0, "µm²"), (1e-6, "mm²"), (1e-8, "cm²"))
 
 
 def _stacked(ax, bars: Sequence[tuple[str, dict[str, float]]], ylabel: str) -> None:
-    components = list(dict.fromkeys(k for _, values in bars for k in values))
+    """Stacked ``bars`` (label, {component: height}) on ``ax``; a component 0 in every bar is left out of the legend
+    (a "programming" entry in a weights-resident plot had read as counted)."""
+    components = list(dict.fromkeys(k for _, values in bars for k, v in values.items() if v != 0.0))
     bottoms = [0.0] * len(bars)
     for component in components:
         heights = [values.get(component, 0.0) for _, values in bars]
@@ -74,7 +76,8 @@ def _stacked(ax, bars: Sequence[tuple[str, dict[str, float]]], ylabel: str) -> N
     ax.set_xticks(range(len(bars)), [name for name, _ in bars], rotation=20, ha="right",
                   parse_math=False)  # a config's name as written: "$5 or $6" had been set as math
     ax.set_ylabel(ylabel, parse_math=False)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    if components:  # all zero: no legend (matplotlib warns on one without entries)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
 def _checked_sides(sides) -> list[tuple[str, Breakdown]]:

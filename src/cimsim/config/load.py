@@ -287,11 +287,12 @@ def _checked_table(section: str, table: Mapping[str, Any], errors: list[tuple[st
 
 
 def python_scalar(value: Any) -> Any:
-    """A numpy scalar or 0-d array (as scripts pass them) as the Python number it holds, a path object
-    (``pathlib.Path``) as its string; else ``value`` itself."""
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    return value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value
+    """A numpy scalar or 0-d array (as scripts pass them) as the Python number it holds (a float16 / float32 by its
+    shortest repr: 0.05 as --set gives it, not 0.05000000074505806), a path object as its string; else ``value``."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        narrow = str(getattr(value, "dtype", "")) in ("float16", "float32")  # the scalar's str: a masked array's is --
+        return float(str(value.dtype.type(value.item()))) if narrow else value.item()
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
 
 
 def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:

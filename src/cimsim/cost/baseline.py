@@ -163,13 +163,14 @@ def onchip_memory(config: Config) -> OnChipMemory:
 
 
 @checked_types
-def check_dram_capacity(config: Config, bits: int, what: str = "the layer's weights") -> None:
+def check_dram_capacity(config: Config, bits: int, what: str = "the layer's weights", *, parts: bool = False) -> None:
     """ConfigError naming baseline.dram_gb when ``bits`` held in the DRAM (``what``: the layer's weights, a model's
-    weights and KV cache) exceed it."""
+    weights and KV cache) exceed it; ``parts``: ``what`` gives its parts' sizes, and the total is said "in all"."""
     b = config.baseline
     if b.dram_gb is not None and bits / 8 > b.dram_gb * 1e9:
+        size = f", {bits / 8 / 1e9:.4g} GB in all," if parts else f" ({bits / 8 / 1e9:.4g} GB)"
         raise ConfigError(config.source, [("baseline.dram_gb", (
-            f"{what} ({bits / 8 / 1e9:.4g} GB) do not fit in 'baseline.dram_gb' ({b.dram_gb:g} GB)"))])
+            f"{what}{size} do not fit in 'baseline.dram_gb' ({b.dram_gb:g} GB)"))])
 
 
 def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,

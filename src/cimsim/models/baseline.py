@@ -109,7 +109,7 @@ def _check_dram(config: Config, model: Model, kv_cache: str, sequences: int) -> 
     what = f"model '{model.name}': its {model.parameters:,} parameters at {config.mapping.weight_bits} bits"
     if kv_bits:
         what += f" ({weight_bits / 8e9:.4g} GB) and the KV caches of {in_flight} sequence(s) ({kv_bits / 8e9:.4g} GB)"
-    check_dram_capacity(config, weight_bits + kv_bits, what)
+    check_dram_capacity(config, weight_bits + kv_bits, what, parts=bool(kv_bits))
 
 
 def _kv_bits_held(config: Config, model: Model, sequences: int) -> int:

@@ -168,7 +168,8 @@ def check_arguments(config, model) -> None:
     if isinstance(model, Decoder):
         raise TypeError(f"model must be a cimsim.models Model; a Decoder ({model.name}) has two phases: give "
                         "decoder.prefill(seq_len) or decoder.decode(context), or get_model(name, phase=...)")
-    check_instance("model", model, Model, "a cimsim.models Model (get_model(name) or decoder(...))")
+    check_instance("model", model, Model,
+                   "a cimsim.models Model (get_model(name), or Decoder(...).prefill(seq_len) / .decode(context))")
 
 
 def place_model(config: Config, model: Model, rewritten: frozenset[str] = frozenset()) -> list[ChipPart]:

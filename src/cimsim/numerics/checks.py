@@ -10,7 +10,7 @@ import numpy as np
 from ..argcheck import check_instance
 from ..config.checks import check_consistency
 from ..config.conditional import CONDITIONAL_FIELDS, unused_stated_fields
-from ..config.load import field_errors
+from ..config.load import field_errors, python_scalar
 from ..config.presets_merge import changed_since_loaded
 from ..config.schema import SECTIONS, Config
 from ..errors import ConfigError
@@ -85,7 +85,8 @@ def _as_stored(config: Config) -> Config:
     tables = {}
     for section in SECTIONS:
         table = getattr(config, section)
-        stored = {f.name: f.metadata["rule"].convert(getattr(table, f.name)) for f in dataclasses.fields(table)}
+        stored = {f.name: f.metadata["rule"].convert(python_scalar(getattr(table, f.name)))
+                  for f in dataclasses.fields(table)}
         changed = {name: value for name, value in stored.items() if type(value) is not type(getattr(table, name))}
         if changed:
             tables[section] = dataclasses.replace(table, **changed)

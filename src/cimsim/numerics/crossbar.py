@@ -54,8 +54,8 @@ class Crossbar:
 
     >>> xbar = Crossbar(config)            # shape from config.workload
     >>> xbar.program(W)                    # W: (out, in) real
-    >>> Y = xbar.mvm(X)                    # X: (batch, in) real -> Y: (batch, out)
-    >>> xbar.counts                        # what the arrays did, for the cost model
+    >>> xbar.calibrate(X)                  # X: (batch, in) real; ADC full scales, if adc.range = "calibrated"
+    >>> Y = xbar.mvm(X)                    # -> Y: (batch, out); then xbar.counts: what the arrays did
 
     ``key`` (a tuple of non-negative ints) selects independent random streams, e.g. (trial, layer); ``read_key``
     (default: ``key``) the read-noise streams alone, so that crossbars programmed alike (one shared matrix read at
