@@ -18,6 +18,7 @@ DEVICES = {
     "verify, tight": dict(program_sigma=0.3, program_verify_tolerance=0.02, program_verify_max_writes=5),
     "drift": dict(drift_nu=0.05, drift_nu_sigma=0.02, drift_time_s=1e6, drift_t0_s=20.0),
     "drift nu often 0": dict(drift_nu=0.01, drift_nu_sigma=0.05, drift_time_s=1e6, drift_t0_s=20.0),
+    "drift narrow spread": dict(drift_nu=0.2, drift_nu_sigma=0.005, drift_time_s=100.0, drift_t0_s=20.0),
     "everything": dict(program_sigma=0.1, program_verify_tolerance=0.08, stuck_at_gmin_rate=0.05,
                        stuck_at_gmax_rate=0.02, drift_nu=0.03, drift_nu_sigma=0.02, drift_time_s=1e4),
 }
