@@ -83,7 +83,8 @@ def load_weights(config: Config, rows: int | None = None) -> np.ndarray:
 @checked_types
 def input_blocks(config: Config, blocks: Collection[int] | None = None) -> Iterator[np.ndarray]:
     """The workload's input vectors, ``INPUT_BLOCK`` at a time (float64, block x in_features); ``blocks``: only the
-    blocks of these indices, in order (each the same values as in the whole stream)."""
+    blocks of these indices, in order (each the same values as in the whole stream; an index past the last block
+    gives nothing)."""
     wl = config.workload
     unsigned = config.dac.signed_inputs == SignedInputs.UNSIGNED
     if wl.inputs == InputSource.FILE:
@@ -91,9 +92,9 @@ def input_blocks(config: Config, blocks: Collection[int] | None = None) -> Itera
         if arr.shape[0] < wl.vectors:
             raise _error(config, "workload.vectors",
                          f"{wl.vectors} vectors requested but {wl.inputs_file!r} holds {arr.shape[0]}")
-    for k, start in enumerate(range(0, wl.vectors, INPUT_BLOCK)):
-        if blocks is not None and k not in blocks:
-            continue
+    count = -(-wl.vectors // INPUT_BLOCK)  # only the blocks asked for are visited: 2**40 vectors are 2**28 blocks
+    for k in range(count) if blocks is None else sorted(k for k in set(blocks) if 0 <= k < count):
+        start = k * INPUT_BLOCK
         n = min(INPUT_BLOCK, wl.vectors - start)
         if wl.inputs == InputSource.FILE:
             block = np.array(arr[start:start + n], dtype=np.float64)

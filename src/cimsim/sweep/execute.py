@@ -5,7 +5,8 @@ or the executor of a ``dask.distributed.Client`` connected to a scheduler addres
 appended to the results file at once (:mod:`.results`); a point that raises is recorded as failed and the
 sweep goes on. Re-running the same sweep skips every point with a sound row in the file, so an interrupted
 sweep (Ctrl-C, a killed process, a crashed worker) resumes where it stopped; damaged lines are reported and
-removed, and their points run again; rows of points the sweep no longer has go to a side file. Ctrl-C stops
+removed, and their points run again; rows of points the sweep no longer has go to a side file, as do rows another
+cimsim wrote (another version or source: :mod:`.fingerprint`), whose points run again. Ctrl-C stops
 taking new points and writes the points in progress as they finish. When every point is in the file, it is
 rewritten in the sweep's point order, so the file does not depend on the worker count or the scheduler. The
 whole run holds the file's lock (:mod:`.lock`).
@@ -34,7 +35,8 @@ from .cluster import check_scheduler, check_workers
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
-from .results import (REMOVED_SUFFIX, append_rows, columns, format_row, read_results, removed_path, set_aside,
+from .fingerprint import check_cluster
+from .results import (REMOVED_SUFFIX, append_rows, columns, format_row, put_aside, read_results, removed_path,
                       write_rows)
 from .spec import SweepSpec, load_spec
 
@@ -61,8 +63,8 @@ class Summary:
     """why the run stopped before every point was done (interrupted, a worker lost), or None"""
     notes: tuple[str, ...] = ()
     """what was wrong with the file at the start: each damaged line left out (its point ran again), rows
-    accepted unverified from a file without checksums, rows of points the sweep no longer has moved to the side
-    file (:func:`.results.removed_path`)"""
+    accepted unverified from a file without checksums, rows of points the sweep no longer has or written by another
+    cimsim (:mod:`.fingerprint`) moved to the side file (:func:`.results.removed_path`)"""
 
     @property
     def complete(self) -> bool:
@@ -154,25 +156,21 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
 def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], notice: Callable[[str], None] | None
            ) -> tuple[dict[str, dict[str, str]], tuple[str, ...], str | None]:
     """The sound rows of the sweep's points in ``output`` (by id), the notes on the rest of the file (damaged lines
-    left out, rows accepted unverified, rows of points the sweep no longer has moved to the side file) and why the
-    run stops (a write that failed: a full disk), or None. Where there are notes, the file is rewritten with those
-    rows only."""
+    left out, rows accepted unverified, rows of points the sweep no longer has or of another cimsim moved to the side
+    file) and why the run stops (a write that failed: a full disk), or None. Where there are notes or the file has an
+    older header, it is rewritten with those rows only."""
     found = read_results(output, spec, points)
     notes = tuple(f"{output}: {line}; left out, its point runs again" for line in found.damaged)
-    if found.legacy:
+    if found.legacy and found.rows:  # a file of another cimsim's rows: set aside below
         notes += (f"{output}: written without checksums; its {len(found.rows)} rows are accepted unverified "
                   "and the file gets a checksum column",)
     wanted, stopped = {p.id for p in points}, None
     rows = {pid: row for pid, row in found.rows.items() if pid in wanted}
     try:
-        if len(rows) < len(found.rows):
+        if len(rows) < len(found.rows) or found.foreign:  # rows of points gone, or of another cimsim: set aside
             with _writing(removed_path(output)):
-                side, damaged = set_aside(output, spec, {p: row for p, row in found.rows.items() if p not in wanted})
-            notes += tuple(f"{side}: {line}; left out" for line in damaged)
-            notes += (f"{output}: {len(found.rows) - len(rows)} rows are of points this sweep no longer has (an axis "
-                      f"value or a random sample changed since); moved to {side}, so the file holds this sweep's "
-                      "points only",)
-        if notes:
+                notes += put_aside(output, spec, [r for p, r in found.rows.items() if p not in wanted], found.foreign)
+        if notes or found.outdated:
             with _writing(output):  # sound rows of this sweep's points only, each with its checksum
                 write_rows(output, columns(spec), rows)
     except _WriteFailed as exc:  # the file as it was: the same command resumes
@@ -250,6 +248,7 @@ def _dask_client(scheduler: str):
         raise ImportError(DASK_MISSING) from None
     check_scheduler(scheduler)
     check_workers(scheduler)
+    check_cluster(scheduler)  # and with this cimsim's files: a row records the sweep's fingerprint
     return Client
 
 

@@ -3,6 +3,7 @@ highlighted; an infinite value (an exact simulation's ``snr_db``) drawn at the e
 
 from __future__ import annotations
 
+import decimal
 import math
 import os
 from pathlib import Path
@@ -11,15 +12,35 @@ from ..atomic import write_atomic_with
 from ..plots import figure_class
 from .pareto import Row
 
-__all__ = ["write_pareto_plot", "plot_format", "placed", "PLOT_FORMATS"]
+__all__ = ["write_pareto_plot", "plot_format", "placed", "point_label", "short_value", "PLOT_FORMATS"]
 
 PLOT_FORMATS = ("png", "pdf", "svg")
 """the formats a Pareto plot is written in, named by the output's suffix"""
 
 
 def point_label(row: Row) -> str:
-    """A front point's axis values (its dotted config columns), short: ``bits=6, bits_per_cell=2``."""
-    return ", ".join(f"{c.rpartition('.')[2]}={v}" for c, v in row.items() if "." in c and v not in ("", None))
+    """A front point's axis values (its dotted config columns), short: ``bits=6, bits_per_cell=2``: each column by
+    the shortest end of its name no other axis column shares (``technology.clock_ghz=1.0, baseline.clock_ghz=0.5``
+    where both are axes), a random draw's value to 4 significant digits (:func:`short_value`)."""
+    axes = [c.split(".") for c in row if "." in c]
+    names = {".".join(parts): ".".join(parts[-_unshared(parts, axes):]) for parts in axes}
+    return ", ".join(f"{names[c]}={short_value(v)}" for c, v in row.items() if c in names and v not in ("", None))
+
+
+def _unshared(parts: list[str], columns: list[list[str]]) -> int:
+    """how many last parts of a dotted name (``parts``) tell it from every other of ``columns`` (all: none do)"""
+    others = [other for other in columns if other != parts]
+    return next((k for k in range(1, len(parts)) if all(other[-k:] != parts[-k:] for other in others)), len(parts))
+
+
+def short_value(cell: str) -> str:
+    """A CSV cell as a label shows it: a float of more than 12 significant digits (a random draw, as
+    ``0.37454011884736254``; no value a person writes) to 4 (``0.3745``), anything else (an integer) as written."""
+    try:
+        digits = decimal.Decimal(cell).as_tuple().digits
+    except decimal.InvalidOperation:
+        return cell
+    return f"{float(cell):.4g}" if len(digits) > 12 and any(c in cell for c in ".eE") else cell
 
 
 def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path: str | os.PathLike) -> Path:

@@ -1,8 +1,9 @@
 """The results file of a sweep: a CSV that only grows by whole lines, each line checked when it is read back.
 
-Columns: ``point_id``, one per axis (the dotted field), one per objective, ``status`` (ok / failed), ``error``
-and ``checksum``: the first 16 hex digits of the sha256 of the row's other cells, as written, in column
-order, encoded as a compact JSON array of strings (:func:`checksum`). Every record is one physical line
+Columns: ``point_id``, one per axis (the dotted field), one per objective, ``status`` (ok / failed), ``error``,
+``cimsim`` (the fingerprint of the cimsim that computed the row: :mod:`.fingerprint`) and ``checksum``: the first 16
+hex digits of the sha256 of the row's other cells, as written, in column order, encoded as a compact JSON array of
+strings (:func:`checksum`). Every record is one physical line
 (error text is flattened to one line). Rows are appended with one ``write`` per batch of complete lines,
 then flushed to disk (``fsync``); the header is written once, when the file is created.
 
@@ -14,8 +15,10 @@ another id (its inputs changed since: a data file it missed now exists), or a fa
 was missing (:data:`.metrics.MISSING_PACKAGE`: it may be installed now), which is no finished work (both where
 :func:`read_results` is given the sweep's points, as a resumed run does). A file written
 before rows had checksums (the same columns without ``checksum``) is read with every check but the checksum: its
-rows are accepted unverified, and the file is rewritten with checksums. Rows of points the sweep no longer has are
-moved to a side file (:func:`set_aside`), so a finished file is a fresh run's.
+rows are accepted unverified, and the file is rewritten with checksums. A sound row written by another cimsim (another
+fingerprint; a file written before rows recorded it: the same columns without ``cimsim``) is no finished work of
+this one: it is kept apart (:attr:`Contents.foreign`). Rows of points the sweep no longer has, and rows of another
+cimsim, are moved to a side file (:func:`set_aside`), so a finished file is a fresh run's.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field as _field
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +38,14 @@ from ..argcheck import checked_types
 from ..errors import ConfigError
 from ..atomic import is_stream, write_atomic, write_atomic_with
 from .lock import check_named, hold
+from . import fingerprint as model
+from .fingerprint import COLUMN, foreign_note
 from .metrics import MISSING_PACKAGE
 from .points import Point
 from .spec import SweepSpec
 
 __all__ = ["columns", "checksum", "format_row", "Contents", "read_results", "append_rows", "write_rows",
-           "removed_path", "set_aside", "REMOVED_SUFFIX"]
+           "removed_path", "set_aside", "put_aside", "REMOVED_SUFFIX"]
 
 CHECKSUM = "checksum"
 REMOVED_SUFFIX = ".removed.csv"
@@ -50,7 +55,7 @@ REMOVED_SUFFIX = ".removed.csv"
 @checked_types
 def columns(spec: SweepSpec) -> tuple[str, ...]:
     """The CSV header of a sweep."""
-    return ("point_id", *(axis.field for axis in spec.axes), *spec.objectives, "status", "error", CHECKSUM)
+    return ("point_id", *(axis.field for axis in spec.axes), *spec.objectives, "status", "error", COLUMN, CHECKSUM)
 
 
 def checksum(cells: Sequence[str]) -> str:
@@ -71,10 +76,11 @@ def _cell(value: Any) -> str:
 
 @checked_types
 def format_row(point: Point, objectives: Sequence[str], metrics: Mapping[str, float], error: str | None) -> list[str]:
-    """One CSV record: the point's id and axis values, its metrics (empty when it failed), status, error, checksum."""
+    """One CSV record: the point's id and axis values, its metrics (empty when it failed), status, error, this
+    cimsim's fingerprint, checksum."""
     values = [metrics.get(name) for name in objectives] if error is None else [None] * len(objectives)
     cells = [point.id, *map(_cell, point.values), *map(_cell, values), "ok" if error is None else "failed",
-             " ".join((error or "").split())]
+             " ".join((error or "").split()), model.fingerprint()]
     return [*cells, checksum(cells)]
 
 
@@ -89,11 +95,17 @@ class Contents:
     """What a results file holds."""
 
     rows: dict[str, dict[str, str]]
-    """the sound rows by point id (the first one of an id), column -> text"""
+    """the sound rows of this cimsim by point id (the first one of an id), column -> text"""
     damaged: tuple[str, ...] = ()
     """one ``"line N: why"`` per line left out (N counts from 1, the header)"""
     legacy: bool = False
     """written before rows had checksums: its rows were accepted unverified"""
+    foreign: dict[tuple[str, str], dict[str, str]] = _field(default_factory=dict)
+    """the sound rows written by another cimsim (:mod:`.fingerprint`; ``""`` where the file has no ``cimsim``
+    column) by (point id, fingerprint), the first one of each"""
+    outdated: bool = False
+    """its header is not this sweep's columns but one written before (without ``checksum`` or ``cimsim``): the file
+    is rewritten before a row is appended"""
 
 
 @checked_types
@@ -101,9 +113,10 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     """The rows in ``path`` (none if there is no file yet), each checked as the module doc says.
 
     ``points`` are the sweep's points: a row of one of them must hold its axis values. Reads only; raises
-    :class:`ConfigError` if the header is neither this sweep's columns nor those without ``checksum``, or where a
-    sound ok row holds the axis values of one of ``points`` under another id (the error names its line and id): it
-    was computed from other inputs (the kind, the base config, ``[set]`` or a data file changed since) and would
+    :class:`ConfigError` if the header is neither this sweep's columns nor those without ``checksum``, ``cimsim`` or
+    both (written before), or where a sound ok row of this cimsim (a row of another: :attr:`Contents.foreign`)
+    holds the axis values of one of ``points`` under another id (the error names its line and id): it was computed
+    from other inputs (the kind, the base config, ``[set]`` or a data file changed since) and would
     stand beside the new row unnoticed. A failed row so is left out as damaged: its point runs again; so is a failed
     row of one of ``points`` whose error says a package was missing (:data:`.metrics.MISSING_PACKAGE`). Under the
     sweep's lock, an OSError where the file it holds there was replaced, moved or removed (:func:`.lock.check_named`).
@@ -120,21 +133,19 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     lines = text.split("\n")  # the last item is "" after a final newline, else a line cut short
     if len(lines) == 1:  # not even the header is whole (a mark alone too: the file is rewritten with a header)
         return Contents({}, ("line 1: cut short (no newline: a write interrupted by a crash)",) if data else ())
-    header, found = columns(spec), next(csv.reader(lines[:1]), [])
-    legacy = tuple(found) == header[:-1]
-    if not legacy and tuple(found) != header:
-        raise ConfigError(str(path), [("", (
-            f"the file's columns ({', '.join(found)}) are not this sweep's ({', '.join(header)}); "
-            "write to another file (-o) or delete this one"))])
-    names = header[:-1] if legacy else header
+    names = _names(path, columns(spec), tuple(next(csv.reader(lines[:1]), [])))
+    legacy = CHECKSUM not in names
     values = {p.id: dict(zip((a.field for a in spec.axes), map(_cell, p.values))) for p in points}
     positions = {tuple(v.values()) for v in values.values()}
-    rows, damaged, stale = {}, [], []
+    rows, damaged, stale, foreign, current = {}, [], [], {}, model.fingerprint()
     for number, line in enumerate(lines[1:-1], start=2):
         record = next(csv.reader([line]), [])
         row = dict(zip(names, record))
         why = _fault(row, spec, values, legacy) if len(record) == len(names) else (
             f"{len(record)} fields, expected {len(names)}")
+        if not why and row.setdefault(COLUMN, "") != current:  # no finished work of this cimsim: set aside
+            foreign.setdefault((row["point_id"], row[COLUMN]), row)
+            continue
         moved = not why and row["point_id"] not in values and tuple(row[a.field] for a in spec.axes) in positions
         if moved and row["status"] == "failed":  # no finished work: its point, now another id, runs again
             why = ("a failed row of axis values this sweep's point now has under another id (its inputs changed: "
@@ -151,7 +162,18 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
         damaged.append(f"line {len(lines)}: cut short (no newline: a write interrupted by a crash)")
     if stale:
         raise ConfigError(str(path), [("", _stale_note(stale))])
-    return Contents(rows, tuple(damaged), legacy)
+    return Contents(rows, tuple(damaged), legacy, foreign, names != columns(spec))
+
+
+def _names(path: Path, header: tuple[str, ...], found: tuple[str, ...]) -> tuple[str, ...]:
+    """the columns of a results file whose first line is ``found``: this sweep's ``header``, or it as written before
+    rows had checksums or the ``cimsim`` column; else a ConfigError naming ``path``"""
+    older = (header[:-1], (*header[:-2], CHECKSUM), header[:-2])  # no checksum; no cimsim; neither
+    if found != header and found not in older:
+        raise ConfigError(str(path), [("", (
+            f"the file's columns ({', '.join(found)}) are not this sweep's ({', '.join(header)}); "
+            "write to another file (-o) or delete this one"))])
+    return found
 
 
 def _stale_note(stale: Sequence[tuple[int, str]]) -> str:
@@ -251,22 +273,37 @@ def removed_path(path: str | os.PathLike) -> Path:
 
 
 def set_aside(path: str | os.PathLike, spec: SweepSpec,
-              rows: Mapping[str, Mapping[str, str]]) -> tuple[Path, tuple[str, ...]]:
-    """Add ``rows`` (of points the sweep no longer has) to :func:`removed_path`, those of ids not there yet; return its
-    path and its lines left out (``"line N: why"``). That file is read as the results file is: where a line of it is
-    left out (a last line cut short, which an appended row would be glued to) or it has no checksums, it is rewritten
-    with its sound rows and ``rows``, else ``rows`` are appended. A ConfigError, before anything is written, where
-    that file holds other columns."""
-    side, header = removed_path(path), columns(spec)
+              rows: Iterable[Mapping[str, str]]) -> tuple[Path, tuple[str, ...]]:
+    """Add ``rows`` (of points the sweep no longer has, or written by another cimsim) to :func:`removed_path`, those
+    not there yet (by point id and ``cimsim``: one point's rows of two versions are both kept); return its path and
+    its lines left out (``"line N: why"``). That file is read as the results file is: where a line of it is left out
+    (a last line cut short, which an appended row would be glued to) or its header is an older one (no checksums, no
+    ``cimsim``), it is rewritten with its sound rows and ``rows``, else ``rows`` are appended. A ConfigError, before
+    anything is written, where that file holds other columns."""
+    side, header, rows = removed_path(path), columns(spec), list(rows)
     try:
         found = read_results(side, spec)
     except ConfigError:
         raise ConfigError(str(side), [("", (
-            f"it holds other columns than this sweep's; the {len(rows)} rows of {path} of points this sweep no "
-            "longer has are to be moved there: move it away (or delete it) first"))]) from None
-    new = {pid: row for pid, row in rows.items() if pid not in found.rows}
-    if found.damaged or found.legacy:
-        write_rows(side, header, {**found.rows, **new})
+            f"it holds other columns than this sweep's; {len(rows)} rows of {path} (of points this sweep no longer "
+            "has, or of another cimsim) are to be moved there: move it away (or delete it) first"))]) from None
+    held = {**{(pid, row[COLUMN]): row for pid, row in found.rows.items()}, **found.foreign}
+    new = {key: row for row in rows if (key := (row["point_id"], row.get(COLUMN, ""))) not in held}
+    if found.damaged or found.outdated:
+        write_rows(side, header, {**held, **new})
     elif new:
         append_rows(side, header, list(_records(header, new, new)))
     return side, found.damaged
+
+
+def put_aside(path: str | os.PathLike, spec: SweepSpec, gone: Sequence[Mapping[str, str]],
+              foreign: Mapping[Any, Mapping[str, str]]) -> tuple[str, ...]:
+    """Move ``gone`` (rows of points the sweep no longer has) and ``foreign`` (rows of another cimsim:
+    :attr:`Contents.foreign`) to the side file (:func:`set_aside`); the warnings saying so, after the side file's
+    lines left out."""
+    side, damaged = set_aside(path, spec, [*gone, *foreign.values()])
+    notes = tuple(f"{side}: {line}; left out" for line in damaged)
+    if gone:
+        notes += (f"{path}: {len(gone)} rows are of points this sweep no longer has (an axis value or a random sample "
+                  f"changed since); moved to {side}, so the file holds this sweep's points only",)
+    return notes + (foreign_note(path, side, foreign.values()),) * bool(foreign)

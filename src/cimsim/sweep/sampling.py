@@ -1,6 +1,6 @@
-"""The values a sweep's axes take: a stepped range's values, and the combination of each point (every combination of
-the axes, or a seeded sample). The spec checks its ``[set]`` fields against these points; :func:`~.points.expand`
-makes them."""
+"""The values a sweep's axes take: an axis (:class:`Axis`), a stepped range's values, and the combination of each
+point (every combination of the axes, or a seeded sample). The spec checks its ``[set]`` fields against these
+points; :func:`~.points.expand` makes them."""
 
 from __future__ import annotations
 
@@ -9,17 +9,33 @@ import itertools
 import math
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .spec import Axis
-
-__all__ = ["steps", "combinations"]
+__all__ = ["Axis", "steps", "combinations"]
 
 _EXACT = decimal.Context(prec=60)  # 60 digits: exact on any two 17-digit floats but those 43 or more decades apart
 _DIGITS = decimal.Context(prec=sys.float_info.dig)  # 15: every decimal of 15 digits is a float and back unchanged
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One config field varied by a sweep: discrete ``values``, or (random mode) a continuous ``[low, high]``."""
+
+    field: str
+    """dotted config field, e.g. ``"adc.bits"``"""
+    values: tuple[Any, ...] = ()
+    """the values of a list or a stepped range (empty for a continuous range)"""
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    """continuous draws are integers (integer ends on a field that is not a float field)"""
+
+    @property
+    def continuous(self) -> bool:
+        return not self.values
 
 
 def steps(start: float, stop: float, step: float, integer: bool) -> tuple[int, Any]:
@@ -52,17 +68,32 @@ def combinations(axes: tuple[Axis, ...], mode: str, samples: int | None, seed: i
         yield tuple(_draw(axis, rng) for axis in axes)
 
 
+_PERMUTED = 2**22
+"""grids of at most this many points are sampled as a prefix of a seeded permutation of all their points (32 MB)"""
+_CHUNK = 4096
+"""flat indices drawn at a time on a larger grid (fixed, so the draws do not depend on ``samples``)"""
+
+
 def _distinct_indices(sizes: list[int], samples: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
-    """``samples`` distinct index tuples of a grid of ``sizes``, in grid order: flat indices drawn without
-    replacement; beyond int64's range of flat indices, one index per axis at a time, a repeat drawn again (at
-    most 10**6 samples of over 2**63 points: a repeat is all but impossible)"""
+    """``samples`` distinct index tuples of a grid of ``sizes``, in grid order, prefix-stable (with more samples the
+    points of fewer are all kept: the first ``samples`` distinct points of a draw that does not depend on it): up to
+    :data:`_PERMUTED` points, the first of a seeded permutation of the flat indices; up to int64's range, flat
+    indices drawn :data:`_CHUNK` at a time, a repeat left out (``samples`` <= 10**6 of over 4 x 10**6 points: few
+    repeats); beyond, one index per axis at a time, a repeat drawn again (a repeat is all but impossible)"""
     total = math.prod(sizes)
-    if total < 2**63:
-        return [np.unravel_index(flat, sizes) for flat in sorted(rng.choice(total, size=samples, replace=False))]
-    drawn: set[tuple[int, ...]] = set()
-    while len(drawn) < samples:
-        drawn.add(tuple(int(rng.integers(n)) for n in sizes))
-    return sorted(drawn)
+    if total <= _PERMUTED:
+        flat = rng.permutation(total)[:samples]
+    elif total < 2**63:
+        drawn: dict[int, None] = {}
+        while len(drawn) < samples:
+            drawn.update(dict.fromkeys(rng.integers(total, size=_CHUNK).tolist()))
+        flat = np.fromiter(itertools.islice(drawn, samples), dtype=np.int64, count=samples)
+    else:
+        tuples: set[tuple[int, ...]] = set()
+        while len(tuples) < samples:
+            tuples.add(tuple(int(rng.integers(n)) for n in sizes))
+        return sorted(tuples)
+    return list(zip(*(index.tolist() for index in np.unravel_index(np.sort(flat), sizes))))  # grid order
 
 
 def _draw(axis: Axis, rng: np.random.Generator) -> Any:

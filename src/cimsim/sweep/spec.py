@@ -20,10 +20,11 @@ from typing import Any
 from ..argcheck import has_control_character, is_int
 from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, load_config, load_preset, with_overrides
 from ..config.load import python_scalar
+from ..config.rules import Float
 from ..config.toml_file import read_toml
 from ..errors import ConfigError
 from .metrics import available_metrics, default_metrics
-from .sampling import combinations, steps
+from .sampling import Axis, combinations, steps
 
 __all__ = ["Axis", "SweepSpec", "load_spec", "spec_from_dict", "KINDS", "MODES", "MAX_POINTS", "FIELD_RULES"]
 
@@ -43,24 +44,6 @@ FIELD_RULES = {f"{section}.{f.name}": f.metadata["rule"] for section, cls in SEC
                for f in dataclasses.fields(cls)}
 """dotted config field -> its rule (an axis value is checked, and stored, by it)"""
 _NOT_AXES = {"workload.kind": "the recorded metrics depend on it; sweep each kind with its own spec"}
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One config field varied by a sweep: discrete ``values``, or (random mode) a continuous ``[low, high]``."""
-
-    field: str
-    """dotted config field, e.g. ``"adc.bits"``"""
-    values: tuple[Any, ...] = ()
-    """the values of a list or a stepped range (empty for a continuous range)"""
-    low: float | None = None
-    high: float | None = None
-    integer: bool = False
-    """continuous draws are integers (an integer field)"""
-
-    @property
-    def continuous(self) -> bool:
-        return not self.values
 
 
 @dataclass(frozen=True)
@@ -247,7 +230,7 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
     if problems:
         errors.extend((key, f"{key}: {p}") for p in problems)
         return None
-    integer = all(isinstance(numbers[k], int) for k in numbers)
+    integer = all(isinstance(v, int) for v in numbers.values()) and not isinstance(FIELD_RULES[field], Float)
     if step is None:
         axis = Axis(field, low=start, high=stop, integer=integer)
         ends = (int(start), int(stop)) if integer else (float(start), float(stop))
@@ -303,9 +286,10 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
               points: Iterator[dict[str, Any]] | None, base_dir: Path,
               errors: list[tuple[str, str]]) -> tuple[Config | None, Config | None]:
     """(the base with the fixed overrides of ``[set]``, the base without them where they need axis values), or
-    (None, None) with each error named ``set.<field>``. A field's own rule is checked alone, a rule between fields
-    against the ``points`` (field -> axis value; None when the axes or sampling are invalid): refused only where
-    valid at none (``dac.mode = "sliced"`` needs ``dac.bits_per_read``, which an axis may give), naming the first."""
+    (None, None) with each error named ``set.<field>`` (``set`` for an axis field's). A field's own rule is checked
+    alone, a rule between fields against the ``points`` (field -> axis value; None when the axes or sampling are
+    invalid): refused only where valid at none (``dac.mode = "sliced"`` needs ``dac.bits_per_read``, which an axis
+    may give), naming the first."""
     if not isinstance(table, Mapping):
         errors.append(("set", f"[set] must be a table of dotted config fields; got {table!r}"))
         return None, None
@@ -326,10 +310,10 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
             return with_overrides(base, {**overrides, **values}, base_dir=base_dir), base
         except ConfigError as exc:
             first = first or (values, exc.errors)
-    if first is not None:
-        at = ", ".join(f"{field} = {value!r}" for field, value in first[0].items())
-        errors.extend((f"set.'{field}'", f"[set] {message}; [set] is valid at no point of the sweep (its first: "
-                                         f"{at})") for field, message in first[1])
+    if first is not None:  # each message named by its [set] field, or by "set" where an axis field breaks a rule
+        at, given = (", ".join(f"{f} = {v!r}" for f, v in fields.items()) for fields in (first[0], overrides))
+        errors.extend((f"set.'{field}'" if field in overrides else "set", f"[set] {given} is valid at no point of the "
+                       f"sweep (its first: {at}): {message}") for field, message in first[1])
     return None, None
 
 
