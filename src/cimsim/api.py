@@ -41,6 +41,7 @@ from .config.schema import Config, SimulationConfig
 from .cost import trust
 from .inference import NetworkResult, config_network
 from .network import Network
+from .npfiles import read_npy
 from .numerics.checks import as_array, validated_config
 from .run import RunResult
 from .trials import Spread, run_trials, spreads
@@ -104,9 +105,25 @@ def _prepared(config, settings, trials, seed, weights, inputs, network, labels) 
             raise ValueError(f"weights ({w.shape[0]} x {w.shape[1]}) and inputs ({x.shape[0]} x {x.shape[1]}) disagree "
                              "on in_features: weights are out_features x in_features, inputs vectors x in_features")
         shape.update({"workload.vectors": x.shape[0], "workload.in_features": x.shape[1]})
+    if (weights is None) != (inputs is None):  # one given in memory: the other may come from a file
+        _file_agrees(cfg, "weights" if weights is None else "inputs", x if weights is None else w)
     _agree(settings, shape, "the data given have")
     cfg = with_overrides(cfg, shape) if shape else cfg
     return cfg, {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
+
+
+def _file_agrees(cfg: Config, read: str, given: np.ndarray) -> None:
+    """A ValueError naming both shapes where ``given`` (the weights or inputs in memory) and the workload's ``read``
+    file (of the other one: "weights" or "inputs") disagree on in_features; the file, fine, had been blamed."""
+    path = getattr(cfg.workload, f"{read}_file") if getattr(cfg.workload, read) == "file" else None
+    try:
+        file_shape = read_npy(path).shape if path else ()
+    except ValueError:  # an unreadable file: the workload's reader names it
+        return
+    if len(file_shape) == 2 and file_shape[1] != given.shape[1]:
+        raise ValueError(f"{'inputs' if read == 'weights' else 'weights'} ({given.shape[0]} x {given.shape[1]}) and "
+                         f"workload.{read}_file {path!r} ({file_shape[0]} x {file_shape[1]}) disagree on in_features: "
+                         "weights are out_features x in_features, inputs vectors x in_features")
 
 
 def _run_settings(**arguments) -> dict[str, Any]:

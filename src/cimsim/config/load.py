@@ -15,10 +15,7 @@ Paths of weight and input files are resolved against the config file's directory
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
-import json
-import math
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -26,10 +23,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..argcheck import checked_types, cut_short
-from ..errors import SHOWN_ERRORS, ConfigError
+from ..argcheck import checked_types
+from ..errors import ConfigError
 from .checks import check_consistency
 from .conditional import CONDITIONAL_FIELDS, unused_stated_fields
+from .keys import OVERRIDE_KEYS, SECTION_FIELDS, TOP_LEVEL, TOP_LEVEL_KEYS, as_written, not_one_of, unknown_key
 from .presets_merge import (
     SECTION_PRESETS, dotted_settings, drop_stale_derived, merged_table, remember_stated, section_tables, stated_tables,
 )
@@ -40,12 +38,8 @@ from .toml_file import read_toml
 __all__ = ["load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency", "list_presets",
            "load_preset", "list_section_presets", "section_preset", "SECTION_PRESETS", "python_scalar"]
 
-_TOP_LEVEL = ("name", "preset", "description")
-_SECTION_FIELDS = {section: {f.name: f for f in dataclasses.fields(cls)} for section, cls in SECTIONS.items()}
-_DOTTED_FIELDS = [f"{section}.{name}" for section, fields in _SECTION_FIELDS.items() for name in fields]
 _FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
-_TOP_LEVEL_KEYS = ([*_TOP_LEVEL, *SECTIONS], f"{', '.join(_TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
-_OVERRIDE_KEYS = (["name", "description"], f"name, description and 'table.field' for the tables {', '.join(SECTIONS)}")
+
 
 
 def load_config(path: str | os.PathLike) -> Config:
@@ -67,13 +61,13 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     preset's name, or ``"default"``. ``stated``: the dotted fields the user gave (default: those of ``data``).
     """
     if not isinstance(data, Mapping):
-        raise ConfigError(source, [("", f"a config must be a table of settings; got {_show(data)}")])
+        raise ConfigError(source, [("", f"a config must be a table of settings; got {as_written(data)}")])
     if "axes" in data:  # one clear error for a sweep spec given where a config is asked for
         raise ConfigError(source, [("", "a sweep spec ([axes]) where a config is asked for: run it with cimsim sweep")])
     errors: list[tuple[str, str]] = []
     for key in data:
-        if key not in _TOP_LEVEL and key not in SECTIONS:
-            errors.append((str(key), _unknown_key(str(key), _TOP_LEVEL_KEYS, errors)))
+        if key not in TOP_LEVEL and key not in SECTIONS:
+            errors.append((str(key), unknown_key(str(key), TOP_LEVEL_KEYS, errors)))
     base = _preset_values(data["preset"], errors) if "preset" in data else {}
     name = base.get("name", Config.name)
     if "name" in data:
@@ -89,7 +83,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
                 values = _section_preset_values(section, table["preset"], errors)
             values = merged_table(section, values, _checked_table(section, table, errors))
         else:
-            errors.append((section, f"'{section}' must be a table ([{section}] in TOML); got {_show(table)}"))
+            errors.append((section, f"'{section}' must be a table ([{section}] in TOML); got {as_written(table)}"))
         sections[section] = values
     _resolve_paths(sections["workload"], Path(base_dir) if base_dir is not None else Path.cwd())
     if errors:
@@ -144,7 +138,7 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     bad = [key for key in overrides if not isinstance(key, str)]
     if bad:
         raise ConfigError(config.source, [("", f"override keys must be strings 'table.field'; got "
-                                               f"{_show(bad[0])} ({type(bad[0]).__name__})")])
+                                               f"{as_written(bad[0])} ({type(bad[0]).__name__})")])
     overrides = dotted_settings(overrides, config.source)  # {"adc": {"bits": 6}} had been an unknown key 'adc'
     stated = stated_tables(config)  # else all fields, those that do not apply too (an override may make one apply)
     data = stated if stated is not None else _tables(config, set())
@@ -157,18 +151,33 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
         elif name == "preset" and section in SECTION_PRESETS and section not in kept and value is not None:
             data[section] = {"preset": value, **{k.partition(".")[2]: v for k, v in overrides.items()
                                                  if k.startswith(f"{section}.")}}
-        elif section in SECTIONS and name in _SECTION_FIELDS[section]:
+        elif section in SECTIONS and name in SECTION_FIELDS[section]:
             data[section][name] = value
         else:
-            errors.append((str(key), f"{_unknown_key(str(key), _OVERRIDE_KEYS, errors)} (given as an override)"))
-    if errors:
-        raise ConfigError(config.source, errors)
+            errors.append((str(key), f"{unknown_key(str(key), OVERRIDE_KEYS, errors)} (given as an override)"))
+    if errors:  # with each known field's own rule: an unknown key had hidden every other problem
+        raise ConfigError(config.source, errors + _override_value_errors(overrides))
     drop_stale_derived(data, config, overrides)
     try:
         return config_from_dict(data, config.source, base_dir=base_dir, stated=overrides)
     except ConfigError as err:  # a value the overrides gave is theirs, not the file's
         raise ConfigError(err.source, [(f, f"{m} (given as an override)" if f in overrides else m)
                                        for f, m in err.errors]) from None
+
+
+def _override_value_errors(overrides: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(dotted field, message) of each known field in ``overrides`` its own rule rejects, and of a table's preset no
+    shipped one is named, as the loader words them (unknown keys and rules between fields are not checked here)."""
+    errors: list[tuple[str, str]] = []
+    for key, value in overrides.items():
+        section, _, name = key.partition(".")
+        if key in ("name", "description"):
+            _checked(key, Text(one_line=key == "name"), value, errors)
+        elif section in SECTIONS and name in SECTION_FIELDS[section] and value is not None:
+            _checked_table(section, {name: value}, errors)
+            if name == "preset" and section in SECTION_PRESETS and Text().accepts(value):
+                _section_preset_values(section, value, errors)
+    return [(field, f"{message} (given as an override)") for field, message in errors]
 
 
 def list_presets() -> dict[str, str]:
@@ -180,7 +189,7 @@ def list_presets() -> dict[str, str]:
 def load_preset(name: str) -> Config:
     """The config of a shipped preset; an unknown name raises :class:`ConfigError` listing the valid ones."""
     if name not in list_presets():
-        raise ConfigError("<presets>", [("preset", f"unknown preset {_show(name)}; valid presets: "
+        raise ConfigError("<presets>", [("preset", f"unknown preset {as_written(name)}; valid presets: "
                                                    + ", ".join(list_presets()))])
     path = _preset_dir() / f"{name}.toml"
     with path.open("rb") as file:
@@ -212,7 +221,7 @@ def _section_preset_values(section: str, preset: Any, errors: list[tuple[str, st
     """The fields of the named preset of ``section`` (empty after recording an error for a bad name)."""
     choice = Choice(tuple(section_tables(section)))
     if not choice.accepts(preset):
-        errors.append(_not_one_of(f"{section}.preset", choice, preset))
+        errors.append(not_one_of(f"{section}.preset", choice, preset))
         return {}
     table = {k: v for k, v in section_tables(section)[preset].items() if k != "description"}
     values = _checked_table(section, table, errors)
@@ -233,23 +242,16 @@ def _preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]
     """The tables of the named preset (empty after recording an error when it is not a valid name)."""
     choice = Choice(tuple(list_presets()))
     if not choice.accepts(preset):
-        errors.append(_not_one_of("preset", choice, preset))
+        errors.append(not_one_of("preset", choice, preset))
         return {}
     return config_to_dict(load_preset(preset))
-
-
-def _not_one_of(dotted: str, choice: Choice, value: Any) -> tuple[str, str]:
-    """(dotted, message) for a ``value`` that ``choice`` refuses, with the name it comes closest to."""
-    close = difflib.get_close_matches(value, choice.names, n=1) if isinstance(value, str) else []
-    return dotted, f"'{dotted}' must be {choice.expected}; got {_show(value)}" + (
-        f'; did you mean "{close[0]}"?' if close else "")
 
 
 def _checked(dotted: str, rule: Any, value: Any, errors: list[tuple[str, str]]) -> Any:
     """``value`` as stored, or None after recording why the rule rejects it."""
     if rule.accepts(value):
         return rule.convert(value)
-    errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {_show(value)}"))
+    errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {as_written(value)}"))
     return None
 
 
@@ -270,19 +272,19 @@ def field_errors(config: Config) -> list[tuple[str, str]]:
 
 def _checked_table(section: str, table: Mapping[str, Any], errors: list[tuple[str, str]]) -> dict[str, Any]:
     """The valid values of one section's table; every unknown key or invalid value is recorded."""
-    fields = _SECTION_FIELDS[section]
+    fields = SECTION_FIELDS[section]
     values = {}
     for key, value in table.items():
         dotted = f"{section}.{key}"
         if key not in fields:
-            errors.append((dotted, _unknown_key(dotted, _TOP_LEVEL_KEYS, errors)))
+            errors.append((dotted, unknown_key(dotted, TOP_LEVEL_KEYS, errors)))
             continue
         rule = fields[key].metadata["rule"]
         value = python_scalar(value)
         if rule.accepts(value):
             values[key] = rule.convert(value)
         else:
-            errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {_show(value)}"))
+            errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {as_written(value)}"))
     return values
 
 
@@ -300,51 +302,3 @@ def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:
     for key in _FILE_FIELDS:
         if isinstance(workload.get(key), str):
             workload[key] = os.path.abspath(base_dir / workload[key])
-
-
-def _unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> str:
-    """Message for an unknown key: the valid key it differs from only in case, else the closest valid key (of any
-    table), else the valid keys; a bare message once ``errors`` holds SHOWN_ERRORS problems (no suggestion work).
-
-    ``top_level`` holds the keys valid outside the tables and a sentence listing the valid keys.
-    """
-    key = cut_short(key)
-    if len(errors) >= SHOWN_ERRORS:  # the rest are only counted in the message
-        return f"unknown key '{key}'"
-    keys, listing = top_level
-    candidates = _DOTTED_FIELDS if "." in key else [*keys, *_DOTTED_FIELDS]
-    if key in _DOTTED_FIELDS:  # "adc.bits" as one key, where its table is expected
-        section, field = key.split(".", 1)
-        return (f"'{key}' is one key here; a field belongs in its table ([{section}] {field} = ... in TOML, "
-                f"{{'{section}': {{'{field}': ...}}}} in a dict) or among the settings (--set {key}=..., "
-                f"settings={{'{key}': ...}})")
-    same = [k for k in candidates if k.lower() == key.lower()]
-    if same:
-        return f"unknown key '{key}'; did you mean '{same[0]}'? (keys are lower case)"
-    close = difflib.get_close_matches(key.lower(), candidates, n=1)
-    if close:
-        return f"unknown key '{key}'; did you mean '{close[0]}'?"
-    section = key.partition(".")[0]
-    if "." in key and section in SECTIONS:
-        return f"unknown key '{key}'; valid keys of [{section}]: " + ", ".join(_SECTION_FIELDS[section])
-    return f"unknown key '{key}'; valid keys: {listing}"
-
-
-def _show(value: Any) -> str:
-    """A value as a user wrote it in TOML (long ones cut short)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return cut_short(json.dumps(value))
-    if isinstance(value, Mapping):
-        return "a table"
-    if getattr(value, "ndim", 0) and hasattr(value, "shape"):  # a numpy array: one value is asked for
-        return f"an array of shape {tuple(value.shape)}"
-    if isinstance(value, int) and abs(value) > 10**30:
-        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
-    try:
-        shown = cut_short(str(value))
-        plain = isinstance(value, (int, float, list, tuple, type(None)))
-        return shown if plain else f"{shown} (a {type(value).__name__})"
-    except (RecursionError, ValueError):  # arrays nested thousands deep; ints beyond str()'s digit limit
-        return f"a value of type {type(value).__name__}"

@@ -1,0 +1,80 @@
+"""Config keys: the valid ones (top level, tables, dotted fields) and how the loader words a problem with one, an
+unknown key with what comes closest, a refused value as the user wrote it."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ..argcheck import cut_short
+from ..errors import SHOWN_ERRORS
+from .rules import Choice
+from .schema import SECTIONS
+
+__all__ = ["TOP_LEVEL", "SECTION_FIELDS", "DOTTED_FIELDS", "TOP_LEVEL_KEYS", "OVERRIDE_KEYS", "unknown_key",
+           "not_one_of", "as_written"]
+
+TOP_LEVEL = ("name", "preset", "description")
+SECTION_FIELDS = {section: {f.name: f for f in dataclasses.fields(cls)} for section, cls in SECTIONS.items()}
+DOTTED_FIELDS = [f"{section}.{name}" for section, fields in SECTION_FIELDS.items() for name in fields]
+TOP_LEVEL_KEYS = ([*TOP_LEVEL, *SECTIONS], f"{', '.join(TOP_LEVEL)} and the tables {', '.join(SECTIONS)}")
+OVERRIDE_KEYS = (["name", "description"], f"name, description and 'table.field' for the tables {', '.join(SECTIONS)}")
+
+
+def not_one_of(dotted: str, choice: Choice, value: Any) -> tuple[str, str]:
+    """(dotted, message) for a ``value`` that ``choice`` refuses, with the name it comes closest to."""
+    close = difflib.get_close_matches(value, choice.names, n=1) if isinstance(value, str) else []
+    return dotted, f"'{dotted}' must be {choice.expected}; got {as_written(value)}" + (
+        f'; did you mean "{close[0]}"?' if close else "")
+
+
+def unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> str:
+    """Message for an unknown key: the valid key it differs from only in case, else the closest valid key (of any
+    table), else the valid keys; a bare message once ``errors`` holds SHOWN_ERRORS problems (no suggestion work).
+
+    ``top_level`` holds the keys valid outside the tables and a sentence listing the valid keys.
+    """
+    key = cut_short(key)
+    if len(errors) >= SHOWN_ERRORS:  # the rest are only counted in the message
+        return f"unknown key '{key}'"
+    keys, listing = top_level
+    candidates = DOTTED_FIELDS if "." in key else [*keys, *DOTTED_FIELDS]
+    if key in DOTTED_FIELDS:  # "adc.bits" as one key, where its table is expected
+        section, field = key.split(".", 1)
+        return (f"'{key}' is one key here; a field belongs in its table ([{section}] {field} = ... in TOML, "
+                f"{{'{section}': {{'{field}': ...}}}} in a dict) or among the settings (--set {key}=..., "
+                f"settings={{'{key}': ...}})")
+    same = [k for k in candidates if k.lower() == key.lower()]
+    if same:
+        return f"unknown key '{key}'; did you mean '{same[0]}'? (keys are lower case)"
+    close = difflib.get_close_matches(key.lower(), candidates, n=1)
+    if close:
+        return f"unknown key '{key}'; did you mean '{close[0]}'?"
+    section = key.partition(".")[0]
+    if "." in key and section in SECTIONS:
+        return f"unknown key '{key}'; valid keys of [{section}]: " + ", ".join(SECTION_FIELDS[section])
+    return f"unknown key '{key}'; valid keys: {listing}"
+
+
+def as_written(value: Any) -> str:
+    """A value as a user wrote it in TOML (long ones cut short)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return cut_short(json.dumps(value))
+    if isinstance(value, Mapping):
+        return "a table"
+    if getattr(value, "ndim", 0) and hasattr(value, "shape"):  # a numpy array: one value is asked for
+        return f"an array of shape {tuple(value.shape)}"
+    if isinstance(value, int) and abs(value) > 10**30:
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        shown = cut_short(str(value))
+        plain = isinstance(value, (int, float, list, tuple, type(None)))
+        return shown if plain else f"{shown} (a {type(value).__name__})"
+    except (RecursionError, ValueError):  # arrays nested thousands deep; ints beyond str()'s digit limit
+        return f"a value of type {type(value).__name__}"
