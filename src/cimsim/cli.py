@@ -72,6 +72,23 @@ def _check_runs(cfgs, workers, scheduler) -> None:
             click.echo(f"warning: {note}", err=True)
 
 
+CLIPPED_INPUTS_WARNED = 0.01
+"""share of input values beyond 'dac.input_max' above which run and compare warn"""
+
+
+def _warn_clipped_inputs(result) -> None:
+    """A warning on stderr where more than :data:`CLIPPED_INPUTS_WARNED` of the input values a (first-trial) result's
+    crossbars read lay beyond 'dac.input_max' and saturated; a network's names its layer that clipped most."""
+    share = result.input_clipped_fraction
+    if share <= CLIPPED_INPUTS_WARNED:
+        return
+    worst = max(getattr(result, "layers", ()), key=lambda layer: layer.input_clipped_fraction, default=None)
+    most = "" if worst is None else f" (layer {worst.index} most: {100 * worst.input_clipped_fraction:.3g} %)"
+    click.echo(f"warning: {result.config.name}: {100 * share:.3g} % of the input values the arrays read{most} lie "
+               f"beyond 'dac.input_max' = {result.config.dac.input_max:g} and saturate at the DAC's full scale: raise "
+               "'dac.input_max' (or set 'dac.input_range' = \"per_vector\")", err=True)
+
+
 @main.command()
 @config_argument
 @click.option("-o", "--output", type=OutputPath(dir_okay=False), help="Write the full result as JSON here.")
@@ -96,6 +113,7 @@ def run(config, output, seed, settings, trials, workers, scheduler):
         results = run_trials(cfg, progress, workers=workers, scheduler=scheduler)
     cim, _ = price(cfg, results[0], include_weight_load=False)
     click.echo(run_text(results, cim))
+    _warn_clipped_inputs(results[0])
     if output:
         write_atomic(output, to_json(run_dict(results, cim)))
         click.echo(f"\nwrote {output}")
@@ -142,6 +160,8 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
         with Progress(c.workload.vectors * c.simulation.trials, items_word(c)) as progress:
             comps.append(run_compare(c, progress, workers=workers, scheduler=scheduler))
     click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps, outdir))
+    for comp in comps:
+        _warn_clipped_inputs(comp.run)
     if not outdir:
         return
     out = Path(outdir)

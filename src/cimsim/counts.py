@@ -72,6 +72,9 @@ class Counts:
     """bits written to DRAM (outputs)"""
     cell_writes: int = 0
     """cells programmed"""
+    inputs_clipped: int = 0
+    """input values beyond 'dac.input_max' (a fixed input range), which the DAC saturates at its full scale
+    (data-dependent; not priced: a result's ``input_clipped_fraction``)"""
 
     def __add__(self, other: "Counts") -> "Counts":
         if not isinstance(other, Counts):

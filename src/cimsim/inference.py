@@ -40,6 +40,7 @@ from .numerics import USABLE_CORES, AdcSetting
 from .numerics.checks import as_array, validated_config
 from .numerics.threads import one_blas_thread
 from .preflight import check_labels, check_network
+from .run import input_clipped_fraction
 
 __all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network", "config_network",
            "config_dataset", "shape_notes"]
@@ -59,6 +60,12 @@ class LayerResult:
     adc_clipped: int
     vs_digital: ErrorStats
     """the layer's analog products against the exact products of its quantised operands (same inputs)"""
+
+    @property
+    def input_clipped_fraction(self) -> float:
+        """share of the input values this layer read in the analog pass that lay beyond 'dac.input_max' and saturated
+        (0 with per-vector ranges)"""
+        return input_clipped_fraction([(self.counts, self.plan)])
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,12 @@ class NetworkResult:
     def programming_counts(self) -> Counts:
         """the events of programming every matrix layer, summed (shared with RunResult)"""
         return Counts.total(layer.programming_counts for layer in self.layers)
+
+    @property
+    def input_clipped_fraction(self) -> float:
+        """share of the input values every matrix layer read in the analog pass (each layer's inputs, not only the
+        network's) that lay beyond 'dac.input_max' and saturated (shared with RunResult)"""
+        return input_clipped_fraction([(layer.counts, layer.plan) for layer in self.layers])
 
 
 @checked_types

@@ -8,7 +8,7 @@ from .argcheck import checked_types, markdown_cell
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
-from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
+from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding, InputRange
 from .cost import cim_parameters, pricing_table, trust
 from .report_json import clipped_fraction
 from .run import RunResult
@@ -197,6 +197,7 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
             "",
             f"ADC: full scale {_span(r.adc.full_scale)} units, LSB {_span(r.adc.lsb)} units (one unit = one input "
             f"code x one conductance level); {100 * r.clipped_fraction:.3f} % of conversions clipped.",
+            _dac_text(r, "input values"),
         ]
     else:
         metric = "accuracy" if r.labelled else "top-1 agreement with float (no labels)"
@@ -216,16 +217,27 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
             f"({r.vs_float.snr_db:.2f} dB SNR), quantised digital {r.digital_vs_float.relative_error:.4g} "
             f"({r.digital_vs_float.snr_db:.2f} dB).",
             "",
-            "| layer | relative error of its analog products | SNR (dB) | ADC clipped |",
-            "|---:|---:|---:|---:|",
+            _dac_text(r, "the matrix layers' input values (analog pass)"),
+            "",
+            "| layer | relative error of its analog products | SNR (dB) | ADC clipped | inputs clipped |",
+            "|---:|---:|---:|---:|---:|",
             *(f"| {layer.index} | {layer.vs_digital.relative_error:.4g} | {layer.vs_digital.snr_db:.2f} | "
-              f"{100 * clipped_fraction(layer):.3f} % |" for layer in r.layers),
+              f"{100 * clipped_fraction(layer):.3f} % | {100 * layer.input_clipped_fraction:.3f} % |"
+              for layer in r.layers),
         ]
     if len(results) > 1:
         lines = [f"The first of {len(results)} trials (the spread over all of them below):", "", *lines, ""]
         lines += [f"Monte Carlo over {len(results)} trials, {name.replace('_', ' ')}: {spread_text(name, spread)}."
                   for name, spread in spreads(results).items()]
     return lines
+
+
+def _dac_text(r: Result, values: str) -> str:
+    """the DAC's full scale, and the share of ``values`` beyond it (saturated at its top code)"""
+    if r.config.dac.input_range != InputRange.FIXED:
+        return "DAC: each input vector at its own full scale (no input clips)."
+    return (f"DAC: full scale dac.input_max = {r.config.dac.input_max:g}; {100 * r.input_clipped_fraction:.3f} % of "
+            f"{values} beyond it clipped (saturated at the top code).")
 
 
 def spread_text(name: str, spread: Spread) -> str:

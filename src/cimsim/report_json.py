@@ -97,7 +97,7 @@ def _accuracy(results: tuple[Result, ...]) -> dict:
         out = {**result.vs_float.as_dict(),
                "vs_quantized_digital": result.vs_digital.as_dict(),
                "quantized_digital_vs_float": result.digital_vs_float.as_dict(),
-               **_adc(result.adc, result.clipped_fraction)}
+               "input_clipped_fraction": result.input_clipped_fraction, **_adc(result.adc, result.clipped_fraction)}
     else:
         both = _layer_stats(result)
         out = {**{name: _applies(getattr(result, name)) for name in ("float_accuracy", "digital_accuracy",
@@ -107,7 +107,9 @@ def _accuracy(results: tuple[Result, ...]) -> dict:
                "quantized_digital_outputs_vs_float": result.digital_vs_float.as_dict(),
                "relative_error": both.relative_error, "snr_db": both.snr_db,
                "error_of": "every matrix layer's analog products against its exact quantised products",
+               "input_clipped_fraction": result.input_clipped_fraction,  # every matrix layer's inputs
                "layers": [{"index": layer.index, **layer.vs_digital.as_dict(),
+                           "input_clipped_fraction": layer.input_clipped_fraction,
                            **_adc(layer.adc, clipped_fraction(layer))} for layer in result.layers]}
     out["monte_carlo"] = ({name: spread.as_dict() for name, spread in spreads(results).items()}
                           if len(results) > 1 else None)  # one trial: no spread

@@ -24,7 +24,7 @@ from .numerics.checks import finite_matrix, validated_config
 from .preflight import check_dense, check_magnitudes, magnitude_field, peaks
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
-__all__ = ["RunResult", "simulate"]
+__all__ = ["RunResult", "simulate", "input_clipped_fraction"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,18 @@ class RunResult:
     @property
     def clipped_fraction(self) -> float:
         return self.adc_clipped / self.counts.adc_conversions if self.counts.adc_conversions else 0.0
+
+    @property
+    def input_clipped_fraction(self) -> float:
+        """share of the input values read that lay beyond 'dac.input_max' and saturated (0 with per-vector ranges)"""
+        return input_clipped_fraction([(self.counts, self.plan)])
+
+
+def input_clipped_fraction(layers) -> float:
+    """share of the input values that (counts, plan) pairs read (vectors x in_features each) which lay beyond
+    'dac.input_max' and saturated at the DAC's full scale; 0 where none were read"""
+    values = sum(counts.mvms * plan.in_features for counts, plan in layers)
+    return sum(counts.inputs_clipped for counts, _ in layers) / values if values else 0.0
 
 
 @checked_types

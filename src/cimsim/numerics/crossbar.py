@@ -31,8 +31,8 @@ from ..plan_checks import simulated_plan
 from . import _kernels, int8
 from .checks import check_unsigned, checked_config, checked_inputs, finite_matrix, finite_outputs, vector_rows
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
-from .encoding import (_quantize_inputs, accumulate_planes, fixed_input_max, prepare_planes, unshifted,
-                       with_normal_rows)
+from .encoding import (_quantize_inputs, accumulate_planes, clipped_inputs, fixed_input_max, prepare_planes,
+                       unshifted, with_normal_rows)
 from .layout import shared_references
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
 from .products import PRODUCT_ROWS, group_sums
@@ -208,11 +208,11 @@ class Crossbar:
             raise CallOrderError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
         x, one = self._inputs(inputs, scanned=False)
         (out, clipped, input_sums, nonzero, x_scale), shift = with_normal_rows(self._read, x)
-        self._mvms += x.shape[0]
+        self._mvms, self._vectors_read = self._mvms + x.shape[0], self._vectors_read + x.shape[0]
         self._nonzero += nonzero
         self._input_sums += input_sums
         self.adc_clipped += clipped
-        self._vectors_read += x.shape[0]
+        self._inputs_clipped += clipped_inputs(x, fixed_input_max(self.config.dac))  # values the DAC saturated
         if x_scale * float(self.layer.weight_scale.max()) >= RESCALE_CHECKED_FROM:
             finite_outputs(out)
         out = unshifted(out, shift, self.layer.weight_shift)
@@ -309,7 +309,7 @@ class Crossbar:
             return Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         gv2t, activity = CellEnergy.of(self).sums(self._input_sums)
         return replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * self.plan.col_tiles,
-                       array_gv2t_fj=gv2t, cell_activity=activity)
+                       array_gv2t_fj=gv2t, cell_activity=activity, inputs_clipped=self._inputs_clipped)
 
     @property
     def input_sums(self) -> np.ndarray:
@@ -346,5 +346,5 @@ class Crossbar:
 
     def reset_counts(self) -> None:
         """Forget the events of earlier MVMs (programming counts are kept; later reads draw fresh noise)."""
-        self._mvms = self._nonzero = self.adc_clipped = 0
+        self._mvms = self._nonzero = self.adc_clipped = self._inputs_clipped = 0
         self._input_sums = np.zeros((2, self.plan.in_features))  # per input: squared codes, V**2 t term

@@ -77,6 +77,19 @@ def fixed_input_max(dac: DacConfig) -> float | None:
     return dac.input_max if dac.input_range == InputRange.FIXED else None
 
 
+_CLIP_COUNT_BLOCK = 1 << 16
+"""values per block :func:`clipped_inputs` compares at once (a temporary of this size, not of the whole batch)"""
+
+
+def clipped_inputs(x: np.ndarray, input_max: float | None) -> int:
+    """How many values of ``x`` (batch x in, finite) lie beyond +/- ``input_max``, the DAC's fixed full scale: the
+    quantiser saturates them at the top code; 0 for None (each vector scaled by its own range: none clips)."""
+    if input_max is None or x.size == 0:
+        return 0
+    rows = max(1, _CLIP_COUNT_BLOCK // x.shape[1])
+    return sum(int(np.count_nonzero(np.abs(x[k:k + rows]) > input_max)) for k in range(0, x.shape[0], rows))
+
+
 def with_normal_rows(call, x: np.ndarray):
     """(``call(x)``, None), or where some row of ``x`` is too small for its scale (:class:`TinyRows`),
     (``call`` of :func:`normal_rows` of ``x``, the rows' shifts)."""
