@@ -37,8 +37,8 @@ class DataStats:
     """the summed level / max level of one weight's cells, averaged over measured weights
     (:func:`cimsim.numerics.samples.weight_level_share`; zero weights included); None: uniform codes"""
     coupling: float | None = None
-    """how a crossbar row's input energy pairs with its cells' levels: the mean over rows of (its input's V**2 t) x
-    (its cells' mean level) over the product of the two means (:func:`cimsim.numerics.samples.row_coupling`);
+    """how a crossbar row's input energy pairs with its weights' cells: the mean over rows of (its input's V**2 t) x
+    (its cells' mean conductance) over the product of the two means (:func:`cimsim.numerics.samples.row_coupling`);
     None: 1, independent data"""
     activity_coupling: float | None = None
     """the same pairing of a row's squared input codes with its cells' levels (a charge cell's activity, a digital
@@ -103,7 +103,7 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
     inputs: ~ code unit pulses), ``cell_activity`` likewise (:func:`uniform_cell_activity`);
     zero inputs drive nothing and spend nothing, zero weights hold the level of code 0 (exact expectations).
     With measured ``data.input_codes``, every input term is its mean over those codes (row activations too);
-    ``data.coupling`` and ``activity_coupling`` scale the outputs' cells' part of ``array_gv2t_fj`` and
+    ``data.coupling`` and ``activity_coupling`` scale the weights' cells' part of ``array_gv2t_fj`` and
     ``cell_activity`` (inputs paired with weights by row).
     """
     vectors = check_int("vectors", vectors, 0, 2 ** 53)  # counts stay exact as floats
@@ -120,11 +120,7 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
         sums += tiles * conversions * plan.column_sums(outputs)
     array_rows = sum(tiles for _, tiles in _col_tile_shapes(plan)) * rows_read  # rows of the reference columns read
     gv2t_per_us_fj = plan.read_voltage_v ** 2 * energy_fraction * plan.read_pulse_ns  # per uS of a cell read
-    level_sum, activity_sum = (  # sums over the weights' and the reference cells read of level / max level
-        weight_rows * per_output * (1.0 if pairing is None else pairing) + array_rows * per_array
-        for (per_output, per_array), pairing in ((_level_fractions_of(plan, data), data.coupling),
-                                                 (_level_fractions_of(plan, data, True), data.activity_coupling)))
-    conductance_us = cells * plan.g_min_us + level_sum * (plan.g_max_us - plan.g_min_us)  # summed over the cells read
+    conductance_us, activity_sum = _cell_sums(plan, data, cells, weight_rows, array_rows)
     in_bits = plan.in_features * plan.input_bits
     partial_bits = plan.out_features * plan.accumulator_bits * (plan.row_tiles - 1)
     return Counts(
@@ -149,6 +145,20 @@ def analytic_counts(plan: Plan, vectors: int, data: DataStats = UNIFORM_DATA) ->
         dram_read_bits=vectors * in_bits,
         dram_write_bits=vectors * plan.out_features * plan.accumulator_bits,
     )
+
+
+def _cell_sums(plan: Plan, data: DataStats, cells: int, weight_rows: int, array_rows: int) -> tuple[float, float]:
+    """(conductance, uS, summed over the ``cells`` read; their stored level / max level, summed): the weights' cells
+    (``weight_rows`` = cell rows read x outputs held) paired with their inputs (``data.coupling``,
+    ``activity_coupling``), the reference columns' (``array_rows`` cell rows read) and the rest at g_min"""
+    (held, refs), (stored, stored_refs) = (_level_fractions_of(plan, data, kind) for kind in (False, True))
+    paired = 1.0 if data.coupling is None else data.coupling
+    weight_cells = weight_rows * plan.n_slices * plan.polarities  # the weights' cells read (no reference, no chain)
+    span = plan.g_max_us - plan.g_min_us
+    conductance_us = (paired * (weight_cells * plan.g_min_us + weight_rows * held * span)
+                      + (cells - weight_cells) * plan.g_min_us + array_rows * refs * span)
+    activity_paired = 1.0 if data.activity_coupling is None else data.activity_coupling
+    return conductance_us, weight_rows * stored * activity_paired + array_rows * stored_refs
 
 
 def _col_tile_shapes(plan: Plan) -> list[tuple[int, int]]:

@@ -72,7 +72,8 @@ def _stored_drifted(device: DeviceConfig, mu: np.ndarray, top: int, r: float) ->
         f = np.array([[math.exp(-a * max(nu, 0.0))]])
         return _drifted_at(device, mu, top, r, f)[0]
     # nu = nu0 + s z, z ~ N(0, 1), drifts where z > z0 (nu > 0): over u = Phi(z) in [Phi(z0), 1], a smooth
-    # integrand, by Gauss-Legendre (64 nodes: within 1e-9 of adaptive quadrature over the loader's ranges)
+    # integrand but where no programming error smooths the kink of max(P f - r, 0), by Gauss-Legendre (64 nodes:
+    # within 2e-4 level steps of adaptive quadrature split at that kink)
     u0 = float(ndtr(-nu / s))
     x, w = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
     u = u0 + (1.0 - u0) * (x + 1.0) / 2.0

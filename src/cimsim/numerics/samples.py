@@ -79,11 +79,13 @@ def weight_level_share(plan: Plan, w: np.ndarray, per_output: bool, values: int 
 def row_coupling(plan: Plan, x: np.ndarray, w: np.ndarray, input_max: float | None,
                  per_output: bool) -> tuple[float | None, float | None]:
     """How the inputs ``x`` (vectors x in) pair with the weights ``w`` (rows x in) on ``plan``'s crossbar rows, row
-    r holding input r's weights (dimensionless): the mean over the vectors and rows of e_vr L_r over the product of
-    their means, L_r the mean level of row r's cells over the weights :func:`weight_level_share` measures, e_vr
-    summed over input r's plane reads: a cell's V**2 t at its codes, then its squared codes (the ``coupling`` and
-    ``activity_coupling`` of :class:`cimsim.analytic.DataStats`). 1 for independent data; None where a sample is
-    empty or drives or holds nothing. Columns not the plan's ``in_features``: a ValueError naming them."""
+    r holding input r's weights (dimensionless): the mean over the vectors and rows of e_vr G_r over the product of
+    their means, e_vr summed over input r's plane reads, G_r the mean over the weights :func:`weight_level_share`
+    measures of row r's cells' conductance (in level steps: each cell's mean level as programmed + g_min) paired with
+    a cell's V**2 t at its codes (``coupling``), then its cells' stored levels (none below g_min) paired with its
+    squared codes (``activity_coupling``; the fields of :class:`cimsim.analytic.DataStats`). 1 for independent
+    data; None where a sample is empty or drives or holds nothing. Columns not the plan's ``in_features``: a
+    ValueError naming them."""
     x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
     for name, a in (("x", x), ("w", w)):
         if a.ndim != 2 or a.shape[1] != plan.in_features:
@@ -91,11 +93,14 @@ def row_coupling(plan: Plan, x: np.ndarray, w: np.ndarray, input_max: float | No
     if not x.size or not w.size:
         return None, None
     k = _plane_codes(plan, x, input_max)
-    level = _cell_levels(plan, w, per_output).sum(axis=(0, 1)).mean(axis=1)  # per row (input)
+    held, stored = (_cell_levels(plan, w, per_output, stored=kind) for kind in (False, True))
+    floor = plan.g_min_us / ((plan.g_max_us - plan.g_min_us) / plan.max_level)  # g_min in level steps
     pairs = []
-    for energy in (code_energy(plan)[k].sum(axis=0), (k ** 2).sum(axis=0, dtype=np.float64)):  # vectors x in
-        scale = float(energy.mean()) * float(level.mean())
-        pairs.append(float((energy * level).mean()) / scale if scale > 0 else None)
+    for energy, level in ((code_energy(plan)[k].sum(axis=0), held + floor),  # vectors x in; cells' conductances
+                          ((k ** 2).sum(axis=0, dtype=np.float64), stored)):
+        per_row = level.sum(axis=(0, 1)).mean(axis=1)  # per row (input), over the sampled weights
+        scale = float(energy.mean()) * float(per_row.mean())
+        pairs.append(float((energy * per_row).mean()) / scale if scale > 0 else None)
     return pairs[0], pairs[1]
 
 
