@@ -40,6 +40,17 @@ def test_expected_levels_match_the_device_models_draws(name, r):
         assert not np.allclose(table, np.arange(16.0), atol=1e-3)  # the case moves the levels
 
 
+def test_a_tolerance_no_write_can_meet_keeps_the_last_draw():
+    """program-and-verify with a tolerance far below sigma (no write verifies: each cell keeps its last draw) or a
+    single write gives the levels of programming without verify (a tolerance of 1e-18 had given the ideal levels)"""
+    plain = expected_levels(DeviceConfig(bits_per_cell=2, program_sigma=0.5))
+    for tolerance, writes in ((1e-18, 20), (1e-18, 1), (0.05, 1)):
+        verified = expected_levels(DeviceConfig(bits_per_cell=2, program_sigma=0.5,
+                                                program_verify_tolerance=tolerance, program_verify_max_writes=writes))
+        assert verified.held == pytest.approx(plain.held, rel=1e-12)
+        assert verified.stored == pytest.approx(plain.stored, rel=1e-12)
+
+
 def test_ideal_cells_have_no_table_and_read_noise_moves_no_level():
     """a device whose cells hold their targets gives None (the nominal levels), read noise included (it is drawn
     per read, around the programmed conductance)"""

@@ -114,7 +114,7 @@ def _above(device: DeviceConfig, mu: np.ndarray, top: int, c: float | np.ndarray
         kept = _partial(mu, sigma, np.minimum(np.maximum(lo, c), hi), hi, c) / accepted  # E[... | it verifies]
         last = (1.0 - accepted) ** (device.program_verify_max_writes - 1)  # no write of the first w - 1 verified
         verified = (1.0 - last) * kept + last * every
-    return np.where((sigma > 0) & (accepted > 0), verified, exact)
+    return np.where(sigma > 0, np.where(accepted > 0, verified, every), exact)  # no write verifies: the last draw
 
 
 def _partial(mu: np.ndarray, sigma: np.ndarray, a: np.ndarray, b: np.ndarray, c: float) -> np.ndarray:
