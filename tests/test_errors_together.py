@@ -59,8 +59,32 @@ def test_an_unknown_key_leaves_names_descriptions_and_table_presets_checked():
     with pytest.raises(ConfigError) as info:
         with_overrides(Config(), {"x": 1, "name": "a\nb", "description": 5, "baseline.preset": "h10",
                                   "adc": {"bits": 0}, "device.g_min_us": None})
-    assert info.value.fields == ["x", "name", "description", "baseline.preset", "adc.bits"]
+    assert info.value.fields == ["x", "name", "description", "baseline.preset", "adc.bits", "device.g_min_us"]
     assert 'did you mean "h100"?' in str(info.value)
+
+
+def test_a_none_value_is_reported_beside_an_unknown_key_exactly_where_it_is_alone():
+    """None leaves an optional field out and is refused for a required one; beside an unknown key a required
+    field's None had gone unreported ({"adc.bits": None, "adc.bitz": 3} named adc.bitz alone)"""
+    from cimsim.config.keys import SECTION_FIELDS
+
+    with pytest.raises(ConfigError) as info:
+        with_overrides(load_config(DEFAULT), {"adc.bitz": 3, "adc.bits": None})
+    assert info.value.fields == ["adc.bitz", "adc.bits"] and "'adc.bits' must be an integer" in str(info.value)
+    config, refused = load_config(DEFAULT), 0
+    for section, fields in SECTION_FIELDS.items():
+        for name in fields:
+            dotted = f"{section}.{name}"
+            try:
+                with_overrides(config, {dotted: None})
+                alone = False
+            except ConfigError as err:  # its own rule's refusal (not a rule between fields, unchecked beside a typo)
+                alone = any(f == dotted and m.startswith(f"'{dotted}' must be") for f, m in err.errors)
+            with pytest.raises(ConfigError) as info:
+                with_overrides(config, {"adc.bitz": 3, dotted: None})
+            assert (dotted in info.value.fields) == alone, dotted
+            refused += alone
+    assert 10 < refused < sum(map(len, SECTION_FIELDS.values()))  # required fields and optional ones both met
 
 
 def test_set_on_the_command_line_reports_every_problem():

@@ -318,8 +318,10 @@ def test_crossbar_calls_take_one_vector_and_name_unreadable_inputs():
     xbar = Crossbar(cfg, 16, 4)
     xbar.program(w)
     assert np.array_equal(xbar.digital_reference(x[1]), xbar.digital_reference(x)[1])
-    assert xbar.mvm(x[1]).shape == (4,) and xbar.calibrate(x[1]) is not None
-    for call in (xbar.mvm, xbar.digital_reference, xbar.calibrate):
+    calibrated = Crossbar(load_config(DEFAULT), 16, 4)  # calibrate applies to adc.range = "calibrated" only
+    calibrated.program(w)
+    assert xbar.mvm(x[1]).shape == (4,) and calibrated.calibrate(x[1]) is not None
+    for call in (xbar.mvm, xbar.digital_reference, calibrated.calibrate):
         with pytest.raises(ValueError, match="inputs must be a rectangular array of real numbers"):
             call([[1.0] * 16, [1.0]])
     copies = cimsim.numerics.build_crossbar(with_overrides(cfg, {"mapping.replication": 2}), 16, 4)

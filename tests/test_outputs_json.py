@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "configs" / "default.toml"
 MLP = ROOT / "configs" / "digits-mlp.toml"
 SMALL = {"workload.in_features": 40, "workload.out_features": 12, "workload.vectors": 6}
-VERSION = importlib.metadata.version("cimsim-emulator")
+VERSION = cimsim.__version__
 
 
 def _check_macro(macro: dict, b) -> None:
@@ -76,13 +76,24 @@ def test_every_json_output_names_the_cimsim_version(tmp_path):
     assert json.loads(out.read_text())["cimsim_version"] == VERSION
 
 
-def test_the_version_is_null_where_cimsim_is_not_installed(monkeypatch):
+def test_the_version_is_the_running_codes_installed_or_not(monkeypatch):
+    """a checkout on the path (its own __version__) names itself, not the distribution installed beside it (before:
+    the installed 0.1.0), nor null where none is installed"""
     def missing(name):
         raise importlib.metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(importlib.metadata, "version", missing)
-    assert report_json.cimsim_version() is None
-    assert cimsim.estimate(DEFAULT, SMALL).to_dict()["cimsim_version"] is None
+    monkeypatch.setattr(cimsim, "__version__", "0.2.0.dev0")
+    assert report_json.cimsim_version() == "0.2.0.dev0"
+    assert cimsim.estimate(DEFAULT, SMALL).to_dict()["cimsim_version"] == "0.2.0.dev0"
+    assert cimsim.simulate(DEFAULT, SMALL).to_dict()["cimsim_version"] == "0.2.0.dev0"
+
+
+def test_the_code_and_the_package_metadata_state_one_version():
+    """pyproject.toml's version (what pip installs) is the code's __version__ (what the outputs state)"""
+    import tomllib
+
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"] == cimsim.__version__
 
 
 def test_a_network_without_classes_writes_null_for_its_accuracies():

@@ -233,10 +233,13 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
 
 
 def _dac_text(r: Result, values: str) -> str:
-    """the DAC's full scale, and the share of ``values`` beyond it (saturated at its top code)"""
-    if r.config.dac.input_range != InputRange.FIXED:
+    """the DAC's full scale, and the share of ``values`` beyond it (saturated at its top code; binary inputs: none)"""
+    d = r.config.dac
+    if d.input_range != InputRange.FIXED:
         return "DAC: each input vector at its own full scale (no input clips)."
-    return (f"DAC: full scale dac.input_max = {r.config.dac.input_max:g}; {100 * r.input_clipped_fraction:.3f} % of "
+    if binary_inputs(d.input_bits, d.signed_inputs):
+        return f"DAC: binary inputs: each value read as sign(x) x dac.input_max = {d.input_max:g} (none saturates)."
+    return (f"DAC: full scale dac.input_max = {d.input_max:g}; {100 * r.input_clipped_fraction:.3f} % of "
             f"{values} beyond it clipped (saturated at the top code).")
 
 

@@ -9,7 +9,6 @@ written atomically (:func:`write_atomic`).
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import math
 from collections.abc import Sequence
@@ -30,9 +29,6 @@ from .trials import Result, spreads
 __all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "json_safe", "clipped_fraction", "cimsim_version",
            "macro_dict"]
 
-DISTRIBUTION = "cimsim-emulator"
-"""the name cimsim is installed under (pyproject.toml), whose version the outputs state"""
-
 
 def json_safe(value):
     """JSON-safe copy: a numpy scalar becomes the Python value it holds, a non-finite float the string "inf", "-inf"
@@ -48,13 +44,12 @@ def json_safe(value):
     return value
 
 
-def cimsim_version() -> str | None:
-    """the installed cimsim's version, written in every JSON output; None where cimsim runs uninstalled (a checkout
-    on the path)"""
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return None
+def cimsim_version() -> str:
+    """the version of the cimsim code that runs (``cimsim.__version__``), written in every JSON output: a checkout on
+    the path names its own, installed or not, whatever distribution is installed beside it"""
+    from . import __version__
+
+    return __version__
 
 
 def macro_dict(cim: Breakdown) -> dict:

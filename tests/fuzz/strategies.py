@@ -631,6 +631,8 @@ def api(draw) -> dict:
                                                         and method != "program")
         if method == "program" and expr in ("X.T", "np.hstack([X, X])", "X[:, :-1]", "X[::2]"):
             invalid = True  # W's shape changes
+        if method == "calibrate" and "'adc.range': 'max'" in cfg_line:
+            invalid = True  # calibrate applies to adc.range = "calibrated" only
     elif which == "load_network":
         path = draw(st.one_of(st.sampled_from(files.NETWORK_FIXTURES + files.DATASET_FIXTURES).map(
             lambda n: f"FIX + '/{n}'"), st.sampled_from(files.ODD_PATHS).map(

@@ -173,7 +173,7 @@ def _override_value_errors(overrides: Mapping[str, Any]) -> list[tuple[str, str]
         section, _, name = key.partition(".")
         if key in ("name", "description"):
             _checked(key, Text(one_line=key == "name"), value, errors)
-        elif section in SECTIONS and name in SECTION_FIELDS[section] and value is not None:
+        elif section in SECTIONS and name in SECTION_FIELDS[section]:  # None too: a required field's rule refuses it
             _checked_table(section, {name: value}, errors)
             if name == "preset" and section in SECTION_PRESETS and Text().accepts(value):
                 _section_preset_values(section, value, errors)

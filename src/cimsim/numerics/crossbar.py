@@ -54,7 +54,7 @@ class Crossbar:
 
     >>> xbar = Crossbar(config)            # shape from config.workload
     >>> xbar.program(W)                    # W: (out, in) real
-    >>> xbar.calibrate(X)                  # X: (batch, in) real; ADC full scales, if adc.range = "calibrated"
+    >>> xbar.calibrate(X)                  # X: (batch, in) real; ADC full scales (adc.range = "calibrated" only)
     >>> Y = xbar.mvm(X)                    # -> Y: (batch, out); then xbar.counts: what the arrays did
 
     ``key`` (a tuple of non-negative ints) selects independent random streams, e.g. (trial, layer); ``read_key``
@@ -169,11 +169,9 @@ class Crossbar:
         return self.config.device.read_noise_sigma > 0 and self.config.device.read_noise_path == ReadNoisePath.CELL
 
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
-        """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in, or one vector).
-
-        One full scale per layer, per array or per column (``adc.calibration_scope``); the observed sums
-        include the read noise (drawn from streams of their own).
-        """
+        """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in, or one vector):
+        one per layer, per array or per column (``adc.calibration_scope``), the read noise included (streams of its
+        own). adc.range = "calibrated" only (a ValueError otherwise: "max" and "fixed" set them when programmed)."""
         self._require_programmed()
         p, adc = self.plan, self.config.adc
         x, _ = self._inputs(inputs)
@@ -181,6 +179,8 @@ class Crossbar:
             raise ValueError("calibrate needs at least one input vector")
         if not p.has_adc:
             return self.adc  # a digital adder tree has no converter to calibrate
+        if adc.range != AdcRange.CALIBRATED:
+            raise ValueError(f"calibrate applies to adc.range = 'calibrated' only; adc.range is {adc.range!r}")
         (planes, _, row_sq, _, _), _ = with_normal_rows(self._prepare, x)
         pct = check_real("percentile", adc.percentile if percentile is None else percentile, 0, 100, low_open=True)
         planes2d, groups = planes.reshape(-1, p.in_features), p.conversion_groups()
@@ -212,7 +212,7 @@ class Crossbar:
         self._nonzero += nonzero
         self._input_sums += input_sums
         self.adc_clipped += clipped
-        self._inputs_clipped += clipped_inputs(x, fixed_input_max(self.config.dac))  # values the DAC saturated
+        self._inputs_clipped += clipped_inputs(x, self.plan, self.config.dac)  # values the DAC saturated
         if x_scale * float(self.layer.weight_scale.max()) >= RESCALE_CHECKED_FROM:
             finite_outputs(out)
         out = unshifted(out, shift, self.layer.weight_shift)

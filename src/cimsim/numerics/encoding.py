@@ -81,13 +81,19 @@ _CLIP_COUNT_BLOCK = 1 << 16
 """values per block :func:`clipped_inputs` compares at once (a temporary of this size, not of the whole batch)"""
 
 
-def clipped_inputs(x: np.ndarray, input_max: float | None) -> int:
-    """How many values of ``x`` (batch x in, finite) lie beyond +/- ``input_max``, the DAC's fixed full scale: the
-    quantiser saturates them at the top code; 0 for None (each vector scaled by its own range: none clips)."""
-    if input_max is None or x.size == 0:
+def clipped_inputs(x: np.ndarray, plan: Plan, dac: DacConfig) -> int:
+    """How many values of ``x`` (batch x in, finite) the DAC saturates: those beyond its fixed full scale
+    :func:`fixed_input_max` of ``dac`` by half a step or more (|x| >= input_max (m + 1/2) / m, m ``plan``'s
+    largest input code), which would round past the top code; 0 without a fixed range (each vector scaled by its own
+    range: none clips) and for ``plan``'s binary inputs (each read as sign(x) x input_max: none saturates). A value
+    nearer full scale rounds to the top code as any value rounds to its code (a float32 input_max of 0.3, 1.2e-8
+    above it, had been counted)."""
+    input_max = fixed_input_max(dac)
+    if input_max is None or plan.binary_inputs or x.size == 0:
         return 0
-    rows = max(1, _CLIP_COUNT_BLOCK // x.shape[1])
-    return sum(int(np.count_nonzero(np.abs(x[k:k + rows]) > input_max)) for k in range(0, x.shape[0], rows))
+    m, rows = plan.max_input_code, max(1, _CLIP_COUNT_BLOCK // x.shape[1])
+    return sum(int(np.count_nonzero(np.abs(x[k:k + rows]) * m >= (m + 0.5) * input_max))
+               for k in range(0, x.shape[0], rows))
 
 
 def with_normal_rows(call, x: np.ndarray):
