@@ -140,9 +140,10 @@ class DacConfig:
     input_range: InputRange = field(default=InputRange.PER_VECTOR, metadata=rule(
         Choice(InputRange), "input value mapped to the DAC's full scale"))
     input_max: float | None = field(default=None, metadata=rule(
-        OptionalFloat(1e-30, None), "input value mapped to full scale (needed for input_range = fixed); inputs beyond "
-                                    "+/- input_max saturate at the top code, and reports give their share "
-                                    "(input_clipped_fraction; a warning above 1 %)"))
+        OptionalFloat(1e-30, None), "input value mapped to full scale (needed for input_range = fixed); inputs half a "
+                                    "step or more beyond +/- input_max saturate at the top code, and reports give "
+                                    "their share (input_clipped_fraction; a warning above 1 %; binary inputs, "
+                                    "read as sign(x) x input_max, none)"))
 
 
 @dataclass(frozen=True)
