@@ -129,14 +129,14 @@ class CimParameters:
 
 @checked_types
 def conversions_per_adc(plan: Plan) -> int:
-    """Columns the busiest ADC converts per conversion round: converted columns of a full array / its ADCs, each
-    serving adjacent columns, or the layer's converted columns where they are fewer (an ADC skips the columns no
-    output uses: one output read through a 64-column multiplexer takes one conversion); 0 without ADCs (a
-    digital adder tree per column sums within the read)."""
+    """Columns the busiest ADC converts per conversion round: the converted columns the fullest array (the first
+    column tile) uses, spread evenly over its ADCs, ceil(columns / ADCs), at most cols_per_adc. An ADC skips the
+    columns no output uses, and a layer with fewer outputs than an array holds is spread over all its ADCs, not
+    packed on adjacent columns sharing a few (16 one-column outputs on 16 ADCs of 16 columns: 1 conversion each,
+    not 16 on one). 0 without ADCs (a digital adder tree per column sums within the read)."""
     if not plan.has_adc:
         return 0
-    share = math.ceil(plan.converted_cols(plan.outputs_per_array) / plan.adcs_per_array)
-    return min(share, plan.converted_cols(plan.outputs_of_col_tile(0)))
+    return math.ceil(plan.converted_cols(plan.outputs_of_col_tile(0)) / plan.adcs_per_array)
 
 
 @checked_types

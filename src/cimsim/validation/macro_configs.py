@@ -231,8 +231,10 @@ def _served_outputs(plan: Plan, config: Config, fields: Mapping[str, Any], uiuc_
                     notes: list[str]) -> int:
     """The workload's out_features: the outputs one array holds, or fewer where the entry's stated ADCs deliver
     fewer per read (a peak figure counts the dot products its converters deliver; a digital macro's adcs are its
-    adder trees, one dot product each), with a note. A UIUC figure (``uiuc_b_w``: its B_w) counts N_ADC dot products
-    of B_w weight bits per invocation (N_1b = 2 N N_ADC B_x B_w): N_ADC x B_w / weight_bits outputs."""
+    adder trees, one dot product each), with a note; the cost model spreads them over the array's ADCs, each
+    converting one output's columns (:func:`~cimsim.cost.parameters.conversions_per_adc`). A UIUC figure
+    (``uiuc_b_w``: its B_w) counts N_ADC dot products of B_w weight bits per invocation (N_1b = 2 N N_ADC B_x B_w):
+    N_ADC x B_w / weight_bits outputs."""
     if "adcs" not in fields:
         return plan.outputs_per_array
     adcs = int(fields["adcs"])
