@@ -43,7 +43,7 @@ from .inference import NetworkResult, config_network
 from .network import Network
 from .npfiles import read_npy
 from .numerics.checks import as_array, validated_config
-from .run import RunResult
+from .run import RunResult, clipped_inputs_note
 from .trials import Spread, run_trials, spreads
 
 __all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "rows_frame"]
@@ -294,15 +294,18 @@ def rows_frame(rows: list[dict]):
     return pandas.DataFrame(rows)
 
 
-def _warn_unsplit(cfg: Config, workers: int | None, scheduler: str | None) -> None:
-    """a RuntimeWarning, as the CLI's note, where workers / scheduler will not split a network's samples (they had
-    gone unused without a word, a cluster address unreachable or mistyped included)"""
+def _warn_notes(cfg: Config, workers: int | None, scheduler: str | None, result) -> None:
+    """RuntimeWarnings, as the CLI's notes: where more than 1 % of the inputs the first trial's ``result`` read
+    saturated at 'dac.input_max' (:func:`cimsim.run.clipped_inputs_note`), and where workers / scheduler will not
+    split a network's samples (they had gone unused without a word, a cluster address unreachable or mistyped
+    included)"""
     from .cli_checks import split_note
 
+    notes = [clipped_inputs_note(result)]
     if cfg.workload.kind == WorkloadKind.NETWORK:
-        note = split_note(cfg, cfg.workload.vectors, workers, scheduler, ("workers", "scheduler="))
-        if note:
-            warnings.warn(note, RuntimeWarning, stacklevel=3)
+        notes.append(split_note(cfg, cfg.workload.vectors, workers, scheduler, ("workers", "scheduler=")))
+    for note in filter(None, notes):
+        warnings.warn(note, RuntimeWarning, stacklevel=3)
 
 
 def _not_a_starting_worker(workers: int | None, scheduler: str | None) -> None:
@@ -322,7 +325,7 @@ def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
     _not_a_starting_worker(workers, scheduler)
     cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
     results = run_trials(cfg, progress, workers=workers, scheduler=scheduler, **data)
-    _warn_unsplit(cfg, workers, scheduler)  # after the run: arguments it refuses raise without a warning first
+    _warn_notes(cfg, workers, scheduler, results[0])  # after the run: refused arguments raise before any warning
     return Simulation(results, price(cfg, results[0], include_weight_load=False)[0])
 
 
@@ -343,5 +346,5 @@ def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, 
     _not_a_starting_worker(workers, scheduler)
     cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
     comparison = _compare(cfg, progress, workers=workers, scheduler=scheduler, **data)
-    _warn_unsplit(cfg, workers, scheduler)
+    _warn_notes(cfg, workers, scheduler, comparison.run)
     return comparison

@@ -72,21 +72,13 @@ def _check_runs(cfgs, workers, scheduler) -> None:
             click.echo(f"warning: {note}", err=True)
 
 
-CLIPPED_INPUTS_WARNED = 0.01
-"""share of input values beyond 'dac.input_max' above which run and compare warn"""
-
-
 def _warn_clipped_inputs(result) -> None:
-    """A warning on stderr where more than :data:`CLIPPED_INPUTS_WARNED` of the input values a (first-trial) result's
-    crossbars read lay beyond 'dac.input_max' and saturated; a network's names its layer that clipped most."""
-    share = result.input_clipped_fraction
-    if share <= CLIPPED_INPUTS_WARNED:
-        return
-    worst = max(getattr(result, "layers", ()), key=lambda layer: layer.input_clipped_fraction, default=None)
-    most = "" if worst is None else f" (layer {worst.index} most: {100 * worst.input_clipped_fraction:.3g} %)"
-    click.echo(f"warning: {result.config.name}: {100 * share:.3g} % of the input values the arrays read{most} lie "
-               f"beyond 'dac.input_max' = {result.config.dac.input_max:g} and saturate at the DAC's full scale: raise "
-               "'dac.input_max' (or set 'dac.input_range' = \"per_vector\")", err=True)
+    """:func:`cimsim.run.clipped_inputs_note` on stderr, where a (first-trial) result's inputs clipped."""
+    from .run import clipped_inputs_note
+
+    note = clipped_inputs_note(result)
+    if note:
+        click.echo(f"warning: {note}", err=True)
 
 
 @main.command()
@@ -301,8 +293,10 @@ def sweep(spec, output, workers, scheduler):
 @click.option("--maximize-x", is_flag=True, help="Maximise the x column instead (e.g. throughput_per_s).")
 @click.option("-o", "--output", type=OutputPath(dir_okay=False), default=None,
               help="Also draw the points and the front to this .png, .pdf or .svg (needs the plot extra).")
+@click.option("--cimsim", "model", metavar="FINGERPRINT", default=None,
+              help="Rank the rows of this cimsim (their 'cimsim' cell); default: this one's, else the one of all.")
 @guarded
-def pareto(results, x, y, maximize_y, maximize_x, output):
+def pareto(results, x, y, maximize_y, maximize_x, output, model):
     """The Pareto-optimal rows of a sweep's RESULTS CSV, as a Markdown table (failed rows left out)."""
     from .errors import ConfigError
     from .plots import PLOTS_MISSING
@@ -315,7 +309,7 @@ def pareto(results, x, y, maximize_y, maximize_x, output):
             plot_format(output)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'-o' / '--output'") from None
-    table = read_table(results)
+    table = read_table(results, model=model)
     points, front = pareto_front(table, x, y, maximize_y, maximize_x=maximize_x)
     if not points:
         raise ConfigError(results, [("", "the results table has no rows (a header only)" if not table.rows else

@@ -34,6 +34,7 @@ from .config.schema import Config
 from .counts import Counts
 from .errors import ConfigError
 from .mapping import Plan
+from .models.from_network import sample_rows
 from .evaluation import RangeResult, evaluate, has_classes
 from .network import MatrixShape, Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
@@ -135,9 +136,14 @@ class NetworkResult:
 
 @checked_types
 def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray | None]:
-    """The config's network and its dataset (inputs shaped for the network, integer labels or None)."""
+    """The config's network and its dataset (inputs shaped for the network, integer labels or None); with unsigned
+    inputs, a ConfigError where a matrix layer gets negative inputs in the float pass of the samples an estimate
+    measures (:func:`~cimsim.models.from_network.sample_rows`; :func:`_check_unsigned_inputs`): it would price them
+    as magnitudes (a run checks every sample)."""
     network = config_network(config)
-    return (network, *config_dataset(config, network, from_file=True))
+    x, labels = config_dataset(config, network, from_file=True)
+    _check_unsigned_inputs(config, network, x[sample_rows(network, len(x))])
+    return network, x, labels
 
 
 @checked_types
@@ -191,10 +197,8 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     if inputs is None:
         if labels is not None:
             raise ValueError("labels were given without inputs")
-        if network is None:
-            network, x, labels = load_workload_network(config)
-        else:
-            x, labels = config_dataset(config, network)
+        network = config_network(config) if network is None else network  # every sample checked below
+        x, labels = config_dataset(config, network, from_file=not network_given)
     else:
         network = config_network(config) if network is None else network  # the config's dataset is not used
         x = network._checked_input(inputs, "inputs")

@@ -24,7 +24,11 @@ from .numerics.checks import finite_matrix, validated_config
 from .preflight import check_dense, check_magnitudes, magnitude_field, peaks
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
-__all__ = ["RunResult", "simulate", "input_clipped_fraction"]
+__all__ = ["RunResult", "simulate", "input_clipped_fraction", "clipped_inputs_note", "CLIPPED_INPUTS_WARNED"]
+
+CLIPPED_INPUTS_WARNED = 0.01
+"""share of the input values beyond 'dac.input_max' above which run and compare warn (the CLI on stderr, the API with
+a RuntimeWarning: :func:`clipped_inputs_note`)"""
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,20 @@ def input_clipped_fraction(layers) -> float:
     'dac.input_max' and saturated at the DAC's full scale; 0 where none were read"""
     values = sum(counts.mvms * plan.in_features for counts, plan in layers)
     return sum(counts.inputs_clipped for counts, _ in layers) / values if values else 0.0
+
+
+def clipped_inputs_note(result) -> str | None:
+    """The warning where more than :data:`CLIPPED_INPUTS_WARNED` of the input values a result's crossbars read (a
+    RunResult or NetworkResult, a run's first trial) lay beyond 'dac.input_max' and saturated, a network's naming its
+    layer that clipped most; None where fewer did."""
+    share = result.input_clipped_fraction
+    if share <= CLIPPED_INPUTS_WARNED:
+        return None
+    worst = max(getattr(result, "layers", ()), key=lambda layer: layer.input_clipped_fraction, default=None)
+    most = "" if worst is None else f" (layer {worst.index} most: {100 * worst.input_clipped_fraction:.3g} %)"
+    return (f"{result.config.name}: {100 * share:.3g} % of the input values the arrays read{most} lie beyond "
+            f"'dac.input_max' = {result.config.dac.input_max:g} and saturate at the DAC's full scale: raise "
+            "'dac.input_max' (or set 'dac.input_range' = \"per_vector\")")
 
 
 @checked_types

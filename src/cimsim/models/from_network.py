@@ -44,8 +44,8 @@ from ..network.ops import VALUE_TESTS
 from ..numerics.samples import SAMPLE_VALUES, weight_sample_rows
 from .ops import MatrixOp, Model, VectorOp
 
-__all__ = ["model_from_network", "input_samples", "check_pass_memory", "DIGITAL_KINDS", "SAMPLE_ITEMS",
-           "SAMPLE_VALUES"]
+__all__ = ["model_from_network", "input_samples", "sample_rows", "check_pass_memory", "DIGITAL_KINDS",
+           "SAMPLE_ITEMS", "SAMPLE_VALUES"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
@@ -176,11 +176,18 @@ SAMPLE_ITEMS = 16
 """network inputs, at most, whose float forward pass measures each matrix's data (:func:`input_samples`)"""
 
 
+def sample_rows(network: Network, n: int, samples: int = SAMPLE_ITEMS) -> np.ndarray:
+    """The rows of ``n`` inputs whose float forward pass :func:`input_samples` makes: round(linspace(0, n - 1, m)), m
+    enough for every matrix to see ``SAMPLE_VALUES`` values, at most ``samples`` and ``n``."""
+    passes = min(samples, n, max((-(-SAMPLE_VALUES // max(s.rows_per_sample * s.in_features, 1))
+                                  for s in network.matrix_shapes()), default=1))
+    return np.round(np.linspace(0, n - 1, passes)).astype(int)
+
+
 @checked_types
 def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list[tuple[DataStats, np.ndarray]]:
     """For each matrix of :meth:`Network.matrix_layers`, from a float forward pass of rows of ``inputs`` evenly
-    spaced over them (rows round(linspace(0, len - 1, m)), one at a time; m: enough for every matrix to see
-    ``SAMPLE_VALUES`` values, at most ``samples`` and all rows): its zero shares (of the values it multiplies, over
+    spaced over them (:func:`sample_rows`, one at a time): its zero shares (of the values it multiplies, over
     all its places; of its weights) and input vectors of about ``SAMPLE_VALUES`` values (evenly spaced over all the
     passes' vectors, in order) to measure their codes on. ``inputs``: one sample or more,
     (samples, *network.input_shape), else a ValueError naming them; a ValueError too, before anything runs, where
@@ -192,9 +199,8 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
     check_pass_memory(network)
     zeros: dict[int, list[int]] = {}
     kept: dict[int, list[np.ndarray]] = {}
-    shapes = network.matrix_shapes()
-    passes = min(samples, len(inputs), max((-(-SAMPLE_VALUES // max(s.rows_per_sample * s.in_features, 1))
-                                            for s in shapes), default=1))
+    shapes, rows_read = network.matrix_shapes(), sample_rows(network, len(inputs), samples)
+    passes = len(rows_read)
 
     def count(index: int, layer, rows: np.ndarray) -> np.ndarray:
         seen = zeros.setdefault(index, [0, 0])
@@ -207,7 +213,7 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
         return layer.product(rows)
 
     matrices = network.matrix_layers()
-    for k in np.round(np.linspace(0, len(inputs) - 1, passes)).astype(int):
+    for k in rows_read:
         network.forward(inputs[k:k + 1], count)
     return [(DataStats(zeros[k][0] / zeros[k][1] if zeros.get(k, (0, 0))[1] else 0.0,
                        float(np.mean(layer.weight == 0))),

@@ -19,8 +19,8 @@ from ..breakdown import Breakdown
 from ..config.schema import Config
 from ..errors import ConfigError
 
-__all__ = ["COST_METRICS", "OUTPUT_METRICS", "RANGE_METRICS", "available_metrics", "default_metrics", "Task", "Outcome",
-           "evaluate", "error_text", "MISSING_PACKAGE"]
+__all__ = ["COST_METRICS", "OUTPUT_METRICS", "CLIPPING_METRICS", "RANGE_METRICS", "available_metrics",
+           "default_metrics", "Task", "Outcome", "evaluate", "error_text", "MISSING_PACKAGE"]
 
 COST_METRICS = ("energy_pj", "latency_ns", "throughput_per_s", "area_mm2", "tops_per_w", "tops_per_mm2",
                 "energy_gain", "latency_gain", "throughput_gain", "edp_gain")
@@ -38,6 +38,10 @@ OUTPUT_METRICS = ("outputs_relative_error", "outputs_snr_db")
 """a functional network sweep's analog outputs against the float network's (relative error, SNR in dB; mean over
 trials; :meth:`cimsim.inference.NetworkResult.metrics`, NaN where it gives none): the error of a network without
 classes, whose accuracies are NaN; recorded only when the objectives name them"""
+CLIPPING_METRICS = ("input_clipped_fraction",)
+"""a functional sweep's share of the input values the arrays read that lay beyond a fixed 'dac.input_max' and
+saturated at the DAC's full scale (0 to 1, mean over trials; ``RunResult``/``NetworkResult.input_clipped_fraction``;
+0 with per-vector ranges); recorded only when the objectives name them"""
 _SOURCE = {"accuracy": "analog_accuracy"}
 """a sweep metric's name in the results' ``metrics()`` where it differs"""
 MISSING_PACKAGE = "missing package (the point runs again once it is installed): "
@@ -55,10 +59,11 @@ def default_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
 
 
 def available_metrics(kind: str, workload_kind: str) -> tuple[str, ...]:
-    """The metrics a sweep of ``kind`` can record: the defaults, :data:`OUTPUT_METRICS` (a functional network sweep)
-    and :data:`RANGE_METRICS`."""
+    """The metrics a sweep of ``kind`` can record: the defaults, :data:`OUTPUT_METRICS` (a functional network sweep),
+    :data:`CLIPPING_METRICS` (a functional sweep) and :data:`RANGE_METRICS`."""
     outputs = OUTPUT_METRICS if (kind, workload_kind) == ("functional", "network") else ()
-    return (*default_metrics(kind, workload_kind), *outputs, *RANGE_METRICS)
+    clipping = CLIPPING_METRICS if kind == "functional" else ()
+    return (*default_metrics(kind, workload_kind), *outputs, *clipping, *RANGE_METRICS)
 
 
 @dataclass(frozen=True)
@@ -149,11 +154,12 @@ def _analytic(config: Config) -> dict[str, float]:
 def _functional(config: Config) -> dict[str, float]:
     """Simulate (every Monte Carlo trial) and price what ran, as ``cimsim compare`` does; each accuracy metric is
     its mean over the trials: NaN where a result has no such figure (a network without classes has no top-1
-    accuracy), inf where a trial is exact (an infinite SNR)."""
+    accuracy), inf where a trial is exact (an infinite SNR); so is the share of inputs clipped."""
     from ..comparison import compare
 
     comp = compare(config)
     kind = config.workload.kind
     accuracy = {name: float(np.mean([r.metrics().get(_SOURCE.get(name, name), math.nan) for r in comp.runs]))
                 for name in (*_ACCURACY[kind], *(OUTPUT_METRICS if kind == "network" else ()))}
-    return {**accuracy, **_costs(config, comp.cim, comp.baseline)}
+    clipped = float(np.mean([r.input_clipped_fraction for r in comp.runs]))
+    return {**accuracy, "input_clipped_fraction": clipped, **_costs(config, comp.cim, comp.baseline)}

@@ -10,7 +10,9 @@ full-width digits: a hand edit) is no number.
 As resuming a sweep does, a last row without its newline (a write cut short: a crash, a full disk, a truncated copy),
 a row of another number of cells than the header and a row whose ``checksum`` (where the table has that column) does
 not match its other cells are left out, and of rows with one point id the first is kept; each kind of row left out so
-is told (``notice``).
+is told (``notice``). Rows of one model only are ranked (the ``cimsim`` column, :mod:`.fingerprint`, where the table
+has it): this cimsim's, else those of the one cimsim that wrote every row (saying so); a table of several other
+cimsims' rows is refused; rows of other cimsims left out are told.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import math
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..argcheck import check_bool, check_path, checked_types, markdown_cell
 from ..config.toml_file import open_input
 from ..errors import ConfigError
+from .fingerprint import COLUMN, describe, fingerprint
 from .results import CHECKSUM, checksum
 
 __all__ = ["Table", "Row", "read_table", "pareto_front", "front_markdown"]
@@ -63,11 +67,13 @@ class Table:
     rows: tuple[Row, ...]
 
 
-def read_table(path: str | os.PathLike, notice: Notice = warn) -> Table:
+def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None = None) -> Table:
     """Read a results CSV (UTF-8, a byte-order mark skipped), the rows resuming would leave out left out (a last row
     cut short, a row of another number of cells than the header, a bad checksum, a repeated point id: module doc),
-    each kind told to ``notice``; raises :class:`ConfigError` naming the file if it cannot be read, names a column
-    twice or has rows but none left."""
+    each kind told to ``notice``, and the rows of one cimsim only kept (:func:`_one_cimsim`: ``model``'s
+    fingerprint, or by default this cimsim's); raises :class:`ConfigError` naming the file if it cannot be read,
+    names a column twice, has rows but none left, no row of ``model`` or, by default, rows of several cimsims none of
+    them this one."""
     check_path("the results table", path)
     try:
         with io.TextIOWrapper(open_input(path), encoding="utf-8-sig", newline="") as file:  # past a byte-order
@@ -91,7 +97,10 @@ def read_table(path: str | os.PathLike, notice: Notice = warn) -> Table:
     kept, notes = _sound_rows(header, read, cut=not text.endswith("\n"))
     if read and not kept:
         raise ConfigError(str(path), [("", f"no row is left to rank: {note}") for note in notes])
-    _tell(notice, [f"{path}: {note}" for note in notes])
+    if model is not None and not isinstance(model, str):
+        raise TypeError(f"model must be a cimsim fingerprint (str) or None; got {type(model).__name__}")
+    kept, more = _one_cimsim(str(path), header, kept, model)
+    _tell(notice, [f"{path}: {note}" for note in notes + more])
     return Table(str(path), header, kept)
 
 
@@ -99,11 +108,11 @@ def _sound_rows(header: tuple[str, ...], read: list[tuple[Row, int]],
                 cut: bool) -> tuple[tuple[Row, ...], list[str]]:
     """(the rows to rank, a note per kind left out), as resuming a sweep leaves them out: the last row where ``cut``
     (the file does not end with a newline), a row of another number of cells than the header, a row whose checksum
-    does not match its other cells in column order (:func:`.results.checksum`), or whose point id an earlier row
-    kept has"""
+    does not match its other cells in column order (:func:`.results.checksum`), or whose point id an earlier row of
+    the same ``cimsim`` cell kept has (a side file holds a point's rows of two cimsims)"""
     kept, first, ragged, bad, repeated = [], {}, [], [], []
     for row, line in read[:len(read) - cut]:
-        pid = row.get("point_id") or None
+        pid = (row.get("point_id"), row.get(COLUMN)) if row.get("point_id") else None
         if None in row or None in row.values():  # cells missing (None) or more than the header (under None)
             ragged.append((line, sum(v is not None for c, v in row.items() if c is not None)
                            + len(row.get(None) or ())))
@@ -129,6 +138,42 @@ def _sound_rows(header: tuple[str, ...], read: list[tuple[Row, int]],
         notes.append(f"{_left_out([k for k, _ in repeated])}: the point id of an earlier row ({shown}); a point is "
                      "ranked once, as its first row (resuming a sweep keeps the first too)")
     return tuple(kept), notes
+
+
+def _one_cimsim(source: str, header: tuple[str, ...], rows: tuple[Row, ...],
+                model: str | None) -> tuple[tuple[Row, ...], list[str]]:
+    """(the rows of one model to rank, notes): of a table with a ``cimsim`` column, the rows of fingerprint ``model``
+    (a ConfigError where none has it), by default of this cimsim's where there are any, else of the one fingerprint
+    of every row; a note naming it where it is not this cimsim's, and one counting the rows of other fingerprints
+    left out. By default, a ConfigError naming each fingerprint and its rows where several, none this cimsim's, wrote
+    them: a front of two models' rows is neither model's. Without that column, every row (``model`` None)."""
+    counts, this = Counter(row[COLUMN] for row in rows) if COLUMN in header else Counter(), fingerprint()
+    if model is not None and model not in counts:
+        raise ConfigError(source, [(COLUMN, f"no row was written by the cimsim {model!r} asked for; " + (
+            f"its rows: {_by(counts) or 'none'}" if COLUMN in header else
+            "it has no 'cimsim' column (written before rows had it)"))])
+    if model is None and len(counts) > 1 and this not in counts:
+        raise ConfigError(source, [(COLUMN, (
+            f"its rows were written by {len(counts)} cimsims, none of them this {describe(this)} ({_by(counts)}): a "
+            "front of several models' rows is none of theirs; rank one's rows: --cimsim FINGERPRINT (their 'cimsim' "
+            f"cell, e.g. {counts.most_common(1)[0][0]}; read_table(path, model=FINGERPRINT))"))])
+    if not counts:
+        return rows, []
+    chosen = model if model is not None else this if this in counts else next(iter(counts))
+    notes = [] if chosen == this else [f"the rows ranked were written by {describe(chosen)}, not by this "
+                                       f"{describe(this)}: the front is that model's (it may have changed since)"]
+    others = Counter({value: n for value, n in counts.items() if value != chosen})
+    left = sum(others.values())
+    notes += [f"{left} row{'s' * (left != 1)} left out: written by another cimsim ({_by(others)}), not by "
+              f"{'this ' * (chosen == this)}{describe(chosen)} whose rows are ranked; a front ranks one model's "
+              "rows"] * bool(others)
+    return tuple(row for row in rows if row[COLUMN] == chosen), notes
+
+
+def _by(counts: Counter) -> str:
+    """'2 rows by cimsim 0.1.0 (source ...); 1 row by ...', most rows first"""
+    return "; ".join(f"{n} row{'s' * (n != 1)} by {describe(value)}"
+                     for value, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _left_out(lines: list[int]) -> str:

@@ -279,8 +279,13 @@ def set_aside(path: str | os.PathLike, spec: SweepSpec,
     its lines left out (``"line N: why"``). That file is read as the results file is: where a line of it is left out
     (a last line cut short, which an appended row would be glued to) or its header is an older one (no checksums, no
     ``cimsim``), it is rewritten with its sound rows and ``rows``, else ``rows`` are appended. A ConfigError, before
-    anything is written, where that file holds other columns."""
+    anything is written, where that file holds other columns or that name is no regular file (a folder)."""
     side, header, rows = removed_path(path), columns(spec), list(rows)
+    if os.path.lexists(side) and not os.path.isfile(side):  # a folder, a pipe, a broken link: nothing to append to
+        raise ConfigError(str(side), [("", (
+            f"it is {'a folder' if os.path.isdir(side) else 'no regular file'}, not a side file; {len(rows)} rows of "
+            f"{path} (of points this sweep no longer has, or of another cimsim) are to be moved there: move it away "
+            "(or delete it) first"))])
     try:
         found = read_results(side, spec)
     except ConfigError:
