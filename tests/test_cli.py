@@ -299,7 +299,8 @@ def test_estimate_of_several_configs_is_a_table_side_by_side(tmp_path):
         assert f"| {_fmt(est.cim.item_latency_ns * 1e-9, 's')} per {est.item} |" in row
         assert est.cim.mvms > 1 and est.cim.item_latency_ns < est.cim.latency_ns
     data = json.loads(out.read_text())
-    assert list(data) == ["architectures"] and [a["source"] for a in data["architectures"]] == [str(p) for p in paths]
+    assert list(data) == ["cimsim_version", "architectures"]
+    assert [a["source"] for a in data["architectures"]] == [str(p) for p in paths]
 
 
 def test_estimate_of_one_config_twice_keeps_both_as_compare_shapes_its_json(tmp_path):

@@ -178,10 +178,10 @@ def estimate(configs, output, settings):
     to the baseline, as a `kind = "analytic"` sweep prices a point. Several CONFIGs: a table side by side.
 
     The JSON, as compare's report.json: one config's estimate (name, source and the figures), or for several
-    {"architectures": [one such estimate per CONFIG, in order]}."""
+    {"cimsim_version": ..., "architectures": [one such estimate per CONFIG, in order]}."""
     from .api import estimate as price_shapes
     from .atomic import write_atomic
-    from .report_json import to_json
+    from .report_json import cimsim_version, to_json
     from .report_estimate import estimate_markdown, estimates_markdown
 
     cfgs = [load_with_options(path, None, settings, None) for path in configs]
@@ -190,7 +190,8 @@ def estimate(configs, output, settings):
     click.echo(estimate_markdown(ests[0]) if len(ests) == 1 else estimates_markdown(ests, configs))
     if output:
         dicts = [e.to_dict() for e in ests]
-        write_atomic(output, to_json(dicts[0] if len(dicts) == 1 else {"architectures": dicts}))
+        write_atomic(output, to_json(dicts[0] if len(dicts) == 1 else {"cimsim_version": cimsim_version(),
+                                                                        "architectures": dicts}))
         click.echo(f"wrote {output}")
 
 
@@ -251,9 +252,10 @@ def presets():
 def sweep(spec, output, workers, scheduler):
     """Run every point of the sweep SPEC (TOML; see docs/sweeps.md) and stream one CSV row per point.
 
-    Points already in OUTPUT (same point id) are skipped, so re-running after an interruption runs only the
-    rest; a damaged line is reported and its point runs again. Exit 1 if any point failed (its row holds the
-    error), 2 for a bad spec or when another sweep is writing OUTPUT.
+    Points already in OUTPUT (same point id, written by this cimsim) are skipped, so re-running after an
+    interruption runs only the rest; a damaged line is reported and its point runs again, and rows another cimsim
+    wrote are moved to OUTPUT.removed.csv and their points run again. Exit 1 if any point failed (its row holds the
+    error), 2 for a bad spec or an OUTPUT this sweep cannot use (another sweep writing it; docs/sweeps.md).
     """
     from .cli_checks import sweep_inputs
     from .cost.trust import axis_trend_lines
