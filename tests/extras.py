@@ -14,4 +14,5 @@ def torch_or_skip():
     except ImportError:
         if os.environ.get("CI"):
             raise ImportError("CI must install torch (see .ci/run) so that the torch tests run") from None
-        pytest.skip("torch is not installed (pip install torch==2.13.0): the from_torch tests need it")
+        pytest.skip("torch is not installed (pip install torch==2.13.0): the from_torch tests need it",
+                    allow_module_level=True)  # in a test, or at a module's top: the whole module

@@ -14,15 +14,10 @@ import pytest
 from cimsim.network import load_network
 from cimsim.numerics import int8
 
-pytest.importorskip("onnx")
-try:
-    import torch
-    from torch import nn
-except ImportError:
-    if os.environ.get("CI"):
-        raise ImportError("CI must install torch (see .ci/run) so that the torch tests run") from None
-    pytest.skip("torch is not installed (pip install torch==2.13.0): the from_torch tests need it",
-                allow_module_level=True)
+from extras import torch_or_skip
+
+torch = torch_or_skip()
+from torch import nn  # noqa: E402
 
 from cimsim.network.layers import MatrixLayer  # noqa: E402
 from cimsim.network.torch_import import from_torch  # noqa: E402

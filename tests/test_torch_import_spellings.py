@@ -5,20 +5,14 @@ module, which the rewrites of torch's and Tensor's attributes miss. Needs torch 
 from __future__ import annotations
 
 import io
-import os
 
 import numpy as np
 import pytest
 
-pytest.importorskip("onnx")
-try:
-    import torch
-    from torch import deg2rad, erfc, exp2, expm1, fix, frac, heaviside, positive, rad2deg, sgn, sinc, xlogy
-except ImportError:
-    if os.environ.get("CI"):
-        raise ImportError("CI must install torch (see .ci/run) so that the torch tests run") from None
-    pytest.skip("torch is not installed (pip install torch==2.13.0): the from_torch tests need it",
-                allow_module_level=True)
+from extras import torch_or_skip
+
+torch = torch_or_skip()
+from torch import deg2rad, erfc, exp2, expm1, fix, frac, heaviside, positive, rad2deg, sgn, sinc, xlogy  # noqa: E402
 
 from cimsim.network.torch_import import from_torch  # noqa: E402
 
