@@ -31,15 +31,25 @@ def _plane_codes(plan: Plan, x: np.ndarray, input_max: float | None) -> np.ndarr
     return np.abs(planes).astype(np.int64)
 
 
+def _checked(name: str, a, plan: Plan) -> np.ndarray:
+    """``a`` as float64 rows x the plan's in_features, else a ValueError naming it"""
+    if (a := np.asarray(a, dtype=np.float64)).ndim != 2 or a.shape[1] != plan.in_features:
+        raise ValueError(f"{name} must be rows x the plan's in_features = {plan.in_features}; got shape {a.shape}")
+    return a
+
+
+def _code_shares(plan: Plan, k: np.ndarray) -> tuple[float, ...]:
+    """the share of each plane-code magnitude 0..max_plane_code among the codes ``k``"""
+    counts = np.bincount(k.ravel(), minlength=plan.max_plane_code + 1)
+    return tuple(float(n) for n in counts / counts.sum())
+
+
 @checked_types
 def plane_code_shares(plan: Plan, x: np.ndarray, input_max: float | None) -> tuple[float, ...]:
     """The share of each plane-code magnitude 0..``plan.max_plane_code`` over the reads of inputs ``x`` (batch x
     in), formed as the functional path forms its DAC planes (the codes, not a non-linear cell's currents): what
     :class:`cimsim.analytic.DataStats` takes as measured ``input_codes``; x not batch x in: a ValueError."""
-    if (x := np.asarray(x, dtype=np.float64)).ndim != 2 or x.shape[1] != plan.in_features:
-        raise ValueError(f"x must be vectors x the plan's in_features = {plan.in_features}; got shape {x.shape}")
-    counts = np.bincount(_plane_codes(plan, x, input_max).ravel(), minlength=plan.max_plane_code + 1)
-    return tuple(float(n) for n in counts / counts.sum())
+    return _code_shares(plan, _plane_codes(plan, _checked("x", x, plan), input_max))
 
 
 def weight_sample_rows(w: np.ndarray, values: int = SAMPLE_VALUES) -> np.ndarray:
@@ -49,17 +59,24 @@ def weight_sample_rows(w: np.ndarray, values: int = SAMPLE_VALUES) -> np.ndarray
     return np.union1d(rows, [int(np.abs(w).max(axis=1).argmax())])
 
 
-def _cell_levels(plan: Plan, w: np.ndarray, per_output: bool, values: int = SAMPLE_VALUES,
-                 stored: bool = False) -> np.ndarray:
-    """the level above g_min each cell of the sampled weights of ``w`` (out x in; :func:`weight_sample_rows`) holds
-    on average (the plan's :attr:`~cimsim.mapping.Plan.cell_levels`, held or ``stored``; its target where cells are
-    ideal), float64, polarities x slices x sampled outputs x in"""
-    w = np.asarray(w, dtype=np.float64)
+def _sampled_levels(plan: Plan, w: np.ndarray, per_output: bool, values: int = SAMPLE_VALUES) -> np.ndarray:
+    """the target level (0..max_level) of each cell of the sampled weights of ``w`` (out x in, float64;
+    :func:`weight_sample_rows`), polarities x slices x sampled outputs x in"""
     codes, _ = _quantize_weights(w[weight_sample_rows(w, values)], plan.weight_bits, per_output)
-    levels, _ = _weight_levels(codes, plan)
+    return _weight_levels(codes, plan)[0]
+
+
+def _held(plan: Plan, levels: np.ndarray, stored: bool = False) -> np.ndarray:
+    """what cells programmed to ``levels`` hold on average above g_min (the plan's
+    :attr:`~cimsim.mapping.Plan.cell_levels`, held or ``stored``; the target where cells are ideal), float64"""
     cells = plan.cell_levels
     return np.asarray(np.arange(plan.max_level + 1.0) if cells is None else cells.stored if stored else cells.held)[
         levels]
+
+
+def _share(plan: Plan, levels: np.ndarray, stored: bool = False) -> float:
+    """the summed held (or ``stored``) level / max level of one weight's cells, averaged over the weights"""
+    return float(_held(plan, levels, stored).sum()) / (plan.max_level * levels[0, 0].size)
 
 
 @checked_types
@@ -71,8 +88,7 @@ def weight_level_share(plan: Plan, w: np.ndarray, per_output: bool, values: int 
     average (:attr:`~cimsim.mapping.Plan.cell_levels`; ``stored``: none below g_min): over about ``values`` weights,
     of evenly spaced outputs and the one holding the peak (so a whole-tensor scale is the tensor's): what
     :class:`cimsim.analytic.DataStats` takes as measured ``weight_levels`` (``weight_stored_levels``)."""
-    levels = _cell_levels(plan, w, per_output, values, stored)
-    return float(levels.sum()) / (plan.max_level * levels[0, 0].size)
+    return _share(plan, _sampled_levels(plan, np.asarray(w, dtype=np.float64), per_output, values), stored)
 
 
 @checked_types
@@ -86,18 +102,18 @@ def row_coupling(plan: Plan, x: np.ndarray, w: np.ndarray, input_max: float | No
     squared codes (``activity_coupling``; the fields of :class:`cimsim.analytic.DataStats`). 1 for independent
     data; None where a sample is empty or drives or holds nothing. Columns not the plan's ``in_features``: a
     ValueError naming them."""
-    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
-    for name, a in (("x", x), ("w", w)):
-        if a.ndim != 2 or a.shape[1] != plan.in_features:
-            raise ValueError(f"{name} must have the plan's in_features = {plan.in_features} columns; got {a.shape}")
+    x, w = _checked("x", x, plan), _checked("w", w, plan)
     if not x.size or not w.size:
         return None, None
-    k = _plane_codes(plan, x, input_max)
-    held, stored = (_cell_levels(plan, w, per_output, stored=kind) for kind in (False, True))
+    return _pairing(plan, _plane_codes(plan, x, input_max), _sampled_levels(plan, w, per_output))
+
+
+def _pairing(plan: Plan, k: np.ndarray, levels: np.ndarray) -> tuple[float | None, float | None]:
+    """:func:`row_coupling` of plane codes ``k`` (n_planes x vectors x in) and sampled target ``levels``"""
     floor = plan.g_min_us / ((plan.g_max_us - plan.g_min_us) / plan.max_level)  # g_min in level steps
     pairs = []
-    for energy, level in ((code_energy(plan)[k].sum(axis=0), held + floor),  # vectors x in; cells' conductances
-                          ((k ** 2).sum(axis=0, dtype=np.float64), stored)):
+    for energy, level in ((code_energy(plan)[k].sum(axis=0), _held(plan, levels) + floor),  # cells' conductances
+                          ((k ** 2).sum(axis=0, dtype=np.float64), _held(plan, levels, stored=True))):
         per_row = level.sum(axis=(0, 1)).mean(axis=1)  # per row (input), over the sampled weights
         scale = float(energy.mean()) * float(per_row.mean())
         pairs.append(float((energy * per_row).mean()) / scale if scale > 0 else None)
@@ -106,15 +122,14 @@ def row_coupling(plan: Plan, x: np.ndarray, w: np.ndarray, input_max: float | No
 
 def measured_data(config: Config, plan: Plan, inputs, weights, zeros: DataStats = UNIFORM_DATA) -> DataStats:
     """The data as ``plan``'s arrays read it: the plane codes of sample ``inputs`` (vectors x in) and the stored
-    levels of sample ``weights`` (rows x in), each quantised as ``config`` quantises them, and their pairing by row
-    (:func:`cimsim.numerics.samples.row_coupling`); where a sample is None or empty, the share of zeros ``zeros``
-    states."""
+    levels of sample ``weights`` (rows x in), each quantised once as ``config`` quantises them, and their pairing by
+    row (:func:`row_coupling`); where a sample is None or empty, the share of zeros ``zeros`` states."""
     top, per_output = fixed_input_max(config.dac), config.mapping.weight_scale == WeightScale.PER_OUTPUT
-    codes = None if inputs is None or not len(inputs) else plane_code_shares(plan, inputs, top)
-    levels = None if weights is None else weight_level_share(plan, weights, per_output)
-    stored = None if weights is None or plan.cell_levels is None else weight_level_share(
-        plan, weights, per_output, stored=True)
-    paired = (None, None) if codes is None or levels is None else row_coupling(plan, inputs, weights, top, per_output)
-    return DataStats(0.0 if codes is not None else zeros.input_zero_fraction,
-                     0.0 if levels is not None else zeros.weight_zero_fraction, codes, levels, *paired,
-                     stored).on(plan)
+    k = None if inputs is None or not len(inputs) else _plane_codes(plan, _checked("x", inputs, plan), top)
+    levels = None if weights is None else _sampled_levels(plan, _checked("w", weights, plan), per_output)
+    held = None if levels is None else _share(plan, levels)
+    stored = None if levels is None or plan.cell_levels is None else _share(plan, levels, stored=True)
+    paired = (None, None) if k is None or levels is None else _pairing(plan, k, levels)
+    return DataStats(0.0 if k is not None else zeros.input_zero_fraction,
+                     0.0 if levels is not None else zeros.weight_zero_fraction,
+                     None if k is None else _code_shares(plan, k), held, *paired, stored).on(plan)
