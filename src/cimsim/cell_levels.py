@@ -28,7 +28,13 @@ import numpy as np
 from .config.modes import ProgramError
 from .config.schema import DeviceConfig
 
-__all__ = ["CellLevels", "expected_levels"]
+__all__ = ["CellLevels", "expected_levels", "ideal_cells"]
+
+
+def ideal_cells(device: DeviceConfig) -> bool:
+    """whether ``device``'s cells hold their targets exactly: no programming error, stuck cells or drift"""
+    return not (device.program_sigma or device.stuck_at_gmin_rate or device.stuck_at_gmax_rate or device.drift_nu
+                or device.drift_nu_sigma)
 
 
 @dataclass(frozen=True)
@@ -46,10 +52,9 @@ class CellLevels:
 def expected_levels(device: DeviceConfig) -> CellLevels | None:
     """What a ``device`` cell programmed to each level 0..max_level holds on average (max_level =
     2**bits_per_cell - 1), or None where its cells hold their targets exactly (held per device: 0.1-10 ms)."""
-    stuck_low, stuck_high = device.stuck_at_gmin_rate, device.stuck_at_gmax_rate
-    if not (device.program_sigma or stuck_low or stuck_high or device.drift_nu or device.drift_nu_sigma) or (
-            device.g_max_us <= device.g_min_us):  # no levels to spread: the loader's device checks refuse it
+    if ideal_cells(device) or device.g_max_us <= device.g_min_us:  # the loader refuses the second: no level step
         return None
+    stuck_low, stuck_high = device.stuck_at_gmin_rate, device.stuck_at_gmax_rate
     top = 2 ** device.bits_per_cell - 1
     r = device.g_min_us / ((device.g_max_us - device.g_min_us) / top)
     mu, free = np.arange(top + 1, dtype=np.float64) + r, 1.0 - stuck_low - stuck_high

@@ -27,6 +27,7 @@ import sys
 from collections.abc import Sequence
 
 from .argcheck import checked_types
+from .cell_levels import ideal_cells
 from .config.modes import AdcRange, IrDropModel, SignedEncoding
 from .config.schema import Config
 from .errors import ConfigError
@@ -209,8 +210,6 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
         vectors = min(vectors, batch)
     calibration = config.adc.calibration_vectors if config.adc.range == AdcRange.CALIBRATED else 0
     ir_drop = config.array.wire_resistance_ohm > 0 and config.array.ir_drop == IrDropModel.EXACT
-    from .numerics.devices import ideal_cells  # (the numerics package loads numba: not at import)
-
     ideal = ideal_cells(config.device) and not config.array.wire_resistance_ohm  # no draws, no IR drop
 
     def estimate(n: int) -> tuple[float, float]:

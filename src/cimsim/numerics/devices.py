@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..argcheck import checked_types
+from ..cell_levels import ideal_cells
 from ..config.checks import device_errors
 from ..config.load import field_errors
 from ..config.modes import ProgramError
@@ -89,12 +90,6 @@ def _stuck(target: np.ndarray, r: float, max_level: int, device: DeviceConfig, p
     missed = np.abs(held - target[stuck]) > device.program_verify_tolerance * max_level
     free = int((~stuck).sum()) if writes is None else int(writes[~stuck].sum(dtype=np.int64))
     return programmed, free + int(np.where(missed, device.program_verify_max_writes, 1).sum(dtype=np.int64)), stuck
-
-
-def ideal_cells(device: DeviceConfig) -> bool:
-    """whether ``device``'s cells hold their targets exactly: no programming error, stuck cells or drift"""
-    return not (device.program_sigma or device.stuck_at_gmin_rate or device.stuck_at_gmax_rate or device.drift_nu
-                or device.drift_nu_sigma)
 
 
 @checked_types
