@@ -115,7 +115,8 @@ def adc(a, lsb, code_min, code_max, gain=0.0, offset_lsb=0.0, inl_lsb=0.0):
     if gain or offset_lsb or inl_lsb:
         u = np.minimum(np.abs(a) / (lsb * code_max), 1.0)
         a = a * (1.0 + gain) + offset_lsb * lsb + np.sign(a) * 4.0 * inl_lsb * lsb * u * (1.0 - u)
-    return np.clip(np.floor(a * (1.0 / lsb) + 0.5), code_min, code_max)
+    half = code_max % 1 if np.isfinite(code_max) else 0.0  # 1/2 for a sign comparator: codes +/-1/2, a tie up
+    return np.clip(np.floor(a * (1.0 / lsb) + 0.5 - half) + half, code_min, code_max)
 
 
 def cell_levels(cfg):
@@ -157,7 +158,7 @@ def mvm(w, x, cfg, full_scale=None):
             full_scale *= sum(2 ** (k_s * bpc) for k_s in range(n_slices))
         if ad.range == "fixed":
             full_scale *= ad.full_scale_fraction
-    codes = 2 ** (ad.bits - 1) - 1 if signed else 2 ** ad.bits - 1
+    codes = (2 ** (ad.bits - 1) - 1 if ad.bits > 1 else 0.5) if signed else 2 ** ad.bits - 1
     lsb = full_scale / codes
     if lsb < 1.0:  # codes to spare: the step 2**-k, k the largest with full_scale x 2**k <= codes (1 for a 0 range)
         k = 0

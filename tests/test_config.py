@@ -348,29 +348,21 @@ def test_float32_limit_refuses_a_simulation_not_a_config():
     Crossbar(config_from_dict({**data, "array": {"rows_per_read": 2}}, "x"))  # 2 x 32767 x 255 < 2**24
 
 
-@pytest.mark.parametrize("data, suggested, not_suggested", [
-    ({"mapping": {"subtraction": "analog"}, "dac": {"signed_inputs": "unsigned"}},
-     ["'mapping.subtraction' = \"digital\""], ["signed inputs"]),
-    ({"mapping": {"subtraction": "digital"}, "dac": {"signed_inputs": "bipolar"}},  # digital subtraction: no help
-     ["signed inputs ('dac.signed_inputs' = \"bipolar\") make every converted sum signed",
-      "'dac.signed_inputs' = \"unsigned\" or \"two_phase\""], ["'mapping.subtraction'"]),
-    ({"mapping": {"subtraction": "analog"}, "dac": {"signed_inputs": "bipolar"}},  # both must change
-     ["'mapping.subtraction' = \"digital\" with 'dac.signed_inputs' = \"unsigned\""], []),
-    ({"mapping": {"subtraction": "digital"}, "dac": {"signed_inputs": "bipolar", "input_bits": 1}},  # binary
-     ["'dac.signed_inputs' = \"unsigned\" (or \"two_phase\" with 'dac.input_bits' >= 2)"], ["'mapping.subtraction'"]),
-    ({"mapping": {"subtraction": "digital"}, "dac": {"signed_inputs": "two_phase", "mode": "bit_serial"},
-      "adc": {"accumulation": "planes"}},  # the negative phase summed with the positive
-     ["'adc.accumulation' = \"none\" or \"slices\""], ["'mapping.subtraction'", "'dac.signed_inputs' ="]),
+@pytest.mark.parametrize("data", [
+    {"mapping": {"subtraction": "analog"}, "dac": {"signed_inputs": "unsigned"}},
+    {"mapping": {"subtraction": "digital"}, "dac": {"signed_inputs": "bipolar"}},
+    {"mapping": {"subtraction": "analog"}, "dac": {"signed_inputs": "bipolar"}},
+    {"mapping": {"subtraction": "digital"}, "dac": {"signed_inputs": "bipolar", "input_bits": 1}},  # binary
+    {"mapping": {"subtraction": "digital"}, "dac": {"signed_inputs": "two_phase", "mode": "bit_serial"},
+     "adc": {"accumulation": "planes"}},  # the negative phase summed with the positive
 ])
-def test_a_one_bit_converter_of_a_signed_sum_is_told_the_fix_that_works(data, suggested, not_suggested):
-    data = {**data, "adc": {"bits": 1, **data.get("adc", {})}}
-    err = error_of(data)
-    assert err.fields == ["adc.bits"] and "1 bit holds no sign" in str(err)
-    assert all(s in str(err) for s in suggested) and not any(s in str(err) for s in not_suggested)
-    cure = {"mapping": {"subtraction": "digital"}, "dac": {**data["dac"], "signed_inputs": "unsigned"}}
-    if "accumulation" in data["adc"]:
-        cure = {**data, "adc": {"bits": 1, "accumulation": "none"}}
-    config_from_dict({**data, **cure}, "x")  # the fix suggested is accepted
+def test_a_one_bit_converter_of_a_signed_sum_is_a_sign_comparator(data):
+    """refused until 2026-12 ("1 bit holds no sign"): now codes -1/2 and +1/2 (tests/test_sign_adc.py)"""
+    from cimsim.numerics.converters import adc_setting
+
+    plan = plan_layer(config_from_dict({**data, "adc": {"bits": 1, **data.get("adc", {})}}, "x"))
+    setting = adc_setting(plan, np.array([[10.0]]))
+    assert plan.signed_sum and (setting.code_min, setting.code_max, setting.full_scale[0, 0]) == (-0.5, 0.5, 10.0)
 
 
 def test_data_files_resolve_against_the_config_directory(tmp_path):

@@ -447,9 +447,9 @@ def test_an_internal_error_is_one_line_unless_debug(monkeypatch):
     assert isinstance(debug.exception, KeyError)
 
 
-def test_a_one_bit_adc_cannot_convert_a_signed_sum(tmp_path):
-    """It gave NaN outputs (a zero code range) before it was refused."""
-    assert_clean(cli("validate", MLP, "--set", "adc.bits=1"), 2, "'adc.bits' must be at least 2")
+def test_a_one_bit_adc_of_a_signed_sum_is_a_sign_comparator(tmp_path):
+    """It gave NaN outputs (a zero code range), was then refused, and is now a sign comparator (test_sign_adc.py)."""
+    assert_clean(cli("validate", MLP, "--set", "adc.bits=1"), 0, "valid")
     assert_clean(cli("validate", MLP, "--set", "adc.bits=1", "--set", 'mapping.subtraction="digital"'), 0, "valid")
     with pytest.raises(ConfigError, match="dac.input_max"):
         with_overrides(load_config(DEFAULT), {"dac.input_range": "fixed", "dac.input_max": 5e-324})

@@ -261,7 +261,7 @@ configs = st.builds(
         groups=1 if fam == "digital" else min(grp, -(-rows // min(rpr, rows)))),  # row groups summed per conversion
     st.integers(1, 8), st.integers(1, 4), st.sampled_from(ENCODINGS),
     st.sampled_from(["analog", "digital"]), st.sampled_from(DAC_CHOICES), st.integers(2, 8),
-    st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12), st.integers(2, 12),
+    st.integers(1, 16), st.integers(1, 16), st.integers(1, 40), st.integers(1, 12), st.integers(1, 12),
     st.sampled_from(["max", "fixed"]), st.floats(0.05, 1.0), st.sampled_from([0.0, 0.7]), st.booleans(),
     st.sampled_from(["none", "planes", "slices", "planes_and_slices"]),
     st.sampled_from(["resistive", "resistive", "digital"]), st.sampled_from([1, 1, 2, 3, 4]))

@@ -1,12 +1,10 @@
-"""Config problems only a layer's plan shows: arrays too narrow for one weight and a signed sum on a 1-bit converter
-(:func:`plan_problems`, limits of the hardware, refused by the config loader), and a conversion whose largest column
-sum float32 cannot hold exactly (:func:`simulation_problems`, a limit of the functional simulation alone, refused by
-:func:`check_simulable` and :func:`simulated_plan` where a run simulates, never where a design is only priced:
-docs/robustness.md)."""
+"""Config problems only a layer's plan shows: arrays too narrow for one weight (:func:`plan_problems`, a limit of the
+hardware, refused by the config loader), and a conversion whose largest column sum float32 cannot hold exactly
+(:func:`simulation_problems`, a limit of the functional simulation alone, refused by :func:`check_simulable` and
+:func:`simulated_plan` where a run simulates, never where a design is only priced: docs/robustness.md)."""
 
 from __future__ import annotations
 
-from .config.modes import SignedInputs
 from .config.schema import Config
 from .errors import ConfigError
 from .mapping import Plan, plan_layer
@@ -21,11 +19,9 @@ FLOAT32_EXACT_LIMIT = 2**24
 def plan_problems(config: Config) -> list[tuple[str, str]]:
     """Config problems only the layer's plan shows (dotted field, message; module doc)."""
     try:
-        plan = plan_layer(config)
+        plan_layer(config)
     except ValueError as exc:
         return [("array.cols", f"'array.cols' is too small: {exc}")]
-    if plan.has_adc and plan.signed_sum and plan.adc_bits < 2:
-        return [("adc.bits", _one_bit_message(plan))]
     return []
 
 
@@ -42,24 +38,6 @@ def simulated_plan(config: Config, in_features: int | None = None, out_features:
     plan = plan_layer(config, in_features, out_features)
     check_simulable(config, plan)
     return plan
-
-
-def _one_bit_message(plan: Plan) -> str:
-    """Why the converted sum of ``plan`` is signed and what would make it unsigned: each cause with its own fix."""
-    causes, fixes = [], []
-    if plan.analog_subtraction:
-        causes.append("the pair or reference is subtracted before the ADC ('mapping.subtraction' = \"analog\")")
-        fixes.append("'mapping.subtraction' = \"digital\"")
-    if plan.signed_inputs == SignedInputs.BIPOLAR:
-        causes.append("signed inputs ('dac.signed_inputs' = \"bipolar\") make every converted sum signed")
-        fixes.append("'dac.signed_inputs' = \"unsigned\"" + (" (or \"two_phase\" with 'dac.input_bits' >= 2)"
-                                                             if plan.binary_inputs else " or \"two_phase\""))
-    if plan.plane_accumulation and (plan.plane_weights < 0).any():
-        causes.append(f"the negative input planes of \"{plan.signed_inputs}\" inputs are summed before the ADC "
-                      "('adc.accumulation' summing planes)")
-        fixes.append("'adc.accumulation' = \"none\" or \"slices\"")
-    return (f"'adc.bits' must be at least 2 when the converted sum is signed: 1 bit holds no sign, and here "
-            f"{' and '.join(causes)}; for a 1-bit converter use {' with '.join(fixes)}, else 'adc.bits' >= 2")
 
 
 def largest_product_sum(plan: Plan) -> int:

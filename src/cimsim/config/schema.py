@@ -150,7 +150,8 @@ class DacConfig:
 class AdcConfig:
     """The column analog-to-digital converters."""
 
-    bits: int = field(default=8, metadata=rule(Int(1, 16), "ADC resolution, bits"))
+    bits: int = field(default=8, metadata=rule(Int(1, 16), "ADC resolution, bits (1 on a signed "
+                                                             "sum: a sign comparator reading +/- full scale)"))
     type: AdcType = field(default=AdcType.SAR, metadata=rule(
         Choice(AdcType), "converter architecture: its energy, time and area law (docs/adc.md)"))
     enob: float | None = field(default=None, metadata=rule(

@@ -167,11 +167,18 @@ def add_read_noise(sums, batch, n_planes, n_cols, noise_std, noise_key, first_ve
 
 
 @njit(**INLINE)
-def _transfer(a, step, inv_step, code_max, gain, offset_lsb, inl_lsb):
-    """the unrounded reading of a non-ideal ADC (offset, gain, INL) of analog value a, in codes"""
+def _code(x, half):
+    """the code nearest x (analog value / step) on the grid half + integers (half 0, or 1/2 for a sign comparator),
+    unclipped; a tie goes up (a sign comparator reads 0 as +1/2)"""
+    return np.floor(x + (0.5 - half)) + half
+
+
+@njit(**INLINE)
+def _transfer(a, step, inv_step, code_max, half, gain, offset_lsb, inl_lsb):
+    """the unclipped code of a non-ideal ADC (offset, gain, INL) of analog value a (:func:`_code`)"""
     u = min(abs(a) / (step * code_max), 1.0)
     a = a * (1.0 + gain) + offset_lsb * step + np.sign(a) * 4.0 * inl_lsb * step * u * (1.0 - u)
-    return np.floor(a * inv_step + 0.5)
+    return _code(a * inv_step, half)
 
 
 @njit(**INLINE)
@@ -180,13 +187,13 @@ def _reference_columns(sums, row, b, p, rowsum, std, z_rows, zr, lsb, inv_lsb, c
     """:func:`adc_accumulate`'s reference columns of plane row ``row`` (vector b, plane p), each subtracted from
     the outputs of its column tile, with read noise std * z_rows[zr] when std > 0. Returns the conversions that
     clipped."""
-    hits = 0
+    hits, half = 0, code_max - np.floor(code_max)
     for c in range(n_data, lsb.shape[0]):
         a = np.float64(sums[row, c]) + col_r[c] * rowsum + (std * z_rows[zr, c] if std > 0.0 else 0.0)
         if ideal:
-            raw = np.floor(a * inv_lsb[c] + 0.5)
+            raw = _code(a * inv_lsb[c], half)
         else:
-            raw = _transfer(a, lsb[c], inv_lsb[c], code_max, gain, offset_lsb, inl_lsb)
+            raw = _transfer(a, lsb[c], inv_lsb[c], code_max, half, gain, offset_lsb, inl_lsb)
         code = min(max(raw, code_min), code_max)
         hits += raw != code
         v = plane_col_w[p, c] * code * lsb[c]
@@ -210,8 +217,9 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
     noise_std[p * batch + b] times normal number c of the stream of (noise_key, vector first_vector + b,
     plane p)). The ADC of column c (step lsb[c], full scale F = lsb[c] * code_max) sees
     a' = a (1 + gain) + offset_lsb lsb[c] + sign(a) 4 inl_lsb lsb[c] u (1 - u), u = min(|a| / F, 1), and returns
-    code = clip(floor(a' * (1 / lsb[c]) + 0.5), code_min, code_max); out[b, j] += plane_w[p] * col_w[c] * code *
-    lsb[c]. ``first``: out starts from zero; ``x_scale``/``w_scale`` (when not empty): finally
+    code = clip(floor(a' * (1 / lsb[c]) + 0.5 - h) + h, code_min, code_max), h = code_max - floor(code_max) (0, or
+    1/2 for a sign comparator: codes +/-1/2, 0 -> +1/2); out[b, j] += plane_w[p] * col_w[c] * code * lsb[c].
+    ``first``: out starts from zero; ``x_scale``/``w_scale`` (when not empty): finally
     out[b, j] = out[b, j] * x_scale[b] * w_scale[j]. Returns the number of conversions that clipped.
     """
     args = (sums, batch, np.multiply.outer(plane_w, col_w), n_blocks, n_out, col_r, ref_tile, ones_col, lsb, 1.0 / lsb,
@@ -244,6 +252,7 @@ def _conversions(case, args):
     n_data = n_blocks * n_out
     noisy = noise_std.shape[0] > 0
     n_planes = plane_col_w.shape[0]
+    half = code_max - np.floor(code_max)  # the codes' grid: integers, or half-integers for a sign comparator
     # the draws of ROW_BLOCK vectors at a time, then their conversions: the ziggurat's tables stay in cache
     # while they are read (interleaved with the conversions' streams they did not: 5-10 % slower)
     z_rows = np.zeros((ROW_BLOCK * n_planes if noisy else 1, n_cols))
@@ -269,7 +278,7 @@ def _conversions(case, args):
                 last = n_data == n_cols and x_scale.shape[0] > 0 and p == n_planes - 1 and k == n_blocks - 1
                 if case == 3:  # fresh and last
                     for j in range(n_out):
-                        raw = np.floor(np.float64(sums[row, j]) * inv_lsb[j] + 0.5)
+                        raw = _code(np.float64(sums[row, j]) * inv_lsb[j], half)
                         code = min(max(raw, code_min), code_max)
                         hits += raw != code
                         out[b, j] = (0.0 + plane_col_w[p, j] * code * lsb[j]) * x_scale[b] * w_scale[j]
@@ -279,7 +288,7 @@ def _conversions(case, args):
                         a = np.float64(sums[row, c])
                         if ones_col >= 0:
                             a += col_r[c] * rowsum
-                        raw = np.floor(a * inv_lsb[c] + 0.5)
+                        raw = _code(a * inv_lsb[c], half)
                         code = min(max(raw, code_min), code_max)
                         hits += raw != code
                         y = (0.0 if fresh else out[b, j]) + plane_col_w[p, c] * code * lsb[c]
@@ -288,7 +297,7 @@ def _conversions(case, args):
                     for j in range(n_out):
                         c = base + j
                         a = np.float64(sums[row, c]) + col_r[c] * rowsum + std * z_rows[zr, c]
-                        raw = np.floor(a * inv_lsb[c] + 0.5)
+                        raw = _code(a * inv_lsb[c], half)
                         code = min(max(raw, code_min), code_max)
                         hits += raw != code
                         y = (0.0 if fresh else out[b, j]) + plane_col_w[p, c] * code * lsb[c]
@@ -297,7 +306,7 @@ def _conversions(case, args):
                     for j in range(n_out):
                         c = base + j
                         a = np.float64(sums[row, c]) + col_r[c] * rowsum + (std * z_rows[zr, c] if std > 0.0 else 0.0)
-                        raw = _transfer(a, lsb[c], inv_lsb[c], code_max, gain, offset_lsb, inl_lsb)
+                        raw = _transfer(a, lsb[c], inv_lsb[c], code_max, half, gain, offset_lsb, inl_lsb)
                         code = min(max(raw, code_min), code_max)
                         hits += raw != code
                         y = (0.0 if fresh else out[b, j]) + plane_col_w[p, c] * code * lsb[c]

@@ -20,17 +20,20 @@ __all__ = ["AdcSetting", "max_sum", "adc_setting", "calibrated_full_scale"]
 
 @dataclass(frozen=True, eq=False)
 class AdcSetting:
-    """The converters' transfer: code = clip(floor(a / lsb + 0.5), code_min, code_max), lsb per array column.
+    """The converters' transfer: code = clip(floor(a / lsb + 0.5 - h) + h, code_min, code_max), lsb per array column,
+    h = code_max - floor(code_max): the code nearest a / lsb on the grid h + integers, a tie going up.
 
-    ``lsb[r, c]`` is the step of converted column c in row tile r, in units of one input code x one level: full
-    scale / codes, or where that is below 1, the smallest power of two 2**-k not below it (:func:`adc_setting`), so
-    integer sums convert to exact codes and a converter with codes to spare is lossless. ``lsb`` is a read-only copy
-    (the setting a crossbar returns is the one it reads; the kernels get a writable copy, the type they compile for).
+    Codes are integers (h = 0) but for a 1-bit converter of a signed sum, a sign comparator: codes -1/2 and +1/2
+    (h = 1/2), the threshold at a = 0, a sum of exactly 0 converting to +1/2. ``lsb[r, c]`` is the step of converted
+    column c in row tile r, in units of one input code x one level: full scale / codes, or where that is below 1, the
+    smallest power of two 2**-k not below it (:func:`adc_setting`), so integer sums convert to exact codes and a
+    converter with codes to spare is lossless. ``lsb`` is a read-only copy (the setting a crossbar returns is the one
+    it reads; the kernels get a writable copy, the type they compile for).
     """
 
     lsb: np.ndarray
-    code_min: int
-    code_max: int
+    code_min: float
+    code_max: float
 
     def __post_init__(self):
         lsb = np.array(self.lsb, dtype=np.float64)
@@ -59,7 +62,8 @@ def max_sum(plan: Plan) -> float:
 @checked_types
 def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
     """The setting whose full scale is ``full_scale`` (per row tile and converted column): codes on each side of
-    zero when the converted sum can be negative; unit steps over the whole range without ADCs.
+    zero when the converted sum can be negative (2**(B-1) - 1 each; B = 1: the sign, +/-1/2 of a step 2 x full
+    scale, so +/-full scale); unit steps over the whole range without ADCs.
 
     The step is full scale / codes where that is at least 1; below 1 it is 2**-k, k the largest with
     full scale x 2**k <= codes (the range still covers the full scale, at most twice as coarse as full scale / codes):
@@ -69,7 +73,9 @@ def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
     if not plan.has_adc:  # lsb 1 over the whole range: integer sums come out exactly
         codes = int(np.ceil(full_scale.max()))
         return AdcSetting(np.ones_like(full_scale), -codes, codes)
-    codes = 2 ** (plan.adc_bits - 1) - 1 if plan.signed_sum else 2 ** plan.adc_bits - 1
+    codes = 2 ** plan.adc_bits - 1
+    if plan.signed_sum:  # codes on each side of zero; 1 bit: the sign, codes +/-1/2
+        codes = 2 ** (plan.adc_bits - 1) - 1 if plan.adc_bits > 1 else 0.5
     full = np.asarray(full_scale, dtype=np.float64)
     with np.errstate(divide="ignore", over="ignore"):  # F = 0 (or below codes x 2**-1024): inf, then step 1
         k = np.frexp(codes / full)[1] - 1  # codes / F = m 2**e, m in [0.5, 1): k = e - 1 up to the division's
