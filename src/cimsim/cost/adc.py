@@ -6,15 +6,15 @@ rate ``f``, node and supply; the derivations, sources and a table of figures are
 - ``sar``: the Murmann ADC survey regression of the Accelergy/CiMLoop ADC plug-in (commit 6851cb8,
   ``adc_data/model.yaml``) used whole: the Schreier FOM bounded by rate and by ENOB, E = 1 / (2 * 10**((FOM_S -
   SNDR) / 10)) times the plug-in's node and ENOB terms, evaluated at 32 nm and scaled with
-  :mod:`cimsim.cost.technology` (the rate read there is the one the converter would have at 32 nm, 0.9 V);
-  flat below ENOB 4.39 (where the survey has almost no designs) and about 4x per
-  bit at high resolution; bounded by the flash law of the same resolution (B <= 4); B bit-cycles per conversion.
+  :mod:`cimsim.cost.technology` (the rate read there is the one the converter would have at 32 nm, 0.9 V); flat
+  below ENOB 4.39 (where the survey has almost no designs) and about 4x per bit at high resolution; bounded by the
+  flash law of the same resolution (B <= 4); B bit-cycles per conversion.
 - ``flash``: 2**B - 1 comparators at once (E_cmp, the survey's flash designs per comparator) times the survey's
   rate penalty; one bit-cycle.
 - ``ramp`` (single slope, the ramp shared by the array as in CrossSim's ``RampADC``): 2**B counts, each a
   comparator decision and a ripple-counter step.
-- ``vco`` (current/voltage-controlled oscillator, as in IBM's HERMES PCM cores): 2**B oscillator periods of a
-  5-stage ring, counted.
+- ``vco`` (current/voltage-controlled oscillator, as in IBM's HERMES PCM cores): 2**B periods of a 5-stage ring.
+- B = 1, every type: one threshold decision, NeuroSim's CIM column comparator (:mod:`.sense_amp`), in one bit-cycle.
 
 ENOB defaults to B minus the survey's median loss for that resolution. Each constant below names its source.
 ISAAC's converter (8 bits, 1.28 GS/s, 2 mW, 1200 um2 at 32 nm) is an independent check, not an anchor.
@@ -27,19 +27,18 @@ import math
 from ..argcheck import check_int, check_real, checked_types
 from ..config.modes import AdcType
 from ..config.schema import TechnologyConfig
-from . import gates, technology
+from . import gates, sense_amp, technology
 from .gates import ZIGZAG_NODE_NM, ZIGZAG_VDD_V
 
 __all__ = [
     "ADC_TYPES", "ISAAC_NODE_NM", "ISAAC_VDD_V", "ISAAC_ADC_BITS", "ISAAC_ADC_POWER_MW", "ISAAC_ADC_RATE_GSPS",
-    "ISAAC_ADC_ENERGY_PJ", "ISAAC_ADC_CONVERSION_NS", "ISAAC_ADC_AREA_UM2",
-    "SURVEY_FOMS_INTERCEPT_DB", "SURVEY_FOMS_DB_PER_LN_HZ", "SURVEY_FOMS_ENOB_INTERCEPT_DB",
-    "SURVEY_FOMS_ENOB_DB_PER_BIT", "SURVEY_ENERGY_LN_INTERCEPT", "SURVEY_ENERGY_LN_PER_LN_NM",
-    "SURVEY_ENERGY_LN_PER_LN_ENOB", "SURVEY_ENERGY_LN_RESIDUAL", "SURVEY_MAX_RATE_GSPS", "SURVEY_AREA_LN_INTERCEPT",
-    "SURVEY_AREA_LN_PER_LN_NM", "SURVEY_AREA_LN_PER_LN_HZ", "SURVEY_AREA_LN_PER_LN_PJ", "SURVEY_ENOB_FLOOR",
-    "REFERENCE_NODE_NM", "REFERENCE_VDD_V", "ENOB_LOSS_BITS", "SAR_BIT_CYCLE_NS_32NM", "VCO_LSB_NS_14NM",
-    "COMPARATOR_ENERGY_PJ_28NM", "COUNTER_ENERGY_PJ_PER_COUNT_28NM", "RING_ENERGY_PJ_PER_PERIOD_28NM",
-    "FLASH_COMPARATOR_AREA_UM2_32NM",
+    "ISAAC_ADC_ENERGY_PJ", "ISAAC_ADC_CONVERSION_NS", "ISAAC_ADC_AREA_UM2", "SURVEY_FOMS_INTERCEPT_DB",
+    "SURVEY_FOMS_DB_PER_LN_HZ", "SURVEY_FOMS_ENOB_INTERCEPT_DB", "SURVEY_FOMS_ENOB_DB_PER_BIT",
+    "SURVEY_ENERGY_LN_INTERCEPT", "SURVEY_ENERGY_LN_PER_LN_NM", "SURVEY_ENERGY_LN_PER_LN_ENOB",
+    "SURVEY_ENERGY_LN_RESIDUAL", "SURVEY_MAX_RATE_GSPS", "SURVEY_AREA_LN_INTERCEPT", "SURVEY_AREA_LN_PER_LN_NM",
+    "SURVEY_AREA_LN_PER_LN_HZ", "SURVEY_AREA_LN_PER_LN_PJ", "SURVEY_ENOB_FLOOR", "REFERENCE_NODE_NM",
+    "REFERENCE_VDD_V", "ENOB_LOSS_BITS", "SAR_BIT_CYCLE_NS_32NM", "VCO_LSB_NS_14NM", "COMPARATOR_ENERGY_PJ_28NM",
+    "COUNTER_ENERGY_PJ_PER_COUNT_28NM", "RING_ENERGY_PJ_PER_PERIOD_28NM", "FLASH_COMPARATOR_AREA_UM2_32NM",
     "adc_default_enob", "adc_comparisons_per_conversion", "adc_cycles_per_conversion", "adc_corner_rate_gsps",
     "adc_energy_pj", "adc_conversion_ns", "adc_max_rate_gsps", "adc_rate_energy_factor", "adc_area_um2",
 ]
@@ -106,9 +105,8 @@ REFERENCE_VDD_V = 0.9
 """supply taken for survey designs at the reference node, V: the 32 nm supply of Stillmaker & Baas's example"""
 
 # ---- ENOB default: survey medians of nominal bits - ENOB (derivation in docs/adc.md) ----------------------------
-ENOB_LOSS_BITS: tuple[tuple[int, float], ...] = (
-    (5, 0.5647840531561461), (7, 0.9900332225913617), (9, 1.2840531561461788),
-    (11, 1.2724252491694354), (16, 2.1960132890365447))
+ENOB_LOSS_BITS: tuple[tuple[int, float], ...] = ((5, 0.5647840531561461), (7, 0.9900332225913617),
+    (9, 1.2840531561461788), (11, 1.2724252491694354), (16, 2.1960132890365447))
 """(largest nominal bits of the band, median nominal - ENOB in bits) over the survey's Nyquist designs with the
 resolution in their title (ADCsurvey_latest.xlsx rev. 2025-06-09): <=5: n=10, 6-7: 54, 8-9: 56, 10-11: 76, 12-16: 90"""
 
@@ -175,15 +173,17 @@ def adc_default_enob(bits: int) -> float:
 
 
 def adc_comparisons_per_conversion(bits: int, *, adc_type: AdcType = AdcType.SAR) -> int:
-    """Comparator decisions per conversion: SAR B, flash 2**B - 1, ramp 2**B (one per count), vco 0."""
+    """Comparator decisions per conversion: SAR B, flash 2**B - 1, ramp 2**B (one per count), vco 0; 1 at B = 1."""
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
-    return {AdcType.SAR: bits, AdcType.FLASH: 2 ** bits - 1, AdcType.RAMP: 2 ** bits, AdcType.VCO: 0}[adc_type]
+    counts = {AdcType.SAR: bits, AdcType.FLASH: 2 ** bits - 1, AdcType.RAMP: 2 ** bits, AdcType.VCO: 0}
+    return 1 if bits == 1 else counts[adc_type]
 
 
 def adc_cycles_per_conversion(bits: int, *, adc_type: AdcType = AdcType.SAR) -> int:
-    """Clock cycles per conversion: SAR B bit-cycles, flash 1, ramp 2**B counts, vco 2**B LSB periods."""
+    """Clock cycles per conversion: SAR B bit-cycles, flash 1, ramp 2**B counts, vco 2**B LSB periods; 1 at B = 1."""
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
-    return {AdcType.SAR: bits, AdcType.FLASH: 1, AdcType.RAMP: 2 ** bits, AdcType.VCO: 2 ** bits}[adc_type]
+    counts = {AdcType.SAR: bits, AdcType.FLASH: 1, AdcType.RAMP: 2 ** bits, AdcType.VCO: 2 ** bits}
+    return 1 if bits == 1 else counts[adc_type]
 
 
 # ---- survey law at the reference node --------------------------------------------------------------------------
@@ -231,11 +231,11 @@ def adc_conversion_ns(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = 
     at least 1 / SURVEY_MAX_RATE_GSPS (no converter of the survey law samples faster).
 
     SAR B * t_bit, flash t_bit, ramp 2**B * t_bit with t_bit = 0.1042 ns at 32 nm, 0.9 V (survey SAR frontier);
-    vco 2**B * 0.300 ns at 14 nm, 0.8 V (HERMES).
+    vco 2**B * 0.300 ns at 14 nm, 0.8 V (HERMES); B = 1, every type: one comparator decision in t_bit.
     """
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
     cycles = adc_cycles_per_conversion(bits, adc_type=adc_type)
-    if adc_type == AdcType.VCO:
+    if adc_type == AdcType.VCO and bits > 1:
         cycle_ns = VCO_LSB_NS_14NM * technology.delay_scale(VCO_NODE_NM, VCO_VDD_V, tech.node_nm, tech.vdd_v)
     else:
         cycle_ns = SAR_BIT_CYCLE_NS_32NM * technology.delay_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V, tech.node_nm,
@@ -276,15 +276,17 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
       ENOB, rising above the rate corner), bounded by the flash converter of the same resolution (below);
     - flash: (2**B - 1) * 0.0282 pJ (28 nm, 0.9 V) * E_survey(ENOB, f) / E_survey(ENOB, f -> 0);
     - ramp: 2**B * (0.0282 + 0.0034) pJ (28 nm, 0.9 V), independent of rate and ENOB;
-    - vco: 2**B * (0.00284 + 0.0034) pJ (28 nm, 0.9 V), full scale, independent of rate and ENOB.
+    - vco: 2**B * (0.00284 + 0.0034) pJ (28 nm, 0.9 V), full scale, independent of rate and ENOB;
+    - B = 1, every type: one column-comparator decision (:mod:`.sense_amp`), 4.76 fJ at 32 nm, 0.9 V.
 
-    f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`); each is scaled from its source node and supply to
-    ``tech`` with ``technology.energy_scale``.
+    f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`); each is scaled to ``tech`` by ``technology.energy_scale``.
     """
     bits, adc_type = _check_bits(bits), _check_type(adc_type)
     if built := _built(bits, built_bits, adc_type, enob, _rate(bits, tech, rate_gsps, adc_type)):
         return adc_energy_pj(built[0], tech, built[1]) * bits / built[0]
     e = _enob(bits, enob)
+    if bits == 1:  # one threshold decision whatever the type: a column comparator, not a survey converter's
+        return sense_amp.sense_amp_energy_pj(tech)
     rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
     scale = technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
     flash_pj = (adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * COMPARATOR_ENERGY_PJ_28NM * scale
@@ -317,10 +319,11 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     ``built_bits`` > ``bits`` has the area of that converter at the same bit-cycle rate.
 
     - sar: survey area regression at 32 nm, exp(1.346 + 0.993 ln 32 + 0.181 ln f[Hz] + 0.299 ln E_survey[pJ]),
-      bounded by the flash converter of the same resolution (a 1-bit converter is one comparator);
+      bounded by the flash converter of the same resolution (2 and 3 bits);
     - flash: (2**B - 1) * 361 um2 at 32 nm (survey flash median per comparator);
     - ramp: 361 um2 at 32 nm (one comparator) + B flip-flops of 3.68 um2 at 28 nm (the ramp is shared);
-    - vco: 5 gates of 0.614 um2 + B flip-flops of 3.68 um2 at 28 nm (a lower bound).
+    - vco: 5 gates of 0.614 um2 + B flip-flops of 3.68 um2 at 28 nm (a lower bound);
+    - B = 1, every type: one column comparator, 23 833.6 F2 = 24.4 um2 at 32 nm (:mod:`.sense_amp`).
 
     f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`: the same converter has the same area at every supply);
     scaled to ``tech.node_nm`` with ``technology.area_scale``; only SAR depends on rate and ENOB.
@@ -329,11 +332,13 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     if built := _built(bits, built_bits, adc_type, enob, _rate(bits, tech, rate_gsps, adc_type)):
         return adc_area_um2(built[0], tech, built[1])
     e = _enob(bits, enob)
+    if bits == 1:  # one column comparator whatever the type (a 1-bit flash is one comparator: this one)
+        return sense_amp.sense_amp_area_um2(tech)
     rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
     to32 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm)
     to28 = technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
     flash_um2 = adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * FLASH_COMPARATOR_AREA_UM2_32NM * to32
-    if adc_type == AdcType.SAR:  # no larger than a flash of the same resolution (1 to 3 bits), as for its energy
+    if adc_type == AdcType.SAR:  # no larger than a flash of the same resolution (2, 3 bits), as for its energy
         ln_area = (SURVEY_AREA_LN_INTERCEPT + SURVEY_AREA_LN_PER_LN_NM * math.log(REFERENCE_NODE_NM)
                    + SURVEY_AREA_LN_PER_LN_HZ * math.log(rate * 1e9)
                    + SURVEY_AREA_LN_PER_LN_PJ * math.log(_survey_energy_pj(e, rate)))
