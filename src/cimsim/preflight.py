@@ -6,10 +6,16 @@ cannot hold (``chip.tiles``) or whose memory estimate exceeds the limit (:mod:`c
 :func:`preflight` (``cimsim validate``) does that and loads every file the run will read, as the run reads it:
 weights and inputs (.npy of the right shape, real, finite; products that cannot overflow float64), or the network
 and its dataset. Every problem is a :class:`~cimsim.errors.ConfigError` naming the file and the dotted field, as is
-a price from shapes' float pass too large for memory (:func:`check_float_pass`).
+a price from shapes' float pass too large for memory (:func:`check_float_pass`). The cost models' own limits (a global
+buffer too small for the activations between layers, weights past ``baseline.dram_gb``) are a ConfigError before any
+crossbar is built: :func:`check_pricing` (called by :func:`cimsim.trials.run_trials`, which every simulation that
+prices goes through) prices the workload from shapes alone; :func:`preflight` prices it at its measured data.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -26,7 +32,7 @@ from .plan_checks import check_simulable
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
 __all__ = ["check_dense", "check_network", "check_magnitudes", "magnitude_field", "preflight", "peaks",
-           "check_float_pass", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
+           "check_float_pass", "check_pricing", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
 
 MAGNITUDE_BOUND = 1e300
 """largest max|w| x max|x| x inputs of a layer (the largest sum its products can reach): below float64's 1.8e308
@@ -187,8 +193,44 @@ def _check_pricing(config: Config) -> None:
     models' own limits (buffers too small for the activations, memories of no capacity) as a ConfigError."""
     from .comparison import price_from_shapes
 
+    _priced(config, lambda: price_from_shapes(config))
+
+
+@checked_types
+def check_pricing(config: Config, network: Network | None = None) -> None:
+    """The cost models' own limits as :func:`preflight` finds them, before a run simulates: the workload priced as
+    the run will price it over ``workload.vectors`` items, from shapes at uniform data (the default of
+    :func:`cimsim.analytic.analytic_counts`: no float pass, no data read; milliseconds). ``network``: a network
+    workload's, given in memory (None: read from ``workload.network_file``). A workload the chip cannot hold is
+    refused first, naming ``chip.tiles`` (:func:`cimsim.cost.chip.check_fits`)."""
+    from .analytic import analytic_counts
+    from .comparison import price_network
+    from .cost.baseline import baseline_breakdown
+    from .cost.chip import cim_breakdown
+    from .inference import config_network
+
+    n = config.workload.vectors
+    if config.workload.kind != WorkloadKind.NETWORK:
+        plan = plan_layer(config)
+        check_fits(config, [plan])
+        _priced(config, lambda: (cim_breakdown(config, plan, analytic_counts(plan, n)),
+                                 baseline_breakdown(config, n, include_weight_load=False)))
+        return
+    network = config_network(config) if network is None else network
+    shapes = network.matrix_shapes()
+    plans = [plan_layer(config, s.in_features, s.out_features) for s in shapes]
+    check_fits(config, plans)
+    layers = [(plan, analytic_counts(plan, n * s.rows_per_sample)) for plan, s in zip(plans, shapes)]
+    if layers:  # none: the run refuses the network, naming it (check_network)
+        _priced(config, lambda: price_network(config, layers, n, math.prod(network.input_shape),
+                                              math.prod(network.output_shape), include_weight_load=False,
+                                              network=network))
+
+
+def _priced(config: Config, price: Callable[[], object]) -> None:
+    """Call ``price``; a cost model's ValueError, OverflowError or ZeroDivisionError as a ConfigError."""
     try:
-        price_from_shapes(config)
+        price()
     except ConfigError:
         raise
     except (ValueError, OverflowError, ZeroDivisionError) as exc:

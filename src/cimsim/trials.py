@@ -17,6 +17,7 @@ from .argcheck import check_execution, checked_types
 from .config.modes import WorkloadKind
 from .config.schema import Config
 from .inference import NetworkResult, simulate_network
+from .preflight import check_pricing
 from .run import RunResult, simulate
 
 __all__ = ["Result", "Spread", "run_trials", "spreads"]
@@ -71,13 +72,17 @@ def run_trials(config: Config, progress: Callable[[int], None] | None = None, *,
                scheduler: str | None = None, **data) -> tuple[Result, ...]:
     """``config.simulation.trials`` simulations of the config's workload (dense layer or network); a network's
     samples split over ``workers`` processes or the Dask cluster at ``scheduler`` (None: this process). ``data``:
-    in-memory arrays (dense: weights, inputs; network: network, inputs, labels)."""
+    in-memory arrays (dense: weights, inputs; network: network, inputs, labels). The cost models' limits are checked
+    first, before any crossbar is built (:func:`cimsim.preflight.check_pricing`): a design the run could not price is
+    a ConfigError, as ``cimsim validate`` finds it, not one after every sample has run."""
     check_execution(progress, workers, scheduler)
     if config.workload.kind == WorkloadKind.NETWORK:
+        check_pricing(config, data.get("network"))
         return tuple(simulate_network(config, progress, trial, workers=workers, scheduler=scheduler, **data)
                      for trial in range(config.simulation.trials))
     if workers is not None or scheduler is not None:
         raise ValueError("workers and scheduler split a network's samples; this workload is a dense layer")
+    check_pricing(config)
     return tuple(simulate(config, progress, trial, **data) for trial in range(config.simulation.trials))
 
 
