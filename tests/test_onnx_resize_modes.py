@@ -1,7 +1,8 @@
 """Resize's opset-19 coordinate_transformation_mode half_pixel_symmetric (half_pixel with the output's centre kept on
 the input's where size x scale is not a whole number), and antialiased resizes to given sizes, against onnx's
-reference evaluator (and onnxruntime for the linear ones: its nearest rounding differs from the reference's at exact
-ties)."""
+reference evaluator (and onnxruntime for the linear ones); the nearest ones against onnxruntime, whose float32
+coordinates read other inputs than the reference's float64 ones (7 x 0.6: 0.5000005, a tie rounded down in
+onnxruntime 1.32)."""
 
 from __future__ import annotations
 
@@ -39,10 +40,10 @@ SYMMETRIC = [({"mode": "linear"}, (1.6, 0.6), None), ({"mode": "linear"}, (0.5, 
 @pytest.mark.parametrize("attrs, scales, sizes", SYMMETRIC)
 def test_half_pixel_symmetric_matches_the_reference(attrs, scales, sizes):
     model = _resize({**attrs, "coordinate_transformation_mode": "half_pixel_symmetric"}, scales, sizes)
-    want = ReferenceEvaluator(model).run(None, {"x": X})[0]
     got = network_from_onnx(model).forward(X.astype(np.float64))
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
-    if attrs["mode"] == "linear":
+    if attrs["mode"] != "nearest":
+        np.testing.assert_allclose(got, ReferenceEvaluator(model).run(None, {"x": X})[0], rtol=1e-5, atol=1e-5)
+    if attrs["mode"] != "cubic":
         ort = pytest.importorskip("onnxruntime")
         session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
         np.testing.assert_allclose(got, session.run(None, {"x": X})[0], rtol=1e-5, atol=1e-5)

@@ -38,6 +38,12 @@ def _statistics(g, attrs: dict, names: list[str]) -> tuple[np.ndarray, np.ndarra
 
 def batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     """BatchNormalization (module doc)"""
+    if attrs.get("training_mode", 0) and any(g.is_data(n) for n in names[3:5]):
+        raise ValueError("BatchNormalization by the statistics of the batch (its mean and variance computed from the "
+                         "activations) mixes the samples: a batch norm without running statistics (torch's "
+                         "track_running_stats=False) normalises so even in eval mode. Give it running statistics "
+                         "(track_running_stats=True, then trained), or use an InstanceNorm if each sample's own "
+                         "statistics are meant")
     if attrs.get("training_mode", 0):
         raise ValueError("BatchNormalization in training mode (the statistics of the batch) is supported on "
                          "constants only; export the model in eval mode")

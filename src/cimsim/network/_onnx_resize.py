@@ -18,28 +18,41 @@ from .tables import Interpolate
 __all__ = ["AXIS_MAP_HANDLERS", "CONSTANT_INPUT_OPS", "linear_weights", "cubic_weights"]
 
 
-def _source_coordinates(attrs: dict, size: int, out: int, scale: float) -> np.ndarray:
+def _source_coordinates(attrs: dict, size: int, out: int, scale: float, dtype=np.float64) -> np.ndarray:
     """The input coordinate each output index of one axis maps to in ONNX's Resize (its
     coordinate_transformation_mode; ``scale`` the node's scale of the axis, out / size where it gives sizes;
     half_pixel_symmetric (opset 19): half_pixel shifted so that the centres of input and output coincide where
-    out is not size x scale)"""
-    i = np.arange(out, dtype=np.float64)
+    out is not size x scale), computed in ``dtype`` (float32: as onnxruntime, whose half_pixel_symmetric adds its
+    float32 offset in float64)"""
+    i, s, n, m = np.arange(out, dtype=dtype), dtype(scale), dtype(size), dtype(out)
     mode = text_attr(attrs, "coordinate_transformation_mode", "half_pixel")
-    offset = size / 2 * (1 - out / (scale * size))
-    x = {"asymmetric": i / scale, "half_pixel": (i + 0.5) / scale - 0.5, "tf_half_pixel_for_nn": (i + 0.5) / scale,
-         "half_pixel_symmetric": offset + (i + 0.5) / scale - 0.5,
-         "pytorch_half_pixel": (i + 0.5) / scale - 0.5 if out > 1 else 0.0 * i,
-         "align_corners": i * (size - 1) / max(out - 1, 1)}.get(mode)
+    offset = np.float64(n / 2 * (1 - m / (s * n)))
+    x = {"asymmetric": i / s, "half_pixel": (i + 0.5) / s - 0.5, "tf_half_pixel_for_nn": (i + 0.5) / s,
+         "half_pixel_symmetric": (offset + (i + 0.5) / np.float64(s) - 0.5).astype(dtype),
+         "pytorch_half_pixel": (i + 0.5) / s - 0.5 if out > 1 else 0 * i,
+         "align_corners": i * (n - 1) / max(m - 1, 1)}.get(mode)
     if x is None:
         raise ValueError(f"Resize coordinate_transformation_mode {mode!r} is not supported")
     return x
 
 
-def _nearest_sources(x: np.ndarray, attrs: dict, size: int) -> np.ndarray:
-    """The input index each output coordinate ``x`` reads in a nearest Resize (the node's nearest_mode)"""
+NEAREST_TIE = np.float32(1e-6)
+"""how near a coordinate's fraction must be to 1/2 for the round_prefer modes to take it as a tie (onnxruntime
+1.32's, measured: 13.499999 is a tie, 28.500002 is not)"""
+
+
+def _nearest_sources(attrs: dict, size: int, out: int, scale: float) -> np.ndarray:
+    """The input index each output index of one axis reads in a nearest Resize (the node's nearest_mode), its
+    coordinate computed in float32 as onnxruntime and torch do (3 / 0.6 is 5 there, 4.9999998 in float64: another
+    input once floored), a round_prefer mode taking a coordinate within NEAREST_TIE of a half as that half; an axis
+    at scale 1 kept as it is (onnxruntime's: tf_half_pixel_for_nn would shift it)"""
+    if np.float32(scale) == 1:
+        return np.arange(size)
+    x = _source_coordinates(attrs, size, out, scale, np.float32).astype(np.float64)
     rounding = text_attr(attrs, "nearest_mode", "round_prefer_floor")
-    index = {"floor": np.floor(x), "ceil": np.ceil(x), "round_prefer_floor": np.ceil(x - 0.5),
-             "round_prefer_ceil": np.floor(x + 0.5)}.get(rounding)
+    tie, nearest = np.abs(x - np.floor(x) - 0.5) <= NEAREST_TIE, np.floor(x + 0.5)
+    index = {"floor": np.floor(x), "ceil": np.ceil(x), "round_prefer_floor": np.where(tie, np.floor(x), nearest),
+             "round_prefer_ceil": np.where(tie, np.ceil(x), nearest)}.get(rounding)
     if index is None:
         raise ValueError(f"Resize nearest_mode {rounding!r} is not supported")
     return np.clip(index, 0, size - 1).astype(np.int64)
@@ -106,7 +119,8 @@ def _resize(g, op, attrs, names, outs, name):
         weights = {a: cubic_weights(c, n, coefficient, exclude) for a, (c, n, m) in enumerate(zip(coordinates, full,
                                                                                               sizes)) if n != m}
     else:
-        sources = [_nearest_sources(c, attrs, n) for c, n in zip(coordinates, full)]
+        same = list(sizes) == list(full)  # onnxruntime copies a resize that keeps every size (torch too)
+        sources = [np.arange(n) if same else _nearest_sources(attrs, n, m, s) for n, m, s in zip(full, sizes, scales)]
         weights = {a: np.eye(n)[src] for a, (n, src) in enumerate(zip(full, sources))
                    if not np.array_equal(src, np.arange(n))}
         if x not in g.consts and all(m % n == 0 and np.array_equal(src, np.repeat(np.arange(n), m // n))
@@ -263,7 +277,7 @@ def _fixed_warp(g, layer: GridSample, x: str, points: np.ndarray, out: str, name
 
 
 AXIS_MAP_HANDLERS = {"Resize": _resize, "Upsample": _upsample, "CumSum": _cumsum, "GridSample": _grid_sample}
+"""ONNX operator -> handler, for the operators that map one axis linearly"""
 
 CONSTANT_INPUT_OPS = frozenset({"Resize", "Upsample"})
 """operators whose handler also folds a constant input (the importer hands such a node to it)"""
-"""ONNX operator -> handler, for the operators that map one axis linearly"""
