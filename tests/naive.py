@@ -115,8 +115,9 @@ def adc(a, lsb, code_min, code_max, gain=0.0, offset_lsb=0.0, inl_lsb=0.0):
     if gain or offset_lsb or inl_lsb:
         u = np.minimum(np.abs(a) / (lsb * code_max), 1.0)
         a = a * (1.0 + gain) + offset_lsb * lsb + np.sign(a) * 4.0 * inl_lsb * lsb * u * (1.0 - u)
-    half = code_max % 1 if np.isfinite(code_max) else 0.0  # 1/2 for a sign comparator: codes +/-1/2, a tie up
-    return np.clip(np.floor(a * (1.0 / lsb) + 0.5 - half) + half, code_min, code_max)
+    half = code_max % 1 if np.isfinite(code_max) else 0.0  # 1/2 for a sign comparator: codes +/-1/2
+    x = a * (1.0 / lsb)  # a tie goes up, but at a sign comparator's threshold (x = 0): the mean of its codes, 0
+    return np.clip(np.floor(x + (0.5 - half)) + np.where(x != 0.0, half, 0.0), code_min, code_max)
 
 
 def cell_levels(cfg):

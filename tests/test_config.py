@@ -460,8 +460,9 @@ _FIXED = "'adc.range' is \"fixed\" on an analog array (not 'array.family' = \"di
 _CONVERTED = ("the array converts its sums ('array.family' is not \"digital\": a digital array's adder trees sum "
               "exactly, with no ADC)")
 _UNREAD = "is set, but {}: the file would not be read"
-_PRICED_BY_ENOB = ("'adc.type' is \"sar\" or \"flash\" on an analog array (a ramp or VCO converter is priced by its "
-                   "2**bits counts whatever its ENOB, and an ENOB adds no noise: it prices a converter only)")
+_PRICED_BY_ENOB = ("'adc.type' is \"sar\" or \"flash\" and 'adc.bits' above 1, on an analog array (a ramp or VCO "
+                   "converter is priced by its 2**bits counts whatever its ENOB, a 1-bit converter is one column "
+                   "comparator whatever its ENOB, and an ENOB adds no noise: it prices a converter only)")
 
 
 @pytest.mark.parametrize("overrides, field, message", [
@@ -485,9 +486,12 @@ _PRICED_BY_ENOB = ("'adc.type' is \"sar\" or \"flash\" on an analog array (a ram
     *[({"array.family": "digital", field: value}, field, _IGNORED.format(_CONVERTED)) for field, value in (
         ("adc.bits", 6), ("adc.type", "flash"), ("adc.range", "max"), ("adc.offset_lsb", 0.5),
         ("adc.gain_error", 0.01), ("adc.inl_lsb", 0.5))],  # a digital array has no ADC: they had been ignored
-    # a ramp's or VCO's energy counts its steps: an ENOB stated for one had been echoed in the report, pricing nothing
+    # a ramp's or VCO's energy counts its steps: an ENOB stated for one had been echoed in the report, pricing nothing;
+    # so had one for a 1-bit sar or flash, one column comparator (until 2026-12)
     *[({**family, "adc.enob": 5.0}, "adc.enob", _IGNORED.format(_PRICED_BY_ENOB))
       for family in ({"array.family": "digital"}, {"adc.type": "vco"}, {"adc.type": "ramp"})],
+    *[({"adc.type": adc_type, "adc.bits": 1, "adc.enob": 0.8}, "adc.enob", _IGNORED.format(_PRICED_BY_ENOB))
+      for adc_type in ("sar", "flash")],
     ({"array.family": "digital", "adc.percentile": 99.0}, "adc.percentile", _IGNORED.format(_CALIBRATED)),
 ])
 def test_a_setting_the_config_would_ignore_is_refused(overrides, field, message):

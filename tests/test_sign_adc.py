@@ -1,11 +1,13 @@
 """A 1-bit converter of a signed sum is a sign comparator, as in binary-network macros (Kim et al., VLSI 2019: +/-1
 inputs and weights, a sense amplifier per column giving sign(sum)): codes -1/2 and +1/2 of a step lsb = 2 F, so
 levels -F and +F (F the full scale, the top code's level as at every resolution), the threshold at 0 and a sum of
-exactly 0 reading +F (a tie goes up, as in the B-bit law). The kernel and the crossbar against numpy twins written
-from docs/adc.md, the config loader, counts and cost."""
+exactly 0 reading 0, the mean of the two (a comparator at its threshold resolves either way with equal chance): a
+read that drives no row adds nothing. The kernel and the crossbar against numpy twins written from docs/adc.md, the
+config loader, counts and cost."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -20,6 +22,7 @@ from cimsim.config import config_from_dict
 from cimsim.mapping import plan_layer
 from cimsim.numerics import _kernels
 from cimsim.numerics.converters import adc_setting
+from cimsim.validation import macro_configs
 from test_numerics import DAC_CHOICES, ENCODINGS, data, legal_config, make_config, programmed
 
 KIM_BNN = {  # Kim et al., VLSI 2019: 28 nm 6T SRAM, 192 of 256 rows at once, +/-1 inputs and weights, 1-bit reads
@@ -32,11 +35,12 @@ KIM_BNN = {  # Kim et al., VLSI 2019: 28 nm 6T SRAM, 192 of 256 rows at once, +/
 
 def sign_codes(a, lsb, gain=0.0, offset=0.0, inl=0.0):
     """(codes, conversions clipped) of analog values ``a`` on a sign comparator of step ``lsb`` (docs/adc.md):
-    floor(a' / lsb) + 1/2 clipped to [-1/2, 1/2], a' the reading with gain, offset and INL (full scale lsb / 2)"""
+    floor(a' / lsb) + 1/2 clipped to [-1/2, 1/2], but 0 where a' = 0 (the threshold: the mean of the codes), a' the
+    reading with gain, offset and INL (full scale lsb / 2)"""
     if gain or offset or inl:
         u = np.minimum(np.abs(a) / (lsb * 0.5), 1.0)
         a = a * (1.0 + gain) + offset * lsb + np.sign(a) * 4.0 * inl * lsb * u * (1.0 - u)
-    raw = np.floor(a * (1.0 / lsb)) + 0.5
+    raw = np.where(a == 0.0, 0.0, np.floor(a * (1.0 / lsb)) + 0.5)
     code = np.clip(raw, -0.5, 0.5)
     return code, int((raw != code).sum())
 
@@ -74,9 +78,9 @@ def test_the_adc_kernel_reads_signs_as_its_twin(gain, offset, inl):
     assert clipped == want_clipped > 0 and zeros > 100
 
 
-def test_the_one_conversion_kernel_reads_signs_and_0_as_plus():
-    """the kernel's loop for outputs of one conversion each: a sum of 0 reads +lsb / 2, a sum of -lsb reads -lsb / 2
-    (the bottom bin is [-lsb, 0)), +lsb and -lsb - 1 clip"""
+def test_the_one_conversion_kernel_reads_signs_and_0_as_0():
+    """the kernel's loop for outputs of one conversion each: a sum of 0 reads 0 (the threshold: the mean of -lsb / 2
+    and +lsb / 2, no clip), a sum of -lsb reads -lsb / 2 (the bottom bin is [-lsb, 0)), +lsb and -lsb - 1 clip"""
     batch, n_out = 6, 2
     sums = np.array([[0, 0], [1, -1], [3, -3], [4, -4], [5, -5], [-0.5, 0.5]], dtype=np.float32)
     lsb = np.array([4.0, 4.0])
@@ -84,8 +88,19 @@ def test_the_one_conversion_kernel_reads_signs_and_0_as_plus():
     clipped = _kernels.adc_accumulate(sums, batch, np.array([1.0]), 1, n_out, np.ones(n_out), np.zeros(n_out),
                                       np.zeros(0, np.int64), -1, lsb, -0.5, 0.5, 0.0, 0.0, 0.0, n_out, np.empty(0),
                                       np.uint64(0), 0, True, np.ones(batch), np.ones(n_out), out)
-    np.testing.assert_array_equal(out, [[2, 2], [2, -2], [2, -2], [2, -2], [2, -2], [-2, 2]])
+    np.testing.assert_array_equal(out, [[0, 0], [2, -2], [2, -2], [2, -2], [2, -2], [-2, 2]])
     assert clipped == 3  # 4 and 5 beyond the top bin [0, 4); -5 below the bottom one [-4, 0)
+
+
+@pytest.mark.parametrize("offset,want", [(0.0, 0.0), (0.1, 2.0), (-0.1, -2.0)])
+def test_an_offset_moves_the_threshold_and_the_tie_resolves_to_its_side(offset, want):
+    """a sum of exactly 0 is at the ideal comparator's threshold and reads 0; an offset of +/-0.1 LSB (the transfer
+    applied first) puts it on one side: +/-lsb / 2"""
+    sums, lsb, out = np.zeros((1, 2), np.float32), np.array([4.0, 4.0]), np.full((1, 2), np.nan)
+    clipped = _kernels.adc_accumulate(sums, 1, np.array([1.0]), 1, 2, np.ones(2), np.zeros(2), np.zeros(0, np.int64),
+                                      -1, lsb, -0.5, 0.5, 0.0, offset, 0.0, 2, np.empty(0), np.uint64(0), 0, True,
+                                      np.ones(1), np.ones(2), out)
+    assert out.tolist() == [[want, want]] and clipped == 0
 
 
 def test_the_noisy_adc_kernel_reads_the_sign_of_the_noisy_sum():
@@ -117,14 +132,38 @@ def test_the_setting_of_a_sign_comparator_has_levels_of_plus_and_minus_the_full_
         == (0, 1)  # an unsigned sum: codes 0 and 1, as before
 
 
-def test_binary_products_read_plus_or_minus_the_full_scale_and_0_reads_plus():
-    """binary weights and inputs, analog subtraction: sums of 2 rows are -2, 0 or 2 = F; 0 reads +F"""
+def test_binary_products_read_plus_or_minus_the_full_scale_and_0_reads_0():
+    """binary weights and inputs, analog subtraction: sums of 2 rows are -2, 0 or 2 = F; 0 reads 0 (the mean of +/-F:
+    balanced sums are unbiased)"""
     cfg = make_config(rows=2, rows_per_read=2, weight_bits=1, bits_per_cell=1, dac=("parallel", "binary"),
                       adc_bits=1, in_features=2, out_features=1)
     xbar = programmed(cfg, np.array([[0.5, 0.5]]))  # codes +1, +1, scale 0.5
     x = np.array([[1.0, -1.0], [1.0, 1.0], [-1.0, -1.0], [-1.0, 1.0]])  # scales 1
-    np.testing.assert_array_equal(xbar.mvm(x)[:, 0], [1.0, 1.0, -1.0, 1.0])  # +/-F x 0.5, F = 2
+    np.testing.assert_array_equal(xbar.mvm(x)[:, 0], [0.0, 1.0, -1.0, 0.0])  # +/-F x 0.5, F = 2; 0 for a tie
     assert xbar.adc_clipped == 0 and xbar.adc.full_scale.tolist() == [[2.0]]
+
+
+DEFAULT = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+
+
+@pytest.mark.parametrize("signed,alone", [
+    ({"dac.input_bits": 8}, {"dac.input_bits": 7}),  # two-phase: the negative phase is empty
+    ({"dac.input_bits": 4, "dac.mode": "bit_serial", "dac.signed_inputs": "twos_complement"},
+     {"dac.input_bits": 3, "dac.mode": "bit_serial"})])  # two's complement: the sign plane is empty
+def test_a_read_that_drives_no_row_adds_nothing(signed, alone):
+    """default.toml's layer (two-phase inputs, differential weights subtracted on the column) at adc.bits = 1 with
+    inputs >= 0: the read of the negative phase (or sign plane) drives no row, its sums are exactly 0 and read 0, so
+    the outputs are those of the positive planes alone (the same layer with unsigned inputs of the same magnitude
+    codes). Each had read +F and added -F x the slice weights x the scales to every output (found 2026-12-03: a
+    16 x 4 layer's exact [-0.03, 2.374, -2.779, 4.091] read [0, 0, -30.1, 0])."""
+    shape = {"workload.in_features": 16, "workload.out_features": 6, "array.rows": 16, "array.rows_per_read": 16,
+             "adc.bits": 1, "adc.range": "max", "adc.cols_per_adc": 1}
+    rng = np.random.default_rng(0)
+    w, x = rng.uniform(-1, 1, (6, 16)), rng.uniform(0.1, 1, (30, 16))
+    y, y_alone = (programmed(cimsim.as_config(DEFAULT, {**shape, **dac}), w).mvm(x)
+                  for dac in (signed, {**alone, "dac.signed_inputs": "unsigned"}))
+    np.testing.assert_array_equal(y, y_alone)
+    assert np.mean(np.sign(y) == np.sign(x @ w.T)) > 0.8  # the sign of the product, unbiased
 
 
 def sign_mvm(w, x, cfg, full_scale=None):
@@ -174,7 +213,7 @@ def test_the_crossbar_reads_signs_as_its_numpy_twin(name, calibrated):
     np.testing.assert_array_equal(xbar.mvm(x), y_ref)
     assert (xbar.adc.lsb == lsb).all() and xbar.adc_clipped == clipped
     if name.startswith("kim"):
-        assert zeros > 10  # sums of exactly 0, read as +F
+        assert zeros > 10  # sums of exactly 0, read as 0
     if cfg.adc.range == "fixed":
         assert clipped > 0  # sums past twice the full scale
 
@@ -222,3 +261,22 @@ def test_a_binary_network_macro_runs_and_prices_one_bit_conversions():
     assert result.cost.energy_pj["adc"] > 0
     assert estimate.cim.energy_pj["adc"] == pytest.approx(result.cost.energy_pj["adc"], rel=1e-12)
     assert result.adc.code_max == 0.5 and result.adc_clipped == 0 and np.isfinite(result.vs_digital.relative_error)
+
+
+@pytest.mark.parametrize("adc", [{"type": "sar"}, {"type": "flash"}, {"type": "ramp"}, {"type": "vco"},
+                                 {"type": "sar", "built_bits": 5}])
+def test_the_report_names_a_one_bit_converter_one_column_comparator(adc):
+    """the report's assumption had read "1-bit sar (docs/adc.md: survey regression by type)" (and an ENOB) for a
+    converter priced as NeuroSim's column comparator; a SAR built for more bits is still the survey's"""
+    config = config_from_dict({**KIM_BNN, "adc": {**KIM_BNN["adc"], **adc}}, "kim")
+    line = next(a for a in cimsim.estimate(config).cim.assumptions if a.startswith("ADC:"))
+    comparator = line.startswith("ADC: 1-bit, one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md); ")
+    assert comparator == ("built_bits" not in adc) and "ENOB" not in line
+    assert comparator != ("survey regression" in line)
+
+
+def test_a_macro_s_one_bit_comparator_is_noted_as_priced_by_the_column_comparator():
+    """valavi-vlsi2018 states its converter as 'other: 1b comparator': priced as the column comparator, not a sar"""
+    notes = macro_configs.point_config("valavi-vlsi2018", 0)[1]
+    assert "ADC 'other: 1b comparator' priced as one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)" \
+        in notes and not any("priced as sar" in n for n in notes)

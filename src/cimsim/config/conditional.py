@@ -35,9 +35,10 @@ _CONVERTED = (lambda c: c.array.family != ArrayFamily.DIGITAL,
 CONDITIONAL_FIELDS = {
     **dict.fromkeys(("adc.bits", "adc.type", "adc.built_bits", "adc.range", "adc.offset_lsb", "adc.gain_error",
                      "adc.inl_lsb"), _CONVERTED),
-    "adc.enob": (lambda c: _CONVERTED[0](c) and c.adc.type in (AdcType.SAR, AdcType.FLASH),
-                 "'adc.type' is \"sar\" or \"flash\" on an analog array (a ramp or VCO converter is priced by its "
-                 "2**bits counts whatever its ENOB, and an ENOB adds no noise: it prices a converter only)"),
+    "adc.enob": (lambda c: _CONVERTED[0](c) and c.adc.type in (AdcType.SAR, AdcType.FLASH) and c.adc.bits > 1,
+                 "'adc.type' is \"sar\" or \"flash\" and 'adc.bits' above 1, on an analog array (a ramp or VCO "
+                 "converter is priced by its 2**bits counts whatever its ENOB, a 1-bit converter is one column "
+                 "comparator whatever its ENOB, and an ENOB adds no noise: it prices a converter only)"),
     "adc.cols_per_adc": (_kept_at_default("adc.cols_per_adc", _CONVERTED[0]), _CONVERTED[1]),
     **dict.fromkeys(DENSE_FIELDS, (lambda c: c.workload.kind != WorkloadKind.NETWORK, "the workload is a dense "
                                    "layer (a network takes its shapes and values from its network and dataset)")),

@@ -150,14 +150,14 @@ class DacConfig:
 class AdcConfig:
     """The column analog-to-digital converters."""
 
-    bits: int = field(default=8, metadata=rule(Int(1, 16), "ADC resolution, bits (1 on a signed "
-                                                             "sum: a sign comparator reading +/- full scale)"))
+    bits: int = field(default=8, metadata=rule(Int(1, 16), "ADC resolution, bits (1 on a signed sum: a sign "
+                                                             "comparator reading +/- full scale, 0 for a sum of 0)"))
     type: AdcType = field(default=AdcType.SAR, metadata=rule(
         Choice(AdcType), "converter architecture: its energy, time and area law (docs/adc.md)"))
     enob: float | None = field(default=None, metadata=rule(
         OptionalFloat(0.5, 16.0), "effective number of bits where a paper states it (left out: the model's "
-                                  "default for the nominal bits); prices a sar or flash converter (ramp and vco: "
-                                  "refused), the numerics use bits"))
+                                  "default for the nominal bits); prices a sar or flash converter of 2 bits or more "
+                                  "(ramp, vco and 1 bit, a column comparator: refused), the numerics use bits"))
     built_bits: int | None = field(default=None, metadata=rule(
         OptionalInt(1, 16), "resolution of the converter built, when more than bits: a reconfigurable SAR run at "
                             "bits stops after bits bit-cycles (energy bits / built_bits of a full conversion, "

@@ -245,12 +245,12 @@ def _converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
                   DigitalAdders.CELL_CHAIN else "a ripple adder tree (ZigZag-IMC DIMC model)")
         return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
                 f"{p.adder_tree_energy_pj:.3g} pJ per output sum.")
-    enob, built = config.adc.enob, config.adc.built_bits
-    detail = ("" if enob is None else f", ENOB {enob:g}") + (
-        "" if built in (None, p.adc_bits) else f", built for {built} bits and run for {p.adc_bits} bit-cycles")
-    return (f"ADC: {p.adc_bits}-bit {p.adc_type}{detail} (docs/adc.md: survey regression by type); layer 0 samples at "
-            f"{p.adc_rate_gsps:.3g} GS/s = {t.conversions_per_adc} conversions per {t.read_cycle_ns:.3g} ns round: "
-            f"{p.adc_energy_pj:.3g} pJ per conversion.")
+    detail = ("" if config.adc.enob is None else f", ENOB {config.adc.enob:g}") + ("" if config.adc.built_bits in (
+        None, p.adc_bits) else f", built for {config.adc.built_bits} bits and run for {p.adc_bits} bit-cycles")
+    converter = (f"{p.adc_bits}-bit {p.adc_type}{detail} (docs/adc.md: survey regression by type)" if p.adc_bits > 1
+                 or detail else "1-bit, one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)")
+    return (f"ADC: {converter}; layer 0 samples at {p.adc_rate_gsps:.3g} GS/s = {t.conversions_per_adc} conversions "
+            f"per {t.read_cycle_ns:.3g} ns round: {p.adc_energy_pj:.3g} pJ per conversion.")
 
 
 def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParameters) -> None:

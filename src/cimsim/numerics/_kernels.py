@@ -169,8 +169,9 @@ def add_read_noise(sums, batch, n_planes, n_cols, noise_std, noise_key, first_ve
 @njit(**INLINE)
 def _code(x, half):
     """the code nearest x (analog value / step) on the grid half + integers (half 0, or 1/2 for a sign comparator),
-    unclipped; a tie goes up (a sign comparator reads 0 as +1/2)"""
-    return np.floor(x + (0.5 - half)) + half
+    unclipped; a tie goes up, but a sign comparator's at its threshold: x = 0 reads 0, the mean of -1/2 and +1/2
+    (half is added only where x != 0: integer codes are unchanged)"""
+    return np.floor(x + (0.5 - half)) + (half if x != 0.0 else 0.0)
 
 
 @njit(**INLINE)
@@ -218,7 +219,8 @@ def adc_accumulate(sums, batch, plane_w, n_blocks, n_out, col_w, col_r, ref_tile
     plane p)). The ADC of column c (step lsb[c], full scale F = lsb[c] * code_max) sees
     a' = a (1 + gain) + offset_lsb lsb[c] + sign(a) 4 inl_lsb lsb[c] u (1 - u), u = min(|a| / F, 1), and returns
     code = clip(floor(a' * (1 / lsb[c]) + 0.5 - h) + h, code_min, code_max), h = code_max - floor(code_max) (0, or
-    1/2 for a sign comparator: codes +/-1/2, 0 -> +1/2); out[b, j] += plane_w[p] * col_w[c] * code * lsb[c].
+    1/2 for a sign comparator: codes +/-1/2, and a' = 0, its threshold, reads 0, their mean);
+    out[b, j] += plane_w[p] * col_w[c] * code * lsb[c].
     ``first``: out starts from zero; ``x_scale``/``w_scale`` (when not empty): finally
     out[b, j] = out[b, j] * x_scale[b] * w_scale[j]. Returns the number of conversions that clipped.
     """

@@ -21,10 +21,12 @@ __all__ = ["AdcSetting", "max_sum", "adc_setting", "calibrated_full_scale"]
 @dataclass(frozen=True, eq=False)
 class AdcSetting:
     """The converters' transfer: code = clip(floor(a / lsb + 0.5 - h) + h, code_min, code_max), lsb per array column,
-    h = code_max - floor(code_max): the code nearest a / lsb on the grid h + integers, a tie going up.
+    h = code_max - floor(code_max): the code nearest a / lsb on the grid h + integers, a tie going up but at a
+    sign comparator's threshold (below).
 
     Codes are integers (h = 0) but for a 1-bit converter of a signed sum, a sign comparator: codes -1/2 and +1/2
-    (h = 1/2), the threshold at a = 0, a sum of exactly 0 converting to +1/2. ``lsb[r, c]`` is the step of converted
+    (h = 1/2), the threshold at a = 0, a sum of exactly 0 (after the transfer) converting to 0, the mean of the two
+    (a comparator at its threshold resolves either way with equal chance). ``lsb[r, c]`` is the step of converted
     column c in row tile r, in units of one input code x one level: full scale / codes, or where that is below 1, the
     smallest power of two 2**-k not below it (:func:`adc_setting`), so integer sums convert to exact codes and a
     converter with codes to spare is lossless. ``lsb`` is a read-only copy (the setting a crossbar returns is the one

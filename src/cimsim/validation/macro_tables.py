@@ -82,8 +82,10 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     built = math.ceil(float(macro.values.get("adc_bits", 0)))
     if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
         adc["built_bits"] = built
-    if f.get("adc_type") and adc["type"] != str(f["adc_type"]).strip().lower():
-        notes.append(f"ADC '{f['adc_type']}' priced as {adc['type']}")
+    if f.get("adc_type") and adc["type"] != str(f["adc_type"]).strip().lower():  # 1 bit: every type, one comparator
+        priced = (adc["type"] if adc["bits"] > 1 or "built_bits" in adc
+                  else "one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)")
+        notes.append(f"ADC '{f['adc_type']}' priced as {priced}")
     adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
     if "adcs" in f and "cols_per_adc" in f and int(f["adcs"]) * adc["cols_per_adc"] != int(f["cols"]):
         notes.append(f"adcs x cols_per_adc = {f['adcs']} x {f['cols_per_adc']} for {f['cols']} columns: ADCs built "
