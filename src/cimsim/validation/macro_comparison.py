@@ -6,12 +6,12 @@ operating variables as the macro's points allow (:mod:`.macro_trends`). A point 
 left out with its reason (:func:`excluded_points`). ``expected`` of every case is pinned in ``macro_expected.json``
 (regenerate with ``benchmarks/validate_published.py --write-expected`` after a cost-model change).
 
-A throughput (tops) whose model time per vector is one read at the stated cycle or clock, unscaled (the model's
-``at_stated_cycle``), is bookkeeping, not a prediction: the figure made of the entry's own fields. It is shown and
-held to its tolerance, labelled derived (``bookkeeping``), and counted apart from the predictions' statistics, as
-are a trend between two such throughputs and a density (tops_per_mm2) trend between two points whose throughputs
-are both derived (over one chip's published area it tests the model's area ratio alone). A throughput the model's
-read count, converter speed or supply delay law sets, and every absolute density, is a prediction.
+A throughput (tops) whose model time per vector is its reads at the stated cycle or clock each, unscaled (the
+model's ``at_stated_cycle``), is bookkeeping, not a prediction: the figure made of the entry's own fields. It is
+shown and held to its tolerance, labelled derived (``bookkeeping``), and counted apart from the predictions'
+statistics, as are a trend between two such throughputs and a density (tops_per_mm2) trend between two points whose
+throughputs are both derived (over one chip's published area it tests the model's area ratio alone). A throughput
+the model's converter speed or supply delay law sets, and every absolute density, is a prediction.
 """
 
 from __future__ import annotations
@@ -234,10 +234,10 @@ def _diagnosis(quantity: str, model: Mapping[str, Any], error: float) -> str:
             "adc_energy_pj": "model ADC energy per conversion at the macro's sampling rate"}.get(quantity, energy)
 
 
-_DERIVED = "derived, counted apart: the model's time per vector is one read at the stated cycle, as stated"
-_DERIVED_TRENDS = {"tops": "derived, counted apart: a ratio of two throughputs each one read at its stated cycle",
-                   "tops_per_mm2": "derived, counted apart: a ratio of two densities whose throughputs are each one "
-                                   "read at the stated cycle, over one chip's area: it tests the model's area ratio"}
+_DERIVED = "derived, counted apart: the model's time per vector is its reads at the stated cycle, as stated"
+_DERIVED_TRENDS = {"tops": "derived, counted apart: a ratio of two throughputs each its reads at its stated cycle",
+                   "tops_per_mm2": "derived, counted apart: a ratio of two densities whose throughputs are each their "
+                                   "reads at the stated cycle, over one chip's area: it tests the model's area ratio"}
 
 
 def _bookkeeping(quantity: str, model: Mapping[str, Any]) -> str:

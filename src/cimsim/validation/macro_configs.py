@@ -297,8 +297,8 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
         "outputs": plan.out_features,
         "reads_per_vector": plan.reads_per_vector,
         "ns_per_vector": b.compute_ns / b.mvms,
-        "at_stated_cycle": cycle is not None and plan.reads_per_vector == 1 and math.isclose(
-            timing.vector_ns / timing.replicas, cycle, rel_tol=1e-9),
+        "at_stated_cycle": cycle is not None and math.isclose(
+            timing.vector_ns / timing.replicas, plan.reads_per_vector * cycle, rel_tol=1e-9),
     }
 
 
@@ -306,8 +306,9 @@ def model_point(macro: Macro | str, point: MacroPoint | str) -> dict[str, Any]:
     """cimsim's figures of one operating point: tops_per_w, tops, tops_per_mm2 (the entry's ops per MAC),
     energy_fj_per_mac, energy_pj_per_mvm, adc_energy_pj, conversions_per_mac, area_mm2 (macro components only;
     time = compute_ns), plus energy_share (fraction per macro component), macs_per_vector, outputs, and
-    at_stated_cycle: whether the model's steady time per vector is one read at the stated cycle, unscaled (its
-    throughput then the entry's own figure: no read count, converter speed or delay law of the model's in it)."""
+    at_stated_cycle: whether the model's steady time per vector is its reads at the stated cycle each, unscaled
+    (its throughput then the entry's own figure: the reads its stated rows, rows per read and input bits per read
+    make, no converter speed or delay law of the model's in it)."""
     m = find_macro(macro) if isinstance(macro, str) else macro
     p = m.point(point) if isinstance(point, str) else point
     point_config(m.key, p.index, m.file)  # raises Unusable first
