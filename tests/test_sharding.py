@@ -68,12 +68,17 @@ def test_dask_cluster_equals_one_process():
     assert same(simulate_network(cfg), remote)
 
 
-def test_replicated_layers_split_over_workers_equal_one_process():
+def test_replicated_layers_split_over_workers_equal_one_process_and_keep_the_energy_sums():
     """Copies take vectors by their number in the whole run, not call by call: a split run (four chunks, the last
-    short, two ranges) equals one process (it had been refused)."""
+    short, two ranges) equals one process (it had been refused). Each copy's per-input sums are added over chunks
+    and ranges and weighed once: the energy sums (array G V**2 t, cell activity) had followed the chunks in their
+    last digit; the counts are the same in one chunk, in four and split over two workers."""
     cfg = config(**{"mapping.replication": 3, "device.program_sigma": 0.05, "workload.vectors": 130})
-    one = simulate_network(cfg)
-    assert same(one, simulate_network(cfg, workers=2))
+    one, split, whole = [simulate_network(with_overrides(cfg, {"simulation.batch_size": size}), workers=workers)
+                         for size, workers in ((40, None), (40, 2), (130, None))]
+    assert same(one, split)
+    for run in (split, whole):
+        assert [layer.counts for layer in run.layers] == [layer.counts for layer in one.layers]
     assert not same(one, simulate_network(config(**{"device.program_sigma": 0.05, "workload.vectors": 130})))
 
 
@@ -86,14 +91,3 @@ def test_cli_splits_networks_only():
     runner = CliRunner()
     result = runner.invoke(main, ["run", str(ROOT / "configs" / "default.toml"), "--workers", "2"])
     assert result.exit_code == 2 and "split a network's samples" in result.output
-
-
-def test_replicated_layers_energy_sums_are_the_same_whatever_the_chunks_and_workers():
-    """each copy's per-input sums are added over chunks and ranges and weighed once: the energy sums (array
-    G V**2 t, cell activity) had followed the chunks in their last digit"""
-    cfg = config(**{"mapping.replication": 3, "device.program_sigma": 0.05, "workload.vectors": 130,
-                    "adc.range": "max"})
-    runs = [simulate_network(with_overrides(cfg, {"simulation.batch_size": size}), workers=workers)
-            for size, workers in ((130, None), (40, None), (13, 2))]
-    for run in runs[1:]:
-        assert [layer.counts for layer in run.layers] == [layer.counts for layer in runs[0].layers]

@@ -57,6 +57,15 @@ def write(tmp_path, text, name="spec.toml"):
     return path
 
 
+@pytest.fixture(scope="module")
+def analytic_file(tmp_path_factory) -> bytes:
+    """the finished results file of ANALYTIC (two workers), swept once for the tests that start from it"""
+    folder = tmp_path_factory.mktemp("analytic")
+    result = invoke("sweep", write(folder, ANALYTIC), "-o", folder / "r.csv", "--workers", 2)
+    assert result.exit_code == 0, result.output
+    return (folder / "r.csv").read_bytes()
+
+
 def read_rows(path):
     text = Path(path).read_text()
     assert text.endswith("\n")
@@ -65,11 +74,10 @@ def read_rows(path):
     return rows
 
 
-def test_local_sweep_gives_one_row_per_point_with_the_direct_numbers(tmp_path):
+def test_local_sweep_gives_one_row_per_point_with_the_direct_numbers(tmp_path, analytic_file):
     spec = write(tmp_path, ANALYTIC)
     out = tmp_path / "r.csv"
-    result = invoke("sweep", spec, "-o", out, "--workers", 2)
-    assert result.exit_code == 0, result.output
+    out.write_bytes(analytic_file)  # the file the sweep made with two workers
     rows = read_rows(out)
     points = expand(load_spec(spec))
     assert [r["point_id"] for r in rows] == [p.id for p in points]  # finished file in point order
@@ -119,7 +127,7 @@ kind = "analytic"
 "workload.vectors" = 100
 """)
     out = tmp_path / "r.csv"
-    result = invoke("sweep", spec, "-o", out)
+    result = invoke("sweep", spec, "-o", out, "--workers", 1)
     assert result.exit_code == 0, result.output
     rows = read_rows(out)
     assert [r["status"] for r in rows] == ["ok", "ok"] and "accuracy" not in rows[0]
@@ -208,11 +216,10 @@ def test_killed_sweep_resumes_to_exactly_the_full_result(tmp_path):
     assert out.read_bytes() == clean.read_bytes()
 
 
-def test_truncated_last_line_is_repaired_and_its_point_run_again(tmp_path):
+def test_truncated_last_line_is_repaired_and_its_point_run_again(tmp_path, analytic_file):
     spec = write(tmp_path, ANALYTIC)
     out = tmp_path / "r.csv"
-    assert invoke("sweep", spec, "-o", out, "--workers", 2).exit_code == 0
-    full = out.read_bytes()
+    full = analytic_file
     out.write_bytes(full[:-25])  # a write cut short inside the last row
     result = invoke("sweep", spec, "-o", out, "--workers", 1)
     assert result.exit_code == 0, result.output
@@ -229,35 +236,35 @@ def _edit(path, line, column, value):
     Path(path).write_text("\n".join(lines) + "\n")
 
 
-def test_damaged_rows_are_named_left_out_and_run_again(tmp_path):
+def test_damaged_rows_are_named_left_out_and_run_again(tmp_path, analytic_file):
     spec = write(tmp_path, ANALYTIC)
     out = tmp_path / "r.csv"
-    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
-    full = out.read_bytes()
+    full = analytic_file
+    out.write_bytes(full)
     rows = read_rows(out)
     # the checksum: sha256 of the row's other cells as a compact JSON array, first 16 hex digits
     cells = [v for k, v in rows[0].items() if k != "checksum"]
     text = json.dumps(cells, ensure_ascii=False, separators=(",", ":"))
     assert rows[0]["checksum"] == hashlib.sha256(text.encode()).hexdigest()[:16]
-    energy = rows[1]["energy_pj"]
-    for column, value, why in [
-            ("energy_pj", "abc", "energy_pj 'abc' is not a number"),
-            ("energy_pj", energy[:6], "checksum mismatch"),  # a number cut short still parses
-            ("adc.bits", "8", "adc.bits is '8', its point's value is '4'"),
-            ("status", "ko", "status 'ko' is neither ok nor failed")]:
-        _edit(out, 3, column, value)
-        result = invoke("sweep", spec, "-o", out, "--workers", 1)
-        assert result.exit_code == 0, result.output
-        assert f"warning: {out}: line 3: {why}" in result.output and "left out, its point runs again" in result.output
-        assert "(5 from an earlier run)" in result.output
-        assert out.read_bytes() == full  # only sound rows, the damaged one run again
+    damage = [(2, "adc.bits", "8", "adc.bits is '8', its point's value is '4'"),  # lines 2-4: adc.bits 4
+              (3, "energy_pj", "abc", "energy_pj 'abc' is not a number"),
+              (4, "energy_pj", rows[2]["energy_pj"][:6], "checksum mismatch"),  # a number cut short still parses
+              (5, "status", "ko", "status 'ko' is neither ok nor failed")]
+    for line, column, value, _ in damage:  # one damaged row of each kind, all in one resumed sweep
+        _edit(out, line, column, value)
+    result = invoke("sweep", spec, "-o", out, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    for line, _, _, why in damage:
+        assert f"warning: {out}: line {line}: {why}" in result.output, result.output
+    assert result.output.count("left out, its point runs again") == len(damage), result.output
+    assert "(2 from an earlier run)" in result.output
+    assert out.read_bytes() == full  # only sound rows, the damaged ones run again
 
 
-def test_file_without_checksums_is_accepted_unverified_and_upgraded(tmp_path):
+def test_file_without_checksums_is_accepted_unverified_and_upgraded(tmp_path, analytic_file):
     spec = write(tmp_path, ANALYTIC)
     out = tmp_path / "r.csv"
-    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
-    full = out.read_bytes()
+    full = analytic_file
     old = [line.rsplit(",", 1)[0] for line in full.decode().splitlines()]  # as written before checksums
     out.write_text("\n".join(old) + "\n")
     _edit(out, 4, "area_mm2", "1.2e")  # numbers are still checked
@@ -743,11 +750,11 @@ def test_another_kind_makes_new_points_and_the_other_kinds_rows_are_refused(tmp_
     assert out.read_text() == text
 
 
-def test_rows_of_points_no_longer_in_the_sweep_are_moved_to_a_side_file(tmp_path):
+def test_rows_of_points_no_longer_in_the_sweep_are_moved_to_a_side_file(tmp_path, analytic_file):
     """an axis value removed had left its rows in the finished file (and on a Pareto front): the file now is a
     fresh run's, and the rows are kept in r.csv.removed.csv, said on stderr"""
     spec, out, fresh = write(tmp_path, ANALYTIC), tmp_path / "r.csv", tmp_path / "fresh.csv"
-    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    out.write_bytes(analytic_file)
     removed = [r for r in read_rows(out) if r["adc.bits"] == "8"]
     spec.write_text(ANALYTIC.replace("[4, 8]", "[4]"))
     result = invoke("sweep", spec, "-o", out, "--workers", 1)
@@ -762,11 +769,11 @@ def test_rows_of_points_no_longer_in_the_sweep_are_moved_to_a_side_file(tmp_path
     assert again.exit_code == 0 and "warning" not in again.stderr and read_rows(side) == removed
 
 
-def test_rows_moved_to_a_side_file_cut_short_are_not_glued_to_its_last_line(tmp_path):
+def test_rows_moved_to_a_side_file_cut_short_are_not_glued_to_its_last_line(tmp_path, analytic_file):
     """rows moved to r.csv.removed.csv had been appended straight after its last line cut short (a crash), the first
     of them glued to it and lost; that line is now left out as the results file's is, with a warning"""
     spec, out, side = write(tmp_path, ANALYTIC), tmp_path / "r.csv", tmp_path / "r.csv.removed.csv"
-    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    out.write_bytes(analytic_file)
     rows = read_rows(out)
     spec.write_text(ANALYTIC.replace("[4, 8]", "[4]"))
     assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
@@ -815,7 +822,7 @@ def test_a_failed_write_stops_the_run_naming_the_file_not_a_worker(tmp_path, mon
     assert "worker was lost" not in result.output
 
 
-def test_a_failed_rewrite_of_the_results_file_stops_the_run_with_the_summary(tmp_path, monkeypatch):
+def test_a_failed_rewrite_of_the_results_file_stops_the_run_with_the_summary(tmp_path, monkeypatch, analytic_file):
     """a full disk at the rewrite when every point was in (or at the start, leaving damaged lines out) had ended in a
     bare 'error: [Errno 28] No space left on device', exit 1, without the summary or how to resume"""
     from cimsim.sweep import execute
@@ -823,8 +830,7 @@ def test_a_failed_rewrite_of_the_results_file_stops_the_run_with_the_summary(tmp
     def full(path, header, rows, order=()):
         raise OSError(28, "No space left on device")
 
-    spec, out, fresh = write(tmp_path, ANALYTIC), tmp_path / "r.csv", tmp_path / "fresh.csv"
-    assert invoke("sweep", spec, "-o", fresh, "--workers", 1).exit_code == 0
+    spec, out = write(tmp_path, ANALYTIC), tmp_path / "r.csv"
     monkeypatch.setattr(execute, "write_rows", full)
     result = invoke("sweep", spec, "-o", out, "--workers", 1)
     assert result.exit_code == 1, result.output
@@ -837,7 +843,7 @@ def test_a_failed_rewrite_of_the_results_file_stops_the_run_with_the_summary(tmp
     assert f"stopped: writing {out} failed (No space left on device); 1 points not run. Run the" in result.stderr
     monkeypatch.undo()
     assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
-    assert out.read_bytes() == fresh.read_bytes()
+    assert out.read_bytes() == analytic_file
 
 
 def test_a_name_whose_lock_sidecar_would_be_too_long_is_refused_before_any_work(tmp_path):

@@ -128,10 +128,16 @@ def models():
             "encoder": (Encoder().eval(), np.random.default_rng(1).standard_normal((3, 8, 8)))}
 
 
+@pytest.fixture(scope="module")
+def imported(models):
+    """each model of ``models`` imported once by from_torch (seconds for ResNet-18), shared by the tests reading it"""
+    return {name: from_torch(model, x) for name, (model, x) in models.items()}
+
+
 @pytest.mark.parametrize("name", ["resnet18", "encoder"])
-def test_from_torch_equals_torch_and_the_onnx_file(models, name, tmp_path):
+def test_from_torch_equals_torch_and_the_onnx_file(models, imported, name, tmp_path):
     model, x = models[name]
-    net = from_torch(model, x)
+    net = imported[name]
     want = _torch_out(model, x)
     got = net.forward(x)
     assert got.shape == want.shape
@@ -144,8 +150,8 @@ def test_from_torch_equals_torch_and_the_onnx_file(models, name, tmp_path):
     np.testing.assert_array_equal(load_network(path).forward(x), got)
 
 
-def test_resnet18_layers(models):
-    net = from_torch(*models["resnet18"])
+def test_resnet18_layers(models, imported):
+    net = imported["resnet18"]
     kinds = [layer.kind for layer in net.layers]
     assert kinds.count("conv2d") == 20 and kinds.count("dense") == 1  # 17 3x3 / 7x7 convs + 3 projections
     assert "affine" not in kinds  # every batch norm folded into its conv
@@ -158,8 +164,8 @@ def test_resnet18_layers(models):
     assert params == sum(m.weight.numel() + m.out_channels for m in convs) + fc.weight.numel() + fc.bias.numel()
 
 
-def test_encoder_attention_runs_digitally(models):
-    net = from_torch(*models["encoder"])
+def test_encoder_attention_runs_digitally(imported):
+    net = imported["encoder"]
     kinds = [layer.kind for layer in net.layers]
     assert kinds.count("activation_matmul") == 4  # Q Kᵀ and A V in each of the 2 layers
     assert kinds.count("softmax") == 2 and kinds.count("layernorm") == 5
