@@ -27,7 +27,7 @@ from ..mapping import Plan, plan_layer
 from ..numerics.samples import plane_code_shares, weight_level_share
 from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
 from .macro_defaults import DEFAULTS, preset_read_pulse_ns
-from .macro_uiuc import compared_uiuc
+from .macro_uiuc import compared_uiuc, whole_weight
 from .macro_tables import adc_table, dac_table
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
@@ -234,12 +234,14 @@ def _served_outputs(plan: Plan, config: Config, fields: Mapping[str, Any], uiuc_
     adder trees, one dot product each), with a note; the cost model spreads them over the array's ADCs, each
     converting one output's columns (:func:`~cimsim.cost.parameters.conversions_per_adc`). A UIUC figure
     (``uiuc_b_w``: its B_w) counts N_ADC dot products of B_w weight bits per invocation (N_1b = 2 N N_ADC B_x B_w):
-    N_ADC x B_w / weight_bits outputs."""
+    N_ADC x B_w / weight_bits outputs, or N_ADC where B_w is one whole weight's (:func:`.whole_weight`: ternary)."""
     if "adcs" not in fields:
         return plan.outputs_per_array
     adcs = int(fields["adcs"])
     if not plan.has_adc:
         served, what = adcs, f"its {adcs} adder trees sum"
+    elif whole_weight(fields, uiuc_b_w):
+        served, what = adcs, f"UIUC counts an invocation (N_ADC {adcs}, each of one whole {uiuc_b_w:g}-bit weight)"
     elif uiuc_b_w is not None:
         served = int(adcs * uiuc_b_w) // config.mapping.weight_bits
         what = f"UIUC counts an invocation (N_ADC {adcs} x B_w {uiuc_b_w:g} / {config.mapping.weight_bits} weight bits)"

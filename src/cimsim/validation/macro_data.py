@@ -26,16 +26,17 @@ from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, MVM_MACS, c
 from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable",
-           "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "UIUC_MVM_ENERGY", "uiuc_normalised",
-           "invocation_precision", "cached_per_file", "file_name", "load_macros", "find_macro", "point_exclusion",
-           "explained_unusable"]
+           "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "COMPARED_ENERGIES", "uiuc_normalised", "raw_figures",
+           "invocation_blockers", "invocation_precision", "cached_per_file", "file_name", "load_macros", "find_macro",
+           "point_exclusion", "explained_unusable"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
 RAW_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac", "area_mm2")
-"""an entry's figures at its operand precision (not 1b-normalised), with energy_pj but for UIUC's E_mvm"""
-UIUC_MVM_ENERGY = "one multi-bit MVM (UIUC E_mvm)"
-"""an entry's energy_per of UIUC's energy per MVM (of an MVM whose extent the database does not state)"""
+"""an entry's figures at its operand precision (not 1b-normalised), with an energy_pj that is compared"""
+COMPARED_ENERGIES = ("one ADC conversion", "one full-array")
+"""how the energy_per of an energy_pj the harness compares begins; any other energy is left out (what it covers,
+such as UIUC's E_mvm or E_core, is not stated)"""
 
 
 def uiuc_normalised(values: Mapping[str, Any]) -> bool:
@@ -43,17 +44,38 @@ def uiuc_normalised(values: Mapping[str, Any]) -> bool:
     return any(k.endswith("_1b_norm") for k in values)
 
 
+def raw_figures(values: Mapping[str, Any]) -> list[str]:
+    """the figures of a point's own ``values`` at its operand precision that are compared: those of
+    :data:`RAW_FIGURES`, and an energy_pj whose energy_per is one of :data:`COMPARED_ENERGIES` (named with it)"""
+    per = str(values.get("energy_per", ""))
+    energy = [f"energy_pj (energy per {per})"] if "energy_pj" in values and per.startswith(COMPARED_ENERGIES) else []
+    return [k for k in RAW_FIGURES if k in values] + energy
+
+
+def invocation_blockers(fields: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
+    """why a point (configuration ``fields``, own ``values``) cannot be priced as one array invocation at UIUC's
+    B_x and B_w (:func:`invocation_precision`); [] where it can"""
+    b_x, b_w = values.get("uiuc_b_x"), values.get("uiuc_b_w")
+    stated, raw = [k for k in ("input_bits", "weight_bits", "weight_levels") if k in fields], raw_figures(values)
+    whys = ["no UIUC B_x and B_w (uiuc_b_x, uiuc_b_w)"] if b_x is None or b_w is None else []
+    if b_w is not None and not float(b_w).is_integer():
+        whys.append(f"a fractional B_w ({b_w:g}): no whole weight bits to price")
+    if raw:
+        whys.append(f"it states {', '.join(raw)}: a figure at the operand precision, not one invocation's")
+    if stated:
+        whys.append(f"it states {', '.join(stated)}: part of an operand precision")
+    return whys
+
+
 def invocation_precision(fields: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, int]:
     """``{"input_bits": B_x, "weight_bits": B_w}`` of one array invocation for a point (configuration ``fields``,
-    own ``values``) that states no input or weight precision and whose only figures are UIUC 1b-normalised ones,
-    with a whole B_w; else ``{}``. Such a figure is one invocation's (1b-TOPS/W = N_1b / E_core, N_1b = 2 N N_ADC
-    B_x B_w), so one invocation priced and the figure divided by B_x B_w compare the same quantity."""
-    b_x, b_w = values.get("uiuc_b_x"), values.get("uiuc_b_w")
-    raw = any(k in values for k in RAW_FIGURES) or values.get("energy_per", UIUC_MVM_ENERGY) != UIUC_MVM_ENERGY
-    if (b_x is None or b_w is None or not float(b_w).is_integer() or raw
-            or any(k in fields for k in ("input_bits", "weight_bits", "weight_levels"))):
+    own ``values``) that states no input or weight precision and no compared figure at an operand precision, only
+    UIUC 1b-normalised ones, with a whole B_w (:func:`invocation_blockers`); else ``{}``. Such a figure is one
+    invocation's (1b-TOPS/W = N_1b / E_core, N_1b = 2 N N_ADC B_x B_w), so one invocation priced and the figure
+    divided by B_x B_w compare the same quantity."""
+    if invocation_blockers(fields, values):
         return {}
-    return {"input_bits": int(b_x), "weight_bits": int(b_w)}
+    return {"input_bits": int(values["uiuc_b_x"]), "weight_bits": int(values["uiuc_b_w"])}
 
 
 class Unusable(ValueError):
@@ -257,9 +279,11 @@ def point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
 
 
 def explained_unusable(point: MacroPoint, reason: str) -> str:
-    """the reason a point's config cannot be built, said in the entry's terms where they explain it"""
-    raw = any(f in point.values for f in RAW_FIGURES)
-    if reason.startswith("not stated:") and "input_bits" in reason and not raw and uiuc_normalised(point.values):
-        return (f"only 1b-normalised UIUC figures, no input or weight precision to undo the normalisation, and "
-                f"a fractional B_w ({point.values['uiuc_b_w']:g}) to price one invocation at; " + reason)
+    """the reason a point's config cannot be built, said in the entry's terms where they explain it: for a point
+    with UIUC figures and no input precision, what stops pricing it as one invocation (:func:`invocation_blockers`)"""
+    blockers = invocation_blockers(point.fields, point.values)
+    if reason.startswith("not stated:") and "input_bits" in reason and uiuc_normalised(point.values) and blockers:
+        return ("UIUC 1b-normalised figures with no input or weight precision to undo the normalisation, and one "
+                "invocation at UIUC's B_x and B_w cannot be priced in its place: " + "; ".join(blockers) + "; "
+                + reason)
     return in_entry_terms(reason)

@@ -53,7 +53,8 @@ DEFAULTS: dict[str, str] = {
                     "adder trees, UIUC's N_ADC); where the stated adcs (or adder trees, one dot product each) deliver "
                     "fewer outputs per read than the columns hold, the workload has those outputs (a peak figure "
                     "counts the dot products the ADCs deliver); a point whose UIUC figures are compared has the "
-                    "N_ADC x B_w / weight_bits outputs UIUC counts an invocation (N_1b = 2 N N_ADC B_x B_w per T_core)",
+                    "N_ADC x B_w / weight_bits outputs UIUC counts an invocation (N_1b = 2 N N_ADC B_x B_w per T_core; "
+                    "N_ADC where B_w is one whole weight's bits: weight_levels stated or a fractional B_w)",
     "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first, a value equal to the macro's is no "
              "change): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = clock_mhz where "
              "stated with it, else 1 / cycle; a point at another supply that states neither (not even the "

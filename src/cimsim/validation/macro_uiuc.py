@@ -2,6 +2,8 @@
 
 UIUC's benchmarking database normalises a throughput or efficiency to 1b x 1b operations: 1b-TOPS/W = N_1b / E_core,
 N_1b = 2 N N_ADC B_x B_w, its own B_x and B_w. A point states them (``uiuc_b_x``, ``uiuc_b_w``) with such a figure.
+B_w is the bits of the weight one ADC's dot product holds: a slice of a wider weight's bits, or one whole weight;
+a fractional B_w (1.5: a ternary weight) is a whole weight's, as is any B_w of a weight stated as levels.
 Its throughput (1b-TOPS = N_1b / T_core) is one core's whatever the design's N_core; its density (1b-TOPS/mm2)
 divides that one core's throughput by an area whose extent it does not state: one core's for some designs, the
 whole design's for others (:func:`per_core_density`).
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["NORMALISED", "compared_uiuc", "uiuc_raw", "per_core_density", "uiuc_figure"]
+__all__ = ["NORMALISED", "compared_uiuc", "whole_weight", "uiuc_raw", "per_core_density", "uiuc_figure"]
 
 NORMALISED = {"tops_per_w": "tops_per_w_1b_norm", "tops": "tops_1b_norm", "tops_per_mm2": "tops_per_mm2_1b_norm"}
 """raw figure -> its UIUC 1b-normalised figure"""
@@ -25,22 +27,25 @@ def compared_uiuc(values: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(norm for raw, norm in NORMALISED.items() if norm in stated and raw not in stated)
 
 
+def whole_weight(fields: Mapping[str, Any], b_w: float | None) -> bool:
+    """whether UIUC's B_w ``b_w`` of a point (configuration ``fields``) is one whole weight's bits, one weight per
+    ADC's dot product: a weight stated as levels (``weight_levels``) or a fractional B_w (1.5 for a ternary weight,
+    no count of weight-bit slices); else B_w may be a slice of the priced weight bits"""
+    return b_w is not None and ("weight_levels" in fields or not float(b_w).is_integer())
+
+
 def uiuc_raw(precision: tuple[int, float] | None, fields: Mapping[str, Any], values: Mapping[str, Any],
              norm: str) -> tuple[float, str] | str:
     """(raw value, how it was derived) of the UIUC figure ``norm`` of a point (pricing ``precision``, configuration
     ``fields``, own ``values``), or the reason it cannot be recovered. The figure is divided by the input and weight
-    bits the point is priced at; a weight stated as levels (``weight_levels``, priced as log2(L + 1) bits) counts
-    UIUC's B_w bits, the normaliser UIUC applied to it (a ternary weight is 1 bit there, not 2)."""
-    b_w = values.get("uiuc_b_w")
+    bits the point is priced at, the weight's by UIUC's B_w where that is one whole weight's (:func:`whole_weight`:
+    a ternary weight is 1.5 bits there, the normaliser UIUC applied, not its priced log2(4) = 2)."""
     if precision is None:
         return ("only a 1b-normalised UIUC figure, and the entry states no input and weight precision to undo the "
                 "normalisation")
-    if b_w is not None and float(b_w) != int(float(b_w)):
-        return (f"only a 1b-normalised UIUC figure, normalised with fractional weight bits (B_w {b_w}): the raw figure "
-                "cannot be recovered from the stated precision")
     bx, bw = precision
-    if "weight_levels" in fields and b_w is not None:
-        bw = int(b_w)
+    if whole_weight(fields, values.get("uiuc_b_w")):
+        bw = float(values["uiuc_b_w"])
     return float(values[norm]) / (bx * bw), f"UIUC 1b-normalised {values[norm]:g} / ({bx} x {bw:g}) bits"
 
 
