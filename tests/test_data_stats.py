@@ -474,13 +474,13 @@ def test_a_dense_layers_sample_spans_its_vectors_not_its_first(tmp_path):
     analytic = price_from_shapes(config)[0].energy_pj["array"]
     assert analytic == pytest.approx(api.compare(config).cim.energy_pj["array"], rel=0.05)
     assert analytic == price_from_shapes(config)[0].energy_pj["array"]  # the same sample on every run
-    from cimsim.comparison import _spread_inputs
+    from cimsim.workload import spread_inputs
 
     for design in ({"workload.inputs": "normal"}, {"workload.inputs": "uniform", "dac.signed_inputs": "unsigned",
                                                    "workload.input_zero_fraction": 0.3}):
         config = with_overrides(SMALL, {"workload.vectors": 10001, "workload.in_features": 4, **design})
         picks = np.round(np.linspace(0, 10000, 1024)).astype(int)
-        assert np.array_equal(_spread_inputs(config, 1024), np.concatenate(list(input_blocks(config)))[picks])
+        assert np.array_equal(spread_inputs(config, 1024), np.concatenate(list(input_blocks(config)))[picks])
 
 
 def test_a_networks_sample_spans_its_dataset_not_its_first_samples(tmp_path):

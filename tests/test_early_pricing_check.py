@@ -82,3 +82,12 @@ def test_a_functional_sweep_point_fails_before_simulating(tmp_path, built):
     with pytest.raises(ConfigError, match="activations between layers need 2 KiB"):
         _functional(load_config(small_buffer_config(tmp_path)))
     assert built == []
+
+
+def test_a_network_without_matrix_layers_is_refused_by_its_own_check_not_the_price():
+    """nothing to price: the run's own refusal names the network (the early check had priced it first and said
+    'a workload needs at least one stage')"""
+    net = Network((ReLU(),), input_shape=(4,))
+    with pytest.raises(ConfigError, match="no matrix layer to put on crossbars"):
+        cimsim.simulate({"workload": {"kind": "network", "vectors": 3}}, network=net, inputs=np.ones((3, 4)),
+                        labels=np.zeros(3, dtype=int))

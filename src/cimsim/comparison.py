@@ -12,8 +12,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from .argcheck import checked_types
 from .config.modes import EnergyModel, Pipeline, WorkloadKind
 from .cost import pipelining, trust
@@ -25,7 +23,7 @@ from .cost.chip import Stage, check_fits, chip_breakdown, cim_breakdown
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
-from .inference import NetworkResult, load_workload_network, shape_notes
+from .inference import NetworkResult, config_network, load_workload_network, shape_notes
 from .models.baseline import RUN_FETCH, exceeds_sram, product_config, product_runs
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
 from .models.ops import MatrixOp, VectorOp
@@ -34,11 +32,11 @@ from .network import MatrixShape, Network
 from .numerics.samples import measured_data
 from .numerics.checks import validated_config
 from .preflight import check_float_pass
-from .analytic import analytic_counts
+from .analytic import UNIFORM_DATA, analytic_counts
 from .mapping import Plan, plan_layer
 from .run import RunResult
 from .trials import run_trials
-from .workload import INPUT_BLOCK, input_blocks, load_weights
+from .workload import load_weights, spread_inputs
 
 __all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_from_shapes", "MACRO_COMPONENTS"]
 
@@ -292,42 +290,40 @@ def _activation_products(config: Config, model, samples: int) -> list[Breakdown]
             for op in model.of_type(MatrixOp) if not op.static]
 
 
-def _spread_inputs(config: Config, count: int) -> np.ndarray:
-    """``count`` of a dense workload's input vectors (all, where it has fewer), evenly spaced over them (vectors
-    round(linspace(0, vectors - 1, count))), as ``input_blocks`` gives them, from the blocks that hold them"""
-    vectors = config.workload.vectors
-    picks = np.round(np.linspace(0, vectors - 1, min(count, vectors))).astype(np.int64)
-    held = np.unique(picks // INPUT_BLOCK).tolist()
-    return np.concatenate([block[picks[picks // INPUT_BLOCK == k] - k * INPUT_BLOCK]
-                           for k, block in zip(held, input_blocks(config, set(held)))])
-
-
 @checked_types
-def price_from_shapes(config: Config) -> tuple[Breakdown, Breakdown]:
+def price_from_shapes(config: Config, *, measured: bool = True,
+                      network: Network | None = None) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a dense
     layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The counts are
     :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each matrix's input
     codes measured on a sample of its inputs (a dense layer's ``SAMPLE_VALUES`` values, in vectors evenly spaced over
     its vectors; a network's: in a float pass of evenly spaced samples, ``input_samples``) and its weights' levels
     (``weight_level_share`` of ``SAMPLE_VALUES`` or so: a dense layer's first, at their peak; a network's of evenly
-    spaced outputs, at the matrix's peak). Refused first: a workload the chip cannot hold (``check_fits``), a float
-    pass past memory (``check_float_pass``)."""
-    config = validated_config(config)
+    spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read and no float pass, a
+    network over ``workload.vectors`` samples (``network``: the workload's, given in memory; None: its file).
+    Refused first: a workload the chip cannot hold (``check_fits``), a float pass past memory (``check_float_pass``)."""
+    config, x = validated_config(config), None
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
         check_fits(config, [plan])
-        data = measured_data(config, plan, _spread_inputs(config, rows), load_weights(config, rows))
+        data = measured_data(config, plan, spread_inputs(config, rows), load_weights(config, rows)) if measured \
+            else UNIFORM_DATA
         return (cim_breakdown(config, plan, analytic_counts(plan, wl.vectors, data), name=config.name),
                 baseline_breakdown(config, wl.vectors, include_weight_load=False))
-    network, x, _ = load_workload_network(config)
-    shapes, layers = network.matrix_shapes(), []
+    if measured:
+        network, x, _ = load_workload_network(config)
+    network = config_network(config) if network is None else network
+    shapes = network.matrix_shapes()
     plans = [plan_layer(config, shape.in_features, shape.out_features) for shape in shapes]
     check_fits(config, plans)
-    check_float_pass(config, network)
-    samples, measured, matrices = len(x), input_samples(network, x), network.matrix_layers()
-    for shape, plan in zip(shapes, plans):
-        data = measured_data(config, plan, measured[shape.index][1], matrices[shape.index].matrix)
-        layers.append((plan, analytic_counts(plan, samples * shape.rows_per_sample, data)))
+    data = [UNIFORM_DATA] * len(shapes)
+    if measured:
+        check_float_pass(config, network)
+        inputs, matrices = input_samples(network, x), network.matrix_layers()
+        data = [measured_data(config, plan, inputs[s.index][1], matrices[s.index].matrix)
+                for s, plan in zip(shapes, plans)]
+    samples = config.workload.vectors if x is None else len(x)
+    layers = [(plan, analytic_counts(plan, samples * s.rows_per_sample, d)) for s, plan, d in zip(shapes, plans, data)]
     return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),
                          include_weight_load=False, network=network)
 

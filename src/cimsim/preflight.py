@@ -14,9 +14,6 @@ prices goes through) prices the workload from shapes alone; :func:`preflight` pr
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-
 import numpy as np
 
 from .argcheck import checked_types
@@ -172,7 +169,7 @@ def preflight(config: Config) -> str:
             raise ConfigError(config.source, [(field, (
                 f"'{field}': the network's float outputs reach {MAGNITUDE_BOUND:.0e} or overflow float64, beyond "
                 "what the error statistics can square and sum; scale the inputs or weights down"))])
-        _check_pricing(config)
+        check_pricing(config, measured=True)
         return (f"a network of {len(plans)} matrix layers on {sum(p.n_arrays for p in plans)} arrays of "
                 f"{config.array.rows} x {config.array.cols}, {len(x)} samples")
     plan = plan_layer(config)
@@ -184,53 +181,26 @@ def preflight(config: Config) -> str:
     else:  # generated: U(-1, 1) or N(0, 1), far below any overflow and far above any underflow
         x_peaks = np.array([GENERATED_INPUT_BOUND])
     check_magnitudes(config, magnitude_field(config), w_peaks, x_peaks, wl.in_features)
-    _check_pricing(config)
+    check_pricing(config, measured=True)
     return f"{plan.n_arrays} arrays of {plan.rows} x {plan.cols}, {wl.out_features} x {wl.in_features} layer"
 
 
-def _check_pricing(config: Config) -> None:
-    """Price the workload from shapes as a run prices it (:func:`cimsim.comparison.price_from_shapes`): the cost
-    models' own limits (buffers too small for the activations, memories of no capacity) as a ConfigError."""
-    from .comparison import price_from_shapes
-
-    _priced(config, lambda: price_from_shapes(config))
-
-
 @checked_types
-def check_pricing(config: Config, network: Network | None = None) -> None:
-    """The cost models' own limits as :func:`preflight` finds them, before a run simulates: the workload priced as
-    the run will price it over ``workload.vectors`` items, from shapes at uniform data (the default of
-    :func:`cimsim.analytic.analytic_counts`: no float pass, no data read; milliseconds). ``network``: a network
-    workload's, given in memory (None: read from ``workload.network_file``). A workload the chip cannot hold is
-    refused first, naming ``chip.tiles`` (:func:`cimsim.cost.chip.check_fits`)."""
-    from .analytic import analytic_counts
-    from .comparison import price_network
-    from .cost.baseline import baseline_breakdown
-    from .cost.chip import cim_breakdown
+def check_pricing(config: Config, network: Network | None = None, *, measured: bool = False) -> None:
+    """The cost models' own limits (buffers too small for the activations, memories of no capacity) as a
+    ConfigError: the workload priced from shapes as a run prices it (:func:`cimsim.comparison.price_from_shapes`), at
+    uniform data (no float pass, no data read; milliseconds: before a run simulates) or, ``measured``, at its own
+    data (:func:`preflight`). ``network``: a network workload's, given in memory (None: read from
+    ``workload.network_file``). A workload the chip cannot hold is refused first, naming ``chip.tiles``."""
+    from .comparison import price_from_shapes
     from .inference import config_network
 
-    n = config.workload.vectors
-    if config.workload.kind != WorkloadKind.NETWORK:
-        plan = plan_layer(config)
-        check_fits(config, [plan])
-        _priced(config, lambda: (cim_breakdown(config, plan, analytic_counts(plan, n)),
-                                 baseline_breakdown(config, n, include_weight_load=False)))
-        return
-    network = config_network(config) if network is None else network
-    shapes = network.matrix_shapes()
-    plans = [plan_layer(config, s.in_features, s.out_features) for s in shapes]
-    check_fits(config, plans)
-    layers = [(plan, analytic_counts(plan, n * s.rows_per_sample)) for plan, s in zip(plans, shapes)]
-    if layers:  # none: the run refuses the network, naming it (check_network)
-        _priced(config, lambda: price_network(config, layers, n, math.prod(network.input_shape),
-                                              math.prod(network.output_shape), include_weight_load=False,
-                                              network=network))
-
-
-def _priced(config: Config, price: Callable[[], object]) -> None:
-    """Call ``price``; a cost model's ValueError, OverflowError or ZeroDivisionError as a ConfigError."""
+    if config.workload.kind == WorkloadKind.NETWORK and network is None and not measured:
+        network = config_network(config)
+    if network is not None and not network.matrix_shapes():
+        return  # nothing to price: the run refuses the network, naming it (check_network)
     try:
-        price()
+        price_from_shapes(config, measured=measured, network=network)
     except ConfigError:
         raise
     except (ValueError, OverflowError, ZeroDivisionError) as exc:

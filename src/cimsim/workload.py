@@ -21,7 +21,7 @@ from .config.schema import Config
 from .errors import ConfigError
 from .npfiles import read_npy, refuse_booleans
 
-__all__ = ["INPUT_BLOCK", "load_weights", "input_blocks"]
+__all__ = ["INPUT_BLOCK", "load_weights", "input_blocks", "spread_inputs"]
 
 INPUT_BLOCK = 4096
 """input vectors generated or read at a time"""
@@ -110,3 +110,13 @@ def input_blocks(config: Config, blocks: Collection[int] | None = None) -> Itera
                                       (n, wl.in_features), unsigned),
                             wl.input_zero_fraction, np.random.default_rng([config.simulation.seed, 5, k]))
         yield block
+
+
+def spread_inputs(config: Config, count: int) -> np.ndarray:
+    """``count`` of a dense workload's input vectors (all, where it has fewer), evenly spaced over them (vectors
+    round(linspace(0, vectors - 1, count))), as ``input_blocks`` gives them, from the blocks that hold them"""
+    vectors = config.workload.vectors
+    picks = np.round(np.linspace(0, vectors - 1, min(count, vectors))).astype(np.int64)
+    held = np.unique(picks // INPUT_BLOCK).tolist()
+    return np.concatenate([block[picks[picks // INPUT_BLOCK == k] - k * INPUT_BLOCK]
+                           for k, block in zip(held, input_blocks(config, set(held)))])
