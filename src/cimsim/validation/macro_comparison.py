@@ -26,8 +26,8 @@ from typing import Any
 
 from .macro_checks import n_core
 from .macro_configs import cycle_ns, point_config, point_model
-from .macro_data import (CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable, cached_per_file,
-                         explained_unusable, load_macros, point_exclusion)
+from .macro_data import (COMPARED_ENERGIES, CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable,
+                         cached_per_file, explained_unusable, load_macros, point_exclusion)
 from .macro_trends import trend_pairs
 from .macro_uiuc import uiuc_figure
 
@@ -111,12 +111,12 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
             if not isinstance(raw, str):
                 figures.append(Figure(quantity, unit, raw[0], raw[1], absolute=not raw[2]))
     if "energy_pj" in v:
-        per = str(v.get("energy_per", ""))
-        if per.startswith("one ADC conversion") and macro.family == "digital":
+        per, (conversion, array) = str(v.get("energy_per", "")), COMPARED_ENERGIES
+        if per.startswith(conversion) and macro.family == "digital":
             skip("energy_pj", "energy per ADC conversion of a digital macro, which has no ADC")
-        elif per.startswith("one ADC conversion"):
+        elif per.startswith(conversion):
             figures.append(Figure("adc_energy_pj", "pJ/conv", float(v["energy_pj"])))
-        elif per.startswith("one full-array"):
+        elif per.startswith(array):
             macs = MVM_MACS.search(per)
             figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]),
                                   macs=int(macs.group(1)) if macs else None))
