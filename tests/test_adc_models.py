@@ -9,7 +9,7 @@ import pytest
 from cimsim.analytic import analytic_counts
 from cimsim.config.load import with_overrides
 from cimsim.config.schema import Config, TechnologyConfig
-from cimsim.cost import adc, cim_breakdown, technology
+from cimsim.cost import adc, adc_survey, cim_breakdown, technology
 from cimsim.mapping import plan_layer
 
 T32 = TechnologyConfig(node_nm=32.0, vdd_v=0.9)
@@ -59,9 +59,26 @@ def test_default_enob_is_bits_minus_survey_loss():
 
 # ---- SAR: the survey law ----------------------------------------------------------------------------------
 def test_sar_is_the_survey_regression_closed_form():
-    for bits, rate in [(5, 0.01), (6, 0.0225), (8, 0.1), (8, 1.2), (10, 0.1), (12, 0.01)]:
+    for bits, rate in [(8, 0.1), (8, 1.2), (10, 0.1), (12, 0.01)]:
         enob = adc.adc_default_enob(bits)
         assert adc.adc_energy_pj(bits, T32, rate) == pytest.approx(_survey_pj(enob, rate))
+
+
+def test_sar_at_the_floor_is_bounded_by_a_larger_sar_run_short():
+    """At 5-6 bits the survey law is its floor (almost no designs there); the survey's 7-bit SAR stopped after 5 or 6
+    bit-cycles at the same bit-cycle rate resolves as much (its noise beyond quantisation is below a 5- or 6-bit
+    LSB) for less: 5/7 or 6/7 of its conversion (0.603 instead of 0.723 pJ at 5 bits, 28 nm, 0.9 V, 0.1 GS/s)."""
+    for bits, rate in [(5, 0.01), (6, 0.0225)]:
+        own = _survey_pj(adc.adc_default_enob(bits), rate)
+        seven = _survey_pj(adc.adc_default_enob(7), rate * bits / 7) * bits / 7
+        assert adc_survey.run_short_enob(7, bits) >= adc.adc_default_enob(bits)
+        assert seven < own and adc.adc_energy_pj(bits, T32, rate) == pytest.approx(seven)
+    assert adc.adc_energy_pj(5, T28, 0.1) == pytest.approx(0.603, abs=5e-4)
+    # an ideal stated ENOB no larger SAR run short reaches: the survey law itself
+    assert adc.adc_energy_pj(6, T32, 0.01, enob=6) == pytest.approx(_survey_pj(6, 0.01))
+    # the noise of a run-short SAR: 4**-ENOB = 4**-bits + (4**-ENOB_built - 4**-built), e.g. 7 bits run at 5
+    assert adc_survey.run_short_enob(7, 5) == pytest.approx(
+        -0.5 * math.log2(4.0 ** -5 + 4.0 ** -adc.adc_default_enob(7) - 4.0 ** -7))
 
 
 def test_sar_floor_at_low_resolution():
@@ -238,11 +255,14 @@ def test_a_converter_built_for_more_bits_stops_after_the_bits_it_is_run_at():
     for bits, built in ((3, 8), (5, 8), (6, 10)):
         rate = 0.5 * adc.adc_max_rate_gsps(bits, t65)
         same_cycles = rate * bits / built  # its bit-cycles at the same rate, as conversions of the built resolution
-        assert adc.adc_energy_pj(bits, t65, rate, built_bits=built) == pytest.approx(
-            adc.adc_energy_pj(built, t65, same_cycles) * bits / built)
-        assert adc.adc_area_um2(bits, t65, rate, built_bits=built) == pytest.approx(
-            adc.adc_area_um2(built, t65, same_cycles))
+        assert adc.adc_energy_pj(bits, t65, rate, built_bits=built) == pytest.approx(max(
+            adc.adc_energy_pj(built, t65, same_cycles) * bits / built, adc.adc_energy_pj(bits, t65, rate)))
+        assert adc.adc_area_um2(bits, t65, rate, built_bits=built) == pytest.approx(max(
+            adc.adc_area_um2(built, t65, same_cycles), adc.adc_area_um2(bits, t65, rate)))
         assert adc.adc_energy_pj(bits, t65, rate, built_bits=bits) == adc.adc_energy_pj(bits, t65, rate)
+    # NeuRRAM's case: an 8-bit SAR run for 3 bit-cycles costs 3/8 of its conversion, above the 3-bit flash bound
+    eighth = adc.adc_energy_pj(8, t65, 0.01 * 3 / 8) / 8
+    assert adc.adc_energy_pj(3, t65, 0.01, built_bits=8) == pytest.approx(3 * eighth)
     cfg = with_overrides(Config(), {"adc.bits": 4, "adc.built_bits": 8})  # a report says so
     plan = plan_layer(cfg)
     lines = cim_breakdown(cfg, plan, analytic_counts(plan, 10)).assumptions
@@ -292,3 +312,19 @@ def test_bad_enob_rejected(enob):
 def test_node_outside_stillmaker_range_raises():
     with pytest.raises(ValueError, match="technology node"):
         adc.adc_energy_pj(8, TechnologyConfig(node_nm=5.0, vdd_v=0.7))
+
+
+@pytest.mark.parametrize("node_nm, vdd_v", [(7.0, 0.7), (28.0, 0.9), (130.0, 1.3)])
+def test_a_converter_built_for_more_bits_never_undercuts_a_smaller_one(node_nm, vdd_v):
+    """Stopping a larger SAR early never beats the one built for fewer bits: the survey floor makes E(b) / b fall from
+    5 to 8 bits, and an 8-bit SAR run for 5 bit-cycles had cost 16 % less than the 5-bit SAR (probe, 2026-12-03)."""
+    t = TechnologyConfig(node_nm=node_nm, vdd_v=vdd_v)
+    for bits in range(2, 12):
+        for fraction in (1e-3, 0.5, 1.0):
+            rate = fraction * adc.adc_max_rate_gsps(bits, t)
+            energy, area = adc.adc_energy_pj(bits, t, rate), adc.adc_area_um2(bits, t, rate)
+            for built in range(bits + 1, 17):
+                e = adc.adc_energy_pj(bits, t, rate, built_bits=built)
+                a = adc.adc_area_um2(bits, t, rate, built_bits=built)
+                assert e >= energy * (1 - 1e-12) and a >= area * (1 - 1e-12), (bits, built, fraction)
+                energy, area = e, a

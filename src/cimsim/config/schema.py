@@ -160,8 +160,8 @@ class AdcConfig:
                                   "(ramp, vco and 1 bit, a column comparator: refused), the numerics use bits"))
     built_bits: int | None = field(default=None, metadata=rule(
         OptionalInt(1, 16), "resolution of the converter built, when more than bits: a reconfigurable SAR run at "
-                            "bits stops after bits bit-cycles (energy bits / built_bits of a full conversion, "
-                            "its area); left out: bits. Prices only"))
+                            "bits stops after bits bit-cycles (never cheaper or smaller than the bits-bit SAR; "
+                            "docs/adc.md); left out: bits. Prices only"))
     accumulation: Accumulation = field(default=Accumulation.NONE, metadata=rule(
         Choice(Accumulation), "what is summed in the analog domain (binary-weighted charge) before one "
                               "conversion; the ADC range covers that sum"))

@@ -22,12 +22,17 @@ ISAAC's converter (8 bits, 1.28 GS/s, 2 mW, 1200 um2 at 32 nm) is an independent
 
 from __future__ import annotations
 
-import math
-
 from ..argcheck import check_int, check_real, checked_types
 from ..config.modes import AdcType
 from ..config.schema import TechnologyConfig
 from . import gates, sense_amp, technology
+from .adc_survey import (ENOB_LOSS_BITS, REFERENCE_NODE_NM, REFERENCE_VDD_V, SURVEY_AREA_LN_INTERCEPT,
+                         SURVEY_AREA_LN_PER_LN_HZ, SURVEY_AREA_LN_PER_LN_NM, SURVEY_AREA_LN_PER_LN_PJ,
+                         SURVEY_ENERGY_LN_INTERCEPT, SURVEY_ENERGY_LN_PER_LN_ENOB, SURVEY_ENERGY_LN_PER_LN_NM,
+                         SURVEY_ENERGY_LN_RESIDUAL, SURVEY_ENOB_FLOOR, SURVEY_FOMS_DB_PER_LN_HZ,
+                         SURVEY_FOMS_ENOB_DB_PER_BIT, SURVEY_FOMS_ENOB_INTERCEPT_DB, SURVEY_FOMS_INTERCEPT_DB,
+                         SURVEY_MAX_RATE_GSPS, adc_corner_rate_gsps, adc_default_enob, check_bits, checked_enob,
+                         sar_survey, survey_rate_penalty)
 from .gates import ZIGZAG_NODE_NM, ZIGZAG_VDD_V
 
 __all__ = [
@@ -65,51 +70,6 @@ ISAAC_ADC_CONVERSION_NS = 1.0 / ISAAC_ADC_RATE_GSPS
 ISAAC_ADC_AREA_UM2 = 0.0096e6 / 8
 """area of one ISAAC ADC at 32 nm, um2: 0.0096 mm2 / 8 ADCs = 1200 um2 (ISAAC component table)"""
 
-# ---- survey regression: Accelergy ADC plug-in, commit 6851cb8, adc_data/model.yaml ----------------------------
-SURVEY_FOMS_INTERCEPT_DB = 213.7806687348118
-"""rate-bound FOM_S intercept, dB (model.yaml: FOMS_hf [dB] / intercept)"""
-SURVEY_FOMS_DB_PER_LN_HZ = -2.8719030399529957
-"""rate-bound FOM_S slope per ln(f / 1 Hz), dB (model.yaml: FOMS_hf [dB] / frequency (Hz))"""
-SURVEY_FOMS_ENOB_INTERCEPT_DB = 128.3068287398817
-"""ENOB-bound FOM_S at ENOB 0, dB (model.yaml: FOMS_hf [dB] / max_by_enob[0])"""
-SURVEY_FOMS_ENOB_DB_PER_BIT = 131.52734025085925 - 128.3068287398817
-"""ENOB-bound FOM_S slope, dB per bit: max_by_enob[1] - max_by_enob[0] = 3.2205 (the list is exactly linear)"""
-SURVEY_ENERGY_LN_INTERCEPT = 26.0496215686518
-"""ln-energy correction intercept (model.yaml: FOMS_hf [dB] / tech intercept)"""
-SURVEY_ENERGY_LN_PER_LN_NM = 1.8800369206815004
-"""ln-energy per ln(node / 1 nm) (model.yaml: FOMS_hf [dB] / tech slope)"""
-SURVEY_ENERGY_LN_PER_LN_ENOB = -2.8291256050594527
-"""ln-energy per ln(ENOB) (model.yaml: FOMS_hf [dB] / enob slope)"""
-SURVEY_ENERGY_LN_RESIDUAL = -1.4702022133784405
-"""ln-energy quantile offset, the 20 % most efficient designs (model.yaml: FOMS_hf [dB] / energy (pJ/op) res)"""
-SURVEY_MAX_RATE_GSPS = math.exp(23.025850929940457) * 1e-9
-"""highest rate of the regression, GS/s: exp(model.yaml: frequency (Hz) / max value) Hz = 10 GS/s"""
-SURVEY_AREA_LN_INTERCEPT = 1.3461916439910742
-"""ln-area intercept, ln um2 (model.yaml: area (um^2) / intercept)"""
-SURVEY_AREA_LN_PER_LN_NM = 0.9932794744745022
-"""ln-area per ln(node / 1 nm) (model.yaml: area (um^2) / tech node (nm))"""
-SURVEY_AREA_LN_PER_LN_HZ = 0.18071538424508238
-"""ln-area per ln(f / 1 Hz) (model.yaml: area (um^2) / frequency (Hz))"""
-SURVEY_AREA_LN_PER_LN_PJ = 0.29912426192653485
-"""ln-area per ln(energy / 1 pJ) (model.yaml: area (um^2) / energy (pJ/op))"""
-_SNDR_DB_PER_BIT = 20.0 * math.log10(2.0)
-"""6.0206 dB (plug-in headers.py: bits2sndr)"""
-_SNDR_DB_OFFSET = 10.0 * math.log10(1.5)
-"""1.7609 dB (plug-in headers.py: bits2sndr)"""
-SURVEY_ENOB_FLOOR = -SURVEY_ENERGY_LN_PER_LN_ENOB / (
-    math.log(10.0) / 10.0 * (_SNDR_DB_PER_BIT - SURVEY_FOMS_ENOB_DB_PER_BIT))
-"""ENOB at which the ENOB-bound branch of the regression is cheapest, 4.388 bits: below it energy is flat"""
-REFERENCE_NODE_NM = 32.0
-"""node at which the survey regression is evaluated before Stillmaker & Baas scaling, nm (modelling choice)"""
-REFERENCE_VDD_V = 0.9
-"""supply taken for survey designs at the reference node, V: the 32 nm supply of Stillmaker & Baas's example"""
-
-# ---- ENOB default: survey medians of nominal bits - ENOB (derivation in docs/adc.md) ----------------------------
-ENOB_LOSS_BITS: tuple[tuple[int, float], ...] = ((5, 0.5647840531561461), (7, 0.9900332225913617),
-    (9, 1.2840531561461788), (11, 1.2724252491694354), (16, 2.1960132890365447))
-"""(largest nominal bits of the band, median nominal - ENOB in bits) over the survey's Nyquist designs with the
-resolution in their title (ADCsurvey_latest.xlsx rev. 2025-06-09): <=5: n=10, 6-7: 54, 8-9: 56, 10-11: 76, 12-16: 90"""
-
 # ---- architecture constants ----------------------------------------------------------------------------------
 SAR_BIT_CYCLE_NS_32NM = 1.0 / (1.2e9 * 8) * 1e9
 """one SAR bit-cycle at 32 nm, 0.9 V, ns: median of 1/(f_s B), delay-normalised to 32 nm, over the 5 fastest
@@ -146,16 +106,6 @@ def _check_type(adc_type: str) -> str:
     return adc_type
 
 
-def _check_bits(bits: int) -> int:
-    return check_int("ADC resolution (bits)", bits, 1, 16)
-
-
-def _enob(bits: int, enob: float | None) -> float:
-    if enob is None:
-        return adc_default_enob(bits)
-    return check_real(f"ADC ENOB of a {bits}-bit ADC", enob, 0.0, bits, low_open=True)
-
-
 def _rate(bits: int, tech: TechnologyConfig, rate_gsps: float | None, adc_type: str) -> float:
     fastest = adc_max_rate_gsps(bits, tech, adc_type=adc_type)
     if rate_gsps is None:
@@ -165,55 +115,18 @@ def _rate(bits: int, tech: TechnologyConfig, rate_gsps: float | None, adc_type: 
 
 
 # ---- architecture counts -------------------------------------------------------------------------------------
-def adc_default_enob(bits: int) -> float:
-    """ENOB of a ``bits``-bit converter when none is given: bits - the survey's median loss of its band."""
-    bits = _check_bits(bits)
-    loss = next(loss for top, loss in ENOB_LOSS_BITS if bits <= top)
-    return bits - loss
-
-
 def adc_comparisons_per_conversion(bits: int, *, adc_type: AdcType = AdcType.SAR) -> int:
     """Comparator decisions per conversion: SAR B, flash 2**B - 1, ramp 2**B (one per count), vco 0; 1 at B = 1."""
-    bits, adc_type = _check_bits(bits), _check_type(adc_type)
+    bits, adc_type = check_bits(bits), _check_type(adc_type)
     counts = {AdcType.SAR: bits, AdcType.FLASH: 2 ** bits - 1, AdcType.RAMP: 2 ** bits, AdcType.VCO: 0}
     return 1 if bits == 1 else counts[adc_type]
 
 
 def adc_cycles_per_conversion(bits: int, *, adc_type: AdcType = AdcType.SAR) -> int:
     """Clock cycles per conversion: SAR B bit-cycles, flash 1, ramp 2**B counts, vco 2**B LSB periods; 1 at B = 1."""
-    bits, adc_type = _check_bits(bits), _check_type(adc_type)
+    bits, adc_type = check_bits(bits), _check_type(adc_type)
     counts = {AdcType.SAR: bits, AdcType.FLASH: 1, AdcType.RAMP: 2 ** bits, AdcType.VCO: 2 ** bits}
     return 1 if bits == 1 else counts[adc_type]
-
-
-# ---- survey law at the reference node --------------------------------------------------------------------------
-def _survey_foms_db(enob: float, rate_hz: float) -> float:
-    return min(SURVEY_FOMS_INTERCEPT_DB + SURVEY_FOMS_DB_PER_LN_HZ * math.log(rate_hz),
-               SURVEY_FOMS_ENOB_INTERCEPT_DB + SURVEY_FOMS_ENOB_DB_PER_BIT * enob)
-
-
-def _survey_energy_pj(enob: float, rate_gsps: float) -> float:
-    """Survey regression at REFERENCE_NODE_NM, pJ, with the low-resolution floor at SURVEY_ENOB_FLOOR."""
-    e = max(enob, SURVEY_ENOB_FLOOR)
-    sndr_db = _SNDR_DB_PER_BIT * e + _SNDR_DB_OFFSET
-    schreier = 1.0 / (2.0 * 10.0 ** ((_survey_foms_db(e, rate_gsps * 1e9) - sndr_db) / 10.0))
-    return schreier * math.exp(SURVEY_ENERGY_LN_INTERCEPT + SURVEY_ENERGY_LN_PER_LN_NM * math.log(REFERENCE_NODE_NM)
-                               + SURVEY_ENERGY_LN_PER_LN_ENOB * math.log(e) + SURVEY_ENERGY_LN_RESIDUAL)
-
-
-def _survey_rate_penalty(enob: float, rate_gsps: float) -> float:
-    """E_survey(ENOB, f) / E_survey(ENOB, f below the corner) >= 1"""
-    e = max(enob, SURVEY_ENOB_FLOOR)
-    excess_db = (SURVEY_FOMS_ENOB_INTERCEPT_DB + SURVEY_FOMS_ENOB_DB_PER_BIT * e) - _survey_foms_db(e, rate_gsps * 1e9)
-    return 10.0 ** (excess_db / 10.0)
-
-
-def adc_corner_rate_gsps(bits: int, *, enob: float | None = None) -> float:
-    """Rate above which the survey energy rises (rate line = ENOB line), GS/s, at ENOB (default from bits), at the
-    reference node and supply (elsewhere the corner is this rate / ``technology.delay_scale`` from there)."""
-    e = max(_enob(_check_bits(bits), enob), SURVEY_ENOB_FLOOR)
-    foms_db = SURVEY_FOMS_ENOB_INTERCEPT_DB + SURVEY_FOMS_ENOB_DB_PER_BIT * e
-    return math.exp((foms_db - SURVEY_FOMS_INTERCEPT_DB) / SURVEY_FOMS_DB_PER_LN_HZ) * 1e-9
 
 
 def _reference_rate_gsps(rate_gsps: float, tech: TechnologyConfig) -> float:
@@ -233,7 +146,7 @@ def adc_conversion_ns(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = 
     SAR B * t_bit, flash t_bit, ramp 2**B * t_bit with t_bit = 0.1042 ns at 32 nm, 0.9 V (survey SAR frontier);
     vco 2**B * 0.300 ns at 14 nm, 0.8 V (HERMES); B = 1, every type: one comparator decision in t_bit.
     """
-    bits, adc_type = _check_bits(bits), _check_type(adc_type)
+    bits, adc_type = check_bits(bits), _check_type(adc_type)
     cycles = adc_cycles_per_conversion(bits, adc_type=adc_type)
     if adc_type == AdcType.VCO and bits > 1:
         cycle_ns = VCO_LSB_NS_14NM * technology.delay_scale(VCO_NODE_NM, VCO_VDD_V, tech.node_nm, tech.vdd_v)
@@ -249,19 +162,17 @@ def adc_max_rate_gsps(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = 
     return 1.0 / adc_conversion_ns(bits, tech, adc_type=adc_type)
 
 
-def _built(bits: int, built_bits: int | None, adc_type: str, enob: float | None,
-           rate_gsps: float) -> tuple[int, float] | None:
-    """(resolution built, the rate it runs its bit-cycles at as a converter of that resolution) of a SAR built for
-    ``built_bits`` and run at ``bits`` (it stops after ``bits`` bit-cycles; the built converter's default ENOB);
-    None when it is built for ``bits``"""
-    if built_bits is None or built_bits == bits:
-        return None
-    built_bits = check_int(f"resolution built of a {bits}-bit ADC", built_bits, bits, 16)
-    if adc_type != AdcType.SAR:
-        raise ValueError(f"a converter built for more bits than it resolves is a SAR; got type {adc_type!r}")
-    if enob is not None:
-        raise ValueError("an ENOB cannot be given for a converter built for more bits: it takes the built one's")
-    return built_bits, rate_gsps * bits / built_bits
+def _sar_sizes(bits: int, built_bits: int | None, adc_type: str, enob: float | None) -> range:
+    """The resolutions b of the SARs that, stopped after ``bits`` bit-cycles, realise a SAR of ``bits`` bits built for
+    ``built_bits`` (default: ``bits``): b = built_bits to 16 (a larger SAR of the survey's law run short is a way to
+    build it)"""
+    if built_bits is not None and built_bits != bits:
+        built_bits = check_int(f"resolution built of a {bits}-bit ADC", built_bits, bits, 16)
+        if adc_type != AdcType.SAR:
+            raise ValueError(f"a converter built for more bits than it resolves is a SAR; got type {adc_type!r}")
+        if enob is not None:
+            raise ValueError("an ENOB cannot be given for a converter built for more bits: it takes the built one's")
+    return range(built_bits or bits, 17)
 
 
 @checked_types
@@ -270,10 +181,12 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     """Energy of one conversion, pJ, by type, at ``rate_gsps`` (default: the type's fastest rate).
 
     A SAR built for ``built_bits`` > ``bits`` (a reconfigurable converter) stops after ``bits`` of its bit-cycles:
-    bits / built_bits of a full conversion of the built resolution at the same bit-cycle rate (default ENOB).
+    bits / b of the conversion of the cheapest SAR of b >= built_bits bits at the same bit-cycle rate, and never
+    below the bits-bit SAR (:func:`.adc_survey.sar_survey`).
 
     - sar: the survey regression E_survey(ENOB, f) at 32 nm, 0.9 V (floor below ENOB 4.39, ~4x per bit at high
-      ENOB, rising above the rate corner), bounded by the flash converter of the same resolution (below);
+      ENOB, rising above the rate corner), bounded by the flash converter of the same resolution (below) and by a
+      larger SAR of the survey run for B bit-cycles where it resolves as well (5-6 bits: the floor);
     - flash: (2**B - 1) * 0.0282 pJ (28 nm, 0.9 V) * E_survey(ENOB, f) / E_survey(ENOB, f -> 0);
     - ramp: 2**B * (0.0282 + 0.0034) pJ (28 nm, 0.9 V), independent of rate and ENOB;
     - vco: 2**B * (0.00284 + 0.0034) pJ (28 nm, 0.9 V), full scale, independent of rate and ENOB;
@@ -281,19 +194,20 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
 
     f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`); each is scaled to ``tech`` by ``technology.energy_scale``.
     """
-    bits, adc_type = _check_bits(bits), _check_type(adc_type)
-    if built := _built(bits, built_bits, adc_type, enob, _rate(bits, tech, rate_gsps, adc_type)):
-        return adc_energy_pj(built[0], tech, built[1]) * bits / built[0]
-    e = _enob(bits, enob)
-    if bits == 1:  # one threshold decision whatever the type: a column comparator, not a survey converter's
+    bits, adc_type = check_bits(bits), _check_type(adc_type)
+    sizes = _sar_sizes(bits, built_bits, adc_type, enob)
+    e = checked_enob(bits, enob)
+    if sizes.start == 1:  # one threshold decision whatever the type: a column comparator, not a survey converter's
         return sense_amp.sense_amp_energy_pj(tech)
     rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
     scale = technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
     flash_pj = (adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * COMPARATOR_ENERGY_PJ_28NM * scale
-                * _survey_rate_penalty(e, rate))
+                * survey_rate_penalty(e, rate))
     if adc_type == AdcType.SAR:  # no costlier than a flash of the same resolution (below the survey's data, B <= 4)
-        survey_pj = _survey_energy_pj(e, rate) * technology.energy_scale(REFERENCE_NODE_NM, REFERENCE_VDD_V,
-                                                                         tech.node_nm, tech.vdd_v)
+        survey_pj = sar_survey(bits, enob, rate, sizes)[0] * technology.energy_scale(
+            REFERENCE_NODE_NM, REFERENCE_VDD_V, tech.node_nm, tech.vdd_v)
+        if sizes.start > bits:  # built for more bits: never cheaper than the bits-bit SAR
+            return max(survey_pj, adc_energy_pj(bits, tech, rate_gsps))
         return min(flash_pj, survey_pj)
     counts = adc_cycles_per_conversion(bits, adc_type=adc_type)
     if adc_type == AdcType.FLASH:
@@ -307,7 +221,7 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
 def adc_rate_energy_factor(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
                            adc_type: AdcType = AdcType.SAR, enob: float | None = None) -> float:
     """E(rate) / E(fastest rate) for one type: <= 1 when run slower, 1 at full speed (always 1 for ramp and vco)."""
-    fastest = adc_max_rate_gsps(_check_bits(bits), tech, adc_type=_check_type(adc_type))
+    fastest = adc_max_rate_gsps(check_bits(bits), tech, adc_type=_check_type(adc_type))
     return (adc_energy_pj(bits, tech, rate_gsps, adc_type=adc_type, enob=enob)
             / adc_energy_pj(bits, tech, fastest, adc_type=adc_type, enob=enob))
 
@@ -315,8 +229,8 @@ def adc_rate_energy_factor(bits: int, tech: TechnologyConfig, rate_gsps: float |
 @checked_types
 def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
                  adc_type: AdcType = AdcType.SAR, enob: float | None = None, built_bits: int | None = None) -> float:
-    """Area of one ADC, um2, by type, at ``rate_gsps`` (default: the type's fastest rate); a SAR built for
-    ``built_bits`` > ``bits`` has the area of that converter at the same bit-cycle rate.
+    """Area of one ADC, um2, by type, at ``rate_gsps`` (default: the type's fastest rate), the SAR's of the converter
+    its energy prices (:func:`adc_energy_pj`), never below the bits-bit SAR's where built for more bits.
 
     - sar: survey area regression at 32 nm, exp(1.346 + 0.993 ln 32 + 0.181 ln f[Hz] + 0.299 ln E_survey[pJ]),
       bounded by the flash converter of the same resolution (2 and 3 bits);
@@ -328,21 +242,19 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`: the same converter has the same area at every supply);
     scaled to ``tech.node_nm`` with ``technology.area_scale``; only SAR depends on rate and ENOB.
     """
-    bits, adc_type = _check_bits(bits), _check_type(adc_type)
-    if built := _built(bits, built_bits, adc_type, enob, _rate(bits, tech, rate_gsps, adc_type)):
-        return adc_area_um2(built[0], tech, built[1])
-    e = _enob(bits, enob)
-    if bits == 1:  # one column comparator whatever the type (a 1-bit flash is one comparator: this one)
+    bits, adc_type = check_bits(bits), _check_type(adc_type)
+    sizes = _sar_sizes(bits, built_bits, adc_type, enob)
+    checked_enob(bits, enob)  # checks a stated ENOB
+    if sizes.start == 1:  # one column comparator whatever the type (a 1-bit flash is one comparator: this one)
         return sense_amp.sense_amp_area_um2(tech)
     rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
     to32 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm)
     to28 = technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
     flash_um2 = adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * FLASH_COMPARATOR_AREA_UM2_32NM * to32
     if adc_type == AdcType.SAR:  # no larger than a flash of the same resolution (2, 3 bits), as for its energy
-        ln_area = (SURVEY_AREA_LN_INTERCEPT + SURVEY_AREA_LN_PER_LN_NM * math.log(REFERENCE_NODE_NM)
-                   + SURVEY_AREA_LN_PER_LN_HZ * math.log(rate * 1e9)
-                   + SURVEY_AREA_LN_PER_LN_PJ * math.log(_survey_energy_pj(e, rate)))
-        return min(flash_um2, math.exp(ln_area) * to32)
+        survey_um2 = sar_survey(bits, enob, rate, sizes)[1] * to32
+        return max(survey_um2, adc_area_um2(bits, tech, rate_gsps)) if sizes.start > bits else min(flash_um2,
+                                                                                                   survey_um2)
     if adc_type == AdcType.FLASH:
         return flash_um2
     if adc_type == AdcType.RAMP:
