@@ -212,7 +212,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     if len(ranges) == 1:
         parts = [evaluate(config, network, x, labels, 0, trial, progress=progress)]
     else:
-        parts = _evaluate_apart(config, network, x, labels, trial, ranges, workers, scheduler, progress)
+        parts = _evaluate_apart(config, network, x, labels, trial, ranges, scheduler, progress)
     chunks = [c for part in parts for c in part.chunks]
     correct = np.sum([c.correct for c in chunks], axis=0)
     vs_float, digital_vs_float = ErrorStats(), ErrorStats()
@@ -303,13 +303,13 @@ def _ranges(config: Config, n: int, workers: int | None, scheduler: str | None) 
     return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
-def _evaluate_apart(config, network, x, labels, trial, ranges, workers, scheduler, progress):
+def _evaluate_apart(config, network, x, labels, trial, ranges, scheduler, progress):
     """Each range on a worker (local processes, or the Dask cluster at ``scheduler``), results in order; each
     calibrates on the run's first samples."""
     from .sweep.execute import open_executor
 
     calibration = x[:config.adc.calibration_vectors]
-    with open_executor(workers or len(ranges), scheduler) as executor:
+    with open_executor(len(ranges), scheduler) as executor:  # a process per range, at most workers
         futures = [executor.submit(evaluate, config, network, x[a:b], None if labels is None else labels[a:b], a,
                                    trial, calibration) for a, b in ranges]
         parts = []

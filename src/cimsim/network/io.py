@@ -182,7 +182,10 @@ def _load_npz(path: Path) -> Network:
     _refuse_unread(path, [name for name in arrays if name not in _ENTRIES and name not in used], layers)
     shape = np.atleast_1d(arrays["input_shape"])
     if shape.dtype.kind not in "iu":
-        raise ValueError(f"{path}: 'input_shape' must hold integers; got {shape.tolist()}")
+        raise ValueError(f"{path}: 'input_shape' must hold integers; got {shown(shape.tolist(), 80)}")
+    if shape.ndim != 1 or not shape.size or (shape <= 0).any():  # numpy's own error had named no entry
+        raise ValueError(f"{path}: 'input_shape' must be a 1-d list of positive integers, the per-sample input shape "
+                         f"(e.g. [64] or [1, 8, 8]); got {shown(shape.tolist(), 80)}")
     try:
         return Network(tuple(layers), tuple(int(s) for s in shape), inputs, names)
     except (TypeError, ValueError) as exc:
@@ -231,6 +234,10 @@ def _layer(path: Path, k: int, params: dict, arrays: Mapping[str, np.ndarray], u
     if not isinstance(kind, str) or kind not in LAYER_KINDS:
         raise ValueError(f"{path}: layer {k} has unknown kind {str(kind)[:60]!r}; known: {', '.join(LAYER_KINDS)}")
     cls = LAYER_KINDS[kind]
+    known = [f.name for f in fields(cls) if f.init]
+    if unknown := [key for key in params if key not in known]:  # else the class's own TypeError, as Python says it
+        raise ValueError(f"{path}: layer {k} ({kind}): unknown parameter {unknown[0][:60]!r}; known: "
+                         f"{', '.join(known) or 'none'}")
     for f in fields(cls):
         if (name := f"layer{k}.{f.name}") in arrays and f.name not in params:
             refuse_booleans(f"{path}: {name!r}", arrays[name])

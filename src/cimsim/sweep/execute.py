@@ -1,15 +1,14 @@
 """Running a sweep: the points not yet in the results file, on local worker processes or a Dask cluster.
 
-Work goes to a :class:`concurrent.futures.Executor`: a ``ProcessPoolExecutor`` (spawned workers) by default,
-or the executor of a ``dask.distributed.Client`` connected to a scheduler address. Each finished point is
-appended to the results file at once (:mod:`.results`); a point that raises is recorded as failed and the
-sweep goes on. Re-running the same sweep skips every point with a sound row in the file, so an interrupted
-sweep (Ctrl-C, a killed process, a crashed worker) resumes where it stopped; damaged lines are reported and
-removed, and their points run again; rows of points the sweep no longer has go to a side file, as do rows another
-cimsim wrote (another version or source: :mod:`.fingerprint`), whose points run again. Ctrl-C stops
-taking new points and writes the points in progress as they finish. When every point is in the file, it is
-rewritten in the sweep's point order, so the file does not depend on the worker count or the scheduler. The
-whole run holds the file's lock (:mod:`.lock`).
+Work goes to a :class:`concurrent.futures.Executor`: a ``ProcessPoolExecutor`` (spawned workers) by default, or the
+executor of a ``dask.distributed.Client`` connected to a scheduler address. Each finished point is appended to the
+results file at once (:mod:`.results`); a point that raises is recorded as failed and the sweep goes on. Re-running the
+same sweep skips every point with a sound row in the file, so an interrupted sweep (Ctrl-C, a killed process, a crashed
+worker) resumes where it stopped; damaged lines are reported and removed, and their points run again; rows of points the
+sweep no longer has go to a side file, as do rows another cimsim wrote (another version or source: :mod:`.fingerprint`),
+whose points run again. Ctrl-C stops taking new points and writes the points in progress as they finish. When every
+point is in the file, it is rewritten in the sweep's point order, so the file does not depend on the worker count or the
+scheduler. The whole run holds the file's lock (:mod:`.lock`).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures.process import EXTRA_QUEUED_CALLS, BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -114,8 +113,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
 
 def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, scheduler: str | None,
          progress: Progress | None, notice: Callable[[str], None] | None) -> Summary:
-    points = expand(spec)
-    header = columns(spec)
+    points, header = expand(spec), columns(spec)
     kept, notes, stopped = _start(spec, output, points, notice)
     status = {pid: row["status"] for pid, row in kept.items()}
     todo = [p for p in points if p.id not in status] if stopped is None else []  # a failed start runs nothing
@@ -140,8 +138,10 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
             stopped = str(exc)
     runnable = [p for p in todo if p.config is not None and stopped is None]
     if runnable:
-        with open_executor(workers, scheduler, checked=True) as executor:
-            stopped = _collect(executor, _tasks(spec, runnable, workers), {p.id: p for p in runnable}, record)
+        tasks = _tasks(spec, runnable, workers)
+        local = None if scheduler else min(workers or os.cpu_count() or 1, len(tasks))  # no more processes than tasks
+        with open_executor(local, scheduler, checked=True) as executor:
+            stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
     summary = Summary(len(points), sum(s == "ok" for s in status.values()),
                       sum(s != "ok" for s in status.values()), skipped, stopped, notes)
     if summary.complete:
@@ -195,9 +195,8 @@ def _writing(path: str | os.PathLike) -> Iterator[None]:
 
 def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[list[Task]]:
     """Tasks of one point (functional), or of up to 64 analytic points with a few tasks per worker."""
-    size = 1
-    if spec.kind == "analytic":
-        size = min(_ANALYTIC_CHUNK, max(1, math.ceil(len(points) / (4 * (workers or os.cpu_count() or 1)))))
+    size = (min(_ANALYTIC_CHUNK, max(1, math.ceil(len(points) / (4 * (workers or os.cpu_count() or 1)))))
+            if spec.kind == "analytic" else 1)
     tasks = [Task(p.id, p.config, spec.kind, spec.objectives) for p in points]
     return [tasks[k:k + size] for k in range(0, len(tasks), size)]
 
@@ -264,8 +263,7 @@ def check_not_bootstrapping(call: str) -> None:
 
 
 class _LocalPool(ProcessPoolExecutor):
-    """``workers`` spawned local processes that share the cores (:func:`_worker_init`); ``started`` is set once one
-    is ready."""
+    """``workers`` spawned local processes sharing the cores (:func:`_worker_init`); ``started``: set once one is up"""
 
     def __init__(self, workers: int):
         context = multiprocessing.get_context("spawn")
@@ -289,25 +287,29 @@ def _check_started(executor: Executor, exc: BaseException) -> None:
 
 
 def _main_module() -> str:
-    """the main module and its file: a spawned worker imports it first (as "__mp_main__", multiprocessing's alias of
-    "__main__" in the parent)"""
+    """the main module and its file, which a spawned worker imports first (as "__mp_main__", an alias of "__main__")"""
     path = getattr(sys.modules.get("__mp_main__", sys.modules.get("__main__")), "__file__", None)
     return f"the main module, {path}," if path else "the main module"
 
 
 @contextlib.contextmanager
 def open_executor(workers: int | None, scheduler: str | None, *, checked: bool = False) -> Iterator[Executor]:
-    """``workers`` spawned local processes (default: the core count) or the Dask cluster at ``scheduler``
-    (``checked``: already asked by :func:`_dask_client`, not asked again). A ValueError naming ``workers`` in a
-    daemonic process (a multiprocessing.Pool worker), which cannot start processes, in a worker still importing its
-    parent's main module (:func:`check_not_bootstrapping`), and when the workers end before any has started."""
+    """``workers`` spawned local processes (default: the core count; started as tasks come) or the Dask
+    cluster at ``scheduler`` (``checked``: already asked by :func:`_dask_client`). A ValueError naming ``workers`` in a
+    daemonic process (a multiprocessing.Pool worker), in a worker still importing its parent's main module, when the
+    workers end before any has started, and past a pool's limit (SEM_VALUE_MAX - 1 processes: 2**31 - 2 on Linux)."""
     if scheduler is None:
         check_not_bootstrapping(f"workers={workers}")
         if multiprocessing.current_process().daemon:  # else multiprocessing's bare AssertionError at the first task
             raise ValueError(f"workers={workers}: local worker processes cannot be started from a daemonic process "
                              "(a multiprocessing.Pool worker); run this from a main process or a "
                              "concurrent.futures.ProcessPoolExecutor worker, or give a Dask scheduler")
-        pool = _LocalPool(workers or os.cpu_count() or 1)
+        from multiprocessing.synchronize import SEM_VALUE_MAX  # not at the top: lacking sem_open, Dask still runs
+        local = workers or os.cpu_count() or 1
+        if local + EXTRA_QUEUED_CALLS > SEM_VALUE_MAX:  # the pool's call queue, a semaphore: else an OverflowError
+            raise ValueError(f"workers={workers}: more local processes than a process pool can count here; at most "
+                             f"{SEM_VALUE_MAX - EXTRA_QUEUED_CALLS}")
+        pool = _LocalPool(local)
         try:
             yield pool
         except BrokenProcessPool as exc:
