@@ -81,12 +81,13 @@ def read_npy(path: str | os.PathLike, mmap: bool = True) -> np.ndarray:
         raise _refused(path, exc, ".npy file") from None
 
 
-def refuse_booleans(what: str, arr: np.ndarray) -> None:
-    """A ValueError naming ``what`` (a file, a member of one) when ``arr`` holds booleans where numbers are expected
-    (read as 0 and 1 they had changed results without a word), saying how to convert them."""
+def refuse_booleans(what: str, arr: np.ndarray, given: bool = False) -> None:
+    """A ValueError naming ``what`` (a file, a member of one; an argument where ``given`` in memory) when ``arr``
+    holds booleans where numbers are expected (read as 0 and 1 they had changed results without a word), saying how
+    to convert them."""
     if arr.dtype.kind == "b":
-        raise ValueError(f"{what} holds booleans (dtype bool), not numbers; save them as numbers: "
-                         "a.astype(np.float64), or a.astype(np.uint8) for 0/1 codes and labels")
+        raise ValueError(f"{what} holds booleans (dtype bool), not numbers; {'pass' if given else 'save'} them as "
+                         "numbers: a.astype(np.float64), or a.astype(np.uint8) for 0/1 codes and labels")
 
 
 def _open_npz(path: str | os.PathLike):

@@ -12,7 +12,7 @@ from dataclasses import fields
 import numpy as np
 
 from ..argcheck import check_bool, check_int, is_int, shown
-from ..numerics.checks import as_array
+from ..numerics.checks import as_array, real_numbers
 
 __all__ = ["checked_scalar", "scalar_fields", "constant_array", "real_array", "checked_bias", "checked_groups", "ints",
            "positive_shape"]
@@ -113,9 +113,7 @@ def constant_array(name: str, value, minus_inf: bool = False, any_value: bool = 
 
 def real_array(name: str, value, ndim: int) -> np.ndarray:
     """``value`` as a read-only float64 array of ``ndim`` dimensions holding finite numbers."""
-    arr = as_array(name, value)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+    arr = real_numbers(name, as_array(name, value))  # booleans refused, as a file of them is
     if arr.ndim != ndim or 0 in arr.shape:
         raise ValueError(f"{name} must be a non-empty {ndim}-d array; got shape {arr.shape}")
     arr = arr if _frozen(arr) else np.array(arr, dtype=np.float64)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..argcheck import cut_short, is_int, shown
-from ..numerics.checks import as_array
+from ..numerics.checks import as_array, real_numbers
 from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, prod
 from .layers import DigitalLayer, Layer, MatrixLayer
 from .arguments import positive_shape
@@ -181,9 +181,7 @@ class Network:
     def _checked_input(self, x, name: str = "network input") -> np.ndarray:
         """``x`` as C-contiguous float64 (batch, *input_shape), or a ValueError naming it ``name`` (the caller's
         argument): results do not hang on the memory layout of the array given"""
-        arr = as_array(name, x)
-        if arr.dtype.kind not in "biuf":
-            raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+        arr = real_numbers(name, as_array(name, x))  # booleans refused as a file of them is
         if arr.shape[1:] != self.input_shape or arr.ndim < 2:
             raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, self.input_shape))}); "
                              f"got {arr.shape}")

@@ -4,6 +4,8 @@ unsigned inputs."""
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 
 import numpy as np
 
@@ -14,9 +16,10 @@ from ..config.load import field_errors, python_scalar
 from ..config.presets_merge import changed_since_loaded
 from ..config.schema import SECTIONS, Config
 from ..errors import ConfigError
+from ..npfiles import refuse_booleans
 
-__all__ = ["as_array", "vector_rows", "finite_matrix", "checked_inputs", "check_unsigned", "finite_outputs",
-           "checked_config", "validated_config"]
+__all__ = ["as_array", "real_numbers", "vector_rows", "finite_matrix", "checked_inputs", "check_unsigned",
+           "finite_outputs", "checked_config", "validated_config"]
 
 _CHECKED: dict[int, tuple[Config, Config]] = {}
 """the configs :func:`checked_config` passed last, by id, each with its stored form (the given one held, so an id
@@ -94,19 +97,68 @@ def _as_stored(config: Config) -> Config:
 
 
 def as_array(name: str, a) -> np.ndarray:
-    """``a`` as a numpy array (a torch tensor detached and copied to the CPU, float16 / bfloat16 as float32: numpy
-    has no bfloat16), or a ValueError naming it: a masked array (its mask would be dropped), or what numpy cannot
-    read as one array (ragged nested lists)"""
+    """``a`` as a numpy array (a torch tensor: :func:`_torch_numpy`), or a ValueError naming it: a masked array (its
+    mask would be dropped), a scipy sparse matrix (numpy reads it as one object: "got shape ()"), or what numpy
+    cannot read as one array (ragged nested lists)"""
     if isinstance(a, np.ma.MaskedArray):
         raise ValueError(f"{name} is a masked array; fill or drop the masked values first (np.ma.filled)")
+    if not isinstance(a, np.ndarray) and callable(getattr(a, "toarray", None)):
+        raise ValueError(f"{name} is a sparse matrix ({type(a).__name__}), which numpy cannot read as an array; "
+                         "pass a dense one: a.toarray()")
     if all(hasattr(a, method) for method in ("detach", "cpu", "numpy", "is_floating_point")):  # a torch tensor
-        a = a.detach().cpu()
-        a = (a.float() if a.is_floating_point() and a.element_size() < 4 else a).numpy()
+        return _torch_numpy(name, a)
     try:
         return np.asarray(a)
     except (ValueError, TypeError) as err:  # ragged nested lists, objects numpy cannot read as an array
         raise ValueError(f"{name} must be a rectangular array of real numbers; numpy could not read it "
                          f"({err})") from None
+
+
+def _torch_numpy(name: str, t) -> np.ndarray:
+    """torch tensor ``t`` detached and copied to the CPU, its lazy conjugation or negation applied, float16 /
+    bfloat16 as float32 (numpy has no bfloat16), as a numpy array; or a ValueError naming ``name`` for a tensor numpy
+    cannot hold (meta, sparse, quantised; torch's own TypeError, RuntimeError or NotImplementedError had escaped)"""
+    if getattr(t, "is_meta", False):
+        raise ValueError(f"{name} is a torch tensor on the 'meta' device, which holds no values; pass one with data")
+    if str(getattr(t, "layout", "torch.strided")) != "torch.strided":
+        raise ValueError(f"{name} is a torch tensor of layout {t.layout}, not a dense one; pass a dense tensor "
+                         "(a.to_dense() for a sparse one)")
+    if getattr(t, "is_quantized", False):
+        raise ValueError(f"{name} is a quantised torch tensor ({t.dtype}); pass its values: a.dequantize()")
+    try:
+        t = t.detach().cpu().resolve_conj().resolve_neg()
+        return (t.float() if t.is_floating_point() and t.element_size() < 4 else t).numpy()
+    except (TypeError, RuntimeError, NotImplementedError) as err:
+        raise ValueError(f"{name} is a torch tensor numpy cannot read ({type(err).__name__}: {str(err)[:200]}); "
+                         "pass a dense tensor of real numbers (a.float())") from None
+
+
+def real_numbers(name: str, arr: np.ndarray) -> np.ndarray:
+    """``arr`` (from :func:`as_array`) when it holds integers or floats, Python integers beyond int64 (numpy holds
+    them as objects) as float64; or a ValueError naming ``name``: booleans (the message a .npy file of them gets:
+    read as 0 and 1 they had changed results without a word), complex, strings or other objects, or values beyond
+    float64's range (a longdouble's 1e400, which had been called infinite)"""
+    refuse_booleans(name, arr, given=True)
+    if arr.dtype.hasobject and arr.size and all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+                                                for v in arr.flat):
+        try:
+            return arr.astype(np.float64)
+        except OverflowError:  # an integer (or fraction) past 1.8e308
+            raise _beyond_float64(name, math.log10(max(abs(int(v)) for v in arr.flat
+                                                       if isinstance(v, numbers.Rational)))) from None
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+    if arr.dtype.itemsize > 8 and arr.size:  # longdouble
+        finite = np.abs(arr[np.isfinite(arr)])
+        if finite.size and finite.max() > np.finfo(np.float64).max:
+            raise _beyond_float64(name, float(np.log10(finite.max())))
+    return arr
+
+
+def _beyond_float64(name: str, exponent: float) -> ValueError:
+    """The ValueError naming ``name`` for finite values float64 cannot hold, the largest of about 10**``exponent``"""
+    return ValueError(f"{name} holds values beyond float64's range (finite, but the largest is about "
+                      f"1e{int(exponent)}, past 1.8e308), which the simulation cannot hold; scale them down")
 
 
 def vector_rows(name: str, a) -> tuple[np.ndarray, bool]:
@@ -117,9 +169,7 @@ def vector_rows(name: str, a) -> tuple[np.ndarray, bool]:
 
 def finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
     """``a`` as a float64 C-contiguous matrix of the given shape (None: any), or a clear ValueError."""
-    arr = as_array(name, a)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+    arr = real_numbers(name, as_array(name, a))
     if arr.ndim != 2 or any(want is not None and got != want for got, want in zip(arr.shape, shape)):
         want = " x ".join("any" if s is None else str(s) for s in shape)
         raise ValueError(f"{name} must have shape ({want}); got {arr.shape}")
@@ -131,9 +181,7 @@ def finite_matrix(name: str, a, shape: tuple[int | None, int]) -> np.ndarray:
 
 def checked_inputs(a, n_in: int) -> np.ndarray:
     """inputs as a float64 C-contiguous (batch x n_in) matrix; finiteness is checked by the kernel that reads them"""
-    arr = as_array("inputs", a)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"inputs must hold real numbers; got dtype {arr.dtype}")
+    arr = real_numbers("inputs", as_array("inputs", a))
     if arr.ndim != 2 or arr.shape[1] != n_in:
         raise ValueError(f"inputs must have shape (any x {n_in}); got {arr.shape}")
     return np.ascontiguousarray(arr, dtype=np.float64)

@@ -18,7 +18,7 @@ from ..config.modes import InputEncoding, InputRange, SignedEncoding, SignedInpu
 from ..config.schema import DacConfig
 from ..mapping import Plan
 from . import _input_kernels
-from .checks import as_array
+from .checks import as_array, real_numbers
 from .threads import scratch
 
 __all__ = ["quantize_weights", "quantize_inputs", "binary_scale", "weight_levels", "SIGN_MODES", "dac_layout",
@@ -119,8 +119,8 @@ def unshifted(out: np.ndarray, row_shift: np.ndarray | None, col_shift: np.ndarr
 def _operand(name: str, a, bits, max_bits: int) -> tuple[np.ndarray, int]:
     """(``a`` as a float64 matrix, ``bits`` as an int in [1, max_bits]); a ValueError naming a bad one (only the
     shape and type are checked here: the crossbar checks every value before it quantises)"""
-    a = np.asarray(a)
-    if a.ndim != 2 or a.dtype.kind not in "biuf":
+    a = real_numbers(name, np.asarray(a))  # booleans refused, as everywhere weights and inputs are given
+    if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-d array of real numbers; got shape {a.shape}, dtype {a.dtype}")
     return a.astype(np.float64, copy=False), check_int(f"{name} bits", bits, 1, max_bits)
 
