@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = ["is_int", "finite_float", "check_int", "check_bool", "check_real", "check_path", "markdown_cell",
            "check_execution", "scheduler_problem", "check_instance", "checked_types", "described", "cut_short",
-           "shown"]
+           "shown", "escaped"]
 
 
 def is_int(value) -> bool:
@@ -76,6 +76,24 @@ def finite_float(value) -> float | None:
 def cut_short(text: str, limit: int = 80) -> str:
     """``text``, cut to ``limit`` characters with its length said when longer."""
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+"""the characters a name is shown with a short escape, as JSON writes them"""
+
+
+def escaped(text: str, limit: int = 80) -> str:
+    """A name the user wrote (a key, a column), as a message quotes it: cut to ``limit`` characters
+    (:func:`cut_short`, the length counted before escaping), a backslash and each character that is not printable (a
+    newline, a NUL: Unicode category Cc, and the others ``str.isprintable`` refuses) escaped as JSON writes them
+    (``\\n``, ``\\u0000``), as a refused string value is shown: one problem stays one line of plain text."""
+    short = cut_short(str(text), limit)
+    return "".join(_ESCAPES.get(ch) or (ch if ch.isprintable() else _code(ch)) for ch in short)
+
+
+def _code(ch: str) -> str:
+    """``ch`` as ``\\uXXXX`` (``\\UXXXXXXXX`` beyond the 16-bit plane)"""
+    return f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}"
 
 
 def has_control_character(text: str) -> bool:

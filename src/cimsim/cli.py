@@ -15,6 +15,7 @@ import click
 from .cli_checks import (check_not_inputs, check_outputs, compare_outputs, config_inputs, record_outputs,
                          scheduler_address)
 from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible
+from .argcheck import escaped
 from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .cli_progress import Progress, SweepProgress, items_word
@@ -315,7 +316,7 @@ def pareto(results, x, y, maximize_y, maximize_x, output, model):
     points, front = pareto_front(table, x, y, maximize_y, maximize_x=maximize_x)
     if not points:
         raise ConfigError(results, [("", "the results table has no rows (a header only)" if not table.rows else
-                                     f"no finished point has numbers in both '{x}' and '{y}'")])
+                                     f"no finished point has numbers in both '{escaped(x)}' and '{escaped(y)}'")])
     click.echo(front_markdown(table, front, len(points), x, y, maximize_y, maximize_x), nl=False)
     if output:
         try:

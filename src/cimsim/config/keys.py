@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..argcheck import cut_short
+from ..argcheck import cut_short, escaped
 from ..errors import SHOWN_ERRORS
 from .rules import Choice
 from .schema import SECTIONS
@@ -36,9 +36,10 @@ def unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> str
     """Message for an unknown key: the valid key it differs from only in case, else the closest valid key (of any
     table), else the valid keys; a bare message once ``errors`` holds SHOWN_ERRORS problems (no suggestion work).
 
-    ``top_level`` holds the keys valid outside the tables and a sentence listing the valid keys.
+    ``top_level`` holds the keys valid outside the tables and a sentence listing the valid keys. The key is shown
+    escaped (:func:`~cimsim.argcheck.escaped`: a newline in it as ``\\n``).
     """
-    key = cut_short(key)
+    key = escaped(key)
     if len(errors) >= SHOWN_ERRORS:  # the rest are only counted in the message
         return f"unknown key '{key}'"
     keys, listing = top_level

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..argcheck import cut_short
+from ..argcheck import cut_short, escaped
 from ..errors import ConfigError
 from .schema import SECTIONS, Config
 
@@ -136,7 +136,9 @@ def dotted_settings(settings: Mapping[str, Any], source: str) -> dict[str, Any]:
             for field, field_value in value.items():
                 dotted = f"{key}.{field}"
                 if dotted in settings:
-                    errors.append((dotted, f"'{dotted}' is given twice: as '{dotted}' and in the table '{key}'"))
+                    shown_key = escaped(dotted)
+                    errors.append((dotted, f"'{shown_key}' is given twice: as '{shown_key}' and in the table "
+                                           f"'{escaped(key)}'"))
                 flat[dotted] = field_value
     if errors:
         raise ConfigError(source, [(f, f"{m} (given as an override)") for f, m in errors])

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..argcheck import check_bool, check_path, checked_types, markdown_cell
+from ..argcheck import check_bool, check_path, checked_types, escaped, markdown_cell
 from ..config.toml_file import open_input
 from ..errors import ConfigError
 from .fingerprint import COLUMN, describe, fingerprint
@@ -192,12 +192,14 @@ def _number(text: str | None) -> float | None:
 
 
 def _check_columns(table: Table, x: str, y: str, maximize_y: bool, maximize_x: bool = False) -> None:
-    """a ConfigError naming a column ``table`` lacks and listing its columns; ``maximize_y``, ``maximize_x`` bools"""
+    """a ConfigError naming a column ``table`` lacks and listing its columns (escaped: a header cell may hold a
+    newline); ``maximize_y``, ``maximize_x`` bools"""
     check_bool("maximize_y", maximize_y)
     check_bool("maximize_x", maximize_x)
     unknown = [(opt, c) for opt, c in (("x", x), ("y", y)) if c not in table.columns]
     if unknown:
-        raise ConfigError(table.source, [(opt, f"no column '{c}' for --{opt}; columns: {', '.join(table.columns)}")
+        columns = ", ".join(map(escaped, table.columns))
+        raise ConfigError(table.source, [(opt, f"no column '{escaped(c)}' for --{opt}; columns: {columns}")
                                          for opt, c in unknown])
 
 
@@ -233,7 +235,7 @@ def _not_numbers(table: Table, x: str, y: str) -> list[str]:
     """a note on the ok rows with a cell in x or y that is neither empty nor a number as a program writes one"""
     odd = [(name, cell) for row in table.rows if row.get("status", "ok") == "ok" for name, cell in
            [next(((n, row[n]) for n in (x, y) if row[n] and not _NUMBER.fullmatch(row[n])), (None, None))] if name]
-    names = " or ".join(dict.fromkeys(name for name, _ in odd))  # the columns that hold them, as they come
+    names = " or ".join(dict.fromkeys(escaped(name) for name, _ in odd))  # the columns that hold them, as they come
     return [f"{table.source}: {len(odd)} row{'s' * (len(odd) > 1)} left out: {names} is no number as a program "
             f"writes one (e.g. {odd[0][1]!r}; spaces, '_' and non-ASCII digits are not read)"] if odd else []
 

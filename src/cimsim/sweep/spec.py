@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..argcheck import has_control_character, is_int
+from ..argcheck import escaped, has_control_character, is_int
 from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, load_config, load_preset, with_overrides
 from ..config.load import python_scalar
 from ..config.rules import Float
@@ -88,7 +88,8 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
                                         "base (base = \"config.toml\") and lists [axes] to vary; a config runs with "
                                         "'cimsim run', 'estimate' or 'compare'")])
     errors: list[tuple[str, str]] = []
-    errors.extend((key, f"unknown key '{key}'; valid keys: {', '.join(_KEYS)}") for key in data if key not in _KEYS)
+    errors.extend((key, f"unknown key '{escaped(key)}'; valid keys: {', '.join(_KEYS)}") for key in data
+                  if key not in _KEYS)
     if not isinstance(data.get("description", ""), str):
         errors.append(("description", f"'description' must be a string (free text); got {data['description']!r}"))
     base = _base(data, Path(base_dir), errors)
@@ -153,7 +154,8 @@ def _flatten(table: Mapping[str, Any], where: str, errors: list[tuple[str, str]]
                  else {key: value})
         for field, v in items.items():
             if field in flat:
-                errors.append((f"{where}.'{field}'", f"[{where}] gives '{field}' twice (as \"{field}\" and in "
+                shown = escaped(field)
+                errors.append((f"{where}.'{shown}'", f"[{where}] gives '{shown}' twice (as \"{shown}\" and in "
                                                      f"[{where}.{field.partition('.')[0]}]); give it once"))
             flat[field] = v
     return flat
@@ -167,9 +169,10 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[
         return ()
     axes = []
     for field, value in fields.items():
-        key = f"axes.'{field}'"
+        key = f"axes.'{escaped(field)}'"  # a valid field as it is; an unknown one with a newline, a NUL escaped
         if field not in FIELD_RULES:
-            errors.append((key, f"{key}: no config field '{field}' (fields are 'table.field', e.g. 'adc.bits')"))
+            errors.append((key, f"{key}: no config field '{escaped(field)}' (fields are 'table.field', e.g. "
+                                "'adc.bits')"))
         elif field in _NOT_AXES:
             errors.append((key, f"{key}: '{field}' cannot be an axis: {_NOT_AXES[field]}"))
         elif isinstance(value, (list, tuple, range)) or getattr(value, "ndim", None) == 1:  # a dict: any sequence
@@ -216,7 +219,7 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
                 errors: list[tuple[str, str]]) -> Axis | None:
     numbers = {k: v for k, v in table.items()
                if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
-    problems = [f"unknown key '{k}' (a range has start, stop, step)" for k in table if k not in _RANGE_KEYS]
+    problems = [f"unknown key '{escaped(k)}' (a range has start, stop, step)" for k in table if k not in _RANGE_KEYS]
     problems += [f"'{k}' must be a finite number" for k in _RANGE_KEYS if k in table and k not in numbers]
     problems += [f"'{k}' is required" for k in ("start", "stop") if k not in table]
     if "step" not in table and mode != "random":
@@ -295,8 +298,8 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
         return None, None
     clash = [f for f in overrides if f in {a.field for a in axes}]
     errors.extend((f"set.'{f}'", f"[set] '{f}' is both an axis and in [set]") for f in clash)
-    errors.extend((f"set.'{f}'", f"[set] '{f}' must hold no control character (a newline, a tab); got {v!r}")
-                  for f, v in overrides.items() if _control(v))
+    errors.extend((f"set.'{f}'", f"[set] '{escaped(f)}' must hold no control character (a newline, a tab); got "
+                                 f"{v!r}") for f, v in overrides.items() if _control(v))
     try:
         return with_overrides(base, overrides, base_dir=base_dir), None
     except ConfigError as exc:
@@ -327,8 +330,8 @@ def _objectives(value: Any, available: tuple[str, ...], default: tuple[str, ...]
         return ()
     unknown = [v for v in value if v not in available]
     if unknown:
-        errors.append(("objectives", f"'objectives': unknown metric(s) {', '.join(unknown)}; this sweep can record: "
-                                     + ", ".join(available)))
+        errors.append(("objectives", f"'objectives': unknown metric(s) {', '.join(map(escaped, unknown))}; this sweep "
+                                     f"can record: {', '.join(available)}"))
     if len(set(value)) < len(value):
         errors.append(("objectives", f"'objectives' names a metric twice: {value!r}"))
     return tuple(value)
