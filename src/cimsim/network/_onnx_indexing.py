@@ -1,5 +1,6 @@
-"""ONNX GatherElements, ScatterND and ScatterElements on activations (the handler signature of :mod:`._onnx_ops`):
-at constant indices a Scatter layer of flat positions; at indices computed from the activations (a mixture of
+"""ONNX GatherElements, GatherND, ScatterND and ScatterElements on activations (the handler signature of
+:mod:`._onnx_ops`): GatherND at constant indices as one-hot Interpolate rows (data movement); the others at constant
+indices a Scatter layer of flat positions; at indices computed from the activations (a mixture of
 experts' router) a TakeAlong or PutAlong layer. A scatter into a constant (a tensor made empty, then written in
 parts) reads it as a Constant layer."""
 
@@ -9,13 +10,13 @@ import math
 
 import numpy as np
 
-from ._onnx_checks import in_range
+from ._onnx_checks import bounded, in_range
 from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
 from .indexing import PutAlong, TakeAlong, checked_reduction
-from .movement import Constant
+from .movement import Constant, Reshape
 from .ops import Affine
-from .tables import Scatter
+from .tables import Interpolate, Scatter
 
 __all__ = ["INDEXING_HANDLERS"]
 
@@ -35,6 +36,39 @@ def _gather_elements(g, op, attrs, names, outs, name):
         raise ValueError("GatherElements of an activation, or of a constant by indices computed from activations "
                          "unless the constant holds one value, is not supported")
     g.append(Affine(scale=0.0, shift=float(np.ravel(table)[0])), names[1:2], outs[0], name)
+
+
+def _gather_nd(g, op, attrs, names, outs, name):
+    """GatherND of an activation at constant indices (torch's dynamo exporter writes an adaptive pool's windows so):
+    the tensor's first ``batch_dims`` + r axes (r: the indices' last axis) flattened to one, the addressed slices
+    picked from it by one-hot Interpolate rows (data movement), and reshaped to the result's shape. Per sample, the
+    batch axis must be a batch_dims axis with the same indices for every sample (otherwise BatchAxisError: the
+    import retries with the batch as an axis)."""
+    if not g.is_data(names[0]) or names[1] not in g.consts:
+        raise ValueError("GatherND needs an activation as data (input 0) and constant indices (input 1)")
+    full, batch = g.full_shape(names[0]), int(attrs.get("batch_dims", 0))
+    indices = np.asarray(g.consts[names[1]]).astype(np.int64)
+    r = indices.shape[-1] if indices.ndim else 0
+    if indices.ndim < batch + 1 or indices.shape[:batch] != full[:batch] or not 1 <= r <= len(full) - batch:
+        raise ValueError(f"GatherND indices of shape {list(indices.shape)} (batch_dims {batch}) do not address data "
+                         f"of shape {list(full)}")
+    if not indices.size:
+        raise ValueError("GatherND with no indices is not supported")
+    if not g.batch_as_axis:
+        if batch == 0 or np.any(indices != indices[:1]):
+            raise BatchAxisError("GatherND indexes the batch axis")
+        full, indices, batch = full[1:], indices[0], batch - 1
+    lead, rest = full[:batch + r], full[batch + r:]
+    grid = [np.arange(n).reshape([-1 if j == b else 1 for j in range(indices.ndim - 1)])
+            for b, n in enumerate(lead[:batch])]
+    tuples = [in_range(indices[..., k], lead[batch + k], "GatherND") for k in range(r)]
+    picked = np.arange(math.prod(lead)).reshape(lead)[tuple(grid + tuples)]
+    bounded(picked.size * math.prod(lead), f"GatherND's selection ({picked.size} of {math.prod(lead)} slices)")
+    rows = np.zeros((picked.size, math.prod(lead)))
+    rows[np.arange(picked.size), picked.ravel()] = 1.0
+    g.append(Reshape((math.prod(lead),) + rest), names[:1], f"{outs[0]}#flat", name)
+    g.append(Interpolate(rows, 0), [f"{outs[0]}#flat"], f"{outs[0]}#picked", name)
+    g.append(Reshape(picked.shape + rest), [f"{outs[0]}#picked"], outs[0], name)
 
 
 def _scatter(g, op, attrs, names, outs, name):
@@ -89,5 +123,6 @@ def _put_along(g, attrs, data: str, index: str, updates: str, out: str, name: st
     g.append(PutAlong(axis, float(value.ravel()[0]), reduction), [data, index], out, name)
 
 
-INDEXING_HANDLERS = {"GatherElements": _gather_elements, "ScatterND": _scatter, "ScatterElements": _scatter}
-"""ONNX operator -> handler, for the element gathers and scatters of activations"""
+INDEXING_HANDLERS = {"GatherElements": _gather_elements, "GatherND": _gather_nd, "ScatterND": _scatter,
+                     "ScatterElements": _scatter}
+"""ONNX operator -> handler, for the element and slice gathers and the scatters of activations"""

@@ -42,16 +42,39 @@ def _gemm(g, op, attrs, names, outs, name):
 
 def _matmul(g, op, attrs, names, outs, name):
     """Two activations: ActivationMatMul; an activation times a constant matrix: Dense; a constant times an
-    activation (a Perceiver's learned queries against its keys): :func:`_constant_times`"""
+    activation (a Perceiver's learned queries against its keys): :func:`_constant_times`; either by a constant
+    vector (attention pooling's scores): :func:`_by_vector`"""
     a, b = names[:2]
     if g.is_data(a) and g.is_data(b):
         return g.append(ActivationMatMul(), names[:2], outs[0], name)
+    if np.ndim(g.consts[b if g.is_data(a) else a]) == 1:
+        return _by_vector(g, op, names[:2], outs[0], name)
     if g.is_data(b):
         return _constant_times(g, np.asarray(g.consts[a]), b, outs[0], name)
     shape = np.shape(g.consts[b])  # leading axes all 1, no more than the activation's: one matrix, broadcast
     if len(shape) != 2 and not (2 < len(shape) <= g.full_ndim(a) and math.prod(shape[:-2]) == 1):
         return _times_constants(g, a, np.asarray(g.consts[b]), outs[0], name)
     g.append(Dense(derived(g, g.consts[b], op, lambda m: m.reshape(m.shape[-2:]).T)), [a], outs[0], name)
+
+
+def _by_vector(g, op: str, names: list[str], out: str, name: str) -> None:
+    """An activation X (..., k) times a constant vector v (k,), or v times X (..., k, n), as numpy multiplies them:
+    v as a (k, 1) matrix (a (1, k) one) and the product's last axis (its second-to-last) dropped. A Dense of one
+    output row (k MACs per output item), X's last two axes swapped first for v X, then a reshape."""
+    x, v = (names[0], names[1]) if g.is_data(names[0]) else (names[1], names[0])
+    full, row = g.full_shape(x), derived(g, g.consts[v], (op, "vector"), lambda c: c.reshape(1, -1))
+    left = x == names[1]
+    if len(full) < (3 if left else 2) or full[-2 if left else -1] != row.shape[1]:
+        raise ValueError(f"MatMul of a constant vector of {row.shape[1]} values and an activation of shape "
+                         f"{list(full)}: the activation needs {'(batch, ..., k, n)' if left else '(batch, ..., k)'}"
+                         f" with k = {row.shape[1]}")
+    if left:
+        swap = list(range(len(full)))
+        swap[-2:] = swap[-1], swap[-2]
+        g.append(per_sample_transpose(g, swap), [x], f"{out}#transposed", name)
+        x = f"{out}#transposed"
+    g.append(Dense(row), [x], f"{out}#product", name)
+    g.append(Reshape(g.sample_shape(full[:-2] + full[-1:] if left else full[:-1])), [f"{out}#product"], out, name)
 
 
 def _times_constants(g, x: str, const: np.ndarray, out: str, name: str) -> None:
