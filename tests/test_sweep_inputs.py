@@ -36,6 +36,13 @@ def test_a_control_character_in_a_string_value_is_refused():
             "no control character")
 
 
+def test_a_value_written_twice_in_two_forms_is_refused():
+    """22 and 22.0 (or 0.0 and -0.0) are one point: they had run once and been counted as two values"""
+    refused({"axes": {"technology.node_nm": [22, 22.0, 32]}}, "lists a value twice")
+    refused({"axes": {"adc.offset_lsb": [0.0, -0.0]}}, "lists a value twice")
+    assert len(expand(spec_from_dict({"base": DEFAULT, "axes": {"technology.node_nm": [22, 32]}}))) == 2
+
+
 def test_a_field_given_twice_is_refused():
     """a dotted key and a sub-table naming one field had been resolved silently, one of them dropped"""
     refused({"axes": {"adc": {"bits": [5, 6]}, "adc.bits": [7]}}, "[axes] gives 'adc.bits' twice")

@@ -209,7 +209,7 @@ def _list_axis(field: str, key: str, values: list, errors: list[tuple[str, str]]
     if bad:
         errors.extend((key, f"{key}: '{field}' {why}; got {v!r}") for v, why in bad)
         return None
-    if len(set(map(repr, values))) < len(values):
+    if len({(isinstance(v, bool), v) for v in values}) < len(values):  # 22 and 22.0, 0.0 and -0.0: one point
         errors.append((key, f"{key} lists a value twice: {values!r}"))
         return None
     return Axis(field, tuple(values))
