@@ -77,21 +77,12 @@ def test_open_executor_refuses_more_processes_than_a_pool_can_count(workers):
             pass
 
 
-def test_a_network_run_starts_no_more_processes_than_its_sample_ranges(monkeypatch):
+def test_a_network_run_starts_no_more_processes_than_its_sample_ranges(asked):
     """simulate_network had passed the worker count itself: workers=2**31 ended in the pool's OverflowError"""
     from cimsim.config import load_config, with_overrides
     from cimsim.inference import simulate_network
 
-    counts = []
-
-    @contextlib.contextmanager
-    def executor(workers, scheduler, *, checked=False):
-        counts.append(workers)
-        with ThreadPoolExecutor(1) as pool:
-            yield pool
-
-    monkeypatch.setattr("cimsim.sweep.execute.open_executor", executor)
     mlp = (Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml").as_posix()
     config = with_overrides(load_config(mlp), {"workload.vectors": 48, "simulation.batch_size": 16})
     result = simulate_network(config, workers=2**31)
-    assert counts == [3] and result.samples == 48
+    assert asked == [3] and result.samples == 48
