@@ -175,7 +175,9 @@ def test_a_results_file_with_a_byte_order_mark_resumes(tmp_path):
 
 
 def test_minus_zero_is_the_point_of_zero():
-    """'[0, 0.0, -0.0]' had run two points: -0.0 hashed apart from 0.0 for one and the same config"""
-    spec = spec_from_dict({"base": DEFAULT, "axes": {"device.read_noise_sigma": [0, 0.0, -0.0, 0.1]}})
-    points = expand(spec)
+    """'[0, 0.0, -0.0]' had run two points: -0.0 hashed apart from 0.0 for one and the same config; the three are one
+    value listed three times, refused as [6, 6, 8] is; -0.0 alone runs as 0.0"""
+    with pytest.raises(ConfigError, match="lists a value twice"):
+        spec_from_dict({"base": DEFAULT, "axes": {"device.read_noise_sigma": [0, 0.0, -0.0, 0.1]}})
+    points = expand(spec_from_dict({"base": DEFAULT, "axes": {"device.read_noise_sigma": [-0.0, 0.1]}}))
     assert len(points) == 2 and all(math.copysign(1.0, p.values[0]) == 1.0 for p in points)
