@@ -419,3 +419,14 @@ def test_sram_cells_of_an_analog_array_take_no_drift_nor_program_and_verify(fami
     resistive = with_overrides(BASE, {"device.drift_nu": 0.1, "device.program_sigma": 0.05,
                                       "device.program_verify_tolerance": 0.01})
     assert resistive.device.drift_nu == 0.1
+
+
+def test_a_digital_arrays_read_cycle_line_names_no_adc():
+    """the report's array line had told a digital array's sample-and-hold let 'the ADCs convert' (probe, 2026-12-03)"""
+    import cimsim
+
+    sram = Path(__file__).resolve().parents[1] / "configs" / "sram-cim.toml"
+    line = next(a for a in cimsim.estimate(sram, {"array.family": "digital"}).cim.assumptions if "Array family" in a)
+    assert "no ADC: a round is" in line and "sample-and-hold" not in line and "conversions" not in line
+    analog = next(a for a in cimsim.estimate(sram).cim.assumptions if "Array family" in a)
+    assert "sample-and-hold lets the ADCs convert" in analog

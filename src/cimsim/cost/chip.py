@@ -38,12 +38,13 @@ from dataclasses import dataclass
 
 from ..argcheck import check_instance, check_int, check_real, checked_types
 from ..breakdown import Breakdown, StageTime
-from ..config.modes import ArrayFamily, Balance, DigitalAdders, Pipeline
+from ..config.modes import ArrayFamily, Balance, Pipeline
 from ..errors import ConfigError
 from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan
 from . import noc, pipelining, trust
+from .assumption_lines import array_line, converter_line
 from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj, pricing_table
 from .parameters import CimParameters, cim_parameters
 
@@ -200,18 +201,11 @@ def _stage_costs(config: Config, stages: Sequence[Stage]) -> tuple[list[CimParam
 def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params: Sequence[CimParameters],
                  timings: Sequence[CimTiming], leakage_uw: float, items: int) -> tuple[str, ...]:
     tech, chip, p0, t0 = config.technology, config.chip, params[0], timings[0]
-    resistive = p0.family == ArrayFamily.RESISTIVE
-    access = f", {config.array.cell_access} cell" if resistive else ""
-    lines = "0.2 fF/um at the full read voltage, an upper bound" if resistive else "ZigZag-IMC per-cell loads at V_DD"
+    access = f", {config.array.cell_access} cell" if p0.family == ArrayFamily.RESISTIVE else ""
     out = [
         f"Technology {tech.node_nm:g} nm, {tech.vdd_v:g} V: ISAAC figures (32 nm, 0.9 V assumed), ZigZag-IMC gates "
         f"(28 nm, 0.9 V) and survey ADC regressions scaled with Stillmaker & Baas 2017; lines switch C V**2.",
-        _converter_line(config, p0, t0),
-        f"Array family '{p0.family}': word and bit lines swing {p0.line_voltage_v:g} V "
-        f"({p0.row_line_capacitance_ff:.3g} fF and {p0.bitline_capacitance_ff:.3g} fF: {lines}); sample-and-hold "
-        f"lets the ADCs convert one round while the next is read: a round is max({config.dac.encoding} reads summed "
-        f"x {p0.read_ns:g} ns, conversions x {p0.adc_conversion_ns:.3g} ns); the arrays of a layer work in parallel; "
-        f"digital periphery at {tech.clock_ghz:g} GHz.",
+        converter_line(config, p0, t0), array_line(config, p0),
         f"Chip: {m.total_tiles} of {chip.tiles} tiles used ({chip.arrays_per_tile} arrays per tile, a layer on "
         f"whole tiles of its own), each with a {p0.buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} buffer, "
         f"an ISAAC bus and a router; {p0.global_buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} global "
@@ -237,20 +231,6 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
     if items == 0:
         out.append("No workload items: no dynamic energy, no time.")
     return tuple(out)
-
-
-def _converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
-    if p.family == ArrayFamily.DIGITAL:
-        adders = ("a full adder in every bit cell (a cell chain)" if config.array.digital_adders ==
-                  DigitalAdders.CELL_CHAIN else "a ripple adder tree (ZigZag-IMC DIMC model)")
-        return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
-                f"{p.adder_tree_energy_pj:.3g} pJ per output sum.")
-    detail = ("" if config.adc.enob is None else f", ENOB {config.adc.enob:g}") + ("" if config.adc.built_bits in (
-        None, p.adc_bits) else f", built for {config.adc.built_bits} bits and run for {p.adc_bits} bit-cycles")
-    converter = (f"{p.adc_bits}-bit {p.adc_type}{detail} (docs/adc.md: survey regression by type)" if p.adc_bits > 1
-                 or detail else "1-bit, one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)")
-    return (f"ADC: {converter}; layer 0 samples at {p.adc_rate_gsps:.3g} GS/s = {t.conversions_per_adc} conversions "
-            f"per {t.read_cycle_ns:.3g} ns round: {p.adc_energy_pj:.3g} pJ per conversion.")
 
 
 def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParameters) -> None:

@@ -1,0 +1,40 @@
+"""The report's lines on an array's read-out and its read cycle (:func:`cimsim.cost.chip.chip_breakdown`'s
+assumptions), by array family."""
+
+from __future__ import annotations
+
+from ..config.modes import ArrayFamily, DigitalAdders
+from ..config.schema import Config
+from .cim import CimTiming
+from .parameters import CimParameters
+
+__all__ = ["converter_line", "array_line"]
+
+
+def converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
+    """the report's line on layer 0's read-out: its ADC (type, bits, rate, energy per conversion) or adder trees"""
+    if p.family == ArrayFamily.DIGITAL:
+        adders = ("a full adder in every bit cell (a cell chain)" if config.array.digital_adders ==
+                  DigitalAdders.CELL_CHAIN else "a ripple adder tree (ZigZag-IMC DIMC model)")
+        return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
+                f"{p.adder_tree_energy_pj:.3g} pJ per output sum.")
+    detail = ("" if config.adc.enob is None else f", ENOB {config.adc.enob:g}") + ("" if config.adc.built_bits in (
+        None, p.adc_bits) else f", built for {config.adc.built_bits} bits and run for {p.adc_bits} bit-cycles")
+    converter = (f"{p.adc_bits}-bit {p.adc_type}{detail} (docs/adc.md: survey regression by type)" if p.adc_bits > 1
+                 or detail else "1-bit, one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)")
+    return (f"ADC: {converter}; layer 0 samples at {p.adc_rate_gsps:.3g} GS/s = {t.conversions_per_adc} conversions "
+            f"per {t.read_cycle_ns:.3g} ns round: {p.adc_energy_pj:.3g} pJ per conversion.")
+
+
+def array_line(config: Config, p: CimParameters) -> str:
+    """the report's line on layer 0's arrays: their lines, and what a read cycle (a round) is: reads overlapped with
+    the ADCs' conversions (sample-and-hold), or, in a digital array, the reads alone (its adders sum within a read)"""
+    resistive = p.family == ArrayFamily.RESISTIVE
+    lines = "0.2 fF/um at the full read voltage, an upper bound" if resistive else "ZigZag-IMC per-cell loads at V_DD"
+    reads = f"{config.dac.encoding} reads summed x {p.read_ns:g} ns"
+    cycle = (f"no ADC: a round is {reads} (the adders sum within each read)" if p.family == ArrayFamily.DIGITAL else
+             f"sample-and-hold lets the ADCs convert one round while the next is read: a round is max({reads}, "
+             f"conversions x {p.adc_conversion_ns:.3g} ns)")
+    return (f"Array family '{p.family}': word and bit lines swing {p.line_voltage_v:g} V "
+            f"({p.row_line_capacitance_ff:.3g} fF and {p.bitline_capacitance_ff:.3g} fF: {lines}); {cycle}; the arrays "
+            f"of a layer work in parallel; digital periphery at {config.technology.clock_ghz:g} GHz.")
