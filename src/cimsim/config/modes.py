@@ -162,7 +162,7 @@ class Accumulation(Mode):
 class AdcRange(Mode):
     """The ADC's full scale."""
 
-    MAX = "max", "the largest possible column sum (never clips)"
+    MAX = "max", "the largest possible column sum (never clips a noise-free sum)"
     CALIBRATED = "calibrated", "a percentile of observed sums"
     FIXED = "fixed", "full_scale_fraction of the largest possible sum"
 
