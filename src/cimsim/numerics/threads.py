@@ -31,6 +31,11 @@ BLAS = ThreadpoolController()
 _BLAS_LIBS = tuple(c for c in BLAS.lib_controllers if c.user_api == "blas")
 _WORKERS = USABLE_CORES
 _SCRATCH = threading.local()
+_BLAS_LOCK = threading.Lock()
+_BLAS_USERS = [0]
+"""threads now inside :func:`one_blas_thread`"""
+_BLAS_FOUND: list[int] = []
+"""the BLAS thread counts the first of them found, restored by the last to leave"""
 
 
 def set_worker_threads(n: int) -> None:
@@ -120,19 +125,43 @@ def share_rows(run, x: np.ndarray, out: np.ndarray, first_vector: int, block: in
         return results + [r for f in others for r in f.result()], own
 
 
+_BLAS_HELD = threading.local()
+"""this thread's entries into :func:`one_blas_thread` and the BLAS thread counts it found"""
+
+
+def _set_blas_threads(controller, n: int) -> None:
+    """``controller``'s library on ``n`` threads, set by the library's own call: threadpoolctl's ``set_num_threads``
+    lets only the first thread that used it (its "controlling thread") set a pthreads OpenBLAS and silently ignores
+    every other thread, whose products then ran on every core and rounded otherwise (a simulate() called off the main
+    thread gave other numbers)"""
+    getattr(controller, "_real_set_num_threads", controller.set_num_threads)(n)
+
+
 @contextlib.contextmanager
 def one_blas_thread():
     """every BLAS library of :data:`BLAS` on one thread, then back: what ``BLAS.limit(limits=1, user_api="blas")``
     does, in 1-2 us rather than its 7-50 us of Python (measured on the 2-core VM of the benchmarks; a 64 x 64
-    layer's batch of 10 000 takes 0.6-0.8 ms in all). Also what keeps float products (a network's float pass, its
-    digital layers) the same whatever the thread count: OpenBLAS rounds a product differently when it splits it
-    over another number of threads (measured: (130 x 784) @ (784 x 64) in float64, 1 vs 2 threads, up to 6e-14
-    apart; with OPENBLAS_CORETYPE=Haswell more shapes differ)."""
-    threads = [c.get_num_threads() for c in _BLAS_LIBS]
-    for c in _BLAS_LIBS:
-        c.set_num_threads(1)
+    layer's batch of 10 000 takes 0.6-0.8 ms in all), from any thread. Also what keeps float products (a network's
+    float pass, its digital layers) the same whatever the thread count: OpenBLAS rounds a product differently when it
+    splits it over another number of threads (measured: (130 x 784) @ (784 x 64) in float64, 1 vs 2 threads, up to
+    6e-14 apart; with OPENBLAS_CORETYPE=Haswell more shapes differ). A thread's outermost entry sets and restores
+    the counts; threads that overlap in it each hold the limit, the last to leave restoring what the first found."""
+    depth = getattr(_BLAS_HELD, "depth", 0)
+    if depth == 0:
+        with _BLAS_LOCK:
+            _BLAS_USERS[0] += 1
+            if _BLAS_USERS[0] == 1:
+                _BLAS_FOUND[:] = [c.get_num_threads() for c in _BLAS_LIBS]
+            for c in _BLAS_LIBS:
+                _set_blas_threads(c, 1)
+    _BLAS_HELD.depth = depth + 1
     try:
         yield
     finally:
-        for c, n in zip(_BLAS_LIBS, threads):
-            c.set_num_threads(n)
+        _BLAS_HELD.depth = depth
+        if depth == 0:
+            with _BLAS_LOCK:
+                _BLAS_USERS[0] -= 1
+                if _BLAS_USERS[0] == 0:
+                    for c, n in zip(_BLAS_LIBS, _BLAS_FOUND):
+                        _set_blas_threads(c, n)

@@ -1,0 +1,47 @@
+"""one_blas_thread holds every BLAS library on one thread from any Python thread: threadpoolctl lets only its first
+"controlling" thread set a pthreads OpenBLAS and ignores the others, so a simulate() run off the main thread had
+multiplied on every core and rounded otherwise (relative error 0.21909427945777799 in the main thread,
+0.2190942714779575 in another; probe, 2026-12-03)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import cimsim
+from cimsim.numerics.threads import _BLAS_LIBS, one_blas_thread
+
+DEFAULT = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+
+
+def _in_thread(call):
+    out = []
+    thread = threading.Thread(target=lambda: out.append(call()))
+    thread.start()
+    thread.join()
+    return out[0]
+
+
+def _limited_counts() -> list:
+    with one_blas_thread():
+        return [c.get_num_threads() for c in _BLAS_LIBS]
+
+
+def test_one_blas_thread_holds_in_any_thread_and_restores():
+    before = [c.get_num_threads() for c in _BLAS_LIBS]
+    for c, n in zip(_BLAS_LIBS, before):
+        c.set_num_threads(n)  # the main thread becomes threadpoolctl's controlling thread, as a first limit makes it
+    assert _limited_counts() == [1] * len(_BLAS_LIBS)
+    assert _in_thread(_limited_counts) == [1] * len(_BLAS_LIBS)
+    with one_blas_thread():  # overlapping holders: the one leaving first restores nothing
+        assert _in_thread(_limited_counts) == [1] * len(_BLAS_LIBS)
+        assert [c.get_num_threads() for c in _BLAS_LIBS] == [1] * len(_BLAS_LIBS)
+    assert [c.get_num_threads() for c in _BLAS_LIBS] == before
+
+
+def test_a_simulation_gives_the_same_numbers_in_another_thread():
+    def run():
+        result = cimsim.simulate(DEFAULT, {"workload.vectors": 3000, "device.preset": "rram"}, seed=1).to_dict()
+        return {k: v for k, v in result.items() if k != "wall_s"}  # the numbers, not the time they took
+
+    assert _in_thread(run) == run()
