@@ -5,15 +5,24 @@ __version__ = "0.1.0"
 __all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "__version__"]
 
 
+_SUBPACKAGES = ("config", "cost", "models", "network", "numerics", "sweep", "validation")
+"""the packages a script reaches as ``cimsim.network`` and the like after a bare ``import cimsim``"""
+
+
 def __getattr__(name: str):
-    """The research-script API (:mod:`cimsim.api`), imported on first use: ``import cimsim`` stays light."""
+    """The research-script API (:mod:`cimsim.api`) and the subpackages (``cimsim.network.from_torch``,
+    ``cimsim.sweep.run_sweep``), imported on first use: ``import cimsim`` stays light."""
     if name in ("simulate", "compare", "estimate", "Simulation", "Estimate", "as_config"):
         from . import api
 
         return getattr(api, name)
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'cimsim' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    """The module's names and the lazily imported API's, so tab completion offers ``cimsim.simulate``."""
-    return sorted({*globals(), *__all__})
+    """The module's names, the lazily imported API's and the subpackages, so tab completion offers them."""
+    return sorted({*globals(), *__all__, *_SUBPACKAGES})
