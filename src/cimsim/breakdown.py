@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
-__all__ = ["Breakdown", "StageTime", "in_sequence", "repeated"]
+__all__ = ["Breakdown", "StageTime", "ReadOnlyDict", "in_sequence", "repeated"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,20 @@ class StageTime:
     """steady-state time between two items leaving the stage (compute or transfer, the slower)"""
     latency_ns: float
     """one item through the stage: transfer in, compute, transfer out"""
+
+
+class ReadOnlyDict(dict):
+    """A result's table of figures by name (a :class:`Breakdown`'s energies and areas), as read-only as the frozen
+    result that holds it: a change raises TypeError (a scratch copy popped in place had changed the result and its
+    gain); ``dict(d)`` is a copy to change. Copies, pickles and JSON like a dict."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("a result's figures are read-only; change a copy: dict(...)")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        return type(self), (dict(self),)
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,8 @@ class Breakdown:
     """of ``macs``, the activation products a vector unit beside the arrays ran (a network's attention)"""
 
     def __post_init__(self) -> None:
+        for name in ("energy_pj", "area_um2"):
+            object.__setattr__(self, name, ReadOnlyDict(getattr(self, name)))
         per_item = self.latency_ns / self.mvms if self.mvms > 0 else 0.0
         for name in ("item_latency_ns", "interval_ns"):
             value = getattr(self, name)

@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..breakdown import Breakdown
+from ..breakdown import Breakdown, ReadOnlyDict
 from ..config.modes import ArrayFamily
 from ..config.schema import Config
 from .cells import cell_family
@@ -130,9 +130,9 @@ def _range(record: dict, entry: dict, share: float, values: list[float]) -> dict
     """a range as :func:`energy_gain_range` returns it: ``values`` the figure at silicon / model's lower quartile,
     median and upper quartile over the macros (``entry``), ``share`` the macro's share of the CIM figure"""
     low, median, high = entry["macro_medians_over_model"]
-    return {"family": record["family"], "macros": entry["macros"], "cases": entry["cases"],
-            "silicon_over_model": [low, median, high], "macro_share": share, "low": min(values),
-            "median": values[1], "high": max(values), "source": record["source"]}
+    return ReadOnlyDict(family=record["family"], macros=entry["macros"], cases=entry["cases"],
+                        silicon_over_model=[low, median, high], macro_share=share, low=min(values), median=values[1],
+                        high=max(values), source=record["source"])
 
 
 def energy_gain_range(config: Config, cim: Breakdown, baseline: Breakdown) -> dict | None:
