@@ -391,3 +391,14 @@ def test_a_macro_whose_points_never_pair_says_what_keeps_them_apart(tmp_path):
     assert result.exit_code == 0, result.output
     assert "No trend of t (2 usable points): its points differ in uiuc_b_x, uiuc_b_w" in result.output
     assert "none at 'raw'" in result.output
+
+
+def test_a_derived_throughput_written_to_one_digit_is_named_as_its_rounding(tmp_path):
+    """the model's 1.61 TOPS against a published 2 (one significant digit, UIUC's 0.01 TOPS style) had been told to
+    'check the stated clock or cycle'; a figure it does not round to still is"""
+    rounded = _cases(macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nops_per_mac = 2\ntops = 2\n'))
+    assert "rounds to the published 2, written to 1 significant digit(s)" in rounded["t / p / tops"].why
+    assert "check the stated clock" not in rounded["t / p / tops"].why
+    off = _cases(macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nops_per_mac = 2\ntops = 2.5\n', "o.toml"))
+    assert "check the stated clock" in off["t / p / tops"].why
+    assert macro_data.significant_digits(0.01) == 1 and macro_data.significant_digits(24.1) == 3

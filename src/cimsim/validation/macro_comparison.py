@@ -27,7 +27,8 @@ from typing import Any
 from .macro_checks import n_core
 from .macro_configs import cycle_ns, point_config, point_model
 from .macro_data import (COMPARED_ENERGIES, CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable,
-                         cached_per_file, explained_unusable, load_macros, point_exclusion)
+                         cached_per_file, explained_unusable, load_macros, point_exclusion, rounds_to,
+                         significant_digits)
 from .macro_trends import trend_pairs
 from .macro_uiuc import uiuc_figure
 
@@ -264,8 +265,11 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
     parts.extend(u.notes)
     if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
         parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model, error)}")
-        if derived:
-            parts.append("derived, yet not the published figure: the published throughput is not the one the stated "
+        if derived:  # a figure of one or two digits (UIUC's 0.01 TOPS) is its rounding, not a wrong clock
+            rounded = rounds_to(fig.value * (1 + error), fig.value)
+            parts.append(f"derived: the model's figure rounds to the published {fig.value:g}, written to "
+                         f"{significant_digits(fig.value)} significant digit(s)" if rounded else
+                         "derived, yet not the published figure: the published throughput is not the one the stated "
                          "fields make (check the stated clock or cycle and the figure's normalisation)")
         if u.macro.file is None and u.macro.key in ENTRY_LIMITS:
             parts.append(ENTRY_LIMITS[u.macro.key])

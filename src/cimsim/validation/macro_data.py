@@ -28,7 +28,7 @@ from .macro_defaults import in_entry_terms
 __all__ = ["adc_type", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable",
            "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "COMPARED_ENERGIES", "uiuc_normalised", "raw_figures",
            "invocation_blockers", "invocation_precision", "cached_per_file", "file_name", "load_macros", "find_macro",
-           "point_exclusion", "explained_unusable"]
+           "point_exclusion", "explained_unusable", "significant_digits", "rounds_to"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
@@ -80,6 +80,18 @@ def invocation_precision(fields: Mapping[str, Any], values: Mapping[str, Any]) -
 
 class Unusable(ValueError):
     """A point (or one of its figures) that cannot be compared; the message is the reason."""
+
+
+def significant_digits(value: float) -> int:
+    """the significant digits ``value`` is written with (its shortest repr: 0.01 -> 1, 24.1 -> 3, 400.0 -> 1)"""
+    mantissa = repr(abs(float(value))).split("e")[0].replace(".", "").strip("0")
+    return max(1, len(mantissa))
+
+
+def rounds_to(model: float, published: float) -> bool:
+    """whether ``model`` rounded to the significant digits ``published`` is written with gives ``published``"""
+    digits = significant_digits(published)
+    return published != 0 and float(f"{model:.{digits - 1}e}") == float(f"{published:.{digits - 1}e}")
 
 
 def adc_type(stated: str | None) -> str:
