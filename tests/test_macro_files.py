@@ -402,3 +402,20 @@ def test_a_derived_throughput_written_to_one_digit_is_named_as_its_rounding(tmp_
     off = _cases(macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nops_per_mac = 2\ntops = 2.5\n', "o.toml"))
     assert "check the stated clock" in off["t / p / tops"].why
     assert macro_data.significant_digits(0.01) == 1 and macro_data.significant_digits(24.1) == 3
+
+
+def test_a_stated_enob_and_crosspoint_cells_reach_the_configuration(tmp_path):
+    """adc_enob (the paper's ENOB) prices the converter at it; cell_access = "crosspoint" gives a resistive array
+    2F x 2F cells; an SRAM entry stating it is left out with the configuration's reason"""
+    rram = CHIP.replace('family = "sram-current"', 'family = "rram"').replace("rows = 64\ncols = 64",
+                                                                          "rows = 256\ncols = 256").replace(
+        "adc_bits = 4", "adc_bits = 8")
+    point = '[[macro.point]]\nlabel = "p"\ntops_per_w = 100\ntops_per_mm2 = 10\n'
+    base = _cases(macro_file(tmp_path, rram + point, "base.toml"))
+    enob = _cases(macro_file(tmp_path, rram + "adc_enob = 6.0\n" + point, "enob.toml"))
+    cross = _cases(macro_file(tmp_path, rram + 'cell_access = "crosspoint"\n' + point, "cross.toml"))
+    assert enob["t / p / tops_per_w"].model > base["t / p / tops_per_w"].model  # ENOB 6 < the default 6.72
+    assert cross["t / p / tops_per_mm2"].model > base["t / p / tops_per_mm2"].model  # smaller cells
+    sram = macro_file(tmp_path, CHIP + 'cell_access = "crosspoint"\n' + point, "sram.toml")
+    assert not _cases(sram)
+    assert any("selects a resistive cell" in e.reason for e in macro_comparison.excluded_points(sram))

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..argcheck import has_control_character
-from ..config.modes import DigitalAdders, InputEncoding, SignedEncoding
+from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding
 
 __all__ = ["CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "CHOICES", "MVM_MACS", "n_core", "check_top_level",
            "check_fields", "check_uiuc_area", "check_consistent", "unique_labels"]
@@ -22,7 +22,7 @@ CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bit
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
                  "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
                  "digital_adders", "chain_register_rows", "row_groups_per_conversion", "input_zero_fraction",
-                 "weight_zero_fraction", "data", "weight_encoding")
+                 "weight_zero_fraction", "data", "weight_encoding", "cell_access", "adc_enob")
 """entry fields that set the configuration (a point's value overrides the macro's)"""
 DATA_CONDITIONS = ("uniform", "full_scale")
 """an entry's ``data``: the inputs and weights its figures were measured at: codes uniform over their range (the
@@ -34,6 +34,7 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "input_encoding": tuple(m.value for m in InputEncoding),
                                        "digital_adders": tuple(m.value for m in DigitalAdders),
                                        "weight_encoding": tuple(m.value for m in SignedEncoding),
+                                       "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
 MVM_MACS = re.compile(r"\((\d+) MACs?\)")
@@ -53,12 +54,13 @@ _POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read"
 _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "uiuc_b_w", "energy_pj", "tops",
                      "tops_1b_norm", "tops_per_mm2", "tops_per_mm2_1b_norm", "tops_per_w", "tops_per_w_1b_norm",
                      "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_op", "neuron_fj_per_op",
-                     "input_pulse_fj_per_op")
+                     "input_pulse_fj_per_op", "adc_enob")
 _FRACTIONS = ("input_zero_fraction", "weight_zero_fraction")
 _BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
 _NAMES = ("key", "label")
 _STRINGS = ("title", "source", "read_via", "family", "notes", "adc_type", "input_encoding", "data", "digital_adders",
-            "energy_per", "vdd_note", "weight_encoding", "doubtful_figure", "doubtful_reason", "uiuc_area_of")
+            "energy_per", "vdd_note", "weight_encoding", "doubtful_figure", "doubtful_reason", "uiuc_area_of",
+            "cell_access")
 _REQUIRED = {"macro": ("key", "title", "source", "read_via", "family"), "point": ("label",)}
 _DOUBTFUL_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "tops_per_w_1b_norm", "tops_1b_norm", "tops_per_mm2_1b_norm",
                      "energy_fj_per_mac", "energy_pj", "area_mm2")

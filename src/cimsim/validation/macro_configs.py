@@ -158,7 +158,7 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     data = {
         "name": point.key,
         "array": {"family": family, "rows": rows, "cols": cols, "rows_per_read": rows_per_read,
-                  **{k: f[k] for k in ("digital_adders", "chain_register_rows") if k in f}},
+                  **{k: f[k] for k in ("digital_adders", "chain_register_rows", "cell_access") if k in f}},
         "device": device, "mapping": mapping, "dac": dac, "adc": adc, "technology": technology,
         "workload": {"kind": "dense", "in_features": _peak_rows(rows, rows_per_read, notes), "out_features": 1,
                      "vectors": VECTORS,

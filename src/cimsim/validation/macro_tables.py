@@ -76,7 +76,7 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     stated_bits = float(f["adc_bits"])
     adc["bits"] = math.ceil(stated_bits)
     adc["type"] = adc_type(f.get("adc_type"))
-    enob = stated_adc_enob(stated_bits)
+    enob = float(f["adc_enob"]) if "adc_enob" in f else stated_adc_enob(stated_bits)  # as the paper states it
     if enob is not None and adc["type"] in ("sar", "flash"):  # a ramp's or VCO's energy counts its 2**bits steps
         adc["enob"] = enob
     built = math.ceil(float(macro.values.get("adc_bits", 0)))
