@@ -328,3 +328,16 @@ def test_a_converter_built_for_more_bits_never_undercuts_a_smaller_one(node_nm, 
                 a = adc.adc_area_um2(bits, t, rate, built_bits=built)
                 assert e >= energy * (1 - 1e-12) and a >= area * (1 - 1e-12), (bits, built, fraction)
                 energy, area = e, a
+
+
+def test_a_small_sar_built_for_more_bits_keeps_its_flash_bound_and_one_converter_prices_both():
+    """a 2-bit SAR run for 1 bit-cycle had cost 121 fJ, above its whole 84 fJ conversion (the built converter's flash
+    bound dropped); the 5-bit SAR's energy came from the 7-bit SAR run short and its area from the 6-bit one's"""
+    rate = 0.1
+    assert adc.adc_energy_pj(1, T28, rate, built_bits=2) == pytest.approx(adc.adc_energy_pj(2, T28, rate / 2) / 2)
+    two_of_three = adc.adc_energy_pj(3, T28, rate * 2 / 3) * 2 / 3
+    assert adc.adc_energy_pj(2, T28, rate, built_bits=3) == pytest.approx(two_of_three)
+    assert adc.adc_area_um2(1, T28, rate, built_bits=2) == pytest.approx(adc.adc_area_um2(2, T28, rate / 2))
+    seven = adc.adc_energy_pj(7, T28, rate * 5 / 7) * 5 / 7
+    assert adc.adc_energy_pj(5, T28, rate) == pytest.approx(seven)  # the 7-bit SAR run short prices it
+    assert adc.adc_area_um2(5, T28, rate) == pytest.approx(adc.adc_area_um2(7, T28, rate * 5 / 7))  # and its area

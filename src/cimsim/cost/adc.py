@@ -162,17 +162,23 @@ def adc_max_rate_gsps(bits: int, tech: TechnologyConfig, *, adc_type: AdcType = 
     return 1.0 / adc_conversion_ns(bits, tech, adc_type=adc_type)
 
 
-def _sar_sizes(bits: int, built_bits: int | None, adc_type: str, enob: float | None) -> range:
-    """The resolutions b of the SARs that, stopped after ``bits`` bit-cycles, realise a SAR of ``bits`` bits built for
-    ``built_bits`` (default: ``bits``): b = built_bits to 16 (a larger SAR of the survey's law run short is a way to
-    build it)"""
-    if built_bits is not None and built_bits != bits:
-        built_bits = check_int(f"resolution built of a {bits}-bit ADC", built_bits, bits, 16)
-        if adc_type != AdcType.SAR:
-            raise ValueError(f"a converter built for more bits than it resolves is a SAR; got type {adc_type!r}")
-        if enob is not None:
-            raise ValueError("an ENOB cannot be given for a converter built for more bits: it takes the built one's")
-    return range(built_bits or bits, 17)
+def _built(bits: int, built_bits: int | None, adc_type: str, enob: float | None) -> int | None:
+    """the resolution of a SAR built for ``built_bits`` and run at ``bits``, None when built for ``bits``"""
+    if built_bits is None or built_bits == bits:
+        return None
+    built_bits = check_int(f"resolution built of a {bits}-bit ADC", built_bits, bits, 16)
+    if adc_type != AdcType.SAR:
+        raise ValueError(f"a converter built for more bits than it resolves is a SAR; got type {adc_type!r}")
+    if enob is not None:
+        raise ValueError("an ENOB cannot be given for a converter built for more bits: it takes the built one's")
+    return built_bits
+
+
+def _cheapest_built(bits: int, built: int, tech: TechnologyConfig, rate_gsps: float) -> tuple[float, int]:
+    """(energy per bit-cycle, pJ, resolution) of the cheapest SAR of ``built`` to 16 bits run at the bit-cycle rate of
+    ``bits``-bit conversions at ``rate_gsps``: one built for more bits is priced no dearer than a larger one (as a
+    ``bits``-bit SAR is), so its price never falls as ``built`` grows"""
+    return min((adc_energy_pj(b, tech, rate_gsps * bits / b) / b, b) for b in range(built, 17))
 
 
 @checked_types
@@ -181,8 +187,9 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     """Energy of one conversion, pJ, by type, at ``rate_gsps`` (default: the type's fastest rate).
 
     A SAR built for ``built_bits`` > ``bits`` (a reconfigurable converter) stops after ``bits`` of its bit-cycles:
-    bits / b of the conversion of the cheapest SAR of b >= built_bits bits at the same bit-cycle rate, and never
-    below the bits-bit SAR (:func:`.adc_survey.sar_survey`).
+    bits / b of the conversion of the cheapest SAR of b >= built_bits bits at the same bit-cycle rate (each priced
+    as below; b = built_bits but where the survey's ENOB bands make a larger one cheaper per bit-cycle), never below
+    the bits-bit SAR.
 
     - sar: the survey regression E_survey(ENOB, f) at 32 nm, 0.9 V (floor below ENOB 4.39, ~4x per bit at high
       ENOB, rising above the rate corner), bounded by the flash converter of the same resolution (below) and by a
@@ -195,19 +202,19 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`); each is scaled to ``tech`` by ``technology.energy_scale``.
     """
     bits, adc_type = check_bits(bits), _check_type(adc_type)
-    sizes = _sar_sizes(bits, built_bits, adc_type, enob)
+    if built := _built(bits, built_bits, adc_type, enob):  # never below the bits-bit SAR
+        rate_gsps = _rate(bits, tech, rate_gsps, adc_type)
+        return max(bits * _cheapest_built(bits, built, tech, rate_gsps)[0], adc_energy_pj(bits, tech, rate_gsps))
     e = checked_enob(bits, enob)
-    if sizes.start == 1:  # one threshold decision whatever the type: a column comparator, not a survey converter's
+    if bits == 1:  # one threshold decision whatever the type: a column comparator, not a survey converter's
         return sense_amp.sense_amp_energy_pj(tech)
     rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
     scale = technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
     flash_pj = (adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * COMPARATOR_ENERGY_PJ_28NM * scale
                 * survey_rate_penalty(e, rate))
     if adc_type == AdcType.SAR:  # no costlier than a flash of the same resolution (below the survey's data, B <= 4)
-        survey_pj = sar_survey(bits, enob, rate, sizes)[0] * technology.energy_scale(
+        survey_pj = sar_survey(bits, enob, rate)[0] * technology.energy_scale(
             REFERENCE_NODE_NM, REFERENCE_VDD_V, tech.node_nm, tech.vdd_v)
-        if sizes.start > bits:  # built for more bits: never cheaper than the bits-bit SAR
-            return max(survey_pj, adc_energy_pj(bits, tech, rate_gsps))
         return min(flash_pj, survey_pj)
     counts = adc_cycles_per_conversion(bits, adc_type=adc_type)
     if adc_type == AdcType.FLASH:
@@ -243,18 +250,19 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     scaled to ``tech.node_nm`` with ``technology.area_scale``; only SAR depends on rate and ENOB.
     """
     bits, adc_type = check_bits(bits), _check_type(adc_type)
-    sizes = _sar_sizes(bits, built_bits, adc_type, enob)
+    if built := _built(bits, built_bits, adc_type, enob):
+        rate_gsps = _rate(bits, tech, rate_gsps, adc_type)
+        chosen = _cheapest_built(bits, built, tech, rate_gsps)[1]
+        return max(adc_area_um2(chosen, tech, rate_gsps * bits / chosen), adc_area_um2(bits, tech, rate_gsps))
     checked_enob(bits, enob)  # checks a stated ENOB
-    if sizes.start == 1:  # one column comparator whatever the type (a 1-bit flash is one comparator: this one)
+    if bits == 1:  # one column comparator whatever the type (a 1-bit flash is one comparator: this one)
         return sense_amp.sense_amp_area_um2(tech)
     rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
     to32 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm)
     to28 = technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
     flash_um2 = adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * FLASH_COMPARATOR_AREA_UM2_32NM * to32
     if adc_type == AdcType.SAR:  # no larger than a flash of the same resolution (2, 3 bits), as for its energy
-        survey_um2 = sar_survey(bits, enob, rate, sizes)[1] * to32
-        return max(survey_um2, adc_area_um2(bits, tech, rate_gsps)) if sizes.start > bits else min(flash_um2,
-                                                                                                   survey_um2)
+        return min(flash_um2, sar_survey(bits, enob, rate)[1] * to32)
     if adc_type == AdcType.FLASH:
         return flash_um2
     if adc_type == AdcType.RAMP:

@@ -121,13 +121,12 @@ def run_short_enob(built_bits: int, bits: int) -> float:
     return -0.5 * math.log2(4.0 ** -bits + beyond)
 
 
-def sar_survey(bits: int, enob: float | None, rate_gsps: float, sizes: range) -> tuple[float, float]:
-    """(energy pJ, area um2) at the reference node of a SAR run for ``bits`` bit-cycles at ``rate_gsps`` conversions
-    (reference rate): the cheapest of the SARs of ``sizes`` run for those bit-cycles at the same bit-cycle rate,
-    ``bits`` / b of the survey energy of each and its survey area. The first prices at ``enob`` (default: its own);
-    a larger one at its default ENOB, where run short it resolves no less (:func:`run_short_enob`), or always when
-    the first is itself larger than ``bits`` (a converter built for more bits)."""
-    first = adc_default_enob(sizes.start) if enob is None else enob
+def sar_survey(bits: int, enob: float | None, rate_gsps: float) -> tuple[float, float]:
+    """(energy pJ, area um2) at the reference node of a ``bits``-bit SAR at ``rate_gsps`` conversions (reference rate):
+    the survey law at ``enob`` (default: its own), or a larger survey SAR of b bits stopped after ``bits`` bit-cycles
+    at the same bit-cycle rate (``bits`` / b of its conversion, its area) where that is cheaper and, run short, it
+    resolves no less (:func:`run_short_enob` at least this converter's ENOB)."""
+    first = adc_default_enob(bits) if enob is None else enob
 
     def priced(b: int, e: float) -> tuple[float, float]:
         rate = rate_gsps * bits / b
@@ -135,6 +134,6 @@ def sar_survey(bits: int, enob: float | None, rate_gsps: float, sizes: range) ->
         ln_area = (SURVEY_AREA_LN_INTERCEPT + SURVEY_AREA_LN_PER_LN_NM * math.log(REFERENCE_NODE_NM)
                    + SURVEY_AREA_LN_PER_LN_HZ * math.log(rate * 1e9) + SURVEY_AREA_LN_PER_LN_PJ * math.log(energy))
         return energy * bits / b, math.exp(ln_area)
-    options = [priced(sizes.start, first)] + [priced(b, adc_default_enob(b)) for b in sizes[1:]
-                                              if sizes.start > bits or run_short_enob(b, bits) >= first]
-    return min(e for e, _ in options), min(a for _, a in options)
+    options = [priced(bits, first)] + [priced(b, adc_default_enob(b)) for b in range(bits + 1, 17)
+                                       if run_short_enob(b, bits) >= first]
+    return min(options)  # the cheapest converter, with its own area
