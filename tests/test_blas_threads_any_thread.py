@@ -45,3 +45,26 @@ def test_a_simulation_gives_the_same_numbers_in_another_thread():
         return {k: v for k, v in result.items() if k != "wall_s"}  # the numbers, not the time they took
 
     assert _in_thread(run) == run()
+
+
+def test_cimsims_own_limiters_share_one_count_and_a_fork_starts_clear():
+    """int8.speedup() had used threadpoolctl's threadpool_limits, which, overlapping one_blas_thread in another thread,
+    left the process on one BLAS thread; a child forked inside the block had kept one thread for good"""
+    import inspect
+    import os
+
+    from cimsim.numerics import int8
+
+    assert "threadpool_limits" not in inspect.getsource(int8.speedup)
+    before = [c.get_num_threads() for c in _BLAS_LIBS]
+    if not hasattr(os, "fork"):
+        return
+    read, write = os.pipe()
+    with one_blas_thread():
+        child = os.fork()
+        if child == 0:  # the child: no holder of its parent's, the counts the parent found
+            os.write(write, repr(([c.get_num_threads() for c in _BLAS_LIBS], _limited_counts())).encode())
+            os._exit(0)
+    os.waitpid(child, 0)
+    counts, limited = eval(os.read(read, 4096).decode())
+    assert counts == before and limited == [1] * len(_BLAS_LIBS)

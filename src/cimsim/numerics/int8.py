@@ -146,7 +146,7 @@ def speedup() -> float:
     @ (256 x 256) products over the best of 7 exact int8 ones (:func:`weight_offset`'s form), taking turns, on one
     thread (about 30 ms, once per process). 4.2 measured on this project's AMD EPYC with AVX-512 VNNI (MLAS's VNNI
     kernel, uint8 x int8); 1.5-1.6 on an AMD EPYC with AVX2 only (uint8 x uint8)."""
-    from threadpoolctl import threadpool_limits
+    from .threads import one_blas_thread  # the one BLAS limiter: threadpoolctl's own overlapping it undid it
 
     rng = np.random.default_rng(0)
     x, w = rng.integers(0, 256, (2048, 256)), rng.integers(-127, 128, (256, 256))
@@ -155,7 +155,7 @@ def speedup() -> float:
     x8, y = x.astype(np.uint8), np.empty((2048, 256), dtype=np.int32)
     x32, w32 = x.astype(np.float32), w.astype(np.float32)
 
-    with threadpool_limits(1, user_api="blas"):
+    with one_blas_thread():
         blas, units = _best_in_turns(lambda: np.matmul(x32, w32), lambda: run_session(session, x8, y))
     return blas / units
 

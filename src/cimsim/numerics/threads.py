@@ -36,6 +36,19 @@ _BLAS_USERS = [0]
 """threads now inside :func:`one_blas_thread`"""
 _BLAS_FOUND: list[int] = []
 """the BLAS thread counts the first of them found, restored by the last to leave"""
+_BLAS_HELD = threading.local()
+"""this thread's depth of entries into :func:`one_blas_thread`"""
+
+
+def _after_fork() -> None:
+    """a forked child holds no thread of its parent: no one inside :func:`one_blas_thread` (the counts the parent's
+    holders found put back), its lock free, no helper threads"""
+    global _BLAS_LOCK
+    if _BLAS_USERS[0]:
+        for c, n in zip(_BLAS_LIBS, _BLAS_FOUND):
+            _set_blas_threads(c, n)
+    _BLAS_LOCK, _BLAS_USERS[0], _BLAS_HELD.depth = threading.Lock(), 0, 0
+    pool.cache_clear()
 
 
 def set_worker_threads(n: int) -> None:
@@ -56,7 +69,7 @@ def pool(helpers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="cimsim")
 
 
-os.register_at_fork(after_in_child=pool.cache_clear)
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
@@ -125,10 +138,6 @@ def share_rows(run, x: np.ndarray, out: np.ndarray, first_vector: int, block: in
         return results + [r for f in others for r in f.result()], own
 
 
-_BLAS_HELD = threading.local()
-"""this thread's entries into :func:`one_blas_thread` and the BLAS thread counts it found"""
-
-
 def _set_blas_threads(controller, n: int) -> None:
     """``controller``'s library on ``n`` threads, set by the library's own call: threadpoolctl's ``set_num_threads``
     lets only the first thread that used it (its "controlling thread") set a pthreads OpenBLAS and silently ignores
@@ -161,7 +170,7 @@ def one_blas_thread():
         _BLAS_HELD.depth = depth
         if depth == 0:
             with _BLAS_LOCK:
-                _BLAS_USERS[0] -= 1
+                _BLAS_USERS[0] = max(0, _BLAS_USERS[0] - 1)  # 0 already in a child forked inside the block
                 if _BLAS_USERS[0] == 0:
                     for c, n in zip(_BLAS_LIBS, _BLAS_FOUND):
                         _set_blas_threads(c, n)
