@@ -5,8 +5,9 @@ __version__ = "0.1.0"
 __all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "__version__"]
 
 
-_SUBPACKAGES = ("config", "cost", "models", "network", "numerics", "sweep", "validation")
-"""the packages a script reaches as ``cimsim.network`` and the like after a bare ``import cimsim``"""
+_SUBPACKAGES = ("config", "cost", "models", "network", "numerics", "sweep", "validation", "analytic", "comparison")
+"""the packages and modules a script reaches as ``cimsim.network`` and the like after a bare ``import cimsim`` (the
+README's ``cimsim.analytic.analytic_counts``, ``cimsim.comparison.price_from_shapes``)"""
 
 
 def __getattr__(name: str):

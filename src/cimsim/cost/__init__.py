@@ -9,12 +9,13 @@ by array family in :mod:`.families`; node scaling in :mod:`.technology`; one lay
 table (energy and area) in :mod:`.cim`; the von Neumann baseline in :mod:`.baseline`.
 """
 
+from . import baseline  # cimsim.cost.baseline.baseline_breakdown, as the README writes it
 from .chip import ChipMapping, Stage, chip_breakdown, cim_breakdown, dense_stage, map_stages, tiles_for_arrays
 from .cim import Action, CimTiming, Component, cim_timing, pricing_table
 from .parameters import CimParameters, adc_sampling_rate_gsps, cim_cost_parameters, cim_parameters
 
 __all__ = [
-    "cim_breakdown", "chip_breakdown", "Stage", "ChipMapping", "dense_stage", "map_stages", "tiles_for_arrays",
+    "baseline", "cim_breakdown", "chip_breakdown", "Stage", "ChipMapping", "dense_stage", "map_stages", "tiles_for_arrays",
     "cim_timing", "CimTiming", "pricing_table", "Component", "Action", "cim_cost_parameters", "cim_parameters",
     "CimParameters", "adc_sampling_rate_gsps",
 ]

@@ -131,7 +131,7 @@ def _range(record: dict, entry: dict, share: float, values: list[float]) -> dict
     median and upper quartile over the macros (``entry``), ``share`` the macro's share of the CIM figure"""
     low, median, high = entry["macro_medians_over_model"]
     return ReadOnlyDict(family=record["family"], macros=entry["macros"], cases=entry["cases"],
-                        silicon_over_model=[low, median, high], macro_share=share, low=min(values), median=values[1],
+                        silicon_over_model=(low, median, high), macro_share=share, low=min(values), median=values[1],
                         high=max(values), source=record["source"])
 
 
