@@ -94,12 +94,21 @@ def write_atomic_with(path: str | os.PathLike, write: Callable[[BinaryIO], None]
     return path
 
 
+def _mode(path: Path) -> int:
+    """the permission bits a replaced ``path`` keeps (a private 0600 file stays private), or an ordinary new file's
+    (mkstemp makes its file 0600)"""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """``path`` replaced by what ``write`` writes to a temporary file beside it (removed on any failure)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")  # fits a long name
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file 0600; give it an ordinary file's mode
+        os.chmod(tmp, _mode(path))
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()

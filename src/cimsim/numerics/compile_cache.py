@@ -13,15 +13,17 @@ __all__ = ["kernels_cached"]
 
 
 def kernels_cached() -> bool:
-    """True when every public kernel of the crossbar (the entry points; private helpers compile inside them) has
-    its numba index on disk; also True when numba's cache cannot be inspected (then nothing is said)."""
+    """True when every public kernel of the crossbar (the entry points; private and inlined helpers compile inside
+    them) has its numba index on disk; also True when numba's cache cannot be inspected (then nothing is said)."""
     from numba.core.registry import CPUDispatcher
 
     from . import _input_kernels, _kernels
 
     for module in (_kernels, _input_kernels):
         for name, value in vars(module).items():
-            if isinstance(value, CPUDispatcher) and not name.startswith("_"):
+            inline = isinstance(value, CPUDispatcher) and value.targetoptions.get("inline") == "always"
+            if isinstance(value, CPUDispatcher) and not name.startswith("_") and not inline:  # an inlined helper
+                # compiles inside the kernels that call it and keeps no index of its own
                 try:
                     index = value._cache._cache_file._index_path
                 except AttributeError:  # another numba version: do not guess

@@ -1,0 +1,36 @@
+"""Small promises of the CLI's outputs: a rewritten file keeps its permission bits, and the "compiling kernels"
+notice appears only while a kernel's numba index is missing (an inlined helper, which keeps none, had made every run
+say it)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cimsim.cli import main
+from cimsim.numerics import _input_kernels, compile_cache
+
+DEFAULT = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+
+
+def test_a_rewritten_output_keeps_its_mode_and_a_new_one_gets_an_ordinary_files(tmp_path):
+    private, fresh = tmp_path / "private.json", tmp_path / "fresh.json"
+    private.write_text("{}")
+    private.chmod(0o600)
+    for out in (private, fresh):
+        result = CliRunner().invoke(main, ["estimate", str(DEFAULT), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600  # it had become 0644
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+
+
+def test_an_inlined_helper_does_not_count_as_an_uncompiled_kernel(monkeypatch):
+    assert _input_kernels.ratio_up.targetoptions.get("inline") == "always"
+    helper_index = _input_kernels.ratio_up._cache._cache_file._index_path
+    monkeypatch.setattr(compile_cache.os.path, "exists", lambda path: path != helper_index)
+    assert compile_cache.kernels_cached()
