@@ -5,6 +5,7 @@ energy and area of a converter in ENOB and rate, the default ENOB of a nominal r
 
 from __future__ import annotations
 
+import functools
 import math
 
 from ..argcheck import check_int, check_real
@@ -78,9 +79,11 @@ resolution in their title (ADCsurvey_latest.xlsx rev. 2025-06-09): <=5: n=10, 6-
 
 def adc_default_enob(bits: int) -> float:
     """ENOB of a ``bits``-bit converter when none is given: bits - the survey's median loss of its band."""
-    bits = check_bits(bits)
-    loss = next(loss for top, loss in ENOB_LOSS_BITS if bits <= top)
-    return bits - loss
+    return _DEFAULT_ENOB[check_bits(bits)]
+
+
+_DEFAULT_ENOB = {b: b - next(loss for top, loss in ENOB_LOSS_BITS if b <= top) for b in range(1, 17)}
+"""the default ENOB of each resolution, 1 to 16 bits"""
 
 
 # ---- survey law at the reference node --------------------------------------------------------------------------
@@ -121,6 +124,7 @@ def run_short_enob(built_bits: int, bits: int) -> float:
     return -0.5 * math.log2(4.0 ** -bits + beyond)
 
 
+@functools.lru_cache(maxsize=4096)
 def sar_survey(bits: int, enob: float | None, rate_gsps: float) -> tuple[float, float]:
     """(energy pJ, area um2) at the reference node of a ``bits``-bit SAR at ``rate_gsps`` conversions (reference rate):
     the survey law at ``enob`` (default: its own), or a larger survey SAR of b bits stopped after ``bits`` bit-cycles
