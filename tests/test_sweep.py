@@ -97,7 +97,7 @@ def test_local_sweep_gives_one_row_per_point_with_the_direct_numbers(tmp_path, a
     # ADC bits change the energy; a re-run finds every point done and runs nothing
     assert float(rows[0]["energy_pj"]) != float(rows[3]["energy_pj"])
     again = invoke("sweep", spec, "-o", out)
-    assert again.exit_code == 0 and "(6 from an earlier run)" in again.output
+    assert again.exit_code == 0 and "; 6 of them from an earlier run" in again.output
     assert read_rows(out) == rows
 
 
@@ -204,7 +204,7 @@ def test_killed_sweep_resumes_to_exactly_the_full_result(tmp_path):
     assert lock_path(out).exists()  # left by the killed sweep: it must not block the next one
     result = invoke("sweep", spec, "-o", out, "--workers", 2)
     assert result.exit_code == 0, result.output
-    assert f"({len(before)} from an earlier run)" in result.output
+    assert f"; {len(before)} of them from an earlier run" in result.output
     assert not lock_path(out).exists()
     rows = read_rows(out)
     assert [r["point_id"] for r in rows] == [p.id for p in expand(load_spec(spec))]
@@ -223,7 +223,7 @@ def test_truncated_last_line_is_repaired_and_its_point_run_again(tmp_path, analy
     out.write_bytes(full[:-25])  # a write cut short inside the last row
     result = invoke("sweep", spec, "-o", out, "--workers", 1)
     assert result.exit_code == 0, result.output
-    assert "(5 from an earlier run)" in result.output
+    assert "; 5 of them from an earlier run" in result.output
     assert out.read_bytes() == full
 
 
@@ -257,7 +257,7 @@ def test_damaged_rows_are_named_left_out_and_run_again(tmp_path, analytic_file):
     for line, _, _, why in damage:
         assert f"warning: {out}: line {line}: {why}" in result.output, result.output
     assert result.output.count("left out, its point runs again") == len(damage), result.output
-    assert "(2 from an earlier run)" in result.output
+    assert "; 2 of them from an earlier run" in result.output
     assert out.read_bytes() == full  # only sound rows, the damaged ones run again
 
 
@@ -272,7 +272,7 @@ def test_file_without_checksums_is_accepted_unverified_and_upgraded(tmp_path, an
     assert result.exit_code == 0, result.output
     assert f"{out}: line 4: area_mm2 '1.2e' is not a number" in result.output
     assert "written without checksums; its 5 rows are accepted unverified" in result.output
-    assert "(5 from an earlier run)" in result.output
+    assert "; 5 of them from an earlier run" in result.output
     assert out.read_bytes() == full
 
 
@@ -761,7 +761,7 @@ def test_rows_of_points_no_longer_in_the_sweep_are_moved_to_a_side_file(tmp_path
     assert result.exit_code == 0, result.output
     side = tmp_path / "r.csv.removed.csv"
     assert f"warning: {out}: 3 rows are of points this sweep no longer has" in result.stderr
-    assert f"moved to {side}" in result.stderr and "(3 from an earlier run)" in result.output
+    assert f"moved to {side}" in result.stderr and "; 3 of them from an earlier run" in result.output
     assert invoke("sweep", spec, "-o", fresh, "--workers", 1).exit_code == 0
     assert out.read_bytes() == fresh.read_bytes()
     assert read_rows(side) == removed
@@ -834,7 +834,7 @@ def test_a_failed_rewrite_of_the_results_file_stops_the_run_with_the_summary(tmp
     monkeypatch.setattr(execute, "write_rows", full)
     result = invoke("sweep", spec, "-o", out, "--workers", 1)
     assert result.exit_code == 1, result.output
-    assert "6 points, 6 ok, 0 failed (0 from an earlier run)" in result.stdout
+    assert "6 points, 6 ok, 0 failed; 0 of them from an earlier run" in result.stdout
     assert result.stderr.endswith(f"stopped: writing {out} failed (No space left on device); 0 points not run. "
                                   "Run the same command again to resume.\n")
     out.write_bytes(out.read_bytes()[:-25])  # a line cut short: the start rewrites the file, and cannot

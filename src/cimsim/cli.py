@@ -14,13 +14,14 @@ import click
 
 from .cli_checks import (check_not_inputs, check_outputs, compare_outputs, config_inputs, record_outputs,
                          scheduler_address)
-from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible
+from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible, is_stdout
 from .argcheck import escaped
 from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .cli_progress import Progress, SweepProgress, items_word
 from .cli_settings import load_with_options
 from .config.modes import WorkloadKind
+from .errors import ConfigError
 
 __all__ = ["main"]
 
@@ -105,11 +106,11 @@ def run(config, output, seed, settings, trials, workers, scheduler):
     with Progress(cfg.workload.vectors * cfg.simulation.trials, items_word(cfg)) as progress:
         results = run_trials(cfg, progress, workers=workers, scheduler=scheduler)
     cim, _ = price(cfg, results[0], include_weight_load=False)
-    click.echo(run_text(results, cim))
+    click.echo(run_text(results, cim), err=(to_err := is_stdout(output)))  # -o /dev/stdout: stdout holds the JSON
     _warn_clipped_inputs(results[0])
     if output:
         write_atomic(output, to_json(run_dict(results, cim)))
-        click.echo(f"\nwrote {output}")
+        click.echo(f"\nwrote {output}", err=to_err)
 
 
 @main.command()
@@ -139,7 +140,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
 
     if outdir and Path(outdir).exists() and not Path(outdir).is_dir():  # said before the run, not after it
         raise click.UsageError(f"-o {outdir} exists and is not a directory")
-    cfgs = [load_with_options(path, seed, settings, trials) for path in configs]
+    cfgs = _load_all(configs, seed, settings, trials)
     names = [c.name for c in cfgs]
     if outdir:  # every file it writes, checked before the run
         outputs = compare_outputs(outdir, configs, names)
@@ -185,15 +186,32 @@ def estimate(configs, output, settings):
     from .report_json import cimsim_version, to_json
     from .report_estimate import estimate_markdown, estimates_markdown
 
-    cfgs = [load_with_options(path, None, settings, None) for path in configs]
+    cfgs = _load_all(configs, None, settings, None)
     check_not_inputs([("-o", output)], config_inputs(configs, cfgs))
     ests = [price_shapes(c) for c in cfgs]
-    click.echo(estimate_markdown(ests[0]) if len(ests) == 1 else estimates_markdown(ests, configs))
+    to_err = is_stdout(output)  # -o /dev/stdout: stdout holds the JSON alone
+    click.echo(estimate_markdown(ests[0]) if len(ests) == 1 else estimates_markdown(ests, configs), err=to_err)
     if output:
         dicts = [e.to_dict() for e in ests]
         write_atomic(output, to_json(dicts[0] if len(dicts) == 1 else {"cimsim_version": cimsim_version(),
                                                                         "architectures": dicts}))
-        click.echo(f"wrote {output}")
+        click.echo(f"wrote {output}", err=to_err)
+
+
+def _load_all(paths, seed, settings, trials) -> list:
+    """Each config of ``paths`` with the options; the problems of every config that has some (one line each, naming
+    its file) and exit 2, where those of the first alone had been said."""
+    cfgs, errors = [], []
+    for path in paths:
+        try:
+            cfgs.append(load_with_options(path, seed, settings, trials))
+        except ConfigError as exc:
+            errors.append(exc)
+    if len(errors) > 1:
+        fail(RuntimeError("\n".join(map(str, errors))), 2)
+    if errors:
+        raise errors[0]
+    return cfgs
 
 
 def _plots(comps, out: Path) -> list[Path]:
@@ -273,8 +291,8 @@ def sweep(spec, output, workers, scheduler):
         if str(exc) != DASK_MISSING:
             raise
         fail(exc, 2)
-    click.echo(f"{spec}: {summary.total} points, {summary.ok} ok, {summary.failed} failed "
-               f"({summary.skipped} from an earlier run); results in {output}")
+    click.echo(f"{spec}: {summary.total} points, {summary.ok} ok, {summary.failed} failed; "
+               f"{summary.skipped} of them from an earlier run; results in {output}")
     if plan.mode == "random" and summary.total < plan.samples:
         click.echo(f"{plan.samples} samples drew {summary.total} distinct points: a draw that repeats one (a range "
                    "of few values drawn with replacement) or gives the same config runs once")
@@ -301,7 +319,6 @@ def sweep(spec, output, workers, scheduler):
 @guarded
 def pareto(results, x, y, maximize_y, maximize_x, output, model):
     """The Pareto-optimal rows of a sweep's RESULTS CSV, as a Markdown table (failed rows left out)."""
-    from .errors import ConfigError
     from .plots import PLOTS_MISSING
     from .sweep import front_markdown, pareto_front, read_table
     from .sweep.plot import plot_format, write_pareto_plot

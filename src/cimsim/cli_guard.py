@@ -13,7 +13,7 @@ import click
 from .atomic import check_writable
 from .errors import ConfigError
 
-__all__ = ["guarded", "fail", "OutputPath", "interruptible", "OneLineErrors", "OneLineGroup"]
+__all__ = ["guarded", "fail", "OutputPath", "interruptible", "OneLineErrors", "OneLineGroup", "is_stdout"]
 
 
 def fail(exc: Exception, code: int) -> None:
@@ -31,7 +31,9 @@ def guarded(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            _check_stdout()
+            return result
         except KeyboardInterrupt:
             click.echo("stopped: interrupted.", err=True)
             sys.exit(130)
@@ -50,6 +52,30 @@ def guarded(fn):
                                "traceback, and please report it)"), 1)
 
     return wrapper
+
+
+def _check_stdout() -> None:
+    """End quietly with 141 where the reader of stdout left before the command's output was all read: a large
+    write cut short by the closed pipe (`cimsim macros | head`) returns without a BrokenPipeError."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    if _stdout_closed():
+        _end_quietly()
+
+
+def is_stdout(path) -> bool:
+    """Whether the output ``path`` is this process's stdout (``-o /dev/stdout``, or the pipe or file stdout goes
+    to): the command's report and its 'wrote' line then go to stderr, leaving stdout to the file alone (False for
+    None, a path not there yet, and a stdout that is no file: a test's runner)."""
+    if path is None:
+        return False
+    try:
+        here, there = os.fstat(sys.stdout.fileno()), os.stat(path)
+    except (AttributeError, OSError, ValueError):
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _missing_extra(exc: Exception) -> bool:

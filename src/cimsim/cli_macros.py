@@ -8,7 +8,7 @@ import io
 import click
 
 from .cli_checks import check_not_inputs
-from .cli_guard import OneLineErrors, OutputPath, fail, guarded
+from .cli_guard import OneLineErrors, OutputPath, fail, guarded, is_stdout
 
 __all__ = ["macros_command", "cases_csv"]
 
@@ -52,13 +52,14 @@ def macros_command(file, output, csv_path):
         reasons = [f"{e.macro} / {e.label}: {e.reason}" for e in macro_comparison.excluded_points(file)]
         fail(ValueError(f"{file}: no point cimsim can compare" + "".join(f"\n  {r}" for r in reasons[:20])), 1)
     report = macro_report.macro_section(file) + "\n"
+    to_err = not output or is_stdout(output)  # the report on stdout: the other lines on stderr
     if output:
         write_atomic(output, report)
-        click.echo(f"wrote {output}")
+        click.echo(f"wrote {output}", err=to_err)
     else:
         click.echo(report, nl=False)
     if csv_path:
         write_atomic(csv_path, cases_csv(cases))
-        click.echo(f"wrote {csv_path}", err=not output)
+        click.echo(f"wrote {csv_path}", err=to_err)
     s = macro_report.summarize(cases, file)
-    click.echo(f"{s.prediction_phrase()}; {s.trend_phrase()}; {s.derived_phrase()}", err=not output)
+    click.echo(f"{s.prediction_phrase()}; {s.trend_phrase()}; {s.derived_phrase()}", err=to_err)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .cli_checks import check_not_inputs
-from .cli_guard import OneLineErrors, OutputPath, guarded
+from .cli_guard import OneLineErrors, OutputPath, guarded, is_stdout
 
 __all__ = ["price_model_command"]
 
@@ -80,18 +80,19 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                               activation_products=activation_products) for m in models]
     except ValueError as exc:  # a shape the options ask for: a seq_len too long, too few chips (DoesNotFitError)
         raise click.UsageError(str(exc)) from None
-    click.echo("\n".join(m.summary() for m in models))
+    to_err = is_stdout(output)  # -o /dev/stdout: stdout holds the JSON alone
+    click.echo("\n".join(m.summary() for m in models), err=to_err)
     click.echo(f"on {cfg.name}: {prices[0].arrays} arrays ({prices[0].cell_utilisation:.1%} of their cells hold a "
-               f"weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n")
-    click.echo(price_table(prices))
+               f"weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n", err=to_err)
+    click.echo(price_table(prices), err=to_err)
     for p in prices:
         if p.cell_lifetime_s is not None:
             click.echo(f"\n{p.label}: activation products on arrays wear their cells out in {p.cell_lifetime_s:.3g} s "
-                       "(write endurance at this rate)")
+                       "(write endurance at this rate)", err=to_err)
     if output:
         write_atomic(output, to_json({"cimsim_version": cimsim_version(), "config": cfg.name,
                                       "prices": [p.as_dict() for p in prices]}))
-        click.echo(f"\nwrote {output}")
+        click.echo(f"\nwrote {output}", err=to_err)
 
 
 def _check_options_apply(model_name: str, is_file: bool, phase: str | None) -> None:
