@@ -55,7 +55,7 @@ def test_pareto_ranks_this_cimsims_rows_only_and_counts_the_rest(tmp_path):
     assert _ids(table.rows) == ["a", "b"]
     assert _ids(pareto_front(table, "energy_pj", "area_mm2")[1]) == ["a", "b"]
     assert len(notes) == 1 and "1 row left out: written by another cimsim (1 row by cimsim 0.0.9 (source " \
-                                "aaaaaaaaaaaaaaaa))" in notes[0]
+                                f"aaaaaaaaaaaaaaaa), --cimsim {OLD})" in notes[0]  # the value that ranks them
     result = invoke("pareto", path, "--x", "energy_pj", "--y", "area_mm2")
     assert result.exit_code == 0 and "1 row left out: written by another cimsim" in result.stderr
     assert "| o |" not in result.stdout and "(2 of 2 points)" in result.stdout
@@ -64,7 +64,8 @@ def test_pareto_ranks_this_cimsims_rows_only_and_counts_the_rest(tmp_path):
 def test_pareto_refuses_rows_of_several_other_cimsims_naming_each(tmp_path):
     path = _table(tmp_path, [("a", 4, 10, 2.0, OLD), ("b", 6, 20, 1.0, OLD), ("o", 8, 5, 1.5, OTHER)])
     with pytest.raises(ConfigError, match=r"written by 2 cimsims, none of them this .*\(2 rows by cimsim 0\.0\.9 "
-                                          r"\(source aaaaaaaaaaaaaaaa\); 1 row by cimsim 0\.0\.8") as caught:
+                                          r"\(source aaaaaaaaaaaaaaaa\), --cimsim 0\.0\.9\S+; "
+                                          r"1 row by cimsim 0\.0\.8") as caught:
         read_table(path, None)
     assert caught.value.errors[0][0] == "cimsim"
     result = invoke("pareto", path, "--x", "energy_pj", "--y", "area_mm2")

@@ -171,8 +171,9 @@ def _one_cimsim(source: str, header: tuple[str, ...], rows: tuple[Row, ...],
 
 
 def _by(counts: Counter) -> str:
-    """'2 rows by cimsim 0.1.0 (source ...); 1 row by ...', most rows first"""
-    return "; ".join(f"{n} row{'s' * (n != 1)} by {describe(value)}"
+    """'2 rows by cimsim 0.1.0 (source ...), --cimsim 0.1.0+src...; 1 row by ...', most rows first: each with the
+    value --cimsim takes to rank its rows"""
+    return "; ".join(f"{n} row{'s' * (n != 1)} by {describe(value)}" + (f", --cimsim {escaped(value)}" if value else "")
                      for value, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
