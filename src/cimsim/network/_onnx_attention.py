@@ -6,7 +6,8 @@ float added), Softmax over the keys (a fully masked row gives 0, as the referenc
 and the heads merged back for a 3-d output.
 
 Refused, naming the node: a KV cache (past_key / past_value, or the present_* outputs read), padding lengths
-(nonpad_kv_seqlen), a sliding window, the qk_matmul_output read, and a mask computed from the activations.
+(nonpad_kv_seqlen), a sliding window, the qk_matmul_output read, a mask computed from the activations, and a
+constant query, key or value (a learned pooling query: from_torch imports such a model).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def _refused(g, attrs: dict, names: list[str], outs: list[str]) -> str | None:
     if any(attrs.get(k, -1) >= 0 for k in ("left_window_size", "right_window_size")):
         return "a sliding window is not supported"
     if not all(g.is_data(n) for n in names[:3]):
-        return "query, key and value must be activations"
+        return ("query, key and value must be activations: a constant one (a learned pooling query, as timm's "
+                "global_pool='map' head) is refused; import the model with from_torch, which takes it")
     if g.full_ndim(names[0]) not in (3, 4) or len({g.full_ndim(n) for n in names[:3]}) != 1:
         return ("query, key and value must all be 3-d (batch, sequence, hidden) or all 4-d (batch, heads, sequence, "
                 "size)")

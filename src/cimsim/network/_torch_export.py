@@ -16,7 +16,7 @@ from ._torch_experts import dense_experts
 from ._torch_linalg import linalg_calls
 from ._torch_rewrites import _registered, functional_calls, onnx_symbolics, tensor_calls
 
-__all__ = ["export", "routing_hint", "short_message"]
+__all__ = ["GRAD_CONSTANT", "export", "routing_hint", "short_message"]
 
 MAX_UNFOLD_WINDOWS = 256
 """most windows of a ``Tensor.unfold`` that the export writes as slices (beyond: torch's own export of it)"""
@@ -90,7 +90,7 @@ def routing_hint(model, message: str) -> str:
             "Face transformers' experts interface densely, not this module)")
 
 
-_GRAD_CONSTANT = "Cannot insert a Tensor that requires grad as a constant"
+GRAD_CONSTANT = "Cannot insert a Tensor that requires grad as a constant"
 """torch's message for a tensor the forward pass reads that is neither an input nor the model's parameter or
 buffer, and that requires grad (a module's weights where the module is not registered in the model)"""
 
@@ -110,11 +110,11 @@ def _quantised_hint(model) -> str:
 
 def _constant_hint(message: str) -> str:
     """what a tensor that requires grad, read as a constant, usually is; else :data:`DYNAMO_HINT`"""
-    if _GRAD_CONSTANT not in message:
+    if GRAD_CONSTANT not in message:
         return DYNAMO_HINT
     return (" (a tensor the forward pass reads is not the model's: a module kept in a plain list, dict or global "
-            "variable, or created in forward, is not registered; keep it as an attribute, nn.ModuleList or "
-            "nn.ModuleDict of the model, or detach the tensor)")
+            "variable, or created in forward, is not registered; or a tensor cached in eval mode that train() does not "
+            "clear; keep it as an attribute, nn.ModuleList or nn.ModuleDict of the model, or detach the tensor)")
 
 
 def short_message(text: str) -> str:

@@ -19,7 +19,7 @@ from copy import deepcopy
 import numpy as np
 
 from ._torch_experts import mark_routed
-from ._torch_export import DYNAMO_HINT, export, routing_hint, short_message
+from ._torch_export import DYNAMO_HINT, GRAD_CONSTANT, export, routing_hint, short_message
 from ._torch_lookups import renormed_lookups
 from .model import Network
 from .onnx_import import network_from_onnx
@@ -66,18 +66,22 @@ def from_torch(model, example_input) -> Network:
     return net
 
 
-def _export(model, x, ids: bool, name: str, torch, onnx) -> tuple:
+def _export(model, x, ids: bool, name: str, torch, onnx, retried: bool = False) -> tuple:
     """(the ONNX model of ``model`` traced on the example's first sample, its routing, the tracer's warnings about
     the model's own code), or a ValueError: torch's where the export fails (saying the example was taken as token
     ids where a float model fails on integers, or that the example does not fit where the model itself raises on
     it), or one saying that the model's output does not depend on its input"""
     try:
         with _evaluated(model), warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select
-            # fused kernels (e.g. the transformer fast path) that have no ONNX form
-            warnings.simplefilter("always")
+            warnings.simplefilter("always")  # fused kernels (e.g. the transformer fast path) that have no ONNX form
             exported, routing = export(torch, onnx, *_exportable_precision(model, x[:1].clone(), torch), OPSET,
                                        name)  # a copy: a model may write into its input
     except ValueError as err:
+        if GRAD_CONSTANT in str(err) and not retried:  # a tensor cached in eval mode, with grad (HF LeViT's biases):
+            with _evaluated(model):  # dropped where its module drops it on train(), each module's mode given back,
+                model.train()  # and cached again without grad by a forward pass under no_grad
+            _forward_error(model, x[:1], torch)  # where it raises, so does the export, and says so
+            return _export(model, x, ids, name, torch, onnx, retried=True)
         if ids and _takes_floats(model, x, torch):
             raise ValueError(f"an integer example_input is taken as token ids (for a model of real-valued inputs "
                              f"give a float example, e.g. images.float()); {err}") from None
@@ -202,17 +206,15 @@ def _exportable_precision(model, x, torch) -> tuple:
     if not any(t.dtype == torch.bfloat16 for t in (*model.parameters(), *model.buffers())):
         return model, x
     copy = deepcopy(model)
-    for t in (*copy.parameters(), *copy.buffers()):
-        if t.dtype == torch.bfloat16:
-            t.data = t.data.float()
+    for t in (t for t in (*copy.parameters(), *copy.buffers()) if t.dtype == torch.bfloat16):
+        t.data = t.data.float()
     return copy, x.float() if x.is_floating_point() else x
 
 
 def _placement(model, torch) -> tuple:
     """(dtype, device) of the model's first floating-point parameter, else buffer (float32 on the CPU for a model
     without either): where its example and probes go (a model on a GPU is traced and checked there)"""
-    tensors = (t for t in (*model.parameters(), *model.buffers()) if t.is_floating_point())
-    first = next(tensors, None)
+    first = next((t for t in (*model.parameters(), *model.buffers()) if t.is_floating_point()), None)
     return (torch.float32, torch.device("cpu")) if first is None else (first.dtype, first.device)
 
 
@@ -281,8 +283,7 @@ rounds a small network's outputs by a few 1e-3 of their largest"""
 
 def _probe_tolerance(dtype, torch) -> float:
     """the largest relative difference accepted between the imported network and a model of parameters ``dtype``"""
-    return max(PROBE_TOLERANCE, PROBE_ROUNDINGS * torch.finfo(dtype).eps) if dtype.is_floating_point \
-        else PROBE_TOLERANCE
+    return max(PROBE_TOLERANCE, PROBE_ROUNDINGS * torch.finfo(dtype).eps if dtype.is_floating_point else 0.0)
 
 
 def _probes(x: np.ndarray) -> list[np.ndarray]:
@@ -345,6 +346,5 @@ def _difference(got: np.ndarray, want: np.ndarray, tolerance: float) -> str | No
     finite = np.isfinite(want)
     scale = float(np.abs(want[finite]).max(initial=0.0)) or 1.0
     worst = float(np.abs(got[finite] - want[finite]).max(initial=0.0))
-    if worst <= tolerance * scale:
-        return None
-    return f"the traced network and the model differ by up to {worst:.3g} (outputs up to {scale:.3g})"
+    return None if worst <= tolerance * scale else \
+        f"the traced network and the model differ by up to {worst:.3g} (outputs up to {scale:.3g})"
