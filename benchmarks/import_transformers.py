@@ -221,15 +221,15 @@ def main() -> int:
         wrapped = _wrapped(torch, model, keyword)
         rng = np.random.default_rng(0)
         x = rng.integers(0, 100, shape) if "input_ids" in keyword else rng.standard_normal(shape).astype(np.float32)
-        with torch.no_grad():
-            want = wrapped(torch.as_tensor(x)).numpy().astype(np.float64)
         start = time.perf_counter()
         try:
-            net = from_torch(wrapped, x)
+            net = from_torch(wrapped, x)  # before any forward pass of the model's own (LeViT caches in eval mode)
         except ValueError as exc:
             print(f"| {name} | | | | refused: {str(exc)[:160]} |")
             continue
         seconds = time.perf_counter() - start
+        with torch.no_grad():
+            want = wrapped(torch.as_tensor(x)).numpy().astype(np.float64)
         scale = np.abs(want).max()
         error = np.abs(net.forward(x.astype(np.float64)) - want).max() / max(scale, 1e-300)
         print(f"| {name} | {seconds:.1f} | {len(net.layers)} | {scale:.1e} | {error:.1e} |")
