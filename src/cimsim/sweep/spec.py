@@ -156,7 +156,7 @@ def _flatten(table: Mapping[str, Any], where: str, errors: list[tuple[str, str]]
             if field in flat:
                 shown = escaped(field)
                 errors.append((f"{where}.'{shown}'", f"[{where}] gives '{shown}' twice (as \"{shown}\" and in "
-                                                     f"[{where}.{field.partition('.')[0]}]); give it once"))
+                                                     f"[{where}.{shown.partition('.')[0]}]); give it once"))
             flat[field] = v
     return flat
 
