@@ -19,7 +19,7 @@ from .argcheck import escaped
 from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .cli_progress import Progress, SweepProgress, items_word
-from .cli_settings import load_with_options
+from .cli_settings import load_all, load_with_options
 from .config.modes import WorkloadKind
 from .errors import ConfigError
 
@@ -140,7 +140,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
 
     if outdir and Path(outdir).exists() and not Path(outdir).is_dir():  # said before the run, not after it
         raise click.UsageError(f"-o {outdir} exists and is not a directory")
-    cfgs = _load_all(configs, seed, settings, trials)
+    cfgs = load_all(configs, seed, settings, trials)
     names = [c.name for c in cfgs]
     if outdir:  # every file it writes, checked before the run
         outputs = compare_outputs(outdir, configs, names)
@@ -186,7 +186,7 @@ def estimate(configs, output, settings):
     from .report_json import cimsim_version, to_json
     from .report_estimate import estimate_markdown, estimates_markdown
 
-    cfgs = _load_all(configs, None, settings, None)
+    cfgs = load_all(configs, None, settings, None)
     check_not_inputs([("-o", output)], config_inputs(configs, cfgs))
     ests = [price_shapes(c) for c in cfgs]
     to_err = is_stdout(output)  # -o /dev/stdout: stdout holds the JSON alone
@@ -196,22 +196,6 @@ def estimate(configs, output, settings):
         write_atomic(output, to_json(dicts[0] if len(dicts) == 1 else {"cimsim_version": cimsim_version(),
                                                                         "architectures": dicts}))
         click.echo(f"wrote {output}", err=to_err)
-
-
-def _load_all(paths, seed, settings, trials) -> list:
-    """Each config of ``paths`` with the options; the problems of every config that has some (one line each, naming
-    its file) and exit 2, where those of the first alone had been said."""
-    cfgs, errors = [], []
-    for path in paths:
-        try:
-            cfgs.append(load_with_options(path, seed, settings, trials))
-        except ConfigError as exc:
-            errors.append(exc)
-    if len(errors) > 1:
-        fail(RuntimeError("\n".join(map(str, errors))), 2)
-    if errors:
-        raise errors[0]
-    return cfgs
 
 
 def _plots(comps, out: Path) -> list[Path]:

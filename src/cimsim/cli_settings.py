@@ -8,8 +8,10 @@ import tomllib
 import click
 
 from .argcheck import has_control_character
+from .cli_guard import fail
+from .errors import ConfigError
 
-__all__ = ["load_with_options", "parse_value"]
+__all__ = ["load_all", "load_with_options", "parse_value"]
 
 
 def parse_value(text: str):
@@ -73,3 +75,19 @@ def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], tr
             raise click.UsageError(f"{option} {value} and --set {field}={overrides[field]!r} disagree; give one")
         overrides[field] = value
     return with_overrides(config, overrides) if overrides else config
+
+
+def load_all(paths, seed, settings, trials) -> list:
+    """Each config of ``paths`` with the options; the problems of every config that has some (one line each, naming
+    its file) and exit 2, where those of the first alone had been said."""
+    cfgs, errors = [], []
+    for path in paths:
+        try:
+            cfgs.append(load_with_options(path, seed, settings, trials))
+        except ConfigError as exc:
+            errors.append(exc)
+    if len(errors) > 1:
+        fail(RuntimeError("\n".join(map(str, errors))), 2)
+    if errors:
+        raise errors[0]
+    return cfgs
