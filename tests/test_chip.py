@@ -376,3 +376,11 @@ def test_a_shared_matrix_moves_only_its_first_places_input_in_and_its_last_place
                              stage(1, False, True)])):
         gb = [chip_breakdown(config, s, items).energy_pj["global_buffer"] for s in (shared, copies)]
         assert gb[0] == pytest.approx(gb[1], rel=1e-12)
+
+
+def test_map_stages_takes_its_timings_params_and_items_by_keyword_only():
+    """map_stages(config, stages, 10), as docs/cost_cim.md had written it, took 10 as the stage timings and left
+    items (the DRAM bound on balancing) at 0 without a word"""
+    config = isaac_like()
+    with pytest.raises(TypeError):
+        map_stages(config, _stages(config, 1), 10)

@@ -147,7 +147,7 @@ def check_fits(config: Config, plans: Sequence[Plan]) -> None:
 
 
 @checked_types
-def map_stages(config: Config, stages: Sequence[Stage], timings: Sequence[CimTiming] | None = None,
+def map_stages(config: Config, stages: Sequence[Stage], *, timings: Sequence[CimTiming] | None = None,
                params: Sequence[CimParameters] | None = None, items: int = 0) -> ChipMapping:
     """Tiles of every stage (with chip.balance copies; ``items``: the workload's, whose DRAM time per item bounds the
     interval, 0: none); ValueError when the workload does not fit the chip."""
@@ -306,7 +306,7 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip."""
     stages = _checked_stages(stages, items)
     params, timings = _stage_costs(config, stages)
-    m, p0 = map_stages(config, stages, timings, params, items), params[0]
+    m, p0 = map_stages(config, stages, timings=timings, params=params, items=items), params[0]
     _check_global_buffer(config, stages, p0)
     energy, area, rows = _price_stages(stages, params, timings, m, items)
     compute_ns, memory_ns, latency_ns, item_latency, interval = _chip_times(config, stages, timings, rows, items,
