@@ -205,12 +205,11 @@ class Simulation:
         return json_safe(run_dict(self.trials, self.cost))
 
     def rows(self) -> list[dict]:
-        """One row per trial: its accuracy metrics, plus the CIM energy, latency and area (whole workload)."""
-        out = []
-        for k, r in enumerate(self.trials):
-            out.append({"trial": k, **r.metrics(), "items": self.cost.mvms, "energy_pj": self.cost.total_energy_pj,
-                        "latency_ns": self.cost.latency_ns, "area_mm2": self.cost.area_mm2})
-        return out
+        """One row per trial: its accuracy metrics, then the CIM cost of the whole workload (``items`` items):
+        total_energy_pj, total_latency_ns and area_mm2 (a sweep's CSV gives energy_pj and latency_ns per item)."""
+        c = self.cost
+        return [{"trial": k, **r.metrics(), "items": c.mvms, "total_energy_pj": c.total_energy_pj,
+                 "total_latency_ns": c.latency_ns, "area_mm2": c.area_mm2} for k, r in enumerate(self.trials)]
 
     def to_frame(self):
         """:meth:`rows` as a pandas DataFrame (needs pandas)."""
@@ -264,8 +263,8 @@ class Estimate:
                           "macro": macro_dict(self.cim)})
 
     def rows(self) -> list[dict]:
-        """One row per (side, component): its energy (pJ) and area (um2), the side's latency (ns) and items (whole
-        workload)."""
+        """One row per (side, component): its energy_pj and area_um2, the side's total_latency_ns and items (whole
+        workload: :meth:`Breakdown.component_rows`)."""
         return [{"side": side, **row} for side, b in (("cim", self.cim), ("baseline", self.baseline))
                 for row in b.component_rows()]
 

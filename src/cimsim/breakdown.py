@@ -145,10 +145,10 @@ class Breakdown:
         return self.total_energy_pj * self.latency_ns
 
     def component_rows(self) -> list[dict]:
-        """One row per component: its energy (pJ) and area (um2), with the side's name, latency (ns) and items
-        (whole workload), for tidy tables."""
+        """One row per component, for tidy tables: its energy_pj (pJ, whole workload) and area_um2, with the side's
+        name, total_latency_ns (the whole workload's, ns; a sweep's CSV latency_ns is per item) and items."""
         return [{"name": self.name, "component": c, "energy_pj": self.energy_pj.get(c, 0.0),
-                 "area_um2": self.area_um2.get(c, 0.0), "latency_ns": self.latency_ns, "items": self.mvms}
+                 "area_um2": self.area_um2.get(c, 0.0), "total_latency_ns": self.latency_ns, "items": self.mvms}
                 for c in sorted(set(self.energy_pj) | set(self.area_um2))]
 
     def as_dict(self) -> dict:

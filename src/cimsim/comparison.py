@@ -102,8 +102,8 @@ class Comparison:
         return json_safe(comparison_dict(self))
 
     def rows(self) -> list[dict]:
-        """A tidy table: one row per (scenario, side, component) with its energy (pJ, whole workload) and area
-        (um2), and the side's latency (ns, whole workload) and items."""
+        """A tidy table: one row per (scenario, side, component) with its energy_pj and area_um2, and the side's
+        total_latency_ns and items (whole workload: :meth:`Breakdown.component_rows`)."""
         return [{"scenario": scenario, "side": side, **row}
                 for scenario, sides in (("steady", (self.cim, self.baseline)),
                                         ("with_weight_load", (self.cim_with_load, self.baseline_with_load)))

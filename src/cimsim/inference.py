@@ -22,7 +22,7 @@ import multiprocessing
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import numpy as np
@@ -41,7 +41,7 @@ from .numerics import USABLE_CORES, AdcSetting
 from .numerics.checks import as_array, validated_config
 from .numerics.threads import one_blas_thread
 from .preflight import check_labels, check_network
-from .run import input_clipped_fraction
+from .run import NanEqualResult, input_clipped_fraction
 
 __all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network", "config_network",
            "config_dataset", "shape_notes"]
@@ -69,8 +69,8 @@ class LayerResult:
         return input_clipped_fraction([(self.counts, self.plan)])
 
 
-@dataclass(frozen=True)
-class NetworkResult:
+@dataclass(frozen=True, eq=False)
+class NetworkResult(NanEqualResult):
     config: Config
     samples: int
     float_accuracy: float
@@ -82,15 +82,17 @@ class NetworkResult:
     """values per sample entering the network"""
     output_elements: int
     """values per sample leaving the network"""
-    wall_s: float
+    wall_s: float = field(compare=False)
+    """seconds the run took (not compared: equal results of two runs differ in it)"""
     labelled: bool = True
     """accuracies against labels; False: top-1 agreement with the float model (float_accuracy is then 1)"""
     vs_float: ErrorStats = ErrorStats()
     """the analog network's outputs against the float network's"""
     digital_vs_float: ErrorStats = ErrorStats()
     """the quantised digital network's outputs against the float network's"""
-    network: Network | None = None
-    """the network run (its digital layers are priced on the chip's vector unit)"""
+    network: Network | None = field(default=None, compare=False)
+    """the network run (its digital layers are priced on the chip's vector unit; not compared: a Network compares by
+    identity, so a copied result would never equal its original)"""
     inputs_given: bool = False
     """the samples were given in memory, not read from the config's dataset"""
     network_given: bool = False

@@ -6,9 +6,10 @@ This is what ``cimsim run`` does, as a function a research script can call.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 import numpy as np
@@ -31,6 +32,21 @@ CLIPPED_INPUTS_WARNED = 0.01
 a RuntimeWarning: :func:`clipped_inputs_note`)"""
 
 
+class NanEqualResult:
+    """Equality of a frozen result dataclass (declared ``eq=False``): its compared fields alike, a NaN (accuracies of a
+    network without classes) equal to a NaN, so that a pickled copy equals its original; hashed alike."""
+
+    def _compared(self) -> tuple:
+        values = (getattr(self, f.name) for f in fields(self) if f.compare)
+        return tuple(None if isinstance(v, float) and math.isnan(v) else v for v in values)
+
+    def __eq__(self, other) -> bool:
+        return self._compared() == other._compared() if type(other) is type(self) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+
 @dataclass(frozen=True)
 class RunResult:
     """What one functional simulation measured."""
@@ -51,7 +67,8 @@ class RunResult:
     """analog result against the exact product of the quantised operands (the analog error alone)"""
     digital_vs_float: ErrorStats
     """the quantised digital product against float (the quantisation error alone)"""
-    wall_s: float
+    wall_s: float = field(compare=False)
+    """seconds the run took (not compared: equal results of two runs differ in it)"""
     given: tuple[str, ...] = ()
     """what was given in memory, not read as the config says: "weights", "inputs" (the config's workload.weights and
     workload.inputs do not describe those)"""

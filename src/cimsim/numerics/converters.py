@@ -42,6 +42,16 @@ class AdcSetting:
         lsb.setflags(write=False)
         object.__setattr__(self, "lsb", lsb)
 
+    def __eq__(self, other) -> bool:
+        """equal settings: the same code range and steps (``lsb``, compared by value)"""
+        if not isinstance(other, AdcSetting):
+            return NotImplemented
+        same_range = (self.code_min, self.code_max) == (other.code_min, other.code_max)
+        return same_range and np.array_equal(self.lsb, other.lsb)
+
+    def __hash__(self) -> int:
+        return hash((self.code_min, self.code_max, self.lsb.shape))  # equal settings hash alike
+
     @property
     def full_scale(self) -> np.ndarray:
         """the top code's level, lsb x code_max, per row tile and converted column: sums up to half an LSB above

@@ -10,7 +10,7 @@ column also carries g_min / step times the row sum.
 Randomness: device draws (programming) come from ``default_rng([seed, 2, *key])``. Output-referred read noise
 comes from counter-based streams, one per (conversion group, vector number since construction, plane), keyed by
 ``SeedSequence([seed, 3, *key, group, purpose])``: the same config, seed and key give the same numbers whatever
-the chunk size or thread count, and every read (including after ``reset_counts``) draws fresh noise. The
+the chunk size or thread count, and every read (after ``reset_counts`` or reprogramming too) draws fresh noise. The
 cell-by-cell path draws from ``default_rng([seed, 3, *key])`` in a fixed order.
 """
 
@@ -87,9 +87,9 @@ class Crossbar:
 
     # ---- programming --------------------------------------------------------------------------
     def program(self, weights) -> None:
-        """Quantise ``weights`` (out x in, real) and program the cells of every array (:func:`.program_layer`)."""
-        p = self.plan
-        layer = program_layer(self.config, p, weights, self._program_rng)
+        """Quantise ``weights`` (out x in, real) and program the cells of every array (:func:`.program_layer`); the
+        read counts start afresh (:meth:`reset_counts`: earlier reads were of other cells), programming counts add."""
+        p, layer = self.plan, program_layer(self.config, self.plan, weights, self._program_rng)
         self.programming_counts = self.programming_counts + Counts(
             dac_bits=p.dac_bits, adc_bits=p.adc_bits, cell_writes=layer.cell_writes,
             dram_read_bits=p.out_features * p.in_features * p.weight_bits)
@@ -102,6 +102,7 @@ class Crossbar:
         self.adc = None if fraction is None else adc_setting(p, np.full(
             (p.row_tiles, layer.col_w.size), fraction * self.max_sum))
         self._vector_events = self._events_per_vector()
+        self.reset_counts()
 
     @property
     def max_sum(self) -> float:
@@ -209,8 +210,7 @@ class Crossbar:
         x, one = self._inputs(inputs, scanned=False)
         (out, clipped, input_sums, nonzero, x_scale), shift = with_normal_rows(self._read, x)
         self._mvms, self._vectors_read = self._mvms + x.shape[0], self._vectors_read + x.shape[0]
-        self._nonzero += nonzero
-        self._input_sums += input_sums
+        self._nonzero, self._input_sums = self._nonzero + nonzero, self._input_sums + input_sums
         self.adc_clipped += clipped
         self._inputs_clipped += clipped_inputs(x, self.plan, self.config.dac)  # values the DAC saturated
         if x_scale * float(self.layer.weight_scale.max()) >= RESCALE_CHECKED_FROM:

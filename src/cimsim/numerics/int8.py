@@ -259,10 +259,9 @@ class IntegerProducts:
             raise TypeError(f"IntegerProducts needs the layer's int8 matrix (int8.compact); got {codes.dtype}")
         zero_point, cols = _zero_point(plan), codes.shape[1]
         self._offset = form(plan.max_plane_code + zero_point, max(-int(codes.min()), int(codes.max())))
-        self._codes = codes
-        self._groups = plan.conversion_groups()
+        self._codes, self._plan, self._groups = codes, plan, plan.conversion_groups()
         self._bound: dict[int, np.ndarray] = {}  # group -> its rows, bound per call
-        self._sessions = {}
+        self._sessions = {}  # group -> its onnxruntime session (live: not pickled, :meth:`__getstate__`)
         budget = max(EXTRA_MIN_BYTES, codes.nbytes / 2)
         self.extra_bytes = 0.0
         """bytes the held sessions and float32 copies keep beside the int8 matrix (estimated: SESSION_BYTES,
@@ -287,6 +286,13 @@ class IntegerProducts:
         self.zero_point = zero_point
         """added to the codes of the uint8 planes (128 for bipolar planes, 0 for the others); MLAS takes it away"""
         self._cols = cols
+
+    def __getstate__(self) -> tuple:
+        """pickled and copied as its int8 matrix and plan (onnxruntime's sessions cannot be): a copy opens its own"""
+        return self._codes, self._plan
+
+    def __setstate__(self, state: tuple) -> None:
+        self.__init__(*state)  # sessions and float32 copies opened as the original's were: the same exact products
 
     def _integer(self, group: int, plane_rows: int) -> bool:
         """whether the product of ``plane_rows`` plane rows with ``group`` goes to the int8 units"""
