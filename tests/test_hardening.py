@@ -19,6 +19,7 @@ import cimsim
 from cimsim.cli import main
 from cimsim.comparison import gains, price_from_shapes
 from cimsim.config import load_config, with_overrides
+from cimsim.config.conditional import CONDITIONAL_FIELDS
 from cimsim.config.rules import Float
 from cimsim.config.schema import SECTIONS
 from cimsim.errors import ConfigError
@@ -102,6 +103,21 @@ def test_quantities_past_any_hardware_are_refused_by_validation(tmp_path, field,
     assert_clean(cli("validate", path), 2, f"'{field}' must be a finite number in {limit}; got {value!r}")
 
 
+COMPANIONS = {"adc.full_scale_fraction": {"adc.range": "fixed"}, "dac.input_max": {"dac.input_range": "fixed"},
+              "array.cell_capacitance_ff": {"array.family": "charge"},
+              "baseline.board_power_w": {"baseline.energy_model": "board_power"},
+              "device.program_verify_tolerance": {"device.program_sigma": 0.1},
+              "device.g_max_us": {"device.g_min_us": 0.0}, "adc.enob": {"adc.bits": 16},
+              "device.drift_time_s": {"device.drift_t0_s": 1e-9}}
+"""the settings under which a field is read (a conditional field's condition: set alone, it had been refused as
+stated where ignored and never priced), or that its extremes need (g_max above g_min, enob within the bits, the
+reads after t0)"""
+REFUSED_ENDS = {("device.g_min_us", "high"), ("device.drift_t0_s", "high"), ("baseline.sram_kib", "low"),
+                ("baseline.dram_gb", "low")}
+"""ends no companion makes valid, refused by a rule between fields naming the field: g_min at g_max's top, t0 after
+the latest reads, less than a KiB of memory, a DRAM that holds no layer's weights"""
+
+
 def _float_extremes():
     """every float field of the schema at both ends of its range (the largest finite float where it has no end)"""
     for section, cls in SECTIONS.items():
@@ -112,8 +128,8 @@ def _float_extremes():
                     math.nextafter(rule.low, math.inf) if rule.low_open else rule.low)
                 high = 1.7e308 if rule.high is None else (
                     math.nextafter(rule.high, -math.inf) if rule.high_open else rule.high)
-                yield pytest.param(f"{section}.{f.name}", low, id=f"{section}.{f.name}=low")
-                yield pytest.param(f"{section}.{f.name}", high, id=f"{section}.{f.name}=high")
+                yield pytest.param(f"{section}.{f.name}", low, "low", id=f"{section}.{f.name}=low")
+                yield pytest.param(f"{section}.{f.name}", high, "high", id=f"{section}.{f.name}=high")
 
 
 def _figures(obj, path=""):
@@ -127,18 +143,23 @@ def _figures(obj, path=""):
         yield path, obj
 
 
-@pytest.mark.parametrize("field, value", list(_float_extremes()))
-def test_every_float_field_at_an_end_of_its_range_prices_finitely_or_is_refused_by_name(field, value):
+@pytest.mark.parametrize("field, value, end", list(_float_extremes()))
+def test_every_float_field_at_an_end_of_its_range_prices_finitely_or_is_refused_by_name(field, value, end):
     """A value the schema takes prices to finite figures (the CIM design, the baseline and the gains, from shapes;
-    only an SNR may be infinite), or is refused naming the field: the probe of 2026-12-01 found buffers, clocks,
-    bandwidths, conductances, pulses and die areas whose extremes validated and then divided by zero or overflowed"""
+    only an SNR may be infinite), with the settings that make the field read (``COMPANIONS``); only the ends of
+    ``REFUSED_ENDS`` are refused, naming the field: the probe of 2026-12-01 found buffers, clocks, bandwidths,
+    conductances, pulses and die areas whose extremes validated and then divided by zero or overflowed, that of
+    2026-12-03 a board power of 1.7e308 W (infinite baseline energy) the field set alone had never reached"""
     base = with_overrides(load_config(DEFAULT), {"workload.vectors": 16})
-    try:
-        cim, baseline = price_from_shapes(with_overrides(base, {field: value}))
-        figures = [*_figures(cim.as_dict()), *_figures(baseline.as_dict()), *_figures(gains(cim, baseline))]
-    except ConfigError as err:
-        assert field.split(".")[1] in str(err), str(err)
+    if (field, end) in REFUSED_ENDS:
+        with pytest.raises(ConfigError, match=re.escape(f"'{field}'")):
+            price_from_shapes(with_overrides(base, {**COMPANIONS.get(field, {}), field: value}))
         return
+    config = with_overrides(base, {**COMPANIONS.get(field, {}), field: value})
+    applies = CONDITIONAL_FIELDS.get(field, (lambda c: True,))[0]
+    assert applies(config), f"{field} is not read under {COMPANIONS.get(field)}: add its condition to COMPANIONS"
+    cim, baseline = price_from_shapes(config)
+    figures = [*_figures(cim.as_dict()), *_figures(baseline.as_dict()), *_figures(gains(cim, baseline))]
     assert not [(p, v) for p, v in figures if not math.isfinite(v) and "snr" not in p.lower()]
 
 

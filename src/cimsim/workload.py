@@ -11,7 +11,7 @@ memory-mapped and read block by block, so a long input file never has to fit in 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 
 import numpy as np
 
@@ -81,10 +81,12 @@ def load_weights(config: Config, rows: int | None = None) -> np.ndarray:
 
 
 @checked_types
-def input_blocks(config: Config, blocks: Collection[int] | None = None) -> Iterator[np.ndarray]:
+def input_blocks(config: Config, blocks: Collection[int] | None = None,
+                 rows: Mapping[int, int] | None = None) -> Iterator[np.ndarray]:
     """The workload's input vectors, ``INPUT_BLOCK`` at a time (float64, block x in_features); ``blocks``: only the
     blocks of these indices, in order (each the same values as in the whole stream; an index past the last block
-    gives nothing)."""
+    gives nothing); ``rows``: block index -> how many of its first vectors to give (the same values: the generators
+    fill a block row by row), so a sample of a few vectors never holds whole blocks of a wide layer."""
     wl = config.workload
     unsigned = config.dac.signed_inputs == SignedInputs.UNSIGNED
     if wl.inputs == InputSource.FILE:
@@ -95,7 +97,7 @@ def input_blocks(config: Config, blocks: Collection[int] | None = None) -> Itera
     count = -(-wl.vectors // INPUT_BLOCK)  # only the blocks asked for are visited: 2**40 vectors are 2**28 blocks
     for k in range(count) if blocks is None else sorted(k for k in set(blocks) if 0 <= k < count):
         start = k * INPUT_BLOCK
-        n = min(INPUT_BLOCK, wl.vectors - start)
+        n = min(INPUT_BLOCK, wl.vectors - start, INPUT_BLOCK if rows is None else rows.get(k, INPUT_BLOCK))
         if wl.inputs == InputSource.FILE:
             block = np.array(arr[start:start + n], dtype=np.float64)
             if not np.isfinite(block).all():
@@ -118,5 +120,6 @@ def spread_inputs(config: Config, count: int) -> np.ndarray:
     vectors = config.workload.vectors
     picks = np.round(np.linspace(0, vectors - 1, min(count, vectors))).astype(np.int64)
     held = np.unique(picks // INPUT_BLOCK).tolist()
+    last = {k: int(picks[picks // INPUT_BLOCK == k].max()) - k * INPUT_BLOCK + 1 for k in held}  # rows up to it
     return np.concatenate([block[picks[picks // INPUT_BLOCK == k] - k * INPUT_BLOCK]
-                           for k, block in zip(held, input_blocks(config, set(held)))])
+                           for k, block in zip(held, input_blocks(config, set(held), last))])

@@ -272,8 +272,8 @@ class BaselineConfig:
     energy_model: EnergyModel = field(default=EnergyModel.COMPONENTS, metadata=rule(
         Choice(EnergyModel), "how the baseline's energy is priced"))
     board_power_w: float | None = field(default=None, metadata=rule(
-        OptionalFloat(0.0, None, low_open=True), "board power, watts (the datasheet's TDP; needed for "
-                                                 "energy_model = board_power)"))
+        OptionalFloat(1e-6, 1e6), "board power, watts (the datasheet's TDP; needed for energy_model = board_power; "
+        "1e-6 to 1e6: a microwatt to a megawatt, past any processor either way)"))
     vector_lanes: int | None = field(default=None, metadata=rule(
         OptionalInt(1, 1 << 24), "lanes of the baseline's own unit for element-wise work, at clock_ghz (a GPU: its "
                                  "INT32 cores; left out: the CIM chip's vector unit, the same on both sides)"))

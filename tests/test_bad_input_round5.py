@@ -1,0 +1,106 @@
+"""Bad input, fifth round: a board power past any processor (1.7e308 W priced an infinite baseline energy, 5e-324 W
+an infinite TOPS/W), and an estimate of a wide dense layer that generated whole 4096-vector input blocks to sample
+one vector of each (in_features 131072: 4.3 GB and 30 s; the schema's largest, 1048576: "Unable to allocate 32.0
+GiB")."""
+
+from __future__ import annotations
+
+import math
+import tracemalloc
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import cimsim
+import cimsim.workload as workload
+from cimsim.cli import main
+from cimsim.config import Config, with_overrides
+from cimsim.config.modes import InputSource
+from cimsim.workload import INPUT_BLOCK, input_blocks, spread_inputs
+
+SMALL = {"workload.in_features": 16, "workload.out_features": 4, "workload.vectors": 3}
+
+
+def _floats(value):
+    """every number of a report's dict, its non-finite ones as the strings to_dict writes them as, read back"""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _floats(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _floats(v)
+    elif isinstance(value, float) or value in ("inf", "-inf", "nan"):
+        yield float(value)
+
+
+@pytest.mark.parametrize("watts", ["1.7e308", "5e-324", "2e6", "1e-7"])
+def test_a_board_power_past_any_processor_is_refused_by_validation(tmp_path, watts):
+    path = tmp_path / "c.toml"
+    path.write_text('[workload]\nin_features = 16\nout_features = 4\nvectors = 3\n'
+                    f'[baseline]\nenergy_model = "board_power"\nboard_power_w = {watts}\n')
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "'baseline.board_power_w' must be a finite number in [1e-06, 1000000.0] (or left out)" in result.output
+
+
+@pytest.mark.parametrize("watts", [1e-6, 1e6])
+def test_a_board_power_at_either_bound_prices_finite_figures(watts):
+    """the gains and TOPS/W of an estimate at a microwatt and a megawatt of board power are finite (the report's
+    infinities are strings: read back, the probe found 'inf' energy gains there)"""
+    settings = {**SMALL, "baseline.energy_model": "board_power", "baseline.board_power_w": watts}
+    report = cimsim.estimate({}, settings).to_dict()
+    assert all(math.isfinite(x) for x in _floats({k: report[k] for k in ("cim", "baseline", "gain")}))
+    assert 0 < report["gain"]["energy"] < math.inf and 0 < report["baseline"]["tops_per_w"] < math.inf
+
+
+def _recording_generator(monkeypatch) -> list[tuple[int, int]]:
+    """the shapes workload._generate is asked for from now on, in order"""
+    shapes, generate = [], workload._generate
+    monkeypatch.setattr(workload, "_generate", lambda kind, rng, shape, unsigned: (
+        shapes.append(shape), generate(kind, rng, shape, unsigned))[1])
+    return shapes
+
+
+def test_an_estimate_of_a_wide_layer_generates_only_the_input_rows_it_samples(monkeypatch):
+    """2048 inputs per vector: the estimate samples 2 vectors (4096 values), the first and the last of 4097, one in
+    each of two blocks; it generated the whole first block (4096 x 2048) to take its first row"""
+    shapes = _recording_generator(monkeypatch)
+    cimsim.estimate({}, {"workload.in_features": 2048, "workload.out_features": 16, "workload.vectors": 4097})
+    assert shapes == [(1, 2048), (1, 2048)]
+
+
+def test_a_sample_of_a_wide_layers_inputs_holds_a_row_per_vector_not_a_block():
+    """one vector of 4096 with 16384 inputs each: 128 KiB, where the whole block it came from was 512 MiB (the
+    schema's widest layer, 1048576 inputs, needed 32 GiB)"""
+    config = with_overrides(Config(), {"workload.in_features": 16384, "workload.vectors": INPUT_BLOCK})
+    tracemalloc.start()
+    try:
+        x = spread_inputs(config, 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert x.shape == (1, 16384) and peak < 8 * x.nbytes
+
+
+@pytest.mark.parametrize("source", [s.value for s in InputSource if s != InputSource.FILE] + ["file"])
+@pytest.mark.parametrize("design", [{}, {"dac.signed_inputs": "unsigned", "workload.input_zero_fraction": 0.4},
+                                    {"workload.input_zero_fraction": 0.9, "simulation.seed": 4242}])
+def test_the_first_rows_of_a_block_are_the_whole_blocks_first_rows(tmp_path, source, design):
+    """the generators (and a file) fill a block row by row, so the rows a sample needs, generated alone, hold the
+    values of the whole stream, for every input distribution a dense workload has: the estimate's figures stay"""
+    settings = {"workload.in_features": 37, "workload.vectors": 2 * INPUT_BLOCK + 5, "workload.inputs": source,
+                **design}
+    if source == "file":
+        np.save(tmp_path / "x.npy", np.random.default_rng(1).uniform(0, 1, (2 * INPUT_BLOCK + 5, 37)))
+        settings["workload.inputs_file"] = str(tmp_path / "x.npy")
+        settings.pop("workload.input_zero_fraction", None)  # a file's own zeros are its values
+    config = with_overrides(Config(), settings)
+    whole = list(input_blocks(config))
+    parts = list(input_blocks(config, {0, 1, 2}, {0: 1, 1: 4000, 2: 99}))
+    assert [p.shape for p in parts] == [(1, 37), (4000, 37), (5, 37)]
+    assert all(np.array_equal(p, w[:len(p)]) for p, w in zip(parts, whole))
+    stream = np.concatenate(whole)
+    for count in (1, 2, 3, 16, 1000):
+        picks = np.round(np.linspace(0, len(stream) - 1, count)).astype(int)
+        assert np.array_equal(spread_inputs(config, count), stream[picks])
