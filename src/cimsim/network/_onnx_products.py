@@ -100,15 +100,19 @@ def _per_head(g, x: str, axis: int, layers: list, out: str, name: str) -> None:
 
 def _constant_times(g, const: np.ndarray, x: str, out: str, name: str) -> None:
     """A constant matrix A (or one per head: (1, heads, m, k)) times an activation X (..., k, n): A X = (Xᵀ Aᵀ)ᵀ,
-    a Dense of A between transposes of X's last two axes; per head, each head's slice through its own Dense, joined
-    again (the queries are fixed: programmed matrices)"""
+    a Dense of A between transposes of X's last two axes; per head, each head's slice (X's axis -3, a per-sample
+    axis: (batch, ..., heads, k, n), or (heads, k, n) where a batch-1 export folds its batch into the heads, as
+    nn.MultiheadAttention's learned query) through its own Dense, joined again (the queries are fixed: programmed
+    matrices)"""
     full = g.full_shape(x)
     if const.ndim >= 3 and const.shape[0] == 1 and len(full) == const.ndim:
         const = const[0]  # the batch axis of an expanded parameter
     heads = const.shape[:-2]
-    if const.ndim < 2 or len(full) < 3 or len(heads) > 1 or (heads and (len(full) != 4 or heads[0] != full[1])):
+    per_head = len(full) >= 3 and heads[:1] == full[-3:-2] and (len(full) > 3 or g.batch_as_axis)
+    if const.ndim < 2 or len(full) < 3 or len(heads) > 1 or (heads and not per_head):
         raise ValueError(f"a constant times an activation is supported for a (m, k) matrix, or one per head "
-                         f"(heads, m, k) against (batch, heads, k, n); got {const.shape} and {list(full)}")
+                         f"(heads, m, k) against (batch, ..., heads, k, n) or, batch and heads as one axis in a "
+                         f"batch-1 export, (heads, k, n); got {const.shape} and {list(full)}")
     swap = list(range(len(full)))
     swap[-2:] = swap[-1], swap[-2]
     g.append(per_sample_transpose(g, swap), [x], f"{out}#transposed", name)
@@ -116,7 +120,7 @@ def _constant_times(g, const: np.ndarray, x: str, out: str, name: str) -> None:
     if not heads:
         g.append(Dense(const), [x], f"{out}#product", name)
     else:
-        _per_head(g, x, g.sample_axis(1, x), [Dense(w) for w in const], f"{out}#product", name)
+        _per_head(g, x, g.sample_axis(-3, x), [Dense(w) for w in const], f"{out}#product", name)
     g.append(per_sample_transpose(g, swap), [f"{out}#product"], out, name)
 
 

@@ -13,18 +13,14 @@ import tempfile
 
 from ._torch_distinct import distinct_values, plain_values
 from ._torch_experts import dense_experts
+from ._torch_hints import DYNAMO_HINT, GRAD_CONSTANT, export_hint, routing_hint
 from ._torch_linalg import linalg_calls
 from ._torch_rewrites import _registered, functional_calls, onnx_symbolics, tensor_calls
 
-__all__ = ["GRAD_CONSTANT", "export", "routing_hint", "short_message"]
+__all__ = ["DYNAMO_HINT", "GRAD_CONSTANT", "export", "routing_hint", "short_message"]
 
 MAX_UNFOLD_WINDOWS = 256
 """most windows of a ``Tensor.unfold`` that the export writes as slices (beyond: torch's own export of it)"""
-
-DYNAMO_HINT = (" (torch's other exporter may translate it: torch.onnx.export(model, (x,), path, dynamo=True, "
-               "opset_version=23), which needs onnxscript; then load_network(path))")
-"""the way out an export failure names: the dynamo exporter writes operators the TorchScript one refuses (trunc,
-diff, ...), and load_network imports its opset-23 graphs (docs/networks.md)"""
 
 MESSAGE_CHARS = 600
 """longest part of torch's own error message kept in the error from_torch raises (torch appends its whole IR graph)"""
@@ -45,7 +41,7 @@ def export(torch, onnx, model, x, opset: int, name: str, distinct: bool = True):
                 torch.onnx.export(model, (x.clone(),), path, dynamo=False, opset_version=opset,  # a model may write
                                   do_constant_folding=True, input_names=["input"], output_names=["output"])  # into x
         except Exception as exc:  # torch raises many types for an unexportable model
-            hint = routing_hint(model, str(exc)) or _quantised_hint(model) or _constant_hint(str(exc))
+            hint = export_hint(torch, model, x, str(exc))
             raise ValueError(f"torch model {name}: the ONNX export (traced on a batch of one sample) failed: "
                              f"{type(exc).__name__}: {short_message(str(exc))}{hint}") from None
         exported = onnx.load(path)  # with the external data of a model past 2 GiB
@@ -68,53 +64,6 @@ def _no_graph_dump(torch):
         yield
     finally:
         torch._C._jit_onnx_log = log
-
-
-ROUTING_OPS = ("histc", "bincount", "nonzero", "index_add", "one_hot")
-"""operators through which a routed mixture of experts counts or gathers each expert's tokens: an export failing on
-one of them in a model with a routing module gets :func:`routing_hint`"""
-
-
-def routing_hint(model, message: str) -> str:
-    """Why a mixture-of-experts model fails (a module whose class name says it routes to experts, and an export
-    failing on one of :data:`ROUTING_OPS`, any case, or an import failing on a node of that module), else ''"""
-    modules = [(path, m) for path, m in model.named_modules()
-               if re.search(r"moe|experts|router", type(m).__name__, re.IGNORECASE)]
-    scopes = [f"/{path.replace('.', '/')}/" for path, _ in modules]  # in its ONNX node names, once the dots torch
-    said = message.lower().replace(".", "/")  # keeps there ('/block.1/') are parts too; operators in any case
-    if not modules or not any(op.lower() in said for op in (*ROUTING_OPS, *scopes)):
-        return ""
-    routed = f"{type(modules[0][1]).__name__} at '{modules[0][0]}'"
-    return (f" (the model routes each token to some of its experts, {routed}: a choice of weights made from the "
-            "activations, which one static network of layers cannot hold; cimsim imports the experts of Hugging "
-            "Face transformers' experts interface densely, not this module)")
-
-
-GRAD_CONSTANT = "Cannot insert a Tensor that requires grad as a constant"
-"""torch's message for a tensor the forward pass reads that is neither an input nor the model's parameter or
-buffer, and that requires grad (a module's weights where the module is not registered in the model)"""
-
-
-def _quantised_hint(model) -> str:
-    """the way out for a model of torch's dynamic quantisation (``torch.ao.quantization.quantize_dynamic``: its
-    activations' scales computed from each input at run time), which neither of torch's exporters translates; else
-    ''"""
-    dynamic = next((m for m in model.modules() if ".quantized.dynamic" in type(m).__module__), None)
-    if dynamic is None:
-        return ""
-    return (f" (the model is dynamically quantised, {type(dynamic).__module__}.{type(dynamic).__name__}, which "
-            "neither of torch's ONNX exporters translates, the dynamo one included: give the float model, or "
-            "quantise it statically: export the float model and quantise the file with onnxruntime's "
-            "quantize_static (QDQ format), then load_network(path) (docs/networks.md))")
-
-
-def _constant_hint(message: str) -> str:
-    """what a tensor that requires grad, read as a constant, usually is; else :data:`DYNAMO_HINT`"""
-    if GRAD_CONSTANT not in message:
-        return DYNAMO_HINT
-    return (" (a tensor the forward pass reads is not the model's: a module kept in a plain list, dict or global "
-            "variable, or created in forward, is not registered; or a tensor cached in eval mode that train() does not "
-            "clear; keep it as an attribute, nn.ModuleList or nn.ModuleDict of the model, or detach the tensor)")
 
 
 def short_message(text: str) -> str:

@@ -1,0 +1,101 @@
+"""The way out that :func:`~cimsim.network.torch_import.from_torch` names where torch's ONNX export of a model fails
+(:func:`export_hint`), or where the import of a routed mixture of experts does (:func:`routing_hint`)."""
+
+from __future__ import annotations
+
+import re
+
+from ._torch_lookups import renormed_lookups
+
+__all__ = ["DYNAMO_HINT", "GRAD_CONSTANT", "export_hint", "routing_hint"]
+
+DYNAMO_HINT = (" (torch's other exporter may translate it: torch.onnx.export(model, (x,), path, dynamo=True, "
+               "opset_version=23), which needs onnxscript; then load_network(path))")
+"""the way out an export failure names by default: the dynamo exporter writes operators the TorchScript one refuses
+(trunc, diff, ...), and load_network imports its opset-23 graphs (docs/networks.md)"""
+
+GRAD_CONSTANT = "Cannot insert a Tensor that requires grad as a constant"
+"""torch's message for a tensor the forward pass reads that is neither an input nor the model's parameter or
+buffer, and that requires grad (a module's weights where the module is not registered in the model)"""
+
+ROUTING_OPS = ("histc", "bincount", "nonzero", "index_add", "one_hot")
+"""operators through which a routed mixture of experts counts or gathers each expert's tokens: an export failing on
+one of them in a model with a routing module gets :func:`routing_hint`"""
+
+
+def export_hint(torch, model, x, message: str) -> str:
+    """The way out for an export of ``model`` on ``x`` that failed with ``message``: a routed mixture of experts, a
+    dynamically quantised model, a tensor read as a constant, a model that does not return one tensor (a wrapper),
+    each saying so; else :data:`DYNAMO_HINT`"""
+    return (routing_hint(model, message) or _quantised_hint(model) or _constant_hint(message)
+            or _wrapper_hint(torch, model, x) or DYNAMO_HINT)
+
+
+def routing_hint(model, message: str) -> str:
+    """Why a mixture-of-experts model fails (a module whose class name says it routes to experts, and an export
+    failing on one of :data:`ROUTING_OPS`, any case, or an import failing on a node of that module), else ''"""
+    modules = [(path, m) for path, m in model.named_modules()
+               if re.search(r"moe|experts|router", type(m).__name__, re.IGNORECASE)]
+    scopes = [f"/{path.replace('.', '/')}/" for path, _ in modules]  # in its ONNX node names, once the dots torch
+    said = message.lower().replace(".", "/")  # keeps there ('/block.1/') are parts too; operators in any case
+    if not modules or not any(op.lower() in said for op in (*ROUTING_OPS, *scopes)):
+        return ""
+    routed = f"{type(modules[0][1]).__name__} at '{modules[0][0]}'"
+    return (f" (the model routes each token to some of its experts, {routed}: a choice of weights made from the "
+            "activations, which one static network of layers cannot hold; cimsim imports the experts of Hugging "
+            "Face transformers' experts interface densely, not this module)")
+
+
+def _quantised_hint(model) -> str:
+    """the way out for a model of torch's dynamic quantisation (``torch.ao.quantization.quantize_dynamic``: its
+    activations' scales computed from each input at run time), which neither of torch's exporters translates; else
+    ''"""
+    dynamic = next((m for m in model.modules() if ".quantized.dynamic" in type(m).__module__), None)
+    if dynamic is None:
+        return ""
+    return (f" (the model is dynamically quantised, {type(dynamic).__module__}.{type(dynamic).__name__}, which "
+            "neither of torch's ONNX exporters translates, the dynamo one included: give the float model, or "
+            "quantise it statically: export the float model and quantise the file with onnxruntime's "
+            "quantize_static (QDQ format), then load_network(path) (docs/networks.md))")
+
+
+def _constant_hint(message: str) -> str:
+    """what a tensor that requires grad, read as a constant, usually is; else ''"""
+    if GRAD_CONSTANT not in message:
+        return ""
+    return (" (a tensor the forward pass reads is not the model's: a module kept in a plain list, dict or global "
+            "variable, or created in forward, is not registered; or a tensor cached in eval mode that train() does not "
+            "clear; keep it as an attribute, nn.ModuleList or nn.ModuleDict of the model, or detach the tensor)")
+
+
+def _wrapper_hint(torch, model, x) -> str:
+    """The wrapper recipe (docs/networks.md, Hugging Face models) for a model whose forward pass on ``x`` (eval mode
+    as the caller set it, no_grad) returns other than one tensor (a Hugging Face output object, a cache), or of a
+    Hugging Face transformers class that does not return a plain tensor (their keyword arguments and outputs trip
+    torch's tracer); else '' (the dynamo exporter's hint)"""
+    try:
+        with renormed_lookups(torch), torch.no_grad():  # its embedding tables left as they are
+            output = model(x.clone())  # a copy: a model may write into its input
+    except Exception:  # the model's own code may raise anything: its output is unknown
+        output = None
+    items = (list(output.items()) if isinstance(output, dict) else list(enumerate(output))
+             if isinstance(output, (tuple, list)) else [])
+    tensors = [(key, value) for key, value in items if isinstance(value, torch.Tensor)]
+    given = [str(key) for key, value in items if value is not None]
+    hf = type(model).__module__.startswith("transformers.")
+    if isinstance(output, torch.Tensor):
+        return ""
+    if output is None or (len(tensors) == 1 and len(given) == 1):
+        if not hf:
+            return ""
+        reason = f"is a Hugging Face transformers model ({type(model).__name__})"
+    else:
+        held = (f" holding {', '.join(given)}" if isinstance(output, dict) and given
+                else f" of {len(items)} items" if items else "")
+        reason = f"returns a {type(output).__name__}{held}"
+    picks = [f".{key}" if isinstance(key, str) and getattr(output, key, None) is value else f"[{key!r}]"
+             for key, value in tensors]  # a Hugging Face output's fields by name
+    pick = " or ".join(picks[:2]) or (".last_hidden_state or .logits" if hf else "")
+    return (f" (the model {reason}: from_torch imports a model of one input tensor that returns one tensor; wrap it, "
+            f"e.g. a torch.nn.Module holding it as self.m whose forward(self, x) returns self.m(x){pick}, and give "
+            "that module to from_torch (docs/networks.md, Hugging Face models))")
