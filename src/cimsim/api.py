@@ -59,7 +59,7 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
     if isinstance(config, Config):
         cfg = validated_config(config) if settings is None else config
     elif isinstance(config, (str, os.PathLike)):
-        cfg = load_config(config)
+        return load_config(config, settings)  # validated with the file's tables: a file they complete loads
     elif isinstance(config, Mapping):
         cfg = config_from_dict(config)
     else:

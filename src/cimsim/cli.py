@@ -46,6 +46,8 @@ def main(debug):
     """
 
 
+SWEEP_FILE = "a sweep appends its rows to a file and reads it back to resume"
+PLOT_FILE = "a plot goes to a file whose suffix names its format (.png, .pdf, .svg)"
 workers_option = click.option(
     "--workers", type=click.IntRange(1), default=None,
     help="A network's samples split over this many local processes (results identical to one process).")
@@ -244,7 +246,7 @@ def presets():
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=OutputPath(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputPath(dir_okay=False, no_stdout=SWEEP_FILE),
               help="Results CSV: one row per finished point, appended as points finish; re-run to resume.")
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Local worker processes (default: the core count).")
@@ -296,7 +298,7 @@ def sweep(spec, output, workers, scheduler):
 @click.option("--y", "y", required=True, metavar="COLUMN", help="Column to minimise (e.g. relative_error).")
 @click.option("--maximize-y", is_flag=True, help="Maximise the y column instead (e.g. accuracy).")
 @click.option("--maximize-x", is_flag=True, help="Maximise the x column instead (e.g. throughput_per_s).")
-@click.option("-o", "--output", type=OutputPath(dir_okay=False), default=None,
+@click.option("-o", "--output", type=OutputPath(dir_okay=False, no_stdout=PLOT_FILE), default=None,
               help="Also draw the points and the front to this .png, .pdf or .svg (needs the plot extra).")
 @click.option("--cimsim", "model", metavar="FINGERPRINT", default=None,
               help="Rank the rows of this cimsim (their 'cimsim' cell); default: this one's, else the one of all.")

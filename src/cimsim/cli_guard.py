@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .argcheck import escaped
 from .atomic import check_writable
 from .errors import ConfigError
 
@@ -138,6 +139,45 @@ class _OneLine:
         except click.UsageError as exc:
             fail(RuntimeError(exc.format_message()), 2)
 
+    def parse_args(self, ctx, args):
+        """click's parse, then a UsageError for an option taking one value given twice with different values (click
+        had kept the last one silently: ``--seed 1 --seed 2`` ran seed 2); the same value twice passes."""
+        rest = super().parse_args(ctx, list(args))
+        if not ctx.resilient_parsing:
+            _refuse_repeated_options(self, ctx, args)
+        return rest
+
+
+def _refuse_repeated_options(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    """A UsageError naming the first option of ``command`` that ``args`` give (parsed as click parses them) more
+    than once with different values; options meant to repeat (``--set``, counts) are left alone."""
+    parser = command.make_parser(ctx)
+    for param in command.get_params(ctx):  # each option re-added, keeping every value given (replaces click's)
+        param.add_to_parser(_EveryValue(parser), ctx)
+    given, _, _ = parser.parse_args(list(args))  # args click's own parse accepted
+    for param in command.get_params(ctx):
+        values = given.get(param.name) if isinstance(param, click.Option) and not param.multiple else None
+        if isinstance(values, list) and len(set(map(repr, values))) > 1:  # a count option's is a number
+            shown = ", then ".join(escaped(v if isinstance(v, str) else repr(v)) for v in values)
+            times = "twice" if len(values) == 2 else f"{len(values)} times"
+            raise click.UsageError(f"{param.get_error_hint(ctx)} given {times} with different values ({shown}); "
+                                   "give it once")
+
+
+class _EveryValue:
+    """An option parser's add_option as click's parameters call it, each option added to keep every value given
+    (click's 'store' actions as 'append'); arguments are left as the parser holds them."""
+
+    def __init__(self, parser):
+        self._parser = parser
+
+    def add_option(self, obj, opts, dest, action=None, nargs=1, const=None):
+        action = {"store": "append", "store_const": "append_const"}.get(action or "store", action)
+        self._parser.add_option(obj=obj, opts=opts, dest=dest, action=action, nargs=nargs, const=const)
+
+    def add_argument(self, obj, dest, nargs=1):
+        """(the parser holds the arguments already)"""
+
 
 class OneLineErrors(_OneLine, click.Command):
     """A command whose bad input is one ``error:`` line and exit 2 (:class:`_OneLine`)."""
@@ -149,12 +189,31 @@ class OneLineGroup(_OneLine, click.Group):
     command_class = OneLineErrors
 
 
+STDOUT = "/dev/stdout"
+"""what ``-o -`` names: this process's stdout, as POSIX systems name it"""
+
+
 class OutputPath(click.Path):
     """A file (or, with ``file_okay=False``, a folder) the command will write: refused on the command line, before
     any work, where no file can be created there, where it is empty, and (a file) where it names a folder (a
-    trailing '/', '.' or '..')."""
+    trailing '/', '.' or '..'). ``-`` names stdout, as ``/dev/stdout`` does (a file had been written named '-'),
+    or is refused with ``no_stdout`` (why stdout cannot take this output) and for a folder."""
+
+    def __init__(self, *args, no_stdout: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.no_stdout = no_stdout
 
     def convert(self, value, param, ctx):
+        if os.fspath(value) == "-":
+            if not self.file_okay:
+                self.fail("- names stdout, which cannot hold a folder; give a folder's path", param, ctx)
+            if self.no_stdout or not os.path.exists(STDOUT):
+                self.fail(f"- names stdout, which cannot take this output: {self.no_stdout or f'no {STDOUT} here'}; "
+                          "give a file's path", param, ctx)
+            value = STDOUT
+        if self.no_stdout and is_stdout(value):  # a sweep's rows had been appended to stdout, its summary among them
+            self.fail(f"{value} is stdout, which cannot take this output: {self.no_stdout}; give a file's path",
+                      param, ctx)
         value = super().convert(value, param, ctx)
         if not os.fspath(value):
             self.fail("an empty path names no file or folder", param, ctx)

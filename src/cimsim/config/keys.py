@@ -7,7 +7,7 @@ import dataclasses
 import difflib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..argcheck import cut_short, escaped
@@ -15,7 +15,7 @@ from ..errors import SHOWN_ERRORS
 from .rules import Choice
 from .schema import SECTIONS
 
-__all__ = ["TOP_LEVEL", "SECTION_FIELDS", "DOTTED_FIELDS", "TOP_LEVEL_KEYS", "OVERRIDE_KEYS", "unknown_key",
+__all__ = ["did_you_mean", "TOP_LEVEL", "SECTION_FIELDS", "DOTTED_FIELDS", "TOP_LEVEL_KEYS", "OVERRIDE_KEYS", "unknown_key",
            "not_one_of", "as_written"]
 
 TOP_LEVEL = ("name", "preset", "description")
@@ -26,10 +26,21 @@ OVERRIDE_KEYS = (["name", "description"], f"name, description and 'table.field' 
 
 
 def not_one_of(dotted: str, choice: Choice, value: Any) -> tuple[str, str]:
-    """(dotted, message) for a ``value`` that ``choice`` refuses, with the name it comes closest to."""
-    close = difflib.get_close_matches(value, choice.names, n=1) if isinstance(value, str) else []
-    return dotted, f"'{dotted}' must be {choice.expected}; got {as_written(value)}" + (
-        f'; did you mean "{close[0]}"?' if close else "")
+    """(dotted, message) for a ``value`` that ``choice`` refuses, with the name it comes closest to
+    (:func:`did_you_mean`)."""
+    return dotted, f"'{dotted}' must be {choice.expected}; got {as_written(value)}" + did_you_mean(choice.names, value)
+
+
+def did_you_mean(names: Sequence[str], value: Any) -> str:
+    """'; did you mean "name"?' for the one of ``names`` that ``value`` differs from only in case (said: the names
+    are lower case), else the one closest to it in any case (``A100`` is a100, not h100); '' for none"""
+    if not isinstance(value, str):
+        return ""
+    same = [name for name in names if name.lower() == value.lower()]
+    if same:
+        return f'; did you mean "{same[0]}"?' + (" (values are lower case)" if same[0] == same[0].lower() else "")
+    close = difflib.get_close_matches(value.lower(), list(names), n=1)
+    return f'; did you mean "{close[0]}"?' if close else ""
 
 
 def unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> str:

@@ -9,7 +9,9 @@ Validation runs in two stages and reports every problem of a stage at once (one
    is valid.
 
 A config may name a ``preset``; it then takes the preset's values and overrides them field by field.
-Paths of weight and input files are resolved against the config file's directory and stored absolute.
+Paths of weight and input files are resolved against the config file's directory (the working directory for a pipe)
+and stored absolute. Overrides given with the file (``load_config(path, overrides)``) are validated with its tables,
+once: a file they complete loads as if written whole.
 """
 
 from __future__ import annotations
@@ -27,29 +29,102 @@ from ..argcheck import checked_types
 from ..errors import ConfigError
 from .checks import check_consistency
 from .conditional import CONDITIONAL_FIELDS, unused_stated_fields
-from .keys import OVERRIDE_KEYS, SECTION_FIELDS, TOP_LEVEL, TOP_LEVEL_KEYS, as_written, not_one_of, unknown_key
+from .fields import checked_table, checked_value, field_errors, python_scalar, section_preset_values
+from .keys import (
+    DOTTED_FIELDS, OVERRIDE_KEYS, SECTION_FIELDS, TOP_LEVEL, TOP_LEVEL_KEYS, as_written, not_one_of, unknown_key,
+)
 from .presets_merge import (
-    SECTION_PRESETS, dotted_settings, drop_stale_derived, merged_table, remember_stated, section_tables, stated_tables,
+    SECTION_PRESETS, dotted_settings, drop_stale_derived, is_template, merged_table, remember_stated, section_tables,
+    stated_tables,
 )
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
-from .toml_file import read_toml
+from .toml_file import read_toml, relative_dir
 
 __all__ = ["load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency", "list_presets",
-           "load_preset", "list_section_presets", "section_preset", "SECTION_PRESETS", "python_scalar"]
+           "load_preset", "list_section_presets", "section_preset", "SECTION_PRESETS", "python_scalar", "is_template",
+           "field_errors", "completed"]
 
 _FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
+_OVERRIDABLE = {"name", "description", *DOTTED_FIELDS}
 
 
-
-def load_config(path: str | os.PathLike) -> Config:
-    """Read and validate a TOML config file; ``name`` defaults to the file's stem. Raises :class:`ConfigError`
-    naming the file when it cannot be read, is not valid TOML (with the line and column), or fails validation."""
-    source = str(path)
-    data = read_toml(path, "config file")
+def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = None, template: bool = False) -> Config:
+    """Read and validate a TOML config file; ``name`` defaults to the file's stem, relative paths resolve against its
+    folder (the working directory for a pipe: ``<(cat cfg.toml)``, /dev/stdin). ``overrides`` (as
+    :func:`with_overrides` takes them) are validated once with the file's tables, so a file they complete
+    (``weights = "file"``, its ``weights_file`` overridden) loads as if written whole. ``template``: a file that the
+    rules between fields refuse alone is returned as a template (:func:`is_template`), which ``with_overrides``
+    validates whole. Raises :class:`ConfigError` naming the file when it cannot be read, is not valid TOML (with the
+    line and column), or fails validation: with the file's own problems where the overrides fix none of them."""
+    data = read_toml(path, "config file")  # first: it refuses what is no path, naming it
+    source, base_dir = str(path), relative_dir(path)
     if "name" not in data:
         data["name"] = Path(path).stem
-    return config_from_dict(data, source, base_dir=Path(path).parent)
+    try:
+        config = config_from_dict(data, source, base_dir=base_dir)
+    except ConfigError as alone:
+        if overrides is None and not template:
+            raise
+        return _completed(data, source, base_dir, {} if overrides is None else overrides, alone, template)
+    return config if overrides is None else with_overrides(config, overrides)
+
+
+def _completed(data: Mapping[str, Any], source: str, base_dir: Path, overrides: Mapping[str, Any],
+               alone: ConfigError, template: bool) -> Config:
+    """A file's tables ``data``, which ``alone`` refuses, with ``overrides`` validated whole (with none: its template,
+    where asked for); ``alone`` where they fix none of its problems (an unknown key or a value its field's rule refuses
+    fixes none)."""
+    try:
+        flat = dotted_settings(overrides, source) if isinstance(overrides, Mapping) else None
+    except ConfigError:
+        flat = None
+    draft = None if flat is None else _template(data, source, base_dir, flat)
+    if draft is None or not (flat or template):
+        raise alone
+    if not flat:
+        return draft
+    refused = {field for field, _ in _override_value_errors(flat)}
+    sound = {key: value for key, value in flat.items() if key in _OVERRIDABLE and key not in refused}
+    try:  # whether the sound overrides fix a problem of the file: the others' own problems are said after them
+        config = with_overrides(draft, sound)
+    except ConfigError as merged:
+        if set(alone.errors) <= set(merged.errors):
+            raise alone from None
+        if len(sound) == len(flat):
+            raise
+    return with_overrides(draft, overrides) if len(sound) < len(flat) else config
+
+
+def completed(template: Config, candidates: Iterable[Mapping[str, Any]], base_dir: str | os.PathLike) -> None:
+    """Raise the problems of a template's file (:func:`is_template`) unless one of ``candidates`` (overrides, their
+    relative paths against ``base_dir``) completes it, as the file written whole with them."""
+    for overrides in candidates:
+        try:
+            with_overrides(template, overrides, base_dir=base_dir)
+            return
+        except ConfigError:
+            continue
+    with_overrides(template, {})  # the file's own problems, as load_config says them
+
+
+def _template(data: Mapping[str, Any], source: str, base_dir: Path, overrides: Mapping[str, Any]) -> Config | None:
+    """``data``'s config with each field's own rule checked, not the rules between fields, marked a template; a field
+    its own rule refuses takes its value in ``overrides`` (dotted); None where one is still refused."""
+    try:
+        return remember_stated(_built(data, source, base_dir), data, template=True)
+    except ConfigError as exc:
+        refused = {field for field, _ in exc.errors}
+    if not refused <= overrides.keys():
+        return None
+    data = {key: dict(value) if key in SECTIONS else value for key, value in data.items()}
+    for field in refused:
+        section, _, name = field.rpartition(".")
+        (data.setdefault(section, {}) if section else data)[name] = overrides[field]
+    try:
+        return remember_stated(_built(data, source, base_dir), data, template=True)
+    except ConfigError:  # the override's value is refused too
+        return None
 
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
@@ -60,6 +135,17 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     are resolved against ``base_dir`` (default: the working directory). ``name`` defaults to the
     preset's name, or ``"default"``. ``stated``: the dotted fields the user gave (default: those of ``data``).
     """
+    config = _built(data, source, base_dir)
+    stated = ({f"{section}.{key}" for section in SECTIONS for key in data.get(section, ())} if stated is None
+              else set(stated))
+    errors = check_consistency(config) + unused_stated_fields(config, stated)
+    if errors:
+        raise ConfigError(source, errors)
+    return remember_stated(config, data)
+
+
+def _built(data: Mapping[str, Any], source: str, base_dir: str | os.PathLike | None) -> Config:
+    """The :class:`Config` of ``data`` with each field's own rule checked (the first stage of validation)."""
     if not isinstance(data, Mapping):
         raise ConfigError(source, [("", f"a config must be a table of settings; got {as_written(data)}")])
     if "axes" in data:  # one clear error for a sweep spec given where a config is asked for
@@ -71,32 +157,24 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     base = _preset_values(data["preset"], errors) if "preset" in data else {}
     name = base.get("name", Config.name)
     if "name" in data:
-        name = _checked("name", Text(one_line=True), data["name"], errors)
+        name = checked_value("name", Text(one_line=True), data["name"], errors)
     if "description" in data:
-        _checked("description", Text(), data["description"], errors)
+        checked_value("description", Text(), data["description"], errors)
     sections: dict[str, dict[str, Any]] = {}
     for section in SECTIONS:
         values = dict(base.get(section, {}))
         table = data.get(section, {})
         if isinstance(table, Mapping):
             if section in SECTION_PRESETS and Text().accepts(table.get("preset")):  # replaces the inherited table
-                values = _section_preset_values(section, table["preset"], errors)
-            values = merged_table(section, values, _checked_table(section, table, errors))
+                values = section_preset_values(section, table["preset"], errors)
+            values = merged_table(section, values, checked_table(section, table, errors))
         else:
             errors.append((section, f"'{section}' must be a table ([{section}] in TOML); got {as_written(table)}"))
         sections[section] = values
     _resolve_paths(sections["workload"], Path(base_dir) if base_dir is not None else Path.cwd())
     if errors:
         raise ConfigError(source, errors)
-
-    config = Config(name=name, source=source,
-                    **{section: cls(**sections[section]) for section, cls in SECTIONS.items()})
-    stated = ({f"{section}.{key}" for section in SECTIONS for key in data.get(section, ())} if stated is None
-              else set(stated))
-    errors = check_consistency(config) + unused_stated_fields(config, stated)
-    if errors:
-        raise ConfigError(source, errors)
-    return remember_stated(config, data)
+    return Config(name=name, source=source, **{section: cls(**sections[section]) for section, cls in SECTIONS.items()})
 
 
 @checked_types
@@ -129,8 +207,9 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     in a copy (dataclasses.replace); a table without one, or built in code, is replaced. None leaves a field out. In
     code, a preset's values come from here (``with_overrides(Config(), {"baseline.preset": "h100"})``): a
     ``BaselineConfig(preset="h100")`` keeps its defaults. Relative file paths given here are resolved against
-    ``base_dir`` (default: the working directory, as for a command-line option). Raises :class:`ConfigError` (source
-    ``config.source``) naming each bad dotted field.
+    ``base_dir`` (default: the working directory, as for a command-line option). A template (``load_config(path,
+    template=True)``) is validated whole. Raises :class:`ConfigError` (source ``config.source``) naming each bad
+    dotted field.
     """
     if not isinstance(overrides, Mapping):
         raise ConfigError(config.source, [("", f"overrides must be a dict of 'table.field' -> value; got "
@@ -158,8 +237,9 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     if errors:  # with each known field's own rule: an unknown key had hidden every other problem
         raise ConfigError(config.source, errors + _override_value_errors(overrides))
     drop_stale_derived(data, config, overrides)
-    try:
-        return config_from_dict(data, config.source, base_dir=base_dir, stated=overrides)
+    try:  # a template's stated fields are checked with the overrides' (those of a valid config were, when loaded)
+        return config_from_dict(data, config.source, base_dir=base_dir,
+                                stated=None if is_template(config) else overrides)
     except ConfigError as err:  # a value the overrides gave is theirs, not the file's
         raise ConfigError(err.source, [(f, f"{m} (given as an override)" if f in overrides else m)
                                        for f, m in err.errors]) from None
@@ -172,11 +252,11 @@ def _override_value_errors(overrides: Mapping[str, Any]) -> list[tuple[str, str]
     for key, value in overrides.items():
         section, _, name = key.partition(".")
         if key in ("name", "description"):
-            _checked(key, Text(one_line=key == "name"), value, errors)
+            checked_value(key, Text(one_line=key == "name"), value, errors)
         elif section in SECTIONS and name in SECTION_FIELDS[section]:  # None too: a required field's rule refuses it
-            _checked_table(section, {name: value}, errors)
+            checked_table(section, {name: value}, errors)
             if name == "preset" and section in SECTION_PRESETS and Text().accepts(value):
-                _section_preset_values(section, value, errors)
+                section_preset_values(section, value, errors)
     return [(field, f"{message} (given as an override)") for field, message in errors]
 
 
@@ -207,7 +287,7 @@ def list_section_presets(section: str) -> dict[str, str]:
 def section_preset(section: str, name: str) -> dict[str, Any]:
     """The fields of a shipped preset of one table; an unknown name raises :class:`ConfigError`."""
     errors: list[tuple[str, str]] = []
-    values = _section_preset_values(section, name, errors)
+    values = section_preset_values(section, name, errors)
     if errors:
         raise ConfigError(f"<{section} presets>", errors)
     return values
@@ -215,18 +295,6 @@ def section_preset(section: str, name: str) -> dict[str, Any]:
 
 def _preset_dir() -> Path:
     return Path(str(resources.files("cimsim.config") / "presets"))
-
-
-def _section_preset_values(section: str, preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]:
-    """The fields of the named preset of ``section`` (empty after recording an error for a bad name)."""
-    choice = Choice(tuple(section_tables(section)))
-    if not choice.accepts(preset):
-        errors.append(not_one_of(f"{section}.preset", choice, preset))
-        return {}
-    table = {k: v for k, v in section_tables(section)[preset].items() if k != "description"}
-    values = _checked_table(section, table, errors)
-    values["preset"] = preset
-    return values
 
 
 @functools.cache
@@ -245,56 +313,6 @@ def _preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]
         errors.append(not_one_of("preset", choice, preset))
         return {}
     return config_to_dict(load_preset(preset))
-
-
-def _checked(dotted: str, rule: Any, value: Any, errors: list[tuple[str, str]]) -> Any:
-    """``value`` as stored, or None after recording why the rule rejects it."""
-    if rule.accepts(value):
-        return rule.convert(value)
-    errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {as_written(value)}"))
-    return None
-
-
-def field_errors(config: Config) -> list[tuple[str, str]]:
-    """(dotted field, message) of every field of ``config`` its own rule rejects, and of a table's preset no shipped
-    one of that table is named, as the loader words them: a Config built directly or with dataclasses.replace passed
-    no loader (``DeviceConfig(preset="no-such-preset")`` had been priced)."""
-    errors: list[tuple[str, str]] = []
-    _checked("name", Text(one_line=True), config.name, errors)
-    for section in SECTIONS:
-        table = getattr(config, section)
-        for f in dataclasses.fields(table):
-            _checked(f"{section}.{f.name}", f.metadata["rule"], getattr(table, f.name), errors)
-        if section in SECTION_PRESETS and Text().accepts(table.preset):
-            _section_preset_values(section, table.preset, errors)
-    return errors
-
-
-def _checked_table(section: str, table: Mapping[str, Any], errors: list[tuple[str, str]]) -> dict[str, Any]:
-    """The valid values of one section's table; every unknown key or invalid value is recorded."""
-    fields = SECTION_FIELDS[section]
-    values = {}
-    for key, value in table.items():
-        dotted = f"{section}.{key}"
-        if key not in fields:
-            errors.append((dotted, unknown_key(dotted, TOP_LEVEL_KEYS, errors)))
-            continue
-        rule = fields[key].metadata["rule"]
-        value = python_scalar(value)
-        if rule.accepts(value):
-            values[key] = rule.convert(value)
-        else:
-            errors.append((dotted, f"'{dotted}' must be {rule.expected}; got {as_written(value)}"))
-    return values
-
-
-def python_scalar(value: Any) -> Any:
-    """A numpy scalar or 0-d array (as scripts pass them) as the Python number it holds (a float16 / float32 by its
-    shortest repr: 0.05 as --set gives it, not 0.05000000074505806), a path object as its string; else ``value``."""
-    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
-        narrow = str(getattr(value, "dtype", "")) in ("float16", "float32")  # the scalar's str: a masked array's is --
-        return float(str(value.dtype.type(value.item()))) if narrow else value.item()
-    return os.fspath(value) if isinstance(value, os.PathLike) else value
 
 
 def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:

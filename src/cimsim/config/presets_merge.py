@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from .schema import SECTIONS, Config
 
 __all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
-           "remember_stated", "stated_tables", "changed_since_loaded", "dotted_settings"]
+           "remember_stated", "stated_tables", "changed_since_loaded", "dotted_settings", "is_template"]
 
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
@@ -76,20 +76,28 @@ def drop_stale_derived(data: Mapping[str, Any], config: Config, overrides: Mappi
 
 
 class _Stated(NamedTuple):
-    """A loaded config's ``stated``: its source's top-level preset, the (table, field) pairs it stated, its tables."""
+    """A loaded config's ``stated``: its source's top-level preset, the (table, field) pairs it stated, its tables,
+    whether it is a template (its rules between fields not checked: valid only as overrides complete it)."""
 
     preset: str | None
     fields: frozenset[tuple[str, str]]
     tables: dict[str, Any]
+    template: bool = False
 
 
-def remember_stated(config: Config, data: Mapping[str, Any]) -> Config:
+def remember_stated(config: Config, data: Mapping[str, Any], template: bool = False) -> Config:
     """``config`` recording (its field ``stated``, which dataclasses.replace keeps) the top-level preset and the
-    fields its ``data`` stated, with the tables it holds now (for :func:`stated_tables`)."""
+    fields its ``data`` stated, with the tables it holds now (for :func:`stated_tables`), and ``template``."""
     fields = frozenset((section, key) for section in SECTIONS if isinstance(data.get(section), Mapping)
                        for key in data[section])
     tables = {section: getattr(config, section) for section in SECTIONS}
-    return dataclasses.replace(config, stated=_Stated(data.get("preset"), fields, tables))
+    return dataclasses.replace(config, stated=_Stated(data.get("preset"), fields, tables, template))
+
+
+def is_template(config: Config) -> bool:
+    """Whether ``config`` is a loaded template: a file the rules between fields refuse alone, read to be completed by
+    overrides (``with_overrides`` validates it whole, its file's fields as they are stated)."""
+    return isinstance(config.stated, _Stated) and config.stated.template
 
 
 def stated_tables(config: Config) -> dict[str, Any] | None:
@@ -100,7 +108,7 @@ def stated_tables(config: Config) -> dict[str, Any] | None:
     if not isinstance(config.stated, _Stated):
         raise ConfigError(config.source, [("stated", "'stated' is the loader's record of what a file stated: leave it "
                                                      f"out (None) in code; got {cut_short(repr(config.stated))}")])
-    preset, fields, loaded = config.stated
+    preset, fields, loaded, _ = config.stated
     data: dict[str, Any] = {"name": config.name, **({"preset": preset} if preset is not None else {})}
     for section in SECTIONS:
         table, held = getattr(config, section), loaded[section]

@@ -28,9 +28,14 @@ def reference_markdown(level: int = 1) -> str:
         "",
         "Generated from the schema by `cimsim.config.reference_markdown()`.",
         "",
-        "A config file is TOML. A file path it gives (the `*_file` fields) is relative to the config file; given as "
-        "an override (`--set`, a script's settings) relative to the working directory; in a sweep spec's `[set]` or "
-        "axes relative to the spec's folder. Top-level keys:",
+        "A config file is TOML. A file path it gives (the `*_file` fields) is relative to the config file (to the "
+        "working directory for one read through a pipe: `<(cat cfg.toml)`, /dev/stdin); given as an override "
+        "(`--set`, a script's settings) relative to the working directory; in a sweep spec's `[set]` or axes "
+        "relative to the spec's folder (the working directory for a spec read through a pipe). Overrides (`--set`, "
+        "`cimsim.config.load_config(path, overrides)`, a sweep's axes and `[set]`) are validated with the file's "
+        "tables, once: a file they complete (`weights = \"file\"` and `--set workload.weights_file=w.npy`, "
+        "`dac.mode = \"sliced\"` and `--set dac.bits_per_read=2`) runs as the same config written whole; a problem "
+        "they do not fix is said as for the file alone. Top-level keys:",
         "",
         "| key | type | meaning |",
         "|---|---|---|",

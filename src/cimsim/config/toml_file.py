@@ -7,15 +7,17 @@ from __future__ import annotations
 import codecs
 import errno
 import io
+import json
 import os
 import stat
 import tomllib
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..argcheck import check_path, cut_short
 from ..errors import ConfigError
 
-__all__ = ["MAX_TOML_BYTES", "read_toml", "open_input"]
+__all__ = ["MAX_TOML_BYTES", "read_toml", "open_input", "relative_dir", "not_text"]
 
 MAX_TOML_BYTES = 64 << 20
 """the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
@@ -40,13 +42,25 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         raise ConfigError(str(path), [("", f"the {what} holds more than {size} (a device, or not a file of TOML "
                                            "settings?); cimsim reads no further")])
     try:
-        return tomllib.loads(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))  # a byte-order mark: Notepad's
+        text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")  # a byte-order mark: Notepad's
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), [("", f"invalid TOML: {exc}")]) from None
+        raise ConfigError(str(path), [("", f"invalid TOML: {_json_instead(text, what, path) or exc}")]) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), [("", f"invalid TOML: {_not_text(raw, what, exc.start)}")]) from None
+        raise ConfigError(str(path), [("", f"invalid TOML: {not_text(raw, what, exc.start)}")]) from None
     except RecursionError:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
+
+
+def relative_dir(path: str | os.PathLike) -> Path:
+    """The folder a file's relative paths resolve against: its own for a regular file, the working directory for a
+    pipe, /dev/stdin or another file that is not regular (``<(cat cfg.toml)`` is /dev/fd/63, a folder of no file of
+    the user's)."""
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError, TypeError):  # no such file, a NUL byte, no path: read_toml refuses it, named
+        regular = True
+    return Path(path).parent if regular else Path.cwd()
 
 
 NO_WRITER = "a pipe (FIFO) that nothing writes to: reading it would wait for ever; give a file"
@@ -99,9 +113,9 @@ class _Read(io.RawIOBase):
         super().close()
 
 
-def _not_text(raw: bytes, what: str, at: int) -> str:
-    """what a file that is not UTF-8 text holds instead, as far as its bytes say (``at``: the first byte UTF-8
-    cannot read)"""
+def not_text(raw: bytes, what: str, at: int) -> str:
+    """What a file that is not UTF-8 text holds instead, as far as its bytes ``raw`` say (``at``: the first byte
+    UTF-8 cannot read; ``what``: the kind of file, a config file's hint naming the fields that name data files)."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # PowerShell's > writes UTF-16
         return "the file is UTF-16 text (as Windows PowerShell writes it); save it as UTF-8"
     if _single_byte_text(raw):
@@ -113,6 +127,23 @@ def _not_text(raw: bytes, what: str, at: int) -> str:
     hint = ("; a network, weights, inputs or dataset file is named in a config's [workload] (network_file, "
             "weights_file, inputs_file, dataset_file)" if what == "config file" else "")
     return f"the file is {held}, not UTF-8 text{hint}"
+
+
+def _json_instead(text: str, what: str, path: str | os.PathLike) -> str | None:
+    """what to say of a file that is not TOML but JSON (a report's report.json given as a config), how to use the
+    config a report holds; None where ``text`` is no JSON object or array"""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, (dict, list)):
+        return None
+    said = f"the file is JSON; a {what} is TOML"
+    if what == "config file" and isinstance(data, dict) and isinstance(data.get("config"), dict):
+        return (f'{said}; this one is a cimsim report, its "config" the config it ran as a dict of tables: '
+                f'cimsim.simulate(json.load(open({os.fspath(path)!r}))["config"]) runs it in Python, and its tables '
+                "written as TOML ([table] field = value) make a config file")
+    return said
 
 
 def _single_byte_text(raw: bytes) -> bool:

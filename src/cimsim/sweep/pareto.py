@@ -17,6 +17,7 @@ cimsims' rows is refused; rows of other cimsims left out are told.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..argcheck import check_bool, check_path, checked_types, escaped, markdown_cell
-from ..config.toml_file import open_input
+from ..config.toml_file import not_text, open_input
 from ..errors import ConfigError
 from .fingerprint import COLUMN, describe, fingerprint
 from .results import CHECKSUM, checksum
@@ -76,12 +77,16 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
     them this one."""
     check_path("the results table", path)
     try:
-        with io.TextIOWrapper(open_input(path), encoding="utf-8-sig", newline="") as file:  # past a byte-order
-            text = file.read()  # mark (Excel's CSV UTF-8); a pipe with no writer refused, not waited on for ever
+        with open_input(path) as file:  # a pipe with no writer refused, not waited on for ever
+            raw = file.read().removeprefix(codecs.BOM_UTF8)  # past a byte-order mark (Excel's CSV UTF-8)
+        text = raw.decode("utf-8")
         reader = csv.DictReader(io.StringIO(text, newline=""))
         read = [(row, reader.line_num) for row in reader]  # the line each row ends on (a cell may span lines)
         header = tuple(reader.fieldnames or ())
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:  # UTF-16 (PowerShell's >), Latin-1, a binary file: said as the TOML reader does
+        raise ConfigError(str(path), [("", "cannot read the results table: "
+                                           + not_text(raw, "results table", exc.start))]) from None
+    except (OSError, csv.Error) as exc:
         raise ConfigError(str(path), [("", f"cannot read the results table: {getattr(exc, 'strerror', None) or exc}")]
                           ) from None
     if not header:

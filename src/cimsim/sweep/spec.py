@@ -8,21 +8,23 @@ so one invalid combination fails alone.
 
 from __future__ import annotations
 
-import dataclasses
 import decimal
+import functools
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..argcheck import escaped, has_control_character, is_int
-from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets, load_config, load_preset, with_overrides
-from ..config.load import python_scalar
+from ..argcheck import escaped, is_int
+from ..config import SECTIONS, Config, load_config, load_preset, with_overrides
+from ..config.load import completed, is_template, python_scalar
 from ..config.rules import Float
-from ..config.toml_file import read_toml
+from ..config.keys import did_you_mean
+from ..config.toml_file import read_toml, relative_dir
 from ..errors import ConfigError
+from .axis_values import FIELD_RULES, choice_names, field_error, has_control
 from .metrics import available_metrics, default_metrics
 from .sampling import Axis, combinations, steps
 
@@ -40,9 +42,6 @@ this limit); a larger design space is sampled (mode = "random")"""
 
 _KEYS = ("base", "preset", "description", "kind", "mode", "samples", "seed", "objectives", "axes", "set")
 _RANGE_KEYS = ("start", "stop", "step")
-FIELD_RULES = {f"{section}.{f.name}": f.metadata["rule"] for section, cls in SECTIONS.items()
-               for f in dataclasses.fields(cls)}
-"""dotted config field -> its rule (an axis value is checked, and stored, by it)"""
 _NOT_AXES = {"workload.kind": "the recorded metrics depend on it; sweep each kind with its own spec"}
 
 
@@ -53,7 +52,8 @@ class SweepSpec:
     source: str
     """the spec file (for messages)"""
     base: Config
-    """the base config with the spec's ``[set]`` overrides applied (and a point's axis values where they need them)"""
+    """the base config with the spec's ``[set]`` overrides applied (and a point's axis values where they need them); a
+    template (``load_config(path, template=True)``) where the axes complete its file"""
     kind: str
     mode: str
     axes: tuple[Axis, ...]
@@ -74,8 +74,9 @@ class SweepSpec:
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
-    """Read and validate a sweep spec (TOML); raises :class:`ConfigError` naming the file and each bad key."""
-    return spec_from_dict(read_toml(path, "sweep spec"), str(path), Path(path).parent)
+    """Read and validate a sweep spec (TOML); raises :class:`ConfigError` naming the file and each bad key. Relative
+    paths resolve against its folder (the working directory for a pipe: ``<(cat spec.toml)``, /dev/stdin)."""
+    return spec_from_dict(read_toml(path, "sweep spec"), str(path), relative_dir(path))
 
 
 def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: str | os.PathLike = ".") -> SweepSpec:
@@ -98,9 +99,11 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
     before_axes = len(errors)
     axes = _axes(data.get("axes"), mode, errors)
     samples, seed = _sampling(data, mode, axes, errors)
-    points = (({a.field: v for a, v in zip(axes, values)} for values in combinations(axes, mode, samples, seed))
+    points = (functools.partial(_points, axes, mode, samples, seed)
               if mode is not None and len(errors) == before_axes else None)  # None: bad axes or sampling
     fixed = _flatten(data["set"], "set", errors) if isinstance(data.get("set"), Mapping) else {}
+    if base is not None and is_template(base):  # its file's problems unless one point completes it (with [set])
+        completed(base, ({**fixed, **values} for values in (points() if points is not None else ())), Path(base_dir))
     base, origin = (_with_set(base, data["set"], fixed, axes, points, Path(base_dir), errors)
                     if base is not None and "set" in data else (base, None))
     objectives: tuple[str, ...] = ()
@@ -113,8 +116,14 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
                      origin)
 
 
+def _points(axes: tuple[Axis, ...], mode: str, samples: int | None, seed: int) -> Iterator[dict[str, Any]]:
+    """Each point's axis values (field -> value), in the order the sweep runs them."""
+    return ({a.field: v for a, v in zip(axes, values)} for values in combinations(axes, mode, samples, seed))
+
+
 def _base(data: Mapping[str, Any], base_dir: Path, errors: list[tuple[str, str]]) -> Config | None:
-    """The base config: a file (``base``, relative to the spec) or a shipped preset (``preset``)."""
+    """The base config: a file (``base``, relative to the spec; a template where only overrides complete it) or a
+    shipped preset (``preset``)."""
     if ("base" in data) == ("preset" in data):
         errors.append(("base", "give exactly one of 'base' (a config file, relative to the spec) and 'preset'"))
         return None
@@ -133,7 +142,7 @@ def _base(data: Mapping[str, Any], base_dir: Path, errors: list[tuple[str, str]]
     if not path.is_file():
         errors.append(("base", f"'base' names no existing file: {path}"))
         return None
-    return load_config(path)  # a bad base config is reported against its own file and fields
+    return load_config(path, template=True)  # a bad base config is reported against its own file and fields
 
 
 def _choice(data: Mapping[str, Any], key: str, options: tuple[str, ...], default: str,
@@ -184,30 +193,13 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[
     return tuple(a for a in axes if a is not None)
 
 
-def _control(value: Any) -> bool:
-    """whether ``value`` is a string holding a control character (a newline, a tab, ...)"""
-    return isinstance(value, str) and has_control_character(value)
-
-
-def _field_error(field: str, value: Any) -> str | None:
-    """Why ``value`` is not valid for ``field`` on its own (None if it is)."""
-    if _control(value):
-        return "must hold no control character (a newline, a tab: each value is one cell of a one-line CSV row)"
-    section, _, name = field.partition(".")
-    if name == "preset" and section in SECTION_PRESETS:
-        valid = list_section_presets(section)
-        return None if isinstance(value, str) and value in valid else f"must be one of {', '.join(valid)}"
-    rule = FIELD_RULES[field]
-    return None if rule.accepts(value) else f"must be {rule.expected}"
-
-
 def _list_axis(field: str, key: str, values: list, errors: list[tuple[str, str]]) -> Axis | None:
     if not values:
         errors.append((key, f"{key} must list at least one value"))
         return None
-    bad = [(v, why) for v in values if (why := _field_error(field, v)) is not None]
+    bad = [(v, why) for v in values if (why := field_error(field, v)) is not None]
     if bad:
-        errors.extend((key, f"{key}: '{field}' {why}; got {v!r}") for v, why in bad)
+        errors.extend((key, f"{key}: '{field}' {why}; got {v!r}{did_you_mean(choice_names(field), v)}") for v, why in bad)
         return None
     if len({(isinstance(v, bool), v) for v in values}) < len(values):  # 22 and 22.0, 0.0 and -0.0: one point
         errors.append((key, f"{key} lists a value twice: {values!r}"))
@@ -245,12 +237,12 @@ def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None
                                 "hold; take a larger step, or sample it with mode = \"random\" and no step"))
             return None
         axis, ends = None, (value(0), value(count - 1))  # the ends checked before the values are made
-    bad = [(v, why) for v in ends if (why := _field_error(field, v)) is not None]
+    bad = [(v, why) for v in ends if (why := field_error(field, v)) is not None]
     if bad:
         floats = " and ".join(f"'{k}' ({v!r})" for k, v in numbers.items() if isinstance(v, float))
         errors.extend((key, f"{key}: '{field}' {why}; the range reaches {v!r}" + (  # a whole float: say why a float
             f", a float: {floats} written as a float makes every value of the range one; write integers" if floats
-            and float(v).is_integer() and _field_error(field, int(v)) is None else "")) for v, why in bad)
+            and float(v).is_integer() and field_error(field, int(v)) is None else "")) for v, why in bad)
         return None
     values = () if axis else tuple(value(k) for k in range(count))
     if len(set(values)) < len(values):
@@ -286,7 +278,7 @@ def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
 
 
 def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[Axis, ...],
-              points: Iterator[dict[str, Any]] | None, base_dir: Path,
+              points: Callable[[], Iterator[dict[str, Any]]] | None, base_dir: Path,
               errors: list[tuple[str, str]]) -> tuple[Config | None, Config | None]:
     """(the base with the fixed overrides of ``[set]``, the base without them where they need axis values), or
     (None, None) with each error named ``set.<field>`` (``set`` for an axis field's). A field's own rule is checked
@@ -299,16 +291,16 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
     clash = [f for f in overrides if f in {a.field for a in axes}]
     errors.extend((f"set.'{f}'", f"[set] '{f}' is both an axis and in [set]") for f in clash)
     errors.extend((f"set.'{f}'", f"[set] '{escaped(f)}' must hold no control character (a newline, a tab); got "
-                                 f"{v!r}") for f, v in overrides.items() if _control(v))
+                                 f"{v!r}") for f, v in overrides.items() if has_control(v))
     try:
         return with_overrides(base, overrides, base_dir=base_dir), None
     except ConfigError as exc:
         alone = exc.errors
-    own = all(f in ("name", "description") or (f in FIELD_RULES and _field_error(f, v) is None)
+    own = all(f in ("name", "description") or (f in FIELD_RULES and field_error(f, v) is None)
               for f, v in overrides.items())  # each field's own rule holds (one broken is broken at every point)
     errors.extend((f"set.'{field}'", f"[set] {message}") for field, message in alone if not own)
     first = None
-    for values in points if own and points is not None else ():  # unknown points (bad axes): not checked
+    for values in points() if own and points is not None else ():  # unknown points (bad axes): not checked
         try:
             return with_overrides(base, {**overrides, **values}, base_dir=base_dir), base
         except ConfigError as exc:

@@ -1,0 +1,43 @@
+"""What a sweep axis may list for a config field: each value checked by the field's own rule (a table's preset by
+the shipped presets' names), as one cell of a one-line CSV row."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ..argcheck import has_control_character
+from ..config import SECTION_PRESETS, SECTIONS, list_section_presets
+from ..config.rules import Choice
+
+__all__ = ["FIELD_RULES", "field_error", "choice_names", "has_control"]
+
+FIELD_RULES = {f"{section}.{f.name}": f.metadata["rule"] for section, cls in SECTIONS.items()
+               for f in dataclasses.fields(cls)}
+"""dotted config field -> its rule (an axis value is checked, and stored, by it)"""
+
+
+def has_control(value: Any) -> bool:
+    """whether ``value`` is a string holding a control character (a newline, a tab, ...)"""
+    return isinstance(value, str) and has_control_character(value)
+
+
+def field_error(field: str, value: Any) -> str | None:
+    """Why ``value`` is not valid for ``field`` on its own (None if it is)."""
+    if has_control(value):
+        return "must hold no control character (a newline, a tab: each value is one cell of a one-line CSV row)"
+    section, _, name = field.partition(".")
+    if name == "preset" and section in SECTION_PRESETS:
+        valid = list_section_presets(section)
+        return None if isinstance(value, str) and value in valid else f"must be one of {', '.join(valid)}"
+    rule = FIELD_RULES[field]
+    return None if rule.accepts(value) else f"must be {rule.expected}"
+
+
+def choice_names(field: str) -> tuple[str, ...]:
+    """the names ``field`` takes (a table's presets, a choice's), else none"""
+    section, _, name = field.partition(".")
+    if name == "preset" and section in SECTION_PRESETS:
+        return tuple(list_section_presets(section))
+    rule = FIELD_RULES[field]
+    return rule.names if isinstance(rule, Choice) else ()
