@@ -14,7 +14,7 @@ from ._onnx_checks import bounded, in_range
 from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
 from .indexing import PutAlong, TakeAlong, checked_reduction
-from .movement import Constant, Reshape
+from .movement import Constant, Reshape, Slice, Upsample
 from .ops import Affine
 from .tables import Interpolate, Scatter
 
@@ -44,8 +44,10 @@ def _gather_nd(g, op, attrs, names, outs, name):
     picked from it by one-hot Interpolate rows (data movement), and reshaped to the result's shape. Per sample, the
     batch axis must be a batch_dims axis with the same indices for every sample (otherwise BatchAxisError: the
     import retries with the batch as an axis)."""
+    if g.is_data(names[0]) and g.is_data(names[1]):
+        return _gather_nd_computed(g, attrs, names, outs[0], name)
     if not g.is_data(names[0]) or names[1] not in g.consts:
-        raise ValueError("GatherND needs an activation as data (input 0) and constant indices (input 1)")
+        raise ValueError("GatherND needs an activation as data (input 0) and constant or computed indices (input 1)")
     full, batch = g.full_shape(names[0]), int(attrs.get("batch_dims", 0))
     indices = np.asarray(g.consts[names[1]]).astype(np.int64)
     r = indices.shape[-1] if indices.ndim else 0
@@ -69,6 +71,36 @@ def _gather_nd(g, op, attrs, names, outs, name):
     g.append(Reshape((math.prod(lead),) + rest), names[:1], f"{outs[0]}#flat", name)
     g.append(Interpolate(rows, 0), [f"{outs[0]}#flat"], f"{outs[0]}#picked", name)
     g.append(Reshape(picked.shape + rest), [f"{outs[0]}#picked"], outs[0], name)
+
+
+def _gather_nd_computed(g, attrs, names, out, name):
+    """GatherND of an activation at indices computed from the activations: one TakeAlong per index component k,
+    along the axis it addresses (the data as (lead, points, A_k, rest), the component repeated over rest: an
+    Upsample), then the result's shape. Per sample, the batch axis must be a batch_dims axis (else BatchAxisError:
+    the import retries with the batch as an axis)."""
+    full, index, batch = g.full_shape(names[0]), g.full_shape(names[1]), int(attrs.get("batch_dims", 0))
+    if not g.batch_as_axis:
+        if batch == 0:
+            raise BatchAxisError("GatherND at computed indices indexes the batch axis")
+        full, index, batch = full[1:], index[1:], batch - 1
+    r = index[-1] if index else 0
+    if tuple(index[:batch]) != tuple(full[:batch]) or not 1 <= r <= len(full) - batch:
+        raise ValueError(f"GatherND indices of shape {list(index)} (batch_dims {batch}) do not address data of "
+                         f"shape {list(full)}")
+    lead, points, axes = math.prod(full[:batch]), math.prod(index[batch:-1]), full[batch:batch + r]
+    rest = math.prod(full[batch + r:])
+    g.append(Reshape((lead, points, r)), names[1:2], f"{out}#indices", name)
+    x = names[0]
+    for k in range(r):
+        after = math.prod(axes[k + 1:]) * rest
+        lead_shape = (lead,) if k == 0 else (lead, points)
+        g.append(Reshape(lead_shape + (axes[k], after)), [x], f"{out}#data{k}", name)
+        g.append(Slice(2, k, k + 1), [f"{out}#indices"], f"{out}#part{k}", name)
+        g.append(Reshape((lead, points) + (1,) * (k > 0) + (1,)), [f"{out}#part{k}"], f"{out}#column{k}", name)
+        g.append(Upsample((1, 1) + (1,) * (k > 0) + (after,)), [f"{out}#column{k}"], f"{out}#spread{k}", name)
+        g.append(TakeAlong(len(lead_shape)), [f"{out}#data{k}", f"{out}#spread{k}"], f"{out}#taken{k}", name)
+        x = f"{out}#taken{k}"
+    g.append(Reshape(tuple(index[:-1]) + tuple(full[batch + r:])), [x], out, name)
 
 
 def _scatter(g, op, attrs, names, outs, name):

@@ -12,6 +12,7 @@ import numpy as np
 from ._onnx_checks import in_range
 from ._onnx_fold import flatten_axis, int_list, text_attr
 from ._onnx_slices import slices
+from .indexing import TakeAlong
 from .movement import PAD_MODES, Concat, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
 from .ops import Affine
 from .tables import Embedding, Interpolate
@@ -50,7 +51,8 @@ def _reshape(g, attrs: dict, names: list[str], out: str, name: str) -> None:
 def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     """Constant indices taken from an activation along one axis: one index or a run of consecutive ones as a slice,
     any others (F.unfold's patches) as one-hot Interpolate rows (data movement) reshaped to the indices' shape; rows
-    of a constant table picked by an activation of ids along axis 0 (an embedding lookup of token ids): Embedding."""
+    of a constant table picked by an activation of ids along axis 0 (an embedding lookup of token ids): Embedding;
+    indices computed from the activations: :func:`_gather_computed`."""
     if names[0] in g.consts and g.is_data(names[1]):
         table = np.asarray(g.consts[names[0]])
         if attrs.get("axis", 0) != 0 or table.ndim != 2:
@@ -58,7 +60,7 @@ def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
                              f"{attrs.get('axis', 0)} of a table of shape {table.shape}")
         return g.append(Embedding(table), [names[1]], out, name)
     if names[1] not in g.consts:
-        raise ValueError("Gather needs constant indices, or ids (an activation) indexing a constant table")
+        return _gather_computed(g, attrs, names, out, name)
     axis = g.sample_axis(attrs.get("axis", 0), names[0])
     size = g.shape[names[0]][axis]
     index = in_range(g.consts[names[1]], size, "Gather")
@@ -74,6 +76,28 @@ def _gather(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     shape = g.shape[names[0]]
     g.append(Slice(axis, start, start + 1), [names[0]], f"{out}#gather", name)
     g.append(Reshape(shape[:axis] + shape[axis + 1:]), [f"{out}#gather"], out, name)
+
+
+def _gather_computed(g, attrs: dict, names: list[str], out: str, name: str) -> None:
+    """Gather of an activation at indices computed from the activations (CLIP's pooler, x[arange(b), ids.argmax(-1)]:
+    the (batch x tokens) axis read at b x tokens + the argmax): the data as (before, axis, after), the indices
+    flattened and repeated over before and after (an Upsample), a TakeAlong along the axis, then ONNX's shape. With
+    the batch kept as an axis only (a batch-1 export); otherwise the indices' batch axis lands in every sample."""
+    if g.types.get(names[1]) == "float":  # ONNX's are int32 or int64
+        raise ValueError("Gather needs constant indices, or ids (an activation) indexing a constant table, or integer "
+                         "indices computed from the activations; here they are floats")
+    if not g.batch_as_axis:
+        raise BatchAxisError("a Gather at indices computed from the activations puts their batch axis inside each "
+                             "sample's result (a selection of one position per sample written with torch.gather, an "
+                             "ONNX GatherElements, is imported at any batch)")
+    full, index = g.full_shape(names[0]), g.full_shape(names[1])
+    axis = g.onnx_axis(attrs.get("axis", 0), names[0])
+    before, after = math.prod(full[:axis]), math.prod(full[axis + 1:])
+    g.append(Reshape((before, full[axis], after)), names[:1], f"{out}#data", name)
+    g.append(Reshape((1, math.prod(index), 1)), names[1:2], f"{out}#column", name)
+    g.append(Upsample((before, 1, after)), [f"{out}#column"], f"{out}#indices", name)
+    g.append(TakeAlong(1), [f"{out}#data", f"{out}#indices"], f"{out}#taken", name)
+    g.append(Reshape(full[:axis] + index + full[axis + 1:]), [f"{out}#taken"], out, name)
 
 
 def _squeeze(g, op: str, attrs: dict, names: list[str], out: str, name: str) -> None:

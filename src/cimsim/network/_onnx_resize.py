@@ -2,7 +2,7 @@
 Resize (nearest: an Upsample where every value repeats a whole number of times, else one-hot Interpolate layers;
 linear and cubic: Interpolate layers; of a constant: folded), the deprecated Upsample, CumSum of an activation
 (a triangle of ones), and GridSample (at a computed grid: a GridSample layer; at a constant grid: the linear map it
-is)."""
+is; per sample, also of a stack of maps)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, prod
 from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
-from .movement import Reshape, Upsample
+from .movement import Constant, Reshape, Upsample
 from .sampling import GRID_MODES, GridSample
 from .tables import Interpolate
 
@@ -238,42 +238,42 @@ MAX_GRID_MAP_WEIGHTS = 1 << 24
 
 
 def _grid_sample(g, op, attrs, names, outs, name):
-    """GridSample (opset 16; opset 20's "linear" as bilinear) of a (batch, C, H, W) activation. At a grid computed
-    from the activations: a GridSample layer. At a constant grid, the same for every sample (a fixed warp): the
-    linear map from the H x W pixels to the grid points, an Interpolate between reshapes."""
+    """GridSample (opset 16; opset 20's "linear" as bilinear) of a (batch, C, H, W) activation; in a graph imported
+    with its batch as an axis, of the (n, C, H, W) stack of maps each sample holds there (torch merges batch and
+    heads: deformable attention), each at its own grid. At a grid computed from the activations: a GridSample
+    layer. At a constant grid, the same for every map (a fixed warp): the linear map from the H x W pixels to the
+    grid points, an Interpolate between reshapes; a constant grid that differs between the maps of a sample: read
+    as a Constant layer, then a GridSample layer."""
     stated = text_attr(attrs, "mode", "bilinear")
     mode = {"linear": "bilinear"}.get(stated, stated)
     if mode not in GRID_MODES:
         raise ValueError(f"GridSample mode {mode!r} is not supported ({', '.join(GRID_MODES)})")
-    x, grid, out = names[0], names[1], outs[0]
-    if not g.is_data(x) or g.full_ndim(x) != 4 or (g.batch_as_axis and g.shape[x][0] != 1):
-        raise ValueError("GridSample samples a (batch, channels, height, width) activation; got a constant or "
-                         "another rank")
+    x, grid = names[0], names[1]
+    if not g.is_data(x):
+        raise ValueError(f"GridSample samples a map computed from the activations; its input 0 is a constant of shape "
+                         f"{list(np.shape(g.consts[x]))}")
+    full, points = g.full_shape(x), np.shape(g.consts[grid]) if grid in g.consts else g.full_shape(grid)
+    if len(full) != 4 or len(points) != 4 or points[-1] != 2 or points[0] != full[0]:
+        raise ValueError(f"GridSample samples a (batch, channels, height, width) map at a (batch, height, width, 2) "
+                         f"grid (not opset 20's volumetric sampling); got shapes {list(full)} and {list(points)}")
     layer = GridSample(mode, text_attr(attrs, "padding_mode", "zeros"), bool(attrs.get("align_corners", 0)))
-    if g.batch_as_axis:  # the batch kept as an axis of size 1: dropped around the layers, then put back
-        g.append(Reshape(g.shape[x][1:]), [x], f"{out}#image", name)
-        if g.is_data(grid):
-            g.append(Reshape(g.shape[grid][1:]), [grid], f"{out}#grid", name)
-        x, grid, out = f"{out}#image", (f"{out}#grid" if g.is_data(grid) else grid), f"{out}#sampled"
-    if g.is_data(grid):
-        g.append(layer, [x, grid], out, name)
-    else:
-        _fixed_warp(g, layer, x, np.asarray(g.consts[grid], dtype=np.float64), out, name)
-    if out != outs[0]:
-        g.append(Reshape((1,) + g.shape[out]), [out], outs[0], name)
+    if grid in g.consts:
+        values = np.asarray(g.consts[grid], dtype=np.float64)
+        if (values == values[:1]).all():
+            return _fixed_warp(g, layer, x, values[0], outs[0], name)
+        g.append(Constant(g.sample_constant(values, x)), [x], f"{outs[0]}#grid", name)
+        grid = f"{outs[0]}#grid"
+    g.append(layer, [x, grid], outs[0], name)
 
 
 def _fixed_warp(g, layer: GridSample, x: str, points: np.ndarray, out: str, name: str) -> None:
-    """GridSample at a constant grid: the linear map from the map's pixels to the grid's points"""
-    c, h, w = g.shape[x]
-    if points.ndim != 4 or points.shape[-1] != 2 or not (points == points[:1]).all():
-        raise ValueError(f"a constant GridSample grid must be (1, height, width, 2), the same for every sample; got "
-                         f"shape {list(points.shape)}")
-    bounded(h * w * points.shape[1] * points.shape[2], "its map from pixels to grid points", MAX_GRID_MAP_WEIGHTS)
-    weight = layer.matrix(points[0], h, w)
-    g.append(Reshape((c, h * w)), [x], f"{out}#pixels", name)
-    g.append(Interpolate(weight, 1), [f"{out}#pixels"], f"{out}#points", name)
-    g.append(Reshape((c,) + points.shape[1:3]), [f"{out}#points"], out, name)
+    """GridSample of each map of ``x`` at one constant (Ho, Wo, 2) grid: the linear map from a map's pixels to the
+    grid's points"""
+    *lead, c, h, w = g.shape[x]
+    bounded(h * w * points.shape[0] * points.shape[1], "its map from pixels to grid points", MAX_GRID_MAP_WEIGHTS)
+    g.append(Reshape(tuple(lead) + (c, h * w)), [x], f"{out}#pixels", name)
+    g.append(Interpolate(layer.matrix(points, h, w), len(lead) + 1), [f"{out}#pixels"], f"{out}#points", name)
+    g.append(Reshape(tuple(lead) + (c,) + points.shape[:2]), [f"{out}#points"], out, name)
 
 
 AXIS_MAP_HANDLERS = {"Resize": _resize, "Upsample": _upsample, "CumSum": _cumsum, "GridSample": _grid_sample}

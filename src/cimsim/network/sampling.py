@@ -22,7 +22,9 @@ GRID_PADDING = ("zeros", "border", "reflection")
 @dataclass(frozen=True, eq=False)
 class GridSample(DigitalLayer):
     """(map (C, H, W), grid (Ho, Wo, 2)) -> (C, Ho, Wo): the map read at each grid point (x, y), both in [-1, 1]
-    across the map, as torch's ``grid_sample`` and ONNX's GridSample (opset 16) define it. ``align_corners``: -1 and
+    across the map, as torch's ``grid_sample`` and ONNX's GridSample (opset 16) define it; a stack of n maps per
+    sample (n, C, H, W), each at its own grid (n, Ho, Wo, 2), -> (n, C, Ho, Wo) (the heads or windows a model moved
+    into the batch axis of a batch-1 export: deformable attention, RAFT's correlations). ``align_corners``: -1 and
     1 are the centres of the corner pixels (else their outer edges). ``mode`` and ``padding_mode``: GRID_MODES and
     GRID_PADDING; nearest rounds half to even. A point that is not finite reads zero. Work: a multiply and an add per
     tap (four per point bilinear, one nearest)."""
@@ -41,16 +43,21 @@ class GridSample(DigitalLayer):
                 raise ValueError(f"GridSample {name} must be one of {', '.join(allowed)}; got {value!r}")
 
     def output_shape(self, map_shape: tuple[int, ...], grid_shape: tuple[int, ...]) -> tuple[int, ...]:
-        if len(map_shape) != 3 or len(grid_shape) != 3 or grid_shape[2] != 2:
-            raise ValueError(f"GridSample reads a (channels, height, width) map at a (height, width, 2) grid per "
-                             f"sample; got {tuple(map_shape)} and {tuple(grid_shape)}")
-        return map_shape[0], grid_shape[0], grid_shape[1]
+        if len(map_shape) not in (3, 4) or len(grid_shape) != len(map_shape) or grid_shape[-1] != 2 or (
+                len(map_shape) == 4 and grid_shape[0] != map_shape[0]):
+            raise ValueError(f"GridSample reads a (channels, height, width) map (or a stack of n, (n, channels, "
+                             f"height, width), with n grids) at a (height, width, 2) grid per sample; got "
+                             f"{tuple(map_shape)} and {tuple(grid_shape)}")
+        return tuple(map_shape[:-2]) + tuple(grid_shape[-3:-1])
 
     def work(self, map_shape: tuple[int, ...], grid_shape: tuple[int, ...]) -> int:
         return (4 if self.mode == "bilinear" else 1) * math.prod(self.output_shape(map_shape, grid_shape))
 
     def __call__(self, x: np.ndarray, grid: np.ndarray) -> np.ndarray:
         self.output_shape(x.shape[1:], grid.shape[1:])
+        if x.ndim == 5:  # stacks of maps: each map of each sample with its grid
+            out = self(x.reshape((-1,) + x.shape[2:]), grid.reshape((-1,) + grid.shape[2:]))
+            return out.reshape(x.shape[:2] + out.shape[1:])
         out = np.zeros((x.shape[0], x.shape[1]) + grid.shape[1:3])
         for rows, cols, weight in self._taps(grid, *x.shape[2:]):
             inside = _inside(rows, cols, weight, *x.shape[2:])
