@@ -204,3 +204,17 @@ def test_a_sweep_to_dev_stdout_is_refused(tmp_path, config):
     assert done.returncode == 2, done.stderr
     assert "is stdout, which cannot take this output: a sweep appends its rows" in done.stderr
     assert (tmp_path / "out").read_text() == ""
+
+
+def test_macros_csv_to_stdout_holds_the_csv_alone(tmp_path):
+    """macros --csv - had mixed its CSV with the report (no -o) or with its 'wrote' and summary lines (-o FILE)"""
+    both = subprocess.run([sys.executable, "-m", "cimsim.cli", "macros", "--csv", "-"], capture_output=True, text=True,
+                          timeout=300)
+    assert both.returncode == 2 and "--csv and the report would both go to stdout" in both.stderr, both.stderr
+    with open(tmp_path / "cases.csv", "w") as out:
+        alone = subprocess.run([sys.executable, "-m", "cimsim.cli", "macros", "-o", str(tmp_path / "r.md"), "--csv",
+                                "-"], stdout=out, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert alone.returncode == 0, alone.stderr
+    lines = (tmp_path / "cases.csv").read_text().splitlines()
+    assert lines[0].startswith("kind,macro,point") and all(line.count(",") >= 13 for line in lines if line), lines[-1]
+    assert "wrote" in alone.stderr and "median |error|" in alone.stderr

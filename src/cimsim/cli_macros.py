@@ -44,6 +44,8 @@ def macros_command(file, output, csv_path):
     from .validation import macro_comparison, macro_report
 
     check_not_inputs([("-o", output), ("--csv", csv_path)], {f"the macro file {file}": file})
+    if is_stdout(csv_path) and (not output or is_stdout(output)):  # the CSV's rows had been mixed into the report
+        fail(click.UsageError("--csv and the report would both go to stdout; give -o a file for the report"), 2)
     try:
         cases = macro_comparison.macro_cases(file)
     except ValueError as exc:  # the file's own fault: unreadable, not TOML, an entry's field
@@ -52,7 +54,7 @@ def macros_command(file, output, csv_path):
         reasons = [f"{e.macro} / {e.label}: {e.reason}" for e in macro_comparison.excluded_points(file)]
         fail(ValueError(f"{file}: no point cimsim can compare" + "".join(f"\n  {r}" for r in reasons[:20])), 1)
     report = macro_report.macro_section(file) + "\n"
-    to_err = not output or is_stdout(output)  # the report on stdout: the other lines on stderr
+    to_err = not output or is_stdout(output) or is_stdout(csv_path)  # stdout holds the report or CSV alone
     if output:
         write_atomic(output, report)
         click.echo(f"wrote {output}", err=to_err)
