@@ -127,8 +127,7 @@ def check_execution(progress, workers, scheduler) -> None:
     None, ``scheduler`` a Dask scheduler address (str) or None; not both (as the CLI refuses them: ``workers`` had
     capped the pieces a whole cluster was sent)."""
     if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a callable (called with the number of items just finished) or None; got "
-                        f"{type(progress).__name__} {shown(progress)}")
+        raise TypeError(f"progress must be a callable or None; got {type(progress).__name__} {shown(progress)}")
     if workers is not None:
         check_int("workers", workers, 1)
     if scheduler is not None and not isinstance(scheduler, str):

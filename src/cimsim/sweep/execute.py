@@ -15,33 +15,25 @@ from __future__ import annotations
 
 import contextlib
 import math
-import multiprocessing
 import os
-import signal
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import EXTRA_QUEUED_CALLS, BrokenProcessPool
+from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..argcheck import check_execution, check_path
 from ..atomic import check_writable
 from ..errors import ConfigError
-from .cluster import check_scheduler, check_workers
+from .executors import DASK_MISSING, _check_started, _dask_client, check_not_bootstrapping, open_executor
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
-from .fingerprint import check_cluster
 from .results import (REMOVED_SUFFIX, append_rows, columns, format_row, put_aside, read_results, removed_path,
                       write_rows)
 from .spec import SweepSpec, load_spec
 
 __all__ = ["Summary", "run_sweep", "DASK_MISSING", "check_not_bootstrapping"]
 
-DASK_MISSING = "a scheduler (--scheduler) needs Dask: install the dask extra: pip install '.[dask]'"
 _ANALYTIC_CHUNK = 64
 """analytic points per task at most (each takes about a millisecond; one task per point would be all overhead)"""
 
@@ -127,8 +119,11 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
                                                     o.error if o else p.error) for p, o in rows])
         for p, o in rows:
             status[p.id] = "ok" if o is not None and o.error is None else "failed"
-        if progress is not None:
-            progress(len(status), sum(s != "ok" for s in status.values()), len(points))
+        if progress is not None and rows:  # the rows are written first: an error of the callback loses none
+            try:
+                progress(len(status), sum(s != "ok" for s in status.values()), len(points))
+            except Exception as exc:  # the caller's own error, not a lost worker: raised to it once the run stops
+                raise _ProgressFailed from exc
 
     invalid = [p for p in todo if p.config is None]
     if stopped is None and (invalid or not Path(output).exists()):
@@ -140,8 +135,11 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
     if runnable:
         tasks = _tasks(spec, runnable, workers)
         local = None if scheduler else min(workers or os.cpu_count() or 1, len(tasks))  # no more processes than tasks
-        with open_executor(local, scheduler, checked=True) as executor:
-            stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
+        try:
+            with open_executor(local, scheduler, checked=True) as executor:
+                stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
+        except _ProgressFailed as exc:  # the points in progress were cancelled; the finished ones are in the file
+            raise exc.__cause__ from None
     summary = Summary(len(points), sum(s == "ok" for s in status.values()),
                       sum(s != "ok" for s in status.values()), skipped, stopped, notes)
     if summary.complete:
@@ -182,6 +180,10 @@ def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], noti
 
 class _WriteFailed(OSError):
     """writing the results file (or its side file) failed: the run stops (no worker was lost)"""
+
+
+class _ProgressFailed(Exception):
+    """the caller's progress callback raised (its error the cause): the run stops and re-raises it"""
 
 
 @contextlib.contextmanager
@@ -230,121 +232,13 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
         for future in pending:
             future.cancel()
         return str(exc)
+    except _ProgressFailed:
+        for future in pending:
+            future.cancel()
+        raise
     except Exception as exc:  # noqa: BLE001 -- a worker or the cluster was lost: stop, keep what finished
         for future in pending:
             future.cancel()
         _check_started(executor, exc)
         return f"a worker was lost ({type(exc).__name__}{f': {exc}' if str(exc) else ''})"
     return None
-
-
-def _dask_client(scheduler: str):
-    """dask.distributed's Client class once ``scheduler`` answers as a Dask scheduler whose workers run this cimsim
-    (:mod:`.cluster`: else a Client or its tasks wait for ever); an ImportError saying how to install Dask without it"""
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise ImportError(DASK_MISSING) from None
-    check_scheduler(scheduler)
-    check_workers(scheduler)
-    check_cluster(scheduler)  # and with this cimsim's files: a row records the sweep's fingerprint
-    return Client
-
-
-def check_not_bootstrapping(call: str) -> None:
-    """A ValueError naming ``call`` in a spawned process still importing its parent's main module (a script without
-    a main guard, run again in each worker), which must not start processes or a sweep: multiprocessing's own check
-    (``spawn._check_not_importing_main``) would end it in a RuntimeError, and its parent in a BrokenProcessPool."""
-    if getattr(multiprocessing.current_process(), "_inheriting", False):  # multiprocessing's own test of that
-        raise ValueError(f"{call}: this process is a worker still starting: it imports {_main_module()} of the "
-                         "process that started it, which made this call again; a script that starts worker processes "
-                         "must make its cimsim calls under `if __name__ == \"__main__\":` (the Python docs: "
-                         "multiprocessing, 'Safe importing of main module')")
-
-
-class _LocalPool(ProcessPoolExecutor):
-    """``workers`` spawned local processes sharing the cores (:func:`_worker_init`); ``started``: set once one is up"""
-
-    def __init__(self, workers: int):
-        context = multiprocessing.get_context("spawn")
-        self.workers, self.started = workers, context.Event()
-        super().__init__(workers, mp_context=context, initializer=_worker_init,
-                         initargs=(os.getpid(), workers, self.started))
-
-
-def _check_started(executor: Executor, exc: BaseException) -> None:
-    """A ValueError naming ``workers`` when ``exc`` broke local workers none of which had started (each ended
-    while importing the main module: a script without a main guard, most likely); else nothing."""
-    if isinstance(exc, BrokenProcessPool) and isinstance(executor, _LocalPool) and not executor.started.is_set():
-        path = getattr(sys.modules.get("__mp_main__", sys.modules.get("__main__")), "__file__", None)
-        fix = ("A script that starts worker processes must make its cimsim calls under `if __name__ == \"__main__\":`,"
-               " or its top-level code runs again in every worker" if path and os.path.isfile(path) else
-               f"The main module ({path or 'no file'}) is no file a worker can import (a script piped on stdin): "
-               "run the script from a file, or leave workers out")
-        raise ValueError(f"workers={executor.workers}: the worker processes could not start (each ended while "
-                         f"importing {_main_module()} as a spawned worker does first; their errors are above). "
-                         f"{fix}") from None
-
-
-def _main_module() -> str:
-    """the main module and its file, which a spawned worker imports first (as "__mp_main__", an alias of "__main__")"""
-    path = getattr(sys.modules.get("__mp_main__", sys.modules.get("__main__")), "__file__", None)
-    return f"the main module, {path}," if path else "the main module"
-
-
-@contextlib.contextmanager
-def open_executor(workers: int | None, scheduler: str | None, *, checked: bool = False) -> Iterator[Executor]:
-    """``workers`` spawned local processes (default: the core count; started as tasks come) or the Dask
-    cluster at ``scheduler`` (``checked``: already asked by :func:`_dask_client`). A ValueError naming ``workers`` in a
-    daemonic process (a multiprocessing.Pool worker), in a worker still importing its parent's main module, when the
-    workers end before any has started, and past a pool's limit (SEM_VALUE_MAX - 1 processes: 2**31 - 2 on Linux)."""
-    if scheduler is None:
-        check_not_bootstrapping(f"workers={workers}")
-        if multiprocessing.current_process().daemon:  # else multiprocessing's bare AssertionError at the first task
-            raise ValueError(f"workers={workers}: local worker processes cannot be started from a daemonic process "
-                             "(a multiprocessing.Pool worker); run this from a main process or a "
-                             "concurrent.futures.ProcessPoolExecutor worker, or give a Dask scheduler")
-        from multiprocessing.synchronize import SEM_VALUE_MAX  # not at the top: lacking sem_open, Dask still runs
-        local = workers or os.cpu_count() or 1
-        if local + EXTRA_QUEUED_CALLS > SEM_VALUE_MAX:  # the pool's call queue, a semaphore: else an OverflowError
-            raise ValueError(f"workers={workers}: more local processes than a process pool can count here; at most "
-                             f"{SEM_VALUE_MAX - EXTRA_QUEUED_CALLS}")
-        pool = _LocalPool(local)
-        try:
-            yield pool
-        except BrokenProcessPool as exc:
-            _check_started(pool, exc)
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        return
-    if checked:
-        from dask.distributed import Client
-    else:
-        Client = _dask_client(scheduler)
-    with Client(scheduler, timeout="10s") as client:
-        executor = client.get_executor(pure=False)
-        try:
-            yield executor
-        finally:
-            executor.shutdown(wait=False)
-
-
-def _worker_init(parent_pid: int, workers: int, started) -> None:
-    """Workers share the cores (numerics and BLAS threads per process), leave Ctrl-C to the sweep process, exit
-    when it is gone (killed), and set ``started`` (a multiprocessing Event) once ready."""
-    from ..numerics import USABLE_CORES, set_worker_threads
-    from ..numerics.threads import BLAS
-
-    share = max(1, USABLE_CORES // workers)
-    set_worker_threads(share)
-    BLAS.limit(limits=share, user_api="blas")  # numpy's own products too (e.g. a network's float pass)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-    started.set()

@@ -1,0 +1,135 @@
+"""Where a sweep's (or a split network run's) tasks run: spawned local worker processes sharing the cores, or the
+executor of a Dask cluster; the checks that make a script without a main guard, a daemonic process or a cluster
+running another cimsim one clear error, not a hang or multiprocessing's own traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import EXTRA_QUEUED_CALLS, BrokenProcessPool
+
+from .cluster import check_scheduler, check_workers
+from .fingerprint import check_cluster
+
+__all__ = ["DASK_MISSING", "open_executor", "check_not_bootstrapping"]
+
+DASK_MISSING = "a scheduler (--scheduler) needs Dask: install the dask extra: pip install '.[dask]'"
+
+
+def _dask_client(scheduler: str):
+    """dask.distributed's Client class once ``scheduler`` answers as a Dask scheduler whose workers run this cimsim
+    (:mod:`.cluster`: else a Client or its tasks wait for ever); an ImportError saying how to install Dask without it"""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ImportError(DASK_MISSING) from None
+    check_scheduler(scheduler)
+    check_workers(scheduler)
+    check_cluster(scheduler)  # and with this cimsim's files: a row records the sweep's fingerprint
+    return Client
+
+
+def check_not_bootstrapping(call: str) -> None:
+    """A ValueError naming ``call`` in a spawned process still importing its parent's main module (a script without
+    a main guard, run again in each worker), which must not start processes or a sweep: multiprocessing's own check
+    (``spawn._check_not_importing_main``) would end it in a RuntimeError, and its parent in a BrokenProcessPool."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):  # multiprocessing's own test of that
+        raise ValueError(f"{call}: this process is a worker still starting: it imports {_main_module()} of the "
+                         "process that started it, which made this call again; a script that starts worker processes "
+                         "must make its cimsim calls under `if __name__ == \"__main__\":` (the Python docs: "
+                         "multiprocessing, 'Safe importing of main module')")
+
+
+class _LocalPool(ProcessPoolExecutor):
+    """``workers`` spawned local processes sharing the cores (:func:`_worker_init`); ``started``: set once one is up"""
+
+    def __init__(self, workers: int):
+        context = multiprocessing.get_context("spawn")
+        self.workers, self.started = workers, context.Event()
+        super().__init__(workers, mp_context=context, initializer=_worker_init,
+                         initargs=(os.getpid(), workers, self.started))
+
+
+def _check_started(executor: Executor, exc: BaseException) -> None:
+    """A ValueError naming ``workers`` when ``exc`` broke local workers none of which had started (each ended
+    while importing the main module: a script without a main guard, most likely); else nothing."""
+    if isinstance(exc, BrokenProcessPool) and isinstance(executor, _LocalPool) and not executor.started.is_set():
+        path = getattr(sys.modules.get("__mp_main__", sys.modules.get("__main__")), "__file__", None)
+        fix = ("A script that starts worker processes must make its cimsim calls under `if __name__ == \"__main__\":`,"
+               " or its top-level code runs again in every worker" if path and os.path.isfile(path) else
+               f"The main module ({path or 'no file'}) is no file a worker can import (a script piped on stdin): "
+               "run the script from a file, or leave workers out")
+        raise ValueError(f"workers={executor.workers}: the worker processes could not start (each ended while "
+                         f"importing {_main_module()} as a spawned worker does first; their errors are above). "
+                         f"{fix}") from None
+
+
+def _main_module() -> str:
+    """the main module and its file, which a spawned worker imports first (as "__mp_main__", an alias of "__main__")"""
+    path = getattr(sys.modules.get("__mp_main__", sys.modules.get("__main__")), "__file__", None)
+    return f"the main module, {path}," if path else "the main module"
+
+
+@contextlib.contextmanager
+def open_executor(workers: int | None, scheduler: str | None, *, checked: bool = False) -> Iterator[Executor]:
+    """``workers`` spawned local processes (default: the core count; started as tasks come) or the Dask
+    cluster at ``scheduler`` (``checked``: already asked by :func:`_dask_client`). A ValueError naming ``workers`` in a
+    daemonic process (a multiprocessing.Pool worker), in a worker still importing its parent's main module, when the
+    workers end before any has started, and past a pool's limit (SEM_VALUE_MAX - 1 processes: 2**31 - 2 on Linux)."""
+    if scheduler is None:
+        check_not_bootstrapping(f"workers={workers}")
+        if multiprocessing.current_process().daemon:  # else multiprocessing's bare AssertionError at the first task
+            raise ValueError(f"workers={workers}: local worker processes cannot be started from a daemonic process "
+                             "(a multiprocessing.Pool worker); run this from a main process or a "
+                             "concurrent.futures.ProcessPoolExecutor worker, or give a Dask scheduler")
+        from multiprocessing.synchronize import SEM_VALUE_MAX  # not at the top: lacking sem_open, Dask still runs
+        local = workers or os.cpu_count() or 1
+        if local + EXTRA_QUEUED_CALLS > SEM_VALUE_MAX:  # the pool's call queue, a semaphore: else an OverflowError
+            raise ValueError(f"workers={workers}: more local processes than a process pool can count here; at most "
+                             f"{SEM_VALUE_MAX - EXTRA_QUEUED_CALLS}")
+        pool = _LocalPool(local)
+        try:
+            yield pool
+        except BrokenProcessPool as exc:
+            _check_started(pool, exc)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    if checked:
+        from dask.distributed import Client
+    else:
+        Client = _dask_client(scheduler)
+    with Client(scheduler, timeout="10s") as client:
+        executor = client.get_executor(pure=False)
+        try:
+            yield executor
+        finally:
+            executor.shutdown(wait=False)
+
+
+def _worker_init(parent_pid: int, workers: int, started) -> None:
+    """Workers share the cores (numerics and BLAS threads per process), leave Ctrl-C to the sweep process, exit
+    when it is gone (killed), and set ``started`` (a multiprocessing Event) once ready."""
+    from ..numerics import USABLE_CORES, set_worker_threads
+    from ..numerics.threads import BLAS
+
+    share = max(1, USABLE_CORES // workers)
+    set_worker_threads(share)
+    BLAS.limit(limits=share, user_api="blas")  # numpy's own products too (e.g. a network's float pass)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    started.set()
