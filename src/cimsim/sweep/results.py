@@ -139,6 +139,8 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     positions = {tuple(v.values()) for v in values.values()}
     rows, damaged, stale, foreign, current = {}, [], [], {}, model.fingerprint()
     for number, line in enumerate(lines[1:-1], start=2):
+        if not line.strip():  # an empty line (an editor's at the end) holds no point: dropped when the file is rewritten
+            continue
         record = next(csv.reader([line]), [])
         row = dict(zip(names, record))
         why = _fault(row, spec, values, legacy) if len(record) == len(names) else (
