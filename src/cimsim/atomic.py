@@ -32,8 +32,10 @@ def is_stream(path: str | os.PathLike) -> bool:
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename: never a half-written file. A symbolic link
-    is followed (its target is replaced, the link kept); a device or pipe (``/dev/stdout``) is written as it is,
-    never replaced by a file. An OSError names ``path`` (a loop of symbolic links is one);
+    is followed (its target is replaced, the link kept); a device or pipe is written as it is, never replaced by a
+    file; this process's stdout or stderr (``/dev/stdout``, ``/dev/fd/1``, the very file a shell redirected it to) is
+    written through it, at its place (a redirect's ``>>`` appends, each command of ``{ ...; } >`` in turn).
+    An OSError names ``path`` (a loop of symbolic links is one);
     :class:`~.sweep.OutputLocked` (a ConfigError), nothing written, where a sweep of another process is writing the
     file (it holds the file's lock, :func:`.sweep.lock.check_free`)."""
     with _naming(path):
@@ -52,9 +54,12 @@ def _naming(path: str | os.PathLike):
 
 
 def _write(path: str | os.PathLike, text: str) -> None:
+    fd = _standard_fd(path)
+    if fd is not None:  # a rename had replaced the file behind it: `-o - >> log.json` lost the log
+        _write_fd(fd, text.encode("utf-8"))
+        return
     if is_stream(path):
-        sys.stdout.flush()  # this process's own output first, where path is its stdout
-        with open(path, "a", encoding="utf-8") as fh:  # appended: a file behind /dev/stdout keeps what came before
+        with open(path, "a", encoding="utf-8") as fh:
             fh.write(text)
         return
 
@@ -62,6 +67,34 @@ def _write(path: str | os.PathLike, text: str) -> None:
         fh.write(text.encode("utf-8"))
 
     _replace(_target(path), write)
+
+
+def _standard_fd(path: str | os.PathLike) -> int | None:
+    """1 or 2 where ``path`` is the file this process's stdout or stderr writes to (the same device and inode:
+    ``/dev/stdout``, ``/proc/self/fd/2``, the file a shell redirected it to), else None"""
+    try:
+        there = os.stat(path)
+    except OSError:
+        return None
+    for fd in (1, 2):
+        try:
+            here = os.fstat(fd)
+        except OSError:  # closed
+            continue
+        if (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino):
+            return fd
+    return None
+
+
+def _write_fd(fd: int, data: bytes) -> None:
+    """``data`` written to this process's file descriptor ``fd`` at its offset, after what Python's stdout and
+    stderr hold: what the shell's other commands write to the same redirect keeps its place"""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _target(path: str | os.PathLike) -> Path:
@@ -123,10 +156,10 @@ def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool
                    sidecars: tuple[str, ...] = ()) -> None:
     """An OSError where no file can be written at ``path`` (``folder``: inside the folder ``path``): the nearest
     existing folder refuses a new file (said before a long run, not after it), or ``path`` is a loop of symbolic
-    links; a device or pipe passes.
+    links; a device or pipe passes, as do this process's stdout and stderr (written through, never replaced).
     ``appended``: an existing file must open for appending too (not read-only, not immutable); ``sidecars``: the
     suffixes of files written beside it (``.lock``), whose names must fit the file system too."""
-    if is_stream(path):
+    if is_stream(path) or _standard_fd(path) is not None:
         return
     _check_loop(path)
     target = Path(os.path.realpath(path))

@@ -118,6 +118,11 @@ def interruptible(fn):
     return wrapper
 
 
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+"""the UsageError click 8.2+ raises for a group called with nothing (shown as its help); click 8.1 has none (it shows
+the help and exits itself), and an empty tuple catches nothing"""
+
+
 class _OneLine:
     """Bad input to a command (click's own checks of its arguments and options, the UsageErrors the command
     raises, an unknown command) as one ``error:`` line and exit 2, as a bad config is (click had printed three lines
@@ -126,7 +131,7 @@ class _OneLine:
     def make_context(self, info_name, args, parent=None, **extra):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.NoArgsIsHelpError:
+        except _NO_ARGS_IS_HELP:
             raise
         except click.UsageError as exc:
             fail(RuntimeError(exc.format_message()), 2)
@@ -134,7 +139,7 @@ class _OneLine:
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except click.exceptions.NoArgsIsHelpError:
+        except _NO_ARGS_IS_HELP:
             raise
         except click.UsageError as exc:
             fail(RuntimeError(exc.format_message()), 2)
@@ -157,11 +162,23 @@ def _refuse_repeated_options(command: click.Command, ctx: click.Context, args: l
     given, _, _ = parser.parse_args(list(args))  # args click's own parse accepted
     for param in command.get_params(ctx):
         values = given.get(param.name) if isinstance(param, click.Option) and not param.multiple else None
-        if isinstance(values, list) and len(set(map(repr, values))) > 1:  # a count option's is a number
+        if isinstance(values, list) and len({_meaning(param, ctx, v) for v in values}) > 1:  # a count's: a number
             shown = ", then ".join(escaped(v if isinstance(v, str) else repr(v)) for v in values)
             times = "twice" if len(values) == 2 else f"{len(values)} times"
             raise click.UsageError(f"{param.get_error_hint(ctx)} given {times} with different values ({shown}); "
                                    "give it once")
+
+
+def _meaning(param: click.Parameter, ctx: click.Context, value) -> str:
+    """what ``value`` given to ``param`` means, to compare: its converted value (``--seed 01`` is 1), a path's
+    resolved path (``./r.json`` is ``r.json``); the text itself where it does not convert"""
+    try:
+        value = param.type_cast_value(ctx, value)
+    except click.UsageError:  # a bad value (click converts only the last one given)
+        return repr(value)
+    if isinstance(param.type, click.Path) and isinstance(value, (str, bytes, os.PathLike)):
+        return repr(os.path.realpath(value))
+    return repr(value)
 
 
 class _EveryValue:
