@@ -67,9 +67,8 @@ def test_a_valid_file_with_overrides_loads_as_before(weights):
 
 
 @pytest.mark.parametrize("text, overrides", [
-    (TEMPLATE, {}), (TEMPLATE, {"adc.bits": 6}), (TEMPLATE, {"adc.bitz": 6}), (TEMPLATE, {"adc": {"bits": 99}}),
+    (TEMPLATE, {}), (TEMPLATE, {"adc.bits": 6}),
     (TEMPLATE + "[adc]\nfull_scale_fraction = 0.5\n", {"adc.bits": 6, "adc.offset_lsb": 0.5}),
-    (TEMPLATE + 'inputs = "oops"\n', {"workload.weights_file": "w.npy", "adc.bits": 99}),
 ])
 def test_overrides_that_fix_nothing_leave_the_files_problems_as_they_were(weights, monkeypatch, text, overrides):
     monkeypatch.chdir(weights)
@@ -79,6 +78,102 @@ def test_overrides_that_fix_nothing_leave_the_files_problems_as_they_were(weight
     with pytest.raises(ConfigError) as merged:
         load_config(path, overrides)
     assert merged.value.errors == alone.value.errors and merged.value.source == str(path)
+
+
+@pytest.mark.parametrize("text, overrides, field", [
+    (TEMPLATE, {"adc.bitz": 6}, "adc.bitz"), (TEMPLATE, {"adc": {"bits": 99}}, "adc.bits"),
+    (TEMPLATE, {"workload.weights": None}, "workload.weights"), (SLICED, {"dac.mode": None}, "dac.mode"),
+    (LAYER + "[adc]\nfull_scale_fraction = 0.5\n", {"adc.full_scale_fraction": None}, "adc.full_scale_fraction"),
+    (TEMPLATE + 'inputs = "oops"\n', {"workload.weights_file": "w.npy", "adc.bits": 99}, "adc.bits"),
+    (TEMPLATE, {"adc": 3}, "adc"),
+])
+def test_overrides_that_fix_nothing_are_said_with_their_own_problems(weights, monkeypatch, text, overrides, field):
+    """An override's typo or refused value had been hidden behind the file's problems, which it did not fix."""
+    monkeypatch.chdir(weights)
+    path = _write(weights, "c.toml", text)
+    with pytest.raises(ConfigError) as alone:
+        load_config(path)
+    with pytest.raises(ConfigError) as merged:
+        load_config(path, overrides)
+    own = merged.value.errors[len(alone.value.errors):]
+    assert merged.value.errors[:len(alone.value.errors)] == alone.value.errors and merged.value.source == str(path)
+    assert [f for f, _ in own] == [field] and own[0][1].endswith("(given as an override)"), merged.value.errors
+
+
+@pytest.mark.parametrize("overrides", [{1: 2}, {("adc", "bits"): 6}])
+def test_an_override_key_that_is_no_string_is_named_with_a_file_refused_alone(weights, overrides):
+    """It had raised AttributeError: 'int' object has no attribute 'partition'."""
+    import cimsim
+
+    path = _write(weights, "c.toml", TEMPLATE)
+    for call in (load_config, cimsim.estimate):
+        with pytest.raises(ConfigError, match="override keys must be strings 'table.field'") as exc:
+            call(path, overrides)
+        assert exc.value.source == str(path)
+
+
+def test_a_template_given_to_the_api_is_validated_whole(tmp_path):
+    """A digital array stating adc.bits, refused alone, had been estimated and simulated as a template."""
+    import cimsim
+    from cimsim.config.load import is_template
+
+    path = _write(tmp_path, "c.toml", LAYER + '[array]\nfamily = "digital"\n[adc]\nbits = 4\n')
+    with pytest.raises(ConfigError) as alone:
+        load_config(path)
+    template = load_config(path, template=True)
+    assert is_template(template)
+    for call in (cimsim.estimate, cimsim.simulate, cimsim.compare, cimsim.as_config):
+        with pytest.raises(ConfigError) as exc:
+            call(template)
+        assert exc.value.errors == alone.value.errors and exc.value.source == str(path), call
+    fixed = cimsim.as_config(template, {"array.family": "resistive"})  # its problem fixed, it runs
+    assert fixed.adc.bits == 4 and cimsim.estimate(fixed).cim.energy_pj["adc"] > 0
+
+
+def test_a_value_in_set_or_on_a_one_value_axis_gives_the_same_points(tmp_path):
+    """A template base's [set] had made a base that no longer counted its file's fields as stated: adc.percentile
+    passed at adc.range = "max" with dac.input_max in [set], and failed with it as a one-value axis."""
+    _write(tmp_path, "t.toml", LAYER + '[dac]\nmode = "sliced"\n[adc]\npercentile = 99.0\n')
+    axes = '[axes]\n"dac.input_range" = ["fixed"]\n"dac.bits_per_read" = [2]\n"adc.range" = ["calibrated", "max"]\n'
+    in_set = expand(load_spec(_write(tmp_path, "a.toml", f'base = "t.toml"\n{axes}[set]\n"dac.input_max" = 2.0\n')))
+    on_axis = expand(load_spec(_write(tmp_path, "b.toml", f'base = "t.toml"\n{axes}"dac.input_max" = [2.0]\n')))
+    assert [p.error for p in in_set] == [p.error for p in on_axis]
+    assert in_set[0].config == on_axis[0].config and in_set[0].id == on_axis[0].id
+    assert in_set[1].config is None and "'adc.percentile' applies only when" in in_set[1].error
+
+
+@pytest.mark.parametrize("body, field", [
+    ('[axes]\n"adc.bits" = [4, 6]\n[set]\n"dac.bits_per_read" = 2\n"adc.bitz" = 3\n', "set.'adc.bitz'"),
+    ('[axes]\n"dac.bits_per_read" = [2, 4]\n"adc.bits" = [4, 99]\n', "axes.'adc.bits'"),
+])
+def test_a_sweep_on_a_template_says_its_own_errors_first(tmp_path, body, field):
+    """The base file's problem, which [set] or the axes fixed ("'dac.bits_per_read' is required"), had been said
+    instead of the spec's own."""
+    _write(tmp_path, "sliced.toml", SLICED)
+    with pytest.raises(ConfigError) as exc:
+        load_spec(_write(tmp_path, "s.toml", 'base = "sliced.toml"\n' + body))
+    assert [f for f, _ in exc.value.errors] == [field] and exc.value.source == str(tmp_path / "s.toml")
+
+
+def test_a_template_no_point_completes_says_what_fails_at_a_point_that_fixes_its_file(tmp_path):
+    _write(tmp_path, "sliced.toml", SLICED)
+    with pytest.raises(ConfigError) as exc:
+        load_spec(_write(tmp_path, "s.toml", 'base = "sliced.toml"\n[axes]\n"adc.range" = ["max"]\n[set]\n'
+                                             '"dac.bits_per_read" = 2\n"adc.percentile" = 99.0\n'))
+    assert [f for f, _ in exc.value.errors] == ["adc.percentile"], exc.value.errors
+    assert "dac.bits_per_read = 2, adc.percentile = 99.0, adc.range = 'max'" in exc.value.errors[0][1]
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--seed", "1", "--set", "simulation.seed=2"], "--seed 1 and --set simulation.seed=2 disagree"),
+    (["--set", "adc.bits"], "--set expects FIELD=VALUE"),
+])
+def test_the_options_usage_errors_come_before_the_file_they_complete(weights, monkeypatch, args, said):
+    """"'workload.weights_file' is required" had been said though --set gave it."""
+    monkeypatch.chdir(weights)
+    _write(weights, "t.toml", TEMPLATE)
+    result = CliRunner().invoke(main, ["run", "t.toml", "--set", "workload.weights_file=w.npy", *args])
+    assert result.exit_code == 2 and said in result.output and "is required" not in result.output, result.output
 
 
 def test_the_problems_left_once_the_overrides_complete_a_file_are_theirs(weights, monkeypatch):
@@ -145,3 +240,18 @@ def test_a_config_or_spec_read_through_a_pipe_resolves_paths_against_the_working
                            '"workload.weights" = ["file"]\n'))
     assert spec.base.source == str(weights / "base.toml")
     assert expand(spec)[0].config.workload.weights_file == str(weights / "w2.npy")
+
+
+def test_a_config_read_through_a_redirected_stdin_resolves_paths_against_the_working_directory(weights, monkeypatch):
+    """`cimsim validate /dev/stdin < cfg.toml`: stdin is then a regular file, whose folder (/dev) had been taken."""
+    import subprocess
+    import sys
+
+    monkeypatch.chdir(weights)
+    path = _write(weights / "sub", "c.toml", TEMPLATE + 'weights_file = "w.npy"\n')
+    with open(path, "rb") as file:
+        for named in (f"/dev/fd/{file.fileno()}", f"/proc/self/fd/{file.fileno()}"):
+            assert load_config(named).workload.weights_file == str(weights / "w.npy"), named
+        proc = subprocess.run([sys.executable, "-m", "cimsim.cli", "validate", "/dev/stdin"], stdin=file,
+                              capture_output=True, text=True)
+    assert proc.returncode == 0 and "valid" in proc.stdout, proc.stderr

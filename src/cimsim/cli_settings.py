@@ -64,20 +64,17 @@ def _required_rule(field: str):
 def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], trials: int | None):
     """The config at ``path`` with the ``--set`` overrides, ``--seed`` and ``--trials``, validated once with the
     file's tables (a file they complete is accepted); a UsageError where an option and a ``--set`` of its field
-    disagree (the option had won silently), said after the problems of the file, as before."""
+    disagree (the option had won silently) or a ``--set`` is malformed, said before the file is read (the file's own
+    problems had come first, those of a file the options complete too)."""
     from .config import load_config
 
-    try:
-        overrides = _overrides(settings)
-        for option, field, value in (("--seed", "simulation.seed", seed), ("--trials", "simulation.trials", trials)):
-            if value is None:
-                continue
-            if field in overrides and (overrides[field] != value or isinstance(overrides[field], bool)):
-                raise click.UsageError(f"{option} {value} and --set {field}={overrides[field]!r} disagree; give one")
-            overrides[field] = value
-    except click.UsageError:
-        load_config(path)  # the file's own problems first
-        raise
+    overrides = _overrides(settings)
+    for option, field, value in (("--seed", "simulation.seed", seed), ("--trials", "simulation.trials", trials)):
+        if value is None:
+            continue
+        if field in overrides and (overrides[field] != value or isinstance(overrides[field], bool)):
+            raise click.UsageError(f"{option} {value} and --set {field}={overrides[field]!r} disagree; give one")
+        overrides[field] = value
     return load_config(path, overrides or None)
 
 

@@ -54,9 +54,10 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     folder (the working directory for a pipe: ``<(cat cfg.toml)``, /dev/stdin). ``overrides`` (as
     :func:`with_overrides` takes them) are validated once with the file's tables, so a file they complete
     (``weights = "file"``, its ``weights_file`` overridden) loads as if written whole. ``template``: a file that the
-    rules between fields refuse alone is returned as a template (:func:`is_template`), which ``with_overrides``
-    validates whole. Raises :class:`ConfigError` naming the file when it cannot be read, is not valid TOML (with the
-    line and column), or fails validation: with the file's own problems where the overrides fix none of them."""
+    rules between fields refuse alone is returned as a template (:func:`is_template`), which ``with_overrides`` and
+    the API's calls validate whole. Raises :class:`ConfigError` naming the file when it cannot be read, is not valid
+    TOML (with the line and column), or fails validation: with the file's problems that the overrides leave and
+    the overrides' own (an unknown key, a value its field refuses: "given as an override")."""
     data = read_toml(path, "config file")  # first: it refuses what is no path, naming it
     source, base_dir = str(path), relative_dir(path)
     if "name" not in data:
@@ -73,39 +74,72 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
 def _completed(data: Mapping[str, Any], source: str, base_dir: Path, overrides: Mapping[str, Any],
                alone: ConfigError, template: bool) -> Config:
     """A file's tables ``data``, which ``alone`` refuses, with ``overrides`` validated whole (with none: its template,
-    where asked for); ``alone`` where they fix none of its problems (an unknown key or a value its field's rule refuses
-    fixes none)."""
-    try:
-        flat = dotted_settings(overrides, source) if isinstance(overrides, Mapping) else None
-    except ConfigError:
-        flat = None
+    where asked for); where they fix none of its problems (an unknown key or a value its field's rule refuses fixes
+    none), the file's problems with the overrides' own (each marked as given as an override)."""
+    _check_override_keys(overrides, source)  # first: a key that is no string is named, not read as a field
+    flat, own = _override_problems(overrides, source)
     draft = None if flat is None else _template(data, source, base_dir, flat)
-    if draft is None or not (flat or template):
-        raise alone
-    if not flat:
+    if draft is not None and template and not flat:
         return draft
-    refused = {field for field, _ in _override_value_errors(flat)}
-    sound = {key: value for key, value in flat.items() if key in _OVERRIDABLE and key not in refused}
-    try:  # whether the sound overrides fix a problem of the file: the others' own problems are said after them
-        config = with_overrides(draft, sound)
+    if draft is None or not flat:  # the file's problems are left: said with the overrides' own
+        raise ConfigError(source, alone.errors + [error for error in own if error not in alone.errors])
+    refused = {field for field, _ in own}
+    try:  # whether the sound overrides fix a problem of the file: the others' own problems are said with what is left
+        config = with_overrides(draft, {key: value for key, value in flat.items() if key not in refused})
     except ConfigError as merged:
-        if set(alone.errors) <= set(merged.errors):
-            raise alone from None
-        if len(sound) == len(flat):
-            raise
-    return with_overrides(draft, overrides) if len(sound) < len(flat) else config
+        left = alone.errors if set(alone.errors) <= set(merged.errors) else merged.errors
+        raise ConfigError(source, left + [error for error in own if error not in left]) from None
+    if own:
+        raise ConfigError(source, own)
+    return config
+
+
+def _check_override_keys(overrides: Any, source: str) -> None:
+    """A :class:`ConfigError` (``source``) unless ``overrides`` is a mapping whose keys are strings."""
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(source, [("", f"overrides must be a dict of 'table.field' -> value; got "
+                                        f"{type(overrides).__name__}")])
+    bad = [key for key in overrides if not isinstance(key, str)]
+    if bad:
+        raise ConfigError(source, [("", f"override keys must be strings 'table.field'; got {as_written(bad[0])} "
+                                        f"({type(bad[0]).__name__})")])
+
+
+def _override_problems(overrides: Mapping[str, Any], source: str) -> tuple[dict | None, list[tuple[str, str]]]:
+    """(``overrides`` as dotted fields, None where a table among them is not one; the problems of their own: a table
+    that is not one, an unknown key, a value its field's rule refuses), as :func:`with_overrides` words them."""
+    try:
+        flat = dotted_settings(overrides, source)
+    except ConfigError as exc:
+        return None, exc.errors
+    errors: list[tuple[str, str]] = []
+    for key in flat:
+        if key not in _OVERRIDABLE:
+            errors.append((key, f"{unknown_key(key, OVERRIDE_KEYS, errors)} (given as an override)"))
+    return flat, errors + _override_value_errors(flat)
 
 
 def completed(template: Config, candidates: Iterable[Mapping[str, Any]], base_dir: str | os.PathLike) -> None:
     """Raise the problems of a template's file (:func:`is_template`) unless one of ``candidates`` (overrides, their
-    relative paths against ``base_dir``) completes it, as the file written whole with them."""
+    relative paths against ``base_dir``) completes it, as the file written whole with them: the file's own where
+    each candidate leaves them all, else those left by the first that fixes one, with its values."""
+    try:
+        with_overrides(template, {})
+        return
+    except ConfigError as exc:
+        alone = exc
+    first = None
     for overrides in candidates:
         try:
             with_overrides(template, overrides, base_dir=base_dir)
             return
-        except ConfigError:
-            continue
-    with_overrides(template, {})  # the file's own problems, as load_config says them
+        except ConfigError as exc:
+            if first is None and not set(alone.errors) <= set(exc.errors):
+                first = (overrides, exc)
+    if first is None:
+        raise alone
+    at = ", ".join(f"{field} = {value!r}" for field, value in first[0].items())
+    raise ConfigError(first[1].source, [(field, f"{message} (with {at})") for field, message in first[1].errors])
 
 
 def _template(data: Mapping[str, Any], source: str, base_dir: Path, overrides: Mapping[str, Any]) -> Config | None:
@@ -211,13 +245,7 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     template=True)``) is validated whole. Raises :class:`ConfigError` (source ``config.source``) naming each bad
     dotted field.
     """
-    if not isinstance(overrides, Mapping):
-        raise ConfigError(config.source, [("", f"overrides must be a dict of 'table.field' -> value; got "
-                                               f"{type(overrides).__name__}")])
-    bad = [key for key in overrides if not isinstance(key, str)]
-    if bad:
-        raise ConfigError(config.source, [("", f"override keys must be strings 'table.field'; got "
-                                               f"{as_written(bad[0])} ({type(bad[0]).__name__})")])
+    _check_override_keys(overrides, config.source)
     overrides = dotted_settings(overrides, config.source)  # {"adc": {"bits": 6}} had been an unknown key 'adc'
     stated = stated_tables(config)  # else all fields, those that do not apply too (an override may make one apply)
     data = stated if stated is not None else _tables(config, set())

@@ -34,8 +34,9 @@ def reference_markdown(level: int = 1) -> str:
         "relative to the spec's folder (the working directory for a spec read through a pipe). Overrides (`--set`, "
         "`cimsim.config.load_config(path, overrides)`, a sweep's axes and `[set]`) are validated with the file's "
         "tables, once: a file they complete (`weights = \"file\"` and `--set workload.weights_file=w.npy`, "
-        "`dac.mode = \"sliced\"` and `--set dac.bits_per_read=2`) runs as the same config written whole; a problem "
-        "they do not fix is said as for the file alone. Top-level keys:",
+        "`dac.mode = \"sliced\"` and `--set dac.bits_per_read=2`) runs as the same config written whole; the file's "
+        "problems they do not fix are said as for the file alone, with their own (an unknown key, a refused value). "
+        "Top-level keys:",
         "",
         "| key | type | meaning |",
         "|---|---|---|",

@@ -9,6 +9,7 @@ import errno
 import io
 import json
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -52,11 +53,18 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
 
 
+_DESCRIPTOR = re.compile(r"/dev/stdin|/dev/fd/[^/]+|/proc/[^/]+/fd/[^/]+")
+"""paths that name an open file descriptor, not a file in a folder of the user's"""
+
+
 def relative_dir(path: str | os.PathLike) -> Path:
     """The folder a file's relative paths resolve against: its own for a regular file, the working directory for a
-    pipe, /dev/stdin or another file that is not regular (``<(cat cfg.toml)`` is /dev/fd/63, a folder of no file of
-    the user's)."""
+    pipe, another file that is not regular, or a descriptor: /dev/stdin, /dev/fd/N, /proc/PID/fd/N however it stats
+    (``<(cat cfg.toml)`` is /dev/fd/63, a folder of no file of the user's; ``/dev/stdin < cfg.toml`` is a regular
+    file, whose folder had been /dev)."""
     try:
+        if _DESCRIPTOR.fullmatch(os.path.abspath(os.fsdecode(path))):
+            return Path.cwd()
         regular = stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError, TypeError):  # no such file, a NUL byte, no path: read_toml refuses it, named
         regular = True

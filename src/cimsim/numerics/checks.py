@@ -12,8 +12,8 @@ import numpy as np
 from ..argcheck import check_instance
 from ..config.checks import check_consistency
 from ..config.conditional import CONDITIONAL_FIELDS, unused_stated_fields
-from ..config.load import field_errors, python_scalar
-from ..config.presets_merge import changed_since_loaded
+from ..config.load import field_errors, python_scalar, with_overrides
+from ..config.presets_merge import changed_since_loaded, is_template
 from ..config.schema import SECTIONS, Config
 from ..errors import ConfigError
 from ..npfiles import refuse_booleans
@@ -56,12 +56,14 @@ def validated_config(config) -> Config:
     each field's rule first (:func:`checked_config`), then the rules between fields
     (:func:`cimsim.config.check_consistency`) and a stated field it would ignore (:func:`_stated_fields`), else the
     loader's :class:`ConfigError` naming each field. A Config built in code had been priced with a negative board
-    power or a 1e-9 KiB memory bank; a loaded one passes again. Each config is checked once (up to 64 held, by
-    identity, its stored form too)."""
+    power or a 1e-9 KiB memory bank; a loaded one passes again. A template (``load_config(path, template=True)``, a
+    file refused alone) is validated whole, as its file written out (it had run unvalidated). Each
+    config is checked once (up to 64 held, by identity, its stored form too)."""
     held = _VALIDATED.get(id(config))
     if held is not None and held[0] is config:
         return held[1]
-    stored = checked_config(config)  # a TypeError for what is no Config; numpy scalars become Python numbers
+    whole = with_overrides(config, {}) if isinstance(config, Config) and is_template(config) else config
+    stored = checked_config(whole)  # a TypeError for what is no Config; numpy scalars become Python numbers
     # its file (if any) passed: the values were changed in memory
     if errors := check_consistency(stored) + unused_stated_fields(stored, _stated_fields(stored)):
         raise ConfigError(f"{config.source} (a Config given in memory)", errors)

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..argcheck import check_instance, checked_types, cut_short
 from ..config import Config, config_to_dict, with_overrides
+from ..config.load import is_template
 from ..config.rules import Float
 from ..errors import ConfigError
 from .metrics import error_text
@@ -143,11 +144,13 @@ def _stored(field: str, value: Any) -> Any:
 
 def _point(spec: SweepSpec, values: tuple[Any, ...]) -> Point:
     """A point's config: the base with the ``[set]`` fields and its axis values, every one of them stated (a field
-    one of them states that the point's config would ignore makes it invalid, as with ``--set``)."""
+    one of them states that the point's config would ignore makes it invalid, as with ``--set``); of a template base,
+    the template with them, validated whole whether a value comes from ``[set]`` or an axis."""
     values = tuple(_stored(axis.field, value) for axis, value in zip(spec.axes, values))
     axes = {axis.field: value for axis, value in zip(spec.axes, values)}
+    start = spec.origin if spec.origin is not None and is_template(spec.origin) else spec.base  # a template: whole
     try:
-        config = with_overrides(spec.base, {**dict(spec.fixed), **axes}, base_dir=spec.base_dir)
+        config = with_overrides(start, {**dict(spec.fixed), **axes}, base_dir=spec.base_dir)
     except ConfigError as exc:
         return Point(point_id(_invalid_identity(spec, axes)), values, None, error_text(exc))
     return Point(point_id(identity(config, spec.kind)), values, config)

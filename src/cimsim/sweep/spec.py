@@ -70,7 +70,8 @@ class SweepSpec:
     sets a table's preset applies that preset first and then these fields of the table, as ``--set`` does"""
     origin: Config | None = None
     """the base config without ``[set]`` where ``[set]`` is valid only with some points' axis values (``base`` is
-    then the first valid point's config; an invalid point's id hashes ``origin``); None where ``base`` holds it"""
+    then the first valid point's config; an invalid point's id hashes ``origin``) or the base is a template (each
+    point is then ``origin`` with ``[set]`` and its axis values, validated whole); None where ``base`` holds it"""
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
@@ -102,8 +103,6 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
     points = (functools.partial(_points, axes, mode, samples, seed)
               if mode is not None and len(errors) == before_axes else None)  # None: bad axes or sampling
     fixed = _flatten(data["set"], "set", errors) if isinstance(data.get("set"), Mapping) else {}
-    if base is not None and is_template(base):  # its file's problems unless one point completes it (with [set])
-        completed(base, ({**fixed, **values} for values in (points() if points is not None else ())), Path(base_dir))
     base, origin = (_with_set(base, data["set"], fixed, axes, points, Path(base_dir), errors)
                     if base is not None and "set" in data else (base, None))
     objectives: tuple[str, ...] = ()
@@ -112,6 +111,8 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
                                  default_metrics(kind, base.workload.kind), errors)
     if errors:
         raise ConfigError(source, errors)
+    if is_template(loaded := base if origin is None else origin):  # its file's problems unless a point completes it
+        completed(loaded, ({**fixed, **values} for values in points()), Path(base_dir))
     return SweepSpec(source, base, kind, mode, axes, objectives, samples, seed, str(base_dir), tuple(fixed.items()),
                      origin)
 
@@ -280,11 +281,11 @@ def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
 def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[Axis, ...],
               points: Callable[[], Iterator[dict[str, Any]]] | None, base_dir: Path,
               errors: list[tuple[str, str]]) -> tuple[Config | None, Config | None]:
-    """(the base with the fixed overrides of ``[set]``, the base without them where they need axis values), or
-    (None, None) with each error named ``set.<field>`` (``set`` for an axis field's). A field's own rule is checked
-    alone, a rule between fields against the ``points`` (field -> axis value; None when the axes or sampling are
-    invalid): refused only where valid at none (``dac.mode = "sliced"`` needs ``dac.bits_per_read``, which an axis
-    may give), naming the first."""
+    """(the base with the fixed overrides of ``[set]``, the base without them where they need axis values or the base
+    is a template), or (None, None) with each error named ``set.<field>`` (``set`` for an axis field's). A field's own
+    rule is checked alone, a rule between fields against the ``points`` (field -> axis value; None when the axes or
+    sampling are invalid): refused only where valid at none (``dac.mode = "sliced"`` needs ``dac.bits_per_read``,
+    which an axis may give), naming the first; a template's left to :func:`completed`."""
     if not isinstance(table, Mapping):
         errors.append(("set", f"[set] must be a table of dotted config fields; got {table!r}"))
         return None, None
@@ -292,8 +293,9 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
     errors.extend((f"set.'{f}'", f"[set] '{f}' is both an axis and in [set]") for f in clash)
     errors.extend((f"set.'{f}'", f"[set] '{escaped(f)}' must hold no control character (a newline, a tab); got "
                                  f"{v!r}") for f, v in overrides.items() if has_control(v))
+    template = base if is_template(base) else None  # each point: the template with [set] and its axis values
     try:
-        return with_overrides(base, overrides, base_dir=base_dir), None
+        return with_overrides(base, overrides, base_dir=base_dir), template
     except ConfigError as exc:
         alone = exc.errors
     own = all(f in ("name", "description") or (f in FIELD_RULES and field_error(f, v) is None)
@@ -305,6 +307,8 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
             return with_overrides(base, {**overrides, **values}, base_dir=base_dir), base
         except ConfigError as exc:
             first = first or (values, exc.errors)
+    if template is not None:  # the problems no point fixes: said by spec_from_dict once the spec holds no other
+        return (base, base) if own else (None, None)
     if first is not None:  # each message named by its [set] field, or by "set" where an axis field breaks a rule
         at, given = (", ".join(f"{f} = {v!r}" for f, v in fields.items()) for fields in (first[0], overrides))
         errors.extend((f"set.'{field}'" if field in overrides else "set", f"[set] {given} is valid at no point of the "
