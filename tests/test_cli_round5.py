@@ -9,29 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cimsim.cli import main
+from cli_results import invoke, refused
 from cimsim.config.keys import not_one_of
 from cimsim.config.rules import Choice
 
 ROOT = Path(__file__).resolve().parents[1]
 CIMSIM = [sys.executable, "-m", "cimsim.cli"]
 SMALL = "[workload]\nin_features = 16\nout_features = 8\nvectors = 4\n"
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def refused(result, *fragments):
-    """exit 2, one error line holding every fragment, no traceback"""
-    assert result.exit_code == 2, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, result.output
-    for fragment in fragments:
-        assert fragment in errors[0], result.output
 
 
 @pytest.fixture

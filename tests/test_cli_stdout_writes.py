@@ -9,13 +9,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cimsim.atomic import write_atomic
 from cimsim.cli import main
+from cli_results import refused
 
 CIMSIM = [sys.executable, "-m", "cimsim.cli"]
 SMALL = "[workload]\nin_features = 16\nout_features = 8\nvectors = 4\n"
@@ -120,16 +120,6 @@ def test_write_atomic_to_stdout_writes_at_its_place(tmp_path):
         os.dup2(saved, 1)
         os.close(saved)
     assert log.read_text() == "before\nreport\nafter\n"
-
-
-def refused(result, *fragments):
-    """exit 2, one error line holding every fragment, no traceback"""
-    assert result.exit_code == 2, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, result.output
-    for fragment in fragments:
-        assert fragment in errors[0], result.output
 
 
 WITHOUT_NO_ARGS_IS_HELP = """

@@ -66,17 +66,23 @@ def test_a_valid_file_with_overrides_loads_as_before(weights):
                                                                                             overrides))
 
 
+def _refusals(folder, monkeypatch, text: str, overrides: dict):
+    """(path, the file's refusal alone, its refusal with ``overrides``) of a config file holding ``text``"""
+    monkeypatch.chdir(folder)
+    path = _write(folder, "c.toml", text)
+    with pytest.raises(ConfigError) as alone:
+        load_config(path)
+    with pytest.raises(ConfigError) as merged:
+        load_config(path, overrides)
+    return path, alone, merged
+
+
 @pytest.mark.parametrize("text, overrides", [
     (TEMPLATE, {}), (TEMPLATE, {"adc.bits": 6}),
     (TEMPLATE + "[adc]\nfull_scale_fraction = 0.5\n", {"adc.bits": 6, "adc.offset_lsb": 0.5}),
 ])
 def test_overrides_that_fix_nothing_leave_the_files_problems_as_they_were(weights, monkeypatch, text, overrides):
-    monkeypatch.chdir(weights)
-    path = _write(weights, "c.toml", text)
-    with pytest.raises(ConfigError) as alone:
-        load_config(path)
-    with pytest.raises(ConfigError) as merged:
-        load_config(path, overrides)
+    path, alone, merged = _refusals(weights, monkeypatch, text, overrides)
     assert merged.value.errors == alone.value.errors and merged.value.source == str(path)
 
 
@@ -89,12 +95,7 @@ def test_overrides_that_fix_nothing_leave_the_files_problems_as_they_were(weight
 ])
 def test_overrides_that_fix_nothing_are_said_with_their_own_problems(weights, monkeypatch, text, overrides, field):
     """An override's typo or refused value had been hidden behind the file's problems, which it did not fix."""
-    monkeypatch.chdir(weights)
-    path = _write(weights, "c.toml", text)
-    with pytest.raises(ConfigError) as alone:
-        load_config(path)
-    with pytest.raises(ConfigError) as merged:
-        load_config(path, overrides)
+    path, alone, merged = _refusals(weights, monkeypatch, text, overrides)
     own = merged.value.errors[len(alone.value.errors):]
     assert merged.value.errors[:len(alone.value.errors)] == alone.value.errors and merged.value.source == str(path)
     assert [f for f, _ in own] == [field] and own[0][1].endswith("(given as an override)"), merged.value.errors
