@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+
 from click.testing import CliRunner
 
 from cimsim.cli import main
+
+CIMSIM = [sys.executable, "-m", "cimsim.cli"]
+"""the command line, run in a child process"""
+SMALL = "[workload]\nin_features = 16\nout_features = 8\nvectors = 4\n"
+"""a small dense config"""
 
 
 def invoke(*args):

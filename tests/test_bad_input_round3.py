@@ -33,6 +33,7 @@ from cimsim.models import get_model, price_model
 from cimsim.npfiles import read_npy, read_npz
 from cimsim.numerics.irdrop import effective_conductance
 from cimsim.sweep import expand, run_sweep, spec_from_dict
+from report_values import report_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 CIMSIM = [sys.executable, "-m", "cimsim.cli"]
@@ -53,20 +54,6 @@ NOT_RUNNABLE = {"baseline.dram_gb", "simulation.memory_limit_gib"}
 
 def _cli(*args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([*CIMSIM, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kwargs)
-
-
-def _numbers(value):
-    """every number of a report's dict, its non-finite ones read back from the strings to_dict writes them as (an
-    exact result's SNR, "inf" by definition, left out)"""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if not (k == "snr_db" and v == "inf"):
-                yield from _numbers(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _numbers(v)
-    elif isinstance(value, float) or value in ("inf", "-inf", "nan"):
-        yield float(value)
 
 
 def _extremes(rule: Float) -> list[float]:
@@ -98,7 +85,7 @@ def test_every_float_field_at_its_extremes_runs_to_finite_figures(field, rule):
             warnings.filterwarnings("ignore", r".* of the input values the arrays read.* lie beyond 'dac.input_max'",
                                     RuntimeWarning)  # the API's clipping warning (input_max at 5e-324): expected
             figures = [cimsim.compare(TINY, settings).to_dict(), cimsim.estimate(TINY, settings).to_dict()]
-        bad = [x for x in _numbers(figures) if not math.isfinite(x)]
+        bad = [x for x in report_numbers(figures) if not math.isfinite(x)]
         assert not bad, f"{field} = {value!r}: {bad[:4]}"
 
 

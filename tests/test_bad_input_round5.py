@@ -18,20 +18,9 @@ from cimsim.cli import main
 from cimsim.config import Config, with_overrides
 from cimsim.config.modes import InputSource
 from cimsim.workload import INPUT_BLOCK, input_blocks, spread_inputs
+from report_values import report_numbers
 
 SMALL = {"workload.in_features": 16, "workload.out_features": 4, "workload.vectors": 3}
-
-
-def _floats(value):
-    """every number of a report's dict, its non-finite ones as the strings to_dict writes them as, read back"""
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _floats(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _floats(v)
-    elif isinstance(value, float) or value in ("inf", "-inf", "nan"):
-        yield float(value)
 
 
 @pytest.mark.parametrize("watts", ["1.7e308", "5e-324", "2e6", "1e-7"])
@@ -50,7 +39,7 @@ def test_a_board_power_at_either_bound_prices_finite_figures(watts):
     infinities are strings: read back, the probe found 'inf' energy gains there)"""
     settings = {**SMALL, "baseline.energy_model": "board_power", "baseline.board_power_w": watts}
     report = cimsim.estimate({}, settings).to_dict()
-    assert all(math.isfinite(x) for x in _floats({k: report[k] for k in ("cim", "baseline", "gain")}))
+    assert all(math.isfinite(x) for x in report_numbers({k: report[k] for k in ("cim", "baseline", "gain")}))
     assert 0 < report["gain"]["energy"] < math.inf and 0 < report["baseline"]["tops_per_w"] < math.inf
 
 

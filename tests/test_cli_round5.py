@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from cli_results import invoke, refused
+from cli_results import CIMSIM, SMALL, invoke, refused
 from cimsim.config.keys import not_one_of
 from cimsim.config.rules import Choice
 
 ROOT = Path(__file__).resolve().parents[1]
-CIMSIM = [sys.executable, "-m", "cimsim.cli"]
-SMALL = "[workload]\nin_features = 16\nout_features = 8\nvectors = 4\n"
 
 
 @pytest.fixture

@@ -15,10 +15,8 @@ from click.testing import CliRunner
 
 from cimsim.atomic import write_atomic
 from cimsim.cli import main
-from cli_results import refused
+from cli_results import CIMSIM, SMALL, refused
 
-CIMSIM = [sys.executable, "-m", "cimsim.cli"]
-SMALL = "[workload]\nin_features = 16\nout_features = 8\nvectors = 4\n"
 
 
 @pytest.fixture
