@@ -19,10 +19,12 @@ picks per value. Intermediate tensors are named ``out#part``.
   the positions along the new (or the same) axis, widened to them.
 - TopK at a constant k: a TopK layer of its values (a sort's), and one of its indices where they are read (a
   mixture of experts' router: the experts' numbers, as floats).
-- Cast of an activation (values are held as float64 whatever the type): to an integer type from a floating one (or
-  one the graph's type inference does not know), trunc(x), toward zero as ONNX and torch's ``.long()`` cast; to
-  bool from any other type, step(|x|) (x != 0); otherwise the same values (to a floating type, from integers to
-  integers: values outside the narrower type's range are not wrapped).
+- Cast of an activation (values are held as float64 whatever the type): to float16 or bfloat16, the values rounded
+  to that type (a ``float16`` or ``bfloat16`` unary: to nearest, ties to even, as torch and onnxruntime; float8 and
+  float4 refused); to an integer type from a floating one (or one the graph's type inference does not know),
+  trunc(x), toward zero as ONNX and torch's ``.long()`` cast; to bool from any other type, step(|x|) (x != 0);
+  otherwise the same values (to float32 or float64: float32 and float64 activations are not told apart; from
+  integers to integers: values outside the narrower type's range are not wrapped).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import numpy as np
 
 from ._onnx_checks import NON_NUMERIC, array_kind, type_kind
 from ._onnx_movement import MOVEMENT_HANDLERS, widened
-from .ops import Affine, ArgMax, Elementwise, Unary
+from .ops import FLOAT_FORMATS, Affine, ArgMax, Elementwise, Unary
 from .selection import Select, TopK
 
 __all__ = ["LOGIC_HANDLERS", "data_where", "value_where", "materialized"]
@@ -170,14 +172,30 @@ def _cast(g, op, attrs, names, outs, name):
     if x in g.consts:
         g.consts[out] = np.asarray(g.consts[x]).astype({"bool": bool, "int": np.int64, "float": np.float64}[target])
         return
-    source = g.types.get(x, "float")
-    if target == "int" and source == "float":
+    like = g.consts.get(names[1]) if op == "CastLike" else None
+    source, narrow = g.types.get(x, "float"), _narrow_float(onnx, op, attrs, like)
+    if narrow:
+        g.append(Unary(narrow), [x], out, name)
+    elif target == "int" and source == "float":
         g.append(Unary("trunc"), [x], out, name)
     elif target == "bool" and source != "bool":
         g.append(Unary("abs"), [x], f"{out}#magnitude", name)
         g.append(Unary("step"), [f"{out}#magnitude"], out, name)
     else:
         g.alias(out, x)
+
+
+def _narrow_float(onnx, op: str, attrs: dict, like) -> str | None:
+    """the :data:`.ops.FLOAT_FORMATS` type a Cast (or a CastLike of a float16 constant ``like``) rounds to, else
+    None (to a wider float, an integer or bool); a ValueError for the float8 and float4 types, whose rounding and
+    saturation are not modelled"""
+    if op == "CastLike":
+        return "float16" if like is not None and np.asarray(like).dtype == np.float16 else None
+    to = onnx.TensorProto.DataType.Name(attrs["to"]).lower()
+    if to.startswith(("float8", "float4")):
+        raise ValueError(f"Cast of an activation to {to} is not supported (its rounding and saturation are not "
+                         "modelled); casts to float16 and bfloat16 are")
+    return to if to in FLOAT_FORMATS else None
 
 
 def _top_k(g, op, attrs, names, outs, name):

@@ -25,10 +25,11 @@ one of them in a model with a routing module gets :func:`routing_hint`"""
 
 def export_hint(torch, model, x, message: str) -> str:
     """The way out for an export of ``model`` on ``x`` that failed with ``message``: a routed mixture of experts, a
-    dynamically quantised model, a tensor read as a constant, a model that does not return one tensor (a wrapper),
-    each saying so; else :data:`DYNAMO_HINT`"""
-    return (routing_hint(model, message) or _quantised_hint(model) or _constant_hint(message)
-            or _wrapper_hint(torch, model, x) or DYNAMO_HINT)
+    dynamically quantised model, a fake-quantised or reference-quantised one, one optimised for inference, a tensor
+    read as a constant, a model that does not return one tensor (a wrapper), each saying so; else :data:`DYNAMO_HINT`
+    """
+    return (routing_hint(model, message) or _quantised_hint(model) or _unconverted_hint(model)
+            or _mkldnn_hint(message) or _constant_hint(message) or _wrapper_hint(torch, model, x) or DYNAMO_HINT)
 
 
 def routing_hint(model, message: str) -> str:
@@ -57,6 +58,36 @@ def _quantised_hint(model) -> str:
             "neither of torch's ONNX exporters translates, the dynamo one included: give the float model, or "
             "quantise it statically: export the float model and quantise the file with onnxruntime's "
             "quantize_static (QDQ format), then load_network(path) (docs/networks.md))")
+
+
+UNCONVERTED = ("torch.ao.quantization.fake_quantize", "torch.ao.quantization.observer",
+               "torch.ao.nn.quantized.reference")
+"""modules of a model prepared for quantisation and not converted (quantisation-aware training's fake quantisers,
+calibration's observers: ``prepare``, ``prepare_qat``, ``prepare_fx``) or converted to torch's reference form
+(``convert_to_reference_fx``), which neither of torch's exporters translates"""
+
+
+def _unconverted_hint(model) -> str:
+    """the way out for a model holding a module of :data:`UNCONVERTED` (the first named), else ''"""
+    found = next(((path, m) for path, m in model.named_modules() if type(m).__module__.startswith(UNCONVERTED)),
+                 None)
+    if found is None:
+        return ""
+    path, module = found
+    where = f" at '{path}'" if path else ""
+    return (f" (the model holds {type(module).__module__}.{type(module).__name__}{where}, a module of a model "
+            "prepared for quantisation (fake quantisers, observers) or converted to torch's reference form, which "
+            "neither of torch's ONNX exporters translates, the dynamo one included: convert it first "
+            "(torch.ao.quantization.convert(model.eval()) / convert_fx), then from_torch)")
+
+
+def _mkldnn_hint(message: str) -> str:
+    """the way out for a model of MKL-DNN tensors (``torch.jit.optimize_for_inference``), else ''"""
+    if "mkldnn" not in message:
+        return ""
+    return (" (the model computes on MKL-DNN tensors, as torch.jit.optimize_for_inference makes it, which torch's "
+            "ONNX exporter does not translate: give the model before that, e.g. torch.jit.freeze(torch.jit.script("
+            "model.eval())))")
 
 
 def _constant_hint(message: str) -> str:

@@ -30,6 +30,18 @@ def special(name: str, x: np.ndarray) -> np.ndarray:
     return getattr(functions, name)(x)
 
 
+def float_rounded(x: np.ndarray, bits: int, lowest: int, limit: float) -> np.ndarray:
+    """x rounded to the nearest value of a binary float format (ties to even, as IEEE casts): ``bits`` significant
+    bits, a fixed quantum below its smallest normal 2**(lowest - 1) (subnormals), infinite from ``limit`` (2**16
+    for float16) on; NaN and infinities kept."""
+    exponent = np.maximum(np.frexp(x)[1], lowest)  # x = m 2**exponent, 0.5 <= |m| < 1
+    y = np.ldexp(np.rint(np.ldexp(x, bits - exponent)), exponent - bits)
+    return np.where(np.abs(y) >= limit, np.copysign(np.inf, x), y)
+
+
+FLOAT_FORMATS = {"float16": (11, -13, 2.0 ** 16), "bfloat16": (8, -125, 2.0 ** 128)}
+"""narrow float type -> (significant bits, frexp exponent of its smallest normal, magnitude rounding to inf)"""
+
 VALUE_TESTS = {"isnan": np.isnan, "isinf": np.isinf, "isposinf": np.isposinf, "isneginf": np.isneginf}
 """tests of non-finite values: the unary ``name`` (1 where found, else 0) and ``name[2:]`` + "_to_zero" (them 0)"""
 
@@ -53,6 +65,7 @@ UNARY_FUNCTIONS = {
     "step": lambda x: (x > 0).astype(np.float64),
     "round": np.round,
     "trunc": np.trunc,
+    **{name: lambda x, f=f: float_rounded(x, *f) for name, f in FLOAT_FORMATS.items()},
     "floor": np.floor,
     "ceil": np.ceil,
     "sign": np.sign,
@@ -119,7 +132,7 @@ class ReLU(_SameShape):
 @dataclass(frozen=True, eq=False)
 class Unary(_SameShape):
     """An elementwise function (``UNARY_FUNCTIONS``: sigmoid, tanh, erf, gelu, gelu_tanh, silu, hardswish, softplus,
-    exp, log, sqrt, ...)."""
+    exp, log, sqrt, ...; float16, bfloat16: rounded to that type)."""
 
     kind: ClassVar[str] = "unary"
     function: str

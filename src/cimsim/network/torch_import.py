@@ -9,7 +9,6 @@ from_torch keeps apart (:mod:`._torch_distinct`).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import warnings
@@ -21,6 +20,7 @@ import numpy as np
 from ._torch_experts import mark_routed
 from ._torch_export import DYNAMO_HINT, GRAD_CONSTANT, export, routing_hint, short_message
 from ._torch_lookups import renormed_lookups
+from ._torch_state import evaluated
 from .model import Network
 from .onnx_import import network_from_onnx
 
@@ -72,14 +72,14 @@ def _export(model, x, ids: bool, name: str, torch, onnx, retried: bool = False) 
     ids where a float model fails on integers, or that the example does not fit where the model itself raises on
     it), or one saying that the model's output does not depend on its input"""
     try:
-        with _evaluated(model), warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it would select
-            warnings.simplefilter("always")  # fused kernels (e.g. the transformer fast path) that have no ONNX form
+        with evaluated(model, torch), warnings.catch_warnings(record=True) as caught:  # no torch.no_grad: it
+            warnings.simplefilter("always")  # would select fused kernels (the transformer fast path) of no ONNX form
             exported, routing = export(torch, onnx, *_exportable_precision(model, x[:1].clone(), torch), OPSET,
                                        name)  # a copy: a model may write into its input
     except ValueError as err:
         if GRAD_CONSTANT in str(err) and not retried:  # a tensor cached in eval mode, with grad (HF LeViT's biases):
-            with _evaluated(model):  # dropped where its module drops it on train(), each module's mode given back,
-                model.train()  # and cached again without grad by a forward pass under no_grad
+            with evaluated(model, torch):  # dropped where its module drops it on train(), each module's mode
+                model.train()  # given back, and cached again without grad by a forward pass under no_grad
             _forward_error(model, x[:1], torch)  # where it raises, so does the export, and says so
             return _export(model, x, ids, name, torch, onnx, retried=True)
         if ids and _takes_floats(model, x, torch):
@@ -111,7 +111,7 @@ def _takes_floats(model, x, torch) -> bool:
 def _forward_error(model, sample, torch) -> Exception | None:
     """what the model's own forward pass (eval mode, no_grad, its tables not renormalised in place:
     :func:`renormed_lookups`) raises on a copy of ``sample`` (a model may write into its input), else None"""
-    with _evaluated(model), renormed_lookups(torch), torch.no_grad():
+    with evaluated(model, torch), renormed_lookups(torch), torch.no_grad():
         try:
             model(sample.clone())
         except Exception as exc:  # the model's own code may raise anything on an input it rejects
@@ -184,19 +184,6 @@ def _unwrapped(model, torch):
             model = model._orig_mod
         else:
             return model
-
-
-@contextlib.contextmanager
-def _evaluated(model):
-    """the model in eval mode, each of its modules given back its own mode afterwards (``model.train(mode)`` would
-    set every submodule to the top module's)"""
-    modes = [(module, module.training) for module in model.modules()]
-    model.eval()
-    try:
-        yield model
-    finally:
-        for module, training in modes:
-            module.training = training
 
 
 def _exportable_precision(model, x, torch) -> tuple:
@@ -306,7 +293,7 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
     else what differed or stopped the check (a model whose output is not one tensor cannot be checked);
     :class:`_NotPerSample` where its output is not one per sample, :class:`_ProbeRaised` where the model raises"""
     dtype, device = _placement(model, torch)
-    with _evaluated(model), renormed_lookups(torch):  # the model's embedding tables left as they are
+    with evaluated(model, torch), renormed_lookups(torch):  # the model's embedding tables left as they are
         for probe in _probes(x) if inputs is None else inputs:
             try:
                 with torch.no_grad():  # on a copy of the probe: a model may write into its input
