@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -166,3 +167,29 @@ def test_one_value_spelled_twice_passes(tmp_path, config, monkeypatch, repeated)
 def test_different_values_are_still_refused_with_the_text_given(tmp_path, config, monkeypatch, repeated, shown):
     monkeypatch.chdir(tmp_path)
     refused(CliRunner().invoke(main, ["run", str(config), *repeated]), "given twice with different values", shown)
+
+
+def test_compare_refuses_a_report_file_that_is_its_stdout(tmp_path, config):
+    """`compare -o out > out/report.json` had printed the Markdown report into report.json (exit 0, no JSON)"""
+    (tmp_path / "out").mkdir()
+    with open(tmp_path / "out" / "report.json", "w") as out:
+        child = cimsim(tmp_path, ["compare", "c.toml", "-o", "out"], out)
+    assert child.returncode == 2 and "is this command's stdout or stderr" in child.stderr, child.stderr
+    assert (tmp_path / "out" / "report.json").read_text() == ""
+
+
+def test_a_non_blocking_stdout_its_reader_is_slow_to_empty_gets_the_whole_report(tmp_path, config):
+    """a pipe left non-blocking (as Node's child_process leaves it) had ended the write with EAGAIN: 4 KiB of the JSON
+    and exit 1"""
+    fcntl = pytest.importorskip("fcntl")  # (POSIX)
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)  # smaller than the report: the pipe fills
+    os.set_blocking(write_end, False)
+    child = subprocess.Popen([*CIMSIM, "estimate", "c.toml", "-o", "-"], stdout=write_end, stderr=subprocess.PIPE,
+                             cwd=tmp_path, text=True)
+    os.close(write_end)
+    time.sleep(3.0)  # the reader is slow: the child meets a full pipe
+    with os.fdopen(read_end) as reader:
+        text = reader.read()
+    assert child.wait(timeout=300) == 0, child.stderr.read()
+    assert json.loads(text)["cimsim_version"]

@@ -40,7 +40,8 @@ def test_an_error_of_the_progress_callback_reaches_the_caller_and_the_rows_stay(
 
 
 def test_a_progress_that_is_no_callable_is_refused_by_name(tmp_path):
-    with pytest.raises(TypeError, match="progress must be a callable or None; got int 3"):
+    with pytest.raises(TypeError, match=r"progress must be a callable \(called with the points done, failed and in "
+                                        r"all\) or None; got int 3"):
         run_sweep(_spec(tmp_path), tmp_path / "r.csv", progress=3)
 
 
@@ -52,3 +53,17 @@ def test_an_empty_line_in_the_results_is_no_damaged_point(tmp_path):
     out.write_text(out.read_text() + "\n\n")
     summary = run_sweep(_spec(tmp_path), out, workers=1, notice=notes.append)
     assert summary.skipped == 5 and not any("fields, expected" in n for n in notes + list(summary.notes)), notes
+
+
+def test_an_error_of_the_progress_callback_at_an_invalid_point_reaches_the_caller(tmp_path):
+    """the rows of invalid points are recorded before any point runs: the callback's error there had surfaced as
+    the private _ProgressFailed"""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f'base = "{DEFAULT.as_posix()}"\nkind = "analytic"\n[axes]\n"array.rows_per_read" = [64, 512]\n')
+
+    def progress(done, failed, total):
+        if done:
+            raise RuntimeError("bug in my progress bar")
+
+    with pytest.raises(RuntimeError, match="bug in my progress bar"):
+        run_sweep(spec, tmp_path / "r.csv", workers=1, progress=progress)

@@ -122,12 +122,13 @@ def check_path(name: str, value) -> str | os.PathLike:
     raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(value).__name__} {shown(value)}")
 
 
-def check_execution(progress, workers, scheduler) -> None:
+def check_execution(progress, workers, scheduler, called_with: str = "the number of items just finished") -> None:
     """How a run is carried out, as a script passes it: ``progress`` a callable or None, ``workers`` an int >= 1 or
     None, ``scheduler`` a Dask scheduler address (str) or None; not both (as the CLI refuses them: ``workers`` had
     capped the pieces a whole cluster was sent)."""
     if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a callable or None; got {type(progress).__name__} {shown(progress)}")
+        raise TypeError(f"progress must be a callable (called with {called_with}) or None; got "
+                        f"{type(progress).__name__} {shown(progress)}")
     if workers is not None:
         check_int("workers", workers, 1)
     if scheduler is not None and not isinstance(scheduler, str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import contextlib
 import os
+import select
 import stat
 import sys
 import tempfile
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["write_atomic", "write_atomic_with", "check_writable", "is_stream"]
+__all__ = ["write_atomic", "write_atomic_with", "check_writable", "is_stream", "standard_stream"]
 
 
 def _umask() -> int:
@@ -54,7 +55,7 @@ def _naming(path: str | os.PathLike):
 
 
 def _write(path: str | os.PathLike, text: str) -> None:
-    fd = _standard_fd(path)
+    fd = standard_stream(path)
     if fd is not None:  # a rename had replaced the file behind it: `-o - >> log.json` lost the log
         _write_fd(fd, text.encode("utf-8"))
         return
@@ -69,7 +70,7 @@ def _write(path: str | os.PathLike, text: str) -> None:
     _replace(_target(path), write)
 
 
-def _standard_fd(path: str | os.PathLike) -> int | None:
+def standard_stream(path: str | os.PathLike) -> int | None:
     """1 or 2 where ``path`` is the file this process's stdout or stderr writes to (the same device and inode:
     ``/dev/stdout``, ``/proc/self/fd/2``, the file a shell redirected it to), else None"""
     try:
@@ -94,7 +95,10 @@ def _write_fd(fd: int, data: bytes) -> None:
             stream.flush()
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:  # a non-blocking pipe its reader has not emptied yet: wait until it takes more
+            select.select([], [fd], [])
 
 
 def _target(path: str | os.PathLike) -> Path:
@@ -159,7 +163,7 @@ def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool
     links; a device or pipe passes, as do this process's stdout and stderr (written through, never replaced).
     ``appended``: an existing file must open for appending too (not read-only, not immutable); ``sidecars``: the
     suffixes of files written beside it (``.lock``), whose names must fit the file system too."""
-    if is_stream(path) or _standard_fd(path) is not None:
+    if is_stream(path) or standard_stream(path) is not None:
         return
     _check_loop(path)
     target = Path(os.path.realpath(path))

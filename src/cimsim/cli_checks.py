@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .argcheck import has_control_character, scheduler_problem, shown
-from .atomic import check_writable, is_stream, write_atomic
+from .atomic import check_writable, is_stream, standard_stream, write_atomic
 from .config.modes import WorkloadKind
 
 __all__ = ["MAX_NAME", "DATA_FIELDS", "compare_outputs", "check_outputs", "check_not_inputs", "config_inputs",
@@ -80,13 +80,17 @@ def compare_outputs(outdir: str, configs: Sequence[str], names: Sequence[str]) -
 
 def check_outputs(option: str, paths: Iterable[Path]) -> None:
     """A UsageError naming ``option`` and the path where a file the command writes cannot be written: a folder is
-    there, a file stands where a folder must be made, a name is too long or the folder refuses a new file."""
+    there, a file stands where a folder must be made, a name is too long, the folder refuses a new file, or it is the
+    process's stdout or stderr (which the command prints to)."""
     for path in paths:
         if path.is_dir():
             raise click.UsageError(f"{option}: {path} is a directory; the command writes a file of that name")
         blocking = next((p for p in path.parents if os.path.lexists(p)), None)
         if blocking is not None and not blocking.is_dir():
             raise click.UsageError(f"{option}: {blocking} is a file; the command makes a folder there for {path}")
+        if standard_stream(path) is not None:  # the report printed into report.json had made it no JSON
+            raise click.UsageError(f"{option}: {path} is this command's stdout or stderr (a shell redirect), where it "
+                                   "prints its report; redirect them to another file")
         try:
             check_writable(path)
         except OSError as exc:

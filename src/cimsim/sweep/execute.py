@@ -77,7 +77,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     another sweep holds ``output``, ImportError (:data:`DASK_MISSING`) when a scheduler is given and Dask is
     not installed, :class:`~.cluster.SchedulerUnreachable` when no Dask scheduler answers there.
     """
-    check_execution(progress, workers, scheduler)
+    check_execution(progress, workers, scheduler, called_with="the points done, failed and in all")
     check_not_bootstrapping("run_sweep")  # before the lock: each worker would otherwise start the sweep over
     if notice is not None and not callable(notice):
         raise TypeError(f"notice must be a callable taking a str, or None; got {type(notice).__name__}")
@@ -100,7 +100,10 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     if scheduler is not None:  # asked before the results file is made: a refused run leaves nothing behind
         _dask_client(scheduler)
     with output_lock(output):
-        return _run(spec, output, workers, scheduler, progress, notice)
+        try:
+            return _run(spec, output, workers, scheduler, progress, notice)
+        except _ProgressFailed as exc:  # the points in progress were cancelled; the finished ones are in the file
+            raise exc.__cause__ from None
 
 
 def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, scheduler: str | None,
@@ -135,11 +138,8 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
     if runnable:
         tasks = _tasks(spec, runnable, workers)
         local = None if scheduler else min(workers or os.cpu_count() or 1, len(tasks))  # no more processes than tasks
-        try:
-            with open_executor(local, scheduler, checked=True) as executor:
-                stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
-        except _ProgressFailed as exc:  # the points in progress were cancelled; the finished ones are in the file
-            raise exc.__cause__ from None
+        with open_executor(local, scheduler, checked=True) as executor:
+            stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
     summary = Summary(len(points), sum(s == "ok" for s in status.values()),
                       sum(s != "ok" for s in status.values()), skipped, stopped, notes)
     if summary.complete:
