@@ -181,3 +181,20 @@ def test_minus_zero_is_the_point_of_zero():
         spec_from_dict({"base": DEFAULT, "axes": {"device.read_noise_sigma": [0, 0.0, -0.0, 0.1]}})
     points = expand(spec_from_dict({"base": DEFAULT, "axes": {"device.read_noise_sigma": [-0.0, 0.1]}}))
     assert len(points) == 2 and all(math.copysign(1.0, p.values[0]) == 1.0 for p in points)
+
+
+def test_one_file_spelled_two_ways_on_an_axis_is_refused_as_a_value_twice(tmp_path):
+    """data/w.npy, ./data/w.npy and its absolute path had been merged into one point without a word (22 and 22.0
+    are refused as one value twice)"""
+    import numpy as np
+
+    (tmp_path / "data").mkdir()
+    np.save(tmp_path / "data" / "w.npy", np.ones((8, 16)))
+    np.save(tmp_path / "data" / "v.npy", np.ones((8, 16)))
+    base = {"base": DEFAULT, "kind": "analytic", "set": {"workload.weights": "file", "workload.in_features": 16,
+                                                          "workload.out_features": 8}}
+    same = ["data/w.npy", "./data/w.npy", str(tmp_path / "data" / "w.npy")]
+    with pytest.raises(ConfigError, match="lists a value twice"):
+        spec_from_dict({**base, "axes": {"workload.weights_file": same}}, base_dir=tmp_path)
+    spec = spec_from_dict({**base, "axes": {"workload.weights_file": ["data/w.npy", "data/v.npy"]}}, base_dir=tmp_path)
+    assert len(expand(spec)) == 2

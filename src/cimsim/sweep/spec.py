@@ -98,7 +98,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
     kind = _choice(data, "kind", KINDS, "analytic", errors)
     mode = _choice(data, "mode", MODES, "grid", errors)
     before_axes = len(errors)
-    axes = _axes(data.get("axes"), mode, errors)
+    axes = _axes(data.get("axes"), mode, errors, Path(base_dir))
     samples, seed = _sampling(data, mode, axes, errors)
     points = (functools.partial(_points, axes, mode, samples, seed)
               if mode is not None and len(errors) == before_axes else None)  # None: bad axes or sampling
@@ -171,7 +171,7 @@ def _flatten(table: Mapping[str, Any], where: str, errors: list[tuple[str, str]]
     return flat
 
 
-def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[Axis, ...]:
+def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]], base_dir: Path) -> tuple[Axis, ...]:
     fields = _flatten(table, "axes", errors) if isinstance(table, Mapping) else {}
     if not fields:  # also [axes.adc] alone, an empty sub-table
         errors.append(("axes", "[axes] must be a table of at least one dotted config field, e.g. "
@@ -186,7 +186,7 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[
         elif field in _NOT_AXES:
             errors.append((key, f"{key}: '{field}' cannot be an axis: {_NOT_AXES[field]}"))
         elif isinstance(value, (list, tuple, range)) or getattr(value, "ndim", None) == 1:  # a dict: any sequence
-            axes.append(_list_axis(field, key, [python_scalar(v) for v in value], errors))
+            axes.append(_list_axis(field, key, [python_scalar(v) for v in value], errors, base_dir))
         elif isinstance(value, Mapping):
             axes.append(_range_axis(field, key, {k: python_scalar(v) for k, v in value.items()}, mode, errors))
         else:
@@ -194,7 +194,7 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]]) -> tuple[
     return tuple(a for a in axes if a is not None)
 
 
-def _list_axis(field: str, key: str, values: list, errors: list[tuple[str, str]]) -> Axis | None:
+def _list_axis(field: str, key: str, values: list, errors: list[tuple[str, str]], base_dir: Path) -> Axis | None:
     if not values:
         errors.append((key, f"{key} must list at least one value"))
         return None
@@ -202,10 +202,18 @@ def _list_axis(field: str, key: str, values: list, errors: list[tuple[str, str]]
     if bad:
         errors.extend((key, f"{key}: '{field}' {why}; got {v!r}{did_you_mean(choice_names(field), v)}") for v, why in bad)
         return None
-    if len({(isinstance(v, bool), v) for v in values}) < len(values):  # 22 and 22.0, 0.0 and -0.0: one point
+    if len({_point_value(field, v, base_dir) for v in values}) < len(values):  # 22 and 22.0, 0.0 and -0.0: one point
         errors.append((key, f"{key} lists a value twice: {values!r}"))
         return None
     return Axis(field, tuple(values))
+
+
+def _point_value(field: str, value: Any, base_dir: Path) -> tuple:
+    """what a point takes of an axis ``value``: a file field's file (data/w.npy and ./data/w.npy are one), else the
+    value (22 and 22.0 are one; a bool is not a number)"""
+    if field.endswith("_file") and isinstance(value, str):
+        return ("file", os.path.realpath(base_dir / value))
+    return isinstance(value, bool), value
 
 
 def _range_axis(field: str, key: str, table: Mapping[str, Any], mode: str | None,
