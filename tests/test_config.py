@@ -819,6 +819,10 @@ def consistent_dicts(draw) -> dict:
         array["wire_resistance_ohm"] = 0.0
     if array["wire_resistance_ohm"] == 0:
         array.pop("ir_drop")
+    if array["family"] != "digital" or array["digital_adders"] != "tree":
+        array.pop("adder_trees")
+    else:  # at most the outputs an array holds (more refused, tested in test_adder_trees)
+        array["adder_trees"] = draw(st.integers(0, 1))
     if baseline["energy_model"] != "board_power":
         baseline.pop("board_power_w")
     if baseline["dataflow"] == "output_stationary":  # array_rows shapes a weight-stationary array only

@@ -273,6 +273,9 @@ def test_the_workload_has_the_outputs_the_figure_counts():
         assert (config.array.cols, plan_layer(config).outputs_per_array, config.workload.out_features) == (
             cols, held, served), key
         assert any(n.startswith(note) for n in _notes(key, label)), _notes(key, label)
+    # Jedhe's 16 trees are priced as 16, summing its 32 outputs in turn (until 2026-12-04: 32, one per output)
+    assert macro_configs.macro_config(*cases[2][:2]).array.adder_trees == 16
+    assert macro_configs.macro_config(*cases[0][:2]).array.adder_trees == 0  # an analog macro has none
     for key, label in (("jia-jssc2020", "1b/1b 0.85 V"),
                        ("chih-isscc2021", "UIUC row 1: 0.72 V, B_x 1, B_w 4, ADC 0, R_C 256, alpha 1")):
         full = macro_configs.macro_config(key, label)

@@ -4,13 +4,12 @@ Shapes only, no numerics. The functional core (:mod:`cimsim.numerics`) executes 
 the analytic path (:func:`cimsim.analytic.analytic_counts`) prices it without running anything; the cost model reads
 its geometry (arrays, converters, reads per vector).
 
-Layout (docs/design.md section 2): W (out x in) is quantised to ``weight_bits`` signed integers; the
-magnitude (differential), the offset code q + 2**(bits-1) (offset) or q mod 2**bits (twos_complement: its top bit,
-the sign, weighs -2**(bits-1)) is cut into ``n_slices`` slices of ``bits_per_cell`` bits, one physical column per
-slice (two per slice for a differential pair).
-The input dimension is cut into row tiles of ``rows`` and each tile into row groups of
-``rows_per_read`` (one read each; ``groups_per_conversion`` of them summed before a conversion); outputs are packed
-into column tiles of ``outputs_per_array``.
+Layout (docs/design.md section 2): W (out x in) is quantised to ``weight_bits`` signed integers; the magnitude
+(differential), the offset code q + 2**(bits-1) (offset) or q mod 2**bits (twos_complement: its top bit, the sign,
+weighs -2**(bits-1)) is cut into ``n_slices`` slices of ``bits_per_cell`` bits, one physical column per slice (two
+per slice for a differential pair). The input dimension is cut into row tiles of ``rows`` and each tile into row
+groups of ``rows_per_read`` (one read each; ``groups_per_conversion`` of them summed before a conversion); outputs
+are packed into column tiles of ``outputs_per_array``.
 """
 
 from __future__ import annotations
@@ -71,6 +70,8 @@ class Plan:
     iv_nonlinearity: float
     cell_levels: CellLevels | None = None
     """what a cell programmed to each level holds on average (:func:`.cell_levels.expected_levels`)"""
+    adder_trees: int = 0
+    """adder trees of a digital array, 0: one per output (config.array.adder_trees; :func:`.cost.families.trees`)"""
     # ---- weights -> cells -------------------------------------------------------------------
     @functools.cached_property
     def weight_offset(self) -> int:
@@ -205,9 +206,7 @@ class Plan:
         weights.flags.writeable = False  # computed once per plan (analytic counts read it per row group)
         return weights
 
-    @functools.cached_property
-    def n_planes(self) -> int:
-        return len(self.plane_weights)
+    n_planes = functools.cached_property(lambda self: len(self.plane_weights))
 
     @functools.cached_property
     def accumulated_max_code(self) -> int:
@@ -310,10 +309,8 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
     in_features, out_features = (check_int(name, getattr(wl, name) if value is None else value, 1, MAX_FEATURES)
                                  for name, value in (("in_features", in_features), ("out_features", out_features)))
     plan = Plan(
-        in_features=in_features,
-        out_features=out_features,
-        rows=config.array.rows,
-        cols=config.array.cols,
+        in_features=in_features, out_features=out_features,
+        rows=config.array.rows, cols=config.array.cols,
         rows_per_read=min(config.array.rows_per_read, config.array.rows),
         weight_bits=m.weight_bits,
         bits_per_cell=config.device.bits_per_cell,
@@ -332,12 +329,12 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         adc_bits=config.adc.bits,
         cols_per_adc=config.adc.cols_per_adc,
         replication=config.mapping.replication,
-        g_min_us=config.device.g_min_us,
-        g_max_us=config.device.g_max_us,
+        g_min_us=config.device.g_min_us, g_max_us=config.device.g_max_us,
         read_voltage_v=config.device.read_voltage_v,
         read_pulse_ns=config.device.read_pulse_ns,
         iv_nonlinearity=config.device.iv_nonlinearity,
         cell_levels=expected_levels(config.device),
+        adder_trees=config.array.adder_trees,
     )
     if plan.groups_per_conversion != 1 and not plan.has_adc:
         raise ValueError("a digital array has no analog sum: adc.groups_per_conversion must be 1")

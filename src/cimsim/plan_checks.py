@@ -1,7 +1,8 @@
-"""Config problems only a layer's plan shows: arrays too narrow for one weight (:func:`plan_problems`, a limit of the
-hardware, refused by the config loader), and a conversion whose largest column sum float32 cannot hold exactly
-(:func:`simulation_problems`, a limit of the functional simulation alone, refused by :func:`check_simulable` and
-:func:`simulated_plan` where a run simulates, never where a design is only priced: docs/robustness.md)."""
+"""Config problems only a layer's plan shows: arrays too narrow for one weight, or with more adder trees than outputs
+(:func:`plan_problems`, limits of the hardware, refused by the config loader), and a conversion whose largest column
+sum float32 cannot hold exactly (:func:`simulation_problems`, a limit of the functional simulation alone, refused by
+:func:`check_simulable` and :func:`simulated_plan` where a run simulates, never where a design is only priced:
+docs/robustness.md)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ FLOAT32_EXACT_LIMIT = 2**24
 def plan_problems(config: Config) -> list[tuple[str, str]]:
     """Config problems only the layer's plan shows (dotted field, message; module doc)."""
     try:
-        plan_layer(config)
+        plan = plan_layer(config)
     except ValueError as exc:
         return [("array.cols", f"'array.cols' is too small: {exc}")]
+    if plan.adder_trees > plan.outputs_per_array:
+        return [("array.adder_trees", f"'array.adder_trees' ({plan.adder_trees}) is more than the "
+                 f"{plan.outputs_per_array} outputs an array of {plan.cols} columns holds: a tree would sum none")]
     return []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .modes import AdcRange, AdcType, ArrayFamily, Dataflow, EnergyModel, InputRange, WorkloadKind
+from .modes import AdcRange, AdcType, ArrayFamily, Dataflow, DigitalAdders, EnergyModel, InputRange, WorkloadKind
 from .schema import SECTIONS, Config
 
 __all__ = ["DENSE_FIELDS", "CONDITIONAL_FIELDS", "NON_IDEAL_FIELDS", "unused_stated_fields", "sram_cell_errors"]
@@ -25,6 +25,17 @@ def _kept_at_default(field: str, applies):
     fixed, still written by ``config_to_dict`` at its default where it does not apply, so the ids, which hash those
     tables (docs/sweeps.md), stay as they were; stated at another value it is refused all the same"""
     return lambda config: applies(config) or _value(config, field) == _DEFAULTS[field]
+
+
+def _stated_off_default(field: str, applies):
+    """``applies`` and ``field`` is off its default: a field that joined this table after the sweep point ids were
+    fixed, left out by ``config_to_dict`` at its default, so the ids of the configs it applies to stay as they were"""
+    return lambda config: applies(config) and _value(config, field) != _DEFAULTS[field]
+
+
+def _summed_in_trees(config: Config) -> bool:
+    """a digital array whose outputs are summed in adder trees (not cell chains)"""
+    return config.array.family == ArrayFamily.DIGITAL and config.array.digital_adders == DigitalAdders.TREE
 
 
 _CALIBRATED = (lambda c: c.adc.range == AdcRange.CALIBRATED and c.array.family != ArrayFamily.DIGITAL,
@@ -51,6 +62,8 @@ CONDITIONAL_FIELDS = {
     "device.program_verify_max_writes": (lambda c: c.device.program_verify_tolerance is not None,
                                          "'device.program_verify_tolerance' is set"),
     "array.cell_capacitance_ff": (lambda c: c.array.family == ArrayFamily.CHARGE, "'array.family' is \"charge\""),
+    "array.adder_trees": (_stated_off_default("array.adder_trees", _summed_in_trees),
+                          "'array.family' is \"digital\" and 'array.digital_adders' \"tree\""),
     "array.ir_drop": (lambda c: c.array.wire_resistance_ohm > 0, "'array.wire_resistance_ohm' is above 0"),
     "baseline.board_power_w": (lambda c: c.baseline.energy_model == EnergyModel.BOARD_POWER,
                                "'baseline.energy_model' is \"board_power\""),

@@ -25,13 +25,14 @@ converted; sample-and-hold circuits let the ADCs convert one round while the nex
 lasts max(reads x read time, conversions per ADC x fastest conversion time) and the ADCs sample at conversions per
 shortest round. A vector takes
 ``conversions_per_vector_per_array`` rounds (a tile's last may sum fewer row groups: its reads take less); all arrays
-of the layer work in parallel. A digital array sums each read in its adder tree within the read. Paid once
+of the layer work in parallel. A digital array sums each read in its adder trees within the read, read once for
+each output a tree serves (:func:`.families.tree_passes`). Paid once
 per item: the first round's reads (or its last conversions) and the digital tail (one shift-add cycle plus one
 cycle per level of the adder tree over row tiles, at ``technology.clock_ghz``). Programming writes one row of
 every array at a time (:func:`programming_pulses`).
 
 Area. Cells (arrays x rows x cols), ADCs (arrays x ADCs per array), one DAC per row, one sample-and-hold per
-column (analog families), one adder tree per output (digital), one shift-and-add unit per two ADCs or adder
+column (analog families), :func:`.families.trees` (digital), one shift-and-add unit per two ADCs or adder
 trees (ISAAC), accumulators for every output when the input spans several row tiles; all times the copies.
 """
 
@@ -45,7 +46,7 @@ from ..argcheck import check_int, checked_types
 from ..config.modes import ArrayFamily
 from ..counts import Counts
 from ..mapping import Plan
-from .families import ADDER_TREE_TOGGLE_RATE, tree_toggle_rate
+from .families import ADDER_TREE_TOGGLE_RATE, tree_passes, tree_toggle_rate, trees
 from .parameters import CimParameters, conversions_per_adc, round_pulses
 from .periphery import ISAAC_ADCS_PER_SHIFT_ADD
 
@@ -100,7 +101,7 @@ def cim_timing(plan: Plan, params: CimParameters, cell_writes: int = 0) -> CimTi
     check_int("cell_writes", cell_writes, 0)
     conversions = conversions_per_adc(plan)
     convert_ns = conversions * params.adc_conversion_ns
-    pulse_ns = params.read_pulse_ns  # one unit pulse
+    pulse_ns = params.read_pulse_ns * tree_passes(plan)  # one unit pulse (for each of a tree's outputs)
     # the rounds of one row tile for each set of planes summed: its row groups g at a time, the last holding the rest
     groups, g = plan.reads_per_vector // plan.n_planes, plan.groups_per_conversion
     sets = round_pulses(plan)  # unit pulses of one row group's reads in a round, per set of planes
@@ -184,9 +185,9 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
                                    p.cell_compute_energy_pj),
         ArrayFamily.DIGITAL: Action("cell reads (1-bit products)", lambda c: c.cells_read, p.cell_compute_energy_pj),
     }.get(plan.family)
-    trees = plan.column_sums(plan.outputs_per_array)
+    tree_count = trees(plan)
     # a shift-and-add unit serves two converters (ADCs or adder trees), of one array or of two (ISAAC: 4 per 8)
-    shift_add_units = math.ceil(n * (plan.adcs_per_array if analog else trees) / ISAAC_ADCS_PER_SHIFT_ADD)
+    shift_add_units = math.ceil(n * (plan.adcs_per_array if analog else tree_count) / ISAAC_ADCS_PER_SHIFT_ADD)
     accumulators = plan.out_features * plan.replication if plan.row_tiles > 1 else 0
     table = [
         Component("dac", (Action("DAC conversions", lambda c: c.dac_conversions, p.dac_energy_pj),
@@ -211,7 +212,7 @@ def pricing_table(plan: Plan, p: CimParameters, copies: int = 1) -> tuple[Compon
                       lambda c: c.adder_tree_sums * tree_toggle_rate(plan, c) / ADDER_TREE_TOGGLE_RATE,
                       p.adder_tree_energy_pj)
         references = Action("reference input sums", lambda c: c.reference_sums, p.reference_sum_energy_pj)
-        table.append(Component("adder_tree", (sums, references), n * trees, p.adder_tree_area_um2))
+        table.append(Component("adder_tree", (sums, references), n * tree_count, p.adder_tree_area_um2))
     table += [
         Component("shift_add", (Action("shift-adds", lambda c: c.shift_adds, p.shift_add_energy_pj),),
                   shift_add_units, p.shift_add_area_um2),

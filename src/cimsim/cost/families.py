@@ -10,10 +10,12 @@
   (``Counts.cell_activity``; the analytic path takes uniform codes and levels).
 - ``current`` (SRAM cells discharging a precharged bit line): lines as SRAM lines swinging the supply; the
   bit line's swing is the cells' work, priced as a full-swing charge (an upper bound, as for resistive lines).
-- ``digital`` (bitwise products and an adder tree per output; ZigZag-IMC ``DimcArrayUnit``): SRAM lines; each
+- ``digital`` (bitwise products and adder trees; ZigZag-IMC ``DimcArrayUnit``): SRAM lines; each
   cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each output's sum is a ripple
   adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of the input code
-  and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC. Its full adders
+  and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC. An array's
+  ``array.adder_trees`` trees (default one per output) sum its outputs in turn, the array read once for each
+  (:func:`trees`, :func:`tree_passes`: yan-isscc2022's one tree serves its 8 outputs). Its full adders
   switch at the toggle rate 2 q (1 - q) of product bits that are 1 with probability q: measured from the data for
   bit-serial inputs on 1-bit cells (:func:`tree_toggle_rate`), else uniform data's q = 1/4, 0.375 (ZigZag-IMC's
   DIMC validation applies the same "37.5 % input toggle rate"). With
@@ -46,7 +48,7 @@ from .cells import CellFamily, cell_pitch_um
 
 __all__ = ["Lines", "line_model", "cell_compute_energy_pj", "ADDER_TREE_TOGGLE_RATE", "tree_toggle_rate",
            "CHAIN_TOGGLE_RATE", "adder_tree_full_adders", "reference_sum_full_adders", "chain_registers",
-           "adder_tree_energy_pj", "reference_sum_energy_pj", "adder_tree_area_um2"]
+           "adder_tree_energy_pj", "reference_sum_energy_pj", "adder_tree_area_um2", "trees", "tree_passes"]
 
 @dataclass(frozen=True)
 class Lines:
@@ -96,6 +98,19 @@ def _tree_full_adders(n: int, p: int) -> int:
     """full adders of a ripple adder tree over n p-bit operands: n (p + 1) - (p + ceil(log2 n) + 1), at least n - 1
     one-bit adds (ZigZag-IMC DimcArrayUnit)"""
     return 0 if n == 1 else max(n - 1, n * (p + 1) - (p + math.ceil(math.log2(n)) + 1))
+
+
+@checked_types
+def trees(plan: Plan) -> int:
+    """Adder trees (or cell chains) of one array: ``plan.adder_trees`` (0: one per output it holds); 0 with ADCs"""
+    return 0 if plan.has_adc else plan.adder_trees or plan.outputs_per_array
+
+
+@checked_types
+def tree_passes(plan: Plan) -> int:
+    """Reads of one row group an input plane takes so the fullest array's adder trees sum each of its outputs in
+    turn: ceil(outputs / trees); 1 with ADCs"""
+    return 1 if plan.has_adc else math.ceil(plan.outputs_of_col_tile(0) / trees(plan))
 
 
 @checked_types
@@ -172,13 +187,14 @@ def reference_sum_energy_pj(plan: Plan, config: Config) -> float:
 
 @checked_types
 def adder_tree_area_um2(plan: Plan, config: Config) -> float:
-    """One output's adders and pipeline flip-flops plus the product gates of its cells (rows x its columns x k x b
-    NAND2), um2; 0 with ADCs."""
+    """One adder tree's adders and pipeline flip-flops plus the product gates of the cells of the outputs it sums
+    (rows x their columns x k x b NAND2, each cell its own), um2; 0 with ADCs."""
     if plan.has_adc:
         return 0.0
     tech = config.technology
+    n = trees(plan)
     products = plan.rows * plan.n_slices * plan.polarities * plan.bits_per_read * plan.bits_per_cell
     registers = chain_registers(plan, config.array.chain_register_rows) * gates.register_bit_area_um2(tech)
-    reference = reference_sum_full_adders(plan) / plan.outputs_per_array  # an array's one tree, shared
+    reference = reference_sum_full_adders(plan) / n  # an array's one tree, shared
     return ((adder_tree_full_adders(plan) + reference) * gates.full_adder_area_um2(tech) + registers
-            + products * gates.product_bit_area_um2(tech))
+            + products * plan.outputs_per_array / n * gates.product_bit_area_um2(tech))

@@ -1,0 +1,79 @@
+"""A digital array with fewer adder trees than outputs (array.adder_trees): the trees sum the outputs in turn, so the
+area follows the trees stated, the reads take one pass per output a tree serves, and the energy is unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from cimsim.analytic import analytic_counts
+from cimsim.config.load import config_from_dict, config_to_dict, with_overrides
+from cimsim.config.schema import Config
+from cimsim.cost import cim_parameters, cim_timing, gates
+from cimsim.cost.cim import layer_area_um2, layer_energy_pj
+from cimsim.cost.families import adder_tree_full_adders, reference_sum_full_adders, tree_passes, trees
+from cimsim.errors import ConfigError
+from cimsim.mapping import plan_layer
+
+# 8-bit weights on 1-bit cells in the offset encoding: 8 columns an output, so 128 columns hold 16 outputs
+DIGITAL = with_overrides(Config(), {"array.family": "digital", "device.name": "sram", "array.rows": 128,
+                                    "array.rows_per_read": 128, "array.cols": 128, "device.bits_per_cell": 1,
+                                    "mapping.weight_bits": 8, "mapping.signed_encoding": "offset",
+                                    "workload.in_features": 128, "workload.out_features": 16,
+                                    "technology.node_nm": 28.0, "technology.vdd_v": 0.9})
+
+
+def _priced(adder_trees: int, out_features: int = 16):
+    config = with_overrides(DIGITAL, {"array.adder_trees": adder_trees, "workload.out_features": out_features})
+    plan = plan_layer(config)
+    params = cim_parameters(config, plan)
+    return plan, params, layer_area_um2(plan, params), cim_timing(plan, params), analytic_counts(plan, 10)
+
+
+def test_the_tree_area_follows_the_trees_stated_and_the_product_gates_stay_per_output():
+    plan, _, full, _, _ = _priced(0)
+    assert plan.outputs_per_array == 16 and trees(plan) == 16
+    assert _priced(16)[2] == full  # as many trees as outputs: the default, exactly
+    tech = DIGITAL.technology
+    # rows x columns x outputs x input bits a read (1-bit cells): each cell its own gates, whoever sums them
+    products = 128 * 8 * 16 * plan.bits_per_read * gates.product_bit_area_um2(tech)
+    for n in (1, 2, 5, 8):
+        area = _priced(n)[2]["adder_tree"]
+        adders = (n * adder_tree_full_adders(plan) + reference_sum_full_adders(plan)) * gates.full_adder_area_um2(tech)
+        assert area == pytest.approx(adders + products, rel=1e-12), n
+    assert _priced(1)[2]["adder_tree"] < _priced(8)[2]["adder_tree"] < full["adder_tree"]
+    assert _priced(1)[2]["shift_add"] < full["shift_add"]  # one shift-and-add unit per two trees
+    assert _priced(1)[2]["array"] == full["array"]
+
+
+def test_the_trees_sum_the_outputs_in_turn_at_the_same_energy():
+    plan, params, _, timing, counts = _priced(0)
+    energy = layer_energy_pj(counts, plan, params)
+    for n, passes in ((16, 1), (8, 2), (5, 4), (1, 16)):
+        shared, shared_params, _, shared_timing, shared_counts = _priced(n)
+        assert tree_passes(shared) == passes
+        assert shared_timing.vector_ns == pytest.approx(passes * timing.vector_ns, rel=1e-12), n
+        assert shared_counts == counts
+        assert layer_energy_pj(shared_counts, shared, shared_params) == pytest.approx(energy, rel=1e-12)
+    # a layer with fewer outputs than the trees takes one pass: the trees are the array's, its outputs the layer's
+    assert tree_passes(_priced(8, out_features=8)[0]) == 1
+    assert tree_passes(_priced(8, out_features=9)[0]) == 2
+
+
+def test_adder_trees_are_refused_where_they_mean_nothing():
+    with pytest.raises(ConfigError, match=r"'array.adder_trees' \(17\) is more than the 16 outputs an array of 128 "
+                                          r"columns holds"):
+        with_overrides(DIGITAL, {"array.adder_trees": 17})
+    with pytest.raises(ConfigError, match=r"'array.adder_trees' applies only when 'array.family' is \"digital\""):
+        with_overrides(Config(), {"array.adder_trees": 4})
+    with pytest.raises(ConfigError, match=r"'array.adder_trees' applies only when .*'array.digital_adders' \"tree\""):
+        with_overrides(DIGITAL, {"array.digital_adders": "cell_chain", "array.adder_trees": 4})
+    with pytest.raises(ConfigError, match="'array.adder_trees'"):
+        with_overrides(DIGITAL, {"array.adder_trees": -1})
+
+
+def test_a_config_at_the_default_is_written_as_before():
+    """left out at its default (one tree per output), so the sweep point ids of earlier digital configs stay"""
+    assert "adder_trees" not in config_to_dict(DIGITAL)["array"]
+    shared = with_overrides(DIGITAL, {"array.adder_trees": 4})
+    assert config_to_dict(shared)["array"]["adder_trees"] == 4
+    assert config_from_dict(config_to_dict(shared), shared.source) == shared
