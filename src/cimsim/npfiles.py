@@ -2,9 +2,9 @@
 
 Both readers look at the file's first bytes before numpy does, so a text file, an archive given for an array (or
 the reverse), an empty file, a directory or a bad path each get one sentence naming the path and what was expected,
-as a ValueError (callers add the config field). Pickled (object) arrays are never loaded, an .npz member the
-caller does not ask for is never decompressed, and :func:`refuse_booleans` is the one message for a bool array where
-numbers are expected.
+as a ValueError (callers add the config field); so does an archive holding one member twice. Pickled (object)
+arrays are never loaded, an .npz member the caller does not ask for is never decompressed, and
+:func:`refuse_booleans` is the one message for a bool array where numbers are expected.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable, Collection
 
 import numpy as np
@@ -91,13 +92,24 @@ def refuse_booleans(what: str, arr: np.ndarray, given: bool = False) -> None:
 
 
 def _open_npz(path: str | os.PathLike):
+    """the open archive ``path``, or a ValueError when it is none or names one member twice"""
     head = _head(path)
     if not head.startswith(_ZIP_MAGIC):
         raise ValueError(f"{_name(path)} {_what(head)}; expected an .npz archive (numpy.savez)")
     try:
-        return np.load(path, allow_pickle=False)
+        data = np.load(path, allow_pickle=False)
     except Exception as exc:  # noqa: BLE001  (zipfile and numpy raise many types for a damaged archive)
         raise _refused(path, exc, ".npz archive") from None
+    repeated = [(name, n) for name, n in Counter(data.files).items() if n > 1]
+    if repeated:  # numpy had read one copy of it (the last appended) without a word
+        name, n = repeated[0]
+        entries = [entry for entry in data.zip.namelist() if entry in (name, f"{name}.npy")]
+        data.close()
+        shown = ", ".join(repr(cut_short(entry)) for entry in entries[:4]) + ", ..." * (n > 4)
+        raise ValueError(f"{_name(path)} holds the member {cut_short(name)!r} {'twice' if n == 2 else f'{n} times'} "
+                         f"(zip entries {shown}; numpy reads one only); save each array once with numpy.savez "
+                         "(zipfile mode 'a' adds a copy beside the old one)")
+    return data
 
 
 def npz_names(path: str | os.PathLike) -> list[str]:

@@ -151,6 +151,16 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     return dict(pairs)
 
 
+def _layer_int(text: str) -> int:
+    """a JSON integer of 'architecture', or a ValueError when it is past Python's limit on digits (its own message
+    had named no file and suggested sys.set_int_max_str_digits)"""
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"'architecture' holds a number too long to be a layer parameter ({len(text.lstrip('-'))} "
+                         "digits); a size, axis or index has a few digits") from None
+
+
 def _load_npz(path: Path) -> Network:
     arrays = read_npz(path, lambda name: name in _ENTRIES or _LAYER_ARRAY.fullmatch(name) is not None)
     for name in _ENTRIES:
@@ -160,10 +170,10 @@ def _load_npz(path: Path) -> Network:
         raise ValueError(f"{path}: format {str(arrays['format'])!r} is not supported; expected one of "
                          f"{', '.join(_READABLE)}")
     try:
-        architecture = json.loads(str(arrays["architecture"]), object_pairs_hook=_unique_keys)
+        architecture = json.loads(str(arrays["architecture"]), object_pairs_hook=_unique_keys, parse_int=_layer_int)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"{path}: 'architecture' is not valid JSON ({type(exc).__name__})") from None
-    except ValueError as exc:  # a key given twice
+    except ValueError as exc:  # a key given twice, or an integer too long (the hooks' own messages)
         raise ValueError(f"{path}: {exc}") from None
     if not isinstance(architecture, list) or not all(isinstance(p, dict) for p in architecture):
         raise ValueError(f"{path}: 'architecture' must be a JSON list of layer objects")
