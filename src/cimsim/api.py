@@ -13,9 +13,10 @@ fields (``{"adc.bits": 6}``, or a table's as a dict: ``{"adc": {"bits": 6}}``). 
 (out x in) and ``inputs`` (vectors x in), its shape then set from them; a network workload takes ``network`` (a
 :class:`~cimsim.network.Network`, e.g. from :func:`~cimsim.network.from_torch`), ``inputs`` (samples, ...) and
 ``labels`` (samples,) or none (accuracy is then top-1 agreement with float). ``progress(n)`` is called as items
-finish. Results: :class:`Simulation` and :class:`~cimsim.comparison.Comparison`, each with ``to_dict()`` (the JSON
-the CLI writes), ``rows()`` / ``to_frame()`` (a tidy table) and a short repr (a Markdown report in notebooks);
-:class:`Estimate` has the same, without accuracy.
+finish. ``workers`` (processes) or ``scheduler`` (a Dask address) split a network's samples, results unchanged; a
+dense workload refuses them (ValueError). Results: :class:`Simulation` and :class:`~cimsim.comparison.Comparison`,
+each with ``to_dict()`` (the JSON the CLI writes), ``rows()`` / ``to_frame()`` (a tidy table) and a short repr (a
+Markdown report in notebooks); :class:`Estimate` has the same, without accuracy.
 """
 
 from __future__ import annotations

@@ -142,10 +142,13 @@ def input_shape(source: str, value_info) -> tuple[int, tuple[int, ...], str]:
                          "numbers")
     shape = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims[1:])
     if len(dims) < 2 or not all(shape):
+        free = [k for k, n in enumerate(shape, 1) if not n]
+        moved = (f"if axis {free[0]} ({dims[free[0]].dim_param or '?'!r}) is the batch, make it the first axis "
+                 "(batch_first=True, or a transpose before the export); else ") if len(free) == 1 else ""
         raise ValueError(f"{source}: input {value_info.name!r} needs a known shape (batch, ...); got "
-                         f"{[d.dim_param or d.dim_value for d in dims]}: export the model again at a fixed size "
-                         "(only the batch may stay free), or fix the sizes in the file with onnx.tools."
-                         "update_model_dims.update_inputs_outputs_dims")
+                         f"{[d.dim_param or d.dim_value for d in dims]}: the batch must be the first axis, the only "
+                         f"one that may stay free: {moved}export the model again at a fixed size, or fix the sizes "
+                         "in the file with onnx.tools.update_model_dims.update_inputs_outputs_dims")
     if dims[0].HasField("dim_value") and dims[0].dim_value > 0:
         return dims[0].dim_value, shape, ""
     return 1, shape, repr(dims[0].dim_param) if dims[0].dim_param else "?"

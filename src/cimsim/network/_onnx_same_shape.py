@@ -25,7 +25,7 @@ from .selection import Select
 __all__ = ["SAME_SHAPE_HANDLERS"]
 
 _UNARY = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Erf": "erf", "Exp": "exp", "Sqrt": "sqrt", "Abs": "abs",
-          "Neg": "neg", "Reciprocal": "reciprocal", "HardSwish": "hardswish", "Softplus": "softplus", "Log": "log",
+          "Neg": "neg", "Reciprocal": "reciprocal", "HardSwish": "hardswish", "Softplus": "softplus",
           "Round": "round", "Floor": "floor", "Ceil": "ceil", "Sign": "sign", "Sin": "sin", "Cos": "cos",
           **{op: op.lower() for op in ("Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh")}}
 _BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min"}
@@ -107,8 +107,7 @@ def _trilu(g, op, attrs, names, outs, name):
     if len(names) > 1 and names[1] and names[1] not in g.consts:
         raise ValueError("Trilu needs a constant diagonal offset")
     k = int(np.ravel(g.consts[names[1]])[0]) if len(names) > 1 and names[1] else 0
-    rows, cols = g.full_shape(names[0])[-2:]
-    ones = np.ones((rows, cols))
+    ones = np.ones(g.full_shape(names[0])[-2:])
     mask = np.triu(ones, k) if attrs.get("upper", 1) else np.tril(ones, k)
     g.append(Select(condition=mask, b=0.0), names[:1], outs[0], name)
 
@@ -173,31 +172,36 @@ def _integer_power(g, x: str, n: int, out: str, name: str) -> None:
 
 
 def _clip(g, op, attrs, names, outs, name):
-    low, high = g.operand(names, 1, "Clip's min"), g.operand(names, 2, "Clip's max")
-    low, high = attrs.get("min") if low is None else low, attrs.get("max") if high is None else high
-    g.append(Clip(None if low is None else float(low), None if high is None else float(high)), names[:1], outs[0],
-             name)
+    given = g.operand(names, 1, "Clip's min"), g.operand(names, 2, "Clip's max")
+    low, high = (attrs.get(k) if v is None else v for k, v in zip(("min", "max"), given))
+    g.append(Clip(*(None if v is None else float(v) for v in (low, high))), names[:1], outs[0], name)
 
 
 def _hard_sigmoid(g, op, attrs, names, outs, name):
     """HardSigmoid: clip(alpha x + beta, 0, 1), an affine layer and a clip (alpha 0.2, beta 0.5 when not given;
     torch exports alpha = 1/6)"""
-    x, out = names[0], outs[0]
-    g.append(Affine(scale=float(attrs.get("alpha", 0.2)), shift=float(attrs.get("beta", 0.5))), [x], f"{out}#line",
-             name)
-    g.append(Clip(0.0, 1.0), [f"{out}#line"], out, name)
+    line = Affine(scale=float(attrs.get("alpha", 0.2)), shift=float(attrs.get("beta", 0.5)))
+    g.append(line, names[:1], f"{outs[0]}#line", name)
+    g.append(Clip(0.0, 1.0), [f"{outs[0]}#line"], outs[0], name)
+
+
+def _log(g, op, attrs, names, outs, name):
+    """Log; of a Sigmoid nothing else reads, log sigmoid(x) as -softplus(-x): exact far below 0 (-800, not -inf)"""
+    x, out, found = names[0], outs[0], g.sole_producer(names[0])
+    if not (found and isinstance(found[1], Unary) and found[1].function == "sigmoid"):
+        return g.append(Unary("log"), [x], out, name)
+    g.replace(found[0], Unary("neg"))  # the sigmoid's tensor now holds -x
+    g.append(Unary("softplus"), [x], f"{out}#softplus", name)
+    g.append(Unary("neg"), [f"{out}#softplus"], out, name)
 
 
 def _leaky_relu(g, op, attrs, names, outs, name):
     """LeakyRelu (slope alpha, 0.01 when not given) and PRelu (a constant slope, per channel or one):
     relu(x) + slope min(x, 0), whatever the sign or size of the slope (x - relu(x) for min(x, 0) had made +inf NaN)"""
     x, out = names[0], outs[0]
-    if op == "LeakyRelu":
-        slope = float(attrs.get("alpha", 0.01))
-    elif names[1] in g.consts:
-        slope = g.sample_constant(g.consts[names[1]], x)
-    else:
+    if op == "PRelu" and names[1] not in g.consts:
         raise ValueError("PRelu needs a constant slope")
+    slope = float(attrs.get("alpha", 0.01)) if op == "LeakyRelu" else g.sample_constant(g.consts[names[1]], x)
     g.append(ReLU(), [x], f"{out}#pos", name)
     g.append(Clip(None, 0.0), [x], f"{out}#neg", name)
     g.append(Affine(scale=slope), [f"{out}#neg"], f"{out}#sloped", name)
@@ -331,11 +335,9 @@ def _simple(make):
 
 
 SAME_SHAPE_HANDLERS = {
-    "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "RMSNormalization": _rms_norm,
-    "GroupNormalization": _group_norm,
-    "HardSigmoid": _hard_sigmoid,
-    "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "Celu": _elu,
-    "InstanceNormalization": _instance_norm, "Trilu": _trilu,
+    "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "RMSNormalization": _rms_norm, "Log": _log,
+    "GroupNormalization": _group_norm, "InstanceNormalization": _instance_norm, "HardSigmoid": _hard_sigmoid,
+    "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "Celu": _elu, "Trilu": _trilu,
     "Softmax": _softmax, "LogSoftmax": _softmax, "LRN": _lrn, "Where": _where,
     "Relu": _simple(lambda g, attrs, x: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
