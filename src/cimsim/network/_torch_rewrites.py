@@ -15,9 +15,10 @@ __all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "HYPERBOLIC"]
 def tensor_calls(torch) -> dict:
     """``repeat_interleave``, ``diff``, ``expm1``, ``trunc``, ``fix``, ``frac``, ``exp2``, ``erfc``, ``sgn``,
     ``positive``, ``deg2rad``, ``rad2deg``, ``sinc``, ``xlogy``, ``heaviside``, ``median`` along an axis,
-    ``diagonal``, ``bucketize``, ``floor_divide``, ``index_add`` and ``cumprod`` (torch's functions and tensor
-    methods; ``a // b`` calls ``torch.floor_divide``) as the plain operations they compute. torch's exporter refuses
-    all but ``repeat_interleave``, ``diagonal``, ``bucketize``, ``floor_divide`` and ``index_add`` at opset 17
+    ``diagonal``, ``bucketize``, ``floor_divide``, ``index_add``, ``cumprod`` and ``atan2`` (torch's functions and
+    tensor methods; ``a // b`` calls ``torch.floor_divide``) as the plain operations they compute. torch's exporter
+    refuses all but ``repeat_interleave``, ``diagonal``, ``bucketize``, ``floor_divide``, ``index_add`` and
+    ``atan2`` (which it puts at y = +0, x < 0 on the -pi side: :func:`_atan2`) at opset 17
     (GLM's attention mask takes a ``diff``, Apertus's xIELU an ``expm1``); ``diagonal`` it exports as a gather in a
     branch, ``bucketize`` as comparisons that put the boundaries' axis before the batch, neither of which cimsim
     imports, ``floor_divide`` as a truncating division (-0.5 // 0.3 gave -1, not -2), where ``div`` with
@@ -67,7 +68,29 @@ def tensor_calls(torch) -> dict:
             "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
             "median": _median(torch), "diagonal": _diagonal(torch), "bucketize": _bucketize(torch),
             "floor_divide": lambda x, other, **kwargs: torch.div(x, other, rounding_mode="floor", **kwargs),
-            "index_add": _index_add(torch), "cumprod": _cumprod(torch)}
+            "index_add": _index_add(torch), "cumprod": _cumprod(torch), "atan2": _atan2(torch),
+            "arctan2": _atan2(torch)}
+
+
+def _atan2(torch):
+    """``atan2(y, x)`` in radians, as torch's at signed zeros and infinities too: atan(y / x) (of y where both are
+    0, of their signs' product where both are infinite) moved by pi into the left half plane (x < 0, or -0): up
+    where y's sign bit is clear (y = +0 too: +pi, as torch; the exporter's Greater(y, 0) gave -pi), else down"""
+    original = torch.atan2
+
+    def atan2(y, x, **kwargs):
+        if kwargs or not (isinstance(y, torch.Tensor) and isinstance(x, torch.Tensor)):  # an out= tensor
+            return original(y, x, **kwargs)
+        if not torch.result_type(y, x).is_floating_point:  # integers: in the default float type, as torch's, +0
+            y, x = y.to(torch.get_default_dtype()) + 0.0, x.to(torch.get_default_dtype()) + 0.0
+        infinite = torch.isinf(y) & torch.isinf(x)
+        ratio = torch.where(infinite, torch.sign(y) * torch.sign(x), y / x)
+        angle = torch.atan(torch.where((y == 0) & (x == 0), y, ratio))
+        up = (y > 0) | ((y == 0) & (1 / y > 0))  # 1 / +0 is +inf, 1 / -0 -inf
+        left = (x < 0) | ((x == 0) & (1 / x < 0))
+        return torch.where(left, torch.where(up, angle + math.pi, angle - math.pi), angle)
+
+    return atan2
 
 
 def _cumprod(torch):

@@ -42,8 +42,9 @@ def from_torch(model, example_input) -> Network:
     batch of two different samples (the example's first and the next that differs, else the first negated and
     halved) and refused where they differ: a model whose first axis is not the batch (a sequence-first RNN or
     attention) or that mixes its samples cannot be one network per sample. Where the tracer warns about Python
-    control flow on tensors in the model's own code, it is checked on more probe inputs: a trace holds one path
-    only. A model whose output does not depend on its input is refused.
+    control flow on tensors in the model's own code, it is checked on more probe inputs (a trace holds one path
+    only), and the warning passed on as a UserWarning where they pass. A model whose output does not depend on its
+    input is refused.
     """
     try:
         import onnx
@@ -145,6 +146,11 @@ def _check(net: Network, model, example: np.ndarray, tracer: list, name: str, to
     if disagreement is not None:
         raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
                          f"{_BATCH_FIRST}")
+    if tracer:  # the probes passed, yet inputs unlike them may take another branch: torch's warning passed on
+        warnings.warn(f"torch model {name}: the trace holds one path of the model's Python control flow on tensors "
+                      f"(torch's tracer warned {len(tracer)} time(s), first at {tracer[0].filename}:"
+                      f"{tracer[0].lineno}: {tracer[0].message}); its network matched the model on "
+                      f"{sum(map(len, _probes(example)))} probe inputs, not on every input", UserWarning, stacklevel=3)
 
 
 _BATCH_FIRST = ("its first axis must be the batch and its samples independent (a sequence-first RNN or attention: use "
@@ -275,7 +281,8 @@ def _probe_tolerance(dtype, torch) -> float:
 
 def _probes(x: np.ndarray) -> list[np.ndarray]:
     """inputs of the example's sample shape that a value- or batch-dependent trace gets wrong (fixed seed): the
-    example and its negation in one batch, and two samples of normal values with the example's mean and spread;
+    example and its negation in one batch, two samples of normal values with the example's mean and spread, and its
+    first sample doubled, shifted up by two spreads and with its range mirrored (max + min - x), in one batch;
     for token ids, the example and its ids reversed, and two samples of ids each drawn from the range the
     example's samples hold at its position (fields of other ranges packed in one tensor: ids and token types)"""
     rng = np.random.default_rng(0)
@@ -284,7 +291,9 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
         return [np.concatenate([x, np.flip(x, -1)]).astype(np.float64), drawn.astype(np.float64)]
     x = x.astype(np.float64)
     spread = float(x.std()) or 1.0
-    return [np.concatenate([x, -x]), rng.normal(float(x.mean()), spread, (2,) + x.shape[1:])]
+    first, ends = x[:1], float(x.max() + x.min())
+    return [np.concatenate([x, -x]), rng.normal(float(x.mean()), spread, (2,) + x.shape[1:]),
+            np.concatenate([2 * first, first + 2 * spread, ends - first])]
 
 
 def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.ndarray] | None = None) -> str | None:
