@@ -182,6 +182,16 @@ def test_a_misspelt_family_gets_the_nearest_family(tmp_path, family):
            f"'{family}'; did you mean 'sram-charge'?" in _refusal(tmp_path, text)
 
 
+@pytest.mark.parametrize("family, stand_in", [("edram", "sram-charge is the nearest"), ("eDRAM", "sram-charge"),
+                                               ("nor-flash", "fefet is the nearest"), ("eflash", "fefet")])
+def test_a_cell_without_a_family_is_told_its_nearest_stand_in(tmp_path, family, stand_in):
+    """the probe of 2026-12-03: 'edram' got "did you mean 'rram'?" (two letters alike, nothing alike as a cell)"""
+    text = CHIP.format(macro="", point="tops_per_w = 1.0").replace('"sram-charge"', f'"{family}"')
+    refusal = _refusal(tmp_path, text)
+    assert f"got '{family}': cimsim has no such family; " in refusal and stand_in in refusal
+    assert "did you mean" not in refusal
+
+
 @pytest.mark.parametrize("edits, message", [
     ([("rows = 128", "rows = 128\nrows_per_read = 512")], "macro 'c': it states rows_per_read = 512 above rows = 128"),
     ([("rows = 128", "rows = 128\ninput_bits = 4"), ('label = "p"', 'label = "p"\nbits_per_read = 16')],
