@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -114,6 +115,7 @@ def _check_options_apply(model_name: str, is_file: bool, phase: str | None) -> N
 def _file_model(path: str, samples_path: str | None):
     from .models.from_network import model_from_network
     from .network import load_network
+    from .network.datasets import shaped_samples
     from .npfiles import read_npz, refuse_booleans
 
     try:
@@ -131,6 +133,8 @@ def _file_model(path: str, samples_path: str | None):
                              f"{network.input_shape})")
         if samples.ndim == 0 or samples.shape[0] == 0:  # had priced uniform codes, as without --samples
             raise ValueError(f"'x' holds no sample (shape {samples.shape}); give at least one")
+        if math.prod(samples.shape[1:]) == math.prod(network.input_shape):  # laid out as a run lays out a dataset's
+            samples = shaped_samples(samples, network.input_shape)  # (other sizes: named by the network's own check)
         return model_from_network(network, Path(path).stem, samples)
     except (OSError, ValueError) as exc:  # no such file, no x, samples of another shape or not finite
         raise click.UsageError(f"--samples {samples_path}: {exc}") from None

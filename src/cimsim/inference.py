@@ -40,7 +40,7 @@ from .network import MatrixShape, Network, load_dataset, load_network
 from .numerics import USABLE_CORES, AdcSetting
 from .numerics.checks import as_array, validated_config
 from .numerics.threads import one_blas_thread
-from .preflight import check_labels, check_network
+from .preflight import check_float_range, check_labels, check_network
 from .run import NanEqualResult, input_clipped_fraction
 
 __all__ = ["LayerResult", "NetworkResult", "simulate_network", "load_workload_network", "config_network",
@@ -210,6 +210,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
     check_labels(network, labels)
     check_network(config, network, len(x))
     _check_unsigned_inputs(config, network, x)
+    check_float_range(config, network, x, network_given=network_given, inputs_given=inputs is not None)
     ranges = _ranges(config, len(x), workers, scheduler)
     if len(ranges) == 1:
         parts = [evaluate(config, network, x, labels, 0, trial, progress=progress)]

@@ -2,7 +2,9 @@
 
 :func:`check_dense` and :func:`check_network` (called by the simulations themselves) refuse, naming the field, a
 design whose float32 products would not be exact (:func:`cimsim.plan_checks.check_simulable`), a workload the chip
-cannot hold (``chip.tiles``) or whose memory estimate exceeds the limit (:mod:`cimsim.footprint`).
+cannot hold (``chip.tiles``) or whose memory estimate exceeds the limit (:mod:`cimsim.footprint`);
+:func:`check_float_range` (also called by a network's simulation) refuses samples whose float pass would overflow,
+naming the network file when its own weights do, else the dataset.
 :func:`preflight` (``cimsim validate``) does that and loads every file the run will read, as the run reads it:
 weights and inputs (.npy of the right shape, real, finite; products that cannot overflow float64), or the network
 and its dataset. Every problem is a :class:`~cimsim.errors.ConfigError` naming the file and the dotted field, as is
@@ -29,7 +31,7 @@ from .plan_checks import check_simulable
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
 __all__ = ["check_dense", "check_network", "check_magnitudes", "magnitude_field", "preflight", "peaks",
-           "check_float_pass", "check_pricing", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
+           "check_float_pass", "check_float_range", "check_pricing", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
 
 MAGNITUDE_BOUND = 1e300
 """largest max|w| x max|x| x inputs of a layer (the largest sum its products can reach): below float64's 1.8e308
@@ -110,18 +112,20 @@ def peaks(matrix: np.ndarray) -> np.ndarray:
 
 
 @checked_types
-def check_magnitudes(config: Config, field: str | None, w_peaks: np.ndarray, x_peaks: np.ndarray,
-                     inputs: int) -> None:
-    """A ConfigError naming ``field`` (a ValueError naming the weights and inputs given in memory when None) when
-    the per-row peaks (:func:`peaks`) of the weights and the inputs could overflow float64 (largest |w| x largest |x|
-    x inputs reaches MAGNITUDE_BOUND) or underflow it (the smallest nonzero peaks' product, the smallest output a
-    nonzero pair gives, below MAGNITUDE_FLOOR)."""
+def check_magnitudes(config: Config, fields: tuple[str | None, str | None], w_peaks: np.ndarray,
+                     x_peaks: np.ndarray, inputs: int) -> None:
+    """A ConfigError naming the side out of range (or both), of ``fields`` (:func:`magnitude_field`), when the per-row
+    peaks (:func:`peaks`) of the weights and the inputs could overflow float64 (largest |w| x largest |x| x inputs
+    reaches MAGNITUDE_BOUND: a side beyond its square root, 1e150) or underflow it (the smallest nonzero peaks'
+    product, the smallest output a nonzero pair gives, below MAGNITUDE_FLOOR: a side below 1e-150); a ValueError
+    naming the weights and inputs when a side out of range was given in memory or generated."""
     w_max, x_max = float(w_peaks.max(initial=0.0)), float(x_peaks.max(initial=0.0))
     bound = w_max * x_max * inputs
     if not bound < MAGNITUDE_BOUND:
         why = (f"values this large could overflow float64 (max |weight| {w_max:.3g} x max |input| {x_max:.3g} x "
                f"{inputs} inputs = {bound:.3g}, the largest sum of products, above {MAGNITUDE_BOUND:.0e}; float64 "
                "ends at 1.8e308); scale the data down (only ratios matter to the quantised crossbars)")
+        sides = (not w_max < MAGNITUDE_BOUND ** 0.5, not x_max * inputs < MAGNITUDE_BOUND ** 0.5)
     else:
         w_min = float(w_peaks[w_peaks > 0].min(initial=np.inf))
         x_min = float(x_peaks[x_peaks > 0].min(initial=np.inf))
@@ -131,21 +135,80 @@ def check_magnitudes(config: Config, field: str | None, w_peaks: np.ndarray, x_p
                f"|input| {x_min:.3g} = {w_min * x_min:.3g}, below {MAGNITUDE_FLOOR:.0e}: the products would be "
                "subnormal, a few bits each, and so would the float reference); scale the data up (only ratios matter "
                "to the quantised crossbars)")
-    if field is None:
+        sides = (w_min < MAGNITUDE_FLOOR ** 0.5, x_min < MAGNITUDE_FLOOR ** 0.5)
+    named = [field for field, out in zip(fields, sides) if out]
+    if None in named:
         raise ValueError(f"weights and inputs: {why}")
-    raise ConfigError(config.source, [(field, f"'{field}': {why}")])
+    raise ConfigError(config.source, [(named[0], f"{' and '.join(map(repr, named))}: {why}")])
 
 
 @checked_types
-def magnitude_field(config: Config, weights_given: bool = False, inputs_given: bool = False) -> str | None:
-    """The config field :func:`check_magnitudes` names: the weights file, else the inputs file, that the data
-    came from; None when neither came from a file (given in memory or generated)."""
+def magnitude_field(config: Config, weights_given: bool = False,
+                    inputs_given: bool = False) -> tuple[str | None, str | None]:
+    """The config fields :func:`check_magnitudes` may name: the weights file and the inputs file the data came from,
+    each None where that side did not come from a file (given in memory or generated)."""
     wl = config.workload
-    if not weights_given and wl.weights == WeightSource.FILE:
-        return "workload.weights_file"
-    if not inputs_given and wl.inputs == InputSource.FILE:
-        return "workload.inputs_file"
-    return None
+    return ("workload.weights_file" if not weights_given and wl.weights == WeightSource.FILE else None,
+            "workload.inputs_file" if not inputs_given and wl.inputs == InputSource.FILE else None)
+
+
+@checked_types
+def check_float_range(config: Config, network: Network, x: np.ndarray, *, network_given: bool = False,
+                      inputs_given: bool = False) -> None:
+    """A ConfigError where the float pass over samples ``x`` (chunks of ``simulation.batch_size``, as a run makes it)
+    gives a matrix product or an output of MAGNITUDE_BOUND or more, beyond what the crossbars' rescaling and the error
+    statistics hold: named ``workload.network_file`` where the chunk's samples clipped to [-1, 1] overflow too (its
+    weights or biases), else the dataset's field. Also naming the network file: a layer that refuses its values (NaN
+    made from finite ones, token ids out of range) and NaN or infinite outputs made after the last product. A
+    ValueError instead where the one at fault was given in memory (``network_given``, ``inputs_given``)."""
+    size = config.simulation.batch_size
+    chunks = (x[start:start + size] for start in range(0, len(x), size))
+    try:
+        if (failing := next((xs for xs in chunks if _overflows(network, xs)), None)) is None:
+            return
+        network_at_fault = _overflows(network, np.clip(failing, -1.0, 1.0))
+    except ValueError as exc:
+        if network_given:
+            raise
+        raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {exc}")]) from None
+    if network_at_fault:
+        field, name = None if network_given else "workload.network_file", "network"
+        why = "even for the samples clipped to [-1, 1]: the network's weights or biases are too large"
+    else:
+        field = None if inputs_given else (
+            "workload.dataset_file" if config.workload.dataset == Dataset.FILE else "workload.dataset")
+        name = "inputs"
+        why = (f"for these samples (peak |x| {np.abs(failing).max():.3g}), not for them clipped to [-1, 1]; scale the "
+               "inputs down")
+    why = f"the network's float products or outputs reach {MAGNITUDE_BOUND:.0e} or overflow float64 {why}"
+    if field is None:
+        raise ValueError(f"{name}: {why}")
+    raise ConfigError(config.source, [(field, f"'{field}': {why}")])
+
+
+class _Overflow(Exception):
+    """a float matrix product reached MAGNITUDE_BOUND (:func:`_overflows`)"""
+
+
+def _overflows(network: Network, xs: np.ndarray) -> bool:
+    """whether the float pass of samples ``xs`` gives a matrix product (of finite rows: the network names a layer
+    whose rows are not) or an output of MAGNITUDE_BOUND or more; the pass stops at the first such product. A
+    ValueError where the outputs hold NaN or infinite values though no product overflowed."""
+    def product(index: int, layer, rows: np.ndarray) -> np.ndarray:
+        y = layer.product(rows)
+        if not np.abs(y).max(initial=0.0) < MAGNITUDE_BOUND:  # NaN too: finite operands make it only by overflow
+            raise _Overflow
+        return y
+
+    try:
+        with np.errstate(all="ignore"):
+            out = network.forward(xs, product)
+    except _Overflow:
+        return True
+    if not np.isfinite(out).all():
+        raise ValueError("the network's float outputs hold NaN or infinite values for finite inputs: layers after its "
+                         "last matrix product make them (e.g. sqrt or log of a negative, exp of a large value)")
+    return bool(np.abs(out).max(initial=0.0) >= MAGNITUDE_BOUND)  # the squares the error statistics sum stay finite
 
 
 @checked_types
@@ -156,19 +219,7 @@ def preflight(config: Config) -> str:
 
         network, x, _ = load_workload_network(config)  # its labels checked against the network's outputs
         plans = check_network(config, network, len(x))
-        field = "workload.dataset_file" if config.workload.dataset == Dataset.FILE else "workload.dataset"
-        try:
-            finite = True
-            with np.errstate(all="ignore"):
-                for start in range(0, len(x), config.simulation.batch_size):  # the float pass a run makes
-                    out = network.forward(x[start:start + config.simulation.batch_size])
-                    finite &= bool(np.abs(out).max(initial=0.0) < MAGNITUDE_BOUND)  # squares summed stay finite
-        except ValueError as exc:
-            raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {exc}")]) from None
-        if not finite:
-            raise ConfigError(config.source, [(field, (
-                f"'{field}': the network's float outputs reach {MAGNITUDE_BOUND:.0e} or overflow float64, beyond "
-                "what the error statistics can square and sum; scale the inputs or weights down"))])
+        check_float_range(config, network, x)  # the float pass a run makes
         check_pricing(config, measured=True)
         return (f"a network of {len(plans)} matrix layers on {sum(p.n_arrays for p in plans)} arrays of "
                 f"{config.array.rows} x {config.array.cols}, {len(x)} samples")

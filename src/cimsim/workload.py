@@ -100,18 +100,24 @@ def input_blocks(config: Config, blocks: Collection[int] | None = None,
         n = min(INPUT_BLOCK, wl.vectors - start, INPUT_BLOCK if rows is None else rows.get(k, INPUT_BLOCK))
         if wl.inputs == InputSource.FILE:
             block = np.array(arr[start:start + n], dtype=np.float64)
-            if not np.isfinite(block).all():
-                raise _error(config, "workload.inputs_file",
-                             f"vectors {start}..{start + n - 1} hold NaN or infinite values")
-            if unsigned and (block < 0).any():
-                raise _error(config, "workload.inputs_file",
-                             f"vectors {start}..{start + n - 1} hold negative values, but 'dac.signed_inputs' is "
-                             "\"unsigned\" (inputs >= 0)")
+            if not (finite := np.isfinite(block).all(axis=1)).all():
+                raise _error(config, "workload.inputs_file", _first_of(~finite, start, "NaN or infinite values"))
+            if unsigned and (negative := (block < 0).any(axis=1)).any():
+                raise _error(config, "workload.inputs_file", f"{_first_of(negative, start, 'negative values')}, but "
+                                                             "'dac.signed_inputs' is \"unsigned\" (inputs >= 0)")
         else:
             block = _zeroed(_generate(wl.inputs, np.random.default_rng([config.simulation.seed, 1, k]),
                                       (n, wl.in_features), unsigned),
                             wl.input_zero_fraction, np.random.default_rng([config.simulation.seed, 5, k]))
         yield block
+
+
+def _first_of(bad: np.ndarray, start: int, what: str) -> str:
+    """The words 'vector K holds ``what``' for the first of a block's vectors flagged in ``bad`` (the block's first is
+    vector ``start``), with how many more of the block's do."""
+    more = int(bad.sum()) - 1
+    others = f" (and {more} more of vectors {start}..{start + len(bad) - 1})" if more else ""
+    return f"vector {start + int(np.argmax(bad))} holds {what}{others}"
 
 
 def spread_inputs(config: Config, count: int) -> np.ndarray:

@@ -26,7 +26,7 @@ from ..errors import ConfigError
 from ..npfiles import npz_names, read_npz, refuse_booleans
 from .arguments import positive_shape
 
-__all__ = ["DIGITS_SCALE", "digits_test_path", "load_dataset"]
+__all__ = ["DIGITS_SCALE", "digits_test_path", "load_dataset", "shaped_samples"]
 
 DIGITS_SCALE = 16.0
 """largest digits pixel value; inputs are pixels / DIGITS_SCALE"""
@@ -57,23 +57,30 @@ def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarr
         field = "workload.dataset_file"
         x, y = _read_file(config, field, wl.dataset_file)
     n = min(wl.vectors, x.shape[0])
-    per_sample = int(np.prod(input_shape))
-    if int(np.prod(x.shape[1:])) != per_sample:
+    try:
+        x = shaped_samples(x[:n], input_shape, "" if wl.dataset == Dataset.DIGITS else f" in {wl.dataset_file!r}")
+    except ValueError as exc:
         fix = "" if wl.dataset != Dataset.DIGITS else (
             ": \"digits\" (the default) is the shipped 8x8 digits; give the network's own samples: inputs= and "
             "labels= in a script, or workload.dataset = \"file\" with workload.dataset_file")
-        raise _error(config, field, f"samples of shape {x.shape[1:]} do not fit the network's input shape "
-                                    f"{tuple(input_shape)}{fix}")
-    if not _fits(x.shape[1:], input_shape):
-        raise _error(config, field, f"samples of shape {x.shape[1:]} in {wl.dataset_file!r} hold as many values as "
-                                    f"the network's input shape {tuple(input_shape)} but not in its layout: store "
-                                    f"them as (samples, {', '.join(map(str, input_shape))}), or flat in that order"
-                                    f"{_permuted(x.shape[1:], input_shape)}")
+        raise _error(config, field, f"{exc}{fix}") from None
     if y is not None and n and (y[:n].min() < 0 or y[:n].max() > np.iinfo(np.int64).max):  # as given: no cast wraps
         raise _error(config, field, f"labels must be class numbers (0 or more, below 2**63); got {y[:n].min()} to "
                                     f"{y[:n].max()}")
-    return (np.asarray(x[:n], dtype=np.float64).reshape((n, *input_shape)),
-            None if y is None else np.asarray(y[:n], dtype=np.int64))
+    return np.asarray(x, dtype=np.float64), None if y is None else np.asarray(y[:n], dtype=np.int64)
+
+
+def shaped_samples(x: np.ndarray, input_shape: tuple[int, ...], where: str = "") -> np.ndarray:
+    """Samples ``x`` (samples, ...) as (samples, *input_shape): flat or of the network's input shape, axes of one
+    aside (module doc); a ValueError for another shape, naming the samples' file as ``where`` (" in 'x.npz'")."""
+    sample, input_shape = x.shape[1:], tuple(input_shape)
+    if int(np.prod(sample)) != int(np.prod(input_shape)):
+        raise ValueError(f"samples of shape {sample}{where} do not fit the network's input shape {input_shape}")
+    if not _fits(sample, input_shape):
+        raise ValueError(f"samples of shape {sample}{where} hold as many values as the network's input shape "
+                         f"{input_shape} but not in its layout: store them as (samples, "
+                         f"{', '.join(map(str, input_shape))}), or flat in that order{_permuted(sample, input_shape)}")
+    return x.reshape((len(x), *input_shape))
 
 
 def _fits(sample: tuple[int, ...], input_shape: tuple[int, ...]) -> bool:
