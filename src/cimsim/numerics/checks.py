@@ -163,9 +163,13 @@ def _beyond_float64(name: str, exponent: float) -> ValueError:
                       f"1e{int(exponent)}, past 1.8e308), which the simulation cannot hold; scale them down")
 
 
-def vector_rows(name: str, a) -> tuple[np.ndarray, bool]:
-    """(``a`` as an array of one vector per row, whether ``a`` was one vector: a 1-d array, taken as a batch of one)"""
+def vector_rows(name: str, a, length: int) -> tuple[np.ndarray, bool]:
+    """(``a`` as an array of one vector per row, whether ``a`` was one vector: a 1-d array, taken as a batch of one);
+    a ValueError for one vector whose length is not ``length`` (a batch's shape is checked by its reader)"""
     arr = as_array(name, a)
+    if arr.ndim == 1 and arr.shape[0] != length:
+        raise ValueError(f"{name} must be a vector of {length} inputs (or a batch, any x {length}); got a vector of "
+                         f"{arr.shape[0]}")
     return (arr[None], True) if arr.ndim == 1 else (arr, False)
 
 

@@ -7,15 +7,18 @@ noise is added to those sums, then a numba kernel converts every sum with the AD
 Sums are in units of one input code times one conductance level (see :mod:`.devices`); an unsubtracted
 column also carries g_min / step times the row sum.
 
-Randomness: device draws (programming) come from ``default_rng([seed, 2, *key])``. Output-referred read noise
-comes from counter-based streams, one per (conversion group, vector number since construction, plane), keyed by
-``SeedSequence([seed, 3, *key, group, purpose])``: the same config, seed and key give the same numbers whatever
-the chunk size or thread count, and every read (after ``reset_counts`` or reprogramming too) draws fresh noise. The
-cell-by-cell path draws from ``default_rng([seed, 3, *key])`` in a fixed order.
+Randomness: device draws (programming) come from ``default_rng([seed, 2, *key])`` (a key of under 2 ints:
+``[seed, 6, 2, len(key), *key]``: numpy pads a seed to 4 words with zeros, and (3,) had drawn (3, 0)'s devices; key
+entries stay below 2**32, as numpy splits larger ints into words). Output-referred read noise comes from counter-based
+streams, one per (conversion group, vector number, plane), keyed by ``SeedSequence([seed, 3, *key, group, purpose])``:
+the same config, seed and key give the same numbers whatever the chunk size or thread count, and every read (after
+``reset_counts`` or reprogramming too) draws fresh noise. The cell-by-cell path draws from ``default_rng([seed, 3,
+*key])`` (``[seed, 6, 3, len(key), *key]``) in turn.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -48,6 +51,7 @@ the rescale an output is a sum of ADC codes times their weights, below 1e30 at a
 16-bit codes x 8-bit levels x 16-bit plane and slice weights), so below it the rescaled outputs cannot overflow"""
 
 _ONE_PLANE = np.ones(1)
+_NUMBERS = threading.Lock()  # guards every crossbar's vector numbers and counts (held for a few updates at a time)
 
 class Crossbar:
     """One dense layer (out x in) mapped onto as many arrays as it needs.
@@ -67,13 +71,13 @@ class Crossbar:
         self.config = checked_config(config)  # each field by the loader's rule: one built otherwise may be invalid
         self.plan = simulated_plan(config, in_features, out_features)  # float32 products exact, or refused
         check_memory(config, [self.plan], "in_features and out_features", chunk=1)  # each read checks its vectors
-        seed, read_key = config.simulation.seed, key if read_key is None else read_key
+        seed, read_key, dev = config.simulation.seed, key if read_key is None else read_key, config.device
         for name, value in (("key", key), ("read_key", read_key)):
-            if not isinstance(value, tuple) or not all(is_int(k) and k >= 0 for k in value):
-                raise ValueError(f"{name} must be a tuple of non-negative ints (e.g. (trial, layer)); got {value!r}")
+            if not isinstance(value, tuple) or not all(is_int(k) and 0 <= k < 2**32 for k in value):
+                raise ValueError(f"{name} must be a tuple of ints in [0, 2**32) (e.g. (trial, layer)); got {value!r}")
         self._read_key = tuple(read_key)
-        self._program_rng = np.random.default_rng([seed, 2, *key])
-        self._read_rng = np.random.default_rng([seed, 3, *read_key])
+        self._program_rng, self._read_rng = (np.random.default_rng(  # 4 words or more, as numpy pads none (module doc)
+            [seed, tag, *k] if len(k) > 1 else [seed, 6, tag, len(k), *k]) for tag, k in ((2, key), (3, read_key)))
         self.programming_counts = Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         self.adc: AdcSetting | None = None
         self.layer: ProgrammedLayer | None = None
@@ -82,6 +86,8 @@ class Crossbar:
         self._vectors_read = 0  # numbers the read-noise streams: results do not depend on the chunking
         self._row_seconds: float | None = None  # a row's time on one thread, last measured (threads.share_rows)
         self._ktc_std = ktc_noise_std(self.plan, config.array.cell_capacitance_ff)
+        self._cell_noise_path = dev.read_noise_sigma > 0 and dev.read_noise_path == ReadNoisePath.CELL  # for checks
+        self._output_noise = bool(self._ktc_std.any()) or (dev.read_noise_sigma > 0 and not self._cell_noise_path)
         self._slice_refs, self._col_refs = shared_references(self.plan) or (None, None)
         self.reset_counts()
 
@@ -117,7 +123,7 @@ class Crossbar:
     def _inputs(self, inputs, scanned: bool = True) -> tuple[np.ndarray, bool]:
         """(``inputs`` (batch x in, or one vector: a batch of one) as float64, >= 0 for unsigned inputs, whether one
         vector was given); ``scanned``: checked finite here (else by the kernel that quantises them)"""
-        (x, one), n = vector_rows("inputs", inputs), self.plan.in_features
+        (x, one), n = vector_rows("inputs", inputs, self.plan.in_features), self.plan.in_features
         check_memory(self.config, [self.plan], "simulation.batch_size", chunk=len(x) if x.ndim else 1)  # in flight
         x = finite_matrix("inputs", x, (None, n)) if scanned else checked_inputs(x, n)
         if self.plan.signed_inputs == SignedInputs.UNSIGNED:
@@ -146,8 +152,7 @@ class Crossbar:
                        self.layer.col_w.size, self.layer.combine, self._read_rng, self._slice_refs)
 
     def _noisy_sums(self, planes2d: np.ndarray, row_sq: np.ndarray, group: int, purpose: int) -> np.ndarray:
-        """Column sums of one conversion group for every plane row with their read noise (float64), as the ADCs see
-        them."""
+        """Column sums of one conversion group for every plane row, read noise added (float64): what the ADCs see"""
         start, stop = self.plan.conversion_groups()[group]
         sums = group_sums(planes2d, [True], group, start, stop, self.layer.matrix, self._integer, 0,
                           self.layer.exact_sums).astype(np.float64)  # the plane rows numbered as one batch
@@ -159,23 +164,12 @@ class Crossbar:
             self._cell_noise(sums, planes2d[:, start:stop])
         return sums
 
-    @property
-    def _output_noise(self) -> bool:
-        """noise drawn at the column outputs: output-path read noise or kT/C noise"""
-        dev = self.config.device
-        return bool(self._ktc_std.any()) or (dev.read_noise_sigma > 0 and dev.read_noise_path == ReadNoisePath.OUTPUT)
-
-    @property
-    def _cell_noise_path(self) -> bool:
-        return self.config.device.read_noise_sigma > 0 and self.config.device.read_noise_path == ReadNoisePath.CELL
-
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
         """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in, or one vector):
         one per layer, per array or per column (``adc.calibration_scope``), the read noise included (streams of its
         own). adc.range = "calibrated" only (a ValueError otherwise: "max" and "fixed" set them when programmed)."""
         self._require_programmed()
-        p, adc = self.plan, self.config.adc
-        x, _ = self._inputs(inputs)
+        p, adc, (x, _) = self.plan, self.config.adc, self._inputs(inputs)
         if x.shape[0] == 0:
             raise ValueError("calibrate needs at least one input vector")
         if not p.has_adc:
@@ -200,45 +194,54 @@ class Crossbar:
         return self.adc
 
     def mvm(self, inputs) -> np.ndarray:
-        """Analog products of ``inputs`` (batch x in, or one vector of length in) -> (batch x out) float64.
+        """Analog products of ``inputs`` (batch x in, or one vector of length in) -> (batch x out) float64; the events
+        are added to ``counts`` only once every chunk has run (bad input changes nothing). The call's vector numbers
+        (keying read noise) are taken as it starts: calls from several threads draw distinct noise, as calls in turn."""
+        return self._mvm(inputs, None)
 
-        The events are added to ``counts`` only once every chunk has run (bad input changes nothing).
-        """
+    def _mvm(self, inputs, first: int | None) -> np.ndarray:
+        """:meth:`mvm`, its first vector numbered ``first`` (None: the next number)"""
         self._require_programmed()
         if self.adc is None:
             raise CallOrderError("adc.range = 'calibrated': call calibrate(inputs) before mvm")
         x, one = self._inputs(inputs, scanned=False)
-        (out, clipped, input_sums, nonzero, x_scale), shift = with_normal_rows(self._read, x)
-        self._mvms, self._vectors_read = self._mvms + x.shape[0], self._vectors_read + x.shape[0]
-        self._nonzero, self._input_sums = self._nonzero + nonzero, self._input_sums + input_sums
-        self.adc_clipped += clipped
-        self._inputs_clipped += clipped_inputs(x, self.plan, self.config.dac)  # values the DAC saturated
+        n = x.shape[0]
+        with _NUMBERS:
+            first = self._vectors_read if first is None else first
+            self._vectors_read = max(self._vectors_read, first + n)
+        try:
+            (out, clipped, input_sums, nz, x_scale), shift = with_normal_rows(lambda v: self._read(v, first), x)
+        except BaseException:
+            with _NUMBERS:  # a refused read leaves the numbers as they were (unless a later call has taken some)
+                self._vectors_read = first if self._vectors_read == first + n else self._vectors_read
+            raise
+        dac_clipped = clipped_inputs(x, self.plan, self.config.dac)  # values the DAC saturated
+        with _NUMBERS:  # together: calls from several threads lose no count
+            self._mvms, self._nonzero, self.adc_clipped = self._mvms + n, self._nonzero + nz, self.adc_clipped + clipped
+            self._input_sums, self._inputs_clipped = self._input_sums + input_sums, self._inputs_clipped + dac_clipped
         if x_scale * float(self.layer.weight_scale.max()) >= RESCALE_CHECKED_FROM:
             finite_outputs(out)
         out = unshifted(out, shift, self.layer.weight_shift)
         return out[0] if one else out
 
-    def _read(self, x: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, int, float]:
+    def _read(self, x: np.ndarray, first: int) -> tuple[np.ndarray, int, np.ndarray, int, float]:
         """(outputs, clipped, per-input sums (:meth:`_rows`), non-zero codes, largest input scale) of ``x``, chunk
-        by chunk."""
+        by chunk, its first vector numbered ``first``."""
         out, chunk = np.empty((x.shape[0], self.plan.out_features)), self.config.simulation.batch_size
         in_sums, clipped, nonzero, x_scale = np.zeros((2, self.plan.in_features)), 0, 0, 0.0
         for start in range(0, x.shape[0], chunk):  # (a slice past the end stops at it)
             chunk_clipped, chunk_sums, chunk_nonzero, chunk_scale = self._mvm_chunk(
-                x[start:start + chunk], out[start:start + chunk], self._vectors_read + start)
+                x[start:start + chunk], out[start:start + chunk], first + start)
             clipped, in_sums, nonzero = clipped + chunk_clipped, in_sums + chunk_sums, nonzero + chunk_nonzero
             x_scale = max(x_scale, chunk_scale)
         return out, clipped, in_sums, nonzero, x_scale
 
     def _mvm_chunk(self, x: np.ndarray, out: np.ndarray, first_vector: int) -> tuple[int, np.ndarray, int, float]:
-        """Products of one chunk into ``out``; returns (clipped conversions, per-input sums (:meth:`_rows`),
-        non-zero input codes, largest input scale).
-
-        The rows are shared out to one worker thread per core (fixed row ranges: the calling thread runs the
-        first, pool threads the others), each running its kernels and single-threaded BLAS products
-        (:mod:`._kernels`, "Threads"), unless they take too little time to pay for it (:func:`.threads.share_rows`);
-        the cell-by-cell noise path runs in one.
-        """
+        """Products of one chunk into ``out``; returns (clipped conversions, per-input sums (:meth:`_rows`), non-zero
+        input codes, largest input scale). The rows are shared out to one worker thread per core (fixed row ranges:
+        the calling thread runs the first, pool threads the others), each running its kernels and single-threaded
+        BLAS products (:mod:`._kernels`, "Threads"), unless they take too little time to pay for it
+        (:func:`.threads.share_rows`); the cell-by-cell noise path runs in one."""
         workers = 1 if self._cell_noise_path else worker_threads()
         p = self.plan  # a row's input planes and column sums, float32 (or uint8 planes and int32 sums)
         piece = piece_rows(4 * p.n_planes * (p.in_features + self.layer.col_w.size + 1), PRODUCT_ROWS)
@@ -251,16 +254,14 @@ class Crossbar:
         """Quantise, multiply, convert and recombine some rows of a chunk into ``out``; returns (clipped conversions,
         per input its squared codes and its V**2 t term (:func:`.encoding.prepare_planes`), non-zero codes (with
         pulse-count inputs, unit pulses), largest input scale)."""
-        p, adc, cfg = self.plan, self.adc, self.config.adc
-        batch = x.shape[0]
+        p, adc, cfg, batch = self.plan, self.adc, self.config.adc, x.shape[0]
         integer = (self._integer is not None and p.dac_encoding == InputEncoding.VOLTAGE and not self._cell_noise_path
                    and self._integer.uses_integer(p.n_planes * batch))  # uint8 planes, straight to the int8 units
         in_sums = np.zeros((2, p.in_features))
         planes, x_scale, row_sq, in_sums[0], nonzero = self._prepare(x, integer, in_sums[1])
         if p.dac_encoding == InputEncoding.PULSE_COUNT:
             nonzero = int(in_sums[1].sum())  # every unit pulse charges its row
-        planes2d = planes.reshape(-1, p.in_features)
-        groups = p.conversion_groups()
+        planes2d, groups = planes.reshape(-1, p.in_features), p.conversion_groups()
         clipped, no_scale, empty = 0, np.empty(0), np.empty(0)
         gain, offset, inl = (cfg.gain_error, cfg.offset_lsb, cfg.inl_lsb) if p.has_adc else (0.0, 0.0, 0.0)
         for g, (start, stop) in enumerate(groups):
@@ -291,8 +292,7 @@ class Crossbar:
     def _events_per_vector(self) -> Counts:
         """The events of one input vector as the loop executes them, less the data-dependent row activations
         and energy sums (from ``_nonzero`` and ``_input_sums``)."""
-        p = self.plan
-        reads = p.n_planes * len(p.row_groups())
+        p, reads = self.plan, self.plan.n_planes * len(self.plan.row_groups())
         sums = (p.n_planes // p.planes_per_conversion * len(p.conversion_groups())
                 * (self.layer.col_w.size if p.has_adc else p.out_features))
         used_cols = sum(p.used_cols(p.outputs_of_col_tile(t)) for t in range(p.col_tiles))

@@ -3,7 +3,7 @@ frozen :class:`ProgrammedLayer` that the read path (:class:`~cimsim.numerics.Cro
 
 Semantics: docs/design.md section 2 (steps 1-4) and :mod:`.devices` (programming error, program-and-verify, drift,
 stuck cells); with wire resistance, what the sense amplifiers see is each array's effective conductance
-(:mod:`.irdrop`). Device draws come from the generator passed in (``default_rng([seed, 2, *key])``).
+(:mod:`.irdrop`). Device draws come from the generator passed in (a Crossbar's: :mod:`.crossbar`).
 """
 
 from __future__ import annotations

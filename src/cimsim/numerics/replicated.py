@@ -8,6 +8,7 @@ vectors; with one copy the layer is that Crossbar itself, unchanged.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -19,6 +20,8 @@ from .converters import AdcSetting
 from .crossbar import Crossbar
 
 __all__ = ["ReplicatedCrossbar", "build_crossbar", "spanning_adc"]
+
+_NUMBERS = threading.Lock()  # guards every replicated layer's vector numbers
 
 
 def spanning_adc(crossbars) -> AdcSetting | None:
@@ -68,17 +71,24 @@ class ReplicatedCrossbar:
         return spanning_adc(self.copies)
 
     def mvm(self, inputs) -> np.ndarray:
+        """:meth:`Crossbar.mvm` over the copies; the call's vector numbers are taken as it starts (calls from several
+        threads read as one after another would)."""
         # every row checked before any copy reads: a row refused at a later copy would leave earlier ones advanced
         x, one = self.copies[0]._inputs(inputs)
-        n, out = len(self.copies), None
-        # copy c takes rows start, start + n, ... (start = (c - next vector) mod n); the copy taking row 0 first
-        # (an empty batch too)
-        for start, c in sorted(((c - self._vectors_read) % n, c) for c in range(n)):
-            if start == 0 or start < x.shape[0]:
-                y = self.copies[c].mvm(x[start::n])
-                out = np.empty((x.shape[0], y.shape[1])) if out is None else out
-                out[start::n] = y
-        self._vectors_read += x.shape[0]
+        n, rows, out = len(self.copies), x.shape[0], None
+        with _NUMBERS:
+            first, self._vectors_read = self._vectors_read, self._vectors_read + rows
+        try:  # copy c takes rows start, start + n, ... (start = (c - first) mod n); the copy taking row 0 first
+            # (an empty batch too); vector first + start is copy c's number (first + start) // n
+            for start, c in sorted(((c - first) % n, c) for c in range(n)):
+                if start == 0 or start < rows:
+                    y = self.copies[c]._mvm(x[start::n], (first + start) // n)
+                    out = np.empty((rows, y.shape[1])) if out is None else out
+                    out[start::n] = y
+        except BaseException:
+            with _NUMBERS:  # a refused read leaves the numbers as they were (unless a later call has taken some)
+                self._vectors_read = first if self._vectors_read == first + rows else self._vectors_read
+            raise
         return out[0] if one else out
 
     def digital_reference(self, inputs) -> np.ndarray:
