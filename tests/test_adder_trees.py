@@ -77,3 +77,19 @@ def test_a_config_at_the_default_is_written_as_before():
     shared = with_overrides(DIGITAL, {"array.adder_trees": 4})
     assert config_to_dict(shared)["array"]["adder_trees"] == 4
     assert config_from_dict(config_to_dict(shared), shared.source) == shared
+
+
+def test_the_report_says_how_many_trees_and_how_long_a_round_is():
+    """the probe of 2026-12-04: with 4 trees for 16 outputs the report still said 'an adder tree per output' and a
+    round of 1 ns, while the interval counted 4 passes"""
+    from cimsim.api import estimate
+    from cimsim.report import _design
+
+    shared = with_overrides(DIGITAL, {"array.adder_trees": 4})
+    lines = estimate(shared).cim.assumptions
+    assert any("4 trees an array for its 16 outputs, summed in turn" in line for line in lines), lines
+    assert any("a round is voltage reads summed x 40 ns (the adders sum within each read, 4 of 10 ns each" in line
+               for line in lines), lines
+    assert "4 adder trees an array, summing its outputs in turn (no ADC)" in _design(shared)
+    assert "a digital adder tree per output (no ADC)" in _design(DIGITAL)
+    assert "a full adder in every bit cell" in _design(with_overrides(DIGITAL, {"array.digital_adders": "cell_chain"}))

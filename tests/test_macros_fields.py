@@ -182,7 +182,8 @@ def test_a_misspelt_family_gets_the_nearest_family(tmp_path, family):
            f"'{family}'; did you mean 'sram-charge'?" in _refusal(tmp_path, text)
 
 
-@pytest.mark.parametrize("family, stand_in", [("edram", "sram-charge is the nearest"), ("eDRAM", "sram-charge"),
+@pytest.mark.parametrize("family, stand_in", [("edram", "sram-charge is the nearest"), ("eDRAM ", "sram-charge"),
+                                               ("gain-cell edram", "sram-charge"), ("nor flash", "fefet is the nearest"),
                                                ("nor-flash", "fefet is the nearest"), ("eflash", "fefet")])
 def test_a_cell_without_a_family_is_told_its_nearest_stand_in(tmp_path, family, stand_in):
     """the probe of 2026-12-03: 'edram' got "did you mean 'rram'?" (two letters alike, nothing alike as a cell)"""
@@ -190,6 +191,13 @@ def test_a_cell_without_a_family_is_told_its_nearest_stand_in(tmp_path, family, 
     refusal = _refusal(tmp_path, text)
     assert f"got '{family}': cimsim has no such family; " in refusal and stand_in in refusal
     assert "did you mean" not in refusal
+
+
+def test_sram_alone_is_told_the_compute_domains(tmp_path):
+    """'sram' had been told "did you mean 'rram'?" """
+    text = CHIP.format(macro="", point="tops_per_w = 1.0").replace('"sram-charge"', '"sram"')
+    assert "got 'sram': an SRAM macro names its compute domain: sram-charge, sram-current or digital" in _refusal(
+        tmp_path, text)
 
 
 @pytest.mark.parametrize("edits, message", [

@@ -116,10 +116,13 @@ def test_a_key_given_twice_keeps_its_own_message(tmp_path):
         load_network(path)
 
 
-def test_a_long_but_allowed_integer_reaches_the_layer_checks(tmp_path):
-    """an integer under Python's limit is parsed as before, so the layer's own check names it"""
-    path = _architecture(tmp_path, '[{"kind": "dense"}, {"kind": "softmax", "axis": 1' + "0" * 100 + '}, '
-                                   '{"kind": "dense"}]')
-    with pytest.raises(ValueError) as info:
-        load_network(path)
-    assert "too long to be a layer parameter" not in str(info.value)
+def test_integers_of_up_to_30_digits_reach_the_layer_checks(tmp_path):
+    """an integer of 30 digits is parsed, so the layer's own check names it; one of 31 (or 4000: it had been echoed
+    whole in the layer's message) is refused as too long"""
+    for digits, refused in ((30, False), (31, True), (4000, True)):
+        path = _architecture(tmp_path, '[{"kind": "dense"}, {"kind": "softmax", "axis": 1' + "0" * (digits - 1)
+                             + '}, {"kind": "dense"}]')
+        with pytest.raises(ValueError) as info:
+            load_network(path)
+        assert ("too long to be a layer parameter" in str(info.value)) == refused, digits
+        assert len(str(info.value)) < 400

@@ -76,8 +76,9 @@ def test_a_batch_free_on_axis_1_is_told_the_batch_comes_first():
     with pytest.raises(ValueError, match=r"got \[6, 'N', 5\]: the batch must be the first axis.*if axis 1 \('N'\) "
                                          r"is the batch, make it the first axis \(batch_first=True"):
         network_from_onnx(model)
-    with pytest.raises(ValueError, match=r"batch must be the first axis, the only one that may stay free: export "):
-        network_from_onnx(_model([helper.make_node("Relu", ["x"], ["y"])], ("N", "T", "C")))
+    for dims in (("N", "T", "C"), ("batch_size", "sequence_length")):  # the batch first already: no hint to move it
+        with pytest.raises(ValueError, match=r"batch must be the first axis, the only one that may stay free: export "):
+            network_from_onnx(_model([helper.make_node("Relu", ["x"], ["y"])], dims))
 
 
 def test_the_api_doc_describes_workers_and_scheduler():

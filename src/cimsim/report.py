@@ -10,6 +10,7 @@ from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
 from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding, InputRange
 from .cost import cim_parameters, pricing_table, trust
+from .cost.assumption_lines import digital_adders
 from .report_json import clipped_fraction
 from .run import RunResult
 from .trials import Result, Spread, spreads
@@ -118,11 +119,9 @@ def _design(cfg) -> str:
     per_read = f", {d.bits_per_read} bits per read" if d.mode == DacMode.SLICED else ""
     timing = "" if d.encoding == InputEncoding.VOLTAGE else f", {d.encoding.replace('_', ' ')} inputs"
     sign = "binary +/-1" if binary_inputs(d.input_bits, d.signed_inputs) else d.signed_inputs
-    if cfg.array.family == ArrayFamily.DIGITAL:
-        converters = "a digital adder tree per output (no ADC)"
-    else:
-        summed = ", input planes summed before one conversion" if a.accumulation == Accumulation.PLANES else ""
-        converters = (f"{a.bits}-bit {a.type} ADCs (range {a.range}, {a.cols_per_adc} columns each{summed})")
+    summed = ", input planes summed before one conversion" if a.accumulation == Accumulation.PLANES else ""
+    converters = (f"{digital_adders(cfg)} (no ADC)" if cfg.array.family == ArrayFamily.DIGITAL else
+                  f"{a.bits}-bit {a.type} ADCs (range {a.range}, {a.cols_per_adc} columns each{summed})")
     return (f"{cfg.array.family} arrays, {cfg.mapping.weight_bits}-bit weights in {cfg.device.bits_per_cell}-bit "
             f"cells ({cfg.mapping.signed_encoding} encoding, {cfg.mapping.subtraction} subtraction), "
             f"{d.input_bits}-bit inputs ({d.mode} DAC{per_read}, {sign}{timing}), "

@@ -46,7 +46,8 @@ class ArrayFamily(Mode):
 class DigitalAdders(Mode):
     """How a digital array sums its 1-bit products (array.family = digital)."""
 
-    TREE = "tree", "an adder tree per output beside the array (ZigZag-IMC's DIMC model)"
+    TREE = "tree", ("adder trees beside the array (ZigZag-IMC's DIMC model), one per output or array.adder_trees "
+                    "summing the outputs in turn")
     CELL_CHAIN = "cell_chain", ("a full adder in every bit cell: an output's running sum ripples down its column, "
                                 "product bits + ceil(log2 rows) wide (Colonnade, Kim et al., JSSC 2021)")
 

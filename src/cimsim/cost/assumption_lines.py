@@ -5,17 +5,30 @@ from __future__ import annotations
 
 from ..config.modes import ArrayFamily, DigitalAdders
 from ..config.schema import Config
+from ..mapping import Plan
 from .cim import CimTiming
+from .families import tree_passes, trees
 from .parameters import CimParameters
 
-__all__ = ["converter_line", "array_line"]
+__all__ = ["converter_line", "array_line", "digital_adders"]
 
 
-def converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
-    """the report's line on layer 0's read-out: its ADC (type, bits, rate, energy per conversion) or adder trees"""
+def digital_adders(config: Config) -> str:
+    """what sums a digital array's products, in words (the report's design line)"""
+    if config.array.digital_adders == DigitalAdders.CELL_CHAIN:
+        return "a full adder in every bit cell"
+    trees = config.array.adder_trees
+    return f"{trees} adder trees an array, summing its outputs in turn" if trees else "a digital adder tree per output"
+
+
+def converter_line(config: Config, plan: Plan, p: CimParameters, t: CimTiming) -> str:
+    """the report's line on layer 0's read-out (``plan``): its ADC (type, bits, rate, energy per conversion) or adder
+    trees"""
     if p.family == ArrayFamily.DIGITAL:
+        shared = (f"; {trees(plan)} trees an array for its {plan.outputs_per_array} outputs, summed in turn"
+                  if trees(plan) < plan.outputs_per_array else "")
         adders = ("a full adder in every bit cell (a cell chain)" if config.array.digital_adders ==
-                  DigitalAdders.CELL_CHAIN else "a ripple adder tree (ZigZag-IMC DIMC model)")
+                  DigitalAdders.CELL_CHAIN else f"a ripple adder tree (ZigZag-IMC DIMC model{shared})")
         return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
                 f"{p.adder_tree_energy_pj:.3g} pJ per output sum.")
     detail = ("" if config.adc.enob is None else f", ENOB {config.adc.enob:g}") + ("" if config.adc.built_bits in (
@@ -26,14 +39,17 @@ def converter_line(config: Config, p: CimParameters, t: CimTiming) -> str:
             f"per {t.read_cycle_ns:.3g} ns round: {p.adc_energy_pj:.3g} pJ per conversion.")
 
 
-def array_line(config: Config, p: CimParameters) -> str:
-    """the report's line on layer 0's arrays: their lines, and what a read cycle (a round) is: reads overlapped with
-    the ADCs' conversions (sample-and-hold), or, in a digital array, the reads alone (its adders sum within a read)"""
+def array_line(config: Config, plan: Plan, p: CimParameters) -> str:
+    """the report's line on layer 0's arrays (``plan``): their lines, and what a read cycle (a round) is: reads
+    overlapped with the ADCs' conversions (sample-and-hold), or, in a digital array, the reads alone (its adders sum
+    within a read, read again for each output a tree sums in turn)"""
     resistive = p.family == ArrayFamily.RESISTIVE
     lines = "0.2 fF/um at the full read voltage, an upper bound" if resistive else "ZigZag-IMC per-cell loads at V_DD"
-    reads = f"{config.dac.encoding} reads summed x {p.read_ns:g} ns"
-    cycle = (f"no ADC: a round is {reads} (the adders sum within each read)" if p.family == ArrayFamily.DIGITAL else
-             f"sample-and-hold lets the ADCs convert one round while the next is read: a round is max({reads}, "
+    passes = tree_passes(plan)
+    reads = f"{config.dac.encoding} reads summed x {p.read_ns * passes:g} ns"
+    turns = f", {passes} of {p.read_ns:g} ns each, one for each output a tree sums in turn" if passes > 1 else ""
+    cycle = (f"no ADC: a round is {reads} (the adders sum within each read{turns})" if p.family == ArrayFamily.DIGITAL
+             else f"sample-and-hold lets the ADCs convert one round while the next is read: a round is max({reads}, "
              f"conversions x {p.adc_conversion_ns:.3g} ns)")
     return (f"Array family '{p.family}': word and bit lines swing {p.line_voltage_v:g} V "
             f"({p.row_line_capacitance_ff:.3g} fF and {p.bitline_capacitance_ff:.3g} fF: {lines}); {cycle}; the arrays "

@@ -142,9 +142,10 @@ def input_shape(source: str, value_info) -> tuple[int, tuple[int, ...], str]:
                          "numbers")
     shape = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims[1:])
     if len(dims) < 2 or not all(shape):
-        free = [k for k, n in enumerate(shape, 1) if not n]
+        free = [k for k, n in enumerate(shape, 1) if not n]  # a fixed first axis and one free: a batch put later?
+        batch_fixed = len(free) == 1 and dims[0].HasField("dim_value") and dims[0].dim_value > 0
         moved = (f"if axis {free[0]} ({dims[free[0]].dim_param or '?'!r}) is the batch, make it the first axis "
-                 "(batch_first=True, or a transpose before the export); else ") if len(free) == 1 else ""
+                 "(batch_first=True, or a transpose before the export); else ") if batch_fixed else ""
         raise ValueError(f"{source}: input {value_info.name!r} needs a known shape (batch, ...); got "
                          f"{[d.dim_param or d.dim_value for d in dims]}: the batch must be the first axis, the only "
                          f"one that may stay free: {moved}export the model again at a fixed size, or fix the sizes "

@@ -151,14 +151,17 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     return dict(pairs)
 
 
+LAYER_INT_DIGITS = 30
+"""most digits of an integer in 'architecture' (sizes, axes, indices have a few; a longer one had been echoed whole
+in a layer's message, or past Python's 4300-digit limit got its message, naming no file)"""
+
+
 def _layer_int(text: str) -> int:
-    """a JSON integer of 'architecture', or a ValueError when it is past Python's limit on digits (its own message
-    had named no file and suggested sys.set_int_max_str_digits)"""
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"'architecture' holds a number too long to be a layer parameter ({len(text.lstrip('-'))} "
-                         "digits); a size, axis or index has a few digits") from None
+    """a JSON integer of 'architecture', or a ValueError when it has more than LAYER_INT_DIGITS digits"""
+    if len(digits := text.lstrip("-")) > LAYER_INT_DIGITS:
+        raise ValueError(f"'architecture' holds a number too long to be a layer parameter ({len(digits)} digits); a "
+                         "size, axis or index has a few digits")
+    return int(text)
 
 
 def _load_npz(path: Path) -> Network:

@@ -30,13 +30,18 @@ default), or every input and weight at its largest code (a paper's full-scale fi
 for a resistive or charge array, but no worst case for a digital macro, whose adder trees switch less then)"""
 FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
 """an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
-UNMODELLED_FAMILIES = {"edram": "an eDRAM cell computes on its storage capacitor: sram-charge is the nearest "
-                                "(its 1-bit cells; a multi-level eDRAM cell has no stand-in)",
-                       **dict.fromkeys(("flash", "nor-flash", "nand-flash", "eflash"),
-                                       "a flash cell is a programmable-threshold transistor: fefet is the nearest "
-                                       "(priced as the RRAM 1T1R cell)")}
-"""cell technologies cimsim has no family for -> the stand-in a refusal names (difflib had suggested 'rram' for
-'edram', two letters alike)"""
+FAMILY_HINTS = {"edram": "cimsim has no such family; an eDRAM cell computes on its storage capacitor: sram-charge is "
+                         "the nearest (its 1-bit cells; a multi-level eDRAM cell has no stand-in)",
+                "flash": "cimsim has no such family; a flash cell is a programmable-threshold transistor: fefet is the "
+                         "nearest (priced as the RRAM 1T1R cell)",
+                "sram": "an SRAM macro names its compute domain: sram-charge, sram-current or digital"}
+"""a family's words (edram, flash anywhere in it; sram alone) -> what its refusal says (difflib had suggested 'rram'
+for 'edram' and 'sram', two letters alike)"""
+
+
+def _family_hint(family: str) -> str | None:
+    words = family.strip().lower()
+    return next((hint for key, hint in FAMILY_HINTS.items() if key in words and (key != "sram" or key == words)), None)
 CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIONS,
                                        "input_encoding": tuple(m.value for m in InputEncoding),
                                        "digital_adders": tuple(m.value for m in DigitalAdders),
@@ -205,10 +210,9 @@ def _check_choices(file: str, where: str, fields: Mapping[str, Any]) -> None:
     """A ValueError naming the field whose value is none of its :data:`CHOICES`, with the nearest one"""
     for name, allowed in CHOICES.items():
         if name in fields and fields[name] not in allowed:
-            unmodelled = UNMODELLED_FAMILIES.get(str(fields[name]).lower()) if name == "family" else None
+            hint = _family_hint(str(fields[name])) if name == "family" else None
             raise ValueError(f"{file}: {where}: '{name}' must be one of {', '.join(allowed)}; got {fields[name]!r}"
-                             + (f": cimsim has no such family; {unmodelled}" if unmodelled else
-                                _did_you_mean(str(fields[name]), allowed)))
+                             + (f": {hint}" if hint else _did_you_mean(str(fields[name]), allowed)))
 
 
 _ANALOG_ONLY = ("analog_accumulation", "weight_accumulation")
