@@ -112,13 +112,19 @@ class _Angle(nn.Module):
             return torch.atan2(1 / y, 1 / x)
         if self.spelling == "integers":  # promoted to floats, their zero unsigned
             return torch.atan2(y.round().long(), x.round().long())
+        if self.spelling == "in_place":
+            return y.clone().atan2_(x)
+        if self.spelling == "arctan2_":
+            return (y * 1.0).arctan2_(x)
         return torch.atan2(torch.relu(y - 0.5) if self.spelling == "relu" else y, x)  # a ReLU's zeros: +0
 
 
-@pytest.mark.parametrize("spelling", ["function", "relu", "method", "arctan2", "reciprocals", "integers"])
+@pytest.mark.parametrize("spelling", ["function", "relu", "method", "arctan2", "reciprocals", "integers", "in_place",
+                                      "arctan2_"])
 def test_atan2_matches_torch_at_signed_zeros(spelling):
     """torch's exporter writes atan2 with Greater(y, 0): at y = +0, x < 0 it gave -pi where torch gives +pi (2 pi
-    off: a ReLU's zeros), silently where the example holds no such point"""
+    off: a ReLU's zeros), silently where the example holds no such point; the in-place atan2_ and arctan2_ had
+    missed the rewrite"""
     model = _Angle(spelling)
     torch.manual_seed(0)
     net = from_torch(model, torch.rand(2, 2, len(_PAIRS)) + 0.1)  # no zero in the example
@@ -130,3 +136,69 @@ def test_atan2_matches_torch_at_signed_zeros(spelling):
         got = net.forward(v.double().numpy())
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
     assert np.array_equal(np.signbit(got), np.signbit(want))  # +-0 and +-pi as torch's
+
+
+class _IntegerCast(nn.Module):
+    def forward(self, v):
+        n = v[:, :4].long().float()  # -0.3 -> 0: an integer has no sign of zero
+        return torch.cat([torch.exp(-1 / n), torch.atan2(n, v[:, 4:] - 5)], 1)
+
+
+def test_an_integer_cast_of_a_small_negative_value_is_plus_zero():
+    """a Cast to an integer type was trunc alone: trunc(-0.3) is -0.0, so exp(-1 / n) gave inf (torch: 0) and
+    atan2(n, -5.3) -pi (torch: +pi)"""
+    model = _IntegerCast()
+    net = from_torch(model, 0.6 + torch.rand(2, 8))  # every cast positive
+    v = torch.tensor([[-0.3, -0.99, 0.4, -1.5, -0.3, -0.3, -0.3, -0.3]])
+    with torch.no_grad():
+        want = model(v).double().numpy()
+    got = net.forward(v.double().numpy())
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+
+
+class _ByConstant(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("c", torch.tensor([-1.0, -0.0, 0.0, 2.0]))
+
+    def forward(self, v):
+        return v / self.c
+
+
+def test_a_division_by_a_constant_holding_zeros_gives_torchs_infinities():
+    """a Div by a constant holding 0 was refused ("Affine scale holds NaN or infinite values", after numpy's divide
+    by zero warning): x / +-0 is +-inf, 0 / 0 NaN, as torch's"""
+    model = _ByConstant()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net = from_torch(model, torch.rand(2, 4) + 0.1)
+        v = torch.tensor([[1.0] * 4, [-2.0] * 4, [0.0] * 4, [-0.0] * 4, [3.0, -2.0, 0.0, -0.0]])
+        got = net.forward(v.double().numpy())
+    with torch.no_grad():
+        want = model(v).double().numpy()
+    np.testing.assert_array_equal(got, want)  # NaN where torch's is
+    assert np.array_equal(np.signbit(got[~np.isnan(got)]), np.signbit(want[~np.isnan(want)]))
+
+
+class _AngleToConstant(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("x", torch.tensor([-1.0, -0.0, 0.0, 2.0]))
+
+    def forward(self, y):
+        return torch.atan2(y, self.x)
+
+
+def test_atan2_against_a_constant_holding_zeros_imports():
+    """atan2(y, c) divides y by c: refused where c held a zero"""
+    model = _AngleToConstant()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numpy's on folding the constant's 1 / 0 (the sign test of its zeros)
+        net = from_torch(model, torch.rand(2, 4) + 0.1)
+    y = torch.tensor([[1.0] * 4, [-2.0] * 4, [0.0] * 4, [-0.0] * 4])
+    with torch.no_grad():
+        want = model(y).double().numpy()
+    got = net.forward(y.double().numpy())
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    assert np.array_equal(np.signbit(got), np.signbit(want))

@@ -16,7 +16,7 @@ from ._onnx_reduce import REDUCTION_HANDLERS
 from ._onnx_sharing import derived
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
-from .movement import Reshape
+from .movement import Constant, Reshape
 from .norms import RMSNorm
 from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
 from .pooling import AvgPool2d
@@ -64,8 +64,11 @@ def _binary(g, op: str, names: list[str], out: str, name: str) -> None:
     if op == "Sub":
         layer = Affine(shift=-c) if g.is_data(a) else Affine(scale=-1.0, shift=c)
         return g.append(layer, [data], out, name)
-    if op == "Div" and g.is_data(a):
+    if op == "Div" and g.is_data(a) and np.all(np.abs(c) >= np.finfo(np.float64).tiny):  # 1 / c finite
         return g.append(Affine(scale=1.0 / c), [data], out, name)
+    if op == "Div" and g.is_data(a):  # by +-0 (or a subnormal): x / c, +-inf or NaN where torch's is
+        g.append(Constant(c), [data], f"{out}#divisor", name)
+        return g.append(Elementwise("div"), [data, f"{out}#divisor"], out, name)
     if op == "Div":  # c / x (an RMSNorm's 1 / sqrt): a reciprocal, scaled
         if np.all(c == 1.0):
             return g.append(Unary("reciprocal"), [data], out, name)
@@ -140,8 +143,7 @@ def _pow(g, op, attrs, names, outs, name):
     exponent = float(np.ravel(g.consts[names[1]])[0]) if names[1] in g.consts and g.consts[names[1]].size == 1 else None
     if exponent is None or not np.isfinite(exponent):
         raise ValueError("Pow is supported with one finite constant exponent")
-    x, out = names[0], outs[0]
-    whole = exponent == int(exponent)
+    x, out, whole = names[0], outs[0], exponent == int(exponent)
     if whole and abs(exponent) > POW_MAX_EXPONENT:
         raise ValueError(f"Pow by an integer is supported up to {POW_MAX_EXPONENT} in magnitude; got {exponent:g}")
     if exponent == 0:
@@ -211,8 +213,7 @@ def _leaky_relu(g, op, attrs, names, outs, name):
 def _elu(g, op, attrs, names, outs, name):
     """Elu: relu(x) + alpha (exp(min(x, 0)) - 1) (alpha 1 when not given); Celu: the same with exp(min(x, 0) /
     alpha); Selu: gamma times Elu (ONNX's default alpha and gamma)"""
-    selu = op == "Selu"
-    x, out = names[0], outs[0]
+    selu, x, out = op == "Selu", names[0], outs[0]
     alpha = float(attrs.get("alpha", 1.67326319217681884765625 if selu else 1.0))
     g.append(ReLU(), [x], f"{out}#pos", name)
     g.append(Clip(None, 0.0), [x], f"{out}#neg", name)
@@ -338,8 +339,7 @@ SAME_SHAPE_HANDLERS = {
     "Pow": _pow, "Clip": _clip, "LayerNormalization": _layer_norm, "RMSNormalization": _rms_norm, "Log": _log,
     "GroupNormalization": _group_norm, "InstanceNormalization": _instance_norm, "HardSigmoid": _hard_sigmoid,
     "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "Celu": _elu, "Trilu": _trilu,
-    "Softmax": _softmax, "LogSoftmax": _softmax, "LRN": _lrn, "Where": _where,
-    "Relu": _simple(lambda g, attrs, x: ReLU()),
+    "Softmax": _softmax, "LogSoftmax": _softmax, "LRN": _lrn, "Where": _where, "Relu": _simple(lambda *_: ReLU()),
     "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
                                               else "gelu")),
     **{op: _simple(lambda g, attrs, x, f=f: Unary(f)) for op, f in _UNARY.items()},

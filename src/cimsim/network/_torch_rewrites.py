@@ -68,15 +68,15 @@ def tensor_calls(torch) -> dict:
             "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
             "median": _median(torch), "diagonal": _diagonal(torch), "bucketize": _bucketize(torch),
             "floor_divide": lambda x, other, **kwargs: torch.div(x, other, rounding_mode="floor", **kwargs),
-            "index_add": _index_add(torch), "cumprod": _cumprod(torch), "atan2": _atan2(torch),
-            "arctan2": _atan2(torch)}
+            "index_add": _index_add(torch), "cumprod": _cumprod(torch), **_atan2(torch)}
 
 
-def _atan2(torch):
-    """``atan2(y, x)`` in radians, as torch's at signed zeros and infinities too: atan(y / x) (of y where both are
-    0, of their signs' product where both are infinite) moved by pi into the left half plane (x < 0, or -0): up
-    where y's sign bit is clear (y = +0 too: +pi, as torch; the exporter's Greater(y, 0) gave -pi), else down"""
-    original = torch.atan2
+def _atan2(torch) -> dict:
+    """``atan2(y, x)`` (``arctan2``) in radians, as torch's at signed zeros and infinities too: atan(y / x) (of y
+    where both are 0, of their signs' product where both are infinite) moved by pi into the left half plane (x < 0,
+    or -0): up where y's sign bit is clear (y = +0 too: +pi, as torch; the exporter's Greater(y, 0) gave -pi), else
+    down; the in-place ``Tensor.atan2_`` (``arctan2_``) as y's values replaced by it (a y of integers: torch's own)"""
+    original, in_place = torch.atan2, torch.Tensor.atan2_
 
     def atan2(y, x, **kwargs):
         if kwargs or not (isinstance(y, torch.Tensor) and isinstance(x, torch.Tensor)):  # an out= tensor
@@ -90,7 +90,9 @@ def _atan2(torch):
         left = (x < 0) | ((x == 0) & (1 / x < 0))
         return torch.where(left, torch.where(up, angle + math.pi, angle - math.pi), angle)
 
-    return atan2
+    def atan2_(y, x):
+        return y.copy_(atan2(y, x)) if isinstance(x, torch.Tensor) and y.is_floating_point() else in_place(y, x)
+    return {"atan2": atan2, "arctan2": atan2, "atan2_": atan2_, "arctan2_": atan2_}
 
 
 def _cumprod(torch):
