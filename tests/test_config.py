@@ -41,7 +41,7 @@ CONSISTENCY_FIELDS = {
     "technology.vdd_v", "device.iv_nonlinearity", "mapping.weight_bits", "adc.groups_per_conversion",
     "adc.built_bits", "workload.input_zero_fraction", "workload.weight_zero_fraction", "chip.tile_buffer_kib",
     "array.wire_resistance_ohm", "device.drift_nu", "device.drift_nu_sigma", "device.program_verify_tolerance",
-    "baseline.sram_kib", *CONDITIONAL_FIELDS,
+    "baseline.sram_kib", "chip.global_buffer_kib", *CONDITIONAL_FIELDS,
 }
 
 
@@ -828,6 +828,8 @@ def consistent_dicts(draw) -> dict:
     if baseline["dataflow"] == "output_stationary":  # array_rows shapes a weight-stationary array only
         baseline.pop("array_rows", None)
     chip = data["chip"]  # the tile buffer holds one array read's inputs
+    if chip["buffer_memory"] == "edram":  # buffers of at most 8 KiB: within the eDRAM energy law's range
+        chip.update({k: min(chip[k], 8.0) for k in ("tile_buffer_kib", "global_buffer_kib")})
     chip["tile_buffer_kib"] = max(chip["tile_buffer_kib"], array["rows"] * dac["input_bits"] / 8192)
     return data
 

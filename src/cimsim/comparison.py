@@ -1,9 +1,9 @@
 """CIM versus the von Neumann baseline on the same workload: both sides priced, gains as ratios.
 
-Two scenarios are priced (REFERENCES.md, "reports must separate"): the steady state, with the weights
-resident in the arrays (CIM) or in their home memory (baseline: on-chip SRAM when they fit, else streamed
-from DRAM once per batch); and the totals including loading the weights once (programming the cells;
-fetching them from DRAM). The macro alone (converters and arrays, no buffers or DRAM) is reported too.
+Two scenarios are priced (REFERENCES.md, "reports must separate"): the steady state, with the weights resident in the
+arrays (CIM) or in their home memory (baseline: on-chip SRAM when they fit, else streamed from DRAM once per batch);
+and the totals including loading the weights once (programming the cells; fetching them from DRAM). The macro alone
+(converters and arrays, no buffers or DRAM) is reported too.
 """
 
 from __future__ import annotations
@@ -51,9 +51,9 @@ def gains(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
 
 @dataclass(frozen=True, repr=False)
 class Comparison:
-    """A workload on CIM next to the von Neumann baseline: the simulations (one per Monte Carlo trial) and both
-    sides' breakdowns (energy pJ, times ns, area um2 per component; whole workload), steady state and with the
-    weights loaded once."""
+    """A workload on CIM next to the von Neumann baseline: the simulations (one per Monte Carlo trial) and both sides'
+    breakdowns (energy pJ, times ns, area um2 per component; whole workload), steady state and with the weights loaded
+    once."""
 
     runs: tuple[RunResult | NetworkResult, ...]
     """one simulation per Monte Carlo trial; costs are priced from the first"""
@@ -137,7 +137,8 @@ def price(config: Config, result: RunResult | NetworkResult, *, include_weight_l
         counts = result.counts + result.programming_counts if include_weight_load else result.counts
         fetched = result.programming_counts.dram_read_bits if include_weight_load else 0
         return (cim_breakdown(config, result.plan, counts, name=config.name, fetched_bits=fetched),
-                baseline_breakdown(config, config.workload.vectors, include_weight_load=include_weight_load))
+                baseline_breakdown(config, config.workload.vectors, include_weight_load=include_weight_load,
+                                   one_off_load=True))
     layers = [(layer.plan, layer.counts + layer.programming_counts if include_weight_load else layer.counts)
               for layer in result.layers]
     fetched = [layer.programming_counts.dram_read_bits for layer in result.layers] if include_weight_load else None
@@ -157,12 +158,13 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     none) cross the DRAM interface, activations between layers stay on chip. Baseline: the layers run one after the
     other on one processor, their weights fetched from DRAM at least once per run where together they exceed
     ``baseline.sram_kib`` (as :mod:`cimsim.models.baseline` prices a model's; each layer's own rule besides: kept on
-    chip where it fits, else streamed per batch). With ``network``, its digital layers and activation products run on a
-    vector unit on both sides (:func:`_with_vector_unit`); a routed expert (``Dense.routed_fraction`` below 1) is priced
-    at its share of the tokens on the chip (:func:`_chip_stage`) and at the mean over the token counts it receives on
-    the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes); a transposed convolution
-    (``MatrixShape.tap_fraction`` below 1) counts its taps' MACs that meet input values, the baseline runs that share of
-    its vectors (:func:`cimsim.cost.routing.real_runs`)."""
+    chip where it fits, else streamed per batch; with ``include_weight_load``, unless fetched once per run, a kept
+    layer's one-off fetch runs before its vectors, in series). With ``network``, its digital layers and activation products
+    run on a vector unit on both sides (:func:`_with_vector_unit`); a routed expert (``Dense.routed_fraction`` below
+    1) is priced at its share of the tokens on the chip (:func:`_chip_stage`) and at the mean over the token counts
+    it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes); a transposed
+    convolution (``MatrixShape.tap_fraction`` below 1) counts its taps' MACs that meet input values, the baseline
+    runs that share of its vectors (:func:`cimsim.cost.routing.real_runs`)."""
     stages, bases, blocks, streamed, last = [], [], {}, False, len(layers) - 1
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
@@ -183,16 +185,16 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
             key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits)
             if key not in blocks:
                 blocks[key] = _baseline_blocks(block, n, shape.groups, include_weight_load=load,
-                                               io_bits=in_bits + out_bits)
+                                               io_bits=in_bits + out_bits, one_off_load=not too_big)
             bases += [repeated(b, weight) for b in blocks[key]]
-    cim = chip_breakdown(config, stages, samples, name=config.name)
+    work = _vector_work(config, network) if network is not None else None  # a stage beside the crossbars: balancing
+    cim = chip_breakdown(config, stages, samples, name=config.name, beside_ns=work[0].time_ns(work[3]) if work else 0.0)
     base = in_sequence(bases, config.baseline.name, samples, shared_hardware=True)
     cim, base = (replace(b, assumptions=b.assumptions + shape_notes(shapes)) for b in (cim, base))
     if too_big:
         base = replace(base, assumptions=base.assumptions + (
             f"The network's static weights ({weight_bits / 8192:.4g} KiB): those a layer keeps on chip {RUN_FETCH}.",))
-    if network is not None:
-        cim, base = _with_vector_unit(config, network, samples, cim, base)
+    cim, base = _with_vector_unit(config, work, samples, cim, base) if work else (cim, base)
     if config.baseline.energy_model == EnergyModel.BOARD_POWER:  # the run's figures; its parts state their own
         base = replace(base, assumptions=base.assumptions + (
             board_power_sentence(config, base.latency_ns, None, "The whole run: "),))
@@ -223,27 +225,35 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
                  fetched_bits=fetched, places=busy)
 
 
-def _baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool,
-                     io_bits: int) -> list[Breakdown]:
+def _baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool, io_bits: int,
+                     one_off_load: bool) -> list[Breakdown]:
     """The baseline of one matrix layer run ``vectors`` times: a grouped conv as its ``groups`` blocks (``block``,
     :func:`cimsim.models.baseline.product_config` of in / groups x out / groups; the first moves the ``io_bits``
-    crossing the DRAM interface), not as its block-diagonal matrix (groups times the MACs and weights)."""
-    first = baseline_breakdown(block, vectors, include_weight_load=include_weight_load, dram_activation_bits=io_bits)
-    return [first] + ([baseline_breakdown(block, vectors, include_weight_load=include_weight_load,
-                                          dram_activation_bits=0)] * (groups - 1) if groups > 1 else [])
+    crossing the DRAM interface), not as its block-diagonal matrix (groups times the MACs and weights);
+    ``one_off_load``: a weight load is the one-off fetch before the run (not the run's own fetch, RUN_FETCH)."""
+    kinds = {"include_weight_load": include_weight_load, "one_off_load": one_off_load}
+    first = baseline_breakdown(block, vectors, dram_activation_bits=io_bits, **kinds)
+    return [first] + ([baseline_breakdown(block, vectors, dram_activation_bits=0, **kinds)] * (groups - 1)
+                      if groups > 1 else [])
 
 
-def _with_vector_unit(config: Config, network: Network, samples: int, cim: Breakdown,
+def _vector_work(config: Config, network: Network) -> tuple:
+    """(the chip's vector unit of DEFAULT_VECTOR_LANES lanes, the network's model, pJ and cycles of one item's digital
+    layers and activation products on it)"""
+    unit, model = vector_unit(config.technology, DEFAULT_VECTOR_LANES, config.dac.input_bits), model_from_network(
+        network)
+    return unit, model, *unit.work(model.of_type(VectorOp), [op for op in model.of_type(MatrixOp) if not op.static],
+                                   config.technology)
+
+
+def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
                       base: Breakdown) -> tuple[Breakdown, Breakdown]:
     """Both sides with the network's digital work on a vector unit of DEFAULT_VECTOR_LANES lanes
     (:mod:`cimsim.cost.vector_unit`): on the CIM chip beside the crossbars (a pipeline stage of its own with
     ``chip.pipeline = "layer"``, else after them), on the baseline after its matrix products (on its own lanes
     where ``baseline.vector_lanes`` is set). A side holds the unit (its area, and on the chip its leakage: the
-    baseline's is not modelled) only if it runs work on it."""
-    unit = vector_unit(config.technology, DEFAULT_VECTOR_LANES, config.dac.input_bits)
-    model = model_from_network(network)
-    pj, cycles = unit.work(model.of_type(VectorOp), (op for op in model.of_type(MatrixOp) if not op.static),
-                           config.technology)
+    baseline's is not modelled) only if it runs work on it; ``work``: :func:`_vector_work`'s."""
+    unit, model, pj, cycles = work
     if not cycles:  # neither side has digital work (the baseline's is a part of the chip's)
         return cim, base
     vec_ns = unit.time_ns(cycles)
@@ -269,8 +279,7 @@ def _with_vector_unit(config: Config, network: Network, samples: int, cim: Break
                   latency_ns=latency, compute_ns=min(latency, cim.compute_ns + samples * vec_ns), interval_ns=interval,
                   item_latency_ns=cim.item_latency_ns + vec_ns, assumptions=cim.assumptions + (line,))
     kept = base.assumptions  # merged once; the vector-unit line says how the activation products run
-    base = in_sequence([base, *_activation_products(config, model, samples)], base.name, samples,
-                       shared_hardware=True)
+    base = in_sequence([base, *_activation_products(config, model, samples)], base.name, samples, shared_hardware=True)
     base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * base_pj, samples * base_vec_ns)
     base_area = base.area_um2 if not base_cycles or config.baseline.die_area_mm2 is not None else {
         **base.area_um2, "vector_unit": base_unit.area_um2}  # a unit with work; a published die holds its own
@@ -302,7 +311,7 @@ def price_from_shapes(config: Config, *, measured: bool = True,
     spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read and no float pass, a
     network over ``workload.vectors`` samples (``network``: the workload's, given in memory; None: its file).
     Refused first: a workload the chip cannot hold (``check_fits``), a float pass past memory (``check_float_pass``)."""
-    config, x = validated_config(config), None
+    config = validated_config(config)
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
         check_fits(config, [plan])
@@ -310,8 +319,7 @@ def price_from_shapes(config: Config, *, measured: bool = True,
             else UNIFORM_DATA
         return (cim_breakdown(config, plan, analytic_counts(plan, wl.vectors, data), name=config.name),
                 baseline_breakdown(config, wl.vectors, include_weight_load=False))
-    if measured:
-        network, x, _ = load_workload_network(config)
+    network, x, _ = load_workload_network(config) if measured else (network, None, None)
     network = config_network(config) if network is None else network
     shapes = network.matrix_shapes()
     plans = [plan_layer(config, shape.in_features, shape.out_features) for shape in shapes]
@@ -322,7 +330,7 @@ def price_from_shapes(config: Config, *, measured: bool = True,
         inputs, matrices = input_samples(network, x), network.matrix_layers()
         data = [measured_data(config, plan, inputs[s.index][1], matrices[s.index].matrix)
                 for s, plan in zip(shapes, plans)]
-    samples = config.workload.vectors if x is None else len(x)
+    samples = len(x) if measured else config.workload.vectors
     layers = [(plan, analytic_counts(plan, samples * s.rows_per_sample, d)) for s, plan, d in zip(shapes, plans, data)]
     return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),
                          include_weight_load=False, network=network)
@@ -336,8 +344,7 @@ def compare(config: Config, progress: Callable[[int], None] | None = None, *, wo
     arrays as :func:`cimsim.trials.run_trials` takes them)."""
     config = validated_config(config)
     runs = run_trials(config, progress, workers=workers, scheduler=scheduler, **data)
-    cim, base = price(config, runs[0], include_weight_load=False)
-    cim_loaded, base_loaded = price(config, runs[0], include_weight_load=True)
+    (cim, base), (cim_loaded, base_loaded) = (price(config, runs[0], include_weight_load=load) for load in (False, True))
     # a one-off load (the first weight fetch, as the chip's programming) sits outside the interval and item latency
     return Comparison(runs, cim, base, cim_loaded,
                       replace(base_loaded, interval_ns=base.interval_ns, item_latency_ns=base.item_latency_ns))

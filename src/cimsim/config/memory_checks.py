@@ -5,6 +5,10 @@ Below a kibibyte those laws are extrapolated far past their anchors and price a 
 3e-10 pJ/bit against 0.74 pJ/bit for a 512 KiB SRAM), so every bank they price holds at least :data:`MIN_BANK_KIB`:
 the chip's tile and global buffers by their fields' own ranges (:mod:`.schema`), the baseline's banks here (one
 bank) and in :func:`.checks.baseline_errors` (several).
+
+Extrapolated from its one 64 KB anchor, the eDRAM law reaches an off-chip DRAM's energy per bit for banks of tens of
+MiB, where it describes no eDRAM: a baseline's eDRAM bank or the chip's eDRAM tile or global buffer that would cost at
+least the DRAM's (``baseline.dram``, the chip's too) is refused.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ _LAWS = "the memory laws are anchored at 8 KB and 64 KB, and price a bit of a sm
 
 
 def memory_errors(config: Config) -> list[tuple[str, str]]:
-    """The baseline's single bank below :data:`MIN_BANK_KIB` and a baseline eDRAM bank beyond its law's range."""
+    """The baseline's single bank below :data:`MIN_BANK_KIB`, and a baseline eDRAM bank or chip eDRAM buffer beyond
+    the law's range."""
     b = config.baseline
     errors = []
     if b.onchip_banks == 1 and b.sram_kib < MIN_BANK_KIB:  # more banks: baseline_errors (configs built in code too)
         errors.append(("baseline.sram_kib", f"'baseline.sram_kib' ({b.sram_kib:g}) must be at least "
                                             f"{MIN_BANK_KIB:g} KiB, the smallest bank priced ({_LAWS})"))
-    return errors + _check_edram_bank(config)
+    return errors + _check_edram_bank(config) + _chip_edram_errors(config)
 
 
 def _check_edram_bank(config: Config) -> list[tuple[str, str]]:
@@ -46,3 +51,24 @@ def _check_edram_bank(config: Config) -> list[tuple[str, str]]:
     except ConfigError as exc:
         return list(exc.errors)
     return []
+
+
+def _chip_edram_errors(config: Config) -> list[tuple[str, str]]:
+    """The chip's eDRAM tile or global buffer (``chip.buffer_memory`` = "edram") whose bit would cost at least the
+    DRAM's, pJ/bit: beyond the eDRAM law's range, as :func:`cimsim.cost.edram.check_edram_bank` refuses a baseline's."""
+    from ..cost.edram import edram_energy_pj_per_bit  # the cost laws import the config schema
+    from ..cost.memory import dram_energy_pj_per_bit
+
+    chip, dram = config.chip, config.baseline.dram
+    if chip.buffer_memory != MemoryTechnology.EDRAM:
+        return []
+    errors, dram_pj = [], dram_energy_pj_per_bit(dram)
+    for name in ("tile_buffer_kib", "global_buffer_kib"):
+        kib = getattr(chip, name)
+        if (pj := edram_energy_pj_per_bit(round(kib * 1024), config.technology)) >= dram_pj:
+            errors.append((f"chip.{name}", (
+                f"'chip.{name}' ({kib:g} KiB, {kib / 1024:.4g} MiB) in eDRAM ('chip.buffer_memory') would cost "
+                f"{pj:.3g} pJ/bit, at least the DRAM's {dram_pj:g} ('baseline.dram' {dram}): beyond the range of the "
+                "eDRAM depth law (extrapolated from a 64 KB bank); give a smaller buffer or "
+                "'chip.buffer_memory' = \"sram\"")))
+    return errors

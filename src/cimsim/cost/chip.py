@@ -22,7 +22,8 @@ output's time to DRAM. ``chip.pipeline = "layer"``: layers work on successive it
 stage; ``"none"``: one item at a time, interval = its time on the chip (its DRAM transfers overlap its neighbours').
 DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds copies of the slowest
 layer's weights (unpipelined: slowest in an item's path) one at a time while that shortens it and tiles are free, and
-keeps the fewest that reach the lowest interval: a copy buys nothing once transfers, DRAM or another stage bound it.
+keeps the fewest that reach the lowest interval: a copy buys nothing once transfers, DRAM or another stage bound it
+(pipelined, also a part the caller runs beside the layers as a stage of its own, ``beside_ns``: a vector unit).
 
 Totals. compute = programming + item compute + (items - 1) x compute interval; memory = max(DRAM time, weight fetch +
 item transfers + (items - 1) x transfer interval); latency = max(compute, memory, weight fetch + programming + item
@@ -148,14 +149,18 @@ def check_fits(config: Config, plans: Sequence[Plan]) -> None:
 
 @checked_types
 def map_stages(config: Config, stages: Sequence[Stage], *, timings: Sequence[CimTiming] | None = None,
-               params: Sequence[CimParameters] | None = None, items: int = 0) -> ChipMapping:
+               params: Sequence[CimParameters] | None = None, items: int = 0, beside_ns: float = 0.0) -> ChipMapping:
     """Tiles of every stage (with chip.balance copies; ``items``: the workload's, whose DRAM time per item bounds the
-    interval, 0: none); ValueError when the workload does not fit the chip."""
+    interval, 0: none; ``beside_ns``: interval, ns, of a part the caller runs beside the stages as a stage of its own,
+    a vector unit, which bounds the interval when pipelined, 0: none); ValueError when the workload does not fit."""
     stages = _checked_stages(stages, items)
+    check_real("beside_ns", beside_ns, 0.0)
     params, timings = _stage_costs(config, stages) if timings is None or params is None else (params, timings)
     check_fits(config, [s.plan for s in stages])
+    pipelined = config.chip.pipeline == Pipeline.LAYER  # unpipelined, the caller adds the part to the item's time
+    bound_ns = max(_io_ns(stages, items, params[0].dram_bandwidth_gbps), beside_ns if pipelined else 0.0)
     copies = ([1] * len(stages) if config.chip.balance != Balance.REPLICATE else
-              _balance(config, stages, params, timings, _io_ns(stages, items, params[0].dram_bandwidth_gbps)))
+              _balance(config, stages, params, timings, bound_ns))
     tiles = _tiles(config, stages, copies)
     return ChipMapping(tuple(copies), tuple(tiles), noc.mean_hops(tiles))
 
@@ -167,9 +172,10 @@ def _tiles(config: Config, stages: Sequence[Stage], copies: Sequence[int]) -> li
 def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParameters], timings: Sequence[CimTiming],
              io_ns: float) -> list[int]:
     """chip.balance copies per stage (module doc): greedy steps while compute may still bound the interval, then the
-    fewest of them that reach the lowest chip interval (transfers, DRAM or another stage bound it)."""
+    fewest of them that reach the lowest chip interval (transfers, DRAM or another stage bound it); ``io_ns``: the
+    bound, ns, of DRAM's time per item and (pipelined) a part beside the stages (map_stages' ``beside_ns``)."""
     pipelined, n = config.chip.pipeline == Pipeline.LAYER, len(stages)
-    # under DRAM's time and every transfer's flit cycles (no hops: pipelined routers), compute no longer bounds it
+    # under that bound and every transfer's flit cycles (no hops: pipelined routers), compute no longer bounds it
     floor = max([io_ns] + [_row(*a, 1, 0.0)[3] for a in zip(stages, params, timings)]) if pipelined else 0.0
 
     def rows(copies: Sequence[int], hops: Sequence[float]) -> list[tuple]:
@@ -302,11 +308,13 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
 
 
 @checked_types
-def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: str = "CIM") -> Breakdown:
-    """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip."""
+def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: str = "CIM", *,
+                   beside_ns: float = 0.0) -> Breakdown:
+    """Energy, latency, throughput and area of ``items`` workload items through ``stages`` on ``config``'s chip
+    (``beside_ns``: :func:`map_stages`'; it bounds only the balancing here, the caller adds the part's own time)."""
     stages = _checked_stages(stages, items)
     params, timings = _stage_costs(config, stages)
-    m, p0 = map_stages(config, stages, timings=timings, params=params, items=items), params[0]
+    m, p0 = map_stages(config, stages, timings=timings, params=params, items=items, beside_ns=beside_ns), params[0]
     _check_global_buffer(config, stages, p0)
     energy, area, rows = _price_stages(stages, params, timings, m, items)
     compute_ns, memory_ns, latency_ns, item_latency, interval = _chip_times(config, stages, timings, rows, items,
