@@ -16,11 +16,16 @@ rate ``f``, node and supply; the derivations, sources and a table of figures are
 - ``vco`` (current/voltage-controlled oscillator, as in IBM's HERMES PCM cores): 2**B periods of a 5-stage ring.
 - B = 1, every type: one threshold decision, NeuroSim's CIM column comparator (:mod:`.sense_amp`), in one bit-cycle.
 
+Resolution floor: a converter of B bits is priced (energy and area) at no less than the one of B - 1 bits of the same
+type at the same rate (a stated ENOB taken at most B - 1; none at 1 bit), so neither falls as bits are added.
+
 ENOB defaults to B minus the survey's median loss for that resolution. Each constant below names its source.
 ISAAC's converter (8 bits, 1.28 GS/s, 2 mW, 1200 um2 at 32 nm) is an independent check, not an anchor.
 """
 
 from __future__ import annotations
+
+import functools
 
 from ..argcheck import check_int, check_real, checked_types
 from ..config.modes import AdcType
@@ -32,7 +37,7 @@ from .adc_survey import (ENOB_LOSS_BITS, REFERENCE_NODE_NM, REFERENCE_VDD_V, SUR
                          SURVEY_ENERGY_LN_RESIDUAL, SURVEY_ENOB_FLOOR, SURVEY_FOMS_DB_PER_LN_HZ,
                          SURVEY_FOMS_ENOB_DB_PER_BIT, SURVEY_FOMS_ENOB_INTERCEPT_DB, SURVEY_FOMS_INTERCEPT_DB,
                          SURVEY_MAX_RATE_GSPS, adc_corner_rate_gsps, adc_default_enob, check_bits, checked_enob,
-                         sar_survey, survey_rate_penalty)
+                         run_short_enob, sar_survey, survey_rate_penalty)
 from .gates import ZIGZAG_NODE_NM, ZIGZAG_VDD_V
 
 __all__ = [
@@ -184,7 +189,9 @@ def _cheapest_built(bits: int, built: int, tech: TechnologyConfig, rate_gsps: fl
 @checked_types
 def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
                   adc_type: AdcType = AdcType.SAR, enob: float | None = None, built_bits: int | None = None) -> float:
-    """Energy of one conversion, pJ, by type, at ``rate_gsps`` (default: the type's fastest rate).
+    """Energy of one conversion, pJ, by type, at ``rate_gsps`` (default: the type's fastest rate): the largest of the
+    laws below over 1 to ``bits`` bits at that rate (the resolution floor: never below a converter of fewer bits of
+    the same type; a stated ENOB is taken at most the smaller converter's bits, and none at 1 bit).
 
     A SAR built for ``built_bits`` > ``bits`` (a reconfigurable converter) stops after ``bits`` of its bit-cycles:
     bits / b of the conversion of the cheapest SAR of b >= built_bits bits at the same bit-cycle rate (each priced
@@ -205,10 +212,24 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
     if built := _built(bits, built_bits, adc_type, enob):  # never below the bits-bit SAR
         rate_gsps = _rate(bits, tech, rate_gsps, adc_type)
         return max(bits * _cheapest_built(bits, built, tech, rate_gsps)[0], adc_energy_pj(bits, tech, rate_gsps))
+    checked_enob(bits, enob)
+    rate = _rate(bits, tech, rate_gsps, adc_type)  # within every smaller converter's range: none is slower
+    return max(_energy_law_pj(b, tech, rate, adc_type, _floor_enob(b, enob)) for b in range(1, bits + 1))
+
+
+def _floor_enob(bits: int, enob: float | None) -> float | None:
+    """the ENOB at which the ``bits``-bit converter of a resolution floor is priced: a stated one, at most ``bits``
+    (none at 1 bit, where an ENOB prices nothing); None (the default) stays the default"""
+    return None if enob is None or bits == 1 else min(enob, bits)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a floor evaluates every smaller law, and a sweep's points share most
+def _energy_law_pj(bits: int, tech: TechnologyConfig, rate_gsps: float, adc_type: str, enob: float | None) -> float:
+    """one conversion of the ``bits``-bit law of ``adc_type`` alone (no resolution floor), pJ (:func:`adc_energy_pj`)"""
     e = checked_enob(bits, enob)
     if bits == 1:  # one threshold decision whatever the type: a column comparator, not a survey converter's
         return sense_amp.sense_amp_energy_pj(tech)
-    rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
+    rate = _reference_rate_gsps(rate_gsps, tech)
     scale = technology.energy_scale(ZIGZAG_NODE_NM, ZIGZAG_VDD_V, tech.node_nm, tech.vdd_v)
     flash_pj = (adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * COMPARATOR_ENERGY_PJ_28NM * scale
                 * survey_rate_penalty(e, rate))
@@ -236,14 +257,17 @@ def adc_rate_energy_factor(bits: int, tech: TechnologyConfig, rate_gsps: float |
 @checked_types
 def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = None, *,
                  adc_type: AdcType = AdcType.SAR, enob: float | None = None, built_bits: int | None = None) -> float:
-    """Area of one ADC, um2, by type, at ``rate_gsps`` (default: the type's fastest rate), the SAR's of the converter
-    its energy prices (:func:`adc_energy_pj`), never below the bits-bit SAR's where built for more bits.
+    """Area of one ADC, um2, by type, at ``rate_gsps`` (default: the type's fastest rate): the largest of the laws
+    below over 1 to ``bits`` bits at that rate, with the ENOB rule of :func:`adc_energy_pj` (the resolution floor).
+    The SAR's is the area of the converter its energy prices, never below the one priced at a lower ENOB; never
+    below the bits-bit SAR's where built for more bits.
 
     - sar: survey area regression at 32 nm, exp(1.346 + 0.993 ln 32 + 0.181 ln f[Hz] + 0.299 ln E_survey[pJ]),
       bounded by the flash converter of the same resolution (2 and 3 bits);
     - flash: (2**B - 1) * 361 um2 at 32 nm (survey flash median per comparator);
     - ramp: 361 um2 at 32 nm (one comparator) + B flip-flops of 3.68 um2 at 28 nm (the ramp is shared);
-    - vco: 5 gates of 0.614 um2 + B flip-flops of 3.68 um2 at 28 nm (a lower bound);
+    - vco: 5 gates of 0.614 um2 + B flip-flops of 3.68 um2 at 28 nm (a lower bound; below the 1-bit comparator at
+      2 to 4 bits, so the floor prices those as the comparator);
     - B = 1, every type: one column comparator, 23 833.6 F2 = 24.4 um2 at 32 nm (:mod:`.sense_amp`).
 
     f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`: the same converter has the same area at every supply);
@@ -255,16 +279,34 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
         chosen = _cheapest_built(bits, built, tech, rate_gsps)[1]
         return max(adc_area_um2(chosen, tech, rate_gsps * bits / chosen), adc_area_um2(bits, tech, rate_gsps))
     checked_enob(bits, enob)  # checks a stated ENOB
+    rate = _rate(bits, tech, rate_gsps, adc_type)
+    return max(_area_law_um2(b, tech, rate, adc_type, _floor_enob(b, enob)) for b in range(1, bits + 1))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _area_law_um2(bits: int, tech: TechnologyConfig, rate_gsps: float, adc_type: str, enob: float | None) -> float:
+    """area of the ``bits``-bit law of ``adc_type`` alone (no resolution floor), um2 (:func:`adc_area_um2`)"""
     if bits == 1:  # one column comparator whatever the type (a 1-bit flash is one comparator: this one)
         return sense_amp.sense_amp_area_um2(tech)
-    rate = _reference_rate_gsps(_rate(bits, tech, rate_gsps, adc_type), tech)
+    rate = _reference_rate_gsps(rate_gsps, tech)
     to32 = technology.area_scale(REFERENCE_NODE_NM, tech.node_nm)
     to28 = technology.area_scale(ZIGZAG_NODE_NM, tech.node_nm)
     flash_um2 = adc_comparisons_per_conversion(bits, adc_type=AdcType.FLASH) * FLASH_COMPARATOR_AREA_UM2_32NM * to32
     if adc_type == AdcType.SAR:  # no larger than a flash of the same resolution (2, 3 bits), as for its energy
-        return min(flash_um2, sar_survey(bits, enob, rate)[1] * to32)
+        return min(flash_um2, _sar_area_um2(bits, enob, rate) * to32)
     if adc_type == AdcType.FLASH:
         return flash_um2
     if adc_type == AdcType.RAMP:
         return FLASH_COMPARATOR_AREA_UM2_32NM * to32 + bits * gates.DFF_AREA_UM2 * to28
     return (RING_STAGES * gates.NAND2_AREA_UM2 + bits * gates.DFF_AREA_UM2) * to28
+
+
+def _sar_area_um2(bits: int, enob: float | None, rate_gsps: float) -> float:
+    """area at the reference node of a ``bits``-bit SAR at ``rate_gsps`` (reference rate), um2: that of the converter
+    :func:`sar_survey` prices, never below the one priced at a lower ENOB. Between the ENOBs at which a larger SAR
+    run short stops resolving as well (:func:`run_short_enob`) the area only grows with ENOB; past one, a converter
+    dearer per conversion but smaller can take over, so the area is the largest of those at ENOB and at each such
+    ENOB below it."""
+    own = adc_default_enob(bits) if enob is None else enob
+    ends = [e for b in range(bits + 1, 17) if (e := run_short_enob(b, bits)) < own]
+    return max(sar_survey(bits, e, rate_gsps)[1] for e in [enob, *ends])
