@@ -10,7 +10,8 @@ from ._onnx_checks import bounded, in_range, prod
 from ._onnx_quant import dequantize
 from .ops import UNARY_FUNCTIONS, special
 
-__all__ = ["FOLDABLE", "NARROW_INTEGERS", "fold", "int_list", "text_attr", "tensor_array", "constant_attr"]
+__all__ = ["FOLDABLE", "NARROW_INTEGERS", "fold", "int_list", "text_attr", "tensor_array", "constant_attr",
+           "narrow_type"]
 
 
 def _divide(a, b):
@@ -186,13 +187,37 @@ FOLDABLE = frozenset(_NUMPY) | {"Cast", "Gather", "Unsqueeze", "Squeeze", "Conca
 NARROW_INTEGERS = frozenset({21, 22, 25, 26})
 """ONNX's UINT4, INT4, UINT2 and INT2 (TensorProto.DataType), which :func:`tensor_array` holds in 8 bits"""
 
+_SAME_TYPE = frozenset({"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Gather", "Slice",
+                        "Concat", "Expand", "Tile", "Split", "Pad"})
+"""operators whose outputs have their (first) input's element type"""
+
+
+def narrow_type(onnx, node, narrow: dict[str, int]) -> int | None:
+    """The :data:`NARROW_INTEGERS` type of the outputs of ``node`` (``narrow``: that of the tensors so far): a
+    Constant's or ConstantOfShape's value's, a Cast's ``to``, a CastLike's or QuantizeLinear's zero point's (or its
+    ``output_dtype``), the input's of an operator moving values (Identity, Reshape, ...); else None"""
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    names, op = list(node.input) + ["", "", ""], node.op_type
+    if op in ("Constant", "ConstantOfShape"):
+        found = getattr(attrs.get("value"), "data_type", None)
+    elif op in ("Cast", "CastLike", "QuantizeLinear"):
+        found = {"Cast": attrs.get("to"), "CastLike": narrow.get(names[1]),
+                 "QuantizeLinear": attrs.get("output_dtype", narrow.get(names[2]))}[op]
+    else:
+        found = narrow.get(names[0]) if op in _SAME_TYPE else None
+    return found if found in NARROW_INTEGERS else None
+
 
 def tensor_array(tensor) -> np.ndarray:
-    """An ONNX tensor as a numpy array; the narrow floats numpy lacks (bfloat16, float8: ml_dtypes types) as float32,
-    the narrow integers (int4, uint4, int2, uint2) as int8 or uint8, which hold each of their values exactly."""
+    """An ONNX tensor as a numpy array (:func:`_held`)."""
     from onnx import numpy_helper
 
-    array = numpy_helper.to_array(tensor)
+    return _held(numpy_helper.to_array(tensor))
+
+
+def _held(array: np.ndarray) -> np.ndarray:
+    """``array``, its narrow floats numpy lacks (bfloat16, float8: ml_dtypes types) as float32, its narrow integers
+    (int4, uint4, int2, uint2) as int8 or uint8, which hold each of their values exactly"""
     if array.dtype.kind != "V":
         return array
     if array.dtype.name in ("int4", "int2", "uint4", "uint2"):
@@ -265,9 +290,8 @@ def fold(onnx, op: str, attrs: dict, operands: list, outputs: int = 1) -> list[n
         return [np.fmod(*operands)]
     if op in _NUMPY:
         return [np.asarray(_NUMPY[op](*[o for o in operands if o is not None]))]
-    if op == "Cast":  # to bfloat16 or float8: the rounded values, held as float32 (numpy has no such type)
-        y = x.astype(onnx.helper.tensor_dtype_to_np_dtype(attrs["to"]))
-        return [y.astype(np.float32) if y.dtype.kind == "V" else y]
+    if op == "Cast":  # to a type numpy lacks: held as :func:`tensor_array` holds it
+        return [_held(x.astype(onnx.helper.tensor_dtype_to_np_dtype(attrs["to"])))]
     if op == "Gather":
         axis = attrs.get("axis", 0)
         return [np.take(x, in_range(operands[1], x.shape[axis], "Gather"), axis=axis)]

@@ -25,7 +25,8 @@ quantise into integer kernels that requantise their own way, measured one or two
 and an MLP, up to six on an attention block (docs/networks.md). QLinearSoftmax takes axis -1 unless given and is
 coerced to 2-d as its own ``opset`` attribute says (onnxruntime's kernel), not the graph's opset. Their scales and
 zero points are one value each but a weight's (per channel), as onnxruntime requires; a weight initializer read by
-several QOperators is one matrix, as a float weight is. A quantise by scale 0 or NaN is refused.
+several QOperators is one matrix, as a float weight is. A quantise by scale 0 or NaN is refused, and so is a
+dequantise of an activation by an infinite or NaN scale (no finite value).
 """
 
 from __future__ import annotations
@@ -156,8 +157,13 @@ def _quantize_activation(g, op, attrs, names, outs, name):
 
 
 def _dequantize_activation(g, op, attrs, names, outs, name):
+    """DequantizeLinear of an activation: an affine, its scale finite ((q - z) inf is no number cimsim's layers
+    hold)"""
     x = names[0]
     scale, zero = _parameters(_constant_parameters(g, names), g.full_shape(x), attrs)
+    if not np.isfinite(scale).all():
+        raise ValueError(f"dequantising by scale {scale[~np.isfinite(scale)][0]:g} (input {names[1]!r}) gives "
+                         "infinite or NaN values; a scale must be a finite number")
     g.append(Affine(scale=g.sample_constant(scale, x), shift=g.sample_constant(-zero * scale, x)), [x], outs[0], name)
 
 

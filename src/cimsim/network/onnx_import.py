@@ -20,7 +20,7 @@ from ._onnx_batch import BatchSize, kept_apart
 from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
                             element_types, input_shape, prod, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
-from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, tensor_array
+from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type, tensor_array
 from ._onnx_functions import function_nodes, with_local_functions_inlined
 from ._onnx_images import per_stacked_image
 from ._onnx_logic import materialized
@@ -162,8 +162,11 @@ class _Graph:
 
     def add(self, onnx, node, where: str) -> None:
         """Add the layers of ``node`` (or the constants it computes); an output it has that is not computed is
-        recorded, for an error naming it where a later node reads it."""
+        recorded, for an error naming it where a later node reads it; constants of a 2- or 4-bit integer type, in
+        :attr:`narrow`."""
         self._add(onnx, node, where)
+        narrow = narrow_type(onnx, node, self.narrow)
+        self.narrow.update({out: narrow for out in node.output if narrow and out in self.consts})
         for k, out in enumerate(node.output):
             if out and not self.known(out):
                 self.unbuilt[out] = unbuilt_output(onnx, node, k, self.opset, where)

@@ -1,0 +1,116 @@
+"""Round 52, quantised models: a 4-bit zero point from a Constant node, an Identity or a Cast to int4 / uint4
+saturates at its own range (a Constant's or Identity's saturated at the 8-bit one; a Cast's was refused as
+"float32"); DequantizeLinear by an infinite scale names the scale input, without a numpy warning; a converted
+(statically quantised) torch model that torch cannot export is told the routes that work, not the dynamo exporter."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+helper, numpy_helper, TP = onnx.helper, onnx.numpy_helper, onnx.TensorProto
+
+from cimsim.network.onnx_import import network_from_onnx  # noqa: E402
+
+X = np.array([[-20.0, -9.0, -8.6, -3.0, 0.0, 3.0, 7.4, 7.6, 20.0]])
+SATURATED = {TP.INT4: [-8, -8, -8, -3, 0, 3, 7, 7, 7], TP.UINT4: [0, 0, 0, 0, 0, 3, 7, 8, 15]}
+"""QuantizeLinear then DequantizeLinear of X by scale 1 and zero point 0 (onnx.reference and onnxruntime)"""
+
+
+def _model(nodes, inits, width=9, opset=21):
+    nodes = nodes + [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+                     helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, [1, width])],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                              [numpy_helper.from_array(np.array(1.0, np.float32), "s"), *inits])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 10
+    return model
+
+
+@pytest.mark.parametrize("dtype", [TP.INT4, TP.UINT4], ids=["int4", "uint4"])
+@pytest.mark.parametrize("how", ["Constant", "Identity", "Reshape of an Identity"])
+def test_a_4_bit_zero_point_from_a_node_saturates_at_its_own_range(dtype, how):
+    """int4: 20 -> 7 and -20 -> -8 (they came back 20 and -20); uint4: 20 -> 15 (came back 20)"""
+    zero = helper.make_tensor("z0", dtype, [], [0])
+    if how == "Constant":
+        nodes, inits = [helper.make_node("Constant", [], ["z"], value=zero)], []
+    else:
+        nodes, inits = [helper.make_node("Identity", ["z0"], ["z" if how == "Identity" else "z1"])], [zero]
+        if how != "Identity":
+            inits.append(numpy_helper.from_array(np.array([], np.int64), "scalar"))
+            nodes.append(helper.make_node("Reshape", ["z1", "scalar"], ["z"]))
+    got = network_from_onnx(_model(nodes, inits)).forward(X)
+    np.testing.assert_array_equal(got, [SATURATED[dtype]])
+
+
+@pytest.mark.parametrize("dtype", [TP.INT4, TP.UINT4], ids=["int4", "uint4"])
+def test_a_zero_point_cast_to_4_bits_quantises_to_that_type(dtype):
+    """Cast(to=INT4 / UINT4) of a float constant: held as int8 / uint8 of that type (it was float32, refused as a
+    QuantizeLinear 'to type float32')"""
+    nodes = [helper.make_node("Cast", ["zf"], ["z"], to=dtype)]
+    model = _model(nodes, [numpy_helper.from_array(np.array(0.0, np.float32), "zf")])
+    np.testing.assert_array_equal(network_from_onnx(model).forward(X), [SATURATED[dtype]])
+
+
+def test_a_cast_to_int4_folds_to_int8_values():
+    """a folded Cast to a 4-bit type gives integers, as an int4 initializer does, not float32"""
+    from cimsim.network._onnx_fold import fold
+
+    (got,) = fold(onnx, "Cast", {"to": TP.INT4}, [np.array([-3.0, 0.0, 5.0])])
+    assert got.dtype == np.int8
+    np.testing.assert_array_equal(got, [-3, 0, 5])
+
+
+def test_dequantize_by_an_infinite_scale_names_the_scale_without_a_numpy_warning():
+    model = _model([], [numpy_helper.from_array(np.array(0, np.int8), "z")], width=3, opset=13)
+    model.graph.initializer[0].CopyFrom(numpy_helper.from_array(np.array(np.inf, np.float32), "s"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value encountered in multiply" came first
+        with pytest.raises(ValueError, match=r"DequantizeLinear.*scale inf \(input 's'\).*finite") as err:
+            network_from_onnx(model)
+    assert "Affine" not in str(err.value)
+
+
+def _converted_relu6(torch):
+    """a Conv + ReLU6 model of torch's eager static quantisation, converted (torch's exporter lacks
+    quantized::relu6; the dynamo exporter translates no quantised module)"""
+    nn = torch.nn
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q, self.dq = torch.ao.quantization.QuantStub(), torch.ao.quantization.DeQuantStub()
+            self.c, self.r = nn.Conv2d(3, 4, 3), nn.ReLU6()
+
+        def forward(self, x):
+            return self.dq(self.r(self.c(self.q(x))))
+
+    model = Model().eval()
+    model.qconfig = torch.ao.quantization.get_default_qconfig("x86")
+    prepared = torch.ao.quantization.prepare(model)
+    prepared(torch.randn(4, 3, 6, 6, generator=torch.Generator().manual_seed(0)))
+    return torch.ao.quantization.convert(prepared)
+
+
+def test_a_converted_model_torch_cannot_export_is_told_the_routes_that_work():
+    torch = pytest.importorskip("torch")
+    from cimsim.network import from_torch
+
+    if "x86" not in torch.backends.quantized.supported_engines:
+        pytest.skip("torch lacks its x86 quantised engine")
+    engine = torch.backends.quantized.engine
+    torch.backends.quantized.engine = "x86"
+    try:
+        model = _converted_relu6(torch)
+        with pytest.raises(ValueError) as err:
+            from_torch(model, torch.randn(1, 3, 6, 6))
+    finally:
+        torch.backends.quantized.engine = engine
+    message = str(err.value)
+    assert "dynamo=True" not in message  # the advice that failed too
+    assert "quantized::relu6" in message and "ReLU6 at 'r'" in message
+    assert "nn.ReLU for nn.ReLU6" in message and "quantize_static" in message
