@@ -2,7 +2,8 @@
 vector unit, KV cache and outgoing link, or the parts of one chip reloaded from DRAM (:mod:`cimsim.models.pricing`
 states the rules). The interval follows the chip model's law (:func:`cimsim.cost.pipelining.steady_interval_ns`) over
 the chips: one item at a time (``chip.pipeline = "none"``), its time on every chip, each chip's DRAM input and output
-overlapping its neighbours' items."""
+overlapping its neighbours' items. Pipelined, a chip's vector unit and outgoing link are stages of their own, whose
+interval also bounds ``chip.balance``'s copies of its layers (:meth:`PerItem.beside_ns`)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,21 @@ class PerItem:
     kv_held_bits: int
     rewrite: tuple[float, float]
     """activation products on arrays: (energy pJ, time ns) of writing their operands"""
+    vector_ns: float
+    """``vector_cycles`` on the chip's vector unit, ns"""
+    out_bits: int
+    """activations leaving the part: over the link to the next chip, or (reloading) spilled to DRAM for the next"""
+
+    @property
+    def link_ns(self) -> float:
+        """time of ``out_bits`` on the outgoing link, ns"""
+        return self.out_bits / (8.0 * LINK_BANDWIDTH_GBPS)
+
+    def beside_ns(self, reloading: bool) -> float:
+        """the interval, ns, of the stages beside the part's crossbars (pipelined: its vector unit and outgoing link),
+        less its rewrites' time (added to the crossbars' interval): where balancing the chip's layers
+        (``chip_breakdown``'s ``beside_ns``) stops; 0 reloading: the part's vector work runs after its items"""
+        return 0.0 if reloading else max(0.0, max(self.vector_ns, self.link_ns) - self.rewrite[1])
 
 
 def _kv_prices(config: Config, kv_cache: str) -> tuple[float, float, float]:
@@ -67,27 +83,27 @@ def reached(op: MatrixOp, items: int) -> float:
     return reach_probability(items * op.vectors_per_item, op.routed_fraction)
 
 
-def _move_out(config: Config, part: ChipPart, out_bits: int, items: int, reload_runs: float,
+def _move_out(config: Config, part: ChipPart, e: PerItem, items: int, reload_runs: float,
               energy: dict[str, float]) -> tuple[float, float]:
     """Adds the energy (pJ) of what leaves a part to ``energy``: over the link to the next chip, or (reloading) its
     weights fetched (an activation product's operand, written every item, is no weight; a routed expert's only in
-    the runs some item reaches it, :func:`reached`) and its ``out_bits`` per item spilled to DRAM; returns (link ns
+    the runs some item reaches it, :func:`reached`) and its ``e.out_bits`` per item spilled to DRAM; returns (link ns
     per item, DRAM ns of the whole run)."""
     if not reload_runs:
-        _add(energy, "link", items * out_bits * LINK_ENERGY_PJ_PER_BIT)
-        return out_bits / (8.0 * LINK_BANDWIDTH_GBPS), 0.0
+        _add(energy, "link", items * e.out_bits * LINK_ENERGY_PJ_PER_BIT)
+        return e.link_ns, 0.0
     dram_pj = dram_energy_pj_per_bit(config.baseline.dram)
     dram_gbps = config.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(config.baseline.dram)
     run_items = round(items / reload_runs)  # a run's items: a decode step's tokens, or all of them
     weights = sum(p.op.parameters * reached(p.op, run_items) for p in part.placed if not p.rewritten)
     weight_bits = reload_runs * weights * config.mapping.weight_bits
-    spill_bits = 2 * items * out_bits  # written by this part, read back by the next
+    spill_bits = 2 * items * e.out_bits  # written by this part, read back by the next
     _add(energy, "weight_reload", weight_bits * dram_pj)
     _add(energy, "activation_spill", spill_bits * dram_pj)
     return 0.0, (weight_bits + spill_bits) / (8.0 * dram_gbps)
 
 
-def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int, reload_runs: float,
+def _add_chip(config: Config, chips: list, j: int, items: int, reload_runs: float,
               kv_prices: tuple[float, float, float], energy: dict[str, float],
               area: dict[str, float]) -> tuple[float, ...]:
     """Adds chip part ``j``'s energy (pJ, leakage apart) and area (um2) to ``energy`` and ``area``; returns its row:
@@ -102,7 +118,7 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
             _add(energy, key, value)
     for key, value in bd.area_um2.items():
         area[key] = max(area.get(key, 0.0), value) if reload_runs > 0 else area.get(key, 0.0) + value
-    vec_ns = unit.time_ns(e.vector_cycles)
+    vec_ns = e.vector_ns
     kv_ns = (e.kv_write_bits + e.kv_read_bits) / (8.0 * kv_gbps)
     if e.vector_pj:
         _add(energy, "vector_unit", items * e.vector_pj)
@@ -110,8 +126,7 @@ def _add_chip(config: Config, chips: list, j: int, unit: VectorUnit, items: int,
     if rewrite_pj:
         _add(energy, "array_rewrite", items * rewrite_pj)
     _add(energy, "kv_cache", items * (e.kv_write_bits * kv_write_pj + e.kv_read_bits * kv_read_pj))
-    out_bits = chips[j + 1][0].inbound_elements_per_item * config.dac.input_bits if j + 1 < len(chips) else 0
-    link_ns, move_ns = _move_out(config, part, out_bits, items, reload_runs, energy)
+    link_ns, move_ns = _move_out(config, part, e, items, reload_runs, energy)
     item_ns = bd.item_latency_ns + rewrite_ns + vec_ns + kv_ns + link_ns
     chip_ns = bd.stages_ns + rewrite_ns + vec_ns + kv_ns + link_ns  # on the chip: its DRAM input and output apart
     # one DRAM channel: an item's input and output (the chip model's DRAM bound) and its KV traffic add
@@ -165,7 +180,7 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     area: dict[str, float] = {}
     rows = []
     for j in range(len(chips)):
-        rows.append(_add_chip(config, chips, j, unit, items, reload_runs, kv_prices, energy, area))
+        rows.append(_add_chip(config, chips, j, items, reload_runs, kv_prices, energy, area))
     in_flight = sequences if model.phase == "decode" else 1  # each sequence in flight holds its own cache
     held_bits = in_flight * sum(c[3].kv_held_bits for c in chips)
     units = min(1 if reload else len(chips), sum(c[3].vector_cycles > 0 for c in chips))  # reloading: one chip

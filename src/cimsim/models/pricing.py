@@ -40,11 +40,13 @@ import numpy as np
 from ..analytic import UNIFORM_DATA, DataStats, analytic_counts
 from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown, in_sequence, repeated
-from ..config.modes import Pipeline
+from ..config.modes import MemoryTechnology, Pipeline
 from ..config.schema import Config
 from ..cost.cells import cell_family
 from ..cost.chip import Stage, chip_breakdown
 from ..cost.cim import programming_pulses
+from ..cost.edram import edram_energy_pj_per_bit
+from ..cost.memory import dram_energy_pj_per_bit
 from ..cost.vector_unit import MAX_LANES, VectorUnit, vector_unit
 from ..counts import Counts
 from ..mapping import Plan
@@ -89,7 +91,8 @@ def _rewrites(part: ChipPart, config: Config) -> tuple[float, float]:
     return pj, ns
 
 
-def _extras(part: ChipPart, unit: VectorUnit, config: Config) -> PerItem:
+def _extras(part: ChipPart, unit: VectorUnit, config: Config, after: ChipPart | None) -> PerItem:
+    """``part``'s work beside its crossbars per item (``after``: the part after it, None: the last)"""
     bits = config.dac.input_bits
     vector_pj, vector_cycles = unit.work(part.vector_ops, part.activation_ops, config.technology)
     return PerItem(
@@ -97,7 +100,8 @@ def _extras(part: ChipPart, unit: VectorUnit, config: Config) -> PerItem:
         kv_write_bits=sum(c.write_elements_per_item for c in part.cache_ops) * bits,
         kv_read_bits=sum(c.read_elements_per_item for c in part.cache_ops) * bits,
         kv_held_bits=sum(c.held_elements for c in part.cache_ops) * bits,
-        rewrite=_rewrites(part, config),
+        rewrite=_rewrites(part, config), vector_ns=unit.time_ns(vector_cycles),
+        out_bits=0 if after is None else after.inbound_elements_per_item * bits,
     )
 
 
@@ -153,11 +157,18 @@ def _packed_inputs(sample: np.ndarray, groups: int, g: int, last: bool = False) 
     return vectors[:, first * per:(first + blocks * g) * per].reshape(-1, g * per)
 
 
-def _global_buffer_kib(config: Config, stages: list[Stage]) -> float:
-    """the chip model's need for activations between layers (double-buffered when pipelined), or the config's"""
-    bounds = [s.out_bits_per_item for s in stages[:-1]]
-    need = (2 * sum(bounds) if config.chip.pipeline == Pipeline.LAYER else max(bounds, default=0)) / 8192
-    return max(config.chip.global_buffer_kib, math.ceil(need))
+def _global_buffer_kib(config: Config, stages: list[Stage], model: str) -> float:
+    """the chip model's need for activations between layers (double-buffered when pipelined), or the config's;
+    ValueError naming ``model`` where an eDRAM buffer (chip.buffer_memory) of its need is past the eDRAM law's range"""
+    bounds, chip = [s.out_bits_per_item for s in stages[:-1]], config.chip
+    need = (2 * sum(bounds) if chip.pipeline == Pipeline.LAYER else max(bounds, default=0)) / 8192
+    kib = max(chip.global_buffer_kib, math.ceil(need))
+    pj, dram_pj = edram_energy_pj_per_bit(kib * 1024, config.technology), dram_energy_pj_per_bit(config.baseline.dram)
+    if kib > chip.global_buffer_kib and chip.buffer_memory == MemoryTechnology.EDRAM and pj >= dram_pj:
+        raise ValueError(f"model {model!r} needs a {kib:g} KiB global buffer (its activations between layers): in "
+                         f"eDRAM it would cost {pj:.3g} pJ/bit, at least the DRAM's {dram_pj:g} (baseline.dram "
+                         f"{config.baseline.dram}), past the eDRAM law's range; use chip.buffer_memory = \"sram\"")
+    return kib
 
 
 class _Pricer:
@@ -203,22 +214,23 @@ class _Pricer:
             self._counts[plan, data] = counts_per_vector(plan, data)
         return self._counts[plan, data]
 
-    def chip(self, stages: list[Stage], items: int) -> tuple[Breakdown, float]:
-        gb = _global_buffer_kib(self.config, stages)
-        key = (tuple(stages), gb)
+    def chip(self, stages: list[Stage], items: int, beside_ns: float) -> tuple[Breakdown, float]:
+        gb = _global_buffer_kib(self.config, stages, self.model.name)
+        key = (tuple(stages), gb, beside_ns)
         if key not in self._chips:
             config = replace(self.config, chip=replace(self.config.chip, global_buffer_kib=gb))
-            self._chips[key] = chip_breakdown(config, stages, items, name=self.config.name)
+            self._chips[key] = chip_breakdown(config, stages, items, name=self.config.name, beside_ns=beside_ns)
         return self._chips[key], gb
 
-    def part(self, part: ChipPart, first: bool, last: bool) -> tuple[Breakdown, float]:
+    def part(self, part: ChipPart, first: bool, last: bool, beside: PerItem) -> tuple[Breakdown, float]:
         """(chip breakdown, global buffer KiB) of ``part`` (``first`` / ``last``: it holds the model's first / last
-        matrix) over every item: one run with the weights resident, or the reloaded runs of ``step`` items each
-        (programmed, then its items; a decode's steps one after the other: tokens of different steps never overlap;
-        a share of a run counted as that share of it)"""
+        matrix; ``beside``: its work beside the crossbars, whose interval bounds chip.balance's copies) over every
+        item: one run with the weights resident, or the reloaded runs of ``step`` items each (programmed, then its
+        items; a decode's steps one after the other: tokens of different steps never overlap; a share of a run
+        counted as that share of it)"""
         def run(items: int, loads: int) -> tuple[Breakdown, float]:
             return self.chip([self.stage(p, first and i == 0, last and i == len(part.placed) - 1, items, loads)
-                              for i, p in enumerate(part.placed)], items)
+                              for i, p in enumerate(part.placed)], items, beside.beside_ns(self.reload_runs > 0))
 
         if not self.reload_runs:
             return run(self.items, 0)
@@ -294,8 +306,8 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     unit = vector_unit(config.technology, vector_lanes, config.dac.input_bits)
     runs, run_items = _reload_runs(model, items, sequences) if reload_weights else (0, items)
     pricer = _Pricer(config, placed_model, items, runs, run_items)
-    chips_priced = [(part, *pricer.part(part, j == 0, j == len(parts) - 1), _extras(part, unit, config))
-                    for j, part in enumerate(parts)]
+    extras = [_extras(p, unit, config, (parts[j + 1:] or [None])[0]) for j, p in enumerate(parts)]
+    chips_priced = [(p, *pricer.part(p, p is parts[0], p is parts[-1], e), e) for p, e in zip(parts, extras)]
     cim = compose(config, model, chips_priced, unit, items, kv_cache, runs, sequences)
     lifetime = None
     if rewritten:
