@@ -90,6 +90,7 @@ def test_the_report_says_how_many_trees_and_how_long_a_round_is():
     assert any("4 trees an array for its 16 outputs, summed in turn" in line for line in lines), lines
     assert any("a round is voltage reads summed x 40 ns (the adders sum within each read, 4 of 10 ns each" in line
                for line in lines), lines
-    assert "4 adder trees an array, summing its outputs in turn (no ADC)" in _design(shared)
-    assert "a digital adder tree per output (no ADC)" in _design(DIGITAL)
+    assert "4 adder trees an array, summing its 16 outputs in turn (no ADC)" in _design(shared)
+    for config in (DIGITAL, with_overrides(DIGITAL, {"array.adder_trees": 16})):  # one per output: none in turn
+        assert "a digital adder tree per output (no ADC)" in _design(config)
     assert "a full adder in every bit cell" in _design(with_overrides(DIGITAL, {"array.digital_adders": "cell_chain"}))

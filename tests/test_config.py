@@ -880,7 +880,7 @@ def test_an_edram_bank_beyond_its_energy_law_is_refused_at_validation():
     big = {"baseline.preset": "dadiannao", "baseline.dram": "lpddr4", "baseline.sram_kib": 131072.0}
     with pytest.raises(ConfigError) as info:
         with_overrides(default, {**big, "baseline.onchip_banks": 1})
-    assert info.value.fields == ["baseline.onchip_banks"] and "30.6 pJ/bit, at least the DRAM's 14" in str(info.value)
+    assert info.value.fields == ["baseline.onchip_banks"] and "30.6 pJ at the law's 32 nm" in str(info.value)
     assert with_overrides(default, {**big, "baseline.onchip_banks": 64}).baseline.onchip_banks == 64
 
 

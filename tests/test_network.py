@@ -810,8 +810,8 @@ def test_onnx_casts_truncate_and_test_for_zero_as_onnx_does(input_type):
     x = x.round() if input_type == "INT64" else x
     want = ReferenceEvaluator(model).run(None, {"x": x.astype(np.int64 if input_type == "INT64" else np.float32)})[0]
     np.testing.assert_array_equal(net.forward(x), want)
-    assert [layer.function for layer in net.layers if layer.kind == "unary"] == ["trunc", "abs", "step"] + (
-        ["trunc"] if input_type == "FLOAT" else [])
+    assert [layer.function for layer in net.layers if layer.kind == "unary"] == ["int_trunc", "abs", "step"] + (
+        ["int_trunc"] if input_type == "FLOAT" else [])
 
 
 @pytest.mark.parametrize("op", ["Div", "ReduceMean", "Mean"])

@@ -100,3 +100,13 @@ def test_replicate_adds_no_copies_under_the_vector_unit_of_digits_vit():
     assert max(s.interval_ns for s in plain.stages) < plain.interval_ns  # the vector unit bounds it
     assert [s.copies for s in balanced.stages] == [s.copies for s in plain.stages]
     assert balanced.area_mm2 == plain.area_mm2 and balanced.interval_ns == plain.interval_ns
+
+
+def test_the_edram_limit_is_a_depth_the_same_at_every_node():
+    """review probe of 2026-12-04: at 180 nm, 1.8 V with HBM2 the default 256 KiB eDRAM global buffer (4x the law's
+    64 KB anchor) had been refused, the node's energy scaling compared with the DRAM's: the law's range is a depth"""
+    old = {"chip.buffer_memory": "edram", "technology.node_nm": 180.0, "technology.vdd_v": 1.8, "baseline.dram": "hbm2"}
+    config = with_overrides(load_config(CONFIGS / "default.toml"), old)
+    assert config.chip.global_buffer_kib == 256.0 and estimate(config).cim.area_mm2 > 0
+    with pytest.raises(ConfigError, match=r"'chip.global_buffer_kib' \(65536 KiB"):
+        with_overrides(config, {"chip.global_buffer_kib": 65536.0})

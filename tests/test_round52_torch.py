@@ -202,3 +202,26 @@ def test_atan2_against_a_constant_holding_zeros_imports():
     got = net.forward(y.double().numpy())
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
     assert np.array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_an_integer_division_of_a_small_negative_quotient_is_plus_zero():
+    """review probe of 2026-12-04: exp(-1 / (v.long() // 2 toward zero)) at v = -1 gave inf (the integer quotient -0),
+    torch 0; 1 / (0 // -2) gave -inf, torch +inf; an integer Div is priced as before (a trunc is one add)"""
+    torch = torch_or_skip()
+    from cimsim.network import from_torch
+
+    class Quotients(torch.nn.Module):
+        def forward(self, v):
+            trunc = torch.div(v.long(), 2, rounding_mode="trunc").float()
+            floor = torch.div(v.long(), -2, rounding_mode="floor").float()
+            return torch.cat([torch.exp(-1 / trunc), 1 / floor], dim=1)
+
+    example = torch.tensor([[-1.0, 3.0, 0.0]])
+    net = from_torch(Quotients(), torch.tensor([[4.0, 6.0, 8.0]]))
+    with np.errstate(divide="ignore"):
+        got = net.forward(example.numpy().astype(np.float64))
+    with torch.no_grad():
+        want = Quotients()(example).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6)  # torch's exp is float32's
+    assert (np.signbit(got) == np.signbit(want)).all()
+    assert "trunc" not in [layer.function for layer in net.layers if layer.kind == "unary"]

@@ -47,16 +47,16 @@ def _check_edram_bank(config: Config) -> list[tuple[str, str]]:
     if b.onchip_memory != MemoryTechnology.EDRAM or bank_bytes < MIN_BANK_KIB * 1024:  # refused as too small
         return []
     try:
-        check_edram_bank(bank_bytes, config.technology, dram_energy_pj_per_bit(b.dram), config.source)
+        check_edram_bank(bank_bytes, dram_energy_pj_per_bit(b.dram), config.source)
     except ConfigError as exc:
         return list(exc.errors)
     return []
 
 
 def _chip_edram_errors(config: Config) -> list[tuple[str, str]]:
-    """The chip's eDRAM tile or global buffer (``chip.buffer_memory`` = "edram") whose bit would cost at least the
-    DRAM's, pJ/bit: beyond the eDRAM law's range, as :func:`cimsim.cost.edram.check_edram_bank` refuses a baseline's."""
-    from ..cost.edram import edram_energy_pj_per_bit  # the cost laws import the config schema
+    """The chip's eDRAM tile or global buffer (``chip.buffer_memory`` = "edram") beyond the eDRAM depth law's range
+    (:func:`cimsim.cost.edram.beyond_depth_law`), as :func:`cimsim.cost.edram.check_edram_bank` refuses a baseline's."""
+    from ..cost.edram import beyond_depth_law  # the cost laws import the config schema
     from ..cost.memory import dram_energy_pj_per_bit
 
     chip, dram = config.chip, config.baseline.dram
@@ -65,10 +65,8 @@ def _chip_edram_errors(config: Config) -> list[tuple[str, str]]:
     errors, dram_pj = [], dram_energy_pj_per_bit(dram)
     for name in ("tile_buffer_kib", "global_buffer_kib"):
         kib = getattr(chip, name)
-        if (pj := edram_energy_pj_per_bit(round(kib * 1024), config.technology)) >= dram_pj:
+        if why := beyond_depth_law(round(kib * 1024), dram_pj):
             errors.append((f"chip.{name}", (
-                f"'chip.{name}' ({kib:g} KiB, {kib / 1024:.4g} MiB) in eDRAM ('chip.buffer_memory') would cost "
-                f"{pj:.3g} pJ/bit, at least the DRAM's {dram_pj:g} ('baseline.dram' {dram}): beyond the range of the "
-                "eDRAM depth law (extrapolated from a 64 KB bank); give a smaller buffer or "
-                "'chip.buffer_memory' = \"sram\"")))
+                f"'chip.{name}' ({kib:g} KiB, {kib / 1024:.4g} MiB) in eDRAM ('chip.buffer_memory'; 'baseline.dram' "
+                f"{dram}): {why}; give a smaller buffer or 'chip.buffer_memory' = \"sram\"")))
     return errors

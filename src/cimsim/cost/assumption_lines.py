@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..config.modes import ArrayFamily, DigitalAdders
 from ..config.schema import Config
-from ..mapping import Plan
+from ..mapping import Plan, plan_layer
 from .cim import CimTiming
 from .families import tree_passes, trees
 from .parameters import CimParameters
@@ -17,8 +17,9 @@ def digital_adders(config: Config) -> str:
     """what sums a digital array's products, in words (the report's design line)"""
     if config.array.digital_adders == DigitalAdders.CELL_CHAIN:
         return "a full adder in every bit cell"
-    trees = config.array.adder_trees
-    return f"{trees} adder trees an array, summing its outputs in turn" if trees else "a digital adder tree per output"
+    trees, outputs = config.array.adder_trees, plan_layer(config).outputs_per_array
+    return (f"{trees} adder trees an array, summing its {outputs} outputs in turn" if 0 < trees < outputs
+            else "a digital adder tree per output")
 
 
 def converter_line(config: Config, plan: Plan, p: CimParameters, t: CimTiming) -> str:

@@ -153,7 +153,7 @@ def onchip_memory(config: Config) -> OnChipMemory:
     b, tech = config.baseline, config.technology
     bank_bytes = b.sram_kib * 1024 / b.onchip_banks
     if b.onchip_memory == MemoryTechnology.EDRAM:
-        check_edram_bank(bank_bytes, tech, dram_energy_pj_per_bit(b.dram), config.source)
+        check_edram_bank(bank_bytes, dram_energy_pj_per_bit(b.dram), config.source)
         read = write = edram_energy_pj_per_bit(bank_bytes, tech)
         area = b.onchip_banks * edram_area_um2(bank_bytes, tech)
     else:

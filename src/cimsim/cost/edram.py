@@ -29,7 +29,7 @@ from .technology import area_scale, energy_scale
 __all__ = [
     "ISAAC_EDRAM_CAPACITY_BYTES", "ISAAC_EDRAM_ENERGY_PJ_PER_BIT", "ISAAC_EDRAM_AREA_UM2", "CACTI_DEPTH_EXPONENT",
     "EDRAM_CELL_AREA_UM2", "EDRAM_CELL_NODE_NM", "edram_energy_pj_per_bit", "edram_area_um2",
-    "check_edram_bank",
+    "check_edram_bank", "beyond_depth_law",
 ]
 
 ISAAC_EDRAM_CAPACITY_BYTES = 64 * 1024
@@ -68,13 +68,21 @@ def edram_area_um2(capacity_bytes: float, tech: TechnologyConfig) -> float:
     return max(ISAAC_EDRAM_AREA_UM2 * depth * area_scale(ISAAC_NODE_NM, tech.node_nm), cells)
 
 
-def check_edram_bank(bank_bytes: float, tech: TechnologyConfig, dram_pj_per_bit: float, source: str) -> None:
+def beyond_depth_law(capacity_bytes: float, dram_pj_per_bit: float) -> str | None:
+    """Why an eDRAM of ``capacity_bytes`` is beyond the depth law's valid range, or None: one bit of it would cost,
+    at the law's own node and supply (ISAAC's 32 nm, 0.9 V: a depth limit, the same at every node), at least what
+    the off-chip DRAM's does (``dram_pj_per_bit``, pJ)."""
+    pj = edram_energy_pj_per_bit(capacity_bytes, TechnologyConfig(node_nm=ISAAC_NODE_NM, vdd_v=ISAAC_VDD_V))
+    if pj < dram_pj_per_bit:
+        return None
+    return (f"one bit would cost {pj:.3g} pJ at the law's {ISAAC_NODE_NM:g} nm, {ISAAC_VDD_V:g} V, at least the "
+            f"DRAM's {dram_pj_per_bit:g}: beyond the range of the eDRAM depth law (extrapolated from a 64 KB bank)")
+
+
+def check_edram_bank(bank_bytes: float, dram_pj_per_bit: float, source: str) -> None:
     """ConfigError naming baseline.onchip_banks when a baseline's eDRAM bank of ``bank_bytes`` is beyond the
-    depth law's valid range: one bit of it would cost at least what the off-chip DRAM's does (``dram_pj_per_bit``,
-    pJ)."""
-    pj = edram_energy_pj_per_bit(bank_bytes, tech)
-    if pj >= dram_pj_per_bit:
+    depth law's valid range (:func:`beyond_depth_law`)."""
+    if why := beyond_depth_law(bank_bytes, dram_pj_per_bit):
         raise ConfigError(source, [("baseline.onchip_banks", (
-            f"an eDRAM bank of {bank_bytes / 2**20:.4g} MiB ('baseline.sram_kib' / 'baseline.onchip_banks') would "
-            f"cost {pj:.3g} pJ/bit, at least the DRAM's {dram_pj_per_bit:g}: beyond the range of the eDRAM depth "
-            f"law (extrapolated from a 64 KB bank); split it into more 'baseline.onchip_banks'"))])
+            f"an eDRAM bank of {bank_bytes / 2**20:.4g} MiB ('baseline.sram_kib' / 'baseline.onchip_banks'): {why}; "
+            "split it into more 'baseline.onchip_banks'"))])

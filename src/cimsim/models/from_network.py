@@ -50,7 +50,7 @@ __all__ = ["model_from_network", "input_samples", "sample_rows", "check_pass_mem
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
                 "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add", "step": "max",
-                "round": "add", "trunc": "add", "floor": "add", "ceil": "add", "sign": "relu6",
+                "round": "add", "trunc": "add", "int_trunc": "add", "floor": "add", "ceil": "add", "sign": "relu6",
                 "float16": "add", "bfloat16": "add",  # a cast rounding to a narrower float
                 # the tests of non-finite values and their replacements by 0: a compare (and a select) per value
                 **dict.fromkeys([*VALUE_TESTS, *(f"{name[2:]}_to_zero" for name in VALUE_TESTS)], "max"),

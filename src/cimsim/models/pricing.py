@@ -45,7 +45,7 @@ from ..config.schema import Config
 from ..cost.cells import cell_family
 from ..cost.chip import Stage, chip_breakdown
 from ..cost.cim import programming_pulses
-from ..cost.edram import edram_energy_pj_per_bit
+from ..cost.edram import beyond_depth_law
 from ..cost.memory import dram_energy_pj_per_bit
 from ..cost.vector_unit import MAX_LANES, VectorUnit, vector_unit
 from ..counts import Counts
@@ -163,11 +163,10 @@ def _global_buffer_kib(config: Config, stages: list[Stage], model: str) -> float
     bounds, chip = [s.out_bits_per_item for s in stages[:-1]], config.chip
     need = (2 * sum(bounds) if chip.pipeline == Pipeline.LAYER else max(bounds, default=0)) / 8192
     kib = max(chip.global_buffer_kib, math.ceil(need))
-    pj, dram_pj = edram_energy_pj_per_bit(kib * 1024, config.technology), dram_energy_pj_per_bit(config.baseline.dram)
-    if kib > chip.global_buffer_kib and chip.buffer_memory == MemoryTechnology.EDRAM and pj >= dram_pj:
+    why = beyond_depth_law(kib * 1024, dram_energy_pj_per_bit(config.baseline.dram))
+    if kib > chip.global_buffer_kib and chip.buffer_memory == MemoryTechnology.EDRAM and why:
         raise ValueError(f"model {model!r} needs a {kib:g} KiB global buffer (its activations between layers): in "
-                         f"eDRAM it would cost {pj:.3g} pJ/bit, at least the DRAM's {dram_pj:g} (baseline.dram "
-                         f"{config.baseline.dram}), past the eDRAM law's range; use chip.buffer_memory = \"sram\"")
+                         f"eDRAM (baseline.dram {config.baseline.dram}) {why}; use chip.buffer_memory = \"sram\"")
     return kib
 
 

@@ -22,7 +22,7 @@ picks per value. Intermediate tensors are named ``out#part``.
 - Cast of an activation (values are held as float64 whatever the type): to float16 or bfloat16, the values rounded
   to that type (a ``float16`` or ``bfloat16`` unary: to nearest, ties to even, as torch and onnxruntime; float8 and
   float4 refused); to an integer type from a floating one (or one the graph's type inference does not know),
-  trunc(x) + 0, toward zero as ONNX and torch's ``.long()`` cast (+0 for x in (-1, 0]: an integer has no -0); to
+  int_trunc(x) (trunc(x) + 0), toward zero as ONNX and torch's ``.long()`` cast (+0 for x in (-1, 0]: an integer has no -0); to
   bool from any other type, step(|x|) (x != 0); otherwise the same values (to float32 or float64: float32 and
   float64 activations are not told apart; from integers to integers: values outside the narrower type's range are
   not wrapped).
@@ -177,9 +177,8 @@ def _cast(g, op, attrs, names, outs, name):
     source, narrow = g.types.get(x, "float"), _narrow_float(onnx, op, attrs, like)
     if narrow:
         g.append(Unary(narrow), [x], out, name)
-    elif target == "int" and source == "float":  # + 0: trunc(-0.3) is -0, an integer 0
-        g.append(Unary("trunc"), [x], f"{out}#truncated", name)
-        g.append(Affine(shift=0.0), [f"{out}#truncated"], out, name)
+    elif target == "int" and source == "float":  # trunc(-0.3) is -0, an integer 0
+        g.append(Unary("int_trunc"), [x], out, name)
     elif target == "bool" and source != "bool":
         g.append(Unary("abs"), [x], f"{out}#magnitude", name)
         g.append(Unary("step"), [f"{out}#magnitude"], out, name)

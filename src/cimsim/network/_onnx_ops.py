@@ -43,7 +43,7 @@ onnxruntime casts back), then truncated (Div of integers: :func:`_quotient`) -> 
 
 
 def _quotient(g, a: str, b: str, out: str, name: str, rounding: str) -> None:
-    """``rounding`` (trunc or floor) of a / b, an activation and a constant or two activations, by a true division:
+    """``rounding`` (trunc, int_trunc or floor) of a / b, an activation and a constant or two activations, by a true division:
     a constant operand becomes an activation (0 x + c) rather than a scale by its reciprocal, which is a rounding
     off (49 x (1 / 49) < 1). Exact for integer values below 2**53: the correctly rounded quotient of integers
     is on the right side of every integer."""
@@ -331,8 +331,8 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
                          "trip count, and the recurrent operators RNN, GRU and LSTM, are)")
     if op not in _HANDLERS:
         raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
-    if op == "Div" and g.types.get(outs[0]) == "int":  # integers divided: ONNX truncates toward zero
-        return _quotient(g, names[0], names[1], outs[0], name, "trunc")
+    if op == "Div" and g.types.get(outs[0]) == "int":  # integers divided: ONNX truncates toward zero (+0, not -0)
+        return _quotient(g, names[0], names[1], outs[0], name, "int_trunc")
     if op in _QUOTIENTS and g.types.get(outs[0]) == "int" and text_attr(attrs, "mode", _QUOTIENTS[op]) != "nearest":
         if attrs.get("antialias", 0):  # onnxruntime: per axis, in fixed point (8 bits) or rounded
             raise ValueError(f"an antialiased {op} of integers is not supported (onnxruntime rounds it per axis)")
@@ -340,7 +340,7 @@ def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: 
         if f"{outs[0]}#quotient" in g.consts:  # a constant's resize, folded
             g.consts[outs[0]] = np.trunc(g.consts[f"{outs[0]}#quotient"])
             return None
-        return g.append(Unary("trunc"), [f"{outs[0]}#quotient"], outs[0], name)
+        return g.append(Unary("int_trunc"), [f"{outs[0]}#quotient"], outs[0], name)
     _HANDLERS[op](g, op, attrs, names, outs, name)
 
 
