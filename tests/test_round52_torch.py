@@ -12,6 +12,7 @@ torch = torch_or_skip()
 from torch import nn  # noqa: E402
 
 from cimsim.network import from_torch  # noqa: E402
+from test_torch_import import ShapeChecked  # noqa: E402  (a check of a traced size in Python, as HF models do)
 
 
 class _InvertsBright(nn.Module):
@@ -54,23 +55,10 @@ def test_a_branch_on_the_inputs_statistics_is_refused(model, example):
             from_torch(model().eval(), example(np.random.default_rng(3)).astype(np.float32))
 
 
-class _ShapeChecked(nn.Module):
-    """a check of a traced size in Python (as Hugging Face models do): a TracerWarning, harmless"""
-
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(24, 3)
-
-    def forward(self, x):
-        if x.shape[-1] != 24:
-            raise ValueError("24 features expected")
-        return self.fc(x)
-
-
 def test_the_tracers_warning_reaches_the_caller_where_the_probes_pass():
     """cimsim had recorded torch's TracerWarning and dropped it once the probes passed"""
     torch.manual_seed(0)
-    model, x = _ShapeChecked().eval(), np.random.default_rng(4).standard_normal((2, 24))
+    model, x = ShapeChecked().eval(), np.random.default_rng(4).standard_normal((2, 24))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         net = from_torch(model, x)
