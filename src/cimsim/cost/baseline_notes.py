@@ -81,9 +81,7 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
         + ("the workload's inputs read and outputs written once; activations between layers stay on chip."
            if io_given else "inputs read and outputs written once."),
-        "Latency is a roofline: max(compute at full utilisation, DRAM time, on-chip memory time)"
-        + ("; a weight fetch the steady run does not make (a one-off load) runs before the vectors, in series."
-           if include_weight_load else "."),
+        "Latency is a roofline: max(compute at full utilisation, DRAM time, on-chip memory time).",
     ]
 
 
