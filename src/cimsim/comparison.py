@@ -159,12 +159,12 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     other on one processor, their weights fetched from DRAM at least once per run where together they exceed
     ``baseline.sram_kib`` (as :mod:`cimsim.models.baseline` prices a model's; each layer's own rule besides: kept on
     chip where it fits, else streamed per batch; with ``include_weight_load``, unless fetched once per run, a kept
-    layer's one-off fetch runs before its vectors, in series). With ``network``, its digital layers and activation products
-    run on a vector unit on both sides (:func:`_with_vector_unit`); a routed expert (``Dense.routed_fraction`` below
-    1) is priced at its share of the tokens on the chip (:func:`_chip_stage`) and at the mean over the token counts
-    it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes); a transposed
-    convolution (``MatrixShape.tap_fraction`` below 1) counts its taps' MACs that meet input values, the baseline
-    runs that share of its vectors (:func:`cimsim.cost.routing.real_runs`)."""
+    layer's one-off fetch runs before its vectors, in series). With ``network``, its digital layers and activation
+    products run on a vector unit on both sides (:func:`_with_vector_unit`); a routed expert (``Dense.routed_fraction``
+    below 1) is priced at its share of the tokens on the chip (:func:`_chip_stage`) and at the mean over the token
+    counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes); a transposed
+    convolution (``MatrixShape.tap_fraction`` below 1) counts its taps' MACs that meet input values, the baseline runs
+    that share of its vectors (:func:`cimsim.cost.routing.real_runs`)."""
     stages, bases, blocks, streamed, last = [], [], {}, False, len(layers) - 1
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
@@ -238,8 +238,7 @@ def _baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight
 
 
 def _vector_work(config: Config, network: Network) -> tuple:
-    """(the chip's vector unit of DEFAULT_VECTOR_LANES lanes, the network's model, pJ and cycles of one item's digital
-    layers and activation products on it)"""
+    """(the chip's vector unit, the network's model, pJ and cycles of one item's digital work on it)"""
     unit, model = vector_unit(config.technology, DEFAULT_VECTOR_LANES, config.dac.input_bits), model_from_network(
         network)
     return unit, model, *unit.work(model.of_type(VectorOp), [op for op in model.of_type(MatrixOp) if not op.static],
@@ -344,7 +343,8 @@ def compare(config: Config, progress: Callable[[int], None] | None = None, *, wo
     arrays as :func:`cimsim.trials.run_trials` takes them)."""
     config = validated_config(config)
     runs = run_trials(config, progress, workers=workers, scheduler=scheduler, **data)
-    (cim, base), (cim_loaded, base_loaded) = (price(config, runs[0], include_weight_load=load) for load in (False, True))
+    cim, base = price(config, runs[0], include_weight_load=False)
+    cim_loaded, base_loaded = price(config, runs[0], include_weight_load=True)
     # a one-off load (the first weight fetch, as the chip's programming) sits outside the interval and item latency
     return Comparison(runs, cim, base, cim_loaded,
                       replace(base_loaded, interval_ns=base.interval_ns, item_latency_ns=base.item_latency_ns))

@@ -4,8 +4,8 @@ Generated data are reproducible from the config's seed and independent of the si
 weights come from ``default_rng([seed, 0])`` and input block k (of ``INPUT_BLOCK`` vectors) from
 ``default_rng([seed, 1, k])``; the values set to 0 (``workload.weight_zero_fraction``, ``input_zero_fraction``)
 are drawn from ``default_rng([seed, 4])`` and ``default_rng([seed, 5, k])``, so the other values stay: streams of
-their own (tags 0, 1, 4, 5 here; 2, 3 and 6 are the crossbars' device and read-noise streams, :mod:`.numerics.crossbar`; a
-zero mask on 2 or 3 had drawn the very numbers of trial 0's programming or read noise). Files are
+their own (tags 0, 1, 4, 5 here; 2, 3 and 6 the crossbars' device and read-noise streams, :mod:`.numerics.crossbar`:
+a zero mask on 2 or 3 had drawn the very numbers of trial 0's programming or read noise). Files are
 memory-mapped and read block by block, so a long input file never has to fit in memory.
 """
 

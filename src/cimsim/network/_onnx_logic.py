@@ -22,10 +22,10 @@ picks per value. Intermediate tensors are named ``out#part``.
 - Cast of an activation (values are held as float64 whatever the type): to float16 or bfloat16, the values rounded
   to that type (a ``float16`` or ``bfloat16`` unary: to nearest, ties to even, as torch and onnxruntime; float8 and
   float4 refused); to an integer type from a floating one (or one the graph's type inference does not know),
-  int_trunc(x) (trunc(x) + 0), toward zero as ONNX and torch's ``.long()`` cast (+0 for x in (-1, 0]: an integer has no -0); to
-  bool from any other type, step(|x|) (x != 0); otherwise the same values (to float32 or float64: float32 and
-  float64 activations are not told apart; from integers to integers: values outside the narrower type's range are
-  not wrapped).
+  int_trunc(x) (trunc(x) + 0), toward zero as ONNX and torch's ``.long()`` cast (+0 for x in (-1, 0]: an integer
+  has no -0); to bool from any other type, step(|x|) (x != 0); otherwise the same values (to float32 or float64:
+  float32 and float64 activations are not told apart; from integers to integers: values outside the narrower type's
+  range are not wrapped).
 """
 
 from __future__ import annotations

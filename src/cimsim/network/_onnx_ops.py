@@ -43,9 +43,9 @@ onnxruntime casts back), then truncated (Div of integers: :func:`_quotient`) -> 
 
 
 def _quotient(g, a: str, b: str, out: str, name: str, rounding: str) -> None:
-    """``rounding`` (trunc, int_trunc or floor) of a / b, an activation and a constant or two activations, by a true division:
-    a constant operand becomes an activation (0 x + c) rather than a scale by its reciprocal, which is a rounding
-    off (49 x (1 / 49) < 1). Exact for integer values below 2**53: the correctly rounded quotient of integers
+    """``rounding`` (trunc, int_trunc or floor) of a / b, an activation and a constant or two activations, by a true
+    division: a constant operand becomes an activation (0 x + c) rather than a scale by its reciprocal, which is a
+    rounding off (49 x (1 / 49) < 1). Exact for integer values below 2**53: the correctly rounded quotient of integers
     is on the right side of every integer."""
     operands = []
     for role, operand, other in (("dividend", a, b), ("divisor", b, a)):
