@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from cimsim.cli import main
-from cimsim.validation import macro_comparison, macro_record, macro_report
+from cimsim.validation import macro_comparison, macro_configs, macro_record, macro_report
 
 MACRO = """[[macro]]
 key = "m"
@@ -184,7 +184,9 @@ def test_a_misspelt_family_gets_the_nearest_family(tmp_path, family):
 
 @pytest.mark.parametrize("family, stand_in", [("edram", "sram-charge is the nearest"), ("eDRAM ", "sram-charge"),
                                                ("gain-cell edram", "sram-charge"), ("nor flash", "fefet is the nearest"),
-                                               ("nor-flash", "fefet is the nearest"), ("eflash", "fefet")])
+                                               ("nor-flash", "fefet is the nearest"), ("eflash", "fefet"),
+                                               ("DRAM", "sram-charge"), ("3T-DRAM", "sram-charge"),
+                                               ("gain-cell", "sram-charge"), ("FeRAM", "fefet, a ferroelectric")])
 def test_a_cell_without_a_family_is_told_its_nearest_stand_in(tmp_path, family, stand_in):
     """the probe of 2026-12-03: 'edram' got "did you mean 'rram'?" (two letters alike, nothing alike as a cell)"""
     text = CHIP.format(macro="", point="tops_per_w = 1.0").replace('"sram-charge"', f'"{family}"')
@@ -349,3 +351,15 @@ tops_per_w = 120.0
     path.write_text(chip)
     trends = [c for c in macro_comparison.macro_cases(str(path)) if c.kind == "trend"]
     assert len(trends) == 1 and "(data uniform -> full_scale)" in trends[0].why
+
+
+def test_more_adder_trees_than_outputs_are_noted(tmp_path):
+    """probe of 2026-12-04: a digital macro stating 1000 adcs (its adder trees) for 32 outputs was priced one per output
+    without a word, where an analog one gets a note"""
+    text = (CHIP.replace('family = "sram-charge"', 'family = "digital"').replace("adc_bits = 5", "adc_bits = 0")
+            .replace("cols_per_adc = 2", "adcs = 1000\ninput_bits = 4\nweight_bits = 4"))
+    path = tmp_path / "d.toml"
+    path.write_text(text.format(macro="", point="tops_per_w = 1.0"))
+    config, notes = macro_configs.point_config("c", 0, str(path))
+    assert "1000 adder trees for the 32 outputs its 128 columns hold: one per output priced" in notes
+    assert config.array.adder_trees == 0  # one per output

@@ -30,18 +30,23 @@ default), or every input and weight at its largest code (a paper's full-scale fi
 for a resistive or charge array, but no worst case for a digital macro, whose adder trees switch less then)"""
 FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
 """an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
-FAMILY_HINTS = {"edram": "cimsim has no such family; an eDRAM cell computes on its storage capacitor: sram-charge is "
-                         "the nearest (its 1-bit cells; a multi-level eDRAM cell has no stand-in)",
-                "flash": "cimsim has no such family; a flash cell is a programmable-threshold transistor: fefet is the "
-                         "nearest (priced as the RRAM 1T1R cell)",
-                "sram": "an SRAM macro names its compute domain: sram-charge, sram-current or digital"}
-"""a family's words (edram, flash anywhere in it; sram alone) -> what its refusal says (difflib had suggested 'rram'
-for 'edram' and 'sram', two letters alike)"""
+FAMILY_HINTS = {("dram", "gain"): "cimsim has no such family; an eDRAM (gain) cell computes on its storage capacitor: "
+                                  "sram-charge is the nearest (its 1-bit cells; a multi-level cell has no stand-in)",
+                ("flash",): "cimsim has no such family; a flash cell is a programmable-threshold transistor: fefet is "
+                            "the nearest (priced as the RRAM 1T1R cell)",
+                ("feram", "ferro"): "cimsim has no such family; a FeRAM cell is a ferroelectric capacitor: fefet, a "
+                                    "ferroelectric transistor, is the nearest (priced as the RRAM 1T1R cell)"}
+"""words found in a family cimsim has none for -> what its refusal says (difflib had suggested 'rram' for 'edram',
+'dram' and 'feram', letters alike); 'sram' alone is told the three SRAM families"""
 
 
 def _family_hint(family: str) -> str | None:
     words = family.strip().lower()
-    return next((hint for key, hint in FAMILY_HINTS.items() if key in words and (key != "sram" or key == words)), None)
+    if words == "sram":
+        return "an SRAM macro names its compute domain: sram-charge, sram-current or digital"
+    return next((hint for keys, hint in FAMILY_HINTS.items() if any(key in words for key in keys)), None)
+
+
 CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIONS,
                                        "input_encoding": tuple(m.value for m in InputEncoding),
                                        "digital_adders": tuple(m.value for m in DigitalAdders),
