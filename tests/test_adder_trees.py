@@ -3,6 +3,8 @@ area follows the trees stated, the reads take one pass per output a tree serves,
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from cimsim.analytic import analytic_counts
@@ -87,10 +89,28 @@ def test_the_report_says_how_many_trees_and_how_long_a_round_is():
 
     shared = with_overrides(DIGITAL, {"array.adder_trees": 4})
     lines = estimate(shared).cim.assumptions
-    assert any("4 trees an array for its 16 outputs, summed in turn" in line for line in lines), lines
+    assert any("4 trees an array for its 16 outputs, in 4 turns" in line for line in lines), lines
     assert any("a round is voltage reads summed x 40 ns (the adders sum within each read, 4 of 10 ns each" in line
                for line in lines), lines
-    assert "4 adder trees an array, summing its 16 outputs in turn (no ADC)" in _design(shared)
+    assert "4 adder trees an array of 16 outputs, which sum a layer's further outputs in turn (no ADC)" in _design(shared)
+    few = estimate(with_overrides(shared, {"workload.out_features": 4})).cim.assumptions  # 4 outputs, 4 trees
+    assert not any("turns" in line for line in few) and any("x 10 ns (the adders sum within each read)" in line
+                                                            for line in few), few
     for config in (DIGITAL, with_overrides(DIGITAL, {"array.adder_trees": 16})):  # one per output: none in turn
         assert "a digital adder tree per output (no ADC)" in _design(config)
     assert "a full adder in every bit cell" in _design(with_overrides(DIGITAL, {"array.digital_adders": "cell_chain"}))
+
+
+def test_the_tree_limit_is_checked_only_where_trees_sum():
+    """probe of 2026-12-04: a sweep point of an analog or cell-chain array (the field idle there, kept from the base
+    file as sweeps keep a file's fields) failed on 'more than the 8 outputs an array holds'"""
+    from cimsim.plan_checks import plan_problems
+
+    shared = with_overrides(DIGITAL, {"array.adder_trees": 16})
+    for change in ({"family": "current"}, {"digital_adders": "cell_chain"}):  # 64 columns: 8 outputs at most
+        idle = dataclasses.replace(shared, array=dataclasses.replace(shared.array, cols=64, **change))
+        assert plan_problems(idle) == []
+    with pytest.raises(ConfigError, match="'array.adder_trees' applies only when") as info:
+        with_overrides(Config(), {"array.adder_trees": 64})
+    assert "more than" not in str(info.value)
+

@@ -201,3 +201,12 @@ def test_macros_csv_to_stdout_holds_the_csv_alone(tmp_path):
     lines = (tmp_path / "cases.csv").read_text().splitlines()
     assert lines[0].startswith("kind,macro,point") and all(line.count(",") >= 13 for line in lines if line), lines[-1]
     assert "wrote" in alone.stderr and "median |error|" in alone.stderr
+
+
+def test_debug_prints_the_traceback_and_keeps_the_exit_code(tmp_path):
+    """probe of 2026-12-04: `cimsim --debug validate bad.toml` exited 1 (a bare raise) where validate exits 2"""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[adc]\nbits = 99\n")
+    plain, debug = invoke("validate", bad), invoke("--debug", "validate", bad)
+    assert plain.exit_code == debug.exit_code == 2
+    assert "Traceback" in debug.output and "Traceback" not in plain.output and "'adc.bits'" in debug.output

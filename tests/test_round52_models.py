@@ -66,8 +66,9 @@ def test_an_enlarged_edram_global_buffer_past_the_law_is_refused_naming_the_mode
     """50 000 KiB of eDRAM would cost 14.4 pJ/bit, at least LPDDR4's 14: it had been priced (12.5 mJ of buffer)"""
     config = with_overrides(load_config(CONFIGS / "default.toml"), {"chip.pipeline": "layer"})
     edram = with_overrides(config, {"chip.buffer_memory": "edram"})
-    with pytest.raises(ValueError, match=r"model 'wide' needs a 50000 KiB global buffer .* 14.4 pJ at the law's "
-                                         r"32 nm, 0.9 V, at least the DRAM's 14: beyond .*use chip.buffer_memory = \"sram\"") as info:
+    with pytest.raises(ValueError, match=r"model 'wide' needs a 48.83 MiB global buffer .* 14.4 pJ at the law's "
+                                         r"32 nm, 0.9 V, at least the DRAM's 14: beyond .*chip.buffer_memory = "
+                                         r"\"sram\"") as info:
         price_model(edram, _wide())
     assert "global_buffer_kib" not in str(info.value)  # the field's own value is fine
     assert price_model(config, _wide()).global_buffer_kib == (50000,)  # in SRAM: priced

@@ -198,3 +198,11 @@ def test_one_file_spelled_two_ways_on_an_axis_is_refused_as_a_value_twice(tmp_pa
         spec_from_dict({**base, "axes": {"workload.weights_file": same}}, base_dir=tmp_path)
     spec = spec_from_dict({**base, "axes": {"workload.weights_file": ["data/w.npy", "data/v.npy"]}}, base_dir=tmp_path)
     assert len(expand(spec)) == 2
+
+
+def test_no_grid_is_counted_without_a_refused_axis():
+    """probe of 2026-12-04: a random sweep of 5 samples over adc.bits {4..8 step 2.0} x 2 rows_per_read was told that
+    5 samples exceed 'the 2 points of the grid' (the refused axis not counted: the grid is 3 x 2)"""
+    message = refused({"mode": "random", "samples": 5, "axes": {
+        "adc.bits": {"start": 4, "stop": 8, "step": 2.0}, "array.rows_per_read": [64, 128]}}, "write integers")
+    assert "samples" not in message

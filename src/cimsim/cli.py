@@ -38,7 +38,7 @@ set_option = click.option("--set", "settings", multiple=True, metavar="FIELD=VAL
 
 @click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cimsim-emulator")
-@click.option("--debug", is_flag=True, help="Show the Python traceback of an error instead of one message.")
+@click.option("--debug", is_flag=True, help="Also print the Python traceback of an error (same message and exit code).")
 def main(debug):
     """cimsim: simulate compute-in-memory crossbars, price them, and compare with a von Neumann baseline.
 

@@ -6,6 +6,7 @@ import functools
 import os
 import select
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -41,10 +42,10 @@ def guarded(fn):
         except click.ClickException:
             raise
         except Exception as exc:  # noqa: BLE001  (the CLI's last line: a message and an exit code, no traceback)
-            if click.get_current_context().find_root().params.get("debug"):
-                raise
             if isinstance(exc, BrokenPipeError) and _stdout_closed():  # `cimsim ... | head -1`: no error to say
                 _end_quietly()
+            if click.get_current_context().find_root().params.get("debug"):  # the traceback, then the same exit code
+                traceback.print_exc()
             if isinstance(exc, ConfigError) or _missing_extra(exc):
                 fail(exc, 2)
             if isinstance(exc, (ValueError, OSError, MemoryError)):

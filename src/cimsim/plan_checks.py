@@ -23,7 +23,7 @@ def plan_problems(config: Config) -> list[tuple[str, str]]:
         plan = plan_layer(config)
     except ValueError as exc:
         return [("array.cols", f"'array.cols' is too small: {exc}")]
-    if plan.adder_trees > plan.outputs_per_array:
+    if not (plan.has_adc or plan.cell_chain) and plan.adder_trees > plan.outputs_per_array:  # only trees that sum
         return [("array.adder_trees", f"'array.adder_trees' ({plan.adder_trees}) is more than the "
                  f"{plan.outputs_per_array} outputs an array of {plan.cols} columns holds: a tree would sum none")]
     return []

@@ -18,16 +18,16 @@ def digital_adders(config: Config) -> str:
     if config.array.digital_adders == DigitalAdders.CELL_CHAIN:
         return "a full adder in every bit cell"
     trees, outputs = config.array.adder_trees, plan_layer(config).outputs_per_array
-    return (f"{trees} adder trees an array, summing its {outputs} outputs in turn" if 0 < trees < outputs
-            else "a digital adder tree per output")
+    return (f"{trees} adder trees an array of {outputs} outputs, which sum a layer's further outputs in turn"
+            if 0 < trees < outputs else "a digital adder tree per output")
 
 
 def converter_line(config: Config, plan: Plan, p: CimParameters, t: CimTiming) -> str:
     """the report's line on layer 0's read-out (``plan``): its ADC (type, bits, rate, energy per conversion) or adder
     trees"""
     if p.family == ArrayFamily.DIGITAL:
-        shared = (f"; {trees(plan)} trees an array for its {plan.outputs_per_array} outputs, summed in turn"
-                  if trees(plan) < plan.outputs_per_array else "")
+        used, passes = plan.outputs_of_col_tile(0), tree_passes(plan)  # the fullest array's
+        shared = f"; {trees(plan)} trees an array for its {used} outputs, in {passes} turns" if passes > 1 else ""
         adders = ("a full adder in every bit cell (a cell chain)" if config.array.digital_adders ==
                   DigitalAdders.CELL_CHAIN else f"a ripple adder tree (ZigZag-IMC DIMC model{shared})")
         return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "

@@ -165,8 +165,8 @@ def _global_buffer_kib(config: Config, stages: list[Stage], model: str) -> float
     kib = max(chip.global_buffer_kib, math.ceil(need))
     why = beyond_depth_law(kib * 1024, dram_energy_pj_per_bit(config.baseline.dram))
     if kib > chip.global_buffer_kib and chip.buffer_memory == MemoryTechnology.EDRAM and why:
-        raise ValueError(f"model {model!r} needs a {kib:g} KiB global buffer (its activations between layers): in "
-                         f"eDRAM (baseline.dram {config.baseline.dram}) {why}; use chip.buffer_memory = \"sram\"")
+        raise ValueError(f"{config.source}: model {model!r} needs a {kib / 1024:.4g} MiB global buffer (activations "
+                         f"between layers): in eDRAM ({config.baseline.dram}) {why}; chip.buffer_memory = \"sram\"")
     return kib
 
 

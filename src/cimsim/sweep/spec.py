@@ -279,8 +279,8 @@ def _sampling(data: Mapping[str, Any], mode: str | None, axes: tuple[Axis, ...],
         errors.append(("seed", f"'seed' must be an integer >= 0; got {seed!r}"))
     if samples is not None and samples > MAX_POINTS:
         errors.append(("samples", f"'samples' ({samples}) is above the {MAX_POINTS} points a sweep may hold"))
-    elif samples is not None and axes and not any(a.continuous for a in axes) and samples > (
-            size := math.prod(len(a.values) for a in axes)):
+    elif samples is not None and axes and not errors and not any(a.continuous for a in axes) and samples > (
+            size := math.prod(len(a.values) for a in axes)):  # (a refused axis is not counted: no grid to compare)
         errors.append(("samples", f"'samples' ({samples}) exceeds the {size} points of the grid; "
                                   "use mode = \"grid\" to run them all"))
     return samples, seed
