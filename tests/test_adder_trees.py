@@ -92,7 +92,8 @@ def test_the_report_says_how_many_trees_and_how_long_a_round_is():
     assert any("4 trees an array for its 16 outputs, in 4 turns" in line for line in lines), lines
     assert any("a round is voltage reads summed x 40 ns (the adders sum within each read, 4 of 10 ns each" in line
                for line in lines), lines
-    assert "4 adder trees an array of 16 outputs, which sum a layer's further outputs in turn (no ADC)" in _design(shared)
+    assert ("4 adder trees an array of 16 outputs, which sum a layer's further outputs in turn (no ADC)"
+            in _design(shared))
     few = estimate(with_overrides(shared, {"workload.out_features": 4})).cim.assumptions  # 4 outputs, 4 trees
     assert not any("turns" in line for line in few) and any("x 10 ns (the adders sum within each read)" in line
                                                             for line in few), few

@@ -183,7 +183,8 @@ def test_a_misspelt_family_gets_the_nearest_family(tmp_path, family):
 
 
 @pytest.mark.parametrize("family, stand_in", [("edram", "sram-charge is the nearest"), ("eDRAM ", "sram-charge"),
-                                               ("gain-cell edram", "sram-charge"), ("nor flash", "fefet is the nearest"),
+                                               ("gain-cell edram", "sram-charge"),
+                                               ("nor flash", "fefet is the nearest"),
                                                ("nor-flash", "fefet is the nearest"), ("eflash", "fefet"),
                                                ("DRAM", "sram-charge"), ("3T-DRAM", "sram-charge"),
                                                ("gain-cell", "sram-charge"), ("FeRAM", "fefet, a ferroelectric")])
