@@ -337,3 +337,14 @@ def test_workers_or_a_scheduler_that_a_network_run_will_not_use_are_said_as_the_
     with pytest.warns(RuntimeWarning, match=r"^workers is not used"):
         cimsim.compare(MLP, settings, workers=2)
     assert split.analog_accuracy == cimsim.simulate(MLP, settings).analog_accuracy
+
+
+def test_an_estimates_json_holds_the_config_it_priced():
+    """probe of 2026-12-04: `cimsim estimate -o` with --set adc.bits=4 and without wrote JSON that told them apart only
+    by their numbers"""
+    from cimsim.config import config_from_dict
+
+    est = cimsim.estimate(DEFAULT, {"adc.bits": 4})
+    data = est.to_dict()
+    assert data["config"]["adc"]["bits"] == 4
+    assert config_from_dict(data["config"], est.source) == est.config

@@ -35,7 +35,7 @@ from .breakdown import Breakdown
 from .comparison import Comparison, gains, price, price_from_shapes
 from .comparison import compare as _compare
 from .config import config_from_dict, load_config, with_overrides
-from .config.load import python_scalar
+from .config.load import config_to_dict, python_scalar
 from .config.modes import WorkloadKind
 from .config.presets_merge import dotted_settings
 from .config.schema import Config, SimulationConfig
@@ -158,8 +158,7 @@ def _agree(settings: Mapping[str, Any] | None, given: Mapping[str, Any], source:
 
 
 def _matrix(name: str, data, axes: str) -> np.ndarray:
-    """``data`` as an array (:func:`.numerics.checks.as_array`), or a ValueError unless it is 2-d with at least one
-    row and one column."""
+    """``data`` as an array (:func:`.numerics.checks.as_array`): 2-d, a row and a column at least, else ValueError"""
     array = as_array(name, data)
     if array.ndim != 2 or 0 in array.shape:
         raise ValueError(f"{name} must be a 2-d array ({axes}), neither axis empty; got shape {array.shape}")
@@ -171,8 +170,7 @@ class Simulation:
     """Every Monte Carlo trial of one simulation and the CIM cost of the first (what ``cimsim run`` prints).
 
     A field the first trial has (``analog_accuracy``, ``vs_float``, ``counts``, ``layers``, ...) is read straight
-    from the simulation: ``sim.analog_accuracy`` is ``sim.trials[0].analog_accuracy``.
-    """
+    from the simulation: ``sim.analog_accuracy`` is ``sim.trials[0].analog_accuracy``."""
 
     trials: tuple[RunResult | NetworkResult, ...]
     cost: Breakdown
@@ -188,10 +186,8 @@ class Simulation:
         if name.startswith("_") or name in ("trials", "cost"):
             raise AttributeError(name)
         first = self.trials[0]
-        try:
+        if hasattr(first, name):
             return getattr(first, name)
-        except AttributeError:
-            pass
         metrics = first.metrics()  # the names rows(), spreads and to_dict() use, not all of them fields
         where = f": the first trial's outputs against float are sim.vs_float.{name}" * hasattr(first.vs_float, name)
         if name in metrics:
@@ -246,6 +242,8 @@ class Estimate:
     """the config's name"""
     source: str = ""
     """where the config came from (its file)"""
+    config: Config | None = None
+    """the config priced (its tables in :meth:`to_dict`, as compare's report.json has them)"""
 
     @property
     def gain(self) -> dict[str, float]:
@@ -253,12 +251,13 @@ class Estimate:
         return gains(self.cim, self.baseline)
 
     def to_dict(self) -> dict:
-        """the cimsim version, the config's name and source, what an item is, the priced sides, gains, ranges and the
-        macro alone (as compare's report.json) as JSON-safe values (a non-finite figure as "inf", "-inf" or "nan"):
-        what ``cimsim estimate -o`` writes"""
+        """the cimsim version, the config's name, source and tables, what an item is, the priced sides, gains, ranges
+        and the macro alone (as compare's report.json) as JSON-safe values (a non-finite figure as "inf", "-inf" or
+        "nan"): what ``cimsim estimate -o`` writes"""
         from .report_json import cimsim_version, json_safe, macro_dict
 
         return json_safe({"cimsim_version": cimsim_version(), "name": self.name, "source": self.source,
+                          "config": None if self.config is None else config_to_dict(self.config),
                           "item": self.item, "cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(),
                           "gain": self.gain, "energy_gain_range": self.energy_gain_range, "area_range": self.area_range,
                           "macro": macro_dict(self.cim)})
@@ -335,7 +334,7 @@ def estimate(config, settings: Mapping[str, Any] | None = None) -> Estimate:
     cfg = as_config(config, settings)
     cim, baseline = price_from_shapes(cfg)
     return Estimate(cim, baseline, "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM",
-                    trust.energy_gain_range(cfg, cim, baseline), trust.area_range(cfg, cim), cfg.name, cfg.source)
+                    trust.energy_gain_range(cfg, cim, baseline), trust.area_range(cfg, cim), cfg.name, cfg.source, cfg)
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,

@@ -181,7 +181,7 @@ def estimate(configs, output, settings):
     """Price each CONFIG's workload from its shapes alone, without simulating (milliseconds; no accuracy): CIM next
     to the baseline, as a `kind = "analytic"` sweep prices a point. Several CONFIGs: a table side by side.
 
-    The JSON, as compare's report.json: one config's estimate (name, source and the figures), or for several
+    The JSON, as compare's report.json: one config's estimate (name, source, config and the figures), or for several
     {"cimsim_version": ..., "architectures": [one such estimate per CONFIG, in order]}."""
     from .api import estimate as price_shapes
     from .atomic import write_atomic
