@@ -206,7 +206,9 @@ class Plan:
         weights.flags.writeable = False  # computed once per plan (analytic counts read it per row group)
         return weights
 
-    n_planes = functools.cached_property(lambda self: len(self.plane_weights))
+    @functools.cached_property
+    def n_planes(self) -> int:
+        return len(self.plane_weights)
 
     @functools.cached_property
     def accumulated_max_code(self) -> int:

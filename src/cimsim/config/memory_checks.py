@@ -6,9 +6,9 @@ Below a kibibyte those laws are extrapolated far past their anchors and price a 
 the chip's tile and global buffers by their fields' own ranges (:mod:`.schema`), the baseline's banks here (one
 bank) and in :func:`.checks.baseline_errors` (several).
 
-Extrapolated from its one 64 KB anchor, the eDRAM law reaches an off-chip DRAM's energy per bit for banks of tens of
-MiB, where it describes no eDRAM: a baseline's eDRAM bank or the chip's eDRAM tile or global buffer that would cost at
-least the DRAM's (``baseline.dram``, the chip's too) is refused.
+Extrapolated from its one 64 KB anchor, the eDRAM law reaches an off-chip DRAM's energy per bit at its own 32 nm,
+0.9 V for banks of about 48 MiB (LPDDR4) or 9 MiB (HBM2), where it describes no eDRAM: a baseline's eDRAM bank or the
+chip's eDRAM tile or global buffer that deep (:func:`cimsim.cost.edram.beyond_depth_law`) is refused, at every node.
 """
 
 from __future__ import annotations

@@ -224,12 +224,13 @@ def point_config(macro_key: str, index: int, file: str | None = None) -> tuple[C
         raise Unusable(f"cimsim cannot map the macro: {exc}") from None
     uiuc_b_w = point.values.get("uiuc_b_w") if compared_uiuc(point.values) else None
     data["workload"]["out_features"] = _served_outputs(plan, config, point.fields, uiuc_b_w, notes := list(notes))
-    trees = int(point.fields.get("adcs", plan.outputs_per_array))
-    if not (plan.has_adc or plan.cell_chain) and trees < plan.outputs_per_array:
-        data["array"]["adder_trees"] = trees  # the trees it states, not one per output
-    elif not (plan.has_adc or plan.cell_chain) and trees > plan.outputs_per_array:
-        notes.append(f"{trees} adder trees for the {plan.outputs_per_array} outputs its {plan.cols} columns hold: "
-                     "one per output priced")
+    trees = int(point.fields.get("adcs", plan.outputs_per_array))  # a digital macro's adcs: its adder trees
+    if not (plan.has_adc or plan.cell_chain) and trees != plan.outputs_per_array:
+        if trees < plan.outputs_per_array:
+            data["array"]["adder_trees"] = trees  # the trees it states, not one per output
+        else:
+            notes.append(f"{trees} adder trees for the {plan.outputs_per_array} outputs its {plan.cols} columns "
+                         "hold: one per output priced")
     return _validated(data, source), tuple(notes)
 
 
