@@ -364,3 +364,25 @@ def test_more_adder_trees_than_outputs_are_noted(tmp_path):
     config, notes = macro_configs.point_config("c", 0, str(path))
     assert "1000 adder trees for the 32 outputs its 128 columns hold: one per output priced" in notes
     assert config.array.adder_trees == 0  # one per output
+
+
+def test_a_derived_figure_that_rounds_to_the_published_one_passes():
+    """a UIUC throughput written as 0.01 TOPS had been a MISS at 0.0144 while its note said it rounds to 0.01"""
+    def derived(model: float, published: float) -> macro_comparison.MacroCase:
+        return macro_comparison.MacroCase("k", "m", "p", "tops", "TOPS", published, model, 0.15, "absolute", "", "",
+                                          bookkeeping="derived")
+    assert derived(0.0144, 0.01).passed and not derived(0.0156, 0.01).passed
+    assert derived(0.0249, 0.02).passed and not derived(0.0251, 0.02).passed  # 1 digit: [0.015, 0.025)
+    assert not case("tops", 0.0144, 0.01).passed  # a prediction keeps its tolerance
+
+
+def test_columns_per_adc_cut_by_summed_weight_columns_are_noted(tmp_path):
+    """an ADC of 2 columns with a 5-bit weight's columns summed before it had been priced as one of 1, unnoted"""
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.replace('family = "rram"', 'family = "sram-current"').format(
+        macro="cols = 64\nrows_per_read = 16\nnode_nm = 65\nvdd_v = 1.0\ncycle_ns = 10\ninput_bits = 1\n"
+              "weight_bits = 5\nadc_bits = 5\nadcs = 32\ncols_per_adc = 2\nweight_accumulation = true", point=""))
+    result = CliRunner().invoke(main, ["macros", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 columns per ADC with a weight's 5 columns summed before it: 1 summed output(s) per ADC priced" in (
+        result.output)

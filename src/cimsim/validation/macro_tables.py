@@ -98,5 +98,9 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
         adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
                                (True, True): "planes_and_slices"}[(planes, weights)]
     if weights:  # an ADC serves summed columns: the entry's physical columns per ADC over a weight's columns
-        adc["cols_per_adc"] = max(1, adc["cols_per_adc"] // math.ceil(weight_bits / bits_per_cell))
+        per_weight = math.ceil(weight_bits / bits_per_cell)
+        if adc["cols_per_adc"] % per_weight:
+            notes.append(f"{adc['cols_per_adc']} columns per ADC with a weight's {per_weight} columns summed before "
+                         f"it: {max(1, adc['cols_per_adc'] // per_weight)} summed output(s) per ADC priced")
+        adc["cols_per_adc"] = max(1, adc["cols_per_adc"] // per_weight)
     return adc
