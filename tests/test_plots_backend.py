@@ -62,3 +62,21 @@ def test_pareto_plot_keeps_the_users_backend_and_figures(user_figure, tmp_path, 
     path = write_pareto_plot(points, points[::2], "energy_pj", "error", tmp_path / f"front.{fmt}")
     assert_untouched(user_figure)
     assert path.read_bytes().startswith(MAGIC[fmt])
+
+
+def test_pareto_points_that_tie_share_one_readable_label(tmp_path, monkeypatch):
+    """three tied front points had taken two label offsets in turn: the first and third labels overprinted"""
+    from matplotlib.axes import Axes
+
+    from cimsim.sweep.plot import write_pareto_plot
+
+    drawn = []
+    annotate = Axes.annotate
+    monkeypatch.setattr(Axes, "annotate", lambda self, text, xy, **kw: drawn.append((text, xy)) or annotate(
+        self, text, xy, **kw))
+    front = [{"baseline.name": name, "energy_pj": "1.0", "area_mm2": "2.0"} for name in "abc"]
+    front.append({"baseline.name": "d", "energy_pj": "0.5", "area_mm2": "3.0"})
+    write_pareto_plot(front, front, "energy_pj", "area_mm2", tmp_path / "front.png")
+    assert sorted(xy for _, xy in drawn) == [(0.5, 3.0), (1.0, 2.0)]
+    tied = next(text for text, xy in drawn if xy == (1.0, 2.0))
+    assert tied.splitlines() == ["name=a", "name=b", "name=c"]

@@ -45,7 +45,7 @@ def short_value(cell: str) -> str:
 
 def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path: str | os.PathLike) -> Path:
     """Scatter of ``points`` in (x, y) with ``front`` drawn as a step line, each front point labelled with its
-    axis values; written atomically, in the format ``path``'s suffix names (:func:`plot_format`).
+    axis values (points that tie: one label, a line each); written atomically, in the format ``path``'s suffix names (:func:`plot_format`).
 
     An axis whose values are all positive and finite and span more than two decades is drawn on a log scale. An
     infinite value is drawn at its axis's edge (:func:`placed`), circled, the legend counting those points and a
@@ -66,11 +66,14 @@ def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path:
                    label=f"infinite {x} or {y}, drawn at the edge ({len(edge)})")
     ax.step(xs[n:], ys[n:], where="post", color="tab:red", linewidth=1.2)
     ax.scatter(xs[n:], ys[n:], s=24, color="tab:red", label=f"Pareto front ({len(front)})", zorder=3)
-    for k, (row, px, py) in enumerate(zip(front, xs[n:], ys[n:])):
-        label = ", ".join(filter(None, [point_label(row), *(f"{c}={row[c]}" for c in (x, y)
-                                                           if not math.isfinite(float(row[c])))]))
-        ax.annotate(label, (px, py), xytext=(6, 6 if k % 2 else -10), textcoords="offset points",
-                    fontsize=6.5, color="tab:red", parse_math=False)  # a '$' in a name is drawn as written
+    labels: dict[tuple[float, float], list[str]] = {}  # front points that tie share one label, a line each
+    for row, px, py in zip(front, xs[n:], ys[n:]):
+        labels.setdefault((px, py), []).append(", ".join(filter(None, [point_label(row), *(
+            f"{c}={row[c]}" for c in (x, y) if not math.isfinite(float(row[c])))])))
+    for k, ((px, py), lines) in enumerate(labels.items()):
+        ax.annotate("\n".join(lines), (px, py), xytext=(6, 6 if k % 2 else -10), textcoords="offset points",
+                    va="bottom" if k % 2 else "top", fontsize=6.5, color="tab:red",
+                    parse_math=False)  # a '$' in a name is drawn as written
     _mark_edges(ax, [float(p[x]) for p in rows], xs, vertical=True)
     _mark_edges(ax, [float(p[y]) for p in rows], ys, vertical=False)
     for column, set_scale in ((x, ax.set_xscale), (y, ax.set_yscale)):
