@@ -33,8 +33,7 @@ from .macro_trends import trend_pairs
 from .macro_uiuc import uiuc_figure
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",
-           "excluded_points", "macro_cases", "UsablePoint", "survey", "EXPECTED_FILE",
-           "expected_outcomes"]
+           "excluded_points", "macro_cases", "UsablePoint", "survey", "EXPECTED_FILE", "expected_outcomes"]
 
 EXPECTED_FILE = "macro_expected.json"
 """the pinned outcome of every case, shipped in this package"""
@@ -209,9 +208,7 @@ class MacroCase:
         return self.model / self.published - 1.0
 
     @property
-    def passed(self) -> bool:
-        """within the tolerance; a derived figure (bookkeeping) also where the model's rounds to the published
-        one's significant digits (UIUC's 0.01 TOPS: any figure in [0.005, 0.015))"""
+    def passed(self) -> bool:  # a derived figure also where it rounds to the published one's digits (UIUC's 0.01)
         return math.isfinite(self.error) and (abs(self.error) <= self.tolerance or bool(
             self.bookkeeping and self.kind == "absolute" and rounds_to(self.model, self.published)))
 
