@@ -11,7 +11,8 @@ import numpy as np
 
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
            "type_kind", "array_kind", "MICROSOFT_OPS",
-           "input_shape", "check_external_data", "unbuilt_output", "in_range", "NON_NUMERIC", "constant_weights"]
+           "input_shape", "check_external_data", "unbuilt_output", "in_range", "NON_NUMERIC", "constant_weights",
+           "declared_shapes", "check_declared"]
 
 MAX_FOLDED_VALUES = 1 << 28
 """most values a constant computed at import may hold (2 GiB in float64): the masks and position tables models
@@ -176,3 +177,23 @@ def unbuilt_output(onnx, node, k: int, opset: int, where: str) -> str:
         role = ""
     return (f"{where}: its output {k} ({role}{node.output[k]!r}) is not supported: cimsim computes only its "
             f"output(s) {[o for o in node.output[:k] if o]}")
+
+
+def declared_shapes(graph) -> dict[str, tuple[int, ...]]:
+    """Tensor name -> the shape the graph itself declares for it (its value_info and outputs), 0 for a dimension it
+    leaves free; a tensor without a declared rank is left out"""
+    return {info.name: tuple(d.dim_value if d.HasField("dim_value") else 0 for d in info.type.tensor_type.shape.dim)
+            for info in (*graph.value_info, *graph.output) if info.type.tensor_type.HasField("shape")}
+
+
+def check_declared(g, out: str, full: list[int]) -> None:
+    """ValueError where the graph declares a fixed size for an axis of tensor ``out`` (past the batch axis) that
+    differs from ``full``, the ONNX shape the import computes for it (a Resize's rounding)"""
+    declared = getattr(g, "declared", {}).get(out)
+    if declared is None or len(declared) != len(full):
+        return
+    if any(d and d != int(n) for d, n in zip(declared[1:], full[1:])):
+        raise ValueError(f"its output {out!r} would have shape {[int(n) for n in full]}, but the graph declares "
+                         f"{[d or '?' for d in declared]}: cimsim computes onnxruntime's output sizes; a declared "
+                         "shape that disagrees comes from another rounding (export the model again, or give the "
+                         "sizes instead of scales)")

@@ -8,6 +8,8 @@
   axis: EmbeddingBag's bags), a body that holds a loop or a branch of its own, a computed condition.
 - SequenceEmpty, SequenceConstruct, SequenceInsert (at a constant position, or the end), SequenceAt (a constant
   position), SequenceLength and ConcatFromSequence: a sequence is the list of its tensors' names, held at import.
+- SplitToSequence (torch.tensor_split) with constant split sizes (or none: pieces of 1, squeezed where keepdims is
+  0): a Split node, its pieces the sequence.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ._onnx_fold import tensor_array
 __all__ = ["CONTROL_OPS", "control_node"]
 
 _SEQUENCE_OPS = ("SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceAt", "SequenceLength",
-                 "ConcatFromSequence")
+                 "ConcatFromSequence", "SplitToSequence")
 CONTROL_OPS = frozenset({"If", "Loop", *_SEQUENCE_OPS})
 """operators :func:`control_node` stands for"""
 
@@ -122,6 +124,8 @@ def _sequence(g, onnx, node, attrs: dict, where: str) -> None:
         _alias(g, out, items[_position(g, names[1], len(items), where)], where)
     elif op == "SequenceLength":
         g.consts[out] = np.array(len(g.sequences[names[0]]), np.int64)
+    elif op == "SplitToSequence":
+        _split(g, onnx, names, out, attrs, where)
     else:
         _concat(g, onnx, names[0], out, int(attrs.get("axis", 0)), bool(attrs.get("new_axis", 0)), where)
 
@@ -139,3 +143,33 @@ def _concat(g, onnx, sequence: str, out: str, axis: int, new_axis: bool, where: 
                   else onnx.helper.make_node("Unsqueeze", [item], [f"{out}#{k}"], axes=[axis]), where)
         items = [f"{out}#{k}" for k in range(len(items))]
     g.add(onnx, onnx.helper.make_node("Concat", items, [out], axis=axis), where)
+
+
+def _split(g, onnx, names: list[str], out: str, attrs: dict, where: str) -> None:
+    """SplitToSequence: a Split of input 0 along ``axis`` into its constant sizes (a scalar: pieces of that size,
+    the last the remainder; none: pieces of 1, squeezed where ``keepdims`` is 0), the pieces the sequence"""
+    x, given = names[0], names[1] if len(names) > 1 and names[1] else None
+    if given is not None and given not in g.consts:
+        raise ValueError(f"{where}: SplitToSequence needs constant split sizes; these are computed from the "
+                         "activations (export with sizes fixed at export time)")
+    full = np.shape(g.consts[x]) if x in g.consts else g.full_shape(x)
+    axis = g.onnx_axis(int(attrs.get("axis", 0)), x)
+    length, split = full[axis], np.ravel(g.consts[given]).astype(np.int64) if given is not None else None
+    if split is not None and np.ndim(g.consts[given]) == 0:
+        step = int(split[0])
+        split = [step] * (length // step) + [length % step] * (length % step > 0) if step > 0 else [step]
+    sizes = [1] * length if split is None else [int(v) for v in split]
+    if not sizes or min(sizes) < 1 or sum(sizes) != length:
+        raise ValueError(f"{where}: SplitToSequence sizes {sizes} do not split axis {axis} of length {length} "
+                         "(positive sizes summing to it)")
+    pieces = [f"{out}#piece{k}" for k in range(len(sizes))]
+    g.consts[f"{out}#sizes"] = np.array(sizes, np.int64)
+    g.add(onnx, onnx.helper.make_node("Split", [x, f"{out}#sizes"], pieces, axis=axis) if g.opset >= 13
+          else onnx.helper.make_node("Split", [x], pieces, axis=axis, split=sizes), where)
+    if split is None and not attrs.get("keepdims", 1):
+        g.consts[f"{out}#axes"] = np.array([axis], np.int64)
+        for k, piece in enumerate(list(pieces)):
+            pieces[k] = f"{piece}#squeezed"
+            g.add(onnx, onnx.helper.make_node("Squeeze", [piece, f"{out}#axes"], [pieces[k]]) if g.opset >= 13
+                  else onnx.helper.make_node("Squeeze", [piece], [pieces[k]], axes=[axis]), where)
+    g.sequences[out] = pieces

@@ -1,8 +1,8 @@
 """The ONNX operators the importer understands: constant folding (numpy) and one handler per data operator (those
 that keep a tensor's shape in :mod:`._onnx_same_shape`, data movement in :mod:`._onnx_movement`, matrix products in
-:mod:`._onnx_products`, resizes in :mod:`._onnx_resize`, comparisons in :mod:`._onnx_logic`, int8 operators in
-:mod:`._onnx_quant`, reductions in :mod:`._onnx_reduce`, batch norms in :mod:`._onnx_batch_norm`; convolutions and
-pooling here).
+:mod:`._onnx_products`, Pow in :mod:`._onnx_powers`, resizes in :mod:`._onnx_resize`, comparisons in
+:mod:`._onnx_logic`, int8 operators in :mod:`._onnx_quant`, reductions in :mod:`._onnx_reduce`, batch norms in
+:mod:`._onnx_batch_norm`; convolutions and pooling here).
 
 A handler gets the graph being built (``onnx_import._Graph``), the node's attributes, input and output tensor names
 and its name; it appends layers (``g.append``), aliases a tensor (``g.alias``) or folds the node into the layer
@@ -20,6 +20,7 @@ from ._onnx_batch_norm import batch_norm
 from ._onnx_indexing import INDEXING_HANDLERS
 from ._onnx_logic import LOGIC_HANDLERS
 from ._onnx_movement import MOVEMENT_HANDLERS, BatchAxisError
+from ._onnx_powers import POWER_HANDLERS
 from ._onnx_products import PRODUCT_HANDLERS
 from ._onnx_quant import QUANT_HANDLERS
 from ._onnx_recurrent import RECURRENT_HANDLERS
@@ -34,7 +35,6 @@ from .ops import Affine, ArgMax, Elementwise, Max, Mean, Unary
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = ["FOLDED_BY_HANDLER", "SUPPORTED_OPS", "BatchAxisError", "layer_for"]
-
 
 _ALIASES = ("Identity",)
 _QUOTIENTS = {"Mean": "", "ReduceMean": "", "Resize": "nearest", "Upsample": "nearest"}
@@ -304,7 +304,7 @@ def _one_d(g, make, attrs: dict, x: str, out: str, name: str) -> None:
 
 _HANDLERS = {
     **PRODUCT_HANDLERS, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **INDEXING_HANDLERS, **LOGIC_HANDLERS,
-    **QUANT_HANDLERS, **AXIS_MAP_HANDLERS, **RECURRENT_HANDLERS, **ATTENTION_HANDLERS,
+    **QUANT_HANDLERS, **AXIS_MAP_HANDLERS, **RECURRENT_HANDLERS, **ATTENTION_HANDLERS, **POWER_HANDLERS,
     "GlobalAveragePool": _global_average_pool, "Mod": _mod, "Dropout": _dropout,
     **{op: lambda g, op, attrs, names, outs, name: g.append(ArgMax(
         g.sample_axis(attrs.get("axis", 0), names[0]), bool(attrs.get("keepdims", 1)), op == "ArgMin",

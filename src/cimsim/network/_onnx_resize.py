@@ -1,14 +1,14 @@
 """ONNX operators that map one axis linearly, one handler each (the handler signature of :mod:`._onnx_ops`):
 Resize (nearest: an Upsample where every value repeats a whole number of times, else one-hot Interpolate layers;
 linear and cubic: Interpolate layers; of a constant: folded), the deprecated Upsample, CumSum of an activation
-(a triangle of ones), and GridSample (at a computed grid: a GridSample layer; at a constant grid: the linear map it
-is; per sample, also of a stack of maps)."""
+(a triangle of ones), GridSample (at a computed grid: a GridSample layer; at a constant grid: the linear map it
+is; per sample, also of a stack of maps) and Col2Im (F.fold: a scatter-add of the block values into the image)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, prod
+from ._onnx_checks import MAX_SAMPLE_VALUES, bounded, check_declared, prod
 from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
 from .movement import Constant, Reshape, Upsample
@@ -108,6 +108,7 @@ def _resize(g, op, attrs, names, outs, name):
     given = operands[2] if len(operands) > 2 and operands[2] is not None and np.size(operands[2]) else None
     sizes = operands[3] if len(operands) > 3 and operands[3] is not None else None
     scales, sizes = _scales_and_sizes(attrs, full, given, sizes)
+    check_declared(g, outs[0], sizes)
     coordinates = [_source_coordinates(attrs, n, m, s) for n, m, s in zip(full, sizes, scales)]
     if mode != "nearest" and attrs.get("antialias", 0):
         weights = {a: _antialiased(mode, attrs, n, m, s) for a, (n, m, s) in enumerate(zip(full, sizes, scales))
@@ -141,8 +142,10 @@ def _resize(g, op, attrs, names, outs, name):
 
 
 def _scales_and_sizes(attrs: dict, full: tuple[int, ...], given, sizes) -> tuple[list[float], list[int]]:
-    """(scale, output size) of every axis of a Resize of a tensor of shape ``full``, from its constant scales or
-    sizes for the axes it names (opset 18's ``axes``: the others kept) and, with sizes, its
+    """(scale, output size) of every axis of a Resize of a tensor of shape ``full``, from its constant scales (each
+    size the float32 product size x scale truncated, as onnxruntime and torch: 10 x 0.7 gives 7, not the spec's
+    floor of the exact product, 6) or sizes for the axes it names (opset 18's ``axes``: the others kept) and, with
+    sizes, its
     ``keep_aspect_ratio_policy`` (not_larger / not_smaller: one scale for those axes, the least or the greatest,
     each size rounded half up, as ONNX's reference)"""
     axes = [int(a) % len(full) if -len(full) <= int(a) < len(full) else -1 for a in attrs.get("axes", range(len(full)))]
@@ -153,7 +156,7 @@ def _scales_and_sizes(attrs: dict, full: tuple[int, ...], given, sizes) -> tuple
     picked = dict(zip(axes, values))
     if sizes is None:
         scales = [float(picked.get(a, 1.0)) for a in range(len(full))]
-        sizes = [int(np.floor(n * f)) for n, f in zip(full, scales)]
+        sizes = [int(np.float32(n) * np.float32(f)) for n, f in zip(full, scales)]  # onnxruntime's float32 product
     else:
         sizes = [int(picked.get(a, n)) for a, n in enumerate(full)]
         scales = [m / n for n, m in zip(full, sizes)]
@@ -276,7 +279,39 @@ def _fixed_warp(g, layer: GridSample, x: str, points: np.ndarray, out: str, name
     g.append(Reshape(tuple(lead) + (c,) + points.shape[:2]), [f"{out}#points"], out, name)
 
 
-AXIS_MAP_HANDLERS = {"Resize": _resize, "Upsample": _upsample, "CumSum": _cumsum, "GridSample": _grid_sample}
+def _col2im(g, op, attrs, names, outs, name):
+    """Col2Im (opset 18; torch's F.fold): the blocks (C x kh x kw, L) of a sample summed into a (C, H, W) image, a
+    fixed scatter-add: per channel, the 0/1 map from its kh x kw x L block values to the H x W pixels (a value at
+    (block row x stride - pad + tap row x dilation, ...), those outside the image dropped), an Interpolate between
+    reshapes"""
+    image = [int(v) for v in np.ravel(g.operand(names, 1, "Col2Im's image_shape"))]
+    block = [int(v) for v in np.ravel(g.operand(names, 2, "Col2Im's block_shape"))]
+    spatial = [image, block, *(list(attrs.get(k, [d] * n)) for k, d, n in (("dilations", 1, 2), ("strides", 1, 2),
+                                                                            ("pads", 0, 4)))]
+    if [len(v) for v in spatial] != [2, 2, 2, 2, 4]:
+        raise ValueError(f"Col2Im is supported on 2-d images (image_shape, block_shape, dilations, strides of 2 "
+                         f"values, pads of 4); got {spatial}")
+    (h, w), (kh, kw), (dh, dw), (sh, sw), (top, left, bottom, right) = spatial
+    oh, ow = (h + top + bottom - dh * (kh - 1) - 1) // sh + 1, (w + left + right - dw * (kw - 1) - 1) // sw + 1
+    *lead, rows, blocks = g.shape[names[0]]
+    if min(h, w, kh, kw, oh, ow) < 1 or rows % (kh * kw) or blocks != oh * ow:
+        raise ValueError(f"Col2Im of blocks of shape {[rows, blocks]} into an image {image} by blocks {block} needs "
+                         f"channels x {kh * kw} rows and {max(oh, 0) * max(ow, 0)} blocks")
+    bounded(h * w * kh * kw * blocks, "its map from block values to pixels", MAX_GRID_MAP_WEIGHTS)
+    tap_row, tap_col, block_row, block_col = np.meshgrid(np.arange(kh), np.arange(kw), np.arange(oh), np.arange(ow),
+                                                         indexing="ij")
+    r, c = block_row * sh - top + tap_row * dh, block_col * sw - left + tap_col * dw
+    inside = ((r >= 0) & (r < h) & (c >= 0) & (c < w)).ravel()
+    weight = np.zeros((h * w, kh * kw * blocks))
+    weight[(r * w + c).ravel()[inside], np.arange(kh * kw * blocks)[inside]] = 1.0
+    channels = rows // (kh * kw)
+    g.append(Reshape(tuple(lead) + (channels, kh * kw * blocks)), names[:1], f"{outs[0]}#values", name)
+    g.append(Interpolate(weight, len(lead) + 1), [f"{outs[0]}#values"], f"{outs[0]}#pixels", name)
+    g.append(Reshape(tuple(lead) + (channels, h, w)), [f"{outs[0]}#pixels"], outs[0], name)
+
+
+AXIS_MAP_HANDLERS = {"Resize": _resize, "Upsample": _upsample, "CumSum": _cumsum, "GridSample": _grid_sample,
+                     "Col2Im": _col2im}
 """ONNX operator -> handler, for the operators that map one axis linearly"""
 
 CONSTANT_INPUT_OPS = frozenset({"Resize", "Upsample"})

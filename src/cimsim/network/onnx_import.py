@@ -18,7 +18,7 @@ import numpy as np
 from ..footprint import check_process_memory
 from ._onnx_batch import BatchSize, kept_apart
 from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
-                            element_types, input_shape, prod, unbuilt_output)
+                            declared_shapes, element_types, input_shape, prod, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
 from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type, tensor_array
 from ._onnx_functions import function_nodes, with_local_functions_inlined
@@ -99,6 +99,7 @@ def _build(onnx, graph, source: str, inputs: tuple, consts: dict, consumers: dic
                          shape, batch, dict(consts), consumers, batch_as_axis, opset, types)
     graph_state.batch_size = BatchSize(symbolic)
     graph_state.narrow = {t.name: t.data_type for t in graph.initializer if t.data_type in NARROW_INTEGERS}
+    graph_state.declared = declared_shapes(graph)
     for node in graph.node:
         graph_state.add(onnx, node, f"{source}: node {node.name or '(unnamed)'!r} ({node.op_type})")
     try:
@@ -154,6 +155,8 @@ class _Graph:
         """constant name -> ONNX type, of the 2- and 4-bit integers (held in 8 bits: a quantiser's range)"""
         self.unbuilt: dict[str, str] = {}
         """an output a node has but the importer does not compute (MaxPool's indices) -> what it is"""
+        self.declared: dict[str, tuple[int, ...]] = {}
+        """tensor name -> the shape the graph declares for it (0: a free dimension; :func:`declared_shapes`)"""
 
     def known(self, name: str) -> bool:
         """whether tensor (or sequence) ``name`` has been computed"""
