@@ -65,9 +65,9 @@ def test_a_file_a_sweep_is_writing_is_not_replaced_by_another_command(held, tmp_
     link.symlink_to(out)
     with pytest.raises(OutputLocked, match="a sweep"):  # every path to the file takes its lock
         write_atomic(link, "{}")
-    result = invoke("estimate", DEFAULT, "-o", out)
+    result = invoke("estimate", DEFAULT, "-o", link)  # a .json name: the suffix check lets it through to the lock
     assert result.exit_code == 2, result.output
-    assert f"error: {out}: a sweep (PID {pid}) is writing this results file" in result.output
+    assert f"error: {link}: a sweep (PID {pid}) is writing this results file" in result.output
     assert out.read_text() == "point_id,x\n" and sorted(p.name for p in tmp_path.iterdir()) == [
         "link.json", "r.csv", "r.csv.lock"]
     write_atomic(tmp_path / "other.json", "{}")  # a file no sweep holds is written

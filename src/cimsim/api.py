@@ -44,7 +44,7 @@ from .inference import NetworkResult, config_network
 from .network import Network
 from .npfiles import read_npy
 from .numerics.checks import as_array, validated_config
-from .run import RunResult, clipped_inputs_note
+from .run import RunResult, result_notes
 from .trials import Spread, run_trials, spreads
 
 __all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "rows_frame"]
@@ -294,13 +294,13 @@ def rows_frame(rows: list[dict]):
 
 
 def _warn_notes(cfg: Config, workers: int | None, scheduler: str | None, result) -> None:
-    """RuntimeWarnings, as the CLI's notes: where more than 1 % of the inputs the first trial's ``result`` read
-    saturated at 'dac.input_max' (:func:`cimsim.run.clipped_inputs_note`), and where workers / scheduler will not
-    split a network's samples (they had gone unused without a word, a cluster address unreachable or mistyped
-    included)"""
+    """RuntimeWarnings, as the CLI's notes: where the first trial's ``result`` calls for one
+    (:func:`cimsim.run.result_notes`: inputs saturated at 'dac.input_max' or read as 0, ADC conversions clipped),
+    and where workers / scheduler will not split a network's samples (they had gone unused without a word, a
+    cluster address unreachable or mistyped included)"""
     from .cli_checks import split_note
 
-    notes = [clipped_inputs_note(result)]
+    notes = result_notes(result)
     if cfg.workload.kind == WorkloadKind.NETWORK:
         notes.append(split_note(cfg, cfg.workload.vectors, workers, scheduler, ("workers", "scheduler=")))
     for note in filter(None, notes):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from .cli_checks import (check_not_inputs, check_outputs, compare_outputs, config_inputs, record_outputs,
-                         scheduler_address)
+from .cli_checks import (check_not_inputs, check_outputs, check_report_folder, check_suffix, compare_outputs,
+                         config_inputs, record_outputs, scheduler_address)
 from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible, is_stdout
 from .argcheck import escaped
 from .cli_macros import macros_command
@@ -76,12 +76,12 @@ def _check_runs(cfgs, workers, scheduler) -> None:
             click.echo(f"warning: {note}", err=True)
 
 
-def _warn_clipped_inputs(result) -> None:
-    """:func:`cimsim.run.clipped_inputs_note` on stderr, where a (first-trial) result's inputs clipped."""
-    from .run import clipped_inputs_note
+def _warn_result_notes(result) -> None:
+    """:func:`cimsim.run.result_notes` on stderr: where a (first-trial) result's inputs saturated or read as 0, or
+    its ADC conversions clipped."""
+    from .run import result_notes
 
-    note = clipped_inputs_note(result)
-    if note:
+    for note in result_notes(result):
         click.echo(f"warning: {note}", err=True)
 
 
@@ -104,12 +104,13 @@ def run(config, output, seed, settings, trials, workers, scheduler):
 
     cfg = load_with_options(config, seed, settings, trials)
     check_not_inputs([("-o", output)], config_inputs([config], [cfg]))
+    check_suffix(output, [".json"], "JSON")
     _check_runs([cfg], workers, scheduler)
     with Progress(cfg.workload.vectors * cfg.simulation.trials, items_word(cfg)) as progress:
         results = run_trials(cfg, progress, workers=workers, scheduler=scheduler)
     cim, _ = price(cfg, results[0], include_weight_load=False)
     click.echo(run_text(results, cim), err=(to_err := is_stdout(output)))  # -o /dev/stdout: stdout holds the JSON
-    _warn_clipped_inputs(results[0])
+    _warn_result_notes(results[0])
     if output:
         write_atomic(output, to_json(run_dict(results, cim)))
         click.echo(f"\nwrote {output}", err=to_err)
@@ -142,6 +143,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
 
     if outdir and Path(outdir).exists() and not Path(outdir).is_dir():  # said before the run, not after it
         raise click.UsageError(f"-o {outdir} exists and is not a directory")
+    check_report_folder(outdir)
     cfgs = load_all(configs, seed, settings, trials)
     names = [c.name for c in cfgs]
     if outdir:  # every file it writes, checked before the run
@@ -157,7 +159,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
             comps.append(run_compare(c, progress, workers=workers, scheduler=scheduler))
     click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps, outdir))
     for comp in comps:
-        _warn_clipped_inputs(comp.run)
+        _warn_result_notes(comp.run)
     if not outdir:
         return
     out = Path(outdir)
@@ -190,6 +192,7 @@ def estimate(configs, output, settings):
 
     cfgs = load_all(configs, None, settings, None)
     check_not_inputs([("-o", output)], config_inputs(configs, cfgs))
+    check_suffix(output, [".json"], "JSON")
     ests = [price_shapes(c) for c in cfgs]
     to_err = is_stdout(output)  # -o /dev/stdout: stdout holds the JSON alone
     click.echo(estimate_markdown(ests[0]) if len(ests) == 1 else estimates_markdown(ests, configs), err=to_err)

@@ -18,7 +18,8 @@ from .atomic import check_writable, is_stream, standard_stream, write_atomic
 from .config.modes import WorkloadKind
 
 __all__ = ["MAX_NAME", "DATA_FIELDS", "compare_outputs", "check_outputs", "check_not_inputs", "config_inputs",
-           "sweep_inputs", "scheduler_address", "split_note", "MANIFEST", "record_outputs"]
+           "check_suffix", "check_report_folder", "sweep_inputs", "scheduler_address", "split_note", "MANIFEST",
+           "record_outputs"]
 
 MAX_NAME = 100
 """longest config name ``compare`` makes a report folder of, characters"""
@@ -28,6 +29,8 @@ DATA_FIELDS = ("network_file", "dataset_file", "weights_file", "inputs_file")
 """the workload fields that name a file a run reads"""
 PACKAGE = os.path.realpath(Path(__file__).parent)
 """the cimsim package's folder: no output may be written in it"""
+FILE_SUFFIXES = (".json", ".md", ".csv", ".txt", ".png", ".pdf", ".svg")
+"""suffixes of the files cimsim writes: a ``compare -o`` ending in one names a file, not a report folder"""
 MANIFEST = ".cimsim-outputs.json"
 """the file in an output folder that records what the last cimsim run wrote there: {"files": {path relative to the
 folder: [size in bytes, modification time in ns]}}"""
@@ -95,6 +98,32 @@ def check_outputs(option: str, paths: Iterable[Path]) -> None:
             check_writable(path)
         except OSError as exc:
             raise click.UsageError(f"{option}: cannot write {path} ({exc.strerror or exc})") from None
+
+
+def check_suffix(output: str | None, suffixes: Sequence[str], what: str, option: str = "'-o' / '--output'") -> None:
+    """A usage error (exit 2, before any work) where an ``option`` file that gets ``what`` ('JSON') ends in none of
+    ``suffixes`` (a results.csv had held JSON); a stream (``-o -``, /dev/stdout, /dev/null, a pipe) takes it as it
+    is."""
+    if output is None or Path(output).suffix.lower() in suffixes or is_stream(output) or _stream_name(output):
+        return
+    ends = " or ".join(suffixes)
+    raise click.BadParameter(f"{output}: the command writes {what} there; give a file ending in {ends} (or - for "
+                             "stdout)", param_hint=option)
+
+
+def _stream_name(path: str) -> bool:
+    """whether ``path`` names a stream by its place (/dev/stdout, /dev/fd/1, /proc/self/fd/1), wherever it leads"""
+    return os.path.abspath(path).startswith(("/dev/std", "/dev/fd/", "/proc/"))  # not /dev/shm's regular files
+
+
+def check_report_folder(outdir: str | None) -> None:
+    """A usage error (exit 2, before any work) where ``compare -o DIR`` names a file of a format cimsim writes
+    (``-o report.json``: a folder of that name had been made) rather than a folder; an existing folder is one."""
+    suffix = Path(outdir).suffix.lower() if outdir else ""
+    if suffix in FILE_SUFFIXES and not Path(outdir).is_dir():
+        raise click.BadParameter(f"{outdir} names a {suffix} file; compare writes a folder there "
+                                 f"({', '.join(REPORT_FILES)} and plots): give a folder's path",
+                                 param_hint="'-o' / '--output'")
 
 
 def _key(rel: str) -> str:

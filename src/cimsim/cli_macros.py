@@ -7,7 +7,7 @@ import io
 
 import click
 
-from .cli_checks import check_not_inputs
+from .cli_checks import check_not_inputs, check_suffix
 from .cli_guard import OneLineErrors, OutputPath, fail, guarded, is_stdout
 
 __all__ = ["macros_command", "cases_csv"]
@@ -44,6 +44,8 @@ def macros_command(file, output, csv_path):
     from .validation import macro_comparison, macro_report
 
     check_not_inputs([("-o", output), ("--csv", csv_path)], {f"the macro file {file}": file})
+    check_suffix(output, [".md", ".markdown", ".txt"], "a Markdown report")
+    check_suffix(csv_path, [".csv"], "CSV", "'--csv'")
     if is_stdout(csv_path) and (not output or is_stdout(output)):  # the CSV's rows had been mixed into the report
         fail(click.UsageError("--csv and the report would both go to stdout; give -o a file for the report"), 2)
     try:

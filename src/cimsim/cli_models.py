@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli_checks import check_not_inputs
+from .cli_checks import check_not_inputs, check_suffix
 from .cli_guard import OneLineErrors, OutputPath, guarded, is_stdout
 
 __all__ = ["price_model_command"]
@@ -67,6 +67,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     check_not_inputs([("-o", output)], {f"the network file {model_name}": model_name if is_file else None,
                                         f"--config {config_path}": config_path,
                                         f"--samples {samples_path}": samples_path})
+    check_suffix(output, [".json"], "JSON")
     cfg = load_config(config_path) if config_path else load_preset("rram-default")
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
     try:

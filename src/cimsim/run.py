@@ -16,20 +16,27 @@ import numpy as np
 
 from .argcheck import checked_types
 from .accuracy import ErrorStats
-from .config.modes import WorkloadKind
+from .config.modes import AdcRange, WorkloadKind
 from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan, plan_layer
 from .numerics import AdcSetting, build_crossbar
 from .numerics.checks import finite_matrix, validated_config
+from .numerics.encoding import fixed_input_max
 from .preflight import check_dense, check_magnitudes, magnitude_field, peaks
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
-__all__ = ["RunResult", "simulate", "input_clipped_fraction", "clipped_inputs_note", "CLIPPED_INPUTS_WARNED"]
+__all__ = ["RunResult", "simulate", "input_clipped_fraction", "clipped_inputs_note", "CLIPPED_INPUTS_WARNED",
+           "zero_coded_inputs_note", "ZERO_CODED_INPUTS_WARNED", "adc_clipped_note", "result_notes"]
 
 CLIPPED_INPUTS_WARNED = 0.01
 """share of the input values beyond 'dac.input_max' above which run and compare warn (the CLI on stderr, the API with
-a RuntimeWarning: :func:`clipped_inputs_note`)"""
+a RuntimeWarning: :func:`clipped_inputs_note`); also the share of ADC conversions clipped beyond what the range
+clips by design (:func:`adc_clipped_note`)"""
+
+ZERO_CODED_INPUTS_WARNED = 0.5
+"""share of the nonzero input values that quantise to code 0 (a fixed 'dac.input_max' at least twice their largest
+magnitude) above which run and compare warn (:func:`zero_coded_inputs_note`)"""
 
 
 class NanEqualResult:
@@ -72,6 +79,13 @@ class RunResult:
     given: tuple[str, ...] = ()
     """what was given in memory, not read as the config says: "weights", "inputs" (the config's workload.weights and
     workload.inputs do not describe those)"""
+    input_peak: float = 0.0
+    """largest |value| of the inputs read"""
+    inputs_nonzero: int = 0
+    """input values read that are not 0"""
+    inputs_zero_coded: int = 0
+    """nonzero input values read whose DAC code is 0 (below half a step of a fixed 'dac.input_max'; 0 with per-vector
+    ranges and binary inputs)"""
 
     item: ClassVar[str] = "MVM"
     """what one workload item is (shared with NetworkResult: the interface reports use)"""
@@ -120,6 +134,65 @@ def clipped_inputs_note(result) -> str | None:
             "'dac.input_max' (or set 'dac.input_range' = \"per_vector\")")
 
 
+def zero_coded_inputs_note(result) -> str | None:
+    """The warning where more than :data:`ZERO_CODED_INPUTS_WARNED` of the nonzero input values a dense run read
+    quantise to code 0 (the DAC reads them as 0) because a fixed 'dac.input_max' lies at least twice above their
+    largest magnitude; None otherwise (a network's layers keep no such count)."""
+    if not isinstance(result, RunResult) or not result.inputs_nonzero:
+        return None
+    share, input_max = result.inputs_zero_coded / result.inputs_nonzero, result.config.dac.input_max
+    if share <= ZERO_CODED_INPUTS_WARNED or input_max < 2 * result.input_peak:
+        return None
+    return (f"{result.config.name}: {100 * share:.3g} % of the nonzero input values the arrays read quantise to code "
+            f"0 (read as 0): 'dac.input_max' = {input_max:g} is {input_max / result.input_peak:.3g} times their "
+            f"largest magnitude, {result.input_peak:.3g}: lower 'dac.input_max' toward it (or set "
+            "'dac.input_range' = \"per_vector\")")
+
+
+def adc_clipped_note(result) -> str | None:
+    """The warning where the share of the conversions a result's ADCs made (a RunResult or NetworkResult, a
+    network's naming its layer that clipped most) that clipped at the ends of their code range exceeds what the
+    range clips by design (a calibrated one: 100 - 'adc.percentile' %) by more than :data:`CLIPPED_INPUTS_WARNED`;
+    None where it does not."""
+    layers, adc = getattr(result, "layers", (result,)), result.config.adc
+    conversions = sum(layer.counts.adc_conversions for layer in layers)
+    share = sum(layer.adc_clipped for layer in layers) / conversions if conversions else 0.0
+    by_design = 1 - adc.percentile / 100 if adc.range == AdcRange.CALIBRATED else 0.0
+    if share <= by_design + CLIPPED_INPUTS_WARNED:
+        return None
+    most = ""
+    if hasattr(result, "layers"):
+        worst = max(layers, key=lambda layer: layer.adc_clipped / max(layer.counts.adc_conversions, 1))
+        most = f" (layer {worst.index} most: {100 * worst.adc_clipped / worst.counts.adc_conversions:.3g} %)"
+    design = f", which clips {100 * by_design:.3g} % by design" if by_design else ""
+    return (f"{result.config.name}: {100 * share:.3g} % of the ADC conversions{most} clip at the ends of the code "
+            f"range ('adc.range' = \"{adc.range}\"{design}), so the outputs lose what lies beyond it: "
+            f"{_adc_advice(adc)}")
+
+
+def _adc_advice(adc) -> str:
+    """what would stop ``adc`` (an AdcConfig) clipping: its converter errors reduced, its range widened"""
+    errors = [f"'adc.{name}' = {value:g}" for name, value in (("offset_lsb", adc.offset_lsb),
+                                                             ("gain_error", adc.gain_error), ("inl_lsb", adc.inl_lsb))
+              if value]
+    advice = [f"reduce {', '.join(errors)}"] if errors else []
+    if adc.range == AdcRange.FIXED:
+        advice.append(f"raise 'adc.full_scale_fraction' = {adc.full_scale_fraction:g} (or set 'adc.range' = "
+                      "\"calibrated\")")
+    elif adc.range == AdcRange.CALIBRATED:
+        percentile = f"raise 'adc.percentile' = {adc.percentile:g} or " if adc.percentile < 100 else ""
+        advice.append(f"{percentile}calibrate on more vectors ('adc.calibration_vectors' = "
+                      f"{adc.calibration_vectors}) if the first ones understate the rest")
+    return "; ".join(advice) or "lower the read noise that carries the sums beyond the largest possible one"
+
+
+def result_notes(result) -> list[str]:
+    """Every warning a result (a run's first trial) calls for: inputs saturated (:func:`clipped_inputs_note`), inputs
+    read as 0 (:func:`zero_coded_inputs_note`), ADC conversions clipped (:func:`adc_clipped_note`)."""
+    notes = (clipped_inputs_note(result), zero_coded_inputs_note(result), adc_clipped_note(result))
+    return [note for note in notes if note]
+
+
 @checked_types
 def simulate(config: Config, progress: Callable[[int], None] | None = None, trial: int = 0, *, weights=None,
              inputs=None) -> RunResult:
@@ -149,7 +222,9 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
         inputs = finite_matrix("inputs", inputs, (wl.vectors, wl.in_features))
     blocks = input_blocks(config) if inputs is None else (
         inputs[k:k + INPUT_BLOCK] for k in range(0, len(inputs), INPUT_BLOCK))
-    blocks = _checked(blocks, lambda block: check_magnitudes(config, field, w_peaks, peaks(block), wl.in_features))
+    tally = _InputTally(config, xbar.plan, lambda x_peaks: check_magnitudes(config, field, w_peaks, x_peaks,
+                                                                             wl.in_features))
+    blocks = _checked(blocks, tally)
     if xbar.adc is None:  # adc.range = "calibrated": the first vectors of the workload set the range
         blocks = _calibrated(xbar, blocks, config.adc.calibration_vectors)
     for block in blocks:
@@ -162,7 +237,28 @@ def simulate(config: Config, progress: Callable[[int], None] | None = None, tria
         if progress is not None:
             progress(block.shape[0])
     return RunResult(config, xbar.plan, xbar.counts, xbar.programming_counts, xbar.adc, xbar.adc_clipped,
-                     vs_float, vs_digital, digital_vs_float, time.perf_counter() - start, given)
+                     vs_float, vs_digital, digital_vs_float, time.perf_counter() - start, given, tally.peak,
+                     tally.nonzero, tally.zero_coded)
+
+
+class _InputTally:
+    """Called on each input block before it is read: its magnitude check (``check`` of its vectors' peaks), and the
+    tallies a RunResult keeps (largest |value|, nonzero values, nonzero values a fixed range codes 0)."""
+
+    def __init__(self, config: Config, plan: Plan, check: Callable[[np.ndarray], None]):
+        input_max = fixed_input_max(config.dac)
+        self.check, self.peak, self.nonzero, self.zero_coded = check, 0.0, 0, 0
+        # |x| below zero_below rounds to code 0 (x m / input_max rounded half away from zero); None: no fixed range
+        self.zero_below = None if input_max is None or plan.binary_inputs else 0.5 * input_max / plan.max_input_code
+
+    def __call__(self, block: np.ndarray) -> None:
+        magnitude = np.abs(block)
+        x_peaks = magnitude.max(axis=1, initial=0.0)
+        self.check(x_peaks)
+        nonzero = int(np.count_nonzero(magnitude))
+        self.peak, self.nonzero = max(self.peak, float(x_peaks.max(initial=0.0))), self.nonzero + nonzero
+        if self.zero_below is not None:
+            self.zero_coded += int(np.count_nonzero(magnitude < self.zero_below)) - (magnitude.size - nonzero)
 
 
 def _checked(blocks: Iterator[np.ndarray], check: Callable[[np.ndarray], None]) -> Iterator[np.ndarray]:

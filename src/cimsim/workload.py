@@ -54,8 +54,14 @@ def _open_npy(config: Config, field: str, path: str, shape: tuple[int | None, in
     except ValueError as exc:
         raise _error(config, field, str(exc)) from None
     want = " x ".join("vectors" if s is None else str(s) for s in shape)
-    if arr.ndim != 2 or any(s is not None and s != got for s, got in zip(shape, arr.shape)) or arr.size == 0:
-        raise _error(config, field, f"{path!r} must have shape ({want}), not empty; got {arr.shape}")
+    got = " x ".join(str(s) for s in arr.shape)
+    if arr.ndim != 2:
+        raise _error(config, field, f"{path!r} must be a 2-D array of shape ({want}); got a {arr.ndim}-D array"
+                                    + (f" of shape ({got})" if arr.ndim else " (one value)"))
+    if any(s is not None and s != n for s, n in zip(shape, arr.shape)):
+        raise _error(config, field, f"{path!r} must have shape ({want}); got ({got})")
+    if arr.size == 0:  # the required shape fixes every size but the inputs' number of vectors
+        raise _error(config, field, f"{path!r} must hold at least one vector; got shape ({got})")
     if arr.dtype.kind not in "iuf":
         raise _error(config, field, f"{path!r} must hold real numbers; got dtype {arr.dtype}")
     return arr

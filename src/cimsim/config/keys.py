@@ -54,6 +54,11 @@ def unknown_key(key: str, top_level: tuple[list[str], str], errors: list) -> str
     if len(errors) >= SHOWN_ERRORS:  # the rest are only counted in the message
         return f"unknown key '{key}'"
     keys, listing = top_level
+    if key.lower() == "preset" and "preset" not in keys:  # the top-level key a file states but overrides may not
+        table_presets = ", ".join(f"{table}.preset" for table, fields in SECTION_FIELDS.items() if "preset" in fields)
+        return (f"'{key}' (a whole-design preset) cannot be given as an override: state it in the config file "
+                f"(preset = \"NAME\" above its tables; `cimsim presets` lists them); a table's preset can be "
+                f"overridden: {table_presets}")
     candidates = DOTTED_FIELDS if "." in key else [*keys, *DOTTED_FIELDS]
     if key in DOTTED_FIELDS:  # "adc.bits" as one key, where its table is expected
         section, field = key.split(".", 1)

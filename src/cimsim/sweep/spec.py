@@ -141,7 +141,8 @@ def _base(data: Mapping[str, Any], base_dir: Path, errors: list[tuple[str, str]]
             return None
     path = base_dir / value
     if not path.is_file():
-        errors.append(("base", f"'base' names no existing file: {path}"))
+        what = "a directory, not a config file" if path.is_dir() else "no existing file"
+        errors.append(("base", f"'base' names {what}: {path}"))
         return None
     return load_config(path, template=True)  # a bad base config is reported against its own file and fields
 

@@ -6,6 +6,7 @@ contradictory entry stops the run (exit 2) instead of being priced as something 
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import re
@@ -16,7 +17,7 @@ from ..argcheck import has_control_character
 from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding
 
 __all__ = ["CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "CHOICES", "MVM_MACS", "n_core", "check_top_level",
-           "check_fields", "check_uiuc_area", "check_consistent", "unique_labels"]
+           "as_toml", "check_fields", "check_uiuc_area", "check_consistent", "unique_labels"]
 
 CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bits", "input_signed", "bits_per_read",
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
@@ -116,6 +117,19 @@ _LEVEL = {"macro": frozenset(("key", "title", "read_via", "family", "notes", "ui
 ignored silently, so they are refused; the configuration fields and ``source`` belong to both"""
 
 
+def as_toml(value: Any) -> str:
+    """``value`` as a macro file spells it, for a message: true (not Python's True), 2020-01-01, a table as one."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        return "[" + ", ".join(as_toml(v) for v in value) + "]"
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return repr(value)  # a string in quotes, as TOML writes it; a number
+
+
 def _did_you_mean(name: str, known: Collection[str]) -> str:
     """'; did you mean ...?' with the known name nearest to ``name`` in any case, '' where none is near"""
     lower = {k.lower(): k for k in known}
@@ -158,7 +172,7 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
                              "(it is read there only; here it would be ignored)")
         for names, accepts, what in _FIELD_RULES:
             if name in names and not accepts(value):
-                raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {value!r}")
+                raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {as_toml(value)}")
     _check_energy_per(file, where, str(values.get("energy_per", "")))
     _check_doubtful(file, where, values)
     _check_uiuc(file, where, values)
@@ -174,8 +188,9 @@ def _check_doubtful(file: str, where: str, values: Mapping[str, Any]) -> None:
         raise ValueError(f"{file}: {where}: 'doubtful_figure' and 'doubtful_reason' go together (the figure left out "
                          "and why, in the source's terms)")
     if figure is not None and (figure not in _DOUBTFUL_FIGURES or figure not in values):
+        stated = ", ".join(k for k in _DOUBTFUL_FIGURES if k in values) or "none here"
         raise ValueError(f"{file}: {where}: 'doubtful_figure' must name a figure the point states (one of "
-                         f"{', '.join(k for k in _DOUBTFUL_FIGURES if k in values) or 'none here'}); got {figure!r}")
+                         f"{stated}); got {as_toml(figure)}")
 
 
 def _check_uiuc(file: str, where: str, values: Mapping[str, Any]) -> None:
@@ -216,7 +231,8 @@ def _check_choices(file: str, where: str, fields: Mapping[str, Any]) -> None:
     for name, allowed in CHOICES.items():
         if name in fields and fields[name] not in allowed:
             hint = _family_hint(str(fields[name])) if name == "family" else None
-            raise ValueError(f"{file}: {where}: '{name}' must be one of {', '.join(allowed)}; got {fields[name]!r}"
+            raise ValueError(f"{file}: {where}: '{name}' must be one of {', '.join(allowed)}; "
+                             f"got {as_toml(fields[name])}"
                              + (f": {hint}" if hint else _did_you_mean(str(fields[name]), allowed)))
 
 

@@ -21,8 +21,8 @@ from importlib import resources
 from typing import Any
 
 from ..config.toml_file import read_toml
-from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, MVM_MACS, check_consistent, check_fields,
-                           check_top_level, check_uiuc_area, unique_labels)
+from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, MVM_MACS, as_toml, check_consistent,
+                           check_fields, check_top_level, check_uiuc_area, unique_labels)
 from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable",
@@ -205,7 +205,7 @@ def _entries(file: str | None) -> list[dict[str, Any]]:
     for n, entry in enumerate(macros):
         points = entry.get("point", [])
         if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
-            raise ValueError(f"{name}: macro {entry.get('key', f'number {n + 1}')!r}: 'point' must be "
+            raise ValueError(f"{name}: macro {as_toml(entry.get('key', f'number {n + 1}'))}: 'point' must be "
                              "[[macro.point]] tables")
     return macros
 
@@ -236,7 +236,7 @@ def load_macros(file: str | None = None) -> tuple[Macro, ...]:
     macros, name = [], file_name(file)
     for n, entry in enumerate(_entries(file)):
         values = {k: v for k, v in entry.items() if k != "point"}
-        check_fields(name, f"macro {entry.get('key', f'number {n + 1}')!r}", "macro", values)
+        check_fields(name, f"macro {as_toml(entry.get('key', f'number {n + 1}'))}", "macro", values)
         base = {k: v for k, v in values.items() if k in CONFIG_FIELDS}
         check_consistent(name, f"macro {entry['key']!r}", entry["family"], base)
         check_uiuc_area(name, f"macro {entry['key']!r}", values, entry.get("point", []))

@@ -1,0 +1,178 @@
+"""Messages and refusals of round 54: a whole-design preset given as an override, an -o whose suffix the command
+cannot write, a weights file of the wrong rank, a macro field's value as TOML spells it, a sweep base that is a
+directory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cimsim.cli import main
+from cimsim.config import load_config
+from cimsim.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = str(ROOT / "configs" / "default.toml")
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("key", ["preset", "Preset"])
+def test_a_whole_design_preset_as_an_override_says_to_state_it_in_the_file(key):
+    """it had been 'unknown key', with device.preset suggested in its place"""
+    result = invoke("validate", DEFAULT, "--set", f"{key}=ideal")
+    assert result.exit_code == 2, result.output
+    assert f"'{key}' (a whole-design preset) cannot be given as an override" in result.output
+    assert 'preset = "NAME"' in result.output and "device.preset, baseline.preset" in result.output
+    assert "did you mean" not in result.output and "unknown key" not in result.output
+    with pytest.raises(ConfigError, match="whole-design preset"):
+        load_config(DEFAULT, {"preset": "ideal"})
+
+
+def test_a_table_preset_override_still_works():
+    result = invoke("validate", DEFAULT, "--set", "device.preset=pcm")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command, name", [("estimate", "e.csv"), ("run", "x.txt"), ("estimate", "noext")])
+def test_a_json_output_with_another_suffix_is_refused_before_any_work(tmp_path, command, name):
+    """estimate -o e.csv had written JSON into e.csv"""
+    out = tmp_path / name
+    result = invoke(command, DEFAULT, "-o", out, "--set", "workload.vectors=50")
+    assert result.exit_code == 2, result.output
+    assert "writes JSON there; give a file ending in .json" in result.output
+    assert "relative error" not in result.output and "CIM is dominated" not in result.output  # no work done
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, option, what", [
+    (("price-model", "resnet18", "-o", "m.csv"), "'-o' / '--output'", "writes JSON there; give a file ending in .json"),
+    (("macros", "-o", "r.json"), "'-o' / '--output'", "writes a Markdown report there; give a file ending in .md"),
+    (("macros", "-o", "r.md", "--csv", "c.json"), "'--csv'", "writes CSV there; give a file ending in .csv"),
+])
+def test_price_model_and_macros_outputs_with_another_suffix_are_refused(tmp_path, monkeypatch, args, option, what):
+    """price-model -o m.csv had written JSON into m.csv, macros -o r.json its Markdown report"""
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert what in result.output and option in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_json_output_ending_in_json_in_any_case_is_written(tmp_path):
+    out = tmp_path / "E.JSON"
+    result = invoke("estimate", DEFAULT, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["name"] == "default"
+
+
+@pytest.mark.parametrize("spelling", ["-", "/dev/stdout"])
+def test_stdout_still_takes_the_json(tmp_path, spelling):
+    child = subprocess.run([sys.executable, "-m", "cimsim.cli", "estimate", DEFAULT, "-o", spelling],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert child.returncode == 0, child.stderr
+    assert json.loads(child.stdout)["name"] == "default"
+
+
+def test_a_pipe_still_takes_the_json(tmp_path):
+    child = subprocess.run(["bash", "-c", f"{sys.executable} -m cimsim.cli estimate {DEFAULT} -o >(cat > got) "
+                                          ">/dev/null 2>&1; sleep 0.5"], cwd=tmp_path, timeout=120)
+    assert child.returncode == 0
+    assert json.loads((tmp_path / "got").read_text())["name"] == "default"
+
+
+def test_compare_refuses_a_folder_named_like_a_file(tmp_path):
+    """compare c.toml -o report.json had made a folder named report.json"""
+    out = tmp_path / "report.json"
+    result = invoke("compare", DEFAULT, "-o", out, "--set", "workload.vectors=50")
+    assert result.exit_code == 2, result.output
+    assert "names a .json file; compare writes a folder there" in result.output
+    assert not out.exists()
+
+
+def test_compare_writes_into_an_existing_folder_with_a_dot_in_its_name(tmp_path):
+    out = tmp_path / "run.json"
+    out.mkdir()
+    result = invoke("compare", DEFAULT, "-o", out, "--set", "workload.vectors=50")
+    assert result.exit_code == 0, result.output
+    assert (out / "report.json").is_file()
+
+
+@pytest.mark.parametrize("array, got", [
+    (np.zeros(16), "got a 1-D array of shape (16)"),
+    (np.array(1.0), "got a 0-D array (one value)"),
+    (np.zeros((1, 8, 16)), "got a 3-D array of shape (1 x 8 x 16)"),
+    (np.zeros((16, 8)), "must have shape (8 x 16); got (16 x 8)")])
+def test_a_weights_file_of_the_wrong_shape_is_worded_for_its_case(tmp_path, array, got):
+    """a (16,) array had been told it must be 'not empty'"""
+    np.save(tmp_path / "w.npy", array)
+    (tmp_path / "c.toml").write_text('[workload]\nin_features = 16\nout_features = 8\nweights = "file"\n'
+                                     'weights_file = "w.npy"\n')
+    result = invoke("estimate", tmp_path / "c.toml")
+    assert result.exit_code == 2, result.output
+    assert got in result.output and "not empty" not in result.output
+    if array.ndim != 2:
+        assert "must be a 2-D array of shape (8 x 16)" in result.output
+
+
+def test_an_inputs_file_of_no_vectors_says_so(tmp_path):
+    np.save(tmp_path / "w.npy", np.zeros((8, 16)))
+    np.save(tmp_path / "x.npy", np.zeros((0, 16)))
+    (tmp_path / "c.toml").write_text('[workload]\nin_features = 16\nout_features = 8\nweights = "file"\n'
+                                     'weights_file = "w.npy"\ninputs = "file"\ninputs_file = "x.npy"\n')
+    result = invoke("estimate", tmp_path / "c.toml")
+    assert result.exit_code == 2, result.output
+    assert "must hold at least one vector; got shape (0 x 16)" in result.output
+
+
+MACRO = """[[macro]]
+key = "m"
+title = "a macro"
+source = "a paper"
+read_via = "a table"
+family = "rram"
+rows = 256
+{field}
+[[macro.point]]
+label = "p"
+tops_per_w = 10.0
+"""
+
+
+@pytest.mark.parametrize("field, got", [
+    ("node_nm = true", "got true"), ("node_nm = false", "got false"), ("node_nm = [true, 1]", "got [true, 1]"),
+    ("node_nm = 2020-01-02", "got 2020-01-02"), ("node_nm = {a = 1}", "got a table"),
+    ("input_signed = 'yes'", "got 'yes'")])
+def test_a_macro_field_value_is_echoed_as_toml_spells_it(tmp_path, field, got):
+    """node_nm = true had been echoed as Python's True"""
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(field=field))
+    result = invoke("macros", path)
+    assert result.exit_code == 2, result.output
+    assert result.output.rstrip().endswith(got), result.output
+    assert "True" not in result.output and "False" not in result.output and "datetime" not in result.output
+
+
+def test_a_macro_family_of_another_type_is_echoed_as_toml_spells_it(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(field="").replace('family = "rram"', "family = true"))
+    result = invoke("macros", path)
+    assert result.exit_code == 2 and "'family' must be a string; got true" in result.output, result.output
+
+
+@pytest.mark.parametrize("base, said", [(".", "'base' names a directory, not a config file: "),
+                                        ("nope.toml", "'base' names no existing file: ")])
+def test_a_sweep_base_that_is_a_directory_says_so(tmp_path, base, said):
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'base = "{base}"\n[axes]\n"adc.bits" = [4, 6]\n')
+    result = invoke("sweep", spec, "-o", tmp_path / "r.csv")
+    assert result.exit_code == 2, result.output
+    assert said in result.output and ("directory" in said) == ("directory" in result.output)

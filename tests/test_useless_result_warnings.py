@@ -1,0 +1,131 @@
+"""Results the settings make useless are warned of, as saturated inputs are: a fixed 'dac.input_max' far above the
+data reads most nonzero inputs as code 0, and ADCs whose range (or offset, gain, INL) clips their conversions lose
+the outputs. Both had given a relative error of 1 with exit status 0 and no warning ("0.000 % of input values beyond
+it clipped"; "100.000 % of conversions clipped" only inside the report)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import cimsim
+from cimsim.cli import main
+from cimsim.run import adc_clipped_note, zero_coded_inputs_note
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = str(ROOT / "configs" / "default.toml")
+MLP = str(ROOT / "configs" / "digits-mlp.toml")
+FIXED = {"dac.input_range": "fixed"}
+
+
+def _warnings(command: str, *settings: str, config: str = DEFAULT) -> list[str]:
+    args = [command, config, "--set", "workload.vectors=16"]
+    for setting in settings:
+        args += ["--set", setting]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+
+
+def _share(line: str) -> float:
+    return float(re.search(r": ([0-9.e+-]+) % of", line).group(1))
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_an_input_range_far_above_the_data_warns_that_the_inputs_read_as_zero(command):
+    """generated inputs are uniform in [-1, 1]; input_max 1000 codes every one 0 (8-bit inputs: below 1000 / 254)"""
+    lines = _warnings(command, 'dac.input_range="fixed"', "dac.input_max=1000")
+    assert len(lines) == 1, lines
+    assert "of the nonzero input values the arrays read quantise to code 0" in lines[0]
+    assert _share(lines[0]) == 100
+    assert "'dac.input_max' = 1000 is 1e+03 times their largest magnitude, 1" in lines[0]
+    assert "lower 'dac.input_max'" in lines[0] and "\"per_vector\"" in lines[0]
+
+
+@pytest.mark.parametrize("input_max, warned", [(1.0, False), (100.0, False), (200.0, True)])
+def test_the_zero_code_warning_starts_where_most_nonzero_inputs_read_as_zero(input_max, warned):
+    """uniform inputs in [-1, 1] code 0 below input_max / 254: 0.4 % of them at 1, 39 % at 100, 79 % at 200"""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, (64, 256))
+    sim = cimsim.simulate(DEFAULT, {**FIXED, "dac.input_max": input_max}, inputs=x)
+    result = sim.trials[0]
+    assert result.inputs_nonzero == x.size and result.input_peak == np.abs(x).max()
+    assert result.inputs_zero_coded == np.count_nonzero(np.abs(x) * 127 < 0.5 * input_max)
+    note = zero_coded_inputs_note(result)
+    assert (note is not None) == warned
+    if warned:
+        assert abs(_share(note) - 100 * result.inputs_zero_coded / x.size) < 0.1
+
+
+def test_exact_zeros_are_not_counted_as_inputs_read_as_zero():
+    """sparse inputs (90 % exact zeros, the rest at 1) under a fitting range: nothing is lost, nothing warned"""
+    x = np.zeros((32, 256))
+    x[:, ::10] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        sim = cimsim.simulate(DEFAULT, {**FIXED, "dac.input_max": 1.0}, inputs=x)
+    assert sim.trials[0].inputs_zero_coded == 0 and sim.trials[0].inputs_nonzero == np.count_nonzero(x)
+
+
+def test_the_api_warns_of_inputs_read_as_zero():
+    with pytest.warns(RuntimeWarning, match=r"^default: 100 % of the nonzero input values the arrays read quantise"):
+        cimsim.simulate(DEFAULT, {**FIXED, "dac.input_max": 1000.0, "workload.vectors": 8})
+
+
+def test_a_range_within_twice_the_data_is_not_blamed_for_coarse_inputs():
+    """2-bit inputs (codes -1, 0, 1) of a Gaussian read most values as 0 at a range just above the data's peak: the
+    inputs' precision, not the range, and lowering the range would saturate them"""
+    x = np.random.default_rng(4).normal(size=(32, 256))
+    settings = {**FIXED, "dac.input_bits": 2, "dac.input_max": 1.2 * float(np.abs(x).max())}
+    result = cimsim.simulate(DEFAULT, settings, inputs=x).trials[0]
+    assert result.inputs_zero_coded / result.inputs_nonzero > 0.5
+    assert zero_coded_inputs_note(result) is None
+
+
+def test_binary_and_per_vector_inputs_never_read_as_zero():
+    x = np.random.default_rng(5).uniform(-1, 1, (16, 256))
+    binary = {"dac.input_bits": 1, "dac.signed_inputs": "bipolar", **FIXED, "dac.input_max": 1000.0}
+    for settings in (binary, {}):  # per vector: each scaled by its own largest |x|
+        result = cimsim.simulate(DEFAULT, settings, inputs=x).trials[0]
+        assert result.inputs_zero_coded == 0 and zero_coded_inputs_note(result) is None
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+@pytest.mark.parametrize("settings, field", [
+    (("adc.offset_lsb=1e6",), "reduce 'adc.offset_lsb' = 1e+06"),
+    (('adc.range="fixed"', "adc.full_scale_fraction=1e-12"), "raise 'adc.full_scale_fraction' = 1e-12"),
+])
+def test_adcs_that_clip_every_conversion_are_warned_of_naming_the_field(command, settings, field):
+    lines = _warnings(command, *settings)
+    assert len(lines) == 1, lines
+    assert "of the ADC conversions clip at the ends of the code range" in lines[0] and field in lines[0]
+    assert _share(lines[0]) > 99
+
+
+def test_the_api_warns_of_adc_clipping():
+    with pytest.warns(RuntimeWarning, match=r"^default: 100 % of the ADC conversions clip"):
+        cimsim.simulate(DEFAULT, {"adc.offset_lsb": 1e6, "workload.vectors": 8})
+
+
+def test_no_warning_for_the_default_or_for_what_a_calibration_percentile_clips_by_design():
+    """a range calibrated at the 90th percentile clips about 10 % of the conversions, as asked: no warning (the
+    threshold is 1 % beyond that share); the default run clips (almost) nothing"""
+    assert _warnings("run") == []
+    sim = cimsim.simulate(DEFAULT, {"adc.percentile": 90.0, "workload.vectors": 64})
+    result = sim.trials[0]
+    assert 0.05 < result.clipped_fraction < 0.11
+    assert adc_clipped_note(result) is None
+    assert adc_clipped_note(cimsim.simulate(DEFAULT, {"adc.percentile": 90.0, "adc.offset_lsb": 1e6,
+                                                      "workload.vectors": 8}).trials[0]) is not None
+
+
+def test_a_network_warns_of_adc_clipping_naming_the_layer_that_clipped_most():
+    lines = _warnings("run", "adc.offset_lsb=1e6", config=MLP)
+    adc = [line for line in lines if "of the ADC conversions" in line]
+    assert len(adc) == 1, lines
+    assert re.search(r"\(layer \d+ most: 100 %\) clip at the ends of the code range", adc[0])
