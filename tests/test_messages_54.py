@@ -176,3 +176,10 @@ def test_a_sweep_base_that_is_a_directory_says_so(tmp_path, base, said):
     result = invoke("sweep", spec, "-o", tmp_path / "r.csv")
     assert result.exit_code == 2, result.output
     assert said in result.output and ("directory" in said) == ("directory" in result.output)
+
+
+def test_a_rate_below_one_per_second_is_written_without_a_milli_prefix():
+    """price-model's table had written 0.0174 sequences/s as '17.4 m/s' (metres per second)"""
+    from cimsim.models.result import _rate
+
+    assert [_rate(r) for r in (0.0174, 0.00036, 7.14, 1460.0)] == ["0.0174 /s", "0.00036 /s", "7.14 /s", "1.46 k/s"]

@@ -111,8 +111,16 @@ def price_table(prices: Sequence[ModelPrice]) -> str:
             f"| {markdown_cell(p.label)} | {markdown_cell(p.item)} | "
             f"{_fmt(p.energy_per_item_pj(p.cim) * 1e-12, 'J')} | "
             f"{_fmt(p.energy_per_token_pj(p.cim) * 1e-12, 'J') if p.has_tokens else '-'} | "
-            f"{_fmt(p.cim.throughput_items_per_s, '/s')} | "
+            f"{_rate(p.cim.throughput_items_per_s)} | "
             f"{_fmt(p.tokens_per_s(p.cim), '') if p.has_tokens else '-'} | {chips} | "
             f"{_fmt(p.energy_per_item_pj(p.baseline) * 1e-12, 'J')} | "
-            f"{_fmt(p.baseline.throughput_items_per_s, '/s')} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")
+            f"{_rate(p.baseline.throughput_items_per_s)} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")
     return "\n".join(rows)
+
+
+def _rate(per_s: float) -> str:
+    """items per second: with an SI prefix from 1 /s up (1.2 k/s), as a plain number below (0.0174 /s: a milli-
+    prefix had read '17.4 m/s', metres per second)"""
+    from ..report import _fmt  # here: cimsim.report imports cimsim.models through cimsim.comparison
+
+    return _fmt(per_s, "/s") if not 0 < per_s < 1 else f"{per_s:.3g} /s"
