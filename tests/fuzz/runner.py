@@ -84,14 +84,15 @@ def _exc_info(exc: BaseException) -> dict:
 
 def _config_error_ok(exc: BaseException, source: str) -> tuple[bool, str]:
     """whether a config error names the file and each dotted field it is about"""
+    from cimsim.argcheck import escaped
     from cimsim.errors import ConfigError
 
     text = str(exc)
     if isinstance(exc, ConfigError):
         if source not in text:
             return False, "the message does not name the file"
-        for field, message in exc.errors:
-            if field and field not in message:
+        for field, message in exc.errors:  # a field as its messages show it: escaped where it is not plain text
+            if field and field not in message and escaped(field) not in message:
                 return False, f"the message for {field!r} does not name it"
         return True, ""
     if source in text or re.search(rf"\b({_SECTIONS})\.\w+", text):
