@@ -430,3 +430,16 @@ def test_a_digital_arrays_read_cycle_line_names_no_adc():
     assert "no ADC: a round is" in line and "sample-and-hold" not in line and "conversions" not in line
     analog = next(a for a in cimsim.estimate(sram).cim.assumptions if "Array family" in a)
     assert "sample-and-hold lets the ADCs convert" in analog
+
+
+@pytest.mark.parametrize("family", ["charge", "current", "digital"])
+def test_an_sram_family_array_is_priced_with_sram_cells_whatever_the_device_is_named(family):
+    """array.family = "charge" on the default RRAM device had been priced with RRAM cells (12x smaller, RRAM writes)"""
+    on_rram = with_overrides(Config(), {"array.family": family, "workload.in_features": 64, "workload.out_features": 32})
+    on_sram = with_overrides(on_rram, {"device.name": "sram"})
+    assert on_rram.device.name != "sram"
+    rram_cells, sram_cells = (cim_parameters(c, plan_layer(c)) for c in (on_rram, on_sram))
+    assert rram_cells.cell_family_recognised
+    assert dataclasses.asdict(rram_cells) == dataclasses.asdict(sram_cells)
+    resistive = with_overrides(on_rram, {"array.family": "resistive", "adc.bits": 8})
+    assert cim_parameters(resistive, plan_layer(resistive)).cell_area_um2 < sram_cells.cell_area_um2 / 5

@@ -2,7 +2,8 @@
 
 The family is chosen from ``DeviceConfig.name`` (case-insensitive): a name that starts with a family
 key or one of its aliases selects it (``"rram-hfo2"`` -> rram). Any other name is priced as 1T1R RRAM,
-and :func:`cell_family` says so, so the assumption reaches the report.
+and :func:`cell_family` says so, so the assumption reaches the report. Charge, current and digital arrays are of
+SRAM cells whatever the device's name (:func:`array_cell`).
 
 Geometry (NeuroSim, ``Param.cpp`` / ``Param.py``: heightInFeatureSize1T1R = 4, widthInFeatureSize1T1R = 12,
 heightInFeatureSizeCrossbar = 2, widthInFeatureSizeCrossbar = 2, heightInFeatureSizeSRAM = 10,
@@ -23,10 +24,10 @@ import math
 from dataclasses import dataclass, replace
 
 from ..argcheck import checked_types
-from ..config.modes import CellAccess
+from ..config.modes import ArrayFamily, CellAccess
 
-__all__ = ["CellFamily", "CELL_FAMILIES", "CROSSPOINT_F", "cell_family", "with_access", "cell_area_um2",
-           "cell_pitch_um"]
+__all__ = ["CellFamily", "CELL_FAMILIES", "CROSSPOINT_F", "cell_family", "array_cell", "with_access",
+           "cell_area_um2", "cell_pitch_um"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,15 @@ def cell_family(device_name: str) -> tuple[CellFamily, bool]:
         if key.startswith(alias):
             return CELL_FAMILIES[_ALIASES[alias]], True
     return CELL_FAMILIES["rram"], False
+
+
+def array_cell(device_name: str, array_family: ArrayFamily) -> tuple[CellFamily, bool]:
+    """(cell, recognised) an array is priced with: an SRAM cell for the SRAM families (charge, current and digital
+    arrays: the family sets the cell, whatever the device is named; a charge array on the default RRAM device had
+    been priced with RRAM cells, 12x smaller), else the device's (:func:`cell_family`)."""
+    if ArrayFamily(array_family) != ArrayFamily.RESISTIVE:
+        return CELL_FAMILIES["sram"], True
+    return cell_family(device_name)
 
 
 CROSSPOINT_F = 2.0

@@ -42,7 +42,7 @@ from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown, in_sequence, repeated
 from ..config.modes import MemoryTechnology, Pipeline
 from ..config.schema import Config
-from ..cost.cells import cell_family
+from ..cost.cells import array_cell
 from ..cost.chip import Stage, chip_breakdown
 from ..cost.cim import programming_pulses
 from ..cost.edram import beyond_depth_law
@@ -82,7 +82,7 @@ def _rewrites(part: ChipPart, config: Config) -> tuple[float, float]:
     """(energy pJ, time ns) per item of writing the operands of the part's activation products on arrays: one
     pulse per cell, a row of every array at a time (:func:`cimsim.cost.cim.programming_pulses`), the products one
     after another."""
-    family, _ = cell_family(config.device.name)
+    family, _ = array_cell(config.device.name, config.array.family)
     pj = ns = 0.0
     for placed in part.placed:
         if placed.rewritten:
@@ -310,7 +310,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     cim = compose(config, model, chips_priced, unit, items, kv_cache, runs, sequences)
     lifetime = None
     if rewritten:
-        family, _ = cell_family(config.device.name)
+        family, _ = array_cell(config.device.name, config.array.family)
         lifetime = family.endurance_cycles / cim.throughput_items_per_s  # one write per cell per item
         cim = replace(cim, assumptions=cim.assumptions + (
             f"Activation products on arrays: {len(rewritten)} product(s) written with their whole operand every item "
