@@ -104,7 +104,8 @@ def _bad_numbers(obj: Any, path: str = "") -> list[str]:
     """paths of NaN floats in a report, and of infinite ones but an SNR's (an exact result has an infinite SNR; an
     infinite energy or latency is a figure that overflowed)"""
     out: list[str] = []
-    if isinstance(obj, str) and obj in ("inf", "-inf", "nan"):  # how the JSON writes a non-finite figure
+    named = path.rsplit(".", 1)[-1] in ("name", "source", "description")  # a config named "inf" is a name
+    if isinstance(obj, str) and obj in ("inf", "-inf", "nan") and not named:  # how the JSON writes such a figure
         obj = float(obj)
     if isinstance(obj, float):
         if math.isnan(obj) or (math.isinf(obj) and "snr" not in path.lower()):

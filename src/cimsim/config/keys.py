@@ -15,8 +15,8 @@ from ..errors import SHOWN_ERRORS
 from .rules import Choice
 from .schema import SECTIONS
 
-__all__ = ["did_you_mean", "TOP_LEVEL", "SECTION_FIELDS", "DOTTED_FIELDS", "TOP_LEVEL_KEYS", "OVERRIDE_KEYS", "unknown_key",
-           "not_one_of", "as_written"]
+__all__ = ["did_you_mean", "TOP_LEVEL", "SECTION_FIELDS", "DOTTED_FIELDS", "TOP_LEVEL_KEYS", "OVERRIDE_KEYS",
+           "unknown_key", "not_one_of", "as_written"]
 
 TOP_LEVEL = ("name", "preset", "description")
 SECTION_FIELDS = {section: {f.name: f for f in dataclasses.fields(cls)} for section, cls in SECTIONS.items()}

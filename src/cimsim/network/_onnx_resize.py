@@ -145,9 +145,8 @@ def _scales_and_sizes(attrs: dict, full: tuple[int, ...], given, sizes) -> tuple
     """(scale, output size) of every axis of a Resize of a tensor of shape ``full``, from its constant scales (each
     size the float32 product size x scale truncated, as onnxruntime and torch: 10 x 0.7 gives 7, not the spec's
     floor of the exact product, 6) or sizes for the axes it names (opset 18's ``axes``: the others kept) and, with
-    sizes, its
-    ``keep_aspect_ratio_policy`` (not_larger / not_smaller: one scale for those axes, the least or the greatest,
-    each size rounded half up, as ONNX's reference)"""
+    sizes, its ``keep_aspect_ratio_policy`` (not_larger / not_smaller: one scale for those axes, the least or the
+    greatest, each size rounded half up, as ONNX's reference)"""
     axes = [int(a) % len(full) if -len(full) <= int(a) < len(full) else -1 for a in attrs.get("axes", range(len(full)))]
     values = np.ravel(given if sizes is None else sizes)
     if len(values) != len(axes) or -1 in axes or len(set(axes)) != len(axes):

@@ -45,7 +45,8 @@ def short_value(cell: str) -> str:
 
 def write_pareto_plot(points: list[Row], front: list[Row], x: str, y: str, path: str | os.PathLike) -> Path:
     """Scatter of ``points`` in (x, y) with ``front`` drawn as a step line, each front point labelled with its
-    axis values (points that tie: one label, a line each); written atomically, in the format ``path``'s suffix names (:func:`plot_format`).
+    axis values (points that tie: one label, a line each); written atomically, in the format ``path``'s suffix
+    names (:func:`plot_format`).
 
     An axis whose values are all positive and finite and span more than two decades is drawn on a log scale. An
     infinite value is drawn at its axis's edge (:func:`placed`), circled, the legend counting those points and a

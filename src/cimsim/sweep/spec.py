@@ -201,7 +201,8 @@ def _list_axis(field: str, key: str, values: list, errors: list[tuple[str, str]]
         return None
     bad = [(v, why) for v in values if (why := field_error(field, v)) is not None]
     if bad:
-        errors.extend((key, f"{key}: '{field}' {why}; got {v!r}{did_you_mean(choice_names(field), v)}") for v, why in bad)
+        errors.extend((key, f"{key}: '{field}' {why}; got {v!r}{did_you_mean(choice_names(field), v)}")
+                      for v, why in bad)
         return None
     if len({_point_value(field, v, base_dir) for v in values}) < len(values):  # 22 and 22.0, 0.0 and -0.0: one point
         errors.append((key, f"{key} lists a value twice: {values!r}"))
