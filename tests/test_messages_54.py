@@ -183,3 +183,13 @@ def test_a_rate_below_one_per_second_is_written_without_a_milli_prefix():
     from cimsim.models.result import _rate
 
     assert [_rate(r) for r in (0.0174, 0.00036, 7.14, 1460.0)] == ["0.0174 /s", "0.00036 /s", "7.14 /s", "1.46 k/s"]
+
+
+def test_a_data_path_holding_a_nul_byte_is_refused_by_name(tmp_path):
+    """a NUL in workload.inputs_file had escaped as a bare ValueError ('embedded null byte'), exit 1"""
+    config = tmp_path / "c.toml"
+    config.write_text('preset = "rram-default"\n[workload]\ninputs = "file"\ninputs_file = "x\\u0000.npy"\n')
+    result = invoke("validate", config)
+    assert result.exit_code == 2, result.output
+    assert "'workload.inputs_file' is not a usable path (it holds a NUL byte): " in result.output
+    assert "x\\u0000.npy\n" in result.output  # escaped: the message stays one line of plain text
