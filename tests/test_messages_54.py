@@ -193,3 +193,11 @@ def test_a_data_path_holding_a_nul_byte_is_refused_by_name(tmp_path):
     assert result.exit_code == 2, result.output
     assert "'workload.inputs_file' is not a usable path (it holds a NUL byte): " in result.output
     assert "x\\u0000.npy\n" in result.output  # escaped: the message stays one line of plain text
+
+
+def test_a_twos_complement_refusal_names_the_field_that_chose_it():
+    """its refusals had named the field to change ('mapping.subtraction', ...) but not 'mapping.signed_encoding'"""
+    result = invoke("validate", DEFAULT, "--set", "mapping.signed_encoding=twos_complement")
+    assert result.exit_code == 2, result.output
+    assert "'mapping.signed_encoding' = \"twos_complement\" stores a weight's bits" in result.output
+    assert "'mapping.subtraction'" in result.output

@@ -204,7 +204,8 @@ def _check_encoding(config: Config) -> list[tuple[str, str]]:
             f"2 x column - reference, which one analog difference cannot form: use {digital}, or the "
             "\"differential\" encoding (a cell and its complement)")))
     if weights.signed_encoding == SignedEncoding.TWOS_COMPLEMENT:
-        why = "the \"twos_complement\" encoding stores a weight's bits, its sign bit of weight -2**(bits-1)"
+        why = ("'mapping.signed_encoding' = \"twos_complement\" stores a weight's bits, its sign bit of weight "
+               "-2**(bits-1)")
         if weights.subtraction == Subtraction.ANALOG:
             errors.append(("mapping.subtraction", f"{why}, recombined after the ADC: it needs {digital}"))
         if weights.weight_bits < 2:
