@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from cimsim.cli import main
 from cimsim.config import load_config
 from cimsim.errors import ConfigError
+from test_macros_fields import MACRO
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = str(ROOT / "configs" / "default.toml")
@@ -133,20 +134,6 @@ def test_an_inputs_file_of_no_vectors_says_so(tmp_path):
     assert "must hold at least one vector; got shape (0 x 16)" in result.output
 
 
-MACRO = """[[macro]]
-key = "m"
-title = "a macro"
-source = "a paper"
-read_via = "a table"
-family = "rram"
-rows = 256
-{field}
-[[macro.point]]
-label = "p"
-tops_per_w = 10.0
-"""
-
-
 @pytest.mark.parametrize("field, got", [
     ("node_nm = true", "got true"), ("node_nm = false", "got false"), ("node_nm = [true, 1]", "got [true, 1]"),
     ("node_nm = 2020-01-02", "got 2020-01-02"), ("node_nm = {a = 1}", "got a table"),
@@ -154,7 +141,7 @@ tops_per_w = 10.0
 def test_a_macro_field_value_is_echoed_as_toml_spells_it(tmp_path, field, got):
     """node_nm = true had been echoed as Python's True"""
     path = tmp_path / "m.toml"
-    path.write_text(MACRO.format(field=field))
+    path.write_text(MACRO.format(macro=field, point=""))
     result = invoke("macros", path)
     assert result.exit_code == 2, result.output
     assert result.output.rstrip().endswith(got), result.output
@@ -163,7 +150,7 @@ def test_a_macro_field_value_is_echoed_as_toml_spells_it(tmp_path, field, got):
 
 def test_a_macro_family_of_another_type_is_echoed_as_toml_spells_it(tmp_path):
     path = tmp_path / "m.toml"
-    path.write_text(MACRO.format(field="").replace('family = "rram"', "family = true"))
+    path.write_text(MACRO.format(macro="", point="").replace('family = "rram"', "family = true"))
     result = invoke("macros", path)
     assert result.exit_code == 2 and "'family' must be a string; got true" in result.output, result.output
 
