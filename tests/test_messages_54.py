@@ -188,3 +188,12 @@ def test_a_twos_complement_refusal_names_the_field_that_chose_it():
     assert result.exit_code == 2, result.output
     assert "'mapping.signed_encoding' = \"twos_complement\" stores a weight's bits" in result.output
     assert "'mapping.subtraction'" in result.output
+
+
+def test_a_stated_clock_at_a_supply_the_delay_law_slows_is_flagged():
+    """at 0.4 V the ADCs had slowed by the delay law while both stated 1 GHz clocks ran on without a word"""
+    slow = invoke("estimate", DEFAULT, "--set", "technology.vdd_v=0.4")
+    assert slow.exit_code == 0, slow.output
+    for field in ("technology.clock_ghz", "baseline.clock_ghz"):
+        assert f"(as stated in '{field}': logic at 0.4 V is " in slow.output
+    assert "as stated in" not in invoke("estimate", DEFAULT).output

@@ -9,6 +9,7 @@ from ..mapping import Plan, plan_layer
 from .cim import CimTiming
 from .families import tree_passes, trees
 from .parameters import CimParameters
+from .technology import stated_clock_note
 
 __all__ = ["converter_line", "array_line", "digital_adders"]
 
@@ -54,4 +55,5 @@ def array_line(config: Config, plan: Plan, p: CimParameters) -> str:
              f"conversions x {p.adc_conversion_ns:.3g} ns)")
     return (f"Array family '{p.family}': word and bit lines swing {p.line_voltage_v:g} V "
             f"({p.row_line_capacitance_ff:.3g} fF and {p.bitline_capacitance_ff:.3g} fF: {lines}); {cycle}; the arrays "
-            f"of a layer work in parallel; digital periphery at {config.technology.clock_ghz:g} GHz.")
+            f"of a layer work in parallel; digital periphery at {config.technology.clock_ghz:g} GHz"
+            f"{stated_clock_note(config.technology.node_nm, config.technology.vdd_v, 'technology.clock_ghz')}.")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ..config.modes import Dataflow, MemoryTechnology
 from ..config.schema import Config
 from ..mapping import Plan
+from .technology import stated_clock_note
 
 if TYPE_CHECKING:
     from .baseline import BaselineTraffic, OnChipMemory
@@ -69,7 +70,8 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
                      else "Horowitz's SRAM points")
     return [
         f"Digital baseline at {tech.node_nm:g} nm, {tech.vdd_v:g} V: {units} MAC units at "
-        f"{b.clock_ghz:g} GHz, {w_bits}-bit weights x {x_bits}-bit inputs, {acc_bits}-bit accumulators.",
+        f"{b.clock_ghz:g} GHz{stated_clock_note(tech.node_nm, tech.vdd_v, 'baseline.clock_ghz')}, {w_bits}-bit "
+        f"weights x {x_bits}-bit inputs, {acc_bits}-bit accumulators.",
         "Energies from Horowitz (ISSCC 2014, 45 nm) scaled with Stillmaker & Baas (2017); leakage not modelled.",
         f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",

@@ -25,7 +25,8 @@ import math
 
 from ..argcheck import finite_float
 
-__all__ = ["NODES_NM", "ENERGY_REFERENCE_VDD_V", "DELAY_HOLD_V", "energy_scale", "delay_scale", "area_scale"]
+__all__ = ["NODES_NM", "ENERGY_REFERENCE_VDD_V", "DELAY_HOLD_V", "SLOW_LOGIC_NOTED", "energy_scale", "delay_scale",
+           "area_scale", "stated_clock_note"]
 
 # node_nm: (d3, d2, d1, d0) -- delay factor = d3*V^3 + d2*V^2 + d1*V + d0 (Stillmaker & Baas 2017, delay table)
 _DELAY_COEFFS: dict[float, tuple[float, float, float, float]] = {
@@ -188,3 +189,19 @@ def area_scale(from_node_nm: float, to_node_nm: float) -> float:
     """Factor to multiply an area at from_node_nm by to get it at to_node_nm (supply-independent)."""
     from_node_nm, to_node_nm = _check_node("from_node_nm", from_node_nm), _check_node("to_node_nm", to_node_nm)
     return _loglog(to_node_nm, _AREA_REL_45NM.__getitem__) / _loglog(from_node_nm, _AREA_REL_45NM.__getitem__)
+
+
+SLOW_LOGIC_NOTED = 2.0
+"""slow-down of logic at a config's supply against 0.9 V (the delay law) from which a stated clock is flagged"""
+
+
+def stated_clock_note(node_nm: float, vdd_v: float, field: str) -> str:
+    """A clause for a report line that states a clock (``field``: 'technology.clock_ghz', 'baseline.clock_ghz'),
+    where the delay law makes logic at ``vdd_v`` at least :data:`SLOW_LOGIC_NOTED` times slower than at 0.9 V: the
+    clock is taken as stated (the law slows the converters, not a stated clock); '' otherwise."""
+    slower = delay_scale(node_nm, ENERGY_REFERENCE_VDD_V, node_nm, vdd_v)
+    if slower < SLOW_LOGIC_NOTED:
+        return ""
+    return (f" (as stated in '{field}': logic at {vdd_v:g} V is {slower:.3g}x slower than at "
+            f"{ENERGY_REFERENCE_VDD_V:g} V by the Stillmaker & Baas delay fit, which slows the converters, not a "
+            "stated clock; lower it to one this supply reaches)")
