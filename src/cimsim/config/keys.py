@@ -90,6 +90,8 @@ def as_written(value: Any) -> str:
     if isinstance(value, int) and abs(value) > 10**30:
         return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     try:
+        if isinstance(value, list) and len(value) <= 8:  # each item as TOML spells it: [true, 1], not [True, 1]
+            return cut_short(f"[{', '.join(as_written(v) for v in value)}]")
         shown = cut_short(str(value))
         plain = isinstance(value, (int, float, list, tuple, type(None)))
         return shown if plain else f"{shown} (a {type(value).__name__})"

@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..argcheck import has_control_character
+from ..config.keys import as_written
 from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding
 
 __all__ = ["CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "CHOICES", "MVM_MACS", "n_core", "check_top_level",
@@ -118,16 +119,12 @@ ignored silently, so they are refused; the configuration fields and ``source`` b
 
 
 def as_toml(value: Any) -> str:
-    """``value`` as a macro file spells it, for a message: true (not Python's True), 2020-01-01, a table as one."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, list):
-        return "[" + ", ".join(as_toml(v) for v in value) + "]"
+    """``value`` for a message: a string in quotes as the file's other messages show it, anything else as TOML spells
+    it (a date as written; else :func:`cimsim.config.keys.as_written`: true, not Python's True; [true, 1]; a table
+    as one)"""
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
-    return repr(value)  # a string in quotes, as TOML writes it; a number
+    return repr(value) if isinstance(value, str) else as_written(value)
 
 
 def _did_you_mean(name: str, known: Collection[str]) -> str:
