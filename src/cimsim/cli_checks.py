@@ -104,16 +104,11 @@ def check_suffix(output: str | None, suffixes: Sequence[str], what: str, option:
     """A usage error (exit 2, before any work) where an ``option`` file that gets ``what`` ('JSON') ends in none of
     ``suffixes`` (a results.csv had held JSON); a stream (``-o -``, /dev/stdout, /dev/null, a pipe) takes it as it
     is."""
-    if output is None or Path(output).suffix.lower() in suffixes or is_stream(output) or _stream_name(output):
+    if output is None or Path(output).suffix.lower() in suffixes or is_stream(output) or standard_stream(output):
         return
     ends = " or ".join(suffixes)
     raise click.BadParameter(f"{output}: the command writes {what} there; give a file ending in {ends} (or - for "
                              "stdout)", param_hint=option)
-
-
-def _stream_name(path: str) -> bool:
-    """whether ``path`` names a stream by its place (/dev/stdout, /dev/fd/1, /proc/self/fd/1), wherever it leads"""
-    return os.path.abspath(path).startswith(("/dev/std", "/dev/fd/", "/proc/"))  # not /dev/shm's regular files
 
 
 def check_report_folder(outdir: str | None) -> None:
