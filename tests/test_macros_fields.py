@@ -101,10 +101,13 @@ def test_weight_levels_undo_a_1b_normalised_figure_as_weight_bits_do(tmp_path):
     assert [f.value for f in levels[0].figures] == [f.value for f in bits[0].figures] == [2482.5 / 10]
 
 
-@pytest.mark.parametrize("stated, priced", [("Flash", "flash"), ("SAR", "sar"), ("single-slope", "ramp"),
-                                            ("other: CCO-based", "vco"), ("other: TDC", "sar")])
+@pytest.mark.parametrize("stated, priced", [
+    ("Flash", "flash"), ("SAR", "sar"), ("single-slope", "ramp"), ("other: CCO-based", "vco"), ("other: TDC", "sar"),
+    ("4b flash ADC", "flash"), ("Integrating ADC", "ramp"), ("dual-slope", "ramp"), ("single-slope (ramp)", "ramp"),
+    ("flash-assisted SAR", "sar"), ("VCO ADC", "vco"), ("other: integrate + charge-decrement ADC", "sar")])
 def test_adc_types_are_read_in_any_case(tmp_path, stated, priced):
-    """'Flash' had been priced as a SAR converter (only the lower-case names were read)"""
+    """'Flash' had been priced as a SAR converter (only the lower-case names were read); so had "flash ADC",
+    "Integrating ADC" and "dual-slope", papers' own wording (only the bare names had been read)"""
     from cimsim.validation.macro_configs import point_config
 
     path = tmp_path / "c.toml"

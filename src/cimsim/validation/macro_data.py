@@ -95,11 +95,19 @@ def rounds_to(model: float, published: float) -> bool:
 
 
 def adc_type(stated: str | None) -> str:
-    """the stated ADC type in any case (single-slope, integrating: ramp; text naming CCO / VCO: vco; else sar)"""
-    name = (stated or "").strip().lower()
-    ramp = name in ("single-slope", "single slope", "integrating")
-    return "ramp" if ramp else name if name in ("sar", "flash", "ramp", "vco") else (
-        "vco" if re.search(r"\b(cco|vco)\b|oscillator", name) else "sar")
+    """the ADC type a stated text names, in any case and wording ("4b flash ADC", "Integrating ADC", "single-slope
+    (ramp)"): ramp for ramp, single- or dual-slope and integrating converters, vco for an oscillator (CCO / VCO),
+    flash, sar (also "successive approximation"); a text naming several (a hybrid) is its SAR where it names one,
+    else the first named; a text naming none is sar (the schema default, noted where a figure is compared)"""
+    name = (stated or "").lower()
+    found = {kind: m.start() for kind, pattern in _ADC_TYPE_WORDS if (m := re.search(pattern, name))}
+    return "sar" if not found or "sar" in found else min(found, key=found.get)
+
+
+_ADC_TYPE_WORDS = (("sar", r"\bsar\b|successive[- ]approximation"), ("flash", r"\bflash\b"),
+                   ("ramp", r"\bramp\b|\b(single|dual)[- ]?slope\b|\bintegrating\b"),
+                   ("vco", r"\b(cco|vco)s?\b|oscillator"))
+"""(type, the words that name it in a stated text)"""
 
 
 @dataclass(frozen=True)
