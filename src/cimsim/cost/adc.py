@@ -11,8 +11,9 @@ rate ``f``, node and supply; the derivations, sources and a table of figures are
   flash law of the same resolution (B <= 4); B bit-cycles per conversion.
 - ``flash``: 2**B - 1 comparators at once (E_cmp, the survey's flash designs per comparator) times the survey's
   rate penalty; one bit-cycle.
-- ``ramp`` (single slope, the ramp shared by the array as in CrossSim's ``RampADC``): 2**B counts, each a
-  comparator decision and a ripple-counter step.
+- ``ramp`` (single slope, the ramp shared by the array as in CrossSim's ``RampADC``): 2**B counts, each a decision
+  of a column comparator (the one of B = 1: it compares the column with the shared ramp, with no reference ladder
+  and no offset below an LSB to hold, which would shift every code alike) and a ripple-counter step.
 - ``vco`` (current/voltage-controlled oscillator, as in IBM's HERMES PCM cores): 2**B periods of a 5-stage ring.
 - B = 1, every type: one threshold decision, NeuroSim's CIM column comparator (:mod:`.sense_amp`), in one bit-cycle.
 
@@ -202,7 +203,8 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
       ENOB, rising above the rate corner), bounded by the flash converter of the same resolution (below) and by a
       larger SAR of the survey run for B bit-cycles where it resolves as well (5-6 bits: the floor);
     - flash: (2**B - 1) * 0.0282 pJ (28 nm, 0.9 V) * E_survey(ENOB, f) / E_survey(ENOB, f -> 0);
-    - ramp: 2**B * (0.0282 + 0.0034) pJ (28 nm, 0.9 V), independent of rate and ENOB;
+    - ramp: 2**B * (a column-comparator decision, 4.76 fJ at 32 nm, 0.9 V + a counter step, 3.4 fJ at 28 nm, 0.9 V),
+      independent of rate and ENOB;
     - vco: 2**B * (0.00284 + 0.0034) pJ (28 nm, 0.9 V), full scale, independent of rate and ENOB;
     - B = 1, every type: one column-comparator decision (:mod:`.sense_amp`), 4.76 fJ at 32 nm, 0.9 V.
 
@@ -240,8 +242,8 @@ def _energy_law_pj(bits: int, tech: TechnologyConfig, rate_gsps: float, adc_type
     counts = adc_cycles_per_conversion(bits, adc_type=adc_type)
     if adc_type == AdcType.FLASH:
         return flash_pj
-    if adc_type == AdcType.RAMP:
-        return counts * (COMPARATOR_ENERGY_PJ_28NM + COUNTER_ENERGY_PJ_PER_COUNT_28NM) * scale
+    if adc_type == AdcType.RAMP:  # a column comparator against the shared ramp (no reference ladder)
+        return counts * (sense_amp.sense_amp_energy_pj(tech) + COUNTER_ENERGY_PJ_PER_COUNT_28NM * scale)
     return counts * (RING_ENERGY_PJ_PER_PERIOD_28NM + COUNTER_ENERGY_PJ_PER_COUNT_28NM) * scale
 
 
@@ -265,7 +267,7 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     - sar: survey area regression at 32 nm, exp(1.346 + 0.993 ln 32 + 0.181 ln f[Hz] + 0.299 ln E_survey[pJ]),
       bounded by the flash converter of the same resolution (2 and 3 bits);
     - flash: (2**B - 1) * 361 um2 at 32 nm (survey flash median per comparator);
-    - ramp: 361 um2 at 32 nm (one comparator) + B flip-flops of 3.68 um2 at 28 nm (the ramp is shared);
+    - ramp: one column comparator (24.4 um2 at 32 nm) + B flip-flops of 3.68 um2 at 28 nm (the ramp is shared);
     - vco: 5 gates of 0.614 um2 + B flip-flops of 3.68 um2 at 28 nm (a lower bound; below the 1-bit comparator at
       2 to 4 bits, so the floor prices those as the comparator);
     - B = 1, every type: one column comparator, 23 833.6 F2 = 24.4 um2 at 32 nm (:mod:`.sense_amp`).
@@ -297,7 +299,7 @@ def _area_law_um2(bits: int, tech: TechnologyConfig, rate_gsps: float, adc_type:
     if adc_type == AdcType.FLASH:
         return flash_um2
     if adc_type == AdcType.RAMP:
-        return FLASH_COMPARATOR_AREA_UM2_32NM * to32 + bits * gates.DFF_AREA_UM2 * to28
+        return sense_amp.sense_amp_area_um2(tech) + bits * gates.DFF_AREA_UM2 * to28
     return (RING_STAGES * gates.NAND2_AREA_UM2 + bits * gates.DFF_AREA_UM2) * to28
 
 
