@@ -389,3 +389,18 @@ def test_columns_per_adc_cut_by_summed_weight_columns_are_noted(tmp_path):
     assert result.exit_code == 0, result.output
     assert "2 columns per ADC with a weight's 5 columns summed before it: 1 summed output(s) per ADC priced" in (
         result.output)
+
+
+def test_the_configuration_line_says_how_many_outputs_the_workload_has(tmp_path):
+    """where the stated ADCs bound the outputs per read, the configuration table said "127 outputs" while the why
+    column said the workload had 16: the line now gives both"""
+    from cimsim.validation.macro_configs import point_config
+
+    path = tmp_path / "c.toml"
+    path.write_text(CHIP.format(macro="cycle_ns = 20\ninput_bits = 4\nweight_bits = 1\nadcs = 8",
+                                point="tops_per_w = 100.0"))
+    config = point_config("c", 0, str(path))[0]
+    assert config.workload.out_features == 16  # 8 ADCs of 2 columns each
+    assert "127 outputs (16 in the workload)" in macro_report.config_summary(config)
+    path.write_text(CHIP.format(macro="cycle_ns = 20\ninput_bits = 4\nweight_bits = 1", point="tops_per_w = 100.0"))
+    assert "127 outputs;" in macro_report.config_summary(point_config("c", 0, str(path))[0])

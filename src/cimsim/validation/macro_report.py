@@ -130,9 +130,12 @@ def config_summary(config: Config) -> str:
     adc = "no ADC" if a.family == ArrayFamily.DIGITAL else (
         f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:.3g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
         + (", planes summed" if c.accumulation == Accumulation.PLANES else ""))
+    used = plan.out_features  # fewer where the stated ADCs or adder trees bound the outputs per read
+    outputs = f"{plan.outputs_per_array} outputs" + (f" ({used} in the workload)" if used < plan.outputs_per_array
+                                                     else "")
     return (f"{a.family} ({dv.name}), {a.rows}x{a.cols}, {plan.rows_per_read} rows/read; in {d.input_bits}b "
             f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding}, "
-            f"{dv.bits_per_cell}b/cell, {plan.outputs_per_array} outputs; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; "
+            f"{dv.bits_per_cell}b/cell, {outputs}; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; "
             f"read {dv.read_pulse_ns:.3g} ns, clock {t.clock_ghz:.3g} GHz")
 
 
