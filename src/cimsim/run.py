@@ -27,7 +27,8 @@ from .preflight import check_dense, check_magnitudes, magnitude_field, peaks
 from .workload import INPUT_BLOCK, input_blocks, load_weights
 
 __all__ = ["RunResult", "simulate", "input_clipped_fraction", "clipped_inputs_note", "CLIPPED_INPUTS_WARNED",
-           "zero_coded_inputs_note", "ZERO_CODED_INPUTS_WARNED", "adc_clipped_note", "result_notes"]
+           "zero_coded_inputs_note", "ZERO_CODED_INPUTS_WARNED", "adc_clipped_fraction", "adc_clipped_note",
+           "result_notes"]
 
 CLIPPED_INPUTS_WARNED = 0.01
 """share of the input values beyond 'dac.input_max' above which run and compare warn (the CLI on stderr, the API with
@@ -149,14 +150,21 @@ def zero_coded_inputs_note(result) -> str | None:
             "'dac.input_range' = \"per_vector\")")
 
 
+def adc_clipped_fraction(result) -> float:
+    """share of the conversions a result's ADCs made (a RunResult's, or every matrix layer's of a NetworkResult) that
+    clipped at the ends of their code range; 0 where none were made"""
+    layers = getattr(result, "layers", (result,))
+    conversions = sum(layer.counts.adc_conversions for layer in layers)
+    return sum(layer.adc_clipped for layer in layers) / conversions if conversions else 0.0
+
+
 def adc_clipped_note(result) -> str | None:
     """The warning where the share of the conversions a result's ADCs made (a RunResult or NetworkResult, a
     network's naming its layer that clipped most) that clipped at the ends of their code range exceeds what the
     range clips by design (a calibrated one: 100 - 'adc.percentile' %) by more than :data:`CLIPPED_INPUTS_WARNED`;
     None where it does not."""
     layers, adc = getattr(result, "layers", (result,)), result.config.adc
-    conversions = sum(layer.counts.adc_conversions for layer in layers)
-    share = sum(layer.adc_clipped for layer in layers) / conversions if conversions else 0.0
+    share = adc_clipped_fraction(result)
     by_design = 1 - adc.percentile / 100 if adc.range == AdcRange.CALIBRATED else 0.0
     if share <= by_design + CLIPPED_INPUTS_WARNED:
         return None

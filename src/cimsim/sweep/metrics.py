@@ -38,10 +38,11 @@ OUTPUT_METRICS = ("outputs_relative_error", "outputs_snr_db")
 """a functional network sweep's analog outputs against the float network's (relative error, SNR in dB; mean over
 trials; :meth:`cimsim.inference.NetworkResult.metrics`, NaN where it gives none): the error of a network without
 classes, whose accuracies are NaN; recorded only when the objectives name them"""
-CLIPPING_METRICS = ("input_clipped_fraction",)
+CLIPPING_METRICS = ("input_clipped_fraction", "adc_clipped_fraction")
 """a functional sweep's share of the input values the arrays read that lay beyond a fixed 'dac.input_max' and
 saturated at the DAC's full scale (0 to 1, mean over trials; ``RunResult``/``NetworkResult.input_clipped_fraction``;
-0 with per-vector ranges); recorded only when the objectives name them"""
+0 with per-vector ranges), and of the ADC conversions that clipped at the ends of their code range (0 to 1, mean over
+trials; :func:`cimsim.run.adc_clipped_fraction`); recorded only when the objectives name them"""
 _SOURCE = {"accuracy": "analog_accuracy"}
 """a sweep metric's name in the results' ``metrics()`` where it differs"""
 MISSING_PACKAGE = "missing package (the point runs again once it is installed): "
@@ -154,12 +155,14 @@ def _analytic(config: Config) -> dict[str, float]:
 def _functional(config: Config) -> dict[str, float]:
     """Simulate (every Monte Carlo trial) and price what ran, as ``cimsim compare`` does; each accuracy metric is
     its mean over the trials: NaN where a result has no such figure (a network without classes has no top-1
-    accuracy), inf where a trial is exact (an infinite SNR); so is the share of inputs clipped."""
+    accuracy), inf where a trial is exact (an infinite SNR); so are the shares of inputs and conversions clipped."""
     from ..comparison import compare
+    from ..run import adc_clipped_fraction
 
     comp = compare(config)
     kind = config.workload.kind
     accuracy = {name: float(np.mean([r.metrics().get(_SOURCE.get(name, name), math.nan) for r in comp.runs]))
                 for name in (*_ACCURACY[kind], *(OUTPUT_METRICS if kind == "network" else ()))}
-    clipped = float(np.mean([r.input_clipped_fraction for r in comp.runs]))
-    return {**accuracy, "input_clipped_fraction": clipped, **_costs(config, comp.cim, comp.baseline)}
+    clipped = {"input_clipped_fraction": float(np.mean([r.input_clipped_fraction for r in comp.runs])),
+               "adc_clipped_fraction": float(np.mean([adc_clipped_fraction(r) for r in comp.runs]))}
+    return {**accuracy, **clipped, **_costs(config, comp.cim, comp.baseline)}
