@@ -5,6 +5,8 @@ sample first and then failed (an imported segmentation network: 18.6 s, exit 1).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -88,6 +90,20 @@ def test_a_network_without_matrix_layers_is_refused_by_its_own_check_not_the_pri
     """nothing to price: the run's own refusal names the network (the early check had priced it first and said
     'a workload needs at least one stage')"""
     net = Network((ReLU(),), input_shape=(4,))
-    with pytest.raises(ConfigError, match="no matrix layer to put on crossbars"):
+    with pytest.raises(ConfigError, match="no matrix layer to put on crossbars") as refused:
         cimsim.simulate({"workload": {"kind": "network", "vectors": 3}}, network=net, inputs=np.ones((3, 4)),
                         labels=np.zeros(3, dtype=int))
+    assert refused.value.errors[0][0] == "network"  # the argument given, not the config's unused network_file
+
+
+def test_a_network_given_in_memory_that_overruns_the_memory_limit_is_named_as_the_argument():
+    """the memory check named 'workload.network_file', the shipped config's file, for a network given as
+    network=: the message pointed at a file the run did not use"""
+    rng = np.random.default_rng(0)
+    net = Network((Dense(rng.normal(size=(2048, 64))), ReLU(), Dense(rng.normal(size=(10, 2048)))), (64,))
+    with pytest.raises(ConfigError, match="the simulation would need about") as refused:
+        cimsim.simulate(Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml",
+                        {"simulation.memory_limit_gib": 0.001}, network=net,
+                        inputs=rng.uniform(0, 1, (100, 64)))
+    assert refused.value.errors[0][0] == "network"
+    assert "network_file" not in str(refused.value)

@@ -208,7 +208,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
             raise ValueError("inputs must hold at least one sample")
         labels = None if labels is None else _given_labels(labels, len(x))
     check_labels(network, labels)
-    check_network(config, network, len(x))
+    check_network(config, network, len(x), "network" if network_given else "workload.network_file")
     _check_unsigned_inputs(config, network, x)
     check_float_range(config, network, x, network_given=network_given, inputs_given=inputs is not None)
     ranges = _ranges(config, len(x), workers, scheduler)
