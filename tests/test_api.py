@@ -230,6 +230,9 @@ def test_estimate_prices_from_shapes_as_an_analytic_sweep_does():
     assert {r["side"] for r in rows} == {"cim", "baseline"}
     assert sum(r["energy_pj"] for r in rows if r["side"] == "cim") == pytest.approx(est.cim.total_energy_pj)
     assert repr(est).startswith("Estimate('default' vs ") and "from shapes" in repr(est)
+    span = est.energy_gain_range  # the repr says what its range is: one wholly above the gain read as a slip
+    assert f"({span['low']:.3g}-{span['high']:.3g}x at silicon / model of published macros)" in repr(est)
+    assert f"({span['low']:.3g}-{span['high']:.3g}x at silicon / model" in repr(simulated)
     report = est._repr_markdown_()
     assert report.startswith("# cimsim estimate: default") and "| energy per MVM |" in report
     with pytest.raises(ConfigError, match="adc.bits"):

@@ -274,9 +274,9 @@ class Estimate:
 
     def __repr__(self) -> str:
         g = self.gain
+        span = trust.gain_range_cell(self.energy_gain_range, said=True)
         return (f"Estimate({self.cim.name!r} vs {self.baseline.name!r}, from shapes: energy gain {g['energy']:.3g}x"
-                f"{trust.gain_range_cell(self.energy_gain_range)}, throughput gain {g['throughput']:.3g}x, CIM "
-                f"{self.cim.tops_per_w:.4g} TOPS/W)")
+                f"{span}, throughput gain {g['throughput']:.3g}x, CIM {self.cim.tops_per_w:.4g} TOPS/W)")
 
     def _repr_markdown_(self) -> str:
         from .report_estimate import estimate_markdown

@@ -118,7 +118,7 @@ class Comparison:
     def __repr__(self) -> str:
         g = self.gain
         return (f"Comparison({self.cim.name!r} vs {self.baseline.name!r}: energy gain {g['energy']:.3g}x"
-                f"{trust.gain_range_cell(self.energy_gain_range)}, throughput gain {g['throughput']:.3g}x, "
+                f"{trust.gain_range_cell(self.energy_gain_range, said=True)}, throughput gain {g['throughput']:.3g}x, "
                 f"{len(self.runs)} trial{'s' * (len(self.runs) > 1)})")
 
     def _repr_markdown_(self) -> str:

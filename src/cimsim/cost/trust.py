@@ -164,10 +164,13 @@ def area_range(config: Config, cim: Breakdown) -> dict | None:
     return _range(*found, macro / cim.area_mm2, [rest + macro / q for q in found[1]["macro_medians_over_model"]])
 
 
-def gain_range_cell(r: dict | None) -> str:
+def gain_range_cell(r: dict | None, *, said: bool = False) -> str:
     """an energy gain's range (:func:`energy_gain_range`) as a table cell's suffix: ' (low-high)', or nothing
-    without one"""
-    return "" if r is None else f" ({r['low']:.3g}-{r['high']:.3g})"
+    without one; ``said``: saying what the range is (a repr, which has no table note to explain it, where a range
+    wholly above or below the gain as modelled reads as a slip: '3.85x (3.87-3.98)')"""
+    if r is None:
+        return ""
+    return f" ({r['low']:.3g}-{r['high']:.3g}{'x at silicon / model of published macros' * said})"
 
 
 def _range_sentence(head: str, r: dict | None, figures: str, values: str, what: str) -> str:
