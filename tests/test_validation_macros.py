@@ -546,7 +546,7 @@ def test_reports_give_the_energy_gain_its_range(tmp_path):
     assert est.energy_gain_range == trust.energy_gain_range(cfg, est.cim, est.baseline) is not None
     assert est.energy_gain_range["low"] <= est.energy_gain_range["high"]  # the gain itself may lie outside it
     assert est.to_dict()["energy_gain_range"] == json_safe(est.energy_gain_range)  # its quartiles a tuple, then a list
-    assert f"energy gain {est.gain['energy']:.3g}x{trust.gain_range_cell(est.energy_gain_range)}," in repr(est)
+    assert f"energy gain {est.gain['energy']:.3g}x{trust.gain_range_cell(est.energy_gain_range, said=True)}," in repr(est)
     assert trust.gain_range_line(est.gain["energy"], est.energy_gain_range) in est._repr_markdown_()
     result = CliRunner().invoke(main, ["compare", str(ROOT / "configs" / "sram-cim.toml"), "-o", str(tmp_path),
                                        "--set", "workload.vectors=20"])
