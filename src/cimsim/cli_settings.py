@@ -75,7 +75,22 @@ def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], tr
         if field in overrides and (overrides[field] != value or isinstance(overrides[field], bool)):
             raise click.UsageError(f"{option} {value} and --set {field}={overrides[field]!r} disagree; give one")
         overrides[field] = value
-    return load_config(path, overrides or None)
+    config = load_config(path, overrides or None)
+    _warn_idle_file_fields(path, config, overrides)
+    return config
+
+
+def _warn_idle_file_fields(path: str, config, overrides: dict) -> None:
+    """A warning on stderr for each field the file states that the ``--set`` overrides leave idle (a file's
+    'array.cell_capacitance_ff' under --set array.family=resistive): accepted, as a sweep's axes may cross a base's
+    fields, but no longer silently (the file alone refuses such a field)."""
+    from .config.conditional import unused_stated_fields
+
+    if not overrides or config.stated is None:
+        return
+    in_file = {f"{section}.{key}" for section, key in config.stated.fields} - overrides.keys()
+    for _, message in unused_stated_fields(config, in_file):
+        click.echo(f"warning: {path}: with the --set overrides, {message}", err=True)
 
 
 def load_all(paths, seed, settings, trials) -> list:
