@@ -771,6 +771,12 @@ def consistent_dicts(draw) -> dict:
         adc["enob"] = None
     if adc["enob"] is not None:
         adc["enob"] = min(adc["enob"], float(adc["bits"]))
+    one_plane = dac["signed_inputs"] in ("unsigned", "bipolar") and dac["bits_per_read"] >= magnitude
+    parts = {"planes": not one_plane, "slices": slices > 1}  # what there is more than one of to sum (else refused)
+    kept = [part for part in ("planes", "slices") if part in adc["accumulation"] and parts[part]]
+    adc["accumulation"] = "_and_".join(kept) or "none"
+    if dac["bits_per_read"] == 1:  # a read of one level is one pulse: a time-domain encoding is refused (tested)
+        dac["encoding"] = "voltage"
     plane_code = 2 ** dac["bits_per_read"] - 1
     level = 2 ** device["bits_per_cell"] - 1
     entry = level * sum(2 ** (s * device["bits_per_cell"]) for s in range(slices))  # the slices summed on a column
@@ -792,6 +798,8 @@ def consistent_dicts(draw) -> dict:
     if weights["weight_bits"] == 1:  # nor have +/-1 weights
         workload["weight_zero_fraction"] = 0.0
     device["drift_time_s"] = device["drift_t0_s"] * draw(st.floats(1.0, 1e6))
+    if device["drift_time_s"] == device["drift_t0_s"]:  # reads at t0 see no drift: stating some is refused (tested)
+        device.update(drift_nu=0.0, drift_nu_sigma=0.0)
     device["stuck_at_gmax_rate"] = draw(st.floats(0.0, 1.0 - device["stuck_at_gmin_rate"]))
     baseline = data["baseline"]
     baseline["wide_macs_per_cycle"] = draw(st.integers(0, baseline["macs_per_cycle"]))

@@ -97,7 +97,7 @@ def test_digital_adder_trees_toggle_at_the_measured_product_bit_rate():
                                    "array.rows": 64, "array.cols": 64, "array.rows_per_read": 64,
                                    "dac.mode": "bit_serial", "dac.signed_inputs": "unsigned", "dac.input_bits": 4,
                                    "mapping.weight_bits": 4, "device.bits_per_cell": 1,
-                                   "mapping.signed_encoding": "offset", "mapping.subtraction": "digital"})
+                                   "mapping.signed_encoding": "offset"})
     rng = np.random.default_rng(1)
     xbar = Crossbar(config)
     xbar.program(rng.uniform(-1, 1, (8, 64)))
@@ -152,7 +152,7 @@ def test_cell_chain_adds_each_row_into_a_full_width_running_sum():
     the array every 8 rows, shared by the array's outputs; the bit cells of columns no output uses add too (a
     driven row's every cell), shared likewise."""
     over = {"array.family": "digital", "dac.mode": "bit_serial", "array.rows": 128, "array.cols": 128,
-            "array.rows_per_read": 128, "mapping.signed_encoding": "offset", "mapping.subtraction": "digital",
+            "array.rows_per_read": 128, "mapping.signed_encoding": "offset",
             "mapping.weight_bits": 8, "device.bits_per_cell": 1, "dac.signed_inputs": "unsigned"}
     tree = _priced(over)
     config, plan, p, counts = _priced({**over, "array.digital_adders": "cell_chain", "array.chain_register_rows": 8})
@@ -359,8 +359,7 @@ def test_an_sram_cell_holds_one_bit():
     assert with_overrides(BASE, {"array.family": "charge", "device.bits_per_cell": 2}).device.bits_per_cell == 2
 
 
-@pytest.mark.parametrize("subtraction", ["digital", "analog"])
-def test_a_digital_arrays_offset_reference_holds_no_cells(subtraction):
+def test_a_digital_arrays_offset_reference_holds_no_cells():
     """A digital array forms the offset encoding's reference in its adders (Plan.reference_cols = 0): no cell holds
     it, so none is programmed, has a conductance or counts in the cells' activity (one reference cell per column
     tile and read had been counted: q 0.286 for 0.269, the adder trees' energy +4 %), and the products stay exact."""
@@ -370,7 +369,7 @@ def test_a_digital_arrays_offset_reference_holds_no_cells(subtraction):
     config = with_overrides(BASE, {"array.family": "digital", "device.name": "sram", "device.bits_per_cell": 1,
                                    "array.rows": 32, "array.cols": 32, "array.rows_per_read": 32,
                                    "mapping.weight_bits": 4, "mapping.signed_encoding": "offset",
-                                   "mapping.subtraction": subtraction, "dac.mode": "bit_serial",
+                                   "dac.mode": "bit_serial",
                                    "dac.input_bits": 5, "dac.signed_inputs": "unsigned", "dac.input_range": "fixed",
                                    "dac.input_max": 1.0, "workload.in_features": 100, "workload.out_features": 37})
     rng = np.random.default_rng(1)
@@ -393,7 +392,7 @@ def test_a_digital_array_refuses_every_non_ideal_device_field():
     """drift_nu_sigma had been missing from the list: a digital array, documented exact, drifted (error 0.46 at
     sigma 0.2, 1e6 s)"""
     digital = {"array.family": "digital", "dac.mode": "bit_serial", "device.g_min_us": 0.0,
-               "mapping.signed_encoding": "offset", "mapping.subtraction": "digital"}
+               "mapping.signed_encoding": "offset"}
     assert with_overrides(BASE, digital).array.family == "digital"
     for name in ("program_sigma", "read_noise_sigma", "drift_nu", "drift_nu_sigma", "stuck_at_gmin_rate",
                  "stuck_at_gmax_rate"):
@@ -416,7 +415,7 @@ def test_sram_cells_of_an_analog_array_take_no_drift_nor_program_and_verify(fami
     assert err.value.fields == ["device.program_verify_tolerance"] and f'"{family}" has SRAM cells' in str(err.value)
     kept = {"device.program_sigma": 0.05, "device.read_noise_sigma": 0.02, "device.stuck_at_gmax_rate": 0.01}
     assert with_overrides(BASE, {"array.family": family, **kept}).device.program_sigma == 0.05
-    resistive = with_overrides(BASE, {"device.drift_nu": 0.1, "device.program_sigma": 0.05,
+    resistive = with_overrides(BASE, {"device.drift_nu": 0.1, "device.drift_time_s": 1e6, "device.program_sigma": 0.05,
                                       "device.program_verify_tolerance": 0.01})
     assert resistive.device.drift_nu == 0.1
 

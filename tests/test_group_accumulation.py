@@ -5,6 +5,8 @@ this field too) and the read noise against its closed form in tests/test_devices
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -143,14 +145,16 @@ SUMMED = {"device.preset": "ideal", "array.rows": 1024, "array.cols": 256, "arra
 weight summed (slice weights 1 + 4 + 16 + 64 = 85) the matrix holds levels up to 255: 66 585 600 > 2**24"""
 
 
-@pytest.mark.parametrize("overrides", [
-    {"adc.accumulation": "slices"},
-    {"adc.accumulation": "planes_and_slices"},
-    {"adc.accumulation": "slices", "array.rows_per_read": 256, "adc.groups_per_conversion": 4},
+@pytest.mark.parametrize("overrides, product", [
+    ({"adc.accumulation": "slices"}, "1024 x 255 x 255 = 66585600"),
+    ({"adc.accumulation": "planes_and_slices", "dac.signed_inputs": "two_phase"},  # two planes: 7 magnitude bits
+     "1024 x 127 x 255 = 33162240"),
+    ({"adc.accumulation": "slices", "array.rows_per_read": 256, "adc.groups_per_conversion": 4},
+     "1024 x 255 x 255 = 66585600"),
 ])
-def test_summed_slices_count_in_the_float32_limit(overrides):
+def test_summed_slices_count_in_the_float32_limit(overrides, product):
     cfg = with_overrides(Config(), {**SUMMED, **overrides})  # the loader takes it: pricing needs no simulation
-    with pytest.raises(ConfigError, match=r"1024 x 255 x 255 = 66585600 must stay below 2\*\*24") as info:
+    with pytest.raises(ConfigError, match=re.escape(f"{product} must stay below 2**24")) as info:
         Crossbar(cfg)
     assert info.value.fields == ["adc.accumulation"]  # converting the slices apart is what brings it below
     assert "'adc.accumulation'" in str(info.value)
@@ -163,10 +167,10 @@ def test_the_float32_limit_counts_the_matrix_the_crossbar_multiplies():
     summed)."""
     from cimsim.plan_checks import largest_product_sum
 
-    for accumulation in ("none", "slices", "planes_and_slices"):
+    for accumulation, inputs in (("none", "unsigned"), ("slices", "unsigned"), ("planes_and_slices", "two_phase")):
         cfg = with_overrides(Config(), {**SUMMED, "array.rows_per_read": 64, "mapping.signed_encoding": "offset",
                                         "mapping.subtraction": "digital", "adc.accumulation": accumulation,
-                                        "simulation.int8_products": "off"})
+                                        "dac.signed_inputs": inputs, "simulation.int8_products": "off"})
         xbar = Crossbar(cfg)
         xbar.program(np.ones((64, 1024)))  # the largest weight: every stored bit set
         plan = xbar.plan

@@ -108,7 +108,8 @@ COMPANIONS = {"adc.full_scale_fraction": {"adc.range": "fixed"}, "dac.input_max"
               "baseline.board_power_w": {"baseline.energy_model": "board_power"},
               "device.program_verify_tolerance": {"device.program_sigma": 0.1},
               "device.g_max_us": {"device.g_min_us": 0.0}, "adc.enob": {"adc.bits": 16},
-              "device.drift_time_s": {"device.drift_t0_s": 1e-9}}
+              "device.drift_time_s": {"device.drift_t0_s": 1e-9}, "device.drift_nu": {"device.drift_time_s": 1e6},
+              "device.drift_nu_sigma": {"device.drift_time_s": 1e6}}
 """the settings under which a field is read (a conditional field's condition: set alone, it had been refused as
 stated where ignored and never priced), or that its extremes need (g_max above g_min, enob within the bits, the
 reads after t0)"""

@@ -19,6 +19,7 @@ import cimsim
 import naive
 from cimsim.analytic import analytic_counts
 from cimsim.config import config_from_dict
+from cimsim.errors import ConfigError
 from cimsim.mapping import plan_layer
 from cimsim.numerics import _kernels
 from cimsim.numerics.converters import adc_setting
@@ -263,8 +264,7 @@ def test_a_binary_network_macro_runs_and_prices_one_bit_conversions():
     assert result.adc.code_max == 0.5 and result.adc_clipped == 0 and np.isfinite(result.vs_digital.relative_error)
 
 
-@pytest.mark.parametrize("adc", [{"type": "sar"}, {"type": "flash"}, {"type": "ramp"}, {"type": "vco"},
-                                 {"type": "sar", "built_bits": 5}])
+@pytest.mark.parametrize("adc", [{"type": "sar"}, {"type": "sar", "built_bits": 5}])
 def test_the_report_names_a_one_bit_converter_one_column_comparator(adc):
     """the report's assumption had read "1-bit sar (docs/adc.md: survey regression by type)" (and an ENOB) for a
     converter priced as NeuroSim's column comparator; a SAR built for more bits is still the survey's"""
@@ -273,6 +273,15 @@ def test_the_report_names_a_one_bit_converter_one_column_comparator(adc):
     comparator = line.startswith("ADC: 1-bit, one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md); ")
     assert comparator == ("built_bits" not in adc) and "ENOB" not in line
     assert comparator != ("survey regression" in line)
+
+
+@pytest.mark.parametrize("adc_type", ["flash", "ramp", "vco"])
+def test_another_type_at_one_bit_is_refused_naming_it(adc_type):
+    """every type is one column comparator at 1 bit: a stated flash, ramp or VCO type had been taken and priced as
+    that comparator all the same (as an ENOB at 1 bit is refused, docs/adc.md "One bit")"""
+    with pytest.raises(ConfigError, match=r"'adc.type' applies only when 'adc.bits' is above 1") as refused:
+        config_from_dict({**KIM_BNN, "adc": {**KIM_BNN["adc"], "type": adc_type}}, "kim")
+    assert refused.value.fields == ["adc.type"]
 
 
 def test_a_macro_s_one_bit_comparator_is_noted_as_priced_by_the_column_comparator():

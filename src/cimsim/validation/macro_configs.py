@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..config.checks import stored_weight_bits
+from ..config.conditional import summed_parts
 from ..config.load import config_from_dict
+from ..config.modes import Accumulation
 from ..config.schema import Config
 from ..cost import cim_breakdown, cim_parameters, cim_timing
 from ..cost.technology import NODES_NM, delay_scale
@@ -164,7 +166,25 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
                      "vectors": VECTORS,
                      **{k: f[k] for k in ("input_zero_fraction", "weight_zero_fraction") if k in f}},
     }
+    _state_what_applies(data)
     return data, tuple(notes)
+
+
+def _state_what_applies(data: dict[str, Any]) -> None:
+    """Leaves out of ``data`` what the entry describes but its layout would ignore (a config stating it is refused,
+    cimsim.config.conditional): the parts of 'adc.accumulation' of which a read has one only (input planes, weight
+    slices) and a time-domain 'dac.encoding' of reads of one level (a pulse of the full read, as 'voltage')."""
+    probe = {**data, "adc": {**data["adc"], "accumulation": "none"}, "dac": {**data["dac"], "encoding": "voltage"}}
+    try:
+        plan = plan_layer(config_from_dict(probe, "the entry's layout"), 1, 1)
+    except (ConfigError, ValueError):  # refused all the same, the reason said when the data is validated
+        return
+    summed = summed_parts(Accumulation(data["adc"].get("accumulation", "none")), plan)
+    data["adc"].pop("accumulation", None)
+    if summed != Accumulation.NONE:
+        data["adc"]["accumulation"] = summed.value
+    if plan.max_plane_code == 1:
+        data["dac"].pop("encoding", None)
 
 
 def _bits_per_cell(f: Mapping[str, Any], weight_bits: int, notes: list[str]) -> int:
