@@ -442,3 +442,23 @@ def test_an_sram_family_array_is_priced_with_sram_cells_whatever_the_device_is_n
     assert dataclasses.asdict(rram_cells) == dataclasses.asdict(sram_cells)
     resistive = with_overrides(on_rram, {"array.family": "resistive", "adc.bits": 8})
     assert cim_parameters(resistive, plan_layer(resistive)).cell_area_um2 < sram_cells.cell_area_um2 / 5
+
+
+def test_a_digital_arrays_report_json_gives_no_adc(tmp_path):
+    """report.json had given a digital array ADCs per array and an ADC full scale (its adder trees' exact sums),
+    changing with mapping.subtraction, which a digital array does not use"""
+    import json
+
+    from click.testing import CliRunner
+
+    from cimsim.cli import main
+
+    sram = Path(__file__).resolve().parents[1] / "configs" / "sram-cim.toml"
+    result = CliRunner().invoke(main, ["run", str(sram), "--set", "array.family=digital", "--set",
+                                       "workload.vectors=8", "-o", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["mapping"]["adcs_per_array"] == 0
+    assert report["accuracy"]["adc_full_scale"] is None and report["accuracy"]["adc_lsb"] is None
+    analog = CliRunner().invoke(main, ["run", str(sram), "--set", "workload.vectors=8", "-o", str(tmp_path / "a.json")])
+    assert analog.exit_code == 0 and json.loads((tmp_path / "a.json").read_text())["mapping"]["adcs_per_array"] > 0

@@ -179,5 +179,5 @@ def test_a_shared_matrixs_adc_range_spans_every_places_calibration():
     places = _programmed(cfg, net.matrix_layers()[0], net.matrix_shapes()[0], 0)
     scales = [places[0].calibrate(x).full_scale, places[1].calibrate(np.maximum(places[0].mvm(x), 0)).full_scale]
     assert scales[0].min() != scales[1].min()
-    reported = _adc(layer.adc, clipped_fraction(layer))["adc_full_scale"]
+    reported = _adc(layer.adc, clipped_fraction(layer), layer.plan)["adc_full_scale"]
     assert reported == {"min": min(s.min() for s in scales), "max": max(s.max() for s in scales)}

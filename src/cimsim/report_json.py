@@ -73,7 +73,11 @@ def _layer_stats(result: NetworkResult) -> ErrorStats:
     return sum((layer.vs_digital for layer in result.layers), ErrorStats())
 
 
-def _adc(adc, clipped_fraction: float) -> dict:
+def _adc(adc, clipped_fraction: float, plan: Plan) -> dict:
+    """the converters' range, step and clipping; null range and step for a digital array, which has no ADC (its adder
+    trees' exact sums had been reported as an ADC's full scale)"""
+    if not plan.has_adc:
+        return {"adc_clipped_fraction": clipped_fraction, "adc_full_scale": None, "adc_lsb": None}
     return {"adc_clipped_fraction": clipped_fraction,
             "adc_full_scale": {"min": float(adc.full_scale.min()), "max": float(adc.full_scale.max())},
             "adc_lsb": {"min": float(adc.lsb.min()), "max": float(adc.lsb.max())}}
@@ -92,7 +96,8 @@ def _accuracy(results: tuple[Result, ...]) -> dict:
         out = {**result.vs_float.as_dict(),
                "vs_quantized_digital": result.vs_digital.as_dict(),
                "quantized_digital_vs_float": result.digital_vs_float.as_dict(),
-               "input_clipped_fraction": result.input_clipped_fraction, **_adc(result.adc, result.clipped_fraction)}
+               "input_clipped_fraction": result.input_clipped_fraction,
+               **_adc(result.adc, result.clipped_fraction, result.plan)}
     else:
         both = _layer_stats(result)
         out = {**{name: _applies(getattr(result, name)) for name in ("float_accuracy", "digital_accuracy",
@@ -105,7 +110,7 @@ def _accuracy(results: tuple[Result, ...]) -> dict:
                "input_clipped_fraction": result.input_clipped_fraction,  # every matrix layer's inputs
                "layers": [{"index": layer.index, **layer.vs_digital.as_dict(),
                            "input_clipped_fraction": layer.input_clipped_fraction,
-                           **_adc(layer.adc, clipped_fraction(layer))} for layer in result.layers]}
+                           **_adc(layer.adc, clipped_fraction(layer), layer.plan)} for layer in result.layers]}
     out["monte_carlo"] = ({name: spread.as_dict() for name, spread in spreads(results).items()}
                           if len(results) > 1 else None)  # one trial: no spread
     out["of_trial"], out["trials"] = 0, len(results)  # the figures above are the first trial's
@@ -116,7 +121,7 @@ def _plan_dict(p: Plan) -> dict:
     return {"in_features": p.in_features, "out_features": p.out_features, "arrays": p.n_arrays,
             "row_tiles": p.row_tiles, "col_tiles": p.col_tiles, "slices": p.n_slices,
             "outputs_per_array": p.outputs_per_array, "input_planes": p.n_planes,
-            "reads_per_vector_per_array": p.reads_per_vector, "adcs_per_array": p.adcs_per_array}
+            "reads_per_vector_per_array": p.reads_per_vector, "adcs_per_array": p.adcs_per_array if p.has_adc else 0}
 
 
 def _mapping(result: Result) -> dict:
