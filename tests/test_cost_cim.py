@@ -16,6 +16,7 @@ from cimsim.cost import (adc, adc_sampling_rate_gsps, chip_breakdown, cim_breakd
 from cimsim.analytic import analytic_counts
 from cimsim.config import with_overrides
 from cimsim.mapping import plan_layer
+from cimsim.errors import ConfigError
 from designs import isaac_like
 
 T32 = TechnologyConfig()  # 32 nm, 0.9 V
@@ -382,14 +383,16 @@ def test_the_tile_buffer_takes_each_input_in_and_each_output_out():
 def test_a_one_bit_read_is_priced_as_a_driver_whatever_its_sign_and_encoding(signed):
     """A bit-serial read drives a row to +V_read, -V_read or leaves it at 0 for one pulse: one 1-bit driver's swing
     whether the setting calls it a voltage or a pulse (a bipolar one had been a 2-bit DAC, 66x the pulse's price),
-    priced as the binary +/-1 input's 1-bit DAC"""
+    priced as the binary +/-1 input's 1-bit DAC; a pulse encoding stated for it, which changes nothing, is refused"""
     binary = cim_cost_parameters(with_overrides(Config(), {"dac.input_bits": 1, "dac.signed_inputs": "bipolar"}))
-    for encoding in ("voltage", "pulse_width", "pulse_count"):
-        p = cim_cost_parameters(with_overrides(Config(), {"dac.mode": "bit_serial", "dac.signed_inputs": signed,
-                                                          "dac.encoding": encoding}))
-        for key in ("dac_energy_pj", "driver_energy_pj", "dac_area_um2"):
-            assert p[key] == pytest.approx(binary[key], rel=1e-12), (encoding, key)
-        assert p["dac_energy_pj"] == 0.0 and p["driver_energy_pj"] > 0.0
+    serial = {"dac.mode": "bit_serial", "dac.signed_inputs": signed}
+    p = cim_cost_parameters(with_overrides(Config(), serial))
+    for key in ("dac_energy_pj", "driver_energy_pj", "dac_area_um2"):
+        assert p[key] == pytest.approx(binary[key], rel=1e-12), key
+    assert p["dac_energy_pj"] == 0.0 and p["driver_energy_pj"] > 0.0
+    for encoding in ("pulse_width", "pulse_count"):
+        with pytest.raises(ConfigError, match="'dac.encoding' applies only when"):
+            with_overrides(Config(), {**serial, "dac.encoding": encoding})
 
 
 @pytest.mark.parametrize("cols", [64, 4096])

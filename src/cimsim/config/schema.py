@@ -84,7 +84,7 @@ class DeviceConfig:
     read_noise_path: ReadNoisePath = field(default=ReadNoisePath.OUTPUT, metadata=rule(
         Choice(ReadNoisePath), "where read noise is drawn"))
     drift_nu: float = field(default=0.0, metadata=rule(
-        Float(0.0, 1.0), "mean drift exponent nu of G(t) = G0 (t / t0)**-nu"))
+        Float(0.0, 1.0), "mean drift exponent nu of G(t) = G0 (t / t0)**-nu (needs drift_time_s after drift_t0_s)"))
     drift_nu_sigma: float = field(default=0.0, metadata=rule(
         Float(0.0, 1.0), "std of nu across devices"))
     drift_t0_s: float = field(default=20.0, metadata=rule(
@@ -116,7 +116,7 @@ class MappingConfig:
     signed_encoding: SignedEncoding = field(default=SignedEncoding.DIFFERENTIAL, metadata=rule(
         Choice(SignedEncoding), "how a signed weight is stored in cells"))
     subtraction: Subtraction = field(default=Subtraction.ANALOG, metadata=rule(
-        Choice(Subtraction), "where the two polarities (or the reference) are subtracted"))
+        Choice(Subtraction), "where the two polarities (or reference) are subtracted (digital array: as weights need)"))
     replication: int = field(default=1, metadata=rule(
         Int(1, 1024), "copies of the weights on separate arrays, input vectors dealt to them in turn by their "
                       "number in the run (v to copy v mod copies, whatever the calls or workers; throughput and area "
@@ -138,7 +138,7 @@ class DacConfig:
     signed_inputs: SignedInputs = field(default=SignedInputs.TWO_PHASE, metadata=rule(
         Choice(SignedInputs), "how an input's sign reaches the array"))
     encoding: InputEncoding = field(default=InputEncoding.VOLTAGE, metadata=rule(
-        Choice(InputEncoding), "how a read's code reaches a row (pulse encodings are time-domain inputs)"))
+        Choice(InputEncoding), "how a read's code reaches a row (pulses: time-domain inputs, reads of 2+ levels)"))
     input_range: InputRange = field(default=InputRange.PER_VECTOR, metadata=rule(
         Choice(InputRange), "input value mapped to the DAC's full scale"))
     input_max: float | None = field(default=None, metadata=rule(
@@ -155,7 +155,7 @@ class AdcConfig:
     bits: int = field(default=8, metadata=rule(Int(1, 16), "ADC resolution, bits (1 on a signed sum: a sign "
                                                              "comparator reading +/- full scale, 0 for a sum of 0)"))
     type: AdcType = field(default=AdcType.SAR, metadata=rule(
-        Choice(AdcType), "converter architecture: its energy, time and area law (docs/adc.md)"))
+        Choice(AdcType), "converter architecture: its energy, time and area law (docs/adc.md); at 1 bit sar only"))
     enob: float | None = field(default=None, metadata=rule(
         OptionalFloat(0.5, 16.0), "effective number of bits where a paper states it (left out: the model's "
                                   "default for the nominal bits); prices a sar or flash converter of 2 bits or more "
@@ -165,8 +165,8 @@ class AdcConfig:
                             "bits stops after bits bit-cycles (never cheaper or smaller than the bits-bit SAR; "
                             "docs/adc.md); left out: bits. Prices only"))
     accumulation: Accumulation = field(default=Accumulation.NONE, metadata=rule(
-        Choice(Accumulation), "what is summed in the analog domain (binary-weighted charge) before one "
-                              "conversion; the ADC range covers that sum"))
+        Choice(Accumulation), "what is summed in the analog domain (binary-weighted charge) before one conversion"
+                              " (of planes or slices there are two or more of); the ADC range covers that sum"))
     groups_per_conversion: int = field(default=1, metadata=rule(
         Int(1, 1 << 20), "consecutive row groups of an array (reads of rows_per_read rows) whose analog sums are "
                          "added on the column before one conversion; the ADC range covers that sum"))
