@@ -10,9 +10,31 @@ import math
 import numpy as np
 
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
-           "type_kind", "array_kind", "MICROSOFT_OPS",
-           "input_shape", "check_external_data", "unbuilt_output", "in_range", "NON_NUMERIC", "constant_weights",
-           "declared_shapes", "check_declared"]
+           "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "check_external_data", "unbuilt_output",
+           "in_range", "NON_NUMERIC", "constant_weights", "declared_shapes", "check_declared", "DATA_DEPENDENT_SHAPES",
+           "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator"]
+
+ONLY_FOLDED = ": only of constants (folded at import)"
+"""why an operator the importer evaluates on constants is refused on an activation"""
+DATA_DEPENDENT_SHAPES = frozenset({"NonZero", "NonMaxSuppression", "Unique", "Compress"})
+"""operators whose output's shape depends on the values of an activation (a detector's box selection, boolean
+masking by an activation): no fixed-shape network layer can hold them"""
+
+
+def data_dependent_reason(op: str) -> str:
+    """why ``op`` of an activation cannot be imported and what to do, for :data:`DATA_DEPENDENT_SHAPES`; else ''"""
+    if op not in DATA_DEPENDENT_SHAPES:
+        return ""
+    return (f": the shape of its output depends on the data (as a detector's box selection or masking by an "
+            f"activation does), which no fixed-shape network holds; import the model up to the tensors {op} reads "
+            "(a detector's backbone and head outputs) and do the rest in torch")
+
+
+def unsupported_operator(op: str, supported) -> str:
+    """the refusal of an operator the importer has no handler for: why, where its shape depends on the data, and
+    the ``supported`` ones"""
+    return f"unsupported ONNX operator {op!r}{data_dependent_reason(op)}; supported: {', '.join(supported)}"
+
 
 MAX_FOLDED_VALUES = 1 << 28
 """most values a constant computed at import may hold (2 GiB in float64): the masks and position tables models

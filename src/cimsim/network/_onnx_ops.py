@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._onnx_checks import constant_weights
+from ._onnx_checks import ONLY_FOLDED, constant_weights, data_dependent_reason, unsupported_operator
 from ._onnx_control import CONTROL_OPS
 from ._onnx_fold import FOLDABLE, text_attr
 from ._onnx_attention import ATTENTION_HANDLERS
@@ -325,12 +325,12 @@ _HANDLERS = {
 def layer_for(g, op: str, attrs: dict, names: list[str], outs: list[str], name: str) -> None:
     """Add the layers of one data node to ``g`` (module doc)."""
     if op in FOLDABLE and op not in _HANDLERS:
-        raise ValueError(f"{op} of an activation is not supported: only of constants (folded at import)")
+        raise ValueError(f"{op} of an activation is not supported{data_dependent_reason(op) or ONLY_FOLDED}")
     if op == "Scan":
         raise ValueError(f"unsupported ONNX operator {op!r}: a scan is not unrolled at import (Loop with a constant "
                          "trip count, and the recurrent operators RNN, GRU and LSTM, are)")
     if op not in _HANDLERS:
-        raise ValueError(f"unsupported ONNX operator {op!r}; supported: {', '.join(SUPPORTED_OPS)}")
+        raise ValueError(unsupported_operator(op, SUPPORTED_OPS))
     if op == "Div" and g.types.get(outs[0]) == "int":  # integers divided: ONNX truncates toward zero (+0, not -0)
         return _quotient(g, names[0], names[1], outs[0], name, "int_trunc")
     if op in _QUOTIENTS and g.types.get(outs[0]) == "int" and text_attr(attrs, "mode", _QUOTIENTS[op]) != "nearest":

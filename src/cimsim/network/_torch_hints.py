@@ -9,10 +9,11 @@ from ._torch_lookups import renormed_lookups
 
 __all__ = ["DYNAMO_HINT", "GRAD_CONSTANT", "export_hint", "routing_hint"]
 
-DYNAMO_HINT = (" (torch's other exporter may translate it: torch.onnx.export(model, (x,), path, dynamo=True, "
+DYNAMO_HINT = (" (torch's other exporter may translate it: torch.onnx.export(model, (x[:1],), path, dynamo=True, "
                "opset_version=23), which needs onnxscript; then load_network(path))")
 """the way out an export failure names by default: the dynamo exporter writes operators the TorchScript one refuses
-(trunc, diff, ...), and load_network imports its opset-23 graphs (docs/networks.md)"""
+(trunc, diff, ...), and load_network imports its opset-23 graphs (docs/networks.md); with one sample, x[:1] (an
+export at a batch of several may move its batch axis, which the import refuses)"""
 
 GRAD_CONSTANT = "Cannot insert a Tensor that requires grad as a constant"
 """torch's message for a tensor the forward pass reads that is neither an input nor the model's parameter or

@@ -84,8 +84,9 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     except BatchAxisError as exc:
         refusal = (f"{exc} (a graph exported with batch 1 is imported with its batch axis as a per-sample axis of size "
                    f"1{'; this one has the symbolic batch ' + symbolic if symbolic else ''})")
-        if batch != 1:
-            raise ValueError(refusal) from None
+        if batch != 1:  # a fixed batch of several samples: the same model exported with one imports
+            raise ValueError(f"{refusal}; this one was exported with a batch of {batch}: export it again with one "
+                             "sample, e.g. torch.onnx.export(model, (x[:1],), path, ...)") from None
         network = _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=True)
         return kept_apart(onnx, model, data_inputs[0].name, network, refusal) if symbolic else network
 

@@ -1,0 +1,76 @@
+"""Import of boolean-mask indexing by a constant mask (NonZero of a constant folds at import), the reason given for
+operators whose output's shape depends on the data, and the way out for a graph exported with a batch of several."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cimsim.network import from_torch, load_network
+
+from extras import torch_or_skip
+
+torch = torch_or_skip()
+import onnx  # noqa: E402 -- with torch (torch_or_skip has checked it)
+
+
+class _Masked(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(3, 5)
+
+    def forward(self, x):
+        return self.linear(x[:, torch.tensor([True, False, True, True])])
+
+
+class _NonZero(torch.nn.Module):
+    def forward(self, x):
+        return torch.nonzero(x > 0).float()
+
+
+def test_indexing_by_a_constant_boolean_mask_imports_exactly():
+    """NonZero of a Constant had been refused as an unsupported operator, with the whole operator list"""
+    torch.manual_seed(0)
+    model, x = _Masked(), torch.randn(2, 4, 3)
+    with pytest.warns(UserWarning):  # torch's tracer: the mask is a constant of the trace
+        network = from_torch(model, x)
+    np.testing.assert_allclose(network.forward(x.numpy()), model(x).detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_nonzero_of_an_activation_says_its_shape_depends_on_the_data():
+    with pytest.raises(ValueError, match="NonZero of an activation is not supported: the shape of its output depends "
+                                         "on the data") as refused:
+        from_torch(_NonZero(), torch.randn(2, 4))
+    assert "do the rest in torch" in str(refused.value)
+
+
+def test_unique_of_an_activation_says_why(tmp_path):
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Unique", ["x"], ["y"], sorted=1)], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "u.onnx")
+    with pytest.raises(ValueError, match="unsupported ONNX operator 'Unique': the shape of its output depends on"):
+        load_network(tmp_path / "u.onnx")
+
+
+def _transposed(tmp_path, batch: int):
+    """a graph of a fixed batch whose Transpose moves the batch axis (as a batch-first LSTM exported by dynamo)"""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Transpose", ["x"], ["y"], perm=[1, 0, 2])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 6, 5])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [6, batch, 5])])
+    path = tmp_path / f"b{batch}.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path
+
+
+def test_a_graph_exported_with_a_batch_of_several_is_told_to_export_one_sample(tmp_path):
+    """a batch-first LSTM exported by dynamo at batch 2 transposes its batch axis: refused, now saying to export one
+    sample (the same model exported with x[:1] imports)"""
+    with pytest.raises(ValueError, match=r"exported with a batch of 2: export it again with one sample, e\.g\. "
+                                         r"torch\.onnx\.export\(model, \(x\[:1\],\)"):
+        load_network(_transposed(tmp_path, 2))
+    assert load_network(_transposed(tmp_path, 1)).input_shape == (6, 5)  # exported with one sample: imports
