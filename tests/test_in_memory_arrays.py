@@ -5,6 +5,7 @@ where torch's own errors or a wrong shape had come out."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +118,14 @@ def test_values_past_float64_are_named_so_and_big_python_ints_within_it_are_read
             _crossbar().mvm(np.full((2, 32), np.longdouble("1e400")))
     big = [[2**70 if v > 0 else -(2**66) for v in row] for row in W]
     assert np.array_equal(finite_matrix("weights", big, (16, 32)), np.array(big, dtype=np.float64))
+
+
+@pytest.mark.parametrize("value, said", [(None, "at [1, 2] None of type NoneType (a missing value)"),
+                                         ("0.5", "at [1, 2] '0.5' of type str")])
+def test_an_object_array_names_its_first_value_that_is_no_real_number(value, said):
+    """a pandas frame with a missing value (NA) or a None in a list had been refused as 'got dtype object' alone,
+    not saying where or what"""
+    data = np.ones((3, 4), dtype=object)
+    data[1, 2] = value
+    with pytest.raises(ValueError, match=re.escape(f"weights must hold real numbers; got dtype object, {said}")):
+        finite_matrix("weights", data, (3, 4))

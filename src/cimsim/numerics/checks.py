@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from ..argcheck import check_instance
+from ..argcheck import check_instance, cut_short
 from ..config.checks import check_consistency
 from ..config.conditional import CONDITIONAL_FIELDS, unused_stated_fields
 from ..config.load import field_errors, python_scalar, with_overrides
@@ -149,12 +149,24 @@ def real_numbers(name: str, arr: np.ndarray) -> np.ndarray:
             raise _beyond_float64(name, math.log10(max(abs(int(v)) for v in arr.flat
                                                        if isinstance(v, numbers.Rational)))) from None
     if arr.dtype.kind not in "iuf":
-        raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+        raise ValueError(f"{name} must hold real numbers; got dtype {arr.dtype}{_first_odd(arr)}")
     if arr.dtype.itemsize > 8 and arr.size:  # longdouble
         finite = np.abs(arr[np.isfinite(arr)])
         if finite.size and finite.max() > np.finfo(np.float64).max:
             raise _beyond_float64(name, float(np.log10(finite.max())))
     return arr
+
+
+def _first_odd(arr: np.ndarray) -> str:
+    """where an object array first holds no real number, and what (a missing value: None, pandas' NA or NaT, a
+    Decimal, a string ...), as a message's tail; '' for other arrays"""
+    odd = next(((i, v) for i, v in np.ndenumerate(arr) if not isinstance(v, numbers.Real)
+                or isinstance(v, (bool, np.bool_))), None) if arr.dtype.hasobject else None
+    if odd is None:
+        return ""
+    index, value = odd
+    missing = " (a missing value)" if value is None or type(value).__name__ in ("NAType", "NaTType") else ""
+    return f", at {list(index)} {cut_short(repr(value))} of type {type(value).__name__}{missing}"
 
 
 def _beyond_float64(name: str, exponent: float) -> ValueError:
