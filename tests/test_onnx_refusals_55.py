@@ -74,3 +74,19 @@ def test_a_graph_exported_with_a_batch_of_several_is_told_to_export_one_sample(t
                                          r"torch\.onnx\.export\(model, \(x\[:1\],\)"):
         load_network(_transposed(tmp_path, 2))
     assert load_network(_transposed(tmp_path, 1)).input_shape == (6, 5)  # exported with one sample: imports
+
+
+@pytest.mark.parametrize("value, shape", [(3.0, [0, 1]), (0.0, [0, 0]), ([[0.0, 2.0], [1.0, 0.0]], [2, 2])])
+def test_nonzero_of_a_constant_folds_to_rank_by_count(tmp_path, value, shape):
+    """ONNX NonZero gives (rank, count) indices, a scalar's (0, 0 or 1) as ONNX's reference and torch do (the fold
+    had failed on a scalar, reshaping numpy's 1-d view); the graph adds that shape to x"""
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes = [helper.make_node("Constant", [], ["c"], value=numpy_helper.from_array(np.array(value, np.float32))),
+             helper.make_node("NonZero", ["c"], ["i"]), helper.make_node("Shape", ["i"], ["s"]),
+             helper.make_node("Cast", ["s"], ["f"], to=TensorProto.FLOAT), helper.make_node("Add", ["x", "f"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "nz.onnx")
+    x = np.array([[10.0, 20.0]])
+    np.testing.assert_array_equal(load_network(tmp_path / "nz.onnx").forward(x), x + shape)

@@ -38,7 +38,7 @@ _NUMPY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _divide,
           "Asinh": np.arcsinh, "Acosh": np.arccosh, "Atanh": np.arctanh,
           "Sum": lambda *xs: np.sum(np.broadcast_arrays(*xs), axis=0),
           "Mean": lambda *xs: np.mean(np.broadcast_arrays(*xs), axis=0),
-          "NonZero": lambda x: np.array(np.nonzero(np.atleast_1d(x)), np.int64).reshape(np.ndim(x), -1)}  # (rank, n)
+          "NonZero": lambda x: np.array(np.nonzero(x) if np.ndim(x) else np.empty((0, np.count_nonzero(x))), np.int64)}
 
 
 def _cumsum(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
