@@ -90,3 +90,16 @@ def test_nonzero_of_a_constant_folds_to_rank_by_count(tmp_path, value, shape):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "nz.onnx")
     x = np.array([[10.0, 20.0]])
     np.testing.assert_array_equal(load_network(tmp_path / "nz.onnx").forward(x), x + shape)
+
+
+def test_indexing_by_a_2d_constant_mask_names_the_dynamo_way_out():
+    """torch's TorchScript exporter writes a 2-d boolean mask's indexing as NonZero, Transpose and a Squeeze of an
+    axis not of size 1, a graph onnxruntime refuses too; the refusal had not named the dynamo exporter, whose graph
+    of the same model imports"""
+    class Masked2d(torch.nn.Module):
+        def forward(self, x):
+            return x[:, torch.tensor([[True, False, True], [False, True, True]])]
+
+    with pytest.raises(ValueError, match=r"cannot select an axis to squeeze out .*torch's other exporter may "
+                                         r"translate it"):
+        from_torch(Masked2d(), torch.randn(2, 2, 3))
