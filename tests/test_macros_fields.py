@@ -404,3 +404,16 @@ def test_the_configuration_line_says_how_many_outputs_the_workload_has(tmp_path)
     assert "127 outputs (16 in the workload)" in macro_report.config_summary(config)
     path.write_text(CHIP.format(macro="cycle_ns = 20\ninput_bits = 4\nweight_bits = 1", point="tops_per_w = 100.0"))
     assert "127 outputs;" in macro_report.config_summary(point_config("c", 0, str(path))[0])
+
+
+def test_a_stated_weight_accumulation_false_is_taken(tmp_path):
+    """an SRAM macro whose UIUC B_w is 2 or more sums a weight's columns before the ADC unless the entry says
+    otherwise: weight_accumulation = false had been read as not stated, the columns summed all the same"""
+    from cimsim.validation.macro_configs import point_config
+
+    point = "uiuc_b_x = 1\nuiuc_b_w = 2\nuiuc_alpha = 1\ntops_per_w_1b_norm = 100.0"
+    path = tmp_path / "c.toml"
+    for stated, summed in (("", "slices"), ("weight_accumulation = false", "none"),
+                           ("weight_accumulation = true", "slices")):
+        path.write_text(CHIP.format(macro=f"cycle_ns = 20\ninput_bits = 1\nweight_bits = 2\n{stated}", point=point))
+        assert point_config("c", 0, str(path))[0].adc.accumulation == summed, stated

@@ -30,7 +30,8 @@ DEFAULTS: dict[str, str] = {
                       "pulse lasts the device preset's read pulse (the simulator's definition, docs/cost_cim.md)",
     "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
                            "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
-                           "whose UIUC B_w (weight bits per analog dot product) is >= 2 -> slices (both: "
+                           "whose UIUC B_w (weight bits per analog dot product) is >= 2 and that does not state "
+                           "weight_accumulation = false -> slices (both: "
                            "planes_and_slices), and an ADC serves cols_per_adc / (columns per weight) summed columns; "
                            "row_groups_per_conversion g -> adc.groups_per_conversion = g (1: every read converted)",
     "weights": "signed weights in the entry's weight_encoding where stated (it overrides the default below); "

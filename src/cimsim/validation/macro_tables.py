@@ -93,7 +93,8 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     elif int(f.get("adcs", 0)) > int(f["cols"]):
         notes.append(f"{f['adcs']} adcs for {f['cols']} columns: one ADC built per column")
     planes = bool(f.get("analog_accumulation"))
-    weights = bool(f.get("weight_accumulation")) or (family in ("charge", "current") and _uiuc_weight_group(macro))
+    weights = (bool(f["weight_accumulation"]) if "weight_accumulation" in f  # as stated, true or false
+               else family in ("charge", "current") and _uiuc_weight_group(macro))
     if planes or weights:
         adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
                                (True, True): "planes_and_slices"}[(planes, weights)]
