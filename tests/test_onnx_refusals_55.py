@@ -103,3 +103,12 @@ def test_indexing_by_a_2d_constant_mask_names_the_dynamo_way_out():
     with pytest.raises(ValueError, match=r"cannot select an axis to squeeze out .*torch's other exporter may "
                                          r"translate it"):
         from_torch(Masked2d(), torch.randn(2, 2, 3))
+
+
+def test_a_gather_past_its_axis_is_taken_for_an_inconsistent_export():
+    """Mamba on transformers 5.25: torch's TorchScript export writes a Gather past its axis (onnxruntime refuses it
+    too) and the refusal had not named the dynamo exporter, whose graph imports"""
+    from cimsim.network.torch_import import MISFIT
+
+    assert MISFIT.search("Gather indices [1] are outside [-1, 0], the positions of an axis of 1")
+    assert not MISFIT.search("Gather indices are constant")

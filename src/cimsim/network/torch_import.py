@@ -29,12 +29,11 @@ __all__ = ["from_torch"]
 OPSET = 17
 """ONNX opset of the export: the first with LayerNormalization as one operator"""
 MISFIT = re.compile(r"needs \(.*\) and \(.*\)|do(es)? not broadcast|cannot reshape|expects \(channels, .*\) per "
-                    r"sample; got \(\d+, \d+\)|cannot select an axis to squeeze out")
-"""how the import says that a node's inputs have shapes that do not fit each other (CANINE's MatMul of (4, 16, 8)
-and (8, 16, 4) as torch's TorchScript exporter writes it; its dynamo exporter's graph imports), or a 2-d pooling
-of a (batch, H, W) tensor, which torch pools as one map per sample (SuperPoint's keypoint NMS) and its TorchScript
-exporter writes as a pooling of a rank-3 tensor (its dynamo exporter writes the unsqueeze that makes it one), or a
-Squeeze of an axis not of size 1 (indexing by a 2-d constant boolean mask: NonZero, Transpose, Squeeze of axis 1)"""
+                    r"sample; got \(\d+, \d+\)|cannot select an axis to squeeze out|are outside \[-?\d+, -?\d+\]")
+"""how the import says that a node's inputs do not fit each other as torch's TorchScript exporter wrote them (its
+dynamo exporter's graphs import): CANINE's MatMul of (4, 16, 8) and (8, 16, 4); a 2-d pooling of a (batch, H, W)
+tensor (SuperPoint's keypoint NMS: torch pools one map per sample); a Squeeze of an axis not of size 1 (indexing
+by a 2-d constant boolean mask); a Gather past its axis (Mamba on transformers 5.25; onnxruntime refuses it too)"""
 
 
 def from_torch(model, example_input) -> Network:
