@@ -642,3 +642,22 @@ def test_price_model_errors_name_the_option(args, message):
     own check ran after pricing, whose check refused first, and the option had no upper bound"""
     result = invoke(*args)
     assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_a_decoder_with_a_stated_head_width_counts_gemma_7b():
+    """Gemma-7B's heads are 256 wide at d_model 3072 and 16 heads (not 3072 / 16 = 192): without head_dim a Decoder
+    could not express it (8.19 B parameters for its 8.54 B). Hand count: embeddings 256000 x 3072, per layer QKV
+    3072 x 3 x 4096, out 4096 x 3072, gated MLP 3 x 3072 x 24576, two RMS norms of 3072; 28 layers, a final norm."""
+    from cimsim.models.transformer import Decoder
+
+    per_layer = 3072 * 3 * 4096 + 4096 * 3072 + 3 * 3072 * 24576 + 2 * 3072
+    gemma = Decoder("gemma-7b", layers=28, d_model=3072, heads=16, d_ff=24576, vocab=256000, max_context=8192,
+                    gated_mlp=True, bias=False, norm="rmsnorm", learned_positions=False, head_dim=256)
+    prefill = gemma.prefill(16)
+    assert prefill.parameters == 256000 * 3072 + 28 * per_layer + 3072 == 8_537_680_896
+    scores = next(op for op in prefill.ops if op.name == "layer0.scores")
+    assert scores.in_features == 256 and scores.groups == 16
+    with pytest.raises(ValueError, match="head_dim"):
+        Decoder("odd", layers=1, d_model=100, heads=3, d_ff=64, vocab=10, max_context=8)  # 3 does not divide 100
+    assert Decoder("odd", layers=1, d_model=100, heads=3, d_ff=64, vocab=10, max_context=8, head_dim=32).prefill(
+        4).parameters > 0

@@ -47,10 +47,17 @@ class _Layers:
     """MLPs of a mixture of experts (1: one dense MLP)"""
     experts_per_token: int = 1
     """experts each token is routed to (top k)"""
+    stated_head_dim: int | None = None
+    """each head's width where the model states it (Gemma: 256 at d_model 3072, 16 heads); None: d_model / heads"""
 
     @property
     def head_dim(self) -> int:
-        return self.d_model // self.heads
+        return self.stated_head_dim or self.d_model // self.heads
+
+    @property
+    def q_dim(self) -> int:
+        """the query heads' width together (the attention output's, which the out projection maps to d_model)"""
+        return self.heads * self.head_dim
 
     @property
     def kv_dim(self) -> int:
@@ -95,9 +102,9 @@ class _Layers:
         stream = t * d  # the residual stream, alive across the whole layer
         group = self.heads // self.kv_heads
         ops: list[Op] = [] if post_norm else [self._norm(f"{p}.norm1", t)]
-        self._linear(ops, f"{p}.qkv", d, d + 2 * self.kv_dim, t, stream)
+        self._linear(ops, f"{p}.qkv", d, self.q_dim + 2 * self.kv_dim, t, stream)
         if self.rotary:
-            ops.append(VectorOp(f"{p}.rotary", "rotary", t * (d + self.kv_dim)))
+            ops.append(VectorOp(f"{p}.rotary", "rotary", t * (self.q_dim + self.kv_dim)))
         if cache:
             ops.append(CacheOp(f"{p}.kv_cache", 2 * t * self.kv_dim, 2 * keys * self.kv_dim, 2 * keys * self.kv_dim))
         ops += [
@@ -107,7 +114,7 @@ class _Layers:
             MatrixOp(f"{p}.context", keys, self.head_dim, t * group, "activation", self.kv_heads,
                      skip_elements_per_item=stream),
         ]
-        self._linear(ops, f"{p}.out", d, d, t, stream)
+        self._linear(ops, f"{p}.out", self.q_dim, d, t, stream)
         ops.append(VectorOp(f"{p}.residual1", "add", stream))
         ops.append(self._norm(f"{p}.norm{1 if post_norm else 2}", t))
         if self.experts > 1:
@@ -175,6 +182,8 @@ class Decoder:
     """MLPs per layer of a mixture of experts, each of d_ff hidden units (1: one dense MLP)"""
     experts_per_token: int = 1
     """experts each token is routed to (top k); each expert is priced at its mean share k / experts of the tokens"""
+    head_dim: int | None = None
+    """each attention head's width where it is not d_model / heads (Gemma-7B: 256 at d_model 3072, 16 heads)"""
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -182,15 +191,16 @@ class Decoder:
             _check_tokens(name, getattr(self, name))
         for name in ("gated_mlp", "bias", "learned_positions", "tied_embeddings"):
             check_bool(name, getattr(self, name))
-        if self.kv_heads is not None:
-            check_int("kv_heads", self.kv_heads)
+        for name in ("kv_heads", "head_dim"):
+            if getattr(self, name) is not None:
+                check_int(name, getattr(self, name))
         if self.experts_per_token > self.experts:
             raise ValueError(f"{self.name}: experts_per_token {self.experts_per_token} exceeds experts "
                              f"{self.experts}")
         kv = self.heads if self.kv_heads is None else self.kv_heads
-        if self.d_model % self.heads or self.heads % kv:
-            raise ValueError(f"{self.name}: heads must divide d_model and kv_heads must divide heads; got d_model "
-                             f"{self.d_model}, heads {self.heads}, kv_heads {kv}")
+        if (self.head_dim is None and self.d_model % self.heads) or self.heads % kv:
+            raise ValueError(f"{self.name}: heads must divide d_model (or head_dim be given) and kv_heads must divide "
+                             f"heads; got d_model {self.d_model}, heads {self.heads}, kv_heads {kv}")
         if self.norm not in ("layernorm", "rmsnorm"):
             raise ValueError(f"{self.name}: norm must be layernorm or rmsnorm; got {self.norm!r}")
 
@@ -199,7 +209,7 @@ class Decoder:
         return _Layers(self.layers, self.d_model, self.heads, self.d_ff,
                        self.heads if self.kv_heads is None else self.kv_heads, self.gated_mlp, self.bias, self.norm,
                        rotary=not self.learned_positions, experts=self.experts,
-                       experts_per_token=self.experts_per_token)
+                       experts_per_token=self.experts_per_token, stated_head_dim=self.head_dim)
 
     def _model(self, phase: str, tokens: int, keys: int) -> Model:
         shape, d = self._shape, self.d_model
