@@ -74,7 +74,7 @@ def test_the_rule_reads_the_plan_the_mapping_lays_out():
             assert refused == (plan_layer(plain).n_planes == 1), (inputs, mode)
 
 
-def test_a_preset_value_made_idle_keeps_the_sweep_identity_of_a_default():
+def test_a_default_where_idle_stays_in_the_written_config_for_the_sweep_ids():
     """a field at its default stays in config_to_dict where it would be ignored (the sweep ids hash it)"""
     config = with_overrides(load_config(DEFAULT), {"dac.mode": "bit_serial", "dac.signed_inputs": "unsigned"})
     data = config_to_dict(config)
