@@ -8,7 +8,9 @@ Data movement (reshape, transpose, slice, concat, flatten, pad, upsample, dilate
 interpolation, a scatter that writes) costs no vector-unit operation, a scatter that combines (scatter_add) one per
 update; a linear resize costs a multiply and an add per weight it applies. An
 embedding lookup is a memory read: its table counts as parameters kept in DRAM (``Model.dram_parameters``), unless
-a matrix layer holds the same weights (a head tied to the token embeddings: counted once, on the crossbars).
+a matrix layer holds the same weights (a head tied to the token embeddings: counted once, on the crossbars); the
+rows it reads are read from DRAM per item. Matrices that read the same input vectors are one op of their outputs
+side by side (:func:`cimsim.models.fusion.fused`: Q, K and V, as the shapes route builds them).
 
 Parameters (``Model.parameters``) are the trained values the network holds, each array once however many places
 read it: matrix weights and biases (a shared matrix layer's once), norm gains and shifts, embedding tables (each
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -42,7 +45,9 @@ from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
 from ..network.ops import VALUE_TESTS
 from ..numerics.samples import SAMPLE_VALUES, weight_sample_rows
+from .fusion import fused, sibling_key
 from .ops import MatrixOp, Model, VectorOp
+from .routed_shares import scaled, work_shares
 
 __all__ = ["model_from_network", "input_samples", "sample_rows", "check_pass_memory", "DIGITAL_KINDS",
            "SAMPLE_ITEMS", "SAMPLE_VALUES"]
@@ -237,15 +242,16 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
     ops: list = []
     shared: dict[int, int] = {}  # matrix index -> the position of its op in ops
     seen: set[int] = set()  # the arrays whose parameters an op holds already
-    positions = _positions(network, values)
-    for layer, reads, layer_name, index in zip(network.layers, network.inputs, network.names,
-                                               network.matrix_indices()):
+    positions, places = _positions(network, values), Counter(network.matrix_indices())
+    siblings: dict[int, tuple] = {}  # a static op's position in ops -> what its siblings share (sibling_key)
+    for layer, reads, layer_name, index, share in zip(network.layers, network.inputs, network.names,
+                                                      network.matrix_indices(), work_shares(network)):
         shapes = [values[v] for v in reads]
         if isinstance(layer, ActivationMatMul):
             (a, b), out = shapes, layer.output_shape(*shapes)
             ops.append(MatrixOp(layer_name, a[-1], b[-1], a[-2], "activation", math.prod(out[:-2])))
         elif isinstance(layer, DigitalLayer):
-            ops.extend(_vector_ops(layer, layer_name, shapes, seen, positions))
+            ops.extend(scaled(_vector_ops(layer, layer_name, shapes, seen, positions), share))
         else:
             vectors = layer.rows_per_sample(shapes[0])
             conv = isinstance(layer, (Conv2d, Conv3d))
@@ -270,12 +276,14 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
                                              places=(*(first.places or (first.vectors_per_item,)), vectors))
             else:
                 shared[index] = len(ops)
+                siblings[len(ops)] = sibling_key(layer, reads[0], places[index], op)
                 ops.append(op)
             if layer.bias is not None:
                 ops.append(VectorOp(f"{layer_name}/bias", "add", op.routed_elements(out), _counted(layer.bias, seen)))
     if not any(isinstance(layer, (Dense, Conv2d, Conv3d)) for layer in network.layers):
         raise ValueError(f"network {name!r} has no matrix layer to put on crossbars")
-    return Model(name, "inference", tuple(ops), math.prod(network.input_shape), math.prod(network.output_shape),
+    return Model(name, "inference", fused(ops, siblings), _dram_inputs(network, values),
+                 math.prod(network.output_shape),
                  tokens_per_item=_tokens(network, values), dram_parameters=_memory_parameters(network, seen),
                  source="network file" + _zeros_note(measured))
 
@@ -284,17 +292,30 @@ _ID_MOVES = {"reshape", "transpose", "slice", "flatten"}
 """data movements after which values of the input are still its token ids, one each"""
 
 
-def _tokens(network: Network, shapes: list) -> int:
-    """the tokens of one inference of a network whose input is token ids (an embedding lookup reads it, directly or
-    after :data:`_ID_MOVES`): the most ids one lookup reads, one token each; 1 for any other network (``shapes``:
-    its values' shapes, ``Network.shapes()``)"""
-    ids, tokens = {0}, 1  # value 0: the network input
+def _lookups_of_ids(network: Network) -> list[int]:
+    """the embedding layers that look up the network's input as token ids (reading it directly or after
+    :data:`_ID_MOVES`)"""
+    ids, lookups = {0}, []  # value 0: the network input
     for k, (layer, reads) in enumerate(zip(network.layers, network.inputs)):
         if layer.kind == "embedding" and reads[0] in ids:
-            tokens = max(tokens, math.prod(shapes[reads[0]]))
+            lookups.append(k)
         elif layer.kind in _ID_MOVES and reads and all(v in ids for v in reads):
             ids.add(k + 1)  # value k + 1: layer k's output
-    return tokens
+    return lookups
+
+
+def _tokens(network: Network, shapes: list) -> int:
+    """the tokens of one inference of a network whose input is token ids (:func:`_lookups_of_ids`): the most ids
+    one lookup reads, one token each; 1 for any other network (``shapes``: its values' shapes, ``Network.shapes()``)"""
+    return max((math.prod(shapes[network.inputs[k][0]]) for k in _lookups_of_ids(network)), default=1)
+
+
+def _dram_inputs(network: Network, shapes: list) -> int:
+    """the activations read from DRAM per inference: the network's input unless it is token ids, and the rows every
+    embedding lookup reads (its table kept in DRAM, :func:`_memory_parameters`), as the shapes route reads a
+    decoder's token embeddings"""
+    rows = sum(math.prod(shapes[k + 1]) for k, layer in enumerate(network.layers) if layer.kind == "embedding")
+    return rows + (0 if _lookups_of_ids(network) else math.prod(network.input_shape))
 
 
 def _zeros_note(measured: list[DataStats] | None) -> str:

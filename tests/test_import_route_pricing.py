@@ -1,0 +1,95 @@
+"""An imported network is priced as the shapes route prices the same architecture (cimsim.models.from_network):
+matrices that read the same input vectors side by side as one matrix (a transformer's Q, K and V; a gated MLP's gate
+and up), the rows an embedding lookup reads fetched from DRAM, and the element-wise steps of routed experts at
+their share of the tokens."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from cimsim.config import load_config
+from cimsim.models import Decoder, MatrixOp, VectorOp, price_model
+from cimsim.models.from_network import model_from_network
+from cimsim.network import Concat, Conv2d, Dense, Network, ReLU, Slice
+from cimsim.network.ops import Elementwise, Unary
+from cimsim.network.tables import Embedding
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = load_config(ROOT / "configs" / "default.toml")
+RNG = np.random.default_rng(56)
+
+
+def _static(model) -> list[MatrixOp]:
+    return [op for op in model.ops if isinstance(op, MatrixOp) and op.static]
+
+
+def _three_heads(d: int = 48) -> tuple[Network, list[np.ndarray]]:
+    """q, k and v of one input (value 1, after a ReLU), their outputs joined: three matrices of one input"""
+    weights = [RNG.standard_normal((n, d)) for n in (d, d // 2, d // 2)]
+    layers = (ReLU(), Dense(weights[0]), Dense(weights[1]), Dense(weights[2]), Concat())
+    inputs = ((0,), (1,), (1,), (1,), (2, 3, 4))
+    return Network(layers, (d,), inputs, names=["relu", "attn.q", "attn.k", "attn.v", "join"]), weights
+
+
+def test_matrices_reading_one_input_are_one_matrix_priced_as_their_joined_weights():
+    net, weights = _three_heads()
+    model = model_from_network(net)
+    assert [(op.name, op.in_features, op.out_features) for op in _static(model)] == [("attn.q+k+v", 48, 96)]
+    assert model.parameters == sum(w.size for w in weights)
+    joined = Network((ReLU(), Dense(np.concatenate(weights))), (48,))
+    fused, one = price_model(CONFIG, model), price_model(CONFIG, model_from_network(joined))
+    assert fused.arrays == one.arrays
+    assert fused.cim.energy_pj == one.cim.energy_pj
+    assert fused.cim.latency_ns == one.cim.latency_ns
+
+
+def test_matrices_of_different_inputs_geometries_or_shared_weights_stay_apart():
+    d = 16
+    shared = RNG.standard_normal((d, d))
+    first = Dense(shared)
+    layers = (Dense(RNG.standard_normal((d, d))), Dense(RNG.standard_normal((d, d))),  # 0: of the input, 1: of 1
+              first, replace(first))  # one matrix at two places: not joined with a sibling
+    net = Network(layers, (d,), ((0,), (1,), (0,), (1,)))
+    assert [op.name for op in _static(model_from_network(net))] == [net.names[0], net.names[1], net.names[2]]
+    image = (3, 8, 8)
+    convs = (Conv2d(RNG.standard_normal((4, 3, 3, 3)), padding=1), Conv2d(RNG.standard_normal((4, 3, 3, 3))),
+             Conv2d(RNG.standard_normal((4, 3, 3, 3)), padding=1))
+    net = Network((*convs, Elementwise("add")), image, ((0,), (0,), (0,), (1, 3)))
+    static = _static(model_from_network(net))  # the padded two read the same patches: one matrix
+    assert [(op.out_features, op.vectors_per_item) for op in static] == [(8, 64), (4, 36)]
+
+
+def test_a_networks_lookups_read_their_rows_from_dram_as_the_shapes_route_reads_token_embeddings():
+    tokens, d, vocab = 12, 32, 100
+    table = RNG.standard_normal((vocab, d))
+    net = Network((Embedding(table), Dense(RNG.standard_normal((vocab, d)))), (tokens,))
+    model = model_from_network(net)
+    assert model.tokens_per_item == tokens
+    assert model.input_elements_per_item == tokens * d  # the rows, not the ids
+    decoder = Decoder("t", 1, d, 2, 64, vocab, 64, learned_positions=False, tied_embeddings=False)
+    assert decoder.prefill(tokens).input_elements_per_item == model.input_elements_per_item
+    plain = Network((Dense(RNG.standard_normal((4, 6))),), (6,))
+    assert model_from_network(plain).input_elements_per_item == 6
+
+
+def test_the_element_wise_steps_of_routed_experts_count_their_share_of_the_tokens():
+    """two experts, each routed half the tokens: their activation, the product by the routing weight and the sum
+    over experts at half the elements each (the sum covers every token: the residual add after it counts whole)"""
+    d, hidden, tokens = 8, 12, 10
+    layers, inputs = [Dense(RNG.standard_normal((2, d)))], [(0,)]  # value 1: the router's weights (every token)
+    for _ in range(2):
+        k = len(layers)
+        layers += [Dense(RNG.standard_normal((hidden, d)), routed_fraction=0.5), Unary("silu"),
+                   Dense(RNG.standard_normal((d, hidden)), routed_fraction=0.5), Slice(axis=1, start=0, stop=1),
+                   Elementwise("mul")]
+        inputs += [(0,), (k + 1,), (k + 2,), (1,), (k + 3, k + 4)]
+    layers += [Elementwise("add"), Elementwise("add")]
+    inputs += [(6, 11), (0, 12)]  # the experts' sum, then the residual add
+    net = Network(tuple(layers), (tokens, d), tuple(inputs))
+    vector = {op.name: op.elements_per_item for op in model_from_network(net).ops if isinstance(op, VectorOp)}
+    names = net.names
+    assert [vector[names[k]] for k in (2, 5, 7, 10, 11, 12)] == [
+        tokens * hidden // 2, tokens * d // 2, tokens * hidden // 2, tokens * d // 2, tokens * d // 2, tokens * d]
