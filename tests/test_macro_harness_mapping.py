@@ -145,3 +145,19 @@ def test_a_weight_encoding_is_one_of_cimsims(tmp_path):
                                          [("p", "")])])
     with pytest.raises(ValueError, match="'weight_encoding' must be one of .*did you mean 'differential'"):
         macro_configs.find_macro("bad", file)
+
+
+def test_the_stated_adcs_of_differential_pairs_convert_the_pairs(tmp_path):
+    """an entry's adcs count physical columns (cols / adcs each); a differential pair is one converted column, so
+    the stated ADCs are built, each converting half its physical columns (32 ADCs of 4 columns: 2 pairs each);
+    more ADCs than pairs leave the others idle, with a note (a pair per ADC had halved the stated count)"""
+    file = _file(tmp_path, "pairs.toml", [
+        ("pairs", "rram", 4, 'weight_encoding = "differential"\nadc_bits = 6', [("p", "")]),
+        ("every", "rram", 4, 'weight_encoding = "differential"\nadc_bits = 6\ncols_per_adc = 1',
+         [("p", "")])])
+    config, notes = macro_configs.point_config("pairs", 0, file)
+    assert config.adc.cols_per_adc == 2 and macro_configs.plan_layer(config).adcs_per_array == 32
+    assert not [n for n in notes if "converted column" in n]
+    config, notes = macro_configs.point_config("every", 0, file)
+    assert config.adc.cols_per_adc == 1
+    assert [n for n in notes if "one ADC per converted column priced, the others idle" in n]

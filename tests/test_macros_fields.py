@@ -387,8 +387,8 @@ def test_columns_per_adc_cut_by_summed_weight_columns_are_noted(tmp_path):
               "weight_bits = 5\nadc_bits = 5\nadcs = 32\ncols_per_adc = 2\nweight_accumulation = true", point=""))
     result = CliRunner().invoke(main, ["macros", str(path)])
     assert result.exit_code == 0, result.output
-    assert "2 columns per ADC with a weight's 5 columns summed before it: 1 summed output(s) per ADC priced" in (
-        result.output)
+    assert ("2 column(s) per ADC where one conversion reads 5 (a weight's 5 columns summed): one ADC per converted "
+            "column priced, the others idle") in result.output
 
 
 def test_the_configuration_line_says_how_many_outputs_the_workload_has(tmp_path):

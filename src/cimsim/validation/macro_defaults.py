@@ -50,7 +50,10 @@ DEFAULTS: dict[str, str] = {
                 "ceil, adc.enob (sar, flash) = that default interpolated linearly between the whole bits either side, "
                 "so energy rises with the stated bits; the macro's adc_bits is its converter: a SAR point stating "
                 "fewer bits runs it for its own bits (adc.built_bits = the macro's adc_bits; not with fractional bits)",
-    "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs); a digital macro has no ADC (its adcs are its "
+    "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs), physical columns, over the columns one conversion "
+                    "reads (a differential pair's 2, times a weight's columns summed before the ADC; at least 1: "
+                    "more ADCs than converted columns leave the others idle, with a note); a digital macro has no ADC "
+                    "(its adcs are its "
                     "adder trees, UIUC's N_ADC); where the stated adcs (or adder trees, one dot product each) deliver "
                     "fewer outputs per read than the columns hold, the workload has those outputs (a peak figure "
                     "counts the dot products the ADCs deliver); a point whose UIUC figures are compared has the "

@@ -98,10 +98,21 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     if planes or weights:
         adc["accumulation"] = {(True, False): "planes", (False, True): "slices",
                                (True, True): "planes_and_slices"}[(planes, weights)]
-    if weights:  # an ADC serves summed columns: the entry's physical columns per ADC over a weight's columns
-        per_weight = math.ceil(weight_bits / bits_per_cell)
-        if adc["cols_per_adc"] % per_weight:
-            notes.append(f"{adc['cols_per_adc']} columns per ADC with a weight's {per_weight} columns summed before "
-                         f"it: {max(1, adc['cols_per_adc'] // per_weight)} summed output(s) per ADC priced")
-        adc["cols_per_adc"] = max(1, adc["cols_per_adc"] // per_weight)
+    _per_conversion(adc, f, math.ceil(weight_bits / bits_per_cell) if weights else 1, notes)
     return adc
+
+
+def _per_conversion(adc: dict[str, Any], f: Mapping[str, Any], slices: int, notes: list[str]) -> None:
+    """An ADC serves converted columns: the entry's physical columns per ADC over those one conversion reads, a
+    weight's ``slices`` columns summed before it (1: none) times the two of a differential pair (subtracted on its
+    column pair before the conversion), with a note where they do not divide."""
+    pair = 2 if f.get("weight_encoding") == "differential" else 1
+    summed, physical = slices * pair, adc["cols_per_adc"]
+    what = " and ".join([f"a weight's {slices} columns summed"] * (slices > 1) + ["a differential pair"] * (pair > 1))
+    if physical % summed and physical < summed:
+        notes.append(f"{physical} column(s) per ADC where one conversion reads {summed} ({what}): one ADC per "
+                     f"converted column priced, the others idle")
+    elif physical % summed:
+        notes.append(f"{physical} columns per ADC with {what} before it: {physical // summed} converted column(s) "
+                     f"per ADC priced")
+    adc["cols_per_adc"] = max(1, physical // summed)
