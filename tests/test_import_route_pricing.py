@@ -13,7 +13,8 @@ import numpy as np
 from cimsim.config import load_config
 from cimsim.models import Decoder, MatrixOp, VectorOp, price_model
 from cimsim.models.from_network import model_from_network
-from cimsim.network import Concat, Conv2d, Dense, Network, ReLU, Slice
+from cimsim.network import (ActivationMatMul, Affine, Concat, Conv2d, Dense, Network, ReLU, Reshape, Slice, Transpose,
+                            Upsample)
 from cimsim.network.ops import Elementwise, Unary
 from cimsim.network.tables import Embedding
 
@@ -93,3 +94,33 @@ def test_the_element_wise_steps_of_routed_experts_count_their_share_of_the_token
     names = net.names
     assert [vector[names[k]] for k in (2, 5, 7, 10, 11, 12)] == [
         tokens * hidden // 2, tokens * d // 2, tokens * hidden // 2, tokens * d // 2, tokens * d // 2, tokens * d]
+
+
+def _grouped_query(repeat_tokens: bool = False) -> Network:
+    """4 query heads of 8 tokens x 16 against keys repeated by torch's expand: 2 key heads, each for two query
+    heads; or (``repeat_tokens``) 4 key heads of 4 tokens, each token's key twice (a repeat inside the matrix)"""
+    x, kv = 16, 4 if repeat_tokens else 2
+    view, factors = ((kv, 4, 1, x), (1, 1, 2, 1)) if repeat_tokens else ((kv, 1, 8, x), (1, 2, 1, 1))
+    layers = (Dense(RNG.standard_normal((4 * x, x))), Reshape((8, 4, x)), Transpose((1, 0, 2)),  # q: values 1-3
+              Dense(RNG.standard_normal((kv * x // (1 + repeat_tokens), x))),  # k: values 4-6
+              Reshape((8 // (1 + repeat_tokens), kv, x)),
+              Transpose((1, 0, 2)), Reshape(view), Upsample(factors), Reshape((4, 8, x)),  # values 7-9
+              Transpose((0, 2, 1)), Affine(scale=np.array(0.25)), ActivationMatMul())
+    inputs = ((0,), (1,), (2,), (0,), (4,), (5,), (6,), (7,), (8,), (9,), (10,), (3, 11))
+    return Network(layers, (8, x), inputs)
+
+
+def _scores(network: Network) -> MatrixOp:
+    (scores,) = [op for op in model_from_network(network).ops if isinstance(op, MatrixOp) and not op.static]
+    return scores
+
+
+def test_a_repeated_key_head_is_one_matrix_for_the_query_heads_that_read_it():
+    """grouped-query attention: the scores of 4 query heads against 2 key heads repeated are 2 products of 16 query
+    vectors each (as the shapes route counts them: each key head written once with activation_products = "arrays"),
+    not 4 of 8; the MACs are the same. A repeat inside the matrix (each token's key twice) is no repeated head."""
+    scores = _scores(_grouped_query())
+    assert (scores.groups, scores.vectors_per_item, scores.in_features, scores.out_features) == (2, 16, 16, 8)
+    assert scores.macs_per_item == 4 * 8 * 16 * 8
+    scores = _scores(_grouped_query(repeat_tokens=True))
+    assert (scores.groups, scores.vectors_per_item, scores.in_features, scores.out_features) == (4, 8, 16, 8)

@@ -45,7 +45,7 @@ from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
 from ..network.ops import VALUE_TESTS
 from ..numerics.samples import SAMPLE_VALUES, weight_sample_rows
-from .fusion import fused, sibling_key
+from .fusion import fused, operand_repeats, sibling_key
 from .ops import MatrixOp, Model, VectorOp
 from .routed_shares import scaled, work_shares
 
@@ -249,7 +249,9 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
         shapes = [values[v] for v in reads]
         if isinstance(layer, ActivationMatMul):
             (a, b), out = shapes, layer.output_shape(*shapes)
-            ops.append(MatrixOp(layer_name, a[-1], b[-1], a[-2], "activation", math.prod(out[:-2])))
+            groups, copies = math.prod(out[:-2]), operand_repeats(network, reads[1], values)
+            copies = copies if groups % copies == 0 else 1  # each key / value head once, for its query heads
+            ops.append(MatrixOp(layer_name, a[-1], b[-1], a[-2] * copies, "activation", groups // copies))
         elif isinstance(layer, DigitalLayer):
             ops.extend(scaled(_vector_ops(layer, layer_name, shapes, seen, positions), share))
         else:

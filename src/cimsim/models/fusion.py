@@ -1,12 +1,14 @@
-"""Matrices of an imported network that read the same input vectors, priced as one: their outputs side by side.
+"""Matrices of an imported network priced as fewer, as the shapes route builds them (:mod:`cimsim.models.transformer`).
 
-A transformer's Q, K and V projections (a gated MLP's gate and up) each read the same normalised vector; a chip
-holds them as one wider matrix whose arrays read it at once, as the shapes route builds them
-(:mod:`cimsim.models.transformer`), not as stages one after another.
+- Siblings: a transformer's Q, K and V projections (a gated MLP's gate and up) each read the same normalised vector;
+  a chip holds them as one wider matrix whose arrays read it at once, not as stages one after another.
+- Repeats: grouped-query attention repeats each key / value head for the query heads that read it (torch's expand
+  before the product); the product reads one matrix per key / value head with the vectors of all its query heads.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 
@@ -15,7 +17,7 @@ import numpy as np
 from ..network import Conv2d, Conv3d, Dense
 from .ops import MatrixOp
 
-__all__ = ["sibling_key", "fused"]
+__all__ = ["sibling_key", "fused", "operand_repeats"]
 
 
 def sibling_key(layer, value: int, places: int, op: MatrixOp) -> tuple | None:
@@ -53,3 +55,23 @@ def _joined_name(a: str, b: str) -> str:
     head = os.path.commonprefix([a, b])
     head = head[:max(head.rfind("."), head.rfind("/")) + 1]
     return f"{a}+{b[len(head):]}"
+
+
+def operand_repeats(network, value: int, shapes: list) -> int:
+    """How many copies of each distinct matrix the stored operand ``value`` of an activation product holds (its
+    matrices: the last two axes): the factor of a nearest upsampling (an ONNX Expand) of axes before the last two,
+    reached through reshapes, transposes and scalar scales that keep the matrix axes' size (grouped-query attention's
+    repeated key / value heads); 1 for any other operand. ``shapes``: ``Network.shapes()``."""
+    matrix = math.prod(shapes[value][-2:])
+    while value > 0:
+        layer = network.layers[value - 1]
+        if layer.kind == "upsample":
+            leading = layer.factors[:-2]
+            return math.prod(leading) if layer.factors[-2:] == (1, 1) else 1
+        scalar = layer.kind == "affine" and all(np.size(getattr(layer, part)) <= 1 for part in ("scale", "shift"))
+        if layer.kind not in ("reshape", "transpose") and not scalar:
+            return 1
+        value = network.inputs[value - 1][0]
+        if math.prod(shapes[value][-2:]) != matrix:
+            return 1
+    return 1
