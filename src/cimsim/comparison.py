@@ -25,13 +25,13 @@ from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
 from .inference import NetworkResult, config_network, load_workload_network, shape_notes
 from .models.baseline import RUN_FETCH, exceeds_sram, product_config, product_runs
-from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network
+from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network, sample_rows
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
 from .network import MatrixShape, Network
 from .numerics.samples import measured_data
 from .numerics.checks import validated_config
-from .preflight import check_float_pass
+from .preflight import check_float_pass, check_float_range
 from .analytic import UNIFORM_DATA, analytic_counts
 from .mapping import Plan, plan_layer
 from .run import RunResult
@@ -309,7 +309,7 @@ def price_from_shapes(config: Config, *, measured: bool = True,
     (``weight_level_share`` of ``SAMPLE_VALUES`` or so: a dense layer's first, at their peak; a network's of evenly
     spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read and no float pass, a
     network over ``workload.vectors`` samples (``network``: the workload's, given in memory; None: its file).
-    Refused first: a workload the chip cannot hold (``check_fits``), a float pass past memory (``check_float_pass``)."""
+    Refused first: a workload the chip cannot hold (``check_fits``), a float pass past memory or float64 (preflight)."""
     config = validated_config(config)
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
@@ -323,12 +323,12 @@ def price_from_shapes(config: Config, *, measured: bool = True,
     shapes = network.matrix_shapes()
     plans = [plan_layer(config, shape.in_features, shape.out_features) for shape in shapes]
     check_fits(config, plans)
-    data = [UNIFORM_DATA] * len(shapes)
     if measured:
         check_float_pass(config, network)
+        check_float_range(config, network, x[sample_rows(network, len(x))])  # the samples input_samples passes
         inputs, matrices = input_samples(network, x), network.matrix_layers()
-        data = [measured_data(config, plan, inputs[s.index][1], matrices[s.index].matrix)
-                for s, plan in zip(shapes, plans)]
+    data = [measured_data(config, plan, inputs[s.index][1], matrices[s.index].matrix) if measured else UNIFORM_DATA
+            for s, plan in zip(shapes, plans)]
     samples = len(x) if measured else config.workload.vectors
     layers = [(plan, analytic_counts(plan, samples * s.rows_per_sample, d)) for s, plan, d in zip(shapes, plans, data)]
     return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),

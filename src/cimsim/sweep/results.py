@@ -34,7 +34,7 @@ from dataclasses import dataclass, field as _field
 from pathlib import Path
 from typing import Any
 
-from ..argcheck import checked_types
+from ..argcheck import checked_types, escaped
 from ..errors import ConfigError
 from ..atomic import is_stream, write_atomic, write_atomic_with
 from .lock import check_named, hold
@@ -133,18 +133,18 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     lines = text.split("\n")  # the last item is "" after a final newline, else a line cut short
     if len(lines) == 1:  # not even the header is whole (a mark alone too: the file is rewritten with a header)
         return Contents({}, ("line 1: cut short (no newline: a write interrupted by a crash)",) if data else ())
-    names = _names(path, columns(spec), tuple(next(csv.reader(lines[:1]), [])))
+    names = _names(path, columns(spec), lines[0])
     legacy = CHECKSUM not in names
     values = {p.id: dict(zip((a.field for a in spec.axes), map(_cell, p.values))) for p in points}
     positions = {tuple(v.values()) for v in values.values()}
     rows, damaged, stale, foreign, current = {}, [], [], {}, model.fingerprint()
     for number, line in enumerate(lines[1:-1], start=2):
-        if not line.strip():  # an empty line (an editor's at the end) holds no point: dropped when the file is rewritten
+        if not line.strip():  # an empty line (an editor's at the end) holds no point: dropped on a rewrite
             continue
-        record = next(csv.reader([line]), [])
-        row = dict(zip(names, record))
-        why = _fault(row, spec, values, legacy) if len(record) == len(names) else (
-            f"{len(record)} fields, expected {len(names)}")
+        record = _record(line)  # its cells, or why csv cannot read it
+        row = dict(zip(names, record)) if isinstance(record, list) else {}
+        why = record if isinstance(record, str) else _fault(row, spec, values, legacy) if len(record) == len(
+            names) else f"{len(record)} fields, expected {len(names)}"
         if not why and row.setdefault(COLUMN, "") != current:  # no finished work of this cimsim: set aside
             foreign.setdefault((row["point_id"], row[COLUMN]), row)
             continue
@@ -167,13 +167,27 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     return Contents(rows, tuple(damaged), legacy, foreign, names != columns(spec))
 
 
-def _names(path: Path, header: tuple[str, ...], found: tuple[str, ...]) -> tuple[str, ...]:
-    """the columns of a results file whose first line is ``found``: this sweep's ``header``, or it as written before
-    rows had checksums or the ``cimsim`` column; else a ConfigError naming ``path``"""
-    older = (header[:-1], (*header[:-2], CHECKSUM), header[:-2])  # no checksum; no cimsim; neither
+def _record(line: str) -> list[str] | str:
+    """the cells of one line of a results file, or why csv cannot read it (a field past its 128 KB limit, a carriage
+    return alone in an unquoted field)"""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error as exc:
+        return f"no CSV record ({exc})"
+
+
+def _names(path: Path, header: tuple[str, ...], line: str) -> tuple[str, ...]:
+    """the columns of a results file whose first line is ``line``: this sweep's ``header``, or it as written before
+    rows had checksums or the ``cimsim`` column; else a ConfigError naming ``path`` (the columns it found shown
+    escaped: :func:`.argcheck.escaped`)"""
+    found = _record(line)
+    if isinstance(found, str):
+        raise ConfigError(str(path), [("", f"its first line is {found}, no header; write to another file (-o) or "
+                                           "delete this one")])
+    found, older = tuple(found), (header[:-1], (*header[:-2], CHECKSUM), header[:-2])  # no checksum, cimsim, both
     if found != header and found not in older:
         raise ConfigError(str(path), [("", (
-            f"the file's columns ({', '.join(found)}) are not this sweep's ({', '.join(header)}); "
+            f"the file's columns ({', '.join(map(escaped, found))}) are not this sweep's ({', '.join(header)}); "
             "write to another file (-o) or delete this one"))])
     return found
 

@@ -72,6 +72,9 @@ def _clock_ghz(macro: Macro, point: MacroPoint, cycle: float) -> float:
 
 
 def _weight_bits(f: Mapping[str, Any]) -> int:
+    if "weight_levels" in f and int(f["weight_levels"]) == 1:  # log2(1 + 1): 1 bit, priced as a binary weight
+        raise Unusable("weight_levels = 1: a weight of one level holds no information (a signed cimsim weight has "
+                       "2**bits - 1 levels, 3 or more; a binary weight is weight_bits = 1)")
     if "weight_bits" in f:
         return int(f["weight_bits"])
     levels = int(f["weight_levels"])
