@@ -93,3 +93,24 @@ def test_einsum_ellipses_that_broadcast_are_refused():
     nodes = [helper.make_node("Einsum", ["x", "c"], ["y"], equation="...nd,...ng->...gd")]
     with pytest.raises(ValueError, match=r"broadcasts its ellipsis axes \(2 and 1\)"):
         network_from_onnx(_model(nodes, (2, 6, 4), consts))
+
+
+@pytest.mark.parametrize("equation, x_shape, constants", [
+    ("bij->bj", (2, 5, 6), []), ("bii->bi", (2, 4, 4), []), ("bii->b", (2, 4, 4), []), ("bij", (2, 4, 3), []),
+    ("bij->bji", (2, 4, 3), []), ("biij,jk->bik", (2, 3, 3, 4), [(4, 5)]), ("bijk,kj->bi", (2, 3, 4, 4), [(4, 4)]),
+    ("bij,jk,kl->bil", (2, 4, 3), [(3, 5), (5, 2)]), ("bij,bkj,jl->bikl", (2, 4, 3), ["x", (3, 2)]),
+    ("bii,bjj->bij", (2, 3, 3), ["x"]), ("...ij->...ji", (2, 3, 4), [])])
+def test_einsum_of_one_or_several_operands_with_diagonals_and_sums(equation, x_shape, constants):
+    """numpy's einsum whole: a label repeated in one operand (its diagonal), summed within one operand, an implicit
+    output, three operands (multiplied two at a time); "x": the activation again (had been refused: two operands,
+    each label once, an explicit output)"""
+    consts = {f"c{k}": RNG.standard_normal(c).astype(np.float32) for k, c in enumerate(constants) if c != "x"}
+    operands = ["r"] + [f"c{k}" if c != "x" else "r" for k, c in enumerate(constants)]
+    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Einsum", operands, ["y"], equation=equation)]
+    _matches(_model(nodes, x_shape, consts), RNG.standard_normal(x_shape).astype(np.float32))
+
+
+def test_an_implicit_einsum_output_with_an_ellipsis_is_refused_saying_what_to_write():
+    nodes = [helper.make_node("Einsum", ["x"], ["y"], equation="...ii")]
+    with pytest.raises(ValueError, match=r"an ellipsis without an explicit output \('->'\) is not supported; write"):
+        network_from_onnx(_model(nodes, (2, 3, 3)))

@@ -765,12 +765,19 @@ def test_einsum_matrix_products_and_their_refusals():
     net = _imported(EinsumAttention().eval(), x)
     assert [layer.kind for layer in net.layers].count("activation_matmul") == 2
 
-    class Trace(nn.Module):
+    class OneAndThree(nn.Module):  # a diagonal, a trace, a sum within one operand, three operands: had been refused
         def forward(self, x):
-            return torch.einsum("bii->bi", x)
+            return (torch.einsum("bii->bi", x) + torch.einsum("bii->b", x)[:, None] + torch.einsum("bij->bj", x)
+                    + torch.einsum("bij,bjk,bkl->bil", x, x, x).sum(-1))
 
-    with pytest.raises(ValueError, match=r"\(Einsum\): Einsum 'bii->bi' is not supported"):
-        from_torch(Trace(), np.ones((1, 3, 3)))
+    _imported(OneAndThree().eval(), np.random.default_rng(14).standard_normal((2, 3, 3)))
+
+    class Implicit(nn.Module):
+        def forward(self, x):
+            return torch.einsum("...ii", x)
+
+    with pytest.raises(ValueError, match=r"\(Einsum\): Einsum '...ii': an ellipsis without an explicit output"):
+        from_torch(Implicit(), np.ones((1, 3, 3)))
 
 
 def test_a_mixture_of_experts_is_refused_saying_why():

@@ -1,6 +1,6 @@
 """ONNX matrix products, one handler each (the handler signature of :mod:`._onnx_ops`): Gemm and MatMul by a
 constant matrix (Dense, on crossbars), MatMul of two activations (ActivationMatMul, digital), a constant matrix times
-an activation, and Einsum matrix products."""
+an activation, and Einsum (:mod:`._onnx_einsum`)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import math
 
 import numpy as np
 
-from ._onnx_fold import text_attr
-from ._onnx_movement import per_sample_transpose, resolved_shape
+from ._onnx_einsum import einsum
+from ._onnx_movement import per_sample_transpose
 from ._onnx_sharing import derived
 from .layers import Dense
-from .movement import Concat, Reshape, Slice, Upsample
-from .ops import ActivationMatMul, Affine, Elementwise
+from .movement import Concat, Reshape, Slice
+from .ops import ActivationMatMul
 
 __all__ = ["PRODUCT_HANDLERS"]
 
@@ -124,110 +124,5 @@ def _constant_times(g, const: np.ndarray, x: str, out: str, name: str) -> None:
     g.append(per_sample_transpose(g, swap), [f"{out}#product"], out, name)
 
 
-def _einsum(g, op, attrs, names, outs, name):
-    """Einsum of two operands that is a (batched) matrix product: each label once per operand and in the output
-    unless contracted (an ellipsis: labels of its own, :func:`_without_ellipses`). The operands are transposed to
-    (batch, free, contracted) and (batch, contracted, free), reshaped to matrices, multiplied (two activations:
-    ActivationMatMul; an activation by a constant without batch labels: Dense), and the product reshaped and
-    transposed to the output's order. With no label contracted (an outer product), the elementwise product of the
-    two broadcast to the output's axes."""
-    eq = text_attr(attrs, "equation", "").replace(" ", "")
-    inputs, _, res = _without_ellipses(g, eq, names).partition("->")
-    parts = inputs.split(",")
-    if len(parts) != 2 or not res or any(len(set(p)) != len(p) for p in parts + [res]):
-        raise ValueError(f"Einsum {eq!r} is not supported (two operands, an explicit output, each label once)")
-    (a, b), (x, y) = (parts, names) if g.is_data(names[0]) else (parts[::-1], names[::-1])
-    batch, con = [c for c in a if c in b and c in res], [c for c in a if c in b and c not in res]
-    free_a, free_b = [c for c in a if c not in b], [c for c in b if c not in a]
-    if sorted(res) != sorted(batch + free_a + free_b):
-        raise ValueError(f"Einsum {eq!r} is not a matrix product (a label summed within one operand)")
-    if not con:
-        return _outer(g, (a, x), (b, y), res, outs[0], name)
-    shape_y = g.full_shape(y) if g.is_data(y) else np.shape(g.consts[y])
-    size = dict(zip(a, g.full_shape(x))) | dict(zip(b, shape_y))
-    k = math.prod(size[c] for c in con)
-    lead = tuple(size[c] for c in batch)  # a constant's product keeps x's free axes as leading (token) axes
-    if g.is_data(y):
-        x = _arranged(g, x, a, batch + free_a + con, lead + (math.prod(size[c] for c in free_a), k), f"{outs[0]}#a",
-                      name)
-        y = _arranged(g, y, b, batch + con + free_b, lead + (k, -1), f"{outs[0]}#b", name)
-        g.append(ActivationMatMul(), [x, y], f"{outs[0]}#product", name)
-    else:  # the constant's batch labels (MViT v2's relative positions: one table per query row) go after x's own
-        x = _arranged(g, x, a, free_a + batch + con, tuple(size[c] for c in free_a) + (math.prod(lead), k),
-                      f"{outs[0]}#a", name)
-        w = np.transpose(np.asarray(g.consts[y], dtype=np.float64), [b.index(c) for c in batch + con + free_b])
-        _per_batch_dense(g, x, w.reshape(math.prod(lead), k, -1), f"{outs[0]}#product", name)
-        batch, free_a = [], free_a + batch
-    done = batch + free_a + free_b
-    _arranged(g, f"{outs[0]}#product", None, None, tuple(size[c] for c in done), f"{outs[0]}#split", name)
-    g.append(per_sample_transpose(g, [done.index(c) for c in res]), [f"{outs[0]}#split"], outs[0], name)
-
-
-def _without_ellipses(g, eq: str, names: list[str]) -> str:
-    """``eq`` with each operand's ellipsis as labels of its own for the axes it covers, aligned from the last as
-    ONNX's Einsum broadcasts them (longT5's '...nd,...ng->...gd'), the output's as all of them; ValueError where two
-    operands' axes under one such label differ in size (a broadcast)"""
-    if "..." not in eq:
-        return eq
-    inputs, arrow, res = eq.partition("->")
-    parts, sizes = inputs.split(","), {}
-    fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in eq]
-    for k, (part, tensor) in enumerate(zip(parts, names)):
-        shape = g.full_shape(tensor) if g.is_data(tensor) else np.shape(g.consts[tensor])
-        start, covered = part.find("..."), len(shape) - len(part.replace("...", ""))
-        own = fresh[len(fresh) - covered:] if start >= 0 and covered > 0 else []
-        for label, n in zip(own, shape[start:]):
-            if sizes.setdefault(label, n) != n:
-                raise ValueError(f"Einsum {eq!r} broadcasts its ellipsis axes ({sizes[label]} and {n}); not supported")
-        parts[k] = part.replace("...", "".join(own))
-    labels = "".join(c for c in fresh if c in sizes)
-    return ",".join(parts) + arrow + res.replace("...", labels)
-
-
-def _outer(g, first: tuple[str, str], second: tuple[str, str], res: str, out: str, name: str) -> None:
-    """The product of two operands (labels, tensor) with no label contracted: each put in the output's label order
-    with size-1 axes for the labels it lacks, then multiplied elementwise (a constant: as an Affine scale)"""
-    placed = []
-    for labels, tensor in (first, second):
-        order = [c for c in res if c in labels]
-        if g.is_data(tensor):
-            full = g.full_shape(tensor)
-            shape = [full[labels.index(c)] if c in labels else 1 for c in res]
-            placed.append(_arranged(g, tensor, labels, order, tuple(shape), f"{out}#{labels}", name))
-        else:
-            c = np.transpose(np.asarray(g.consts[tensor], dtype=np.float64), [labels.index(k) for k in order])
-            placed.append(c.reshape([c.shape[order.index(k)] if k in order else 1 for k in res]))
-    if isinstance(placed[1], str):
-        return g.append(Elementwise("mul"), placed, out, name)
-    x, scale = placed[0], g.sample_constant(placed[1], placed[0])
-    target = np.broadcast_shapes(g.shape[x], scale.shape)
-    if target != g.shape[x]:  # the constant's own labels: the activation repeated along them first
-        g.append(Upsample(tuple(t // n for t, n in zip(target, g.shape[x]))), [x], f"{out}#spread", name)
-        x = f"{out}#spread"
-    g.append(Affine(scale=scale), [x], out, name)
-
-
-def _per_batch_dense(g, x: str, w: np.ndarray, out: str, name: str) -> None:
-    """(..., n, k) times one (k, m) matrix per index of the axis of size n, ``w`` (n, k, m): a Dense each (one
-    programmed matrix per index), joined again; one Dense when n is 1"""
-    if len(w) == 1:
-        return g.append(Dense(w[0].T), [x], out, name)
-    axis = g.sample_axis(g.full_ndim(x) - 2, x)
-    for i, matrix in enumerate(w):
-        g.append(Slice(axis, i, i + 1), [x], f"{out}#{i}", name)
-        g.append(Dense(matrix.T), [f"{out}#{i}"], f"{out}#{i}product", name)
-    g.append(Concat(axis), [f"{out}#{i}product" for i in range(len(w))], out, name)
-
-
-def _arranged(g, x: str, labels, order, full: tuple[int, ...], out: str, name: str) -> str:
-    """``x`` with its axes (``labels``) put in ``order`` (None: kept), then reshaped to the ONNX shape ``full``;
-    returns the name of the result"""
-    if labels is not None and list(labels) != list(order):
-        g.append(per_sample_transpose(g, [labels.index(c) for c in order]), [x], f"{out}#moved", name)
-        x = f"{out}#moved"
-    g.append(Reshape(g.sample_shape(resolved_shape(g.full_shape(x), full))), [x], out, name)
-    return out
-
-
-PRODUCT_HANDLERS = {"Gemm": _gemm, "MatMul": _matmul, "Einsum": _einsum}
+PRODUCT_HANDLERS = {"Gemm": _gemm, "MatMul": _matmul, "Einsum": einsum}
 """ONNX operator -> handler, for the matrix products"""
