@@ -15,6 +15,7 @@ from ._torch_distinct import distinct_values, plain_values
 from ._torch_experts import dense_experts
 from ._torch_hints import DYNAMO_HINT, GRAD_CONSTANT, export_hint, routing_hint
 from ._torch_linalg import linalg_calls
+from ._torch_parametrize import materialised
 from ._torch_rewrites import _registered, functional_calls, onnx_symbolics, tensor_calls
 
 __all__ = ["DYNAMO_HINT", "GRAD_CONSTANT", "export", "routing_hint", "short_message"]
@@ -30,8 +31,10 @@ def export(torch, onnx, model, x, opset: int, name: str, distinct: bool = True):
     """(The ONNX model of ``model`` traced on ``x`` (TorchScript tracer, eval mode as the caller set it), loaded
     with its weights; its experts modules computed densely -> the experts per token, :mod:`._torch_experts`; its
     distinct tensors of equal values kept apart, :mod:`._torch_distinct`: where any are, exported again without
-    the moves (``distinct`` False: one plain export), for torch's values); a ValueError naming ``name`` and torch's
-    message where the export fails."""
+    the moves (``distinct`` False: one plain export), for torch's values; its parametrized weights exported as the
+    tensors they are, :mod:`._torch_parametrize`); a ValueError naming ``name`` and torch's message where the export
+    fails."""
+    model = materialised(torch, model)  # a copy, where any module is parametrized
     with tempfile.TemporaryDirectory(prefix="cimsim-export-") as folder:  # one per export: a model past 2 GiB
         path = os.path.join(folder, "model.onnx")  # writes its weights beside it
         try:

@@ -27,11 +27,12 @@ one of them in a model with a routing module gets :func:`routing_hint`"""
 def export_hint(torch, model, x, message: str) -> str:
     """The way out for an export of ``model`` on ``x`` that failed with ``message``: a routed mixture of experts, a
     dynamically quantised model, a fake-quantised or reference-quantised one, a statically quantised (converted)
-    one, one optimised for inference, a tensor read as a constant, a model that does not return one tensor (a
-    wrapper), each saying so; else :data:`DYNAMO_HINT`"""
+    one, one optimised for inference, a tensor read as a constant, an operator the dynamo exporter does not make
+    importable either (:data:`NOT_DYNAMO`), a model that does not return one tensor (a wrapper), each saying so;
+    else :data:`DYNAMO_HINT`"""
     return (routing_hint(model, message) or _quantised_hint(model) or _unconverted_hint(model)
             or _static_hint(model, message) or _mkldnn_hint(message) or _constant_hint(message)
-            or _wrapper_hint(torch, model, x) or DYNAMO_HINT)
+            or _operator_hint(message) or _wrapper_hint(torch, model, x) or DYNAMO_HINT)
 
 
 def routing_hint(model, message: str) -> str:
@@ -99,6 +100,28 @@ def _static_hint(model, message: str) -> str:
             "modules; replace a module torch cannot export before converting (nn.ReLU for nn.ReLU6, e.g.), or "
             "export the float model and quantise the file with onnxruntime's quantize_static (QDQ format), then "
             "load_network(path) (docs/networks.md))")
+
+
+NOT_DYNAMO = {
+    r"aten::cum(max|min)\b": " (torch's dynamo exporter does not translate it either, as ONNX has no running maximum "
+                            "or minimum: write it with operations ONNX has, e.g. a loop along the axis taking "
+                            "torch.maximum of each position and the result before it)",
+    r"aten::fft_\w+": " (torch's dynamo exporter writes it as ONNX's DFT, which cimsim does not import: write the "
+                      "transform of a fixed length as products with its cosine and sine matrices (its real and "
+                      "imaginary parts), which import as layers)",
+    r"len\(shifts\)=\d+ != len\(dims\)=0": " (torch.roll without dims rolls the tensor flattened, its batch axis "
+                                          "included, so it mixes the samples: give dims, e.g. torch.roll(x.flatten(1)"
+                                          ", shifts, dims=1).view_as(x), which rolls each sample's values flattened)",
+}
+"""torch's failure (a pattern of its message) -> the way out, for operators on which the dynamo route of
+:data:`DYNAMO_HINT` fails too (torch 2.14): its exporter refuses ``cummax`` and ``cummin``, writes the ``torch.fft``
+functions as ONNX's DFT, which cimsim's import refuses, and exports a ``roll`` without dims (a bare
+AssertionError of the TorchScript exporter) at a batch of one, a graph that differs from torch at any other batch"""
+
+
+def _operator_hint(message: str) -> str:
+    """the way out of :data:`NOT_DYNAMO` for the first of its patterns ``message`` holds, else ''"""
+    return next((hint for pattern, hint in NOT_DYNAMO.items() if re.search(pattern, message)), "")
 
 
 def _mkldnn_hint(message: str) -> str:
