@@ -129,3 +129,23 @@ def test_a_network_warns_of_adc_clipping_naming_the_layer_that_clipped_most():
     adc = [line for line in lines if "of the ADC conversions" in line]
     assert len(adc) == 1, lines
     assert re.search(r"\(layer \d+ most: 100 %\) clip at the ends of the code range", adc[0])
+
+
+def test_a_network_warns_of_inputs_read_as_zero_naming_the_layer_that_lost_most():
+    """one fixed 'dac.input_max' for every matrix layer: at 10 000 the digits (0..16: codes below 16 x 127 / 1e4 =
+    0.2) and layer 0's analog outputs (its biases after the ReLU) all read as 0; within twice the inputs (input_max 20, 2-bit inputs) the inputs' precision, not the range, is to blame:
+    no warning (a network's layers had kept no such count)"""
+    x = np.random.default_rng(6).integers(0, 17, (8, 64)).astype(float)
+    with pytest.warns(RuntimeWarning) as caught:
+        sim = cimsim.simulate(MLP, {**FIXED, "dac.input_max": 1e4}, inputs=x)
+    first = sim.layers[0]
+    assert first.counts.inputs_nonzero == np.count_nonzero(x)
+    assert first.counts.inputs_zero_coded == np.count_nonzero(x)
+    note = zero_coded_inputs_note(sim.trials[0])
+    assert note is not None and note in [str(w.message) for w in caught]
+    assert re.search(r": 100 % of the nonzero input values the matrix layers read \(layer 0 most: 100 %\)", note)
+    assert "lower it toward the layers' inputs" in note
+    coarse = cimsim.simulate(MLP, {**FIXED, "dac.input_max": 20.0, "dac.input_bits": 2}, inputs=x).trials[0]
+    assert sum(layer.counts.inputs_zero_coded for layer in coarse.layers) == 0
+    assert zero_coded_inputs_note(coarse) is None
+    assert zero_coded_inputs_note(cimsim.simulate(MLP, {}, inputs=x).trials[0]) is None

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 
 from .argcheck import check_instance, check_int, check_real
 
-__all__ = ["Counts"]
+__all__ = ["Counts", "INPUT_TALLIES"]
 
 _RESOLUTIONS = ("dac_bits", "adc_bits")
 
@@ -75,6 +75,11 @@ class Counts:
     inputs_clipped: int = 0
     """input values beyond 'dac.input_max' (a fixed input range), which the DAC saturates at its full scale
     (data-dependent; not priced: a result's ``input_clipped_fraction``)"""
+    inputs_zero_coded: int = 0
+    """nonzero input values below half a step of a fixed 'dac.input_max', which the DAC reads as code 0, counted in
+    reads whose range lies at least twice above their largest magnitude (the range to blame, not the input bits)"""
+    inputs_nonzero: int = 0
+    """nonzero input values read against a fixed 'dac.input_max' (0 with per-vector ranges: not counted)"""
 
     def __add__(self, other: "Counts") -> "Counts":
         if not isinstance(other, Counts):
@@ -128,5 +133,7 @@ class Counts:
         return asdict(self)
 
 
+INPUT_TALLIES = ("inputs_clipped", "inputs_zero_coded", "inputs_nonzero")
+"""the input tallies of a fixed range, in the order :func:`cimsim.numerics.encoding.fixed_range_tally` gives them"""
 _EVENTS = tuple(f.name for f in fields(Counts) if f.name not in _RESOLUTIONS)
 """the fields that count events or sum energies (all but the resolutions)"""

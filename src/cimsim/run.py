@@ -138,7 +138,10 @@ def clipped_inputs_note(result) -> str | None:
 def zero_coded_inputs_note(result) -> str | None:
     """The warning where more than :data:`ZERO_CODED_INPUTS_WARNED` of the nonzero input values a dense run read
     quantise to code 0 (the DAC reads them as 0) because a fixed 'dac.input_max' lies at least twice above their
-    largest magnitude; None otherwise (a network's layers keep no such count)."""
+    largest magnitude, or (a network's, every matrix layer's inputs, naming the layer that lost most) because its
+    one fixed 'dac.input_max' lies above the layers' inputs; None otherwise."""
+    if hasattr(result, "layers"):
+        return _network_zero_coded_note(result)
     if not isinstance(result, RunResult) or not result.inputs_nonzero:
         return None
     share, input_max = result.inputs_zero_coded / result.inputs_nonzero, result.config.dac.input_max
@@ -148,6 +151,20 @@ def zero_coded_inputs_note(result) -> str | None:
             f"0 (read as 0): 'dac.input_max' = {input_max:g} is {input_max / result.input_peak:.3g} times their "
             f"largest magnitude, {result.input_peak:.3g}: lower 'dac.input_max' toward it (or set "
             "'dac.input_range' = \"per_vector\")")
+
+
+def _network_zero_coded_note(result) -> str | None:
+    """:func:`zero_coded_inputs_note` of a NetworkResult, from its layers' tallies (``Counts.inputs_zero_coded``)"""
+    layers = [layer for layer in result.layers if layer.counts.inputs_nonzero]
+    nonzero = sum(layer.counts.inputs_nonzero for layer in layers)
+    share = sum(layer.counts.inputs_zero_coded for layer in layers) / nonzero if nonzero else 0.0
+    if share <= ZERO_CODED_INPUTS_WARNED:
+        return None
+    worst = max(layers, key=lambda layer: layer.counts.inputs_zero_coded / layer.counts.inputs_nonzero)
+    return (f"{result.config.name}: {100 * share:.3g} % of the nonzero input values the matrix layers read (layer "
+            f"{worst.index} most: {100 * worst.counts.inputs_zero_coded / worst.counts.inputs_nonzero:.3g} %) "
+            f"quantise to code 0 (read as 0): 'dac.input_max' = {result.config.dac.input_max:g} lies above most of "
+            "them; lower it toward the layers' inputs, or set 'dac.input_range' = \"per_vector\"")
 
 
 def adc_clipped_fraction(result) -> float:

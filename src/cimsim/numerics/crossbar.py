@@ -26,7 +26,7 @@ import numpy as np
 from ..argcheck import check_int, check_real, is_int
 from ..config.modes import AdcRange, InputEncoding, Int8Products, ReadNoisePath, SignedInputs
 from ..config.schema import Config
-from ..counts import Counts
+from ..counts import INPUT_TALLIES, Counts
 from ..analytic import analytic_counts
 from ..errors import CallOrderError
 from ..footprint import check_memory
@@ -34,7 +34,7 @@ from ..plan_checks import simulated_plan
 from . import _kernels, int8
 from .checks import check_unsigned, checked_config, checked_inputs, finite_matrix, finite_outputs, vector_rows
 from .converters import AdcSetting, adc_setting, calibrated_full_scale, max_sum
-from .encoding import (_quantize_inputs, accumulate_planes, clipped_inputs, fixed_input_max, prepare_planes,
+from .encoding import (_quantize_inputs, accumulate_planes, fixed_input_max, fixed_range_tally, prepare_planes,
                        unshifted, with_normal_rows)
 from .layout import shared_references
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
@@ -215,10 +215,10 @@ class Crossbar:
             with _NUMBERS:  # a refused read leaves the numbers as they were (unless a later call has taken some)
                 self._vectors_read = first if self._vectors_read == first + n else self._vectors_read
             raise
-        dac_clipped = clipped_inputs(x, self.plan, self.config.dac)  # values the DAC saturated
+        tally = fixed_range_tally(x, self.plan, self.config.dac)  # values saturated, coded 0, nonzero
         with _NUMBERS:  # together: calls from several threads lose no count
             self._mvms, self._nonzero, self.adc_clipped = self._mvms + n, self._nonzero + nz, self.adc_clipped + clipped
-            self._input_sums, self._inputs_clipped = self._input_sums + input_sums, self._inputs_clipped + dac_clipped
+            self._input_sums, self._tally = self._input_sums + input_sums, [a + b for a, b in zip(self._tally, tally)]
         if x_scale * float(self.layer.weight_scale.max()) >= RESCALE_CHECKED_FROM:
             finite_outputs(out)
         out = unshifted(out, shift, self.layer.weight_shift)
@@ -309,7 +309,7 @@ class Crossbar:
             return Counts(dac_bits=self.plan.dac_bits, adc_bits=self.plan.adc_bits)
         gv2t, activity = CellEnergy.of(self).sums(self._input_sums)
         return replace(self._vector_events.scaled(self._mvms), row_activations=self._nonzero * self.plan.col_tiles,
-                       array_gv2t_fj=gv2t, cell_activity=activity, inputs_clipped=self._inputs_clipped)
+                       array_gv2t_fj=gv2t, cell_activity=activity, **dict(zip(INPUT_TALLIES, self._tally)))
 
     @property
     def input_sums(self) -> np.ndarray:
@@ -346,5 +346,5 @@ class Crossbar:
 
     def reset_counts(self) -> None:
         """Forget the events of earlier MVMs (programming counts are kept; later reads draw fresh noise)."""
-        self._mvms = self._nonzero = self.adc_clipped = self._inputs_clipped = 0
+        self._mvms, self._nonzero, self.adc_clipped, self._tally = 0, 0, 0, [0, 0, 0]
         self._input_sums = np.zeros((2, self.plan.in_features))  # per input: squared codes, V**2 t term

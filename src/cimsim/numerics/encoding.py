@@ -78,22 +78,30 @@ def fixed_input_max(dac: DacConfig) -> float | None:
 
 
 _CLIP_COUNT_BLOCK = 1 << 16
-"""values per block :func:`clipped_inputs` compares at once (a temporary of this size, not of the whole batch)"""
+"""values per block :func:`fixed_range_tally` compares at once (a temporary of this size, not of the whole batch)"""
 
 
-def clipped_inputs(x: np.ndarray, plan: Plan, dac: DacConfig) -> int:
-    """How many values of ``x`` (batch x in, finite) the DAC saturates: those beyond its fixed full scale
-    :func:`fixed_input_max` of ``dac`` by half a step or more (|x| >= input_max (m + 1/2) / m, m ``plan``'s
-    largest input code), which would round past the top code; 0 without a fixed range (each vector scaled by its own
-    range: none clips) and for ``plan``'s binary inputs (each read as sign(x) x input_max: none saturates). A value
+def fixed_range_tally(x: np.ndarray, plan: Plan, dac: DacConfig) -> tuple[int, int, int]:
+    """(values the DAC saturates, nonzero values the range reads as code 0, nonzero values) of ``x`` (batch x in,
+    finite) against its fixed full scale :func:`fixed_input_max` of ``dac``, m ``plan``'s largest input code:
+    saturated, those beyond full scale by half a step or more (|x| m >= (m + 1/2) input_max), which would round past
+    the top code; coded 0 by the range, those below half a step (|x| m < input_max / 2) that are not 0, where the
+    range lies at least twice above the largest |x| (else none: the inputs' precision, not the range, codes them 0,
+    as :func:`cimsim.run.zero_coded_inputs_note` has it). (0, 0, 0) without a fixed range (each vector scaled by its
+    own range: none clips, none is lost) and for ``plan``'s binary inputs (each read as sign(x) x input_max). A value
     nearer full scale rounds to the top code as any value rounds to its code (a float32 input_max of 0.3, 1.2e-8
     above it, had been counted)."""
     input_max = fixed_input_max(dac)
     if input_max is None or plan.binary_inputs or x.size == 0:
-        return 0
-    m, rows = plan.max_input_code, max(1, _CLIP_COUNT_BLOCK // x.shape[1])
-    return sum(int(np.count_nonzero(np.abs(x[k:k + rows]) * m >= (m + 0.5) * input_max))
-               for k in range(0, x.shape[0], rows))
+        return 0, 0, 0
+    m, rows, tally, peak = plan.max_input_code, max(1, _CLIP_COUNT_BLOCK // x.shape[1]), [0, 0, 0], 0.0
+    for k in range(0, x.shape[0], rows):
+        scaled = np.abs(x[k:k + rows]) * m
+        nonzero, peak = int(np.count_nonzero(scaled)), max(peak, float(scaled.max()))
+        tally[0] += int(np.count_nonzero(scaled >= (m + 0.5) * input_max))
+        tally[1] += int(np.count_nonzero(scaled < 0.5 * input_max)) - (scaled.size - nonzero)
+        tally[2] += nonzero
+    return tally[0], tally[1] if 2 * peak <= m * input_max else 0, tally[2]
 
 
 def with_normal_rows(call, x: np.ndarray):
