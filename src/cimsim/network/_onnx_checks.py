@@ -12,7 +12,7 @@ import numpy as np
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
            "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "check_external_data", "unbuilt_output",
            "in_range", "NON_NUMERIC", "constant_weights", "declared_shapes", "check_declared", "DATA_DEPENDENT_SHAPES",
-           "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator"]
+           "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator", "node_label"]
 
 ONLY_FOLDED = ": only of constants (folded at import)"
 """why an operator the importer evaluates on constants is refused on an activation"""
@@ -28,6 +28,13 @@ def data_dependent_reason(op: str) -> str:
     return (f": the shape of its output depends on the data (as a detector's box selection or masking by an "
             f"activation does), which no fixed-shape network holds; import the model up to the tensors {op} reads "
             "(a detector's backbone and head outputs) and do the rest in torch")
+
+
+def node_label(node) -> str:
+    """``node``'s name, quoted, for messages; an unnamed node's first output, by which a user finds it"""
+    if node.name or not (node.output and node.output[0]):
+        return repr(node.name or "(unnamed)")
+    return f"(unnamed, output {node.output[0]!r})"
 
 
 def unsupported_operator(op: str, supported) -> str:
@@ -169,8 +176,9 @@ def input_shape(source: str, value_info) -> tuple[int, tuple[int, ...], str]:
         batch_fixed = len(free) == 1 and dims[0].HasField("dim_value") and dims[0].dim_value > 0
         moved = (f"if axis {free[0]} ({dims[free[0]].dim_param or '?'!r}) is the batch, make it the first axis "
                  "(batch_first=True, or a transpose before the export); else ") if batch_fixed else ""
-        raise ValueError(f"{source}: input {value_info.name!r} needs a known shape (batch, ...); got "
-                         f"{[d.dim_param or d.dim_value for d in dims]}: the batch must be the first axis, the only "
+        got = (f"needs a known shape (batch, ...); got {[d.dim_param or d.dim_value for d in dims]}"
+               if value_info.type.tensor_type.HasField("shape") else "has no shape; it needs one (batch, ...)")
+        raise ValueError(f"{source}: input {value_info.name!r} {got}: the batch must be the first axis, the only "
                          f"one that may stay free: {moved}export the model again at a fixed size, or fix the sizes "
                          "in the file with onnx.tools.update_model_dims.update_inputs_outputs_dims")
     if dims[0].HasField("dim_value") and dims[0].dim_value > 0:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._onnx_checks import node_label
 from ._onnx_fold import tensor_array
 
 __all__ = ["CONTROL_OPS", "control_node"]
@@ -63,7 +64,7 @@ def _inline_if(g, onnx, node, attrs: dict, where: str) -> None:
     branch = attrs["then_branch" if bool(_constant(g, node.input[0], "If's condition", where)) else "else_branch"]
     g.consts.update({t.name: tensor_array(t) for t in branch.initializer})
     for inner in branch.node:
-        g.add(onnx, inner, f"{where} / branch node {inner.name or '(unnamed)'!r} ({inner.op_type})")
+        g.add(onnx, inner, f"{where} / branch node {node_label(inner)} ({inner.op_type})")
     for out, result in zip(node.output, branch.output):
         _alias(g, out, result.name, f"{where}: the branch's output")
 
@@ -93,7 +94,7 @@ def _unrolled_loop(g, onnx, node, attrs: dict, where: str) -> None:
             copy.input.extend(rename.get(n, n) for n in b.input)
             rename.update({n: f"{n}#loop{i}" for n in b.output if n})
             copy.output.extend(rename.get(n, n) for n in b.output)
-            g.add(onnx, copy, f"{where} / iteration {i} node {b.name or '(unnamed)'!r} ({b.op_type})")
+            g.add(onnx, copy, f"{where} / iteration {i} node {node_label(b)} ({b.op_type})")
         carried = [rename.get(n, n) for n in outputs[1:]]
         if not bool(_constant(g, rename.get(outputs[0], outputs[0]), "Loop's condition", where)):
             break

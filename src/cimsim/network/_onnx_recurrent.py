@@ -4,12 +4,12 @@ signature of :mod:`._onnx_ops`).
 Per direction, the input matrix W is one Dense over the whole sequence (one vector per step) and the recurrent
 matrix R one Dense object read at every step after the first (weight sharing: one programmed matrix, see
 :class:`~cimsim.network.Network`); the gates are slices, activation layers and elementwise products and sums, as
-ONNX defines them. Activations: Sigmoid, Tanh or Relu, ONNX's defaults unless the node names others. A GRU's
-candidate gate follows ``linear_before_reset``: 1, as torch exports it, or 0, ONNX's default, where R is two
+ONNX defines them. Activations: Sigmoid, Tanh, Relu or HardSigmoid, ONNX's defaults unless the node names others. A
+GRU's candidate gate follows ``linear_before_reset``: 1, as torch exports it, or 0, ONNX's default, where R is two
 matrices, the update and reset gates' and the candidate's (which reads the reset state). A zero initial state (the
 default) is no state: the first step reads no R; a constant one enters the first step as constants (R h0 computed
-at import). The graph is imported with its batch axis kept (layout 0 puts it second): the sequences of that axis
-(one, or several per sample, as Sequencer's rows) run side by side.
+at import). The graph is imported with its batch axis kept (layout 0 puts it second; layout 1, first: the node
+between transposes): the sequences of that axis (one, or several per sample, as Sequencer's rows) run side by side.
 """
 
 from __future__ import annotations
@@ -19,24 +19,50 @@ import numpy as np
 from ._onnx_fold import text_attr
 from ._onnx_movement import BatchAxisError
 from .layers import Dense
-from .movement import Concat, Reshape, Slice
-from .ops import Affine, Elementwise, ReLU, Unary
+from .movement import Concat, Reshape, Slice, Transpose
+from .ops import Affine, Clip, Elementwise, ReLU, Unary
 
 __all__ = ["RECURRENT_HANDLERS"]
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 _ACTIVATIONS = {"RNN": ["tanh"], "GRU": ["sigmoid", "tanh"], "LSTM": ["sigmoid", "tanh", "tanh"]}
 """ONNX's default activations of each operator (f, g, h)"""
-_FUNCTIONS = {"sigmoid": lambda: Unary("sigmoid"), "tanh": lambda: Unary("tanh"), "relu": ReLU}
-"""the activations an unrolled step may use, as layers"""
+_FUNCTIONS = {"sigmoid": lambda: Unary("sigmoid"), "tanh": lambda: Unary("tanh"), "relu": ReLU,
+              "hardsigmoid": lambda alpha=0.2, beta=0.5: (Affine(scale=alpha, shift=beta), Clip(0.0, 1.0))}
+"""the activations an unrolled step may use, as layers (HardSigmoid, Keras' recurrent_activation: an affine and a
+clip, its alpha and beta the next of activation_alpha and activation_beta, ONNX's 0.2 and 0.5 when none is left)"""
 
 
 def _recurrent(g, op, attrs, names, outs, name):
     """RNN, GRU or LSTM (module doc): outputs Y (seq, directions, batch, hidden), Y_h and Y_c (directions, batch,
-    hidden)"""
-    x = names[0]
+    hidden); layout 1 (batch first: X (batch, seq, input), Y (batch, seq, directions, hidden), the states (batch,
+    directions, hidden)): the layout-0 node between transposes"""
+    layout = int(attrs.get("layout", 0))
+    if layout not in (0, 1):
+        raise ValueError(f"{op} layout {layout} is not one of ONNX's 0 and 1")
     if not g.batch_as_axis:
-        raise BatchAxisError(f"{op} takes its batch on axis 1")
+        raise BatchAxisError(f"{op} is unrolled with the graph's batch axis kept as an axis (layout {layout}: the "
+                             f"batch on axis {1 - layout})")
+    if not layout:
+        return _unrolled(g, op, attrs, names, outs, name)
+    inner, first = list(names) + [""] * (7 - len(names)), f"{next(o for o in outs if o)}#layout0"
+    g.append(Transpose((1, 0, 2)), names[:1], f"{first}#x", name)
+    inner[0] = f"{first}#x"
+    for k, part in ((5, "initial_h"), (6, "initial_c")):
+        given = g.operand(inner, k, part)
+        if given is not None and np.ndim(given) == 3:
+            inner[k] = f"{first}#{part}"
+            g.consts[inner[k]] = np.swapaxes(given, 0, 1)
+    shaped = [f"{o}#layout0" if o else "" for o in outs]
+    _unrolled(g, op, {**attrs, "layout": 0}, inner, shaped, name)
+    for out, value, perm in zip(outs, shaped, ((2, 0, 1, 3), (1, 0, 2), (1, 0, 2))):
+        if out:
+            g.append(Transpose(perm), [value], out, name)
+
+
+def _unrolled(g, op, attrs, names, outs, name):
+    """the layers of a layout-0 node (:func:`_recurrent`)"""
+    x = names[0]
     seq, batch, _ = g.full_shape(x)
     w, r = (np.asarray(g.operand(names, k, part), dtype=np.float64) for k, part in ((1, "W"), (2, "R")))
     gates, hidden = _GATES[op], int(attrs.get("hidden_size", r.shape[-1]))
@@ -56,7 +82,7 @@ def _recurrent(g, op, attrs, names, outs, name):
     ys, hs, cs = [], [], []
     for d, backwards in enumerate(reverse):
         n = len(_ACTIVATIONS[op])
-        roles = _activations(op, attrs, len(w))[d * n:(d + 1) * n]  # this direction's f (g, h)
+        roles = _factories(attrs, _activations(op, attrs, len(w)))[d * n:(d + 1) * n]  # this direction's f (g, h)
         cell = _Cell(g, op, (None if b is None else b[d], r[d]), (bool(attrs.get("linear_before_reset", 0)), roles),
                      f"{base}{d}", name)
         g.append(Dense(w[d], cell.input_bias), [x], f"{cell.base}#xw", name)
@@ -75,8 +101,6 @@ def _recurrent(g, op, attrs, names, outs, name):
 def _check(g, op, attrs, names, sizes: tuple[int, int, int, int]) -> None:
     """refuse what the unrolling does not do (module doc); ``sizes``: sequence, directions, batch, hidden"""
     seq, directions, batch, hidden = sizes
-    if attrs.get("layout", 0):
-        raise ValueError(f"{op} with layout 1 (batch first) is not supported")
     activations = _activations(op, attrs, directions)
     if len(activations) != len(_ACTIVATIONS[op]) * directions or any(a not in _FUNCTIONS for a in activations):
         raise ValueError(f"{op} activations {activations} are not supported ({len(_ACTIVATIONS[op])} per direction, "
@@ -104,6 +128,13 @@ def _activations(op: str, attrs: dict, directions: int) -> list[str]:
     return given or _ACTIVATIONS[op] * directions
 
 
+def _factories(attrs: dict, activations: list[str]) -> list:
+    """the layer maker of each activation (:data:`_FUNCTIONS`), HardSigmoid's with its alpha and beta"""
+    alphas, betas = (list(attrs.get(k, [])) for k in ("activation_alpha", "activation_beta"))
+    return [(lambda a=alphas.pop(0) if alphas else 0.2, b=betas.pop(0) if betas else 0.5:
+             _FUNCTIONS["hardsigmoid"](a, b)) if name == "hardsigmoid" else _FUNCTIONS[name] for name in activations]
+
+
 def _initial(g, names: list[str], d: int, batch: int, hidden: int) -> tuple:
     """direction d's initial (h, c): None where zero or not given, else the constant, (1, batch, hidden)"""
     states = []
@@ -120,12 +151,12 @@ class _Cell:
     candidate Rb, which the reset multiplies (linear_before_reset = 1), is added to R's candidate outputs (one array,
     an ``Affine`` at each step). R is one Dense object read at every step after the first; a GRU without
     linear_before_reset has two, the update and reset gates' (on h) and the candidate's (on r h). ``options``:
-    linear_before_reset, and the activations f (g, h) by name."""
+    linear_before_reset, and the activations f (g, h) as layer makers (:func:`_factories`)."""
 
-    def __init__(self, g, op: str, weights: tuple[np.ndarray | None, np.ndarray], options: tuple[bool, list[str]],
+    def __init__(self, g, op: str, weights: tuple[np.ndarray | None, np.ndarray], options: tuple[bool, list],
                  base: str, name: str):
         (b, r), (before_reset, roles) = weights, options
-        self.act_f, self.act_g, self.act_h = (_FUNCTIONS[a] for a in (roles + ["tanh"] * 3)[:3])
+        self.act_f, self.act_g, self.act_h = (roles + [_FUNCTIONS["tanh"]] * 3)[:3]
         self.g, self.op, self.hidden, self.base, self.name = g, op, r.shape[-1], base, name
         n, apart = 2 * self.hidden, op == "GRU" and before_reset
         self.input_bias = self.candidate_rb = None
@@ -141,6 +172,8 @@ class _Cell:
             self.recurrent, self.candidate = Dense(r), None
 
     def _add(self, layer, reads: list[str], tag: str) -> str:
+        if isinstance(layer, tuple):  # an activation of two layers (HardSigmoid's affine, then its clip)
+            reads, layer = [self._add(layer[0], reads, f"{tag}~")], layer[1]
         out = f"{self.base}#{tag}"
         self.g.append(layer, reads, out, self.name)
         return out

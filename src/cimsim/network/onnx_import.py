@@ -18,11 +18,12 @@ import numpy as np
 from ..footprint import check_process_memory
 from ._onnx_batch import BatchSize, kept_apart
 from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
-                            declared_shapes, element_types, input_shape, prod, unbuilt_output)
+                            declared_shapes, element_types, input_shape, node_label, prod, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
 from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type, tensor_array
 from ._onnx_functions import function_nodes, with_local_functions_inlined
 from ._onnx_images import per_stacked_image
+from ._onnx_legacy import older_form
 from ._onnx_logic import materialized
 from ._onnx_movement import max_pool_padding
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
@@ -66,6 +67,10 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     model = with_local_functions_inlined(onnx, model, source)
     graph = model.graph
     consts = {t.name: tensor_array(t) for t in graph.initializer}
+    if graph.sparse_initializer:
+        raise ValueError(f"{source}: sparse initializer {graph.sparse_initializer[0].values.name!r} is not supported: "
+                         "densify it (its values, onnx.numpy_helper.to_array, put at its indices in an array of zeros) "
+                         "into a dense initializer (onnx.numpy_helper.from_array)")
     data_inputs = [i for i in graph.input if i.name not in consts]
     if len(data_inputs) != 1 or len(graph.output) != 1:
         raise ValueError(f"{source}: expected one data input and one output; got {len(data_inputs)} "
@@ -102,7 +107,7 @@ def _build(onnx, graph, source: str, inputs: tuple, consts: dict, consumers: dic
     graph_state.narrow = {t.name: t.data_type for t in graph.initializer if t.data_type in NARROW_INTEGERS}
     graph_state.declared = declared_shapes(graph)
     for node in graph.node:
-        graph_state.add(onnx, node, f"{source}: node {node.name or '(unnamed)'!r} ({node.op_type})")
+        graph_state.add(onnx, node, f"{source}: node {node_label(node)} ({node.op_type})")
     try:
         return assembled(graph_state, graph.output[0].name)
     except ValueError as exc:
@@ -200,6 +205,9 @@ class _Graph:
                 names, attrs = max_pool_padding(self, node.op_type, names, attrs)
             if node.op_type != "Where":  # a recorded IsNaN or IsInf read by another node: computed for it
                 names = [materialized(self, n, node.name or node.output[0]) for n in names]
+            names = older_form(self, node.op_type, attrs, names, list(node.output), node.name or node.output[0])
+            if names is None:  # built there (ImageScaler)
+                return None
             data = [n for n in names if n in self.value]
             if node.op_type in SUPPORTED_OPS:  # others are refused by name below
                 check_node(onnx, node, self.opset)
@@ -208,7 +216,7 @@ class _Graph:
                 self.consts[node.output[0]] = np.array(full[start:attrs.get("end")], dtype=np.int64)
                 self.batch_size.shape_read(node.output[0], len(self.consts[node.output[0]]),
                                            start if start >= 0 else max(start + len(full), 0),
-                                           f"{node.name or '(unnamed)'!r} (Shape of {data[0]!r})")
+                                           f"{node_label(node)} (Shape of {data[0]!r})")
                 return
             if not data and node.op_type in SUPPORTED_OPS and node.op_type not in FOLDED_BY_HANDLER:
                 operands = [self.consts[n] if n else None for n in names]
