@@ -184,3 +184,17 @@ def test_an_lstm_with_hard_sigmoid_gates_matches_onnxruntime(attrs):
     """Keras' recurrent_activation: HardSigmoid f, Tanh g and h (alpha 0.2, beta 0.5 unless given)"""
     model = _lstm(1, activations=["HardSigmoid", "Tanh", "Tanh"], **attrs)
     _matches_onnxruntime(model, RNG.standard_normal((1, 5, 3)).astype(np.float32) * 3)
+
+
+def test_a_prelu_slope_per_channel_before_opset_7_applies_along_the_channels():
+    """PRelu-6's slope of C values is per channel (axis 1 of NCHW); numpy's broadcasting had put it on the last axis
+    (silently, where the width equals C)"""
+    x = np.random.default_rng(7).standard_normal((2, 3, 4, 3)).astype(np.float32)
+    slope = np.array([0.1, 0.2, 0.3], dtype=np.float32)
+    graph = helper.make_graph([helper.make_node("PRelu", ["x", "s"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(slope, "s")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 6)])
+    want = np.where(x > 0, x, x * slope[None, :, None, None])
+    assert np.abs(network_from_onnx(model).forward(x.astype(np.float64)) - want).max() < 1e-6

@@ -6,6 +6,7 @@ take (or built here, or refused saying what to do):
   axes), as a reshape of it (a constant's, folded; an activation's, a ``Reshape`` layer) for numpy's broadcasting;
   without it ONNX required equal shapes, and another shape is refused.
 - Concat before opset 4 without ``axis``: axis 1. Pad at opset 1: its ``paddings`` are opset 2's ``pads``.
+- PRelu before opset 7: a slope of one value per channel along axis 1 (unidirectional broadcasting since).
 - ImageScaler (opsets before 10): scale x + bias per channel, an ``Affine``.
 - MeanVarianceNormalization before opset 9 (an experimental form): refused, naming the opset it needs.
 """
@@ -32,6 +33,8 @@ def older_form(g, op: str, attrs: dict, names: list[str], outs: list[str], name:
         attrs.setdefault("axis", 1)
     elif op == "Pad" and g.opset < 2 and "paddings" in attrs:
         attrs["pads"] = attrs.pop("paddings")
+    elif op == "PRelu" and g.opset < 7 and len(names) == 2 and not g.is_data(names[1]):
+        return _channel_slopes(g, names)
     elif op == "ImageScaler":
         return _image_scaler(g, attrs, names[0], outs[0], name)
     elif op == "MeanVarianceNormalization" and g.opset < 9:
@@ -69,6 +72,17 @@ def _broadcast(g, op: str, attrs: dict, names: list[str], name: str) -> list[str
         g.consts[out] = np.reshape(g.consts[b], lined)
         g.made_up.update({out} if b in g.made_up else ())
     return [a, out]
+
+
+def _channel_slopes(g, names: list[str]) -> list[str]:
+    """PRelu before opset 7: a slope of one value per channel applies along axis 1 (reshaped to (C, 1, ...) for
+    numpy's broadcasting), not along the last axis"""
+    (x, slope), shape = names, _shape(g, names[0])
+    values = np.asarray(g.consts[slope])
+    if values.ndim != 1 or len(shape) < 3 or values.size != shape[1] or values.size == 1:
+        return names
+    g.consts[f"{slope}#channels"] = values.reshape((-1,) + (1,) * (len(shape) - 2))
+    return [x, f"{slope}#channels"]
 
 
 def _image_scaler(g, attrs: dict, x: str, out: str, name: str) -> None:
