@@ -1,6 +1,6 @@
 """Energy against the share of zero inputs (a ReLU's outputs) on an SRAM macro with pulse-count inputs, where every
 input pulse costs: simulated on generated data with that share set to 0, and priced from shapes (at the codes of
-the workload's first inputs, measured without simulating).
+evenly spaced vectors of the workload's inputs, measured without simulating).
 
 Run from the repository root (it reads ``configs/``): ``python examples/relu_sparsity.py``
 """
