@@ -2,6 +2,7 @@
 resolutions, signed inputs of a digital macro, full-scale data and a stated weight encoding."""
 
 import math
+import re
 
 import pytest
 
@@ -161,3 +162,17 @@ def test_the_stated_adcs_of_differential_pairs_convert_the_pairs(tmp_path):
     config, notes = macro_configs.point_config("every", 0, file)
     assert config.adc.cols_per_adc == 1
     assert [n for n in notes if "one ADC per converted column priced, the others idle" in n]
+
+
+def test_adcs_dropped_by_a_contradicting_cols_per_adc_are_said_and_the_paced_read_named(tmp_path):
+    """32 ADCs of 128 columns each for a 128-column array: one ADC is built (one per cols_per_adc columns), converting
+    its columns in turn, so a read outlasts the stated 5 ns cycle; the note says how many ADCs were built against the
+    stated count, and a throughput's why says the conversions set the read's time (both had gone unsaid)"""
+    from cimsim.validation.macro_comparison import macro_cases
+
+    file = _file(tmp_path, "paced.toml", [("paced", "sram-charge", 4, "adc_bits = 4\ncols_per_adc = 128",
+                                           [("p", "tops = 1.0")])])
+    notes = macro_configs.point_config("paced", 0, file)[1]
+    assert [n for n in notes if "ADCs built one per cols_per_adc columns (1, not 32), each converting" in n]
+    (tops,) = [c for c in macro_cases(file) if c.quantity == "tops"]
+    assert re.search(r"each read's \d+ conversions per ADC of [0-9.]+ ns: longer than the stated 5 ns cycle", tops.why)

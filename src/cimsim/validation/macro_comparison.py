@@ -51,8 +51,7 @@ _QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
     "energy_pj_per_mvm": ("pJ/MVM", None, None), "adc_energy_pj": ("pJ/conv", None, None),
     "area_mm2": ("mm2", "area_mm2", None),
 }
-_THROUGHPUT = ("tops", "tops_per_mm2")
-_CLOCKED = {**dict.fromkeys(_THROUGHPUT, "throughput not predictable"),
+_CLOCKED = {**dict.fromkeys(("tops", "tops_per_mm2"), "throughput not predictable"),
             "area_mm2": "converters sized for an assumed rate"}
 """figures left out where a point states no clock, and why"""
 
@@ -86,8 +85,7 @@ class Exclusion:
 def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], list[Exclusion]]:
     """The figures of one point that can be compared, and the ones that cannot with the reason."""
     v = dict(point.values)
-    figures: list[Figure] = []
-    out: list[Exclusion] = []
+    figures, out = [], []  # Figure, Exclusion
 
     def skip(what: str, reason: str) -> None:
         out.append(Exclusion(macro.key, point.label, what, reason))
@@ -145,8 +143,7 @@ class UsablePoint:
 def survey(file: str | None = None) -> tuple[tuple[UsablePoint, ...], tuple[Exclusion, ...]]:
     """(every usable point, every point or figure left out with its reason), over the whole macro file (None: the
     shipped one)"""
-    usable: list[UsablePoint] = []
-    excluded: list[Exclusion] = []
+    usable, excluded = [], []  # UsablePoint, Exclusion
     for m in load_macros(file):
         for p in m.points:
             reason = point_exclusion(m, p)
@@ -223,16 +220,19 @@ def _diagnosis(quantity: str, model: Mapping[str, Any], error: float) -> str:
     energy = f"model energy {_top(model['energy_share'])}"
     adc_pj, conversions = model["adc_energy_pj"], model["conversions_per_mac"]
     if conversions and quantity in ("tops_per_w", "energy_fj_per_mac", "energy_pj_per_mvm") and -1 < error < math.inf:
-        silicon_over_model = 1.0 + error if quantity == "tops_per_w" else 1.0 / (1.0 + error)  # energy per MAC
-        silicon_pj = model["energy_fj_per_mac"] * 1e-3 * silicon_over_model / conversions
+        silicon_pj = model["energy_fj_per_mac"] * 1e-3 / conversions * (  # silicon / model energy per MAC
+            1.0 + error if quantity == "tops_per_w" else 1.0 / (1.0 + error))
         if silicon_pj < adc_pj:  # the converter alone exceeds silicon's whole energy
             energy += (f"; silicon's whole energy per conversion, {silicon_pj:.3g} pJ, is below the model ADC's "
                        f"{adc_pj:.3g}")
-    time = (f"model {model['reads_per_vector']} reads x {model['ns_per_vector'] / model['reads_per_vector']:.3g} ns "
-            f"per vector of {model['macs_per_vector']} MACs")
+    (cycle, per_adc, each_ns), read_ns = model["adc_pace"], model["ns_per_vector"] / model["reads_per_vector"]
+    paced = cycle and not model["at_stated_cycle"] and per_adc * each_ns > cycle * (1 + 1e-9)  # the ADCs set it
+    time = (f"model {model['reads_per_vector']} reads x {read_ns:.3g} ns per vector of {model['macs_per_vector']} MACs"
+            + (f" (each read's {per_adc} conversions per ADC of {each_ns:.3g} ns: longer than the stated {cycle:g} ns "
+               "cycle)" if paced else ""))
     area = f"model area {model['area_mm2']:.3g} mm2 ({_top(model['area_share'])})"
-    return {"tops": time, "tops_per_mm2": f"{time}; {area}", "area_mm2": area,
-            "adc_energy_pj": "model ADC energy per conversion at the macro's sampling rate"}.get(quantity, energy)
+    return {"tops": time, "tops_per_mm2": f"{time}; {area}", "area_mm2": area, "adc_energy_pj": "model ADC energy per "
+            "conversion at the macro's sampling rate"}.get(quantity, energy)
 
 
 _DERIVED = "derived, counted apart: the model's time per vector is its reads at the stated cycle, as stated"

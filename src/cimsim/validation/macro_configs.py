@@ -313,7 +313,8 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
     energy_pj, area_mm2, seconds = sum(energy.values()), sum(area.values()) * 1e-6, b.compute_ns * 1e-9
     ops = float(point.values.get("ops_per_mac", 2)) * b.macs
     tops = ops / seconds / 1e12 if seconds > 0 else math.inf
-    timing, cycle = cim_timing(plan, cim_parameters(config, plan)), cycle_ns(m, point)
+    params, cycle = cim_parameters(config, plan), cycle_ns(m, point)
+    timing = cim_timing(plan, params)
     return {
         "tops_per_w": ops / energy_pj if energy_pj > 0 else math.inf,
         "tops": tops,
@@ -331,6 +332,7 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
         "ns_per_vector": b.compute_ns / b.mvms,
         "at_stated_cycle": cycle is not None and math.isclose(
             timing.vector_ns / timing.replicas, plan.reads_per_vector * cycle, rel_tol=1e-9),
+        "adc_pace": (cycle, timing.conversions_per_adc, params.adc_conversion_ns),  # (cycle, per ADC, each ns)
     }
 
 

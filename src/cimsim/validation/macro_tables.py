@@ -88,8 +88,11 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
         notes.append(f"ADC '{f['adc_type']}' priced as {priced}")
     adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
     if "adcs" in f and "cols_per_adc" in f and int(f["adcs"]) * adc["cols_per_adc"] != int(f["cols"]):
+        built = math.ceil(int(f["cols"]) / adc["cols_per_adc"])
+        stated = "" if built == int(f["adcs"]) else f", not {f['adcs']}"
         notes.append(f"adcs x cols_per_adc = {f['adcs']} x {f['cols_per_adc']} for {f['cols']} columns: ADCs built "
-                     "one per cols_per_adc columns, the stated adcs bound the outputs per read")
+                     f"one per cols_per_adc columns ({built}{stated}), each converting its columns in turn; the stated "
+                     "adcs bound the outputs per read")
     elif int(f.get("adcs", 0)) > int(f["cols"]):
         notes.append(f"{f['adcs']} adcs for {f['cols']} columns: one ADC built per column")
     planes = bool(f.get("analog_accumulation"))
