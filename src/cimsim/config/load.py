@@ -34,8 +34,8 @@ from .keys import (
     DOTTED_FIELDS, OVERRIDE_KEYS, SECTION_FIELDS, TOP_LEVEL, TOP_LEVEL_KEYS, as_written, not_one_of, unknown_key,
 )
 from .presets_merge import (
-    SECTION_PRESETS, dotted_settings, drop_stale_derived, is_template, merged_table, remember_stated, section_tables,
-    stated_tables,
+    SECTION_PRESETS, as_loaded, dotted_settings, drop_stale_derived, is_template, merged_table, remember_stated,
+    section_tables, stated_tables,
 )
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
@@ -246,7 +246,7 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     dotted field.
     """
     _check_override_keys(overrides, config.source)
-    overrides = dotted_settings(overrides, config.source)  # {"adc": {"bits": 6}} had been an unknown key 'adc'
+    config, overrides = as_loaded(config, dotted_settings(overrides, config.source))  # {"adc": {"bits": 6}} too
     stated = stated_tables(config)  # else all fields, those that do not apply too (an override may make one apply)
     data = stated if stated is not None else _tables(config, set())
     kept = {section for section in SECTION_PRESETS if stated is not None and "preset" in stated[section]}

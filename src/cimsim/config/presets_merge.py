@@ -21,7 +21,8 @@ from ..errors import ConfigError
 from .schema import SECTIONS, Config
 
 __all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
-           "remember_stated", "stated_tables", "changed_since_loaded", "dotted_settings", "is_template"]
+           "remember_stated", "stated_tables", "changed_since_loaded", "preset_changed_in_code", "as_loaded",
+           "dotted_settings", "is_template"]
 
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
@@ -125,6 +126,24 @@ def changed_since_loaded(config: Config) -> set[str] | None:
         return None
     return {f"{section}.{f.name}" for section in SECTIONS for f in dataclasses.fields(SECTIONS[section])
             if getattr(getattr(config, section), f.name) != getattr(record.tables[section], f.name)}
+
+
+def preset_changed_in_code(config: Config) -> bool:
+    """Whether a loaded ``config`` had a table's preset changed in code since (dataclasses.replace): its other fields
+    then still hold the old preset's values (:func:`as_loaded`)."""
+    return any(field.endswith(".preset") for field in changed_since_loaded(config) or ())
+
+
+def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dict[str, Any]]:
+    """(``config``, dotted ``overrides``), but for a config whose preset was changed in code
+    (:func:`preset_changed_in_code`): the config as loaded, and every field changed in code since as an override
+    before ``overrides``, so that the new preset's values replace the old one's as a preset override's do (a
+    dataclasses.replace of the preset had kept the old preset's values on one route and mixed them on another)."""
+    if not preset_changed_in_code(config):
+        return config, dict(overrides)
+    changed = {field: getattr(getattr(config, field.partition(".")[0]), field.partition(".")[2])
+               for field in sorted(changed_since_loaded(config))}
+    return dataclasses.replace(config, **config.stated.tables), {**changed, **overrides}
 
 
 def dotted_settings(settings: Mapping[str, Any], source: str) -> dict[str, Any]:

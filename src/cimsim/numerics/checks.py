@@ -13,7 +13,7 @@ from ..argcheck import check_instance, cut_short
 from ..config.checks import check_consistency
 from ..config.conditional import CONDITIONAL_FIELDS, unused_stated_fields
 from ..config.load import field_errors, python_scalar, with_overrides
-from ..config.presets_merge import changed_since_loaded, is_template
+from ..config.presets_merge import changed_since_loaded, is_template, preset_changed_in_code
 from ..config.schema import SECTIONS, Config
 from ..errors import ConfigError
 from ..npfiles import refuse_booleans
@@ -64,6 +64,8 @@ def validated_config(config) -> Config:
         return held[1]
     whole = with_overrides(config, {}) if isinstance(config, Config) and is_template(config) else config
     stored = checked_config(whole)  # a TypeError for what is no Config; numpy scalars become Python numbers
+    if preset_changed_in_code(stored):  # a table's preset changed in code: its values applied (as_loaded)
+        stored = checked_config(with_overrides(stored, {}))
     # its file (if any) passed: the values were changed in memory
     if errors := check_consistency(stored) + unused_stated_fields(stored, _stated_fields(stored)):
         raise ConfigError(f"{config.source} (a Config given in memory)", errors)

@@ -1,0 +1,44 @@
+"""A loaded config whose table preset is changed in code (dataclasses.replace) holds the old preset's values in its
+other fields: every route applies the new preset as the override of the preset does. It had run the old preset's
+values on one route (simulate, estimate of the Config alone), mixed them with the new one's on another (a seed or
+a setting given beside it), and reported the new preset's name over the old one's values."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+import cimsim
+from cimsim.config import load_config, with_overrides
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "configs" / "default.toml"
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return load_config(DEFAULT, {"workload.vectors": 24})
+
+
+def test_every_route_applies_a_device_preset_changed_in_code(loaded):
+    replaced = dataclasses.replace(loaded, device=dataclasses.replace(loaded.device, preset="pcm"))
+    set_so = with_overrides(loaded, {"device.preset": "pcm"})
+    assert set_so.device.name == "pcm" and loaded.device.name != "pcm"
+    want = cimsim.simulate(set_so).vs_float.relative_error
+    assert cimsim.simulate(replaced).vs_float.relative_error == want
+    assert cimsim.simulate(replaced, seed=loaded.simulation.seed).vs_float.relative_error == want
+    energy = cimsim.estimate(set_so).cim.total_energy_pj
+    assert cimsim.estimate(replaced).cim.total_energy_pj == energy
+    assert cimsim.estimate(replaced, {"adc.bits": loaded.adc.bits}).cim.total_energy_pj == energy
+    assert cimsim.as_config(replaced).device == set_so.device
+
+
+def test_fields_changed_in_code_beside_the_preset_stay_over_its_values(loaded):
+    replaced = dataclasses.replace(loaded, device=dataclasses.replace(loaded.device, preset="pcm",
+                                                                      read_noise_sigma=0.05))
+    device = cimsim.as_config(replaced).device
+    assert (device.name, device.read_noise_sigma) == ("pcm", 0.05)
+    baseline = dataclasses.replace(loaded, baseline=dataclasses.replace(loaded.baseline, preset="h100"))
+    assert cimsim.as_config(baseline).baseline == with_overrides(loaded, {"baseline.preset": "h100"}).baseline
