@@ -42,3 +42,16 @@ def test_fields_changed_in_code_beside_the_preset_stay_over_its_values(loaded):
     assert (device.name, device.read_noise_sigma) == ("pcm", 0.05)
     baseline = dataclasses.replace(loaded, baseline=dataclasses.replace(loaded.baseline, preset="h100"))
     assert cimsim.as_config(baseline).baseline == with_overrides(loaded, {"baseline.preset": "h100"}).baseline
+
+
+def test_a_table_built_in_code_naming_a_preset_takes_its_values_under_the_fields_it_sets():
+    """Config(baseline=BaselineConfig(preset="h100")) had kept the default baseline under the H100's name"""
+    from cimsim.config import Config
+    from cimsim.config.schema import BaselineConfig, DeviceConfig
+
+    built = Config(baseline=BaselineConfig(preset="h100"))
+    preset = with_overrides(Config(), {"baseline.preset": "h100"})
+    assert cimsim.as_config(built).baseline == preset.baseline != Config().baseline
+    assert cimsim.estimate(built).baseline.total_energy_pj == cimsim.estimate(preset).baseline.total_energy_pj
+    device = cimsim.as_config(Config(device=DeviceConfig(preset="pcm", read_noise_sigma=0.05))).device
+    assert device == with_overrides(Config(), {"device.preset": "pcm", "device.read_noise_sigma": 0.05}).device

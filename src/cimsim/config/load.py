@@ -238,9 +238,9 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
 
     Keys are ``"name"`` or ``"section.field"`` (or a table's fields as a dict, ``{"adc": {"bits": 6}}``), as if the
     file stated them: a new ``device.preset`` keeps the fields stated beside the file's own, and those changed since
-    in a copy (dataclasses.replace); a table without one, or built in code, is replaced. None leaves a field out. In
-    code, a preset's values come from here (``with_overrides(Config(), {"baseline.preset": "h100"})``): a
-    ``BaselineConfig(preset="h100")`` keeps its defaults. Relative file paths given here are resolved against
+    in a copy (dataclasses.replace); a table without one, or built in code, is replaced. None leaves a field out. A
+    preset set in code (dataclasses.replace, ``BaselineConfig(preset="h100")``) is applied as this override of it
+    (``presets_merge.as_loaded``), the fields set in code over it. Relative file paths given here are resolved against
     ``base_dir`` (default: the working directory, as for a command-line option). A template (``load_config(path,
     template=True)``) is validated whole. Raises :class:`ConfigError` (source ``config.source``) naming each bad
     dotted field.

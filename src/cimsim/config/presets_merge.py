@@ -128,19 +128,36 @@ def changed_since_loaded(config: Config) -> set[str] | None:
             if getattr(getattr(config, section), f.name) != getattr(record.tables[section], f.name)}
 
 
+def _code_built_presets(config: Config) -> list[str]:
+    """the tables of a config built in code (no loader's record) that name a preset"""
+    return [] if config.stated is not None else [s for s in SECTION_PRESETS if getattr(config, s).preset is not None]
+
+
 def preset_changed_in_code(config: Config) -> bool:
-    """Whether a loaded ``config`` had a table's preset changed in code since (dataclasses.replace): its other fields
-    then still hold the old preset's values (:func:`as_loaded`)."""
-    return any(field.endswith(".preset") for field in changed_since_loaded(config) or ())
+    """Whether ``config``'s fields do not hold a table preset it names (:func:`as_loaded`): a loaded config whose
+    preset was changed in code since (dataclasses.replace; its other fields still the old preset's), or a table
+    built in code naming one (``DeviceConfig(preset="pcm")``, its fields the table's defaults)."""
+    return bool(_code_built_presets(config)) or any(field.endswith(".preset")
+                                                    for field in changed_since_loaded(config) or ())
 
 
 def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dict[str, Any]]:
-    """(``config``, dotted ``overrides``), but for a config whose preset was changed in code
-    (:func:`preset_changed_in_code`): the config as loaded, and every field changed in code since as an override
-    before ``overrides``, so that the new preset's values replace the old one's as a preset override's do (a
-    dataclasses.replace of the preset had kept the old preset's values on one route and mixed them on another)."""
+    """(``config``, dotted ``overrides``), but where ``config``'s fields do not hold a preset it names
+    (:func:`preset_changed_in_code`) the config as loaded (a table built in code: at its defaults, no preset) and the
+    fields set in code (changed since loading; a table built in code: its preset and the fields off their
+    defaults) as overrides before ``overrides``: the preset's values under them, as a preset override gives them (a
+    dataclasses.replace of the preset had kept the old preset's values on one route and mixed them on another; a
+    ``BaselineConfig(preset="h100")`` had kept the defaults: a baseline 26x off)."""
     if not preset_changed_in_code(config):
         return config, dict(overrides)
+    tables = _code_built_presets(config)
+    if tables:
+        defaults = {s: SECTIONS[s]() for s in tables}
+        base = dataclasses.replace(config, **defaults)
+        changed = {f"{s}.{f.name}": getattr(getattr(config, s), f.name) for s in tables
+                   for f in dataclasses.fields(SECTIONS[s]) if getattr(getattr(config, s), f.name) !=
+                   getattr(defaults[s], f.name)}
+        return base, {**changed, **overrides}
     changed = {field: getattr(getattr(config, field.partition(".")[0]), field.partition(".")[2])
                for field in sorted(changed_since_loaded(config))}
     return dataclasses.replace(config, **config.stated.tables), {**changed, **overrides}

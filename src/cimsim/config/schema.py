@@ -327,8 +327,9 @@ class Config:
     """A whole run: one section per concern. ``source`` is the file it came from (for messages); ``stated``, the
     loader's record of what its file stated beside a preset (``presets_merge.remember_stated``: no value of the run,
     left out of ``==``, hashes, repr and ``config_to_dict``; kept by dataclasses.replace, so equal copies agree under
-    ``with_overrides``). A table built in code takes its preset's values only through the loader or
-    ``with_overrides(config, {"device.preset": "pcm"})``: ``DeviceConfig(preset="pcm")`` keeps its defaults."""
+    ``with_overrides``). A table built in code naming a preset (``DeviceConfig(preset="pcm", read_noise_sigma=0.05)``)
+    takes its preset's values under the fields it sets off their defaults, as ``with_overrides(config,
+    {"device.preset": "pcm", "device.read_noise_sigma": 0.05})`` gives them, when a public entry point takes it."""
 
     name: str = "default"
     array: ArrayConfig = field(default_factory=ArrayConfig)
