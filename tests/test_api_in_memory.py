@@ -144,3 +144,21 @@ def test_labels_are_read_as_inputs_are(labels, match):
     raised numpy's bare "setting an array element with a sequence" from inside cimsim"""
     with pytest.raises(ValueError, match=match):
         cimsim.simulate(CONFIGS / "digits-mlp.toml", network=_net(3), inputs=_samples(len(labels)), labels=labels)
+
+
+def test_a_network_given_without_inputs_on_a_dataset_no_setting_states_is_warned():
+    """a 64-in, 10-out network given in memory with no inputs ran silently on the default dataset (the digits); it
+    now warns, unless the config states its dataset (digits-mlp.toml does) or inputs are given"""
+    rng = np.random.default_rng(8)
+    net = Network((Dense(rng.standard_normal((32, 64))), ReLU(), Dense(rng.standard_normal((10, 32)))), (64,))
+    network = {"workload.kind": "network", "workload.vectors": 12}
+    with pytest.warns(RuntimeWarning, match=r"ran on the default dataset 'digits', which no setting states: give "
+                                            r"inputs=\.\.\."):
+        cimsim.simulate(CONFIGS / "default.toml", network, network=net)
+    with pytest.warns(RuntimeWarning, match="which no setting states"):
+        cimsim.compare(CONFIGS / "default.toml", network, network=net)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "the network given ran on", RuntimeWarning)
+        cimsim.simulate(CONFIGS / "digits-mlp.toml", {"workload.vectors": 12}, network=net)
+        cimsim.simulate(CONFIGS / "default.toml", network, network=net, inputs=rng.uniform(0, 16, (12, 64)))

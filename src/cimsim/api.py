@@ -298,11 +298,12 @@ def _warn_notes(cfg: Config, workers: int | None, scheduler: str | None, result)
     (:func:`cimsim.run.result_notes`: inputs saturated at 'dac.input_max' or read as 0, ADC conversions clipped),
     and where workers / scheduler will not split a network's samples (they had gone unused without a word, a
     cluster address unreachable or mistyped included)"""
-    from .cli_checks import split_note
+    from .cli_checks import split_note, unstated_dataset_note
 
     notes = result_notes(result)
     if cfg.workload.kind == WorkloadKind.NETWORK:
-        notes.append(split_note(cfg, cfg.workload.vectors, workers, scheduler, ("workers", "scheduler=")))
+        notes += [split_note(cfg, cfg.workload.vectors, workers, scheduler, ("workers", "scheduler=")),
+                  unstated_dataset_note(cfg, result)]
     for note in filter(None, notes):
         warnings.warn(note, RuntimeWarning, stacklevel=3)
 

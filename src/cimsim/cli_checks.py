@@ -302,3 +302,15 @@ def split_note(config, samples: int, workers: int | None, scheduler: str | None,
         return (f"{option} {verb} not used: one worker would take every chunk, so they "
                 "are simulated here")
     return None
+
+
+def unstated_dataset_note(config, result) -> str | None:
+    """The warning where a network given in memory ran on no inputs of its own (a NetworkResult's ``network_given``
+    without ``inputs_given``) and no setting states the dataset it ran on: the default's, which may have nothing to do
+    with it (a 64-in, 10-out network would run on the digits and report their accuracy); None otherwise."""
+    if not getattr(result, "network_given", False) or result.inputs_given or config.workload.dataset_file:
+        return None
+    if ("workload", "dataset") in getattr(config.stated, "fields", ()):
+        return None
+    return (f"{config.name}: the network given ran on the default dataset {config.workload.dataset.value!r}, which no "
+            "setting states: give inputs=... (and labels=...), or state 'workload.dataset'")
