@@ -3,6 +3,7 @@ resolutions, signed inputs of a digital macro, full-scale data and a stated weig
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +177,14 @@ def test_adcs_dropped_by_a_contradicting_cols_per_adc_are_said_and_the_paced_rea
     assert [n for n in notes if "ADCs built one per cols_per_adc columns (1, not 32), each converting" in n]
     (tops,) = [c for c in macro_cases(file) if c.quantity == "tops"]
     assert re.search(r"each read's \d+ conversions per ADC of [0-9.]+ ns: longer than the stated 5 ns cycle", tops.why)
+
+
+def test_a_refusal_leaves_out_the_fields_idle_only_beside_the_refused_one(tmp_path):
+    """4-bit cells of an SRAM macro are refused; the weight-slice accumulation the harness sets by default (UIUC's
+    B_w of 4) is then idle, and had been refused too, told to leave out a field the entry never stated"""
+    file = _file(tmp_path, "cells.toml", [("cells", "sram-charge", 4, "adc_bits = 5", [("p", "uiuc_b_w = 4")])])
+    Path(file).write_text(Path(file).read_text().replace("bits_per_cell = 1", "bits_per_cell = 4"))
+    with pytest.raises(macro_configs.Unusable) as refused:
+        macro_configs.point_config("cells", 0, file)
+    assert "must be 1 with the sram device preset" in str(refused.value)
+    assert "adc.accumulation" not in str(refused.value)

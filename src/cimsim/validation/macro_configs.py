@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..config.checks import stored_weight_bits
-from ..config.conditional import summed_parts
+from ..config.conditional import CONDITIONAL_FIELDS, summed_parts
 from ..config.load import config_from_dict
 from ..config.modes import Accumulation
 from ..config.schema import Config
@@ -77,8 +77,7 @@ def _weight_bits(f: Mapping[str, Any]) -> int:
                        "2**bits - 1 levels, 3 or more; a binary weight is weight_bits = 1)")
     if "weight_bits" in f:
         return int(f["weight_bits"])
-    levels = int(f["weight_levels"])
-    bits = math.log2(levels + 1)
+    bits = math.log2((levels := int(f["weight_levels"])) + 1)
     if bits != int(bits):
         raise Unusable(f"{levels} weight levels is no signed cimsim weight (2**bits - 1 levels)")
     return int(bits)
@@ -90,9 +89,8 @@ def _check_stated(f: Mapping[str, Any], family: str) -> None:
     if "weight_bits" not in f and "weight_levels" not in f:
         missing.append("weight_bits")
     if family != "digital":
-        missing += [n for n in ("adc_bits",) if n not in f]
-        if "cols_per_adc" not in f and "adcs" not in f:
-            missing.append("adcs / cols_per_adc")
+        missing += [name for name, absent in (("adc_bits", "adc_bits" not in f), ("adcs / cols_per_adc",
+                                                 "cols_per_adc" not in f and "adcs" not in f)) if absent]
     if missing:
         raise Unusable("not stated: " + ", ".join(missing))
 
@@ -226,10 +224,13 @@ def _peak_rows(rows: int, rows_per_read: int, notes: list[str]) -> int:
 
 
 def _validated(data: Mapping[str, Any], source: str) -> Config:
+    """``data`` as a Config, else Unusable with the refusal (a field idle only beside another refused one: unsaid)"""
     try:
         return config_from_dict(data, source)
     except ConfigError as exc:
-        raise Unusable("cimsim refuses the configuration: " + "; ".join(m for _, m in exc.errors)) from None
+        idle = [(f, m) for f, m in exc.errors if f in CONDITIONAL_FIELDS and "here it would be ignored" in m]
+        said = [error for error in exc.errors if error not in idle] or exc.errors
+        raise Unusable("cimsim refuses the configuration: " + "; ".join(m for _, m in said)) from None
 
 
 @cached_per_file
