@@ -124,3 +124,21 @@ def test_a_repeated_key_head_is_one_matrix_for_the_query_heads_that_read_it():
     assert scores.macs_per_item == 4 * 8 * 16 * 8
     scores = _scores(_grouped_query(repeat_tokens=True))
     assert (scores.groups, scores.vectors_per_item, scores.in_features, scores.out_features) == (4, 8, 16, 8)
+
+
+def test_a_scalar_scale_is_free_and_an_erf_gelu_costs_the_shapes_routes_gelu():
+    """GELU as an exporter writes it: x / sqrt 2 (a scalar scale), erf, + 1, times x, times 1/2: the scales fold into
+    the quantisation scales (free, as the vector unit prices them), erf is I-BERT's i-erf alone, so the steps cost
+    one gelu (2 multiplies, 4 adds); they had cost a gelu for the erf alone, plus a multiply per scale and the add
+    and product again"""
+    from cimsim.cost.vector_unit import VECTOR_KINDS
+    from cimsim.network.ops import Affine
+
+    d, n = 8, 16
+    layers = (Dense(RNG.standard_normal((n, d))), Affine(scale=np.array(2 ** -0.5)), Unary("erf"),
+              Affine(shift=np.array(1.0)), Elementwise("mul"), Affine(scale=np.array(0.5)))
+    net = Network(layers, (d,), ((0,), (1,), (2,), (3,), (1, 4), (5,)))
+    vector = [op for op in model_from_network(net).ops if isinstance(op, VectorOp)]
+    assert sorted(op.kind for op in vector) == ["add", "erf", "mul"] and all(op.elements_per_item == n for op in vector)
+    cost = [sum(x) for x in zip(*(VECTOR_KINDS[op.kind] for op in vector))]
+    assert cost == list(VECTOR_KINDS["gelu"])

@@ -15,7 +15,8 @@ the quantisation scales are free):
 - ``exp`` (I-BERT i-exp: z = floor(-x / ln 2) as one multiply by a constant, p = x + z ln 2, then the
   polynomial (p + b)**2 + c) 3, 3; ``softmax`` (max compare, subtract, i-exp, running sum, normalise as one
   multiply by the row's reciprocal) 4, 6;
-- ``gelu`` (I-BERT i-GELU: clip, (x + b)**2 + c, 1 + erf, times x) 2, 4; ``silu`` (x sigma(x): i-exp of -x, 1 +,
+- ``gelu`` (I-BERT i-GELU: clip, (x + b)**2 + c, 1 + erf, times x) 2, 4; ``erf`` (its i-erf alone: clip,
+  (x + b)**2 + c, the sign) 1, 3; ``silu`` (x sigma(x): i-exp of -x, 1 +,
   a reciprocal priced as one multiply (a lower bound: a divider costs more), times x) 5, 4; ``hardswish``
   (x clip(x / 6 + 1/2, 0, 1): the 1/6 folded into the scales, an add, two compares, times x) 1, 3; ``softplus``
   (log(1 + exp(x)): i-exp, an add, the log as a second polynomial of i-exp's cost: an estimate) 6, 7; ``tanh``
@@ -61,7 +62,7 @@ VECTOR_OPERAND_BITS = 32
 
 VECTOR_KINDS: dict[str, tuple[int, int]] = {
     "add": (0, 1), "max": (0, 1), "relu": (0, 1), "relu6": (0, 2), "mul": (1, 0),
-    "exp": (3, 3), "softmax": (4, 6), "gelu": (2, 4), "silu": (5, 4), "hardswish": (1, 3), "softplus": (6, 7),
+    "exp": (3, 3), "softmax": (4, 6), "gelu": (2, 4), "erf": (1, 3), "silu": (5, 4), "hardswish": (1, 3), "softplus": (6, 7),
     "tanh": (4, 5), "layernorm": (3, 4), "rmsnorm": (3, 1), "rotary": (2, 1),
 }
 """kind -> (multiplies, adds) per element at VECTOR_OPERAND_BITS (module docstring: I-BERT's integer algorithms)"""

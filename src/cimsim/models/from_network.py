@@ -52,7 +52,7 @@ from .routed_shares import scaled, work_shares
 __all__ = ["model_from_network", "input_samples", "sample_rows", "check_pass_memory", "DIGITAL_KINDS",
            "SAMPLE_ITEMS", "SAMPLE_VALUES"]
 
-_UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "gelu", "gelu": "gelu", "gelu_tanh": "gelu",
+_UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "erf", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
                 "sqrt": "mul", "reciprocal": "mul", "abs": "add", "neg": "add", "step": "max",
                 "round": "add", "trunc": "add", "int_trunc": "add", "floor": "add", "ceil": "add", "sign": "relu6",
@@ -129,11 +129,12 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], s
         return [VectorOp(name, _UNARY_KINDS[layer.function], layer.work(*shapes))]
     if layer.kind == "elementwise":
         return [VectorOp(name, _ELEMENTWISE_KINDS[layer.op], layer.work(*shapes))]
-    if layer.kind == "affine":
+    if layer.kind == "affine":  # a scalar scale is folded into the quantisation scales (free: cost.vector_unit)
         n = layer.work(*shapes)
         return [VectorOp(f"{name}/{part}", kind, n, 0 if _positional(getattr(layer, part), shapes[0], positions)
                          else _counted(getattr(layer, part), seen, vectors_only=True))
-                for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None]
+                for part, kind in (("scale", "mul"), ("shift", "add")) if getattr(layer, part) is not None
+                and not (part == "scale" and np.size(layer.scale) == 1)]
     if layer.kind == "interpolate" and layer.selects:  # a nearest resize only moves data
         return []
     if layer.kind in ("interpolate", "gridsample"):  # a multiply and an add per non-zero weight (a grid sample: per

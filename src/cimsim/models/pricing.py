@@ -262,8 +262,8 @@ def _check_options_apply(model: Model, kv_cache: str, sequences: int, activation
     without a KV cache, sequences decoded at once for a model that does not decode, activation products on arrays
     for a model without any"""
     if kv_cache != "sram" and not any(True for _ in model.of_type(CacheOp)):
-        raise ValueError(f"kv_cache={kv_cache!r} does not apply to {model.name}: it has no KV cache (it is for "
-                         "decoders)")
+        raise ValueError(f"kv_cache={kv_cache!r} does not apply to {model.name}: it has no KV cache (the shapes "
+                         "route's decoders have one; a network priced from its graph is one pass, no cache kept)")
     if sequences != 1 and model.phase != "decode":
         raise ValueError(f"sequences={sequences!r} does not apply to {model.name}: it is for decoding (a decoder's "
                          "decode phase)")
