@@ -141,3 +141,39 @@ def test_a_published_binary_macro_stated_in_bits_is_still_priced(tmp_path):
     path.write_text(MACRO.format(weights="weight_bits = 1"))
     result = CliRunner().invoke(main, ["macros", str(path)])
     assert result.exit_code == 0 and "1 of 1 macros and 1 of 1 points usable" in result.output, result.output
+
+
+def test_a_batch_whose_write_fails_part_way_leaves_the_file_at_its_earlier_lines(tmp_path, monkeypatch):
+    """a full disk or a file size limit (ulimit -f) failing the write of a batch had left its first rows and a cut
+    line behind, while the sweep said the batch was not run; the file is cut back to its earlier lines whole"""
+    import errno
+    import os
+
+    from cimsim.sweep import results
+
+    path = tmp_path / "r.csv"
+    results.append_rows(path, ["id", "x"], [["a", "1"]])
+    before, written, write = path.read_bytes(), [], os.write
+
+    def short_write(fd, data):  # the first call writes 5 bytes, the next finds the disk full
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(1)
+        return write(fd, data[:5])
+
+    monkeypatch.setattr(results.os, "write", short_write)
+    with pytest.raises(OSError, match="No space left"):
+        results.append_rows(path, ["id", "x"], [["b", "2"], ["c", "3"]])
+    assert written and path.read_bytes() == before
+
+
+def test_an_objective_of_the_other_sweep_kind_says_which_kind_records_it(tmp_path):
+    """adc_clipped_fraction in an analytic sweep had been called an unknown metric, though a functional sweep
+    records it"""
+    from cimsim.sweep import spec_from_dict
+
+    root = resources.files("cimsim").joinpath("..", "..", "configs", "default.toml")
+    with pytest.raises(ConfigError, match=r"no metric of this sweep: adc_clipped_fraction \(adc_clipped_fraction: "
+                                          r"recorded by a kind = \"functional\" sweep"):
+        spec_from_dict({"base": str(root), "kind": "analytic", "axes": {"adc.bits": [6, 8]},
+                        "objectives": ["adc_clipped_fraction"]}, str(tmp_path))

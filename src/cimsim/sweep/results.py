@@ -233,9 +233,10 @@ def _is_number(text: str) -> bool:
 
 
 def append_rows(path: str | os.PathLike, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Append complete lines in one write and fsync; a new (or empty) file gets the header first. Under the sweep's
-    lock, an OSError (nothing written) where the file it holds under that name was replaced, moved or removed
-    (:func:`.lock.check_named`)."""
+    """Append complete lines in one write and fsync; a new (or empty) file gets the header first. A write that fails
+    part way (a full disk, a file size limit) is cut back to the file's size before it, so the file keeps whole lines
+    only, those of earlier batches, and the OSError is raised. Under the sweep's lock, an OSError (nothing written)
+    where the file it holds under that name was replaced, moved or removed (:func:`.lock.check_named`)."""
     target = Path(os.path.realpath(path))  # a symbolic link's target, whose folders may be missing
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -246,11 +247,15 @@ def append_rows(path: str | os.PathLike, header: Sequence[str], rows: Sequence[S
     try:
         check_named(path, fd)
         hold(path, fd)  # a results file made here is locked before its first line
-        text = (_lines([header]) if os.fstat(fd).st_size == 0 else "") + _lines(rows)
-        data = text.encode("utf-8")
-        while data:
-            data = data[os.write(fd, data):]
-        os.fsync(fd)
+        size = os.fstat(fd).st_size
+        data = ((_lines([header]) if size == 0 else "") + _lines(rows)).encode("utf-8")
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, size)  # this batch's lines out whole, none left cut short
+            raise
     finally:
         os.close(fd)
 

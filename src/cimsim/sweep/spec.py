@@ -335,9 +335,12 @@ def _objectives(value: Any, available: tuple[str, ...], default: tuple[str, ...]
         errors.append(("objectives", f"'objectives' must be a non-empty list of metric names; got {value!r}"))
         return ()
     unknown = [v for v in value if v not in available]
+    elsewhere = [v for v in unknown if v in available_metrics("functional", "network")]  # another kind's
     if unknown:
-        errors.append(("objectives", f"'objectives': unknown metric(s) {', '.join(map(escaped, unknown))}; this sweep "
-                                     f"can record: {', '.join(available)}"))
+        where = (f" ({', '.join(map(escaped, elsewhere))}: recorded by a kind = \"functional\" sweep, outputs_* of a "
+                 "network's)" if elsewhere else "")
+        errors.append(("objectives", f"'objectives': no metric of this sweep: {', '.join(map(escaped, unknown))}"
+                                     f"{where}; this sweep can record: {', '.join(available)}"))
     if len(set(value)) < len(value):
         errors.append(("objectives", f"'objectives' names a metric twice: {value!r}"))
     return tuple(value)
