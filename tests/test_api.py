@@ -286,9 +286,9 @@ def test_a_network_given_in_memory_needs_no_network_file(tmp_path):
     assert "a network given in memory (2 matrix layers), 6 samples given in memory" in sim._repr_markdown_()
     with pytest.raises(ConfigError, match="'workload.network_file' is required when 'workload.kind' is \"network\""):
         cimsim.simulate({"preset": "ideal", "workload": {"kind": "network"}})
-    with pytest.raises(ConfigError, match=r"cimsim\.estimate reads it from this file: cimsim\.network\.save_network"
-                                          r"\(network, path\), then set workload\.network_file = path\)"):
-        cimsim.estimate({"preset": "ideal", "workload": {"kind": "network"}})  # it takes no network=
+    with pytest.raises(ConfigError, match=r"in memory instead to cimsim\.simulate, cimsim\.compare or "
+                                          r"cimsim\.estimate: network=\.\.\.\)"):
+        cimsim.estimate({"preset": "ideal", "workload": {"kind": "network"}})
     (tmp_path / "n.toml").write_text('[workload]\nkind = "network"\n')
     for command in ("validate", "run", "estimate"):
         result = CliRunner().invoke(main, [command, str(tmp_path / "n.toml")])

@@ -162,3 +162,16 @@ def test_a_network_given_without_inputs_on_a_dataset_no_setting_states_is_warned
         warnings.filterwarnings("error", "the network given ran on", RuntimeWarning)
         cimsim.simulate(CONFIGS / "digits-mlp.toml", {"workload.vectors": 12}, network=net)
         cimsim.simulate(CONFIGS / "default.toml", network, network=net, inputs=rng.uniform(0, 16, (12, 64)))
+
+
+def test_estimate_takes_a_network_in_memory_as_its_file_would_give_it(tmp_path):
+    """estimate had no network= (simulate and compare do): a script had to save the network and name its file"""
+    rng = np.random.default_rng(9)
+    net = Network((Dense(rng.standard_normal((32, 64))), ReLU(), Dense(rng.standard_normal((10, 32)))), (64,))
+    save_network(net, tmp_path / "n.npz")
+    network = {"workload.kind": "network", "workload.dataset": "digits", "workload.vectors": 20}
+    in_memory = cimsim.estimate(CONFIGS / "default.toml", network, network=net)
+    by_file = cimsim.estimate(CONFIGS / "default.toml", {**network, "workload.network_file": str(tmp_path / "n.npz")})
+    assert in_memory.cim.energy_pj == by_file.cim.energy_pj and in_memory.gain == by_file.gain
+    with pytest.raises(ValueError, match="network and labels are for a network workload"):
+        cimsim.estimate(CONFIGS / "default.toml", network=net)

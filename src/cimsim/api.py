@@ -55,8 +55,7 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
 
     A Config given in memory (built directly or with dataclasses.replace, which validate nothing) passes the
     loader's rules for each field and between fields (with ``settings``: once they are applied), or raises its
-    :class:`ConfigError` naming each field; its fields are then stored as the loader stores them (a numpy number as
-    the Python number)."""
+    :class:`ConfigError` naming each field; its fields are then stored as the loader stores them (numpy numbers)."""
     if isinstance(config, Config):
         cfg = validated_config(config) if settings is None else config
     elif isinstance(config, (str, os.PathLike)):
@@ -329,11 +328,12 @@ def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
     return Simulation(results, price(cfg, results[0], include_weight_load=False)[0])
 
 
-def estimate(config, settings: Mapping[str, Any] | None = None) -> Estimate:
+def estimate(config, settings: Mapping[str, Any] | None = None, *, network=None) -> Estimate:
     """What a ``kind = "analytic"`` sweep does for one point: the workload priced from its shapes, without
-    simulating (milliseconds; the data-dependent counts at the codes of a sample of its own inputs and weights)."""
-    cfg = as_config(config, settings)
-    cim, baseline = price_from_shapes(cfg)
+    simulating (milliseconds; the data-dependent counts at the codes of a sample of its own inputs and weights); a
+    network workload's ``network`` given in memory (as :func:`simulate` takes it) or read from its file."""
+    cfg, data = _prepared(config, settings, None, None, None, None, network, None)
+    cim, baseline = price_from_shapes(cfg, network=data.get("network"))
     return Estimate(cim, baseline, "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM",
                     trust.energy_gain_range(cfg, cim, baseline), trust.area_range(cfg, cim), cfg.name, cfg.source, cfg)
 

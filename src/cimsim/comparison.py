@@ -318,7 +318,7 @@ def price_from_shapes(config: Config, *, measured: bool = True,
             else UNIFORM_DATA
         return (cim_breakdown(config, plan, analytic_counts(plan, wl.vectors, data), name=config.name),
                 baseline_breakdown(config, wl.vectors, include_weight_load=False))
-    network, x, _ = load_workload_network(config) if measured else (network, None, None)
+    network, x, _ = load_workload_network(config, network) if measured else (network, None, None)
     network = config_network(config) if network is None else network
     shapes = network.matrix_shapes()
     plans = [plan_layer(config, shape.in_features, shape.out_features) for shape in shapes]

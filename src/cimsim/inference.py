@@ -137,12 +137,14 @@ class NetworkResult(NanEqualResult):
 
 
 @checked_types
-def load_workload_network(config: Config) -> tuple[Network, np.ndarray, np.ndarray | None]:
-    """The config's network and its dataset (inputs shaped for the network, integer labels or None); with unsigned
+def load_workload_network(config: Config, network: Network | None = None) -> tuple[Network, np.ndarray,
+                                                                                     np.ndarray | None]:
+    """The config's network (``network``: given in memory) and its dataset (inputs shaped for the network, integer
+    labels or None); with unsigned
     inputs, a ConfigError where a matrix layer gets negative inputs in the float pass of the samples an estimate
     measures (:func:`~cimsim.models.from_network.sample_rows`; :func:`_check_unsigned_inputs`): it would price them
     as magnitudes (a run checks every sample)."""
-    network = config_network(config)
+    network = config_network(config) if network is None else network
     x, labels = config_dataset(config, network, from_file=True)
     _check_unsigned_inputs(config, network, x[sample_rows(network, len(x))])
     return network, x, labels
@@ -156,8 +158,7 @@ def config_network(config: Config) -> Network:
     if path is None:
         raise ConfigError(config.source, [("workload.network_file", (
             "'workload.network_file' is required when 'workload.kind' is \"network\" (a script may give the network "
-            "in memory instead to cimsim.simulate or cimsim.compare: network=...; cimsim.estimate reads it from this "
-            "file: cimsim.network.save_network(network, path), then set workload.network_file = path)"))])
+            "in memory instead to cimsim.simulate, cimsim.compare or cimsim.estimate: network=...)"))])
     try:
         network = load_network(path)
     except (ValueError, OSError, ImportError) as exc:
