@@ -6,6 +6,7 @@ rewritten as exportable equivalents, and its errors cut to their message.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import os
 import re
@@ -41,8 +42,9 @@ def export(torch, onnx, model, x, opset: int, name: str, distinct: bool = True):
             with (_exportable(torch), onnx_symbolics(torch), _no_graph_dump(torch),
                   distinct_values(torch, model) if distinct else contextlib.nullcontext(False) as moved,
                   dense_experts(torch, model) as routing):
-                torch.onnx.export(model, (x.clone(),), path, dynamo=False, opset_version=opset,  # a model may write
-                                  do_constant_folding=True, input_names=["input"], output_names=["output"])  # into x
+                torch.onnx.export(_one_input(torch, model), (x.clone(),), path, dynamo=False,  # a model may write
+                                  opset_version=opset, do_constant_folding=True, input_names=["input"],  # into x
+                                  output_names=["output"])
         except Exception as exc:  # torch raises many types for an unexportable model
             hint = export_hint(torch, model, x, str(exc))
             raise ValueError(f"torch model {name}: the ONNX export (traced on a batch of one sample) failed: "
@@ -52,6 +54,31 @@ def export(torch, onnx, model, x, opset: int, name: str, distinct: bool = True):
         return exported, routing
     plain = export(torch, onnx, model, x, opset, name, distinct=False)[0] if moved else exported
     return plain_values(onnx, exported, plain), routing
+
+
+def _one_input(torch, model):
+    """``model``, or where its ``forward`` takes parameters beyond the input with defaults other than None (a
+    ``temperature=2.0``, ``k: int = 2``), a module calling ``model(x)`` alone: torch's TorchScript exporter passes
+    each default as an argument, and makes a number a graph input; called with the input alone, the model uses its
+    defaults, which the trace holds as constants. A scripted module is exported as it is"""
+    if isinstance(model, torch.jit.ScriptModule):
+        return model
+    try:
+        parameters = list(inspect.signature(model.forward).parameters.values())[1:]
+    except (TypeError, ValueError):  # a forward of no signature: as torch's exporter takes it
+        return model
+    if not any(p.default is not p.empty and p.default is not None for p in parameters):
+        return model
+
+    class OneInput(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, x):
+            return self.model(x)
+
+    return OneInput()
 
 
 @contextlib.contextmanager

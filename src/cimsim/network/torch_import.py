@@ -13,10 +13,10 @@ import os
 import re
 import warnings
 from collections.abc import Mapping
-from copy import deepcopy
 
 import numpy as np
 
+from ._torch_accept import copied, importable
 from ._torch_experts import mark_routed
 from ._torch_export import DYNAMO_HINT, GRAD_CONSTANT, export, routing_hint, short_message
 from ._torch_lookups import renormed_lookups
@@ -54,9 +54,7 @@ def from_torch(model, example_input) -> Network:
         import torch
     except ImportError:
         raise ImportError("from_torch needs torch and onnx: pip install torch '.[onnx]'") from None
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"from_torch needs a torch.nn.Module; got {type(model).__name__}")
-    model = _unwrapped(model, torch)
+    model = importable(_unwrapped(model, torch), torch)  # a module to export, before anything runs it
     x, ids = _example(model, example_input, torch)
     name = type(model).__name__
     exported, routing, tracer = _export(model, x, ids, name, torch, onnx)
@@ -201,7 +199,7 @@ def _exportable_precision(model, x, torch) -> tuple:
     bfloat16 parameters and buffers are float32 (exactly their values), with a float32 example"""
     if not any(t.dtype == torch.bfloat16 for t in (*model.parameters(), *model.buffers())):
         return model, x
-    copy = deepcopy(model)
+    copy = copied(model, torch)
     for t in (t for t in (*copy.parameters(), *copy.buffers()) if t.dtype == torch.bfloat16):
         t.data = t.data.float()
     return copy, x.float() if x.is_floating_point() else x
@@ -228,7 +226,7 @@ def _as_tensor(example_input, torch):
     if array.dtype.kind not in "biuf":
         raise TypeError(f"example_input must be a tensor or array of numbers (batch, ...); got "
                         f"{type(example_input).__name__} of dtype {array.dtype}")
-    return torch.as_tensor(array)
+    return torch.as_tensor(np.ascontiguousarray(array) if array.ndim else array)  # a flipped view too
 
 
 def _example(model, example_input, torch):
