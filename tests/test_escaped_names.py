@@ -73,7 +73,8 @@ def test_a_top_level_key_and_an_override_key_are_escaped(tmp_path):
 @pytest.mark.parametrize("body, expected", [
     ('[axes]\n"adc.bits\\nerror: fake" = [6]\n', "no config field 'adc.bits\\nerror: fake'"),
     ('"ki\\u0000nd" = 1\n[axes]\n"adc.bits" = [6]\n', "unknown key 'ki\\u0000nd'"),
-    ('objectives = ["energy\\nerror: fake"]\n[axes]\n"adc.bits" = [6]\n', "no metric of this sweep: energy\\nerror: fake"),
+    ('objectives = ["energy\\nerror: fake"]\n[axes]\n"adc.bits" = [6]\n',
+     "no metric of this sweep: energy\\nerror: fake"),
     ('[axes]\n"adc.bits" = {start = 4, stop = 6, step = 1, "st\\rep" = 2}\n', "unknown key 'st\\rep'"),
     ('[axes]\n"adc.bits" = [6]\n[set]\n"adc.b\\nits" = "a\\nb"\n', "[set] 'adc.b\\nits' must hold no control"),
     ('[axes]\n"adc.bits" = [6]\n[set]\n"adc.b\\nits" = 3\n', "unknown key 'adc.b\\nits'"),

@@ -133,8 +133,9 @@ def test_a_network_warns_of_adc_clipping_naming_the_layer_that_clipped_most():
 
 def test_a_network_warns_of_inputs_read_as_zero_naming_the_layer_that_lost_most():
     """one fixed 'dac.input_max' for every matrix layer: at 10 000 the digits (0..16: codes below 16 x 127 / 1e4 =
-    0.2) and layer 0's analog outputs (its biases after the ReLU) all read as 0; within twice the inputs (input_max 20, 2-bit inputs) the inputs' precision, not the range, is to blame:
-    no warning (a network's layers had kept no such count)"""
+    0.2) and layer 0's analog outputs (its biases after the ReLU) all read as 0; within twice the inputs (input_max
+    20, 2-bit inputs) the inputs' precision, not the range, is to blame: no warning (a network's layers had kept no
+    such count)"""
     x = np.random.default_rng(6).integers(0, 17, (8, 64)).astype(float)
     with pytest.warns(RuntimeWarning) as caught:
         sim = cimsim.simulate(MLP, {**FIXED, "dac.input_max": 1e4}, inputs=x)

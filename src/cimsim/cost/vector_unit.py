@@ -62,8 +62,8 @@ VECTOR_OPERAND_BITS = 32
 
 VECTOR_KINDS: dict[str, tuple[int, int]] = {
     "add": (0, 1), "max": (0, 1), "relu": (0, 1), "relu6": (0, 2), "mul": (1, 0),
-    "exp": (3, 3), "softmax": (4, 6), "gelu": (2, 4), "erf": (1, 3), "silu": (5, 4), "hardswish": (1, 3), "softplus": (6, 7),
-    "tanh": (4, 5), "layernorm": (3, 4), "rmsnorm": (3, 1), "rotary": (2, 1),
+    "exp": (3, 3), "softmax": (4, 6), "gelu": (2, 4), "erf": (1, 3), "silu": (5, 4), "hardswish": (1, 3),
+    "softplus": (6, 7), "tanh": (4, 5), "layernorm": (3, 4), "rmsnorm": (3, 1), "rotary": (2, 1),
 }
 """kind -> (multiplies, adds) per element at VECTOR_OPERAND_BITS (module docstring: I-BERT's integer algorithms)"""
 
