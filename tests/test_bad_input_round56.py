@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -172,7 +173,7 @@ def test_an_objective_of_the_other_sweep_kind_says_which_kind_records_it(tmp_pat
     records it"""
     from cimsim.sweep import spec_from_dict
 
-    root = resources.files("cimsim").joinpath("..", "..", "configs", "default.toml")
+    root = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
     with pytest.raises(ConfigError, match=r"no metric of this sweep: adc_clipped_fraction \(adc_clipped_fraction: "
                                           r"recorded by a kind = \"functional\" sweep"):
         spec_from_dict({"base": str(root), "kind": "analytic", "axes": {"adc.bits": [6, 8]},
