@@ -162,3 +162,16 @@ def test_low_precision_model_holding_a_lock_imports(dtype):
     _matches(net, model, x.to(model.fc.weight.dtype), tolerance=2e-2)
     _unchanged(model, before)
     assert model.fc.weight.dtype == getattr(torch, dtype)
+
+
+def test_a_parametrized_model_holding_a_lock_imports_from_its_copy():
+    """a lock beside an orthogonal parametrization: the parametrization was removed on a deep copy, which failed, so
+    the model was exported as it was and torch's exporter refused aten::mT; the copy is now made module by module"""
+    torch.manual_seed(0)
+    model = Locked().eval()
+    torch.nn.utils.parametrizations.orthogonal(model.fc)
+    x = torch.randn(4, 8)
+    before = _state(model)
+    _matches(_import(model, x), model, x)
+    _unchanged(model, before)
+    assert torch.nn.utils.parametrize.is_parametrized(model.fc)

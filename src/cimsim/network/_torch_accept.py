@@ -55,7 +55,11 @@ def _module_copy(module, torch, memo: dict):
     stay tied"""
     if id(module) in memo:
         return memo[id(module)]
-    twin = memo[id(module)] = copy.copy(module)
+    try:
+        twin = memo[id(module)] = copy.copy(module)
+    except Exception:  # a module refusing a shallow copy (a parametrized one's getstate): copied whole
+        memo[id(module)] = copy.deepcopy(module)
+        return memo[id(module)]
 
     def tensor(t, buffer: bool):
         if t is None:

@@ -10,25 +10,25 @@ The hook-based ``torch.nn.utils.spectral_norm`` and ``weight_norm`` (no parametr
 
 from __future__ import annotations
 
-from copy import deepcopy
+from ._torch_accept import copied
 
 __all__ = ["materialised"]
 
 
 def materialised(torch, model):
-    """``model`` itself where none of its modules is parametrized, else a deep copy of it whose parametrized
-    tensors are their values as the model computes them in its present modes (``torch.nn.utils.parametrize.
+    """``model`` itself where none of its modules is parametrized, else a copy of it (:func:`._torch_accept.copied`)
+    whose parametrized tensors are their values as the model computes them in its present modes (``torch.nn.utils.parametrize.
     remove_parametrizations(..., leave_parametrized=True)``): from_torch calls this in eval mode, in which
     spectral_norm reads its power iteration's vectors without updating them, so that the values are the model's
-    own eval-mode weights. The user's model is never modified; a model that cannot be deep-copied, or whose
+    own eval-mode weights. The user's model is never modified; a model that cannot be copied, or whose
     parametrizations torch cannot remove, is given back as it is (its export then fails, or not, as it would
     have)."""
     parametrize = torch.nn.utils.parametrize
     if not any(parametrize.is_parametrized(module) for module in model.modules()):
         return model
     try:
-        copy = deepcopy(model)
-    except Exception:  # a module holding what cannot be copied (a lock, a handle): exported as it is
+        copy = copied(model, torch)  # a deep copy, else module by module (a module holding a lock, a handle)
+    except ValueError:  # neither: exported as it is
         return model
     try:
         for module in copy.modules():
