@@ -17,11 +17,11 @@ __all__ = ["materialised"]
 
 def materialised(torch, model):
     """``model`` itself where none of its modules is parametrized, else a copy of it (:func:`._torch_accept.copied`)
-    whose parametrized tensors are their values as the model computes them in its present modes (``torch.nn.utils.parametrize.
-    remove_parametrizations(..., leave_parametrized=True)``): from_torch calls this in eval mode, in which
-    spectral_norm reads its power iteration's vectors without updating them, so that the values are the model's
-    own eval-mode weights. The user's model is never modified; a model that cannot be copied, or whose
-    parametrizations torch cannot remove, is given back as it is (its export then fails, or not, as it would
+    whose parametrized tensors are their values as the model computes them in its present modes
+    (``torch.nn.utils.parametrize.remove_parametrizations(..., leave_parametrized=True)``): from_torch calls this in
+    eval mode, in which spectral_norm reads its power iteration's vectors without updating them, so that the values
+    are the model's own eval-mode weights. The user's model is never modified; a model that cannot be copied, or
+    whose parametrizations torch cannot remove, is given back as it is (its export then fails, or not, as it would
     have)."""
     parametrize = torch.nn.utils.parametrize
     if not any(parametrize.is_parametrized(module) for module in model.modules()):
