@@ -275,9 +275,11 @@ PROBE_ROUNDINGS = 8
 rounds a small network's outputs by a few 1e-3 of their largest"""
 
 
-def _probe_tolerance(dtype, torch) -> float:
-    """the largest relative difference accepted between the imported network and a model of parameters ``dtype``"""
-    return max(PROBE_TOLERANCE, PROBE_ROUNDINGS * torch.finfo(dtype).eps if dtype.is_floating_point else 0.0)
+def _probe_tolerance(model, dtype, torch) -> float:
+    """the largest relative difference accepted between the imported network and a model run in ``dtype``: of its
+    least precise float, the dtype's or a parameter's or buffer's (a float32 layer before a bfloat16 one: bfloat16's)"""
+    floats = [dtype] * dtype.is_floating_point + [t.dtype for t in (*model.parameters(), *model.buffers())]
+    return max([PROBE_TOLERANCE] + [PROBE_ROUNDINGS * torch.finfo(f).eps for f in floats if f.is_floating_point])
 
 
 def _probes(x: np.ndarray) -> list[np.ndarray]:
@@ -318,7 +320,7 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
                 raise _NotPerSample(f"its output is not one per sample (on a batch of {len(probe)} inputs of the "
                                     f"example's shape the model gives shape {tuple(want.shape)})")
             difference = _difference(net.forward(probe), want.detach().cpu().double().numpy(),
-                                     _probe_tolerance(dtype, torch))
+                                     _probe_tolerance(model, dtype, torch))
             if difference:
                 return f"on a batch of {len(probe)} inputs of the example's shape, {difference}"
     return None
