@@ -197,3 +197,11 @@ def test_a_mixed_precision_model_is_held_to_its_least_precise_floats():
     before = _state(model)
     _matches(_import(model, x), model, x, tolerance=2e-2)
     _unchanged(model, before)
+
+
+def test_a_finite_example_beyond_the_models_precision_is_said_to_be_so():
+    """a float64 example of 1e300 for a float32 model had been reported as holding NaN or infinite values"""
+    with pytest.raises(ValueError, match=r"with values beyond torch\.float32's range \(the model's precision\): scale"):
+        _import(_mlp(), np.full((2, 8), 1e300))
+    with pytest.raises(ValueError, match="with NaN or infinite values"):
+        _import(_mlp(), np.full((2, 8), np.inf))

@@ -253,6 +253,7 @@ def _example(model, example_input, torch):
         raise ValueError(f"example_input must be a dense tensor of values (batch, ...); got {held}")
     dtype, device = _placement(model, torch)
     ids = not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
+    finite = x.numel() == 0 or bool(torch.isfinite(x).all())  # before the cast to the model's precision
     if x.is_floating_point():
         x = x.to(device=device, dtype=dtype)  # a float64 array for a float32 model: traced in the model's precision
     elif ids:
@@ -262,7 +263,8 @@ def _example(model, example_input, torch):
                          f"{tuple(x.shape)}, dtype {x.dtype}")
     if x.numel() == 0 or not torch.isfinite(x).all():
         raise ValueError(f"example_input must hold at least one sample of finite values; got shape {tuple(x.shape)}"
-                         + ("" if x.numel() == 0 else ", with NaN or infinite values"))
+                         + ("" if x.numel() == 0 else ", with NaN or infinite values" if not finite else
+                            f", with values beyond {dtype}'s range (the model's precision): scale them down"))
     return x, ids
 
 
@@ -335,8 +337,7 @@ def _one_tensor(output, torch):
 
 
 def _difference(got: np.ndarray, want: np.ndarray, tolerance: float) -> str | None:
-    """what separates the traced network's output from the model's beyond ``tolerance`` (relative to the largest
-    output), or None"""
+    """what separates the traced network's output from the model's beyond ``tolerance`` (of the largest), or None"""
     if got.shape != want.shape:
         return f"the traced network gives shape {got.shape}, the model {want.shape}"
     if not (np.array_equal(np.isnan(got), np.isnan(want)) and np.array_equal(np.isposinf(got), np.isposinf(want))
