@@ -48,6 +48,8 @@ def _reduced(g, labels: str, tensor: str, keep: set, out: str, name: str) -> tup
     """(labels, tensor) of an operand with each repeated label taken once, along its diagonal (:func:`_diagonal`),
     and the labels not in ``keep`` summed (a Mean times their size); a constant's in numpy"""
     kept = "".join(c for c in dict.fromkeys(labels) if c in keep)
+    if kept == labels:  # nothing to take along a diagonal or to sum: the operand as it is
+        return labels, tensor
     if not g.is_data(tensor):
         g.consts[out] = np.einsum(f"{labels}->{kept}", np.asarray(g.consts[tensor], dtype=np.float64))
         return kept, out
