@@ -319,7 +319,7 @@ def test_reads_after_reset_counts_draw_fresh_noise():
 def test_each_read_draws_from_its_own_stream_and_silent_reads_draw_nothing():
     """Read (vector b, plane p) adds std * the normals of stream (key, first_vector + b, p); a read with std 0
     (no driven row) adds nothing and leaves the other reads' draws unchanged."""
-    from cimsim.numerics import _kernels
+    from cimsim.numerics import _kernels, _normals
 
     batch, n_cols, first = 6, 5, 11
     std = np.array([1.0, 0.0, 2.0, 0.5, 0.0, 3.0, 0.0, 1.5, 1.0, 0.0, 2.5, 1.0])  # 2 planes x 6 vectors
@@ -329,7 +329,7 @@ def test_each_read_draws_from_its_own_stream_and_silent_reads_draw_nothing():
     z, block = np.empty(n_cols), np.empty(n_cols, dtype=np.uint64)
     for p in range(2):
         for b in range(batch):
-            _kernels.fill_normals(np.uint64(_kernels._stream(key, first + b, p)), z, block)
+            _normals.fill_normals(np.uint64(_normals.stream(key, first + b, p)), z, block)
             np.testing.assert_array_equal(sums[p * batch + b], std[p * batch + b] * z)
     assert (sums[std == 0] == 0).all()
 

@@ -14,7 +14,7 @@ from cimsim.config.schema import AdcConfig, ArrayConfig, Config, DacConfig, Devi
 from cimsim.analytic import analytic_counts
 from cimsim.mapping import plan_layer
 from cimsim.numerics import Crossbar, quantize_inputs, quantize_weights, weight_levels
-from cimsim.numerics import _input_kernels, _kernels
+from cimsim.numerics import _input_kernels, _kernels, _normals
 from cimsim.numerics.converters import adc_setting
 
 CLASSIC_DAC_CHOICES = [("parallel", "two_phase"), ("parallel", "bipolar"),
@@ -178,13 +178,13 @@ def test_ziggurat_layers_close():
     """R and V of the 1024 layers: each layer has area V = R f(R) + tail, and the top layer reaches f = 1 at 0."""
     from scipy.special import erfc
 
-    x, ratio, f = _kernels._ziggurat_tables()
-    r = _kernels.ZIG_R
-    assert _kernels._ZIG_V == pytest.approx(r * np.exp(-0.5 * r * r) + np.sqrt(np.pi / 2) * erfc(r / np.sqrt(2)),
+    x, ratio, f = _normals._ziggurat_tables()
+    r = _normals.ZIG_R
+    assert _normals._ZIG_V == pytest.approx(r * np.exp(-0.5 * r * r) + np.sqrt(np.pi / 2) * erfc(r / np.sqrt(2)),
                                            rel=1e-13)
-    top = _kernels._ZIG_V / x[-2] + f[-2]  # the height the top layer needs: 1 = f(0)
+    top = _normals._ZIG_V / x[-2] + f[-2]  # the height the top layer needs: 1 = f(0)
     assert top == pytest.approx(1.0, abs=1e-12)
-    assert (np.diff(x[1:]) < 0).all() and (ratio < 1).all() and x.size == _kernels.ZIG_BLOCKS + 1
+    assert (np.diff(x[1:]) < 0).all() and (ratio < 1).all() and x.size == _normals.ZIG_BLOCKS + 1
 
 
 def test_ziggurat_draws_are_standard_normal():
@@ -192,8 +192,8 @@ def test_ziggurat_draws_are_standard_normal():
     from scipy import stats
 
     z = np.empty(2_000_000)
-    _kernels.fill_normals(np.uint64(12345), z, np.empty(z.size, dtype=np.uint64))
-    tail = _kernels.ZIG_R
+    _normals.fill_normals(np.uint64(12345), z, np.empty(z.size, dtype=np.uint64))
+    tail = _normals.ZIG_R
     assert abs(z.mean()) < 5 / np.sqrt(z.size) and z.var() == pytest.approx(1.0, abs=5 * np.sqrt(2 / z.size))
     assert stats.kstest(z, "norm").pvalue > 1e-3
     assert (np.abs(z) > tail).mean() == pytest.approx(2 * stats.norm.sf(tail), rel=0.25)  # the tail algorithm
@@ -1013,7 +1013,7 @@ def test_shared_read_noise_kernel_matches_numpy():
     z, block = np.empty(n_cols + 3), np.empty(n_cols + 3, dtype=np.uint64)
     for p in range(2):
         for b in range(batch):
-            _kernels.fill_normals(np.uint64(_kernels._stream(key, first + b, p)), z, block)
+            _normals.fill_normals(np.uint64(_normals.stream(key, first + b, p)), z, block)
             want = std[p * batch + b] * np.sqrt(0.5) * (z[:n_cols] + z[n_cols + shared])
             np.testing.assert_allclose(sums[p * batch + b], want, rtol=1e-14, atol=1e-15)
     assert (sums[3] == 0).all()
