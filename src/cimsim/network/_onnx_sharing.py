@@ -13,14 +13,15 @@ hold equal weights (or biases) one array again.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+import warnings
+from collections import Counter, defaultdict
 from dataclasses import replace
 
 import numpy as np
 
 from .layers import MatrixLayer
 
-__all__ = ["derived", "unified"]
+__all__ = ["derived", "unified", "shared_note"]
 
 
 def derived(g, const: np.ndarray, how, make=None) -> np.ndarray:
@@ -61,3 +62,24 @@ def unified(layers: list, origin: dict) -> list:
 def _digest(array: np.ndarray) -> tuple:
     """the shape and a digest of the values of ``array``"""
     return array.shape, hashlib.sha256(np.ascontiguousarray(array)).hexdigest()
+
+
+def shared_note(network, source: str) -> None:
+    """Warn where matrices of ``network`` (read from the file ``source``) are each read at several places: priced as
+    shared weights, programmed once, which is right for a module applied at several places (ALBERT) but not for
+    distinct layers an exporter merged because they held equal values (torch merges equal initializers: an untrained
+    ``nn.TransformerEncoder``'s deep copies)."""
+    places = defaultdict(list)
+    for k, index in enumerate(network.matrix_indices()):
+        if index is not None:
+            places[index].append(k)
+    shared = [ks for ks in places.values() if len(ks) > 1]
+    if not shared:
+        return
+    listed = "; ".join(", ".join(map(str, ks[:-1])) + f" and {ks[-1]}" for ks in shared[:5])
+    more = f" (and {len(shared) - 5} more)" if len(shared) > 5 else ""
+    warnings.warn(f"{source}: {len(shared)} matrix{'es are' if len(shared) > 1 else ' is'} each read at several "
+                  f"places (layers {listed}{more}), priced as shared weights, programmed once, as a module applied "
+                  "at several places is. Exporters merge initializers of equal values (torch's does), so distinct "
+                  "layers that still hold equal weights (untrained copies) come out as one: if the model's are "
+                  "distinct, import it with cimsim.from_torch, which keeps them apart", UserWarning, stacklevel=3)

@@ -28,6 +28,7 @@ from ._onnx_logic import materialized
 from ._onnx_movement import max_pool_padding
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
 from ._onnx_reference import reference_fold
+from ._onnx_sharing import shared_note
 from ._onnx_assembly import assembled
 from .model import Network
 from .movement import Reshape
@@ -57,7 +58,9 @@ def load_onnx(path: str | os.PathLike) -> Network:
     if not (model.graph.node or model.graph.input or model.graph.output):  # empty, or bytes that parse to nothing
         raise ValueError(f"{path}: {'it holds no graph' if path.stat().st_size else 'the file is empty'}, not an "
                          "ONNX model")
-    return network_from_onnx(model, str(path))
+    network = network_from_onnx(model, str(path))
+    shared_note(network, str(path))
+    return network
 
 
 def network_from_onnx(model, source: str = "ONNX model") -> Network:

@@ -1,0 +1,47 @@
+"""An ONNX file whose matrix initializer several nodes read is priced as one shared matrix, which exporters also
+write for distinct layers of equal values (torch merges equal initializers): load_network says so, naming the
+layers and what to do; a graph without such reads loads silently."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+helper, numpy_helper, TensorProto = onnx.helper, onnx.numpy_helper, onnx.TensorProto
+
+from cimsim.network import load_network  # noqa: E402
+
+
+def _saved(tmp_path, shared: bool, producer: str = "pytorch"):
+    """x @ W1 @ W2 of 4 x 4 matrices (W2 the same initializer as W1 where ``shared``), saved as a file"""
+    w = np.random.default_rng(3).standard_normal((4, 4)).astype(np.float32)
+    consts = [numpy_helper.from_array(w, "w1")] + ([] if shared else [numpy_helper.from_array(w + 1, "w2")])
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["h"]), helper.make_node("MatMul", ["h", "w1" if shared
+                                                                                       else "w2"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], consts)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name=producer)
+    path = tmp_path / "two.onnx"
+    onnx.save(model, str(path))
+    return path
+
+
+def test_a_matrix_read_at_two_places_is_said_to_be_shared_and_what_to_do(tmp_path):
+    path = _saved(tmp_path, shared=True)
+    with pytest.warns(UserWarning) as caught:
+        network = load_network(path)
+    assert len(network.matrix_layers()) == 1 and len(network.layers) == 2
+    text = " ".join(str(w.message) for w in caught)
+    assert str(path) in text and "1 matrix" in text and "layers 0 and 1" in text
+    assert "equal values" in text and "from_torch" in text  # the exporter's merge, and the import that avoids it
+
+
+def test_distinct_matrices_load_without_a_note(tmp_path):
+    path = _saved(tmp_path, shared=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        network = load_network(path)
+    assert len(network.matrix_layers()) == 2
