@@ -81,6 +81,25 @@ def test_output_stationary_batch_stages_each_fetch_in_sram():
     assert any("which keeps each fetch" in a for a in assumptions)
 
 
+@pytest.mark.parametrize("dataflow, staged_bits", [("output_stationary", 32 * 8), ("weight_stationary", 0)])
+def test_a_batch_shares_a_fetch_only_as_far_as_the_memory_holds_its_vectors(dataflow, staged_bits):
+    """Streamed weights serve a batch whose inputs and outputs the on-chip memory holds (beside one output's staged
+    weights where an output-stationary unit stages them): 1 KiB holds 8 vectors of 32 x 8 + 32 x 21 bits, so a
+    batch of 64 takes 8 fetches for 64 vectors, not 1, and the note and the latency of one say 8."""
+    held = (8192 - staged_bits) // (32 * 8 + 32 * 21)
+    assert held == 8
+    config = overflowing(batch=64, dataflow=dataflow)
+    t = baseline_traffic(config, 64, include_weight_load=False)
+    assert not t.weights_fit and t.weight_fetches == 64 // held and t.fetch_batch == held
+    assert t.dram_weight_bits == t.weight_fetches * W32
+    bd = baseline_breakdown(config, 64, include_weight_load=False)
+    assert bd.item_latency_ns == pytest.approx(bd.latency_ns * held / 64)
+    assert any(f"once per batch of {held} vectors" in a and "baseline.batch" in a for a in bd.assumptions)
+    # a memory too small for the batch never prices below one that holds it
+    roomy = baseline_breakdown(overflowing(batch=64, dataflow=dataflow, sram_kib=8.0), 64, include_weight_load=False)
+    assert bd.energy_pj["dram_weights"] > roomy.energy_pj["dram_weights"]
+
+
 def test_weight_stationary_not_fitting_loads_registers_straight_from_dram():
     t = baseline_traffic(overflowing(batch=2, dataflow="weight_stationary"), 4, include_weight_load=False)
     assert t.weights_direct and t.weight_fetches == 2 and t.dram_weight_bits == 2 * W32

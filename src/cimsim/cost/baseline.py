@@ -16,7 +16,8 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
 
 Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
 (with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic. Otherwise
-they stream from DRAM once per batch, straight into the registers with the weight-stationary tilings;
+they stream from DRAM once per batch (of as many vectors as the memory holds the inputs and outputs of, at most B),
+straight into the registers with the weight-stationary tilings;
 ``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), and does so only
 where that costs less energy than fetching the weights from DRAM for every vector (which it does otherwise), so
 the energy per vector never rises with the batch. Inputs are read from DRAM once; outputs written to it once. An
@@ -47,8 +48,8 @@ from .baseline_area import baseline_area_um2
 from .baseline_notes import baseline_assumptions, board_power_sentence
 from .digital import mac_energy_pj, register_file_energy_pj_per_bit
 from .edram import check_edram_bank, edram_area_um2, edram_energy_pj_per_bit
-from .memory import (dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit,
-                     sram_write_energy_pj_per_bit)
+from .memory import (check_dram_capacity, dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2,
+                     sram_read_energy_pj_per_bit, sram_write_energy_pj_per_bit)
 
 __all__ = ["BaselineTraffic", "OnChipMemory", "baseline_traffic", "baseline_breakdown", "onchip_memory", "peak_tops",
            "macs_per_cycle", "check_dram_capacity"]
@@ -84,6 +85,9 @@ class BaselineTraffic:
     """times the whole weight matrix comes from DRAM"""
     weights_direct: bool = False
     """fetched weights go from DRAM straight into the MAC registers (no on-chip weight traffic)"""
+    fetch_batch: int = 1
+    """vectors that share a streamed fetch: baseline.batch, or fewer where the on-chip memory cannot hold that many
+    vectors' inputs and outputs (:func:`_residence`)"""
 
     @property
     def sram_bits(self) -> int:
@@ -163,17 +167,6 @@ def onchip_memory(config: Config) -> OnChipMemory:
     return OnChipMemory(b.onchip_memory, b.onchip_banks, bank_bytes, read, write, area)
 
 
-@checked_types
-def check_dram_capacity(config: Config, bits: int, what: str = "the layer's weights", *, parts: bool = False) -> None:
-    """ConfigError naming baseline.dram_gb when ``bits`` held in the DRAM (``what``: the layer's weights, a model's
-    weights and KV cache) exceed it; ``parts``: ``what`` gives its parts' sizes, and the total is said "in all"."""
-    b = config.baseline
-    if b.dram_gb is not None and bits / 8 > b.dram_gb * 1e9:
-        size = f", {bits / 8 / 1e9:.4g} GB in all," if parts else f" ({bits / 8 / 1e9:.4g} GB)"
-        raise ConfigError(config.source, [("baseline.dram_gb", (
-            f"{what}{size} do not fit in 'baseline.dram_gb' ({b.dram_gb:g} GB)"))])
-
-
 def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
                      direct: bool) -> tuple[int, int, int, int]:
     """(reads of each input per vector, partial-sum spills per output and vector, weight bits read from the
@@ -195,14 +188,19 @@ def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
     return input_reads, 0, weight_reads, macs * (w_bits + x_bits + acc_bits)
 
 
-def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, vectors: int) -> tuple[bool, int]:
-    """(the weights stay on chip, batches sharing one load of them into the MAC registers): resident weights
-    need room beside one vector's inputs and outputs, a batch runs in sub-batches of as many vectors as fit."""
-    room_bits = b.sram_kib * 1024 * 8 - weight_bits
+def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, row_bits: int,
+               held: bool = True) -> tuple[bool, int]:
+    """(the weights stay on chip, vectors per batch sharing one load of them into the MAC registers): resident
+    weights need room beside one vector's inputs and outputs, a batch runs in sub-batches of as many vectors as fit.
+    Streamed weights serve a batch whose inputs and outputs the memory holds while they pass (beside ``row_bits``,
+    one output's weights, where an output-stationary unit stages them): at most baseline.batch, at least one;
+    ``held`` False: baseline.batch, unchecked."""
+    memory_bits = b.sram_kib * 1024 * 8
+    room_bits = memory_bits - weight_bits
     if b.dataflow == Dataflow.WEIGHT_STREAMING or room_bits < io_bits_per_vector:
-        return False, math.ceil(vectors / b.batch)
-    sub_batch = min(b.batch, int(room_bits // io_bits_per_vector))
-    return True, math.ceil(vectors / sub_batch)
+        staged = row_bits if b.dataflow == Dataflow.OUTPUT_STATIONARY else 0
+        return False, max(1, min(b.batch, int((memory_bits - staged) // io_bits_per_vector) if held else b.batch))
+    return True, min(b.batch, int(room_bits // io_bits_per_vector))
 
 
 def _staging_pays(config: Config, vectors: int, batches: int) -> bool:
@@ -221,13 +219,16 @@ def _plan(config: Config, weight_bits: int | None) -> Plan:
 
 @checked_types
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
-                     dram_activation_bits: int | None = None, weight_bits: int | None = None) -> BaselineTraffic:
+                     dram_activation_bits: int | None = None, weight_bits: int | None = None,
+                     batch_held: bool = True) -> BaselineTraffic:
     """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer.
 
     ``dram_activation_bits``: input and output bits that cross the DRAM interface; None: every input vector
     read and every output written once (a network passes what its layer really moves: activations between
     layers stay on chip). ``weight_bits``: the stationary operand's width (None: mapping.weight_bits; an
-    activation x activation product: dac.input_bits).
+    activation x activation product: dac.input_bits). ``batch_held`` False: a streamed fetch serves baseline.batch
+    vectors whatever the on-chip memory holds (a model's items, whose positions share their inputs: a conv's
+    windows overlap, so vectors' inputs overstate what is held).
     """
     vectors = check_int("vectors", vectors)
     include_weight_load = check_bool("include_weight_load", include_weight_load)
@@ -240,7 +241,9 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     check_dram_capacity(config, weight_bits)
     in_bits_per_vector = n_in * plan.input_bits
     out_bits_per_vector = n_out * plan.accumulator_bits
-    weights_fit, batches = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector, vectors)
+    weights_fit, fetch_batch = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector,
+                                          n_in * plan.weight_bits, check_bool("batch_held", batch_held))
+    batches = math.ceil(vectors / fetch_batch)
     stationary_tiles = b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING)
     direct = not weights_fit and (stationary_tiles or not _staging_pays(config, vectors, batches))
     fetches = int(include_weight_load) if weights_fit else vectors if direct and not stationary_tiles else batches
@@ -255,7 +258,7 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
         dram_weight_bits=fetches * weight_bits,
         dram_activation_bits=(vectors * (in_bits_per_vector + out_bits_per_vector) if dram_activation_bits is None
                               else dram_activation_bits),
-        weights_fit=weights_fit, weight_fetches=fetches, weights_direct=direct)
+        weights_fit=weights_fit, weight_fetches=fetches, weights_direct=direct, fetch_batch=fetch_batch)
 
 
 def _energy_model(config: Config, energy_model: str | None) -> str:
@@ -296,10 +299,12 @@ def _memory_ns(b: BaselineConfig, dram_bits: int, sram_bits: int, dram_gbps: flo
 @checked_types
 def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool,
                        dram_activation_bits: int | None = None, energy_model: str | None = None,
-                       weight_bits: int | None = None, one_off_load: bool = False) -> Breakdown:
+                       weight_bits: int | None = None, one_off_load: bool = False,
+                       batch_held: bool = True) -> Breakdown:
     """Energy, latency and area of the baseline processor running ``vectors`` vectors of the layer
-    (``dram_activation_bits``, ``weight_bits`` as in :func:`baseline_traffic`). ``one_off_load``: the weight load is
-    a one-off fetch before the vectors (as the chip's), latency = max(roofline, fetch + the steady run's roofline).
+    (``dram_activation_bits``, ``weight_bits``, ``batch_held`` as in :func:`baseline_traffic`). ``one_off_load``:
+    the weight load is a one-off fetch before the vectors (as the chip's), latency = max(roofline, fetch + the
+    steady run's roofline).
 
     ``energy_model`` overrides ``config.baseline.energy_model`` (e.g. ``"components"`` for the dynamic view of a
     GPU preset priced by board power).
@@ -308,7 +313,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     b = config.baseline
     model = _energy_model(config, energy_model)
     t = baseline_traffic(config, vectors, include_weight_load=include_weight_load,
-                         dram_activation_bits=dram_activation_bits, weight_bits=weight_bits)
+                         dram_activation_bits=dram_activation_bits, weight_bits=weight_bits, batch_held=batch_held)
     plan = _plan(config, weight_bits)
     units = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits))
     mem = onchip_memory(config)
@@ -334,7 +339,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         assumptions.append(board_power_sentence(config, latency_ns, sum(components.values())))
     else:
         energy_pj = components
-    shared = 1 if t.weight_fetches >= vectors else min(b.batch, vectors)  # vectors finishing with one fetch
+    shared = 1 if t.weight_fetches >= vectors else min(t.fetch_batch, vectors)  # vectors finishing with one fetch
     if b.die_area_mm2 is not None:
         assumptions.append(f"Area is the published die area, {b.die_area_mm2:g} mm2.")
     return Breakdown(

@@ -50,8 +50,11 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
               else f"do not fit in the {b.sram_kib:g} KiB {kind}")
     route = ("straight into the MAC registers (no on-chip weight traffic)" if t.weights_direct
              else f"through the {kind}, which keeps each fetch for the batch")
-    per_fetch = 1 if t.weights_direct and b.dataflow == Dataflow.OUTPUT_STATIONARY else b.batch
+    per_fetch = 1 if t.weights_direct and b.dataflow == Dataflow.OUTPUT_STATIONARY else t.fetch_batch
     every = "vector" if per_fetch == 1 else f"batch of {per_fetch} vectors"
+    if per_fetch < b.batch and t.fetch_batch < b.batch:
+        every += (f" (of baseline.batch's {b.batch}, the {b.sram_kib:g} KiB {kind} holds the inputs and outputs of "
+                  f"{t.fetch_batch})")
     return (f"{shape} {reason}; they stream from DRAM once per {every} "
             f"({t.weight_fetches} fetches), {route}.")
 
@@ -76,7 +79,7 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
         _DATAFLOW_SENTENCES["output_stationary_direct" if b.dataflow == "output_stationary" and t.weights_direct
-                            else b.dataflow].format(batch=b.batch, reason=_direct_reason(b.batch, t), array=(
+                            else b.dataflow].format(batch=b.batch, reason=_direct_reason(t.fetch_batch, t), array=(
             f"{min(b.array_rows, units)} x {units // min(b.array_rows, units)} MACs, baseline.array_rows"
             if b.array_rows else "shaped to each layer")),
         _weights_sentence(config, plan, t, kind, include_weight_load),

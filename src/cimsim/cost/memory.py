@@ -17,14 +17,15 @@ import math
 
 from ..argcheck import check_real, checked_types
 from ..config.modes import DramTechnology
-from ..config.schema import TechnologyConfig
+from ..config.schema import Config, TechnologyConfig
+from ..errors import ConfigError
 from .digital import HOROWITZ_NODE_NM, horowitz_scale
 from .technology import area_scale
 
 __all__ = [
     "SRAM_READ_POINTS_45NM",
     "sram_read_energy_pj_per_bit", "sram_write_energy_pj_per_bit", "sram_area_um2",
-    "DRAM_KINDS", "dram_energy_pj_per_bit", "dram_bandwidth_gbps",
+    "DRAM_KINDS", "dram_energy_pj_per_bit", "dram_bandwidth_gbps", "check_dram_capacity",
 ]
 
 _KIB = 1024.0
@@ -119,3 +120,14 @@ def dram_energy_pj_per_bit(kind: str) -> float:
 def dram_bandwidth_gbps(kind: str) -> float:
     """Peak bandwidth of one channel / stack of DRAM ``kind``, GB/s (gigabytes per second)."""
     return _dram(kind)[1]
+
+
+@checked_types
+def check_dram_capacity(config: Config, bits: int, what: str = "the layer's weights", *, parts: bool = False) -> None:
+    """ConfigError naming baseline.dram_gb when ``bits`` held in the DRAM (``what``: the layer's weights, a model's
+    weights and KV cache) exceed it; ``parts``: ``what`` gives its parts' sizes, and the total is said "in all"."""
+    b = config.baseline
+    if b.dram_gb is not None and bits / 8 > b.dram_gb * 1e9:
+        size = f", {bits / 8 / 1e9:.4g} GB in all," if parts else f" ({bits / 8 / 1e9:.4g} GB)"
+        raise ConfigError(config.source, [("baseline.dram_gb", (
+            f"{what}{size} do not fit in 'baseline.dram_gb' ({b.dram_gb:g} GB)"))])

@@ -94,7 +94,7 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         for vectors, weight in vector_runs:
             key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits, w_bits)
             if key not in cache:
-                cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load,
+                cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load, batch_held=False,
                                                 dram_activation_bits=dram_bits, weight_bits=w_bits)
             parts.append(repeated(cache[key], runs * op.groups * weight))
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True), streamed
