@@ -114,3 +114,17 @@ def test_an_implicit_einsum_output_with_an_ellipsis_is_refused_saying_what_to_wr
     nodes = [helper.make_node("Einsum", ["x"], ["y"], equation="...ii")]
     with pytest.raises(ValueError, match=r"an ellipsis without an explicit output \('->'\) is not supported; write"):
         network_from_onnx(_model(nodes, (2, 3, 3)))
+
+
+def test_constant_folding_follows_ieee_without_warnings():
+    """T5's relative-position buckets fold log(0) = -inf and cast it to integers before a Where drops it: the folded
+    values are IEEE's (and the cast's, undefined in ONNX, whatever numpy gives), with no numpy warning leaking."""
+    import warnings
+
+    from cimsim.network._onnx_fold import fold
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (logs,) = fold(onnx, "Log", {}, [np.array([0.0, 1.0])])
+        (cast,) = fold(onnx, "Cast", {"to": TensorProto.INT64}, [logs])
+    assert logs[0] == -np.inf and logs[1] == 0.0 and cast.dtype == np.int64 and cast[1] == 0

@@ -289,10 +289,12 @@ def fold(onnx, op: str, attrs: dict, operands: list, outputs: int = 1) -> list[n
         return np.split(x, np.cumsum(sizes)[:-1], axis=axis)
     if op == "Mod" and attrs.get("fmod", 0):
         return [np.fmod(*operands)]
-    if op in _NUMPY:
-        return [np.asarray(_NUMPY[op](*[o for o in operands if o is not None]))]
+    if op in _NUMPY:  # IEEE results, as a runtime's (T5's log of bucket 0 is -inf, which a later Where drops)
+        with np.errstate(all="ignore"):
+            return [np.asarray(_NUMPY[op](*[o for o in operands if o is not None]))]
     if op == "Cast":  # to a type numpy lacks: held as :func:`tensor_array` holds it
-        return [_held(x.astype(onnx.helper.tensor_dtype_to_np_dtype(attrs["to"])))]
+        with np.errstate(invalid="ignore"):  # a non-finite value cast to integers: undefined in ONNX too
+            return [_held(x.astype(onnx.helper.tensor_dtype_to_np_dtype(attrs["to"])))]
     if op == "Gather":
         axis = attrs.get("axis", 0)
         return [np.take(x, in_range(operands[1], x.shape[axis], "Gather"), axis=axis)]
