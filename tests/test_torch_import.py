@@ -2092,6 +2092,13 @@ class Elementwise(nn.Module):
     ("index_add", lambda h: h[:, :3].index_add(1, torch.tensor([0, 2, 1, 0, 2, 2]), h, alpha=0.5)),
     ("scatter_add", lambda h: torch.zeros_like(h).scatter_add(1, torch.argsort(h, 1) % 2, h)),
     ("scatter_reduce", lambda h: h.scatter_reduce(1, torch.argsort(h, 1) % 3, h.flip(1), "amax")),
+    # positions 0 and 1 of each row from 3 values (a row whose first is not positive: all to 0; 1 keeps h)
+    *[(f"scatter_reduce {reduce}{' without self' * (not own)}",
+       lambda h, reduce=reduce, own=own: h[:, :2].scatter_reduce(
+           1, torch.argsort(h, 1)[:, :3] % 2 * (h[:, :1] > 0), h.flip(1), reduce, include_self=own))
+      for reduce in ("sum", "mean", "amax", "amin", "prod") for own in (True, False)],
+    ("torch.scatter_reduce mean", lambda h: torch.scatter_reduce(torch.zeros_like(h), 1, torch.argsort(h, 1) % 3,
+                                                                h, "mean", include_self=False)),
     ("cumprod", lambda h: torch.cumprod(h, 1)), ("cumprod method", lambda h: h.reshape(-1, 3, 2).cumprod(-2)),
     ("prod", lambda h: h.prod(1)), ("prod keepdim", lambda h: h.reshape(-1, 2, 3).prod(-1, keepdim=True)),
 ])
@@ -2107,14 +2114,15 @@ def test_functions_the_exporter_lacks_are_exported_as_what_they_compute(name, fn
     x = np.random.default_rng(28).standard_normal((3, 4))
     own = (torch.median, torch.Tensor.median, torch.diagonal, torch.Tensor.diagonal, torch.bucketize,
            nn.functional.softplus, nn.functional.interpolate, torch.floor_divide, torch.Tensor.floor_divide,
-           torch.index_add, torch.Tensor.index_add, torch.cumprod, torch.Tensor.cumprod)
+           torch.index_add, torch.Tensor.index_add, torch.cumprod, torch.Tensor.cumprod, torch.scatter_reduce,
+           torch.Tensor.scatter_reduce)
     net = from_torch(model, x)
     want = _torch_out(model, x)
     assert np.abs(net.forward(x) - want).max() <= 2e-6 * np.abs(want).max(), name
     assert own == (torch.median, torch.Tensor.median, torch.diagonal, torch.Tensor.diagonal, torch.bucketize,
                    nn.functional.softplus, nn.functional.interpolate, torch.floor_divide,
                    torch.Tensor.floor_divide, torch.index_add, torch.Tensor.index_add, torch.cumprod,
-                   torch.Tensor.cumprod)  # torch's own calls are back
+                   torch.Tensor.cumprod, torch.scatter_reduce, torch.Tensor.scatter_reduce)  # torch's own are back
 
 
 def test_the_hyperbolic_translations_last_only_as_long_as_the_export():

@@ -9,6 +9,7 @@ import importlib
 import math
 
 from ._torch_lookups import embedding_call, embedding_bag_call
+from ._torch_scatter import scatter_reduce_call
 
 __all__ = ["tensor_calls", "functional_calls", "onnx_symbolics", "HYPERBOLIC"]
 
@@ -68,7 +69,8 @@ def tensor_calls(torch) -> dict:
             "rad2deg": lambda x: x * (180 / math.pi), "sinc": sinc, "xlogy": xlogy, "heaviside": heaviside,
             "median": _median(torch), "diagonal": _diagonal(torch), "bucketize": _bucketize(torch),
             "floor_divide": lambda x, other, **kwargs: torch.div(x, other, rounding_mode="floor", **kwargs),
-            "index_add": _index_add(torch), "cumprod": _cumprod(torch), **_atan2(torch)}
+            "index_add": _index_add(torch), "cumprod": _cumprod(torch), "scatter_reduce": scatter_reduce_call(torch),
+            **_atan2(torch)}
 
 
 def _atan2(torch) -> dict:
