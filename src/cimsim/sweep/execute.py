@@ -16,15 +16,18 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..argcheck import check_execution, check_path
 from ..atomic import check_writable
 from ..errors import ConfigError
-from .executors import DASK_MISSING, _check_started, _dask_client, check_not_bootstrapping, open_executor
+from .executors import (DASK_MISSING, _check_started, _dask_client, check_not_bootstrapping, open_executor,
+                        sigint_as, stop_workers)
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
@@ -36,6 +39,8 @@ __all__ = ["Summary", "run_sweep", "DASK_MISSING", "check_not_bootstrapping"]
 
 _ANALYTIC_CHUNK = 64
 """analytic points per task at most (each takes about a millisecond; one task per point would be all overhead)"""
+_POLL_S = 0.1
+"""seconds between looks at the Ctrl-C flag while waiting for points"""
 
 
 @dataclass(frozen=True)
@@ -205,28 +210,38 @@ def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[li
 
 def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point],
              record: Callable[[list[tuple[Point, Outcome | None]]], None]) -> str | None:
-    """Submit every task and record each as it finishes; the reason the run stopped early, or None."""
-    futures = [executor.submit(evaluate, task) for task in tasks]
+    """Submit every task and record each as it finishes; the reason the run stopped early, or None. Ctrl-C only
+    sets a flag, read between waits (:func:`.executors.sigint_as`): the points in progress then finish and are
+    written, unless a second Ctrl-C comes, which ends the local workers at once."""
+    interrupts = threading.Event()
+    with sigint_as(signal.SIG_IGN):  # the local workers spawn now: they start with Ctrl-C ignored
+        futures = [executor.submit(evaluate, task) for task in tasks]
     pending = set(futures)
 
-    def drain(finished: Iterator[Future]) -> None:
-        for future in finished:
-            pending.discard(future)
-            if future.cancelled():
-                continue
-            outcomes = future.result()  # an error here is the machinery's (a lost worker), not a point's
-            record([(by_id[o.point_id], o) for o in outcomes])
+    def drain() -> None:  # record what finishes until nothing is pending or Ctrl-C is pressed
+        while pending and not interrupts.is_set():
+            done, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            for future in done:
+                pending.discard(future)
+                if not future.cancelled():  # an error here is the machinery's (a lost worker), not a point's
+                    record([(by_id[o.point_id], o) for o in future.result()])
 
     try:
-        drain(as_completed(futures))
-        dropped = sum(future.cancelled() for future in futures)  # not by us: by the cluster
-        if dropped:
-            return f"the cluster cancelled {dropped} of {len(futures)} tasks (the scheduler was lost?)"
+        with sigint_as(lambda signum, frame: interrupts.set()):
+            drain()
+            if interrupts.is_set():
+                raise KeyboardInterrupt
+            dropped = sum(future.cancelled() for future in futures)  # not by us: by the cluster
+            if dropped:
+                return f"the cluster cancelled {dropped} of {len(futures)} tasks (the scheduler was lost?)"
     except KeyboardInterrupt:
         for future in pending:
             future.cancel()
-        with contextlib.suppress(Exception):
-            drain(as_completed(list(pending)))  # the points in progress still finish and are written
+        interrupts.clear()
+        with sigint_as(lambda signum, frame: interrupts.set()), contextlib.suppress(Exception):
+            drain()  # the points in progress still finish and are written
+        if interrupts.is_set():  # a second Ctrl-C: stop waiting for them
+            stop_workers(executor)
         return "interrupted"
     except _WriteFailed as exc:  # what finished before is in the file; this batch could not be written
         for future in pending:
