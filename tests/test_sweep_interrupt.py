@@ -71,3 +71,17 @@ def test_a_second_ctrl_c_ends_the_points_in_progress_and_a_re_run_completes(tmp_
     assert rerun.returncode == 0, rerun.stderr
     assert f"; {kept} of them from an earlier run" in rerun.stdout + rerun.stderr
     assert _rows(out) == len(expand(load_spec(spec)))
+
+
+def test_sigterm_to_the_group_stops_at_once_with_143_and_leaves_no_lock(tmp_path):
+    """a batch scheduler's SIGTERM (to the sweep and its workers): the rows written stay, the lock goes, exit 143
+    (it had left the lock behind and a multiprocessing warning, saying nothing)"""
+    proc, _, out = _started(tmp_path)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and _rows(out) < 1:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "stopped: terminated (SIGTERM)" in err and "Traceback" not in err and "leaked" not in err
+    assert _rows(out) >= 1 and not lock_path(out).exists()

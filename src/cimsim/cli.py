@@ -290,7 +290,7 @@ def sweep(spec, output, workers, scheduler):
     if summary.stopped:
         click.echo(f"stopped: {summary.stopped}; {summary.total - summary.ok - summary.failed} points not run. "
                    "Run the same command again to resume.", err=True)
-        sys.exit(130 if summary.stopped == "interrupted" else 1)
+        sys.exit({"interrupted": 130, "terminated (SIGTERM)": 143}.get(summary.stopped, 1))
     if summary.failed:
         sys.exit(1)
 

@@ -17,7 +17,6 @@ import contextlib
 import math
 import os
 import signal
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, replace
@@ -27,7 +26,7 @@ from ..argcheck import check_execution, check_path
 from ..atomic import check_writable
 from ..errors import ConfigError
 from .executors import (DASK_MISSING, _check_started, _dask_client, check_not_bootstrapping, open_executor,
-                        sigint_as, stop_workers)
+                        signals_as, stop_workers)
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
@@ -211,38 +210,37 @@ def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[li
 def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point],
              record: Callable[[list[tuple[Point, Outcome | None]]], None]) -> str | None:
     """Submit every task and record each as it finishes; the reason the run stopped early, or None. Ctrl-C only
-    sets a flag, read between waits (:func:`.executors.sigint_as`): the points in progress then finish and are
-    written, unless a second Ctrl-C comes, which ends the local workers at once."""
-    interrupts = threading.Event()
-    with sigint_as(signal.SIG_IGN):  # the local workers spawn now: they start with Ctrl-C ignored
+    sets a flag, read between waits (:func:`.executors.signals_as`): the points in progress then finish and are
+    written, unless a second Ctrl-C comes, which ends the local workers at once, as SIGTERM does."""
+    stops: list[int] = []  # the signals received
+    with signals_as(signal.SIG_IGN):  # the local workers spawn now: they start with Ctrl-C ignored
         futures = [executor.submit(evaluate, task) for task in tasks]
     pending = set(futures)
 
-    def drain() -> None:  # record what finishes until nothing is pending or Ctrl-C is pressed
-        while pending and not interrupts.is_set():
-            done, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
-            for future in done:
-                pending.discard(future)
-                if not future.cancelled():  # an error here is the machinery's (a lost worker), not a point's
-                    record([(by_id[o.point_id], o) for o in future.result()])
+    def drain(until: int) -> None:  # record what finishes until nothing is pending or ``until`` signals came
+        with signals_as(lambda signum, frame: stops.append(signum), (signal.SIGINT, signal.SIGTERM)):
+            while pending and len(stops) < until and signal.SIGTERM not in stops:
+                done, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+                for future in done:
+                    pending.discard(future)
+                    if not future.cancelled():  # an error here is the machinery's (a lost worker), not a point's
+                        record([(by_id[o.point_id], o) for o in future.result()])
 
     try:
-        with sigint_as(lambda signum, frame: interrupts.set()):
-            drain()
-            if interrupts.is_set():
-                raise KeyboardInterrupt
-            dropped = sum(future.cancelled() for future in futures)  # not by us: by the cluster
-            if dropped:
-                return f"the cluster cancelled {dropped} of {len(futures)} tasks (the scheduler was lost?)"
+        drain(1)
+        if stops:
+            raise KeyboardInterrupt
+        dropped = sum(future.cancelled() for future in futures)  # not by us: by the cluster
+        if dropped:
+            return f"the cluster cancelled {dropped} of {len(futures)} tasks (the scheduler was lost?)"
     except KeyboardInterrupt:
         for future in pending:
             future.cancel()
-        interrupts.clear()
-        with sigint_as(lambda signum, frame: interrupts.set()), contextlib.suppress(Exception):
-            drain()  # the points in progress still finish and are written
-        if interrupts.is_set():  # a second Ctrl-C: stop waiting for them
+        with contextlib.suppress(Exception):
+            drain(2)  # the points in progress still finish and are written, until a second Ctrl-C or SIGTERM
+        if len(stops) > 1 or signal.SIGTERM in stops:
             stop_workers(executor)
-        return "interrupted"
+        return "terminated (SIGTERM)" if signal.SIGTERM in stops else "interrupted"
     except _WriteFailed as exc:  # what finished before is in the file; this batch could not be written
         for future in pending:
             future.cancel()
@@ -254,6 +252,8 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
     except Exception as exc:  # noqa: BLE001 -- a worker or the cluster was lost: stop, keep what finished
         for future in pending:
             future.cancel()
+        if signal.SIGTERM in stops:  # the workers took it too (sent to the process group)
+            return "terminated (SIGTERM)"
         _check_started(executor, exc)
         return f"a worker was lost ({type(exc).__name__}{f': {exc}' if str(exc) else ''})"
     return None

@@ -18,7 +18,7 @@ from concurrent.futures.process import EXTRA_QUEUED_CALLS, BrokenProcessPool
 from .cluster import check_scheduler, check_workers
 from .fingerprint import check_cluster
 
-__all__ = ["DASK_MISSING", "open_executor", "check_not_bootstrapping", "sigint_as", "stop_workers"]
+__all__ = ["DASK_MISSING", "open_executor", "check_not_bootstrapping", "signals_as", "stop_workers"]
 
 DASK_MISSING = "a scheduler (--scheduler) needs Dask: install the dask extra: pip install '.[dask]'"
 
@@ -136,27 +136,28 @@ def _worker_init(parent_pid: int, workers: int, started) -> None:
 
 
 @contextlib.contextmanager
-def sigint_as(handler) -> Iterator[None]:
-    """Ctrl-C (SIGINT) handled by ``handler`` (a function, or ``signal.SIG_IGN``) meanwhile, where it would raise
-    KeyboardInterrupt in this, the main, thread; elsewhere (another thread, a program's own handler) as it was.
-    A KeyboardInterrupt raised inside the futures' bookkeeping (``as_completed`` holding a future's lock) left a
-    pool's manager thread waiting for ever: the sweep hung, and a second Ctrl-C did not end it. Workers spawned
-    while SIGINT is ignored start with it ignored (Python leaves an ignored SIGINT so), so a Ctrl-C while they
-    import prints no traceback of theirs."""
-    if threading.current_thread() is not threading.main_thread() or (
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, handler)
+def signals_as(handler, signums: tuple[int, ...] = (signal.SIGINT,)) -> Iterator[None]:
+    """Ctrl-C (SIGINT), or the other ``signums`` (SIGTERM), handled by ``handler`` (a function, or
+    ``signal.SIG_IGN``) meanwhile, where Python's default would act in this, the main, thread; elsewhere (another
+    thread, a program's own handler) as it was. A KeyboardInterrupt raised inside the futures' bookkeeping
+    (``as_completed`` holding a future's lock) left a pool's manager thread waiting for ever: the sweep hung, and a
+    second Ctrl-C did not end it. Workers spawned while SIGINT is ignored start with it ignored (Python leaves an
+    ignored SIGINT so), so a Ctrl-C while they import prints no traceback of theirs."""
+    defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    taken = [s for s in signums if signal.getsignal(s) is defaults.get(s)]
+    if threading.current_thread() is not threading.main_thread():
+        taken = []
+    previous = {s: signal.signal(s, handler) for s in taken}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, old in previous.items():
+            signal.signal(s, old)
 
 
 def stop_workers(executor: Executor) -> None:
-    """End a local pool's worker processes now (a second Ctrl-C: the points in progress are not waited for; their
-    rows are not written, and a re-run runs them); a Dask cluster's workers are left to it."""
+    """End a local pool's worker processes now (a second Ctrl-C, or SIGTERM: the points in progress are not waited
+    for; their rows are not written, and a re-run runs them); a Dask cluster's workers are left to it."""
     if isinstance(executor, _LocalPool):
         for process in list((executor._processes or {}).values()):  # ProcessPoolExecutor's own (3.8 on)
             process.terminate()
