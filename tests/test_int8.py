@@ -359,3 +359,29 @@ def test_many_small_row_groups_hold_at_most_the_layers_budget(extra_min_bytes, m
     assert bool(products._bound) == (extra_min_bytes == 0)  # 0: past the budget some groups bind their rows
     assert len(products._sessions) == len(products._groups) == 1024 // 32
     np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))
+
+
+@pytest.mark.parametrize("signed", ["two_phase", "twos_complement"])
+def test_relu_inputs_multiply_their_live_planes_together_on_the_int8_units(signed, monkeypatch):
+    """Bit-serial ReLU outputs leave the negative phase's planes all zero: the live planes multiply side by side in
+    one product per run of them, which reaches the int8 units' size where each plane alone does not (each had gone
+    to BLAS from the uint8 planes: 0 int8 calls against 1 016 for signed inputs, a probe measured)."""
+    cfg = design(**{"dac.mode": "bit_serial", "dac.signed_inputs": signed, "array.rows_per_read": 100,
+                    "adc.range": "max"})
+    batch = 400
+    w = np.random.default_rng(8).standard_normal((70, 300))
+    x = np.maximum(np.random.default_rng(9).standard_normal((batch, 300)), 0.0)
+    x[:, ::7] = 0.0
+    slow = Crossbar(with_overrides(cfg, {"simulation.int8_products": "off"}))
+    fast = Crossbar(cfg)
+    for xbar in (fast, slow):
+        xbar.program(w)
+    one_plane = batch * 100 * fast.layer.matrix.shape[1]  # a single plane's product of one row group
+    monkeypatch.setattr(int8, "ALWAYS_CELLS", 1 << 40)
+    monkeypatch.setattr(int8, "MIN_MACS", 2 * one_plane)  # two planes side by side reach it, one does not
+    calls = []
+    run = int8.IntegerProducts.products
+    monkeypatch.setattr(int8.IntegerProducts, "products", lambda self, *a: calls.append(run(self, *a)) or calls[-1])
+    np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))
+    assert fast.counts == slow.counts
+    assert any(c is not None for c in calls) and all(c is not None for c in calls[:1])

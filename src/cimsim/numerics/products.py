@@ -61,24 +61,22 @@ def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, s
                integer: IntegerProducts | None, first_vector: int, exact_sums: bool) -> np.ndarray:
     """Column sums of row group ``group`` (rows ``start:stop`` of ``matrix``) for every plane row of ``planes2d``
     (float32 codes, or uint8 for the int8 units; plane by plane, each plane's rows those of vectors
-    ``first_vector`` on), one product per live plane (all at once when every plane is live and the sums are
-    exact); a plane whose codes are all zero in these rows (``live`` False: the negative phase of ReLU outputs)
+    ``first_vector`` on), one product per run of live planes where the sums are exact (all at once when every
+    plane is live), else per live plane (:func:`_spans`); a plane whose codes are all zero in these rows (``live`` False: the negative phase of ReLU outputs)
     sums to exactly 0 unmultiplied. Sums that round (``exact_sums`` False: non-integer levels, or planes a
     non-linear cell bent into currents) multiply in aligned blocks (:func:`aligned_product`). The int8 units'
     int32 sums come back as they are when every plane is live; else the sums are float32 (this thread's work
     array)."""
     n_planes = len(live)
     batch = planes2d.shape[0] // n_planes
-    whole = all(live) and exact_sums
-    spans = [slice(None)] if whole else [slice(k * batch, (k + 1) * batch) for k in range(n_planes)]
     sums = scratch("sums", (planes2d.shape[0], matrix.shape[1]), np.float32)
-    for k, rows in enumerate(spans):
-        exact = integer.products(planes2d[rows], group) if planes2d.dtype == np.uint8 and live[k] else None
-        if exact is not None and len(spans) == 1:
+    for rows, alive in _spans(live, batch, exact_sums):
+        exact = integer.products(planes2d[rows], group) if planes2d.dtype == np.uint8 and alive else None
+        if exact is not None and rows == slice(0, planes2d.shape[0]):
             return exact
         if exact is not None:
             sums[rows] = exact
-        elif live[k]:
+        elif alive:
             rows_in = planes2d[rows, start:stop]
             if rows_in.dtype == np.uint8:  # a product too small for the int8 units, from their planes
                 rows_in = rows_in.astype(np.float32) - integer.zero_point
@@ -90,3 +88,16 @@ def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, s
         else:
             sums[rows] = 0.0
     return sums
+
+
+def _spans(live: list[bool], batch: int, exact_sums: bool) -> list[tuple[slice, bool]]:
+    """The plane rows multiplied together and whether they are live: each run of planes alike where the sums are
+    exact (the live planes of ReLU outputs side by side reach the int8 units' size where one plane does not), each
+    plane alone where they round (:func:`aligned_product` numbers every plane's rows from ``first_vector``)."""
+    spans: list[tuple[slice, bool]] = []
+    for k, alive in enumerate(live):
+        if exact_sums and spans and spans[-1][1] == alive:
+            spans[-1] = (slice(spans[-1][0].start, (k + 1) * batch), alive)
+        else:
+            spans.append((slice(k * batch, (k + 1) * batch), alive))
+    return spans
