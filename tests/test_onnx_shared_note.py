@@ -15,12 +15,15 @@ helper, numpy_helper, TensorProto = onnx.helper, onnx.numpy_helper, onnx.TensorP
 from cimsim.network import load_network  # noqa: E402
 
 
-def _saved(tmp_path, shared: bool, producer: str = "pytorch"):
-    """x @ W1 @ W2 of 4 x 4 matrices (W2 the same initializer as W1 where ``shared``), saved as a file"""
+def _saved(tmp_path, shared: bool, producer: str = "pytorch", identity: bool = False):
+    """x @ W1 @ W2 of 4 x 4 matrices (W2 the same initializer as W1 where ``shared``; ``identity``: read through an
+    Identity of it, as torch exports a module applied twice), saved as a file"""
     w = np.random.default_rng(3).standard_normal((4, 4)).astype(np.float32)
     consts = [numpy_helper.from_array(w, "w1")] + ([] if shared else [numpy_helper.from_array(w + 1, "w2")])
-    nodes = [helper.make_node("MatMul", ["x", "w1"], ["h"]), helper.make_node("MatMul", ["h", "w1" if shared
-                                                                                       else "w2"], ["y"])]
+    second = "w1_copy" if identity else "w1" if shared else "w2"
+    nodes = [helper.make_node("Identity", ["w1"], ["w1_copy"], name="copy")] if identity else []
+    nodes += [helper.make_node("MatMul", ["x", "w1"], ["h"], name="m0"),
+              helper.make_node("MatMul", ["h", second], ["y"], name="m1")]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], consts)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name=producer)
@@ -29,13 +32,14 @@ def _saved(tmp_path, shared: bool, producer: str = "pytorch"):
     return path
 
 
-def test_a_matrix_read_at_two_places_is_said_to_be_shared_and_what_to_do(tmp_path):
-    path = _saved(tmp_path, shared=True)
+@pytest.mark.parametrize("identity", [False, True])
+def test_a_matrix_read_at_two_places_is_said_to_be_shared_and_what_to_do(tmp_path, identity):
+    path = _saved(tmp_path, shared=True, identity=identity)
     with pytest.warns(UserWarning) as caught:
         network = load_network(path)
     assert len(network.matrix_layers()) == 1 and len(network.layers) == 2
     text = " ".join(str(w.message) for w in caught)
-    assert str(path) in text and "1 matrix" in text and "layers 0 and 1" in text
+    assert str(path) in text and "1 weight initializer is" in text and "'w1' by 'm0' and 'm1'" in text
     assert "equal values" in text and "from_torch" in text  # the exporter's merge, and the import that avoids it
 
 

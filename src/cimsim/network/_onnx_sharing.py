@@ -19,6 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ._onnx_checks import node_label
 from .layers import MatrixLayer
 
 __all__ = ["derived", "unified", "shared_note"]
@@ -64,22 +65,33 @@ def _digest(array: np.ndarray) -> tuple:
     return array.shape, hashlib.sha256(np.ascontiguousarray(array)).hexdigest()
 
 
-def shared_note(network, source: str) -> None:
-    """Warn where matrices of ``network`` (read from the file ``source``) are each read at several places: priced as
-    shared weights, programmed once, which is right for a module applied at several places (ALBERT) but not for
-    distinct layers an exporter merged because they held equal values (torch merges equal initializers: an untrained
-    ``nn.TransformerEncoder``'s deep copies)."""
-    places = defaultdict(list)
-    for k, index in enumerate(network.matrix_indices()):
-        if index is not None:
-            places[index].append(k)
-    shared = [ks for ks in places.values() if len(ks) > 1]
+_MATRIX_OPS = {"MatMul", "Gemm", "Conv", "ConvTranspose", "MatMulInteger", "ConvInteger", "QLinearMatMul",
+               "QLinearConv"}
+"""the operators whose matrix (or kernel) initializer a layer programs into arrays"""
+
+
+def shared_note(graph, source: str) -> None:
+    """Warn where several matrix nodes of ``graph`` (an ONNX GraphProto read from the file ``source``) read one
+    initializer of two or more axes (directly or through an Identity): priced as one shared matrix, programmed once,
+    which is right for a module applied at several places (ALBERT) but not for distinct layers an exporter merged
+    because they held equal values (torch merges equal initializers: an untrained ``nn.TransformerEncoder``'s deep
+    copies). A recurrent node's own matrices, shared by its steps, are one node's: not warned of."""
+    matrices = {t.name for t in graph.initializer if len(t.dims) >= 2}
+    alias = {n.output[0]: n.input[0] for n in graph.node if n.op_type == "Identity" and n.input[0] in matrices}
+    readers = defaultdict(list)
+    for node in graph.node:
+        if node.op_type in _MATRIX_OPS:
+            for name in dict.fromkeys(alias.get(name, name) for name in node.input):
+                if name in matrices:
+                    readers[name].append(node_label(node))
+    shared = {name: nodes for name, nodes in readers.items() if len(nodes) > 1}
     if not shared:
         return
-    listed = "; ".join(", ".join(map(str, ks[:-1])) + f" and {ks[-1]}" for ks in shared[:5])
-    more = f" (and {len(shared) - 5} more)" if len(shared) > 5 else ""
-    warnings.warn(f"{source}: {len(shared)} matrix{'es are' if len(shared) > 1 else ' is'} each read at several "
-                  f"places (layers {listed}{more}), priced as shared weights, programmed once, as a module applied "
+    listed = "; ".join(f"{name!r} by {', '.join(nodes[:-1])} and {nodes[-1]}"
+                       for name, nodes in list(shared.items())[:3])
+    more = f" (and {len(shared) - 3} more)" if len(shared) > 3 else ""
+    warnings.warn(f"{source}: {len(shared)} weight initializer{'s are' if len(shared) > 1 else ' is'} each read by "
+                  f"several nodes ({listed}{more}), priced as one shared matrix, programmed once, as a module applied "
                   "at several places is. Exporters merge initializers of equal values (torch's does), so distinct "
                   "layers that still hold equal weights (untrained copies) come out as one: if the model's are "
                   "distinct, import it with cimsim.from_torch, which keeps them apart", UserWarning, stacklevel=3)

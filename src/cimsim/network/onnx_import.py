@@ -59,7 +59,7 @@ def load_onnx(path: str | os.PathLike) -> Network:
         raise ValueError(f"{path}: {'it holds no graph' if path.stat().st_size else 'the file is empty'}, not an "
                          "ONNX model")
     network = network_from_onnx(model, str(path))
-    shared_note(network, str(path))
+    shared_note(model.graph, str(path))
     return network
 
 
