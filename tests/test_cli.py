@@ -246,7 +246,9 @@ def test_dominant_component_explains_itself():
 
 
 def test_compare_configs_need_distinct_names(tmp_path):
-    result = invoke("compare", DEFAULT, DEFAULT)
+    copy = tmp_path / "copy.toml"
+    copy.write_text(Path(DEFAULT).read_text())
+    result = invoke("compare", DEFAULT, copy)  # two files of one name (one file twice: tests/test_messages_57.py)
     assert result.exit_code == 2 and "distinct names" in result.output
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from .cli_checks import (check_not_inputs, check_outputs, check_report_folder, check_suffix, compare_outputs,
-                         config_inputs, record_outputs, scheduler_address)
+from .cli_checks import (check_distinct_configs, check_not_inputs, check_outputs, check_report_folder, check_suffix,
+                         compare_outputs, config_inputs, record_outputs, scheduler_address)
 from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible, is_stdout
 from .argcheck import escaped
 from .cli_macros import macros_command
@@ -150,8 +150,7 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
         outputs = compare_outputs(outdir, configs, names)
         check_outputs("-o", outputs)
         check_not_inputs([("-o", p) for p in outputs], config_inputs(configs, cfgs))
-    if len(set(names)) < len(names):
-        raise click.UsageError(f"configs must have distinct names (their report folders); got {names}")
+    check_distinct_configs(configs, names)
     _check_runs(cfgs, workers, scheduler)
     comps = []
     for c in cfgs:

@@ -19,7 +19,7 @@ from .config.modes import WorkloadKind
 
 __all__ = ["MAX_NAME", "DATA_FIELDS", "compare_outputs", "check_outputs", "check_not_inputs", "config_inputs",
            "check_suffix", "check_report_folder", "sweep_inputs", "scheduler_address", "split_note", "MANIFEST",
-           "record_outputs"]
+           "record_outputs", "check_distinct_configs"]
 
 MAX_NAME = 100
 """longest config name ``compare`` makes a report folder of, characters"""
@@ -74,8 +74,14 @@ def compare_outputs(outdir: str, configs: Sequence[str], names: Sequence[str]) -
                                    f"({outdir}/<name>): {why}; give the config a name of one folder")
         key = unicodedata.normalize("NFC", name).casefold()
         if key in folders:
-            raise click.UsageError(f"{folders[key]} and {path} have names {names[configs.index(folders[key])]!r} "
-                                   f"and {name!r}: one report folder; give them names that differ in more than case")
+            first = folders[key]
+            if _same(first, path):  # one file twice (configs/a.toml, ./configs/a.toml): no second name to give
+                both = f"{path} is" if str(first) == str(path) else f"{first} and {path} are one file,"
+                raise click.UsageError(f"{both} given twice: compare it against another config")
+            other = names[configs.index(first)]
+            raise click.UsageError(f"{first} and {path} " + (
+                f"both have name = {other!r}: one report folder; give one of them another name" if other == name else
+                f"have names {other!r} and {name!r}: one report folder; give them names that differ in more than case"))
         folders[key] = path
         paths += [out / name / f for f in REPORT_FILES]
     return paths
@@ -215,6 +221,18 @@ def record_outputs(outdir: str | os.PathLike, written: Sequence[Path], possible:
     write_atomic(out / MANIFEST, json.dumps({
         "about": "the files cimsim last wrote in this folder; the next run removes those it does not write again",
         "files": {rel: stamp for rel, stamp in stamps.items() if stamp is not None}}, indent=1) + "\n")
+
+
+def check_distinct_configs(configs: Sequence[str], names: Sequence[str]) -> None:
+    """A UsageError where one config file is given twice (also by two paths), else where two configs share a name
+    (their report folders)."""
+    for k, path in enumerate(configs):
+        twin = next((c for c in configs[:k] if _same(c, path)), None)
+        if twin is not None:
+            both = f"{path} is" if str(twin) == str(path) else f"{twin} and {path} are one file,"
+            raise click.UsageError(f"{both} given twice: compare it against another config")
+    if len(set(names)) < len(names):
+        raise click.UsageError(f"configs must have distinct names (their report folders); got {list(names)}")
 
 
 def _same(a: str | os.PathLike, b: str | os.PathLike) -> bool:

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..argcheck import check_bool, check_path, checked_types, escaped, markdown_cell
+from ..config.keys import did_you_mean
 from ..config.toml_file import not_text, open_input
 from ..errors import ConfigError
 from .fingerprint import COLUMN, describe, fingerprint
@@ -198,15 +199,20 @@ def _number(text: str | None) -> float | None:
 
 
 def _check_columns(table: Table, x: str, y: str, maximize_y: bool, maximize_x: bool = False) -> None:
-    """a ConfigError naming a column ``table`` lacks and listing its columns (escaped: a header cell may hold a
-    newline); ``maximize_y``, ``maximize_x`` bools"""
+    """a ConfigError naming a column ``table`` lacks, listing its columns (escaped: a header cell may hold a
+    newline) and the one nearest to it, or naming one column given as both x and y; ``maximize_y``, ``maximize_x``
+    bools"""
     check_bool("maximize_y", maximize_y)
     check_bool("maximize_x", maximize_x)
     unknown = [(opt, c) for opt, c in (("x", x), ("y", y)) if c not in table.columns]
     if unknown:
-        columns = ", ".join(map(escaped, table.columns))
-        raise ConfigError(table.source, [(opt, f"no column '{escaped(c)}' for --{opt}; columns: {columns}")
+        shown = [escaped(column) for column in table.columns]
+        raise ConfigError(table.source, [(opt, f"no column '{escaped(c)}' for --{opt}; columns: {', '.join(shown)}"
+                                          + did_you_mean(shown, c).replace(" (values are lower case)", ""))
                                          for opt, c in unknown])
+    if x == y:  # every point would tie with itself: a front of the one best value, no trade-off
+        raise ConfigError(table.source, [("y", f"--x and --y both name the column '{escaped(x)}': a front trades two "
+                                               "different columns; give another column to --y (or --x)")])
 
 
 def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False,
@@ -215,7 +221,7 @@ def pareto_front(table: Table, x: str, y: str, maximize_y: bool = False,
     ``notice`` is told of ok rows left out for a cell in x or y that is no number as a program writes one (text,
     ' 5 ', '1_000').
 
-    Raises :class:`ConfigError` naming an unknown column and listing the columns.
+    Raises :class:`ConfigError` naming an unknown column and listing the columns, or one column given as x and y.
     """
     if not isinstance(table, Table):
         raise TypeError(f"table must be a results Table (read_table(path)); got {type(table).__name__}")

@@ -21,7 +21,7 @@ from ..argcheck import escaped, is_int
 from ..config import SECTIONS, Config, load_config, load_preset, with_overrides
 from ..config.load import completed, is_template, python_scalar
 from ..config.rules import Float
-from ..config.keys import did_you_mean
+from ..config.keys import as_written, did_you_mean
 from ..config.toml_file import read_toml, relative_dir
 from ..errors import ConfigError
 from .axis_values import FIELD_RULES, choice_names, field_error, has_control
@@ -151,7 +151,8 @@ def _choice(data: Mapping[str, Any], key: str, options: tuple[str, ...], default
             errors: list[tuple[str, str]]) -> str | None:
     value = data.get(key, default)
     if value not in options:
-        errors.append((key, f"'{key}' must be one of {', '.join(options)}; got {value!r}"))
+        errors.append((key, f"'{key}' must be one of {', '.join(options)}; got {as_written(value)}"
+                            + did_you_mean(options, value)))  # "Functional": the lower-case hint a config's gets
         return None
     return value
 
@@ -181,9 +182,10 @@ def _axes(table: Any, mode: str | None, errors: list[tuple[str, str]], base_dir:
     axes = []
     for field, value in fields.items():
         key = f"axes.'{escaped(field)}'"  # a valid field as it is; an unknown one with a newline, a NUL escaped
-        if field not in FIELD_RULES:
-            errors.append((key, f"{key}: no config field '{escaped(field)}' (fields are 'table.field', e.g. "
-                                "'adc.bits')"))
+        if field not in FIELD_RULES:  # the nearest field, worded as a config file's unknown key (and [set]'s)
+            near = did_you_mean(FIELD_RULES, field).replace('"', "'").replace("values are", "keys are")
+            errors.append((key, f"{key}: no config field '{escaped(field)}'" + (
+                near or " (fields are 'table.field', e.g. 'adc.bits')")))
         elif field in _NOT_AXES:
             errors.append((key, f"{key}: '{field}' cannot be an axis: {_NOT_AXES[field]}"))
         elif isinstance(value, (list, tuple, range)) or getattr(value, "ndim", None) == 1:  # a dict: any sequence
