@@ -24,7 +24,7 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
 from .inference import NetworkResult, config_network, load_workload_network, shape_notes
-from .models.baseline import RUN_FETCH, exceeds_sram, product_config, product_runs
+from .models.baseline import RUN_FETCH, exceeds_sram, items_per_fetch, product_config, product_runs
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network, sample_rows
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
@@ -165,7 +165,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes); a transposed
     convolution (``MatrixShape.tap_fraction`` below 1) counts its taps' MACs that meet input values, the baseline runs
     that share of its vectors (:func:`cimsim.cost.routing.real_runs`)."""
-    stages, bases, blocks, streamed, last = [], [], {}, False, len(layers) - 1
+    stages, bases, blocks, together, last = [], [], {}, None, len(layers) - 1  # items that share a streamed fetch
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
     weight_bits = sum(p.in_features * p.out_features // s.groups * p.weight_bits for (p, _), s in zip(layers, shapes))
@@ -180,7 +180,8 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         per_item = max(1, round(counts.mvms / samples)) if samples else 1  # a sample's vectors share a fetch
         block, fits, runs = product_runs(config, p.in_features // shape.groups, p.out_features // shape.groups,
                                          per_item, counts.mvms, shape.routed_fraction, shape.tap_fraction, load)
-        streamed = streamed or not fits
+        if not fits:
+            together = min(together or samples, items_per_fetch(block, counts.mvms, per_item, load))
         for n, weight in runs:
             key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits)
             if key not in blocks:
@@ -198,8 +199,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     if config.baseline.energy_model == EnergyModel.BOARD_POWER:  # the run's figures; its parts state their own
         base = replace(base, assumptions=base.assumptions + (
             board_power_sentence(config, base.latency_ns, None, "The whole run: "),))
-    # a batch's samples share each streamed fetch and finish together
-    return cim, in_batches(base, min(config.baseline.batch, samples)) if streamed else base
+    return cim, in_batches(base, min(config.baseline.batch, samples, together)) if together else base
 
 
 def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram: tuple[int, int, int],

@@ -35,21 +35,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 
-from ..argcheck import check_bool, check_int, checked_types
+from ..argcheck import check_bool, check_int, check_real, checked_types
 from ..breakdown import Breakdown
 from ..config.checks import baseline_errors
 from ..config.load import field_errors, python_scalar
 from ..config.memory_checks import memory_errors
-from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
+from ..config.modes import Dataflow, EnergyModel
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
 from ..mapping import Plan, plan_layer
 from .baseline_area import baseline_area_um2
 from .baseline_notes import baseline_assumptions, board_power_sentence
 from .digital import mac_energy_pj, register_file_energy_pj_per_bit
-from .edram import check_edram_bank, edram_area_um2, edram_energy_pj_per_bit
-from .memory import (check_dram_capacity, dram_bandwidth_gbps, dram_energy_pj_per_bit, sram_area_um2,
-                     sram_read_energy_pj_per_bit, sram_write_energy_pj_per_bit)
+from .memory import check_dram_capacity, dram_bandwidth_gbps, dram_energy_pj_per_bit
+from .onchip import OnChipMemory, onchip_memory
 
 __all__ = ["BaselineTraffic", "OnChipMemory", "baseline_traffic", "baseline_breakdown", "onchip_memory", "peak_tops",
            "macs_per_cycle", "check_dram_capacity"]
@@ -87,7 +86,9 @@ class BaselineTraffic:
     """fetched weights go from DRAM straight into the MAC registers (no on-chip weight traffic)"""
     fetch_batch: int = 1
     """vectors that share a streamed fetch: baseline.batch, or fewer where the on-chip memory cannot hold that many
-    vectors' inputs and outputs (:func:`_residence`)"""
+    vectors' inputs and outputs (:func:`_residence`); more than ``vectors`` where the run has fewer"""
+    vectors: int = 0
+    """the vectors run"""
 
     @property
     def sram_bits(self) -> int:
@@ -98,21 +99,6 @@ class BaselineTraffic:
     @property
     def dram_bits(self) -> int:
         return self.dram_weight_bits + self.dram_activation_bits
-
-
-@dataclass(frozen=True)
-class OnChipMemory:
-    """Per-bit energies and area of the baseline's on-chip memory at a technology."""
-
-    technology: str
-    """sram or edram"""
-    banks: int
-    bank_bytes: float
-    read_pj_per_bit: float
-    """one bit read from one bank"""
-    write_pj_per_bit: float
-    area_um2: float
-    """all banks"""
 
 
 def _check_baseline(config: Config) -> None:
@@ -151,22 +137,6 @@ def peak_tops(baseline: BaselineConfig, operand_bits: int = 8) -> float:
     return 2 * macs_per_cycle(baseline, operand_bits) * baseline.clock_ghz / 1e3
 
 
-@checked_types
-def onchip_memory(config: Config) -> OnChipMemory:
-    """The on-chip memory of the config's baseline: one bank's energy per bit, the area of all banks."""
-    b, tech = config.baseline, config.technology
-    bank_bytes = b.sram_kib * 1024 / b.onchip_banks
-    if b.onchip_memory == MemoryTechnology.EDRAM:
-        check_edram_bank(bank_bytes, dram_energy_pj_per_bit(b.dram), config.source)
-        read = write = edram_energy_pj_per_bit(bank_bytes, tech)
-        area = b.onchip_banks * edram_area_um2(bank_bytes, tech)
-    else:
-        read = sram_read_energy_pj_per_bit(bank_bytes, tech)
-        write = sram_write_energy_pj_per_bit(bank_bytes, tech)
-        area = sram_area_um2(b.sram_kib * 1024, tech)  # bitcells: linear in capacity, banked or not
-    return OnChipMemory(b.onchip_memory, b.onchip_banks, bank_bytes, read, write, area)
-
-
 def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
                      direct: bool) -> tuple[int, int, int, int]:
     """(reads of each input per vector, partial-sum spills per output and vector, weight bits read from the
@@ -189,17 +159,17 @@ def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
 
 
 def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, row_bits: int,
-               held: bool = True) -> tuple[bool, int]:
+               held_bits_per_vector: float) -> tuple[bool, int]:
     """(the weights stay on chip, vectors per batch sharing one load of them into the MAC registers): resident
     weights need room beside one vector's inputs and outputs, a batch runs in sub-batches of as many vectors as fit.
-    Streamed weights serve a batch whose inputs and outputs the memory holds while they pass (beside ``row_bits``,
-    one output's weights, where an output-stationary unit stages them): at most baseline.batch, at least one;
-    ``held`` False: baseline.batch, unchecked."""
+    Streamed weights serve a batch of vectors whose inputs and outputs (``held_bits_per_vector`` each) the memory
+    holds while they pass (beside ``row_bits``, one output's weights, where an output-stationary unit stages them):
+    at most baseline.batch, at least one."""
     memory_bits = b.sram_kib * 1024 * 8
     room_bits = memory_bits - weight_bits
     if b.dataflow == Dataflow.WEIGHT_STREAMING or room_bits < io_bits_per_vector:
         staged = row_bits if b.dataflow == Dataflow.OUTPUT_STATIONARY else 0
-        return False, max(1, min(b.batch, int((memory_bits - staged) // io_bits_per_vector) if held else b.batch))
+        return False, max(1, min(b.batch, int((memory_bits - staged) // held_bits_per_vector)))
     return True, min(b.batch, int(room_bits // io_bits_per_vector))
 
 
@@ -220,15 +190,15 @@ def _plan(config: Config, weight_bits: int | None) -> Plan:
 @checked_types
 def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
                      dram_activation_bits: int | None = None, weight_bits: int | None = None,
-                     batch_held: bool = True) -> BaselineTraffic:
+                     held_input_bits: float | None = None) -> BaselineTraffic:
     """Traffic at each level of the baseline for ``vectors`` vectors of the config's dense layer.
 
     ``dram_activation_bits``: input and output bits that cross the DRAM interface; None: every input vector
     read and every output written once (a network passes what its layer really moves: activations between
     layers stay on chip). ``weight_bits``: the stationary operand's width (None: mapping.weight_bits; an
-    activation x activation product: dac.input_bits). ``batch_held`` False: a streamed fetch serves baseline.batch
-    vectors whatever the on-chip memory holds (a model's items, whose positions share their inputs: a conv's
-    windows overlap, so vectors' inputs overstate what is held).
+    activation x activation product: dac.input_bits). ``held_input_bits``: the input bits each vector adds to what a
+    streamed fetch's batch holds on chip (None: its in_features inputs; a conv's positions share their inputs, its
+    input map's bits over its positions)
     """
     vectors = check_int("vectors", vectors)
     include_weight_load = check_bool("include_weight_load", include_weight_load)
@@ -242,7 +212,8 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     in_bits_per_vector = n_in * plan.input_bits
     out_bits_per_vector = n_out * plan.accumulator_bits
     weights_fit, fetch_batch = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector,
-                                          n_in * plan.weight_bits, check_bool("batch_held", batch_held))
+                                          n_in * plan.weight_bits, out_bits_per_vector + (
+        in_bits_per_vector if held_input_bits is None else check_real("held_input_bits", held_input_bits, 0.0)))
     batches = math.ceil(vectors / fetch_batch)
     stationary_tiles = b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING)
     direct = not weights_fit and (stationary_tiles or not _staging_pays(config, vectors, batches))
@@ -258,7 +229,8 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
         dram_weight_bits=fetches * weight_bits,
         dram_activation_bits=(vectors * (in_bits_per_vector + out_bits_per_vector) if dram_activation_bits is None
                               else dram_activation_bits),
-        weights_fit=weights_fit, weight_fetches=fetches, weights_direct=direct, fetch_batch=fetch_batch)
+        weights_fit=weights_fit, weight_fetches=fetches, weights_direct=direct, fetch_batch=fetch_batch,
+        vectors=vectors)
 
 
 def _energy_model(config: Config, energy_model: str | None) -> str:
@@ -300,9 +272,9 @@ def _memory_ns(b: BaselineConfig, dram_bits: int, sram_bits: int, dram_gbps: flo
 def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: bool,
                        dram_activation_bits: int | None = None, energy_model: str | None = None,
                        weight_bits: int | None = None, one_off_load: bool = False,
-                       batch_held: bool = True) -> Breakdown:
+                       held_input_bits: float | None = None) -> Breakdown:
     """Energy, latency and area of the baseline processor running ``vectors`` vectors of the layer
-    (``dram_activation_bits``, ``weight_bits``, ``batch_held`` as in :func:`baseline_traffic`). ``one_off_load``:
+    (``dram_activation_bits``, ``weight_bits``, ``held_input_bits`` as in :func:`baseline_traffic`). ``one_off_load``:
     the weight load is a one-off fetch before the vectors (as the chip's), latency = max(roofline, fetch + the
     steady run's roofline).
 
@@ -313,7 +285,8 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     b = config.baseline
     model = _energy_model(config, energy_model)
     t = baseline_traffic(config, vectors, include_weight_load=include_weight_load,
-                         dram_activation_bits=dram_activation_bits, weight_bits=weight_bits, batch_held=batch_held)
+                         dram_activation_bits=dram_activation_bits, weight_bits=weight_bits,
+                         held_input_bits=held_input_bits)
     plan = _plan(config, weight_bits)
     units = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits))
     mem = onchip_memory(config)

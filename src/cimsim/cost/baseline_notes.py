@@ -20,12 +20,11 @@ _DATAFLOW_SENTENCES = {
     "output_stationary_direct": "Output-stationary: each MAC clocks its weight, input and accumulator registers "
                                 "once; every weight comes from DRAM straight into a MAC's register, once per vector "
                                 "({reason}).",
-    "weight_stationary": "Weight-stationary: each weight is read into a MAC's register once per batch of {batch} "
-                         "vectors; inputs are broadcast and partial sums leave the array ({array}) once per input "
-                         "tile.",
-    "weight_streaming": "Weight-streaming: no weight is kept on chip; each batch of {batch} vectors fetches every "
-                        "weight from DRAM straight into a MAC's register; inputs are broadcast and partial sums leave "
-                        "the array ({array}) once per input tile.",
+    "weight_stationary": "Weight-stationary: each weight is read into a MAC's register once per {batch}; inputs "
+                         "are broadcast and partial sums leave the array ({array}) once per input tile.",
+    "weight_streaming": "Weight-streaming: no weight is kept on chip; each {batch} fetches every weight from DRAM "
+                        "straight into a MAC's register; inputs are broadcast and partial sums leave the array "
+                        "({array}) once per input tile.",
 }
 
 
@@ -50,13 +49,20 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
               else f"do not fit in the {b.sram_kib:g} KiB {kind}")
     route = ("straight into the MAC registers (no on-chip weight traffic)" if t.weights_direct
              else f"through the {kind}, which keeps each fetch for the batch")
-    per_fetch = 1 if t.weights_direct and b.dataflow == Dataflow.OUTPUT_STATIONARY else t.fetch_batch
-    every = "vector" if per_fetch == 1 else f"batch of {per_fetch} vectors"
-    if per_fetch < b.batch and t.fetch_batch < b.batch:
-        every += (f" (of baseline.batch's {b.batch}, the {b.sram_kib:g} KiB {kind} holds the inputs and outputs of "
-                  f"{t.fetch_batch})")
-    return (f"{shape} {reason}; they stream from DRAM once per {every} "
-            f"({t.weight_fetches} fetches), {route}.")
+    per_vector = t.weights_direct and b.dataflow == Dataflow.OUTPUT_STATIONARY  # staging would not pay
+    every = _batch_words(1 if per_vector else min(t.fetch_batch, t.vectors))
+    if t.fetch_batch < min(b.batch, t.vectors) and not per_vector:
+        io_bits = plan.in_features * plan.input_bits + plan.out_features * plan.accumulator_bits
+        holds = (f"the inputs and outputs of {t.fetch_batch}" if b.sram_kib * 8192 >= io_bits
+                 else "not even one vector's inputs and outputs")
+        every += f" (of baseline.batch's {b.batch}, the {b.sram_kib:g} KiB {kind} holds {holds})"
+    fetches = "1 fetch" if t.weight_fetches == 1 else f"{t.weight_fetches} fetches"
+    return f"{shape} {reason}; they stream from DRAM once per {every} ({fetches}), {route}."
+
+
+def _batch_words(vectors: int) -> str:
+    """'vector', or 'batch of N vectors'"""
+    return "vector" if vectors == 1 else f"batch of {vectors} vectors"
 
 
 def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: OnChipMemory, units: int,
@@ -79,7 +85,8 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
         _DATAFLOW_SENTENCES["output_stationary_direct" if b.dataflow == "output_stationary" and t.weights_direct
-                            else b.dataflow].format(batch=b.batch, reason=_direct_reason(t.fetch_batch, t), array=(
+                            else b.dataflow].format(batch=_batch_words(min(t.fetch_batch, t.vectors)),
+                                                    reason=_direct_reason(min(t.fetch_batch, t.vectors), t), array=(
             f"{min(b.array_rows, units)} x {units // min(b.array_rows, units)} MACs, baseline.array_rows"
             if b.array_rows else "shaped to each layer")),
         _weights_sentence(config, plan, t, kind, include_weight_load),

@@ -33,7 +33,7 @@ from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_ene
 from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
-__all__ = ["price_baseline", "product_config", "product_runs", "exceeds_sram", "RUN_FETCH"]
+__all__ = ["price_baseline", "product_config", "product_runs", "items_per_fetch", "exceeds_sram", "RUN_FETCH"]
 
 RUN_FETCH = "fetched once per run (together they exceed baseline.sram_kib)"
 """how the baseline fetches static weights that fit its on-chip memory one layer at a time but not together"""
@@ -69,17 +69,29 @@ def product_runs(config: Config, in_features: int, out_features: int, vectors_pe
     return layer, fits, real_runs(runs, tap_fraction)
 
 
+def items_per_fetch(layer: Config, vectors: int, per_item: int, load: bool, held_input_bits: float | None = None,
+                    weight_bits: int | None = None) -> int:
+    """The items whose vectors share one streamed fetch of a product (``layer``: its :func:`product_config`), which
+    finish together: the vectors a fetch serves (one where each vector fetches its own) over an item's
+    ``per_item``, at least one (``held_input_bits``, ``weight_bits`` as in
+    :func:`cimsim.cost.baseline.baseline_traffic`)."""
+    t = baseline_traffic(layer, vectors, include_weight_load=load, held_input_bits=held_input_bits,
+                         weight_bits=weight_bits)
+    return max(1, (1 if t.weight_fetches >= vectors else min(t.fetch_batch, vectors)) // per_item)
+
+
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,
-              cache: dict[tuple, Breakdown]) -> tuple[Breakdown, bool]:
-    """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch), and whether
-    some static weights are fetched per batch (then a batch's items finish together)"""
+              cache: dict[tuple, Breakdown]) -> tuple[Breakdown, int | None]:
+    """the matrix products of ``items`` items run together (sharing weight fetches per baseline.batch), and the
+    items that finish together where some static weights are fetched per batch (:func:`items_per_fetch`), else
+    None. A conv's positions hold their input map, not their im2col copies, while weights stream past."""
     bits, last = config.dac.input_bits, model.static_ops[-1]
     out_bits = model.output_elements_per_item * plan_layer(config, last.in_features, last.out_features).accumulator_bits
     ops = tuple(model.of_type(MatrixOp))  # by position: one op object may stand at several places
     first, final = (next(k for k in order if ops[k].static) for order in (range(len(ops)), reversed(range(len(ops)))))
     dram_io = {first: items * model.input_elements_per_item * bits}
     dram_io[final] = dram_io.get(final, 0) + items * out_bits
-    parts, streamed = [], False
+    parts, together = [], None
     for k, op in enumerate(ops):
         load = too_big if op.static else kv_cache == "dram"
         dram_bits = dram_io.get(k, 0) // op.groups
@@ -90,14 +102,17 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         w_bits = None if op.static else bits
         layer, fits, vector_runs = product_runs(config, op.in_features, op.out_features, op.vectors_per_item,
                                                 run_vectors, op.routed_fraction, op.tap_fraction, load, w_bits)
-        streamed = streamed or (op.static and not fits)
+        held = (op.input_elements_per_item / op.groups / op.vectors_per_item * bits if op.input_elements_per_item
+                else None)
+        if op.static and not fits:
+            together = min(together or items, items_per_fetch(layer, run_vectors, op.vectors_per_item, load, held))
         for vectors, weight in vector_runs:
-            key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits, w_bits)
+            key = (op.in_features, op.out_features, vectors, layer.baseline.batch, load, dram_bits, w_bits, held)
             if key not in cache:
-                cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load, batch_held=False,
+                cache[key] = baseline_breakdown(layer, vectors, include_weight_load=load, held_input_bits=held,
                                                 dram_activation_bits=dram_bits, weight_bits=w_bits)
             parts.append(repeated(cache[key], runs * op.groups * weight))
-    return in_sequence(parts, config.baseline.name, items, shared_hardware=True), streamed
+    return in_sequence(parts, config.baseline.name, items, shared_hardware=True), together
 
 
 def _check_dram(config: Config, model: Model, kv_cache: str, sequences: int) -> None:
@@ -165,7 +180,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     _check_dram(config, model, kv_cache, sequences)
     cache: dict[tuple, Breakdown] = {}
     step = sequences if model.phase == "decode" else items  # the steady state the chip's interval prices too
-    products, streamed = _products(config, model, step, kv_cache, too_big, cache)
+    products, together = _products(config, model, step, kv_cache, too_big, cache)
     seq = in_sequence([repeated(products, items / step)], b.name, items, shared_hardware=True)
 
     vector_ns = items * unit.time_ns(vector_cycles_per_item)
@@ -185,5 +200,5 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     priced = Breakdown(name=b.name, energy_pj=energy, area_um2=area,
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
                        memory_ns=seq.memory_ns + kv_ns, mvms=items, macs=seq.macs, assumptions=assumptions)
-    return in_batches(priced, min(b.batch, step)) if streamed else priced
+    return in_batches(priced, min(b.batch, step, together)) if together else priced
 

@@ -1,0 +1,46 @@
+"""The baseline's on-chip memory: one bank's energy per bit read and written, and the area of all banks (SRAM by
+Horowitz's points and the CACTI depth law, :mod:`.memory`; eDRAM by ISAAC's bank, :mod:`.edram`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..argcheck import checked_types
+from ..config.modes import MemoryTechnology
+from ..config.schema import Config
+from .edram import check_edram_bank, edram_area_um2, edram_energy_pj_per_bit
+from .memory import dram_energy_pj_per_bit, sram_area_um2, sram_read_energy_pj_per_bit, sram_write_energy_pj_per_bit
+
+__all__ = ["OnChipMemory", "onchip_memory"]
+
+
+@dataclass(frozen=True)
+class OnChipMemory:
+    """Per-bit energies and area of the baseline's on-chip memory at a technology."""
+
+    technology: str
+    """sram or edram"""
+    banks: int
+    bank_bytes: float
+    read_pj_per_bit: float
+    """one bit read from one bank"""
+    write_pj_per_bit: float
+    area_um2: float
+    """all banks"""
+
+
+
+@checked_types
+def onchip_memory(config: Config) -> OnChipMemory:
+    """The on-chip memory of the config's baseline: one bank's energy per bit, the area of all banks."""
+    b, tech = config.baseline, config.technology
+    bank_bytes = b.sram_kib * 1024 / b.onchip_banks
+    if b.onchip_memory == MemoryTechnology.EDRAM:
+        check_edram_bank(bank_bytes, dram_energy_pj_per_bit(b.dram), config.source)
+        read = write = edram_energy_pj_per_bit(bank_bytes, tech)
+        area = b.onchip_banks * edram_area_um2(bank_bytes, tech)
+    else:
+        read = sram_read_energy_pj_per_bit(bank_bytes, tech)
+        write = sram_write_energy_pj_per_bit(bank_bytes, tech)
+        area = sram_area_um2(b.sram_kib * 1024, tech)  # bitcells: linear in capacity, banked or not
+    return OnChipMemory(b.onchip_memory, b.onchip_banks, bank_bytes, read, write, area)
