@@ -15,12 +15,13 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
 - ``weight_streaming``: that tiling, but every batch fetches all weights from DRAM straight into the registers.
 
 Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
-(with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic. Otherwise
-they stream from DRAM once per batch (of as many vectors as the memory holds the inputs and outputs of, at most B),
-straight into the registers with the weight-stationary tilings;
-``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), and does so only
-where that costs less energy than fetching the weights from DRAM for every vector (which it does otherwise), so
-the energy per vector never rises with the batch. Inputs are read from DRAM once; outputs written to it once. An
+(with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic; without
+the load, streamed where that costs less energy (sub-batches of few vectors reloading a weight-stationary array).
+Otherwise they stream from DRAM once per batch (of as many vectors as the memory holds the inputs and outputs of, at
+most B), straight into the registers with the weight-stationary tilings; ``output_stationary`` reuses a fetch only
+by staging it on chip (written once, read per vector), and does so only where that costs less energy than fetching
+the weights from DRAM for every vector (which it does otherwise), so the energy per vector never rises with the
+batch. Inputs are read from DRAM once; outputs written to it once. An
 activation x activation product (attention's Q K^T, A V) passes ``weight_bits`` = ``dac.input_bits``: its
 "weights" (K, V) are activations, in its traffic, MAC energy and registers.
 
@@ -89,6 +90,9 @@ class BaselineTraffic:
     vectors' inputs and outputs (:func:`_residence`); more than ``vectors`` where the run has fewer"""
     vectors: int = 0
     """the vectors run"""
+    weights_fit_streamed: bool = False
+    """the weights fit on chip but are streamed: that costs less energy than keeping them, whose room leaves
+    sub-batches of few vectors (a weight-stationary unit reloads its registers per sub-batch)"""
 
     @property
     def sram_bits(self) -> int:
@@ -159,18 +163,19 @@ def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
 
 
 def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, row_bits: int,
-               held_bits_per_vector: float) -> tuple[bool, int]:
-    """(the weights stay on chip, vectors per batch sharing one load of them into the MAC registers): resident
-    weights need room beside one vector's inputs and outputs, a batch runs in sub-batches of as many vectors as fit.
-    Streamed weights serve a batch of vectors whose inputs and outputs (``held_bits_per_vector`` each) the memory
-    holds while they pass (beside ``row_bits``, one output's weights, where an output-stationary unit stages them):
-    at most baseline.batch, at least one."""
+               held_bits_per_vector: float) -> tuple[int | None, int]:
+    """(vectors per sub-batch where the weights can stay on chip, else None; vectors a streamed fetch serves).
+    Resident weights need room beside one vector's inputs and outputs, and a batch runs in sub-batches of as many
+    vectors as fit beside them. Streamed weights serve a batch of vectors whose inputs and outputs
+    (``held_bits_per_vector`` each) the memory holds while they pass (beside ``row_bits``, one output's weights,
+    where an output-stationary unit stages them): at most baseline.batch, at least one."""
     memory_bits = b.sram_kib * 1024 * 8
     room_bits = memory_bits - weight_bits
+    staged = row_bits if b.dataflow == Dataflow.OUTPUT_STATIONARY else 0
+    streamed = max(1, min(b.batch, int((memory_bits - staged) // held_bits_per_vector)))
     if b.dataflow == Dataflow.WEIGHT_STREAMING or room_bits < io_bits_per_vector:
-        staged = row_bits if b.dataflow == Dataflow.OUTPUT_STATIONARY else 0
-        return False, max(1, min(b.batch, int((memory_bits - staged) // held_bits_per_vector)))
-    return True, min(b.batch, int(room_bits // io_bits_per_vector))
+        return None, streamed
+    return min(b.batch, int(room_bits // io_bits_per_vector)), streamed
 
 
 def _staging_pays(config: Config, vectors: int, batches: int) -> bool:
@@ -211,9 +216,31 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     check_dram_capacity(config, weight_bits)
     in_bits_per_vector = n_in * plan.input_bits
     out_bits_per_vector = n_out * plan.accumulator_bits
-    weights_fit, fetch_batch = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector,
-                                          n_in * plan.weight_bits, out_bits_per_vector + (
+    resident, streamed = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector,
+                                    n_in * plan.weight_bits, out_bits_per_vector + (
         in_bits_per_vector if held_input_bits is None else check_real("held_input_bits", held_input_bits, 0.0)))
+    moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
+    if resident is None or include_weight_load:
+        return moved if resident is None else _traffic(config, plan, vectors, resident, True, dram_activation_bits,
+                                                       weights_fit=True)
+    kept = _traffic(config, plan, vectors, resident, include_weight_load, dram_activation_bits, weights_fit=True)
+    return replace(moved, weights_fit_streamed=True) if _energy_pj(config, plan, moved) < _energy_pj(
+        config, plan, kept) else kept
+
+
+def _energy_pj(config: Config, plan: Plan, t: BaselineTraffic) -> float:
+    """the dynamic energy of ``t``, pJ"""
+    return sum(_component_energy_pj(config, plan, t, onchip_memory(config),
+                                    dram_energy_pj_per_bit(config.baseline.dram)).values())
+
+
+def _traffic(config: Config, plan: Plan, vectors: int, fetch_batch: int, include_weight_load: bool,
+             dram_activation_bits: int | None, weights_fit: bool = False) -> BaselineTraffic:
+    """:func:`baseline_traffic` with the weights kept on chip (``weights_fit``: in sub-batches of ``fetch_batch``
+    vectors) or streamed (each fetch serving ``fetch_batch`` vectors)"""
+    b, n_in, n_out = config.baseline, plan.in_features, plan.out_features
+    weight_bits, in_bits_per_vector = n_in * n_out * plan.weight_bits, n_in * plan.input_bits
+    out_bits_per_vector = n_out * plan.accumulator_bits
     batches = math.ceil(vectors / fetch_batch)
     stationary_tiles = b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING)
     direct = not weights_fit and (stationary_tiles or not _staging_pays(config, vectors, batches))
