@@ -66,25 +66,30 @@ def magnitude_bits(bits, signed_inputs):
 
 def planes(q, bits, mode, signed_inputs, k=None):
     """[(weight, plane of non-negative / signed int64 codes)] in the order the hardware applies them: the magnitude
-    cut into digits of k bits (k = every magnitude bit when parallel, 1 when bit-serial), least significant first."""
+    cut into digits of k bits (k = every magnitude bit when parallel, 1 when bit-serial), least significant first;
+    where k does not divide the magnitude bits, the lowest digit holds the remainder (the others k bits each)."""
     magnitude = magnitude_bits(bits, signed_inputs)
     k = {"parallel": magnitude, "bit_serial": 1}.get(mode, k)
-    digits = range(-(-magnitude // k))
-    mask = 2 ** k - 1
+    n_digits = -(-magnitude // k)
+    digits = range(n_digits)
+    low_bits = magnitude - (n_digits - 1) * k  # the lowest digit's bits
+    shifts = [0] + [low_bits + (j - 1) * k for j in range(1, n_digits)]
+    widths = [low_bits] + [k] * (n_digits - 1)
 
     def digit(v, j):
-        return (v // 2 ** (j * k)) % 2 ** k & mask
+        return (v // 2 ** shifts[j]) % 2 ** widths[j]
 
     if signed_inputs == "unsigned":
-        return [(2 ** (j * k), digit(q, j)) for j in digits]
+        return [(2 ** shifts[j], digit(q, j)) for j in digits]
     if signed_inputs == "bipolar":
-        return [(2 ** (j * k), np.sign(q) * digit(np.abs(q), j)) for j in digits]
+        return [(2 ** shifts[j], np.sign(q) * digit(np.abs(q), j)) for j in digits]
     if signed_inputs == "twos_complement":
         u = np.mod(q, 2 ** bits)  # the two's complement word: low magnitude bits, then the sign bit
         low = np.mod(u, 2 ** magnitude)
-        return [(2 ** (j * k), digit(low, j)) for j in digits] + [(-(2 ** magnitude), u // 2 ** magnitude)]
+        return [(2 ** shifts[j], digit(low, j)) for j in digits] + [(-(2 ** magnitude), u // 2 ** magnitude)]
     pos, neg = np.maximum(q, 0), np.maximum(-q, 0)
-    return [(2 ** (j * k), digit(pos, j)) for j in digits] + [(-(2 ** (j * k)), digit(neg, j)) for j in digits]
+    return ([(2 ** shifts[j], digit(pos, j)) for j in digits]
+            + [(-(2 ** shifts[j]), digit(neg, j)) for j in digits])
 
 
 def currents(plane, cfg, k):

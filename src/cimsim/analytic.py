@@ -15,6 +15,7 @@ from .argcheck import check_int, checked_types
 from .config.modes import InputEncoding, SignedEncoding, SignedInputs
 from .counts import Counts
 from .iv_curve import read_levels
+from .input_slices import slice_bits
 from .mapping import Plan
 
 __all__ = ["DataStats", "analytic_counts", "code_energy", "plane_top_codes", "uniform_cell_activity",
@@ -169,7 +170,7 @@ def _col_tile_shapes(plan: Plan) -> list[tuple[int, int]]:
 
 def plane_top_codes(plan: Plan) -> np.ndarray:
     """The largest code of each input plane, in plane order: 2**b - 1 for the b magnitude bits it carries (the top
-    slice of a sliced input carries what bits_per_read leaves, a two's-complement sign plane 1 bit), at most
+    slice of a sliced input, the lowest, carries what bits_per_read leaves, a two's-complement sign plane 1 bit), at most
     ``plan.max_plane_code``; binary inputs: 1."""
     return np.array(_plane_tops(plan), dtype=np.int64)
 
@@ -181,7 +182,7 @@ def _plane_tops(plan: Plan) -> tuple[int, ...]:
 @functools.cache
 def _tops(k: int, bits: int, signed: SignedInputs) -> tuple[int, ...]:
     """:func:`plane_top_codes` of ``bits`` magnitude bits read ``k`` at a time, signed as ``signed`` says"""
-    tops = [2 ** min(k, bits - j * k) - 1 for j in range(-(-bits // k))]
+    tops = [2 ** slice_bits(j, k, bits) - 1 for j in range(-(-bits // k))]
     if signed == SignedInputs.TWO_PHASE:
         return tuple(tops * 2)  # the negative phase's planes as the positive's
     return tuple(tops + [1] if signed == SignedInputs.TWOS_COMPLEMENT else tops)  # the sign bit last

@@ -26,6 +26,7 @@ from .config.checks import binary_inputs, input_magnitude_bits, resolved_bits_pe
 from .config.modes import (Accumulation, ArrayFamily, DacMode, DigitalAdders, InputEncoding, SignedEncoding,
                            SignedInputs, Subtraction)
 from .config.schema import SECTIONS, Config
+from .input_slices import slice_shift
 
 __all__ = ["Plan", "plan_layer", "resolved_bits_per_read"]
 
@@ -194,10 +195,10 @@ class Plan:
     @functools.cached_property
     def plane_weights(self) -> np.ndarray:
         """weight of each input plane in the recombination (float64, exact powers of two): plane j of a phase holds
-        bits [j*k, (j+1)*k) of the magnitude (k = bits_per_read), weight 2**(j*k); two_phase repeats them with
-        negative weights for the negative part; twos_complement reads the low magnitude_bits of q mod 2**input_bits
-        in slices, then the sign bit with weight -2**magnitude_bits."""
-        w = [2.0 ** (j * self.bits_per_read) for j in range(self.input_slices)]
+        the magnitude's bits from s_j on (:mod:`cimsim.input_slices`: k = bits_per_read each, plane 0 the remainder),
+        weight 2**s_j; two_phase repeats them with negative weights for the negative part; twos_complement reads the
+        low magnitude_bits of q mod 2**input_bits in slices, then the sign bit with weight -2**magnitude_bits."""
+        w = [2.0 ** slice_shift(j, self.bits_per_read, self.magnitude_bits) for j in range(self.input_slices)]
         if self.signed_inputs == SignedInputs.TWO_PHASE:
             w = w + [-v for v in w]
         elif self.signed_inputs == SignedInputs.TWOS_COMPLEMENT:

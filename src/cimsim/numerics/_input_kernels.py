@@ -227,14 +227,15 @@ def _sliced_codes(x, first, stop, inv_scale, max_code, sign_mode, n_bits, k, gro
                   zero_point):
     """As :func:`_bipolar_codes` for k = bits_per_read magnitude bits per read; n_bits = input bits.
 
-    With J = ceil(m / k) slices of the m magnitude bits, plane j holds bits [j*k, (j+1)*k) of: max(q, 0) and
+    With J = ceil(m / k) slices of the m magnitude bits, plane j holds bits [s_j, s_j + b_j) (s_j = max(0, m - (J -
+    j) k), b_j = min(k, m - (J - 1 - j) k): k bits each from the top down, the remainder in plane 0,
+    :mod:`cimsim.input_slices`) of: max(q, 0) and
     then (planes J + j) of max(-q, 0) (sign_mode 0, two-phase); |q| with the sign of q, + zero_point (1,
     bipolar); q (3, unsigned, q >= 0); the low m bits of q mod 2**n_bits, then plane J its sign bit (2, two's
     complement). Returns the count of non-zero plane codes."""
     batch = planes.shape[1]
     mag = n_bits if sign_mode == 3 else n_bits - 1
     slices = (mag + k - 1) // k
-    mask = (1 << k) - 1
     low_mask = (1 << mag) - 1
     word_mask = (1 << n_bits) - 1
     codes = np.empty(x.shape[1], dtype=np.int64)
@@ -247,7 +248,8 @@ def _sliced_codes(x, first, stop, inv_scale, max_code, sign_mode, n_bits, k, gro
             for i in range(q.shape[0]):
                 q[i] = np.int64(_quantize(xr[i] * inv, max_code))
             for j in range(slices):
-                shift = j * k
+                shift = max(0, mag - (slices - j) * k)
+                mask = (1 << min(k, mag - (slices - 1 - j) * k)) - 1
                 if sign_mode == 0:
                     pos, neg = planes[j, b, lo:hi], planes[slices + j, b, lo:hi]
                     sq_pos = 0
