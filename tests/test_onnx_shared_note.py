@@ -49,3 +49,16 @@ def test_distinct_matrices_load_without_a_note(tmp_path):
         warnings.simplefilter("error")
         network = load_network(path)
     assert len(network.matrix_layers()) == 2
+
+
+def test_the_cli_says_it_as_one_warning_line(tmp_path):
+    """`cimsim price-model file.onnx` prints the note as the CLI's other warnings (Python's format had named the
+    cimsim source line that raised it and quoted its code)"""
+    from click.testing import CliRunner
+
+    from cimsim.cli import main
+
+    result = CliRunner().invoke(main, ["price-model", str(_saved(tmp_path, shared=True))])
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.stderr and "each read by several nodes" in result.stderr
+    assert "UserWarning" not in result.stderr and ".py:" not in result.stderr

@@ -7,6 +7,7 @@ import os
 import select
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 import click
@@ -33,7 +34,9 @@ def guarded(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            result = fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning
+                result = fn(*args, **kwargs)
             _check_stdout()
             return result
         except KeyboardInterrupt:
@@ -54,6 +57,12 @@ def guarded(fn):
                                "traceback, and please report it)"), 1)
 
     return wrapper
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning during a command as one line, ``warning: message``, as the CLI's own notes (Python's format named
+    the cimsim source line that raised it and quoted its code)."""
+    click.echo(f"warning: {message}", err=True)
 
 
 def _check_stdout() -> None:

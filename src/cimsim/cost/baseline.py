@@ -17,11 +17,11 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
 Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
 (with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic; without
 the load, streamed where that costs less energy (sub-batches of few vectors reloading a weight-stationary array).
-Otherwise they stream from DRAM once per batch (of as many vectors as the memory holds the inputs and outputs of, at
-most B), straight into the registers with the weight-stationary tilings; ``output_stationary`` reuses a fetch only
-by staging it on chip (written once, read per vector), and does so only where that costs less energy than fetching
-the weights from DRAM for every vector (which it does otherwise), so the energy per vector never rises with the
-batch. Inputs are read from DRAM once; outputs written to it once. An
+Otherwise they stream from DRAM once per batch (of as many vectors as the memory holds the inputs of, at most B;
+outputs leave as each is done), straight into the registers with the weight-stationary tilings;
+``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), and does so only
+where that costs less energy than fetching the weights from DRAM for every vector (which it does otherwise), so
+the energy per vector never rises with the batch. Inputs are read from DRAM once; outputs written to it once. An
 activation x activation product (attention's Q K^T, A V) passes ``weight_bits`` = ``dac.input_bits``: its
 "weights" (K, V) are activations, in its traffic, MAC energy and registers.
 
@@ -87,7 +87,7 @@ class BaselineTraffic:
     """fetched weights go from DRAM straight into the MAC registers (no on-chip weight traffic)"""
     fetch_batch: int = 1
     """vectors that share a streamed fetch: baseline.batch, or fewer where the on-chip memory cannot hold that many
-    vectors' inputs and outputs (:func:`_residence`); more than ``vectors`` where the run has fewer"""
+    vectors' inputs (:func:`_residence`); more than ``vectors`` where the run has fewer"""
     vectors: int = 0
     """the vectors run"""
     weights_fit_streamed: bool = False
@@ -166,9 +166,9 @@ def _residence(b: BaselineConfig, weight_bits: int, io_bits_per_vector: int, row
                held_bits_per_vector: float) -> tuple[int | None, int]:
     """(vectors per sub-batch where the weights can stay on chip, else None; vectors a streamed fetch serves).
     Resident weights need room beside one vector's inputs and outputs, and a batch runs in sub-batches of as many
-    vectors as fit beside them. Streamed weights serve a batch of vectors whose inputs and outputs
-    (``held_bits_per_vector`` each) the memory holds while they pass (beside ``row_bits``, one output's weights,
-    where an output-stationary unit stages them): at most baseline.batch, at least one."""
+    vectors as fit beside them. Streamed weights serve a batch of vectors whose inputs (``held_bits_per_vector``
+    each; outputs leave as they are done) the memory holds while they pass (beside ``row_bits``, one output's
+    weights, where an output-stationary unit stages them): at most baseline.batch, at least one."""
     memory_bits = b.sram_kib * 1024 * 8
     room_bits = memory_bits - weight_bits
     staged = row_bits if b.dataflow == Dataflow.OUTPUT_STATIONARY else 0
@@ -216,9 +216,9 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     check_dram_capacity(config, weight_bits)
     in_bits_per_vector = n_in * plan.input_bits
     out_bits_per_vector = n_out * plan.accumulator_bits
-    resident, streamed = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector,
-                                    n_in * plan.weight_bits, out_bits_per_vector + (
-        in_bits_per_vector if held_input_bits is None else check_real("held_input_bits", held_input_bits, 0.0)))
+    resident, streamed = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector, n_in * plan.weight_bits,
+                                    in_bits_per_vector if held_input_bits is None else
+                                    check_real("held_input_bits", held_input_bits, 0.0, low_open=True))
     moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
     if resident is None or include_weight_load:
         return moved if resident is None else _traffic(config, plan, vectors, resident, True, dram_activation_bits,

@@ -54,9 +54,8 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
     per_vector = t.weights_direct and b.dataflow == Dataflow.OUTPUT_STATIONARY  # staging would not pay
     every = _batch_words(1 if per_vector else min(t.fetch_batch, t.vectors))
     if t.fetch_batch < min(b.batch, t.vectors) and not per_vector:
-        io_bits = plan.in_features * plan.input_bits + plan.out_features * plan.accumulator_bits
-        holds = (f"the inputs and outputs of {t.fetch_batch}" if b.sram_kib * 8192 >= io_bits
-                 else "not even one vector's inputs and outputs")
+        holds = (f"the inputs of {t.fetch_batch}" if b.sram_kib * 8192 >= plan.in_features * plan.input_bits
+                 else "not even one vector's inputs")
         every += f" (of baseline.batch's {b.batch}, the {b.sram_kib:g} KiB {kind} holds {holds})"
     fetches = "1 fetch" if t.weight_fetches == 1 else f"{t.weight_fetches} fetches"
     return f"{shape} {reason}; they stream from DRAM once per {every} ({fetches}), {route}."
