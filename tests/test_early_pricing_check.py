@@ -17,8 +17,9 @@ from cimsim.cli import main
 from cimsim.errors import ConfigError
 from cimsim.network import Dense, Network, ReLU, save_network
 
-MESSAGE = ("the cost model cannot price this design: activations between layers need 2 KiB of global buffer "
-           "(double-buffered, every layer boundary) but chip.global_buffer_kib is 1")
+MESSAGE = ("activations between layers need 2 KiB of global buffer (double-buffered, every layer boundary) but "
+           'chip.global_buffer_kib is 1: raise it to at least 2, or set chip.pipeline = "none" (the largest boundary '
+           "alone: 1 KiB)")
 
 
 def wide_mlp() -> Network:
@@ -64,15 +65,18 @@ def test_a_buffer_that_holds_them_runs(tmp_path, built):
     assert built
 
 
-@pytest.mark.parametrize("entry", [cimsim.simulate, cimsim.compare])
+@pytest.mark.parametrize("entry", [cimsim.simulate, cimsim.compare, cimsim.estimate])
 def test_api_raises_the_config_error_before_simulating(entry, built):
     """the network given in memory, the config in a dict: the same ConfigError as validate raises, naming the
-    config's source"""
+    config's source and the field, and how large it must be (estimate had raised a bare ValueError)"""
     x = np.random.default_rng(1).uniform(0, 1, size=(3, 64))
-    with pytest.raises(ConfigError, match="chip.global_buffer_kib is 1$") as caught:
-        entry({"preset": "rram-default", "workload": {"kind": "network"}, "chip": {"global_buffer_kib": 1.0}},
-              network=wide_mlp(), inputs=x)
-    assert caught.value.errors == [("", MESSAGE)]
+    given = {"inputs": x} if entry is not cimsim.estimate else {}
+    settings = {"preset": "rram-default", "workload": {"kind": "network"}, "chip": {"global_buffer_kib": 1.0}}
+    if entry is cimsim.estimate:
+        settings["workload"].update({"dataset": "digits", "vectors": 3})
+    with pytest.raises(ConfigError, match="the largest boundary alone: 1 KiB") as caught:
+        entry(settings, network=wide_mlp(), **given)
+    assert caught.value.errors == [("chip.global_buffer_kib", MESSAGE)]
     assert built == []
 
 

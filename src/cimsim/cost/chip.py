@@ -240,13 +240,19 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
 
 
 def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParameters) -> None:
+    """A ConfigError naming chip.global_buffer_kib where the activations between layers do not fit it, saying how
+    much they need (and, pipelined, what the largest boundary alone needs without the pipeline)."""
     boundaries = [s.out_bits_per_item for s in stages[:-1]]
     need_bits = 2 * sum(boundaries) if config.chip.pipeline == Pipeline.LAYER else max(boundaries, default=0)
     if need_bits > 8 * p.global_buffer_capacity_bytes:
-        raise ValueError(
+        pipelined = config.chip.pipeline == Pipeline.LAYER
+        alone = (f', or set chip.pipeline = "none" (the largest boundary alone: {max(boundaries) / 8192:.4g} KiB)'
+                 if pipelined else "")
+        raise ConfigError(config.source, [("chip.global_buffer_kib", (
             f"activations between layers need {need_bits / 8192:.4g} KiB of global buffer "
-            f"({'double-buffered, every layer boundary' if config.chip.pipeline == 'layer' else 'largest boundary'})"
-            f" but chip.global_buffer_kib is {config.chip.global_buffer_kib:g}")
+            f"({'double-buffered, every layer boundary' if pipelined else 'largest boundary'}) but "
+            f"chip.global_buffer_kib is {config.chip.global_buffer_kib:g}: raise it to at least "
+            f"{math.ceil(need_bits / 8192)}{alone}"))])
 
 
 def _checked_stages(stages: Sequence[Stage], items: int = 0) -> tuple[Stage, ...]:
