@@ -144,8 +144,9 @@ def load_workload_network(config: Config, network: Network | None = None) -> tup
     inputs, a ConfigError where a matrix layer gets negative inputs in the float pass of the samples an estimate
     measures (:func:`~cimsim.models.from_network.sample_rows`; :func:`_check_unsigned_inputs`): it would price them
     as magnitudes (a run checks every sample)."""
-    network = config_network(config) if network is None else network
-    x, labels = config_dataset(config, network, from_file=True)
+    from_file = network is None
+    network = config_network(config) if from_file else network
+    x, labels = config_dataset(config, network, from_file=from_file)
     _check_unsigned_inputs(config, network, x[sample_rows(network, len(x))])
     return network, x, labels
 
