@@ -139,3 +139,15 @@ def test_outputs_do_not_hang_on_the_inputs_memory_layout(first):
     net = Network((first, Dense(np.random.default_rng(1).standard_normal((10, 64)))), (64,))
     np.testing.assert_array_equal(net.forward(np.asfortranarray(x)), net.forward(np.ascontiguousarray(x)))
     assert net._checked_input(np.asfortranarray(x)).flags.c_contiguous
+
+
+def test_a_networks_repr_is_a_summary_not_its_weights():
+    """print(network) had written every weight array (186 KB for ResNet-18)"""
+    import numpy as np
+
+    from cimsim.network import Dense, Network, ReLU
+
+    net = Network((Dense(np.ones((400, 300))), ReLU(), Dense(np.ones((2, 400)))), (300,))
+    text = repr(net)
+    assert text == "Network(3 layers: 2 dense, 1 relu; input (300,) per sample; 2 matrices, 120800 weights)"
+    assert str(net) == text
