@@ -24,7 +24,8 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
 from .inference import NetworkResult, config_network, load_workload_network, shape_notes
-from .models.baseline import RUN_FETCH, exceeds_sram, items_per_fetch, product_config, product_runs
+from .models.baseline import (RUN_FETCH, baseline_blocks, exceeds_sram, items_per_fetch, product_config,
+                              product_runs)
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network, sample_rows
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
@@ -166,6 +167,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     convolution (``MatrixShape.tap_fraction`` below 1) counts its taps' MACs that meet input values, the baseline runs
     that share of its vectors (:func:`cimsim.cost.routing.real_runs`)."""
     stages, bases, blocks, together, last = [], [], {}, None, len(layers) - 1  # items that share a streamed fetch
+    values = network.matrix_input_values() if network is not None else None  # a conv's positions share its map
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
     weight_bits = sum(p.in_features * p.out_features // s.groups * p.weight_bits for (p, _), s in zip(layers, shapes))
@@ -180,13 +182,14 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         per_item = max(1, round(counts.mvms / samples)) if samples else 1  # a sample's vectors share a fetch
         block, fits, runs = product_runs(config, p.in_features // shape.groups, p.out_features // shape.groups,
                                          per_item, counts.mvms, shape.routed_fraction, shape.tap_fraction, load)
+        held = values[index] * shape.routed_fraction / shape.groups / per_item * p.input_bits if values else None
         if not fits:
-            together = min(together or samples, items_per_fetch(block, counts.mvms, per_item, load))
+            together = min(together or samples, items_per_fetch(block, counts.mvms, per_item, load, held))
         for n, weight in runs:
-            key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits)
+            key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits, held)
             if key not in blocks:
-                blocks[key] = _baseline_blocks(block, n, shape.groups, include_weight_load=load,
-                                               io_bits=in_bits + out_bits, one_off_load=not too_big)
+                blocks[key] = baseline_blocks(block, n, shape.groups, include_weight_load=load, held_input_bits=held,
+                                              io_bits=in_bits + out_bits, one_off_load=not too_big)
             bases += [repeated(b, weight) for b in blocks[key]]
     work = _vector_work(config, network) if network is not None else None  # a stage beside the crossbars: balancing
     cim = chip_breakdown(config, stages, samples, name=config.name, beside_ns=work[0].time_ns(work[3]) if work else 0.0)
@@ -223,18 +226,6 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     out_bits = round(p.out_features * ((mean - final) * p.input_bits + final * p.accumulator_bits))
     return Stage(p, counts, busy_vectors, round(mean * p.in_features * p.input_bits), out_bits, mean / busy_vectors,
                  fetched_bits=fetched, places=busy)
-
-
-def _baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool, io_bits: int,
-                     one_off_load: bool) -> list[Breakdown]:
-    """The baseline of one matrix layer run ``vectors`` times: a grouped conv as its ``groups`` blocks (``block``,
-    :func:`cimsim.models.baseline.product_config` of in / groups x out / groups; the first moves the ``io_bits``
-    crossing the DRAM interface), not as its block-diagonal matrix (groups times the MACs and weights);
-    ``one_off_load``: a weight load is the one-off fetch before the run (not the run's own fetch, RUN_FETCH)."""
-    kinds = {"include_weight_load": include_weight_load, "one_off_load": one_off_load}
-    first = baseline_breakdown(block, vectors, dram_activation_bits=io_bits, **kinds)
-    return [first] + ([baseline_breakdown(block, vectors, dram_activation_bits=0, **kinds)] * (groups - 1)
-                      if groups > 1 else [])
 
 
 def _vector_work(config: Config, network: Network) -> tuple:

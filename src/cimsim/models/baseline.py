@@ -33,7 +33,8 @@ from ..cost.vector_unit import VectorUnit, baseline_vector_unit, with_vector_ene
 from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
-__all__ = ["price_baseline", "product_config", "product_runs", "items_per_fetch", "exceeds_sram", "RUN_FETCH"]
+__all__ = ["price_baseline", "product_config", "product_runs", "items_per_fetch", "baseline_blocks", "exceeds_sram",
+           "RUN_FETCH"]
 
 RUN_FETCH = "fetched once per run (together they exceed baseline.sram_kib)"
 """how the baseline fetches static weights that fit its on-chip memory one layer at a time but not together"""
@@ -78,6 +79,20 @@ def items_per_fetch(layer: Config, vectors: int, per_item: int, load: bool, held
     t = baseline_traffic(layer, vectors, include_weight_load=load, held_input_bits=held_input_bits,
                          weight_bits=weight_bits)
     return max(1, (1 if t.weight_fetches >= vectors else min(t.fetch_batch, vectors)) // per_item)
+
+
+def baseline_blocks(block: Config, vectors: int, groups: int, *, include_weight_load: bool, io_bits: int,
+                    one_off_load: bool, held_input_bits: float | None = None) -> list[Breakdown]:
+    """The baseline of one matrix layer run ``vectors`` times: a grouped conv as its ``groups`` blocks (``block``,
+    :func:`cimsim.models.baseline.product_config` of in / groups x out / groups; the first moves the ``io_bits``
+    crossing the DRAM interface), not as its block-diagonal matrix (groups times the MACs and weights);
+    ``one_off_load``: a weight load is the one-off fetch before the run (not the run's own fetch, RUN_FETCH);
+    ``held_input_bits`` as in :func:`cimsim.cost.baseline.baseline_traffic`."""
+    kinds = {"include_weight_load": include_weight_load, "one_off_load": one_off_load,
+             "held_input_bits": held_input_bits}
+    first = baseline_breakdown(block, vectors, dram_activation_bits=io_bits, **kinds)
+    return [first] + ([baseline_breakdown(block, vectors, dram_activation_bits=0, **kinds)] * (groups - 1)
+                      if groups > 1 else [])
 
 
 def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: bool,

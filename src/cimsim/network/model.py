@@ -108,6 +108,15 @@ class Network:
         return (f"Network({len(self.layers)} layers: {listed}; input {self.input_shape} per sample; "
                 f"{len(matrices)} matrices, {weights} weights)")
 
+    def matrix_input_values(self) -> list[int]:
+        """Per matrix (``matrix_shapes`` order), the values per sample its first place reads: a conv's input map (its
+        positions share them), a dense layer's every vector's inputs."""
+        shapes, first = self.shapes(), {}
+        for k, index in enumerate(self.matrix_indices()):
+            if index is not None and index not in first:
+                first[index] = math.prod(shapes[self.inputs[k][0]])
+        return [first[index] for index in sorted(first)]
+
     def _checked_inputs(self) -> tuple[tuple[int, ...], ...]:
         """``inputs`` as tuples of ints (None: a chain), or a ValueError naming the layer that reads the wrong
         values or the wrong number of them (its ``arity``)"""
