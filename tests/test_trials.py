@@ -49,6 +49,10 @@ def test_a_spread_needs_two_trials_and_identical_trials_are_stated_once():
     assert "std 0," not in text
     one = cimsim.simulate(config, {"workload.vectors": 20, "device.preset": "rram"}, trials=1)  # 1 % read noise
     assert one.spreads == {} and one.to_dict()["accuracy"]["monte_carlo"] is None
+    with pytest.raises(KeyError, match="one trial has no spread: run with trials >= 2"):  # a bare KeyError had said
+        one.spreads["relative_error"]  # only the name
+    with pytest.raises(KeyError, match="not a metric that varies and is finite in every one of the 3 trials"):
+        same.spreads["wall_s"]
     assert "Monte Carlo" not in one._repr_markdown_()
     noisy = cimsim.simulate(config, {"workload.vectors": 20, "device.preset": "rram"}, trials=2)
     spread = noisy.to_dict()["accuracy"]["monte_carlo"]["relative_error"]

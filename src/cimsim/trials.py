@@ -20,7 +20,7 @@ from .inference import NetworkResult, simulate_network
 from .preflight import check_pricing
 from .run import RunResult, simulate
 
-__all__ = ["Result", "Spread", "run_trials", "spreads"]
+__all__ = ["Result", "Spread", "Spreads", "run_trials", "spreads"]
 
 Result = RunResult | NetworkResult
 
@@ -86,10 +86,25 @@ def run_trials(config: Config, progress: Callable[[int], None] | None = None, *,
     return tuple(simulate(config, progress, trial, **data) for trial in range(config.simulation.trials))
 
 
+class Spreads(dict):
+    """:func:`spreads`' mapping: a metric it lacks is a KeyError saying why (one trial; a metric that is not
+    finite in every trial, or does not vary by its nature) and what the mapping holds"""
+
+    def __init__(self, values: dict, trials: int):
+        super().__init__(values)
+        self.trials = trials
+
+    def __missing__(self, name):
+        why = ("one trial has no spread: run with trials >= 2 (simulation.trials, or trials=)" if self.trials < 2
+               else f"it is not a metric that varies and is finite in every one of the {self.trials} trials")
+        raise KeyError(f"no spread of {name!r}: {why}; spreads of: {', '.join(self) or 'none'}")
+
+
 def spreads(results: tuple[Result, ...]) -> dict[str, Spread]:
     """The accuracy metrics that may vary between trials, over two or more trials (one trial: none, no spread), each
-    finite in every trial (an infinite SNR, an exact result, is left out); ``Spread.varies``: whether it did."""
-    out = {}
+    finite in every trial (an infinite SNR, an exact result, is left out); ``Spread.varies``: whether it did. A
+    missing metric is a KeyError saying why (:class:`Spreads`)."""
+    out = Spreads({}, len(results))
     if len(results) < 2:
         return out
     for name, higher_is_better in results[0].varying().items():
