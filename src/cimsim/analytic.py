@@ -169,8 +169,8 @@ def _col_tile_shapes(plan: Plan) -> list[tuple[int, int]]:
 
 
 def plane_top_codes(plan: Plan) -> np.ndarray:
-    """The largest code of each input plane, in plane order: 2**b - 1 for the b magnitude bits it carries (the top
-    slice of a sliced input, the lowest, carries what bits_per_read leaves, a two's-complement sign plane 1 bit), at most
+    """The largest code of each input plane, in plane order: 2**b - 1 for the b magnitude bits it carries (the lowest
+    slice of a sliced input carries what bits_per_read leaves, a two's-complement sign plane 1 bit), at most
     ``plan.max_plane_code``; binary inputs: 1."""
     return np.array(_plane_tops(plan), dtype=np.int64)
 

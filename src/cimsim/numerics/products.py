@@ -62,11 +62,11 @@ def group_sums(planes2d: np.ndarray, live: list[bool], group: int, start: int, s
     """Column sums of row group ``group`` (rows ``start:stop`` of ``matrix``) for every plane row of ``planes2d``
     (float32 codes, or uint8 for the int8 units; plane by plane, each plane's rows those of vectors
     ``first_vector`` on), one product per run of live planes where the sums are exact (all at once when every
-    plane is live), else per live plane (:func:`_spans`); a plane whose codes are all zero in these rows (``live`` False: the negative phase of ReLU outputs)
-    sums to exactly 0 unmultiplied. Sums that round (``exact_sums`` False: non-integer levels, or planes a
-    non-linear cell bent into currents) multiply in aligned blocks (:func:`aligned_product`). The int8 units'
-    int32 sums come back as they are when every plane is live; else the sums are float32 (this thread's work
-    array)."""
+    plane is live), else per live plane (:func:`_spans`); a plane whose codes are all zero in these rows (``live``
+    False: the negative phase of ReLU outputs) sums to exactly 0 unmultiplied. Sums that round (``exact_sums``
+    False: non-integer levels, or planes a non-linear cell bent into currents) multiply in aligned blocks
+    (:func:`aligned_product`). The int8 units' int32 sums come back as they are when every plane is live; else the
+    sums are float32 (this thread's work array)."""
     n_planes = len(live)
     batch = planes2d.shape[0] // n_planes
     sums = scratch("sums", (planes2d.shape[0], matrix.shape[1]), np.float32)
