@@ -31,8 +31,15 @@ def _started(tmp_path: Path) -> tuple[subprocess.Popen, Path, Path]:
     spec.write_text(SPEC)
     command = [sys.executable, "-m", "cimsim.cli", "sweep", str(spec), "-o", str(out), "--workers", "2"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_default_signals)
     return proc, spec, out
+
+
+def _default_signals() -> None:
+    """the sweep starts with Ctrl-C and SIGTERM at their defaults, as from a shell: a test runner's worker may
+    ignore SIGINT, and an ignored SIGINT stays ignored in its children (the sweep then ran to its end)"""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _rows(out: Path) -> int:
@@ -85,3 +92,25 @@ def test_sigterm_to_the_group_stops_at_once_with_143_and_leaves_no_lock(tmp_path
     assert proc.returncode == 143, err
     assert "stopped: terminated (SIGTERM)" in err and "Traceback" not in err and "leaked" not in err
     assert _rows(out) >= 1 and not lock_path(out).exists()
+
+
+def test_a_ctrl_c_while_the_points_are_submitted_is_kept_not_lost():
+    """Ctrl-C while the workers spawn is held back (blocked: the workers start with it blocked) and delivered to the
+    sweep's flag after: the run stops as interrupted. Ignored instead, it had been lost and the sweep ran to its end."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cimsim.sweep.execute import _collect
+
+    class Interrupting(ThreadPoolExecutor):
+        def submit(self, fn, *args, **kwargs):  # Ctrl-C pressed while the first point is submitted
+            if not getattr(self, "pressed", False):
+                self.pressed = True
+                os.kill(os.getpid(), signal.SIGINT)
+            return super().submit(lambda task: [], *args, **kwargs)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a program run from a shell
+    try:
+        with Interrupting(1) as executor:
+            assert _collect(executor, [["a"], ["b"]], {}, lambda rows: None) == "interrupted"
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -26,7 +26,7 @@ from ..argcheck import check_execution, check_path
 from ..atomic import check_writable
 from ..errors import ConfigError
 from .executors import (DASK_MISSING, _check_started, _dask_client, check_not_bootstrapping, open_executor,
-                        signals_as, stop_workers)
+                        sigint_blocked, signals_as, stop_workers)
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
@@ -213,21 +213,26 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
     sets a flag, read between waits (:func:`.executors.signals_as`): the points in progress then finish and are
     written, unless a second Ctrl-C comes, which ends the local workers at once, as SIGTERM does."""
     stops: list[int] = []  # the signals received
-    with signals_as(signal.SIG_IGN):  # the local workers spawn now: they start with Ctrl-C ignored
-        futures = [executor.submit(evaluate, task) for task in tasks]
-    pending = set(futures)
+    pending = set()
+
+    def flagged():  # Ctrl-C and SIGTERM only noted meanwhile
+        return signals_as(lambda signum, frame: stops.append(signum), (signal.SIGINT, signal.SIGTERM))
 
     def drain(until: int) -> None:  # record what finishes until nothing is pending or ``until`` signals came
-        with signals_as(lambda signum, frame: stops.append(signum), (signal.SIGINT, signal.SIGTERM)):
-            while pending and len(stops) < until and signal.SIGTERM not in stops:
-                done, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
-                for future in done:
-                    pending.discard(future)
-                    if not future.cancelled():  # an error here is the machinery's (a lost worker), not a point's
-                        record([(by_id[o.point_id], o) for o in future.result()])
+        while pending and len(stops) < until and signal.SIGTERM not in stops:
+            done, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            for future in done:
+                pending.discard(future)
+                if not future.cancelled():  # an error here is the machinery's (a lost worker), not a point's
+                    record([(by_id[o.point_id], o) for o in future.result()])
 
+    with flagged():
+        with sigint_blocked():  # the local workers spawn now: they start with Ctrl-C blocked
+            futures = [executor.submit(evaluate, task) for task in tasks]
+        pending.update(futures)
     try:
-        drain(1)
+        with flagged():
+            drain(1)
         if stops:
             raise KeyboardInterrupt
         dropped = sum(future.cancelled() for future in futures)  # not by us: by the cluster
@@ -236,7 +241,7 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
     except KeyboardInterrupt:
         for future in pending:
             future.cancel()
-        with contextlib.suppress(Exception):
+        with flagged(), contextlib.suppress(Exception):
             drain(2)  # the points in progress still finish and are written, until a second Ctrl-C or SIGTERM
         if len(stops) > 1 or signal.SIGTERM in stops:
             stop_workers(executor)

@@ -18,7 +18,8 @@ from concurrent.futures.process import EXTRA_QUEUED_CALLS, BrokenProcessPool
 from .cluster import check_scheduler, check_workers
 from .fingerprint import check_cluster
 
-__all__ = ["DASK_MISSING", "open_executor", "check_not_bootstrapping", "signals_as", "stop_workers"]
+__all__ = ["DASK_MISSING", "open_executor", "check_not_bootstrapping", "signals_as", "sigint_blocked",
+           "stop_workers"]
 
 DASK_MISSING = "a scheduler (--scheduler) needs Dask: install the dask extra: pip install '.[dask]'"
 
@@ -141,8 +142,7 @@ def signals_as(handler, signums: tuple[int, ...] = (signal.SIGINT,)) -> Iterator
     ``signal.SIG_IGN``) meanwhile, where Python's default would act in this, the main, thread; elsewhere (another
     thread, a program's own handler) as it was. A KeyboardInterrupt raised inside the futures' bookkeeping
     (``as_completed`` holding a future's lock) left a pool's manager thread waiting for ever: the sweep hung, and a
-    second Ctrl-C did not end it. Workers spawned while SIGINT is ignored start with it ignored (Python leaves an
-    ignored SIGINT so), so a Ctrl-C while they import prints no traceback of theirs."""
+    second Ctrl-C did not end it."""
     defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
     taken = [s for s in signums if signal.getsignal(s) is defaults.get(s)]
     if threading.current_thread() is not threading.main_thread():
@@ -153,6 +153,22 @@ def signals_as(handler, signums: tuple[int, ...] = (signal.SIGINT,)) -> Iterator
     finally:
         for s, old in previous.items():
             signal.signal(s, old)
+
+
+@contextlib.contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Ctrl-C held back meanwhile in this, the main, thread and delivered when it ends (to the handler then set):
+    worker processes started meanwhile begin with it blocked (a process inherits its signal mask), so a Ctrl-C while
+    they import prints no traceback of theirs (they ignore it once started); ignoring it instead had lost a Ctrl-C
+    pressed meanwhile, and the sweep ran to its end."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def stop_workers(executor: Executor) -> None:
