@@ -170,3 +170,15 @@ def test_api_rows_name_their_whole_workload_figures_apart_from_the_sweep_csv(tmp
         assert all("latency_ns" not in r for r in rows)
         assert {r["total_latency_ns"] for r in steady} == {cim.latency_ns}
         assert sum(r["energy_pj"] for r in steady) == pytest.approx(cim.total_energy_pj)
+
+
+def test_report_json_says_what_its_counts_hold_beside_the_costs_macs():
+    """counts.macs (array slots: a grouped conv's zero blocks in, vector-unit products out) and cim.macs (the
+    workload's products) differ for a grouped conv, which a reader had taken for a mismatch: the JSON says which"""
+    from cimsim.report_json import COUNTS_NOTE
+
+    config = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+    assert "cim.macs" in COUNTS_NOTE and "zeros" in COUNTS_NOTE
+    for report in (cimsim.compare(config, {"workload.vectors": 8}).to_dict(),
+                   cimsim.simulate(config, {"workload.vectors": 8}).to_dict()):
+        assert report["counts_note"] == COUNTS_NOTE and "macs" in report["counts"]

@@ -30,6 +30,13 @@ __all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "json_safe", 
            "macro_dict"]
 
 
+COUNTS_NOTE = ("counts: the events the arrays performed, measured (macs: the arrays' multiply-accumulate slots, a "
+               "grouped conv's block-diagonal zeros and a transposed conv's inserted zeros included, products run on "
+               "the vector unit left out); cim.macs counts the workload's own products (arrays and vector unit), "
+               "and the TOPS/W figures count those")
+"""what report.json's ``counts`` hold, beside the cost's MACs (two MAC figures a reader had taken for a mismatch)"""
+
+
 def json_safe(value):
     """JSON-safe copy: a numpy scalar becomes the Python value it holds, a non-finite float the string "inf", "-inf"
     or "nan" (null had stood for both an infinite error and an exact result's infinite SNR)."""
@@ -143,6 +150,7 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
         "accuracy": _accuracy(results),
         "item": results[0].item,
         "counts": counts.as_dict(),
+        "counts_note": COUNTS_NOTE,
         "programming_counts": programming.as_dict(),
         "cim": cim.as_dict(),
         "macro": macro_dict(cim),
@@ -182,6 +190,7 @@ def comparison_dict(comp: Comparison) -> dict:
         "including_weight_load": {"cim": comp.cim_with_load.as_dict(), "baseline": comp.baseline_with_load.as_dict(),
                                   "gain": comp.gain_with_load},
         "counts": counts.as_dict(),
+        "counts_note": COUNTS_NOTE,
         "programming_counts": programming.as_dict(),
     }
 
