@@ -214,16 +214,16 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     n_in, n_out = plan.in_features, plan.out_features
     weight_bits = n_in * n_out * plan.weight_bits
     check_dram_capacity(config, weight_bits)
-    in_bits_per_vector = n_in * plan.input_bits
-    out_bits_per_vector = n_out * plan.accumulator_bits
+    in_bits_per_vector, out_bits_per_vector = n_in * plan.input_bits, n_out * plan.accumulator_bits
     resident, streamed = _residence(b, weight_bits, in_bits_per_vector + out_bits_per_vector, n_in * plan.weight_bits,
                                     in_bits_per_vector if held_input_bits is None else
                                     check_real("held_input_bits", held_input_bits, 0.0, low_open=True))
-    moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
-    if resident is None or include_weight_load:
-        return moved if resident is None else _traffic(config, plan, vectors, resident, True, dram_activation_bits,
-                                                       weights_fit=True)
+    if resident is None:
+        return _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
     kept = _traffic(config, plan, vectors, resident, include_weight_load, dram_activation_bits, weights_fit=True)
+    if include_weight_load:  # loaded once and kept (streamed, they would be fetched again)
+        return kept
+    moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
     return replace(moved, weights_fit_streamed=True) if _energy_pj(config, plan, moved) < _energy_pj(
         config, plan, kept) else kept
 

@@ -117,8 +117,9 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
         w_bits = None if op.static else bits
         layer, fits, vector_runs = product_runs(config, op.in_features, op.out_features, op.vectors_per_item,
                                                 run_vectors, op.routed_fraction, op.tap_fraction, load, w_bits)
-        held = (op.input_elements_per_item / op.groups / op.vectors_per_item * bits if op.input_elements_per_item
-                else None)
+        # the input bits a vector adds to a streamed batch: its share of the values the op reads (a conv's map)
+        held = (op.input_elements_per_item * bits / (op.groups * op.vectors_per_item * op.routed_fraction)
+                if op.input_elements_per_item else None)
         if op.static and not fits:
             together = min(together or items, items_per_fetch(layer, run_vectors, op.vectors_per_item, load, held))
         for vectors, weight in vector_runs:
