@@ -410,3 +410,20 @@ def test_every_dac_width_drives_its_line(cols):
         assert p.driver_energy_pj == pytest.approx(chain_pj, rel=1e-12) and chain_pj > 0.0
         per_read.append(p.dac_energy_pj + p.driver_energy_pj + p.row_charge_energy_pj)
     assert per_read == sorted(per_read)
+
+
+@pytest.mark.parametrize("signed", ["two_phase", "twos_complement", "bipolar", "unsigned"])
+def test_a_dac_is_priced_for_the_bits_its_reads_drive(signed):
+    """A k-bit DAC's energy is per bit (ZigZag-IMC's capacitance a bit): a vector's reads drive its magnitude bits
+    once per phase, a two's-complement sign plane one bit and a bipolar DAC's sign every read, however the bits are
+    sliced (a sliced remainder had been priced as a full k-bit conversion: 6 of 7 bits a read, 1.71x the parallel
+    DAC's energy a vector, and the energy rose and fell with k)"""
+    tech = Config().technology
+    per_bit = periphery.dac_energy_pj(2, tech) / 2
+    for k in range(2, 8):
+        config = with_overrides(Config(), {"dac.mode": "sliced", "dac.bits_per_read": k, "dac.signed_inputs": signed})
+        plan = plan_layer(config)
+        p = cim_parameters(config, plan)
+        phases = 2 if signed == "two_phase" else 1
+        driven = plan.magnitude_bits * phases + (signed == "twos_complement") + (signed == "bipolar") * plan.n_planes
+        assert p.dac_energy_pj * plan.n_planes == pytest.approx(per_bit * driven, rel=1e-12), k

@@ -204,9 +204,18 @@ def _converter_fields(config: Config, plan: Plan, rate: float) -> dict:
         adc_energy_pj=adc.adc_energy_pj(plan.adc_bits, tech, rate, **adc_kw) if plan.has_adc else 0.0,
         adc_conversion_ns=adc.adc_conversion_ns(plan.adc_bits, tech, adc_type=adc_cfg.type),
         adc_area_um2=adc.adc_area_um2(plan.adc_bits, tech, rate, **adc_kw) if plan.has_adc else 0.0,
-        dac_energy_pj=0.0 if one_bit else periphery.dac_energy_pj(plan.dac_bits, tech),
+        dac_energy_pj=0.0 if one_bit else periphery.dac_energy_pj(plan.dac_bits, tech) * _driven_share(plan),
         dac_area_um2=dac_area,
     )
+
+
+def _driven_share(plan: Plan) -> float:
+    """the mean share of a ``plan.dac_bits``-bit DAC's bits one read drives: a plane carrying fewer bits (a sliced
+    input's remainder slice, a two's-complement sign plane) switches only its bits' capacitors, the DAC's energy
+    being per bit (ZigZag-IMC); a bipolar DAC's sign bit switches on every read"""
+    tops = plane_top_codes(plan)
+    driven = sum(int(t).bit_length() for t in tops) / len(tops)
+    return (driven + plan.dac_bits - plan.bits_per_read) / plan.dac_bits
 
 
 def _array_fields(config: Config, plan: Plan, cell: cells.CellFamily) -> dict:
