@@ -175,3 +175,31 @@ def test_estimate_takes_a_network_in_memory_as_its_file_would_give_it(tmp_path):
     assert in_memory.cim.energy_pj == by_file.cim.energy_pj and in_memory.gain == by_file.gain
     with pytest.raises(ValueError, match="network and labels are for a network workload"):
         cimsim.estimate(CONFIGS / "default.toml", network=net)
+
+
+def test_estimate_takes_weights_and_inputs_in_memory_as_their_files_would_give_them(tmp_path):
+    """estimate took no weights= or inputs= (simulate and compare do): a script had to save its arrays, and a network
+    in memory needed a dataset file; each is sampled as the file's would be, and refused as simulate refuses it"""
+    rng = np.random.default_rng(4)
+    w, x = rng.standard_normal((24, 48)), np.abs(rng.standard_normal((40, 48))) ** 3  # ReLU-like, far from uniform
+    np.save(tmp_path / "w.npy", w)
+    np.save(tmp_path / "x.npy", x)
+    files = {"workload.weights": "file", "workload.weights_file": str(tmp_path / "w.npy"), "workload.inputs": "file",
+             "workload.inputs_file": str(tmp_path / "x.npy"), "workload.in_features": 48,
+             "workload.out_features": 24, "workload.vectors": 40}
+    by_file = cimsim.estimate(CONFIGS / "default.toml", files)
+    in_memory = cimsim.estimate(CONFIGS / "default.toml", weights=w, inputs=x)
+    assert in_memory.to_dict()["cim"] == by_file.to_dict()["cim"] and in_memory.gain == by_file.gain
+    generated = cimsim.estimate(CONFIGS / "default.toml", {k: files[k] for k in list(files)[4:]})
+    assert generated.to_dict()["cim"]["energy_pj"] != in_memory.to_dict()["cim"]["energy_pj"]
+    for bad, match in ((np.where(w > 2, np.nan, w), "NaN"), (str(tmp_path / "w.npy"), "is a path"),
+                       (np.array([[1.0, "a"]], dtype=object), "real numbers")):
+        with pytest.raises(ValueError, match=match):
+            cimsim.estimate(CONFIGS / "default.toml", weights=bad)
+    net, samples = _net(3), _samples()
+    np.savez(tmp_path / "d.npz", x=samples)
+    by_dataset = cimsim.estimate(CONFIGS / "default.toml", {"workload.kind": "network", "workload.dataset": "file",
+                                                            "workload.dataset_file": str(tmp_path / "d.npz"),
+                                                            "workload.vectors": len(samples)}, network=net)
+    given = cimsim.estimate(CONFIGS / "default.toml", {"workload.kind": "network"}, network=net, inputs=samples)
+    assert given.to_dict()["cim"] == by_dataset.to_dict()["cim"]

@@ -21,147 +21,24 @@ Markdown report in notebooks); :class:`Estimate` has the same, without accuracy.
 
 from __future__ import annotations
 
-import dataclasses
-import os
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from .argcheck import shown
+from .api_arguments import as_config, prepared
 from .breakdown import Breakdown
 from .comparison import Comparison, gains, price, price_from_shapes
 from .comparison import compare as _compare
-from .config import config_from_dict, load_config, with_overrides
-from .config.load import config_to_dict, python_scalar
+from .config.load import config_to_dict
 from .config.modes import WorkloadKind
-from .config.presets_merge import dotted_settings
-from .config.schema import Config, SimulationConfig
+from .config.schema import Config
 from .cost import trust
-from .inference import NetworkResult, config_network
-from .network import Network
-from .npfiles import read_npy
-from .numerics.checks import as_array, validated_config
+from .inference import NetworkResult
 from .run import RunResult, result_notes
 from .trials import Spread, run_trials, spreads
 
 __all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "rows_frame"]
-
-
-def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[str, Any] | None = None) -> Config:
-    """A Config from a Config, a TOML path or a dict of tables, with ``settings`` ("table.field" -> value).
-
-    A Config given in memory (built directly or with dataclasses.replace, which validate nothing) passes the
-    loader's rules for each field and between fields (with ``settings``: once they are applied), or raises its
-    :class:`ConfigError` naming each field; its fields are then stored as the loader stores them (numpy numbers)."""
-    if isinstance(config, Config):
-        cfg = validated_config(config) if settings is None else config
-    elif isinstance(config, (str, os.PathLike)):
-        return load_config(config, settings)  # validated with the file's tables: a file they complete loads
-    elif isinstance(config, Mapping):
-        cfg = config_from_dict(config)
-    else:
-        raise TypeError(f"config must be a path, a cimsim Config or a dict of tables; got {type(config).__name__}")
-    return cfg if settings is None else with_overrides(cfg, settings)  # a wrong type is refused there, named
-
-
-def _prepared(config, settings, trials, seed, weights, inputs, network, labels) -> tuple[Config, dict]:
-    run = _run_settings(trials=trials, seed=seed)  # before the config: these arguments' errors name them
-    cfg = as_config(config, settings)
-    settings = None if settings is None else dotted_settings(settings, cfg.source)  # {"adc": {...}} too
-    _agree(settings, run, "the argument")
-    cfg = with_overrides(cfg, run) if run else cfg
-    kind = cfg.workload.kind
-    _unread_sources(settings, kind, {"weights": weights, "inputs": inputs, "network": network})
-    if kind == WorkloadKind.NETWORK:
-        if weights is not None:
-            raise ValueError("weights are for a dense workload; a network carries its own (network=...)")
-        if network is not None and not isinstance(network, Network):
-            raise TypeError(f"network must be a cimsim Network (load_network(path), from_torch(model, x)); got "
-                            f"{type(network).__name__} (a file is settings={{'workload.network_file': path}})")
-        if inputs is not None:  # the samples given decide how many are run and reported; their shape is checked
-            # first: one sample without its batch axis had been counted as that many samples, blaming a setting
-            inputs = (config_network(cfg) if network is None else network)._checked_input(inputs, "inputs")
-            if len(inputs) == 0:  # before workload.vectors is set from it, which would blame that setting
-                raise ValueError(f"inputs must hold at least one sample; got shape {tuple(np.shape(inputs))}")
-            _agree(settings, {"workload.vectors": len(inputs)}, "the data given have")
-            cfg = with_overrides(cfg, {"workload.vectors": len(inputs)})
-        return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}
-    if network is not None or labels is not None:
-        raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
-    for name, given in (("weight", weights), ("input", inputs)):
-        if given is not None and (zeros := getattr(cfg.workload, f"{name}_zero_fraction")):
-            raise ValueError(f"{name}s were given, but workload.{name}_zero_fraction is {zeros:g}: it zeroes "
-                             f"generated {name}s only; the {name}s given decide which are 0")
-    shape = {}
-    if weights is not None:
-        w = _matrix("weights", weights, "out_features x in_features")
-        shape.update({"workload.out_features": w.shape[0], "workload.in_features": w.shape[1]})
-    if inputs is not None:
-        x = _matrix("inputs", inputs, "vectors x in_features")
-        if "workload.in_features" in shape and shape["workload.in_features"] != x.shape[1]:
-            raise ValueError(f"weights ({w.shape[0]} x {w.shape[1]}) and inputs ({x.shape[0]} x {x.shape[1]}) disagree "
-                             "on in_features: weights are out_features x in_features, inputs vectors x in_features")
-        shape.update({"workload.vectors": x.shape[0], "workload.in_features": x.shape[1]})
-    if (weights is None) != (inputs is None):  # one given in memory: the other may come from a file
-        _file_agrees(cfg, "weights" if weights is None else "inputs", x if weights is None else w)
-    _agree(settings, shape, "the data given have")
-    cfg = with_overrides(cfg, shape) if shape else cfg
-    return cfg, {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
-
-
-def _file_agrees(cfg: Config, read: str, given: np.ndarray) -> None:
-    """A ValueError naming both shapes where ``given`` (the weights or inputs in memory) and the workload's ``read``
-    file (of the other one: "weights" or "inputs") disagree on in_features; the file, fine, had been blamed."""
-    path = getattr(cfg.workload, f"{read}_file") if getattr(cfg.workload, read) == "file" else None
-    try:
-        file_shape = read_npy(path).shape if path else ()
-    except ValueError:  # an unreadable file: the workload's reader names it
-        return
-    if len(file_shape) == 2 and file_shape[1] != given.shape[1]:
-        raise ValueError(f"{'inputs' if read == 'weights' else 'weights'} ({given.shape[0]} x {given.shape[1]}) and "
-                         f"workload.{read}_file {path!r} ({file_shape[0]} x {file_shape[1]}) disagree on in_features: "
-                         "weights are out_features x in_features, inputs vectors x in_features")
-
-
-def _run_settings(**arguments) -> dict[str, Any]:
-    """The arguments given (trials=, seed=) as their simulation.* settings, each checked by its field's rule, or a
-    ValueError naming the argument (it had been named 'simulation.trials', "given as an override")."""
-    rules = {f.name: f.metadata["rule"] for f in dataclasses.fields(SimulationConfig)}
-    for name, value in arguments.items():
-        if value is not None and not rules[name].accepts(python_scalar(value)):
-            raise ValueError(f"{name} must be {rules[name].expected}; got {shown(value)}")
-    return {f"simulation.{name}": value for name, value in arguments.items() if value is not None}
-
-
-def _unread_sources(settings: Mapping[str, Any] | None, kind: WorkloadKind, given: Mapping[str, Any]) -> None:
-    """A ValueError where ``settings`` state where data come from (a generator, a file, a dataset) that are given in
-    memory instead: the setting would be ignored (a config file's own fields are not refused)."""
-    sources = ({"network": ("network_file",), "inputs": ("dataset", "dataset_file")} if kind == WorkloadKind.NETWORK
-               else {"weights": ("weights", "weights_file"), "inputs": ("inputs", "inputs_file")})
-    for name, fields in sources.items():
-        stated = [f"{key} = {settings[key]!r}" for key in (f"workload.{f}" for f in fields) if key in (settings or {})]
-        if stated and given[name] is not None:
-            raise ValueError(f"settings give {' and '.join(stated)}, but {name}= is given in memory and is what runs: "
-                             "leave the setting out")
-
-
-def _agree(settings: Mapping[str, Any] | None, given: Mapping[str, Any], source: str) -> None:
-    """A ValueError where ``settings`` state a field of ``given`` (from the data or an argument) with another value."""
-    for field, value in given.items():
-        if field in (settings or {}) and settings[field] != value:
-            raise ValueError(f"settings give {field} = {settings[field]!r}, but {source} {value!r}: leave the "
-                             "setting out")
-
-
-def _matrix(name: str, data, axes: str) -> np.ndarray:
-    """``data`` as an array (:func:`.numerics.checks.as_array`): 2-d, a row and a column at least, else ValueError"""
-    array = as_array(name, data)
-    if array.ndim != 2 or 0 in array.shape:
-        raise ValueError(f"{name} must be a 2-d array ({axes}), neither axis empty; got shape {array.shape}")
-    return array
 
 
 @dataclass(frozen=True, repr=False)
@@ -322,18 +199,21 @@ def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
              scheduler: str | None = None) -> Simulation:
     """What ``cimsim run`` does: simulate the workload (every trial) and price its CIM cost (module doc)."""
     _not_a_starting_worker(workers, scheduler)
-    cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
+    cfg, data = prepared(config, settings, trials, seed, weights, inputs, network, labels)
     results = run_trials(cfg, progress, workers=workers, scheduler=scheduler, **data)
     _warn_notes(cfg, workers, scheduler, results[0])  # after the run: refused arguments raise before any warning
     return Simulation(results, price(cfg, results[0], include_weight_load=False)[0])
 
 
-def estimate(config, settings: Mapping[str, Any] | None = None, *, network=None) -> Estimate:
+def estimate(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None,
+             network=None) -> Estimate:
     """What a ``kind = "analytic"`` sweep does for one point: the workload priced from its shapes, without
     simulating (milliseconds; the data-dependent counts at the codes of a sample of its own inputs and weights); a
-    network workload's ``network`` given in memory (as :func:`simulate` takes it) or read from its file."""
-    cfg, data = _prepared(config, settings, None, None, None, None, network, None)
-    cim, baseline = price_from_shapes(cfg, network=data.get("network"))
+    dense layer's ``weights`` and ``inputs``, a network workload's ``network``, given in memory (as
+    :func:`simulate` takes them) or as the config says."""
+    cfg, data = prepared(config, settings, None, None, weights, inputs, network, None)
+    cim, baseline = price_from_shapes(cfg, network=data.get("network"), weights=data.get("weights"),
+                                      inputs=data.get("inputs"))
     return Estimate(cim, baseline, "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM",
                     trust.energy_gain_range(cfg, cim, baseline), trust.area_range(cfg, cim), cfg.name, cfg.source, cfg)
 
@@ -344,7 +224,7 @@ def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, 
             scheduler: str | None = None) -> Comparison:
     """What ``cimsim compare`` does: the workload on CIM next to the config's von Neumann baseline (module doc)."""
     _not_a_starting_worker(workers, scheduler)
-    cfg, data = _prepared(config, settings, trials, seed, weights, inputs, network, labels)
+    cfg, data = prepared(config, settings, trials, seed, weights, inputs, network, labels)
     comparison = _compare(cfg, progress, workers=workers, scheduler=scheduler, **data)
     _warn_notes(cfg, workers, scheduler, comparison.run)
     return comparison

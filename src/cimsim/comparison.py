@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .argcheck import checked_types
 from .config.modes import EnergyModel, Pipeline, WorkloadKind
 from .cost import pipelining, trust
@@ -37,7 +39,7 @@ from .analytic import UNIFORM_DATA, analytic_counts
 from .mapping import Plan, plan_layer
 from .run import RunResult
 from .trials import run_trials
-from .workload import load_weights, spread_inputs
+from .workload import load_weights, spread_inputs, spread_picks
 
 __all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_from_shapes", "MACRO_COMPONENTS"]
 
@@ -290,8 +292,8 @@ def _activation_products(config: Config, model, samples: int) -> list[Breakdown]
 
 
 @checked_types
-def price_from_shapes(config: Config, *, measured: bool = True,
-                      network: Network | None = None) -> tuple[Breakdown, Breakdown]:
+def price_from_shapes(config: Config, *, measured: bool = True, network: Network | None = None,
+                      weights: np.ndarray | None = None, inputs: np.ndarray | None = None) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a dense
     layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The counts are
     :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each matrix's input
@@ -300,16 +302,19 @@ def price_from_shapes(config: Config, *, measured: bool = True,
     (``weight_level_share`` of ``SAMPLE_VALUES`` or so: a dense layer's first, at their peak; a network's of evenly
     spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read and no float pass, a
     network over ``workload.vectors`` samples (``network``: the workload's, given in memory; None: its file).
+    ``weights`` and ``inputs`` given in memory (a dense layer's float64 matrices, a network's samples; checked, of
+    the workload's shape) are sampled as its own would be.
     Refused first: a workload the chip cannot hold (``check_fits``), a float pass past memory or float64 (preflight)."""
     config = validated_config(config)
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
         check_fits(config, [plan])
-        data = measured_data(config, plan, spread_inputs(config, rows), load_weights(config, rows)) if measured \
-            else UNIFORM_DATA
+        x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
+        w = load_weights(config, rows) if weights is None else weights[:rows]
+        data = measured_data(config, plan, x, w) if measured else UNIFORM_DATA
         return (cim_breakdown(config, plan, analytic_counts(plan, wl.vectors, data), name=config.name),
                 baseline_breakdown(config, wl.vectors, include_weight_load=False))
-    network, x, _ = load_workload_network(config, network) if measured else (network, None, None)
+    network, x, _ = load_workload_network(config, network, inputs) if measured else (network, None, None)
     network = config_network(config) if network is None else network
     shapes = network.matrix_shapes()
     plans = [plan_layer(config, shape.in_features, shape.out_features) for shape in shapes]

@@ -137,16 +137,16 @@ class NetworkResult(NanEqualResult):
 
 
 @checked_types
-def load_workload_network(config: Config, network: Network | None = None) -> tuple[Network, np.ndarray,
-                                                                                     np.ndarray | None]:
+def load_workload_network(config: Config, network: Network | None = None, inputs: np.ndarray | None = None
+                          ) -> tuple[Network, np.ndarray, np.ndarray | None]:
     """The config's network (``network``: given in memory) and its dataset (inputs shaped for the network, integer
-    labels or None); with unsigned
+    labels or None; ``inputs``: samples given in memory, checked for the network, without labels); with unsigned
     inputs, a ConfigError where a matrix layer gets negative inputs in the float pass of the samples an estimate
     measures (:func:`~cimsim.models.from_network.sample_rows`; :func:`_check_unsigned_inputs`): it would price them
     as magnitudes (a run checks every sample)."""
     from_file = network is None
     network = config_network(config) if from_file else network
-    x, labels = config_dataset(config, network, from_file=from_file)
+    x, labels = config_dataset(config, network, from_file=from_file) if inputs is None else (inputs, None)
     _check_unsigned_inputs(config, network, x[sample_rows(network, len(x))])
     return network, x, labels
 

@@ -126,11 +126,17 @@ def _first_of(bad: np.ndarray, start: int, what: str) -> str:
     return f"vector {start + int(np.argmax(bad))} holds {what}{others}"
 
 
+def spread_picks(vectors: int, count: int) -> np.ndarray:
+    """indices of ``count`` of ``vectors`` vectors (all, where there are fewer), evenly spaced over them:
+    round(linspace(0, vectors - 1, count)), int64"""
+    return np.round(np.linspace(0, vectors - 1, min(count, vectors))).astype(np.int64)
+
+
+@checked_types
 def spread_inputs(config: Config, count: int) -> np.ndarray:
     """``count`` of a dense workload's input vectors (all, where it has fewer), evenly spaced over them (vectors
     round(linspace(0, vectors - 1, count))), as ``input_blocks`` gives them, from the blocks that hold them"""
-    vectors = config.workload.vectors
-    picks = np.round(np.linspace(0, vectors - 1, min(count, vectors))).astype(np.int64)
+    picks = spread_picks(config.workload.vectors, count)
     held = np.unique(picks // INPUT_BLOCK).tolist()
     last = {k: int(picks[picks // INPUT_BLOCK == k].max()) - k * INPUT_BLOCK + 1 for k in held}  # rows up to it
     return np.concatenate([block[picks[picks // INPUT_BLOCK == k] - k * INPUT_BLOCK]
