@@ -97,20 +97,26 @@ def adc_setting(plan: Plan, full_scale: np.ndarray) -> AdcSetting:
 
 
 def calibrated_full_scale(observed: np.ndarray, row_tile: np.ndarray, scope: CalibrationScope, percentile: float,
-                          col_tile: np.ndarray, col_tiles: int) -> np.ndarray:
+                          col_tile: np.ndarray, col_tiles: int, shared: np.ndarray | None = None) -> np.ndarray:
     """Full scale per row tile and converted column: ``percentile`` of the observed |sums| (reads x columns; the
     row tile of each read in ``row_tile``, non-decreasing) over the whole layer, each array (converted columns of
-    one column tile) or each column. ``observed`` is reordered in place (partitioned, not copied)."""
+    one column tile) or each column, raised where needed to the largest sum of a ``shared`` column (bool per
+    converted column: an offset encoding's reference, subtracted from every output of its array, whose one clipped
+    read would spoil them all; a layer-wide 99.99th percentile had clipped 0.015 % of the conversions, most of
+    them references', for 8 % error). ``observed`` is reordered in place (partitioned, not copied)."""
     tiles = np.searchsorted(row_tile, np.arange(row_tile[-1] + 2))  # the reads of row tile r: tiles[r]:tiles[r + 1]
     parts = [observed[a:b] for a, b in zip(tiles[:-1], tiles[1:])]
+    cover = np.zeros((len(parts), col_tile.size))  # the largest sum of each shared column, 0 for the others
+    if shared is not None and shared.any():
+        cover[:, shared] = [o[:, shared].max(axis=0) for o in parts]
     if scope == CalibrationScope.LAYER:
         level = np.percentile(observed.reshape(-1), percentile, overwrite_input=True)
-        return np.full((len(parts), col_tile.size), level)
+        return np.full((len(parts), col_tile.size), max(level, cover.max()))
     if scope == CalibrationScope.COLUMN:
-        return np.array([np.percentile(o, percentile, axis=0, overwrite_input=True) for o in parts])
+        return np.maximum([np.percentile(o, percentile, axis=0, overwrite_input=True) for o in parts], cover)
     full = np.empty((len(parts), col_tile.size))
     for r, o in enumerate(parts):
         for t in range(col_tiles):
             cols = col_tile == t
-            full[r, cols] = np.percentile(o[:, cols], percentile, overwrite_input=True)
+            full[r, cols] = max(np.percentile(o[:, cols], percentile, overwrite_input=True), cover[r, cols].max())
     return full

@@ -165,9 +165,9 @@ class Crossbar:
         return sums
 
     def calibrate(self, inputs, percentile: float | None = None) -> AdcSetting:
-        """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in, or one vector):
-        one per layer, per array or per column (``adc.calibration_scope``), the read noise included (streams of its
-        own). adc.range = "calibrated" only (a ValueError otherwise: "max" and "fixed" set them when programmed)."""
+        """Set the ADC full scales to a percentile of |analog sum| observed for ``inputs`` (batch x in, or one vector)
+        per layer, array or column (``adc.calibration_scope``), read noise included (its own streams), a reference
+        column's reads unclipped (each serves its array's outputs); adc.range = "calibrated" only, else ValueError."""
         self._require_programmed()
         p, adc, (x, _) = self.plan, self.config.adc, self._inputs(inputs)
         if x.shape[0] == 0:
@@ -182,14 +182,14 @@ class Crossbar:
         observed = None  # |a| of every read (row group by row group) x converted column, the groups in order
         for g in range(len(groups)):
             sums = self._noisy_sums(planes2d, row_sq, g, purpose=1)
-            if p.plane_accumulation:
-                sums = accumulate_planes(self.plan, sums)
+            sums = accumulate_planes(self.plan, sums) if p.plane_accumulation else sums
             rowsum = sums[:, self.layer.ones_col:self.layer.ones_col + 1] if self.layer.ones_col >= 0 else 0.0
             reads = len(sums)
             observed = np.empty((len(groups) * reads, self.layer.col_w.size)) if observed is None else observed
             np.abs(sums[:, :observed.shape[1]] + self.layer.col_r * rowsum, out=observed[g * reads:(g + 1) * reads])
         tiles = np.array([start // p.rows for start, _ in groups]).repeat(reads)  # the row tile of each read
-        full = calibrated_full_scale(observed, tiles, adc.calibration_scope, pct, self.layer.col_tile, p.col_tiles)
+        full = calibrated_full_scale(observed, tiles, adc.calibration_scope, pct, self.layer.col_tile, p.col_tiles,
+                                     np.arange(self.layer.col_w.size) >= self.layer.n_blocks * p.out_features)
         self.adc = adc_setting(p, full)
         return self.adc
 
