@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ._torch_accept import copied, importable
+from ._torch_check import check_network, placement
 from ._torch_experts import mark_routed
 from ._torch_export import DYNAMO_HINT, GRAD_CONSTANT, export, routing_hint, short_message
 from ._torch_lookups import renormed_lookups
@@ -64,7 +65,7 @@ def from_torch(model, example_input) -> Network:
         misfit = f" (torch's TorchScript export may be inconsistent){DYNAMO_HINT}" if MISFIT.search(str(err)) else ""
         raise ValueError(f"{err}{routing_hint(model, str(err)) or misfit}") from None
     example = x.detach().cpu()
-    _check(net, model, (example.long() if ids else example.double()).numpy(), tracer, name, torch)
+    check_network(net, model, (example.long() if ids else example.double()).numpy(), tracer, name, torch)
     return net
 
 
@@ -106,7 +107,7 @@ def _export(model, x, ids: bool, name: str, torch, onnx, retried: bool = False) 
 def _takes_floats(model, x, torch) -> bool:
     """whether the model, which failed to export on the integer example, raises on its first sample but runs on it
     as floats: a model of real-valued inputs given integers (uint8 images), whatever torch's message says"""
-    dtype, _ = _placement(model, torch)
+    dtype, _ = placement(model, torch)
     return _forward_error(model, x[:1], torch) is not None and _forward_error(model, x[:1].to(dtype), torch) is None
 
 
@@ -119,64 +120,6 @@ def _forward_error(model, sample, torch) -> Exception | None:
         except Exception as exc:  # the model's own code may raise anything on an input it rejects
             return exc
     return None
-
-
-def _check(net: Network, model, example: np.ndarray, tracer: list, name: str, torch) -> None:
-    """a ValueError, saying why, where ``net`` differs from the model's forward pass: without tracer warnings on
-    :func:`_two_samples` (a batch-mixing model differs), with them (most read a shape, fixed for the example's
-    sample shape) on every probe (:func:`_probes`), where a value-dependent branch shows"""
-    pair = _two_samples(example)
-    try:
-        disagreement = _disagreement(net, model, example, torch, inputs=None if tracer else [pair])
-        alone = disagreement and _disagreement(net, model, example, torch, inputs=[pair[:1], pair[1:]])  # each alone
-    except _NotPerSample as exc:
-        raise ValueError(f"torch model {name}: {exc}; {_BATCH_FIRST}") from None
-    except _ProbeRaised as exc:
-        raise ValueError(f"torch model {name}: {exc}, so its trace cannot be checked: the probe input made it raise, "
-                         "not its control flow (a probe holds, at each position, values of the range the example's "
-                         "samples hold there); give an example whose samples span the values the model takes") from None
-    if disagreement is not None and tracer:
-        raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
-                         f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
-                         f"{tracer[0].message}")
-    if disagreement is not None and "not one tensor" in disagreement:
-        raise ValueError(f"torch model {name}: {disagreement}: wrap the model so that it returns one tensor")
-    if alone is not None:
-        raise ValueError(f"torch model {name}: its network differs from the model on the example itself ({alone}): "
-                         f"torch's ONNX export of an operation in it computes something else{DYNAMO_HINT}")
-    if disagreement is not None:
-        raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
-                         f"{_BATCH_FIRST}")
-    if tracer:  # the probes passed, yet inputs unlike them may take another branch: torch's warning passed on
-        warnings.warn(f"torch model {name}: the trace holds one path of the model's Python control flow on tensors "
-                      f"(torch's tracer warned {len(tracer)} time(s), first at {tracer[0].filename}:"
-                      f"{tracer[0].lineno}: {tracer[0].message}); its network matched the model on "
-                      f"{sum(map(len, _probes(example)))} probe inputs, not on every input", UserWarning, stacklevel=3)
-
-
-_BATCH_FIRST = ("its first axis must be the batch and its samples independent (a sequence-first RNN or attention: use "
-                "batch_first=True, or wrap it)")
-"""what a model must be for one network per sample to stand for it"""
-
-
-class _NotPerSample(ValueError):
-    """a model output whose leading size is not the number of samples fed (:func:`_disagreement`)"""
-
-
-class _ProbeRaised(ValueError):
-    """the model's own forward pass raising on a probe input (:func:`_disagreement`)"""
-
-
-def _two_samples(x: np.ndarray) -> np.ndarray:
-    """a batch of two different samples of the example's shape, as floats, on which a model that mixes its samples
-    differs from one network per sample: the example's first sample and the first that differs from it (through
-    an even statistic too, such as the batch's largest magnitude, which a sample and its negation share); for an
-    example of one distinct sample, its ids reversed (token ids) or its negation halved. Two whatever the example's
-    size: the check costs one forward pass of a batch of two, for a large example or model too"""
-    other = next((s[None] for s in x[1:] if not np.array_equal(s, x[0])), None)
-    if other is None:
-        other = np.flip(x[:1], -1) if x.dtype.kind in "iu" else -0.5 * x[:1]
-    return np.concatenate([x[:1], other]).astype(np.float64)
 
 
 def _unwrapped(model, torch):
@@ -203,13 +146,6 @@ def _exportable_precision(model, x, torch) -> tuple:
     for t in (t for t in (*copy.parameters(), *copy.buffers()) if t.dtype == torch.bfloat16):
         t.data = t.data.float()
     return copy, x.float() if x.is_floating_point() else x
-
-
-def _placement(model, torch) -> tuple:
-    """(dtype, device) of the model's first floating-point parameter, else buffer (float32 on the CPU for a model
-    without either): where its example and probes go (a model on a GPU is traced and checked there)"""
-    first = next((t for t in (*model.parameters(), *model.buffers()) if t.is_floating_point()), None)
-    return (torch.float32, torch.device("cpu")) if first is None else (first.dtype, first.device)
 
 
 def _as_tensor(example_input, torch):
@@ -251,7 +187,7 @@ def _example(model, example_input, torch):
                 f"a quantised tensor ({x.dtype}): give x.dequantize()" if x.is_quantized else
                 f"a {x.layout} tensor: give x.to_dense()")
         raise ValueError(f"example_input must be a dense tensor of values (batch, ...); got {held}")
-    dtype, device = _placement(model, torch)
+    dtype, device = placement(model, torch)
     ids = not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
     finite = x.numel() == 0 or bool(torch.isfinite(x).all())  # before the cast to the model's precision
     if x.is_floating_point():
@@ -266,85 +202,3 @@ def _example(model, example_input, torch):
                          + ("" if x.numel() == 0 else ", with NaN or infinite values" if not finite else
                             f", with values beyond {dtype}'s range (the model's precision): scale them down"))
     return x, ids
-
-
-PROBE_TOLERANCE = 1e-3
-"""largest difference between the imported network and the model's own forward pass on a probe input, relative to
-the largest output magnitude: float32 rounding is about 1e-6 of it; a different traced branch differs by O(1)"""
-PROBE_ROUNDINGS = 8
-"""a model whose parameters are a coarser float (float16, bfloat16) may differ by this many of its own roundings
-(machine epsilon, relative to the largest output) where that exceeds PROBE_TOLERANCE: bfloat16 (epsilon 2**-7)
-rounds a small network's outputs by a few 1e-3 of their largest"""
-
-
-def _probe_tolerance(model, dtype, torch) -> float:
-    """the largest relative difference accepted between the imported network and a model run in ``dtype``: of its
-    least precise float, the dtype's or a parameter's or buffer's (a float32 layer before a bfloat16 one: bfloat16's)"""
-    floats = [dtype] * dtype.is_floating_point + [t.dtype for t in (*model.parameters(), *model.buffers())]
-    return max([PROBE_TOLERANCE] + [PROBE_ROUNDINGS * torch.finfo(f).eps for f in floats if f.is_floating_point])
-
-
-def _probes(x: np.ndarray) -> list[np.ndarray]:
-    """inputs of the example's sample shape that a value- or batch-dependent trace gets wrong (fixed seed): the
-    example and its negation in one batch, two samples of normal values with the example's mean and spread, and its
-    first sample doubled, shifted up by two spreads and with its range mirrored (max + min - x), in one batch;
-    for token ids, the example and its ids reversed, and two samples of ids each drawn from the range the
-    example's samples hold at its position (fields of other ranges packed in one tensor: ids and token types)"""
-    rng = np.random.default_rng(0)
-    if x.dtype.kind in "iu":
-        drawn = rng.integers(x.min(axis=0), x.max(axis=0) + 1, (2,) + x.shape[1:])
-        return [np.concatenate([x, np.flip(x, -1)]).astype(np.float64), drawn.astype(np.float64)]
-    x = x.astype(np.float64)
-    spread = float(x.std()) or 1.0
-    first, ends = x[:1], float(x.max() + x.min())
-    return [np.concatenate([x, -x]), rng.normal(float(x.mean()), spread, (2,) + x.shape[1:]),
-            np.concatenate([2 * first, first + 2 * spread, ends - first])]
-
-
-def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.ndarray] | None = None) -> str | None:
-    """None where ``net`` matches the model's eager forward pass on every probe (:func:`_probes`, or the given
-    ``inputs``) within :func:`_probe_tolerance` of the model's precision (NaN and infinities where both have them),
-    else what differed or stopped the check (a model whose output is not one tensor cannot be checked);
-    :class:`_NotPerSample` where its output is not one per sample, :class:`_ProbeRaised` where the model raises"""
-    dtype, device = _placement(model, torch)
-    with evaluated(model, torch), renormed_lookups(torch):  # the model's embedding tables left as they are
-        for probe in _probes(x) if inputs is None else inputs:
-            try:
-                with torch.no_grad():  # on a copy of the probe: a model may write into its input
-                    want = model(torch.tensor(probe).to(device=device,
-                                                        dtype=torch.long if x.dtype.kind in "iu" else dtype))
-            except Exception as exc:  # the model's own code may raise anything on an input it rejects
-                raise _ProbeRaised(f"the model raised {type(exc).__name__} on a probe input ({exc})") from None
-            want = _one_tensor(want, torch)
-            if not isinstance(want, torch.Tensor):
-                return f"its output is a {type(want).__name__}, not one tensor, so the trace cannot be checked"
-            if want.dim() == 0 or want.shape[0] != len(probe):  # e.g. MusicGen's codebooks folded into the batch
-                raise _NotPerSample(f"its output is not one per sample (on a batch of {len(probe)} inputs of the "
-                                    f"example's shape the model gives shape {tuple(want.shape)})")
-            difference = _difference(net.forward(probe), want.detach().cpu().double().numpy(),
-                                     _probe_tolerance(model, dtype, torch))
-            if difference:
-                return f"on a batch of {len(probe)} inputs of the example's shape, {difference}"
-    return None
-
-
-def _one_tensor(output, torch):
-    """the tensor of a model output that holds one tensor only (a dict, tuple or list of one, its other values None:
-    the ONNX export flattens it and drops them), else the output as it is"""
-    items = list(output.values()) if isinstance(output, dict) else output if isinstance(output, (tuple, list)) else []
-    items = [item for item in items if item is not None]
-    return items[0] if len(items) == 1 and isinstance(items[0], torch.Tensor) else output
-
-
-def _difference(got: np.ndarray, want: np.ndarray, tolerance: float) -> str | None:
-    """what separates the traced network's output from the model's beyond ``tolerance`` (of the largest), or None"""
-    if got.shape != want.shape:
-        return f"the traced network gives shape {got.shape}, the model {want.shape}"
-    if not (np.array_equal(np.isnan(got), np.isnan(want)) and np.array_equal(np.isposinf(got), np.isposinf(want))
-            and np.array_equal(np.isneginf(got), np.isneginf(want))):
-        return "the traced network and the model have NaN or infinite values in different places"
-    finite = np.isfinite(want)
-    scale = float(np.abs(want[finite]).max(initial=0.0)) or 1.0
-    worst = float(np.abs(got[finite] - want[finite]).max(initial=0.0))
-    return None if worst <= tolerance * scale else \
-        f"the traced network and the model differ by up to {worst:.3g} (outputs up to {scale:.3g})"
