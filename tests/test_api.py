@@ -351,3 +351,14 @@ def test_an_estimates_json_holds_the_config_it_priced():
     data = est.to_dict()
     assert data["config"]["adc"]["bits"] == 4
     assert config_from_dict(data["config"], est.source) == est.config
+
+
+def test_a_comparison_has_the_spreads_of_its_trials_as_a_simulation_has():
+    """Comparison had no spreads (a script had to reach into to_dict()['accuracy']): the same metrics over the same
+    trials as simulate's at the same seed"""
+    settings = {"device.preset": "rram", "workload.vectors": 40, "device.read_noise_sigma": 0.05}
+    comp = cimsim.compare(MLP, settings, trials=2, seed=3)
+    sim = cimsim.simulate(MLP, settings, trials=2, seed=3)
+    assert comp.spreads.keys() == sim.spreads.keys() and "analog_accuracy" in comp.spreads
+    assert all(comp.spreads[k].values == sim.spreads[k].values for k in comp.spreads)
+    assert cimsim.compare(MLP, settings, trials=1).spreads == {}

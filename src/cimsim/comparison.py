@@ -38,7 +38,7 @@ from .preflight import check_float_pass, check_float_range
 from .analytic import UNIFORM_DATA, analytic_counts
 from .mapping import Plan, plan_layer
 from .run import RunResult
-from .trials import run_trials
+from .trials import Spread, run_trials, spreads
 from .workload import load_weights, spread_inputs, spread_picks
 
 __all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_from_shapes", "MACRO_COMPONENTS"]
@@ -55,8 +55,7 @@ def gains(cim: Breakdown, baseline: Breakdown) -> dict[str, float]:
 @dataclass(frozen=True, repr=False)
 class Comparison:
     """A workload on CIM next to the von Neumann baseline: the simulations (one per Monte Carlo trial) and both sides'
-    breakdowns (energy pJ, times ns, area um2 per component; whole workload), steady state and with the weights loaded
-    once."""
+    breakdowns (energy pJ, times ns, area um2 per component; whole workload), steady state and weights loaded once."""
 
     runs: tuple[RunResult | NetworkResult, ...]
     """one simulation per Monte Carlo trial; costs are priced from the first"""
@@ -72,6 +71,11 @@ class Comparison:
     def run(self) -> RunResult | NetworkResult:
         """the first trial"""
         return self.runs[0]
+
+    @property
+    def spreads(self) -> dict[str, Spread]:
+        """the accuracy metrics over the trials, as a Simulation's (:func:`cimsim.trials.spreads`; one trial: {})"""
+        return spreads(self.runs)
 
     @property
     def gain(self) -> dict[str, float]:
