@@ -82,3 +82,10 @@ def test_the_accuracy_column_shows_one_metric_in_every_row():
     layer = cimsim.compare(root / "configs" / "default.toml", {"workload.vectors": 20, "device.preset": "rram"},
                            trials=2)  # a dense layer: its relative error, the one accuracy it has
     assert "| relative error over 2 trials: mean " in multi_markdown([layer])
+
+
+def test_metric_names_read_as_words_in_reports():
+    """the run report's Monte Carlo line had said 'outputs snr db'"""
+    from cimsim.trials import metric_label
+    assert [metric_label(n) for n in ("outputs_snr_db", "analog_accuracy", "relative_error")] == [
+        "outputs SNR (dB)", "analog accuracy", "relative error"]

@@ -224,5 +224,6 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
         f"'{field}': the simulation would need about {(layers + chunk_bytes) / GIB:.3g} GiB (layers on crossbars "
         f"{layers / GIB:.3g} GiB, a chunk of {vectors} in flight, read {min(vectors, batch)} at a time, "
         f"{chunk_bytes / GIB:.3g} GiB), more "
-        f"than {where} ({limit_bytes / GIB:.3g} GiB); use smaller layers or a smaller simulation.batch_size, or price "
-        "the design from shapes alone (a sweep with kind = \"analytic\", or cimsim price-model)"))])
+        f"than {where} ({limit_bytes / GIB:.3g} GiB); use smaller layers or a smaller simulation.batch_size"
+        f"{', raise simulation.memory_limit_gib' if limit is not None else ''}, or price the design from shapes alone "
+        "(a sweep with kind = \"analytic\", or cimsim price-model)"))])

@@ -13,7 +13,7 @@ from .cost import cim_parameters, pricing_table, trust
 from .cost.assumption_lines import digital_adders
 from .report_json import clipped_fraction
 from .run import RunResult
-from .trials import Result, Spread, spreads
+from .trials import Result, Spread, metric_label, spreads
 
 __all__ = ["comparison_markdown", "comparison_summary", "item_name", "dominant_component", "run_text", "spread_text"]
 
@@ -226,7 +226,7 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
         ]
     if len(results) > 1:
         lines = [f"The first of {len(results)} trials (the spread over all of them below):", "", *lines, ""]
-        lines += [f"Monte Carlo over {len(results)} trials, {name.replace('_', ' ')}: {spread_text(name, spread)}."
+        lines += [f"Monte Carlo over {len(results)} trials, {metric_label(name)}: {spread_text(name, spread)}."
                   for name, spread in spreads(results).items()]
     return lines
 

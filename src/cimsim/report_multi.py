@@ -11,7 +11,7 @@ from .cost import trust
 from .argcheck import markdown_cell
 from .report import _fmt, dominant_component, item_name, spread_text
 from .report_json import to_json
-from .trials import spreads
+from .trials import metric_label, spreads
 
 __all__ = ["multi_markdown"]
 
@@ -32,7 +32,7 @@ def _accuracy(comp: Comparison) -> str:
     if not over:
         return comp.run.headline
     name, spread = next(iter(over.items()))
-    return f"{name.replace('_', ' ')} over {len(comp.runs)} trials: {spread_text(name, spread)}"
+    return f"{metric_label(name)} over {len(comp.runs)} trials: {spread_text(name, spread)}"
 
 
 def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> str:

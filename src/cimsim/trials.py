@@ -20,7 +20,7 @@ from .inference import NetworkResult, simulate_network
 from .preflight import check_pricing
 from .run import RunResult, simulate
 
-__all__ = ["Result", "Spread", "Spreads", "run_trials", "spreads"]
+__all__ = ["Result", "Spread", "Spreads", "run_trials", "spreads", "metric_label"]
 
 Result = RunResult | NetworkResult
 
@@ -112,3 +112,8 @@ def spreads(results: tuple[Result, ...]) -> dict[str, Spread]:
         if all(map(math.isfinite, values)):
             out[name] = Spread(values, higher_is_better)
     return out
+
+
+def metric_label(name: str) -> str:
+    """an accuracy metric's name in words: 'outputs_snr_db' -> 'outputs SNR (dB)'"""
+    return name.replace("snr_db", "SNR (dB)").replace("_", " ")
