@@ -1077,14 +1077,16 @@ def test_a_reference_columns_calibrated_range_covers_every_sum_it_read():
             for scope in CalibrationScope}
     np.testing.assert_array_equal(full[CalibrationScope.LAYER], max(peak[2], peak[5]))
     np.testing.assert_array_equal(full[CalibrationScope.COLUMN][shared], peak[shared])
-    np.testing.assert_array_equal(full[CalibrationScope.COLUMN][~shared], np.percentile(observed, 90.0, axis=0)[~shared])
+    percentile = np.percentile(observed, 90.0, axis=0)
+    np.testing.assert_array_equal(full[CalibrationScope.COLUMN][~shared], percentile[~shared])
     for t, ref in ((0, 2), (1, 5)):
         np.testing.assert_array_equal(full[CalibrationScope.ARRAY][col_tile == t], peak[ref])
     plain = calibrated_full_scale(observed.copy(), tiles, CalibrationScope.COLUMN, 90.0, col_tile, 2)[0]
     np.testing.assert_array_equal(plain, np.percentile(observed, 90.0, axis=0))
     import cimsim
     w, x = np.clip(rng.standard_normal((32, 128)), -3, 3) / 3, rng.uniform(-1, 1, (400, 128))
-    sim = cimsim.simulate(Config(), {"array.rows": 64, "array.rows_per_read": 64, "adc.bits": 12, "device.g_min_us": 0.5,
-                                     "mapping.signed_encoding": "offset", "mapping.subtraction": "digital",
-                                     "adc.range": "calibrated", "adc.percentile": 99.99}, weights=w, inputs=x)
+    sim = cimsim.simulate(Config(), {"array.rows": 64, "array.rows_per_read": 64, "adc.bits": 12,
+                                     "device.g_min_us": 0.5, "mapping.signed_encoding": "offset",
+                                     "mapping.subtraction": "digital", "adc.range": "calibrated",
+                                     "adc.percentile": 99.99}, weights=w, inputs=x)
     assert sim.vs_digital.relative_error < 0.01

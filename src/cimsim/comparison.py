@@ -297,7 +297,8 @@ def _activation_products(config: Config, model, samples: int) -> list[Breakdown]
 
 @checked_types
 def price_from_shapes(config: Config, *, measured: bool = True, network: Network | None = None,
-                      weights: np.ndarray | None = None, inputs: np.ndarray | None = None) -> tuple[Breakdown, Breakdown]:
+                      weights: np.ndarray | None = None,
+                      inputs: np.ndarray | None = None) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a dense
     layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The counts are
     :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each matrix's input
@@ -307,8 +308,8 @@ def price_from_shapes(config: Config, *, measured: bool = True, network: Network
     spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read and no float pass, a
     network over ``workload.vectors`` samples (``network``: the workload's, given in memory; None: its file).
     ``weights`` and ``inputs`` given in memory (a dense layer's float64 matrices, a network's samples; checked, of
-    the workload's shape) are sampled as its own would be.
-    Refused first: a workload the chip cannot hold (``check_fits``), a float pass past memory or float64 (preflight)."""
+    its shape) are sampled as its own would be. Refused first: a workload the chip cannot hold (``check_fits``), a
+    float pass past memory or float64 (preflight)."""
     config = validated_config(config)
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
