@@ -305,11 +305,10 @@ def price_from_shapes(config: Config, *, measured: bool = True, network: Network
     codes measured on a sample of its inputs (a dense layer's ``SAMPLE_VALUES`` values, in vectors evenly spaced over
     its vectors; a network's: in a float pass of evenly spaced samples, ``input_samples``) and its weights' levels
     (``weight_level_share`` of ``SAMPLE_VALUES`` or so: a dense layer's first, at their peak; a network's of evenly
-    spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read and no float pass, a
-    network over ``workload.vectors`` samples (``network``: the workload's, given in memory; None: its file).
-    ``weights`` and ``inputs`` given in memory (a dense layer's float64 matrices, a network's samples; checked, of
-    its shape) are sampled as its own would be. Refused first: a workload the chip cannot hold (``check_fits``), a
-    float pass past memory or float64 (preflight)."""
+    spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read, no float pass, a network
+    over ``workload.vectors`` samples. ``network``, ``weights``, ``inputs``: the workload's, given in memory (checked),
+    sampled as its files' would be. Refused first: a workload the chip cannot hold (``check_fits``), a float pass
+    past memory or float64 (preflight)."""
     config = validated_config(config)
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
