@@ -93,6 +93,10 @@ def test_a_mixtures_baseline_does_the_routed_experts_products_as_the_chip_does(t
     assert priced.baseline.macs == pytest.approx(tokens * model.macs_per_item, rel=1e-6)
 
 
+PARTED = {"chip.tiles": 1, "chip.arrays_per_tile": 8}
+"""chips too small for :func:`small_moe`: reloaded part by part every decode step (one part would stay programmed)"""
+
+
 def small_moe(experts_per_token: int = 2):
     """one decoder layer of 8 experts, each token routed to ``experts_per_token`` of them, decoding at 8 tokens"""
     return Decoder("moe", layers=1, d_model=64, heads=4, d_ff=256, vocab=64, max_context=32, experts=8,
@@ -120,7 +124,8 @@ def test_a_token_waits_for_and_moves_through_only_the_experts_it_reaches(config,
 def test_reloaded_experts_are_fetched_as_the_baseline_fetches_them(config, items, sequences):
     """with reload_weights the chip had fetched and programmed all eight experts every step (2.27e6 bits a token at
     one sequence) while the baseline fetches an expert only in the steps some token reaches (6.9e5)"""
-    small_sram = with_overrides(config, {"baseline.sram_kib": 128.0})  # the weights exceed it: fetched every step
+    small_sram = with_overrides(config, {"baseline.sram_kib": 128.0,  # the weights exceed it: fetched every step
+                                         **PARTED})
     priced = price_model(small_sram, small_moe(), items=items, sequences=sequences, reload_weights=True)
     assert priced.cim.energy_pj["weight_reload"] == pytest.approx(priced.baseline.energy_pj["dram_weights"], rel=1e-9)
     dense = price_model(small_sram, small_moe(8), items=items, sequences=sequences, reload_weights=True)
@@ -135,6 +140,7 @@ def test_a_share_of_a_reloaded_decode_step_is_priced_as_that_share(config):
     """fewer tokens than a step's (or a step and a share) had been priced on the chip as whole steps, each reloading
     every part (1 token of 4 sequences: 4x a token's energy of a full step), and as that share of a step on the
     baseline: both now price the share, in the steady state of 4 sequences in flight"""
+    config = with_overrides(config, PARTED)
     step = price_model(config, small_moe(), items=4, sequences=4, reload_weights=True)
     for items in (1, 3, 6):
         priced = price_model(config, small_moe(), items=items, sequences=4, reload_weights=True)
@@ -661,3 +667,16 @@ def test_a_decoder_with_a_stated_head_width_counts_gemma_7b():
         Decoder("odd", layers=1, d_model=100, heads=3, d_ff=64, vocab=10, max_context=8)  # 3 does not divide 100
     assert Decoder("odd", layers=1, d_model=100, heads=3, d_ff=64, vocab=10, max_context=8, head_dim=32).prefill(
         4).parameters > 0
+
+
+def test_a_model_of_one_part_is_loaded_once_however_it_decodes():
+    """reload_weights reprograms a chip part by part; a model that fits one chip stays programmed between decode
+    steps (GPT-2 on one PCM chip had been reloaded every step of 16 tokens: 3143 against 425 uJ a token)"""
+    from cimsim.models import get_model, price_model
+    config = with_overrides(load_config(ROOT / "configs" / "default.toml"), {"device.preset": "pcm"})
+    decode = get_model("gpt2-small", phase="decode", seq_len=1024)
+    loads = [price_model(config, decode, reload_weights=True, items=1600, sequences=s) for s in (1, 16)]
+    assert [p.weight_parts for p in loads] == [1, 1]
+    assert loads[0].cim.energy_pj["weight_reload"] == loads[1].cim.energy_pj["weight_reload"] > 0
+    resident = price_model(config, decode, items=1600, sequences=16)
+    assert resident.cim.total_energy_pj < loads[1].cim.total_energy_pj < 1.3 * resident.cim.total_energy_pj
