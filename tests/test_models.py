@@ -680,3 +680,20 @@ def test_a_model_of_one_part_is_loaded_once_however_it_decodes():
     assert loads[0].cim.energy_pj["weight_reload"] == loads[1].cim.energy_pj["weight_reload"] > 0
     resident = price_model(config, decode, items=1600, sequences=16)
     assert resident.cim.total_energy_pj < loads[1].cim.total_energy_pj < 1.3 * resident.cim.total_energy_pj
+
+
+def test_a_chip_beyond_a_reticle_is_warned_and_said():
+    """LLaMA-7B decoding 64 sequences had priced 1 792 mm2 a chip (663 of it KV-cache SRAM) without a word: more than
+    one lithography exposure (26 x 33 mm) makes; a chip within it is not warned"""
+    import warnings
+    from cimsim.models import get_model, price_model
+    from cimsim.models.compose import RETICLE_MM2
+    config = load_config(DEFAULT)
+    with pytest.warns(RuntimeWarning, match="KV cache's SRAM") as caught:
+        priced = price_model(config, get_model("llama-7b", phase="decode"), chips=66, sequences=64, items=64)
+    assert sum(priced.cim.area_um2.values()) * 1e-6 / 66 > RETICLE_MM2
+    assert str(caught[0].message) in priced.cim.assumptions
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small = price_model(config, get_model("resnet50"))
+    assert not any("reticle" in line for line in small.cim.assumptions)

@@ -8,6 +8,7 @@ interval also bounds ``chip.balance``'s copies of its layers (:meth:`PerItem.bes
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 from ..argcheck import checked_types
@@ -31,6 +32,9 @@ __all__ = ["PerItem", "compose", "reached", "LINK_ENERGY_PJ_PER_BIT", "LINK_BAND
 # Hopper Superchip Architecture" whitepaper / developer blog 2022: 900 GB/s total (both directions), 1.3 pJ/bit.
 LINK_ENERGY_PJ_PER_BIT = 1.3
 LINK_BANDWIDTH_GBPS = 900.0 / 2  # one direction, GB/s: chips pass activations one way
+# The exposure field of 193 nm immersion scanners, 26 x 33 mm (ASML TWINSCAN NXT series; the largest dies, NVIDIA's
+# GH100 at 814 mm2, sit just under it): the largest die one exposure makes.
+RETICLE_MM2 = 26.0 * 33.0
 
 
 @dataclass(frozen=True)
@@ -197,10 +201,25 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     compute, memory = min(latency, sum(r[4] + r[5] for r in rows)), min(latency, sum(r[7] for r in rows))
     leak_line = _leakage_line([r[3] for r in rows], chip_uw, reload, units, unit.leakage_uw, held_bits, kv_uw)
     assumptions = (chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
-                   + (leak_line,))
+                   + (leak_line,) + _beyond_reticle(model, area, 1 if reload else len(chips)))
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
                      memory_ns=memory, mvms=items, macs=items * model.macs_per_item,
                      assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
+
+
+def _beyond_reticle(model: Model, area: dict[str, float], chips: int) -> tuple[str, ...]:
+    """the line (also warned) where a chip's area, on average over ``chips``, exceeds :data:`RETICLE_MM2`"""
+    mm2 = sum(area.values()) * 1e-6 / chips
+    if mm2 <= RETICLE_MM2:
+        return ()
+    kv = area.get("kv_cache", 0.0) * 1e-6 / chips
+    line = (f"{model.name}: a chip's area is {mm2:,.0f} mm2 on average over its {chips} chip(s), beyond the "
+            f"{RETICLE_MM2:g} mm2 a lithography reticle exposes (26 x 33 mm): no one die holds it; "
+            + (f"{kv:,.0f} mm2 of it is the KV cache's SRAM (kv_cache='dram', or fewer sequences)" if kv > mm2 / 4
+               else "fewer arrays a chip (chip.tiles, chip.arrays_per_tile) spread the weights over more chips")
+            + ".")
+    warnings.warn(line, RuntimeWarning, stacklevel=4)
+    return (line,)
 
 
 def _leakage_line(chip_uws: list[float], chip_uw: float, reload: bool, units: int, unit_uw: float, held_bits: int,
