@@ -203,3 +203,15 @@ def test_estimate_takes_weights_and_inputs_in_memory_as_their_files_would_give_t
                                                             "workload.vectors": len(samples)}, network=net)
     given = cimsim.estimate(CONFIGS / "default.toml", {"workload.kind": "network"}, network=net, inputs=samples)
     assert given.to_dict()["cim"] == by_dataset.to_dict()["cim"]
+
+
+@pytest.mark.parametrize("scale, side, said", [(1e300, "weights", "overflow"), (1e-320, "inputs", "underflow")])
+def test_estimate_refuses_data_that_a_run_refuses(scale, side, said):
+    """estimate(weights=, inputs=) had priced weights of 1e300 and inputs of 1e-320, which simulate refuses: the
+    sample it measures is held to the same float64 range"""
+    rng = np.random.default_rng(2)
+    data = {"weights": rng.standard_normal((8, 16)), "inputs": rng.standard_normal((6, 16))}
+    data[side] = data[side] * scale
+    for call in (cimsim.estimate, cimsim.simulate):
+        with pytest.raises(ValueError, match=said):
+            call(CONFIGS / "default.toml", **data)

@@ -112,3 +112,20 @@ def test_a_gather_past_its_axis_is_taken_for_an_inconsistent_export():
 
     assert MISFIT.search("Gather indices [1] are outside [-1, 0], the positions of an axis of 1")
     assert not MISFIT.search("Gather indices are constant")
+
+
+def test_an_unreadable_network_file_is_named_once_and_says_what_it_is(tmp_path):
+    """a missing file had been 'cannot read as an ONNX model ([Errno 2] ...)', an .npz renamed .onnx gave protobuf's
+    words alone, and a config's network_file named the path twice"""
+    import cimsim
+    from cimsim.errors import ConfigError
+    np.savez(tmp_path / "net.npz", w=np.ones(3))
+    (tmp_path / "net.npz").rename(tmp_path / "zipped.onnx")
+    (tmp_path / "folder.onnx").mkdir()
+    for name, said in (("missing.onnx", "no such file"), ("zipped.onnx", "it is a zip archive"),
+                       ("folder.onnx", "a directory")):
+        with pytest.raises(ValueError, match=said):
+            load_network(tmp_path / name)
+    with pytest.raises(ConfigError) as caught:
+        cimsim.estimate({"workload": {"kind": "network", "network_file": str(tmp_path / "zipped.onnx")}})
+    assert str(caught.value).count(str(tmp_path / "zipped.onnx")) == 1

@@ -34,12 +34,11 @@ from .models.pricing import DEFAULT_VECTOR_LANES
 from .network import MatrixShape, Network
 from .numerics.samples import measured_data
 from .numerics.checks import validated_config
-from .preflight import check_float_pass, check_float_range
+from .preflight import check_float_pass, check_float_range, checked_sample
 from .analytic import UNIFORM_DATA, analytic_counts
 from .mapping import Plan, plan_layer
 from .run import RunResult
 from .trials import Spread, run_trials, spreads
-from .workload import load_weights, spread_inputs, spread_picks
 
 __all__ = ["Comparison", "compare", "gains", "price", "price_network", "price_from_shapes", "MACRO_COMPONENTS"]
 
@@ -313,9 +312,7 @@ def price_from_shapes(config: Config, *, measured: bool = True, network: Network
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
         check_fits(config, [plan])
-        x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
-        w = load_weights(config, rows) if weights is None else weights[:rows]
-        data = measured_data(config, plan, x, w) if measured else UNIFORM_DATA
+        data = measured_data(config, plan, *checked_sample(config, rows, weights, inputs)) if measured else UNIFORM_DATA
         return (cim_breakdown(config, plan, analytic_counts(plan, wl.vectors, data), name=config.name),
                 baseline_breakdown(config, wl.vectors, include_weight_load=False))
     network, x, _ = load_workload_network(config, network, inputs) if measured else (network, None, None)

@@ -162,9 +162,9 @@ def config_network(config: Config) -> Network:
             "in memory instead to cimsim.simulate, cimsim.compare or cimsim.estimate: network=...)"))])
     try:
         network = load_network(path)
-    except (ValueError, OSError, ImportError) as exc:
-        raise ConfigError(config.source, [("workload.network_file",
-                                           f"'workload.network_file': cannot load {path}: {exc}")]) from None
+    except (ValueError, OSError, ImportError) as exc:  # a message naming the file already is not prefixed again
+        said = str(exc) if str(exc).startswith(str(path)) else f"cannot load {path}: {exc}"
+        raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {said}")]) from None
     return network
 
 

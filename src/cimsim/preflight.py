@@ -28,10 +28,10 @@ from .footprint import check_memory
 from .mapping import Plan, plan_layer
 from .network import DigitalLayer, Network
 from .plan_checks import check_simulable
-from .workload import INPUT_BLOCK, input_blocks, load_weights
+from .workload import INPUT_BLOCK, input_blocks, load_weights, spread_inputs, spread_picks
 
-__all__ = ["check_dense", "check_network", "check_magnitudes", "magnitude_field", "preflight", "peaks",
-           "check_float_pass", "check_float_range", "check_pricing", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
+__all__ = ["check_dense", "check_network", "check_magnitudes", "checked_sample", "magnitude_field", "preflight",
+           "peaks", "check_float_pass", "check_float_range", "check_pricing", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
 
 MAGNITUDE_BOUND = 1e300
 """largest max|w| x max|x| x inputs of a layer (the largest sum its products can reach): below float64's 1.8e308
@@ -141,6 +141,19 @@ def check_magnitudes(config: Config, fields: tuple[str | None, str | None], w_pe
     if None in named:
         raise ValueError(f"weights and inputs: {why}")
     raise ConfigError(config.source, [(named[0], f"{' and '.join(map(repr, named))}: {why}")])
+
+
+@checked_types
+def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
+                   inputs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(``rows`` of a dense workload's input vectors evenly spaced over them, its first ``rows`` weight rows): its own
+    or those given in memory (``weights``, ``inputs``), refused as a run refuses them where their magnitudes leave
+    float64 (:func:`check_magnitudes`, on the sample: an estimate had priced weights of 1e300 a run refuses)"""
+    x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
+    w = load_weights(config, rows) if weights is None else weights[:rows]
+    check_magnitudes(config, magnitude_field(config, weights is not None, inputs is not None), peaks(w), peaks(x),
+                     config.workload.in_features)
+    return x, w
 
 
 @checked_types

@@ -51,10 +51,16 @@ def _onnx():
 def load_onnx(path: str | os.PathLike) -> Network:
     """The network of the ONNX model in ``path``."""
     onnx, path = _onnx(), Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: {'a directory' if path.is_dir() else 'no such file'}, not an ONNX model")
     try:
         model = onnx.load(str(path))
     except Exception as exc:  # onnx raises protobuf DecodeError and others for a bad file
-        raise ValueError(f"{path}: cannot read as an ONNX model ({exc})") from None
+        with open(path, "rb") as f:
+            zipped = f.read(4) == b"PK\x03\x04"
+        raise ValueError(f"{path}: cannot read as an ONNX model ({exc})"
+                         + ("; it is a zip archive (an .npz network? load it by its .npz name)" if zipped else "")
+                         ) from None
     if not (model.graph.node or model.graph.input or model.graph.output):  # empty, or bytes that parse to nothing
         raise ValueError(f"{path}: {'it holds no graph' if path.stat().st_size else 'the file is empty'}, not an "
                          "ONNX model")
