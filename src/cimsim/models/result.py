@@ -112,7 +112,7 @@ def price_table(prices: Sequence[ModelPrice]) -> str:
             f"{_fmt(p.energy_per_item_pj(p.cim) * 1e-12, 'J')} | "
             f"{_fmt(p.energy_per_token_pj(p.cim) * 1e-12, 'J') if p.has_tokens else '-'} | "
             f"{_rate(p.cim.throughput_items_per_s)} | "
-            f"{_fmt(p.tokens_per_s(p.cim), '') if p.has_tokens else '-'} | {chips} | "
+            f"{_fmt(p.tokens_per_s(p.cim), '').rstrip() if p.has_tokens else '-'} | {chips} | "
             f"{_fmt(p.energy_per_item_pj(p.baseline) * 1e-12, 'J')} | "
             f"{_rate(p.baseline.throughput_items_per_s)} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")
     return "\n".join(rows)
