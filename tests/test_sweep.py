@@ -227,6 +227,18 @@ def test_truncated_last_line_is_repaired_and_its_point_run_again(tmp_path, analy
     assert out.read_bytes() == full
 
 
+@pytest.mark.parametrize("first", [b'{"my": "minified json"}', b"my notes", b"\x89PNG\r\x1a\x00\x00"])
+def test_a_one_line_file_that_is_no_cut_header_is_refused_untouched(tmp_path, analytic_file, first):
+    """a file of one line without a newline had been taken for a header a crash cut short and overwritten with the
+    sweep's results (a user's JSON, notes or image lost); only the start of a header of this sweep is such a line"""
+    spec, out = write(tmp_path, ANALYTIC), tmp_path / "theirs.csv"
+    out.write_bytes(first)
+    result = invoke("sweep", spec, "-o", out, "--workers", 1)
+    assert result.exit_code == 2 and "write to another file (-o)" in result.output and out.read_bytes() == first
+    out.write_bytes(analytic_file[:analytic_file.index(b"\n") // 2])  # a header cut short: rewritten whole
+    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0 and out.read_bytes() == analytic_file
+
+
 def _edit(path, line, column, value):
     """Set one cell of a results CSV (``line`` counts from 1, the header), keeping every other byte."""
     lines = Path(path).read_text().splitlines()

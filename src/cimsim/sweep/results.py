@@ -131,9 +131,9 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
         return Contents({})
     text = data.decode("utf-8-sig", errors="replace")  # a byte-order mark (a spreadsheet's "CSV UTF-8") left out
     lines = text.split("\n")  # the last item is "" after a final newline, else a line cut short
-    if len(lines) == 1:  # not even the header is whole (a mark alone too: the file is rewritten with a header)
-        return Contents({}, ("line 1: cut short (no newline: a write interrupted by a crash)",) if data else ())
-    names = _names(path, columns(spec), lines[0])
+    if len(lines) == 1 and _cut_header(columns(spec), lines[0]):  # a crash's (a mark alone too): rewritten whole
+        return Contents({}, ("line 1: the header cut short (no newline: a write interrupted by a crash)",) * bool(data))
+    names = _names(path, columns(spec), lines[0])  # any other first line: a header of this sweep, else refused
     legacy = CHECKSUM not in names
     values = {p.id: dict(zip((a.field for a in spec.axes), map(_cell, p.values))) for p in points}
     positions = {tuple(v.values()) for v in values.values()}
@@ -176,6 +176,17 @@ def _record(line: str) -> list[str] | str:
         return f"no CSV record ({exc})"
 
 
+def _cut_header(header: tuple[str, ...], line: str) -> bool:
+    """``line`` begins this sweep's ``header`` or one written before (:func:`_names`): a header a crash cut short,
+    not a file of someone else's (a one-line file without a newline had been taken for one and overwritten)"""
+    return any(_lines([names]).startswith(line) for names in _headers(header))
+
+
+def _headers(header: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """this sweep's ``header``, then as written before rows had checksums, the ``cimsim`` column, or both"""
+    return header, header[:-1], (*header[:-2], CHECKSUM), header[:-2]
+
+
 def _names(path: Path, header: tuple[str, ...], line: str) -> tuple[str, ...]:
     """the columns of a results file whose first line is ``line``: this sweep's ``header``, or it as written before
     rows had checksums or the ``cimsim`` column; else a ConfigError naming ``path`` (the columns it found shown
@@ -184,8 +195,8 @@ def _names(path: Path, header: tuple[str, ...], line: str) -> tuple[str, ...]:
     if isinstance(found, str):
         raise ConfigError(str(path), [("", f"its first line is {found}, no header; write to another file (-o) or "
                                            "delete this one")])
-    found, older = tuple(found), (header[:-1], (*header[:-2], CHECKSUM), header[:-2])  # no checksum, cimsim, both
-    if found != header and found not in older:
+    found = tuple(found)
+    if found not in _headers(header):
         raise ConfigError(str(path), [("", (
             f"the file's columns ({', '.join(map(escaped, found))}) are not this sweep's ({', '.join(header)}); "
             "write to another file (-o) or delete this one"))])
