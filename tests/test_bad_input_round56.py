@@ -178,3 +178,14 @@ def test_an_objective_of_the_other_sweep_kind_says_which_kind_records_it(tmp_pat
                                           r"recorded by a kind = \"functional\" sweep"):
         spec_from_dict({"base": str(root), "kind": "analytic", "axes": {"adc.bits": [6, 8]},
                         "objectives": ["adc_clipped_fraction"]}, str(tmp_path))
+
+
+def test_an_objective_of_a_network_sweep_says_so_in_a_dense_functional_sweep(tmp_path):
+    """accuracy in a functional sweep of a dense layer had been said to be recorded by a functional sweep, which it
+    was: the sweeps that record it (of a network) are named"""
+    from cimsim.sweep import spec_from_dict
+
+    root = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+    with pytest.raises(ConfigError, match=r"\(accuracy: recorded by a kind = \"functional\" sweep of a network\)"):
+        spec_from_dict({"base": str(root), "kind": "functional", "axes": {"adc.bits": [6, 8]},
+                        "objectives": ["accuracy"]}, str(tmp_path))

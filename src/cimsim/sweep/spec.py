@@ -328,6 +328,9 @@ def _with_set(base: Config, table: Any, overrides: dict[str, Any], axes: tuple[A
     return None, None
 
 
+_SWEEPS = tuple((kind, load) for kind in ("analytic", "functional") for load in ("dense", "network"))  # every sweep's
+
+
 def _objectives(value: Any, available: tuple[str, ...], default: tuple[str, ...],
                 errors: list[tuple[str, str]]) -> tuple[str, ...]:
     """The recorded metrics (``default`` when not given; any of ``available``), in the order given."""
@@ -336,11 +339,10 @@ def _objectives(value: Any, available: tuple[str, ...], default: tuple[str, ...]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         errors.append(("objectives", f"'objectives' must be a non-empty list of metric names; got {value!r}"))
         return ()
-    unknown = [v for v in value if v not in available]
-    elsewhere = [v for v in unknown if v in available_metrics("functional", "network")]  # another kind's
-    if unknown:
-        where = (f" ({', '.join(map(escaped, elsewhere))}: recorded by a kind = \"functional\" sweep, outputs_* of a "
-                 "network's)" if elsewhere else "")
+    if unknown := [v for v in value if v not in available]:
+        homes = {v: [f"a kind = \"{k}\" sweep of a {w.replace('dense', 'dense layer')}" for k, w in _SWEEPS
+                     if v in available_metrics(k, w)] for v in unknown}  # the sweeps that record each
+        where = "".join(f" ({escaped(v)}: recorded by {' or '.join(h)})" for v, h in homes.items() if h)
         errors.append(("objectives", f"'objectives': no metric of this sweep: {', '.join(map(escaped, unknown))}"
                                      f"{where}; this sweep can record: {', '.join(available)}"))
     if len(set(value)) < len(value):
