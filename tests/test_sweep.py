@@ -969,3 +969,14 @@ def test_a_functional_sweep_of_a_network_without_classes_records_nan_accuracy_an
     assert errors[0] != errors[1]  # the trials differ, so the mean is not one trial's
     assert named.metrics["outputs_relative_error"] == pytest.approx(sum(errors) / 2, rel=1e-12)
     assert named.metrics["outputs_snr_db"] == pytest.approx(sum(r.vs_float.snr_db for r in comp.runs) / 2, rel=1e-12)
+
+
+def test_a_finished_sweep_run_again_leaves_its_file_as_it_is(tmp_path):
+    """a re-run of a finished sweep had rewritten its file (the same bytes, a new inode and time: a build tool read
+    it as changed and ran what follows it again)"""
+    spec, out = write(tmp_path, ANALYTIC), tmp_path / "r.csv"
+    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    before = os.stat(out)
+    assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
+    after = os.stat(out)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

@@ -275,10 +275,13 @@ def write_rows(path: str | os.PathLike, header: Sequence[str], rows: Mapping[str
                order: Sequence[str] = ()) -> None:
     """Rewrite the file atomically with ``rows`` only, in ``order`` of point id (other ids last), checksums
     computed afresh (rows read from a file without them get theirs); the new file is locked (:func:`.lock.hold`)
-    before it replaces the old one."""
+    before it replaces the old one. A file that holds those bytes already is left as it is (a finished sweep run
+    again had replaced its file, new inode and time, which a build tool reads as changed)."""
     rank = {pid: k for k, pid in enumerate(order)}
     ids = sorted(rows, key=lambda pid: rank.get(pid, len(rank)))
     text = _lines([header, *_records(header, rows, ids)])
+    if not is_stream(path) and os.path.isfile(path) and Path(path).read_bytes() == text.encode("utf-8"):
+        return
     if is_stream(path):  # a device or pipe is written as it is
         write_atomic(path, text)
         return
