@@ -697,3 +697,19 @@ def test_a_chip_beyond_a_reticle_is_warned_and_said():
         warnings.simplefilter("error")
         small = price_model(config, get_model("resnet50"))
     assert not any("reticle" in line for line in small.cim.assumptions)
+
+
+def test_reloaded_parts_report_how_long_their_cells_last():
+    """reloading reprograms every cell each load (GPT-2 decoding on two parts: each step), which nothing had reported:
+    cell_lifetime_s = endurance x run time / (loads x parts), and the assumptions say so; a chip that holds the
+    model, loaded once, reports none"""
+    from cimsim.cost.cells import array_cell
+    from cimsim.models import get_model, price_model
+    config = load_config(DEFAULT)
+    priced = price_model(config, get_model("gpt2-small", phase="decode"), reload_weights=True, items=32, sequences=16)
+    endurance = array_cell(config.device.name, config.array.family)[0].endurance_cycles
+    loads = 32 / 16
+    assert priced.weight_parts == 2
+    assert priced.cell_lifetime_s == pytest.approx(endurance * priced.cim.latency_ns * 1e-9 / (loads * 2), rel=1e-12)
+    assert any(line.startswith("Weights reloaded: a cell is written") for line in priced.cim.assumptions)
+    assert price_model(config, get_model("resnet18"), reload_weights=True).cell_lifetime_s is None

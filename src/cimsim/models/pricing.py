@@ -56,6 +56,7 @@ from .compose import LINK_BANDWIDTH_GBPS, LINK_ENERGY_PJ_PER_BIT, PerItem, compo
 from .ops import CacheOp, MatrixOp, Model, VectorOp
 from .placement import ChipPart, Placed, check_arguments, place_model
 from .result import ModelPrice
+from .wear import with_wear
 
 __all__ = ["price_model", "chips_needed", "counts_per_vector", "op_data", "DoesNotFitError",
            "LINK_ENERGY_PJ_PER_BIT", "LINK_BANDWIDTH_GBPS", "DEFAULT_VECTOR_LANES", "KV_PLACES", "ACTIVATION_PLACES",
@@ -282,8 +283,9 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     ``kv_cache``: sram or dram; ``vector_lanes``: lanes of each chip's vector unit; ``sequences``: decode only,
     sequences decoded at once. ``activation_products``: "digital" (the vector unit) or "arrays": crossbars written
     with one operand (K, V) every item, then read (one pulse per cell: a lower bound; writes before reads);
-    ``cell_lifetime_s`` is how long the cells' write endurance lasts at this rate. An option the model would ignore
-    is a ValueError (kv_cache or sequences off their defaults without a KV cache; arrays without attention)."""
+    ``cell_lifetime_s`` is how long the cells' write endurance lasts at this rate (theirs, or reloaded parts'). An
+    option the model would ignore is a ValueError (kv_cache or sequences off their defaults without a KV cache; arrays
+    without attention)."""
     config, items, chips, sequences, vector_lanes = _check_options(
         config, model, items, chips, reload_weights, kv_cache, sequences, activation_products, vector_lanes)
     rewritten = frozenset(op.name for op in model.of_type(MatrixOp) if not op.static
@@ -308,15 +310,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     extras = [_extras(p, unit, config, (parts[j + 1:] or [None])[0]) for j, p in enumerate(parts)]
     chips_priced = [(p, *pricer.part(p, p is parts[0], p is parts[-1], e), e) for p, e in zip(parts, extras)]
     cim = compose(config, model, chips_priced, unit, items, kv_cache, runs, sequences)
-    lifetime = None
-    if rewritten:
-        family, _ = array_cell(config.device.name, config.array.family)
-        lifetime = family.endurance_cycles / cim.throughput_items_per_s  # one write per cell per item
-        cim = replace(cim, assumptions=cim.assumptions + (
-            f"Activation products on arrays: {len(rewritten)} product(s) written with their whole operand every item "
-            f"({family.name} cells, {family.write_energy_pj:.3g} pJ and {family.write_ns:.3g} ns a pulse, one pulse "
-            f"per cell, writes before reads); endurance {family.endurance_cycles:.0e} writes lasts "
-            f"{lifetime:.3g} s at this rate ({family.source}).",))
+    cim, lifetime = with_wear(config, cim, rewritten, runs, len(parts))
     vector_ops = list(model.of_type(VectorOp))  # the baseline runs attention's products as matrix products
     baseline = price_baseline(config, model, items, kv_cache, unit,
                               sum(v.elements_per_item * unit.element_energy_pj(v.kind) for v in vector_ops),

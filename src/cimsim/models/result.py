@@ -41,7 +41,8 @@ class ModelPrice:
     parameters: int
     macs_per_item: int
     cell_lifetime_s: float | None = None
-    """activation products on arrays: seconds until their cells reach their write endurance; None otherwise"""
+    """activation products on arrays or reloaded parts: seconds until their cells reach their write endurance (at
+    least); None otherwise"""
 
     @property
     def label(self) -> str:
