@@ -980,3 +980,20 @@ def test_a_finished_sweep_run_again_leaves_its_file_as_it_is(tmp_path):
     assert invoke("sweep", spec, "-o", out, "--workers", 1).exit_code == 0
     after = os.stat(out)
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_a_spec_with_its_axes_reordered_reuses_every_row(tmp_path, analytic_file):
+    """swapping two axes (the same points, the same ids) had been refused as another sweep's file: the rows are read
+    by column name and the file rewritten in the spec's order, no point run again"""
+    reordered = write(tmp_path, f'base = "{DEFAULT}"\n[axes]\n"device.bits_per_cell" = [1, 2, 3]\n"adc.bits" = [4, 8]\n')
+    out = tmp_path / "r.csv"
+    out.write_bytes(analytic_file)
+    result = invoke("sweep", reordered, "-o", out, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    assert "6 of them from an earlier run" in result.output
+    header = out.read_text().splitlines()[0].split(",")
+    assert header.index("device.bits_per_cell") < header.index("adc.bits")
+    def cells(rows):  # every cell but the checksum, which is taken over the cells in the file's order
+        return {r["point_id"]: {k: v for k, v in r.items() if k != "checksum"} for r in rows}
+
+    assert cells(read_rows(out)) == cells(csv.DictReader(analytic_file.decode().splitlines()))

@@ -104,8 +104,8 @@ class Contents:
     """the sound rows written by another cimsim (:mod:`.fingerprint`; ``""`` where the file has no ``cimsim``
     column) by (point id, fingerprint), the first one of each"""
     outdated: bool = False
-    """its header is not this sweep's columns but one written before (without ``checksum`` or ``cimsim``): the file
-    is rewritten before a row is appended"""
+    """its header is not this sweep's columns but one written before (without ``checksum`` or ``cimsim``) or in
+    another order (axes reordered): the file is rewritten before a row is appended"""
 
 
 @checked_types
@@ -189,14 +189,14 @@ def _headers(header: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
 
 def _names(path: Path, header: tuple[str, ...], line: str) -> tuple[str, ...]:
     """the columns of a results file whose first line is ``line``: this sweep's ``header``, or it as written before
-    rows had checksums or the ``cimsim`` column; else a ConfigError naming ``path`` (the columns it found shown
-    escaped: :func:`.argcheck.escaped`)"""
+    rows had checksums or the ``cimsim`` column, in any order; else a ConfigError naming ``path`` (the columns it
+    found shown escaped: :func:`.argcheck.escaped`)"""
     found = _record(line)
     if isinstance(found, str):
         raise ConfigError(str(path), [("", f"its first line is {found}, no header; write to another file (-o) or "
                                            "delete this one")])
-    found = tuple(found)
-    if found not in _headers(header):
+    found = tuple(found)  # its columns in another order (a spec's axes reordered) are read, and rewritten in order
+    if sorted(found) not in [sorted(names) for names in _headers(header)]:
         raise ConfigError(str(path), [("", (
             f"the file's columns ({', '.join(map(escaped, found))}) are not this sweep's ({', '.join(header)}); "
             "write to another file (-o) or delete this one"))])
