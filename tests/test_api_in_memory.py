@@ -215,3 +215,16 @@ def test_estimate_refuses_data_that_a_run_refuses(scale, side, said):
     for call in (cimsim.estimate, cimsim.simulate):
         with pytest.raises(ValueError, match=said):
             call(CONFIGS / "default.toml", **data)
+
+
+def test_estimate_checks_every_value_given_in_memory_not_its_sample():
+    """one weight of 1e301 in the last row, beyond the rows an estimate samples, had been priced (simulate refuses it);
+    a network's samples given in memory are named as such, not as the config's dataset"""
+    rng = np.random.default_rng(3)
+    w, x = rng.standard_normal((2048, 64)), rng.standard_normal((10, 64))
+    w[-1, 0] = 1e301
+    with pytest.raises(ValueError, match="overflow"):
+        cimsim.estimate(CONFIGS / "default.toml", weights=w, inputs=x)
+    with pytest.raises(ValueError) as caught:
+        cimsim.estimate(CONFIGS / "digits-mlp.toml", inputs=np.full((4, 64), 1e300))
+    assert "workload.dataset" not in str(caught.value) and "inputs" in str(caught.value)

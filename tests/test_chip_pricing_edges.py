@@ -56,6 +56,7 @@ def test_kv_arrays_are_not_reloaded_as_weights(config):
     # bert-base with its attention on arrays and reloaded weights: K and V (made per item, never in DRAM) had been
     # fetched as 2 359 296 weights and programmed with the trained ones
     model = get_model("bert-base", seq_len=32)
+    config = with_overrides(config, {"chip.tiles": 64})  # two parts (one part is not reloaded: it stays)
     digital, arrays = (price_model(config, model, reload_weights=True, activation_products=ap).cim.energy_pj
                        for ap in ("digital", "arrays"))
     weights = sum(op.parameters for op in model.of_type(MatrixOp))  # the crossbars' trained weights

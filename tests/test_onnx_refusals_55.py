@@ -3,6 +3,8 @@ operators whose output's shape depends on the data, and the way out for a graph 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -129,3 +131,18 @@ def test_an_unreadable_network_file_is_named_once_and_says_what_it_is(tmp_path):
     with pytest.raises(ConfigError) as caught:
         cimsim.estimate({"workload": {"kind": "network", "network_file": str(tmp_path / "zipped.onnx")}})
     assert str(caught.value).count(str(tmp_path / "zipped.onnx")) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_an_onnx_model_read_from_a_named_pipe_loads(tmp_path):
+    """a FIFO is no regular file, and had been called 'no such file' when the missing-file message came in"""
+    import threading
+
+    model = torch.nn.Linear(4, 3).eval()
+    torch.onnx.export(model, (torch.randn(1, 4),), str(tmp_path / "m.onnx"), dynamo=False)
+    os.mkfifo(tmp_path / "pipe.onnx")
+    writer = threading.Thread(target=lambda: (tmp_path / "pipe.onnx").write_bytes((tmp_path / "m.onnx").read_bytes()))
+    writer.start()
+    net = load_network(tmp_path / "pipe.onnx")
+    writer.join()
+    assert net.forward(np.ones((1, 4))).shape == (1, 3)

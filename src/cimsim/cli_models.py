@@ -89,9 +89,8 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     click.echo(price_table(prices), err=to_err)
     for p in prices:
         if p.cell_lifetime_s is not None:
-            writes = "reloaded parts" if p.weight_parts > 1 else "activation products on arrays"
-            click.echo(f"\n{p.label}: {writes} wear their cells out in {p.cell_lifetime_s:.3g} s (write endurance at "
-                       "this rate)", err=to_err)
+            click.echo(f"\n{p.label}: the cells written while it runs wear out in {p.cell_lifetime_s:.3g} s (write "
+                       "endurance at this rate; what writes them: the assumptions)", err=to_err)
     if output:
         write_atomic(output, to_json({"cimsim_version": cimsim_version(), "config": cfg.name,
                                       "prices": [p.as_dict() for p in prices]}))

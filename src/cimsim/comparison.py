@@ -315,6 +315,7 @@ def price_from_shapes(config: Config, *, measured: bool = True, network: Network
         data = measured_data(config, plan, *checked_sample(config, rows, weights, inputs)) if measured else UNIFORM_DATA
         return (cim_breakdown(config, plan, analytic_counts(plan, wl.vectors, data), name=config.name),
                 baseline_breakdown(config, wl.vectors, include_weight_load=False))
+    given = {"network_given": network is not None, "inputs_given": inputs is not None}  # named so in errors
     network, x, _ = load_workload_network(config, network, inputs) if measured else (network, None, None)
     network = config_network(config) if network is None else network
     shapes = network.matrix_shapes()
@@ -322,7 +323,7 @@ def price_from_shapes(config: Config, *, measured: bool = True, network: Network
     check_fits(config, plans)
     if measured:
         check_float_pass(config, network)
-        check_float_range(config, network, x[sample_rows(network, len(x))])  # the samples input_samples passes
+        check_float_range(config, network, x[sample_rows(network, len(x))], **given)  # input_samples' samples
         inputs, matrices = input_samples(network, x), network.matrix_layers()
     data = [measured_data(config, plan, inputs[s.index][1], matrices[s.index].matrix) if measured else UNIFORM_DATA
             for s, plan in zip(shapes, plans)]

@@ -148,10 +148,12 @@ def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
                    inputs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(``rows`` of a dense workload's input vectors evenly spaced over them, its first ``rows`` weight rows): its own
     or those given in memory (``weights``, ``inputs``), refused as a run refuses them where their magnitudes leave
-    float64 (:func:`check_magnitudes`, on the sample: an estimate had priced weights of 1e300 a run refuses)"""
+    float64 (:func:`check_magnitudes`: on the whole data given in memory, on the sample of the rest; an estimate had
+    priced weights of 1e300 a run refuses)"""
     x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
     w = load_weights(config, rows) if weights is None else weights[:rows]
-    check_magnitudes(config, magnitude_field(config, weights is not None, inputs is not None), peaks(w), peaks(x),
+    check_magnitudes(config, magnitude_field(config, weights is not None, inputs is not None),
+                     peaks(w if weights is None else weights), peaks(x if inputs is None else inputs),
                      config.workload.in_features)
     return x, w
 

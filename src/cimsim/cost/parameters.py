@@ -49,8 +49,8 @@ class CimParameters:
     adc_area_um2: float
     """one ADC designed for adc_rate_gsps (0 without ADCs)"""
     dac_energy_pj: float
-    """one DAC conversion's core, beyond the word-line charge and its driver (0 for a 1-bit read, +/-V or 0, and a
-    time-domain pulse: their driver alone, driver_energy_pj)"""
+    """one DAC conversion's core, beyond the word-line charge and its driver, the mean over a vector's planes of the
+    bits each drives (0 for a 1-bit read, +/-V or 0, and a time-domain pulse: their driver alone, driver_energy_pj)"""
     dac_area_um2: float
     """one row's DAC / driver"""
     driver_energy_pj: float

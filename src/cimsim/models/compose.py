@@ -201,24 +201,28 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     compute, memory = min(latency, sum(r[4] + r[5] for r in rows)), min(latency, sum(r[7] for r in rows))
     leak_line = _leakage_line([r[3] for r in rows], chip_uw, reload, units, unit.leakage_uw, held_bits, kv_uw)
     assumptions = (chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
-                   + (leak_line,) + _beyond_reticle(model, area, 1 if reload else len(chips)))
+                   + (leak_line,) + _beyond_reticle(model, area, [] if reload else [c[1].area_um2 for c in chips]))
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
                      memory_ns=memory, mvms=items, macs=items * model.macs_per_item,
                      assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
 
 
-def _beyond_reticle(model: Model, area: dict[str, float], chips: int) -> tuple[str, ...]:
-    """the line (also warned) where a chip's area, on average over ``chips``, exceeds :data:`RETICLE_MM2`"""
-    mm2 = sum(area.values()) * 1e-6 / chips
+def _beyond_reticle(model: Model, area: dict[str, float], chip_areas: list[dict[str, float]]) -> tuple[str, ...]:
+    """the line (also warned) where the largest chip exceeds :data:`RETICLE_MM2`: of ``chip_areas`` (each chip's
+    crossbars, um2 by component; none: one chip, reloaded, of ``area``), with its even share of the model's vector
+    units and KV cache (``area``'s)"""
+    chips = max(1, len(chip_areas))
+    kv = area.get("kv_cache", 0.0) * 1e-6 / chips
+    shared = kv + area.get("vector_unit", 0.0) * 1e-6 / chips
+    mm2 = shared + max((sum(a.values()) * 1e-6 for a in chip_areas), default=sum(area.values()) * 1e-6 - shared)
     if mm2 <= RETICLE_MM2:
         return ()
-    kv = area.get("kv_cache", 0.0) * 1e-6 / chips
-    line = (f"{model.name}: a chip's area is {mm2:,.0f} mm2 on average over its {chips} chip(s), beyond the "
+    line = (f"{model.name}: the largest chip's area is {mm2:,.0f} mm2 (of {chips} chip(s)), beyond the "
             f"{RETICLE_MM2:g} mm2 a lithography reticle exposes (26 x 33 mm): no one die holds it; "
             + (f"{kv:,.0f} mm2 of it is the KV cache's SRAM (kv_cache='dram', or fewer sequences)" if kv > mm2 / 4
                else "fewer arrays a chip (chip.tiles, chip.arrays_per_tile) spread the weights over more chips")
             + ".")
-    warnings.warn(line, RuntimeWarning, stacklevel=4)
+    warnings.warn(line, RuntimeWarning, stacklevel=5)  # the caller of price_model (its checked_types wrapper between)
     return (line,)
 
 

@@ -305,7 +305,8 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
             f"arrays (chip.tiles, chip.arrays_per_tile); let the weights span chips with chips={len(parts)} "
             f"(--chips {len(parts)}) or reload them from DRAM with reload_weights=True (--reload-weights)")
     unit = vector_unit(config.technology, vector_lanes, config.dac.input_bits)
-    runs, run_items = _reload_runs(model, items, sequences, len(parts)) if reload_weights else (0, items)
+    reloaded = reload_weights and len(parts) > 1  # a model of one part stays programmed: resident
+    runs, run_items = _reload_runs(model, items, sequences) if reloaded else (0, items)
     pricer = _Pricer(config, placed_model, items, runs, run_items)
     extras = [_extras(p, unit, config, (parts[j + 1:] or [None])[0]) for j, p in enumerate(parts)]
     chips_priced = [(p, *pricer.part(p, p is parts[0], p is parts[-1], e), e) for p, e in zip(parts, extras)]
@@ -320,7 +321,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     return ModelPrice(
         model=model.name, phase=model.phase, item=model.item, tokens_per_item=model.tokens_per_item, items=items,
         cim=cim, baseline=baseline, chips=1 if reload_weights else len(parts), chips_needed=len(parts),
-        weight_parts=len(parts) if reload_weights else 1, arrays=arrays,
+        weight_parts=len(parts) if reloaded else 1, arrays=arrays,
         arrays_per_chip=chip_cfg.tiles * chip_cfg.arrays_per_tile, kv_cache=kv_cache,
         global_buffer_kib=tuple(c[2] for c in chips_priced),
         cell_utilisation=sum(p.weight_cells for p in placed) / (arrays * config.array.rows * config.array.cols),
@@ -335,10 +336,10 @@ def chips_needed(config: Config, model: Model) -> int:
     return len(place_model(config, model))
 
 
-def _reload_runs(model: Model, items: int, sequences: int, parts: int) -> tuple[float, int]:
-    """(times the weights are loaded, items of each load): once for the run, or, for a model of several ``parts``,
-    once per decode step of ``sequences`` tokens (a token needs the whole model before the next token of its
-    sequence can start), ``items`` tokens as that share of such steps: a share of one step counted as that share, in
-    the steady state the baseline prices (:func:`cimsim.models.baseline.price_baseline`). A model of one part stays
-    programmed between steps (GPT-2 on one chip had been reloaded every step: 3143 against 425 uJ a token)."""
-    return (items / sequences, sequences) if model.phase == "decode" and parts > 1 else (1, items)
+def _reload_runs(model: Model, items: int, sequences: int) -> tuple[float, int]:
+    """(times the weights of a model of several parts are loaded, items of each load): once for the run, or once per
+    decode step of ``sequences`` tokens (a token needs the whole model before the next token of its sequence can
+    start), ``items`` tokens as that share of such steps: a share of one step counted as that share, in the steady
+    state the baseline prices (:func:`cimsim.models.baseline.price_baseline`). A model of one part is not reloaded:
+    it stays programmed, resident (GPT-2 on one chip had been reloaded every step: 3143 against 425 uJ a token)."""
+    return (items / sequences, sequences) if model.phase == "decode" else (1, items)

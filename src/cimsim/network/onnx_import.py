@@ -10,6 +10,7 @@ ValueError naming the node, its operator and, for an unknown operator, the suppo
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -51,13 +52,13 @@ def _onnx():
 def load_onnx(path: str | os.PathLike) -> Network:
     """The network of the ONNX model in ``path``."""
     onnx, path = _onnx(), Path(path)
-    if not path.is_file():
+    if path.is_dir() or not path.exists():  # a FIFO or a device is read as a file
         raise ValueError(f"{path}: {'a directory' if path.is_dir() else 'no such file'}, not an ONNX model")
     try:
         model = onnx.load(str(path))
     except Exception as exc:  # onnx raises protobuf DecodeError and others for a bad file
-        with open(path, "rb") as f:
-            zipped = f.read(4) == b"PK\x03\x04"
+        with open(path, "rb") if path.is_file() else contextlib.nullcontext() as f:  # a FIFO is read once
+            zipped = f is not None and f.read(4) == b"PK\x03\x04"
         raise ValueError(f"{path}: cannot read as an ONNX model ({exc})"
                          + ("; it is a zip archive (an .npz network? load it by its .npz name)" if zipped else "")
                          ) from None

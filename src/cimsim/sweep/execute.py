@@ -162,7 +162,8 @@ def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], noti
     file) and why the run stops (a write that failed: a full disk), or None. Where there are notes or the file has an
     older header, it is rewritten with those rows only."""
     found = read_results(output, spec, points)
-    notes = tuple(f"{output}: {line}; left out, its point runs again" for line in found.damaged)
+    notes = tuple(f"{output}: {line}; " + ("rewritten whole" if line.startswith("line 1:") else
+                                             "left out, its point runs again") for line in found.damaged)
     if found.legacy and found.rows:  # a file of another cimsim's rows: set aside below
         notes += (f"{output}: written without checksums; its {len(found.rows)} rows are accepted unverified "
                   "and the file gets a checksum column",)
