@@ -229,8 +229,8 @@ class Decoder:
         return self._model("prefill", seq_len, seq_len)
 
     def decode(self, context: int, *, name: str = "context") -> Model:
-        """one generated token attending to a KV cache of ``context`` tokens (``name``: the argument's, in errors:
-        get_model's seq_len)"""
+        """one generated token attending to a KV cache of ``context`` tokens, its own included (at position context - 1:
+        at most the model's positions; ``name``: the argument's, in errors: get_model's seq_len)"""
         _check_tokens(name, context, self.max_context, self.learned_positions)
         return self._model("decode", 1, context)
 
