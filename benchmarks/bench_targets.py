@@ -372,7 +372,7 @@ def main() -> None:
     wall, rss = peak_rss_run(vectors)
     rows.append(f"| 5 | {vectors} inputs through 1024x1024, streamed | {wall:.1f} s | | peak RSS {rss:.2f} GB | "
                 f"<= 1.5 GB | {'pass' if rss <= 1.5 else 'FAIL'} | |")
-    n = 4096 // (4 if args.quick else 1)
+    n = 4096 // (2 if args.quick else 1)  # RSS differences of a 1024 x 1024 layer (1 MB) are within its noise
     for bits in (7, 2):
         held, pairs, peak, used = held_bytes_run(n, bits)
         ok = used and held / pairs <= 2

@@ -338,7 +338,7 @@ class Bench:
                 self.totals.unkilled_failures += 1
                 self.problem(f"run {self.serial} ({mode}, {spec}) attempt {attempts}: exit {rc}: {text[-300:]!r}")
                 continue
-            if left is not None and f"({left} from an earlier run)" not in text:
+            if left is not None and f"; {left} of them from an earlier run;" not in text:
                 self.totals.resume_skip_mismatch += 1
                 self.problem(f"run {self.serial} ({mode}, {spec}): {left} sound rows left by the kill, "
                              f"but the resume said: {text.strip()[-200:]!r}")

@@ -998,3 +998,17 @@ def test_an_enob_prices_the_converters_it_applies_to(adc_type):
     """a SAR's energy follows the survey at its ENOB, a flash's rate penalty too: an ENOB stated for them is kept"""
     config = with_overrides(load_config(CONFIGS[0].parent / "default.toml"), {"adc.type": adc_type, "adc.enob": 5.0})
     assert config.adc.enob == 5.0
+
+
+def test_a_data_path_is_read_as_open_reads_it_through_a_linked_folder(tmp_path):
+    """a config reached through a linked folder (ln -s /work/main/configs configs) had read '../src/...' beside the
+    link, where nothing is, and refused a file that exists"""
+    (tmp_path / "real" / "cfg").mkdir(parents=True)
+    (tmp_path / "real" / "data").mkdir()
+    np.save(tmp_path / "real" / "data" / "w.npy", np.ones((4, 8)))
+    (tmp_path / "real" / "cfg" / "c.toml").write_text(
+        '[workload]\nin_features = 8\nout_features = 4\nweights = "file"\nweights_file = "../data/w.npy"\n')
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "link").symlink_to(tmp_path / "real" / "cfg", target_is_directory=True)
+    config = load_config(tmp_path / "elsewhere" / "link" / "c.toml")
+    assert config.workload.weights_file == os.path.realpath(tmp_path / "real" / "data" / "w.npy")

@@ -344,7 +344,7 @@ def _preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]
 
 
 def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:
-    """Make the weight and input file paths absolute, relative to ``base_dir``."""
+    """Make the data file paths absolute, relative to ``base_dir`` as ``open`` resolves it (its links followed)."""
     for key in _FILE_FIELDS:
         if isinstance(workload.get(key), str):
-            workload[key] = os.path.abspath(base_dir / workload[key])
+            workload[key] = os.path.abspath(Path(os.path.realpath(base_dir)) / workload[key])
