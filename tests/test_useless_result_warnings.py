@@ -150,3 +150,17 @@ def test_a_network_warns_of_inputs_read_as_zero_naming_the_layer_that_lost_most(
     assert sum(layer.counts.inputs_zero_coded for layer in coarse.layers) == 0
     assert zero_coded_inputs_note(coarse) is None
     assert zero_coded_inputs_note(cimsim.simulate(MLP, {}, inputs=x).trials[0]) is None
+
+
+def test_clips_of_noise_below_an_unsigned_range_are_said_to_be_beyond_any_range():
+    """a charge array's kT/C noise carries sums near 0 below code 0 of its converters of unsigned sums (digital
+    subtraction): 22.7 % of the digits CNN's conversions clipped, and the note had only advised a wider range, which
+    leaves 21.6 % at the 100th percentile; a converter of signed sums (analog subtraction) is not told so"""
+    cnn = Path(DEFAULT).parent / "digits-cnn.toml"
+    charge = {"workload.vectors": 50, "array.family": "charge", "device.preset": "sram"}
+    note = adc_clipped_note(cimsim.simulate(cnn, {**charge, "mapping.subtraction": "digital"}))
+    assert note is not None and "below code 0 of these converters of unsigned sums" in note
+    noisy = {"adc.percentile": 90.0, "adc.offset_lsb": 1e6, "device.read_noise_sigma": 0.05,
+             "mapping.subtraction": "analog"}
+    signed = adc_clipped_note(cimsim.simulate(DEFAULT, noisy))
+    assert signed is not None and "below code 0" not in signed

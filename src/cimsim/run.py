@@ -16,7 +16,7 @@ import numpy as np
 
 from .argcheck import checked_types
 from .accuracy import ErrorStats
-from .config.modes import AdcRange, WorkloadKind
+from .config.modes import AdcRange, ArrayFamily, WorkloadKind
 from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan, plan_layer
@@ -192,7 +192,17 @@ def adc_clipped_note(result) -> str | None:
     design = f", which clips {100 * by_design:.3g} % by design" if by_design else ""
     return (f"{result.config.name}: {100 * share:.3g} % of the ADC conversions{most} clip at the ends of the code "
             f"range ('adc.range' = \"{adc.range}\"{design}), so the outputs lose what lies beyond it: "
-            f"{_adc_advice(adc)}")
+            f"{_adc_advice(adc)}{_noise_below_zero(result.config)}")
+
+
+def _noise_below_zero(config: Config) -> str:
+    """the words on clips no range widening removes: read or kT/C noise carrying the sums near 0 of a converter of
+    unsigned sums below its code 0 (a charge array's with digital subtraction: 22 % at the 100th percentile)"""
+    noisy = config.device.read_noise_sigma > 0 or config.array.family == ArrayFamily.CHARGE
+    if not noisy or plan_layer(config, 1, 1).signed_sum:
+        return ""
+    return ("; part of them may be noise carrying sums near 0 below code 0 of these converters of unsigned sums, "
+            "which no wider range removes (a converter of signed sums, as analog subtraction gives, has none)")
 
 
 def _adc_advice(adc) -> str:
