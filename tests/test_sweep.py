@@ -985,7 +985,8 @@ def test_a_finished_sweep_run_again_leaves_its_file_as_it_is(tmp_path):
 def test_a_spec_with_its_axes_reordered_reuses_every_row(tmp_path, analytic_file):
     """swapping two axes (the same points, the same ids) had been refused as another sweep's file: the rows are read
     by column name and the file rewritten in the spec's order, no point run again"""
-    reordered = write(tmp_path, f'base = "{DEFAULT}"\n[axes]\n"device.bits_per_cell" = [1, 2, 3]\n"adc.bits" = [4, 8]\n')
+    axes = '[axes]\n"device.bits_per_cell" = [1, 2, 3]\n"adc.bits" = [4, 8]\n'
+    reordered = write(tmp_path, f'base = "{DEFAULT}"\n{axes}')
     out = tmp_path / "r.csv"
     out.write_bytes(analytic_file)
     result = invoke("sweep", reordered, "-o", out, "--workers", 1)
