@@ -5,6 +5,7 @@ saturates at its own range (a Constant's or Identity's saturated at the 8-bit on
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -114,3 +115,50 @@ def test_a_converted_model_torch_cannot_export_is_told_the_routes_that_work():
     assert "dynamo=True" not in message  # the advice that failed too
     assert "quantized::relu6" in message and "ReLU6 at 'r'" in message
     assert "nn.ReLU for nn.ReLU6" in message and "quantize_static" in message
+
+
+def _weights_model(zero: np.ndarray, scale: np.ndarray) -> onnx.ModelProto:
+    """int8 weights (3 x 2) dequantised by ``scale`` and ``zero`` (per output column, axis 1), then a MatMul"""
+    w = numpy_helper.from_array(np.array([[1, -2], [3, 4], [-5, 6]], np.int8), "w")
+    nodes = [helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wf"], axis=1),
+             helper.make_node("MatMul", ["x", "wf"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, [1, 3])],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                              [w, numpy_helper.from_array(scale, "ws"), numpy_helper.from_array(zero, "wz")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    return model
+
+
+@pytest.mark.parametrize("zero, scale, said", [
+    (np.array([200, 200], np.uint8), np.array([0.5, 0.25], np.float32), "zero point of type uint8 for an input of type"),
+    (np.array([1], np.int8), np.array([0.5, 0.25], np.float32), "scale of shape [2] and zero point of shape [1] differ"),
+])
+def test_a_zero_point_that_onnx_refuses_is_refused_naming_the_node(zero, scale, said):
+    """a uint8 zero point of int8 weights had been read as codes minus 200, and a zero point of another shape than
+    its scale broadcast: onnxruntime refuses both models"""
+    with pytest.raises(ValueError, match=re.escape(said)) as caught:
+        network_from_onnx(_weights_model(zero, scale))
+    assert "DequantizeLinear" in str(caught.value)
+    net = network_from_onnx(_weights_model(np.array([1, -1], np.int8), np.array([0.5, 0.25], np.float32)))
+    np.testing.assert_allclose(net.forward(np.ones((1, 3))), [[(1 + 3 - 5 - 3) * 0.5, (-2 + 4 + 6 + 3) * 0.25]])
+
+
+@pytest.mark.parametrize("bias_type", [np.int32, np.float32])
+def test_a_qlinearconv_bias_must_be_int32_codes(bias_type):
+    """a float32 bias had been read as int32 codes (multiplied by the inputs' scales again); onnxruntime refuses it"""
+    inits = [numpy_helper.from_array(np.array(v, t), n) for n, v, t in (
+        ("xs", 0.5, np.float32), ("xz", 0, np.uint8), ("w", [[[[2]]]], np.int8), ("ws", [0.25], np.float32),
+        ("wz", [0], np.int8), ("ys", 0.125, np.float32), ("yz", 0, np.uint8), ("b", [4], bias_type))]
+    node = helper.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["q"])
+    deq = helper.make_node("DequantizeLinear", ["q", "ys", "yz"], ["y"])
+    graph = helper.make_graph([node, deq], "g", [helper.make_tensor_value_info("x", TP.UINT8, [1, 1, 2, 2])],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    if bias_type is np.float32:
+        with pytest.raises(ValueError, match="QLinearConv's bias 'b' is of type float32: it takes int32 codes"):
+            network_from_onnx(model)
+        return
+    net = network_from_onnx(model)  # y = (0.5 x) (0.25 * 2) + 4 * 0.5 * 0.25, then quantised by 0.125
+    np.testing.assert_allclose(net.forward(np.array([[[[2.0, 4.0], [6.0, 8.0]]]])).ravel(), [1.0, 1.5, 2.0, 2.5])

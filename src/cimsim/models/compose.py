@@ -217,8 +217,9 @@ def _beyond_reticle(model: Model, area: dict[str, float], chip_areas: list[dict[
     mm2 = shared + max((sum(a.values()) * 1e-6 for a in chip_areas), default=sum(area.values()) * 1e-6 - shared)
     if mm2 <= RETICLE_MM2:
         return ()
-    line = (f"{model.name}: the largest chip's area is {mm2:,.0f} mm2 (of {chips} chip(s)), beyond the "
-            f"{RETICLE_MM2:g} mm2 a lithography reticle exposes (26 x 33 mm): no one die holds it; "
+    line = (f"{model.name}{f' ({model.phase})' if model.phase else ''}: the largest chip's area is {mm2:,.0f} mm2 "
+            f"(of {chips} chip(s)), beyond the {RETICLE_MM2:g} mm2 a lithography reticle exposes (26 x 33 mm): no one "
+            "die holds it; "
             + (f"{kv:,.0f} mm2 of it is the KV cache's SRAM (kv_cache='dram', or fewer sequences)" if kv > mm2 / 4
                else "fewer arrays a chip (chip.tiles, chip.arrays_per_tile) spread the weights over more chips")
             + ".")

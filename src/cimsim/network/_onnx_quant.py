@@ -69,6 +69,13 @@ def _parameters(operands: list, shape: tuple[int, ...], attrs: dict) -> tuple[np
     """(scale, zero point) of a node, shaped for a tensor of ``shape``"""
     axis, block = attrs.get("axis", 1), int(attrs.get("block_size", 0))
     zero = operands[2] if len(operands) > 2 and operands[2] is not None else None
+    if zero is not None and np.size(zero) != np.size(operands[1]):  # onnxruntime refuses them too
+        raise ValueError(f"scale of shape {list(np.shape(operands[1]))} and zero point of shape "
+                         f"{list(np.shape(zero))} differ: ONNX gives a zero point the scale's shape")
+    x = operands[0]
+    if zero is not None and isinstance(x, np.ndarray) and x.dtype.kind in "iu" and np.asarray(zero).dtype != x.dtype:
+        raise ValueError(f"zero point of type {np.asarray(zero).dtype} for an input of type {x.dtype}: ONNX "
+                         "needs one type (a uint8 zero point of int8 weights had been read as codes minus it)")
     return (_along(np.asarray(operands[1], dtype=np.float64), shape, axis, block),
             np.zeros(()) if zero is None else _along(zero, shape, axis, block).astype(np.float64))
 
@@ -235,6 +242,9 @@ def _qlinear(g, op, attrs, names, outs, name):
         scales = [np.ravel(np.asarray(g.consts[names[k + 1]], dtype=np.float64)) for k in triples[:2]]
         # QGemm's C is quantised at scale alpha * sa * sb (onnxruntime's contrib spec): the float Gemm adds it once
         scale = scales[0] * scales[1] * float(attrs.get("alpha", 1.0))
+        if np.asarray(g.consts[names[bias]]).dtype != np.int32:  # a float bias had been read as int32 codes
+            raise ValueError(f"{op}'s bias {names[bias]!r} is of type {np.asarray(g.consts[names[bias]]).dtype}: it "
+                             "takes int32 codes at the inputs' scales")
         g.consts[f"{out}#bias"] = np.asarray(g.consts[names[bias]], dtype=np.float64) * scale
         operands.append(f"{out}#bias")
     float_attrs = {k: v for k, v in attrs.items() if k != "channels_last"}
