@@ -130,9 +130,12 @@ def _weights_model(zero: np.ndarray, scale: np.ndarray) -> onnx.ModelProto:
     return model
 
 
+SCALE = np.array([0.5, 0.25], np.float32)
+
+
 @pytest.mark.parametrize("zero, scale, said", [
-    (np.array([200, 200], np.uint8), np.array([0.5, 0.25], np.float32), "zero point of type uint8 for an input of type"),
-    (np.array([1], np.int8), np.array([0.5, 0.25], np.float32), "scale of shape [2] and zero point of shape [1] differ"),
+    (np.array([200, 200], np.uint8), SCALE, "zero point of type uint8 for an input of type"),
+    (np.array([1], np.int8), SCALE, "scale of shape [2] and zero point of shape [1] differ"),
 ])
 def test_a_zero_point_that_onnx_refuses_is_refused_naming_the_node(zero, scale, said):
     """a uint8 zero point of int8 weights had been read as codes minus 200, and a zero point of another shape than
