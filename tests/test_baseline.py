@@ -179,7 +179,7 @@ def test_bad_vectors_raise(vectors):
 
 def test_weight_stationary_tiny_layer_hand_computed():
     # 2 units hold a tile of k = 2 inputs x m = 1 output: T = 2 input tiles, 4 output tiles; one batch of 2 vectors
-    config = tiny(dataflow="weight_stationary")
+    config = tiny(dataflow="weight_stationary", array_rows=2)
     t = baseline_traffic(config, 2, include_weight_load=True)
     assert t.register_bits == 32 * (8 + 18) + 128  # input + accumulator per MAC; each weight register written once
     assert t.sram_weight_read_bits == 128 and t.sram_weight_write_bits == 128
@@ -214,8 +214,9 @@ def test_weight_stationary_reads_weights_batch_times_less_and_partial_sums_more(
 
 
 def test_weight_stationary_single_input_tile_spills_nothing():
-    # 4 units hold all 4 inputs of one output: the partial sum never leaves the array
-    t = baseline_traffic(tiny(macs_per_cycle=4, dataflow="weight_stationary"), 2, include_weight_load=False)
+    # 4 units in one column hold all 4 inputs of one output: the partial sum never leaves the array
+    t = baseline_traffic(tiny(macs_per_cycle=4, array_rows=4, dataflow="weight_stationary"), 2,
+                         include_weight_load=False)
     assert t.sram_partial_sum_read_bits == 0
     assert t.sram_activation_read_bits == 2 * (32 * 4 + 72)
 
@@ -577,15 +578,43 @@ def test_edram_bank_dearer_than_dram_is_refused_naming_the_field():
 @pytest.mark.parametrize("dataflow", ["weight_stationary", "weight_streaming"])
 def test_a_stated_array_shape_sets_the_tiles(dataflow):
     # 4 units as a 2 x 2 array: tiles of k = 2 inputs x m = 2 outputs, T = 2, 2 output tiles (the array had taken
-    # the layer's shape, 4 x 1, whatever array_rows said: each input read once per output)
-    t = baseline_traffic(tiny(macs_per_cycle=4, array_rows=2, dataflow=dataflow), 2, include_weight_load=False)
-    assert t.sram_activation_read_bits == 2 * (32 * 2 + 72)  # each input read once per output tile
-    assert t.sram_partial_sum_read_bits == t.sram_partial_sum_write_bits == 2 * 4 * 1 * 18
-    for rows in (None, 4, 8):  # left out: the layer's shape, 4 x 1; above the units: all of them in one column
+    # the layer's shape, 4 x 1, whatever array_rows said: each input read once per output); left out, the array is
+    # square, 2 x 2, too
+    for rows in (2, None):
+        t = baseline_traffic(tiny(macs_per_cycle=4, array_rows=rows, dataflow=dataflow), 2, include_weight_load=False)
+        assert t.sram_activation_read_bits == 2 * (32 * 2 + 72)  # each input read once per output tile
+        assert t.sram_partial_sum_read_bits == t.sram_partial_sum_write_bits == 2 * 4 * 1 * 18
+    for rows in (4, 8):  # above the units: all of them in one column
         t = baseline_traffic(tiny(macs_per_cycle=4, array_rows=rows, dataflow=dataflow), 2, include_weight_load=False)
         assert t.sram_activation_read_bits == 2 * (32 * 4 + 72) and t.sram_partial_sum_read_bits == 0
     bd = baseline_breakdown(tiny(macs_per_cycle=4, array_rows=2, dataflow=dataflow), 2, include_weight_load=False)
     assert any("(2 x 2 MACs, baseline.array_rows)" in a for a in bd.assumptions)
+    bd = baseline_breakdown(tiny(macs_per_cycle=4, dataflow=dataflow), 2, include_weight_load=False)
+    assert any("(2 x 2 MACs, square, narrower for fewer inputs" in a for a in bd.assumptions)
+
+
+def test_a_left_out_array_shape_is_square_narrower_for_fewer_inputs():
+    # 16 units, left out: 4 x 4 for a layer of 4 or more inputs; 2 x 8 for one of 2 inputs (each input then read
+    # once per 8 outputs); a wide layer's array is no 16 x 1 column reading each input once per output
+    for n_in, rows in ((64, 4), (4, 4), (2, 2)):
+        config = tiny(macs_per_cycle=16, dataflow="weight_streaming")
+        config = replace(config, workload=replace(config.workload, in_features=n_in, out_features=16))
+        t = baseline_traffic(config, 1, include_weight_load=False)
+        input_bits = n_in * 8  # each vector's inputs, written once on chip; read once per output tile
+        assert t.sram_activation_read_bits - t.sram_activation_write_bits == input_bits * (16 // (16 // rows) - 1)
+        acc_bits = 8 + 8 + math.ceil(math.log2(n_in)) if n_in > 1 else 16
+        assert t.sram_partial_sum_read_bits == 16 * (n_in // rows - 1) * acc_bits
+
+
+def test_a_gpu_preset_runs_a_large_batched_layer_at_its_tensor_rate():
+    # A100 at FP16, batch 1024 of a 28672 -> 8192 layer (an LLM's MLP): compute-bound, as a GEMM of that size is on
+    # the GPU; an array shaped to the layer (28672 x 3) had read each input 2731 times from L2: 5.1 x the compute
+    config = config_from_dict({"baseline": {"preset": "a100", "batch": 1024}, "technology": {"node_nm": 7},
+                               "workload": {"in_features": 28672, "out_features": 8192},
+                               "mapping": {"weight_bits": 16}, "dac": {"input_bits": 16}}, "gpu.toml")
+    bd = baseline_breakdown(config, 1024, include_weight_load=False)
+    compute_ns = 1024 * 28672 * 8192 / (110592 * 1.41)
+    assert bd.latency_ns == pytest.approx(compute_ns, rel=1e-6)
 
 
 def test_an_activation_products_operands_are_both_activations():

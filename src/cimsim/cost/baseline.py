@@ -8,8 +8,8 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
 
 - ``output_stationary``: each unit accumulates one output, clocking weight, input and accumulator registers per
   MAC; each input is read once per group of P outputs, each weight once per vector.
-- ``weight_stationary``: the units form an array of R = ``array_rows`` (left out: min(n_in, P); at most P) rows x
-  P // R columns holding k = min(n_in, R) inputs x m = min(n_out, P // R) outputs of weights, each loaded once per
+- ``weight_stationary``: the units form an array of R = ``array_rows`` (left out: min(n_in, isqrt(P)), a square
+  array, narrower for a layer of fewer inputs; at most P) rows x P // R columns holding k = min(n_in, R) inputs x m = min(n_out, P // R) outputs of weights, each loaded once per
   batch; inputs are read once per output tile; partial sums are written out and read back T - 1 times per output
   and vector (T = ceil(n_in / k)).
 - ``weight_streaming``: that tiling, but every batch fetches all weights from DRAM straight into the registers.
@@ -46,7 +46,7 @@ from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
 from ..mapping import Plan, plan_layer
 from .baseline_area import baseline_area_um2
-from .baseline_notes import baseline_assumptions, board_power_sentence
+from .baseline_notes import array_rows, baseline_assumptions, board_power_sentence
 from .digital import mac_energy_pj, register_file_energy_pj_per_bit
 from .memory import check_dram_capacity, dram_bandwidth_gbps, dram_energy_pj_per_bit
 from .onchip import OnChipMemory, onchip_memory
@@ -151,7 +151,7 @@ def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
     macs = vectors * n_in * n_out
     weight_bits = n_in * n_out * w_bits
     if b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING):
-        rows = min(b.array_rows or n_in, p)  # the array's inputs: stated, else the layer's
+        rows = array_rows(b, n_in, p)
         tile_in, tile_out = min(n_in, rows), min(n_out, p // rows)
         input_reads = math.ceil(n_out / tile_out)  # each input tile is read once per output tile
         spills = math.ceil(n_in / tile_in) - 1  # partial sums written out and read back per output and vector

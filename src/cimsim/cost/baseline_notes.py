@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from ..config.modes import Dataflow, MemoryTechnology
@@ -12,7 +13,7 @@ from .technology import stated_clock_note
 if TYPE_CHECKING:
     from .baseline import BaselineTraffic, OnChipMemory
 
-__all__ = ["baseline_assumptions", "board_power_sentence"]
+__all__ = ["array_rows", "baseline_assumptions", "board_power_sentence"]
 
 _DATAFLOW_SENTENCES = {
     "output_stationary": "Output-stationary: each MAC clocks its weight, input and accumulator registers once; "
@@ -61,6 +62,14 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
     return f"{shape} {reason}; they stream from DRAM once per {every} ({fetches}), {route}."
 
 
+def array_rows(b, n_in: int, units: int) -> int:
+    """Rows (inputs) of a weight-stationary array of ``units`` MAC units for a layer of ``n_in`` inputs: the stated
+    ``array_rows`` (at most the units), else a square array (isqrt(units) rows), narrower for a layer of fewer inputs.
+    A square tile is the usual one (TPU v1's 256 x 256; a GPU's output tiles of 128 x 128 and more): an array shaped
+    to a wide layer, units x 1, would read each input once per output."""
+    return min(b.array_rows or min(n_in, math.isqrt(units)), units)
+
+
 def _batch_words(vectors: int) -> str:
     """'vector', or 'batch of N vectors'"""
     return "vector" if vectors == 1 else f"batch of {vectors} vectors"
@@ -88,8 +97,9 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         _DATAFLOW_SENTENCES["output_stationary_direct" if b.dataflow == "output_stationary" and t.weights_direct
                             else b.dataflow].format(batch=_batch_words(min(t.fetch_batch, t.vectors)),
                                                     reason=_direct_reason(min(t.fetch_batch, t.vectors), t), array=(
-            f"{min(b.array_rows, units)} x {units // min(b.array_rows, units)} MACs, baseline.array_rows"
-            if b.array_rows else "shaped to each layer")),
+            f"{(rows := array_rows(b, plan.in_features, units))} x {units // rows} MACs, "
+            + ("baseline.array_rows" if b.array_rows else "square, narrower for fewer inputs; baseline.array_rows "
+               "left out"))),
         _weights_sentence(config, plan, t, kind, include_weight_load),
         f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
         + ("the workload's inputs read and outputs written once; activations between layers stay on chip."
