@@ -20,6 +20,7 @@ vector unit as the CIM chip and KV-cache writes go to DRAM or to the on-chip mem
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 from ..argcheck import checked_types
@@ -209,7 +210,8 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                                                else onchip_memory(config).write_pj_per_bit)
     moved = (f" The KV caches the chip holds on chip are in the baseline's DRAM: they do not fit in baseline.sram_kib "
              f"({b.sram_kib:g} KiB) beside what it keeps there." if asked != kv_cache else "")
-    assumptions = seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + moved,)
+    assumptions = (seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + moved,)
+                   + _unbatched_decode(config, model, sequences))
     area = dict(seq.area_um2)
     if b.die_area_mm2 is None and vector_cycles_per_item:  # a unit with work; a published die holds its own
         area["vector_unit"] = unit.area_um2
@@ -218,3 +220,17 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                        memory_ns=seq.memory_ns + kv_ns, mvms=items, macs=seq.macs, assumptions=assumptions)
     return in_batches(priced, min(b.batch, step, together)) if together else priced
 
+
+
+def _unbatched_decode(config: Config, model: Model, sequences: int) -> tuple[str, ...]:
+    """the line (also warned) where a decode's sequences in flight outnumber the baseline's batch: the chip decodes
+    them together, the baseline fetches its weights once per ``baseline.batch`` of them, so the two serve the step
+    differently (a GPU preset's batch is 1, latency-bound serving)"""
+    batch = config.baseline.batch
+    if model.phase != "decode" or sequences <= batch:
+        return ()
+    line = (f"The chip decodes {sequences} sequences a step together; the baseline batches {batch} a weight fetch "
+            f"('baseline.batch'), so it fetches its weights {-(-sequences // batch)} times a step: set baseline.batch "
+            f"= {sequences} (--set baseline.batch={sequences}) for a baseline that batches them as the chip does.")
+    warnings.warn(line, RuntimeWarning, stacklevel=5)  # the caller of price_model (checked_types wrappers between)
+    return (line,)
