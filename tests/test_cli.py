@@ -435,3 +435,43 @@ def test_the_public_plot_functions_name_the_extra_without_matplotlib(tmp_path, m
                  lambda: write_pareto_plot([], [], "x", "y", tmp_path / "p.png")):
         with pytest.raises(ImportError, match=r"pip install '\.\[plot\]'"):
             call()
+
+
+@pytest.mark.parametrize("command, output, written", [
+    ("run", "r.json", ["r.json"]), ("estimate", "e.json", ["e.json"]),
+    ("compare", "c", ["c/report.json", "c/report.md", "c/.cimsim-outputs.json"])])
+def test_outputs_are_written_when_stdouts_reader_leaves_early(tmp_path, command, output, written):
+    """`cimsim run cfg -o r.json | head -1`: the report had been printed before the file was written, so a reader of
+    stdout that left early (its pipe closed) ended the command with the results computed and none saved (compare:
+    new reports beside the last run's plots and record); the files come first now, then the quiet exit 141"""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "cimsim.cli", command, DEFAULT, "-o", str(tmp_path / output),
+                             *SMALL], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    proc.stdout.close()  # the reader leaves before a line is printed
+    stderr = proc.communicate()[1].decode()
+    assert proc.returncode == 141 and "Traceback" not in stderr, stderr
+    for name in written:
+        assert (tmp_path / name).stat().st_size > 0, name
+    json.loads((tmp_path / written[0]).read_text())
+
+
+def test_sweep_refuses_an_output_of_another_format_and_a_dash_config_points_to_dev_stdin(tmp_path):
+    """`sweep spec -o s.json` had written CSV rows into a .json file, exit 0 (run and estimate refuse another
+    suffix); `run -` had said only 'No such file or directory'"""
+    result = invoke("sweep", ROOT / "configs" / "sweep-adc.toml", "-o", tmp_path / "s.json")
+    assert result.exit_code == 2 and "give a file ending in .csv" in result.output
+    assert not (tmp_path / "s.json").exists()
+    result = invoke("validate", "-")
+    assert result.exit_code == 2 and "for the standard input give /dev/stdin" in result.output
+
+
+def test_a_sweeps_default_workers_are_the_cores_this_process_may_use(monkeypatch):
+    """os.cpu_count counts the machine's cores, whatever taskset or a container allows"""
+    import os
+
+    from cimsim.sweep import executors
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3})  # one core allowed
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert executors.usable_cores() == 1

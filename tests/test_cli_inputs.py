@@ -42,6 +42,7 @@ def named(tmp_path, name, file="n.toml"):
 @pytest.fixture
 def no_run(monkeypatch):
     """fails a test whose command starts simulating"""
+    import cimsim.api  # noqa: F401  (imported first: its own name for compare stays the real one after the test)
     import cimsim.comparison
     import cimsim.trials
 

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import click
 
-from .cli_checks import (check_distinct_configs, check_not_inputs, check_outputs, check_report_folder, check_suffix,
-                         compare_outputs, config_inputs, record_outputs, scheduler_address)
+from .cli_checks import (FILE_SUFFIXES, check_distinct_configs, check_not_inputs, check_outputs, check_report_folder,
+                         check_suffix, compare_outputs, config_inputs, scheduler_address)
 from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible, is_stdout
 from .argcheck import escaped
 from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .cli_progress import Progress, SweepProgress, items_word
+from .cli_reports import write_comparison
 from .cli_settings import load_all, load_with_options
 from .config.modes import WorkloadKind
 from .errors import ConfigError
@@ -109,10 +110,11 @@ def run(config, output, seed, settings, trials, workers, scheduler):
     with Progress(cfg.workload.vectors * cfg.simulation.trials, items_word(cfg)) as progress:
         results = run_trials(cfg, progress, workers=workers, scheduler=scheduler)
     cim, _ = price(cfg, results[0], include_weight_load=False)
+    if output:  # written before the report is printed: a reader of stdout that leaves early (| head) loses nothing
+        write_atomic(output, to_json(run_dict(results, cim)))
     click.echo(run_text(results, cim), err=(to_err := is_stdout(output)))  # -o /dev/stdout: stdout holds the JSON
     _warn_result_notes(results[0])
     if output:
-        write_atomic(output, to_json(run_dict(results, cim)))
         click.echo(f"\nwrote {output}", err=to_err)
 
 
@@ -136,10 +138,8 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     removed (where unchanged), so DIR never mixes two runs; other files are left.
     """
     from .comparison import compare as run_compare
-    from .report import comparison_markdown, comparison_summary
+    from .report import comparison_summary
     from .report_multi import multi_markdown
-    from .atomic import write_atomic
-    from .report_json import comparison_dict, multi_dict, to_json
 
     if outdir and Path(outdir).exists() and not Path(outdir).is_dir():  # said before the run, not after it
         raise click.UsageError(f"-o {outdir} exists and is not a directory")
@@ -156,21 +156,12 @@ def compare(configs, outdir, seed, settings, trials, workers, scheduler):
     for c in cfgs:
         with Progress(c.workload.vectors * c.simulation.trials, items_word(c)) as progress:
             comps.append(run_compare(c, progress, workers=workers, scheduler=scheduler))
+    wrote = write_comparison(comps, Path(outdir), outputs) if outdir else []  # before the summary: | head loses none
     click.echo(comparison_summary(comps[0]) if len(comps) == 1 else multi_markdown(comps, outdir))
     for comp in comps:
         _warn_result_notes(comp.run)
-    if not outdir:
-        return
-    out = Path(outdir)
-    folders = [(out, comps[0])] if len(comps) == 1 else [(out / c.run.config.name, c) for c in comps]
-    reports = {folder / name: text for folder, comp in folders for name, text in (
-        ("report.json", to_json(comparison_dict(comp))), ("report.md", comparison_markdown(comp)))}
-    if len(comps) > 1:  # each config's own reports in its folder, then the table of all
-        reports.update({out / "report.json": to_json(multi_dict(comps)), out / "report.md": multi_markdown(comps, "")})
-    for path, text in reports.items():
-        write_atomic(path, text)
-    click.echo(f"wrote {out / 'report.md'} and {out / 'report.json'}")
-    record_outputs(out, [*reports, *_plots(comps, out)], outputs)  # an earlier run's files removed, not left beside
+    for line in wrote:
+        click.echo(line)
 
 
 @main.command()
@@ -194,29 +185,13 @@ def estimate(configs, output, settings):
     check_suffix(output, [".json"], "JSON")
     ests = [price_shapes(c) for c in cfgs]
     to_err = is_stdout(output)  # -o /dev/stdout: stdout holds the JSON alone
-    click.echo(estimate_markdown(ests[0]) if len(ests) == 1 else estimates_markdown(ests, configs), err=to_err)
-    if output:
+    if output:  # written before the table is printed: a reader of stdout that leaves early (| head) loses nothing
         dicts = [e.to_dict() for e in ests]
         write_atomic(output, to_json(dicts[0] if len(dicts) == 1 else {"cimsim_version": cimsim_version(),
                                                                         "architectures": dicts}))
+    click.echo(estimate_markdown(ests[0]) if len(ests) == 1 else estimates_markdown(ests, configs), err=to_err)
+    if output:
         click.echo(f"wrote {output}", err=to_err)
-
-
-def _plots(comps, out: Path) -> list[Path]:
-    """the breakdown plots written in ``out`` (none where matplotlib is missing, said in one line)"""
-    from .plots import PLOTS_MISSING, write_breakdown_plots
-    from .report import item_name
-
-    sides = [(label, b) for comp in comps for label, b in (
-        (comp.run.config.name, comp.cim), (f"{comp.baseline.name}\n({comp.run.config.name})", comp.baseline))]
-    items = {item_name(comp.run) for comp in comps}
-    try:
-        paths = write_breakdown_plots(sides, out, " or ".join(sorted(items)))
-    except ImportError:
-        click.echo(PLOTS_MISSING)
-        return []
-    click.echo("wrote " + " and ".join(str(p) for p in paths))
-    return paths
 
 
 @main.command()
@@ -251,7 +226,7 @@ def presets():
 @click.option("-o", "--output", required=True, type=OutputPath(dir_okay=False, no_stdout=SWEEP_FILE),
               help="Results CSV: one row per finished point, appended as points finish; re-run to resume.")
 @click.option("--workers", type=click.IntRange(1), default=None,
-              help="Local worker processes (default: the core count).")
+              help="Local worker processes (default: the cores this process may use).")
 @click.option("--scheduler", metavar="ADDRESS", default=None, callback=scheduler_address,
               help="Run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786) instead; needs the dask extra.")
 @guarded
@@ -270,6 +245,8 @@ def sweep(spec, output, workers, scheduler):
 
     if workers is not None and scheduler is not None:
         raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
+    if Path(output).suffix.lower() in set(FILE_SUFFIXES) - {".csv", ".txt"}:  # another format's file, not a CSV
+        check_suffix(output, [".csv"], "CSV rows")
     plan = load_spec(spec)
     check_not_inputs([("-o", output)], sweep_inputs(spec, plan))
     try:
@@ -307,7 +284,7 @@ def sweep(spec, output, workers, scheduler):
 @guarded
 def pareto(results, x, y, maximize_y, maximize_x, output, model):
     """The Pareto-optimal rows of a sweep's RESULTS CSV, as a Markdown table (failed rows left out)."""
-    from .plots import PLOTS_MISSING
+    from .plots import figure_class
     from .sweep import front_markdown, pareto_front, read_table
     from .sweep.plot import plot_format, write_pareto_plot
 
@@ -317,6 +294,7 @@ def pareto(results, x, y, maximize_y, maximize_x, output, model):
             plot_format(output)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'-o' / '--output'") from None
+        figure_class()  # -o asks for the plot alone: without matplotlib an error (exit 2), not a note and exit 0
     table = read_table(results, model=model)
     points, front = pareto_front(table, x, y, maximize_y, maximize_x=maximize_x)
     if not points:
@@ -324,10 +302,7 @@ def pareto(results, x, y, maximize_y, maximize_x, output, model):
                                      f"no finished point has numbers in both '{escaped(x)}' and '{escaped(y)}'")])
     click.echo(front_markdown(table, front, len(points), x, y, maximize_y, maximize_x), nl=False)
     if output:
-        try:
-            click.echo(f"\nwrote {write_pareto_plot(points, front, x, y, output)}")
-        except ImportError:
-            click.echo(f"\n{PLOTS_MISSING}")
+        click.echo(f"\nwrote {write_pareto_plot(points, front, x, y, output)}")
 
 
 main.add_command(price_model_command)

@@ -57,13 +57,13 @@ def macros_command(file, output, csv_path):
         fail(ValueError(f"{file}: no point cimsim can compare" + "".join(f"\n  {r}" for r in reasons[:20])), 1)
     report = macro_report.macro_section(file) + "\n"
     to_err = not output or is_stdout(output) or is_stdout(csv_path)  # stdout holds the report or CSV alone
-    if output:
-        write_atomic(output, report)
-        click.echo(f"wrote {output}", err=to_err)
-    else:
+    for path, text in ((output, report), (csv_path, cases_csv(cases) if csv_path else "")):
+        if path:  # both files before the report is printed: a reader of stdout that leaves early loses neither
+            write_atomic(path, text)
+    if not output:
         click.echo(report, nl=False)
-    if csv_path:
-        write_atomic(csv_path, cases_csv(cases))
-        click.echo(f"wrote {csv_path}", err=to_err)
+    for path in (output, csv_path):
+        if path:
+            click.echo(f"wrote {path}", err=to_err)
     s = macro_report.summarize(cases, file)
     click.echo(f"{s.prediction_phrase()}; {s.trend_phrase()}; {s.derived_phrase()}", err=to_err)

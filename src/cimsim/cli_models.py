@@ -83,6 +83,9 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     except ValueError as exc:  # a shape the options ask for: a seq_len too long, too few chips (DoesNotFitError)
         raise click.UsageError(str(exc)) from None
     to_err = is_stdout(output)  # -o /dev/stdout: stdout holds the JSON alone
+    if output:  # written before the tables are printed: a reader of stdout that leaves early (| head) loses nothing
+        write_atomic(output, to_json({"cimsim_version": cimsim_version(), "config": cfg.name,
+                                      "prices": [p.as_dict() for p in prices]}))
     click.echo("\n".join(m.summary() for m in models), err=to_err)
     click.echo(f"on {cfg.name}: {prices[0].arrays} arrays ({prices[0].cell_utilisation:.1%} of their cells hold a "
                f"weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n", err=to_err)
@@ -92,8 +95,6 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
             click.echo(f"\n{p.label}: the cells written while it runs wear out in {p.cell_lifetime_s:.3g} s (write "
                        "endurance at this rate; what writes them: the assumptions)", err=to_err)
     if output:
-        write_atomic(output, to_json({"cimsim_version": cimsim_version(), "config": cfg.name,
-                                      "prices": [p.as_dict() for p in prices]}))
         click.echo(f"\nwrote {output}", err=to_err)
 
 

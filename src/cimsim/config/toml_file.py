@@ -35,7 +35,9 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         with open_input(path) as file:
             raw = file.read(MAX_TOML_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(str(path), [("", f"cannot read the {what}: {exc.strerror or exc}")]) from None
+        stdin = (" ('-' is no file here: for the standard input give /dev/stdin)"
+                 if os.fspath(path) == "-" and not os.path.exists(path) else "")
+        raise ConfigError(str(path), [("", f"cannot read the {what}: {exc.strerror or exc}{stdin}")]) from None
     except ValueError as exc:  # e.g. a path with a NUL byte
         raise ConfigError(cut_short(str(path)), [("", f"cannot read the {what}: {exc}")]) from None
     if len(raw) > MAX_TOML_BYTES:

@@ -26,7 +26,7 @@ from ..argcheck import check_execution, check_path
 from ..atomic import check_writable
 from ..errors import ConfigError
 from .executors import (DASK_MISSING, _check_started, _dask_client, check_not_bootstrapping, open_executor,
-                        sigint_blocked, signals_as, stop_workers)
+                        sigint_blocked, signals_as, stop_workers, usable_cores)
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
@@ -76,8 +76,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     """Run the points of ``spec`` (a SweepSpec, or the path of a spec file) not yet in ``output`` (a results CSV:
     a regular file, made if missing) and append their rows; see the module doc.
 
-    ``workers`` local processes (default: the core count), or the Dask cluster at ``scheduler``. ``notice``
-    gets each of :attr:`Summary.notes` before any point runs. Raises :class:`~.lock.OutputLocked` when
+    ``workers`` local processes (default: the cores this process may use), or the Dask cluster at
+    ``scheduler``. ``notice`` gets each of :attr:`Summary.notes` before any point runs. Raises :class:`~.lock.OutputLocked` when
     another sweep holds ``output``, ImportError (:data:`DASK_MISSING`) when a scheduler is given and Dask is
     not installed, :class:`~.cluster.SchedulerUnreachable` when no Dask scheduler answers there.
     """
@@ -141,7 +141,7 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
     runnable = [p for p in todo if p.config is not None and stopped is None]
     if runnable:
         tasks = _tasks(spec, runnable, workers)
-        local = None if scheduler else min(workers or os.cpu_count() or 1, len(tasks))  # no more processes than tasks
+        local = None if scheduler else min(workers or usable_cores(), len(tasks))  # no more processes than tasks
         with open_executor(local, scheduler, checked=True) as executor:
             stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
     summary = Summary(len(points), sum(s == "ok" for s in status.values()),
@@ -202,7 +202,7 @@ def _writing(path: str | os.PathLike) -> Iterator[None]:
 
 def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[list[Task]]:
     """Tasks of one point (functional), or of up to 64 analytic points with a few tasks per worker."""
-    size = (min(_ANALYTIC_CHUNK, max(1, math.ceil(len(points) / (4 * (workers or os.cpu_count() or 1)))))
+    size = (min(_ANALYTIC_CHUNK, max(1, math.ceil(len(points) / (4 * (workers or usable_cores())))))
             if spec.kind == "analytic" else 1)
     tasks = [Task(p.id, p.config, spec.kind, spec.objectives) for p in points]
     return [tasks[k:k + size] for k in range(0, len(tasks), size)]

@@ -19,9 +19,15 @@ from .cluster import check_scheduler, check_workers
 from .fingerprint import check_cluster
 
 __all__ = ["DASK_MISSING", "open_executor", "check_not_bootstrapping", "signals_as", "sigint_blocked",
-           "stop_workers"]
+           "stop_workers", "usable_cores"]
 
 DASK_MISSING = "a scheduler (--scheduler) needs Dask: install the dask extra: pip install '.[dask]'"
+
+
+def usable_cores() -> int:
+    """the cores this process may run on (its CPU affinity, as ``taskset`` or a container sets it; os.cpu_count
+    counts the machine's): the default number of local workers"""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def _dask_client(scheduler: str):
@@ -91,7 +97,7 @@ def open_executor(workers: int | None, scheduler: str | None, *, checked: bool =
                              "(a multiprocessing.Pool worker); run this from a main process or a "
                              "concurrent.futures.ProcessPoolExecutor worker, or give a Dask scheduler")
         from multiprocessing.synchronize import SEM_VALUE_MAX  # not at the top: lacking sem_open, Dask still runs
-        local = workers or os.cpu_count() or 1
+        local = workers or usable_cores()
         if local + EXTRA_QUEUED_CALLS > SEM_VALUE_MAX:  # the pool's call queue, a semaphore: else an OverflowError
             raise ValueError(f"workers={workers}: more local processes than a process pool can count here; at most "
                              f"{SEM_VALUE_MAX - EXTRA_QUEUED_CALLS}")
