@@ -77,9 +77,10 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     a regular file, made if missing) and append their rows; see the module doc.
 
     ``workers`` local processes (default: the cores this process may use), or the Dask cluster at
-    ``scheduler``. ``notice`` gets each of :attr:`Summary.notes` before any point runs. Raises :class:`~.lock.OutputLocked` when
-    another sweep holds ``output``, ImportError (:data:`DASK_MISSING`) when a scheduler is given and Dask is
-    not installed, :class:`~.cluster.SchedulerUnreachable` when no Dask scheduler answers there.
+    ``scheduler``. ``notice`` gets each of :attr:`Summary.notes` before any point runs. Raises
+    :class:`~.lock.OutputLocked` when another sweep holds ``output``, ImportError (:data:`DASK_MISSING`) when a
+    scheduler is given and Dask is not installed, :class:`~.cluster.SchedulerUnreachable` when no Dask scheduler
+    answers there.
     """
     check_execution(progress, workers, scheduler, called_with="the points done, failed and in all")
     check_not_bootstrapping("run_sweep")  # before the lock: each worker would otherwise start the sweep over
