@@ -16,7 +16,8 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
 
 Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
 (with ``include_weight_load``), larger batches run in sub-batches, so a batch never adds weight traffic; without
-the load, streamed where that costs less energy (sub-batches of few vectors reloading a weight-stationary array).
+the load, streamed where that costs less energy and no more time (sub-batches of few vectors reloading a
+weight-stationary array).
 Otherwise they stream from DRAM once per batch (of as many vectors as the memory holds the inputs of, at most B;
 outputs leave as each is done), straight into the registers with the weight-stationary tilings;
 ``output_stationary`` reuses a fetch only by staging it on chip (written once, read per vector), and does so only
@@ -224,8 +225,17 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
     if include_weight_load:  # loaded once and kept (streamed, they would be fetched again)
         return kept
     moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
-    return replace(moved, weights_fit_streamed=True) if _energy_pj(config, plan, moved) < _energy_pj(
-        config, plan, kept) else kept
+    pays = (_energy_pj(config, plan, moved) < _energy_pj(config, plan, kept)
+            and _roofline_ns(config, plan, moved) <= _roofline_ns(config, plan, kept))
+    return replace(moved, weights_fit_streamed=True) if pays else kept
+
+
+def _roofline_ns(config: Config, plan: Plan, t: BaselineTraffic) -> float:
+    """the roofline time of ``t``, ns"""
+    b = config.baseline
+    dram_gbps = b.dram_bandwidth_gbps if b.dram_bandwidth_gbps is not None else dram_bandwidth_gbps(b.dram)
+    units = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits))
+    return max(t.macs / (units * b.clock_ghz), _memory_ns(b, t.dram_bits, t.sram_bits, dram_gbps))
 
 
 def _energy_pj(config: Config, plan: Plan, t: BaselineTraffic) -> float:

@@ -48,7 +48,7 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
                    else "they are resident (loading them is not counted)."))
     reason = ("are never kept on chip (weight_streaming)" if b.dataflow == Dataflow.WEIGHT_STREAMING
               else f"fit in the {b.sram_kib:g} KiB {kind}, but so few vectors' inputs and outputs fit beside them that "
-                   "streaming them costs less energy" if t.weights_fit_streamed
+                   "streaming them costs less energy, in no more time" if t.weights_fit_streamed
               else f"do not fit in the {b.sram_kib:g} KiB {kind}")
     route = ("straight into the MAC registers (no on-chip weight traffic)" if t.weights_direct
              else f"through the {kind}, which keeps each fetch for the batch")
