@@ -385,3 +385,22 @@ def test_relu_inputs_multiply_their_live_planes_together_on_the_int8_units(signe
     np.testing.assert_array_equal(fast.mvm(x), slow.mvm(x))
     assert fast.counts == slow.counts
     assert any(c is not None for c in calls) and all(c is not None for c in calls[:1])
+
+
+def test_a_runs_json_says_where_its_products_ran_and_why(monkeypatch):
+    """the int8 and float32 paths give the same numbers, so nothing had said which ran (their speed and memory
+    differ: 1.03 against 5.03 bytes a weight at 4096 x 4096): the run's JSON names the path and, for float32, why"""
+    from cimsim.config import Config
+    from cimsim.report_json import products_path
+
+    config = Config()
+    assert "int8_products = \"off\"" in products_path(with_overrides(config, {"simulation.int8_products": "off"}))
+    if int8.available() and int8.faster():
+        assert products_path(config).startswith("int8 units (onnxruntime MatMulInteger, measured")
+    monkeypatch.setattr(int8, "faster", lambda: False)
+    monkeypatch.setattr(int8, "weight_offset", lambda: 0)
+    monkeypatch.setattr(int8, "speedup", lambda: 1.1)
+    monkeypatch.setattr(int8, "available", lambda: True)
+    assert products_path(config) == "float32 BLAS (onnxruntime's int8 kernel is not 1.25x float32 here: measured 1.1x)"
+    monkeypatch.setattr(int8, "available", lambda: False)
+    assert "is not installed: pip install '.[int8]'" in products_path(config)

@@ -156,7 +156,28 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
         "macro": macro_dict(cim),
         "validation": trust.family_record(results[0].config),
         "wall_s": sum(r.wall_s for r in results),
+        "products": products_path(results[0].config),
     }
+
+
+def products_path(config) -> str:
+    """Where this machine ran the run's products (the same numbers either way; speed and memory differ): the int8
+    units where ``simulation.int8_products`` is "auto", onnxruntime is installed and its int8 kernel beats float32
+    BLAS by :data:`~.numerics.int8.MIN_SPEEDUP` here (measured once per process), else float32 BLAS, with why."""
+    from .config.modes import Int8Products
+    from .numerics import int8
+
+    if config.simulation.int8_products != Int8Products.AUTO:
+        return "float32 BLAS (simulation.int8_products = \"off\")"
+    if not int8.available():
+        return "float32 BLAS (onnxruntime, for the int8 units, is not installed: pip install '.[int8]')"
+    if not int8.faster():
+        return (f"float32 BLAS (onnxruntime's int8 kernel is not {int8.MIN_SPEEDUP}x float32 here"
+                + (": no exact int8 form on this CPU)" if int8.weight_offset() is None
+                   else f": measured {int8.speedup():.2g}x)"))
+    return (f"int8 units (onnxruntime MatMulInteger, measured {int8.speedup():.2g}x float32 here) for layers whose "
+            f"cells hold integer levels and whose row groups are at least {int8.MIN_SIDE} x {int8.MIN_SIDE}; float32 "
+            "BLAS for the others")
 
 
 def given_in_memory(result: Result) -> list[str]:

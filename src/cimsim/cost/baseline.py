@@ -35,7 +35,7 @@ bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 
 from ..argcheck import check_bool, check_int, check_real, checked_types
 from ..breakdown import Breakdown
@@ -48,6 +48,7 @@ from ..errors import ConfigError
 from ..mapping import Plan, plan_layer
 from .baseline_area import baseline_area_um2
 from .baseline_notes import array_rows, baseline_assumptions, board_power_sentence
+from .baseline_traffic import BaselineTraffic
 from .digital import mac_energy_pj, register_file_energy_pj_per_bit
 from .memory import check_dram_capacity, dram_bandwidth_gbps, dram_energy_pj_per_bit
 from .onchip import OnChipMemory, onchip_memory
@@ -56,54 +57,6 @@ __all__ = ["BaselineTraffic", "OnChipMemory", "baseline_traffic", "baseline_brea
            "macs_per_cycle", "check_dram_capacity"]
 
 ENERGY_MODELS: tuple[EnergyModel, ...] = tuple(EnergyModel)
-
-
-@dataclass(frozen=True)
-class BaselineTraffic:
-    """Event counts of the baseline running ``vectors`` input vectors (totals)."""
-
-    macs: int
-    register_bits: int
-    """register bits clocked (weight, input and accumulator registers; see the module's dataflows)"""
-    sram_weight_read_bits: int
-    """weight bits read from the on-chip memory (SRAM or eDRAM)"""
-    sram_weight_write_bits: int
-    """weight bits written into the on-chip memory (fetches that are kept or staged there)"""
-    sram_activation_read_bits: int
-    """inputs read by the MAC units plus outputs read back for DRAM"""
-    sram_activation_write_bits: int
-    """inputs arriving from DRAM plus outputs from the MAC units"""
-    sram_partial_sum_read_bits: int
-    """partial sums read back into the array (weight-stationary tiling with more inputs than one tile holds)"""
-    sram_partial_sum_write_bits: int
-    """partial sums written out of the array before the final output write"""
-    dram_weight_bits: int
-    dram_activation_bits: int
-    """inputs read plus outputs written"""
-    weights_fit: bool
-    """the weights are kept on chip (never with weight_streaming)"""
-    weight_fetches: int
-    """times the whole weight matrix comes from DRAM"""
-    weights_direct: bool = False
-    """fetched weights go from DRAM straight into the MAC registers (no on-chip weight traffic)"""
-    fetch_batch: int = 1
-    """vectors that share a streamed fetch: baseline.batch, or fewer where the on-chip memory cannot hold that many
-    vectors' inputs (:func:`_residence`); more than ``vectors`` where the run has fewer"""
-    vectors: int = 0
-    """the vectors run"""
-    weights_fit_streamed: bool = False
-    """the weights fit on chip but are streamed: that costs less energy than keeping them, whose room leaves
-    sub-batches of few vectors (a weight-stationary unit reloads its registers per sub-batch)"""
-
-    @property
-    def sram_bits(self) -> int:
-        return (self.sram_weight_read_bits + self.sram_weight_write_bits
-                + self.sram_activation_read_bits + self.sram_activation_write_bits
-                + self.sram_partial_sum_read_bits + self.sram_partial_sum_write_bits)
-
-    @property
-    def dram_bits(self) -> int:
-        return self.dram_weight_bits + self.dram_activation_bits
 
 
 def _check_baseline(config: Config) -> None:
@@ -226,16 +179,19 @@ def baseline_traffic(config: Config, vectors: int, *, include_weight_load: bool,
         return kept
     moved = _traffic(config, plan, vectors, streamed, include_weight_load, dram_activation_bits)
     pays = (_energy_pj(config, plan, moved) < _energy_pj(config, plan, kept)
-            and _roofline_ns(config, plan, moved) <= _roofline_ns(config, plan, kept))
+            and max(_times_ns(b, plan, moved)) <= max(_times_ns(b, plan, kept)))
     return replace(moved, weights_fit_streamed=True) if pays else kept
 
 
-def _roofline_ns(config: Config, plan: Plan, t: BaselineTraffic) -> float:
-    """the roofline time of ``t``, ns"""
-    b = config.baseline
-    dram_gbps = b.dram_bandwidth_gbps if b.dram_bandwidth_gbps is not None else dram_bandwidth_gbps(b.dram)
-    units = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits))
-    return max(t.macs / (units * b.clock_ghz), _memory_ns(b, t.dram_bits, t.sram_bits, dram_gbps))
+def _times_ns(b: BaselineConfig, plan: Plan, t: BaselineTraffic) -> tuple[float, float]:
+    """(compute, memory) time of ``t``, ns: the roofline's two bounds"""
+    compute_ns = t.macs / (macs_per_cycle(b, max(plan.weight_bits, plan.input_bits)) * b.clock_ghz)
+    return compute_ns, _memory_ns(b, t.dram_bits, t.sram_bits, _dram_gbps(b))
+
+
+def _dram_gbps(b: BaselineConfig) -> float:
+    """the DRAM's bandwidth, GB/s: stated, else its technology's"""
+    return b.dram_bandwidth_gbps if b.dram_bandwidth_gbps is not None else dram_bandwidth_gbps(b.dram)
 
 
 def _energy_pj(config: Config, plan: Plan, t: BaselineTraffic) -> float:
@@ -325,14 +281,10 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
                          dram_activation_bits=dram_activation_bits, weight_bits=weight_bits,
                          held_input_bits=held_input_bits)
     plan = _plan(config, weight_bits)
-    units = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits))
-    mem = onchip_memory(config)
-    dram_pj = dram_energy_pj_per_bit(b.dram)
-    dram_gbps = b.dram_bandwidth_gbps if b.dram_bandwidth_gbps is not None else dram_bandwidth_gbps(b.dram)
+    units, mem, dram_pj, dram_gbps = macs_per_cycle(b, max(plan.weight_bits, plan.input_bits)), onchip_memory(
+        config), dram_energy_pj_per_bit(b.dram), _dram_gbps(b)
     components = _component_energy_pj(config, plan, t, mem, dram_pj)
-
-    compute_ns = t.macs / (units * b.clock_ghz)
-    memory_ns = _memory_ns(b, t.dram_bits, t.sram_bits, dram_gbps)
+    compute_ns, memory_ns = _times_ns(b, plan, t)
     latency_ns = max(compute_ns, memory_ns)
     assumptions = baseline_assumptions(config, plan, t, mem, units, dram_pj, dram_gbps,
                                        include_weight_load=include_weight_load,

@@ -11,7 +11,8 @@ from ..mapping import Plan
 from .technology import stated_clock_note
 
 if TYPE_CHECKING:
-    from .baseline import BaselineTraffic, OnChipMemory
+    from .baseline import OnChipMemory
+    from .baseline_traffic import BaselineTraffic
 
 __all__ = ["array_rows", "baseline_assumptions", "board_power_sentence"]
 

@@ -1,0 +1,55 @@
+"""The event counts of the von Neumann baseline running a layer (:func:`cimsim.cost.baseline.baseline_traffic`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["BaselineTraffic"]
+
+
+@dataclass(frozen=True)
+class BaselineTraffic:
+    """Event counts of the baseline running ``vectors`` input vectors (totals)."""
+
+    macs: int
+    register_bits: int
+    """register bits clocked (weight, input and accumulator registers; see the module's dataflows)"""
+    sram_weight_read_bits: int
+    """weight bits read from the on-chip memory (SRAM or eDRAM)"""
+    sram_weight_write_bits: int
+    """weight bits written into the on-chip memory (fetches that are kept or staged there)"""
+    sram_activation_read_bits: int
+    """inputs read by the MAC units plus outputs read back for DRAM"""
+    sram_activation_write_bits: int
+    """inputs arriving from DRAM plus outputs from the MAC units"""
+    sram_partial_sum_read_bits: int
+    """partial sums read back into the array (weight-stationary tiling with more inputs than one tile holds)"""
+    sram_partial_sum_write_bits: int
+    """partial sums written out of the array before the final output write"""
+    dram_weight_bits: int
+    dram_activation_bits: int
+    """inputs read plus outputs written"""
+    weights_fit: bool
+    """the weights are kept on chip (never with weight_streaming)"""
+    weight_fetches: int
+    """times the whole weight matrix comes from DRAM"""
+    weights_direct: bool = False
+    """fetched weights go from DRAM straight into the MAC registers (no on-chip weight traffic)"""
+    fetch_batch: int = 1
+    """vectors that share a streamed fetch: baseline.batch, or fewer where the on-chip memory cannot hold that many
+    vectors' inputs (:func:`cimsim.cost.baseline._residence`); more than ``vectors`` where the run has fewer"""
+    vectors: int = 0
+    """the vectors run"""
+    weights_fit_streamed: bool = False
+    """the weights fit on chip but are streamed: that costs less energy, in no more time, than keeping them, whose
+    room leaves sub-batches of few vectors (a weight-stationary unit reloads its registers per sub-batch)"""
+
+    @property
+    def sram_bits(self) -> int:
+        return (self.sram_weight_read_bits + self.sram_weight_write_bits
+                + self.sram_activation_read_bits + self.sram_activation_write_bits
+                + self.sram_partial_sum_read_bits + self.sram_partial_sum_write_bits)
+
+    @property
+    def dram_bits(self) -> int:
+        return self.dram_weight_bits + self.dram_activation_bits
