@@ -47,6 +47,11 @@ def test_dense_data_in_memory_set_the_shape():
     comp = cimsim.compare(DEFAULT, {"workload.vectors": 20}, weights=w)
     assert comp.to_dict()["given_in_memory"] == ["weights"] and "(weights given in memory)" in comp._repr_markdown_()
     assert cimsim.compare(DEFAULT, {"workload.vectors": 20}).to_dict()["given_in_memory"] == []
+    # an estimate's record had named the config's generated data alone (weights "normal", inputs "uniform")
+    est = cimsim.estimate(DEFAULT, weights=w, inputs=x)
+    assert est.to_dict()["given_in_memory"] == ["weights", "inputs"] == list(est.given_in_memory)
+    assert "Priced from data given in memory (weights, inputs)" in est._repr_markdown_()
+    assert cimsim.estimate(DEFAULT).to_dict()["given_in_memory"] == []
     with pytest.raises(ValueError, match="weights must be a 2-d array"):
         cimsim.simulate(DEFAULT, weights=np.ones(3))
     with pytest.raises(ValueError, match="network and labels are for a network workload"):

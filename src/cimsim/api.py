@@ -120,6 +120,9 @@ class Estimate:
     """where the config came from (its file)"""
     config: Config | None = None
     """the config priced (its tables in :meth:`to_dict`, as compare's report.json has them)"""
+    given_in_memory: tuple[str, ...] = ()
+    """what was priced from memory, not from the config ("network", "weights", "inputs"): the config's workload
+    fields do not describe those data"""
 
     @property
     def gain(self) -> dict[str, float]:
@@ -134,7 +137,7 @@ class Estimate:
 
         return json_safe({"cimsim_version": cimsim_version(), "name": self.name, "source": self.source,
                           "config": None if self.config is None else config_to_dict(self.config),
-                          "item": self.item, "cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(),
+                          "given_in_memory": list(self.given_in_memory), "item": self.item, "cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(),
                           "gain": self.gain, "energy_gain_range": self.energy_gain_range, "area_range": self.area_range,
                           "macro": macro_dict(self.cim)})
 
@@ -215,7 +218,8 @@ def estimate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
     cim, baseline = price_from_shapes(cfg, network=data.get("network"), weights=data.get("weights"),
                                       inputs=data.get("inputs"))
     return Estimate(cim, baseline, "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM",
-                    trust.energy_gain_range(cfg, cim, baseline), trust.area_range(cfg, cim), cfg.name, cfg.source, cfg)
+                    trust.energy_gain_range(cfg, cim, baseline), trust.area_range(cfg, cim), cfg.name, cfg.source, cfg,
+                    tuple(name for name in ("network", "weights", "inputs") if name in data))
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,

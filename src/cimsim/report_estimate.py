@@ -24,7 +24,9 @@ def estimate_markdown(est) -> str:
         "",
         f"Priced from the workload's shapes alone ({cim.mvms} {est.item}s, steady state with the weights resident), "
         f"without simulating: no accuracy; the data-dependent counts estimated (`cimsim.analytic`): {data}. "
-        "`cimsim compare` simulates and prices what ran.",
+        "`cimsim compare` simulates and prices what ran."
+        + (f" Priced from data given in memory ({', '.join(est.given_in_memory)}), not as the config's workload "
+           "describes it." if est.given_in_memory else ""),
         "",
         *_side_by_side(cim, base, est.gain, est.item),
         "",
