@@ -138,7 +138,8 @@ class Estimate:
         return json_safe({"cimsim_version": cimsim_version(), "name": self.name, "source": self.source,
                           "config": None if self.config is None else config_to_dict(self.config),
                           "given_in_memory": list(self.given_in_memory), "item": self.item,
-                          "cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(), "gain": self.gain, "energy_gain_range": self.energy_gain_range, "area_range": self.area_range,
+                          "cim": self.cim.as_dict(), "baseline": self.baseline.as_dict(), "gain": self.gain,
+                          "energy_gain_range": self.energy_gain_range, "area_range": self.area_range,
                           "macro": macro_dict(self.cim)})
 
     def rows(self) -> list[dict]:
