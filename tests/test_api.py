@@ -367,3 +367,13 @@ def test_a_comparison_has_the_spreads_of_its_trials_as_a_simulation_has():
     assert comp.spreads.keys() == sim.spreads.keys() and "analog_accuracy" in comp.spreads
     assert all(comp.spreads[k].values == sim.spreads[k].values for k in comp.spreads)
     assert cimsim.compare(MLP, settings, trials=1).spreads == {}
+
+
+def test_the_result_classes_and_rows_frame_are_cimsims_own_names():
+    """cimsim.Comparison (what compare returns) and cimsim.rows_frame (in the API's __all__) had raised
+    AttributeError; simulate's help names its arguments (it had said '(module doc)')"""
+    from cimsim.comparison import Comparison
+
+    assert cimsim.Comparison is Comparison and cimsim.rows_frame is cimsim.api.rows_frame
+    assert {"Comparison", "rows_frame"} <= set(dir(cimsim)) and "Comparison" in cimsim.__all__
+    assert all(word in cimsim.simulate.__doc__ for word in ("trials", "seed", "progress", "workers", "labels"))

@@ -2,7 +2,10 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "__version__"]
+_API = ("simulate", "compare", "estimate", "Simulation", "Estimate", "Comparison", "as_config", "rows_frame")
+"""the research-script API's names (:mod:`cimsim.api`), imported on first use"""
+
+__all__ = [*_API, "__version__"]
 
 
 _SUBPACKAGES = ("config", "cost", "models", "network", "numerics", "sweep", "validation", "analytic", "comparison")
@@ -13,7 +16,7 @@ README's ``cimsim.analytic.analytic_counts``, ``cimsim.comparison.price_from_sha
 def __getattr__(name: str):
     """The research-script API (:mod:`cimsim.api`) and the subpackages (``cimsim.network.from_torch``,
     ``cimsim.sweep.run_sweep``), imported on first use: ``import cimsim`` stays light."""
-    if name in ("simulate", "compare", "estimate", "Simulation", "Estimate", "as_config"):
+    if name in _API:
         from . import api
 
         return getattr(api, name)

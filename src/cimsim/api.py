@@ -38,7 +38,7 @@ from .inference import NetworkResult
 from .run import RunResult, result_notes
 from .trials import Spread, run_trials, spreads
 
-__all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "as_config", "rows_frame"]
+__all__ = ["simulate", "compare", "estimate", "Simulation", "Estimate", "Comparison", "as_config", "rows_frame"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -201,7 +201,15 @@ def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
              labels=None, trials: int | None = None, seed: int | None = None,
              progress: Callable[[int], None] | None = None, workers: int | None = None,
              scheduler: str | None = None) -> Simulation:
-    """What ``cimsim run`` does: simulate the workload (every trial) and price its CIM cost (module doc)."""
+    """What ``cimsim run`` does: simulate the workload (every trial) and price its CIM cost.
+
+    ``config``: a TOML path, a :class:`~cimsim.config.Config` or a dict of tables; ``settings``: fields over it
+    (``{"adc.bits": 6}``). Data in memory: a dense layer's ``weights`` (out x in) and ``inputs`` (vectors x in), or a
+    network workload's ``network`` (:func:`~cimsim.network.from_torch`, :func:`~cimsim.network.load_network`),
+    ``inputs`` (samples, ...) and ``labels`` (samples,); left out, the config's. ``trials``: independent device
+    draws (``simulation.trials``); ``seed``: ``simulation.seed``. ``progress(n)``: called as n more items finish.
+    ``workers`` (local processes) or ``scheduler`` (a Dask address) split a network's samples, results unchanged.
+    Returns a :class:`Simulation`."""
     _not_a_starting_worker(workers, scheduler)
     cfg, data = prepared(config, settings, trials, seed, weights, inputs, network, labels)
     results = run_trials(cfg, progress, workers=workers, scheduler=scheduler, **data)
@@ -227,7 +235,8 @@ def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, 
             labels=None, trials: int | None = None, seed: int | None = None,
             progress: Callable[[int], None] | None = None, workers: int | None = None,
             scheduler: str | None = None) -> Comparison:
-    """What ``cimsim compare`` does: the workload on CIM next to the config's von Neumann baseline (module doc)."""
+    """What ``cimsim compare`` does: the workload on CIM next to the config's von Neumann baseline; arguments as
+    :func:`simulate`'s. Returns a :class:`~cimsim.comparison.Comparison`."""
     _not_a_starting_worker(workers, scheduler)
     cfg, data = prepared(config, settings, trials, seed, weights, inputs, network, labels)
     comparison = _compare(cfg, progress, workers=workers, scheduler=scheduler, **data)
