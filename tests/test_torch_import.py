@@ -1254,6 +1254,8 @@ def test_token_ids_are_looked_up(tmp_path):
                                   net.forward(ids.astype(np.float64)))
     with pytest.raises(ValueError, match=r"Embedding ids must be integers in \[0, 40\); got values from 5 to 40"):
         net.forward(np.full((1, 8), 40.0) - np.arange(8.0) * 5)
+    with pytest.raises(ValueError, match=r"got values from 1 to 2.5, 1 not an integer \(e.g. 2.5\)"):
+        net.forward(np.array([[1.0, 2.5, 1, 1, 1, 1, 1, 1]]))
 
 
 class VideoNet(nn.Module):

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["evaluated"]
+__all__ = ["evaluated", "training_modules"]
+
+_TRAINING_KINDS = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "Dropout", "Dropout1d", "Dropout2d",
+                   "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "RReLU"}
+"""modules that compute otherwise in training mode (batch statistics, random drops): by class name, so a
+TorchScript module (its ``original_name``) and a subclass of torch's are told alike"""
 
 
 @contextlib.contextmanager
@@ -31,3 +36,20 @@ def evaluated(model, torch):
                 if getattr(module, name, None) is not buffer:
                     setattr(module, name, buffer)
                 buffer.copy_(values)
+
+
+def training_modules(model, torch) -> list[str]:
+    """The modules of ``model`` left in training mode that compute otherwise in eval mode, the mode cimsim imports
+    (BatchNorm with its batch statistics, dropout, RReLU, the hook of legacy ``spectral_norm``, which takes a power
+    iteration per forward pass), each as "'name' (Class)"."""
+    from torch.nn.utils.spectral_norm import SpectralNorm
+
+    found = []
+    for name, module in model.named_modules():
+        kind = getattr(module, "original_name", type(module).__name__)  # a TorchScript module's own class
+        kinds = {kind} | {c.__name__ for c in type(module).__mro__}
+        hooks = getattr(module, "_forward_pre_hooks", {}).values()
+        if getattr(module, "training", False) and (kinds & _TRAINING_KINDS or any(
+                isinstance(hook, SpectralNorm) for hook in hooks)):
+            found.append(f"'{name or type(model).__name__}' ({kind})")
+    return found

@@ -81,8 +81,11 @@ class Embedding(DigitalLayer):
         self.output_shape(x.shape[1:])
         ids = np.asarray(x)
         if ids.size and not (np.all(ids == np.floor(ids)) and ids.min() >= 0 and ids.max() < self.table.shape[0]):
+            fractional = ids[ids != np.floor(ids)]
             raise ValueError(f"Embedding ids must be integers in [0, {self.table.shape[0]}); got values from "
-                             f"{float(ids.min()):g} to {float(ids.max()):g}")
+                             f"{float(ids.min()):g} to {float(ids.max()):g}"
+                             + (f", {fractional.size} not an integer (e.g. {float(fractional[0]):g})"
+                                if fractional.size else ""))
         return self.table[ids.astype(np.int64)]
 
     def work(self, input_shape: tuple[int, ...]) -> int:

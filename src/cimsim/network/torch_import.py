@@ -21,7 +21,7 @@ from ._torch_check import check_network, placement
 from ._torch_experts import mark_routed
 from ._torch_export import DYNAMO_HINT, GRAD_CONSTANT, export, routing_hint, short_message
 from ._torch_lookups import renormed_lookups
-from ._torch_state import evaluated
+from ._torch_state import evaluated, training_modules
 from .model import Network
 from .onnx_import import network_from_onnx
 
@@ -56,6 +56,11 @@ def from_torch(model, example_input) -> Network:
     except ImportError:
         raise ImportError("from_torch needs torch and onnx: pip install torch '.[onnx]'") from None
     model = importable(_unwrapped(model, torch), torch)  # a module to export, before anything runs it
+    if training := training_modules(model, torch):
+        warnings.warn(f"torch model {type(model).__name__}: imported in eval mode, as torch exports it, but "
+                      f"{len(training)} of its modules are in training mode, where they compute otherwise (batch "
+                      f"statistics, random drops): {', '.join(training[:5])}{' ...' * (len(training) > 5)}; call "
+                      "model.eval() first to compare the network with the model as it runs", UserWarning, stacklevel=2)
     x, ids = _example(model, example_input, torch)
     name = type(model).__name__
     exported, routing, tracer = _export(model, x, ids, name, torch, onnx)
