@@ -419,3 +419,50 @@ def test_a_stated_enob_and_crosspoint_cells_reach_the_configuration(tmp_path):
     sram = macro_file(tmp_path, CHIP + 'cell_access = "crosspoint"\n' + point, "sram.toml")
     assert not _cases(sram)
     assert any("selects a resistive cell" in e.reason for e in macro_comparison.excluded_points(sram))
+
+
+_CLOCKED = '''[[macro]]
+key = "c"
+title = "t"
+source = "s"
+read_via = "primary"
+family = "sram-charge"
+node_nm = 65
+vdd_v = {vdd}
+rows = 128
+cols = 256
+input_bits = 8
+bits_per_read = 1
+weight_bits = 8
+adc_bits = 7
+adcs = 32
+cycle_ns = 50
+clock_mhz = 100
+
+[[macro.point]]
+label = "at the macro's supply"
+tops = 0.02
+
+[[macro.point]]
+label = "0.8 V"
+vdd_v = 0.8
+{point}
+tops = 0.012
+'''
+
+
+def test_a_points_clock_alone_scales_its_macros_read_cycle(tmp_path):
+    """a macro's 50 ns read at 100 MHz and a point at 60 MHz: the read takes as many clocks, 83.3 ns (its cycle had
+    become one clock, 16.7 ns: the point ran 1.7x faster at a lower clock)"""
+    macro = macro_data.load_macros(macro_file(tmp_path, _CLOCKED.format(vdd=1.0, point="clock_mhz = 60")))[0]
+    assert macro_configs.cycle_ns(macro, macro.points[1]) == pytest.approx(50 * 100 / 60)
+    assert macro_configs.cycle_ns(macro, macro.points[0]) == 50.0
+
+
+def test_a_macro_supply_no_config_takes_leaves_out_the_points_scaled_from_it(tmp_path):
+    """vdd_v = 5 at the macro (an I/O supply, or 1100 for millivolts): its own point was refused, yet the 0.8 V point
+    had been priced at a cycle scaled from 5 V by the delay law (clamped: x 1.02) and passed"""
+    cases = macro_comparison.macro_cases(macro_file(tmp_path, _CLOCKED.format(vdd=5.0, point="")))
+    assert not cases
+    reasons = [e.reason for e in macro_comparison.excluded_points(str(tmp_path / "chips.toml"))]
+    assert any("the macro's vdd_v (5 V), whose cycle this point's is scaled from, must be" in r for r in reasons)

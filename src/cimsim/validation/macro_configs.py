@@ -22,15 +22,15 @@ from ..config.load import config_from_dict
 from ..config.modes import Accumulation
 from ..config.schema import Config
 from ..cost import cim_breakdown, cim_parameters, cim_timing
-from ..cost.technology import NODES_NM, delay_scale
 from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
 from ..mapping import Plan, plan_layer
 from ..numerics.samples import plane_code_shares, weight_level_share
 from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
-from .macro_defaults import DEFAULTS, preset_read_pulse_ns
+from .macro_defaults import DEFAULTS
 from .macro_uiuc import compared_uiuc, whole_weight
 from .macro_tables import adc_table, dac_table
+from .macro_timing import clocking, cycle_ns
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
            "model_point", "point_config", "point_model", "cycle_ns"]
@@ -46,29 +46,6 @@ _FAMILY = {"rram": ("resistive", "rram"), "pcm": ("resistive", "pcm"), "mram": (
            "sram-current": ("current", "sram"), "digital": ("digital", "sram")}
 """an entry's family -> (cimsim array.family, the cell it names); its keys are macro_data.FAMILIES"""
 _DEVICE_PRESETS = ("rram", "pcm", "sram")
-
-
-def _own(macro: Macro, point: MacroPoint) -> dict[str, Any]:
-    """the point's fields that differ from the macro's (a point restating the macro's value adds nothing)"""
-    return {k: v for k, v in point.values.items() if macro.values.get(k) != v}
-
-
-def cycle_ns(macro: Macro, point: MacroPoint) -> float | None:
-    """the read cycle, ns: cycle_ns, else 1000 / clock_mhz, the point's own value first; None when neither"""
-    for values in (_own(macro, point), macro.values):
-        if "cycle_ns" in values:
-            return float(values["cycle_ns"])
-        if "clock_mhz" in values:
-            return 1000.0 / float(values["clock_mhz"])
-    return None
-
-
-def _clock_ghz(macro: Macro, point: MacroPoint, cycle: float) -> float:
-    """the digital clock: clock_mhz where stated next to the cycle in use, else one clock per read cycle"""
-    for values in (_own(macro, point), macro.values):
-        if "cycle_ns" in values or "clock_mhz" in values:
-            return float(values["clock_mhz"]) / 1000.0 if "clock_mhz" in values else 1.0 / cycle
-    return 1.0 / cycle
 
 
 def _weight_bits(f: Mapping[str, Any]) -> int:
@@ -93,42 +70,6 @@ def _check_stated(f: Mapping[str, Any], family: str) -> None:
                                                  "cols_per_adc" not in f and "adcs" not in f)) if absent]
     if missing:
         raise Unusable("not stated: " + ", ".join(missing))
-
-
-def _supply_delay(macro: Macro, point: MacroPoint, technology: Mapping[str, Any], notes: list[str]) -> float:
-    """How much slower the point's supply runs the macro's stated cycle: the delay law (technology.delay_scale) from
-    the macro's supply where the point sets its own supply and states no cycle (one it states, even the macro's,
-    is its clock: a chip measured at a fixed clock across supplies); else 1 (also for a node outside the law's
-    range: the config is refused; and where the macro states no supply of its own to scale from)."""
-    own, node, vdd = _own(macro, point), technology["node_nm"], technology["vdd_v"]
-    stated_clock = "cycle_ns" in point.values or "clock_mhz" in point.values
-    if (stated_clock or "vdd_v" not in own or "vdd_v" not in macro.values
-            or not min(NODES_NM) <= node <= max(NODES_NM)):
-        return 1.0
-    stated_v = float(macro.values["vdd_v"])
-    try:
-        slower = delay_scale(node, stated_v, node, vdd)
-    except ValueError as err:
-        raise Unusable(f"no delay law to scale the macro's cycle to {vdd:g} V: {err}") from None
-    notes.append(f"cycle of the macro's {stated_v:g} V figure x {slower:.3g} (the delay law from {stated_v:g} to "
-                 f"{vdd:g} V; none stated there)")
-    return slower
-
-
-def _clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology: dict[str, Any], k: int,
-              encoding: str, notes: list[str]) -> None:
-    """Sets the read pulse (device.read_pulse_ns, ns) and technology.clock_ghz from the point's cycle (a pulse
-    encoding spreads one read over 2**k - 1 unit pulses) and appends the notes on them."""
-    cycle, pulses = cycle_ns(macro, point), 2 ** k - 1 if encoding != "voltage" else 1
-    if cycle is None:  # a time-domain read: the preset's read pulse as each unit pulse, the simulator's definition
-        each = f" ({preset_read_pulse_ns(device):g} ns) as each of a read's {pulses} unit pulses" if pulses > 1 else ""
-        notes.append(f"no clock stated: the device preset's read pulse{each} and a 1 GHz clock")
-        return
-    slower = _supply_delay(macro, point, technology, notes)
-    device["read_pulse_ns"] = cycle * slower / pulses
-    if pulses > 1:
-        notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle * slower:.3g} ns cycle")
-    technology["clock_ghz"] = _clock_ghz(macro, point, cycle) / slower
 
 
 def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -157,7 +98,7 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     if family != "resistive":
         device["read_voltage_v"] = vdd
     technology: dict[str, Any] = {"node_nm": float(f["node_nm"]), "vdd_v": vdd}
-    _clocking(macro, point, device, technology, k, dac["encoding"], notes)
+    clocking(macro, point, device, technology, k, dac["encoding"], notes)
     data = {
         "name": point.key,
         "array": {"family": family, "rows": rows, "cols": cols, "rows_per_read": rows_per_read,

@@ -1,0 +1,85 @@
+"""A published macro point's read cycle and digital clock: as its entry states them, a point's own values before
+its macro's, or the macro's cycle scaled by the delay law to the point's supply (:func:`clocking`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from ..config.schema import TechnologyConfig
+from ..cost.technology import NODES_NM, delay_scale
+from .macro_data import Macro, MacroPoint, Unusable
+from .macro_defaults import preset_read_pulse_ns
+
+__all__ = ["clocking", "cycle_ns"]
+
+_SUPPLIES = next(f for f in dataclasses.fields(TechnologyConfig) if f.name == "vdd_v").metadata["rule"]
+"""the supplies a config takes (technology.vdd_v's rule)"""
+
+
+def _own(macro: Macro, point: MacroPoint) -> dict[str, Any]:
+    """the point's fields that differ from the macro's (a point restating the macro's value adds nothing)"""
+    return {k: v for k, v in point.values.items() if macro.values.get(k) != v}
+
+
+def cycle_ns(macro: Macro, point: MacroPoint) -> float | None:
+    """the read cycle, ns: cycle_ns, else 1000 / clock_mhz, the point's own value first; None when neither. A point
+    stating its clock alone where its macro states both a cycle and a clock runs the macro's read in as many clocks
+    (its cycle had been one of its clocks: a 50 ns read at 100 MHz became 16.7 ns at 60 MHz, not 83 ns)."""
+    own, stated = _own(macro, point), macro.values
+    if "clock_mhz" in own and "cycle_ns" not in own and {"cycle_ns", "clock_mhz"} <= stated.keys():
+        return float(stated["cycle_ns"]) * float(stated["clock_mhz"]) / float(own["clock_mhz"])
+    for values in (own, stated):
+        if "cycle_ns" in values:
+            return float(values["cycle_ns"])
+        if "clock_mhz" in values:
+            return 1000.0 / float(values["clock_mhz"])
+    return None
+
+
+def _clock_ghz(macro: Macro, point: MacroPoint, cycle: float) -> float:
+    """the digital clock: clock_mhz where stated next to the cycle in use, else one clock per read cycle"""
+    for values in (_own(macro, point), macro.values):
+        if "cycle_ns" in values or "clock_mhz" in values:
+            return float(values["clock_mhz"]) / 1000.0 if "clock_mhz" in values else 1.0 / cycle
+    return 1.0 / cycle
+
+
+def _supply_delay(macro: Macro, point: MacroPoint, technology: Mapping[str, Any], notes: list[str]) -> float:
+    """How much slower the point's supply runs the macro's stated cycle: the delay law (technology.delay_scale) from
+    the macro's supply where the point sets its own supply and states no cycle (one it states, even the macro's,
+    is its clock: a chip measured at a fixed clock across supplies); else 1 (also for a node outside the law's
+    range: the config is refused; and where the macro states no supply of its own to scale from)."""
+    own, node, vdd = _own(macro, point), technology["node_nm"], technology["vdd_v"]
+    stated_clock = "cycle_ns" in point.values or "clock_mhz" in point.values
+    if (stated_clock or "vdd_v" not in own or "vdd_v" not in macro.values
+            or not min(NODES_NM) <= node <= max(NODES_NM)):
+        return 1.0
+    stated_v = float(macro.values["vdd_v"])
+    if not _SUPPLIES.accepts(stated_v):  # (a point at that supply is refused by the config's rule)
+        raise Unusable(f"the macro's vdd_v ({stated_v:g} V), whose cycle this point's is scaled from, must be "
+                       f"{_SUPPLIES.expected} V")
+    try:
+        slower = delay_scale(node, stated_v, node, vdd)
+    except ValueError as err:
+        raise Unusable(f"no delay law to scale the macro's cycle to {vdd:g} V: {err}") from None
+    notes.append(f"cycle of the macro's {stated_v:g} V figure x {slower:.3g} (the delay law from {stated_v:g} to "
+                 f"{vdd:g} V; none stated there)")
+    return slower
+
+
+def clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology: dict[str, Any], k: int,
+              encoding: str, notes: list[str]) -> None:
+    """Sets the read pulse (device.read_pulse_ns, ns) and technology.clock_ghz from the point's cycle (a pulse
+    encoding spreads one read over 2**k - 1 unit pulses) and appends the notes on them."""
+    cycle, pulses = cycle_ns(macro, point), 2 ** k - 1 if encoding != "voltage" else 1
+    if cycle is None:  # a time-domain read: the preset's read pulse as each unit pulse, the simulator's definition
+        each = f" ({preset_read_pulse_ns(device):g} ns) as each of a read's {pulses} unit pulses" if pulses > 1 else ""
+        notes.append(f"no clock stated: the device preset's read pulse{each} and a 1 GHz clock")
+        return
+    slower = _supply_delay(macro, point, technology, notes)
+    device["read_pulse_ns"] = cycle * slower / pulses
+    if pulses > 1:
+        notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle * slower:.3g} ns cycle")
+    technology["clock_ghz"] = _clock_ghz(macro, point, cycle) / slower
