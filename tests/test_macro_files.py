@@ -466,3 +466,16 @@ def test_a_macro_supply_no_config_takes_leaves_out_the_points_scaled_from_it(tmp
     assert not cases
     reasons = [e.reason for e in macro_comparison.excluded_points(str(tmp_path / "chips.toml"))]
     assert any("the macro's vdd_v (5 V), whose cycle this point's is scaled from, must be" in r for r in reasons)
+
+
+def test_a_misspelt_adc_type_an_unused_enob_and_an_unstated_field_are_said(tmp_path):
+    """'flsh' had been priced as sar with a note that named no cause; adc_enob on a ramp converter was dropped
+    without a word; a trend between a point that states a field and one that does not printed Python's None"""
+    text = _CLOCKED.format(vdd=1.0, point='adc_type = "ramp"\nadc_enob = 5').replace(
+        "cycle_ns = 50\n", 'cycle_ns = 50\nadc_type = "flsh"\n', 1)
+    cases = macro_comparison.macro_cases(macro_file(tmp_path, text))
+    notes = " ".join(c.why for c in cases)
+    assert "ADC 'flsh' priced as sar (no type named: did you mean \"flash\"?)" in notes
+    assert "adc_enob 5 not used: a ramp converter is priced by its 2**bits steps" in notes
+    assert "None" not in notes and "adc_enob not stated -> 5" in notes
+    assert macro_data.adc_type_hint("Integrating ADC") == "" and macro_data.adc_type_hint("other: 1b comparator") == ""

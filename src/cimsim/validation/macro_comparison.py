@@ -324,12 +324,12 @@ def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: Usa
            ref_value: float, names: tuple[str, ...], expected: Mapping[str, str], derived: str) -> MacroCase:
     """the trend case of ``u``'s figure against ``ref_u``'s, which differ in the operating variables ``names``
     (``derived``: why it is bookkeeping, '' for a prediction)"""
-    published = fig.value / ref_fig.value
-    model_ratio = value / ref_value
+    published, model_ratio = fig.value / ref_fig.value, value / ref_value
     key = f"{macro_key} / {u.point.label} vs {ref_u.point.label} / {fig.quantity}"
     shown = {"data": "uniform"}  # the default a point that states no data condition is priced at
-    changed = ", ".join(f"{k} {ref_u.point.fields.get(k, shown.get(k))} -> {u.point.fields.get(k, shown.get(k))}"
-                        for k in CONFIG_FIELDS if u.point.fields.get(k) != ref_u.point.fields.get(k))
+    changed = ", ".join(f"{k} {ref_u.point.fields.get(k, shown.get(k, 'not stated'))} -> "
+                        f"{u.point.fields.get(k, shown.get(k, 'not stated'))}" for k in CONFIG_FIELDS
+                        if u.point.fields.get(k) != ref_u.point.fields.get(k))
     why = f"ratio to '{ref_u.point.label}' ({changed})"
     if derived:
         why = f"{derived}; {why}"

@@ -9,6 +9,7 @@ Reading it runs the checks of :mod:`.macro_checks` (a misspelt or contradictory 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import math
@@ -25,7 +26,7 @@ from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, MVM_MACS, a
                            check_fields, check_top_level, check_uiuc_area, unique_labels)
 from .macro_defaults import in_entry_terms
 
-__all__ = ["adc_type", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable",
+__all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS", "Unusable",
            "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "COMPARED_ENERGIES", "uiuc_normalised", "raw_figures",
            "invocation_blockers", "invocation_precision", "cached_per_file", "file_name", "load_macros", "find_macro",
            "point_exclusion", "explained_unusable", "significant_digits", "rounds_to"]
@@ -102,6 +103,17 @@ def adc_type(stated: str | None) -> str:
     name = (stated or "").lower()
     found = {kind: m.start() for kind, pattern in _ADC_TYPE_WORDS if (m := re.search(pattern, name))}
     return "sar" if not found or "sar" in found else min(found, key=found.get)
+
+
+def adc_type_hint(stated: str) -> str:
+    """' (no type named: did you mean "flash"?)' where ``stated`` names no ADC type (:func:`adc_type` then takes
+    sar) yet one of the types' words is close to it (a misspelling: "flsh", "integratng"); '' otherwise"""
+    name = stated.strip().lower()
+    if any(re.search(pattern, name) for _, pattern in _ADC_TYPE_WORDS):
+        return ""
+    words = ("sar", "flash", "ramp", "single-slope", "integrating", "vco", "cco", "oscillator")
+    close = difflib.get_close_matches(name, words, n=1, cutoff=0.7)
+    return f' (no type named: did you mean "{close[0]}"?)' if close else ""
 
 
 _ADC_TYPE_WORDS = (("sar", r"\bsar\b|successive[- ]approximation"), ("flash", r"\bflash\b"),

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..config.checks import input_magnitude_bits
 from ..cost.adc import adc_default_enob
-from .macro_data import Macro, adc_type
+from .macro_data import Macro, adc_type, adc_type_hint
 
 __all__ = ["dac_table", "adc_table", "stated_adc_enob"]
 
@@ -79,13 +79,15 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     enob = float(f["adc_enob"]) if "adc_enob" in f else stated_adc_enob(stated_bits)  # as the paper states it
     if enob is not None and adc["type"] in ("sar", "flash"):  # a ramp's or VCO's energy counts its 2**bits steps
         adc["enob"] = enob
+    elif "adc_enob" in f:
+        notes.append(f"adc_enob {enob:g} not used: a {adc['type']} converter is priced by its 2**bits steps")
     built = math.ceil(float(macro.values.get("adc_bits", 0)))
     if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
         adc["built_bits"] = built
     if f.get("adc_type") and adc["type"] != str(f["adc_type"]).strip().lower():  # 1 bit: every type, one comparator
         priced = (adc["type"] if adc["bits"] > 1 or "built_bits" in adc
                   else "one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)")
-        notes.append(f"ADC '{f['adc_type']}' priced as {priced}")
+        notes.append(f"ADC '{f['adc_type']}' priced as {priced}{adc_type_hint(str(f['adc_type']))}")
     adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
     if "adcs" in f and "cols_per_adc" in f and int(f["adcs"]) * adc["cols_per_adc"] != int(f["cols"]):
         built = math.ceil(int(f["cols"]) / adc["cols_per_adc"])
