@@ -27,9 +27,9 @@ from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, MVM_MACS, a
 from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
-           "Unusable", "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "COMPARED_ENERGIES", "uiuc_normalised", "raw_figures",
-           "invocation_blockers", "invocation_precision", "cached_per_file", "file_name", "load_macros", "find_macro",
-           "point_exclusion", "explained_unusable", "significant_digits", "rounds_to"]
+           "Unusable", "MacroPoint", "Macro", "MVM_MACS", "RAW_FIGURES", "COMPARED_ENERGIES", "uiuc_normalised",
+           "raw_figures", "invocation_blockers", "invocation_precision", "cached_per_file", "file_name", "load_macros",
+           "find_macro", "point_exclusion", "explained_unusable", "significant_digits", "rounds_to"]
 
 MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
