@@ -464,6 +464,8 @@ def test_a_macro_supply_no_config_takes_leaves_out_the_points_scaled_from_it(tmp
     had been priced at a cycle scaled from 5 V by the delay law (clamped: x 1.02) and passed"""
     cases = macro_comparison.macro_cases(macro_file(tmp_path, _CLOCKED.format(vdd=5.0, point="")))
     assert not cases
+    result = invoke(tmp_path / "chips.toml")  # no point usable: exit 1, each reason said
+    assert result.exit_code == 1 and "must be a finite number in [0.4, 1.8] V" in result.output
     reasons = [e.reason for e in macro_comparison.excluded_points(str(tmp_path / "chips.toml"))]
     assert any("the macro's vdd_v (5 V), whose cycle this point's is scaled from, must be" in r for r in reasons)
 
@@ -479,3 +481,12 @@ def test_a_misspelt_adc_type_an_unused_enob_and_an_unstated_field_are_said(tmp_p
     assert "adc_enob 5 not used: a ramp converter is priced by its 2**bits steps" in notes
     assert "None" not in notes and "adc_enob not stated -> 5" in notes
     assert macro_data.adc_type_hint("Integrating ADC") == "" and macro_data.adc_type_hint("other: 1b comparator") == ""
+
+
+def test_the_cli_summary_says_how_many_points_were_left_out(tmp_path):
+    """with -o the terminal's one line had not said that points (a whole macro) were left out"""
+    text = _CLOCKED.format(vdd=1.0, point="clock_mhz = 60") + _CLOCKED.format(vdd=1.0, point="").replace(
+        'key = "c"', 'key = "d"').replace("node_nm = 65", "node_nm = 3")
+    result = invoke(macro_file(tmp_path, text), "-o", tmp_path / "r.md")
+    assert result.exit_code == 0, result.output
+    assert "2 points usable (2 of 4 points left out, 1 of 2 macros wholly; the reasons in the report)" in result.output

@@ -66,4 +66,7 @@ def macros_command(file, output, csv_path):
         if path:
             click.echo(f"wrote {path}", err=to_err)
     s = macro_report.summarize(cases, file)
-    click.echo(f"{s.prediction_phrase()}; {s.trend_phrase()}; {s.derived_phrase()}", err=to_err)
+    left = (f" ({s.points - s.usable_points} of {s.points} points left out, {s.macros - s.usable_macros} of "
+            f"{s.macros} macros wholly; the reasons in the report)") if s.usable_points < s.points else ""
+    click.echo(f"{s.usable_points} points usable{left}; {s.prediction_phrase()}; {s.trend_phrase()}; "
+               f"{s.derived_phrase()}", err=to_err)
