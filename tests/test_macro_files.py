@@ -490,3 +490,11 @@ def test_the_cli_summary_says_how_many_points_were_left_out(tmp_path):
     result = invoke(macro_file(tmp_path, text), "-o", tmp_path / "r.md")
     assert result.exit_code == 0, result.output
     assert "2 points usable (2 of 4 points left out, 1 of 2 macros wholly; the reasons in the report)" in result.output
+
+
+def test_a_refused_clock_names_the_entrys_own_field(tmp_path):
+    """cycle_ns = 5e-8 (seconds) had been refused as "'technology.clock_ghz' must be ...", a field the user never
+    wrote"""
+    text = _CLOCKED.format(vdd=1.0, point="").replace("cycle_ns = 50\nclock_mhz = 100\n", "cycle_ns = 5e-8\n")
+    result = invoke(macro_file(tmp_path, text))
+    assert "'technology.clock_ghz' (the entry's clock_mhz or cycle_ns) must be" in result.output

@@ -86,7 +86,9 @@ ENTRY_FIELDS = {"technology.node_nm": "node_nm", "technology.vdd_v": "vdd_v", "a
                 "array.cols": "cols", "array.rows_per_read": "rows_per_read", "adc.bits": "adc_bits",
                 "adc.cols_per_adc": "cols_per_adc", "dac.input_bits": "input_bits",
                 "dac.bits_per_read": "bits_per_read", "mapping.weight_bits": "weight_bits",
-                "device.bits_per_cell": "bits_per_cell"}
+                "device.bits_per_cell": "bits_per_cell", "technology.clock_ghz": "clock_mhz or cycle_ns",
+                "device.read_pulse_ns": "cycle_ns or clock_mhz", "adc.built_bits": "adc_bits of the macro",
+                "adc.enob": "adc_enob"}
 """config field -> the macro entry's field it is set from"""
 
 
