@@ -161,9 +161,10 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
 
 
 def products_path(config) -> str:
-    """Where this machine ran the run's products (the same numbers either way; speed and memory differ): the int8
+    """Where this process sends a run's products (the same numbers either way; speed and memory differ): the int8
     units where ``simulation.int8_products`` is "auto", onnxruntime is installed and its int8 kernel beats float32
-    BLAS by :data:`~.numerics.int8.MIN_SPEEDUP` here (measured once per process), else float32 BLAS, with why."""
+    BLAS by :data:`~.numerics.int8.MIN_SPEEDUP` here (measured once per process), for the layers whose cells hold
+    integer levels; else float32 BLAS, with why. The rule, not a count of this run's layers."""
     from .config.modes import Int8Products
     from .numerics import int8
 
@@ -173,11 +174,10 @@ def products_path(config) -> str:
         return "float32 BLAS (onnxruntime, for the int8 units, is not installed: pip install '.[int8]')"
     if not int8.faster():
         return (f"float32 BLAS (onnxruntime's int8 kernel is not {int8.MIN_SPEEDUP}x float32 here"
-                + (": no exact int8 form on this CPU)" if int8.weight_offset() is None
-                   else f": measured {int8.speedup():.2g}x)"))
-    return (f"int8 units (onnxruntime MatMulInteger, measured {int8.speedup():.2g}x float32 here) for layers whose "
-            f"cells hold integer levels and whose row groups are at least {int8.MIN_SIDE} x {int8.MIN_SIDE}; float32 "
-            "BLAS for the others")
+                + (": no exact int8 form on this CPU)" if int8.weight_offset() is None else ")"))
+    return (f"int8 units (onnxruntime MatMulInteger, at least {int8.MIN_SPEEDUP}x float32 here) for the layers whose "
+            "cells hold integer levels (no programming error, drift, IR drop or non-linear I-V) and whose row groups "
+            f"are at least {int8.MIN_SIDE} x {int8.MIN_SIDE}; float32 BLAS for the others")
 
 
 def given_in_memory(result: Result) -> list[str]:
