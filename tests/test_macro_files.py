@@ -457,6 +457,9 @@ def test_a_points_clock_alone_scales_its_macros_read_cycle(tmp_path):
     macro = macro_data.load_macros(macro_file(tmp_path, _CLOCKED.format(vdd=1.0, point="clock_mhz = 60")))[0]
     assert macro_configs.cycle_ns(macro, macro.points[1]) == pytest.approx(50 * 100 / 60)
     assert macro_configs.cycle_ns(macro, macro.points[0]) == 50.0
+    text = _CLOCKED.format(vdd=1.0, point="clock_mhz = 60\ncycle_ns = 50")
+    restated = macro_data.load_macros(macro_file(tmp_path, text, "restated.toml"))[0]
+    assert macro_configs.cycle_ns(restated, restated.points[1]) == 50.0  # a cycle the point states, as stated
 
 
 def test_a_macro_supply_no_config_takes_leaves_out_the_points_scaled_from_it(tmp_path):

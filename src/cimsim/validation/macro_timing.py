@@ -24,18 +24,20 @@ def _own(macro: Macro, point: MacroPoint) -> dict[str, Any]:
 
 
 def cycle_ns(macro: Macro, point: MacroPoint) -> float | None:
-    """the read cycle, ns: cycle_ns, else 1000 / clock_mhz, the point's own value first; None when neither. A point
-    stating its clock alone where its macro states both a cycle and a clock runs the macro's read in as many clocks
-    (its cycle had been one of its clocks: a 50 ns read at 100 MHz became 16.7 ns at 60 MHz, not 83 ns)."""
+    """the read cycle, ns: a cycle_ns the point states (even the macro's), else its own clock_mhz, else the macro's
+    cycle_ns, else 1000 / the macro's clock_mhz; None when neither. A point's clock alone, where its macro states
+    both a cycle and a clock, runs the macro's read in as many clocks (its cycle had been one of its clocks: a 50 ns
+    read at 100 MHz became 16.7 ns at 60 MHz, not 83 ns)."""
     own, stated = _own(macro, point), macro.values
-    if "clock_mhz" in own and "cycle_ns" not in own and {"cycle_ns", "clock_mhz"} <= stated.keys():
-        return float(stated["cycle_ns"]) * float(stated["clock_mhz"]) / float(own["clock_mhz"])
-    for values in (own, stated):
-        if "cycle_ns" in values:
-            return float(values["cycle_ns"])
-        if "clock_mhz" in values:
-            return 1000.0 / float(values["clock_mhz"])
-    return None
+    if "cycle_ns" in point.values:
+        return float(point.values["cycle_ns"])
+    if "clock_mhz" in own:
+        scale = float(stated["cycle_ns"]) * float(stated["clock_mhz"]) / 1000.0 if {
+            "cycle_ns", "clock_mhz"} <= stated.keys() else 1.0  # the macro's clocks per read
+        return 1000.0 * scale / float(own["clock_mhz"])
+    if "cycle_ns" in stated:
+        return float(stated["cycle_ns"])
+    return 1000.0 / float(stated["clock_mhz"]) if "clock_mhz" in stated else None
 
 
 def _clock_ghz(macro: Macro, point: MacroPoint, cycle: float) -> float:
