@@ -59,14 +59,14 @@ DEFAULTS: dict[str, str] = {
                     "counts the dot products the ADCs deliver); a point whose UIUC figures are compared has the "
                     "N_ADC x B_w / weight_bits outputs UIUC counts an invocation (N_1b = 2 N N_ADC B_x B_w per T_core; "
                     "N_ADC where B_w is one whole weight's bits: weight_levels stated or a fractional B_w)",
-    "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first: a cycle it states, even the macro's, "
-             "else a clock other than the macro's; a point's clock_mhz alone, where the macro states both, runs "
-             "the macro's read in as many clocks): one read per cycle (device.read_pulse_ns = cycle); "
-             "technology.clock_ghz = clock_mhz where stated with it, else 1 / cycle; a point at another supply that states neither (not even the "
-             "macro's: a fixed clock across supplies) takes the macro's cycle and clock scaled by the delay law "
-             "(cimsim.cost.technology.delay_scale at the macro's node: a resistive cell conducts for the whole, longer "
-             "read, so its energy grows as the supply falls); with neither, throughput and area figures are left "
-             "out (the converters are sized for their rate) and energy uses the device preset's read pulse",
+    "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first: a cycle it states, even the macro's, else a "
+             "clock other than the macro's; a point's clock_mhz alone, where the macro states both, runs the macro's "
+             "read in as many clocks): one read per cycle (device.read_pulse_ns = cycle); technology.clock_ghz = "
+             "clock_mhz where stated with it, else 1 / cycle; a point at another supply that states neither (not even "
+             "the macro's: a fixed clock across supplies) takes the macro's cycle and clock scaled by the delay law "
+             "(cimsim.cost.technology.delay_scale at the macro's node: a resistive cell conducts for the whole, "
+             "longer read, so its energy grows as the supply falls); with neither, throughput and area figures are "
+             "left out (the converters are sized for their rate) and energy uses the device preset's read pulse",
     "device": "resistive families take the shipped device preset of their cell (rram, pcm; mram and fefet the "
               "schema's default device named after the cell: mram priced as its own cell family, fefet, which "
               "cimsim's cell table lacks, as the RRAM 1T1R cell); SRAM and digital macros take the 'sram' device "
