@@ -734,5 +734,7 @@ def test_a_decode_of_more_sequences_than_the_baselines_batch_is_warned_and_said(
         together = price_model(with_overrides(config, {"baseline.batch": 64}), decode, chips=4, sequences=64,
                                items=64)
         price_model(config, decode, chips=4, sequences=16, items=16)
+        # weights kept on the baseline's chip: no fetch per batch, nothing to batch alike
+        price_model(with_overrides(config, {"baseline.sram_kib": 1e6}), decode, chips=4, sequences=64, items=64)
     assert together.baseline.latency_ns < apart.baseline.latency_ns
     assert not any("baseline.batch" in a for a in together.baseline.assumptions)

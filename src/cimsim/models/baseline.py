@@ -211,7 +211,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     moved = (f" The KV caches the chip holds on chip are in the baseline's DRAM: they do not fit in baseline.sram_kib "
              f"({b.sram_kib:g} KiB) beside what it keeps there." if asked != kv_cache else "")
     assumptions = (seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + moved,)
-                   + _unbatched_decode(config, model, sequences))
+                   + _unbatched_decode(config, model, sequences, together))
     area = dict(seq.area_um2)
     if b.die_area_mm2 is None and vector_cycles_per_item:  # a unit with work; a published die holds its own
         area["vector_unit"] = unit.area_um2
@@ -221,13 +221,13 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     return in_batches(priced, min(b.batch, step, together)) if together else priced
 
 
-
-def _unbatched_decode(config: Config, model: Model, sequences: int) -> tuple[str, ...]:
-    """the line (also warned) where a decode's sequences in flight outnumber the baseline's batch: the chip decodes
-    them together, the baseline fetches its weights once per ``baseline.batch`` of them, so the two serve the step
-    differently (a GPU preset's batch is 1, latency-bound serving)"""
+def _unbatched_decode(config: Config, model: Model, sequences: int, together: int | None) -> tuple[str, ...]:
+    """the line (also warned) where a decode's sequences in flight outnumber the baseline's batch while its weights
+    stream per batch (``together``: the items a fetch serves, None where none streams): the chip decodes them
+    together, the baseline fetches its weights once per ``baseline.batch`` of them (a GPU preset's batch is 1,
+    latency-bound serving)"""
     batch = config.baseline.batch
-    if model.phase != "decode" or sequences <= batch:
+    if model.phase != "decode" or sequences <= batch or not together:
         return ()
     line = (f"The chip decodes {sequences} sequences a step together; the baseline batches {batch} a weight fetch "
             f"('baseline.batch'), so it fetches its weights {-(-sequences // batch)} times a step: set baseline.batch "
