@@ -80,8 +80,18 @@ def test_a_model_left_in_training_mode_is_warned_naming_the_modules_that_differ(
         from_torch(model, x)
     assert model.training and model[1].training
     model[3].eval()  # one module alone still training: named alone
-    with pytest.warns(UserWarning, match=r"1 of its modules are in training mode.*'1' \(BatchNorm2d\);"):
+    with pytest.warns(UserWarning, match=r"1 of its modules is in training mode.*'1' \(BatchNorm2d\);"):
         from_torch(model, x)
+    quiet = nn.Sequential(nn.Conv1d(2, 4, 3), nn.Dropout(0.0), nn.InstanceNorm1d(4), nn.Flatten(),
+                          nn.Linear(24, 2)).train()
+    with warnings.catch_warnings():  # a drop of probability 0 and a norm without running statistics compute alike
+        warnings.simplefilter("error")
+        from_torch(quiet, torch.randn(3, 2, 8))
+    tracked = nn.Sequential(nn.Conv1d(2, 4, 3), nn.InstanceNorm1d(4, track_running_stats=True), nn.Flatten(),
+                            nn.Linear(24, 2)).train()
+    tracked(torch.randn(4, 2, 8))
+    with pytest.warns(UserWarning, match=r"'1' \(InstanceNorm1d\)"):
+        from_torch(tracked, torch.randn(3, 2, 8))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         from_torch(model.eval(), x)

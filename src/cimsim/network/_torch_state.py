@@ -11,10 +11,13 @@ import contextlib
 
 __all__ = ["evaluated", "training_modules"]
 
-_TRAINING_KINDS = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "Dropout", "Dropout1d", "Dropout2d",
-                   "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "RReLU"}
-"""modules that compute otherwise in training mode (batch statistics, random drops): by class name, so a
-TorchScript module (its ``original_name``) and a subclass of torch's are told alike"""
+_TRAINING_KINDS = {"BatchNorm1d": "", "BatchNorm2d": "", "BatchNorm3d": "", "SyncBatchNorm": "",
+                   "InstanceNorm1d": "", "InstanceNorm2d": "", "InstanceNorm3d": "", "Dropout": "p", "Dropout1d": "p",
+                   "Dropout2d": "p", "Dropout3d": "p", "AlphaDropout": "p", "FeatureAlphaDropout": "p",
+                   "DropPath": "drop_prob", "StochasticDepth": "p", "RReLU": ""}
+"""modules that compute otherwise in training mode (batch statistics, random drops) -> the attribute of their drop
+probability ('' where none: a norm with running statistics, RReLU); by class name, so a TorchScript module (its
+``original_name``), a subclass of torch's and timm's / torchvision's drop paths are told alike"""
 
 
 @contextlib.contextmanager
@@ -40,16 +43,17 @@ def evaluated(model, torch):
 
 def training_modules(model, torch) -> list[str]:
     """The modules of ``model`` left in training mode that compute otherwise in eval mode, the mode cimsim imports
-    (BatchNorm with its batch statistics, dropout, RReLU, the hook of legacy ``spectral_norm``, which takes a power
-    iteration per forward pass), each as "'name' (Class)"."""
+    (a norm with running statistics, which uses the batch's, a dropout or drop path of a probability above 0, RReLU,
+    the hook of legacy ``spectral_norm``, which takes a power iteration per forward pass), each as "'name' (Class)"."""
     from torch.nn.utils.spectral_norm import SpectralNorm
 
     found = []
     for name, module in model.named_modules():
         kind = getattr(module, "original_name", type(module).__name__)  # a TorchScript module's own class
-        kinds = {kind} | {c.__name__ for c in type(module).__mro__}
+        known = next((k for k in (kind, *(c.__name__ for c in type(module).__mro__)) if k in _TRAINING_KINDS), None)
+        differs = known is not None and (getattr(module, _TRAINING_KINDS[known], 0) > 0 if _TRAINING_KINDS[known]
+                                         else getattr(module, "track_running_stats", True))
         hooks = getattr(module, "_forward_pre_hooks", {}).values()
-        if getattr(module, "training", False) and (kinds & _TRAINING_KINDS or any(
-                isinstance(hook, SpectralNorm) for hook in hooks)):
+        if getattr(module, "training", False) and (differs or any(isinstance(h, SpectralNorm) for h in hooks)):
             found.append(f"'{name or type(model).__name__}' ({kind})")
     return found

@@ -58,9 +58,10 @@ def from_torch(model, example_input) -> Network:
     model = importable(_unwrapped(model, torch), torch)  # a module to export, before anything runs it
     if training := training_modules(model, torch):
         warnings.warn(f"torch model {type(model).__name__}: imported in eval mode, as torch exports it, but "
-                      f"{len(training)} of its modules are in training mode, where they compute otherwise (batch "
-                      f"statistics, random drops): {', '.join(training[:5])}{' ...' * (len(training) > 5)}; call "
-                      "model.eval() first to compare the network with the model as it runs", UserWarning, stacklevel=2)
+                      f"{len(training)} of its modules {'is' if len(training) == 1 else 'are'} in training mode, "
+                      f"where they compute otherwise (batch statistics, random drops): {', '.join(training[:5])}"
+                      f"{' ...' * (len(training) > 5)}; call model.eval() first to compare the network with the model "
+                      "as it runs", UserWarning, stacklevel=2)
     x, ids = _example(model, example_input, torch)
     name = type(model).__name__
     exported, routing, tracer = _export(model, x, ids, name, torch, onnx)
