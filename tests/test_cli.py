@@ -461,7 +461,7 @@ def test_sweep_refuses_an_output_of_another_format_and_a_dash_config_points_to_d
     """`sweep spec -o s.json` had written CSV rows into a .json file, exit 0 (run and estimate refuse another
     suffix); `run -` had said only 'No such file or directory'"""
     result = invoke("sweep", ROOT / "configs" / "sweep-adc.toml", "-o", tmp_path / "s.json")
-    assert result.exit_code == 2 and "give a file ending in .csv" in result.output
+    assert result.exit_code == 2 and "give a file ending in .csv" in result.output and "stdout" not in result.output
     assert not (tmp_path / "s.json").exists()
     result = invoke("validate", "-")
     assert result.exit_code == 2 and "for the standard input give /dev/stdin" in result.output
@@ -471,7 +471,8 @@ def test_a_sweeps_default_workers_are_the_cores_this_process_may_use(monkeypatch
     """os.cpu_count counts the machine's cores, whatever taskset or a container allows"""
     import os
 
-    from cimsim.sweep import executors
+    from cimsim.cores import usable_cores
+    from cimsim.sweep import execute
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3})  # one core allowed
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
-    assert executors.usable_cores() == 1
+    assert usable_cores() == 1 and execute.usable_cores is usable_cores

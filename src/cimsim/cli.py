@@ -246,7 +246,7 @@ def sweep(spec, output, workers, scheduler):
     if workers is not None and scheduler is not None:
         raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
     if Path(output).suffix.lower() in set(FILE_SUFFIXES) - {".csv", ".txt"}:  # another format's file, not a CSV
-        check_suffix(output, [".csv"], "CSV rows")
+        check_suffix(output, [".csv"], "CSV rows", stdout=False)
     plan = load_spec(spec)
     check_not_inputs([("-o", output)], sweep_inputs(spec, plan))
     try:

@@ -106,15 +106,16 @@ def check_outputs(option: str, paths: Iterable[Path]) -> None:
             raise click.UsageError(f"{option}: cannot write {path} ({exc.strerror or exc})") from None
 
 
-def check_suffix(output: str | None, suffixes: Sequence[str], what: str, option: str = "'-o' / '--output'") -> None:
+def check_suffix(output: str | None, suffixes: Sequence[str], what: str, option: str = "'-o' / '--output'",
+                 stdout: bool = True) -> None:
     """A usage error (exit 2, before any work) where an ``option`` file that gets ``what`` ('JSON') ends in none of
     ``suffixes`` (a results.csv had held JSON); a stream (``-o -``, /dev/stdout, /dev/null, a pipe) takes it as it
-    is."""
+    is (``stdout``: the message offers ``-``)."""
     if output is None or Path(output).suffix.lower() in suffixes or is_stream(output) or standard_stream(output):
         return
     ends = " or ".join(suffixes)
-    raise click.BadParameter(f"{output}: the command writes {what} there; give a file ending in {ends} (or - for "
-                             "stdout)", param_hint=option)
+    raise click.BadParameter(f"{output}: the command writes {what} there; give a file ending in {ends}"
+                             + (" (or - for stdout)" if stdout else ""), param_hint=option)
 
 
 def check_report_folder(outdir: str | None) -> None:

@@ -20,11 +20,12 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from ..argcheck import check_int
+from ..cores import usable_cores
 
 __all__ = ["USABLE_CORES", "BLAS", "SPLIT_MIN_S", "PIECE_BYTES", "set_worker_threads", "worker_threads", "pool",
            "scratch", "piece_rows", "share_rows", "one_blas_thread"]
 
-USABLE_CORES = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+USABLE_CORES = usable_cores()
 """cores this process may run on"""
 BLAS = ThreadpoolController()
 """the BLAS libraries loaded with numpy, whose threads are limited while the workers run"""

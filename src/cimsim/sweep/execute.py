@@ -24,9 +24,10 @@ from pathlib import Path
 
 from ..argcheck import check_execution, check_path
 from ..atomic import check_writable
+from ..cores import usable_cores
 from ..errors import ConfigError
 from .executors import (DASK_MISSING, _check_started, _dask_client, check_not_bootstrapping, open_executor,
-                        sigint_blocked, signals_as, stop_workers, usable_cores)
+                        sigint_blocked, signals_as, stop_workers)
 from .metrics import Outcome, Task, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock

@@ -15,19 +15,14 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import EXTRA_QUEUED_CALLS, BrokenProcessPool
 
+from ..cores import usable_cores
 from .cluster import check_scheduler, check_workers
 from .fingerprint import check_cluster
 
 __all__ = ["DASK_MISSING", "open_executor", "check_not_bootstrapping", "signals_as", "sigint_blocked",
-           "stop_workers", "usable_cores"]
+           "stop_workers"]
 
 DASK_MISSING = "a scheduler (--scheduler) needs Dask: install the dask extra: pip install '.[dask]'"
-
-
-def usable_cores() -> int:
-    """the cores this process may run on (its CPU affinity, as ``taskset`` or a container sets it; os.cpu_count
-    counts the machine's): the default number of local workers"""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def _dask_client(scheduler: str):
@@ -86,7 +81,7 @@ def _main_module() -> str:
 
 @contextlib.contextmanager
 def open_executor(workers: int | None, scheduler: str | None, *, checked: bool = False) -> Iterator[Executor]:
-    """``workers`` spawned local processes (default: the core count; started as tasks come) or the Dask
+    """``workers`` spawned local processes (default: the cores this process may use; started as tasks come) or the Dask
     cluster at ``scheduler`` (``checked``: already asked by :func:`_dask_client`). A ValueError naming ``workers`` in a
     daemonic process (a multiprocessing.Pool worker), in a worker still importing its parent's main module, when the
     workers end before any has started, and past a pool's limit (SEM_VALUE_MAX - 1 processes: 2**31 - 2 on Linux)."""
