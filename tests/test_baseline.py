@@ -578,9 +578,8 @@ def test_edram_bank_dearer_than_dram_is_refused_naming_the_field():
 @pytest.mark.parametrize("dataflow", ["weight_stationary", "weight_streaming"])
 def test_a_stated_array_shape_sets_the_tiles(dataflow):
     # 4 units as a 2 x 2 array: tiles of k = 2 inputs x m = 2 outputs, T = 2, 2 output tiles (the array had taken
-    # the layer's shape, 4 x 1, whatever array_rows said: each input read once per output); left out, the array is
-    # square, 2 x 2, too
-    for rows in (2, None):
+    # the layer's shape, 4 x 1, whatever array_rows said: each input read once per output)
+    for rows in (2,):
         t = baseline_traffic(tiny(macs_per_cycle=4, array_rows=rows, dataflow=dataflow), 2, include_weight_load=False)
         assert t.sram_activation_read_bits == 2 * (32 * 2 + 72)  # each input read once per output tile
         assert t.sram_partial_sum_read_bits == t.sram_partial_sum_write_bits == 2 * 4 * 1 * 18
@@ -589,21 +588,23 @@ def test_a_stated_array_shape_sets_the_tiles(dataflow):
         assert t.sram_activation_read_bits == 2 * (32 * 4 + 72) and t.sram_partial_sum_read_bits == 0
     bd = baseline_breakdown(tiny(macs_per_cycle=4, array_rows=2, dataflow=dataflow), 2, include_weight_load=False)
     assert any("(2 x 2 MACs, baseline.array_rows)" in a for a in bd.assumptions)
-    bd = baseline_breakdown(tiny(macs_per_cycle=4, dataflow=dataflow), 2, include_weight_load=False)
-    assert any("(2 x 2 MACs, square, narrower for fewer inputs" in a for a in bd.assumptions)
 
 
-def test_a_left_out_array_shape_is_square_narrower_for_fewer_inputs():
-    # 16 units, left out: 4 x 4 for a layer of 4 or more inputs; 2 x 8 for one of 2 inputs (each input then read
-    # once per 8 outputs); a wide layer's array is no 16 x 1 column reading each input once per output
-    for n_in, rows in ((64, 4), (4, 4), (2, 2)):
-        config = tiny(macs_per_cycle=16, dataflow="weight_streaming")
-        config = replace(config, workload=replace(config.workload, in_features=n_in, out_features=16))
+def test_a_left_out_array_shape_is_the_layers_least_traffic_tiling():
+    """16 units: left out, the array takes the tiling of least on-chip traffic per vector (input reads and partial
+    sums), no more than any stated shape's; an array shaped to a wide layer (16 x 1) had read each input once per
+    output, and a square one spills the partial sums of a layer of few outputs"""
+    def on_chip_bits(config):
         t = baseline_traffic(config, 1, include_weight_load=False)
-        input_bits = n_in * 8  # each vector's inputs, written once on chip; read once per output tile
-        assert t.sram_activation_read_bits - t.sram_activation_write_bits == input_bits * (16 // (16 // rows) - 1)
-        acc_bits = 8 + 8 + math.ceil(math.log2(n_in)) if n_in > 1 else 16
-        assert t.sram_partial_sum_read_bits == 16 * (n_in // rows - 1) * acc_bits
+        return t.sram_activation_read_bits + t.sram_partial_sum_read_bits + t.sram_partial_sum_write_bits
+    for n_in, n_out in ((64, 16), (4, 16), (2, 16), (64, 1), (16, 2), (7, 5)):
+        config = tiny(macs_per_cycle=16, dataflow="weight_streaming")
+        config = replace(config, workload=replace(config.workload, in_features=n_in, out_features=n_out))
+        stated = [on_chip_bits(replace(config, baseline=replace(config.baseline, array_rows=rows)))
+                  for rows in range(1, 17)]
+        assert on_chip_bits(config) == min(stated), (n_in, n_out)
+    bd = baseline_breakdown(tiny(macs_per_cycle=4, dataflow="weight_stationary"), 2, include_weight_load=False)
+    assert any("the layer's least-traffic tiling; baseline.array_rows left out" in a for a in bd.assumptions)
 
 
 def test_a_gpu_preset_runs_a_large_batched_layer_at_its_tensor_rate():

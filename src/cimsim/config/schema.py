@@ -246,8 +246,8 @@ class BaselineConfig:
                          "tensor rate (0: macs_per_cycle at every precision)"))
     array_rows: int | None = field(default=None, metadata=rule(
         OptionalInt(1, 1 << 24), "inputs (rows) of the weight_stationary / weight_streaming MAC array, its columns the "
-                                 "MAC units over them, e.g. TPU v1's 256 x 256 (left out: square, isqrt(MAC units) "
-                                 "rows, or in_features where fewer)"))
+                                 "MAC units over them, e.g. TPU v1's 256 x 256 (left out: each layer's tiling of least "
+                                 "on-chip traffic, as a compiler picks one)"))
     clock_ghz: float = field(default=1.0, metadata=rule(
         Float(1e-6, 10.0), "MAC clock, GHz (at least 1e-6, a kilohertz)"))
     sram_kib: float = field(default=512.0, metadata=rule(

@@ -8,10 +8,10 @@ and a DRAM, at the config's node and supply; B = ``batch`` vectors share a weigh
 
 - ``output_stationary``: each unit accumulates one output, clocking weight, input and accumulator registers per
   MAC; each input is read once per group of P outputs, each weight once per vector.
-- ``weight_stationary``: the units form an array of R = ``array_rows`` (left out: min(n_in, isqrt(P)), a square
-  array, narrower for a layer of fewer inputs; at most P) rows x P // R columns holding k = min(n_in, R) inputs x
-  m = min(n_out, P // R) outputs of weights, each loaded once per batch; inputs are read once per output tile;
-  partial sums are written out and read back T - 1 times per output and vector (T = ceil(n_in / k)).
+- ``weight_stationary``: the units form an array of R = ``array_rows`` (left out: the layer's tiling of least
+  on-chip traffic, :func:`.baseline_notes.array_rows`; at most P) rows x P // R columns holding k = min(n_in, R)
+  inputs x m = min(n_out, P // R) outputs of weights, each loaded once per batch; inputs are read once per output
+  tile; partial sums are written out and read back T - 1 times per output and vector (T = ceil(n_in / k)).
 - ``weight_streaming``: that tiling, but every batch fetches all weights from DRAM straight into the registers.
 
 Weights fit when they and one vector's activations fit on chip (never with ``weight_streaming``): fetched once
@@ -105,7 +105,7 @@ def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
     macs = vectors * n_in * n_out
     weight_bits = n_in * n_out * w_bits
     if b.dataflow in (Dataflow.WEIGHT_STATIONARY, Dataflow.WEIGHT_STREAMING):
-        rows = array_rows(b, n_in, p)
+        rows = array_rows(b, plan, p)
         tile_in, tile_out = min(n_in, rows), min(n_out, p // rows)
         input_reads = math.ceil(n_out / tile_out)  # each input tile is read once per output tile
         spills = math.ceil(n_in / tile_in) - 1  # partial sums written out and read back per output and vector

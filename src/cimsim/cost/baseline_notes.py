@@ -63,12 +63,22 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
     return f"{shape} {reason}; they stream from DRAM once per {every} ({fetches}), {route}."
 
 
-def array_rows(b, n_in: int, units: int) -> int:
-    """Rows (inputs) of a weight-stationary array of ``units`` MAC units for a layer of ``n_in`` inputs: the stated
-    ``array_rows`` (at most the units), else a square array (isqrt(units) rows), narrower for a layer of fewer inputs.
-    A square tile is the usual one (TPU v1's 256 x 256; a GPU's output tiles of 128 x 128 and more): an array shaped
-    to a wide layer, units x 1, would read each input once per output."""
-    return min(b.array_rows or min(n_in, math.isqrt(units)), units)
+def array_rows(b, plan: Plan, units: int) -> int:
+    """Rows (inputs) of a weight-stationary array of ``units`` MAC units for ``plan``'s layer: the stated
+    ``array_rows`` (at most the units), else the tiling a compiler picks for the layer: of the rows a power of two
+    or the layer's inputs (at most the units), those whose on-chip traffic per vector is least (each input read once
+    per output tile; each partial sum written and read back once per input tile after the first), the most of them
+    on a tie. An array shaped to a wide layer (units x 1) reads each input once per output; a square one spills the
+    partial sums of a layer of few outputs."""
+    if b.array_rows:
+        return min(b.array_rows, units)
+    n_in, n_out = plan.in_features, plan.out_features
+
+    def traffic_bits(rows: int) -> int:
+        return (n_in * plan.input_bits * math.ceil(n_out / min(n_out, units // rows))
+                + 2 * n_out * plan.accumulator_bits * (math.ceil(n_in / rows) - 1))
+    top = min(n_in, units)
+    return min({top} | {1 << k for k in range(top.bit_length())}, key=lambda rows: (traffic_bits(rows), -rows))
 
 
 def _batch_words(vectors: int) -> str:
@@ -98,8 +108,8 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         _DATAFLOW_SENTENCES["output_stationary_direct" if b.dataflow == "output_stationary" and t.weights_direct
                             else b.dataflow].format(batch=_batch_words(min(t.fetch_batch, t.vectors)),
                                                     reason=_direct_reason(min(t.fetch_batch, t.vectors), t), array=(
-            f"{(rows := array_rows(b, plan.in_features, units))} x {units // rows} MACs, "
-            + ("baseline.array_rows" if b.array_rows else "square, narrower for fewer inputs; baseline.array_rows "
+            f"{(rows := array_rows(b, plan, units))} x {units // rows} MACs, "
+            + ("baseline.array_rows" if b.array_rows else "the layer's least-traffic tiling; baseline.array_rows "
                "left out"))),
         _weights_sentence(config, plan, t, kind, include_weight_load),
         f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
