@@ -291,13 +291,15 @@ def test_a_huge_layer_is_refused_before_allocating(tmp_path):
                                                                         "would need about")
 
 
-def test_memory_limit_names_the_batch_when_that_is_the_fix(tmp_path):
-    """The layers take 0.014 GiB, 4096 vectors read 2048 at a time 0.10 to 0.16 GiB (by the worker threads): a
-    0.08 GiB limit asks for a smaller batch, a 0.01 GiB limit for smaller layers; 1000 vectors read 256 at a time
-    need 0.052 GiB in all."""
+def test_memory_limit_names_the_setting_that_is_the_fix(tmp_path):
+    """The layers take 0.014 GiB, a dense call of 4096 vectors 0.10 to 0.16 GiB whatever the batch: a 0.08 GiB
+    limit asks for fewer vectors (it had asked for a smaller batch, which changes nothing: a batch of 1 needs 0.117
+    GiB), a 0.01 GiB limit for smaller layers; 1000 vectors need 0.052 GiB in all."""
     path = write(tmp_path, default_with("batch_size = 2048", "batch_size = 2048\nmemory_limit_gib = 0.08"))
-    assert_clean(cli("validate", path, "--set", "workload.vectors=4096"), 2, "'simulation.batch_size'",
-                 "more than simulation.memory_limit_gib (0.08 GiB)")
+    assert_clean(cli("validate", path, "--set", "workload.vectors=4096"), 2, "'workload.vectors'",
+                 "more than simulation.memory_limit_gib (0.08 GiB)", "run fewer vectors")
+    assert_clean(cli("validate", path, "--set", "workload.vectors=4096", "--set", "simulation.batch_size=1"), 2,
+                 "'workload.vectors'")
     assert_clean(cli("validate", path, "--set", "simulation.memory_limit_gib=0.01"), 2, "'workload.in_features'")
     assert_clean(cli("validate", path, "--set", "simulation.batch_size=256"), 0, "valid")
 
@@ -577,13 +579,13 @@ def test_the_memory_estimate_of_a_chunk_grows_with_its_column_sums():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    with pytest.raises(ConfigError, match="'simulation.batch_size'"):  # the estimate is above the peak
+    with pytest.raises(ConfigError, match="'workload.vectors'"):  # the estimate is above the peak
         check_memory(with_overrides(cfg, {"simulation.memory_limit_gib": peak / GIB}), [_plan(wide, 4, 8192)],
                      "workload.out_features", chunk=64)
     limited = with_overrides(cfg, {"workload.out_features": 65536, "workload.vectors": 128,
                                    "simulation.batch_size": 128, "simulation.memory_limit_gib": 0.3})
-    with pytest.raises(ConfigError, match="'simulation.batch_size': the simulation would need about"):
-        cimsim.simulate(limited)
+    with pytest.raises(ConfigError, match="'workload.vectors': the simulation would need about"):
+        cimsim.simulate(limited)  # 128 vectors' 65536 outputs: fewer vectors, not a smaller batch, fit
 
 
 def test_the_memory_estimate_counts_an_exact_ir_drop_solve():

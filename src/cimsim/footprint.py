@@ -195,11 +195,13 @@ def estimate_bytes(plans: Sequence[Plan], chunk: int, activation_values: int = 0
 
 @checked_types
 def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activation_values: int = 0,
-                 rows_values: int = 0, chunk: int | None = None) -> None:
+                 rows_values: int = 0, chunk: int | None = None,
+                 vectors_field: str | None = "workload.vectors") -> None:
     """A ConfigError when the estimate exceeds ``simulation.memory_limit_gib`` (default: the machine's memory),
-    naming ``shape_field`` (what sizes the layers) when even one vector at a time would not fit, else
-    ``simulation.batch_size``. ``chunk``: vectors of one call (a network's samples, run a batch at a time; default:
-    the batch size)."""
+    naming the setting whose change brings the estimate within it: ``simulation.batch_size`` (fewer vectors read
+    at once), ``adc.calibration_vectors`` (calibrated at once), ``vectors_field`` (fewer vectors in all; None where
+    the caller's own call sets them), else ``shape_field`` (what sizes the layers). ``chunk``: vectors of one call
+    (a network's samples, run a batch at a time; default: the batch size)."""
     limit = config.simulation.memory_limit_gib
     limit_bytes = limit * GIB if limit is not None else machine_memory_bytes()
     if limit_bytes is None:
@@ -212,18 +214,34 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     ir_drop = config.array.wire_resistance_ohm > 0 and config.array.ir_drop == IrDropModel.EXACT
     ideal = ideal_cells(config.device) and not config.array.wire_resistance_ohm  # no draws, no IR drop
 
-    def estimate(n: int) -> tuple[float, float]:
-        return estimate_bytes(plans, n, activation_values, rows_values, batch, min(calibration, n), ir_drop, ideal)
+    def fits(n: int = vectors, rows: int = batch, calibrated: int = calibration) -> bool:
+        held, flight = estimate_bytes(plans, n, activation_values, rows_values, rows, min(calibrated, n), ir_drop,
+                                      ideal)
+        return held + flight <= limit_bytes
 
-    layers, chunk_bytes = estimate(vectors)
-    if layers + chunk_bytes <= limit_bytes:
+    if fits():
         return
-    field = shape_field if layers + estimate(1)[1] > limit_bytes else "simulation.batch_size"  # what a fix changes
+    layers, chunk_bytes = estimate_bytes(plans, vectors, activation_values, rows_values, batch,
+                                         min(calibration, vectors), ir_drop, ideal)
+    # the setting whose change brings the estimate within the limit, in the order a user would try them
+    field = next((f for f, ok in (("simulation.batch_size", lambda: fits(rows=1)),
+                                  ("adc.calibration_vectors", lambda: calibration > 1 and fits(calibrated=1)),
+                                  (vectors_field, lambda: vectors_field and fits(n=1, rows=1, calibrated=1)))
+                  if ok()), shape_field)
     where = "simulation.memory_limit_gib" if limit is not None else "this machine's memory"
     raise ConfigError(config.source, [(field, (
         f"'{field}': the simulation would need about {(layers + chunk_bytes) / GIB:.3g} GiB (layers on crossbars "
-        f"{layers / GIB:.3g} GiB, a chunk of {vectors} in flight, read {min(vectors, batch)} at a time, "
-        f"{chunk_bytes / GIB:.3g} GiB), more "
-        f"than {where} ({limit_bytes / GIB:.3g} GiB); use smaller layers or a smaller simulation.batch_size"
-        f"{', raise simulation.memory_limit_gib' if limit is not None else ''}, or price the design from shapes alone "
-        "(a sweep with kind = \"analytic\", or cimsim price-model)"))])
+        f"{layers / GIB:.3g} GiB, a chunk of {vectors} in flight, read {min(vectors, batch)} at a time"
+        + (f", {min(calibration, vectors)} calibrated at once" if calibration else "")
+        + f", {chunk_bytes / GIB:.3g} GiB), more than {where} ({limit_bytes / GIB:.3g} GiB); the estimate errs high "
+        f"(up to 4x with ideal cells): {_FIXES.get(field, 'use smaller layers')}, "
+        + ("raise simulation.memory_limit_gib" if limit is not None else "set simulation.memory_limit_gib to the "
+           "GiB cimsim may use")
+        + ", or price the design from shapes alone (cimsim estimate, a sweep with kind = \"analytic\", or cimsim "
+        "price-model)"))])
+
+
+_FIXES = {"simulation.batch_size": "use a smaller simulation.batch_size",
+          "adc.calibration_vectors": "calibrate on fewer vectors (adc.calibration_vectors; they are read at once)",
+          "workload.vectors": "run fewer vectors (a dense layer's calls take up to 4096 at a time)"}
+"""the advice a refusal gives for the setting named"""

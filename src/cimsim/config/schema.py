@@ -312,7 +312,7 @@ class SimulationConfig:
     seed: int = field(default=0, metadata=rule(Int(0, 2**32 - 1), (
         "seed of every random draw of the run (below 2**32: numpy splits a larger seed into 32-bit words, and seed "
         "2**33 + 5 had drawn seed 5's devices of another trial)")))
-    batch_size: int = field(default=2048, metadata=rule(Int(1, 1 << 24), "input vectors per chunk (bounds memory)"))
+    batch_size: int = field(default=2048, metadata=rule(Int(1, 1 << 24), "vectors read at once (bounds work arrays)"))
     trials: int = field(default=1, metadata=rule(
         Int(1, 100_000), "Monte Carlo trials, each with its own device draws (seeds spawned from seed)"))
     memory_limit_gib: float | None = field(default=None, metadata=rule(
