@@ -223,8 +223,12 @@ def _adc_advice(adc) -> str:
 
 def result_notes(result) -> list[str]:
     """Every warning a result (a run's first trial) calls for: inputs saturated (:func:`clipped_inputs_note`), inputs
-    read as 0 (:func:`zero_coded_inputs_note`), ADC conversions clipped (:func:`adc_clipped_note`)."""
-    notes = (clipped_inputs_note(result), zero_coded_inputs_note(result), adc_clipped_note(result))
+    read as 0 (:func:`zero_coded_inputs_note`), ADC conversions clipped (:func:`adc_clipped_note`), a network's
+    dataset holding fewer samples than workload.vectors asked for."""
+    asked = result.config.workload.vectors
+    fewer = (f"workload.vectors asks for {asked} samples; the dataset holds {result.samples}: all of them ran"
+             if getattr(result, "samples", asked) < asked else "")
+    notes = (clipped_inputs_note(result), zero_coded_inputs_note(result), adc_clipped_note(result), fewer)
     return [note for note in notes if note]
 
 
