@@ -179,3 +179,11 @@ def test_matmul_by_one_matrix_with_leading_axes_of_one_is_a_dense():
     model = _model([helper.make_node("MatMul", ["x", "w"], ["y"])], [2, 3, 2, 4], {"w": w})
     assert [layer.kind for layer in network_from_onnx(model).layers] == ["dense"]
     _matches_reference(model, RNG.standard_normal((2, 3, 2, 4)), runtime=True)
+
+
+def test_a_symbolic_batch_cropped_by_a_slice_is_refused():
+    """x[0:2] of a graph whose batch is 'N': imported with its batch as an axis of 1, checked on two samples, where
+    it crops nothing, it had run a batch of 3 as 3 (onnxruntime: 2); the check's three samples refuse it"""
+    consts = {"s": np.array([0, 1, 2], np.int64), "e": np.array([2, 5, 6], np.int64)}
+    with pytest.raises(ValueError, match="on a batch of 3 the graph computes other values.*or crop the batch"):
+        network_from_onnx(_model([helper.make_node("Slice", ["x", "s", "e"], ["y"])], ["N", 6, 7], consts, 13))

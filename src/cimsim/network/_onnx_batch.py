@@ -89,15 +89,16 @@ class BatchSize:
 
 def kept_apart(onnx, model, input_name: str, network, refusal: str):
     """``network``, a graph of symbolic batch size imported with its batch axis as a per-sample axis of size 1 (it
-    moves that axis: a batch-first RNN's transposes), where it computes for each of two samples what the reference
+    moves that axis: a batch-first RNN's transposes), where it computes for each of three samples what the reference
     (:func:`_references`) computes for them as one batch (or for one, where the graph runs at batch 1 only: its
     shapes fix the batch); else a ValueError ``refusal``, saying why: it computes across the samples (a softmax over
     them), or no reference can run it"""
     info = next(i for i in model.graph.input if i.name == input_name)
     dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(info.type.tensor_type.elem_type))
     shape = tuple(network.input_shape)
-    x = (np.random.default_rng(5).standard_normal((2,) + shape) if dtype.kind == "f"
-         else np.stack([np.zeros(shape), np.ones(shape)])).astype(dtype)  # two different samples
+    x = (np.random.default_rng(5).standard_normal((3,) + shape) if dtype.kind == "f"
+         else np.stack([np.full(shape, k) for k in range(3)])).astype(dtype)  # three different samples: a graph
+    # cropping its batch to two (x[0:2]) computes other than the network
     want, failure, tried = None, None, []
     for run, reference in _references(onnx, model, input_name):  # the first that runs the graph
         tried.append(reference)
@@ -120,7 +121,7 @@ def kept_apart(onnx, model, input_name: str, network, refusal: str):
         apart = False
     if not apart:
         raise ValueError(f"{refusal}: on a batch of {len(batch)} the graph computes other values than the network "
-                         "does for each sample alone (its nodes mix the samples)")
+                         "does for each sample alone (its nodes mix the samples, or crop the batch)")
     return network
 
 
