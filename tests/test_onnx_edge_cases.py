@@ -187,3 +187,12 @@ def test_a_symbolic_batch_cropped_by_a_slice_is_refused():
     consts = {"s": np.array([0, 1, 2], np.int64), "e": np.array([2, 5, 6], np.int64)}
     with pytest.raises(ValueError, match="on a batch of 3 the graph computes other values.*or crop the batch"):
         network_from_onnx(_model([helper.make_node("Slice", ["x", "s", "e"], ["y"])], ["N", 6, 7], consts, 13))
+
+
+def test_an_initializer_whose_data_do_not_make_its_shape_is_named():
+    """47 values for a (6, 8) weight (a file cut short) had raised numpy's bare 'cannot reshape array of size 47'"""
+    weight = numpy_helper.from_array(np.ones((6, 8), np.float32), "W")
+    weight.raw_data = weight.raw_data[:-4]
+    model = _model([helper.make_node("MatMul", ["x", "W"], ["y"])], [1, 6], extra=[weight])
+    with pytest.raises(ValueError, match=r"initializer 'W' of shape \(6, 8\) cannot be read: .*size 47"):
+        network_from_onnx(model)

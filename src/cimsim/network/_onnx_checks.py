@@ -12,7 +12,7 @@ import numpy as np
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
            "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "check_external_data", "unbuilt_output",
            "in_range", "NON_NUMERIC", "constant_weights", "declared_shapes", "check_declared", "DATA_DEPENDENT_SHAPES",
-           "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator", "node_label"]
+           "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator", "node_label", "initializer_arrays"]
 
 ONLY_FOLDED = ": only of constants (folded at import)"
 """why an operator the importer evaluates on constants is refused on an activation"""
@@ -184,6 +184,26 @@ def input_shape(source: str, value_info) -> tuple[int, tuple[int, ...], str]:
     if dims[0].HasField("dim_value") and dims[0].dim_value > 0:
         return dims[0].dim_value, shape, ""
     return 1, shape, repr(dims[0].dim_param) if dims[0].dim_param else "?"
+
+
+def initializer_arrays(graph, source: str) -> dict[str, np.ndarray]:
+    """The graph's initializers by name as arrays; a ValueError naming a sparse one (not supported) or one whose data
+    do not make its shape (a file cut short: numpy's bare reshape error had named neither)."""
+    from ._onnx_fold import tensor_array  # (it imports this module)
+
+    if graph.sparse_initializer:
+        raise ValueError(f"{source}: sparse initializer {graph.sparse_initializer[0].values.name!r} is not supported: "
+                         "densify it (its values, onnx.numpy_helper.to_array, put at its indices in an array of zeros) "
+                         "into a dense initializer (onnx.numpy_helper.from_array)")
+    arrays = {}
+    for tensor in graph.initializer:
+        try:
+            arrays[tensor.name] = tensor_array(tensor)
+        except ValueError as exc:
+            raise ValueError(f"{source}: initializer {tensor.name!r} of shape {tuple(tensor.dims)} cannot be read: "
+                             f"{exc} (its data hold another number of values: a file cut short or written wrong)"
+                             ) from None
+    return arrays
 
 
 def check_external_data(model, source: str) -> None:

@@ -19,9 +19,10 @@ import numpy as np
 from ..footprint import check_process_memory
 from ._onnx_batch import BatchSize, kept_apart
 from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
-                            declared_shapes, element_types, input_shape, node_label, prod, unbuilt_output)
+                            declared_shapes, element_types, initializer_arrays, input_shape, node_label, prod,
+                            unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
-from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type, tensor_array
+from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type
 from ._onnx_functions import function_nodes, with_local_functions_inlined
 from ._onnx_images import per_stacked_image
 from ._onnx_legacy import older_form
@@ -76,11 +77,7 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     check_external_data(model, source)
     model = with_local_functions_inlined(onnx, model, source)
     graph = model.graph
-    consts = {t.name: tensor_array(t) for t in graph.initializer}
-    if graph.sparse_initializer:
-        raise ValueError(f"{source}: sparse initializer {graph.sparse_initializer[0].values.name!r} is not supported: "
-                         "densify it (its values, onnx.numpy_helper.to_array, put at its indices in an array of zeros) "
-                         "into a dense initializer (onnx.numpy_helper.from_array)")
+    consts = initializer_arrays(graph, source)
     data_inputs = [i for i in graph.input if i.name not in consts]
     if len(data_inputs) != 1 or len(graph.output) != 1:
         raise ValueError(f"{source}: expected one data input and one output; got {len(data_inputs)} "
