@@ -727,7 +727,7 @@ def test_a_decode_of_more_sequences_than_the_baselines_batch_is_warned_and_said(
     with pytest.warns(RuntimeWarning, match="batches 16 a weight fetch") as caught:
         apart = price_model(config, decode, chips=4, sequences=64, items=64)
     line = next(str(w.message) for w in caught if "baseline.batch" in str(w.message))
-    assert line in apart.baseline.assumptions and "baseline.batch = 64" in line and "4 times a step" in line
+    assert line in apart.baseline.assumptions and "set baseline.batch = 64 for" in line and "4 times a step" in line
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         warnings.filterwarnings("ignore", message=".*reticle")

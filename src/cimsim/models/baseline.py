@@ -231,6 +231,6 @@ def _unbatched_decode(config: Config, model: Model, sequences: int, together: in
         return ()
     line = (f"The chip decodes {sequences} sequences a step together; the baseline batches {batch} a weight fetch "
             f"('baseline.batch'), so it fetches its weights {-(-sequences // batch)} times a step: set baseline.batch "
-            f"= {sequences} (--set baseline.batch={sequences}) for a baseline that batches them as the chip does.")
+            f"= {sequences} for a baseline that batches them as the chip does.")
     warnings.warn(line, RuntimeWarning, stacklevel=5)  # the caller of price_model (checked_types wrappers between)
     return (line,)
