@@ -262,6 +262,8 @@ def test_assumptions_state_the_line_swing_of_the_family():
     voltage at 0.2 fF/um, the resistive model"""
     from pathlib import Path
 
+    from pathlib import Path
+
     import cimsim
 
     sram = Path(__file__).resolve().parents[1] / "configs" / "sram-cim.toml"
@@ -282,6 +284,8 @@ def test_a_stage_path_share_outside_0_1_is_refused(share):
 def test_a_digital_arrays_adder_trees_leak_as_logic():
     """the adder trees (1.0 of 1.6 mm2 of the digital sram-cim) had leaked nothing: 3.2 mW for the chip, where
     their own area at the Aladdin logic density leaks 8.7 mW"""
+    from pathlib import Path
+
     from pathlib import Path
 
     import cimsim
@@ -384,3 +388,18 @@ def test_map_stages_takes_its_timings_params_and_items_by_keyword_only():
     config = isaac_like()
     with pytest.raises(TypeError):
         map_stages(config, _stages(config, 1), 10)
+
+
+def test_unpipelined_replication_steps_over_copies_that_change_nothing():
+    """One item's ceil(v / c) rounds of a stage, unpipelined, stay flat over ranges of c (64 vectors: 8 copies and 9
+    both take 8 rounds): balance had stopped at the first copy that changed nothing, the digits CNN at [8, 3, 1]
+    copies and a 401.5 ns chip interval where [64, 16, 1], on the same 3 tiles' room, reach 161.5 ns"""
+    from pathlib import Path
+
+    import cimsim
+
+    settings = {"chip.pipeline": "none"}
+    cnn = Path(__file__).resolve().parents[1] / "configs" / "digits-cnn.toml"
+    alone = cimsim.estimate(cnn, {**settings, "chip.balance": "none"}).cim
+    balanced = cimsim.estimate(cnn, {**settings, "chip.balance": "replicate"}).cim
+    assert balanced.interval_ns < 0.1 * alone.interval_ns and balanced.interval_ns < 171.0
