@@ -17,8 +17,10 @@
 - DACs (line charge and driver chain, or ZigZag-IMC's multi-bit energy) and crossbars: no static term, cimsim's
   assumption (CiMLoop's library gives ISAAC's ADC, DAC and router a leak power of 0 too).
 
-Densities and per-bit powers are applied at every node as published (leakage does not follow the
-dynamic-energy scaling of Stillmaker & Baas); area scaling carries the node dependence of logic and SRAM.
+Densities and per-bit powers are applied at every node and supply as published (leakage does not follow the
+dynamic-energy scaling of Stillmaker & Baas, and no sourced law of its supply dependence is used: a lower supply,
+whose longer run leakage is charged over, can raise the energy per item); area scaling carries the node dependence of
+logic and SRAM.
 """
 
 from __future__ import annotations
