@@ -262,8 +262,6 @@ def test_assumptions_state_the_line_swing_of_the_family():
     voltage at 0.2 fF/um, the resistive model"""
     from pathlib import Path
 
-    from pathlib import Path
-
     import cimsim
 
     sram = Path(__file__).resolve().parents[1] / "configs" / "sram-cim.toml"
@@ -284,8 +282,6 @@ def test_a_stage_path_share_outside_0_1_is_refused(share):
 def test_a_digital_arrays_adder_trees_leak_as_logic():
     """the adder trees (1.0 of 1.6 mm2 of the digital sram-cim) had leaked nothing: 3.2 mW for the chip, where
     their own area at the Aladdin logic density leaks 8.7 mW"""
-    from pathlib import Path
-
     from pathlib import Path
 
     import cimsim
