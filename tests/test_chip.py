@@ -384,18 +384,3 @@ def test_map_stages_takes_its_timings_params_and_items_by_keyword_only():
     config = isaac_like()
     with pytest.raises(TypeError):
         map_stages(config, _stages(config, 1), 10)
-
-
-def test_unpipelined_replication_steps_over_copies_that_change_nothing():
-    """One item's ceil(v / c) rounds of a stage, unpipelined, stay flat over ranges of c (64 vectors: 8 copies and 9
-    both take 8 rounds): balance had stopped at the first copy that changed nothing, the digits CNN at [8, 3, 1]
-    copies and a 401.5 ns chip interval where [64, 16, 1], on the same 3 tiles' room, reach 161.5 ns"""
-    from pathlib import Path
-
-    import cimsim
-
-    settings = {"chip.pipeline": "none"}
-    cnn = Path(__file__).resolve().parents[1] / "configs" / "digits-cnn.toml"
-    alone = cimsim.estimate(cnn, {**settings, "chip.balance": "none"}).cim
-    balanced = cimsim.estimate(cnn, {**settings, "chip.balance": "replicate"}).cim
-    assert balanced.interval_ns < 0.1 * alone.interval_ns and balanced.interval_ns < 171.0

@@ -21,7 +21,7 @@ transfers' flit cycles. An item's latency: its input from DRAM, per layer transf
 output's time to DRAM. ``chip.pipeline = "layer"``: layers work on successive items at once, interval = the slowest
 stage; ``"none"``: one item at a time, interval = its time on the chip (its DRAM transfers overlap its neighbours').
 DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds copies of the slowest
-layer's weights (unpipelined: slowest in an item's path), the fewest that shorten it, while tiles are free, and
+layer's weights (unpipelined: slowest in an item's path) one at a time while that shortens it and tiles are free, and
 keeps the fewest that reach the lowest interval: a copy buys nothing once transfers, DRAM or another stage bound it
 (pipelined, also a part the caller runs beside the layers as a stage of its own, ``beside_ns``: a vector unit).
 
@@ -185,15 +185,9 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
     while True:
         times = [r[int(pipelined)] for r in rows(history[-1], [0.0] * n)]
         i = max(range(n), key=times.__getitem__)
-        more = list(history[-1])
-        while True:  # the fewest more copies of the slowest stage that shorten it (one item's ceil(v / c) rounds,
-            more[i] += 1  # unpipelined, stay flat over ranges of c: a copy that changes nothing is no stop)
-            if sum(_tiles(config, stages, more)) > config.chip.tiles:
-                more = None
-                break
-            if _row(stages[i], params[i], timings[i], more[i], 0.0)[int(pipelined)] < times[i]:
-                break
-        if times[i] <= floor or more is None:
+        more = [k + (j == i) for j, k in enumerate(history[-1])]
+        if (times[i] <= floor or rows(more, [0.0] * n)[i][int(pipelined)] >= times[i]
+                or sum(_tiles(config, stages, more)) > config.chip.tiles):
             break
         history.append(more)
     best, chosen = math.inf, history[-1]
