@@ -196,3 +196,26 @@ def test_an_initializer_whose_data_do_not_make_its_shape_is_named():
     model = _model([helper.make_node("MatMul", ["x", "W"], ["y"])], [1, 6], extra=[weight])
     with pytest.raises(ValueError, match=r"initializer 'W' of shape \(6, 8\) cannot be read: .*size 47"):
         network_from_onnx(model)
+
+
+@pytest.mark.parametrize("mix", [False, True])
+def test_token_ids_of_a_two_row_table_check_a_symbolic_batch(mix):
+    """ids 0, 1 and 2 as the three samples fell outside a two-row table (a token-type embedding): the batch run
+    failed, one sample was checked alone, and a softmax over the batch imported as each sample's own"""
+    rng = np.random.default_rng(0)
+    nodes = [helper.make_node("Gather", ["E", "x"], ["e"], axis=0),
+             helper.make_node("Transpose", ["e"], ["t"], perm=[1, 0, 2])]
+    nodes += [helper.make_node("Softmax", ["t"], ["s"], axis=1)] if mix else []
+    nodes += [helper.make_node("Transpose", ["s" if mix else "t"], ["b"], perm=[1, 0, 2]),
+              helper.make_node("MatMul", ["b", "W"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.INT64, ["N", 1])],
+                              [helper.make_tensor_value_info("y", TP.FLOAT, None)],
+                              [numpy_helper.from_array(rng.standard_normal((2, 4)).astype(np.float32), "E"),
+                               numpy_helper.from_array(rng.standard_normal((4, 3)).astype(np.float32), "W")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 10
+    if mix:
+        with pytest.raises(ValueError, match="on a batch of 3 the graph computes other values"):
+            network_from_onnx(model)
+    else:
+        assert network_from_onnx(model).forward(np.array([[1.0], [0.0]])).shape == (2, 1, 3)

@@ -96,9 +96,10 @@ def kept_apart(onnx, model, input_name: str, network, refusal: str):
     info = next(i for i in model.graph.input if i.name == input_name)
     dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(info.type.tensor_type.elem_type))
     shape = tuple(network.input_shape)
+    parity = np.indices(shape).sum(axis=0) % 2 if shape else np.zeros(shape)  # ids 0 and 1: in any table
     x = (np.random.default_rng(5).standard_normal((3,) + shape) if dtype.kind == "f"
-         else np.stack([np.full(shape, k) for k in range(3)])).astype(dtype)  # three different samples: a graph
-    # cropping its batch to two (x[0:2]) computes other than the network
+         else np.stack([np.zeros(shape), np.ones(shape), parity])).astype(dtype)  # three samples (two differ where
+    # a sample holds one value): a graph cropping its batch to two (x[0:2]) computes other than the network
     want, failure, tried = None, None, []
     for run, reference in _references(onnx, model, input_name):  # the first that runs the graph
         tried.append(reference)
