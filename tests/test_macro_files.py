@@ -501,3 +501,12 @@ def test_a_refused_clock_names_the_entrys_own_field(tmp_path):
     text = _CLOCKED.format(vdd=1.0, point="").replace("cycle_ns = 50\nclock_mhz = 100\n", "cycle_ns = 5e-8\n")
     result = invoke(macro_file(tmp_path, text))
     assert "'technology.clock_ghz' (the entry's clock_mhz or cycle_ns) must be" in result.output
+
+
+def test_a_clock_a_point_restates_stays_its_clock(tmp_path):
+    """a point restating its macro's 100 MHz beside a cycle of its own had run at one clock per read (33.3 MHz)"""
+    from cimsim.validation.macro_timing import _clock_ghz
+
+    text = _CLOCKED.format(vdd=1.0, point="cycle_ns = 30\nclock_mhz = 100")
+    macro = macro_data.load_macros(macro_file(tmp_path, text))[0]
+    assert _clock_ghz(macro, macro.points[1], 30.0) == pytest.approx(0.1)

@@ -41,8 +41,9 @@ def cycle_ns(macro: Macro, point: MacroPoint) -> float | None:
 
 
 def _clock_ghz(macro: Macro, point: MacroPoint, cycle: float) -> float:
-    """the digital clock: clock_mhz where stated next to the cycle in use, else one clock per read cycle"""
-    for values in (_own(macro, point), macro.values):
+    """the digital clock: clock_mhz where stated next to the cycle in use (a point's, even restating the macro's,
+    before the macro's), else one clock per read cycle"""
+    for values in (point.values, macro.values):
         if "cycle_ns" in values or "clock_mhz" in values:
             return float(values["clock_mhz"]) / 1000.0 if "clock_mhz" in values else 1.0 / cycle
     return 1.0 / cycle
