@@ -307,14 +307,14 @@ def test_memory_limit_names_the_setting_that_is_the_fix(tmp_path):
 def test_a_crossbar_checks_the_vectors_it_is_given_not_its_largest_batch():
     """simulation.batch_size is the most vectors read at once: a huge one with few vectors runs (`cimsim validate`
     had passed it and the constructor refused it, found by fuzz_configs --seed 20261203); a read that would hold
-    too many vectors at once is refused naming the batch size, before allocating"""
+    too many vectors at once is refused naming the call's inputs (fewer in one call), before allocating"""
     limits = {"simulation.batch_size": 2**24 - 1, "simulation.memory_limit_gib": 0.25}
     cfg = with_overrides(load_config(DEFAULT), limits)
     xbar = Crossbar(cfg, 64, 32)
     xbar.program(np.ones((32, 64)))
     xbar.calibrate(np.ones((16, 64)))
     assert xbar.mvm(np.ones((16, 64))).shape == (16, 32)
-    with pytest.raises(ConfigError, match="'simulation.batch_size': the simulation would need"):
+    with pytest.raises(ConfigError, match="'inputs': the simulation would need.*pass fewer vectors to one call"):
         xbar.mvm(np.broadcast_to(np.ones(64), (2**18, 64)))  # a view: nothing allocated before the check
 
 
@@ -594,3 +594,13 @@ def test_the_memory_estimate_counts_an_exact_ir_drop_solve():
     args = ["validate", DEFAULT, "--set", "array.wire_resistance_ohm=1", "--set", "simulation.memory_limit_gib=0.25"]
     assert_clean(cli(*args), 2, "'workload.in_features': the simulation would need about")
     assert_clean(cli(*args, "--set", "array.ir_drop=approximate"), 0, "valid")
+
+
+def test_a_networks_memory_refusal_names_its_batch_where_that_fits():
+    """a network runs its samples a batch at a time: a smaller batch fits the digits CNN in 0.02 GiB, yet the
+    refusal had named workload.vectors with a dense layer's advice and a calibration the estimate never counts"""
+    result = cli("validate", ROOT / "configs" / "digits-cnn.toml", "--set", "simulation.memory_limit_gib=0.02")
+    assert_clean(result, 2, "'simulation.batch_size'", "use a smaller simulation.batch_size")
+    assert "calibrated at once" not in result.stderr + result.stdout
+    assert_clean(cli("validate", ROOT / "configs" / "digits-cnn.toml", "--set", "simulation.memory_limit_gib=0.02",
+                     "--set", "simulation.batch_size=1"), 0, "valid")

@@ -224,7 +224,8 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     layers, chunk_bytes = estimate_bytes(plans, vectors, activation_values, rows_values, batch,
                                          min(calibration, vectors), ir_drop, ideal)
     # the setting whose change brings the estimate within the limit, in the order a user would try them
-    field = next((f for f, ok in (("simulation.batch_size", lambda: fits(rows=1)),
+    network = bool(activation_values or rows_values)  # its samples run a batch at a time; no calibration counted
+    field = next((f for f, ok in (("simulation.batch_size", lambda: fits(n=1 if network else vectors, rows=1)),
                                   ("adc.calibration_vectors", lambda: calibration > 1 and fits(calibrated=1)),
                                   (vectors_field, lambda: vectors_field and fits(n=1, rows=1, calibrated=1)))
                   if ok()), shape_field)
@@ -232,7 +233,7 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     raise ConfigError(config.source, [(field, (
         f"'{field}': the simulation would need about {(layers + chunk_bytes) / GIB:.3g} GiB (layers on crossbars "
         f"{layers / GIB:.3g} GiB, a chunk of {vectors} in flight, read {min(vectors, batch)} at a time"
-        + (f", {min(calibration, vectors)} calibrated at once" if calibration else "")
+        + (f", {min(calibration, vectors)} calibrated at once" if calibration and not network else "")
         + f", {chunk_bytes / GIB:.3g} GiB), more than {where} ({limit_bytes / GIB:.3g} GiB); the estimate errs high "
         f"(up to 4x with ideal cells): {_FIXES.get(field, 'use smaller layers')}, "
         + ("raise simulation.memory_limit_gib" if limit is not None else "set simulation.memory_limit_gib to the "
@@ -243,5 +244,6 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
 
 _FIXES = {"simulation.batch_size": "use a smaller simulation.batch_size",
           "adc.calibration_vectors": "calibrate on fewer vectors (adc.calibration_vectors; they are read at once)",
-          "workload.vectors": "run fewer vectors (a dense layer's calls take up to 4096 at a time)"}
+          "workload.vectors": "run fewer vectors (a dense layer's calls take up to 4096 at a time)",
+          "inputs": "pass fewer vectors to one call"}
 """the advice a refusal gives for the setting named"""

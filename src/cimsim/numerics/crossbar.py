@@ -123,8 +123,8 @@ class Crossbar:
     def _inputs(self, inputs, scanned: bool = True) -> tuple[np.ndarray, bool]:
         """(``inputs`` (batch x in, or one vector: a batch of one) as float64, >= 0 for unsigned inputs, whether one
         vector was given); ``scanned``: checked finite here (else by the kernel that quantises them)"""
-        (x, one), n, p = vector_rows("inputs", inputs, self.plan.in_features), self.plan.in_features, [self.plan]
-        check_memory(self.config, p, "simulation.batch_size", chunk=len(x) if x.ndim else 1, vectors_field=None)
+        (x, one), n = vector_rows("inputs", inputs, self.plan.in_features), self.plan.in_features
+        check_memory(self.config, [self.plan], "in_features", chunk=len(x) if x.ndim else 1, vectors_field="inputs")
         x = finite_matrix("inputs", x, (None, n)) if scanned else checked_inputs(x, n)
         if self.plan.signed_inputs == SignedInputs.UNSIGNED:
             check_unsigned(x)
