@@ -65,11 +65,12 @@ def _weights_sentence(config: Config, plan: Plan, t: BaselineTraffic, kind: str,
 
 def array_rows(b, plan: Plan, units: int) -> int:
     """Rows (inputs) of a weight-stationary array of ``units`` MAC units for ``plan``'s layer: the stated
-    ``array_rows`` (at most the units), else the tiling a compiler picks for the layer: of the rows a power of two
-    or the layer's inputs (at most the units), those whose on-chip traffic per vector is least (each input read once
-    per output tile; each partial sum written and read back once per input tile after the first), the most of them
-    on a tie. An array shaped to a wide layer (units x 1) reads each input once per output; a square one spills the
-    partial sums of a layer of few outputs."""
+    ``array_rows`` (at most the units), else the tiling a compiler picks for the layer: the rows whose on-chip
+    traffic per vector is least (each input read once per output tile; each partial sum written and read back once
+    per input tile after the first), the most of them on a tie. Of the rows giving one count of input tiles T the
+    fewest, ceil(n_in / T), leave the most columns, so those are the only candidates (about 2 sqrt(n_in) of them).
+    An array shaped to a wide layer (units x 1) reads each input once per output; a square one spills the partial
+    sums of a layer of few outputs."""
     if b.array_rows:
         return min(b.array_rows, units)
     n_in, n_out = plan.in_features, plan.out_features
@@ -77,8 +78,10 @@ def array_rows(b, plan: Plan, units: int) -> int:
     def traffic_bits(rows: int) -> int:
         return (n_in * plan.input_bits * math.ceil(n_out / min(n_out, units // rows))
                 + 2 * n_out * plan.accumulator_bits * (math.ceil(n_in / rows) - 1))
-    top = min(n_in, units)
-    return min({top} | {1 << k for k in range(top.bit_length())}, key=lambda rows: (traffic_bits(rows), -rows))
+    side = math.isqrt(n_in) + 1
+    candidates = {rows for rows in ({-(-n_in // tiles) for tiles in range(1, side + 1)} | set(range(1, side + 1)))
+                  if rows <= min(n_in, units)}
+    return min(candidates, key=lambda rows: (traffic_bits(rows), -rows))
 
 
 def _batch_words(vectors: int) -> str:
