@@ -476,3 +476,21 @@ def test_a_sweeps_default_workers_are_the_cores_this_process_may_use(monkeypatch
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3})  # one core allowed
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
     assert usable_cores() == 1 and execute.usable_cores is usable_cores
+
+
+def test_ctrl_c_while_cimsim_loads_exits_as_ctrl_c_later_does(tmp_path):
+    """Ctrl-C in the first tenth of a second, while the CLI's modules loaded, had printed a 14-line traceback: the
+    command's entry point (cimsim.__main__) catches it as the CLI does, one line and exit 130"""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for delay in (0.05, 0.15, 0.3):
+        proc = subprocess.Popen([sys.executable, "-m", "cimsim", "estimate", DEFAULT], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        assert "Traceback" not in stderr, (delay, stderr)
+        assert proc.returncode in (130, -signal.SIGINT, 0), (delay, proc.returncode)  # 0: it had finished

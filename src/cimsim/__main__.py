@@ -1,0 +1,17 @@
+"""The ``cimsim`` command (and ``python -m cimsim``): Ctrl-C while its modules load, before the CLI's own handler is
+in place (about a tenth of a second), exits as Ctrl-C later does (130, one line), not with a traceback."""
+
+import sys
+
+
+def main() -> None:
+    try:
+        from .cli import main as cli
+    except KeyboardInterrupt:
+        print("stopped: interrupted.", file=sys.stderr)
+        sys.exit(130)
+    cli()
+
+
+if __name__ == "__main__":
+    main()
