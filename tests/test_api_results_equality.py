@@ -182,3 +182,19 @@ def test_report_json_says_what_its_counts_hold_beside_the_costs_macs():
     for report in (cimsim.compare(config, {"workload.vectors": 8}).to_dict(),
                    cimsim.simulate(config, {"workload.vectors": 8}).to_dict()):
         assert report["counts_note"] == COUNTS_NOTE and "macs" in report["counts"]
+
+
+def test_a_copied_results_and_networks_arrays_stay_read_only():
+    """pickle and deepcopy had given writable arrays where the originals are read-only: an in-place edit of an
+    unpickled result's ADC steps changed its report, of a network's matrix what it computes"""
+    import copy
+    import pickle
+
+    from cimsim.network import load_network
+
+    comp = cimsim.compare(DEFAULT, {"workload.vectors": 20})
+    net = load_network(Path(cimsim.__file__).parent / "data" / "digits_mlp.npz")
+    for clone in (lambda x: pickle.loads(pickle.dumps(x)), copy.deepcopy):
+        assert not clone(comp).run.adc.lsb.flags.writeable and clone(comp) == comp
+        copied = clone(net)
+        assert all(not layer.matrix.flags.writeable for layer in copied.layers if hasattr(layer, "matrix"))

@@ -72,6 +72,14 @@ class Layer(ABC):
             value = checked_scalar(f"{type(self).__name__} {name}", getattr(self, name), kind)
             object.__setattr__(self, name, value)
 
+    def __setstate__(self, state: dict) -> None:
+        """A copy's arrays read-only, as the layer made its own (numpy's pickle and deepcopy give writable ones: an
+        in-place edit of an unpickled network had changed what it computes)."""
+        for value in state.values():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+        self.__dict__.update(state)
+
     @abstractmethod
     def output_shape(self, *input_shapes: tuple[int, ...]) -> tuple[int, ...]:
         """Per-sample output shape for per-sample input shapes (no batch); ValueError if they do not fit."""

@@ -42,6 +42,11 @@ class AdcSetting:
         lsb.setflags(write=False)
         object.__setattr__(self, "lsb", lsb)
 
+    def __setstate__(self, state: dict) -> None:
+        """a copy's ``lsb`` read-only too (numpy's pickle and deepcopy give a writable one)"""
+        self.__dict__.update(state)
+        self.__post_init__()
+
     def __eq__(self, other) -> bool:
         """equal settings: the same code range and steps (``lsb``, compared by value)"""
         if not isinstance(other, AdcSetting):
