@@ -675,3 +675,15 @@ def test_weights_that_fit_are_not_streamed_where_that_takes_more_time():
     steady = baseline_breakdown(config, 50, include_weight_load=False, one_off_load=True)
     loaded = baseline_breakdown(config, 50, include_weight_load=True, one_off_load=True)
     assert steady.latency_ns <= loaded.latency_ns
+
+
+def test_peak_tops_checks_a_baseline_built_in_code():
+    """peak_tops and macs_per_cycle had read any table: -5 MAC units gave a negative peak, a numpy int16 of 20000
+    wrapped, operand_bits of -3 passed"""
+    assert peak_tops(BaselineConfig(macs_per_cycle=np.int16(20000), clock_ghz=1.0)) == pytest.approx(40.0)
+    with pytest.raises(ConfigError, match="'baseline.macs_per_cycle' must be an integer in"):
+        peak_tops(BaselineConfig(macs_per_cycle=-5))
+    with pytest.raises(ConfigError, match="'baseline.clock_ghz' must be a finite number"):
+        peak_tops(BaselineConfig(clock_ghz=float("nan")))
+    with pytest.raises(ValueError, match="operand_bits must be an int >= 1"):
+        peak_tops(BaselineConfig(), -3)

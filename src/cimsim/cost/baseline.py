@@ -80,19 +80,28 @@ def _accepted(table) -> bool:
                if not (isinstance(table, BaselineConfig) and f.name == "batch"))
 
 
+def _checked_baseline(baseline: BaselineConfig) -> None:
+    """the loader's ConfigError naming each [baseline] field of a table built in code that its rule refuses (a
+    negative count of MAC units had priced a negative peak)"""
+    if not _accepted(baseline):
+        errors = [(name, why) for name, why in field_errors(Config(baseline=baseline)) if name.startswith("baseline.")]
+        raise ConfigError("a BaselineConfig given in memory", errors)
+
+
 @checked_types
 def macs_per_cycle(baseline: BaselineConfig, operand_bits: int = 8) -> int:
     """MAC units working per cycle at operands of ``operand_bits`` (the wider of weights and inputs)."""
-    if operand_bits > 8 and baseline.wide_macs_per_cycle > 0:
-        return baseline.wide_macs_per_cycle
-    return baseline.macs_per_cycle
+    _checked_baseline(baseline)
+    if check_int("operand_bits", operand_bits, 1, 64) > 8 and baseline.wide_macs_per_cycle > 0:
+        return int(baseline.wide_macs_per_cycle)
+    return int(baseline.macs_per_cycle)
 
 
 @checked_types
 def peak_tops(baseline: BaselineConfig, operand_bits: int = 8) -> float:
     """Peak throughput, tera-operations per second: 2 operations (multiply, add) per MAC unit per cycle, at
     operands of ``operand_bits`` (above 8 bits: ``wide_macs_per_cycle`` when set)."""
-    return 2 * macs_per_cycle(baseline, operand_bits) * baseline.clock_ghz / 1e3
+    return 2 * macs_per_cycle(baseline, operand_bits) * float(baseline.clock_ghz) / 1e3
 
 
 def _dataflow_counts(b: BaselineConfig, plan: Plan, vectors: int, batches: int,
