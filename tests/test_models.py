@@ -738,3 +738,16 @@ def test_a_decode_of_more_sequences_than_the_baselines_batch_is_warned_and_said(
         price_model(with_overrides(config, {"baseline.sram_kib": 1e6}), decode, chips=4, sequences=64, items=64)
     assert together.baseline.latency_ns < apart.baseline.latency_ns
     assert not any("baseline.batch" in a for a in together.baseline.assumptions)
+
+
+def test_a_models_attention_products_on_the_vector_unit_are_not_array_macs():
+    """the models route had counted attention's Q K^T and A V, which the vector unit runs, among the arrays' MACs
+    (vector_unit_macs 0): a macro TOPS/W of it would be overstated; the network route had them apart"""
+    from cimsim.models import get_model, price_model
+
+    config, bert = load_config(DEFAULT), get_model("bert-base")
+    activation = bert.macs_per_item - bert.static_macs_per_item
+    digital = price_model(config, bert, chips=8, items=2)
+    assert activation > 0 and digital.cim.vector_unit_macs == 2 * activation
+    assert digital.cim.array_macs == 2 * bert.static_macs_per_item
+    assert price_model(config, bert, chips=8, items=2, activation_products="arrays").cim.vector_unit_macs == 0

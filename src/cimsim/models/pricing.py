@@ -311,6 +311,8 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     extras = [_extras(p, unit, config, (parts[j + 1:] or [None])[0]) for j, p in enumerate(parts)]
     chips_priced = [(p, *pricer.part(p, p is parts[0], p is parts[-1], e), e) for p, e in zip(parts, extras)]
     cim = compose(config, model, chips_priced, unit, items, kv_cache, runs, sequences)
+    cim = replace(cim, vector_unit_macs=items * sum(  # the activation products the vector units ran, not the arrays
+        op.macs_per_item for op in model.of_type(MatrixOp) if not op.static and op.name not in rewritten))
     cim, lifetime = with_wear(config, cim, rewritten, runs, len(parts))
     vector_ops = list(model.of_type(VectorOp))  # the baseline runs attention's products as matrix products
     baseline = price_baseline(config, model, items, kv_cache, unit,
