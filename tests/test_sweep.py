@@ -1001,3 +1001,20 @@ def test_a_spec_with_its_axes_reordered_reuses_every_row(tmp_path, analytic_file
         return {r["point_id"]: {k: v for k, v in r.items() if k != "checksum"} for r in rows}
 
     assert cells(read_rows(out)) == cells(csv.DictReader(analytic_file.decode().splitlines()))
+
+
+def test_a_spec_changed_in_code_is_checked_before_it_runs(tmp_path):
+    """dataclasses.replace(spec, kind="bogus") had run as analytic, objectives="energy_gain" written one-letter
+    columns, mode="random" with samples=-3 run no point as a complete sweep"""
+    import dataclasses
+
+    from cimsim.errors import ConfigError
+    from cimsim.sweep import load_spec, run_sweep
+
+    spec = load_spec(ROOT / "configs" / "sweep-adc.toml")
+    for change, field in (({"kind": "bogus"}, "'kind' must be one of"), ({"mode": "bogus"}, "'mode' must be one of"),
+                          ({"objectives": "energy_gain"}, "'objectives' must be a tuple"),
+                          ({"mode": "random", "samples": -3}, "'samples' must be an integer >= 1")):
+        with pytest.raises(ConfigError, match=field):
+            run_sweep(dataclasses.replace(spec, **change), tmp_path / "r.csv")
+        assert not (tmp_path / "r.csv").exists()

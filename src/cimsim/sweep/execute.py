@@ -28,12 +28,12 @@ from ..cores import usable_cores
 from ..errors import ConfigError
 from .executors import (DASK_MISSING, _check_started, _dask_client, check_not_bootstrapping, open_executor,
                         sigint_blocked, signals_as, stop_workers)
-from .metrics import Outcome, Task, evaluate
+from .metrics import Outcome, Task, available_metrics, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
 from .results import (REMOVED_SUFFIX, append_rows, columns, format_row, put_aside, read_results, removed_path,
                       write_rows)
-from .spec import SweepSpec, load_spec
+from .spec import KINDS, MODES, SweepSpec, load_spec
 
 __all__ = ["Summary", "run_sweep", "DASK_MISSING", "check_not_bootstrapping"]
 
@@ -91,6 +91,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
     if not isinstance(spec, SweepSpec):
         raise TypeError(f"spec must be a SweepSpec (load_spec(path), spec_from_dict(...)) or a spec file's path; "
                         f"got {type(spec).__name__}")
+    _check_spec(spec)
     check_path("output (the results CSV)", output)
     if "\x00" in os.fspath(output) or (os.path.exists(output) and not os.path.isfile(output)):
         raise ConfigError(repr(os.fspath(output)), [("output", "the output must name a results CSV: a regular file, "
@@ -200,6 +201,22 @@ def _writing(path: str | os.PathLike) -> Iterator[None]:
         yield
     except OSError as exc:
         raise _WriteFailed(f"writing {path} failed ({exc.strerror or exc})") from exc
+
+
+def _check_spec(spec: SweepSpec) -> None:
+    """A ConfigError where a spec changed in code (dataclasses.replace) holds what spec_from_dict refuses: a kind or
+    mode it does not know (run as analytic / grid), objectives that are no tuple of metrics of its kind (a str had
+    been split into one-letter columns), a random mode without a draw count of at least 1"""
+    errors = [(key, f"'{key}' must be one of {', '.join(options)}; got {value!r}") for key, value, options in
+              (("kind", spec.kind, KINDS), ("mode", spec.mode, MODES)) if value not in options]
+    known = available_metrics(spec.kind, spec.base.workload.kind) if not errors else ()
+    if not isinstance(spec.objectives, tuple) or not all(o in known for o in spec.objectives):
+        errors.append(("objectives", f"'objectives' must be a tuple of metrics of a {spec.kind!r} sweep "
+                                     f"({', '.join(known)}); got {spec.objectives!r}"))
+    if spec.mode == "random" and (type(spec.samples) is not int or spec.samples < 1):
+        errors.append(("samples", f"'samples' must be an integer >= 1 in random mode; got {spec.samples!r}"))
+    if errors:
+        raise ConfigError(spec.source, errors)
 
 
 def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[list[Task]]:
