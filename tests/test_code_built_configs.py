@@ -170,3 +170,13 @@ def test_settings_do_not_let_a_field_set_in_code_that_would_be_ignored_through()
         with pytest.raises(ConfigError, match="'adc.bits' applies only when the array converts its sums"):
             cimsim.estimate(digital, settings)
     assert cimsim.estimate(digital, {"array.family": "resistive"}).gain["energy"] > 0  # the settings make it apply
+
+
+def test_a_crossbar_of_numpy_scalars_in_code_uses_the_checked_values():
+    """Crossbar checked a code-built config's fields yet planned with the raw ones: an np.uint8 of 8 input bits had
+    overflowed deep inside (2**8 in uint8)"""
+    from cimsim.numerics import Crossbar
+
+    base = replace(Config(), workload=replace(Config().workload, in_features=32, out_features=16))
+    xbar = Crossbar(replace(base, dac=replace(base.dac, input_bits=np.uint8(8))), 32, 16)
+    assert type(xbar.config.dac.input_bits) is int and xbar.plan.input_bits == 8

@@ -68,7 +68,7 @@ class Crossbar:
 
     def __init__(self, config: Config, in_features: int | None = None, out_features: int | None = None,
                  *, key: tuple[int, ...] = (0,), read_key: tuple[int, ...] | None = None):
-        self.config = checked_config(config)  # each field by the loader's rule: one built otherwise may be invalid
+        self.config = config = checked_config(config)  # each field by the loader's rule, stored as it stores them
         self.plan = simulated_plan(config, in_features, out_features)  # float32 products exact, or refused
         check_memory(config, [self.plan], "in_features and out_features", chunk=1)  # each read checks its vectors
         seed, read_key, dev = config.simulation.seed, key if read_key is None else read_key, config.device
