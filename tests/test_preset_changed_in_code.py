@@ -55,15 +55,3 @@ def test_a_table_built_in_code_naming_a_preset_takes_its_values_under_the_fields
     assert cimsim.estimate(built).baseline.total_energy_pj == cimsim.estimate(preset).baseline.total_energy_pj
     device = cimsim.as_config(Config(device=DeviceConfig(preset="pcm", read_noise_sigma=0.05))).device
     assert device == with_overrides(Config(), {"device.preset": "pcm", "device.read_noise_sigma": 0.05}).device
-
-
-def test_a_preset_dropped_in_code_keeps_the_values_the_table_holds(tmp_path):
-    """an h100 baseline loaded from a file, its preset set to None in code: it compared equal to a fresh default
-    table's config yet had been priced as the default accelerator (energy gain 3.85 against 250.6): the values stay"""
-    path = tmp_path / "h.toml"
-    path.write_text('[baseline]\npreset = "h100"\n')
-    loaded = load_config(path)
-    dropped = dataclasses.replace(loaded, baseline=dataclasses.replace(loaded.baseline, preset=None))
-    assert cimsim.estimate(dropped).gain["energy"] == pytest.approx(cimsim.estimate(loaded).gain["energy"])
-    kept = cimsim.as_config(dropped).baseline
-    assert kept.preset is None and kept.macs_per_cycle == loaded.baseline.macs_per_cycle

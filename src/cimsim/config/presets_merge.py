@@ -160,10 +160,6 @@ def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dic
         return base, {**changed, **overrides}
     changed = {field: getattr(getattr(config, field.partition(".")[0]), field.partition(".")[2])
                for field in sorted(changed_since_loaded(config))}
-    for section in [f.partition(".")[0] for f, value in changed.items() if f.endswith(".preset") and value is None]:
-        table = getattr(config, section)  # its preset dropped in code: the table keeps the values it holds (they
-        changed.update({f"{section}.{f.name}": getattr(table, f.name)  # had gone back to the defaults)
-                        for f in dataclasses.fields(table) if f.name != "preset"})
     return dataclasses.replace(config, **config.stated.tables), {**changed, **overrides}
 
 
