@@ -159,19 +159,6 @@ def test_a_presets_value_states_nothing_on_a_config_changed_in_code():
     assert price_from_shapes(code)[1].total_energy_pj == price_from_shapes(loaded)[1].total_energy_pj
 
 
-def test_settings_do_not_let_a_field_set_in_code_that_would_be_ignored_through():
-    """adc.bits set in code on a digital array is refused by estimate(config); estimate(config, {}) or any settings
-    had priced it (the settings' load checked only their own fields)"""
-    import cimsim
-
-    base = Config()
-    digital = replace(base, array=replace(base.array, family="digital"), adc=replace(base.adc, bits=4))
-    for settings in (None, {}, {"simulation.seed": 1}):
-        with pytest.raises(ConfigError, match="'adc.bits' applies only when the array converts its sums"):
-            cimsim.estimate(digital, settings)
-    assert cimsim.estimate(digital, {"array.family": "resistive"}).gain["energy"] > 0  # the settings make it apply
-
-
 def test_a_crossbar_of_numpy_scalars_in_code_uses_the_checked_values():
     """Crossbar checked a code-built config's fields yet planned with the raw ones: an np.uint8 of 8 input bits had
     overflowed deep inside (2**8 in uint8)"""

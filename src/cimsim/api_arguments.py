@@ -15,14 +15,12 @@ from .argcheck import shown
 from .config import config_from_dict, load_config, with_overrides
 from .config.load import python_scalar
 from .config.modes import WorkloadKind
-from .config.conditional import unused_stated_fields
 from .config.presets_merge import dotted_settings
 from .config.schema import Config, SimulationConfig
-from .errors import ConfigError
 from .inference import config_network
 from .network import Network
 from .npfiles import read_npy
-from .numerics.checks import as_array, finite_matrix, real_numbers, stated_fields, validated_config
+from .numerics.checks import as_array, finite_matrix, real_numbers, validated_config
 
 __all__ = ["as_config", "prepared"]
 
@@ -34,13 +32,7 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
     loader's rules for each field and between fields (with ``settings``: once they are applied), or raises its
     :class:`ConfigError` naming each field; its fields are then stored as the loader stores them (numpy numbers)."""
     if isinstance(config, Config):
-        if settings is None:
-            return validated_config(config)
-        cfg, in_code = config, stated_fields(config)  # fields set in code, which the loader has not seen
-        given = with_overrides(cfg, settings)
-        if errors := unused_stated_fields(given, in_code - set(dotted_settings(settings, config.source))):
-            raise ConfigError(f"{config.source} (a Config given in memory)", errors)  # as without settings
-        return given
+        cfg = validated_config(config) if settings is None else config
     elif isinstance(config, (str, os.PathLike)):
         return load_config(config, settings)  # validated with the file's tables: a file they complete loads
     elif isinstance(config, Mapping):

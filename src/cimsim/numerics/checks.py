@@ -18,8 +18,8 @@ from ..config.schema import SECTIONS, Config
 from ..errors import ConfigError
 from ..npfiles import refuse_booleans
 
-__all__ = ["stated_fields", "as_array", "real_numbers", "vector_rows", "finite_matrix", "checked_inputs",
-           "check_unsigned", "finite_outputs", "checked_config", "validated_config"]
+__all__ = ["as_array", "real_numbers", "vector_rows", "finite_matrix", "checked_inputs", "check_unsigned",
+           "finite_outputs", "checked_config", "validated_config"]
 
 _CHECKED: dict[int, tuple[Config, Config]] = {}
 """the configs :func:`checked_config` passed last, by id, each with its stored form (the given one held, so an id
@@ -54,7 +54,7 @@ _VALIDATED: dict[int, tuple[Config, Config]] = {}
 def validated_config(config) -> Config:
     """``config`` as the loader stores it when it passes all the loader's checks, as a public entry point takes it:
     each field's rule first (:func:`checked_config`), then the rules between fields
-    (:func:`cimsim.config.check_consistency`) and a stated field it would ignore (:func:`stated_fields`), else the
+    (:func:`cimsim.config.check_consistency`) and a stated field it would ignore (:func:`_stated_fields`), else the
     loader's :class:`ConfigError` naming each field. A Config built in code had been priced with a negative board
     power or a 1e-9 KiB memory bank; a loaded one passes again. A template (``load_config(path, template=True)``, a
     file refused alone) is validated whole, as its file written out (it had run unvalidated). Each
@@ -67,7 +67,7 @@ def validated_config(config) -> Config:
     if preset_changed_in_code(stored):  # a table's preset changed in code: its values applied (as_loaded)
         stored = checked_config(with_overrides(stored, {}))
     # its file (if any) passed: the values were changed in memory
-    if errors := check_consistency(stored) + unused_stated_fields(stored, stated_fields(stored)):
+    if errors := check_consistency(stored) + unused_stated_fields(stored, _stated_fields(stored)):
         raise ConfigError(f"{config.source} (a Config given in memory)", errors)
     if len(_VALIDATED) >= 64:
         _VALIDATED.clear()
@@ -75,7 +75,7 @@ def validated_config(config) -> Config:
     return stored
 
 
-def stated_fields(config: Config) -> set[str]:
+def _stated_fields(config: Config) -> set[str]:
     """The dotted fields stated since the loader last checked ``config``: of a loaded one, those changed in code
     since (the loader checked its file's and overrides' own, and lets a file's field outlive an override that makes
     it idle, as sweeps cross settings); of a Config built in code, each (those at their defaults state nothing:
