@@ -1008,13 +1008,21 @@ def test_a_spec_changed_in_code_is_checked_before_it_runs(tmp_path):
     columns, mode="random" with samples=-3 run no point as a complete sweep"""
     import dataclasses
 
+    import numpy as np
+
     from cimsim.errors import ConfigError
     from cimsim.sweep import load_spec, run_sweep
 
     spec = load_spec(ROOT / "configs" / "sweep-adc.toml")
     for change, field in (({"kind": "bogus"}, "'kind' must be one of"), ({"mode": "bogus"}, "'mode' must be one of"),
                           ({"objectives": "energy_gain"}, "'objectives' must be a tuple"),
-                          ({"mode": "random", "samples": -3}, "'samples' must be an integer >= 1")):
+                          ({"mode": "random", "samples": -3}, "'samples' must be an integer >= 1"),
+                          ({"objectives": ()}, "'objectives' must be a tuple of distinct metrics"),
+                          ({"objectives": ("energy_gain", "energy_gain")}, "'objectives' must be a tuple")):
         with pytest.raises(ConfigError, match=field):
             run_sweep(dataclasses.replace(spec, **change), tmp_path / "r.csv")
         assert not (tmp_path / "r.csv").exists()
+    with pytest.raises(TypeError, match="a SweepSpec's base must be a cimsim Config"):
+        run_sweep(dataclasses.replace(spec, base=None), tmp_path / "r.csv")
+    drawn = dataclasses.replace(spec, mode="random", samples=np.int64(2))  # an integer as spec_from_dict takes it
+    assert run_sweep(drawn, tmp_path / "d.csv", workers=1).failed == 0

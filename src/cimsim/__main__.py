@@ -10,7 +10,7 @@ def main() -> None:
     except KeyboardInterrupt:
         print("stopped: interrupted.", file=sys.stderr)
         sys.exit(130)
-    cli()
+    cli(prog_name="cimsim")  # (python -m cimsim had named itself so in usage lines)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import fields, replace
 
@@ -82,7 +83,19 @@ def _accepted(table) -> bool:
 
 def _checked_baseline(baseline: BaselineConfig) -> None:
     """the loader's ConfigError naming each [baseline] field of a table built in code that its rule refuses (a
-    negative count of MAC units had priced a negative peak)"""
+    negative count of MAC units had priced a negative peak); a table checked once (pricing asks per layer)"""
+    try:
+        _checked_table(baseline)
+    except TypeError:  # a field holding what cannot be hashed (a list): checked, not held
+        _check_table(baseline)
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_table(baseline: BaselineConfig) -> None:
+    _check_table(baseline)
+
+
+def _check_table(baseline: BaselineConfig) -> None:
     if not _accepted(baseline):
         errors = [(name, why) for name, why in field_errors(Config(baseline=baseline)) if name.startswith("baseline.")]
         raise ConfigError("a BaselineConfig given in memory", errors)

@@ -22,8 +22,9 @@ from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..argcheck import check_execution, check_path
+from ..argcheck import check_execution, check_path, is_int
 from ..atomic import check_writable
+from ..config.schema import Config
 from ..cores import usable_cores
 from ..errors import ConfigError
 from .executors import (DASK_MISSING, _check_started, _dask_client, check_not_bootstrapping, open_executor,
@@ -207,13 +208,16 @@ def _check_spec(spec: SweepSpec) -> None:
     """A ConfigError where a spec changed in code (dataclasses.replace) holds what spec_from_dict refuses: a kind or
     mode it does not know (run as analytic / grid), objectives that are no tuple of metrics of its kind (a str had
     been split into one-letter columns), a random mode without a draw count of at least 1"""
+    if not isinstance(spec.base, Config):
+        raise TypeError(f"a SweepSpec's base must be a cimsim Config; got {type(spec.base).__name__}")
     errors = [(key, f"'{key}' must be one of {', '.join(options)}; got {value!r}") for key, value, options in
               (("kind", spec.kind, KINDS), ("mode", spec.mode, MODES)) if value not in options]
     known = available_metrics(spec.kind, spec.base.workload.kind) if not errors else ()
-    if not isinstance(spec.objectives, tuple) or not all(o in known for o in spec.objectives):
-        errors.append(("objectives", f"'objectives' must be a tuple of metrics of a {spec.kind!r} sweep "
+    if (not isinstance(spec.objectives, tuple) or not spec.objectives or len(set(spec.objectives)) < len(
+            spec.objectives) or not all(o in known for o in spec.objectives)):
+        errors.append(("objectives", f"'objectives' must be a tuple of distinct metrics of a {spec.kind!r} sweep "
                                      f"({', '.join(known)}); got {spec.objectives!r}"))
-    if spec.mode == "random" and (type(spec.samples) is not int or spec.samples < 1):
+    if spec.mode == "random" and not (is_int(spec.samples) and spec.samples >= 1):
         errors.append(("samples", f"'samples' must be an integer >= 1 in random mode; got {spec.samples!r}"))
     if errors:
         raise ConfigError(spec.source, errors)
