@@ -20,6 +20,7 @@ from .accuracy import ErrorStats
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
 from .config.load import config_to_dict
+from .config.schema import Config
 from .cost import trust
 from .inference import NetworkResult
 from .mapping import Plan
@@ -160,7 +161,7 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
     }
 
 
-def products_path(config) -> str:
+def products_path(config: Config) -> str:
     """Where this process sends a run's products (the same numbers either way; speed and memory differ): the int8
     units where ``simulation.int8_products`` is "auto", onnxruntime is installed and its int8 kernel beats float32
     BLAS by :data:`~.numerics.int8.MIN_SPEEDUP` here (measured once per process), for the layers whose cells hold
