@@ -521,3 +521,17 @@ def test_the_docs_list_every_field_a_macro_file_may_hold():
     section = docs[docs.index("## Your own chips"):]
     section = section[:section.index("```toml")]
     assert not [name for name in sorted(_KNOWN) if f"`{name}`" not in section]
+
+
+def test_a_repeat_stating_another_figure_is_named_not_dropped(tmp_path):
+    """two points that price alike form no trend; where their figures differ by more than a trend's tolerance the
+    report says so (the repeat had vanished without a word whenever its macro held another trend)"""
+    point = '[[macro.point]]\nlabel = "{}"\ntops_per_w = {}\n'
+    path = macro_file(tmp_path, CHIP + point.format("a", 100) + point.format("b", 153) + point.format("c", 105)
+                      + '[[macro.point]]\nlabel = "d"\nvdd_v = 0.8\ntops_per_w = 120\n')
+    result = invoke(path)
+    assert result.exit_code == 0, result.output
+    assert "'b' of t prices as 'a' (one configuration, one data condition), yet its tops_per_w is +53 % off" in (
+        result.output)
+    assert "'c' of t" not in result.output  # within the trend tolerance of 'a'
+    assert "'d' of t" not in result.output and "d vs a" in result.output  # another supply: a trend

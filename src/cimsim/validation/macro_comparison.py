@@ -32,8 +32,8 @@ from .macro_data import (COMPARED_ENERGIES, CONFIG_FIELDS, ENTRY_LIMITS, MVM_MAC
 from .macro_trends import trend_pairs
 from .macro_uiuc import uiuc_figure
 
-__all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures",
-           "excluded_points", "macro_cases", "UsablePoint", "survey", "EXPECTED_FILE", "expected_outcomes"]
+__all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures", "survey",
+           "excluded_points", "macro_cases", "UsablePoint", "same_config", "EXPECTED_FILE", "expected_outcomes"]
 
 EXPECTED_FILE = "macro_expected.json"
 """the pinned outcome of every case, shipped in this package"""
@@ -303,7 +303,7 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
                                    ABSOLUTE_TOLERANCE, "absolute", u.point.source, _why(u, fig, model, error),
                                    expected.get(key, ""), bookkeeping=_bookkeeping(fig.quantity, model)))
     for macro_key, entries in by_macro.items():
-        same = functools.partial(_same_config, macro_key, file)
+        same = functools.partial(same_config, macro_key, file)
         for quantity in dict.fromkeys(fig.quantity for _, fig, _ in entries):
             held = [e for e in entries if e[1].quantity == quantity]
             for (u, fig, value), (ref_u, ref_fig, ref_value), names in trend_pairs(held, lambda e: e[0].point, same):
@@ -313,7 +313,7 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
     return tuple(cases)
 
 
-def _same_config(macro_key: str, file: str | None, p: MacroPoint, q: MacroPoint) -> bool:
+def same_config(macro_key: str, file: str | None, p: MacroPoint, q: MacroPoint) -> bool:
     """whether two points are priced alike: one config and one data condition (which the pricing reads apart)"""
     a, b = (point_config(macro_key, point.index, file)[0] for point in (p, q))
     return replace(a, name="", source="") == replace(b, name="", source="") and p.fields.get("data") == q.fields.get(

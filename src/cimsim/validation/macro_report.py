@@ -16,10 +16,11 @@ from ..argcheck import markdown_cell as _cell
 from ..config.modes import Accumulation, ArrayFamily, DacMode
 from ..config.schema import Config
 from ..mapping import plan_layer
-from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, excluded_points, macro_cases, survey
+from .macro_comparison import (ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, excluded_points, macro_cases,
+                               same_config, survey)
 from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
 from .macro_data import file_name, load_macros
-from .macro_trends import unpaired
+from .macro_trends import spread_repeats, unpaired
 from .macro_record import (figure_kind, macro_medians_quartiles, measured_over_model_quartiles, records_by_family,
                            records_by_family_json)
 
@@ -96,12 +97,12 @@ def summarize(cases: Iterable[MacroCase] | None = None, file: str | None = None)
     per_macro: dict[str, list[float]] = {}
     for c in absolute:
         per_macro.setdefault(c.macro, []).append(abs(c.error))
-    families = sorted({u.macro.family for u in usable})
     macros = load_macros(file)
     return Summary(
         macros=len(macros), points=sum(len(m.points) for m in macros),
         usable_macros=len(points_by_macro), usable_points=sum(len(s) for s in points_by_macro.values()),
-        families=tuple(families), sweeps=sum(len(s) >= 2 for s in points_by_macro.values()),
+        families=tuple(sorted({u.macro.family for u in usable})),
+        sweeps=sum(len(s) >= 2 for s in points_by_macro.values()),
         absolute=len(absolute), trends=len(trends),
         median_abs_error=statistics.median(abs(c.error) for c in absolute) if absolute else math.nan,
         median_of_macro_medians=(statistics.median(statistics.median(v) for v in per_macro.values())
@@ -115,10 +116,8 @@ def summarize(cases: Iterable[MacroCase] | None = None, file: str | None = None)
 
 
 def _verdict(c: MacroCase) -> str:
-    v = "pass" if c.passed else "MISS"
-    if c.expected == "gap":
-        v += " (known gap)"
-    return v + " (derived)" * bool(c.bookkeeping)
+    verdict = "pass" if c.passed else "MISS"
+    return verdict + " (known gap)" * (c.expected == "gap") + " (derived)" * bool(c.bookkeeping)
 
 
 def config_summary(config: Config) -> str:
@@ -202,7 +201,8 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
                   for c in cases if c.kind == "trend"]
     out += ["", *_table(["| macro | point vs reference | quantity | model ratio | published ratio | error | tol. "
                          "| result | why |", "|---|---|---|---:|---:|---:|---:|---|---|"], trend_rows,
-                        "No trend: no two comparable points of one macro."), *unpaired(survey(file)[0], cases)]
+                        "No trend: no two comparable points of one macro."), *unpaired(survey(file)[0], cases),
+            *spread_repeats(survey(file)[0], lambda key, p, q: same_config(key, file, p, q), TREND_TOLERANCE)]
     out += ["", "| summary | value |", "|---|---:|",
             f"| macros / points in {_cell(file_name(file))} | {s.macros} / {s.points} |",
             f"| usable macros / points | {s.usable_macros} / {s.usable_points} |",
@@ -240,9 +240,8 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
         config = point_config(u.macro.key, u.point.index, file)[0]
         out.append(f"| {_cell(u.macro.key)} | {_cell(u.point.label)} | {_cell(config_summary(config))} |")
     out += ["", "| macro | family | node | paper | read via |", "|---|---|---:|---|---|"]
-    for m in load_macros(file):
-        out.append(f"| {_cell(m.key)} | {m.family} | {m.values.get('node_nm', '')} nm | {_cell(m.title)}; "
-                   f"{_cell(m.source)} | {_cell(m.read_via)} |")
+    out += [f"| {_cell(m.key)} | {m.family} | {m.values.get('node_nm', '')} nm | {_cell(m.title)}; "
+            f"{_cell(m.source)} | {_cell(m.read_via)} |" for m in load_macros(file)]
     return "\n".join(out)
 
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from .macro_data import CONFIG_FIELDS, MacroPoint
 
-__all__ = ["UNMODELLED", "varied", "trend_pairs", "unpaired"]
+__all__ = ["UNMODELLED", "varied", "trend_pairs", "unpaired", "spread_repeats"]
 
 UNMODELLED = ("avg_output_value", "one_phase", "read_phases", "uiuc_alpha", "uiuc_b_x", "uiuc_b_w")
 """point conditions cimsim's analytic counts do not see: trends are only formed between points that agree on them
@@ -95,3 +95,26 @@ def unpaired(usable: Iterable[Any], cases: Iterable[Any]) -> list[str]:
     return [f"\nNo trend of {key} ({len(us)} usable points): "
             f"{_apart([u.point for u in us], [[f.quantity for f in u.figures] for u in us])}."
             for key, us in by_macro.items() if len(us) > 1 and key not in paired]
+
+
+def spread_repeats(usable: Iterable[Any], same_config: Callable[[str, MacroPoint, MacroPoint], bool],
+                   tolerance: float) -> list[str]:
+    """a line for each point of ``usable`` (:class:`.macro_comparison.UsablePoint`) that prices as an earlier point
+    of its macro under the same conditions (``same_config(macro key, p, q)``; a repeat: no trend) and yet states a
+    figure more than ``tolerance`` (relative) away from that point's: the model gives both one value, so a condition
+    the entry does not state, or the measurements' spread, sets them apart"""
+    lines, seen = [], []
+    for u in usable:
+        earlier = [v for v in seen if v.macro.key == u.macro.key and same_config(u.macro.key, u.point, v.point)
+                   and all(u.point.values.get(c) == v.point.values.get(c) for c in UNMODELLED)]
+        seen.append(u)
+        refs = {f.quantity: (v, f) for v in reversed(earlier) for f in v.figures}  # the first such point's figure
+        for fig in u.figures:
+            ref, ref_fig = refs.get(fig.quantity, (None, None))
+            if ref is not None and fig.macs == ref_fig.macs and abs(fig.value / ref_fig.value - 1) > tolerance:
+                off = 100 * (fig.value / ref_fig.value - 1)
+                lines.append(f"\nRepeat with another figure: '{u.point.label}' of {u.macro.key} prices as "
+                             f"'{ref.point.label}' (one configuration, one data condition), yet its {fig.quantity} "
+                             f"is {off:+.0f} % off: the model gives both one value, so no trend is formed between "
+                             "them; state the condition that sets them apart, if any.")
+    return lines
