@@ -323,6 +323,17 @@ def test_consistency_check_fires(data, field, tmp_path):
     assert f"'{field}'" in str(err)
 
 
+def test_twos_complement_weights_on_a_digital_array_are_told_of_its_adders_not_an_adc():
+    """(the message had said the bits are recombined after the ADC, on an array without one)"""
+    data = {"array": {"family": "digital"}, "mapping": {"signed_encoding": "twos_complement"},
+            "device": {"preset": "sram"}}
+    message = str(error_of(data))
+    assert "recombined by the adders, the sign bit's column subtracted: it needs 'mapping.subtraction'" in message
+    assert "ADC" not in message
+    data["mapping"]["subtraction"] = "digital"
+    config_from_dict(data, "x")
+
+
 def test_consistency_edges_are_accepted():
     config_from_dict({"array": {"rows": 128, "rows_per_read": 128}, "adc": {"cols_per_adc": 256}}, "x")
     config_from_dict({"mapping": {"weight_bits": 3}, "device": {"bits_per_cell": 2}}, "x")

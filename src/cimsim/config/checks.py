@@ -207,7 +207,9 @@ def _check_encoding(config: Config) -> list[tuple[str, str]]:
         why = ("'mapping.signed_encoding' = \"twos_complement\" stores a weight's bits, its sign bit of weight "
                "-2**(bits-1)")
         if weights.subtraction == Subtraction.ANALOG:
-            errors.append(("mapping.subtraction", f"{why}, recombined after the ADC: it needs {digital}"))
+            after = ("by the adders, the sign bit's column subtracted" if config.array.family == ArrayFamily.DIGITAL
+                     else "after the ADC")
+            errors.append(("mapping.subtraction", f"{why}, recombined {after}: it needs {digital}"))
         if weights.weight_bits < 2:
             errors.append(("mapping.weight_bits", f"{why}: it needs 'mapping.weight_bits' >= 2 (binary +/-1 "
                                                   "weights: the \"offset\" or \"differential\" encoding)"))
