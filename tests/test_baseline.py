@@ -11,6 +11,7 @@ from cimsim.config.schema import BaselineConfig, Config, DacConfig, MappingConfi
 from cimsim.cost.baseline import baseline_breakdown, baseline_traffic, onchip_memory, peak_tops
 from cimsim.cost.digital import mac_energy_pj, register_file_energy_pj_per_bit
 from cimsim.cost.edram import edram_area_um2, edram_energy_pj_per_bit
+from cimsim.cost.leakage import ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2, buffer_leakage_uw
 from cimsim.cost.memory import sram_area_um2, sram_read_energy_pj_per_bit, sram_write_energy_pj_per_bit
 from cimsim.errors import ConfigError
 
@@ -149,7 +150,9 @@ def test_roofline_switches_from_compute_to_memory_bound():
     assert fast.latency_ns == fast.compute_ns and fast.stall_ns == 0.0
     # 42 B at 1 GB/s = 42 ns > 16 ns of compute
     assert slow.latency_ns == pytest.approx(42.0) and slow.compute_ns == pytest.approx(16.0)
-    assert slow.total_energy_pj == pytest.approx(fast.total_energy_pj)
+    events = [bd.total_energy_pj - bd.energy_pj["leakage"] for bd in (fast, slow)]
+    assert events[1] == pytest.approx(events[0])  # the same events; the slower run leaks the longer
+    assert slow.energy_pj["leakage"] == pytest.approx(fast.energy_pj["leakage"] * 42.0 / 16.0)
 
 
 def test_dram_dominates_batch_one_layer_fetched_from_dram():
@@ -296,6 +299,22 @@ def test_every_onchip_access_is_priced_per_bank():
 
 # ---- energy models and die area --------------------------------------------------------------------------------
 
+def test_the_baseline_leaks_as_the_chip_does_over_its_run():
+    """its MAC units and registers at the logic density, its on-chip memory as the chip's buffers of that memory,
+    over the roofline time (leakage had been charged to the CIM chip alone)"""
+    config = tiny()
+    bd = baseline_breakdown(config, 2, include_weight_load=True)
+    logic = bd.area_um2["mac_units"] + bd.area_um2["register_file"]
+    uw = logic * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2 + buffer_leakage_uw(
+        "sram", config.baseline.sram_kib * 1024, config.technology)
+    assert bd.energy_pj["leakage"] == pytest.approx(uw * bd.latency_ns * 1e-3) and uw > 0
+    assert any(a.startswith(f"Leakage: {uw:.4g} uW static power of its MAC units") for a in bd.assumptions)
+    edram = replace(config, baseline=replace(config.baseline, onchip_memory="edram"))
+    assert baseline_breakdown(edram, 2, include_weight_load=True).leakage_uw == pytest.approx(
+        logic * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2 + buffer_leakage_uw("edram", config.baseline.sram_kib * 1024,
+                                                                     config.technology))
+
+
 def test_board_power_energy_is_power_times_roofline_time():
     config = tiny(energy_model="board_power", board_power_w=2.0, die_area_mm2=3.0)
     bd = baseline_breakdown(config, 2, include_weight_load=True)
@@ -305,8 +324,11 @@ def test_board_power_energy_is_power_times_roofline_time():
     dynamic = baseline_breakdown(config, 2, include_weight_load=True, energy_model="components")
     assert dynamic.latency_ns == bd.latency_ns
     plain = baseline_breakdown(tiny(), 2, include_weight_load=True)
-    assert dynamic.total_energy_pj == pytest.approx(plain.total_energy_pj)
-    assert any("datasheet-level" in a and f"{dynamic.total_energy_pj:.4g} pJ" in a for a in bd.assumptions)
+    events = {k: v for k, v in dynamic.energy_pj.items() if k != "leakage"}
+    assert events == pytest.approx({k: v for k, v in plain.energy_pj.items() if k != "leakage"})
+    # the die leaks as logic of its area over the run
+    assert dynamic.energy_pj["leakage"] == pytest.approx(3.0e6 * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2 * bd.latency_ns * 1e-3)
+    assert any("datasheet-level" in a and f"{sum(events.values()):.4g} pJ" in a for a in bd.assumptions)
 
 
 # ---- bad combinations ------------------------------------------------------------------------------------------

@@ -265,7 +265,7 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
             f"at Horowitz's energies): on the chip, with the activation products, {pj / 1e3:.4g} nJ and {vec_ns:.4g} "
             f"ns per inference; on the baseline on {where}, {base_pj / 1e3:.4g} nJ and {base_vec_ns:.4g} ns (its "
             "activation products as matrix products on its MAC units, as a shapes-only model prices them); the "
-            f"chip's unit leaks {unit.leakage_uw:.4g} uW besides the leakage above (the baseline's is not modelled).")
+            f"chip's unit leaks {unit.leakage_uw:.4g} uW besides the leakage above (the baseline's unit: not modelled).")
     energy = {**cim.energy_pj, "vector_unit": samples * pj}
     energy["leakage"] = (cim.leakage_uw + unit.leakage_uw) * latency * 1e-3  # the chip's and the unit's; uW x ns = fJ
     activation_macs = samples * sum(op.macs_per_item for op in model.of_type(MatrixOp) if not op.static)

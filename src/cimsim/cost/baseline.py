@@ -28,7 +28,8 @@ activation x activation product (attention's Q K^T, A V) passes ``weight_bits`` 
 
 Latency is a roofline: max(MACs / (P x clock_ghz), DRAM bytes / DRAM bandwidth, on-chip bytes / on-chip
 bandwidth); a one-off weight load (``one_off_load``) runs before the vectors, in series. Energy
-(``energy_model``): ``components`` prices every event (dynamic energy, no leakage); ``board_power`` is
+(``energy_model``): ``components`` prices every event and the leakage of its parts over the run (the chip's
+leakage densities, :mod:`.leakage`); ``board_power`` is
 ``board_power_w`` x latency (a GPU's datasheet-level model).
 """
 
@@ -47,7 +48,7 @@ from ..config.modes import Dataflow, EnergyModel
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
 from ..mapping import Plan, plan_layer
-from .baseline_area import baseline_area_um2
+from .baseline_area import baseline_area_um2, baseline_leakage_uw, leakage_sentence
 from .baseline_notes import array_rows, baseline_assumptions, board_power_sentence
 from .baseline_traffic import BaselineTraffic
 from .digital import mac_energy_pj, register_file_energy_pj_per_bit
@@ -318,16 +319,19 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         latency_ns = max(latency_ns, fetch / 8 / dram_gbps + steady_ns)
         assumptions.append(f"The one-off weight load ({fetch / 8 / dram_gbps:.4g} ns from DRAM) runs before the "
                            f"vectors, in series with their steady run: {latency_ns:.4g} ns in all, as on the chip.")
+    area = baseline_area_um2(config, plan, mem)
     if model == EnergyModel.BOARD_POWER:
         energy_pj = {"board_power": b.board_power_w * latency_ns * 1e3}  # W x ns = nJ = 1e3 pJ
         assumptions.append(board_power_sentence(config, latency_ns, sum(components.values())))
-    else:
-        energy_pj = components
+    else:  # the chip's leakage densities (cimsim.cost.leakage) over the run, as the CIM chip's
+        leakage_uw = baseline_leakage_uw(config, area)
+        energy_pj = {**components, "leakage": leakage_uw * latency_ns * 1e-3}  # uW x ns = fJ
+        assumptions.append(leakage_sentence(area, leakage_uw))
     shared = 1 if t.weight_fetches >= vectors else min(t.fetch_batch, vectors)  # vectors finishing with one fetch
     if b.die_area_mm2 is not None:
         assumptions.append(f"Area is the published die area, {b.die_area_mm2:g} mm2.")
     return Breakdown(
-        name=b.name, energy_pj=energy_pj, area_um2=baseline_area_um2(config, plan, mem), latency_ns=latency_ns,
+        name=b.name, energy_pj=energy_pj, area_um2=area, latency_ns=latency_ns,
         compute_ns=compute_ns, memory_ns=memory_ns, mvms=int(vectors), macs=t.macs, assumptions=tuple(assumptions),
         # vectors sharing a streamed fetch finish together: one waits for its whole batch
         item_latency_ns=None if t.weights_fit else latency_ns * shared / vectors,

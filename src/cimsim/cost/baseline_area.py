@@ -1,5 +1,5 @@
 """The area of a baseline processor (:func:`cimsim.cost.baseline.baseline_breakdown`): its published die, or its
-MAC units, their registers and its on-chip memory."""
+MAC units, their registers and its on-chip memory; and their leakage."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING
 from ..config.schema import BaselineConfig, Config
 from ..mapping import Plan
 from .digital import mac_area_um2, register_area_um2_per_bit
+from .leakage import ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2, buffer_leakage_uw, logic_leakage_uw
 
 if TYPE_CHECKING:
     from .baseline import OnChipMemory
 
-__all__ = ["NATIVE_OPERAND_BITS", "NATIVE_ACCUMULATOR_BITS", "baseline_area_um2"]
+__all__ = ["NATIVE_OPERAND_BITS", "NATIVE_ACCUMULATOR_BITS", "baseline_area_um2", "baseline_leakage_uw",
+           "leakage_sentence"]
 
 NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS = 8, 32
 """a preset's MAC unit, bits: operands as ``macs_per_cycle`` is stated ("up to 8 bits"), accumulator as TPU v1's
@@ -40,3 +42,22 @@ def baseline_area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str
         "register_file": b.macs_per_cycle * (w_bits + x_bits + acc_bits) * register_area_um2_per_bit(tech),
         "sram": mem.area_um2,
     }
+
+
+def baseline_leakage_uw(config: Config, area_um2: dict[str, float]) -> float:
+    """Static power of the baseline, uW, at the CIM chip's densities (:mod:`.leakage`): its MAC units and registers as
+    logic, its on-chip memory as the chip's buffers of that memory leak; a published die as logic throughout (its
+    SRAM leaks like logic of its area under the same assumption)."""
+    b = config.baseline
+    if "die" in area_um2:
+        return logic_leakage_uw(area_um2["die"])
+    return (logic_leakage_uw(area_um2["mac_units"] + area_um2["register_file"])
+            + buffer_leakage_uw(b.onchip_memory, float(b.sram_kib) * 1024, config.technology))
+
+
+def leakage_sentence(area_um2: dict[str, float], leakage_uw: float) -> str:
+    """the assumption line of the baseline's leakage"""
+    parts = "its die" if "die" in area_um2 else "its MAC units and registers (logic) and on-chip memory"
+    return (f"Leakage: {leakage_uw:.4g} uW static power of {parts} over the run time, at the CIM chip's densities "
+            f"(Aladdin logic, {1e6 * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2:.3g} pW/um2; eDRAM retention, Giterman 2020), "
+            "applied at every node and supply as published.")

@@ -111,7 +111,7 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         f"Digital baseline at {tech.node_nm:g} nm, {tech.vdd_v:g} V: {units} MAC units at "
         f"{b.clock_ghz:g} GHz{stated_clock_note(tech.node_nm, tech.vdd_v, 'baseline.clock_ghz')}, {w_bits}-bit "
         f"weights x {x_bits}-bit inputs, {acc_bits}-bit accumulators.",
-        "Energies from Horowitz (ISSCC 2014, 45 nm) scaled with Stillmaker & Baas (2017); leakage not modelled.",
+        "Energies from Horowitz (ISSCC 2014, 45 nm) scaled with Stillmaker & Baas (2017).",
         f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
         _DATAFLOW_SENTENCES["output_stationary_direct" if b.dataflow == "output_stationary" and t.weights_direct
