@@ -386,3 +386,14 @@ def test_a_network_run_past_its_dataset_says_how_many_samples_ran():
     assert "workload.vectors asks for 5000 samples; the dataset holds 540: all of them ran" in notes
     assert not any("dataset holds" in n for n in result_notes(
         cimsim.simulate(ROOT / "configs" / "digits-mlp.toml", {"workload.vectors": 40}).trials[0]))
+
+
+def test_a_name_of_a_subpackage_asked_of_cimsim_says_where_it_is():
+    """(cimsim.from_torch had raised a bare AttributeError; the README names cimsim.network.from_torch)"""
+    import cimsim
+
+    with pytest.raises(AttributeError, match=r"no attribute 'from_torch'; it is cimsim\.network\.from_torch$"):
+        cimsim.from_torch  # noqa: B018
+    with pytest.raises(AttributeError, match=r"no attribute 'no_such_name'$"):
+        cimsim.no_such_name  # noqa: B018
+    assert not hasattr(cimsim, "_private_probe")

@@ -216,7 +216,8 @@ def test_pooling_of_a_batch_of_maps_refusal_names_the_dynamo_export():
 
 
 def test_estimate_of_a_network_the_digits_do_not_fit_is_told_a_way_it_takes(tmp_path):
-    """the message had told cimsim.estimate, which takes no samples, to give inputs= and labels="""
+    """the message had told cimsim.estimate to give inputs= and labels=, then that a dataset file is its only way;
+    it takes inputs= (and no labels), which the message now names"""
     import cimsim
     from cimsim.errors import ConfigError
     from cimsim.network import Dense, Network, save_network
@@ -224,7 +225,8 @@ def test_estimate_of_a_network_the_digits_do_not_fit_is_told_a_way_it_takes(tmp_
     path = tmp_path / "lin.npz"
     save_network(Network([Dense(np.ones((4, 8)))], input_shape=(8,)), path)
     config = {"name": "p", "preset": "ideal", "workload": {"kind": "network", "network_file": str(path)}}
-    with pytest.raises(ConfigError, match=r"to cimsim\.simulate or cimsim\.compare as inputs= and labels=.*"
-                                          r"workload\.dataset_file \(an \.npz of x and y: the only way for "
-                                          r"cimsim\.estimate and the command line\)"):
+    with pytest.raises(ConfigError, match=r"as inputs= \(cimsim\.estimate\) or inputs= and labels= \(cimsim\."
+                                          r"simulate, cimsim\.compare\).*workload\.dataset_file \(an \.npz of x and "
+                                          r"y: the way on the command line\)"):
         cimsim.estimate(config)
+    assert cimsim.estimate(config, inputs=np.ones((3, 8))).cim.mvms == 3

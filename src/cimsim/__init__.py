@@ -24,7 +24,21 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'cimsim' has no attribute {name!r}")
+    raise AttributeError(f"module 'cimsim' has no attribute {name!r}{_where(name)}")
+
+
+def _where(name: str) -> str:
+    """'; it is cimsim.network.from_torch' where a subpackage exports ``name`` (asked only on that error)"""
+    import importlib
+
+    for sub in () if name.startswith("_") else _SUBPACKAGES:
+        try:
+            module = importlib.import_module(f".{sub}", __name__)
+        except ImportError:
+            continue
+        if name in getattr(module, "__all__", ()):
+            return f"; it is cimsim.{sub}.{name}"
+    return ""
 
 
 def __dir__() -> list[str]:
