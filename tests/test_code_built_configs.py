@@ -3,6 +3,7 @@ every public entry point, not only at cimsim.simulate / compare / estimate: each
 between fields, the memory floor among them; a valid one gives the figures of the same config loaded."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -167,3 +168,18 @@ def test_a_crossbar_of_numpy_scalars_in_code_uses_the_checked_values():
     base = replace(Config(), workload=replace(Config().workload, in_features=32, out_features=16))
     xbar = Crossbar(replace(base, dac=replace(base.dac, input_bits=np.uint8(8))), 32, 16)
     assert type(xbar.config.dac.input_bits) is int and xbar.plan.input_bits == 8
+
+
+def test_a_field_changed_in_memory_is_named_as_such_with_settings_too():
+    """(with settings, a Config whose adc.bits was set to 0 in code had been refused as if its file said so)"""
+    import cimsim
+
+    cfg = cimsim.as_config(str(Path(__file__).parents[1] / "configs" / "default.toml"))
+    bad = replace(cfg, adc=replace(cfg.adc, bits=0))
+    for settings in (None, {"dac.input_bits": 8}):
+        with pytest.raises(ConfigError, match=r"default\.toml \(a Config given in memory\): 'adc\.bits' must be"):
+            cimsim.estimate(bad, settings)
+    assert cimsim.as_config(bad, {"adc.bits": 6}).adc.bits == 6  # settings that mend it are taken
+    with pytest.raises(ConfigError, match=r"default\.toml: 'dac\.input_bits'") as err:
+        cimsim.as_config(cfg, {"dac.input_bits": 99})  # the file's own config: no such note
+    assert "in memory" not in str(err.value)

@@ -13,10 +13,11 @@ import numpy as np
 
 from .argcheck import shown
 from .config import config_from_dict, load_config, with_overrides
-from .config.load import python_scalar
+from .config.load import field_errors, python_scalar
 from .config.modes import WorkloadKind
 from .config.presets_merge import dotted_settings
 from .config.schema import Config, SimulationConfig
+from .errors import ConfigError
 from .inference import config_network
 from .network import Network
 from .npfiles import read_npy
@@ -32,7 +33,9 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
     loader's rules for each field and between fields (with ``settings``: once they are applied), or raises its
     :class:`ConfigError` naming each field; its fields are then stored as the loader stores them (numpy numbers)."""
     if isinstance(config, Config):
-        cfg = validated_config(config) if settings is None else config
+        if settings is not None:
+            return _with_settings(config, settings)
+        cfg = validated_config(config)
     elif isinstance(config, (str, os.PathLike)):
         return load_config(config, settings)  # validated with the file's tables: a file they complete loads
     elif isinstance(config, Mapping):
@@ -40,6 +43,17 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
     else:
         raise TypeError(f"config must be a path, a cimsim Config or a dict of tables; got {type(config).__name__}")
     return cfg if settings is None else with_overrides(cfg, settings)  # a wrong type is refused there, named
+
+
+def _with_settings(config: Config, settings: Mapping[str, Any]) -> Config:
+    """``config`` with ``settings`` applied; a refusal of a field changed in memory (which its file never held)
+    names the Config as given in memory, as :func:`validated_config` does (it had named the file alone)"""
+    try:
+        return with_overrides(config, settings)
+    except ConfigError as err:
+        if field_errors(config):
+            raise ConfigError(f"{config.source} (a Config given in memory)", err.errors) from None
+        raise
 
 
 def prepared(config, settings, trials, seed, weights, inputs, network, labels) -> tuple[Config, dict]:
