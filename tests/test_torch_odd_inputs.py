@@ -205,3 +205,31 @@ def test_a_finite_example_beyond_the_models_precision_is_said_to_be_so():
         _import(_mlp(), np.full((2, 8), 1e300))
     with pytest.raises(ValueError, match="with NaN or infinite values"):
         _import(_mlp(), np.full((2, 8), np.inf))
+
+
+class _PaddedEncoder(nn.Module):
+    """a transformer encoder whose last three positions are padding"""
+
+    def __init__(self, nested: bool):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, 1, enable_nested_tensor=nested)
+
+    def forward(self, x):
+        mask = torch.zeros(x.shape[0], x.shape[1], dtype=torch.bool)
+        mask[:, -3:] = True
+        return self.enc(x, src_key_padding_mask=mask)
+
+
+def test_an_encoders_nested_tensor_fast_path_is_named_as_the_likely_cause():
+    """(the refusal had blamed some operation of torch's export; the fast path writes 0 at padded positions)"""
+    torch.manual_seed(0)
+    x = torch.randn(2, 8, 16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=r"likely: 1 nn\.TransformerEncoder built with enable_nested_tensor=True"):
+            from_torch(_PaddedEncoder(True).eval(), x)
+        model = _PaddedEncoder(False).eval()  # computes the padded positions too: imports
+        net = from_torch(model, x)
+    with torch.no_grad():
+        np.testing.assert_allclose(net.forward(x.numpy().astype(np.float64)), model(x).numpy(), atol=1e-5)

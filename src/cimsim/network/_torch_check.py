@@ -39,7 +39,8 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
         raise ValueError(f"torch model {name}: {disagreement}: wrap the model so that it returns one tensor")
     if alone is not None:
         raise ValueError(f"torch model {name}: its network differs from the model on the example itself ({alone}): "
-                         f"torch's ONNX export of an operation in it computes something else{DYNAMO_HINT}")
+                         f"torch's ONNX export of an operation in it computes something else{_fast_path(model, example, torch)}"
+                         f"{DYNAMO_HINT}")
     if disagreement is not None:
         raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
                          f"{_BATCH_FIRST}")
@@ -49,6 +50,30 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
                       f"(torch's tracer warned {len(tracer)} time(s), first at {tracer[0].filename}:"
                       f"{tracer[0].lineno}: {tracer[0].message}); its network matched the model on "
                       f"{sum(map(len, _probes(example)))} probe inputs, not on every input", UserWarning, stacklevel=3)
+
+
+def _fast_path(model, example: np.ndarray, torch) -> str:
+    """the likely cause where the model holds an nn.TransformerEncoder built for nested tensors (the default) and
+    its output on the example's first sample holds all-zero vectors: in eval mode with a padding mask torch runs a
+    fast path that writes 0 at padded positions, which the export computes as the layers do"""
+    encoders = [m for m in model.modules() if isinstance(m, torch.nn.TransformerEncoder)
+                and getattr(m, "use_nested_tensor", False)]
+    if not encoders:
+        return ""
+    dtype, device = placement(model, torch)
+    try:
+        with torch.no_grad(), evaluated(model, torch):
+            ids = example.dtype.kind in "iu"
+            out = _one_tensor(model(torch.tensor(example[:1]).to(device=device, dtype=torch.long if ids else dtype)),
+                              torch)
+        zeros = out.dim() >= 2 and bool((out == 0).all(-1).any())
+    except Exception:  # noqa: BLE001 (a model that raises, or returns no tensor, gets no hint)
+        zeros = False
+    return ("" if not zeros else
+            f" (likely: {len(encoders)} nn.TransformerEncoder built with enable_nested_tensor=True, the default, "
+            "which with a src_key_padding_mask in eval mode writes 0 at padded positions, where the export computes "
+            "the layers; build it with enable_nested_tensor=False, which computes the padded positions too, or "
+            "export with dynamo)")
 
 
 _BATCH_FIRST = ("its first axis must be the batch and its samples independent (a sequence-first RNN or attention: use "
