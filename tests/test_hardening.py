@@ -511,6 +511,24 @@ def test_nan_made_inside_a_network_is_named_at_the_layer_it_reaches_without_a_wa
             cimsim.simulate("configs/digits-mlp.toml", network=last, inputs=x)
 
 
+def test_nan_the_analog_error_makes_after_the_products_names_the_pass_sample_and_trial():
+    """sqrt of a float output of 0 that analog (or quantisation) error pushes below 0: the error statistics had
+    refused 'y or ref holds NaN', naming nothing; exp pushed past float64 had blamed the weights' scale"""
+    from cimsim.network import Dense, Unary
+
+    rng = np.random.default_rng(0)
+    x, w = rng.uniform(0, 1, (40, 8)), rng.normal(size=(4, 8))
+    net = Network((Dense(w, -(x @ w.T).min(0)), Unary("sqrt")), input_shape=(8,))  # float outputs >= 0
+    noisy = {"device.read_noise_sigma": 0.05}
+    with pytest.raises(ValueError, match=r"the network's digital \(quantised\) outputs hold NaN or infinite values "
+                                         r"\(sample \d+\) where its float outputs are finite: .*quantisation error"):
+        cimsim.simulate("configs/digits-mlp.toml", noisy, network=net, inputs=x, trials=2)
+    big = Network((Dense(w * 690 / (x @ w.T).max()), Unary("exp")), input_shape=(8,))
+    with pytest.raises(ValueError, match=r"the network's analog outputs hold NaN or infinite values \(sample \d+, "
+                                         r"trial 0\) where its float outputs are finite: .*the analog error"):
+        cimsim.simulate("configs/digits-mlp.toml", noisy, network=big, inputs=x, trials=2)
+
+
 @pytest.mark.parametrize("device, field", [
     ({"program_sigma": math.nan}, "device.program_sigma"),                    # had given NaN deviations
     ({"program_sigma": -0.5}, "device.program_sigma"),

@@ -118,9 +118,7 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
             stats[:] = [ErrorStats() for _ in places]  # this chunk's (the analog hook adds to this list)
             with np.errstate(over="ignore", invalid="ignore"):  # an overflow is an error below, not a warning here
                 outputs = [network.forward(xs, matmul) for matmul in (None, digital, analog)]
-            if not np.isfinite(outputs[0]).all():
-                raise ValueError("the network's float outputs hold NaN or infinite values for finite inputs: layers "
-                                 "after its last matrix product make them (e.g. sqrt or log of a negative, overflow)")
+            _check_finite(outputs, first_sample + start, trial)
             correct = (0, 0, 0)
             if classes:
                 ys = outputs[0].argmax(axis=-1) if labels is None else labels[start:start + size]
@@ -133,6 +131,25 @@ def evaluate(config: Config, network: Network, x: np.ndarray, labels: np.ndarray
     return RangeResult(tuple(chunks), tuple(xbars[0].plan for xbars in places),
                        tuple(xbars[0].programming_counts for xbars in places), tuple(map(spanning_adc, leaves)),
                        tuple(map(tuple, sums)), tuple(tuple(CellEnergy.of(leaf) for leaf in layer) for layer in leaves))
+
+
+def _check_finite(outputs: list[np.ndarray], first: int, trial: int) -> None:
+    """a ValueError naming the pass, the first sample and the trial where a pass's outputs (float, digital, analog)
+    hold NaN or infinite values for finite inputs (the analog pass's had been refused by its error statistics,
+    naming nothing)"""
+    for k, (name, out) in enumerate(zip(("float", "digital (quantised)", "analog"), outputs)):
+        bad = ~np.isfinite(out.reshape(len(out), -1)).all(axis=1)
+        if not bad.any():
+            continue
+        where = f"sample {first + int(np.argmax(bad))}" + (f", trial {trial}" if k == 2 else "")
+        if k == 0:
+            raise ValueError(f"the network's float outputs hold NaN or infinite values for finite inputs ({where}): "
+                             "layers after its last matrix product make them (e.g. sqrt or log of a negative, "
+                             "overflow)")
+        raise ValueError(f"the network's {name} outputs hold NaN or infinite values ({where}) where its float "
+                         f"outputs are finite: layers after its matrix products turn the "
+                         f"{'quantisation' if k == 1 else 'analog'} error into them (e.g. sqrt or log of a value "
+                         "pushed below 0, exp pushed past float64's range)")
 
 
 def _taken_events(places, leaves, sums) -> tuple[tuple[Counts, ...], tuple[int, ...]]:
