@@ -308,7 +308,8 @@ def test_the_baseline_leaks_as_the_chip_does_over_its_run():
     uw = logic * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2 + buffer_leakage_uw(
         "sram", config.baseline.sram_kib * 1024, config.technology)
     assert bd.energy_pj["leakage"] == pytest.approx(uw * bd.latency_ns * 1e-3) and uw > 0
-    assert any(a.startswith(f"Leakage: {uw:.4g} uW static power of its MAC units") for a in bd.assumptions)
+    assert any(a.startswith(f"Leakage: {uw:.4g} uW static power of its MAC units and registers (Aladdin's logic "
+                            "density, 8.63 nW/um2) and its on-chip SRAM (cimsim's assumption") for a in bd.assumptions)
     edram = replace(config, baseline=replace(config.baseline, onchip_memory="edram"))
     assert baseline_breakdown(edram, 2, include_weight_load=True).leakage_uw == pytest.approx(
         logic * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2 + buffer_leakage_uw("edram", config.baseline.sram_kib * 1024,

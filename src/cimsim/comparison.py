@@ -243,11 +243,10 @@ def _vector_work(config: Config, network: Network) -> tuple:
 
 def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
                       base: Breakdown) -> tuple[Breakdown, Breakdown]:
-    """Both sides with the network's digital work on a vector unit of DEFAULT_VECTOR_LANES lanes
-    (:mod:`cimsim.cost.vector_unit`): on the CIM chip beside the crossbars (a pipeline stage of its own with
-    ``chip.pipeline = "layer"``, else after them), on the baseline after its matrix products (on its own lanes
-    where ``baseline.vector_lanes`` is set). A side holds the unit (its area, and on the chip its leakage: the
-    baseline's is not modelled) only if it runs work on it; ``work``: :func:`_vector_work`'s."""
+    """Both sides with the network's digital work on a vector unit of DEFAULT_VECTOR_LANES lanes (cost.vector_unit):
+    on the CIM chip beside the crossbars (a pipeline stage of its own with ``chip.pipeline = "layer"``, else after
+    them), on the baseline after its matrix products (on its own lanes where ``baseline.vector_lanes`` is set). A
+    side holds the unit (its area and leakage) only if it runs work on it; ``work``: :func:`_vector_work`'s."""
     unit, model, pj, cycles = work
     if not cycles:  # neither side has digital work (the baseline's is a part of the chip's)
         return cim, base
@@ -259,13 +258,15 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
     base_unit = baseline_vector_unit(config, unit)
     base_pj, base_cycles = unit.work(model.of_type(VectorOp), (), config.technology)
     base_vec_ns = base_unit.time_ns(base_cycles)
-    where = "the same unit" if base_unit is unit else (f"its own {base_unit.lanes} lanes at "
-                                                       f"{base_unit.clock_ghz:g} GHz (baseline.vector_lanes)")
+    where = ("the same unit" if base_unit is unit
+             else f"its own {base_unit.lanes} lanes at {base_unit.clock_ghz:g} GHz (baseline.vector_lanes)")
     line = (f"Digital layers on a {unit.lanes}-lane vector unit at {unit.clock_ghz:g} GHz (I-BERT integer algorithms "
             f"at Horowitz's energies): on the chip, with the activation products, {pj / 1e3:.4g} nJ and {vec_ns:.4g} "
             f"ns per inference; on the baseline on {where}, {base_pj / 1e3:.4g} nJ and {base_vec_ns:.4g} ns (its "
             "activation products as matrix products on its MAC units, as a shapes-only model prices them); the "
-            f"chip's unit leaks {unit.leakage_uw:.4g} uW besides the leakage above (the baseline's unit: not modelled).")
+            f"units leak {unit.leakage_uw:.4g} uW on the chip and "
+            + ("within its published die on the baseline" if config.baseline.die_area_mm2 is not None else
+               f"{base_unit.leakage_uw:.4g} uW on the baseline") + ", besides each side's other leakage, over its run.")
     energy = {**cim.energy_pj, "vector_unit": samples * pj}
     energy["leakage"] = (cim.leakage_uw + unit.leakage_uw) * latency * 1e-3  # the chip's and the unit's; uW x ns = fJ
     activation_macs = samples * sum(op.macs_per_item for op in model.of_type(MatrixOp) if not op.static)
@@ -275,10 +276,11 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
                   item_latency_ns=cim.item_latency_ns + vec_ns, assumptions=cim.assumptions + (line,))
     kept = base.assumptions  # merged once; the vector-unit line says how the activation products run
     base = in_sequence([base, *_activation_products(config, model, samples)], base.name, samples, shared_hardware=True)
-    base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * base_pj, samples * base_vec_ns)
-    base_area = base.area_um2 if not base_cycles or config.baseline.die_area_mm2 is not None else {
-        **base.area_um2, "vector_unit": base_unit.area_um2}  # a unit with work; a published die holds its own
-    base = replace(base, energy_pj=base_energy, area_um2=base_area, latency_ns=base.latency_ns + samples * base_vec_ns,
+    held = base_cycles and config.baseline.die_area_mm2 is None  # a unit with work; a published die holds its own
+    base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * base_pj, samples * base_vec_ns,
+                                     base.latency_ns, base_unit if held else None)
+    base = replace(base, energy_pj=base_energy, latency_ns=base.latency_ns + samples * base_vec_ns,
+                   area_um2={**base.area_um2, "vector_unit": base_unit.area_um2} if held else base.area_um2,
                    compute_ns=base.compute_ns + samples * base_vec_ns, item_latency_ns=None, interval_ns=None,
                    assumptions=kept + (line,))
     return cim, base

@@ -326,7 +326,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
     else:  # the chip's leakage densities (cimsim.cost.leakage) over the run, as the CIM chip's
         leakage_uw = baseline_leakage_uw(config, area)
         energy_pj = {**components, "leakage": leakage_uw * latency_ns * 1e-3}  # uW x ns = fJ
-        assumptions.append(leakage_sentence(area, leakage_uw))
+        assumptions.append(leakage_sentence(area, leakage_uw, b.onchip_memory))
     shared = 1 if t.weight_fetches >= vectors else min(t.fetch_batch, vectors)  # vectors finishing with one fetch
     if b.die_area_mm2 is not None:
         assumptions.append(f"Area is the published die area, {b.die_area_mm2:g} mm2.")

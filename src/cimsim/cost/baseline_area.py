@@ -55,9 +55,12 @@ def baseline_leakage_uw(config: Config, area_um2: dict[str, float]) -> float:
             + buffer_leakage_uw(b.onchip_memory, float(b.sram_kib) * 1024, config.technology))
 
 
-def leakage_sentence(area_um2: dict[str, float], leakage_uw: float) -> str:
-    """the assumption line of the baseline's leakage"""
-    parts = "its die" if "die" in area_um2 else "its MAC units and registers (logic) and on-chip memory"
-    return (f"Leakage: {leakage_uw:.4g} uW static power of {parts} over the run time, at the CIM chip's densities "
-            f"(Aladdin logic, {1e6 * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2:.3g} pW/um2; eDRAM retention, Giterman 2020), "
-            "applied at every node and supply as published.")
+def leakage_sentence(area_um2: dict[str, float], leakage_uw: float, memory: str) -> str:
+    """the assumption line of the baseline's leakage (``memory``: its on-chip memory, sram or edram)"""
+    logic = f"Aladdin's logic density, {1e3 * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2:.3g} nW/um2"
+    parts = (f"its die (as logic of its area, {logic})" if "die" in area_um2 else
+             f"its MAC units and registers ({logic}) and its on-chip " + (
+                 "eDRAM (retention power per bit, Giterman 2020)" if memory == "edram" else
+                 "SRAM (cimsim's assumption: bitcells leak like logic of their area)"))
+    return (f"Leakage: {leakage_uw:.4g} uW static power of {parts} over the run time, as the chip's; the densities "
+            "are applied at every node and supply as published.")

@@ -125,14 +125,19 @@ class VectorUnit:
 
 @checked_types
 def with_vector_energy(energy_pj: dict[str, float], baseline: BaselineConfig, vector_pj: float,
-                       vector_ns: float) -> dict[str, float]:
-    """A baseline's energy (pJ per component) with its vector work added: the unit's dynamic energy, or for a
-    ``board_power`` baseline (a GPU-class part) its board power over the time the work takes."""
+                       vector_ns: float, run_ns: float, unit: VectorUnit | None) -> dict[str, float]:
+    """A baseline's energy (pJ per component) of a run of ``run_ns`` with its vector work added, which lengthens
+    the run by ``vector_ns``: for a ``board_power`` baseline (a GPU-class part) its board power over that time;
+    else the unit's dynamic energy, and the leakage (its static power over ``run_ns``) over the longer run, with the
+    static power of the ``unit`` it holds (None: none, or one a published die's leakage holds) over all of it."""
     energy = dict(energy_pj)
     if baseline.energy_model == EnergyModel.BOARD_POWER:
         energy["board_power"] = energy.get("board_power", 0.0) + baseline.board_power_w * vector_ns * 1e3  # W x ns = nJ
-    else:
-        energy["vector_unit"] = energy.get("vector_unit", 0.0) + vector_pj
+        return energy
+    energy["vector_unit"] = energy.get("vector_unit", 0.0) + vector_pj
+    if "leakage" in energy and run_ns > 0:  # uW x ns = fJ
+        static_uw = energy["leakage"] / run_ns * 1e3
+        energy["leakage"] = (static_uw + (unit.leakage_uw if unit is not None else 0.0)) * (run_ns + vector_ns) * 1e-3
     return energy
 
 

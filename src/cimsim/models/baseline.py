@@ -204,7 +204,9 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     kv_bits = items * kv_write_bits_per_item
     kv_ns = kv_bits / (8.0 * (b.dram_bandwidth_gbps or dram_bandwidth_gbps(b.dram))) if kv_cache == "dram" else 0.0
     # board power: the board over the vector work's and the KV writes' time, as over the products' (one component)
-    energy = with_vector_energy(seq.energy_pj, b, items * vector_pj_per_item, vector_ns + kv_ns)
+    held = b.die_area_mm2 is None and vector_cycles_per_item  # a unit with work; a published die holds its own
+    energy = with_vector_energy(seq.energy_pj, b, items * vector_pj_per_item, vector_ns + kv_ns, seq.latency_ns,
+                                unit if held else None)
     if kv_bits and b.energy_model != EnergyModel.BOARD_POWER:
         energy["kv_cache_writes"] = kv_bits * (dram_energy_pj_per_bit(b.dram) if kv_cache == "dram"
                                                else onchip_memory(config).write_pj_per_bit)
@@ -213,7 +215,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     assumptions = (seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + moved,)
                    + _unbatched_decode(config, model, sequences, together))
     area = dict(seq.area_um2)
-    if b.die_area_mm2 is None and vector_cycles_per_item:  # a unit with work; a published die holds its own
+    if held:
         area["vector_unit"] = unit.area_um2
     priced = Breakdown(name=b.name, energy_pj=energy, area_um2=area,
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
