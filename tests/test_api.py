@@ -3,6 +3,7 @@ that say what they hold (to_dict = the CLI's JSON, rows, short reprs)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import multiprocessing
 import os
@@ -397,3 +398,16 @@ def test_a_name_of_a_subpackage_asked_of_cimsim_says_where_it_is():
     with pytest.raises(AttributeError, match=r"no attribute 'no_such_name'$"):
         cimsim.no_such_name  # noqa: B018
     assert not hasattr(cimsim, "_private_probe")
+    for name, sub in cimsim._ELSEWHERE.items():  # the table names what each subpackage exports
+        assert name in importlib.import_module(f"cimsim.{sub}").__all__, (name, sub)
+
+
+def test_a_missing_name_imports_nothing():
+    """(the hint had imported every subpackage, numba among them, on any missing name: 0.6 s for a hasattr)"""
+    import subprocess
+    import sys
+
+    code = ("import sys, cimsim; hasattr(cimsim, 'no_such_name'); "
+            "print(sorted(m for m in sys.modules if m.startswith(('cimsim.', 'numba'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out

@@ -83,8 +83,9 @@ def test_a_network_in_memory_without_inputs_is_told_the_default_dataset_and_how_
     """the default dataset that does not fit had been blamed on 'workload.dataset', a setting the user never gave"""
     with pytest.raises(ConfigError, match=r"'workload\.dataset': samples of shape \(64,\) do not fit the network's "
                                           r"input shape \(8,\): \"digits\" \(the default\) is the shipped 8x8 "
-                                          r"digits; give .*inputs= and labels= \(cimsim\.simulate, cimsim\.compare\), or workload\.dataset = "
-                                          r"\"file\" with workload\.dataset_file"):
+                                          r"digits; give .*inputs= \(cimsim\.estimate, cimsim\.simulate, "
+                                          r"cimsim\.compare; the last two also take labels=\), or "
+                                          r"workload\.dataset = \"file\" with workload\.dataset_file"):
         cimsim.simulate({"preset": "ideal", "workload": {"kind": "network"}}, network=_net(3))
     sim = cimsim.simulate({"preset": "ideal", "workload": {"kind": "network"}}, network=_net(3), inputs=_samples())
     assert sim.samples == 24

@@ -225,8 +225,8 @@ def test_estimate_of_a_network_the_digits_do_not_fit_is_told_a_way_it_takes(tmp_
     path = tmp_path / "lin.npz"
     save_network(Network([Dense(np.ones((4, 8)))], input_shape=(8,)), path)
     config = {"name": "p", "preset": "ideal", "workload": {"kind": "network", "network_file": str(path)}}
-    with pytest.raises(ConfigError, match=r"as inputs= \(cimsim\.estimate\) or inputs= and labels= \(cimsim\."
-                                          r"simulate, cimsim\.compare\).*workload\.dataset_file \(an \.npz of x and "
-                                          r"y: the way on the command line\)"):
+    with pytest.raises(ConfigError, match=r"as inputs= \(cimsim\.estimate, cimsim\.simulate, cimsim\.compare; the "
+                                          r"last two also take labels=\).*workload\.dataset_file \(an \.npz of x, "
+                                          r"and y for labels: the way on the command line\)"):
         cimsim.estimate(config)
     assert cimsim.estimate(config, inputs=np.ones((3, 8))).cim.mvms == 3

@@ -531,7 +531,9 @@ def test_a_repeat_stating_another_figure_is_named_not_dropped(tmp_path):
                       + '[[macro.point]]\nlabel = "d"\nvdd_v = 0.8\ntops_per_w = 120\n')
     result = invoke(path)
     assert result.exit_code == 0, result.output
-    assert "'b' of t prices as 'a' (one configuration, one data condition), yet its tops_per_w is +53 % off" in (
-        result.output)
+    assert ("'b' of t prices as 'a' (one configuration, one data condition), yet its tops_per_w is 1.53x that "
+            "point's (a trend between them would miss by -35 %)") in result.output
     assert "'c' of t" not in result.output  # within the trend tolerance of 'a'
+    near = macro_file(tmp_path, CHIP + point.format("a", 100) + point.format("b", 110.5), "near.toml")
+    assert "Repeat with another figure" not in invoke(near).output  # a trend would miss by -9.5 %: within 10 %
     assert "'d' of t" not in result.output and "d vs a" in result.output  # another supply: a trend

@@ -62,9 +62,9 @@ def load_dataset(config: Config, input_shape: tuple[int, ...]) -> tuple[np.ndarr
     except ValueError as exc:
         fix = "" if wl.dataset != Dataset.DIGITS else (
             ": \"digits\" (the default) is the shipped 8x8 digits; give the network's own samples: in a script "
-            "as inputs= (cimsim.estimate) or inputs= and labels= (cimsim.simulate, cimsim.compare), or "
-            "workload.dataset = \"file\" with workload.dataset_file (an .npz of x and y: the way on the command "
-            "line)")
+            "as inputs= (cimsim.estimate, cimsim.simulate, cimsim.compare; the last two also take labels=), or "
+            "workload.dataset = \"file\" with workload.dataset_file (an .npz of x, and y for labels: the way on "
+            "the command line)")
         raise _error(config, field, f"{exc}{fix}") from None
     if y is not None and n and (y[:n].min() < 0 or y[:n].max() > np.iinfo(np.int64).max):  # as given: no cast wraps
         raise _error(config, field, f"labels must be class numbers (0 or more, below 2**63); got {y[:n].min()} to "

@@ -101,8 +101,9 @@ def spread_repeats(usable: Iterable[Any], same_config: Callable[[str, MacroPoint
                    tolerance: float) -> list[str]:
     """a line for each point of ``usable`` (:class:`.macro_comparison.UsablePoint`) that prices as an earlier point
     of its macro under the same conditions (``same_config(macro key, p, q)``; a repeat: no trend) and yet states a
-    figure more than ``tolerance`` (relative) away from that point's: the model gives both one value, so a condition
-    the entry does not state, or the measurements' spread, sets them apart"""
+    figure (an energy per MVM: per MAC) that a trend against that point would miss by more than ``tolerance``: the
+    model gives both one value, so a condition the entry does not state, or the measurements' spread, sets them
+    apart"""
     lines, seen = [], []
     for u in usable:
         earlier = [v for v in seen if v.macro.key == u.macro.key and same_config(u.macro.key, u.point, v.point)
@@ -111,10 +112,13 @@ def spread_repeats(usable: Iterable[Any], same_config: Callable[[str, MacroPoint
         refs = {f.quantity: (v, f) for v in reversed(earlier) for f in v.figures}  # the first such point's figure
         for fig in u.figures:
             ref, ref_fig = refs.get(fig.quantity, (None, None))
-            if ref is not None and fig.macs == ref_fig.macs and abs(fig.value / ref_fig.value - 1) > tolerance:
-                off = 100 * (fig.value / ref_fig.value - 1)
+            if ref is None or (fig.macs is None) != (ref_fig.macs is None):
+                continue
+            ratio = (fig.value / (fig.macs or 1)) / (ref_fig.value / (ref_fig.macs or 1))
+            if abs(1 / ratio - 1) > tolerance:  # a trend's error: the model's ratio (1) over the published one
                 lines.append(f"\nRepeat with another figure: '{u.point.label}' of {u.macro.key} prices as "
                              f"'{ref.point.label}' (one configuration, one data condition), yet its {fig.quantity} "
-                             f"is {off:+.0f} % off: the model gives both one value, so no trend is formed between "
-                             "them; state the condition that sets them apart, if any.")
+                             f"is {ratio:.3g}x that point's (a trend between them would miss by "
+                             f"{100 * (1 / ratio - 1):+.0f} %): the model gives both one value, so no trend is formed; "
+                             "state the condition that sets them apart, if any.")
     return lines
