@@ -178,3 +178,14 @@ def test_negative_labels_name_the_dataset_file(tmp_path):
                                           r"-1") as info:
         load_dataset(config, (64,))
     assert info.value.fields == ["workload.dataset_file"]
+
+
+@pytest.mark.parametrize("given, stored", [("6", "6"), ("true", "true"), ("2024-01-01", "2024-01-01"),
+                                           ('"quoted x"', "quoted x"), ("nan", "nan")])
+def test_a_text_field_set_on_the_command_line_takes_the_words_as_given(tmp_path, given, stored):
+    """(--set name=6 had been read as the number 6 and refused as no string)"""
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["estimate", str(ROOT / "configs" / "default.toml"), "--set", f"name={given}",
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["config"]["name"] == stored

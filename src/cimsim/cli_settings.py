@@ -9,6 +9,7 @@ import click
 
 from .argcheck import has_control_character
 from .cli_guard import fail
+from .config.rules import Text
 from .errors import ConfigError
 
 __all__ = ["load_all", "load_with_options", "parse_value"]
@@ -37,7 +38,10 @@ def _overrides(settings: tuple[str, ...]) -> dict:
         if has_control_character(item.strip()):
             raise click.UsageError(f"--set {item!r} holds a control character (a newline, a tab ...); give one "
                                    "FIELD=VALUE per --set, on one line")
-        field, value = field.strip(), parse_value(value.strip())
+        field, text = field.strip(), value.strip()
+        value = parse_value(text)
+        if value is not None and not isinstance(value, str) and isinstance(_rule(field), Text):
+            value = text  # a text field takes the words as given: name=6, name=2024-01-01
         if value is None and (rule := _required_rule(field)) is not None:
             raise click.UsageError(f"--set {field}= leaves '{field}' out, which only an optional field can be; "
                                    f"'{field}' must be {rule.expected}")
@@ -48,16 +52,20 @@ def _overrides(settings: tuple[str, ...]) -> dict:
     return overrides
 
 
-def _required_rule(field: str):
-    """The rule of ``field`` (dotted, or name / description) when it refuses None: a field that cannot be left
-    out; else None (an optional field, or an unknown one, which the loader names)."""
-    from .config.rules import Text
+def _rule(field: str):
+    """The rule of ``field`` (dotted, or name / description); None for an unknown field (the loader names it)."""
     from .config.schema import SECTIONS
 
     section = field.partition(".")[0]
     rules = ({f"{section}.{f.name}": f.metadata["rule"] for f in dataclasses.fields(SECTIONS[section])}
              if section in SECTIONS else {"name": Text(one_line=True), "description": Text()})
-    rule = rules.get(field)
+    return rules.get(field)
+
+
+def _required_rule(field: str):
+    """The rule of ``field`` when it refuses None: a field that cannot be left out; else None (an optional field,
+    or an unknown one)."""
+    rule = _rule(field)
     return rule if rule is not None and not rule.accepts(None) else None
 
 
