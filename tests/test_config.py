@@ -1023,3 +1023,18 @@ def test_a_data_path_is_read_as_open_reads_it_through_a_linked_folder(tmp_path):
     (tmp_path / "elsewhere" / "link").symlink_to(tmp_path / "real" / "cfg", target_is_directory=True)
     config = load_config(tmp_path / "elsewhere" / "link" / "c.toml")
     assert config.workload.weights_file == os.path.realpath(tmp_path / "real" / "data" / "w.npy")
+
+
+def test_a_data_path_through_a_link_inside_it_is_read_as_open_reads_it(tmp_path):
+    """'lnk/../w.npy' had been collapsed as text to the file beside the config, where open reads the one beside the
+    link's target"""
+    for folder, value in (("a", 1.0), ("b", -1.0)):
+        (tmp_path / folder).mkdir()
+        np.save(tmp_path / folder / "w.npy", np.full((4, 8), value))
+    (tmp_path / "b" / "inner").mkdir()
+    (tmp_path / "a" / "lnk").symlink_to(tmp_path / "b" / "inner", target_is_directory=True)
+    (tmp_path / "a" / "c.toml").write_text(
+        '[workload]\nin_features = 8\nout_features = 4\nweights = "file"\nweights_file = "lnk/../w.npy"\n')
+    config = load_config(tmp_path / "a" / "c.toml")
+    assert config.workload.weights_file == os.path.join(os.path.realpath(tmp_path / "b"), "w.npy")
+    assert np.load(config.workload.weights_file)[0, 0] == -1.0 == np.load(tmp_path / "a" / "lnk" / ".." / "w.npy")[0, 0]

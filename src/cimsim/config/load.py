@@ -344,7 +344,11 @@ def _preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]
 
 
 def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:
-    """Make the data file paths absolute, relative to ``base_dir`` as ``open`` resolves it (its links followed)."""
+    """Make the data file paths absolute, relative to ``base_dir``, as ``open`` resolves them: links followed, in the
+    folder and in the path given (``lnk/../w.npy`` is the file beside lnk's target, where a text collapse of
+    ``lnk/..`` had read another); the file itself is named as given (a link to it stays the link)."""
     for key in _FILE_FIELDS:
         if isinstance(workload.get(key), str):
-            workload[key] = os.path.abspath(Path(os.path.realpath(base_dir)) / workload[key])
+            path = Path(os.path.realpath(base_dir)) / workload[key]
+            workload[key] = os.path.join(os.path.realpath(path.parent), path.name) if path.name not in (
+                "", ".", "..") else os.path.realpath(path)

@@ -28,8 +28,10 @@ def reference_markdown(level: int = 1) -> str:
         "",
         "Generated from the schema by `cimsim.config.reference_markdown()`.",
         "",
-        "A config file is TOML. A file path it gives (the `*_file` fields) is relative to the config file (to the "
-        "working directory for one read through a pipe: `<(cat cfg.toml)`, /dev/stdin); given as an override "
+        "A config file is TOML. A file path it gives (the `*_file` fields) is relative to the config file's folder "
+        "as its path names it (a link to a config file: the link's folder), read as `open` reads it, links followed "
+        "(`../data` beside a linked folder's target; `~` is not expanded); to the working directory for a config "
+        "read through a pipe: `<(cat cfg.toml)`, /dev/stdin; given as an override "
         "(`--set`, a script's settings) relative to the working directory; in a sweep spec's `[set]` or axes "
         "relative to the spec's folder (the working directory for a spec read through a pipe). Overrides (`--set`, "
         "`cimsim.config.load_config(path, overrides)`, a sweep's axes and `[set]`) are validated with the file's "
