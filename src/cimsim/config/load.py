@@ -39,13 +39,12 @@ from .presets_merge import (
 )
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
-from .toml_file import read_toml, relative_dir
+from .toml_file import read_toml, relative_dir, resolve_data_paths
 
 __all__ = ["load_config", "config_from_dict", "config_to_dict", "with_overrides", "check_consistency", "list_presets",
            "load_preset", "list_section_presets", "section_preset", "SECTION_PRESETS", "python_scalar", "is_template",
            "field_errors", "completed"]
 
-_FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
 _OVERRIDABLE = {"name", "description", *DOTTED_FIELDS}
 
 
@@ -205,7 +204,7 @@ def _built(data: Mapping[str, Any], source: str, base_dir: str | os.PathLike | N
         else:
             errors.append((section, f"'{section}' must be a table ([{section}] in TOML); got {as_written(table)}"))
         sections[section] = values
-    _resolve_paths(sections["workload"], Path(base_dir) if base_dir is not None else Path.cwd())
+    resolve_data_paths(sections["workload"], Path(base_dir) if base_dir is not None else Path.cwd())
     if errors:
         raise ConfigError(source, errors)
     return Config(name=name, source=source, **{section: cls(**sections[section]) for section, cls in SECTIONS.items()})
@@ -341,14 +340,3 @@ def _preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]
         errors.append(not_one_of("preset", choice, preset))
         return {}
     return config_to_dict(load_preset(preset))
-
-
-def _resolve_paths(workload: dict[str, Any], base_dir: Path) -> None:
-    """Make the data file paths absolute, relative to ``base_dir``, as ``open`` resolves them: links followed, in the
-    folder and in the path given (``lnk/../w.npy`` is the file beside lnk's target, where a text collapse of
-    ``lnk/..`` had read another); the file itself is named as given (a link to it stays the link)."""
-    for key in _FILE_FIELDS:
-        if isinstance(workload.get(key), str):
-            path = Path(os.path.realpath(base_dir)) / workload[key]
-            workload[key] = os.path.join(os.path.realpath(path.parent), path.name) if path.name not in (
-                "", ".", "..") else os.path.realpath(path)

@@ -18,7 +18,8 @@ from typing import Any, BinaryIO
 from ..argcheck import check_path, cut_short
 from ..errors import ConfigError
 
-__all__ = ["MAX_TOML_BYTES", "read_toml", "open_input", "relative_dir", "not_text"]
+__all__ = ["MAX_TOML_BYTES", "read_toml", "open_input", "relative_dir", "not_text", "DATA_FILE_FIELDS",
+           "resolve_data_paths"]
 
 MAX_TOML_BYTES = 64 << 20
 """the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
@@ -160,3 +161,17 @@ def _single_byte_text(raw: bytes) -> bool:
     """whether ``raw`` reads as text in a single-byte encoding: no control characters but tab, line ends and form
     feed"""
     return not any(b < 32 and b not in b"\t\n\r\x0c" for b in raw[:65536])
+
+
+DATA_FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file")
+"""the [workload] fields that name a data file"""
+
+
+def resolve_data_paths(workload: dict[str, Any], base_dir: Path) -> None:
+    """Make the data file paths absolute, relative to ``base_dir``, as ``open`` resolves them: links followed in the
+    folders (``lnk/../w.npy`` is the file beside lnk's target), the file named as given (a link to it stays one)."""
+    for key in DATA_FILE_FIELDS:
+        if isinstance(workload.get(key), str):
+            path = Path(os.path.realpath(base_dir)) / workload[key]
+            named = path.name not in ("", ".", "..")
+            workload[key] = os.path.join(os.path.realpath(path.parent), path.name) if named else os.path.realpath(path)
