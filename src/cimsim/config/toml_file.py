@@ -1,6 +1,7 @@
 """Reading a TOML file (a config, a sweep spec, a macro file) safely: bounded in size, UTF-8, and refused with the
 file named and what it holds instead where it is not TOML text (UTF-16, a zip archive, binary data). Every input file
-a user names is opened by :func:`open_input`, which never waits on a pipe that nothing writes to."""
+a user names is opened by :func:`open_input`, which never waits on a pipe that nothing writes to. A config's data
+paths resolve against its folder (:func:`relative_dir`, :func:`resolve_data_paths`)."""
 
 from __future__ import annotations
 
