@@ -189,3 +189,27 @@ def test_a_text_field_set_on_the_command_line_takes_the_words_as_given(tmp_path,
                                        "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["config"]["name"] == stored
+
+
+def test_a_file_holding_more_rows_than_the_run_reads_is_said_so(tmp_path):
+    """workload.vectors left out had run the default 1000 of an inputs file's 3000 rows (and of a dataset file's
+    samples) without a word; inputs given in memory run whole, no note"""
+    import cimsim
+    from cimsim.run import result_notes
+
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).uniform(-1, 1, (1200, 8)))
+    dense = {"name": "d", "workload": {"in_features": 8, "out_features": 4, "inputs": "file",
+                                       "inputs_file": str(tmp_path / "x.npy")}}
+    notes = result_notes(cimsim.simulate(dense).trials[0])
+    assert f"workload.vectors (the default 1000) ran the first 1000 of the 1200 vectors in {tmp_path / 'x.npy'}" in (
+        " ".join(notes))
+    dense["workload"]["vectors"] = 1200
+    assert not any("ran the first" in n for n in result_notes(cimsim.simulate(dense).trials[0]))
+    net = Network((Dense(np.ones((3, 8))),), (8,))
+    np.savez(tmp_path / "d.npz", x=np.ones((40, 8)), y=np.arange(40) % 3)
+    config = {"name": "n", "workload": {"kind": "network", "dataset": "file", "dataset_file": str(tmp_path / "d.npz"),
+                                        "vectors": 30}}
+    assert "workload.vectors (30) ran the first 30 of the 40 samples" in " ".join(
+        result_notes(cimsim.simulate(config, network=net).trials[0]))
+    assert not any("ran the first" in n for n in result_notes(
+        cimsim.simulate(config, network=net, inputs=np.ones((40, 8))).trials[0]))

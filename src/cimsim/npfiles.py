@@ -19,7 +19,7 @@ import numpy as np
 
 from .argcheck import cut_short
 
-__all__ = ["npz_names", "read_npy", "read_npz", "refuse_booleans"]
+__all__ = ["npz_names", "npz_shape", "read_npy", "read_npz", "refuse_booleans"]
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK"
@@ -116,6 +116,18 @@ def npz_names(path: str | os.PathLike) -> list[str]:
     """The names of the members of the .npz archive ``path`` (as numpy.savez gave them), none decompressed."""
     with _open_npz(path) as data:
         return list(data.files)
+
+
+def npz_shape(path: str | os.PathLike, name: str) -> tuple[int, ...] | None:
+    """The shape of member ``name`` of the .npz archive ``path`` from its .npy header (nothing decompressed past
+    it); None where the archive has no such .npy member or it cannot be read."""
+    try:
+        with _open_npz(path) as data, data.zip.open(f"{name}.npy") as member:
+            major, _ = np.lib.format.read_magic(member)
+            header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            return tuple(header(member)[0])
+    except (ValueError, KeyError, OSError):
+        return None
 
 
 def _member(path: str | os.PathLike, data, name: str) -> np.ndarray:

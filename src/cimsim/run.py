@@ -16,10 +16,11 @@ import numpy as np
 
 from .argcheck import checked_types
 from .accuracy import ErrorStats
-from .config.modes import AdcRange, ArrayFamily, WorkloadKind
-from .config.schema import Config
+from .config.modes import AdcRange, ArrayFamily, Dataset, InputSource, WorkloadKind
+from .config.schema import Config, WorkloadConfig
 from .counts import Counts
 from .mapping import Plan, plan_layer
+from .npfiles import npz_shape, read_npy
 from .numerics import AdcSetting, build_crossbar
 from .numerics.checks import finite_matrix, validated_config
 from .numerics.encoding import fixed_input_max
@@ -228,8 +229,34 @@ def result_notes(result) -> list[str]:
     asked = result.config.workload.vectors
     fewer = (f"workload.vectors asks for {asked} samples; the dataset holds {result.samples}: all of them ran"
              if getattr(result, "samples", asked) < asked else "")
-    notes = (clipped_inputs_note(result), zero_coded_inputs_note(result), adc_clipped_note(result), fewer)
+    notes = (clipped_inputs_note(result), zero_coded_inputs_note(result), adc_clipped_note(result), fewer,
+             _rows_left_note(result))
     return [note for note in notes if note]
+
+
+def _rows_left_note(result) -> str:
+    """that workload.vectors ran the first rows of the config's inputs or dataset file only, where the file holds
+    more (workload.vectors left out had run its default 1000 without a word)"""
+    wl = result.config.workload
+    network = wl.kind == WorkloadKind.NETWORK
+    if network and (wl.dataset != Dataset.FILE or result.inputs_given):
+        return ""
+    if not network and (wl.inputs != InputSource.FILE or "inputs" in result.given):
+        return ""
+    path = wl.dataset_file if network else wl.inputs_file
+    try:
+        shape = npz_shape(path, "x") if network else read_npy(path).shape
+    except ValueError:  # the file changed since it was read: nothing to say of it
+        return ""
+    ran = result.samples if network else wl.vectors
+    return (f"workload.vectors ({_asked_words(result.config)}) ran the first {ran} of the {shape[0]} "
+            f"{'samples' if network else 'vectors'} in {path}: set it to run more" if shape and shape[0] > ran else "")
+
+
+def _asked_words(config: Config) -> str:
+    """workload.vectors as the config holds it, 'the default 1000' where it is the default"""
+    vectors = config.workload.vectors
+    return f"the default {vectors}" if vectors == WorkloadConfig().vectors else str(vectors)
 
 
 @checked_types
