@@ -38,7 +38,10 @@ def reference_markdown(level: int = 1) -> str:
         "tables, once: a file they complete (`weights = \"file\"` and `--set workload.weights_file=w.npy`, "
         "`dac.mode = \"sliced\"` and `--set dac.bits_per_read=2`) runs as the same config written whole; the file's "
         "problems they do not fix are said as for the file alone, with their own (an unknown key, a refused value). "
-        "Top-level keys:",
+        "One exception: a table's preset given as an override (`--set device.preset=pcm`) starts that table afresh "
+        "from the preset, with the overrides of its fields, where the file's table names no preset (its fields "
+        "described another device, not changes to one: a sweep over `device.preset` compares the presets); where it "
+        "names one, its other fields stay over the new preset, as if the file named it. Top-level keys:",
         "",
         "| key | type | meaning |",
         "|---|---|---|",
