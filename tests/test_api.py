@@ -398,8 +398,10 @@ def test_a_name_of_a_subpackage_asked_of_cimsim_says_where_it_is():
     with pytest.raises(AttributeError, match=r"no attribute 'no_such_name'$"):
         cimsim.no_such_name  # noqa: B018
     assert not hasattr(cimsim, "_private_probe")
-    for name, sub in cimsim._ELSEWHERE.items():  # the table names what each subpackage exports
-        assert name in importlib.import_module(f"cimsim.{sub}").__all__, (name, sub)
+    for sub in cimsim._SUBPACKAGES:  # every name a subpackage exports is found where it is
+        for name in importlib.import_module(f"cimsim.{sub}").__all__:
+            assert cimsim._where(name).startswith("; it is cimsim."), (name, sub)
+    assert cimsim._where("ConfigError") == "; it is cimsim.config.ConfigError"
 
 
 def test_a_missing_name_imports_nothing():

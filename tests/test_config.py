@@ -1038,3 +1038,12 @@ def test_a_data_path_through_a_link_inside_it_is_read_as_open_reads_it(tmp_path)
     config = load_config(tmp_path / "a" / "c.toml")
     assert config.workload.weights_file == os.path.join(os.path.realpath(tmp_path / "b"), "w.npy")
     assert np.load(config.workload.weights_file)[0, 0] == -1.0 == np.load(tmp_path / "a" / "lnk" / ".." / "w.npy")[0, 0]
+
+
+def test_a_home_folder_tilde_is_said_not_expanded(tmp_path):
+    """(~/w.npy had been refused as a missing file under the config's folder, with no word of the ~)"""
+    (tmp_path / "c.toml").write_text('[workload]\nweights = "file"\nweights_file = "~/w.npy"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "c.toml")
+    err = info.value
+    assert "names no existing file" in str(err) and "(a ~ is not expanded: give the home folder's path)" in str(err)

@@ -68,3 +68,16 @@ def test_every_chip_is_counted(config):
                   .group(1))
     _, chips, *_ = _stated(cim)
     assert chips > 1.3 * first
+
+
+def test_the_baselines_vector_unit_leakage_is_stated_and_charged(config):
+    """the baseline holds the vector unit it runs its vector work on and leaks it over the whole run; its line says
+    how much (69 % of BERT-base's baseline leakage had been in no line)"""
+    price = price_model(config, get_model("bert-base"), chips=8)
+    unit = vector_unit(config.technology, DEFAULT_VECTOR_LANES, config.dac.input_bits)
+    line = next(a for a in price.baseline.assumptions if "The vector unit leaks" in a)
+    assert f"The vector unit leaks {unit.leakage_uw:.4g} uW besides the leakage above, over the whole run" in line
+    parts = [float(x) for x in re.findall(r"Leakage: \(([0-9.e+]+) to ([0-9.e+]+)\) uW", " ".join(
+        price.baseline.assumptions))[0]]
+    assert parts[0] + unit.leakage_uw <= price.baseline.leakage_uw * (1 + 1e-9)
+    assert price.baseline.leakage_uw <= parts[1] + unit.leakage_uw + 1e-6

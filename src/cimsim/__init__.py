@@ -1,5 +1,7 @@
 """cimsim: a compute-in-memory crossbar emulator with sourced cost models and a von Neumann baseline."""
 
+from functools import cache as _cache
+
 __version__ = "0.1.0"
 
 _API = ("simulate", "compare", "estimate", "Simulation", "Estimate", "Comparison", "as_config", "rows_frame")
@@ -27,24 +29,31 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'cimsim' has no attribute {name!r}{_where(name)}")
 
 
-_ELSEWHERE = {
-    **dict.fromkeys(("from_torch", "load_network", "save_network", "Network", "Dense", "Conv2d", "load_dataset"),
-                    "network"),
-    **dict.fromkeys(("Config", "load_config", "config_from_dict", "config_to_dict", "with_overrides"), "config"),
-    **dict.fromkeys(("Crossbar", "build_crossbar", "set_worker_threads"), "numerics"),
-    **dict.fromkeys(("run_sweep", "spec_from_dict", "load_spec", "read_table", "pareto_front"), "sweep"),
-    **dict.fromkeys(("price_model", "price_table", "get_model", "chips_needed", "Decoder"), "models"),
-    **dict.fromkeys(("cim_breakdown", "chip_breakdown"), "cost"),
-    **dict.fromkeys(("price", "price_from_shapes", "price_network"), "comparison"),
-    "macro_cases": "validation", "analytic_counts": "analytic",
-}
-"""names a script may look for on ``cimsim`` itself, and the subpackage that has them (an AttributeError says where;
-a test holds each to its subpackage's exports): a table, so a missing name imports nothing"""
-
-
 def _where(name: str) -> str:
-    """'; it is cimsim.network.from_torch' for a name of :data:`_ELSEWHERE`"""
-    return f"; it is cimsim.{_ELSEWHERE[name]}.{name}" if name in _ELSEWHERE else ""
+    """'; it is cimsim.network.from_torch' where a subpackage exports ``name`` (:func:`_exports`)"""
+    sub = None if name.startswith("_") else _exports().get(name)
+    return f"; it is cimsim.{sub}.{name}" if sub else ""
+
+
+@_cache
+def _exports() -> dict[str, str]:
+    """each name a subpackage exports -> the first subpackage that does, read from each one's ``__all__`` in its
+    source, nothing imported (an import had loaded numba on every missing name, hasattr too)"""
+    import ast
+    import importlib.util
+
+    found: dict[str, str] = {}
+    for sub in _SUBPACKAGES:
+        try:
+            with open(importlib.util.find_spec(f".{sub}", __name__).origin, encoding="utf-8") as source:
+                tree = ast.parse(source.read())
+            exported = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                            and any(getattr(t, "id", None) == "__all__" for t in node.targets))
+        except (AttributeError, OSError, SyntaxError, ValueError, StopIteration):
+            continue
+        for name in exported:
+            found.setdefault(name, sub)
+    return found
 
 
 def __dir__() -> list[str]:

@@ -30,7 +30,8 @@ __all__ = ["price_model_command"]
 @click.option("--sequences", type=click.IntRange(1, 2 ** 16), default=1,
               help="Decode: sequences decoded at once (at most 65536, models.MAX_SEQUENCES).")
 @click.option("--vector-lanes", type=click.IntRange(1, 2 ** 31), default=None,
-              help="Lanes of each chip's vector unit (256; at most 2**31, cost.vector_unit.MAX_LANES).")
+              help="Lanes of each chip's vector unit (256; at most 2**31, cost.vector_unit.MAX_LANES); the baseline "
+                   "runs its vector work on the same unit unless its config sets baseline.vector_lanes.")
 @click.option("--image-side", type=click.IntRange(32, 8192), default=None,
               help="CNNs: image side, pixels (224; 32 to 8192, models.MAX_IMAGE_SIDE).")
 @click.option("--activation-products", type=click.Choice(["digital", "arrays"]), default="digital",

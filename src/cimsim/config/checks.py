@@ -333,8 +333,9 @@ def _check_file(path: str | None, dotted: str, condition: str) -> list[tuple[str
                          f"{escaped(path)}")]
     if not exists:
         what = "a directory" if folder else "a device, pipe or socket" if other else _broken_link(path)
+        tilde = " (a ~ is not expanded: give the home folder's path)" if f"{os.sep}~" in path else ""
         return [(dotted, f"'{dotted}' names {what}, not a regular file: {path}" if what else
-                         f"'{dotted}' names no existing file: {path}")]
+                         f"'{dotted}' names no existing file: {path}{tilde}")]
     return []
 
 

@@ -212,7 +212,9 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
                                                else onchip_memory(config).write_pj_per_bit)
     moved = (f" The KV caches the chip holds on chip are in the baseline's DRAM: they do not fit in baseline.sram_kib "
              f"({b.sram_kib:g} KiB) beside what it keeps there." if asked != kv_cache else "")
-    assumptions = (seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + moved,)
+    leak = (f" The vector unit leaks {unit.leakage_uw:.4g} uW besides the leakage above, over the whole run (as the "
+            "leakage of the parts does, the time the vector work and KV writes add included)." if held else "")
+    assumptions = (seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + leak + moved,)
                    + _unbatched_decode(config, model, sequences, together))
     area = dict(seq.area_um2)
     if held:
