@@ -17,6 +17,25 @@ _TYPE_NAMES: dict[type, str] = {
 }
 
 
+_PATHS_AND_OVERRIDES = (
+    "A config file is TOML. A file path it gives (the `*_file` fields) is relative to the config file's folder "
+    "as its path names it (a link to a config file: the link's folder), read as `open` reads it, links followed "
+    "(`../data` beside a linked folder's target; `~` is not expanded); to the working directory for a config "
+    "read through a pipe: `<(cat cfg.toml)`, /dev/stdin; given as an override "
+    "(`--set`, a script's settings) relative to the working directory; in a sweep spec's `[set]` or axes "
+    "relative to the spec's folder (the working directory for a spec read through a pipe). Overrides (`--set`, "
+    "`cimsim.config.load_config(path, overrides)`, a sweep's axes and `[set]`) are validated with the file's "
+    "tables, once: a file they complete (`weights = \"file\"` and `--set workload.weights_file=w.npy`, "
+    "`dac.mode = \"sliced\"` and `--set dac.bits_per_read=2`) runs as the same config written whole; the file's "
+    "problems they do not fix are said as for the file alone, with their own (an unknown key, a refused value). "
+    "One exception: a table's preset given as an override (`--set device.preset=pcm`) starts that table afresh "
+    "from the preset, with the overrides of its fields, where the file's table names no preset (its fields "
+    "described another device, not changes to one: a sweep over `device.preset` compares the presets); where it "
+    "names one, its other fields stay over the new preset, as if the file named it. Top-level keys:"
+)
+"""the reference's opening: how file paths resolve and how overrides combine with a file"""
+
+
 def reference_markdown(level: int = 1) -> str:
     """Every table and field of a config file (type, default, allowed values, doc) as Markdown.
 
@@ -28,20 +47,7 @@ def reference_markdown(level: int = 1) -> str:
         "",
         "Generated from the schema by `cimsim.config.reference_markdown()`.",
         "",
-        "A config file is TOML. A file path it gives (the `*_file` fields) is relative to the config file's folder "
-        "as its path names it (a link to a config file: the link's folder), read as `open` reads it, links followed "
-        "(`../data` beside a linked folder's target; `~` is not expanded); to the working directory for a config "
-        "read through a pipe: `<(cat cfg.toml)`, /dev/stdin; given as an override "
-        "(`--set`, a script's settings) relative to the working directory; in a sweep spec's `[set]` or axes "
-        "relative to the spec's folder (the working directory for a spec read through a pipe). Overrides (`--set`, "
-        "`cimsim.config.load_config(path, overrides)`, a sweep's axes and `[set]`) are validated with the file's "
-        "tables, once: a file they complete (`weights = \"file\"` and `--set workload.weights_file=w.npy`, "
-        "`dac.mode = \"sliced\"` and `--set dac.bits_per_read=2`) runs as the same config written whole; the file's "
-        "problems they do not fix are said as for the file alone, with their own (an unknown key, a refused value). "
-        "One exception: a table's preset given as an override (`--set device.preset=pcm`) starts that table afresh "
-        "from the preset, with the overrides of its fields, where the file's table names no preset (its fields "
-        "described another device, not changes to one: a sweep over `device.preset` compares the presets); where it "
-        "names one, its other fields stay over the new preset, as if the file named it. Top-level keys:",
+        _PATHS_AND_OVERRIDES,
         "",
         "| key | type | meaning |",
         "|---|---|---|",
