@@ -1047,3 +1047,11 @@ def test_a_home_folder_tilde_is_said_not_expanded(tmp_path):
         load_config(tmp_path / "c.toml")
     err = info.value
     assert "names no existing file" in str(err) and "(a ~ is not expanded: give the home folder's path)" in str(err)
+
+
+def test_a_drift_reference_after_the_read_time_is_idle_without_drift():
+    """docs/devices.md: drift_time_s and drift_t0_s qualify drift and are accepted while it is off (an rram preset,
+    which does not drift, with drift_t0_s = 5 had been refused for its drift_time_s of 1 s); with drift on, refused"""
+    assert config_from_dict({"device": {"preset": "rram", "drift_t0_s": 5.0}}, "x").device.drift_t0_s == 5.0
+    err = error_of({"device": {"preset": "pcm", "drift_t0_s": 5000.0}})
+    assert err.fields == ["device.drift_time_s"]

@@ -97,13 +97,13 @@ def baseline_errors(baseline: BaselineConfig) -> list[tuple[str, str]]:
 @checked_types
 def device_errors(device: DeviceConfig) -> list[tuple[str, str]]:
     """Rules between a device's own fields: g_min below g_max (on/off ratio at least 1 + 1e-6), reads at or after
-    drift t0, stuck rates summing to at most 1, one bit in a cell of the sram device preset."""
+    drift t0 where the cells drift, stuck rates summing to at most 1, one bit in a cell of the sram device preset."""
     errors = []
     if device.g_min_us * (1 + 1e-6) >= device.g_max_us:  # closer, float rounding swamps the levels' spacing
         errors.append(("device.g_min_us", f"'device.g_min_us' ({device.g_min_us}) must be below "
                                           f"'device.g_max_us' ({device.g_max_us}), by a millionth of it at least (an "
                                           "on/off ratio of 1 + 1e-15 had given a relative error of 1.7)"))
-    if device.drift_time_s < device.drift_t0_s:
+    if device.drift_time_s < device.drift_t0_s and (device.drift_nu or device.drift_nu_sigma):  # idle without drift
         errors.append(("device.drift_time_s", f"'device.drift_time_s' ({device.drift_time_s}) must not be before "
                                               f"'device.drift_t0_s' ({device.drift_t0_s})"))
     if device.stuck_at_gmin_rate + device.stuck_at_gmax_rate > 1:
