@@ -751,3 +751,13 @@ def test_a_models_attention_products_on_the_vector_unit_are_not_array_macs():
     assert activation > 0 and digital.cim.vector_unit_macs == 2 * activation
     assert digital.cim.array_macs == 2 * bert.static_macs_per_item
     assert price_model(config, bert, chips=8, items=2, activation_products="arrays").cim.vector_unit_macs == 0
+
+
+def test_a_mixtures_baseline_counts_the_chips_macs_exactly():
+    """(the baseline had summed its experts' token shares in floats: Mixtral's prefill 1981 MACs short of 7e14)"""
+    from cimsim.config import load_preset
+
+    for items in (1, 3):
+        price = price_model(load_preset("rram-default"), get_model("mixtral-8x7b", phase="prefill"), chips=514,
+                            items=items)
+        assert price.baseline.macs == price.cim.macs == items * price.macs_per_item
