@@ -761,3 +761,17 @@ def test_a_mixtures_baseline_counts_the_chips_macs_exactly():
         price = price_model(load_preset("rram-default"), get_model("mixtral-8x7b", phase="prefill"), chips=514,
                             items=items)
         assert price.baseline.macs == price.cim.macs == items * price.macs_per_item
+
+
+def test_price_model_takes_set_overrides_of_its_design(tmp_path):
+    """(price-model had no --set: trying a baseline preset or a chip change took a TOML file)"""
+    from cimsim.cli import main
+    from cimsim.config import load_preset, with_overrides
+
+    out = tmp_path / "p.json"
+    result = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "baseline.preset=a100", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    want = price_model(with_overrides(load_preset("rram-default"), {"baseline.preset": "a100"}), get_model("resnet18"))
+    assert json.loads(out.read_text())["prices"][0]["gain"]["energy"] == pytest.approx(want.gain["energy"], rel=1e-12)
+    bad = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "adc.bitz=6"])
+    assert bad.exit_code == 2 and "unknown key 'adc.bitz'; did you mean 'adc.bits'?" in bad.output

@@ -9,6 +9,7 @@ import click
 
 from .cli_checks import check_not_inputs, check_suffix
 from .cli_guard import OneLineErrors, OutputPath, guarded, is_stdout
+from .cli_settings import settings_overrides
 
 __all__ = ["price_model_command"]
 
@@ -42,14 +43,17 @@ __all__ = ["price_model_command"]
                    "codes of the inputs that a float forward pass of samples evenly spaced over x feeds it (until "
                    "each layer saw 4096 values, 16 samples at most) and at the levels of its weights of evenly "
                    "spaced outputs (default: uniform codes).")
+@click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
+              help="Override a field of the design (--config's, or the preset's), e.g. --set baseline.preset=a100 "
+                   "(repeatable).")
 @click.option("-o", "--output", type=OutputPath(dir_okay=False), help="Write every figure as JSON here.")
 @guarded
 def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips, reload_weights, items, sequences,
-                        vector_lanes, image_side, activation_products, samples_path, output):
+                        vector_lanes, image_side, activation_products, samples_path, settings, output):
     """Price a standard network (MODEL: resnet18, resnet50, mobilenetv2, bert-base, gpt2-small, llama-7b,
     mixtral-8x7b) or a network file (MODEL: a .npz or .onnx path) from its shapes alone on CIM chips and on the
     config's baseline: energy per item and token, rates, chips, gains."""
-    from .config import load_config, load_preset
+    from .config import load_config, load_preset, with_overrides
     from .models import (DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, MatrixOp, get_model, price_model, price_table,
                          unknown_model)
     from .atomic import write_atomic
@@ -69,7 +73,9 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                                         f"--config {config_path}": config_path,
                                         f"--samples {samples_path}": samples_path})
     check_suffix(output, [".json"], "JSON")
-    cfg = load_config(config_path) if config_path else load_preset("rram-default")
+    overrides = settings_overrides(settings)  # a malformed --set is said before the config is read
+    cfg = (load_config(config_path, overrides or None) if config_path else
+           with_overrides(load_preset("rram-default"), overrides) if overrides else load_preset("rram-default"))
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
     try:
         models = ([_file_model(model_name, samples_path)] if is_file else

@@ -12,7 +12,7 @@ from .cli_guard import fail
 from .config.rules import Text
 from .errors import ConfigError
 
-__all__ = ["load_all", "load_with_options", "parse_value"]
+__all__ = ["load_all", "load_with_options", "parse_value", "settings_overrides"]
 
 
 def parse_value(text: str):
@@ -26,7 +26,7 @@ def parse_value(text: str):
         return text
 
 
-def _overrides(settings: tuple[str, ...]) -> dict:
+def settings_overrides(settings: tuple[str, ...]) -> dict:
     """``--set FIELD=VALUE`` items as overrides; a UsageError for an item without '=' or holding a control
     character (a newline had cut the value short, TOML reading the rest as another key), or for a field set twice
     to different values (the last had won silently)."""
@@ -76,7 +76,7 @@ def load_with_options(path: str, seed: int | None, settings: tuple[str, ...], tr
     problems had come first, those of a file the options complete too)."""
     from .config import load_config
 
-    overrides = _overrides(settings)
+    overrides = settings_overrides(settings)
     for option, field, value in (("--seed", "simulation.seed", seed), ("--trials", "simulation.trials", trials)):
         if value is None:
             continue
