@@ -183,3 +183,14 @@ def test_a_field_changed_in_memory_is_named_as_such_with_settings_too():
     with pytest.raises(ConfigError, match=r"default\.toml: 'dac\.input_bits'") as err:
         cimsim.as_config(cfg, {"dac.input_bits": 99})  # the file's own config: no such note
     assert "in memory" not in str(err.value)
+
+
+def test_empty_settings_check_a_config_as_no_settings_do():
+    """(estimate(cfg, {}) had priced a field set in code that settings leave idle, which estimate(cfg) refuses)"""
+    import cimsim
+
+    cfg = cimsim.as_config(str(Path(__file__).parents[1] / "configs" / "default.toml"))
+    idle = replace(cfg, dac=replace(cfg.dac, input_max=2.0))  # per_vector inputs: a fixed maximum is idle
+    for settings in (None, {}):
+        with pytest.raises(ConfigError, match=r"'dac\.input_max' applies only when"):
+            cimsim.estimate(idle, settings)

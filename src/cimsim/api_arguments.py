@@ -32,6 +32,8 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
     A Config given in memory (built directly or with dataclasses.replace, which validate nothing) passes the
     loader's rules for each field and between fields (with ``settings``: once they are applied), or raises its
     :class:`ConfigError` naming each field; its fields are then stored as the loader stores them (numpy numbers)."""
+    if isinstance(settings, Mapping) and not settings:  # no settings: checked as without them (an idle field too)
+        settings = None
     if isinstance(config, Config):
         if settings is not None:
             return _with_settings(config, settings)
