@@ -26,10 +26,10 @@ kind = "functional"
 """
 
 
-def _started(tmp_path: Path) -> tuple[subprocess.Popen, Path, Path]:
+def _started(tmp_path: Path, workers: int = 2) -> tuple[subprocess.Popen, Path, Path]:
     spec, out = tmp_path / "spec.toml", tmp_path / "r.csv"
     spec.write_text(SPEC)
-    command = [sys.executable, "-m", "cimsim.cli", "sweep", str(spec), "-o", str(out), "--workers", "2"]
+    command = [sys.executable, "-m", "cimsim.cli", "sweep", str(spec), "-o", str(out), "--workers", str(workers)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=_default_signals)
     return proc, spec, out
@@ -114,3 +114,16 @@ def test_a_ctrl_c_while_the_points_are_submitted_is_kept_not_lost():
             assert _collect(executor, [["a"], ["b"]], {}, lambda rows: None) == "interrupted"
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_one_ctrl_c_lets_only_the_points_in_progress_finish(tmp_path):
+    """one worker, Ctrl-C once the first row is written: the point in progress finishes, no queued one starts (the
+    pool had taken two more into its call queue, and ran them)"""
+    proc, _, out = _started(tmp_path, workers=1)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and _rows(out) < 1:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert 1 <= _rows(out) <= 2, (_rows(out), err)

@@ -14,6 +14,7 @@ scheduler. The whole run holds the file's lock (:mod:`.lock`).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import os
 import signal
@@ -27,8 +28,8 @@ from ..atomic import check_writable
 from ..config.schema import Config
 from ..cores import usable_cores
 from ..errors import ConfigError
-from .executors import (DASK_MISSING, _check_started, _dask_client, check_not_bootstrapping, open_executor,
-                        sigint_blocked, signals_as, stop_workers)
+from .executors import (DASK_MISSING, _LocalPool, _check_started, _dask_client, check_not_bootstrapping,
+                        open_executor, sigint_blocked, signals_as, stop_workers)
 from .metrics import Outcome, Task, available_metrics, evaluate
 from .points import Point, expand
 from .lock import LOCK_SUFFIX, output_lock
@@ -233,30 +234,39 @@ def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[li
 
 def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point],
              record: Callable[[list[tuple[Point, Outcome | None]]], None]) -> str | None:
-    """Submit every task and record each as it finishes; the reason the run stopped early, or None. Ctrl-C only
-    sets a flag, read between waits (:func:`.executors.signals_as`): the points in progress then finish and are
-    written, unless a second Ctrl-C comes, which ends the local workers at once, as SIGTERM does."""
+    """Submit the tasks and record each as it finishes; the reason the run stopped early, or None. Local workers get
+    no more tasks than they run at once, so that no queued point starts after a stop (a Ctrl-C with one worker had
+    run two more points); a cluster gets them all. Ctrl-C only sets a flag, read between waits
+    (:func:`.executors.signals_as`): the points in progress then finish and are written, unless a second Ctrl-C
+    comes, which ends the local workers at once, as SIGTERM does."""
     stops: list[int] = []  # the signals received
-    pending = set()
+    pending, futures, queued = set(), [], iter(tasks)
+    window = executor.workers if isinstance(executor, _LocalPool) else len(tasks)
 
     def flagged():  # Ctrl-C and SIGTERM only noted meanwhile
         return signals_as(lambda signum, frame: stops.append(signum), (signal.SIGINT, signal.SIGTERM))
 
-    def drain(until: int) -> None:  # record what finishes until nothing is pending or ``until`` signals came
+    def submit(count: int) -> None:  # the next ``count`` tasks; workers spawned meanwhile start with Ctrl-C blocked
+        with sigint_blocked():
+            new = [executor.submit(evaluate, task) for task in itertools.islice(queued, count)]
+        futures.extend(new)
+        pending.update(new)
+
+    def drain(until: int, refill: bool) -> None:  # record what finishes until nothing is pending or ``until`` signals
         while pending and len(stops) < until and signal.SIGTERM not in stops:
             done, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
             for future in done:
                 pending.discard(future)
                 if not future.cancelled():  # an error here is the machinery's (a lost worker), not a point's
                     record([(by_id[o.point_id], o) for o in future.result()])
+            if refill and not stops:
+                submit(len(done))
 
     with flagged():
-        with sigint_blocked():  # the local workers spawn now: they start with Ctrl-C blocked
-            futures = [executor.submit(evaluate, task) for task in tasks]
-        pending.update(futures)
+        submit(window)
     try:
         with flagged():
-            drain(1)
+            drain(1, refill=True)
         if stops:
             raise KeyboardInterrupt
         dropped = sum(future.cancelled() for future in futures)  # not by us: by the cluster
@@ -266,7 +276,7 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
         for future in pending:
             future.cancel()
         with flagged(), contextlib.suppress(Exception):
-            drain(2)  # the points in progress still finish and are written, until a second Ctrl-C or SIGTERM
+            drain(2, refill=False)  # the points in progress finish and are written, until a 2nd Ctrl-C or SIGTERM
         if len(stops) > 1 or signal.SIGTERM in stops:
             stop_workers(executor)
         return "terminated (SIGTERM)" if signal.SIGTERM in stops else "interrupted"
