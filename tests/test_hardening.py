@@ -113,10 +113,9 @@ COMPANIONS = {"adc.full_scale_fraction": {"adc.range": "fixed"}, "dac.input_max"
 """the settings under which a field is read (a conditional field's condition: set alone, it had been refused as
 stated where ignored and never priced), or that its extremes need (g_max above g_min, enob within the bits, the
 reads after t0)"""
-REFUSED_ENDS = {("device.g_min_us", "high"), ("device.drift_t0_s", "high"), ("baseline.sram_kib", "low"),
-                ("baseline.dram_gb", "low")}
-"""ends no companion makes valid, refused by a rule between fields naming the field: g_min at g_max's top, t0 after
-the latest reads, less than a KiB of memory, a DRAM that holds no layer's weights"""
+REFUSED_ENDS = {("device.g_min_us", "high"), ("baseline.sram_kib", "low"), ("baseline.dram_gb", "low")}
+"""ends no companion makes valid, refused by a rule between fields naming the field: g_min at g_max's top, less than
+a KiB of memory, a DRAM that holds no layer's weights (a drift t0 after the reads is idle without drift, and priced)"""
 
 
 def _float_extremes():

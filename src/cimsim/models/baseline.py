@@ -222,7 +222,7 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     priced = Breakdown(name=b.name, energy_pj=energy, area_um2=area,
                        latency_ns=seq.latency_ns + vector_ns + kv_ns, compute_ns=seq.compute_ns + vector_ns,
                        memory_ns=seq.memory_ns + kv_ns, mvms=items, assumptions=assumptions,
-                       macs=items * model.macs_per_item)  # the chip's count: exact, where the parts' float shares round
+                       macs=model.macs(items))  # the chip's count: exact, where the parts' float shares round
     return in_batches(priced, min(b.batch, step, together)) if together else priced
 
 

@@ -203,7 +203,7 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     assumptions = (chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
                    + (leak_line,) + _beyond_reticle(model, area, [] if reload else [c[1].area_um2 for c in chips]))
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
-                     memory_ns=memory, mvms=items, macs=items * model.macs_per_item,
+                     memory_ns=memory, mvms=items, macs=model.macs(items),
                      assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
 
 

@@ -128,8 +128,13 @@ class MatrixOp:
     @property
     def macs_per_item(self) -> int:
         """multiply-accumulates per item: of the routed vectors only, the products that meet input values"""
-        return round(self.vectors_per_item * self.groups * self.in_features * self.out_features * self.routed_fraction
-                     * self.tap_fraction)
+        return self.macs(1)
+
+    def macs(self, items: int) -> int:
+        """multiply-accumulates of ``items`` items, rounded once (an item's share of a routed expert's vectors, a
+        fraction, had been rounded per item before it was multiplied)"""
+        return round(items * self.vectors_per_item * self.groups * self.in_features * self.out_features
+                     * self.routed_fraction * self.tap_fraction)
 
     @property
     def routed_places(self) -> tuple[int, ...]:
@@ -249,7 +254,11 @@ class Model:
     @property
     def macs_per_item(self) -> int:
         """every multiply-accumulate of the matrix products (static and activation)"""
-        return sum(op.macs_per_item for op in self.of_type(MatrixOp))
+        return self.macs(1)
+
+    def macs(self, items: int) -> int:
+        """every multiply-accumulate of ``items`` items (:meth:`MatrixOp.macs`)"""
+        return sum(op.macs(items) for op in self.of_type(MatrixOp))
 
     @property
     def static_macs_per_item(self) -> int:

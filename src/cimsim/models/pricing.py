@@ -189,7 +189,7 @@ class _Pricer:
         mean = placed.vectors_per_item * placed.op.routed_fraction  # the vectors an item sends it, on the mean
         writes = 0 if placed.rewritten or not loads else round(placed.cells * loads * reached(placed.op, items))
         counts = self.vector_counts(placed).scaled(items * placed.op.vectors_per_item).share(placed.op.routed_fraction)
-        counts = replace(counts, macs=items * placed.op.macs_per_item,
+        counts = replace(counts, macs=placed.op.macs(items),
                          dram_read_bits=items * self.model.input_elements_per_item * bits if first else 0,
                          dram_write_bits=(items * self.model.output_elements_per_item * plan.accumulator_bits
                                           if last else 0),
@@ -311,8 +311,8 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     extras = [_extras(p, unit, config, (parts[j + 1:] or [None])[0]) for j, p in enumerate(parts)]
     chips_priced = [(p, *pricer.part(p, p is parts[0], p is parts[-1], e), e) for p, e in zip(parts, extras)]
     cim = compose(config, model, chips_priced, unit, items, kv_cache, runs, sequences)
-    cim = replace(cim, vector_unit_macs=items * sum(  # the activation products the vector units ran, not the arrays
-        op.macs_per_item for op in model.of_type(MatrixOp) if not op.static and op.name not in rewritten))
+    cim = replace(cim, vector_unit_macs=sum(  # the activation products the vector units ran, not the arrays
+        op.macs(items) for op in model.of_type(MatrixOp) if not op.static and op.name not in rewritten))
     cim, lifetime = with_wear(config, cim, rewritten, runs, len(parts))
     vector_ops = list(model.of_type(VectorOp))  # the baseline runs attention's products as matrix products
     baseline = price_baseline(config, model, items, kv_cache, unit,

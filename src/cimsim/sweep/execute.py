@@ -234,11 +234,10 @@ def _tasks(spec: SweepSpec, points: list[Point], workers: int | None) -> list[li
 
 def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point],
              record: Callable[[list[tuple[Point, Outcome | None]]], None]) -> str | None:
-    """Submit the tasks and record each as it finishes; the reason the run stopped early, or None. Local workers get
-    no more tasks than they run at once, so that no queued point starts after a stop (a Ctrl-C with one worker had
-    run two more points); a cluster gets them all. Ctrl-C only sets a flag, read between waits
-    (:func:`.executors.signals_as`): the points in progress then finish and are written, unless a second Ctrl-C
-    comes, which ends the local workers at once, as SIGTERM does."""
+    """Submit the tasks and record each as it finishes; the reason the run stopped early, or None. Local workers hold
+    no more tasks than they run (one Ctrl-C had run two queued points more), a cluster all. Ctrl-C only sets a flag,
+    read between waits (:func:`.executors.signals_as`): the points in progress then finish and are written, unless
+    a second Ctrl-C comes, which ends the local workers at once, as SIGTERM does."""
     stops: list[int] = []  # the signals received
     pending, futures, queued = set(), [], iter(tasks)
     window = executor.workers if isinstance(executor, _LocalPool) else len(tasks)
@@ -281,18 +280,15 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
             stop_workers(executor)
         return "terminated (SIGTERM)" if signal.SIGTERM in stops else "interrupted"
     except _WriteFailed as exc:  # what finished before is in the file; this batch could not be written
-        for future in pending:
-            future.cancel()
         return str(exc)
     except _ProgressFailed:
-        for future in pending:
-            future.cancel()
         raise
     except Exception as exc:  # noqa: BLE001 -- a worker or the cluster was lost: stop, keep what finished
-        for future in pending:
-            future.cancel()
         if signal.SIGTERM in stops:  # the workers took it too (sent to the process group)
             return "terminated (SIGTERM)"
         _check_started(executor, exc)
         return f"a worker was lost ({type(exc).__name__}{f': {exc}' if str(exc) else ''})"
+    finally:  # every way out: what has not started never will
+        for future in pending:
+            future.cancel()
     return None
