@@ -201,7 +201,7 @@ def test_a_file_holding_more_rows_than_the_run_reads_is_said_so(tmp_path):
     dense = {"name": "d", "workload": {"in_features": 8, "out_features": 4, "inputs": "file",
                                        "inputs_file": str(tmp_path / "x.npy")}}
     notes = result_notes(cimsim.simulate(dense).trials[0])
-    assert (f"workload.vectors, at its default 1000, ran the first 1000 of the 1200 vectors in {tmp_path / 'x.npy'}"
+    assert (f"workload.vectors = 1000, its default, ran the first 1000 of the 1200 vectors in {tmp_path / 'x.npy'}"
             in " ".join(notes))
     for vectors in (1200, 300):  # all of them, or a subset set on purpose: no note
         dense["workload"]["vectors"] = vectors
@@ -209,7 +209,7 @@ def test_a_file_holding_more_rows_than_the_run_reads_is_said_so(tmp_path):
     net = Network((Dense(np.ones((3, 8))),), (8,))
     np.savez(tmp_path / "d.npz", x=np.ones((1040, 8)), y=np.arange(1040) % 3)
     config = {"name": "n", "workload": {"kind": "network", "dataset": "file", "dataset_file": str(tmp_path / "d.npz")}}
-    assert "workload.vectors, at its default 1000, ran the first 1000 of the 1040 samples" in " ".join(
+    assert "workload.vectors = 1000, its default, ran the first 1000 of the 1040 samples" in " ".join(
         result_notes(cimsim.simulate(config, network=net).trials[0]))
     assert not any("ran the first" in n for n in result_notes(
         cimsim.simulate(config, network=net, inputs=np.ones((1040, 8))).trials[0]))

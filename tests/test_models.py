@@ -772,6 +772,9 @@ def test_price_model_takes_set_overrides_of_its_design(tmp_path):
     result = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "baseline.preset=a100", "-o", str(out)])
     assert result.exit_code == 0, result.output
     want = price_model(with_overrides(load_preset("rram-default"), {"baseline.preset": "a100"}), get_model("resnet18"))
-    assert json.loads(out.read_text())["prices"][0]["gain"]["energy"] == pytest.approx(want.gain["energy"], rel=1e-12)
+    written = json.loads(out.read_text())
+    assert written["prices"][0]["gain"]["energy"] == pytest.approx(want.gain["energy"], rel=1e-12)
+    assert written["settings"] == {"baseline.preset": "a100"} and "on rram-default with baseline.preset=a100" in (
+        result.output)
     bad = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "adc.bitz=6"])
     assert bad.exit_code == 2 and "unknown key 'adc.bitz'; did you mean 'adc.bits'?" in bad.output

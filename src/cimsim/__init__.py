@@ -45,11 +45,13 @@ def _exports() -> dict[str, str]:
     found: dict[str, str] = {}
     for sub in _SUBPACKAGES:
         try:
-            with open(importlib.util.find_spec(f".{sub}", __name__).origin, encoding="utf-8") as source:
-                tree = ast.parse(source.read())
-            exported = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
-                            and any(getattr(t, "id", None) == "__all__" for t in node.targets))
-        except (AttributeError, OSError, SyntaxError, ValueError, StopIteration):
+            spec = importlib.util.find_spec(f".{sub}", __name__)  # its loader reads a zipped package's source too
+            tree = ast.parse(spec.loader.get_source(spec.name))
+            exported = next(ast.literal_eval(node.value) for node in tree.body  # __all__ = [...] or __all__: T = [...]
+                            if any(getattr(t, "id", None) == "__all__" for t in (
+                                node.targets if isinstance(node, ast.Assign) else
+                                [node.target] if isinstance(node, ast.AnnAssign) else [])))
+        except (AttributeError, ImportError, OSError, SyntaxError, TypeError, ValueError, StopIteration):
             continue
         for name in exported:
             found.setdefault(name, sub)

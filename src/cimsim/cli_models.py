@@ -91,11 +91,13 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
         raise click.UsageError(str(exc)) from None
     to_err = is_stdout(output)  # -o /dev/stdout: stdout holds the JSON alone
     if output:  # written before the tables are printed: a reader of stdout that leaves early (| head) loses nothing
-        write_atomic(output, to_json({"cimsim_version": cimsim_version(), "config": cfg.name,
+        write_atomic(output, to_json({"cimsim_version": cimsim_version(), "config": cfg.name, "settings": overrides,
                                       "prices": [p.as_dict() for p in prices]}))
     click.echo("\n".join(m.summary() for m in models), err=to_err)
-    click.echo(f"on {cfg.name}: {prices[0].arrays} arrays ({prices[0].cell_utilisation:.1%} of their cells hold a "
-               f"weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n", err=to_err)
+    changed = " with " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else ""
+    click.echo(f"on {cfg.name}{changed}: {prices[0].arrays} arrays ({prices[0].cell_utilisation:.1%} of their cells "
+               f"hold a weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n",
+               err=to_err)
     click.echo(price_table(prices), err=to_err)
     for p in prices:
         if p.cell_lifetime_s is not None:

@@ -249,7 +249,7 @@ def _rows_left_note(result) -> str:
     except ValueError:  # the file changed since it was read: nothing to say of it
         return ""
     ran = result.samples if network else wl.vectors
-    return (f"workload.vectors, at its default {wl.vectors}, ran the first {ran} of the {shape[0]} "
+    return (f"workload.vectors = {wl.vectors}, its default, ran the first {ran} of the {shape[0]} "
             f"{'samples' if network else 'vectors'} in {path}: set it to run them all (or the subset you mean)"
             if shape and shape[0] > ran else "")
 

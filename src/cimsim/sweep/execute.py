@@ -254,12 +254,12 @@ def _collect(executor: Executor, tasks: list[list[Task]], by_id: dict[str, Point
     def drain(until: int, refill: bool) -> None:  # record what finishes until nothing is pending or ``until`` signals
         while pending and len(stops) < until and signal.SIGTERM not in stops:
             done, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            pending.difference_update(done)
+            if refill and not stops:  # before the rows are written: no worker waits on the disk or a callback
+                submit(len(done))
             for future in done:
-                pending.discard(future)
                 if not future.cancelled():  # an error here is the machinery's (a lost worker), not a point's
                     record([(by_id[o.point_id], o) for o in future.result()])
-            if refill and not stops:
-                submit(len(done))
 
     with flagged():
         submit(window)
