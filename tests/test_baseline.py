@@ -328,7 +328,8 @@ def test_board_power_energy_is_power_times_roofline_time():
     events = {k: v for k, v in dynamic.energy_pj.items() if k != "leakage"}
     assert events == pytest.approx({k: v for k, v in plain.energy_pj.items() if k != "leakage"})
     # the die leaks as logic of its area over the run
-    assert dynamic.energy_pj["leakage"] == pytest.approx(3.0e6 * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2 * bd.latency_ns * 1e-3)
+    die_uw = 3.0e6 * ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2
+    assert dynamic.energy_pj["leakage"] == pytest.approx(die_uw * bd.latency_ns * 1e-3)
     assert any("datasheet-level" in a and f"{sum(events.values()):.4g} pJ" in a for a in bd.assumptions)
 
 

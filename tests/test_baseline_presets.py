@@ -205,7 +205,8 @@ def test_a_networks_digital_work_on_a_gpu_and_the_leakage_the_report_states():
     mlp = load_config(Path(__file__).resolve().parents[1] / "configs" / "digits-mlp.toml")
     cim, base = price_from_shapes(with_overrides(mlp, {"baseline.preset": "a100", "technology.node_nm": 7.0}))
     assert any("on the baseline on its own 6912 lanes at 1.41 GHz" in a for a in base.assumptions)
-    found = [pair for a in cim.assumptions for pair in re.findall(r"^Leakage: ([0-9.e+]+) uW|units leak ([0-9.e+]+) uW on the chip", a)]
+    pattern = r"^Leakage: ([0-9.e+]+) uW|units leak ([0-9.e+]+) uW on the chip"
+    found = [pair for a in cim.assumptions for pair in re.findall(pattern, a)]
     assert len(found) == 2  # the chip's buffers and logic, and its vector unit
     stated_uw = sum(float(chip or unit) for chip, unit in found)
     assert cim.energy_pj["leakage"] / cim.latency_ns * 1e3 == pytest.approx(stated_uw, rel=2e-3)

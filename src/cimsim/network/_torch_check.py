@@ -39,8 +39,8 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
         raise ValueError(f"torch model {name}: {disagreement}: wrap the model so that it returns one tensor")
     if alone is not None:
         raise ValueError(f"torch model {name}: its network differs from the model on the example itself ({alone}): "
-                         f"torch's ONNX export of an operation in it computes something else{_fast_path(model, example, torch)}"
-                         f"{DYNAMO_HINT}")
+                         "torch's ONNX export of an operation in it computes something else"
+                         f"{_fast_path(model, example, torch)}{DYNAMO_HINT}")
     if disagreement is not None:
         raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
                          f"{_BATCH_FIRST}")
