@@ -46,6 +46,13 @@ def _rows(out: Path) -> int:
     return out.read_text().count("\n") - 1 if out.exists() else 0
 
 
+def _wait_for_a_row(proc: subprocess.Popen, out: Path) -> None:
+    """until the sweep has written its first row (or ended, or two minutes passed)"""
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and _rows(out) < 1:
+        time.sleep(0.01)
+
+
 def test_ctrl_c_while_the_workers_start_stops_without_a_traceback(tmp_path):
     proc, _, out = _started(tmp_path)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
@@ -62,9 +69,7 @@ def test_ctrl_c_while_the_workers_start_stops_without_a_traceback(tmp_path):
 
 def test_a_second_ctrl_c_ends_the_points_in_progress_and_a_re_run_completes(tmp_path):
     proc, spec, out = _started(tmp_path)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline and _rows(out) < 1:
-        time.sleep(0.01)
+    _wait_for_a_row(proc, out)
     os.killpg(proc.pid, signal.SIGINT)
     time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)
@@ -84,9 +89,7 @@ def test_sigterm_to_the_group_stops_at_once_with_143_and_leaves_no_lock(tmp_path
     """a batch scheduler's SIGTERM (to the sweep and its workers): the rows written stay, the lock goes, exit 143
     (it had left the lock behind and a multiprocessing warning, saying nothing)"""
     proc, _, out = _started(tmp_path)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline and _rows(out) < 1:
-        time.sleep(0.01)
+    _wait_for_a_row(proc, out)
     os.killpg(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
@@ -120,9 +123,7 @@ def test_one_ctrl_c_lets_only_the_points_in_progress_finish(tmp_path):
     """one worker, Ctrl-C once the first row is written: the point in progress finishes, no queued one starts (the
     pool had taken two more into its call queue, and ran them)"""
     proc, _, out = _started(tmp_path, workers=1)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline and _rows(out) < 1:
-        time.sleep(0.01)
+    _wait_for_a_row(proc, out)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
