@@ -128,3 +128,22 @@ def test_one_ctrl_c_lets_only_the_points_in_progress_finish(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert 1 <= _rows(out) <= 2, (_rows(out), err)
+
+
+def test_a_ctrl_c_once_every_point_is_written_stops_nothing(tmp_path):
+    """(a Ctrl-C during the last point's write had said 'stopped: interrupted; 0 points not run', exit 130)"""
+    from cimsim.sweep import run_sweep
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.replace('kind = "functional"', 'kind = "analytic"'))
+
+    def press_at_the_end(done: int, failed: int, total: int) -> None:
+        if done == total:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a program run from a shell
+    try:
+        summary = run_sweep(spec, tmp_path / "r.csv", workers=1, progress=press_at_the_end)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert summary.complete and summary.stopped is None and summary.ok == 8

@@ -149,8 +149,9 @@ def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, schedu
         local = None if scheduler else min(workers or usable_cores(), len(tasks))  # no more processes than tasks
         with open_executor(local, scheduler, checked=True) as executor:
             stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
-    summary = Summary(len(points), sum(s == "ok" for s in status.values()),
-                      sum(s != "ok" for s in status.values()), skipped, stopped, notes)
+    done = sum(s == "ok" for s in status.values()), sum(s != "ok" for s in status.values())
+    # a stop that came once every point was written stopped nothing (a Ctrl-C then had said to resume, exit 130)
+    summary = Summary(len(points), *done, skipped, None if sum(done) == len(points) else stopped, notes)
     if summary.complete:
         try:
             with _writing(output):  # a full disk: the file keeps every row, unordered; the same command resumes
