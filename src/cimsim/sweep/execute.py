@@ -108,16 +108,17 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, output: str | os.PathLike, *,
                           ) from None
     if scheduler is not None:  # asked before the results file is made: a refused run leaves nothing behind
         _dask_client(scheduler)
+    points = expand(spec)  # before the lock: a long expansion that a signal ends leaves none behind
     with output_lock(output):
         try:
-            return _run(spec, output, workers, scheduler, progress, notice)
+            return _run(spec, points, output, workers, scheduler, progress, notice)
         except _ProgressFailed as exc:  # the points in progress were cancelled; the finished ones are in the file
             raise exc.__cause__ from None
 
 
-def _run(spec: SweepSpec, output: str | os.PathLike, workers: int | None, scheduler: str | None,
+def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, workers: int | None, scheduler: str | None,
          progress: Progress | None, notice: Callable[[str], None] | None) -> Summary:
-    points, header = expand(spec), columns(spec)
+    header = columns(spec)
     kept, notes, stopped = _start(spec, output, points, notice)
     status = {pid: row["status"] for pid, row in kept.items()}
     todo = [p for p in points if p.id not in status] if stopped is None else []  # a failed start runs nothing
