@@ -194,3 +194,12 @@ def test_empty_settings_check_a_config_as_no_settings_do():
     for settings in (None, {}):
         with pytest.raises(ConfigError, match=r"'dac\.input_max' applies only when"):
             cimsim.estimate(idle, settings)
+
+
+def test_a_crossbar_refuses_a_device_against_its_own_rules_when_built():
+    """(Crossbar(config) with g_min above g_max had been built, and refused only when it programmed, as "<device>")"""
+    from cimsim.numerics import Crossbar
+
+    bad = replace(good(), device=replace(good().device, g_min_us=5.0, g_max_us=1.0))
+    with pytest.raises(ConfigError, match=r"\(a Config given in memory\): 'device\.g_min_us' \(5\.0\) must be below"):
+        Crossbar(bad)

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from ..argcheck import check_instance, cut_short
-from ..config.checks import check_consistency
+from ..config.checks import check_consistency, device_errors
 from ..config.conditional import CONDITIONAL_FIELDS, unused_stated_fields
 from ..config.load import field_errors, python_scalar, with_overrides
 from ..config.presets_merge import changed_since_loaded, is_template, preset_changed_in_code
@@ -30,8 +30,10 @@ def checked_config(config) -> Config:
     """``config`` with each field as the loader stores it (:func:`_as_stored`) when each passes the loader's rule for
     it (type and range), else the loader's :class:`ConfigError` naming each field: a Config built with
     dataclasses.replace or directly is not validated (adc.bits = 0 had given all-zero outputs, "8" been accepted).
-    The rules between fields are the loader's alone: the numerics run combinations it refuses (a digital array with
-    summed planes). Each config is checked once (up to 64 held, by identity)."""
+    A device's rules between its own fields too (:func:`~cimsim.config.checks.device_errors`: g_min below g_max, ...;
+    they had been said only once it programmed, as "<device>"); the other rules between fields are the loader's
+    alone: the numerics run combinations it refuses (a digital array with summed planes). Each config is checked
+    once (up to 64 held, by identity)."""
     if not isinstance(config, Config):  # as plan_layer says it
         raise TypeError(f"a cimsim Config is needed (cimsim.config.load_config(path)); got {type(config).__name__}")
     held = _CHECKED.get(id(config))
@@ -39,7 +41,7 @@ def checked_config(config) -> Config:
         return held[1]
     for name, cls in SECTIONS.items():
         check_instance(f"config.{name}", getattr(config, name), cls)
-    if errors := field_errors(config):  # its file (if any) passed: the values were changed in memory
+    if errors := field_errors(config) or device_errors(config.device):  # its file passed: changed in memory
         raise ConfigError(f"{config.source} (a Config given in memory)", errors)
     if len(_CHECKED) >= 64:
         _CHECKED.clear()
