@@ -203,3 +203,14 @@ def test_a_crossbar_refuses_a_device_against_its_own_rules_when_built():
     bad = replace(good(), device=replace(good().device, g_min_us=5.0, g_max_us=1.0))
     with pytest.raises(ConfigError, match=r"\(a Config given in memory\): 'device\.g_min_us' \(5\.0\) must be below"):
         Crossbar(bad)
+
+
+def test_a_device_preset_changed_in_code_is_applied_before_its_rules_are_judged():
+    """the sram preset set in code over a 2-bit table: applied (one bit a cell), not refused for the old table's
+    bits_per_cell (the Crossbar's new check of a device's own rules had judged the stale fields first)"""
+    import cimsim
+    from cimsim.config.schema import DeviceConfig
+
+    assert cimsim.as_config(Config(device=DeviceConfig(preset="sram"))).device.bits_per_cell == 1
+    cfg = cimsim.as_config(str(Path(__file__).parents[1] / "configs" / "default.toml"))
+    assert cimsim.estimate(replace(cfg, device=replace(cfg.device, preset="sram"))).config.device.bits_per_cell == 1

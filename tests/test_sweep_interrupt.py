@@ -147,3 +147,23 @@ def test_a_ctrl_c_once_every_point_is_written_stops_nothing(tmp_path):
     finally:
         signal.signal(signal.SIGINT, previous)
     assert summary.complete and summary.stopped is None and summary.ok == 8
+
+
+def test_a_failed_start_is_still_said_when_every_point_is_in_the_file(tmp_path, monkeypatch):
+    """a point removed from the spec whose row cannot be set aside (a full disk): the run says so and stops, though
+    every point it has is in the file (the completion rule for a late Ctrl-C had dropped every stop reason)"""
+    import errno
+
+    from cimsim.sweep import execute, run_sweep
+
+    spec, out = tmp_path / "spec.toml", tmp_path / "r.csv"
+    spec.write_text(SPEC.replace('kind = "functional"', 'kind = "analytic"'))
+    assert run_sweep(spec, out, workers=1).complete
+    spec.write_text(SPEC.replace('kind = "functional"', 'kind = "analytic"').replace(", 11]", "]"))
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(execute, "put_aside", full_disk)
+    summary = run_sweep(spec, out, workers=1)
+    assert summary.complete and summary.stopped and "No space left on device" in summary.stopped

@@ -31,7 +31,9 @@ def checked_config(config) -> Config:
     it (type and range), else the loader's :class:`ConfigError` naming each field: a Config built with
     dataclasses.replace or directly is not validated (adc.bits = 0 had given all-zero outputs, "8" been accepted).
     A device's rules between its own fields too (:func:`~cimsim.config.checks.device_errors`: g_min below g_max, ...;
-    they had been said only once it programmed, as "<device>"); the other rules between fields are the loader's
+    they had been said only once it programmed, as "<device>"), unless a table's preset was changed in code (its
+    fields are then the old preset's, judged once :func:`validated_config` applies it); the other rules between
+    fields are the loader's
     alone: the numerics run combinations it refuses (a digital array with summed planes). Each config is checked
     once (up to 64 held, by identity)."""
     if not isinstance(config, Config):  # as plan_layer says it
@@ -41,7 +43,8 @@ def checked_config(config) -> Config:
         return held[1]
     for name, cls in SECTIONS.items():
         check_instance(f"config.{name}", getattr(config, name), cls)
-    if errors := field_errors(config) or device_errors(config.device):  # its file passed: changed in memory
+    device = [] if preset_changed_in_code(config) else device_errors(config.device)  # judged once the preset applies
+    if errors := field_errors(config) or device:  # its file (if any) passed: the values were changed in memory
         raise ConfigError(f"{config.source} (a Config given in memory)", errors)
     if len(_CHECKED) >= 64:
         _CHECKED.clear()

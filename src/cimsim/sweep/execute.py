@@ -151,8 +151,9 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
         with open_executor(local, scheduler, checked=True) as executor:
             stopped = _collect(executor, tasks, {p.id: p for p in runnable}, record)
     done = sum(s == "ok" for s in status.values()), sum(s != "ok" for s in status.values())
-    # a stop that came once every point was written stopped nothing (a Ctrl-C then had said to resume, exit 130)
-    summary = Summary(len(points), *done, skipped, None if sum(done) == len(points) else stopped, notes)
+    signalled = stopped in ("interrupted", "terminated (SIGTERM)")  # a failed write or a lost worker stays said
+    # a signal that came once every point was written stopped nothing (a Ctrl-C had said to resume, exit 130)
+    summary = Summary(len(points), *done, skipped, None if signalled and sum(done) == len(points) else stopped, notes)
     if summary.complete:
         try:
             with _writing(output):  # a full disk: the file keeps every row, unordered; the same command resumes
