@@ -213,3 +213,16 @@ def test_a_file_holding_more_rows_than_the_run_reads_is_said_so(tmp_path):
         result_notes(cimsim.simulate(config, network=net).trials[0]))
     assert not any("ran the first" in n for n in result_notes(
         cimsim.simulate(config, network=net, inputs=np.ones((1040, 8))).trials[0]))
+
+
+@pytest.mark.parametrize("given, field, stored", [("dac.input_max=.5", "input_max", 0.5),
+                                                  ("dac.input_max=5.", "input_max", 5.0),
+                                                  ("dac.input_bits=06", "input_bits", 6)])
+def test_a_number_toml_does_not_write_so_is_read_as_one_for_a_numeric_field(tmp_path, given, field, stored):
+    """(--set dac.input_max=.5 had reached the field as the words '.5' and been refused: "got '.5'")"""
+    out = tmp_path / "r.json"
+    fixed = ["--set", "dac.input_range=fixed"] + ([] if field == "input_max" else ["--set", "dac.input_max=1.0"])
+    result = CliRunner().invoke(main, ["estimate", str(ROOT / "configs" / "default.toml"), "--set", given, *fixed,
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["config"]["dac"][field] == stored

@@ -9,7 +9,7 @@ import click
 
 from .argcheck import has_control_character
 from .cli_guard import fail
-from .config.rules import Text
+from .config.rules import Float, Int, Text
 from .errors import ConfigError
 
 __all__ = ["load_all", "load_with_options", "parse_value", "settings_overrides"]
@@ -42,6 +42,8 @@ def settings_overrides(settings: tuple[str, ...]) -> dict:
         value = parse_value(text)
         if value is not None and not isinstance(value, str) and isinstance(_rule(field), Text):
             value = text  # a text field takes the words as given: name=6, name=2024-01-01
+        elif isinstance(value, str):
+            value = _number(value, _rule(field))  # .5, 5., 06: numbers TOML does not write so
         if value is None and (rule := _required_rule(field)) is not None:
             raise click.UsageError(f"--set {field}= leaves '{field}' out, which only an optional field can be; "
                                    f"'{field}' must be {rule.expected}")
@@ -50,6 +52,15 @@ def settings_overrides(settings: tuple[str, ...]) -> dict:
                                    "give one")
         overrides[field] = value
     return overrides
+
+
+def _number(text: str, rule) -> str | int | float:
+    """``text`` as the number a numeric field's rule takes where Python reads it as one (TOML refuses .5, 5. and
+    06, which had reached the field as words: "got '.5'"); else the text, for the field's rule to refuse"""
+    try:
+        return int(text) if isinstance(rule, Int) else float(text) if isinstance(rule, Float) else text
+    except ValueError:
+        return text
 
 
 def _rule(field: str):
