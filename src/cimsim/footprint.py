@@ -219,10 +219,10 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
                                       ideal)
         return held + flight <= limit_bytes
 
-    if fits():
-        return
     layers, chunk_bytes = estimate_bytes(plans, vectors, activation_values, rows_values, batch,
                                          min(calibration, vectors), ir_drop, ideal)
+    if layers + chunk_bytes <= limit_bytes:
+        return
     # the setting whose change brings the estimate within the limit, in the order a user would try them
     network = bool(activation_values or rows_values)  # its samples run a batch at a time; no calibration counted
     field = next((f for f, ok in (("simulation.batch_size", lambda: fits(n=1 if network else vectors, rows=1)),
