@@ -26,7 +26,7 @@ from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy
 from .inference import NetworkResult, config_network, load_workload_network, shape_notes
-from .models.baseline import (RUN_FETCH, baseline_blocks, exceeds_sram, items_per_fetch, product_config,
+from .models.baseline import (RUN_FETCH, activation_products, baseline_blocks, exceeds_sram, items_per_fetch,
                               product_runs)
 from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network, sample_rows
 from .models.ops import MatrixOp, VectorOp
@@ -183,7 +183,8 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
         out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
         fetched = fetched_bits[index] if fetched_bits else 0
-        stages.append(_chip_stage(p, counts, shape, samples, (in_bits, out_bits, fetched), index == last))
+        stages.append(_chip_stage(p, counts, shape, samples, (in_bits, out_bits, fetched), index == last,
+                                  values[index] if values else None))
         per_item = max(1, round(counts.mvms / samples)) if samples else 1  # a sample's vectors share a fetch
         block, fits, runs = product_runs(config, p.in_features // shape.groups, p.out_features // shape.groups,
                                          per_item, counts.mvms, shape.routed_fraction, shape.tap_fraction, load)
@@ -211,9 +212,11 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
 
 
 def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram: tuple[int, int, int],
-                last: bool) -> Stage:
-    """A network layer as a chip stage; ``dram``: (input bits read, output bits written, weight bits fetched once). A
-    routed expert (share f), as :mod:`cimsim.models.pricing` prices it: activations for the mean f x v of an item's v
+                last: bool, map_values: int | None) -> Stage:
+    """A network layer as a chip stage; ``dram``: (input bits read, output bits written, weight bits fetched once);
+    ``map_values``: values per sample its first place reads (``Network.matrix_input_values``; None: its vectors'): a
+    conv reads its input map from the global buffer (windows formed in its tiles), as the baseline holds it. A routed
+    expert (share f), as :mod:`cimsim.models.pricing` prices it: activations for the mean f x v of an item's v
     vectors, compute busy for ceil(f x v), at least one a place; a grouped conv: its groups' blocks' MACs (TOPS/W
     counts the network's products, as the baseline does); a transposed conv: its taps' that meet input values; a shared
     matrix: its places' vectors (``MatrixShape.rows_per_use``, at least one each), a chain of which the last place's
@@ -229,8 +232,10 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     busy_vectors, mean = sum(busy) or max(1, math.ceil(vectors * share)), vectors * share
     final = (places or (vectors,))[-1] * share if last else 0.0  # those leaving the chip at accumulator width
     out_bits = round(p.out_features * ((mean - final) * p.input_bits + final * p.accumulator_bits))
-    return Stage(p, counts, busy_vectors, round(mean * p.in_features * p.input_bits), out_bits, mean / busy_vectors,
-                 fetched_bits=fetched, places=busy)
+    read = 1.0 if map_values is None else min(1.0, map_values / (  # share of its window vectors' values (1st place)
+        (shape.rows_per_use or (shape.rows_per_sample,))[0] * p.in_features))
+    return Stage(p, counts, busy_vectors, round(mean * p.in_features * p.input_bits * read), out_bits,
+                 mean / busy_vectors, fetched_bits=fetched, places=busy)
 
 
 def _vector_work(config: Config, network: Network) -> tuple:
@@ -275,7 +280,7 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
                   latency_ns=latency, compute_ns=min(latency, cim.compute_ns + samples * vec_ns), interval_ns=interval,
                   item_latency_ns=cim.item_latency_ns + vec_ns, assumptions=cim.assumptions + (line,))
     kept = base.assumptions  # merged once; the vector-unit line says how the activation products run
-    base = in_sequence([base, *_activation_products(config, model, samples)], base.name, samples, shared_hardware=True)
+    base = in_sequence([base, *activation_products(config, model, samples)], base.name, samples, shared_hardware=True)
     held = base_cycles and config.baseline.die_area_mm2 is None  # a unit with work; a published die holds its own
     base_energy = with_vector_energy(base.energy_pj, config.baseline, samples * base_pj, samples * base_vec_ns,
                                      base.latency_ns, base_unit if held else None)
@@ -284,16 +289,6 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
                    compute_ns=base.compute_ns + samples * base_vec_ns, item_latency_ns=None, interval_ns=None,
                    assumptions=kept + (line,))
     return cim, base
-
-
-def _activation_products(config: Config, model, samples: int) -> list[Breakdown]:
-    """The baseline's activation x activation products (attention's Q K^T, A V) of ``samples`` items, as matrix
-    products on its MAC units (:mod:`cimsim.models.baseline` prices them so): each item's own operands, both
-    activations (``dac.input_bits`` wide), its vectors sharing their reads (a batch: ``baseline.batch`` items')."""
-    return [repeated(baseline_breakdown(product_config(config, op.in_features, op.out_features, op.vectors_per_item),
-                                        op.vectors_per_item, include_weight_load=False, dram_activation_bits=0,
-                                        weight_bits=config.dac.input_bits), samples * op.groups)
-            for op in model.of_type(MatrixOp) if not op.static]
 
 
 @checked_types

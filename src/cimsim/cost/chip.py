@@ -65,7 +65,8 @@ class Stage:
     vectors_per_item: int
     """matrix-vector products the layer does per workload item (1 for a dense layer; positions of a conv)"""
     in_bits_per_item: int
-    """activation bits the layer reads from the global buffer per item"""
+    """activation bits the layer reads from the global buffer per item (a conv: its input map, each value once; the
+    windows are formed in its tiles)"""
     out_bits_per_item: int
     """activation bits the layer writes to the global buffer per item"""
     path_share: float = 1.0
@@ -282,7 +283,8 @@ def _price_stages(stages: Sequence[Stage], params: Sequence[CimParameters], timi
     wide = r * (last.plan.accumulator_bits if last.counts.dram_write_bits else last.plan.input_bits)  # to DRAM: wide
     leave = wide / (wide + (1 - r) * last.plan.input_bits)  # its share of out_bits_per_item, the others at input width
     gb_read_bits = sum(s.in_bits_per_item for s in stages) + leave * last.out_bits_per_item  # the output
-    gb_write_bits = sum(s.out_bits_per_item for s in stages) + enter * first.in_bits_per_item  # the input, from DRAM
+    delivered = (first.counts.dram_read_bits - first.fetched_bits) / max(1, items)  # the input DRAM delivers, all of
+    gb_write_bits = sum(s.out_bits_per_item for s in stages) + max(enter * first.in_bits_per_item, delivered)  # it
     noc_bit_hops, p0 = sum((s.in_bits_per_item + s.out_bits_per_item) * h for s, h in zip(stages, m.hops)), params[0]
     energy["global_buffer"] = items * (gb_read_bits * p0.global_buffer_read_energy_pj_per_bit
                                        + gb_write_bits * p0.global_buffer_write_energy_pj_per_bit)

@@ -35,7 +35,7 @@ from ..mapping import plan_layer
 from .ops import MatrixOp, Model
 
 __all__ = ["price_baseline", "product_config", "product_runs", "items_per_fetch", "baseline_blocks", "exceeds_sram",
-           "RUN_FETCH"]
+           "activation_products", "RUN_FETCH"]
 
 RUN_FETCH = "fetched once per run (together they exceed baseline.sram_kib)"
 """how the baseline fetches static weights that fit its on-chip memory one layer at a time but not together"""
@@ -130,6 +130,16 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
                                                 dram_activation_bits=dram_bits, weight_bits=w_bits)
             parts.append(repeated(cache[key], runs * op.groups * weight))
     return in_sequence(parts, config.baseline.name, items, shared_hardware=True), together
+
+
+def activation_products(config: Config, model: Model, samples: int) -> list[Breakdown]:
+    """The baseline's activation x activation products (attention's Q K^T, A V) of ``samples`` items, as matrix
+    products on its MAC units (as :func:`price_baseline` does a model's): each item's own operands, both
+    activations (``dac.input_bits`` wide), its vectors sharing their reads (a batch: ``baseline.batch`` items')."""
+    return [repeated(baseline_breakdown(product_config(config, op.in_features, op.out_features, op.vectors_per_item),
+                                        op.vectors_per_item, include_weight_load=False, dram_activation_bits=0,
+                                        weight_bits=config.dac.input_bits), samples * op.groups)
+            for op in model.of_type(MatrixOp) if not op.static]
 
 
 def _check_dram(config: Config, model: Model, kv_cache: str, sequences: int) -> None:

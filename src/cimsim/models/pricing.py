@@ -198,7 +198,8 @@ class _Pricer:
         group_vectors = op.vectors_per_item * op.routed_fraction * op.groups  # no part-filled block's empty groups
         final = (op.places or (op.vectors_per_item,))[-1] * op.routed_fraction * op.groups if last else 0.0
         out_bits = op.out_features * ((group_vectors - final) * bits + final * plan.accumulator_bits)
-        return Stage(plan, counts, placed.busy_vectors_per_item, round(group_vectors * op.in_features * bits),
+        read = min(1.0, op.input_elements_per_item / (group_vectors * op.in_features))  # a conv reads its map
+        return Stage(plan, counts, placed.busy_vectors_per_item, round(group_vectors * op.in_features * bits * read),
                      round(out_bits), mean / placed.busy_vectors_per_item, places=placed.busy_places)
 
     def vector_counts(self, placed: Placed) -> Counts:

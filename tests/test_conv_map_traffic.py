@@ -1,0 +1,63 @@
+"""A convolution reads its input map from the global buffer, each value once (its windows formed in its tiles), on
+the network path (``comparison.price_network``) and the shapes path (``models.price_model``) alike: the probe of
+2026-12-05 found a 3 x 3 conv's global-buffer reads and NoC traffic at its im2col size, 9x the map, and the buffer
+written with 9x the bits DRAM delivered (digits-cnn: 13 706 pJ of global buffer per inference against 4 909)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from cimsim.analytic import analytic_counts
+from cimsim.comparison import price_network
+from cimsim.config import Config
+from cimsim.cost.parameters import cim_parameters
+from cimsim.mapping import plan_layer
+from cimsim.models import price_model
+from cimsim.models.from_network import model_from_network
+from cimsim.network import Conv2d, Dense, Flatten, Network, ReLU
+
+RNG = np.random.default_rng(5)
+
+
+def network(kernel: int, stride: int = 1) -> Network:
+    """a conv of 4 -> 8 channels over a 4 x 8 x 8 input (padding keeping the map where stride is 1), a dense head"""
+    conv = Conv2d(RNG.standard_normal((8, 4, kernel, kernel)), stride=stride, padding=kernel // 2)
+    side = (8 + 2 * (kernel // 2) - kernel) // stride + 1
+    return Network((conv, ReLU(), Flatten(), Dense(RNG.standard_normal((10, 8 * side * side)))), (4, 8, 8))
+
+
+def global_buffer_pj(net: Network, config: Config, samples: int = 3) -> tuple[float, float]:
+    """(global buffer energy per item of the network path, of the shapes path)"""
+    layers = [(plan, analytic_counts(plan, samples * shape.rows_per_sample)) for shape in net.matrix_shapes()
+              for plan in [plan_layer(config, shape.in_features, shape.out_features)]]
+    cim, _ = price_network(config, layers, samples, math.prod(net.input_shape), math.prod(net.output_shape),
+                           include_weight_load=False, network=net)
+    model = price_model(config, model_from_network(net), items=samples).cim
+    return cim.energy_pj["global_buffer"] / samples, model.energy_pj["global_buffer"] / samples
+
+
+def expected_pj(net: Network, config: Config, conv_read_values: int) -> float:
+    """the input map written from DRAM and read by the conv, the conv's output written and read by the head, the
+    head's output written and read out to DRAM (at accumulator width), at the global buffer's energies per bit"""
+    shapes = net.matrix_shapes()
+    conv_plan, head_plan = (plan_layer(config, s.in_features, s.out_features) for s in shapes)
+    p = cim_parameters(config, conv_plan)
+    bits, maps = config.dac.input_bits, math.prod(net.input_shape)
+    between = shapes[0].rows_per_sample * shapes[0].out_features * bits
+    out = shapes[1].out_features * head_plan.accumulator_bits
+    writes, reads = maps * bits + between + out, conv_read_values * bits + between + out
+    return writes * p.global_buffer_write_energy_pj_per_bit + reads * p.global_buffer_read_energy_pj_per_bit
+
+
+@pytest.mark.parametrize("kernel", [1, 3, 5])
+def test_a_conv_reads_its_input_map_once_from_the_global_buffer(kernel):
+    config, net = Config(), network(kernel)
+    want = expected_pj(net, config, math.prod(net.input_shape))
+    assert global_buffer_pj(net, config) == pytest.approx((want, want), rel=1e-9)
+
+
+def test_a_strided_one_by_one_conv_reads_only_the_values_its_windows_meet():
+    config, net = Config(), network(1, stride=2)  # 4 x 4 positions of the 8 x 8 map: a quarter of its values
+    want = expected_pj(net, config, math.prod(net.input_shape) // 4)
+    assert global_buffer_pj(net, config) == pytest.approx((want, want), rel=1e-9)
