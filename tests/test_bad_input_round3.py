@@ -45,8 +45,7 @@ NEEDS = {"adc.full_scale_fraction": {"adc.range": "fixed"}, "dac.input_max": {"d
          "device.drift_t0_s": {"device.drift_nu": 0.05, "device.drift_time_s": 1e13,
                                "device.drift_compensation": "global"},
          "device.drift_time_s": {"device.drift_nu": 0.05, "device.drift_t0_s": 1e-9,
-                                 "device.drift_compensation": "global"},
-         "device.read_voltage_v": {"array.family": "charge"}}
+                                 "device.drift_compensation": "global"}}
 """the settings under which a field is read (and its extremes bite hardest: drift compensated, kT/C noise)"""
 NOT_RUNNABLE = {"baseline.dram_gb", "simulation.memory_limit_gib"}
 """capacities whose tiny values refuse the run by name (a layer that does not fit, a simulation above the limit)"""

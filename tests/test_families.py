@@ -10,7 +10,7 @@ import pytest
 from cimsim.config.load import load_config, with_overrides
 from cimsim.config.schema import Config
 from cimsim.errors import ConfigError
-from cimsim.cost import cim_breakdown, cim_parameters, cim_timing, gates, periphery, pricing_table
+from cimsim.cost import cells, cim_breakdown, cim_parameters, cim_timing, gates, periphery, pricing_table
 from cimsim.cost.cim import layer_area_um2, layer_energy_pj
 from cimsim.analytic import uniform_cell_activity
 from cimsim.cost.families import CHAIN_TOGGLE_RATE, adder_tree_full_adders, chain_registers
@@ -28,9 +28,12 @@ def _priced(overrides: dict, vectors: int = 10):
 
 
 def test_sram_lines_swing_the_supply_with_zigzag_cell_loads():
-    config, plan, p, _ = _priced({"array.family": "current", "device.read_voltage_v": 0.2})
+    config, plan, p, _ = _priced({"array.family": "current", "device.preset": "sram"})  # its read voltage 0.9 V
     per_cell_ff = gates.SRAM_LINE_CAP_FF_PER_CELL  # 28 nm: no scaling
-    assert p.line_voltage_v == 0.9  # the supply, not the device's read voltage
+    assert p.line_voltage_v == 0.9 and plan.read_voltage_v == 0.9  # the supply
+    for family in ("charge", "current", "digital"):  # the device's read voltage stated: refused, as it would be idle
+        with pytest.raises(ConfigError, match="'device.read_voltage_v' applies only when 'array.family' is "):
+            with_overrides(BASE, {"array.family": family, "device.read_voltage_v": 0.2})
     assert p.row_line_capacitance_ff == pytest.approx(256 * per_cell_ff)
     assert p.bitline_charge_energy_pj == pytest.approx(256 * per_cell_ff * 0.9 ** 2 * 1e-3)
     resistive = _priced({"device.read_voltage_v": 0.2})[2]
@@ -462,3 +465,28 @@ def test_a_digital_arrays_report_json_gives_no_adc(tmp_path):
     assert report["accuracy"]["adc_full_scale"] is None and report["accuracy"]["adc_lsb"] is None
     analog = CliRunner().invoke(main, ["run", str(sram), "--set", "workload.vectors=8", "-o", str(tmp_path / "a.json")])
     assert analog.exit_code == 0 and json.loads((tmp_path / "a.json").read_text())["mapping"]["adcs_per_array"] > 0
+
+
+
+@pytest.mark.parametrize("family", ["charge", "current", "digital"])
+def test_an_sram_cell_of_b_bits_is_priced_as_b_bit_cells(family):
+    """an SRAM family's cell of b bits is b bit cells side by side (area, write energy, word-line load), each on a
+    bit line and (charge) a capacitor of its own: arrays of 8-bit weights in 1-, 2- and 4-bit cells cost the same
+    array area and about the same array energy per bit cell (a 4-bit cell had been priced as one bit cell: the digital arrays'
+    area 4x, the charge arrays' energy 4x too small)"""
+    bit = cells.CELL_FAMILIES["sram"]
+    areas, energies = [], []
+    for bits in (1, 2, 4):
+        cell = cells.array_cell("rram", family, bits)[0]
+        assert (cell.width_f, cell.height_f, cell.write_energy_pj) == (bits * bit.width_f, bit.height_f,
+                                                                       bits * bit.write_energy_pj)
+        config, plan, p, counts = _priced({"array.family": family, "array.rows": 128, "array.cols": 128,
+                                           "array.rows_per_read": 64, "device.bits_per_cell": bits,
+                                           "device.g_min_us": 0.0, "mapping.signed_encoding": "differential",
+                                           "dac.mode": "bit_serial"}, vectors=64)
+        table = pricing_table(plan, p, 1)
+        areas.append(layer_area_um2(plan, p, 1, table)["array"])
+        bit_cells = plan.n_slices * plan.polarities * bits  # a weight's: 14, 16, 16 (7 magnitude bits in slices)
+        energies.append(layer_energy_pj(counts, plan, p, 1, table)["array"] / bit_cells)
+    assert areas == pytest.approx([areas[0]] * 3, rel=1e-9)
+    assert energies == pytest.approx([energies[0]] * 3, rel=0.05)  # per bit cell (their data: the level shares)

@@ -514,15 +514,17 @@ def test_bad_inputs_are_rejected_clearly():
 
 # ---- charge-domain noise and unsigned inputs --------------------------------------------------------
 def test_charge_family_ktc_noise_matches_closed_form():
-    """kT/C noise of a charge-sharing column: sigma_S = sqrt(kT / (N C)) N c_max l_max / V_read per column, the
-    analog difference of a pair sqrt(2) times that; the drawn sums have that variance and zero mean"""
+    """kT/C noise of a charge-sharing column: sigma_S = sqrt(kT / (N C)) N c_max l_max / V_DD per column (its
+    capacitors swing the supply, as its energy says, not the device's read voltage), the analog difference of a pair
+    sqrt(2) times that; the drawn sums have that variance and zero mean"""
     cfg = dataclasses.replace(make_config(rows=8, rows_per_read=8, in_features=8, out_features=2),
                               array=ArrayConfig(rows=8, cols=16, rows_per_read=8, family="charge",
                                                 cell_capacitance_ff=0.01))
     xbar = programmed(cfg, np.random.default_rng(0).uniform(-1, 1, (2, 8)))
     p = xbar.plan
     kt = 1.380649e-23 * 300.0
-    want = np.sqrt(kt / (8 * 0.01e-15)) * 8 * p.max_plane_code * p.max_level / p.read_voltage_v
+    assert cfg.device.read_voltage_v != cfg.technology.vdd_v
+    want = np.sqrt(kt / (8 * 0.01e-15)) * 8 * p.max_plane_code * p.max_level / cfg.technology.vdd_v
     assert xbar._ktc_std[0] == pytest.approx(want, rel=1e-12)
     x = np.zeros((20000, 8))
     planes, _, row_sq, _, _ = xbar._prepare(x)

@@ -66,7 +66,7 @@ class Plan:
     replication: int
     g_min_us: float
     g_max_us: float
-    read_voltage_v: float
+    read_voltage_v: float  # a read's swing: the device's read voltage, an SRAM family's supply (technology.vdd_v)
     read_pulse_ns: float
     iv_nonlinearity: float
     cell_levels: CellLevels | None = None
@@ -329,11 +329,11 @@ def plan_layer(config: Config, in_features: int | None = None, out_features: int
         plane_accumulation=config.adc.accumulation in (Accumulation.PLANES, Accumulation.PLANES_AND_SLICES),
         slice_accumulation=config.adc.accumulation in (Accumulation.SLICES, Accumulation.PLANES_AND_SLICES),
         groups_per_conversion=config.adc.groups_per_conversion,
-        adc_bits=config.adc.bits,
-        cols_per_adc=config.adc.cols_per_adc,
+        adc_bits=config.adc.bits, cols_per_adc=config.adc.cols_per_adc,
         replication=config.mapping.replication,
         g_min_us=config.device.g_min_us, g_max_us=config.device.g_max_us,
-        read_voltage_v=config.device.read_voltage_v,
+        read_voltage_v=(config.device.read_voltage_v if config.array.family == ArrayFamily.RESISTIVE
+                        else config.technology.vdd_v),
         read_pulse_ns=config.device.read_pulse_ns,
         iv_nonlinearity=config.device.iv_nonlinearity,
         cell_levels=expected_levels(config.device),

@@ -140,6 +140,10 @@ CONDITIONAL_FIELDS = {
     "array.adder_trees": (_stated_off_default("array.adder_trees", _summed_in_trees),
                           "'array.family' is \"digital\" and 'array.digital_adders' \"tree\""),
     "array.ir_drop": (lambda c: c.array.wire_resistance_ohm > 0, "'array.wire_resistance_ohm' is above 0"),
+    "device.read_voltage_v": (_kept_at_default("device.read_voltage_v",
+                                               lambda c: c.array.family == ArrayFamily.RESISTIVE),
+                              "'array.family' is \"resistive\" (an SRAM family's lines and capacitors swing the "
+                              "supply, 'technology.vdd_v', in its energy and its kT/C noise alike)"),
     "baseline.board_power_w": (lambda c: c.baseline.energy_model == EnergyModel.BOARD_POWER,
                                "'baseline.energy_model' is \"board_power\""),
     "baseline.array_rows": (_kept_at_default("baseline.array_rows",

@@ -62,8 +62,8 @@ class DeviceConfig:
         "beyond any cell's on-state either way; a subnormal one left no step between levels, 1e300 overflowed)"))
     bits_per_cell: int = field(default=2, metadata=rule(Int(1, 8), "bits stored per cell (2**bits levels)"))
     read_voltage_v: float = field(default=0.51, metadata=rule(
-        Float(1e-3, 2.0), "row voltage of the full-scale DAC code, volts (at least 1e-3, a millivolt, 26x below the "
-        "thermal voltage kT/q: a subnormal one overflowed a charge array's kT/C noise in level units)"))
+        Float(1e-3, 2.0), "row voltage of the full-scale DAC code of a resistive array, volts (an SRAM family's lines "
+        "swing technology.vdd_v; at least 1e-3, a millivolt, 26x below the thermal voltage kT/q)"))
     read_pulse_ns: float = field(default=10.0, metadata=rule(
         Float(0.0, 1e9, low_open=True), "duration of one read pulse (array settling), nanoseconds (at most 1e9, a "
         "second)"))

@@ -88,12 +88,18 @@ def cell_family(device_name: str) -> tuple[CellFamily, bool]:
     return CELL_FAMILIES["rram"], False
 
 
-def array_cell(device_name: str, array_family: ArrayFamily) -> tuple[CellFamily, bool]:
-    """(cell, recognised) an array is priced with: an SRAM cell for the SRAM families (charge, current and digital
-    arrays: the family sets the cell, whatever the device is named; a charge array on the default RRAM device had
-    been priced with RRAM cells, 12x smaller), else the device's (:func:`cell_family`)."""
+def array_cell(device_name: str, array_family: ArrayFamily, bits_per_cell: int = 1) -> tuple[CellFamily, bool]:
+    """(cell, recognised) an array is priced with: for the SRAM families (charge, current and digital arrays: the
+    family sets the cell, whatever the device is named; a charge array on the default RRAM device had been priced
+    with RRAM cells, 12x smaller) ``bits_per_cell`` SRAM bit cells side by side along the row, each storing one bit
+    and written with its own pulse energy (a 4-bit cell had been priced as one bit cell, 4x too small), else the
+    device's (:func:`cell_family`)."""
     if ArrayFamily(array_family) != ArrayFamily.RESISTIVE:
-        return CELL_FAMILIES["sram"], True
+        bit = CELL_FAMILIES["sram"]
+        if bits_per_cell == 1:
+            return bit, True
+        return replace(bit, width_f=bit.width_f * bits_per_cell, write_energy_pj=bit.write_energy_pj * bits_per_cell,
+                       source=f"{bit.source}; {bits_per_cell} bit cells a cell"), True
     return cell_family(device_name)
 
 

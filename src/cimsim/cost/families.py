@@ -25,8 +25,10 @@
   at the toggle rate of a running sum's bits, 2 (1/2)(1/2) = 0.5, plus the pipeline registers (one every
   ``array.chain_register_rows`` rows, a flip-flop for each of the array's columns, shared by its outputs).
 
-SRAM lines (every family but resistive): each cell a line crosses loads it with C_NAND2 / 2 = 0.35 fF at
-28 nm (ZigZag-IMC ``wl_cap`` / ``bl_cap``, :mod:`.gates`), scaled with the node; the lines swing V_DD
+SRAM lines (every family but resistive): each bit cell a line crosses loads it with C_NAND2 / 2 = 0.35 fF at
+28 nm (ZigZag-IMC ``wl_cap`` / ``bl_cap``, :mod:`.gates`), scaled with the node (a cell of b bits: b bit cells side
+by side on its word line, each on a bit line of its own, the cell column's b lines counted as one;
+:func:`.cells.array_cell`); the lines swing V_DD
 (the SRAM's read voltage is its supply: ``device.read_voltage_v`` does not apply). A digital array has no DAC:
 a read's input code reaches a row as bits, one wire per bit (``Plan.dac_bits`` wires, each driven by a 1-bit
 driver and priced as a word line is, one charge per read, plus its driver's inverter chain:
@@ -59,7 +61,7 @@ class Lines:
     row_cap_ff: float
     """one word line across the array's columns"""
     bitline_cap_ff: float
-    """one bit line across the array's rows"""
+    """one column of cells' bit line across the array's rows (an SRAM cell of b bits: its b bit cells' b lines)"""
 
 
 @checked_types
@@ -71,9 +73,9 @@ def line_model(plan: Plan, config: Config, cell: CellFamily) -> Lines:
         row_pitch_um, col_pitch_um = cell_pitch_um(cell, tech.node_nm)
         return Lines(config.device.read_voltage_v, periphery.line_capacitance_ff(array.cols, row_pitch_um),
                      periphery.line_capacitance_ff(array.rows, col_pitch_um))
-    per_cell_ff = gates.capacitance_ff(gates.SRAM_LINE_CAP_FF_PER_CELL, tech)
-    wires_per_row = plan.dac_bits if plan.family == ArrayFamily.DIGITAL else 1
-    return Lines(tech.vdd_v, wires_per_row * array.cols * per_cell_ff, array.rows * per_cell_ff)
+    per_cell_ff = gates.capacitance_ff(gates.SRAM_LINE_CAP_FF_PER_CELL, tech)  # per bit cell a line crosses
+    wires_per_row, bits = plan.dac_bits if plan.family == ArrayFamily.DIGITAL else 1, plan.bits_per_cell
+    return Lines(tech.vdd_v, wires_per_row * array.cols * bits * per_cell_ff, bits * array.rows * per_cell_ff)
 
 
 @checked_types
@@ -82,8 +84,8 @@ def cell_compute_energy_pj(plan: Plan, config: Config) -> float:
     ``Counts.cell_activity``), a digital cell's k x b 1-bit products; 0 for resistive (counted from the data) and
     current cells (the bit line)."""
     tech = config.technology
-    if plan.family == ArrayFamily.CHARGE:
-        return gates.switch_energy_pj(config.array.cell_capacitance_ff, tech.vdd_v)
+    if plan.family == ArrayFamily.CHARGE:  # b bit cells, a capacitor each (activity l / l_max: their mean share set)
+        return plan.bits_per_cell * gates.switch_energy_pj(config.array.cell_capacitance_ff, tech.vdd_v)
     if plan.family == ArrayFamily.DIGITAL:
         return plan.bits_per_read * plan.bits_per_cell * gates.product_bit_energy_pj(tech)
     return 0.0

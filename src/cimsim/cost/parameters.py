@@ -293,7 +293,7 @@ def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = Non
     converters than ``config``'s is a ValueError."""
     _check_plan(config, plan)
     tech, device = config.technology, config.device
-    cell, recognised = cells.array_cell(device.name, config.array.family)
+    cell, recognised = cells.array_cell(device.name, config.array.family, device.bits_per_cell)
     cell = cells.with_access(cell, config.array.cell_access)
     rate = adc_sampling_rate_gsps(plan, config) if adc_rate_gsps is None else adc_rate_gsps
     return CimParameters(

@@ -83,7 +83,7 @@ def _rewrites(part: ChipPart, config: Config) -> tuple[float, float]:
     """(energy pJ, time ns) per item of writing the operands of the part's activation products on arrays: one
     pulse per cell, a row of every array at a time (:func:`cimsim.cost.cim.programming_pulses`), the products one
     after another."""
-    family, _ = array_cell(config.device.name, config.array.family)
+    family, _ = array_cell(config.device.name, config.array.family, config.device.bits_per_cell)
     pj = ns = 0.0
     for placed in part.placed:
         if placed.rewritten:

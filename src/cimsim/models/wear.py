@@ -19,7 +19,7 @@ def with_wear(config: Config, cim: Breakdown, rewritten: frozenset[str], reload_
     whole operand written every item; ``reload_runs`` loads of ``parts`` parts (more than one) on one chip, each
     part's writing a cell at most once a load (a lower bound on the lifetime: a part may leave some cells
     unwritten). Reloading PCM every decode step had worn its cells out unreported."""
-    family, _ = array_cell(config.device.name, config.array.family)
+    family, _ = array_cell(config.device.name, config.array.family, config.device.bits_per_cell)
     endurance, lines, lifetimes = family.endurance_cycles, [], []
     if rewritten:
         lifetimes.append(endurance / cim.throughput_items_per_s)  # one write per cell per item

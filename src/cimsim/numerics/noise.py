@@ -26,9 +26,10 @@ KTC_TEMPERATURE_K = 300.0
 def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
     """kT/C noise of each conversion group's column sum (charge family; zeros otherwise), level units.
 
-    A column of N cells of capacitance C shares its charge: V_col = V_read S / (N c_max l_max) for the sum S
-    (input code x level), and the sampled voltage has variance kT / (N C). Hence sigma_S = sqrt(kT / (N C))
-    x N c_max l_max / V_read, per converted column (x sqrt(2) for an analog difference of two columns is
+    A column of N cells of capacitance C shares its charge: V_col = V_DD S / (N c_max l_max) for the sum S
+    (input code x level; a cell's capacitor swings the supply, as its energy C V_DD**2 says: ``Plan.read_voltage_v``
+    of a charge array), and the sampled voltage has variance kT / (N C). Hence sigma_S = sqrt(kT / (N C))
+    x N c_max l_max / V_DD, per converted column (x sqrt(2) for an analog difference of two columns is
     applied with the cells per conversion). N is the array's rows per conversion (``Plan.rows_per_conversion``),
     every cell of the column, whether the layer uses its row or not (as the ADC's range, :func:`.max_sum`).
     """

@@ -95,8 +95,6 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     mapping = _mapping(f, family, weight_bits, bits_per_cell, adc)
     device: dict[str, Any] = {"preset": cell} if cell in _DEVICE_PRESETS else {"name": cell}
     device["bits_per_cell"] = bits_per_cell
-    if family != "resistive":
-        device["read_voltage_v"] = vdd
     technology: dict[str, Any] = {"node_nm": float(f["node_nm"]), "vdd_v": vdd}
     clocking(macro, point, device, technology, k, dac["encoding"], notes)
     data = {

@@ -70,7 +70,7 @@ DEFAULTS: dict[str, str] = {
     "device": "resistive families take the shipped device preset of their cell (rram, pcm; mram and fefet the "
               "schema's default device named after the cell: mram priced as its own cell family, fefet, which "
               "cimsim's cell table lacks, as the RRAM 1T1R cell); SRAM and digital macros take the 'sram' device "
-              "preset with device.read_voltage_v = vdd",
+              "preset, their lines swinging the macro's supply (technology.vdd_v = vdd)",
     "ops_per_mac": "the entry's ops_per_mac, 2 (one multiply and one add) when not stated",
     "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
     "data": "codes uniform over their range, but for the shares of zero inputs / weights input_zero_fraction / "
