@@ -54,7 +54,7 @@ def test_charge_cell_energy_is_its_capacitor_at_mean_activity():
     assert levels == pytest.approx(0.209, abs=1e-3)  # below 1/4: the top slice holds bit 6 only
     activity = 0.5 * levels / 2  # bits half set, the levels above, two phases
     assert uniform_cell_activity(plan) == pytest.approx(activity)
-    assert p.cell_compute_energy_pj == pytest.approx(2.0 * 0.9 ** 2 * 1e-3)  # C V_DD**2, scaled by the activity
+    assert p.cell_compute_energy_pj == pytest.approx(2 * 2.0 * 0.9 ** 2 * 1e-3)  # 2 bit cells' C V_DD**2 x activity
     assert counts.cell_activity == pytest.approx(counts.cells_read * activity)
     energy = layer_energy_pj(counts, plan, p)
     bitlines = counts.array_reads * plan.used_cols(plan.outputs_per_array) * p.bitline_charge_energy_pj
@@ -228,17 +228,17 @@ def test_digital_inputs_reach_rows_as_bits_without_a_dac():
     config, plan, p, counts = _priced({**overrides, "array.family": "digital"})
     per_cell_ff = gates.SRAM_LINE_CAP_FF_PER_CELL
     assert plan.dac_bits == 3 and p.dac_energy_pj == 0.0
-    assert p.row_line_capacitance_ff == pytest.approx(3 * config.array.cols * per_cell_ff)
+    bit_cells = config.array.cols * config.device.bits_per_cell  # on a row (2-bit cells: 2 bit cells each)
+    assert p.row_line_capacitance_ff == pytest.approx(3 * bit_cells * per_cell_ff)
     one_bit = _priced({"array.family": "digital", "dac.mode": "bit_serial", "dac.signed_inputs": "unsigned"})[2]
     assert p.dac_area_um2 == pytest.approx(3 * one_bit.dac_area_um2)
-    wire_chain_pj = periphery.driver_chain_energy_pj(config.array.cols * per_cell_ff, p.line_voltage_v,
-                                                     config.technology)
+    wire_chain_pj = periphery.driver_chain_energy_pj(bit_cells * per_cell_ff, p.line_voltage_v, config.technology)
     assert p.driver_energy_pj == pytest.approx(3 * wire_chain_pj) and wire_chain_pj > 0  # a chain per wire
     b = cim_breakdown(config, plan, counts)
     assert b.energy_pj["dac"] == pytest.approx(counts.row_activations * (p.row_charge_energy_pj + p.driver_energy_pj))
     analog = _priced({**overrides, "array.family": "current"})[2]
     assert analog.dac_energy_pj > 0.0 and analog.driver_energy_pj > 0.0  # a multi-bit DAC drives the row's line too
-    assert analog.row_line_capacitance_ff == pytest.approx(config.array.cols * per_cell_ff)
+    assert analog.row_line_capacitance_ff == pytest.approx(bit_cells * per_cell_ff)
 
 
 def test_crosspoint_cells_are_neurosim_2f_squares():

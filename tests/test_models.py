@@ -579,7 +579,7 @@ def test_one_item_at_a_time_overlaps_its_dram_transfers_on_several_chips_as_on_o
     model takes 725.3 ns); one item at a time it is its time on every chip, the same DRAM time overlapped"""
     import numpy as np
 
-    from cimsim.cost.chip import tiles_for_arrays
+    from cimsim.cost.chip_capacity import tiles_for_arrays
     from cimsim.models.from_network import model_from_network
     from cimsim.network import Dense, Network
 

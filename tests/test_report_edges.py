@@ -239,7 +239,9 @@ def test_the_workload_line_counts_copies_and_the_multi_report_labels_whole_workl
             "workload.vectors=20", "-o", str(tmp_path / "cnn")]
     assert CliRunner().invoke(main, args).exit_code == 0
     rows = [line for line in (tmp_path / "cnn" / "report.md").read_text().splitlines() if line.startswith("| 0 |")]
-    assert rows[0].split(" | ")[3:5] == ["36", "36"] and rows[-1].split(" | ")[1] == "36"  # layer and stage tables
+    # (52 copies: the first conv reads its map, not its windows, and the global buffer's ports bound the interval,
+    # both since 2026-12-05; it had been 36)
+    assert rows[0].split(" | ")[3:5] == ["52", "52"] and rows[-1].split(" | ")[1] == "52"  # layer and stage tables
     args = ["compare", f"{root}/configs/default.toml", f"{root}/configs/digits-cnn.toml", "--set",
             "workload.vectors=20", "-o", str(tmp_path / "multi")]
     result = CliRunner().invoke(main, args)

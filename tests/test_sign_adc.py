@@ -28,7 +28,7 @@ from test_numerics import DAC_CHOICES, ENCODINGS, data, legal_config, make_confi
 
 KIM_BNN = {  # Kim et al., VLSI 2019: 28 nm 6T SRAM, 192 of 256 rows at once, +/-1 inputs and weights, 1-bit reads
     "name": "kim-bnn", "array": {"rows": 256, "cols": 64, "rows_per_read": 192, "family": "current"},
-    "device": {"preset": "sram", "read_voltage_v": 1.0, "read_pulse_ns": 40},
+    "device": {"preset": "sram", "read_pulse_ns": 40},  # its lines swing the supply, 1.0 V
     "mapping": {"weight_bits": 1}, "dac": {"input_bits": 1, "signed_inputs": "bipolar"},
     "adc": {"bits": 1, "cols_per_adc": 1, "range": "max"}, "technology": {"node_nm": 28, "vdd_v": 1.0},
     "workload": {"in_features": 192, "out_features": 32, "vectors": 40}}

@@ -21,7 +21,8 @@ from .cost.baseline import baseline_breakdown, check_dram_capacity
 from .cost.baseline_notes import board_power_sentence
 from .breakdown import Breakdown, in_batches, in_sequence, repeated
 from .config.schema import Config
-from .cost.chip import Stage, check_fits, chip_breakdown, cim_breakdown
+from .cost.chip import Stage, chip_breakdown, cim_breakdown
+from .cost.chip_capacity import check_fits
 from .cost.cim import MACRO_COMPONENTS
 from .counts import Counts
 from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_energy

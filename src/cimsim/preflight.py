@@ -21,7 +21,7 @@ import numpy as np
 from .argcheck import checked_types
 from .config.modes import Dataset, InputSource, WeightSource, WorkloadKind
 from .config.schema import Config
-from .cost.chip import check_fits
+from .cost.chip_capacity import check_fits
 from .errors import ConfigError
 from .evaluation import has_classes
 from .footprint import check_memory

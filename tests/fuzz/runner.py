@@ -171,7 +171,7 @@ def _price():
 def validate_like_cli(cfg) -> list:
     """What ``cimsim validate`` checks beyond loading (``cimsim.preflight.preflight`` where it exists); returns the
     layer plans."""
-    from cimsim.cost.chip import check_fits
+    from cimsim.cost.chip_capacity import check_fits
     from cimsim.mapping import plan_layer
 
     try:

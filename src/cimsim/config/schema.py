@@ -298,8 +298,8 @@ class ChipConfig:
     buffer_memory: MemoryTechnology = field(default=MemoryTechnology.SRAM, metadata=rule(
         Choice(MemoryTechnology), "technology of the tile and global buffers"))
     global_buffer_kib: float = field(default=256.0, metadata=rule(
-        Float(1.0, 1e9), "chip buffer holding activations between layers, KiB (1 to 1e9, about a terabyte: the "
-        "memory laws are anchored at 8 KB and 64 KB and price a bit of a smaller buffer near zero)"))
+        Float(1.0, 1e9), "chip buffer holding activations between layers (the workload's input and output stream "
+        "through it), KiB (1 to 1e9, about a terabyte: the memory laws are anchored at 8 KB and 64 KB)"))
     pipeline: Pipeline = field(default=Pipeline.LAYER, metadata=rule(
         Choice(Pipeline), "how a network's layers share time"))
     balance: Balance = field(default=Balance.NONE, metadata=rule(Choice(Balance), "balancing of the layer pipeline"))

@@ -10,7 +10,8 @@ table (energy and area) in :mod:`.cim`; the von Neumann baseline in :mod:`.basel
 """
 
 from . import baseline  # cimsim.cost.baseline.baseline_breakdown, as the README writes it
-from .chip import ChipMapping, Stage, chip_breakdown, cim_breakdown, dense_stage, map_stages, tiles_for_arrays
+from .chip import ChipMapping, Stage, chip_breakdown, cim_breakdown, dense_stage, map_stages
+from .chip_capacity import tiles_for_arrays
 from .cim import Action, CimTiming, Component, cim_timing, pricing_table
 from .parameters import CimParameters, adc_sampling_rate_gsps, cim_cost_parameters, cim_parameters
 

@@ -10,7 +10,9 @@ buffer serves one layer): ceil(arrays x copies / arrays_per_tile); more tiles th
 Data movement. Every activation passes through the global buffer: a layer reads its input (``Stage.in_bits_per_item``)
 from it and writes its output (``out_bits_per_item``) back, each bit crossing the mesh once over the mean hops from the
 global buffer to its tiles; the workload's input comes into it from DRAM, its output goes out (of a shared matrix: its
-first place's input, its last place's output). A transfer of b bits over h hops takes (ceil(b / 256) + h) digital cycles
+first place's input, its last place's output). The global buffer has a read port to the mesh, carrying every stage's
+input, and a write port, carrying every output: an item holds the busier one for its flits' cycles, a bound on the
+interval. A transfer of b bits over h hops takes (ceil(b / 256) + h) digital cycles
 of an item's latency, but of the interval only the ceil(b / 256) its flits hold a link (pipelined routers: the head's h
 hops overlap other items' transfers); input and output use different ports and overlap compute.
 
@@ -21,7 +23,8 @@ transfers' flit cycles. An item's latency: its input from DRAM, per layer transf
 output's time to DRAM. ``chip.pipeline = "layer"``: layers work on successive items at once, interval = the slowest
 stage; ``"none"``: one item at a time, interval = its time on the chip (its DRAM transfers overlap its neighbours').
 DRAM bounds the interval by its transfer time per item. ``chip.balance = "replicate"`` adds copies of the slowest
-layer's weights (unpipelined: slowest in an item's path) one at a time while that shortens it and tiles are free, and
+layer's weights (unpipelined: slowest in an item's path), the fewest that shorten it each time (unpipelined, an item's
+ceil(v / c) rounds stay flat over some copies), while tiles are free, and
 keeps the fewest that reach the lowest interval: a copy buys nothing once transfers, DRAM or another stage bound it
 (pipelined, also a part the caller runs beside the layers as a stage of its own, ``beside_ns``: a vector unit).
 
@@ -40,12 +43,12 @@ from dataclasses import dataclass
 from ..argcheck import check_instance, check_int, check_real, checked_types
 from ..breakdown import Breakdown, StageTime
 from ..config.modes import ArrayFamily, Balance, Pipeline
-from ..errors import ConfigError
 from ..config.schema import Config
 from ..counts import Counts
 from ..mapping import Plan
 from . import noc, pipelining, trust
 from .assumption_lines import array_line, converter_line
+from .chip_capacity import check_fits, check_global_buffer, tiles_for_arrays
 from .cim import CimTiming, check_counts, cim_timing, layer_area_um2, layer_energy_pj, pricing_table
 from .parameters import CimParameters, cim_parameters
 
@@ -109,43 +112,33 @@ def dense_stage(plan: Plan, counts: Counts, fetched_bits: int = 0) -> Stage:
                  fetched_bits=fetched_bits)
 
 
-def tiles_for_arrays(arrays: int, arrays_per_tile: int) -> int:
-    """Whole tiles holding ``arrays`` arrays: ceil(arrays / arrays_per_tile)."""
-    return -(-check_int("arrays", arrays) // check_int("arrays_per_tile", arrays_per_tile))
-
-
-def _row(s: Stage, p: CimParameters, t: CimTiming, k: int, hops: float) -> tuple[float, float, float, float]:
-    """a stage's times, ns: (one item's compute, compute interval, one item's transfers in + out, their interval)"""
+def _row(s: Stage, p: CimParameters, t: CimTiming, k: int, hops: float) -> tuple[float, ...]:
+    """a stage's times, ns: (one item's compute, compute interval, one item's transfers in + out, their interval, its
+    input's and its output's flit cycles at the global buffer)"""
     c, v, places = t.replicas * k, s.vectors_per_item, s.places or (s.vectors_per_item,)
     flits = [sum(-(-b * n // (v * p.noc_flit_bits)) for n in places) for b in (s.in_bits_per_item, s.out_bits_per_item)]
     return (s.path_share * sum(-(-n // c) * t.vector_ns + t.fill_ns for n in places),
-            s.path_share * v * t.vector_ns / c, *noc.transfer_ns(flits, len(places) * hops, p.digital_cycle_ns))
+            s.path_share * v * t.vector_ns / c, *noc.transfer_ns(flits, len(places) * hops, p.digital_cycle_ns),
+            *(f * p.digital_cycle_ns for f in flits))
+
+
+def _port_ns(rows: Sequence[tuple]) -> float:
+    """an item's time, ns, at the global buffer's busier port: every stage's input leaves through one, its output
+    enters through the other, a flit a cycle each (a 10-layer MLP's 80 input flits had shared one port in 8 ns)"""
+    return max(sum(r[4] for r in rows), sum(r[5] for r in rows), 0.0)
 
 
 def _interval(rows: Sequence[tuple], pipelined: bool, io_ns: float) -> float:
-    """the chip's interval, ns: its slowest stage (pipelined) or one item's time on it, at least its DRAM time"""
-    return pipelining.steady_interval_ns(pipelined, [max(r[1], r[3]) for r in rows], [r[0] + r[2] for r in rows], io_ns)
+    """the chip's interval, ns: its slowest stage (pipelined) or one item's time on it, at least its DRAM time and
+    its time at the global buffer's ports"""
+    return pipelining.steady_interval_ns(pipelined, [max(r[1], r[3]) for r in rows], [r[0] + r[2] for r in rows],
+                                         max(io_ns, _port_ns(rows)))
 
 
 def _io_ns(stages: Sequence[Stage], items: int, dram_bandwidth_gbps: float) -> float:
     """an item's DRAM input and output time, ns (the weights fetched once left out; 0 without items)"""
     bits = sum(s.counts.dram_read_bits + s.counts.dram_write_bits - s.fetched_bits for s in stages)
     return bits / (8.0 * dram_bandwidth_gbps) / items if items else 0.0
-
-
-@checked_types
-def check_fits(config: Config, plans: Sequence[Plan]) -> None:
-    """A ConfigError naming chip.tiles when the layers' arrays need more tiles than the chip has (one layer per
-    tile at least: layers do not share a tile)."""
-    chip, arrays = config.chip, [p.n_arrays for p in plans]
-    tiles = [tiles_for_arrays(a, chip.arrays_per_tile) for a in arrays]
-    if sum(tiles) > chip.tiles:
-        per_layer = ", ".join(f"layer {i}: {a} arrays -> {t}" for i, (a, t) in enumerate(zip(arrays, tiles)))
-        per_layer = per_layer if len(per_layer) <= 300 else per_layer[:300] + ", ..."
-        raise ConfigError(config.source, [("chip.tiles", (
-            f"'chip.tiles': the workload needs {sum(tiles)} tiles of {chip.arrays_per_tile} arrays ({per_layer}) but "
-            f"the chip has {chip.tiles}; give the chip more tiles or arrays per tile, or price a network across "
-            "chips with `cimsim price-model NETWORK_FILE --chips N`"))])
 
 
 @checked_types
@@ -172,12 +165,14 @@ def _tiles(config: Config, stages: Sequence[Stage], copies: Sequence[int]) -> li
 
 def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParameters], timings: Sequence[CimTiming],
              io_ns: float) -> list[int]:
-    """chip.balance copies per stage (module doc): greedy steps while compute may still bound the interval, then the
+    """chip.balance copies per stage (module doc): greedy steps, each the fewest copies more of the slowest stage
+    that make it faster, while compute may still bound the interval, then the
     fewest of them that reach the lowest chip interval (transfers, DRAM or another stage bound it); ``io_ns``: the
     bound, ns, of DRAM's time per item and (pipelined) a part beside the stages (map_stages' ``beside_ns``)."""
     pipelined, n = config.chip.pipeline == Pipeline.LAYER, len(stages)
     # under that bound and every transfer's flit cycles (no hops: pipelined routers), compute no longer bounds it
-    floor = max([io_ns] + [_row(*a, 1, 0.0)[3] for a in zip(stages, params, timings)]) if pipelined else 0.0
+    alone = [_row(*a, 1, 0.0) for a in zip(stages, params, timings)]  # the transfers: the same at any copies
+    floor = max([io_ns, _port_ns(alone)] + [r[3] for r in alone]) if pipelined else 0.0
 
     def rows(copies: Sequence[int], hops: Sequence[float]) -> list[tuple]:
         return [_row(*a) for a in zip(stages, params, timings, copies, hops)]
@@ -185,12 +180,16 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
     history = [[1] * n]  # what copies even out: _row's compute interval (pipelined) or one item's compute time
     while True:
         times = [r[int(pipelined)] for r in rows(history[-1], [0.0] * n)]
-        i = max(range(n), key=times.__getitem__)
-        more = [k + (j == i) for j, k in enumerate(history[-1])]
-        if (times[i] <= floor or rows(more, [0.0] * n)[i][int(pipelined)] >= times[i]
-                or sum(_tiles(config, stages, more)) > config.chip.tiles):
+        i, more = max(range(n), key=times.__getitem__), list(history[-1])
+        while times[i] > floor:  # copies of the slowest stage until it is faster: one item's ceil(v / c) vectors
+            more[i] += 1  # stay flat over some copies (64 vectors: 8 rounds on 8 or 9 copies) and fall again after
+            if sum(_tiles(config, stages, more)) > config.chip.tiles:
+                break
+            if _row(stages[i], params[i], timings[i], more[i], 0.0)[int(pipelined)] < times[i]:
+                history.append(more)
+                break
+        if history[-1] is not more:
             break
-        history.append(more)
     best, chosen = math.inf, history[-1]
     for copies in reversed(history):  # from the last step back; the interval without hops, a floor, only rises
         if _interval(rows(copies, [0.0] * n), pipelined, io_ns) > best:
@@ -240,20 +239,10 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
     return tuple(out)
 
 
-def _check_global_buffer(config: Config, stages: Sequence[Stage], p: CimParameters) -> None:
-    """A ConfigError naming chip.global_buffer_kib where the activations between layers do not fit it, saying how
-    much they need (and, pipelined, what the largest boundary alone needs without the pipeline)."""
-    boundaries = [s.out_bits_per_item for s in stages[:-1]]
-    need_bits = 2 * sum(boundaries) if config.chip.pipeline == Pipeline.LAYER else max(boundaries, default=0)
-    if need_bits > 8 * p.global_buffer_capacity_bytes:
-        pipelined = config.chip.pipeline == Pipeline.LAYER
-        alone = (f', or set chip.pipeline = "none" (the largest boundary alone: {max(boundaries) / 8192:.4g} KiB)'
-                 if pipelined else "")
-        raise ConfigError(config.source, [("chip.global_buffer_kib", (
-            f"activations between layers need {need_bits / 8192:.4g} KiB of global buffer "
-            f"({'double-buffered, every layer boundary' if pipelined else 'largest boundary'}) but "
-            f"chip.global_buffer_kib is {config.chip.global_buffer_kib:g}: raise it to at least "
-            f"{math.ceil(need_bits / 8192)}{alone}"))])
+def staged_bits(stages: Sequence[Stage]) -> list[int]:
+    """bits per item the global buffer holds between layers: every stage's output but the last's (the workload's
+    input and output stream through it between DRAM and the tiles, charged per bit, not held whole)"""
+    return [s.out_bits_per_item for s in stages[:-1]]
 
 
 def _checked_stages(stages: Sequence[Stage], items: int = 0) -> tuple[Stage, ...]:
@@ -300,7 +289,7 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
     pipelined = config.chip.pipeline == Pipeline.LAYER
     compute_item, move_item = sum(r[0] for r in rows), sum(r[2] for r in rows)
     compute_interval = max(r[1] for r in rows) if pipelined else compute_item
-    move_interval = max(r[3] for r in rows) if pipelined else move_item
+    move_interval = max(max(r[3] for r in rows), _port_ns(rows)) if pipelined else move_item
     fetch_ns = sum(s.fetched_bits for s in stages) / (8.0 * dram_bandwidth_gbps)  # once, before programming
     dram_ns = sum(s.counts.dram_read_bits + s.counts.dram_write_bits for s in stages) / (8.0 * dram_bandwidth_gbps)
     programming_ns = max(t.programming_ns for t in timings)
@@ -323,7 +312,7 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     stages = _checked_stages(stages, items)
     params, timings = _stage_costs(config, stages)
     m, p0 = map_stages(config, stages, timings=timings, params=params, items=items, beside_ns=beside_ns), params[0]
-    _check_global_buffer(config, stages, p0)
+    check_global_buffer(config, staged_bits(stages), p0.global_buffer_capacity_bytes)
     energy, area, rows = _price_stages(stages, params, timings, m, items)
     compute_ns, memory_ns, latency_ns, item_latency, interval = _chip_times(config, stages, timings, rows, items,
                                                                             p0.dram_bandwidth_gbps)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from ..argcheck import check_instance, checked_types
 from ..config.schema import Config
-from ..cost.chip import tiles_for_arrays
+from ..cost.chip_capacity import tiles_for_arrays
 from ..cost.cim import stored_cells
 from ..mapping import Plan, plan_layer
 from .ops import CacheOp, MatrixOp, Model, VectorOp

@@ -40,10 +40,11 @@ import numpy as np
 from ..analytic import UNIFORM_DATA, DataStats, analytic_counts
 from ..argcheck import check_bool, check_int, checked_types
 from ..breakdown import Breakdown, in_sequence, repeated
-from ..config.modes import MemoryTechnology, Pipeline
+from ..config.modes import MemoryTechnology
 from ..config.schema import Config
 from ..cost.cells import array_cell
-from ..cost.chip import Stage, chip_breakdown
+from ..cost.chip import Stage, chip_breakdown, staged_bits
+from ..cost.chip_capacity import global_buffer_need_bits
 from ..cost.cim import programming_pulses
 from ..cost.edram import beyond_depth_law
 from ..cost.memory import dram_energy_pj_per_bit
@@ -159,10 +160,9 @@ def _packed_inputs(sample: np.ndarray, groups: int, g: int, last: bool = False) 
 
 
 def _global_buffer_kib(config: Config, stages: list[Stage], model: str) -> float:
-    """the chip model's need for activations between layers (double-buffered when pipelined), or the config's;
+    """the chip model's need for activations at the layer boundaries (double-buffered when pipelined), or the config's;
     ValueError naming ``model`` where an eDRAM buffer (chip.buffer_memory) of its need is past the eDRAM law's range"""
-    bounds, chip = [s.out_bits_per_item for s in stages[:-1]], config.chip
-    need = (2 * sum(bounds) if chip.pipeline == Pipeline.LAYER else max(bounds, default=0)) / 8192
+    chip, need = config.chip, global_buffer_need_bits(config, staged_bits(stages)) / 8192
     kib = max(chip.global_buffer_kib, math.ceil(need))
     why = beyond_depth_law(kib * 1024, dram_energy_pj_per_bit(config.baseline.dram))
     if kib > chip.global_buffer_kib and chip.buffer_memory == MemoryTechnology.EDRAM and why:

@@ -1,0 +1,71 @@
+"""The global buffer's ports and capacity bound the chip (probe of 2026-12-05): every stage's input leaves the global
+buffer through one port and every output enters through the other, a flit a cycle, so a deep network's interval is
+at least the busier port's flits (a 10-layer MLP's had been one stage's 24 ns: 3-4x its throughput); a chip too small
+for mapping.replication's copies says so."""
+
+import math
+
+import numpy as np
+import pytest
+
+import cimsim
+from cimsim.analytic import analytic_counts
+from cimsim.comparison import price_network
+from cimsim.config import Config, with_overrides
+from cimsim.errors import ConfigError
+from cimsim.mapping import plan_layer
+from cimsim.network import Dense, Network, ReLU
+
+RNG = np.random.default_rng(3)
+
+
+def mlp(depth: int, width: int = 256, last: int | None = None) -> Network:
+    layers = []
+    for k in range(depth):
+        layers += [Dense(RNG.standard_normal((last if last and k == depth - 1 else width, width))), ReLU()]
+    return Network(tuple(layers[:-1]), (width,))
+
+
+def priced(net: Network, config: Config, samples: int = 8):
+    layers = [(plan, analytic_counts(plan, samples * shape.rows_per_sample)) for shape in net.matrix_shapes()
+              for plan in [plan_layer(config, shape.in_features, shape.out_features)]]
+    return price_network(config, layers, samples, math.prod(net.input_shape), math.prod(net.output_shape),
+                         include_weight_load=False, network=net)[0]
+
+
+@pytest.mark.parametrize("depth", [1, 4, 10])
+def test_the_interval_is_at_least_the_global_buffer_ports_flits(depth):
+    config = with_overrides(Config(), {"baseline.dram": "hbm2"})  # DRAM time per item (the chip's too) below both
+    cim, cycle_ns = priced(mlp(depth), config), 1.0 / config.technology.clock_ghz
+    plan = plan_layer(config, 256, 256)
+    in_flits = depth * -(-256 * plan.input_bits // 256)  # every stage's input: 256 values at 8 bits, 256-bit flits
+    out_flits = (depth - 1) * -(-256 * plan.input_bits // 256) + -(-256 * plan.accumulator_bits // 256)
+    port_ns = max(in_flits, out_flits) * cycle_ns
+    assert cim.interval_ns >= port_ns - 1e-9
+    slowest = max(s.interval_ns for s in cim.stages)
+    assert cim.interval_ns == pytest.approx(max(slowest, port_ns))
+    if depth == 10:
+        assert port_ns > 3 * slowest  # the port, not a stage, sets a deep network's pace
+
+
+def test_a_chip_too_small_for_the_copies_names_mapping_replication():
+    with pytest.raises(ConfigError, match=r"'mapping.replication' = 2 copies of every layer's arrays: 86 tiles hold "
+                                          r"one copy; lower it"):
+        cimsim.estimate("configs/default.toml", {"workload.in_features": 8192, "workload.out_features": 8192,
+                                                 "mapping.replication": 2})
+
+
+def test_unpipelined_balance_steps_over_copies_that_leave_an_item_s_rounds_flat():
+    """one item's 64 vectors take 8 rounds on 8 copies and on 9: balance had stopped there (474.5 ns), where 64
+    copies of each conv (as mapping.replication = 64 gives) run an item in 196 ns; it now steps to the fewest copies
+    that make the slowest stage faster, and does at least as well as the uniform replication that fits"""
+    from cimsim.network import Conv2d, Flatten
+
+    convs = (Conv2d(RNG.standard_normal((8, 1, 3, 3)), padding=1), ReLU(),
+             Conv2d(RNG.standard_normal((16, 8, 3, 3)), padding=1), ReLU(), Flatten(),
+             Dense(RNG.standard_normal((10, 1024))))
+    net = Network(convs, (1, 8, 8))
+    balanced = priced(net, with_overrides(Config(), {"chip.pipeline": "none", "chip.balance": "replicate"}))
+    uniform = priced(net, with_overrides(Config(), {"chip.pipeline": "none", "mapping.replication": 64}))
+    assert [s.copies for s in balanced.stages][:2] == [64, 64]  # each conv's 64 positions in one round
+    assert balanced.interval_ns <= uniform.interval_ns
