@@ -114,7 +114,7 @@ def test_low_resolution_sar_is_no_larger_than_the_flash_of_its_bits(bits):
 
 
 def test_sar_from_five_bits_is_the_survey_law_not_the_flash_bound():
-    for bits in (5, 6, 8, 10):
+    for bits in (5, 6, 8):  # (a flash is priced up to 8 bits)
         assert adc.adc_energy_pj(bits, T28, SLOW_GSPS) < adc.adc_energy_pj(bits, T28, SLOW_GSPS, adc_type="flash")
 
 
@@ -353,3 +353,37 @@ def test_a_small_sar_built_for_more_bits_keeps_its_flash_bound_and_one_converter
     seven = adc.adc_energy_pj(7, T28, rate * 5 / 7) * 5 / 7
     assert adc.adc_energy_pj(5, T28, rate) == pytest.approx(seven)  # the 7-bit SAR run short prices it
     assert adc.adc_area_um2(5, T28, rate) == pytest.approx(adc.adc_area_um2(7, T28, rate * 5 / 7))  # and its area
+
+
+def test_a_flash_beyond_the_surveys_flash_designs_is_refused():
+    """the flash law's comparators come from the survey's flash designs, 3-8 bits: a 16-bit flash (65 535
+    comparators, 3 032 mm2 of ADC in the default design) had been priced without a word (probe, 2026-12-05)"""
+    from cimsim.errors import ConfigError
+
+    assert adc_survey.FLASH_MAX_BITS == 8
+    assert adc.adc_energy_pj(8, T28, SLOW_GSPS, adc_type="flash") > 0
+    for price in (adc.adc_energy_pj, adc.adc_area_um2):
+        with pytest.raises(ValueError, match="a flash ADC is priced up to 8 bits"):
+            price(9, T28, SLOW_GSPS, adc_type="flash")
+    assert adc.adc_energy_pj(16, T28, SLOW_GSPS) > 0  # a SAR's flash bound does not reach it
+    with pytest.raises(ConfigError, match=r"'adc.bits' \(9\) must be at most 8 with 'adc.type' = \"flash\"") as no:
+        with_overrides(Config(), {"adc.type": "flash", "adc.bits": 9})
+    assert no.value.fields == ["adc.bits"]
+
+
+@pytest.mark.parametrize("adc_type, law", [("sar", "the survey regression"), ("flash", "the survey's flash comparators"),
+                                           ("ramp", "a comparator decision and a counter step per count"),
+                                           ("vco", "HERMES's CCO periods")])
+def test_the_report_names_the_law_each_type_is_priced_by(adc_type, law):
+    """ramp and VCO converters are priced by counts, not by the survey regression the report's line had named"""
+    config = with_overrides(Config(), {"adc.type": adc_type})
+    line = next(a for a in cim_breakdown(config, plan_layer(config), analytic_counts(plan_layer(config), 4)).assumptions
+                if a.startswith("ADC:"))
+    assert f"8-bit {adc_type} (docs/adc.md: {law}" in line and ("survey" in line) == (adc_type in ("sar", "flash"))
+
+
+def test_an_enob_above_the_bits_is_refused_showing_the_value_given():
+    from cimsim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"'adc.enob' \(8.0000001\) must not exceed 'adc.bits' \(8\)"):
+        with_overrides(Config(), {"adc.enob": 8.0000001})

@@ -778,6 +778,8 @@ def consistent_dicts(draw) -> dict:
     adc["bits"] = max(adc["bits"], 2)  # a 1-bit ADC cannot convert a signed sum (tested by the cross-field checks)
     if adc["built_bits"] is not None:  # a converter built for more bits: a SAR, no ENOB of its own (tested there)
         adc.update(built_bits=max(adc["built_bits"], adc["bits"]), type="sar", enob=None)
+    if adc["type"] == "flash":  # at most the survey's flash designs' 8 bits (tested in test_adc_models)
+        adc["bits"] = min(adc["bits"], 8)
     if adc["enob"] is not None and adc["type"] in ("ramp", "vco"):  # a counting converter has no ENOB (tested there)
         adc["enob"] = None
     if adc["enob"] is not None:

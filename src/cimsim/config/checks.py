@@ -6,14 +6,11 @@ Each rule returns ``(dotted_field, message)`` pairs naming the field to fix and 
 
 from __future__ import annotations
 
-import errno
-import os
-from pathlib import Path
-
-from ..argcheck import checked_types, escaped
-from .modes import (Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, Dataset, DigitalAdders, EnergyModel,
+from ..argcheck import checked_types
+from .modes import (Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, DigitalAdders, EnergyModel,
                     InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind)
 from .conditional import NON_IDEAL_FIELDS, sram_cell_errors
+from .file_checks import file_errors
 from .memory_checks import MIN_BANK_KIB, memory_errors
 from .schema import AdcConfig, BaselineConfig, Config, DacConfig, DeviceConfig
 
@@ -39,10 +36,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
                                            f"'array.cols' ({array.cols})"))
     encoding_errors = _check_encoding(config)
     errors.extend(encoding_errors)
-    if adc.enob is not None and adc.enob > adc.bits:
-        errors.append(("adc.enob", f"'adc.enob' ({adc.enob:g}) must not exceed 'adc.bits' ({adc.bits}): a converter "
-                                   "resolves at most its nominal bits"))
-    errors.extend(_check_built(adc))
+    errors.extend(_check_converter(adc))
     input_errors = _check_inputs(dac)
     errors.extend(input_errors)
     family_errors = _check_family(config)
@@ -55,19 +49,8 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
         errors.append(("chip.tile_buffer_kib", f"'chip.tile_buffer_kib' ({config.chip.tile_buffer_kib:g}) must hold "
                                                f"one array read's inputs: 'array.rows' x 'dac.input_bits' = "
                                                f"{read_bits} bits ({read_bits / 8192:.4g} KiB)"))
-    if config.workload.kind == WorkloadKind.NETWORK:
-        if config.workload.network_file is not None:  # none: a script gives the network in memory (or a run refuses)
-            errors.extend(_check_file(config.workload.network_file, "workload.network_file", ""))
-        if config.workload.dataset == Dataset.FILE:
-            errors.extend(_check_file(config.workload.dataset_file, "workload.dataset_file",
-                                      "'workload.dataset' is \"file\""))
-    else:
-        for kind in ("weights", "inputs"):
-            if getattr(config.workload, kind) == "file":
-                errors.extend(_check_file(getattr(config.workload, f"{kind}_file"), f"workload.{kind}_file",
-                                          f"'workload.{kind}' is \"file\""))
+    errors.extend(file_errors(config))
     errors.extend(_check_zero_fractions(config))
-    errors.extend(_unread_files(config))
     if input_errors or encoding_errors or family_errors:
         return errors  # the plan needs a valid input layout, weight encoding and family
     from ..plan_checks import plan_problems  # checks on the layer's plan
@@ -147,9 +130,19 @@ def stored_weight_bits(weight_bits: int, signed_encoding: str) -> int:
     return weight_bits - 1 if signed_encoding == SignedEncoding.DIFFERENTIAL else weight_bits
 
 
-def _check_built(adc: AdcConfig) -> list[tuple[str, str]]:
-    """a converter built for more bits than it resolves: a SAR (it stops after adc.bits bit-cycles), at least
-    adc.bits, its ENOB the built converter's"""
+def _check_converter(adc: AdcConfig) -> list[tuple[str, str]]:
+    """an ENOB of at most the nominal bits; a flash of at most the survey's flash designs' bits; a converter built
+    for more bits than it resolves: a SAR (it stops after adc.bits bit-cycles), at least adc.bits, its ENOB the
+    built converter's"""
+    from ..cost.adc_survey import FLASH_MAX_BITS  # the cost laws import the config schema
+
+    if adc.enob is not None and adc.enob > adc.bits:
+        return [("adc.enob", f"'adc.enob' ({adc.enob!r}) must not exceed 'adc.bits' ({adc.bits}): a converter "
+                             "resolves at most its nominal bits")]
+    if adc.type == AdcType.FLASH and adc.bits > FLASH_MAX_BITS:
+        return [("adc.bits", f"'adc.bits' ({adc.bits}) must be at most {FLASH_MAX_BITS} with 'adc.type' = \"flash\": "
+                             f"the survey's flash designs, whose comparators price it, resolve 3-{FLASH_MAX_BITS} bits "
+                             f"(2**bits - 1 comparators: {2 ** adc.bits - 1} here); more bits: \"sar\" or \"ramp\"")]
     if adc.built_bits is None or adc.built_bits == adc.bits:
         return []
     if adc.built_bits < adc.bits:
@@ -302,49 +295,3 @@ def _check_zero_fractions(config: Config) -> list[tuple[str, str]]:
             errors.append((dotted, f"'{dotted}' ({value:g}) needs {name}s that can be 0; binary {name}s are +/-1 "
                                    f"({binary})"))
     return errors
-
-
-def _unread_files(config: Config) -> list[tuple[str, str]]:
-    """A file field set where the workload would not read it (a user who set it meant it to be read)."""
-    wl = config.workload
-    kind = f"'workload.kind' is \"{wl.kind}\""
-    if wl.kind == WorkloadKind.NETWORK:
-        unread = {"weights_file": kind, "inputs_file": kind,
-                  "dataset_file": None if wl.dataset == Dataset.FILE else f"'workload.dataset' is \"{wl.dataset}\""}
-    else:
-        unread = {"network_file": kind, "dataset_file": kind,
-                  **{f"{data}_file": None if getattr(wl, data) == "file" else
-                     f"'workload.{data}' is \"{getattr(wl, data)}\"" for data in ("weights", "inputs")}}
-    return [(f"workload.{name}", f"'workload.{name}' is set, but {why}: the file would not be read; leave it out, "
-                                 "or make the workload read it") for name, why in unread.items()
-            if why and getattr(wl, name) is not None]
-
-
-def _check_file(path: str | None, dotted: str, condition: str) -> list[tuple[str, str]]:
-    """``dotted`` must name an existing regular file (it is required when ``condition``)."""
-    if path is None:
-        return [(dotted, f"'{dotted}' is required when {condition}")]
-    try:
-        if "\0" in path:  # pathlib's tests answer False for it; os.stat raises
-            raise ValueError("it holds a NUL byte")
-        exists, folder, other = Path(path).is_file(), Path(path).is_dir(), Path(path).exists()
-    except (OSError, ValueError) as exc:  # a name longer than the file system allows, a NUL byte
-        return [(dotted, f"'{dotted}' is not a usable path ({exc.strerror if isinstance(exc, OSError) else exc}): "
-                         f"{escaped(path)}")]
-    if not exists:
-        what = "a directory" if folder else "a device, pipe or socket" if other else _broken_link(path)
-        tilde = " (a ~ is not expanded: give the home folder's path)" if f"{os.sep}~" in path else ""
-        return [(dotted, f"'{dotted}' names {what}, not a regular file: {path}" if what else
-                         f"'{dotted}' names no existing file: {path}{tilde}")]
-    return []
-
-
-def _broken_link(path: str) -> str | None:
-    """what a symbolic link that leads to no file is (a loop, or a link to a missing file), None if not a link"""
-    try:
-        os.stat(path)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return "a symbolic link loop (links that lead back to each other)"
-        return f"a symbolic link to a missing file ({os.readlink(path)})" if os.path.islink(path) else None
-    return None

@@ -32,8 +32,8 @@ from ..argcheck import check_int, check_real, checked_types
 from ..config.modes import AdcType
 from ..config.schema import TechnologyConfig
 from . import gates, sense_amp, technology
-from .adc_survey import (ENOB_LOSS_BITS, REFERENCE_NODE_NM, REFERENCE_VDD_V, SURVEY_AREA_LN_INTERCEPT,
-                         SURVEY_AREA_LN_PER_LN_HZ, SURVEY_AREA_LN_PER_LN_NM, SURVEY_AREA_LN_PER_LN_PJ,
+from .adc_survey import (ENOB_LOSS_BITS, FLASH_MAX_BITS, REFERENCE_NODE_NM, REFERENCE_VDD_V,
+                         SURVEY_AREA_LN_INTERCEPT, SURVEY_AREA_LN_PER_LN_HZ, SURVEY_AREA_LN_PER_LN_NM, SURVEY_AREA_LN_PER_LN_PJ,
                          SURVEY_ENERGY_LN_INTERCEPT, SURVEY_ENERGY_LN_PER_LN_ENOB, SURVEY_ENERGY_LN_PER_LN_NM,
                          SURVEY_ENERGY_LN_RESIDUAL, SURVEY_ENOB_FLOOR, SURVEY_FOMS_DB_PER_LN_HZ,
                          SURVEY_FOMS_ENOB_DB_PER_BIT, SURVEY_FOMS_ENOB_INTERCEPT_DB, SURVEY_FOMS_INTERCEPT_DB,
@@ -110,6 +110,15 @@ def _check_type(adc_type: str) -> str:
     if adc_type not in ADC_TYPES:
         raise ValueError(f"unknown ADC type {adc_type!r}; valid types are {', '.join(ADC_TYPES)}")
     return adc_type
+
+
+def _priced(bits: int, adc_type: str) -> tuple[int, str]:
+    """(bits, type) of a converter to price: 1-16 bits, a known type, a flash of at most ``FLASH_MAX_BITS``"""
+    bits, adc_type = check_bits(bits), _check_type(adc_type)
+    if adc_type == AdcType.FLASH and bits > FLASH_MAX_BITS:
+        raise ValueError(f"a flash ADC is priced up to {FLASH_MAX_BITS} bits, the survey's flash designs' "
+                         f"resolutions; got {bits} bits ({2 ** bits - 1} comparators)")
+    return bits, adc_type
 
 
 def _rate(bits: int, tech: TechnologyConfig, rate_gsps: float | None, adc_type: str) -> float:
@@ -210,7 +219,7 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
 
     f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`); each is scaled to ``tech`` by ``technology.energy_scale``.
     """
-    bits, adc_type = check_bits(bits), _check_type(adc_type)
+    bits, adc_type = _priced(bits, adc_type)
     if built := _built(bits, built_bits, adc_type, enob):  # never below the bits-bit SAR
         rate_gsps = _rate(bits, tech, rate_gsps, adc_type)
         return max(bits * _cheapest_built(bits, built, tech, rate_gsps)[0], adc_energy_pj(bits, tech, rate_gsps))
@@ -275,7 +284,7 @@ def adc_area_um2(bits: int, tech: TechnologyConfig, rate_gsps: float | None = No
     f is read at 32 nm, 0.9 V (:func:`_reference_rate_gsps`: the same converter has the same area at every supply);
     scaled to ``tech.node_nm`` with ``technology.area_scale``; only SAR depends on rate and ENOB.
     """
-    bits, adc_type = check_bits(bits), _check_type(adc_type)
+    bits, adc_type = _priced(bits, adc_type)
     if built := _built(bits, built_bits, adc_type, enob):
         rate_gsps = _rate(bits, tech, rate_gsps, adc_type)
         chosen = _cheapest_built(bits, built, tech, rate_gsps)[1]

@@ -17,7 +17,13 @@ __all__ = [
     "SURVEY_AREA_LN_PER_LN_NM", "SURVEY_AREA_LN_PER_LN_HZ", "SURVEY_AREA_LN_PER_LN_PJ", "SURVEY_ENOB_FLOOR",
     "REFERENCE_NODE_NM", "REFERENCE_VDD_V", "ENOB_LOSS_BITS", "adc_default_enob", "adc_corner_rate_gsps",
     "survey_energy_pj", "survey_rate_penalty", "run_short_enob", "sar_survey", "check_bits", "checked_enob",
+    "FLASH_MAX_BITS",
 ]
+
+FLASH_MAX_BITS = 8
+"""the most bits a flash converter is priced at: the survey's flash designs (ISSCC and VLSI sheets, rev. 2025-06-09:
+the 25 'Flash' designs whose title states a resolution) resolve 3-8 bits, and the flash law's comparator energy and
+area come from them; a flash of more bits (2**bits - 1 comparators: 65 535 at 16) would be priced from none"""
 
 
 def check_bits(bits: int) -> int:

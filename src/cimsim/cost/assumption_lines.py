@@ -23,6 +23,11 @@ def digital_adders(config: Config) -> str:
             if 0 < trees < outputs else "a digital adder tree per output")
 
 
+_LAWS = {"sar": "the survey regression", "flash": "the survey's flash comparators",
+         "ramp": "a comparator decision and a counter step per count", "vco": "HERMES's CCO periods and a counter"}
+"""what prices each ADC type (docs/adc.md)"""
+
+
 def converter_line(config: Config, plan: Plan, p: CimParameters, t: CimTiming) -> str:
     """the report's line on layer 0's read-out (``plan``): its ADC (type, bits, rate, energy per conversion) or adder
     trees"""
@@ -33,9 +38,10 @@ def converter_line(config: Config, plan: Plan, p: CimParameters, t: CimTiming) -
                   DigitalAdders.CELL_CHAIN else f"a ripple adder tree (ZigZag-IMC DIMC model{shared})")
         return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
                 f"{p.adder_tree_energy_pj:.3g} pJ per output sum.")
+    cycles = f"{p.adc_bits} bit-cycle{'s' * (p.adc_bits != 1)}"
     detail = ("" if config.adc.enob is None else f", ENOB {config.adc.enob:g}") + ("" if config.adc.built_bits in (
-        None, p.adc_bits) else f", built for {config.adc.built_bits} bits and run for {p.adc_bits} bit-cycles")
-    converter = (f"{p.adc_bits}-bit {p.adc_type}{detail} (docs/adc.md: survey regression by type)" if p.adc_bits > 1
+        None, p.adc_bits) else f", built for {config.adc.built_bits} bits and run for {cycles}")
+    converter = (f"{p.adc_bits}-bit {p.adc_type}{detail} (docs/adc.md: {_LAWS[p.adc_type]})" if p.adc_bits > 1
                  or detail else "1-bit, one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)")
     return (f"ADC: {converter}; layer 0 samples at {p.adc_rate_gsps:.3g} GS/s = {t.conversions_per_adc} conversions "
             f"per {t.read_cycle_ns:.3g} ns round: {p.adc_energy_pj:.3g} pJ per conversion.")
