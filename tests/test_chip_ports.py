@@ -69,3 +69,4 @@ def test_unpipelined_balance_steps_over_copies_that_leave_an_item_s_rounds_flat(
     uniform = priced(net, with_overrides(Config(), {"chip.pipeline": "none", "mapping.replication": 64}))
     assert [s.copies for s in balanced.stages][:2] == [64, 64]  # each conv's 64 positions in one round
     assert balanced.interval_ns <= uniform.interval_ns
+

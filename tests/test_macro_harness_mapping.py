@@ -55,13 +55,14 @@ def test_energy_per_conversion_rises_with_the_stated_adc_bits(tmp_path, adc_type
     """a fractional adc_bits is a nominal resolution (a level count) like a whole one: its ENOB lies between the
     default ENOBs of the whole bits either side, and the energy per conversion never falls as the stated bits rise
     (a fraction had been read as the ENOB itself: 6.99 bits cost more than 7)"""
-    points = [(f"{b} b", f"adc_bits = {b}") for b in STATED_BITS]
+    stated_bits = [b for b in STATED_BITS if adc_type != "flash" or b <= 8]  # a flash: up to 8 bits (the survey's)
+    points = [(f"{b} b", f"adc_bits = {b}") for b in stated_bits]
     file = _file(tmp_path, "bits.toml", [("bits", "sram-charge", 4, f'bits_per_read = 1\nadc_type = "{adc_type}"',
                                           points)])
-    energies = [macro_configs.point_model("bits", i, file)["adc_energy_pj"] for i in range(len(STATED_BITS))]
-    assert all(a <= b * (1 + 1e-12) for a, b in zip(energies, energies[1:])), list(zip(STATED_BITS, energies))
+    energies = [macro_configs.point_model("bits", i, file)["adc_energy_pj"] for i in range(len(stated_bits))]
+    assert all(a <= b * (1 + 1e-12) for a, b in zip(energies, energies[1:])), list(zip(stated_bits, energies))
     enobs = []
-    for index, stated in enumerate(STATED_BITS):
+    for index, stated in enumerate(stated_bits):
         adc = macro_configs.point_config("bits", index, file)[0].adc
         assert adc.bits == math.ceil(stated)
         enobs.append(adc.enob if adc.enob is not None else adc_default_enob(adc.bits))

@@ -43,7 +43,7 @@ class ArrayConfig:
     digital_adders: DigitalAdders = field(default=DigitalAdders.TREE, metadata=rule(
         Choice(DigitalAdders), "how a digital array sums its products (family = digital)"))
     adder_trees: int = field(default=0, metadata=rule(Int(0, 4096), "adder trees of a digital array, each summing "
-        "its share of the outputs in turn, the array read once for each (digital_adders = tree; 0: one per output)"))
+        "its share of the outputs in turn, a read pulse each, the energy unchanged (0: one per output; tree adders)"))
     chain_register_rows: int = field(default=0, metadata=rule(
         Int(0, 4096), "rows between the pipeline registers of a cell chain (digital_adders = cell_chain; 0: none)"))
     cell_access: CellAccess = field(default=CellAccess.ONE_T_ONE_R, metadata=rule(

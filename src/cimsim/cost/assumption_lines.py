@@ -50,7 +50,7 @@ def converter_line(config: Config, plan: Plan, p: CimParameters, t: CimTiming) -
 def array_line(config: Config, plan: Plan, p: CimParameters) -> str:
     """the report's line on layer 0's arrays (``plan``): their lines, and what a read cycle (a round) is: reads
     overlapped with the ADCs' conversions (sample-and-hold), or, in a digital array, the reads alone (its adders sum
-    within a read, read again for each output a tree sums in turn)"""
+    within a read, a pulse for each output a tree sums in turn)"""
     resistive = p.family == ArrayFamily.RESISTIVE
     lines = "0.2 fF/um at the full read voltage, an upper bound" if resistive else "ZigZag-IMC per-cell loads at V_DD"
     passes = tree_passes(plan)

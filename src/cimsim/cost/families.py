@@ -14,7 +14,8 @@
   cell read forms k x b 1-bit products (k input bits per read, b bits per cell); each output's sum is a ripple
   adder tree of N(p + 1) - (p + ceil(log2 N) + 1) full adders over N rows of p-bit products of the input code
   and the whole stored weight (``DimcArrayUnit.get_peak_energy_single_cycle``), exact; no ADC. An array's
-  ``array.adder_trees`` trees (default one per output) sum its outputs in turn, the array read once for each
+  ``array.adder_trees`` trees (default one per output) sum its outputs in turn, a read pulse each (each output's
+  cells read once: the read lasts longer, its energy unchanged)
   (:func:`trees`, :func:`tree_passes`: yan-isscc2022's one tree serves its 8 outputs). Its full adders
   switch at the toggle rate 2 q (1 - q) of product bits that are 1 with probability q: measured from the data for
   bit-serial inputs on 1-bit cells (:func:`tree_toggle_rate`), else uniform data's q = 1/4, 0.375 (ZigZag-IMC's
