@@ -259,3 +259,16 @@ def test_the_report_says_how_many_operations_a_tops_counts(tmp_path):
     cim = data["cim"]
     assert float(row.split(" | ")[1]) == pytest.approx(2 * cim["macs"] / cim["energy_pj"]["total"], rel=1e-3)
     assert "| TOPS/mm² (2 ops per MAC) |" in md
+
+
+def test_a_digital_array_report_names_no_adc_and_no_analog_error():
+    """a digital array's report had printed an ADC's full scale and clipping and called its exact sums "analog"
+    (probe, 2026-12-05)"""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    result = CliRunner().invoke(main, ["run", f"{root}/configs/sram-cim.toml", "--set", 'array.family="digital"',
+                                       "--set", "workload.vectors=8"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "No ADC: the adder trees sum the products exactly." in text and "conversions clipped" not in text
+    assert "| digital CIM (exact sums) vs quantised digital (no error: the same sums) | 0 | inf |" in text
+    assert "analog" not in text.split("Design:")[1].split("\n", 1)[1]

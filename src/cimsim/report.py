@@ -153,10 +153,10 @@ def _workload_lines(result: Result, stages: tuple = ()) -> list[str]:
              f"Design: {_design(cfg)}", ""]
     if isinstance(result, RunResult):
         (p, stage), given = (result.plan, _per_layer(stages, 1)[0]), " and ".join(result.given)
-        given = f" ({given} given in memory)" if given else ""
+        given, copies = f" ({given} given in memory)" if given else "", stage.copies if stage else p.replication
         return lines + [
             f"Workload: a {p.out_features} x {p.in_features} dense layer, {cfg.workload.vectors} input vectors{given}, "
-            f"on {stage.arrays if stage else p.n_arrays} arrays ({_copies(stage.copies if stage else p.replication)}"
+            f"on {stage.arrays if stage else p.n_arrays} arrays ({f'{copies} copies of ' if copies > 1 else ''}"
             f"{p.row_tiles} row x {p.col_tiles} column tiles, "
             f"{p.n_slices} slices per weight, {p.n_planes} input planes).", ""]
     source = "a network given in memory" if result.network_given else f"`{cfg.workload.network_file}`"
@@ -177,23 +177,20 @@ def _per_layer(stages: tuple, layers: int) -> tuple:
     return stages if len(stages) == layers else (None,) * layers
 
 
-def _copies(n: int) -> str:
-    """'n copies of ' a mapping, or nothing for one"""
-    return f"{n} copies of " if n > 1 else ""
-
-
 def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
     r = results[0]
+    cim = "digital CIM (exact sums)" if (exact := r.config.array.family == ArrayFamily.DIGITAL) else "analog"
     if isinstance(r, RunResult):
         lines = [
             "| compared | relative error | SNR (dB) |",
             "|---|---:|---:|",
-            f"| analog vs float | {r.vs_float.relative_error:.4g} | {r.vs_float.snr_db:.2f} |",
-            f"| analog vs quantised digital (analog error alone) | {r.vs_digital.relative_error:.4g} | "
-            f"{r.vs_digital.snr_db:.2f} |",
+            f"| {cim} vs float | {r.vs_float.relative_error:.4g} | {r.vs_float.snr_db:.2f} |",
+            f"| {cim} vs quantised digital ({'no error: the same sums' if exact else 'analog error alone'}) | "
+            f"{r.vs_digital.relative_error:.4g} | {r.vs_digital.snr_db:.2f} |",
             f"| quantised digital vs float (quantisation alone) | {r.digital_vs_float.relative_error:.4g} | "
             f"{r.digital_vs_float.snr_db:.2f} |",
             "",
+            "No ADC: the adder trees sum the products exactly." if exact else
             f"ADC: full scale {_span(r.adc.full_scale)} units, LSB {_span(r.adc.lsb)} units (one unit = one input "
             f"code x one conductance level); {100 * r.clipped_fraction:.3f} % of conversions clipped.",
             _dac_text(r, "input values"),
@@ -206,13 +203,13 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
             f"| float (as trained) | {100 * r.float_accuracy:.2f} % |",
             f"| quantised digital ({r.config.mapping.weight_bits}-bit weights, {r.config.dac.input_bits}-bit inputs) "
             f"| {100 * r.digital_accuracy:.2f} % |",
-            f"| analog (these crossbars) | {100 * r.analog_accuracy:.2f} % |",
+            f"| {cim} (these arrays) | {100 * r.analog_accuracy:.2f} % |",
         ] if math.isfinite(r.float_accuracy) else [
             "The network gives one value per output position (no classes): top-1 accuracy does not apply; its "
             "outputs are compared below."]
         lines += [
             "",
-            f"Network outputs against the float network's: analog {r.vs_float.relative_error:.4g} relative error "
+            f"Network outputs against the float network's: {cim} {r.vs_float.relative_error:.4g} relative error "
             f"({r.vs_float.snr_db:.2f} dB SNR), quantised digital {r.digital_vs_float.relative_error:.4g} "
             f"({r.digital_vs_float.snr_db:.2f} dB).",
             "",
