@@ -371,9 +371,9 @@ def test_a_flash_beyond_the_surveys_flash_designs_is_refused():
     assert no.value.fields == ["adc.bits"]
 
 
-@pytest.mark.parametrize("adc_type, law", [("sar", "the survey regression"), ("flash", "the survey's flash comparators"),
-                                           ("ramp", "a comparator decision and a counter step per count"),
-                                           ("vco", "HERMES's CCO periods")])
+@pytest.mark.parametrize("adc_type, law", [
+    ("sar", "the survey regression"), ("flash", "the survey's flash comparators"),
+    ("ramp", "a comparator decision and a counter step per count"), ("vco", "HERMES's CCO periods")])
 def test_the_report_names_the_law_each_type_is_priced_by(adc_type, law):
     """ramp and VCO converters are priced by counts, not by the survey regression the report's line had named"""
     config = with_overrides(Config(), {"adc.type": adc_type})

@@ -437,7 +437,8 @@ def test_a_digital_arrays_read_cycle_line_names_no_adc():
 @pytest.mark.parametrize("family", ["charge", "current", "digital"])
 def test_an_sram_family_array_is_priced_with_sram_cells_whatever_the_device_is_named(family):
     """array.family = "charge" on the default RRAM device had been priced with RRAM cells (12x smaller, RRAM writes)"""
-    on_rram = with_overrides(Config(), {"array.family": family, "workload.in_features": 64, "workload.out_features": 32})
+    on_rram = with_overrides(Config(), {"array.family": family, "workload.in_features": 64,
+                                        "workload.out_features": 32})
     on_sram = with_overrides(on_rram, {"device.name": "sram"})
     assert on_rram.device.name != "sram"
     rram_cells, sram_cells = (cim_parameters(c, plan_layer(c)) for c in (on_rram, on_sram))
@@ -472,8 +473,8 @@ def test_a_digital_arrays_report_json_gives_no_adc(tmp_path):
 def test_an_sram_cell_of_b_bits_is_priced_as_b_bit_cells(family):
     """an SRAM family's cell of b bits is b bit cells side by side (area, write energy, word-line load), each on a
     bit line and (charge) a capacitor of its own: arrays of 8-bit weights in 1-, 2- and 4-bit cells cost the same
-    array area and about the same array energy per bit cell (a 4-bit cell had been priced as one bit cell: the digital arrays'
-    area 4x, the charge arrays' energy 4x too small)"""
+    array area and about the same array energy per bit cell (a 4-bit cell had been priced as one bit cell: the
+    digital arrays' area 4x, the charge arrays' energy 4x too small)"""
     bit = cells.CELL_FAMILIES["sram"]
     areas, energies = [], []
     for bits in (1, 2, 4):

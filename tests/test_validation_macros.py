@@ -546,7 +546,8 @@ def test_reports_give_the_energy_gain_its_range(tmp_path):
     assert est.energy_gain_range == trust.energy_gain_range(cfg, est.cim, est.baseline) is not None
     assert est.energy_gain_range["low"] <= est.energy_gain_range["high"]  # the gain itself may lie outside it
     assert est.to_dict()["energy_gain_range"] == json_safe(est.energy_gain_range)  # its quartiles a tuple, then a list
-    assert f"energy gain {est.gain['energy']:.3g}x{trust.gain_range_cell(est.energy_gain_range, said=True)}," in repr(est)
+    cell = trust.gain_range_cell(est.energy_gain_range, said=True)
+    assert f"energy gain {est.gain['energy']:.3g}x{cell}," in repr(est)
     assert trust.gain_range_line(est.gain["energy"], est.energy_gain_range) in est._repr_markdown_()
     result = CliRunner().invoke(main, ["compare", str(ROOT / "configs" / "sram-cim.toml"), "-o", str(tmp_path),
                                        "--set", "workload.vectors=20"])
@@ -554,7 +555,8 @@ def test_reports_give_the_energy_gain_its_range(tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["energy_gain_range"]["family"] == "sram-current"
     assert report["energy_gain_range"]["low"] <= report["energy_gain_range"]["high"]
-    assert report["area_range"]["low"] <= report["area_range"]["high"] and est.to_dict()["area_range"] == json_safe(est.area_range)
+    assert report["area_range"]["low"] <= report["area_range"]["high"]
+    assert est.to_dict()["area_range"] == json_safe(est.area_range)
     assert trust.area_range_line(est.cim.area_mm2, est.cim.tops_per_mm2, est.area_range) in est._repr_markdown_()
     assert "Energy gain" in (tmp_path / "report.md").read_text() and "published sram-current macros" in \
         (tmp_path / "report.md").read_text()

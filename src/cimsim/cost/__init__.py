@@ -16,7 +16,8 @@ from .cim import Action, CimTiming, Component, cim_timing, pricing_table
 from .parameters import CimParameters, adc_sampling_rate_gsps, cim_cost_parameters, cim_parameters
 
 __all__ = [
-    "baseline", "cim_breakdown", "chip_breakdown", "Stage", "ChipMapping", "dense_stage", "map_stages", "tiles_for_arrays",
+    "baseline", "cim_breakdown", "chip_breakdown", "Stage", "ChipMapping", "dense_stage", "map_stages",
+    "tiles_for_arrays",
     "cim_timing", "CimTiming", "pricing_table", "Component", "Action", "cim_cost_parameters", "cim_parameters",
     "CimParameters", "adc_sampling_rate_gsps",
 ]

@@ -32,8 +32,8 @@ from ..argcheck import check_int, check_real, checked_types
 from ..config.modes import AdcType
 from ..config.schema import TechnologyConfig
 from . import gates, sense_amp, technology
-from .adc_survey import (ENOB_LOSS_BITS, FLASH_MAX_BITS, REFERENCE_NODE_NM, REFERENCE_VDD_V,
-                         SURVEY_AREA_LN_INTERCEPT, SURVEY_AREA_LN_PER_LN_HZ, SURVEY_AREA_LN_PER_LN_NM, SURVEY_AREA_LN_PER_LN_PJ,
+from .adc_survey import (ENOB_LOSS_BITS, FLASH_MAX_BITS, REFERENCE_NODE_NM, REFERENCE_VDD_V, SURVEY_AREA_LN_INTERCEPT,
+                         SURVEY_AREA_LN_PER_LN_HZ, SURVEY_AREA_LN_PER_LN_NM, SURVEY_AREA_LN_PER_LN_PJ,
                          SURVEY_ENERGY_LN_INTERCEPT, SURVEY_ENERGY_LN_PER_LN_ENOB, SURVEY_ENERGY_LN_PER_LN_NM,
                          SURVEY_ENERGY_LN_RESIDUAL, SURVEY_ENOB_FLOOR, SURVEY_FOMS_DB_PER_LN_HZ,
                          SURVEY_FOMS_ENOB_DB_PER_BIT, SURVEY_FOMS_ENOB_INTERCEPT_DB, SURVEY_FOMS_INTERCEPT_DB,
