@@ -85,7 +85,7 @@ def test_the_report_says_how_many_trees_and_how_long_a_round_is():
     """the probe of 2026-12-04: with 4 trees for 16 outputs the report still said 'an adder tree per output' and a
     round of 1 ns, while the interval counted 4 passes"""
     from cimsim.api import estimate
-    from cimsim.report import _design
+    from cimsim.report_design import design_line as _design
 
     shared = with_overrides(DIGITAL, {"array.adder_trees": 4})
     lines = estimate(shared).cim.assumptions

@@ -160,7 +160,7 @@ def test_pareto_reads_numbers_as_a_sweep_writes_them(tmp_path, cell):
 def test_the_report_names_drift_from_its_spread_alone():
     """the ideal preset with drift_nu_sigma 0.2 had read "no device error: ideal levels" (drift was named only
     with a mean drift_nu)"""
-    from cimsim.report import _device
+    from cimsim.report_design import _device
 
     ideal = config_from_dict({"device": {"preset": "ideal", "drift_nu_sigma": 0.2, "drift_time_s": 1e6}}).device
     assert _device(ideal) == 'device preset "ideal" (drift nu 0 +/- 0.2 after 1e+06 s)'
@@ -272,3 +272,25 @@ def test_a_digital_array_report_names_no_adc_and_no_analog_error():
     assert "No ADC: the adder trees sum the products exactly." in text and "conversions clipped" not in text
     assert "| digital CIM (exact sums) vs quantised digital (no error: the same sums) | 0 | inf |" in text
     assert "analog" not in text.split("Design:")[1].split("\n", 1)[1]
+
+
+def test_the_design_line_says_what_is_summed_before_a_conversion_and_the_charge_cells():
+    """the design line had named only "planes" accumulation and never groups_per_conversion nor a charge array's
+    capacitance and kT/C noise, so reports of different hardware (and accuracy) read the same (probe, 2026-12-05);
+    a digital network's layer table had headed analog products and ADC clipping"""
+    import cimsim
+    from cimsim.report_design import design_line
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    mlp = f"{root}/configs/digits-mlp.toml"
+    both = cimsim.as_config(mlp, {"adc.accumulation": "planes_and_slices", "adc.groups_per_conversion": 2,
+                                  "array.rows_per_read": 32, "device.preset": "ideal"})
+    assert "planes and slices summed before a conversion, 2 row groups a conversion)" in design_line(both)
+    charge = cimsim.as_config(mlp, {"array.family": "charge", "array.cell_capacitance_ff": 0.2})
+    assert "; charge cells of 0.2 fF, kT/C noise at 0.9 V)" in design_line(charge)
+    plain = design_line(cimsim.as_config(mlp))
+    assert "summed" not in plain and "charge cells" not in plain
+    result = CliRunner().invoke(main, ["run", mlp, "--set", 'array.family="digital"', "--set", "workload.vectors=8"])
+    assert result.exit_code == 0, result.output
+    assert "| layer | relative error of its exact products | SNR (dB) | ADC clipped | inputs clipped |" in result.output
+    assert "| 0 | 0 | inf | no ADC |" in result.output and "signed in the adders" in result.output

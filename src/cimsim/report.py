@@ -8,9 +8,9 @@ from .argcheck import checked_types, markdown_cell
 from .breakdown import Breakdown
 from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
-from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding, InputRange
+from .config.modes import ArrayFamily, InputRange
 from .cost import cim_parameters, pricing_table, trust
-from .cost.assumption_lines import digital_adders
+from .report_design import design_line
 from .report_json import clipped_fraction
 from .run import RunResult
 from .trials import Result, Spread, metric_label, spreads
@@ -114,43 +114,12 @@ def item_name(result: Result) -> str:
     return result.item
 
 
-def _design(cfg) -> str:
-    d, a = cfg.dac, cfg.adc
-    per_read = f", {d.bits_per_read} bits per read" if d.mode == DacMode.SLICED else ""
-    timing = "" if d.encoding == InputEncoding.VOLTAGE else f", {d.encoding.replace('_', ' ')} inputs"
-    sign = "binary +/-1" if binary_inputs(d.input_bits, d.signed_inputs) else d.signed_inputs
-    summed = ", input planes summed before one conversion" if a.accumulation == Accumulation.PLANES else ""
-    converters = (f"{digital_adders(cfg)} (no ADC)" if cfg.array.family == ArrayFamily.DIGITAL else
-                  f"{a.bits}-bit {a.type} ADCs (range {a.range}, {a.cols_per_adc} columns each{summed})")
-    return (f"{cfg.array.family} arrays, {cfg.mapping.weight_bits}-bit weights in {cfg.device.bits_per_cell}-bit "
-            f"cells ({cfg.mapping.signed_encoding} encoding, {cfg.mapping.subtraction} subtraction), "
-            f"{d.input_bits}-bit inputs ({d.mode} DAC{per_read}, {sign}{timing}), "
-            f"{cfg.array.rows} x {cfg.array.cols} arrays read {min(cfg.array.rows_per_read, cfg.array.rows)} rows at a "
-            f"time, {converters}, {_device(cfg.device)}.")
-
-
-def _device(dev) -> str:
-    """The device by name, with what errors it has: "rram" can be noise-free (a design preset) or noisy (the
-    device preset), and a report must say which."""
-    errors = [f"programming error {dev.program_sigma:g}" if dev.program_sigma else "",
-              f"read noise {dev.read_noise_sigma:g}" if dev.read_noise_sigma else ""]
-    errors = [e for e in errors if e]
-    stuck = dev.stuck_at_gmin_rate + dev.stuck_at_gmax_rate
-    extra = [f"stuck cells {stuck:g} of the cells" if stuck else "",
-             f"drift nu {dev.drift_nu:g} +/- {dev.drift_nu_sigma:g} after {dev.drift_time_s:g} s"
-             if dev.drift_nu or dev.drift_nu_sigma else "",
-             f"I-V nonlinearity I(V)/I(V/2) = {dev.iv_nonlinearity:g}" if dev.iv_nonlinearity != 2 else ""]
-    parts = ([f"{', '.join(errors)} of g_max - g_min"] if errors else []) + [e for e in extra if e]
-    preset = f"device preset \"{dev.preset}\"" if dev.preset else f"device \"{dev.name}\""
-    return f"{preset} ({', '.join(parts)})" if parts else f"{preset} (no device error: ideal levels)"
-
-
 def _workload_lines(result: Result, stages: tuple = ()) -> list[str]:
     """the config and workload; a layer's arrays count every copy of its weights (mapping.replication x those
     chip.balance adds, from the CIM side's ``stages`` where it has them), its tiles one copy's"""
     cfg = result.config
     lines = [f"Config `{cfg.source}`, seed {cfg.simulation.seed}, {cfg.simulation.trials} trial(s). "
-             f"Design: {_design(cfg)}", ""]
+             f"Design: {design_line(cfg)}", ""]
     if isinstance(result, RunResult):
         (p, stage), given = (result.plan, _per_layer(stages, 1)[0]), " and ".join(result.given)
         given, copies = f" ({given} given in memory)" if given else "", stage.copies if stage else p.replication
@@ -215,10 +184,12 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
             "",
             _dac_text(r, "the matrix layers' input values (analog pass)"),
             "",
-            "| layer | relative error of its analog products | SNR (dB) | ADC clipped | inputs clipped |",
+            f"| layer | relative error of its {'exact' if exact else 'analog'} products | SNR (dB) | ADC clipped | "
+            "inputs clipped |",
             "|---:|---:|---:|---:|---:|",
             *(f"| {layer.index} | {layer.vs_digital.relative_error:.4g} | {layer.vs_digital.snr_db:.2f} | "
-              f"{100 * clipped_fraction(layer):.3f} % | {100 * layer.input_clipped_fraction:.3f} % |"
+              f"{'no ADC' if exact else f'{100 * clipped_fraction(layer):.3f} %'} | "
+              f"{100 * layer.input_clipped_fraction:.3f} % |"
               for layer in r.layers),
         ]
     if len(results) > 1:
