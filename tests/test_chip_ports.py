@@ -53,6 +53,10 @@ def test_a_chip_too_small_for_the_copies_names_mapping_replication():
                                           r"one copy; lower it"):
         cimsim.estimate("configs/default.toml", {"workload.in_features": 8192, "workload.out_features": 8192,
                                                  "mapping.replication": 2})
+    with pytest.raises(ConfigError, match="chip.tiles") as too_big:  # one copy does not fit either: no such hint
+        cimsim.estimate("configs/default.toml", {"workload.in_features": 16384, "workload.out_features": 8192,
+                                                 "mapping.replication": 2})
+    assert "mapping.replication" not in str(too_big.value)
 
 
 def test_unpipelined_balance_steps_over_copies_that_leave_an_item_s_rounds_flat():

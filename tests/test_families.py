@@ -491,3 +491,25 @@ def test_an_sram_cell_of_b_bits_is_priced_as_b_bit_cells(family):
         energies.append(layer_energy_pj(counts, plan, p, 1, table)["array"] / bit_cells)
     assert areas == pytest.approx([areas[0]] * 3, rel=1e-9)
     assert energies == pytest.approx([energies[0]] * 3, rel=0.05)  # per bit cell (their data: the level shares)
+
+
+def test_a_config_over_an_sram_preset_keeps_its_device_presets_read_voltage(tmp_path):
+    """a preset's tables had been read without the fields idle in it: a resistive array over the sram-cim preset
+    (its device the sram preset, 0.9 V) fell back to the schema's 0.51 V, its array energy 3.1x low (review,
+    2026-12-05)"""
+    path = tmp_path / "over.toml"
+    path.write_text('preset = "sram-cim"\n[array]\nfamily = "resistive"\n')
+    sram = load_config(Path(__file__).resolve().parents[1] / "configs" / "sram-cim.toml")
+    assert load_config(path).device.read_voltage_v == 0.9 == sram.device.read_voltage_v
+
+
+def test_a_multi_bit_charge_cells_capacitors_all_lower_its_ktc_noise():
+    """a charge cell of b bits is b bit cells, a capacitor each: the column's capacitance is b times one bit's, its
+    kT/C noise against full scale 1 / sqrt(b) as much (its energy had counted b capacitors, its noise one)"""
+    from cimsim.numerics.noise import ktc_noise_std
+
+    relative = []
+    for bits in (1, 4):
+        plan = _priced({"array.family": "charge", "device.bits_per_cell": bits})[1]
+        relative.append(ktc_noise_std(plan, 1.2)[0] / (plan.rows_per_conversion * plan.max_plane_code * plan.max_level))
+    assert relative[1] == pytest.approx(relative[0] / 2, rel=1e-12)

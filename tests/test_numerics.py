@@ -524,7 +524,8 @@ def test_charge_family_ktc_noise_matches_closed_form():
     p = xbar.plan
     kt = 1.380649e-23 * 300.0
     assert cfg.device.read_voltage_v != cfg.technology.vdd_v
-    want = np.sqrt(kt / (8 * 0.01e-15)) * 8 * p.max_plane_code * p.max_level / cfg.technology.vdd_v
+    b = p.bits_per_cell  # a cell of b bits: b bit cells, a capacitor each
+    want = np.sqrt(kt / (8 * b * 0.01e-15)) * 8 * p.max_plane_code * p.max_level / cfg.technology.vdd_v
     assert xbar._ktc_std[0] == pytest.approx(want, rel=1e-12)
     x = np.zeros((20000, 8))
     planes, _, row_sq, _, _ = xbar._prepare(x)
@@ -1055,7 +1056,8 @@ def test_ktc_noise_counts_every_cell_of_the_column_whatever_rows_the_layer_uses(
     p = xbars[0].plan
     n = p.rows_per_conversion
     assert n == rows_per_read
-    want = np.sqrt(1.380649e-23 * 300.0 / (n * 1e-15)) * n * p.max_plane_code * p.max_level / p.read_voltage_v
+    want = (np.sqrt(1.380649e-23 * 300.0 / (n * p.bits_per_cell * 1e-15)) * n * p.max_plane_code * p.max_level
+            / p.read_voltage_v)
     np.testing.assert_allclose(xbars[0]._ktc_std, want, rtol=1e-12)
     np.testing.assert_allclose(xbars[1]._ktc_std, want, rtol=1e-12)
     planes, _, row_sq, _, _ = xbars[0]._prepare(np.zeros((20000, 40)))

@@ -136,25 +136,25 @@ def _check_converter(adc: AdcConfig) -> list[tuple[str, str]]:
     built converter's"""
     from ..cost.adc_survey import FLASH_MAX_BITS  # the cost laws import the config schema
 
-    if adc.enob is not None and adc.enob > adc.bits:
-        return [("adc.enob", f"'adc.enob' ({adc.enob!r}) must not exceed 'adc.bits' ({adc.bits}): a converter "
-                             "resolves at most its nominal bits")]
+    errors = [("adc.enob", f"'adc.enob' ({adc.enob!r}) must not exceed 'adc.bits' ({adc.bits}): a converter "
+                           "resolves at most its nominal bits")] * (adc.enob is not None and adc.enob > adc.bits)
     if adc.type == AdcType.FLASH and adc.bits > FLASH_MAX_BITS:
-        return [("adc.bits", f"'adc.bits' ({adc.bits}) must be at most {FLASH_MAX_BITS} with 'adc.type' = \"flash\": "
-                             f"the survey's flash designs, whose comparators price it, resolve 3-{FLASH_MAX_BITS} bits "
-                             f"(2**bits - 1 comparators: {2 ** adc.bits - 1} here); more bits: \"sar\" or \"ramp\"")]
+        errors.append(("adc.bits", f"'adc.bits' ({adc.bits}) must be at most {FLASH_MAX_BITS} with 'adc.type' = "
+                                   f"\"flash\": the survey's flash designs, whose comparators price it, resolve "
+                                   f"3-{FLASH_MAX_BITS} bits (2**bits - 1 comparators: {2 ** adc.bits - 1} here); more "
+                                   "bits: \"sar\" or \"ramp\""))
     if adc.built_bits is None or adc.built_bits == adc.bits:
-        return []
+        return errors
     if adc.built_bits < adc.bits:
-        return [("adc.built_bits", f"'adc.built_bits' ({adc.built_bits}) must not be below 'adc.bits' ({adc.bits}): "
-                                   "the converter built resolves at least the bits it is run at")]
+        return errors + [("adc.built_bits", f"'adc.built_bits' ({adc.built_bits}) must not be below 'adc.bits' "
+                                            f"({adc.bits}): the converter built resolves at least the bits it runs at")]
     if adc.type != AdcType.SAR:
-        return [("adc.built_bits", f"'adc.built_bits' above 'adc.bits' needs 'adc.type' = \"sar\" (a converter "
-                                   f"that stops after adc.bits bit-cycles); got \"{adc.type}\"")]
+        return errors + [("adc.built_bits", f"'adc.built_bits' above 'adc.bits' needs 'adc.type' = \"sar\" (a "
+                                            f"converter that stops after adc.bits bit-cycles); got \"{adc.type}\"")]
     if adc.enob is not None:
-        return [("adc.enob", "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the built "
-                             "converter takes its default ENOB")]
-    return []
+        return errors + [("adc.enob", "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the "
+                                      "built converter takes its default ENOB")]
+    return errors
 
 
 def _check_inputs(dac) -> list[tuple[str, str]]:

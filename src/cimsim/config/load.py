@@ -334,9 +334,11 @@ def _preset_descriptions() -> dict[str, str]:
 
 
 def _preset_values(preset: Any, errors: list[tuple[str, str]]) -> dict[str, Any]:
-    """The tables of the named preset (empty after recording an error when it is not a valid name)."""
+    """The tables of the named preset, every field (those idle in it too: a config over it may make one apply, as an
+    SRAM preset's device read voltage on a resistive array), empty after recording an error when it is not a valid
+    name."""
     choice = Choice(tuple(list_presets()))
     if not choice.accepts(preset):
         errors.append(not_one_of("preset", choice, preset))
         return {}
-    return config_to_dict(load_preset(preset))
+    return _tables(load_preset(preset), set())

@@ -240,7 +240,8 @@ class EnergyModel(Mode):
 class Pipeline(Mode):
     """How a network's layers share time."""
 
-    LAYER = "layer", "layers work on successive inferences at once (throughput set by the slowest layer)"
+    LAYER = "layer", ("layers work on successive inferences at once (throughput set by the slowest layer, the "
+                      "global buffer's ports or DRAM)")
     NONE = "none", "one inference at a time"
 
 

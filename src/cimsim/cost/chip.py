@@ -181,8 +181,9 @@ def _balance(config: Config, stages: Sequence[Stage], params: Sequence[CimParame
     while True:
         times = [r[int(pipelined)] for r in rows(history[-1], [0.0] * n)]
         i, more = max(range(n), key=times.__getitem__), list(history[-1])
-        while times[i] > floor:  # copies of the slowest stage until it is faster: one item's ceil(v / c) vectors
-            more[i] += 1  # stay flat over some copies (64 vectors: 8 rounds on 8 or 9 copies) and fall again after
+        rounds = max(stages[i].places or (stages[i].vectors_per_item,))  # copies past one round each buy nothing
+        while times[i] > floor and (pipelined or timings[i].replicas * more[i] < rounds):  # one item's ceil(v / c)
+            more[i] += 1  # rounds stay flat over some copies (64 vectors: 8 rounds on 8 or 9) and fall again after
             if sum(_tiles(config, stages, more)) > config.chip.tiles:
                 break
             if _row(stages[i], params[i], timings[i], more[i], 0.0)[int(pipelined)] < times[i]:
@@ -218,8 +219,10 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
         f"buffer; every activation crosses the mesh to and from the global buffer (ISAAC router via CiMLoop, "
         f"{p0.router_energy_pj_per_bit_hop:.3g} pJ/bit-hop, {p0.noc_flit_bits}-bit links).",
         f"Pipeline '{chip.pipeline}', balance '{chip.balance}': copies of each layer's weights "
-        f"{[t.replicas * k for t, k in zip(timings, m.copies)]}; throughput from the steady-state interval; one "
-        f"item's latency: its input from DRAM, each layer's transfer in + compute + transfer out, its output out.",
+        f"{[t.replicas * k for t, k in zip(timings, m.copies)]}; throughput from the steady-state interval (the "
+        f"slowest stage's, the global buffer's ports' (every layer's input out of one, its output into the other) or "
+        f"DRAM's); one item's latency: its input from DRAM, each layer's transfer in + compute + transfer out, its "
+        f"output out.",
         f"DRAM: {p0.dram_kind} ({p0.dram_energy_pj_per_bit:g} pJ/bit, {p0.dram_bandwidth_gbps:g} GB/s), the same "
         f"technology as the baseline; it bounds the interval and the total time (roofline).",
         f"Leakage: {leakage_uw:.4g} uW static power of buffers and logic over the run time (eDRAM: Giterman 2020; "

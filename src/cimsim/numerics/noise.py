@@ -28,8 +28,9 @@ def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
 
     A column of N cells of capacitance C shares its charge: V_col = V_DD S / (N c_max l_max) for the sum S
     (input code x level; a cell's capacitor swings the supply, as its energy C V_DD**2 says: ``Plan.read_voltage_v``
-    of a charge array), and the sampled voltage has variance kT / (N C). Hence sigma_S = sqrt(kT / (N C))
-    x N c_max l_max / V_DD, per converted column (x sqrt(2) for an analog difference of two columns is
+    of a charge array), and the sampled voltage has variance kT / (N b C), b the bit cells a cell of
+    ``Plan.bits_per_cell`` bits holds, a capacitor each (as its energy counts them). Hence sigma_S =
+    sqrt(kT / (N b C)) x N c_max l_max / V_DD, per converted column (x sqrt(2) for an analog difference of two columns is
     applied with the cells per conversion). N is the array's rows per conversion (``Plan.rows_per_conversion``),
     every cell of the column, whether the layer uses its row or not (as the ADC's range, :func:`.max_sum`).
     """
@@ -37,7 +38,7 @@ def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
     rows = np.full(len(p.conversion_groups()), float(p.rows_per_conversion))  # a column's cells, used or not
     if p.family != ArrayFamily.CHARGE:
         return np.zeros(rows.size)
-    cap_f = rows * cell_capacitance_ff * 1e-15
+    cap_f = rows * p.bits_per_cell * cell_capacitance_ff * 1e-15  # a cell of b bits: b bit cells, a capacitor each
     sigma_v = np.sqrt(BOLTZMANN_J_PER_K * KTC_TEMPERATURE_K / cap_f)
     return sigma_v * rows * p.max_plane_code * p.max_level / p.read_voltage_v
 
