@@ -387,3 +387,15 @@ def test_an_enob_above_the_bits_is_refused_showing_the_value_given():
 
     with pytest.raises(ConfigError, match=r"'adc.enob' \(8.0000001\) must not exceed 'adc.bits' \(8\)"):
         with_overrides(Config(), {"adc.enob": 8.0000001})
+
+
+def test_an_enob_with_a_larger_built_converter_is_refused_once():
+    """an ENOB stated with built_bits above the bits had drawn two contradictory errors (above the bits; not with
+    built_bits): only the second, which holds whatever the ENOB (review, 2026-12-05)"""
+    from cimsim.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        with_overrides(Config(), {"adc.bits": 6, "adc.built_bits": 8, "adc.enob": 7.0})
+    assert [m for f, m in refused.value.errors if f == "adc.enob"] == [
+        "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the built converter takes its default "
+        "ENOB (given as an override)"]

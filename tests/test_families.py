@@ -513,3 +513,14 @@ def test_a_multi_bit_charge_cells_capacitors_all_lower_its_ktc_noise():
         plan = _priced({"array.family": "charge", "device.bits_per_cell": bits})[1]
         relative.append(ktc_noise_std(plan, 1.2)[0] / (plan.rows_per_conversion * plan.max_plane_code * plan.max_level))
     assert relative[1] == pytest.approx(relative[0] / 2, rel=1e-12)
+
+
+def test_an_sram_familys_point_id_leaves_out_the_device_read_voltage_it_does_not_read():
+    """config_to_dict (the point ids' hash) leaves out device.read_voltage_v where an SRAM family would ignore it
+    (its ids changed once, on 2026-12-05, docs/sweeps.md), and keeps it for a resistive array, which reads it"""
+    from cimsim.config import config_to_dict
+
+    sram = load_config(Path(__file__).resolve().parents[1] / "configs" / "sram-cim.toml")
+    assert sram.device.read_voltage_v == 0.9 and "read_voltage_v" not in config_to_dict(sram)["device"]
+    resistive = with_overrides(sram, {"array.family": "resistive"})
+    assert config_to_dict(resistive)["device"]["read_voltage_v"] == 0.9

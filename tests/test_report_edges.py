@@ -270,7 +270,7 @@ def test_a_digital_array_report_names_no_adc_and_no_analog_error():
     assert result.exit_code == 0, result.output
     text = result.output
     assert "No ADC: the adder trees sum the products exactly." in text and "conversions clipped" not in text
-    assert "| digital CIM (exact sums) vs quantised digital (no error: the same sums) | 0 | inf |" in text
+    assert "| digital CIM vs quantised digital (no error: the same sums) | 0 | inf |" in text
     assert "analog" not in text.split("Design:")[1].split("\n", 1)[1]
 
 

@@ -148,7 +148,7 @@ def _per_layer(stages: tuple, layers: int) -> tuple:
 
 def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
     r = results[0]
-    cim = "digital CIM (exact sums)" if (exact := r.config.array.family == ArrayFamily.DIGITAL) else "analog"
+    cim = "digital CIM" if (exact := r.config.array.family == ArrayFamily.DIGITAL) else "analog"
     if isinstance(r, RunResult):
         lines = [
             "| compared | relative error | SNR (dB) |",
@@ -172,7 +172,7 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
             f"| float (as trained) | {100 * r.float_accuracy:.2f} % |",
             f"| quantised digital ({r.config.mapping.weight_bits}-bit weights, {r.config.dac.input_bits}-bit inputs) "
             f"| {100 * r.digital_accuracy:.2f} % |",
-            f"| {cim} (these arrays) | {100 * r.analog_accuracy:.2f} % |",
+            f"| {cim} (these arrays{', exact sums' * exact}) | {100 * r.analog_accuracy:.2f} % |",
         ] if math.isfinite(r.float_accuracy) else [
             "The network gives one value per output position (no classes): top-1 accuracy does not apply; its "
             "outputs are compared below."]
@@ -182,7 +182,7 @@ def _accuracy_lines(results: tuple[Result, ...]) -> list[str]:
             f"({r.vs_float.snr_db:.2f} dB SNR), quantised digital {r.digital_vs_float.relative_error:.4g} "
             f"({r.digital_vs_float.snr_db:.2f} dB).",
             "",
-            _dac_text(r, "the matrix layers' input values (analog pass)"),
+            _dac_text(r, f"the matrix layers' input values ({'the arrays' if exact else 'analog'} pass)"),
             "",
             f"| layer | relative error of its {'exact' if exact else 'analog'} products | SNR (dB) | ADC clipped | "
             "inputs clipped |",

@@ -4,9 +4,11 @@ trees, what is summed before a conversion, charge cells' capacitance), and the d
 from __future__ import annotations
 
 from .config.checks import binary_inputs
+from .config.conditional import summed_parts
 from .config.modes import Accumulation, ArrayFamily, DacMode, InputEncoding
 from .config.schema import Config, DeviceConfig
 from .cost.assumption_lines import digital_adders
+from .mapping import plan_layer
 
 __all__ = ["design_line"]
 
@@ -17,7 +19,8 @@ def design_line(cfg: Config) -> str:
     per_read, timing = (f", {d.bits_per_read} bits per read" if d.mode == DacMode.SLICED else "",
                         "" if d.encoding == InputEncoding.VOLTAGE else f", {d.encoding.replace('_', ' ')} inputs")
     sign = "binary +/-1" if binary_inputs(d.input_bits, d.signed_inputs) else d.signed_inputs
-    summed = f", {a.accumulation.replace('_', ' ')} summed before a conversion" * (a.accumulation != Accumulation.NONE)
+    parts = summed_parts(a.accumulation, plan_layer(cfg, 1, 1))  # what there is more than one of to sum
+    summed = f", {parts.replace('_', ' ')} summed before a conversion" * (parts != Accumulation.NONE)
     summed += f", {a.groups_per_conversion} row groups a conversion" * (a.groups_per_conversion > 1)
     summed += (f"; charge cells of {cfg.array.cell_capacitance_ff:g} fF, kT/C noise at {cfg.technology.vdd_v:g} V"
                if cfg.array.family == ArrayFamily.CHARGE else "")

@@ -136,8 +136,10 @@ def _check_converter(adc: AdcConfig) -> list[tuple[str, str]]:
     built converter's"""
     from ..cost.adc_survey import FLASH_MAX_BITS  # the cost laws import the config schema
 
+    built = adc.built_bits is not None and adc.built_bits > adc.bits  # its ENOB the built one's (refused below)
     errors = [("adc.enob", f"'adc.enob' ({adc.enob!r}) must not exceed 'adc.bits' ({adc.bits}): a converter "
-                           "resolves at most its nominal bits")] * (adc.enob is not None and adc.enob > adc.bits)
+                           "resolves at most its nominal bits")] * (adc.enob is not None and adc.enob > adc.bits
+                                                                    and not built)
     if adc.type == AdcType.FLASH and adc.bits > FLASH_MAX_BITS:
         errors.append(("adc.bits", f"'adc.bits' ({adc.bits}) must be at most {FLASH_MAX_BITS} with 'adc.type' = "
                                    f"\"flash\": the survey's flash designs, whose comparators price it, resolve "

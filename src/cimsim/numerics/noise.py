@@ -28,11 +28,13 @@ def ktc_noise_std(plan: Plan, cell_capacitance_ff: float) -> np.ndarray:
 
     A column of N cells of capacitance C shares its charge: V_col = V_DD S / (N c_max l_max) for the sum S
     (input code x level; a cell's capacitor swings the supply, as its energy C V_DD**2 says: ``Plan.read_voltage_v``
-    of a charge array), and the sampled voltage has variance kT / (N b C), b the bit cells a cell of
-    ``Plan.bits_per_cell`` bits holds, a capacitor each (as its energy counts them). Hence sigma_S =
-    sqrt(kT / (N b C)) x N c_max l_max / V_DD, per converted column (x sqrt(2) for an analog difference of two columns is
-    applied with the cells per conversion). N is the array's rows per conversion (``Plan.rows_per_conversion``),
-    every cell of the column, whether the layer uses its row or not (as the ADC's range, :func:`.max_sum`).
+    of a charge array), and the sampled voltage has variance kT / (N b C): a cell of b = ``Plan.bits_per_cell`` bits
+    is b bit cells holding b C in all (C = ``array.cell_capacitance_ff`` per bit cell; their charges
+    binary-weighted onto the column, as a C-2C ladder's share does: a modelling assumption), as its energy counts
+    them. Hence sigma_S = sqrt(kT / (N b C)) x N c_max l_max / V_DD, per converted column (x sqrt(2) for an analog
+    difference of two columns is applied with the cells per conversion). N is the array's rows per conversion
+    (``Plan.rows_per_conversion``), every cell of the column, whether the layer uses its row or not (as the ADC's
+    range, :func:`.max_sum`).
     """
     p = plan
     rows = np.full(len(p.conversion_groups()), float(p.rows_per_conversion))  # a column's cells, used or not
