@@ -15,6 +15,7 @@ from cimsim.cost.parameters import cim_parameters
 from cimsim.mapping import plan_layer
 from cimsim.models import price_model
 from cimsim.models.from_network import model_from_network
+from cimsim.models.ops import MatrixOp
 from cimsim.network import Conv2d, Dense, Flatten, Network, ReLU
 
 RNG = np.random.default_rng(5)
@@ -61,3 +62,16 @@ def test_a_strided_one_by_one_conv_reads_only_the_values_its_windows_meet():
     config, net = Config(), network(1, stride=2)  # 4 x 4 positions of the 8 x 8 map: a quarter of its values
     want = expected_pj(net, config, math.prod(net.input_shape) // 4)
     assert global_buffer_pj(net, config) == pytest.approx((want, want), rel=1e-9)
+
+
+def test_a_map_padded_or_dilated_by_layers_of_its_own_is_read_as_its_stored_values():
+    """a transposed conv, imported as Dilate + Pad + conv, reads its input map from the global buffer, not the
+    dilated one with its inserted zeros (ConvTranspose2d(16, 8, 2, stride 2) on 16 x 4 x 4: 256 values, not 1296;
+    review, 2026-12-05); both routes and the baseline hold the same count"""
+    from cimsim.network import Dilate, Pad
+
+    conv = Conv2d(RNG.standard_normal((8, 16, 2, 2)))
+    net = Network((Dilate((1, 2, 2)), Pad((0, 1, 1, 0, 1, 1)), conv), (16, 4, 4))
+    assert net.shapes()[2] == (16, 9, 9) and net.held_value(2) == 0 and net.held_value(1) == 0
+    assert net.matrix_input_values() == [16 * 4 * 4]
+    assert next(model_from_network(net).of_type(MatrixOp)).input_elements_per_item == 256

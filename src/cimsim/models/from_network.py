@@ -257,7 +257,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
             ops.extend(scaled(_vector_ops(layer, layer_name, shapes, seen, positions), share))
         else:
             vectors = layer.rows_per_sample(shapes[0])
-            conv = isinstance(layer, (Conv2d, Conv3d))
+            conv, held = isinstance(layer, (Conv2d, Conv3d)), network.held_value(reads[0])  # a map's stored values
             groups = layer.groups if conv else 1
             out, inp = layer.matrix_shape
             zero_inputs = None if measured is None else measured[index].input_zero_fraction
@@ -265,7 +265,7 @@ def model_from_network(network: Network, name: str = "network", inputs=None) -> 
             rows = None if samples is None else samples[index][1].reshape(-1, per)  # a vector per group
             weights = layer.weight.reshape(len(layer.weight), per)  # each output's weights, within its group
             op = MatrixOp(layer_name, per, out // groups, vectors, "static", groups,
-                          input_elements_per_item=math.ceil(math.prod(shapes[0]) * layer.routed_fraction),
+                          input_elements_per_item=math.ceil(math.prod(values[held]) * layer.routed_fraction),
                           routed_fraction=layer.routed_fraction,  # a routed expert: its share of the tokens
                           tap_fraction=taps[index],  # a transposed conv: the share of its taps meeting inputs
                           input_zero_fraction=zero_inputs, weight_zero_fraction=float(np.mean(layer.weight == 0)),
