@@ -75,3 +75,24 @@ def test_a_map_padded_or_dilated_by_layers_of_its_own_is_read_as_its_stored_valu
     assert net.shapes()[2] == (16, 9, 9) and net.held_value(2) == 0 and net.held_value(1) == 0
     assert net.matrix_input_values() == [16 * 4 * 4]
     assert next(model_from_network(net).of_type(MatrixOp)).input_elements_per_item == 256
+
+
+def test_reshapes_and_nearest_upsampling_are_read_through_and_a_shared_conv_reads_every_place():
+    """a Reshape between the Pad and the conv (an ONNX file exported at batch 1) had bypassed the stored-values rule
+    (1296 values for 256), a nearest Upsample's copies had been read from the global buffer (1024 for 256), and a conv
+    shared at places of other map sizes had been charged its first place's share for every place (review,
+    2026-12-05)"""
+    from cimsim.network import Dilate, Pad, Reshape, Upsample
+
+    conv = Conv2d(RNG.standard_normal((8, 16, 2, 2)))
+    reshaped = Network((Dilate((1, 2, 2)), Pad((0, 1, 1, 0, 1, 1)), Reshape((1, 16, 9, 9)), Reshape((16, 9, 9)),
+                        conv), (16, 4, 4))
+    assert reshaped.matrix_input_values() == [256]
+    upsampled = Network((Upsample((1, 2, 2)), Conv2d(RNG.standard_normal((8, 16, 3, 3)), padding=1)), (16, 4, 4))
+    assert upsampled.matrix_input_values() == [256]
+    shared = Conv2d(RNG.standard_normal((4, 4, 3, 3)), padding=1)
+    two_sizes = Network((shared, Upsample((1, 2, 2)), shared), (4, 4, 4))  # the second place reads the 8 x 8 map
+    assert two_sizes.matrix_input_values() == [4 * 4 * 4 + 4 * 4 * 4]  # the upsampled map: its stored 4 x 4 values
+    config = Config()
+    network_pj, model_pj = global_buffer_pj(two_sizes, config)
+    assert network_pj == pytest.approx(model_pj, rel=1e-9)

@@ -215,8 +215,8 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
 def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram: tuple[int, int, int],
                 last: bool, map_values: int | None) -> Stage:
     """A network layer as a chip stage; ``dram``: (input bits read, output bits written, weight bits fetched once);
-    ``map_values``: values per sample its first place reads (``Network.matrix_input_values``; None: its vectors'): a
-    conv reads its input map from the global buffer (windows formed in its tiles), as the baseline holds it. A routed
+    ``map_values``: values per sample its places read (``Network.matrix_input_values``; None: its vectors'): a conv
+    reads its input map from the global buffer (windows formed in its tiles), as the baseline holds it. A routed
     expert (share f), as :mod:`cimsim.models.pricing` prices it: activations for the mean f x v of an item's v
     vectors, compute busy for ceil(f x v), at least one a place; a grouped conv: its groups' blocks' MACs (TOPS/W
     counts the network's products, as the baseline does); a transposed conv: its taps' that meet input values; a shared
@@ -233,8 +233,7 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     busy_vectors, mean = sum(busy) or max(1, math.ceil(vectors * share)), vectors * share
     final = (places or (vectors,))[-1] * share if last else 0.0  # those leaving the chip at accumulator width
     out_bits = round(p.out_features * ((mean - final) * p.input_bits + final * p.accumulator_bits))
-    read = 1.0 if map_values is None else min(1.0, map_values / (  # share of its window vectors' values (1st place)
-        (shape.rows_per_use or (shape.rows_per_sample,))[0] * p.in_features))
+    read = 1.0 if map_values is None else min(1.0, map_values / (shape.rows_per_sample * p.in_features))  # of windows
     return Stage(p, counts, busy_vectors, round(mean * p.in_features * p.input_bits * read), out_bits,
                  mean / busy_vectors, fetched_bits=fetched, places=busy)
 

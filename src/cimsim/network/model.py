@@ -109,21 +109,21 @@ class Network:
                 f"{len(matrices)} matrices, {weights} weights)")
 
     def matrix_input_values(self) -> list[int]:
-        """Per matrix (``matrix_shapes`` order), the values per sample its first place reads: a conv's input map (its
-        positions share them; a map padded or dilated by layers of their own, as its stored values:
-        :meth:`held_value`), a dense layer's every vector's inputs."""
-        shapes, first = self.shapes(), {}
+        """Per matrix (``matrix_shapes`` order), the values per sample its places read, all of them: a conv's input
+        map (its positions share them; a map padded, dilated or upsampled by layers of their own, as its stored
+        values: :meth:`held_value`), a dense layer's every vector's inputs."""
+        shapes, read = self.shapes(), {}
         for k, index in enumerate(self.matrix_indices()):
-            if index is not None and index not in first:
-                first[index] = math.prod(shapes[self.held_value(self.inputs[k][0])])
-        return [first[index] for index in sorted(first)]
+            if index is not None:
+                read[index] = read.get(index, 0) + math.prod(shapes[self.held_value(self.inputs[k][0])])
+        return [read[index] for index in sorted(read)]
 
     def held_value(self, value: int) -> int:
-        """The value whose numbers ``value`` (0: the input, j + 1: layer j's output) holds: through Pad and Dilate
-        layers, their input (the values they insert, zeros, a constant or mirrored copies, are formed where the map is
-        read, not stored: a transposed conv, imported as Dilate + Pad + conv, reads its input map, not the dilated
-        one)."""
-        while value > 0 and self.layers[value - 1].kind in ("pad", "dilate"):
+        """The value whose numbers ``value`` (0: the input, j + 1: layer j's output) holds: through Pad, Dilate and
+        nearest Upsample layers, their input (the values they insert, zeros, a constant or copies, are formed where
+        the map is read, not stored: a transposed conv, imported as Dilate + Pad + conv, reads its input map, not the
+        dilated one), and through Reshape and Flatten (the same values)."""
+        while value > 0 and self.layers[value - 1].kind in ("pad", "dilate", "upsample", "reshape", "flatten"):
             value = self.inputs[value - 1][0]
         return value
 
