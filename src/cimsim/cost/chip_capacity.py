@@ -31,8 +31,9 @@ def check_fits(config: Config, plans: Sequence[Plan]) -> None:
         per_layer = per_layer if len(per_layer) <= 300 else per_layer[:300] + ", ..."
         copies = config.mapping.replication
         once = sum(tiles_for_arrays(a // copies, chip.arrays_per_tile) for a in arrays)
-        fix = (f"'mapping.replication' = {copies} copies of every layer's arrays: {once} tiles hold one copy; "
-               "lower it, or " if copies > 1 and once <= chip.tiles else "")
+        fix = (f"'mapping.replication' = {copies} copies of every layer's arrays: {once} "
+               f"{'tiles hold' if once != 1 else 'tile holds'} one copy; lower it, or "
+               if copies > 1 and once <= chip.tiles else "")
         raise ConfigError(config.source, [("chip.tiles", (
             f"'chip.tiles': the workload needs {sum(tiles)} tiles of {chip.arrays_per_tile} arrays ({per_layer}) but "
             f"the chip has {chip.tiles}; {fix}give the chip more tiles or arrays per tile, or price a network across "
