@@ -1,13 +1,28 @@
 """The ``cimsim`` command (and ``python -m cimsim``): Ctrl-C while its modules load, before the CLI's own handler is
-in place (about a tenth of a second), exits as Ctrl-C later does (130, one line), not with a traceback."""
+in place (about a tenth of a second), exits as Ctrl-C later does (130, one line), not with a traceback; one that lands
+in a callback the interpreter runs meanwhile (importlib's module locks), which Python would print as "Exception
+ignored" and drop, too."""
 
 import sys
 
 
 def main() -> None:
+    interrupted = []
+
+    def hook(unraisable) -> None:
+        if issubclass(unraisable.exc_type, KeyboardInterrupt):
+            interrupted.append(unraisable)
+        else:
+            sys.__unraisablehook__(unraisable)
+
+    sys.unraisablehook = hook
     try:
         from .cli import main as cli
     except KeyboardInterrupt:
+        interrupted.append(None)
+    finally:
+        sys.unraisablehook = sys.__unraisablehook__
+    if interrupted:
         print("stopped: interrupted.", file=sys.stderr)
         sys.exit(130)
     cli(prog_name="cimsim")  # (python -m cimsim had named itself so in usage lines)
