@@ -74,3 +74,12 @@ def test_unpipelined_balance_steps_over_copies_that_leave_an_item_s_rounds_flat(
     assert [s.copies for s in balanced.stages][:2] == [64, 64]  # each conv's 64 positions in one round
     assert balanced.interval_ns <= uniform.interval_ns
 
+
+
+def test_price_model_names_mapping_replication_when_its_copies_overflow_the_chip():
+    """price-model's own capacity message had named chips and reloads only (probe, 2026-12-05)"""
+    from cimsim.models import get_model, price_model
+
+    config = with_overrides(Config(), {"mapping.replication": 64, "chip.tiles": 100})
+    with pytest.raises(ValueError, match=r"or lower mapping.replication \(64 copies of every matrix's arrays\)"):
+        price_model(config, get_model("resnet18"))

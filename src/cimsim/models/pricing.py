@@ -304,7 +304,9 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
             f"{model.name} needs {len(parts)} chips: {arrays} arrays of {config.array.rows} x {config.array.cols} on "
             f"{sum(p.tiles for p in parts)} tiles, a chip has {chip_cfg.tiles} tiles of {chip_cfg.arrays_per_tile} "
             f"arrays (chip.tiles, chip.arrays_per_tile); let the weights span chips with chips={len(parts)} "
-            f"(--chips {len(parts)}) or reload them from DRAM with reload_weights=True (--reload-weights)")
+            f"(--chips {len(parts)}) or reload them from DRAM with reload_weights=True (--reload-weights)"
+            + (f", or lower mapping.replication ({copies} copies of every matrix's arrays)"
+               if (copies := config.mapping.replication) > 1 else ""))
     unit = vector_unit(config.technology, vector_lanes, config.dac.input_bits)
     reloaded = reload_weights and len(parts) > 1  # a model of one part stays programmed: resident
     runs, run_items = _reload_runs(model, items, sequences) if reloaded else (0, items)
