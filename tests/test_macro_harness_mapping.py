@@ -71,6 +71,20 @@ def test_energy_per_conversion_rises_with_the_stated_adc_bits(tmp_path, adc_type
     assert all(a < b for a, b in zip(enobs, enobs[1:])), enobs
 
 
+def test_a_fraction_of_a_bit_below_the_survey_floor_is_noted_as_not_priced(tmp_path):
+    """11 levels (3.46 bits) cost what 4 bits cost (the survey floor, the flash bound of 15 comparators): the point
+    says so (the harness had promised that the energy rises with the stated bits, and it stayed flat)"""
+    file = _file(tmp_path, "levels.toml", [("lv", "sram-charge", 4, "bits_per_read = 1",
+                                            [("11 levels", "adc_bits = 3.46"), ("4 b", "adc_bits = 4"),
+                                             ("5.5 b", "adc_bits = 5.5")])])
+    energies = [macro_configs.point_model("lv", i, file)["adc_energy_pj"] for i in range(3)]
+    assert energies[0] == energies[1] < energies[2]
+    notes = [macro_configs.point_config("lv", i, file)[1] for i in range(3)]
+    assert any("adc_bits 3.46 (11 levels) priced as a 4-bit converter (15 comparators at most)" in n
+               for n in notes[0]), notes[0]
+    assert not any("levels) priced as" in n for n in notes[1] + notes[2])
+
+
 def test_a_digital_macro_reads_signed_inputs_whole_in_twos_complement(tmp_path):
     """signed inputs of a digital macro read whole (bits_per_read = input_bits or not stated) are two's complement,
     as a digital INT-n macro's, with a note; they had been mapped to bipolar row voltages, which cimsim refuses for

@@ -255,6 +255,21 @@ def test_an_energy_per_mvm_whose_mac_count_is_no_whole_number_is_refused(tmp_pat
         in _refusal(tmp_path, CHIP.format(macro="cycle_ns = 10\ninput_bits = 4\nweight_bits = 4", point=point))
 
 
+def test_an_energy_per_without_its_energy_is_refused(tmp_path):
+    """an energy_per whose point states no energy_pj had been accepted and ignored"""
+    point = 'energy_per = "one ADC conversion"'
+    assert "FILE: macro 'c', point 1: 'energy_per' says what an 'energy_pj' covers, and the table states no " \
+        "energy_pj" in _refusal(tmp_path, CHIP.format(macro="cycle_ns = 10\ninput_bits = 4\nweight_bits = 4",
+                                                     point=point))
+
+
+def test_an_energy_without_energy_per_is_left_out_naming_the_missing_field(tmp_path):
+    """the reason had read: energy per '': what it covers is not stated"""
+    _, out = _survey(tmp_path, "cycle_ns = 10\ninput_bits = 4\nweight_bits = 4", "energy_pj = 50.0")
+    reasons = [e.reason for e in out if e.what == "energy_pj"]
+    assert reasons and reasons[0].startswith("no energy_per: what the energy covers is not stated"), reasons
+
+
 def test_an_energy_per_mvm_of_a_whole_mac_count_is_priced_at_it(tmp_path):
     usable, _ = _survey(tmp_path, "cycle_ns = 10\ninput_bits = 4\nweight_bits = 4",
                         'energy_pj = 50.0\nenergy_per = "one full-array 128x64 MVM (8192 MACs), at maximum"')

@@ -170,6 +170,9 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
         for names, accepts, what in _FIELD_RULES:
             if name in names and not accepts(value):
                 raise ValueError(f"{file}: {where}: '{name}' must be {what}; got {as_toml(value)}")
+    if "energy_per" in values and "energy_pj" not in values:
+        raise ValueError(f"{file}: {where}: 'energy_per' says what an 'energy_pj' covers, and the table states no "
+                         "energy_pj (it would be ignored): give the energy or leave energy_per out")
     _check_energy_per(file, where, str(values.get("energy_per", "")))
     _check_doubtful(file, where, values)
     _check_uiuc(file, where, values)

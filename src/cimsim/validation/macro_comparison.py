@@ -84,8 +84,7 @@ class Exclusion:
 
 def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], list[Exclusion]]:
     """The figures of one point that can be compared, and the ones that cannot with the reason."""
-    v = dict(point.values)
-    figures, out = [], []  # Figure, Exclusion
+    v, figures, out = dict(point.values), [], []  # Figure, Exclusion
 
     def skip(what: str, reason: str) -> None:
         out.append(Exclusion(macro.key, point.label, what, reason))
@@ -119,8 +118,9 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
             figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]),
                                   macs=int(macs.group(1)) if macs else None))
         else:
-            skip("energy_pj", f"energy per {per!r}: what it covers is not stated (rows, columns, precision, cores); "
-                              "compared: energy_per 'one ADC conversion' or 'one full-array MVM (N MACs)'")
+            what = f"energy per {per!r}: what it covers" if per else "no energy_per: what the energy covers"
+            skip("energy_pj", f"{what} is not stated (rows, columns, precision, cores); compared: energy_per 'one ADC "
+                              "conversion' or 'one full-array MVM (N MACs)'")
     for name in ("wl_switching_fj_per_op", "neuron_fj_per_op", "input_pulse_fj_per_op"):
         if name in v:
             skip(name, "component of a measured energy breakdown with no cimsim component of the same extent")

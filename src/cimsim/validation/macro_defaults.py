@@ -8,6 +8,7 @@ from typing import Any
 
 from ..config import section_preset
 from ..config.schema import DeviceConfig
+from ..cost.adc_survey import SURVEY_ENOB_FLOOR
 
 __all__ = ["DEFAULTS", "ENTRY_FIELDS", "in_entry_terms", "preset_read_pulse_ns"]
 
@@ -48,7 +49,9 @@ DEFAULTS: dict[str, str] = {
     "adc_bits": "the converter's nominal resolution, its ENOB the ADC model's default (bits - the survey's loss, "
                 "docs/adc.md); fractional adc_bits (a level count, log2(levels): 3.4 for 11 levels) -> adc.bits = "
                 "ceil, adc.enob (sar, flash) = that default interpolated linearly between the whole bits either side, "
-                "so energy rises with the stated bits; the macro's adc_bits is its converter: a SAR point stating "
+                "so energy never falls as the stated bits rise (below the survey law's ENOB floor, "
+                f"{SURVEY_ENOB_FLOOR:.3g}, the fraction changes nothing: 11 levels priced as a 4-bit converter's 15 "
+                "comparators at most); the macro's adc_bits is its converter: a SAR point stating "
                 "fewer bits runs it for its own bits (adc.built_bits = the macro's adc_bits; not with fractional bits)",
     "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs), physical columns, over the columns one conversion "
                     "reads (a differential pair's 2, times a weight's columns summed before the ADC; at least 1: "
