@@ -396,7 +396,9 @@ def test_a_runs_json_says_where_its_products_ran_and_why(monkeypatch):
     config = Config()
     assert "int8_products = \"off\"" in products_path(with_overrides(config, {"simulation.int8_products": "off"}))
     if int8.available() and int8.faster():
-        assert products_path(config).startswith("int8 units (onnxruntime MatMulInteger, at least 1.25x float32")
+        path = products_path(config)  # the whole rule: a small product stays on float32 (a probe read it as int8)
+        assert path.startswith("int8 units (onnxruntime MatMulInteger, at least 1.25x float32"), path
+        assert f"hold at least {int8.ALWAYS_CELLS} cells or multiply at least {int8.MIN_MACS} plane-row MACs" in path
     monkeypatch.setattr(int8, "faster", lambda: False)
     monkeypatch.setattr(int8, "weight_offset", lambda: 0)
     monkeypatch.setattr(int8, "available", lambda: True)

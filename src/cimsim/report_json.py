@@ -177,8 +177,9 @@ def products_path(config: Config) -> str:
         return (f"float32 BLAS (onnxruntime's int8 kernel is not {int8.MIN_SPEEDUP}x float32 here"
                 + (": no exact int8 form on this CPU)" if int8.weight_offset() is None else ")"))
     return (f"int8 units (onnxruntime MatMulInteger, at least {int8.MIN_SPEEDUP}x float32 here) for the layers whose "
-            "cells hold integer levels (no programming error, drift, IR drop or non-linear I-V) and whose row groups "
-            f"are at least {int8.MIN_SIDE} x {int8.MIN_SIDE}; float32 BLAS for the others")
+            "cells hold integer levels (no programming error, drift, IR drop or non-linear I-V), for the products of "
+            f"row groups at least {int8.MIN_SIDE} x {int8.MIN_SIDE} that hold at least {int8.ALWAYS_CELLS} cells or "
+            f"multiply at least {int8.MIN_MACS} plane-row MACs in a call; float32 BLAS for the others")
 
 
 def given_in_memory(result: Result) -> list[str]:

@@ -84,7 +84,8 @@ class RunResult:
     input_peak: float = 0.0
     """largest |value| of the inputs read"""
     inputs_nonzero: int = 0
-    """input values read that are not 0"""
+    """input values read that are not 0, all of them (``counts.inputs_nonzero`` counts only those read against a
+    fixed 'dac.input_max', the denominator of its zero-coded share)"""
     inputs_zero_coded: int = 0
     """nonzero input values read whose DAC code is 0 (below half a step of a fixed 'dac.input_max'; 0 with per-vector
     ranges and binary inputs)"""
