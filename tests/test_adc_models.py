@@ -369,6 +369,9 @@ def test_a_flash_beyond_the_surveys_flash_designs_is_refused():
     with pytest.raises(ConfigError, match=r"'adc.bits' \(9\) must be at most 8 with 'adc.type' = \"flash\"") as no:
         with_overrides(Config(), {"adc.type": "flash", "adc.bits": 9})
     assert no.value.fields == ["adc.bits"]
+    with pytest.raises(ConfigError) as every:  # each converter problem named at once (the ENOB's had hidden)
+        with_overrides(Config(), {"adc.type": "flash", "adc.bits": 9, "adc.enob": 9.0, "adc.built_bits": 12})
+    assert sorted(every.value.fields) == ["adc.bits", "adc.built_bits", "adc.enob"]
 
 
 @pytest.mark.parametrize("adc_type, law", [

@@ -92,7 +92,7 @@ def test_every_float_field_at_its_extremes_runs_to_finite_figures(field, rule):
 
 @pytest.mark.parametrize("field, value", [("array.cell_capacitance_ff", 1e-310), ("device.read_voltage_v", 1e-160),
                                           ("adc.full_scale_fraction", 1e-310), ("device.drift_t0_s", 1e-300),
-                                          ("device.drift_time_s", 1e300)])
+                                          ("device.drift_time_s", 1e300), ("device.read_pulse_ns", 5e-324)])
 def test_values_no_device_has_are_refused_by_name(field, value):
     """below (or above) the physical range float64 carries through the computation: refused, the field named
     with its bounds, where they had run to a wrong figure"""

@@ -157,3 +157,20 @@ def test_the_pcm_drift_clips_hold_from_the_levels_stated():
     assert "0.008 for g_T >= 0.33" in text and "0.049 for g_T >= 0.2" in text and "0.42" not in text
     doc = (DEVICES.parents[3] / "docs" / "devices.md").read_text()
     assert "exact for g_T ≥ 0.33" in doc and "0.42" not in doc
+
+
+@pytest.mark.parametrize("data, field, preset", [
+    ({"preset": "isaac", "array": {"family": "current"}}, "array.cell_access", "isaac"),
+    ({"device": {"preset": "pcm"}, "array": {"family": "charge"}}, "device.drift_nu", "pcm"),
+])
+def test_a_refused_value_a_preset_set_says_it_is_the_presets(data, field, preset):
+    """a value the file does not state, set by a preset, had been refused as if the user had written it"""
+    with pytest.raises(ConfigError) as err:
+        config_from_dict(data, "c.toml")
+    messages = dict(err.value.errors)
+    assert messages[field].endswith(f"(the value of preset '{preset}', not stated itself: state it to change it)")
+    stated = {**data, field.split(".")[0]: {**data.get(field.split(".")[0], {}), field.split(".")[1]: "crosspoint"
+                                            if field == "array.cell_access" else 0.01}}
+    with pytest.raises(ConfigError) as err:  # stated by the user: no such note
+        config_from_dict(stated, "c.toml")
+    assert "the value of preset" not in dict(err.value.errors)[field]

@@ -151,11 +151,11 @@ def _check_converter(adc: AdcConfig) -> list[tuple[str, str]]:
         return errors + [("adc.built_bits", f"'adc.built_bits' ({adc.built_bits}) must not be below 'adc.bits' "
                                             f"({adc.bits}): the converter built resolves at least the bits it runs at")]
     if adc.type != AdcType.SAR:
-        return errors + [("adc.built_bits", f"'adc.built_bits' above 'adc.bits' needs 'adc.type' = \"sar\" (a "
-                                            f"converter that stops after adc.bits bit-cycles); got \"{adc.type}\"")]
+        errors.append(("adc.built_bits", f"'adc.built_bits' above 'adc.bits' needs 'adc.type' = \"sar\" (a "
+                                         f"converter that stops after adc.bits bit-cycles); got \"{adc.type}\""))
     if adc.enob is not None:
-        return errors + [("adc.enob", "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the "
-                                      "built converter takes its default ENOB")]
+        errors.append(("adc.enob", "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the "
+                                   "built converter takes its default ENOB"))
     return errors
 
 
@@ -246,7 +246,7 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
     if array.cell_access != CellAccess.ONE_T_ONE_R and array.family != ArrayFamily.RESISTIVE:
         errors.append(("array.cell_access", f"'array.cell_access' = \"{array.cell_access}\" selects a resistive cell: "
                                             f"it needs 'array.family' = \"resistive\" (the family is "
-                                            f"\"{array.family}\", whose cells are SRAM)"))
+                                            f"\"{array.family}\", whose cells are SRAM: set it to \"1t1r\")"))
     if array.family != ArrayFamily.DIGITAL:
         if array.digital_adders != DigitalAdders.TREE:
             errors.append(("array.digital_adders", f"'array.digital_adders' = \"{array.digital_adders}\" sums "

@@ -35,7 +35,7 @@ from .keys import (
 )
 from .presets_merge import (
     SECTION_PRESETS, as_loaded, dotted_settings, drop_stale_derived, is_template, merged_table, remember_stated,
-    section_tables, stated_tables,
+    preset_origins, section_tables, stated_tables,
 )
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
@@ -171,7 +171,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
     config = _built(data, source, base_dir)
     stated = ({f"{section}.{key}" for section in SECTIONS for key in data.get(section, ())} if stated is None
               else set(stated))
-    errors = check_consistency(config) + unused_stated_fields(config, stated)
+    errors = preset_origins(check_consistency(config), data, config) + unused_stated_fields(config, stated)
     if errors:
         raise ConfigError(source, errors)
     return remember_stated(config, data)

@@ -22,7 +22,7 @@ from .schema import SECTIONS, Config
 
 __all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
            "remember_stated", "stated_tables", "changed_since_loaded", "preset_changed_in_code", "as_loaded",
-           "dotted_settings", "is_template"]
+           "dotted_settings", "is_template", "preset_origins"]
 
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
@@ -187,3 +187,21 @@ def dotted_settings(settings: Mapping[str, Any], source: str) -> dict[str, Any]:
     if errors:
         raise ConfigError(source, [(f, f"{m} (given as an override)") for f, m in errors])
     return flat
+
+
+def preset_origins(errors: list[tuple[str, str]], data: Mapping[str, Any], config: Config) -> list[tuple[str, str]]:
+    """``errors`` (dotted field, message) of a config built from ``data``, each about a field the tables do not
+    state but a preset set (its value not the field's default) saying so: a refusal of a preset's value had read as
+    the user's (`preset = "isaac"` with `array.family = "current"` blamed 'array.cell_access' = "crosspoint")."""
+    def origin(field: str, message: str) -> str:
+        section, _, name = field.partition(".")
+        table = data.get(section)
+        if section not in SECTIONS or not name or (isinstance(table, Mapping) and name in table):
+            return message
+        preset = table.get("preset") if isinstance(table, Mapping) and section in SECTION_PRESETS else None
+        preset = preset if isinstance(preset, str) else data.get("preset")
+        value = getattr(getattr(config, section), name, None)
+        if not isinstance(preset, str) or value == getattr(type(getattr(config, section))(), name, value):
+            return message
+        return f"{message} (the value of preset '{preset}', not stated itself: state it to change it)"
+    return [(field, origin(field, message)) for field, message in errors]

@@ -65,8 +65,8 @@ class DeviceConfig:
         Float(1e-3, 2.0), "row voltage of the full-scale DAC code of a resistive array, volts (an SRAM family's lines "
         "swing technology.vdd_v; at least 1e-3, a millivolt, 26x below the thermal voltage kT/q)"))
     read_pulse_ns: float = field(default=10.0, metadata=rule(
-        Float(0.0, 1e9, low_open=True), "duration of one read pulse (array settling), nanoseconds (at most 1e9, a "
-        "second)"))
+        Float(1e-3, 1e9), "duration of one read pulse (array settling), nanoseconds (1e-3 to 1e9: a picosecond, "
+        "below any gate's delay, to a second)"))
     preset: str | None = field(default=None, metadata=rule(
         Text(optional=True), "device preset this table starts from (`cimsim presets` lists them)"))
     program_sigma: float = field(default=0.0, metadata=rule(
@@ -157,9 +157,9 @@ class AdcConfig:
     type: AdcType = field(default=AdcType.SAR, metadata=rule(
         Choice(AdcType), "converter architecture: its energy, time and area law (docs/adc.md); at 1 bit sar only"))
     enob: float | None = field(default=None, metadata=rule(
-        OptionalFloat(0.5, 16.0), "effective number of bits where a paper states it (left out: the model's "
-                                  "default for the nominal bits); prices a sar or flash converter of 2 bits or more "
-                                  "(ramp, vco and 1 bit, a column comparator: refused), the numerics use bits"))
+        OptionalFloat(0.5, 16.0), "effective bits a paper states (left out: the model's default, the floor's "
+                                  "smaller converters at theirs; stated, they resolve it too: docs/adc.md); prices a "
+                                  "sar, or a flash above its rate corner, of 2+ bits (ramp, vco, 1 bit: refused)"))
     built_bits: int | None = field(default=None, metadata=rule(
         OptionalInt(1, 16), "resolution of the converter built, when more than bits: a reconfigurable SAR run at "
                             "bits stops after bits bit-cycles (never cheaper or smaller than the bits-bit SAR; "
