@@ -272,6 +272,9 @@ def test_a_digital_array_report_names_no_adc_and_no_analog_error():
     assert "No ADC: the adder trees sum the products exactly." in text and "conversions clipped" not in text
     assert "| digital CIM vs quantised digital (no error: the same sums) | 0 | inf |" in text
     assert "analog" not in text.split("Design:")[1].split("\n", 1)[1]
+    estimate = CliRunner().invoke(main, ["estimate", f"{root}/configs/sram-cim.toml", "--set",
+                                         'array.family="digital"'])
+    assert "no DAC either: its 'dac' row prices the drivers of the input-bit wires" in estimate.output  # its row
 
 
 def test_the_design_line_says_what_is_summed_before_a_conversion_and_the_charge_cells():
