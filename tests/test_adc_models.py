@@ -370,8 +370,11 @@ def test_a_flash_beyond_the_surveys_flash_designs_is_refused():
         with_overrides(Config(), {"adc.type": "flash", "adc.bits": 9})
     assert no.value.fields == ["adc.bits"]
     with pytest.raises(ConfigError) as every:  # each converter problem named at once (the ENOB's had hidden)
-        with_overrides(Config(), {"adc.type": "flash", "adc.bits": 9, "adc.enob": 9.0, "adc.built_bits": 12})
+        with_overrides(Config(), {"adc.type": "flash", "adc.bits": 9, "adc.enob": 10.0, "adc.built_bits": 12})
     assert sorted(every.value.fields) == ["adc.bits", "adc.built_bits", "adc.enob"]
+    with pytest.raises(ConfigError) as ramp:  # one message a field: the ENOB's own rule, not also built_bits'
+        with_overrides(Config(), {"adc.type": "ramp", "adc.enob": 6.0, "adc.built_bits": 12})
+    assert sorted(ramp.value.fields) == ["adc.built_bits", "adc.enob"]
 
 
 @pytest.mark.parametrize("adc_type, law", [

@@ -168,9 +168,27 @@ def test_a_refused_value_a_preset_set_says_it_is_the_presets(data, field, preset
     with pytest.raises(ConfigError) as err:
         config_from_dict(data, "c.toml")
     messages = dict(err.value.errors)
-    assert messages[field].endswith(f"(the value of preset '{preset}', not stated itself: state it to change it)")
+    assert messages[field].endswith(f"(a value preset '{preset}' sets: state another in the file or the settings to "
+                                    "change it)")
     stated = {**data, field.split(".")[0]: {**data.get(field.split(".")[0], {}), field.split(".")[1]: "crosspoint"
                                             if field == "array.cell_access" else 0.01}}
     with pytest.raises(ConfigError) as err:  # stated by the user: no such note
         config_from_dict(stated, "c.toml")
     assert "the value of preset" not in dict(err.value.errors)[field]
+
+
+def test_a_loaded_config_changed_in_code_says_a_refused_value_is_its_presets_whatever_the_route(tmp_path):
+    """estimate() of a Config from a preset file, changed in code, had said so with settings and not without"""
+    import dataclasses
+
+    import cimsim
+    from cimsim.config import load_config
+
+    path = tmp_path / "i.toml"
+    path.write_text('preset = "isaac"\n')
+    loaded = load_config(str(path))
+    changed = dataclasses.replace(loaded, array=dataclasses.replace(loaded.array, family="current"))
+    for settings in (None, {"workload.vectors": 10}):
+        with pytest.raises(ConfigError) as err:
+            cimsim.estimate(changed, settings)
+        assert "(a value preset 'isaac' sets:" in dict(err.value.errors)["array.cell_access"], settings

@@ -71,18 +71,20 @@ def test_energy_per_conversion_rises_with_the_stated_adc_bits(tmp_path, adc_type
     assert all(a < b for a, b in zip(enobs, enobs[1:])), enobs
 
 
-def test_a_fraction_of_a_bit_below_the_survey_floor_is_noted_as_not_priced(tmp_path):
+def test_a_fraction_of_a_bit_says_only_its_enob_is_priced(tmp_path):
     """11 levels (3.46 bits) cost what 4 bits cost (the survey floor, the flash bound of 15 comparators): the point
-    says so (the harness had promised that the energy rises with the stated bits, and it stayed flat)"""
+    says what the fraction prices (the harness had promised that the energy rises with the stated bits, and it
+    stayed flat there and above the floor, at the converter bounds)"""
     file = _file(tmp_path, "levels.toml", [("lv", "sram-charge", 4, "bits_per_read = 1",
                                             [("11 levels", "adc_bits = 3.46"), ("4 b", "adc_bits = 4"),
                                              ("5.5 b", "adc_bits = 5.5")])])
     energies = [macro_configs.point_model("lv", i, file)["adc_energy_pj"] for i in range(3)]
     assert energies[0] == energies[1] < energies[2]
     notes = [macro_configs.point_config("lv", i, file)[1] for i in range(3)]
-    assert any("adc_bits 3.46 (11 levels) priced as a 4-bit converter (15 comparators at most)" in n
-               for n in notes[0]), notes[0]
-    assert not any("levels) priced as" in n for n in notes[1] + notes[2])
+    assert any("adc_bits 3.46 (11 levels) priced as a 4-bit sar at ENOB 2.9 (between the whole bits' defaults): "
+               "cimsim's config has no level count" in n for n in notes[0]), notes[0]
+    assert any("adc_bits 5.5 (45.3 levels) priced as a 6-bit sar" in n for n in notes[2]), notes[2]
+    assert not any("levels) priced as" in n for n in notes[1])
 
 
 def test_a_digital_macro_reads_signed_inputs_whole_in_twos_complement(tmp_path):

@@ -267,7 +267,7 @@ def test_an_energy_without_energy_per_is_left_out_naming_the_missing_field(tmp_p
     """the reason had read: energy per '': what it covers is not stated"""
     _, out = _survey(tmp_path, "cycle_ns = 10\ninput_bits = 4\nweight_bits = 4", "energy_pj = 50.0")
     reasons = [e.reason for e in out if e.what == "energy_pj"]
-    assert reasons and reasons[0].startswith("no energy_per: what the energy covers is not stated"), reasons
+    assert reasons and reasons[0].startswith("no energy_per: what it covers is not stated"), reasons
 
 
 def test_an_energy_per_mvm_of_a_whole_mac_count_is_priced_at_it(tmp_path):

@@ -36,7 +36,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
                                            f"'array.cols' ({array.cols})"))
     encoding_errors = _check_encoding(config)
     errors.extend(encoding_errors)
-    errors.extend(_check_converter(adc))
+    errors.extend(_check_converter(adc) if array.family != ArrayFamily.DIGITAL else [])  # no ADC: its fields idle
     input_errors = _check_inputs(dac)
     errors.extend(input_errors)
     family_errors = _check_family(config)
@@ -136,7 +136,7 @@ def _check_converter(adc: AdcConfig) -> list[tuple[str, str]]:
     built converter's"""
     from ..cost.adc_survey import FLASH_MAX_BITS  # the cost laws import the config schema
 
-    built = adc.built_bits is not None and adc.built_bits > adc.bits  # its ENOB the built one's (refused below)
+    built = adc.built_bits is not None and adc.built_bits > adc.bits and adc.type == AdcType.SAR  # (refused below)
     errors = [("adc.enob", f"'adc.enob' ({adc.enob!r}) must not exceed 'adc.bits' ({adc.bits}): a converter "
                            "resolves at most its nominal bits")] * (adc.enob is not None and adc.enob > adc.bits
                                                                     and not built)
@@ -150,9 +150,9 @@ def _check_converter(adc: AdcConfig) -> list[tuple[str, str]]:
     if adc.built_bits < adc.bits:
         return errors + [("adc.built_bits", f"'adc.built_bits' ({adc.built_bits}) must not be below 'adc.bits' "
                                             f"({adc.bits}): the converter built resolves at least the bits it runs at")]
-    if adc.type != AdcType.SAR:
-        errors.append(("adc.built_bits", f"'adc.built_bits' above 'adc.bits' needs 'adc.type' = \"sar\" (a "
-                                         f"converter that stops after adc.bits bit-cycles); got \"{adc.type}\""))
+    if adc.type != AdcType.SAR:  # (an ENOB beyond the bits named above; one of another type, by its own rule)
+        return errors + [("adc.built_bits", f"'adc.built_bits' above 'adc.bits' needs 'adc.type' = \"sar\" (a "
+                                            f"converter that stops after adc.bits bit-cycles); got \"{adc.type}\"")]
     if adc.enob is not None:
         errors.append(("adc.enob", "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the "
                                    "built converter takes its default ENOB"))
@@ -244,9 +244,9 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
                                                     "'array.family' = \"charge\" shares charge on its columns and "
                                                     "carries none (set it to 0)"))
     if array.cell_access != CellAccess.ONE_T_ONE_R and array.family != ArrayFamily.RESISTIVE:
-        errors.append(("array.cell_access", f"'array.cell_access' = \"{array.cell_access}\" selects a resistive cell: "
-                                            f"it needs 'array.family' = \"resistive\" (the family is "
-                                            f"\"{array.family}\", whose cells are SRAM: set it to \"1t1r\")"))
+        errors.append(("array.cell_access", f"'array.cell_access' = \"{array.cell_access}\" selects a resistive cell; "
+                                            f"'array.family' = \"{array.family}\" has SRAM cells: set 'array.cell_"
+                                            "access' = \"1t1r\" (or 'array.family' = \"resistive\")"))
     if array.family != ArrayFamily.DIGITAL:
         if array.digital_adders != DigitalAdders.TREE:
             errors.append(("array.digital_adders", f"'array.digital_adders' = \"{array.digital_adders}\" sums "

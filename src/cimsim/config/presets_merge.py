@@ -190,9 +190,11 @@ def dotted_settings(settings: Mapping[str, Any], source: str) -> dict[str, Any]:
 
 
 def preset_origins(errors: list[tuple[str, str]], data: Mapping[str, Any], config: Config) -> list[tuple[str, str]]:
-    """``errors`` (dotted field, message) of a config built from ``data``, each about a field the tables do not
-    state but a preset set (its value not the field's default) saying so: a refusal of a preset's value had read as
-    the user's (`preset = "isaac"` with `array.family = "current"` blamed 'array.cell_access' = "crosspoint")."""
+    """``errors`` (dotted field, message) of a config built from ``data`` (its stated tables), each about a field the
+    tables do not state but a preset set (its value not the field's default) saying so: a refusal of a preset's
+    value had read as the user's (`preset = "isaac"` with `array.family = "current"` blamed 'array.cell_access' =
+    "crosspoint"). A field set in code to the preset's value, or to its default (which in code states nothing), is
+    not in the tables either: the note says where a value that changes it is stated."""
     def origin(field: str, message: str) -> str:
         section, _, name = field.partition(".")
         table = data.get(section)
@@ -203,5 +205,5 @@ def preset_origins(errors: list[tuple[str, str]], data: Mapping[str, Any], confi
         value = getattr(getattr(config, section), name, None)
         if not isinstance(preset, str) or value == getattr(type(getattr(config, section))(), name, value):
             return message
-        return f"{message} (the value of preset '{preset}', not stated itself: state it to change it)"
+        return f"{message} (a value preset '{preset}' sets: state another in the file or the settings to change it)"
     return [(field, origin(field, message)) for field, message in errors]

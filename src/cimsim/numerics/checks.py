@@ -13,7 +13,8 @@ from ..argcheck import check_instance, cut_short
 from ..config.checks import check_consistency, device_errors
 from ..config.conditional import CONDITIONAL_FIELDS, unused_stated_fields
 from ..config.load import field_errors, python_scalar, with_overrides
-from ..config.presets_merge import changed_since_loaded, is_template, preset_changed_in_code
+from ..config.presets_merge import (changed_since_loaded, is_template, preset_changed_in_code, preset_origins,
+                                     stated_tables)
 from ..config.schema import SECTIONS, Config
 from ..errors import ConfigError
 from ..npfiles import refuse_booleans
@@ -72,7 +73,9 @@ def validated_config(config) -> Config:
     if preset_changed_in_code(stored):  # a table's preset changed in code: its values applied (as_loaded)
         stored = checked_config(with_overrides(stored, {}))
     # its file (if any) passed: the values were changed in memory
-    if errors := check_consistency(stored) + unused_stated_fields(stored, _stated_fields(stored)):
+    stated = stated_tables(stored)  # a loaded config's: its refused preset values said to be the preset's
+    errors = check_consistency(stored) if stated is None else preset_origins(check_consistency(stored), stated, stored)
+    if errors := errors + unused_stated_fields(stored, _stated_fields(stored)):
         raise ConfigError(f"{config.source} (a Config given in memory)", errors)
     if len(_VALIDATED) >= 64:
         _VALIDATED.clear()

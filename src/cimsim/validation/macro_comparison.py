@@ -118,7 +118,7 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
             figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]),
                                   macs=int(macs.group(1)) if macs else None))
         else:
-            what = f"energy per {per!r}: what it covers" if per else "no energy_per: what the energy covers"
+            what = f"energy per {per!r}: what it covers" if "energy_per" in v else "no energy_per: what it covers"
             skip("energy_pj", f"{what} is not stated (rows, columns, precision, cores); compared: energy_per 'one ADC "
                               "conversion' or 'one full-array MVM (N MACs)'")
     for name in ("wl_switching_fj_per_op", "neuron_fj_per_op", "input_pulse_fj_per_op"):

@@ -49,9 +49,10 @@ DEFAULTS: dict[str, str] = {
     "adc_bits": "the converter's nominal resolution, its ENOB the ADC model's default (bits - the survey's loss, "
                 "docs/adc.md); fractional adc_bits (a level count, log2(levels): 3.4 for 11 levels) -> adc.bits = "
                 "ceil, adc.enob (sar, flash) = that default interpolated linearly between the whole bits either side, "
-                "so energy never falls as the stated bits rise (below the survey law's ENOB floor, "
-                f"{SURVEY_ENOB_FLOOR:.3g}, the fraction changes nothing: 11 levels priced as a 4-bit converter's 15 "
-                "comparators at most); the macro's adc_bits is its converter: a SAR point stating "
+                "so energy never falls as the stated bits rise; the level count itself is not priced, only that ENOB, "
+                f"which moves the cost only where the survey law at it sets the price (not on its floor, ENOB "
+                f"{SURVEY_ENOB_FLOOR:.3g}, at a converter bound or a flash below its rate corner: 11 levels cost a "
+                "4-bit converter's); the macro's adc_bits is its converter: a SAR point stating "
                 "fewer bits runs it for its own bits (adc.built_bits = the macro's adc_bits; not with fractional bits)",
     "cols_per_adc": "cols_per_adc as stated, else ceil(cols / adcs), physical columns, over the columns one conversion "
                     "reads (a differential pair's 2, times a weight's columns summed before the ADC; at least 1: "
@@ -90,7 +91,8 @@ ENTRY_FIELDS = {"technology.node_nm": "node_nm", "technology.vdd_v": "vdd_v", "a
                 "adc.cols_per_adc": "cols_per_adc", "dac.input_bits": "input_bits",
                 "dac.bits_per_read": "bits_per_read", "mapping.weight_bits": "weight_bits",
                 "device.bits_per_cell": "bits_per_cell", "technology.clock_ghz": "clock_mhz or cycle_ns",
-                "device.read_pulse_ns": "cycle_ns or clock_mhz", "adc.built_bits": "adc_bits of the macro",
+                "device.read_pulse_ns": "cycle_ns or clock_mhz; a pulse input's: over its unit pulses",
+                "adc.built_bits": "adc_bits of the macro",
                 "adc.enob": "adc_enob"}
 """config field -> the macro entry's field it is set from"""
 
