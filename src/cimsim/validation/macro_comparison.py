@@ -261,7 +261,7 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
         parts.append("every input and weight at its largest code, as the entry states and cimsim prices it")
     elif "avg_output_value" in u.point.values:
         parts.append(f"data-dependent (average output {u.point.values['avg_output_value']}); cimsim prices "
-                     "uniform random data")
+                     "uniform codes with every row driven each read (a pulse input: its largest code's pulses)")
     parts.extend(u.notes)
     if not (math.isfinite(error) and abs(error) <= ABSOLUTE_TOLERANCE):
         parts.append(f"model {'high' if error > 0 else 'low'}: {_diagnosis(fig.quantity, model, error)}")

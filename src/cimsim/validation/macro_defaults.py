@@ -78,7 +78,11 @@ DEFAULTS: dict[str, str] = {
     "ops_per_mac": "the entry's ops_per_mac, 2 (one multiply and one add) when not stated",
     "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
     "data": "codes uniform over their range, but for the shares of zero inputs / weights input_zero_fraction / "
-            "weight_zero_fraction state; data = \"full_scale\": every input and weight at its largest (positive) code: "
+            "weight_zero_fraction state, and every row driven each read (the analytic path's upper bound on row "
+            "activations, cimsim.analytic.DataStats(): a pulse input's rows take its largest code's pulses; "
+            "`cimsim estimate` of the same design measures its workload's own data, inputs half of whose 1-bit codes "
+            "drive no row and the config's weights, so its macro energy can be lower: 0.61-1.0x over the usable "
+            "points, median 0.93x, measured 2026-12-05); data = \"full_scale\": every input and weight at its largest (positive) code: "
             "dearer than uniform data for a resistive or charge array (its currents and charges grow with the "
             "codes; a current-domain array's row pulses are priced at their upper bound either way), but no worst "
             "case for a digital macro (its adder trees switch less when every code is the same; a cell chain "
