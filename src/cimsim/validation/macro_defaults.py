@@ -83,10 +83,10 @@ DEFAULTS: dict[str, str] = {
             "`cimsim estimate` of the same design measures its workload's own data, inputs half of whose 1-bit codes "
             "drive no row and the config's weights, so its macro energy can be lower: 0.61-1.0x over the usable "
             "points, median 0.93x, measured 2026-12-05); data = \"full_scale\": every input and weight at its "
-            "largest (positive) code: dearer than uniform data for a resistive or charge array (its currents and charges grow with the "
-            "codes; a current-domain array's row pulses are priced at their upper bound either way), but no worst "
-            "case for a digital macro (its adder trees switch less when every code is the same; a cell chain "
-            "prices the same)",
+            "largest (positive) code: dearer than uniform data for a resistive or charge array (its currents and "
+            "charges grow with the codes; a current-domain array's row pulses are priced at their upper bound either "
+            "way), but no worst case for a digital macro (its adder trees switch less when every code is the same; a "
+            "cell chain prices the same)",
 }
 """every value cimsim needs that an entry may leave out, with the one global rule used for it"""
 
