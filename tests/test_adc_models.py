@@ -375,6 +375,11 @@ def test_a_flash_beyond_the_surveys_flash_designs_is_refused():
     with pytest.raises(ConfigError) as ramp:  # one message a field: the ENOB's own rule, not also built_bits'
         with_overrides(Config(), {"adc.type": "ramp", "adc.enob": 6.0, "adc.built_bits": 12})
     assert sorted(ramp.value.fields) == ["adc.built_bits", "adc.enob"]
+    for settings in ({"adc.type": "ramp", "adc.bits": 6, "adc.enob": 7.0},  # an idle ENOB: refused once, as idle
+                     {"adc.bits": 1, "adc.built_bits": 8, "adc.enob": 1.0}):
+        with pytest.raises(ConfigError) as idle:
+            with_overrides(Config(), settings)
+        assert [f for f in idle.value.fields if f == "adc.enob"] == ["adc.enob"], idle.value.errors
 
 
 @pytest.mark.parametrize("adc_type, law", [

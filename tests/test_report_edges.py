@@ -274,7 +274,8 @@ def test_a_digital_array_report_names_no_adc_and_no_analog_error():
     assert "analog" not in text.split("Design:")[1].split("\n", 1)[1]
     estimate = CliRunner().invoke(main, ["estimate", f"{root}/configs/sram-cim.toml", "--set",
                                          'array.family="digital"'])
-    assert "no DAC either: its 'dac' row prices the drivers of the input-bit wires" in estimate.output  # its row
+    assert "no DAC either: its 'dac' row prices the input-bit wires along each row, their charge and their drivers" \
+        in estimate.output  # its row
 
 
 def test_the_design_line_says_what_is_summed_before_a_conversion_and_the_charge_cells():

@@ -137,9 +137,9 @@ def _check_converter(adc: AdcConfig) -> list[tuple[str, str]]:
     from ..cost.adc_survey import FLASH_MAX_BITS  # the cost laws import the config schema
 
     built = adc.built_bits is not None and adc.built_bits > adc.bits and adc.type == AdcType.SAR  # (refused below)
+    priced = adc.enob is not None and adc.type in (AdcType.SAR, AdcType.FLASH) and adc.bits > 1  # else idle: refused
     errors = [("adc.enob", f"'adc.enob' ({adc.enob!r}) must not exceed 'adc.bits' ({adc.bits}): a converter "
-                           "resolves at most its nominal bits")] * (adc.enob is not None and adc.enob > adc.bits
-                                                                    and not built)
+                           "resolves at most its nominal bits")] * (priced and adc.enob > adc.bits and not built)
     if adc.type == AdcType.FLASH and adc.bits > FLASH_MAX_BITS:
         errors.append(("adc.bits", f"'adc.bits' ({adc.bits}) must be at most {FLASH_MAX_BITS} with 'adc.type' = "
                                    f"\"flash\": the survey's flash designs, whose comparators price it, resolve "
@@ -153,7 +153,7 @@ def _check_converter(adc: AdcConfig) -> list[tuple[str, str]]:
     if adc.type != AdcType.SAR:  # (an ENOB beyond the bits named above; one of another type, by its own rule)
         return errors + [("adc.built_bits", f"'adc.built_bits' above 'adc.bits' needs 'adc.type' = \"sar\" (a "
                                             f"converter that stops after adc.bits bit-cycles); got \"{adc.type}\"")]
-    if adc.enob is not None:
+    if priced:
         errors.append(("adc.enob", "'adc.enob' cannot be combined with 'adc.built_bits' above 'adc.bits': the "
                                    "built converter takes its default ENOB"))
     return errors

@@ -144,8 +144,9 @@ def preset_changed_in_code(config: Config) -> bool:
 def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dict[str, Any]]:
     """(``config``, dotted ``overrides``), but where ``config``'s fields do not hold a preset it names
     (:func:`preset_changed_in_code`) the config as loaded (a table built in code: at its defaults, no preset) and the
-    fields set in code (changed since loading; a table built in code: its preset and the fields off their
-    defaults) as overrides before ``overrides``: the preset's values under them, as a preset override gives them (a
+    fields set in code (changed since loading, but a default in a table whose preset changed: it states nothing, as
+    in a table built in code; a table built in code: its preset and the fields off their defaults) as overrides
+    before ``overrides``: the preset's values under them, as a preset override gives them (a
     dataclasses.replace of the preset had kept the old preset's values on one route and mixed them on another; a
     ``BaselineConfig(preset="h100")`` had kept the defaults: a baseline 26x off)."""
     if not preset_changed_in_code(config):
@@ -158,8 +159,12 @@ def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dic
                    for f in dataclasses.fields(SECTIONS[s]) if getattr(getattr(config, s), f.name) !=
                    getattr(defaults[s], f.name)}
         return base, {**changed, **overrides}
-    changed = {field: getattr(getattr(config, field.partition(".")[0]), field.partition(".")[2])
-               for field in sorted(changed_since_loaded(config))}
+    fields = sorted(changed_since_loaded(config))
+    renamed = {field.partition(".")[0] for field in fields if field.endswith(".preset")}
+    changed = {field: value for field in fields  # in a table whose preset changed, a default states nothing
+               if (value := getattr(getattr(config, field.partition(".")[0]), field.partition(".")[2])) !=
+               getattr(SECTIONS[field.partition(".")[0]](), field.partition(".")[2]) or field.partition(".")[0]
+               not in renamed}
     return dataclasses.replace(config, **config.stated.tables), {**changed, **overrides}
 
 

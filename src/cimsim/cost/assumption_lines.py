@@ -37,8 +37,8 @@ def converter_line(config: Config, plan: Plan, p: CimParameters, t: CimTiming) -
         adders = ("a full adder in every bit cell (a cell chain)" if config.array.digital_adders ==
                   DigitalAdders.CELL_CHAIN else f"a ripple adder tree (ZigZag-IMC DIMC model{shared})")
         return (f"No ADC: each output sums its 1-bit products exactly in {adders}, "
-                f"{p.adder_tree_energy_pj:.3g} pJ per output sum; no DAC either: its 'dac' row prices the drivers of "
-                "the input-bit wires along each row.")
+                f"{p.adder_tree_energy_pj:.3g} pJ per output sum; no DAC either: its 'dac' row prices the input-bit "
+                "wires along each row, their charge and their drivers.")
     cycles = f"{p.adc_bits} bit-cycle{'s' * (p.adc_bits != 1)}"
     detail = ("" if config.adc.enob is None else f", ENOB {config.adc.enob:g}") + ("" if config.adc.built_bits in (
         None, p.adc_bits) else f", built for {config.adc.built_bits} bits and run for {cycles}")

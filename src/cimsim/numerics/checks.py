@@ -45,6 +45,8 @@ def checked_config(config) -> Config:
     for name, cls in SECTIONS.items():
         check_instance(f"config.{name}", getattr(config, name), cls)
     device = [] if preset_changed_in_code(config) else device_errors(config.device)  # judged once the preset applies
+    if device and (stated := stated_tables(config)) is not None:  # a loaded config's preset values said so
+        device = preset_origins(device, stated, config)
     if errors := field_errors(config) or device:  # its file (if any) passed: the values were changed in memory
         raise ConfigError(f"{config.source} (a Config given in memory)", errors)
     if len(_CHECKED) >= 64:

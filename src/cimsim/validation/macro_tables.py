@@ -49,10 +49,11 @@ def stated_adc_enob(stated_bits: float) -> float | None:
     """ENOB, bits, of a converter stated with fractional bits (a level count: log2(levels) bits, e.g. 3.4 for 11
     levels): the default-ENOB law (:func:`cimsim.cost.adc.adc_default_enob`, nominal bits - the survey's loss)
     interpolated linearly between the whole bits either side, so ENOB rises with the stated bits as across whole
-    ones, and the energy never falls (it rises only where the survey law at that ENOB sets the price: not on its
-    floor, SURVEY_ENOB_FLOOR, at a converter bound or a flash below its rate corner; the level count itself is not
-    priced). None for whole bits (the law's own default) or beyond the law's resolutions (the config refuses
-    adc.bits itself)."""
+    ones; the energy follows it only where the survey law at that ENOB sets the price (not on its floor,
+    SURVEY_ENOB_FLOOR, at a converter bound or a flash below its rate corner; the level count itself is not
+    priced), and a stated ENOB prices the resolution floor's smaller converters at it, so a fraction just below a
+    whole bit can cost more than the whole bit at its default (docs/adc.md). None for whole bits (the law's own
+    default) or beyond the law's resolutions (the config refuses adc.bits itself)."""
     low, high = math.floor(stated_bits), math.ceil(stated_bits)
     if low == high:
         return None
@@ -84,12 +85,17 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
         adc["enob"] = enob
         if stated_bits != adc["bits"]:
             given = "as stated" if "adc_enob" in f else "between the whole bits' defaults"
-            notes.append(f"adc_bits {stated_bits:g} ({2 ** stated_bits:.3g} levels) priced as a {adc['bits']}-bit "
-                         f"{adc['type']} at ENOB {enob:.3g} ({given}): cimsim's config has no level count, and the "
-                         "ENOB moves the cost only where the survey law at it sets the price (not on its floor, "
-                         f"ENOB {SURVEY_ENOB_FLOOR:.3g}, at a converter bound or a flash below its rate corner)")
-    elif "adc_enob" in f:
-        notes.append(f"adc_enob {enob:g} not used: a {adc['type']} converter is priced by its 2**bits steps")
+            notes.append(f"adc_bits {stated_bits:g} (about {round(2 ** stated_bits)} levels) priced as a "
+                         f"{adc['bits']}-bit {adc['type']} at ENOB {enob:.3g} ({given}): cimsim's config has no level "
+                         "count, and the ENOB moves the cost only where the survey law at it sets the price (not on "
+                         f"its floor, ENOB {SURVEY_ENOB_FLOOR:.3g}, at a converter bound or a flash below its rate "
+                         "corner)")
+    else:
+        if stated_bits != adc["bits"]:
+            notes.append(f"adc_bits {stated_bits:g} (about {round(2 ** stated_bits)} levels) priced as a "
+                         f"{adc['bits']}-bit {adc['type']}: its 2**bits steps (cimsim's config has no level count)")
+        if "adc_enob" in f:
+            notes.append(f"adc_enob {enob:g} not used: a {adc['type']} converter is priced by its 2**bits steps")
     built = math.ceil(float(macro.values.get("adc_bits", 0)))
     if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
         adc["built_bits"] = built
