@@ -72,3 +72,14 @@ def test_a_fresh_table_naming_a_preset_in_a_loaded_config_takes_the_presets_valu
     assert fresh.cim.energy_pj == setting.cim.energy_pj
     kept = cimsim.estimate(dataclasses.replace(isaac, device=DeviceConfig(preset="pcm", g_max_us=30.0)))
     assert kept.config.device.g_max_us == 30.0  # a value off its default is set in code
+
+
+def test_a_table_whose_preset_is_removed_in_code_takes_the_values_given(tmp_path):
+    """a fresh DeviceConfig() (no preset) over a loaded PCM device is the default device: a default states nothing
+    only over a preset it names (the PCM values had stayed under it)"""
+    from cimsim.config.schema import DeviceConfig
+
+    path = tmp_path / "p.toml"
+    path.write_text('[device]\npreset = "pcm"\n')
+    pcm = load_config(str(path))
+    assert cimsim.estimate(dataclasses.replace(pcm, device=DeviceConfig())).config.device == DeviceConfig()

@@ -160,7 +160,8 @@ def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dic
                    getattr(defaults[s], f.name)}
         return base, {**changed, **overrides}
     fields = sorted(changed_since_loaded(config))
-    renamed = {field.partition(".")[0] for field in fields if field.endswith(".preset")}
+    renamed = {field.partition(".")[0] for field in fields  # a table naming another preset (not none: its defaults)
+               if field.endswith(".preset") and getattr(config, field.partition(".")[0]).preset is not None}
     changed = {field: value for field in fields  # in a table whose preset changed, a default states nothing
                if (value := getattr(getattr(config, field.partition(".")[0]), field.partition(".")[2])) !=
                getattr(SECTIONS[field.partition(".")[0]](), field.partition(".")[2]) or field.partition(".")[0]
