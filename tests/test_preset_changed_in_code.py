@@ -83,3 +83,25 @@ def test_a_table_whose_preset_is_removed_in_code_takes_the_values_given(tmp_path
     path.write_text('[device]\npreset = "pcm"\n')
     pcm = load_config(str(path))
     assert cimsim.estimate(dataclasses.replace(pcm, device=DeviceConfig())).config.device == DeviceConfig()
+
+
+def test_a_replaced_table_keeps_every_value_changed_in_it_and_a_fresh_one_its_presets(tmp_path):
+    """a field changed back to its default beside a preset change had been dropped (RRAM's read noise 0.01 kept
+    where 0 was asked; over an A100 file, an H100 baseline at batch 1 where 16 was asked); a fresh table naming
+    the preset the file names had run on the dataclass defaults"""
+    from cimsim.api import as_config
+    from cimsim.config.schema import DeviceConfig
+
+    path = tmp_path / "p.toml"
+    path.write_text('[device]\npreset = "pcm"\nread_noise_sigma = 0.02\n')
+    pcm = load_config(str(path))
+    replaced = dataclasses.replace(pcm, device=dataclasses.replace(pcm.device, preset="rram", read_noise_sigma=0.0))
+    settings = {"device.preset": "rram", "device.read_noise_sigma": 0.0}
+    assert as_config(replaced).device == as_config(pcm, settings).device
+    fresh = as_config(dataclasses.replace(pcm, device=DeviceConfig(preset="pcm"))).device
+    assert fresh == as_config(pcm, {"device.preset": "pcm"}).device and fresh.g_max_us == 25.0
+    a100 = tmp_path / "a.toml"
+    a100.write_text('[baseline]\npreset = "a100"\n')
+    loaded = load_config(str(a100))
+    h100 = dataclasses.replace(loaded, baseline=dataclasses.replace(loaded.baseline, preset="h100", batch=16))
+    assert as_config(h100).baseline == as_config(loaded, {"baseline.preset": "h100", "baseline.batch": 16}).baseline

@@ -133,20 +133,38 @@ def _code_built_presets(config: Config) -> list[str]:
     return [] if config.stated is not None else [s for s in SECTION_PRESETS if getattr(config, s).preset is not None]
 
 
+def _fresh_tables(config: Config) -> set[str]:
+    """the tables of a loaded config built afresh in code naming a preset (``DeviceConfig(preset="pcm")`` put in
+    with dataclasses.replace): changed since loading, and no field still holding a loaded value off its default (a
+    replace of the loaded table keeps those)"""
+    record = config.stated
+    if not isinstance(record, _Stated):
+        return set()
+    fresh = set()
+    for section in SECTION_PRESETS:
+        table, held, default = getattr(config, section), record.tables[section], SECTIONS[section]()
+        kept = [f.name for f in dataclasses.fields(table) if f.name != "preset" and getattr(table, f.name) ==
+                getattr(held, f.name) != getattr(default, f.name)]
+        if table.preset is not None and table != held and not kept:
+            fresh.add(section)
+    return fresh
+
+
 def preset_changed_in_code(config: Config) -> bool:
     """Whether ``config``'s fields do not hold a table preset it names (:func:`as_loaded`): a loaded config whose
-    preset was changed in code since (dataclasses.replace; its other fields still the old preset's), or a table
-    built in code naming one (``DeviceConfig(preset="pcm")``, its fields the table's defaults)."""
-    return bool(_code_built_presets(config)) or any(field.endswith(".preset")
-                                                    for field in changed_since_loaded(config) or ())
+    preset was changed in code since (dataclasses.replace; its other fields still the old preset's), or whose table
+    naming one was built afresh (:func:`_fresh_tables`), or a table built in code naming one
+    (``DeviceConfig(preset="pcm")``, its fields the table's defaults)."""
+    return bool(_code_built_presets(config)) or bool(_fresh_tables(config)) or any(
+        field.endswith(".preset") for field in changed_since_loaded(config) or ())
 
 
 def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dict[str, Any]]:
     """(``config``, dotted ``overrides``), but where ``config``'s fields do not hold a preset it names
     (:func:`preset_changed_in_code`) the config as loaded (a table built in code: at its defaults, no preset) and the
-    fields set in code (changed since loading, but a default in a table whose preset changed: it states nothing, as
-    in a table built in code; a table built in code: its preset and the fields off their defaults) as overrides
-    before ``overrides``: the preset's values under them, as a preset override gives them (a
+    fields set in code (changed since loading, but a default in a table built afresh: it states nothing, as in a
+    table built in code; a table built in code: its preset and the fields off their defaults) as overrides before
+    ``overrides``: the preset's values under them, as a preset override gives them (a
     dataclasses.replace of the preset had kept the old preset's values on one route and mixed them on another; a
     ``BaselineConfig(preset="h100")`` had kept the defaults: a baseline 26x off)."""
     if not preset_changed_in_code(config):
@@ -159,13 +177,12 @@ def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dic
                    for f in dataclasses.fields(SECTIONS[s]) if getattr(getattr(config, s), f.name) !=
                    getattr(defaults[s], f.name)}
         return base, {**changed, **overrides}
-    fields = sorted(changed_since_loaded(config))
-    renamed = {field.partition(".")[0] for field in fields  # a table naming another preset (not none: its defaults)
-               if field.endswith(".preset") and getattr(config, field.partition(".")[0]).preset is not None}
-    changed = {field: value for field in fields  # in a table whose preset changed, a default states nothing
-               if (value := getattr(getattr(config, field.partition(".")[0]), field.partition(".")[2])) !=
-               getattr(SECTIONS[field.partition(".")[0]](), field.partition(".")[2]) or field.partition(".")[0]
-               not in renamed}
+    fresh, changed = _fresh_tables(config), {}
+    for field in sorted(changed_since_loaded(config)):
+        section, _, name = field.partition(".")
+        value = getattr(getattr(config, section), name)
+        if section not in fresh or value != getattr(SECTIONS[section](), name):  # a fresh table's default: nothing
+            changed[field] = value
     return dataclasses.replace(config, **config.stated.tables), {**changed, **overrides}
 
 
