@@ -57,51 +57,50 @@ def test_a_table_built_in_code_naming_a_preset_takes_its_values_under_the_fields
     assert device == with_overrides(Config(), {"device.preset": "pcm", "device.read_noise_sigma": 0.05}).device
 
 
-def test_a_fresh_table_naming_a_preset_in_a_loaded_config_takes_the_presets_values(tmp_path):
-    """DeviceConfig(preset="pcm") put into a config loaded from preset = "isaac" had run on the dataclass defaults
-    (g_max_us 10 against PCM's 25: the array energy 8.7x off), each default differing from ISAAC's read as set in
-    code; a default states nothing in a table whose preset changed, as in a table built in code"""
+def test_a_table_changed_in_code_states_its_defaults_and_a_warning_names_those_its_preset_sets(tmp_path):
+    """a table changed in code in a loaded config states every value it changes, defaults too (a replace copies every
+    old value, so a table built afresh is not told apart from a replaced one; two guesses at telling them apart each
+    broke the other case): DeviceConfig(preset="pcm") put into a config loaded from preset = "isaac" runs at the
+    default g_max (10, PCM's 25), with a warning naming it and the way to the preset's values, a setting"""
     from cimsim.config.schema import DeviceConfig
 
     path = tmp_path / "i.toml"
     path.write_text('preset = "isaac"\n')
     isaac = load_config(str(path))
-    fresh = cimsim.estimate(dataclasses.replace(isaac, device=DeviceConfig(preset="pcm")))
-    setting = cimsim.estimate(isaac, {"device.preset": "pcm"})
-    assert fresh.config.device == setting.config.device and fresh.config.device.g_max_us == 25.0
-    assert fresh.cim.energy_pj == setting.cim.energy_pj
-    kept = cimsim.estimate(dataclasses.replace(isaac, device=DeviceConfig(preset="pcm", g_max_us=30.0)))
-    assert kept.config.device.g_max_us == 30.0  # a value off its default is set in code
+    with pytest.warns(UserWarning, match=r"states every value it changes, its defaults too: .*device.g_max_us = 10.0 "
+                                         r"\(its default; preset 'pcm' has 25.0\).*give the preset as a setting"):
+        fresh = cimsim.estimate(dataclasses.replace(isaac, device=DeviceConfig(preset="pcm")))
+    assert fresh.config.device.g_max_us == 10.0
+    assert cimsim.estimate(isaac, {"device.preset": "pcm"}).config.device.g_max_us == 25.0
 
 
 def test_a_table_whose_preset_is_removed_in_code_takes_the_values_given(tmp_path):
-    """a fresh DeviceConfig() (no preset) over a loaded PCM device is the default device: a default states nothing
-    only over a preset it names (the PCM values had stayed under it)"""
+    """a table naming no preset over a loaded PCM device is exactly the table given (the fields it held at PCM's
+    values had fallen to the defaults: DeviceConfig(g_max_us=25.0, g_min_us=0.0) ran at 10 and 0.588)"""
     from cimsim.config.schema import DeviceConfig
 
     path = tmp_path / "p.toml"
     path.write_text('[device]\npreset = "pcm"\n')
     pcm = load_config(str(path))
-    assert cimsim.estimate(dataclasses.replace(pcm, device=DeviceConfig())).config.device == DeviceConfig()
+    for table in (DeviceConfig(), DeviceConfig(g_max_us=25.0, g_min_us=0.0)):
+        assert cimsim.estimate(dataclasses.replace(pcm, device=table)).config.device == table
 
 
-def test_a_replaced_table_keeps_every_value_changed_in_it_and_a_fresh_one_its_presets(tmp_path):
-    """a field changed back to its default beside a preset change had been dropped (RRAM's read noise 0.01 kept
-    where 0 was asked; over an A100 file, an H100 baseline at batch 1 where 16 was asked); a fresh table naming
-    the preset the file names had run on the dataclass defaults"""
+def test_a_replaced_table_keeps_every_value_changed_in_it(tmp_path):
+    """a field changed back to its default beside a preset change had been dropped by a guess at 'built afresh'
+    (RRAM's read noise 0.01 kept where 0 was asked; over an A100 file, an H100 baseline at batch 1 where 16 was)"""
     from cimsim.api import as_config
-    from cimsim.config.schema import DeviceConfig
 
     path = tmp_path / "p.toml"
     path.write_text('[device]\npreset = "pcm"\nread_noise_sigma = 0.02\n')
     pcm = load_config(str(path))
     replaced = dataclasses.replace(pcm, device=dataclasses.replace(pcm.device, preset="rram", read_noise_sigma=0.0))
     settings = {"device.preset": "rram", "device.read_noise_sigma": 0.0}
-    assert as_config(replaced).device == as_config(pcm, settings).device
-    fresh = as_config(dataclasses.replace(pcm, device=DeviceConfig(preset="pcm"))).device
-    assert fresh == as_config(pcm, {"device.preset": "pcm"}).device and fresh.g_max_us == 25.0
+    with pytest.warns(UserWarning, match="device.read_noise_sigma = 0.0"):
+        assert as_config(replaced).device == as_config(pcm, settings).device
     a100 = tmp_path / "a.toml"
     a100.write_text('[baseline]\npreset = "a100"\n')
     loaded = load_config(str(a100))
     h100 = dataclasses.replace(loaded, baseline=dataclasses.replace(loaded.baseline, preset="h100", batch=16))
-    assert as_config(h100).baseline == as_config(loaded, {"baseline.preset": "h100", "baseline.batch": 16}).baseline
+    with pytest.warns(UserWarning, match="baseline.batch = 16"):
+        assert as_config(h100).baseline == as_config(loaded, {"baseline.preset": "h100", "baseline.batch": 16}).baseline

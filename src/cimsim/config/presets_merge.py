@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import tomllib
+import warnings
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -22,7 +23,7 @@ from .schema import SECTIONS, Config
 
 __all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
            "remember_stated", "stated_tables", "changed_since_loaded", "preset_changed_in_code", "as_loaded",
-           "dotted_settings", "is_template", "preset_origins"]
+           "dotted_settings", "is_template", "preset_origins", "warn_defaults_over_preset"]
 
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
@@ -133,40 +134,49 @@ def _code_built_presets(config: Config) -> list[str]:
     return [] if config.stated is not None else [s for s in SECTION_PRESETS if getattr(config, s).preset is not None]
 
 
-def _fresh_tables(config: Config) -> set[str]:
-    """the tables of a loaded config built afresh in code naming a preset (``DeviceConfig(preset="pcm")`` put in
-    with dataclasses.replace): changed since loading, and no field still holding a loaded value off its default (a
-    replace of the loaded table keeps those)"""
-    record = config.stated
-    if not isinstance(record, _Stated):
-        return set()
-    fresh = set()
-    for section in SECTION_PRESETS:
-        table, held, default = getattr(config, section), record.tables[section], SECTIONS[section]()
-        kept = [f.name for f in dataclasses.fields(table) if f.name != "preset" and getattr(table, f.name) ==
-                getattr(held, f.name) != getattr(default, f.name)]
-        if table.preset is not None and table != held and not kept:
-            fresh.add(section)
-    return fresh
+def _defaults_over_preset(config: Config, fields: list[str]) -> list[str]:
+    """the ``fields`` changed in code (dotted) that hold their default in a table naming a preset whose own value
+    differs: a table built afresh (``DeviceConfig(preset="pcm")``) is not told apart from a replaced one, and its
+    defaults are stated as a replace's changes are"""
+    odd = []
+    for field in fields:
+        section, _, name = field.partition(".")
+        preset = getattr(getattr(config, section), "preset", None) if section in SECTION_PRESETS else None
+        value = getattr(getattr(config, section), name)
+        if isinstance(preset, str) and preset in section_tables(section) and name != "preset" and value == getattr(
+                SECTIONS[section](), name) and section_tables(section)[preset].get(name, value) != value:
+            odd.append(f"{field} = {value!r} (its default; preset '{preset}' has "
+                       f"{section_tables(section)[preset][name]!r})")
+    return odd
+
+
+def warn_defaults_over_preset(config: Config) -> None:
+    """A warning naming the fields of a loaded ``config`` changed in code to their defaults where a preset its table
+    names has other values (:func:`_defaults_over_preset`): stated, as any change in code is."""
+    if odd := _defaults_over_preset(config, sorted(changed_since_loaded(config) or ())):
+        warnings.warn(f"{config.source}: a table changed in code states every value it changes, its defaults too: "
+                      f"{'; '.join(odd)}; for the preset's values give the preset as a setting over the loaded "
+                      "config ({'device.preset': ...})", UserWarning, stacklevel=4)
 
 
 def preset_changed_in_code(config: Config) -> bool:
     """Whether ``config``'s fields do not hold a table preset it names (:func:`as_loaded`): a loaded config whose
-    preset was changed in code since (dataclasses.replace; its other fields still the old preset's), or whose table
-    naming one was built afresh (:func:`_fresh_tables`), or a table built in code naming one
-    (``DeviceConfig(preset="pcm")``, its fields the table's defaults)."""
-    return bool(_code_built_presets(config)) or bool(_fresh_tables(config)) or any(
-        field.endswith(".preset") for field in changed_since_loaded(config) or ())
+    preset was changed in code since (dataclasses.replace; its other fields still the old preset's), or a table
+    built in code naming one (``DeviceConfig(preset="pcm")``, its fields the table's defaults)."""
+    return bool(_code_built_presets(config)) or any(field.endswith(".preset")
+                                                    for field in changed_since_loaded(config) or ())
 
 
 def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dict[str, Any]]:
     """(``config``, dotted ``overrides``), but where ``config``'s fields do not hold a preset it names
     (:func:`preset_changed_in_code`) the config as loaded (a table built in code: at its defaults, no preset) and the
-    fields set in code (changed since loading, but a default in a table built afresh: it states nothing, as in a
-    table built in code; a table built in code: its preset and the fields off their defaults) as overrides before
-    ``overrides``: the preset's values under them, as a preset override gives them (a
-    dataclasses.replace of the preset had kept the old preset's values on one route and mixed them on another; a
-    ``BaselineConfig(preset="h100")`` had kept the defaults: a baseline 26x off)."""
+    fields set in code (changed since loading, defaults too, with a warning naming those a table's new preset sets
+    otherwise; every field of a table whose preset was removed; a table built in code: its preset and the fields
+    off their defaults) as overrides before ``overrides``: the preset's values under them, as a preset override
+    gives them (a dataclasses.replace of the preset had kept the old preset's values on one route and mixed them on
+    another; a ``BaselineConfig(preset="h100")`` had kept the defaults: a baseline 26x off; a table whose preset was
+    removed had fallen to the defaults under the fields it kept)."""
+    warn_defaults_over_preset(config)
     if not preset_changed_in_code(config):
         return config, dict(overrides)
     tables = _code_built_presets(config)
@@ -177,12 +187,10 @@ def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dic
                    for f in dataclasses.fields(SECTIONS[s]) if getattr(getattr(config, s), f.name) !=
                    getattr(defaults[s], f.name)}
         return base, {**changed, **overrides}
-    fresh, changed = _fresh_tables(config), {}
-    for field in sorted(changed_since_loaded(config)):
-        section, _, name = field.partition(".")
-        value = getattr(getattr(config, section), name)
-        if section not in fresh or value != getattr(SECTIONS[section](), name):  # a fresh table's default: nothing
-            changed[field] = value
+    fields = sorted(changed_since_loaded(config))
+    dropped = [s for s in SECTION_PRESETS if f"{s}.preset" in fields and getattr(config, s).preset is None]
+    fields += [f"{s}.{f.name}" for s in dropped for f in dataclasses.fields(SECTIONS[s])]  # no preset: all as given
+    changed = {field: getattr(getattr(config, field.partition(".")[0]), field.partition(".")[2]) for field in fields}
     return dataclasses.replace(config, **config.stated.tables), {**changed, **overrides}
 
 
