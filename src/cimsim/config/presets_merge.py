@@ -154,9 +154,11 @@ def warn_defaults_over_preset(config: Config) -> None:
     """A warning naming the fields of a loaded ``config`` changed in code to their defaults where a preset its table
     names has other values (:func:`_defaults_over_preset`): stated, as any change in code is."""
     if odd := _defaults_over_preset(config, sorted(changed_since_loaded(config) or ())):
+        field = odd[0].partition(" ")[0]
         warnings.warn(f"{config.source}: a table changed in code states every value it changes, its defaults too: "
-                      f"{'; '.join(odd)}; for the preset's values give the preset as a setting over the loaded "
-                      "config ({'device.preset': ...})", UserWarning, stacklevel=4)
+                      f"{'; '.join(odd)}; for the preset's values leave them as loaded, or give the preset as a "
+                      f"setting over the loaded config ({{'{field.partition('.')[0]}.preset': ...}})", UserWarning,
+                      stacklevel=4)
 
 
 def preset_changed_in_code(config: Config) -> bool:
