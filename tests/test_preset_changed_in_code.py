@@ -104,3 +104,18 @@ def test_a_replaced_table_keeps_every_value_changed_in_it(tmp_path):
     h100 = dataclasses.replace(loaded, baseline=dataclasses.replace(loaded.baseline, preset="h100", batch=16))
     with pytest.warns(UserWarning, match=r"baseline.batch = 16.*\{'baseline.preset': \.\.\.\}"):  # its own table
         assert as_config(h100).baseline == as_config(loaded, {"baseline.preset": "h100", "baseline.batch": 16}).baseline
+
+
+@pytest.mark.parametrize("change", [{"dram": "lpddr4"}, {"macs_per_cycle": 1000},
+                                    {"dram": "lpddr4", "dram_bandwidth_gbps": 100.0}])
+def test_a_field_changed_in_code_drops_a_presets_stale_derived_values_on_every_route(tmp_path, change):
+    """an A100 baseline switched to LPDDR4 in code had kept the HBM bandwidth without settings (the baseline energy
+    120x off) and dropped it with them; 1000 MACs a cycle had been refused without settings (the A100's wide MACs
+    kept) and priced with them"""
+    path = tmp_path / "a.toml"
+    path.write_text('[baseline]\npreset = "a100"\n')
+    loaded = load_config(str(path))
+    changed = dataclasses.replace(loaded, baseline=dataclasses.replace(loaded.baseline, **change))
+    alone, settings = cimsim.estimate(changed), cimsim.estimate(changed, {"workload.vectors": loaded.workload.vectors})
+    assert alone.config.baseline == settings.config.baseline
+    assert alone.baseline.total_energy_pj == settings.baseline.total_energy_pj

@@ -23,7 +23,7 @@ from .schema import SECTIONS, Config
 
 __all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
            "remember_stated", "stated_tables", "changed_since_loaded", "preset_changed_in_code", "as_loaded",
-           "dotted_settings", "is_template", "preset_origins", "warn_defaults_over_preset"]
+           "dotted_settings", "is_template", "preset_origins", "warn_defaults_over_preset", "without_stale_derived"]
 
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
@@ -75,6 +75,20 @@ def drop_stale_derived(data: Mapping[str, Any], config: Config, overrides: Mappi
         for derived, described in derived_fields.items():
             if derived not in given and any(f in given and given[f] != getattr(held, f) for f in described):
                 data[section].pop(derived, None)
+
+
+def without_stale_derived(config: Config) -> Config:
+    """A loaded ``config`` with each derived field (:data:`DERIVED_FIELDS`) whose described fields were changed in
+    code since loading, and not it, at its default: the rule :func:`drop_stale_derived` applies to settings, on the
+    route without them (an A100 baseline changed to LPDDR4 in code had kept its HBM bandwidth there: 120x)."""
+    changed = changed_since_loaded(config) or set()
+    tables = {}
+    for section, derived_fields in DERIVED_FIELDS.items():
+        stale = {derived: _DEFAULTS[section][derived] for derived, described in derived_fields.items()
+                 if f"{section}.{derived}" not in changed and any(f"{section}.{f}" in changed for f in described)}
+        if stale:
+            tables[section] = dataclasses.replace(getattr(config, section), **stale)
+    return dataclasses.replace(config, **tables) if tables else config
 
 
 class _Stated(NamedTuple):

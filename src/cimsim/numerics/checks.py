@@ -14,7 +14,7 @@ from ..config.checks import check_consistency, device_errors
 from ..config.conditional import CONDITIONAL_FIELDS, unused_stated_fields
 from ..config.load import field_errors, python_scalar, with_overrides
 from ..config.presets_merge import (changed_since_loaded, is_template, preset_changed_in_code, preset_origins,
-                                     stated_tables, warn_defaults_over_preset)
+                                     stated_tables, warn_defaults_over_preset, without_stale_derived)
 from ..config.schema import SECTIONS, Config
 from ..errors import ConfigError
 from ..npfiles import refuse_booleans
@@ -74,8 +74,9 @@ def validated_config(config) -> Config:
     stored = checked_config(whole)  # a TypeError for what is no Config; numpy scalars become Python numbers
     if preset_changed_in_code(stored):  # a table's preset changed in code: its values applied (as_loaded)
         stored = checked_config(with_overrides(stored, {}))
-    else:  # (as_loaded warns on the way above)
+    else:  # (as_loaded warns on the way above, and drops a preset's stale derived values)
         warn_defaults_over_preset(stored)
+        stored = without_stale_derived(stored)
     # its file (if any) passed: the values were changed in memory
     stated = stated_tables(stored)  # a loaded config's: its refused preset values said to be the preset's
     errors = check_consistency(stored) if stated is None else preset_origins(check_consistency(stored), stated, stored)
