@@ -119,3 +119,18 @@ def test_a_field_changed_in_code_drops_a_presets_stale_derived_values_on_every_r
     alone, settings = cimsim.estimate(changed), cimsim.estimate(changed, {"workload.vectors": loaded.workload.vectors})
     assert alone.config.baseline == settings.config.baseline
     assert alone.baseline.total_energy_pj == settings.baseline.total_energy_pj
+
+
+@pytest.mark.parametrize("file, change", [
+    ('[baseline]\npreset = "a100"\ndram_bandwidth_gbps = 500.0\n', {"dram": "lpddr4"}),
+    ('[baseline]\ndram = "hbm2"\ndram_bandwidth_gbps = 500.0\n', {"dram": "lpddr4"}),
+    ('[baseline]\nmacs_per_cycle = 1024\nwide_macs_per_cycle = 256\n', {"macs_per_cycle": 2048})])
+def test_a_derived_value_the_file_states_stays_on_every_route(tmp_path, file, change):
+    """a first version dropped a bandwidth the file states when dram was changed in code, on the route without
+    settings only (the baseline energy 29x apart)"""
+    path = tmp_path / "b.toml"
+    path.write_text(file)
+    loaded = load_config(str(path))
+    changed = dataclasses.replace(loaded, baseline=dataclasses.replace(loaded.baseline, **change))
+    alone, settings = cimsim.estimate(changed), cimsim.estimate(changed, {"workload.vectors": loaded.workload.vectors})
+    assert alone.config.baseline == settings.config.baseline == cimsim.config.with_overrides(changed, {}).baseline

@@ -78,14 +78,16 @@ def drop_stale_derived(data: Mapping[str, Any], config: Config, overrides: Mappi
 
 
 def without_stale_derived(config: Config) -> Config:
-    """A loaded ``config`` with each derived field (:data:`DERIVED_FIELDS`) whose described fields were changed in
-    code since loading, and not it, at its default: the rule :func:`drop_stale_derived` applies to settings, on the
-    route without them (an A100 baseline changed to LPDDR4 in code had kept its HBM bandwidth there: 120x)."""
-    changed = changed_since_loaded(config) or set()
-    tables = {}
+    """A loaded ``config`` with each derived field (:data:`DERIVED_FIELDS`) that its file did not state, whose
+    described fields were changed in code since loading and it not, at its default: as the route with settings
+    rebuilds it from the file's tables (an A100 baseline changed to LPDDR4 in code had kept its HBM bandwidth without
+    settings: 120x; a bandwidth the file states stays on both)."""
+    changed, tables = changed_since_loaded(config) or set(), {}
+    stated = config.stated.fields if isinstance(config.stated, _Stated) else frozenset()  # the file's own: kept
     for section, derived_fields in DERIVED_FIELDS.items():
         stale = {derived: _DEFAULTS[section][derived] for derived, described in derived_fields.items()
-                 if f"{section}.{derived}" not in changed and any(f"{section}.{f}" in changed for f in described)}
+                 if f"{section}.{derived}" not in changed and (section, derived) not in stated
+                 and any(f"{section}.{f}" in changed for f in described)}
         if stale:
             tables[section] = dataclasses.replace(getattr(config, section), **stale)
     return dataclasses.replace(config, **tables) if tables else config
