@@ -9,10 +9,10 @@ from __future__ import annotations
 from ..argcheck import checked_types
 from .modes import (Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, DigitalAdders, EnergyModel,
                     InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind)
-from .conditional import NON_IDEAL_FIELDS, sram_cell_errors
+from .conditional import CONDITIONAL_FIELDS, NON_IDEAL_FIELDS, sram_cell_errors
 from .file_checks import file_errors
 from .memory_checks import MIN_BANK_KIB, memory_errors
-from .schema import AdcConfig, BaselineConfig, Config, DacConfig, DeviceConfig
+from .schema import BaselineConfig, Config, DacConfig, DeviceConfig
 
 __all__ = ["check_consistency", "baseline_errors", "device_errors", "stored_weight_bits", "input_magnitude_bits",
            "binary_inputs", "resolved_bits_per_read"]
@@ -36,7 +36,7 @@ def check_consistency(config: Config) -> list[tuple[str, str]]:
                                            f"'array.cols' ({array.cols})"))
     encoding_errors = _check_encoding(config)
     errors.extend(encoding_errors)
-    errors.extend(_check_converter(adc) if array.family != ArrayFamily.DIGITAL else [])  # no ADC: its fields idle
+    errors.extend(_check_converter(config) if array.family != ArrayFamily.DIGITAL else [])  # no ADC: fields idle
     input_errors = _check_inputs(dac)
     errors.extend(input_errors)
     family_errors = _check_family(config)
@@ -130,14 +130,15 @@ def stored_weight_bits(weight_bits: int, signed_encoding: str) -> int:
     return weight_bits - 1 if signed_encoding == SignedEncoding.DIFFERENTIAL else weight_bits
 
 
-def _check_converter(adc: AdcConfig) -> list[tuple[str, str]]:
+def _check_converter(config: Config) -> list[tuple[str, str]]:
     """an ENOB of at most the nominal bits; a flash of at most the survey's flash designs' bits; a converter built
     for more bits than it resolves: a SAR (it stops after adc.bits bit-cycles), at least adc.bits, its ENOB the
     built converter's"""
     from ..cost.adc_survey import FLASH_MAX_BITS  # the cost laws import the config schema
 
+    adc = config.adc
     built = adc.built_bits is not None and adc.built_bits > adc.bits and adc.type == AdcType.SAR  # (refused below)
-    priced = adc.enob is not None and adc.type in (AdcType.SAR, AdcType.FLASH) and adc.bits > 1  # else idle: refused
+    priced = adc.enob is not None and CONDITIONAL_FIELDS["adc.enob"][0](config)  # else idle: refused as such
     errors = [("adc.enob", f"'adc.enob' ({adc.enob!r}) must not exceed 'adc.bits' ({adc.bits}): a converter "
                            "resolves at most its nominal bits")] * (priced and adc.enob > adc.bits and not built)
     if adc.type == AdcType.FLASH and adc.bits > FLASH_MAX_BITS:
