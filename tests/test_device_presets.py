@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+import warnings
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,20 @@ def test_a_loaded_config_changed_in_code_says_a_refused_value_is_its_presets_wha
         with pytest.raises(ConfigError) as err:
             cimsim.estimate(changed, settings)
         assert "(a value preset 'isaac' sets:" in dict(err.value.errors)["array.cell_access"], settings
+
+
+def test_a_table_restating_the_whole_design_presets_own_preset_warns_of_each_value_it_drops():
+    """``[device] preset = "sram"`` under ``preset = "sram-cicc2021"`` starts the table afresh from "sram", as every
+    table naming a preset does: the design's 44.44 ns read pulse falls to sram's 1 ns (its ADCs then sized for a
+    44x faster rate), which a warning now says; a value the table states beside it is kept and not named"""
+    design = config_from_dict({"preset": "sram-cicc2021"})
+    with pytest.warns(UserWarning, match=r"device\.read_pulse_ns = 44\.44 \(now 1\.0\)") as caught:
+        restated = config_from_dict({"preset": "sram-cicc2021", "device": {"preset": "sram", "program_sigma": 0.01}})
+    assert restated.device.read_pulse_ns == 1.0 != design.device.read_pulse_ns
+    assert "program_sigma" not in str(caught[0].message) and "leave the table's preset line out" in str(
+        caught[0].message)
+    with warnings.catch_warnings():  # the whole-design preset alone, or another section preset: no warning
+        warnings.simplefilter("error")
+        config_from_dict({"preset": "sram-cicc2021", "device": {"program_sigma": 0.01}})
+        config_from_dict({"preset": "sram-cim", "device": {"preset": "sram"}})  # it sets nothing beside it
+        config_from_dict({"preset": "neurram", "device": {"preset": "pcm", "bits_per_cell": 3}})  # another device

@@ -35,7 +35,7 @@ from .keys import (
 )
 from .presets_merge import (
     SECTION_PRESETS, as_loaded, dotted_settings, drop_stale_derived, is_template, merged_table, remember_stated,
-    preset_origins, section_tables, stated_tables,
+    preset_origins, section_tables, stated_tables, warn_restated_preset,
 )
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
@@ -198,9 +198,13 @@ def _built(data: Mapping[str, Any], source: str, base_dir: str | os.PathLike | N
         values = dict(base.get(section, {}))
         table = data.get(section, {})
         if isinstance(table, Mapping):
-            if section in SECTION_PRESETS and Text().accepts(table.get("preset")):  # replaces the inherited table
-                values = section_preset_values(section, table["preset"], errors)
-            values = merged_table(section, values, checked_table(section, table, errors))
+            restated = section in SECTION_PRESETS and Text().accepts(table.get("preset"))
+            fresh = section_preset_values(section, table["preset"], errors) if restated else values
+            stated = checked_table(section, table, errors)
+            if restated and values.get("preset") == table["preset"] and not errors:  # it replaces even the same
+                warn_restated_preset(source, section, data["preset"], merged_table(section, values, stated),
+                                     merged_table(section, fresh, stated))
+            values = merged_table(section, fresh, stated)
         else:
             errors.append((section, f"'{section}' must be a table ([{section}] in TOML); got {as_written(table)}"))
         sections[section] = values

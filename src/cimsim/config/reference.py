@@ -64,8 +64,9 @@ def reference_markdown(level: int = 1) -> str:
     for section in SECTION_PRESETS:
         lines += [
             "",
-            f"`[{section}]` presets (`[{section}] preset = \"NAME\"` replaces the inherited table; fields given beside "
-            "it override the preset):",
+            f"`[{section}]` presets (`[{section}] preset = \"NAME\"` replaces the inherited table, even where the "
+            "whole-design preset names the same one: a warning then names each of its values dropped; fields given "
+            "beside it override the preset):",
             "",
             "| preset | description |",
             "|---|---|",

@@ -119,8 +119,8 @@ class MappingConfig:
         Choice(Subtraction), "where the two polarities (or reference) are subtracted (digital array: as weights need)"))
     replication: int = field(default=1, metadata=rule(
         Int(1, 1024), "copies of the weights on separate arrays, input vectors dealt to them in turn by their "
-                      "number in the run (v to copy v mod copies, whatever the calls or workers; throughput and area "
-                      "x copies; each copy has its own device draws)"))
+                      "number (v to copy v mod copies, whatever the calls or workers; area x copies, a stage's compute "
+                      "interval / copies: unpipelined, a one-vector item gains nothing; own device draws)"))
 
 
 @dataclass(frozen=True)
