@@ -231,9 +231,12 @@ def mvm(w, x, cfg, full_scale=None):
                 else:
                     for sk, v in converted([(sk, column(lv)) for sk, lv in data], rowsum):
                         acc += pw * sk * wstep * v
+                    # the reference weighs (1 + 2 r) / (1 + r) beside binary data columns of weight 2: the g_min
+                    # floor r x rowsum of every column read cancels
+                    ref_w = (1.0 + 2.0 * r) / (1.0 + r) if wstep == 2 else 1.0
                     for first in range(0, n_out, per_array):
                         for sk, v in converted([(sk, float(ref) * rowsum) for sk, ref in refs], rowsum):
-                            acc[:, first:first + per_array] += pw * (-sk) * v
+                            acc[:, first:first + per_array] += pw * (-sk * ref_w) * v
     return acc * sx[:, None] * sw[None, :], lsb
 
 

@@ -100,6 +100,22 @@ def shared_references(plan: Plan) -> tuple[np.ndarray, np.ndarray] | None:
     return per_slice, (np.arange(p.out_features) // p.outputs_per_array if p.slice_accumulation else per_slice)
 
 
+def level_step_us(plan: Plan) -> tuple[float, float]:
+    """(conductance of one level step, microsiemens; g_min in level steps): level L conducts (L + r) * step"""
+    step = (plan.g_max_us - plan.g_min_us) / plan.max_level
+    return step, plan.g_min_us / step
+
+
+def _reference_weight(plan: Plan) -> float:
+    """The weight of an offset reference column over its slice's power of two: 1, but for binary weights (q = 2 b - 1,
+    stored b: data columns weigh 2, the reference holds level 1), (1 + 2 r) / (1 + r), r = g_min in level steps:
+    every column read carries the floor r S (S the plane's input sum), and this weight cancels it, as every other
+    encoding does (a weight of 1 had left r S in every binary output: 17 % of the largest at g_min 0.59 uS, 10 uS
+    g_max, unsigned inputs)."""
+    r = level_step_us(plan)[1]
+    return 1.0 if plan.weight_step == 1 else (1.0 + 2.0 * r) / (1.0 + r)
+
+
 def _reference_of(plan: Plan) -> np.ndarray:
     """the reference column (tile x slices + slice, from 0) of every (slice, output) of an offset layout"""
     out_tile = np.arange(plan.out_features) // plan.outputs_per_array
@@ -127,7 +143,8 @@ def _per_slice_layout(levels: np.ndarray, ref: np.ndarray, plan: Plan) -> Layout
         targets, adder_levels = (np.hstack([data, refs]), None) if cells else (data, np.ascontiguousarray(refs))
         phys_tile = np.concatenate([data_tile, np.repeat(tiles, n_s)]) if cells else data_tile
         ref_index = n_data + _reference_of(p)  # (slice, out)
-        ref_w, ref_t, ref_tile = np.tile(-pow2, p.col_tiles), np.repeat(-(tiles + 1), n_s), np.repeat(tiles, n_s)
+        ref_w = np.tile(-pow2 * _reference_weight(p), p.col_tiles)
+        ref_t, ref_tile = np.repeat(-(tiles + 1), n_s), np.repeat(tiles, n_s)
     else:
         targets, phys_tile = data, data_tile
     if p.analog_subtraction:

@@ -21,7 +21,7 @@ from .checks import finite_matrix
 from .devices import drift_gains, program_cells
 from .encoding import _quantize_weights, _weight_levels, normal_rows
 from .irdrop import layer_effective_conductance
-from .layout import Layout, layout
+from .layout import Layout, layout, level_step_us
 
 __all__ = ["ProgrammedLayer", "program_layer", "ideal_conductances_us", "compact_layer", "row_level_fractions"]
 
@@ -89,7 +89,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     w, shift = normal_rows(w, None if per_output else np.full(w.shape[0], np.abs(w).max()))
     codes, scale = _quantize_weights(w, p.weight_bits, per_output)
     lay = layout(*_weight_levels(codes, p), p)
-    step, r = _level_step_us(p)
+    step, r = level_step_us(p)
     cells = program_cells(lay.targets, r, p.max_level, device, rng)
     phys = lay.targets if cells.at_target else lay.targets + cells.deviation  # conductance - g_min, level units
     ideal = cells.at_target and config.array.wire_resistance_ohm == 0  # every cell read as its target level
@@ -165,17 +165,11 @@ def _row_levels(levels: np.ndarray, rows: int = 256) -> np.ndarray:
                            for k in range(0, len(levels), rows)])
 
 
-def _level_step_us(plan: Plan) -> tuple[float, float]:
-    """(conductance of one level step, microsiemens; g_min in level steps): level L conducts (L + r) * step"""
-    step = (plan.g_max_us - plan.g_min_us) / plan.max_level
-    return step, plan.g_min_us / step
-
-
 @checked_types
 def ideal_conductances_us(plan: Plan, weight_codes: np.ndarray) -> np.ndarray:
     """The conductance of every used cell (in x physical columns), microsiemens, when each holds its target level
     exactly (no programming error, stuck cells or drift), float32 as :attr:`ProgrammedLayer.conductances_us`."""
-    step, r = _level_step_us(plan)
+    step, r = level_step_us(plan)
     targets = layout(*_weight_levels(weight_codes.astype(np.int64), plan), plan).targets
     return ((targets + r) * step).astype(np.float32)
 
