@@ -267,3 +267,23 @@ def test_the_solve_choice_must_be_a_bool(exact):
     with pytest.raises(ValueError, match="exact must be True or False; got"):
         column_currents_ua(np.ones((2, 3)), np.ones(2), 1.0, exact=exact)
     assert column_currents_ua(np.ones((2, 3)), np.ones(2), 1.0, exact=np.bool_(False)).shape == (3,)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_cell_clipped_at_zero_conductance_programs_with_ir_drop(seed):
+    """Programming error that clips a cell at 0 S, with g_min > 0 and IR drop: the clipped cell's conductance is
+    rebuilt from its target, deviation and g_min, which rounds to about -1e-16; held at 0, the layer programs (the
+    IR-drop solve had refused every seed: 'g_us must be non-negative')"""
+    from cimsim.config import with_overrides
+    from cimsim.config.schema import Config
+    from cimsim.numerics import Crossbar
+
+    cfg = with_overrides(Config(), {
+        "array.rows": 64, "array.cols": 64, "array.rows_per_read": 64, "array.wire_resistance_ohm": 1.0,
+        "device.g_min_us": 0.7, "device.program_sigma": 0.1, "device.bits_per_cell": 3, "adc.range": "max",
+        "workload.in_features": 64, "workload.out_features": 16, "simulation.seed": seed})
+    xbar = Crossbar(cfg)
+    xbar.program(np.random.default_rng(seed).uniform(-1, 1, (16, 64)))
+    g = xbar.conductances_us
+    assert g.min() >= 0.0 and (g == 0.0).any()  # some cell clipped at 0 S, none below
+    assert np.isfinite(xbar.mvm(np.random.default_rng(9).uniform(-1, 1, (4, 64)))).all()

@@ -93,7 +93,9 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
     cells = program_cells(lay.targets, r, p.max_level, device, rng)
     phys = lay.targets if cells.at_target else lay.targets + cells.deviation  # conductance - g_min, level units
     ideal = cells.at_target and config.array.wire_resistance_ohm == 0  # every cell read as its target level
-    conductances_us = None if ideal else (phys + r) * step  # ideal: from the weight codes when asked for
+    # ideal: from the weight codes when asked for; a cell clipped at 0 S comes back as (target + deviation + r) x
+    # step, a rounding below 0 (-1e-16 had refused IR drop's solve): held at 0
+    conductances_us = None if ideal else np.maximum((phys + r) * step, 0.0)
     seen = phys if config.array.wire_resistance_ohm == 0 else (
         layer_effective_conductance(conductances_us, lay.phys_tile, p, config.array.wire_resistance_ohm,
                                     exact=config.array.ir_drop == IrDropModel.EXACT) / step - r)
