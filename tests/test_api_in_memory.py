@@ -229,3 +229,31 @@ def test_estimate_checks_every_value_given_in_memory_not_its_sample():
     with pytest.raises(ValueError) as caught:
         cimsim.estimate(CONFIGS / "digits-mlp.toml", inputs=np.full((4, 64), 1e300))
     assert "workload.dataset" not in str(caught.value) and "inputs" in str(caught.value)
+
+
+def test_estimate_refuses_negative_inputs_for_unsigned_inputs_as_a_run_does():
+    """dac.signed_inputs = "unsigned" with inputs below 0 given in memory: simulate refused them, estimate had priced
+    them as their magnitudes (the same energy for -|x| as for |x|); every value is checked, not only the sample"""
+    rng = np.random.default_rng(4)
+    w, x = rng.standard_normal((8, 20)), np.abs(rng.standard_normal((3000, 20)))
+    x[-1, 0] = -0.5  # beyond the rows an estimate samples
+    for call in (cimsim.estimate, cimsim.simulate):
+        with pytest.raises(ValueError, match=r"inputs must be >= 0 with dac.signed_inputs = 'unsigned'.*-0\.5"):
+            call(CONFIGS / "default.toml", {"dac.signed_inputs": "unsigned"}, weights=w, inputs=x)
+    assert cimsim.estimate(CONFIGS / "default.toml", {"dac.signed_inputs": "unsigned"}, weights=w,
+                           inputs=np.abs(x)).cim.energy_pj["array"] > 0
+
+
+@pytest.mark.parametrize("side", ["inputs", "network"])
+def test_a_network_refuses_values_that_underflow_as_a_dense_layer_does(side):
+    """samples of 5e-324 had run on the network route (a float reference of a few bits: 200 % relative error, no
+    word) where the dense route refuses them; the same rule now names the samples, or the network whose weights
+    are that small"""
+    net, x = _net(3), _samples()
+    if side == "inputs":
+        x = x * 5e-324
+    else:
+        net = Network((Dense(net.layers[0].weight * 1e-320, net.layers[0].bias), *net.layers[1:]), net.input_shape)
+    for call in (cimsim.simulate, cimsim.estimate):
+        with pytest.raises(ValueError, match=rf"^{side}: values this small underflow float64"):
+            call(CONFIGS / "digits-mlp.toml", network=net, inputs=x)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .argcheck import checked_types
-from .config.modes import Dataset, InputSource, WeightSource, WorkloadKind
+from .config.modes import Dataset, InputSource, SignedInputs, WeightSource, WorkloadKind
 from .config.schema import Config
 from .cost.chip_capacity import check_fits
 from .errors import ConfigError
@@ -27,6 +27,7 @@ from .evaluation import has_classes
 from .footprint import check_memory
 from .mapping import Plan, plan_layer
 from .network import DigitalLayer, Network
+from .numerics.checks import check_unsigned
 from .plan_checks import check_simulable
 from .workload import INPUT_BLOCK, input_blocks, load_weights, spread_inputs, spread_picks
 
@@ -149,7 +150,10 @@ def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
     """(``rows`` of a dense workload's input vectors evenly spaced over them, its first ``rows`` weight rows): its own
     or those given in memory (``weights``, ``inputs``), refused as a run refuses them where their magnitudes leave
     float64 (:func:`check_magnitudes`: on the whole data given in memory, on the sample of the rest; an estimate had
-    priced weights of 1e300 a run refuses)"""
+    priced weights of 1e300 a run refuses), and inputs given in memory below 0 for unsigned inputs (an estimate had
+    priced them as their magnitudes)"""
+    if inputs is not None and config.dac.signed_inputs == SignedInputs.UNSIGNED:
+        check_unsigned(inputs)
     x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
     w = load_weights(config, rows) if weights is None else weights[:rows]
     check_magnitudes(config, magnitude_field(config, weights is not None, inputs is not None),
@@ -175,28 +179,31 @@ def check_float_range(config: Config, network: Network, x: np.ndarray, *, networ
     gives a matrix product or an output of MAGNITUDE_BOUND or more, beyond what the crossbars' rescaling and the error
     statistics hold: named ``workload.network_file`` where the chunk's samples clipped to [-1, 1] overflow too (its
     weights or biases), else the dataset's field. Also naming the network file: a layer that refuses its values (NaN
-    made from finite ones, token ids out of range) and NaN or infinite outputs made after the last product. A
-    ValueError instead where the one at fault was given in memory (``network_given``, ``inputs_given``)."""
+    made from finite ones, token ids out of range) and NaN or infinite outputs made after the last product. Products
+    that underflow (:func:`_check_underflow`) are refused alike, naming the samples or the network. A ValueError
+    instead where the one at fault was given in memory (``network_given``, ``inputs_given``)."""
     size = config.simulation.batch_size
     chunks = (x[start:start + size] for start in range(0, len(x), size))
     try:
         if (failing := next((xs for xs in chunks if _overflows(network, xs)), None)) is None:
             return
         network_at_fault = _overflows(network, np.clip(failing, -1.0, 1.0))
+        why = f"the network's float products or outputs reach {MAGNITUDE_BOUND:.0e} or overflow float64 " + (
+            "even for the samples clipped to [-1, 1]: the network's weights or biases are too large" if network_at_fault
+            else f"for these samples (peak |x| {np.abs(failing).max():.3g}), not for them clipped to [-1, 1]; scale "
+                 "the inputs down")
+    except _Underflow as small:
+        network_at_fault, why = not small.args[0], small.args[1]
     except ValueError as exc:
         if network_given:
             raise
         raise ConfigError(config.source, [("workload.network_file", f"'workload.network_file': {exc}")]) from None
     if network_at_fault:
         field, name = None if network_given else "workload.network_file", "network"
-        why = "even for the samples clipped to [-1, 1]: the network's weights or biases are too large"
     else:
         field = None if inputs_given else (
             "workload.dataset_file" if config.workload.dataset == Dataset.FILE else "workload.dataset")
         name = "inputs"
-        why = (f"for these samples (peak |x| {np.abs(failing).max():.3g}), not for them clipped to [-1, 1]; scale the "
-               "inputs down")
-    why = f"the network's float products or outputs reach {MAGNITUDE_BOUND:.0e} or overflow float64 {why}"
     if field is None:
         raise ValueError(f"{name}: {why}")
     raise ConfigError(config.source, [(field, f"'{field}': {why}")])
@@ -206,11 +213,37 @@ class _Overflow(Exception):
     """a float matrix product reached MAGNITUDE_BOUND (:func:`_overflows`)"""
 
 
+class _Underflow(Exception):
+    """a float matrix product of nonzero operands below MAGNITUDE_FLOOR (:func:`_check_underflow`); args: (whether the
+    samples are at fault, why in words)"""
+
+
+def _check_underflow(layer, rows: np.ndarray, first: bool) -> None:
+    """:class:`_Underflow` where a matrix layer's smallest nonzero output peak |w| times its input rows' smallest
+    nonzero peak |x| is below MAGNITUDE_FLOOR, the rule :func:`check_magnitudes` holds a dense layer to (samples of
+    5e-324 had given a float reference of a few bits, 200 % relative error, unsaid); the samples are at fault at the
+    ``first`` product where their own peak is below the floor's square root, else the network"""
+    w_peaks, x_peaks = peaks(layer.matrix), peaks(rows)
+    w_min, x_min = (float(p[p > 0].min(initial=np.inf)) for p in (w_peaks, x_peaks))
+    if w_min * x_min < MAGNITUDE_FLOOR:
+        inputs = first and x_min < MAGNITUDE_FLOOR ** 0.5
+        raise _Underflow(inputs, f"values this small underflow float64 (a layer's peak |weight| {w_min:.3g} x its "
+                                 f"input vector's peak |x| {x_min:.3g} = {w_min * x_min:.3g}, below "
+                                 f"{MAGNITUDE_FLOOR:.0e}: the float reference's products would be subnormal, a few "
+                                 f"bits each); scale the {'inputs' if inputs else 'network weights'} up (only ratios "
+                                 "matter to the crossbars)")
+
+
 def _overflows(network: Network, xs: np.ndarray) -> bool:
     """whether the float pass of samples ``xs`` gives a matrix product (of finite rows: the network names a layer
-    whose rows are not) or an output of MAGNITUDE_BOUND or more; the pass stops at the first such product. A
-    ValueError where the outputs hold NaN or infinite values though no product overflowed."""
+    whose rows are not) or an output of MAGNITUDE_BOUND or more; the pass stops at the first such product, or at one
+    that underflows (:func:`_check_underflow`, raised). A ValueError where the outputs hold NaN or infinite values
+    though no product overflowed."""
+    products = []
+
     def product(index: int, layer, rows: np.ndarray) -> np.ndarray:
+        _check_underflow(layer, rows, not products)
+        products.append(index)
         y = layer.product(rows)
         if not np.abs(y).max(initial=0.0) < MAGNITUDE_BOUND:  # NaN too: finite operands make it only by overflow
             raise _Overflow
