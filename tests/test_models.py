@@ -700,6 +700,23 @@ def test_a_chip_beyond_a_reticle_is_warned_and_said():
     assert not any("reticle" in line for line in small.cim.assumptions)
 
 
+def test_a_chip_beyond_a_reticle_for_its_global_buffer_is_told_what_shrinks_it():
+    """MobileNetV2 at 2048 x 2048: the chip is over a reticle for its global buffer (sized up to hold the activations
+    at every layer boundary), which more chips do not shrink: the line had advised spreading the weights over more
+    chips; it names the buffer and chip.pipeline = 'none', under which the same model fits"""
+    import warnings
+    from cimsim.config import with_overrides
+    from cimsim.models import get_model, price_model
+    config = load_config(DEFAULT)
+    model = get_model("mobilenetv2", image_side=2048)
+    with pytest.warns(RuntimeWarning, match=r"of it is the global buffer.*chip.pipeline = 'none'") as caught:
+        price_model(config, model)
+    assert "spread the weights" not in str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        price_model(with_overrides(config, {"chip.pipeline": "none"}), model)
+
+
 def test_reloaded_parts_report_how_long_their_cells_last():
     """reloading reprograms every cell each load (GPT-2 decoding on two parts: each step), which nothing had reported:
     cell_lifetime_s = endurance x run time / (loads x parts), and the assumptions say so; a chip that holds the

@@ -217,12 +217,18 @@ def _beyond_reticle(model: Model, area: dict[str, float], chip_areas: list[dict[
     mm2 = shared + max((sum(a.values()) * 1e-6 for a in chip_areas), default=sum(area.values()) * 1e-6 - shared)
     if mm2 <= RETICLE_MM2:
         return ()
+    buffer = max((a.get("global_buffer", 0.0) * 1e-6 for a in chip_areas),
+                 default=area.get("global_buffer", 0.0) * 1e-6)
+    if kv > mm2 / 4:
+        advice = f"{kv:,.0f} mm2 of it is the KV cache's SRAM (kv_cache='dram', or fewer sequences)"
+    elif buffer > mm2 / 4:  # more chips would not shrink it: it holds one item's activations at the layer boundaries
+        advice = (f"{buffer:,.0f} mm2 of it is the global buffer, sized up to hold the activations at the layer "
+                  "boundaries (chip.pipeline = 'none' holds the largest one alone; or a smaller input)")
+    else:
+        advice = "fewer arrays a chip (chip.tiles, chip.arrays_per_tile) spread the weights over more chips"
     line = (f"{model.name}{f' ({model.phase})' if model.phase else ''}: the largest chip's area is {mm2:,.0f} mm2 "
             f"(of {chips} chip(s)), beyond the {RETICLE_MM2:g} mm2 a lithography reticle exposes (26 x 33 mm): no one "
-            "die holds it; "
-            + (f"{kv:,.0f} mm2 of it is the KV cache's SRAM (kv_cache='dram', or fewer sequences)" if kv > mm2 / 4
-               else "fewer arrays a chip (chip.tiles, chip.arrays_per_tile) spread the weights over more chips")
-            + ".")
+            f"die holds it; {advice}.")
     warnings.warn(line, RuntimeWarning, stacklevel=5)  # the caller of price_model (its checked_types wrapper between)
     return (line,)
 
