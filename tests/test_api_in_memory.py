@@ -257,3 +257,13 @@ def test_a_network_refuses_values_that_underflow_as_a_dense_layer_does(side):
     for call in (cimsim.simulate, cimsim.estimate):
         with pytest.raises(ValueError, match=rf"^{side}: values this small underflow float64"):
             call(CONFIGS / "digits-mlp.toml", network=net, inputs=x)
+
+
+def test_data_beyond_a_shape_limit_are_named_not_a_setting():
+    """weights of 1 048 577 inputs had been refused as "'workload.in_features' ... (given as an override)", a
+    setting the script never gave; the data given are named with their shapes"""
+    for call, data in ((cimsim.simulate, {"weights": np.ones((1, 1 << 20 | 1)), "inputs": np.ones((1, 1 << 20 | 1))}),
+                       (cimsim.estimate, {"weights": np.ones((1, 1 << 20 | 1))})):
+        with pytest.raises(ValueError, match=r"^weights \(1 x 1048577\).*in_features = 1048577 is beyond") as caught:
+            call(CONFIGS / "default.toml", **data)
+        assert "override" not in str(caught.value)

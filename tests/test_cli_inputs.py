@@ -175,14 +175,14 @@ def test_an_unused_scheduler_is_said_once(tmp_path):
 
 def test_run_refuses_labels_out_of_range_as_validate_does(tmp_path):
     """run had failed with exit 1 and no field named; validate named it with exit 2 (the dataset's labels are
-    checked as it is loaded, before any simulation)"""
+    checked as it is loaded, before any simulation); the dataset file holds them, so it is named (not the network's)"""
     data = tmp_path / "d.npz"
     np.savez(data, x=np.zeros((10, 64)), y=np.arange(100, 110))
     config = mlp(tmp_path)
     settings = ("--set", 'workload.dataset="file"', "--set", f'workload.dataset_file="{data}"', "--set",
                 "workload.vectors=10")
     for command in ("validate", "run", "compare"):
-        refused(invoke(command, config, *settings), f"{config}: 'workload.network_file': the labels of "
+        refused(invoke(command, config, *settings), f"{config}: 'workload.dataset_file': the labels of "
                 "'workload.dataset_file' must be class numbers in [0, 10)")
 
 

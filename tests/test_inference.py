@@ -289,6 +289,24 @@ def test_labels_a_network_cannot_give_name_the_dataset_and_where_the_network_cam
         assert ("workload.network_file" in message) == from_file
 
 
+@pytest.mark.parametrize("from_file", [False, True])
+def test_labels_of_a_dataset_file_beyond_the_networks_classes_name_that_file(tmp_path, from_file):
+    """a dataset file whose labels (up to 10) a 10-output network cannot give had been reported under
+    'workload.network_file' when the network came from a file: the labels are the file's, so it is named"""
+    from cimsim.errors import ConfigError
+    from cimsim.network import Dense, Network, save_network
+
+    net = Network((Dense(np.random.default_rng(0).standard_normal((10, 64))),), (64,))
+    save_network(net, tmp_path / "net.npz")
+    np.savez(tmp_path / "d.npz", x=np.random.default_rng(1).standard_normal((5, 64)), y=np.array([0, 1, 2, 3, 10]))
+    cfg = config(**{"workload.dataset": "file", "workload.dataset_file": str(tmp_path / "d.npz"), "workload.vectors": 5,
+                    **({"workload.network_file": str(tmp_path / "net.npz")} if from_file else {})})
+    with pytest.raises(ConfigError) as info:
+        simulate_network(cfg) if from_file else simulate_network(cfg, network=net)
+    assert info.value.fields == ["workload.dataset_file"]
+    assert "must be class numbers in [0, 10) for the network's 10 outputs; got 0 to 10" in str(info.value)
+
+
 def test_a_networks_counts_and_energy_are_the_same_whatever_the_chunks_and_workers():
     """a network's energy sums (array_gv2t_fj, cell_activity) had been added chunk by chunk, so their rounding
     followed the chunks: digits-mlp's array G V**2 t 21330032.05887532 fJ at batch_size 2048, 21330032.058875315 at

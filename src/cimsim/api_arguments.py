@@ -16,7 +16,7 @@ from .config import config_from_dict, load_config, with_overrides
 from .config.load import field_errors, python_scalar
 from .config.modes import WorkloadKind
 from .config.presets_merge import dotted_settings
-from .config.schema import Config, SimulationConfig
+from .config.schema import Config, SimulationConfig, WorkloadConfig
 from .errors import ConfigError
 from .inference import config_network
 from .network import Network
@@ -78,7 +78,7 @@ def prepared(config, settings, trials, seed, weights, inputs, network, labels) -
             if len(inputs) == 0:  # before workload.vectors is set from it, which would blame that setting
                 raise ValueError(f"inputs must hold at least one sample; got shape {tuple(np.shape(inputs))}")
             _agree(settings, {"workload.vectors": len(inputs)}, "the data given have")
-            cfg = with_overrides(cfg, {"workload.vectors": len(inputs)})
+            cfg = _shaped(cfg, {"workload.vectors": len(inputs)}, f"inputs ({len(inputs)} samples)")
         return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}
     if network is not None or labels is not None:
         raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
@@ -99,8 +99,21 @@ def prepared(config, settings, trials, seed, weights, inputs, network, labels) -
     if (weights is None) != (inputs is None):  # one given in memory: the other may come from a file
         _file_agrees(cfg, "weights" if weights is None else "inputs", x if weights is None else w)
     _agree(settings, shape, "the data given have")
-    cfg = with_overrides(cfg, shape) if shape else cfg
-    return cfg, {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
+    given = " and ".join(f"{k} ({' x '.join(map(str, v.shape))})" for k, v in (("weights", weights), ("inputs", inputs))
+                         if v is not None)
+    return _shaped(cfg, shape, given), {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
+
+
+def _shaped(cfg: Config, shape: dict[str, int], given: str) -> Config:
+    """``cfg`` with the workload ``shape`` (dotted fields) that the data ``given`` (their names and shapes, in words)
+    have; a ValueError naming the data, not a setting, where a side is beyond its field's range (weights of 1 048 577
+    inputs had been refused as "'workload.in_features' ... (given as an override)")"""
+    rules = {f"workload.{f.name}": f.metadata["rule"] for f in dataclasses.fields(WorkloadConfig)}
+    for field, value in shape.items():
+        if not rules[field].accepts(value):
+            raise ValueError(f"{given}: {field.partition('.')[2]} = {value} is beyond what cimsim takes "
+                             f"({field} must be {rules[field].expected})")
+    return with_overrides(cfg, shape) if shape else cfg
 
 
 def _file_agrees(cfg: Config, read: str, given: np.ndarray) -> None:

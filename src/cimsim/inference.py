@@ -171,14 +171,17 @@ def config_network(config: Config) -> Network:
 def config_dataset(config: Config, network: Network, *,
                    from_file: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """The config's dataset for ``network`` (inputs, labels or None), its labels checked against the network's
-    outputs before any simulation: a ConfigError naming ``workload.network_file`` when the network came from it
-    (``from_file``), else the dataset's field and the network argument given in memory."""
+    outputs before any simulation: a ConfigError naming the dataset file whose labels they are, else (a shipped
+    dataset) ``workload.network_file`` when the network came from it (``from_file``), else the dataset's field and
+    the network argument given in memory."""
     x, y = load_dataset(config, network.input_shape)
-    field = "workload.dataset_file" if config.workload.dataset == Dataset.FILE else "workload.dataset"
+    own_file = config.workload.dataset == Dataset.FILE
+    field = "workload.dataset_file" if own_file else "workload.dataset"
     try:
         check_labels(network, y, f"the labels of '{field}'")
     except ValueError as exc:
-        named, note = ("workload.network_file", "") if from_file else (field, " (the network argument, in memory)")
+        named, note = ("workload.network_file", "") if from_file and not own_file else (
+            field, "" if from_file else " (the network argument, in memory)")
         raise ConfigError(config.source, [(named, f"'{named}': {exc}{note}")]) from None
     return x, y
 

@@ -124,8 +124,9 @@ def check_magnitudes(config: Config, fields: tuple[str | None, str | None], w_pe
     w_max, x_max = float(w_peaks.max(initial=0.0)), float(x_peaks.max(initial=0.0))
     bound = w_max * x_max * inputs
     if not bound < MAGNITUDE_BOUND:
+        said = f"= {bound:.3g}" if np.isfinite(bound) else "beyond float64 itself"
         why = (f"values this large could overflow float64 (max |weight| {w_max:.3g} x max |input| {x_max:.3g} x "
-               f"{inputs} inputs = {bound:.3g}, the largest sum of products, above {MAGNITUDE_BOUND:.0e}; float64 "
+               f"{inputs} inputs {said}, the largest sum of products, above {MAGNITUDE_BOUND:.0e}; float64 "
                "ends at 1.8e308); scale the data down (only ratios matter to the quantised crossbars)")
         sides = (not w_max < MAGNITUDE_BOUND ** 0.5, not x_max * inputs < MAGNITUDE_BOUND ** 0.5)
     else:
