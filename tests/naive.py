@@ -145,7 +145,7 @@ def mvm(w, x, cfg, full_scale=None):
     qx, sx = input_codes(x, d.input_bits, d.input_max, unsigned)
     bpc = dev.bits_per_cell
     max_level, n_slices, step = cell_levels(cfg)
-    r = dev.g_min_us / step
+    r = 0.0 if arr.family == "digital" else dev.g_min_us / step  # a digital array gates its products: no floor
     analog = m.subtraction == "analog"
     k = bits_per_read(d)
     read_planes = planes(qx, d.input_bits, d.mode, d.signed_inputs, k)
@@ -181,16 +181,17 @@ def mvm(w, x, cfg, full_scale=None):
     def conv(a):
         return adc(a, lsb, lo, hi, ad.gain_error, ad.offset_lsb, ad.inl_lsb)
 
-    def converted(terms, rs=None):
-        """[(weight, code x lsb)] of the slice terms [(2**(s x bpc), integer part of the analog value)]: each
+    def converted(terms, rs=None, step=lsb):
+        """[(weight, code x step)] of the slice terms [(2**(s x bpc), integer part of the analog value)]: each
         converted, or (slice accumulation) their weighted sum converted once, with weight 1. An unsubtracted
-        column adds g_min's share (r x its slice weights) x the row sum ``rs``, as the crossbar's ``col_r`` does."""
+        column adds g_min's share (r x its slice weights) x the row sum ``rs``, as the crossbar's ``col_r`` does.
+        ``step`` 1: the codes, for a weight that is no power of two (the crossbar multiplies it by the code first)."""
         def g_min_share(weight_sum):
             return 0.0 if rs is None else (r * weight_sum) * rs
 
         if sum_slices:
-            return [(1, conv(sum(sk * a for sk, a in terms) + g_min_share(sum(sk for sk, _ in terms))) * lsb)]
-        return [(sk, conv(a + g_min_share(1)) * lsb) for sk, a in terms]
+            return [(1, conv(sum(sk * a for sk, a in terms) + g_min_share(sum(sk for sk, _ in terms))) * step)]
+        return [(sk, conv(a + g_min_share(1)) * step) for sk, a in terms]
 
     acc = np.zeros((x.shape[0], n_out))
     # analog accumulation: the weighted planes are summed before the one conversion; by linearity that is one read
@@ -235,8 +236,8 @@ def mvm(w, x, cfg, full_scale=None):
                     # floor r x rowsum of every column read cancels
                     ref_w = (1.0 + 2.0 * r) / (1.0 + r) if wstep == 2 else 1.0
                     for first in range(0, n_out, per_array):
-                        for sk, v in converted([(sk, float(ref) * rowsum) for sk, ref in refs], rowsum):
-                            acc[:, first:first + per_array] += pw * (-sk * ref_w) * v
+                        for sk, code in converted([(sk, float(ref) * rowsum) for sk, ref in refs], rowsum, 1.0):
+                            acc[:, first:first + per_array] += pw * (-sk * ref_w) * code * lsb
     return acc * sx[:, None] * sw[None, :], lsb
 
 

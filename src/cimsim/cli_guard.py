@@ -35,7 +35,7 @@ def guarded(fn):
     def wrapper(*args, **kwargs):
         try:
             with warnings.catch_warnings():
-                warnings.showwarning = _show_warning
+                warnings.showwarning = _warning_lines()
                 result = fn(*args, **kwargs)
             _check_stdout()
             return result
@@ -59,10 +59,18 @@ def guarded(fn):
     return wrapper
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """A warning during a command as one line, ``warning: message``, as the CLI's own notes (Python's format named
-    the cimsim source line that raised it and quoted its code)."""
-    click.echo(f"warning: {message}", err=True)
+def _warning_lines():
+    """A ``warnings.showwarning`` that writes each warning during a command as one line, ``warning: message``, as the
+    CLI's own notes (Python's format named the cimsim source line that raised it and quoted its code), each message
+    once (a config checked on two routes, loaded and with its settings, had said it twice)."""
+    said = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if str(message) not in said:
+            said.add(str(message))
+            click.echo(f"warning: {message}", err=True)
+
+    return show
 
 
 def _check_stdout() -> None:

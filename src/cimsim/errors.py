@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "CallOrderError", "SHOWN_ERRORS"]
+import sys
+from pathlib import Path
+
+__all__ = ["ConfigError", "CallOrderError", "SHOWN_ERRORS", "caller_stacklevel"]
+
+_PACKAGE = str(Path(__file__).resolve().parent)
 
 
 SHOWN_ERRORS = 20
@@ -44,3 +49,13 @@ class ConfigError(ValueError):
 class CallOrderError(RuntimeError):
     """An API call made before the one it needs (``mvm`` before ``program``, or before ``calibrate`` with a
     calibrated ADC); the message says which call comes first."""
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` called by the caller of this function that names the first frame
+    outside cimsim: the user's line (a script's call, or the CLI's), not the cimsim line that found the problem,
+    whatever the route's depth."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..argcheck import cut_short, escaped
-from ..errors import ConfigError
+from ..errors import ConfigError, caller_stacklevel
 from .schema import SECTIONS, Config
 
 __all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
@@ -69,8 +69,9 @@ def warn_restated_preset(source: str, section: str, design_preset: str, inherite
                for key, default in _DEFAULTS[section].items() if inherited.get(key, default) != fresh.get(key, default)]
     if dropped:
         warnings.warn(f"{source}: [{section}] preset = {fresh['preset']!r} starts the table afresh from that preset, "
-                      f"dropping what preset {design_preset!r} sets in it beside: {'; '.join(dropped)}; leave the "
-                      f"table's preset line out to keep them", UserWarning, stacklevel=4)
+                      f"dropping what preset {design_preset!r} sets in it beside: {'; '.join(dropped)}; to keep "
+                      f"them, state them beside it (or, in a file, leave the table's preset line out)", UserWarning,
+                      stacklevel=caller_stacklevel())
 
 
 def merged_table(section: str, inherited: Mapping[str, Any], stated: Mapping[str, Any]) -> dict[str, Any]:
