@@ -267,3 +267,16 @@ def test_data_beyond_a_shape_limit_are_named_not_a_setting():
         with pytest.raises(ValueError, match=r"^weights \(1 x 1048577\).*in_features = 1048577 is beyond") as caught:
             call(CONFIGS / "default.toml", **data)
         assert "override" not in str(caught.value)
+
+
+def test_an_underflow_blames_the_sample_that_makes_it_not_the_network():
+    """one sample of 1e-298 into O(1) weights whose difference leaves 1e-301 at the next layer had been blamed on
+    the network ("scale the network weights up"): scaled to a peak of 1 that sample passes, so the inputs are named"""
+    w1 = np.zeros((12, 8))
+    w1[:, 0], w1[:, 1] = 1.0, -1.0
+    net = Network((Dense(w1), ReLU(), Dense(np.random.default_rng(0).standard_normal((3, 12)))), (8,))
+    x = _samples()
+    x[5] = 0.0
+    x[5, :2] = 1e-298, 0.999e-298
+    with pytest.raises(ValueError, match=r"^inputs: values this small underflow.*matrix layer 1.*scale the inputs up"):
+        cimsim.simulate(CONFIGS / "digits-mlp.toml", network=net, inputs=x)

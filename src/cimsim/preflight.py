@@ -183,18 +183,19 @@ def check_float_range(config: Config, network: Network, x: np.ndarray, *, networ
     made from finite ones, token ids out of range) and NaN or infinite outputs made after the last product. Products
     that underflow (:func:`_check_underflow`) are refused alike, naming the samples or the network. A ValueError
     instead where the one at fault was given in memory (``network_given``, ``inputs_given``)."""
-    size = config.simulation.batch_size
+    size, w_min = config.simulation.batch_size, {}  # each layer's smallest nonzero output peak |w|, found once
     chunks = (x[start:start + size] for start in range(0, len(x), size))
     try:
-        if (failing := next((xs for xs in chunks if _overflows(network, xs)), None)) is None:
+        if (failing := next((xs for xs in chunks if _overflows(network, xs, w_min)), None)) is None:
             return
-        network_at_fault = _overflows(network, np.clip(failing, -1.0, 1.0))
+        network_at_fault = _overflows(network, np.clip(failing, -1.0, 1.0), w_min)
         why = f"the network's float products or outputs reach {MAGNITUDE_BOUND:.0e} or overflow float64 " + (
             "even for the samples clipped to [-1, 1]: the network's weights or biases are too large" if network_at_fault
             else f"for these samples (peak |x| {np.abs(failing).max():.3g}), not for them clipped to [-1, 1]; scale "
                  "the inputs down")
     except _Underflow as small:
-        network_at_fault, why = not small.args[0], small.args[1]
+        network_at_fault = _underflow_blame(network, small.args[0], w_min)
+        why = small.args[1].format("network's weights" if network_at_fault else "inputs")
     except ValueError as exc:
         if network_given:
             raise
@@ -215,36 +216,49 @@ class _Overflow(Exception):
 
 
 class _Underflow(Exception):
-    """a float matrix product of nonzero operands below MAGNITUDE_FLOOR (:func:`_check_underflow`); args: (whether the
-    samples are at fault, why in words)"""
+    """a float matrix product of nonzero operands below MAGNITUDE_FLOOR (:func:`_check_underflow`); args: (the chunk
+    of samples whose pass made it, why in words)"""
 
 
-def _check_underflow(layer, rows: np.ndarray, first: bool) -> None:
-    """:class:`_Underflow` where a matrix layer's smallest nonzero output peak |w| times its input rows' smallest
-    nonzero peak |x| is below MAGNITUDE_FLOOR, the rule :func:`check_magnitudes` holds a dense layer to (samples of
-    5e-324 had given a float reference of a few bits, 200 % relative error, unsaid); the samples are at fault at the
-    ``first`` product where their own peak is below the floor's square root, else the network"""
-    w_peaks, x_peaks = peaks(layer.matrix), peaks(rows)
-    w_min, x_min = (float(p[p > 0].min(initial=np.inf)) for p in (w_peaks, x_peaks))
-    if w_min * x_min < MAGNITUDE_FLOOR:
-        inputs = first and x_min < MAGNITUDE_FLOOR ** 0.5
-        raise _Underflow(inputs, f"values this small underflow float64 (a layer's peak |weight| {w_min:.3g} x its "
-                                 f"input vector's peak |x| {x_min:.3g} = {w_min * x_min:.3g}, below "
-                                 f"{MAGNITUDE_FLOOR:.0e}: the float reference's products would be subnormal, a few "
-                                 f"bits each); scale the {'inputs' if inputs else 'network weights'} up (only ratios "
-                                 "matter to the crossbars)")
+def _check_underflow(index: int, layer, rows: np.ndarray, w_min: dict) -> None:
+    """:class:`_Underflow` (without its chunk) where matrix layer ``index``'s smallest nonzero output peak |w| (held
+    in ``w_min`` once found) times its input rows' smallest nonzero peak |x| is below MAGNITUDE_FLOOR, the rule
+    :func:`check_magnitudes` holds a dense layer to (samples of 5e-324 had given a float reference of a few bits,
+    200 % relative error, unsaid)"""
+    if index not in w_min:
+        w_peaks = peaks(layer.matrix)
+        w_min[index] = float(w_peaks[w_peaks > 0].min(initial=np.inf))
+    flat = rows.reshape(len(rows), -1)
+    x_peaks = np.maximum(flat.max(axis=1, initial=0.0), -flat.min(axis=1, initial=0.0))  # no |rows| copy
+    x_min = float(x_peaks[x_peaks > 0].min(initial=np.inf))
+    if w_min[index] * x_min < MAGNITUDE_FLOOR:
+        raise _Underflow(None, f"values this small underflow float64 (matrix layer {index}'s peak |weight| "
+                               f"{w_min[index]:.3g} x an input vector's peak |x| {x_min:.3g} = "
+                               f"{w_min[index] * x_min:.3g}, below {MAGNITUDE_FLOOR:.0e}: the float reference's "
+                               "products would be subnormal, a few bits each); scale the {} up (only ratios matter "
+                               "to the crossbars)")
 
 
-def _overflows(network: Network, xs: np.ndarray) -> bool:
+def _underflow_blame(network: Network, xs: np.ndarray, w_min: dict) -> bool:
+    """whether the network is at fault for an underflow of the pass of samples ``xs``: the pass of each sample scaled
+    to a peak |x| of 1 underflows too (else the samples are: one sample of 1e-298 beside O(1) weights had been
+    blamed on the network)"""
+    flat = np.abs(xs.reshape(len(xs), -1)).max(axis=1)
+    scaled = xs / np.where(flat > 0, flat, 1.0).reshape((-1,) + (1,) * (xs.ndim - 1))
+    try:
+        _overflows(network, scaled, w_min)
+    except _Underflow:
+        return True
+    return False
+
+
+def _overflows(network: Network, xs: np.ndarray, w_min: dict) -> bool:
     """whether the float pass of samples ``xs`` gives a matrix product (of finite rows: the network names a layer
     whose rows are not) or an output of MAGNITUDE_BOUND or more; the pass stops at the first such product, or at one
-    that underflows (:func:`_check_underflow`, raised). A ValueError where the outputs hold NaN or infinite values
-    though no product overflowed."""
-    products = []
-
+    that underflows (:func:`_check_underflow`: raised, with ``xs``). A ValueError where the outputs hold NaN or
+    infinite values though no product overflowed."""
     def product(index: int, layer, rows: np.ndarray) -> np.ndarray:
-        _check_underflow(layer, rows, not products)
-        products.append(index)
+        _check_underflow(index, layer, rows, w_min)
         y = layer.product(rows)
         if not np.abs(y).max(initial=0.0) < MAGNITUDE_BOUND:  # NaN too: finite operands make it only by overflow
             raise _Overflow
@@ -255,6 +269,8 @@ def _overflows(network: Network, xs: np.ndarray) -> bool:
             out = network.forward(xs, product)
     except _Overflow:
         return True
+    except _Underflow as small:
+        raise _Underflow(xs, small.args[1]) from None
     if not np.isfinite(out).all():
         raise ValueError("the network's float outputs hold NaN or infinite values for finite inputs: layers after its "
                          "last matrix product make them (e.g. sqrt or log of a negative, exp of a large value)")
