@@ -712,9 +712,13 @@ def test_a_chip_beyond_a_reticle_for_its_global_buffer_is_told_what_shrinks_it()
     with pytest.warns(RuntimeWarning, match=r"of it is the global buffer.*chip.pipeline = 'none'") as caught:
         price_model(config, model)
     assert "spread the weights" not in str(caught[0].message)
+    unpipelined = with_overrides(config, {"chip.pipeline": "none"})
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        price_model(with_overrides(config, {"chip.pipeline": "none"}), model)
+        price_model(unpipelined, model)
+    with pytest.warns(RuntimeWarning, match=r"of it is the global buffer.*\(a smaller input\)") as caught:
+        price_model(unpipelined, get_model("mobilenetv2", image_side=8192))  # it holds one boundary already
+    assert "chip.pipeline" not in str(caught[0].message)
 
 
 def test_reloaded_parts_report_how_long_their_cells_last():

@@ -201,29 +201,33 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     compute, memory = min(latency, sum(r[4] + r[5] for r in rows)), min(latency, sum(r[7] for r in rows))
     leak_line = _leakage_line([r[3] for r in rows], chip_uw, reload, units, unit.leakage_uw, held_bits, kv_uw)
     assumptions = (chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
-                   + (leak_line,) + _beyond_reticle(model, area, [] if reload else [c[1].area_um2 for c in chips]))
+                   + (leak_line,) + _beyond_reticle(config, model, area,
+                                                     [] if reload else [c[1].area_um2 for c in chips]))
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
                      memory_ns=memory, mvms=items, macs=model.macs(items),
                      assumptions=assumptions, item_latency_ns=item_latency, interval_ns=interval)
 
 
-def _beyond_reticle(model: Model, area: dict[str, float], chip_areas: list[dict[str, float]]) -> tuple[str, ...]:
+def _beyond_reticle(config: Config, model: Model, area: dict[str, float],
+                    chip_areas: list[dict[str, float]]) -> tuple[str, ...]:
     """the line (also warned) where the largest chip exceeds :data:`RETICLE_MM2`: of ``chip_areas`` (each chip's
     crossbars, um2 by component; none: one chip, reloaded, of ``area``), with its even share of the model's vector
-    units and KV cache (``area``'s)"""
+    units and KV cache (``area``'s); its advice names what takes the room (the KV cache, the global buffer or the
+    arrays) and what shrinks it"""
     chips = max(1, len(chip_areas))
     kv = area.get("kv_cache", 0.0) * 1e-6 / chips
     shared = kv + area.get("vector_unit", 0.0) * 1e-6 / chips
-    mm2 = shared + max((sum(a.values()) * 1e-6 for a in chip_areas), default=sum(area.values()) * 1e-6 - shared)
+    own = max(chip_areas, key=lambda a: sum(a.values()), default=None)  # the largest chip's components
+    mm2 = shared + (sum(own.values()) * 1e-6 if own else sum(area.values()) * 1e-6 - shared)
     if mm2 <= RETICLE_MM2:
         return ()
-    buffer = max((a.get("global_buffer", 0.0) * 1e-6 for a in chip_areas),
-                 default=area.get("global_buffer", 0.0) * 1e-6)
+    buffer = (own or area).get("global_buffer", 0.0) * 1e-6
     if kv > mm2 / 4:
         advice = f"{kv:,.0f} mm2 of it is the KV cache's SRAM (kv_cache='dram', or fewer sequences)"
     elif buffer > mm2 / 4:  # more chips would not shrink it: it holds one item's activations at the layer boundaries
         advice = (f"{buffer:,.0f} mm2 of it is the global buffer, sized up to hold the activations at the layer "
-                  "boundaries (chip.pipeline = 'none' holds the largest one alone; or a smaller input)")
+                  "boundaries (" + ("a smaller input" if config.chip.pipeline == Pipeline.NONE else
+                                    "chip.pipeline = 'none' holds the largest one alone; or a smaller input") + ")")
     else:
         advice = "fewer arrays a chip (chip.tiles, chip.arrays_per_tile) spread the weights over more chips"
     line = (f"{model.name}{f' ({model.phase})' if model.phase else ''}: the largest chip's area is {mm2:,.0f} mm2 "
