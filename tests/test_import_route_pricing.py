@@ -142,3 +142,19 @@ def test_a_scalar_scale_is_free_and_an_erf_gelu_costs_the_shapes_routes_gelu():
     assert sorted(op.kind for op in vector) == ["add", "erf", "mul"] and all(op.elements_per_item == n for op in vector)
     cost = [sum(x) for x in zip(*(VECTOR_KINDS[op.kind] for op in vector))]
     assert cost == list(VECTOR_KINDS["gelu"])
+
+
+def test_a_clip_costs_a_compare_per_finite_bound_and_a_reduction_counts_its_values():
+    """clamp(min=0) and maximum(x, 0) import as Clip(0, None), a ReLU: priced as ReLU6 (two compares) it had cost the
+    vector unit 46 % more than torch.relu; a two-sided clip is ReLU6, an unbounded one free. A mean's digital work is
+    its values reduced, as its cost counts them (it had counted its outputs)"""
+    from cimsim.network.ops import Clip, Mean
+
+    d, n = 8, 16
+    for bounds, kinds in (((0.0, None), ["relu"]), ((None, 6.0), ["relu"]), ((0.0, 6.0), ["relu6"]),
+                          ((-np.inf, None), [])):
+        net = Network((Dense(RNG.standard_normal((n, d))), Clip(*bounds)), (d,))
+        assert [op.kind for op in model_from_network(net).ops if isinstance(op, VectorOp)] == kinds
+    net = Network((Dense(RNG.standard_normal((n, d))), Reshape((4, 4)), Mean((1,), keepdims=False)), (d,))
+    mean = [op for op in model_from_network(net).ops if isinstance(op, VectorOp)]
+    assert net.digital_work()["mean"] == n == mean[0].elements_per_item

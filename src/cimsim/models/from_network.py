@@ -141,7 +141,10 @@ def _vector_ops(layer: DigitalLayer, name: str, shapes: list[tuple[int, ...]], s
         # tap) and position; the weights are computed, not stored
         return [VectorOp(f"{name}/{part}", part, layer.work(*shapes)) for part in ("mul", "add")]
     if layer.kind in ("mean", "max"):  # one add or compare per value reduced
-        return [VectorOp(name, "add" if layer.kind == "mean" else "max", math.prod(shapes[0]))]
+        return [VectorOp(name, "add" if layer.kind == "mean" else "max", layer.work(*shapes))]
+    if layer.kind == "clip":  # a compare per finite bound and value (clamp(min=0), a ReLU, had been priced as ReLU6)
+        bounds = sum(b is not None and math.isfinite(b) for b in (layer.low, layer.high))
+        return [VectorOp(name, ("relu", "relu6")[bounds - 1], layer.work(*shapes))] if bounds else []
     if layer.kind not in DIGITAL_KINDS:
         raise ValueError(f"layer {name!r} ({layer.kind}) has no vector-unit cost model")
     parameters = sum(_counted(getattr(layer, part, None), seen) for part in ("weight", "bias"))

@@ -201,7 +201,9 @@ class Network:
         return sum(math.prod(v) for v in self.shapes()), rows
 
     def digital_work(self) -> dict[str, int]:
-        """Digital operations per inference by layer kind (``DigitalLayer.work``), for the vector unit's cost."""
+        """Digital operations per inference by layer kind (``DigitalLayer.work``): what the vector unit's cost counts
+        (:mod:`cimsim.models.from_network`), but for data moves (reshape, flatten, slice, pad ...), counted here by
+        their values and priced at 0 there."""
         shapes, work = self.shapes(), {}
         for layer, values in zip(self.layers, self.inputs):
             if isinstance(layer, DigitalLayer):

@@ -277,6 +277,10 @@ class Mean(DigitalLayer):
             return tuple(1 if k in axes else s for k, s in enumerate(input_shape))
         return tuple(s for k, s in enumerate(input_shape) if k not in axes)
 
+    def work(self, input_shape: tuple[int, ...]) -> int:
+        """one add (a compare) per value reduced, as a global pooling counts them (the outputs had been counted)"""
+        return math.prod(input_shape)
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return x.mean(axis=tuple(a + 1 for a in self._axes(x.ndim - 1)), keepdims=self.keepdims)
 
