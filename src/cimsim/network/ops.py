@@ -277,8 +277,7 @@ class Mean(DigitalLayer):
             return tuple(1 if k in axes else s for k, s in enumerate(input_shape))
         return tuple(s for k, s in enumerate(input_shape) if k not in axes)
 
-    def work(self, input_shape: tuple[int, ...]) -> int:
-        """one add (a compare) per value reduced, as a global pooling counts them (the outputs had been counted)"""
+    def work(self, input_shape: tuple[int, ...]) -> int:  # an add (a compare) per value reduced, as a pooling's
         return math.prod(input_shape)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
