@@ -213,7 +213,7 @@ def _check_encoding(config: Config) -> list[tuple[str, str]]:
             errors.append(("adc.accumulation", f"{why}, converted apart from the other slices: it cannot be summed "
                                                "with them before the ADC ('adc.accumulation' = \"none\" or "
                                                "\"planes\"; summed slices: the \"offset\" encoding)"))
-        if device.g_min_us > 0:
+        if device.g_min_us > 0 and config.array.family != ArrayFamily.DIGITAL:  # (whose bit cells gate: no floor)
             errors.append(("device.g_min_us", f"{why}, each column converted unsubtracted: an off cell's conductance "
                                               f"('device.g_min_us' = {device.g_min_us:g}) would add to every output; "
                                               "it needs 'device.g_min_us' = 0, an SRAM bit cell (resistive cells: "
