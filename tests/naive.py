@@ -145,7 +145,7 @@ def mvm(w, x, cfg, full_scale=None):
     qx, sx = input_codes(x, d.input_bits, d.input_max, unsigned)
     bpc = dev.bits_per_cell
     max_level, n_slices, step = cell_levels(cfg)
-    r = 0.0 if arr.family == "digital" else dev.g_min_us / step  # a digital array gates its products: no floor
+    r = 0.0 if arr.family == "digital" else dev.g_min_us / step  # the floor a sum carries: none in a digital array
     analog = m.subtraction == "analog"
     k = bits_per_read(d)
     read_planes = planes(qx, d.input_bits, d.mode, d.signed_inputs, k)

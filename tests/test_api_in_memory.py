@@ -280,3 +280,23 @@ def test_an_underflow_blames_the_sample_that_makes_it_not_the_network():
     x[5, :2] = 1e-298, 0.999e-298
     with pytest.raises(ValueError, match=r"^inputs: values this small underflow.*matrix layer 1.*scale the inputs up"):
         cimsim.simulate(CONFIGS / "digits-mlp.toml", network=net, inputs=x)
+
+
+def test_an_underflow_of_a_network_that_takes_no_scaled_samples_is_still_said():
+    """token ids cannot be scaled to a peak of 1 (the blame's test): the embedding had refused the scaled ids and
+    its error had replaced the underflow's; the first product's sides decide (here the network's weights), and a
+    deeper layer at fault is the one quoted"""
+    from cimsim.network.ops import Mean
+    from cimsim.network.tables import Embedding
+
+    rng = np.random.default_rng(7)
+    net = Network((Embedding(rng.standard_normal((16, 8)) * 1e-160), Dense(rng.standard_normal((4, 8)) * 1e-160),
+                   Mean((0,), False)), (5,))
+    with pytest.raises(ValueError, match=r"^network: values this small underflow.*scale the network weights up"):
+        cimsim.estimate(CONFIGS / "digits-mlp.toml", network=net, inputs=rng.integers(0, 16, (20, 5)).astype(float))
+    deep = Network((Dense(rng.standard_normal((12, 8))), ReLU(), Dense(rng.standard_normal((6, 12)) * 1e-160),
+                    Dense(rng.standard_normal((3, 6)) * 1e-160)), (8,))
+    x = np.abs(_samples()) + 1.0
+    x[5] = 1e-302  # a tiny sample too: the network is still at fault, at its own layer
+    with pytest.raises(ValueError, match=r"^network: values this small underflow float64 \(matrix layer [12]'s"):
+        cimsim.simulate(CONFIGS / "digits-mlp.toml", network=deep, inputs=x)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 __all__ = ["ConfigError", "CallOrderError", "SHOWN_ERRORS", "caller_stacklevel"]
 
-_PACKAGE = str(Path(__file__).resolve().parent)
+_PACKAGE = Path(__file__).resolve().parent
 
 
 SHOWN_ERRORS = 20
@@ -56,6 +56,6 @@ def caller_stacklevel() -> int:
     outside cimsim: the user's line (a script's call, or the CLI's), not the cimsim line that found the problem,
     whatever the route's depth."""
     frame, level = sys._getframe(1), 1
-    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE):
+    while frame is not None and Path(frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE):
         frame, level = frame.f_back, level + 1
     return level

@@ -194,8 +194,7 @@ def check_float_range(config: Config, network: Network, x: np.ndarray, *, networ
             else f"for these samples (peak |x| {np.abs(failing).max():.3g}), not for them clipped to [-1, 1]; scale "
                  "the inputs down")
     except _Underflow as small:
-        network_at_fault = _underflow_blame(network, small.args[0], w_min)
-        why = small.args[1].format("network's weights" if network_at_fault else "inputs")
+        network_at_fault, why = _underflow_blame(network, small, w_min)
     except ValueError as exc:
         if network_given:
             raise
@@ -217,14 +216,15 @@ class _Overflow(Exception):
 
 class _Underflow(Exception):
     """a float matrix product of nonzero operands below MAGNITUDE_FLOOR (:func:`_check_underflow`); args: (the chunk
-    of samples whose pass made it, why in words)"""
+    of samples whose pass made it (None until :func:`_overflows` adds it), the matrix layer's index, its smallest
+    nonzero output peak |w|, its input vectors' smallest nonzero peak |x|)"""
 
 
 def _check_underflow(index: int, layer, rows: np.ndarray, w_min: dict) -> None:
-    """:class:`_Underflow` (without its chunk) where matrix layer ``index``'s smallest nonzero output peak |w| (held
-    in ``w_min`` once found) times its input rows' smallest nonzero peak |x| is below MAGNITUDE_FLOOR, the rule
-    :func:`check_magnitudes` holds a dense layer to (samples of 5e-324 had given a float reference of a few bits,
-    200 % relative error, unsaid)"""
+    """:class:`_Underflow` where matrix layer ``index``'s smallest nonzero output peak |w| (held in ``w_min`` once
+    found) times its input rows' smallest nonzero peak |x| is below MAGNITUDE_FLOOR, the rule :func:`check_magnitudes`
+    holds a dense layer to (samples of 5e-324 had given a float reference of a few bits, 200 % relative error,
+    unsaid)"""
     if index not in w_min:
         w_peaks = peaks(layer.matrix)
         w_min[index] = float(w_peaks[w_peaks > 0].min(initial=np.inf))
@@ -232,24 +232,29 @@ def _check_underflow(index: int, layer, rows: np.ndarray, w_min: dict) -> None:
     x_peaks = np.maximum(flat.max(axis=1, initial=0.0), -flat.min(axis=1, initial=0.0))  # no |rows| copy
     x_min = float(x_peaks[x_peaks > 0].min(initial=np.inf))
     if w_min[index] * x_min < MAGNITUDE_FLOOR:
-        raise _Underflow(None, f"values this small underflow float64 (matrix layer {index}'s peak |weight| "
-                               f"{w_min[index]:.3g} x an input vector's peak |x| {x_min:.3g} = "
-                               f"{w_min[index] * x_min:.3g}, below {MAGNITUDE_FLOOR:.0e}: the float reference's "
-                               "products would be subnormal, a few bits each); scale the {} up (only ratios matter "
-                               "to the crossbars)")
+        raise _Underflow(None, index, w_min[index], x_min)
 
 
-def _underflow_blame(network: Network, xs: np.ndarray, w_min: dict) -> bool:
-    """whether the network is at fault for an underflow of the pass of samples ``xs``: the pass of each sample scaled
-    to a peak |x| of 1 underflows too (else the samples are: one sample of 1e-298 beside O(1) weights had been
-    blamed on the network)"""
+def _underflow_blame(network: Network, small: _Underflow, w_min: dict) -> tuple[bool, str]:
+    """(whether the network is at fault, why in words) for an underflow ``small`` of the pass of its chunk: the
+    network where the pass of each sample scaled to a peak |x| of 1 underflows too (quoting that pass's product;
+    one sample of 1e-298 beside O(1) weights had been blamed on the network), else the samples; where the network
+    cannot take scaled samples (token ids), the side below the floor's square root"""
+    xs, index, w, x = small.args
     flat = np.abs(xs.reshape(len(xs), -1)).max(axis=1)
     scaled = xs / np.where(flat > 0, flat, 1.0).reshape((-1,) + (1,) * (xs.ndim - 1))
     try:
         _overflows(network, scaled, w_min)
-    except _Underflow:
-        return True
-    return False
+        network_at_fault = False
+    except _Underflow as again:
+        network_at_fault, (index, w, x) = True, again.args[1:]
+    except ValueError:  # a layer that takes no scaled samples (an embedding's ids): the first product decides
+        network_at_fault = w < MAGNITUDE_FLOOR ** 0.5
+    return network_at_fault, (
+        f"values this small underflow float64 (matrix layer {index}'s peak |weight| {w:.3g} x an input vector's peak "
+        f"|x| {x:.3g} = {w * x:.3g}, below {MAGNITUDE_FLOOR:.0e}: the float reference's products would be subnormal, "
+        f"a few bits each); scale the {'network weights' if network_at_fault else 'inputs'} up (only ratios matter to "
+        "the crossbars)")
 
 
 def _overflows(network: Network, xs: np.ndarray, w_min: dict) -> bool:
@@ -270,7 +275,7 @@ def _overflows(network: Network, xs: np.ndarray, w_min: dict) -> bool:
     except _Overflow:
         return True
     except _Underflow as small:
-        raise _Underflow(xs, small.args[1]) from None
+        raise _Underflow(xs, *small.args[1:]) from None
     if not np.isfinite(out).all():
         raise ValueError("the network's float outputs hold NaN or infinite values for finite inputs: layers after its "
                          "last matrix product make them (e.g. sqrt or log of a negative, exp of a large value)")

@@ -192,7 +192,7 @@ def warn_defaults_over_preset(config: Config) -> None:
         warnings.warn(f"{config.source}: a table changed in code states every value it changes, its defaults too: "
                       f"{'; '.join(odd)}; for the preset's values leave them as loaded, or give the preset as a "
                       f"setting over the loaded config ({{'{field.partition('.')[0]}.preset': ...}})", UserWarning,
-                      stacklevel=4)
+                      stacklevel=caller_stacklevel())
 
 
 def preset_changed_in_code(config: Config) -> bool:

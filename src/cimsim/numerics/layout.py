@@ -101,20 +101,25 @@ def shared_references(plan: Plan) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def level_step_us(plan: Plan) -> tuple[float, float]:
-    """(conductance of one level step, microsiemens; g_min in level steps): level L conducts (L + r) * step; r = 0 in a
-    digital array, whose bit cells gate their products (a cell storing 0 adds nothing: binary offset weights on one
-    with g_min > 0 had been 15 % off, the floor rounded in its adders)"""
+    """(conductance of one level step, microsiemens; g_min in level steps): level L conducts (L + r) * step"""
     step = (plan.g_max_us - plan.g_min_us) / plan.max_level
-    return step, 0.0 if plan.family == ArrayFamily.DIGITAL else plan.g_min_us / step
+    return step, plan.g_min_us / step
+
+
+def summed_floor(plan: Plan) -> float:
+    """g_min in level steps as a column's sum carries it per unit of input: r, but 0 in a digital array, whose bit
+    cells gate their products (a cell storing 0 adds nothing to an adder tree: binary offset weights on one with
+    g_min > 0 had been 15 % off, the floor rounded in its adders; its cells' conductances keep g_min)"""
+    return 0.0 if plan.family == ArrayFamily.DIGITAL else level_step_us(plan)[1]
 
 
 def _reference_weight(plan: Plan) -> float:
     """The weight of an offset reference column over its slice's power of two: 1, but for binary weights (q = 2 b - 1,
-    stored b: data columns weigh 2, the reference holds level 1), (1 + 2 r) / (1 + r), r = g_min in level steps:
-    every column read carries the floor r S (S the plane's input sum), and this weight cancels it, as every other
-    encoding does (a weight of 1 had left r S in every binary output: 17 % of the largest at g_min 0.59 uS, 10 uS
-    g_max, unsigned inputs)."""
-    r = level_step_us(plan)[1]
+    stored b: data columns weigh 2, the reference holds level 1), (1 + 2 r) / (1 + r), r the floor each sum carries
+    (:func:`summed_floor`): every column read carries r S (S the plane's input sum), and this weight cancels it, as
+    every other encoding does (a weight of 1 had left r S in every binary output: 17 % of the largest at g_min
+    0.59 uS, 10 uS g_max, unsigned inputs)."""
+    r = summed_floor(plan)
     return 1.0 if plan.weight_step == 1 else (1.0 + 2.0 * r) / (1.0 + r)
 
 

@@ -21,7 +21,7 @@ from .checks import finite_matrix
 from .devices import drift_gains, program_cells
 from .encoding import _quantize_weights, _weight_levels, normal_rows
 from .irdrop import layer_effective_conductance
-from .layout import Layout, layout, level_step_us
+from .layout import Layout, layout, level_step_us, summed_floor
 
 __all__ = ["ProgrammedLayer", "program_layer", "ideal_conductances_us", "compact_layer", "row_level_fractions"]
 
@@ -108,7 +108,7 @@ def program_layer(config: Config, plan: Plan, weights, rng: np.random.Generator)
         converted = (first if first.dtype.kind == "f" else first.astype(np.float32)) - _columns(seen, lay.neg)
     if lay.combine is not None:  # weight slices summed before the ADC (binary-weighted charge)
         converted = converted @ lay.combine
-    col_r = np.full(lay.col_w.size, 0.0 if lay.neg is not None else r * p.slice_weight_sum)
+    col_r = np.full(lay.col_w.size, 0.0 if lay.neg is not None else summed_floor(p) * p.slice_weight_sum)
     ones_col = lay.col_w.size if col_r.any() else -1  # an unsubtracted g_min needs the row sum: a ones column
     blocks = [converted, np.ones((p.in_features, 1))] if ones_col >= 0 else [converted]
     n_blocks = int((lay.col_t >= 0).sum()) // p.out_features
