@@ -10,7 +10,8 @@ DRAM KV cache must fit in ``baseline.dram_gb``. Attention products: K and V are 
 product per key/value head and item (each sequence has its own cache: items never share its reads), activations at
 ``dac.input_bits`` (their reads, MACs and registers), fetched from DRAM when the KV cache is in DRAM (or with
 ``weight_streaming``). The model's input is read from and
-its output written to DRAM once per item; activations between products stay on chip. A decode runs in steps of
+its output written to DRAM once per item; activations between products stay on chip, even those the memory
+cannot hold (no spills: a lower bound on the baseline's energy, docs/models.md). A decode runs in steps of
 one token per sequence in flight: tokens of one sequence never share a weight fetch. A routed expert is priced at
 the mean over the number of a step's tokens it receives (:mod:`cimsim.cost.routing`: its weights are fetched only
 in steps some token reaches it, and then whole). Vector ops run on the same
