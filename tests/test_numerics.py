@@ -375,7 +375,8 @@ def test_binary_offset_weights_cancel_the_g_min_floor(family):
 
 
 @pytest.mark.parametrize("encoding, weight_bits", [("offset", 1), ("twos_complement", 4)])
-@pytest.mark.parametrize("dac", [("parallel", "unsigned"), ("bit_serial", "unsigned"), ("sliced", "twos_complement", 2)])
+@pytest.mark.parametrize("dac", [("parallel", "unsigned"), ("bit_serial", "unsigned"),
+                                 ("sliced", "twos_complement", 2)])
 def test_a_digital_array_has_no_g_min_floor(encoding, weight_bits, dac):
     """a digital array's bit cells gate their products: g_min adds nothing (binary offset weights on one with g_min >
     0 had been 15 % off, then 2.5 % once the reference cancelled the floor but its adders rounded it), and a
