@@ -282,18 +282,27 @@ def test_an_underflow_blames_the_sample_that_makes_it_not_the_network():
         cimsim.simulate(CONFIGS / "digits-mlp.toml", network=net, inputs=x)
 
 
-def test_an_underflow_of_a_network_that_takes_no_scaled_samples_is_still_said():
-    """token ids cannot be scaled to a peak of 1 (the blame's test): the embedding had refused the scaled ids and
-    its error had replaced the underflow's; the first product's sides decide (here the network's weights), and a
-    deeper layer at fault is the one quoted"""
+def test_an_underflow_blames_the_side_whose_values_are_that_small():
+    """token ids cannot be scaled (an embedding had refused the scaled ids of a first blame test, and its error had
+    replaced the underflow's); the samples are blamed only where they hold the tiny values and their pass without
+    them is clean: a tiny embedding table (ids of 0-15) is the network's, one tiny token of an O(1) sample the
+    inputs' (both had been blamed the other way), and a deeper layer at fault is the one quoted"""
     from cimsim.network.ops import Mean
     from cimsim.network.tables import Embedding
 
     rng = np.random.default_rng(7)
-    net = Network((Embedding(rng.standard_normal((16, 8)) * 1e-160), Dense(rng.standard_normal((4, 8)) * 1e-160),
-                   Mean((0,), False)), (5,))
-    with pytest.raises(ValueError, match=r"^network: values this small underflow.*scale the network weights up"):
-        cimsim.estimate(CONFIGS / "digits-mlp.toml", network=net, inputs=rng.integers(0, 16, (20, 5)).astype(float))
+    ids = rng.integers(0, 16, (20, 5)).astype(float)
+    for table, dense in ((1e-302, 1.0), (1e-160, 1e-160)):
+        net = Network((Embedding(rng.standard_normal((16, 8)) * table), Dense(rng.standard_normal((4, 8)) * dense),
+                       Mean((0,), False)), (5,))
+        with pytest.raises(ValueError, match=r"^network: values this small underflow.*scale the network weights up"):
+            cimsim.estimate(CONFIGS / "digits-mlp.toml", network=net, inputs=ids)
+    tokens = Network((Dense(rng.standard_normal((4, 8))), ReLU(), Dense(rng.standard_normal((3, 4))),
+                      Mean((0,), False)), (5, 8))
+    x = rng.uniform(0.1, 1.0, (20, 5, 8))
+    x[3, 2] = 1e-302
+    with pytest.raises(ValueError, match=r"^inputs: values this small underflow.*scale the inputs up"):
+        cimsim.estimate(CONFIGS / "digits-mlp.toml", network=tokens, inputs=x)
     deep = Network((Dense(rng.standard_normal((12, 8))), ReLU(), Dense(rng.standard_normal((6, 12)) * 1e-160),
                     Dense(rng.standard_normal((3, 6)) * 1e-160)), (8,))
     x = np.abs(_samples()) + 1.0

@@ -394,6 +394,7 @@ def test_a_digital_array_has_no_g_min_floor(encoding, weight_bits, dac):
     xbar = programmed(cfg, w)
     np.testing.assert_array_equal(xbar.mvm(x), xbar.digital_reference(x))
     np.testing.assert_array_equal(xbar.mvm(x), naive.mvm(w, x, cfg)[0])
+    assert xbar.max_sum == programmed(with_overrides(cfg, {"device.g_min_us": 0.0}), w).max_sum  # no floor in it
 
 
 def test_a_digital_arrays_cells_keep_g_min_in_their_energy_count():

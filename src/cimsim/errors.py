@@ -56,6 +56,12 @@ def caller_stacklevel() -> int:
     outside cimsim: the user's line (a script's call, or the CLI's), not the cimsim line that found the problem,
     whatever the route's depth."""
     frame, level = sys._getframe(1), 1
-    while frame is not None and Path(frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE):
+    while frame is not None and _in_package(frame.f_code.co_filename):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def _in_package(filename: str) -> bool:
+    """whether code of ``filename`` is cimsim's (a pseudo-file, ``<stdin>`` or ``<frozen runpy>``, is not, wherever
+    the working directory is)"""
+    return not filename.startswith("<") and Path(filename).resolve().is_relative_to(_PACKAGE)

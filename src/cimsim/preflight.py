@@ -237,19 +237,20 @@ def _check_underflow(index: int, layer, rows: np.ndarray, w_min: dict) -> None:
 
 def _underflow_blame(network: Network, small: _Underflow, w_min: dict) -> tuple[bool, str]:
     """(whether the network is at fault, why in words) for an underflow ``small`` of the pass of its chunk: the
-    network where the pass of each sample scaled to a peak |x| of 1 underflows too (quoting that pass's product;
-    one sample of 1e-298 beside O(1) weights had been blamed on the network), else the samples; where the network
-    cannot take scaled samples (token ids), the side below the floor's square root"""
+    samples where they hold nonzero values below the floor's square root and their pass with those at 0 does not
+    underflow (one sample of 1e-298, or one tiny token of a sample, beside O(1) weights had been blamed on the
+    network); else the network (its own layers made the values: an embedding's table, tiny weights), quoting its
+    pass's product"""
     xs, index, w, x = small.args
-    flat = np.abs(xs.reshape(len(xs), -1)).max(axis=1)
-    scaled = xs / np.where(flat > 0, flat, 1.0).reshape((-1,) + (1,) * (xs.ndim - 1))
-    try:
-        _overflows(network, scaled, w_min)
-        network_at_fault = False
-    except _Underflow as again:
-        network_at_fault, (index, w, x) = True, again.args[1:]
-    except ValueError:  # a layer that takes no scaled samples (an embedding's ids): the first product decides
-        network_at_fault = w < MAGNITUDE_FLOOR ** 0.5
+    tiny = (xs != 0) & (np.abs(xs) < MAGNITUDE_FLOOR ** 0.5)
+    network_at_fault = not tiny.any()
+    if tiny.any():
+        try:
+            _overflows(network, np.where(tiny, 0.0, xs), w_min)
+        except _Underflow as again:  # the network makes values that small of its own too
+            network_at_fault, (index, w, x) = True, again.args[1:]
+        except ValueError:  # a layer that cannot take them at 0 (a log): they are the samples' own
+            pass
     return network_at_fault, (
         f"values this small underflow float64 (matrix layer {index}'s peak |weight| {w:.3g} x an input vector's peak "
         f"|x| {x:.3g} = {w * x:.3g}, below {MAGNITUDE_FLOOR:.0e}: the float reference's products would be subnormal, "

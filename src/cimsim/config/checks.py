@@ -187,8 +187,9 @@ def _check_inputs(dac) -> list[tuple[str, str]]:
 
 def _check_encoding(config: Config) -> list[tuple[str, str]]:
     """Weight encodings and what they need: binary weights in the offset encoding a digital subtraction; two's
-    complement a cell per bit that conducts nothing when off, at least 2 bits and a digital recombination of
-    columns converted one by one (its sign bit weighs -2**(bits-1)); cells no wider than the stored bits."""
+    complement a cell per bit that conducts nothing when off (g_min 0, but in a digital array, whose sums carry no
+    floor), at least 2 bits and a digital recombination of columns converted one by one (its sign bit weighs
+    -2**(bits-1)); cells no wider than the stored bits."""
     weights, device = config.mapping, config.device
     stored_bits = stored_weight_bits(weights.weight_bits, weights.signed_encoding)
     digital = "'mapping.subtraction' = \"digital\""

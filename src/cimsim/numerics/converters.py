@@ -14,6 +14,7 @@ import numpy as np
 from ..argcheck import checked_types
 from ..config.modes import CalibrationScope
 from ..mapping import Plan
+from .layout import summed_floor
 
 __all__ = ["AdcSetting", "max_sum", "adc_setting", "calibrated_full_scale"]
 
@@ -69,9 +70,9 @@ class AdcSetting:
 def max_sum(plan: Plan) -> float:
     """largest |analog sum| one conversion of ``plan`` can take, in units of one input code x one level: rows x
     largest code (accumulated over the planes where they are summed) x (top level + g_min offset of an unsubtracted
-    column) x the slice weights summed into a column"""
+    column, :func:`.layout.summed_floor`: none in a digital array) x the slice weights summed into a column"""
     p = plan
-    r = 0.0 if p.analog_subtraction else p.g_min_us * p.max_level / (p.g_max_us - p.g_min_us)
+    r = 0.0 if p.analog_subtraction else summed_floor(p)
     code = p.accumulated_max_code if p.plane_accumulation else p.max_plane_code
     return p.rows_per_conversion * code * (p.max_level + r) * p.slice_weight_sum
 
