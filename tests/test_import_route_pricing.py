@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from cimsim.config import load_config
 from cimsim.models import Decoder, MatrixOp, VectorOp, price_model
@@ -159,29 +158,3 @@ def test_a_clip_costs_a_compare_per_finite_bound_and_a_reduction_counts_its_valu
     net = Network((Dense(RNG.standard_normal((n, d))), Reshape((4, 4)), Mean((1,), keepdims=False)), (d,))
     mean = [op for op in model_from_network(net).ops if isinstance(op, VectorOp)]
     assert net.digital_work()["mean"] == n == mean[0].elements_per_item
-
-
-def test_both_routes_spill_a_map_the_baselines_memory_cannot_hold_alike():
-    """a 96 x 96 x 64 map (576 KiB) read by a second conv: the baseline's 512 KiB cannot hold it, so it is written to
-    DRAM and read back (twice its bits), on the estimate route as on price-model's (their DRAM activations equal),
-    and not with 8 MiB of room; the chip keeps it in its global buffer either way (its DRAM unchanged)"""
-    import cimsim
-    from cimsim.config import with_overrides
-    from cimsim.cost.memory import dram_energy_pj_per_bit
-    from cimsim.network import Conv2d, Flatten
-
-    net = Network((Conv2d(RNG.standard_normal((64, 3, 3, 3)), padding=(1, 1, 1, 1)), ReLU(),
-                   Conv2d(RNG.standard_normal((8, 64, 3, 3)), padding=(1, 1, 1, 1)), Flatten()), (3, 96, 96))
-    default = ROOT / "configs" / "default.toml"
-    base = with_overrides(load_config(default), {"workload.kind": "network", "chip.global_buffer_kib": 4096})
-    x = RNG.standard_normal((1, 3, 96, 96))
-    dram, chip = {}, {}
-    for kib in (512.0, 8192.0):
-        config = with_overrides(base, {"baseline.sram_kib": kib})
-        estimate = cimsim.estimate(config, network=net, inputs=x)
-        priced = price_model(config, model_from_network(net), items=1)
-        assert estimate.baseline.energy_pj["dram_activations"] == priced.baseline.energy_pj["dram_activations"]
-        dram[kib], chip[kib] = estimate.baseline.energy_pj["dram_activations"], estimate.cim.energy_pj["dram"]
-    spilled_bits = 2 * 96 * 96 * 64 * base.dac.input_bits
-    assert dram[512.0] - dram[8192.0] == pytest.approx(spilled_bits * dram_energy_pj_per_bit(base.baseline.dram))
-    assert chip[512.0] == chip[8192.0]

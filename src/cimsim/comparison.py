@@ -163,10 +163,10 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     pipeline per ``config.chip``); only the network's inputs (input_elements per sample, at input_bits), outputs
     (output_elements, at accumulator_bits) and each layer's ``fetched_bits`` of weights (once, before programming; None:
     none) cross the DRAM interface, activations between layers stay on chip. Baseline: the layers run one after the
-    other on one processor (a map beyond its memory spilled), weights fetched from DRAM at least once a run if they
-    exceed ``baseline.sram_kib`` together (as :mod:`cimsim.models.baseline` prices a model's; each layer's own rule
-    besides: kept on chip where it fits, else streamed per batch; with ``include_weight_load``, unless fetched once
-    a run, a kept layer's one-off fetch runs before its vectors). With ``network``, its digital layers and activation
+    other on one processor, their weights fetched from DRAM at least once per run where together they exceed
+    ``baseline.sram_kib`` (as :mod:`cimsim.models.baseline` prices a model's; each layer's own rule besides: kept on
+    chip where it fits, else streamed per batch; with ``include_weight_load``, unless fetched once per run, a kept
+    layer's one-off fetch runs before its vectors, in series). With ``network``, its digital layers and activation
     products run on a vector unit on both sides (:func:`_with_vector_unit`); a routed expert (``Dense.routed_fraction``
     below 1) is priced at its share of the tokens on the chip (:func:`_chip_stage`) and at the mean over the token
     counts it receives on the baseline (:mod:`cimsim.cost.routing`: weights fetched only where one comes); a transposed
@@ -180,13 +180,9 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     check_dram_capacity(config, weight_bits, "the network's weight matrices")
     too_big = exceeds_sram(config, weight_bits)
     load = include_weight_load or too_big
-    room = config.baseline.sram_kib * 8192 - (0 if too_big else weight_bits)  # beside the weights kept on chip
     for index, ((p, counts), shape) in enumerate(zip(layers, shapes, strict=True)):
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
         out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
-        # the baseline writes a map its memory cannot hold for a batch to DRAM and reads it back (models.baseline's)
-        map_bits = (values[index] if values else p.in_features) * p.input_bits
-        spill = 2 * samples * map_bits if index and min(samples, config.baseline.batch) * map_bits > room else 0
         fetched = fetched_bits[index] if fetched_bits else 0
         stages.append(_chip_stage(p, counts, shape, samples, (in_bits, out_bits, fetched), index == last,
                                   values[index] if values else None))
@@ -197,11 +193,10 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         if not fits:
             together = min(together or samples, items_per_fetch(block, counts.mvms, per_item, load, held))
         for n, weight in runs:
-            key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits + spill,
-                   held)
+            key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits, held)
             if key not in blocks:
                 blocks[key] = baseline_blocks(block, n, shape.groups, include_weight_load=load, held_input_bits=held,
-                                              io_bits=in_bits + out_bits + spill, one_off_load=not too_big)
+                                              io_bits=in_bits + out_bits, one_off_load=not too_big)
             bases += [repeated(b, weight) for b in blocks[key]]
     work = _vector_work(config, network) if network is not None else None  # a stage beside the crossbars: balancing
     cim = chip_breakdown(config, stages, samples, name=config.name, beside_ns=work[0].time_ns(work[3]) if work else 0.0)
