@@ -799,23 +799,3 @@ def test_price_model_takes_set_overrides_of_its_design(tmp_path):
         result.output)
     bad = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "adc.bitz=6"])
     assert bad.exit_code == 2 and "unknown key 'adc.bitz'; did you mean 'adc.bits'?" in bad.output
-
-
-def test_a_baseline_spills_the_input_maps_its_memory_cannot_hold():
-    """ResNet-50's 56 x 56 x 256 maps (784 KiB) on the default baseline's 512 KiB had stayed on chip for free: a map
-    a matrix product reads that the memory cannot hold for the items run together is written to DRAM and read
-    back, each a DRAM transfer of its bits (the hand count below); with room for every map only the image and the
-    logits cross the DRAM interface"""
-    from cimsim.cost.memory import dram_energy_pj_per_bit
-    from cimsim.models import MatrixOp, get_model, price_model
-    config, model = load_config(DEFAULT), get_model("resnet50")
-    bits, room = config.dac.input_bits, config.baseline.sram_kib * 8192  # its weights do not fit: all of it is room
-    ops = list(model.of_type(MatrixOp))
-    spilled = sum(2 * op.input_elements_per_item * bits for op in ops[1:] if op.input_elements_per_item * bits > room)
-    assert spilled > 0
-    small, roomy = (price_model(with_overrides(config, {"baseline.sram_kib": kib}), model, items=1).baseline
-                    for kib in (512.0, 65536.0))
-    per_bit = dram_energy_pj_per_bit(config.baseline.dram)
-    extra = small.energy_pj["dram_activations"] - roomy.energy_pj["dram_activations"]
-    assert extra == pytest.approx(spilled * per_bit, rel=1e-9)
-    assert small.memory_ns > roomy.memory_ns  # and their DRAM time

@@ -10,9 +10,8 @@ DRAM KV cache must fit in ``baseline.dram_gb``. Attention products: K and V are 
 product per key/value head and item (each sequence has its own cache: items never share its reads), activations at
 ``dac.input_bits`` (their reads, MACs and registers), fetched from DRAM when the KV cache is in DRAM (or with
 ``weight_streaming``). The model's input is read from and
-its output written to DRAM once per item; an activation map between products stays on chip where the on-chip
-memory holds it for the items run together (beside the weights kept there), else it is written to DRAM and read
-back (docs/models.md). A decode runs in steps of
+its output written to DRAM once per item; activations between products stay on chip, even those the memory
+cannot hold (no spills: a lower bound on the baseline's energy, docs/models.md). A decode runs in steps of
 one token per sequence in flight: tokens of one sequence never share a weight fetch. A routed expert is priced at
 the mean over the number of a step's tokens it receives (:mod:`cimsim.cost.routing`: its weights are fetched only
 in steps some token reaches it, and then whole). Vector ops run on the same
@@ -109,14 +108,6 @@ def _products(config: Config, model: Model, items: int, kv_cache: str, too_big: 
     first, final = (next(k for k in order if ops[k].static) for order in (range(len(ops)), reversed(range(len(ops)))))
     dram_io = {first: items * model.input_elements_per_item * bits}
     dram_io[final] = dram_io.get(final, 0) + items * out_bits
-    # an input map the on-chip memory cannot hold for the items run together (an attention product runs each item
-    # apart), beside the weights kept there, is written to DRAM by the products before and read back by its own (the
-    # model's input is read from DRAM already)
-    room = config.baseline.sram_kib * 8192 - (0 if too_big else model.crossbar_parameters * config.mapping.weight_bits)
-    for k, op in enumerate(ops):
-        held = min(items, config.baseline.batch) if op.static else 1
-        if k != first and held * op.input_elements_per_item * bits > room:
-            dram_io[k] = dram_io.get(k, 0) + 2 * items * op.input_elements_per_item * bits
     parts, together = [], None
     for k, op in enumerate(ops):
         load = too_big if op.static else kv_cache == "dram"
@@ -200,8 +191,7 @@ def _sentence(config: Config, model: Model, kv_cache: str, too_big: bool, lanes:
     unit = (f"its own {lanes} lanes at {b.clock_ghz:g} GHz (baseline.vector_lanes)" if b.vector_lanes else
             f"the CIM chip's {lanes}-lane vector unit")
     return (f"Model '{model.name}': its matrix products one after the other; static weights: {fetched}{attention}; "
-            "the maps a product reads kept on chip where they fit beside the weights kept there, else written to "
-            f"DRAM and read back; vector ops on {unit}.")
+            f"vector ops on {unit}.")
 
 
 @checked_types
