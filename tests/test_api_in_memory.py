@@ -309,3 +309,17 @@ def test_an_underflow_blames_the_side_whose_values_are_that_small():
     x[5] = 1e-302  # a tiny sample too: the network is still at fault, at its own layer
     with pytest.raises(ValueError, match=r"^network: values this small underflow float64 \(matrix layer [12]'s"):
         cimsim.simulate(CONFIGS / "digits-mlp.toml", network=deep, inputs=x)
+
+
+def test_an_underflow_in_a_network_that_cannot_take_zeros_weighs_its_sides():
+    """a log before the tiny weights: zeroing a tiny sample value (the blame's test) makes the log fail, and the
+    samples had been blamed with the network's 1.5e-300 weight quoted; the weight below the floor's square root
+    names the network"""
+    from cimsim.network.ops import Unary
+
+    rng = np.random.default_rng(8)
+    net = Network((Unary("log"), Dense(rng.standard_normal((4, 8)) * 1e-300)), (8,))
+    x = rng.uniform(0.5, 2.0, (20, 8))
+    x[3, 2] = 1e-300
+    with pytest.raises(ValueError, match=r"^network: values this small underflow.*scale the network weights up"):
+        cimsim.estimate(CONFIGS / "digits-mlp.toml", network=net, inputs=x)

@@ -240,7 +240,8 @@ def _underflow_blame(network: Network, small: _Underflow, w_min: dict) -> tuple[
     samples where they hold nonzero values below the floor's square root and their pass with those at 0 does not
     underflow (one sample of 1e-298, or one tiny token of a sample, beside O(1) weights had been blamed on the
     network); else the network (its own layers made the values: an embedding's table, tiny weights), quoting its
-    pass's product"""
+    pass's product; where the network cannot take those values at 0 (a log), the network where its weight is below
+    the floor's square root"""
     xs, index, w, x = small.args
     tiny = (xs != 0) & (np.abs(xs) < MAGNITUDE_FLOOR ** 0.5)
     network_at_fault = not tiny.any()
@@ -249,8 +250,8 @@ def _underflow_blame(network: Network, small: _Underflow, w_min: dict) -> tuple[
             _overflows(network, np.where(tiny, 0.0, xs), w_min)
         except _Underflow as again:  # the network makes values that small of its own too
             network_at_fault, (index, w, x) = True, again.args[1:]
-        except ValueError:  # a layer that cannot take them at 0 (a log): they are the samples' own
-            pass
+        except ValueError:  # a layer that cannot take them at 0 (a log): the first product's sides decide
+            network_at_fault = w < MAGNITUDE_FLOOR ** 0.5
     return network_at_fault, (
         f"values this small underflow float64 (matrix layer {index}'s peak |weight| {w:.3g} x an input vector's peak "
         f"|x| {x:.3g} = {w * x:.3g}, below {MAGNITUDE_FLOOR:.0e}: the float reference's products would be subnormal, "
