@@ -335,13 +335,18 @@ def test_tpu_is_a_256_by_256_array_and_its_weight_memory_8_gib():
     assert any("(256 x 256 MACs, baseline.array_rows)" in a
                for a in baseline_breakdown(config, 200, include_weight_load=False).assumptions)
     # 8 GiB DDR3 Weight Memory: a model and KV caches above it are refused, as on the GPU presets
+    from cimsim.config import with_overrides
     from cimsim.errors import ConfigError
     from cimsim.models import get_model, price_model
     assert config.baseline.dram_gb * 1e9 == 8 * 2**30
     model = get_model("llama-7b", phase="decode")
     price_model(config, model, chips=66, kv_cache="dram")
-    with pytest.raises(ConfigError, match=r"KV caches of 64 sequence\(s\).*'baseline.dram_gb'"):
+    with pytest.raises(ConfigError, match=r"KV caches of 64 sequence\(s\).*'baseline.dram_gb' \(8.58993 GB: the value "
+                                          r"baseline preset 'tpu-v1' sets\)"):  # (the file named may be another's)
         price_model(config, model, chips=66, items=64, sequences=64, kv_cache="dram")
+    with pytest.raises(ConfigError, match=r"'baseline.dram_gb' \(9 GB\)$"):  # a value of its own: no preset named
+        price_model(with_overrides(config, {"baseline.dram_gb": 9.0}), model, chips=66, items=64, sequences=64,
+                    kv_cache="dram")
 
 
 def test_a_networks_attention_reads_both_operands_at_the_activation_width():

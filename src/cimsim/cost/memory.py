@@ -17,6 +17,7 @@ import math
 
 from ..argcheck import check_real, checked_types
 from ..config.modes import DramTechnology
+from ..config.presets_merge import section_tables
 from ..config.schema import Config, TechnologyConfig
 from ..errors import ConfigError
 from .digital import HOROWITZ_NODE_NM, horowitz_scale
@@ -125,9 +126,12 @@ def dram_bandwidth_gbps(kind: str) -> float:
 @checked_types
 def check_dram_capacity(config: Config, bits: int, what: str = "the layer's weights", *, parts: bool = False) -> None:
     """ConfigError naming baseline.dram_gb when ``bits`` held in the DRAM (``what``: the layer's weights, a model's
-    weights and KV cache) exceed it; ``parts``: ``what`` gives its parts' sizes, and the total is said "in all"."""
+    weights and KV cache) exceed it, and the baseline preset that set it (a tpu-v1 set over price-model's default
+    config had been blamed on that file alone); ``parts``: ``what`` gives its parts' sizes, the total said "in all"."""
     b = config.baseline
     if b.dram_gb is not None and bits / 8 > b.dram_gb * 1e9:
         size = f", {bits / 8 / 1e9:.4g} GB in all," if parts else f" ({bits / 8 / 1e9:.4g} GB)"
+        preset = section_tables("baseline").get(b.preset, {}) if b.preset else {}
+        whose = f": the value baseline preset {b.preset!r} sets" if preset.get("dram_gb") == b.dram_gb else ""
         raise ConfigError(config.source, [("baseline.dram_gb", (
-            f"{what}{size} do not fit in 'baseline.dram_gb' ({b.dram_gb:g} GB)"))])
+            f"{what}{size} do not fit in 'baseline.dram_gb' ({b.dram_gb:g} GB{whose})"))])
