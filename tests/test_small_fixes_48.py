@@ -103,8 +103,9 @@ def test_the_dram_refusal_labels_the_total_of_weights_and_kv_caches():
         price_model(config, model, chips=66, sequences=256)
     text = str(err.value)
     assert re.search(r"at 8 bits \(6\.738 GB\) and the KV caches of 256 sequence\(s\) \(137\.4 GB\), 144\.2 GB in "
-                     r"all, do not fit in 'baseline\.dram_gb' \(85\.8993 GB\)", text), text
-    assert text.count("GB)") == 3  # weights, caches, the DRAM: the total once, labelled
+                     r"all, do not fit in 'baseline\.dram_gb' \(85\.8993 GB: the value baseline preset 'a100' sets\)",
+                     text), text
+    assert text.count("GB)") == 2 and text.count(" GB") == 4  # weights, caches, the total once (labelled), the DRAM
     small = config_from_dict({"preset": "rram-default", "baseline": {"preset": "a100", "dram_gb": 0.01}}, "a.toml")
     with pytest.raises(ConfigError, match=r"model 'resnet18': its 11,\d{3},\d{3} parameters at 8 bits \(0\.01\d+ GB\) "
                                           r"do not fit in 'baseline\.dram_gb' \(0\.01 GB\)$"):  # no KV cache: one size
