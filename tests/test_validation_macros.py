@@ -464,6 +464,17 @@ def test_the_record_reports_quote_is_this_run():
         "src/cimsim/validation/record.json is stale: run benchmarks/validate_published.py --write")
 
 
+def test_a_record_range_is_never_rounded_to_a_point_and_one_figure_is_one():
+    """quartiles of 1.07 and 1.15 had read "silicon 1.1-1.1x" (mram density): a third digit where two would show a
+    range as a point; "0 of 1 figures" now reads "0 of 1 figure"."""
+    spread = trust._spread({"measured_over_model": [1.07, 1.11, 1.15], "macros": 2})
+    assert spread == "silicon 1.07-1.15x the model over the middle half, median 1.11x"
+    assert trust._spread({"measured_over_model": [0.5, 1.0, 2.0], "macros": 2}) == (
+        "silicon 0.5-2x the model over the middle half, median 1x")
+    line = trust.record_line(with_overrides(Config(), {"device.preset": "pcm"}))
+    assert "(0 of 1 figure within" in line and "of 1 figures" not in line
+
+
 def test_a_report_quotes_the_record_of_its_family(monkeypatch):
     record = macro_report.records_by_family()
     charge = record["families"]["sram-charge"]

@@ -46,7 +46,8 @@ def converter_line(config: Config, plan: Plan, p: CimParameters, t: CimTiming) -
         None, p.adc_bits) else f", built for {config.adc.built_bits} bits and run for {cycles}")
     converter = (f"{p.adc_bits}-bit {p.adc_type}{detail} (docs/adc.md: {_LAWS[p.adc_type]})" if p.adc_bits > 1
                  or detail else "1-bit, one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)")
-    return (f"ADC: {converter}; layer 0 samples at {p.adc_rate_gsps:.3g} GS/s = {t.conversions_per_adc} conversions "
+    n = t.conversions_per_adc
+    return (f"ADC: {converter}; layer 0 samples at {p.adc_rate_gsps:.3g} GS/s = {n} conversion{'s' * (n != 1)} "
             f"per {t.read_cycle_ns:.3g} ns round: {p.adc_energy_pj:.3g} pJ per conversion.")
 
 
@@ -57,7 +58,7 @@ def array_line(config: Config, plan: Plan, p: CimParameters) -> str:
     resistive = p.family == ArrayFamily.RESISTIVE
     lines = "0.2 fF/um at the full read voltage, an upper bound" if resistive else "ZigZag-IMC per-cell loads at V_DD"
     passes = tree_passes(plan)
-    reads = f"{config.dac.encoding} reads summed x {p.read_ns * passes:g} ns"
+    reads = f"{config.dac.encoding.replace('_', '-')} reads summed x {p.read_ns * passes:g} ns"
     turns = f", {passes} of {p.read_ns:g} ns each, one for each output a tree sums in turn" if passes > 1 else ""
     cycle = (f"no ADC: a round is {reads} (the adders sum within each read{turns})" if p.family == ArrayFamily.DIGITAL
              else f"sample-and-hold lets the ADCs convert one round while the next is read: a round is max({reads}, "

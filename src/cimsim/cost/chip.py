@@ -214,7 +214,8 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
         f"Technology {tech.node_nm:g} nm, {tech.vdd_v:g} V: ISAAC figures (32 nm, 0.9 V assumed), ZigZag-IMC gates "
         f"(28 nm, 0.9 V) and survey ADC regressions scaled with Stillmaker & Baas 2017; lines switch C V**2.",
         converter_line(config, stages[0].plan, p0, t0), array_line(config, stages[0].plan, p0),
-        f"Chip: {m.total_tiles} of {chip.tiles} tiles used ({chip.arrays_per_tile} arrays per tile, a layer on "
+        f"Chip: {m.total_tiles} of {chip.tiles} tiles used ({chip.arrays_per_tile} array"
+        f"{'s' * (chip.arrays_per_tile != 1)} per tile, a layer on "
         f"whole tiles of its own), each with a {p0.buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} buffer, "
         f"an ISAAC bus and a router; {p0.global_buffer_capacity_bytes // 1024} KiB {chip.buffer_memory} global "
         f"buffer; every activation crosses the mesh to and from the global buffer (ISAAC router via CiMLoop, "

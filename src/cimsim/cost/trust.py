@@ -93,11 +93,19 @@ def _spread(kind_record: dict) -> str:
     low, median, high = kind_record["measured_over_model"]
     if low == high:
         return f"silicon {median:.2g}x the model"
-    text = f"silicon {low:.2g}-{high:.2g}x the model over the middle half, median {median:.2g}x"
+    span, mid = _quartiles(low, median, high)
+    text = f"silicon {span} the model over the middle half, median {mid}"
     if kind_record["macros"] < MIN_RANGE_MACROS:
         return text
-    low, median, high = kind_record["macro_medians_over_model"]
-    return f"{text}; over its {kind_record['macros']} macros' medians {low:.2g}-{high:.2g}x, median {median:.2g}x"
+    span, mid = _quartiles(*kind_record["macro_medians_over_model"])
+    return f"{text}; over its {kind_record['macros']} macros' medians {span}, median {mid}"
+
+
+def _quartiles(low: float, median: float, high: float) -> tuple[str, str]:
+    """("a-bx", "cx") at two significant digits, three where two would show a range as a point (quartiles of 1.07
+    and 1.15 had read "1.1-1.1x")"""
+    d = 2 if f"{low:.2g}" != f"{high:.2g}" else 3
+    return f"{low:.{d}g}-{high:.{d}g}x", f"{median:.{d}g}x"
 
 
 def record_line(config: Config) -> str:
@@ -109,7 +117,8 @@ def record_line(config: Config) -> str:
                 "these cost figures are not checked against silicon.")
     tolerance = 100 * record["absolute_tolerance"]
     parts = [f"{label} median |error| {100 * entry[kind]['median_abs_error']:.0f} % ({entry[kind]['within']} of "
-             f"{entry[kind]['cases']} figures within ±{tolerance:.0f} %, {_spread(entry[kind])})"
+             f"{entry[kind]['cases']} figure{'s' * (entry[kind]['cases'] != 1)} within ±{tolerance:.0f} %, "
+             f"{_spread(entry[kind])})"
              for kind, label in _KINDS if kind in entry]
     trends = entry["trends"]
     if trends["cases"]:
