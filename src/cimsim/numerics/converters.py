@@ -62,7 +62,8 @@ class AdcSetting:
     def full_scale(self) -> np.ndarray:
         """the top code's level, lsb x code_max, per row tile and converted column: sums up to half an LSB above
         it still round to the top code, beyond that they clip (a calibrated ADC at percentile p thus clips fewer
-        than 100 - p % of its conversions)"""
+        than 100 - p % of the conversions it was set on, where each group a range serves saw 1 / (1 - p / 100) reads
+        or more: docs/adc.md)"""
         return self.lsb * self.code_max
 
 
