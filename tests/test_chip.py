@@ -384,3 +384,22 @@ def test_map_stages_takes_its_timings_params_and_items_by_keyword_only():
     config = isaac_like()
     with pytest.raises(TypeError):
         map_stages(config, _stages(config, 1), 10)
+
+
+def test_an_sram_device_on_a_resistive_array_is_said_so_and_no_crosspoint():
+    """`device.preset = "sram"` on a resistive array (a shipped sweep's point) had read "sram family ... 1t1r cell",
+    with crosspoint an SRAM cell of 4 F2, and "no published sram macro" beside 27 SRAM macros of the record: its
+    lines say what it is, and a crosspoint SRAM cell is refused naming the device"""
+    from cimsim.config import config_from_dict, with_overrides
+    from cimsim.errors import ConfigError
+
+    config = with_overrides(Config(), {"device.preset": "sram"})
+    plan = plan_layer(config)
+    lines = cim_breakdown(config, plan, analytic_counts(plan, 4)).assumptions
+    cells = next(line for line in lines if line.startswith("Cells:"))
+    assert "an SRAM bit cell read as a resistive array's conductance" in cells and "1t1r" not in cells
+    assert any("no published sram macro read as a resistive array (its SRAM macros are sram-charge, sram-current and "
+               "digital arrays)" in line for line in lines)
+    with pytest.raises(ConfigError, match=r"'array.cell_access' = \"crosspoint\" selects a resistive cell; device "
+                                          r"'sram' has SRAM cells"):
+        config_from_dict({"device": {"preset": "sram"}, "array": {"cell_access": "crosspoint"}})

@@ -245,10 +245,12 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
         errors.append(("array.wire_resistance_ohm", "'array.wire_resistance_ohm' gives a DC current's IR drop; "
                                                     "'array.family' = \"charge\" shares charge on its columns and "
                                                     "carries none (set it to 0)"))
-    if array.cell_access != CellAccess.ONE_T_ONE_R and array.family != ArrayFamily.RESISTIVE:
+    if array.cell_access != CellAccess.ONE_T_ONE_R and (array.family != ArrayFamily.RESISTIVE or _sram(config)):
+        holder = f"'array.family' = \"{array.family}\"" if array.family != ArrayFamily.RESISTIVE else (
+            f"device '{config.device.name}'")
         errors.append(("array.cell_access", f"'array.cell_access' = \"{array.cell_access}\" selects a resistive cell; "
-                                            f"'array.family' = \"{array.family}\" has SRAM cells: set 'array.cell_"
-                                            "access' = \"1t1r\" (or 'array.family' = \"resistive\")"))
+                                            f"{holder} has SRAM cells: set 'array.cell_access' = \"1t1r\" (or a "
+                                            "resistive array of a resistive device: rram, pcm, mram)"))
     if array.family != ArrayFamily.DIGITAL:
         if array.digital_adders != DigitalAdders.TREE:
             errors.append(("array.digital_adders", f"'array.digital_adders' = \"{array.digital_adders}\" sums "
@@ -299,3 +301,10 @@ def _check_zero_fractions(config: Config) -> list[tuple[str, str]]:
             errors.append((dotted, f"'{dotted}' ({value:g}) needs {name}s that can be 0; binary {name}s are +/-1 "
                                    f"({binary})"))
     return errors
+
+
+def _sram(config: Config) -> bool:
+    """whether the device is an SRAM bit cell (its name's cell family: :func:`cimsim.cost.cells.cell_family`)"""
+    from ..cost.cells import cell_family  # (the cost package imports the config's: loaded by now)
+
+    return cell_family(config.device.name)[0].name == "sram"

@@ -209,7 +209,8 @@ def _stage_costs(config: Config, stages: Sequence[Stage]) -> tuple[list[CimParam
 def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params: Sequence[CimParameters],
                  timings: Sequence[CimTiming], leakage_uw: float, items: int) -> tuple[str, ...]:
     tech, chip, p0, t0 = config.technology, config.chip, params[0], timings[0]
-    access = f", {config.array.cell_access} cell" if p0.family == ArrayFamily.RESISTIVE else ""
+    access = ("" if p0.family != ArrayFamily.RESISTIVE else f", {config.array.cell_access} cell"
+              if p0.cell_family != "sram" else ", an SRAM bit cell read as a resistive array's conductance")
     out = [
         f"Technology {tech.node_nm:g} nm, {tech.vdd_v:g} V: ISAAC figures (32 nm, 0.9 V assumed), ZigZag-IMC gates "
         f"(28 nm, 0.9 V) and survey ADC regressions scaled with Stillmaker & Baas 2017; lines switch C V**2.",

@@ -113,7 +113,9 @@ def record_line(config: Config) -> str:
     record = family_record(config)
     family, entry = record["family"], record["record"]
     if entry is None:
-        return (f"Validation: no published {family} macro is in cimsim's validation record ({record['source']}); "
+        read = (" read as a resistive array (its SRAM macros are sram-charge, sram-current and digital arrays)"
+                if family == "sram" else "")  # an SRAM device on a resistive array
+        return (f"Validation: no published {family} macro{read} is in cimsim's validation record ({record['source']}); "
                 "these cost figures are not checked against silicon.")
     tolerance = 100 * record["absolute_tolerance"]
     parts = [f"{label} median |error| {100 * entry[kind]['median_abs_error']:.0f} % ({entry[kind]['within']} of "
