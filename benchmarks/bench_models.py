@@ -22,6 +22,7 @@ from pathlib import Path
 from bench_targets import platform_lines  # this script's folder is on the path
 
 from cimsim.config import load_config
+from cimsim.cost.trust import RANGE_NOTE
 from cimsim.models import DECODERS, MODEL_NAMES, chips_needed, get_model, price_model, price_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             prices.append(_price(config, get_model(name, phase=phase)))
     print("\n" + price_table(prices))
     print("\nchips: arrays needed / arrays per chip, whole tiles per matrix; rates: steady state (decode: one "
-          "sequence); gains: baseline / CIM (throughput CIM / baseline)")
+          f"sequence); gains: baseline / CIM (throughput CIM / baseline). {RANGE_NOTE}")
     return 1 if failed else 0
 
 

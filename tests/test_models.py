@@ -799,3 +799,17 @@ def test_price_model_takes_set_overrides_of_its_design(tmp_path):
         result.output)
     bad = CliRunner().invoke(main, ["price-model", "resnet18", "--set", "adc.bitz=6"])
     assert bad.exit_code == 2 and "unknown key 'adc.bitz'; did you mean 'adc.bits'?" in bad.output
+
+
+def test_a_models_energy_gain_has_the_range_every_comparison_gives():
+    """price-model had printed "energy gain 4.13x" without the range `estimate` and `compare` give (docs/validation.md:
+    every comparison and estimate): the table, the JSON and the price carry it, from the same record"""
+    from cimsim.cost import trust
+    from cimsim.models import get_model, price_model, price_table
+    config = load_config(Path(DEFAULT).parent / "sram-cim.toml")
+    price = price_model(config, get_model("resnet18"))
+    expected = trust.energy_gain_range(config, price.cim, price.baseline)
+    assert expected is not None and price.energy_gain_range == expected
+    assert price.as_dict()["energy_gain_range"] == expected
+    assert f"{price.gain['energy']:.3g}x{trust.gain_range_cell(expected)} |" in price_table([price])
+    assert expected["low"] <= expected["median"] <= expected["high"]

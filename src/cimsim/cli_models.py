@@ -57,6 +57,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
     from .models import (DECODERS, DEFAULT_VECTOR_LANES, MODEL_NAMES, MatrixOp, get_model, price_model, price_table,
                          unknown_model)
     from .atomic import write_atomic
+    from .cost import trust
     from .report_json import cimsim_version, to_json
 
     is_file = model_name.lower().endswith((".npz", ".onnx"))
@@ -99,6 +100,8 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                f"hold a weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n",
                err=to_err)
     click.echo(price_table(prices), err=to_err)
+    if any(p.energy_gain_range for p in prices):
+        click.echo(f"\n{trust.RANGE_NOTE}", err=to_err)
     for p in prices:
         if p.cell_lifetime_s is not None:
             click.echo(f"\n{p.label}: the cells written while it runs wear out in {p.cell_lifetime_s:.3g} s (write "

@@ -181,7 +181,11 @@ def gain_range_cell(r: dict | None, *, said: bool = False) -> str:
     wholly above or below the gain as modelled reads as a slip: '3.85x (3.87-3.98)')"""
     if r is None:
         return ""
-    return f" ({r['low']:.3g}-{r['high']:.3g}{'x at silicon / model of published macros' * said})"
+    low, high = (f"{r[k]:.3g}" for k in ("low", "high"))
+    if low == high:  # a macro of a small share moves the gain little: a fourth digit, or the one value
+        low, high = (f"{r[k]:.4g}" for k in ("low", "high"))
+    span = f"{low}-{high}" if low != high else f"{low} at every quartile"
+    return f" ({span}{'x at silicon / model of published macros' * said})"
 
 
 def _range_sentence(head: str, r: dict | None, figures: str, values: str, what: str) -> str:

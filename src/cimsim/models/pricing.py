@@ -330,7 +330,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
         arrays_per_chip=chip_cfg.tiles * chip_cfg.arrays_per_tile, kv_cache=kv_cache,
         global_buffer_kib=tuple(c[2] for c in chips_priced),
         cell_utilisation=sum(p.weight_cells for p in placed) / (arrays * config.array.rows * config.array.cols),
-        parameters=model.parameters, macs_per_item=model.macs_per_item, cell_lifetime_s=lifetime,
+        parameters=model.parameters, macs_per_item=model.macs_per_item, cell_lifetime_s=lifetime, config=config,
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..argcheck import check_instance, markdown_cell
 from ..breakdown import Breakdown
+from ..config.schema import Config
 
 __all__ = ["ModelPrice", "price_table"]
 
@@ -43,6 +44,8 @@ class ModelPrice:
     cell_lifetime_s: float | None = None
     """activation products on arrays or reloaded parts: seconds until their cells reach their write endurance (at
     least); None otherwise"""
+    config: Config | None = None
+    """the design it was priced on"""
 
     @property
     def label(self) -> str:
@@ -54,6 +57,15 @@ class ModelPrice:
         from ..comparison import gains
 
         return gains(self.cim, self.baseline)
+
+    @property
+    def energy_gain_range(self) -> dict | None:
+        """the energy gain with the macro's energy at silicon / model of the published macros of the design's family
+        (:func:`cimsim.cost.trust.energy_gain_range`, as every comparison and estimate gives it; price-model had given
+        none); None without a config or where the record has too few"""
+        from ..cost import trust
+
+        return None if self.config is None else trust.energy_gain_range(self.config, self.cim, self.baseline)
 
     @property
     def has_tokens(self) -> bool:
@@ -88,6 +100,7 @@ class ModelPrice:
             "arrays": self.arrays, "arrays_per_chip": self.arrays_per_chip, "kv_cache": self.kv_cache,
             "global_buffer_kib": list(self.global_buffer_kib), "cell_utilisation": self.cell_utilisation,
             "cell_lifetime_s": self.cell_lifetime_s, **sides, "gain": self.gain,
+            "energy_gain_range": self.energy_gain_range,
         }
 
 
@@ -95,6 +108,7 @@ def price_table(prices: Sequence[ModelPrice]) -> str:
     """A Markdown table: per item and per token energy, items and tokens per second, chips, gains (``prices``:
     ModelPrice objects, as :func:`~cimsim.models.price_model` returns them); figures with the SI prefixes of the
     other reports (:func:`cimsim.report._fmt`)."""
+    from ..cost.trust import gain_range_cell
     from ..report import _fmt  # here: cimsim.report imports cimsim.models through cimsim.comparison
 
     if isinstance(prices, (str, bytes)) or not isinstance(prices, Iterable):
@@ -115,7 +129,8 @@ def price_table(prices: Sequence[ModelPrice]) -> str:
             f"{_rate(p.cim.throughput_items_per_s)} | "
             f"{_fmt(p.tokens_per_s(p.cim), '').rstrip() if p.has_tokens else '-'} | {chips} | "
             f"{_fmt(p.energy_per_item_pj(p.baseline) * 1e-12, 'J')} | "
-            f"{_rate(p.baseline.throughput_items_per_s)} | {g['energy']:.3g}x | {g['throughput']:.3g}x |")
+            f"{_rate(p.baseline.throughput_items_per_s)} | {g['energy']:.3g}x{gain_range_cell(p.energy_gain_range)} | "
+            f"{g['throughput']:.3g}x |")
     return "\n".join(rows)
 
 
