@@ -473,6 +473,14 @@ def test_a_record_range_is_never_rounded_to_a_point_and_one_figure_is_one():
         "silicon 0.5-2x the model over the middle half, median 1x")
     line = trust.record_line(with_overrides(Config(), {"device.preset": "pcm"}))
     assert "(0 of 1 figure within" in line and "of 1 figures" not in line
+    assert trust._quartiles(1.001, 1.002, 1.004) == ("1.001-1.004x", "1.002x")  # as many digits as it takes
+    # a gain's range that a small macro share leaves at one value, at the gain's own three digits ("0.872x
+    # (0.8717-0.872)" had read as if the gain topped its range; "quartilex at silicon" had run together)
+    assert trust.gain_range_cell({"low": 0.87168, "high": 0.87202}) == " (0.872 at every quartile)"
+    assert trust.gain_range_cell({"low": 0.362, "high": 0.36204}, said=True) == (
+        " (0.362x at every quartile of silicon / model of published macros)")
+    assert trust.gain_range_cell({"low": 1.0, "high": 2.0}, said=True) == (
+        " (1-2x at silicon / model of published macros)")
 
 
 def test_a_report_quotes_the_record_of_its_family(monkeypatch):

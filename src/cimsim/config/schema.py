@@ -47,7 +47,7 @@ class ArrayConfig:
     chain_register_rows: int = field(default=0, metadata=rule(
         Int(0, 4096), "rows between the pipeline registers of a cell chain (digital_adders = cell_chain; 0: none)"))
     cell_access: CellAccess = field(default=CellAccess.ONE_T_ONE_R, metadata=rule(
-        Choice(CellAccess), "how a resistive cell is selected: its area and line pitches (family = resistive)"))
+        Choice(CellAccess), "how a resistive cell is selected: its area and pitches (family resistive, no SRAM)"))
 
 
 @dataclass(frozen=True)

@@ -102,9 +102,9 @@ def _spread(kind_record: dict) -> str:
 
 
 def _quartiles(low: float, median: float, high: float) -> tuple[str, str]:
-    """("a-bx", "cx") at two significant digits, three where two would show a range as a point (quartiles of 1.07
+    """("a-bx", "cx") at two significant digits, more where two would show a range as a point (quartiles of 1.07
     and 1.15 had read "1.1-1.1x")"""
-    d = 2 if f"{low:.2g}" != f"{high:.2g}" else 3
+    d = next((d for d in range(2, 7) if f"{low:.{d}g}" != f"{high:.{d}g}"), 2)
     return f"{low:.{d}g}-{high:.{d}g}x", f"{median:.{d}g}x"
 
 
@@ -182,10 +182,9 @@ def gain_range_cell(r: dict | None, *, said: bool = False) -> str:
     if r is None:
         return ""
     low, high = (f"{r[k]:.3g}" for k in ("low", "high"))
-    if low == high:  # a macro of a small share moves the gain little: a fourth digit, or the one value
-        low, high = (f"{r[k]:.4g}" for k in ("low", "high"))
-    span = f"{low}-{high}" if low != high else f"{low} at every quartile"
-    return f" ({span}{'x at silicon / model of published macros' * said})"
+    if low == high:  # a macro of a small share moves the gain little: at the gain's own three digits, one value
+        return f" ({low}{'x' * said} at every quartile{' of silicon / model of published macros' * said})"
+    return f" ({low}-{high}{'x at silicon / model of published macros' * said})"
 
 
 def _range_sentence(head: str, r: dict | None, figures: str, values: str, what: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..argcheck import check_instance, markdown_cell
 from ..breakdown import Breakdown
@@ -44,8 +44,8 @@ class ModelPrice:
     cell_lifetime_s: float | None = None
     """activation products on arrays or reloaded parts: seconds until their cells reach their write endurance (at
     least); None otherwise"""
-    config: Config | None = None
-    """the design it was priced on"""
+    config: Config | None = field(default=None, repr=False, compare=False)
+    """the design it was priced on (for its gain's range; not part of the price's repr or equality)"""
 
     @property
     def label(self) -> str:
