@@ -68,10 +68,11 @@ def warn_restated_preset(source: str, section: str, design_preset: str, inherite
     dropped = [f"{section}.{key} = {inherited.get(key, default)!r} (now {fresh.get(key, default)!r})"
                for key, default in _DEFAULTS[section].items() if inherited.get(key, default) != fresh.get(key, default)]
     if dropped:
+        example = dropped[0].partition(" (now")[0]
         warnings.warn(f"{source}: [{section}] preset = {fresh['preset']!r} starts the table afresh from that preset, "
                       f"dropping what preset {design_preset!r} sets in it beside: {'; '.join(dropped)}; to keep "
-                      f"them, state them beside it (or, in a file, leave the table's preset line out)", UserWarning,
-                      stacklevel=caller_stacklevel())
+                      f"them, state them beside it, in its table or as settings (a sweep's [set]: {example}), or "
+                      "leave its preset line out", UserWarning, stacklevel=caller_stacklevel())
 
 
 def merged_table(section: str, inherited: Mapping[str, Any], stated: Mapping[str, Any]) -> dict[str, Any]:
