@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..argcheck import checked_types
 from .modes import (Accumulation, AdcType, ArrayFamily, CellAccess, DacMode, DigitalAdders, EnergyModel,
                     InputEncoding, InputRange, SignedEncoding, SignedInputs, Subtraction, WorkloadKind)
-from .conditional import CONDITIONAL_FIELDS, NON_IDEAL_FIELDS, sram_cell_errors
+from .conditional import NON_IDEAL_FIELDS, priced_enob, sram_cell_errors
 from .file_checks import file_errors
 from .memory_checks import MIN_BANK_KIB, memory_errors
 from .schema import BaselineConfig, Config, DacConfig, DeviceConfig
@@ -138,7 +138,7 @@ def _check_converter(config: Config) -> list[tuple[str, str]]:
 
     adc = config.adc
     built = adc.built_bits is not None and adc.built_bits > adc.bits and adc.type == AdcType.SAR  # (refused below)
-    priced = adc.enob is not None and CONDITIONAL_FIELDS["adc.enob"][0](config)  # else idle: refused as such
+    priced = priced_enob(config) is not None  # else idle: refused as such
     errors = [("adc.enob", f"'adc.enob' ({adc.enob!r}) must not exceed 'adc.bits' ({adc.bits}): a converter "
                            "resolves at most its nominal bits")] * (priced and adc.enob > adc.bits and not built)
     if adc.type == AdcType.FLASH and adc.bits > FLASH_MAX_BITS:

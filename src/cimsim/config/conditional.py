@@ -10,7 +10,7 @@ from .modes import (Accumulation, AdcRange, AdcType, ArrayFamily, Dataflow, Digi
 from .schema import SECTIONS, Config
 
 __all__ = ["DENSE_FIELDS", "CONDITIONAL_FIELDS", "NON_IDEAL_FIELDS", "unused_stated_fields", "sram_cell_errors",
-           "summed_parts"]
+           "summed_parts", "priced_enob"]
 
 NON_IDEAL_FIELDS = ("program_sigma", "read_noise_sigma", "drift_nu", "drift_nu_sigma", "stuck_at_gmin_rate",
                     "stuck_at_gmax_rate")
@@ -189,3 +189,9 @@ def sram_cell_errors(config: Config) -> list[tuple[str, str]]:
                                                           f"it holds its target; {cells}, whose mismatch a rewrite "
                                                           "does not change (leave it out)"))
     return errors
+
+
+def priced_enob(config: Config) -> float | None:
+    """the ADC ENOB ``config`` states where it prices the converter (``CONDITIONAL_FIELDS["adc.enob"]``), else None:
+    an idle one prices nothing (the config check, the pricing and the report read this one rule)"""
+    return config.adc.enob if CONDITIONAL_FIELDS["adc.enob"][0](config) else None

@@ -3,7 +3,7 @@ assumptions), by array family."""
 
 from __future__ import annotations
 
-from ..config.conditional import CONDITIONAL_FIELDS
+from ..config.conditional import priced_enob
 from ..config.modes import ArrayFamily, DigitalAdders
 from ..config.schema import Config
 from ..mapping import Plan, plan_layer
@@ -41,8 +41,8 @@ def converter_line(config: Config, plan: Plan, p: CimParameters, t: CimTiming) -
                 f"{p.adder_tree_energy_pj:.3g} pJ per output sum; no DAC either: its 'dac' row prices the input-bit "
                 "wires along each row, their charge and their drivers.")
     cycles = f"{p.adc_bits} bit-cycle{'s' * (p.adc_bits != 1)}"
-    priced = config.adc.enob is not None and CONDITIONAL_FIELDS["adc.enob"][0](config)  # an idle one prices nothing
-    detail = ("" if not priced else f", ENOB {config.adc.enob:g}") + ("" if config.adc.built_bits in (
+    enob = priced_enob(config)  # an idle one prices nothing
+    detail = ("" if enob is None else f", ENOB {enob:g}") + ("" if config.adc.built_bits in (
         None, p.adc_bits) else f", built for {config.adc.built_bits} bits and run for {cycles}")
     converter = (f"{p.adc_bits}-bit {p.adc_type}{detail} (docs/adc.md: {_LAWS[p.adc_type]})" if p.adc_bits > 1
                  or detail else "1-bit, one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)")

@@ -22,7 +22,7 @@ from ..analytic import plane_top_codes
 from ..argcheck import checked_types
 from ..config.modes import ArrayFamily, InputEncoding, MemoryTechnology
 from ..config.checks import resolved_bits_per_read
-from ..config.conditional import CONDITIONAL_FIELDS
+from ..config.conditional import priced_enob
 from ..config.schema import Config, TechnologyConfig
 from ..mapping import Plan, plan_layer
 from . import adc, cells, edram, families, gates, leakage, memory, noc, periphery
@@ -193,8 +193,7 @@ def _buffer(kind: str, capacity_bytes: int, tech: TechnologyConfig) -> tuple[flo
 def _converter_fields(config: Config, plan: Plan, rate: float) -> dict:
     """ADC (sampling at ``rate`` GS/s) and DAC fields of :class:`CimParameters`."""
     tech, adc_cfg = config.technology, config.adc
-    enob = adc_cfg.enob if CONDITIONAL_FIELDS["adc.enob"][0](config) else None  # an idle one prices nothing
-    adc_kw = dict(adc_type=adc_cfg.type, enob=enob, built_bits=adc_cfg.built_bits)
+    adc_kw = dict(adc_type=adc_cfg.type, enob=priced_enob(config), built_bits=adc_cfg.built_bits)
     digital = plan.family == ArrayFamily.DIGITAL  # no DAC: a row's input bits on wires with 1-bit drivers
     drivers = plan.dac_bits if digital else 1
     # a time-domain pulse or a 1-bit read (the row to +V_read, -V_read or left at 0) is a 1-bit driver, no DAC core

@@ -138,7 +138,7 @@ def _drift_compensation(config: Config, plan: Plan, lay: Layout, phys: np.ndarra
     measures the effective conductances with IR drop, now and just after programming (undrifted: / drift_factor)."""
     if config.device.drift_compensation != DriftCompensation.GLOBAL or not np.any(drift_factor != 1):
         return np.ones((plan.row_tiles, lay.col_w.size))  # nothing drifted: no gain (no second IR-drop solve)
-    r, wire = plan.g_min_us / step, config.array.wire_resistance_ohm
+    r, wire = level_step_us(plan)[1], config.array.wire_resistance_ohm
     then = (phys + r) / drift_factor
     if wire:  # the read just after programming saw the undrifted cells through the same wires
         then = layer_effective_conductance(then * step, lay.phys_tile, plan, wire,

@@ -13,6 +13,7 @@ from ..argcheck import check_int, checked_types
 from ..config.modes import WeightScale
 from ..config.schema import Config
 from ..mapping import Plan
+from .layout import level_step_us
 from .encoding import _quantize_weights, _weight_levels, fixed_input_max, prepare_planes, with_normal_rows
 
 __all__ = ["SAMPLE_VALUES", "plane_code_shares", "weight_sample_rows", "weight_level_share", "row_coupling",
@@ -110,7 +111,7 @@ def row_coupling(plan: Plan, x: np.ndarray, w: np.ndarray, input_max: float | No
 
 def _pairing(plan: Plan, k: np.ndarray, levels: np.ndarray) -> tuple[float | None, float | None]:
     """:func:`row_coupling` of plane codes ``k`` (n_planes x vectors x in) and sampled target ``levels``"""
-    floor = plan.g_min_us / ((plan.g_max_us - plan.g_min_us) / plan.max_level)  # g_min in level steps
+    floor = level_step_us(plan)[1]  # g_min in level steps
     pairs = []
     for energy, level in ((code_energy(plan)[k].sum(axis=0), _held(plan, levels) + floor),  # cells' conductances
                           ((k ** 2).sum(axis=0, dtype=np.float64), _held(plan, levels, stored=True))):
