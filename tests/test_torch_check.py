@@ -95,3 +95,77 @@ def test_a_model_left_in_training_mode_is_warned_naming_the_modules_that_differ(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         from_torch(model.eval(), x)
+
+
+class _Exp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return torch.exp(100 * self.fc(x))
+
+
+class _Counter(nn.Module):
+    """a forward that counts its calls in a buffer (an EMA of its inputs the same): each call another function"""
+
+    def __init__(self, ema: bool):
+        super().__init__()
+        self.ema, self.fc = ema, nn.Linear(5, 5)
+        self.register_buffer("calls", torch.zeros(5 if ema else ()))
+
+    def forward(self, x):
+        if self.ema:
+            self.calls.mul_(0.9).add_(0.1 * x.mean(0))
+        else:
+            self.calls += 1
+        return self.fc(x) * (1 + self.calls)
+
+
+def test_a_model_whose_own_float_overflows_is_told_so():
+    """exp(100 t) is infinite in float32 where the float64 network is finite: the refusal had blamed torch's export
+    and offered the dynamo exporter; in float64 the model imports, its network equal to it"""
+    torch.manual_seed(1)
+    model, example = _Exp().eval(), torch.randn(3, 8)
+    with pytest.raises(ValueError, match=r"^torch model _Exp: on a batch of 1 input of the example's shape, the "
+                                         r"model's own forward pass, in its float, gives infinite or NaN values at "
+                                         r"\d+ of its 8 outputs, where its network, in float64, gives finite ones .*"
+                                         r"model.double\(\)") as refused:
+        from_torch(model, example)
+    assert "dynamo" not in str(refused.value)
+    net = from_torch(model.double(), example.double())
+    np.testing.assert_allclose(net.forward(example.double().numpy()), model(example.double()).detach().numpy(),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("ema", [False, True])
+def test_a_forward_that_writes_its_buffers_is_named(ema):
+    """the trace had held the buffer's value after one call and added to it again (2x the model): refused as an
+    export that computes otherwise; the buffer is named, and given back its values"""
+    model = _Counter(ema).eval()
+    with pytest.raises(ValueError, match=r"^torch model _Counter: its forward pass writes its buffer\(s\) 'calls' "
+                                         r"\(a counter or a running statistic\).*if self.training"):
+        from_torch(model, torch.randn(3, 5))
+    assert not model.calls.any()
+
+
+@pytest.mark.parametrize("output, said", [("tuple", r"returns a tuple of 2 items: .* self.m\(x\)\[0\] or \[1\]"),
+                                          ("dict", r"returns a dict holding a, b: .*self.m\(x\)\['a'\] or \['b'\]"),
+                                          ("none", r"the model's forward returns None: from_torch imports a model "
+                                                   r"that returns one tensor\)$")])
+def test_a_model_returning_other_than_one_tensor_is_told_how(output, said):
+    """a tuple or dict of two had been refused in ONNX terms alone ('got 1 (input) and 2 (output, 4)'); None with
+    torch's export error and the dynamo exporter's hint"""
+    fc = nn.Linear(4, 3)
+
+    class Outputs(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = fc
+
+        def forward(self, x):
+            y = self.fc(x)
+            return {"tuple": (y, y.relu()), "dict": {"a": y, "b": y.relu()}, "none": None}[output]
+
+    with pytest.raises(ValueError, match=said):
+        from_torch(Outputs(), torch.randn(2, 4))

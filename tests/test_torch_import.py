@@ -740,8 +740,13 @@ def test_pixel_shuffle_ceil_mode_pooling_and_std():
     net = _imported(SuperResolution().eval(), np.random.default_rng(12).standard_normal((2, 3, 8, 8)))
     assert [layer.kind for layer in net.layers].count("transpose") == 2
     x = np.random.default_rng(12).standard_normal((2, 3, 8, 8))
-    with pytest.raises(ValueError, match=r"\(AveragePool\): ceil_mode = 1 with count_include_pad = 1 adds windows"):
-        from_torch(nn.AvgPool2d(3, 2, ceil_mode=True), x)
+    with pytest.raises(ValueError, match=r"\(AveragePool\): ceil_mode = 1 with count_include_pad = 1 and padding "
+                                         r"adds windows here \(torch: ceil_mode=True, count_include_pad=True"):
+        from_torch(nn.AvgPool2d(3, 2, padding=1, ceil_mode=True), x)
+    for pool, sample in ((nn.AvgPool2d(3, 2, ceil_mode=True), x), (nn.AvgPool1d(2, ceil_mode=True), x[:, 0, :, :7])):
+        # torch's defaults (count_include_pad=True) without padding: the padding counted is none, the means the same
+        got = from_torch(pool, sample).forward(sample)
+        np.testing.assert_allclose(got, pool(torch.tensor(sample, dtype=torch.float32)).double().numpy(), atol=1e-6)
 
 
 class EinsumAttention(nn.Module):

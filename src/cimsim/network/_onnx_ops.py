@@ -76,8 +76,7 @@ def _mod(g, op, attrs, names, outs, name):
 
 
 def _dropout(g, op, attrs, names, outs, name):
-    """Dropout at inference (training_mode false or not given; opsets before 7: is_test set), or of ratio 0: its
-    input"""
+    """Dropout at inference (training_mode false or unset; opsets before 7: is_test set), or of ratio 0: its input"""
     training = g.operand(names, 2, "Dropout's training_mode")
     training = bool(np.ravel(training)[0]) if training is not None else g.opset < 7 and not attrs.get("is_test", 0)
     ratio = g.operand(names, 1, "Dropout's ratio")
@@ -221,12 +220,13 @@ def _pool2d(op: str, attrs: dict, size: tuple[int, int]):
     dilation = list(attrs.get("dilations", [1, 1]))
     extent = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
     top, left, bottom, right = _pads(attrs, size, extent)
-    counted = bool(attrs.get("count_include_pad", 0))
+    counted = bool(attrs.get("count_include_pad", 0)) and any((top, left, bottom, right))  # no padding: the same
     if attrs.get("ceil_mode", 0):  # the extra windows: end padding, never the max and not counted in a mean
         extra = [_ceil_extra(n, b, e, k, st) for n, b, e, k, st in zip(size, (top, left), (bottom, right), extent,
                                                                          strides)]
         if op != "MaxPool" and counted and any(extra):
-            raise ValueError("ceil_mode = 1 with count_include_pad = 1 adds windows here; not supported")
+            raise ValueError("ceil_mode = 1 with count_include_pad = 1 and padding adds windows here (torch: "
+                             "ceil_mode=True, count_include_pad=True, padding > 0); not supported")
         bottom, right = bottom + extra[0], right + extra[1]
     kw = dict(kernel=kernel, stride=strides, padding=(top, left, bottom, right), dilation=dilation)
     return MaxPool2d(**kw) if op == "MaxPool" else AvgPool2d(**kw, count_include_pad=counted)

@@ -31,6 +31,17 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
         raise ValueError(f"torch model {name}: {exc}, so its trace cannot be checked: the probe input made it raise, "
                          "not its control flow (a probe holds, at each position, values of the range the example's "
                          "samples hold there); give an example whose samples span the values the model takes") from None
+    overflow = next((found for found in (alone, disagreement) if found and _OVERFLOWS in found), None)
+    if overflow is not None:
+        raise ValueError(f"torch model {name}: {overflow}, where its network, in float64, gives finite ones (the "
+                         "model's float overflows there): give an example "
+                         "of the values the model is meant for, or import the model in float64 (model.double()), "
+                         "as its network computes")
+    if (disagreement is not None or alone is not None) and (written := _written_buffers(model, example, torch)):
+        raise ValueError(f"torch model {name}: its forward pass writes its buffer(s) {', '.join(written)} (a counter "
+                         "or a running statistic), so each call computes something else and no one network stands "
+                         "for it: update them only in training (if self.training: ...); cimsim imports the model in "
+                         "eval mode")
     if disagreement is not None and tracer:
         raise ValueError(f"torch model {name}: its trace depends on the input values (dynamic control flow), so "
                          f"one trace cannot stand for the model: {disagreement}; the tracer warned: "
@@ -52,6 +63,27 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
                       f"{sum(map(len, _probes(example)))} probe inputs, not on every input", UserWarning, stacklevel=3)
 
 
+def _written_buffers(model, example: np.ndarray, torch) -> list[str]:
+    """the buffers (as "'name'") whose values the model's forward pass on the example's first sample changes (eval
+    mode, no_grad; each given back its values after); none where that pass raises"""
+    dtype, device = placement(model, torch)
+    with torch.no_grad(), evaluated(model, torch):
+        before = {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
+        try:
+            model(_tensor(example[:1], dtype, device, torch))
+        except Exception:  # noqa: BLE001 (the model's own code may raise anything: no buffer is named then)
+            return []
+        after = dict(model.named_buffers())
+        return [f"'{name}'" for name, values in before.items() if name not in after
+                or after[name].shape != values.shape or not torch.allclose(
+                    after[name].double(), values.double(), rtol=0.0, atol=0.0, equal_nan=True)]
+
+
+def _tensor(x: np.ndarray, dtype, device, torch):
+    """``x`` as the model's input: token ids as int64, else values in the model's ``dtype``, on its ``device``"""
+    return torch.tensor(x).to(device=device, dtype=torch.long if x.dtype.kind in "iu" else dtype)
+
+
 def _fast_path(model, example: np.ndarray, torch) -> str:
     """the likely cause where the model holds an nn.TransformerEncoder built for nested tensors (the default) and
     its output on the example's first sample holds all-zero vectors: in eval mode with a padding mask torch runs a
@@ -63,9 +95,7 @@ def _fast_path(model, example: np.ndarray, torch) -> str:
     dtype, device = placement(model, torch)
     try:
         with torch.no_grad(), evaluated(model, torch):
-            ids = example.dtype.kind in "iu"
-            out = _one_tensor(model(torch.tensor(example[:1]).to(device=device, dtype=torch.long if ids else dtype)),
-                              torch)
+            out = _one_tensor(model(_tensor(example[:1], dtype, device, torch)), torch)
         zeros = out.dim() >= 2 and bool((out == 0).all(-1).any())
     except Exception:  # noqa: BLE001 (a model that raises, or returns no tensor, gets no hint)
         zeros = False
@@ -182,8 +212,8 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
         for probe in _probes(x) if inputs is None else inputs:
             try:
                 with torch.no_grad():  # on a copy of the probe: a model may write into its input
-                    want = model(torch.tensor(probe).to(device=device,
-                                                        dtype=torch.long if x.dtype.kind in "iu" else dtype))
+                    want = model(_tensor(probe.astype(x.dtype) if x.dtype.kind in "iu" else probe, dtype, device,
+                                         torch))
             except Exception as exc:  # the model's own code may raise anything on an input it rejects
                 raise _ProbeRaised(f"the model raised {type(exc).__name__} on a probe input ({exc})") from None
             want = _one_tensor(want, torch)
@@ -195,7 +225,7 @@ def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.nda
             difference = _difference(net.forward(probe), want.detach().cpu().double().numpy(),
                                      _probe_tolerance(model, dtype, torch) if tolerance is None else tolerance)
             if difference:
-                return f"on a batch of {len(probe)} inputs of the example's shape, {difference}"
+                return f"on a batch of {len(probe)} input{'s' * (len(probe) != 1)} of the example's shape, {difference}"
     return None
 
 
@@ -213,12 +243,19 @@ def _difference(got: np.ndarray, want: np.ndarray, tolerance: float) -> str | No
         return f"the traced network gives shape {got.shape}, the model {want.shape}"
     if not (np.array_equal(np.isnan(got), np.isnan(want)) and np.array_equal(np.isposinf(got), np.isposinf(want))
             and np.array_equal(np.isneginf(got), np.isneginf(want))):
-        return "the traced network and the model have NaN or infinite values in different places"
+        if np.isfinite(want[np.isfinite(got)]).all():  # the network finite wherever the model is
+            return "the traced network and the model have NaN or infinite values in different places"
+        overflowed = np.isfinite(got) & ~np.isfinite(want)
+        return f"{_OVERFLOWS} at {overflowed.sum()} of its {got.size} outputs"
     finite = np.isfinite(want)
     scale = float(np.abs(want[finite]).max(initial=0.0)) or 1.0
     worst = float(np.abs(got[finite] - want[finite]).max(initial=0.0))
     return None if worst <= tolerance * scale else \
         f"the traced network and the model differ by up to {worst:.3g} (outputs up to {scale:.3g})"
+
+
+_OVERFLOWS = "the model's own forward pass, in its float, gives infinite or NaN values"
+"""what :func:`_difference` says where the model's output is infinite or NaN and the network's is not"""
 
 
 def placement(model, torch) -> tuple:

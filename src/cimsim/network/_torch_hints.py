@@ -7,7 +7,7 @@ import re
 
 from ._torch_lookups import renormed_lookups
 
-__all__ = ["DYNAMO_HINT", "GRAD_CONSTANT", "export_hint", "routing_hint"]
+__all__ = ["DYNAMO_HINT", "GRAD_CONSTANT", "export_hint", "routing_hint", "wrapper_hint"]
 
 DYNAMO_HINT = (" (torch's other exporter may translate it: torch.onnx.export(model, (x[:1],), path, dynamo=True, "
                "opset_version=23), which needs onnxscript; then load_network(path))")
@@ -32,7 +32,7 @@ def export_hint(torch, model, x, message: str) -> str:
     else :data:`DYNAMO_HINT`"""
     return (routing_hint(model, message) or _quantised_hint(model) or _unconverted_hint(model)
             or _static_hint(model, message) or _mkldnn_hint(message) or _constant_hint(message)
-            or _operator_hint(message) or _wrapper_hint(torch, model, x) or DYNAMO_HINT)
+            or _operator_hint(message) or wrapper_hint(torch, model, x) or DYNAMO_HINT)
 
 
 def routing_hint(model, message: str) -> str:
@@ -142,16 +142,17 @@ def _constant_hint(message: str) -> str:
             "clear; keep it as an attribute, nn.ModuleList or nn.ModuleDict of the model, or detach the tensor)")
 
 
-def _wrapper_hint(torch, model, x) -> str:
+def wrapper_hint(torch, model, x) -> str:
     """The wrapper recipe (docs/networks.md, Hugging Face models) for a model whose forward pass on ``x`` (eval mode
     as the caller set it, no_grad) returns other than one tensor (a Hugging Face output object, a cache), or of a
     Hugging Face transformers class that does not return a plain tensor (their keyword arguments and outputs trip
-    torch's tracer); else '' (the dynamo exporter's hint)"""
+    torch's tracer), or that says a forward pass returning None does; else '' (the dynamo exporter's hint)"""
+    raised = False
     try:
         with renormed_lookups(torch), torch.no_grad():  # its embedding tables left as they are
             output = model(x.clone())  # a copy: a model may write into its input
     except Exception:  # the model's own code may raise anything: its output is unknown
-        output = None
+        output, raised = None, True
     items = (list(output.items()) if isinstance(output, dict) else list(enumerate(output))
              if isinstance(output, (tuple, list)) else [])
     tensors = [(key, value) for key, value in items if isinstance(value, torch.Tensor)]
@@ -159,6 +160,8 @@ def _wrapper_hint(torch, model, x) -> str:
     hf = type(model).__module__.startswith("transformers.")
     if isinstance(output, torch.Tensor):
         return ""
+    if output is None and not raised:
+        return " (the model's forward returns None: from_torch imports a model that returns one tensor)"
     if output is None or (len(tensors) == 1 and len(given) == 1):
         if not hf:
             return ""

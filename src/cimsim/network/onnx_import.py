@@ -35,10 +35,12 @@ from ._onnx_assembly import assembled
 from .model import Network
 from .movement import Reshape
 
-__all__ = ["load_onnx", "network_from_onnx", "SUPPORTED_OPS", "BatchAxisError", "LATEST_OPSET"]
+__all__ = ["load_onnx", "network_from_onnx", "SUPPORTED_OPS", "BatchAxisError", "LATEST_OPSET", "ONE_OUTPUT"]
 
 LATEST_OPSET = 23
 """opset taken for a model that names none for the default domain"""
+ONE_OUTPUT = "expected one data input and one output"
+"""what a graph of other inputs or outputs is refused with"""
 
 
 def _onnx():
@@ -80,7 +82,7 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     consts = initializer_arrays(graph, source)
     data_inputs = [i for i in graph.input if i.name not in consts]
     if len(data_inputs) != 1 or len(graph.output) != 1:
-        raise ValueError(f"{source}: expected one data input and one output; got {len(data_inputs)} "
+        raise ValueError(f"{source}: {ONE_OUTPUT}; got {len(data_inputs)} "
                          f"({', '.join(i.name for i in data_inputs)}) and {len(graph.output)} "
                          f"({', '.join(o.name for o in graph.output)}): export or wrap the model so that it takes one "
                          "tensor and returns one")

@@ -20,10 +20,11 @@ from ._torch_accept import copied, importable
 from ._torch_check import check_network, placement
 from ._torch_experts import mark_routed
 from ._torch_export import DYNAMO_HINT, GRAD_CONSTANT, export, routing_hint, short_message
+from ._torch_hints import wrapper_hint
 from ._torch_lookups import renormed_lookups
 from ._torch_state import evaluated, training_modules
 from .model import Network
-from .onnx_import import network_from_onnx
+from .onnx_import import ONE_OUTPUT, network_from_onnx
 
 __all__ = ["from_torch"]
 
@@ -69,6 +70,9 @@ def from_torch(model, example_input) -> Network:
         net = mark_routed(network_from_onnx(exported, f"torch model {name}"), routing)
     except ValueError as err:  # a routed mixture of experts says so; a graph whose shapes do not fit may be torch's
         misfit = f" (torch's TorchScript export may be inconsistent){DYNAMO_HINT}" if MISFIT.search(str(err)) else ""
+        if ONE_OUTPUT in str(err):  # the model's outputs named (a tuple of two, the pick to wrap it with)
+            with evaluated(model, torch):
+                misfit = wrapper_hint(torch, model, x[:1])
         raise ValueError(f"{err}{routing_hint(model, str(err)) or misfit}") from None
     example = x.detach().cpu()
     check_network(net, model, (example.long() if ids else example.double()).numpy(), tracer, name, torch)
