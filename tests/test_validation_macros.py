@@ -130,6 +130,17 @@ def test_a_binary_input_point_with_pulse_inputs_and_a_cycle(one_entry):
     assert (config.dac.input_bits, config.dac.signed_inputs, config.device.read_pulse_ns) == (1, "bipolar", 100.0)
 
 
+def test_a_resistive_array_conducting_for_the_whole_cycle_is_said_so(one_entry):
+    """the cells' G V**2 t grows with the stated cycle (a slow test clock's: 13x the TOPS/W from 4.9 to 490 ns on a
+    probe's RRAM macro) and an entry states no word-line pulse: each resistive point's notes say so, an SRAM one's
+    (no G V**2 t) do not"""
+    assert not any("conduct for the whole" in note for note in macro_configs.point_config("jia-jssc2020", 0)[1])
+    one_entry("wan-nature2022-neurram", lambda m: m.update(cycle_ns=100.0))
+    config, notes = macro_configs.point_config("wan-nature2022-neurram", 0)
+    assert config.device.read_pulse_ns == 100.0
+    assert any("the cells conduct for the whole cycle" in note for note in notes)
+
+
 def test_a_pulse_read_with_no_clock_takes_the_presets_read_pulse_as_each_unit_pulse():
     """NeuRRAM's pulse-count points state no clock: each unit pulse lasts the rram preset's read pulse (the
     simulator's own definition of device.read_pulse_ns for time-domain inputs), and the note says how many make a

@@ -96,7 +96,7 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     device: dict[str, Any] = {"preset": cell} if cell in _DEVICE_PRESETS else {"name": cell}
     device["bits_per_cell"] = bits_per_cell
     technology: dict[str, Any] = {"node_nm": float(f["node_nm"]), "vdd_v": vdd}
-    clocking(macro, point, device, technology, k, dac["encoding"], notes)
+    clocking(macro, point, device, technology, k, dac["encoding"], notes, family == "resistive")
     data = {
         "name": point.key,
         "array": {"family": family, "rows": rows, "cols": cols, "rows_per_read": rows_per_read,

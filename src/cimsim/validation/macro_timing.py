@@ -73,9 +73,11 @@ def _supply_delay(macro: Macro, point: MacroPoint, technology: Mapping[str, Any]
 
 
 def clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology: dict[str, Any], k: int,
-              encoding: str, notes: list[str]) -> None:
+              encoding: str, notes: list[str], resistive: bool) -> None:
     """Sets the read pulse (device.read_pulse_ns, ns) and technology.clock_ghz from the point's cycle (a pulse
-    encoding spreads one read over 2**k - 1 unit pulses) and appends the notes on them."""
+    encoding spreads one read over 2**k - 1 unit pulses) and appends the notes on them (a ``resistive`` array's cells
+    conducting for the whole cycle: their energy, G V**2 t, an upper bound where a paper's word-line pulse is
+    shorter than its clock)."""
     cycle, pulses = cycle_ns(macro, point), 2 ** k - 1 if encoding != "voltage" else 1
     if cycle is None:  # a time-domain read: the preset's read pulse as each unit pulse, the simulator's definition
         each = f" ({preset_read_pulse_ns(device):g} ns) as each of a read's {pulses} unit pulses" if pulses > 1 else ""
@@ -85,4 +87,7 @@ def clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology
     device["read_pulse_ns"] = cycle * slower / pulses
     if pulses > 1:
         notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle * slower:.3g} ns cycle")
+    if resistive:
+        notes.append("the cells conduct for the whole cycle (device.read_pulse_ns from it: an entry states no word-"
+                     "line pulse), an upper bound on their energy where the chip's pulse is shorter than its clock")
     technology["clock_ghz"] = _clock_ghz(macro, point, cycle) / slower
