@@ -67,9 +67,9 @@ DEFAULTS: dict[str, str] = {
                     "N_ADC where B_w is one whole weight's bits: weight_levels stated or a fractional B_w)",
     "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first: a cycle it states, even the macro's, else a "
              "clock other than the macro's; a point's clock_mhz alone, where the macro states both, runs the macro's "
-             "read in as many clocks): one read per cycle (device.read_pulse_ns = cycle: a resistive cell conducts for the "
-             "whole read, its energy an upper bound where the chip's word-line pulse is shorter, which an entry "
-             "cannot state; a config can, device.read_pulse_ns); technology.clock_ghz = "
+             "read in as many clocks): one read per cycle (device.read_pulse_ns = cycle: a resistive cell conducts "
+             "for the whole read, its energy an upper bound where the chip's word-line pulse is shorter, which an "
+             "entry cannot state; a config can, device.read_pulse_ns); technology.clock_ghz = "
              "clock_mhz where stated with it, else 1 / cycle; a point at another supply that states neither (not even "
              "the macro's: a fixed clock across supplies) takes the macro's cycle and clock scaled by the delay law "
              "(cimsim.cost.technology.delay_scale at the macro's node: a resistive cell conducts for the whole, "
