@@ -68,3 +68,18 @@ def test_cimsims_own_limiters_share_one_count_and_a_fork_starts_clear():
     os.waitpid(child, 0)
     counts, limited = eval(os.read(read, 4096).decode())
     assert counts == before and limited == [1] * len(_BLAS_LIBS)
+
+
+def test_a_numba_thread_count_numba_cannot_take_is_named():
+    """NUMBA_NUM_THREADS=0 had stopped the CLI with numba's 'Number of threads specified must be > 0.' (no variable
+    named) and a script with numba's traceback; 'abc' had printed numba's parse traceback as a warning"""
+    import os
+    import subprocess
+    import sys
+
+    for value in ("0", "abc"):
+        env = {**os.environ, "NUMBA_NUM_THREADS": value}
+        run = subprocess.run([sys.executable, "-m", "cimsim", "estimate", str(DEFAULT)], env=env, capture_output=True,
+                             text=True)
+        assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr
+        assert f"NUMBA_NUM_THREADS={value!r} must be a whole number of at least 1" in run.stderr, run.stderr

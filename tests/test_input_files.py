@@ -226,3 +226,10 @@ def test_a_number_toml_does_not_write_so_is_read_as_one_for_a_numeric_field(tmp_
                                        "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["config"]["dac"][field] == stored
+
+
+def test_a_quoted_number_stays_text_as_in_a_file():
+    """--set 'simulation.seed="7"' had run as seed 7, which a file's seed = "7" is refused for"""
+    result = CliRunner().invoke(main, ["estimate", str(ROOT / "configs" / "default.toml"), "--set",
+                                       'simulation.seed="7"'])
+    assert result.exit_code == 2 and "simulation.seed" in result.output and 'got "7"' in result.output, result.output

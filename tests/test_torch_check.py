@@ -169,3 +169,20 @@ def test_a_model_returning_other_than_one_tensor_is_told_how(output, said):
 
     with pytest.raises(ValueError, match=said):
         from_torch(Outputs(), torch.randn(2, 4))
+
+
+def test_a_random_forward_is_told_why_it_cannot_be_one_network():
+    """randn_like and bernoulli in a forward pass had been refused with the list of ~150 operators supported"""
+    class Noisy(nn.Module):
+        def __init__(self, draw):
+            super().__init__()
+            self.fc, self.draw = nn.Linear(4, 4), draw
+
+        def forward(self, x):
+            return self.fc(x) + self.draw(x)
+
+    for draw, op in ((torch.randn_like, "RandomNormalLike"), (lambda x: torch.bernoulli(torch.sigmoid(x)),
+                                                                "RandomUniformLike")):
+        with pytest.raises(ValueError, match=rf"unsupported ONNX operator '{op}': it draws random values") as refused:
+            from_torch(Noisy(draw), torch.randn(2, 4))
+        assert "supported:" not in str(refused.value)

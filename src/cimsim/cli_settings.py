@@ -42,7 +42,7 @@ def settings_overrides(settings: tuple[str, ...]) -> dict:
         value = parse_value(text)
         if value is not None and not isinstance(value, str) and isinstance(_rule(field), Text):
             value = text  # a text field takes the words as given: name=6, name=2024-01-01
-        elif isinstance(value, str):
+        elif isinstance(value, str) and not text.startswith(('"', "'")):  # text quoted stays text, as in a file
             value = _number(value, _rule(field))  # .5, 5., 06: numbers TOML does not write so
         if value is None and (rule := _required_rule(field)) is not None:
             raise click.UsageError(f"--set {field}= leaves '{field}' out, which only an optional field can be; "

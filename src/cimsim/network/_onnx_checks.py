@@ -12,7 +12,8 @@ import numpy as np
 __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
            "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "check_external_data", "unbuilt_output",
            "in_range", "NON_NUMERIC", "constant_weights", "declared_shapes", "check_declared", "DATA_DEPENDENT_SHAPES",
-           "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator", "node_label", "initializer_arrays"]
+           "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator", "node_label", "initializer_arrays",
+           "RANDOM_OPS"]
 
 ONLY_FOLDED = ": only of constants (folded at import)"
 """why an operator the importer evaluates on constants is refused on an activation"""
@@ -21,8 +22,18 @@ DATA_DEPENDENT_SHAPES = frozenset({"NonZero", "NonMaxSuppression", "Unique", "Co
 masking by an activation): no fixed-shape network layer can hold them"""
 
 
+RANDOM_OPS = frozenset({"RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial",
+                        "Bernoulli"})
+"""operators that draw random values (torch's randn_like, rand, bernoulli, multinomial in a forward pass)"""
+
+
 def data_dependent_reason(op: str) -> str:
-    """why ``op`` of an activation cannot be imported and what to do, for :data:`DATA_DEPENDENT_SHAPES`; else ''"""
+    """why ``op`` of an activation cannot be imported and what to do, for :data:`DATA_DEPENDENT_SHAPES` and
+    :data:`RANDOM_OPS`; else ''"""
+    if op in RANDOM_OPS:
+        return (": it draws random values, so each forward pass computes another function and no fixed network "
+                "holds the model (a noise injection or sampling step: leave it out of the model imported; cimsim's "
+                "own randomness is its device and read-noise models)")
     if op not in DATA_DEPENDENT_SHAPES:
         return ""
     return (f": the shape of its output depends on the data (as a detector's box selection or masking by an "
@@ -40,7 +51,8 @@ def node_label(node) -> str:
 def unsupported_operator(op: str, supported) -> str:
     """the refusal of an operator the importer has no handler for: why, where its shape depends on the data, and
     the ``supported`` ones"""
-    return f"unsupported ONNX operator {op!r}{data_dependent_reason(op)}; supported: {', '.join(supported)}"
+    reason = data_dependent_reason(op)
+    return f"unsupported ONNX operator {op!r}{reason}" + ("" if reason else f"; supported: {', '.join(supported)}")
 
 
 MAX_FOLDED_VALUES = 1 << 28
