@@ -81,7 +81,8 @@ def _unrolled_loop(g, onnx, node, attrs: dict, where: str) -> None:
     carried, inputs, outputs = list(node.input[2:]), [i.name for i in body.input], [o.name for o in body.output]
     if len(outputs) > 1 + len(carried):
         raise ValueError(f"{where}: a Loop's scan outputs (stacked along a first axis, before the batch) are not "
-                         "supported")
+                         "supported (torch exports an nn.EmbeddingBag given offsets, bags of varying size, so: give "
+                         "it 2-d ids instead, one bag of one size per row)")
     g.consts.update({t.name: tensor_array(t) for t in body.initializer})
     for i in range(count if going else 0):
         rename = dict(zip(inputs[2:], carried))
