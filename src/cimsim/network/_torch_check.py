@@ -34,9 +34,8 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
     overflow = next((found for found in (alone, disagreement) if found and _OVERFLOWS in found), None)
     if overflow is not None:
         raise ValueError(f"torch model {name}: {overflow}, where its network, in float64, gives finite ones (the "
-                         "model's float overflows there): give an example "
-                         "of the values the model is meant for, or import the model in float64 (model.double()), "
-                         "as its network computes")
+                         "model's float overflows there): give an example of the values the model is meant for, or "
+                         "import the model in float64 (model.double()), as its network computes")
     if (disagreement is not None or alone is not None) and (written := _written_buffers(model, example, torch)):
         raise ValueError(f"torch model {name}: its forward pass writes its buffer(s) {', '.join(written)} (a counter "
                          "or a running statistic), so each call computes something else and no one network stands "
@@ -243,7 +242,7 @@ def _difference(got: np.ndarray, want: np.ndarray, tolerance: float) -> str | No
         return f"the traced network gives shape {got.shape}, the model {want.shape}"
     if not (np.array_equal(np.isnan(got), np.isnan(want)) and np.array_equal(np.isposinf(got), np.isposinf(want))
             and np.array_equal(np.isneginf(got), np.isneginf(want))):
-        if np.isfinite(want[np.isfinite(got)]).all():  # the network finite wherever the model is
+        if np.isfinite(want[np.isfinite(got)]).all():  # the model finite wherever the network is: not its float
             return "the traced network and the model have NaN or infinite values in different places"
         overflowed = np.isfinite(got) & ~np.isfinite(want)
         return f"{_OVERFLOWS} at {overflowed.sum()} of its {got.size} outputs"

@@ -146,7 +146,7 @@ def wrapper_hint(torch, model, x) -> str:
     """The wrapper recipe (docs/networks.md, Hugging Face models) for a model whose forward pass on ``x`` (eval mode
     as the caller set it, no_grad) returns other than one tensor (a Hugging Face output object, a cache), or of a
     Hugging Face transformers class that does not return a plain tensor (their keyword arguments and outputs trip
-    torch's tracer), or that says a forward pass returning None does; else '' (the dynamo exporter's hint)"""
+    torch's tracer); where the forward pass returns None, that it does; else '' (the dynamo exporter's hint)"""
     raised = False
     try:
         with renormed_lookups(torch), torch.no_grad():  # its embedding tables left as they are
