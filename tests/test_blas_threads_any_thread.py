@@ -83,3 +83,8 @@ def test_a_numba_thread_count_numba_cannot_take_is_named():
                              text=True)
         assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr
         assert f"NUMBA_NUM_THREADS={value!r} must be a whole number of at least 1" in run.stderr, run.stderr
+    for value, first in (("+2", ""), ("abc", "import numba; ")):  # numba reads int('+2'); imported first, it warned
+        code = f"{first}import cimsim; print(cimsim.estimate({str(DEFAULT)!r}).cim.macs > 0)"
+        run = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NUMBA_NUM_THREADS": value},
+                             capture_output=True, text=True)
+        assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr

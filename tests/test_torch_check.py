@@ -128,8 +128,8 @@ def test_a_model_whose_own_float_overflows_is_told_so():
     torch.manual_seed(1)
     model, example = _Exp().eval(), torch.randn(3, 8)
     with pytest.raises(ValueError, match=r"^torch model _Exp: on a batch of 1 input of the example's shape, the "
-                                         r"model's own forward pass, in its float, gives infinite or NaN values at "
-                                         r"\d+ of its 8 outputs, where its network, in float64, gives finite ones .*"
+                                         r"model's output is infinite or NaN at \d+ of its 8 outputs, where the traced "
+                                         r"network's \(float64\) is finite: the model's float overflows there .*"
                                          r"model.double\(\)") as refused:
         from_torch(model, example)
     assert "dynamo" not in str(refused.value)
@@ -151,8 +151,9 @@ def test_a_forward_that_writes_its_buffers_is_named(ema):
 
 @pytest.mark.parametrize("output, said", [("tuple", r"returns a tuple of 2 items: .* self.m\(x\)\[0\] or \[1\]"),
                                           ("dict", r"returns a dict holding a, b: .*self.m\(x\)\['a'\] or \['b'\]"),
-                                          ("none", r"the model's forward returns None: from_torch imports a model "
-                                                   r"that returns one tensor\)$")])
+                                          ("none", r"the model's forward returns None, not a tensor: from_torch "
+                                                   r"imports a model that returns one tensor computed from its "
+                                                   r"input\)$")])
 def test_a_model_returning_other_than_one_tensor_is_told_how(output, said):
     """a tuple or dict of two had been refused in ONNX terms alone ('got 1 (input) and 2 (output, 4)'); None with
     torch's export error and the dynamo exporter's hint"""
@@ -186,3 +187,61 @@ def test_a_random_forward_is_told_why_it_cannot_be_one_network():
         with pytest.raises(ValueError, match=rf"unsupported ONNX operator '{op}': it draws random values") as refused:
             from_torch(Noisy(draw), torch.randn(2, 4))
         assert "supported:" not in str(refused.value)
+
+
+def test_a_nan_the_model_keeps_is_no_overflow():
+    """threshold keeps a NaN of sqrt where the export's Where writes its value: a float64 model had been told its
+    float overflows and to run in float64; only a float64 copy finite where the model is not shows an overflow"""
+    class Sqrt(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return nn.functional.threshold(torch.sqrt(self.fc(x)), 0.1, 20.0)
+
+    torch.manual_seed(0)
+    model, example = Sqrt().eval(), torch.randn(3, 4)
+    for m, x in ((model.double(), example.double()), (model.float(), example)):
+        with pytest.raises(ValueError, match="the model's output is infinite or NaN at 1 of its 4 outputs, where the "
+                                             "traced network's .* is finite.*export of an operation") as refused:
+            from_torch(m, x)
+        assert "overflows" not in str(refused.value)
+
+
+def test_a_buffer_the_output_does_not_read_is_not_blamed():
+    """a call counter beside a value-dependent branch: the refusal names the branch, not the counter (its advice
+    had led to another refusal)"""
+    class Branchy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+            self.register_buffer("calls", torch.zeros(()))
+
+        def forward(self, x):
+            self.calls += 1
+            y = self.fc(x)
+            return y if y.sum() > 0 else -y
+
+    torch.manual_seed(0)
+    with pytest.raises(ValueError, match="its trace depends on the input values") as refused:
+        from_torch(Branchy().eval(), torch.randn(3, 4))
+    assert "buffer" not in str(refused.value)
+
+
+@pytest.mark.parametrize("forward, said", [
+    (lambda fc, x: fc(x)[:, torch.randperm(4)], r"aten::randperm.* \(it draws random values"),
+    (lambda fc, x: 3, r"the model's forward returns a int, not a tensor"),
+])
+def test_a_random_permutation_or_a_number_returned_is_told_so(forward, said):
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return forward(self.fc, x)
+
+    with pytest.raises(ValueError, match=said) as refused:
+        from_torch(Model(), torch.randn(2, 4))
+    assert "dynamo" not in str(refused.value) and "wrap it" not in str(refused.value)

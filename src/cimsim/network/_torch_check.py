@@ -32,10 +32,10 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
                          "not its control flow (a probe holds, at each position, values of the range the example's "
                          "samples hold there); give an example whose samples span the values the model takes") from None
     overflow = next((found for found in (alone, disagreement) if found and _OVERFLOWS in found), None)
-    if overflow is not None:
-        raise ValueError(f"torch model {name}: {overflow}, where its network, in float64, gives finite ones (the "
-                         "model's float overflows there): give an example of the values the model is meant for, or "
-                         "import the model in float64 (model.double()), as its network computes")
+    if overflow is not None and _float_overflows(model, pair, example.dtype, torch):
+        raise ValueError(f"torch model {name}: {overflow}: the model's float overflows there (a float64 copy of it "
+                         "is finite): give an example of the values the model is meant for, or import the model in "
+                         "float64 (model.double()), as its network computes")
     if (disagreement is not None or alone is not None) and (written := _written_buffers(model, example, torch)):
         raise ValueError(f"torch model {name}: its forward pass writes its buffer(s) {', '.join(written)} (a counter "
                          "or a running statistic), so each call computes something else and no one network stands "
@@ -63,19 +63,44 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
 
 
 def _written_buffers(model, example: np.ndarray, torch) -> list[str]:
-    """the buffers (as "'name'") whose values the model's forward pass on the example's first sample changes (eval
-    mode, no_grad; each given back its values after); none where that pass raises"""
+    """the buffers (as "'name'") whose values the model's forward pass on the example's first sample changes where a
+    second pass on it gives another output (eval mode, no_grad; each buffer given back its values after); none where
+    a pass raises or the two agree (a call counter the output does not read)"""
     dtype, device = placement(model, torch)
-    with torch.no_grad(), evaluated(model, torch):
+    with torch.no_grad(), evaluated(model, torch), renormed_lookups(torch):
         before = {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
         try:
-            model(_tensor(example[:1], dtype, device, torch))
+            first, second = (_one_tensor(model(_tensor(example[:1], dtype, device, torch)), torch) for _ in "12")
         except Exception:  # noqa: BLE001 (the model's own code may raise anything: no buffer is named then)
             return []
+        if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor) and _same(first, second, torch):
+            return []
         after = dict(model.named_buffers())
-        return [f"'{name}'" for name, values in before.items() if name not in after
-                or after[name].shape != values.shape or not torch.allclose(
-                    after[name].double(), values.double(), rtol=0.0, atol=0.0, equal_nan=True)]
+        return [f"'{name}'" for name, values in before.items()
+                if name not in after or not _same(after[name], values, torch)]
+
+
+def _same(a, b, torch) -> bool:
+    """whether tensors ``a`` and ``b`` hold the same shape and values (NaN where the other has NaN)"""
+    return a.shape == b.shape and torch.allclose(a.double(), b.double(), rtol=0.0, atol=0.0, equal_nan=True)
+
+
+def _float_overflows(model, pair: np.ndarray, kind: np.dtype, torch) -> bool:
+    """whether the model's output on ``pair`` (the example's samples, as floats; ``kind`` the example's dtype) is
+    infinite or NaN somewhere a float64 copy of the model's is finite: its own float overflows there (not a NaN the
+    model keeps where its export computes a number); False for a model in float64, or one no copy of runs"""
+    dtype, device = placement(model, torch)
+    x = pair.astype(kind) if kind.kind in "iu" else pair
+    if dtype == torch.float64:
+        return False
+    try:
+        with torch.no_grad(), evaluated(model, torch), renormed_lookups(torch):
+            own = _one_tensor(model(_tensor(x, dtype, device, torch)), torch)
+            wide = copied(model, torch).to(torch.float64)
+            f64 = _one_tensor(wide(_tensor(x, torch.float64, device, torch)), torch)
+        return bool((~torch.isfinite(own.double()) & torch.isfinite(f64)).any())
+    except Exception:  # noqa: BLE001 (a model that will not run in float64: no overflow named)
+        return False
 
 
 def _tensor(x: np.ndarray, dtype, device, torch):
@@ -245,7 +270,8 @@ def _difference(got: np.ndarray, want: np.ndarray, tolerance: float) -> str | No
         if np.isfinite(want[np.isfinite(got)]).all():  # the model finite wherever the network is: not its float
             return "the traced network and the model have NaN or infinite values in different places"
         overflowed = np.isfinite(got) & ~np.isfinite(want)
-        return f"{_OVERFLOWS} at {overflowed.sum()} of its {got.size} outputs"
+        return f"{_OVERFLOWS} at {overflowed.sum()} of its {got.size} outputs, where the traced network's (float64) is"\
+               " finite"
     finite = np.isfinite(want)
     scale = float(np.abs(want[finite]).max(initial=0.0)) or 1.0
     worst = float(np.abs(got[finite] - want[finite]).max(initial=0.0))
@@ -253,8 +279,9 @@ def _difference(got: np.ndarray, want: np.ndarray, tolerance: float) -> str | No
         f"the traced network and the model differ by up to {worst:.3g} (outputs up to {scale:.3g})"
 
 
-_OVERFLOWS = "the model's own forward pass, in its float, gives infinite or NaN values"
-"""what :func:`_difference` says where the model's output is infinite or NaN and the network's is not"""
+_OVERFLOWS = "the model's output is infinite or NaN"
+"""what :func:`_difference` says where the model's output is infinite or NaN and the network's is not (an overflow
+of the model's float where a float64 copy of it is finite, :func:`_float_overflows`; else a NaN the model keeps)"""
 
 
 def placement(model, torch) -> tuple:

@@ -112,11 +112,15 @@ NOT_DYNAMO = {
     r"len\(shifts\)=\d+ != len\(dims\)=0": " (torch.roll without dims rolls the tensor flattened, its batch axis "
                                           "included, so it mixes the samples: give dims, e.g. torch.roll(x.flatten(1)"
                                           ", shifts, dims=1).view_as(x), which rolls each sample's values flattened)",
+    r"aten::(randperm|rand\w*|normal|bernoulli|multinomial)\b": " (it draws random values, so each forward pass "
+                                                                 "computes another function and no fixed network "
+                                                                 "holds the model: leave it out of the model imported)",
 }
 """torch's failure (a pattern of its message) -> the way out, for operators on which the dynamo route of
 :data:`DYNAMO_HINT` fails too (torch 2.14): its exporter refuses ``cummax`` and ``cummin``, writes the ``torch.fft``
 functions as ONNX's DFT, which cimsim's import refuses, and exports a ``roll`` without dims (a bare
-AssertionError of the TorchScript exporter) at a batch of one, a graph that differs from torch at any other batch"""
+AssertionError of the TorchScript exporter) at a batch of one, a graph that differs from torch at any other batch;
+a random operator (randperm) would be refused by the import, as those that export are"""
 
 
 def _operator_hint(message: str) -> str:
@@ -160,8 +164,9 @@ def wrapper_hint(torch, model, x) -> str:
     hf = type(model).__module__.startswith("transformers.")
     if isinstance(output, torch.Tensor):
         return ""
-    if output is None and not raised:
-        return " (the model's forward returns None: from_torch imports a model that returns one tensor)"
+    if not raised and not isinstance(output, (torch.Tensor, dict, tuple, list)):  # None, a number
+        return (f" (the model's forward returns {'None' if output is None else 'a ' + type(output).__name__}, not a "
+                "tensor: from_torch imports a model that returns one tensor computed from its input)")
     if output is None or (len(tensors) == 1 and len(given) == 1):
         if not hf:
             return ""

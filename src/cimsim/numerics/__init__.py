@@ -1,12 +1,21 @@
 """Functional core: quantisation, encoding onto cells, analog products, ADC and shift-add (numba + BLAS)."""
 
 import os as _os
+import sys as _sys
 
-_NUMBA_THREADS = _os.environ.get("NUMBA_NUM_THREADS", "1")
-if not (_NUMBA_THREADS.strip().isascii() and _NUMBA_THREADS.strip().isdigit() and int(_NUMBA_THREADS) >= 1):
-    raise ValueError(f"the environment variable NUMBA_NUM_THREADS={_NUMBA_THREADS!r} must be a "
-                     "whole number of at least 1 (numba's thread pool; cimsim runs one worker thread per usable core "
-                     "whatever it says: unset it)")  # before numba reads it: 0 stops its import, 'abc' a traceback
+
+def _numba_threads_readable(text: str) -> bool:
+    """whether numba's import takes NUMBA_NUM_THREADS = ``text``: a whole number (as int() reads it) of at least 1"""
+    try:
+        return int(text) >= 1
+    except ValueError:
+        return False
+
+
+if "numba" not in _sys.modules and not _numba_threads_readable(_os.environ.get("NUMBA_NUM_THREADS", "1")):
+    raise ValueError(f"the environment variable NUMBA_NUM_THREADS={_os.environ['NUMBA_NUM_THREADS']!r} must be a "
+                     "whole number of at least 1 for numba to import (0 stops it, other text prints its traceback); "
+                     "cimsim's worker threads follow the usable cores, not this variable: unset it")
 
 from .converters import AdcSetting
 from .crossbar import Crossbar
