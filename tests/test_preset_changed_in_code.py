@@ -6,6 +6,7 @@ a setting given beside it), and reported the new preset's name over the old one'
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,20 @@ def test_a_derived_value_the_file_states_stays_on_every_route(tmp_path, file, ch
     changed = dataclasses.replace(loaded, baseline=dataclasses.replace(loaded.baseline, **change))
     alone, settings = cimsim.estimate(changed), cimsim.estimate(changed, {"workload.vectors": loaded.workload.vectors})
     assert alone.config.baseline == settings.config.baseline == cimsim.config.with_overrides(changed, {}).baseline
+
+
+def test_the_values_a_preset_changed_in_code_replaces_are_named(loaded):
+    """replace(device, preset="pcm", read_noise_sigma=0.0) over a noiseless table had run at PCM's read noise (7.5x
+    the error) unsaid: a value written again at its old value is not told from one kept, so each value the new
+    preset replaces is named, with the setting that keeps it; a setting of the preset warns nothing"""
+    noiseless = dataclasses.replace(loaded.device, preset="pcm", read_noise_sigma=0.0)
+    replaced = dataclasses.replace(loaded, device=noiseless)
+    with pytest.warns(UserWarning, match=r"device.preset = 'pcm' set in code takes the preset's values for the fields "
+                                         r"left as loaded .*device.g_max_us 10.0 -> 25.0.*device.read_noise_sigma "
+                                         r"0.0 -> 0.0255.*\{'device.preset': 'pcm', 'device.g_max_us': 10.0\}") as said:
+        assert cimsim.estimate(replaced).config.device.read_noise_sigma == 0.0255
+    assert len([w for w in said if "set in code takes" in str(w.message)]) == 1
+    assert said[0].filename == __file__  # at the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cimsim.estimate(loaded, {"device.preset": "pcm"})

@@ -24,7 +24,7 @@ from .schema import SECTIONS, Config
 __all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
            "remember_stated", "stated_tables", "changed_since_loaded", "preset_changed_in_code", "as_loaded",
            "dotted_settings", "is_template", "preset_origins", "warn_defaults_over_preset", "warn_restated_preset",
-           "without_stale_derived"]
+           "without_stale_derived", "warn_preset_replaced_in_code"]
 
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
@@ -196,6 +196,35 @@ def warn_defaults_over_preset(config: Config) -> None:
                       stacklevel=caller_stacklevel())
 
 
+def _replaced_by_new_preset(config: Config) -> list[tuple[str, str, Any, Any]]:
+    """(table, field, the value the table holds, the preset's) for each field of a loaded ``config`` left as loaded
+    in a table whose preset was changed in code (dataclasses.replace) to a shipped one with another value there"""
+    changed, found = changed_since_loaded(config) or set(), []
+    for section in SECTION_PRESETS:
+        preset = getattr(config, section).preset
+        if f"{section}.preset" not in changed or not isinstance(preset, str) or preset not in section_tables(section):
+            continue
+        for name, value in section_tables(section)[preset].items():
+            held = getattr(getattr(config, section), name, None)
+            if name not in ("preset", "description", "name") and f"{section}.{name}" not in changed and held != value:
+                found.append((section, name, held, value))
+    return found
+
+
+def warn_preset_replaced_in_code(config: Config) -> None:
+    """A warning naming the values a preset changed in code replaces in a loaded ``config``: fields left as loaded,
+    which a replace cannot tell from fields written again at their old value (dataclasses.replace(device,
+    preset="pcm", read_noise_sigma=0.0) over a noiseless table runs at PCM's read noise)."""
+    if not (found := _replaced_by_new_preset(config)):
+        return
+    section, name, held = found[0][:3]
+    warnings.warn(f"{config.source}: {section}.preset = {getattr(config, section).preset!r} set in code takes the "
+                  f"preset's values for the fields left as loaded (a replace cannot tell a value written again from "
+                  f"one kept): {', '.join(f'{s}.{n} {h!r} -> {v!r}' for s, n, h, v in found)}; to keep one, give it "
+                  f"as a setting over the loaded config ({{'{section}.preset': {getattr(config, section).preset!r}, "
+                  f"'{section}.{name}': {held!r}}})", UserWarning, stacklevel=caller_stacklevel())
+
+
 def preset_changed_in_code(config: Config) -> bool:
     """Whether ``config``'s fields do not hold a table preset it names (:func:`as_loaded`): a loaded config whose
     preset was changed in code since (dataclasses.replace; its other fields still the old preset's), or a table
@@ -214,6 +243,7 @@ def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dic
     another; a ``BaselineConfig(preset="h100")`` had kept the defaults: a baseline 26x off; a table whose preset was
     removed had fallen to the defaults under the fields it kept)."""
     warn_defaults_over_preset(config)
+    warn_preset_replaced_in_code(config)
     if not preset_changed_in_code(config):
         return config, dict(overrides)
     tables = _code_built_presets(config)
