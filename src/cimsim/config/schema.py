@@ -157,9 +157,9 @@ class AdcConfig:
     type: AdcType = field(default=AdcType.SAR, metadata=rule(
         Choice(AdcType), "converter architecture: its energy, time and area law (docs/adc.md); at 1 bit sar only"))
     enob: float | None = field(default=None, metadata=rule(
-        OptionalFloat(0.5, 16.0), "effective bits a paper states (left out: the model's default, the floor's "
-                                  "smaller converters at theirs; stated, they resolve it too: docs/adc.md); prices a "
-                                  "sar, or a flash above its rate corner, of 2+ bits (ramp, vco, 1 bit: refused)"))
+        OptionalFloat(0.5, 16.0), "effective bits a paper states (left out: the model's default; docs/adc.md). "
+                                  "Prices only (the numerics convert at bits): a sar, or a flash above its rate "
+                                  "corner, of 2+ bits (ramp, vco, 1 bit: refused)"))
     built_bits: int | None = field(default=None, metadata=rule(
         OptionalInt(1, 16), "resolution of the converter built, when more than bits: a reconfigurable SAR run at "
                             "bits stops after bits bit-cycles (never cheaper or smaller than the bits-bit SAR; "

@@ -86,7 +86,8 @@ def load_network(path: str | os.PathLike) -> Network:
 def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str, np.ndarray] | None = None) -> None:
     """Write ``network`` to ``path`` (.npz, compressed), with optional ``extras`` arrays stored beside it."""
     if not isinstance(network, Network):
-        raise TypeError(f"save_network needs a cimsim Network; got {type(network).__name__}")
+        swapped = " (the arguments swapped? save_network(network, path))" if isinstance(path, Network) else ""
+        raise TypeError(f"save_network needs a cimsim Network; got {type(network).__name__}{swapped}")
     path = Path(check_path("network path", path))
     if path.suffix.lower() != ".npz":
         raise ValueError(f"save_network writes .npz files; got {path}")
