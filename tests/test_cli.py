@@ -494,3 +494,28 @@ def test_ctrl_c_while_cimsim_loads_exits_as_ctrl_c_later_does(tmp_path):
         _, stderr = proc.communicate(timeout=60)
         assert "Traceback" not in stderr, (delay, stderr)
         assert proc.returncode in (130, -signal.SIGINT, 0), (delay, proc.returncode)  # 0: it had finished
+
+
+@pytest.mark.parametrize("command, field, said", [
+    (["price-model", "resnet18"], "workload.in_features=7", "--set workload.in_features: price-model does not use it"),
+    (["price-model", "resnet18"], "simulation.trials=4", "--set simulation.trials: price-model does not use it"),
+    (["estimate", str(Path(__file__).resolve().parents[1] / "configs" / "default.toml")], "simulation.trials=5",
+     "--set simulation.trials: estimate runs no trials"),
+])
+def test_a_setting_a_command_does_not_read_is_refused(command, field, said):
+    """price-model had taken --set workload.in_features=7 (named in its header) and estimate --set
+    simulation.trials=5, each changing nothing"""
+    result = CliRunner().invoke(main, [*command, "--set", field])
+    assert result.exit_code == 2 and said in result.output, result.output
+
+
+def test_price_model_reads_the_workloads_zero_fractions():
+    plain, sparse = (CliRunner().invoke(main, ["price-model", "resnet18", *extra])
+                     for extra in ([], ["--set", "workload.input_zero_fraction=0.5"]))
+    assert plain.exit_code == sparse.exit_code == 0 and plain.output != sparse.output
+
+
+def test_seed_and_trials_options_show_the_configs_bounds():
+    """their help had shown [x>=0] and [x>=1] while 2**64 and 1e11 were refused"""
+    text = CliRunner().invoke(main, ["run", "--help"]).output
+    assert "0<=x<=4294967295" in text and "1<=x<=100000" in text

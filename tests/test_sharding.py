@@ -90,4 +90,5 @@ def test_cell_noise_path_refuses_to_split():
 def test_cli_splits_networks_only():
     runner = CliRunner()
     result = runner.invoke(main, ["run", str(ROOT / "configs" / "default.toml"), "--workers", "2"])
-    assert result.exit_code == 2 and "split a network's samples" in result.output
+    assert result.exit_code == 2 and "--workers splits a network's samples; " in result.output
+    assert "default.toml's workload is 'dense'" in result.output and "--scheduler" not in result.output

@@ -7,6 +7,7 @@ stderr, never a traceback). The science lives in the library; this module only p
 from __future__ import annotations
 
 from . import openblas  # noqa: F401, I001  (first: before anything loads numpy)
+import dataclasses  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path
 
@@ -20,17 +21,24 @@ from .cli_macros import macros_command
 from .cli_models import price_model_command
 from .cli_progress import Progress, SweepProgress, items_word
 from .cli_reports import write_comparison
-from .cli_settings import load_all, load_with_options
+from .cli_settings import load_all, load_with_options, settings_overrides
 from .config.modes import WorkloadKind
+from .config.schema import SimulationConfig
 from .errors import ConfigError
 
 __all__ = ["main"]
 
 
+def _rule_bounds(field: str) -> tuple[int, int]:
+    """(low, high) of a [simulation] field's integer rule: the option's range, as the config's"""
+    rule = next(f for f in dataclasses.fields(SimulationConfig) if f.name == field).metadata["rule"]
+    return rule.low, rule.high
+
+
 config_argument = click.argument("config", type=click.Path(dir_okay=False))
-seed_option = click.option("--seed", type=click.IntRange(0), default=None,
+seed_option = click.option("--seed", type=click.IntRange(0, _rule_bounds("seed")[1]), default=None,
                            help="Override simulation.seed (same config + seed = same numbers).")
-trials_option = click.option("--trials", type=click.IntRange(1), default=None,
+trials_option = click.option("--trials", type=click.IntRange(1, _rule_bounds("trials")[1]), default=None,
                              help="Override simulation.trials: Monte Carlo trials over device draws.")
 set_option = click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
                           help="Override a config field, e.g. --set adc.bits=6 (repeatable); an empty value "
@@ -68,8 +76,9 @@ def _check_runs(cfgs, workers, scheduler) -> None:
     for cfg in cfgs:
         if cfg.workload.kind != WorkloadKind.NETWORK:
             if workers or scheduler:
-                raise click.UsageError("--workers and --scheduler split a network's samples; this workload is "
-                                       f"{cfg.workload.kind!r}")
+                option = "--workers" if workers else "--scheduler"
+                raise click.UsageError(f"{option} splits a network's samples; {cfg.source}'s workload is "
+                                       f"{cfg.workload.kind.value!r}")
             continue
         note = split_note(cfg, cfg.workload.vectors, workers, scheduler)
         if note and note not in notes:
@@ -180,6 +189,9 @@ def estimate(configs, output, settings):
     from .report_json import cimsim_version, to_json
     from .report_estimate import estimate_markdown, estimates_markdown
 
+    if "simulation.trials" in settings_overrides(settings):
+        raise click.UsageError("--set simulation.trials: estimate runs no trials (it prices the shapes once); "
+                               "trials are run and compare's")
     cfgs = load_all(configs, None, settings, None)
     check_not_inputs([("-o", output)], config_inputs(configs, cfgs))
     check_suffix(output, [".json"], "JSON")

@@ -233,7 +233,8 @@ def check_distinct_configs(configs: Sequence[str], names: Sequence[str]) -> None
             both = f"{path} is" if str(twin) == str(path) else f"{twin} and {path} are one file,"
             raise click.UsageError(f"{both} given twice: compare it against another config")
     if len(set(names)) < len(names):
-        raise click.UsageError(f"configs must have distinct names (their report folders); got {list(names)}")
+        raise click.UsageError(f"configs must have distinct names (they head the comparison's columns and name its "
+                               f"report folders); got {list(names)}")
 
 
 def _same(a: str | os.PathLike, b: str | os.PathLike) -> bool:

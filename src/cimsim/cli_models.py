@@ -23,11 +23,13 @@ __all__ = ["price_model_command"]
                    "default its trained context.")
 @click.option("--phase", type=click.Choice(["prefill", "decode", "both"]), default=None,
               help="Decoders only: which phase to price (default both).")
-@click.option("--kv-cache", type=click.Choice(["sram", "dram"]), default="sram", help="Where the KV cache lives.")
+@click.option("--kv-cache", type=click.Choice(["sram", "dram"]), default="sram", show_default=True,
+              help="Where the KV cache lives.")
 @click.option("--chips", type=click.IntRange(1), default=None, help="Chips the weights may span (default 1).")
 @click.option("--reload-weights", is_flag=True, help="One chip, the weights reloaded from DRAM part by part.")
 @click.option("--items", type=click.IntRange(1, 2 ** 40), default=1,
-              help="Items (images, sequences, tokens) priced (at most 2**40, models.MAX_ITEMS).")
+              show_default=True, help="Items (images, sequences, tokens) priced (at most 2**40, models.MAX_ITEMS); "
+                                      "the chip's leakage and one-off loads spread over them.")
 @click.option("--sequences", type=click.IntRange(1, 2 ** 16), default=1,
               help="Decode: sequences decoded at once (at most 65536, models.MAX_SEQUENCES).")
 @click.option("--vector-lanes", type=click.IntRange(1, 2 ** 31), default=None,
@@ -35,7 +37,7 @@ __all__ = ["price_model_command"]
                    "runs its vector work on the same unit unless its config sets baseline.vector_lanes.")
 @click.option("--image-side", type=click.IntRange(32, 8192), default=None,
               help="CNNs: image side, pixels (224; 32 to 8192, models.MAX_IMAGE_SIDE).")
-@click.option("--activation-products", type=click.Choice(["digital", "arrays"]), default="digital",
+@click.option("--activation-products", type=click.Choice(["digital", "arrays"]), default="digital", show_default=True,
               help="Attention's activation x activation products on the vector unit, or on crossbars rewritten "
                    "with one operand every item (write energy, time and the cells' lifetime shown).")
 @click.option("--samples", "samples_path", type=click.Path(dir_okay=False), default=None,
@@ -75,6 +77,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                                         f"--samples {samples_path}": samples_path})
     check_suffix(output, [".json"], "JSON")
     overrides = settings_overrides(settings)  # a malformed --set is said before the config is read
+    _check_settings_used(overrides)
     cfg = (load_config(config_path, overrides or None) if config_path else
            with_overrides(load_preset("rram-default"), overrides) if overrides else load_preset("rram-default"))
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
@@ -108,6 +111,20 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                        "endurance at this rate; what writes them: the assumptions)", err=to_err)
     if output:
         click.echo(f"\nwrote {output}", err=to_err)
+
+
+PRICED_WORKLOAD = ("workload.input_zero_fraction", "workload.weight_zero_fraction")
+"""the [workload] fields price-model reads (a standard model's data, where its ops state none)"""
+
+
+def _check_settings_used(overrides: dict) -> None:
+    """A UsageError for a --set price-model does not read: its shapes come from MODEL and it runs no simulation (a
+    --set workload.in_features had been taken, named in the header, and changed nothing)"""
+    for field in overrides:
+        if field.startswith("simulation.") or field.startswith("workload.") and field not in PRICED_WORKLOAD:
+            raise click.UsageError(f"--set {field}: price-model does not use it (it prices MODEL's shapes without "
+                                   f"simulating: of [workload] it reads {' and '.join(PRICED_WORKLOAD)} only, of "
+                                   "[simulation] nothing)")
 
 
 def _check_options_apply(model_name: str, is_file: bool, phase: str | None) -> None:
