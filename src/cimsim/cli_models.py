@@ -76,8 +76,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                                         f"--config {config_path}": config_path,
                                         f"--samples {samples_path}": samples_path})
     check_suffix(output, [".json"], "JSON")
-    overrides = settings_overrides(settings)  # a malformed --set is said before the config is read
-    _check_settings_used(overrides)
+    _check_settings_used(overrides := settings_overrides(settings))  # said before the config is read
     cfg = (load_config(config_path, overrides or None) if config_path else
            with_overrides(load_preset("rram-default"), overrides) if overrides else load_preset("rram-default"))
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
