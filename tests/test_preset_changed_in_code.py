@@ -139,16 +139,38 @@ def test_a_derived_value_the_file_states_stays_on_every_route(tmp_path, file, ch
 
 def test_the_values_a_preset_changed_in_code_replaces_are_named(loaded):
     """replace(device, preset="pcm", read_noise_sigma=0.0) over a noiseless table had run at PCM's read noise (7.5x
-    the error) unsaid: a value written again at its old value is not told from one kept, so each value the new
-    preset replaces is named, with the setting that keeps it; a setting of the preset warns nothing"""
+    the error) unsaid: a value written again at its old value is not told from one kept, so each value that runs
+    otherwise than the table held is named, with the setting that keeps it; a setting of the preset warns nothing"""
     noiseless = dataclasses.replace(loaded.device, preset="pcm", read_noise_sigma=0.0)
     replaced = dataclasses.replace(loaded, device=noiseless)
-    with pytest.warns(UserWarning, match=r"device.preset = 'pcm' set in code takes the preset's values for the fields "
-                                         r"left as loaded .*device.g_max_us 10.0 -> 25.0.*device.read_noise_sigma "
-                                         r"0.0 -> 0.0255.*\{'device.preset': 'pcm', 'device.g_max_us': 10.0\}") as said:
+    with pytest.warns(UserWarning, match=r"device.preset = 'pcm' set in code runs its own values for the fields left "
+                                         r"as loaded .*device.g_max_us 10.0 -> 25.0.*device.read_noise_sigma 0.0 -> "
+                                         r"0.0255.*\{'device.preset': 'pcm', 'device.g_min_us': 0.58") as said:
         assert cimsim.estimate(replaced).config.device.read_noise_sigma == 0.0255
-    assert len([w for w in said if "set in code takes" in str(w.message)]) == 1
+    assert len([w for w in said if "set in code runs" in str(w.message)]) == 1
     assert said[0].filename == __file__  # at the caller's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cimsim.estimate(loaded, {"device.preset": "pcm"})
+
+
+def test_the_warning_names_only_what_runs_otherwise(tmp_path):
+    """a file's own fields beside its table's preset stay under a preset changed in code (they had been named as
+    replaced), a setting given beside the replace is not named, and a value the new preset leaves to its default
+    is (ideal's read noise: 0.0255 restated over pcm ran at 0.0 unsaid)"""
+    path = tmp_path / "stated.toml"
+    path.write_text(DEFAULT.read_text().replace("[device]", "[device]\npreset = \"rram\"\nread_noise_sigma = 0.0", 1))
+    stated = load_config(path)
+    with pytest.warns(UserWarning, match="set in code runs its own values") as said:
+        done = cimsim.as_config(dataclasses.replace(stated, device=dataclasses.replace(stated.device, preset="pcm")))
+    assert done.device.g_max_us == stated.device.g_max_us and done.device.read_noise_sigma == 0.0
+    text = str(said[0].message)
+    assert "g_max_us" not in text and "read_noise_sigma" not in text and "program_sigma 0.0506 -> 0.0381" in text
+    pcm = load_config(DEFAULT, {"device.preset": "pcm"})
+    with pytest.warns(UserWarning, match=r"device.read_noise_sigma 0.0255 -> 0.0"):
+        cimsim.as_config(dataclasses.replace(pcm, device=dataclasses.replace(pcm.device, preset="ideal")))
+    kept = dataclasses.replace(loaded_default := load_config(DEFAULT), device=dataclasses.replace(
+        loaded_default.device, preset="pcm"))
+    with pytest.warns(UserWarning) as said:
+        cimsim.as_config(kept, {"device.g_max_us": 10.0})
+    assert "g_max_us" not in " ".join(str(w.message) for w in said)

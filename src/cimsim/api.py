@@ -31,6 +31,7 @@ from .breakdown import Breakdown
 from .comparison import Comparison, gains, price, price_from_shapes
 from .comparison import compare as _compare
 from .config.load import config_to_dict
+from .config.presets_merge import dotted_settings
 from .config.modes import WorkloadKind
 from .config.schema import Config
 from .cost import trust
@@ -223,12 +224,27 @@ def estimate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
     simulating (milliseconds; the data-dependent counts at the codes of a sample of its own inputs and weights); a
     dense layer's ``weights`` and ``inputs``, a network workload's ``network``, given in memory (as
     :func:`simulate` takes them) or as the config says."""
+    warn_unread_by_estimate(settings or {})
     cfg, data = prepared(config, settings, None, None, weights, inputs, network, None)
     cim, baseline = price_from_shapes(cfg, network=data.get("network"), weights=data.get("weights"),
                                       inputs=data.get("inputs"))
     return Estimate(cim, baseline, "inference" if cfg.workload.kind == WorkloadKind.NETWORK else "MVM",
                     trust.energy_gain_range(cfg, cim, baseline), trust.area_range(cfg, cim), cfg.name, cfg.source, cfg,
                     tuple(name for name in ("network", "weights", "inputs") if name in data))
+
+
+ESTIMATE_UNREAD = ("simulation.trials", "simulation.int8_products")
+"""the settings an estimate does not read: it runs no trials and no crossbar products"""
+
+
+def warn_unread_by_estimate(settings: Mapping[str, Any], source: str = "settings") -> None:
+    """A warning naming each of the ``settings`` (dotted or as tables) that an estimate does not read
+    (:data:`ESTIMATE_UNREAD`): set, they had changed nothing, unsaid."""
+    if isinstance(settings, Mapping) and (unread := [f for f in dotted_settings(settings, source)
+                                                     if f in ESTIMATE_UNREAD]):
+        warnings.warn(f"{', '.join(unread)}: an estimate does not read {'it' if len(unread) == 1 else 'them'} (it "
+                      "prices the shapes once, running no trials and no crossbar products); simulate and compare "
+                      "do", UserWarning, stacklevel=3)
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,

@@ -189,9 +189,9 @@ def estimate(configs, output, settings):
     from .report_json import cimsim_version, to_json
     from .report_estimate import estimate_markdown, estimates_markdown
 
-    if "simulation.trials" in settings_overrides(settings):
-        raise click.UsageError("--set simulation.trials: estimate runs no trials (it prices the shapes once); "
-                               "trials are run and compare's")
+    from .api import warn_unread_by_estimate
+
+    warn_unread_by_estimate(settings_overrides(settings), "--set")
     cfgs = load_all(configs, None, settings, None)
     check_not_inputs([("-o", output)], config_inputs(configs, cfgs))
     check_suffix(output, [".json"], "JSON")

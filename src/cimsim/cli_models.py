@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import click
@@ -76,7 +77,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                                         f"--config {config_path}": config_path,
                                         f"--samples {samples_path}": samples_path})
     check_suffix(output, [".json"], "JSON")
-    _check_settings_used(overrides := settings_overrides(settings))  # said before the config is read
+    _warn_settings_unread(overrides := settings_overrides(settings))  # said before the config is read
     cfg = (load_config(config_path, overrides or None) if config_path else
            with_overrides(load_preset("rram-default"), overrides) if overrides else load_preset("rram-default"))
     phases = [None] if model_name not in DECODERS else ["prefill", "decode"] if phase in (None, "both") else [phase]
@@ -116,14 +117,18 @@ PRICED_WORKLOAD = ("workload.input_zero_fraction", "workload.weight_zero_fractio
 """the [workload] fields price-model reads (a standard model's data, where its ops state none)"""
 
 
-def _check_settings_used(overrides: dict) -> None:
-    """A UsageError for a --set price-model does not read: its shapes come from MODEL and it runs no simulation (a
-    --set workload.in_features had been taken, named in the header, and changed nothing)"""
-    for field in overrides:
-        if field.startswith("simulation.") or field.startswith("workload.") and field not in PRICED_WORKLOAD:
-            raise click.UsageError(f"--set {field}: price-model does not use it (it prices MODEL's shapes without "
-                                   f"simulating: of [workload] it reads {' and '.join(PRICED_WORKLOAD)} only, of "
-                                   "[simulation] nothing)")
+def _warn_settings_unread(overrides: dict) -> None:
+    """A warning naming each --set (dotted or a table) price-model does not read: its shapes come from MODEL and it
+    runs no simulation (a --set workload.in_features had been taken, named in the header, and changed nothing; a
+    config that needs one to load, a workload.weights_file, still loads)"""
+    from .config.presets_merge import dotted_settings
+
+    unread = [field for field in dotted_settings(overrides, "--set") if field.startswith("simulation.")
+              or field.startswith("workload.") and field not in PRICED_WORKLOAD]
+    if unread:
+        warnings.warn(f"--set {', '.join(unread)}: price-model does not read {'it' if len(unread) == 1 else 'them'} "
+                      f"(it prices MODEL's shapes without simulating: of [workload] it reads "
+                      f"{' and '.join(PRICED_WORKLOAD)} only, of [simulation] nothing)", UserWarning, stacklevel=2)
 
 
 def _check_options_apply(model_name: str, is_file: bool, phase: str | None) -> None:

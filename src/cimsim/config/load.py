@@ -35,7 +35,7 @@ from .keys import (
 )
 from .presets_merge import (
     SECTION_PRESETS, as_loaded, dotted_settings, drop_stale_derived, is_template, merged_table, remember_stated,
-    preset_origins, section_tables, stated_tables, warn_restated_preset,
+    preset_origins, section_tables, stated_tables, warn_preset_replaced_in_code, warn_restated_preset,
 )
 from .rules import Choice, Text
 from .schema import SECTIONS, Config
@@ -164,10 +164,9 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<dict>",
                      base_dir: str | os.PathLike | None = None, stated: Iterable[str] | None = None) -> Config:
     """Validate a parsed config (the tables of a TOML file) and build its :class:`Config`.
 
-    ``source`` names the origin in messages and is stored in ``Config.source``; relative file paths
-    are resolved against ``base_dir`` (default: the working directory). ``name`` defaults to the
-    preset's name, or ``"default"``. ``stated``: the dotted fields the user gave (default: those of ``data``).
-    """
+    ``source`` names the origin in messages and is stored in ``Config.source``; relative file paths are resolved
+    against ``base_dir`` (default: the working directory). ``name`` defaults to the preset's name, or ``"default"``.
+    ``stated``: the dotted fields the user gave (default: those of ``data``)."""
     config = _built(data, source, base_dir)
     stated = ({f"{section}.{key}" for section in SECTIONS for key in data.get(section, ())} if stated is None
               else set(stated))
@@ -249,7 +248,8 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
     dotted field.
     """
     _check_override_keys(overrides, config.source)
-    config, overrides = as_loaded(config, dotted_settings(overrides, config.source))  # {"adc": {"bits": 6}} too
+    held, given = config, dotted_settings(overrides, config.source)  # {"adc": {"bits": 6}} too
+    config, overrides = as_loaded(held, given)
     stated = stated_tables(config)  # else all fields, those that do not apply too (an override may make one apply)
     data = stated if stated is not None else _tables(config, set())
     kept = {section for section in SECTION_PRESETS if stated is not None and "preset" in stated[section]}
@@ -269,11 +269,13 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
         raise ConfigError(config.source, errors + _override_value_errors(overrides))
     drop_stale_derived(data, config, overrides)
     try:  # a template's stated fields are checked with the overrides' (those of a valid config were, when loaded)
-        return config_from_dict(data, config.source, base_dir=base_dir,
+        done = config_from_dict(data, config.source, base_dir=base_dir,
                                 stated=None if is_template(config) else overrides)
     except ConfigError as err:  # a value the overrides gave is theirs, not the file's
         raise ConfigError(err.source, [(f, f"{m} (given as an override)" if f in overrides else m)
                                        for f, m in err.errors]) from None
+    warn_preset_replaced_in_code(held, done, given)
+    return done
 
 
 def _override_value_errors(overrides: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -196,33 +196,36 @@ def warn_defaults_over_preset(config: Config) -> None:
                       stacklevel=caller_stacklevel())
 
 
-def _replaced_by_new_preset(config: Config) -> list[tuple[str, str, Any, Any]]:
-    """(table, field, the value the table holds, the preset's) for each field of a loaded ``config`` left as loaded
-    in a table whose preset was changed in code (dataclasses.replace) to a shipped one with another value there"""
-    changed, found = changed_since_loaded(config) or set(), []
+def _replaced_by_new_preset(held: Config, done: Config, given: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(dotted field, the value ``held`` holds, the value ``done`` runs) for each field of a loaded config ``held``
+    left as loaded in a table whose preset was changed in code (dataclasses.replace), that ``done`` (``held`` with
+    the settings ``given``) runs at another value: the new preset's, or its default where the preset sets none"""
+    changed, found = changed_since_loaded(held) or set(), []
     for section in SECTION_PRESETS:
-        preset = getattr(config, section).preset
-        if f"{section}.preset" not in changed or not isinstance(preset, str) or preset not in section_tables(section):
+        if f"{section}.preset" not in changed:
             continue
-        for name, value in section_tables(section)[preset].items():
-            held = getattr(getattr(config, section), name, None)
-            if name not in ("preset", "description", "name") and f"{section}.{name}" not in changed and held != value:
-                found.append((section, name, held, value))
+        for f in dataclasses.fields(SECTIONS[section]):
+            field, was, now = f"{section}.{f.name}", getattr(getattr(held, section), f.name), getattr(
+                getattr(done, section), f.name)
+            if f.name not in ("preset", "name") and field not in changed and field not in given and was != now:
+                found.append((field, was, now))
     return found
 
 
-def warn_preset_replaced_in_code(config: Config) -> None:
-    """A warning naming the values a preset changed in code replaces in a loaded ``config``: fields left as loaded,
-    which a replace cannot tell from fields written again at their old value (dataclasses.replace(device,
-    preset="pcm", read_noise_sigma=0.0) over a noiseless table runs at PCM's read noise)."""
-    if not (found := _replaced_by_new_preset(config)):
+def warn_preset_replaced_in_code(held: Config, done: Config, given: Mapping[str, Any]) -> None:
+    """A warning naming the values a preset changed in code in a loaded config (``held``) replaces in the config it
+    runs (``done``, with the settings ``given``): fields left as loaded, which a replace cannot tell from fields
+    written again at their old value (dataclasses.replace(device, preset="pcm", read_noise_sigma=0.0) over a
+    noiseless table runs at PCM's read noise); the file's own fields beside its table's preset stay, unnamed."""
+    if not (found := _replaced_by_new_preset(held, done, given)):
         return
-    section, name, held = found[0][:3]
-    warnings.warn(f"{config.source}: {section}.preset = {getattr(config, section).preset!r} set in code takes the "
-                  f"preset's values for the fields left as loaded (a replace cannot tell a value written again from "
-                  f"one kept): {', '.join(f'{s}.{n} {h!r} -> {v!r}' for s, n, h, v in found)}; to keep one, give it "
-                  f"as a setting over the loaded config ({{'{section}.preset': {getattr(config, section).preset!r}, "
-                  f"'{section}.{name}': {held!r}}})", UserWarning, stacklevel=caller_stacklevel())
+    field, was = found[0][:2]
+    preset = getattr(done, field.partition(".")[0]).preset
+    listed = ", ".join(f"{f} {w!r} -> {n!r}" for f, w, n in found)
+    warnings.warn(f"{held.source}: {field.partition('.')[0]}.preset = {preset!r} set in code runs its own values for "
+                  f"the fields left as loaded (a replace cannot tell a value written again from one kept): {listed}; "
+                  f"to keep one, give it as a setting over the loaded config ({{'{field.partition('.')[0]}.preset': "
+                  f"{preset!r}, '{field}': {was!r}}})", UserWarning, stacklevel=caller_stacklevel())
 
 
 def preset_changed_in_code(config: Config) -> bool:
@@ -243,7 +246,6 @@ def as_loaded(config: Config, overrides: Mapping[str, Any]) -> tuple[Config, dic
     another; a ``BaselineConfig(preset="h100")`` had kept the defaults: a baseline 26x off; a table whose preset was
     removed had fallen to the defaults under the fields it kept)."""
     warn_defaults_over_preset(config)
-    warn_preset_replaced_in_code(config)
     if not preset_changed_in_code(config):
         return config, dict(overrides)
     tables = _code_built_presets(config)
