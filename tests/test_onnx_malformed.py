@@ -131,3 +131,37 @@ def test_bytes_that_parse_to_no_graph_are_named_as_such(tmp_path):
 
     with pytest.raises(ValueError, match=r"two\.onnx: it holds no graph, not an ONNX model"):
         load_network(path)
+
+
+@pytest.mark.parametrize("opset, outputs, attrs, refused", [
+    (9, ["y", "om", "ov", "sm", "sv"], {}, True),  # its statistics' outputs: training mode before opset 14
+    (9, ["y"], {}, False),
+    (13, ["y", "om", "ov"], {}, True),
+    (6, ["y"], {}, True),  # before opset 7 is_test = 0, the default, is training mode
+    (6, ["y"], {"is_test": 1}, False),
+])
+def test_a_legacy_batch_norm_in_training_mode_is_refused(opset, outputs, attrs, refused):
+    """a BatchNormalization before opset 14 with its statistics' outputs had imported with the running statistics
+    where onnxruntime normalises by the batch's (0.77 of the largest output off at opset 9; a probe of other
+    exporters' graphs, 2026-12-05)"""
+    nodes = [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], outputs, name="bn", epsilon=1e-3,
+                              **attrs)]
+    model = _model(nodes, {k: np.full(3, 0.5 + i, np.float32) for i, k in enumerate("sbmv")}, (3, 4, 4), opset)
+    if refused:
+        with pytest.raises(ValueError, match=r"node 'bn' \(BatchNormalization\): BatchNormalization in training mode"):
+            network_from_onnx(model)
+    else:
+        x = np.random.default_rng(0).standard_normal((1, 3, 4, 4))
+        want = (x - 2.5) / np.sqrt(3.5 + 1e-3) * 0.5 + 1.5
+        np.testing.assert_allclose(network_from_onnx(model).forward(x), want, rtol=1e-6)  # epsilon a float32
+
+
+def test_two_opsets_of_the_default_domain_are_refused():
+    """("ai.onnx", 11) beside ("", 13) passes onnx's checker; onnxruntime took the last, cimsim the first (a
+    Softmax 0.77 of its largest output off)"""
+    model = _model([helper.make_node("Softmax", ["x"], ["y"], axis=1)], {}, (3, 4))
+    model.opset_import.append(helper.make_opsetid("ai.onnx", 11))
+    with pytest.raises(ValueError, match=r"opset_import names the default ONNX domain at opsets \[11, 17\]"):
+        network_from_onnx(model)
+    model.opset_import[-1].version = 17  # the same opset twice: one meaning
+    assert network_from_onnx(model).forward(np.ones((1, 3, 4))).shape == (1, 3, 4)

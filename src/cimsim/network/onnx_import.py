@@ -87,7 +87,11 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
                          f"({', '.join(o.name for o in graph.output)}): export or wrap the model so that it takes one "
                          "tensor and returns one")
     batch, shape, symbolic = input_shape(source, data_inputs[0])
-    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), LATEST_OPSET)
+    opsets = sorted({o.version for o in model.opset_import if o.domain in ("", "ai.onnx")})
+    if len(opsets) > 1:  # onnxruntime takes the last import, other readers the first: which the graph means is open
+        raise ValueError(f"{source}: its opset_import names the default ONNX domain at opsets {opsets}, whose "
+                         "operators differ (Softmax's axis, Squeeze's axes ...): give the one the graph is written for")
+    opset = opsets[0] if opsets else LATEST_OPSET
     inputs = (batch, shape, (opset, element_types(onnx, model), symbolic))
     consumers: dict[str, int] = {graph.output[0].name: 1}
     for node in graph.node:
