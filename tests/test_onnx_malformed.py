@@ -165,3 +165,13 @@ def test_two_opsets_of_the_default_domain_are_refused():
         network_from_onnx(model)
     model.opset_import[-1].version = 17  # the same opset twice: one meaning
     assert network_from_onnx(model).forward(np.ones((1, 3, 4))).shape == (1, 3, 4)
+
+
+def test_a_sequence_output_is_named_as_one():
+    """it had been 'not computed by any supported node' beside a SplitToSequence the importer supports"""
+    graph = helper.make_graph([helper.make_node("SplitToSequence", ["x"], ["y"], axis=1)], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_sequence_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    with pytest.raises(ValueError, match=r"the graph output 'y' is a sequence of tensors .* end the graph on one"):
+        network_from_onnx(model)

@@ -16,6 +16,9 @@ def assembled(g, output: str) -> Network:
         raise ValueError(f"the graph output {output!r} is a constant: it does not depend on the input")
     if output in g.unbuilt:
         raise ValueError(f"{g.unbuilt[output]}; it is the graph output")
+    if output in g.sequences:
+        raise ValueError(f"the graph output {output!r} is a sequence of tensors (SplitToSequence, SequenceConstruct "
+                         "...): a network gives one tensor; end the graph on one (ConcatFromSequence, SequenceAt)")
     if output not in g.value:
         raise ValueError(f"the graph output {output!r} is not computed by any supported node")
     if g.value[output] == 0:  # the output is the input (an Identity, eval-mode dropout): one no-op reshape
