@@ -75,14 +75,12 @@ def _warning_lines():
 
 def _check_stdout() -> None:
     """End quietly with 141 where the reader of stdout left before the command's output was all read: a large
-    write cut short by the closed pipe (`cimsim macros | head`) returns without a BrokenPipeError. A reader that
-    read it all and left (`| grep -q valid`, `| head -1` of a short report) ends nothing: exit 0, as for `cat`
-    (it had been 141 or 0 by the timing of the reader's exit)."""
+    write cut short by the closed pipe (`cimsim macros | head`) returns without a BrokenPipeError."""
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         pass
-    if _stdout_closed() and _unread_output():
+    if _stdout_closed():
         _end_quietly()
 
 
@@ -114,21 +112,6 @@ def _stdout_closed() -> bool:
         return any(events & select.POLLERR for _, events in poller.poll(0))
     except (AttributeError, OSError, ValueError):
         return False
-
-
-def _unread_output() -> bool:
-    """whether stdout's pipe still holds bytes its reader did not read (FIONREAD, on Linux also on the write end);
-    True where that cannot be asked"""
-    try:
-        import array
-        import fcntl
-        import termios
-
-        unread = array.array("i", [0])
-        fcntl.ioctl(sys.stdout.fileno(), termios.FIONREAD, unread)
-        return unread[0] > 0
-    except (ImportError, AttributeError, OSError, ValueError):
-        return True
 
 
 def _end_quietly() -> None:
