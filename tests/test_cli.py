@@ -513,9 +513,20 @@ def test_a_setting_a_command_does_not_read_is_said(command, field, said):
 
 
 def test_the_api_estimate_says_a_trials_setting_is_unread():
-    with pytest.warns(UserWarning, match="simulation.trials: an estimate does not read it"):
-        cimsim.estimate(str(Path(__file__).resolve().parents[1] / "configs" / "default.toml"),
-                        {"simulation": {"trials": 3}})
+    default = str(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
+    with pytest.warns(UserWarning, match="^simulation.trials: an estimate does not read it"):
+        cimsim.estimate(default, {"simulation": {"trials": 3}})
+    with pytest.raises(cimsim.config.ConfigError, match=r"default.toml: .adc. is a table"):  # the file named
+        cimsim.estimate(default, {"adc": 5})
+
+
+def test_a_closed_stdout_is_no_internal_error():
+    """`cimsim presets >&-` had said 'internal error, AttributeError: 'NoneType' object has no attribute 'flush''"""
+    import subprocess
+    import sys
+
+    run = subprocess.run(f"{sys.executable} -m cimsim presets >&-", shell=True, capture_output=True, text=True)
+    assert run.returncode == 0 and "internal error" not in run.stderr, run.stderr
 
 
 def test_price_model_reads_the_workloads_zero_fractions():

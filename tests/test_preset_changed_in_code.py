@@ -174,3 +174,17 @@ def test_the_warning_names_only_what_runs_otherwise(tmp_path):
     with pytest.warns(UserWarning) as said:
         cimsim.as_config(kept, {"device.g_max_us": 10.0})
     assert "g_max_us" not in " ".join(str(w.message) for w in said)
+
+
+def test_a_preset_given_as_a_setting_over_one_changed_in_code_warns_nothing(loaded):
+    """with_overrides(pcm changed in code, {"device.preset": "sram"}) had been said as 'sram' set in code; and a
+    derived value a setting drops (an A100's HBM bandwidth under baseline.dram = lpddr4) as the preset's doing"""
+    pcm = dataclasses.replace(loaded, device=dataclasses.replace(loaded.device, preset="pcm"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert with_overrides(pcm, {"device.preset": "sram"}).device.preset == "sram"
+    a100 = load_config(DEFAULT, {"baseline.preset": "a100"})
+    h100 = dataclasses.replace(a100, baseline=dataclasses.replace(a100.baseline, preset="h100"))
+    with pytest.warns(UserWarning, match="baseline.preset = 'h100' set in code") as said:
+        with_overrides(h100, {"baseline.dram": "lpddr4"})
+    assert "dram_bandwidth_gbps" not in str(said[0].message) and "dram_gb" not in str(said[0].message)

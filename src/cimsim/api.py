@@ -34,6 +34,7 @@ from .config.load import config_to_dict
 from .config.presets_merge import dotted_settings
 from .config.modes import WorkloadKind
 from .config.schema import Config
+from .errors import ConfigError
 from .cost import trust
 from .inference import NetworkResult
 from .run import RunResult, result_notes
@@ -240,11 +241,14 @@ ESTIMATE_UNREAD = ("simulation.trials", "simulation.int8_products")
 def warn_unread_by_estimate(settings: Mapping[str, Any], source: str = "settings") -> None:
     """A warning naming each of the ``settings`` (dotted or as tables) that an estimate does not read
     (:data:`ESTIMATE_UNREAD`): set, they had changed nothing, unsaid."""
-    if isinstance(settings, Mapping) and (unread := [f for f in dotted_settings(settings, source)
-                                                     if f in ESTIMATE_UNREAD]):
-        warnings.warn(f"{', '.join(unread)}: an estimate does not read {'it' if len(unread) == 1 else 'them'} (it "
-                      "prices the shapes once, running no trials and no crossbar products); simulate and compare "
-                      "do", UserWarning, stacklevel=3)
+    try:
+        unread = [f for f in dotted_settings(settings, source) if f in ESTIMATE_UNREAD]
+    except (ConfigError, TypeError, AttributeError):  # malformed settings: the loader names them with the config
+        return
+    if unread:
+        warnings.warn(f"{'--set ' * (source == '--set')}{', '.join(unread)}: an estimate does not read "
+                      f"{'it' if len(unread) == 1 else 'them'} (it prices the shapes once, running no trials and no "
+                      "crossbar products); simulate and compare do", UserWarning, stacklevel=3)
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,

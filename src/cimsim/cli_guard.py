@@ -76,6 +76,8 @@ def _warning_lines():
 def _check_stdout() -> None:
     """End quietly with 141 where the reader of stdout left before the command's output was all read: a large
     write cut short by the closed pipe (`cimsim macros | head`) returns without a BrokenPipeError."""
+    if sys.stdout is None:  # started with stdout closed (`cimsim presets >&-`): nothing was written
+        return
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -122,8 +122,13 @@ def _warn_settings_unread(overrides: dict) -> None:
     runs no simulation (a --set workload.in_features had been taken, named in the header, and changed nothing; a
     config that needs one to load, a workload.weights_file, still loads)"""
     from .config.presets_merge import dotted_settings
+    from .errors import ConfigError
 
-    unread = [field for field in dotted_settings(overrides, "--set") if field.startswith("simulation.")
+    try:
+        dotted = dotted_settings(overrides, "--set")
+    except ConfigError:  # a malformed one: the loader names it with the config
+        return
+    unread = [field for field in dotted if field.startswith("simulation.")
               or field.startswith("workload.") and field not in PRICED_WORKLOAD]
     if unread:
         warnings.warn(f"--set {', '.join(unread)}: price-model does not read {'it' if len(unread) == 1 else 'them'} "

@@ -202,12 +202,15 @@ def _replaced_by_new_preset(held: Config, done: Config, given: Mapping[str, Any]
     the settings ``given``) runs at another value: the new preset's, or its default where the preset sets none"""
     changed, found = changed_since_loaded(held) or set(), []
     for section in SECTION_PRESETS:
-        if f"{section}.preset" not in changed:
+        if f"{section}.preset" not in changed or f"{section}.preset" in given:  # a preset given as a setting: its own
             continue
+        derived = DERIVED_FIELDS.get(section, {})  # a value a setting of the fields it describes drops
         for f in dataclasses.fields(SECTIONS[section]):
             field, was, now = f"{section}.{f.name}", getattr(getattr(held, section), f.name), getattr(
                 getattr(done, section), f.name)
-            if f.name not in ("preset", "name") and field not in changed and field not in given and was != now:
+            by_setting = any(f"{section}.{d}" in given for d in derived.get(f.name, ()))
+            if (f.name not in ("preset", "name") and field not in changed and field not in given and not by_setting
+                    and was != now):
                 found.append((field, was, now))
     return found
 

@@ -45,7 +45,8 @@ def batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
                          "(track_running_stats=True, then trained), or use an InstanceNorm if each sample's own "
                          "statistics are meant")
     if attrs.get("training_mode", 0):
-        raise ValueError("BatchNormalization in training mode (the statistics of the batch) is supported on "
+        said = f"; {attrs['training_by']}" if "training_by" in attrs else ""
+        raise ValueError(f"BatchNormalization in training mode (the statistics of the batch{said}) is supported on "
                          "constants only; export the model in eval mode")
     s, t = _statistics(g, attrs, names)
     x, full_ndim = names[0], g.full_ndim(names[0])

@@ -39,8 +39,10 @@ def older_form(g, op: str, attrs: dict, names: list[str], outs: list[str], name:
     elif op == "PRelu" and g.opset < 7 and len(names) == 2 and not g.is_data(names[1]):
         return _channel_slopes(g, names)
     elif op == "BatchNormalization" and g.opset < 14 and (any(outs[1:]) or g.opset < 7 and not attrs.get("is_test")):
-        attrs["training_mode"] = 1  # before opset 14 a node in training mode says so by its statistics' outputs
-        # (before opset 7, by is_test = 0, the default): the batch's statistics, as training_mode = 1 since
+        attrs["training_mode"] = 1  # the batch's statistics, as training_mode = 1 says it since opset 14
+        attrs["training_by"] = ("before opset 14 a node with its statistics' outputs is in training mode"
+                                if any(outs[1:]) else "before opset 7 is_test = 0, the default, is training mode")
+        attrs["training_by"] += f"; the graph's opset: {g.opset}"
     elif op == "ImageScaler":
         return _image_scaler(g, attrs, names[0], outs[0], name)
     elif op == "MeanVarianceNormalization" and g.opset < 9:
