@@ -233,3 +233,28 @@ def test_a_quoted_number_stays_text_as_in_a_file():
     result = CliRunner().invoke(main, ["estimate", str(ROOT / "configs" / "default.toml"), "--set",
                                        'simulation.seed="7"'])
     assert result.exit_code == 2 and "simulation.seed" in result.output and 'got "7"' in result.output, result.output
+
+
+def test_a_npy_file_of_other_bytes_than_its_header_declares_is_refused(tmp_path):
+    """two arrays saved into one file had loaded as the first, unsaid; bytes appended too; an .npz member whose
+    header belies its size is refused before it is decompressed (a probe's 2 GB member under a (64, 64) header)"""
+    import io
+    import zipfile
+
+    from cimsim.npfiles import read_npy, read_npz
+
+    w = np.arange(12.0).reshape(3, 4)
+    with open(tmp_path / "twice.npy", "wb") as file:
+        np.save(file, w)
+        np.save(file, 2 * w)
+    with pytest.raises(ValueError, match=r"twice.npy' holds 448 bytes where its header declares 224 \(an array of "
+                                         r"shape \(3, 4\), float64\): two arrays saved into one file"):
+        read_npy(tmp_path / "twice.npy")
+    np.save(tmp_path / "fortran.npy", np.asfortranarray(w.astype(">f4")))  # other layouts load as before
+    assert np.array_equal(read_npy(tmp_path / "fortran.npy"), w)
+    member = io.BytesIO()
+    np.save(member, w)
+    with zipfile.ZipFile(tmp_path / "lie.npz", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.npy", member.getvalue() + bytes(10_000))
+    with pytest.raises(ValueError, match=r"lie.npz': its member 'a' holds 10224 bytes where its header declares 224"):
+        read_npz(tmp_path / "lie.npz")

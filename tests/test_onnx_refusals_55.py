@@ -140,9 +140,27 @@ def test_an_onnx_model_read_from_a_named_pipe_loads(tmp_path):
 
     model = torch.nn.Linear(4, 3).eval()
     torch.onnx.export(model, (torch.randn(1, 4),), str(tmp_path / "m.onnx"), dynamo=False)
+    import time
+
     os.mkfifo(tmp_path / "pipe.onnx")
-    writer = threading.Thread(target=lambda: (tmp_path / "pipe.onnx").write_bytes((tmp_path / "m.onnx").read_bytes()))
-    writer.start()
-    net = load_network(tmp_path / "pipe.onnx")
-    writer.join()
+    fd = os.open(tmp_path / "pipe.onnx", os.O_RDWR)  # a writer holding it (and its bytes) before the reader opens
+    os.write(fd, (tmp_path / "m.onnx").read_bytes())  # a small model: within the pipe's buffer
+    loaded = []
+    reader = threading.Thread(target=lambda: loaded.append(load_network(tmp_path / "pipe.onnx")), daemon=True)
+    reader.start()
+    time.sleep(1.0)  # the reader opens and reads while the writer holds the pipe
+    os.close(fd)  # then the end of the file
+    reader.join(30)
+    net = loaded[0]
     assert net.forward(np.ones((1, 4))).shape == (1, 3)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_an_onnx_pipe_nothing_writes_to_and_a_device_are_refused(tmp_path):
+    """a FIFO without a writer had blocked for ever, /dev/zero been read until memory ran out (5.4 GB, a probe)"""
+    os.mkfifo(tmp_path / "pipe.onnx")
+    with pytest.raises(ValueError, match=r"pipe.onnx: cannot read as an ONNX model \(.*nothing writes to"):
+        load_network(tmp_path / "pipe.onnx")
+    (tmp_path / "zero.onnx").symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match=r"zero.onnx: names a device or socket, not a regular file"):
+        load_network(tmp_path / "zero.onnx")

@@ -9,6 +9,7 @@ arrays are never loaded, an .npz member the caller does not ask for is never dec
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -71,11 +72,32 @@ def _refused(path: str | os.PathLike, exc: Exception, kind: str) -> ValueError:
     return ValueError(f"{_name(path)} is a damaged {kind} ({type(exc).__name__}: {text[:200] or 'it ends early'})")
 
 
+def _mismatch(file, size: int) -> str | None:
+    """what a .npy stream of ``size`` bytes holds besides the array its header declares (two arrays saved into one
+    file, bytes appended, a member whose header belies it), else None (also where the header cannot be read: numpy
+    says why when it loads)"""
+    try:
+        major, _ = np.lib.format.read_magic(file)
+        header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, _, dtype = header(file)
+    except Exception:  # noqa: BLE001  (a damaged header: the load that follows names it)
+        return None
+    if dtype.hasobject:
+        return None
+    declared = file.tell() + math.prod(shape) * dtype.itemsize
+    return None if declared == size else f"holds {size} bytes where its header declares {declared} (an array of " \
+        f"shape {tuple(shape)}, {dtype}): two arrays saved into one file, bytes appended, or a damaged file"
+
+
 def read_npy(path: str | os.PathLike, mmap: bool = True) -> np.ndarray:
-    """The array in the .npy file ``path`` (memory-mapped by default)."""
+    """The array in the .npy file ``path`` (memory-mapped by default); a file of other bytes than its header
+    declares is refused (numpy had loaded the first of two arrays saved into one file, unsaid)."""
     head = _head(path)
     if not head.startswith(_NPY_MAGIC):
         raise ValueError(f"{_name(path)} {_what(head)}; expected a .npy array (numpy.save)")
+    with open(path, "rb") as file:
+        if wrong := _mismatch(file, os.fstat(file.fileno()).st_size):
+            raise ValueError(f"{_name(path)} {wrong}")
     try:
         return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except Exception as exc:  # noqa: BLE001  (numpy raises ValueError, OSError, EOFError, SyntaxError, TokenError...)
@@ -131,7 +153,13 @@ def npz_shape(path: str | os.PathLike, name: str) -> tuple[int, ...] | None:
 
 
 def _member(path: str | os.PathLike, data, name: str) -> np.ndarray:
-    """member ``name`` of the open archive ``data``, loaded: a MemoryError names it and its size, not damage"""
+    """member ``name`` of the open archive ``data``, loaded: a MemoryError names it and its size, not damage; one
+    whose size belies its header is refused before it is decompressed"""
+    info = next((i for i in data.zip.infolist() if i.filename == f"{name}.npy"), None)
+    if info is not None:
+        with data.zip.open(info) as member:
+            if wrong := _mismatch(member, info.file_size):
+                raise ValueError(f"{_name(path)}: its member {cut_short(name)!r} {wrong}")
     try:
         value = data[name]
     except MemoryError:

@@ -2,20 +2,21 @@
 
 One data input of known per-sample shape (batch, ...) and one output. Nodes whose inputs are all constants (shape
 arithmetic: Shape, Gather, Concat, Unsqueeze, ...) are evaluated at import; the others become layers
-(:data:`SUPPORTED_OPS`; docs/networks.md lists what each becomes and its restrictions). Constant right operands of
-``MatMul`` / ``Gemm`` become ``Dense`` weights (crossbars); a ``BatchNormalization`` or a constant ``Add`` right after
-a ``Conv`` / ``Dense`` whose output nothing else reads is folded into its weights and bias. Anything else raises a
-ValueError naming the node, its operator and, for an unknown operator, the supported list.
-"""
+(:data:`SUPPORTED_OPS`; docs/networks.md lists what each becomes). Constant right operands of ``MatMul`` / ``Gemm``
+become ``Dense`` weights (crossbars); a ``BatchNormalization`` or constant ``Add`` right after a ``Conv`` / ``Dense``
+whose output nothing else reads is folded into its weights and bias. Anything else raises a ValueError naming the
+node and its operator."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from ..config.toml_file import open_input
 from ..footprint import check_process_memory
 from ._onnx_batch import BatchSize, kept_apart
 from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
@@ -39,8 +40,7 @@ __all__ = ["load_onnx", "network_from_onnx", "SUPPORTED_OPS", "BatchAxisError", 
 
 LATEST_OPSET = 23
 """opset taken for a model that names none for the default domain"""
-ONE_OUTPUT = "expected one data input and one output"
-"""what a graph of other inputs or outputs is refused with"""
+ONE_OUTPUT = "expected one data input and one output"  # what a graph of other inputs or outputs is refused with
 
 
 def _onnx():
@@ -55,10 +55,13 @@ def _onnx():
 def load_onnx(path: str | os.PathLike) -> Network:
     """The network of the ONNX model in ``path``."""
     onnx, path = _onnx(), Path(path)
-    if path.is_dir() or not path.exists():  # a FIFO or a device is read as a file
+    if path.is_dir() or not path.exists():
         raise ValueError(f"{path}: {'a directory' if path.is_dir() else 'no such file'}, not an ONNX model")
-    try:
-        model = onnx.load(str(path))
+    if not (path.is_file() or path.is_fifo()):  # /dev/zero had been read until memory ran out
+        raise ValueError(f"{path}: names a device or socket, not a regular file (an ONNX model)")
+    try:  # a FIFO read where a writer holds it, refused where none does (it had blocked for ever)
+        with open_input(path) if path.is_fifo() else contextlib.nullcontext() as pipe:
+            model = onnx.load_model_from_string(pipe.read()) if pipe else onnx.load(str(path))
     except Exception as exc:  # onnx raises protobuf DecodeError and others for a bad file
         with open(path, "rb") if path.is_file() else contextlib.nullcontext() as f:  # a FIFO is read once
             zipped = f is not None and f.read(4) == b"PK\x03\x04"
@@ -93,10 +96,8 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
                          "operators differ (Softmax's axis, Squeeze's axes ...): give the one the graph is written for")
     opset = opsets[0] if opsets else LATEST_OPSET
     inputs = (batch, shape, (opset, element_types(onnx, model), symbolic))
-    consumers: dict[str, int] = {graph.output[0].name: 1}
-    for node in graph.node:
-        for name in node.input:
-            consumers[name] = consumers.get(name, 0) + 1
+    consumers = Counter(name for node in graph.node for name in node.input)
+    consumers[graph.output[0].name] += 1
     try:
         return _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=False)
     except BatchAxisError as exc:
