@@ -502,7 +502,7 @@ def test_ctrl_c_while_cimsim_loads_exits_as_ctrl_c_later_does(tmp_path):
     (["price-model", "resnet18"], "workload={in_features = 7}", "warning: --set workload.in_features: price-model"),
     (["price-model", "resnet18"], "simulation.trials=4", "warning: --set simulation.trials: price-model does not"),
     (["estimate", str(Path(__file__).resolve().parents[1] / "configs" / "default.toml")], "simulation={trials = 5}",
-     "warning: simulation.trials: an estimate does not read it"),
+     "warning: --set simulation.trials: an estimate does not read it"),
 ])
 def test_a_setting_a_command_does_not_read_is_said(command, field, said):
     """price-model had taken --set workload.in_features=7 (named in its header) and estimate --set

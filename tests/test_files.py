@@ -116,3 +116,20 @@ def test_a_data_file_field_naming_a_folder_or_a_device_says_so(tmp_path):
             with_overrides(config, {**dense, "workload.weights_file": str(path)})
     with pytest.raises(ConfigError, match="'workload.weights_file' names no existing file"):
         with_overrides(config, {**dense, "workload.weights_file": str(tmp_path / "none.npy")})
+
+
+def test_a_config_of_nul_bytes_or_of_nothing_is_named(tmp_path):
+    """UTF-16 without a byte-order mark and a NUL byte had been tomllib's "Expected '=' (line 1, column 2)"; an empty
+    or comment-only config had run the default design without a word (a truncated write)"""
+    (tmp_path / "bare16.toml").write_bytes('name = "x"\n'.encode("utf-16-le"))
+    with pytest.raises(ConfigError, match=r"bare16.toml: invalid TOML: the file is UTF-16 text without a byte-order "
+                                          "mark; save it as UTF-8"):
+        load_config(tmp_path / "bare16.toml")
+    (tmp_path / "nul.toml").write_bytes(b'name = "x"\0\n')
+    with pytest.raises(ConfigError, match="nul.toml: invalid TOML: the file is binary data, not UTF-8 text"):
+        load_config(tmp_path / "nul.toml")
+    for name, text, said in (("empty.toml", "", "empty"), ("notes.toml", "# to do\n", "comments only")):
+        (tmp_path / name).write_text(text)
+        with pytest.warns(UserWarning, match=rf"{name}: the config file states nothing \({said}\): it runs the "
+                                             "schema's defaults"):
+            load_config(tmp_path / name)

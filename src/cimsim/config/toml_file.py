@@ -13,11 +13,12 @@ import os
 import re
 import stat
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..argcheck import check_path, cut_short
-from ..errors import ConfigError
+from ..errors import ConfigError, caller_stacklevel
 
 __all__ = ["MAX_TOML_BYTES", "read_toml", "open_input", "relative_dir", "not_text", "DATA_FILE_FIELDS",
            "resolve_data_paths"]
@@ -46,15 +47,24 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         size = f"{MAX_TOML_BYTES >> 20} MiB" if MAX_TOML_BYTES >= 1 << 20 else f"{MAX_TOML_BYTES} bytes"
         raise ConfigError(str(path), [("", f"the {what} holds more than {size} (a device, or not a file of TOML "
                                            "settings?); cimsim reads no further")])
+    if b"\0" in raw:  # valid UTF-8, yet no TOML holds it: UTF-16 without a byte-order mark, or binary data
+        bare = not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and max(
+            raw[1::2].count(0), raw[0::2].count(0)) > len(raw) // 4
+        said = "the file is UTF-16 text without a byte-order mark; save it as UTF-8" if bare else not_text(raw, what, 0)
+        raise ConfigError(str(path), [("", f"invalid TOML: {said}")])
     try:
         text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")  # a byte-order mark: Notepad's
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [("", f"invalid TOML: {_json_instead(text, what, path) or exc}")]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), [("", f"invalid TOML: {not_text(raw, what, exc.start)}")]) from None
     except RecursionError:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
+    if not data and what == "config file":  # a truncated or failed write had run the default design, unsaid
+        warnings.warn(f"{path}: the config file states nothing ({'empty' if not raw.strip() else 'comments only'}): "
+                      "it runs the schema's defaults", UserWarning, stacklevel=caller_stacklevel())
+    return data
 
 
 _DESCRIPTOR = re.compile(r"/dev/stdin|/dev/fd/[^/]+|/proc/[^/]+/fd/[^/]+")
