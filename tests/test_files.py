@@ -128,8 +128,15 @@ def test_a_config_of_nul_bytes_or_of_nothing_is_named(tmp_path):
     (tmp_path / "nul.toml").write_bytes(b'name = "x"\0\n')
     with pytest.raises(ConfigError, match="nul.toml: invalid TOML: the file is binary data, not UTF-8 text"):
         load_config(tmp_path / "nul.toml")
+    (tmp_path / "cut.toml").write_bytes(b'name = "x"\n' + bytes(8))  # a crash's padding
+    with pytest.raises(ConfigError, match="cut.toml: invalid TOML: the file's text ends in NUL bytes from line 2"):
+        load_config(tmp_path / "cut.toml")
+    np.save(tmp_path / "zeros.npy", np.zeros((16, 16)))  # most of its bytes 0 at both parities: no UTF-16
+    with pytest.raises(ConfigError, match=r"zeros.npy: invalid TOML: the file is binary data, not UTF-8 text; a "
+                                          r"network, weights, inputs or dataset file is named in a config"):
+        load_config(tmp_path / "zeros.npy")
     for name, text, said in (("empty.toml", "", "empty"), ("notes.toml", "# to do\n", "comments only")):
         (tmp_path / name).write_text(text)
-        with pytest.warns(UserWarning, match=rf"{name}: the config file states nothing \({said}\): it runs the "
-                                             "schema's defaults"):
+        with pytest.warns(UserWarning, match=rf"{name}: the config file states nothing \({said}\): the schema's "
+                                             "defaults run, under any settings given"):
             load_config(tmp_path / name)

@@ -258,3 +258,19 @@ def test_a_npy_file_of_other_bytes_than_its_header_declares_is_refused(tmp_path)
         archive.writestr("a.npy", member.getvalue() + bytes(10_000))
     with pytest.raises(ValueError, match=r"lie.npz': its member 'a' holds 10224 bytes where its header declares 224"):
         read_npz(tmp_path / "lie.npz")
+
+
+def test_a_damaged_npz_member_is_named_not_an_internal_error(tmp_path):
+    """a member whose local header is damaged had raised zipfile's BadZipFile from the size check (an internal error
+    on the command line) where it had been named as damage"""
+    import zipfile
+
+    from cimsim.npfiles import read_npz
+
+    np.savez(tmp_path / "d.npz", x=np.ones(4), y=np.zeros(3))
+    raw = bytearray((tmp_path / "d.npz").read_bytes())
+    offset = zipfile.ZipFile(tmp_path / "d.npz").getinfo("y.npy").header_offset
+    raw[offset:offset + 4] = b"XXXX"
+    (tmp_path / "bad.npz").write_bytes(raw)
+    with pytest.raises(ValueError, match=r"bad.npz' is a damaged .npz archive \(BadZipFile"):
+        read_npz(tmp_path / "bad.npz")

@@ -152,6 +152,18 @@ def test_an_onnx_model_read_from_a_named_pipe_loads(tmp_path):
     os.close(fd)  # then the end of the file
     reader.join(30)
     net = loaded[0]
+    os.mkdir(tmp_path / "ext")  # a model whose weights are external data beside the pipe: loaded from its folder
+    onnx.save(onnx.load(str(tmp_path / "m.onnx")), str(tmp_path / "ext" / "m.onnx"), save_as_external_data=True,
+              all_tensors_to_one_file=True, location="m.data", size_threshold=0)
+    os.mkfifo(tmp_path / "ext" / "pipe.onnx")
+    fd = os.open(tmp_path / "ext" / "pipe.onnx", os.O_RDWR)
+    os.write(fd, (tmp_path / "ext" / "m.onnx").read_bytes())
+    reader = threading.Thread(target=lambda: loaded.append(load_network(tmp_path / "ext" / "pipe.onnx")), daemon=True)
+    reader.start()
+    time.sleep(1.0)
+    os.close(fd)
+    reader.join(30)
+    np.testing.assert_allclose(loaded[1].forward(np.ones((1, 4))), net.forward(np.ones((1, 4))))
     assert net.forward(np.ones((1, 4))).shape == (1, 3)
 
 

@@ -155,19 +155,24 @@ def npz_shape(path: str | os.PathLike, name: str) -> tuple[int, ...] | None:
 def _member(path: str | os.PathLike, data, name: str) -> np.ndarray:
     """member ``name`` of the open archive ``data``, loaded: a MemoryError names it and its size, not damage; one
     whose size belies its header is refused before it is decompressed"""
-    info = next((i for i in data.zip.infolist() if i.filename == f"{name}.npy"), None)
-    if info is not None:
-        with data.zip.open(info) as member:
-            if wrong := _mismatch(member, info.file_size):
-                raise ValueError(f"{_name(path)}: its member {cut_short(name)!r} {wrong}")
     try:
-        value = data[name]
+        info = data.zip.getinfo(f"{name}.npy")
+    except KeyError:  # a member numpy reads under its own name (not .npy data: refused below)
+        info = None
+    try:
+        wrong = None
+        if info is not None:
+            with data.zip.open(info) as member:
+                wrong = _mismatch(member, info.file_size)
+        value = None if wrong else data[name]
     except MemoryError:
         size = next(i.file_size for i in data.zip.infolist() if i.filename in (name, f"{name}.npy"))
         raise ValueError(f"{_name(path)}: its member {cut_short(name)!r} holds {size / 2**20:.4g} MiB uncompressed, "
                          "more than this machine's memory could load (MemoryError)") from None
     except Exception as exc:  # noqa: BLE001  (zipfile and numpy raise many types for a damaged member)
         raise _refused(path, exc, ".npz archive") from None
+    if wrong:
+        raise ValueError(f"{_name(path)}: its member {cut_short(name)!r} {wrong}")
     if not isinstance(value, np.ndarray):
         raise ValueError(f"{_name(path)}: its member {cut_short(name)!r} is not .npy data (it starts with "
                          f"{bytes(value[:8])!r}); expected arrays saved by numpy.savez")

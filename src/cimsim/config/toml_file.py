@@ -47,11 +47,8 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
         size = f"{MAX_TOML_BYTES >> 20} MiB" if MAX_TOML_BYTES >= 1 << 20 else f"{MAX_TOML_BYTES} bytes"
         raise ConfigError(str(path), [("", f"the {what} holds more than {size} (a device, or not a file of TOML "
                                            "settings?); cimsim reads no further")])
-    if b"\0" in raw:  # valid UTF-8, yet no TOML holds it: UTF-16 without a byte-order mark, or binary data
-        bare = not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and max(
-            raw[1::2].count(0), raw[0::2].count(0)) > len(raw) // 4
-        said = "the file is UTF-16 text without a byte-order mark; save it as UTF-8" if bare else not_text(raw, what, 0)
-        raise ConfigError(str(path), [("", f"invalid TOML: {said}")])
+    if b"\0" in raw:  # valid UTF-8, yet no TOML holds it (tomllib had said "Expected '='")
+        raise ConfigError(str(path), [("", f"invalid TOML: {_with_nul(raw, what)}")])
     try:
         text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")  # a byte-order mark: Notepad's
         data = tomllib.loads(text)
@@ -62,8 +59,9 @@ def read_toml(path: str | os.PathLike, what: str) -> dict[str, Any]:
     except RecursionError:
         raise ConfigError(str(path), [("", "invalid TOML: arrays or tables nested too deeply to read")]) from None
     if not data and what == "config file":  # a truncated or failed write had run the default design, unsaid
-        warnings.warn(f"{path}: the config file states nothing ({'empty' if not raw.strip() else 'comments only'}): "
-                      "it runs the schema's defaults", UserWarning, stacklevel=caller_stacklevel())
+        empty = not raw.removeprefix(codecs.BOM_UTF8).strip()
+        warnings.warn(f"{path}: the config file states nothing ({'empty' if empty else 'comments only'}): the "
+                      "schema's defaults run, under any settings given", UserWarning, stacklevel=caller_stacklevel())
     return data
 
 
@@ -133,6 +131,25 @@ class _Read(io.RawIOBase):
         if not self.closed:
             os.close(self._fd)
         super().close()
+
+
+def _with_nul(raw: bytes, what: str) -> str:
+    """What a file holding NUL bytes is: UTF-16 text without a byte-order mark (one parity of its bytes all but
+    zero, the text it decodes to printable), text a crash cut short (NULs to its end), else what :func:`not_text`
+    says (a .npy or .npz, binary data: most binary data holds zeros at every other byte too)"""
+    if not raw.startswith((b"\x93NUMPY", b"PK\x03\x04", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        for encoding, zeros in (("utf-16-le", raw[1::2]), ("utf-16-be", raw[0::2])):
+            try:
+                text = raw.decode(encoding) if zeros.count(0) >= 0.9 * len(zeros) else ""
+            except UnicodeDecodeError:
+                continue
+            if text.strip("\0") and sum(c.isprintable() or c.isspace() for c in text) >= 0.95 * len(text):
+                return "the file is UTF-16 text without a byte-order mark; save it as UTF-8"
+    first, newline = raw.index(b"\0"), b"\n"
+    if raw[:first].strip() and not raw[first:].strip(b"\0"):
+        return (f"the file's text ends in NUL bytes from line {raw.count(newline, 0, first) + 1} on (a write a crash "
+                "cut short?); write it again")
+    return not_text(raw, what, first)
 
 
 def not_text(raw: bytes, what: str, at: int) -> str:

@@ -62,6 +62,8 @@ def load_onnx(path: str | os.PathLike) -> Network:
     try:  # a FIFO read where a writer holds it, refused where none does (it had blocked for ever)
         with open_input(path) if path.is_fifo() else contextlib.nullcontext() as pipe:
             model = onnx.load_model_from_string(pipe.read()) if pipe else onnx.load(str(path))
+            if pipe:  # its external data beside it, where onnx.load finds a file's
+                onnx.external_data_helper.load_external_data_for_model(model, str(path.parent))
     except Exception as exc:  # onnx raises protobuf DecodeError and others for a bad file
         with open(path, "rb") if path.is_file() else contextlib.nullcontext() as f:  # a FIFO is read once
             zipped = f is not None and f.read(4) == b"PK\x03\x04"
@@ -71,8 +73,7 @@ def load_onnx(path: str | os.PathLike) -> Network:
     if not (model.graph.node or model.graph.input or model.graph.output):  # empty, or bytes that parse to nothing
         raise ValueError(f"{path}: {'it holds no graph' if path.stat().st_size else 'the file is empty'}, not an "
                          "ONNX model")
-    network = network_from_onnx(model, str(path))
-    shared_note(model.graph, str(path))
+    network, _ = network_from_onnx(model, str(path)), shared_note(model.graph, str(path))
     return network
 
 
@@ -85,10 +86,9 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     consts = initializer_arrays(graph, source)
     data_inputs = [i for i in graph.input if i.name not in consts]
     if len(data_inputs) != 1 or len(graph.output) != 1:
-        raise ValueError(f"{source}: {ONE_OUTPUT}; got {len(data_inputs)} "
-                         f"({', '.join(i.name for i in data_inputs)}) and {len(graph.output)} "
-                         f"({', '.join(o.name for o in graph.output)}): export or wrap the model so that it takes one "
-                         "tensor and returns one")
+        raise ValueError(f"{source}: {ONE_OUTPUT}; got {len(data_inputs)} ({', '.join(i.name for i in data_inputs)}) "
+                         f"and {len(graph.output)} ({', '.join(o.name for o in graph.output)}): export or wrap the "
+                         "model so that it takes one tensor and returns one")
     batch, shape, symbolic = input_shape(source, data_inputs[0])
     opsets = sorted({o.version for o in model.opset_import if o.domain in ("", "ai.onnx")})
     if len(opsets) > 1:  # onnxruntime takes the last import, other readers the first: which the graph means is open
