@@ -125,12 +125,15 @@ def test_a_config_of_nul_bytes_or_of_nothing_is_named(tmp_path):
     with pytest.raises(ConfigError, match=r"bare16.toml: invalid TOML: the file is UTF-16 text without a byte-order "
                                           "mark; save it as UTF-8"):
         load_config(tmp_path / "bare16.toml")
-    (tmp_path / "nul.toml").write_bytes(b'name = "x"\0\n')
-    with pytest.raises(ConfigError, match="nul.toml: invalid TOML: the file is binary data, not UTF-8 text"):
-        load_config(tmp_path / "nul.toml")
-    (tmp_path / "cut.toml").write_bytes(b'name = "x"\n' + bytes(8))  # a crash's padding
-    with pytest.raises(ConfigError, match="cut.toml: invalid TOML: the file's text ends in NUL bytes from line 2"):
-        load_config(tmp_path / "cut.toml")
+    (tmp_path / "wide_cn.toml").write_bytes("# 宏单元 设置\nname = \"x\"\n".encode("utf-16-le"))  # not all ASCII
+    with pytest.raises(ConfigError, match="wide_cn.toml: invalid TOML: the file is UTF-16 text without a byte-order"):
+        load_config(tmp_path / "wide_cn.toml")
+    for name, data, said in (("nul.toml", b'name = "x"\n\0\nrows = 1\n', "the file's text holds NUL bytes from line 2"),
+                             ("cut.toml", b'name = "x"\n' + bytes(8), "the file's text holds NUL bytes from line 2"),
+                             ("zeroed.toml", bytes(512), "the file holds NUL bytes only")):  # a crash's padding
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ConfigError, match=f"{name}: invalid TOML: {said}"):
+            load_config(tmp_path / name)
     np.save(tmp_path / "zeros.npy", np.zeros((16, 16)))  # most of its bytes 0 at both parities: no UTF-16
     with pytest.raises(ConfigError, match=r"zeros.npy: invalid TOML: the file is binary data, not UTF-8 text; a "
                                           r"network, weights, inputs or dataset file is named in a config"):

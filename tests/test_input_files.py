@@ -258,6 +258,10 @@ def test_a_npy_file_of_other_bytes_than_its_header_declares_is_refused(tmp_path)
         archive.writestr("a.npy", member.getvalue() + bytes(10_000))
     with pytest.raises(ValueError, match=r"lie.npz': its member 'a' holds 10224 bytes where its header declares 224"):
         read_npz(tmp_path / "lie.npz")
+    with zipfile.ZipFile(tmp_path / "bare.npz", "w") as archive:  # a member named without .npy: numpy reads it too
+        archive.writestr("x", member.getvalue() * 2)
+    with pytest.raises(ValueError, match=r"bare.npz': its member 'x' holds 448 bytes where its header declares 224"):
+        read_npz(tmp_path / "bare.npz")
 
 
 def test_a_damaged_npz_member_is_named_not_an_internal_error(tmp_path):

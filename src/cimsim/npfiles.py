@@ -155,10 +155,13 @@ def npz_shape(path: str | os.PathLike, name: str) -> tuple[int, ...] | None:
 def _member(path: str | os.PathLike, data, name: str) -> np.ndarray:
     """member ``name`` of the open archive ``data``, loaded: a MemoryError names it and its size, not damage; one
     whose size belies its header is refused before it is decompressed"""
-    try:
-        info = data.zip.getinfo(f"{name}.npy")
-    except KeyError:  # a member numpy reads under its own name (not .npy data: refused below)
-        info = None
+    info = None
+    for entry in (name, f"{name}.npy"):  # the entry numpy loads: the name as given first
+        try:
+            info = data.zip.getinfo(entry)
+            break
+        except KeyError:
+            continue
     try:
         wrong = None
         if info is not None:

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from ..argcheck import check_path, cut_short
 from ..errors import ConfigError, caller_stacklevel
 
-__all__ = ["MAX_TOML_BYTES", "read_toml", "open_input", "relative_dir", "not_text", "DATA_FILE_FIELDS",
+__all__ = ["MAX_TOML_BYTES", "read_toml", "open_input", "relative_dir", "is_descriptor", "not_text", "DATA_FILE_FIELDS",
            "resolve_data_paths"]
 
 MAX_TOML_BYTES = 64 << 20
@@ -75,12 +75,17 @@ def relative_dir(path: str | os.PathLike) -> Path:
     (``<(cat cfg.toml)`` is /dev/fd/63, a folder of no file of the user's; ``/dev/stdin < cfg.toml`` is a regular
     file, whose folder had been /dev)."""
     try:
-        if _DESCRIPTOR.fullmatch(os.path.abspath(os.fsdecode(path))):
+        if is_descriptor(path):
             return Path.cwd()
         regular = stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError, TypeError):  # no such file, a NUL byte, no path: read_toml refuses it, named
         regular = True
     return Path(path).parent if regular else Path.cwd()
+
+
+def is_descriptor(path: str | os.PathLike) -> bool:
+    """whether ``path`` names an open file descriptor (:data:`_DESCRIPTOR`), not a file in a folder of the user's"""
+    return bool(_DESCRIPTOR.fullmatch(os.path.abspath(os.fsdecode(path))))
 
 
 NO_WRITER = "a pipe (FIFO) that nothing writes to: reading it would wait for ever; give a file"
@@ -137,19 +142,28 @@ def _with_nul(raw: bytes, what: str) -> str:
     """What a file holding NUL bytes is: UTF-16 text without a byte-order mark (one parity of its bytes all but
     zero, the text it decodes to printable), text a crash cut short (NULs to its end), else what :func:`not_text`
     says (a .npy or .npz, binary data: most binary data holds zeros at every other byte too)"""
-    if not raw.startswith((b"\x93NUMPY", b"PK\x03\x04", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        for encoding, zeros in (("utf-16-le", raw[1::2]), ("utf-16-be", raw[0::2])):
-            try:
-                text = raw.decode(encoding) if zeros.count(0) >= 0.9 * len(zeros) else ""
-            except UnicodeDecodeError:
-                continue
-            if text.strip("\0") and sum(c.isprintable() or c.isspace() for c in text) >= 0.95 * len(text):
-                return "the file is UTF-16 text without a byte-order mark; save it as UTF-8"
-    first, newline = raw.index(b"\0"), b"\n"
-    if raw[:first].strip() and not raw[first:].strip(b"\0"):
-        return (f"the file's text ends in NUL bytes from line {raw.count(newline, 0, first) + 1} on (a write a crash "
-                "cut short?); write it again")
+    if raw.startswith((b"\x93NUMPY", b"PK\x03\x04", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return not_text(raw, what, 0)
+    even = raw[: len(raw) // 2 * 2]  # a last byte cut off
+    for encoding, zeros in (("utf-16-le", even[1::2]), ("utf-16-be", even[0::2])):
+        try:
+            text = even.decode(encoding) if zeros.count(0) >= 0.5 * len(zeros) else ""
+        except UnicodeDecodeError:
+            continue
+        if text.strip("\0") and _printable(text):
+            return "the file is UTF-16 text without a byte-order mark; save it as UTF-8"
+    first, newline, kept = raw.index(b"\0"), b"\n", raw.replace(b"\0", b"")
+    if not kept.strip():
+        return "the file holds NUL bytes only (a write a crash cut short?); write it again"
+    if _printable(kept.decode("utf-8", "replace")):
+        return (f"the file's text holds NUL bytes from line {raw.count(newline, 0, first) + 1} on (a damaged file, or "
+                "a write a crash cut short); write it again")
     return not_text(raw, what, first)
+
+
+def _printable(text: str) -> bool:
+    """whether at least 95 % of ``text`` is printable characters or white space"""
+    return sum(c.isprintable() or c.isspace() for c in text) >= 0.95 * len(text)
 
 
 def not_text(raw: bytes, what: str, at: int) -> str:

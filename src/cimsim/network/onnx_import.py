@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config.toml_file import open_input
+from ..config.toml_file import is_descriptor, open_input
 from ..footprint import check_process_memory
 from ._onnx_batch import BatchSize, kept_apart
 from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
@@ -62,8 +62,8 @@ def load_onnx(path: str | os.PathLike) -> Network:
     try:  # a FIFO read where a writer holds it, refused where none does (it had blocked for ever)
         with open_input(path) if path.is_fifo() else contextlib.nullcontext() as pipe:
             model = onnx.load_model_from_string(pipe.read()) if pipe else onnx.load(str(path))
-            if pipe:  # its external data beside it, where onnx.load finds a file's
-                onnx.external_data_helper.load_external_data_for_model(model, str(path.parent))
+            if pipe:  # its external data beside it (a named pipe's folder; /dev/stdin's: the working directory)
+                onnx.load_external_data_for_model(model, str(Path.cwd() if is_descriptor(path) else path.parent))
     except Exception as exc:  # onnx raises protobuf DecodeError and others for a bad file
         with open(path, "rb") if path.is_file() else contextlib.nullcontext() as f:  # a FIFO is read once
             zipped = f is not None and f.read(4) == b"PK\x03\x04"
