@@ -188,3 +188,15 @@ def test_a_preset_given_as_a_setting_over_one_changed_in_code_warns_nothing(load
     with pytest.warns(UserWarning, match="baseline.preset = 'h100' set in code") as said:
         with_overrides(h100, {"baseline.dram": "lpddr4"})
     assert "dram_bandwidth_gbps" not in str(said[0].message) and "dram_gb" not in str(said[0].message)
+
+
+def test_each_table_changed_in_code_gets_its_own_warning(loaded):
+    """device and baseline presets both changed in code: each table's values under its own preset's name (one
+    warning had named them all under the first)"""
+    both = dataclasses.replace(loaded, device=dataclasses.replace(loaded.device, preset="pcm"),
+                               baseline=dataclasses.replace(loaded.baseline, preset="h100"))
+    with pytest.warns(UserWarning, match="set in code runs its own values") as said:
+        cimsim.as_config(both)
+    texts = [str(w.message) for w in said if "set in code runs" in str(w.message)]
+    assert len(texts) == 2 and "device.preset = 'pcm'" in texts[0] and "baseline." not in texts[0]
+    assert "baseline.preset = 'h100'" in texts[1] and "device." not in texts[1].partition(" -> ")[0]

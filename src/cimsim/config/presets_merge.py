@@ -220,15 +220,16 @@ def warn_preset_replaced_in_code(held: Config, done: Config, given: Mapping[str,
     runs (``done``, with the settings ``given``): fields left as loaded, which a replace cannot tell from fields
     written again at their old value (dataclasses.replace(device, preset="pcm", read_noise_sigma=0.0) over a
     noiseless table runs at PCM's read noise); the file's own fields beside its table's preset stay, unnamed."""
-    if not (found := _replaced_by_new_preset(held, done, given)):
-        return
-    field, was = found[0][:2]
-    preset = getattr(done, field.partition(".")[0]).preset
-    listed = ", ".join(f"{f} {w!r} -> {n!r}" for f, w, n in found)
-    warnings.warn(f"{held.source}: {field.partition('.')[0]}.preset = {preset!r} set in code runs its own values for "
-                  f"the fields left as loaded (a replace cannot tell a value written again from one kept): {listed}; "
-                  f"to keep one, give it as a setting over the loaded config ({{'{field.partition('.')[0]}.preset': "
-                  f"{preset!r}, '{field}': {was!r}}})", UserWarning, stacklevel=caller_stacklevel())
+    found = _replaced_by_new_preset(held, done, given)
+    for section in SECTION_PRESETS:  # one warning a table, its preset's
+        if not (own := [(f, w, n) for f, w, n in found if f.startswith(f"{section}.")]):
+            continue
+        (field, was, _), preset = own[0], getattr(done, section).preset
+        listed = ", ".join(f"{f} {w!r} -> {n!r}" for f, w, n in own)
+        warnings.warn(f"{held.source}: {section}.preset = {preset!r} set in code runs its own values for the fields "
+                      f"left as loaded (a replace cannot tell a value written again from one kept): {listed}; to keep "
+                      f"one, give it as a setting over the loaded config ({{'{section}.preset': {preset!r}, "
+                      f"'{field}': {was!r}}})", UserWarning, stacklevel=caller_stacklevel())
 
 
 def preset_changed_in_code(config: Config) -> bool:
