@@ -139,9 +139,9 @@ class _Read(io.RawIOBase):
 
 
 def _with_nul(raw: bytes, what: str) -> str:
-    """What a file holding NUL bytes is: UTF-16 text without a byte-order mark (one parity of its bytes all but
-    zero, the text it decodes to printable), text a crash cut short (NULs to its end), else what :func:`not_text`
-    says (a .npy or .npz, binary data: most binary data holds zeros at every other byte too)"""
+    """What a file holding NUL bytes is: UTF-16 text without a byte-order mark (half or more of one parity of its
+    bytes zero, the text it decodes to printable), NULs only or text holding some (a crash's padding), else what
+    :func:`not_text` says (a .npy or .npz, binary data: most binary data holds zeros at every other byte too)"""
     if raw.startswith((b"\x93NUMPY", b"PK\x03\x04", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return not_text(raw, what, 0)
     even = raw[: len(raw) // 2 * 2]  # a last byte cut off
