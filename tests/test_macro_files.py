@@ -537,3 +537,12 @@ def test_a_repeat_stating_another_figure_is_named_not_dropped(tmp_path):
     near = macro_file(tmp_path, CHIP + point.format("a", 100) + point.format("b", 110.5), "near.toml")
     assert "Repeat with another figure" not in invoke(near).output  # a trend would miss by -9.5 %: within 10 %
     assert "'d' of t" not in result.output and "d vs a" in result.output  # another supply: a trend
+
+
+def test_a_point_stating_its_figure_per_op_is_no_repeat_with_another_figure(tmp_path):
+    """one measurement stated at 2 ops per MAC and at 1 (60 and 30 TOPS/W) had been called a repeat whose figure is
+    0.5x the other's: the model's own figure halves with ops_per_mac too"""
+    point = '[[macro.point]]\nlabel = "{}"\ntops_per_w = {}\n'
+    path = macro_file(tmp_path, CHIP + point.format("a", 60) + point.format("b", 30) + "ops_per_mac = 1\n")
+    result = invoke(path)
+    assert result.exit_code == 0 and "Repeat with another figure" not in result.output, result.output

@@ -97,6 +97,13 @@ def unpaired(usable: Iterable[Any], cases: Iterable[Any]) -> list[str]:
             for key, us in by_macro.items() if len(us) > 1 and key not in paired]
 
 
+def _per_op(u: Any, fig: Any) -> float:
+    """a figure as the model prices one configuration: an energy per MVM per MAC, a TOPS figure per operation of
+    the point's ``ops_per_mac`` (the model's own scales with it: a point at 1 op per MAC is no other measurement)"""
+    ops = float(u.point.values.get("ops_per_mac", 2)) if fig.quantity.startswith("tops") else 1.0
+    return fig.value / (fig.macs or 1) / ops
+
+
 def spread_repeats(usable: Iterable[Any], same_config: Callable[[str, MacroPoint, MacroPoint], bool],
                    tolerance: float) -> list[str]:
     """a line for each point of ``usable`` (:class:`.macro_comparison.UsablePoint`) that prices as an earlier point
@@ -114,7 +121,7 @@ def spread_repeats(usable: Iterable[Any], same_config: Callable[[str, MacroPoint
             ref, ref_fig = refs.get(fig.quantity, (None, None))
             if ref is None or (fig.macs is None) != (ref_fig.macs is None):
                 continue
-            ratio = (fig.value / (fig.macs or 1)) / (ref_fig.value / (ref_fig.macs or 1))
+            ratio = _per_op(u, fig) / _per_op(ref, ref_fig)
             if abs(1 / ratio - 1) > tolerance:  # a trend's error: the model's ratio (1) over the published one
                 lines.append(f"\nRepeat with another figure: '{u.point.label}' of {u.macro.key} prices as "
                              f"'{ref.point.label}' (one configuration, one data condition), yet its {fig.quantity} "
