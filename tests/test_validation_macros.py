@@ -659,7 +659,9 @@ def test_trends_are_recorded_by_the_variable_they_vary():
     vdd = shipped["vdd_v"]
     assert lines[0].startswith(f"technology.vdd_v: the model's trends in vdd_v held within ±10 % in {vdd['within']} "
                                f"of {vdd['cases']} published cases, on {vdd['macros']} chips")
-    assert lines[1].startswith("Not checked against published trends: device.read_noise_sigma")
+    assert lines[1].startswith("Not checked against published trends: device.read_noise_sigma") and len(lines) == 2
+    shared = trust.axis_trend_lines(["baseline.preset"])  # a probe: a baseline axis had moved the CIM side unsaid
+    assert shared[-1].startswith("baseline.preset: the CIM chip's DRAM is the baseline's")
     assert set(trust.TREND_VARIABLES.values()) <= set(macro_data.CONFIG_FIELDS) | {"clock"}
     for field in trust.TREND_VARIABLES:  # each a field of the config
         table, key = field.split(".")

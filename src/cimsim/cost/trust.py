@@ -221,9 +221,10 @@ def area_range_line(area_mm2: float, tops_per_mm2: float, r: dict | None) -> str
 
 def axis_trend_lines(fields: Iterable[str]) -> list[str]:
     """For a sweep along ``fields`` (config fields): one line per field whose operating variable has published
-    trends in the record, saying how many of them the model held within tolerance, and one line naming the fields
-    no published trend checks (their trends in cost are the model's alone)."""
-    record = validation_record()
+    trends in the record, saying how many of them the model held within tolerance, one line naming the fields
+    no published trend checks (their trends in cost are the model's alone), and one naming the baseline fields that
+    move the CIM side too (:data:`SHARED_DRAM_FIELDS`)."""
+    fields, record = list(fields), validation_record()
     trends, lines, unchecked = record["trends_by_variable"], [], []
     tolerance = 100 * record["trend_tolerance"]
     for field in fields:
@@ -238,4 +239,12 @@ def axis_trend_lines(fields: Iterable[str]) -> list[str]:
     if unchecked:
         lines.append(f"Not checked against published trends: {', '.join(unchecked)} (the cost's trend along "
                      f"{'them' if len(unchecked) > 1 else 'it'} is the model's alone).")
+    if shared := [f for f in fields if f in SHARED_DRAM_FIELDS]:
+        lines.append(f"{', '.join(shared)}: the CIM chip's DRAM is the baseline's (its technology and bandwidth, "
+                     "docs/cost_cim.md), so the CIM side's energy and latency move along this axis too, not the "
+                     "baseline's alone.")
     return lines
+
+
+SHARED_DRAM_FIELDS = ("baseline.preset", "baseline.dram", "baseline.dram_bandwidth_gbps")
+"""baseline fields that set the DRAM both sides price (a sweep along one changes the CIM design's figures too)"""
