@@ -31,10 +31,9 @@ from .breakdown import Breakdown
 from .comparison import Comparison, gains, price, price_from_shapes
 from .comparison import compare as _compare
 from .config.load import config_to_dict
-from .config.presets_merge import dotted_settings
+from .config.presets_merge import warn_unread_settings
 from .config.modes import WorkloadKind
 from .config.schema import Config
-from .errors import ConfigError
 from .cost import trust
 from .inference import NetworkResult
 from .run import RunResult, result_notes
@@ -238,17 +237,11 @@ ESTIMATE_UNREAD = ("simulation.trials", "simulation.int8_products")
 """the settings an estimate does not read: it runs no trials and no crossbar products"""
 
 
-def warn_unread_by_estimate(settings: Mapping[str, Any], source: str = "settings") -> None:
-    """A warning naming each of the ``settings`` (dotted or as tables) that an estimate does not read
-    (:data:`ESTIMATE_UNREAD`): set, they had changed nothing, unsaid."""
-    try:
-        unread = [f for f in dotted_settings(settings, source) if f in ESTIMATE_UNREAD]
-    except (ConfigError, TypeError, AttributeError):  # malformed settings: the loader names them with the config
-        return
-    if unread:
-        warnings.warn(f"{'--set ' * (source == '--set')}{', '.join(unread)}: an estimate does not read "
-                      f"{'it' if len(unread) == 1 else 'them'} (it prices the shapes once, running no trials and no "
-                      "crossbar products); simulate and compare do", UserWarning, stacklevel=3)
+def warn_unread_by_estimate(settings: Mapping[str, Any], prefix: str = "") -> None:
+    """A warning naming each of the ``settings`` (dotted or as tables; ``prefix``: the CLI's "--set ") that an
+    estimate does not read (:data:`ESTIMATE_UNREAD`): set, they had changed nothing, unsaid."""
+    warn_unread_settings(settings, ESTIMATE_UNREAD.__contains__, "an estimate", "it prices the shapes once, running no "
+                         "trials and no crossbar products; simulate and compare do", prefix)
 
 
 def compare(config, settings: Mapping[str, Any] | None = None, *, weights=None, inputs=None, network=None,

@@ -191,7 +191,7 @@ def estimate(configs, output, settings):
 
     from .api import warn_unread_by_estimate
 
-    warn_unread_by_estimate(settings_overrides(settings), "--set")
+    warn_unread_by_estimate(settings_overrides(settings), "--set ")
     cfgs = load_all(configs, None, settings, None)
     check_not_inputs([("-o", output)], config_inputs(configs, cfgs))
     check_suffix(output, [".json"], "JSON")

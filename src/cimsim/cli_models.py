@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
 
 import click
@@ -121,19 +120,12 @@ def _warn_settings_unread(overrides: dict) -> None:
     """A warning naming each --set (dotted or a table) price-model does not read: its shapes come from MODEL and it
     runs no simulation (a --set workload.in_features had been taken, named in the header, and changed nothing; a
     config that needs one to load, a workload.weights_file, still loads)"""
-    from .config.presets_merge import dotted_settings
-    from .errors import ConfigError
+    from .config.presets_merge import warn_unread_settings
 
-    try:
-        dotted = dotted_settings(overrides, "--set")
-    except ConfigError:  # a malformed one: the loader names it with the config
-        return
-    unread = [field for field in dotted if field.startswith("simulation.")
-              or field.startswith("workload.") and field not in PRICED_WORKLOAD]
-    if unread:
-        warnings.warn(f"--set {', '.join(unread)}: price-model does not read {'it' if len(unread) == 1 else 'them'} "
-                      f"(it prices MODEL's shapes without simulating: of [workload] it reads "
-                      f"{' and '.join(PRICED_WORKLOAD)} only, of [simulation] nothing)", UserWarning, stacklevel=2)
+    warn_unread_settings(overrides, lambda field: field.startswith("simulation.") or field.startswith("workload.")
+                         and field not in PRICED_WORKLOAD, "price-model", "it prices MODEL's shapes without "
+                         f"simulating: of [workload] it reads {' and '.join(PRICED_WORKLOAD)} only, of [simulation] "
+                         "nothing", "--set ")
 
 
 def _check_options_apply(model_name: str, is_file: bool, phase: str | None) -> None:

@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import tomllib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,7 +24,7 @@ from .schema import SECTIONS, Config
 __all__ = ["SECTION_PRESETS", "section_tables", "DERIVED_FIELDS", "merged_table", "drop_stale_derived",
            "remember_stated", "stated_tables", "changed_since_loaded", "preset_changed_in_code", "as_loaded",
            "dotted_settings", "is_template", "preset_origins", "warn_defaults_over_preset", "warn_restated_preset",
-           "without_stale_derived", "warn_preset_replaced_in_code"]
+           "without_stale_derived", "warn_preset_replaced_in_code", "warn_unread_settings"]
 
 SECTION_PRESETS = {"device": "devices", "baseline": "baselines"}
 """tables that can start from a shipped preset of their own -> folder of those presets"""
@@ -291,6 +291,19 @@ def dotted_settings(settings: Mapping[str, Any], source: str) -> dict[str, Any]:
     if errors:
         raise ConfigError(source, [(f, f"{m} (given as an override)") for f, m in errors])
     return flat
+
+
+def warn_unread_settings(settings: Any, unread: Callable[[str], bool], who: str, why: str, prefix: str = "") -> None:
+    """A warning naming each of the ``settings`` (dotted or as tables) that ``who`` does not read (``unread`` of the
+    dotted field; ``why`` says why): set, they had changed nothing, unsaid. Malformed settings are left to the
+    loader, which names them with their config."""
+    try:
+        fields = [field for field in dotted_settings(settings, "settings") if unread(field)]
+    except (ConfigError, TypeError, AttributeError):
+        return
+    if fields:
+        warnings.warn(f"{prefix}{', '.join(fields)}: {who} does not read {'it' if len(fields) == 1 else 'them'} "
+                      f"({why})", UserWarning, stacklevel=caller_stacklevel())
 
 
 def preset_origins(errors: list[tuple[str, str]], data: Mapping[str, Any], config: Config) -> list[tuple[str, str]]:

@@ -219,6 +219,10 @@ def area_range_line(area_mm2: float, tops_per_mm2: float, r: dict | None) -> str
     return _range_sentence(f"Area {area_mm2:.4g} mm²", r, "compute-density figures", values, what)
 
 
+SHARED_DRAM_FIELDS = ("baseline.preset", "baseline.dram", "baseline.dram_bandwidth_gbps")
+"""baseline fields that set the DRAM both sides price (a sweep along one changes the CIM design's figures too)"""
+
+
 def axis_trend_lines(fields: Iterable[str]) -> list[str]:
     """For a sweep along ``fields`` (config fields): one line per field whose operating variable has published
     trends in the record, saying how many of them the model held within tolerance, one line naming the fields
@@ -245,6 +249,3 @@ def axis_trend_lines(fields: Iterable[str]) -> list[str]:
                      "baseline's alone.")
     return lines
 
-
-SHARED_DRAM_FIELDS = ("baseline.preset", "baseline.dram", "baseline.dram_bandwidth_gbps")
-"""baseline fields that set the DRAM both sides price (a sweep along one changes the CIM design's figures too)"""

@@ -73,7 +73,8 @@ def load_onnx(path: str | os.PathLike) -> Network:
     if not (model.graph.node or model.graph.input or model.graph.output):  # empty, or bytes that parse to nothing
         raise ValueError(f"{path}: {'it holds no graph' if path.stat().st_size else 'the file is empty'}, not an "
                          "ONNX model")
-    network, _ = network_from_onnx(model, str(path)), shared_note(model.graph, str(path))
+    network = network_from_onnx(model, str(path))
+    shared_note(model.graph, str(path))
     return network
 
 
@@ -94,8 +95,7 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     if len(opsets) > 1:  # onnxruntime takes the last import, other readers the first: which the graph means is open
         raise ValueError(f"{source}: its opset_import names the default ONNX domain at opsets {opsets}, whose "
                          "operators differ (Softmax's axis, Squeeze's axes ...): give the one the graph is written for")
-    opset = opsets[0] if opsets else LATEST_OPSET
-    inputs = (batch, shape, (opset, element_types(onnx, model), symbolic))
+    inputs = (batch, shape, (opsets[0] if opsets else LATEST_OPSET, element_types(onnx, model), symbolic))
     consumers = Counter(name for node in graph.node for name in node.input)
     consumers[graph.output[0].name] += 1
     try:
