@@ -66,6 +66,14 @@ def test_a_last_row_cut_short_is_left_out_as_resuming_leaves_it(tmp_path, cut):
                              "sweep finds too\n")
 
 
+def test_a_table_of_classic_mac_line_endings_keeps_its_last_row(tmp_path):
+    # a CSV whose lines end in CR alone (Excel's "CSV (Macintosh)") had lost its last row as "cut short"
+    table = tmp_path / "r.csv"
+    table.write_bytes(b"point_id,energy_pj,area_mm2,status\rb,2.0,1.0,ok\rc,1.0,2.0,ok\r")
+    result = invoke("pareto", table, "--x", "energy_pj", "--y", "area_mm2")
+    assert result.exit_code == 0 and "(2 of 2 points)" in result.stdout and result.stderr == ""
+
+
 def test_a_name_with_a_control_character_is_refused_by_name():
     # a newline had cut the report's heading and bold lines in two
     with pytest.raises(ConfigError, match=r"'name' must be a non-empty string without control characters"):

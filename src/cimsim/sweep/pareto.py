@@ -100,7 +100,7 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
     if repeated:  # a row would keep the last of them only
         raise ConfigError(str(path), [("", f"the column {c!r} is given {header.count(c)} times in the header; give "
                                            "each column once") for c in repeated])
-    kept, notes = _sound_rows(header, read, cut=not text.endswith("\n"))
+    kept, notes = _sound_rows(header, read, cut=not text.endswith(("\n", "\r")))  # CR alone: classic Mac lines
     if read and not kept:
         raise ConfigError(str(path), [("", f"no row is left to rank: {note}") for note in notes])
     if model is not None and not isinstance(model, str):
@@ -113,7 +113,7 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
 def _sound_rows(header: tuple[str, ...], read: list[tuple[Row, int]],
                 cut: bool) -> tuple[tuple[Row, ...], list[str]]:
     """(the rows to rank, a note per kind left out), as resuming a sweep leaves them out: the last row where ``cut``
-    (the file does not end with a newline), a row of another number of cells than the header, a row whose checksum
+    (the file does not end with a line break), a row of another number of cells than the header, a row whose checksum
     does not match its other cells in column order (:func:`.results.checksum`), or whose point id an earlier row of
     the same ``cimsim`` cell kept has (a side file holds a point's rows of two cimsims)"""
     kept, first, ragged, bad, repeated = [], {}, [], [], []
