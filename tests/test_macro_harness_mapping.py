@@ -214,3 +214,17 @@ def test_a_refusal_leaves_out_the_fields_idle_only_beside_the_refused_one(tmp_pa
         macro_configs.point_config("cells", 0, file)
     assert "must be 1 with the sram device preset" in str(refused.value)
     assert "adc.accumulation" not in str(refused.value)
+
+
+@pytest.mark.parametrize("accumulation, said", [("none", "8 cols/ADC, 2 reads per conversion;"), ("planes", "8 cols/ADC, planes summed;"),
+                                                ("slices", "8 cols/ADC, weight slices summed;"),
+                                                ("planes_and_slices", "planes and weight slices summed;")])
+def test_the_configuration_line_says_what_is_summed_before_a_conversion(accumulation, said):
+    # weight slices summed before the ADC (a macro's weight_accumulation) had left no trace in the line, and planes
+    # with slices had dropped the planes too
+    from cimsim.config import Config, with_overrides
+    from cimsim.validation.macro_report import config_summary
+
+    line = config_summary(with_overrides(Config(), {"adc.accumulation": accumulation, "array.rows_per_read": 64,
+                                                    "adc.groups_per_conversion": 1 + (accumulation == "none")}))
+    assert said in line and ("2 reads per conversion" in line) == (accumulation == "none")

@@ -120,6 +120,11 @@ def _verdict(c: MacroCase) -> str:
     return verdict + " (known gap)" * (c.expected == "gap") + " (derived)" * bool(c.bookkeeping)
 
 
+_SUMMED = {Accumulation.NONE: "", Accumulation.PLANES: ", planes summed", Accumulation.SLICES: ", weight slices summed",
+           Accumulation.PLANES_AND_SLICES: ", planes and weight slices summed"}
+"""what the analog domain sums before a conversion, as the configuration line says it"""
+
+
 def config_summary(config: Config) -> str:
     """One line of what a point's cimsim configuration says."""
     a, d, m, c, t, dv = config.array, config.dac, config.mapping, config.adc, config.technology, config.device
@@ -128,7 +133,8 @@ def config_summary(config: Config) -> str:
         d.mode, f"{d.bits_per_read}b per read")
     adc = "no ADC" if a.family == ArrayFamily.DIGITAL else (
         f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:.3g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
-        + (", planes summed" if c.accumulation == Accumulation.PLANES else ""))
+        + _SUMMED[c.accumulation] + (f", {c.groups_per_conversion} reads per conversion"
+                                     if c.groups_per_conversion > 1 else ""))
     used = plan.out_features  # fewer where the stated ADCs or adder trees bound the outputs per read
     outputs = f"{plan.outputs_per_array} outputs" + (f" ({used} in the workload)" if used < plan.outputs_per_array
                                                      else "")
