@@ -40,6 +40,18 @@ def test_a_field_at_the_wrong_level_is_refused_naming_its_level(tmp_path, macro,
     assert f"error: {path}: {message}" in result.output
 
 
+@pytest.mark.parametrize("point, stated", [
+    ("energy_fj_per_mac = 200.0", "'tops_per_w' and 'energy_fj_per_mac'"),
+    ('energy_pj = 13.1\nenergy_per = "one full-array MVM (65536 MACs)"', "'tops_per_w' and 'energy_pj'")])
+def test_one_efficiency_stated_twice_in_a_point_is_refused(tmp_path, point, stated):
+    # 10 TOPS/W and 200 fJ per MAC (2 ops per MAC) had been two absolute cases, the second "an independent
+    # prediction" whose model value is the first's exactly: every count and median weighed it twice
+    path = tmp_path / "m.toml"
+    path.write_text(MACRO.format(macro="", point=point))
+    result = CliRunner().invoke(main, ["macros", str(path)])
+    assert result.exit_code == 2 and f"macro 'm', point 1: {stated} state one measurement twice" in result.output
+
+
 @pytest.mark.parametrize("macro, point", [("vdd_v = 0.9", "vdd_v = 0.8"), ("", 'source = "its own figure"')])
 def test_fields_of_both_levels_stay_accepted_at_both(tmp_path, macro, point):
     path = tmp_path / "m.toml"

@@ -176,6 +176,7 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
     _check_energy_per(file, where, str(values.get("energy_per", "")))
     _check_doubtful(file, where, values)
     _check_uiuc(file, where, values)
+    _check_one_efficiency(file, where, values)
     if kind == "macro":
         _check_choices(file, where, {k: values[k] for k in ("family", "uiuc_area_of") if k in values})
 
@@ -191,6 +192,19 @@ def _check_doubtful(file: str, where: str, values: Mapping[str, Any]) -> None:
         stated = ", ".join(k for k in _DOUBTFUL_FIGURES if k in values) or "none here"
         raise ValueError(f"{file}: {where}: 'doubtful_figure' must name a figure the point states (one of "
                          f"{stated}); got {as_toml(figure)}")
+
+
+def _check_one_efficiency(file: str, where: str, values: Mapping[str, Any]) -> None:
+    """A ValueError where a point states its energy efficiency twice: tops_per_w, energy_fj_per_mac and an energy_pj
+    per full-array MVM of N MACs are one measurement (fJ per MAC = ops_per_mac x 1000 / TOPS/W), which the
+    comparison would count as two independent predictions"""
+    mvm = "energy_pj" in values and MVM_MACS.search(str(values.get("energy_per", "")))
+    stated = [k for k in ("tops_per_w", "energy_fj_per_mac") if k in values] + ["energy_pj"] * bool(mvm)
+    if len(stated) > 1:
+        raise ValueError(f"{file}: {where}: {' and '.join(repr(k) for k in stated)} state one measurement twice "
+                         "(fJ per MAC = ops_per_mac x 1000 / TOPS/W; pJ per MVM = its MACs x fJ per MAC / 1000), "
+                         "which would be compared as two predictions: keep the one the source states, or the other "
+                         "in its own point if it was measured apart")
 
 
 def _check_uiuc(file: str, where: str, values: Mapping[str, Any]) -> None:
