@@ -198,6 +198,7 @@ def test_a_misspelt_family_gets_the_nearest_family(tmp_path, family):
 
 
 @pytest.mark.parametrize("family, stand_in", [("edram", "sram-charge is the nearest"), ("eDRAM ", "sram-charge"),
+                                               ("edram", "lookup tables of digital logic (adder trees, LUTs): digital"),
                                                ("gain-cell edram", "sram-charge"),
                                                ("nor flash", "fefet is the nearest"),
                                                ("nor-flash", "fefet is the nearest"), ("eflash", "fefet"),

@@ -32,8 +32,10 @@ default), or every input and weight at its largest code (a paper's full-scale fi
 for a resistive or charge array, but no worst case for a digital macro, whose adder trees switch less then)"""
 FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
 """an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
-FAMILY_HINTS = {("dram", "gain"): "cimsim has no such family; an eDRAM (gain) cell computes on its storage capacitor: "
-                                  "sram-charge is the nearest (its 1-bit cells; a multi-level cell has no stand-in)",
+FAMILY_HINTS = {("dram", "gain"): "cimsim has no such family; an eDRAM (gain) cell that computes on its storage "
+                                  "capacitor: sram-charge is the nearest (its 1-bit cells; a multi-level cell has no "
+                                  "stand-in); eDRAM that only stores the weights or lookup tables of digital logic "
+                                  "(adder trees, LUTs): digital",
                 ("flash",): "cimsim has no such family; a flash cell is a programmable-threshold transistor: fefet is "
                             "the nearest (priced as the RRAM 1T1R cell)",
                 ("feram", "ferro"): "cimsim has no such family; a FeRAM cell is a ferroelectric capacitor: fefet, a "
