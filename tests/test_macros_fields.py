@@ -445,3 +445,52 @@ def test_a_stated_weight_accumulation_false_is_taken(tmp_path):
                            ("weight_accumulation = true", "slices")):
         path.write_text(CHIP.format(macro=f"cycle_ns = 20\ninput_bits = 1\nweight_bits = 2\n{stated}", point=point))
         assert point_config("c", 0, str(path))[0].adc.accumulation == summed, stated
+
+
+RESISTIVE = CHIP.replace('family = "sram-charge"', 'family = "{family}"').replace("{macro}", "cycle_ns = 100\n"
+                                                                                   "input_bits = 1\nweight_bits = 1\n{macro}")
+
+
+@pytest.mark.parametrize("family", ["mram", "rram"])
+def test_a_resistive_cell_stated_in_the_entry_is_priced_as_stated(tmp_path, family):
+    # a chip file could not state a cell's conductance, read voltage or word-line pulse: an MRAM or FeFET macro ran
+    # at the RRAM default cell's, unsaid, and every resistive cell conducted for the whole 100 ns cycle
+    from cimsim.validation.macro_configs import point_config, point_model
+
+    path = tmp_path / "c.toml"
+    stated = "g_min_us = 100.0\ng_max_us = 300.0\nread_voltage_v = 0.1\nread_pulse_ns = 5.0"
+    for k, macro in enumerate(("", stated)):
+        path.write_text(RESISTIVE.format(family=family, macro=macro, point="tops_per_w = 100.0"))
+        config, notes = point_config("c", 0, str(path))
+        said = " ".join(notes)
+        assert ("cell: no device preset of its own" in said) == (family == "mram" and not macro)
+        assert ("entry states no read_pulse_ns" in said) == (not macro)
+        if macro:
+            d = config.device
+            assert (d.g_min_us, d.g_max_us, d.read_voltage_v, d.read_pulse_ns) == (100.0, 300.0, 0.1, 5.0)
+            assert config.technology.clock_ghz == pytest.approx(0.01)  # the clock stays the stated cycle's
+        energy = point_model("c", 0, str(path))["energy_fj_per_mac"]
+        assert energy > 0 and (k == 0 or energy != first)
+        first = energy
+
+
+@pytest.mark.parametrize("family, macro, message", [
+    ("sram-charge", "read_voltage_v = 0.2", "read_voltage_v describe a resistive cell (rram, pcm, mram, fefet); a "
+                                            "sram-charge macro's lines swing its supply (vdd_v): leave them out"),
+    ("rram", "g_min_us = 5.0\ng_max_us = 5.0", "g_min_us = 5.0 must be below g_max_us = 5.0"),
+    ("rram", "g_max_us = -1.0", "'g_max_us' must be a positive number")])
+def test_cell_fields_an_entry_cannot_hold_are_refused(tmp_path, family, macro, message):
+    assert message in _refusal(tmp_path, RESISTIVE.format(family=family, macro=macro, point="tops_per_w = 1.0"))
+
+
+def test_a_stated_pulse_longer_than_its_read_is_left_out_with_the_reason(tmp_path):
+    usable, unusable = _survey_text(tmp_path, RESISTIVE.format(family="rram", macro="read_pulse_ns = 150.0",
+                                                               point="tops_per_w = 1.0"))
+    assert not usable and "read_pulse_ns = 150 x 1 unit pulse(s) is longer than the read cycle (100 ns)" in \
+        unusable[0].reason
+
+
+def _survey_text(tmp_path, text: str):
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    return macro_comparison.survey(str(path))

@@ -17,20 +17,25 @@ from ..argcheck import has_control_character
 from ..config.keys import as_written
 from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding
 
-__all__ = ["CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "CHOICES", "MVM_MACS", "n_core", "check_top_level",
-           "as_toml", "check_fields", "check_uiuc_area", "check_consistent", "unique_labels"]
+__all__ = ["CONFIG_FIELDS", "DEVICE_FIELDS", "DATA_CONDITIONS", "FAMILIES", "RESISTIVE_FAMILIES", "CHOICES",
+           "MVM_MACS", "n_core", "check_top_level", "as_toml", "check_fields", "check_uiuc_area", "check_consistent",
+           "unique_labels"]
 
+DEVICE_FIELDS = ("g_min_us", "g_max_us", "read_voltage_v", "read_pulse_ns")
+"""a resistive cell's conductance range, read voltage and word-line pulse as a paper states them (device.* of the
+same names); an SRAM or digital macro's lines swing its supply instead"""
 CONFIG_FIELDS = ("node_nm", "vdd_v", "rows", "cols", "rows_per_read", "input_bits", "input_signed", "bits_per_read",
                  "input_encoding", "analog_accumulation", "weight_accumulation", "weight_bits", "weight_levels",
                  "bits_per_cell", "adc_bits", "adc_type", "adcs", "cols_per_adc", "cycle_ns", "clock_mhz",
                  "digital_adders", "chain_register_rows", "row_groups_per_conversion", "input_zero_fraction",
-                 "weight_zero_fraction", "data", "weight_encoding", "cell_access", "adc_enob")
+                 "weight_zero_fraction", "data", "weight_encoding", "cell_access", "adc_enob", *DEVICE_FIELDS)
 """entry fields that set the configuration (a point's value overrides the macro's)"""
 DATA_CONDITIONS = ("uniform", "full_scale")
 """an entry's ``data``: the inputs and weights its figures were measured at: codes uniform over their range (the
 default), or every input and weight at its largest code (a paper's full-scale figure: dearer than uniform data
 for a resistive or charge array, but no worst case for a digital macro, whose adder trees switch less then)"""
 FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
+RESISTIVE_FAMILIES = FAMILIES[:4]
 """an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
 FAMILY_HINTS = {("dram", "gain"): "cimsim has no such family; an eDRAM (gain) cell that computes on its storage "
                                   "capacitor: sram-charge is the nearest (its 1-bit cells; a multi-level cell has no "
@@ -75,7 +80,7 @@ _POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read"
 _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "uiuc_b_w", "energy_pj", "tops",
                      "tops_1b_norm", "tops_per_mm2", "tops_per_mm2_1b_norm", "tops_per_w", "tops_per_w_1b_norm",
                      "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_op", "neuron_fj_per_op",
-                     "input_pulse_fj_per_op", "adc_enob")
+                     "input_pulse_fj_per_op", "adc_enob", *DEVICE_FIELDS)
 _FRACTIONS = ("input_zero_fraction", "weight_zero_fraction")
 _BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
 _NAMES = ("key", "label")
@@ -263,6 +268,14 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
     do not restate cols / adcs: it reads only adcs, its adder trees) or analog summing, or an analog one no
     converter or a digital macro's adders."""
     adc_type, adc_bits = str(fields.get("adc_type", "")).strip(), fields.get("adc_bits")
+    device = [n for n in DEVICE_FIELDS if n in fields]
+    if device and family not in RESISTIVE_FAMILIES:
+        raise ValueError(f"{file}: {where}: {', '.join(device)} describe a resistive cell "
+                         f"({', '.join(RESISTIVE_FAMILIES)}); "
+                         f"a {family} macro's lines swing its supply (vdd_v): leave them out")
+    if fields.get("g_min_us", 0) >= fields.get("g_max_us", math.inf):
+        raise ValueError(f"{file}: {where}: g_min_us = {fields['g_min_us']} must be below g_max_us = "
+                         f"{fields['g_max_us']} (the cell's conductance range)")
     if family == "digital":
         stated = [f"{n} = true" for n in _ANALOG_ONLY if fields.get(n)]
         stated += [f"adc_bits = {adc_bits!r}"] if adc_bits else []

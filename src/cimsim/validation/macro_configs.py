@@ -26,6 +26,7 @@ from ..errors import ConfigError
 from ..analytic import DataStats, analytic_counts
 from ..mapping import Plan, plan_layer
 from ..numerics.samples import plane_code_shares, weight_level_share
+from .macro_checks import DEVICE_FIELDS
 from .macro_data import Macro, MacroPoint, Unusable, cached_per_file, file_name, find_macro
 from .macro_defaults import DEFAULTS
 from .macro_uiuc import compared_uiuc, whole_weight
@@ -94,7 +95,8 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     adc = adc_table(macro, f, family, weight_bits, bits_per_cell, notes)
     mapping = _mapping(f, family, weight_bits, bits_per_cell, adc)
     device: dict[str, Any] = {"preset": cell} if cell in _DEVICE_PRESETS else {"name": cell}
-    device["bits_per_cell"] = bits_per_cell
+    device.update(bits_per_cell=bits_per_cell, **{k: float(f[k]) for k in DEVICE_FIELDS if k in f})
+    _assumed_cell(cell, f, notes)
     technology: dict[str, Any] = {"node_nm": float(f["node_nm"]), "vdd_v": vdd}
     clocking(macro, point, device, technology, k, dac["encoding"], notes, family == "resistive")
     data = {
@@ -108,6 +110,17 @@ def config_data(macro: Macro, point: MacroPoint) -> tuple[dict[str, Any], tuple[
     }
     _state_what_applies(data)
     return data, tuple(notes)
+
+
+def _assumed_cell(cell: str, f: Mapping[str, Any], notes: list[str]) -> None:
+    """notes where a resistive cell without a device preset of its own (mram, fefet) takes the schema's default
+    conductances or read voltage (the RRAM cell's) for those the entry does not state"""
+    assumed = [k for k in DEVICE_FIELDS[:3] if k not in f]
+    if cell not in _DEVICE_PRESETS and assumed:
+        defaults = Config().device
+        notes.append(f"{cell} cell: no device preset of its own; " + ", ".join(
+            f"{k} {getattr(defaults, k):.3g}" for k in assumed) + " (the schema's default, an RRAM cell's) where "
+            "the entry states none")
 
 
 def _state_what_applies(data: dict[str, Any]) -> None:

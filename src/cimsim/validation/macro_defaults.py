@@ -9,6 +9,7 @@ from typing import Any
 from ..config import section_preset
 from ..config.schema import DeviceConfig
 from ..cost.adc_survey import SURVEY_ENOB_FLOOR
+from .macro_checks import DEVICE_FIELDS
 
 __all__ = ["DEFAULTS", "ENTRY_FIELDS", "in_entry_terms", "preset_read_pulse_ns"]
 
@@ -67,18 +68,21 @@ DEFAULTS: dict[str, str] = {
                     "N_ADC where B_w is one whole weight's bits: weight_levels stated or a fractional B_w)",
     "clock": "cycle_ns, else 1000 / clock_mhz (a point's own value first: a cycle it states, even the macro's, else a "
              "clock other than the macro's; a point's clock_mhz alone, where the macro states both, runs the macro's "
-             "read in as many clocks): one read per cycle (device.read_pulse_ns = cycle: a resistive cell conducts "
-             "for the whole read, its energy an upper bound where the chip's word-line pulse is shorter, which an "
-             "entry cannot state; a config can, device.read_pulse_ns); technology.clock_ghz = "
+             "read in as many clocks): one read per cycle (device.read_pulse_ns = cycle unless the entry states "
+             "read_pulse_ns, the word-line pulse: a resistive cell conducts for the whole read, its energy an upper "
+             "bound where the chip's pulse is shorter); technology.clock_ghz = "
              "clock_mhz where stated with it, else 1 / cycle; a point at another supply that states neither (not even "
              "the macro's: a fixed clock across supplies) takes the macro's cycle and clock scaled by the delay law "
              "(cimsim.cost.technology.delay_scale at the macro's node: a resistive cell conducts for the whole, "
-             "longer read, so its energy grows as the supply falls); with neither, throughput and area figures are "
+             "longer read, so its energy grows as the supply falls, unless the entry states read_pulse_ns; a "
+             "config's technology.vdd_v moves no read pulse); with neither, throughput and area figures are "
              "left out (the converters are sized for their rate) and energy uses the device preset's read pulse",
     "device": "resistive families take the shipped device preset of their cell (rram, pcm; mram and fefet the "
-              "schema's default device named after the cell: mram priced as its own cell family, fefet, which "
-              "cimsim's cell table lacks, as the RRAM 1T1R cell); SRAM and digital macros take the 'sram' device "
-              "preset, their lines swinging the macro's supply (technology.vdd_v = vdd)",
+              "schema's default device named after the cell, an RRAM cell's conductances and read voltage, with a "
+              "note: mram priced as its own cell family, fefet, which cimsim's cell table lacks, as the RRAM 1T1R "
+              "cell), but for the g_min_us, g_max_us, read_voltage_v and read_pulse_ns the entry states; SRAM and "
+              "digital macros take the 'sram' device preset, their lines swinging the macro's supply "
+              "(technology.vdd_v = vdd)",
     "ops_per_mac": "the entry's ops_per_mac, 2 (one multiply and one add) when not stated",
     "adc.range": "max (the ADC covers the largest possible sum; no calibration data)",
     "data": "codes uniform over their range, but for the shares of zero inputs / weights input_zero_fraction / "
@@ -99,9 +103,10 @@ ENTRY_FIELDS = {"technology.node_nm": "node_nm", "technology.vdd_v": "vdd_v", "a
                 "adc.cols_per_adc": "cols_per_adc", "dac.input_bits": "input_bits",
                 "dac.bits_per_read": "bits_per_read", "mapping.weight_bits": "weight_bits",
                 "device.bits_per_cell": "bits_per_cell", "technology.clock_ghz": "clock_mhz or cycle_ns",
-                "device.read_pulse_ns": "cycle_ns or clock_mhz; a pulse input's: over its unit pulses",
+                "device.read_pulse_ns": "read_pulse_ns, else cycle_ns or clock_mhz; a pulse input's: over its unit "
+                                        "pulses",
                 "adc.built_bits": "adc_bits of the macro",
-                "adc.enob": "adc_enob"}
+                "adc.enob": "adc_enob", **{f"device.{k}": k for k in DEVICE_FIELDS[:3]}}
 """config field -> the macro entry's field it is set from"""
 
 

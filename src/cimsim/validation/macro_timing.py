@@ -79,15 +79,20 @@ def clocking(macro: Macro, point: MacroPoint, device: dict[str, Any], technology
     conducting for the whole cycle: their energy, G V**2 t, an upper bound where a paper's word-line pulse is
     shorter than its clock)."""
     cycle, pulses = cycle_ns(macro, point), 2 ** k - 1 if encoding != "voltage" else 1
+    stated = point.fields.get("read_pulse_ns")  # the word-line pulse (a pulse input's unit pulse) as the paper gives
     if cycle is None:  # a time-domain read: the preset's read pulse as each unit pulse, the simulator's definition
         each = f" ({preset_read_pulse_ns(device):g} ns) as each of a read's {pulses} unit pulses" if pulses > 1 else ""
-        notes.append(f"no clock stated: the device preset's read pulse{each} and a 1 GHz clock")
+        notes.append("no clock stated: " + ("" if stated else f"the device preset's read pulse{each} and ")
+                     + "a 1 GHz clock")
         return
     slower = _supply_delay(macro, point, technology, notes)
-    device["read_pulse_ns"] = cycle * slower / pulses
+    if stated and stated * pulses > cycle * slower * (1 + 1e-9):
+        raise Unusable(f"read_pulse_ns = {stated:g} x {pulses} unit pulse(s) is longer than the read cycle "
+                       f"({cycle * slower:.3g} ns): the cells conduct within one read")
+    device["read_pulse_ns"] = stated or cycle * slower / pulses
     if pulses > 1:
         notes.append(f"{encoding} input: one read of {pulses} unit pulses per {cycle * slower:.3g} ns cycle")
-    if resistive:
-        notes.append("the cells conduct for the whole cycle (device.read_pulse_ns from it: an entry states no word-"
-                     "line pulse), an upper bound on their energy where the chip's pulse is shorter than its clock")
+    if resistive and not stated:
+        notes.append("the cells conduct for the whole cycle (device.read_pulse_ns from it: the entry states no "
+                     "read_pulse_ns), an upper bound on their energy where the chip's pulse is shorter than its clock")
     technology["clock_ghz"] = _clock_ghz(macro, point, cycle) / slower
