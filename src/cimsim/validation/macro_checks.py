@@ -35,8 +35,9 @@ DATA_CONDITIONS = ("uniform", "full_scale")
 default), or every input and weight at its largest code (a paper's full-scale figure: dearer than uniform data
 for a resistive or charge array, but no worst case for a digital macro, whose adder trees switch less then)"""
 FAMILIES = ("rram", "pcm", "mram", "fefet", "sram-charge", "sram-current", "digital")
-RESISTIVE_FAMILIES = FAMILIES[:4]
 """an entry's ``family``: the cell technology and, for SRAM, the compute domain"""
+RESISTIVE_FAMILIES = FAMILIES[:4]
+"""the families of resistive cells (G V**2 t), the only ones whose entries state :data:`DEVICE_FIELDS`"""
 FAMILY_HINTS = {("dram", "gain"): "cimsim has no such family; an eDRAM (gain) cell that computes on its storage "
                                   "capacitor: sram-charge is the nearest (its 1-bit cells; a multi-level cell has no "
                                   "stand-in); eDRAM that only stores the weights or lookup tables of digital logic "
