@@ -339,7 +339,10 @@ def shape_notes(shapes: Sequence[MatrixShape]) -> tuple[str, ...]:
     if grouped := [s.groups for s in shapes if s.groups > 1]:
         lines.append(f"{len(grouped)} grouped convolutions ({', '.join(map(str, sorted(set(grouped))))} groups) count "
                      "their groups' products: the arrays hold and read each one's block-diagonal matrix (its zeros "
-                     "too), the baseline runs its blocks; MACs and TOPS/W count the network's products on both sides")
+                     "too), the baseline runs its blocks; MACs and TOPS/W count the network's products on both "
+                     "sides. An output's sum reads every group's rows, the others' cells at 0 with their programming "
+                     "error and noise: its analog error grows with the groups, where a chip packing the groups an "
+                     "array holds (price-model's mapping) reads those only")
     if taps := sorted({s.tap_fraction for s in shapes if s.tap_fraction < 1.0}):
         lines.append(f"{sum(s.tap_fraction < 1.0 for s in shapes)} transposed convolutions count the products that "
                      f"meet input values ({', '.join(f'{f:.3g}' for f in taps)} of their taps): the arrays read the "
