@@ -504,3 +504,13 @@ def test_a_networks_sample_spans_its_dataset_not_its_first_samples(tmp_path):
     analytic = price_from_shapes(config)[0].energy_pj["array"]
     assert analytic == pytest.approx(api.compare(config).cim.energy_pj["array"], rel=0.05)
     assert analytic == price_from_shapes(config)[0].energy_pj["array"]
+
+
+def test_the_zero_input_note_counts_the_network_s_matrix_layers_as_such():
+    # "9 weight matrices" (Q, K and V fused) and "over 15 matrices" had stood in one report for one network
+    from cimsim.analytic import DataStats
+    from cimsim.models.from_network import _zeros_note
+
+    many = _zeros_note([DataStats(input_zero_fraction=k / 20) for k in range(15)])
+    assert "0%-70% over the network's 15 matrix layers (before those reading one input are fused), mean 35%" in many
+    assert "50%, 25% by matrix layer;" in _zeros_note([DataStats(input_zero_fraction=f) for f in (0.5, 0.25)])

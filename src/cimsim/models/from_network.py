@@ -329,8 +329,9 @@ def _zeros_note(measured: list[DataStats] | None) -> str:
     if measured is None:
         return ""
     shares = [z.input_zero_fraction for z in measured]
-    listed = (", ".join(f"{z:.0%}" for z in shares) + " by matrix" if len(shares) <= 8 else
-              f"{min(shares):.0%}-{max(shares):.0%} over {len(shares)} matrices, mean {np.mean(shares):.0%}")
+    listed = (", ".join(f"{z:.0%}" for z in shares) + " by matrix layer" if len(shares) <= 8 else
+              f"{min(shares):.0%}-{max(shares):.0%} over the network's {len(shares)} matrix layers (before those "
+              f"reading one input are fused), mean {np.mean(shares):.0%}")
     return (f"; zero inputs measured by a float forward pass of evenly spaced samples (until each matrix saw "
             f"{SAMPLE_VALUES} values, {SAMPLE_ITEMS} samples at most): {listed}; matrices priced at the codes "
             "of their sampled inputs and the levels of their weights")
