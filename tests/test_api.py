@@ -402,6 +402,14 @@ def test_a_name_of_a_subpackage_asked_of_cimsim_says_where_it_is():
         for name in importlib.import_module(f"cimsim.{sub}").__all__:
             assert cimsim._where(name).startswith("; it is cimsim."), (name, sub)
     assert cimsim._where("ConfigError") == "; it is cimsim.config.ConfigError"
+    # from_onnx, guessed by analogy with from_torch (a probe), had raised a bare AttributeError
+    with pytest.raises(AttributeError,
+                       match=r"no attribute 'from_onnx'; an ONNX file is cimsim\.network\.load_network"):
+        cimsim.from_onnx  # noqa: B018
+    from cimsim.network import load_network
+    from cimsim.network.onnx_import import network_from_onnx  # the names the hint gives exist
+
+    assert callable(load_network) and callable(network_from_onnx)
 
 
 def test_a_missing_name_imports_nothing():

@@ -29,8 +29,17 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'cimsim' has no attribute {name!r}{_where(name)}")
 
 
+_GUESSED = {"from_onnx": "an ONNX file is cimsim.network.load_network(path); an onnx.ModelProto in memory, "
+                         "cimsim.network.onnx_import.network_from_onnx(model)",
+            "load_onnx": "an ONNX file is cimsim.network.load_network(path)"}
+"""names a script may guess by analogy with ``from_torch`` -> where the thing it means is"""
+
+
 def _where(name: str) -> str:
-    """'; it is cimsim.network.from_torch' where a subpackage exports ``name`` (:func:`_exports`)"""
+    """'; it is cimsim.network.from_torch' where a subpackage exports ``name`` (:func:`_exports`), or where the thing
+    a guessed name (:data:`_GUESSED`) means is"""
+    if name in _GUESSED:
+        return f"; {_GUESSED[name]}"
     sub = None if name.startswith("_") else _exports().get(name)
     return f"; it is cimsim.{sub}.{name}" if sub else ""
 
