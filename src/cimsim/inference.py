@@ -340,9 +340,8 @@ def shape_notes(shapes: Sequence[MatrixShape]) -> tuple[str, ...]:
         lines.append(f"{len(grouped)} grouped convolutions ({', '.join(map(str, sorted(set(grouped))))} groups) count "
                      "their groups' products: the arrays hold and read each one's block-diagonal matrix (its zeros "
                      "too), the baseline runs its blocks; MACs and TOPS/W count the network's products on both "
-                     "sides. An output's sum reads every group's rows, the others' cells at 0 with their programming "
-                     "error and noise: its analog error grows with the groups, where a chip packing the groups an "
-                     "array holds (price-model's mapping) reads those only")
+                     "sides. An output reads every group's rows, the others' zero cells with their error and noise: "
+                     "its analog error grows with the groups (price-model packs the groups an array holds)")
     if taps := sorted({s.tap_fraction for s in shapes if s.tap_fraction < 1.0}):
         lines.append(f"{sum(s.tap_fraction < 1.0 for s in shapes)} transposed convolutions count the products that "
                      f"meet input values ({', '.join(f'{f:.3g}' for f in taps)} of their taps): the arrays read the "
