@@ -111,8 +111,7 @@ def summarize(cases: Iterable[MacroCase] | None = None, file: str | None = None)
         within_trend=sum(c.passed for c in trends) / len(trends) if trends else math.nan,
         excluded_points=len({(e.macro, e.label) for e in excluded if e.what == "point"}),
         derived=sum(c.kind == "absolute" for c in derived), derived_trends=sum(c.kind == "trend" for c in derived),
-        derived_within=sum(c.passed for c in derived),
-    )
+        derived_within=sum(c.passed for c in derived))
 
 
 def _verdict(c: MacroCase) -> str:
@@ -120,21 +119,17 @@ def _verdict(c: MacroCase) -> str:
     return verdict + " (known gap)" * (c.expected == "gap") + " (derived)" * bool(c.bookkeeping)
 
 
-_SUMMED = {Accumulation.NONE: "", Accumulation.PLANES: ", planes summed", Accumulation.SLICES: ", weight slices summed",
-           Accumulation.PLANES_AND_SLICES: ", planes and weight slices summed"}
-"""what the analog domain sums before a conversion, as the configuration line says it"""
-
-
 def config_summary(config: Config) -> str:
     """One line of what a point's cimsim configuration says."""
     a, d, m, c, t, dv = config.array, config.dac, config.mapping, config.adc, config.technology, config.device
-    plan = plan_layer(config)
+    plan, summed = plan_layer(config), {Accumulation.PLANES: "planes", Accumulation.SLICES: "weight slices",
+                                        Accumulation.PLANES_AND_SLICES: "planes and weight slices"}.get(c.accumulation)
     read = {DacMode.PARALLEL: "all bits per read", DacMode.BIT_SERIAL: "bit-serial"}.get(
         d.mode, f"{d.bits_per_read}b per read")
     adc = "no ADC" if a.family == ArrayFamily.DIGITAL else (
         f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:.3g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
-        + _SUMMED[c.accumulation] + (f", {c.groups_per_conversion} reads per conversion"
-                                     if c.groups_per_conversion > 1 else ""))
+        + (f", {summed} summed" if summed else "") + (f", {c.groups_per_conversion} reads per conversion"
+                                                      if c.groups_per_conversion > 1 else ""))
     used = plan.out_features  # fewer where the stated ADCs or adder trees bound the outputs per read
     outputs = f"{plan.outputs_per_array} outputs" + (f" ({used} in the workload)" if used < plan.outputs_per_array
                                                      else "")
