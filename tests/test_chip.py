@@ -403,3 +403,16 @@ def test_an_sram_device_on_a_resistive_array_is_said_so_and_no_crosspoint():
     with pytest.raises(ConfigError, match=r"'array.cell_access' = \"crosspoint\" selects a resistive cell; device "
                                           r"'sram' has SRAM cells"):
         config_from_dict({"device": {"preset": "sram"}, "array": {"cell_access": "crosspoint"}})
+
+
+@pytest.mark.parametrize("pipeline", ["layer", "none"])
+@pytest.mark.parametrize("config, vectors", [("configs/default.toml", 1), ("configs/default.toml", 2),
+                                             ("configs/default.toml", 1000), ("configs/digits-mlp.toml", 3)])
+def test_the_time_spent_waiting_on_data_is_at_most_what_the_data_alone_needs(config, vectors, pipeline):
+    # one vector of the default design had waited 94 ns on data movement that 'alone needs 60 ns' (the DRAM time
+    # only, where the vector's input, its moves between stages and its output follow one another)
+    from cimsim import estimate
+
+    e = estimate(config, {"workload.vectors": vectors, "chip.pipeline": pipeline})
+    cim = e.cim
+    assert 0.0 <= cim.stall_ns <= cim.memory_ns * (1 + 1e-12) and cim.memory_ns <= cim.latency_ns * (1 + 1e-12)

@@ -271,7 +271,8 @@ def test_a_models_memory_time_is_its_data_movement_not_its_stall(config):
     dram = config.baseline.dram
     gbps = config.baseline.dram_bandwidth_gbps or dram_bandwidth_gbps(dram)
     cim = price.cim
-    assert cim.memory_ns == pytest.approx(io_bits / (8 * gbps))
+    dram_ns = io_bits / (8 * gbps)  # and the first item's moves between the stages, which no DRAM time hides
+    assert dram_ns < cim.memory_ns < dram_ns + cim.item_latency_ns
     assert cim.latency_ns >= max(cim.compute_ns, cim.memory_ns) and cim.stall_ns < cim.memory_ns
     reload = price_model(config, get_model("gpt2-small", phase="decode", seq_len=256), reload_weights=True,
                          items=4).cim  # its weights fetched and its activations spilled part by part

@@ -295,7 +295,6 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
     pipelined = config.chip.pipeline == Pipeline.LAYER
     compute_item, move_item = sum(r[0] for r in rows), sum(r[2] for r in rows)
     compute_interval = max(r[1] for r in rows) if pipelined else compute_item
-    move_interval = max(max(r[3] for r in rows), _port_ns(rows)) if pipelined else move_item
     fetch_ns = sum(s.fetched_bits for s in stages) / (8.0 * dram_bandwidth_gbps)  # once, before programming
     dram_ns = sum(s.counts.dram_read_bits + s.counts.dram_write_bits for s in stages) / (8.0 * dram_bandwidth_gbps)
     programming_ns = max(t.programming_ns for t in timings)
@@ -303,7 +302,10 @@ def _chip_times(config: Config, stages: Sequence[Stage], timings: Sequence[CimTi
     interval, item_latency = _interval(rows, pipelined, io_ns), compute_item + move_item + io_ns
     if items > 0:
         compute_ns = programming_ns + compute_item + (items - 1) * compute_interval
-        memory_ns = max(dram_ns, fetch_ns + move_item + (items - 1) * move_interval)
+        # the data alone: the first item's moves one after another (its input in, between the stages, its output
+        # out), then the interval the stages' moves, the DRAM and the buffer's ports leave with no compute
+        alone = _interval([(0.0, 0.0, *r[2:]) for r in rows], pipelined, io_ns)
+        memory_ns = max(dram_ns, fetch_ns + io_ns + move_item + (items - 1) * alone)
         latency_ns = max(compute_ns, memory_ns, fetch_ns + programming_ns + item_latency + (items - 1) * interval)
     else:
         compute_ns, memory_ns, latency_ns = programming_ns, 0.0, programming_ns
