@@ -416,3 +416,13 @@ def test_the_time_spent_waiting_on_data_is_at_most_what_the_data_alone_needs(con
     e = estimate(config, {"workload.vectors": vectors, "chip.pipeline": pipeline})
     cim = e.cim
     assert 0.0 <= cim.stall_ns <= cim.memory_ns * (1 + 1e-12) and cim.memory_ns <= cim.latency_ns * (1 + 1e-12)
+
+
+def test_the_pipeline_line_says_how_the_interval_is_set():
+    # with chip.pipeline = "none" the line had said the interval was the slowest stage's (it is the stages' sum)
+    from cimsim import estimate
+
+    for pipeline, said in (("layer", "the slowest stage's"), ("none", "the item's time through every stage")):
+        lines = estimate("configs/digits-mlp.toml", {"chip.pipeline": pipeline}).cim.assumptions
+        line = next(a for a in lines if a.startswith("Pipeline "))
+        assert said in line and ("slowest stage" in line) == (pipeline == "layer")

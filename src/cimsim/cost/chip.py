@@ -223,8 +223,9 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
         f"{p0.router_energy_pj_per_bit_hop:.3g} pJ/bit-hop, {p0.noc_flit_bits}-bit links).",
         f"Pipeline '{chip.pipeline}', balance '{chip.balance}': copies of each layer's weights "
         f"{[t.replicas * k for t, k in zip(timings, m.copies)]}; throughput from the steady-state interval (the "
-        f"slowest stage's, the global buffer's ports' (every layer's input out of one, its output into the other) or "
-        f"DRAM's); one item's latency: its input from DRAM, each layer's transfer in + compute + transfer out, its "
+        + ("slowest stage's" if chip.pipeline == Pipeline.LAYER else "item's time through every stage, one item at "
+           "a time") + ", the global buffer's ports' (every layer's input out of one, its output into the other) "
+        f"or DRAM's); one item's latency: its input from DRAM, each layer's transfer in + compute + transfer out, its "
         f"output out.",
         f"DRAM: {p0.dram_kind} ({p0.dram_energy_pj_per_bit:g} pJ/bit, {p0.dram_bandwidth_gbps:g} GB/s), the same "
         f"technology as the baseline; it bounds the interval and the total time (roofline).",
