@@ -11,7 +11,7 @@ from .config.checks import binary_inputs
 from .config.modes import ArrayFamily, InputRange
 from .cost import cim_parameters, pricing_table, trust
 from .report_design import design_line
-from .report_json import clipped_fraction
+from .report_json import clipped_fraction, macro_components
 from .run import RunResult
 from .trials import Result, Spread, metric_label, spreads
 
@@ -241,7 +241,7 @@ def _comparison_parts(comp: Comparison) -> tuple[list[str], list[str]]:
         trust.gain_range_line(comp.gain["energy"], comp.energy_gain_range),
         trust.area_range_line(comp.cim.area_mm2, comp.cim.tops_per_mm2, comp.area_range),
         "",
-        f"The CIM macro alone (arrays and converters: {', '.join(MACRO_COMPONENTS)}) spends "
+        f"The CIM macro alone (arrays and converters: {', '.join(macro_components(comp.cim))}) spends "
         f"{comp.macro_energy_pj:.4g} pJ ({_macro_tops_per_w(comp.cim):.4g} TOPS/W).",
         "",
         "### Where the time goes",

@@ -28,7 +28,7 @@ from .run import RunResult
 from .trials import Result, spreads
 
 __all__ = ["run_dict", "comparison_dict", "multi_dict", "to_json", "json_safe", "clipped_fraction", "cimsim_version",
-           "macro_dict"]
+           "macro_dict", "macro_components"]
 
 
 COUNTS_NOTE = ("counts: the events the arrays performed, measured (macs: the arrays' multiply-accumulate slots, a "
@@ -60,11 +60,17 @@ def cimsim_version() -> str:
     return __version__
 
 
+def macro_components(cim: Breakdown) -> list[str]:
+    """the macro's components (:data:`MACRO_COMPONENTS`) this design has: those its breakdown prices (a digital
+    array has no ADC, an analog one no adder tree)"""
+    return [c for c in MACRO_COMPONENTS if c in cim.energy_pj]
+
+
 def macro_dict(cim: Breakdown) -> dict:
     """The CIM macro alone (arrays and converters, :data:`MACRO_COMPONENTS`), what macro papers quote: its energy,
     pJ, and TOPS/W over the MACs its arrays did (None where it spent nothing)."""
     energy = sum(v for k, v in cim.energy_pj.items() if k in MACRO_COMPONENTS)
-    return {"energy_pj": energy, "components": list(MACRO_COMPONENTS),
+    return {"energy_pj": energy, "components": macro_components(cim),
             "tops_per_w": 2.0 * cim.array_macs / energy if energy else None}
 
 
