@@ -373,3 +373,14 @@ def test_a_gpus_80_gb_is_80_gib(name):
     """the cards' "80 GB" is a binary capacity, as their L2's "40 MB" / "50 MB" (read as MiB) and tpu-v1's 8 GiB;
     dram_gb = 80.0 had held 80e9 bytes, 6.9 % short"""
     assert preset(name).baseline.dram_gb * 1e9 == pytest.approx(80 * 2**30, rel=1e-12)
+
+
+def test_a_board_power_baseline_says_its_node_prices_the_dynamic_view_only():
+    # an a100 baseline's line had said "Digital baseline at 32 nm, 0.9 V" over an energy that is board power x time
+    from cimsim import estimate
+
+    said = {preset: next(a for a in estimate("configs/default.toml", {"baseline.preset": preset}).baseline.assumptions
+                         if a.startswith("Digital baseline")) for preset in ("a100", "digital-accelerator")}
+    assert said["a100"].startswith("Digital baseline (at 32 nm, 0.9 V of [technology]: the per-event energies of the "
+                                   "dynamic view beside the board-power energy):")
+    assert said["digital-accelerator"].startswith("Digital baseline at 32 nm, 0.9 V:")

@@ -6,7 +6,7 @@ import functools
 import math
 from typing import TYPE_CHECKING
 
-from ..config.modes import Dataflow, MemoryTechnology
+from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
 from ..config.schema import Config
 from ..mapping import Plan
 from .technology import stated_clock_note
@@ -107,8 +107,11 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
              else f"one array of {mem.bank_bytes / 1024:g} KiB")
     memory_source = ("ISAAC's 64 KB eDRAM (CiMLoop library) scaled by the CACTI depth law" if kind == "eDRAM"
                      else "Horowitz's SRAM points")
+    at = f"at {tech.node_nm:g} nm, {tech.vdd_v:g} V"
+    at = (f"({at} of [technology]: the per-event energies of the dynamic view beside the board-power energy)"
+          if b.energy_model == EnergyModel.BOARD_POWER else at)
     return [
-        f"Digital baseline at {tech.node_nm:g} nm, {tech.vdd_v:g} V: {units} MAC units at "
+        f"Digital baseline {at}: {units} MAC units at "
         f"{b.clock_ghz:g} GHz{stated_clock_note(tech.node_nm, tech.vdd_v, 'baseline.clock_ghz')}, {w_bits}-bit "
         f"weights x {x_bits}-bit inputs, {acc_bits}-bit accumulators.",
         "Energies from Horowitz (ISSCC 2014, 45 nm) scaled with Stillmaker & Baas (2017).",
