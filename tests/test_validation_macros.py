@@ -536,6 +536,11 @@ def test_the_energy_gain_range_scales_the_macro_by_the_familys_quartiles(monkeyp
     line = trust.gain_range_line(4.0, r)
     assert line.startswith(f"Energy gain 4x as modelled; {r['low']:.3g}-{r['high']:.3g}x") and "30 % of the" in line
     assert trust.gain_range_cell(r) == f" ({r['low']:.3g}-{r['high']:.3g})" and trust.gain_range_cell(None) == ""
+    # a range to one side of the modelled gain says which way the model errs (it had been left to the docs)
+    assert ("lies" in line) == (not r["low"] <= 4.0 <= r["high"])
+    for gain, side, errs in ((r["low"] / 2, "above", "overstates"), (r["high"] * 2, "below", "understates")):
+        assert trust.gain_range_line(gain, r).endswith(f"The range lies {side} the modelled gain: the model {errs} "
+                                                       "these macros' energy over the middle half of them.")
     # a family with fewer macros with energy figures than MIN_RANGE_MACROS (pcm: 1) gets no range, says so
     config = with_overrides(Config(), {"device.preset": "pcm"})
     assert trust.validation_record()["families"]["pcm"]["energy"]["macros"] < trust.MIN_RANGE_MACROS

@@ -205,7 +205,10 @@ def gain_range_line(gain: float, r: dict | None) -> str:
     values = "" if r is None else f"{r['low']:.3g}-{r['high']:.3g}x (median {r['median']:.3g}x)"
     what = "" if r is None else (f"the macro's energy ({100 * r['macro_share']:.3g} % of the CIM energy: arrays and "
                                  "converters) at silicon / model")
-    return _range_sentence(f"Energy gain {gain:.3g}x", r, "energy figures", values, what)
+    side = "" if r is None or r["low"] <= gain <= r["high"] else (
+        f" The range lies {'above' if r['low'] > gain else 'below'} the modelled gain: the model "
+        f"{'overstates' if r['low'] > gain else 'understates'} these macros' energy over the middle half of them.")
+    return _range_sentence(f"Energy gain {gain:.3g}x", r, "energy figures", values, what) + side
 
 
 def area_range_line(area_mm2: float, tops_per_mm2: float, r: dict | None) -> str:
