@@ -216,7 +216,8 @@ def test_a_refusal_leaves_out_the_fields_idle_only_beside_the_refused_one(tmp_pa
     assert "adc.accumulation" not in str(refused.value)
 
 
-@pytest.mark.parametrize("accumulation, said", [("none", "8 cols/ADC, 2 reads per conversion;"), ("planes", "8 cols/ADC, planes summed;"),
+@pytest.mark.parametrize("accumulation, said", [("none", "8 cols/ADC, 2 reads per conversion;"),
+                                                ("planes", "8 cols/ADC, planes summed;"),
                                                 ("slices", "8 cols/ADC, weight slices summed;"),
                                                 ("planes_and_slices", "planes and weight slices summed;")])
 def test_the_configuration_line_says_what_is_summed_before_a_conversion(accumulation, said):

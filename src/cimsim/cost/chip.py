@@ -225,8 +225,8 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
         f"{[t.replicas * k for t, k in zip(timings, m.copies)]}; throughput from the steady-state interval (the "
         + ("slowest stage's" if chip.pipeline == Pipeline.LAYER else "item's time through every stage, one item at "
            "a time") + ", the global buffer's ports' (every layer's input out of one, its output into the other) "
-        f"or DRAM's); one item's latency: its input from DRAM, each layer's transfer in + compute + transfer out, its "
-        f"output out.",
+        "or DRAM's); one item's latency: its input from DRAM, each layer's transfer in + compute + transfer out, its "
+        "output out.",
         f"DRAM: {p0.dram_kind} ({p0.dram_energy_pj_per_bit:g} pJ/bit, {p0.dram_bandwidth_gbps:g} GB/s), the same "
         f"technology as the baseline; it bounds the interval and the total time (roofline).",
         f"Leakage: {leakage_uw:.4g} uW static power of buffers and logic over the run time (eDRAM: Giterman 2020; "
