@@ -256,17 +256,3 @@ def test_a_config_read_through_a_redirected_stdin_resolves_paths_against_the_wor
         proc = subprocess.run([sys.executable, "-m", "cimsim.cli", "validate", "/dev/stdin"], stdin=file,
                               capture_output=True, text=True)
     assert proc.returncode == 0 and "valid" in proc.stdout, proc.stderr
-
-
-def test_none_leaves_a_field_out_as_the_docstring_says():
-    # with_overrides said "None leaves a field out", yet {'adc.bits': None} had been refused as "must be an integer"
-    from cimsim.config import Config
-
-    five = with_overrides(load_config("configs/default.toml"), {"adc.bits": 5})
-    assert five.adc.bits == 5 and with_overrides(five, {"adc.bits": None}).adc.bits == Config().adc.bits
-    pcm = with_overrides(Config(), {"device.preset": "pcm", "device.read_noise_sigma": 0.0})
-    back = with_overrides(pcm, {"device.read_noise_sigma": None})  # the table's preset gives it again
-    assert pcm.device.read_noise_sigma == 0.0 and back.device.read_noise_sigma == with_overrides(
-        Config(), {"device.preset": "pcm"}).device.read_noise_sigma > 0
-    with pytest.raises(ConfigError, match="'adc.bits' must be an integer"):
-        with_overrides(five, {"adc.bits": "six"})  # a value is still checked

@@ -240,12 +240,13 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
 
     Keys are ``"name"`` or ``"section.field"`` (or a table's fields as a dict, ``{"adc": {"bits": 6}}``), as if the
     file stated them: a new ``device.preset`` keeps the fields stated beside the file's own, and those changed since
-    in a copy (dataclasses.replace); a table without one, or built in code, is replaced. None leaves a field out (its
-    default or its table's preset's). A preset set in code (dataclasses.replace, ``BaselineConfig(preset="h100")``)
-    is applied as this override of it (``presets_merge.as_loaded``), the fields set in code over it. Relative paths
-    resolve against ``base_dir`` (default: the working directory, as for a command-line option). A template
-    (``load_config(path, template=True)``) is validated whole. Raises :class:`ConfigError` (source ``config.source``)
-    naming each bad dotted field."""
+    in a copy (dataclasses.replace); a table without one, or built in code, is replaced. None leaves a field out. A
+    preset set in code (dataclasses.replace, ``BaselineConfig(preset="h100")``) is applied as this override of it
+    (``presets_merge.as_loaded``), the fields set in code over it. Relative file paths given here are resolved against
+    ``base_dir`` (default: the working directory, as for a command-line option). A template (``load_config(path,
+    template=True)``) is validated whole. Raises :class:`ConfigError` (source ``config.source``) naming each bad
+    dotted field.
+    """
     _check_override_keys(overrides, config.source)
     held, given = config, dotted_settings(overrides, config.source)  # {"adc": {"bits": 6}} too
     config, overrides = as_loaded(held, given)
@@ -264,13 +265,12 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
             data[section][name] = value
         else:
             errors.append((str(key), f"{unknown_key(str(key), OVERRIDE_KEYS, errors)} (given as an override)"))
-    data = {k: {f: v for f, v in t.items() if v is not None} if k in SECTIONS else t for k, t in data.items()}
     if errors:  # with each known field's own rule: an unknown key had hidden every other problem
         raise ConfigError(config.source, errors + _override_value_errors(overrides))
     drop_stale_derived(data, config, overrides)
     try:  # a template's stated fields are checked with the overrides' (those of a valid config were, when loaded)
-        done = config_from_dict(data, config.source, base_dir=base_dir, stated=None if is_template(config) else {
-            k: v for k, v in overrides.items() if v is not None})
+        done = config_from_dict(data, config.source, base_dir=base_dir,
+                                stated=None if is_template(config) else overrides)
     except ConfigError as err:  # a value the overrides gave is theirs, not the file's
         raise ConfigError(err.source, [(f, f"{m} (given as an override)" if f in overrides else m)
                                        for f, m in err.errors]) from None
