@@ -240,13 +240,13 @@ def with_overrides(config: Config, overrides: Mapping[str, Any],
 
     Keys are ``"name"`` or ``"section.field"`` (or a table's fields as a dict, ``{"adc": {"bits": 6}}``), as if the
     file stated them: a new ``device.preset`` keeps the fields stated beside the file's own, and those changed since
-    in a copy (dataclasses.replace); a table without one, or built in code, is replaced. None leaves a field out. A
-    preset set in code (dataclasses.replace, ``BaselineConfig(preset="h100")``) is applied as this override of it
-    (``presets_merge.as_loaded``), the fields set in code over it. Relative file paths given here are resolved against
-    ``base_dir`` (default: the working directory, as for a command-line option). A template (``load_config(path,
+    in a copy (dataclasses.replace); a table without one, or built in code, is replaced. None leaves an optional
+    field out (a field with a default refuses it, naming its rule, as ``--set FIELD=`` does). A preset set in code
+    (dataclasses.replace, ``BaselineConfig(preset="h100")``) is applied as this override of it
+    (``presets_merge.as_loaded``), the fields set in code over it. Relative paths resolve against ``base_dir``
+    (default: the working directory, as for a command-line option). A template (``load_config(path,
     template=True)``) is validated whole. Raises :class:`ConfigError` (source ``config.source``) naming each bad
-    dotted field.
-    """
+    dotted field."""
     _check_override_keys(overrides, config.source)
     held, given = config, dotted_settings(overrides, config.source)  # {"adc": {"bits": 6}} too
     config, overrides = as_loaded(held, given)
