@@ -216,7 +216,7 @@ def test_a_refusal_leaves_out_the_fields_idle_only_beside_the_refused_one(tmp_pa
     assert "adc.accumulation" not in str(refused.value)
 
 
-@pytest.mark.parametrize("accumulation, said", [("none", "8 cols/ADC, 2 reads per conversion;"),
+@pytest.mark.parametrize("accumulation, said", [("none", "8 cols/ADC, 2 row groups per conversion;"),
                                                 ("planes", "8 cols/ADC, planes summed;"),
                                                 ("slices", "8 cols/ADC, weight slices summed;"),
                                                 ("planes_and_slices", "planes and weight slices summed;")])
@@ -228,4 +228,4 @@ def test_the_configuration_line_says_what_is_summed_before_a_conversion(accumula
 
     line = config_summary(with_overrides(Config(), {"adc.accumulation": accumulation, "array.rows_per_read": 64,
                                                     "adc.groups_per_conversion": 1 + (accumulation == "none")}))
-    assert said in line and ("2 reads per conversion" in line) == (accumulation == "none")
+    assert said in line and ("2 row groups per conversion" in line) == (accumulation == "none")

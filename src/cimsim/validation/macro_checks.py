@@ -81,7 +81,7 @@ _POSITIVE_INTS = ("rows", "cols", "rows_per_read", "input_bits", "bits_per_read"
 _POSITIVE_NUMBERS = ("node_nm", "vdd_v", "cycle_ns", "clock_mhz", "uiuc_b_w", "energy_pj", "tops",
                      "tops_1b_norm", "tops_per_mm2", "tops_per_mm2_1b_norm", "tops_per_w", "tops_per_w_1b_norm",
                      "energy_fj_per_mac", "area_mm2", "latency_ns", "wl_switching_fj_per_op", "neuron_fj_per_op",
-                     "input_pulse_fj_per_op", "adc_enob", *DEVICE_FIELDS)
+                     "input_pulse_fj_per_op", "adc_enob", *DEVICE_FIELDS[1:])
 _FRACTIONS = ("input_zero_fraction", "weight_zero_fraction")
 _BOOLS = ("input_signed", "analog_accumulation", "weight_accumulation", "one_phase")
 _NAMES = ("key", "label")
@@ -108,7 +108,7 @@ _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance
                  "a number >= 1 (the converter's bits), or 0 for a digital macro (no ADC)"),
                 (("ops_per_mac",), lambda v: _number(v) and v in (1, 2),
                  "1 (a MAC counted as one operation) or 2 (a multiply and an add)"),
-                (("avg_output_value",), lambda v: _number(v) and v >= 0, "a finite number >= 0"),
+                (("avg_output_value", "g_min_us"), lambda v: _number(v) and v >= 0, "a finite number >= 0"),
                 (_FRACTIONS, lambda v: _number(v) and 0 <= v <= 1, "a number in [0, 1]"),
                 (_BOOLS, lambda v: isinstance(v, bool), "true or false"),
                 (_NAMES, lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
@@ -203,11 +203,16 @@ def _check_doubtful(file: str, where: str, values: Mapping[str, Any]) -> None:
 
 
 def _check_one_efficiency(file: str, where: str, values: Mapping[str, Any]) -> None:
-    """A ValueError where a point states its energy efficiency twice: tops_per_w, energy_fj_per_mac and an energy_pj
-    per full-array MVM of N MACs are one measurement (fJ per MAC = ops_per_mac x 1000 / TOPS/W), which the
-    comparison would count as two independent predictions"""
+    """A ValueError where a point states its energy efficiency twice: tops_per_w (or UIUC's tops_per_w_1b_norm, its
+    stand-in), energy_fj_per_mac and an energy_pj per full-array MVM of N MACs are one measurement (fJ per MAC =
+    ops_per_mac x 1000 / TOPS/W), which the comparison would count as two predictions; a figure flagged doubtful is
+    not compared (its doubtful_figure names it)"""
     mvm = "energy_pj" in values and MVM_MACS.search(str(values.get("energy_per", "")))
-    stated = [k for k in ("tops_per_w", "energy_fj_per_mac") if k in values] + ["energy_pj"] * bool(mvm)
+    compared = {**values, "energy_pj_per_mvm": values.get("energy_pj") if mvm else None}
+    compared.pop(values.get("doubtful_figure", ""), None)  # a figure flagged doubtful is not compared
+    efficiency = next((k for k in ("tops_per_w", "tops_per_w_1b_norm") if compared.get(k) is not None), None)
+    stated = [k for k in (efficiency, "energy_fj_per_mac") if k and compared.get(k) is not None]
+    stated += ["energy_pj"] * (compared.get("energy_pj_per_mvm") is not None)
     if len(stated) > 1:
         raise ValueError(f"{file}: {where}: {' and '.join(repr(k) for k in stated)} state one measurement twice "
                          "(fJ per MAC = ops_per_mac x 1000 / TOPS/W; pJ per MVM = its MACs x fJ per MAC / 1000), "
@@ -271,9 +276,11 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
     adc_type, adc_bits = str(fields.get("adc_type", "")).strip(), fields.get("adc_bits")
     device = [n for n in DEVICE_FIELDS if n in fields]
     if device and family not in RESISTIVE_FAMILIES:
-        raise ValueError(f"{file}: {where}: {', '.join(device)} describe a resistive cell "
-                         f"({', '.join(RESISTIVE_FAMILIES)}); "
-                         f"a {family} macro's lines swing its supply (vdd_v): leave them out")
+        raise ValueError(f"{file}: {where}: {', '.join(device)} state a resistive cell ({', '.join(RESISTIVE_FAMILIES)}"
+                         f"); a {family} macro's lines swing its supply (vdd_v): leave them out")
+    if ("g_min_us" in fields) != ("g_max_us" in fields):  # one against the preset's other read as the entry's
+        raise ValueError(f"{file}: {where}: g_min_us and g_max_us go together (the cell's conductance range); it "
+                         f"states {'g_min_us' if 'g_min_us' in fields else 'g_max_us'} alone")
     if fields.get("g_min_us", 0) >= fields.get("g_max_us", math.inf):
         raise ValueError(f"{file}: {where}: g_min_us = {fields['g_min_us']} must be below g_max_us = "
                          f"{fields['g_max_us']} (the cell's conductance range)")

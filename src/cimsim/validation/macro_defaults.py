@@ -28,8 +28,9 @@ DEFAULTS: dict[str, str] = {
                     "read, the sign bit in its own); signed inputs read in slices are two's complement (sign plane "
                     "last)",
     "input_encoding": "voltage when not stated; for pulse encodings the cycle is one read of 2**bits_per_read - 1 "
-                      "unit pulses (device.read_pulse_ns = cycle / unit pulses); with no clock stated each unit "
-                      "pulse lasts the device preset's read pulse (the simulator's definition, docs/cost_cim.md)",
+                      "unit pulses (device.read_pulse_ns = cycle / unit pulses, or the entry's read_pulse_ns); with "
+                      "no clock stated each unit pulse lasts the entry's read_pulse_ns, else the device preset's read "
+                      "pulse (the simulator's definition, docs/cost_cim.md)",
     "analog_accumulation": "none (every input plane converted) when not stated; true -> adc.accumulation = planes; "
                            "weight_accumulation = true (weight-bit columns summed before the ADC), or an SRAM macro "
                            "whose UIUC B_w (weight bits per analog dot product) is >= 2 and that does not state "
@@ -76,7 +77,8 @@ DEFAULTS: dict[str, str] = {
              "(cimsim.cost.technology.delay_scale at the macro's node: a resistive cell conducts for the whole, "
              "longer read, so its energy grows as the supply falls, unless the entry states read_pulse_ns; a "
              "config's technology.vdd_v moves no read pulse); with neither, throughput and area figures are "
-             "left out (the converters are sized for their rate) and energy uses the device preset's read pulse",
+             "left out (the converters are sized for their rate) and energy uses the entry's read_pulse_ns, else the "
+             "device preset's read pulse",
     "device": "resistive families take the shipped device preset of their cell (rram, pcm; mram and fefet the "
               "schema's default device named after the cell, an RRAM cell's conductances and read voltage, with a "
               "note: mram priced as its own cell family, fefet, which cimsim's cell table lacks, as the RRAM 1T1R "

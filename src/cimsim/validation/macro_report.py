@@ -128,7 +128,7 @@ def config_summary(config: Config) -> str:
         d.mode, f"{d.bits_per_read}b per read")
     adc = "no ADC" if a.family == ArrayFamily.DIGITAL else (
         f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:.3g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
-        + (f", {summed} summed" if summed else "") + (f", {c.groups_per_conversion} reads per conversion"
+        + (f", {summed} summed" if summed else "") + (f", {c.groups_per_conversion} row groups per conversion"
                                                       if c.groups_per_conversion > 1 else ""))
     used = plan.out_features  # fewer where the stated ADCs or adder trees bound the outputs per read
     outputs = f"{plan.outputs_per_array} outputs" + (f" ({used} in the workload)" if used < plan.outputs_per_array
