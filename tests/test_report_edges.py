@@ -307,3 +307,14 @@ def test_the_design_line_says_what_is_summed_before_a_conversion_and_the_charge_
     assert result.exit_code == 0, result.output
     assert "| layer | relative error of its exact products | SNR (dB) | ADC clipped | inputs clipped |" in result.output
     assert "| 0 | 0 | inf | no ADC |" in result.output and "signed in the adders" in result.output
+
+
+def test_the_tables_of_several_designs_say_what_their_tops_per_mm2_is_over():
+    # the multi-design tables, headed "Steady state", had shown a whole-workload TOPS/mm² unlabelled (a review)
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    configs = [str(root / "configs" / "default.toml"), str(root / "configs" / "sram-cim.toml")]
+    out = CliRunner().invoke(main, ["estimate", *configs, "--set", "workload.vectors=2"])
+    assert out.exit_code == 0, out.output
+    assert "TOPS/mm² over the whole workload's latency, pipeline fill included" in " ".join(out.output.split())

@@ -51,7 +51,7 @@ def estimates_markdown(ests, sources) -> str:
     lines = [f"# cimsim estimate of {len(ests)} designs", "",
              "Each priced from its own config's workload shapes alone, without simulating (no accuracy; "
              "`cimsim estimate CONFIG` gives one design's assumptions); gains against that config's baseline; TOPS "
-             "count 2 operations per MAC. "
+             "count 2 operations per MAC (TOPS/mm² over the whole workload's latency, pipeline fill included). "
              + RANGE_NOTE, "",
              "| design | energy | latency of one item | throughput | area (mm²) | TOPS/W | TOPS/mm² | energy gain "
              "| dominant |",

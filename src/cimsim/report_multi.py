@@ -43,7 +43,8 @@ def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> s
         f"# cimsim comparison of {len(comps)} architectures",
         "",
         "Each architecture runs its own config's workload; gains are against that config's baseline, priced for "
-        f"the same workload. Steady state (weights resident); TOPS count 2 operations per MAC. {trust.RANGE_NOTE}",
+        f"the same workload. Steady state (weights resident); TOPS count 2 operations per MAC (TOPS/mm² over the "
+        f"whole workload's latency, pipeline fill included). {trust.RANGE_NOTE}",
         "",
         "| architecture | accuracy | energy | latency of one item | throughput | area (mm²) | TOPS/W | TOPS/mm² "
         "| energy gain | dominant component |",
