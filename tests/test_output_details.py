@@ -34,3 +34,19 @@ def test_an_inlined_helper_does_not_count_as_an_uncompiled_kernel(monkeypatch):
     helper_index = _input_kernels.ratio_up._cache._cache_file._index_path
     monkeypatch.setattr(compile_cache.os.path, "exists", lambda path: path != helper_index)
     assert compile_cache.kernels_cached()
+
+
+def test_where_numba_can_write_no_cache_the_kernels_compile_each_run_and_a_warning_says_so():
+    # a read-only install whose user has no writable home (a cluster's container) had failed every command with
+    # "internal error, RuntimeError: cannot cache function 'ratio_up': no locator available" (a probe); numba's
+    # cache locators are emptied here, as neither place it writes to can be
+    import subprocess
+    import sys
+
+    code = ("import numba.core.caching as c\nc.CacheImpl._locator_classes = []\n"
+            "from click.testing import CliRunner\nfrom cimsim.cli import main\n"
+            f"r = CliRunner().invoke(main, ['estimate', {str(DEFAULT)!r}])\nprint(r.exit_code)\nprint(r.output)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("0\n") and "internal error" not in out.stdout, out.stdout + out.stderr
+    said = " ".join((out.stdout + out.stderr).split())
+    assert "numba can write no kernel cache here" in said and "set NUMBA_CACHE_DIR to a writable folder" in said

@@ -136,3 +136,16 @@ def test_a_starting_worker_refuses_before_loading_anything(call, starting, tmp_p
     longer a worker takes to reach it, the likelier something else ends it first and its line is lost)"""
     with pytest.raises(ValueError, match=f"workers=2: {STILL_STARTING}"):
         call(tmp_path / "not-written-yet.toml", workers=2)
+
+
+def test_workers_that_cannot_start_under_the_cli_are_not_blamed_on_a_main_guard(tmp_path):
+    # the CLI guards its calls: workers of `cimsim sweep` that died while starting (a probe: a read-only install's
+    # numba cache) had been told to put their cimsim calls under a main guard; here each spawned worker dies at once
+    (tmp_path / "spec.toml").write_text(SPEC)
+    (tmp_path / "sitecustomize.py").write_text("import os, sys\nif '--multiprocessing-fork' in sys.argv:\n"
+                                              "    os._exit(3)\n")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    run = subprocess.run([sys.executable, "-m", "cimsim.cli", "sweep", "spec.toml", "-o", "out.csv", "--workers", "2"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert "the worker processes could not start (their errors, where they wrote any, are above)" in run.stderr and GUARD not in run.stderr

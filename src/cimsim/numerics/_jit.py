@@ -1,17 +1,43 @@
 """The numba options of every kernel, in one place; a kernel names the set it needs.
 
-All kernels are cached on disk (``cache=True``: compiled once per install). ``nogil``: the kernel runs in cimsim's
-row-range worker threads (:mod:`.threads`) without the GIL. ``error_model="numpy"``: division follows numpy (no
-exception checks in the loop). ``fastmath={"reassoc"}``: sums of integer codes, exact in any order, so reassociation
-(vectorised reductions) cannot change a result. ``inline="always"``: a helper the calling kernel inlines.
+All kernels are cached on disk (``cache=True``: compiled once per install) where numba can write a cache: beside
+these modules, in the user's cache directory or in NUMBA_CACHE_DIR. Where it can write none (a read-only install on
+a cluster whose home is read-only too) they compile on every run instead, with one RuntimeWarning naming the way
+out (:func:`_cache_writable`); numba had refused every kernel there, and every command had failed. ``nogil``: the
+kernel runs in cimsim's row-range worker threads (:mod:`.threads`) without the GIL. ``error_model="numpy"``: division
+follows numpy (no exception checks in the loop). ``fastmath={"reassoc"}``: sums of integer codes, exact in any
+order, so reassociation (vectorised reductions) cannot change a result. ``inline="always"``: a helper the calling
+kernel inlines.
 """
+
+import warnings
+
+from numba import njit
 
 __all__ = ["CACHED", "INLINE", "INLINE_NUMPY", "NUMPY", "THREADED", "THREADED_NUMPY", "THREADED_SUMS"]
 
-CACHED = {"cache": True}
-INLINE = {"cache": True, "inline": "always"}
-INLINE_NUMPY = {"cache": True, "inline": "always", "error_model": "numpy"}
-NUMPY = {"cache": True, "error_model": "numpy"}
-THREADED = {"cache": True, "nogil": True}
-THREADED_NUMPY = {"cache": True, "nogil": True, "error_model": "numpy"}
-THREADED_SUMS = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"reassoc"}}
+
+def _probe() -> int:
+    return 0
+
+
+def _cache_writable() -> bool:
+    """whether numba can cache a kernel of this package (it picks a writable place when a kernel is decorated:
+    beside the module, or the user-wide cache; a RuntimeError where there is none); else one warning"""
+    try:
+        njit(cache=True)(_probe)
+    except RuntimeError as err:
+        warnings.warn(f"numba can write no kernel cache here ({err}); cimsim's kernels compile on every run (seconds "
+                      "each time): set NUMBA_CACHE_DIR to a writable folder to keep them", RuntimeWarning, stacklevel=2)
+        return False
+    return True
+
+
+_CACHE = _cache_writable()
+CACHED = {"cache": _CACHE}
+INLINE = {"cache": _CACHE, "inline": "always"}
+INLINE_NUMPY = {"cache": _CACHE, "inline": "always", "error_model": "numpy"}
+NUMPY = {"cache": _CACHE, "error_model": "numpy"}
+THREADED = {"cache": _CACHE, "nogil": True}
+THREADED_NUMPY = {"cache": _CACHE, "nogil": True, "error_model": "numpy"}
+THREADED_SUMS = {"cache": _CACHE, "nogil": True, "error_model": "numpy", "fastmath": {"reassoc"}}

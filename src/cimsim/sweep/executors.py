@@ -63,7 +63,11 @@ def _check_started(executor: Executor, exc: BaseException) -> None:
     """A ValueError naming ``workers`` when ``exc`` broke local workers none of which had started (each ended
     while importing the main module: a script without a main guard, most likely); else nothing."""
     if isinstance(exc, BrokenProcessPool) and isinstance(executor, _LocalPool) and not executor.started.is_set():
-        path = getattr(sys.modules.get("__mp_main__", sys.modules.get("__main__")), "__file__", None)
+        main = sys.modules.get("__mp_main__", sys.modules.get("__main__"))
+        path, spec = getattr(main, "__file__", None), getattr(getattr(main, "__spec__", None), "name", "")
+        if spec.startswith("cimsim") or (path and os.path.basename(path) == "cimsim"):  # the CLI: guarded
+            raise ValueError(f"workers={executor.workers}: the worker processes could not start (their errors, "
+                             "where they wrote any, are above)") from None
         fix = ("A script that starts worker processes must make its cimsim calls under `if __name__ == \"__main__\":`,"
                " or its top-level code runs again in every worker" if path and os.path.isfile(path) else
                f"The main module ({path or 'no file'}) is no file a worker can import (a script piped on stdin): "
