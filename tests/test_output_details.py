@@ -50,3 +50,20 @@ def test_where_numba_can_write_no_cache_the_kernels_compile_each_run_and_a_warni
     assert out.stdout.startswith("0\n") and "internal error" not in out.stdout, out.stdout + out.stderr
     said = " ".join((out.stdout + out.stderr).split())
     assert "numba can write no kernel cache here" in said and "set NUMBA_CACHE_DIR to a writable folder" in said
+
+
+def test_a_working_directory_deleted_under_the_command_is_named():
+    # any --set, a sweep and price-model had failed with a bare "[Errno 2] No such file or directory" (os.getcwd);
+    # a run with no relative path to resolve does not need the directory at all
+    import subprocess
+    import sys
+
+    code = ("import os, tempfile\nfrom click.testing import CliRunner\nfrom cimsim.cli import main\n"
+            "gone = tempfile.mkdtemp()\nos.chdir(gone)\nos.rmdir(gone)\n"
+            f"r = CliRunner().invoke(main, ['estimate', {str(DEFAULT)!r}, '--set', 'workload.vectors=10'])\n"
+            "print(r.exit_code)\n"
+            f"r = CliRunner().invoke(main, ['estimate', {str(DEFAULT)!r}, '--set', 'workload.weights=\"file\"', "
+            "'--set', 'workload.weights_file=w.npy'])\nprint(r.exit_code, r.output)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("0\n") and "error: the working directory no longer exists (deleted or moved since the " \
+        "shell entered it), and relative paths resolve against it: cd to an existing folder" in out, out

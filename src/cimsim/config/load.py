@@ -207,7 +207,7 @@ def _built(data: Mapping[str, Any], source: str, base_dir: str | os.PathLike | N
         else:
             errors.append((section, f"'{section}' must be a table ([{section}] in TOML); got {as_written(table)}"))
         sections[section] = values
-    resolve_data_paths(sections["workload"], Path(base_dir) if base_dir is not None else Path.cwd())
+    resolve_data_paths(sections["workload"], Path(base_dir) if base_dir is not None else None)
     if errors:
         raise ConfigError(source, errors)
     return Config(name=name, source=source, **{section: cls(**sections[section]) for section, cls in SECTIONS.items()})

@@ -21,7 +21,7 @@ from ..argcheck import check_path, cut_short
 from ..errors import ConfigError, caller_stacklevel
 
 __all__ = ["MAX_TOML_BYTES", "read_toml", "open_input", "relative_dir", "is_descriptor", "not_text", "DATA_FILE_FIELDS",
-           "resolve_data_paths"]
+           "resolve_data_paths", "working_dir"]
 
 MAX_TOML_BYTES = 64 << 20
 """the most a TOML file may hold (configs, specs and macro files take kB; /dev/zero would be read for ever)"""
@@ -69,6 +69,16 @@ _DESCRIPTOR = re.compile(r"/dev/stdin|/dev/fd/[^/]+|/proc/[^/]+/fd/[^/]+")
 """paths that name an open file descriptor, not a file in a folder of the user's"""
 
 
+def working_dir() -> Path:
+    """the working directory, or a FileNotFoundError saying it is gone (deleted or moved since the shell entered it:
+    os.getcwd's bare "[Errno 2] No such file or directory" had named nothing)"""
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        raise FileNotFoundError("the working directory no longer exists (deleted or moved since the shell entered "
+                                "it), and relative paths resolve against it: cd to an existing folder") from None
+
+
 def relative_dir(path: str | os.PathLike) -> Path:
     """The folder a file's relative paths resolve against: its own for a regular file, the working directory for a
     pipe, another file that is not regular, or a descriptor: /dev/stdin, /dev/fd/N, /proc/PID/fd/N however it stats
@@ -76,11 +86,11 @@ def relative_dir(path: str | os.PathLike) -> Path:
     file, whose folder had been /dev)."""
     try:
         if is_descriptor(path):
-            return Path.cwd()
+            return working_dir()
         regular = stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError, TypeError):  # no such file, a NUL byte, no path: read_toml refuses it, named
         regular = True
-    return Path(path).parent if regular else Path.cwd()
+    return Path(path).parent if regular else working_dir()
 
 
 def is_descriptor(path: str | os.PathLike) -> bool:
@@ -209,11 +219,12 @@ DATA_FILE_FIELDS = ("weights_file", "inputs_file", "network_file", "dataset_file
 """the [workload] fields that name a data file"""
 
 
-def resolve_data_paths(workload: dict[str, Any], base_dir: Path) -> None:
-    """Make the data file paths absolute, relative to ``base_dir``, as ``open`` resolves them: links followed in the
-    folders (``lnk/../w.npy`` is the file beside lnk's target), the file named as given (a link to it stays one)."""
+def resolve_data_paths(workload: dict[str, Any], base_dir: Path | None) -> None:
+    """Make the data file paths absolute, relative to ``base_dir`` (None: the working directory), as ``open`` resolves
+    them: links followed in the folders (``lnk/../w.npy`` is the file beside lnk's target), the file named as given (a
+    link to it stays one)."""
     for key in DATA_FILE_FIELDS:
         if isinstance(workload.get(key), str):
-            path = Path(os.path.realpath(base_dir)) / workload[key]
+            path = Path(os.path.realpath(working_dir() if base_dir is None else base_dir)) / workload[key]
             named = path.name not in ("", ".", "..")
             workload[key] = os.path.join(os.path.realpath(path.parent), path.name) if named else os.path.realpath(path)
