@@ -63,7 +63,14 @@ def test_a_working_directory_deleted_under_the_command_is_named():
             f"r = CliRunner().invoke(main, ['estimate', {str(DEFAULT)!r}, '--set', 'workload.vectors=10'])\n"
             "print(r.exit_code)\n"
             f"r = CliRunner().invoke(main, ['estimate', {str(DEFAULT)!r}, '--set', 'workload.weights=\"file\"', "
-            "'--set', 'workload.weights_file=w.npy'])\nprint(r.exit_code, r.output)\n")
+            "'--set', 'workload.weights_file=w.npy'])\nprint(r.exit_code, r.output)\n"
+            f"spec = os.path.join(tempfile.mkdtemp(), 's.toml')\nopen(spec, 'w').write({SWEEP!r})\n"
+            "r = CliRunner().invoke(main, ['sweep', spec, '-o', spec + '.csv', '--workers', '1'])\n"
+            "print('sweep', r.exit_code, r.output)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.startswith("0\n") and "error: the working directory no longer exists (deleted or moved since the " \
-        "shell entered it), and relative paths resolve against it: cd to an existing folder" in out, out
+    said = ("error: the working directory no longer exists (deleted or moved since the shell entered it), and "
+            "relative paths resolve against it: cd to an existing folder")
+    assert out.startswith("0\n") and out.count(said) == 2 and "sweep 1" in out, out  # the sweep's workers start there
+
+
+SWEEP = f'base = "{DEFAULT}"\nkind = "analytic"\nobjectives = ["energy_pj"]\n[axes]\n"adc.bits" = [4, 5]\n'

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import EXTRA_QUEUED_CALLS, BrokenProcessPool
 
+from ..config.toml_file import working_dir
 from ..cores import usable_cores
 from .cluster import check_scheduler, check_workers
 from .fingerprint import check_cluster
@@ -53,6 +54,7 @@ class _LocalPool(ProcessPoolExecutor):
     """``workers`` spawned local processes sharing the cores (:func:`_worker_init`); ``started``: set once one is up"""
 
     def __init__(self, workers: int):
+        working_dir()  # a spawned worker starts there: a deleted one said, not a bare "[Errno 2]" at the first point
         context = multiprocessing.get_context("spawn")
         self.workers, self.started = workers, context.Event()
         super().__init__(workers, mp_context=context, initializer=_worker_init,
