@@ -74,3 +74,23 @@ def test_a_working_directory_deleted_under_the_command_is_named():
 
 
 SWEEP = f'base = "{DEFAULT}"\nkind = "analytic"\nobjectives = ["energy_pj"]\n[axes]\n"adc.bits" = [4, 5]\n'
+
+
+def test_a_full_stdout_and_a_file_name_the_locale_cannot_write_are_named(tmp_path):
+    # both had been bare: "[Errno 28] No space left on device" (no stream named) and "'ascii' codec can't encode
+    # character '\xe9'" (no path, exit 1), a probe's
+    import subprocess
+    import sys
+
+    cli = [sys.executable, "-m", "cimsim.cli"]
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([*cli, "estimate", str(DEFAULT)], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert run.returncode == 1 and run.stderr.strip().endswith("error: cannot write to standard output: No space "
+                                                               "left on device"), run.stderr
+    named = tmp_path / "named.toml"
+    named.write_text('name = "d\u00e9 fault"\n', encoding="utf-8")
+    env = {**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C"}
+    run = subprocess.run([*cli, "compare", str(named), str(DEFAULT), "-o", str(tmp_path / "out")], env=env,
+                         capture_output=True, text=True, encoding="utf-8", errors="replace")
+    assert run.returncode == 2 and "(in a path or name) cannot be written in this system's ascii file names (its " \
+        "locale): run under a UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1" in run.stderr, run.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import select
@@ -24,6 +25,10 @@ def fail(exc: Exception, code: int) -> None:
     for line in str(exc).splitlines() or [type(exc).__name__]:
         click.echo(f"error: {line}", err=True)
     sys.exit(code)
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+"""errors of a write that found no room (a full disk or /dev/full): with no file named, the output stream's"""
 
 
 def guarded(fn):
@@ -51,6 +56,12 @@ def guarded(fn):
                 traceback.print_exc()
             if isinstance(exc, ConfigError) or _missing_extra(exc):
                 fail(exc, 2)
+            if isinstance(exc, UnicodeEncodeError) and sys.getfilesystemencoding().lower() not in ("utf-8", "utf8"):
+                fail(RuntimeError(f"{exc.object[exc.start:exc.end]!r} (in a path or name) cannot be written in this "
+                                  f"system's {sys.getfilesystemencoding()} file names (its locale): run under a "
+                                  "UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1"), 2)
+            if isinstance(exc, OSError) and exc.filename is None and exc.errno in _FULL:  # a file names its path
+                fail(RuntimeError(f"cannot write to standard output: {exc.strerror}"), 1)
             if isinstance(exc, (ValueError, OSError, MemoryError)):
                 fail(exc if str(exc) else RuntimeError(type(exc).__name__), 1)
             fail(RuntimeError(f"internal error, {type(exc).__name__}: {exc} (run `cimsim --debug ...` for the "
