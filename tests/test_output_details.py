@@ -87,6 +87,11 @@ def test_a_full_stdout_and_a_file_name_the_locale_cannot_write_are_named(tmp_pat
         run = subprocess.run([*cli, "estimate", str(DEFAULT)], stdout=full, stderr=subprocess.PIPE, text=True)
     assert run.returncode == 1 and run.stderr.strip().endswith("error: cannot write to standard output: No space "
                                                                "left on device"), run.stderr
+    for eager in (["--help"], ["--version"], ["run", "--help"]):  # before any command's guard: had been tracebacks
+        with open("/dev/full", "w") as full:
+            run = subprocess.run([*cli, *eager], stdout=full, stderr=subprocess.PIPE, text=True)
+        assert run.returncode == 1 and run.stderr == "error: cannot write to standard output: No space left on " \
+            "device\n", run.stderr
     named = tmp_path / "named.toml"
     named.write_text('name = "d\u00e9 fault"\n', encoding="utf-8")
     env = {**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C"}

@@ -1,8 +1,9 @@
 """The ``cimsim`` command (and ``python -m cimsim``): Ctrl-C while its modules load, before the CLI's own handler is
 in place (about a tenth of a second), exits as Ctrl-C later does (130, one line), not with a traceback; one that lands
 in a callback the interpreter runs meanwhile (importlib's module locks), which Python would print as "Exception
-ignored" and drop, too."""
+ignored" and drop, too. The help or version a full stdout cannot take is one line, not a traceback."""
 
+import errno
 import sys
 
 
@@ -25,7 +26,13 @@ def main() -> None:
     if interrupted:
         print("stopped: interrupted.", file=sys.stderr)
         sys.exit(130)
-    cli(prog_name="cimsim")  # (python -m cimsim had named itself so in usage lines)
+    try:
+        cli(prog_name="cimsim")  # (python -m cimsim had named itself so in usage lines)
+    except OSError as exc:  # --help or --version written to a full stdout: before any command's own guard
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+            raise
+        print(f"error: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
