@@ -321,5 +321,7 @@ main.add_command(price_model_command)
 main.add_command(macros_command)
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # python -m cimsim.cli: as the cimsim command runs it (cimsim.__main__)
+    from .__main__ import main as command
+
+    command()
