@@ -486,6 +486,11 @@ def test_progress_only_on_a_terminal(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "2/4 points done, 1 failed, about" in err and "s left" in err
     assert err.endswith("4/4 points done, 1 failed\033[K\n")
+    monkeypatch.setenv("TERM", "dumb")  # no cursor codes there: a line per update (a probe saw garbled lines)
+    dumb = SweepProgress()
+    dumb(0, 0, 2)
+    dumb(2, 0, 2)
+    assert capsys.readouterr().err == "0/2 points done, 0 failed\n2/2 points done, 0 failed\n"
 
 
 @pytest.mark.parametrize("text, key, message", [

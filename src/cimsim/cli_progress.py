@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -53,6 +54,7 @@ class SweepProgress:
 
         self.enabled = sys.stderr.isatty()
         self.clock, self.start, self.first = time.monotonic, time.monotonic(), None
+        self.dumb = os.environ.get("TERM") == "dumb"  # no cursor codes: one line per update, nothing rewritten
 
     def __call__(self, done: int, failed: int, total: int) -> None:
         if not self.enabled:
@@ -61,4 +63,5 @@ class SweepProgress:
             self.first = done
         ran, left = done - self.first, total - done
         eta = f", about {(self.clock() - self.start) / ran * left:.0f} s left" if ran and left else ""
-        click.echo(f"\r{done}/{total} points done, {failed} failed{eta}\033[K", err=True, nl=done >= total)
+        line = f"{done}/{total} points done, {failed} failed{eta}"
+        click.echo(line if self.dumb else f"\r{line}\033[K", err=True, nl=self.dumb or done >= total)
