@@ -43,6 +43,8 @@ def test_a_field_at_the_wrong_level_is_refused_naming_its_level(tmp_path, macro,
 @pytest.mark.parametrize("point, stated", [
     ("energy_fj_per_mac = 200.0", "'tops_per_w' and 'energy_fj_per_mac'"),
     ('energy_fj_per_mac = 200.0\ndoubtful_figure = "energy_fj_per_mac"\ndoubtful_reason = "x"', None),
+    ('energy_pj = 13.1\nenergy_per = "one full-array MVM (65536 MACs)"\ndoubtful_figure = "energy_pj"\n'
+     'doubtful_reason = "x"', None),
     ('energy_pj = 13.1\nenergy_per = "one full-array MVM (65536 MACs)"', "'tops_per_w' and 'energy_pj'")])
 def test_one_efficiency_stated_twice_in_a_point_is_refused(tmp_path, point, stated):
     # 10 TOPS/W and 200 fJ per MAC (2 ops per MAC) had been two absolute cases, the second "an independent
@@ -51,7 +53,8 @@ def test_one_efficiency_stated_twice_in_a_point_is_refused(tmp_path, point, stat
     path.write_text(MACRO.format(macro="", point=point))
     result = CliRunner().invoke(main, ["macros", str(path)])
     if stated is None:  # the other flagged doubtful: compared once (it had been refused as twice)
-        assert "state one measurement twice" not in result.output and "Traceback" not in result.output
+        assert result.exit_code != 2 and "state one measurement twice" not in result.output, result.output  # 1:
+        # the template's point lacks the design fields, which the loader's refusals come before
         return
     assert result.exit_code == 2 and f"macro 'm', point 1: {stated} state one measurement twice" in result.output
 
@@ -498,6 +501,16 @@ def test_a_resistive_cell_stated_in_the_entry_is_priced_as_stated(tmp_path, fami
     ("rram", "g_max_us = -1.0", "'g_max_us' must be a positive number")])
 def test_cell_fields_an_entry_cannot_hold_are_refused(tmp_path, family, macro, message):
     assert message in _refusal(tmp_path, RESISTIVE.format(family=family, macro=macro, point="tops_per_w = 1.0"))
+
+
+def test_a_conductance_range_split_between_a_macro_and_its_points_is_one_range(tmp_path):
+    # g_min_us in the macro, g_max_us in each point: every point states both (it had been refused at the macro)
+    from cimsim.validation.macro_configs import point_config
+
+    path = tmp_path / "c.toml"
+    path.write_text(RESISTIVE.format(family="rram", macro="g_min_us = 1.0", point="g_max_us = 50.0\ntops_per_w = 1.0"))
+    device = point_config("c", 0, str(path))[0].device
+    assert (device.g_min_us, device.g_max_us) == (1.0, 50.0)
 
 
 def test_a_stated_pulse_longer_than_its_read_is_left_out_with_the_reason(tmp_path):

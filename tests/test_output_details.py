@@ -66,11 +66,14 @@ def test_a_working_directory_deleted_under_the_command_is_named():
             "'--set', 'workload.weights_file=w.npy'])\nprint(r.exit_code, r.output)\n"
             f"spec = os.path.join(tempfile.mkdtemp(), 's.toml')\nopen(spec, 'w').write({SWEEP!r})\n"
             "r = CliRunner().invoke(main, ['sweep', spec, '-o', spec + '.csv', '--workers', '1'])\n"
-            "print('sweep', r.exit_code, r.output)\n")
+            "print('sweep', r.exit_code, r.output)\n"
+            f"r = CliRunner().invoke(main, ['run', {str(DEFAULT)!r}, '-o', 'out.json'])\nprint('run', r.exit_code, "
+            "r.output)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    said = ("error: the working directory no longer exists (deleted or moved since the shell entered it), and "
-            "relative paths resolve against it: cd to an existing folder")
-    assert out.startswith("0\n") and out.count(said) == 2 and "sweep 1" in out, out  # the sweep's workers start there
+    said = "the working directory no longer exists (deleted or moved since the shell entered it): cd to an existing " \
+        "folder"
+    assert out.startswith("0\n") and out.count(said) == 3 and "sweep 1" in out and "run 2" in out, out  # the
+    # sweep's workers start there; a relative -o had said "cannot write there (No such file or directory)"
 
 
 SWEEP = f'base = "{DEFAULT}"\nkind = "analytic"\nobjectives = ["energy_pj"]\n[axes]\n"adc.bits" = [4, 5]\n'
@@ -99,3 +102,22 @@ def test_a_full_stdout_and_a_file_name_the_locale_cannot_write_are_named(tmp_pat
                          capture_output=True, text=True, encoding="utf-8", errors="replace")
     assert run.returncode == 2 and "(in a path or name) cannot be written in this system's ascii file names (its " \
         "locale): run under a UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1" in run.stderr, run.stderr
+
+
+def test_a_full_disk_under_the_sweep_s_lock_names_the_lock_not_stdout(tmp_path, monkeypatch):
+    # a full disk writing the lock (or numba's cache) names no file: it had been called "cannot write to standard
+    # output", which only a write inside click.echo is
+    import errno
+
+    from cimsim.sweep import lock
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(SWEEP)
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(lock.os, "write", full)
+    result = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(tmp_path / "r.csv"), "--workers", "1"])
+    assert result.exit_code == 1 and "cannot write the lock" in result.output and "r.csv.lock" in result.output
+    assert "standard output" not in result.output, result.output

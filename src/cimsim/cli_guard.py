@@ -15,6 +15,7 @@ import click
 
 from .argcheck import escaped
 from .atomic import check_writable
+from .config.toml_file import working_dir
 from .errors import ConfigError
 
 __all__ = ["guarded", "fail", "OutputPath", "interruptible", "OneLineErrors", "OneLineGroup", "is_stdout"]
@@ -28,7 +29,14 @@ def fail(exc: Exception, code: int) -> None:
 
 
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
-"""errors of a write that found no room (a full disk or /dev/full): with no file named, the output stream's"""
+"""errors of a write that found no room (a full disk, a quota, /dev/full)"""
+
+
+def _in_echo(exc: BaseException) -> bool:
+    """whether ``exc`` was raised writing to a standard stream: inside click.echo, the CLI's one way to print (a
+    full disk under a lock file or numba's cache names no file either, and is no stdout's)"""
+    return any(frame.f_code.co_name == "echo" and "click" in frame.f_code.co_filename
+               for frame, _ in traceback.walk_tb(exc.__traceback__))
 
 
 def guarded(fn):
@@ -60,7 +68,7 @@ def guarded(fn):
                 fail(RuntimeError(f"{exc.object[exc.start:exc.end]!r} (in a path or name) cannot be written in this "
                                   f"system's {sys.getfilesystemencoding()} file names (its locale): run under a "
                                   "UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1"), 2)
-            if isinstance(exc, OSError) and exc.filename is None and exc.errno in _FULL:  # a file names its path
+            if isinstance(exc, OSError) and exc.errno in _FULL and _in_echo(exc):  # a file names its path
                 fail(RuntimeError(f"cannot write to standard output: {exc.strerror}"), 1)
             if isinstance(exc, (ValueError, OSError, MemoryError)):
                 fail(exc if str(exc) else RuntimeError(type(exc).__name__), 1)
@@ -269,6 +277,8 @@ class OutputPath(click.Path):
                                                      or Path(value).name in ("", ".", "..")):
             self.fail(f"{value} names a directory; give the path of a file", param, ctx)
         try:
+            if not os.path.isabs(os.fspath(value)):
+                working_dir()  # a relative path in a deleted working directory: said so, not a bare errno
             check_writable(value, folder=not self.file_okay)
         except OSError as exc:
             self.fail(f"{value}: cannot write there ({exc.strerror or exc})", param, ctx)

@@ -76,7 +76,7 @@ def working_dir() -> Path:
         return Path.cwd()
     except FileNotFoundError:
         raise FileNotFoundError("the working directory no longer exists (deleted or moved since the shell entered "
-                                "it), and relative paths resolve against it: cd to an existing folder") from None
+                                "it): cd to an existing folder") from None
 
 
 def relative_dir(path: str | os.PathLike) -> Path:

@@ -67,7 +67,7 @@ def _check_started(executor: Executor, exc: BaseException) -> None:
     if isinstance(exc, BrokenProcessPool) and isinstance(executor, _LocalPool) and not executor.started.is_set():
         main = sys.modules.get("__mp_main__", sys.modules.get("__main__"))
         path, spec = getattr(main, "__file__", None), getattr(getattr(main, "__spec__", None), "name", "")
-        if spec.startswith("cimsim") or (path and os.path.basename(path) == "cimsim"):  # the CLI: guarded
+        if spec == "cimsim" or spec.startswith("cimsim.") or (path and os.path.basename(path) == "cimsim"):  # CLI
             raise ValueError(f"workers={executor.workers}: the worker processes could not start (their errors, "
                              "where they wrote any, are above)") from None
         fix = ("A script that starts worker processes must make its cimsim calls under `if __name__ == \"__main__\":`,"

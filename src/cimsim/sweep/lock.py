@@ -61,8 +61,11 @@ def output_lock(output: str | os.PathLike) -> Iterator[None]:
     key, given = os.path.realpath(output), os.path.abspath(output)
     _HELD[key], _GIVEN[given] = [], key
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError as exc:  # a full disk or quota: the lock named (its errno alone had named nothing)
+            raise OSError(exc.errno, f"cannot write the lock {path}: {exc.strerror}") from None
         with contextlib.suppress(OSError):  # not there yet (held once made), or unreadable (reading it says why)
             found = os.open(output, os.O_RDONLY)
             try:

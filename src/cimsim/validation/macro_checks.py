@@ -207,12 +207,10 @@ def _check_one_efficiency(file: str, where: str, values: Mapping[str, Any]) -> N
     stand-in), energy_fj_per_mac and an energy_pj per full-array MVM of N MACs are one measurement (fJ per MAC =
     ops_per_mac x 1000 / TOPS/W), which the comparison would count as two predictions; a figure flagged doubtful is
     not compared (its doubtful_figure names it)"""
-    mvm = "energy_pj" in values and MVM_MACS.search(str(values.get("energy_per", "")))
-    compared = {**values, "energy_pj_per_mvm": values.get("energy_pj") if mvm else None}
-    compared.pop(values.get("doubtful_figure", ""), None)  # a figure flagged doubtful is not compared
-    efficiency = next((k for k in ("tops_per_w", "tops_per_w_1b_norm") if compared.get(k) is not None), None)
-    stated = [k for k in (efficiency, "energy_fj_per_mac") if k and compared.get(k) is not None]
-    stated += ["energy_pj"] * (compared.get("energy_pj_per_mvm") is not None)
+    compared = {k: v for k, v in values.items() if k != values.get("doubtful_figure")}  # a doubtful one is not
+    mvm = "energy_pj" in compared and MVM_MACS.search(str(values.get("energy_per", "")))
+    efficiency = next((k for k in ("tops_per_w", "tops_per_w_1b_norm") if k in compared), None)
+    stated = [k for k in (efficiency, "energy_fj_per_mac") if k in compared] + ["energy_pj"] * bool(mvm)
     if len(stated) > 1:
         raise ValueError(f"{file}: {where}: {' and '.join(repr(k) for k in stated)} state one measurement twice "
                          "(fJ per MAC = ops_per_mac x 1000 / TOPS/W; pJ per MVM = its MACs x fJ per MAC / 1000), "
@@ -278,9 +276,6 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
     if device and family not in RESISTIVE_FAMILIES:
         raise ValueError(f"{file}: {where}: {', '.join(device)} state a resistive cell ({', '.join(RESISTIVE_FAMILIES)}"
                          f"); a {family} macro's lines swing its supply (vdd_v): leave them out")
-    if ("g_min_us" in fields) != ("g_max_us" in fields):  # one against the preset's other read as the entry's
-        raise ValueError(f"{file}: {where}: g_min_us and g_max_us go together (the cell's conductance range); it "
-                         f"states {'g_min_us' if 'g_min_us' in fields else 'g_max_us'} alone")
     if fields.get("g_min_us", 0) >= fields.get("g_max_us", math.inf):
         raise ValueError(f"{file}: {where}: g_min_us = {fields['g_min_us']} must be below g_max_us = "
                          f"{fields['g_max_us']} (the cell's conductance range)")
@@ -304,11 +299,14 @@ def _check_family(file: str, where: str, family: str, fields: Mapping[str, Any])
                          f"{' and '.join(stated)} (a digital macro's adders: leave them out, or give a digital family)")
 
 
-def check_consistent(file: str, where: str, family: str, fields: Mapping[str, Any]) -> None:
-    """A ValueError naming the fields where configuration fields (a macro's, or a point's merged with its macro's)
-    have a value outside their :data:`CHOICES` or contradict each other or the family (:func:`_check_family`):
-    weight_bits and weight_levels that disagree, more rows per read than rows, more bits per read than input
-    bits."""
+def check_consistent(file: str, where: str, family: str, fields: Mapping[str, Any], point: bool = False) -> None:
+    """A ValueError naming the fields where configuration fields (a macro's, or a ``point``'s merged with its
+    macro's) have a value outside their :data:`CHOICES` or contradict each other or the family
+    (:func:`_check_family`): weight_bits and weight_levels that disagree, more rows per read than rows, more bits
+    per read than input bits, a point's g_min_us without g_max_us or the reverse."""
+    if point and ("g_min_us" in fields) != ("g_max_us" in fields):  # one beside the preset's other, said as stated
+        raise ValueError(f"{file}: {where}: g_min_us and g_max_us go together (the cell's conductance range); it "
+                         f"states {'g_min_us' if 'g_min_us' in fields else 'g_max_us'} alone")
     _check_choices(file, where, fields)
     _check_family(file, where, family, fields)
     if "weight_bits" in fields and "weight_levels" in fields:

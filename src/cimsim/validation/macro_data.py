@@ -243,7 +243,7 @@ def _points(name: str, entry: Mapping[str, Any], base: Mapping[str, Any]) -> tup
                 merged.pop(pair[1], None)
         merged.update({k: v for k, v in raw.items() if k in CONFIG_FIELDS})
         merged.update(invocation_precision(merged, raw))
-        check_consistent(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry["family"], merged)
+        check_consistent(name, f"macro {key!r}, point {i + 1} ({raw['label']!r})", entry["family"], merged, True)
         points.append(MacroPoint(key, i, label, str(raw.get("source", "")), dict(raw), merged))
     return tuple(points)
 
