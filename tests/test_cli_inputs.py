@@ -79,8 +79,8 @@ def test_compare_checks_every_file_it_writes_before_any_run(tmp_path, no_run):
     refused(invoke("compare", DEFAULT, "-o", out), f"{out / 'report.md'} is a directory")
     dangling = tmp_path / "link"  # a link to a missing folder had been called a file (a probe)
     dangling.symlink_to(tmp_path / "missing")
-    refused(invoke("compare", DEFAULT, "-o", dangling), f"{dangling} is a link to {tmp_path / 'missing'}, which does "
-                                                        "not exist (make that folder)")
+    refused(invoke("compare", DEFAULT, "-o", dangling), f"{dangling} links to {tmp_path / 'missing'}, which does not "
+                                                        "exist: make that folder, or give another path")
 
 
 def test_a_plot_that_cannot_be_written_leaves_no_temporary_file(tmp_path):

@@ -496,7 +496,7 @@ def test_a_resistive_cell_stated_in_the_entry_is_priced_as_stated(tmp_path, fami
                                             "sram-charge macro's lines swing its supply (vdd_v): leave them out"),
     ("rram", "g_min_us = 5.0\ng_max_us = 5.0", "g_min_us = 5.0 must be below g_max_us = 5.0"),
     ("rram", "g_min_us = 500.0", "g_min_us and g_max_us go together (the cell's conductance range); it states "
-                                 "g_min_us alone"),
+                                 "g_min_us alone (here or in its macro)"),
     ("rram", "g_min_us = -1.0\ng_max_us = 5.0", "'g_min_us' must be a finite number >= 0"),
     ("rram", "g_max_us = -1.0", "'g_max_us' must be a positive number")])
 def test_cell_fields_an_entry_cannot_hold_are_refused(tmp_path, family, macro, message):

@@ -121,3 +121,26 @@ def test_a_full_disk_under_the_sweep_s_lock_names_the_lock_not_stdout(tmp_path, 
     result = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(tmp_path / "r.csv"), "--workers", "1"])
     assert result.exit_code == 1 and "cannot write the lock" in result.output and "r.csv.lock" in result.output
     assert "standard output" not in result.output, result.output
+
+
+def test_a_full_disk_under_numba_s_cache_names_the_cache():
+    # with no file named, it had been "cannot write to standard output", then a bare "[Errno 28]" (reviews)
+    import errno
+
+    import click
+
+    from cimsim.cli_guard import guarded
+
+    space = {}
+    exec(compile("def save(): raise OSError(28, 'No space left on device')", f"{os.sep}x{os.sep}numba{os.sep}c.py",
+                 "exec"), space)
+
+    @click.command()
+    @guarded
+    def cmd():
+        space["save"]()
+
+    result = CliRunner().invoke(cmd, [])
+    assert errno.ENOSPC == 28 and result.exit_code == 1
+    assert result.output == ("error: numba cannot write its kernel cache (No space left on device): free room there, "
+                             "or set NUMBA_CACHE_DIR to a folder with room\n"), result.output

@@ -3,7 +3,6 @@ in place (about a tenth of a second), exits as Ctrl-C later does (130, one line)
 in a callback the interpreter runs meanwhile (importlib's module locks), which Python would print as "Exception
 ignored" and drop, too. The help or version a full stdout cannot take is one line, not a traceback."""
 
-import errno
 import sys
 
 
@@ -29,7 +28,9 @@ def main() -> None:
     try:
         cli(prog_name="cimsim")  # (python -m cimsim had named itself so in usage lines)
     except OSError as exc:  # --help or --version written to a full stdout: before any command's own guard
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+        from .cli_guard import FULL, raised_in
+
+        if exc.errno not in FULL or not raised_in(exc, "echo", "click"):
             raise
         print(f"error: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
         sys.exit(1)

@@ -96,9 +96,10 @@ def check_outputs(option: str, paths: Iterable[Path]) -> None:
             raise click.UsageError(f"{option}: {path} is a directory; the command writes a file of that name")
         blocking = next((p for p in path.parents if os.path.lexists(p)), None)
         if blocking is not None and not blocking.is_dir():
-            what = (f"a link to {os.readlink(blocking)}, which does not exist (make that folder)"
-                    if blocking.is_symlink() and not blocking.exists() else "a file")
-            raise click.UsageError(f"{option}: {blocking} is {what}; the command makes a folder there for {path}")
+            if blocking.is_symlink() and not blocking.exists():  # a dangling link (through links: the last target)
+                raise click.UsageError(f"{option}: {blocking} links to {os.path.realpath(blocking)}, which does not "
+                                       f"exist: make that folder, or give another path, for {path}")
+            raise click.UsageError(f"{option}: {blocking} is a file; the command makes a folder there for {path}")
         if standard_stream(path) is not None:  # the report printed into report.json had made it no JSON
             raise click.UsageError(f"{option}: {path} is this command's stdout or stderr (a shell redirect), where it "
                                    "prints its report; redirect them to another file")

@@ -18,7 +18,8 @@ from .atomic import check_writable
 from .config.toml_file import working_dir
 from .errors import ConfigError
 
-__all__ = ["guarded", "fail", "OutputPath", "interruptible", "OneLineErrors", "OneLineGroup", "is_stdout"]
+__all__ = ["guarded", "fail", "OutputPath", "interruptible", "OneLineErrors", "OneLineGroup", "is_stdout", "raised_in",
+           "FULL"]
 
 
 def fail(exc: Exception, code: int) -> None:
@@ -28,14 +29,16 @@ def fail(exc: Exception, code: int) -> None:
     sys.exit(code)
 
 
-_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 """errors of a write that found no room (a full disk, a quota, /dev/full)"""
 
 
-def _in_echo(exc: BaseException) -> bool:
-    """whether ``exc`` was raised writing to a standard stream: inside click.echo, the CLI's one way to print (a
-    full disk under a lock file or numba's cache names no file either, and is no stdout's)"""
-    return any(frame.f_code.co_name == "echo" and "click" in frame.f_code.co_filename
+def raised_in(exc: BaseException, function: str, package: str) -> bool:
+    """whether ``exc`` was raised inside ``function`` (any where empty) of a file of ``package``: click's echo, the
+    CLI's one way to print, for a write to a standard stream (a full disk under numba's cache names no file either,
+    and is no stdout's)"""
+    return any(frame.f_code.co_name == (function or frame.f_code.co_name)
+               and f"{os.sep}{package}{os.sep}" in frame.f_code.co_filename
                for frame, _ in traceback.walk_tb(exc.__traceback__))
 
 
@@ -68,8 +71,11 @@ def guarded(fn):
                 fail(RuntimeError(f"{exc.object[exc.start:exc.end]!r} (in a path or name) cannot be written in this "
                                   f"system's {sys.getfilesystemencoding()} file names (its locale): run under a "
                                   "UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1"), 2)
-            if isinstance(exc, OSError) and exc.errno in _FULL and _in_echo(exc):  # a file names its path
+            if isinstance(exc, OSError) and exc.errno in FULL and raised_in(exc, "echo", "click"):  # (a file: named)
                 fail(RuntimeError(f"cannot write to standard output: {exc.strerror}"), 1)
+            if isinstance(exc, OSError) and exc.errno in FULL and raised_in(exc, "", "numba"):
+                fail(RuntimeError(f"numba cannot write its kernel cache ({exc.strerror}): free room there, or set "
+                                  "NUMBA_CACHE_DIR to a folder with room"), 1)
             if isinstance(exc, (ValueError, OSError, MemoryError)):
                 fail(exc if str(exc) else RuntimeError(type(exc).__name__), 1)
             fail(RuntimeError(f"internal error, {type(exc).__name__}: {exc} (run `cimsim --debug ...` for the "

@@ -13,12 +13,17 @@ from .config.modes import WorkloadKind
 __all__ = ["Progress", "SweepProgress", "items_word"]
 
 
+def dumb_terminal() -> bool:
+    """whether TERM names a terminal without cursor codes (click's dumb ones: dumb, emacs)"""
+    return os.environ.get("TERM") in ("dumb", "emacs")
+
+
 class Progress:
     """Items done as a click progress bar on stderr, only on a terminal (quiet in CI and when piped); says when
     the first run compiles the kernels, which takes seconds before any item is done."""
 
     def __init__(self, total: int, item: str):
-        self.enabled = sys.stderr.isatty()
+        self.enabled = sys.stderr.isatty() and not dumb_terminal()  # a bar rewrites its line: no bar there
         self.bar = None
         if self.enabled:
             from .numerics.compile_cache import kernels_cached
@@ -54,7 +59,7 @@ class SweepProgress:
 
         self.enabled = sys.stderr.isatty()
         self.clock, self.start, self.first = time.monotonic, time.monotonic(), None
-        self.dumb = os.environ.get("TERM") == "dumb"  # no cursor codes: one line per update, nothing rewritten
+        self.dumb = dumb_terminal()  # no cursor codes: one line per update, nothing rewritten
 
     def __call__(self, done: int, failed: int, total: int) -> None:
         if not self.enabled:

@@ -10,6 +10,8 @@ order, so reassociation (vectorised reductions) cannot change a result. ``inline
 kernel inlines.
 """
 
+import multiprocessing
+import sys
 import warnings
 
 from numba import njit
@@ -27,8 +29,12 @@ def _cache_writable() -> bool:
     try:
         njit(cache=True)(_probe)
     except RuntimeError as err:
-        warnings.warn(f"numba can write no kernel cache here ({err}); cimsim's kernels compile on every run (seconds "
-                      "each time): set NUMBA_CACHE_DIR to a writable folder to keep them", RuntimeWarning, stacklevel=2)
+        said = (f"numba can write no kernel cache here ({err}); cimsim's kernels compile on every run (seconds each "
+                "time): set NUMBA_CACHE_DIR to a writable folder to keep them")
+        if multiprocessing.parent_process() is None:
+            warnings.warn(said, RuntimeWarning, stacklevel=2)
+        else:  # a sweep's worker: one line as the CLI says a warning (Python's form names this source line)
+            print(f"warning: {said}", file=sys.stderr)
         return False
     return True
 

@@ -306,7 +306,8 @@ def check_consistent(file: str, where: str, family: str, fields: Mapping[str, An
     per read than input bits, a point's g_min_us without g_max_us or the reverse."""
     if point and ("g_min_us" in fields) != ("g_max_us" in fields):  # one beside the preset's other, said as stated
         raise ValueError(f"{file}: {where}: g_min_us and g_max_us go together (the cell's conductance range); it "
-                         f"states {'g_min_us' if 'g_min_us' in fields else 'g_max_us'} alone")
+                         f"states {'g_min_us' if 'g_min_us' in fields else 'g_max_us'} alone (here or in its "
+                         "macro)")
     _check_choices(file, where, fields)
     _check_family(file, where, family, fields)
     if "weight_bits" in fields and "weight_levels" in fields:
