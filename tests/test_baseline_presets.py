@@ -384,3 +384,15 @@ def test_a_board_power_baseline_says_its_node_prices_the_dynamic_view_only():
     assert said["a100"].startswith("Digital baseline (at 32 nm, 0.9 V of [technology]: the per-event energies of the "
                                    "dynamic view beside the board-power energy):")
     assert said["digital-accelerator"].startswith("Digital baseline at 32 nm, 0.9 V:")
+
+
+def test_a_kv_cache_in_dram_says_each_chip_has_a_channel_of_its_own():
+    # the line had said "DRAM energy and bandwidth of baseline.dram": 66 chips' channels read as the baseline's one
+    # (a probe: llama-7b's CIM side read 7.8 TB/s of KV cache against one A100's 2039 GB/s)
+    from cimsim.config import Config, with_overrides
+    from cimsim.models import get_model, price_model
+
+    config = with_overrides(Config(), {"baseline.preset": "a100"})
+    cim = price_model(config, get_model("gpt2-small", phase="decode"), chips=2, kv_cache="dram").cim
+    line = next(a for a in cim.assumptions if a.startswith("KV cache in dram"))
+    assert "each of the 2 chip(s) on a channel of its own: 4078 GB/s in all against the baseline's one" in line

@@ -267,8 +267,10 @@ def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, r
         f"{unit.lanes} lanes at {unit.clock_ghz:g} GHz, 32-bit integer operations after I-BERT "
         f"(Kim et al. 2021) at Horowitz's energies ({unit.multiply_energy_pj:.3g} pJ per multiply, "
         f"{unit.add_energy_pj:.3g} pJ per add, registers included), attention products at {unit.input_bits} bits.",
-        f"KV cache in {kv_cache}" + (" (DRAM energy and bandwidth of baseline.dram)." if kv_cache == "dram" else
-                                     f" banks of {config.chip.global_buffer_kib:g} KiB (Horowitz), no time charged."),
+        f"KV cache in {kv_cache}" + (
+            f" (DRAM energy and bandwidth of baseline.dram, each of the {n} chip(s) on a channel of its own: "
+            f"{n * _kv_prices(config, kv_cache)[2]:.4g} GB/s in all against the baseline's one)." if kv_cache == "dram"
+            else f" banks of {config.chip.global_buffer_kib:g} KiB (Horowitz), no time charged."),
     ]
     if reload_runs:
         out.append(f"Weights reloaded: {n} parts fetched from {config.baseline.dram} and programmed one after "
