@@ -179,6 +179,10 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     KV cache and links: one Breakdown. ``memory_ns`` is what the
     parts' data movement needs, one part after another (at most the latency, as ``compute_ns``)."""
     reload = reload_runs > 0
+    if not reload and model.phase == "decode" and items < sequences:  # (a reloaded run prices a share of a step)
+        warnings.warn(f"items={items} is less than one decode step of the {sequences} sequences: the chip's energy "
+                      "per token carries a whole step's leakage and caches, the baseline its share of the step; "
+                      f"price at least {sequences} items (--items) to compare them", stacklevel=3)
     kv_prices = _kv_prices(config, kv_cache)
     energy: dict[str, float] = {}
     area: dict[str, float] = {}
