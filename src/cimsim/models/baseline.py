@@ -246,7 +246,8 @@ def _unbatched_decode(config: Config, model: Model, sequences: int, together: in
     if model.phase != "decode" or sequences <= batch or not together:
         return ()
     line = (f"The chip decodes {sequences} sequences a step together; the baseline batches {batch} a weight fetch "
-            f"('baseline.batch'), so it fetches its weights {-(-sequences // batch)} times a step: set baseline.batch "
-            f"= {sequences} for a baseline that batches them as the chip does.")
+            f"('baseline.batch'), so it fetches the weights it streams (those its on-chip memory does not keep) "
+            f"{-(-sequences // batch)} times a step: set baseline.batch = {sequences} for a baseline that batches "
+            "them as the chip does.")
     warnings.warn(line, RuntimeWarning, stacklevel=5)  # the caller of price_model (checked_types wrappers between)
     return (line,)
