@@ -396,3 +396,16 @@ def test_a_kv_cache_in_dram_says_each_chip_has_a_channel_of_its_own():
     cim = price_model(config, get_model("gpt2-small", phase="decode"), chips=2, kv_cache="dram").cim
     line = next(a for a in cim.assumptions if a.startswith("KV cache in dram"))
     assert "each of the 2 chip(s) on a channel of its own: 4078 GB/s in all against the baseline's one" in line
+
+
+def test_a_streaming_baseline_says_why_its_kv_caches_are_in_dram():
+    # an a100 baseline's caches (gpt2-small's 18.9 MB against its 40 MiB L2) had been said not to fit there; its
+    # weight_streaming dataflow keeps nothing on chip (a probe)
+    from cimsim.config import Config, with_overrides
+    from cimsim.models import get_model, price_model
+
+    config = with_overrides(Config(), {"baseline.preset": "a100"})
+    base = price_model(config, get_model("gpt2-small", phase="decode"), chips=2).baseline
+    said = " ".join(base.assumptions)
+    assert "in the baseline's DRAM: its weight_streaming dataflow keeps nothing on chip." in said
+    assert "do not fit in baseline.sram_kib" not in said

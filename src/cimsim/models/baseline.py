@@ -221,8 +221,9 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     if kv_bits and b.energy_model != EnergyModel.BOARD_POWER:
         energy["kv_cache_writes"] = kv_bits * (dram_energy_pj_per_bit(b.dram) if kv_cache == "dram"
                                                else onchip_memory(config).write_pj_per_bit)
-    moved = (f" The KV caches the chip holds on chip are in the baseline's DRAM: they do not fit in baseline.sram_kib "
-             f"({b.sram_kib:g} KiB) beside what it keeps there." if asked != kv_cache else "")
+    moved = "" if asked == kv_cache else " The KV caches the chip holds on chip are in the baseline's DRAM: " + (
+        "its weight_streaming dataflow keeps nothing on chip." if b.dataflow == Dataflow.WEIGHT_STREAMING else
+        f"they do not fit in baseline.sram_kib ({b.sram_kib:g} KiB) beside what it keeps there.")
     leak = (f" The vector unit leaks {unit.leakage_uw:.4g} uW besides the leakage above, over the whole run (as the "
             "leakage of the parts does, the time the vector work and KV writes add included)." if held else "")
     assumptions = (seq.assumptions + (_sentence(config, model, kv_cache, too_big, unit.lanes, step) + leak + moved,)
