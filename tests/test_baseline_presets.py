@@ -393,9 +393,15 @@ def test_a_kv_cache_in_dram_says_each_chip_has_a_channel_of_its_own():
     from cimsim.models import get_model, price_model
 
     config = with_overrides(Config(), {"baseline.preset": "a100"})
-    cim = price_model(config, get_model("gpt2-small", phase="decode"), chips=2, kv_cache="dram").cim
-    line = next(a for a in cim.assumptions if a.startswith("KV cache in dram"))
-    assert "each of the 2 chip(s) on a channel of its own: 4078 GB/s in all against the baseline's one" in line
+    model = get_model("gpt2-small", phase="decode")
+    for options, reading in (({"chips": 2}, 1), ({"reload_weights": True}, 1)):  # gpt2-small's 2nd chip: its head
+        cim = price_model(config, model, kv_cache="dram", **options).cim  # (a review: chips without attention and a
+        line = next(a for a in cim.assumptions if a.startswith("KV cache in dram"))  # reloaded run had counted)
+        assert (f"each of the {reading} chip(s) that hold attention on a channel of its own: {reading * 2039:g} GB/s "
+                "in all against the baseline's one") in line, line
+    llama = price_model(config, get_model("llama-7b", phase="decode"), chips=66, kv_cache="dram").cim
+    line = next(a for a in llama.assumptions if a.startswith("KV cache in dram"))
+    assert "each of the 32 chip(s) that hold attention" in line, line
 
 
 def test_a_streaming_baseline_says_why_its_kv_caches_are_in_dram():
@@ -407,5 +413,5 @@ def test_a_streaming_baseline_says_why_its_kv_caches_are_in_dram():
     config = with_overrides(Config(), {"baseline.preset": "a100"})
     base = price_model(config, get_model("gpt2-small", phase="decode"), chips=2).baseline
     said = " ".join(base.assumptions)
-    assert "in the baseline's DRAM: its weight_streaming dataflow keeps nothing on chip." in said
+    assert "in the baseline's DRAM: its weight_streaming dataflow keeps no weight or KV cache on chip." in said
     assert "do not fit in baseline.sram_kib" not in said

@@ -183,7 +183,7 @@ def test_fewer_tokens_than_sequences_are_priced_in_the_same_steady_state():
     throughput gain 336x against 43x at items = sequences)"""
     cfg = load_config(ROOT / "configs" / "default.toml")
     model = get_model("gpt2-small", phase="decode", seq_len=256)
-    with pytest.warns(UserWarning, match=r"items=1 is less than one decode step of the 8 sequences: the chip's "
+    with pytest.warns(RuntimeWarning, match=r"items=1 is less than one decode step of the 8 sequences: the chip's "
                                          r"energy per token carries a whole step's leakage"):  # the two sides' bases
         one = price_model(cfg, model, chips=2, items=1, sequences=8)  # differ there (a probe: a gain 20x off)
     eight = price_model(cfg, model, chips=2, items=8, sequences=8)

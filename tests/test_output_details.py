@@ -123,7 +123,7 @@ def test_a_full_disk_under_the_sweep_s_lock_names_the_lock_not_stdout(tmp_path, 
     assert "standard output" not in result.output, result.output
 
 
-def test_a_full_disk_under_numba_s_cache_names_the_cache():
+def test_a_full_disk_under_numba_s_cache_names_the_cache(monkeypatch):
     # with no file named, it had been "cannot write to standard output", then a bare "[Errno 28]" (reviews)
     import errno
 
@@ -132,15 +132,29 @@ def test_a_full_disk_under_numba_s_cache_names_the_cache():
     from cimsim.cli_guard import guarded
 
     space = {}
-    exec(compile("def save(): raise OSError(28, 'No space left on device')", f"{os.sep}x{os.sep}numba{os.sep}c.py",
-                 "exec"), space)
+    exec(compile("def save(): raise OSError(28, 'No space left on device')",
+                 os.path.join(os.sep, "x", "numba", "core", "caching.py"), "exec"), space)
 
     @click.command()
     @guarded
     def cmd():
         space["save"]()
 
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/cache")
     result = CliRunner().invoke(cmd, [])
     assert errno.ENOSPC == 28 and result.exit_code == 1
-    assert result.output == ("error: numba cannot write its kernel cache (No space left on device): free room there, "
-                             "or set NUMBA_CACHE_DIR to a folder with room\n"), result.output
+    assert result.output == ("error: numba cannot write its kernel cache (No space left on device; NUMBA_CACHE_DIR="
+                             "/cache): set NUMBA_CACHE_DIR to a writable folder with room\n"), result.output
+
+    import traceback
+
+    save = space["save"]
+
+    def from_a_worker():  # a worker's error comes back raised from its traceback's text
+        try:
+            save()
+        except OSError as exc:
+            raise OSError(28, "No space left on device") from RuntimeError("".join(traceback.format_exception(exc)))
+
+    space["save"] = from_a_worker
+    assert "numba cannot write its kernel cache" in CliRunner().invoke(cmd, []).output

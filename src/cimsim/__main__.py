@@ -28,11 +28,11 @@ def main() -> None:
     try:
         cli(prog_name="cimsim")  # (python -m cimsim had named itself so in usage lines)
     except OSError as exc:  # --help or --version written to a full stdout: before any command's own guard
-        from .cli_guard import FULL, raised_in
+        from .cli_guard import FULL, written_to
 
-        if exc.errno not in FULL or not raised_in(exc, "echo", "click"):
+        if exc.errno not in FULL or not written_to(exc):
             raise
-        print(f"error: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: cannot write to {written_to(exc)}: {exc.strerror or exc}", file=sys.stderr)
         sys.exit(1)
 
 

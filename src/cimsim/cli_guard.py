@@ -18,8 +18,8 @@ from .atomic import check_writable
 from .config.toml_file import working_dir
 from .errors import ConfigError
 
-__all__ = ["guarded", "fail", "OutputPath", "interruptible", "OneLineErrors", "OneLineGroup", "is_stdout", "raised_in",
-           "FULL"]
+__all__ = ["guarded", "fail", "OutputPath", "interruptible", "OneLineErrors", "OneLineGroup", "is_stdout", "written_to",
+           "in_numba_cache", "FULL"]
 
 
 def fail(exc: Exception, code: int) -> None:
@@ -33,13 +33,28 @@ FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 """errors of a write that found no room (a full disk, a quota, /dev/full)"""
 
 
-def raised_in(exc: BaseException, function: str, package: str) -> bool:
-    """whether ``exc`` was raised inside ``function`` (any where empty) of a file of ``package``: click's echo, the
-    CLI's one way to print, for a write to a standard stream (a full disk under numba's cache names no file either,
-    and is no stdout's)"""
-    return any(frame.f_code.co_name == (function or frame.f_code.co_name)
-               and f"{os.sep}{package}{os.sep}" in frame.f_code.co_filename
-               for frame, _ in traceback.walk_tb(exc.__traceback__))
+def _frames(exc: BaseException):
+    """the frames ``exc`` was raised through, and those of the exceptions it was raised from"""
+    while exc is not None:
+        yield from (frame for frame, _ in traceback.walk_tb(exc.__traceback__))
+        exc = exc.__cause__ or exc.__context__
+
+
+def written_to(exc: BaseException) -> str | None:
+    """the standard stream a write failing with ``exc`` went to: inside click.echo, the CLI's one way to print
+    ("standard error" for ``err=True``); None for any other write (a file names its path)"""
+    for frame in _frames(exc):
+        if frame.f_code.co_name == "echo" and f"{os.sep}click{os.sep}" in frame.f_code.co_filename:
+            return "standard error" if frame.f_locals.get("err") else "standard output"
+    return None
+
+
+def in_numba_cache(exc: BaseException) -> bool:
+    """whether ``exc`` was raised saving numba's kernel cache (here or in a worker process, whose traceback comes
+    back as the text of the exception it was raised from)"""
+    place = f"{os.sep}numba{os.sep}core{os.sep}caching.py"
+    return any(place in frame.f_code.co_filename for frame in _frames(exc)) or any(
+        place in str(e) for e in (exc.__cause__, exc.__context__) if e is not None)
 
 
 def guarded(fn):
@@ -71,11 +86,12 @@ def guarded(fn):
                 fail(RuntimeError(f"{exc.object[exc.start:exc.end]!r} (in a path or name) cannot be written in this "
                                   f"system's {sys.getfilesystemencoding()} file names (its locale): run under a "
                                   "UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1"), 2)
-            if isinstance(exc, OSError) and exc.errno in FULL and raised_in(exc, "echo", "click"):  # (a file: named)
-                fail(RuntimeError(f"cannot write to standard output: {exc.strerror}"), 1)
-            if isinstance(exc, OSError) and exc.errno in FULL and raised_in(exc, "", "numba"):
-                fail(RuntimeError(f"numba cannot write its kernel cache ({exc.strerror}): free room there, or set "
-                                  "NUMBA_CACHE_DIR to a folder with room"), 1)
+            if isinstance(exc, OSError) and exc.errno in FULL and written_to(exc):  # (a file: named)
+                fail(RuntimeError(f"cannot write to {written_to(exc)}: {exc.strerror}"), 1)
+            if isinstance(exc, OSError) and exc.errno in FULL and in_numba_cache(exc):
+                fail(RuntimeError(f"numba cannot write its kernel cache ({exc.strerror}; NUMBA_CACHE_DIR="
+                                  f"{os.environ.get('NUMBA_CACHE_DIR', 'unset: beside the modules or in ~/.cache')}"
+                                  "): set NUMBA_CACHE_DIR to a writable folder with room"), 1)
             if isinstance(exc, (ValueError, OSError, MemoryError)):
                 fail(exc if str(exc) else RuntimeError(type(exc).__name__), 1)
             fail(RuntimeError(f"internal error, {type(exc).__name__}: {exc} (run `cimsim --debug ...` for the "

@@ -23,13 +23,14 @@ class Progress:
     the first run compiles the kernels, which takes seconds before any item is done."""
 
     def __init__(self, total: int, item: str):
-        self.enabled = sys.stderr.isatty() and not dumb_terminal()  # a bar rewrites its line: no bar there
+        self.enabled = sys.stderr.isatty()
         self.bar = None
         if self.enabled:
             from .numerics.compile_cache import kernels_cached
 
             if not kernels_cached():
                 click.echo("compiling cimsim's kernels (first run only: numba caches them) ...", err=True)
+        if self.enabled and not dumb_terminal():  # a bar rewrites its line: none on a terminal without cursor codes
             self.bar = click.progressbar(length=total, label=f"simulating {item}", file=sys.stderr, show_eta=True,
                                          show_pos=True)
 

@@ -221,8 +221,9 @@ def price_baseline(config: Config, model: Model, items: int, kv_cache: str, unit
     if kv_bits and b.energy_model != EnergyModel.BOARD_POWER:
         energy["kv_cache_writes"] = kv_bits * (dram_energy_pj_per_bit(b.dram) if kv_cache == "dram"
                                                else onchip_memory(config).write_pj_per_bit)
+    streams = b.dataflow == Dataflow.WEIGHT_STREAMING
     moved = "" if asked == kv_cache else " The KV caches the chip holds on chip are in the baseline's DRAM: " + (
-        "its weight_streaming dataflow keeps nothing on chip." if b.dataflow == Dataflow.WEIGHT_STREAMING else
+        "its weight_streaming dataflow keeps no weight or KV cache on chip." if streams else
         f"they do not fit in baseline.sram_kib ({b.sram_kib:g} KiB) beside what it keeps there.")
     leak = (f" The vector unit leaks {unit.leakage_uw:.4g} uW besides the leakage above, over the whole run (as the "
             "leakage of the parts does, the time the vector work and KV writes add included)." if held else "")
@@ -247,8 +248,8 @@ def _unbatched_decode(config: Config, model: Model, sequences: int, together: in
     if model.phase != "decode" or sequences <= batch or not together:
         return ()
     line = (f"The chip decodes {sequences} sequences a step together; the baseline batches {batch} a weight fetch "
-            f"('baseline.batch'), so it fetches the weights it streams (those its on-chip memory does not keep) "
-            f"{-(-sequences // batch)} times a step: set baseline.batch = {sequences} for a baseline that batches "
-            "them as the chip does.")
+            f"('baseline.batch'), so it fetches the weights of a layer larger than its on-chip memory "
+            f"{-(-sequences // batch)} times a step (the others once): set baseline.batch = {sequences} for a "
+            "baseline that batches them as the chip does.")
     warnings.warn(line, RuntimeWarning, stacklevel=5)  # the caller of price_model (checked_types wrappers between)
     return (line,)

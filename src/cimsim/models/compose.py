@@ -179,10 +179,12 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     KV cache and links: one Breakdown. ``memory_ns`` is what the
     parts' data movement needs, one part after another (at most the latency, as ``compute_ns``)."""
     reload = reload_runs > 0
-    if not reload and model.phase == "decode" and items < sequences:  # (a reloaded run prices a share of a step)
-        warnings.warn(f"items={items} is less than one decode step of the {sequences} sequences: the chip's energy "
-                      "per token carries a whole step's leakage and caches, the baseline its share of the step; "
-                      f"price at least {sequences} items (--items) to compare them", stacklevel=3)
+    short = (f"items={items} is less than one decode step of the {sequences} sequences: the chip's energy per token "
+             "carries a whole step's leakage and caches, the baseline its share of the step; price at least "
+             f"{sequences} items (--items) to compare them")
+    short = short if not reload and model.phase == "decode" and items < sequences else ""  # (reloaded: a share)
+    if short:
+        warnings.warn(short, RuntimeWarning, stacklevel=4)  # price_model's caller (a checked_types wrapper between)
     kv_prices = _kv_prices(config, kv_cache)
     energy: dict[str, float] = {}
     area: dict[str, float] = {}
@@ -204,7 +206,8 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     energy["leakage"] = (chip_uw + units * unit.leakage_uw + kv_uw) * latency * 1e-3  # uW x ns = fJ
     compute, memory = min(latency, sum(r[4] + r[5] for r in rows)), min(latency, sum(r[7] for r in rows))
     leak_line = _leakage_line([r[3] for r in rows], chip_uw, reload, units, unit.leakage_uw, held_bits, kv_uw)
-    assumptions = (chips[0][1].assumptions + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
+    assumptions = (chips[0][1].assumptions + (short,) * bool(short)
+                   + _assumptions(config, chips, unit, kv_cache, reload_runs, sequences, model)
                    + (leak_line,) + _beyond_reticle(config, model, area,
                                                      [] if reload else [c[1].area_um2 for c in chips]))
     return Breakdown(name=config.name, energy_pj=energy, area_um2=area, latency_ns=latency, compute_ns=compute,
@@ -259,6 +262,15 @@ def _leakage_line(chip_uws: list[float], chip_uw: float, reload: bool, units: in
     return f"Leakage charged: {total:.4g} uW static power over the whole run: " + ", ".join(parts) + "."
 
 
+def _dram_kv(config: Config, chips: list, reload_runs: float) -> str:
+    """where a KV cache in DRAM is read: each chip holding attention on a channel of its own (a reloaded run: its one
+    chip's), the bandwidth those sum to beside the baseline's one"""
+    reading = 1 if reload_runs else sum(c[3].kv_read_bits + c[3].kv_write_bits > 0 for c in chips)
+    return (f" (DRAM energy and bandwidth of baseline.dram, each of the {reading} chip(s) that hold attention on a "
+            f"channel of its own: {reading * _kv_prices(config, 'dram')[2]:.4g} GB/s in all against the baseline's "
+            "one).")
+
+
 def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, reload_runs: float, sequences: int,
                  model: Model) -> tuple[str, ...]:
     n = len(chips)
@@ -271,10 +283,8 @@ def _assumptions(config: Config, chips: list, unit: VectorUnit, kv_cache: str, r
         f"{unit.lanes} lanes at {unit.clock_ghz:g} GHz, 32-bit integer operations after I-BERT "
         f"(Kim et al. 2021) at Horowitz's energies ({unit.multiply_energy_pj:.3g} pJ per multiply, "
         f"{unit.add_energy_pj:.3g} pJ per add, registers included), attention products at {unit.input_bits} bits.",
-        f"KV cache in {kv_cache}" + (
-            f" (DRAM energy and bandwidth of baseline.dram, each of the {n} chip(s) on a channel of its own: "
-            f"{n * _kv_prices(config, kv_cache)[2]:.4g} GB/s in all against the baseline's one)." if kv_cache == "dram"
-            else f" banks of {config.chip.global_buffer_kib:g} KiB (Horowitz), no time charged."),
+        f"KV cache in {kv_cache}" + (_dram_kv(config, chips, reload_runs) if kv_cache == "dram" else
+                                     f" banks of {config.chip.global_buffer_kib:g} KiB (Horowitz), no time charged."),
     ]
     if reload_runs:
         out.append(f"Weights reloaded: {n} parts fetched from {config.baseline.dram} and programmed one after "
