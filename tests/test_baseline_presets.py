@@ -415,3 +415,18 @@ def test_a_streaming_baseline_says_why_its_kv_caches_are_in_dram():
     said = " ".join(base.assumptions)
     assert "in the baseline's DRAM: its weight_streaming dataflow keeps no weight or KV cache on chip." in said
     assert "do not fit in baseline.sram_kib" not in said
+
+
+def test_a_streaming_baseline_s_unbatched_decode_refetches_every_layer():
+    # its line had said a layer larger than its on-chip memory is refetched (the others once), where a weight-
+    # streaming GPU refetches every layer's weights per batch (a review)
+    import warnings
+
+    from cimsim.config import Config, with_overrides
+    from cimsim.models import get_model, price_model
+
+    config = with_overrides(Config(), {"baseline.preset": "a100"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = price_model(config, get_model("gpt2-small", phase="decode"), chips=2, items=8, sequences=8).baseline
+    assert "so it fetches every layer's weights 8 times a step: set baseline.batch = 8" in " ".join(base.assumptions)

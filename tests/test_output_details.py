@@ -158,3 +158,33 @@ def test_a_full_disk_under_numba_s_cache_names_the_cache(monkeypatch):
 
     space["save"] = from_a_worker
     assert "numba cannot write its kernel cache" in CliRunner().invoke(cmd, []).output
+
+
+def test_the_stream_a_failed_write_went_to_is_named_and_a_cyclic_chain_ends():
+    # a chain that comes back to itself (as sweep/execute raises a progress failure's cause) had spun for ever;
+    # echo(file=sys.stderr), as click's progress bar writes, had been called standard output (a review)
+    import io
+    import sys
+
+    import click
+
+    from cimsim.cli_guard import in_numba_cache, written_to
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(5, "Input/output error")
+
+    for kwargs, stream in ((lambda: {"err": True}, "standard error"), (lambda: {"file": sys.stderr}, "standard error"),
+                           (lambda: {}, "standard output")):
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = Full(), Full()
+        try:
+            click.echo("x", **kwargs())
+        except OSError as exc:
+            said = written_to(exc)  # while the streams are the ones echo wrote to, as in a command
+        finally:
+            sys.stdout, sys.stderr = saved
+        assert said == stream
+    a, b = OSError(5, "a"), OSError(5, "b")
+    a.__cause__, b.__cause__ = b, a
+    assert written_to(a) is None and not in_numba_cache(a)

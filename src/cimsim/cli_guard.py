@@ -34,8 +34,11 @@ FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 
 def _frames(exc: BaseException):
-    """the frames ``exc`` was raised through, and those of the exceptions it was raised from"""
-    while exc is not None:
+    """the frames ``exc`` was raised through, and those of the exceptions it was raised from (each once: a chain may
+    come back to itself)"""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
         yield from (frame for frame, _ in traceback.walk_tb(exc.__traceback__))
         exc = exc.__cause__ or exc.__context__
 
@@ -44,8 +47,9 @@ def written_to(exc: BaseException) -> str | None:
     """the standard stream a write failing with ``exc`` went to: inside click.echo, the CLI's one way to print
     ("standard error" for ``err=True``); None for any other write (a file names its path)"""
     for frame in _frames(exc):
-        if frame.f_code.co_name == "echo" and f"{os.sep}click{os.sep}" in frame.f_code.co_filename:
-            return "standard error" if frame.f_locals.get("err") else "standard output"
+        if frame.f_code is click.echo.__code__:
+            to = frame.f_locals.get("file")  # the stream echo chose (err=True, or file=sys.stderr as a bar gives)
+            return "standard error" if frame.f_locals.get("err") or to is sys.stderr else "standard output"
     return None
 
 
