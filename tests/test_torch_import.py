@@ -2435,3 +2435,31 @@ def test_rms_norm_bound_by_name_is_exported_as_its_operations(weighted):
     x = np.random.default_rng(43).standard_normal((2, 3, 16)) * 1e-3  # eps matters at this scale
     np.testing.assert_allclose(net.forward(x), _torch_out(model, x), rtol=1e-5)
     assert not _registered("aten::rms_norm")
+
+
+def test_attention_a_stacked_rnn_and_a_parametrized_spectral_norm_in_training_mode_are_warned():
+    # each computes otherwise in training mode (random drops, a power iteration a pass) and had imported unwarned
+    class Attention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.m = nn.MultiheadAttention(8, 2, dropout=0.5, batch_first=True)
+
+        def forward(self, x):
+            return self.m(x, x, x, need_weights=False)[0]
+
+    class Stacked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.r = nn.LSTM(8, 8, num_layers=2, dropout=0.5, batch_first=True)
+
+        def forward(self, x):
+            return self.r(x)[0]
+
+    x, flat = torch.randn(2, 5, 8), torch.randn(2, 8)
+    for model, example, kind in ((Attention(), x, "MultiheadAttention"), (Stacked(), x, "LSTM"),
+                                 (nn.utils.parametrizations.spectral_norm(nn.Linear(8, 4)), flat, "_SpectralNorm")):
+        with pytest.warns(UserWarning, match=rf"in training mode.*\({kind}\)"):
+            from_torch(model.train(), example)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)  # in eval mode: nothing to warn
+            from_torch(model.eval(), example)

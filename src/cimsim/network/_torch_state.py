@@ -14,9 +14,11 @@ __all__ = ["evaluated", "training_modules"]
 _TRAINING_KINDS = {"BatchNorm1d": "", "BatchNorm2d": "", "BatchNorm3d": "", "SyncBatchNorm": "",
                    "InstanceNorm1d": "", "InstanceNorm2d": "", "InstanceNorm3d": "", "Dropout": "p", "Dropout1d": "p",
                    "Dropout2d": "p", "Dropout3d": "p", "AlphaDropout": "p", "FeatureAlphaDropout": "p",
-                   "DropPath": "drop_prob", "StochasticDepth": "p", "RReLU": ""}
-"""modules that compute otherwise in training mode (batch statistics, random drops) -> the attribute of their drop
-probability ('' where none: a norm with running statistics, RReLU); by class name, so a TorchScript module (its
+                   "DropPath": "drop_prob", "StochasticDepth": "p", "RReLU": "", "MultiheadAttention": "dropout",
+                   "RNNBase": "dropout", "_SpectralNorm": ""}
+"""modules that compute otherwise in training mode (batch statistics, random drops: attention's and a stacked RNN's
+too; a parametrized spectral norm's power iteration) -> the attribute of their drop probability ('' where none: a
+norm with running statistics, RReLU, the spectral norm); by class name, so a TorchScript module (its
 ``original_name``), a subclass of torch's and timm's / torchvision's drop paths are told alike"""
 
 
