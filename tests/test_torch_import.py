@@ -2463,3 +2463,16 @@ def test_attention_a_stacked_rnn_and_a_parametrized_spectral_norm_in_training_mo
         with warnings.catch_warnings():
             warnings.simplefilter("error", UserWarning)  # in eval mode: nothing to warn
             from_torch(model.eval(), example)
+
+
+def test_a_module_traced_in_training_mode_is_told_to_be_traced_again():
+    # its trace keeps train=True whatever eval() is called after: "export the model in eval mode" had no way through
+    model = nn.Sequential(nn.Linear(8, 16), nn.Dropout(0.5), nn.Linear(16, 4)).train()
+    x = torch.randn(4, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(model, x, check_trace=False)
+    traced.eval()
+    with pytest.raises(ValueError, match=r"Dropout in training mode .* export the model in eval mode \(a "
+                                         r"torch.jit.trace: re-trace\)"):
+        from_torch(traced, x)

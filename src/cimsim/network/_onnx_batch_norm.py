@@ -47,7 +47,8 @@ def batch_norm(g, attrs: dict, names: list[str], out: str, name: str) -> None:
     if attrs.get("training_mode", 0):
         said = f"; {attrs['training_by']}" if "training_by" in attrs else ""
         raise ValueError(f"BatchNormalization in training mode (the statistics of the batch{said}) is supported on "
-                         "constants only; export the model in eval mode")
+                         "constants only; export the model in eval mode (a torch.jit.trace keeps the mode it was "
+                         "traced in: trace it again after model.eval())")
     s, t = _statistics(g, attrs, names)
     x, full_ndim = names[0], g.full_ndim(names[0])
     found = g.sole_producer(x) if s.ndim == 1 else None

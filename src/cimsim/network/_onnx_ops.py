@@ -83,7 +83,7 @@ def _dropout(g, op, attrs, names, outs, name):
     ratio = float(np.ravel(ratio)[0]) if ratio is not None else attrs.get("ratio", 0.5)
     if training and ratio:
         raise ValueError("Dropout in training mode (training_mode true, or before opset 7 is_test 0: values dropped "
-                         "at random) is not supported; export the model in eval mode")
+                         "at random) is not supported; export the model in eval mode (a torch.jit.trace: re-trace)")
     g.alias(outs[0], names[0])
 
 
