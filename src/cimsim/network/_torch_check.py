@@ -21,12 +21,10 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
     """a ValueError, saying why, where ``net`` differs from the model's forward pass: without tracer warnings on
     :func:`_two_samples` (a batch-mixing model differs), with them (most read a shape, fixed for the example's
     sample shape) on every probe (:func:`_probes`), where a value-dependent branch shows"""
-    pair, quantized = _two_samples(example), _quantized(model, torch)
+    pair = _two_samples(example)
     try:
         disagreement = _disagreement(net, model, example, torch, inputs=None if tracer else [pair])
         alone = disagreement and _disagreement(net, model, example, torch, inputs=[pair[:1], pair[1:]])  # each alone
-        if quantized and not alone:  # a step off on a few outputs: every sample, so that no pick of two decides
-            alone = _disagreement(net, model, example, torch, inputs=[example.astype(np.float64)])
     except _NotPerSample as exc:
         raise ValueError(f"torch model {name}: {exc}; {_BATCH_FIRST}") from None
     except _ProbeRaised as exc:
@@ -51,8 +49,8 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
         raise ValueError(f"torch model {name}: {disagreement}: wrap the model so that it returns one tensor")
     if alone is not None:
         raise ValueError(f"torch model {name}: its network differs from the model on the example itself ({alone}): "
-                         + (_QUANTIZED if quantized else "torch's ONNX export of an operation in it computes something "
-                            f"else{_fast_path(model, example, torch)}{DYNAMO_HINT}"))
+                         "torch's ONNX export of an operation in it computes something else"
+                         f"{_fast_path(model, example, torch)}{DYNAMO_HINT}")
     if disagreement is not None:
         raise ValueError(f"torch model {name}: its network, one per sample, differs from the model {disagreement}; "
                          f"{_BATCH_FIRST}")
@@ -143,16 +141,6 @@ class _NotPerSample(ValueError):
 
 class _ProbeRaised(ValueError):
     """the model's own forward pass raising on a probe input (:func:`_disagreement`)"""
-
-
-_QUANTIZED = ("torch's quantised kernels (torch.ao's converted modules) round some outputs a step otherwise than "
-              "their ONNX export, which the network computes: import the float model (before convert) and give "
-              "the precision in cimsim's config (mapping.weight_bits, dac.input_bits), which quantises as the chip")
-
-
-def _quantized(model, torch) -> bool:
-    """whether the model holds torch.ao's converted (quantised) modules"""
-    return any(type(m).__module__.startswith("torch.ao.nn.quantized") for m in model.modules())
 
 
 def _two_samples(x: np.ndarray) -> np.ndarray:
