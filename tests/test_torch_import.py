@@ -2455,7 +2455,26 @@ def test_attention_a_stacked_rnn_and_a_parametrized_spectral_norm_in_training_mo
         def forward(self, x):
             return self.r(x)[0]
 
+    class Single(Stacked):  # torch ignores a single layer's dropout: nothing to warn
+        def __init__(self):
+            super().__init__()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch's own note that it ignores it
+                self.r = nn.LSTM(8, 8, num_layers=1, dropout=0.5, batch_first=True)
+
+    class MultiheadAttention(nn.Module):  # another library's class of torch's name: a Dropout module as its dropout
+        def __init__(self):
+            super().__init__()
+            self.dropout = nn.Linear(8, 8)  # (a review: comparing a module with 0 had raised a TypeError)
+
+        def forward(self, x):
+            return self.dropout(x)
+
     x, flat = torch.randn(2, 5, 8), torch.randn(2, 8)
+    for quiet in (Single(), MultiheadAttention()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            from_torch(quiet.train(), x)
     for model, example, kind in ((Attention(), x, "MultiheadAttention"), (Stacked(), x, "LSTM"),
                                  (nn.utils.parametrizations.spectral_norm(nn.Linear(8, 4)), flat, "_SpectralNorm")):
         with pytest.warns(UserWarning, match=rf"in training mode.*\({kind}\)"):

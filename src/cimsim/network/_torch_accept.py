@@ -4,6 +4,7 @@ deep-copied (a lock, a file handle) is copied module by module instead."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 
 __all__ = ["copied", "importable"]
@@ -11,6 +12,20 @@ __all__ = ["copied", "importable"]
 EAGER = ("pass the eager model the program was exported from (the nn.Module given to torch.export.export), "
          "which from_torch exports itself")
 """the way out for a torch.export program, which torch's TorchScript ONNX exporter cannot trace"""
+
+
+def _converted(model) -> str:
+    """the first of ``model``'s modules converted to torch.ao's quantised kinds (eager, fx, fused, or a TorchScript
+    module of one), as "'path' (its class)", else '' (dynamic and reference quantisation have their own hints)"""
+    kinds = []
+    for path, module in model.named_modules():
+        kind = f"{type(module).__module__}.{type(module).__name__}"
+        with contextlib.suppress(Exception):  # a TorchScript module: its original class
+            kind = module._c._type().qualified_name()
+        kinds.append((path, kind.removeprefix("__torch__.")))
+    if any(part in kind for _, kind in kinds for part in (".dynamic", ".reference")):
+        return ""
+    return next((f"'{path or 'the model'}' ({kind})" for path, kind in kinds if ".quantized." in kind), "")
 
 
 def importable(model, torch):
@@ -25,6 +40,14 @@ def importable(model, torch):
     if any(cls.__module__.startswith("torch.export") for cls in type(model).__mro__):
         raise ValueError(f"torch model {type(model).__name__} is the module of a torch.export program "
                          f"(ExportedProgram.module()), which cannot be put in eval mode nor traced again: {EAGER}")
+    converted = _converted(model)
+    if converted:
+        raise ValueError(f"torch model {type(model).__name__} holds torch.ao's quantised modules ({converted}), whose "
+                         "kernels round some outputs a step otherwise than their ONNX export (1-2 % of the largest "
+                         "output, on which samples is not known): no network can stand for them. Import the float "
+                         "model (before convert) and give the precision in cimsim's config (mapping.weight_bits, "
+                         "dac.input_bits), which quantises as the chip does, or quantise the exported float model "
+                         "with onnxruntime's quantize_static (QDQ) and load_network(path)")
     lazy = [f"{name or 'the model'} ({type(module).__name__})" for name, module in model.named_modules()
             if callable(getattr(module, "has_uninitialized_params", None)) and module.has_uninitialized_params()]
     if lazy:

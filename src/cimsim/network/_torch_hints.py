@@ -26,12 +26,12 @@ one of them in a model with a routing module gets :func:`routing_hint`"""
 
 def export_hint(torch, model, x, message: str) -> str:
     """The way out for an export of ``model`` on ``x`` that failed with ``message``: a routed mixture of experts, a
-    dynamically quantised model, a fake-quantised or reference-quantised one, a statically quantised (converted)
-    one, one optimised for inference, a tensor read as a constant, an operator the dynamo exporter does not make
-    importable either (:data:`NOT_DYNAMO`), a model that does not return one tensor (a wrapper), each saying so;
-    else :data:`DYNAMO_HINT`"""
+    dynamically quantised model, a fake-quantised or reference-quantised one (a converted one is refused before its
+    export: :mod:`._torch_accept`), one optimised for inference, a tensor read as a constant, an operator the
+    dynamo exporter does not make importable either (:data:`NOT_DYNAMO`), a model that does not return one tensor
+    (a wrapper), each saying so; else :data:`DYNAMO_HINT`"""
     return (routing_hint(model, message) or _quantised_hint(model) or _unconverted_hint(model)
-            or _static_hint(model, message) or _mkldnn_hint(message) or _constant_hint(message)
+            or _mkldnn_hint(message) or _constant_hint(message)
             or _operator_hint(message) or wrapper_hint(torch, model, x) or DYNAMO_HINT)
 
 
@@ -80,26 +80,9 @@ def _unconverted_hint(model) -> str:
     where = f" at '{path}'" if path else ""
     return (f" (the model holds {type(module).__module__}.{type(module).__name__}{where}, a module of a model "
             "prepared for quantisation (fake quantisers, observers) or converted to torch's reference form, which "
-            "neither of torch's ONNX exporters translates, the dynamo one included: convert it first "
-            "(torch.ao.quantization.convert(model.eval()) / convert_fx), then from_torch)")
-
-
-def _static_hint(model, message: str) -> str:
-    """the way out for a converted (statically quantised) model, one holding torch.ao.nn quantised modules, whose
-    export failed (on an operator the TorchScript exporter lacks, ``quantized::relu6``: named, with the module of that
-    name), which the dynamo exporter does not translate either; else ''"""
-    modules = [(path, m) for path, m in model.named_modules()
-               if type(m).__module__.startswith("torch.ao.nn.") and ".quantized" in type(m).__module__]
-    if not modules:
-        return ""
-    op = re.search(r"quantized::(\w+)", message)
-    named = [(path, m) for path, m in modules if op and type(m).__name__.lower() == op[1].replace("_", "")]
-    module = f" ({type(named[0][1]).__module__}.{type(named[0][1]).__name__} at '{named[0][0]}')" if named else ""
-    failed = f"torch's ONNX exporter does not translate its operator {op[0]}{module}, and " if op else ""
-    return (f" (the model is statically quantised: {failed}the dynamo exporter translates none of torch's quantised "
-            "modules; replace a module torch cannot export before converting (nn.ReLU for nn.ReLU6, e.g.), or "
-            "export the float model and quantise the file with onnxruntime's quantize_static (QDQ format), then "
-            "load_network(path) (docs/networks.md))")
+            "neither of torch's ONNX exporters translates, the dynamo one included: import the float model (before "
+            "prepare) and give the precision in cimsim's config (mapping.weight_bits, dac.input_bits); a converted "
+            "model is refused too, its quantised kernels rounding otherwise than their export (docs/networks.md))")
 
 
 NOT_DYNAMO = {

@@ -15,11 +15,15 @@ _TRAINING_KINDS = {"BatchNorm1d": "", "BatchNorm2d": "", "BatchNorm3d": "", "Syn
                    "InstanceNorm1d": "", "InstanceNorm2d": "", "InstanceNorm3d": "", "Dropout": "p", "Dropout1d": "p",
                    "Dropout2d": "p", "Dropout3d": "p", "AlphaDropout": "p", "FeatureAlphaDropout": "p",
                    "DropPath": "drop_prob", "StochasticDepth": "p", "RReLU": "", "MultiheadAttention": "dropout",
-                   "RNNBase": "dropout", "_SpectralNorm": ""}
+                   "RNNBase": "dropout", "LSTM": "dropout", "GRU": "dropout", "RNN": "dropout", "_SpectralNorm": ""}
 """modules that compute otherwise in training mode (batch statistics, random drops: attention's and a stacked RNN's
 too; a parametrized spectral norm's power iteration) -> the attribute of their drop probability ('' where none: a
 norm with running statistics, RReLU, the spectral norm); by class name, so a TorchScript module (its
 ``original_name``), a subclass of torch's and timm's / torchvision's drop paths are told alike"""
+
+
+_RNN_KINDS = ("RNNBase", "LSTM", "GRU", "RNN")
+"""recurrent layers, whose dropout falls between stacked layers only"""
 
 
 @contextlib.contextmanager
@@ -52,10 +56,14 @@ def training_modules(model, torch) -> list[str]:
     found = []
     for name, module in model.named_modules():
         kind = getattr(module, "original_name", type(module).__name__)  # a TorchScript module's own class
+        if not getattr(module, "training", False):
+            continue
         known = next((k for k in (kind, *(c.__name__ for c in type(module).__mro__)) if k in _TRAINING_KINDS), None)
-        differs = known is not None and (getattr(module, _TRAINING_KINDS[known], 0) > 0 if _TRAINING_KINDS[known]
+        rate = getattr(module, _TRAINING_KINDS[known], 0) if known else 0  # a number (another library's may not be)
+        differs = known is not None and ((isinstance(rate, (int, float)) and rate > 0) if _TRAINING_KINDS[known]
                                          else getattr(module, "track_running_stats", True))
-        hooks = getattr(module, "_forward_pre_hooks", {}).values()
-        if getattr(module, "training", False) and (differs or any(isinstance(h, SpectralNorm) for h in hooks)):
+        differs = differs and not (known in _RNN_KINDS and getattr(module, "num_layers", 2) < 2)  # (torch ignores
+        hooks = getattr(module, "_forward_pre_hooks", {}).values()  # a single layer's dropout)
+        if differs or any(isinstance(h, SpectralNorm) for h in hooks):
             found.append(f"'{name or type(model).__name__}' ({kind})")
     return found

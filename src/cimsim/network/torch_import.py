@@ -60,9 +60,9 @@ def from_torch(model, example_input) -> Network:
     if training := training_modules(model, torch):
         warnings.warn(f"torch model {type(model).__name__}: imported in eval mode, as torch exports it, but "
                       f"{len(training)} of its modules {'is' if len(training) == 1 else 'are'} in training mode, "
-                      f"where they compute otherwise (batch statistics, random drops): {', '.join(training[:5])}"
-                      f"{' ...' * (len(training) > 5)}; call model.eval() first to compare the network with the model "
-                      "as it runs", UserWarning, stacklevel=2)
+                      "where they compute otherwise (batch statistics, random drops, a power iteration): "
+                      f"{', '.join(training[:5])}{' ...' * (len(training) > 5)}; call model.eval() first to compare "
+                      "the network with the model as it runs", UserWarning, stacklevel=2)
     x, ids = _example(model, example_input, torch)
     name = type(model).__name__
     exported, routing, tracer = _export(model, x, ids, name, torch, onnx)
