@@ -2492,6 +2492,6 @@ def test_a_module_traced_in_training_mode_is_told_to_be_traced_again():
         warnings.simplefilter("ignore")
         traced = torch.jit.trace(model, x, check_trace=False)
     traced.eval()
-    with pytest.raises(ValueError, match=r"Dropout in training mode .* export the model in eval mode \(a "
-                                         r"torch.jit.trace: re-trace\)"):
+    with pytest.raises(ValueError, match=r"Dropout in training mode .* export in eval mode \(a torch.jit.trace: "
+                                         r"trace after model.eval\(\)\)"):
         from_torch(traced, x)
