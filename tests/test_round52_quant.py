@@ -150,6 +150,23 @@ def test_a_converted_model_is_refused_whatever_its_example():
                 from_torch(model, example)
         assert from_torch(nn.Linear(12, 8), flat).forward(flat.numpy().astype(np.float64)).shape == (4, 8)
 
+        class Adds(nn.Module):  # a float model prepared for quantisation adds through FloatFunctional, which lives
+            def __init__(self):  # among torch.ao's quantised classes: it imports (a review: it had been refused)
+                super().__init__()
+                self.layer, self.add = nn.Linear(12, 12), torch.ao.nn.quantized.FloatFunctional()
+
+            def forward(self, x):
+                return self.add.add(self.layer(x), x)
+
+        Adds.__module__ = "mylib.quantized.layers"  # a user's package path is no sign of torch's quantisation
+        model = Adds().eval()
+        assert np.allclose(from_torch(model, flat).forward(flat.numpy().astype(np.float64)),
+                           model(flat).detach().numpy(), atol=1e-6)
+        model.qconfig = q.get_default_qconfig("fbgemm")
+        prepared = q.prepare(model)  # calibrated, not converted: its float model
+        prepared(flat)
+        from_torch(prepared, flat)
+
 
 def _weights_model(zero: np.ndarray, scale: np.ndarray) -> onnx.ModelProto:
     """int8 weights (3 x 2) dequantised by ``scale`` and ``zero`` (per output column, axis 1), then a MatMul"""

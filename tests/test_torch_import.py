@@ -2471,6 +2471,9 @@ def test_attention_a_stacked_rnn_and_a_parametrized_spectral_norm_in_training_mo
             return self.dropout(x)
 
     x, flat = torch.randn(2, 5, 8), torch.randn(2, 8)
+    for rate in (np.float32(0.5), torch.tensor(0.5)):  # rates that are no Python float drop all the same
+        with pytest.warns(UserWarning, match=r"in training mode.*\(Dropout\)"):
+            from_torch(nn.Sequential(nn.Linear(8, 8), nn.Dropout(rate)).train(), flat)
     for quiet in (Single(), MultiheadAttention()):
         with warnings.catch_warnings():
             warnings.simplefilter("error", UserWarning)
@@ -2492,6 +2495,6 @@ def test_a_module_traced_in_training_mode_is_told_to_be_traced_again():
         warnings.simplefilter("ignore")
         traced = torch.jit.trace(model, x, check_trace=False)
     traced.eval()
-    with pytest.raises(ValueError, match=r"Dropout in training mode .* export in eval mode \(a torch.jit.trace: "
-                                         r"trace after model.eval\(\)\)"):
+    with pytest.raises(ValueError, match=r"Dropout in training mode .* export in eval mode \(a trace: after "
+                                         r"model.eval\(\)\), without training=True"):
         from_torch(traced, x)

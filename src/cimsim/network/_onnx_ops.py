@@ -82,8 +82,8 @@ def _dropout(g, op, attrs, names, outs, name):
     ratio = g.operand(names, 1, "Dropout's ratio")
     ratio = float(np.ravel(ratio)[0]) if ratio is not None else attrs.get("ratio", 0.5)
     if training and ratio:
-        raise ValueError("Dropout in training mode (training_mode true, or opset < 7 is_test 0: values dropped at "
-                         "random) is not supported; export in eval mode (a torch.jit.trace: trace after model.eval())")
+        raise ValueError("Dropout in training mode (training_mode true, or opset < 7 is_test 0: random drops) is "
+                         "not supported: export in eval mode (a trace: after model.eval()), without training=True")
     g.alias(outs[0], names[0])
 
 

@@ -22,10 +22,18 @@ def _converted(model) -> str:
         kind = f"{type(module).__module__}.{type(module).__name__}"
         with contextlib.suppress(Exception):  # a TorchScript module: its original class
             kind = module._c._type().qualified_name()
-        kinds.append((path, kind.removeprefix("__torch__.")))
-    if any(part in kind for _, kind in kinds for part in (".dynamic", ".reference")):
+        kind = kind.removeprefix("__torch__.")
+        if kind.startswith("torch.ao.nn.") and ".quantized." in kind and not kind.endswith(_FLOAT_HELPERS):
+            kinds.append((path, kind))  # torch's own quantised classes only (a user's package path is no sign)
+    if any(kind.startswith(_OWN_HINTS) for _, kind in kinds):
         return ""
-    return next((f"'{path or 'the model'}' ({kind})" for path, kind in kinds if ".quantized." in kind), "")
+    return next((f"'{path or 'the model'}' ({kind})" for path, kind in kinds), "")
+
+
+_FLOAT_HELPERS = (".FloatFunctional", ".FXFloatFunctional")
+"""float modules torch.ao keeps among its quantised ones (the adds of a float model prepared for quantisation)"""
+_OWN_HINTS = ("torch.ao.nn.quantized.dynamic", "torch.ao.nn.quantized.reference")
+"""quantisation whose failed export has a hint of its own (dynamic, reference)"""
 
 
 def importable(model, torch):

@@ -22,6 +22,14 @@ norm with running statistics, RReLU, the spectral norm); by class name, so a Tor
 ``original_name``), a subclass of torch's and timm's / torchvision's drop paths are told alike"""
 
 
+def _positive(rate) -> bool:
+    """whether a drop rate (a number, numpy's or a 0-d tensor) is above 0; False for what is none (a module)"""
+    try:
+        return float(rate) > 0
+    except (TypeError, ValueError, RuntimeError):
+        return False
+
+
 _RNN_KINDS = ("RNNBase", "LSTM", "GRU", "RNN")
 """recurrent layers, whose dropout falls between stacked layers only"""
 
@@ -60,7 +68,7 @@ def training_modules(model, torch) -> list[str]:
             continue
         known = next((k for k in (kind, *(c.__name__ for c in type(module).__mro__)) if k in _TRAINING_KINDS), None)
         rate = getattr(module, _TRAINING_KINDS[known], 0) if known else 0  # a number (another library's may not be)
-        differs = known is not None and ((isinstance(rate, (int, float)) and rate > 0) if _TRAINING_KINDS[known]
+        differs = known is not None and (_positive(rate) if _TRAINING_KINDS[known]
                                          else getattr(module, "track_running_stats", True))
         differs = differs and not (known in _RNN_KINDS and getattr(module, "num_layers", 2) < 2)  # (torch ignores
         hooks = getattr(module, "_forward_pre_hooks", {}).values()  # a single layer's dropout)
