@@ -158,6 +158,15 @@ def test_a_converted_model_is_refused_whatever_its_example():
             def forward(self, x):
                 return self.add.add(self.layer(x), x)
 
+        static = converted(nn.Conv2d(3, 8, 3), x)  # converted static modules beside a dynamic one: still refused
+        static.spare = nn.Linear(4, 2)  # (a review: any dynamic module had turned the check off)
+        with pytest.raises(ValueError, match=r"holds torch.ao's quantised modules \('q' "):
+            from_torch(q.quantize_dynamic(static, {nn.Linear}), x)
+        fused = q.fuse_modules(nn.Sequential(nn.Linear(12, 4), nn.ReLU()).eval(), [["0", "1"]])
+        dynamic = q.quantize_dynamic(fused, {torch.ao.nn.intrinsic.LinearReLU})  # fused dynamic: its own hint
+        with pytest.raises(ValueError) as caught:
+            from_torch(dynamic, flat)
+        assert "holds torch.ao's quantised modules" not in str(caught.value)
         Adds.__module__ = "mylib.quantized.layers"  # a user's package path is no sign of torch's quantisation
         model = Adds().eval()
         assert np.allclose(from_torch(model, flat).forward(flat.numpy().astype(np.float64)),

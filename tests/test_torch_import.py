@@ -2471,6 +2471,10 @@ def test_attention_a_stacked_rnn_and_a_parametrized_spectral_norm_in_training_mo
             return self.dropout(x)
 
     x, flat = torch.randn(2, 5, 8), torch.randn(2, 8)
+    from cimsim.network._torch_state import _positive
+
+    assert [_positive(r) for r in (torch.tensor([0.0, 0.5]), torch.tensor([0.0, 0.0]), "0.5", None)] == [
+        True, False, False, False]  # a per-element rate above 0 anywhere drops; text and nothing are no rate
     for rate in (np.float32(0.5), torch.tensor(0.5)):  # rates that are no Python float drop all the same
         with pytest.warns(UserWarning, match=r"in training mode.*\(Dropout\)"):
             from_torch(nn.Sequential(nn.Linear(8, 8), nn.Dropout(rate)).train(), flat)

@@ -23,17 +23,18 @@ def _converted(model) -> str:
         with contextlib.suppress(Exception):  # a TorchScript module: its original class
             kind = module._c._type().qualified_name()
         kind = kind.removeprefix("__torch__.")
-        if kind.startswith("torch.ao.nn.") and ".quantized." in kind and not kind.endswith(_FLOAT_HELPERS):
+        if (kind.startswith("torch.ao.nn.") and ".quantized." in kind and not kind.endswith(_FLOAT_HELPERS)
+                and "PackedParams" not in kind):  # (the weights of a static or a dynamic module alike)
             kinds.append((path, kind))  # torch's own quantised classes only (a user's package path is no sign)
-    if any(kind.startswith(_OWN_HINTS) for _, kind in kinds):
-        return ""
-    return next((f"'{path or 'the model'}' ({kind})" for path, kind in kinds), "")
+    return next((f"'{path or 'the model'}' ({kind})" for path, kind in kinds
+                 if not any(part in kind for part in _OWN_HINTS)), "")
 
 
 _FLOAT_HELPERS = (".FloatFunctional", ".FXFloatFunctional")
 """float modules torch.ao keeps among its quantised ones (the adds of a float model prepared for quantisation)"""
-_OWN_HINTS = ("torch.ao.nn.quantized.dynamic", "torch.ao.nn.quantized.reference")
-"""quantisation whose failed export has a hint of its own (dynamic, reference)"""
+_OWN_HINTS = (".dynamic.", ".reference.")
+"""quantisation whose failed export has a hint of its own (dynamic, fused or not; reference): a model holding only
+those is left to it, one with converted static modules beside them is refused"""
 
 
 def importable(model, torch):

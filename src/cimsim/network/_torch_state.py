@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
+
 __all__ = ["evaluated", "training_modules"]
 
 _TRAINING_KINDS = {"BatchNorm1d": "", "BatchNorm2d": "", "BatchNorm3d": "", "SyncBatchNorm": "",
@@ -23,9 +25,10 @@ norm with running statistics, RReLU, the spectral norm); by class name, so a Tor
 
 
 def _positive(rate) -> bool:
-    """whether a drop rate (a number, numpy's or a 0-d tensor) is above 0; False for what is none (a module)"""
+    """whether a drop rate (a number, numpy's or a tensor's, one or several) is above 0 anywhere; False for what is
+    none (a module, text)"""
     try:
-        return float(rate) > 0
+        return bool(np.any(np.asarray(rate, dtype=np.float64) > 0)) and not isinstance(rate, str)
     except (TypeError, ValueError, RuntimeError):
         return False
 
