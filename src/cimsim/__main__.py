@@ -30,9 +30,9 @@ def main() -> None:
     except OSError as exc:  # --help or --version written to a full stdout: before any command's own guard
         from .cli_guard import FULL, written_to
 
-        if exc.errno not in FULL or not written_to(exc):
+        if exc.errno not in FULL or not (stream := written_to(exc)):
             raise
-        print(f"error: cannot write to {written_to(exc)}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: cannot write to {stream}: {exc.strerror or exc}", file=sys.stderr)
         sys.exit(1)
 
 

@@ -90,8 +90,8 @@ def guarded(fn):
                 fail(RuntimeError(f"{exc.object[exc.start:exc.end]!r} (in a path or name) cannot be written in this "
                                   f"system's {sys.getfilesystemencoding()} file names (its locale): run under a "
                                   "UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1"), 2)
-            if isinstance(exc, OSError) and exc.errno in FULL and written_to(exc):  # (a file: named)
-                fail(RuntimeError(f"cannot write to {written_to(exc)}: {exc.strerror}"), 1)
+            if isinstance(exc, OSError) and exc.errno in FULL and (stream := written_to(exc)):  # (a file: named)
+                fail(RuntimeError(f"cannot write to {stream}: {exc.strerror}"), 1)
             if isinstance(exc, OSError) and exc.errno in FULL and in_numba_cache(exc):
                 fail(RuntimeError(f"numba cannot write its kernel cache ({exc.strerror}; NUMBA_CACHE_DIR="
                                   f"{os.environ.get('NUMBA_CACHE_DIR', 'unset: beside the modules or in ~/.cache')}"

@@ -247,12 +247,10 @@ def _unbatched_decode(config: Config, model: Model, sequences: int, together: in
     batch = config.baseline.batch
     if model.phase != "decode" or sequences <= batch or not together:
         return ()
+    fetched = ("every layer's weights {n} times a step" if config.baseline.dataflow == Dataflow.WEIGHT_STREAMING
+               else "the weights of a layer larger than its on-chip memory {n} times a step (the others once)")
     line = (f"The chip decodes {sequences} sequences a step together; the baseline batches {batch} a weight fetch "
-            f"('baseline.batch'), so it fetches "
-            + ("every layer's weights" if config.baseline.dataflow == Dataflow.WEIGHT_STREAMING else
-               "the weights of a layer larger than its on-chip memory")
-            + f" {-(-sequences // batch)} times a step"
-            + ("" if config.baseline.dataflow == Dataflow.WEIGHT_STREAMING else " (the others once)")
-            + f": set baseline.batch = {sequences} for a baseline that batches them as the chip does.")
+            f"('baseline.batch'), so it fetches {fetched.format(n=-(-sequences // batch))}: set baseline.batch = "
+            f"{sequences} for a baseline that batches them as the chip does.")
     warnings.warn(line, RuntimeWarning, stacklevel=5)  # the caller of price_model (checked_types wrappers between)
     return (line,)

@@ -179,10 +179,10 @@ def compose(config: Config, model: Model, chips: list[tuple[ChipPart, Breakdown,
     KV cache and links: one Breakdown. ``memory_ns`` is what the
     parts' data movement needs, one part after another (at most the latency, as ``compute_ns``)."""
     reload = reload_runs > 0
-    short = (f"items={items} is less than one decode step of the {sequences} sequences: the chip's energy per token "
-             "carries a whole step's leakage and caches, the baseline its share of the step; price at least "
-             f"{sequences} items (--items) to compare them")
-    short = short if not reload and model.phase == "decode" and items < sequences else ""  # (reloaded: a share)
+    short = "" if reload or model.phase != "decode" or items >= sequences else (  # (reloaded: a share of a step)
+        f"items={items} is less than one decode step of the {sequences} sequences: the chip's energy per token "
+        "carries a whole step's leakage and caches, the baseline its share of the step; price at least "
+        f"{sequences} items (--items) to compare them")
     if short:
         warnings.warn(short, RuntimeWarning, stacklevel=4)  # price_model's caller (a checked_types wrapper between)
     kv_prices = _kv_prices(config, kv_cache)
