@@ -24,6 +24,7 @@ from cimsim.mapping import plan_layer
 from cimsim.numerics import _kernels
 from cimsim.numerics.converters import adc_setting
 from cimsim.validation import macro_configs
+from cimsim.validation.macro_report import config_summary
 from test_numerics import DAC_CHOICES, ENCODINGS, data, legal_config, make_config, programmed
 
 KIM_BNN = {  # Kim et al., VLSI 2019: 28 nm 6T SRAM, 192 of 256 rows at once, +/-1 inputs and weights, 1-bit reads
@@ -289,3 +290,20 @@ def test_a_macro_s_one_bit_comparator_is_noted_as_priced_by_the_column_comparato
     notes = macro_configs.point_config("valavi-vlsi2018", 0)[1]
     assert "ADC 'other: 1b comparator' priced as one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)" \
         in notes and not any("priced as sar" in n for n in notes)
+
+
+def test_a_macro_stating_its_type_once_prices_its_one_bit_points_as_the_comparator(tmp_path):
+    """a reconfigurable macro stating adc_type once (flash) with a 1-bit point: that point is the column comparator,
+    noted, not refused (the [adc] table had carried the type, which a config refuses at 1 bit, so the point and its
+    trends were lost, and the refusal's "leave it out" would have repriced the multi-bit points as SAR)"""
+    file = tmp_path / "m.toml"
+    file.write_text('[[macro]]\nkey = "m"\ntitle = "t"\nsource = "s"\nread_via = "r"\nfamily = "sram-current"\n'
+                    'node_nm = 28\nvdd_v = 0.9\nrows = 64\ncols = 64\ninput_bits = 1\nweight_bits = 1\n'
+                    'adc_type = "flash"\nadcs = 64\nclock_mhz = 100\n'
+                    '[[macro.point]]\nlabel = "4b"\nadc_bits = 4\ntops_per_w = 100\n'
+                    '[[macro.point]]\nlabel = "1b"\nadc_bits = 1\ntops_per_w = 300\n')
+    four, _ = macro_configs.point_config("m", 0, str(file))
+    one, notes = macro_configs.point_config("m", 1, str(file))
+    assert four.adc.type == "flash" and (one.adc.bits, one.adc.type) == (1, "sar")  # sar: the default, stated by none
+    assert "ADC 'flash' at 1 bit priced as one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)" in notes
+    assert "ADC 1b comparator, 1 cols/ADC" in config_summary(one) and "ADC 4b flash" in config_summary(four)

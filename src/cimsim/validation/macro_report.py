@@ -126,13 +126,13 @@ def config_summary(config: Config) -> str:
                                         Accumulation.PLANES_AND_SLICES: "planes and weight slices"}.get(c.accumulation)
     read = {DacMode.PARALLEL: "all bits per read", DacMode.BIT_SERIAL: "bit-serial"}.get(
         d.mode, f"{d.bits_per_read}b per read")
+    kind = c.type if c.bits > 1 or (c.built_bits or 1) > 1 else "comparator"  # 1 bit: one, whatever the type
     adc = "no ADC" if a.family == ArrayFamily.DIGITAL else (
-        f"ADC {c.bits}b {c.type}{f' (ENOB {c.enob:.3g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
+        f"ADC {c.bits}b {kind}{f' (ENOB {c.enob:.3g})' if c.enob else ''}, {c.cols_per_adc} cols/ADC"
         + (f", {summed} summed" if summed else "") + (f", {c.groups_per_conversion} row groups per conversion"
                                                       if c.groups_per_conversion > 1 else ""))
     used = plan.out_features  # fewer where the stated ADCs or adder trees bound the outputs per read
-    outputs = f"{plan.outputs_per_array} outputs" + (f" ({used} in the workload)" if used < plan.outputs_per_array
-                                                     else "")
+    outputs = f"{plan.outputs_per_array} outputs" + f" ({used} in the workload)" * (used < plan.outputs_per_array)
     return (f"{a.family} ({dv.name}), {a.rows}x{a.cols}, {plan.rows_per_read} rows/read; in {d.input_bits}b "
             f"{d.signed_inputs}, {read}, {d.encoding}; w {m.weight_bits}b {m.signed_encoding}, "
             f"{dv.bits_per_cell}b/cell, {outputs}; {adc}; {t.node_nm:g} nm {t.vdd_v:g} V; "

@@ -100,9 +100,11 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
         adc["built_bits"] = built
     if f.get("adc_type") and adc["type"] != str(f["adc_type"]).strip().lower():  # 1 bit: every type, one comparator
-        priced = (adc["type"] if adc["bits"] > 1 or "built_bits" in adc
-                  else "one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)")
-        notes.append(f"ADC '{f['adc_type']}' priced as {priced}{adc_type_hint(str(f['adc_type']))}")
+        notes.append(f"ADC '{f['adc_type']}' priced as {_priced(adc)}{adc_type_hint(str(f['adc_type']))}")
+    elif f.get("adc_type") and _priced(adc) != adc["type"]:
+        notes.append(f"ADC '{f['adc_type']}' at 1 bit priced as {_priced(adc)}")
+    if _priced(adc) != adc["type"]:  # a config states no type for it (refused as ignored)
+        del adc["type"]
     adc["cols_per_adc"] = int(f["cols_per_adc"]) if "cols_per_adc" in f else math.ceil(int(f["cols"]) / int(f["adcs"]))
     if "adcs" in f and "cols_per_adc" in f and int(f["adcs"]) * adc["cols_per_adc"] != int(f["cols"]):
         built = math.ceil(int(f["cols"]) / adc["cols_per_adc"])
@@ -120,6 +122,13 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
                                (True, True): "planes_and_slices"}[(planes, weights)]
     _per_conversion(adc, f, math.ceil(weight_bits / bits_per_cell) if weights else 1, notes)
     return adc
+
+
+def _priced(adc: Mapping[str, Any]) -> str:
+    """what the [adc] table's converter is priced as: its type, or at 1 bit (unless a SAR built for more bits stops
+    there) one comparator, whatever the type"""
+    return (adc["type"] if adc["bits"] > 1 or "built_bits" in adc
+            else "one column comparator (NeuroSim MultilevelSenseAmp, docs/adc.md)")
 
 
 def _per_conversion(adc: dict[str, Any], f: Mapping[str, Any], slices: int, notes: list[str]) -> None:
