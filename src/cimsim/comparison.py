@@ -38,6 +38,7 @@ from .numerics.checks import validated_config
 from .preflight import check_float_pass, check_float_range, checked_sample
 from .analytic import UNIFORM_DATA, analytic_counts
 from .mapping import Plan, plan_layer
+from .packing import packed_blocks, packed_counts, packed_layer
 from .run import RunResult
 from .trials import Spread, run_trials, spreads
 
@@ -176,7 +177,7 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
     values = network.matrix_input_values() if network is not None else None  # a conv's positions share its map
     shapes = network.matrix_shapes() if network is not None else [MatrixShape(k, p.in_features, p.out_features, 1)
                                                                   for k, (p, _) in enumerate(layers)]
-    weight_bits = sum(p.in_features * p.out_features // s.groups * p.weight_bits for (p, _), s in zip(layers, shapes))
+    weight_bits = sum(s.in_features * s.out_features // s.groups * p.weight_bits for (p, _), s in zip(layers, shapes))
     check_dram_capacity(config, weight_bits, "the network's weight matrices")
     too_big = exceeds_sram(config, weight_bits)
     load = include_weight_load or too_big
@@ -184,16 +185,19 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
         in_bits = samples * input_elements * p.input_bits if index == 0 else 0
         out_bits = samples * output_elements * p.accumulator_bits if index == last else 0
         fetched = fetched_bits[index] if fetched_bits else 0
+        packed = packed_blocks(p, shape.in_features // shape.groups, shape.groups)  # each reads every vector
         stages.append(_chip_stage(p, counts, shape, samples, (in_bits, out_bits, fetched), index == last,
-                                  values[index] if values else None))
-        per_item = max(1, round(counts.mvms / samples)) if samples else 1  # a sample's vectors share a fetch
-        block, fits, runs = product_runs(config, p.in_features // shape.groups, p.out_features // shape.groups,
-                                         per_item, counts.mvms, shape.routed_fraction, shape.tap_fraction, load)
+                                  values[index] if values else None, packed))
+        vectors = counts.mvms // packed  # the matrix's
+        per_item = max(1, round(vectors / samples)) if samples else 1  # a sample's vectors share a fetch
+        block, fits, runs = product_runs(config, shape.in_features // shape.groups, shape.out_features // shape.groups,
+                                         per_item, vectors, shape.routed_fraction, shape.tap_fraction, load)
         held = values[index] * shape.routed_fraction / shape.groups / per_item * p.input_bits if values else None
         if not fits:
-            together = min(together or samples, items_per_fetch(block, counts.mvms, per_item, load, held))
+            together = min(together or samples, items_per_fetch(block, vectors, per_item, load, held))
         for n, weight in runs:
-            key = (p.in_features, p.out_features, n, shape.groups, block.baseline.batch, in_bits + out_bits, held)
+            key = (shape.in_features, shape.out_features, shape.groups, n, block.baseline.batch, in_bits + out_bits,
+                   held)
             if key not in blocks:
                 blocks[key] = baseline_blocks(block, n, shape.groups, include_weight_load=load, held_input_bits=held,
                                               io_bits=in_bits + out_bits, one_off_load=not too_big)
@@ -213,18 +217,19 @@ def price_network(config: Config, layers: Sequence[tuple[Plan, Counts]], samples
 
 
 def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram: tuple[int, int, int],
-                last: bool, map_values: int | None) -> Stage:
+                last: bool, map_values: int | None, blocks: int) -> Stage:
     """A network layer as a chip stage; ``dram``: (input bits read, output bits written, weight bits fetched once);
     ``map_values``: values per sample its places read (``Network.matrix_input_values``; None: its vectors'): a conv
     reads its input map from the global buffer (windows formed in its tiles), as the baseline holds it. A routed
     expert (share f), as :mod:`cimsim.models.pricing` prices it: activations for the mean f x v of an item's v
-    vectors, compute busy for ceil(f x v), at least one a place; a grouped conv: its groups' blocks' MACs (TOPS/W
-    counts the network's products, as the baseline does); a transposed conv: its taps' that meet input values; a shared
-    matrix: its places' vectors (``MatrixShape.rows_per_use``, at least one each), a chain of which the last place's
-    output leaves the chip (the network's last matrix: at accumulator width)."""
+    vectors, compute busy for ceil(f x v), at least one a place; a grouped conv: ``blocks`` packed blocks
+    (:mod:`cimsim.packing`), each reading every vector its groups' share of the values (the counts' MACs are the
+    groups' own: TOPS/W counts the network's products, as the baseline does); a transposed conv: its taps' MACs that
+    meet input values; a shared matrix: its places' vectors (``MatrixShape.rows_per_use``, at least one each), a
+    chain of which the last place's output leaves the chip (the network's last matrix: at accumulator width)."""
     in_bits, out_bits, fetched = dram
     share, vectors = shape.routed_fraction, max(1, round(counts.mvms / samples)) if samples else 1
-    counts = replace(shared := counts.share(share), macs=round(shared.macs // shape.groups * shape.tap_fraction),
+    counts = replace(shared := counts.share(share), macs=round(shared.macs * shape.tap_fraction),
                      dram_read_bits=in_bits + fetched, dram_write_bits=out_bits)
     uses = shape.rows_per_use if len(shape.rows_per_use) > 1 else ()
     places = tuple(max(1, round(vectors * n / sum(uses))) for n in uses)
@@ -232,9 +237,9 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     busy = tuple(max(1, math.ceil(n * share)) for n in places)
     busy_vectors, mean = sum(busy) or max(1, math.ceil(vectors * share)), vectors * share
     final = (places or (vectors,))[-1] * share if last else 0.0  # those leaving the chip at accumulator width
-    out_bits = round(p.out_features * ((mean - final) * p.input_bits + final * p.accumulator_bits))
-    read = 1.0 if map_values is None else min(1.0, map_values / (shape.rows_per_sample * p.in_features))  # of windows
-    return Stage(p, counts, busy_vectors, round(mean * p.in_features * p.input_bits * read), out_bits,
+    out_bits = round(shape.out_features / blocks * ((mean - final) * p.input_bits + final * p.accumulator_bits))
+    read = 1.0 if map_values is None else min(1.0, map_values / (shape.rows_per_sample * shape.in_features))
+    return Stage(p, counts, busy_vectors, round(mean * shape.in_features / blocks * p.input_bits * read), out_bits,
                  mean / busy_vectors, fetched_bits=fetched, places=busy)
 
 
@@ -292,9 +297,8 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
 
 
 @checked_types
-def price_from_shapes(config: Config, *, measured: bool = True, network: Network | None = None,
-                      weights: np.ndarray | None = None,
-                      inputs: np.ndarray | None = None) -> tuple[Breakdown, Breakdown]:
+def price_from_shapes(config: Config, *, measured: bool = True, network: Network | None = None, weights:
+                      np.ndarray | None = None, inputs: np.ndarray | None = None) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a dense
     layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The counts are
     :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each matrix's input
@@ -315,17 +319,18 @@ def price_from_shapes(config: Config, *, measured: bool = True, network: Network
     given = {"network_given": network is not None, "inputs_given": inputs is not None}  # named so in errors
     network, x, _ = load_workload_network(config, network, inputs) if measured else (network, None, None)
     network = config_network(config) if network is None else network
-    shapes = network.matrix_shapes()
-    plans = [plan_layer(config, shape.in_features, shape.out_features) for shape in shapes]
-    check_fits(config, plans)
+    shapes = network.matrix_shapes()  # a grouped matrix packed (cimsim.packing), as the functional core maps it
+    check_fits(config, [packed_layer(config, s.in_features // s.groups, s.out_features // s.groups, s.groups)[0]
+                        for s in shapes])
     if measured:
         check_float_pass(config, network)
         check_float_range(config, network, x[sample_rows(network, len(x))], **given)  # input_samples' samples
         inputs, matrices = input_samples(network, x), network.matrix_layers()
-    data = [measured_data(config, plan, inputs[s.index][1], matrices[s.index].matrix) if measured else UNIFORM_DATA
-            for s, plan in zip(shapes, plans)]
     samples = len(x) if measured else config.workload.vectors
-    layers = [(plan, analytic_counts(plan, samples * s.rows_per_sample, d)) for s, plan, d in zip(shapes, plans, data)]
+    layers = [packed_counts(config, s.in_features // s.groups, s.out_features // s.groups, s.groups,
+                            samples * s.rows_per_sample, lambda plan, rows, cols, k=s.index: measured_data(
+                                config, plan, inputs[k][1][:, cols], matrices[k].matrix[rows, cols])
+                            if measured else UNIFORM_DATA) for s in shapes]
     return price_network(config, layers, samples, math.prod(network.input_shape), math.prod(network.output_shape),
                          include_weight_load=False, network=network)
 

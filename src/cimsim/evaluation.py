@@ -30,6 +30,7 @@ from .counts import Counts
 from .mapping import Plan
 from .network import Dense, MatrixLayer, Network, Reshape, Slice, Softmax
 from .numerics import AdcSetting, ReplicatedCrossbar, build_crossbar
+from .numerics.grouped import GroupedCrossbar
 from .numerics.replicated import spanning_adc
 from .numerics.cell_energy import CellEnergy
 from .numerics.threads import one_blas_thread
@@ -70,8 +71,9 @@ class RangeResult:
 
 
 def _leaves(xbars) -> list:
-    """the Crossbars of a layer's places, in order (each place's copies)"""
-    return [leaf for xb in xbars for leaf in (xb.copies if isinstance(xb, ReplicatedCrossbar) else [xb])]
+    """the Crossbars of a layer's places, in order (each place's packed blocks, each one's copies)"""
+    blocks = [block for xb in xbars for block in (xb.blocks if isinstance(xb, GroupedCrossbar) else [xb])]
+    return [leaf for xb in blocks for leaf in (xb.copies if isinstance(xb, ReplicatedCrossbar) else [xb])]
 
 
 @checked_types
@@ -247,8 +249,11 @@ def _programmed(config: Config, layer, shape, trial: int) -> list:
     key = (trial, shape.index)
     xbars = []
     for place in range(len(shape.rows_per_use)):
-        xbar = build_crossbar(config, shape.in_features, shape.out_features, key=key,
-                              read_key=(*key, 0, place) if place else key)
+        read_key = (*key, 0, place) if place else key
+        xbar = (build_crossbar(config, shape.in_features, shape.out_features, key=key, read_key=read_key)
+                if shape.groups == 1 else
+                GroupedCrossbar(config, shape.in_features, shape.out_features, shape.groups, key=key,
+                                read_key=read_key))
         xbar.program(layer.matrix)
         xbars.append(xbar)
     return xbars

@@ -338,10 +338,10 @@ def shape_notes(shapes: Sequence[MatrixShape]) -> tuple[str, ...]:
                      "every expert's weights held, and multiplied for every token in the numerics")
     if grouped := [s.groups for s in shapes if s.groups > 1]:
         lines.append(f"{len(grouped)} grouped convolutions ({', '.join(map(str, sorted(set(grouped))))} groups) count "
-                     "their groups' products: the arrays hold and read each one's block-diagonal matrix (its zeros "
-                     "too), the baseline runs its blocks; MACs and TOPS/W count the network's products on both "
-                     "sides. An output reads every group's rows, the others' zero cells with their error and noise: "
-                     "its analog error grows with the groups (price-model packs the groups an array holds)")
+                     "their groups' products: as many groups as an array's rows and outputs take share a packed "
+                     "block-diagonal block, read whole (its zero cells too, with their error and noise), the blocks "
+                     "side by side (cimsim.packing, as price-model maps them); the baseline runs the groups' blocks; "
+                     "MACs and TOPS/W count the network's products on both sides")
     if taps := sorted({s.tap_fraction for s in shapes if s.tap_fraction < 1.0}):
         lines.append(f"{sum(s.tap_fraction < 1.0 for s in shapes)} transposed convolutions count the products that "
                      f"meet input values ({', '.join(f'{f:.3g}' for f in taps)} of their taps): the arrays read the "

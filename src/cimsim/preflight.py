@@ -26,6 +26,7 @@ from .errors import ConfigError
 from .evaluation import has_classes
 from .footprint import check_memory
 from .mapping import Plan, plan_layer
+from .packing import packed_layer
 from .network import DigitalLayer, Network
 from .numerics.checks import check_unsigned
 from .plan_checks import check_simulable
@@ -62,14 +63,15 @@ def check_dense(config: Config, plan: Plan) -> None:
 def check_network(config: Config, network: Network, samples: int | None = None,
                   field: str = "workload.network_file") -> list[Plan]:
     """The network has a matrix layer, can be simulated exactly, fits the chip and the memory limit (``samples``: how
-    many will run, which caps a chunk); returns its layers' plans. ``field`` names where the network came from in
-    messages: the config's file, or ``"network"``, an argument given in memory."""
+    many will run, which caps a chunk); returns its layers' plans (a grouped one's packed, :mod:`.packing`).
+    ``field`` names where the network came from in messages: the config's file, or ``"network"``, an argument given
+    in memory."""
     shapes = network.matrix_shapes()
     if not shapes:
         kinds = sorted({layer.kind for layer in network.layers if isinstance(layer, DigitalLayer)})
         raise ConfigError(config.source, [(field, (
             f"'{field}': the network has no matrix layer to put on crossbars (only {', '.join(kinds)})"))])
-    plans = [plan_layer(config, s.in_features, s.out_features) for s in shapes]
+    plans = [packed_layer(config, s.in_features // s.groups, s.out_features // s.groups, s.groups)[0] for s in shapes]
     check_simulable(config, plans[0])  # every layer's conversions alike: the same rows, codes and levels
     check_fits(config, plans)
     simulated = [plan for s, plan in zip(shapes, plans) for _ in s.rows_per_use]  # a crossbar per place read

@@ -22,7 +22,6 @@ skip activations (``MatrixOp.skip_elements_per_item``) of the next chip's first 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 from ..argcheck import check_instance, checked_types
@@ -30,6 +29,7 @@ from ..config.schema import Config
 from ..cost.chip_capacity import tiles_for_arrays
 from ..cost.cim import stored_cells
 from ..mapping import Plan, plan_layer
+from ..packing import packed_layer
 from .ops import CacheOp, MatrixOp, Model, VectorOp
 from .transformer import Decoder
 
@@ -103,14 +103,9 @@ class ChipPart:
 
 @checked_types
 def packed_plan(config: Config, op: MatrixOp) -> tuple[Plan, int]:
-    """(plan of one packed block with replication x blocks, blocks) of a static matrix (module docstring)."""
-    if op.groups == 1:
-        return plan_layer(config, op.in_features, op.out_features), 1
-    per_array = plan_layer(config, op.in_features, op.out_features).outputs_per_array
-    per_block = max(1, min(config.array.rows // op.in_features, per_array // op.out_features, op.groups))
-    blocks = math.ceil(op.groups / per_block)
-    plan = plan_layer(config, per_block * op.in_features, per_block * op.out_features)
-    return replace(plan, replication=plan.replication * blocks), blocks
+    """(plan of one packed block with replication x blocks, blocks) of a static matrix
+    (:func:`cimsim.packing.packed_layer`)."""
+    return packed_layer(config, op.in_features, op.out_features, op.groups)
 
 
 @checked_types

@@ -229,8 +229,8 @@ class Conv2d(GroupedConv):
     ow*sw : ow*sw + dw*(kw-1) + 1 : dw]`` flattened in (channel, kernel row, kernel column) order, so the weight
     matrix is ``weight.reshape(out_ch, in_ch * kh * kw)``. Rows are ordered batch-major, then oh, then ow. A
     grouped (or depthwise) convolution, ``groups`` > 1, is one block-diagonal matrix (out_ch, in_ch * kh * kw):
-    group g's filters see only its channels, the other cells hold zero weights (arrays used at 1 / groups of
-    their capacity, as in the diagonal mapping of depthwise layers).
+    group g's filters see only its channels, the other cells hold zero weights; the crossbars hold it packed, as
+    many groups a block as an array takes (:mod:`cimsim.packing`, the diagonal mapping of depthwise layers).
     """
 
     kind: ClassVar[str] = "conv2d"

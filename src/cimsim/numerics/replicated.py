@@ -25,12 +25,15 @@ _NUMBERS = threading.Lock()  # guards every replicated layer's vector numbers
 
 
 def spanning_adc(crossbars) -> AdcSetting | None:
-    """The converters of a layer's crossbars (a shared matrix's places, replicated copies: each calibrated apart): one
-    crossbar's setting, or for several their ``lsb`` (input code x level) stacked, (crossbar, row tile, column); None
-    while any is uncalibrated."""
+    """The converters of a layer's crossbars (a shared matrix's places, replicated copies, a grouped matrix's packed
+    blocks: each calibrated apart): one crossbar's setting, or for several their ``lsb`` (input code x level)
+    stacked, (crossbar, row tile, column), or side by side in one row where their shapes differ (a grouped matrix's
+    last block); None while any is uncalibrated."""
     settings = [xb.adc for xb in crossbars]
     if any(s is None for s in settings):
         return None
+    if len({s.lsb.shape for s in settings}) > 1:
+        return replace(settings[0], lsb=np.concatenate([s.lsb.ravel() for s in settings]))
     return settings[0] if len(settings) == 1 else replace(settings[0], lsb=np.stack([s.lsb for s in settings]))
 
 
