@@ -1169,3 +1169,29 @@ def test_a_reference_columns_calibrated_range_covers_every_sum_it_read():
                                      "mapping.subtraction": "digital", "adc.range": "calibrated",
                                      "adc.percentile": 99.99}, weights=w, inputs=x)
     assert sim.vs_digital.relative_error < 0.01
+
+
+def test_helper_threads_do_not_pile_up_over_worker_counts(monkeypatch):
+    """each worker count had kept an executor and its threads for ever (2 -> 23 -> 25 -> 28 -> 32 live threads over
+    counts 2, 200, 2, 3, 4, 5): one executor now, grown where more helpers are asked, its threads at most the most
+    helpers asked (15 threads before); results the same whatever the count"""
+    import threading
+
+    from cimsim.numerics import set_worker_threads, threads
+
+    monkeypatch.setattr(threads, "SPLIT_MIN_S", 0.0)
+    cfg = make_config(in_features=64, out_features=8, adc_bits=8)
+    w, x = data(cfg, batch=1000)  # 8 blocks of 128 rows: up to 6 ranges
+    xbar = Crossbar(cfg)
+    xbar.program(w)
+    before = {t for t in threading.enumerate() if t.name.startswith("cimsim")}
+    outputs = []
+    try:
+        for workers in (2, 6, 2, 3, 4, 5):
+            set_worker_threads(workers)
+            outputs.append(xbar.mvm(x))
+    finally:
+        set_worker_threads(threads.USABLE_CORES)
+    helpers = {t for t in threading.enumerate() if t.name.startswith("cimsim") and t.is_alive()} - before
+    assert len(helpers) <= 6  # 5 helpers, and one of the first executor's, shut down, may not have ended yet
+    assert all(np.array_equal(outputs[0], y) for y in outputs[1:])

@@ -9,7 +9,6 @@ depend on the number of workers. Work too small to pay for waking a helper runs 
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import os
 import threading
@@ -22,7 +21,7 @@ from threadpoolctl import ThreadpoolController
 from ..argcheck import check_int
 from ..cores import usable_cores
 
-__all__ = ["USABLE_CORES", "BLAS", "SPLIT_MIN_S", "PIECE_BYTES", "set_worker_threads", "worker_threads", "pool",
+__all__ = ["USABLE_CORES", "BLAS", "SPLIT_MIN_S", "PIECE_BYTES", "set_worker_threads", "worker_threads", "submit",
            "scratch", "piece_rows", "share_rows", "one_blas_thread"]
 
 USABLE_CORES = usable_cores()
@@ -44,12 +43,12 @@ _BLAS_HELD = threading.local()
 def _after_fork() -> None:
     """a forked child holds no thread of its parent: no one inside :func:`one_blas_thread` (the counts the parent's
     holders found put back), its lock free, no helper threads"""
-    global _BLAS_LOCK
+    global _BLAS_LOCK, _POOL_LOCK
     if _BLAS_USERS[0]:
         for c, n in zip(_BLAS_LIBS, _BLAS_FOUND):
             _set_blas_threads(c, n)
     _BLAS_LOCK, _BLAS_USERS[0], _BLAS_HELD.depth = threading.Lock(), 0, 0
-    pool.cache_clear()
+    _POOL_LOCK, _POOL[:] = threading.Lock(), []
 
 
 def set_worker_threads(n: int) -> None:
@@ -63,11 +62,24 @@ def worker_threads() -> int:
     return _WORKERS
 
 
-@functools.cache
-def pool(helpers: int) -> ThreadPoolExecutor:
-    """threads that help the calling thread (which runs the first row range itself); a process forked from this one
-    starts its own (the parent's threads are not in the child: an inherited executor would wait on them for ever)"""
-    return ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="cimsim")
+_POOL: list = []
+"""the helper threads' executor and its size, once made"""
+_POOL_LOCK = threading.Lock()
+
+
+def submit(helpers: int, fn, *args):
+    """``fn(*args)`` on a thread that helps the calling thread (which runs the first row range itself), of an
+    executor of at least ``helpers`` threads: one executor, made anew where more are asked (the old one shut down,
+    its work done first; each count had kept an executor and its threads for ever: 30 idle threads after six
+    counts), under a lock so none is shut down between its choice and the submission; a process forked from this
+    one starts its own (the parent's threads are not in the child: an inherited executor would wait on them for
+    ever)"""
+    with _POOL_LOCK:
+        if not _POOL or _POOL[1] < helpers:
+            if _POOL:
+                _POOL[0].shutdown(wait=False)
+            _POOL[:] = [ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="cimsim"), helpers]
+        return _POOL[0].submit(fn, *args)
 
 
 os.register_at_fork(after_in_child=_after_fork)
@@ -132,7 +144,7 @@ def share_rows(run, x: np.ndarray, out: np.ndarray, first_vector: int, block: in
         results = _pieces(run, x, out, first_vector, rows_per_piece)
         return results, (time.perf_counter() - start) / batch
     with one_blas_thread():
-        others = [pool(len(parts) - 1).submit(_pieces, run, x[a:b], out[a:b], first_vector + a, rows_per_piece)
+        others = [submit(len(parts) - 1, _pieces, run, x[a:b], out[a:b], first_vector + a, rows_per_piece)
                   for a, b in parts[1:]]
         results = _pieces(run, x[:parts[0][1]], out[:parts[0][1]], first_vector, rows_per_piece)
         own = (time.perf_counter() - start) / parts[0][1]
