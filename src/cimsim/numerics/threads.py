@@ -38,6 +38,10 @@ _BLAS_FOUND: list[int] = []
 """the BLAS thread counts the first of them found, restored by the last to leave"""
 _BLAS_HELD = threading.local()
 """this thread's depth of entries into :func:`one_blas_thread`"""
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+"""the helper threads' executors by their count (a count's helpers run its ranges, each thread keeping its own work
+arrays, :func:`scratch`), those of one worker count: :func:`set_worker_threads` shuts them down"""
+_POOL_LOCK = threading.Lock()
 
 
 def _after_fork() -> None:
@@ -48,13 +52,22 @@ def _after_fork() -> None:
         for c, n in zip(_BLAS_LIBS, _BLAS_FOUND):
             _set_blas_threads(c, n)
     _BLAS_LOCK, _BLAS_USERS[0], _BLAS_HELD.depth = threading.Lock(), 0, 0
-    _POOL_LOCK, _POOL[:] = threading.Lock(), []
+    _POOL_LOCK = threading.Lock()
+    _POOLS.clear()
 
 
 def set_worker_threads(n: int) -> None:
-    """Use ``n`` worker threads for the products (e.g. 1 in each process of a parallel sweep)."""
+    """Use ``n`` worker threads for the products (e.g. 1 in each process of a parallel sweep); the helper threads of
+    another count are shut down once their work is done (each count had kept its threads for ever: 30 idle threads
+    after six counts)."""
     global _WORKERS
-    _WORKERS = check_int("worker threads", n)
+    n = check_int("worker threads", n)
+    with _POOL_LOCK:
+        if n != _WORKERS:
+            for executor in _POOLS.values():
+                executor.shutdown(wait=False)
+            _POOLS.clear()
+        _WORKERS = n
 
 
 def worker_threads() -> int:
@@ -62,24 +75,15 @@ def worker_threads() -> int:
     return _WORKERS
 
 
-_POOL: list = []
-"""the helper threads' executor and its size, once made"""
-_POOL_LOCK = threading.Lock()
-
-
 def submit(helpers: int, fn, *args):
-    """``fn(*args)`` on a thread that helps the calling thread (which runs the first row range itself), of an
-    executor of at least ``helpers`` threads: one executor, made anew where more are asked (the old one shut down,
-    its work done first; each count had kept an executor and its threads for ever: 30 idle threads after six
-    counts), under a lock so none is shut down between its choice and the submission; a process forked from this
-    one starts its own (the parent's threads are not in the child: an inherited executor would wait on them for
+    """``fn(*args)`` on one of ``helpers`` threads that help the calling thread (which runs the first row range
+    itself), under a lock, so no executor is shut down between its choice and the submission; a process forked from
+    this one starts its own (the parent's threads are not in the child: an inherited executor would wait on them for
     ever)"""
     with _POOL_LOCK:
-        if not _POOL or _POOL[1] < helpers:
-            if _POOL:
-                _POOL[0].shutdown(wait=False)
-            _POOL[:] = [ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="cimsim"), helpers]
-        return _POOL[0].submit(fn, *args)
+        if helpers not in _POOLS:
+            _POOLS[helpers] = ThreadPoolExecutor(max_workers=helpers, thread_name_prefix="cimsim")
+        return _POOLS[helpers].submit(fn, *args)
 
 
 os.register_at_fork(after_in_child=_after_fork)
