@@ -89,7 +89,7 @@ def test_a_bad_weight_of_in_a_saved_network_is_refused(tmp_path):
 def test_a_bias_and_norm_read_at_several_places_are_saved_once(tmp_path):
     """a module applied twice is two layers of one weight and one bias, a norm at two places one scale: saved, the
     bias and scale had been stored at each place and loaded as arrays of their own (counted twice)"""
-    from cimsim.network.ops import LayerNorm
+    from cimsim.network.norms import LayerNorm
 
     dense, norm = Dense(RNG.standard_normal((6, 6)), RNG.standard_normal(6)), LayerNorm(np.ones(6), np.zeros(6))
     net = Network((dense, norm, Dense(dense.weight, dense.bias), norm), (6,))  # a place of its own, one matrix

@@ -128,3 +128,21 @@ def test_constant_folding_follows_ieee_without_warnings():
         (logs,) = fold(onnx, "Log", {}, [np.array([0.0, 1.0])])
         (cast,) = fold(onnx, "Cast", {"to": TensorProto.INT64}, [logs])
     assert logs[0] == -np.inf and logs[1] == 0.0 and cast.dtype == np.int64 and cast[1] == 0
+
+
+@pytest.mark.parametrize("scale", [(5,), (6, 1), (1, 5), (1,)])
+def test_a_layer_norms_scale_that_broadcasts_as_onnxruntime_s_does_imports(scale):
+    x = RNG.standard_normal((2, 4, 6, 5)).astype(np.float32)
+    model = _model([helper.make_node("LayerNormalization", ["x", "g"], ["y"])], ("N", 4, 6, 5),
+                   {"g": RNG.standard_normal(scale).astype(np.float32)})
+    _matches(model, x)
+
+
+@pytest.mark.parametrize("scale", [(4,), (2, 4, 6, 5)])
+def test_a_layer_norms_scale_that_does_not_broadcast_is_refused_at_import_naming_the_node(scale):
+    """it had imported, to fail in the first forward pass with numpy's broadcast error naming neither"""
+    model = _model([helper.make_node("LayerNormalization", ["x", "g"], ["y"], name="ln")], ("N", 4, 6, 5),
+                   {"g": np.ones(scale, np.float32)})
+    with pytest.raises(ValueError, match=rf"node 'ln' \(LayerNormalization\): LayerNorm weight of shape "
+                                         rf"\({', '.join(map(str, scale))},?\) does not broadcast to the per-sample"):
+        network_from_onnx(model)

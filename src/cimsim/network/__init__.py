@@ -17,8 +17,8 @@ from .indexing import PutAlong, TakeAlong
 from .layers import Conv2d, Dense, DigitalLayer, Layer, MatrixLayer
 from .model import MatMul, MatrixShape, Network
 from .movement import Concat, Constant, Dilate, Flatten, JoinConstant, Pad, Reshape, Slice, Transpose, Upsample
-from .norms import RMSNorm
-from .ops import ActivationMatMul, Affine, ArgMax, Clip, Elementwise, LayerNorm, Max, Mean, ReLU, Softmax, Unary
+from .ops import ActivationMatMul, Affine, ArgMax, Clip, Elementwise, Max, Mean, ReLU, Softmax, Unary
+from .norms import LayerNorm, RMSNorm
 from .pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .sampling import GridSample
 from .selection import Select, TopK

@@ -17,8 +17,8 @@ from ._onnx_sharing import derived
 from .conv3d import Conv3d
 from .layers import Conv2d, Dense
 from .movement import Constant, Reshape
-from .norms import RMSNorm
-from .ops import Affine, Clip, Elementwise, LayerNorm, ReLU, Softmax, Unary
+from .norms import LayerNorm, RMSNorm
+from .ops import Affine, Clip, Elementwise, ReLU, Softmax, Unary
 from .pooling import AvgPool2d
 from .selection import Select
 

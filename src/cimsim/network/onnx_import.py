@@ -67,9 +67,8 @@ def load_onnx(path: str | os.PathLike) -> Network:
     except Exception as exc:  # onnx raises protobuf DecodeError and others for a bad file
         with open(path, "rb") if path.is_file() else contextlib.nullcontext() as f:  # a FIFO is read once
             zipped = f is not None and f.read(4) == b"PK\x03\x04"
-        raise ValueError(f"{path}: cannot read as an ONNX model ({exc})"
-                         + ("; it is a zip archive (an .npz network? load it by its .npz name)" if zipped else "")
-                         ) from None
+        zip_hint = "; it is a zip archive (an .npz network? load it by its .npz name)" * zipped
+        raise ValueError(f"{path}: cannot read as an ONNX model ({exc}){zip_hint}") from None
     if not (model.graph.node or model.graph.input or model.graph.output):  # empty, or bytes that parse to nothing
         raise ValueError(f"{path}: {'it holds no graph' if path.stat().st_size else 'the file is empty'}, not an "
                          "ONNX model")
@@ -106,7 +105,10 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
         if batch != 1:  # a fixed batch of several samples: the same model exported with one imports
             raise ValueError(f"{refusal}; this one was exported with a batch of {batch}: export it again with one "
                              "sample, e.g. torch.onnx.export(model, (x[:1],), path, ...)") from None
-        network = _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=True)
+        try:
+            network = _build(onnx, graph, source, inputs, consts, consumers, batch_as_axis=True)
+        except ValueError as second:  # a symbolic batch: the batch axis is the cause (a scale shaped for a batch)
+            raise (ValueError(f"{refusal}; with its batch axis per sample: {second}") if symbolic else second) from None
         return kept_apart(onnx, model, data_inputs[0].name, network, refusal) if symbolic else network
 
 
@@ -141,11 +143,8 @@ class _Graph:
 
     def __init__(self, input_name: str, input_shape: tuple[int, ...], batch: int, consts: dict,
                  consumers: dict[str, int], batch_as_axis: bool, opset: int = 0, types: dict | None = None):
-        self.batch = batch
-        self.batch_as_axis = batch_as_axis
-        if batch_as_axis:
-            input_shape = (1,) + tuple(input_shape)
-        self.consts = consts
+        self.batch, self.batch_as_axis, self.consts = batch, batch_as_axis, consts
+        input_shape = (1,) * batch_as_axis + tuple(input_shape)
         self.consumers = consumers
         """nodes (and the graph output) reading each tensor name"""
         self.produced: dict[int, str] = {}

@@ -16,11 +16,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..argcheck import check_real
 from .arguments import constant_array
 from .layers import DigitalLayer
 
-__all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "LayerNorm", "Mean", "Max", "ActivationMatMul",
+__all__ = ["ReLU", "Unary", "Clip", "Affine", "Elementwise", "Softmax", "Mean", "Max", "ActivationMatMul",
            "ArgMax", "VALUE_TESTS", "per_sample_axis", "aligned"]
 
 def special(name: str, x: np.ndarray) -> np.ndarray:
@@ -228,31 +227,6 @@ class Softmax(_SameShape):
         with np.errstate(invalid="ignore"):  # a row of -inf only (every key masked) is NaN, as ONNX's Softmax gives
             e = np.exp(x - x.max(axis=axis, keepdims=True))
             return e / e.sum(axis=axis, keepdims=True)
-
-
-@dataclass(frozen=True, eq=False)
-class LayerNorm(_SameShape):
-    """(x - mean) / sqrt(var + epsilon) * weight + bias over the per-sample axes from ``axis`` to the last."""
-
-    kind: ClassVar[str] = "layernorm"
-    weight: np.ndarray | None = None
-    bias: np.ndarray | None = None
-    epsilon: float = 1e-5
-    axis: int = -1
-
-    def __post_init__(self):
-        name = type(self).__name__
-        object.__setattr__(self, "epsilon", check_real(f"{name} epsilon", self.epsilon, 0.0, low_open=True))
-        super().__post_init__()  # after its own, stricter check
-        object.__setattr__(self, "weight", constant_array(f"{name} weight", self.weight))
-        object.__setattr__(self, "bias", constant_array(f"{name} bias", self.bias))
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        axes = tuple(range(per_sample_axis(self.axis, x.ndim - 1, "LayerNorm") + 1, x.ndim))
-        centred = x - x.mean(axis=axes, keepdims=True)
-        y = centred / np.sqrt((centred ** 2).mean(axis=axes, keepdims=True) + self.epsilon)
-        y = y if self.weight is None else y * self.weight
-        return y if self.bias is None else y + self.bias
 
 
 @dataclass(frozen=True, eq=False)
