@@ -146,3 +146,19 @@ def test_a_layer_norms_scale_that_does_not_broadcast_is_refused_at_import_naming
     with pytest.raises(ValueError, match=rf"node 'ln' \(LayerNormalization\): LayerNorm weight of shape "
                                          rf"\({', '.join(map(str, scale))},?\) does not broadcast to the per-sample"):
         network_from_onnx(model)
+
+
+def test_an_initializer_given_twice_is_refused():
+    """onnxruntime reads the first, onnx's reference evaluator (and cimsim, before) the last, without a word"""
+    w = RNG.standard_normal((5, 3)).astype(np.float32)
+    model = _model([helper.make_node("MatMul", ["x", "W"], ["y"])], ("N", 5))
+    model.graph.initializer.extend([numpy_helper.from_array(w, "W"), numpy_helper.from_array(2 * w, "W")])
+    with pytest.raises(ValueError, match="initializer 'W' is given twice"):
+        network_from_onnx(model)
+
+
+def test_a_tensor_defined_twice_is_refused_naming_the_node():
+    model = _model([helper.make_node("Relu", ["x"], ["t"]), helper.make_node("Neg", ["x"], ["t"], name="again"),
+                    helper.make_node("Relu", ["t"], ["y"])], ("N", 5))
+    with pytest.raises(ValueError, match=r"node 'again' \(Neg\) writes 't', which the graph defines before it"):
+        network_from_onnx(model)

@@ -6,6 +6,7 @@ activations); and the element kind (float, int, bool) of each tensor, where ONNX
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 
@@ -209,6 +210,9 @@ def initializer_arrays(graph, source: str) -> dict[str, np.ndarray]:
                          "into a dense initializer (onnx.numpy_helper.from_array)")
     arrays = {}
     for tensor in graph.initializer:
+        if tensor.name in arrays:  # onnxruntime reads the first, onnx's reference evaluator the last
+            raise ValueError(f"{source}: initializer {tensor.name!r} is given twice: which one the graph reads is "
+                             "open (onnxruntime takes the first, onnx's reference evaluator the last); keep one")
         try:
             arrays[tensor.name] = tensor_array(tensor)
         except ValueError as exc:
@@ -216,6 +220,18 @@ def initializer_arrays(graph, source: str) -> dict[str, np.ndarray]:
                              f"{exc} (its data hold another number of values: a file cut short or written wrong)"
                              ) from None
     return arrays
+
+
+def check_single_assignment(graph, source: str) -> None:
+    """ValueError naming a tensor the graph defines twice (two nodes' outputs, or a node's output and an initializer
+    or the input): ONNX defines each name once, and a reader would take one or the other"""
+    defined = Counter([*{t.name for t in graph.initializer}, *{i.name for i in graph.input}])
+    for node in graph.node:
+        for name in filter(None, node.output):
+            defined[name] += 1
+            if defined[name] > 1:
+                raise ValueError(f"{source}: node {node_label(node)} ({node.op_type}) writes {name!r}, which the graph "
+                                 "defines before it: an ONNX graph defines each name once (onnxruntime refuses it)")
 
 
 def check_external_data(model, source: str) -> None:

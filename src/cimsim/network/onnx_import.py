@@ -20,8 +20,8 @@ from ..config.toml_file import is_descriptor, open_input
 from ..footprint import check_process_memory
 from ._onnx_batch import BatchSize, kept_apart
 from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
-                            declared_shapes, element_types, initializer_arrays, input_shape, node_label, prod,
-                            unbuilt_output)
+                            check_single_assignment, declared_shapes, element_types, initializer_arrays, input_shape,
+                            node_label, prod, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
 from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type
 from ._onnx_functions import function_nodes, with_local_functions_inlined
@@ -84,6 +84,7 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
     model = with_local_functions_inlined(onnx, model, source)
     graph = model.graph
     consts = initializer_arrays(graph, source)
+    check_single_assignment(graph, source)
     data_inputs = [i for i in graph.input if i.name not in consts]
     if len(data_inputs) != 1 or len(graph.output) != 1:
         raise ValueError(f"{source}: {ONE_OUTPUT}; got {len(data_inputs)} ({', '.join(i.name for i in data_inputs)}) "
