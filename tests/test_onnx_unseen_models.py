@@ -162,3 +162,14 @@ def test_a_tensor_defined_twice_is_refused_naming_the_node():
                     helper.make_node("Relu", ["t"], ["y"])], ("N", 5))
     with pytest.raises(ValueError, match=r"node 'again' \(Neg\) writes 't', which the graph defines before it"):
         network_from_onnx(model)
+
+
+@pytest.mark.parametrize("constant", [False, True])
+def test_a_gelu_approximation_other_than_none_or_tanh_is_refused(constant):
+    """approximate = "fast" had run as the exact GELU (onnxruntime refuses the model), of an activation or folded"""
+    x = RNG.standard_normal((2, 5)).astype(np.float32)
+    nodes = [helper.make_node("Gelu", ["c" if constant else "x"], ["g"], approximate="fast", name="gelu"),
+             helper.make_node("Add", ["x", "g"], ["y"])]
+    model = _model(nodes, ("N", 5), {"c": x[0]} if constant else None, opset=20)
+    with pytest.raises(ValueError, match=r"Gelu approximate 'fast' is neither 'none' nor 'tanh'"):
+        network_from_onnx(model)

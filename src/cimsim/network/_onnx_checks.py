@@ -14,7 +14,7 @@ __all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "c
            "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "check_external_data", "unbuilt_output",
            "in_range", "NON_NUMERIC", "constant_weights", "declared_shapes", "check_declared", "DATA_DEPENDENT_SHAPES",
            "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator", "node_label", "initializer_arrays",
-           "RANDOM_OPS"]
+           "RANDOM_OPS", "check_single_assignment", "gelu_kind"]
 
 ONLY_FOLDED = ": only of constants (folded at import)"
 """why an operator the importer evaluates on constants is refused on an activation"""
@@ -275,3 +275,13 @@ def check_declared(g, out: str, full: list[int]) -> None:
                          f"{[d or '?' for d in declared]}: cimsim computes onnxruntime's output sizes; a declared "
                          "shape that disagrees comes from another rounding (export the model again, or give the "
                          "sizes instead of scales)")
+
+
+def gelu_kind(attrs: dict) -> str:
+    """the unary function of an ONNX Gelu's ``approximate``: "none" exact, "tanh"; a ValueError for another (it had
+    run as the exact one)"""
+    approximate = attrs.get("approximate", "none")
+    approximate = approximate.decode() if isinstance(approximate, bytes) else approximate
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"Gelu approximate {approximate!r} is neither 'none' nor 'tanh'")
+    return "gelu_tanh" if approximate == "tanh" else "gelu"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._onnx_checks import bounded, in_range, prod
+from ._onnx_checks import bounded, gelu_kind, in_range, prod
 from ._onnx_quant import dequantize
 from .ops import UNARY_FUNCTIONS, special
 
@@ -126,7 +126,7 @@ def _scatter_elements(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
 
 
 def _gelu(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:
-    return UNARY_FUNCTIONS["gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh" else "gelu"](x)
+    return UNARY_FUNCTIONS[gelu_kind(attrs)](x)
 
 
 def _batch_norm(x: np.ndarray, operands: list, attrs: dict) -> np.ndarray:

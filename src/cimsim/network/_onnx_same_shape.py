@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._onnx_fold import text_attr
+from ._onnx_checks import gelu_kind
 from ._onnx_logic import data_where, value_where
 from ._onnx_movement import widened
 from ._onnx_reduce import REDUCTION_HANDLERS
@@ -340,8 +340,7 @@ SAME_SHAPE_HANDLERS = {
     "GroupNormalization": _group_norm, "InstanceNormalization": _instance_norm, "HardSigmoid": _hard_sigmoid,
     "LeakyRelu": _leaky_relu, "PRelu": _leaky_relu, "Elu": _elu, "Selu": _elu, "Celu": _elu, "Trilu": _trilu,
     "Softmax": _softmax, "LogSoftmax": _softmax, "LRN": _lrn, "Where": _where, "Relu": _simple(lambda *_: ReLU()),
-    "Gelu": _simple(lambda g, attrs, x: Unary("gelu_tanh" if text_attr(attrs, "approximate", "none") == "tanh"
-                                              else "gelu")),
+    "Gelu": _simple(lambda g, attrs, x: Unary(gelu_kind(attrs))),
     **{op: _simple(lambda g, attrs, x, f=f: Unary(f)) for op, f in _UNARY.items()},
     **{op: lambda g, op, attrs, names, outs, name: _binary(g, op, names[:2], outs[0], name)
        for op in ("Add", "Sub", "Mul", "Div")},
