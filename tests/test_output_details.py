@@ -188,3 +188,25 @@ def test_the_stream_a_failed_write_went_to_is_named_and_a_cyclic_chain_ends():
     a, b = OSError(5, "a"), OSError(5, "b")
     a.__cause__, b.__cause__ = b, a
     assert written_to(a) is None and not in_numba_cache(a)
+
+
+def test_a_folder_that_refuses_the_sweep_s_lock_file_is_named_with_the_way_out(tmp_path, monkeypatch):
+    """-o /proc/version: the lock file beside it cannot be made (ENOENT under O_CREAT); a raw "[Errno 2] No such
+    file or directory: '/proc/version.lock'", exit 1, before"""
+    import errno
+
+    from cimsim.sweep import lock
+
+    spec, real_open = tmp_path / "s.toml", lock.os.open
+    spec.write_text(SWEEP)
+
+    def refused(path, flags, *args):
+        if str(path).endswith(".lock") and flags & os.O_CREAT:
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(lock.os, "open", refused)
+    result = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(tmp_path / "r.csv"), "--workers", "1"])
+    assert result.exit_code == 2 and "cannot make the sweep's lock file" in result.output, result.output
+    assert "r.csv.lock beside the results file (No such file or directory): write the results into another " \
+        "folder (-o)" in result.output
