@@ -1,8 +1,10 @@
 """The ``cimsim`` command (and ``python -m cimsim``): Ctrl-C while its modules load, before the CLI's own handler is
 in place (about a tenth of a second), exits as Ctrl-C later does (130, one line), not with a traceback; one that lands
 in a callback the interpreter runs meanwhile (importlib's module locks), which Python would print as "Exception
-ignored" and drop, too. The help or version a full stdout cannot take is one line, not a traceback."""
+ignored" and drop, too; one dropped so while a command runs is sent again. The help or version a full stdout
+cannot take is one line, not a traceback."""
 
+import signal
 import sys
 
 
@@ -25,6 +27,7 @@ def main() -> None:
     if interrupted:
         print("stopped: interrupted.", file=sys.stderr)
         sys.exit(130)
+    sys.unraisablehook = _interrupt_again
     try:
         cli(prog_name="cimsim")  # (python -m cimsim had named itself so in usage lines)
     except OSError as exc:  # --help or --version written to a full stdout: before any command's own guard
@@ -34,6 +37,15 @@ def main() -> None:
             raise
         print(f"error: cannot write to {stream}: {exc.strerror or exc}", file=sys.stderr)
         sys.exit(1)
+
+
+def _interrupt_again(unraisable) -> None:
+    """a Ctrl-C the interpreter dropped in a callback (a module lock's, while a command imports what it needs before
+    its own handler is in place: a sweep had then run every point, exit 0) sent again, to land where it is not"""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+    else:
+        sys.__unraisablehook__(unraisable)
 
 
 if __name__ == "__main__":
