@@ -117,3 +117,19 @@ def test_a_depthwise_conv_s_error_does_not_grow_with_its_blocks(tmp_path):
     errors = [cimsim.simulate(_network_config(tmp_path, n, "rram")[0]).vs_float.relative_error
               for n in (128, 512)]
     assert errors[1] < 1.2 * errors[0] and errors[0] < 1.5
+
+
+def test_reports_show_a_grouped_layer_as_its_matrix_in_packed_blocks(tmp_path):
+    """the workload table, the JSON mapping and the chip's copies line had shown the first packed block (28 x 252)
+    as the layer, 3x its products per sample and its blocks as copies of its weights"""
+    from cimsim.report import comparison_markdown
+    from cimsim.report_json import comparison_dict
+
+    config, _, _ = _network_config(tmp_path, 64, "ideal")
+    comparison = cimsim.compare(with_overrides(config, {"mapping.replication": 2}))
+    text = comparison_markdown(comparison)
+    assert "| 0 | 64 x 576 (64 groups in 3 packed blocks of 28 x 252) | 36 | 6 | 2 | 1 x 1 |" in text, text
+    assert "copies of each layer's weights [2] (grouped layers in packed blocks: [3])" in text
+    layer = comparison_dict(comparison)["mapping"]["layers"][0]
+    assert (layer["groups"], layer["packed_blocks"], layer["matrix_in_features"], layer["in_features"]) == (
+        64, 3, 576, 252)

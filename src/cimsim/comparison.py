@@ -240,7 +240,7 @@ def _chip_stage(p: Plan, counts: Counts, shape: MatrixShape, samples: int, dram:
     out_bits = round(shape.out_features / blocks * ((mean - final) * p.input_bits + final * p.accumulator_bits))
     read = 1.0 if map_values is None else min(1.0, map_values / (shape.rows_per_sample * shape.in_features))
     return Stage(p, counts, busy_vectors, round(mean * shape.in_features / blocks * p.input_bits * read), out_bits,
-                 mean / busy_vectors, fetched_bits=fetched, places=busy)
+                 mean / busy_vectors, fetched_bits=fetched, places=busy, blocks=blocks)
 
 
 def _vector_work(config: Config, network: Network) -> tuple:

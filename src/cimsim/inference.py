@@ -56,8 +56,8 @@ class LayerResult:
     counts: Counts
     programming_counts: Counts
     adc: AdcSetting
-    """the layer's converters; for a matrix read at several places, or replicated, every crossbar's (each calibrated
-    apart), ``lsb`` stacked (crossbar, row tile, column), as ``adc_clipped`` sums them"""
+    """the layer's converters; for a matrix read at several places, replicated or packed in blocks, every crossbar's
+    (each calibrated apart), ``lsb`` stacked (crossbar, row tile, column), or flat where they differ in shape"""
     adc_clipped: int
     vs_digital: ErrorStats
     """the layer's analog products against the exact products of its quantised operands (same inputs)"""

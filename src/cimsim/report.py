@@ -10,6 +10,7 @@ from .comparison import MACRO_COMPONENTS, Comparison
 from .config.checks import binary_inputs
 from .config.modes import ArrayFamily, InputRange
 from .cost import cim_parameters, pricing_table, trust
+from .packing import packed_blocks
 from .report_design import design_line
 from .report_json import clipped_fraction, macro_components
 from .run import RunResult
@@ -136,10 +137,21 @@ def _workload_lines(result: Result, stages: tuple = ()) -> list[str]:
         "| layer | matrix (out x in) | products per sample | arrays | copies of the weights | row x column tiles "
         "of a copy |",
         "|---:|---|---:|---:|---:|---|",
-        *(f"| {layer.index} | {layer.plan.out_features} x {layer.plan.in_features} | "
-          f"{layer.counts.mvms // result.samples} | {s.arrays if s else layer.plan.n_arrays} | "
-          f"{s.copies if s else layer.plan.replication} | {layer.plan.row_tiles} x {layer.plan.col_tiles} |"
-          for layer, s in zip(result.layers, _per_layer(stages, len(result.layers)))), ""]
+        *(_layer_row(layer, s, shape, result.samples) for layer, s, shape in zip(
+            result.layers, _per_layer(stages, len(result.layers)),
+            result.network.matrix_shapes() if result.network is not None else (None,) * len(result.layers))), ""]
+
+
+def _layer_row(layer, stage, shape, samples: int) -> str:
+    """a network layer's row of the workload table; a grouped matrix's (``shape``: its MatrixShape) is its packed
+    blocks' (:mod:`.packing`): the layer's matrix, its products, the copies of its weights, a block's tiles"""
+    p, groups = layer.plan, shape.groups if shape is not None else 1
+    blocks = packed_blocks(p, shape.in_features // groups, groups) if groups > 1 else 1
+    matrix = (f"{shape.out_features} x {shape.in_features} ({groups} groups in {blocks} packed blocks of "
+              f"{p.out_features} x {p.in_features})" if blocks > 1 else f"{p.out_features} x {p.in_features}")
+    copies = stage.copies if stage else p.replication // blocks
+    return (f"| {layer.index} | {matrix} | {layer.counts.mvms // samples // blocks} | "
+            f"{stage.arrays if stage else p.n_arrays} | {copies} | {p.row_tiles} x {p.col_tiles} |")
 
 
 def _per_layer(stages: tuple, layers: int) -> tuple:

@@ -24,6 +24,7 @@ from .config.schema import Config
 from .cost import trust
 from .inference import NetworkResult
 from .mapping import Plan
+from .packing import packed_blocks
 from .run import RunResult
 from .trials import Result, spreads
 
@@ -141,7 +142,19 @@ def _plan_dict(p: Plan) -> dict:
 def _mapping(result: Result) -> dict:
     if isinstance(result, RunResult):
         return _plan_dict(result.plan)
-    return {"layers": [{"index": layer.index, **_plan_dict(layer.plan)} for layer in result.layers]}
+    shapes = result.network.matrix_shapes() if result.network is not None else [None] * len(result.layers)
+    return {"layers": [{"index": layer.index, **_plan_dict(layer.plan), **_grouped(layer.plan, shape)}
+                       for layer, shape in zip(result.layers, shapes)]}
+
+
+def _grouped(p: Plan, shape) -> dict:
+    """a grouped matrix's own shape beside its packed block's (:mod:`.packing`: ``in_features`` and the rest are the
+    block's), its groups and blocks; nothing for another"""
+    if shape is None or shape.groups == 1:
+        return {}
+    blocks = packed_blocks(p, shape.in_features // shape.groups, shape.groups)
+    return {"groups": shape.groups, "packed_blocks": blocks, "matrix_in_features": shape.in_features,
+            "matrix_out_features": shape.out_features}
 
 
 @checked_types

@@ -90,7 +90,7 @@ class DriftCompensation(Mode):
 class WeightScale(Mode):
     """Granularity of the weight quantisation scale."""
 
-    PER_TENSOR = "per_tensor", "one scale for the whole weight matrix"
+    PER_TENSOR = "per_tensor", "one scale for the whole weight matrix (a grouped convolution's: one per packed block)"
     PER_OUTPUT = "per_output", "one scale per output (row of W)"
 
 
@@ -171,7 +171,7 @@ class AdcRange(Mode):
 class CalibrationScope(Mode):
     """How many full scales range = calibrated sets."""
 
-    LAYER = "layer", "one per layer"
+    LAYER = "layer", "one per layer (a grouped convolution: one per packed block)"
     ARRAY = "array", "one per array"
     COLUMN = "column", "one per column"
 

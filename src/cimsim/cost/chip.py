@@ -78,11 +78,14 @@ class Stage:
     """weight bits fetched from DRAM once before the items (programmed then; within counts.dram_read_bits)"""
     places: tuple[int, ...] = ()
     """a shared matrix's vectors per item at each place, in an item's order (a chain: module doc); (): one place"""
+    blocks: int = 1
+    """a grouped matrix's packed blocks (:mod:`cimsim.packing`): copies of its plan that hold other groups, within
+    ``plan.replication``; 1 for every other matrix"""
 
     def __post_init__(self) -> None:
         check_counts(self.plan, self.counts)
-        for name in ("vectors_per_item", "in_bits_per_item", "out_bits_per_item", "fetched_bits"):
-            check_int(f"Stage.{name}", getattr(self, name), 1 if name == "vectors_per_item" else 0)
+        for name in ("vectors_per_item", "in_bits_per_item", "out_bits_per_item", "fetched_bits", "blocks"):
+            check_int(f"Stage.{name}", getattr(self, name), 0 if "bits" in name else 1)
         check_real("Stage.path_share", self.path_share, 0.0, 1.0, low_open=True)
         places = check_instance("Stage.places", self.places, tuple)
         if sum(check_int("Stage.places", v, 1) for v in places) not in (0, self.vectors_per_item):
@@ -222,7 +225,9 @@ def _assumptions(config: Config, stages: Sequence[Stage], m: ChipMapping, params
         f"buffer; every activation crosses the mesh to and from the global buffer (ISAAC router via CiMLoop, "
         f"{p0.router_energy_pj_per_bit_hop:.3g} pJ/bit-hop, {p0.noc_flit_bits}-bit links).",
         f"Pipeline '{chip.pipeline}', balance '{chip.balance}': copies of each layer's weights "
-        f"{[t.replicas * k for t, k in zip(timings, m.copies)]}; throughput from the steady-state interval (the "
+        f"{[t.replicas * k // s.blocks for s, t, k in zip(stages, timings, m.copies)]}"
+        + (f" (grouped layers in packed blocks: {[s.blocks for s in stages]})" * any(s.blocks > 1 for s in stages))
+        + "; throughput from the steady-state interval (the "
         + ("slowest stage's" if chip.pipeline == Pipeline.LAYER else "item's time through every stage, one item at "
            "a time") + ", the global buffer's ports' (every layer's input out of one, its output into the other) "
         "or DRAM's); one item's latency: its input from DRAM, each layer's transfer in + compute + transfer out, its "
@@ -328,7 +333,7 @@ def chip_breakdown(config: Config, stages: Sequence[Stage], items: int, name: st
     leakage_uw = (m.total_tiles * p0.buffer_leakage_uw + p0.global_buffer_leakage_uw
                   + sum(area.get(key, 0.0) for key in LOGIC_AREA_KEYS) * p0.logic_leakage_uw_per_um2)
     energy["leakage"] = leakage_uw * latency_ns * 1e-3  # uW x ns = fJ
-    stage_times = tuple(StageTime(index=i, arrays=s.plan.n_arrays * k, tiles=tiles, copies=t.replicas * k,
+    stage_times = tuple(StageTime(index=i, arrays=s.plan.n_arrays * k, tiles=tiles, copies=t.replicas * k // s.blocks,
                                   interval_ns=max(r[1], r[3]), latency_ns=r[0] + r[2])
                         for i, (s, t, k, tiles, r) in enumerate(zip(stages, timings, m.copies, m.tiles, rows)))
     return Breakdown(name=name, energy_pj=energy, area_um2=area, latency_ns=latency_ns, compute_ns=compute_ns,

@@ -185,8 +185,8 @@ class _Pricer:
         """``placed`` as a stage of ``items`` items, its weights programmed ``loads`` times (an operand rewritten
         every item is not: :func:`_rewrites`; a routed expert's: where some item reaches it), its activations those
         of its mean share of the vectors"""
-        plan, bits = placed.plan, self.config.dac.input_bits
-        mean = placed.vectors_per_item * placed.op.routed_fraction  # the vectors an item sends it, on the mean
+        plan, bits, op = placed.plan, self.config.dac.input_bits, placed.op
+        mean = placed.vectors_per_item * op.routed_fraction  # the vectors an item sends it, on the mean
         writes = 0 if placed.rewritten or not loads else round(placed.cells * loads * reached(placed.op, items))
         counts = self.vector_counts(placed).scaled(items * placed.op.vectors_per_item).share(placed.op.routed_fraction)
         counts = replace(counts, macs=placed.op.macs(items),
@@ -194,13 +194,13 @@ class _Pricer:
                          dram_write_bits=(items * self.model.output_elements_per_item * plan.accumulator_bits
                                           if last else 0),
                          cell_writes=writes)
-        op = placed.op
         group_vectors = op.vectors_per_item * op.routed_fraction * op.groups  # no part-filled block's empty groups
         final = (op.places or (op.vectors_per_item,))[-1] * op.routed_fraction * op.groups if last else 0.0
         out_bits = op.out_features * ((group_vectors - final) * bits + final * plan.accumulator_bits)
         read = min(1.0, op.input_elements_per_item / (group_vectors * op.in_features))  # a conv reads its map
         return Stage(plan, counts, placed.busy_vectors_per_item, round(group_vectors * op.in_features * bits * read),
-                     round(out_bits), mean / placed.busy_vectors_per_item, places=placed.busy_places)
+                     round(out_bits), mean / placed.busy_vectors_per_item, places=placed.busy_places,
+                     blocks=placed.blocks)
 
     def vector_counts(self, placed: Placed) -> Counts:
         """counts of one vector of ``placed.op`` through all its packed blocks: the full ones alike, a part-filled

@@ -113,6 +113,9 @@ def check_node(onnx, node, opset: int) -> None:
     missing = [name for name, a in schema.attributes.items() if a.required and name not in present]
     if missing:
         raise ValueError(f"{node.op_type} needs the attribute(s) {', '.join(missing)}")
+    if unknown := sorted(present - set(schema.attributes)):  # (a misspelt one had been ignored: its default ran)
+        raise ValueError(f"{node.op_type} (opset {schema.since_version}) has no attribute {', '.join(unknown)}; its "
+                         f"attributes: {', '.join(schema.attributes) or 'none'}")
 
 
 def in_range(indices, size: int, what: str) -> np.ndarray:

@@ -267,13 +267,15 @@ def _pool3d(g, op: str, attrs: dict, x: str, out: str, name: str) -> None:
     g.append(Reshape(g.sample_shape((n, c, g.shape[f"{out}#pooled"][-2], h, w))), [f"{out}#pooled"], out, name)
 
 
-def _global_average_pool(g, op, attrs, names, outs, name):
-    """GlobalAveragePool: GlobalAvgPool2d of NCHW maps; of other ranks (3-d volumes, 1-d signals), a Mean over the
-    spatial axes"""
-    x = names[0]
-    if g.full_ndim(x) == 4:
+def _global_pool(g, op, attrs, names, outs, name):
+    """Global{Average,Max}Pool: a mean or max over the spatial axes (of NCHW: GlobalAvgPool2d); rank 2 refused"""
+    x, rank = names[0], g.full_ndim(names[0])
+    if rank < 3:
+        raise ValueError(f"{op} needs a tensor (N, C, spatial axes ...) of rank 3 or more; got rank {rank}")
+    if op == "GlobalAveragePool" and rank == 4:
         return g.append_per_image(GlobalAvgPool2d(), [x], outs[0], name)
-    g.append(Mean(tuple(g.sample_axis(a, x) for a in range(2, g.full_ndim(x)))), [x], outs[0], name)
+    g.append((Mean if op == "GlobalAveragePool" else Max)(tuple(g.sample_axis(a, x) for a in range(2, rank))), [x],
+             outs[0], name)
 
 
 def _two_d(attrs: dict) -> dict:
@@ -305,12 +307,10 @@ def _one_d(g, make, attrs: dict, x: str, out: str, name: str) -> None:
 _HANDLERS = {
     **PRODUCT_HANDLERS, **SAME_SHAPE_HANDLERS, **MOVEMENT_HANDLERS, **INDEXING_HANDLERS, **LOGIC_HANDLERS,
     **QUANT_HANDLERS, **AXIS_MAP_HANDLERS, **RECURRENT_HANDLERS, **ATTENTION_HANDLERS, **POWER_HANDLERS,
-    "GlobalAveragePool": _global_average_pool, "Mod": _mod, "Dropout": _dropout,
+    "GlobalAveragePool": _global_pool, "GlobalMaxPool": _global_pool, "Mod": _mod, "Dropout": _dropout,
     **{op: lambda g, op, attrs, names, outs, name: g.append(ArgMax(
         g.sample_axis(attrs.get("axis", 0), names[0]), bool(attrs.get("keepdims", 1)), op == "ArgMin",
         bool(attrs.get("select_last_index", 0))), names[:1], outs[0], name) for op in ("ArgMax", "ArgMin")},
-    "GlobalMaxPool": lambda g, op, attrs, names, outs, name: g.append(
-        Max(tuple(g.sample_axis(a, names[0]) for a in range(2, g.full_ndim(names[0])))), names[:1], outs[0], name),
     "BatchNormalization": lambda g, op, attrs, names, outs, name: batch_norm(g, attrs, names, outs[0], name),
     "Conv": lambda g, op, attrs, names, outs, name: _conv(g, attrs, names, outs[0], name),
     "ConvTranspose": lambda g, op, attrs, names, outs, name: _conv_transpose(g, attrs, names, outs[0], name),

@@ -81,7 +81,7 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
     adc["bits"] = math.ceil(stated_bits)
     adc["type"] = adc_type(f.get("adc_type"))
     enob = float(f["adc_enob"]) if "adc_enob" in f else stated_adc_enob(stated_bits)  # as the paper states it
-    if enob is not None and adc["type"] in ("sar", "flash"):  # a ramp's or VCO's energy counts its 2**bits steps
+    if enob is not None and adc["type"] in ("sar", "flash") and adc["bits"] > 1:  # a ramp's, VCO's: its 2**bits steps
         adc["enob"] = enob
         if stated_bits != adc["bits"]:
             given = "as stated" if "adc_enob" in f else "between the whole bits' defaults"
@@ -95,7 +95,8 @@ def adc_table(macro: Macro, f: Mapping[str, Any], family: str, weight_bits: int,
             notes.append(f"adc_bits {stated_bits:g} (about {round(2 ** stated_bits)} levels) priced as a "
                          f"{adc['bits']}-bit {adc['type']}: its 2**bits steps (cimsim's config has no level count)")
         if "adc_enob" in f:
-            notes.append(f"adc_enob {enob:g} not used: a {adc['type']} converter is priced by its 2**bits steps")
+            notes.append(f"adc_enob {enob:g} not used: a {adc['type']} converter is priced by its 2**bits steps"
+                         if adc["bits"] > 1 else f"adc_enob {enob:g} not used: a 1-bit converter is one comparator")
     built = math.ceil(float(macro.values.get("adc_bits", 0)))
     if adc["type"] == "sar" and built > adc["bits"] and "enob" not in adc:
         adc["built_bits"] = built
