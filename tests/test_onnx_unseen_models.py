@@ -173,3 +173,20 @@ def test_a_gelu_approximation_other_than_none_or_tanh_is_refused(constant):
     model = _model(nodes, ("N", 5), {"c": x[0]} if constant else None, opset=20)
     with pytest.raises(ValueError, match=r"Gelu approximate 'fast' is neither 'none' nor 'tanh'"):
         network_from_onnx(model)
+
+
+def test_an_attribute_the_operators_schema_lacks_is_refused():
+    """Relu(foo=3), or a misspelt attribute whose default then ran, had been taken without a word"""
+    model = _model([helper.make_node("Softmax", ["x"], ["y"], axsi=1, name="s")], ("N", 5))
+    with pytest.raises(ValueError, match=r"node 's' \(Softmax\): Softmax \(opset 13\) has no attribute axsi; its "
+                                         r"attributes: axis"):
+        network_from_onnx(model)
+
+
+@pytest.mark.parametrize("op", ["GlobalAveragePool", "GlobalMaxPool"])
+def test_a_global_pool_of_a_tensor_without_spatial_axes_is_refused(op):
+    """of rank 2 it had returned its input (a mean over no axis)"""
+    model = _model([helper.make_node(op, ["x"], ["y"])], ("N", 5))
+    with pytest.raises(ValueError, match=rf"{op} needs a tensor \(N, C, spatial axes ...\) of rank 3 or more; got "
+                                         r"rank 2"):
+        network_from_onnx(model)
