@@ -621,3 +621,12 @@ def test_a_networks_memory_refusal_names_its_batch_where_that_fits():
     assert "calibrated at once" not in result.stderr + result.stdout
     assert_clean(cli("validate", ROOT / "configs" / "digits-cnn.toml", "--set", "simulation.memory_limit_gib=0.02",
                      "--set", "simulation.batch_size=1"), 0, "valid")
+
+
+@pytest.mark.parametrize("scale, said", [(1e-200, "1e-200 x a vector's peak |input| 1e-200 = 1e-400, below 1e-300"),
+                                         (1e300, "1e+300 x 3 inputs = 3e+600, beyond float64 itself")])
+def test_a_magnitude_refusal_writes_the_product_float64_cannot_hold(scale, said):
+    """the product had been computed in float64: "= 0, below 1e-300" and, above, a clause without its value"""
+    with pytest.raises(ValueError) as refused:
+        cimsim.estimate(DEFAULT, weights=np.ones((3, 3)) * scale, inputs=np.ones((2, 3)) * scale)
+    assert said in str(refused.value)

@@ -115,6 +115,15 @@ def peaks(matrix: np.ndarray) -> np.ndarray:
     return np.abs(matrix).max(axis=1, initial=0.0)
 
 
+def _decade(*factors: float) -> str:
+    """the product of positive ``factors`` written as float64 cannot hold it where it lies beyond (1e-400, not 0)"""
+    exponent = float(np.sum(np.log10(factors)))
+    if -300 < exponent < 300:
+        return f"{float(np.prod(factors)):.3g}"
+    mantissa, power = 10 ** (exponent % 1), int(np.floor(exponent))
+    return f"{mantissa:.3g}e{power:+d}"
+
+
 @checked_types
 def check_magnitudes(config: Config, fields: tuple[str | None, str | None], w_peaks: np.ndarray,
                      x_peaks: np.ndarray, inputs: int) -> None:
@@ -126,7 +135,7 @@ def check_magnitudes(config: Config, fields: tuple[str | None, str | None], w_pe
     w_max, x_max = float(w_peaks.max(initial=0.0)), float(x_peaks.max(initial=0.0))
     bound = w_max * x_max * inputs
     if not bound < MAGNITUDE_BOUND:
-        said = f"= {bound:.3g}" if np.isfinite(bound) else "beyond float64 itself"
+        said = f"= {bound:.3g}" if np.isfinite(bound) else f"= {_decade(w_max, x_max, inputs)}, beyond float64 itself"
         why = (f"values this large could overflow float64 (max |weight| {w_max:.3g} x max |input| {x_max:.3g} x "
                f"{inputs} inputs {said}, the largest sum of products, above {MAGNITUDE_BOUND:.0e}; float64 "
                "ends at 1.8e308); scale the data down (only ratios matter to the quantised crossbars)")
@@ -137,7 +146,7 @@ def check_magnitudes(config: Config, fields: tuple[str | None, str | None], w_pe
         if not w_min * x_min < MAGNITUDE_FLOOR:
             return
         why = (f"values this small underflow float64 (an output's peak |weight| {w_min:.3g} x a vector's peak "
-               f"|input| {x_min:.3g} = {w_min * x_min:.3g}, below {MAGNITUDE_FLOOR:.0e}: the products would be "
+               f"|input| {x_min:.3g} = {_decade(w_min, x_min)}, below {MAGNITUDE_FLOOR:.0e}: the products would be "
                "subnormal, a few bits each, and so would the float reference); scale the data up (only ratios matter "
                "to the quantised crossbars)")
         sides = (w_min < MAGNITUDE_FLOOR ** 0.5, x_min < MAGNITUDE_FLOOR ** 0.5)
@@ -256,9 +265,9 @@ def _underflow_blame(network: Network, small: _Underflow, w_min: dict) -> tuple[
             network_at_fault = w < MAGNITUDE_FLOOR ** 0.5
     return network_at_fault, (
         f"values this small underflow float64 (matrix layer {index}'s peak |weight| {w:.3g} x an input vector's peak "
-        f"|x| {x:.3g} = {w * x:.3g}, below {MAGNITUDE_FLOOR:.0e}: the float reference's products would be subnormal, "
-        f"a few bits each); scale the {'network weights' if network_at_fault else 'inputs'} up (only ratios matter to "
-        "the crossbars)")
+        f"|x| {x:.3g} = {_decade(w, x)}, below {MAGNITUDE_FLOOR:.0e}: the float reference's products would be "
+        f"subnormal, a few bits each); scale the {'network weights' if network_at_fault else 'inputs'} up (only "
+        "ratios matter to the crossbars)")
 
 
 def _overflows(network: Network, xs: np.ndarray, w_min: dict) -> bool:
