@@ -206,3 +206,11 @@ def test_no_grid_is_counted_without_a_refused_axis():
     message = refused({"mode": "random", "samples": 5, "axes": {
         "adc.bits": {"start": 4, "stop": 8, "step": 2.0}, "array.rows_per_read": [64, 128]}}, "write integers")
     assert "samples" not in message
+
+
+def test_a_network_sweep_without_its_network_file_is_refused_before_it_runs(tmp_path):
+    """[set] workload.kind = "network" with no network_file had run every point to a failed row, exit 0"""
+    base = str(Path(__file__).resolve().parents[1] / "configs" / "default.toml")
+    with pytest.raises(ConfigError, match=r"a network workload needs 'workload.network_file' \(a sweep has no network "
+                                          r"in memory\)"):
+        spec_from_dict({"base": base, "set": {"workload.kind": "network"}, "axes": {"adc.bits": [4, 6]}})

@@ -1,5 +1,5 @@
 """What a sweep axis may list for a config field: each value checked by the field's own rule (a table's preset by
-the shipped presets' names), as one cell of a one-line CSV row."""
+the shipped presets' names), as one cell of a one-line CSV row; and whether a network sweep has its network."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import dataclasses
 from typing import Any
 
 from ..argcheck import has_control_character
-from ..config import SECTION_PRESETS, SECTIONS, list_section_presets
+from ..config import SECTION_PRESETS, SECTIONS, Config, list_section_presets
 from ..config.rules import Choice
 
-__all__ = ["FIELD_RULES", "field_error", "choice_names", "has_control"]
+__all__ = ["FIELD_RULES", "field_error", "choice_names", "has_control", "missing_network"]
 
 FIELD_RULES = {f"{section}.{f.name}": f.metadata["rule"] for section, cls in SECTIONS.items()
                for f in dataclasses.fields(cls)}
@@ -41,3 +41,13 @@ def choice_names(field: str) -> tuple[str, ...]:
         return tuple(list_section_presets(section))
     rule = FIELD_RULES[field]
     return rule.names if isinstance(rule, Choice) else ()
+
+
+def missing_network(base: Config, axes) -> str | None:
+    """why a network sweep's ``base`` (with its [set]) runs no point: no 'workload.network_file' and no axis gives
+    one (a sweep has no network in memory, as a script's simulate(network=...) has); None where it does"""
+    if base.workload.kind != "network" or base.workload.network_file or any(
+            a.field == "workload.network_file" for a in axes):
+        return None
+    return ("a network workload needs 'workload.network_file' (a sweep has no network in memory): give it in the "
+            "base config, [set] or an axis")

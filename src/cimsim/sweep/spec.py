@@ -24,7 +24,7 @@ from ..config.rules import Float
 from ..config.keys import as_written, did_you_mean
 from ..config.toml_file import read_toml, relative_dir
 from ..errors import ConfigError
-from .axis_values import FIELD_RULES, choice_names, field_error, has_control
+from .axis_values import FIELD_RULES, choice_names, field_error, has_control, missing_network
 from .metrics import available_metrics, default_metrics
 from .sampling import Axis, combinations, steps
 
@@ -109,6 +109,8 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
     if base is not None and kind is not None:
         objectives = _objectives(data.get("objectives"), available_metrics(kind, base.workload.kind),
                                  default_metrics(kind, base.workload.kind), errors)
+        if why := missing_network(base, axes):  # (every point had failed)
+            errors.append(("set" if "set" in data else "base", why))
     if errors:
         raise ConfigError(source, errors)
     if is_template(loaded := base if origin is None else origin):  # its file's problems unless a point completes it
@@ -128,8 +130,7 @@ def _base(data: Mapping[str, Any], base_dir: Path, errors: list[tuple[str, str]]
     if ("base" in data) == ("preset" in data):
         errors.append(("base", "give exactly one of 'base' (a config file, relative to the spec) and 'preset'"))
         return None
-    key = "base" if "base" in data else "preset"
-    value = data[key]
+    key, value = ("base", data["base"]) if "base" in data else ("preset", data["preset"])
     if not isinstance(value, str) or not value.strip():
         errors.append((key, f"'{key}' must be a non-empty string; got {value!r}"))
         return None
@@ -153,8 +154,7 @@ def _choice(data: Mapping[str, Any], key: str, options: tuple[str, ...], default
     if value not in options:
         errors.append((key, f"'{key}' must be one of {', '.join(options)}; got {as_written(value)}"
                             + did_you_mean(options, value)))  # "Functional": the lower-case hint a config's gets
-        return None
-    return value
+    return value if value in options else None
 
 
 def _flatten(table: Mapping[str, Any], where: str, errors: list[tuple[str, str]]) -> dict[str, Any]:
