@@ -268,11 +268,12 @@ def sweep(spec, output, workers, scheduler):
         if str(exc) != DASK_MISSING:
             raise
         fail(exc, 2)
-    click.echo(f"{spec}: {summary.total} points, {summary.ok} ok, {summary.failed} failed; "
-               f"{summary.skipped} of them from an earlier run; results in {output}")
+    points = f"{summary.total} point{'s' * (summary.total != 1)}"
+    click.echo(f"{spec}: {points}, {summary.ok} ok, {summary.failed} failed; {summary.skipped} of them from an earlier "
+               f"run; results in {output}")
     if plan.mode == "random" and summary.total < plan.samples:
-        click.echo(f"{plan.samples} samples drew {summary.total} distinct points: a draw that repeats one (a range "
-                   "of few values drawn with replacement) or gives the same config runs once")
+        click.echo(f"{plan.samples} samples drew {summary.total} distinct {points.split()[1]}: a draw that repeats one "
+                   "(a range of few values drawn with replacement) or gives the same config runs once")
     for line in axis_trend_lines(axis.field for axis in plan.axes):  # how far published trends back each axis
         click.echo(line)
     if summary.stopped:
