@@ -178,7 +178,7 @@ def test_a_gelu_approximation_other_than_none_or_tanh_is_refused(constant):
 def test_an_attribute_the_operators_schema_lacks_is_refused():
     """Relu(foo=3), or a misspelt attribute whose default then ran, had been taken without a word"""
     model = _model([helper.make_node("Softmax", ["x"], ["y"], axsi=1, name="s")], ("N", 5))
-    with pytest.raises(ValueError, match=r"node 's' \(Softmax\): Softmax \(opset 13\) has no attribute axsi; its "
+    with pytest.raises(ValueError, match=r"node 's' \(Softmax\): Softmax \(opset 17\) has no attribute axsi; its "
                                          r"attributes: axis"):
         network_from_onnx(model)
 
@@ -190,3 +190,33 @@ def test_a_global_pool_of_a_tensor_without_spatial_axes_is_refused(op):
     with pytest.raises(ValueError, match=rf"{op} needs a tensor \(N, C, spatial axes ...\) of rank 3 or more; got "
                                          r"rank 2"):
         network_from_onnx(model)
+
+
+def test_a_layer_norms_scale_of_the_inputs_full_rank_imports():
+    """a (1, 1, 8) scale on a [N, 4, 8] input (its batch axis of size 1 ahead), which onnxruntime runs, had been
+    refused by the broadcast check"""
+    x = RNG.standard_normal((2, 4, 8)).astype(np.float32)
+    model = _model([helper.make_node("LayerNormalization", ["x", "g", "b"], ["y"])], ("N", 4, 8),
+                   {"g": RNG.standard_normal((1, 1, 8)).astype(np.float32),
+                    "b": RNG.standard_normal((1, 1, 8)).astype(np.float32)})
+    _matches(model, x)
+
+
+@pytest.mark.parametrize("op, attrs", [("Relu", {"__source_layer": "fc1"}), ("LayerNormalization", {"extra": 1})])
+def test_attributes_onnx_s_own_check_takes_are_taken(op, attrs):
+    """annotations ("__" names) and LayerNormalization's unlisted attributes: onnx's checker and onnxruntime take
+    them (the schema check had refused them)"""
+    x = RNG.standard_normal((2, 5)).astype(np.float32)
+    inputs = ["x", "g"] if op == "LayerNormalization" else ["x"]
+    plain = _model([helper.make_node(op, inputs, ["y"])], ("N", 5), {"g": np.ones(5, np.float32)})
+    model = _model([helper.make_node(op, inputs, ["y"], **attrs)], ("N", 5), {"g": np.ones(5, np.float32)})
+    _matches(model, x, ReferenceEvaluator(plain).run(None, {"x": x})[0])  # (the evaluator refuses the attribute)
+
+
+def test_a_network_pickled_with_layer_norm_in_ops_unpickles():
+    """LayerNorm moved to cimsim.network.norms: cimsim.network.ops.LayerNorm, which older pickles name, is it"""
+    from cimsim.network import LayerNorm, ops
+
+    assert ops.LayerNorm is LayerNorm
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        ops.Nope  # noqa: B018

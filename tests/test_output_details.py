@@ -208,5 +208,5 @@ def test_a_folder_that_refuses_the_sweep_s_lock_file_is_named_with_the_way_out(t
     monkeypatch.setattr(lock.os, "open", refused)
     result = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(tmp_path / "r.csv"), "--workers", "1"])
     assert result.exit_code == 2 and "cannot make the sweep's lock file" in result.output, result.output
-    assert "r.csv.lock beside the results file (No such file or directory): write the results into another " \
+    assert "r.csv.lock: its folder takes no new file (No such file or directory); write the results into another " \
         "folder (-o)" in result.output

@@ -113,9 +113,22 @@ def check_node(onnx, node, opset: int) -> None:
     missing = [name for name, a in schema.attributes.items() if a.required and name not in present]
     if missing:
         raise ValueError(f"{node.op_type} needs the attribute(s) {', '.join(missing)}")
-    if unknown := sorted(present - set(schema.attributes)):  # (a misspelt one had been ignored: its default ran)
-        raise ValueError(f"{node.op_type} (opset {schema.since_version}) has no attribute {', '.join(unknown)}; its "
-                         f"attributes: {', '.join(schema.attributes) or 'none'}")
+    unknown = sorted(a for a in present - set(schema.attributes) if not a.startswith("__"))  # ("__": annotations)
+    if unknown and not _checker_accepts(onnx, node, opset):  # (a misspelt one had been ignored: its default ran)
+        raise ValueError(f"{node.op_type} (opset {opset}) has no attribute {', '.join(unknown)}; its attributes: "
+                         f"{', '.join(schema.attributes) or 'none'}")
+
+
+def _checker_accepts(onnx, node, opset: int) -> bool:
+    """whether onnx's own node check takes ``node`` at ``opset`` (it lets some operators, LayerNormalization, carry
+    attributes their schema does not list, as onnxruntime does)"""
+    ctx = onnx.checker.C.CheckerContext()
+    ctx.ir_version, ctx.opset_imports = onnx.IR_VERSION, {node.domain or "": opset}
+    try:
+        onnx.checker.check_node(node, ctx)
+    except onnx.checker.ValidationError:
+        return False
+    return True
 
 
 def in_range(indices, size: int, what: str) -> np.ndarray:

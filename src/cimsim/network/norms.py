@@ -34,13 +34,14 @@ class LayerNorm(_SameShape):
         object.__setattr__(self, "bias", constant_array(f"{name} bias", self.bias))
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """the input's; an axis outside it, or a weight or bias that does not broadcast to it, is refused (it had
-        been taken, to fail in the first forward pass with numpy's broadcast error)"""
+        """the input's; an axis outside it, or a weight or bias that does not broadcast to it (with a batch axis of
+        size 1 ahead, as an ONNX scale of the input's full rank has), is refused (it had been taken, to fail in the
+        first forward pass with numpy's broadcast error)"""
         name, shape = type(self).__name__, tuple(input_shape)
         per_sample_axis(self.axis, len(shape), name)
         for what, a in (("weight", self.weight), ("bias", self.bias)):
-            if a is not None and (a.ndim > len(shape) or any(n not in (1, m) for n, m in zip(a.shape[::-1],
-                                                                                            shape[::-1]))):
+            dims = () if a is None else a.shape[1:] if a.ndim == len(shape) + 1 and a.shape[0] == 1 else a.shape
+            if len(dims) > len(shape) or any(n not in (1, m) for n, m in zip(dims[::-1], shape[::-1])):
                 raise ValueError(f"{name} {what} of shape {a.shape} does not broadcast to the per-sample shape {shape}")
         return shape
 

@@ -322,3 +322,12 @@ class ActivationMatMul(DigitalLayer):
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.matmul(*aligned((a, b)))
+
+
+def __getattr__(name: str):
+    """``LayerNorm``, which lives in :mod:`.norms` since 2026-12-05: a network pickled before names it here"""
+    if name == "LayerNorm":
+        from .norms import LayerNorm
+
+        return LayerNorm
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
