@@ -203,8 +203,8 @@ def _open(path: Path, output: str | os.PathLike, flags: int) -> int:
         if not flags & os.O_CREAT:
             raise  # it went between a look and the open: the callers look again
         raise ConfigError(str(output), [("output", (  # no folder to make it in: /proc/version's, a file system's
-            f"cannot make the sweep's lock file {path}: its folder takes no new file ({exc.strerror}); write the results "
-            "into another folder (-o)"))]) from None
+            f"cannot make the sweep's lock file {path}: its folder takes no new file ({exc.strerror}); write the "
+            "results into another folder (-o)"))]) from None
     except OSError as exc:
         why = "a symbolic link" if exc.errno == errno.ELOOP or os.path.islink(path) else (
             "a folder" if exc.errno == errno.EISDIR else exc.strerror or str(exc))
