@@ -193,6 +193,22 @@ def estimate_bytes(plans: Sequence[Plan], chunk: int, activation_values: int = 0
     return float(held + programming), float(max(reads, calibrating) + calls)
 
 
+_ESTIMATES: dict = {}
+""":func:`estimate_bytes` by its arguments and the worker threads and piece size it reads: every read checks (40 us
+of Python a call, most of a small call's time)"""
+
+
+def _estimate(plans: Sequence[Plan], *args) -> tuple[float, float]:
+    from .numerics import threads
+
+    key = (tuple(plans), *args, threads.worker_threads(), threads.PIECE_BYTES)
+    if key not in _ESTIMATES:
+        if len(_ESTIMATES) >= 4096:  # a long sweep's many layers: start afresh
+            _ESTIMATES.clear()
+        _ESTIMATES[key] = estimate_bytes(plans, *args)
+    return _ESTIMATES[key]
+
+
 @checked_types
 def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activation_values: int = 0,
                  rows_values: int = 0, chunk: int | None = None,
@@ -215,12 +231,11 @@ def check_memory(config: Config, plans: Sequence[Plan], shape_field: str, activa
     ideal = ideal_cells(config.device) and not config.array.wire_resistance_ohm  # no draws, no IR drop
 
     def fits(n: int = vectors, rows: int = batch, calibrated: int = calibration) -> bool:
-        held, flight = estimate_bytes(plans, n, activation_values, rows_values, rows, min(calibrated, n), ir_drop,
-                                      ideal)
+        held, flight = _estimate(plans, n, activation_values, rows_values, rows, min(calibrated, n), ir_drop, ideal)
         return held + flight <= limit_bytes
 
-    layers, chunk_bytes = estimate_bytes(plans, vectors, activation_values, rows_values, batch,
-                                         min(calibration, vectors), ir_drop, ideal)
+    layers, chunk_bytes = _estimate(plans, vectors, activation_values, rows_values, batch, min(calibration, vectors),
+                                    ir_drop, ideal)
     if layers + chunk_bytes <= limit_bytes:
         return
     # the setting whose change brings the estimate within the limit, in the order a user would try them
