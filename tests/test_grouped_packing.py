@@ -84,6 +84,8 @@ def test_calls_chunks_and_refused_reads_leave_the_same_numbers():
 
 
 def _network_config(tmp_path, channels: int, preset: str, samples: int = 4):
+    """(config, network, inputs) of a depthwise 3 x 3 conv of ``channels`` channels on 6 x 6 maps, ``samples``
+    samples in files under ``tmp_path``"""
     rng = np.random.default_rng(1)
     net = Network((Conv2d(rng.normal(size=(channels, 1, 3, 3)), padding=1, groups=channels), Flatten()),
                   (channels, 6, 6))
@@ -91,9 +93,9 @@ def _network_config(tmp_path, channels: int, preset: str, samples: int = 4):
     save_network(net, tmp_path / f"dw{channels}.npz")
     np.savez(tmp_path / f"x{channels}.npz", x=x, y=np.zeros(samples, int))
     return as_config(DEFAULT, {
-        "device.preset": preset, "workload.kind": "network", "workload.network_file": str(tmp_path / f"dw{channels}.npz"),
-        "workload.dataset": "file", "workload.dataset_file": str(tmp_path / f"x{channels}.npz"),
-        "workload.vectors": samples}), net, x
+        "device.preset": preset, "workload.kind": "network", "workload.vectors": samples,
+        "workload.network_file": str(tmp_path / f"dw{channels}.npz"), "workload.dataset": "file",
+        "workload.dataset_file": str(tmp_path / f"x{channels}.npz")}), net, x
 
 
 def test_a_run_estimate_and_price_model_price_the_packed_blocks_alike(tmp_path):
