@@ -630,3 +630,26 @@ def test_a_magnitude_refusal_writes_the_product_float64_cannot_hold(scale, said)
     with pytest.raises(ValueError) as refused:
         cimsim.estimate(DEFAULT, weights=np.ones((3, 3)) * scale, inputs=np.ones((2, 3)) * scale)
     assert said in str(refused.value)
+
+
+def test_a_product_beyond_float64_rounds_to_the_next_power():
+    from cimsim.preflight import _decade
+
+    assert (_decade(1e-200, 9.99999e-201), _decade(2e-200, 3e-201), _decade(3.0, 4.0)) == ("1e-400", "6e-401", "12")
+
+
+def test_a_memory_estimate_cleared_by_another_thread_meanwhile_is_still_returned(monkeypatch):
+    """the cache of the per-read memory check is read once: another thread clearing it between the store and a read
+    back had raised KeyError on a valid read"""
+    from cimsim import footprint
+    from cimsim.config import Config
+    from cimsim.mapping import plan_layer
+
+    class Cleared(dict):
+        def __setitem__(self, key, value):
+            super().__setitem__(key, value)
+            self.clear()  # as another thread's clear would, right after
+
+    monkeypatch.setattr(footprint, "_ESTIMATES", Cleared())
+    plan = plan_layer(Config())
+    assert footprint._estimate([plan], 10, 0, 0, 10, 0, False, False) == footprint.estimate_bytes([plan], 10)

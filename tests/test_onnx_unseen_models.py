@@ -5,6 +5,8 @@ MaxPool), within the size guard of folded constants."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -210,7 +212,13 @@ def test_attributes_onnx_s_own_check_takes_are_taken(op, attrs):
     inputs = ["x", "g"] if op == "LayerNormalization" else ["x"]
     plain = _model([helper.make_node(op, inputs, ["y"])], ("N", 5), {"g": np.ones(5, np.float32)})
     model = _model([helper.make_node(op, inputs, ["y"], **attrs)], ("N", 5), {"g": np.ones(5, np.float32)})
-    _matches(model, x, ReferenceEvaluator(plain).run(None, {"x": x})[0])  # (the evaluator refuses the attribute)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        _matches(model, x, ReferenceEvaluator(plain).run(None, {"x": x})[0])  # (the evaluator refuses the attribute)
+    ignored = [str(w.message) for w in said if "ignores the attribute" in str(w.message)]
+    assert ignored == ([] if op == "Relu" else [  # a misspelt epsilon is said, not silently ignored
+        "LayerNormalization (opset 17) ignores the attribute(s) extra, which its schema does not list (its "
+        "attributes: axis, epsilon, stash_type): check the spelling"])
 
 
 def test_a_network_pickled_with_layer_norm_in_ops_unpickles():

@@ -214,3 +214,12 @@ def test_a_network_sweep_without_its_network_file_is_refused_before_it_runs(tmp_
     with pytest.raises(ConfigError, match=r"a network workload needs 'workload.network_file' \(a sweep has no network "
                                           r"in memory\)"):
         spec_from_dict({"base": base, "set": {"workload.kind": "network"}, "axes": {"adc.bits": [4, 6]}})
+
+
+def test_an_empty_network_file_axis_is_refused_once(tmp_path):
+    """the empty axis named, not also the network file no point has (its axis was refused, not missing)"""
+    base = tmp_path / "net.toml"
+    base.write_text('[workload]\nkind = "network"\n')
+    with pytest.raises(ConfigError) as refused:
+        spec_from_dict({"base": str(base), "axes": {"workload.network_file": []}})
+    assert [key for key, _ in refused.value.errors] == ["axes.'workload.network_file'"]

@@ -202,11 +202,12 @@ def _estimate(plans: Sequence[Plan], *args) -> tuple[float, float]:
     from .numerics import threads
 
     key = (tuple(plans), *args, threads.worker_threads(), threads.PIECE_BYTES)
-    if key not in _ESTIMATES:
+    found = _ESTIMATES.get(key)  # (read once: another thread may clear the dict meanwhile)
+    if found is None:
         if len(_ESTIMATES) >= 4096:  # a long sweep's many layers: start afresh
             _ESTIMATES.clear()
-        _ESTIMATES[key] = estimate_bytes(plans, *args)
-    return _ESTIMATES[key]
+        found = _ESTIMATES[key] = estimate_bytes(plans, *args)
+    return found
 
 
 @checked_types

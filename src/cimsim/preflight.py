@@ -120,7 +120,8 @@ def _decade(*factors: float) -> str:
     exponent = float(np.sum(np.log10(factors)))
     if -300 < exponent < 300:
         return f"{float(np.prod(factors)):.3g}"
-    mantissa, power = 10 ** (exponent % 1), int(np.floor(exponent))
+    mantissa, power = float(f"{10 ** (exponent % 1):.3g}"), int(np.floor(exponent))
+    mantissa, power = (mantissa / 10, power + 1) if mantissa >= 10 else (mantissa, power)  # 9.999e-401 is 1e-400
     return f"{mantissa:.3g}e{power:+d}"
 
 

@@ -6,6 +6,7 @@ activations); and the element kind (float, int, bool) of each tensor, where ONNX
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -116,7 +117,11 @@ def check_node(onnx, node, opset: int) -> None:
     unknown = sorted(a for a in present - set(schema.attributes) if not a.startswith("__"))  # ("__": annotations)
     if unknown and not _checker_accepts(onnx, node, opset):  # (a misspelt one had been ignored: its default ran)
         raise ValueError(f"{node.op_type} (opset {opset}) has no attribute {', '.join(unknown)}; its attributes: "
-                         f"{', '.join(schema.attributes) or 'none'}")
+                         f"{', '.join(sorted(schema.attributes)) or 'none'}")
+    if unknown:  # taken, as onnx and onnxruntime take them, but ignored: said (a misspelt epsilon)
+        warnings.warn(f"{node.op_type} (opset {opset}) ignores the attribute(s) {', '.join(unknown)}, which its "
+                      f"schema does not list (its attributes: {', '.join(sorted(schema.attributes))}): check the "
+                      "spelling", stacklevel=2)
 
 
 def _checker_accepts(onnx, node, opset: int) -> bool:

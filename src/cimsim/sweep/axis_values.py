@@ -43,11 +43,12 @@ def choice_names(field: str) -> tuple[str, ...]:
     return rule.names if isinstance(rule, Choice) else ()
 
 
-def missing_network(base: Config, axes) -> str | None:
+def missing_network(base: Config, axes, errors: list[tuple[str, str]]) -> str | None:
     """why a network sweep's ``base`` (with its [set]) runs no point: no 'workload.network_file' and no axis gives
-    one (a sweep has no network in memory, as a script's simulate(network=...) has); None where it does"""
+    one (a sweep has no network in memory, as a script's simulate(network=...) has); None where it does, or where
+    ``errors`` already refuse an axis of it"""
     if base.workload.kind != "network" or base.workload.network_file or any(
-            a.field == "workload.network_file" for a in axes):
+            a.field == "workload.network_file" for a in axes) or any("workload.network_file" in k for k, _ in errors):
         return None
     return ("a network workload needs 'workload.network_file' (a sweep has no network in memory): give it in the "
             "base config, [set] or an axis")

@@ -109,7 +109,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir: st
     if base is not None and kind is not None:
         objectives = _objectives(data.get("objectives"), available_metrics(kind, base.workload.kind),
                                  default_metrics(kind, base.workload.kind), errors)
-        if why := missing_network(base, axes):  # (every point had failed)
+        if why := missing_network(base, axes, errors):  # (every point had failed)
             errors.append(("set" if "set" in data else "base", why))
     if errors:
         raise ConfigError(source, errors)
