@@ -243,8 +243,8 @@ class Crossbar:
         BLAS products (:mod:`._kernels`, "Threads"), unless they take too little time to pay for it
         (:func:`.threads.share_rows`); the cell-by-cell noise path runs in one."""
         workers = 1 if self._cell_noise_path else worker_threads()
-        p = self.plan  # a row's input planes and column sums, float32 (or uint8 planes and int32 sums)
-        piece = piece_rows(4 * p.n_planes * (p.in_features + self.layer.col_w.size + 1), PRODUCT_ROWS)
+        p, plane_bytes = self.plan, 4 if self._integer is None else 1  # float32 planes and sums, or uint8 planes
+        piece = piece_rows(p.n_planes * (plane_bytes * p.in_features + 4 * (self.layer.col_w.size + 1)), PRODUCT_ROWS)
         results, self._row_seconds = share_rows(self._rows, x, out, first_vector, PRODUCT_ROWS, workers,
                                                 self._row_seconds, piece)
         in_sums = sum((r[1] for r in results[1:]), results[0][1])
