@@ -405,3 +405,20 @@ def test_a_runs_json_says_where_its_products_ran_and_why(monkeypatch):
     assert products_path(config) == "float32 BLAS (onnxruntime's int8 kernel is not 1.25x float32 here)"
     monkeypatch.setattr(int8, "available", lambda: False)
     assert "is not installed: pip install '.[int8]'" in products_path(config)
+
+
+@pytest.mark.parametrize("overrides, uint8", [({}, True), ({"dac.encoding": "pulse_count"}, False),
+                                              ({"device.iv_nonlinearity": 10.0}, False)])
+def test_a_workers_piece_counts_uint8_planes_only_where_the_int8_units_take_them(overrides, uint8):
+    """the planes of a pulse-count input, or bent by a non-linear cell, stay float32 on a layer with int8 products:
+    a piece sized for uint8 planes there had taken 3x the work arrays it was sized for"""
+    from cimsim.numerics.products import PRODUCT_ROWS, plane_piece
+    from cimsim.numerics.threads import piece_rows
+
+    xbar = Crossbar(design(**overrides))
+    xbar.program(np.random.default_rng(0).uniform(-1, 1, (70, 300)))
+    p, cols = xbar.plan, xbar.layer.col_w.size
+    assert xbar._integer is not None  # integer levels: int8 products
+    plane_bytes = 1 if uint8 else 4
+    assert plane_piece(p, xbar._integer, cols, xbar._cell_noise_path) == piece_rows(
+        p.n_planes * (plane_bytes * p.in_features + 4 * (cols + 1)), PRODUCT_ROWS)

@@ -211,14 +211,14 @@ def test_attributes_onnx_s_own_check_takes_are_taken(op, attrs):
     x = RNG.standard_normal((2, 5)).astype(np.float32)
     inputs = ["x", "g"] if op == "LayerNormalization" else ["x"]
     plain = _model([helper.make_node(op, inputs, ["y"])], ("N", 5), {"g": np.ones(5, np.float32)})
-    model = _model([helper.make_node(op, inputs, ["y"], **attrs)], ("N", 5), {"g": np.ones(5, np.float32)})
+    model = _model([helper.make_node(op, inputs, ["y"], name="ln", **attrs)], ("N", 5), {"g": np.ones(5, np.float32)})
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
         _matches(model, x, ReferenceEvaluator(plain).run(None, {"x": x})[0])  # (the evaluator refuses the attribute)
     ignored = [str(w.message) for w in said if "ignores the attribute" in str(w.message)]
     assert ignored == ([] if op == "Relu" else [  # a misspelt epsilon is said, not silently ignored
-        "LayerNormalization (opset 17) ignores the attribute(s) extra, which its schema does not list (its "
-        "attributes: axis, epsilon, stash_type): check the spelling"])
+        "ONNX model: node 'ln' (LayerNormalization): LayerNormalization (opset 17) ignores the attribute(s) extra, "
+        "which its schema does not list (its attributes: axis, epsilon, stash_type): check the spelling"])
 
 
 def test_a_network_pickled_with_layer_norm_in_ops_unpickles():

@@ -91,10 +91,11 @@ def check_domain(node, where: str) -> None:
                      f"ONNX's own operators and these of com.microsoft: {', '.join(sorted(MICROSOFT_OPS))}")
 
 
-def check_node(onnx, node, opset: int) -> None:
+def check_node(onnx, node, opset: int, where: str = "") -> None:
     """ValueError where ``node`` lacks an input or an attribute that its operator's ONNX schema (at ``opset``)
-    requires, or has more inputs than it takes; operators without a schema are left to the handlers, which name
-    the ones they do not support."""
+    requires, has more inputs than it takes, or an attribute it does not list (a warning, naming ``where``, where
+    onnx's own check takes it); operators without a schema are left to the handlers, which name the ones they do
+    not support."""
     try:
         schema = onnx.defs.get_schema(node.op_type, opset, node.domain or "")
     except onnx.defs.SchemaError:
@@ -119,9 +120,9 @@ def check_node(onnx, node, opset: int) -> None:
         raise ValueError(f"{node.op_type} (opset {opset}) has no attribute {', '.join(unknown)}; its attributes: "
                          f"{', '.join(sorted(schema.attributes)) or 'none'}")
     if unknown:  # taken, as onnx and onnxruntime take them, but ignored: said (a misspelt epsilon)
-        warnings.warn(f"{node.op_type} (opset {opset}) ignores the attribute(s) {', '.join(unknown)}, which its "
-                      f"schema does not list (its attributes: {', '.join(sorted(schema.attributes))}): check the "
-                      "spelling", stacklevel=2)
+        warnings.warn(f"{where}: " * bool(where) + f"{node.op_type} (opset {opset}) ignores the attribute(s) "
+                      f"{', '.join(unknown)}, which its schema does not list (its attributes: "
+                      f"{', '.join(sorted(schema.attributes))}): check the spelling", stacklevel=2)
 
 
 def _checker_accepts(onnx, node, opset: int) -> bool:

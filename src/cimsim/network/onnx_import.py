@@ -224,7 +224,7 @@ class _Graph:
                 return None
             data = [n for n in names if n in self.value]
             if node.op_type in SUPPORTED_OPS:  # others are refused by name below
-                check_node(onnx, node, self.opset)
+                check_node(onnx, node, self.opset, where)
             if node.op_type == "Shape" and data:
                 full, start = self.full_shape(data[0]), attrs.get("start", 0)
                 self.consts[node.output[0]] = np.array(full[start:attrs.get("end")], dtype=np.int64)

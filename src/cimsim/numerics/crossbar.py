@@ -38,10 +38,10 @@ from .encoding import (_quantize_inputs, accumulate_planes, fixed_input_max, fix
                        unshifted, with_normal_rows)
 from .layout import shared_references
 from .noise import add_cell_noise, ktc_noise_std, noise_key, output_noise_std
-from .products import PRODUCT_ROWS, group_sums
+from .products import PRODUCT_ROWS, group_sums, plane_piece, uint8_planes
 from .cell_energy import CellEnergy
 from .programming import ProgrammedLayer, compact_layer, ideal_conductances_us, program_layer
-from .threads import piece_rows, share_rows, worker_threads
+from .threads import share_rows, worker_threads
 
 __all__ = ["Crossbar"]
 
@@ -243,8 +243,7 @@ class Crossbar:
         BLAS products (:mod:`._kernels`, "Threads"), unless they take too little time to pay for it
         (:func:`.threads.share_rows`); the cell-by-cell noise path runs in one."""
         workers = 1 if self._cell_noise_path else worker_threads()
-        p, plane_bytes = self.plan, 4 if self._integer is None else 1  # float32 planes and sums, or uint8 planes
-        piece = piece_rows(p.n_planes * (plane_bytes * p.in_features + 4 * (self.layer.col_w.size + 1)), PRODUCT_ROWS)
+        piece = plane_piece(self.plan, self._integer, self.layer.col_w.size, self._cell_noise_path)
         results, self._row_seconds = share_rows(self._rows, x, out, first_vector, PRODUCT_ROWS, workers,
                                                 self._row_seconds, piece)
         in_sums = sum((r[1] for r in results[1:]), results[0][1])
@@ -255,8 +254,7 @@ class Crossbar:
         per input its squared codes and its V**2 t term (:func:`.encoding.prepare_planes`), non-zero codes (with
         pulse-count inputs, unit pulses), largest input scale)."""
         p, adc, cfg, batch = self.plan, self.adc, self.config.adc, x.shape[0]
-        integer = (self._integer is not None and p.dac_encoding == InputEncoding.VOLTAGE and not self._cell_noise_path
-                   and self._integer.uses_integer(p.n_planes * batch))  # uint8 planes, straight to the int8 units
+        integer = uint8_planes(p, self._integer, self._cell_noise_path, batch)  # straight to the int8 units
         in_sums = np.zeros((2, p.in_features))
         planes, x_scale, row_sq, in_sums[0], nonzero = self._prepare(x, integer, in_sums[1])
         if p.dac_encoding == InputEncoding.PULSE_COUNT:

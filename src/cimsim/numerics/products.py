@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config.modes import InputEncoding
+from ..iv_curve import read_levels
+from ..mapping import Plan
 from .int8 import IntegerProducts
-from .threads import one_blas_thread, scratch
+from .threads import one_blas_thread, piece_rows, scratch
 
-__all__ = ["PRODUCT_ROWS", "group_sums", "aligned_product"]
+__all__ = ["PRODUCT_ROWS", "group_sums", "aligned_product", "uint8_planes", "plane_piece"]
 
 PRODUCT_ROWS = 128
 """rows of each float32 product of non-integer levels (:func:`aligned_product`). Measured on the 2-core VM of the
@@ -101,3 +104,21 @@ def _spans(live: list[bool], batch: int, exact_sums: bool) -> list[tuple[slice, 
         else:
             spans.append((slice(k * batch, (k + 1) * batch), alive))
     return spans
+
+
+def uint8_planes(plan: Plan, integer: IntegerProducts | None, cell_noise: bool, rows: int) -> bool:
+    """whether the input planes of ``rows`` vectors go to the int8 units as uint8: voltage inputs, cells without
+    noise of their own, a linear cell (a non-linear one bends its planes into float32 currents) and a product the
+    units take (:meth:`.int8.IntegerProducts.uses_integer`)"""
+    return (integer is not None and plan.dac_encoding == InputEncoding.VOLTAGE and not cell_noise
+            and read_levels(plan) is None and integer.uses_integer(plan.n_planes * rows))
+
+
+def plane_piece(plan: Plan, integer: IntegerProducts | None, converted: int, cell_noise: bool) -> int:
+    """rows a worker reads at once (:func:`.threads.piece_rows`): per row its input planes (uint8 where they go to
+    the int8 units at a float32 piece's rows, :func:`uint8_planes`, else float32) and its sums of ``converted``
+    columns and a row sum per plane, 4 bytes each"""
+    sums = 4 * plan.n_planes * (converted + 1)
+    piece = piece_rows(4 * plan.n_planes * plan.in_features + sums, PRODUCT_ROWS)
+    return (piece_rows(plan.n_planes * plan.in_features + sums, PRODUCT_ROWS)
+            if uint8_planes(plan, integer, cell_noise, piece) else piece)
