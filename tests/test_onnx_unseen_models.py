@@ -217,8 +217,8 @@ def test_attributes_onnx_s_own_check_takes_are_taken(op, attrs):
         _matches(model, x, ReferenceEvaluator(plain).run(None, {"x": x})[0])  # (the evaluator refuses the attribute)
     ignored = [str(w.message) for w in said if "ignores the attribute" in str(w.message)]
     assert ignored == ([] if op == "Relu" else [  # a misspelt epsilon is said, not silently ignored
-        "ONNX model: node 'ln' (LayerNormalization): LayerNormalization (opset 17) ignores the attribute(s) extra, "
-        "which its schema does not list (its attributes: axis, epsilon, stash_type): check the spelling"])
+        "ONNX model: node 'ln' (LayerNormalization): ignores the attribute(s) extra, which its schema at opset 17 "
+        "does not list (its attributes: axis, epsilon, stash_type): check the spelling"])
 
 
 def test_a_network_pickled_with_layer_norm_in_ops_unpickles():

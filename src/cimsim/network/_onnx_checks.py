@@ -120,9 +120,9 @@ def check_node(onnx, node, opset: int, where: str = "") -> None:
         raise ValueError(f"{node.op_type} (opset {opset}) has no attribute {', '.join(unknown)}; its attributes: "
                          f"{', '.join(sorted(schema.attributes)) or 'none'}")
     if unknown:  # taken, as onnx and onnxruntime take them, but ignored: said (a misspelt epsilon)
-        warnings.warn(f"{where}: " * bool(where) + f"{node.op_type} (opset {opset}) ignores the attribute(s) "
-                      f"{', '.join(unknown)}, which its schema does not list (its attributes: "
-                      f"{', '.join(sorted(schema.attributes))}): check the spelling", stacklevel=2)
+        warnings.warn((f"{where}: ignores" if where else f"{node.op_type} (opset {opset}) ignores") + " the "
+                      f"attribute(s) {', '.join(unknown)}, which its schema at opset {opset} does not list (its "
+                      f"attributes: {', '.join(sorted(schema.attributes))}): check the spelling", stacklevel=2)
 
 
 def _checker_accepts(onnx, node, opset: int) -> bool:

@@ -94,4 +94,5 @@ def shared_note(graph, source: str) -> None:
                   f"several nodes ({listed}{more}), priced as one shared matrix, programmed once, as a module applied "
                   "at several places is. Exporters merge initializers of equal values (torch's does), so distinct "
                   "layers that still hold equal weights (untrained copies) come out as one: if the model's are "
-                  "distinct, import it with cimsim.from_torch, which keeps them apart", UserWarning, stacklevel=3)
+                  "distinct, import it with cimsim.network.from_torch, which keeps them apart", UserWarning,
+                  stacklevel=3)
