@@ -228,3 +228,11 @@ def test_a_network_pickled_with_layer_norm_in_ops_unpickles():
     assert ops.LayerNorm is LayerNorm
     with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
         ops.Nope  # noqa: B018
+
+
+def test_a_slice_naming_an_axis_twice_is_refused():
+    """axes [1, 1] had applied both slices one after the other (onnxruntime refuses the model)"""
+    consts = {"s": np.array([0, 1]), "e": np.array([4, 3]), "a": np.array([1, 1])}
+    model = _model([helper.make_node("Slice", ["x", "s", "e", "a"], ["y"], name="sl")], ("N", 5), consts)
+    with pytest.raises(ValueError, match=r"node 'sl' \(Slice\): Slice axes \[1, 1\] name an axis twice"):
+        network_from_onnx(model)

@@ -31,6 +31,8 @@ def slices(g, attrs: dict, names: list[str], outs: list[str], name: str, op: str
     starts, ends = int_list(attrs, operands, "starts", 1), int_list(attrs, operands, "ends", 2)
     axes = int_list(attrs, operands, "axes", 3) or list(range(len(starts)))
     steps = int_list(attrs, operands, "steps", 4) or [1] * len(starts)
+    if len({a % nd for a in axes}) < len(axes):  # (each had been applied in turn; onnxruntime refuses it)
+        raise ValueError(f"Slice axes {list(axes)} name an axis twice: give each axis once")
     current = names[0]
     for k, (a, s, e, st) in enumerate(zip(axes, starts, ends, steps)):
         if a % nd == 0 and not g.batch_as_axis and s == 0 and st == 1 and e >= 2**31 - 1:
