@@ -12,7 +12,6 @@ grouped matrix so: the functional core's :class:`~cimsim.numerics.grouped.Groupe
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -34,12 +33,10 @@ def groups_per_block(config: Config, in_features: int, out_features: int, groups
 def packed_layer(config: Config, in_features: int, out_features: int, groups: int) -> tuple[Plan, int]:
     """(plan of one packed block, its replication times the blocks; blocks) of ``groups`` products of
     (``in_features`` -> ``out_features``) each (module doc); one group: the matrix's own plan"""
-    if groups == 1:
-        return plan_layer(config, in_features, out_features), 1
-    per_block = groups_per_block(config, in_features, out_features, groups)
-    blocks = math.ceil(groups / per_block)
+    spans = block_spans(config, in_features, out_features, groups)
+    per_block = spans[0][1] - spans[0][0]
     plan = plan_layer(config, per_block * in_features, per_block * out_features)
-    return replace(plan, replication=plan.replication * blocks), blocks
+    return replace(plan, replication=plan.replication * len(spans)), len(spans)
 
 
 def block_spans(config: Config, in_features: int, out_features: int, groups: int) -> list[tuple[int, int]]:
