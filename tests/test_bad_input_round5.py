@@ -17,7 +17,7 @@ import cimsim.workload as workload
 from cimsim.cli import main
 from cimsim.config import Config, with_overrides
 from cimsim.config.modes import InputSource
-from cimsim.workload import INPUT_BLOCK, input_blocks, spread_inputs
+from cimsim.workload import INPUT_BLOCK, input_blocks, spread_inputs, spread_picks
 from report_values import report_numbers
 
 SMALL = {"workload.in_features": 16, "workload.out_features": 4, "workload.vectors": 3}
@@ -52,11 +52,11 @@ def _recording_generator(monkeypatch) -> list[tuple[int, int]]:
 
 
 def test_an_estimate_of_a_wide_layer_generates_only_the_input_rows_it_samples(monkeypatch):
-    """2048 inputs per vector: the estimate samples 2 vectors (4096 values), the first and the last of 4097, one in
-    each of two blocks; it generated the whole first block (4096 x 2048) to take its first row"""
+    """2048 inputs per vector: the estimate samples 32 generated vectors (65536 values, SAMPLE_VALUES_MAX), the first
+    of 4097; it had generated the whole first block (4096 x 2048) to take its first row"""
     shapes = _recording_generator(monkeypatch)
     cimsim.estimate({}, {"workload.in_features": 2048, "workload.out_features": 16, "workload.vectors": 4097})
-    assert shapes == [(1, 2048), (1, 2048)]
+    assert shapes == [(32, 2048)]
 
 
 def test_a_sample_of_a_wide_layers_inputs_holds_a_row_per_vector_not_a_block():
@@ -90,6 +90,6 @@ def test_the_first_rows_of_a_block_are_the_whole_blocks_first_rows(tmp_path, sou
     assert [p.shape for p in parts] == [(1, 37), (4000, 37), (5, 37)]
     assert all(np.array_equal(p, w[:len(p)]) for p, w in zip(parts, whole))
     stream = np.concatenate(whole)
-    for count in (1, 2, 3, 16, 1000):
-        picks = np.round(np.linspace(0, len(stream) - 1, count)).astype(int)
+    for count in (1, 2, 3, 16, 1000, 5000):
+        picks = spread_picks(len(stream), count) if source == "file" else np.arange(count)
         assert np.array_equal(spread_inputs(config, count), stream[picks])

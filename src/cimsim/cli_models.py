@@ -43,8 +43,8 @@ __all__ = ["price_model_command"]
 @click.option("--samples", "samples_path", type=click.Path(dir_okay=False), default=None,
               help="Network files: a .npz whose array x holds sample inputs; each matrix layer is priced at the "
                    "codes of the inputs that a float forward pass of samples evenly spaced over x feeds it (until "
-                   "each layer saw 4096 values, 16 samples at most) and at the levels of its weights of evenly "
-                   "spaced outputs (default: uniform codes).")
+                   "each layer saw 256 vectors and 4096 values, 16 samples at most) and at the levels of its "
+                   "weights of evenly spaced outputs (default: uniform codes).")
 @click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
               help="Override a field of the design (--config's, or the preset's), e.g. --set baseline.preset=a100 "
                    "(repeatable).")

@@ -29,11 +29,11 @@ from .cost.vector_unit import baseline_vector_unit, vector_unit, with_vector_ene
 from .inference import NetworkResult, config_network, load_workload_network, shape_notes
 from .models.baseline import (RUN_FETCH, activation_products, baseline_blocks, exceeds_sram, items_per_fetch,
                               product_runs)
-from .models.from_network import SAMPLE_VALUES, input_samples, model_from_network, sample_rows
+from .models.from_network import input_samples, model_from_network, sample_rows
 from .models.ops import MatrixOp, VectorOp
 from .models.pricing import DEFAULT_VECTOR_LANES
 from .network import MatrixShape, Network
-from .numerics.samples import measured_data
+from .numerics.samples import measured_data, sample_vectors
 from .numerics.checks import validated_config
 from .preflight import check_float_pass, check_float_range, checked_sample
 from .analytic import UNIFORM_DATA, analytic_counts
@@ -302,8 +302,8 @@ def price_from_shapes(config: Config, *, measured: bool = True, network: Network
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a dense
     layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The counts are
     :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each matrix's input
-    codes measured on a sample of its inputs (a dense layer's ``SAMPLE_VALUES`` values, in vectors evenly spaced over
-    its vectors; a network's: in a float pass of evenly spaced samples, ``input_samples``) and its weights' levels
+    codes measured on a sample of its inputs (a dense layer's ``sample_vectors`` vectors, in runs spread over its
+    vectors; a network's: in a float pass of evenly spaced samples, ``input_samples``) and its weights' levels
     (``weight_level_share`` of ``SAMPLE_VALUES`` or so: a dense layer's first, at their peak; a network's of evenly
     spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read, no float pass, a network
     over ``workload.vectors`` samples. ``network``, ``weights``, ``inputs``: the workload's, given in memory (checked),
@@ -311,7 +311,7 @@ def price_from_shapes(config: Config, *, measured: bool = True, network: Network
     past memory or float64 (preflight)."""
     config = validated_config(config)
     if config.workload.kind != WorkloadKind.NETWORK:
-        plan, wl, rows = plan_layer(config), config.workload, -(-SAMPLE_VALUES // config.workload.in_features)
+        plan, wl, rows = plan_layer(config), config.workload, sample_vectors(config.workload.in_features)
         check_fits(config, [plan])
         data = measured_data(config, plan, *checked_sample(config, rows, weights, inputs)) if measured else UNIFORM_DATA
         return (cim_breakdown(config, plan, analytic_counts(plan, wl.vectors, data), name=config.name),

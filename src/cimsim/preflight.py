@@ -160,7 +160,8 @@ def check_magnitudes(config: Config, fields: tuple[str | None, str | None], w_pe
 @checked_types
 def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
                    inputs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(``rows`` of a dense workload's input vectors evenly spaced over them, its first ``rows`` weight rows): its own
+    """(about ``rows`` of a dense workload's input vectors (:func:`.workload.spread_inputs`; given in memory: in runs
+    spread over them, :func:`.workload.spread_picks`), its first ``rows`` weight rows): its own
     or those given in memory (``weights``, ``inputs``), refused as a run refuses them where their magnitudes leave
     float64 (:func:`check_magnitudes`: on the whole data given in memory, on the sample of the rest; an estimate had
     priced weights of 1e300 a run refuses), and inputs given in memory below 0 for unsigned inputs (an estimate had

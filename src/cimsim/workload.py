@@ -95,22 +95,13 @@ def input_blocks(config: Config, blocks: Collection[int] | None = None,
     fill a block row by row), so a sample of a few vectors never holds whole blocks of a wide layer."""
     wl = config.workload
     unsigned = config.dac.signed_inputs == SignedInputs.UNSIGNED
-    if wl.inputs == InputSource.FILE:
-        arr = _open_npy(config, "workload.inputs_file", wl.inputs_file, (None, wl.in_features))
-        if arr.shape[0] < wl.vectors:
-            raise _error(config, "workload.vectors",
-                         f"{wl.vectors} vectors requested but {wl.inputs_file!r} holds {arr.shape[0]}")
+    arr = _inputs_file(config) if wl.inputs == InputSource.FILE else None
     count = -(-wl.vectors // INPUT_BLOCK)  # only the blocks asked for are visited: 2**40 vectors are 2**28 blocks
     for k in range(count) if blocks is None else sorted(k for k in set(blocks) if 0 <= k < count):
         start = k * INPUT_BLOCK
         n = min(INPUT_BLOCK, wl.vectors - start, INPUT_BLOCK if rows is None else rows.get(k, INPUT_BLOCK))
         if wl.inputs == InputSource.FILE:
-            block = np.array(arr[start:start + n], dtype=np.float64)
-            if not (finite := np.isfinite(block).all(axis=1)).all():
-                raise _error(config, "workload.inputs_file", _first_of(~finite, start, "NaN or infinite values"))
-            if unsigned and (negative := (block < 0).any(axis=1)).any():
-                raise _error(config, "workload.inputs_file", f"{_first_of(negative, start, 'negative values')}, but "
-                                                             "'dac.signed_inputs' is \"unsigned\" (inputs >= 0)")
+            block = _file_rows(config, arr, np.arange(start, start + n))
         else:
             block = _zeroed(_generate(wl.inputs, np.random.default_rng([config.simulation.seed, 1, k]),
                                       (n, wl.in_features), unsigned),
@@ -118,26 +109,63 @@ def input_blocks(config: Config, blocks: Collection[int] | None = None,
         yield block
 
 
-def _first_of(bad: np.ndarray, start: int, what: str) -> str:
-    """The words 'vector K holds ``what``' for the first of a block's vectors flagged in ``bad`` (the block's first is
-    vector ``start``), with how many more of the block's do."""
+def _inputs_file(config: Config) -> np.ndarray:
+    """the inputs file's array (memory-mapped), refused where it holds fewer vectors than the workload reads"""
+    wl = config.workload
+    arr = _open_npy(config, "workload.inputs_file", wl.inputs_file, (None, wl.in_features))
+    if arr.shape[0] < wl.vectors:
+        raise _error(config, "workload.vectors", f"{wl.vectors} vectors requested but {wl.inputs_file!r} holds "
+                                                 f"{arr.shape[0]}")
+    return arr
+
+
+def _file_rows(config: Config, arr: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Rows ``vectors`` (ascending) of the inputs file's array ``arr`` as float64, refused (naming the first bad
+    vector) where one holds NaN or inf, or a negative value for unsigned inputs"""
+    rows = np.array(arr[vectors[0]:vectors[-1] + 1] if vectors[-1] - vectors[0] + 1 == len(vectors) else arr[vectors],
+                    dtype=np.float64)
+    if not (finite := np.isfinite(rows).all(axis=1)).all():
+        raise _error(config, "workload.inputs_file", _first_of(~finite, vectors, "NaN or infinite values"))
+    if config.dac.signed_inputs == SignedInputs.UNSIGNED and (negative := (rows < 0).any(axis=1)).any():
+        raise _error(config, "workload.inputs_file", f"{_first_of(negative, vectors, 'negative values')}, but "
+                                                     "'dac.signed_inputs' is \"unsigned\" (inputs >= 0)")
+    return rows
+
+
+def _first_of(bad: np.ndarray, vectors: np.ndarray, what: str) -> str:
+    """The words 'vector K holds ``what``' for the first of the vectors numbered ``vectors`` flagged in ``bad``, with
+    how many more of them do."""
     more = int(bad.sum()) - 1
-    others = f" (and {more} more of vectors {start}..{start + len(bad) - 1})" if more else ""
-    return f"vector {start + int(np.argmax(bad))} holds {what}{others}"
+    others = f" (and {more} more of vectors {vectors[0]}..{vectors[-1]})" if more else ""
+    return f"vector {vectors[int(np.argmax(bad))]} holds {what}{others}"
+
+
+SPREAD_RUNS = 16
+"""runs of consecutive vectors a sample of data in a given order (an inputs file, inputs given in memory) is taken
+in (:func:`spread_picks`): spread over the data, so a file whose first vectors differ from the rest is sampled like
+the whole, and read as few stretches"""
 
 
 def spread_picks(vectors: int, count: int) -> np.ndarray:
-    """indices of ``count`` of ``vectors`` vectors (all, where there are fewer), evenly spaced over them:
-    round(linspace(0, vectors - 1, count)), int64"""
-    return np.round(np.linspace(0, vectors - 1, min(count, vectors))).astype(np.int64)
+    """indices (sorted, int64) of about ``count`` of ``vectors`` vectors (all, where there are fewer): ``SPREAD_RUNS``
+    runs of ceil(count / runs) consecutive vectors (runs = min(SPREAD_RUNS, count)), their first vectors evenly spaced
+    from vector 0 to the last run ending on the last vector (round(linspace)); runs that meet merge"""
+    if count >= vectors:
+        return np.arange(vectors, dtype=np.int64)
+    runs = min(SPREAD_RUNS, count)
+    length = -(-count // runs)
+    starts = np.round(np.linspace(0, vectors - length, runs)).astype(np.int64)
+    return np.unique(starts[:, None] + np.arange(length))
 
 
 @checked_types
 def spread_inputs(config: Config, count: int) -> np.ndarray:
-    """``count`` of a dense workload's input vectors (all, where it has fewer), evenly spaced over them (vectors
-    round(linspace(0, vectors - 1, count))), as ``input_blocks`` gives them, from the blocks that hold them"""
-    picks = spread_picks(config.workload.vectors, count)
-    held = np.unique(picks // INPUT_BLOCK).tolist()
-    last = {k: int(picks[picks // INPUT_BLOCK == k].max()) - k * INPUT_BLOCK + 1 for k in held}  # rows up to it
-    return np.concatenate([block[picks[picks // INPUT_BLOCK == k] - k * INPUT_BLOCK]
-                           for k, block in zip(held, input_blocks(config, set(held), last))])
+    """about ``count`` of a dense workload's input vectors (all, where it has fewer), as ``input_blocks`` gives them:
+    an inputs file's in runs spread over them (:func:`spread_picks`, only those rows read), generated inputs' first
+    ones (independent draws: any vectors are a sample like the others, and the first cost only themselves)"""
+    wl = config.workload
+    if wl.inputs == InputSource.FILE:
+        return _file_rows(config, _inputs_file(config), spread_picks(wl.vectors, count))
+    first = min(count, wl.vectors)
+    blocks = range(-(-first // INPUT_BLOCK))
+    return np.concatenate(list(input_blocks(config, blocks, {k: first - k * INPUT_BLOCK for k in blocks})))

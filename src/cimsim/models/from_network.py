@@ -44,13 +44,13 @@ from ..footprint import GIB, machine_memory_bytes
 from ..network import ActivationMatMul, Conv2d, Conv3d, Dense, Network
 from ..network.layers import DigitalLayer
 from ..network.ops import VALUE_TESTS
-from ..numerics.samples import SAMPLE_VALUES, weight_sample_rows
+from ..numerics.samples import SAMPLE_VALUES, SAMPLE_VECTORS, sample_vectors, weight_sample_rows
 from .fusion import fused, operand_repeats, sibling_key
 from .ops import MatrixOp, Model, VectorOp
 from .routed_shares import scaled, work_shares
 
 __all__ = ["model_from_network", "input_samples", "sample_rows", "check_pass_memory", "DIGITAL_KINDS",
-           "SAMPLE_ITEMS", "SAMPLE_VALUES"]
+           "SAMPLE_ITEMS", "SAMPLE_VALUES", "SAMPLE_VECTORS"]
 
 _UNARY_KINDS = {"sigmoid": "tanh", "tanh": "tanh", "erf": "erf", "gelu": "gelu", "gelu_tanh": "gelu",
                 "silu": "silu", "hardswish": "hardswish", "softplus": "softplus", "exp": "exp", "log": "exp",
@@ -188,8 +188,8 @@ SAMPLE_ITEMS = 16
 
 def sample_rows(network: Network, n: int, samples: int = SAMPLE_ITEMS) -> np.ndarray:
     """The rows of ``n`` inputs whose float forward pass :func:`input_samples` makes: round(linspace(0, n - 1, m)), m
-    enough for every matrix to see ``SAMPLE_VALUES`` values, at most ``samples`` and ``n``."""
-    passes = min(samples, n, max((-(-SAMPLE_VALUES // max(s.rows_per_sample * s.in_features, 1))
+    enough for every matrix to see :func:`.samples.sample_vectors` vectors, at most ``samples`` and ``n``."""
+    passes = min(samples, n, max((-(-sample_vectors(s.in_features) // max(s.rows_per_sample, 1))
                                   for s in network.matrix_shapes()), default=1))
     return np.round(np.linspace(0, n - 1, passes)).astype(int)
 
@@ -198,7 +198,7 @@ def sample_rows(network: Network, n: int, samples: int = SAMPLE_ITEMS) -> np.nda
 def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list[tuple[DataStats, np.ndarray]]:
     """For each matrix of :meth:`Network.matrix_layers`, from a float forward pass of rows of ``inputs`` evenly
     spaced over them (:func:`sample_rows`, one at a time): its zero shares (of the values it multiplies, over
-    all its places; of its weights) and input vectors of about ``SAMPLE_VALUES`` values (evenly spaced over all the
+    all its places; of its weights) and :func:`.samples.sample_vectors` input vectors (evenly spaced over all the
     passes' vectors, in order) to measure their codes on. ``inputs``: one sample or more,
     (samples, *network.input_shape), else a ValueError naming them; a ValueError too, before anything runs, where
     one sample's pass would not fit in this machine's memory (:func:`check_pass_memory`)."""
@@ -218,7 +218,7 @@ def input_samples(network: Network, inputs, samples: int = SAMPLE_ITEMS) -> list
         seen[0] += rows.size - int(np.count_nonzero(rows))
         seen[1] += rows.size
         total = passes * shapes[index].rows_per_sample
-        spots = np.round(np.linspace(0, total - 1, min(-(-SAMPLE_VALUES // rows.shape[1]), total))).astype(int)
+        spots = np.round(np.linspace(0, total - 1, min(sample_vectors(rows.shape[1]), total))).astype(int)
         kept.setdefault(index, []).append(rows[spots[(spots >= start) & (spots < start + len(rows))] - start])
         return layer.product(rows)
 
@@ -333,6 +333,6 @@ def _zeros_note(measured: list[DataStats] | None) -> str:
               f"{min(shares):.0%}-{max(shares):.0%} over the network's {len(shares)} matrix layers (before those "
               f"reading one input are fused), mean {np.mean(shares):.0%}")
     return (f"; zero inputs measured by a float forward pass of evenly spaced samples (until each matrix saw "
-            f"{SAMPLE_VALUES} values, {SAMPLE_ITEMS} samples at most): {listed}; matrices priced at the codes "
-            "of their sampled inputs and the levels of their weights")
+            f"{SAMPLE_VECTORS} vectors and {SAMPLE_VALUES} values, {SAMPLE_ITEMS} samples at most): {listed}; matrices "
+            "priced at the codes of their sampled inputs and the levels of their weights")
 
