@@ -175,3 +175,35 @@ def test_a_sequence_output_is_named_as_one():
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     with pytest.raises(ValueError, match=r"the graph output 'y' is a sequence of tensors .* end the graph on one"):
         network_from_onnx(model)
+
+
+def test_a_model_must_name_an_opset_for_the_default_domain_that_onnx_knows():
+    """a Softmax graph written for opset 11 (one softmax over all 12 values) with its opset_import cut off had been
+    read as the newest opset (a softmax per row of 4: outputs 0.6 off onnxruntime's on the intact file); opset 0, and
+    one past the installed onnx's newest, are refused too, naming the file and what is expected"""
+    nodes = [helper.make_node("Softmax", ["x"], ["y"])]
+    x = np.random.default_rng(0).standard_normal((1, 3, 4))
+    whole = network_from_onnx(_model(nodes, {}, (3, 4), opset=11)).forward(x)
+    assert np.allclose(whole.sum(axis=(1, 2)), 1.0) and not np.allclose(whole.sum(axis=2), 1.0)
+    newest = onnx.defs.onnx_opset_version()
+    for opsets, said in (([], "names no opset for the default ONNX domain"), ([0], "at opset 0"),
+                         ([newest + 1], f"at opset {newest + 1}")):
+        model = _model(nodes, {}, (3, 4), opset=11)
+        del model.opset_import[:]
+        model.opset_import.extend(helper.make_opsetid("", v) for v in opsets)
+        with pytest.raises(ValueError, match=f"{said}; expected one from 1 to {newest}"):
+            network_from_onnx(model)
+
+
+def test_an_operator_changed_after_the_opset_cimsim_follows_is_read_as_there_or_refused_by_name():
+    """at opset 28 (onnx.helper's default) SpaceToDepth is its version of opset 28, which added the attribute mode:
+    without it the node means what it meant at opset 23 and is taken; with it, refused by name"""
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    nodes = [helper.make_node("SpaceToDepth", ["x"], ["y"], blocksize=2)]
+    want = network_from_onnx(_model(nodes, {}, (1, 4, 4), opset=23)).forward(x)
+    assert np.array_equal(network_from_onnx(_model(nodes, {}, (1, 4, 4), opset=28)).forward(x), want)
+    nodes = [helper.make_node("SpaceToDepth", ["x"], ["y"], blocksize=2, mode="DCR")]
+    with pytest.raises(ValueError, match=r"SpaceToDepth at opset 28 uses its attribute mode, which came after opset "
+                                         r"23, the newest whose operators cimsim follows: export the model at opset "
+                                         r"23 or below"):
+        network_from_onnx(_model(nodes, {}, (1, 4, 4), opset=28))

@@ -19,9 +19,9 @@ import numpy as np
 from ..config.toml_file import is_descriptor, open_input
 from ..footprint import check_process_memory
 from ._onnx_batch import BatchSize, kept_apart
-from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
-                            check_single_assignment, declared_shapes, element_types, initializer_arrays, input_shape,
-                            node_label, prod, unbuilt_output)
+from ._onnx_checks import (LATEST_OPSET, MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
+                            check_single_assignment, declared_shapes, default_opset, element_types, initializer_arrays,
+                            input_shape, node_label, prod, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
 from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type
 from ._onnx_functions import function_nodes, with_local_functions_inlined
@@ -38,8 +38,6 @@ from .movement import Reshape
 
 __all__ = ["load_onnx", "network_from_onnx", "SUPPORTED_OPS", "BatchAxisError", "LATEST_OPSET", "ONE_OUTPUT"]
 
-LATEST_OPSET = 23
-"""opset taken for a model that names none for the default domain"""
 ONE_OUTPUT = "expected one data input and one output"  # what a graph of other inputs or outputs is refused with
 
 
@@ -91,11 +89,7 @@ def network_from_onnx(model, source: str = "ONNX model") -> Network:
                          f"and {len(graph.output)} ({', '.join(o.name for o in graph.output)}): export or wrap the "
                          "model so that it takes one tensor and returns one")
     batch, shape, symbolic = input_shape(source, data_inputs[0])
-    opsets = sorted({o.version for o in model.opset_import if o.domain in ("", "ai.onnx")})
-    if len(opsets) > 1:  # onnxruntime takes the last import, other readers the first: which the graph means is open
-        raise ValueError(f"{source}: its opset_import names the default ONNX domain at opsets {opsets}, whose "
-                         "operators differ (Softmax's axis, Squeeze's axes ...): give the one the graph is written for")
-    inputs = (batch, shape, (opsets[0] if opsets else LATEST_OPSET, element_types(onnx, model), symbolic))
+    inputs = (batch, shape, (default_opset(onnx, model, source), element_types(onnx, model), symbolic))
     consumers = Counter(name for node in graph.node for name in node.input)
     consumers[graph.output[0].name] += 1
     try:
