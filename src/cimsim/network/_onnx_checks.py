@@ -11,7 +11,9 @@ from collections import Counter
 
 import numpy as np
 
-__all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "LATEST_OPSET", "default_opset", "bounded", "check_node", "check_domain", "prod", "element_types",
+from ._onnx_opset import LATEST_OPSET, check_as_latest
+
+__all__ = ["MAX_FOLDED_VALUES", "MAX_SAMPLE_VALUES", "bounded", "check_node", "check_domain", "prod", "element_types",
            "type_kind", "array_kind", "MICROSOFT_OPS", "input_shape", "check_external_data", "unbuilt_output",
            "in_range", "NON_NUMERIC", "constant_weights", "declared_shapes", "check_declared", "DATA_DEPENDENT_SHAPES",
            "data_dependent_reason", "ONLY_FOLDED", "unsupported_operator", "node_label", "initializer_arrays",
@@ -63,29 +65,6 @@ compute are far smaller; a shape that asks for more comes from a broken graph"""
 MAX_SAMPLE_VALUES = 1 << 31
 """most values one sample's activation may hold (16 GiB in float64; a 64-head attention over 4096 tokens holds
 2**30)"""
-LATEST_OPSET = 23
-"""the newest ONNX opset whose operators cimsim's handlers follow: an operator whose schema changed after it is
-refused (:func:`check_node`)"""
-
-
-def default_opset(onnx, model, source: str) -> int:
-    """The opset ``model`` imports for the default ONNX domain, or a ValueError naming ``source`` where it names
-    none (onnx's checker and onnxruntime refuse such a model: cimsim had read it as the newest, and a graph written
-    for opset 11 computed other numbers, Softmax over its last axis), several, one below 1 or one past the newest
-    the installed onnx knows"""
-    opsets = sorted({o.version for o in model.opset_import if o.domain in ("", "ai.onnx")})
-    newest = onnx.defs.onnx_opset_version()
-    if len(opsets) > 1:  # onnxruntime takes the last import, other readers the first: which the graph means is open
-        raise ValueError(f"{source}: its opset_import names the default ONNX domain at opsets {opsets}, whose "
-                         "operators differ (Softmax's axis, Squeeze's axes ...): give the one the graph is written for")
-    if not opsets or not 1 <= opsets[0] <= newest:
-        raise ValueError(f"{source}: its opset_import " + (f"names the default ONNX domain at opset {opsets[0]}"
-                         if opsets else "names no opset for the default ONNX domain") + f"; expected one from 1 to "
-                         f"{newest} (the installed onnx's newest), as the graph's operators mean different things at "
-                         "different opsets (Softmax's axis, Squeeze's axes ...): export the model again")
-    return opsets[0]
-
-
 def bounded(count: float, what: str, limit: int = MAX_FOLDED_VALUES) -> None:
     """ValueError where ``what`` would hold ``count`` values, more than ``limit``"""
     if not count <= limit:  # NaN too
@@ -113,16 +92,16 @@ def check_domain(node, where: str) -> None:
 
 
 def check_node(onnx, node, opset: int, where: str = "") -> None:
-    """ValueError where ``node``'s operator changed after :data:`LATEST_OPSET` (its schema at ``opset``), or lacks an
-    input or an attribute that its schema requires, has more inputs than it takes, or an attribute it does not list (a warning, naming ``where``, where
-    onnx's own check takes it); operators without a schema are left to the handlers, which name the ones they do
-    not support."""
+    """ValueError where ``node``'s operator changed after opset 23 (:func:`._onnx_opset.check_as_latest`), or lacks
+    an input or an attribute that its schema at ``opset`` requires, has more inputs than it takes, or an attribute it
+    does not list (a warning, naming ``where``, where onnx's own check takes it); operators without a schema are left
+    to the handlers, which name the ones they do not support."""
     try:
         schema = onnx.defs.get_schema(node.op_type, opset, node.domain or "")
     except onnx.defs.SchemaError:
         return
     if schema.since_version > LATEST_OPSET and (node.domain or "ai.onnx") == "ai.onnx":
-        _check_as_latest(onnx, node, schema, opset)
+        check_as_latest(onnx, node, schema, opset)
     option = onnx.defs.OpSchema.FormalParameterOption
     formal = list(schema.inputs)
     given = list(node.input)
@@ -146,29 +125,6 @@ def check_node(onnx, node, opset: int, where: str = "") -> None:
         warnings.warn((f"{where}: ignores" if where else f"{node.op_type} (opset {opset}) ignores") + " the "
                       f"attribute(s) {', '.join(unknown)}, which its schema at opset {opset} does not list (its "
                       f"attributes: {', '.join(sorted(schema.attributes))}): check the spelling", stacklevel=2)
-
-
-def _check_as_latest(onnx, node, schema, opset: int) -> None:
-    """ValueError unless ``node``, whose operator's ``schema`` at ``opset`` came after :data:`LATEST_OPSET`, uses only
-    what its schema at LATEST_OPSET has (the versions since have added types, optional inputs and attributes:
-    Cast's round_mode, SpaceToDepth's mode), and no attribute it leaves out has changed its default: then it means
-    what it meant there"""
-    try:
-        old = onnx.defs.get_schema(node.op_type, LATEST_OPSET, "")
-    except onnx.defs.SchemaError:
-        old = None
-    if old is not None:
-        present = {a.name for a in node.attribute}
-        taken = old.inputs and old.inputs[-1].option == onnx.defs.OpSchema.FormalParameterOption.Variadic
-        newer = [f"attribute {a}" for a in sorted(present - set(old.attributes))] + [
-            f"input {k}" for k in range(len(old.inputs), len(node.input)) if node.input[k] and not taken] + [
-            f"attribute {n}'s default" for n in sorted(set(old.attributes) & set(schema.attributes) - present)
-            if old.attributes[n].default_value != schema.attributes[n].default_value]
-        if not newer:
-            return
-    said = (f"uses its {', '.join(newer)}, which came" if old is not None else "came")
-    raise ValueError(f"{node.op_type} at opset {opset} {said} after opset {LATEST_OPSET}, the newest whose "
-                     f"operators cimsim follows: export the model at opset {LATEST_OPSET} or below")
 
 
 def _checker_accepts(onnx, node, opset: int) -> bool:

@@ -19,9 +19,9 @@ import numpy as np
 from ..config.toml_file import is_descriptor, open_input
 from ..footprint import check_process_memory
 from ._onnx_batch import BatchSize, kept_apart
-from ._onnx_checks import (LATEST_OPSET, MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
-                            check_single_assignment, declared_shapes, default_opset, element_types, initializer_arrays,
-                            input_shape, node_label, prod, unbuilt_output)
+from ._onnx_checks import (MAX_SAMPLE_VALUES, bounded, check_domain, check_external_data, check_node,
+                            check_single_assignment, declared_shapes, element_types, initializer_arrays, input_shape,
+                            node_label, prod, unbuilt_output)
 from ._onnx_control import CONTROL_OPS, control_node
 from ._onnx_fold import FOLDABLE, NARROW_INTEGERS, constant_attr, fold, narrow_type
 from ._onnx_functions import function_nodes, with_local_functions_inlined
@@ -29,6 +29,7 @@ from ._onnx_images import per_stacked_image
 from ._onnx_legacy import older_form
 from ._onnx_logic import materialized
 from ._onnx_movement import max_pool_padding
+from ._onnx_opset import LATEST_OPSET, default_opset
 from ._onnx_ops import FOLDED_BY_HANDLER, SUPPORTED_OPS, BatchAxisError, layer_for
 from ._onnx_reference import reference_fold
 from ._onnx_sharing import shared_note
