@@ -273,18 +273,20 @@ def test_damaged_rows_are_named_left_out_and_run_again(tmp_path, analytic_file):
     assert out.read_bytes() == full  # only sound rows, the damaged ones run again
 
 
-def test_file_without_checksums_is_accepted_unverified_and_upgraded(tmp_path, analytic_file):
+def test_file_without_checksums_is_set_aside_as_another_cimsims_and_run_again(tmp_path, analytic_file):
+    """written before checksums, and so before the cimsim column: its numbers are still checked, its sound rows are
+    another cimsim's (set aside, their points run again) and the file ends as a fresh run's"""
     spec = write(tmp_path, ANALYTIC)
     out = tmp_path / "r.csv"
     full = analytic_file
-    old = [line.rsplit(",", 1)[0] for line in full.decode().splitlines()]  # as written before checksums
+    old = [line.rsplit(",", 2)[0] for line in full.decode().splitlines()]  # no cimsim column, no checksum
     out.write_text("\n".join(old) + "\n")
     _edit(out, 4, "area_mm2", "1.2e")  # numbers are still checked
     result = invoke("sweep", spec, "-o", out, "--workers", 1)
     assert result.exit_code == 0, result.output
     assert f"{out}: line 4: area_mm2 '1.2e' is not a number" in result.output
-    assert "written without checksums; its 5 rows are accepted unverified" in result.output
-    assert "; 5 of them from an earlier run" in result.output
+    assert "accepted unverified" not in result.output and "0 of them from an earlier run" in result.output
+    assert "5 rows were written by an earlier cimsim (the file records no version)" in result.output
     assert out.read_bytes() == full
 
 
@@ -1031,3 +1033,17 @@ def test_a_spec_changed_in_code_is_checked_before_it_runs(tmp_path):
         run_sweep(dataclasses.replace(spec, base=None), tmp_path / "r.csv")
     drawn = dataclasses.replace(spec, mode="random", samples=np.int64(2))  # an integer as spec_from_dict takes it
     assert run_sweep(drawn, tmp_path / "d.csv", workers=1).failed == 0
+
+
+def test_a_file_with_the_cimsim_column_but_no_checksums_is_refused_not_accepted_unverified(tmp_path, analytic_file):
+    """checksums came before the cimsim column, so no cimsim wrote one without the other: such a file (its checksums
+    cut away, a metric changed) had been accepted unverified and its forged value written back with a checksum"""
+    spec = write(tmp_path, ANALYTIC)
+    out = tmp_path / "r.csv"
+    out.write_text("\n".join(line.rsplit(",", 1)[0] for line in analytic_file.decode().splitlines()) + "\n")
+    before = out.read_bytes()
+    result = invoke("sweep", spec, "-o", out, "--workers", 1)
+    assert result.exit_code == 2, result.output
+    assert "are not this sweep's" in result.output and "no cimsim wrote its cimsim column without checksums" in \
+        result.output and "Traceback" not in result.output
+    assert out.read_bytes() == before

@@ -60,9 +60,9 @@ class Summary:
     stopped: str | None = None
     """why the run stopped before every point was done (interrupted, a worker lost), or None"""
     notes: tuple[str, ...] = ()
-    """what was wrong with the file at the start: each damaged line left out (its point ran again), rows
-    accepted unverified from a file without checksums, rows of points the sweep no longer has or written by another
-    cimsim (:mod:`.fingerprint`) moved to the side file (:func:`.results.removed_path`)"""
+    """what was wrong with the file at the start: each damaged line left out (its point ran again), rows of points
+    the sweep no longer has or written by another cimsim (:mod:`.fingerprint`; a file's without the cimsim column,
+    checksums or not) moved to the side file (:func:`.results.removed_path`)"""
 
     @property
     def complete(self) -> bool:
@@ -166,15 +166,12 @@ def _run(spec: SweepSpec, points: list[Point], output: str | os.PathLike, worker
 def _start(spec: SweepSpec, output: str | os.PathLike, points: list[Point], notice: Callable[[str], None] | None
            ) -> tuple[dict[str, dict[str, str]], tuple[str, ...], str | None]:
     """The sound rows of the sweep's points in ``output`` (by id), the notes on the rest of the file (damaged lines
-    left out, rows accepted unverified, rows of points the sweep no longer has or of another cimsim moved to the side
-    file) and why the run stops (a write that failed: a full disk), or None. Where there are notes or the file has an
-    older header, it is rewritten with those rows only."""
+    left out, rows of points the sweep no longer has or of another cimsim moved to the side file) and why the run
+    stops (a write that failed: a full disk), or None. Where there are notes or the file has an older header, it is
+    rewritten with those rows only."""
     found = read_results(output, spec, points)
     notes = tuple(f"{output}: {line}; " + ("rewritten whole" if line.startswith("line 1:") else
                                              "left out, its point runs again") for line in found.damaged)
-    if found.legacy and found.rows:  # a file of another cimsim's rows: set aside below
-        notes += (f"{output}: written without checksums; its {len(found.rows)} rows are accepted unverified "
-                  "and the file gets a checksum column",)
     wanted, stopped = {p.id for p in points}, None
     rows = {pid: row for pid, row in found.rows.items() if pid in wanted}
     try:

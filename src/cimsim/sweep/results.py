@@ -13,11 +13,11 @@ newline, has every field, its checksum matches, its status is ok / failed, an ok
 reported by line number and left out, so its point runs again; so is a failed row of a point's axis values under
 another id (its inputs changed since: a data file it missed now exists), or a failed row whose error says a package
 was missing (:data:`.metrics.MISSING_PACKAGE`: it may be installed now), which is no finished work (both where
-:func:`read_results` is given the sweep's points, as a resumed run does). A file written
-before rows had checksums (the same columns without ``checksum``) is read with every check but the checksum: its
-rows are accepted unverified, and the file is rewritten with checksums. A sound row written by another cimsim (another
-fingerprint; a file written before rows recorded it: the same columns without ``cimsim``) is no finished work of
-this one: it is kept apart (:attr:`Contents.foreign`). Rows of points the sweep no longer has, and rows of another
+:func:`read_results` is given the sweep's points, as a resumed run does). A sound row
+written by another cimsim (another fingerprint; a file written before rows recorded it: the same columns without
+``cimsim``, and without ``checksum`` if written before checksums too, read with every check but the checksum) is no
+finished work of this one: it is kept apart (:attr:`Contents.foreign`). No cimsim wrote the ``cimsim`` column
+without checksums: such a file is refused. Rows of points the sweep no longer has, and rows of another
 cimsim, are moved to a side file (:func:`set_aside`), so a finished file is a fresh run's.
 """
 
@@ -98,8 +98,6 @@ class Contents:
     """the sound rows of this cimsim by point id (the first one of an id), column -> text"""
     damaged: tuple[str, ...] = ()
     """one ``"line N: why"`` per line left out (N counts from 1, the header)"""
-    legacy: bool = False
-    """written before rows had checksums: its rows were accepted unverified"""
     foreign: dict[tuple[str, str], dict[str, str]] = _field(default_factory=dict)
     """the sound rows written by another cimsim (:mod:`.fingerprint`; ``""`` where the file has no ``cimsim``
     column) by (point id, fingerprint), the first one of each"""
@@ -134,7 +132,7 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
     if len(lines) == 1 and _cut_header(columns(spec), lines[0]):  # a crash's (a mark alone too): rewritten whole
         return Contents({}, ("line 1: the header cut short (no newline: a write interrupted by a crash)",) * bool(data))
     names = _names(path, columns(spec), lines[0])  # any other first line: a header of this sweep, else refused
-    legacy = CHECKSUM not in names
+    legacy = CHECKSUM not in names  # written before checksums, and before the cimsim column: set aside, unverified
     values = {p.id: dict(zip((a.field for a in spec.axes), map(_cell, p.values))) for p in points}
     positions = {tuple(v.values()) for v in values.values()}
     rows, damaged, stale, foreign, current = {}, [], [], {}, model.fingerprint()
@@ -164,7 +162,7 @@ def read_results(path: str | os.PathLike, spec: SweepSpec, points: Sequence[Poin
         damaged.append(f"line {len(lines)}: cut short (no newline: a write interrupted by a crash)")
     if stale:
         raise ConfigError(str(path), [("", _stale_note(stale))])
-    return Contents(rows, tuple(damaged), legacy, foreign, names != columns(spec))
+    return Contents(rows, tuple(damaged), foreign, names != columns(spec))
 
 
 def _record(line: str) -> list[str] | str:
@@ -183,23 +181,24 @@ def _cut_header(header: tuple[str, ...], line: str) -> bool:
 
 
 def _headers(header: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """this sweep's ``header``, then as written before rows had checksums, the ``cimsim`` column, or both"""
-    return header, header[:-1], (*header[:-2], CHECKSUM), header[:-2]
+    """this sweep's ``header``, then as written before the ``cimsim`` column, and before checksums too (which came
+    first: the column without them is an edit)"""
+    return header, (*header[:-2], CHECKSUM), header[:-2]
 
 
 def _names(path: Path, header: tuple[str, ...], line: str) -> tuple[str, ...]:
-    """the columns of a results file whose first line is ``line``: this sweep's ``header``, or it as written before
-    rows had checksums or the ``cimsim`` column, in any order; else a ConfigError naming ``path`` (the columns it
-    found shown escaped: :func:`.argcheck.escaped`)"""
+    """the columns of a results file whose first line is ``line``, one of :func:`_headers` in any order; else a
+    ConfigError naming ``path`` (the columns it found shown escaped: :func:`.argcheck.escaped`)"""
     found = _record(line)
     if isinstance(found, str):
         raise ConfigError(str(path), [("", f"its first line is {found}, no header; write to another file (-o) or "
                                            "delete this one")])
     found = tuple(found)  # its columns in another order (a spec's axes reordered) are read, and rewritten in order
-    if sorted(found) not in [sorted(names) for names in _headers(header)]:
+    if sorted(found) not in [sorted(names) for names in _headers(header)]:  # (checksums taken away: not accepted)
+        edited = " (no cimsim wrote its cimsim column without checksums)" * (sorted(found) == sorted(header[:-1]))
         raise ConfigError(str(path), [("", (
-            f"the file's columns ({', '.join(map(escaped, found))}) are not this sweep's ({', '.join(header)}); "
-            "write to another file (-o) or delete this one"))])
+            f"the file's columns ({', '.join(map(escaped, found))}) are not this sweep's ({', '.join(header)})"
+            f"{edited}; write to another file (-o) or delete this one"))])
     return found
 
 
