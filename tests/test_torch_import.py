@@ -2502,3 +2502,20 @@ def test_a_module_traced_in_training_mode_is_told_to_be_traced_again():
     with pytest.raises(ValueError, match=r"Dropout in training mode .* export in eval mode \(a trace: after "
                                          r"model.eval\(\)\), without training=True"):
         from_torch(traced, x)
+
+
+def test_an_example_whose_later_sample_the_model_raises_on_is_named_as_not_fitting():
+    """a token id out of an embedding's range in the example's second sample: the model raises on the example
+    itself, which had been reported as a probe input made from it raising (with advice to widen the example)"""
+    class Tokens(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed, self.out = nn.Embedding(10, 8), nn.Linear(8, 3)
+
+        def forward(self, x):
+            return self.out(self.embed(x)).mean(1)
+
+    with pytest.raises(ValueError, match=r"^torch model Tokens: the example does not fit the model: its forward "
+                                         r"pass on the example's sample 1 raises IndexError \(index out of range in "
+                                         r"self\)$"):
+        from_torch(Tokens(), torch.tensor([[1, 2, 3, 4], [5, 6, 7, 10]]))

@@ -28,6 +28,8 @@ def check_network(net: Network, model, example: np.ndarray, tracer: list, name: 
     except _NotPerSample as exc:
         raise ValueError(f"torch model {name}: {exc}; {_BATCH_FIRST}") from None
     except _ProbeRaised as exc:
+        if (own := _example_error(model, example, torch)) is not None:  # the example, not a probe made from it
+            raise ValueError(f"torch model {name}: the example does not fit the model: {own}") from None
         raise ValueError(f"torch model {name}: {exc}, so its trace cannot be checked: the probe input made it raise, "
                          "not its control flow (a probe holds, at each position, values of the range the example's "
                          "samples hold there); give an example whose samples span the values the model takes") from None
@@ -222,6 +224,19 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
     first, ends = x[:1], float(x.max() + x.min())
     return [np.concatenate([x, -x]), rng.normal(float(x.mean()), spread, (2,) + x.shape[1:]),
             np.concatenate([2 * first, first + 2 * spread, ends - first])]
+
+
+def _example_error(model, x: np.ndarray, torch) -> str | None:
+    """how the model's own forward pass (eval mode, no_grad) raises on a sample of the example ``x``, the first
+    that makes it raise, or None where it runs on each"""
+    dtype, device = placement(model, torch)
+    with evaluated(model, torch), renormed_lookups(torch), torch.no_grad():
+        for k in range(len(x)):
+            try:
+                model(_tensor(x[k:k + 1], dtype, device, torch))
+            except Exception as exc:  # the model's own code may raise anything on an input it rejects
+                return f"its forward pass on the example's sample {k} raises {type(exc).__name__} ({exc})"
+    return None
 
 
 def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.ndarray] | None = None,
