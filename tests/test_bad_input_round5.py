@@ -93,3 +93,25 @@ def test_the_first_rows_of_a_block_are_the_whole_blocks_first_rows(tmp_path, sou
     for count in (1, 2, 3, 16, 1000, 5000):
         picks = spread_picks(len(stream), count) if source == "file" else np.arange(count)
         assert np.array_equal(spread_inputs(config, count), stream[picks])
+
+
+def test_a_network_file_of_another_kind_is_refused_with_the_way_to_load_it(tmp_path):
+    """an ONNX model named .npz is said to look like one; a torch checkpoint (.pt) is pointed to from_torch and
+    torch.onnx.export (both had been refused without a word on what the file might be)"""
+    from cimsim.network import load_network
+
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    (tmp_path / "m.npz").write_bytes(helper.make_model(graph).SerializeToString())
+    with pytest.raises(ValueError, match=r"is not a numpy file \(it starts with .*; an ONNX model\? give it the "
+                                         r"\.onnx suffix\)"):
+        load_network(tmp_path / "m.npz")
+    assert onnx.load(str(tmp_path / "m.npz")).graph.node[0].op_type == "Relu"  # it is one
+    (tmp_path / "m.pt").write_bytes(b"PK\x03\x04")
+    with pytest.raises(ValueError, match=r"unknown network format '\.pt'; expected \.npz or \.onnx; a torch model: "
+                                         r"import it with cimsim\.network\.from_torch\(model, example\)"):
+        load_network(tmp_path / "m.pt")

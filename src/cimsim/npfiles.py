@@ -53,7 +53,9 @@ def _what(head: bytes) -> str:
         return "is a .npy array"
     if head.startswith(_ZIP_MAGIC):
         return "is a zip archive (.npz)"
-    return f"is not a numpy file (it starts with {head[:8]!r})"
+    protobuf = len(head) > 2 and head[0] == 8 and head[1] < 128 and (head[2] & 7) in (0, 2)  # ir_version, a field
+    onnx = "; an ONNX model? give it the .onnx suffix" * protobuf
+    return f"is not a numpy file (it starts with {head[:8]!r}{onnx})"
 
 
 def _refused(path: str | os.PathLike, exc: Exception, kind: str) -> ValueError:

@@ -80,7 +80,9 @@ def load_network(path: str | os.PathLike) -> Network:
         from .onnx_import import load_onnx
 
         return load_onnx(path)
-    raise ValueError(f"{path}: unknown network format {suffix!r}; expected .npz or .onnx")
+    torch = ("; a torch model: import it with cimsim.network.from_torch(model, example) and save_network it as .npz, "
+             "or export it with torch.onnx.export") * (suffix in (".pt", ".pth", ".ckpt", ".bin", ".safetensors"))
+    raise ValueError(f"{path}: unknown network format {suffix!r}; expected .npz or .onnx{torch}")
 
 
 def save_network(network: Network, path: str | os.PathLike, extras: Mapping[str, np.ndarray] | None = None) -> None:
