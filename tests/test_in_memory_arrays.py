@@ -66,8 +66,8 @@ def test_a_torch_bool_tensor_is_refused_and_zero_one_numbers_still_run():
 
 
 def test_boolean_labels_keep_their_own_refusal():
-    with pytest.raises(ValueError, match=r"^labels must be \(8,\) integers, one per input; got shape \(8,\), "
-                                         r"dtype bool"):
+    with pytest.raises(ValueError, match=r"^labels must be \(8, \.\.\.\) integers, one per input \(and output "
+                                         r"position\); got shape \(8,\), dtype bool"):
         cimsim.simulate(DIGITS, inputs=PIXELS, labels=np.arange(8) > 2)
 
 

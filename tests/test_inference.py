@@ -361,3 +361,36 @@ def test_an_encoders_hidden_states_have_no_top1():
     head = Network((*block, Dense(rng.normal(0, .2, (10, d))), Softmax(-1)), input_shape=(8, d),
                    inputs=((0,), (1,), (2,), (3, 0), (4,), (5,), (6,)))
     assert head.output_shape == (8, 10) and has_classes(head)  # an LM-style head over each token
+
+
+def test_an_lm_head_is_scored_against_a_label_per_position(tmp_path):
+    """a (sequence, vocab) output takes labels of shape (samples, sequence), in memory and in a dataset file: its
+    accuracies are top-1 per position against them (labels of shape (samples,) had been the only form, so a language
+    model got its agreement with float alone); labels of another shape are refused, naming the shape expected"""
+    from cimsim.config import with_overrides
+    from cimsim.errors import ConfigError
+    from cimsim.network import Dense, Network, save_network
+
+    rng = np.random.default_rng(3)
+    lm = Network((Dense(rng.normal(size=(16, 8))), Dense(rng.normal(size=(10, 16)))), (6, 8))
+    x = rng.normal(size=(5, 6, 8))
+    cfg = config(**{"adc.bits": 8})
+    agree = simulate_network(cfg, network=lm, inputs=x)
+    truth = lm.forward(x).argmax(axis=-1)  # the float model's own top-1 as labels: float accuracy 1
+    labelled = simulate_network(cfg, network=lm, inputs=x, labels=truth)
+    assert labelled.labelled and labelled.float_accuracy == 1.0
+    assert labelled.analog_accuracy == agree.analog_accuracy  # the same positions scored
+    wrong = (truth + 1) % 10
+    assert simulate_network(cfg, network=lm, inputs=x, labels=wrong).float_accuracy == 0.0
+    with pytest.raises(ValueError, match=r"labels must be one class number per sample and output position, of shape "
+                                         r"\(samples, 6\), for the network's outputs \(6, 10\); got shape \(5,\)"):
+        simulate_network(cfg, network=lm, inputs=x, labels=truth[:, 0])
+    save_network(lm, tmp_path / "lm.npz")
+    np.savez(tmp_path / "data.npz", x=x, y=truth)
+    filed = with_overrides(cfg, {"workload.kind": "network", "workload.network_file": str(tmp_path / "lm.npz"),
+                                 "workload.dataset": "file", "workload.dataset_file": str(tmp_path / "data.npz")})
+    assert simulate_network(filed).float_accuracy == 1.0
+    np.savez(tmp_path / "data.npz", x=x, y=truth[:, :3])
+    with pytest.raises(ConfigError, match=r"of shape \(samples, 6\), for the network's outputs \(6, 10\); got shape "
+                                          r"\(5, 3\)"):
+        simulate_network(filed)

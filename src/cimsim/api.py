@@ -12,7 +12,8 @@
 fields (``{"adc.bits": 6}``, or a table's as a dict: ``{"adc": {"bits": 6}}``). A dense workload takes ``weights``
 (out x in) and ``inputs`` (vectors x in), its shape then set from them; a network workload takes ``network`` (a
 :class:`~cimsim.network.Network`, e.g. from :func:`~cimsim.network.from_torch`), ``inputs`` (samples, ...) and
-``labels`` (samples,) or none (accuracy is then top-1 agreement with float). ``progress(n)`` is called as items
+``labels`` (samples,) (or (samples, *positions): a label per output position, an LM head's per token) or none
+(accuracy is then top-1 agreement with float). ``progress(n)`` is called as items
 finish. ``workers`` (processes) or ``scheduler`` (a Dask address) split a network's samples, results unchanged; a
 dense workload refuses them (ValueError). Results: :class:`Simulation` and :class:`~cimsim.comparison.Comparison`,
 each with ``to_dict()`` (the JSON the CLI writes), ``rows()`` / ``to_frame()`` (a tidy table) and a short repr (a
@@ -207,7 +208,7 @@ def simulate(config, settings: Mapping[str, Any] | None = None, *, weights=None,
     ``config``: a TOML path, a :class:`~cimsim.config.Config` or a dict of tables; ``settings``: fields over it
     (``{"adc.bits": 6}``). Data in memory: a dense layer's ``weights`` (out x in) and ``inputs`` (vectors x in), or a
     network workload's ``network`` (:func:`~cimsim.network.from_torch`, :func:`~cimsim.network.load_network`),
-    ``inputs`` (samples, ...) and ``labels`` (samples,); left out, the config's. ``trials``: independent device
+    ``inputs`` (samples, ...) and ``labels`` (samples, ...); left out, the config's. ``trials``: independent device
     draws (``simulation.trials``); ``seed``: ``simulation.seed``. ``progress(n)``: called as n more items finish.
     ``workers`` (local processes) or ``scheduler`` (a Dask address) split a network's samples, results unchanged.
     Returns a :class:`Simulation`."""

@@ -246,12 +246,12 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
 
 
 def _given_labels(labels, n: int) -> np.ndarray:
-    """``labels`` given in memory as an array of ``n`` integers, one per input, or a ValueError (as inputs: a masked
-    array's mask, ragged lists refused, named)"""
+    """``labels`` given in memory as integers, ``n`` of them (one per input; at each output position, :func:`.preflight
+    .check_labels`), or a ValueError (as inputs: a masked array's mask, ragged lists refused, named)"""
     labels = as_array("labels", labels)
-    if labels.shape != (n,) or labels.dtype.kind not in "iu":
-        raise ValueError(f"labels must be ({n},) integers, one per input; got shape {labels.shape}, "
-                         f"dtype {labels.dtype}")
+    if labels.ndim < 1 or labels.shape[0] != n or labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be ({n}, ...) integers, one per input (and output position); got shape "
+                         f"{labels.shape}, dtype {labels.dtype}")
     return labels
 
 

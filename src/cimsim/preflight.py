@@ -93,18 +93,22 @@ def check_float_pass(config: Config, network: Network) -> None:
 
 
 def check_labels(network: Network, labels, where: str = "labels") -> None:
-    """ValueError unless ``labels`` (or None) are class numbers the network's (classes,) outputs (two or more) can
-    give: one output per sample has no top-1, and labels would be ignored."""
+    """ValueError unless ``labels`` (or None) are class numbers the network's outputs can give: (samples,) for
+    (classes,) outputs, (samples, *positions) for outputs of a class axis at each position (an LM head's
+    (sequence, vocab): a label per token); outputs without classes have no top-1, and labels would be ignored."""
     if labels is None:
         return
-    if len(network.output_shape) != 1:
-        raise ValueError(f"{where} need (classes,) outputs per sample; the network gives {network.output_shape}")
     if not has_classes(network):
-        raise ValueError(f"{where} need two or more classes (outputs) per sample for a top-1; the network gives "
-                         f"{network.output_shape}, one value per sample (a regression, or a one-logit binary "
-                         "classifier: give it two outputs); leave labels out to compare its outputs with float")
-    classes = network.output_shape[0]
-    if len(labels) and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"{where} need two or more classes (outputs) at each output position for a top-1; the "
+                         f"network gives {network.output_shape}, one value per position or no class axis (a "
+                         "regression, a one-logit binary classifier: give it two outputs, a conv's channel-first "
+                         "map); leave labels out to compare its outputs with float")
+    positions, classes = tuple(network.output_shape[:-1]), network.output_shape[-1]
+    if labels.shape[1:] != positions:
+        raise ValueError(f"{where} must be one class number per sample{' and output position' * bool(positions)}, of "
+                         f"shape (samples{''.join(f', {p}' for p in positions)}), for the network's outputs "
+                         f"{network.output_shape}; got shape {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"{where} must be class numbers in [0, {classes}) for the network's {classes} outputs; got "
                          f"{labels.min()} to {labels.max()}")
 

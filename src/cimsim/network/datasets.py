@@ -5,7 +5,7 @@
 ``pixels`` (540, 64) uint8 in 0..16 and ``labels`` (540,)), so scikit-learn is not needed at run time.
 Inputs are scaled as in training: x = pixels / 16, in [0, 1].
 
-``dataset = "file"``: an .npz with ``x`` (samples, ...) real and ``y`` (samples,) integer labels, used as given;
+``dataset = "file"``: an .npz with ``x`` (samples, ...) real and ``y`` (samples, ...) integer labels, used as given;
 booleans and any other member are refused, named (the others never decompressed).
 
 Either way x is reshaped to (samples, *input_shape) of the network: samples flat (the digits' (64,) into (1, 8,
@@ -127,8 +127,9 @@ def _read_file(config: Config, field: str, path: str | None) -> tuple[np.ndarray
     if x.dtype.kind not in "iuf" or x.ndim < 2 or x.shape[0] == 0:
         raise _error(config, field, f"'x' in {path!r} must be real numbers of shape (samples, ...); got "
                                     f"{x.dtype} {x.shape}")
-    if y is not None and (y.dtype.kind not in "iu" or y.shape != (x.shape[0],)):
-        raise _error(config, field, f"'y' in {path!r} must be integer labels of shape ({x.shape[0]},); got "
+    if y is not None and (y.dtype.kind not in "iu" or y.ndim < 1 or y.shape[0] != x.shape[0]):
+        raise _error(config, field, f"'y' in {path!r} must be integer labels of shape ({x.shape[0]},) (or "
+                                    f"({x.shape[0]}, positions...) for a label per output position); got "
                                     f"{y.dtype} {y.shape}")
     if not np.isfinite(x).all():
         raise _error(config, field, f"'x' in {path!r} holds NaN or infinite values")
