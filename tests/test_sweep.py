@@ -1047,3 +1047,5 @@ def test_a_file_with_the_cimsim_column_but_no_checksums_is_refused_not_accepted_
     assert "are not this sweep's" in result.output and "no cimsim wrote its cimsim column without checksums" in \
         result.output and "Traceback" not in result.output
     assert out.read_bytes() == before
+    ranked = invoke("pareto", out, "--x", "energy_pj", "--y", "area_mm2")
+    assert ranked.exit_code == 2 and "has the cimsim column but no checksum column" in ranked.output, ranked.output

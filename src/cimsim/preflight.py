@@ -29,6 +29,7 @@ from .mapping import Plan, plan_layer
 from .packing import packed_layer
 from .network import DigitalLayer, Network
 from .numerics.checks import check_unsigned
+from .numerics.samples import SAMPLE_VALUES
 from .plan_checks import check_simulable
 from .workload import INPUT_BLOCK, input_blocks, load_weights, spread_inputs, spread_picks
 
@@ -165,7 +166,7 @@ def check_magnitudes(config: Config, fields: tuple[str | None, str | None], w_pe
 def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
                    inputs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(about ``rows`` of a dense workload's input vectors (:func:`.workload.spread_inputs`; given in memory: in runs
-    spread over them, :func:`.workload.spread_picks`), its first ``rows`` weight rows): its own
+    spread over them, :func:`.workload.spread_picks`), its first weight rows, ``SAMPLE_VALUES`` weights): its own
     or those given in memory (``weights``, ``inputs``), refused as a run refuses them where their magnitudes leave
     float64 (:func:`check_magnitudes`: on the whole data given in memory, on the sample of the rest; an estimate had
     priced weights of 1e300 a run refuses), and inputs given in memory below 0 for unsigned inputs (an estimate had
@@ -173,7 +174,8 @@ def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
     if inputs is not None and config.dac.signed_inputs == SignedInputs.UNSIGNED:
         check_unsigned(inputs)
     x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
-    w = load_weights(config, rows) if weights is None else weights[:rows]
+    weight_rows = -(-SAMPLE_VALUES // config.workload.in_features)
+    w = load_weights(config, weight_rows) if weights is None else weights[:weight_rows]
     check_magnitudes(config, magnitude_field(config, weights is not None, inputs is not None),
                      peaks(w if weights is None else weights), peaks(x if inputs is None else inputs),
                      config.workload.in_features)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .cost.trust import RANGE_NOTE, area_range_line, gain_range_cell, gain_range_line
 from .argcheck import markdown_cell
 from .models.from_network import SAMPLE_ITEMS, SAMPLE_VALUES, SAMPLE_VECTORS
+from .numerics.samples import SAMPLE_VALUES_MAX
 from .report import _fmt, _share_table, _side_by_side, _time_split
 
 __all__ = ["estimate_markdown", "estimates_markdown"]
@@ -17,9 +18,10 @@ def estimate_markdown(est) -> str:
     data = (f"each matrix layer's input codes measured in a float forward pass of samples evenly spaced over the "
             f"workload's (until each layer saw {SAMPLE_VECTORS} vectors and {SAMPLE_VALUES} values, {SAMPLE_ITEMS} "
             "samples at most), and its weight levels over evenly spaced outputs" if est.item == "inference" else
-            f"at the input codes of a sample of the workload's vectors (up to {SAMPLE_VECTORS}, {SAMPLE_VALUES} values "
-            "at least: an inputs file's in runs evenly spaced over them, generated inputs' first ones) and the weight "
-            f"levels of its first weight rows (about {SAMPLE_VALUES} weights)")
+            f"at the input codes of a sample of the workload's vectors ({SAMPLE_VECTORS}, fewer where they would "
+            f"hold over {SAMPLE_VALUES_MAX} values, more where under {SAMPLE_VALUES}: an inputs file's in runs evenly "
+            "spaced over them, generated inputs' first ones) and the weight levels of its first weight rows (about "
+            f"{SAMPLE_VALUES} weights)")
     lines = [
         f"# cimsim estimate: {cim.name}",
         "",

@@ -150,8 +150,8 @@ def spread_picks(vectors: int, count: int) -> np.ndarray:
     """indices (sorted, int64) of about ``count`` of ``vectors`` vectors (all, where there are fewer): ``SPREAD_RUNS``
     runs of ceil(count / runs) consecutive vectors (runs = min(SPREAD_RUNS, count)), their first vectors evenly spaced
     from vector 0 to the last run ending on the last vector (round(linspace)); runs that meet merge"""
-    if count >= vectors:
-        return np.arange(vectors, dtype=np.int64)
+    if count >= vectors or count <= 0:
+        return np.arange(vectors if count > 0 else 0, dtype=np.int64)
     runs = min(SPREAD_RUNS, count)
     length = -(-count // runs)
     starts = np.round(np.linspace(0, vectors - length, runs)).astype(np.int64)
@@ -161,10 +161,13 @@ def spread_picks(vectors: int, count: int) -> np.ndarray:
 @checked_types
 def spread_inputs(config: Config, count: int) -> np.ndarray:
     """about ``count`` of a dense workload's input vectors (all, where it has fewer), as ``input_blocks`` gives them:
-    an inputs file's in runs spread over them (:func:`spread_picks`, only those rows read), generated inputs' first
-    ones (independent draws: any vectors are a sample like the others, and the first cost only themselves)"""
+    an inputs file's in runs spread over them (:func:`spread_picks`; every vector checked first, a block at a time,
+    as a run checks them), generated inputs' first ones (independent draws: any vectors are a sample like the
+    others, and the first cost only themselves)"""
     wl = config.workload
     if wl.inputs == InputSource.FILE:
+        for _ in input_blocks(config):  # a NaN, or a negative value for unsigned inputs, refused wherever it is
+            pass
         return _file_rows(config, _inputs_file(config), spread_picks(wl.vectors, count))
     first = min(count, wl.vectors)
     blocks = range(-(-first // INPUT_BLOCK))

@@ -65,6 +65,8 @@ compute are far smaller; a shape that asks for more comes from a broken graph"""
 MAX_SAMPLE_VALUES = 1 << 31
 """most values one sample's activation may hold (16 GiB in float64; a 64-head attention over 4096 tokens holds
 2**30)"""
+
+
 def bounded(count: float, what: str, limit: int = MAX_FOLDED_VALUES) -> None:
     """ValueError where ``what`` would hold ``count`` values, more than ``limit``"""
     if not count <= limit:  # NaN too

@@ -21,10 +21,12 @@ def default_opset(onnx, model, source: str) -> int:
         raise ValueError(f"{source}: its opset_import names the default ONNX domain at opsets {opsets}, whose "
                          "operators differ (Softmax's axis, Squeeze's axes ...): give the one the graph is written for")
     if not opsets or not 1 <= opsets[0] <= newest:
+        way = ("upgrade onnx, or export the model at an opset it knows" if opsets and opsets[0] > newest else
+               "export the model again, naming its opset")
         raise ValueError(f"{source}: its opset_import " + (f"names the default ONNX domain at opset {opsets[0]}"
                          if opsets else "names no opset for the default ONNX domain") + f"; expected one from 1 to "
                          f"{newest} (the installed onnx's newest), as the graph's operators mean different things at "
-                         "different opsets (Softmax's axis, Squeeze's axes ...): export the model again")
+                         f"different opsets (Softmax's axis, Squeeze's axes ...): {way}")
     return opsets[0]
 
 

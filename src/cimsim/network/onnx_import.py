@@ -138,7 +138,7 @@ class _Graph:
     """
 
     def __init__(self, input_name: str, input_shape: tuple[int, ...], batch: int, consts: dict,
-                 consumers: dict[str, int], batch_as_axis: bool, opset: int = 0, types: dict | None = None):
+                 consumers: dict[str, int], batch_as_axis: bool, opset: int, types: dict | None = None):
         self.batch, self.batch_as_axis, self.consts = batch, batch_as_axis, consts
         input_shape = (1,) * batch_as_axis + tuple(input_shape)
         self.consumers = consumers
@@ -148,7 +148,7 @@ class _Graph:
         self.shape = {input_name: input_shape}
         self.layers, self.inputs, self.names = [], [], []
         self.readers: dict[int, int] = {}
-        self.opset = opset or LATEST_OPSET
+        self.opset = opset
         """the graph's ONNX opset (the default domain's): some operators changed meaning across versions"""
         self.types = types or {}
         """tensor name -> 'float', 'int' or 'bool' where ONNX's type inference knows it (:func:`element_types`)"""

@@ -26,8 +26,9 @@ SAMPLE_VECTORS = 256
 """input vectors a matrix's measured sample holds, where the data allow and they hold at most
 :data:`SAMPLE_VALUES_MAX` values: with a per-vector input range each vector's codes follow its own peak, and 256
 normal values' squared codes sum to amounts 21 % apart from vector to vector (standard deviation over the mean), so
-16 vectors of a 256-wide layer (its 4096 values) had priced the default design's array 13 % off its simulation at
-normal inputs (64 vectors: 0.1 %, 256: 0.4 %, measured 2026-12-05); 256 vectors leave about 1.3 % of that spread"""
+16 vectors of a 256-wide layer (its 4096 values) had priced the default design's array 12 % below its simulation
+at normal inputs (the simulation 1.134x the estimate), 256 vectors 0.8 % (0.992x; measured 2026-12-05): they leave
+about 1.3 % of that spread"""
 SAMPLE_VALUES_MAX = 1 << 16
 """values a sample of :data:`SAMPLE_VECTORS` vectors holds at most (512 KiB): a wider matrix's sample has fewer
 vectors (a 4096-wide one 16), each peak over more values and so less spread"""

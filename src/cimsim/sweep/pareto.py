@@ -100,6 +100,10 @@ def read_table(path: str | os.PathLike, notice: Notice = warn, model: str | None
     if repeated:  # a row would keep the last of them only
         raise ConfigError(str(path), [("", f"the column {c!r} is given {header.count(c)} times in the header; give "
                                            "each column once") for c in repeated])
+    if COLUMN in header and CHECKSUM not in header:  # checksums came first: rows whose checksums were cut away
+        raise ConfigError(str(path), [("", f"the results table has the {COLUMN} column but no {CHECKSUM} column, "
+                                           f"which no cimsim wrote (checksums came first): its rows cannot be "
+                                           "verified, so they are not ranked (cimsim sweep refuses the file too)")])
     kept, notes = _sound_rows(header, read, cut=not text.endswith(("\n", "\r")))  # CR alone: classic Mac lines
     if read and not kept:
         raise ConfigError(str(path), [("", f"no row is left to rank: {note}") for note in notes])
