@@ -52,11 +52,11 @@ def _recording_generator(monkeypatch) -> list[tuple[int, int]]:
 
 
 def test_an_estimate_of_a_wide_layer_generates_only_the_input_rows_it_samples(monkeypatch):
-    """2048 inputs per vector: the estimate samples 32 generated vectors (65536 values, SAMPLE_VALUES_MAX), the first
-    of 4097; it had generated the whole first block (4096 x 2048) to take its first row"""
+    """2048 inputs per vector: the estimate samples 128 generated vectors (262144 values, SAMPLE_VALUES_MAX), the
+    first of 4097; it had generated the whole first block (4096 x 2048) to take its first row"""
     shapes = _recording_generator(monkeypatch)
     cimsim.estimate({}, {"workload.in_features": 2048, "workload.out_features": 16, "workload.vectors": 4097})
-    assert shapes == [(32, 2048)]
+    assert shapes == [(128, 2048)]
 
 
 def test_a_sample_of_a_wide_layers_inputs_holds_a_row_per_vector_not_a_block():

@@ -29,9 +29,8 @@ from .mapping import Plan, plan_layer
 from .packing import packed_layer
 from .network import DigitalLayer, Network
 from .numerics.checks import check_unsigned
-from .numerics.samples import SAMPLE_VALUES
 from .plan_checks import check_simulable
-from .workload import INPUT_BLOCK, input_blocks, load_weights, spread_inputs, spread_picks
+from .workload import INPUT_BLOCK, input_blocks, load_weights, sampled_weights, spread_inputs, spread_picks
 
 __all__ = ["check_dense", "check_network", "check_magnitudes", "checked_sample", "magnitude_field", "preflight",
            "peaks", "check_float_pass", "check_float_range", "check_pricing", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
@@ -166,7 +165,8 @@ def check_magnitudes(config: Config, fields: tuple[str | None, str | None], w_pe
 def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
                    inputs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(about ``rows`` of a dense workload's input vectors (:func:`.workload.spread_inputs`; given in memory: in runs
-    spread over them, :func:`.workload.spread_picks`), its first weight rows, ``SAMPLE_VALUES`` weights): its own
+    spread over them, :func:`.workload.spread_picks`), about ``rows`` of its weight rows to measure
+    (:func:`.workload.sampled_weights`; given in memory: all, sampled as a file's)): its own
     or those given in memory (``weights``, ``inputs``), refused as a run refuses them where their magnitudes leave
     float64 (:func:`check_magnitudes`: on the whole data given in memory, on the sample of the rest; an estimate had
     priced weights of 1e300 a run refuses), and inputs given in memory below 0 for unsigned inputs (an estimate had
@@ -174,10 +174,9 @@ def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
     if inputs is not None and config.dac.signed_inputs == SignedInputs.UNSIGNED:
         check_unsigned(inputs)
     x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
-    weight_rows = -(-SAMPLE_VALUES // config.workload.in_features)
-    w = load_weights(config, weight_rows) if weights is None else weights[:weight_rows]
+    w = sampled_weights(config, rows) if weights is None else weights
     check_magnitudes(config, magnitude_field(config, weights is not None, inputs is not None),
-                     peaks(w if weights is None else weights), peaks(x if inputs is None else inputs),
+                     peaks(w), peaks(x if inputs is None else inputs),
                      config.workload.in_features)
     return x, w
 

@@ -18,10 +18,10 @@ def estimate_markdown(est) -> str:
     data = (f"each matrix layer's input codes measured in a float forward pass of samples evenly spaced over the "
             f"workload's (until each layer saw {SAMPLE_VECTORS} vectors and {SAMPLE_VALUES} values, {SAMPLE_ITEMS} "
             "samples at most), and its weight levels over evenly spaced outputs" if est.item == "inference" else
-            f"at the input codes of a sample of the workload's vectors ({SAMPLE_VECTORS}, fewer where they would "
-            f"hold over {SAMPLE_VALUES_MAX} values, more where under {SAMPLE_VALUES}: an inputs file's in runs evenly "
-            "spaced over them, generated inputs' first ones) and the weight levels of its first weight rows (about "
-            f"{SAMPLE_VALUES} weights)")
+            f"at the input codes of a sample of the workload's vectors and the weight levels of a sample of its "
+            f"weight rows ({SAMPLE_VECTORS} of each, fewer where they would hold over {SAMPLE_VALUES_MAX} values, more "
+            f"where under {SAMPLE_VALUES}: an inputs or weights file's evenly spaced over it, the largest weight's row "
+            "among them, generated data's first)")
     lines = [
         f"# cimsim estimate: {cim.name}",
         "",
