@@ -867,12 +867,13 @@ def test_small_work_stays_on_the_calling_thread():
         results, measured = share_rows(run, x, x, 0, 64, 2, seconds_per_row, 256)
         assert results == want and measured > 0
         assert sorted(seen) == sorted([(True, 0, want[0])] + ([(False, 128, 128)] if len(want) == 2 else []))
-    # ranges end where a vector number is a multiple of the block, pieces where it is one of the piece: vectors 5
-    # to 260 run as 5-191 on the calling thread (pieces 5-127, 128-191), 192-260 on the helper (192-255, 256-260)
+    # ranges and pieces end where a vector number is a multiple of the block, as few pieces of at most about 128
+    # rows as there are: vectors 5 to 260 run as 5-191 on the calling thread (pieces 5-127, 128-191), 192-260 on the
+    # helper in one piece (pieces had ended at multiples of 128 too: 192-255 and 256-260, a piece of 5 rows)
     seen.clear()
     results, _ = share_rows(run, x, x, 5, 64, 2, None, 128)
-    assert results == [123, 64, 64, 5]
-    assert sorted(seen) == sorted([(True, 5, 123), (True, 128, 64), (False, 192, 64), (False, 256, 5)])
+    assert results == [123, 64, 69]
+    assert sorted(seen) == sorted([(True, 5, 123), (True, 128, 64), (False, 192, 69)])
 
 
 def test_workers_run_with_one_blas_thread_and_the_limit_is_undone():
@@ -898,8 +899,9 @@ def test_workers_run_with_one_blas_thread_and_the_limit_is_undone():
 
 
 def test_a_worker_runs_its_range_in_pieces():
-    """each worker's range runs in pieces of rows_per_piece rows (the last one shorter), numbered from the range's
-    first vector, the results in range and piece order; piece_rows keeps whole blocks"""
+    """each worker's range runs in as few pieces of whole blocks, about equal, as keep them to about rows_per_piece
+    rows, numbered from the range's first vector, the results in range and piece order; piece_rows keeps whole
+    blocks"""
     import threading
 
     from cimsim.numerics.threads import PIECE_BYTES, piece_rows, share_rows
@@ -912,7 +914,7 @@ def test_a_worker_runs_its_range_in_pieces():
 
     x = np.zeros((320, 2))
     results, _ = share_rows(run, x, x, 0, 64, 2, None, 128)
-    assert results == [0, 128, 256] and sorted(seen) == [(False, 128, 128), (False, 256, 64), (True, 0, 128)]
+    assert results == [0, 128, 192] and sorted(seen) == [(False, 128, 64), (False, 192, 128), (True, 0, 128)]
     assert piece_rows(PIECE_BYTES // 1000, 64) == 960 and piece_rows(PIECE_BYTES, 64) == 64
 
 

@@ -121,10 +121,20 @@ def piece_rows(bytes_per_row: int, block: int) -> int:
     return max(1, PIECE_BYTES // max(1, bytes_per_row) // block) * block
 
 
-def _pieces(run, x: np.ndarray, out: np.ndarray, first_vector: int, rows: int) -> list:
-    """``run`` over the rows of ``x`` (vectors ``first_vector`` on) in pieces that end where a vector number is a
-    multiple of ``rows``"""
-    cuts = [0, *range(-first_vector % rows or rows, x.shape[0], rows), x.shape[0]]
+def _cuts(n: int, first_vector: int, block: int, parts: int) -> list[int]:
+    """0, the rows cutting ``n`` rows (vectors ``first_vector`` on) into ``parts`` about equal ranges, each but the
+    first starting where a vector number is a multiple of ``block``, and n"""
+    lead = min(n, -first_vector % block)  # rows before the first block boundary
+    blocks = -(-(n - lead) // block)
+    return [0, *(min(n, lead + block * (blocks * k // parts)) for k in range(1, parts)), n]
+
+
+def _pieces(run, x: np.ndarray, out: np.ndarray, first_vector: int, rows: int, block: int) -> list:
+    """``run`` over the rows of ``x`` (vectors ``first_vector`` on) in as few pieces of at most about ``rows`` rows as
+    there are, cut where a vector number is a multiple of ``block`` (:func:`_cuts`; pieces had ended where one was a
+    multiple of ``rows``: with the vector numbers running on from call to call, a range of 5000 rows went in two
+    pieces as often as not, a small one below the int8 units' size among them)"""
+    cuts = _cuts(x.shape[0], first_vector, block, max(1, -(-x.shape[0] // rows)))
     return [run(x[a:b], out[a:b], first_vector + a) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
@@ -134,23 +144,21 @@ def share_rows(run, x: np.ndarray, out: np.ndarray, first_vector: int, block: in
     vectors ``first_vector`` on; ranges of whole blocks of ``block`` vectors, a block starting where a vector number
     is a multiple of ``block``), one per worker, the calling thread running the first; a single range when
     ``seconds_per_row`` (the caller's last measure, None: not known yet) says the rows take less than
-    :data:`SPLIT_MIN_S`. A worker runs its range in pieces of ``rows_per_piece`` rows (:func:`piece_rows`), aligned
-    alike. Returns the results in range and piece order and the seconds per row the calling thread took."""
+    :data:`SPLIT_MIN_S`. A worker runs its range in pieces of at most about ``rows_per_piece`` rows
+    (:func:`piece_rows`, :func:`_pieces`), cut alike. Returns the results in range and piece order and the seconds per row the calling thread took."""
     batch = x.shape[0]
     if seconds_per_row is not None and batch * seconds_per_row < SPLIT_MIN_S:
         workers = 1
-    lead = min(batch, -first_vector % block)  # rows before the first block boundary
-    blocks = -(-(batch - lead) // block)
-    edges = [0] + [min(batch, lead + block * (blocks * k // workers)) for k in range(1, workers + 1)]
+    edges = _cuts(batch, first_vector, block, workers)
     parts = [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
     start = time.perf_counter()
     if len(parts) == 1:
-        results = _pieces(run, x, out, first_vector, rows_per_piece)
+        results = _pieces(run, x, out, first_vector, rows_per_piece, block)
         return results, (time.perf_counter() - start) / batch
     with one_blas_thread():
-        others = [submit(len(parts) - 1, _pieces, run, x[a:b], out[a:b], first_vector + a, rows_per_piece)
+        others = [submit(len(parts) - 1, _pieces, run, x[a:b], out[a:b], first_vector + a, rows_per_piece, block)
                   for a, b in parts[1:]]
-        results = _pieces(run, x[:parts[0][1]], out[:parts[0][1]], first_vector, rows_per_piece)
+        results = _pieces(run, x[:parts[0][1]], out[:parts[0][1]], first_vector, rows_per_piece, block)
         own = (time.perf_counter() - start) / parts[0][1]
         return results + [r for f in others for r in f.result()], own
 
