@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from .cli_checks import (FILE_SUFFIXES, check_distinct_configs, check_not_inputs, check_outputs, check_report_folder,
-                         check_suffix, compare_outputs, config_inputs, scheduler_address)
+from .cli_checks import (DATA_SUFFIXES, FILE_SUFFIXES, check_distinct_configs, check_not_inputs, check_outputs,
+                         check_report_folder, check_suffix, compare_outputs, config_inputs, scheduler_address)
 from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible, is_stdout
 from .argcheck import escaped
 from .cli_macros import macros_command
@@ -257,7 +257,7 @@ def sweep(spec, output, workers, scheduler):
 
     if workers is not None and scheduler is not None:
         raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
-    if Path(output).suffix.lower() in set(FILE_SUFFIXES) - {".csv", ".txt"}:  # another format's file, not a CSV
+    if Path(output).suffix.lower() in set(FILE_SUFFIXES) - {".csv", ".txt"} | DATA_SUFFIXES:  # another format's
         check_suffix(output, [".csv"], "CSV rows", stdout=False)
     plan = load_spec(spec)
     check_not_inputs([("-o", output)], sweep_inputs(spec, plan))
