@@ -257,10 +257,10 @@ def sweep(spec, output, workers, scheduler):
 
     if workers is not None and scheduler is not None:
         raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
+    plan = load_spec(spec)
+    check_not_inputs([("-o", output)], sweep_inputs(spec, plan))  # (first: the spec named as itself)
     if Path(output).suffix.lower() in set(FILE_SUFFIXES) - {".csv", ".txt"} | DATA_SUFFIXES:  # another format's
         check_suffix(output, [".csv"], "CSV rows", stdout=False)
-    plan = load_spec(spec)
-    check_not_inputs([("-o", output)], sweep_inputs(spec, plan))
     try:
         summary = run_sweep(plan, output, workers=workers, scheduler=scheduler, progress=SweepProgress(),
                             notice=lambda note: click.echo(f"warning: {note}", err=True))
