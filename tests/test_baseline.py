@@ -156,7 +156,7 @@ def test_roofline_switches_from_compute_to_memory_bound():
 
 
 def test_dram_dominates_batch_one_layer_fetched_from_dram():
-    # REFERENCES: weight movement is ~99 % of a batch-1 256x256 layer fetched from DRAM
+    # docs/references.md: weight movement is ~99 % of a batch-1 256x256 layer fetched from DRAM
     config = Config(workload=WorkloadConfig(in_features=256, out_features=256),
                     baseline=BaselineConfig(sram_kib=32.0, batch=1, dram="ddr4"))
     bd = baseline_breakdown(config, 1, include_weight_load=True)

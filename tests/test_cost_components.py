@@ -26,7 +26,7 @@ def _plugin_energy_pj(enob: int, rate_hz: float, node_nm: float) -> float:
 
 
 def test_sar_adc_is_the_accelergy_survey_regression_at_32nm():
-    # the plug-in's own figures (REFERENCES.md): ~1.85 pJ for 8 bits at 32 nm, 1.2 GS/s
+    # the plug-in's own figures (docs/references.md): ~1.85 pJ for 8 bits at 32 nm, 1.2 GS/s
     assert _plugin_energy_pj(8, 1.2e9, 32) == pytest.approx(1.85, rel=0.01)
     for bits, enob, rate in [(6, 6, 0.1), (8, 8, 1.2), (12, 10, 0.05), (14, 12, 0.01)]:  # ENOB no larger SAR reaches
         assert adc.adc_energy_pj(bits, T32, rate, enob=enob) == pytest.approx(_plugin_energy_pj(enob, rate * 1e9, 32))
@@ -122,7 +122,7 @@ def test_isaac_periphery_figures_reproduced_at_32nm():
     # 10 uW for 1024 S&H, each sampling once per 100 ns read
     assert periphery.sample_hold_energy_pj(T32) * 1024 / 100e-9 * 1e-12 == pytest.approx(10e-6)
     assert 1024 * periphery.sample_hold_area_um2(T32) == pytest.approx(40.0)
-    # 0.2 mW for shift-adds fed by 8 ADCs at 1.28 GS/s; ~0.02 pJ per op (REFERENCES.md)
+    # 0.2 mW for shift-adds fed by 8 ADCs at 1.28 GS/s; ~0.02 pJ per op (docs/references.md)
     assert periphery.shift_add_energy_pj(T32) * 8 * 1.28e9 * 1e-12 == pytest.approx(0.2e-3)
     assert periphery.shift_add_energy_pj(T32) == pytest.approx(0.02, rel=0.03)
     assert 4 * periphery.shift_add_area_um2(T32) == pytest.approx(240.0)
@@ -132,7 +132,7 @@ def test_isaac_periphery_figures_reproduced_at_32nm():
 
 
 def test_accumulator_matches_zigzag_gates_at_28nm():
-    # full adder 3.4 fJ + flip-flop 1.7 fJ per bit (REFERENCES.md, ZigZag-IMC 28 nm 0.9 V)
+    # full adder 3.4 fJ + flip-flop 1.7 fJ per bit (docs/references.md, ZigZag-IMC 28 nm 0.9 V)
     assert periphery.accumulator_add_energy_pj(1, T28) == pytest.approx(3.402e-3 + 1.701e-3)
     assert periphery.accumulator_add_energy_pj(24, T28) == pytest.approx(24 * 5.103e-3)
     assert periphery.accumulator_area_um2(1, T28) == pytest.approx(0.614 * (3 + 2 * 2.4 + 6))

@@ -1,9 +1,9 @@
 """CIM versus the von Neumann baseline on the same workload: both sides priced, gains as ratios.
 
-Two scenarios are priced (REFERENCES.md, "reports must separate"): the steady state, with the weights resident in the
-arrays (CIM) or in their home memory (baseline: on-chip SRAM when they fit, else streamed from DRAM once per batch);
-and the totals including loading the weights once (programming the cells; fetching them from DRAM). The macro alone
-(converters and arrays, no buffers or DRAM) is reported too.
+Two scenarios are priced (docs/references.md, "reports must separate"): the steady state, with the weights resident in
+the arrays (CIM) or in their home memory (baseline: on-chip SRAM when they fit, else streamed from DRAM once per
+batch); and the totals including loading the weights once (programming the cells; fetching them from DRAM). The macro
+alone (converters and arrays, no buffers or DRAM) is reported too.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ ISAAC_SAMPLE_HOLD_AREA_UM2 = 0.00004e6 / (8 * 128)
 """area of one sample-and-hold, um2: 0.00004 mm2 for 8 x 128 (ISAAC component table) = 0.039 um2"""
 ISAAC_SHIFT_ADD_ENERGY_PJ = 0.2 / (8 * ISAAC_ADC_RATE_GSPS)
 """energy of one 16-bit shift-and-add, pJ: 0.2 mW for 4 units that take the codes of 8 ADCs at
-1.28 GS/s (ISAAC): 0.2 mW / 10.24 G/s = 0.0195 pJ (REFERENCES.md: ~0.02 pJ per operation)"""
+1.28 GS/s (ISAAC): 0.2 mW / 10.24 G/s = 0.0195 pJ (docs/references.md: ~0.02 pJ per operation)"""
 ISAAC_SHIFT_ADD_AREA_UM2 = 0.00024e6 / 4
 """area of one shift-and-add unit, um2: 0.00024 mm2 for 4 units (ISAAC component table) = 60 um2"""
 ISAAC_ADCS_PER_SHIFT_ADD = 2
@@ -147,7 +147,7 @@ def shift_add_area_um2(tech: TechnologyConfig) -> float:
 @checked_types
 def accumulator_add_energy_pj(bits: int, tech: TechnologyConfig) -> float:
     """Energy of one ``bits``-wide add into a register, pJ: bits x (full adder + flip-flop) of :mod:`.gates`, i.e.
-    5.1 fJ per bit at 28 nm, 0.9 V (REFERENCES.md: full adder 3.4 fJ, flip-flop 1.7 fJ), scaled to ``tech``."""
+    5.1 fJ per bit at 28 nm, 0.9 V (docs/references.md: full adder 3.4 fJ, flip-flop 1.7 fJ), scaled to ``tech``."""
     bits = check_int("accumulator width", bits, 1, MAX_BITS)
     return bits * (gates.full_adder_energy_pj(tech) + gates.register_bit_energy_pj(tech))
 
