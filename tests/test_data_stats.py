@@ -577,3 +577,15 @@ def test_an_estimate_refuses_a_file_value_a_run_refuses_where_its_sample_does_no
                                        "workload.weights_file": str(tmp_path / "w.npy")})
     with pytest.raises(ConfigError, match=r"'workload.weights_file': the weight matrix holds NaN or infinite values"):
         price_from_shapes(config)
+    w = np.random.default_rng(4).normal(size=(1024, 256))  # magnitudes a run refuses, in a row and a vector the
+    w[5] *= 1e-305  # sample does not hold: refused too
+    np.save(tmp_path / "w.npy", w)
+    with pytest.raises(ConfigError, match=r"'workload.weights_file'.* values this small underflow float64"):
+        price_from_shapes(with_overrides(config, {"workload.out_features": 1024, "workload.in_features": 256}))
+    x = np.random.default_rng(3).uniform(-1, 1, (5000, 256))
+    x[1500] *= 1e299
+    np.save(tmp_path / "x.npy", x)
+    config = with_overrides(Config(), {"workload.inputs": "file", "workload.inputs_file": str(tmp_path / "x.npy"),
+                                       "workload.vectors": 5000})
+    with pytest.raises(ConfigError, match=r"'workload.inputs_file'.* values this large could overflow float64"):
+        price_from_shapes(config)

@@ -867,13 +867,14 @@ def test_small_work_stays_on_the_calling_thread():
         results, measured = share_rows(run, x, x, 0, 64, 2, seconds_per_row, 256)
         assert results == want and measured > 0
         assert sorted(seen) == sorted([(True, 0, want[0])] + ([(False, 128, 128)] if len(want) == 2 else []))
-    # ranges and pieces end where a vector number is a multiple of the block, as few pieces of at most about 128
-    # rows as there are: vectors 5 to 260 run as 5-191 on the calling thread (pieces 5-127, 128-191), 192-260 on the
-    # helper in one piece (pieces had ended at multiples of 128 too: 192-255 and 256-260, a piece of 5 rows)
+    # ranges and pieces end where a vector number is a multiple of the block, the rows before the first boundary
+    # and a last partial block each counting as a block, as few pieces of at most about 128 rows as there are:
+    # vectors 5 to 260 (5 blocks so counted) run as 5-127 on the calling thread, 128-260 on the helper in pieces
+    # 128-191 and 192-260 (pieces had ended at multiples of 128 too: 192-255 and 256-260, a piece of 5 rows)
     seen.clear()
     results, _ = share_rows(run, x, x, 5, 64, 2, None, 128)
     assert results == [123, 64, 69]
-    assert sorted(seen) == sorted([(True, 5, 123), (True, 128, 64), (False, 192, 69)])
+    assert sorted(seen) == sorted([(True, 5, 123), (False, 128, 64), (False, 192, 69)])
 
 
 def test_workers_run_with_one_blas_thread_and_the_limit_is_undone():
@@ -916,6 +917,9 @@ def test_a_worker_runs_its_range_in_pieces():
     results, _ = share_rows(run, x, x, 0, 64, 2, None, 128)
     assert results == [0, 128, 192] and sorted(seen) == [(False, 128, 64), (False, 192, 128), (True, 0, 128)]
     assert piece_rows(PIECE_BYTES // 1000, 64) == 960 and piece_rows(PIECE_BYTES, 64) == 64
+    seen.clear()  # vectors 1 to 512 in pieces of one block of 128: 1-127, 128-255, 256-383, 384-512 (the last had
+    share_rows(run, np.zeros((512, 2)), x, 1, 128, 1, None, 128)  # been 1 row, the first 255)
+    assert [n for _, _, n in seen] == [127, 128, 128, 129]
 
 
 def test_the_dac_scale_follows_input_range_not_a_leftover_input_max():

@@ -302,13 +302,13 @@ def price_from_shapes(config: Config, *, measured: bool = True, network: Network
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a dense
     layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The counts are
     :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each matrix's input
-    codes measured on a sample of its inputs (a dense layer's ``sample_vectors`` vectors, in runs spread over its
-    vectors; a network's: in a float pass of evenly spaced samples, ``input_samples``) and its weights' levels
-    (``weight_level_share`` of ``SAMPLE_VALUES`` or so: a dense layer's first, at their peak; a network's of evenly
-    spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read, no float pass, a network
-    over ``workload.vectors`` samples. ``network``, ``weights``, ``inputs``: the workload's, given in memory (checked),
-    sampled as its files' would be. Refused first: a workload the chip cannot hold (``check_fits``), a float pass
-    past memory or float64 (preflight)."""
+    codes measured on a sample of its inputs (a dense layer's ``sample_vectors`` vectors: a file's in runs spread
+    over it, generated ones' first; a network's: in a float pass of evenly spaced samples, ``input_samples``) and its
+    weights' levels (``weight_level_share``: a file's rows spread over it and its largest, generated ones' first; a
+    network's of evenly spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read, no
+    float pass, a network over ``workload.vectors`` samples. ``network``, ``weights``, ``inputs``: the workload's,
+    given in memory (checked), sampled as its files' would be. Refused first: a workload the chip cannot hold
+    (``check_fits``), a float pass past memory or float64 (preflight)."""
     config = validated_config(config)
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, sample_vectors(config.workload.in_features)

@@ -192,7 +192,7 @@ def simulate_network(config: Config, progress: Callable[[int], None] | None = No
                      scheduler: str | None = None) -> NetworkResult:
     """Run a network on crossbars: float, quantised digital and analog accuracy (module doc).
 
-    ``network``, ``inputs`` (n, *input_shape) and ``labels`` (n,) may be given in memory; left out, they come
+    ``network``, ``inputs`` (n, *input_shape) and ``labels`` (n, ...) may be given in memory; left out, they come
     from the config (``workload.network_file``, its dataset). Inputs without labels: agreement with float.
     ``workers`` local processes (or the Dask cluster at ``scheduler``) share the samples, whole chunks each,
     with results identical to one process (:mod:`cimsim.evaluation`); None: this process (also in a daemonic process,

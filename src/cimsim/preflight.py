@@ -30,7 +30,7 @@ from .packing import packed_layer
 from .network import DigitalLayer, Network
 from .numerics.checks import check_unsigned
 from .plan_checks import check_simulable
-from .workload import INPUT_BLOCK, input_blocks, load_weights, sampled_weights, spread_inputs, spread_picks
+from .workload import INPUT_BLOCK, file_peaks, input_blocks, load_weights, sampled_weights, spread_inputs, spread_picks
 
 __all__ = ["check_dense", "check_network", "check_magnitudes", "checked_sample", "magnitude_field", "preflight",
            "peaks", "check_float_pass", "check_float_range", "check_pricing", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
@@ -101,12 +101,13 @@ def check_labels(network: Network, labels, where: str = "labels") -> None:
     if not has_classes(network):
         raise ValueError(f"{where} need two or more classes (outputs) at each output position for a top-1; the "
                          f"network gives {network.output_shape}, one value per position or no class axis (a "
-                         "regression, a one-logit binary classifier: give it two outputs, a conv's channel-first "
-                         "map); leave labels out to compare its outputs with float")
+                         "regression, a one-logit binary classifier: give it two outputs; a conv's channel-first "
+                         "map; hidden states a norm or residual add writes: an encoder without its head); leave "
+                         "labels out to compare its outputs with float")
     positions, classes = tuple(network.output_shape[:-1]), network.output_shape[-1]
     if labels.shape[1:] != positions:
         raise ValueError(f"{where} must be one class number per sample{' and output position' * bool(positions)}, of "
-                         f"shape (samples{''.join(f', {p}' for p in positions)}), for the network's outputs "
+                         f"shape (samples{''.join(f', {p}' for p in positions) or ','}), for the network's outputs "
                          f"{network.output_shape}; got shape {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"{where} must be class numbers in [0, {classes}) for the network's {classes} outputs; got "
@@ -166,18 +167,17 @@ def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
                    inputs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(about ``rows`` of a dense workload's input vectors (:func:`.workload.spread_inputs`; given in memory: in runs
     spread over them, :func:`.workload.spread_picks`), about ``rows`` of its weight rows to measure
-    (:func:`.workload.sampled_weights`; given in memory: all, sampled as a file's)): its own
-    or those given in memory (``weights``, ``inputs``), refused as a run refuses them where their magnitudes leave
-    float64 (:func:`check_magnitudes`: on the whole data given in memory, on the sample of the rest; an estimate had
-    priced weights of 1e300 a run refuses), and inputs given in memory below 0 for unsigned inputs (an estimate had
-    priced them as their magnitudes)"""
+    (:func:`.workload.sampled_weights`; given in memory: all)), refused as a run refuses them where their magnitudes
+    leave float64 (:func:`check_magnitudes`, on every row: a file's a block at a time, :func:`.workload.file_peaks`),
+    and inputs given in memory below 0 for unsigned inputs"""
     if inputs is not None and config.dac.signed_inputs == SignedInputs.UNSIGNED:
         check_unsigned(inputs)
+    w_peaks, x_peaks = file_peaks(config, weights is None, inputs is None)  # first: every row checked
     x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
-    w = sampled_weights(config, rows) if weights is None else weights
+    w = sampled_weights(config, rows, w_peaks) if weights is None else weights
     check_magnitudes(config, magnitude_field(config, weights is not None, inputs is not None),
-                     peaks(w), peaks(x if inputs is None else inputs),
-                     config.workload.in_features)
+                     peaks(w) if w_peaks is None else w_peaks, peaks(x if inputs is None else inputs) if x_peaks is
+                     None else x_peaks, config.workload.in_features)
     return x, w
 
 

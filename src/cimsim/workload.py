@@ -21,7 +21,8 @@ from .config.schema import Config
 from .errors import ConfigError
 from .npfiles import read_npy, refuse_booleans
 
-__all__ = ["INPUT_BLOCK", "load_weights", "sampled_weights", "input_blocks", "spread_inputs", "spread_picks"]
+__all__ = ["INPUT_BLOCK", "load_weights", "file_peaks", "sampled_weights", "input_blocks", "spread_inputs",
+           "spread_picks"]
 
 INPUT_BLOCK = 4096
 """input vectors generated or read at a time"""
@@ -87,14 +88,20 @@ def load_weights(config: Config, rows: int | None = None) -> np.ndarray:
 
 
 @checked_types
-def sampled_weights(config: Config, rows: int) -> np.ndarray:
-    """About ``rows`` of the workload's weight rows (float64) to measure its levels on: a weights file's evenly spaced
-    over all of them and the row holding the largest |w| (the tensor's scale), read a block at a time, every row
-    checked as :func:`load_weights` checks it (a file's first rows had stood for it all: a layer pruned at the front
-    came out 58 % below its run); generated weights' first rows (independent draws)."""
+def file_peaks(config: Config, weights: bool = True, inputs: bool = True) -> tuple[np.ndarray | None, ...]:
+    """(max |w| of every row of the workload's weights file, max |x| of every vector of its inputs file), each None
+    where that side is generated or not asked for (``weights``, ``inputs``): the files read a block at a time, every
+    row checked as a run checks it"""
     wl = config.workload
-    if wl.weights != WeightSource.FILE:
-        return load_weights(config, rows)
+    return (_weight_peaks(config) if weights and wl.weights == WeightSource.FILE else None,
+            np.concatenate([np.abs(b).max(axis=1, initial=0.0) for b in input_blocks(config)])
+            if inputs and wl.inputs == InputSource.FILE else None)
+
+
+def _weight_peaks(config: Config) -> np.ndarray:
+    """max |w| of every row of the workload's weights file, read a block at a time, every row checked as
+    :func:`load_weights` checks it"""
+    wl = config.workload
     arr = _open_npy(config, "workload.weights_file", wl.weights_file, (wl.out_features, wl.in_features))
     step, peaks = max(1, (1 << 20) // wl.in_features), np.empty(wl.out_features)
     for start in range(0, wl.out_features, step):
@@ -102,7 +109,21 @@ def sampled_weights(config: Config, rows: int) -> np.ndarray:
         if not np.isfinite(block).all():
             raise _error(config, "workload.weights_file", "the weight matrix holds NaN or infinite values")
         peaks[start:start + step] = block.max(axis=1)
+    return peaks
+
+
+@checked_types
+def sampled_weights(config: Config, rows: int, peaks: np.ndarray | None = None) -> np.ndarray:
+    """About ``rows`` of the workload's weight rows (float64) to measure its levels on: a weights file's evenly spaced
+    over all of them and the row holding the largest |w| (the tensor's scale; ``peaks``: :func:`file_peaks`'s, read
+    here if not given) (a file's first rows had stood for it all: a layer pruned at the front came out 58 % below its
+    run); generated weights' first rows (independent draws)."""
+    wl = config.workload
+    if wl.weights != WeightSource.FILE:
+        return load_weights(config, rows)
+    peaks = _weight_peaks(config) if peaks is None else peaks
     picks = np.round(np.linspace(0, wl.out_features - 1, min(rows, wl.out_features))).astype(np.int64)
+    arr = _open_npy(config, "workload.weights_file", wl.weights_file, (wl.out_features, wl.in_features))
     return np.array(arr[np.union1d(picks, [int(peaks.argmax())])], dtype=np.float64)
 
 
@@ -181,13 +202,11 @@ def spread_picks(vectors: int, count: int) -> np.ndarray:
 @checked_types
 def spread_inputs(config: Config, count: int) -> np.ndarray:
     """about ``count`` of a dense workload's input vectors (all, where it has fewer), as ``input_blocks`` gives them:
-    an inputs file's in runs spread over them (:func:`spread_picks`; every vector checked first, a block at a time,
-    as a run checks them), generated inputs' first ones (independent draws: any vectors are a sample like the
-    others, and the first cost only themselves)"""
+    an inputs file's in runs spread over them (:func:`spread_picks`; only those checked here: :func:`file_peaks`
+    checks them all), generated inputs' first ones (independent draws: any vectors are a sample like the others,
+    and the first cost only themselves)"""
     wl = config.workload
     if wl.inputs == InputSource.FILE:
-        for _ in input_blocks(config):  # a NaN, or a negative value for unsigned inputs, refused wherever it is
-            pass
         return _file_rows(config, _inputs_file(config), spread_picks(wl.vectors, count))
     first = min(count, wl.vectors)
     blocks = range(-(-first // INPUT_BLOCK))

@@ -122,11 +122,12 @@ def piece_rows(bytes_per_row: int, block: int) -> int:
 
 
 def _cuts(n: int, first_vector: int, block: int, parts: int) -> list[int]:
-    """0, the rows cutting ``n`` rows (vectors ``first_vector`` on) into ``parts`` about equal ranges, each but the
-    first starting where a vector number is a multiple of ``block``, and n"""
+    """0, the rows cutting ``n`` rows (vectors ``first_vector`` on) into ``parts`` ranges of about as many blocks each
+    (the rows before the first vector number that is a multiple of ``block`` count as one, as does a last partial
+    block), cut where a vector number is a multiple of ``block``, and n"""
     lead = min(n, -first_vector % block)  # rows before the first block boundary
-    blocks = -(-(n - lead) // block)
-    return [0, *(min(n, lead + block * (blocks * k // parts)) for k in range(1, parts)), n]
+    ends = [lead] * bool(lead) + list(range(lead + block, n, block)) + [n]  # where each block ends
+    return [0, *(ends[len(ends) * k // parts - 1] if len(ends) * k // parts else 0 for k in range(1, parts)), n]
 
 
 def _pieces(run, x: np.ndarray, out: np.ndarray, first_vector: int, rows: int, block: int) -> list:
@@ -145,7 +146,8 @@ def share_rows(run, x: np.ndarray, out: np.ndarray, first_vector: int, block: in
     is a multiple of ``block``), one per worker, the calling thread running the first; a single range when
     ``seconds_per_row`` (the caller's last measure, None: not known yet) says the rows take less than
     :data:`SPLIT_MIN_S`. A worker runs its range in pieces of at most about ``rows_per_piece`` rows
-    (:func:`piece_rows`, :func:`_pieces`), cut alike. Returns the results in range and piece order and the seconds per row the calling thread took."""
+    (:func:`piece_rows`, :func:`_pieces`), cut alike. Returns the results in range and piece order and the seconds
+    per row the calling thread took."""
     batch = x.shape[0]
     if seconds_per_row is not None and batch * seconds_per_row < SPLIT_MIN_S:
         workers = 1
