@@ -163,8 +163,8 @@ def _inputs_file(config: Config) -> np.ndarray:
 def _file_rows(config: Config, arr: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     """Rows ``vectors`` (ascending) of the inputs file's array ``arr`` as float64, refused (naming the first bad
     vector) where one holds NaN or inf, or a negative value for unsigned inputs"""
-    rows = np.array(arr[vectors[0]:vectors[-1] + 1] if vectors[-1] - vectors[0] + 1 == len(vectors) else arr[vectors],
-                    dtype=np.float64)
+    rows = np.array(arr[vectors] if not len(vectors) or vectors[-1] - vectors[0] + 1 != len(vectors) else
+                    arr[vectors[0]:vectors[-1] + 1], dtype=np.float64)  # (a run of them: one slice)
     if not (finite := np.isfinite(rows).all(axis=1)).all():
         raise _error(config, "workload.inputs_file", _first_of(~finite, vectors, "NaN or infinite values"))
     if config.dac.signed_inputs == SignedInputs.UNSIGNED and (negative := (rows < 0).any(axis=1)).any():

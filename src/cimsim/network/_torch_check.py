@@ -230,11 +230,19 @@ def _example_error(model, x: np.ndarray, torch) -> str | None:
     """how the model's own forward pass (eval mode, no_grad) raises on a sample of the example ``x``, the first
     that makes it raise, or None where it runs on each"""
     dtype, device = placement(model, torch)
+
+    def raised(rows: np.ndarray) -> Exception | None:
+        try:
+            model(_tensor(rows, dtype, device, torch))
+        except Exception as exc:  # the model's own code may raise anything on an input it rejects
+            return exc
+        return None
+
     with evaluated(model, torch), renormed_lookups(torch), torch.no_grad():
+        if raised(x) is None:  # the whole example first: one pass where it runs
+            return None
         for k in range(len(x)):
-            try:
-                model(_tensor(x[k:k + 1], dtype, device, torch))
-            except Exception as exc:  # the model's own code may raise anything on an input it rejects
+            if (exc := raised(x[k:k + 1])) is not None:
                 return f"its forward pass on the example's sample {k} raises {type(exc).__name__} ({exc})"
     return None
 
