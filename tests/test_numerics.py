@@ -868,13 +868,13 @@ def test_small_work_stays_on_the_calling_thread():
         assert results == want and measured > 0
         assert sorted(seen) == sorted([(True, 0, want[0])] + ([(False, 128, 128)] if len(want) == 2 else []))
     # ranges and pieces end where a vector number is a multiple of the block, the rows before the first boundary
-    # and a last partial block each counting as a block, as few pieces of at most about 128 rows as there are:
-    # vectors 5 to 260 (5 blocks so counted) run as 5-127 on the calling thread, 128-260 on the helper in pieces
-    # 128-191 and 192-260 (pieces had ended at multiples of 128 too: 192-255 and 256-260, a piece of 5 rows)
+    # and a last partial block each counting as a block, in as many pieces as 128 rows go into a range (rounded):
+    # vectors 5 to 260 (5 blocks so counted) run as 5-127 on the calling thread, 128-260 on the helper, one piece
+    # each (pieces had ended at multiples of 128 too: 192-255 and 256-260, a piece of 5 rows)
     seen.clear()
     results, _ = share_rows(run, x, x, 5, 64, 2, None, 128)
-    assert results == [123, 64, 69]
-    assert sorted(seen) == sorted([(True, 5, 123), (False, 128, 64), (False, 192, 69)])
+    assert results == [123, 133]
+    assert sorted(seen) == sorted([(True, 5, 123), (False, 128, 133)])
 
 
 def test_workers_run_with_one_blas_thread_and_the_limit_is_undone():
@@ -920,6 +920,9 @@ def test_a_worker_runs_its_range_in_pieces():
     seen.clear()  # vectors 1 to 512 in pieces of one block of 128: 1-127, 128-255, 256-383, 384-512 (the last had
     share_rows(run, np.zeros((512, 2)), x, 1, 128, 1, None, 128)  # been 1 row, the first 255)
     assert [n for _, _, n in seen] == [127, 128, 128, 129]
+    seen.clear()  # 257 rows: two pieces, not 128, 128 and 1
+    share_rows(run, np.zeros((257, 2)), x, 0, 128, 1, None, 128)
+    assert [n for _, _, n in seen] == [128, 129]
 
 
 def test_the_dac_scale_follows_input_range_not_a_leftover_input_max():

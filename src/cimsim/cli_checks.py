@@ -31,9 +31,6 @@ PACKAGE = os.path.realpath(Path(__file__).parent)
 """the cimsim package's folder: no output may be written in it"""
 FILE_SUFFIXES = (".json", ".md", ".csv", ".txt", ".png", ".pdf", ".svg")
 """suffixes of the files cimsim writes: a ``compare -o`` ending in one names a file, not a report folder"""
-DATA_SUFFIXES = {".npz", ".npy", ".onnx", ".pt", ".pth", ".toml"}
-"""suffixes of the files cimsim reads (networks, arrays, configs): a sweep's CSV rows written to one had made a file
-of one format under another's name"""
 MANIFEST = ".cimsim-outputs.json"
 """the file in an output folder that records what the last cimsim run wrote there: {"files": {path relative to the
 folder: [size in bytes, modification time in ns]}}"""

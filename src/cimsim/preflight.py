@@ -30,7 +30,7 @@ from .packing import packed_layer
 from .network import DigitalLayer, Network
 from .numerics.checks import check_unsigned
 from .plan_checks import check_simulable
-from .workload import INPUT_BLOCK, file_peaks, input_blocks, load_weights, sampled_weights, spread_inputs, spread_picks
+from .workload import INPUT_BLOCK, file_peaks, load_weights, sampled_weights, spread_inputs, spread_picks
 
 __all__ = ["check_dense", "check_network", "check_magnitudes", "checked_sample", "magnitude_field", "preflight",
            "peaks", "check_float_pass", "check_float_range", "check_pricing", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
@@ -319,7 +319,7 @@ def preflight(config: Config) -> str:
     wl = config.workload
     w_peaks = peaks(load_weights(config))
     if wl.inputs == InputSource.FILE:  # read as the run reads it: shape, NaN, sign, every vector
-        x_peaks = np.concatenate([peaks(block) for block in input_blocks(config)])
+        x_peaks = file_peaks(config, weights=False)[1]
     else:  # generated: U(-1, 1) or N(0, 1), far below any overflow and far above any underflow
         x_peaks = np.array([GENERATED_INPUT_BOUND])
     check_magnitudes(config, magnitude_field(config), w_peaks, x_peaks, wl.in_features)

@@ -91,11 +91,17 @@ def load_weights(config: Config, rows: int | None = None) -> np.ndarray:
 def file_peaks(config: Config, weights: bool = True, inputs: bool = True) -> tuple[np.ndarray | None, ...]:
     """(max |w| of every row of the workload's weights file, max |x| of every vector of its inputs file), each None
     where that side is generated or not asked for (``weights``, ``inputs``): the files read a block at a time, every
-    row checked as a run checks it"""
+    row checked as a run checks it (:func:`load_weights`, :func:`input_blocks`; all of a file before any sample of
+    it, as ``cimsim validate`` does: a run, which reads a block at a time, names the first fault in file order)"""
     wl = config.workload
     return (_weight_peaks(config) if weights and wl.weights == WeightSource.FILE else None,
-            np.concatenate([np.abs(b).max(axis=1, initial=0.0) for b in input_blocks(config)])
+            np.concatenate([_row_peaks(block) for block in input_blocks(config)])
             if inputs and wl.inputs == InputSource.FILE else None)
+
+
+def _row_peaks(rows: np.ndarray) -> np.ndarray:
+    """max |value| of each row of ``rows`` (no |rows| copy: 512 MiB a block of a 16384-wide file)"""
+    return np.maximum(rows.max(axis=1, initial=0.0), -rows.min(axis=1, initial=0.0))
 
 
 def _weight_peaks(config: Config) -> np.ndarray:
@@ -105,23 +111,22 @@ def _weight_peaks(config: Config) -> np.ndarray:
     arr = _open_npy(config, "workload.weights_file", wl.weights_file, (wl.out_features, wl.in_features))
     step, peaks = max(1, (1 << 20) // wl.in_features), np.empty(wl.out_features)
     for start in range(0, wl.out_features, step):
-        block = np.abs(np.asarray(arr[start:start + step], dtype=np.float64))
+        block = np.asarray(arr[start:start + step], dtype=np.float64)
         if not np.isfinite(block).all():
             raise _error(config, "workload.weights_file", "the weight matrix holds NaN or infinite values")
-        peaks[start:start + step] = block.max(axis=1)
+        peaks[start:start + step] = _row_peaks(block)
     return peaks
 
 
 @checked_types
-def sampled_weights(config: Config, rows: int, peaks: np.ndarray | None = None) -> np.ndarray:
+def sampled_weights(config: Config, rows: int, peaks: np.ndarray | None) -> np.ndarray:
     """About ``rows`` of the workload's weight rows (float64) to measure its levels on: a weights file's evenly spaced
-    over all of them and the row holding the largest |w| (the tensor's scale; ``peaks``: :func:`file_peaks`'s, read
-    here if not given) (a file's first rows had stood for it all: a layer pruned at the front came out 58 % below its
-    run); generated weights' first rows (independent draws)."""
+    over all of them and the row holding the largest |w| (the tensor's scale; ``peaks``: :func:`file_peaks`'s) (a
+    file's first rows had stood for it all: a layer pruned at the front came out 58 % below its run); generated
+    weights' first rows (independent draws)."""
     wl = config.workload
     if wl.weights != WeightSource.FILE:
         return load_weights(config, rows)
-    peaks = _weight_peaks(config) if peaks is None else peaks
     picks = np.round(np.linspace(0, wl.out_features - 1, min(rows, wl.out_features))).astype(np.int64)
     arr = _open_npy(config, "workload.weights_file", wl.weights_file, (wl.out_features, wl.in_features))
     return np.array(arr[np.union1d(picks, [int(peaks.argmax())])], dtype=np.float64)
