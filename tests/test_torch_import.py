@@ -2519,3 +2519,23 @@ def test_an_example_whose_later_sample_the_model_raises_on_is_named_as_not_fitti
                                          r"pass on the example's sample 1 raises IndexError \(index out of range in "
                                          r"self\)$"):
         from_torch(Tokens(), torch.tensor([[1, 2, 3, 4], [5, 6, 7, 10]]))
+
+
+def test_an_example_the_model_raises_on_only_as_a_batch_is_named_so():
+    """the whole example raises where each sample alone runs (a check over the batch's values): said so, not blamed
+    on a probe input with advice to widen the example"""
+    class BatchSum(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.out = nn.Linear(8, 3)
+
+        def forward(self, x):
+            if x.abs().sum() > 20:
+                raise ValueError("batch sum too big")
+            return self.out(x)
+
+    x = torch.full((4, 8), 0.75)  # 6 a sample, 24 the batch
+    with pytest.raises(ValueError, match=r"the example does not fit the model: its forward pass on the whole example "
+                                         r"\(4 samples\) raises ValueError \(batch sum too big\), though each sample "
+                                         r"alone runs: the model depends on its batch"):
+        from_torch(BatchSum(), x)

@@ -155,13 +155,13 @@ def _call_bytes(plan: Plan) -> int:
 
 
 def _core_rows(plan: Plan, rows: int, batch: int) -> int:
-    """rows the core reads at once: a call's ``rows`` in chunks of ``batch``, each worker's share in pieces
-    (:func:`cimsim.numerics.threads.piece_rows`)"""
+    """rows the core reads at once: a call's ``rows`` in chunks of ``batch``, each worker's share in pieces of up to
+    1.5 :func:`cimsim.numerics.threads.piece_rows` (as many as that size goes into the share, rounded)"""
     from .numerics.products import PRODUCT_ROWS
     from .numerics.threads import piece_rows, worker_threads
 
     piece = piece_rows(4 * plan.n_planes * (plan.in_features + _converted(plan)), PRODUCT_ROWS)
-    return min(rows, batch, worker_threads() * piece)
+    return min(rows, batch, worker_threads() * (piece + piece // 2))
 
 
 def estimate_bytes(plans: Sequence[Plan], chunk: int, activation_values: int = 0, rows_values: int = 0,

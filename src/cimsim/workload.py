@@ -119,14 +119,15 @@ def _weight_peaks(config: Config) -> np.ndarray:
 
 
 @checked_types
-def sampled_weights(config: Config, rows: int, peaks: np.ndarray | None) -> np.ndarray:
+def sampled_weights(config: Config, rows: int, peaks: np.ndarray | None = None) -> np.ndarray:
     """About ``rows`` of the workload's weight rows (float64) to measure its levels on: a weights file's evenly spaced
-    over all of them and the row holding the largest |w| (the tensor's scale; ``peaks``: :func:`file_peaks`'s) (a
-    file's first rows had stood for it all: a layer pruned at the front came out 58 % below its run); generated
-    weights' first rows (independent draws)."""
+    over all of them and the row holding the largest |w| (the tensor's scale; ``peaks``: :func:`file_peaks`'s, read
+    here when None) (a file's first rows had stood for it all: a layer pruned at the front came out 58 % below its
+    run); generated weights' first rows (independent draws)."""
     wl = config.workload
     if wl.weights != WeightSource.FILE:
         return load_weights(config, rows)
+    peaks = _weight_peaks(config) if peaks is None else peaks
     picks = np.round(np.linspace(0, wl.out_features - 1, min(rows, wl.out_features))).astype(np.int64)
     arr = _open_npy(config, "workload.weights_file", wl.weights_file, (wl.out_features, wl.in_features))
     return np.array(arr[np.union1d(picks, [int(peaks.argmax())])], dtype=np.float64)

@@ -227,8 +227,8 @@ def _probes(x: np.ndarray) -> list[np.ndarray]:
 
 
 def _example_error(model, x: np.ndarray, torch) -> str | None:
-    """how the model's own forward pass (eval mode, no_grad) raises on a sample of the example ``x``, the first
-    that makes it raise, or None where it runs on each"""
+    """how the model's own forward pass (eval mode, no_grad) raises on the example ``x``: on the first sample that
+    makes it raise, or on the whole example where each sample alone runs; None where it runs on the whole"""
     dtype, device = placement(model, torch)
 
     def raised(rows: np.ndarray) -> Exception | None:
@@ -239,12 +239,14 @@ def _example_error(model, x: np.ndarray, torch) -> str | None:
         return None
 
     with evaluated(model, torch), renormed_lookups(torch), torch.no_grad():
-        if raised(x) is None:  # the whole example first: one pass where it runs
+        if (whole := raised(x)) is None:  # the whole example first: one pass where it runs
             return None
         for k in range(len(x)):
             if (exc := raised(x[k:k + 1])) is not None:
                 return f"its forward pass on the example's sample {k} raises {type(exc).__name__} ({exc})"
-    return None
+    return (f"its forward pass on the whole example ({len(x)} samples) raises {type(whole).__name__} ({whole}), though "
+            "each sample alone runs: the model depends on its batch (its size, or its samples' values together), "
+            "which no network of one sample at a time stands for")
 
 
 def _disagreement(net: Network, model, x: np.ndarray, torch, inputs: list[np.ndarray] | None = None,
