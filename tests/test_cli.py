@@ -460,7 +460,7 @@ def test_outputs_are_written_when_stdouts_reader_leaves_early(tmp_path, command,
 def test_sweep_refuses_an_output_of_another_format_and_a_dash_config_points_to_dev_stdin(tmp_path):
     """`sweep spec -o s.json` had written CSV rows into a .json file, exit 0 (run and estimate refuse another
     suffix); `run -` had said only 'No such file or directory'"""
-    for name in ("s.json", "s.npz", "s.onnx", "s.toml", "s.parquet", "s.csv.gz"):  # (another format's name)
+    for name in ("s.json", "s.npz", "s.onnx", "s.tsv", "s.parquet", "s.csv.gz"):  # (a name with letters past .csv)
         result = invoke("sweep", ROOT / "configs" / "sweep-adc.toml", "-o", tmp_path / name)
         assert result.exit_code == 2 and "give a file ending in .csv" in result.output and "stdout" not in result.output
         assert not (tmp_path / name).exists()

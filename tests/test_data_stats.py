@@ -591,18 +591,21 @@ def test_an_estimate_refuses_a_file_value_a_run_refuses_where_its_sample_does_no
         price_from_shapes(config)
 
 
-def test_validate_estimate_and_run_take_a_weights_file_near_the_bound_alike(tmp_path):
-    """weights of max |w| 1e297 with generated inputs (|x| about 1): the sum of products stays below the overflow
-    bound, so a run and an estimate take it; validate had refused it, bounding generated inputs by 10"""
+def test_validate_refuses_a_weights_file_a_run_refuses_with_generated_inputs(tmp_path):
+    """a weights file of max |w| 1e300 / 192 with generated normal inputs (|x| past 3 within the first block): a run
+    refuses it (overflow); so does validate, which bounds generated inputs by 10 without drawing them (checking them
+    through the estimate's sample of 256 vectors had let configs through that a run refuses)"""
+    from cimsim.errors import ConfigError
     from cimsim.preflight import preflight
     from cimsim.workload import sampled_weights
 
     w = np.random.default_rng(6).uniform(-1, 1, (16, 64))
-    w[3, 7] = 1e297
+    w[3, 7] = 1e300 / 192
     np.save(tmp_path / "w.npy", w)
     config = with_overrides(Config(), {"workload.in_features": 64, "workload.out_features": 16,
-                                       "workload.vectors": 20, "workload.weights": "file",
-                                       "workload.weights_file": str(tmp_path / "w.npy")})
-    assert "16 x 64 layer" in preflight(config)
-    assert price_from_shapes(config)[0].total_energy_pj > 0 and api.simulate(config).cost.total_energy_pj > 0
-    assert np.abs(sampled_weights(config, 4)).max() == 1e297  # peaks read when not given: the largest row sampled
+                                       "workload.vectors": 5000, "workload.inputs": "normal",
+                                       "workload.weights": "file", "workload.weights_file": str(tmp_path / "w.npy")})
+    for call in (preflight, api.simulate):
+        with pytest.raises(ConfigError, match=r"'workload.weights_file': values this large could overflow float64"):
+            call(config)
+    assert np.abs(sampled_weights(config, 4)).max() == 1e300 / 192  # peaks read when not given: the largest row

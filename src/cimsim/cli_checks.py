@@ -31,10 +31,6 @@ PACKAGE = os.path.realpath(Path(__file__).parent)
 """the cimsim package's folder: no output may be written in it"""
 FILE_SUFFIXES = (".json", ".md", ".csv", ".txt", ".png", ".pdf", ".svg")
 """suffixes of the files cimsim writes: a ``compare -o`` ending in one names a file, not a report folder"""
-OTHER_FORMATS = {*FILE_SUFFIXES, ".npz", ".npy", ".onnx", ".pt", ".pth", ".toml", ".yaml", ".yml", ".parquet",
-                 ".gz", ".zip", ".xlsx", ".h5", ".hdf5", ".pkl", ".pickle", ".safetensors"} - {".csv", ".txt"}
-"""suffixes of formats other than CSV that a sweep's -o refuses (its rows had been written under .npz and .parquet
-names); other names, a dated results.2026-12-05 among them, are taken"""
 MANIFEST = ".cimsim-outputs.json"
 """the file in an output folder that records what the last cimsim run wrote there: {"files": {path relative to the
 folder: [size in bytes, modification time in ns]}}"""

@@ -156,12 +156,13 @@ def _call_bytes(plan: Plan) -> int:
 
 def _core_rows(plan: Plan, rows: int, batch: int) -> int:
     """rows the core reads at once: a call's ``rows`` in chunks of ``batch``, each worker's share in pieces of up to
-    1.5 :func:`cimsim.numerics.threads.piece_rows` (as many as that size goes into the share, rounded)"""
+    twice :func:`cimsim.numerics.threads.piece_rows` (as many as that size goes into the share, rounded, cut at
+    128-vector blocks: a 128-row piece size gives 256-row pieces where a short first block counts as one)"""
     from .numerics.products import PRODUCT_ROWS
     from .numerics.threads import piece_rows, worker_threads
 
     piece = piece_rows(4 * plan.n_planes * (plan.in_features + _converted(plan)), PRODUCT_ROWS)
-    return min(rows, batch, worker_threads() * (piece + piece // 2))
+    return min(rows, batch, worker_threads() * 2 * piece)
 
 
 def estimate_bytes(plans: Sequence[Plan], chunk: int, activation_values: int = 0, rows_values: int = 0,

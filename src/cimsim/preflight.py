@@ -30,7 +30,7 @@ from .packing import packed_layer
 from .network import DigitalLayer, Network
 from .numerics.checks import check_unsigned
 from .plan_checks import check_simulable
-from .workload import INPUT_BLOCK, file_peaks, sampled_weights, spread_inputs, spread_picks
+from .workload import INPUT_BLOCK, file_peaks, load_weights, sampled_weights, spread_inputs, spread_picks
 
 __all__ = ["check_dense", "check_network", "check_magnitudes", "checked_sample", "magnitude_field", "preflight",
            "peaks", "check_float_pass", "check_float_range", "check_pricing", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
@@ -43,6 +43,10 @@ MAGNITUDE_FLOOR = 1e-300
 """smallest product of an output's nonzero peak |w| and a vector's nonzero peak |x|: the layer's products and its
 float reference stay normal float64 numbers (from 2.2e-308), not subnormals that keep only a few bits (the crossbar
 itself brings tiny rows to a normal range before it quantises them: ``numerics.encoding.normal_rows``)"""
+GENERATED_INPUT_BOUND = 10.0
+"""a bound on |x| of generated inputs (U(-1, 1); N(0, 1) exceeds 10 with probability 1.5e-23) for validate's overflow
+check, which generates none of them: a config that validates runs (its weights a little below what a run's own
+draws would take may be refused)"""
 
 
 
@@ -314,8 +318,12 @@ def preflight(config: Config) -> str:
                 f"{config.array.rows} x {config.array.cols}, {len(x)} samples")
     plan = plan_layer(config)
     check_dense(config, plan)
-    check_pricing(config, measured=True)  # its data sample checks the files' every row, as an estimate does
-    wl = config.workload  # (checked_sample: shape, NaN, sign and magnitudes of every vector and weight row)
+    wl, (w_peaks, x_peaks) = config.workload, file_peaks(config)  # files as the run reads them: every row
+    w_peaks = peaks(load_weights(config)) if w_peaks is None else w_peaks  # generated: all of them
+    if x_peaks is None:  # generated: U(-1, 1) or N(0, 1), far below any overflow and far above any underflow
+        x_peaks = np.array([GENERATED_INPUT_BOUND])
+    check_magnitudes(config, magnitude_field(config), w_peaks, x_peaks, wl.in_features)
+    check_pricing(config, measured=True)
     return f"{plan.n_arrays} arrays of {plan.rows} x {plan.cols}, {wl.out_features} x {wl.in_features} layer"
 
 

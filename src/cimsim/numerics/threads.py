@@ -132,7 +132,7 @@ def _cuts(n: int, first_vector: int, block: int, parts: int) -> list[int]:
 
 def _pieces(run, x: np.ndarray, out: np.ndarray, first_vector: int, rows: int, block: int) -> list:
     """``run`` over the rows of ``x`` (vectors ``first_vector`` on) in as many pieces as ``rows`` rows go into them
-    (rounded: each at most about 1.5 ``rows``), cut where a vector number is a multiple of ``block`` (:func:`_cuts`;
+    (rounded: each at most twice ``rows``), cut where a vector number is a multiple of ``block`` (:func:`_cuts`;
     pieces had ended where one was a multiple of ``rows``: with the vector numbers running on from call to call, a
     range of 5000 rows went in two pieces as often as not, a small one below the int8 units' size among them)"""
     cuts = _cuts(x.shape[0], first_vector, block, max(1, round(x.shape[0] / rows)))  # (ceil: 257 as 128, 128, 1)
