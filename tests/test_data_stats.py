@@ -592,20 +592,20 @@ def test_an_estimate_refuses_a_file_value_a_run_refuses_where_its_sample_does_no
 
 
 def test_validate_refuses_a_weights_file_a_run_refuses_with_generated_inputs(tmp_path):
-    """a weights file of max |w| 1e300 / 192 with generated normal inputs (|x| past 3 within the first block): a run
-    refuses it (overflow); so does validate, which bounds generated inputs by 10 without drawing them (checking them
-    through the estimate's sample of 256 vectors had let configs through that a run refuses)"""
+    """a weights file of max |w| 1e300 / 256 with generated normal inputs over 64 inputs: the run's |x| reach 4.4
+    (its first block), so it refuses it (overflow); so do validate and an estimate, which bound generated inputs by
+    10 beyond their sample (the estimate's sample of 256 vectors alone, |x| up to 3.7, had priced it)"""
     from cimsim.errors import ConfigError
     from cimsim.preflight import preflight
     from cimsim.workload import sampled_weights
 
     w = np.random.default_rng(6).uniform(-1, 1, (16, 64))
-    w[3, 7] = 1e300 / 192
+    w[3, 7] = 1e300 / (64 * 4)
     np.save(tmp_path / "w.npy", w)
     config = with_overrides(Config(), {"workload.in_features": 64, "workload.out_features": 16,
                                        "workload.vectors": 5000, "workload.inputs": "normal",
                                        "workload.weights": "file", "workload.weights_file": str(tmp_path / "w.npy")})
-    for call in (preflight, api.simulate):
+    for call in (preflight, price_from_shapes, api.simulate):
         with pytest.raises(ConfigError, match=r"'workload.weights_file': values this large could overflow float64"):
             call(config)
-    assert np.abs(sampled_weights(config, 4)).max() == 1e300 / 192  # peaks read when not given: the largest row
+    assert np.abs(sampled_weights(config, 4)).max() == 1e300 / 256  # peaks read when not given: the largest row

@@ -170,16 +170,17 @@ def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
     """(about ``rows`` of a dense workload's input vectors (:func:`.workload.spread_inputs`; given in memory: in runs
     spread over them, :func:`.workload.spread_picks`), about ``rows`` of its weight rows to measure
     (:func:`.workload.sampled_weights`; given in memory: all)), refused as a run refuses them where their magnitudes
-    leave float64 (:func:`check_magnitudes`, on every row: a file's a block at a time, :func:`.workload.file_peaks`),
-    and inputs given in memory below 0 for unsigned inputs"""
+    leave float64 (:func:`check_magnitudes`: a file's every row, :func:`.workload.file_peaks`; generated inputs' up
+    to GENERATED_INPUT_BOUND, as validate bounds them), and inputs given in memory below 0 for unsigned inputs"""
     if inputs is not None and config.dac.signed_inputs == SignedInputs.UNSIGNED:
         check_unsigned(inputs)
     w_peaks, x_peaks = file_peaks(config, weights is None, inputs is None)  # first: every row checked
     x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
     w = sampled_weights(config, rows, w_peaks) if weights is None else weights
+    if x_peaks is None:  # generated: their sample's peaks, and the bound a run's later draws stay below
+        x_peaks = peaks(inputs) if inputs is not None else np.append(peaks(x), GENERATED_INPUT_BOUND)
     check_magnitudes(config, magnitude_field(config, weights is not None, inputs is not None),
-                     peaks(w) if w_peaks is None else w_peaks, peaks(x if inputs is None else inputs) if x_peaks is
-                     None else x_peaks, config.workload.in_features)
+                     peaks(w) if w_peaks is None else w_peaks, x_peaks, config.workload.in_features)
     return x, w
 
 
