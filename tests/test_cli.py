@@ -464,10 +464,11 @@ def test_sweep_refuses_an_output_of_another_format_and_a_dash_config_points_to_d
         result = invoke("sweep", ROOT / "configs" / "sweep-adc.toml", "-o", tmp_path / name)
         assert result.exit_code == 2 and "give a file ending in .csv" in result.output and "stdout" not in result.output
         assert not (tmp_path / name).exists()
-    spec = tmp_path / "spec.toml"  # a dated name is taken
+    spec = tmp_path / "spec.toml"  # a dated or versioned name is taken
     spec.write_text(f'base = "{ROOT / "configs" / "default.toml"}"\nkind = "analytic"\n[axes]\n"adc.bits" = [4, 6]\n')
-    assert invoke("sweep", spec, "-o", tmp_path / "results.2026-12-05").exit_code == 0
-    assert (tmp_path / "results.2026-12-05").read_text().startswith("point_id,")
+    for name in ("results.2026-12-05T10", "results.v2"):
+        assert invoke("sweep", spec, "-o", tmp_path / name).exit_code == 0
+        assert (tmp_path / name).read_text().startswith("point_id,")
     result = invoke("validate", "-")
     assert result.exit_code == 2 and "for the standard input give /dev/stdin" in result.output
 

@@ -609,3 +609,14 @@ def test_validate_refuses_a_weights_file_a_run_refuses_with_generated_inputs(tmp
         with pytest.raises(ConfigError, match=r"'workload.weights_file': values this large could overflow float64"):
             call(config)
     assert np.abs(sampled_weights(config, 4)).max() == 1e300 / 256  # peaks read when not given: the largest row
+    uniform = with_overrides(config, {"workload.inputs": "uniform", "workload.vectors": 1000})  # bounded by 1: all
+    assert "16 x 64 layer" in preflight(uniform) and price_from_shapes(uniform)[0].total_energy_pj > 0  # take it
+    assert api.simulate(uniform).cost.total_energy_pj > 0  # (a bound of 10 for every generator had refused it)
+    w = np.zeros((1, 256))  # a weight of 1.6e-298 read by sparse generated inputs (peaks down to about 1e-4): a run
+    w[0, 0] = 1.59e-298  # refuses it (underflow); validate and an estimate, bounding a vector's peak by 1e-20, too
+    np.save(tmp_path / "w.npy", w)
+    tiny = with_overrides(config, {"workload.in_features": 256, "workload.out_features": 1, "workload.vectors": 20000,
+                                   "workload.inputs": "uniform", "workload.input_zero_fraction": 0.996})
+    for call in (preflight, price_from_shapes, api.simulate):
+        with pytest.raises(ConfigError, match=r"'workload.weights_file': values this small underflow float64"):
+            call(tiny)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from .cli_checks import (check_distinct_configs, check_not_inputs, check_outputs, check_report_folder, check_suffix,
-                         compare_outputs, config_inputs, scheduler_address)
+from .cli_checks import (OTHER_FORMATS, check_distinct_configs, check_not_inputs, check_outputs, check_report_folder,
+                         check_suffix, compare_outputs, config_inputs, scheduler_address)
 from .cli_guard import OneLineGroup, OutputPath, fail, guarded, interruptible, is_stdout
 from .argcheck import escaped
 from .cli_macros import macros_command
@@ -259,8 +259,7 @@ def sweep(spec, output, workers, scheduler):
         raise click.UsageError("--workers sets local processes; a Dask cluster (--scheduler) has its own workers")
     plan = load_spec(spec)
     check_not_inputs([("-o", output)], sweep_inputs(spec, plan))  # (first: the spec named as itself)
-    suffix = Path(output).suffix.lower()  # another format's name (.json, .npz, .tsv), not a dated one (.2026-12-05)
-    if suffix not in (".csv", ".txt", "") and any(c.isalpha() for c in suffix):
+    if Path(output).suffix.lower() in OTHER_FORMATS:  # another format's name, not a dated or versioned one
         check_suffix(output, [".csv"], "CSV rows", stdout=False)
     try:
         summary = run_sweep(plan, output, workers=workers, scheduler=scheduler, progress=SweepProgress(),

@@ -30,7 +30,8 @@ from .packing import packed_layer
 from .network import DigitalLayer, Network
 from .numerics.checks import check_unsigned
 from .plan_checks import check_simulable
-from .workload import INPUT_BLOCK, file_peaks, load_weights, sampled_weights, spread_inputs, spread_picks
+from .workload import (INPUT_BLOCK, file_peaks, generated_input_peaks, sampled_weights, spread_inputs,
+                       spread_picks)
 
 __all__ = ["check_dense", "check_network", "check_magnitudes", "checked_sample", "magnitude_field", "preflight",
            "peaks", "check_float_pass", "check_float_range", "check_pricing", "MAGNITUDE_BOUND", "MAGNITUDE_FLOOR"]
@@ -43,10 +44,6 @@ MAGNITUDE_FLOOR = 1e-300
 """smallest product of an output's nonzero peak |w| and a vector's nonzero peak |x|: the layer's products and its
 float reference stay normal float64 numbers (from 2.2e-308), not subnormals that keep only a few bits (the crossbar
 itself brings tiny rows to a normal range before it quantises them: ``numerics.encoding.normal_rows``)"""
-GENERATED_INPUT_BOUND = 10.0
-"""a bound on |x| of generated inputs (U(-1, 1); N(0, 1) exceeds 10 with probability 1.5e-23) for validate's overflow
-check, which generates none of them: a config that validates runs (its weights a little below what a run's own
-draws would take may be refused)"""
 
 
 
@@ -170,15 +167,15 @@ def checked_sample(config: Config, rows: int, weights: np.ndarray | None = None,
     """(about ``rows`` of a dense workload's input vectors (:func:`.workload.spread_inputs`; given in memory: in runs
     spread over them, :func:`.workload.spread_picks`), about ``rows`` of its weight rows to measure
     (:func:`.workload.sampled_weights`; given in memory: all)), refused as a run refuses them where their magnitudes
-    leave float64 (:func:`check_magnitudes`: a file's every row, :func:`.workload.file_peaks`; generated inputs' up
-    to GENERATED_INPUT_BOUND, as validate bounds them), and inputs given in memory below 0 for unsigned inputs"""
+    leave float64 (:func:`check_magnitudes`: a file's every row, :func:`.workload.file_peaks`; generated inputs'
+    bounds, :func:`.workload.generated_input_peaks`), and inputs given in memory below 0 for unsigned inputs"""
     if inputs is not None and config.dac.signed_inputs == SignedInputs.UNSIGNED:
         check_unsigned(inputs)
     w_peaks, x_peaks = file_peaks(config, weights is None, inputs is None)  # first: every row checked
     x = spread_inputs(config, rows) if inputs is None else inputs[spread_picks(len(inputs), rows)]
     w = sampled_weights(config, rows, w_peaks) if weights is None else weights
-    if x_peaks is None:  # generated: their sample's peaks, and the bound a run's later draws stay below
-        x_peaks = peaks(inputs) if inputs is not None else np.append(peaks(x), GENERATED_INPUT_BOUND)
+    if x_peaks is None:  # given in memory: their own; generated: the bounds of every draw a run may make
+        x_peaks = peaks(inputs) if inputs is not None else generated_input_peaks(config)
     check_magnitudes(config, magnitude_field(config, weights is not None, inputs is not None),
                      peaks(w) if w_peaks is None else w_peaks, x_peaks, config.workload.in_features)
     return x, w
@@ -319,12 +316,8 @@ def preflight(config: Config) -> str:
                 f"{config.array.rows} x {config.array.cols}, {len(x)} samples")
     plan = plan_layer(config)
     check_dense(config, plan)
-    wl, (w_peaks, x_peaks) = config.workload, file_peaks(config)  # files as the run reads them: every row
-    w_peaks = peaks(load_weights(config)) if w_peaks is None else w_peaks  # generated: all of them
-    if x_peaks is None:  # generated: U(-1, 1) or N(0, 1), far below any overflow and far above any underflow
-        x_peaks = np.array([GENERATED_INPUT_BOUND])
-    check_magnitudes(config, magnitude_field(config), w_peaks, x_peaks, wl.in_features)
-    check_pricing(config, measured=True)
+    check_pricing(config, measured=True)  # its sample's check: files' every row, generated inputs' bounds
+    wl = config.workload
     return f"{plan.n_arrays} arrays of {plan.rows} x {plan.cols}, {wl.out_features} x {wl.in_features} layer"
 
 
