@@ -620,3 +620,10 @@ def test_validate_refuses_a_weights_file_a_run_refuses_with_generated_inputs(tmp
     for call in (preflight, price_from_shapes, api.simulate):
         with pytest.raises(ConfigError, match=r"'workload.weights_file': values this small underflow float64"):
             call(tiny)
+    np.save(tmp_path / "x.npy", np.full((10, 1), 1e300 / 0.9998))  # generated weights (20000 rows of 1, |w| up to
+    wide = with_overrides(Config(), {"workload.in_features": 1, "workload.out_features": 20000,  # 0.99999, 0.9996
+                                     "workload.vectors": 10, "workload.weights": "uniform",  # in the sample) by an
+                                     "workload.inputs": "file", "workload.inputs_file": str(tmp_path / "x.npy")})
+    for call in (preflight, price_from_shapes, api.simulate):  # inputs file at the bound: refused by all three
+        with pytest.raises(ConfigError, match=r"'workload.inputs_file': values this large could overflow float64"):
+            call(wide)

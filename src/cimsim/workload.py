@@ -21,7 +21,7 @@ from .config.schema import Config
 from .errors import ConfigError
 from .npfiles import read_npy, refuse_booleans
 
-__all__ = ["INPUT_BLOCK", "load_weights", "file_peaks", "generated_input_peaks", "sampled_weights", "input_blocks",
+__all__ = ["INPUT_BLOCK", "load_weights", "file_peaks", "generated_peaks", "sampled_weights", "input_blocks",
            "spread_inputs", "spread_picks"]
 
 INPUT_BLOCK = 4096
@@ -99,13 +99,13 @@ def file_peaks(config: Config, weights: bool = True, inputs: bool = True) -> tup
             if inputs and wl.inputs == InputSource.FILE else None)
 
 
-def generated_input_peaks(config: Config) -> np.ndarray:
-    """[smallest, largest] peak |x| a nonzero generated input vector of the workload can have, for the magnitude
-    checks of validate and an estimate, which draw none or a sample of them (a run checks its own draws): 1e-20 (a
-    vector's one nonzero value U(0, 1) below it: probability 1e-20) and 1 (U(-1, 1)) or 10 (N(0, 1) exceeds it with
-    probability 1.5e-23 a value); a config they pass runs, and one within those bounds' margin of float64's may be
-    refused that a run's own draws would take"""
-    return np.array([1e-20, 10.0 if config.workload.inputs == InputSource.NORMAL else 1.0])
+def generated_peaks(config: Config, weights: bool = False) -> np.ndarray:
+    """[smallest, largest] peak |value| a nonzero generated input vector (``weights``: weight row) of the workload can
+    have, for the magnitude checks of validate and an estimate, which draw none or a sample of them (a run checks its
+    own draws): 1e-20 (one nonzero value U(0, 1) below it: probability 1e-20) and 1 (U(-1, 1), clip(N(0, 1), -3, 3)
+    / 3) or, for N(0, 1) inputs, 10 (exceeded with probability 1.5e-23 a value); a config they pass runs, and one
+    within those bounds' margin of float64's may be refused that a run's own draws would take"""
+    return np.array([1e-20, 10.0 if not weights and config.workload.inputs == InputSource.NORMAL else 1.0])
 
 
 def _row_peaks(rows: np.ndarray) -> np.ndarray:
