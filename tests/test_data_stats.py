@@ -620,6 +620,15 @@ def test_validate_refuses_a_weights_file_a_run_refuses_with_generated_inputs(tmp
     for call in (preflight, price_from_shapes, api.simulate):
         with pytest.raises(ConfigError, match=r"'workload.weights_file': values this small underflow float64"):
             call(tiny)
+    w = np.full((16, 64), 1e-285)  # a dense 64-wide layer's generated inputs peak at 0.44 or more (probability of
+    np.save(tmp_path / "w.npy", w)  # a smaller one below 1e-20): weights of 1e-285 run, and pass validate and an
+    small = with_overrides(uniform, {"workload.vectors": 50})  # estimate (a floor of 1e-20 had refused them)
+    assert "16 x 64 layer" in preflight(small) and price_from_shapes(small)[0].total_energy_pj > 0
+    assert api.simulate(small).cost.total_energy_pj > 0
+    silent = with_overrides(small, {"workload.input_zero_fraction": 1.0})  # no nonzero input: nothing to bound
+    w[:] = 1e300 / 64 * 1.5
+    np.save(tmp_path / "w.npy", w)
+    assert "16 x 64 layer" in preflight(silent) and price_from_shapes(silent)[0].total_energy_pj >= 0
     np.save(tmp_path / "x.npy", np.full((10, 1), 1e300 / 0.9998))  # generated weights (20000 rows of 1, |w| up to
     wide = with_overrides(Config(), {"workload.in_features": 1, "workload.out_features": 20000,  # 0.99999, 0.9996
                                      "workload.vectors": 10, "workload.weights": "uniform",  # in the sample) by an

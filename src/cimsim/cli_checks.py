@@ -31,10 +31,11 @@ PACKAGE = os.path.realpath(Path(__file__).parent)
 """the cimsim package's folder: no output may be written in it"""
 FILE_SUFFIXES = (".json", ".md", ".csv", ".txt", ".png", ".pdf", ".svg")
 """suffixes of the files cimsim writes: a ``compare -o`` ending in one names a file, not a report folder"""
-OTHER_FORMATS = {".json", ".md", ".png", ".pdf", ".svg", ".npz", ".npy", ".onnx", ".pt", ".pth", ".ckpt", ".toml",
-                 ".yaml", ".yml", ".tsv", ".jsonl", ".parquet", ".feather", ".arrow", ".xlsx", ".xls", ".ods", ".h5",
-                 ".hdf5", ".pkl", ".pickle", ".safetensors", ".html", ".xml", ".db", ".sqlite", ".gz", ".bz2", ".xz",
-                 ".zst", ".zip"}
+OTHER_FORMATS = {".json", ".md", ".png", ".pdf", ".svg", ".jpg", ".jpeg", ".npz", ".npy", ".onnx", ".pt", ".pth",
+                 ".ckpt", ".mat", ".toml", ".yaml", ".yml", ".tsv", ".jsonl", ".parquet", ".pq", ".feather", ".arrow",
+                 ".avro", ".xlsx", ".xlsm", ".xls", ".ods", ".h5", ".hdf5", ".pkl", ".pickle", ".safetensors", ".html",
+                 ".htm", ".xml", ".py", ".ipynb", ".db", ".sqlite", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".zip",
+                 ".tar", ".7z"}
 """suffixes of formats other than CSV, which a sweep's -o refuses (its rows had been written under .npz, .tsv and
 .parquet names); any other name is taken: a dated or versioned results.2026-12-05T10 or results.v2"""
 MANIFEST = ".cimsim-outputs.json"

@@ -11,6 +11,7 @@ memory-mapped and read block by block, so a long input file never has to fit in 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterator, Mapping
 
 import numpy as np
@@ -100,12 +101,38 @@ def file_peaks(config: Config, weights: bool = True, inputs: bool = True) -> tup
 
 
 def generated_peaks(config: Config, weights: bool = False) -> np.ndarray:
-    """[smallest, largest] peak |value| a nonzero generated input vector (``weights``: weight row) of the workload can
-    have, for the magnitude checks of validate and an estimate, which draw none or a sample of them (a run checks its
-    own draws): 1e-20 (one nonzero value U(0, 1) below it: probability 1e-20) and 1 (U(-1, 1), clip(N(0, 1), -3, 3)
-    / 3) or, for N(0, 1) inputs, 10 (exceeded with probability 1.5e-23 a value); a config they pass runs, and one
-    within those bounds' margin of float64's may be refused that a run's own draws would take"""
-    return np.array([1e-20, 10.0 if not weights and config.workload.inputs == InputSource.NORMAL else 1.0])
+    """[smallest, largest] peak |value| a nonzero generated input vector (``weights``: weight row) of the workload
+    may have, for the magnitude checks of validate and an estimate, which draw none or a sample of them (a run checks
+    its own draws); empty where every value is 0. Largest: 1 (U(-1, 1); clip(N(0, 1), -3, 3) / 3) or, for N(0, 1)
+    inputs, 10 (exceeded with probability 1.5e-23 a value). Smallest: the peak that fewer than 1e-20 of the side's
+    vectors (rows) fall below (:func:`_peak_floor`). A config they pass runs; one within those bounds' margin of
+    float64's may be refused that a run's own draws take."""
+    wl = config.workload
+    normal = (wl.weights if weights else wl.inputs) == (WeightSource.NORMAL if weights else InputSource.NORMAL)
+    zeros = wl.weight_zero_fraction if weights else wl.input_zero_fraction
+    if zeros >= 1.0:
+        return np.zeros(0)
+    density = (3 * 0.7979 if weights else 0.7979) if normal else 1.0  # of |value| near 0: 2 phi(0) = 0.7979
+    floor = _peak_floor(wl.in_features, zeros, wl.out_features if weights else wl.vectors, density)
+    return np.array([floor, 10.0 if normal and not weights else 1.0])
+
+
+def _peak_floor(n: int, zeros: float, count: int, density: float) -> float:
+    """the t below which ``count`` vectors of ``n`` values each (0 with probability ``zeros``, else of |value|
+    density ``density`` near 0) have a nonzero vector's peak with probability at most 1e-20, by bisection over
+    log t: P(peak < t, not all 0) = (z + (1 - z) min(1, d t))**n - z**n"""
+    def below(t: float) -> float:
+        small = (1 - zeros) * min(1.0, density * t)  # P(a value is nonzero and below t)
+        if zeros <= 0.0:
+            return count * math.exp(n * math.log(small)) if small > 0 else 0.0
+        grow = n * math.log1p(small / zeros)  # log of (z + small)**n / z**n, exact for small << z
+        return count * math.exp(n * math.log(zeros) + grow) * -math.expm1(-grow)
+
+    lo, hi = 1e-300, 1.0
+    for _ in range(64):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (lo, mid) if below(mid) > 1e-20 else (mid, hi)
+    return lo
 
 
 def _row_peaks(rows: np.ndarray) -> np.ndarray:
