@@ -30,7 +30,7 @@ from .packing import packed_layer
 from .network import DigitalLayer, Network
 from .numerics.checks import check_unsigned
 from .plan_checks import check_simulable
-from .workload import (INPUT_BLOCK, file_peaks, generated_peaks, sampled_weights, spread_inputs,
+from .workload import (INPUT_BLOCK, file_peaks, generated_peaks, row_peaks, sampled_weights, spread_inputs,
                        spread_picks)
 
 __all__ = ["check_dense", "check_network", "check_magnitudes", "checked_sample", "magnitude_field", "preflight",
@@ -115,8 +115,8 @@ def check_labels(network: Network, labels, where: str = "labels") -> None:
 
 def peaks(matrix: np.ndarray) -> np.ndarray:
     """max |value| of each row of ``matrix`` (a weight matrix's outputs, an input block's vectors): the scales the
-    crossbar quantises each by"""
-    return np.abs(matrix).max(axis=1, initial=0.0)
+    crossbar quantises each by (:func:`.workload.row_peaks`)"""
+    return row_peaks(matrix)
 
 
 def _decade(*factors: float) -> str:
@@ -248,8 +248,7 @@ def _check_underflow(index: int, layer, rows: np.ndarray, w_min: dict) -> None:
     if index not in w_min:
         w_peaks = peaks(layer.matrix)
         w_min[index] = float(w_peaks[w_peaks > 0].min(initial=np.inf))
-    flat = rows.reshape(len(rows), -1)
-    x_peaks = np.maximum(flat.max(axis=1, initial=0.0), -flat.min(axis=1, initial=0.0))  # no |rows| copy
+    x_peaks = row_peaks(rows.reshape(len(rows), -1))
     x_min = float(x_peaks[x_peaks > 0].min(initial=np.inf))
     if w_min[index] * x_min < MAGNITUDE_FLOOR:
         raise _Underflow(None, index, w_min[index], x_min)

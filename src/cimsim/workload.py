@@ -22,8 +22,8 @@ from .config.schema import Config
 from .errors import ConfigError
 from .npfiles import read_npy, refuse_booleans
 
-__all__ = ["INPUT_BLOCK", "load_weights", "file_peaks", "generated_peaks", "sampled_weights", "input_blocks",
-           "spread_inputs", "spread_picks"]
+__all__ = ["INPUT_BLOCK", "PEAK_FLOOR_PROBABILITY", "load_weights", "file_peaks", "generated_peaks", "row_peaks",
+           "sampled_weights", "input_blocks", "spread_inputs", "spread_picks"]
 
 INPUT_BLOCK = 4096
 """input vectors generated or read at a time"""
@@ -75,8 +75,7 @@ def load_weights(config: Config, rows: int | None = None) -> np.ndarray:
     wl = config.workload
     shape = (wl.out_features if rows is None else min(rows, wl.out_features), wl.in_features)
     if wl.weights == WeightSource.FILE:
-        arr = _open_npy(config, "workload.weights_file", wl.weights_file, (wl.out_features, wl.in_features))
-        w = np.array(arr[:shape[0]], dtype=np.float64)
+        w = np.array(_weights_file(config)[:shape[0]], dtype=np.float64)
     elif wl.weights == WeightSource.NORMAL:
         w = np.clip(np.random.default_rng([config.simulation.seed, 0]).standard_normal(shape), -3.0, 3.0) / 3.0
     else:
@@ -96,30 +95,37 @@ def file_peaks(config: Config, weights: bool = True, inputs: bool = True) -> tup
     it, as ``cimsim validate`` does: a run, which reads a block at a time, names the first fault in file order)"""
     wl = config.workload
     return (_weight_peaks(config) if weights and wl.weights == WeightSource.FILE else None,
-            np.concatenate([_row_peaks(block) for block in input_blocks(config)])
+            np.concatenate([row_peaks(block) for block in input_blocks(config)])
             if inputs and wl.inputs == InputSource.FILE else None)
+
+
+PEAK_FLOOR_PROBABILITY = 1e-20
+"""chance, at most, that a generated vector's (weight row's) peak falls below the floor :func:`generated_peaks` gives"""
+HALF_NORMAL_DENSITY = math.sqrt(2 / math.pi)
+"""density of |N(0, 1)| at 0, 2 phi(0) = 0.7979: P(|x| < t) ~ 0.7979 t for small t (clip(N, -3, 3) / 3: 3 x that)"""
 
 
 def generated_peaks(config: Config, weights: bool = False) -> np.ndarray:
     """[smallest, largest] peak |value| a nonzero generated input vector (``weights``: weight row) of the workload
     may have, for the magnitude checks of validate and an estimate, which draw none or a sample of them (a run checks
     its own draws); empty where every value is 0. Largest: 1 (U(-1, 1); clip(N(0, 1), -3, 3) / 3) or, for N(0, 1)
-    inputs, 10 (exceeded with probability 1.5e-23 a value). Smallest: the peak that fewer than 1e-20 of the side's
-    vectors (rows) fall below (:func:`_peak_floor`). A config they pass runs; one within those bounds' margin of
-    float64's may be refused that a run's own draws take."""
+    inputs, 10 (exceeded with probability 1.5e-23 a value). Smallest: the peak that the side's vectors (rows) fall
+    below with probability at most :data:`PEAK_FLOOR_PROBABILITY` (:func:`_peak_floor`). A config they pass runs;
+    one within those bounds' margin of float64's may be refused that a run's own draws take."""
     wl = config.workload
     normal = (wl.weights if weights else wl.inputs) == (WeightSource.NORMAL if weights else InputSource.NORMAL)
     zeros = wl.weight_zero_fraction if weights else wl.input_zero_fraction
     if zeros >= 1.0:
         return np.zeros(0)
-    density = (3 * 0.7979 if weights else 0.7979) if normal else 1.0  # of |value| near 0: 2 phi(0) = 0.7979
+    density = (3 * HALF_NORMAL_DENSITY if weights else HALF_NORMAL_DENSITY) if normal else 1.0  # of |value| near 0
     floor = _peak_floor(wl.in_features, zeros, wl.out_features if weights else wl.vectors, density)
     return np.array([floor, 10.0 if normal and not weights else 1.0])
 
 
 def _peak_floor(n: int, zeros: float, count: int, density: float) -> float:
     """the t below which ``count`` vectors of ``n`` values each (0 with probability ``zeros``, else of |value|
-    density ``density`` near 0) have a nonzero vector's peak with probability at most 1e-20, by bisection over
+    density ``density`` near 0) have a nonzero vector's peak with probability at most :data:`PEAK_FLOOR_PROBABILITY`,
+    by bisection over
     log t: P(peak < t, not all 0) = (z + (1 - z) min(1, d t))**n - z**n"""
     def below(t: float) -> float:
         small = (1 - zeros) * min(1.0, density * t)  # P(a value is nonzero and below t)
@@ -131,26 +137,26 @@ def _peak_floor(n: int, zeros: float, count: int, density: float) -> float:
     lo, hi = 1e-300, 1.0
     for _ in range(64):
         mid = math.sqrt(lo * hi)
-        lo, hi = (lo, mid) if below(mid) > 1e-20 else (mid, hi)
+        lo, hi = (lo, mid) if below(mid) > PEAK_FLOOR_PROBABILITY else (mid, hi)
     return lo
 
 
-def _row_peaks(rows: np.ndarray) -> np.ndarray:
-    """max |value| of each row of ``rows`` (no |rows| copy: 512 MiB a block of a 16384-wide file)"""
+def row_peaks(rows: np.ndarray) -> np.ndarray:
+    """max |value| of each row of ``rows`` (2-D), 0 for an empty row (no |rows| copy: 512 MiB a block of a 16384-wide
+    file)"""
     return np.maximum(rows.max(axis=1, initial=0.0), -rows.min(axis=1, initial=0.0))
 
 
 def _weight_peaks(config: Config) -> np.ndarray:
     """max |w| of every row of the workload's weights file, read a block at a time, every row checked as
     :func:`load_weights` checks it"""
-    wl = config.workload
-    arr = _open_npy(config, "workload.weights_file", wl.weights_file, (wl.out_features, wl.in_features))
+    wl, arr = config.workload, _weights_file(config)
     step, peaks = max(1, (1 << 20) // wl.in_features), np.empty(wl.out_features)
     for start in range(0, wl.out_features, step):
         block = np.asarray(arr[start:start + step], dtype=np.float64)
         if not np.isfinite(block).all():
             raise _error(config, "workload.weights_file", "the weight matrix holds NaN or infinite values")
-        peaks[start:start + step] = _row_peaks(block)
+        peaks[start:start + step] = row_peaks(block)
     return peaks
 
 
@@ -165,8 +171,7 @@ def sampled_weights(config: Config, rows: int, peaks: np.ndarray | None = None) 
         return load_weights(config, rows)
     peaks = _weight_peaks(config) if peaks is None else peaks
     picks = np.round(np.linspace(0, wl.out_features - 1, min(rows, wl.out_features))).astype(np.int64)
-    arr = _open_npy(config, "workload.weights_file", wl.weights_file, (wl.out_features, wl.in_features))
-    return np.array(arr[np.union1d(picks, [int(peaks.argmax())])], dtype=np.float64)
+    return np.array(_weights_file(config)[np.union1d(picks, [int(peaks.argmax())])], dtype=np.float64)
 
 
 @checked_types
@@ -190,6 +195,12 @@ def input_blocks(config: Config, blocks: Collection[int] | None = None,
                                       (n, wl.in_features), unsigned),
                             wl.input_zero_fraction, np.random.default_rng([config.simulation.seed, 5, k]))
         yield block
+
+
+def _weights_file(config: Config) -> np.ndarray:
+    """the weights file's array (memory-mapped), refused where it is not out_features x in_features real numbers"""
+    wl = config.workload
+    return _open_npy(config, "workload.weights_file", wl.weights_file, (wl.out_features, wl.in_features))
 
 
 def _inputs_file(config: Config) -> np.ndarray:

@@ -234,6 +234,8 @@ def _example_error(model, x: np.ndarray, torch) -> str | None:
     def raised(rows: np.ndarray) -> Exception | None:
         try:
             model(_tensor(rows, dtype, device, torch))
+        except MemoryError:  # the machine's limit, not the model's: no word on the example
+            raise
         except Exception as exc:  # the model's own code may raise anything on an input it rejects
             return exc
         return None
