@@ -915,7 +915,7 @@ def test_a_presets_derived_values_give_way_to_the_fields_they_describe():
                                        "energy_model": "components"}}).baseline
     assert (b.dram_bandwidth_gbps, b.dram_gb, b.die_area_mm2, b.vector_lanes, b.wide_macs_per_cycle) == (
         None, None, None, None, 0)
-    assert (b.clock_ghz, b.sram_bandwidth_gbps, b.onchip_banks) == (1.41, 20390.0, 80)  # describe nothing else
+    assert (b.clock_ghz, b.sram_bandwidth_gbps, b.onchip_banks) == (1.41, 7219.2, 80)  # describe nothing else
     kept = config_from_dict({"baseline": {"preset": "a100", "dram": "hbm2", "sram_kib": 512.0,
                                           "die_area_mm2": 826.0}}).baseline
     assert (kept.dram_bandwidth_gbps, kept.dram_gb, kept.die_area_mm2, kept.vector_lanes) == (

@@ -35,8 +35,8 @@ def test_a_compute_bound_baseline_pays_its_one_off_fetch_before_its_vectors():
 
 
 def test_a_board_power_baseline_pays_its_one_off_fetch_in_energy_too():
-    """h100 with weight-stationary tiles (a 1024 x 1024 int8 layer resident in its L2, batch 1), 512 vectors: L2-bound
-    at 16175 ns, and its load had added only the L2 write (31 ns), not the 313 ns fetch from HBM, nor its board
+    """h100 with weight-stationary tiles (a 1024 x 1024 int8 layer resident in its L2, batch 1), 512 vectors: L2-bound,
+    and its load had added only the L2 write (31 ns), not the 313 ns fetch from HBM, nor its board
     energy; now the fetch runs first, at 700 W"""
     config = with_overrides(load_config(CONFIGS / "default.toml"), {
         "baseline.preset": "h100", "baseline.dataflow": "weight_stationary", "workload.in_features": 1024,

@@ -48,7 +48,7 @@ from ..config.modes import Dataflow, EnergyModel
 from ..config.schema import BaselineConfig, Config
 from ..errors import ConfigError
 from ..mapping import Plan, plan_layer
-from .baseline_area import baseline_area_um2, baseline_leakage_uw, leakage_sentence
+from .baseline_area import area_sentence, baseline_area_um2, baseline_leakage_uw, leakage_sentence
 from .baseline_notes import array_rows, baseline_assumptions, board_power_sentence
 from .baseline_traffic import BaselineTraffic
 from .digital import mac_energy_pj, register_file_energy_pj_per_bit
@@ -97,8 +97,9 @@ def _checked_table(baseline: BaselineConfig) -> None:
 
 
 def _check_table(baseline: BaselineConfig) -> None:
-    if not _accepted(baseline):
-        errors = [(name, why) for name, why in field_errors(Config(baseline=baseline)) if name.startswith("baseline.")]
+    errors = baseline_errors(baseline) if _accepted(baseline) else [  # cross-field rules once each field passes
+        (name, why) for name, why in field_errors(Config(baseline=baseline)) if name.startswith("baseline.")]
+    if errors:  # a wide rate above the 8-bit one had priced a 16-bit peak 390x the 8-bit one
         raise ConfigError("a BaselineConfig given in memory", errors)
 
 
@@ -328,8 +329,7 @@ def baseline_breakdown(config: Config, vectors: int, *, include_weight_load: boo
         energy_pj = {**components, "leakage": leakage_uw * latency_ns * 1e-3}  # uW x ns = fJ
         assumptions.append(leakage_sentence(area, leakage_uw, b.onchip_memory))
     shared = 1 if t.weight_fetches >= vectors else min(t.fetch_batch, vectors)  # vectors finishing with one fetch
-    if b.die_area_mm2 is not None:
-        assumptions.append(f"Area is the published die area, {b.die_area_mm2:g} mm2.")
+    assumptions.append(area_sentence(area))
     return Breakdown(
         name=b.name, energy_pj=energy_pj, area_um2=area, latency_ns=latency_ns,
         compute_ns=compute_ns, memory_ns=memory_ns, mvms=int(vectors), macs=t.macs, assumptions=tuple(assumptions),

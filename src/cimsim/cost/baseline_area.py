@@ -44,6 +44,15 @@ def baseline_area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str
     }
 
 
+def area_sentence(area_um2: dict[str, float]) -> str:
+    """the assumption line of the baseline's area: a published die, or the parts priced (what they leave out)"""
+    if "die" in area_um2:
+        return f"Area is the published die area, {area_um2['die'] / 1e6:g} mm2."
+    return (f"Area is the parts priced, {sum(area_um2.values()) / 1e6:.4g} mm2: the MAC units, their registers and "
+            "the on-chip memory's arrays; control, I/O, interconnect and caches or memories not modelled are left "
+            "out (a whole die is larger: state baseline.die_area_mm2 to compare with one).")
+
+
 def baseline_leakage_uw(config: Config, area_um2: dict[str, float]) -> float:
     """Static power of the baseline, uW, at the CIM chip's densities (:mod:`.leakage`): its MAC units and registers as
     logic, its on-chip memory as the chip's buffers of that memory leak; a published die as logic throughout (its

@@ -126,7 +126,8 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         _weights_sentence(config, plan, t, kind, include_weight_load),
         f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
         + ("the workload's inputs read and outputs written once; activations between layers stay on chip."
-           if io_given else "inputs read and outputs written once."),
+           if io_given else "inputs read and outputs written once.")
+        + f" Outputs move at the accumulators' {acc_bits} bits (not requantised to {x_bits}).",
         "Latency is a roofline: max(compute at full utilisation, DRAM time, on-chip memory time).",
     ]
 
