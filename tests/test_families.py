@@ -524,3 +524,20 @@ def test_an_sram_familys_point_id_leaves_out_the_device_read_voltage_it_does_not
     assert sram.device.read_voltage_v == 0.9 and "read_voltage_v" not in config_to_dict(sram)["device"]
     resistive = with_overrides(sram, {"array.family": "resistive"})
     assert config_to_dict(resistive)["device"]["read_voltage_v"] == 0.9
+
+
+def test_a_digital_arrays_read_is_at_least_one_clock_cycle():
+    """a digital array's reads had lasted device.read_pulse_ns whatever technology.clock_ghz said (0.1 to 5 GHz: the
+    same 32 us; probe, 2026-12-05): its read is a cycle of clocked logic, so the slower of the two sets it"""
+    import cimsim
+
+    sram = Path(__file__).resolve().parents[1] / "configs" / "sram-cim.toml"
+    times = {ghz: cimsim.estimate(sram, {"array.family": "digital", "technology.clock_ghz": ghz}).cim.compute_ns
+             for ghz in (0.1, 1.0, 5.0)}
+    assert times[0.1] == pytest.approx(10 * times[1.0], rel=1e-3)  # 32 000 reads, 10 ns each
+    assert times[5.0] == pytest.approx(times[1.0], rel=1e-4)  # the 1 ns read pulse: 1 GHz and above alike
+    line = next(a for a in cimsim.estimate(sram, {"array.family": "digital", "technology.clock_ghz": 0.1}
+                                           ).cim.assumptions if "Array family" in a)
+    assert "reads summed x 10 ns" in line
+    analog = {ghz: cimsim.estimate(sram, {"technology.clock_ghz": ghz}).cim for ghz in (0.1, 1.0)}
+    assert analog[0.1].compute_ns < 1.01 * analog[1.0].compute_ns  # an analog read is the pulse's (its tail clocked)

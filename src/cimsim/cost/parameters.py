@@ -287,6 +287,14 @@ def _check_plan(config: Config, plan: Plan) -> None:
                              f"{configured}; plan the layer on this config (plan_layer(config))")
 
 
+def _read_pulse_ns(config: Config) -> float:
+    """one unit read, ns: the device's read pulse; a digital array's read is also a cycle of its clocked logic (the
+    products summed in its adders and registered), so at least one cycle of technology.clock_ghz (its digital
+    reads had ignored the clock, and so node and supply: a 0.1 GHz macro read every 1 ns)"""
+    pulse_ns = config.device.read_pulse_ns
+    return max(pulse_ns, 1.0 / config.technology.clock_ghz) if config.array.family == ArrayFamily.DIGITAL else pulse_ns
+
+
 @checked_types
 def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = None) -> CimParameters:
     """The cost of every action of ``plan`` at ``config``'s technology, array family, device, chip and DRAM; ADCs
@@ -310,8 +318,8 @@ def cim_parameters(config: Config, plan: Plan, adc_rate_gsps: float | None = Non
         cell_area_um2=cells.cell_area_um2(cell, tech.node_nm),
         cell_write_energy_pj=cell.write_energy_pj,
         cell_write_ns=cell.write_ns,
-        read_pulse_ns=device.read_pulse_ns,
-        read_ns=plan.pulses_per_read * device.read_pulse_ns,
+        read_pulse_ns=(pulse_ns := _read_pulse_ns(config)),
+        read_ns=plan.pulses_per_read * pulse_ns,
         digital_cycle_ns=1.0 / tech.clock_ghz,
     )
 
