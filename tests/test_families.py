@@ -204,6 +204,16 @@ def test_cell_chain_settings_need_a_digital_cell_chain(overrides, field):
     assert field in info.value.fields
 
 
+def test_a_cell_chains_registers_lie_within_its_array():
+    """a register every 4096 rows of a 256-row array had been accepted and priced as one bank (probe, 2026-12-05)"""
+    chain = {"array.family": "digital", "dac.signed_inputs": "unsigned", "array.digital_adders": "cell_chain"}
+    rows = with_overrides(BASE, chain).array.rows
+    assert with_overrides(BASE, {**chain, "array.chain_register_rows": rows}).array.chain_register_rows == rows
+    with pytest.raises(ConfigError, match=rf"'array.chain_register_rows' \({rows + 1}\) is above the array's {rows} "
+                                          r"rows \('array.rows'\): no chain reaches a register that far"):
+        with_overrides(BASE, {**chain, "array.chain_register_rows": rows + 1})
+
+
 def test_cell_chain_sums_are_exact():
     """A cell chain sums exactly, as an adder tree does: the same outputs, bit for bit."""
     import numpy as np
