@@ -54,14 +54,20 @@ STATED_BITS = (2, 2.5, 3, 3.4, 3.9, 4, 5, 5.01, 5.5, 5.9, 6, 6.5, 6.99, 7, 7.5, 
 def test_energy_per_conversion_rises_with_the_stated_adc_bits(tmp_path, adc_type):
     """a fractional adc_bits is a nominal resolution (a level count) like a whole one: its ENOB lies between the
     default ENOBs of the whole bits either side, and here (22 nm) the energy per conversion never falls as the stated
-    bits rise (a fraction had been read as the ENOB itself: 6.99 bits cost more than 7; a fraction just below a whole
-    bit can still cost more than it elsewhere, its stated ENOB pricing the floor's smaller converters: docs/adc.md)"""
+    bits rise (a fraction had been read as the ENOB itself: 6.99 bits cost more than 7), but where a fraction just
+    below a whole bit costs a little more than it, its stated ENOB pricing the floor's smaller converters (docs/adc.md:
+    5.9 bits 3 % above 6 with the survey's ENOB line)"""
     stated_bits = [b for b in STATED_BITS if adc_type != "flash" or b <= 8]  # a flash: up to 8 bits (the survey's)
     points = [(f"{b} b", f"adc_bits = {b}") for b in stated_bits]
     file = _file(tmp_path, "bits.toml", [("bits", "sram-charge", 4, f'bits_per_read = 1\nadc_type = "{adc_type}"',
                                           points)])
     energies = [macro_configs.point_model("bits", i, file)["adc_energy_pj"] for i in range(len(stated_bits))]
-    assert all(a <= b * (1 + 1e-12) for a, b in zip(energies, energies[1:])), list(zip(stated_bits, energies))
+    at = dict(zip(stated_bits, energies))
+    for low, high in zip(stated_bits, stated_bits[1:]):  # the documented exception: a fraction's stated ENOB prices
+        fraction_below = high == math.ceil(low) != low  # the floor's smaller converters (5.9 b above 6 b by 3 %)
+        assert at[low] <= at[high] * (1.05 if fraction_below else 1 + 1e-12), list(at.items())
+    assert all(at[b] <= at[math.floor(b) + 1] * 1.05 and at[b] >= at[math.floor(b)] for b in stated_bits
+               if b != int(b) and math.floor(b) in at and math.floor(b) + 1 in at)
     enobs = []
     for index, stated in enumerate(stated_bits):
         adc = macro_configs.point_config("bits", index, file)[0].adc
@@ -82,7 +88,7 @@ def test_a_fraction_of_a_bit_says_only_its_enob_is_priced(tmp_path):
     energies = [macro_configs.point_model("lv", i, file)["adc_energy_pj"] for i in range(3)]
     assert energies[0] == energies[1] < energies[2]
     notes = [macro_configs.point_config("lv", i, file)[1] for i in range(3)]
-    assert any("adc_bits 3.46 (about 11 levels) priced as a 4-bit sar at ENOB 2.9 (between the whole bits' defaults)"
+    assert any("adc_bits 3.46 (about 11 levels) priced as a 4-bit sar at ENOB 3.04 (between the whole bits' defaults)"
                ": cimsim's config has no level count" in n for n in notes[0]), notes[0]
     assert any("adc_bits 5.5 (about 45 levels) priced as a 6-bit sar" in n for n in notes[2]), notes[2]
     assert not any("levels) priced as" in n for n in notes[1])

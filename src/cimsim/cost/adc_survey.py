@@ -15,7 +15,8 @@ __all__ = [
     "SURVEY_FOMS_ENOB_DB_PER_BIT", "SURVEY_ENERGY_LN_INTERCEPT", "SURVEY_ENERGY_LN_PER_LN_NM",
     "SURVEY_ENERGY_LN_PER_LN_ENOB", "SURVEY_ENERGY_LN_RESIDUAL", "SURVEY_MAX_RATE_GSPS", "SURVEY_AREA_LN_INTERCEPT",
     "SURVEY_AREA_LN_PER_LN_NM", "SURVEY_AREA_LN_PER_LN_HZ", "SURVEY_AREA_LN_PER_LN_PJ", "SURVEY_ENOB_FLOOR",
-    "REFERENCE_NODE_NM", "REFERENCE_VDD_V", "ENOB_LOSS_BITS", "adc_default_enob", "adc_corner_rate_gsps",
+    "REFERENCE_NODE_NM", "REFERENCE_VDD_V", "ENOB_LOSS_PER_BIT", "ENOB_LOSS_INTERCEPT_BITS", "ENOB_LOSS_BITS",
+    "adc_default_enob", "adc_corner_rate_gsps",
     "survey_energy_pj", "survey_rate_penalty", "run_short_enob", "sar_survey", "check_bits", "checked_enob",
     "FLASH_MAX_BITS",
 ]
@@ -77,18 +78,27 @@ REFERENCE_NODE_NM = 32.0
 REFERENCE_VDD_V = 0.9
 """supply taken for survey designs at the reference node, V: the 32 nm supply of Stillmaker & Baas's example"""
 
-# ---- ENOB default: survey medians of nominal bits - ENOB (derivation in docs/adc.md) ----------------------------
-ENOB_LOSS_BITS: tuple[tuple[int, float], ...] = ((5, 0.5647840531561461), (7, 0.9900332225913617),
-    (9, 1.2840531561461788), (11, 1.2724252491694354), (16, 2.1960132890365447))
-"""(largest nominal bits of the band, median nominal - ENOB in bits) over the survey's Nyquist designs with the
-resolution in their title (ADCsurvey_latest.xlsx rev. 2025-06-09): <=5: n=10, 6-7: 54, 8-9: 56, 10-11: 76, 12-16: 90"""
+# ---- ENOB default: the survey's line of nominal bits - ENOB (derivation in docs/adc.md) ----------------------------
+ENOB_LOSS_PER_BIT = 0.17358803986710980
+"""slope of nominal bits - ENOB against the nominal bits (Theil-Sen: the median of the 34 228 pairwise slopes) over
+the survey's 283 Nyquist designs whose title states their resolution ("N b" or "N-bit", 2-16 bits; ISSCC and VLSI
+sheets of ADCsurvey_latest.ods, github.com/bmurmann/ADC-survey at ddf3c1b), ENOB = (SNDR_plot - 1.76) / 6.02"""
+ENOB_LOSS_INTERCEPT_BITS = -0.18305647840531725
+"""intercept of that line: the median over the designs of loss - slope x nominal bits, bits"""
+ENOB_LOSS_BITS: tuple[tuple[int, float], ...] = tuple(
+    (b, max(0.0, ENOB_LOSS_PER_BIT * b + ENOB_LOSS_INTERCEPT_BITS)) for b in range(1, 17))
+"""(nominal bits, nominal - default ENOB) of 1 to 16 bits: the line above, never below 0 (1 bit: 0; 4 bits 0.51, 8 bits
+1.21, 12 bits 1.90, 16 bits 2.59), one law across resolutions. Until 2026-12-05 the median loss of five bands (<= 5,
+6-7, 8-9, 10-11, 12-16 bits), whose steps priced an 11-bit SAR 2.8x a 10-bit one and a 12-bit one 3 % above the
+11-bit one (median ENOB 9.73 and 9.80 bits)"""
+
 
 def adc_default_enob(bits: int) -> float:
-    """ENOB of a ``bits``-bit converter when none is given: bits - the survey's median loss of its band."""
+    """ENOB of a ``bits``-bit converter when none is given: bits - the survey's loss line at ``bits``."""
     return _DEFAULT_ENOB[check_bits(bits)]
 
 
-_DEFAULT_ENOB = {b: b - next(loss for top, loss in ENOB_LOSS_BITS if b <= top) for b in range(1, 17)}
+_DEFAULT_ENOB = {b: b - loss for b, loss in ENOB_LOSS_BITS}
 """the default ENOB of each resolution, 1 to 16 bits"""
 
 

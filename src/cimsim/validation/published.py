@@ -73,7 +73,7 @@ _ADC_CYCLE = ("the read cycle is 128 conversions of the survey's fastest 32 nm S
 PUBLISHED: tuple[Published, ...] = (
     # ---- ISAAC, per IMA (8 arrays; Table I group totals) ----------------------------------------------------
     _p("isaac.adc_power_per_ima", 16.0, "mW", _ISAAC_T1,
-       "independent: the survey SAR regression (docs/adc.md) at ISAAC's 8 bits, default ENOB 6.72, gives 1.23 pJ at "
+       "independent: the survey SAR regression (docs/adc.md) at ISAAC's 8 bits, default ENOB 6.79, gives 1.25 pJ at "
        "the model's top rate of 1.2 GS/s (ISAAC: 1.56 pJ at 1.28 GS/s; with enob = 8 it would be 1.85 pJ)",
        expected="gap"),
     _p("isaac.dac_power_per_ima", 4.0, "mW", _ISAAC_T1,
