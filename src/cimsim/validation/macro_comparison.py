@@ -26,6 +26,7 @@ from typing import Any
 
 from .macro_checks import n_core
 from .macro_configs import cycle_ns, point_config, point_model
+from .macro_timing import derived_miss
 from .macro_data import (COMPARED_ENERGIES, CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable,
                          cached_per_file, explained_unusable, load_macros, point_exclusion, rounds_to,
                          significant_digits)
@@ -268,9 +269,8 @@ def _why(u: UsablePoint, fig: Figure, model: Mapping[str, Any], error: float) ->
         if derived:  # a figure of one or two digits (UIUC's 0.01 TOPS) is its rounding, not a wrong clock
             rounded = rounds_to(fig.value * (1 + error), fig.value)
             parts.append(f"derived: the model's figure rounds to the published {fig.value:g}, written to "
-                         f"{significant_digits(fig.value)} significant digit(s)" if rounded else
-                         "derived, yet not the published figure: the published throughput is not the one the stated "
-                         "fields make (check the stated clock or cycle and the figure's normalisation)")
+                         f"{significant_digits(fig.value)} significant digit(s)" if rounded else derived_miss(
+                             u.macro, u.point, fig.value, model["macs_per_vector"] / model["reads_per_vector"]))
         if u.macro.file is None and u.macro.key in ENTRY_LIMITS:
             parts.append(ENTRY_LIMITS[u.macro.key])
     return "; ".join(parts) if parts else "independent prediction"

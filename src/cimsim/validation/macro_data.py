@@ -174,6 +174,12 @@ class Macro:
                 return p
         raise KeyError(f"macro {self.key!r} has no point {label!r}; points: {[p.label for p in self.points]}")
 
+    def nodes_nm(self) -> str:
+        """its node, or each node its points state (a sweep across nodes), as text: '28', '40 / 180'"""
+        nodes = [self.values["node_nm"]] if "node_nm" in self.values else [p.values["node_nm"] for p in self.points
+                                                                           if "node_nm" in p.values]
+        return " / ".join(f"{float(n):g}" for n in sorted(set(nodes), key=float))
+
 
 def _version(file: str | None) -> tuple[int, int] | None:
     """(modification time, ns; size, bytes) of a macro file, None for the shipped one or one that cannot be read

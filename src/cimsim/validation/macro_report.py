@@ -241,7 +241,7 @@ def macro_tables_markdown(cases: Iterable[MacroCase] | None = None, file: str | 
         config = point_config(u.macro.key, u.point.index, file)[0]
         out.append(f"| {_cell(u.macro.key)} | {_cell(u.point.label)} | {_cell(config_summary(config))} |")
     out += ["", "| macro | family | node | paper | read via |", "|---|---|---:|---|---|"]
-    out += [f"| {_cell(m.key)} | {m.family} | {m.values.get('node_nm', '')} nm | {_cell(m.title)}; "
+    out += [f"| {_cell(m.key)} | {m.family} | {m.nodes_nm()} nm | {_cell(m.title)}; "
             f"{_cell(m.source)} | {_cell(m.read_via)} |" for m in load_macros(file)]
     return "\n".join(out)
 
