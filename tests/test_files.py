@@ -90,6 +90,26 @@ def test_a_long_file_name_is_written_and_one_too_long_refused_up_front(tmp_path)
         check_writable(long_name / "r.json")
 
 
+@pytest.mark.skipif(not os.path.isfile("/proc/version"), reason="a Linux kernel file to write to")
+def test_a_kernel_file_that_takes_no_write_is_refused_before_the_run(tmp_path):
+    """`cimsim run -o /proc/version` had run, then failed writing its report (EINVAL); a pipe or terminal behind
+    /proc/self/fd (no regular file) still passes"""
+    from click.testing import CliRunner
+
+    from cimsim.atomic import check_writable
+    from cimsim.cli import main
+
+    with pytest.raises(OSError):
+        check_writable("/proc/version")
+    read, write = os.pipe()
+    try:
+        check_writable(f"/proc/self/fd/{write}")
+    finally:
+        os.close(read), os.close(write)
+    result = CliRunner().invoke(main, ["estimate", str(ROOT / "configs" / "default.toml"), "-o", "/proc/version"])
+    assert result.exit_code == 2 and "/proc/version: cannot write there" in result.output, result.output
+
+
 @pytest.mark.parametrize("mmap", [True, False])
 def test_arrays_of_python_objects_are_named(tmp_path, mmap):
     """a .npy or .npz of Python objects (pickled) is named as such, whether memory-mapped or not (memory-mapped,

@@ -156,6 +156,19 @@ def _replace(path: Path, write: Callable[[BinaryIO], None]) -> None:
         raise
 
 
+def _check_kernel_file(path: str | os.PathLike) -> None:
+    """An OSError where ``path`` is a kernel file under /proc (a regular file to stat) that takes no write:
+    /proc/version took a run's report only after the run, then failed (EIO at a write of nothing, EINVAL at one of
+    text); a pipe or a terminal behind /proc/self/fd is no regular file and passes untouched"""
+    real = os.path.realpath(path)
+    if real.startswith("/proc/") and os.path.isfile(real):
+        fd = os.open(real, os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            os.write(fd, b"")
+        finally:
+            os.close(fd)
+
+
 def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool = False,
                    sidecars: tuple[str, ...] = ()) -> None:
     """An OSError where no file can be written at ``path`` (``folder``: inside the folder ``path``): the nearest
@@ -164,6 +177,7 @@ def check_writable(path: str | os.PathLike, folder: bool = False, appended: bool
     ``appended``: an existing file must open for appending too (not read-only, not immutable); ``sidecars``: the
     suffixes of files written beside it (``.lock``), whose names must fit the file system too."""
     if is_stream(path) or standard_stream(path) is not None:
+        _check_kernel_file(path)
         return
     _check_loop(path)
     target = Path(os.path.realpath(path))
