@@ -1,5 +1,6 @@
 """The baseline's on-chip memory: one bank's energy per bit read and written, and the area of all banks (SRAM by
-Horowitz's points and the CACTI depth law, :mod:`.memory`; eDRAM by ISAAC's bank, :mod:`.edram`)."""
+power laws through Horowitz's three points, :mod:`.memory`; eDRAM by ISAAC's bank and the CACTI depth law,
+:mod:`.edram`)."""
 
 from __future__ import annotations
 

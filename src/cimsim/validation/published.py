@@ -92,7 +92,7 @@ PUBLISHED: tuple[Published, ...] = (
        "anchor: the energy per shift-add (cost/periphery.py) is this figure over 8 ADCs x 1.28 GS/s; checked at "
        "ISAAC's 100 ns read. At the model's own cycle the power is 100 / 106.7 of it: " + _ADC_CYCLE, anchored=True),
     _p("isaac.adc_area_per_ima", 0.0096, "mm2", _ISAAC_T1,
-       "independent: the survey area regression gives 5590 um2 per 8-bit 1.2 GS/s SAR at 32 nm; ISAAC's converter "
+       "independent: the survey area regression gives 5620 um2 per 8-bit 1.2 GS/s SAR at 32 nm; ISAAC's converter "
        "(Kull et al. 2013) is 0.22x of that regression, the 4th smallest of the survey's 586 designs relative to it "
        "(docs/adc.md)", expected="gap"),
     _p("isaac.dac_area_per_ima", 0.00017, "mm2", _ISAAC_T1, _ANCHOR, anchored=True),
