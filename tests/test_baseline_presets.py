@@ -453,10 +453,18 @@ def test_peak_rates_refuse_a_wide_rate_above_the_8_bit_one():
 
 def test_a_baselines_area_says_what_it_covers():
     """a baseline of priced parts (cpu: 662 mm2 die in its source, tens of mm2 priced) says what it leaves out; a
-    published die says so; the report says outputs leave at the accumulators' width"""
+    published die says so; the report says outputs leave at their sums' width, and a preset's fixed units wider than
+    its work as such (the digital-accelerator preset's description says 32-bit accumulators, its report had said 24)"""
     cpu = baseline_breakdown(preset("cpu"), 1, include_weight_load=False)
     priced = sum(cpu.area_um2.values()) / 1e6
     assert any(a.startswith(f"Area is the parts priced, {priced:.4g} mm2") and "baseline.die_area_mm2" in a
                for a in cpu.assumptions)
     assert "Area is the published die area, 826 mm2." in baseline_breakdown(preset("a100"), 1, include_weight_load=False).assumptions
-    assert any("Outputs move at the accumulators' 24 bits (not requantised to 8)." in a for a in cpu.assumptions)
+    assert any("Outputs move at their sums' 24 bits (not requantised to 8)." in a for a in cpu.assumptions)
+    assert any("24-bit sums (on the preset's fixed 8 x 8-bit units with 32-bit accumulators, which its area counts)"
+               in a for a in cpu.assumptions)
+    fields = preset("cpu", macs_per_cycle=64)  # a preset's fields restated: a baseline built to the workload
+    own = replace(fields, baseline=replace(fields.baseline, preset=None))
+    line = next(a for a in baseline_breakdown(own, 1, include_weight_load=False).assumptions
+                if a.startswith("Digital baseline"))
+    assert line.endswith("24-bit sums.")

@@ -13,15 +13,15 @@ from .leakage import ALADDIN_LOGIC_LEAKAGE_UW_PER_UM2, buffer_leakage_uw, logic_
 if TYPE_CHECKING:
     from .baseline import OnChipMemory
 
-__all__ = ["NATIVE_OPERAND_BITS", "NATIVE_ACCUMULATOR_BITS", "baseline_area_um2", "baseline_leakage_uw",
-           "leakage_sentence"]
+__all__ = ["NATIVE_OPERAND_BITS", "NATIVE_ACCUMULATOR_BITS", "built_unit_bits", "baseline_area_um2",
+           "baseline_leakage_uw", "leakage_sentence"]
 
 NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS = 8, 32
 """a preset's MAC unit, bits: operands as ``macs_per_cycle`` is stated ("up to 8 bits"), accumulator as TPU v1's
 (Jouppi et al., ISCA 2017, Sec. 2: 32-bit accumulators; int8 AVX2 and tensor cores also accumulate in int32)"""
 
 
-def _unit_bits(b: BaselineConfig, plan: Plan) -> tuple[int, int, int]:
+def built_unit_bits(b: BaselineConfig, plan: Plan) -> tuple[int, int, int]:
     """(weight, input, accumulator) bits one MAC unit is built for. A preset is fixed hardware: 8 x 8-bit units
     with 32-bit accumulators, which run wider operands at ``wide_macs_per_cycle`` (or, without that rate, are as
     wide as the operands they run at full rate); a baseline of fields only (no preset) is sized to the workload."""
@@ -32,11 +32,11 @@ def _unit_bits(b: BaselineConfig, plan: Plan) -> tuple[int, int, int]:
 
 
 def baseline_area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float]:
-    """Area, um2: the published die, else the MAC units (as :func:`_unit_bits` builds them), registers, memory."""
+    """Area, um2: the published die, else the MAC units (as :func:`built_unit_bits` builds them), registers, memory."""
     b, tech = config.baseline, config.technology
     if b.die_area_mm2 is not None:
         return {"die": b.die_area_mm2 * 1e6}
-    w_bits, x_bits, acc_bits = _unit_bits(b, plan)
+    w_bits, x_bits, acc_bits = built_unit_bits(b, plan)
     return {
         "mac_units": b.macs_per_cycle * mac_area_um2(w_bits, x_bits, tech, acc_bits),
         "register_file": b.macs_per_cycle * (w_bits + x_bits + acc_bits) * register_area_um2_per_bit(tech),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
 from ..config.schema import Config
 from ..mapping import Plan
+from .baseline_area import built_unit_bits
 from .technology import stated_clock_note
 
 if TYPE_CHECKING:
@@ -95,6 +96,14 @@ def _batch_words(vectors: int) -> str:
     return "vector" if vectors == 1 else f"batch of {vectors} vectors"
 
 
+def _built_note(config: Config, plan: Plan) -> str:
+    """where a preset's fixed units are wider than the work they run (its area counts them): their widths"""
+    built = built_unit_bits(config.baseline, plan)
+    used = plan.weight_bits, plan.input_bits, plan.accumulator_bits
+    return "" if built == used else (f" (on the preset's fixed {built[0]} x {built[1]}-bit units with {built[2]}-bit "
+                                     "accumulators, which its area counts)")
+
+
 def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: OnChipMemory, units: int,
                          dram_pj: float, dram_gbps: float, *, include_weight_load: bool, io_given: bool) -> list[str]:
     """The baseline's assumptions: technology and MAC units, on-chip memory (``mem``), dataflow, where the weights
@@ -113,7 +122,7 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
     return [
         f"Digital baseline {at}: {units} MAC units at "
         f"{b.clock_ghz:g} GHz{stated_clock_note(tech.node_nm, tech.vdd_v, 'baseline.clock_ghz')}, {w_bits}-bit "
-        f"weights x {x_bits}-bit inputs, {acc_bits}-bit accumulators.",
+        f"weights x {x_bits}-bit inputs, {acc_bits}-bit sums{_built_note(config, plan)}.",
         "Energies from Horowitz (ISSCC 2014, 45 nm) scaled with Stillmaker & Baas (2017).",
         f"On-chip memory: {b.sram_kib:g} KiB {kind}; every access reads or writes {banks} "
         f"({mem.read_pj_per_bit:.3g} pJ/bit, {memory_source}).",
@@ -127,7 +136,7 @@ def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: On
         f"Off-chip memory: {b.dram} at {dram_pj:g} pJ/bit and {dram_gbps:g} GB/s; "
         + ("the workload's inputs read and outputs written once; activations between layers stay on chip."
            if io_given else "inputs read and outputs written once.")
-        + f" Outputs move at the accumulators' {acc_bits} bits (not requantised to {x_bits}).",
+        + f" Outputs move at their sums' {acc_bits} bits (not requantised to {x_bits}).",
         "Latency is a roofline: max(compute at full utilisation, DRAM time, on-chip memory time).",
     ]
 
