@@ -468,3 +468,7 @@ def test_a_baselines_area_says_what_it_covers():
     line = next(a for a in baseline_breakdown(own, 1, include_weight_load=False).assumptions
                 if a.startswith("Digital baseline"))
     assert line.endswith("24-bit sums.")
+    for config in (preset("a100"), preset("cpu", bits=16)):  # a die's area; 16-bit operands past 8 x 8-bit units
+        line = next(a for a in baseline_breakdown(config, 1, include_weight_load=False).assumptions
+                    if a.startswith("Digital baseline"))
+        assert "fixed" not in line and line.endswith("-bit sums."), line

@@ -204,16 +204,17 @@ def test_cell_chain_settings_need_a_digital_cell_chain(overrides, field):
     assert field in info.value.fields
 
 
-def test_a_cell_chains_registers_lie_within_a_reads_chain():
-    """a register every 4096 rows of a 256-row array, or every 65 to 256 rows of a 64-row read, had been accepted and
-    priced as one bank (probe and review, 2026-12-05)"""
+def test_a_cell_chains_registers_lie_within_its_array():
+    """a register every 4096 rows of a 256-row array had been accepted (probe, 2026-12-05); registers every R rows
+    of the array beyond a read's rows are a design (Colonnade-like: every 8 rows, 4-row reads): one bank a read"""
     chain = {"array.family": "digital", "dac.signed_inputs": "unsigned", "array.digital_adders": "cell_chain",
              "array.rows_per_read": 64}
-    assert with_overrides(BASE, {**chain, "array.chain_register_rows": 64}).array.chain_register_rows == 64
-    for rows in (65, with_overrides(BASE, chain).array.rows, 4096):
-        with pytest.raises(ConfigError, match=rf"'array.chain_register_rows' \({rows}\) is above the 64 rows a "
-                                              r"read's chain spans \('array.rows_per_read', within 'array.rows'\)"):
-            with_overrides(BASE, {**chain, "array.chain_register_rows": rows})
+    rows = with_overrides(BASE, chain).array.rows
+    for ok in (64, 65, rows):
+        assert with_overrides(BASE, {**chain, "array.chain_register_rows": ok}).array.chain_register_rows == ok
+    with pytest.raises(ConfigError, match=rf"'array.chain_register_rows' \({rows + 1}\) is above the array's {rows} "
+                                          r"rows \('array.rows'\): no chain reaches a register that far"):
+        with_overrides(BASE, {**chain, "array.chain_register_rows": rows + 1})
 
 
 def test_cell_chain_sums_are_exact():

@@ -415,7 +415,7 @@ def test_a_stated_enob_and_crosspoint_cells_reach_the_configuration(tmp_path):
     base = _cases(macro_file(tmp_path, rram + point, "base.toml"))
     enob = _cases(macro_file(tmp_path, rram + "adc_enob = 6.0\n" + point, "enob.toml"))
     cross = _cases(macro_file(tmp_path, rram + 'cell_access = "crosspoint"\n' + point, "cross.toml"))
-    assert enob["t / p / tops_per_w"].model > base["t / p / tops_per_w"].model  # ENOB 6 < the default 6.72
+    assert enob["t / p / tops_per_w"].model > base["t / p / tops_per_w"].model  # ENOB 6 < the default 6.79
     assert cross["t / p / tops_per_mm2"].model > base["t / p / tops_per_mm2"].model  # smaller cells
     sram = macro_file(tmp_path, CHIP + 'cell_access = "crosspoint"\n' + point, "sram.toml")
     assert not _cases(sram)
@@ -557,3 +557,6 @@ def test_a_macro_table_lists_the_nodes_its_points_state(tmp_path):
     path = macro_file(tmp_path, text)
     assert macro_data.load_macros(path)[0].nodes_nm() == "40 / 180"
     assert "| t | sram-current | 40 / 180 nm |" in macro_report.macro_tables_markdown(file=path)
+    both = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "a"\ntops = 1\n[[macro.point]]\nlabel = "b"\n'
+                      'node_nm = 40\ntops = 1\n', "both.toml")  # a point overriding the macro's 28 nm
+    assert macro_data.load_macros(both)[0].nodes_nm() == "28 / 40"

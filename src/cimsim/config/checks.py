@@ -237,11 +237,10 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
     if array.chain_register_rows > 0 and array.digital_adders != DigitalAdders.CELL_CHAIN:
         errors.append(("array.chain_register_rows", "'array.chain_register_rows' applies to a cell chain: it needs "
                                                     "'array.digital_adders' = \"cell_chain\""))
-    elif array.chain_register_rows > min(array.rows, array.rows_per_read):  # priced as one bank, as at that
+    elif array.chain_register_rows > array.rows:  # registers every R rows of the array: a read crosses one at most
         errors.append(("array.chain_register_rows", f"'array.chain_register_rows' ({array.chain_register_rows}) is "
-                                                    f"above the {min(array.rows, array.rows_per_read)} rows a read's "
-                                                    "chain spans ('array.rows_per_read', within 'array.rows'): no "
-                                                    "chain reaches a register that far; at most that"))
+                                                    f"above the array's {array.rows} rows ('array.rows'): no chain "
+                                                    "reaches a register that far; at most 'array.rows'"))
     if config.device.iv_nonlinearity != 2.0 and array.family != ArrayFamily.RESISTIVE:
         errors.append(("device.iv_nonlinearity", "'device.iv_nonlinearity' bends a resistive cell's I-V curve: it "
                                                  f"needs 'array.family' = \"resistive\" (the family is "

@@ -205,7 +205,7 @@ def adc_energy_pj(bits: int, tech: TechnologyConfig, rate_gsps: float | None = N
 
     A SAR built for ``built_bits`` > ``bits`` (a reconfigurable converter) stops after ``bits`` of its bit-cycles:
     bits / b of the conversion of the cheapest SAR of b >= built_bits bits at the same bit-cycle rate (each priced
-    as below; b = built_bits but where the survey's ENOB bands make a larger one cheaper per bit-cycle), never below
+    as below; b = built_bits but where a larger one is cheaper per bit-cycle), never below
     the bits-bit SAR.
 
     - sar: the survey regression E_survey(ENOB, f) at 32 nm, 0.9 V (floor below ENOB 4.39, ~4x per bit at high

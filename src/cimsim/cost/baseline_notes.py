@@ -97,11 +97,13 @@ def _batch_words(vectors: int) -> str:
 
 
 def _built_note(config: Config, plan: Plan) -> str:
-    """where a preset's fixed units are wider than the work they run (its area counts them): their widths"""
+    """where a preset's fixed units, which its area counts (not a published die's), are wider than the work they run:
+    their widths"""
     built = built_unit_bits(config.baseline, plan)
     used = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    return "" if built == used else (f" (on the preset's fixed {built[0]} x {built[1]}-bit units with {built[2]}-bit "
-                                     "accumulators, which its area counts)")
+    wider = built != used and all(b >= u for b, u in zip(built, used)) and config.baseline.die_area_mm2 is None
+    return (f" (on the preset's fixed {built[0]} x {built[1]}-bit units with {built[2]}-bit accumulators, which its "
+            "area counts)") if wider else ""
 
 
 def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: OnChipMemory, units: int,

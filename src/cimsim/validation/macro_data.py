@@ -175,10 +175,9 @@ class Macro:
         raise KeyError(f"macro {self.key!r} has no point {label!r}; points: {[p.label for p in self.points]}")
 
     def nodes_nm(self) -> str:
-        """its node, or each node its points state (a sweep across nodes), as text: '28', '40 / 180'"""
-        nodes = [self.values["node_nm"]] if "node_nm" in self.values else [p.values["node_nm"] for p in self.points
-                                                                           if "node_nm" in p.values]
-        return " / ".join(f"{float(n):g}" for n in sorted(set(nodes), key=float))
+        """each node its points are priced at (a point's own, else the macro's), as text: '28', '40 / 180'"""
+        nodes = {float(p.values.get("node_nm", self.values.get("node_nm", "nan"))) for p in self.points}
+        return " / ".join(f"{n:g}" for n in sorted(n for n in nodes if n == n))
 
 
 def _version(file: str | None) -> tuple[int, int] | None:
