@@ -2,6 +2,7 @@
 harness as the shipped published_macros.toml, and a malformed file refused naming the file, entry and field."""
 
 import csv
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -227,8 +228,8 @@ def test_a_uiuc_point_is_priced_per_invocation_only_with_nothing_but_1b_figures(
 
 
 def test_a_file_edited_between_two_calls_is_read_anew(tmp_path):
-    """the harness caches per file version (modification time and size): a research script that edits its file
-    and asks again gets the edit, not the first answer"""
+    """the harness caches per file version (modification and change times, size, inode): a research script that
+    edits its file and asks again gets the edit, not the first answer"""
     entry = shipped_entry("jia-jssc2020").replace('key = "jia-jssc2020"', 'key = "my-chip"')
     path = macro_file(tmp_path, entry)
     first = {c.key: c.published for c in macro_comparison.macro_cases(path)}
@@ -238,6 +239,10 @@ def test_a_file_edited_between_two_calls_is_read_anew(tmp_path):
     key = "my-chip / 1b/1b 0.85 V / tops_per_w"
     assert (first[key], second[key]) == (400, 450.5)
     assert macro_data.load_macros(path)[0].point("1b/1b 0.85 V").values["tops_per_w"] == 450.5
+    before = os.stat(path)  # the same size, its modification time restored (cp -p, rsync -t): read anew too
+    Path(path).write_text(entry.replace("tops_per_w = 400", "tops_per_w = 451.5"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert {c.key: c.published for c in macro_comparison.macro_cases(path)}[key] == 451.5
 
 
 def test_a_point_with_1b_figures_and_no_uiuc_bits_is_refused_naming_them(tmp_path):
@@ -560,3 +565,38 @@ def test_a_macro_table_lists_the_nodes_its_points_state(tmp_path):
     both = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "a"\ntops = 1\n[[macro.point]]\nlabel = "b"\n'
                       'node_nm = 40\ntops = 1\n', "both.toml")  # a point overriding the macro's 28 nm
     assert macro_data.load_macros(both)[0].nodes_nm() == "28 / 40"
+
+
+def test_an_energy_per_mvm_states_a_count_the_array_can_make(tmp_path):
+    """(N MACs) of 400 digits had raised an internal OverflowError, 10**30 MACs of a 64 x 64 array had been priced
+    (a median error of 2e28 %); an ADC conversion's energy of N MACs beside a TOPS/W is no second efficiency (probe,
+    2026-12-05)"""
+    from cimsim.validation.macro_data import load_macros
+
+    huge = macro_file(tmp_path, CHIP + f'[[macro.point]]\nlabel = "p"\nenergy_pj = 5.0\nenergy_per = "one full-array '
+                      f'MVM (1{"0" * 400} MACs)"\n', "huge.toml")
+    with pytest.raises(ValueError, match=r"huge.toml: macro 't', point 1: 'energy_per' must give the MVM's MACs as "
+                                         r"'\(N MACs\)', N a whole number >= 1 in at most 15 digits"):
+        load_macros(huge)
+    many = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nenergy_pj = 5.0\nenergy_per = "one full-array '
+                      'MVM (5000 MACs)"\n', "many.toml")
+    left = [e for e in macro_comparison.excluded_points(many) if e.what == "energy_pj"]
+    assert len(left) == 1 and "its MVM of 5000 MACs exceeds the array's rows x cols = 4096" in left[0].reason
+    adc = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\ntops_per_w = 100\nenergy_pj = 0.5\n'
+                     'energy_per = "one ADC conversion (4096 MACs)"\n', "adc.toml")
+    assert "t / p / tops_per_w" in _cases(adc)
+
+
+def test_a_read_cycle_shorter_than_one_clock_is_refused(tmp_path):
+    """clock_mhz = 0.05 beside cycle_ns = 20 (a GHz clock written as MHz) had been priced: a 20 us digital tail over
+    1000 vectors halved the derived throughput, still labelled as the stated cycle's (probe, 2026-12-05)"""
+    from cimsim.validation.macro_data import load_macros
+
+    path = macro_file(tmp_path, CHIP.replace("cycle_ns = 5\n", "cycle_ns = 20\nclock_mhz = 0.05\n")
+                      + '[[macro.point]]\nlabel = "p"\ntops = 1\n')
+    with pytest.raises(ValueError, match=r"macro 't': cycle_ns = 20 is shorter than one clock of clock_mhz = 0.05 "
+                                         r"\(20000 ns\): a read lasts one clock at least"):
+        load_macros(path)
+    fine = macro_file(tmp_path, CHIP.replace("cycle_ns = 5\n", "cycle_ns = 20\nclock_mhz = 50\n")
+                      + '[[macro.point]]\nlabel = "p"\ntops = 1\n', "fine.toml")
+    assert load_macros(fine)[0].values["clock_mhz"] == 50

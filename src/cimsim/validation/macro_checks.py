@@ -13,13 +13,13 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ..argcheck import has_control_character
+from ..argcheck import cut_short, has_control_character
 from ..config.keys import as_written
 from ..config.modes import CellAccess, DigitalAdders, InputEncoding, SignedEncoding
 
 __all__ = ["CONFIG_FIELDS", "DEVICE_FIELDS", "DATA_CONDITIONS", "FAMILIES", "RESISTIVE_FAMILIES", "CHOICES",
-           "MVM_MACS", "n_core", "check_top_level", "as_toml", "check_fields", "check_uiuc_area", "check_consistent",
-           "unique_labels"]
+           "MVM_MACS", "FULL_ARRAY_ENERGY", "n_core", "check_top_level", "as_toml", "check_fields", "check_uiuc_area",
+           "check_consistent", "unique_labels"]
 
 DEVICE_FIELDS = ("g_min_us", "g_max_us", "read_voltage_v", "read_pulse_ns")
 """a resistive cell's conductance range, read voltage and word-line pulse as a paper states them (device.* of the
@@ -64,9 +64,12 @@ CHOICES: dict[str, tuple[str, ...]] = {"family": FAMILIES, "data": DATA_CONDITIO
                                        "cell_access": tuple(m.value for m in CellAccess),
                                        "uiuc_area_of": ("core", "design")}
 """the fields with a fixed set of values (``adc_type`` is free text: :func:`cimsim.validation.macro_data.adc_type`)"""
-MVM_MACS = re.compile(r"\((\d+) MACs?\)")
-"""an ``energy_per``'s count of MACs, '(N MACs)': the MVM a 'one full-array MVM' energy covers"""
-_N_CORE = re.compile(r"N_core (\d+)|\b(\d+) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b")
+FULL_ARRAY_ENERGY = "one full-array"
+"""how an ``energy_per`` of one MVM of the whole array begins (the one compared per MAC)"""
+MVM_MACS = re.compile(r"\((\d{1,15}) MACs?\)")
+"""an ``energy_per``'s count of MACs, '(N MACs)' of at most 15 digits: the MVM a 'one full-array MVM' energy covers
+(more digits had reached float() as a 400-digit integer: an internal OverflowError)"""
+_N_CORE = re.compile(r"N_core (\d{1,9})\b|\b(\d{1,9}) (?:[A-Za-z][\w-]* )?(?:cores|banks)\b")  # a count, not 400 digits
 
 
 def n_core(notes: str) -> int | None:
@@ -182,6 +185,10 @@ def check_fields(file: str, where: str, kind: str, values: Mapping[str, Any]) ->
         raise ValueError(f"{file}: {where}: 'energy_per' says what an 'energy_pj' covers, and the table states no "
                          "energy_pj (it would be ignored): give the energy or leave energy_per out")
     _check_energy_per(file, where, str(values.get("energy_per", "")))
+    if {"cycle_ns", "clock_mhz"} <= values.keys() and values["cycle_ns"] * values["clock_mhz"] < 1000 * (1 - 1e-9):
+        raise ValueError(f"{file}: {where}: cycle_ns = {values['cycle_ns']:g} is shorter than one clock of clock_mhz = "
+                         f"{values['clock_mhz']:g} ({1000 / values['clock_mhz']:g} ns): a read lasts one clock at "
+                         "least (a clock in GHz written as MHz?)")
     _check_doubtful(file, where, values)
     _check_uiuc(file, where, values)
     _check_one_efficiency(file, where, values)
@@ -208,7 +215,8 @@ def _check_one_efficiency(file: str, where: str, values: Mapping[str, Any]) -> N
     ops_per_mac x 1000 / TOPS/W), which the comparison would count as two predictions; a figure flagged doubtful is
     not compared (its doubtful_figure names it)"""
     compared = {k: v for k, v in values.items() if k != values.get("doubtful_figure")}  # a doubtful one is not
-    mvm = "energy_pj" in compared and MVM_MACS.search(str(values.get("energy_per", "")))
+    per = str(values.get("energy_per", ""))  # an ADC conversion's energy of N MACs is no MVM's
+    mvm = "energy_pj" in compared and per.startswith(FULL_ARRAY_ENERGY) and MVM_MACS.search(per)
     efficiency = next((k for k in ("tops_per_w", "tops_per_w_1b_norm") if k in compared), None)
     stated = [k for k in (efficiency, "energy_fj_per_mac") if k in compared] + ["energy_pj"] * bool(mvm)
     if len(stated) > 1:
@@ -248,7 +256,7 @@ def _check_energy_per(file: str, where: str, per: str) -> None:
         count = MVM_MACS.fullmatch(inner)
         if re.search(r"\bMACs\b", inner, re.IGNORECASE) and not (count and int(count.group(1)) >= 1):
             raise ValueError(f"{file}: {where}: 'energy_per' must give the MVM's MACs as '(N MACs)', N a whole "
-                             f"number >= 1 in digits only; got {per!r}")
+                             f"number >= 1 in at most 15 digits; got {cut_short(per)!r}")
 
 
 def _check_choices(file: str, where: str, fields: Mapping[str, Any]) -> None:

@@ -48,10 +48,8 @@ _QUANTITIES: dict[str, tuple[str, str | None, str | None]] = {
     "tops_per_w": ("TOPS/W", "tops_per_w", "tops_per_w_1b_norm"),
     "tops": ("TOPS", "tops", "tops_1b_norm"),
     "tops_per_mm2": ("TOPS/mm2", "tops_per_mm2", "tops_per_mm2_1b_norm"),
-    "energy_fj_per_mac": ("fJ/MAC", "energy_fj_per_mac", None),
-    "energy_pj_per_mvm": ("pJ/MVM", None, None), "adc_energy_pj": ("pJ/conv", None, None),
-    "area_mm2": ("mm2", "area_mm2", None),
-}
+    "energy_fj_per_mac": ("fJ/MAC", "energy_fj_per_mac", None), "energy_pj_per_mvm": ("pJ/MVM", None, None),
+    "adc_energy_pj": ("pJ/conv", None, None), "area_mm2": ("mm2", "area_mm2", None)}
 _CLOCKED = {**dict.fromkeys(("tops", "tops_per_mm2"), "throughput not predictable"),
             "area_mm2": "converters sized for an assumed rate"}
 """figures left out where a point states no clock, and why"""
@@ -114,10 +112,12 @@ def published_figures(macro: Macro, point: MacroPoint) -> tuple[list[Figure], li
             skip("energy_pj", "energy per ADC conversion of a digital macro, which has no ADC")
         elif per.startswith(conversion):
             figures.append(Figure("adc_energy_pj", "pJ/conv", float(v["energy_pj"])))
-        elif per.startswith(array):
-            macs = MVM_MACS.search(per)
-            figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]),
-                                  macs=int(macs.group(1)) if macs else None))
+        elif per.startswith(array):  # at most a MAC a cell (10**30 of a 256 x 64 array had been priced)
+            macs = int(m.group(1)) if (m := MVM_MACS.search(per)) else 0
+            if macs > (cells := point.fields.get("rows", math.inf) * point.fields.get("cols", math.inf)):
+                skip("energy_pj", f"its MVM of {macs} MACs exceeds the array's rows x cols = {cells}, a MAC a cell")
+            else:
+                figures.append(Figure("energy_pj_per_mvm", "pJ/MVM", float(v["energy_pj"]), macs=macs or None))
         else:
             what = f"energy per {per!r}: what it covers" if "energy_per" in v else "no energy_per: what it covers"
             skip("energy_pj", f"{what} is not stated (rows, columns, precision, cores); compared: energy_per 'one ADC "

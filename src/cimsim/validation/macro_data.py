@@ -22,8 +22,8 @@ from importlib import resources
 from typing import Any
 
 from ..config.toml_file import read_toml
-from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, MVM_MACS, as_toml, check_consistent,
-                           check_fields, check_top_level, check_uiuc_area, unique_labels)
+from .macro_checks import (CONFIG_FIELDS, DATA_CONDITIONS, FAMILIES, FULL_ARRAY_ENERGY, MVM_MACS, as_toml,
+                           check_consistent, check_fields, check_top_level, check_uiuc_area, unique_labels)
 from .macro_defaults import in_entry_terms
 
 __all__ = ["adc_type", "adc_type_hint", "MACRO_FILE", "CONFIG_FIELDS", "DATA_CONDITIONS", "FAMILIES", "ENTRY_LIMITS",
@@ -35,7 +35,7 @@ MACRO_FILE = "published_macros.toml"
 """the data file, shipped in this package"""
 RAW_FIGURES = ("tops_per_w", "tops", "tops_per_mm2", "energy_fj_per_mac", "area_mm2")
 """an entry's figures at its operand precision (not 1b-normalised), with an energy_pj that is compared"""
-COMPARED_ENERGIES = ("one ADC conversion", "one full-array")
+COMPARED_ENERGIES = ("one ADC conversion", FULL_ARRAY_ENERGY)
 """how the energy_per of an energy_pj the harness compares begins; any other energy is left out (what it covers,
 such as UIUC's E_mvm or E_core, is not stated)"""
 
@@ -180,14 +180,15 @@ class Macro:
         return " / ".join(f"{n:g}" for n in sorted(n for n in nodes if n == n))
 
 
-def _version(file: str | None) -> tuple[int, int] | None:
-    """(modification time, ns; size, bytes) of a macro file, None for the shipped one or one that cannot be read
-    (the reader then says why)"""
+def _version(file: str | None) -> tuple[int, ...] | None:
+    """(modification and change times, ns; size, bytes; inode) of a macro file, None for the shipped one or one that
+    cannot be read (the reader then says why): an edit of the same size with its time restored (``cp -p``) changes
+    the change time or the inode, and had been answered from the cache"""
     try:
         stat = os.stat(file) if file is not None else None
     except OSError:
         return None
-    return (stat.st_mtime_ns, stat.st_size) if stat else None
+    return (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino) if stat else None
 
 
 def cached_per_file(function: Callable) -> Callable:
