@@ -20,12 +20,12 @@ import functools
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from .macro_checks import n_core
-from .macro_configs import cycle_ns, point_config, point_model
+from .macro_configs import cycle_ns, point_config, point_model, priced_as
 from .macro_timing import derived_miss
 from .macro_data import (COMPARED_ENERGIES, CONFIG_FIELDS, ENTRY_LIMITS, MVM_MACS, Macro, MacroPoint, Unusable,
                          cached_per_file, explained_unusable, load_macros, point_exclusion, rounds_to,
@@ -34,7 +34,7 @@ from .macro_trends import trend_pairs
 from .macro_uiuc import uiuc_figure
 
 __all__ = ["ABSOLUTE_TOLERANCE", "TREND_TOLERANCE", "Figure", "Exclusion", "MacroCase", "published_figures", "survey",
-           "excluded_points", "macro_cases", "UsablePoint", "same_config", "EXPECTED_FILE", "expected_outcomes"]
+           "excluded_points", "macro_cases", "UsablePoint", "EXPECTED_FILE", "expected_outcomes"]
 
 EXPECTED_FILE = "macro_expected.json"
 """the pinned outcome of every case, shipped in this package"""
@@ -303,7 +303,7 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
                                    ABSOLUTE_TOLERANCE, "absolute", u.point.source, _why(u, fig, model, error),
                                    expected.get(key, ""), bookkeeping=_bookkeeping(fig.quantity, model)))
     for macro_key, entries in by_macro.items():
-        same = functools.partial(same_config, macro_key, file)
+        same = functools.partial(priced_as, macro_key, file)
         for quantity in dict.fromkeys(fig.quantity for _, fig, _ in entries):
             held = [e for e in entries if e[1].quantity == quantity]
             for (u, fig, value), (ref_u, ref_fig, ref_value), names in trend_pairs(held, lambda e: e[0].point, same):
@@ -311,13 +311,6 @@ def _cases(file: str | None) -> tuple[MacroCase, ...]:
                 cases.append(_trend(macro_key, u, fig, value, ref_u, ref_fig, ref_value, names, expected,
                                     _DERIVED_TRENDS.get(quantity, "") if both else ""))
     return tuple(cases)
-
-
-def same_config(macro_key: str, file: str | None, p: MacroPoint, q: MacroPoint) -> bool:
-    """whether two points are priced alike: one config and one data condition (which the pricing reads apart)"""
-    a, b = (point_config(macro_key, point.index, file)[0] for point in (p, q))
-    return replace(a, name="", source="") == replace(b, name="", source="") and p.fields.get("data") == q.fields.get(
-        "data")
 
 
 def _trend(macro_key: str, u: UsablePoint, fig: Figure, value: float, ref_u: UsablePoint, ref_fig: Figure,

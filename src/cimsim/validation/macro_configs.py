@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from .macro_tables import adc_table, dac_table
 from .macro_timing import clocking, cycle_ns
 
 __all__ = ["NON_MACRO_COMPONENTS", "VECTORS", "DEFAULTS", "config_data", "macro_config",
-           "model_point", "point_config", "point_model", "cycle_ns"]
+           "model_point", "point_config", "point_model", "cycle_ns", "priced_as", "same_config"]
 
 NON_MACRO_COMPONENTS = frozenset({"buffers", "interconnect", "global_buffer", "noc", "dram", "programming", "leakage"})
 """breakdown components outside a macro; every other key (array, dac, sample_hold, adc, shift_add, accumulate and
@@ -250,6 +251,17 @@ def _data(config: Config, plan: Plan, condition: str | None) -> DataStats:
     peak = np.ones((1, plan.in_features))
     return DataStats.of(config) if condition != "full_scale" else DataStats(
         input_codes=plane_code_shares(plan, peak, None), weight_levels=weight_level_share(plan, peak, False))
+
+
+def priced_as(macro_key: str, file: str | None, point: MacroPoint) -> tuple[Config, Any]:
+    """what a point of a macro of ``file`` is priced as: its config (its name and source aside) and its data condition
+    (which the pricing reads apart); two points priced alike are one operating point (a repeat, not a trend)"""
+    return replace(point_config(macro_key, point.index, file)[0], name="", source=""), point.fields.get("data")
+
+
+def same_config(macro_key: str, file: str | None, p: MacroPoint, q: MacroPoint) -> bool:
+    """whether two points are priced alike (:func:`priced_as`)"""
+    return priced_as(macro_key, file, p) == priced_as(macro_key, file, q)
 
 
 @cached_per_file

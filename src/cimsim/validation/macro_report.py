@@ -16,9 +16,8 @@ from ..argcheck import markdown_cell as _cell
 from ..config.modes import Accumulation, ArrayFamily, DacMode
 from ..config.schema import Config
 from ..mapping import plan_layer
-from .macro_comparison import (ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, excluded_points, macro_cases,
-                               same_config, survey)
-from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config
+from .macro_comparison import ABSOLUTE_TOLERANCE, TREND_TOLERANCE, MacroCase, excluded_points, macro_cases, survey
+from .macro_configs import DEFAULTS, NON_MACRO_COMPONENTS, VECTORS, point_config, same_config
 from .macro_data import file_name, load_macros
 from .macro_trends import spread_repeats, unpaired
 from .macro_record import (figure_kind, macro_medians_quartiles, measured_over_model_quartiles, records_by_family,

@@ -14,7 +14,7 @@ every case built on it, and a right precision law would fail for a wrong supply 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import combinations
 from typing import Any, TypeVar
 
@@ -45,20 +45,21 @@ def _invocation(point: MacroPoint) -> bool:
 
 
 def trend_pairs(entries: Sequence[T], point_of: Callable[[T], MacroPoint],
-                same_config: Callable[[MacroPoint, MacroPoint], bool]) -> list[tuple[T, T, tuple[str, ...]]]:
+                priced_as: Callable[[MacroPoint], Hashable]) -> list[tuple[T, T, tuple[str, ...]]]:
     """(entry, reference entry, variables changed) of every trend among ``entries`` (one macro's points that hold
-    one figure, in file order); ``same_config(p, q)`` says two points price as one configuration (a repeat, not a
-    trend)."""
-    pairs = []
+    one figure, in file order); two points whose ``priced_as`` are equal price as one configuration (a repeat, not a
+    trend). Each point is priced once (pairs compared by hash first: a file of 1000 points had taken 25 s)."""
+    pairs, priced = [], [priced_as(point_of(entry)) for entry in entries]
+    hashes = [hash(p) for p in priced]
     for i, entry in enumerate(entries):
         point = point_of(entry)
         candidates = []
-        for ref in entries[:i]:
+        for j, ref in enumerate(entries[:i]):
             ref_point = point_of(ref)
             seen_by_model = _INVOCATION if _invocation(point) and _invocation(ref_point) else {}
             if any(point.values.get(c) != ref_point.values.get(c) for c in UNMODELLED if c not in seen_by_model):
                 continue
-            if same_config(point, ref_point):
+            if hashes[i] == hashes[j] and priced[i] == priced[j]:
                 continue
             candidates.append((ref, varied(point, ref_point)))
         if not candidates:
