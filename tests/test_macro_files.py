@@ -600,3 +600,17 @@ def test_a_read_cycle_shorter_than_one_clock_is_refused(tmp_path):
     fine = macro_file(tmp_path, CHIP.replace("cycle_ns = 5\n", "cycle_ns = 20\nclock_mhz = 50\n")
                       + '[[macro.point]]\nlabel = "p"\ntops = 1\n', "fine.toml")
     assert load_macros(fine)[0].values["clock_mhz"] == 50
+
+
+@pytest.mark.parametrize("name", ["cafe\u0301", "a\u200b", "\u202eevil\u202c"])
+def test_names_that_look_alike_are_alike(tmp_path, name):
+    """an NFD key beside its NFC twin made two macros that look one, a zero-width or direction mark in a label
+    escaped the renaming of repeated labels and reached the report (probe, 2026-12-05)"""
+    from cimsim.validation.macro_data import load_macros
+
+    path = macro_file(tmp_path, CHIP.replace('key = "t"', f'key = "{name}"') + '[[macro.point]]\nlabel = "p"\n'
+                      'tops = 1\n')
+    with pytest.raises(ValueError, match=r"'key' must be in Unicode's NFC form, without zero-width or direction marks"):
+        load_macros(path)
+    assert load_macros(macro_file(tmp_path, CHIP.replace('key = "t"', 'key = "caf\u00e9"') + '[[macro.point]]\n'
+                                  'label = "p"\ntops = 1\n', "nfc.toml"))[0].key == "caf\u00e9"

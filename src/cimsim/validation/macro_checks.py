@@ -10,6 +10,7 @@ import datetime
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -117,6 +118,9 @@ _FIELD_RULES = ((_POSITIVE_INTS, lambda v: isinstance(v, int) and not isinstance
                 (_NAMES, lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
                 (_NAMES, lambda v: not has_control_character(v), "a string without control characters (newlines, "
                                                                  "tabs)"),
+                (_NAMES, lambda v: v == unicodedata.normalize("NFC", v) and not any(
+                    unicodedata.category(c) == "Cf" for c in v), "in Unicode's NFC form, without zero-width or "
+                 "direction marks (names that look alike are alike)"),
                 (_STRINGS, lambda v: isinstance(v, str), "a string"))
 """(fields, test of a value, what the test asks for) of the entries' fields the harness reads"""
 
