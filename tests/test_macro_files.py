@@ -614,3 +614,17 @@ def test_names_that_look_alike_are_alike(tmp_path, name):
         load_macros(path)
     assert load_macros(macro_file(tmp_path, CHIP.replace('key = "t"', 'key = "caf\u00e9"') + '[[macro.point]]\n'
                                   'label = "p"\ntops = 1\n', "nfc.toml"))[0].key == "caf\u00e9"
+
+
+def test_a_refusal_names_the_field_the_entry_stated():
+    """a point's unusable config had blamed 'the entry's rows_per_read' for the rows it copies, 'input_bits' for
+    UIUC's B_x and 'weight_bits' for weight_levels (probe, 2026-12-05)"""
+    from cimsim.validation.macro_defaults import in_entry_terms
+
+    reason = "'array.rows_per_read' bad; 'dac.input_bits' bad; 'mapping.weight_bits' bad"
+    said = in_entry_terms(reason, {"rows": 9, "input_bits": 99, "weight_levels": 7}, {"uiuc_b_x": 99})
+    assert "'array.rows_per_read' (the entry's rows (no rows_per_read stated: every row at once))" in said
+    assert "'dac.input_bits' (the entry's uiuc_b_x (no input_bits stated: one array invocation))" in said
+    assert "'mapping.weight_bits' (the entry's weight_levels)" in said
+    stated = in_entry_terms(reason, {"rows_per_read": 9, "input_bits": 99, "weight_bits": 3}, {"input_bits": 99})
+    assert "(the entry's rows_per_read)" in stated and "(the entry's input_bits)" in stated

@@ -324,4 +324,4 @@ def explained_unusable(point: MacroPoint, reason: str) -> str:
         return ("UIUC 1b-normalised figures with no input or weight precision to undo the normalisation, and one "
                 "invocation at UIUC's B_x and B_w cannot be priced in its place: " + "; ".join(blockers) + "; "
                 + reason)
-    return in_entry_terms(reason)
+    return in_entry_terms(reason, point.fields, point.values)

@@ -112,11 +112,26 @@ ENTRY_FIELDS = {"technology.node_nm": "node_nm", "technology.vdd_v": "vdd_v", "a
 """config field -> the macro entry's field it is set from"""
 
 
-def in_entry_terms(reason: str) -> str:
-    """``reason`` (a config's refusal) with each config field it quotes followed by the entry's field it came from"""
+def in_entry_terms(reason: str, fields: Mapping[str, Any] | None = None, values: Mapping[str, Any] | None = None
+                   ) -> str:
+    """``reason`` (a config's refusal) with each config field it quotes followed by the entry's field it came from:
+    of a point's configuration ``fields`` (its own ``values``), the one it was derived from where it states none
+    (rows_per_read had been blamed for the rows it copies, input_bits for UIUC's B_x)"""
     for field, entry in ENTRY_FIELDS.items():
-        reason = reason.replace(f"'{field}'", f"'{field}' (the entry's {entry})")
+        reason = reason.replace(f"'{field}'", f"'{field}' (the entry's {_source(entry, fields, values or {})})")
     return reason
+
+
+_UIUC_BITS = {"input_bits": "uiuc_b_x", "weight_bits": "uiuc_b_w"}
+_DERIVED = {"rows_per_read": "rows (no rows_per_read stated: every row at once)", "weight_bits": "weight_levels"}
+
+
+def _source(entry: str, fields: Mapping[str, Any] | None, values: Mapping[str, Any]) -> str:
+    """the entry field a config field came from: ``entry`` where stated, else the field it was derived from"""
+    uiuc = _UIUC_BITS.get(entry, "")
+    if fields is not None and entry not in values and uiuc in values and fields.get(entry) == values[uiuc]:
+        return f"{uiuc} (no {entry} stated: one array invocation)"
+    return entry if fields is None or entry in fields else _DERIVED.get(entry, entry)
 
 
 def preset_read_pulse_ns(device: Mapping[str, Any]) -> float:
