@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import pytest
@@ -215,6 +216,25 @@ def test_a_cell_chains_registers_lie_within_its_array():
     with pytest.raises(ConfigError, match=rf"'array.chain_register_rows' \({rows + 1}\) is above the array's {rows} "
                                           r"rows \('array.rows'\): no chain reaches a register that far"):
         with_overrides(BASE, {**chain, "array.chain_register_rows": rows + 1})
+
+
+def test_a_cell_chains_area_holds_every_rows_adders_and_registers():
+    """a chain's full adders sit in every bit cell and its registers every R rows of the array, read or not: its area
+    had counted one read's rows (64 of 256: a quarter of the adders; registers every 64, 128 or 256 rows priced
+    alike), while a read's energy counts the rows it drives and the registers its chain crosses (review, 2026-12-05)"""
+    from cimsim.cost.families import adder_tree_area_um2
+
+    chain = {"array.family": "digital", "dac.signed_inputs": "unsigned", "array.digital_adders": "cell_chain",
+             "array.rows": 256, "array.rows_per_read": 64}
+    areas, energies = {}, {}
+    for r in (8, 64, 128, 256):
+        config, plan, p, _ = _priced({**chain, "array.chain_register_rows": r})
+        areas[r], energies[r] = adder_tree_area_um2(plan, config), p.adder_tree_energy_pj
+        assert chain_registers(plan, r, plan.rows) == math.ceil(256 / r) * plan.cols / plan.outputs_per_array
+    assert areas[8] > areas[64] > areas[128] > areas[256]  # 32, 4, 2 and 1 register banks
+    assert energies[64] == energies[128] == energies[256] < energies[8]  # a 64-row read crosses one bank, or 8
+    config, plan, *_ = _priced({**chain, "array.chain_register_rows": 0})
+    assert adder_tree_full_adders(plan, plan.rows) == 4 * adder_tree_full_adders(plan)
 
 
 def test_cell_chain_sums_are_exact():

@@ -578,6 +578,11 @@ def test_an_energy_per_mvm_states_a_count_the_array_can_make(tmp_path):
     with pytest.raises(ValueError, match=r"huge.toml: macro 't', point 1: 'energy_per' must give the MVM's MACs as "
                                          r"'\(N MACs\)', N a whole number >= 1 in at most 15 digits"):
         load_macros(huge)
+    for singular in ("0 MAC", "16,384 MAC"):  # the singular had passed the count check, priced as the whole array
+        one = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nenergy_pj = 5.0\nenergy_per = "one '
+                         f'full-array MVM ({singular})"\n', "one.toml")
+        with pytest.raises(ValueError, match=r"'energy_per' must give the MVM's MACs as '\(N MACs\)'"):
+            load_macros(one)
     many = macro_file(tmp_path, CHIP + '[[macro.point]]\nlabel = "p"\nenergy_pj = 5.0\nenergy_per = "one full-array '
                       'MVM (5000 MACs)"\n', "many.toml")
     left = [e for e in macro_comparison.excluded_points(many) if e.what == "energy_pj"]

@@ -97,13 +97,13 @@ def _batch_words(vectors: int) -> str:
 
 
 def _built_note(config: Config, plan: Plan) -> str:
-    """where a preset's fixed units, which its area counts (not a published die's), are wider than the work they run:
-    their widths"""
+    """where a preset's fixed units, which its area counts (not a published die's), differ from the work they run
+    (wider, or narrower: 16-bit work at the wide rate, a sum past 32 bits): their widths"""
     built = built_unit_bits(config.baseline, plan)
     used = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    wider = built != used and all(b >= u for b, u in zip(built, used)) and config.baseline.die_area_mm2 is None
+    differ = built != used and config.baseline.die_area_mm2 is None
     return (f" (on the preset's fixed {built[0]} x {built[1]}-bit units with {built[2]}-bit accumulators, which its "
-            "area counts)") if wider else ""
+            "area counts)") if differ else ""
 
 
 def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: OnChipMemory, units: int,

@@ -117,12 +117,13 @@ def tree_passes(plan: Plan) -> int:
 
 
 @checked_types
-def adder_tree_full_adders(plan: Plan) -> float:
+def adder_tree_full_adders(plan: Plan, rows: int | None = None) -> float:
     """Full adders of one output's sum over a row group of N rows of p-bit products of a read's input code and the
     whole stored weight: a ripple adder tree's (ZigZag-IMC DimcArrayUnit: the tree adds weight_precision-bit
     products); a cell chain's N (p + ceil(log2 N)), or its share of every column of the N rows where some hold no
-    output (every bit cell of a driven row adds, used or not: the array's columns / its outputs per column)."""
-    n, p = plan.rows_per_read, _product_bits(plan)
+    output (every bit cell of a driven row adds, used or not: the array's columns / its outputs per column); N =
+    ``rows`` (default: a read's row group; a chain's area: every row's bit cells carry their adders)."""
+    n, p = rows or plan.rows_per_read, _product_bits(plan)
     if plan.cell_chain:
         return n * max(p + plan.chain_cols, plan.cols / plan.outputs_per_array)
     return _tree_full_adders(n, p)
@@ -136,14 +137,15 @@ def reference_sum_full_adders(plan: Plan) -> int:
 
 
 @checked_types
-def chain_registers(plan: Plan, register_rows: int) -> float:
-    """Flip-flops of a cell chain's pipeline registers per output over a row group: a register every
+def chain_registers(plan: Plan, register_rows: int, rows: int | None = None) -> float:
+    """Flip-flops of a cell chain's pipeline registers per output over ``rows`` rows (default: a read's row group,
+    the registers its chain crosses, one at least; the array's rows: all it holds): a register every
     ``register_rows`` rows (0: none) spans the array, a flip-flop for each of its columns (CiMLoop's Colonnade
     model: "a flip flop, one for each column in the array"), clocked whether or not its column holds a used
     output; its outputs share them."""
     if check_int("register_rows", register_rows, 0) == 0 or not plan.cell_chain:
         return 0.0
-    return math.ceil(plan.rows_per_read / register_rows) * plan.cols / plan.outputs_per_array
+    return math.ceil((rows or plan.rows_per_read) / register_rows) * plan.cols / plan.outputs_per_array
 
 
 PRODUCT_BIT_ONE_PROBABILITY = 0.25
@@ -197,7 +199,8 @@ def adder_tree_area_um2(plan: Plan, config: Config) -> float:
     tech = config.technology
     n = trees(plan)
     products = plan.rows * plan.n_slices * plan.polarities * plan.bits_per_read * plan.bits_per_cell
-    registers = chain_registers(plan, config.array.chain_register_rows) * gates.register_bit_area_um2(tech)
+    held = plan.rows if plan.cell_chain else None  # a chain's adders and registers are in every row, read or not
+    registers = chain_registers(plan, config.array.chain_register_rows, held) * gates.register_bit_area_um2(tech)
     reference = reference_sum_full_adders(plan) / n  # an array's one tree, shared
-    return ((adder_tree_full_adders(plan) + reference) * gates.full_adder_area_um2(tech) + registers
+    return ((adder_tree_full_adders(plan, held) + reference) * gates.full_adder_area_um2(tech) + registers
             + products * plan.outputs_per_array / n * gates.product_bit_area_um2(tech))

@@ -258,7 +258,7 @@ def _check_energy_per(file: str, where: str, per: str) -> None:
     '(16,384 MACs)' had been ignored, the MVM priced as the whole array; a '(0 MACs)' divided by zero)"""
     for inner in re.findall(r"\([^()]*\)", per):
         count = MVM_MACS.fullmatch(inner)
-        if re.search(r"\bMACs\b", inner, re.IGNORECASE) and not (count and int(count.group(1)) >= 1):
+        if re.search(r"\bMACs?\b", inner, re.IGNORECASE) and not (count and int(count.group(1)) >= 1):
             raise ValueError(f"{file}: {where}: 'energy_per' must give the MVM's MACs as '(N MACs)', N a whole "
                              f"number >= 1 in at most 15 digits; got {cut_short(per)!r}")
 
