@@ -475,3 +475,6 @@ def test_a_baselines_area_says_what_it_covers():
                 if a.startswith("Digital baseline"))  # 16-bit work at the wide rate on the 8 x 8-bit units
     assert line.endswith("40-bit sums (on the preset's fixed 8 x 8-bit units with 32-bit accumulators, which its area "
                          "counts)."), line
+    line = next(a for a in baseline_breakdown(preset("dadiannao"), 1, include_weight_load=False).assumptions
+                if a.startswith("Digital baseline"))  # no wide rate: units as wide as the work, nothing fixed to say
+    assert "fixed" not in line, line

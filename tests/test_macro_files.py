@@ -633,3 +633,5 @@ def test_a_refusal_names_the_field_the_entry_stated():
     assert "'mapping.weight_bits' (the entry's weight_levels)" in said
     stated = in_entry_terms(reason, {"rows_per_read": 9, "input_bits": 99, "weight_bits": 3}, {"input_bits": 99})
     assert "(the entry's rows_per_read)" in stated and "(the entry's input_bits)" in stated
+    both = in_entry_terms(reason, {"input_bits": 99}, {"input_bits": 99, "uiuc_b_x": 99})  # the macro's, say
+    assert "'dac.input_bits' (the entry's input_bits)" in both

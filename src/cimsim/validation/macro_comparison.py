@@ -152,7 +152,7 @@ def survey(file: str | None = None) -> tuple[tuple[UsablePoint, ...], tuple[Excl
                 try:
                     _, notes = point_config(m.key, p.index, file)
                 except Unusable as exc:
-                    reason = explained_unusable(p, str(exc))
+                    reason = explained_unusable(m, p, str(exc))
             if reason is not None:
                 excluded.append(Exclusion(m.key, p.label, "point", reason))
                 continue

@@ -316,7 +316,7 @@ def point_exclusion(macro: Macro, point: MacroPoint) -> str | None:
     return None
 
 
-def explained_unusable(point: MacroPoint, reason: str) -> str:
+def explained_unusable(macro: Macro, point: MacroPoint, reason: str) -> str:
     """the reason a point's config cannot be built, said in the entry's terms where they explain it: for a point
     with UIUC figures and no input precision, what stops pricing it as one invocation (:func:`invocation_blockers`)"""
     blockers = invocation_blockers(point.fields, point.values)
@@ -324,4 +324,4 @@ def explained_unusable(point: MacroPoint, reason: str) -> str:
         return ("UIUC 1b-normalised figures with no input or weight precision to undo the normalisation, and one "
                 "invocation at UIUC's B_x and B_w cannot be priced in its place: " + "; ".join(blockers) + "; "
                 + reason)
-    return in_entry_terms(reason, point.fields, point.values)
+    return in_entry_terms(reason, point.fields, {**macro.values, **point.values})  # what the entry states
