@@ -50,8 +50,8 @@ def test_comparisons_and_cycles_per_conversion(bits):
 
 
 def test_default_enob_is_bits_minus_survey_loss():
-    """the survey's Theil-Sen line of nominal bits - ENOB (docs/adc.md): every nominal bit adds the same ENOB, 1 - 0.1736
-    (the band medians before had stepped 1.0 bits from 10 to 11 and 0.07 from 11 to 12)"""
+    """the survey's Theil-Sen line of nominal bits - ENOB (docs/adc.md): every nominal bit adds the same ENOB,
+    1 - 0.1736 (the band medians before had stepped 1.0 bits from 10 to 11 and 0.07 from 11 to 12)"""
     assert adc.adc_default_enob(4) == pytest.approx(4 - 0.5113, abs=1e-4)
     assert adc.adc_default_enob(8) == pytest.approx(8 - 1.2057, abs=1e-4)
     assert adc.adc_default_enob(14) == pytest.approx(14 - 2.2472, abs=1e-4)

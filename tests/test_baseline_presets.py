@@ -459,7 +459,8 @@ def test_a_baselines_area_says_what_it_covers():
     priced = sum(cpu.area_um2.values()) / 1e6
     assert any(a.startswith(f"Area is the parts priced, {priced:.4g} mm2") and "baseline.die_area_mm2" in a
                for a in cpu.assumptions)
-    assert "Area is the published die area, 826 mm2." in baseline_breakdown(preset("a100"), 1, include_weight_load=False).assumptions
+    gpu = baseline_breakdown(preset("a100"), 1, include_weight_load=False)
+    assert "Area is the published die area, 826 mm2." in gpu.assumptions
     assert any("Outputs move at their sums' 24 bits (not requantised to 8)." in a for a in cpu.assumptions)
     assert any("24-bit sums (on the preset's fixed 8 x 8-bit units with 32-bit accumulators, which its area counts)"
                in a for a in cpu.assumptions)
