@@ -235,11 +235,12 @@ def test_a_cell_chains_area_holds_every_rows_adders_and_registers():
     assert energies[64] == energies[128] == energies[256] < energies[8]  # a 64-row read crosses one bank, or 8
     config, plan, *_ = _priced({**chain, "array.chain_register_rows": 0})
     assert adder_tree_full_adders(plan, plan.rows) == 4 * adder_tree_full_adders(plan)
-    for bad in (0, -64, True, 2.5):
+    for bad in (0, -64, True, 2.5, plan.rows + 1):
         with pytest.raises((TypeError, ValueError), match="rows"):
             adder_tree_full_adders(plan, bad)
-        with pytest.raises((TypeError, ValueError), match="rows"):
-            chain_registers(plan, 8, bad)
+        for register_rows in (8, 0):  # checked before the early return for no registers
+            with pytest.raises((TypeError, ValueError), match="rows"):
+                chain_registers(plan, register_rows, bad)
 
 
 def test_cell_chain_sums_are_exact():

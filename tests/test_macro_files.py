@@ -635,3 +635,12 @@ def test_a_refusal_names_the_field_the_entry_stated():
     assert "(the entry's rows_per_read)" in stated and "(the entry's input_bits)" in stated
     both = in_entry_terms(reason, {"input_bits": 99}, {"input_bits": 99, "uiuc_b_x": 99})  # the macro's, say
     assert "'dac.input_bits' (the entry's input_bits)" in both
+
+
+def test_a_refusal_reads_the_precision_its_macro_states(tmp_path):
+    """input_bits stated by the macro and a point's equal UIUC B_x: the refusal names the entry's input_bits, not
+    B_x (the point's own fields alone had been read; review, 2026-12-05)"""
+    text = CHIP.replace("input_bits = 1\n", "input_bits = 99\n") + ('[[macro.point]]\nlabel = "p"\nuiuc_b_x = 99\n'
+                                                                   'uiuc_b_w = 1\ntops_per_w = 10\n')
+    reasons = [e.reason for e in macro_comparison.excluded_points(macro_file(tmp_path, text)) if e.what == "point"]
+    assert len(reasons) == 1 and "'dac.input_bits' (the entry's input_bits)" in reasons[0], reasons

@@ -45,7 +45,7 @@ class ArrayConfig:
     adder_trees: int = field(default=0, metadata=rule(Int(0, 4096), "adder trees of a digital array, each summing "
         "its share of the outputs in turn, a read pulse each, the energy unchanged (0: one per output; tree adders)"))
     chain_register_rows: int = field(default=0, metadata=rule(Int(0, 4096), "rows between a cell chain's pipeline "
-        "registers (digital_adders = cell_chain; 0: none; at most array.rows; a read crosses ceil(rows_per_read/it))"))
+        "registers (cell_chain adders; 0: none; at most array.rows; a read crosses ceil(rows_per_read/it) of them)"))
     cell_access: CellAccess = field(default=CellAccess.ONE_T_ONE_R, metadata=rule(
         Choice(CellAccess), "how a resistive cell is selected: its area and pitches (family resistive, no SRAM)"))
 

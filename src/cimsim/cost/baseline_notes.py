@@ -98,12 +98,11 @@ def _batch_words(vectors: int) -> str:
 
 def _built_note(config: Config, plan: Plan) -> str:
     """where a preset's fixed units, which its area counts (not a published die's), differ from the work they run
-    (wider, or narrower: 16-bit work at the wide rate, a sum past 32 bits priced as if they held it): their widths;
-    a preset without a wide rate is built as wide as the work it runs at full rate, so says nothing fixed"""
+    (wider, or narrower: 16-bit work at the wide rate, a sum past 32 bits priced as if they held it): their widths
+    (a preset without a wide rate is built as wide as wider work it runs at full rate: then they agree)"""
     built = built_unit_bits(config.baseline, plan)
     used = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    b = config.baseline
-    differ = built != used and b.die_area_mm2 is None and b.wide_macs_per_cycle > 0
+    differ = built != used and config.baseline.die_area_mm2 is None
     return (f" (on the preset's fixed {built[0]} x {built[1]}-bit units with {built[2]}-bit accumulators, which its "
             "area counts)") if differ else ""
 

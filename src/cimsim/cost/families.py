@@ -123,7 +123,7 @@ def adder_tree_full_adders(plan: Plan, rows: int | None = None) -> float:
     products); a cell chain's N (p + ceil(log2 N)), or its share of every column of the N rows where some hold no
     output (every bit cell of a driven row adds, used or not: the array's columns / its outputs per column); N =
     ``rows`` (default: a read's row group; a chain's area: every row's bit cells carry their adders)."""
-    n, p = plan.rows_per_read if rows is None else check_int("rows", rows, 1), _product_bits(plan)
+    n, p = plan.rows_per_read if rows is None else check_int("rows", rows, 1, plan.rows), _product_bits(plan)
     if plan.cell_chain:
         return n * max(p + plan.chain_cols, plan.cols / plan.outputs_per_array)
     return _tree_full_adders(n, p)
@@ -143,9 +143,9 @@ def chain_registers(plan: Plan, register_rows: int, rows: int | None = None) -> 
     ``register_rows`` rows (0: none) spans the array, a flip-flop for each of its columns (CiMLoop's Colonnade
     model: "a flip flop, one for each column in the array"), clocked whether or not its column holds a used
     output; its outputs share them."""
+    rows = plan.rows_per_read if rows is None else check_int("rows", rows, 1, plan.rows)
     if check_int("register_rows", register_rows, 0) == 0 or not plan.cell_chain:
         return 0.0
-    rows = plan.rows_per_read if rows is None else check_int("rows", rows, 1)
     return math.ceil(rows / register_rows) * plan.cols / plan.outputs_per_array
 
 
