@@ -478,8 +478,8 @@ def test_a_baselines_area_says_what_it_covers():
                          "counts)."), line
     line = next(a for a in baseline_breakdown(preset("dadiannao"), 1, include_weight_load=False).assumptions
                 if a.startswith("Digital baseline"))  # no wide rate, 8-bit work: its area counts 8 x 8-bit units
-    assert line.endswith("(on the preset's fixed 8 x 8-bit units with 32-bit accumulators, which its area "
-                         "counts)."), line
+    assert line.endswith("(on the preset's 8 x 8-bit units with 32-bit accumulators, the narrowest it is built with, "
+                         "which its area counts)."), line
     line = next(a for a in baseline_breakdown(preset("dadiannao", bits=16), 1, include_weight_load=False).assumptions
                 if a.startswith("Digital baseline"))  # 16-bit work at full rate: units that wide, as the work
     assert "fixed" not in line, line

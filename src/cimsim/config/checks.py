@@ -237,7 +237,7 @@ def _check_family(config: Config) -> list[tuple[str, str]]:
     if array.chain_register_rows > 0 and array.digital_adders != DigitalAdders.CELL_CHAIN:
         errors.append(("array.chain_register_rows", "'array.chain_register_rows' applies to a cell chain: it needs "
                                                     "'array.digital_adders' = \"cell_chain\""))
-    elif array.chain_register_rows > array.rows:  # registers every R rows of the array: a read crosses one at most
+    elif array.chain_register_rows > array.rows:  # registers every R rows of the array
         errors.append(("array.chain_register_rows", f"'array.chain_register_rows' ({array.chain_register_rows}) is "
                                                     f"above the array's {array.rows} rows ('array.rows'): no chain "
                                                     "reaches a register that far; at most 'array.rows'"))

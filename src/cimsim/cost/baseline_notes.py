@@ -102,9 +102,11 @@ def _built_note(config: Config, plan: Plan) -> str:
     (a preset without a wide rate is built as wide as wider work it runs at full rate: then they agree)"""
     built = built_unit_bits(config.baseline, plan)
     used = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    differ = built != used and config.baseline.die_area_mm2 is None
-    return (f" (on the preset's fixed {built[0]} x {built[1]}-bit units with {built[2]}-bit accumulators, which its "
-            "area counts)") if differ else ""
+    b = config.baseline
+    fixed = "fixed " if b.wide_macs_per_cycle > 0 else ""  # else built at least this wide, wider for wider work
+    least = "" if fixed else ", the narrowest it is built with"
+    return (f" (on the preset's {fixed}{built[0]} x {built[1]}-bit units with {built[2]}-bit accumulators{least}, "
+            "which its area counts)") if built != used and b.die_area_mm2 is None else ""
 
 
 def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: OnChipMemory, units: int,
