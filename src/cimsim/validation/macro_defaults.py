@@ -115,8 +115,9 @@ ENTRY_FIELDS = {"technology.node_nm": "node_nm", "technology.vdd_v": "vdd_v", "a
 def in_entry_terms(reason: str, fields: Mapping[str, Any] | None = None, values: Mapping[str, Any] | None = None
                    ) -> str:
     """``reason`` (a config's refusal) with each config field it quotes followed by the entry's field it came from:
-    of a point's configuration ``fields`` (its own ``values``), the one it was derived from where it states none
-    (rows_per_read had been blamed for the rows it copies, input_bits for UIUC's B_x)"""
+    of a point's configuration ``fields`` (``values``: the fields its entry states, its macro's and its own), the one
+    it was derived from where the entry states none (rows_per_read had been blamed for the rows it copies,
+    input_bits for UIUC's B_x)"""
     for field, entry in ENTRY_FIELDS.items():
         reason = reason.replace(f"'{field}'", f"'{field}' (the entry's {_source(entry, fields, values or {})})")
     return reason
