@@ -483,3 +483,20 @@ def test_a_baselines_area_says_what_it_covers():
     line = next(a for a in baseline_breakdown(preset("dadiannao", bits=16), 1, include_weight_load=False).assumptions
                 if a.startswith("Digital baseline"))  # 16-bit work at full rate: units that wide, as the work
     assert "fixed" not in line, line
+
+
+@pytest.mark.parametrize("name", ["dadiannao", "digital-accelerator"])
+def test_a_preset_without_a_wide_rate_is_never_narrower_than_8_by_8_bits(name):
+    """its units are as wide as the work in each width, never below 8 x 8 bits with 32-bit accumulators: 16 x 4-bit
+    work had been priced below 8 x 8-bit work, 9-bit work on 26-bit accumulators, 33-bit sums on 32 (review,
+    2026-12-05)"""
+    def area(weight_bits, input_bits, inputs=256):
+        config = config_from_dict({"baseline": {"preset": name}, "technology": {"node_nm": 28.0, "vdd_v": 0.9},
+                                   "mapping": {"weight_bits": weight_bits}, "dac": {"input_bits": input_bits},
+                                   "array": {"rows_per_read": 64},
+                                   "workload": {"in_features": inputs, "out_features": 256}}, "t.toml")
+        return sum(baseline_breakdown(config, 1, include_weight_load=False).area_um2.values())
+
+    eight = area(8, 8)
+    assert area(4, 4) == eight < area(9, 9) < area(16, 16) and eight < area(16, 4) < area(16, 16)
+    assert area(8, 8, 100_000) > area(8, 8, 60_000) == eight  # 33-bit sums: 33-bit accumulators

@@ -23,12 +23,15 @@ NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS = 8, 32
 
 def built_unit_bits(b: BaselineConfig, plan: Plan) -> tuple[int, int, int]:
     """(weight, input, accumulator) bits one MAC unit is built for. A preset is fixed hardware: 8 x 8-bit units
-    with 32-bit accumulators, which run wider operands at ``wide_macs_per_cycle`` (or, without that rate, are as
-    wide as the operands they run at full rate); a baseline of fields only (no preset) is sized to the workload."""
+    with 32-bit accumulators, which run wider operands at ``wide_macs_per_cycle``, or, without that rate, are as
+    wide as the work they run at full rate in each width and never narrower (16 x 4-bit work had been priced below
+    8 x 8-bit work, 33-bit sums on 32-bit accumulators); a baseline of fields only (no preset) is sized to the
+    workload."""
     used = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    if b.preset is None or (max(used[:2]) > NATIVE_OPERAND_BITS and b.wide_macs_per_cycle == 0):
+    native = NATIVE_OPERAND_BITS, NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS
+    if b.preset is None:
         return used
-    return NATIVE_OPERAND_BITS, NATIVE_OPERAND_BITS, NATIVE_ACCUMULATOR_BITS
+    return native if b.wide_macs_per_cycle > 0 else tuple(max(u, n) for u, n in zip(used, native))
 
 
 def baseline_area_um2(config: Config, plan: Plan, mem: OnChipMemory) -> dict[str, float]:
