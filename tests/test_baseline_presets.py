@@ -499,4 +499,10 @@ def test_a_preset_without_a_wide_rate_is_never_narrower_than_8_by_8_bits(name):
 
     eight = area(8, 8)
     assert area(4, 4) == eight < area(9, 9) < area(16, 16) and eight < area(16, 4) < area(16, 16)
+    config = config_from_dict({"baseline": {"preset": name}, "mapping": {"weight_bits": 16}, "dac": {"input_bits": 4},
+                               "array": {"rows_per_read": 64}}, "t.toml")
+    line = next(a for a in baseline_breakdown(config, 1, include_weight_load=False).assumptions
+                if a.startswith("Digital baseline"))
+    assert line.endswith("(on the preset's units, as wide as the work and at least 8 x 8-bit units with 32-bit "
+                         "accumulators: here 16 x 8-bit units with 32-bit accumulators, which its area counts)."), line
     assert area(8, 8, 100_000) > area(8, 8, 60_000) == eight  # 33-bit sums: 33-bit accumulators

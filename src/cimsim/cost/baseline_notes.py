@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..config.modes import Dataflow, EnergyModel, MemoryTechnology
 from ..config.schema import Config
 from ..mapping import Plan
-from .baseline_area import built_unit_bits
+from .baseline_area import NATIVE_ACCUMULATOR_BITS, NATIVE_OPERAND_BITS, built_unit_bits
 from .technology import stated_clock_note
 
 if TYPE_CHECKING:
@@ -97,16 +97,19 @@ def _batch_words(vectors: int) -> str:
 
 
 def _built_note(config: Config, plan: Plan) -> str:
-    """where a preset's fixed units, which its area counts (not a published die's), differ from the work they run
-    (wider, or narrower: 16-bit work at the wide rate, a sum past 32 bits priced as if they held it): their widths
-    (a preset without a wide rate is built as wide as wider work it runs at full rate: then they agree)"""
-    built = built_unit_bits(config.baseline, plan)
-    used = plan.weight_bits, plan.input_bits, plan.accumulator_bits
-    b = config.baseline
-    fixed = "fixed " if b.wide_macs_per_cycle > 0 else ""  # else built at least this wide, wider for wider work
-    least = "" if fixed else ", the narrowest it is built with"
-    return (f" (on the preset's {fixed}{built[0]} x {built[1]}-bit units with {built[2]}-bit accumulators{least}, "
-            "which its area counts)") if built != used and b.die_area_mm2 is None else ""
+    """where the units a preset's area counts (not a published die's) differ from the work they run: a preset with
+    a wide rate has fixed 8 x 8-bit units with 32-bit accumulators (wider work runs at the wide rate, a sum past 32
+    bits is priced as if they held it); one without is built as wide as the work in each width, never narrower"""
+    built, b = built_unit_bits(config.baseline, plan), config.baseline
+    if built == (plan.weight_bits, plan.input_bits, plan.accumulator_bits) or b.die_area_mm2 is not None:
+        return ""
+    units = f"{built[0]} x {built[1]}-bit units with {built[2]}-bit accumulators"
+    if b.wide_macs_per_cycle > 0:
+        return f" (on the preset's fixed {units}, which its area counts)"
+    least = f"{NATIVE_OPERAND_BITS} x {NATIVE_OPERAND_BITS}-bit units with {NATIVE_ACCUMULATOR_BITS}-bit accumulators"
+    return (f" (on the preset's {units}, the narrowest it is built with, which its area counts)" if units == least
+            else f" (on the preset's units, as wide as the work and at least {least}: here {units}, which its area "
+                 "counts)")
 
 
 def baseline_assumptions(config: Config, plan: Plan, t: BaselineTraffic, mem: OnChipMemory, units: int,
