@@ -176,8 +176,8 @@ class Macro:
 
     def nodes_nm(self) -> str:
         """each node its points are priced at (a point's own, else the macro's), as text: '28', '40 / 180'"""
-        nodes = {float(p.values.get("node_nm", self.values.get("node_nm", "nan"))) for p in self.points}
-        return " / ".join(f"{n:g}" for n in sorted(n for n in nodes if n == n))
+        stated = (p.values.get("node_nm", self.values.get("node_nm")) for p in self.points)
+        return " / ".join(f"{n:g}" for n in sorted({float(n) for n in stated if n is not None}))
 
 
 def _version(file: str | None) -> tuple[int, ...] | None:
