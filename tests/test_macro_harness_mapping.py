@@ -211,6 +211,24 @@ def test_adcs_dropped_by_a_contradicting_cols_per_adc_are_said_and_the_paced_rea
     assert re.search(r"each read's \d+ conversions per ADC of [0-9.]+ ns: longer than the stated 5 ns cycle", tops.why)
 
 
+@pytest.mark.parametrize("encoding", ["", 'weight_encoding = "differential"'])
+def test_a_paced_read_names_the_offset_encodings_reference_conversions(tmp_path, encoding):
+    """binary weights in the default offset encoding convert a reference column beside the outputs; where the ADCs
+    then set the read's time, the why counts those conversions and names the field a cell computing +-1 itself
+    states (the pacing had gone unexplained); a differential pair converts none"""
+    from cimsim.validation.macro_comparison import macro_cases
+
+    text = MACRO.format(key="binary", family="sram-current", input_bits=1, extra=f"adc_bits = 5\n{encoding}")
+    path = tmp_path / "binary.toml"
+    path.write_text(text.replace("weight_bits = 4", "weight_bits = 1").replace("adcs = 32", "adcs = 1")
+                    + POINT.format(label="p", extra="tops = 1.0"))
+    (tops,) = [c for c in macro_cases(str(path)) if c.quantity == "tops"]
+    said = re.search(r"1 of the (\d+) columns converted a read the offset encoding's reference \(a cell that forms "
+                     r"the signed product itself states weight_encoding = 'differential'\): longer than", tops.why)
+    assert bool(said) == (not encoding), tops.why
+    assert not said or said.group(1) == "128"  # 127 binary outputs and their reference
+
+
 def test_a_refusal_leaves_out_the_fields_idle_only_beside_the_refused_one(tmp_path):
     """4-bit cells of an SRAM macro are refused; the weight-slice accumulation the harness sets by default (UIUC's
     B_w of 4) is then idle, and had been refused too, told to leave out a field the entry never stated"""

@@ -228,9 +228,12 @@ def _diagnosis(quantity: str, model: Mapping[str, Any], error: float) -> str:
                        f"{adc_pj:.3g}")
     (cycle, per_adc, each_ns), read_ns = model["adc_pace"], model["ns_per_vector"] / model["reads_per_vector"]
     paced = cycle and not model["at_stated_cycle"] and per_adc * each_ns > cycle * (1 + 1e-9)  # the ADCs set it
+    converted, references = model["columns_converted"]
+    refs = (f", {references} of the {converted} columns converted a read the offset encoding's reference (a cell "
+            "that forms the signed product itself states weight_encoding = 'differential')" if references else "")
     time = (f"model {model['reads_per_vector']} reads x {read_ns:.3g} ns per vector of {model['macs_per_vector']} MACs"
-            + (f" (each read's {per_adc} conversions per ADC of {each_ns:.3g} ns: longer than the stated {cycle:g} ns "
-               "cycle)" if paced else ""))
+            + (f" (each read's {per_adc} conversions per ADC of {each_ns:.3g} ns{refs}: longer than the stated "
+               f"{cycle:g} ns cycle)" if paced else ""))
     area = f"model area {model['area_mm2']:.3g} mm2 ({_top(model['area_share'])})"
     return {"tops": time, "tops_per_mm2": f"{time}; {area}", "area_mm2": area, "adc_energy_pj": "model ADC energy per "
             "conversion at the macro's sampling rate"}.get(quantity, energy)

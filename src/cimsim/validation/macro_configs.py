@@ -294,11 +294,19 @@ def point_model(macro_key: str, index: int, file: str | None = None) -> dict[str
         "macs_per_vector": b.macs // b.mvms,
         "outputs": plan.out_features,
         "reads_per_vector": plan.reads_per_vector,
+        "columns_converted": _columns_converted(plan),
         "ns_per_vector": b.compute_ns / b.mvms,
         "at_stated_cycle": cycle is not None and math.isclose(
             timing.vector_ns / timing.replicas, plan.reads_per_vector * cycle, rel_tol=1e-9),
         "adc_pace": (cycle, timing.conversions_per_adc, params.adc_conversion_ns),  # (cycle, per ADC, each ns)
     }
+
+
+def _columns_converted(plan: Plan) -> tuple[int, int]:
+    """(columns the fullest array converts a read, of which the offset encoding's reference columns)"""
+    outputs = plan.outputs_of_col_tile(0)
+    converted = plan.converted_cols(outputs)
+    return converted, converted - outputs * plan.converted_cols_per_output
 
 
 def model_point(macro: Macro | str, point: MacroPoint | str) -> dict[str, Any]:
