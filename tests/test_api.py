@@ -406,6 +406,8 @@ def test_a_name_of_a_subpackage_asked_of_cimsim_says_where_it_is():
     with pytest.raises(AttributeError,
                        match=r"no attribute 'from_onnx'; an ONNX file is cimsim\.network\.load_network"):
         cimsim.from_onnx  # noqa: B018
+    with pytest.raises(AttributeError, match=r"no attribute 'load'; a config file or settings are cimsim\.as_config"):
+        cimsim.load  # noqa: B018  (a probe's guess; bare before)
     from cimsim.network import load_network
     from cimsim.network.onnx_import import network_from_onnx  # the names the hint gives exist
 

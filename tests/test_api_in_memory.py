@@ -323,3 +323,62 @@ def test_an_underflow_in_a_network_that_cannot_take_zeros_weighs_its_sides():
     x[3, 2] = 1e-300
     with pytest.raises(ValueError, match=r"^network: values this small underflow.*scale the network weights up"):
         cimsim.estimate(CONFIGS / "digits-mlp.toml", network=net, inputs=x)
+
+
+_X = np.random.default_rng(3).uniform(-1, 1, (5, 16))
+
+
+@pytest.mark.parametrize("given, error, said", [
+    ({"inputs": _X + 5j}, ValueError, "inputs must hold real numbers"),  # its imaginary part had been dropped
+    ({"inputs": _X * np.nan}, ValueError, "inputs holds NaN or infinite values"),
+    ({"weights": [[1.0, 2.0]]}, ValueError, r"weights must be out_features x in_features = 8 x 16 \(the workload"),
+    ({"inputs": _X[:, :10]}, ValueError, r"inputs must be vectors x in_features = any x 16 .*got shape \(5, 10\)"),
+    ({"inputs": np.zeros((0, 16))}, ValueError, "neither axis empty"),  # had been priced
+    ({"inputs": _X[0]}, ValueError, r"inputs must be a 2-d array \(vectors x in_features\)"),
+    ({"weights": np.ones((8, 16), bool)}, ValueError, "weights holds booleans"),
+    ({"network": _net(3)}, ValueError, "network and labels are for a network workload"),  # had been ignored
+    ({"measured": "no"}, ValueError, "measured must be True or False; got 'no'"),  # had been taken as True
+])
+def test_price_from_shapes_checks_what_it_is_given_as_the_api_does(given, error, said):
+    """cimsim.comparison.price_from_shapes, under cimsim.estimate, checks data given in memory itself (a script may
+    call it directly): complex, NaN, empty or misshapen arrays, data of the other workload kind and a flag that is no
+    bool are refused naming the argument, not priced or failed deep in numpy"""
+    from cimsim.comparison import price_from_shapes
+
+    config = cimsim.as_config(CONFIGS / "default.toml", DENSE)
+    with pytest.raises(error, match=said):
+        price_from_shapes(config, **given)
+
+
+def test_price_from_shapes_takes_integer_data_as_its_numbers():
+    """int8 inputs and weights (valid data) are priced as the same numbers in float64 (an int8 sample had raised
+    OverflowError in the magnitude check)"""
+    from cimsim.comparison import price_from_shapes
+
+    config = cimsim.as_config(CONFIGS / "default.toml", DENSE)
+    w = np.random.default_rng(4).integers(-100, 100, (8, 16))
+    x = np.rint(_X * 100)
+    as_int8 = price_from_shapes(config, weights=w.astype(np.int8), inputs=x.astype(np.int8))[0]
+    assert as_int8.energy_pj == price_from_shapes(config, weights=w.astype(float), inputs=x)[0].energy_pj
+
+
+def test_price_from_shapes_refuses_weights_for_a_network_and_checks_its_inputs():
+    from cimsim.comparison import price_from_shapes
+
+    config = cimsim.as_config(CONFIGS / "digits-mlp.toml")
+    with pytest.raises(ValueError, match="weights are for a dense workload"):
+        price_from_shapes(config, weights=np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"inputs must have shape \(batch, 64\); got \(1, 2\)"):
+        price_from_shapes(config, inputs=[[1.0, 2.0]])
+    with pytest.raises(ValueError, match="inputs must hold at least one sample"):
+        price_from_shapes(config, inputs=np.zeros((0, 64)))
+
+
+def test_toml_text_given_for_a_config_path_is_named_as_such(tmp_path):
+    """TOML text passed where a path goes is refused as text, with how to pass it (it had been reported as a file
+    name that did not exist, the whole text its name); a file whose name holds '=' still loads"""
+    with pytest.raises(ValueError, match=r"is no file but reads as TOML text: pass the text's tables \(tomllib"):
+        cimsim.as_config('name = "x"\n[adc]\nbits = 6\n')
+    odd = tmp_path / "a=b.toml"
+    odd.write_text((CONFIGS / "default.toml").read_text())
+    assert cimsim.as_config(str(odd)).adc.bits == cimsim.as_config(CONFIGS / "default.toml").adc.bits

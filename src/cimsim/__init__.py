@@ -31,7 +31,9 @@ def __getattr__(name: str):
 
 _GUESSED = {"from_onnx": "an ONNX file is cimsim.network.load_network(path); an onnx.ModelProto in memory, "
                          "cimsim.network.onnx_import.network_from_onnx(model)",
-            "load_onnx": "an ONNX file is cimsim.network.load_network(path)"}
+            "load_onnx": "an ONNX file is cimsim.network.load_network(path)",
+            "load": "a config file or settings are cimsim.as_config(path or dict); a network file, "
+                    "cimsim.network.load_network(path)"}
 """names a script may guess by analogy with ``from_torch`` -> where the thing it means is"""
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .argcheck import shown
+from .argcheck import cut_short, shown
 from .config import config_from_dict, load_config, with_overrides
 from .config.load import field_errors, python_scalar
 from .config.modes import WorkloadKind
@@ -39,12 +39,21 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
             return _with_settings(config, settings)
         cfg = validated_config(config)
     elif isinstance(config, (str, os.PathLike)):
+        _not_toml_text(config)
         return load_config(config, settings)  # validated with the file's tables: a file they complete loads
     elif isinstance(config, Mapping):
         cfg = config_from_dict(config)
     else:
         raise TypeError(f"config must be a path, a cimsim Config or a dict of tables; got {type(config).__name__}")
     return cfg if settings is None else with_overrides(cfg, settings)  # a wrong type is refused there, named
+
+
+def _not_toml_text(config: str | os.PathLike) -> None:
+    """A ValueError where a config path is no file and reads as TOML text (it holds '='), saying how to pass text
+    (it had been reported as a file name that did not exist, the whole text for a name)"""
+    if isinstance(config, str) and "=" in config and not os.path.exists(config):  # (False for a NUL in it)
+        raise ValueError(f"config {cut_short(repr(config))} is no file but reads as TOML text: pass the text's tables "
+                         "(tomllib.loads(text)) or the path of a file holding it")
 
 
 def _with_settings(config: Config, settings: Mapping[str, Any]) -> Config:
@@ -64,24 +73,15 @@ def prepared(config, settings, trials, seed, weights, inputs, network, labels) -
     settings = None if settings is None else dotted_settings(settings, cfg.source)  # {"adc": {...}} too
     _agree(settings, run, "the argument")
     cfg = with_overrides(cfg, run) if run else cfg
-    kind = cfg.workload.kind
-    _unread_sources(settings, kind, {"weights": weights, "inputs": inputs, "network": network})
-    if kind == WorkloadKind.NETWORK:
-        if weights is not None:
-            raise ValueError("weights are for a dense workload; a network carries its own (network=...)")
-        if network is not None and not isinstance(network, Network):
-            raise TypeError(f"network must be a cimsim Network (load_network(path), from_torch(model, x)); got "
-                            f"{type(network).__name__} (a file is settings={{'workload.network_file': path}})")
+    _unread_sources(settings, cfg.workload.kind, {"weights": weights, "inputs": inputs, "network": network})
+    _of_its_kind(cfg, weights, network, labels)
+    if cfg.workload.kind == WorkloadKind.NETWORK:
         if inputs is not None:  # the samples given decide how many are run and reported; their shape is checked
             # first: one sample without its batch axis had been counted as that many samples, blaming a setting
-            inputs = (config_network(cfg) if network is None else network)._checked_input(inputs, "inputs")
-            if len(inputs) == 0:  # before workload.vectors is set from it, which would blame that setting
-                raise ValueError(f"inputs must hold at least one sample; got shape {tuple(np.shape(inputs))}")
+            inputs = _network_inputs(cfg, network, inputs)  # before workload.vectors is set from them
             _agree(settings, {"workload.vectors": len(inputs)}, "the data given have")
             cfg = _shaped(cfg, {"workload.vectors": len(inputs)}, f"inputs ({len(inputs)} samples)")
         return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}
-    if network is not None or labels is not None:
-        raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
     for name, given in (("weight", weights), ("input", inputs)):
         if given is not None and (zeros := getattr(cfg.workload, f"{name}_zero_fraction")):
             raise ValueError(f"{name}s were given, but workload.{name}_zero_fraction is {zeros:g}: it zeroes "
@@ -102,6 +102,49 @@ def prepared(config, settings, trials, seed, weights, inputs, network, labels) -
     given = " and ".join(f"{k} ({' x '.join(map(str, v.shape))})" for k, v in (("weights", weights), ("inputs", inputs))
                          if v is not None)
     return _shaped(cfg, shape, given), {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
+
+
+def _of_its_kind(cfg: Config, weights, network, labels) -> None:
+    """A ValueError where data of the other workload kind is given (weights to a network; a network or labels to a
+    dense layer: they had been ignored), a TypeError where ``network`` is no cimsim Network"""
+    if cfg.workload.kind == WorkloadKind.NETWORK:
+        if weights is not None:
+            raise ValueError("weights are for a dense workload; a network carries its own (network=...)")
+        if network is not None and not isinstance(network, Network):
+            raise TypeError(f"network must be a cimsim Network (load_network(path), from_torch(model, x)); got "
+                            f"{type(network).__name__} (a file is settings={{'workload.network_file': path}})")
+    elif network is not None or labels is not None:
+        raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
+
+
+def _network_inputs(cfg: Config, network: Network | None, inputs) -> np.ndarray:
+    """``inputs`` given for the network (``network``, else the config's) as its samples, at least one, else a
+    ValueError naming them"""
+    inputs = (config_network(cfg) if network is None else network)._checked_input(inputs, "inputs")
+    if len(inputs) == 0:
+        raise ValueError(f"inputs must hold at least one sample; got shape {tuple(np.shape(inputs))}")
+    return inputs
+
+
+def given_data(cfg: Config, network, weights, inputs) -> tuple[Network | None, np.ndarray | None, np.ndarray | None]:
+    """(network, weights, inputs) given in memory for the workload of ``cfg`` as it stands (its shapes not set
+    from them: :func:`cimsim.comparison.price_from_shapes`), checked as :func:`prepared` checks them: data of the
+    other kind refused, arrays of real finite numbers, dense weights out_features x in_features and inputs of
+    in_features (any number of vectors: a sample), a network's inputs its samples; else a ValueError naming them."""
+    _of_its_kind(cfg, weights, network, None)
+    if cfg.workload.kind == WorkloadKind.NETWORK:
+        return network, None, None if inputs is None else _network_inputs(cfg, network, inputs)
+    wl = cfg.workload
+    for name, axes, shape in (("weights", "out_features x in_features", (wl.out_features, wl.in_features)),
+                              ("inputs", "vectors x in_features", (None, wl.in_features))):
+        given = weights if name == "weights" else inputs
+        if given is not None:
+            array = _matrix(name, given, axes)
+            if any(n is not None and n != m for n, m in zip(shape, array.shape)):
+                raise ValueError(f"{name} must be {axes} = {' x '.join(str(n or 'any') for n in shape)} (the "
+                                 f"workload of {cfg.source}); got shape {array.shape}")
+            weights, inputs = (array, inputs) if name == "weights" else (weights, array)
+    return None, weights, inputs
 
 
 def _shaped(cfg: Config, shape: dict[str, int], given: str) -> Config:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .argcheck import checked_types
+from .api_arguments import given_data
+from .argcheck import check_bool, checked_types
 from .config.modes import EnergyModel, Pipeline, WorkloadKind
 from .cost import pipelining, trust
 from .cost.baseline import baseline_breakdown, check_dram_capacity
@@ -300,16 +301,15 @@ def _with_vector_unit(config: Config, work: tuple, samples: int, cim: Breakdown,
 def price_from_shapes(config: Config, *, measured: bool = True, network: Network | None = None, weights:
                       np.ndarray | None = None, inputs: np.ndarray | None = None) -> tuple[Breakdown, Breakdown]:
     """(CIM, baseline) breakdowns of the config's workload from shapes alone, steady state, no simulation: a dense
-    layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples. The counts are
-    :func:`cimsim.analytic.analytic_counts`, the data-dependent ones at the workload's own data: each matrix's input
-    codes measured on a sample of its inputs (a dense layer's ``sample_vectors`` vectors: a file's in runs spread
-    over it, generated ones' first; a network's: in a float pass of evenly spaced samples, ``input_samples``) and its
-    weights' levels (``weight_level_share``: a file's rows spread over it and its largest, generated ones' first; a
-    network's of evenly spaced outputs, at the matrix's peak). ``measured`` False: at uniform data, no data read, no
-    float pass, a network over ``workload.vectors`` samples. ``network``, ``weights``, ``inputs``: the workload's,
-    given in memory (checked), sampled as its files' would be. Refused first: a workload the chip cannot hold
-    (``check_fits``), a float pass past memory or float64 (preflight)."""
-    config = validated_config(config)
+    layer over ``workload.vectors`` vectors, or a network's matrix layers over its dataset's samples; counts of
+    :func:`cimsim.analytic.analytic_counts` at the workload's own data: each matrix's input codes measured on a sample
+    of its inputs (a dense layer's ``sample_vectors``: a file's in runs spread over it, generated ones' first; a
+    network's in a float pass of evenly spaced samples) and its weights' levels (``weight_level_share``). ``measured``
+    False: uniform data, no float pass, a network over ``workload.vectors`` samples. ``network``, ``weights``,
+    ``inputs``: the workload's in memory (:func:`.api_arguments.given_data`), sampled as files are. Refused first: a
+    workload the chip cannot hold (``check_fits``), a float pass past memory or float64 (preflight)."""
+    config, measured = validated_config(config), check_bool("measured", measured)
+    network, weights, inputs = given_data(config, network, weights, inputs)
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, sample_vectors(config.workload.in_features)
         check_fits(config, [plan])
