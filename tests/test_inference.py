@@ -363,6 +363,20 @@ def test_an_encoders_hidden_states_have_no_top1():
     assert head.output_shape == (8, 10) and has_classes(head)  # an LM-style head over each token
 
 
+def test_a_head_behind_a_transpose_that_keeps_the_last_axis_writes_classes():
+    """a batch-first attention's out_proj is followed by transposes of its leading axes: they leave the last axis's
+    values apart, so the Dense still writes classes (its top-1 had been NaN); one moving the last axis away does not"""
+    from cimsim.evaluation import has_classes
+    from cimsim.network import Dense, Network, Transpose
+
+    rng = np.random.default_rng(5)
+    dense = Dense(rng.normal(size=(10, 8)))
+    kept = Network((dense, Transpose((1, 0, 2))), (3, 6, 8))
+    assert kept.output_shape == (6, 3, 10) and has_classes(kept)
+    moved = Network((dense, Transpose((0, 2, 1))), (3, 6, 8))
+    assert moved.output_shape == (3, 10, 6) and not has_classes(moved)
+
+
 def test_an_lm_head_is_scored_against_a_label_per_position(tmp_path):
     """a (sequence, vocab) output takes labels of shape (samples, sequence), in memory and in a dataset file: its
     accuracies are top-1 per position against them (labels of shape (samples,) had been the only form, so a language
