@@ -361,6 +361,15 @@ def test_price_models_table_writes_figures_with_the_reports_si_prefixes(value, u
         assert cells[5] == _fmt(value, "").rstrip()  # tokens per second: the same prefix, no unit nor space
 
 
+@pytest.mark.parametrize("value, unit, text", [
+    (0.223, "MVM/s", "0.223 MVM/s"), (31_200.0, "inference/s", "31.2 k inference/s"), (4480.0, "s", "4480 s"),
+    (999.7, "s", "1000 s"), (12.5, "s", "12.5 s"), (2.5e-3, "s", "2.5 ms"), (0.223, "W", "223 mW")])
+def test_a_rate_of_items_takes_no_sub_unit_prefix_and_seconds_no_kilo(value, unit, text):
+    """reports wrote 0.223 MVM/s as '223 mMVM/s' (read as mega), 31 200 inferences/s as '31.2 kinference/s' and
+    4480 s as '4.48 ks' (a probe); physical units below 1 keep their prefixes"""
+    assert _fmt(value, unit) == text
+
+
 @pytest.mark.parametrize("command", [["run", DEFAULT], ["compare", DEFAULT], ["estimate", DEFAULT],
                                      ["price-model", "resnet18"]])
 def test_ctrl_c_in_any_command_exits_130_saying_so(monkeypatch, command):

@@ -24,3 +24,27 @@ def test_the_python_examples_of_a_page_run(page, monkeypatch):
 def test_the_pages_hold_examples():
     assert {"models.md", "networks.md"} <= {p.name for p in PAGES}
     assert "```python measurement\n" in (ROOT / "docs" / "irdrop.md").read_text()
+
+
+def test_the_sweep_pages_worked_example_is_what_an_estimate_gives():
+    """docs/sweeps.md's figures for configs/digits-cnn.toml at 1, 4 and 540 items are the analytic point's, as
+    printed there (they had gone stale when the ADC's ENOB law changed: 81 563 pJ against 81 699)"""
+    import cimsim
+    from cimsim.comparison import gains
+
+    text = " ".join((ROOT / "docs" / "sweeps.md").read_text().split())
+    said = re.search(r"`tops_per_mm2` is (\S+), (\S+) and (\S+) .*?`edp_gain` (\S+), (\S+) and (\S+) and `energy_pj` "
+                     r"(\d+ \d+), (\d+ \d+) and (\d+ \d+) \(leakage (\d+ \d+) pJ", text)
+    density, edp, energy, leakage = said.groups()[:3], said.groups()[3:6], said.groups()[6:9], said.group(10)
+    for k, items in enumerate((1, 4, 540)):
+        estimate = cimsim.estimate(ROOT / "configs" / "digits-cnn.toml", {"workload.vectors": items})
+        cim, base = estimate.cim, estimate.baseline
+        assert f"{sum(cim.energy_pj.values()) / items:,.0f}".replace(",", " ") == energy[k]
+        assert _as_written(cim.tops_per_mm2, density[k]) and _as_written(gains(cim, base)["edp"], edp[k])
+        if items == 1:
+            assert f"{cim.energy_pj['leakage']:,.0f}".replace(",", " ") == leakage
+
+
+def _as_written(value: float, text: str) -> bool:
+    """whether ``value`` rounds to ``text`` at its decimals"""
+    return abs(value - float(text)) <= 0.5 * 10.0 ** -len(text.partition(".")[2]) * (1 + 1e-9)

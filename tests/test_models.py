@@ -409,6 +409,14 @@ def test_cli_prices_a_model_and_writes_json(tmp_path):
     data = json.loads(out.read_text())
     assert [p["phase"] for p in data["prices"]] == ["prefill", "decode"]
     assert data["prices"][1]["cim"]["tokens_per_s"] > 0 and data["prices"][1]["chips"] == 2
+    # the chips needed follow from whole tiles (each matrix on its own), which the line gives: more arrays than one
+    # chip holds is not why (15081 arrays on 170 tiles of a 168-tile, 16128-array chip had read as a contradiction)
+    first, chip = data["prices"][0], load_config(DEFAULT).chip
+    assert f"{first['arrays']} arrays (" in result.output and first["tiles"] >= math.ceil(
+        first["arrays"] / chip.arrays_per_tile)
+    assert (f"on {first['tiles']} tiles (each matrix on whole tiles), {first['chips_needed']} chip(s) of "
+            f"{chip.tiles} tiles of {chip.arrays_per_tile} arrays needed") in result.output
+    assert first["chips_needed"] >= math.ceil(first["tiles"] / chip.tiles)  # (whole matrices a chip: maybe more)
 
 
 @pytest.mark.parametrize("args, message", [

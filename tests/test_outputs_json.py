@@ -109,3 +109,17 @@ def test_a_network_without_classes_writes_null_for_its_accuracies():
         assert [accuracy[k] for k in ("float_accuracy", "digital_accuracy", "analog_accuracy")] == [None] * 3
         assert "nan" not in json.dumps(d)
         assert accuracy["outputs_vs_float"]["relative_error"] > 0  # the figures that apply are kept
+
+
+def test_a_layers_arrays_in_the_json_count_every_copy_as_the_markdown_does():
+    """with chip.balance = replicate, a network's layers hold copies of their weights: report.json's mapping gives
+    each layer's arrays and copies as its CIM stage has them, the numbers report.md's workload table prints (it had
+    given one replication's arrays under the same name)"""
+    comp = cimsim.compare(MLP, {"chip.balance": "replicate", "mapping.replication": 2, "workload.vectors": 4})
+    layers = report_json.comparison_dict(comp)["mapping"]["layers"]
+    assert [(d["arrays"], d["copies"]) for d in layers] == [(s.arrays, s.copies) for s in comp.cim.stages]
+    assert any(d["copies"] > 2 for d in layers)  # balance added copies beyond the replication
+    assert all(d["arrays"] == d["copies"] * layer.plan.n_arrays // layer.plan.replication
+               for d, layer in zip(layers, comp.run.layers))
+    ran = report_json.run_dict(comp.runs, comp.cim)["mapping"]["layers"]
+    assert [(d["arrays"], d["copies"]) for d in ran] == [(d["arrays"], d["copies"]) for d in layers]

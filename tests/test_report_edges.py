@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +19,8 @@ from cimsim.errors import ConfigError
 from cimsim.report_json import json_safe, to_json
 from cimsim.sweep import pareto_front, read_table
 from cimsim.sweep.results import checksum
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def invoke(*args):
@@ -318,3 +321,18 @@ def test_the_tables_of_several_designs_say_what_their_tops_per_mm2_is_over():
     out = CliRunner().invoke(main, ["estimate", *configs, "--set", "workload.vectors=2"])
     assert out.exit_code == 0, out.output
     assert "TOPS/mm² over the whole workload's latency, pipeline fill included" in " ".join(out.output.split())
+
+
+def test_a_multi_config_report_says_a_digital_design_has_no_adc():
+    """the 'why each architecture spends' line of a digital design says it has no ADC (it had said 'ADCs take
+    0.0 % of the area'); an analog design's gives its ADCs' share of the area"""
+    import cimsim
+    from cimsim.report_multi import multi_markdown
+
+    analog = cimsim.compare(ROOT / "configs" / "default.toml", {"workload.vectors": 4})
+    digital = cimsim.compare(ROOT / "configs" / "default.toml",
+                             {"workload.vectors": 4, "array.family": "digital", "name": "dig"})
+    lines = [line for line in multi_markdown([analog, digital]).splitlines() if line.startswith("- **")]
+    share = 100 * analog.cim.area_um2["adc"] / sum(analog.cim.area_um2.values())
+    assert lines[0].endswith(f"ADCs take {share:.1f} % of the area.") and share > 0
+    assert lines[1].endswith("No ADC: its arrays sum digitally.")

@@ -98,9 +98,10 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                                       "prices": [p.as_dict() for p in prices]}))
     click.echo("\n".join(m.summary() for m in models), err=to_err)
     changed = " with " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else ""
-    click.echo(f"on {cfg.name}{changed}: {prices[0].arrays} arrays ({prices[0].cell_utilisation:.1%} of their cells "
-               f"hold a weight), {prices[0].chips_needed} chip(s) of {prices[0].arrays_per_chip} arrays needed\n",
-               err=to_err)
+    first, chip = prices[0], cfg.chip
+    click.echo(f"on {cfg.name}{changed}: {first.arrays} arrays ({first.cell_utilisation:.1%} of their cells hold a "
+               f"weight) on {first.tiles} tiles (each matrix on whole tiles), {first.chips_needed} chip(s) of "
+               f"{chip.tiles} tiles of {chip.arrays_per_tile} arrays needed\n", err=to_err)
     click.echo(price_table(prices), err=to_err)
     if any(p.energy_gain_range for p in prices):
         click.echo(f"\n{trust.RANGE_NOTE}", err=to_err)

@@ -20,15 +20,23 @@ __all__ = ["comparison_markdown", "comparison_summary", "item_name", "dominant_c
 
 
 def _fmt(x: float, unit: str) -> str:
-    """x (in the base unit) with an SI prefix, 3 significant digits"""
+    """x (in the base unit) with an SI prefix, 3 significant digits. A physical unit (J, s, W) takes any prefix, but
+    seconds none above 1 (4480 s, not 4.48 ks); a count's rate (MVM/s, inference/s) none below 1 (0.223 MVM/s, not
+    223 mMVM/s) and a spaced one above (31.2 k inference/s)."""
     if not math.isfinite(x):
         return "inf"
     if x == 0:
         return f"0 {unit}"
+    physical, near_one = unit in ("J", "s", "W"), abs(x) >= 1 - 5e-4  # (values that round up take the prefix)
+    if unit == "s" and near_one:
+        return f"{x:.3g} s" if abs(x) < 999.5 else f"{x:.0f} s"
+    if not (physical or near_one):
+        return f"{x:.3g} {unit}"
     for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"),
                           (1e-9, "n")):
-        if abs(x) >= scale * (1 - 5e-4):  # values that round up to the next prefix take it
-            return f"{x / scale:.3g} {prefix}{unit}"
+        if abs(x) >= scale * (1 - 5e-4):
+            spaced = " " if prefix and not physical and unit[:1].isalpha() else ""
+            return f"{x / scale:.3g} {prefix}{spaced}{unit}"
     return f"{x / 1e-12:.3g} p{unit}"
 
 

@@ -132,19 +132,25 @@ def _accuracy(results: tuple[Result, ...]) -> dict:
     return out
 
 
-def _plan_dict(p: Plan) -> dict:
-    return {"in_features": p.in_features, "out_features": p.out_features, "arrays": p.n_arrays,
+def _plan_dict(p: Plan, stage) -> dict:
+    """a layer's mapping; its arrays and copies of the weights (mapping.replication x those chip.balance adds) are
+    its CIM stage's where the chip has one a layer (report.md's workload table), else the plan's"""
+    return {"in_features": p.in_features, "out_features": p.out_features,
+            "arrays": stage.arrays if stage else p.n_arrays, "copies": stage.copies if stage else p.replication,
             "row_tiles": p.row_tiles, "col_tiles": p.col_tiles, "slices": p.n_slices,
             "outputs_per_array": p.outputs_per_array, "input_planes": p.n_planes,
             "reads_per_vector_per_array": p.reads_per_vector, "adcs_per_array": p.adcs_per_array if p.has_adc else 0}
 
 
-def _mapping(result: Result) -> dict:
+def _mapping(result: Result, stages: tuple) -> dict:
+    """the mapping of each matrix layer, with the CIM side's ``stages`` (:func:`_plan_dict`)"""
+    layers = [result.plan] if isinstance(result, RunResult) else [layer.plan for layer in result.layers]
+    per_layer = stages if len(stages) == len(layers) else (None,) * len(layers)
     if isinstance(result, RunResult):
-        return _plan_dict(result.plan)
+        return _plan_dict(result.plan, per_layer[0])
     shapes = result.network.matrix_shapes() if result.network is not None else [None] * len(result.layers)
-    return {"layers": [{"index": layer.index, **_plan_dict(layer.plan), **_grouped(layer.plan, shape)}
-                       for layer, shape in zip(result.layers, shapes)]}
+    return {"layers": [{"index": layer.index, **_plan_dict(layer.plan, stage), **_grouped(layer.plan, shape)}
+                       for layer, stage, shape in zip(result.layers, per_layer, shapes)]}
 
 
 def _grouped(p: Plan, shape) -> dict:
@@ -166,7 +172,7 @@ def run_dict(results: tuple[Result, ...], cim: Breakdown) -> dict:
         "config": config_to_dict(results[0].config),
         "given_in_memory": given_in_memory(results[0]),
         "source": results[0].config.source,
-        "mapping": _mapping(results[0]),
+        "mapping": _mapping(results[0], cim.stages),
         "accuracy": _accuracy(results),
         "item": results[0].item,
         "counts": counts.as_dict(),
@@ -219,7 +225,7 @@ def comparison_dict(comp: Comparison) -> dict:
         "source": comp.run.config.source,
         "config": config_to_dict(comp.run.config),
         "given_in_memory": given_in_memory(comp.run),
-        "mapping": _mapping(comp.run),
+        "mapping": _mapping(comp.run, comp.cim.stages),
         "accuracy": _accuracy(comp.runs),
         "item": comp.run.item,
         "cim": comp.cim.as_dict(),

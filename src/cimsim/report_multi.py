@@ -69,11 +69,12 @@ def multi_markdown(comps: Sequence[Comparison], reports: str | None = None) -> s
     lines += ["", "## Why each architecture spends what it spends", ""]
     for comp in comps:
         dominant = dominant_component(comp.cim, comp.run, item_name(comp.run))
-        adc_share = comp.cim.area_um2.get("adc", 0.0) / sum(comp.cim.area_um2.values())
         b = comp.cim
+        adcs = (f"ADCs take {100 * b.area_um2['adc'] / sum(b.area_um2.values()):.1f} % of the area" if "adc" in
+                b.area_um2 else "No ADC: its arrays sum digitally")
         lines += [f"- **{b.name}**: dominated by {dominant}; over the whole workload ({b.mvms} {item_name(comp.run)}"
                   f"{'s' if b.mvms != 1 else ''}), compute {_fmt(b.compute_ns * 1e-9, 's')}, waiting on data "
-                  f"{_fmt(b.stall_ns * 1e-9, 's')}. ADCs take {100 * adc_share:.1f} % of the area."]
+                  f"{_fmt(b.stall_ns * 1e-9, 's')}. {adcs}."]
     if reports is not None:
         lines += ["", "Each architecture's full report (breakdowns, assumptions) is in "
                       f"`{os.path.join(reports, '<name>', 'report.md')}`."]

@@ -326,7 +326,7 @@ def price_model(config: Config, model: Model, *, items: int = 1, chips: int | No
     return ModelPrice(
         model=model.name, phase=model.phase, item=model.item, tokens_per_item=model.tokens_per_item, items=items,
         cim=cim, baseline=baseline, chips=1 if reload_weights else len(parts), chips_needed=len(parts),
-        weight_parts=len(parts) if reloaded else 1, arrays=arrays,
+        weight_parts=len(parts) if reloaded else 1, arrays=arrays, tiles=sum(p.tiles for p in parts),
         arrays_per_chip=chip_cfg.tiles * chip_cfg.arrays_per_tile, kv_cache=kv_cache,
         global_buffer_kib=tuple(c[2] for c in chips_priced),
         cell_utilisation=sum(p.weight_cells for p in placed) / (arrays * config.array.rows * config.array.cols),

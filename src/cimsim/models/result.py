@@ -44,6 +44,9 @@ class ModelPrice:
     cell_lifetime_s: float | None = None
     """activation products on arrays or reloaded parts: seconds until their cells reach their write endurance (at
     least); None otherwise"""
+    tiles: int | None = None
+    """tiles the arrays take, each matrix on whole tiles (why the chips needed may exceed arrays / arrays_per_chip);
+    None where not counted"""
     config: Config | None = field(default=None, repr=False, compare=False)
     """the design it was priced on (for its gain's range; not part of the price's repr or equality)"""
 
@@ -97,7 +100,7 @@ class ModelPrice:
             "model": self.model, "phase": self.phase, "item": self.item, "tokens_per_item": self.tokens_per_item,
             "items": self.items, "parameters": self.parameters, "macs_per_item": self.macs_per_item,
             "chips": self.chips, "chips_needed": self.chips_needed, "weight_parts": self.weight_parts,
-            "arrays": self.arrays, "arrays_per_chip": self.arrays_per_chip, "kv_cache": self.kv_cache,
+            "tiles": self.tiles, "arrays": self.arrays, "arrays_per_chip": self.arrays_per_chip, "kv_cache": self.kv_cache,
             "global_buffer_kib": list(self.global_buffer_kib), "cell_utilisation": self.cell_utilisation,
             "cell_lifetime_s": self.cell_lifetime_s, **sides, "gain": self.gain,
             "energy_gain_range": self.energy_gain_range,
