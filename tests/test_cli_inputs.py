@@ -259,6 +259,11 @@ def test_a_field_set_twice_must_have_one_value(no_run):
 
     config = load_with_options(str(DEFAULT), None, ("workload.vectors=8", " workload.vectors = 8"), None)  # agree
     assert config.workload.vectors == 8
+    # a float field's 1 and 1.0 are one value (they had been refused as disagreeing); an int field's 8 and 8.0 not
+    config = load_with_options(str(DEFAULT), None, ("technology.vdd_v=1", "technology.vdd_v=1.0"), None)
+    assert config.technology.vdd_v == 1.0
+    refused(invoke("run", DEFAULT, "--set", "adc.bits=8", "--set", "adc.bits=8.0"), "disagree")
+    refused(invoke("run", DEFAULT, "--set", "technology.vdd_v=1", "--set", "technology.vdd_v=true"), "disagree")
 
 
 @pytest.mark.parametrize("item", ["adc.bits=6\nx=1", "adc.bits=6\r\nx=1", "name=a\x00b"])

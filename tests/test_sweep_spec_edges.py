@@ -112,6 +112,16 @@ def test_a_description_that_is_not_text_is_refused(description):
     assert spec_from_dict({"base": DEFAULT, "axes": AXES, "description": "free text"}).axes
 
 
+def test_a_sweep_writing_to_anothers_lock_file_is_told_so(tmp_path):
+    """-o naming a running sweep's lock file is refused saying so (it had blamed a hard link that was not there)"""
+    out = tmp_path / "r.csv"
+    with output_lock(out):
+        with pytest.raises(OutputLocked, match=r"holds this file as the lock file of its results file \(r\.csv\); "
+                                               r"write to another file \(-o\)"):
+            with output_lock(tmp_path / "r.csv.lock"):
+                pass
+
+
 def test_a_results_file_made_or_rewritten_under_the_lock_is_held_against_a_hard_link(tmp_path):
     """the file itself had been locked only where it existed when the lock was taken: a file the sweep made, or
     replaced (atomically: a new inode), was open to a second sweep through a hard link"""

@@ -47,11 +47,18 @@ def settings_overrides(settings: tuple[str, ...]) -> dict:
         if value is None and (rule := _required_rule(field)) is not None:
             raise click.UsageError(f"--set {field}= leaves '{field}' out, which only an optional field can be; "
                                    f"'{field}' must be {rule.expected}")
-        if field in overrides and repr(overrides[field]) != repr(value):  # repr: 1 and true, 8 and 8.0 differ
+        if field in overrides and _key(overrides[field], field) != _key(value, field):
             raise click.UsageError(f"--set {field}={overrides[field]!r} and --set {field}={value!r} disagree; "
                                    "give one")
         overrides[field] = value
     return overrides
+
+
+def _key(value, field: str) -> str:
+    """what two values of one ``--set`` field agree by: their repr (1 and true, 8 and 8.0 differ), a float field's
+    numbers as floats (1 and 1.0 agree; a bool stays a bool, refused by the field)"""
+    as_float = isinstance(_rule(field), Float) and isinstance(value, (int, float)) and not isinstance(value, bool)
+    return repr(float(value) if as_float else value)
 
 
 def _number(text: str, rule) -> str | int | float:
