@@ -97,11 +97,7 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
         write_atomic(output, to_json({"cimsim_version": cimsim_version(), "config": cfg.name, "settings": overrides,
                                       "prices": [p.as_dict() for p in prices]}))
     click.echo("\n".join(m.summary() for m in models), err=to_err)
-    changed = " with " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else ""
-    first, chip = prices[0], cfg.chip
-    click.echo(f"on {cfg.name}{changed}: {first.arrays} arrays ({first.cell_utilisation:.1%} of their cells hold a "
-               f"weight) on {first.tiles} tiles (each matrix on whole tiles), {first.chips_needed} chip(s) of "
-               f"{chip.tiles} tiles of {chip.arrays_per_tile} arrays needed\n", err=to_err)
+    click.echo(_placement_line(cfg, overrides, prices[0]), err=to_err)
     click.echo(price_table(prices), err=to_err)
     if any(p.energy_gain_range for p in prices):
         click.echo(f"\n{trust.RANGE_NOTE}", err=to_err)
@@ -111,6 +107,15 @@ def price_model_command(model_name, config_path, seq_len, phase, kv_cache, chips
                        "endurance at this rate; what writes them: the assumptions)", err=to_err)
     if output:
         click.echo(f"\nwrote {output}", err=to_err)
+
+
+def _placement_line(cfg, overrides: dict, first) -> str:
+    """the design and where the first price's weights sit: arrays, tiles (each matrix on whole tiles, which is why
+    more chips may be needed than arrays / arrays a chip), chips"""
+    changed = " with " + ", ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else ""
+    return (f"on {cfg.name}{changed}: {first.arrays} arrays ({first.cell_utilisation:.1%} of their cells hold a "
+            f"weight) on {first.tiles} tiles (each matrix on whole tiles), {first.chips_needed} chip(s) of "
+            f"{cfg.chip.tiles} tiles of {cfg.chip.arrays_per_tile} arrays needed\n")
 
 
 PRICED_WORKLOAD = ("workload.input_zero_fraction", "workload.weight_zero_fraction")
