@@ -338,6 +338,10 @@ _X = np.random.default_rng(3).uniform(-1, 1, (5, 16))
     ({"weights": np.ones((8, 16), bool)}, ValueError, "weights holds booleans"),
     ({"network": _net(3)}, ValueError, "network and labels are for a network workload"),  # had been ignored
     ({"measured": "no"}, ValueError, "measured must be True or False; got 'no'"),  # had been taken as True
+    ({"measured": False, "inputs": _X}, ValueError, "measured=False prices uniform data: the inputs given would be "
+                                                    "unread"),  # checked, then dropped
+    ({"weights": np.ones((8, 16)), "settings": {"workload.weight_zero_fraction": 0.5}}, ValueError,
+     "weights were given, but workload.weight_zero_fraction is 0.5"),  # the setting had been dropped
 ])
 def test_price_from_shapes_checks_what_it_is_given_as_the_api_does(given, error, said):
     """cimsim.comparison.price_from_shapes, under cimsim.estimate, checks data given in memory itself (a script may
@@ -345,7 +349,8 @@ def test_price_from_shapes_checks_what_it_is_given_as_the_api_does(given, error,
     bool are refused naming the argument, not priced or failed deep in numpy"""
     from cimsim.comparison import price_from_shapes
 
-    config = cimsim.as_config(CONFIGS / "default.toml", DENSE)
+    given = dict(given)
+    config = cimsim.as_config(CONFIGS / "default.toml", {**DENSE, **given.pop("settings", {})})
     with pytest.raises(error, match=said):
         price_from_shapes(config, **given)
 
@@ -377,8 +382,12 @@ def test_price_from_shapes_refuses_weights_for_a_network_and_checks_its_inputs()
 def test_toml_text_given_for_a_config_path_is_named_as_such(tmp_path):
     """TOML text passed where a path goes is refused as text, with how to pass it (it had been reported as a file
     name that did not exist, the whole text its name); a file whose name holds '=' still loads"""
-    with pytest.raises(ValueError, match=r"is no file but reads as TOML text: pass the text's tables \(tomllib"):
-        cimsim.as_config('name = "x"\n[adc]\nbits = 6\n')
+    for text in ('name = "x"\n[adc]\nbits = 6\n', "adc.bits=6"):
+        with pytest.raises(ValueError, match=r"is no file but reads as TOML text: pass the text's tables \(tomllib"):
+            cimsim.as_config(text)
+    for missing in (tmp_path / "adc.bits=6.toml", "run_adc.bits=6.toml"):  # a missing file's name, not text
+        with pytest.raises(ConfigError, match="cannot read the config file: No such file"):
+            cimsim.as_config(str(missing))
     odd = tmp_path / "a=b.toml"
     odd.write_text((CONFIGS / "default.toml").read_text())
     assert cimsim.as_config(str(odd)).adc.bits == cimsim.as_config(CONFIGS / "default.toml").adc.bits

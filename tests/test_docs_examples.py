@@ -28,21 +28,34 @@ def test_the_pages_hold_examples():
 
 def test_the_sweep_pages_worked_example_is_what_an_estimate_gives():
     """docs/sweeps.md's figures for configs/digits-cnn.toml at 1, 4 and 540 items are the analytic point's, as
-    printed there (they had gone stale when the ADC's ENOB law changed: 81 563 pJ against 81 699)"""
+    printed there, every one (they had gone stale when the ADC's ENOB law changed: 81 563 pJ against 81 699)"""
     import cimsim
     from cimsim.comparison import gains
 
     text = " ".join((ROOT / "docs" / "sweeps.md").read_text().split())
-    said = re.search(r"`tops_per_mm2` is (\S+), (\S+) and (\S+) .*?`edp_gain` (\S+), (\S+) and (\S+) and `energy_pj` "
-                     r"(\d+ \d+), (\d+ \d+) and (\d+ \d+) \(leakage (\d+ \d+) pJ", text)
-    density, edp, energy, leakage = said.groups()[:3], said.groups()[3:6], said.groups()[6:9], said.group(10)
-    for k, items in enumerate((1, 4, 540)):
+    n, pair = r"(\d[\d.]*(?: \d{3})*)", r"(\d[\d.]*(?: \d{3})*) and (\d[\d.]*(?: \d{3})*)"
+    said = re.search(
+        rf"`latency_ns` {n} and `throughput_per_s` {n} at each, while `tops_per_mm2` is {n}, {pair} \(steady state "
+        rf"{n}\), `latency_gain` {n}, {pair} \(`throughput_gain` {n} at each\), `edp_gain` {n}, {pair} and "
+        rf"`energy_pj` {n}, {pair} \(leakage {n} pJ of it at 1 item, {n} at 540; the rest {pair} at 1 and 4\)", text)
+    g = [v.replace(" ", "") for v in said.groups()]
+    points = {}
+    for items in (1, 4, 540):
         estimate = cimsim.estimate(ROOT / "configs" / "digits-cnn.toml", {"workload.vectors": items})
-        cim, base = estimate.cim, estimate.baseline
-        assert f"{sum(cim.energy_pj.values()) / items:,.0f}".replace(",", " ") == energy[k]
-        assert _as_written(cim.tops_per_mm2, density[k]) and _as_written(gains(cim, base)["edp"], edp[k])
-        if items == 1:
-            assert f"{cim.energy_pj['leakage']:,.0f}".replace(",", " ") == leakage
+        points[items] = estimate.cim, gains(estimate.cim, estimate.baseline)
+    for k, (cim, gain) in enumerate(points.values()):
+        total = sum(cim.energy_pj.values()) / (1, 4, 540)[k]
+        assert _as_written(cim.item_latency_ns, g[0]) and _as_written(cim.throughput_items_per_s, g[1])
+        assert _as_written(cim.tops_per_mm2, g[2 + k]) and _as_written(gain["latency"], g[6 + k])
+        assert _as_written(gain["throughput"], g[9]) and _as_written(gain["edp"], g[10 + k])
+        assert _as_written(total, g[13 + k])
+    assert _as_written(points[1][0].energy_pj["leakage"], g[16])
+    assert _as_written(points[540][0].energy_pj["leakage"] / 540, g[17])
+    for k, items in enumerate((1, 4)):
+        cim = points[items][0]
+        assert _as_written((sum(cim.energy_pj.values()) - cim.energy_pj["leakage"]) / items, g[18 + k])
+    cim = points[540][0]  # the steady state: 2 ops a MAC at the steady rate over the area
+    assert _as_written(2 * cim.macs / cim.mvms * cim.throughput_items_per_s / 1e12 / cim.area_mm2, g[5])
 
 
 def _as_written(value: float, text: str) -> bool:

@@ -363,18 +363,28 @@ def test_an_encoders_hidden_states_have_no_top1():
     assert head.output_shape == (8, 10) and has_classes(head)  # an LM-style head over each token
 
 
-def test_a_head_behind_a_transpose_that_keeps_the_last_axis_writes_classes():
-    """a batch-first attention's out_proj is followed by transposes of its leading axes: they leave the last axis's
-    values apart, so the Dense still writes classes (its top-1 had been NaN); one moving the last axis away does not"""
-    from cimsim.evaluation import has_classes
-    from cimsim.network import Dense, Network, Transpose
+def test_a_batch_first_attentions_output_has_no_top1():
+    """a network ending in a batch-first attention: its out_proj (a Dense as wide as the last axis) is followed by
+    transposes, and its outputs are hidden states, not classes: no top-1 (a probe had asked for one; it would score
+    agreement over a hidden axis), as the docs say"""
+    from extras import torch_or_skip
 
-    rng = np.random.default_rng(5)
-    dense = Dense(rng.normal(size=(10, 8)))
-    kept = Network((dense, Transpose((1, 0, 2))), (3, 6, 8))
-    assert kept.output_shape == (6, 3, 10) and has_classes(kept)
-    moved = Network((dense, Transpose((0, 2, 1))), (3, 6, 8))
-    assert moved.output_shape == (3, 10, 6) and not has_classes(moved)
+    torch = torch_or_skip()
+    from cimsim.evaluation import has_classes
+    from cimsim.network import Transpose, from_torch
+
+    class Attention(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.MultiheadAttention(16, 4, batch_first=True)
+
+        def forward(self, x):
+            return self.a(x, x, x, need_weights=False)[0]
+
+    torch.manual_seed(0)
+    network = from_torch(Attention().eval(), torch.randn(2, 6, 16))
+    assert network.output_shape == (6, 16) and any(isinstance(layer, Transpose) for layer in network.layers[-3:])
+    assert not has_classes(network)
 
 
 def test_an_lm_head_is_scored_against_a_label_per_position(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tomllib
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,9 +50,16 @@ def as_config(config: Config | str | os.PathLike | Mapping, settings: Mapping[st
 
 
 def _not_toml_text(config: str | os.PathLike) -> None:
-    """A ValueError where a config path is no file and reads as TOML text (it holds '='), saying how to pass text
-    (it had been reported as a file name that did not exist, the whole text for a name)"""
-    if isinstance(config, str) and "=" in config and not os.path.exists(config):  # (False for a NUL in it)
+    """A ValueError where a config path is no file but TOML text (a line break in it, or TOML as it stands without
+    a path's separator or .toml ending), saying how to pass text (it had been reported as a file name that did not
+    exist, the whole text for a name); a missing file is left to the loader, which names it"""
+    if not isinstance(config, str) or "=" not in config or os.path.exists(config):  # (False for a NUL in it)
+        return
+    try:
+        toml = bool(tomllib.loads(config)) and ("\n" in config or not (os.sep in config or config.endswith(".toml")))
+    except tomllib.TOMLDecodeError:
+        toml = False
+    if toml:
         raise ValueError(f"config {cut_short(repr(config))} is no file but reads as TOML text: pass the text's tables "
                          "(tomllib.loads(text)) or the path of a file holding it")
 
@@ -74,7 +82,7 @@ def prepared(config, settings, trials, seed, weights, inputs, network, labels) -
     _agree(settings, run, "the argument")
     cfg = with_overrides(cfg, run) if run else cfg
     _unread_sources(settings, cfg.workload.kind, {"weights": weights, "inputs": inputs, "network": network})
-    _of_its_kind(cfg, weights, network, labels)
+    _of_its_kind(cfg, weights, inputs, network, labels)
     if cfg.workload.kind == WorkloadKind.NETWORK:
         if inputs is not None:  # the samples given decide how many are run and reported; their shape is checked
             # first: one sample without its batch axis had been counted as that many samples, blaming a setting
@@ -82,10 +90,6 @@ def prepared(config, settings, trials, seed, weights, inputs, network, labels) -
             _agree(settings, {"workload.vectors": len(inputs)}, "the data given have")
             cfg = _shaped(cfg, {"workload.vectors": len(inputs)}, f"inputs ({len(inputs)} samples)")
         return cfg, {k: v for k, v in (("network", network), ("inputs", inputs), ("labels", labels)) if v is not None}
-    for name, given in (("weight", weights), ("input", inputs)):
-        if given is not None and (zeros := getattr(cfg.workload, f"{name}_zero_fraction")):
-            raise ValueError(f"{name}s were given, but workload.{name}_zero_fraction is {zeros:g}: it zeroes "
-                             f"generated {name}s only; the {name}s given decide which are 0")
     shape = {}
     if weights is not None:
         weights = w = _matrix("weights", weights, "out_features x in_features")
@@ -104,17 +108,23 @@ def prepared(config, settings, trials, seed, weights, inputs, network, labels) -
     return _shaped(cfg, shape, given), {k: v for k, v in (("weights", weights), ("inputs", inputs)) if v is not None}
 
 
-def _of_its_kind(cfg: Config, weights, network, labels) -> None:
+def _of_its_kind(cfg: Config, weights, inputs, network, labels) -> None:
     """A ValueError where data of the other workload kind is given (weights to a network; a network or labels to a
-    dense layer: they had been ignored), a TypeError where ``network`` is no cimsim Network"""
+    dense layer: they had been ignored) or dense data beside a zero fraction of generated data, a TypeError where
+    ``network`` is no cimsim Network"""
     if cfg.workload.kind == WorkloadKind.NETWORK:
         if weights is not None:
             raise ValueError("weights are for a dense workload; a network carries its own (network=...)")
         if network is not None and not isinstance(network, Network):
             raise TypeError(f"network must be a cimsim Network (load_network(path), from_torch(model, x)); got "
                             f"{type(network).__name__} (a file is settings={{'workload.network_file': path}})")
-    elif network is not None or labels is not None:
+        return
+    if network is not None or labels is not None:
         raise ValueError(f"network and labels are for a network workload; {cfg.source} is a dense layer")
+    for name, given in (("weight", weights), ("input", inputs)):
+        if given is not None and (zeros := getattr(cfg.workload, f"{name}_zero_fraction")):
+            raise ValueError(f"{name}s were given, but workload.{name}_zero_fraction is {zeros:g}: it zeroes "
+                             f"generated {name}s only; the {name}s given decide which are 0")
 
 
 def _network_inputs(cfg: Config, network: Network | None, inputs) -> np.ndarray:
@@ -126,12 +136,17 @@ def _network_inputs(cfg: Config, network: Network | None, inputs) -> np.ndarray:
     return inputs
 
 
-def given_data(cfg: Config, network, weights, inputs) -> tuple[Network | None, np.ndarray | None, np.ndarray | None]:
+def given_data(cfg: Config, network, weights, inputs, measured: bool = True
+               ) -> tuple[Network | None, np.ndarray | None, np.ndarray | None]:
     """(network, weights, inputs) given in memory for the workload of ``cfg`` as it stands (its shapes not set
     from them: :func:`cimsim.comparison.price_from_shapes`), checked as :func:`prepared` checks them: data of the
-    other kind refused, arrays of real finite numbers, dense weights out_features x in_features and inputs of
-    in_features (any number of vectors: a sample), a network's inputs its samples; else a ValueError naming them."""
-    _of_its_kind(cfg, weights, network, None)
+    other kind refused (:func:`_of_its_kind`), arrays of real finite numbers, dense weights out_features x
+    in_features and inputs of in_features (any number of vectors: a sample), a network's inputs its samples; data
+    that pricing at uniform data (not ``measured``) would not read refused; else a ValueError naming them."""
+    _of_its_kind(cfg, weights, inputs, network, None)
+    if not measured and (unread := [k for k, v in (("weights", weights), ("inputs", inputs)) if v is not None]):
+        raise ValueError(f"measured=False prices uniform data: the {' and '.join(unread)} given would be unread; "
+                         "leave them out, or measure them (measured=True)")
     if cfg.workload.kind == WorkloadKind.NETWORK:
         return network, None, None if inputs is None else _network_inputs(cfg, network, inputs)
     wl = cfg.workload

@@ -309,7 +309,7 @@ def price_from_shapes(config: Config, *, measured: bool = True, network: Network
     ``inputs``: the workload's in memory (:func:`.api_arguments.given_data`), sampled as files are. Refused first: a
     workload the chip cannot hold (``check_fits``), a float pass past memory or float64 (preflight)."""
     config, measured = validated_config(config), check_bool("measured", measured)
-    network, weights, inputs = given_data(config, network, weights, inputs)
+    network, weights, inputs = given_data(config, network, weights, inputs, measured)
     if config.workload.kind != WorkloadKind.NETWORK:
         plan, wl, rows = plan_layer(config), config.workload, sample_vectors(config.workload.in_features)
         check_fits(config, [plan])

@@ -28,7 +28,7 @@ from .accuracy import ErrorStats
 from .config.schema import Config
 from .counts import Counts
 from .mapping import Plan
-from .network import Dense, MatrixLayer, Network, Reshape, Slice, Softmax, Transpose
+from .network import Dense, MatrixLayer, Network, Reshape, Slice, Softmax
 from .numerics import AdcSetting, ReplicatedCrossbar, build_crossbar
 from .numerics.grouped import GroupedCrossbar
 from .numerics.replicated import spanning_adc
@@ -230,16 +230,14 @@ def has_classes(network: Network) -> bool:
 
 def _head(network: Network) -> MatrixLayer | None:
     """the matrix layer that writes the network's output, through layers that keep its last axis's values apart
-    (a softmax, a slice, a reshape, a transpose that leaves the last axis last: a batch-first attention's); None
-    where another layer mixes them first (a residual add, a norm: an encoder's hidden states are no classes)"""
+    (a softmax, a slice, a reshape); None where another layer mixes them first (a residual add, a norm: an
+    encoder's hidden states are no classes)"""
     needed = {len(network.layers)}  # value numbers (value k + 1: layer k's output)
     for k in range(len(network.layers) - 1, -1, -1):
         if k + 1 in needed:
-            layer = network.layers[k]
-            if isinstance(layer, MatrixLayer):
-                return layer
-            if not (isinstance(layer, (Softmax, Slice, Reshape))
-                    or isinstance(layer, Transpose) and layer.perm[-1] == len(layer.perm) - 1):
+            if isinstance(network.layers[k], MatrixLayer):
+                return network.layers[k]
+            if not isinstance(network.layers[k], (Softmax, Slice, Reshape)):
                 return None
             needed.update(network.inputs[k])
     return None
